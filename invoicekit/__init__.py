@@ -1,0 +1,56 @@
+"""invoicekit: the posting robot for Danish municipal social-services invoices,
+as a library.
+
+The public API, for notebooks and scripts::
+
+    import invoicekit as ik
+
+    invoices = ik.read_invoices("regninger.csv")
+    grants, grant_problems = ik.read_grants("bevillinger.csv")
+    sheet, sheet_problems = ik.read_support_sheet("stoetteark.xlsx")
+    result = ik.decide(invoices, grants, sheet, ik.Rules(tolerance=5), explain=True)
+    result.decisions       # one row per invoice, CPR masked
+    result.candidates      # every grant considered, and where it was excluded
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from invoicekit.decide import Decisions, History, decide  # noqa: E402
+from invoicekit.errors import InputError  # noqa: E402
+from invoicekit.extracts import (  # noqa: E402
+    SupportSheet,
+    prepare_grants,
+    prepare_invoices,
+    prepare_support_sheet,
+    read_grants,
+    read_invoices,
+    read_support_sheet,
+)
+from invoicekit.journal import Journal  # noqa: E402
+from invoicekit.reasons import LABELS_DA, REASONS  # noqa: E402
+from invoicekit.rules import Rules, load_rules  # noqa: E402
+from invoicekit.run import RunResult, run  # noqa: E402
+
+__all__ = [
+    "LABELS_DA",
+    "REASONS",
+    "Decisions",
+    "History",
+    "InputError",
+    "Journal",
+    "Rules",
+    "RunResult",
+    "SupportSheet",
+    "__version__",
+    "decide",
+    "load_rules",
+    "prepare_grants",
+    "prepare_invoices",
+    "prepare_support_sheet",
+    "read_grants",
+    "read_invoices",
+    "read_support_sheet",
+    "run",
+]

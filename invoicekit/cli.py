@@ -1,0 +1,152 @@
+"""The command line: ``invoicekit run``.
+
+A user's mistake (a missing file, a missing column, an unknown rules key)
+prints one line on stderr and exits 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from invoicekit import __version__
+from invoicekit.errors import InputError
+
+RUN_DESCRIPTION = """\
+Decide, code and post a batch of invoices, as the robot does.
+
+For every invoice the robot finds, by exclusion, the one grant (bevilling) in
+the Sensum extract that explains it (CPR, supplier CVR, period, amount), codes
+it from the support sheet (støtteark) and posts it; otherwise it sends the
+invoice to manual handling with a reason code and a Danish message for the
+caseworker. Every input invoice row gets exactly one row in decisions.csv.
+
+Inputs are .csv (UTF-8 or Windows-1252, ',' or ';', decimal comma or point)
+or .xlsx; Danish headers are accepted (see the README).
+
+Exit status: 0 when the run completed (however many invoices went to manual),
+2 when an input cannot be used at all (the message names the file, the column
+or key and what was expected).
+"""
+
+RUN_EPILOG = """\
+Outputs written in --out:
+  decisions.csv       one row per invoice: status, reason, grant, coding, message
+  opus_postings.csv   the posted invoices in OPUS's import layout (';', decimal comma);
+                      the only file with full CPR numbers
+  opus_notes.csv      the note written in OPUS on each manual invoice
+  sensum_paid.csv     the grant periods to mark as paid in Sensum
+  input_problems.csv  grant and support-sheet rows left out of matching, and why
+
+Example:
+  invoicekit run --grants bevillinger.csv --invoices regninger.csv \\
+      --support-sheet stoetteark.xlsx --rules rules.toml \\
+      --journal journal.sqlite --out ud/
+"""
+
+
+def _run_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="decide, code and post a batch of invoices",
+        description=RUN_DESCRIPTION,
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--grants",
+        required=True,
+        metavar="PATH",
+        help="grants (bevillinger) extracted from Sensum, .csv or .xlsx: grant_id, cpr, service_code, "
+        "supplier_cvr, rate, rate_unit, start_date, [end_date], [service_name]",
+    )
+    p.add_argument(
+        "--invoices",
+        required=True,
+        metavar="PATH",
+        help="invoices (regninger), .csv or .xlsx, one row per invoice: invoice_id, supplier_cvr, amount, "
+        "[cpr], [period_start], [period_end], [text], [invoice_date], [supplier_name]",
+    )
+    p.add_argument(
+        "--support-sheet",
+        required=True,
+        metavar="PATH",
+        help="the support sheet (støtteark), an .xlsx workbook with the sheets services (Ydelser), "
+        "suppliers (Leverandører) and coding (Kontering)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the output files (created if missing)")
+    p.add_argument(
+        "--rules",
+        metavar="PATH",
+        help="business rules, a TOML file with any of: tolerance (DKK, default 1.00), max_amount "
+        "(DKK, default 100000), paragraphs (default 103, 104, 107, 108, STU), excluded_suppliers "
+        "(CVR numbers, default none)",
+    )
+    p.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="SQLite journal of earlier runs (created if missing): catches invoices and grant periods "
+        "handled before, and records this run in one transaction. Without it, only this batch counts",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="test without posting: decide and write the output files, but record nothing in the journal",
+    )
+    p.add_argument("--quiet", action="store_true", help="print no summary")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="invoicekit",
+        description="invoicekit: map, decide, post and follow up social-services invoices.",
+    )
+    parser.add_argument("--version", action="version", version=f"invoicekit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    _run_parser(sub)
+    return parser
+
+
+def _progress(enabled: bool):
+    t0 = time.perf_counter()
+
+    def say(message: str) -> None:
+        if enabled:
+            print(f"[{time.perf_counter() - t0:6.1f} s] {message} …", file=sys.stderr, flush=True)
+
+    return say
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from invoicekit.run import run, summary
+
+    res = run(
+        grants=args.grants,
+        invoices=args.invoices,
+        support_sheet=args.support_sheet,
+        out=args.out,
+        rules=args.rules,
+        journal=args.journal,
+        dry_run=args.dry_run,
+        progress=_progress(sys.stderr.isatty() and not args.quiet),
+    )
+    if not args.quiet:
+        print(summary(res))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return {"run": cmd_run}[args.command](args)
+    except InputError as exc:
+        print(f"invoicekit: error: {exc.line()}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

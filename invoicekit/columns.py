@@ -1,0 +1,113 @@
+"""Column names: the canonical name of every input and output column and the
+Danish names accepted beside it. The one place they live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    aliases: tuple[str, ...] = ()
+
+    def accepted(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+INVOICE_COLUMNS: tuple[Column, ...] = (
+    Column("invoice_id", True, ("Fakturanummer", "Fakturanr", "Fakturanr.")),
+    Column("supplier_cvr", True, ("CVR", "CVR-nr", "CVR-nr.", "Leverandør CVR")),
+    Column("amount", True, ("Beløb",)),
+    Column("cpr", False, ("CPR", "CPR-nr", "CPR-nr.", "Personnummer")),
+    Column("period_start", False, ("Periode fra",)),
+    Column("period_end", False, ("Periode til",)),
+    Column("text", False, ("Tekst", "Beskrivelse")),
+    Column("invoice_date", False, ("Fakturadato",)),
+    Column("supplier_name", False, ("Leverandør", "Leverandørnavn")),
+)
+
+GRANT_COLUMNS: tuple[Column, ...] = (
+    Column("grant_id", True, ("Bevilling", "Bevillings-ID", "Bevillings-id", "Bevillingsid")),
+    Column("cpr", True, ("CPR", "CPR-nr", "CPR-nr.", "Personnummer")),
+    Column("service_code", True, ("Ydelse", "Ydelseskode", "Indsats")),
+    Column("service_name", False, ("Ydelsesnavn",)),
+    Column("supplier_cvr", True, ("Leverandør CVR", "CVR", "CVR-nr")),
+    Column("rate", True, ("Takst",)),
+    Column("rate_unit", True, ("Takstenhed",)),
+    Column("start_date", True, ("Startdato", "Bevilget fra")),
+    Column("end_date", False, ("Slutdato", "Bevilget til")),
+)
+
+SERVICE_COLUMNS: tuple[Column, ...] = (
+    Column("service_code", True, ("Ydelse", "Ydelseskode", "Indsats")),
+    Column("paragraph", True, ("Paragraf", "§")),
+    Column("target_group", True, ("Målgruppe",)),
+)
+
+SUPPLIER_COLUMNS: tuple[Column, ...] = (
+    Column("supplier_cvr", True, ("Leverandør CVR", "CVR", "CVR-nr")),
+    Column("ownership", True, ("Ejerforhold",)),
+)
+
+CODING_COLUMNS: tuple[Column, ...] = (
+    Column("paragraph", True, ("Paragraf", "§")),
+    Column("ownership", True, ("Ejerforhold",)),
+    Column("target_group", True, ("Målgruppe",)),
+    Column("psp_element", True, ("PSP-element", "PSP element", "PSP")),
+    Column("art", True, ("Art", "Artskonto")),
+    Column("valid_from", True, ("Gyldig fra",)),
+    Column("valid_to", False, ("Gyldig til",)),
+)
+
+#: the sheets of the support sheet and the names accepted for each
+SUPPORT_SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
+    "services": ("Ydelser", SERVICE_COLUMNS),
+    "suppliers": ("Leverandører", SUPPLIER_COLUMNS),
+    "coding": ("Kontering", CODING_COLUMNS),
+}
+
+DECISION_COLUMNS: tuple[str, ...] = (
+    "row",
+    "invoice_id",
+    "supplier_cvr",
+    "cpr_masked",
+    "amount",
+    "status",
+    "reason",
+    "grant_id",
+    "expected_amount",
+    "paragraph",
+    "psp_element",
+    "art",
+    "message",
+)
+
+OPUS_POSTING_COLUMNS: tuple[str, ...] = (
+    "Artskonto",
+    "PSP-element",
+    "Beløb",
+    "Tekst",
+    "Ydelsesmodtagernr.",
+    "Ydelsesmodtagernr.kode",
+    "Ydelsesperiode fra",
+    "Ydelsesperiode til",
+    "Fakturanummer",
+    "Leverandør CVR",
+)
+
+OPUS_NOTE_COLUMNS: tuple[str, ...] = ("invoice_id", "supplier_cvr", "note")
+SENSUM_PAID_COLUMNS: tuple[str, ...] = (
+    "grant_id",
+    "period_start",
+    "period_end",
+    "invoice_id",
+    "amount",
+)
+PROBLEM_COLUMNS: tuple[str, ...] = ("file", "row", "column", "problem")
+
+
+def header_key(name: object) -> str:
+    """How header names are compared: case-insensitively after trimming."""
+    return " ".join(str(name).split()).casefold()

@@ -1,0 +1,577 @@
+"""Deciding a batch of invoices: the 21 ordered checks of the robot spec as
+whole-column operations.
+
+The first check that fails gives the reason. Checks 1-9 look at the invoice
+alone, 10 at earlier invoices, 11-16 exclude candidate grants (CPR, supplier,
+period, fixed rate, amount) until one is left, 17 codes it from the support
+sheet, 18-20 apply the business rules and 21 looks for an earlier payment of
+the same grant for an overlapping period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from invoicekit import messages as msg
+from invoicekit.amounts import expected_amounts
+from invoicekit.columns import DECISION_COLUMNS
+from invoicekit.extracts import (
+    Problems,
+    SupportSheet,
+    prepare_grants,
+    prepare_invoices,
+    prepare_support_sheet,
+)
+from invoicekit.parsing import date_dk, format_date_iso, format_money, format_money_one
+from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
+from invoicekit.rules import Rules
+
+NO_GRANT_POS = -1
+
+
+@dataclass(frozen=True)
+class History:
+    """What earlier runs (the journal) tell a new run.
+
+    ``seen``: invoices that passed checks 1-9 before (``supplier_cvr``,
+    ``invoice_id``, ``run_id``, ``started_at``). ``paid``: posted invoices
+    (``grant_id``, ``period_start``, ``period_end``, ``invoice_id``,
+    ``run_id``, ``started_at``).
+    """
+
+    seen: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["supplier_cvr", "invoice_id", "run_id", "started_at"])
+    )
+    paid: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {
+                "grant_id": pd.Series(dtype=object),
+                "period_start": pd.Series(dtype="datetime64[s]"),
+                "period_end": pd.Series(dtype="datetime64[s]"),
+                "invoice_id": pd.Series(dtype=object),
+                "run_id": pd.Series(dtype="int64"),
+                "started_at": pd.Series(dtype=object),
+            }
+        )
+    )
+
+
+@dataclass
+class Decisions:
+    """The result of deciding a batch.
+
+    - ``decisions``: one row per invoice, in input order: the columns of
+      ``decisions.csv`` plus ``period_start``, ``period_end``,
+      ``service_code`` and ``check`` (the number of the failed check, 0 when
+      posted). CPR numbers masked.
+    - ``postings``: the posted invoices with what OPUS needs, full CPR
+      included (``cpr``); see :func:`invoicekit.post.opus_postings`.
+    - ``candidates`` (with ``explain=True``): every grant with the invoice's
+      CPR, and how far it got (``supplier_ok``, ``covers``, ``fixed_rate``,
+      ``expected_amount``, ``amount_ok``, ``excluded_at``).
+    - ``coding_candidates`` (with ``explain=True``): the coding rows
+      considered for each invoice whose grant was found.
+    - ``problems``: grant and support-sheet rows left out.
+    """
+
+    decisions: pd.DataFrame
+    postings: pd.DataFrame
+    problems: pd.DataFrame
+    candidates: pd.DataFrame | None = None
+    coding_candidates: pd.DataFrame | None = None
+
+    @property
+    def automation_rate(self) -> float:
+        n = len(self.decisions)
+        return float((self.decisions["status"] == POSTED).sum() / n) if n else 0.0
+
+
+def decide(
+    invoices: pd.DataFrame,
+    grants: pd.DataFrame,
+    support: SupportSheet | dict[str, pd.DataFrame],
+    rules: Rules | None = None,
+    history: History | None = None,
+    explain: bool = False,
+) -> Decisions:
+    """Decide every invoice: posted, or manual with a reason and a Danish message.
+
+    DataFrames in (typed by the ``read_*`` functions, or raw tables with
+    canonical or Danish headers), a :class:`Decisions` out. ``history`` holds
+    what the journal knows of earlier runs; without it, only this batch counts.
+    """
+    rules = rules or Rules()
+    history = history or History()
+    problems = Problems()
+    inv = prepare_invoices(invoices)
+    gr = prepare_grants(grants, problems=problems)
+    sheet = prepare_support_sheet(support, problems=problems)
+    n = len(inv)
+    state = _State(n)
+    detail = np.full(n, "", dtype=object)
+
+    # ------------------------------------------------ 1-9: the invoice alone
+    state.fail("MISSING_INVOICE_ID", (inv["invoice_id"] == "").to_numpy())
+    state.fail("INVALID_CPR", inv["cpr_invalid"].to_numpy())
+    count = inv["cpr_count"].to_numpy()
+    state.fail("MULTIPLE_CPR", count > 1)
+    state.fail("MISSING_CPR", count == 0)
+    state.fail("INVALID_CVR", ~inv["cvr_valid"].to_numpy())
+    start = inv["period_start"].to_numpy(dtype="datetime64[D]")
+    end = inv["period_end"].to_numpy(dtype="datetime64[D]")
+    state.fail("MISSING_PERIOD", np.isnat(start) | np.isnat(end))
+    state.fail("INVALID_PERIOD", end < start)
+    state.fail("INVALID_AMOUNT", ~inv["amount_ok"].to_numpy())
+    amount = inv["amount"].to_numpy()
+    state.fail("CREDIT_NOTE", amount <= 0)
+
+    # ------------------------------------------------ 10: duplicates
+    _check_duplicates(inv, history, state, detail)
+
+    # ------------------------------------------------ 11-16: exclude grants
+    alive = np.flatnonzero(state.open)
+    pairs = _candidate_pairs(inv, gr, alive)
+    g_rate = gr["rate"].to_numpy()
+    g_unit = gr["rate_unit"].to_numpy(dtype=object)
+    i, g = pairs["i"].to_numpy(), pairs["g"].to_numpy()
+    supplier_ok = gr["supplier_cvr"].to_numpy(dtype=object)[g] == inv["supplier_cvr"].to_numpy(dtype=object)[i]
+    g_start = gr["start_date"].to_numpy(dtype="datetime64[D]")[g]
+    g_end = gr["end_date"].to_numpy(dtype="datetime64[D]")[g]
+    covers = supplier_ok & (g_start <= start[i]) & (np.isnat(g_end) | (g_end >= end[i]))
+    fixed = covers & (g_unit[g] != "hour")
+    expected = np.full(len(i), -1, dtype=np.int64)
+    if fixed.any():
+        expected[fixed] = expected_amounts(g_rate[g[fixed]], g_unit[g[fixed]], start[i[fixed]], end[i[fixed]])
+    diff = np.where(fixed, np.abs(amount[i] - expected), np.iinfo(np.int64).max)
+    amount_ok = fixed & (diff <= rules.tolerance_units)
+
+    def per_invoice(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(i, weights=mask, minlength=n).astype(np.int64) if len(i) else np.zeros(n, np.int64)
+
+    n_cpr = per_invoice(np.ones(len(i), dtype=bool))
+    n_sup, n_cov, n_fixed, n_ok = (per_invoice(m) for m in (supplier_ok, covers, fixed, amount_ok))
+    state.fail("NO_GRANT", n_cpr == 0)
+    state.fail("NO_GRANT_FOR_SUPPLIER", n_sup == 0)
+    state.fail("PERIOD_NOT_COVERED", n_cov == 0)
+    state.fail("NO_FIXED_RATE", n_fixed == 0)
+    state.fail("AMOUNT_MISMATCH", n_ok == 0)
+    state.fail("AMBIGUOUS", n_ok > 1)
+
+    grant_pos = np.full(n, NO_GRANT_POS, dtype=np.int64)
+    exp_out = np.full(n, -1, dtype=np.int64)
+    # the one grant left
+    single = amount_ok & (n_ok[i] == 1)
+    grant_pos[i[single]] = g[single]
+    exp_out[i[single]] = expected[single]
+    # the closest expected amount, for AMOUNT_MISMATCH
+    mismatch = state.reason == CHECK_NUMBER["AMOUNT_MISMATCH"]
+    closest = _closest(i, g, diff, fixed & mismatch[i])
+    exp_out[closest[:, 0]] = expected[closest[:, 2]]
+    closest_grant = np.full(n, NO_GRANT_POS, dtype=np.int64)
+    closest_grant[closest[:, 0]] = closest[:, 1]
+
+    _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amount_ok, n_cpr)
+
+    # ------------------------------------------------ 17: coding
+    coded = _code(inv, gr, sheet, state, grant_pos, start, detail)
+
+    # ------------------------------------------------ 18-20: business rules
+    inv_cvr = inv["supplier_cvr"].to_numpy(dtype=object)
+    state.fail("SUPPLIER_EXCLUDED", np.isin(inv_cvr, list(rules.excluded_suppliers)))
+    paragraph = coded["paragraph"]
+    excluded_paragraph = ~np.isin(paragraph, list(rules.paragraphs))
+    detail[state.open & excluded_paragraph] = ", ".join(f"§ {p}" for p in rules.paragraphs) or "ingen"
+    state.fail("PARAGRAPH_EXCLUDED", excluded_paragraph)
+    above = amount > rules.max_amount_units
+    detail[state.open & above] = f"{format_money_one(rules.max_amount_units)} kr."
+    state.fail("AMOUNT_ABOVE_LIMIT", above)
+
+    # ------------------------------------------------ 21: already paid
+    _check_already_paid(inv, gr, history, state, grant_pos, start, end, detail)
+
+    decisions, postings = _assemble(
+        inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end
+    )
+    result = Decisions(decisions=decisions, postings=postings, problems=problems.frame())
+    if explain:
+        result.candidates = _explain_candidates(
+            inv, gr, pairs, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end
+        )
+        result.coding_candidates = coded["considered"]
+    return result
+
+
+class _State:
+    """The reason of every invoice so far: 0 while all checks passed."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.zeros(n, dtype=np.int8)
+
+    @property
+    def open(self) -> np.ndarray:
+        return self.reason == 0
+
+    def fail(self, code: str, mask: np.ndarray) -> None:
+        hit = self.open & np.asarray(mask, dtype=bool)
+        self.reason[hit] = CHECK_NUMBER[code]
+
+
+def _check_duplicates(inv: pd.DataFrame, history: History, state: _State, detail: np.ndarray) -> None:
+    alive = np.flatnonzero(state.open)
+    keys = pd.DataFrame(
+        {
+            "supplier_cvr": inv["supplier_cvr"].to_numpy(dtype=object)[alive],
+            "invoice_id": inv["invoice_id"].to_numpy(dtype=object)[alive],
+            "pos": alive,
+        }
+    )
+    dup = np.zeros(len(inv), dtype=bool)
+    if len(history.seen):
+        seen = history.seen.drop_duplicates(["supplier_cvr", "invoice_id"], keep="first")
+        hit = keys.merge(seen, on=["supplier_cvr", "invoice_id"], how="inner")
+        for pos, run_id, started in zip(hit["pos"], hit["run_id"], hit["started_at"], strict=True):
+            dup[pos] = True
+            detail[pos] = msg.DUPLICATE_IN_JOURNAL.format(run_id=run_id, date=str(started)[:10])
+    in_run = keys.duplicated(["supplier_cvr", "invoice_id"], keep="first").to_numpy()
+    if in_run.any():
+        first_row = keys.groupby(["supplier_cvr", "invoice_id"], sort=False)["pos"].transform("first").to_numpy()
+        rows = inv["row"].to_numpy()
+        for pos, first in zip(alive[in_run], first_row[in_run], strict=True):
+            if not dup[pos]:
+                detail[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[first])
+        dup[alive[in_run]] = True
+    state.fail("DUPLICATE_INVOICE", dup)
+
+
+def _candidate_pairs(inv: pd.DataFrame, gr: pd.DataFrame, alive: np.ndarray) -> pd.DataFrame:
+    """(invoice position, grant position) for every grant with the invoice's CPR."""
+    if len(alive) == 0 or len(gr) == 0:
+        return pd.DataFrame({"i": np.empty(0, np.int64), "g": np.empty(0, np.int64)})
+    left = pd.DataFrame({"i": alive, "key": inv["cpr"].to_numpy(dtype=object)[alive].astype(np.int64)})
+    right = pd.DataFrame({"g": np.arange(len(gr), dtype=np.int64), "key": gr["cpr"].to_numpy(dtype=object).astype(np.int64)})
+    pairs = left.merge(right, on="key", how="inner", sort=False)[["i", "g"]]
+    return pairs.sort_values(["i", "g"], kind="stable").reset_index(drop=True)
+
+
+def _closest(i: np.ndarray, g: np.ndarray, diff: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each invoice among ``i[mask]``: (invoice, grant, pair) with the smallest diff."""
+    idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return np.empty((0, 3), dtype=np.int64)
+    order = idx[np.lexsort((diff[idx], i[idx]))]
+    first = np.concatenate(([True], i[order][1:] != i[order][:-1]))
+    best = order[first]
+    return np.column_stack((i[best], g[best], best))
+
+
+def _join_per_invoice(i: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, "", dtype=object)
+    if len(i) == 0:
+        return out
+    joined = pd.Series(labels, dtype=object).groupby(i, sort=False).agg("; ".join)
+    out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
+
+
+def _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amount_ok, n_cpr) -> None:
+    reason = state.reason
+    n = len(reason)
+    grant_id = gr["grant_id"].to_numpy(dtype=object)
+    wanted = {
+        "NO_GRANT_FOR_SUPPLIER": np.ones(len(i), dtype=bool),
+        "PERIOD_NOT_COVERED": supplier_ok,
+        "NO_FIXED_RATE": covers,
+        "AMBIGUOUS": amount_ok,
+    }
+    for code, pair_mask in wanted.items():
+        rows_mask = reason == CHECK_NUMBER[code]
+        if not rows_mask.any():
+            continue
+        sel = pair_mask & rows_mask[i]
+        gs = g[sel]
+        if code == "NO_GRANT_FOR_SUPPLIER":
+            labels = "CVR " + gr["supplier_cvr"].to_numpy(dtype=object)[gs]
+            labels = np.array([f"{lab} (bevilling {gid})" for lab, gid in zip(labels, grant_id[gs], strict=True)], dtype=object)
+        elif code == "PERIOD_NOT_COVERED":
+            s = gr["start_date"].to_numpy(dtype="datetime64[D]")[gs]
+            e = gr["end_date"].to_numpy(dtype="datetime64[D]")[gs]
+            labels = np.array(
+                [f"{gid}: {date_dk(a)}–{date_dk(b) if not np.isnat(b) else 'løbende'}" for gid, a, b in zip(grant_id[gs], s, e, strict=True)],
+                dtype=object,
+            )
+        else:
+            labels = grant_id[gs].astype(object)
+        joined = _join_per_invoice(i[sel], labels, n)
+        detail[rows_mask] = joined[rows_mask]
+
+
+def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail) -> dict:
+    """Check 17: the one grant's service, supplier and (paragraph, ownership,
+    target group) must give exactly one coding row valid on period_start."""
+    n = len(inv)
+    paragraph = np.full(n, "", dtype=object)
+    psp = np.full(n, "", dtype=object)
+    art = np.full(n, "", dtype=object)
+    found = np.flatnonzero(grant_pos >= 0)
+    empty_considered = pd.DataFrame(columns=["row", "coding_row", "psp_element", "art", "valid_from", "valid_to", "valid"])
+    if len(found) == 0:
+        return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": empty_considered}
+    gp = grant_pos[found]
+    w = pd.DataFrame(
+        {
+            "pos": found,
+            "service_key": gr["service_code"].to_numpy(dtype=object)[gp],
+            "supplier_cvr": gr["supplier_cvr"].to_numpy(dtype=object)[gp],
+            "start": start[found],
+        }
+    )
+    w["service_key"] = w["service_key"].astype(str).str.strip().str.casefold().astype(object)
+    services = sheet.services[["service_key", "paragraph", "target_group", "target_key"]]
+    w = w.merge(services, on="service_key", how="left", sort=False)
+    w = w.merge(sheet.suppliers[["supplier_cvr", "ownership"]], on="supplier_cvr", how="left", sort=False)
+    has_service = w["paragraph"].notna().to_numpy()
+    has_supplier = w["ownership"].notna().to_numpy()
+    pos = w["pos"].to_numpy()
+    paragraph[pos[has_service]] = w["paragraph"].to_numpy(dtype=object)[has_service]
+
+    coding = sheet.coding
+    m = w[has_service & has_supplier].merge(
+        coding[["paragraph", "ownership", "target_key", "psp_element", "art", "valid_from", "valid_to", "row"]],
+        on=["paragraph", "ownership", "target_key"],
+        how="inner",
+        sort=False,
+    )
+    s = m["start"].to_numpy(dtype="datetime64[D]")
+    vf = m["valid_from"].to_numpy(dtype="datetime64[D]")
+    vt = m["valid_to"].to_numpy(dtype="datetime64[D]")
+    valid = (vf <= s) & (np.isnat(vt) | (vt >= s))
+    counts = np.bincount(m["pos"].to_numpy()[valid], minlength=n)
+    one = m[valid & (counts[m["pos"].to_numpy()] == 1)]
+    psp[one["pos"].to_numpy()] = one["psp_element"].to_numpy(dtype=object)
+    art[one["pos"].to_numpy()] = one["art"].to_numpy(dtype=object)
+
+    fails = np.zeros(n, dtype=bool)
+    fails[found] = True
+    fails[one["pos"].to_numpy()] = False
+    open_fail = fails & state.open
+    svc_names = gr["service_code"].to_numpy(dtype=object)[gp]
+    for k, p in enumerate(pos):
+        if not open_fail[p]:
+            continue
+        if not has_service[k]:
+            detail[p] = msg.CODING_SERVICE_MISSING.format(service=svc_names[k])
+        elif not has_supplier[k]:
+            detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=w["supplier_cvr"].iat[k])
+        else:
+            fields = dict(
+                paragraph=w["paragraph"].iat[k],
+                ownership=w["ownership"].iat[k],
+                target=w["target_group"].iat[k],
+                date=date_dk(start[p]),
+            )
+            template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
+            detail[p] = template.format(n=counts[p], **fields)
+    state.fail("NO_CODING", fails)
+    considered = pd.DataFrame(
+        {
+            "row": inv["row"].to_numpy()[m["pos"].to_numpy()],
+            "coding_row": m["row"].to_numpy(),
+            "psp_element": m["psp_element"].to_numpy(dtype=object),
+            "art": m["art"].to_numpy(dtype=object),
+            "valid_from": vf,
+            "valid_to": vt,
+            "valid": valid,
+        }
+    )
+    return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": considered}
+
+
+def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, start, end, detail) -> None:
+    """Check 21, in input order: a grant is paid once for any stretch of days."""
+    n = len(inv)
+    candidates = np.flatnonzero(state.open & (grant_pos >= 0))
+    paid = np.zeros(n, dtype=bool)
+    grant_ids = gr["grant_id"].to_numpy(dtype=object)
+    invoice_ids = inv["invoice_id"].to_numpy(dtype=object)
+    if len(candidates) and len(history.paid):
+        c = pd.DataFrame({"pos": candidates, "grant_id": grant_ids[grant_pos[candidates]]})
+        h = history.paid
+        m = c.merge(h, on="grant_id", how="inner", sort=False)
+        hs = m["period_start"].to_numpy(dtype="datetime64[D]")
+        he = m["period_end"].to_numpy(dtype="datetime64[D]")
+        p = m["pos"].to_numpy()
+        overlap = (hs <= end[p]) & (he >= start[p])
+        hit = m[overlap].drop_duplicates("pos", keep="first")
+        for pos, inv_id, s, e, run_id, started in zip(
+            hit["pos"], hit["invoice_id"], hit["period_start"], hit["period_end"], hit["run_id"], hit["started_at"], strict=True
+        ):
+            paid[pos] = True
+            detail[pos] = msg.PAID_IN_JOURNAL.format(
+                invoice_id=inv_id, period=f"{date_dk(s)}–{date_dk(e)}", run_id=run_id, date=str(started)[:10]
+            )
+    # within this run: the first invoice posts, a later overlapping one does not
+    rest = candidates[~paid[candidates]]
+    if len(rest) > 1:
+        gp = grant_pos[rest]
+        order = np.lexsort((start[rest], gp))
+        sg, ss, se = gp[order], start[rest][order], end[rest][order]
+        new_group = np.concatenate(([True], sg[1:] != sg[:-1]))
+        # running max of period ends within each grant, before each row
+        group_id = np.cumsum(new_group) - 1
+        ends = se.astype(np.int64)
+        run_max = pd.Series(ends).groupby(group_id).cummax().to_numpy()
+        prev_max = np.where(new_group, np.iinfo(np.int64).min, np.roll(run_max, 1))
+        overlapping_groups = np.unique(group_id[ss.astype(np.int64) <= prev_max])
+        if len(overlapping_groups):
+            in_overlap = np.isin(group_id, overlapping_groups)
+            positions = rest[order][in_overlap]
+            for _grant, members in pd.Series(positions).groupby(grant_pos[positions], sort=False):
+                posted: list[int] = []
+                for pos in sorted(members.to_numpy()):  # input order
+                    clash = next((q for q in posted if start[q] <= end[pos] and end[q] >= start[pos]), None)
+                    if clash is None:
+                        posted.append(pos)
+                    else:
+                        paid[pos] = True
+                        detail[pos] = msg.PAID_IN_RUN.format(
+                            invoice_id=invoice_ids[clash], period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
+                        )
+    state.fail("ALREADY_PAID", paid)
+
+
+def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end):
+    n = len(inv)
+    reason_idx = state.reason.astype(np.int64)
+    reason_names = np.array(["", *REASONS], dtype=object)[reason_idx]
+    posted = reason_idx == 0
+    shown_grant = np.where(grant_pos >= 0, grant_pos, closest_grant)
+    grant_ids = gr["grant_id"].to_numpy(dtype=object)
+    grant_id = np.where(shown_grant >= 0, grant_ids[np.maximum(shown_grant, 0)] if len(gr) else "", "").astype(object)
+    # grant_id is shown for the matched grant only; the closest one is named in the message
+    matched_id = np.where(grant_pos >= 0, grant_id, "").astype(object)
+
+    cpr_all = inv["cpr_all"].to_numpy(dtype=object)
+    cpr_masked = pd.Series(cpr_all, dtype=object).str.replace(r"(\d{6})\d{4}", r"\1-xxxx", regex=True).to_numpy(dtype=object).copy()
+    invalid = inv["cpr_invalid"].to_numpy()
+    cpr_masked[invalid] = inv["cpr_invalid_masked"].to_numpy(dtype=object)[invalid]
+    amount = inv["amount"].to_numpy()
+    amount_ok = inv["amount_ok"].to_numpy()
+    amount_text = np.where(amount_ok, format_money(amount), "").astype(object)
+    expected_text = np.where(exp_out >= 0, format_money(np.maximum(exp_out, 0)), "").astype(object)
+    service = np.where(grant_pos >= 0, gr["service_code"].to_numpy(dtype=object)[np.maximum(grant_pos, 0)] if len(gr) else "", "")
+    service = service.astype(object)
+
+    message = np.full(n, "", dtype=object)
+    if posted.any():
+        message[posted] = msg.posting_texts(service[posted], start[posted], end[posted], matched_id[posted])
+    facts = pd.DataFrame(
+        {
+            "invoice_id": inv["invoice_id"].to_numpy(dtype=object),
+            "supplier_cvr": inv["supplier_cvr"].to_numpy(dtype=object),
+            "cpr_masked": cpr_masked,
+            "cpr_invalid_masked": inv["cpr_invalid_masked"].to_numpy(dtype=object),
+            "cpr_count": inv["cpr_count"].to_numpy(),
+            "amount": amount,
+            "amount_raw": inv["amount_raw"].to_numpy(dtype=object),
+            "misaligned": inv["misaligned"].to_numpy(),
+            "period_start": start,
+            "period_end": end,
+            "period_unreadable": inv["period_unreadable"].to_numpy(dtype=object),
+            "expected": exp_out,
+            "grant_id": grant_id,
+            "rate": gr["rate"].to_numpy()[np.maximum(shown_grant, 0)] if len(gr) else np.zeros(n, np.int64),
+            "rate_unit": gr["rate_unit"].to_numpy(dtype=object)[np.maximum(shown_grant, 0)] if len(gr) else "",
+            "n_candidates": np.where(reason_idx == CHECK_NUMBER["AMBIGUOUS"], n_ok, n_fixed),
+            "detail": detail,
+            "paragraph": coded["paragraph"],
+            "psp_element": coded["psp_element"],
+            "art": coded["art"],
+        }
+    )
+    for code, k in CHECK_NUMBER.items():
+        rows = reason_idx == k
+        if rows.any():
+            message[rows] = msg.MESSAGES[code](facts[rows])
+
+    decisions = pd.DataFrame(
+        {
+            "row": inv["row"].to_numpy(),
+            "invoice_id": facts["invoice_id"],
+            "supplier_cvr": facts["supplier_cvr"],
+            "cpr_masked": cpr_masked,
+            "amount": amount_text,
+            "status": np.where(posted, POSTED, MANUAL).astype(object),
+            "reason": reason_names,
+            "grant_id": matched_id,
+            "expected_amount": expected_text,
+            "paragraph": coded["paragraph"],
+            "psp_element": coded["psp_element"],
+            "art": coded["art"],
+            "message": message,
+            "period_start": start,
+            "period_end": end,
+            "service_code": service,
+            "check": state.reason.astype(np.int64),
+        }
+    )
+    assert list(decisions.columns[: len(DECISION_COLUMNS)]) == list(DECISION_COLUMNS)
+    postings = pd.DataFrame(
+        {
+            "row": inv["row"].to_numpy()[posted],
+            "invoice_id": facts["invoice_id"].to_numpy()[posted],
+            "supplier_cvr": facts["supplier_cvr"].to_numpy()[posted],
+            "cpr": inv["cpr"].to_numpy(dtype=object)[posted],
+            "amount": amount[posted],
+            "grant_id": matched_id[posted],
+            "service_code": service[posted],
+            "period_start": start[posted],
+            "period_end": end[posted],
+            "psp_element": coded["psp_element"][posted],
+            "art": coded["art"][posted],
+            "text": message[posted],
+        }
+    )
+    return decisions, postings
+
+
+def _explain_candidates(inv, gr, pairs, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end):
+    i, g = pairs["i"].to_numpy(), pairs["g"].to_numpy()
+    stage = np.full(len(i), "", dtype=object)
+    for mask, code in (
+        (~supplier_ok, "NO_GRANT_FOR_SUPPLIER"),
+        (supplier_ok & ~covers, "PERIOD_NOT_COVERED"),
+        (covers & ~fixed, "NO_FIXED_RATE"),
+        (fixed & ~amount_ok, "AMOUNT_MISMATCH"),
+    ):
+        stage[mask & (stage == "")] = code
+    return pd.DataFrame(
+        {
+            "row": inv["row"].to_numpy()[i],
+            "invoice_id": inv["invoice_id"].to_numpy(dtype=object)[i],
+            "grant_id": gr["grant_id"].to_numpy(dtype=object)[g],
+            "service_code": gr["service_code"].to_numpy(dtype=object)[g],
+            "grant_supplier_cvr": gr["supplier_cvr"].to_numpy(dtype=object)[g],
+            "start_date": g_start,
+            "end_date": g_end,
+            "rate": format_money(gr["rate"].to_numpy()[g]),
+            "rate_unit": gr["rate_unit"].to_numpy(dtype=object)[g],
+            "supplier_ok": supplier_ok,
+            "covers": covers,
+            "fixed_rate": fixed,
+            "expected_amount": np.where(expected >= 0, format_money(np.maximum(expected, 0)), ""),
+            "invoiced_amount": format_money(amount[i]),
+            "amount_ok": amount_ok,
+            "excluded_at": stage,
+        }
+    )
+
+
+def decisions_for_csv(decisions: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``decisions.csv``, dates as ISO text."""
+    return decisions[list(DECISION_COLUMNS)]
+
+
+__all__ = ["Decisions", "History", "decide", "decisions_for_csv", "format_date_iso"]

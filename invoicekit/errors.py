@@ -1,0 +1,31 @@
+"""Errors that mean an input cannot be used at all.
+
+A bad *row* is never an error: it becomes a manual decision or an entry in
+``input_problems``. Only a whole file, sheet, column or rules key that cannot be
+used raises :class:`InputError`; the command line turns it into one line on
+stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """An input file (or rules file) that cannot be used.
+
+    ``source`` names the file, ``where`` the sheet, column or key, and
+    ``expected`` says what was expected there.
+    """
+
+    def __init__(self, source: str | Path | None, where: str | None, expected: str) -> None:
+        self.source = str(source) if source is not None else None
+        self.where = where
+        self.expected = expected
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        """The one line the command line prints."""
+        parts = [p for p in (self.source, self.where) if p]
+        prefix = ": ".join(parts)
+        return f"{prefix}: {self.expected}" if prefix else self.expected

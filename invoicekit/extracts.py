@@ -1,0 +1,680 @@
+"""Reading extracts: CSV or xlsx files into tables of text with canonical column
+names, and those into typed tables the robot works on.
+
+``read_*`` take a path and return typed DataFrames (and the rows left out, as
+``problems``); ``prepare_*`` do the typing for a DataFrame that is already in
+memory, so notebooks and tests can pass small tables written inline, with
+canonical or Danish headers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from invoicekit.columns import (
+    GRANT_COLUMNS,
+    INVOICE_COLUMNS,
+    PROBLEM_COLUMNS,
+    SUPPORT_SHEETS,
+    Column,
+    header_key,
+)
+from invoicekit.errors import InputError
+from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column
+from invoicekit.parsing import (
+    MONEY_SCALE,
+    parse_amounts,
+    parse_dates,
+    period_in_text,
+    split_cpr_cell,
+    cprs_in_text,
+)
+
+MAX_RATE_DKK = 100_000_000  # a rate above this cannot be right, and would overflow
+
+# ---------------------------------------------------------------- problems
+
+
+@dataclass
+class Problems:
+    """Rows left out of matching, as data: ``file``, ``row``, ``column``, ``problem``."""
+
+    records: list[tuple[str, int, str, str]] = field(default_factory=list)
+
+    def add(self, file: str, row: int, column: str, problem: str) -> None:
+        self.records.append((file, int(row), column, problem))
+
+    def add_many(self, file: str, rows: np.ndarray, column: str, problem: str) -> None:
+        self.records.extend((file, int(r), column, problem) for r in rows)
+
+    def extend(self, other: Problems) -> None:
+        self.records.extend(other.records)
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.records, columns=list(PROBLEM_COLUMNS))
+        return df.astype({"row": "int64"})
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+# ---------------------------------------------------------------- raw tables
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
+        raise InputError(path, None, "file is UTF-16 or binary; expected CSV in UTF-8 or Windows-1252")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path, None, f"byte {exc.start} is neither UTF-8 nor Windows-1252; expected a text CSV file"
+        ) from None
+
+
+def _sniff_separator(first_line: str) -> str:
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+def _read_csv_strings(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """All cells as text. Returns the table and the data rows whose number of
+    fields did not match the header (padded or cut, for the caller to flag)."""
+    text = _decode(path.read_bytes(), path)
+    if not text.strip():
+        raise InputError(path, None, "file is empty; expected a header row and data rows")
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    sep = _sniff_separator(first_line)
+    header = next(csv.reader([first_line], delimiter=sep))
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.lstrip("\r\n").encode("utf-8")),
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        df = table.to_pandas()
+        df.columns = header
+        return df, []
+    except pa.ArrowInvalid:
+        pass
+    # Slow path: some rows have the wrong number of fields.
+    rows = list(csv.reader(io.StringIO(text.lstrip("\r\n")), delimiter=sep))
+    width = len(header)
+    body, misaligned = [], []
+    for row in rows[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            misaligned.append(len(body) + 1)
+            row = (row + [""] * width)[:width]
+        body.append(row)
+    return pd.DataFrame(body, columns=header, dtype=str), misaligned
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _sheet_rows(ws, path: Path, sheet: str) -> pd.DataFrame:
+    rows = ws.iter_rows(values_only=True)
+    header: list[str] | None = None
+    body: list[list[str]] = []
+    for values in rows:
+        cells = [_cell_text(v) for v in values]
+        if not any(c.strip() for c in cells):
+            if header is not None:
+                body.append([""] * len(header))
+            continue
+        if header is None:
+            header = cells
+            while header and not header[-1].strip():
+                header.pop()
+            continue
+        body.append((cells + [""] * len(header))[: len(header)])
+    if header is None:
+        raise InputError(path, f"sheet '{sheet}'", "sheet is empty; expected a header row and data rows")
+    while body and not any(c.strip() for c in body[-1]):
+        body.pop()
+    return pd.DataFrame(body, columns=header, dtype=str)
+
+
+def _open_workbook(path: Path):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
+        raise InputError(path, None, f"cannot be opened as an Excel .xlsx workbook ({type(exc).__name__})") from None
+
+
+def read_raw(path: str | Path) -> tuple[pd.DataFrame, list[int]]:
+    """Read the first sheet of an xlsx file or a CSV file as text cells."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, None, "file not found")
+    if path.is_dir():
+        raise InputError(path, None, "is a folder; expected a .csv or .xlsx file")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return _read_csv_strings(path)
+    if suffix in (".xlsx", ".xlsm"):
+        wb = _open_workbook(path)
+        try:
+            ws = wb.worksheets[0]
+            return _sheet_rows(ws, path, ws.title), []
+        finally:
+            wb.close()
+    raise InputError(path, None, f"unknown extension '{path.suffix}'; expected .csv or .xlsx")
+
+
+def canonical_columns(
+    df: pd.DataFrame, columns: tuple[Column, ...], source: str | Path | None, where: str | None = None
+) -> pd.DataFrame:
+    """Rename the accepted header names to canonical names; keep only known
+    columns (blank text for missing optional ones). Raises InputError for a
+    missing required column or a column given twice."""
+    keys = {header_key(c): c for c in df.columns}
+    out = {}
+    for col in columns:
+        hits = [keys[k] for k in dict.fromkeys(header_key(a) for a in col.accepted()) if k in keys]
+        if len(hits) > 1:
+            raise InputError(
+                source, _where(where, f"columns {', '.join(map(repr, hits))}"), f"give only one of them for '{col.name}'"
+            )
+        if not hits:
+            if col.required:
+                raise InputError(
+                    source,
+                    _where(where, f"column '{col.name}'"),
+                    f"missing; accepted names: {', '.join(col.accepted())}",
+                )
+            out[col.name] = pd.Series([""] * len(df), index=df.index, dtype=object)
+            continue
+        values = df[hits[0]]
+        if isinstance(values, pd.DataFrame):
+            raise InputError(source, _where(where, f"column '{hits[0]}'"), "appears twice in the header; expected once")
+        out[col.name] = values.fillna("").astype(str).astype(object)
+    result = pd.DataFrame(out, index=df.index)
+    return result
+
+
+def _where(sheet: str | None, what: str) -> str:
+    return f"sheet '{sheet}', {what}" if sheet else what
+
+
+# ---------------------------------------------------------------- invoices
+
+
+def read_invoices(path: str | Path) -> pd.DataFrame:
+    """Read an invoice extract (CSV or xlsx) into the typed table the robot
+    decides on: one row per input row, in input order."""
+    raw, misaligned = read_raw(path)
+    df = canonical_columns(raw, INVOICE_COLUMNS, path)
+    return prepare_invoices(df, misaligned_rows=misaligned)
+
+
+def prepare_invoices(df: pd.DataFrame, misaligned_rows: list[int] | None = None) -> pd.DataFrame:
+    """Type an invoice table held in memory (canonical or Danish headers).
+
+    Columns of the result: ``row``, ``invoice_id``, ``supplier_cvr`` (compact
+    when valid, else as given), ``cvr_valid``, ``amount`` (1/10,000 DKK),
+    ``amount_ok``, ``amount_raw``, ``cpr`` (the one valid CPR, else blank),
+    ``cpr_count`` (distinct valid CPR numbers), ``cpr_all`` (all of them,
+    ``;``-joined), ``cpr_invalid`` (a filled cell held an invalid part),
+    ``cpr_invalid_masked``, ``period_start``, ``period_end``, ``period_source``
+    (``columns``, ``text`` or blank), ``period_unreadable`` (date cells that
+    could not be read), ``text``, ``invoice_date``, ``supplier_name``,
+    ``misaligned`` (the CSV row had the wrong number of fields).
+    """
+    if df.attrs.get("invoicekit") == "invoices":
+        return df
+    df = canonical_columns(df.astype(object).fillna(""), INVOICE_COLUMNS, "invoices")
+    n = len(df)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    out["row"] = np.arange(1, n + 1, dtype=np.int64)
+    out["invoice_id"] = df["invoice_id"].str.strip().to_numpy()
+
+    cvr_raw = df["supplier_cvr"].str.strip()
+    cvr = cvr_column(cvr_raw)
+    valid_cvr = (cvr != "").to_numpy()
+    out["supplier_cvr"] = np.where(valid_cvr, cvr.to_numpy(), cvr_raw.to_numpy()).astype(object)
+    out["cvr_valid"] = valid_cvr
+
+    units, ok, _blank = parse_amounts(df["amount"])
+    misaligned = np.zeros(n, dtype=bool)
+    if misaligned_rows:
+        misaligned[np.asarray(misaligned_rows) - 1] = True
+        ok = ok & ~misaligned
+    out["amount"] = units
+    out["amount_ok"] = ok
+    out["amount_raw"] = df["amount"].str.strip().to_numpy()
+    out["misaligned"] = misaligned
+
+    _add_invoice_cprs(out, df["cpr"].str.strip(), df["text"])
+    _add_invoice_periods(out, df)
+
+    out["text"] = df["text"].to_numpy()
+    inv_date, _, _ = parse_dates(df["invoice_date"])
+    out["invoice_date"] = inv_date
+    out["supplier_name"] = df["supplier_name"].str.strip().to_numpy()
+    out.attrs["invoicekit"] = "invoices"
+    return out
+
+
+def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> None:
+    n = len(out)
+    cpr = np.full(n, "", dtype=object)
+    count = np.zeros(n, dtype=np.int64)
+    cpr_all = np.full(n, "", dtype=object)
+    invalid = np.zeros(n, dtype=bool)
+    invalid_masked = np.full(n, "", dtype=object)
+
+    filled = (cell != "").to_numpy()
+    multi = filled & cell.str.contains(r"[,;/|\r\n]", regex=True).to_numpy()
+    single = filled & ~multi
+    # the common case: one number in the cell, validated once per distinct value
+    if single.any():
+        values = cell[single]
+        valid = cpr_column(values).to_numpy()
+        is_ok = valid != ""
+        idx = np.flatnonzero(single)
+        cpr[idx[is_ok]] = valid[is_ok]
+        cpr_all[idx[is_ok]] = valid[is_ok]
+        count[idx[is_ok]] = 1
+        invalid[idx[~is_ok]] = True
+        invalid_masked[idx[~is_ok]] = [_mask_raw(v) for v in values.to_numpy()[~is_ok]]
+    for i in np.flatnonzero(multi):
+        good, bad = split_cpr_cell(cell.iat[i])
+        good = list(dict.fromkeys(good))
+        _set_cprs(i, good, cpr, count, cpr_all)
+        if bad:
+            invalid[i] = True
+            invalid_masked[i] = ";".join(_mask_raw(b) for b in bad)
+    # a blank cell: every valid CPR in the free text
+    from_text = ~filled & (text.fillna("").str.len() > 0).to_numpy()
+    if from_text.any():
+        candidates = text[from_text].str.contains(r"\d{6}-?\d{4}", regex=True).to_numpy()
+        for i in np.flatnonzero(from_text)[candidates]:
+            _set_cprs(i, cprs_in_text(text.iat[i]), cpr, count, cpr_all)
+    out["cpr"] = cpr
+    out["cpr_count"] = count
+    out["cpr_all"] = cpr_all
+    out["cpr_invalid"] = invalid
+    out["cpr_invalid_masked"] = invalid_masked
+
+
+def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
+    count[i] = len(numbers)
+    cpr_all[i] = ";".join(numbers)
+    if len(numbers) == 1:
+        cpr[i] = numbers[0]
+
+
+def _mask_raw(value: str) -> str:
+    text = compact_cpr(value)
+    return (text[:6] if len(text) >= 6 else text[:0] + "x" * 6) + "-xxxx"
+
+
+def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
+    start, start_ok, start_blank = parse_dates(df["period_start"])
+    end, end_ok, end_blank = parse_dates(df["period_end"])
+    source = np.where(start_ok & end_ok, "columns", "").astype(object)
+    unreadable = np.full(len(df), "", dtype=object)
+    bad_start = ~start_ok & ~start_blank
+    bad_end = ~end_ok & ~end_blank
+    for i in np.flatnonzero(bad_start | bad_end):
+        cells = [df["period_start"].iat[i] if bad_start[i] else "", df["period_end"].iat[i] if bad_end[i] else ""]
+        unreadable[i] = " / ".join(c.strip() for c in cells if c.strip())
+    need = ~(start_ok & end_ok) & (df["text"].str.len() > 0).to_numpy()
+    for i in np.flatnonzero(need):
+        found = period_in_text(df["text"].iat[i])
+        if found is not None:
+            start[i] = np.datetime64(found[0], "D")
+            end[i] = np.datetime64(found[1], "D")
+            source[i] = "text"
+    out["period_start"] = start
+    out["period_end"] = end
+    out["period_source"] = source
+    out["period_unreadable"] = unreadable
+
+
+# ---------------------------------------------------------------- grants
+
+RATE_UNITS: dict[str, str] = {}
+for _unit, _names in {
+    "day": ("day", "daily", "dag", "døgn", "dagtakst", "døgntakst", "pr. dag", "pr. døgn"),
+    "week": ("week", "weekly", "uge", "ugetakst", "pr. uge"),
+    "month": ("month", "monthly", "måned", "md", "md.", "mdr", "mdr.", "månedstakst", "pr. måned", "pr. md."),
+    "year": ("year", "yearly", "annual", "år", "årstakst", "pr. år"),
+    "hour": ("hour", "hourly", "time", "timer", "timetakst", "pr. time"),
+}.items():
+    for _name in _names:
+        RATE_UNITS[_name] = _unit
+RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "year": "år", "hour": "time"}
+
+
+def read_grants(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a grant extract from Sensum. Returns ``(grants, problems)``: the
+    usable grants, typed, and the rows left out with the reason."""
+    raw, misaligned = read_raw(path)
+    df = canonical_columns(raw, GRANT_COLUMNS, path)
+    problems = Problems()
+    name = Path(path).name
+    for r in misaligned:
+        problems.add(name, r, "", "rækken har et forkert antal felter")
+    grants = prepare_grants(df, source=name, problems=problems, skip_rows=misaligned)
+    return grants, problems.frame()
+
+
+def prepare_grants(
+    df: pd.DataFrame,
+    source: str = "grants",
+    problems: Problems | None = None,
+    skip_rows: list[int] | None = None,
+) -> pd.DataFrame:
+    """Type a grant table held in memory (canonical or Danish headers); rows
+    that cannot be used are left out and recorded in ``problems``.
+
+    Columns: ``row``, ``grant_id``, ``cpr``, ``service_code``, ``service_name``,
+    ``supplier_cvr``, ``rate`` (1/10,000 DKK), ``rate_unit`` (``day``,
+    ``week``, ``month``, ``year`` or ``hour``), ``start_date``, ``end_date``
+    (NaT = open-ended).
+    """
+    if df.attrs.get("invoicekit") == "grants":
+        return df
+    problems = problems if problems is not None else Problems()
+    df = canonical_columns(df.astype(object).fillna(""), GRANT_COLUMNS, source)
+    n = len(df)
+    rows = np.arange(1, n + 1, dtype=np.int64)
+    bad = np.zeros(n, dtype=bool)
+    if skip_rows:
+        bad[np.asarray(skip_rows) - 1] = True
+
+    def flag(mask: np.ndarray, column: str, problem: str) -> None:
+        nonlocal bad
+        problems.add_many(source, rows[mask], column, problem)
+        bad |= mask
+
+    grant_id = df["grant_id"].str.strip()
+    flag((grant_id == "").to_numpy(), "grant_id", "bevillings-ID mangler")
+    cpr = cpr_column(df["cpr"].str.strip())
+    flag((cpr == "").to_numpy(), "cpr", "CPR-nummeret mangler eller er ugyldigt")
+    service = df["service_code"].str.strip()
+    flag((service == "").to_numpy(), "service_code", "ydelseskoden mangler")
+    cvr = cvr_column(df["supplier_cvr"].str.strip())
+    flag((cvr == "").to_numpy(), "supplier_cvr", "leverandørens CVR-nummer mangler eller er ugyldigt")
+    rate, rate_ok, _ = parse_amounts(df["rate"])
+    flag(~rate_ok, "rate", "taksten er ikke et tal")
+    flag(rate_ok & (rate < 0), "rate", "taksten er negativ")
+    flag(rate_ok & (rate > MAX_RATE_DKK * MONEY_SCALE), "rate", "taksten er urealistisk stor")
+    unit_key = df["rate_unit"].str.strip().str.lower()
+    unit = unit_key.map(RATE_UNITS).fillna("").astype(object)
+    flag(
+        (unit == "").to_numpy(),
+        "rate_unit",
+        "ukendt takstenhed; forventet day, week, month, year, hour (døgn/dag, uge, måned, år, time)",
+    )
+    start, start_ok, _ = parse_dates(df["start_date"])
+    flag(~start_ok, "start_date", "startdatoen mangler eller kan ikke læses")
+    end, end_ok, end_blank = parse_dates(df["end_date"])
+    flag(~end_ok & ~end_blank, "end_date", "slutdatoen kan ikke læses")
+    flag(start_ok & end_ok & (end < start), "end_date", "slutdatoen ligger før startdatoen")
+
+    out = pd.DataFrame(
+        {
+            "row": rows,
+            "grant_id": grant_id.to_numpy(dtype=object),
+            "cpr": cpr.to_numpy(dtype=object),
+            "service_code": service.to_numpy(dtype=object),
+            "service_name": df["service_name"].str.strip().to_numpy(dtype=object),
+            "supplier_cvr": cvr.to_numpy(dtype=object),
+            "rate": rate,
+            "rate_unit": unit.to_numpy(dtype=object),
+            "start_date": start,
+            "end_date": end,
+        }
+    )
+    out = out[~bad]
+    out = _dedupe_grants(out, source, problems)
+    out = out.reset_index(drop=True)
+    out.attrs["invoicekit"] = "grants"
+    return out
+
+
+def _dedupe_grants(grants: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
+    """The same grant_id twice: identical copies are kept once; conflicting
+    copies are all left out (nobody can tell which is right)."""
+    dup = grants["grant_id"].duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return grants
+    fields = [c for c in grants.columns if c != "row"]
+    exact_copy = grants.duplicated(subset=fields, keep="first").to_numpy()
+    problems.add_many(source, grants["row"].to_numpy()[exact_copy], "grant_id", "dublet af en tidligere række; ignoreret")
+    grants = grants[~exact_copy]
+    conflict = grants["grant_id"].duplicated(keep=False).to_numpy()
+    problems.add_many(
+        source,
+        grants["row"].to_numpy()[conflict],
+        "grant_id",
+        "samme bevillings-ID findes flere gange med forskellige oplysninger",
+    )
+    return grants[~conflict]
+
+
+# ---------------------------------------------------------------- support sheet
+
+OWNERSHIP: dict[str, str] = {}
+for _own, _names in {
+    "municipal": ("municipal", "kommunal", "kommune", "egen kommune", "anden kommune"),
+    "regional": ("regional", "region"),
+    "private": ("private", "privat", "selvejende", "privat/selvejende", "selvejende/privat"),
+    "state": ("state", "statslig", "stat", "staten"),
+}.items():
+    for _name in _names:
+        OWNERSHIP[_name] = _own
+
+
+def normalise_paragraph(value: object) -> str:
+    """``§ 107``, ``SEL §107``, ``107`` → ``107``; ``stu`` → ``STU``."""
+    text = str(value).strip()
+    if not text:
+        return ""
+    if re.search(r"(?i)\bstu\b", text):
+        return "STU"
+    m = re.search(r"\d+", text)
+    if m:
+        return str(int(m.group()))
+    return re.sub(r"[\s§.]", "", text).upper()
+
+
+def _key(values: pd.Series) -> pd.Series:
+    """How service codes and target groups are compared."""
+    return values.fillna("").astype(str).str.strip().str.casefold().astype(object)
+
+
+@dataclass(frozen=True)
+class SupportSheet:
+    """The support sheet (støtteark): services, suppliers and coding rows."""
+
+    services: pd.DataFrame
+    suppliers: pd.DataFrame
+    coding: pd.DataFrame
+
+
+def read_support_sheet(path: str | Path) -> tuple[SupportSheet, pd.DataFrame]:
+    """Read the support-sheet workbook (sheets services/Ydelser,
+    suppliers/Leverandører, coding/Kontering). Returns ``(sheet, problems)``."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, None, "file not found")
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise InputError(path, None, f"unknown extension '{path.suffix}'; expected an .xlsx workbook")
+    wb = _open_workbook(path)
+    try:
+        by_key = {header_key(ws.title): ws for ws in wb.worksheets}
+        frames = {}
+        for name, (danish, columns) in SUPPORT_SHEETS.items():
+            ws = by_key.get(header_key(name)) or by_key.get(header_key(danish))
+            if ws is None:
+                found = ", ".join(repr(ws.title) for ws in wb.worksheets)
+                raise InputError(path, f"sheet '{name}'", f"missing; accepted names: {name}, {danish} (found {found})")
+            frames[name] = canonical_columns(_sheet_rows(ws, path, ws.title), columns, path, ws.title)
+    finally:
+        wb.close()
+    problems = Problems()
+    sheet = prepare_support_sheet(frames, source=path.name, problems=problems)
+    return sheet, problems.frame()
+
+
+def prepare_support_sheet(
+    frames: dict[str, pd.DataFrame] | SupportSheet,
+    source: str = "support_sheet",
+    problems: Problems | None = None,
+) -> SupportSheet:
+    """Type the three support-sheet tables; rows that cannot be used are left
+    out and recorded in ``problems``."""
+    if isinstance(frames, SupportSheet):
+        if frames.coding.attrs.get("invoicekit") == "coding":
+            return frames
+        frames = {"services": frames.services, "suppliers": frames.suppliers, "coding": frames.coding}
+    problems = problems if problems is not None else Problems()
+    for name in SUPPORT_SHEETS:
+        if name not in frames:
+            raise InputError(source, f"sheet '{name}'", "missing")
+    f = {
+        name: canonical_columns(frames[name].astype(object).fillna(""), cols, source, name)
+        for name, (_danish, cols) in SUPPORT_SHEETS.items()
+    }
+    services = _prepare_services(f["services"], f"{source} [services]", problems)
+    suppliers = _prepare_suppliers(f["suppliers"], f"{source} [suppliers]", problems)
+    coding = _prepare_coding(f["coding"], f"{source} [coding]", problems)
+    return SupportSheet(services, suppliers, coding)
+
+
+def _rows(df: pd.DataFrame) -> np.ndarray:
+    return np.arange(1, len(df) + 1, dtype=np.int64)
+
+
+def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
+    rows = _rows(df)
+    out = pd.DataFrame(
+        {
+            "row": rows,
+            "service_code": df["service_code"].str.strip().to_numpy(dtype=object),
+            "service_key": _key(df["service_code"]).to_numpy(),
+            "paragraph": df["paragraph"].map(normalise_paragraph).to_numpy(dtype=object),
+            "target_group": df["target_group"].str.strip().to_numpy(dtype=object),
+            "target_key": _key(df["target_group"]).to_numpy(),
+        }
+    )
+    bad = np.zeros(len(out), dtype=bool)
+    for column, problem in (
+        ("service_code", "ydelseskoden mangler"),
+        ("paragraph", "paragraffen mangler"),
+        ("target_group", "målgruppen mangler"),
+    ):
+        mask = (out[column] == "").to_numpy()
+        problems.add_many(source, rows[mask & ~bad], column, problem)
+        bad |= mask
+    out = out[~bad]
+    return _dedupe_key(out, "service_key", ["paragraph", "target_key"], source, problems, "service_code", "ydelsen")
+
+
+def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
+    rows = _rows(df)
+    cvr = cvr_column(df["supplier_cvr"].str.strip()).to_numpy(dtype=object)
+    ownership = df["ownership"].str.strip().str.lower().map(OWNERSHIP).fillna("").to_numpy(dtype=object)
+    bad_cvr = cvr == ""
+    bad_own = (ownership == "") & ~bad_cvr
+    problems.add_many(source, rows[bad_cvr], "supplier_cvr", "CVR-nummeret mangler eller er ugyldigt")
+    problems.add_many(
+        source,
+        rows[bad_own],
+        "ownership",
+        "ukendt ejerforhold; forventet municipal, regional, private, state (kommunal, regional, privat/selvejende, statslig)",
+    )
+    out = pd.DataFrame({"row": rows, "supplier_cvr": cvr, "ownership": ownership})[~(bad_cvr | bad_own)]
+    return _dedupe_key(out, "supplier_cvr", ["ownership"], source, problems, "supplier_cvr", "leverandøren")
+
+
+def _dedupe_key(
+    df: pd.DataFrame, key: str, fields: list[str], source: str, problems: Problems, column: str, what: str
+) -> pd.DataFrame:
+    copy = df.duplicated(subset=[key, *fields], keep="first").to_numpy()
+    problems.add_many(source, df["row"].to_numpy()[copy], column, "dublet af en tidligere række; ignoreret")
+    df = df[~copy]
+    conflict = df[key].duplicated(keep=False).to_numpy()
+    problems.add_many(source, df["row"].to_numpy()[conflict], column, f"{what} står flere gange med forskellige oplysninger")
+    out = df[~conflict].reset_index(drop=True)
+    return out
+
+
+def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
+    rows = _rows(df)
+    valid_from, from_ok, from_blank = parse_dates(df["valid_from"])
+    valid_to, to_ok, to_blank = parse_dates(df["valid_to"])
+    out = pd.DataFrame(
+        {
+            "row": rows,
+            "paragraph": df["paragraph"].map(normalise_paragraph).to_numpy(dtype=object),
+            "ownership": df["ownership"].str.strip().str.lower().map(OWNERSHIP).fillna("").to_numpy(dtype=object),
+            "target_group": df["target_group"].str.strip().to_numpy(dtype=object),
+            "target_key": _key(df["target_group"]).to_numpy(),
+            "psp_element": df["psp_element"].str.strip().to_numpy(dtype=object),
+            "art": df["art"].str.strip().to_numpy(dtype=object),
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+        }
+    )
+    bad = np.zeros(len(out), dtype=bool)
+    checks = (
+        ((out["paragraph"] == "").to_numpy(), "paragraph", "paragraffen mangler"),
+        ((out["ownership"] == "").to_numpy(), "ownership", "ejerforholdet mangler eller er ukendt"),
+        ((out["target_group"] == "").to_numpy(), "target_group", "målgruppen mangler"),
+        ((out["psp_element"] == "").to_numpy(), "psp_element", "PSP-elementet mangler"),
+        ((out["art"] == "").to_numpy(), "art", "arten (artskontoen) mangler"),
+        (~from_ok, "valid_from", "gyldig fra-datoen mangler eller kan ikke læses"),
+        (~to_ok & ~to_blank, "valid_to", "gyldig til-datoen kan ikke læses"),
+        (from_ok & to_ok & (valid_to < valid_from), "valid_to", "gyldig til ligger før gyldig fra"),
+    )
+    for mask, column, problem in checks:
+        problems.add_many(source, rows[mask & ~bad], column, problem)
+        bad |= mask
+    out = out[~bad].reset_index(drop=True)
+    out.attrs["invoicekit"] = "coding"
+    return out

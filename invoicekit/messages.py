@@ -1,0 +1,279 @@
+"""The Danish messages: what the caseworker reads in OPUS and in decisions.csv.
+
+One function per reason, each taking the facts of the invoices that failed
+with it (a DataFrame, see :func:`invoicekit.decide.decide`) and returning one
+sentence per row that says what is wrong and what would fix it. This is the
+one place the Danish text lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from invoicekit.extracts import RATE_UNIT_NAMES_DA
+from invoicekit.parsing import date_dk, format_date_dk, format_money_one
+
+Facts = pd.DataFrame
+
+
+def _kr(units: object) -> str:
+    return f"{format_money_one(int(units))} kr."
+
+
+def _period(start, end) -> str:
+    return f"{date_dk(start)}–{date_dk(end)}"
+
+
+def _missing_invoice_id(f: Facts) -> list[str]:
+    return [
+        f"Fakturaen har intet fakturanummer (leverandør CVR {cvr or 'ukendt'}). "
+        "Bed leverandøren om en faktura med fakturanummer, eller bogfør den manuelt."
+        for cvr in f["supplier_cvr"]
+    ]
+
+
+def _invalid_cpr(f: Facts) -> list[str]:
+    return [
+        f"CPR-nummeret på fakturaen ({masked}) er ikke et gyldigt CPR-nummer "
+        "(forkert antal cifre eller en fødselsdato, der ikke findes). Find borgerens rigtige "
+        "CPR-nummer og bogfør manuelt, og bed leverandøren rette fakturaen."
+        for masked in f["cpr_invalid_masked"]
+    ]
+
+
+def _multiple_cpr(f: Facts) -> list[str]:
+    return [
+        f"Fakturaen dækker {n} borgere ({masked.replace(';', ', ')}): en samlefaktura. Robotten "
+        "bogfører kun fakturaer for én borger. Fordel beløbet på borgernes bevillinger og bogfør "
+        "manuelt, og bed leverandøren sende én faktura pr. borger."
+        for n, masked in zip(f["cpr_count"], f["cpr_masked"], strict=True)
+    ]
+
+
+def _missing_cpr(f: Facts) -> list[str]:
+    return [
+        "Der står intet CPR-nummer på fakturaen (hverken i CPR-feltet eller i teksten). Find "
+        "borgeren og bogfør manuelt, og bed leverandøren skrive borgerens CPR-nummer på "
+        "fakturaen (jf. kontaktskabelonen)."
+    ] * len(f)
+
+
+def _invalid_cvr(f: Facts) -> list[str]:
+    return [
+        (f"Leverandørens CVR-nummer '{cvr}' er ikke gyldigt." if cvr else "Leverandørens CVR-nummer mangler.")
+        + " Find leverandøren i OPUS, kontrollér CVR-nummeret og bogfør manuelt."
+        for cvr in f["supplier_cvr"]
+    ]
+
+
+def _missing_period(f: Facts) -> list[str]:
+    out = []
+    for bad in f["period_unreadable"]:
+        head = f"Periodedatoen '{bad}' kan ikke læses, og teksten" if bad else "Fakturaen angiver ingen periode, og teksten"
+        out.append(
+            head + " angiver ikke én entydig periode. Bogfør manuelt med den rigtige periode, "
+            "og bed leverandøren angive perioden (fra–til) på fakturaen."
+        )
+    return out
+
+
+def _invalid_period(f: Facts) -> list[str]:
+    return [
+        f"Perioden slutter ({date_dk(e)}) før den starter ({date_dk(s)}). Ret perioden og bogfør "
+        "manuelt, eller bed leverandøren om en rettet faktura."
+        for s, e in zip(f["period_start"], f["period_end"], strict=True)
+    ]
+
+
+def _invalid_amount(f: Facts) -> list[str]:
+    out = []
+    for raw, misaligned in zip(f["amount_raw"], f["misaligned"], strict=True):
+        if misaligned:
+            text = "Rækken i fakturaudtrækket har et forkert antal felter, så beløbet kan ikke læses sikkert."
+        elif raw:
+            text = f"Beløbet '{raw}' er ikke et tal."
+        else:
+            text = "Fakturaen har intet beløb."
+        out.append(text + " Kontrollér fakturaen og bogfør manuelt.")
+    return out
+
+
+def _credit_note(f: Facts) -> list[str]:
+    return [
+        f"Beløbet er {_kr(a)} (nul eller negativt): en kreditnota. Modregn den manuelt i den "
+        "faktura, den krediterer."
+        for a in f["amount"]
+    ]
+
+
+def _duplicate(f: Facts) -> list[str]:
+    return [
+        f"Faktura {inv} fra CVR {cvr} er allerede behandlet {where}. Kontrollér, om fakturaen er "
+        "sendt to gange; betal den ikke igen."
+        for inv, cvr, where in zip(f["invoice_id"], f["supplier_cvr"], f["detail"], strict=True)
+    ]
+
+
+def _no_grant(f: Facts) -> list[str]:
+    return [
+        f"Der findes ingen bevilling i Sensum for borgeren ({masked}). Opret eller ret bevillingen "
+        "i Sensum og bogfør manuelt, eller afvis fakturaen, hvis borgeren ikke er bevilget ydelsen."
+        for masked in f["cpr_masked"]
+    ]
+
+
+def _no_grant_for_supplier(f: Facts) -> list[str]:
+    return [
+        f"Borgeren ({masked}) har bevilling i Sensum, men ingen hos leverandøren CVR {cvr} "
+        f"(bevillingerne er hos {detail}). Kontrollér leverandøren på bevillingen i Sensum, "
+        "eller om fakturaen er sendt af den rigtige leverandør."
+        for masked, cvr, detail in zip(f["cpr_masked"], f["supplier_cvr"], f["detail"], strict=True)
+    ]
+
+
+def _period_not_covered(f: Facts) -> list[str]:
+    return [
+        f"Ingen bevilling hos leverandøren dækker hele perioden {_period(s, e)}. Bevillingsperioder: "
+        f"{detail}. Forlæng eller ret bevillingen i Sensum, eller bogfør manuelt for den bevilgede del."
+        for s, e, detail in zip(f["period_start"], f["period_end"], f["detail"], strict=True)
+    ]
+
+
+def _no_fixed_rate(f: Facts) -> list[str]:
+    return [
+        f"Bevillingen ({detail}) har timetakst, så robotten kan ikke beregne et forventet beløb. "
+        "Kontrollér de fakturerede timer og bogfør manuelt."
+        for detail in f["detail"]
+    ]
+
+
+def _amount_mismatch(f: Facts) -> list[str]:
+    out = []
+    for a, exp, g, rate, unit, n in zip(
+        f["amount"], f["expected"], f["grant_id"], f["rate"], f["rate_unit"], f["n_candidates"], strict=True
+    ):
+        diff = int(a) - int(exp)
+        sign = "+" if diff > 0 else "−"
+        others = f" ({n} bevillinger undersøgt)." if n > 1 else ""
+        out.append(
+            f"Beløbet {_kr(a)} passer ikke med bevillingen: nærmeste forventede beløb er {_kr(exp)} "
+            f"(bevilling {g}, takst {_kr(rate)} pr. {RATE_UNIT_NAMES_DA.get(unit, unit)}), forskel "
+            f"{sign}{format_money_one(abs(diff))} kr.{others} Kontrollér om en ny takst mangler i "
+            "Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt."
+        )
+    return out
+
+
+def _ambiguous(f: Facts) -> list[str]:
+    return [
+        f"{n} bevillinger passer på CPR, leverandør, periode og beløb ({detail}). Afslut eller ret "
+        "de overlappende bevillinger i Sensum, og bogfør manuelt på den rigtige."
+        for n, detail in zip(f["n_candidates"], f["detail"], strict=True)
+    ]
+
+
+def _no_coding(f: Facts) -> list[str]:
+    return [
+        f"Bevilling {g} kan ikke konteres: {detail}. Ret støttearket, så kommende fakturaer kan "
+        "konteres, og bogfør denne manuelt."
+        for g, detail in zip(f["grant_id"], f["detail"], strict=True)
+    ]
+
+
+def _supplier_excluded(f: Facts) -> list[str]:
+    return [
+        f"Leverandøren CVR {cvr} er undtaget fra automatisk bogføring i robottens regler. Bevilling "
+        f"{g} passer (forventet {_kr(exp)}); bogfør manuelt på PSP-element {psp}, art {art}."
+        for cvr, g, exp, psp, art in zip(
+            f["supplier_cvr"], f["grant_id"], f["expected"], f["psp_element"], f["art"], strict=True
+        )
+    ]
+
+
+def _paragraph_excluded(f: Facts) -> list[str]:
+    return [
+        f"Bevilling {g} er efter § {p}, som robotten ikke må bogføre efter reglerne (tilladt: "
+        f"{allowed}). Kontrollér fakturaen og bogfør manuelt på PSP-element {psp}, art {art}."
+        for g, p, allowed, psp, art in zip(
+            f["grant_id"], f["paragraph"], f["detail"], f["psp_element"], f["art"], strict=True
+        )
+    ]
+
+
+def _above_limit(f: Facts) -> list[str]:
+    return [
+        f"Beløbet {_kr(a)} er over robottens grænse på {limit} Bevilling {g} passer; godkend "
+        f"beløbet og bogfør manuelt på PSP-element {psp}, art {art}."
+        for a, limit, g, psp, art in zip(
+            f["amount"], f["detail"], f["grant_id"], f["psp_element"], f["art"], strict=True
+        )
+    ]
+
+
+def _already_paid(f: Facts) -> list[str]:
+    return [
+        f"Bevilling {g} er allerede betalt for en periode, der overlapper {_period(s, e)} ({detail}). "
+        "Kontrollér, om det er dobbeltfakturering eller en efterregulering, og bogfør manuelt."
+        for g, s, e, detail in zip(f["grant_id"], f["period_start"], f["period_end"], f["detail"], strict=True)
+    ]
+
+
+MESSAGES: dict[str, Callable[[Facts], list[str]]] = {
+    "MISSING_INVOICE_ID": _missing_invoice_id,
+    "INVALID_CPR": _invalid_cpr,
+    "MULTIPLE_CPR": _multiple_cpr,
+    "MISSING_CPR": _missing_cpr,
+    "INVALID_CVR": _invalid_cvr,
+    "MISSING_PERIOD": _missing_period,
+    "INVALID_PERIOD": _invalid_period,
+    "INVALID_AMOUNT": _invalid_amount,
+    "CREDIT_NOTE": _credit_note,
+    "DUPLICATE_INVOICE": _duplicate,
+    "NO_GRANT": _no_grant,
+    "NO_GRANT_FOR_SUPPLIER": _no_grant_for_supplier,
+    "PERIOD_NOT_COVERED": _period_not_covered,
+    "NO_FIXED_RATE": _no_fixed_rate,
+    "AMOUNT_MISMATCH": _amount_mismatch,
+    "AMBIGUOUS": _ambiguous,
+    "NO_CODING": _no_coding,
+    "SUPPLIER_EXCLUDED": _supplier_excluded,
+    "PARAGRAPH_EXCLUDED": _paragraph_excluded,
+    "AMOUNT_ABOVE_LIMIT": _above_limit,
+    "ALREADY_PAID": _already_paid,
+}
+
+# details that decide() writes for some reasons, in Danish
+CODING_SERVICE_MISSING = "ydelsen {service} står ikke i støttearkets fane Ydelser"
+CODING_SUPPLIER_MISSING = "leverandøren CVR {cvr} står ikke i støttearkets fane Leverandører"
+CODING_NO_ROW = "ingen konteringsrække for § {paragraph}, ejerforhold {ownership}, målgruppe {target} gyldig {date}"
+CODING_MANY_ROWS = "{n} konteringsrækker for § {paragraph}, ejerforhold {ownership}, målgruppe {target} gælder {date}"
+DUPLICATE_IN_RUN = "tidligere i denne kørsel (række {row})"
+DUPLICATE_IN_JOURNAL = "i kørsel {run_id} den {date}"
+PAID_IN_RUN = "faktura {invoice_id} tidligere i denne kørsel, {period}"
+PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
+LIMIT = "{amount}"
+
+
+def posting_texts(service: pd.Series, start: np.ndarray, end: np.ndarray, grant: pd.Series, width: int = 50) -> np.ndarray:
+    """OPUS ``Tekst``: service code, period ``dd.mm.yyyy-dd.mm.yyyy`` and grant
+    id, at most ``width`` characters. The service code is shortened first, then
+    the grant id, so the period always fits."""
+    period = pd.Series(format_date_dk(start), dtype=object) + "-" + pd.Series(format_date_dk(end), dtype=object)
+    service = pd.Series(np.asarray(service, dtype=object)).astype(str)
+    grant = pd.Series(np.asarray(grant, dtype=object)).astype(str)
+    room_for_service = (width - 2 - period.str.len() - grant.str.len()).clip(lower=1)
+    text = service + " " + period + " " + grant
+    too_long = (text.str.len() > width).to_numpy()
+    if too_long.any():
+        fixed = [
+            f"{s[:room]} {p} {g}"[:width]
+            for s, p, g, room in zip(
+                service[too_long], period[too_long], grant[too_long], room_for_service[too_long], strict=True
+            )
+        ]
+        text = text.copy()
+        text[too_long] = fixed
+    return text.to_numpy(dtype=object)

@@ -1,0 +1,237 @@
+"""Reading values out of extract cells: amounts, dates, CPR numbers in cells and
+in free text, and invoice periods written in free text.
+
+Money is held as whole numbers of ten-thousandths of a krone
+(:data:`MONEY_SCALE`), so that sums and comparisons are exact. Dates are numpy
+``datetime64[D]``; ``NaT`` means blank or unreadable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+
+from invoicekit.identifiers import compact_cpr, is_valid_cpr, map_unique
+
+MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
+ORE = MONEY_SCALE // 100
+MAX_AMOUNT_DKK = 10**10  # larger figures are not read as amounts
+
+NAT = np.datetime64("NaT", "D")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+# ---------------------------------------------------------------- money
+
+
+def parse_amounts(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read amounts such as ``1.234,50``, ``1234.50``, ``-1234``, ``1.234,50-``
+    or ``kr. 1.234,50``.
+
+    Returns ``(units, ok, blank)``: the amount in 1/10,000 DKK (0 where not
+    ok), whether the cell held a readable amount, and whether it was blank.
+    A comma is the decimal separator when present (dots are then thousands
+    separators); without a comma a dot is a decimal point, unless every dot
+    is followed by exactly three digits (``13.500``, ``1.234.567``): Danish
+    thousands separators. Up to four decimals are read.
+    """
+    s = values.fillna("").astype(str).str.strip()
+    blank = (s == "").to_numpy()
+    s = s.str.replace(r"(?i)\b(?:dkk|kr)\b\.?", "", regex=True)
+    s = s.str.replace(r"[\s\u00a0']", "", regex=True)
+    trailing_minus = s.str.endswith("-") & (s.str.len() > 1)
+    s = s.where(~trailing_minus, "-" + s.str.slice(0, -1))
+    has_comma = s.str.contains(",", regex=False)
+    s = s.where(~has_comma, s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    grouped = ~has_comma & s.str.fullmatch(r"[-+]?\d{1,3}(?:\.\d{3})+")
+    s = s.where(~grouped, s.str.replace(".", "", regex=False))
+    ok = s.str.fullmatch(r"[-+]?\d{1,11}(?:\.\d{1,4})?").fillna(False).to_numpy(dtype=bool).copy()
+    good = s[ok]
+    negative = good.str.startswith("-").to_numpy()
+    digits = good.str.lstrip("+-")
+    parts = digits.str.partition(".")
+    whole = parts[0].astype("int64").to_numpy()
+    frac = parts[2].str.ljust(4, "0").replace("", "0").astype("int64").to_numpy()
+    magnitude = whole * MONEY_SCALE + frac
+    units = np.zeros(len(s), dtype=np.int64)
+    units[ok] = np.where(negative, -magnitude, magnitude)
+    too_big = np.abs(units) >= MAX_AMOUNT_DKK * MONEY_SCALE
+    ok &= ~too_big
+    units[too_big] = 0
+    return units, ok, blank
+
+
+def format_money(units: np.ndarray, decimal: str = ".") -> np.ndarray:
+    """Format 1/10,000 DKK amounts with two decimals (more when needed)."""
+    units = np.asarray(units, dtype=np.int64)
+    sign = np.where(units < 0, "-", "")
+    mag = np.abs(units)
+    whole = (mag // MONEY_SCALE).astype(str)
+    frac = mag % MONEY_SCALE
+    frac_text = pd.Series(frac).astype(str).str.zfill(4)
+    frac_text = frac_text.where(frac % ORE != 0, frac_text.str.slice(0, 2)).to_numpy(dtype=object)
+    return sign.astype(object) + whole.astype(object) + decimal + frac_text
+
+
+def format_money_one(units: int, decimal: str = ",") -> str:
+    """One amount for a Danish sentence: ``1.234,50``."""
+    sign = "-" if units < 0 else ""
+    whole, frac = divmod(abs(int(units)), MONEY_SCALE)
+    frac_text = f"{frac:04d}"
+    if frac % ORE == 0:
+        frac_text = frac_text[:2]
+    grouped = f"{whole:,}".replace(",", ".") if decimal == "," else str(whole)
+    return f"{sign}{grouped}{decimal}{frac_text}"
+
+
+# ---------------------------------------------------------------- dates
+
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_DANISH = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?: \d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?")
+_SERIAL = re.compile(r"\d{5}(?:\.0+)?")
+
+
+def parse_date(text: object) -> dt.date | None:
+    """One date: ISO ``2019-03-01``, Danish ``01-03-2019``, ``01.03.2019`` or
+    ``01/03/2019``, or an Excel date serial (``43525``). None when unreadable."""
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    s = str(text).strip()
+    if not s:
+        return None
+    if m := _ISO.fullmatch(s):
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    elif m := _DANISH.fullmatch(s):
+        d, mo, y = int(m[1]), int(m[2]), int(m[3])
+    elif _SERIAL.fullmatch(s):
+        return _EXCEL_EPOCH + dt.timedelta(days=int(float(s)))
+    else:
+        return None
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        return None
+    try:
+        return dt.date(y, mo, d)
+    except ValueError:
+        return None
+
+
+def _date_or_nat(text: str) -> np.datetime64:
+    d = parse_date(text)
+    return NAT if d is None else np.datetime64(d, "D")
+
+
+def parse_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read a column of dates. Returns ``(dates, ok, blank)`` with ``dates`` as
+    ``datetime64[D]`` (NaT where blank or unreadable)."""
+    s = values.fillna("").astype(str).str.strip()
+    blank = (s == "").to_numpy().copy()
+    dates = map_unique(s, _date_or_nat).astype("datetime64[D]")
+    ok = ~np.isnat(dates)
+    return dates, ok, blank
+
+
+def format_date_iso(dates: np.ndarray) -> np.ndarray:
+    """``2019-03-01``; blank for NaT."""
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    out = np.datetime_as_string(dates, unit="D").astype(object)
+    out[np.isnat(dates)] = ""
+    return out
+
+
+def format_date_dk(dates: np.ndarray) -> np.ndarray:
+    """``01.03.2019``; blank for NaT."""
+    iso = pd.Series(format_date_iso(dates), dtype=object)
+    codes, uniques = pd.factorize(iso)
+    dk = np.array([f"{u[8:10]}.{u[5:7]}.{u[0:4]}" if u else "" for u in uniques], dtype=object)
+    return dk[codes] if len(dk) else np.empty(0, dtype=object)
+
+
+def date_dk(d: np.datetime64 | dt.date | None) -> str:
+    """One date as ``01.03.2019``."""
+    if d is None or (isinstance(d, np.datetime64) and np.isnat(d)):
+        return "?"
+    d = pd.Timestamp(d).date()
+    return f"{d.day:02d}.{d.month:02d}.{d.year}"
+
+
+# ---------------------------------------------------------------- CPR on an invoice
+
+_CPR_IN_TEXT = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+_CPR_SEPARATORS = re.compile(r"[,;/|\r\n]+")
+
+
+def split_cpr_cell(cell: str) -> tuple[list[str], list[str]]:
+    """Split a filled ``cpr`` cell into ``(valid, invalid)`` compact parts."""
+    valid: list[str] = []
+    invalid: list[str] = []
+    for part in _CPR_SEPARATORS.split(cell):
+        part = compact_cpr(part)
+        if not part:
+            continue
+        (valid if is_valid_cpr(part) else invalid).append(part)
+    return valid, invalid
+
+
+def cprs_in_text(text: str) -> list[str]:
+    """Every ``DDMMYY-SSSS`` (hyphen optional) in ``text`` not touching other
+    digits and whose date is valid, compact, distinct, in order of appearance."""
+    found: list[str] = []
+    for m in _CPR_IN_TEXT.finditer(text):
+        number = compact_cpr(m.group())
+        if is_valid_cpr(number) and number not in found:
+            found.append(number)
+    return found
+
+
+# ---------------------------------------------------------------- period in text
+
+MONTHS_DA = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+_D = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
+_RANGE = re.compile(rf"(?<!\d){_D}\s*(?:-|–|til)\s*{_D}(?!\d)", re.IGNORECASE)
+_MONTH = re.compile(rf"(?<![^\W\d_])({'|'.join(MONTHS_DA)})\s+(\d{{4}})(?!\d)", re.IGNORECASE)
+
+
+def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
+    """Every distinct period written in ``text``: ``DD.MM.YYYY - DD.MM.YYYY``
+    (separators ``.``, ``-`` or ``/``; joined by ``-``, ``–`` or ``til``) or a
+    Danish month name with a year (``marts 2019``)."""
+    found: list[tuple[dt.date, dt.date]] = []
+    for m in _RANGE.finditer(text):
+        try:
+            start = dt.date(int(m[3]), int(m[2]), int(m[1]))
+            end = dt.date(int(m[6]), int(m[5]), int(m[4]))
+        except ValueError:
+            continue
+        if (start, end) not in found:
+            found.append((start, end))
+    for m in _MONTH.finditer(text):
+        year, month = int(m[2]), MONTHS_DA.index(m[1].lower()) + 1
+        start = dt.date(year, month, 1)
+        end = (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
+        if (start, end) not in found:
+            found.append((start, end))
+    return found
+
+
+def period_in_text(text: str) -> tuple[dt.date, dt.date] | None:
+    """The period written in ``text`` when there is exactly one, else None."""
+    found = periods_in_text(text)
+    return found[0] if len(found) == 1 else None

@@ -1,0 +1,66 @@
+"""The reason codes of the robot, in the order the checks are made.
+
+This is the one place the codes live; everything else imports them. The
+order is the order of the checks in the robot spec: the first check that
+fails gives the reason.
+"""
+
+from __future__ import annotations
+
+REASONS: tuple[str, ...] = (
+    "MISSING_INVOICE_ID",  # 1
+    "INVALID_CPR",  # 2
+    "MULTIPLE_CPR",  # 3
+    "MISSING_CPR",  # 4
+    "INVALID_CVR",  # 5
+    "MISSING_PERIOD",  # 6
+    "INVALID_PERIOD",  # 7
+    "INVALID_AMOUNT",  # 8
+    "CREDIT_NOTE",  # 9
+    "DUPLICATE_INVOICE",  # 10
+    "NO_GRANT",  # 11
+    "NO_GRANT_FOR_SUPPLIER",  # 12
+    "PERIOD_NOT_COVERED",  # 13
+    "NO_FIXED_RATE",  # 14
+    "AMOUNT_MISMATCH",  # 15
+    "AMBIGUOUS",  # 16
+    "NO_CODING",  # 17
+    "SUPPLIER_EXCLUDED",  # 18
+    "PARAGRAPH_EXCLUDED",  # 19
+    "AMOUNT_ABOVE_LIMIT",  # 20
+    "ALREADY_PAID",  # 21
+)
+
+#: check number (1-based) of each reason
+CHECK_NUMBER: dict[str, int] = {code: i + 1 for i, code in enumerate(REASONS)}
+
+#: reasons whose invoice still passed checks 1-9 (a later copy of it is a duplicate)
+PASSED_BASIC_CHECKS: frozenset[str] = frozenset(REASONS[9:])
+
+POSTED = "posted"
+MANUAL = "manual"
+
+#: short Danish labels, for summaries and report legends
+LABELS_DA: dict[str, str] = {
+    "MISSING_INVOICE_ID": "Fakturanummer mangler",
+    "INVALID_CPR": "Ugyldigt CPR-nummer",
+    "MULTIPLE_CPR": "Samlefaktura (flere CPR-numre)",
+    "MISSING_CPR": "CPR-nummer mangler",
+    "INVALID_CVR": "Ugyldigt eller manglende CVR-nummer",
+    "MISSING_PERIOD": "Periode mangler",
+    "INVALID_PERIOD": "Ugyldig periode",
+    "INVALID_AMOUNT": "Ugyldigt beløb",
+    "CREDIT_NOTE": "Kreditnota",
+    "DUPLICATE_INVOICE": "Dublet",
+    "NO_GRANT": "Ingen bevilling til borgeren",
+    "NO_GRANT_FOR_SUPPLIER": "Ingen bevilling hos leverandøren",
+    "PERIOD_NOT_COVERED": "Perioden er ikke bevilget",
+    "NO_FIXED_RATE": "Timetakst (intet fast beløb)",
+    "AMOUNT_MISMATCH": "Beløbet passer ikke med taksten",
+    "AMBIGUOUS": "Flere bevillinger passer",
+    "NO_CODING": "Mangler kontering i støttearket",
+    "SUPPLIER_EXCLUDED": "Leverandøren er undtaget",
+    "PARAGRAPH_EXCLUDED": "Paragraffen er undtaget",
+    "AMOUNT_ABOVE_LIMIT": "Beløbet er over grænsen",
+    "ALREADY_PAID": "Perioden er allerede betalt",
+}

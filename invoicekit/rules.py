@@ -1,0 +1,109 @@
+"""The business rules of the robot: what it may post.
+
+:class:`Rules` is a small immutable settings object that loads from TOML and
+behaves like a scikit-learn estimator's parameters (``get_params`` /
+``set_params``), so rule sets can be tuned with ``ParameterGrid``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from invoicekit.errors import InputError
+from invoicekit.extracts import normalise_paragraph
+from invoicekit.identifiers import compact_cvr, is_valid_cvr
+from invoicekit.parsing import MONEY_SCALE
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Business rules. Amounts in DKK.
+
+    - ``tolerance``: ``|amount - expected|`` allowed (DKK)
+    - ``max_amount``: above it, manual (DKK)
+    - ``paragraphs``: paragraphs the robot may post
+    - ``excluded_suppliers``: CVR numbers always sent to manual
+    """
+
+    tolerance: float = 1.00
+    max_amount: float = 100_000.00
+    paragraphs: tuple[str, ...] = ("103", "104", "107", "108", "STU")
+    excluded_suppliers: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        for name in ("tolerance", "max_amount"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise InputError(None, name, f"expected a number ≥ 0, got {value!r}")
+        for name in ("paragraphs", "excluded_suppliers"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(v, str | int) for v in value):
+                raise InputError(None, name, f"expected a list of strings, got {value!r}")
+        object.__setattr__(self, "paragraphs", tuple(normalise_paragraph(p) for p in self.paragraphs))
+        cvrs = []
+        for cvr in self.excluded_suppliers:
+            if not is_valid_cvr(cvr):
+                raise InputError(None, "excluded_suppliers", f"expected CVR numbers, {cvr!r} is not a valid CVR")
+            cvrs.append(compact_cvr(cvr))
+        object.__setattr__(self, "excluded_suppliers", tuple(cvrs))
+
+    # scikit-learn's parameter protocol
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def set_params(self, **params: Any) -> Rules:
+        """A new Rules with these parameters changed (Rules is immutable)."""
+        unknown = set(params) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise InputError(None, ", ".join(sorted(unknown)), f"unknown rule; known: {', '.join(RULE_KEYS)}")
+        return dataclasses.replace(self, **params)
+
+    @property
+    def tolerance_units(self) -> int:
+        return round(self.tolerance * MONEY_SCALE)
+
+    @property
+    def max_amount_units(self) -> int:
+        return round(self.max_amount * MONEY_SCALE)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.get_params()
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+RULE_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Rules))
+
+
+def load_rules(path: str | Path | None) -> Rules:
+    """Read a rules TOML file; every key optional. ``None`` gives the defaults."""
+    if path is None:
+        return Rules()
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, None, "file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, None, f"not valid TOML ({exc})") from None
+    return rules_from_dict(data, source=path)
+
+
+def rules_from_dict(data: dict[str, Any], source: str | Path | None = None) -> Rules:
+    unknown = [k for k in data if k not in RULE_KEYS]
+    if unknown:
+        raise InputError(source, f"key '{unknown[0]}'", f"unknown rule; known keys: {', '.join(RULE_KEYS)}")
+    kwargs = {}
+    for key, value in data.items():
+        if key in ("paragraphs", "excluded_suppliers"):
+            if not isinstance(value, list):
+                raise InputError(source, f"key '{key}'", f"expected a list of strings, got {value!r}")
+            value = tuple(value)
+        kwargs[key] = value
+    try:
+        return Rules(**kwargs)
+    except InputError as exc:
+        raise InputError(source, f"key '{exc.where}'", exc.expected) from None
