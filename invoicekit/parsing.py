@@ -49,15 +49,15 @@ def parse_amounts(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     grouped = ~has_comma & s.str.fullmatch(r"[-+]?\d{1,3}(?:\.\d{3})+")
     s = s.where(~grouped, s.str.replace(".", "", regex=False))
     ok = s.str.fullmatch(r"[-+]?\d{1,11}(?:\.\d{1,4})?").fillna(False).to_numpy(dtype=bool).copy()
-    good = s[ok]
-    negative = good.str.startswith("-").to_numpy()
-    digits = good.str.lstrip("+-")
-    parts = digits.str.partition(".")
-    whole = parts[0].astype("int64").to_numpy()
-    frac = parts[2].str.ljust(4, "0").replace("", "0").astype("int64").to_numpy()
-    magnitude = whole * MONEY_SCALE + frac
     units = np.zeros(len(s), dtype=np.int64)
-    units[ok] = np.where(negative, -magnitude, magnitude)
+    if ok.any():
+        good = s[ok]
+        negative = good.str.startswith("-").to_numpy()
+        parts = good.str.lstrip("+-").str.partition(".")
+        whole = parts[0].astype("int64").to_numpy()
+        frac = parts[2].str.ljust(4, "0").replace("", "0").astype("int64").to_numpy()
+        magnitude = whole * MONEY_SCALE + frac
+        units[ok] = np.where(negative, -magnitude, magnitude)
     too_big = np.abs(units) >= MAX_AMOUNT_DKK * MONEY_SCALE
     ok &= ~too_big
     units[too_big] = 0

@@ -1,0 +1,290 @@
+"""A plain, row-by-row implementation of the robot spec, for tests only.
+
+It reads the same raw tables (canonical headers, text cells) as the fast path
+but shares none of its decision code: every invoice is decided by a loop over
+the grants, expected amounts are computed with ``Fraction`` by walking the
+calendar, and history is a set and a list. The fast, whole-column path is
+checked against it on generated cases (``test_equivalence.py``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from stdnum.dk import cpr as std_cpr
+from stdnum.dk import cvr as std_cvr
+
+MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"]
+UNITS = {"day": "day", "dag": "day", "døgn": "day", "week": "week", "uge": "week", "month": "month", "måned": "month",
+         "year": "year", "år": "year", "hour": "hour", "time": "hour"}  # fmt: skip
+OWNERSHIP = {"municipal": "municipal", "kommunal": "municipal", "regional": "regional", "private": "private",
+             "privat": "private", "selvejende": "private", "state": "state", "statslig": "state"}  # fmt: skip
+
+
+def cpr_ok(text: str) -> str | None:
+    n = text.replace(" ", "").replace("-", "")
+    if len(n) == 9 and n.isdigit():
+        n = "0" + n
+    if len(n) != 10 or not n.isdigit():
+        return None
+    if std_cpr.is_valid(n):
+        return n
+    if int(n[:2]) > 60 and std_cpr.is_valid(f"{int(n[:2]) - 60:02d}{n[2:]}"):
+        return n
+    return None
+
+
+def cvr_ok(text: str) -> str | None:
+    return std_cvr.compact(text) if std_cvr.is_valid(text) else None
+
+
+def date_of(text: str) -> dt.date | None:
+    text = text.strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if m:
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    else:
+        m = re.fullmatch(r"(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})", text)
+        if not m:
+            return None
+        d, mo, y = int(m[1]), int(m[2]), int(m[3])
+    try:
+        return dt.date(y, mo, d)
+    except ValueError:
+        return None
+
+
+def money(text: str) -> Fraction | None:
+    t = text.strip().replace(" ", "")
+    if "," in t:
+        t = t.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+", t):
+        t = t.replace(".", "")
+    if not re.fullmatch(r"-?\d+(\.\d{1,4})?", t):
+        return None
+    try:
+        return Fraction(Decimal(t))
+    except InvalidOperation:
+        return None
+
+
+def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
+    found = set()
+    d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
+    for m in re.finditer(rf"(?<!\d){d}\s*(?:-|–|til)\s*{d}(?!\d)", text, re.I):
+        try:
+            found.add((dt.date(int(m[3]), int(m[2]), int(m[1])), dt.date(int(m[6]), int(m[5]), int(m[4]))))
+        except ValueError:
+            pass
+    for m in re.finditer(rf"(?<![^\W\d_])({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)", text, re.I):
+        y, mo = int(m[2]), MONTHS.index(m[1].lower()) + 1
+        found.add((dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])))
+    return found
+
+
+def expected_amount(rate: Fraction, unit: str, s: dt.date, e: dt.date) -> Fraction | None:
+    """Exact, then rounded once to øre, half up."""
+    days = (e - s).days + 1
+    if unit == "day":
+        value = rate * days
+    elif unit == "week":
+        value = rate * days / 7
+    elif unit in ("month", "year"):
+        value = Fraction(0)
+        day = s
+        while day <= e:
+            if unit == "month":
+                first = day.replace(day=1)
+                length = calendar.monthrange(day.year, day.month)[1]
+                last = first.replace(day=length)
+            else:
+                first, last = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+                length = 366 if calendar.isleap(day.year) else 365
+            stop = min(last, e)
+            value += rate * ((stop - day).days + 1) / length
+            day = stop + dt.timedelta(days=1)
+    else:
+        return None
+    ore = value * 100
+    return Fraction(int(ore + Fraction(1, 2)) if ore >= 0 else -int(-ore + Fraction(1, 2)), 100)
+
+
+@dataclass
+class Grant:
+    grant_id: str
+    cpr: str
+    service: str
+    cvr: str
+    rate: Fraction
+    unit: str
+    start: dt.date
+    end: dt.date | None
+
+
+def usable_grants(rows: list[dict]) -> list[Grant]:
+    grants = []
+    for r in rows:
+        cpr, cvr, rate = cpr_ok(r["cpr"]), cvr_ok(r["supplier_cvr"]), money(r["rate"])
+        unit = UNITS.get(r["rate_unit"].strip().lower())
+        start = date_of(r["start_date"])
+        end = date_of(r["end_date"]) if r["end_date"].strip() else None
+        if not (r["grant_id"].strip() and cpr and cvr and rate is not None and rate >= 0 and unit and start):
+            continue
+        if r["end_date"].strip() and (end is None or end < start):
+            continue
+        if not r["service_code"].strip():
+            continue
+        grants.append(Grant(r["grant_id"].strip(), cpr, r["service_code"].strip(), cvr, rate, unit, start, end))
+    by_id: dict[str, list[Grant]] = {}
+    for g in grants:
+        by_id.setdefault(g.grant_id, []).append(g)
+    kept = []
+    for g in grants:
+        copies = by_id[g.grant_id]
+        if all(c == copies[0] for c in copies):
+            if g is copies[0]:
+                kept.append(g)
+    return kept
+
+
+def norm_paragraph(text: str) -> str:
+    if re.search(r"(?i)\bstu\b", text):
+        return "STU"
+    m = re.search(r"\d+", text)
+    return str(int(m.group())) if m else text.strip().upper()
+
+
+def reference_decide(invoices: list[dict], grants: list[dict], services: list[dict], suppliers: list[dict],
+                     coding: list[dict], tolerance: Fraction, max_amount: Fraction, paragraphs: set[str],
+                     excluded: set[str], seen: set[tuple[str, str]] = frozenset(),
+                     paid: list[tuple[str, dt.date, dt.date]] = ()) -> list[dict]:  # fmt: skip
+    usable = usable_grants(grants)
+    svc = {}
+    for r in services:
+        svc.setdefault(r["service_code"].strip().casefold(), []).append(
+            (norm_paragraph(r["paragraph"]), r["target_group"].strip().casefold())
+        )
+    svc = {k: v[0] for k, v in svc.items() if len(set(v)) == 1}
+    sup = {}
+    for r in suppliers:
+        c, o = cvr_ok(r["supplier_cvr"]), OWNERSHIP.get(r["ownership"].strip().lower())
+        if c and o:
+            sup.setdefault(c, set()).add(o)
+    sup = {k: next(iter(v)) for k, v in sup.items() if len(v) == 1}
+    codes = []
+    for r in coding:
+        vf = date_of(r["valid_from"])
+        vt = date_of(r["valid_to"]) if r["valid_to"].strip() else None
+        own = OWNERSHIP.get(r["ownership"].strip().lower())
+        if vf and own and r["psp_element"].strip() and r["art"].strip() and r["target_group"].strip():
+            if r["valid_to"].strip() and (vt is None or vt < vf):
+                continue
+            codes.append((norm_paragraph(r["paragraph"]), own, r["target_group"].strip().casefold(), r["psp_element"].strip(), r["art"].strip(), vf, vt))  # fmt: skip
+
+    seen = set(seen)
+    paid = list(paid)
+    out = []
+    for inv in invoices:
+        d = {"status": "manual", "reason": "", "grant_id": "", "expected_amount": None, "paragraph": "", "psp_element": "", "art": ""}  # fmt: skip
+        out.append(d)
+
+        def fail(reason: str, d: dict = d) -> None:
+            d["reason"] = reason
+
+        inv_id = inv["invoice_id"].strip()
+        cell = inv["cpr"].strip()
+        if cell:
+            parts = [p for p in re.split(r"[,;/|\r\n]+", cell) if p.replace(" ", "").replace("-", "")]
+            valid = [cpr_ok(p) for p in parts]
+            invalid = any(v is None for v in valid)
+            cprs = list(dict.fromkeys(v for v in valid if v))
+        else:
+            invalid = False
+            cprs = []
+            for m in re.finditer(r"(?<!\d)\d{6}-?\d{4}(?!\d)", inv["text"]):
+                c = cpr_ok(m.group())
+                if c and c not in cprs:
+                    cprs.append(c)
+        cvr = cvr_ok(inv["supplier_cvr"].strip())
+        s, e = date_of(inv["period_start"]), date_of(inv["period_end"])
+        if s is None or e is None:
+            found = text_periods(inv["text"])
+            if len(found) == 1:
+                s, e = next(iter(found))
+        amount = money(inv["amount"])
+        if not inv_id:
+            fail("MISSING_INVOICE_ID")
+        elif invalid:
+            fail("INVALID_CPR")
+        elif len(cprs) > 1:
+            fail("MULTIPLE_CPR")
+        elif not cprs:
+            fail("MISSING_CPR")
+        elif cvr is None:
+            fail("INVALID_CVR")
+        elif s is None or e is None:
+            fail("MISSING_PERIOD")
+        elif e < s:
+            fail("INVALID_PERIOD")
+        elif amount is None:
+            fail("INVALID_AMOUNT")
+        elif amount <= 0:
+            fail("CREDIT_NOTE")
+        elif (cvr, inv_id) in seen:
+            fail("DUPLICATE_INVOICE")
+        if d["reason"]:
+            continue
+        seen.add((cvr, inv_id))
+        cpr = cprs[0]
+        with_cpr = [g for g in usable if g.cpr == cpr]
+        with_sup = [g for g in with_cpr if g.cvr == cvr]
+        covering = [g for g in with_sup if g.start <= s and (g.end is None or g.end >= e)]
+        fixed = [g for g in covering if g.unit != "hour"]
+        expected = {g.grant_id: expected_amount(g.rate, g.unit, s, e) for g in fixed}
+        fitting = [g for g in fixed if abs(amount - expected[g.grant_id]) <= tolerance]
+        if not with_cpr:
+            fail("NO_GRANT")
+        elif not with_sup:
+            fail("NO_GRANT_FOR_SUPPLIER")
+        elif not covering:
+            fail("PERIOD_NOT_COVERED")
+        elif not fixed:
+            fail("NO_FIXED_RATE")
+        elif not fitting:
+            fail("AMOUNT_MISMATCH")
+            d["expected_amount"] = min((abs(amount - expected[g.grant_id]), expected[g.grant_id]) for g in fixed)[1]
+        elif len(fitting) > 1:
+            fail("AMBIGUOUS")
+        if d["reason"]:
+            continue
+        g = fitting[0]
+        d["grant_id"] = g.grant_id
+        d["expected_amount"] = expected[g.grant_id]
+        service = svc.get(g.service.casefold())
+        owner = sup.get(g.cvr)
+        if service:
+            d["paragraph"] = service[0]
+        rows = []
+        if service and owner:
+            rows = [c for c in codes if c[:3] == (service[0], owner, service[1]) and c[5] <= s and (c[6] is None or c[6] >= s)]
+        if len(rows) != 1:
+            fail("NO_CODING")
+            continue
+        d["psp_element"], d["art"] = rows[0][3], rows[0][4]
+        if cvr in excluded:
+            fail("SUPPLIER_EXCLUDED")
+        elif service[0] not in paragraphs:
+            fail("PARAGRAPH_EXCLUDED")
+        elif amount > max_amount:
+            fail("AMOUNT_ABOVE_LIMIT")
+        elif any(pg == g.grant_id and ps <= e and pe >= s for pg, ps, pe in paid):
+            fail("ALREADY_PAID")
+        else:
+            d["status"] = "posted"
+            paid.append((g.grant_id, s, e))
+    return out

@@ -1,0 +1,292 @@
+"""The fast, whole-column path decides exactly as the row-by-row reference,
+on generated cases: every reason, every rate unit, month ends, leap years,
+open-ended grants, collective invoices, duplicates and earlier runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from invoicekit import History, Rules, decide
+from tests.reference import expected_amount, reference_decide
+
+CPRS = ["6101901234", "7203854321", "6505772468", "881195-1357", "0101001234"]
+UNKNOWN_CPR = "6212031122"
+INVALID_CPRS = ["3102901234", "12345", "6613901234"]
+CVRS = ["29345716", "31587603", "19554627"]
+SERVICES = [("SEL108", "§ 108", "UH"), ("SEL104", "104", "UH"), ("SEL97", "§ 97", "FH"), ("STU", "STU", "Unge")]
+MISSING_SERVICE = "SEL999"
+OWNERS = {"29345716": "privat", "31587603": "kommunal"}  # 19554627 is missing from the sheet
+UNITS = ["day", "week", "month", "year", "hour", "døgn", "måned"]
+RATES = ["450.00", "1850.50", "28500.00", "31200", "285000.00", "2100.75", "0.01"]
+
+dates = st.dates(min_value=dt.date(2018, 11, 1), max_value=dt.date(2021, 3, 31))
+
+
+def iso(d: dt.date | None) -> str:
+    return "" if d is None else d.isoformat()
+
+
+def danish(d: dt.date) -> str:
+    return d.strftime("%d.%m.%Y")
+
+
+@st.composite
+def grant_rows(draw) -> list[dict]:
+    rows = []
+    for k in range(draw(st.integers(0, 8))):
+        start = draw(dates)
+        end = draw(
+            st.one_of(
+                st.none(),
+                st.none(),
+                st.integers(0, 700).map(lambda n, s=start: s + dt.timedelta(days=n)),
+                st.just(start - dt.timedelta(days=3)),
+            )
+        )
+        service = draw(st.sampled_from([s[0] for s in SERVICES] + [MISSING_SERVICE]))
+        rows.append(
+            {
+                "grant_id": draw(st.sampled_from([f"G{k}"] * 6 + ["G0"])),
+                "cpr": draw(st.sampled_from([*CPRS] * 4 + ["3102901234"])),
+                "service_code": service,
+                "service_name": "",
+                "supplier_cvr": draw(st.sampled_from([*CVRS] * 4 + ["12345678"])),
+                "rate": draw(st.sampled_from([*RATES] * 3 + ["-5", "abc"])),
+                "rate_unit": "hour" if service == "SEL97" else draw(st.sampled_from(UNITS)),
+                "start_date": iso(start),
+                "end_date": iso(end),
+            }
+        )
+    return rows
+
+
+def month_end(d: dt.date) -> dt.date:
+    nxt = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
+
+
+@st.composite
+def period(draw) -> tuple[dt.date, dt.date]:
+    kind = draw(st.sampled_from(["month", "free", "span", "feb"]))
+    s = draw(dates)
+    if kind == "month":
+        s = s.replace(day=1)
+        return s, month_end(s)
+    if kind == "feb":
+        s = dt.date(draw(st.sampled_from([2019, 2020])), 2, draw(st.sampled_from([1, 15, 28])))
+        return s, draw(st.sampled_from([dt.date(s.year, 2, 28), month_end(s), dt.date(s.year, 3, 31)]))
+    return s, s + dt.timedelta(days=draw(st.integers(0, 400 if kind == "span" else 40)))
+
+
+MONTH_NAMES = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"]  # fmt: skip
+
+
+@st.composite
+def grant_period(draw, grant: dict) -> tuple[dt.date, dt.date]:
+    """A period inside the grant (usually), a whole month where possible."""
+    g_start = dt.date.fromisoformat(grant["start_date"])
+    g_end = dt.date.fromisoformat(grant["end_date"]) if grant["end_date"] else g_start + dt.timedelta(days=500)
+    if g_end < g_start:
+        return draw(period())
+    s = g_start + dt.timedelta(days=draw(st.integers(0, (g_end - g_start).days)))
+    kind = draw(st.sampled_from(["month", "month", "free", "overrun"]))
+    if kind == "month":
+        s = s.replace(day=1)
+        return s, month_end(s)
+    if kind == "overrun":
+        return s, g_end + dt.timedelta(days=draw(st.integers(1, 40)))
+    return s, min(g_end, s + dt.timedelta(days=draw(st.integers(0, 60))))
+
+
+@st.composite
+def invoice_rows(draw, grants: list[dict]) -> list[dict]:
+    rows = []
+    usable = [g for g in grants if g["rate"] not in ("-5", "abc") and g["cpr"] != "3102901234"]
+    for k in range(draw(st.integers(1, 12))):
+        if rows and draw(st.integers(0, 7)) == 0:  # sent again under a new number
+            rows.append({**draw(st.sampled_from(rows)), "invoice_id": f"R{k}"})
+            continue
+        grant = draw(st.sampled_from(usable)) if usable and draw(st.integers(0, 9)) < 8 else None
+        if grant is not None:
+            s, e = draw(grant_period(grant))
+            cpr, cvr = grant["cpr"], grant["supplier_cvr"]
+        else:
+            s, e = draw(period())
+            cpr, cvr = draw(st.sampled_from(CPRS)), draw(st.sampled_from(CVRS))
+        text = draw(st.sampled_from(["Ophold", "Døgnophold", ""]))
+        # the CPR: mostly in the cell, sometimes only in the text, sometimes wrong
+        cpr_kind = draw(st.sampled_from(["cell"] * 8 + ["text", "text", "two", "invalid", "unknown", "none"]))
+        cell = cpr
+        if cpr_kind == "text":
+            cell, text = "", f"{text} for {cpr[:6]}-{cpr[6:]}" if "-" not in cpr else f"{text} {cpr}"
+        elif cpr_kind == "two":
+            cell = f"{cpr}; {draw(st.sampled_from(CPRS))}"
+        elif cpr_kind == "invalid":
+            cell = draw(st.sampled_from(INVALID_CPRS))
+        elif cpr_kind == "unknown":
+            cell = UNKNOWN_CPR
+        elif cpr_kind == "none":
+            cell = ""
+        if draw(st.integers(0, 9)) == 0:
+            cvr = draw(st.sampled_from([*CVRS, "DK 29345716", "1234"]))
+        # the period: mostly in the columns, sometimes in the text, sometimes broken
+        ps, pe = danish(s), danish(e)
+        period_kind = draw(st.sampled_from(["cols"] * 8 + ["text", "month", "none", "reversed", "garbage"]))
+        if period_kind == "text":
+            ps, pe, text = "", "", f"{text} {danish(s)} - {danish(e)}"
+        elif period_kind == "month":
+            s, e = s.replace(day=1), month_end(s)
+            ps, pe, text = "", "", f"{text} {MONTH_NAMES[s.month - 1]} {s.year}"
+        elif period_kind == "none":
+            ps, pe = "", ""
+        elif period_kind == "reversed":
+            ps, pe = danish(e + dt.timedelta(days=1)), danish(s)
+        elif period_kind == "garbage":
+            ps = "31.02.2019"
+        # the amount: mostly what a grant expects, sometimes off by a little
+        amount_kind = draw(st.sampled_from(["grant"] * 6 + ["near", "near", "random", "zero", "garbage"]))
+        amount = draw(st.sampled_from(["1234.50", "28500", "99999.99"]))
+        if amount_kind in ("grant", "near") and usable:
+            g = grant if grant is not None else draw(st.sampled_from(usable))
+            unit = {"døgn": "day", "måned": "month"}.get(g["rate_unit"], g["rate_unit"])
+            exp = expected_amount(Fraction(g["rate"]), unit, s, e) if e >= s else None
+            if exp is not None:
+                delta = Fraction(draw(st.sampled_from([0, 1, -1, 50, 99, 101, -100])), 100)
+                value = exp + (delta if amount_kind == "near" else 0)
+                amount = f"{float(value):.2f}"
+                if draw(st.booleans()):  # Danish layout
+                    whole, frac = amount.split(".")
+                    amount = f"{whole},{frac}"
+        elif amount_kind == "zero":
+            amount = draw(st.sampled_from(["0", "-450,00"]))
+        elif amount_kind == "garbage":
+            amount = draw(st.sampled_from(["", "abc", "12,34,56"]))
+        rows.append(
+            {
+                "invoice_id": draw(st.sampled_from(["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", ""])),
+                "supplier_cvr": cvr,
+                "amount": amount,
+                "cpr": cell,
+                "period_start": ps,
+                "period_end": pe,
+                "text": text,
+            }
+        )
+    return rows
+
+
+@st.composite
+def coding_rows(draw) -> list[dict]:
+    rows = []
+    for code, para, target in SERVICES:
+        for cvr, owner in OWNERS.items():
+            kind = draw(st.sampled_from(["open"] * 4 + ["split"] * 3 + ["none", "double"]))
+            base = {"paragraph": para, "ownership": owner, "target_group": target, "art": f"4{cvr[:1]}000000"}
+            if kind == "open":
+                rows.append({**base, "psp_element": f"P-{code}-{cvr}", "valid_from": "2018-01-01", "valid_to": ""})
+            elif kind == "split":
+                rows.append({**base, "psp_element": f"P-{code}-{cvr}-1", "valid_from": "2018-01-01", "valid_to": "2019-12-31"})  # fmt: skip
+                rows.append({**base, "psp_element": f"P-{code}-{cvr}-2", "valid_from": "2020-01-01", "valid_to": ""})
+            elif kind == "double":
+                rows.append({**base, "psp_element": f"P-{code}-{cvr}-a", "valid_from": "2018-01-01", "valid_to": ""})
+                rows.append({**base, "psp_element": f"P-{code}-{cvr}-b", "valid_from": "2019-06-01", "valid_to": ""})
+    return rows
+
+
+@st.composite
+def cases(draw):
+    grants = draw(grant_rows())
+    invoices = draw(invoice_rows(grants))
+    coding = draw(coding_rows())
+    rules = Rules(
+        tolerance=draw(st.sampled_from([0.0, 1.0, 5.0])),
+        max_amount=draw(st.sampled_from([100_000.0] * 3 + [20_000.0])),
+        paragraphs=draw(
+            st.sampled_from([("103", "104", "107", "108", "STU")] * 4 + [("108",), ("104", "STU", "97")])
+        ),
+        excluded_suppliers=draw(st.sampled_from([()] * 4 + [(CVRS[0],)])),
+    )
+    seen = draw(st.sets(st.tuples(st.sampled_from(CVRS), st.sampled_from(["F1", "F9"])), max_size=2))
+    paid = []
+    usable = [g for g in grants if g["end_date"] == "" or g["end_date"] >= g["start_date"]]
+    for _ in range(draw(st.integers(0, 2))):
+        if usable:
+            g = draw(st.sampled_from(usable))
+            paid.append((g["grant_id"], *draw(grant_period(g))))
+    return grants, invoices, coding, rules, seen, paid
+
+
+def tables(coding):
+    services = pd.DataFrame([{"service_code": c, "paragraph": p, "target_group": t} for c, p, t in SERVICES])
+    suppliers = pd.DataFrame([{"supplier_cvr": c, "ownership": o} for c, o in OWNERS.items()])
+    return {"services": services, "suppliers": suppliers, "coding": pd.DataFrame(coding, columns=[
+        "paragraph", "ownership", "target_group", "psp_element", "art", "valid_from", "valid_to"])}  # fmt: skip
+
+
+def history(seen, paid) -> History:
+    return History(
+        seen=pd.DataFrame(
+            [{"supplier_cvr": c, "invoice_id": i, "run_id": 1, "started_at": "2019-01-01"} for c, i in sorted(seen)],
+            columns=["supplier_cvr", "invoice_id", "run_id", "started_at"],
+        ).astype(object),
+        paid=pd.DataFrame(
+            {
+                "grant_id": pd.Series([g for g, _, _ in paid], dtype=object),
+                "period_start": pd.Series([np.datetime64(s, "D") for _, s, _ in paid], dtype="datetime64[s]"),
+                "period_end": pd.Series([np.datetime64(e, "D") for _, _, e in paid], dtype="datetime64[s]"),
+                "invoice_id": pd.Series(["OLD"] * len(paid), dtype=object),
+                "run_id": pd.Series([1] * len(paid), dtype="int64"),
+                "started_at": pd.Series(["2019-01-01"] * len(paid), dtype=object),
+            }
+        ),
+    )
+
+
+GRANT_COLUMNS = ["grant_id", "cpr", "service_code", "service_name", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"]  # fmt: skip
+INVOICE_COLUMNS = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(cases())
+def test_fast_path_decides_as_the_reference(case):
+    grants, invoices, coding, rules, seen, paid = case
+    sheet = tables(coding)
+    fast = decide(
+        pd.DataFrame(invoices, columns=INVOICE_COLUMNS),
+        pd.DataFrame(grants, columns=GRANT_COLUMNS),
+        sheet,
+        rules,
+        history(seen, paid),
+    ).decisions
+    ref = reference_decide(
+        invoices,
+        grants,
+        sheet["services"].to_dict("records"),
+        sheet["suppliers"].to_dict("records"),
+        coding,
+        Fraction(str(rules.tolerance)),
+        Fraction(str(rules.max_amount)),
+        set(rules.paragraphs),
+        set(rules.excluded_suppliers),
+        seen,
+        paid,
+    )
+    assert len(fast) == len(invoices)
+    for k, (row, want) in enumerate(zip(fast.to_dict("records"), ref, strict=True)):
+        got_expected = Fraction(row["expected_amount"]) if row["expected_amount"] else None
+        got = {
+            "status": row["status"],
+            "reason": row["reason"],
+            "grant_id": row["grant_id"],
+            "expected_amount": got_expected,
+            "paragraph": row["paragraph"],
+            "psp_element": row["psp_element"],
+            "art": row["art"],
+        }
+        assert got == want, f"invoice row {k + 1}: {invoices[k]}"
