@@ -103,8 +103,8 @@ def _invalid_amount(f: Facts) -> list[str]:
 
 def _credit_note(f: Facts) -> list[str]:
     return [
-        f"Beløbet er {_kr(a)} (nul eller negativt): en kreditnota. Modregn den manuelt i den "
-        "faktura, den krediterer."
+        f"Beløbet er {_kr(a)} (nul eller negativt): en kreditnota. Bogfør den manuelt som "
+        "modregning i den faktura, den krediterer."
         for a in f["amount"]
     ]
 

@@ -1,0 +1,82 @@
+"""A small municipality written inline, shared by the tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+EXAMPLE = Path(__file__).parent / "data" / "example"
+
+A, B, C, D, E = "6101901234", "7203854321", "6505772468", "8811951357", "6212031122"
+SOLHOJ, KILDEN, ENGEN, VINDEN, LEDSAGER = "29345716", "31587603", "19554627", "40713352", "36209488"
+
+
+def grants_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            ("G-A108", A, "SEL108-BO", SOLHOJ, "28500.00", "month", "2018-01-01", ""),
+            ("G-A104", A, "SEL104-AKT", KILDEN, "450.00", "day", "2018-06-01", ""),
+            ("G-B107", B, "SEL107-MID", ENGEN, "1850.00", "day", "2019-01-01", "2019-02-28"),
+            ("G-C-STU", C, "STU", VINDEN, "285000.00", "year", "2018-08-01", "2021-07-31"),
+            ("G-D97", D, "SEL97-LED", LEDSAGER, "420.00", "hour", "2019-01-01", ""),
+            ("G-E1", E, "SEL108-BO", SOLHOJ, "31200.00", "month", "2019-01-01", ""),
+            ("G-E2", E, "SEL108-BO", SOLHOJ, "31200.00", "month", "2018-07-01", ""),
+        ],
+        columns=["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"],
+    )
+
+
+def support_tables() -> dict[str, pd.DataFrame]:
+    return {
+        "services": pd.DataFrame(
+            [
+                ("SEL108-BO", "§ 108", "Udviklingshæmmede"),
+                ("SEL104-AKT", "SEL §104", "Udviklingshæmmede"),
+                ("SEL107-MID", "107", "Sindslidende"),
+                ("STU", "STU", "Unge"),
+                ("SEL97-LED", "§ 97", "Fysisk handicappede"),
+            ],
+            columns=["service_code", "paragraph", "target_group"],
+        ),
+        "suppliers": pd.DataFrame(
+            [(SOLHOJ, "privat"), (KILDEN, "kommunal"), (ENGEN, "regional"), (VINDEN, "selvejende"), (LEDSAGER, "privat")],
+            columns=["supplier_cvr", "ownership"],
+        ),
+        "coding": pd.DataFrame(
+            [
+                ("108", "privat", "Udviklingshæmmede", "PSP-108-2018", "40000000", "2018-01-01", "2018-12-31"),
+                ("108", "privat", "udviklingshæmmede ", "PSP-108-2019", "40000000", "2019-01-01", ""),
+                ("104", "kommunal", "Udviklingshæmmede", "PSP-104", "47000000", "2018-01-01", ""),
+                ("107", "regional", "Sindslidende", "PSP-107", "48000000", "2018-01-01", ""),
+                ("STU", "selvejende", "Unge", "PSP-STU", "40000000", "2018-01-01", ""),
+                ("97", "privat", "Fysisk handicappede", "PSP-97", "40000000", "2018-01-01", ""),
+            ],
+            columns=["paragraph", "ownership", "target_group", "psp_element", "art", "valid_from", "valid_to"],
+        ),
+    }
+
+
+def invoice(**fields: str) -> dict[str, str]:
+    """An invoice from Solhøj for citizen A, March 2019, that the robot posts."""
+    row = {
+        "invoice_id": "F-1",
+        "supplier_cvr": SOLHOJ,
+        "amount": "28.500,00",
+        "cpr": "610190-1234",
+        "period_start": "01.03.2019",
+        "period_end": "31.03.2019",
+        "text": "Døgnophold",
+    }
+    row.update(fields)
+    return row
+
+
+@pytest.fixture
+def example_case(tmp_path: Path) -> Path:
+    """A copy of the hand-made example case, free to change."""
+    target = tmp_path / "example"
+    shutil.copytree(EXAMPLE, target)
+    return target

@@ -1,0 +1,318 @@
+"""Each reason, and what the caseworker reads, on small tables written inline."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from invoicekit import History, Rules, decide
+from invoicekit.reasons import REASONS
+from tests.conftest import (
+    A,
+    B,
+    C,
+    D,
+    E,
+    ENGEN,
+    KILDEN,
+    SOLHOJ,
+    VINDEN,
+    grants_table,
+    invoice,
+    support_tables,
+)
+
+
+def run(*invoices: dict, rules: Rules | None = None, grants=None, support=None, history=None, explain=False):
+    return decide(
+        pd.DataFrame(list(invoices)),
+        grants if grants is not None else grants_table(),
+        support if support is not None else support_tables(),
+        rules,
+        history,
+        explain=explain,
+    )
+
+
+def one(**fields) -> dict:
+    return run(invoice(**fields)).decisions.iloc[0].to_dict()
+
+
+def test_invoice_that_fits_one_grant_is_posted_with_its_coding():
+    d = one()
+    assert d["status"] == "posted" and d["reason"] == ""
+    assert d["grant_id"] == "G-A108"
+    assert d["expected_amount"] == "28500.00"
+    assert (d["paragraph"], d["psp_element"], d["art"]) == ("108", "PSP-108-2019", "40000000")
+    assert d["message"] == "SEL108-BO 01.03.2019-31.03.2019 G-A108"
+    assert d["cpr_masked"] == "610190-xxxx"
+
+
+def test_coding_follows_the_chart_of_accounts_valid_on_period_start():
+    d = one(period_start="01.12.2018", period_end="31.12.2018")
+    assert d["status"] == "posted" and d["psp_element"] == "PSP-108-2018"
+
+
+# one invoice (or rule set) per reason
+CASES = {
+    "MISSING_INVOICE_ID": dict(invoice=dict(invoice_id="  ")),
+    "INVALID_CPR": dict(invoice=dict(cpr="310290-1234")),
+    "MULTIPLE_CPR": dict(invoice=dict(cpr=f"{A}; {E}")),
+    "MISSING_CPR": dict(invoice=dict(cpr="", text="Døgnophold")),
+    "INVALID_CVR": dict(invoice=dict(supplier_cvr="29345717")),
+    "MISSING_PERIOD": dict(invoice=dict(period_start="", period_end="", text="Ophold")),
+    "INVALID_PERIOD": dict(invoice=dict(period_start="31.03.2019", period_end="01.03.2019")),
+    "INVALID_AMOUNT": dict(invoice=dict(amount="28.500,00 kr ca.")),
+    "CREDIT_NOTE": dict(invoice=dict(amount="-450,00")),
+    "NO_GRANT": dict(invoice=dict(cpr="700798-1234")),
+    "NO_GRANT_FOR_SUPPLIER": dict(invoice=dict(supplier_cvr=ENGEN)),
+    "PERIOD_NOT_COVERED": dict(invoice=dict(cpr=B, supplier_cvr=ENGEN, amount="57.350,00")),
+    "NO_FIXED_RATE": dict(invoice=dict(cpr=D, supplier_cvr="36209488", amount="3.360,00")),
+    "AMOUNT_MISMATCH": dict(invoice=dict(amount="28.000,00")),
+    "AMBIGUOUS": dict(invoice=dict(cpr=E, amount="31.200,00")),
+    "NO_CODING": dict(invoice=dict(period_start="01.03.2017", period_end="31.03.2017"), grants="early"),
+    "SUPPLIER_EXCLUDED": dict(invoice={}, rules=Rules(excluded_suppliers=(SOLHOJ,))),
+    "PARAGRAPH_EXCLUDED": dict(invoice={}, rules=Rules(paragraphs=("104", "STU"))),
+    "AMOUNT_ABOVE_LIMIT": dict(invoice={}, rules=Rules(max_amount=20_000)),
+}
+
+
+def decide_case(reason: str):
+    case = CASES[reason]
+    grants = grants_table()
+    if case.get("grants") == "early":
+        grants.loc[0, "start_date"] = "2017-01-01"
+    return run(invoice(**case["invoice"]), rules=case.get("rules"), grants=grants).decisions.iloc[0]
+
+
+@pytest.mark.parametrize("reason", list(CASES))
+def test_each_reason_is_given_by_its_check(reason):
+    d = decide_case(reason)
+    assert d["status"] == "manual"
+    assert d["reason"] == reason
+
+
+def test_duplicate_and_already_paid_need_an_earlier_invoice():
+    d = run(invoice(), invoice(), invoice(invoice_id="F-2", period_start="15.03.2019", amount="28.500,00")).decisions
+    assert d["reason"].tolist() == ["", "DUPLICATE_INVOICE", "AMOUNT_MISMATCH"]
+    d = run(invoice(), invoice(invoice_id="F-2")).decisions
+    assert d["reason"].tolist() == ["", "ALREADY_PAID"]
+
+
+def test_every_reason_has_a_danish_message_without_full_cpr():
+    messages = {r: decide_case(r)["message"] for r in CASES}
+    d = run(invoice(), invoice(), invoice(invoice_id="F-2")).decisions
+    messages["DUPLICATE_INVOICE"], messages["ALREADY_PAID"] = d["message"].iloc[1], d["message"].iloc[2]
+    assert set(messages) == set(REASONS)
+    for reason, text in messages.items():
+        assert len(text) > 40, reason
+        assert re.search(r"(?i)(bogfør|Sensum|støttearket|leverandøren|betal)", text), reason
+        assert not re.search(r"\d{6}-?\d{4}(?!\d)", text.replace("-xxxx", "")), reason
+
+
+def test_amount_mismatch_message_names_the_closest_expected_amount_grant_and_difference():
+    d = one(amount="28.000,00")
+    assert d["expected_amount"] == "28500.00"
+    assert "28.500,00 kr." in d["message"]
+    assert "G-A108" in d["message"]
+    assert "−500,00 kr." in d["message"]
+
+
+def test_amount_mismatch_shows_the_closest_of_several_grants():
+    grants = grants_table()
+    grants.loc[len(grants)] = ["G-A108b", A, "SEL108-BO", SOLHOJ, "29000.00", "month", "2019-01-01", ""]
+    d = run(invoice(amount="29.100,00"), grants=grants).decisions.iloc[0]
+    assert d["reason"] == "AMOUNT_MISMATCH"
+    assert d["expected_amount"] == "29000.00" and "G-A108b" in d["message"]
+
+
+def test_period_not_covered_message_lists_the_grant_periods():
+    d = decide_case("PERIOD_NOT_COVERED")
+    assert "G-B107: 01.01.2019–28.02.2019" in d["message"]
+
+
+def test_open_ended_grant_period_is_shown_as_running():
+    d = one(period_start="01.03.2017", period_end="31.03.2017")
+    assert d["reason"] == "PERIOD_NOT_COVERED"
+    assert "G-A108: 01.01.2018–løbende" in d["message"]
+
+
+def test_no_grant_for_supplier_names_the_suppliers_the_citizen_has():
+    d = decide_case("NO_GRANT_FOR_SUPPLIER")
+    assert SOLHOJ in d["message"] and KILDEN in d["message"]
+
+
+def test_ambiguous_names_the_grants():
+    d = decide_case("AMBIGUOUS")
+    assert "G-E1" in d["message"] and "G-E2" in d["message"]
+
+
+def test_tolerance_allows_small_differences():
+    assert one(amount="28.500,99")["status"] == "posted"
+    assert one(amount="28.501,01")["reason"] == "AMOUNT_MISMATCH"
+    assert run(invoice(amount="28.504,00"), rules=Rules(tolerance=5)).decisions["status"].iloc[0] == "posted"
+
+
+def test_collective_invoice_in_text_is_multiple_cpr():
+    d = one(cpr="", text=f"Samlefaktura: {A[:6]}-{A[6:]} og {E[:6]}-{E[6:]}")
+    assert d["reason"] == "MULTIPLE_CPR"
+    assert d["cpr_masked"] == "610190-xxxx;621203-xxxx"
+
+
+def test_cpr_and_period_read_from_text_when_cells_are_blank():
+    d = one(cpr="", period_start="", period_end="", text="Døgnophold marts 2019 for 610190-1234")
+    assert d["status"] == "posted"
+
+
+def test_unreadable_period_cell_falls_back_to_text_and_is_named_when_that_fails():
+    assert one(period_start="01.13.2019", text="Ophold marts 2019")["status"] == "posted"
+    d = one(period_start="01.13.2019", text="Ophold")
+    assert d["reason"] == "MISSING_PERIOD" and "'01.13.2019'" in d["message"]
+
+
+def test_the_same_cpr_twice_is_one_citizen():
+    assert one(cpr=f"{A}, 610190-1234")["status"] == "posted"
+
+
+def test_invalid_cpr_is_reported_before_multiple():
+    assert one(cpr=f"{A}; {E}; 3102901234")["reason"] == "INVALID_CPR"
+
+
+def test_no_coding_when_the_service_is_missing_from_the_support_sheet():
+    sheet = support_tables()
+    sheet["services"] = sheet["services"].iloc[1:]
+    d = run(invoice(), support=sheet).decisions.iloc[0]
+    assert d["reason"] == "NO_CODING" and "SEL108-BO" in d["message"] and "Ydelser" in d["message"]
+
+
+def test_no_coding_when_the_supplier_is_missing_from_the_support_sheet():
+    sheet = support_tables()
+    sheet["suppliers"] = sheet["suppliers"].iloc[1:]
+    d = run(invoice(), support=sheet).decisions.iloc[0]
+    assert d["reason"] == "NO_CODING" and "Leverandører" in d["message"]
+
+
+def test_no_coding_when_two_coding_rows_are_valid():
+    sheet = support_tables()
+    coding = sheet["coding"]
+    coding.loc[len(coding)] = ["§108", "privat", "Udviklingshæmmede", "PSP-X", "40000000", "2019-03-01", ""]
+    d = run(invoice(), support=sheet).decisions.iloc[0]
+    assert d["reason"] == "NO_CODING" and "2 konteringsrækker" in d["message"]
+
+
+def test_day_rate_posts_and_year_rate_posts():
+    d = run(
+        invoice(supplier_cvr=KILDEN, amount="13.950,00"),
+        invoice(invoice_id="F-9", cpr=C, supplier_cvr=VINDEN, amount="24.205,48"),
+    ).decisions
+    assert d["status"].tolist() == ["posted", "posted"]
+    assert d["grant_id"].tolist() == ["G-A104", "G-C-STU"]
+
+
+def test_history_makes_earlier_invoices_duplicates_and_earlier_postings_paid():
+    history = History(
+        seen=pd.DataFrame({"supplier_cvr": [SOLHOJ], "invoice_id": ["F-1"], "run_id": [3], "started_at": ["2019-03-05T10:00"]}),
+        paid=pd.DataFrame(
+            {
+                "grant_id": ["G-A108"],
+                "period_start": pd.to_datetime(["2019-03-01"]),
+                "period_end": pd.to_datetime(["2019-03-31"]),
+                "invoice_id": ["F-0"],
+                "run_id": [3],
+                "started_at": ["2019-03-05T10:00"],
+            }
+        ),
+    )
+    d = run(invoice(), invoice(invoice_id="F-2"), history=history).decisions
+    assert d["reason"].tolist() == ["DUPLICATE_INVOICE", "ALREADY_PAID"]
+    assert "kørsel 3 den 2019-03-05" in d["message"].iloc[0]
+    assert "F-0" in d["message"].iloc[1]
+
+
+def test_already_paid_in_input_order_lets_the_first_post():
+    d = run(
+        invoice(invoice_id="F-1", period_start="01.03.2019", period_end="15.03.2019", amount="13.790,32"),
+        invoice(invoice_id="F-2"),
+        invoice(invoice_id="F-3", period_start="16.03.2019", period_end="31.03.2019", amount="14.709,68"),
+    ).decisions
+    assert d["reason"].tolist() == ["", "ALREADY_PAID", ""]
+
+
+def test_every_invoice_row_gets_one_decision_in_input_order():
+    rows = [invoice(invoice_id=f"F-{k}", amount="x" if k % 3 else "28.500,00") for k in range(10)]
+    d = run(*rows).decisions
+    assert d["row"].tolist() == list(range(1, 11))
+    assert d["invoice_id"].tolist() == [f"F-{k}" for k in range(10)]
+
+
+def test_bad_grant_rows_are_left_out_and_listed():
+    grants = grants_table()
+    grants.loc[len(grants)] = ["G-bad", "123", "SEL108-BO", SOLHOJ, "abc", "fortnight", "2019-13-01", ""]
+    res = run(invoice(), grants=grants)
+    problems = res.problems
+    assert set(problems["column"]) >= {"cpr", "rate", "rate_unit", "start_date"}
+    assert (problems["row"] == len(grants)).all()
+    assert res.decisions["status"].iloc[0] == "posted"
+
+
+def test_conflicting_copies_of_a_grant_are_all_left_out():
+    grants = grants_table()
+    grants.loc[len(grants)] = ["G-A108", A, "SEL108-BO", SOLHOJ, "29000.00", "month", "2018-01-01", ""]
+    res = run(invoice(), grants=grants)
+    assert res.decisions["reason"].iloc[0] == "NO_GRANT_FOR_SUPPLIER"
+    assert len(res.problems) == 2
+
+
+def test_identical_copies_of_a_grant_count_once():
+    grants = pd.concat([grants_table(), grants_table().iloc[[0]]], ignore_index=True)
+    res = run(invoice(), grants=grants)
+    assert res.decisions["status"].iloc[0] == "posted"
+    assert len(res.problems) == 1
+
+
+def test_explain_lists_every_candidate_and_where_it_dropped_out():
+    res = run(invoice(amount="31.200,00", cpr=E), invoice(invoice_id="F-2", supplier_cvr=KILDEN, amount="1"), explain=True)
+    cands = res.candidates
+    assert set(cands.loc[cands["row"] == 1, "grant_id"]) == {"G-E1", "G-E2"}
+    assert cands.loc[cands["row"] == 1, "amount_ok"].all()
+    row2 = cands[cands["row"] == 2].set_index("grant_id")
+    assert row2.loc["G-A108", "excluded_at"] == "NO_GRANT_FOR_SUPPLIER"
+    assert row2.loc["G-A104", "excluded_at"] == "AMOUNT_MISMATCH"
+    assert row2.loc["G-A104", "expected_amount"] == "13950.00"
+    assert not cands.astype(str).apply(lambda c: c.str.contains(A)).any().any()
+
+
+def test_explain_lists_coding_rows_considered():
+    res = run(invoice(), explain=True)
+    considered = res.coding_candidates
+    assert set(considered["psp_element"]) == {"PSP-108-2018", "PSP-108-2019"}
+    assert considered.set_index("psp_element")["valid"].to_dict() == {"PSP-108-2018": False, "PSP-108-2019": True}
+
+
+def test_postings_hold_the_full_cpr_and_decisions_only_the_masked():
+    res = run(invoice())
+    assert res.postings["cpr"].tolist() == [A]
+    assert not res.decisions.astype(str).apply(lambda c: c.str.contains(A)).any().any()
+
+
+def test_danish_headers_are_accepted_in_memory():
+    df = pd.DataFrame([invoice()]).rename(
+        columns={"invoice_id": "Fakturanummer", "supplier_cvr": "Leverandør CVR", "amount": "Beløb", "cpr": "CPR-nr",
+                 "period_start": "Periode fra", "period_end": "Periode til", "text": "Tekst"}  # fmt: skip
+    )
+    res = decide(df, grants_table(), support_tables())
+    assert res.decisions["status"].iloc[0] == "posted"
+
+
+def test_empty_batch_gives_empty_decisions():
+    res = decide(pd.DataFrame(columns=["invoice_id", "supplier_cvr", "amount"]), grants_table(), support_tables())
+    assert len(res.decisions) == 0 and len(res.postings) == 0
+
+
+def test_automation_rate():
+    res = run(invoice(), invoice(invoice_id="F-2", amount="1"))
+    assert res.automation_rate == 0.5
+    assert np.isclose(res.automation_rate, (res.decisions["status"] == "posted").mean())

@@ -1,0 +1,129 @@
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from invoicekit.parsing import (
+    cprs_in_text,
+    format_money,
+    parse_amounts,
+    parse_date,
+    parse_dates,
+    period_in_text,
+    periods_in_text,
+    split_cpr_cell,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [
+        ("1.234,50", 12_345_000),
+        ("1234,50", 12_345_000),
+        ("1234.50", 12_345_000),
+        ("1234", 12_340_000),
+        ("13.500", 135_000_000),  # Danish thousands separator
+        ("1.234.567", 12_345_670_000),
+        ("1,5", 15_000),
+        ("0,0001", 1),
+        ("-450,00", -4_500_000),
+        ("450,00-", -4_500_000),  # SAP-style trailing minus
+        ("kr. 1.234,50", 12_345_000),
+        ("1 234,50 DKK", 12_345_000),
+        (" 28500 ", 285_000_000),
+    ],
+)
+def test_amounts_in_danish_and_canonical_layouts(text, units):
+    got, ok, blank = parse_amounts(pd.Series([text]))
+    assert ok[0] and not blank[0]
+    assert got[0] == units
+
+
+@pytest.mark.parametrize("text", ["abc", "12,34,56", "1.2.3", "12,345678", "--5", "1e5", "99999999999999"])
+def test_garbage_amounts_are_not_read(text):
+    _, ok, blank = parse_amounts(pd.Series([text]))
+    assert not ok[0] and not blank[0]
+
+
+def test_blank_amount_is_blank():
+    _, ok, blank = parse_amounts(pd.Series(["", None]))
+    assert not ok.any() and blank.all()
+
+
+def test_money_formatting_keeps_ore_and_sub_ore():
+    assert format_money(np.array([12_345_000, -50, 0, 1])).tolist() == ["1234.50", "-0.0050", "0.00", "0.0001"]
+    assert format_money(np.array([12_345_000]), decimal=",").tolist() == ["1234,50"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2019-03-01", "01-03-2019", "01.03.2019", "01/03/2019", "1.3.2019", "2019-03-01 00:00:00", "43525"],
+)
+def test_dates_in_every_accepted_layout(text):
+    assert parse_date(text) == dt.date(2019, 3, 1)
+
+
+def test_excel_date_cell_is_accepted():
+    assert parse_date(dt.datetime(2019, 3, 1, 0, 0)) == dt.date(2019, 3, 1)
+
+
+@pytest.mark.parametrize("text", ["31.02.2019", "2019-13-01", "marts", "01.03.19", "1.3", "0000-00-00"])
+def test_unreadable_dates(text):
+    assert parse_date(text) is None
+
+
+def test_parse_dates_column_reports_blank_and_unreadable():
+    dates, ok, blank = parse_dates(pd.Series(["2019-03-01", "", "x"]))
+    assert ok.tolist() == [True, False, False]
+    assert blank.tolist() == [False, True, False]
+    assert str(dates[0]) == "2019-03-01" and np.isnat(dates[2])
+
+
+def test_cpr_cell_split_on_every_separator():
+    valid, invalid = split_cpr_cell("6101901234, 720385-4321;650577-2468/881195 1357|6212031122\n7007981234")
+    assert len(valid) == 6 and invalid == []
+
+
+def test_cpr_cell_with_an_invalid_part():
+    valid, invalid = split_cpr_cell("6101901234; 3102901234")
+    assert valid == ["6101901234"] and invalid == ["3102901234"]
+
+
+def test_cpr_in_text_must_not_touch_other_digits_and_must_have_a_valid_date():
+    text = "Borger 610190-1234, konto 12345610190123456, 3102901234 og 7203854321."
+    assert cprs_in_text(text) == ["6101901234", "7203854321"]
+
+
+def test_cpr_in_text_counted_once():
+    assert cprs_in_text("610190-1234 (6101901234)") == ["6101901234"]
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("Ophold 01.03.2019 - 31.03.2019", ("2019-03-01", "2019-03-31")),
+        ("Ophold 01-03-2019-31-03-2019", ("2019-03-01", "2019-03-31")),
+        ("Ophold 1/3/2019 – 15/3/2019", ("2019-03-01", "2019-03-15")),
+        ("Ophold 01.03.2019 til 31.03.2019", ("2019-03-01", "2019-03-31")),
+        ("Døgnophold marts 2019", ("2019-03-01", "2019-03-31")),
+        ("Døgnophold FEBRUAR 2020", ("2020-02-01", "2020-02-29")),
+        ("marts 2019, dvs. 01.03.2019 - 31.03.2019", ("2019-03-01", "2019-03-31")),  # the same period twice
+    ],
+)
+def test_period_read_from_text(text, period):
+    found = period_in_text(text)
+    assert found is not None
+    assert (found[0].isoformat(), found[1].isoformat()) == period
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Ophold", "marts 2019 og april 2019", "31.02.2019 - 31.03.2019", "Sommarts 2019"],
+)
+def test_no_single_period_in_text(text):
+    assert period_in_text(text) is None
+
+
+def test_two_periods_in_text_are_both_found():
+    assert len(periods_in_text("01.03.2019 - 15.03.2019 og 16.03.2019 - 31.03.2019")) == 2
