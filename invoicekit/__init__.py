@@ -17,9 +17,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from invoicekit.decide import Decisions, History, decide  # noqa: E402
-from invoicekit.errors import InputError  # noqa: E402
-from invoicekit.extracts import (  # noqa: E402
+from invoicekit.decide import Decisions, History, decide
+from invoicekit.errors import InputError
+from invoicekit.extracts import (
     SupportSheet,
     prepare_grants,
     prepare_invoices,
@@ -28,10 +28,10 @@ from invoicekit.extracts import (  # noqa: E402
     read_invoices,
     read_support_sheet,
 )
-from invoicekit.journal import Journal  # noqa: E402
-from invoicekit.reasons import LABELS_DA, REASONS  # noqa: E402
-from invoicekit.rules import Rules, load_rules  # noqa: E402
-from invoicekit.run import RunResult, run  # noqa: E402
+from invoicekit.journal import Journal
+from invoicekit.reasons import LABELS_DA, REASONS
+from invoicekit.rules import Rules, load_rules
+from invoicekit.run import RunResult, run
 
 __all__ = [
     "LABELS_DA",

@@ -251,7 +251,9 @@ def _candidate_pairs(inv: pd.DataFrame, gr: pd.DataFrame, alive: np.ndarray) -> 
     if len(alive) == 0 or len(gr) == 0:
         return pd.DataFrame({"i": np.empty(0, np.int64), "g": np.empty(0, np.int64)})
     left = pd.DataFrame({"i": alive, "key": inv["cpr"].to_numpy(dtype=object)[alive].astype(np.int64)})
-    right = pd.DataFrame({"g": np.arange(len(gr), dtype=np.int64), "key": gr["cpr"].to_numpy(dtype=object).astype(np.int64)})
+    right = pd.DataFrame(
+        {"g": np.arange(len(gr), dtype=np.int64), "key": gr["cpr"].to_numpy(dtype=object).astype(np.int64)}
+    )
     pairs = left.merge(right, on="key", how="inner", sort=False)[["i", "g"]]
     return pairs.sort_values(["i", "g"], kind="stable").reset_index(drop=True)
 
@@ -294,12 +296,17 @@ def _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amou
         gs = g[sel]
         if code == "NO_GRANT_FOR_SUPPLIER":
             labels = "CVR " + gr["supplier_cvr"].to_numpy(dtype=object)[gs]
-            labels = np.array([f"{lab} (bevilling {gid})" for lab, gid in zip(labels, grant_id[gs], strict=True)], dtype=object)
+            labels = np.array(
+                [f"{lab} (bevilling {gid})" for lab, gid in zip(labels, grant_id[gs], strict=True)], dtype=object
+            )
         elif code == "PERIOD_NOT_COVERED":
             s = gr["start_date"].to_numpy(dtype="datetime64[D]")[gs]
             e = gr["end_date"].to_numpy(dtype="datetime64[D]")[gs]
             labels = np.array(
-                [f"{gid}: {date_dk(a)}–{date_dk(b) if not np.isnat(b) else 'løbende'}" for gid, a, b in zip(grant_id[gs], s, e, strict=True)],
+                [
+                    f"{gid}: {date_dk(a)}–{date_dk(b) if not np.isnat(b) else 'løbende'}"
+                    for gid, a, b in zip(grant_id[gs], s, e, strict=True)
+                ],
                 dtype=object,
             )
         else:
@@ -316,7 +323,9 @@ def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail)
     psp = np.full(n, "", dtype=object)
     art = np.full(n, "", dtype=object)
     found = np.flatnonzero(grant_pos >= 0)
-    empty_considered = pd.DataFrame(columns=["row", "coding_row", "psp_element", "art", "valid_from", "valid_to", "valid"])
+    empty_considered = pd.DataFrame(
+        columns=["row", "coding_row", "psp_element", "art", "valid_from", "valid_to", "valid"]
+    )
     if len(found) == 0:
         return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": empty_considered}
     gp = grant_pos[found]
@@ -406,7 +415,13 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, sta
         overlap = (hs <= end[p]) & (he >= start[p])
         hit = m[overlap].drop_duplicates("pos", keep="first")
         for pos, inv_id, s, e, run_id, started in zip(
-            hit["pos"], hit["invoice_id"], hit["period_start"], hit["period_end"], hit["run_id"], hit["started_at"], strict=True
+            hit["pos"],
+            hit["invoice_id"],
+            hit["period_start"],
+            hit["period_end"],
+            hit["run_id"],
+            hit["started_at"],
+            strict=True,
         ):
             paid[pos] = True
             detail[pos] = msg.PAID_IN_JOURNAL.format(
@@ -454,14 +469,21 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
     matched_id = np.where(grant_pos >= 0, grant_id, "").astype(object)
 
     cpr_all = inv["cpr_all"].to_numpy(dtype=object)
-    cpr_masked = pd.Series(cpr_all, dtype=object).str.replace(r"(\d{6})\d{4}", r"\1-xxxx", regex=True).to_numpy(dtype=object).copy()
+    cpr_masked = (
+        pd.Series(cpr_all, dtype=object)
+        .str.replace(r"(\d{6})\d{4}", r"\1-xxxx", regex=True)
+        .to_numpy(dtype=object)
+        .copy()
+    )
     invalid = inv["cpr_invalid"].to_numpy()
     cpr_masked[invalid] = inv["cpr_invalid_masked"].to_numpy(dtype=object)[invalid]
     amount = inv["amount"].to_numpy()
     amount_ok = inv["amount_ok"].to_numpy()
     amount_text = np.where(amount_ok, format_money(amount), "").astype(object)
     expected_text = np.where(exp_out >= 0, format_money(np.maximum(exp_out, 0)), "").astype(object)
-    service = np.where(grant_pos >= 0, gr["service_code"].to_numpy(dtype=object)[np.maximum(grant_pos, 0)] if len(gr) else "", "")
+    service = np.where(
+        grant_pos >= 0, gr["service_code"].to_numpy(dtype=object)[np.maximum(grant_pos, 0)] if len(gr) else "", ""
+    )
     service = service.astype(object)
 
     message = np.full(n, "", dtype=object)

@@ -33,11 +33,11 @@ from invoicekit.errors import InputError
 from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column
 from invoicekit.parsing import (
     MONEY_SCALE,
+    cprs_in_text,
     parse_amounts,
     parse_dates,
     period_in_text,
     split_cpr_cell,
-    cprs_in_text,
 )
 
 MAX_RATE_DKK = 100_000_000  # a rate above this cannot be right, and would overflow
@@ -214,7 +214,9 @@ def canonical_columns(
         hits = [keys[k] for k in dict.fromkeys(header_key(a) for a in col.accepted()) if k in keys]
         if len(hits) > 1:
             raise InputError(
-                source, _where(where, f"columns {', '.join(map(repr, hits))}"), f"give only one of them for '{col.name}'"
+                source,
+                _where(where, f"columns {', '.join(map(repr, hits))}"),
+                f"give only one of them for '{col.name}'",
             )
         if not hits:
             if col.required:
@@ -484,7 +486,9 @@ def _dedupe_grants(grants: pd.DataFrame, source: str, problems: Problems) -> pd.
         return grants
     fields = [c for c in grants.columns if c != "row"]
     exact_copy = grants.duplicated(subset=fields, keep="first").to_numpy()
-    problems.add_many(source, grants["row"].to_numpy()[exact_copy], "grant_id", "dublet af en tidligere række; ignoreret")
+    problems.add_many(
+        source, grants["row"].to_numpy()[exact_copy], "grant_id", "dublet af en tidligere række; ignoreret"
+    )
     grants = grants[~exact_copy]
     conflict = grants["grant_id"].duplicated(keep=False).to_numpy()
     problems.add_many(
@@ -639,14 +643,16 @@ def _dedupe_key(
     problems.add_many(source, df["row"].to_numpy()[copy], column, "dublet af en tidligere række; ignoreret")
     df = df[~copy]
     conflict = df[key].duplicated(keep=False).to_numpy()
-    problems.add_many(source, df["row"].to_numpy()[conflict], column, f"{what} står flere gange med forskellige oplysninger")
+    problems.add_many(
+        source, df["row"].to_numpy()[conflict], column, f"{what} står flere gange med forskellige oplysninger"
+    )
     out = df[~conflict].reset_index(drop=True)
     return out
 
 
 def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
     rows = _rows(df)
-    valid_from, from_ok, from_blank = parse_dates(df["valid_from"])
+    valid_from, from_ok, _ = parse_dates(df["valid_from"])
     valid_to, to_ok, to_blank = parse_dates(df["valid_to"])
     out = pd.DataFrame(
         {

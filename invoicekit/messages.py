@@ -72,7 +72,11 @@ def _invalid_cvr(f: Facts) -> list[str]:
 def _missing_period(f: Facts) -> list[str]:
     out = []
     for bad in f["period_unreadable"]:
-        head = f"Periodedatoen '{bad}' kan ikke læses, og teksten" if bad else "Fakturaen angiver ingen periode, og teksten"
+        head = (
+            f"Periodedatoen '{bad}' kan ikke læses, og teksten"
+            if bad
+            else "Fakturaen angiver ingen periode, og teksten"
+        )
         out.append(
             head + " angiver ikke én entydig periode. Bogfør manuelt med den rigtige periode, "
             "og bed leverandøren angive perioden (fra–til) på fakturaen."
@@ -257,7 +261,9 @@ PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
 LIMIT = "{amount}"
 
 
-def posting_texts(service: pd.Series, start: np.ndarray, end: np.ndarray, grant: pd.Series, width: int = 50) -> np.ndarray:
+def posting_texts(
+    service: pd.Series, start: np.ndarray, end: np.ndarray, grant: pd.Series, width: int = 50
+) -> np.ndarray:
     """OPUS ``Tekst``: service code, period ``dd.mm.yyyy-dd.mm.yyyy`` and grant
     id, at most ``width`` characters. The service code is shortened first, then
     the grant id, so the period always fits."""

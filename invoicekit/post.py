@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.compute
 import pyarrow.csv as pacsv
 
 from invoicekit.columns import (
@@ -98,7 +98,9 @@ def write_csv(df: pd.DataFrame, path: Path, sep: str = ",") -> None:
         for a in [pa.array(names), *arrays]
         if pa.types.is_string(a.type)
     )
-    options = pacsv.WriteOptions(include_header=False, delimiter=sep, quoting_style="needed" if needs_quotes else "none")
+    options = pacsv.WriteOptions(
+        include_header=False, delimiter=sep, quoting_style="needed" if needs_quotes else "none"
+    )
     # the header is written here: pyarrow would quote every name
     header = io.StringIO()
     csv.writer(header, delimiter=sep, lineterminator="\n").writerow(names)
@@ -108,7 +110,9 @@ def write_csv(df: pd.DataFrame, path: Path, sep: str = ",") -> None:
             pacsv.write_csv(table, f, write_options=options)
 
 
-def write_outputs(out_dir: Path, decisions: pd.DataFrame, postings: pd.DataFrame, problems: pd.DataFrame) -> dict[str, Path]:
+def write_outputs(
+    out_dir: Path, decisions: pd.DataFrame, postings: pd.DataFrame, problems: pd.DataFrame
+) -> dict[str, Path]:
     """Write the five output files into ``out_dir``; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {name: out_dir / name for name in OUTPUT_FILES}

@@ -142,7 +142,9 @@ def summary(res: RunResult, top: int = 5) -> str:
         for code, count in reasons.head(top).items():
             lines.append(f"  {code:<22} {count:>8,}  {count / n:6.1%}  {LABELS_DA[code]}")
     if len(res.result.problems):
-        lines.append(f"Input problems:  {len(res.result.problems):,} grant or support-sheet rows left out (input_problems.csv)")
+        lines.append(
+            f"Input problems:  {len(res.result.problems):,} grant or support-sheet rows left out (input_problems.csv)"
+        )
     if res.dry_run:
         lines.append("Dry run:         nothing recorded in the journal")
     elif res.run_id is not None:

@@ -42,7 +42,13 @@ def support_tables() -> dict[str, pd.DataFrame]:
             columns=["service_code", "paragraph", "target_group"],
         ),
         "suppliers": pd.DataFrame(
-            [(SOLHOJ, "privat"), (KILDEN, "kommunal"), (ENGEN, "regional"), (VINDEN, "selvejende"), (LEDSAGER, "privat")],
+            [
+                (SOLHOJ, "privat"),
+                (KILDEN, "kommunal"),
+                (ENGEN, "regional"),
+                (VINDEN, "selvejende"),
+                (LEDSAGER, "privat"),
+            ],
             columns=["supplier_cvr", "ownership"],
         ),
         "coding": pd.DataFrame(

@@ -10,6 +10,7 @@ checked against it on generated cases (``test_equivalence.py``).
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -19,7 +20,20 @@ from fractions import Fraction
 from stdnum.dk import cpr as std_cpr
 from stdnum.dk import cvr as std_cvr
 
-MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"]
+MONTHS = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 UNITS = {"day": "day", "dag": "day", "døgn": "day", "week": "week", "uge": "week", "month": "month", "måned": "month",
          "year": "year", "år": "year", "hour": "hour", "time": "hour"}  # fmt: skip
 OWNERSHIP = {"municipal": "municipal", "kommunal": "municipal", "regional": "regional", "private": "private",
@@ -77,10 +91,8 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     found = set()
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     for m in re.finditer(rf"(?<!\d){d}\s*(?:-|–|til)\s*{d}(?!\d)", text, re.I):
-        try:
+        with contextlib.suppress(ValueError):
             found.add((dt.date(int(m[3]), int(m[2]), int(m[1])), dt.date(int(m[6]), int(m[5]), int(m[4]))))
-        except ValueError:
-            pass
     for m in re.finditer(rf"(?<![^\W\d_])({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)", text, re.I):
         y, mo = int(m[2]), MONTHS.index(m[1].lower()) + 1
         found.add((dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])))
@@ -146,9 +158,8 @@ def usable_grants(rows: list[dict]) -> list[Grant]:
     kept = []
     for g in grants:
         copies = by_id[g.grant_id]
-        if all(c == copies[0] for c in copies):
-            if g is copies[0]:
-                kept.append(g)
+        if all(c == copies[0] for c in copies) and g is copies[0]:
+            kept.append(g)
     return kept
 
 
@@ -271,7 +282,11 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             d["paragraph"] = service[0]
         rows = []
         if service and owner:
-            rows = [c for c in codes if c[:3] == (service[0], owner, service[1]) and c[5] <= s and (c[6] is None or c[6] >= s)]
+            rows = [
+                c
+                for c in codes
+                if c[:3] == (service[0], owner, service[1]) and c[5] <= s and (c[6] is None or c[6] >= s)
+            ]
         if len(rows) != 1:
             fail("NO_CODING")
             continue

@@ -9,7 +9,10 @@ DKK = 10_000
 def expected(rate_dkk: str, unit: str, start: str, end: str) -> float | None:
     rate = round(float(rate_dkk) * DKK)
     got = expected_amounts(
-        np.array([rate]), np.array([unit], dtype=object), np.array([start], "datetime64[D]"), np.array([end], "datetime64[D]")
+        np.array([rate]),
+        np.array([unit], dtype=object),
+        np.array([start], "datetime64[D]"),
+        np.array([end], "datetime64[D]"),
     )[0]
     return None if got < 0 else got / DKK
 

@@ -11,15 +11,15 @@ import pytest
 from invoicekit import History, Rules, decide
 from invoicekit.reasons import REASONS
 from tests.conftest import (
+    ENGEN,
+    KILDEN,
+    SOLHOJ,
+    VINDEN,
     A,
     B,
     C,
     D,
     E,
-    ENGEN,
-    KILDEN,
-    SOLHOJ,
-    VINDEN,
     grants_table,
     invoice,
     support_tables,
@@ -214,7 +214,9 @@ def test_day_rate_posts_and_year_rate_posts():
 
 def test_history_makes_earlier_invoices_duplicates_and_earlier_postings_paid():
     history = History(
-        seen=pd.DataFrame({"supplier_cvr": [SOLHOJ], "invoice_id": ["F-1"], "run_id": [3], "started_at": ["2019-03-05T10:00"]}),
+        seen=pd.DataFrame(
+            {"supplier_cvr": [SOLHOJ], "invoice_id": ["F-1"], "run_id": [3], "started_at": ["2019-03-05T10:00"]}
+        ),
         paid=pd.DataFrame(
             {
                 "grant_id": ["G-A108"],
@@ -274,7 +276,9 @@ def test_identical_copies_of_a_grant_count_once():
 
 
 def test_explain_lists_every_candidate_and_where_it_dropped_out():
-    res = run(invoice(amount="31.200,00", cpr=E), invoice(invoice_id="F-2", supplier_cvr=KILDEN, amount="1"), explain=True)
+    res = run(
+        invoice(amount="31.200,00", cpr=E), invoice(invoice_id="F-2", supplier_cvr=KILDEN, amount="1"), explain=True
+    )
     cands = res.candidates
     assert set(cands.loc[cands["row"] == 1, "grant_id"]) == {"G-E1", "G-E2"}
     assert cands.loc[cands["row"] == 1, "amount_ok"].all()
@@ -300,8 +304,15 @@ def test_postings_hold_the_full_cpr_and_decisions_only_the_masked():
 
 def test_danish_headers_are_accepted_in_memory():
     df = pd.DataFrame([invoice()]).rename(
-        columns={"invoice_id": "Fakturanummer", "supplier_cvr": "Leverandør CVR", "amount": "Beløb", "cpr": "CPR-nr",
-                 "period_start": "Periode fra", "period_end": "Periode til", "text": "Tekst"}  # fmt: skip
+        columns={
+            "invoice_id": "Fakturanummer",
+            "supplier_cvr": "Leverandør CVR",
+            "amount": "Beløb",
+            "cpr": "CPR-nr",
+            "period_start": "Periode fra",
+            "period_end": "Periode til",
+            "text": "Tekst",
+        }
     )
     res = decide(df, grants_table(), support_tables())
     assert res.decisions["status"].iloc[0] == "posted"

@@ -207,9 +207,7 @@ def cases(draw):
     rules = Rules(
         tolerance=draw(st.sampled_from([0.0, 1.0, 5.0])),
         max_amount=draw(st.sampled_from([100_000.0] * 3 + [20_000.0])),
-        paragraphs=draw(
-            st.sampled_from([("103", "104", "107", "108", "STU")] * 4 + [("108",), ("104", "STU", "97")])
-        ),
+        paragraphs=draw(st.sampled_from([("103", "104", "107", "108", "STU")] * 4 + [("108",), ("104", "STU", "97")])),
         excluded_suppliers=draw(st.sampled_from([()] * 4 + [(CVRS[0],)])),
     )
     seen = draw(st.sets(st.tuples(st.sampled_from(CVRS), st.sampled_from(["F1", "F9"])), max_size=2))

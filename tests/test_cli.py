@@ -1,0 +1,169 @@
+"""`invoicekit run` end to end, as a user runs it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from invoicekit.cli import main
+from invoicekit.columns import DECISION_COLUMNS, OPUS_POSTING_COLUMNS
+
+EXPECTED_REASONS = [
+    "", "", "PERIOD_NOT_COVERED", "", "NO_FIXED_RATE", "AMBIGUOUS", "MULTIPLE_CPR", "NO_CODING",
+    "AMOUNT_MISMATCH", "DUPLICATE_INVOICE", "CREDIT_NOTE", "NO_GRANT", "NO_GRANT_FOR_SUPPLIER",
+    "INVALID_CVR", "ALREADY_PAID", "MISSING_INVOICE_ID", "INVALID_CPR", "AMOUNT_ABOVE_LIMIT",
+    "MISSING_PERIOD", "MISSING_CPR", "", "",
+]  # fmt: skip
+
+
+def args(case: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "run",
+        "--grants", str(case / "bevillinger.csv"),
+        "--invoices", str(case / "regninger.csv"),
+        "--support-sheet", str(case / "stoetteark.xlsx"),
+        "--out", str(out),
+        *extra,
+    ]  # fmt: skip
+
+
+def test_example_case_end_to_end(example_case, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(args(example_case, out, "--rules", str(example_case / "rules.toml"))) == 0
+    printed = capsys.readouterr().out
+    assert "Invoices read:   22" in printed and "Posted:          5 (22.7%)" in printed
+
+    decisions = pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False)
+    assert list(decisions.columns) == list(DECISION_COLUMNS)
+    assert decisions["reason"].tolist() == EXPECTED_REASONS
+    assert decisions["row"].tolist() == [str(k) for k in range(1, 23)]
+
+    postings = pd.read_csv(out / "opus_postings.csv", sep=";", dtype=str)
+    assert list(postings.columns) == list(OPUS_POSTING_COLUMNS)
+    first = postings.iloc[0]
+    assert first["Beløb"] == "28500,00" and first["Ydelsesperiode fra"] == "01.03.2019"
+    assert first["Ydelsesmodtagernr."] == "6101901234"
+    assert first["Tekst"] == "SEL108-BO 01.03.2019-31.03.2019 B-1001"
+    assert postings["Tekst"].str.len().max() <= 50
+
+    notes = pd.read_csv(out / "opus_notes.csv", sep=";", dtype=str, keep_default_na=False)
+    assert len(notes) == 17 and notes["note"].str.startswith("Robot: ").all()
+    paid = pd.read_csv(out / "sensum_paid.csv", dtype=str)
+    assert paid.columns.tolist() == ["grant_id", "period_start", "period_end", "invoice_id", "amount"]
+    assert paid.iloc[0].tolist() == ["B-1001", "2019-03-01", "2019-03-31", "SOL-1001", "28500.00"]
+    problems = pd.read_csv(out / "input_problems.csv", dtype=str)
+    assert problems.iloc[0].tolist() == ["bevillinger.csv", "9", "cpr", "CPR-nummeret mangler eller er ugyldigt"]
+
+
+def test_only_the_opus_posting_file_holds_full_cpr_numbers(example_case, tmp_path, capsys):
+    out = tmp_path / "out"
+    main(args(example_case, out))
+    inputs = (example_case / "bevillinger.csv").read_text() + (example_case / "regninger.csv").read_text("cp1252")
+    citizens = {m.replace("-", "") for m in re.findall(r"(?<!\d)\d{6}-?\d{4}(?!\d)", inputs)}
+    assert len(citizens) >= 7
+    forms = {c for n in citizens for c in (n, f"{n[:6]}-{n[6:]}")}
+    printed = capsys.readouterr()
+    assert not any(c in printed.out + printed.err for c in forms)
+    for f in out.iterdir():
+        text = f.read_text(encoding="utf-8")
+        assert any(c in text for c in forms) == (f.name == "opus_postings.csv"), f.name
+
+
+def test_help_documents_every_option():
+    result = subprocess.run([sys.executable, "-m", "invoicekit.cli", "run", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for option in (
+        "--grants",
+        "--invoices",
+        "--support-sheet",
+        "--out",
+        "--rules",
+        "--journal",
+        "--dry-run",
+        "--quiet",
+    ):
+        assert option in result.stdout
+    assert "opus_postings.csv" in result.stdout and "Exit status" in result.stdout
+
+
+def run_cli(argv: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "invoicekit.cli", *argv], capture_output=True, text=True)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_missing_column_exits_2_naming_file_and_column(example_case, tmp_path):
+    (example_case / "regninger.csv").write_text("Fakturanummer;CVR\nF-1;29345716\n", encoding="utf-8")
+    result = run_cli(args(example_case, tmp_path / "out"))
+    assert_one_line_error(result, "regninger.csv", "column 'amount'", "Beløb")
+
+
+def test_unknown_rules_key_exits_2(example_case, tmp_path):
+    rules = example_case / "rules.toml"
+    rules.write_text("tolerence = 5\n", encoding="utf-8")
+    result = run_cli(args(example_case, tmp_path / "out", "--rules", str(rules)))
+    assert_one_line_error(result, "rules.toml", "key 'tolerence'", "known keys")
+
+
+def test_missing_file_exits_2(example_case, tmp_path):
+    (example_case / "bevillinger.csv").unlink()
+    result = run_cli(args(example_case, tmp_path / "out"))
+    assert_one_line_error(result, "bevillinger.csv", "file not found")
+
+
+def test_support_sheet_without_coding_sheet_exits_2(example_case, tmp_path):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(example_case / "stoetteark.xlsx")
+    del wb["Kontering"]
+    wb.save(example_case / "stoetteark.xlsx")
+    result = run_cli(args(example_case, tmp_path / "out"))
+    assert_one_line_error(result, "stoetteark.xlsx", "sheet 'coding'")
+
+
+def test_out_that_is_a_file_exits_2(example_case, tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("x")
+    assert_one_line_error(run_cli(args(example_case, target)), "out.txt", "not a folder")
+
+
+def test_missing_required_option_exits_2():
+    result = run_cli(["run", "--grants", "x.csv"])
+    assert result.returncode == 2 and "required" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [("abc", "INVALID_AMOUNT"), ("", "INVALID_AMOUNT"), ("12,34,56", "INVALID_AMOUNT")],
+)
+def test_garbage_amount_cells_go_to_manual_and_the_run_completes(example_case, tmp_path, cell, reason):
+    (example_case / "regninger.csv").write_text(
+        f"invoice_id;supplier_cvr;amount;cpr;period_start;period_end\nF-1;29345716;{cell};6101901234;01.03.2019;31.03.2019\n",
+        encoding="utf-8",
+    )
+    result = run_cli(args(example_case, tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    d = pd.read_csv(tmp_path / "out" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == [reason]
+
+
+def test_duplicated_rows_are_both_decided(example_case, tmp_path):
+    row = "F-1;29345716;28.500,00;6101901234;01.03.2019;31.03.2019"
+    (example_case / "regninger.csv").write_text(
+        f"invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n{row}\n{row}\n", encoding="utf-8"
+    )
+    assert run_cli(args(example_case, tmp_path / "out")).returncode == 0
+    d = pd.read_csv(tmp_path / "out" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == ["", "DUPLICATE_INVOICE"]

@@ -1,0 +1,196 @@
+"""Reading extract files as municipalities have them, and refusing what cannot be used."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from invoicekit import InputError, read_grants, read_invoices, read_support_sheet
+from tests.conftest import EXAMPLE, SOLHOJ, support_tables
+
+INVOICE_HEADER = "Fakturanummer;Leverandør CVR;CPR-nr;Periode fra;Periode til;Beløb;Tekst"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_windows_1252_semicolons_and_decimal_comma(tmp_path):
+    f = write(
+        tmp_path / "r.csv",
+        f"{INVOICE_HEADER}\r\nF-1;{SOLHOJ};610190-1234;01.03.2019;31.03.2019;28.500,00;Døgnophold\r\n",
+        "cp1252",
+    )
+    inv = read_invoices(f)
+    assert inv["amount"].iloc[0] == 285_000_000
+    assert inv["cpr"].iloc[0] == "6101901234"
+    assert str(inv["period_start"].iloc[0])[:10] == "2019-03-01"
+    assert inv["text"].iloc[0] == "Døgnophold"
+
+
+def test_utf8_with_bom_commas_and_canonical_headers(tmp_path):
+    text = "\ufeffinvoice_id,supplier_cvr,amount,cpr,period_start,period_end\nF-1,DK29345716,28500.00,6101901234,2019-03-01,2019-03-31\n"
+    inv = read_invoices(write(tmp_path / "r.csv", text))
+    assert inv["supplier_cvr"].iloc[0] == SOLHOJ and inv["amount"].iloc[0] == 285_000_000
+
+
+def test_quoted_cells_with_separators_and_line_breaks(tmp_path):
+    text = (
+        'invoice_id,supplier_cvr,amount,cpr,text\nF-1,29345716,"28500,00","6101901234","Ophold, marts 2019\nside 2"\n'
+    )
+    inv = read_invoices(write(tmp_path / "r.csv", text))
+    assert len(inv) == 1 and inv["amount"].iloc[0] == 285_000_000
+    assert str(inv["period_start"].iloc[0])[:10] == "2019-03-01"
+
+
+def test_headers_match_case_insensitively_after_trimming(tmp_path):
+    text = " FAKTURANUMMER ;cvr-nr;BELØB\nF-1;29345716;100\n"
+    inv = read_invoices(write(tmp_path / "r.csv", text))
+    assert inv["invoice_id"].iloc[0] == "F-1"
+
+
+def test_xlsx_with_excel_dates_and_numbers(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Fakturanummer", "CVR", "CPR", "Periode fra", "Periode til", "Beløb"])
+    ws.append(["F-1", 29345716, 101901234, dt.datetime(2019, 3, 1), dt.datetime(2019, 3, 31), 28500.5])
+    ws.append([None, None, None, None, None, None])  # an empty row in the middle is kept as a row
+    ws.append(["F-2", 29345716, "0101901234", 43525, "31-03-2019", "28.500,50"])
+    wb.save(tmp_path / "r.xlsx")
+    inv = read_invoices(tmp_path / "r.xlsx")
+    assert len(inv) == 3
+    assert inv["cpr"].tolist() == ["0101901234", "", "0101901234"]  # the leading zero Excel dropped is back
+    assert inv["amount"].iloc[0] == inv["amount"].iloc[2] == 285_005_000
+    assert str(inv["period_start"].iloc[2])[:10] == "2019-03-01"  # a date serial
+    assert inv["row"].tolist() == [1, 2, 3]
+
+
+def test_row_with_too_many_fields_is_kept_and_its_amount_distrusted(tmp_path):
+    text = "invoice_id,supplier_cvr,amount,cpr\nF-1,29345716,28500,50,6101901234\nF-2,29345716,100,6101901234\n"
+    inv = read_invoices(write(tmp_path / "r.csv", text))
+    assert len(inv) == 2
+    assert inv["misaligned"].tolist() == [True, False]
+    assert inv["amount_ok"].tolist() == [False, True]
+
+
+def test_missing_required_column_names_the_accepted_names(tmp_path):
+    f = write(tmp_path / "r.csv", "Fakturanummer;CVR\nF-1;29345716\n")
+    with pytest.raises(InputError) as err:
+        read_invoices(f)
+    assert "r.csv" in err.value.line()
+    assert "column 'amount'" in err.value.line() and "Beløb" in err.value.line()
+
+
+def test_a_column_given_twice_is_refused(tmp_path):
+    f = write(tmp_path / "r.csv", "invoice_id;Fakturanummer;CVR;Beløb\nF-1;F-1;29345716;1\n")
+    with pytest.raises(InputError, match="give only one"):
+        read_invoices(f)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "file is empty"),
+        ("blank.csv", b"\r\n\r\n", "file is empty"),
+        ("utf16.csv", "invoice_id;amount\n".encode("utf-16"), "UTF-16"),
+        ("bad.csv", b"invoice_id;amount\n\x81\x8d\x8f\n", "neither UTF-8 nor Windows-1252"),
+        ("r.xls", b"whatever", "unknown extension"),
+        ("fake.xlsx", b"not a zip", "Excel"),
+    ],
+)
+def test_unusable_files_are_refused_with_one_clear_line(tmp_path, name, content, message):
+    f = tmp_path / name
+    f.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        read_invoices(f)
+    assert message in err.value.line() and name in err.value.line()
+    assert "\n" not in err.value.line()
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="file not found"):
+        read_invoices(tmp_path / "nope.csv")
+
+
+def test_header_only_is_an_empty_extract(tmp_path):
+    inv = read_invoices(write(tmp_path / "r.csv", "invoice_id;supplier_cvr;amount\n"))
+    assert len(inv) == 0
+
+
+def test_grants_with_danish_units_and_dates(tmp_path):
+    text = "Bevilling;CPR;Ydelse;Leverandør CVR;Takst;Takstenhed;Startdato;Slutdato\nG1;6101901234;SEL108;29345716;28.500,00;Måned;01.01.2019;\n"
+    grants, problems = read_grants(write(tmp_path / "b.csv", text))
+    assert grants["rate_unit"].tolist() == ["month"] and grants["rate"].iloc[0] == 285_000_000
+    assert grants["end_date"].isna().all() and len(problems) == 0
+
+
+def test_bad_grant_rows_are_listed_by_file_row_and_column(tmp_path):
+    text = (
+        "grant_id,cpr,service_code,supplier_cvr,rate,rate_unit,start_date,end_date\n"
+        "G1,6101901234,S,29345716,100,day,2019-01-01,\n"
+        "G2,6101901234,S,29345716,1OO,day,2019-01-01,\n"
+        "G3,6101901234,S,29345716,100,dag,2019-02-30,\n"
+        "G4,6101901234,S,29345716,100,day,2019-03-01,2019-02-01\n"
+    )
+    grants, problems = read_grants(write(tmp_path / "b.csv", text))
+    assert grants["grant_id"].tolist() == ["G1"]
+    assert problems[["file", "row", "column"]].values.tolist() == [
+        ["b.csv", 2, "rate"],
+        ["b.csv", 3, "start_date"],
+        ["b.csv", 4, "end_date"],
+    ]
+
+
+def test_support_sheet_from_the_example_with_danish_sheet_names():
+    sheet, problems = read_support_sheet(EXAMPLE / "stoetteark.xlsx")
+    assert set(sheet.services["paragraph"]) == {"108", "104", "107", "STU", "97"}
+    assert set(sheet.suppliers["ownership"]) == {"private", "municipal", "regional"}
+    assert len(sheet.coding) == 6 and len(problems) == 0
+
+
+def _workbook(path: Path, sheets: dict) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, df in sheets.items():
+        ws = wb.create_sheet(name)
+        ws.append(list(df.columns))
+        for row in df.itertuples(index=False):
+            ws.append(list(row))
+    wb.save(path)
+    return path
+
+
+def test_support_sheet_missing_a_sheet_is_refused(tmp_path):
+    tables = support_tables()
+    del tables["coding"]
+    f = _workbook(tmp_path / "s.xlsx", tables)
+    with pytest.raises(InputError) as err:
+        read_support_sheet(f)
+    assert "sheet 'coding'" in err.value.line() and "Kontering" in err.value.line()
+
+
+def test_support_sheet_missing_a_column_names_sheet_and_column(tmp_path):
+    tables = support_tables()
+    tables["suppliers"] = tables["suppliers"].drop(columns="ownership")
+    with pytest.raises(InputError) as err:
+        read_support_sheet(_workbook(tmp_path / "s.xlsx", tables))
+    assert "sheet 'suppliers'" in err.value.line() and "'ownership'" in err.value.line()
+
+
+def test_support_sheet_bad_rows_are_listed(tmp_path):
+    tables = support_tables()
+    tables["suppliers"].loc[len(tables["suppliers"])] = ["12345678", "privat"]
+    tables["suppliers"].loc[len(tables["suppliers"])] = ["13585628", "andelsejet"]
+    tables["coding"].loc[len(tables["coding"])] = ["108", "privat", "UH", "PSP", "4000", "i går", ""]
+    _, problems = read_support_sheet(_workbook(tmp_path / "s.xlsx", tables))
+    assert problems["column"].tolist() == ["supplier_cvr", "ownership", "valid_from"]
+    assert problems["file"].str.startswith("s.xlsx [").all()
+
+
+def test_support_sheet_must_be_a_workbook(tmp_path):
+    with pytest.raises(InputError, match=r"\.xlsx workbook"):
+        read_support_sheet(write(tmp_path / "s.csv", "a;b\n"))

@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+
+from invoicekit import InputError, Rules, load_rules
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    f = tmp_path / "rules.toml"
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+def test_defaults_when_no_file():
+    rules = load_rules(None)
+    assert rules == Rules()
+    assert rules.tolerance == 1.0 and rules.max_amount == 100_000.0
+    assert rules.paragraphs == ("103", "104", "107", "108", "STU")
+    assert rules.excluded_suppliers == ()
+
+
+def test_every_key_is_optional(tmp_path):
+    assert load_rules(write(tmp_path, "tolerance = 5\n")) == Rules(tolerance=5)
+
+
+def test_paragraphs_and_suppliers_are_normalised(tmp_path):
+    rules = load_rules(
+        write(tmp_path, 'paragraphs = ["§ 107", "SEL §108", "stu"]\nexcluded_suppliers = ["DK 29345716"]\n')
+    )
+    assert rules.paragraphs == ("107", "108", "STU")
+    assert rules.excluded_suppliers == ("29345716",)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("tolerence = 1\n", "key 'tolerence'"),
+        ('tolerance = "1,00"\n', "key 'tolerance'"),
+        ("max_amount = -5\n", "key 'max_amount'"),
+        ('paragraphs = "108"\n', "key 'paragraphs'"),
+        ('excluded_suppliers = ["12345678"]\n', "key 'excluded_suppliers'"),
+        ("tolerance = true\n", "key 'tolerance'"),
+        ("tolerance = \n", "not valid TOML"),
+    ],
+)
+def test_bad_rules_name_the_file_and_key(tmp_path, text, where):
+    with pytest.raises(InputError) as err:
+        load_rules(write(tmp_path, text))
+    assert "rules.toml" in err.value.line() and where in err.value.line()
+
+
+def test_rules_behave_like_estimator_parameters():
+    rules = Rules()
+    params = rules.get_params()
+    assert set(params) == {"tolerance", "max_amount", "paragraphs", "excluded_suppliers"}
+    changed = rules.set_params(tolerance=25)
+    assert changed.tolerance == 25 and rules.tolerance == 1.0  # immutable: a new object
+    with pytest.raises(InputError):
+        rules.set_params(speed=3)
