@@ -141,10 +141,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from invoicekit.run import OutputsNotMoved
+
     try:
         return {"run": cmd_run}[args.command](args)
     except InputError as exc:
         print(f"invoicekit: error: {exc.line()}", file=sys.stderr)
+        return 2
+    except OutputsNotMoved as exc:
+        print(f"invoicekit: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file we may not read or write: the user's to fix
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"invoicekit: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
 
 

@@ -367,22 +367,21 @@ def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail)
     fails[one["pos"].to_numpy()] = False
     open_fail = fails & state.open
     svc_names = gr["service_code"].to_numpy(dtype=object)[gp]
-    for k, p in enumerate(pos):
-        if not open_fail[p]:
-            continue
+    w_cvr = w["supplier_cvr"].to_numpy(dtype=object)
+    w_par = w["paragraph"].to_numpy(dtype=object)
+    w_own = w["ownership"].to_numpy(dtype=object)
+    w_tg = w["target_group"].to_numpy(dtype=object)
+    for k in np.flatnonzero(open_fail[pos]):
+        p = pos[k]
         if not has_service[k]:
             detail[p] = msg.CODING_SERVICE_MISSING.format(service=svc_names[k])
         elif not has_supplier[k]:
-            detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=w["supplier_cvr"].iat[k])
+            detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=w_cvr[k])
         else:
-            fields = dict(
-                paragraph=w["paragraph"].iat[k],
-                ownership=w["ownership"].iat[k],
-                target=w["target_group"].iat[k],
-                date=date_dk(start[p]),
-            )
             template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
-            detail[p] = template.format(n=counts[p], **fields)
+            detail[p] = template.format(
+                n=counts[p], paragraph=w_par[k], ownership=w_own[k], target=w_tg[k], date=date_dk(start[p])
+            )
     state.fail("NO_CODING", fails)
     considered = pd.DataFrame(
         {
@@ -498,7 +497,7 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
             "cpr_count": inv["cpr_count"].to_numpy(),
             "amount": amount,
             "amount_raw": inv["amount_raw"].to_numpy(dtype=object),
-            "misaligned": inv["misaligned"].to_numpy(),
+            "fields": inv["fields"].to_numpy(),
             "period_start": start,
             "period_end": end,
             "period_unreadable": inv["period_unreadable"].to_numpy(dtype=object),
@@ -517,6 +516,9 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
         rows = reason_idx == k
         if rows.any():
             message[rows] = msg.MESSAGES[code](facts[rows])
+    misaligned = inv["fields"].to_numpy() > 0
+    if misaligned.any():
+        message[misaligned] = msg.misaligned_prefix(facts[misaligned]) + message[misaligned]
 
     decisions = pd.DataFrame(
         {

@@ -30,7 +30,7 @@ from invoicekit.columns import (
     header_key,
 )
 from invoicekit.errors import InputError
-from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column
+from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column, mask_cpr_text, mask_cprs_in
 from invoicekit.parsing import (
     MONEY_SCALE,
     cprs_in_text,
@@ -71,6 +71,26 @@ class Problems:
 # ---------------------------------------------------------------- raw tables
 
 
+@dataclass
+class RawTable:
+    """An extract as text cells, before typing.
+
+    ``misaligned`` maps a data row (1-based) whose number of fields did not
+    match the header to that number. ``numeric`` marks, per column, the cells
+    that were numbers in the workbook (xlsx only): a CPR number there may have
+    lost its leading zero.
+    """
+
+    frame: pd.DataFrame
+    misaligned: dict[int, int] = field(default_factory=dict)
+    numeric: pd.DataFrame | None = None
+
+    def numeric_cells(self, column: str | None) -> np.ndarray:
+        if self.numeric is None or column is None:
+            return np.zeros(len(self.frame), dtype=bool)
+        return self.numeric[column].to_numpy(dtype=bool)
+
+
 def _decode(raw: bytes, path: Path) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
         raise InputError(path, None, "file is UTF-16 or binary; expected CSV in UTF-8 or Windows-1252")
@@ -79,32 +99,38 @@ def _decode(raw: bytes, path: Path) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            path, None, f"byte {exc.start} is neither UTF-8 nor Windows-1252; expected a text CSV file"
-        ) from None
+        # Windows-1252; its five undefined bytes become U+FFFD rather than stop the run
+        return raw.decode("cp1252", errors="replace")
 
 
 def _sniff_separator(first_line: str) -> str:
     return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
-def _read_csv_strings(path: Path) -> tuple[pd.DataFrame, list[int]]:
-    """All cells as text. Returns the table and the data rows whose number of
-    fields did not match the header (padded or cut, for the caller to flag)."""
-    text = _decode(path.read_bytes(), path)
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _read_csv_strings(path: Path) -> RawTable:
+    """All cells as text, every line ending accepted. Rows whose every cell is
+    blank are not data and are skipped."""
+    text = _decode(_read_bytes(path), path).replace("\r\n", "\n").replace("\r", "\n").lstrip("\n")
     if not text.strip():
         raise InputError(path, None, "file is empty; expected a header row and data rows")
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    first_line = text.split("\n", 1)[0]
     sep = _sniff_separator(first_line)
     header = next(csv.reader([first_line], delimiter=sep))
-    names = [f"c{i}" for i in range(len(header))]
+    while len(header) > 1 and not header[-1].strip():
+        header.pop()  # a trailing separator on the header line
+    width = len(header)
+    misaligned: dict[int, int] = {}
     try:
+        names = [f"c{i}" for i in range(width)]
         table = pacsv.read_csv(
-            io.BytesIO(text.lstrip("\r\n").encode("utf-8")),
+            io.BytesIO(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -115,21 +141,49 @@ def _read_csv_strings(path: Path) -> tuple[pd.DataFrame, list[int]]:
         )
         df = table.to_pandas()
         df.columns = header
-        return df, []
     except pa.ArrowInvalid:
-        pass
-    # Slow path: some rows have the wrong number of fields.
-    rows = list(csv.reader(io.StringIO(text.lstrip("\r\n")), delimiter=sep))
-    width = len(header)
-    body, misaligned = [], []
-    for row in rows[1:]:
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != width:
-            misaligned.append(len(body) + 1)
-            row = (row + [""] * width)[:width]
-        body.append(row)
-    return pd.DataFrame(body, columns=header, dtype=str), misaligned
+        # Slow path: some rows have the wrong number of fields.
+        body = []
+        for row in csv.reader(io.StringIO(text), delimiter=sep):
+            while len(row) > width and not row[-1].strip():
+                row.pop()  # trailing separators are not fields
+            body.append(row)
+        body = [row for row in body[1:] if any(cell.strip() for cell in row)]
+        for k, row in enumerate(body, start=1):
+            if len(row) != width:
+                misaligned[k] = len(row)
+        body = [(row + [""] * width)[:width] for row in body]
+        df = pd.DataFrame(body, columns=header, dtype=object)
+    df = _drop_blank_rows(df)
+    _refuse_unclosed_quotes(df, path, sep, width)
+    return RawTable(df, misaligned)
+
+
+def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
+    if len(df.columns) == 0 or len(df) == 0:
+        return df.reset_index(drop=True)
+    blank = np.ones(len(df), dtype=bool)
+    for col in range(len(df.columns)):
+        blank &= (df.iloc[:, col].fillna("").astype(str).str.strip() == "").to_numpy()
+    return df[~blank].reset_index(drop=True) if blank.any() else df
+
+
+def _refuse_unclosed_quotes(df: pd.DataFrame, path: Path, sep: str, width: int) -> None:
+    """A quote that is never closed swallows the lines after it into one cell.
+    Such a cell holds whole rows (lines with a field for every column); the
+    file cannot be trusted and is refused."""
+    for col in range(len(df.columns)):
+        values = df.iloc[:, col].fillna("").astype(str)
+        multi = values.str.contains("\n", regex=False).to_numpy()
+        for k in np.flatnonzero(multi):
+            lines = values.iat[k].split("\n")[1:]
+            if width > 1 and any(line.count(sep) >= width - 1 for line in lines):
+                raise InputError(
+                    path,
+                    f"row {k + 1}, column '{df.columns[col]}'",
+                    'a quote (") opened here is never closed, so the rows after it were read as part of this cell; '
+                    "expected every quote to be closed",
+                )
 
 
 def _cell_text(value: object) -> str:
@@ -146,43 +200,47 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        return f"{value:.4f}".rstrip("0").rstrip(".")
+        text = f"{value:.10f}".rstrip("0").rstrip(".")  # no float noise such as 0.30000000000000004
+        if re.fullmatch(r"-?\d{1,3}(?:\.\d{3})+", text):
+            text += "0"  # 24.205 is a number with decimals, never 24.205 with a Danish thousands dot
+        return text
     return str(value)
 
 
-def _sheet_rows(ws, path: Path, sheet: str) -> pd.DataFrame:
-    rows = ws.iter_rows(values_only=True)
+def _sheet_rows(ws, path: Path, sheet: str) -> RawTable:
     header: list[str] | None = None
     body: list[list[str]] = []
-    for values in rows:
+    numeric: list[list[bool]] = []
+    for values in ws.iter_rows(values_only=True):
         cells = [_cell_text(v) for v in values]
         if not any(c.strip() for c in cells):
-            if header is not None:
-                body.append([""] * len(header))
-            continue
+            continue  # a blank row is not data
         if header is None:
             header = cells
             while header and not header[-1].strip():
                 header.pop()
             continue
-        body.append((cells + [""] * len(header))[: len(header)])
+        width = len(header)
+        body.append((cells + [""] * width)[:width])
+        flags = [isinstance(v, int | float) and not isinstance(v, bool) for v in values]
+        numeric.append((flags + [False] * width)[:width])
     if header is None:
         raise InputError(path, f"sheet '{sheet}'", "sheet is empty; expected a header row and data rows")
-    while body and not any(c.strip() for c in body[-1]):
-        body.pop()
-    return pd.DataFrame(body, columns=header, dtype=str)
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    return RawTable(frame, {}, pd.DataFrame(numeric, columns=header, dtype=bool))
 
 
 def _open_workbook(path: Path):
     import openpyxl
 
+    _read_bytes(path)[:0]  # a clear error for an unreadable file
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
         raise InputError(path, None, f"cannot be opened as an Excel .xlsx workbook ({type(exc).__name__})") from None
 
 
-def read_raw(path: str | Path) -> tuple[pd.DataFrame, list[int]]:
+def read_raw(path: str | Path) -> RawTable:
     """Read the first sheet of an xlsx file or a CSV file as text cells."""
     path = Path(path)
     if not path.exists():
@@ -196,10 +254,16 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, list[int]]:
         wb = _open_workbook(path)
         try:
             ws = wb.worksheets[0]
-            return _sheet_rows(ws, path, ws.title), []
+            return _sheet_rows(ws, path, ws.title)
         finally:
             wb.close()
     raise InputError(path, None, f"unknown extension '{path.suffix}'; expected .csv or .xlsx")
+
+
+def source_column(df: pd.DataFrame, column: Column) -> str | None:
+    """The header in ``df`` that gives ``column``, if any."""
+    wanted = {header_key(a) for a in column.accepted()}
+    return next((c for c in df.columns if header_key(c) in wanted), None)
 
 
 def canonical_columns(
@@ -245,12 +309,15 @@ def _where(sheet: str | None, what: str) -> str:
 def read_invoices(path: str | Path) -> pd.DataFrame:
     """Read an invoice extract (CSV or xlsx) into the typed table the robot
     decides on: one row per input row, in input order."""
-    raw, misaligned = read_raw(path)
-    df = canonical_columns(raw, INVOICE_COLUMNS, path)
-    return prepare_invoices(df, misaligned_rows=misaligned)
+    raw = read_raw(path)
+    numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
+    df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
+    return prepare_invoices(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr)
 
 
-def prepare_invoices(df: pd.DataFrame, misaligned_rows: list[int] | None = None) -> pd.DataFrame:
+def prepare_invoices(
+    df: pd.DataFrame, misaligned: dict[int, int] | None = None, numeric_cpr: np.ndarray | None = None
+) -> pd.DataFrame:
     """Type an invoice table held in memory (canonical or Danish headers).
 
     Columns of the result: ``row``, ``invoice_id``, ``supplier_cvr`` (compact
@@ -261,7 +328,11 @@ def prepare_invoices(df: pd.DataFrame, misaligned_rows: list[int] | None = None)
     ``cpr_invalid_masked``, ``period_start``, ``period_end``, ``period_source``
     (``columns``, ``text`` or blank), ``period_unreadable`` (date cells that
     could not be read), ``text``, ``invoice_date``, ``supplier_name``,
-    ``misaligned`` (the CSV row had the wrong number of fields).
+    ``fields`` (the number of fields of a CSV row that did not match the
+    header, else 0).
+
+    ``numeric_cpr`` marks CPR cells that were numbers in a workbook; a leading
+    zero Excel dropped there is put back. Nothing else is padded.
     """
     if df.attrs.get("invoicekit") == "invoices":
         return df
@@ -274,20 +345,25 @@ def prepare_invoices(df: pd.DataFrame, misaligned_rows: list[int] | None = None)
     cvr_raw = df["supplier_cvr"].str.strip()
     cvr = cvr_column(cvr_raw)
     valid_cvr = (cvr != "").to_numpy()
-    out["supplier_cvr"] = np.where(valid_cvr, cvr.to_numpy(), cvr_raw.to_numpy()).astype(object)
+    shown = np.where(valid_cvr, cvr.to_numpy(), mask_cprs_in(cvr_raw).to_numpy()).astype(object)
+    out["supplier_cvr"] = shown
     out["cvr_valid"] = valid_cvr
 
-    units, ok, _blank = parse_amounts(df["amount"])
-    misaligned = np.zeros(n, dtype=bool)
-    if misaligned_rows:
-        misaligned[np.asarray(misaligned_rows) - 1] = True
-        ok = ok & ~misaligned
+    units, ok, _blank = parse_amounts(df["amount"], max_decimals=2)
+    fields = np.zeros(n, dtype=np.int64)
+    for r, count in (misaligned or {}).items():
+        fields[r - 1] = count
+    ok = ok & (fields == 0)  # a row with the wrong number of fields: its amount cannot be trusted
     out["amount"] = units
     out["amount_ok"] = ok
-    out["amount_raw"] = df["amount"].str.strip().to_numpy()
-    out["misaligned"] = misaligned
+    out["amount_raw"] = mask_cprs_in(df["amount"].str.strip()).to_numpy()
+    out["fields"] = fields
 
-    _add_invoice_cprs(out, df["cpr"].str.strip(), df["text"])
+    cpr_cell = df["cpr"].str.strip()
+    if numeric_cpr is not None and numeric_cpr.any():
+        padded = cpr_cell.str.zfill(10)
+        cpr_cell = cpr_cell.where(~(numeric_cpr & cpr_cell.str.fullmatch(r"\d{1,9}").fillna(False).to_numpy()), padded)
+    _add_invoice_cprs(out, cpr_cell, df["text"])
     _add_invoice_periods(out, df)
 
     out["text"] = df["text"].to_numpy()
@@ -353,21 +429,29 @@ def _mask_raw(value: str) -> str:
 
 
 def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
+    """Period from the columns; a blank cell is filled from the one period
+    written in the text. A cell that cannot be read is not replaced: the
+    invoice then has no period, and the message names the cell."""
     start, start_ok, start_blank = parse_dates(df["period_start"])
     end, end_ok, end_blank = parse_dates(df["period_end"])
     source = np.where(start_ok & end_ok, "columns", "").astype(object)
     unreadable = np.full(len(df), "", dtype=object)
     bad_start = ~start_ok & ~start_blank
     bad_end = ~end_ok & ~end_blank
+    raw_start = df["period_start"].to_numpy(dtype=object)
+    raw_end = df["period_end"].to_numpy(dtype=object)
     for i in np.flatnonzero(bad_start | bad_end):
-        cells = [df["period_start"].iat[i] if bad_start[i] else "", df["period_end"].iat[i] if bad_end[i] else ""]
-        unreadable[i] = " / ".join(c.strip() for c in cells if c.strip())
-    need = ~(start_ok & end_ok) & (df["text"].str.len() > 0).to_numpy()
+        cells = [raw_start[i] if bad_start[i] else "", raw_end[i] if bad_end[i] else ""]
+        unreadable[i] = mask_cpr_text(" / ".join(c.strip() for c in cells if c.strip()))
+    need = (start_blank | end_blank) & ~bad_start & ~bad_end & (df["text"].str.len() > 0).to_numpy()
+    text = df["text"].to_numpy(dtype=object)
     for i in np.flatnonzero(need):
-        found = period_in_text(df["text"].iat[i])
+        found = period_in_text(text[i])
         if found is not None:
-            start[i] = np.datetime64(found[0], "D")
-            end[i] = np.datetime64(found[1], "D")
+            if start_blank[i]:
+                start[i] = np.datetime64(found[0], "D")
+            if end_blank[i]:
+                end[i] = np.datetime64(found[1], "D")
             source[i] = "text"
     out["period_start"] = start
     out["period_end"] = end
@@ -379,7 +463,7 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
 
 RATE_UNITS: dict[str, str] = {}
 for _unit, _names in {
-    "day": ("day", "daily", "dag", "døgn", "dagtakst", "døgntakst", "pr. dag", "pr. døgn"),
+    "day": ("day", "daily", "dag", "døgn", "døgn/dag", "dag/døgn", "dagtakst", "døgntakst", "pr. dag", "pr. døgn"),
     "week": ("week", "weekly", "uge", "ugetakst", "pr. uge"),
     "month": ("month", "monthly", "måned", "md", "md.", "mdr", "mdr.", "månedstakst", "pr. måned", "pr. md."),
     "year": ("year", "yearly", "annual", "år", "årstakst", "pr. år"),
@@ -393,13 +477,14 @@ RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "yea
 def read_grants(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a grant extract from Sensum. Returns ``(grants, problems)``: the
     usable grants, typed, and the rows left out with the reason."""
-    raw, misaligned = read_raw(path)
-    df = canonical_columns(raw, GRANT_COLUMNS, path)
+    raw = read_raw(path)
+    numeric_cpr = raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[1]))
+    df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
     problems = Problems()
     name = Path(path).name
-    for r in misaligned:
-        problems.add(name, r, "", "rækken har et forkert antal felter")
-    grants = prepare_grants(df, source=name, problems=problems, skip_rows=misaligned)
+    for r, count in raw.misaligned.items():
+        problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(raw.frame.columns)}")
+    grants = prepare_grants(df, source=name, problems=problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr)
     return grants, problems.frame()
 
 
@@ -408,6 +493,7 @@ def prepare_grants(
     source: str = "grants",
     problems: Problems | None = None,
     skip_rows: list[int] | None = None,
+    numeric_cpr: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Type a grant table held in memory (canonical or Danish headers); rows
     that cannot be used are left out and recorded in ``problems``.
@@ -434,13 +520,17 @@ def prepare_grants(
 
     grant_id = df["grant_id"].str.strip()
     flag((grant_id == "").to_numpy(), "grant_id", "bevillings-ID mangler")
-    cpr = cpr_column(df["cpr"].str.strip())
+    cpr_cell = df["cpr"].str.strip()
+    if numeric_cpr is not None and numeric_cpr.any():
+        short = numeric_cpr & cpr_cell.str.fullmatch(r"\d{1,9}").fillna(False).to_numpy()
+        cpr_cell = cpr_cell.where(~short, cpr_cell.str.zfill(10))
+    cpr = cpr_column(cpr_cell)
     flag((cpr == "").to_numpy(), "cpr", "CPR-nummeret mangler eller er ugyldigt")
     service = df["service_code"].str.strip()
     flag((service == "").to_numpy(), "service_code", "ydelseskoden mangler")
     cvr = cvr_column(df["supplier_cvr"].str.strip())
     flag((cvr == "").to_numpy(), "supplier_cvr", "leverandørens CVR-nummer mangler eller er ugyldigt")
-    rate, rate_ok, _ = parse_amounts(df["rate"])
+    rate, rate_ok, _ = parse_amounts(df["rate"], max_decimals=4)
     flag(~rate_ok, "rate", "taksten er ikke et tal")
     flag(rate_ok & (rate < 0), "rate", "taksten er negativ")
     flag(rate_ok & (rate > MAX_RATE_DKK * MONEY_SCALE), "rate", "taksten er urealistisk stor")
@@ -557,7 +647,7 @@ def read_support_sheet(path: str | Path) -> tuple[SupportSheet, pd.DataFrame]:
             if ws is None:
                 found = ", ".join(repr(ws.title) for ws in wb.worksheets)
                 raise InputError(path, f"sheet '{name}'", f"missing; accepted names: {name}, {danish} (found {found})")
-            frames[name] = canonical_columns(_sheet_rows(ws, path, ws.title), columns, path, ws.title)
+            frames[name] = canonical_columns(_sheet_rows(ws, path, ws.title).frame, columns, path, ws.title)
     finally:
         wb.close()
     problems = Problems()

@@ -17,6 +17,8 @@ each distinct value once.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -29,11 +31,13 @@ from stdnum.exceptions import ValidationError
 
 
 def compact_cpr(number: object) -> str:
-    """Remove spaces and hyphens; pad a nine-digit number to ten digits."""
-    text = _cpr.compact(str(number))
-    if len(text) == 9 and text.isdigit():
-        text = "0" + text
-    return text
+    """Remove spaces and hyphens. A number (not text) is read as a CPR that a
+    spreadsheet stored as a number, and left-padded with zeros to ten digits."""
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if isinstance(number, int) and not isinstance(number, bool):
+        return f"{number:010d}"
+    return _cpr.compact(str(number))
 
 
 def is_valid_cpr(number: object) -> bool:
@@ -118,17 +122,50 @@ def map_unique(values: pd.Series, func: Callable[[str], object]) -> np.ndarray:
     return mapped[codes]
 
 
-def _cpr_or_blank(value: str) -> str:
-    return compact_cpr(value) if is_valid_cpr(value) else ""
-
-
 def _cvr_or_blank(value: str) -> str:
     return compact_cvr(value) if is_valid_cvr(value) else ""
 
 
+def _valid_cpr_mask(numbers: pd.Series) -> np.ndarray:
+    """Whole-column :func:`is_valid_cpr` for compact numbers (the same rules:
+    stdnum's century from the 7th digit, no future birth dates, replacement
+    numbers with day + 60)."""
+    ok = (numbers.str.len() == 10) & numbers.str.fullmatch(r"\d{10}")
+    ok = ok.fillna(False).to_numpy(dtype=bool).copy()
+    n = len(numbers)
+    if not ok.any():
+        return ok
+    digits = numbers.where(ok, "0101000000")
+    day = digits.str.slice(0, 2).astype(np.int64).to_numpy()
+    month = digits.str.slice(2, 4).astype(np.int64).to_numpy()
+    yy = digits.str.slice(4, 6).astype(np.int64).to_numpy()
+    d7 = digits.str.slice(6, 7).astype(np.int64).to_numpy()
+    year = np.where(
+        np.isin(d7, (5, 6, 7, 8)) & (yy >= 58),
+        1800 + yy,
+        np.where(np.isin(d7, (0, 1, 2, 3)) | (np.isin(d7, (4, 9)) & (yy >= 37)), 1900 + yy, 2000 + yy),
+    )
+    day = np.where(day > 60, day - 60, day)
+    ok &= (month >= 1) & (month <= 12) & (day >= 1)
+    safe_month = np.clip(month, 1, 12)
+    first = (year - 1970) * 12 + (safe_month - 1)
+    month_start = first.astype("datetime64[M]").astype("datetime64[D]")
+    month_len = ((first + 1).astype("datetime64[M]").astype("datetime64[D]") - month_start).astype(np.int64)
+    ok &= day <= month_len
+    born = month_start + (np.clip(day, 1, 31) - 1).astype("timedelta64[D]")
+    ok &= born <= np.datetime64(dt.date.today(), "D")
+    assert len(ok) == n
+    return ok
+
+
 def cpr_column(values: pd.Series) -> pd.Series:
-    """Compact valid CPR numbers; blank where the value is not a valid CPR."""
-    out = map_unique(values.fillna("").astype(str), _cpr_or_blank)
+    """Compact valid CPR numbers; blank where the value is not a valid CPR.
+    Each distinct value is checked once, whole-column."""
+    codes, uniques = pd.factorize(values.fillna("").astype(str), use_na_sentinel=False)
+    compact = pd.Series(uniques, dtype=object).astype(str).str.replace(r"[ -]", "", regex=True).str.strip()
+    valid = _valid_cpr_mask(compact)
+    mapped = np.where(valid, compact.to_numpy(dtype=object), "").astype(object)
+    out = mapped[codes] if len(mapped) else np.empty(0, dtype=object)
     return pd.Series(out, index=values.index, dtype=object)
 
 
@@ -142,4 +179,26 @@ def mask_cpr_column(values: pd.Series) -> pd.Series:
     """Mask a column of compact CPR numbers; blank stays blank."""
     text = values.fillna("").astype(str)
     out = np.where(text.str.len() >= 6, text.str.slice(0, 6) + "-xxxx", "")
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+_CPR_LIKE = re.compile(r"(?<!\d)(\d{6})-?(\d{4})(?!\d)")
+
+
+def mask_cpr_text(text: str) -> str:
+    """Mask every valid CPR number in free text, e.g. a CPR typed in the wrong
+    column and echoed in a message."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    return _CPR_LIKE.sub(lambda m: f"{m[1]}-xxxx" if is_valid_cpr(m[1] + m[2]) else m[0], text)
+
+
+def mask_cprs_in(values: pd.Series) -> pd.Series:
+    """:func:`mask_cpr_text` for a column, once per distinct value."""
+    text = values.fillna("").astype(str)
+    may_hold = text.str.contains(r"\d{6}-?\d{4}", regex=True).fillna(False).to_numpy()
+    if not may_hold.any():
+        return text.astype(object)
+    out = text.to_numpy(dtype=object).copy()
+    out[may_hold] = map_unique(text[may_hold], mask_cpr_text)
     return pd.Series(out, index=values.index, dtype=object)

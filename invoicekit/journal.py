@@ -84,6 +84,15 @@ JOURNAL_COLUMNS = (
 )
 
 
+def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return InputError(path, None, "is in use by another run; try again when that run has finished")
+    if "readonly" in text or "unable to open" in text:
+        return InputError(path, None, f"cannot be written ({text}); expected a journal file I may write")
+    return InputError(path, None, f"not an invoicekit journal (SQLite said: {text})")
+
+
 def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -91,19 +100,26 @@ def _now() -> str:
 class Journal:
     """A journal file. Use :meth:`run` to record a run atomically."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             raise InputError(self.path, None, "is a folder; expected a journal file (SQLite)")
         if not self.path.parent.exists():
             raise InputError(self.path, None, "folder does not exist")
         try:
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves
-            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self.conn.executescript(SCHEMA)
-            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            if readonly:
+                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+            else:
+                # isolation_level=None: we issue BEGIN/COMMIT ourselves
+                self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "meta" not in tables:
+                raise InputError(self.path, None, "is a SQLite file of another program; expected an invoicekit journal")
+            if not readonly:
+                self.conn.executescript(SCHEMA)
+                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
-            raise InputError(self.path, None, f"not an invoicekit journal (SQLite said: {exc})") from None
+            raise _journal_error(self.path, exc) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -118,7 +134,10 @@ class Journal:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """An exclusive write transaction: committed on success, rolled back on
         any exception (a killed process is rolled back by SQLite on next open)."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            raise _journal_error(self.path, exc) from None
         try:
             yield self.conn
         except BaseException:

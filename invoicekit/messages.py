@@ -94,15 +94,27 @@ def _invalid_period(f: Facts) -> list[str]:
 
 def _invalid_amount(f: Facts) -> list[str]:
     out = []
-    for raw, misaligned in zip(f["amount_raw"], f["misaligned"], strict=True):
-        if misaligned:
-            text = "Rækken i fakturaudtrækket har et forkert antal felter, så beløbet kan ikke læses sikkert."
+    for raw, fields in zip(f["amount_raw"], f["fields"], strict=True):
+        if fields:
+            text = "Beløbet kan ikke læses sikkert."
         elif raw:
-            text = f"Beløbet '{raw}' er ikke et tal."
+            text = f"Beløbet '{raw}' er ikke et beløb i kroner og øre."
         else:
             text = "Fakturaen har intet beløb."
         out.append(text + " Kontrollér fakturaen og bogfør manuelt.")
     return out
+
+
+def misaligned_prefix(f: Facts) -> np.ndarray:
+    """Said first on a row whose number of fields did not match the header."""
+    return np.array(
+        [
+            f"Rækken i fakturaudtrækket har {n} felter, et andet antal end overskriften, så felterne kan være "
+            "forskudt; robotten bogfører den ikke. "
+            for n in f["fields"]
+        ],
+        dtype=object,
+    )
 
 
 def _credit_note(f: Facts) -> list[str]:
@@ -265,8 +277,9 @@ def posting_texts(
     service: pd.Series, start: np.ndarray, end: np.ndarray, grant: pd.Series, width: int = 50
 ) -> np.ndarray:
     """OPUS ``Tekst``: service code, period ``dd.mm.yyyy-dd.mm.yyyy`` and grant
-    id, at most ``width`` characters. The service code is shortened first, then
-    the grant id, so the period always fits."""
+    id, at most ``width`` characters. The service code is shortened first; a
+    grant id that still does not fit is cut and ends in ``..`` so that it is
+    never mistaken for another grant's id. The period always fits."""
     period = pd.Series(format_date_dk(start), dtype=object) + "-" + pd.Series(format_date_dk(end), dtype=object)
     service = pd.Series(np.asarray(service, dtype=object)).astype(str)
     grant = pd.Series(np.asarray(grant, dtype=object)).astype(str)
@@ -275,7 +288,7 @@ def posting_texts(
     too_long = (text.str.len() > width).to_numpy()
     if too_long.any():
         fixed = [
-            f"{s[:room]} {p} {g}"[:width]
+            _fit(s, p, g, room, width)
             for s, p, g, room in zip(
                 service[too_long], period[too_long], grant[too_long], room_for_service[too_long], strict=True
             )
@@ -283,3 +296,11 @@ def posting_texts(
         text = text.copy()
         text[too_long] = fixed
     return text.to_numpy(dtype=object)
+
+
+def _fit(service: str, period: str, grant: str, room: int, width: int) -> str:
+    text = f"{service[:room]} {period} {grant}"
+    if len(text) <= width:
+        return text
+    keep = width - len(service[:1]) - len(period) - 2 - 2
+    return f"{service[:1]} {period} {grant[:keep]}.."

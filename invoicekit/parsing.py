@@ -9,6 +9,7 @@ Money is held as whole numbers of ten-thousandths of a krone
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 import numpy as np
@@ -27,7 +28,7 @@ MIN_YEAR, MAX_YEAR = 1900, 2199
 # ---------------------------------------------------------------- money
 
 
-def parse_amounts(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Read amounts such as ``1.234,50``, ``1234.50``, ``-1234``, ``1.234,50-``
     or ``kr. 1.234,50``.
 
@@ -36,7 +37,8 @@ def parse_amounts(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     A comma is the decimal separator when present (dots are then thousands
     separators); without a comma a dot is a decimal point, unless every dot
     is followed by exactly three digits (``13.500``, ``1.234.567``): Danish
-    thousands separators. Up to four decimals are read.
+    thousands separators. Up to ``max_decimals`` (at most four) decimals are
+    read: an invoice amount has at most two, a rate may have four.
     """
     s = values.fillna("").astype(str).str.strip()
     blank = (s == "").to_numpy()
@@ -48,7 +50,7 @@ def parse_amounts(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     s = s.where(~has_comma, s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
     grouped = ~has_comma & s.str.fullmatch(r"[-+]?\d{1,3}(?:\.\d{3})+")
     s = s.where(~grouped, s.str.replace(".", "", regex=False))
-    ok = s.str.fullmatch(r"[-+]?\d{1,11}(?:\.\d{1,4})?").fillna(False).to_numpy(dtype=bool).copy()
+    ok = s.str.fullmatch(rf"[-+]?\d{{1,11}}(?:\.\d{{1,{max_decimals}}})?").fillna(False).to_numpy(dtype=bool).copy()
     units = np.zeros(len(s), dtype=np.int64)
     if ok.any():
         good = s[ok]
@@ -151,12 +153,25 @@ def format_date_dk(dates: np.ndarray) -> np.ndarray:
     return dk[codes] if len(dk) else np.empty(0, dtype=object)
 
 
+@functools.lru_cache(maxsize=65536)
+def _date_dk_days(days: int) -> str:
+    d = _EPOCH + dt.timedelta(days=days)
+    return f"{d.day:02d}.{d.month:02d}.{d.year}"
+
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
 def date_dk(d: np.datetime64 | dt.date | None) -> str:
     """One date as ``01.03.2019``."""
-    if d is None or (isinstance(d, np.datetime64) and np.isnat(d)):
+    if d is None:
         return "?"
-    d = pd.Timestamp(d).date()
-    return f"{d.day:02d}.{d.month:02d}.{d.year}"
+    if isinstance(d, dt.date):
+        d = np.datetime64(d, "D")
+    d = np.datetime64(d, "D")
+    if np.isnat(d):
+        return "?"
+    return _date_dk_days(int(d.astype(np.int64)))
 
 
 # ---------------------------------------------------------------- CPR on an invoice

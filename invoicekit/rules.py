@@ -8,6 +8,7 @@ behaves like a scikit-learn estimator's parameters (``get_params`` /
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,11 +38,11 @@ class Rules:
     def __post_init__(self) -> None:
         for name in ("tolerance", "max_amount"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 raise InputError(None, name, f"expected a number ≥ 0, got {value!r}")
         for name in ("paragraphs", "excluded_suppliers"):
             value = getattr(self, name)
-            if isinstance(value, str) or not all(isinstance(v, str | int) for v in value):
+            if isinstance(value, str) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
                 raise InputError(None, name, f"expected a list of strings, got {value!r}")
         object.__setattr__(self, "paragraphs", tuple(normalise_paragraph(p) for p in self.paragraphs))
         cvrs = []
@@ -85,10 +86,14 @@ def load_rules(path: str | Path | None) -> Rules:
     path = Path(path)
     if not path.exists():
         raise InputError(path, None, "file not found")
+    if path.is_dir():
+        raise InputError(path, None, "is a folder; expected a rules file (TOML)")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, None, f"not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
     return rules_from_dict(data, source=path)
 
 

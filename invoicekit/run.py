@@ -23,9 +23,10 @@ import pandas as pd
 
 from invoicekit import __version__
 from invoicekit.decide import Decisions, History, decide
+from invoicekit.errors import InputError
 from invoicekit.extracts import read_grants, read_invoices, read_support_sheet
 from invoicekit.journal import Journal
-from invoicekit.post import write_outputs
+from invoicekit.post import OUTPUT_FILES, write_outputs
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.rules import Rules, load_rules
 
@@ -74,12 +75,7 @@ def run(
     say("læser regninger")
     invoice_table = read_invoices(paths["invoices"])
     problems = pd.concat([grant_problems, sheet_problems], ignore_index=True)
-    out_dir = Path(out)
-    if out_dir.exists() and not out_dir.is_dir():
-        from invoicekit.errors import InputError
-
-        raise InputError(out_dir, None, "exists and is not a folder; expected an output folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = _prepare_out_dir(Path(out))
 
     def decide_and_stage(history: History) -> tuple[Decisions, Path]:
         say(f"afgør {len(invoice_table):,} regninger".replace(",", "."))
@@ -92,11 +88,12 @@ def run(
 
     run_id = None
     staging: Path | None = None
+    committed = False
     try:
         if journal is None or (dry_run and not Path(journal).exists()):
             result, staging = decide_and_stage(History())
         elif dry_run:
-            with Journal(journal) as j:
+            with Journal(journal, readonly=True) as j:
                 history = j.history()
             result, staging = decide_and_stage(history)
         else:
@@ -106,15 +103,57 @@ def run(
                 say("skriver journal")
                 run_id = j.record(conn, result.decisions, inputs, rule_set.to_dict(), started_at, __version__)
                 _crash_point("before-commit")
-        outputs = {}
+            committed = True
+        outputs = _move_outputs(staging, out_dir, run_id)
+    except BaseException:
+        if staging is not None and not committed:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return RunResult(result=result, outputs=outputs, run_id=run_id, dry_run=dry_run, rules=rule_set)
+
+
+class OutputsNotMoved(RuntimeError):
+    """The run is recorded but its files could not be put in place; they are
+    kept in the staging folder so nothing is lost."""
+
+
+def _prepare_out_dir(out_dir: Path) -> Path:
+    """Everything that could stop the output files from being put in place is
+    checked before the journal is touched."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(out_dir, None, "exists and is not a folder; expected an output folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            out_dir, None, f"cannot be created ({exc.strerror or exc}); expected an output folder"
+        ) from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise InputError(out_dir, None, "is not writable; expected an output folder I can write in")
+    for name in OUTPUT_FILES:
+        target = out_dir / name
+        if target.is_dir():
+            raise InputError(target, None, "is a folder; expected to write an output file there")
+        if target.exists() and not os.access(target, os.W_OK):
+            raise InputError(target, None, "is read-only; expected to replace it")
+    return out_dir
+
+
+def _move_outputs(staging: Path, out_dir: Path, run_id: int | None) -> dict[str, Path]:
+    outputs = {}
+    try:
         for f in sorted(staging.iterdir()):
             target = out_dir / f.name
             os.replace(f, target)
             outputs[f.name] = target
-    finally:
-        if staging is not None and staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return RunResult(result=result, outputs=outputs, run_id=run_id, dry_run=dry_run, rules=rule_set)
+    except OSError as exc:
+        recorded = f"run {run_id} is recorded in the journal, but " if run_id is not None else ""
+        raise OutputsNotMoved(
+            f"{recorded}the output files could not be moved into {out_dir} ({exc.strerror or exc}); "
+            f"they are kept in {staging}: move them there by hand"
+        ) from None
+    staging.rmdir()
+    return outputs
 
 
 def _crash_point(name: str) -> None:

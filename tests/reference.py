@@ -41,9 +41,7 @@ OWNERSHIP = {"municipal": "municipal", "kommunal": "municipal", "regional": "reg
 
 
 def cpr_ok(text: str) -> str | None:
-    n = text.replace(" ", "").replace("-", "")
-    if len(n) == 9 and n.isdigit():
-        n = "0" + n
+    n = text.replace(" ", "").replace("-", "").strip()
     if len(n) != 10 or not n.isdigit():
         return None
     if std_cpr.is_valid(n):
@@ -73,13 +71,13 @@ def date_of(text: str) -> dt.date | None:
         return None
 
 
-def money(text: str) -> Fraction | None:
+def money(text: str, decimals: int = 4) -> Fraction | None:
     t = text.strip().replace(" ", "")
     if "," in t:
         t = t.replace(".", "").replace(",", ".")
     elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+", t):
         t = t.replace(".", "")
-    if not re.fullmatch(r"-?\d+(\.\d{1,4})?", t):
+    if not re.fullmatch(rf"-?\d+(\.\d{{1,{decimals}}})?", t):
         return None
     try:
         return Fraction(Decimal(t))
@@ -223,11 +221,15 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                     cprs.append(c)
         cvr = cvr_ok(inv["supplier_cvr"].strip())
         s, e = date_of(inv["period_start"]), date_of(inv["period_end"])
-        if s is None or e is None:
+        blank_s, blank_e = not inv["period_start"].strip(), not inv["period_end"].strip()
+        unreadable = (s is None and not blank_s) or (e is None and not blank_e)
+        if (blank_s or blank_e) and not unreadable:
             found = text_periods(inv["text"])
             if len(found) == 1:
-                s, e = next(iter(found))
-        amount = money(inv["amount"])
+                ts, te = next(iter(found))
+                s = ts if blank_s else s
+                e = te if blank_e else e
+        amount = money(inv["amount"], decimals=2)
         if not inv_id:
             fail("MISSING_INVOICE_ID")
         elif invalid:

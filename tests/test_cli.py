@@ -167,3 +167,53 @@ def test_duplicated_rows_are_both_decided(example_case, tmp_path):
     assert run_cli(args(example_case, tmp_path / "out")).returncode == 0
     d = pd.read_csv(tmp_path / "out" / "decisions.csv", dtype=str, keep_default_na=False)
     assert d["reason"].tolist() == ["", "DUPLICATE_INVOICE"]
+
+
+def test_rules_path_that_is_a_folder_exits_2(example_case, tmp_path):
+    result = run_cli(args(example_case, tmp_path / "out", "--rules", str(tmp_path)))
+    assert_one_line_error(result, "is a folder")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_rules_with_a_number_that_is_not_finite_exit_2(example_case, tmp_path, value):
+    rules = example_case / "rules.toml"
+    rules.write_text(f"tolerance = {value}\n", encoding="utf-8")
+    assert_one_line_error(run_cli(args(example_case, tmp_path / "out", "--rules", str(rules))), "key 'tolerance'")
+
+
+def test_out_below_a_file_exits_2(example_case, tmp_path):
+    (tmp_path / "h.csv").write_text("x")
+    assert_one_line_error(run_cli(args(example_case, tmp_path / "h.csv" / "sub")), "h.csv")
+
+
+def test_an_output_file_that_is_a_folder_exits_2_before_anything_is_recorded(example_case, tmp_path):
+    out = tmp_path / "out"
+    (out / "opus_postings.csv").mkdir(parents=True)
+    journal = tmp_path / "j.sqlite"
+    result = run_cli(args(example_case, out, "--journal", str(journal)))
+    assert_one_line_error(result, "opus_postings.csv", "is a folder")
+    assert not journal.exists() or "INSERT" not in journal.read_text(errors="ignore")
+    assert not list(out.glob(".invoicekit-staging-*"))
+
+
+def test_a_sqlite_file_of_another_program_is_refused_and_left_alone(example_case, tmp_path):
+    import sqlite3
+
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE runs (x)")
+    before = foreign.read_bytes()
+    result = run_cli(args(example_case, tmp_path / "out", "--journal", str(foreign)))
+    assert_one_line_error(result, "foreign.db", "another program")
+    assert foreign.read_bytes() == before
+
+
+def test_dry_run_opens_the_journal_read_only(example_case, tmp_path):
+    journal = tmp_path / "j.sqlite"
+    assert run_cli(args(example_case, tmp_path / "o1", "--journal", str(journal))).returncode == 0
+    journal.chmod(0o444)
+    try:
+        result = run_cli(args(example_case, tmp_path / "o2", "--journal", str(journal), "--dry-run"))
+        assert result.returncode == 0, result.stderr
+    finally:
+        journal.chmod(0o644)

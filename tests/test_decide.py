@@ -167,10 +167,36 @@ def test_cpr_and_period_read_from_text_when_cells_are_blank():
     assert d["status"] == "posted"
 
 
-def test_unreadable_period_cell_falls_back_to_text_and_is_named_when_that_fails():
-    assert one(period_start="01.13.2019", text="Ophold marts 2019")["status"] == "posted"
-    d = one(period_start="01.13.2019", text="Ophold")
+def test_unreadable_period_cell_is_not_replaced_by_the_text_and_is_named():
+    d = one(period_start="01.13.2019", text="Ophold marts 2019")
     assert d["reason"] == "MISSING_PERIOD" and "'01.13.2019'" in d["message"]
+
+
+def test_a_blank_period_cell_is_filled_from_the_text_and_a_filled_one_kept():
+    d = run(
+        invoice(period_end="", text="Ophold marts 2019"),
+        invoice(
+            invoice_id="F-2", period_start="", period_end="15.03.2019", text="Ophold marts 2019", amount="13.790,32"
+        ),
+    ).decisions
+    assert d["status"].tolist() == ["posted", "manual"]
+    assert str(d["period_start"].iloc[1])[:10] == "2019-03-01" and str(d["period_end"].iloc[1])[:10] == "2019-03-15"
+    assert d["reason"].iloc[1] == "ALREADY_PAID"
+
+
+def test_amount_with_more_than_two_decimals_is_invalid():
+    assert one(amount="28500,004")["reason"] == "INVALID_AMOUNT"
+
+
+def test_a_cpr_typed_in_another_column_is_masked_in_the_message():
+    d = run(invoice(supplier_cvr="6101901234", amount="610190-1234")).decisions.iloc[0]
+    assert d["reason"] == "INVALID_CVR"
+    assert d["supplier_cvr"] == "610190-xxxx"
+    assert "6101901234" not in d["message"] and "610190-1234" not in d["message"]
+
+
+def test_nine_digit_cpr_text_is_not_padded():
+    assert one(cpr="101901234")["reason"] == "INVALID_CPR"
 
 
 def test_the_same_cpr_twice_is_one_citizen():
@@ -327,3 +353,25 @@ def test_automation_rate():
     res = run(invoice(), invoice(invoice_id="F-2", amount="1"))
     assert res.automation_rate == 0.5
     assert np.isclose(res.automation_rate, (res.decisions["status"] == "posted").mean())
+
+
+def test_posting_text_keeps_the_period_and_marks_a_cut_grant_id():
+    import numpy as np
+
+    from invoicekit.messages import posting_texts
+
+    start, end = np.array(["2019-03-01"], "datetime64[D]"), np.array(["2019-03-31"], "datetime64[D]")
+    short = posting_texts(pd.Series(["SEL108-BO"]), start, end, pd.Series(["B-1"]))[0]
+    assert short == "SEL108-BO 01.03.2019-31.03.2019 B-1"
+    cut = posting_texts(pd.Series(["SEL108-BOTILBUD-LANG"]), start, end, pd.Series(["BEV-2019-0001"]))[0]
+    assert cut == "SEL108-BOTILBU 01.03.2019-31.03.2019 BEV-2019-0001" and len(cut) == 50
+    long_id = posting_texts(pd.Series(["X"]), start, end, pd.Series(["BEV-2019-000000000000012345678"]))[0]
+    assert len(long_id) == 50 and long_id.endswith("..") and "01.03.2019-31.03.2019" in long_id
+
+
+def test_a_row_with_the_wrong_number_of_fields_says_so_and_is_never_posted():
+    from invoicekit.extracts import prepare_invoices
+
+    inv = prepare_invoices(pd.DataFrame([invoice()]), misaligned={1: 9})
+    d = decide(inv, grants_table(), support_tables()).decisions.iloc[0]
+    assert d["status"] == "manual" and d["message"].startswith("Rækken i fakturaudtrækket har 9 felter")

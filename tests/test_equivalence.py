@@ -137,7 +137,9 @@ def invoice_rows(draw, grants: list[dict]) -> list[dict]:
             cvr = draw(st.sampled_from([*CVRS, "DK 29345716", "1234"]))
         # the period: mostly in the columns, sometimes in the text, sometimes broken
         ps, pe = danish(s), danish(e)
-        period_kind = draw(st.sampled_from(["cols"] * 8 + ["text", "month", "none", "reversed", "garbage"]))
+        period_kind = draw(
+            st.sampled_from(["cols"] * 8 + ["text", "month", "none", "reversed", "garbage", "half", "garbage_text"])
+        )
         if period_kind == "text":
             ps, pe, text = "", "", f"{text} {danish(s)} - {danish(e)}"
         elif period_kind == "month":
@@ -149,6 +151,11 @@ def invoice_rows(draw, grants: list[dict]) -> list[dict]:
             ps, pe = danish(e + dt.timedelta(days=1)), danish(s)
         elif period_kind == "garbage":
             ps = "31.02.2019"
+        elif period_kind == "garbage_text":
+            ps, text = "31.02.2019", f"{text} {MONTH_NAMES[s.month - 1]} {s.year}"
+        elif period_kind == "half":
+            pe, text = "", f"{text} {MONTH_NAMES[s.month - 1]} {s.year}"
+            e = max(s, month_end(s))
         # the amount: mostly what a grant expects, sometimes off by a little
         amount_kind = draw(st.sampled_from(["grant"] * 6 + ["near", "near", "random", "zero", "garbage"]))
         amount = draw(st.sampled_from(["1234.50", "28500", "99999.99"]))
@@ -157,7 +164,7 @@ def invoice_rows(draw, grants: list[dict]) -> list[dict]:
             unit = {"døgn": "day", "måned": "month"}.get(g["rate_unit"], g["rate_unit"])
             exp = expected_amount(Fraction(g["rate"]), unit, s, e) if e >= s else None
             if exp is not None:
-                delta = Fraction(draw(st.sampled_from([0, 1, -1, 50, 99, 101, -100])), 100)
+                delta = Fraction(draw(st.sampled_from([0, 1, -1, 50, 99, 101, -100])), 100)  # fmt: skip
                 value = exp + (delta if amount_kind == "near" else 0)
                 amount = f"{float(value):.2f}"
                 if draw(st.booleans()):  # Danish layout

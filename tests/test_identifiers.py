@@ -52,9 +52,11 @@ def test_cpr_of_wrong_length_or_with_letters_is_invalid():
     assert not is_valid_cpr("")
 
 
-def test_nine_digit_cpr_from_a_spreadsheet_number_is_padded():
+def test_cpr_stored_as_a_number_is_padded_but_nine_digits_of_text_are_not():
     assert compact_cpr(101901234) == "0101901234"
-    assert is_valid_cpr("101901234")
+    assert compact_cpr(101901234.0) == "0101901234"
+    assert is_valid_cpr(101901234)
+    assert not is_valid_cpr("101901234")  # a mistyped CPR must not become another citizen's
 
 
 def test_century_from_seventh_digit_as_stdnum():
@@ -80,7 +82,7 @@ def test_cpr_agrees_with_stdnum_or_its_replacement(number):
 
 def test_cpr_column_validates_each_value():
     out = cpr_column(pd.Series(["211062-5629", "3102901234", "", "101901234", "211062-5629"]))
-    assert out.tolist() == ["2110625629", "", "", "0101901234", "2110625629"]
+    assert out.tolist() == ["2110625629", "", "", "", "2110625629"]
 
 
 def test_cvr_modulus_11():
@@ -111,3 +113,27 @@ def test_cvr_checksum_digit_makes_valid_numbers():
 
 def test_cvr_column():
     assert cvr_column(pd.Series(["DK13585628", "13585627", ""])).tolist() == ["13585628", "", ""]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.from_regex(r"\A[0-9]{10}\Z"),
+            st.from_regex(r"\A[0-3][0-9][01][0-9]{3}-?[0-9]{4}\Z"),
+            st.from_regex(r"\A[6-9][0-9][01][0-9]{3}[0-9]{4}\Z"),
+            st.from_regex(r"\A[0-9]{9}\Z"),
+            st.text(max_size=12),
+        ),
+        max_size=30,
+    )
+)
+def test_cpr_column_agrees_with_the_scalar_check(values):
+    got = cpr_column(pd.Series(values, dtype=object)).tolist()
+    want = [compact_cpr(v) if is_valid_cpr(v) else "" for v in values]
+    assert got == want
+
+
+def test_cpr_column_treats_odd_whitespace_as_the_scalar_check_does():
+    values = ["610190\t1234", " 6101901234\n", "610190 - 1234"]
+    assert cpr_column(pd.Series(values)).tolist() == [compact_cpr(v) if is_valid_cpr(v) else "" for v in values]

@@ -57,3 +57,8 @@ def test_rules_behave_like_estimator_parameters():
     assert changed.tolerance == 25 and rules.tolerance == 1.0  # immutable: a new object
     with pytest.raises(InputError):
         rules.set_params(speed=3)
+
+
+def test_booleans_are_not_paragraphs(tmp_path):
+    with pytest.raises(InputError, match="key 'paragraphs'"):
+        load_rules(write(tmp_path, "paragraphs = [true]\n"))
