@@ -25,7 +25,7 @@ from invoicekit.extracts import (
     prepare_invoices,
     prepare_support_sheet,
 )
-from invoicekit.parsing import date_dk, format_date_iso, format_money, format_money_one
+from invoicekit.parsing import date_dk, format_date_dk, format_date_iso, format_money, format_money_one
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
 
@@ -456,88 +456,105 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, sta
     state.fail("ALREADY_PAID", paid)
 
 
+def _obj(values) -> pd.Series:
+    """A column of text kept as Python objects (no conversion)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
+def _masked_cprs(inv: pd.DataFrame) -> np.ndarray:
+    """``DDMMYY-xxxx`` for every CPR on the invoice (``;``-joined), or the
+    masked invalid number."""
+    cpr_all = inv["cpr_all"].to_numpy(dtype=object)
+    count = inv["cpr_count"].to_numpy()
+    out = np.full(len(inv), "", dtype=object)
+    one = count == 1
+    if one.any():
+        out[one] = (pd.Series(cpr_all[one], dtype="str").str.slice(0, 6) + "-xxxx").to_numpy(dtype=object)
+    for k in np.flatnonzero(count > 1):
+        out[k] = ";".join(f"{c[:6]}-xxxx" for c in cpr_all[k].split(";"))
+    invalid = inv["cpr_invalid"].to_numpy()
+    out[invalid] = inv["cpr_invalid_masked"].to_numpy(dtype=object)[invalid]
+    return out
+
+
 def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end):
     n = len(inv)
     reason_idx = state.reason.astype(np.int64)
-    reason_names = np.array(["", *REASONS], dtype=object)[reason_idx]
     posted = reason_idx == 0
-    shown_grant = np.where(grant_pos >= 0, grant_pos, closest_grant)
+    manual = np.flatnonzero(~posted)
+    has_grant = grant_pos >= 0
     grant_ids = gr["grant_id"].to_numpy(dtype=object)
-    grant_id = np.where(shown_grant >= 0, grant_ids[np.maximum(shown_grant, 0)] if len(gr) else "", "").astype(object)
-    # grant_id is shown for the matched grant only; the closest one is named in the message
-    matched_id = np.where(grant_pos >= 0, grant_id, "").astype(object)
-
-    cpr_all = inv["cpr_all"].to_numpy(dtype=object)
-    cpr_masked = (
-        pd.Series(cpr_all, dtype=object)
-        .str.replace(r"(\d{6})\d{4}", r"\1-xxxx", regex=True)
-        .to_numpy(dtype=object)
-        .copy()
-    )
-    invalid = inv["cpr_invalid"].to_numpy()
-    cpr_masked[invalid] = inv["cpr_invalid_masked"].to_numpy(dtype=object)[invalid]
+    take = np.maximum(grant_pos, 0)
+    matched_id = np.where(has_grant, grant_ids[take] if len(gr) else "", "").astype(object)
+    service = np.where(has_grant, gr["service_code"].to_numpy(dtype=object)[take] if len(gr) else "", "").astype(object)
+    cpr_masked = _masked_cprs(inv)
     amount = inv["amount"].to_numpy()
-    amount_ok = inv["amount_ok"].to_numpy()
-    amount_text = np.where(amount_ok, format_money(amount), "").astype(object)
-    expected_text = np.where(exp_out >= 0, format_money(np.maximum(exp_out, 0)), "").astype(object)
-    service = np.where(
-        grant_pos >= 0, gr["service_code"].to_numpy(dtype=object)[np.maximum(grant_pos, 0)] if len(gr) else "", ""
-    )
-    service = service.astype(object)
+    amount_text = format_money(amount).where(inv["amount_ok"].to_numpy(), "")
+    expected_text = format_money(np.maximum(exp_out, 0)).where(exp_out >= 0, "")
+    invoice_id = inv["invoice_id"].to_numpy(dtype=object)
+    supplier_cvr = inv["supplier_cvr"].to_numpy(dtype=object)
 
     message = np.full(n, "", dtype=object)
     if posted.any():
         message[posted] = msg.posting_texts(service[posted], start[posted], end[posted], matched_id[posted])
-    facts = pd.DataFrame(
-        {
-            "invoice_id": inv["invoice_id"].to_numpy(dtype=object),
-            "supplier_cvr": inv["supplier_cvr"].to_numpy(dtype=object),
-            "cpr_masked": cpr_masked,
-            "cpr_invalid_masked": inv["cpr_invalid_masked"].to_numpy(dtype=object),
-            "cpr_count": inv["cpr_count"].to_numpy(),
-            "amount": amount,
-            "amount_raw": inv["amount_raw"].to_numpy(dtype=object),
-            "fields": inv["fields"].to_numpy(),
-            "period_start": start,
-            "period_end": end,
-            "period_unreadable": inv["period_unreadable"].to_numpy(dtype=object),
-            "expected": exp_out,
-            "grant_id": grant_id,
-            "rate": gr["rate"].to_numpy()[np.maximum(shown_grant, 0)] if len(gr) else np.zeros(n, np.int64),
-            "rate_unit": gr["rate_unit"].to_numpy(dtype=object)[np.maximum(shown_grant, 0)] if len(gr) else "",
-            "n_candidates": np.where(reason_idx == CHECK_NUMBER["AMBIGUOUS"], n_ok, n_fixed),
-            "detail": detail,
-            "paragraph": coded["paragraph"],
-            "psp_element": coded["psp_element"],
-            "art": coded["art"],
-        }
-    )
-    for code, k in CHECK_NUMBER.items():
-        rows = reason_idx == k
-        if rows.any():
-            message[rows] = msg.MESSAGES[code](facts[rows])
-    misaligned = inv["fields"].to_numpy() > 0
-    if misaligned.any():
-        message[misaligned] = msg.misaligned_prefix(facts[misaligned]) + message[misaligned]
+    if len(manual):
+        shown = np.where(has_grant, grant_pos, closest_grant)[manual]
+        shown_take = np.maximum(shown, 0)
+        facts = pd.DataFrame(
+            {
+                "invoice_id": _obj(invoice_id[manual]),
+                "supplier_cvr": _obj(supplier_cvr[manual]),
+                "cpr_masked": _obj(cpr_masked[manual]),
+                "cpr_invalid_masked": _obj(inv["cpr_invalid_masked"].to_numpy(dtype=object)[manual]),
+                "cpr_count": inv["cpr_count"].to_numpy()[manual],
+                "amount": amount[manual],
+                "amount_raw": _obj(inv["amount_raw"].to_numpy(dtype=object)[manual]),
+                "fields": inv["fields"].to_numpy()[manual],
+                "period_start": start[manual],
+                "period_end": end[manual],
+                "period": _obj(
+                    (format_date_dk(start[manual]) + "–" + format_date_dk(end[manual])).to_numpy(dtype=object)
+                ),
+                "period_unreadable": _obj(inv["period_unreadable"].to_numpy(dtype=object)[manual]),
+                "expected": exp_out[manual],
+                "grant_id": _obj(np.where(shown >= 0, grant_ids[shown_take] if len(gr) else "", "")),
+                "rate": gr["rate"].to_numpy()[shown_take] if len(gr) else np.zeros(len(manual), np.int64),
+                "rate_unit": _obj(gr["rate_unit"].to_numpy(dtype=object)[shown_take] if len(gr) else ""),
+                "n_candidates": np.where(reason_idx == CHECK_NUMBER["AMBIGUOUS"], n_ok, n_fixed)[manual],
+                "detail": _obj(detail[manual]),
+                "paragraph": _obj(coded["paragraph"][manual]),
+                "psp_element": _obj(coded["psp_element"][manual]),
+                "art": _obj(coded["art"][manual]),
+            }
+        )
+        reasons = reason_idx[manual]
+        for code, k in CHECK_NUMBER.items():
+            rows = reasons == k
+            if rows.any():
+                message[manual[rows]] = msg.MESSAGES[code](facts[rows])
+        misaligned = facts["fields"].to_numpy() > 0
+        if misaligned.any():
+            at = manual[misaligned]
+            message[at] = msg.misaligned_prefix(facts[misaligned]) + message[at]
 
     decisions = pd.DataFrame(
         {
             "row": inv["row"].to_numpy(),
-            "invoice_id": facts["invoice_id"],
-            "supplier_cvr": facts["supplier_cvr"],
-            "cpr_masked": cpr_masked,
+            "invoice_id": _obj(invoice_id),
+            "supplier_cvr": _obj(supplier_cvr),
+            "cpr_masked": _obj(cpr_masked),
             "amount": amount_text,
-            "status": np.where(posted, POSTED, MANUAL).astype(object),
-            "reason": reason_names,
-            "grant_id": matched_id,
+            "status": _obj(np.where(posted, POSTED, MANUAL)),
+            "reason": _obj(np.array(["", *REASONS], dtype=object)[reason_idx]),
+            "grant_id": _obj(matched_id),
             "expected_amount": expected_text,
-            "paragraph": coded["paragraph"],
-            "psp_element": coded["psp_element"],
-            "art": coded["art"],
-            "message": message,
+            "paragraph": _obj(coded["paragraph"]),
+            "psp_element": _obj(coded["psp_element"]),
+            "art": _obj(coded["art"]),
+            "message": _obj(message),
             "period_start": start,
             "period_end": end,
-            "service_code": service,
+            "service_code": _obj(service),
             "check": state.reason.astype(np.int64),
         }
     )
@@ -545,17 +562,17 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
     postings = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[posted],
-            "invoice_id": facts["invoice_id"].to_numpy()[posted],
-            "supplier_cvr": facts["supplier_cvr"].to_numpy()[posted],
-            "cpr": inv["cpr"].to_numpy(dtype=object)[posted],
+            "invoice_id": _obj(invoice_id[posted]),
+            "supplier_cvr": _obj(supplier_cvr[posted]),
+            "cpr": _obj(inv["cpr"].to_numpy(dtype=object)[posted]),
             "amount": amount[posted],
-            "grant_id": matched_id[posted],
-            "service_code": service[posted],
+            "grant_id": _obj(matched_id[posted]),
+            "service_code": _obj(service[posted]),
             "period_start": start[posted],
             "period_end": end[posted],
-            "psp_element": coded["psp_element"][posted],
-            "art": coded["art"][posted],
-            "text": message[posted],
+            "psp_element": _obj(coded["psp_element"][posted]),
+            "art": _obj(coded["art"][posted]),
+            "text": _obj(message[posted]),
         }
     )
     return decisions, postings
@@ -580,13 +597,13 @@ def _explain_candidates(inv, gr, pairs, supplier_ok, covers, fixed, expected, am
             "grant_supplier_cvr": gr["supplier_cvr"].to_numpy(dtype=object)[g],
             "start_date": g_start,
             "end_date": g_end,
-            "rate": format_money(gr["rate"].to_numpy()[g]),
+            "rate": format_money(gr["rate"].to_numpy()[g]).to_numpy(dtype=object),
             "rate_unit": gr["rate_unit"].to_numpy(dtype=object)[g],
             "supplier_ok": supplier_ok,
             "covers": covers,
             "fixed_rate": fixed,
-            "expected_amount": np.where(expected >= 0, format_money(np.maximum(expected, 0)), ""),
-            "invoiced_amount": format_money(amount[i]),
+            "expected_amount": format_money(np.maximum(expected, 0)).where(expected >= 0, "").to_numpy(dtype=object),
+            "invoiced_amount": format_money(amount[i]).to_numpy(dtype=object),
             "amount_ok": amount_ok,
             "excluded_at": stage,
         }

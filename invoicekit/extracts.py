@@ -289,14 +289,27 @@ def canonical_columns(
                     _where(where, f"column '{col.name}'"),
                     f"missing; accepted names: {', '.join(col.accepted())}",
                 )
-            out[col.name] = pd.Series([""] * len(df), index=df.index, dtype=object)
+            out[col.name] = pd.Series("", index=df.index, dtype="str")
             continue
         values = df[hits[0]]
         if isinstance(values, pd.DataFrame):
             raise InputError(source, _where(where, f"column '{hits[0]}'"), "appears twice in the header; expected once")
-        out[col.name] = values.fillna("").astype(str).astype(object)
+        if not isinstance(values.dtype, pd.StringDtype):
+            values = values.astype(object).where(values.notna(), "").astype("str")
+        out[col.name] = values.fillna("")
     result = pd.DataFrame(out, index=df.index)
     return result
+
+
+def _numeric_cells(df: pd.DataFrame, column: Column) -> np.ndarray:
+    """Cells of an in-memory table that hold numbers rather than text."""
+    name = source_column(df, column)
+    if name is None or isinstance(df[name].dtype, pd.StringDtype):
+        return np.zeros(len(df), dtype=bool)
+    values = df[name]
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.notna().to_numpy()
+    return np.array([isinstance(v, int | float) and not isinstance(v, bool) and v == v for v in values], dtype=bool)
 
 
 def _where(sheet: str | None, what: str) -> str:
@@ -336,7 +349,9 @@ def prepare_invoices(
     """
     if df.attrs.get("invoicekit") == "invoices":
         return df
-    df = canonical_columns(df.astype(object).fillna(""), INVOICE_COLUMNS, "invoices")
+    if numeric_cpr is None:
+        numeric_cpr = _numeric_cells(df, INVOICE_COLUMNS[3])
+    df = canonical_columns(df, INVOICE_COLUMNS, "invoices")
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
@@ -506,7 +521,9 @@ def prepare_grants(
     if df.attrs.get("invoicekit") == "grants":
         return df
     problems = problems if problems is not None else Problems()
-    df = canonical_columns(df.astype(object).fillna(""), GRANT_COLUMNS, source)
+    if numeric_cpr is None:
+        numeric_cpr = _numeric_cells(df, GRANT_COLUMNS[1])
+    df = canonical_columns(df, GRANT_COLUMNS, source)
     n = len(df)
     rows = np.arange(1, n + 1, dtype=np.int64)
     bad = np.zeros(n, dtype=bool)
@@ -670,10 +687,7 @@ def prepare_support_sheet(
     for name in SUPPORT_SHEETS:
         if name not in frames:
             raise InputError(source, f"sheet '{name}'", "missing")
-    f = {
-        name: canonical_columns(frames[name].astype(object).fillna(""), cols, source, name)
-        for name, (_danish, cols) in SUPPORT_SHEETS.items()
-    }
+    f = {name: canonical_columns(frames[name], cols, source, name) for name, (_danish, cols) in SUPPORT_SHEETS.items()}
     services = _prepare_services(f["services"], f"{source} [services]", problems)
     suppliers = _prepare_suppliers(f["suppliers"], f"{source} [suppliers]", problems)
     coding = _prepare_coding(f["coding"], f"{source} [coding]", problems)

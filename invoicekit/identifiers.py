@@ -18,6 +18,7 @@ each distinct value once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 
@@ -42,6 +43,13 @@ def compact_cpr(number: object) -> str:
 
 def is_valid_cpr(number: object) -> bool:
     """True when ``number`` is a valid CPR or replacement CPR number."""
+    if isinstance(number, str):
+        return _is_valid_cpr_text(number)
+    return _is_valid_cpr_text(compact_cpr(number))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_valid_cpr_text(number: str) -> bool:
     text = compact_cpr(number)
     if len(text) != 10 or not text.isdigit():
         return False

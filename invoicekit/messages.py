@@ -23,10 +23,6 @@ def _kr(units: object) -> str:
     return f"{format_money_one(int(units))} kr."
 
 
-def _period(start, end) -> str:
-    return f"{date_dk(start)}–{date_dk(end)}"
-
-
 def _missing_invoice_id(f: Facts) -> list[str]:
     return [
         f"Fakturaen har intet fakturanummer (leverandør CVR {cvr or 'ukendt'}). "
@@ -152,9 +148,9 @@ def _no_grant_for_supplier(f: Facts) -> list[str]:
 
 def _period_not_covered(f: Facts) -> list[str]:
     return [
-        f"Ingen bevilling hos leverandøren dækker hele perioden {_period(s, e)}. Bevillingsperioder: "
+        f"Ingen bevilling hos leverandøren dækker hele perioden {period}. Bevillingsperioder: "
         f"{detail}. Forlæng eller ret bevillingen i Sensum, eller bogfør manuelt for den bevilgede del."
-        for s, e, detail in zip(f["period_start"], f["period_end"], f["detail"], strict=True)
+        for period, detail in zip(f["period"], f["detail"], strict=True)
     ]
 
 
@@ -231,9 +227,9 @@ def _above_limit(f: Facts) -> list[str]:
 
 def _already_paid(f: Facts) -> list[str]:
     return [
-        f"Bevilling {g} er allerede betalt for en periode, der overlapper {_period(s, e)} ({detail}). "
+        f"Bevilling {g} er allerede betalt for en periode, der overlapper {period} ({detail}). "
         "Kontrollér, om det er dobbeltfakturering eller en efterregulering, og bogfør manuelt."
-        for g, s, e, detail in zip(f["grant_id"], f["period_start"], f["period_end"], f["detail"], strict=True)
+        for g, period, detail in zip(f["grant_id"], f["period"], f["detail"], strict=True)
     ]
 
 
@@ -273,29 +269,24 @@ PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
 LIMIT = "{amount}"
 
 
-def posting_texts(
-    service: pd.Series, start: np.ndarray, end: np.ndarray, grant: pd.Series, width: int = 50
-) -> np.ndarray:
+def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> np.ndarray:
     """OPUS ``Tekst``: service code, period ``dd.mm.yyyy-dd.mm.yyyy`` and grant
     id, at most ``width`` characters. The service code is shortened first; a
     grant id that still does not fit is cut and ends in ``..`` so that it is
     never mistaken for another grant's id. The period always fits."""
-    period = pd.Series(format_date_dk(start), dtype=object) + "-" + pd.Series(format_date_dk(end), dtype=object)
-    service = pd.Series(np.asarray(service, dtype=object)).astype(str)
-    grant = pd.Series(np.asarray(grant, dtype=object)).astype(str)
-    room_for_service = (width - 2 - period.str.len() - grant.str.len()).clip(lower=1)
+    period = format_date_dk(start) + "-" + format_date_dk(end)
+    service = pd.Series(np.asarray(service, dtype=object), dtype="str")
+    grant = pd.Series(np.asarray(grant, dtype=object), dtype="str")
     text = service + " " + period + " " + grant
     too_long = (text.str.len() > width).to_numpy()
+    out = text.to_numpy(dtype=object)
     if too_long.any():
-        fixed = [
-            _fit(s, p, g, room, width)
-            for s, p, g, room in zip(
-                service[too_long], period[too_long], grant[too_long], room_for_service[too_long], strict=True
-            )
+        room = (width - 2 - period.str.len() - grant.str.len()).clip(lower=1).to_numpy()
+        out[too_long] = [
+            _fit(s, p, g, r, width)
+            for s, p, g, r in zip(service[too_long], period[too_long], grant[too_long], room[too_long], strict=True)
         ]
-        text = text.copy()
-        text[too_long] = fixed
-    return text.to_numpy(dtype=object)
+    return out
 
 
 def _fit(service: str, period: str, grant: str, room: int, width: int) -> str:

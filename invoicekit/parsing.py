@@ -14,6 +14,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from invoicekit.identifiers import compact_cpr, is_valid_cpr, map_unique
 
@@ -66,16 +68,18 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     return units, ok, blank
 
 
-def format_money(units: np.ndarray, decimal: str = ".") -> np.ndarray:
-    """Format 1/10,000 DKK amounts with two decimals (more when needed)."""
+def format_money(units: np.ndarray, decimal: str = ".") -> pd.Series:
+    """Format 1/10,000 DKK amounts with two decimals (four when there are
+    fractions of an øre), whole-column; a Series of text."""
     units = np.asarray(units, dtype=np.int64)
-    sign = np.where(units < 0, "-", "")
     mag = np.abs(units)
-    whole = (mag // MONEY_SCALE).astype(str)
+    whole = pc.cast(pa.array(mag // MONEY_SCALE), pa.string())
     frac = mag % MONEY_SCALE
-    frac_text = pd.Series(frac).astype(str).str.zfill(4)
-    frac_text = frac_text.where(frac % ORE != 0, frac_text.str.slice(0, 2)).to_numpy(dtype=object)
-    return sign.astype(object) + whole.astype(object) + decimal + frac_text
+    frac4 = pc.utf8_lpad(pc.cast(pa.array(frac), pa.string()), 4, "0")
+    frac_text = pc.if_else(pa.array(frac % ORE == 0), pc.utf8_slice_codeunits(frac4, 0, 2), frac4)
+    sign = pc.if_else(pa.array(units < 0), "-", "")
+    out = pc.binary_join_element_wise(sign, whole, pa.scalar(decimal), frac_text, "")
+    return pd.Series(out, dtype="str")
 
 
 def format_money_one(units: int, decimal: str = ",") -> str:
@@ -137,20 +141,28 @@ def parse_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return dates, ok, blank
 
 
-def format_date_iso(dates: np.ndarray) -> np.ndarray:
-    """``2019-03-01``; blank for NaT."""
+def _format_dates(dates: np.ndarray, danish: bool) -> pd.Series:
+    """Each distinct date is formatted once; blank for NaT."""
     dates = np.asarray(dates, dtype="datetime64[D]")
-    out = np.datetime_as_string(dates, unit="D").astype(object)
-    out[np.isnat(dates)] = ""
-    return out
+    if len(dates) == 0:
+        return pd.Series([], dtype="str")
+    days, inverse = np.unique(dates.view(np.int64), return_inverse=True)
+    uniques = days.view("datetime64[D]")
+    iso = np.datetime_as_string(uniques, unit="D").astype(object)
+    if danish:
+        iso = np.array([f"{u[8:10]}.{u[5:7]}.{u[0:4]}" for u in iso], dtype=object)
+    iso[np.isnat(uniques)] = ""
+    return pd.Series(iso[inverse.reshape(-1)], dtype="str")
 
 
-def format_date_dk(dates: np.ndarray) -> np.ndarray:
+def format_date_iso(dates: np.ndarray) -> pd.Series:
+    """``2019-03-01``; blank for NaT."""
+    return _format_dates(dates, danish=False)
+
+
+def format_date_dk(dates: np.ndarray) -> pd.Series:
     """``01.03.2019``; blank for NaT."""
-    iso = pd.Series(format_date_iso(dates), dtype=object)
-    codes, uniques = pd.factorize(iso)
-    dk = np.array([f"{u[8:10]}.{u[5:7]}.{u[0:4]}" if u else "" for u in uniques], dtype=object)
-    return dk[codes] if len(dk) else np.empty(0, dtype=object)
+    return _format_dates(dates, danish=True)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -192,7 +204,8 @@ def split_cpr_cell(cell: str) -> tuple[list[str], list[str]]:
     return valid, invalid
 
 
-def cprs_in_text(text: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def cprs_in_text(text: str) -> tuple[str, ...]:
     """Every ``DDMMYY-SSSS`` (hyphen optional) in ``text`` not touching other
     digits and whose date is valid, compact, distinct, in order of appearance."""
     found: list[str] = []
@@ -200,7 +213,7 @@ def cprs_in_text(text: str) -> list[str]:
         number = compact_cpr(m.group())
         if is_valid_cpr(number) and number not in found:
             found.append(number)
-    return found
+    return tuple(found)
 
 
 # ---------------------------------------------------------------- period in text
@@ -246,6 +259,7 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     return found
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def period_in_text(text: str) -> tuple[dt.date, dt.date] | None:
     """The period written in ``text`` when there is exactly one, else None."""
     found = periods_in_text(text)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from invoicekit.columns import (
@@ -87,16 +87,18 @@ def write_csv(df: pd.DataFrame, path: Path, sep: str = ",") -> None:
         col = df[name]
         if pd.api.types.is_integer_dtype(col.dtype):
             arrays.append(pa.array(col.to_numpy()))
+        elif isinstance(col.dtype, pd.StringDtype):
+            arrays.append(pc.fill_null(pa.array(col), ""))
         else:
-            arrays.append(pa.array(col.astype(object).fillna("").astype(str).to_numpy(dtype=object), type=pa.string()))
+            arrays.append(pc.fill_null(pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True), ""))
         names.append(str(name))
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
     special = f'[{re.escape(sep)}"\r\n]'
     needs_quotes = any(
-        pa.compute.any(pa.compute.match_substring_regex(a, special)).as_py()
+        pc.any(pc.match_substring_regex(a, special)).as_py()
         for a in [pa.array(names), *arrays]
-        if pa.types.is_string(a.type)
+        if pa.types.is_string(a.type) or pa.types.is_large_string(a.type)
     )
     options = pacsv.WriteOptions(
         include_header=False, delimiter=sep, quoting_style="needed" if needs_quotes else "none"
