@@ -137,7 +137,7 @@ def decide(
     g_rate = gr["rate"].to_numpy()
     g_unit = gr["rate_unit"].to_numpy(dtype=object)
     i, g = pairs["i"].to_numpy(), pairs["g"].to_numpy()
-    supplier_ok = gr["supplier_cvr"].to_numpy(dtype=object)[g] == inv["supplier_cvr"].to_numpy(dtype=object)[i]
+    supplier_ok = gr["cvr_key"].to_numpy()[g] == inv["cvr_key"].to_numpy()[i]
     g_start = gr["start_date"].to_numpy(dtype="datetime64[D]")[g]
     g_end = gr["end_date"].to_numpy(dtype="datetime64[D]")[g]
     covers = supplier_ok & (g_start <= start[i]) & (np.isnat(g_end) | (g_end >= end[i]))
@@ -220,28 +220,35 @@ class _State:
 
 
 def _check_duplicates(inv: pd.DataFrame, history: History, state: _State, detail: np.ndarray) -> None:
+    """Check 10, on integer keys: (supplier CVR, invoice number code)."""
     alive = np.flatnonzero(state.open)
-    keys = pd.DataFrame(
-        {
-            "supplier_cvr": inv["supplier_cvr"].to_numpy(dtype=object)[alive],
-            "invoice_id": inv["invoice_id"].to_numpy(dtype=object)[alive],
-            "pos": alive,
-        }
-    )
     dup = np.zeros(len(inv), dtype=bool)
+    codes, uniques = pd.factorize(inv["invoice_id"].to_numpy(dtype=object)[alive])
+    cvr = inv["cvr_key"].to_numpy()[alive]
+    width = max(len(uniques), 1)
+    key = cvr * width + codes
     if len(history.seen):
         seen = history.seen.drop_duplicates(["supplier_cvr", "invoice_id"], keep="first")
-        hit = keys.merge(seen, on=["supplier_cvr", "invoice_id"], how="inner")
-        for pos, run_id, started in zip(hit["pos"], hit["run_id"], hit["started_at"], strict=True):
+        seen_code = pd.Index(uniques).get_indexer(seen["invoice_id"].astype(object))
+        seen_cvr = pd.to_numeric(seen["supplier_cvr"], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
+        known = (seen_code >= 0) & (seen_cvr >= 0)
+        seen_key = pd.Series(
+            np.arange(len(seen))[known], index=seen_cvr[known] * width + seen_code[known], dtype=np.int64
+        )
+        hit = seen_key.reindex(key).to_numpy()
+        for k in np.flatnonzero(~np.isnan(hit)):
+            pos, row = alive[k], seen.iloc[int(hit[k])]
             dup[pos] = True
-            detail[pos] = msg.DUPLICATE_IN_JOURNAL.format(run_id=run_id, date=str(started)[:10])
-    in_run = keys.duplicated(["supplier_cvr", "invoice_id"], keep="first").to_numpy()
+            detail[pos] = msg.DUPLICATE_IN_JOURNAL.format(run_id=row["run_id"], date=str(row["started_at"])[:10])
+    key_series = pd.Series(key)
+    in_run = key_series.duplicated(keep="first").to_numpy()
     if in_run.any():
-        first_row = keys.groupby(["supplier_cvr", "invoice_id"], sort=False)["pos"].transform("first").to_numpy()
+        first = pd.Series(np.arange(len(key))).groupby(key, sort=False).transform("first").to_numpy()
         rows = inv["row"].to_numpy()
-        for pos, first in zip(alive[in_run], first_row[in_run], strict=True):
+        for k in np.flatnonzero(in_run):
+            pos = alive[k]
             if not dup[pos]:
-                detail[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[first])
+                detail[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[alive[first[k]]])
         dup[alive[in_run]] = True
     state.fail("DUPLICATE_INVOICE", dup)
 
@@ -250,10 +257,8 @@ def _candidate_pairs(inv: pd.DataFrame, gr: pd.DataFrame, alive: np.ndarray) -> 
     """(invoice position, grant position) for every grant with the invoice's CPR."""
     if len(alive) == 0 or len(gr) == 0:
         return pd.DataFrame({"i": np.empty(0, np.int64), "g": np.empty(0, np.int64)})
-    left = pd.DataFrame({"i": alive, "key": inv["cpr"].to_numpy(dtype=object)[alive].astype(np.int64)})
-    right = pd.DataFrame(
-        {"g": np.arange(len(gr), dtype=np.int64), "key": gr["cpr"].to_numpy(dtype=object).astype(np.int64)}
-    )
+    left = pd.DataFrame({"i": alive, "key": inv["cpr_key"].to_numpy()[alive]})
+    right = pd.DataFrame({"g": np.arange(len(gr), dtype=np.int64), "key": gr["cpr_key"].to_numpy()})
     pairs = left.merge(right, on="key", how="inner", sort=False)[["i", "g"]]
     return pairs.sort_values(["i", "g"], kind="stable").reset_index(drop=True)
 
@@ -269,19 +274,23 @@ def _closest(i: np.ndarray, g: np.ndarray, diff: np.ndarray, mask: np.ndarray) -
     return np.column_stack((i[best], g[best], best))
 
 
-def _join_per_invoice(i: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+def _join_per_invoice(i: np.ndarray, labels: list[str], n: int) -> np.ndarray:
+    """``"; "``-join the labels of each invoice (``i`` sorted ascending)."""
     out = np.full(n, "", dtype=object)
     if len(i) == 0:
         return out
-    joined = pd.Series(labels, dtype=object).groupby(i, sort=False).agg("; ".join)
-    out[joined.index.to_numpy()] = joined.to_numpy()
+    bounds = np.flatnonzero(np.diff(i)) + 1
+    starts = np.concatenate(([0], bounds)).tolist()
+    stops = [*bounds.tolist(), len(i)]
+    out[i[starts]] = ["; ".join(labels[a:b]) for a, b in zip(starts, stops, strict=True)]
     return out
 
 
 def _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amount_ok, n_cpr) -> None:
+    """What the message of reasons 12, 13, 14 and 16 lists: the grants still
+    in play when the invoice dropped out. ``i`` is sorted ascending."""
     reason = state.reason
     n = len(reason)
-    grant_id = gr["grant_id"].to_numpy(dtype=object)
     wanted = {
         "NO_GRANT_FOR_SUPPLIER": np.ones(len(i), dtype=bool),
         "PERIOD_NOT_COVERED": supplier_ok,
@@ -294,25 +303,39 @@ def _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amou
             continue
         sel = pair_mask & rows_mask[i]
         gs = g[sel]
+        grant_id = gr["grant_id"].take(gs).reset_index(drop=True)
         if code == "NO_GRANT_FOR_SUPPLIER":
-            labels = "CVR " + gr["supplier_cvr"].to_numpy(dtype=object)[gs]
-            labels = np.array(
-                [f"{lab} (bevilling {gid})" for lab, gid in zip(labels, grant_id[gs], strict=True)], dtype=object
-            )
+            cvr = gr["supplier_cvr"].take(gs).reset_index(drop=True)
+            labels = "CVR " + cvr + " (bevilling " + grant_id + ")"
         elif code == "PERIOD_NOT_COVERED":
-            s = gr["start_date"].to_numpy(dtype="datetime64[D]")[gs]
             e = gr["end_date"].to_numpy(dtype="datetime64[D]")[gs]
-            labels = np.array(
-                [
-                    f"{gid}: {date_dk(a)}–{date_dk(b) if not np.isnat(b) else 'løbende'}"
-                    for gid, a, b in zip(grant_id[gs], s, e, strict=True)
-                ],
-                dtype=object,
-            )
+            until = format_date_dk(e).where(~np.isnat(e), "løbende")
+            labels = grant_id + ": " + format_date_dk(gr["start_date"].to_numpy(dtype="datetime64[D]")[gs]) + "–" + until
         else:
-            labels = grant_id[gs].astype(object)
-        joined = _join_per_invoice(i[sel], labels, n)
+            labels = grant_id
+        joined = _join_per_invoice(i[sel], labels.astype(str).tolist(), n)
         detail[rows_mask] = joined[rows_mask]
+
+
+def _grant_coding_keys(gr: pd.DataFrame, sheet: SupportSheet) -> pd.DataFrame:
+    """Per grant: paragraph, target group and ownership from the support sheet
+    (NaN where missing) and ``group``, the index of its (paragraph, ownership,
+    target group) among the coding rows' keys (-1 where there is none)."""
+    g = pd.DataFrame(
+        {
+            "service_key": gr["service_code"].astype(str).str.strip().str.casefold().to_numpy(dtype=object),
+            "supplier_cvr": gr["supplier_cvr"].to_numpy(dtype=object),
+        }
+    )
+    g = g.merge(sheet.services[["service_key", "paragraph", "target_group", "target_key"]], on="service_key", how="left")
+    g = g.merge(sheet.suppliers[["supplier_cvr", "ownership"]], on="supplier_cvr", how="left")
+    coding_keys = pd.MultiIndex.from_frame(sheet.coding[["paragraph", "ownership", "target_key"]].astype(object))
+    groups = coding_keys.unique()
+    grant_keys = pd.MultiIndex.from_frame(g[["paragraph", "ownership", "target_key"]].astype(object))
+    g["group"] = groups.get_indexer(grant_keys) if len(groups) else -1
+    sheet_group = groups.get_indexer(coding_keys) if len(groups) else np.empty(0, np.int64)
+    g.attrs["coding_group"] = sheet_group
+    return g
 
 
 def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail) -> dict:
@@ -323,72 +346,56 @@ def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail)
     psp = np.full(n, "", dtype=object)
     art = np.full(n, "", dtype=object)
     found = np.flatnonzero(grant_pos >= 0)
-    empty_considered = pd.DataFrame(
-        columns=["row", "coding_row", "psp_element", "art", "valid_from", "valid_to", "valid"]
-    )
+    considered_columns = ["row", "coding_row", "psp_element", "art", "valid_from", "valid_to", "valid"]
     if len(found) == 0:
-        return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": empty_considered}
+        return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": pd.DataFrame(columns=considered_columns)}
+    keys = _grant_coding_keys(gr, sheet)
     gp = grant_pos[found]
-    w = pd.DataFrame(
-        {
-            "pos": found,
-            "service_key": gr["service_code"].to_numpy(dtype=object)[gp],
-            "supplier_cvr": gr["supplier_cvr"].to_numpy(dtype=object)[gp],
-            "start": start[found],
-        }
-    )
-    w["service_key"] = w["service_key"].astype(str).str.strip().str.casefold().astype(object)
-    services = sheet.services[["service_key", "paragraph", "target_group", "target_key"]]
-    w = w.merge(services, on="service_key", how="left", sort=False)
-    w = w.merge(sheet.suppliers[["supplier_cvr", "ownership"]], on="supplier_cvr", how="left", sort=False)
-    has_service = w["paragraph"].notna().to_numpy()
-    has_supplier = w["ownership"].notna().to_numpy()
-    pos = w["pos"].to_numpy()
-    paragraph[pos[has_service]] = w["paragraph"].to_numpy(dtype=object)[has_service]
+    has_service = keys["paragraph"].notna().to_numpy()[gp]
+    has_supplier = keys["ownership"].notna().to_numpy()[gp]
+    paragraph[found[has_service]] = keys["paragraph"].to_numpy(dtype=object)[gp][has_service]
 
     coding = sheet.coding
-    m = w[has_service & has_supplier].merge(
-        coding[["paragraph", "ownership", "target_key", "psp_element", "art", "valid_from", "valid_to", "row"]],
-        on=["paragraph", "ownership", "target_key"],
-        how="inner",
-        sort=False,
-    )
-    s = m["start"].to_numpy(dtype="datetime64[D]")
-    vf = m["valid_from"].to_numpy(dtype="datetime64[D]")
-    vt = m["valid_to"].to_numpy(dtype="datetime64[D]")
+    w = pd.DataFrame({"pos": found, "group": keys["group"].to_numpy()[gp]})
+    c = pd.DataFrame({"group": keys.attrs["coding_group"], "c": np.arange(len(coding))})
+    m = w[w["group"].to_numpy() >= 0].merge(c, on="group", how="inner", sort=False)
+    mpos, mc = m["pos"].to_numpy(), m["c"].to_numpy()
+    s = start[mpos]
+    vf = coding["valid_from"].to_numpy(dtype="datetime64[D]")[mc]
+    vt = coding["valid_to"].to_numpy(dtype="datetime64[D]")[mc]
     valid = (vf <= s) & (np.isnat(vt) | (vt >= s))
-    counts = np.bincount(m["pos"].to_numpy()[valid], minlength=n)
-    one = m[valid & (counts[m["pos"].to_numpy()] == 1)]
-    psp[one["pos"].to_numpy()] = one["psp_element"].to_numpy(dtype=object)
-    art[one["pos"].to_numpy()] = one["art"].to_numpy(dtype=object)
+    counts = np.bincount(mpos[valid], minlength=n)
+    one = valid & (counts[mpos] == 1)
+    psp[mpos[one]] = coding["psp_element"].to_numpy(dtype=object)[mc[one]]
+    art[mpos[one]] = coding["art"].to_numpy(dtype=object)[mc[one]]
 
     fails = np.zeros(n, dtype=bool)
     fails[found] = True
-    fails[one["pos"].to_numpy()] = False
+    fails[mpos[one]] = False
     open_fail = fails & state.open
-    svc_names = gr["service_code"].to_numpy(dtype=object)[gp]
-    w_cvr = w["supplier_cvr"].to_numpy(dtype=object)
-    w_par = w["paragraph"].to_numpy(dtype=object)
-    w_own = w["ownership"].to_numpy(dtype=object)
-    w_tg = w["target_group"].to_numpy(dtype=object)
-    for k in np.flatnonzero(open_fail[pos]):
-        p = pos[k]
+    svc_names = gr["service_code"].to_numpy(dtype=object)
+    cvrs = gr["supplier_cvr"].to_numpy(dtype=object)
+    k_par = keys["paragraph"].to_numpy(dtype=object)
+    k_own = keys["ownership"].to_numpy(dtype=object)
+    k_tg = keys["target_group"].to_numpy(dtype=object)
+    for k in np.flatnonzero(open_fail[found]):
+        p, g = found[k], gp[k]
         if not has_service[k]:
-            detail[p] = msg.CODING_SERVICE_MISSING.format(service=svc_names[k])
+            detail[p] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
         elif not has_supplier[k]:
-            detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=w_cvr[k])
+            detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
         else:
             template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
             detail[p] = template.format(
-                n=counts[p], paragraph=w_par[k], ownership=w_own[k], target=w_tg[k], date=date_dk(start[p])
+                n=counts[p], paragraph=k_par[g], ownership=k_own[g], target=k_tg[g], date=date_dk(start[p])
             )
     state.fail("NO_CODING", fails)
     considered = pd.DataFrame(
         {
-            "row": inv["row"].to_numpy()[m["pos"].to_numpy()],
-            "coding_row": m["row"].to_numpy(),
-            "psp_element": m["psp_element"].to_numpy(dtype=object),
-            "art": m["art"].to_numpy(dtype=object),
+            "row": inv["row"].to_numpy()[mpos],
+            "coding_row": coding["row"].to_numpy()[mc],
+            "psp_element": coding["psp_element"].to_numpy(dtype=object)[mc],
+            "art": coding["art"].to_numpy(dtype=object)[mc],
             "valid_from": vf,
             "valid_to": vt,
             "valid": valid,

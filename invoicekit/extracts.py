@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from invoicekit.columns import (
@@ -32,8 +33,8 @@ from invoicekit.columns import (
 from invoicekit.errors import InputError
 from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column, mask_cpr_text, mask_cprs_in
 from invoicekit.parsing import (
+    CPR_PATTERN,
     MONEY_SCALE,
-    cprs_in_text,
     parse_amounts,
     parse_dates,
     period_in_text,
@@ -363,6 +364,7 @@ def prepare_invoices(
     shown = np.where(valid_cvr, cvr.to_numpy(), mask_cprs_in(cvr_raw).to_numpy()).astype(object)
     out["supplier_cvr"] = shown
     out["cvr_valid"] = valid_cvr
+    out["cvr_key"] = digits_key(cvr.to_numpy(dtype=object))
 
     units, ok, _blank = parse_amounts(df["amount"], max_decimals=2)
     fields = np.zeros(n, dtype=np.int64)
@@ -418,17 +420,42 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
         if bad:
             invalid[i] = True
             invalid_masked[i] = ";".join(_mask_raw(b) for b in bad)
-    # a blank cell: every valid CPR in the free text
+    # a blank cell: every valid CPR in the free text; the candidates found by
+    # the pattern are validated together, whole-column
     from_text = ~filled & (text.fillna("").str.len() > 0).to_numpy()
     if from_text.any():
-        candidates = text[from_text].str.contains(r"\d{6}-?\d{4}", regex=True).to_numpy()
-        for i in np.flatnonzero(from_text)[candidates]:
-            _set_cprs(i, cprs_in_text(text.iat[i]), cpr, count, cpr_all)
+        has = text[from_text].str.contains(r"\d{6}-?\d{4}", regex=True).to_numpy()
+        rows = np.flatnonzero(from_text)[has]
+        texts = text.to_numpy(dtype=object)[rows] if len(rows) else []
+        owner, found = [], []
+        for i, t in zip(rows, texts, strict=True):
+            for m in CPR_PATTERN.finditer(t):
+                owner.append(i)
+                found.append(m.group().replace("-", ""))
+        if found:
+            valid = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
+            per_row: dict[int, list[str]] = {}
+            for i, number in zip(owner, valid, strict=True):
+                if number:
+                    numbers = per_row.setdefault(i, [])
+                    if number not in numbers:
+                        numbers.append(number)
+            for i, numbers in per_row.items():
+                _set_cprs(i, numbers, cpr, count, cpr_all)
     out["cpr"] = cpr
+    out["cpr_key"] = digits_key(cpr)
     out["cpr_count"] = count
     out["cpr_all"] = cpr_all
     out["cpr_invalid"] = invalid
     out["cpr_invalid_masked"] = invalid_masked
+
+
+def digits_key(values) -> np.ndarray:
+    """Whole-column: a number made of digits as int64 (0 where blank), used as
+    a join key for CPR and CVR numbers."""
+    arr = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    arr = pc.if_else(pc.equal(pc.fill_null(arr, ""), ""), "0", arr)
+    return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
 
 
 def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
@@ -572,6 +599,8 @@ def prepare_grants(
             "service_code": service.to_numpy(dtype=object),
             "service_name": df["service_name"].str.strip().to_numpy(dtype=object),
             "supplier_cvr": cvr.to_numpy(dtype=object),
+            "cpr_key": digits_key(cpr.to_numpy(dtype=object)),
+            "cvr_key": digits_key(cvr.to_numpy(dtype=object)),
             "rate": rate,
             "rate_unit": unit.to_numpy(dtype=object),
             "start_date": start,

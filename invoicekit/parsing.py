@@ -30,9 +30,19 @@ MIN_YEAR, MAX_YEAR = 1900, 2199
 # ---------------------------------------------------------------- money
 
 
+def _text_array(values: pd.Series) -> pa.Array:
+    """The cells as one arrow string array, blanks for missing values."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype(object).where(values.notna(), "").astype("str")
+    arr = pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.fill_null(arr.cast(pa.large_string()), "")
+
+
 def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Read amounts such as ``1.234,50``, ``1234.50``, ``-1234``, ``1.234,50-``
-    or ``kr. 1.234,50``.
+    or ``kr. 1.234,50``, whole-column.
 
     Returns ``(units, ok, blank)``: the amount in 1/10,000 DKK (0 where not
     ok), whether the cell held a readable amount, and whether it was blank.
@@ -42,26 +52,33 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     thousands separators. Up to ``max_decimals`` (at most four) decimals are
     read: an invoice amount has at most two, a rate may have four.
     """
-    s = values.fillna("").astype(str).str.strip()
-    blank = (s == "").to_numpy()
-    s = s.str.replace(r"(?i)\b(?:dkk|kr)\b\.?", "", regex=True)
-    s = s.str.replace(r"[\s\u00a0']", "", regex=True)
-    trailing_minus = s.str.endswith("-") & (s.str.len() > 1)
-    s = s.where(~trailing_minus, "-" + s.str.slice(0, -1))
-    has_comma = s.str.contains(",", regex=False)
-    s = s.where(~has_comma, s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    grouped = ~has_comma & s.str.fullmatch(r"[-+]?\d{1,3}(?:\.\d{3})+")
-    s = s.where(~grouped, s.str.replace(".", "", regex=False))
-    ok = s.str.fullmatch(rf"[-+]?\d{{1,11}}(?:\.\d{{1,{max_decimals}}})?").fillna(False).to_numpy(dtype=bool).copy()
-    units = np.zeros(len(s), dtype=np.int64)
+    s = pc.utf8_trim_whitespace(_text_array(values))
+    blank = pc.equal(s, "").to_numpy(zero_copy_only=False)
+    if pc.any(pc.match_substring_regex(s, "[A-Za-z]")).as_py():
+        s = pc.replace_substring_regex(s, r"(?i)\b(?:dkk|kr)\b\.?", "")
+    if pc.any(pc.match_substring_regex(s, r"[\s\x{a0}']")).as_py():
+        s = pc.replace_substring_regex(s, r"[\s\x{a0}']", "")
+    trailing = pc.and_(pc.ends_with(s, "-"), pc.greater(pc.utf8_length(s), 1))
+    if pc.any(trailing).as_py():
+        s = pc.if_else(trailing, pc.binary_join_element_wise(
+            pa.scalar("-", pa.large_string()), pc.utf8_slice_codeunits(s, 0, -1), pa.scalar("", pa.large_string())
+        ), s)
+    comma = pc.match_substring(s, ",")
+    if pc.any(comma).as_py():
+        danish = pc.replace_substring(pc.replace_substring(s, ".", ""), ",", ".")
+        s = pc.if_else(comma, danish, s)
+    grouped = pc.and_(pc.invert(comma), pc.match_substring_regex(s, r"^[-+]?\d{1,3}(?:\.\d{3})+$"))
+    if pc.any(grouped).as_py():
+        s = pc.if_else(grouped, pc.replace_substring(s, ".", ""), s)
+    ok = pc.match_substring_regex(s, rf"^[-+]?\d{{1,11}}(?:\.\d{{1,{max_decimals}}})?$")
+    ok = ok.to_numpy(zero_copy_only=False).copy()
+    units = np.zeros(len(ok), dtype=np.int64)
     if ok.any():
-        good = s[ok]
-        negative = good.str.startswith("-").to_numpy()
-        parts = good.str.lstrip("+-").str.partition(".")
-        whole = parts[0].astype("int64").to_numpy()
-        frac = parts[2].str.ljust(4, "0").replace("", "0").astype("int64").to_numpy()
-        magnitude = whole * MONEY_SCALE + frac
-        units[ok] = np.where(negative, -magnitude, magnitude)
+        # a decimal string of at most 11 + 4 digits is read as a double and
+        # rounded to 1/10,000: exact at this size
+        numbers = pc.cast(pc.if_else(pa.array(ok), s, "0"), pa.float64()).to_numpy()
+        units = np.round(numbers * MONEY_SCALE).astype(np.int64)
+        units[~ok] = 0
     too_big = np.abs(units) >= MAX_AMOUNT_DKK * MONEY_SCALE
     ok &= ~too_big
     units[too_big] = 0
@@ -188,7 +205,7 @@ def date_dk(d: np.datetime64 | dt.date | None) -> str:
 
 # ---------------------------------------------------------------- CPR on an invoice
 
-_CPR_IN_TEXT = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+CPR_PATTERN = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 _CPR_SEPARATORS = re.compile(r"[,;/|\r\n]+")
 
 
@@ -209,7 +226,7 @@ def cprs_in_text(text: str) -> tuple[str, ...]:
     """Every ``DDMMYY-SSSS`` (hyphen optional) in ``text`` not touching other
     digits and whose date is valid, compact, distinct, in order of appearance."""
     found: list[str] = []
-    for m in _CPR_IN_TEXT.finditer(text):
+    for m in CPR_PATTERN.finditer(text):
         number = compact_cpr(m.group())
         if is_valid_cpr(number) and number not in found:
             found.append(number)

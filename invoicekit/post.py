@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 import numpy as np
@@ -94,11 +93,12 @@ def write_csv(df: pd.DataFrame, path: Path, sep: str = ",") -> None:
         names.append(str(name))
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
-    special = f'[{re.escape(sep)}"\r\n]'
+    specials = (sep, '"', "\n", "\r")
     needs_quotes = any(
-        pc.any(pc.match_substring_regex(a, special)).as_py()
+        pc.any(pc.match_substring(a, ch)).as_py()
         for a in [pa.array(names), *arrays]
         if pa.types.is_string(a.type) or pa.types.is_large_string(a.type)
+        for ch in specials
     )
     options = pacsv.WriteOptions(
         include_header=False, delimiter=sep, quoting_style="needed" if needs_quotes else "none"
