@@ -20,6 +20,7 @@ fraction of the partial units at the ends. No floating point is involved.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from invoicekit.parsing import ORE
 
@@ -56,7 +57,8 @@ def expected_amounts(rate: np.ndarray, unit: np.ndarray, start: np.ndarray, end:
     ``start`` and ``end`` are ``datetime64[D]``.
     """
     rate = np.asarray(rate, dtype=np.int64)
-    unit = np.asarray(unit, dtype=object)
+    codes = pd.Categorical(np.asarray(unit, dtype=object), categories=[*FIXED_UNITS, "hour"]).codes
+    code_of = {name: k for k, name in enumerate(FIXED_UNITS)}
     start = np.asarray(start, dtype="datetime64[D]")
     end = np.asarray(end, dtype="datetime64[D]")
     n = len(rate)
@@ -66,14 +68,14 @@ def expected_amounts(rate: np.ndarray, unit: np.ndarray, start: np.ndarray, end:
     usable = ~(np.isnat(start) | np.isnat(end)) & (end >= start)
     days = np.where(usable, (end - start).astype(np.int64) + 1, 0)
 
-    is_day = unit == "day"
+    is_day = codes == code_of["day"]
     full[is_day] = days[is_day]
-    is_week = unit == "week"
+    is_week = codes == code_of["week"]
     full[is_week] = days[is_week] // 7
     num[is_week] = days[is_week] % 7
     den[is_week] = 7
     for name, code in (("month", "M"), ("year", "Y")):
-        mask = (unit == name) & usable
+        mask = (codes == code_of[name]) & usable
         if mask.any():
             f, nu, de = _calendar_fraction(start[mask], end[mask], code)
             full[mask], num[mask], den[mask] = f, nu, de
@@ -86,5 +88,5 @@ def expected_amounts(rate: np.ndarray, unit: np.ndarray, start: np.ndarray, end:
     q2, r2 = np.divmod(frac_num, frac_den)
     ore = q1 + q2 + (2 * r2 >= frac_den)
     out = ore * ORE
-    fixed = np.isin(unit, FIXED_UNITS) & usable
+    fixed = (codes >= 0) & (codes < len(FIXED_UNITS)) & usable
     return np.where(fixed, out, -1)

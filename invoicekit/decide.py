@@ -25,7 +25,7 @@ from invoicekit.extracts import (
     prepare_invoices,
     prepare_support_sheet,
 )
-from invoicekit.parsing import date_dk, format_date_dk, format_date_iso, format_money, format_money_one
+from invoicekit.parsing import date_dk, format_date_dk, format_date_iso, format_money, format_money_dk, format_money_one
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
 
@@ -180,9 +180,9 @@ def decide(
 
     # ------------------------------------------------ 18-20: business rules
     inv_cvr = inv["supplier_cvr"].to_numpy(dtype=object)
-    state.fail("SUPPLIER_EXCLUDED", np.isin(inv_cvr, list(rules.excluded_suppliers)))
+    state.fail("SUPPLIER_EXCLUDED", pd.Series(inv_cvr, dtype=object).isin(set(rules.excluded_suppliers)).to_numpy())
     paragraph = coded["paragraph"]
-    excluded_paragraph = ~np.isin(paragraph, list(rules.paragraphs))
+    excluded_paragraph = ~pd.Series(paragraph, dtype=object).isin(set(rules.paragraphs)).to_numpy()
     detail[state.open & excluded_paragraph] = ", ".join(f"§ {p}" for p in rules.paragraphs) or "ingen"
     state.fail("PARAGRAPH_EXCLUDED", excluded_paragraph)
     above = amount > rules.max_amount_units
@@ -259,8 +259,10 @@ def _candidate_pairs(inv: pd.DataFrame, gr: pd.DataFrame, alive: np.ndarray) -> 
         return pd.DataFrame({"i": np.empty(0, np.int64), "g": np.empty(0, np.int64)})
     left = pd.DataFrame({"i": alive, "key": inv["cpr_key"].to_numpy()[alive]})
     right = pd.DataFrame({"g": np.arange(len(gr), dtype=np.int64), "key": gr["cpr_key"].to_numpy()})
-    pairs = left.merge(right, on="key", how="inner", sort=False)[["i", "g"]]
-    return pairs.sort_values(["i", "g"], kind="stable").reset_index(drop=True)
+    pairs = left.merge(right, on="key", how="inner", sort=False)
+    i, g = pairs["i"].to_numpy(), pairs["g"].to_numpy()
+    order = np.lexsort((g, i))
+    return pd.DataFrame({"i": i[order], "g": g[order]})
 
 
 def _closest(i: np.ndarray, g: np.ndarray, diff: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -310,7 +312,9 @@ def _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amou
         elif code == "PERIOD_NOT_COVERED":
             e = gr["end_date"].to_numpy(dtype="datetime64[D]")[gs]
             until = format_date_dk(e).where(~np.isnat(e), "løbende")
-            labels = grant_id + ": " + format_date_dk(gr["start_date"].to_numpy(dtype="datetime64[D]")[gs]) + "–" + until
+            labels = (
+                grant_id + ": " + format_date_dk(gr["start_date"].to_numpy(dtype="datetime64[D]")[gs]) + "–" + until
+            )
         else:
             labels = grant_id
         joined = _join_per_invoice(i[sel], labels.astype(str).tolist(), n)
@@ -327,7 +331,9 @@ def _grant_coding_keys(gr: pd.DataFrame, sheet: SupportSheet) -> pd.DataFrame:
             "supplier_cvr": gr["supplier_cvr"].to_numpy(dtype=object),
         }
     )
-    g = g.merge(sheet.services[["service_key", "paragraph", "target_group", "target_key"]], on="service_key", how="left")
+    g = g.merge(
+        sheet.services[["service_key", "paragraph", "target_group", "target_key"]], on="service_key", how="left"
+    )
     g = g.merge(sheet.suppliers[["supplier_cvr", "ownership"]], on="supplier_cvr", how="left")
     coding_keys = pd.MultiIndex.from_frame(sheet.coding[["paragraph", "ownership", "target_key"]].astype(object))
     groups = coding_keys.unique()
@@ -348,7 +354,12 @@ def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail)
     found = np.flatnonzero(grant_pos >= 0)
     considered_columns = ["row", "coding_row", "psp_element", "art", "valid_from", "valid_to", "valid"]
     if len(found) == 0:
-        return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": pd.DataFrame(columns=considered_columns)}
+        return {
+            "paragraph": paragraph,
+            "psp_element": psp,
+            "art": art,
+            "considered": pd.DataFrame(columns=considered_columns),
+        }
     keys = _grant_coding_keys(gr, sheet)
     gp = grant_pos[found]
     has_service = keys["paragraph"].notna().to_numpy()[gp]
@@ -515,6 +526,8 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
                 "cpr_invalid_masked": _obj(inv["cpr_invalid_masked"].to_numpy(dtype=object)[manual]),
                 "cpr_count": inv["cpr_count"].to_numpy()[manual],
                 "amount": amount[manual],
+                "amount_dk": _obj(format_money_dk(amount[manual])),
+                "expected_dk": _obj(format_money_dk(np.maximum(exp_out[manual], 0))),
                 "amount_raw": _obj(inv["amount_raw"].to_numpy(dtype=object)[manual]),
                 "fields": inv["fields"].to_numpy()[manual],
                 "period_start": start[manual],
@@ -525,7 +538,9 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
                 "period_unreadable": _obj(inv["period_unreadable"].to_numpy(dtype=object)[manual]),
                 "expected": exp_out[manual],
                 "grant_id": _obj(np.where(shown >= 0, grant_ids[shown_take] if len(gr) else "", "")),
-                "rate": gr["rate"].to_numpy()[shown_take] if len(gr) else np.zeros(len(manual), np.int64),
+                "rate_dk": _obj(
+                    format_money_dk(gr["rate"].to_numpy()[shown_take] if len(gr) else np.zeros(len(manual), np.int64))
+                ),
                 "rate_unit": _obj(gr["rate_unit"].to_numpy(dtype=object)[shown_take] if len(gr) else ""),
                 "n_candidates": np.where(reason_idx == CHECK_NUMBER["AMBIGUOUS"], n_ok, n_fixed)[manual],
                 "detail": _obj(detail[manual]),

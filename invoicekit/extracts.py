@@ -356,13 +356,13 @@ def prepare_invoices(
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
-    out["invoice_id"] = df["invoice_id"].str.strip().to_numpy()
+    out["invoice_id"] = _objects(df["invoice_id"].str.strip())
 
     cvr_raw = df["supplier_cvr"].str.strip()
     cvr = cvr_column(cvr_raw)
     valid_cvr = (cvr != "").to_numpy()
     shown = np.where(valid_cvr, cvr.to_numpy(), mask_cprs_in(cvr_raw).to_numpy()).astype(object)
-    out["supplier_cvr"] = shown
+    out["supplier_cvr"] = _objects(shown)
     out["cvr_valid"] = valid_cvr
     out["cvr_key"] = digits_key(cvr.to_numpy(dtype=object))
 
@@ -373,7 +373,7 @@ def prepare_invoices(
     ok = ok & (fields == 0)  # a row with the wrong number of fields: its amount cannot be trusted
     out["amount"] = units
     out["amount_ok"] = ok
-    out["amount_raw"] = mask_cprs_in(df["amount"].str.strip()).to_numpy()
+    out["amount_raw"] = _objects(mask_cprs_in(df["amount"].str.strip()))
     out["fields"] = fields
 
     cpr_cell = df["cpr"].str.strip()
@@ -383,10 +383,10 @@ def prepare_invoices(
     _add_invoice_cprs(out, cpr_cell, df["text"])
     _add_invoice_periods(out, df)
 
-    out["text"] = df["text"].to_numpy()
+    out["text"] = _objects(df["text"])
     inv_date, _, _ = parse_dates(df["invoice_date"])
     out["invoice_date"] = inv_date
-    out["supplier_name"] = df["supplier_name"].str.strip().to_numpy()
+    out["supplier_name"] = _objects(df["supplier_name"].str.strip())
     out.attrs["invoicekit"] = "invoices"
     return out
 
@@ -442,12 +442,20 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
                         numbers.append(number)
             for i, numbers in per_row.items():
                 _set_cprs(i, numbers, cpr, count, cpr_all)
-    out["cpr"] = cpr
+    out["cpr"] = _objects(cpr)
     out["cpr_key"] = digits_key(cpr)
     out["cpr_count"] = count
-    out["cpr_all"] = cpr_all
+    out["cpr_all"] = _objects(cpr_all)
     out["cpr_invalid"] = invalid
-    out["cpr_invalid_masked"] = invalid_masked
+    out["cpr_invalid_masked"] = _objects(invalid_masked)
+
+
+def _objects(values) -> pd.Series:
+    """Text held as Python objects: the robot indexes these by position, and
+    pandas would otherwise convert them to arrow strings and back."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object)
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
 
 def digits_key(values) -> np.ndarray:
@@ -497,8 +505,8 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
             source[i] = "text"
     out["period_start"] = start
     out["period_end"] = end
-    out["period_source"] = source
-    out["period_unreadable"] = unreadable
+    out["period_source"] = _objects(source)
+    out["period_unreadable"] = _objects(unreadable)
 
 
 # ---------------------------------------------------------------- grants

@@ -14,13 +14,9 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.extracts import RATE_UNIT_NAMES_DA
-from invoicekit.parsing import date_dk, format_date_dk, format_money_one
+from invoicekit.parsing import date_dk, format_date_dk, format_money_dk
 
 Facts = pd.DataFrame
-
-
-def _kr(units: object) -> str:
-    return f"{format_money_one(int(units))} kr."
 
 
 def _missing_invoice_id(f: Facts) -> list[str]:
@@ -115,9 +111,9 @@ def misaligned_prefix(f: Facts) -> np.ndarray:
 
 def _credit_note(f: Facts) -> list[str]:
     return [
-        f"Beløbet er {_kr(a)} (nul eller negativt): en kreditnota. Bogfør den manuelt som "
+        f"Beløbet er {a} kr. (nul eller negativt): en kreditnota. Bogfør den manuelt som "
         "modregning i den faktura, den krediterer."
-        for a in f["amount"]
+        for a in f["amount_dk"]
     ]
 
 
@@ -163,20 +159,25 @@ def _no_fixed_rate(f: Facts) -> list[str]:
 
 
 def _amount_mismatch(f: Facts) -> list[str]:
-    out = []
-    for a, exp, g, rate, unit, n in zip(
-        f["amount"], f["expected"], f["grant_id"], f["rate"], f["rate_unit"], f["n_candidates"], strict=True
-    ):
-        diff = int(a) - int(exp)
-        sign = "+" if diff > 0 else "−"
-        others = f" ({n} bevillinger undersøgt)." if n > 1 else ""
-        out.append(
-            f"Beløbet {_kr(a)} passer ikke med bevillingen: nærmeste forventede beløb er {_kr(exp)} "
-            f"(bevilling {g}, takst {_kr(rate)} pr. {RATE_UNIT_NAMES_DA.get(unit, unit)}), forskel "
-            f"{sign}{format_money_one(abs(diff))} kr.{others} Kontrollér om en ny takst mangler i "
-            "Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt."
+    diff = f["amount"].to_numpy() - f["expected"].to_numpy()
+    diff_dk = format_money_dk(np.abs(diff))
+    return [
+        f"Beløbet {a} kr. passer ikke med bevillingen: nærmeste forventede beløb er {exp} kr. "
+        f"(bevilling {g}, takst {rate} kr. pr. {RATE_UNIT_NAMES_DA.get(unit, unit)}), forskel "
+        f"{'+' if d > 0 else '−'}{dd} kr.{f' ({n} bevillinger undersøgt).' if n > 1 else ''} Kontrollér om en "
+        "ny takst mangler i Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt."
+        for a, exp, g, rate, unit, n, d, dd in zip(
+            f["amount_dk"],
+            f["expected_dk"],
+            f["grant_id"],
+            f["rate_dk"],
+            f["rate_unit"],
+            f["n_candidates"],
+            diff,
+            diff_dk,
+            strict=True,
         )
-    return out
+    ]
 
 
 def _ambiguous(f: Facts) -> list[str]:
@@ -198,9 +199,9 @@ def _no_coding(f: Facts) -> list[str]:
 def _supplier_excluded(f: Facts) -> list[str]:
     return [
         f"Leverandøren CVR {cvr} er undtaget fra automatisk bogføring i robottens regler. Bevilling "
-        f"{g} passer (forventet {_kr(exp)}); bogfør manuelt på PSP-element {psp}, art {art}."
+        f"{g} passer (forventet {exp} kr.); bogfør manuelt på PSP-element {psp}, art {art}."
         for cvr, g, exp, psp, art in zip(
-            f["supplier_cvr"], f["grant_id"], f["expected"], f["psp_element"], f["art"], strict=True
+            f["supplier_cvr"], f["grant_id"], f["expected_dk"], f["psp_element"], f["art"], strict=True
         )
     ]
 
@@ -217,10 +218,10 @@ def _paragraph_excluded(f: Facts) -> list[str]:
 
 def _above_limit(f: Facts) -> list[str]:
     return [
-        f"Beløbet {_kr(a)} er over robottens grænse på {limit} Bevilling {g} passer; godkend "
+        f"Beløbet {a} kr. er over robottens grænse på {limit} Bevilling {g} passer; godkend "
         f"beløbet og bogfør manuelt på PSP-element {psp}, art {art}."
         for a, limit, g, psp, art in zip(
-            f["amount"], f["detail"], f["grant_id"], f["psp_element"], f["art"], strict=True
+            f["amount_dk"], f["detail"], f["grant_id"], f["psp_element"], f["art"], strict=True
         )
     ]
 

@@ -60,9 +60,13 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
         s = pc.replace_substring_regex(s, r"[\s\x{a0}']", "")
     trailing = pc.and_(pc.ends_with(s, "-"), pc.greater(pc.utf8_length(s), 1))
     if pc.any(trailing).as_py():
-        s = pc.if_else(trailing, pc.binary_join_element_wise(
-            pa.scalar("-", pa.large_string()), pc.utf8_slice_codeunits(s, 0, -1), pa.scalar("", pa.large_string())
-        ), s)
+        s = pc.if_else(
+            trailing,
+            pc.binary_join_element_wise(
+                pa.scalar("-", pa.large_string()), pc.utf8_slice_codeunits(s, 0, -1), pa.scalar("", pa.large_string())
+            ),
+            s,
+        )
     comma = pc.match_substring(s, ",")
     if pc.any(comma).as_py():
         danish = pc.replace_substring(pc.replace_substring(s, ".", ""), ",", ".")
@@ -97,6 +101,33 @@ def format_money(units: np.ndarray, decimal: str = ".") -> pd.Series:
     sign = pc.if_else(pa.array(units < 0), "-", "")
     out = pc.binary_join_element_wise(sign, whole, pa.scalar(decimal), frac_text, "")
     return pd.Series(out, dtype="str")
+
+
+def format_money_dk(units: np.ndarray) -> np.ndarray:
+    """Whole-column ``1.234,50``: what :func:`format_money_one` gives for each."""
+    units = np.asarray(units, dtype=np.int64)
+    mag = np.abs(units)
+    whole = mag // MONEY_SCALE
+    g = [whole // 10**9, (whole // 10**6) % 1000, (whole // 1000) % 1000, whole % 1000]
+
+    def plain(v: np.ndarray) -> pa.Array:
+        return pc.cast(pa.array(v), pa.large_string())
+
+    def three(v: np.ndarray) -> pa.Array:
+        return pc.utf8_lpad(plain(v), 3, "0")
+
+    dot = pa.scalar(".", pa.large_string())
+    grouped = plain(g[3])
+    for k, limit in ((2, 1000), (1, 10**6), (0, 10**9)):
+        parts = [plain(g[k]), *(three(x) for x in g[k + 1 :]), dot]
+        grouped = pc.if_else(pa.array(whole >= limit), pc.binary_join_element_wise(*parts), grouped)
+    frac = mag % MONEY_SCALE
+    frac4 = pc.utf8_lpad(pc.cast(pa.array(frac), pa.large_string()), 4, "0")
+    frac_text = pc.if_else(pa.array(frac % ORE == 0), pc.utf8_slice_codeunits(frac4, 0, 2), frac4)
+    sign = pc.if_else(pa.array(units < 0), pa.scalar("-", pa.large_string()), pa.scalar("", pa.large_string()))
+    empty = pa.scalar("", pa.large_string())
+    out = pc.binary_join_element_wise(sign, grouped, pa.scalar(",", pa.large_string()), frac_text, empty)
+    return np.asarray(out.to_pylist(), dtype=object)
 
 
 def format_money_one(units: int, decimal: str = ",") -> str:
@@ -165,11 +196,12 @@ def _format_dates(dates: np.ndarray, danish: bool) -> pd.Series:
         return pd.Series([], dtype="str")
     days, inverse = np.unique(dates.view(np.int64), return_inverse=True)
     uniques = days.view("datetime64[D]")
-    iso = np.datetime_as_string(uniques, unit="D").astype(object)
+    text = np.datetime_as_string(uniques, unit="D").astype(object)
     if danish:
-        iso = np.array([f"{u[8:10]}.{u[5:7]}.{u[0:4]}" for u in iso], dtype=object)
-    iso[np.isnat(uniques)] = ""
-    return pd.Series(iso[inverse.reshape(-1)], dtype="str")
+        text = np.array([f"{u[8:10]}.{u[5:7]}.{u[0:4]}" for u in text], dtype=object)
+    text[np.isnat(uniques)] = ""
+    taken = pc.take(pa.array(text, type=pa.large_string()), pa.array(inverse.reshape(-1)))
+    return pd.Series(taken, dtype="str")
 
 
 def format_date_iso(dates: np.ndarray) -> pd.Series:
