@@ -25,6 +25,13 @@ import pandas as pd
 from invoicekit.parsing import ORE
 
 FIXED_UNITS = ("day", "week", "month", "year")
+UNITS = (*FIXED_UNITS, "hour")
+HOUR = UNITS.index("hour")
+
+
+def unit_codes(units) -> np.ndarray:
+    """Rate units as small integers: the index in :data:`UNITS`, -1 if unknown."""
+    return pd.Index(UNITS).get_indexer(np.asarray(units, dtype=object)).astype(np.int8)
 
 
 def _days_in(periods: np.ndarray, unit: str) -> np.ndarray:
@@ -53,11 +60,13 @@ def expected_amounts(rate: np.ndarray, unit: np.ndarray, start: np.ndarray, end:
     """Expected amounts in 1/10,000 DKK (whole øre); -1 where the unit has no
     fixed amount (``hour``) or the period is unusable.
 
-    ``rate`` is in 1/10,000 DKK, ``unit`` one of day/week/month/year/hour,
+    ``rate`` is in 1/10,000 DKK, ``unit`` one of day/week/month/year/hour
+    (or their :func:`unit_codes`),
     ``start`` and ``end`` are ``datetime64[D]``.
     """
     rate = np.asarray(rate, dtype=np.int64)
-    codes = pd.Categorical(np.asarray(unit, dtype=object), categories=[*FIXED_UNITS, "hour"]).codes
+    unit = np.asarray(unit)
+    codes = unit if np.issubdtype(unit.dtype, np.integer) else unit_codes(unit)
     code_of = {name: k for k, name in enumerate(FIXED_UNITS)}
     start = np.asarray(start, dtype="datetime64[D]")
     end = np.asarray(end, dtype="datetime64[D]")

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from invoicekit import messages as msg
-from invoicekit.amounts import expected_amounts
+from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.extracts import (
     Problems,
@@ -135,13 +137,13 @@ def decide(
     alive = np.flatnonzero(state.open)
     pairs = _candidate_pairs(inv, gr, alive)
     g_rate = gr["rate"].to_numpy()
-    g_unit = gr["rate_unit"].to_numpy(dtype=object)
+    g_unit = gr["unit_code"].to_numpy()
     i, g = pairs["i"].to_numpy(), pairs["g"].to_numpy()
     supplier_ok = gr["cvr_key"].to_numpy()[g] == inv["cvr_key"].to_numpy()[i]
     g_start = gr["start_date"].to_numpy(dtype="datetime64[D]")[g]
     g_end = gr["end_date"].to_numpy(dtype="datetime64[D]")[g]
     covers = supplier_ok & (g_start <= start[i]) & (np.isnat(g_end) | (g_end >= end[i]))
-    fixed = covers & (g_unit[g] != "hour")
+    fixed = covers & (g_unit[g] != HOUR)
     expected = np.full(len(i), -1, dtype=np.int64)
     if fixed.any():
         expected[fixed] = expected_amounts(g_rate[g[fixed]], g_unit[g[fixed]], start[i[fixed]], end[i[fixed]])
@@ -254,15 +256,20 @@ def _check_duplicates(inv: pd.DataFrame, history: History, state: _State, detail
 
 
 def _candidate_pairs(inv: pd.DataFrame, gr: pd.DataFrame, alive: np.ndarray) -> pd.DataFrame:
-    """(invoice position, grant position) for every grant with the invoice's CPR."""
+    """(invoice position, grant position) for every grant with the invoice's
+    CPR, ordered by invoice then grant: a sorted search, not a hash join."""
     if len(alive) == 0 or len(gr) == 0:
         return pd.DataFrame({"i": np.empty(0, np.int64), "g": np.empty(0, np.int64)})
-    left = pd.DataFrame({"i": alive, "key": inv["cpr_key"].to_numpy()[alive]})
-    right = pd.DataFrame({"g": np.arange(len(gr), dtype=np.int64), "key": gr["cpr_key"].to_numpy()})
-    pairs = left.merge(right, on="key", how="inner", sort=False)
-    i, g = pairs["i"].to_numpy(), pairs["g"].to_numpy()
-    order = np.lexsort((g, i))
-    return pd.DataFrame({"i": i[order], "g": g[order]})
+    g_key = gr["cpr_key"].to_numpy()
+    order = np.argsort(g_key, kind="stable")
+    sorted_key = g_key[order]
+    key = inv["cpr_key"].to_numpy()[alive]
+    lo = np.searchsorted(sorted_key, key, side="left")
+    count = np.searchsorted(sorted_key, key, side="right") - lo
+    i = np.repeat(alive, count)
+    within = np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count)
+    g = order[np.repeat(lo, count) + within]
+    return pd.DataFrame({"i": i, "g": g.astype(np.int64)})
 
 
 def _closest(i: np.ndarray, g: np.ndarray, diff: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -482,12 +489,12 @@ def _obj(values) -> pd.Series:
 def _masked_cprs(inv: pd.DataFrame) -> np.ndarray:
     """``DDMMYY-xxxx`` for every CPR on the invoice (``;``-joined), or the
     masked invalid number."""
-    cpr_all = inv["cpr_all"].to_numpy(dtype=object)
     count = inv["cpr_count"].to_numpy()
-    out = np.full(len(inv), "", dtype=object)
-    one = count == 1
-    if one.any():
-        out[one] = (pd.Series(cpr_all[one], dtype="str").str.slice(0, 6) + "-xxxx").to_numpy(dtype=object)
+    birth = pc.utf8_lpad(pc.cast(pa.array(inv["cpr_key"].to_numpy() // 10_000), pa.large_string()), 6, "0")
+    one = pc.binary_join_element_wise(birth, pa.scalar("-xxxx", pa.large_string()), pa.scalar("", pa.large_string()))
+    out = np.asarray(one.to_numpy(zero_copy_only=False), dtype=object).copy()
+    out[count != 1] = ""
+    cpr_all = inv["cpr_all"].to_numpy(dtype=object)
     for k in np.flatnonzero(count > 1):
         out[k] = ";".join(f"{c[:6]}-xxxx" for c in cpr_all[k].split(";"))
     invalid = inv["cpr_invalid"].to_numpy()
@@ -502,9 +509,9 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
     manual = np.flatnonzero(~posted)
     has_grant = grant_pos >= 0
     grant_ids = gr["grant_id"].to_numpy(dtype=object)
-    take = np.maximum(grant_pos, 0)
-    matched_id = np.where(has_grant, grant_ids[take] if len(gr) else "", "").astype(object)
-    service = np.where(has_grant, gr["service_code"].to_numpy(dtype=object)[take] if len(gr) else "", "").astype(object)
+    blank_last = np.where(has_grant, grant_pos, len(gr))  # index len(gr): the blank appended below
+    matched_id = np.append(grant_ids, "")[blank_last]
+    service = np.append(gr["service_code"].to_numpy(dtype=object), "")[blank_last]
     cpr_masked = _masked_cprs(inv)
     amount = inv["amount"].to_numpy()
     amount_text = format_money(amount).where(inv["amount_ok"].to_numpy(), "")
@@ -566,7 +573,7 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
             "supplier_cvr": _obj(supplier_cvr),
             "cpr_masked": _obj(cpr_masked),
             "amount": amount_text,
-            "status": _obj(np.where(posted, POSTED, MANUAL)),
+            "status": _obj(np.array([MANUAL, POSTED], dtype=object)[posted.astype(np.int8)]),
             "reason": _obj(np.array(["", *REASONS], dtype=object)[reason_idx]),
             "grant_id": _obj(matched_id),
             "expected_amount": expected_text,

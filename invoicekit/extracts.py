@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from invoicekit.amounts import unit_codes
 from invoicekit.columns import (
     GRANT_COLUMNS,
     INVOICE_COLUMNS,
@@ -336,7 +337,8 @@ def prepare_invoices(
 
     Columns of the result: ``row``, ``invoice_id``, ``supplier_cvr`` (compact
     when valid, else as given), ``cvr_valid``, ``amount`` (1/10,000 DKK),
-    ``amount_ok``, ``amount_raw``, ``cpr`` (the one valid CPR, else blank),
+    ``amount_ok``, ``amount_raw`` (the cell as given where it could not be
+    read), ``cpr`` (the one valid CPR, else blank),
     ``cpr_count`` (distinct valid CPR numbers), ``cpr_all`` (all of them,
     ``;``-joined), ``cpr_invalid`` (a filled cell held an invalid part),
     ``cpr_invalid_masked``, ``period_start``, ``period_end``, ``period_source``
@@ -361,7 +363,9 @@ def prepare_invoices(
     cvr_raw = df["supplier_cvr"].str.strip()
     cvr = cvr_column(cvr_raw)
     valid_cvr = (cvr != "").to_numpy()
-    shown = np.where(valid_cvr, cvr.to_numpy(), mask_cprs_in(cvr_raw).to_numpy()).astype(object)
+    shown = cvr.to_numpy(dtype=object).copy()
+    if (~valid_cvr).any():
+        shown[~valid_cvr] = mask_cprs_in(cvr_raw[~valid_cvr]).to_numpy(dtype=object)
     out["supplier_cvr"] = _objects(shown)
     out["cvr_valid"] = valid_cvr
     out["cvr_key"] = digits_key(cvr.to_numpy(dtype=object))
@@ -373,7 +377,10 @@ def prepare_invoices(
     ok = ok & (fields == 0)  # a row with the wrong number of fields: its amount cannot be trusted
     out["amount"] = units
     out["amount_ok"] = ok
-    out["amount_raw"] = _objects(mask_cprs_in(df["amount"].str.strip()))
+    amount_raw = np.full(n, "", dtype=object)
+    if (~ok).any():
+        amount_raw[~ok] = mask_cprs_in(df["amount"][~ok].str.strip()).to_numpy(dtype=object)
+    out["amount_raw"] = _objects(amount_raw)
     out["fields"] = fields
 
     cpr_cell = df["cpr"].str.strip()
@@ -392,62 +399,79 @@ def prepare_invoices(
 
 
 def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> None:
+    """The CPR numbers of each invoice. Each distinct cell is worked out once
+    (most invoices share their cell with others of the same citizen)."""
     n = len(out)
-    cpr = np.full(n, "", dtype=object)
-    count = np.zeros(n, dtype=np.int64)
-    cpr_all = np.full(n, "", dtype=object)
-    invalid = np.zeros(n, dtype=bool)
-    invalid_masked = np.full(n, "", dtype=object)
-
-    filled = (cell != "").to_numpy()
-    multi = filled & cell.str.contains(r"[,;/|\r\n]", regex=True).to_numpy()
+    codes, uniques = pd.factorize(cell, use_na_sentinel=False)
+    uniques = np.asarray(uniques, dtype=object)
+    m = len(uniques)
+    u_cpr = np.full(m, "", dtype=object)
+    u_count = np.zeros(m, dtype=np.int64)
+    u_all = np.full(m, "", dtype=object)
+    u_invalid = np.zeros(m, dtype=bool)
+    u_masked = np.full(m, "", dtype=object)
+    u_series = pd.Series(uniques, dtype="str")
+    filled = (u_series != "").to_numpy()
+    multi = filled & u_series.str.contains(r"[,;/|\r\n]", regex=True).to_numpy()
     single = filled & ~multi
-    # the common case: one number in the cell, validated once per distinct value
-    if single.any():
-        values = cell[single]
-        valid = cpr_column(values).to_numpy()
-        is_ok = valid != ""
-        idx = np.flatnonzero(single)
-        cpr[idx[is_ok]] = valid[is_ok]
-        cpr_all[idx[is_ok]] = valid[is_ok]
-        count[idx[is_ok]] = 1
-        invalid[idx[~is_ok]] = True
-        invalid_masked[idx[~is_ok]] = [_mask_raw(v) for v in values.to_numpy()[~is_ok]]
-    for i in np.flatnonzero(multi):
-        good, bad = split_cpr_cell(cell.iat[i])
-        good = list(dict.fromkeys(good))
-        _set_cprs(i, good, cpr, count, cpr_all)
+    valid = cpr_column(u_series[single]).to_numpy(dtype=object)
+    is_ok = valid != ""
+    idx = np.flatnonzero(single)
+    u_cpr[idx[is_ok]] = valid[is_ok]
+    u_all[idx[is_ok]] = valid[is_ok]
+    u_count[idx[is_ok]] = 1
+    u_invalid[idx[~is_ok]] = True
+    u_masked[idx[~is_ok]] = [_mask_raw(v) for v in uniques[idx[~is_ok]]]
+    for k in np.flatnonzero(multi):
+        good, bad = split_cpr_cell(uniques[k])
+        _set_cprs(k, list(dict.fromkeys(good)), u_cpr, u_count, u_all)
         if bad:
-            invalid[i] = True
-            invalid_masked[i] = ";".join(_mask_raw(b) for b in bad)
+            u_invalid[k] = True
+            u_masked[k] = ";".join(_mask_raw(b) for b in bad)
+    cpr, count, cpr_all = u_cpr[codes], u_count[codes], u_all[codes]
+    key = digits_key(u_cpr)[codes] if m else np.zeros(n, dtype=np.int64)
+
     # a blank cell: every valid CPR in the free text; the candidates found by
     # the pattern are validated together, whole-column
-    from_text = ~filled & (text.fillna("").str.len() > 0).to_numpy()
+    from_text = ~filled[codes] & (text.str.len() > 0).to_numpy() if m else np.zeros(n, dtype=bool)
     if from_text.any():
         has = text[from_text].str.contains(r"\d{6}-?\d{4}", regex=True).to_numpy()
         rows = np.flatnonzero(from_text)[has]
         texts = text.to_numpy(dtype=object)[rows] if len(rows) else []
         owner, found = [], []
         for i, t in zip(rows, texts, strict=True):
-            for m in CPR_PATTERN.finditer(t):
+            for match in CPR_PATTERN.finditer(t):
                 owner.append(i)
-                found.append(m.group().replace("-", ""))
+                found.append(match.group().replace("-", ""))
         if found:
-            valid = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
+            checked = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
             per_row: dict[int, list[str]] = {}
-            for i, number in zip(owner, valid, strict=True):
+            for i, number in zip(owner, checked, strict=True):
                 if number:
                     numbers = per_row.setdefault(i, [])
                     if number not in numbers:
                         numbers.append(number)
             for i, numbers in per_row.items():
                 _set_cprs(i, numbers, cpr, count, cpr_all)
+                key[i] = int(numbers[0]) if len(numbers) == 1 else 0
     out["cpr"] = _objects(cpr)
-    out["cpr_key"] = digits_key(cpr)
+    out["cpr_key"] = key
     out["cpr_count"] = count
     out["cpr_all"] = _objects(cpr_all)
-    out["cpr_invalid"] = invalid
-    out["cpr_invalid_masked"] = _objects(invalid_masked)
+    out["cpr_invalid"] = u_invalid[codes]
+    out["cpr_invalid_masked"] = _objects(u_masked[codes])
+
+
+def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
+    count[i] = len(numbers)
+    cpr_all[i] = ";".join(numbers)
+    if len(numbers) == 1:
+        cpr[i] = numbers[0]
+
+
+def _mask_raw(value: str) -> str:
+    text = compact_cpr(value)
+    return (text[:6] if len(text) >= 6 else "x" * 6) + "-xxxx"
 
 
 def _objects(values) -> pd.Series:
@@ -464,18 +488,6 @@ def digits_key(values) -> np.ndarray:
     arr = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
     arr = pc.if_else(pc.equal(pc.fill_null(arr, ""), ""), "0", arr)
     return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
-
-
-def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
-    count[i] = len(numbers)
-    cpr_all[i] = ";".join(numbers)
-    if len(numbers) == 1:
-        cpr[i] = numbers[0]
-
-
-def _mask_raw(value: str) -> str:
-    text = compact_cpr(value)
-    return (text[:6] if len(text) >= 6 else text[:0] + "x" * 6) + "-xxxx"
 
 
 def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
@@ -611,6 +623,7 @@ def prepare_grants(
             "cvr_key": digits_key(cvr.to_numpy(dtype=object)),
             "rate": rate,
             "rate_unit": unit.to_numpy(dtype=object),
+            "unit_code": unit_codes(unit.to_numpy(dtype=object)),
             "start_date": start,
             "end_date": end,
         }

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from invoicekit.extracts import RATE_UNIT_NAMES_DA
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk
@@ -275,17 +277,22 @@ def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int
     id, at most ``width`` characters. The service code is shortened first; a
     grant id that still does not fit is cut and ends in ``..`` so that it is
     never mistaken for another grant's id. The period always fits."""
-    period = format_date_dk(start) + "-" + format_date_dk(end)
-    service = pd.Series(np.asarray(service, dtype=object), dtype="str")
-    grant = pd.Series(np.asarray(grant, dtype=object), dtype="str")
-    text = service + " " + period + " " + grant
-    too_long = (text.str.len() > width).to_numpy()
-    out = text.to_numpy(dtype=object)
+
+    def text(values) -> pa.Array:
+        return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
+
+    period = text((format_date_dk(start) + "-" + format_date_dk(end)).to_numpy(dtype=object))
+    service_a, grant_a = text(service), text(grant)
+    joined = pc.binary_join_element_wise(service_a, period, grant_a, pa.scalar(" ", pa.large_string()))
+    out = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object).copy()
+    too_long = pc.greater(pc.utf8_length(joined), width).to_numpy(zero_copy_only=False)
     if too_long.any():
-        room = (width - 2 - period.str.len() - grant.str.len()).clip(lower=1).to_numpy()
-        out[too_long] = [
-            _fit(s, p, g, r, width)
-            for s, p, g, r in zip(service[too_long], period[too_long], grant[too_long], room[too_long], strict=True)
+        idx = np.flatnonzero(too_long)
+        svc = np.asarray(service, dtype=object)[idx]
+        grt = np.asarray(grant, dtype=object)[idx]
+        per = period.to_numpy(zero_copy_only=False)[idx]
+        out[idx] = [
+            _fit(s, p, g, max(1, width - 2 - len(p) - len(g)), width) for s, p, g in zip(svc, per, grt, strict=True)
         ]
     return out
 

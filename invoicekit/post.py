@@ -35,48 +35,72 @@ RECIPIENT_CODE_CPR = "CPR"
 OUTPUT_FILES = ("decisions.csv", "opus_postings.csv", "opus_notes.csv", "sensum_paid.csv", "input_problems.csv")
 
 
+Columns = dict[str, object]
+
+
+def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
+    return {
+        "Artskonto": postings["art"],
+        "PSP-element": postings["psp_element"],
+        "Beløb": format_money(postings["amount"].to_numpy(), decimal=","),
+        "Tekst": postings["text"],
+        "Ydelsesmodtagernr.": postings["cpr"],
+        "Ydelsesmodtagernr.kode": np.full(len(postings), RECIPIENT_CODE_CPR, dtype=object),
+        "Ydelsesperiode fra": format_date_dk(postings["period_start"].to_numpy(dtype="datetime64[D]")),
+        "Ydelsesperiode til": format_date_dk(postings["period_end"].to_numpy(dtype="datetime64[D]")),
+        "Fakturanummer": postings["invoice_id"],
+        "Leverandør CVR": postings["supplier_cvr"],
+    }
+
+
+def _opus_notes_columns(decisions: pd.DataFrame) -> Columns:
+    manual = (decisions["status"] == MANUAL).to_numpy()
+    return {
+        "invoice_id": decisions["invoice_id"].to_numpy(dtype=object)[manual],
+        "supplier_cvr": decisions["supplier_cvr"].to_numpy(dtype=object)[manual],
+        "note": "Robot: " + pd.Series(decisions["message"].to_numpy(dtype=object)[manual], dtype="str"),
+    }
+
+
+def _sensum_paid_columns(postings: pd.DataFrame) -> Columns:
+    return {
+        "grant_id": postings["grant_id"],
+        "period_start": format_date_iso(postings["period_start"].to_numpy(dtype="datetime64[D]")),
+        "period_end": format_date_iso(postings["period_end"].to_numpy(dtype="datetime64[D]")),
+        "invoice_id": postings["invoice_id"],
+        "amount": format_money(postings["amount"].to_numpy()),
+    }
+
+
+def _frame(columns: Columns) -> pd.DataFrame:
+    return pd.DataFrame({name: np.asarray(values, dtype=object) for name, values in columns.items()})
+
+
 def opus_postings(postings: pd.DataFrame) -> pd.DataFrame:
-    """The posting lines in OPUS's import layout (text cells)."""
-    return pd.DataFrame(
-        {
-            "Artskonto": postings["art"].to_numpy(dtype=object),
-            "PSP-element": postings["psp_element"].to_numpy(dtype=object),
-            "Beløb": format_money(postings["amount"].to_numpy(), decimal=","),
-            "Tekst": postings["text"].to_numpy(dtype=object),
-            "Ydelsesmodtagernr.": postings["cpr"].to_numpy(dtype=object),
-            "Ydelsesmodtagernr.kode": np.full(len(postings), RECIPIENT_CODE_CPR, dtype=object),
-            "Ydelsesperiode fra": format_date_dk(postings["period_start"].to_numpy(dtype="datetime64[D]")),
-            "Ydelsesperiode til": format_date_dk(postings["period_end"].to_numpy(dtype="datetime64[D]")),
-            "Fakturanummer": postings["invoice_id"].to_numpy(dtype=object),
-            "Leverandør CVR": postings["supplier_cvr"].to_numpy(dtype=object),
-        },
-        columns=list(OPUS_POSTING_COLUMNS),
-    )
+    """The posting lines in OPUS's import layout (text cells). Full CPR numbers."""
+    return _frame(_opus_postings_columns(postings))[list(OPUS_POSTING_COLUMNS)]
 
 
 def opus_notes(decisions: pd.DataFrame) -> pd.DataFrame:
-    manual = decisions[decisions["status"] == MANUAL]
-    return pd.DataFrame(
-        {
-            "invoice_id": manual["invoice_id"].to_numpy(dtype=object),
-            "supplier_cvr": manual["supplier_cvr"].to_numpy(dtype=object),
-            "note": ("Robot: " + manual["message"].astype(str)).to_numpy(dtype=object),
-        },
-        columns=list(OPUS_NOTE_COLUMNS),
-    )
+    """The note written in OPUS on each manual invoice."""
+    return _frame(_opus_notes_columns(decisions))[list(OPUS_NOTE_COLUMNS)]
 
 
 def sensum_paid(postings: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "grant_id": postings["grant_id"].to_numpy(dtype=object),
-            "period_start": format_date_iso(postings["period_start"].to_numpy(dtype="datetime64[D]")),
-            "period_end": format_date_iso(postings["period_end"].to_numpy(dtype="datetime64[D]")),
-            "invoice_id": postings["invoice_id"].to_numpy(dtype=object),
-            "amount": format_money(postings["amount"].to_numpy()),
-        },
-        columns=list(SENSUM_PAID_COLUMNS),
-    )
+    """The grant periods to mark as paid in Sensum."""
+    return _frame(_sensum_paid_columns(postings))[list(SENSUM_PAID_COLUMNS)]
+
+
+def _arrow(values: object) -> pa.Array:
+    """One output column as arrow: integers as they are, everything else text."""
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.StringDtype):
+            return pc.fill_null(pa.array(values), "")
+        values = values.to_numpy()
+    values = np.asarray(values)
+    if np.issubdtype(values.dtype, np.integer):
+        return pa.array(values)
+    return pc.fill_null(pa.array(values.astype(object), type=pa.string(), from_pandas=True), "")
 
 
 def _holds_any(arr: pa.Array | pa.ChunkedArray, chars: tuple[str, ...]) -> bool:
@@ -84,26 +108,23 @@ def _holds_any(arr: pa.Array | pa.ChunkedArray, chars: tuple[str, ...]) -> bool:
     character data, which is much faster than a search per value."""
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return False
-    wanted = np.frombuffer("".join(chars).encode("utf-8"), dtype=np.uint8)
+    wanted = [c.encode("utf-8") for c in chars]
     for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
         data = chunk.buffers()[2]
-        if data is not None and np.isin(np.frombuffer(data, dtype=np.uint8), wanted).any():
-            return True
+        if data is not None:
+            raw = data.to_pybytes()
+            if any(w in raw for w in wanted):
+                return True
     return False
 
 
-def write_csv(df: pd.DataFrame, path: Path, sep: str = ",") -> None:
-    """Write text and integer columns quickly, quoting only where needed."""
-    arrays, names = [], []
-    for name in df.columns:
-        col = df[name]
-        if pd.api.types.is_integer_dtype(col.dtype):
-            arrays.append(pa.array(col.to_numpy()))
-        elif isinstance(col.dtype, pd.StringDtype):
-            arrays.append(pc.fill_null(pa.array(col), ""))
-        else:
-            arrays.append(pc.fill_null(pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True), ""))
+def write_csv(columns: pd.DataFrame | Columns, path: Path, sep: str = ",") -> None:
+    """Write a table (a DataFrame, or a mapping of column name to values)
+    quickly, quoting only where needed."""
+    names, arrays = [], []
+    for name, values in columns.items():
         names.append(str(name))
+        arrays.append(_arrow(values))
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
     needs_quotes = any(_holds_any(a, (sep, '"', "\n", "\r")) for a in [pa.array(names), *arrays])
@@ -126,8 +147,8 @@ def write_outputs(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {name: out_dir / name for name in OUTPUT_FILES}
     write_csv(decisions[list(DECISION_COLUMNS)], paths["decisions.csv"])
-    write_csv(opus_postings(postings), paths["opus_postings.csv"], sep=";")
-    write_csv(opus_notes(decisions), paths["opus_notes.csv"], sep=";")
-    write_csv(sensum_paid(postings), paths["sensum_paid.csv"])
+    write_csv(_opus_postings_columns(postings), paths["opus_postings.csv"], sep=";")
+    write_csv(_opus_notes_columns(decisions), paths["opus_notes.csv"], sep=";")
+    write_csv(_sensum_paid_columns(postings), paths["sensum_paid.csv"])
     write_csv(problems.reindex(columns=list(PROBLEM_COLUMNS)), paths["input_problems.csv"])
     return paths
