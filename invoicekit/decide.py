@@ -178,7 +178,7 @@ def decide(
     _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amount_ok, n_cpr)
 
     # ------------------------------------------------ 17: coding
-    coded = _code(inv, gr, sheet, state, grant_pos, start, detail)
+    coded = _code(inv, gr, sheet, state, grant_pos, start, detail, explain)
 
     # ------------------------------------------------ 18-20: business rules
     inv_cvr = inv["supplier_cvr"].to_numpy(dtype=object)
@@ -351,7 +351,7 @@ def _grant_coding_keys(gr: pd.DataFrame, sheet: SupportSheet) -> pd.DataFrame:
     return g
 
 
-def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail) -> dict:
+def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail, explain: bool = False) -> dict:
     """Check 17: the one grant's service, supplier and (paragraph, ownership,
     target group) must give exactly one coding row valid on period_start."""
     n = len(inv)
@@ -408,6 +408,8 @@ def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail)
                 n=counts[p], paragraph=k_par[g], ownership=k_own[g], target=k_tg[g], date=date_dk(start[p])
             )
     state.fail("NO_CODING", fails)
+    if not explain:
+        return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": None}
     considered = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[mpos],

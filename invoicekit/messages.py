@@ -281,7 +281,7 @@ def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int
     def text(values) -> pa.Array:
         return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
-    period = text((format_date_dk(start) + "-" + format_date_dk(end)).to_numpy(dtype=object))
+    period = text(_periods_dk(start, end))
     service_a, grant_a = text(service), text(grant)
     joined = pc.binary_join_element_wise(service_a, period, grant_a, pa.scalar(" ", pa.large_string()))
     out = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object).copy()
@@ -295,6 +295,20 @@ def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int
             _fit(s, p, g, max(1, width - 2 - len(p) - len(g)), width) for s, p, g in zip(svc, per, grt, strict=True)
         ]
     return out
+
+
+def _periods_dk(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """``dd.mm.yyyy-dd.mm.yyyy`` for each (start, end), each distinct pair once."""
+    start = np.asarray(start, dtype="datetime64[D]")
+    end = np.asarray(end, dtype="datetime64[D]")
+    if len(start) == 0:
+        return np.empty(0, dtype=object)
+    # one integer per pair: days are far below 2**31 in both directions
+    key = (start.view(np.int64) << 32) + (end.view(np.int64) & 0xFFFFFFFF)
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    s_dk = format_date_dk(start[first]).to_numpy(dtype=object)
+    e_dk = format_date_dk(end[first]).to_numpy(dtype=object)
+    return (s_dk + "-" + e_dk)[inverse.reshape(-1)]
 
 
 def _fit(service: str, period: str, grant: str, room: int, width: int) -> str:
