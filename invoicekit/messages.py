@@ -305,7 +305,7 @@ def _periods_dk(start: np.ndarray, end: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=object)
     # one integer per pair: days are far below 2**31 in both directions
     key = (start.view(np.int64) << 32) + (end.view(np.int64) & 0xFFFFFFFF)
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     s_dk = format_date_dk(start[first]).to_numpy(dtype=object)
     e_dk = format_date_dk(end[first]).to_numpy(dtype=object)
     return (s_dk + "-" + e_dk)[inverse.reshape(-1)]
