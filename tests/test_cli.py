@@ -217,3 +217,17 @@ def test_dry_run_opens_the_journal_read_only(example_case, tmp_path):
         assert result.returncode == 0, result.stderr
     finally:
         journal.chmod(0o644)
+
+
+def test_garbage_date_cells_go_to_manual_naming_the_cell(example_case, tmp_path):
+    (example_case / "regninger.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        "F-1;29345716;28.500,00;6101901234;primo marts;31.03.2019\n"
+        "F-2;29345716;28.500,00;6101901234;01.03.2019;32.03.2019\n",
+        encoding="utf-8",
+    )
+    result = run_cli(args(example_case, tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    d = pd.read_csv(tmp_path / "out" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == ["MISSING_PERIOD", "MISSING_PERIOD"]
+    assert "'primo marts'" in d["message"].iloc[0] and "'32.03.2019'" in d["message"].iloc[1]
