@@ -238,10 +238,15 @@ def _check_duplicates(inv: pd.DataFrame, history: History, state: _State, detail
             np.arange(len(seen))[known], index=seen_cvr[known] * width + seen_code[known], dtype=np.int64
         )
         hit = seen_key.reindex(key).to_numpy()
-        for k in np.flatnonzero(~np.isnan(hit)):
-            pos, row = alive[k], seen.iloc[int(hit[k])]
-            dup[pos] = True
-            detail[pos] = msg.DUPLICATE_IN_JOURNAL.format(run_id=row["run_id"], date=str(row["started_at"])[:10])
+        found = np.flatnonzero(~np.isnan(hit))
+        if len(found):
+            at = hit[found].astype(np.int64)
+            run_ids = seen["run_id"].to_numpy()[at]
+            dates = seen["started_at"].astype(str).str.slice(0, 10).to_numpy(dtype=object)[at]
+            dup[alive[found]] = True
+            detail[alive[found]] = [
+                msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
+            ]
     key_series = pd.Series(key)
     in_run = key_series.duplicated(keep="first").to_numpy()
     if in_run.any():

@@ -112,6 +112,7 @@ class Journal:
             else:
                 # isolation_level=None: we issue BEGIN/COMMIT ourselves
                 self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big runs update the indexes in place
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if tables and "meta" not in tables:
                 raise InputError(self.path, None, "is a SQLite file of another program; expected an invoicekit journal")
