@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.decide import History
 from invoicekit.errors import InputError
 from invoicekit.parsing import format_date_iso
@@ -64,19 +65,10 @@ CREATE INDEX IF NOT EXISTS decisions_invoice ON decisions (supplier_cvr, invoice
 CREATE INDEX IF NOT EXISTS decisions_grant ON decisions (grant_id) WHERE status = 'posted';
 """
 
+#: what the journal keeps of a decision: the columns of decisions.csv, with the
+#: service and period beside the message
 JOURNAL_COLUMNS = (
-    "row",
-    "invoice_id",
-    "supplier_cvr",
-    "cpr_masked",
-    "amount",
-    "status",
-    "reason",
-    "grant_id",
-    "expected_amount",
-    "paragraph",
-    "psp_element",
-    "art",
+    *(c for c in DECISION_COLUMNS if c != "message"),
     "service_code",
     "period_start",
     "period_end",
