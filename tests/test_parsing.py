@@ -3,10 +3,14 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from invoicekit.parsing import (
     cprs_in_text,
     format_money,
+    format_money_dk,
+    format_money_one,
     parse_amounts,
     parse_date,
     parse_dates,
@@ -127,3 +131,15 @@ def test_no_single_period_in_text(text):
 
 def test_two_periods_in_text_are_both_found():
     assert len(periods_in_text("01.03.2019 - 15.03.2019 og 16.03.2019 - 31.03.2019")) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-(10**15), max_value=10**15), max_size=50))
+def test_danish_amounts_whole_column_equal_one_at_a_time(values):
+    assert format_money_dk(np.array(values, dtype=np.int64)).tolist() == [format_money_one(v) for v in values]
+
+
+def test_danish_amount_grouping():
+    assert format_money_one(12_345_000) == "1.234,50"
+    assert format_money_one(-10_000 * 1_000_000) == "-1.000.000,00"
+    assert format_money_one(1) == "0,0001"
