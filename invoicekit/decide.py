@@ -170,7 +170,7 @@ def decide(
     exp_out[i[single]] = expected[single]
     # the closest expected amount, for AMOUNT_MISMATCH
     mismatch = state.reason == CHECK_NUMBER["AMOUNT_MISMATCH"]
-    closest = _closest(i, g, diff, fixed & mismatch[i])
+    closest = _closest(i, g, diff, expected, fixed & mismatch[i])
     exp_out[closest[:, 0]] = expected[closest[:, 2]]
     closest_grant = np.full(n, NO_GRANT_POS, dtype=np.int64)
     closest_grant[closest[:, 0]] = closest[:, 1]
@@ -277,12 +277,14 @@ def _candidate_pairs(inv: pd.DataFrame, gr: pd.DataFrame, alive: np.ndarray) -> 
     return pd.DataFrame({"i": i, "g": g.astype(np.int64)})
 
 
-def _closest(i: np.ndarray, g: np.ndarray, diff: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """For each invoice among ``i[mask]``: (invoice, grant, pair) with the smallest diff."""
+def _closest(i: np.ndarray, g: np.ndarray, diff: np.ndarray, expected: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each invoice among ``i[mask]``: (invoice, grant, pair) with the
+    smallest difference; on a tie the lower expected amount, then the grant
+    that comes first in the extract."""
     idx = np.flatnonzero(mask)
     if len(idx) == 0:
         return np.empty((0, 3), dtype=np.int64)
-    order = idx[np.lexsort((diff[idx], i[idx]))]
+    order = idx[np.lexsort((g[idx], expected[idx], diff[idx], i[idx]))]
     first = np.concatenate(([True], i[order][1:] != i[order][:-1]))
     best = order[first]
     return np.column_stack((i[best], g[best], best))
@@ -598,7 +600,7 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
     postings = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[posted],
-            "invoice_id": _obj(invoice_id[posted]),
+            "invoice_id": _obj(inv["invoice_id_raw"].to_numpy(dtype=object)[posted]),
             "supplier_cvr": _obj(supplier_cvr[posted]),
             "cpr": _obj(inv["cpr"].to_numpy(dtype=object)[posted]),
             "amount": amount[posted],

@@ -250,9 +250,9 @@ def read_raw(path: str | Path) -> RawTable:
     if path.is_dir():
         raise InputError(path, None, "is a folder; expected a .csv or .xlsx file")
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
+    if suffix == ".csv":
         return _read_csv_strings(path)
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix == ".xlsx":
         wb = _open_workbook(path)
         try:
             ws = wb.worksheets[0]
@@ -335,8 +335,9 @@ def prepare_invoices(
 ) -> pd.DataFrame:
     """Type an invoice table held in memory (canonical or Danish headers).
 
-    Columns of the result: ``row``, ``invoice_id``, ``supplier_cvr`` (compact
-    when valid, else as given), ``cvr_valid``, ``amount`` (1/10,000 DKK),
+    Columns of the result: ``row``, ``invoice_id`` (any CPR number in it
+    masked), ``invoice_id_raw``, ``supplier_cvr`` (compact when valid, else as
+    given with any CPR number in it masked), ``cvr_valid``, ``amount`` (1/10,000 DKK),
     ``amount_ok``, ``amount_raw`` (the cell as given where it could not be
     read), ``cpr`` (the one valid CPR, else blank),
     ``cpr_count`` (distinct valid CPR numbers), ``cpr_all`` (all of them,
@@ -358,7 +359,10 @@ def prepare_invoices(
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
-    out["invoice_id"] = _objects(df["invoice_id"].str.strip())
+    invoice_id = df["invoice_id"].str.strip()
+    out["invoice_id_raw"] = _objects(invoice_id)  # for OPUS only: it may be anything the supplier wrote
+    # a CPR number used as invoice number is masked like any other (and so compared masked)
+    out["invoice_id"] = _objects(mask_cprs_in(invoice_id))
 
     cvr_raw = df["supplier_cvr"].str.strip()
     cvr = cvr_column(cvr_raw)
@@ -703,7 +707,7 @@ def read_support_sheet(path: str | Path) -> tuple[SupportSheet, pd.DataFrame]:
     path = Path(path)
     if not path.exists():
         raise InputError(path, None, "file not found")
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() != ".xlsx":
         raise InputError(path, None, f"unknown extension '{path.suffix}'; expected an .xlsx workbook")
     wb = _open_workbook(path)
     try:

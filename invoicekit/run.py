@@ -3,8 +3,10 @@ decide, write the outputs and record the run in the journal.
 
 Outputs are first written to a staging folder inside ``--out``; the journal
 transaction is committed next, and only then are the files moved into place.
-A run that fails or is killed before the commit leaves neither a journal entry
-nor output files from that run.
+A run that fails before the commit leaves neither a journal entry nor output
+files; one that is killed leaves no journal entry and no output files either,
+only its hidden staging folder (``.invoicekit-staging-*``) inside ``--out``,
+which holds nothing that was recorded and may be deleted.
 """
 
 from __future__ import annotations
