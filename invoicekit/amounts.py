@@ -34,7 +34,7 @@ def unit_codes(units) -> np.ndarray:
     return pd.Index(UNITS).get_indexer(np.asarray(units, dtype=object)).astype(np.int8)
 
 
-def _days_in(periods: np.ndarray, unit: str) -> np.ndarray:
+def _days_in(periods: np.ndarray) -> np.ndarray:
     """Days in each calendar month or year."""
     first = periods.astype("datetime64[D]")
     nxt = (periods + 1).astype("datetime64[D]")
@@ -45,8 +45,8 @@ def _calendar_fraction(start: np.ndarray, end: np.ndarray, unit: str) -> tuple[n
     """``full``, ``num``, ``den`` for calendar months (``M``) or years (``Y``)."""
     ps = start.astype(f"datetime64[{unit}]")
     pe = end.astype(f"datetime64[{unit}]")
-    len_s = _days_in(ps, unit)
-    len_e = _days_in(pe, unit)
+    len_s = _days_in(ps)
+    len_e = _days_in(pe)
     day_s = (start - ps.astype("datetime64[D]")).astype(np.int64) + 1  # 1-based day within the unit
     day_e = (end - pe.astype("datetime64[D]")).astype(np.int64) + 1
     same = ps == pe

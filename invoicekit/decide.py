@@ -27,7 +27,7 @@ from invoicekit.extracts import (
     prepare_invoices,
     prepare_support_sheet,
 )
-from invoicekit.parsing import date_dk, format_date_dk, format_date_iso, format_money, format_money_dk, format_money_one
+from invoicekit.parsing import date_dk, format_date_dk, format_money, format_money_dk, format_money_one
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
 
@@ -648,9 +648,4 @@ def _explain_candidates(inv, gr, pairs, supplier_ok, covers, fixed, expected, am
     )
 
 
-def decisions_for_csv(decisions: pd.DataFrame) -> pd.DataFrame:
-    """The columns of ``decisions.csv``, dates as ISO text."""
-    return decisions[list(DECISION_COLUMNS)]
-
-
-__all__ = ["Decisions", "History", "decide", "decisions_for_csv", "format_date_iso"]
+__all__ = ["Decisions", "History", "decide"]

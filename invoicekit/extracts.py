@@ -59,9 +59,6 @@ class Problems:
     def add_many(self, file: str, rows: np.ndarray, column: str, problem: str) -> None:
         self.records.extend((file, int(r), column, problem) for r in rows)
 
-    def extend(self, other: Problems) -> None:
-        self.records.extend(other.records)
-
     def frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self.records, columns=list(PROBLEM_COLUMNS))
         return df.astype({"row": "int64"})
@@ -387,11 +384,7 @@ def prepare_invoices(
     out["amount_raw"] = _objects(amount_raw)
     out["fields"] = fields
 
-    cpr_cell = df["cpr"].str.strip()
-    if numeric_cpr is not None and numeric_cpr.any():
-        padded = cpr_cell.str.zfill(10)
-        cpr_cell = cpr_cell.where(~(numeric_cpr & cpr_cell.str.fullmatch(r"\d{1,9}").fillna(False).to_numpy()), padded)
-    _add_invoice_cprs(out, cpr_cell, df["text"])
+    _add_invoice_cprs(out, _cpr_cells(df["cpr"], numeric_cpr), df["text"])
     _add_invoice_periods(out, df)
 
     out["text"] = _objects(df["text"])
@@ -476,6 +469,16 @@ def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
 def _mask_raw(value: str) -> str:
     text = compact_cpr(value)
     return (text[:6] if len(text) >= 6 else "x" * 6) + "-xxxx"
+
+
+def _cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:
+    """CPR cells trimmed; a cell that was a number in a workbook gets back the
+    leading zero Excel dropped. Text is never padded."""
+    cells = cells.str.strip()
+    if numeric is None or not numeric.any():
+        return cells
+    short = numeric & cells.str.fullmatch(r"\d{1,9}").fillna(False).to_numpy()
+    return cells.where(~short, cells.str.zfill(10))
 
 
 def _objects(values) -> pd.Series:
@@ -588,11 +591,7 @@ def prepare_grants(
 
     grant_id = df["grant_id"].str.strip()
     flag((grant_id == "").to_numpy(), "grant_id", "bevillings-ID mangler")
-    cpr_cell = df["cpr"].str.strip()
-    if numeric_cpr is not None and numeric_cpr.any():
-        short = numeric_cpr & cpr_cell.str.fullmatch(r"\d{1,9}").fillna(False).to_numpy()
-        cpr_cell = cpr_cell.where(~short, cpr_cell.str.zfill(10))
-    cpr = cpr_column(cpr_cell)
+    cpr = cpr_column(_cpr_cells(df["cpr"], numeric_cpr))
     flag((cpr == "").to_numpy(), "cpr", "CPR-nummeret mangler eller er ugyldigt")
     service = df["service_code"].str.strip()
     flag((service == "").to_numpy(), "service_code", "ydelseskoden mangler")

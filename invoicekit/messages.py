@@ -269,7 +269,6 @@ DUPLICATE_IN_RUN = "tidligere i denne kørsel (række {row})"
 DUPLICATE_IN_JOURNAL = "i kørsel {run_id} den {date}"
 PAID_IN_RUN = "faktura {invoice_id} tidligere i denne kørsel, {period}"
 PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
-LIMIT = "{amount}"
 
 
 def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> np.ndarray:
