@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := reports/demo
+SEED ?= 1
 
 .PHONY: demo test lint format bench clean
 
@@ -17,25 +18,20 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	@rm -rf $(DEMO_OUT)
-	$(BIN)/invoicekit run \
-		--grants tests/data/example/bevillinger.csv \
-		--invoices tests/data/example/regninger.csv \
-		--support-sheet tests/data/example/stoetteark.xlsx \
-		--rules tests/data/example/rules.toml \
-		--journal $(DEMO_OUT)/journal.sqlite \
-		--out $(DEMO_OUT)
+	$(BIN)/invoicekit synth --scenario baseline --seed $(SEED) --out $(DEMO_OUT)/world
+	$(BIN)/invoicekit replay $(DEMO_OUT)/world --journal $(DEMO_OUT)/journal.sqlite --out $(DEMO_OUT)/replay
 
 test: demo
-	$(BIN)/ruff check invoicekit tests benchmarks
-	$(BIN)/ruff format --check invoicekit tests benchmarks
+	$(BIN)/ruff check invoicekit synthetic tests benchmarks
+	$(BIN)/ruff format --check invoicekit synthetic tests benchmarks
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check invoicekit tests benchmarks
+	$(BIN)/ruff check invoicekit synthetic tests benchmarks
 
 format: $(STAMP)
-	$(BIN)/ruff format invoicekit tests benchmarks
-	$(BIN)/ruff check --fix invoicekit tests benchmarks
+	$(BIN)/ruff format invoicekit synthetic tests benchmarks
+	$(BIN)/ruff check --fix invoicekit synthetic tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py

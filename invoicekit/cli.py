@@ -1,4 +1,6 @@
-"""The command line: ``invoicekit run``.
+"""The command line: ``invoicekit run``, ``invoicekit replay``, and commands
+that other packages register under the ``invoicekit.commands`` entry point
+(``invoicekit synth`` comes from the ``synthetic`` package that way).
 
 A user's mistake (a missing file, a missing column, an unknown rules key)
 prints one line on stderr and exits 2; no traceback.
@@ -96,6 +98,54 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         help="test without posting: decide and write the output files, but record nothing in the journal",
     )
     p.add_argument("--quiet", action="store_true", help="print no summary")
+    p.set_defaults(handler=cmd_run)
+
+
+REPLAY_DESCRIPTION = """\
+Run the robot month by month on a municipality's extracts, as it would have
+run in operation, with one journal, and measure every month.
+
+DIR holds stoetteark.xlsx, sensum/grants-YYYY-MM.csv and
+invoices/invoices-YYYY-MM.csv for each month, and optionally rules.toml and
+truth.csv (as written by invoicekit synth). Each month's robot outputs go to
+OUT/YYYY-MM/; OUT/monthly.csv holds month, invoices, posted, automation_rate,
+wrong_postings (posted invoices the truth says were wrong: not to be paid, or
+another grant, PSP element or art) and top_reasons.
+"""
+
+
+def _replay_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "replay",
+        help="run the robot month by month on a municipality and measure each month",
+        description=REPLAY_DESCRIPTION,
+        epilog="Example:\n  invoicekit synth --scenario baseline --seed 1 --out verden/\n"
+        "  invoicekit replay verden/ --journal journal.sqlite --out replay/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("world", metavar="DIR", help="the municipality's folder (from invoicekit synth)")
+    p.add_argument(
+        "--rules",
+        metavar="PATH",
+        help="business rules (TOML); default: DIR/rules.toml if it exists, else the robot's defaults",
+    )
+    p.add_argument("--journal", required=True, metavar="PATH", help="a new SQLite journal for the replay's runs")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for each month's outputs and monthly.csv")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    p.set_defaults(handler=cmd_replay)
+
+
+def _plugin_commands(sub: argparse._SubParsersAction) -> None:
+    """Commands other installed packages add (``invoicekit.commands`` entry
+    points): each entry point is a function that adds its subparser."""
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group="invoicekit.commands"), key=lambda e: e.name):
+        try:
+            add = ep.load()
+        except ImportError:  # pragma: no cover - a broken plugin must not break the robot
+            continue
+        add(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _run_parser(sub)
+    _replay_parser(sub)
+    _plugin_commands(sub)
     return parser
 
 
@@ -138,13 +190,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from invoicekit.replay import format_monthly, replay, world_months
+
+    n = len(world_months(args.world))
+    with tqdm(total=n, desc="replay", unit="måned", disable=args.quiet or None, file=sys.stderr) as bar:
+        monthly = replay(args.world, args.out, args.journal, rules=args.rules, on_month=lambda _m: bar.update(1))
+    if not args.quiet:
+        print(format_monthly(monthly))
+        print(f"Monthly table: {args.out}/monthly.csv; each month's outputs in {args.out}/YYYY-MM/")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from invoicekit.run import OutputsNotMoved
 
     try:
-        return {"run": cmd_run}[args.command](args)
+        return args.handler(args)
     except InputError as exc:
         print(f"invoicekit: error: {exc.line()}", file=sys.stderr)
         return 2

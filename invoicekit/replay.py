@@ -1,0 +1,168 @@
+"""Replay: run the robot month by month on a municipality's extracts, as it
+would have run in operation, and measure each month.
+
+A world folder (from ``invoicekit synth``, or a real municipality's extracts
+laid out the same way) holds::
+
+    stoetteark.xlsx                 the support sheet
+    sensum/grants-YYYY-MM.csv       the grants as Sensum showed them that month
+    invoices/invoices-YYYY-MM.csv   the invoices received that month
+    rules.toml                      the business rules (optional)
+    truth.csv                       what a careful human would have done (optional)
+
+Each month's outputs go to ``OUT/YYYY-MM/``; ``OUT/monthly.csv`` holds one row
+per month: invoices, posted, automation rate, wrong postings (against the
+truth) and the most common reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from invoicekit.errors import InputError
+from invoicekit.journal import Journal
+from invoicekit.reasons import POSTED
+from invoicekit.rules import Rules, load_rules
+from invoicekit.run import run
+
+MONTHLY_COLUMNS = ("month", "invoices", "posted", "automation_rate", "wrong_postings", "top_reasons")
+_MONTH_FILE = re.compile(r"invoices-(\d{4}-\d{2})\.(csv|xlsx)$")
+
+
+def world_months(world: str | Path) -> list[tuple[str, Path, Path]]:
+    """``(month, grants file, invoices file)`` for each month in a world
+    folder, in time order."""
+    world = Path(world)
+    if not world.is_dir():
+        raise InputError(world, None, "is not a folder; expected a world folder with invoices/ and sensum/")
+    inv_dir = world / "invoices"
+    files = sorted(p for p in inv_dir.glob("invoices-*") if _MONTH_FILE.search(p.name)) if inv_dir.is_dir() else []
+    if not files:
+        raise InputError(world, "invoices/", "holds no invoices-YYYY-MM.csv files; expected one per month")
+    months = []
+    for f in files:
+        month = _MONTH_FILE.search(f.name).group(1)
+        grants = [world / "sensum" / f"grants-{month}.{ext}" for ext in ("csv", "xlsx")]
+        found = next((g for g in grants if g.exists()), None)
+        if found is None:
+            raise InputError(
+                world, f"sensum/grants-{month}.csv", "is missing; expected Sensum's grants for every invoice month"
+            )
+        months.append((month, found, f))
+    return months
+
+
+def read_truth(path: str | Path) -> pd.DataFrame:
+    """A world's ``truth.csv`` (month, row, and what should have happened)."""
+    path = Path(path)
+    truth = pd.read_csv(path, dtype=str, keep_default_na=False)
+    needed = {"month", "row", "true_grant_id", "should_pay", "true_psp_element", "true_art"}
+    missing = needed - set(truth.columns)
+    if missing:
+        raise InputError(path, ", ".join(sorted(missing)), "missing; expected the columns of a world's truth.csv")
+    truth["row"] = pd.to_numeric(truth["row"], errors="raise").astype(np.int64)
+    truth["should_pay"] = truth["should_pay"].str.lower().eq("true")
+    return truth
+
+
+def wrong_postings(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
+    """For one month's decisions and that month's truth: whether each posted
+    invoice was posted wrongly (it should not have been paid, or went to
+    another grant, PSP element or art than the truth)."""
+    t = truth.set_index("row").reindex(decisions["row"].to_numpy())
+    posted = (decisions["status"] == POSTED).to_numpy()
+    differs = (
+        ~t["should_pay"].fillna(False).astype(bool).to_numpy()
+        | (decisions["grant_id"].fillna("").astype(str).to_numpy() != t["true_grant_id"].fillna("").to_numpy())
+        | (decisions["psp_element"].fillna("").astype(str).to_numpy() != t["true_psp_element"].fillna("").to_numpy())
+        | (decisions["art"].fillna("").astype(str).to_numpy() != t["true_art"].fillna("").to_numpy())
+    )
+    return pd.Series(posted & differs, index=decisions.index)
+
+
+def top_reasons(decisions: pd.DataFrame, top: int = 3) -> str:
+    n = len(decisions)
+    counts = decisions.loc[decisions["status"] != POSTED, "reason"].value_counts().head(top)
+    return "; ".join(f"{code} {count / n:.0%}" for code, count in counts.items())
+
+
+def replay(
+    world: str | Path,
+    out: str | Path,
+    journal: str | Path,
+    rules: str | Path | Rules | None = None,
+    on_month: Callable[[str], None] | None = None,
+    months: int | None = None,
+) -> pd.DataFrame:
+    """Run the robot on each month of ``world`` in turn, with one journal, and
+    return the monthly table (also written to ``OUT/monthly.csv``).
+
+    ``rules`` defaults to the world's ``rules.toml`` when it has one, else the
+    robot's defaults. The journal must be new: a replay is a municipality's
+    history from go-live. ``months`` replays only the first so many months."""
+    world = Path(world)
+    out = Path(out)
+    months = world_months(world)[:months]
+    sheet = world / "stoetteark.xlsx"
+    if not sheet.exists():
+        raise InputError(world, "stoetteark.xlsx", "is missing; expected the support sheet in the world folder")
+    if rules is None and (world / "rules.toml").exists():
+        rules = world / "rules.toml"
+    rule_set = rules if isinstance(rules, Rules) else load_rules(rules)
+    if Path(journal).exists():
+        with Journal(journal, readonly=True) as j:
+            n_runs = len(j.runs())
+        if n_runs:
+            raise InputError(
+                journal, None, f"already holds {n_runs} runs; expected a new journal for a replay from go-live"
+            )
+    truth = read_truth(world / "truth.csv") if (world / "truth.csv").exists() else None
+    rows = []
+    for month, grants, invoices in months:
+        res = run(
+            grants=grants, invoices=invoices, support_sheet=sheet, out=out / month, rules=rule_set, journal=journal
+        )
+        d = res.decisions
+        posted = int((d["status"] == POSTED).sum())
+        wrong = np.nan
+        if truth is not None:
+            wrong = int(wrong_postings(d, truth[truth["month"] == month]).sum())
+        rows.append(
+            {
+                "month": month,
+                "invoices": len(d),
+                "posted": posted,
+                "automation_rate": round(posted / len(d), 4) if len(d) else 0.0,
+                "wrong_postings": wrong,
+                "top_reasons": top_reasons(d),
+            }
+        )
+        if on_month:
+            on_month(month)
+    monthly = pd.DataFrame(rows, columns=list(MONTHLY_COLUMNS))
+    if truth is not None:
+        monthly["wrong_postings"] = monthly["wrong_postings"].astype(np.int64)
+    out.mkdir(parents=True, exist_ok=True)
+    monthly.to_csv(out / "monthly.csv", index=False)
+    return monthly
+
+
+def format_monthly(monthly: pd.DataFrame) -> str:
+    """The monthly table as ``replay`` prints it."""
+    lines = [f"{'month':<8} {'invoices':>8} {'posted':>7} {'rate':>6} {'wrong':>6}  top reasons"]
+    for i, r in enumerate(monthly.itertuples(index=False), start=1):
+        wrong = "" if pd.isna(r.wrong_postings) else f"{int(r.wrong_postings):d}"
+        lines.append(
+            f"{r.month:<8} {r.invoices:>8,} {r.posted:>7,} {r.automation_rate:>6.1%} {wrong:>6}  {r.top_reasons}"
+            + (f"   <- month {i}" if i == 6 else "")
+        )
+    n = int(monthly["invoices"].sum())
+    posted = int(monthly["posted"].sum())
+    wrong_all = "" if monthly["wrong_postings"].isna().all() else f"{int(monthly['wrong_postings'].sum()):d}"
+    lines.append(f"{'all':<8} {n:>8,} {posted:>7,} {posted / n if n else 0:>6.1%} {wrong_all:>6}")
+    return "\n".join(lines)

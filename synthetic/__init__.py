@@ -1,0 +1,82 @@
+"""A simulated municipality that reproduces the case: citizens, suppliers,
+grants in Sensum, the invoices that arrive each month, and the truth behind
+them. ``invoicekit`` never imports this package; this package uses
+invoicekit's readers and writers.
+
+>>> from synthetic import synthesize
+>>> synthesize("baseline", seed=1, out="verden/")          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from synthetic.invoices import INVOICE_TYPES
+from synthetic.scenario import SCENARIOS, Params, UnknownScenario, parse_scenario
+from synthetic.world import World, build_world
+from synthetic.write import TRUTH_COLUMNS, generate
+
+__all__ = [
+    "INVOICE_TYPES",
+    "SCENARIOS",
+    "TRUTH_COLUMNS",
+    "Params",
+    "UnknownScenario",
+    "World",
+    "build_world",
+    "parse_scenario",
+    "synthesize",
+]
+
+
+def synthesize(
+    scenario: str = "baseline",
+    seed: int = 1,
+    out: str | Path = "world",
+    start: str | None = None,
+    months: int | None = None,
+    citizens: int | None = None,
+    oioubl: bool = False,
+    progress=None,
+    params: Params | None = None,
+) -> dict:
+    """Generate a municipality and write it into ``out``. Returns what
+    ``world.json`` holds. ``params`` replaces the scenario's parameters
+    (for calibration); ``scenario`` is then only recorded."""
+    params = params or parse_scenario(scenario)
+    changes = {k: v for k, v in {"start": start, "months": months, "citizens": citizens}.items() if v is not None}
+    params = params.replace(**changes)
+    world = build_world(params, seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    counts = generate(world, out, oioubl=oioubl, progress=progress)
+    _write_rules(world, out / "rules.toml")
+    info = {
+        "scenario": scenario,
+        "seed": seed,
+        "params": params.to_dict(),
+        "excluded_suppliers": world.excluded_suppliers,
+        "invoices_per_month": counts,
+        "citizens": len(world.citizens),
+        "suppliers": len(world.suppliers),
+        "grants": len(world.segments),
+    }
+    (out / "world.json").write_text(
+        json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    return info
+
+
+def _write_rules(world: World, path: Path) -> None:
+    """The municipality's business rules: the robot's defaults, with the one
+    supplier it has excluded while it is under supervision."""
+    excluded = ", ".join(f'"{c}"' for c in world.excluded_suppliers)
+    path.write_text(
+        "# The municipality's business rules (invoicekit's defaults, plus the supplier under supervision)\n"
+        "tolerance = 1.00\n"
+        "max_amount = 100000.00\n"
+        'paragraphs = ["103", "104", "107", "108", "STU"]\n'
+        f"excluded_suppliers = [{excluded}]\n",
+        encoding="utf-8",
+    )

@@ -1,0 +1,143 @@
+"""Scenarios: the parameters of a simulated municipality.
+
+A scenario is a set of changes to :class:`Params`, the baseline municipality's
+parameters. Scenarios combine with ``+`` (``template+discipline``); they are
+applied left to right.
+
+Every parameter is a cause in the world, named after what happens in the
+municipality, not after the reason code the robot ends up giving. Shares of
+suppliers are shares of *invoice volume* (see ``world.assign_by_volume``), so
+that a small world is not at the mercy of one big supplier drawing a bad
+profile.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Params:
+    # size and time
+    citizens: int = 560  # citizens in day and residential offers at go-live (Rudersdal-sized)
+    start: str = "2018-11"  # go-live month: the first month the robot runs
+    months: int = 12
+    citizens_per_supplier: float = 5.0
+    monthly_turnover: float = 0.012  # citizens leaving (death, moving away) and new ones arriving, per month
+
+    # the offers citizens have (shares of citizens by main offer)
+    offer_mix: dict = field(
+        default_factory=lambda: {"108": 0.33, "107": 0.08, "104": 0.19, "103": 0.10, "STU": 0.10, "97": 0.20}
+    )
+    day_offer_with_residential: float = 0.55  # residents who also have a § 103/104 day offer
+    high_cost_share: float = 0.035  # § 108 stays for complex needs, above 100,000 a month
+    day_rate_day_offer_share: float = 0.20  # day offers with a day rate, billed per attendance day
+    hourly_97_share: float = 0.80  # § 97 grants by the hour (the rest have fixed hours, a monthly rate)
+
+    # how suppliers invoice (shares of invoice volume)
+    share_cpr_in_text: float = 0.25  # CPR and period written in the text, not in columns
+    share_no_cpr: float = 0.115  # only the citizen's name: MISSING_CPR
+    share_no_period: float = 0.085  # CPR but no period anywhere: MISSING_PERIOD
+    share_collective: float = 0.10  # collective invoices: one a month per house
+    collective_house_size: int = 3  # citizens are grouped in houses by their number: 1-3 per house
+    share_extras: float = 0.35  # suppliers who invoice extras (transport, medicine, activities)
+    extras_per_citizen_month: float = 0.24  # at such a supplier
+    share_duplicates: float = 0.20  # suppliers who sometimes send the same invoice twice
+    duplicate_rate: float = 0.08  # at such a supplier, per invoice
+    resend_rate: float = 0.01  # any supplier: a reminder under a new invoice number next month
+    share_no_proration: float = 0.10  # suppliers who bill whole months when a stay starts or ends mid-month
+    share_advance_billing: float = 0.75  # residential suppliers billing the month in advance
+    share_late_notice: float = 0.5  # of those: keep billing the month after a stay ended, then credit it
+    share_stu_twelfths: float = 0.5  # STU schools that bill a year's rate in twelfths
+    rounding_small: float = 0.02  # invoices off by 0.01-1.00 DKK (supplier's rounding): pay
+    rounding_medium: float = 0.015  # off by 1-5 DKK (rounding of a day rate): a human pays
+    fee_added: float = 0.012  # a fee of 5-25 DKK added to the rate: a human would not pay
+    absence_deduction: float = 0.015  # a deduction for absence or hospital stay: pay
+    back_payment_per_citizen_month: float = 0.008  # rate adjustments for past months
+    correction_credit_rate: float = 0.008  # credit notes correcting an earlier invoice
+    keying_error_rate: float = 0.012  # paper invoices keyed in by the scanning bureau, with an error
+
+    # Sensum: registration by caseworkers and administrative staff
+    new_grant_lag: tuple = (0.55, 0.27, 0.13, 0.05)  # months late, P(0), P(1), ...
+    end_lag: tuple = (0.45, 0.30, 0.17, 0.08)  # registering that a stay ended
+    extension_lag: tuple = (0.45, 0.30, 0.17, 0.08)  # registering that a temporary stay was extended
+    rate_lag: tuple = (0.55, 0.25, 0.15, 0.05)  # January rate regulation, per supplier
+    wrong_supplier_new: float = 0.06  # new grants registered with the wrong supplier
+    rate_regulation: float = 0.021  # yearly rate increase (pris- og lønregulering)
+
+    # the state of Sensum at go-live, cleaned up as the robot's notes come in
+    backlog_unregistered: float = 0.04  # grants not registered at all
+    backlog_wrong_supplier: float = 0.07
+    backlog_stale_rate: float = 0.09  # last year's rate still registered
+    backlog_double: float = 0.02  # the same grant registered twice: AMBIGUOUS
+    backlog_wrong_service: float = 0.012  # wrong service registered: posted on the wrong PSP element
+    cleanup_per_month: float = 0.40  # chance a flagged error is fixed in a month
+
+    # support sheet (støtteark)
+    share_suppliers_missing_from_sheet: float = 0.025
+    late_coding_groups: int = 2  # (ownership, paragraph) groups whose new-year coding rows came a month late
+    excluded_supplier_share: float = 0.02  # the supplier the municipality excludes (under supervision)
+
+    # scenario switches
+    template_from_month: int = 0  # 0: never; else suppliers adopt the contact template from this month
+    template_adoption: float = 0.85  # share of suppliers' volume that adopts it
+
+    def replace(self, **changes: object) -> Params:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _template(p: Params) -> Params:
+    """Suppliers adopt the municipality's contact template from month 7: their
+    invoices carry the citizen's CPR and the period, one citizen per invoice."""
+    return p.replace(template_from_month=7)
+
+
+def _discipline(p: Params) -> Params:
+    """Central registration of suppliers and rates by a few administrative
+    staff: rates and suppliers registered on time and right, the support sheet
+    complete and updated for the new year in time, flagged errors fixed
+    quickly, new grants registered sooner."""
+    return p.replace(
+        rate_lag=(1.0,),
+        wrong_supplier_new=0.0,
+        backlog_stale_rate=0.0,
+        backlog_wrong_supplier=p.backlog_wrong_supplier / 3,
+        share_suppliers_missing_from_sheet=0.0,
+        late_coding_groups=0,
+        cleanup_per_month=0.85,
+        new_grant_lag=(0.85, 0.15),
+    )
+
+
+def _national(p: Params) -> Params:
+    """A national-scale year: about a million invoices."""
+    return p.replace(citizens=65_000)
+
+
+SCENARIOS = {
+    "baseline": (lambda p: p, "Rudersdal-sized municipality, go-live November 2018, as the case found it"),
+    "template": (_template, "suppliers adopt the contact template from month 7 (CPR and period on every invoice)"),
+    "discipline": (_discipline, "central registration of suppliers and rates: no lag, no wrong suppliers"),
+    "national": (_national, "a national-scale year, about 1,000,000 invoices"),
+}
+
+
+class UnknownScenario(ValueError):
+    pass
+
+
+def parse_scenario(name: str, base: Params | None = None) -> Params:
+    """``"template+discipline"`` → the baseline with both applied."""
+    p = base or Params()
+    parts = [s.strip() for s in name.split("+") if s.strip()]
+    if not parts:
+        raise UnknownScenario("empty scenario name; expected one of " + ", ".join(SCENARIOS))
+    for part in parts:
+        if part not in SCENARIOS:
+            raise UnknownScenario(f"unknown scenario {part!r}; expected one of {', '.join(SCENARIOS)} joined by '+'")
+        p = SCENARIOS[part][0](p)
+    return p
