@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := reports/demo
-SEED ?= 1
+SEED ?= 3
 
 .PHONY: demo test lint format bench clean
 

@@ -1,7 +1,8 @@
 """Scale measurement for ``invoicekit run --dry-run``.
 
-Generates a municipality's extracts at several sizes (a year of monthly
-invoices against about 90,000 grants at the top size), then times the run
+Generates a synthetic municipality's year at several sizes with
+``invoicekit synth --citizens`` (the national scenario at the top size: about
+a million invoices against the grants of 65,000 citizens), then times the run
 end to end in a fresh process and reads its peak memory. As a yardstick it
 times the least any tool must do: read the two CSVs with pandas, merge them
 once on CPR and write the result.
@@ -16,176 +17,63 @@ Data are written under benchmarks/data/ (not committed) and reused.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from openpyxl import Workbook
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"
-GRANTS_AT_FULL_SIZE = 90_000
 
 BASELINE = """
 import sys, pandas as pd
 grants, invoices, out = sys.argv[1:4]
-g = pd.read_csv(grants, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
-i = pd.read_csv(invoices, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
-m = i.merge(g, left_on="CPR-nr", right_on="cpr", how="left")
+g = pd.read_csv(grants, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+i = pd.read_csv(invoices, sep=",", dtype=str, keep_default_na=False, encoding="utf-8")
+m = i.merge(g, left_on="cpr", right_on="CPR-nr", how="left")
 m.to_csv(out, index=False)
 """
 
 
-def _cvr(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n distinct valid CVR numbers."""
-    out: list[str] = []
-    weights = np.array([2, 7, 6, 5, 4, 3, 2])
-    seen = set()
-    while len(out) < n:
-        digits = rng.integers(0, 10, size=7)
-        digits[0] = rng.integers(1, 10)
-        check = (-(digits * weights).sum()) % 11
-        if check == 10:
-            continue
-        number = "".join(map(str, digits)) + str(check)
-        if number not in seen:
-            seen.add(number)
-            out.append(number)
-    return np.array(out, dtype=object)
+CITIZENS_PER_MILLION = 65_000  # the national scenario: about 1,000,000 invoices a year
 
 
-def _cpr(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n distinct replacement CPR numbers (day + 60): no real person's number."""
-    born = np.datetime64("1940-01-01") + rng.integers(0, 365 * 60, size=n * 2).astype("timedelta64[D]")
-    ymd = pd.DatetimeIndex(born)
-    seq = rng.integers(0, 4000, size=n * 2)  # 7th digit 0-3: born 1900-1999
-    numbers = [
-        f"{d + 60:02d}{m:02d}{y % 100:02d}{s:04d}" for d, m, y, s in zip(ymd.day, ymd.month, ymd.year, seq, strict=True)
-    ]
-    return np.array(list(dict.fromkeys(numbers))[:n], dtype=object)
+def _read_month(path: Path) -> pd.DataFrame:
+    """One month's invoice file as text columns with canonical names."""
+    from synthetic.write import INVOICE_HEADERS_DA
+
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    sep = ";" if text.split("\n", 1)[0].count(";") else ","
+    df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    return df.rename(columns={v: k for k, v in INVOICE_HEADERS_DA.items()})
 
 
 def generate(n_invoices: int, folder: Path, seed: int = 1) -> None:
-    """A year (2019) of invoices against grants scaled to the size."""
-    from invoicekit.amounts import expected_amounts
+    """A year of a synthetic municipality scaled to about ``n_invoices``
+    (invoicekit synth --citizens), as one extract: every month's invoices in
+    one file (mixed Danish and canonical formats, as months come), and the
+    grants as Sensum shows them in the last month."""
+    from synthetic import synthesize
 
-    rng = np.random.default_rng(seed)
-    n_grants = max(100, min(GRANTS_AT_FULL_SIZE, n_invoices // 12))
-    n_citizens = int(n_grants * 0.7)
-    suppliers = _cvr(rng, 300)
-    owners = rng.choice(["privat", "kommunal", "regional", "selvejende"], size=len(suppliers))
-    services = np.array(["SEL108-BO", "SEL104-AKT", "SEL107-MID", "STU", "SEL103-BE", "SEL97-LED"], dtype=object)
-    paragraphs = {
-        "SEL108-BO": "108",
-        "SEL104-AKT": "104",
-        "SEL107-MID": "107",
-        "STU": "STU",
-        "SEL103-BE": "103",
-        "SEL97-LED": "97",
-    }
-    units = {
-        "SEL108-BO": "month",
-        "SEL104-AKT": "day",
-        "SEL107-MID": "day",
-        "STU": "year",
-        "SEL103-BE": "week",
-        "SEL97-LED": "hour",
-    }
-    rates = {"month": 28_500, "day": 1_450, "year": 285_000, "week": 2_100, "hour": 420}
-
-    citizens = _cpr(rng, n_citizens)
-    g_cpr = np.concatenate([citizens, rng.choice(citizens, n_grants - n_citizens)])
-    g_service = rng.choice(services, n_grants, p=[0.35, 0.3, 0.1, 0.1, 0.1, 0.05])
-    g_unit = np.array([units[s] for s in g_service], dtype=object)
-    g_rate = np.array([rates[u] for u in g_unit]) * (1 + rng.integers(0, 40, n_grants) / 100)
-    g_rate = np.round(g_rate, 2)
-    g_start = np.datetime64("2015-01-01") + rng.integers(0, 365 * 4, n_grants).astype("timedelta64[D]")
-    ended = rng.random(n_grants) < 0.15
-    g_end = np.where(
-        ended,
-        np.datetime64("2019-01-01") + rng.integers(0, 365, n_grants).astype("timedelta64[D]"),
-        np.datetime64("NaT"),
-    )
-    g_supplier = rng.choice(suppliers, n_grants)
-    grants = pd.DataFrame(
-        {
-            "grant_id": [f"B{k:07d}" for k in range(n_grants)],
-            "cpr": g_cpr,
-            "service_code": g_service,
-            "supplier_cvr": g_supplier,
-            "rate": [f"{r:.2f}".replace(".", ",") for r in g_rate],
-            "rate_unit": g_unit,
-            "start_date": pd.DatetimeIndex(g_start).strftime("%d.%m.%Y"),
-            "end_date": pd.Series(pd.DatetimeIndex(g_end).strftime("%d.%m.%Y")).fillna("").to_numpy(),
-        }
-    )
-
-    # invoices: a grant and a month each, mostly right, some with the usual faults
-    k = rng.permutation(n_invoices)  # each grant once a month, in random order
-    pick = k % n_grants
-    month = (k // n_grants) % 12
-    start = (np.datetime64("2019-01") + month.astype("timedelta64[M]")).astype("datetime64[D]")
-    end = (np.datetime64("2019-01") + (month + 1).astype("timedelta64[M]")).astype("datetime64[D]") - np.timedelta64(
-        1, "D"
-    )
-    rate_units = np.round(g_rate[pick] * 10_000).astype(np.int64)
-    expected = expected_amounts(rate_units, g_unit[pick], start, end)
-    expected = np.where(expected < 0, rate_units * 20, expected)  # hourly: some hours
-    fault = rng.random(n_invoices)
-    amount = np.where(fault < 0.08, expected + 50_000 * rng.integers(1, 40, n_invoices), expected)
-    amount = np.where((fault > 0.08) & (fault < 0.1), -amount, amount)
-    cpr = g_cpr[pick].copy()
-    text = np.full(n_invoices, "Ophold", dtype=object)
-    no_cpr = (fault > 0.1) & (fault < 0.16)
-    cpr[no_cpr] = ""
-    text[no_cpr] = (
-        "Ophold for "
-        + pd.Series(g_cpr[pick][no_cpr]).str.slice(0, 6).to_numpy()
-        + "-"
-        + pd.Series(g_cpr[pick][no_cpr]).str.slice(6).to_numpy()
-    )
-    whole, frac = np.divmod(np.abs(amount) // 100, 100)
-    sign = np.where(amount < 0, "-", "")
-    invoices = pd.DataFrame(
-        {
-            "Fakturanummer": [f"F{k:08d}" for k in range(n_invoices)],
-            "Leverandør CVR": g_supplier[pick],
-            "CPR-nr": cpr,
-            "Periode fra": pd.DatetimeIndex(start).strftime("%d.%m.%Y"),
-            "Periode til": pd.DatetimeIndex(end).strftime("%d.%m.%Y"),
-            "Beløb": sign.astype(object)
-            + whole.astype(str).astype(object)
-            + ","
-            + pd.Series(frac).astype(str).str.zfill(2).to_numpy(),
-            "Tekst": text,
-        }
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    grants.to_csv(folder / "grants.csv", sep=";", index=False)
-    invoices.to_csv(folder / "invoices.csv", sep=";", index=False)
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "services"
-    ws.append(["service_code", "paragraph", "target_group"])
-    for s in services:
-        ws.append([s, paragraphs[s], "Udviklingshæmmede"])
-    ws = wb.create_sheet("suppliers")
-    ws.append(["supplier_cvr", "ownership"])
-    for c, o in zip(suppliers, owners, strict=True):
-        ws.append([c, o])
-    ws = wb.create_sheet("coding")
-    ws.append(["paragraph", "ownership", "target_group", "psp_element", "art", "valid_from", "valid_to"])
-    for p in sorted(set(paragraphs.values())):
-        for o in ("privat", "kommunal", "regional"):  # selvejende suppliers are coded as private
-            ws.append([p, o, "Udviklingshæmmede", f"XG-{p}-{o}", "40000000", "2010-01-01", None])
-    wb.save(folder / "stoetteark.xlsx")
+    citizens = max(20, round(n_invoices / 1_000_000 * CITIZENS_PER_MILLION))
+    world = folder / "world"
+    synthesize("baseline", seed=seed, out=world, citizens=citizens)
+    months = sorted((world / "invoices").glob("invoices-*.csv"))
+    year = pd.concat([_read_month(f) for f in months], ignore_index=True)
+    year.to_csv(folder / "invoices.csv", index=False)
+    shutil.copy(sorted((world / "sensum").glob("grants-*.csv"))[-1], folder / "grants.csv")
+    shutil.copy(world / "stoetteark.xlsx", folder / "stoetteark.xlsx")
 
 
 def measure(cmd: list[str]) -> tuple[float, float]:
@@ -229,12 +117,12 @@ def bench(n: int, repeat: int) -> dict:
         decisions = pd.read_csv(os.path.join(tmp, "decisions.csv"), usecols=["status"])
     wall, peak = min(r[0] for r in runs), max(r[1] for r in runs)
     base_wall, base_peak = min(b[0] for b in bases), max(b[1] for b in bases)
-    grants = (folder / "grants.csv").read_text(encoding="utf-8").count("\n") - 1
+    grants = (folder / "grants.csv").read_text(encoding="utf-8-sig").count("\n") - 1
     return {
-        "invoices": n,
+        "invoices": len(decisions),
         "grants": grants,
         "seconds": wall,
-        "invoices_per_second": n / wall,
+        "invoices_per_second": len(decisions) / wall,
         "peak_mib": peak,
         "baseline_seconds": base_wall,
         "baseline_peak_mib": base_peak,

@@ -10,7 +10,10 @@ invoicekit's readers and writers.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+from invoicekit.errors import InputError
 
 from synthetic.invoices import INVOICE_TYPES
 from synthetic.scenario import SCENARIOS, Params, UnknownScenario, parse_scenario
@@ -47,9 +50,9 @@ def synthesize(
     params = params or parse_scenario(scenario)
     changes = {k: v for k, v in {"start": start, "months": months, "citizens": citizens}.items() if v is not None}
     params = params.replace(**changes)
-    world = build_world(params, seed)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    _prepare(out)
+    world = build_world(params, seed)
     counts = generate(world, out, oioubl=oioubl, progress=progress)
     _write_rules(world, out / "rules.toml")
     info = {
@@ -66,6 +69,26 @@ def synthesize(
         json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
     return info
+
+
+WORLD_ENTRIES = ("invoices", "sensum", "oioubl", "stoetteark.xlsx", "truth.csv", "rules.toml", "world.json")
+
+
+def _prepare(out: Path) -> None:
+    """A new folder, an empty one, or an earlier world (whose files are
+    replaced, so no month of it lingers). Anything else is refused."""
+    if out.exists() and not out.is_dir():
+        raise InputError(out, None, "exists and is not a folder; expected a folder for the municipality")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / "world.json").exists():
+            raise InputError(out, None, "is not empty and holds no earlier world (world.json); expected a new or empty folder")
+        for name in WORLD_ENTRIES:
+            target = out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    out.mkdir(parents=True, exist_ok=True)
 
 
 def _write_rules(world: World, path: Path) -> None:

@@ -114,7 +114,7 @@ def main() -> None:
     if args.causes:
         scenario = args.scenarios.split(",")[0]
         base = first.loc[6].mean()
-        print(f"\n| cause taken out of the world | month 6 | points it costs |\n|---|---:|---:|")
+        print("\n| cause taken out of the world | month 6 | points it costs |\n|---|---:|---:|")
         for name, changes in CAUSES.items():
             r = rates(scenario, seeds, changes, months=6).loc[6].mean()
             print(f"| {name} | {r:.1%} | {100 * (r - base):.1f} |", flush=True)

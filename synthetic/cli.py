@@ -81,8 +81,6 @@ def cmd_synth(args: argparse.Namespace) -> int:
     if args.citizens is not None and args.citizens < 10:
         raise InputError(None, "--citizens", f"{args.citizens} is too few; expected at least 10")
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(out, None, "exists and is not a folder; expected an output folder")
     months = args.months or params.months
     with tqdm(total=months, desc="synth", unit="måned", disable=args.quiet or None, file=sys.stderr) as bar:
         info = synthesize(

@@ -303,6 +303,17 @@ def test_synth_command_writes_a_world_and_refuses_bad_options(tmp_path, capsys):
         assert where in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+def test_synth_replaces_an_earlier_world_but_never_touches_other_files(tmp_path, capsys):
+    synthesize("baseline", seed=1, out=tmp_path / "w", months=3, citizens=30)
+    synthesize("baseline", seed=1, out=tmp_path / "w", months=2, citizens=30)
+    assert len(list((tmp_path / "w" / "invoices").iterdir())) == 2  # no month of the longer world lingers
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "budget.xlsx").write_bytes(b"x")
+    assert main(["synth", "--months", "1", "--citizens", "20", "--out", str(tmp_path / "mine")]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["budget.xlsx"]
+
+
 def test_replay_command_prints_the_table_and_refuses_a_used_journal(tmp_path, capsys):
     synthesize("baseline", seed=2, out=tmp_path / "w", months=2, citizens=60)
     argv = ["replay", str(tmp_path / "w"), "--journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]
