@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 
 from invoicekit.errors import InputError
-
 from synthetic.invoices import INVOICE_TYPES
 from synthetic.scenario import SCENARIOS, Params, UnknownScenario, parse_scenario
 from synthetic.world import World, build_world
@@ -81,7 +80,9 @@ def _prepare(out: Path) -> None:
         raise InputError(out, None, "exists and is not a folder; expected a folder for the municipality")
     if out.is_dir() and any(out.iterdir()):
         if not (out / "world.json").exists():
-            raise InputError(out, None, "is not empty and holds no earlier world (world.json); expected a new or empty folder")
+            raise InputError(
+                out, None, "is not empty and holds no earlier world (world.json); expected a new or empty folder"
+            )
         for name in WORLD_ENTRIES:
             target = out / name
             if target.is_dir():
