@@ -135,6 +135,141 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_replay)
 
 
+def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="compare the robot's decisions with the truth: automation, errors, wrong postings",
+        description="Compare the robot's decisions with the truth: a synthetic world's truth.csv, or the\n"
+        "postings a specialist made by hand beside the robot in a test without posting (columns\n"
+        "supplier_cvr, invoice_id, should_pay, true_grant_id, true_psp_element, true_art).\n"
+        "Each invoice counts once, at its first decision, with one outcome: posted_right,\n"
+        "posted_wrong, manual_payable (automation potential) or manual_held.\n\n"
+        "Writes DIR/evaluation.csv (every invoice, its outcome and why) and DIR/evaluation.xlsx\n"
+        "(Oversigt, Fakturaer, Fejlposteringer), and prints the figures with the error rate of\n"
+        "automatic postings and its 95 % confidence interval (Clopper-Pearson).",
+        epilog="Examples:\n  invoicekit evaluate --world verden/ --out evaluering/\n"
+        "  invoicekit evaluate --decisions test1/decisions.csv test2/decisions.csv --truth manuelt.csv --out evaluering/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--world",
+        metavar="DIR",
+        help="a world folder (invoicekit synth): replayed in memory and compared with its truth.csv",
+    )
+    p.add_argument("--rules", metavar="PATH", help="with --world: business rules (default: the world's rules.toml)")
+    p.add_argument("--decisions", nargs="+", metavar="FILE", help="decisions.csv files from test runs, oldest first")
+    p.add_argument(
+        "--truth", metavar="FILE", help="with --decisions: the truth (truth.csv, or the specialist's postings)"
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for evaluation.csv and evaluation.xlsx")
+    p.add_argument("--quiet", action="store_true", help="print nothing")
+    p.set_defaults(handler=cmd_evaluate)
+
+
+def _tune_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "tune",
+        help="weigh business rules: automation against wrong postings, over a grid of rule sets",
+        description="Replay a world under every rule set of a grid (scikit-learn's ParameterGrid) and\n"
+        "evaluate each against the truth. Prints automation against the error rate of automatic\n"
+        "postings, marks the Pareto front, and recommends the rule set with the highest automation\n"
+        "whose error rate is at most --max-error. Writes tuning.csv, tuning.xlsx and tuning.png.",
+        epilog="Grid: key=value,value;key=value. Keys: tolerance, max_amount (DKK), paragraphs and\n"
+        "excluded_suppliers (lists: items joined by '+', '-' for none).\n\nExample:\n"
+        '  invoicekit tune --world verden/ --grid "tolerance=0,1,5,25;max_amount=25000,100000;'
+        'paragraphs=103+104+107+108+STU,103+104+107+108+STU+97" --max-error 0.5% --out tuning/',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--world", required=True, metavar="DIR", help="a world folder with truth.csv (invoicekit synth)")
+    p.add_argument("--grid", required=True, metavar="GRID", help="the rule sets to try (see below)")
+    p.add_argument(
+        "--max-error",
+        default="0.5%",
+        metavar="RATE",
+        help="highest acceptable error rate of automatic postings (default 0.5%%)",
+    )
+    p.add_argument("--rules", metavar="PATH", help="the rules not in the grid (default: the world's rules.toml)")
+    p.add_argument("--out", metavar="DIR", help="folder for tuning.csv, tuning.xlsx and tuning.png")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    p.set_defaults(handler=cmd_tune)
+
+
+def _explain_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "explain",
+        help="show why one invoice was posted or sent to manual: the funnel of candidate grants",
+        description="Decide the batch and explain one invoice: every grant with the citizen's CPR, the\n"
+        "check that excluded each and why (supplier, period, hourly rate, expected against invoiced\n"
+        "amount), the coding rows considered, and the final reason with the caseworker's message.\n"
+        "CPR numbers are masked.",
+        epilog="Example:\n  invoicekit explain --grants bevillinger.csv --invoices regninger.csv "
+        "--support-sheet stoetteark.xlsx --invoice-id KIL-202",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--grants", required=True, metavar="PATH", help="grants from Sensum (.csv or .xlsx)")
+    p.add_argument("--invoices", required=True, metavar="PATH", help="the invoice batch (.csv or .xlsx)")
+    p.add_argument("--support-sheet", required=True, metavar="PATH", help="the support sheet (.xlsx)")
+    p.add_argument("--invoice-id", required=True, metavar="X", help="the invoice number to explain (every row with it)")
+    p.add_argument("--rules", metavar="PATH", help="business rules (TOML; default the robot's defaults)")
+    p.add_argument("--journal", metavar="PATH", help="the journal, so earlier runs count (read only)")
+    p.add_argument("--chart", metavar="PNG", help="also save the funnel as a chart")
+    p.set_defaults(handler=cmd_explain)
+
+
+def _sample_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sample",
+        help="sample control of automatic postings: size, draw and evaluate (ISA 530)",
+        description="Attribute sampling of the robot's automatic postings.\n\n"
+        "  sample size      the sample size for a confidence and a tolerable error rate\n"
+        "  sample draw      draw the sample from a month's postings in the journal, as a control sheet\n"
+        "  sample evaluate  read the filled-in sheet: errors found and the upper bound on the error rate",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ss = p.add_subparsers(dest="sample_command", metavar="STEP")
+    ss.required = True
+
+    def common(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--confidence", default="0.95", metavar="C", help="confidence, e.g. 0.95 or 95%% (default 0.95)")
+        q.add_argument(
+            "--tolerable", default="0.05", metavar="P", help="tolerable error rate, e.g. 0.05 or 5%% (default 0.05)"
+        )
+        q.add_argument(
+            "--expected-errors", type=int, default=0, metavar="K", help="errors allowed in the sample (default 0)"
+        )
+
+    q = ss.add_parser(
+        "size",
+        help="print the sample size",
+        description="The attribute sample size: 59 at 95 %% confidence and 5 %% tolerable error with no\n"
+        "errors expected, 93 and 124 with 1 and 2; hypergeometric with --population.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    common(q)
+    q.add_argument("--population", type=int, metavar="N", help="postings to sample from, for a small population")
+    q.set_defaults(handler=cmd_sample_size)
+    q = ss.add_parser(
+        "draw",
+        help="draw the sample from a month's automatic postings into a control sheet",
+        description="Draw a reproducible sample of one month's automatic postings from the journal and\n"
+        "write a control sheet (xlsx): one row per posting with the fields to check and a column\n"
+        "for the finding (ja/nej). The month's runs are those started in it, or whose invoice\n"
+        "extract is named for it (as in a replay).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    q.add_argument("--journal", required=True, metavar="PATH", help="the robot's journal")
+    q.add_argument("--month", required=True, metavar="YYYY-MM", help="the month whose postings are sampled")
+    common(q)
+    q.add_argument(
+        "--seed", type=int, default=1, metavar="N", help="random seed; the same seed draws the same sample (default 1)"
+    )
+    q.add_argument("--out", required=True, metavar="FILE", help="the control sheet to write, e.g. control.xlsx")
+    q.set_defaults(handler=cmd_sample_draw)
+    q = ss.add_parser("evaluate", help="read a filled-in control sheet and bound the error rate")
+    q.add_argument("control", metavar="FILE", help="the control sheet, every finding filled in (ja/nej)")
+    q.set_defaults(handler=cmd_sample_evaluate)
+
+
 def _plugin_commands(sub: argparse._SubParsersAction) -> None:
     """Commands other installed packages add (``invoicekit.commands`` entry
     points): each entry point is a function that adds its subparser."""
@@ -158,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     _run_parser(sub)
     _replay_parser(sub)
+    _evaluate_parser(sub)
+    _tune_parser(sub)
+    _explain_parser(sub)
+    _sample_parser(sub)
     _plugin_commands(sub)
     return parser
 
@@ -201,6 +340,118 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(format_monthly(monthly))
         print(f"Monthly table: {args.out}/monthly.csv; each month's outputs in {args.out}/YYYY-MM/")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from invoicekit.evaluate import evaluate, read_decisions, read_truth_file
+    from invoicekit.replay import load_world, simulate
+
+    if bool(args.world) == bool(args.decisions):
+        raise InputError(
+            None, "--world / --decisions", "give one: --world DIR, or --decisions FILE... with --truth FILE"
+        )
+    if args.world:
+        world = load_world(args.world, rules=args.rules)
+        if world.truth is None:
+            raise InputError(args.world, "truth.csv", "is missing; expected a world from invoicekit synth")
+        ev = evaluate(simulate(world), world.truth)
+    else:
+        if not args.truth:
+            raise InputError(None, "--truth", "missing; --decisions needs the truth to compare with")
+        ev = evaluate(read_decisions(args.decisions), read_truth_file(args.truth))
+    paths = ev.write(args.out)
+    if not args.quiet:
+        print(ev.text())
+        print(f"Written: {paths['csv']}, {paths['xlsx']}")
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from sklearn.model_selection import ParameterGrid
+    from tqdm import tqdm
+
+    from invoicekit.replay import load_world
+    from invoicekit.rules import load_rules
+    from invoicekit.tune import parse_grid, parse_rate, tune
+
+    grid = parse_grid(args.grid)
+    max_error = parse_rate(args.max_error)
+    world = load_world(args.world)
+    base = load_rules(args.rules) if args.rules else None
+    with tqdm(
+        total=len(ParameterGrid(grid)), desc="tune", unit="regelsæt", disable=args.quiet or None, file=sys.stderr
+    ) as bar:
+        result = tune(world, grid, max_error, base=base, progress=bar.update)
+    if args.out:
+        paths = result.write(args.out)
+    if not args.quiet:
+        print(result.text())
+        if args.out:
+            print(f"Written: {paths['csv']}, {paths['xlsx']}, {paths['png']}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from invoicekit.explain import explain
+    from invoicekit.extracts import read_grants, read_invoices, read_support_sheet
+    from invoicekit.journal import Journal
+    from invoicekit.rules import load_rules
+
+    grants, _ = read_grants(args.grants)
+    sheet, _ = read_support_sheet(args.support_sheet)
+    invoices = read_invoices(args.invoices)
+    history = None
+    if args.journal:
+        with Journal(args.journal, readonly=True) as j:
+            history = j.history()
+    found = explain(
+        invoices, grants, sheet, args.invoice_id, rules=load_rules(args.rules), history=history, source=args.invoices
+    )
+    print("\n\n".join(e.text() for e in found))
+    if args.chart:
+        found[0].figure().savefig(args.chart, dpi=120)
+        print(f"Chart: {args.chart}")
+    return 0
+
+
+def _rate_arg(name: str, text: str) -> float:
+    from invoicekit.tune import parse_rate
+
+    try:
+        return parse_rate(text)
+    except InputError:
+        raise InputError(None, name, f"{text!r} is not a rate; expected e.g. 0.95 or 95%") from None
+
+
+def cmd_sample_size(args: argparse.Namespace) -> int:
+    from invoicekit.sample import sample_size
+
+    c, p = _rate_arg("--confidence", args.confidence), _rate_arg("--tolerable", args.tolerable)
+    n = sample_size(c, p, args.expected_errors, args.population)
+    print(n)
+    return 0
+
+
+def cmd_sample_draw(args: argparse.Namespace) -> int:
+    from invoicekit.sample import draw
+
+    c, p = _rate_arg("--confidence", args.confidence), _rate_arg("--tolerable", args.tolerable)
+    control = draw(args.journal, args.month, c, p, args.expected_errors, args.seed)
+    path = control.write(args.out)
+    info = control.info
+    print(
+        f"Drew {info['Stikprøvestørrelse']} of {info['Automatiske posteringer i måneden']} automatic postings "
+        f"in {args.month} (seed {args.seed}) into {path}; fill in '{'Fejl (ja/nej)'}' and run "
+        f"invoicekit sample evaluate {path}"
+    )
+    return 0
+
+
+def cmd_sample_evaluate(args: argparse.Namespace) -> int:
+    from invoicekit.sample import evaluate_control
+
+    print(evaluate_control(args.control).text())
     return 0
 
 

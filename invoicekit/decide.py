@@ -28,7 +28,7 @@ from invoicekit.extracts import (
     prepare_support_sheet,
 )
 from invoicekit.parsing import date_dk, format_date_dk, format_money, format_money_dk, format_money_one
-from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
+from invoicekit.reasons import CHECK_NUMBER, MANUAL, PASSED_BASIC_CHECKS, POSTED, REASONS
 from invoicekit.rules import Rules
 
 NO_GRANT_POS = -1
@@ -58,6 +58,36 @@ class History:
                 "started_at": pd.Series(dtype=object),
             }
         )
+    )
+
+
+def extend_history(history: History, decisions: pd.DataFrame, run_id: int, started_at: str) -> History:
+    """``history`` plus one more run's decisions, as the journal would record
+    them: for replaying months in memory (tuning, evaluation) without a
+    journal file."""
+    passed = ((decisions["status"] == POSTED) | decisions["reason"].isin(PASSED_BASIC_CHECKS)).to_numpy()
+    seen = pd.DataFrame(
+        {
+            "supplier_cvr": decisions["supplier_cvr"].to_numpy(dtype=object)[passed],
+            "invoice_id": decisions["invoice_id"].to_numpy(dtype=object)[passed],
+            "run_id": run_id,
+            "started_at": started_at,
+        }
+    )
+    posted = (decisions["status"] == POSTED).to_numpy()
+    paid = pd.DataFrame(
+        {
+            "grant_id": decisions["grant_id"].to_numpy(dtype=object)[posted],
+            "period_start": decisions["period_start"].to_numpy(dtype="datetime64[s]")[posted],
+            "period_end": decisions["period_end"].to_numpy(dtype="datetime64[s]")[posted],
+            "invoice_id": decisions["invoice_id"].to_numpy(dtype=object)[posted],
+            "run_id": np.full(int(posted.sum()), run_id, dtype=np.int64),
+            "started_at": started_at,
+        }
+    )
+    return History(
+        seen=pd.concat([history.seen, seen], ignore_index=True) if len(history.seen) else seen,
+        paid=pd.concat([history.paid, paid], ignore_index=True) if len(history.paid) else paid,
     )
 
 

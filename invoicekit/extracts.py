@@ -514,14 +514,18 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
         unreadable[i] = mask_cpr_text(" / ".join(c.strip() for c in cells if c.strip()))
     need = (start_blank | end_blank) & ~bad_start & ~bad_end & (df["text"].str.len() > 0).to_numpy()
     text = df["text"].to_numpy(dtype=object)
-    for i in np.flatnonzero(need):
-        found = period_in_text(text[i])
-        if found is not None:
-            if start_blank[i]:
-                start[i] = np.datetime64(found[0], "D")
-            if end_blank[i]:
-                end[i] = np.datetime64(found[1], "D")
-            source[i] = "text"
+    rows = np.flatnonzero(need)
+    found = [period_in_text(text[i]) for i in rows]
+    hit = np.array([f is not None for f in found], dtype=bool)
+    if hit.any():
+        rows = rows[hit]
+        f_start = np.array([f[0] for f in found if f is not None], dtype="datetime64[D]")
+        f_end = np.array([f[1] for f in found if f is not None], dtype="datetime64[D]")
+        s_blank = start_blank[rows]
+        e_blank = end_blank[rows]
+        start[rows[s_blank]] = f_start[s_blank]
+        end[rows[e_blank]] = f_end[e_blank]
+        source[rows] = "text"
     out["period_start"] = start
     out["period_end"] = end
     out["period_source"] = _objects(source)

@@ -8,6 +8,7 @@ Money is held as whole numbers of ten-thousandths of a krone
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import re
@@ -302,7 +303,7 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     for m in _MONTH.finditer(text):
         year, month = int(m[2]), MONTHS_DA.index(m[1].lower()) + 1
         start = dt.date(year, month, 1)
-        end = (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
+        end = dt.date(year, month, calendar.monthrange(year, month)[1])
         if (start, end) not in found:
             found.append((start, end))
     return found

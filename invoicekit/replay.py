@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from invoicekit.decide import History, decide, extend_history
 from invoicekit.errors import InputError
+from invoicekit.extracts import SupportSheet, read_grants, read_invoices, read_support_sheet
 from invoicekit.journal import Journal
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
@@ -166,3 +169,51 @@ def format_monthly(monthly: pd.DataFrame) -> str:
     wrong_all = "" if monthly["wrong_postings"].isna().all() else f"{int(monthly['wrong_postings'].sum()):d}"
     lines.append(f"{'all':<8} {n:>8,} {posted:>7,} {posted / n if n else 0:>6.1%} {wrong_all:>6}")
     return "\n".join(lines)
+
+
+@dataclass
+class WorldData:
+    """A world folder read once: each month's typed invoices and grants, the
+    support sheet, the world's rules and its truth (if any). For replaying in
+    memory many times over (tuning)."""
+
+    path: Path
+    months: list[str]
+    invoices: list[pd.DataFrame]
+    grants: list[pd.DataFrame]
+    sheet: SupportSheet
+    rules: Rules
+    truth: pd.DataFrame | None
+
+
+def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> WorldData:
+    """Read every month of a world folder (see :func:`replay`)."""
+    world = Path(world)
+    months = world_months(world)
+    sheet_path = world / "stoetteark.xlsx"
+    if not sheet_path.exists():
+        raise InputError(world, "stoetteark.xlsx", "is missing; expected the support sheet in the world folder")
+    if rules is None and (world / "rules.toml").exists():
+        rules = world / "rules.toml"
+    rule_set = rules if isinstance(rules, Rules) else load_rules(rules)
+    sheet, _ = read_support_sheet(sheet_path)
+    invoices, grants = [], []
+    for _month, g, i in months:
+        invoices.append(read_invoices(i))
+        grants.append(read_grants(g)[0])
+    truth = read_truth(world / "truth.csv") if (world / "truth.csv").exists() else None
+    return WorldData(world, [m for m, _, _ in months], invoices, grants, sheet, rule_set, truth)
+
+
+def simulate(world: WorldData, rules: Rules | None = None) -> pd.DataFrame:
+    """Decide every month in turn, carrying what earlier months posted and saw
+    forward as the journal would, without writing anything. Returns all
+    months' decisions with a ``month`` column."""
+    rules = rules or world.rules
+    history = History()
+    frames = []
+    for k, (month, inv, gr) in enumerate(zip(world.months, world.invoices, world.grants, strict=True), start=1):
+        d = decide(inv, gr, world.sheet, rules, history).decisions
+        history = extend_history(history, d, run_id=k, started_at=month)
+        frames.append(d.assign(month=month))
+    return pd.concat(frames, ignore_index=True)

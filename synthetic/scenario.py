@@ -71,7 +71,7 @@ class Params:
     backlog_wrong_supplier: float = 0.07
     backlog_stale_rate: float = 0.09  # last year's rate still registered
     backlog_double: float = 0.02  # the same grant registered twice: AMBIGUOUS
-    backlog_wrong_service: float = 0.012  # wrong service registered: posted on the wrong PSP element
+    backlog_wrong_service: float = 0.006  # wrong service registered: posted on the wrong PSP element
     cleanup_per_month: float = 0.40  # chance a flagged error is fixed in a month
 
     # support sheet (støtteark)

@@ -1,0 +1,157 @@
+"""Explain one invoice: the funnel of candidate grants, check by check.
+
+The robot finds the grant by exclusion. For one invoice this shows every grant
+with the invoice's CPR, which check excluded it and why (another supplier, a
+period not covered, an hourly rate, an expected amount that is not the
+invoiced one), the coding rows considered for the grant that was left, and the
+final reason with the caseworker's message. CPR numbers are masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from invoicekit.decide import History, decide
+from invoicekit.errors import InputError
+from invoicekit.extracts import SupportSheet, prepare_invoices
+from invoicekit.reasons import LABELS_DA, POSTED
+from invoicekit.rules import Rules
+
+EXCLUDED_DA = {
+    "NO_GRANT_FOR_SUPPLIER": "anden leverandør",
+    "PERIOD_NOT_COVERED": "dækker ikke perioden",
+    "NO_FIXED_RATE": "timetakst, intet fast beløb",
+    "AMOUNT_MISMATCH": "forventet beløb passer ikke",
+    "": "tilbage",
+}
+FUNNEL_STEPS = (
+    ("Bevillinger med borgerens CPR", None),
+    ("… hos leverandøren", "NO_GRANT_FOR_SUPPLIER"),
+    ("… der dækker perioden", "PERIOD_NOT_COVERED"),
+    ("… med fast takst", "NO_FIXED_RATE"),
+    ("… hvor beløbet passer", "AMOUNT_MISMATCH"),
+)
+
+
+@dataclass
+class Explanation:
+    invoice: pd.Series  # the decision row (CPR masked)
+    candidates: pd.DataFrame  # the grants with the invoice's CPR, and where each fell out
+    coding: pd.DataFrame  # the coding rows considered for the grant found
+    funnel: pd.DataFrame  # step, grants left
+
+    @property
+    def reason(self) -> str:
+        return str(self.invoice["reason"]) if self.invoice["status"] != POSTED else ""
+
+    def text(self) -> str:
+        inv = self.invoice
+        period = "–".join(
+            str(pd.Timestamp(x).date()) if pd.notna(x) else "?" for x in (inv["period_start"], inv["period_end"])
+        )
+        lines = [
+            f"Faktura {inv['invoice_id']} (række {inv['row']}) fra CVR {inv['supplier_cvr']}: "
+            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {inv['amount']} kr.",
+            "",
+            "Kandidater (bevillinger med borgerens CPR):",
+        ]
+        if len(self.candidates) == 0:
+            lines.append("  ingen")
+        for r in self.candidates.itertuples(index=False):
+            end = str(pd.Timestamp(r.end_date).date()) if pd.notna(r.end_date) else "åben"
+            if r.expected_amount:
+                exp = f"forventet {r.expected_amount} mod faktureret {r.invoiced_amount}"
+            elif r.excluded_at == "NO_FIXED_RATE":
+                exp = "intet forventet beløb"
+            else:
+                exp = ""
+            lines.append(
+                f"  {r.grant_id:<12} {r.service_code:<10} CVR {r.grant_supplier_cvr}  {pd.Timestamp(r.start_date).date()}–{end}  "
+                f"takst {r.rate}/{r.rate_unit}  {exp}  → {EXCLUDED_DA.get(r.excluded_at, r.excluded_at)}"
+                + (f" ({r.excluded_at})" if r.excluded_at else "")
+            )
+        lines.append("")
+        lines.append(
+            "Tragt: " + " → ".join(f"{s} {n}" for s, n in zip(self.funnel["step"], self.funnel["grants"], strict=True))
+        )
+        if len(self.coding):
+            lines.append("Konteringsrækker overvejet:")
+            for r in self.coding.itertuples(index=False):
+                valid_to = str(pd.Timestamp(r.valid_to).date()) if pd.notna(r.valid_to) else "åben"
+                lines.append(
+                    f"  række {r.coding_row}: {r.psp_element} art {r.art}, gyldig {pd.Timestamp(r.valid_from).date()}–{valid_to}"
+                    f" → {'gyldig' if r.valid else 'ikke gyldig på periodens start'}"
+                )
+        lines.append("")
+        if inv["status"] == POSTED:
+            lines.append(
+                f"Resultat: bogført på bevilling {inv['grant_id']}, PSP {inv['psp_element']}, art {inv['art']}."
+            )
+        else:
+            lines.append(f"Resultat: manuel, {inv['reason']} ({LABELS_DA[inv['reason']]}).")
+        lines.append(f"Besked: {inv['message']}")
+        return "\n".join(lines)
+
+    def figure(self):
+        """The funnel as a bar chart: grants left after each check."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(7, 3.2), layout="constrained")
+        ax = fig.subplots()
+        f = self.funnel
+        y = np.arange(len(f))[::-1]
+        ax.barh(y, f["grants"], color="#1f5fa8")
+        ax.set_yticks(y, f["step"])
+        for yy, n in zip(y, f["grants"], strict=True):
+            ax.text(n + 0.05, yy, str(n), va="center")
+        ax.set_xlabel("bevillinger tilbage")
+        result = "bogført" if self.invoice["status"] == POSTED else f"manuel: {self.invoice['reason']}"
+        ax.set_title(f"Faktura {self.invoice['invoice_id']}: {result}")
+        ax.set_xlim(0, max(1, int(f["grants"].max())) + 1)
+        return fig
+
+
+def explain(
+    invoices: pd.DataFrame,
+    grants: pd.DataFrame,
+    support: SupportSheet | dict[str, pd.DataFrame],
+    invoice_id: str,
+    rules: Rules | None = None,
+    history: History | None = None,
+    source: str = "invoices",
+) -> list[Explanation]:
+    """Decide the batch (so duplicates and earlier payments in it count) and
+    explain every row whose invoice number is ``invoice_id``."""
+    inv = prepare_invoices(invoices)
+    wanted = str(invoice_id).strip()
+    rows = np.flatnonzero(
+        (inv["invoice_id_raw"].astype(str).str.strip() == wanted).to_numpy() | (inv["invoice_id"] == wanted).to_numpy()
+    )
+    if len(rows) == 0:
+        raise InputError(
+            source, "invoice_id", f"no invoice numbered {wanted!r}; expected a number from the invoice file"
+        )
+    result = decide(inv, grants, support, rules, history, explain=True)
+    out = []
+    for pos in rows:
+        d = result.decisions.iloc[pos]
+        cands = result.candidates[result.candidates["row"] == d["row"]].reset_index(drop=True)
+        coding = result.coding_candidates
+        coding = coding[coding["row"] == d["row"]].reset_index(drop=True) if coding is not None else pd.DataFrame()
+        funnel = pd.DataFrame(
+            {
+                "step": [s for s, _ in FUNNEL_STEPS],
+                "grants": [
+                    len(cands),
+                    *(
+                        int((~cands["excluded_at"].isin([code for _, code in FUNNEL_STEPS[1 : k + 1]])).sum())
+                        for k in range(1, len(FUNNEL_STEPS))
+                    ),
+                ],
+            }
+        )
+        out.append(Explanation(invoice=d, candidates=cands, coding=coding, funnel=funnel))
+    return out

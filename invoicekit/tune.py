@@ -1,0 +1,219 @@
+"""Rule tuning: every rule set in a grid replayed over a world and weighed,
+automation against the error rate of automatic postings.
+
+The rule set is an estimator-like object (:class:`~invoicekit.rules.Rules` has
+``get_params``/``set_params``), so the grid is scikit-learn's
+``ParameterGrid``. The recommendation is the rule set with the highest
+automation whose error rate (point estimate) is at most ``max_error``; ties go
+to the lower error rate, then the narrower rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from invoicekit.errors import InputError
+from invoicekit.evaluate import evaluate
+from invoicekit.replay import WorldData, simulate
+from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
+
+LIST_KEYS = ("paragraphs", "excluded_suppliers")
+
+
+def parse_grid(text: str) -> dict[str, list]:
+    """``"tolerance=0,1,5,25;max_amount=25000,100000;paragraphs=103+104+107+108+STU,103+104+107+108+STU+97"``
+    → a dict for ``ParameterGrid``. Values are separated by ``,``; the items
+    of a list (paragraphs, excluded suppliers) by ``+``; ``-`` is an empty list."""
+    grid: dict[str, list] = {}
+    for part in [p.strip() for p in text.split(";") if p.strip()]:
+        if "=" not in part:
+            raise InputError(None, "--grid", f"{part!r} has no '='; expected key=value,value;key=value")
+        key, _, values = (x.strip() for x in part.partition("="))
+        if key not in RULE_KEYS:
+            raise InputError(None, "--grid", f"unknown rule {key!r}; expected one of {', '.join(RULE_KEYS)}")
+        items = [v.strip() for v in values.split(",") if v.strip()]
+        if not items:
+            raise InputError(None, "--grid", f"{key} has no values")
+        if key in LIST_KEYS:
+            grid[key] = [tuple() if v == "-" else tuple(x.strip() for x in v.split("+") if x.strip()) for v in items]
+        else:
+            try:
+                grid[key] = [float(v.replace(",", ".")) for v in items]
+            except ValueError:
+                raise InputError(None, "--grid", f"{key}: {values!r} are not all numbers") from None
+    if not grid:
+        raise InputError(None, "--grid", "is empty; expected e.g. tolerance=0,1,5,25;max_amount=25000,100000")
+    return grid
+
+
+def parse_rate(text: str | float) -> float:
+    """``"0.5%"`` or ``0.005`` → 0.005."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    t = text.strip().replace(",", ".")
+    try:
+        return float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        raise InputError(None, "--max-error", f"{text!r} is not a rate; expected e.g. 0.5% or 0.005") from None
+
+
+def _describe(params: dict) -> str:
+    parts = []
+    for k in sorted(params, key=RULE_KEYS.index):
+        v = params[k]
+        if isinstance(v, tuple):
+            v = "+".join(v) if v else "-"
+        elif isinstance(v, float) and v.is_integer():
+            v = int(v)
+        parts.append(f"{k}={v}")
+    return "; ".join(parts)
+
+
+def pareto_front(automation: np.ndarray, error: np.ndarray) -> np.ndarray:
+    """True for the rule sets no other beats on both counts (at least as much
+    automation and at most as many errors, better on one)."""
+    a = np.asarray(automation, dtype=float)
+    e = np.asarray(error, dtype=float)
+    better_or_equal = (a[None, :] >= a[:, None]) & (e[None, :] <= e[:, None])
+    strictly = (a[None, :] > a[:, None]) | (e[None, :] < e[:, None])
+    return ~(better_or_equal & strictly).any(axis=1)
+
+
+@dataclass
+class Tuning:
+    table: pd.DataFrame
+    max_error: float
+    recommended: Rules | None
+
+    def text(self) -> str:
+        t = self.table
+        width = max(40, int(t["rule_set"].str.len().max()))
+        lines = [f"{'rule set':<{width}} {'automation':>10} {'errors':>7} {'error rate':>10} {'upper 95%':>9}  front"]
+        for r in t.itertuples(index=False):
+            mark = "  <- recommended" if r.recommended else ""
+            lines.append(
+                f"{r.rule_set:<{width}} {r.automation_rate:>10.1%} {r.posted_wrong:>7} {r.error_rate:>10.2%} "
+                f"{r.error_rate_high:>9.2%}  {'*' if r.pareto else ' '}{mark}"
+            )
+        if self.recommended is None:
+            lines.append(f"No rule set keeps the error rate at or below {self.max_error:.2%}.")
+        else:
+            rec = t[t["recommended"]].iloc[0]
+            lines.append(
+                f"Recommended (highest automation with error rate ≤ {self.max_error:.2%}): {rec['rule_set']} "
+                f"— {rec['automation_rate']:.1%} automation, {rec['error_rate']:.2%} errors"
+            )
+        return "\n".join(lines)
+
+    def figure(self):
+        """Automation against the error rate of automatic postings, with the
+        Pareto front, the maximum error rate and the recommendation."""
+        from matplotlib.figure import Figure
+
+        t = self.table
+        fig = Figure(figsize=(8, 5), layout="constrained")
+        ax = fig.subplots()
+        ax.scatter(t["error_rate"] * 100, t["automation_rate"] * 100, color="#9aa5b1", label="regelsæt")
+        front = t[t["pareto"]].sort_values("error_rate")
+        ax.plot(front["error_rate"] * 100, front["automation_rate"] * 100, "-o", color="#1f5fa8", label="Pareto-front")
+        ax.axvline(self.max_error * 100, color="#c0392b", linestyle="--", label=f"maks. fejlrate {self.max_error:.2%}")
+        rec = t[t["recommended"]]
+        if len(rec):
+            r = rec.iloc[0]
+            ax.scatter(
+                [r["error_rate"] * 100],
+                [r["automation_rate"] * 100],
+                marker="*",
+                s=250,
+                color="#e67e22",
+                zorder=5,
+                label="anbefalet",
+            )
+            ax.annotate(
+                r["rule_set"],
+                (r["error_rate"] * 100, r["automation_rate"] * 100),
+                xytext=(8, -14),
+                textcoords="offset points",
+                fontsize=8,
+            )
+        ax.set_xlabel("Fejlrate i automatiske posteringer (%)")
+        ax.set_ylabel("Automatiseringsgrad (%)")
+        ax.set_title("Forretningsregler: automatisering mod fejl")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8)
+        return fig
+
+    def write(self, out: str | Path) -> dict[str, Path]:
+        from invoicekit.workbook import write_workbook
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"csv": out / "tuning.csv", "xlsx": out / "tuning.xlsx", "png": out / "tuning.png"}
+        self.table.to_csv(paths["csv"], index=False)
+        write_workbook(
+            paths["xlsx"],
+            {"Regelsæt": self.table},
+            percent={
+                "Regelsæt": {c: None for c in ("automation_rate", "error_rate", "error_rate_low", "error_rate_high")}
+            },
+        )
+        self.figure().savefig(paths["png"], dpi=120)
+        return paths
+
+
+def tune(
+    world: WorldData,
+    grid: dict[str, list] | str,
+    max_error: float | str = 0.005,
+    base: Rules | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Tuning:
+    """Replay ``world`` under every rule set of ``grid`` (the other rules as
+    in ``base``, default the world's own) and evaluate each against its truth."""
+    from sklearn.model_selection import ParameterGrid
+
+    if world.truth is None:
+        raise InputError(world.path, "truth.csv", "is missing; tuning needs the truth to count wrong postings")
+    grid = parse_grid(grid) if isinstance(grid, str) else grid
+    max_error = parse_rate(max_error)
+    base = base or world.rules
+    rows = []
+    for params in ParameterGrid(grid):
+        rules = rules_from_dict(
+            {**base.to_dict(), **{k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}}
+        )
+        ev = evaluate(simulate(world, rules), world.truth)
+        s = ev.summary
+        rows.append(
+            {
+                "rule_set": _describe(params),
+                **{k: ("+".join(v) if isinstance(v, tuple) else v) for k, v in params.items()},
+                "invoices": s["invoices"],
+                "posted": s["posted"],
+                "posted_wrong": s["posted_wrong"],
+                "automation_rate": s["automation_rate"],
+                "error_rate": s["error_rate"],
+                "error_rate_low": s["error_rate_low"],
+                "error_rate_high": s["error_rate_high"],
+                "_rules": rules,
+            }
+        )
+        if progress:
+            progress(1)
+    table = pd.DataFrame(rows)
+    table["pareto"] = pareto_front(table["automation_rate"], table["error_rate"])
+    ok = table["error_rate"] <= max_error + 1e-12
+    table["recommended"] = False
+    recommended = None
+    if ok.any():
+        cand = table[ok].sort_values(["automation_rate", "error_rate"], ascending=[False, True], kind="stable")
+        best = cand.index[0]
+        table.loc[best, "recommended"] = True
+        recommended = table.loc[best, "_rules"]
+    table = table.drop(columns="_rules").sort_values("automation_rate", kind="stable").reset_index(drop=True)
+    return Tuning(table=table, max_error=max_error, recommended=recommended)

@@ -1,0 +1,63 @@
+"""Explain one invoice: the candidate grants, where each fell out and why."""
+
+from __future__ import annotations
+
+import pytest
+
+import invoicekit as ik
+from invoicekit.cli import main
+from invoicekit.errors import InputError
+from invoicekit.explain import explain
+
+EX = "tests/data/example/"
+
+
+@pytest.fixture(scope="module")
+def case():
+    grants, _ = ik.read_grants(EX + "bevillinger.csv")
+    sheet, _ = ik.read_support_sheet(EX + "stoetteark.xlsx")
+    return ik.read_invoices(EX + "regninger.csv"), grants, sheet
+
+
+def test_amount_mismatch_shows_the_expected_amount_against_the_invoiced(case):
+    (e,) = explain(*case, "KIL-202")
+    assert e.reason == "AMOUNT_MISMATCH"
+    c = e.candidates.set_index("grant_id")
+    assert c.loc["B-1001", "excluded_at"] == "NO_GRANT_FOR_SUPPLIER"  # the citizen's grant at another supplier
+    assert c.loc["B-1002", "excluded_at"] == "AMOUNT_MISMATCH"
+    assert (c.loc["B-1002", "expected_amount"], c.loc["B-1002", "invoiced_amount"]) == ("12600.00", "13050.00")
+    assert e.funnel["grants"].tolist() == [2, 1, 1, 1, 0]
+    text = e.text()
+    assert "forventet 12600.00 mod faktureret 13050.00" in text and "forskel +450,00 kr." in text
+    assert "610190-xxxx" in text and "6101901234" not in text
+
+
+def test_ambiguous_shows_the_grants_that_are_left(case):
+    (e,) = explain(*case, "SOL-1002")
+    assert e.reason == "AMBIGUOUS"
+    assert sorted(e.candidates.loc[e.candidates["excluded_at"] == "", "grant_id"]) == ["B-1006", "B-1007"]
+    assert e.funnel["grants"].iloc[-1] == 2
+    assert "B-1006; B-1007" in e.text()
+
+
+def test_a_posted_invoice_shows_the_coding_row_that_was_valid(case):
+    e = explain(*case, "SOL-1001")[0]  # the first of two rows with this number; the second is a duplicate
+    assert e.invoice["status"] == "posted"
+    assert e.coding["valid"].tolist() == [False, True]
+    assert explain(*case, "SOL-1001")[1].reason == "DUPLICATE_INVOICE"
+
+
+def test_the_funnel_chart_is_a_figure(case):
+    fig = explain(*case, "KIL-202")[0].figure()
+    assert fig.axes[0].get_title().startswith("Faktura KIL-202")
+
+
+def test_an_unknown_invoice_number_is_a_clear_error(case, capsys):
+    with pytest.raises(InputError, match="no invoice numbered 'NOPE'"):
+        explain(*case, "NOPE")
+    argv = ["explain", "--grants", EX + "bevillinger.csv", "--invoices", EX + "regninger.csv"]
+    argv += ["--support-sheet", EX + "stoetteark.xlsx", "--invoice-id"]
+    assert main([*argv, "NOPE"]) == 2
+    assert "regninger.csv: invoice_id: no invoice numbered 'NOPE'" in capsys.readouterr().err
+    assert main([*argv, "KIL-202"]) == 0
+    assert "AMOUNT_MISMATCH" in capsys.readouterr().out

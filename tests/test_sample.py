@@ -1,0 +1,100 @@
+"""Sample control: sizes and bounds as the published tables, a reproducible
+draw from the journal, and the control sheet read back."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from invoicekit.cli import main
+from invoicekit.errors import InputError
+from invoicekit.replay import replay
+from invoicekit.sample import FINDING, draw, evaluate_control, sample_size, upper_bound
+from synthetic import synthesize
+
+
+@pytest.mark.parametrize(
+    ("confidence", "tolerable", "errors", "n"),
+    [(0.95, 0.05, 0, 59), (0.95, 0.05, 1, 93), (0.95, 0.05, 2, 124), (0.90, 0.05, 0, 45), (0.95, 0.02, 0, 149)],
+)
+def test_sample_sizes_match_the_published_tables(confidence, tolerable, errors, n):
+    assert sample_size(confidence, tolerable, errors) == n
+
+
+def test_a_small_population_needs_fewer_and_a_large_one_the_same():
+    assert sample_size(0.95, 0.05, 0, population=100) < 59
+    assert sample_size(0.95, 0.05, 0, population=1_000_000) == 59
+    assert sample_size(0.95, 0.05, 0, population=10) <= 10
+
+
+def test_upper_bounds_match_clopper_pearson():
+    assert upper_bound(0, 59) == pytest.approx(0.0495, abs=1e-4)
+    assert upper_bound(1, 93) == pytest.approx(0.0500, abs=2e-4)
+    assert upper_bound(3, 3) == 1.0
+
+
+def test_bad_rates_are_refused():
+    with pytest.raises(InputError, match="--tolerable"):
+        sample_size(0.95, 0)
+    with pytest.raises(InputError, match="--expected-errors"):
+        sample_size(0.95, 0.05, -1)
+
+
+@pytest.fixture(scope="module")
+def journal(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sample")
+    synthesize("baseline", seed=3, out=tmp / "world", months=2, citizens=200)
+    replay(tmp / "world", tmp / "replay", tmp / "journal.sqlite")
+    return tmp / "journal.sqlite"
+
+
+def test_draw_is_reproducible_and_the_sheet_round_trips(journal, tmp_path):
+    a = draw(journal, "2018-12", seed=7)
+    b = draw(journal, "2018-12", seed=7)
+    assert a.sample.equals(b.sample)
+    assert not a.sample.equals(draw(journal, "2018-12", seed=8).sample)
+    population = a.info["Automatiske posteringer i måneden"]
+    assert len(a.sample) == sample_size(0.95, 0.05, 0, population=population)
+    assert a.sample["CPR"].str.fullmatch(r"\d{6}-xxxx").all()
+    path = a.write(tmp_path / "control.xlsx")
+    with pytest.raises(InputError, match="not filled in"):
+        evaluate_control(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Stikprøve"]
+    col = [c.value for c in ws[1]].index(FINDING) + 1
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, col).value = "nej"
+    wb.save(path)
+    result = evaluate_control(path)
+    assert (result.checked, result.errors) == (len(a.sample), 0)
+    assert result.upper_bound == pytest.approx(upper_bound(0, len(a.sample)))
+    ws.cell(2, col).value = "ja"
+    wb.save(path)
+    assert evaluate_control(path).errors == 1
+
+
+def test_no_full_cpr_in_the_control_sheet(journal, tmp_path):
+    path = draw(journal, "2018-11", seed=1).write(tmp_path / "c.xlsx")
+    wb = openpyxl.load_workbook(path)
+    import re
+
+    for ws in wb:
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                assert not re.search(r"(?<!\d)\d{6}-?\d{4}(?!\d)", str(v or "")), v
+
+
+def test_sample_commands(journal, tmp_path, capsys):
+    assert main(["sample", "size", "--confidence", "95%", "--tolerable", "5%", "--expected-errors", "2"]) == 0
+    assert capsys.readouterr().out.strip() == "124"
+    out = tmp_path / "k.xlsx"
+    assert (
+        main(["sample", "draw", "--journal", str(journal), "--month", "2018-12", "--seed", "1", "--out", str(out)]) == 0
+    )
+    assert "automatic postings in 2018-12" in capsys.readouterr().out
+    assert main(["sample", "evaluate", str(out)]) == 2
+    assert "not filled in" in capsys.readouterr().err
+    assert main(["sample", "draw", "--journal", str(journal), "--month", "2031-01", "--out", str(out)]) == 2
+    assert "no automatic postings" in capsys.readouterr().err
+    assert main(["sample", "draw", "--journal", str(journal), "--month", "13-2019", "--out", str(out)]) == 2
+    assert "--month" in capsys.readouterr().err

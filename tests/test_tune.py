@@ -1,0 +1,80 @@
+"""Rule tuning: the trade-off shows, the Pareto front is right, and the
+recommendation respects the maximum error rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from invoicekit.cli import main
+from invoicekit.errors import InputError
+from invoicekit.replay import load_world
+from invoicekit.tune import pareto_front, parse_grid, parse_rate, tune
+from synthetic import synthesize
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tune") / "world"
+    synthesize("baseline", seed=2, out=out, months=6)
+    return out
+
+
+def test_more_tolerance_posts_more_and_wrongly_more(world):
+    t = tune(load_world(world), "tolerance=0,1,5,25", max_error="100%").table.set_index("tolerance")
+    auto, wrong = t["automation_rate"], t["posted_wrong"]
+    assert auto[0.0] <= auto[1.0] <= auto[5.0] < auto[25.0]
+    assert wrong[0.0] <= wrong[1.0] <= wrong[5.0] < wrong[25.0]  # fees of 5-25 kr. slip through at 25
+
+
+def test_the_recommendation_respects_the_maximum_error_rate(world):
+    w = load_world(world)
+    grid = "tolerance=1,25;max_amount=25000,100000"
+    table = tune(w, grid, max_error="100%").table
+    limit = float(table["error_rate"].sort_values().iloc[1])  # only some rule sets stay under it
+    result = tune(w, grid, max_error=limit)
+    ok = result.table[result.table["error_rate"] <= limit]
+    rec = result.table[result.table["recommended"]]
+    assert len(rec) == 1 and rec["error_rate"].iloc[0] <= limit
+    assert rec["automation_rate"].iloc[0] == ok["automation_rate"].max()
+    assert result.recommended.tolerance == rec["tolerance"].iloc[0]
+    none = tune(w, grid, max_error=float(table["error_rate"].min()) / 2 if table["error_rate"].min() > 0 else -1)
+    assert none.recommended is None and not none.table["recommended"].any()
+    assert "No rule set" in none.text()
+
+
+def test_pareto_front_keeps_only_undominated_rule_sets():
+    auto = np.array([0.30, 0.35, 0.35, 0.40, 0.32])
+    err = np.array([0.001, 0.002, 0.003, 0.010, 0.004])
+    assert pareto_front(auto, err).tolist() == [True, True, False, True, False]
+
+
+def test_grid_syntax_and_its_mistakes():
+    g = parse_grid(
+        "tolerance=0,1,5;paragraphs=103+104+107+108+STU,103+104+107+108+STU+97;excluded_suppliers=-,29345716"
+    )
+    assert g["tolerance"] == [0.0, 1.0, 5.0]
+    assert g["paragraphs"][1][-1] == "97"
+    assert g["excluded_suppliers"] == [(), ("29345716",)]
+    assert parse_rate("0.5%") == pytest.approx(0.005) and parse_rate("0,005") == pytest.approx(0.005)
+    for bad, where in (
+        ("tolerence=1", "unknown rule"),
+        ("tolerance", "no '='"),
+        ("tolerance=a,b", "not all numbers"),
+        ("", "empty"),
+    ):
+        with pytest.raises(InputError, match=where):
+            parse_grid(bad)
+
+
+def test_tune_command_writes_table_workbook_and_chart(world, tmp_path, capsys):
+    argv = ["tune", "--world", str(world), "--grid", "tolerance=1,25", "--max-error", "5%", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Recommended" in out and "tolerance=1" in out
+    table = pd.read_csv(tmp_path / "tuning.csv")
+    assert len(table) == 2 and table["recommended"].sum() == 1
+    assert (tmp_path / "tuning.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["tune", "--world", str(world), "--grid", "speed=1"]) == 2
+    assert "unknown rule 'speed'" in capsys.readouterr().err
