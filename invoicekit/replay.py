@@ -34,7 +34,7 @@ from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
 
 MONTHLY_COLUMNS = ("month", "invoices", "posted", "automation_rate", "wrong_postings", "top_reasons")
-_MONTH_FILE = re.compile(r"invoices-(\d{4}-\d{2})\.(csv|xlsx)$")
+_MONTH_FILE = re.compile(r"invoices-(\d{4}-(?:0[1-9]|1[0-2]))\.(csv|xlsx)$")
 
 
 def world_months(world: str | Path) -> list[tuple[str, Path, Path]]:
@@ -44,19 +44,34 @@ def world_months(world: str | Path) -> list[tuple[str, Path, Path]]:
     if not world.is_dir():
         raise InputError(world, None, "is not a folder; expected a world folder with invoices/ and sensum/")
     inv_dir = world / "invoices"
-    files = sorted(p for p in inv_dir.glob("invoices-*") if _MONTH_FILE.search(p.name)) if inv_dir.is_dir() else []
+    files = (
+        sorted(p for p in inv_dir.glob("invoices-*") if p.suffix.lower() in (".csv", ".xlsx"))
+        if inv_dir.is_dir()
+        else []
+    )
     if not files:
         raise InputError(world, "invoices/", "holds no invoices-YYYY-MM.csv files; expected one per month")
     months = []
+    seen: dict[str, Path] = {}
     for f in files:
-        month = _MONTH_FILE.search(f.name).group(1)
+        m = _MONTH_FILE.fullmatch(f.name)
+        if m is None:
+            raise InputError(f, None, "is not named for a month; expected invoices-YYYY-MM.csv (month 01-12)")
+        month = m.group(1)
+        if month in seen:
+            raise InputError(
+                f, None, f"is a second file for {month} (beside {seen[month].name}); expected one per month"
+            )
+        seen[month] = f
         grants = [world / "sensum" / f"grants-{month}.{ext}" for ext in ("csv", "xlsx")]
-        found = next((g for g in grants if g.exists()), None)
-        if found is None:
+        found = [g for g in grants if g.exists()]
+        if not found:
             raise InputError(
                 world, f"sensum/grants-{month}.csv", "is missing; expected Sensum's grants for every invoice month"
             )
-        months.append((month, found, f))
+        if len(found) > 1:
+            raise InputError(found[1], None, f"is a second grants file for {month}; expected one per month")
+        months.append((month, found[0], f))
     return months
 
 
@@ -68,7 +83,15 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     missing = needed - set(truth.columns)
     if missing:
         raise InputError(path, ", ".join(sorted(missing)), "missing; expected the columns of a world's truth.csv")
-    truth["row"] = pd.to_numeric(truth["row"], errors="raise").astype(np.int64)
+    rows = pd.to_numeric(truth["row"], errors="coerce")
+    if rows.isna().any():
+        bad = int(np.flatnonzero(rows.isna().to_numpy())[0]) + 2
+        raise InputError(
+            path,
+            f"row {bad}, column row",
+            f"{truth['row'].iloc[bad - 2]!r} is not a row number; expected a whole number",
+        )
+    truth["row"] = rows.astype(np.int64)
     truth["should_pay"] = truth["should_pay"].str.lower().eq("true")
     return truth
 
@@ -125,6 +148,12 @@ def replay(
                 journal, None, f"already holds {n_runs} runs; expected a new journal for a replay from go-live"
             )
     truth = read_truth(world / "truth.csv") if (world / "truth.csv").exists() else None
+    # every month's files must be usable before the first run is recorded: a
+    # replay stopped half-way by a bad file would leave a journal it cannot resume
+    read_support_sheet(sheet)
+    for _month, grants, invoices in months:
+        read_grants(grants)
+        read_invoices(invoices)
     rows = []
     for month, grants, invoices in months:
         res = run(

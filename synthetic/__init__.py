@@ -46,12 +46,17 @@ def synthesize(
     """Generate a municipality and write it into ``out``. Returns what
     ``world.json`` holds. ``params`` replaces the scenario's parameters
     (for calibration); ``scenario`` is then only recorded."""
+    if not 0 <= int(seed) < MAX_SEED:
+        raise InputError(None, "--seed", f"{seed} is out of range; expected 0 to {MAX_SEED - 1:,}")
     params = params or parse_scenario(scenario)
     changes = {k: v for k, v in {"start": start, "months": months, "citizens": citizens}.items() if v is not None}
     params = params.replace(**changes)
+    year = int(params.start[:4])
+    if not 1990 <= year <= 2030:
+        raise InputError(None, "--start", f"{params.start} is out of range; expected a go-live month from 1990 to 2030")
+    world = build_world(params, seed)
     out = Path(out)
     _prepare(out)
-    world = build_world(params, seed)
     counts = generate(world, out, oioubl=oioubl, progress=progress)
     _write_rules(world, out / "rules.toml")
     info = {
@@ -70,6 +75,8 @@ def synthesize(
     return info
 
 
+# a seed has at most nine digits, so world.json can never hold a ten-digit number that reads as a CPR
+MAX_SEED = 1_000_000_000
 WORLD_ENTRIES = ("invoices", "sensum", "oioubl", "stoetteark.xlsx", "truth.csv", "rules.toml", "world.json")
 
 

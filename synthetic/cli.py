@@ -43,10 +43,17 @@ def add_synth_command(sub: argparse._SubParsersAction) -> None:
         "--scenario", default="baseline", metavar="NAME", help="scenario name(s) joined by '+' (default baseline)"
     )
     p.add_argument(
-        "--seed", type=int, default=1, metavar="N", help="random seed; the same seed gives the same files (default 1)"
+        "--seed",
+        type=int,
+        default=1,
+        metavar="N",
+        help="random seed, 0 to 999999999; the same seed gives the same files (default 1)",
     )
     p.add_argument(
-        "--out", required=True, metavar="DIR", help="folder to write the municipality into (created if missing)"
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder to write the municipality into: new, empty, or an earlier world (which is replaced)",
     )
     p.add_argument("--start", metavar="YYYY-MM", help="go-live month, the first month the robot runs (default 2018-11)")
     p.add_argument("--months", type=int, metavar="N", help="months to simulate (default 12)")
@@ -54,7 +61,7 @@ def add_synth_command(sub: argparse._SubParsersAction) -> None:
         "--citizens",
         type=int,
         metavar="N",
-        help="citizens in day and residential offers at go-live (default 450, a municipality of about "
+        help="citizens in day and residential offers at go-live (default 560, a municipality of about "
         "56,000 inhabitants; the national scenario, 65000, gives a national-scale year of about a million invoices)",
     )
     p.add_argument("--oioubl", action="store_true", help="also write every invoice as an OIOUBL 2.1 XML file")

@@ -331,18 +331,28 @@ class Months:
         ep_start = self.w.episodes["start"].to_numpy().astype("datetime64[D]")[base["episode"].to_numpy()]
         ps = np.maximum(ps, ep_start)
         pe = base["period_start"].to_numpy().astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(1, "D")
+        # a regulation is per year's rate: the back period stays within one year, one grant
+        ps = np.maximum(ps, pe.astype("datetime64[Y]").astype("datetime64[D]"))
         ok = pe > ps
         diff = np.maximum(
             100 * MONEY_SCALE,
             (base["amount"].to_numpy() * rng.uniform(0.005, 0.03, len(base)) * months // MONEY_SCALE) * MONEY_SCALE,
         )
+        episodes = base["episode"].to_numpy()
+        seg = self.segment_of(episodes, ps)
+        has = ~pd.isna(seg)
+        grant = np.where(has, self.w.segments["grant_id"].to_numpy()[np.where(has, seg, 0).astype(np.int64)], "")
+        psp, art = self.true_coding(episodes, ps)
         return base.assign(
             period_start=ps,
             period_end=pe,
             amount=diff.astype(np.int64),
             invoice_type="back_payment",
             cause="back_payment",
-        )[ok]
+            true_grant_id=grant,
+            true_psp_element=psp,
+            true_art=art,
+        )[ok & has]
 
     def _collective(self, inv: pd.DataFrame, k: int) -> pd.DataFrame:
         """Suppliers who send one collective invoice a month per house (a few
@@ -399,9 +409,13 @@ class Months:
         rng = self.rng
         base = prev[(prev["amount"] > 0) & (prev["invoice_type"] != "duplicate") & (prev["keying"] == "")]
         base = base[pick(rng, len(base), self.p.resend_rate)]
-        return base.assign(invoice_type="duplicate", cause="reminder_new_number", should_pay=False, reminder=True).drop(
-            columns=["invoice_id", "k", "day", "invoice_date"], errors="ignore"
-        )
+        return base.assign(
+            invoice_type="duplicate",
+            orig_type=base["invoice_type"],
+            cause="reminder_new_number",
+            should_pay=False,
+            reminder=True,
+        ).drop(columns=["invoice_id", "k", "day", "invoice_date"], errors="ignore")
 
     def _duplicates(self, month: pd.DataFrame) -> pd.DataFrame:
         """The same invoice, same number, again: later this month or next."""
@@ -411,6 +425,7 @@ class Months:
         base = base[pick(rng, len(base), self.p.duplicate_rate)]
         return base.assign(
             invoice_type="duplicate",
+            orig_type=base["invoice_type"],
             cause="duplicate_same_number",
             should_pay=False,
             day=base["day"].to_numpy() + rng.integers(1, 20, len(base)),

@@ -59,14 +59,17 @@ def _fmt_cpr(cpr: str, hyphen: bool) -> str:
 
 
 def _typo_cpr(cpr: str) -> str:
-    """A keying error that cannot be anyone's number: the day's digits swapped
-    when that gives no date (32-60), else a digit dropped."""
+    """A keying error that cannot be anyone's number, however it is read: the
+    day's digits swapped when that gives no date (32-60), else a day of 32-60
+    typed in. Always ten digits, so a spreadsheet cannot pad it into a date."""
     swapped = cpr[1] + cpr[0] + cpr[2:]
-    day = int(swapped[:2])
-    return swapped if 32 <= day <= 60 or day > 91 else cpr[:-1]
+    if 32 <= int(swapped[:2]) <= 60:
+        return swapped
+    return f"{32 + int(cpr[2:6]) % 29:02d}{cpr[2:]}"
 
 
 def _typo_cvr(cvr: str) -> str:
+    """The check digit mistyped: never a valid CVR."""
     return cvr[:-1] + str((int(cvr[-1]) + 3) % 10)
 
 
@@ -83,6 +86,8 @@ def _period_text(s: np.datetime64, e: np.datetime64, style: int) -> str:
 
 def _main_text(r, service_name: str, style: int) -> str:
     t = r.invoice_type
+    if t == "duplicate" and isinstance(r.orig_type, str) and r.orig_type:
+        t = r.orig_type  # a copy or a reminder repeats the original's text
     rate = r.rate / MONEY_SCALE
     if t == "residential_monthly":
         return ("Opholdsbetaling", f"Takst for ophold, {service_name}", "Månedlig betaling for botilbud")[style % 3]
@@ -127,7 +132,7 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
     svc_name = world.services["service_name"].to_numpy()
     ep = world.episodes
     inv = inv.copy()
-    for col in ("credits", "reminder", "extra_text"):
+    for col in ("credits", "reminder", "extra_text", "orig_type"):
         if col not in inv:
             inv[col] = None
     template = p.template_from_month > 0 and k + 1 >= p.template_from_month
@@ -165,7 +170,7 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
         elif keying[i] == "swapped_period":
             period_mode = "column"
         elif keying[i] == "bad_cvr":
-            cvr[i] = _typo_cvr(cvr[i]) if rng.random() < 0.7 else ""
+            cvr[i] = _typo_cvr(cvr[i])
         parts = []
         if reminder[i] and rng.random() < 0.7:
             parts.append("Rykker:")
@@ -260,6 +265,26 @@ def write_support_sheet(world: World, path: Path) -> None:
         svc.to_excel(xw, sheet_name="Ydelser", index=False)
         suppliers.to_excel(xw, sheet_name="Leverandører", index=False)
         coding.to_excel(xw, sheet_name="Kontering", index=False)
+    _fixed_timestamps(path, dt.datetime.fromisoformat(str(world.start_month) + "-01"))
+
+
+def _fixed_timestamps(path: Path, when: dt.datetime) -> None:
+    """openpyxl stamps a workbook with the time it was saved (in its
+    properties and in the zip entries); the same seed must give the same bytes,
+    so both are set to ``when``."""
+    import re
+    import zipfile
+
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as z:
+        entries = [(info, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                text = data.decode("utf-8")
+                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rf"\g<1>{stamp}\g<3>", text)
+                data = text.encode("utf-8")
+            z.writestr(zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6]), data, zipfile.ZIP_DEFLATED)
 
 
 def oioubl_xml(row: dict) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from invoicekit.cli import main
+from invoicekit.errors import InputError
 from invoicekit.extracts import read_grants, read_invoices, read_support_sheet
 from invoicekit.identifiers import is_valid_cpr, is_valid_cvr
 from invoicekit.parsing import MONEY_SCALE
@@ -24,6 +25,7 @@ from synthetic import INVOICE_TYPES, TRUTH_COLUMNS, synthesize
 from synthetic.calibrate import rates
 from synthetic.people import replacement_cprs, valid_cvrs
 from synthetic.scenario import UnknownScenario, parse_scenario
+from synthetic.write import _typo_cpr
 
 CPR_LIKE = re.compile(r"(?<!\d)(\d{6})-?(\d{4})(?!\d)")
 
@@ -57,22 +59,16 @@ def _decisions(replay_dir: Path) -> pd.DataFrame:
 # --- determinism -------------------------------------------------------------
 
 
-def _world_contents(folder: Path) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for f in sorted(folder.rglob("*")):
-        if f.is_file() and f.suffix != ".xlsx":
-            out[str(f.relative_to(folder))] = f.read_bytes()
-    sheets = pd.read_excel(folder / "stoetteark.xlsx", sheet_name=None, dtype=str)
-    out["stoetteark"] = {name: df.to_csv() for name, df in sheets.items()}
-    return out
+def _world_contents(folder: Path) -> dict[str, bytes]:
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
 
 
 def test_same_seed_gives_the_same_municipality_and_another_seed_another(tmp_path):
     for name, seed in (("a", 11), ("b", 11), ("c", 12)):
-        synthesize("baseline", seed=seed, out=tmp_path / name, months=2, citizens=80)
+        synthesize("baseline", seed=seed, out=tmp_path / name, months=2, citizens=80, oioubl=True)
     a, b, c = (_world_contents(tmp_path / n) for n in "abc")
-    assert a == b
-    assert a.keys() == c.keys()
+    assert a == b  # every byte, the workbook and the OIOUBL files included
+    assert "stoetteark.xlsx" in a and any(k.startswith("oioubl/") for k in a)
     assert a["invoices/invoices-2018-11.csv"] != c["invoices/invoices-2018-11.csv"]
     assert a["truth.csv"] != c["truth.csv"]
 
@@ -98,6 +94,26 @@ def test_generated_cvr_numbers_pass_the_checksum_and_are_distinct():
     assert all(is_valid_cvr(c) and len(c) == 8 and c[0] != "0" for c in cvrs)
 
 
+def test_a_cpr_typo_is_never_a_date_however_a_spreadsheet_reads_it():
+    rng = np.random.default_rng(3)
+    births = np.datetime64("1940-01-01") + rng.integers(0, 365 * 60, 3000).astype("timedelta64[D]")
+    for cpr in replacement_cprs(rng, births):
+        typo = _typo_cpr(cpr)
+        assert len(typo) == 10 and typo != cpr
+        assert not is_valid_cpr(typo)
+        assert not is_valid_cpr(str(int(typo)).zfill(10))  # as Excel would store and pad it
+
+
+def test_a_seed_that_could_read_as_a_cpr_is_refused(tmp_path, capsys):
+    with pytest.raises(InputError, match="--seed"):
+        synthesize("baseline", seed=1505901234, out=tmp_path / "w")
+    assert main(["synth", "--seed", "-1", "--out", str(tmp_path / "w")]) == 2
+    assert main(["synth", "--start", "1905-01", "--out", str(tmp_path / "w")]) == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err and "--start" in err and "Traceback" not in err
+    assert not (tmp_path / "w").exists()  # nothing created for a refused command
+
+
 def _cpr_tokens(text: str) -> list[str]:
     return [a + b for a, b in CPR_LIKE.findall(text)]
 
@@ -114,11 +130,10 @@ def test_no_file_holds_a_cpr_number_that_could_be_a_real_persons(small_world):
             text = raw.decode("cp1252")  # the Danish invoice layout
         for token in _cpr_tokens(text):
             seen += 1
-            day = int(token[:2])
             # a replacement number (day + 60), or a keying error that is no date at all
-            assert day > 60 or not is_valid_cpr(token), f"{f.name}: {token[:6]}-xxxx could be a real person's"
-            if day > 60 and is_valid_cpr(token):
-                assert day <= 91
+            assert int(token[:2]) > 60 or not is_valid_cpr(token), (
+                f"{f.name}: {token[:6]}-xxxx could be a real person's"
+            )
     assert seen > 500
 
 
@@ -253,6 +268,51 @@ def test_truth_and_robot_agree_on_the_great_majority_of_postings(baseline_year):
     assert all(known & set(c.split("+")) for c in causes), set(causes)
 
 
+def test_a_back_payment_belongs_to_the_grant_of_its_period(baseline_year):
+    world, _replay, _monthly = baseline_year
+    truth = read_truth(world / "truth.csv")
+    grants, _ = read_grants(sorted((world / "sensum").glob("*.csv"))[-1])
+    grants = grants.set_index("grant_id")
+    checked = 0
+    for month in truth["month"].unique():
+        t = truth[(truth["month"] == month) & (truth["invoice_type"] == "back_payment")]
+        if not len(t):
+            continue
+        inv = read_invoices(world / "invoices" / f"invoices-{month}.csv").set_index("row")
+        for r in t.itertuples(index=False):
+            s, e = inv.at[r.row, "period_start"], inv.at[r.row, "period_end"]
+            if pd.isna(s) or r.true_grant_id not in grants.index:
+                continue  # no period on the invoice, or the grant not (yet) in Sensum
+            g = grants.loc[r.true_grant_id]
+            assert g["start_date"] <= s and (pd.isna(g["end_date"]) or e <= g["end_date"]), (month, r.row)
+            assert s.year == e.year
+            checked += 1
+    assert checked > 10
+
+
+def test_wrong_postings_counts_what_the_truth_disagrees_with():
+    decisions = pd.DataFrame(
+        {
+            "row": [1, 2, 3, 4, 5],
+            "status": ["posted", "posted", "posted", "manual", "posted"],
+            "grant_id": ["G1", "G1", "G2", "G9", "G3"],
+            "psp_element": ["P1", "P2", "P1", "", "P1"],
+            "art": ["A"] * 5,
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "row": [1, 2, 3, 4, 5],
+            "should_pay": [True, True, True, True, False],
+            "true_grant_id": ["G1", "G1", "G1", "G1", "G3"],
+            "true_psp_element": ["P1"] * 5,
+            "true_art": ["A"] * 5,
+        }
+    )
+    # right; wrong PSP; wrong grant; manual (never a wrong posting); should not be paid
+    assert wrong_postings(decisions, truth).tolist() == [False, True, True, False, True]
+
+
 def test_automation_rises_over_the_first_months(baseline_year):
     _world, _replay, monthly = baseline_year
     r = monthly["automation_rate"].to_numpy()
@@ -333,6 +393,52 @@ def test_replay_refuses_a_folder_that_is_not_a_world(tmp_path, capsys):
         main(["replay", str(tmp_path / "nowhere"), "--journal", str(tmp_path / "j"), "--out", str(tmp_path / "o")]) == 2
     )
     assert "not a folder" in capsys.readouterr().err
+
+
+def _tiny_world(tmp_path: Path) -> Path:
+    synthesize("baseline", seed=2, out=tmp_path / "w", months=2, citizens=40)
+    return tmp_path / "w"
+
+
+def test_replay_checks_every_month_before_it_records_the_first(tmp_path, capsys):
+    w = _tiny_world(tmp_path)
+    (w / "sensum" / "grants-2018-12.csv").write_text("Bevilling;CPR\n1;2\n", encoding="utf-8")
+    argv = ["replay", str(w), "--journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]
+    assert main(argv) == 2
+    assert "grants-2018-12.csv" in capsys.readouterr().err
+    assert not (tmp_path / "j.sqlite").exists() or replay_runs(tmp_path / "j.sqlite") == 0
+
+
+def replay_runs(journal: Path) -> int:
+    from invoicekit.journal import Journal
+
+    with Journal(journal, readonly=True) as j:
+        return len(j.runs())
+
+
+@pytest.mark.parametrize(
+    ("mess", "message"),
+    [
+        (lambda w: (w / "invoices" / "invoices-2018-11.xlsx").write_bytes(b"x"), "second file for 2018-11"),
+        (
+            lambda w: (w / "invoices" / "invoices-2018-13.csv").write_text("a\n", encoding="utf-8"),
+            "not named for a month",
+        ),
+        (
+            lambda w: (w / "truth.csv").write_text(
+                (w / "truth.csv").read_text(encoding="utf-8").replace("\n2018-11,1,", "\n2018-11,x,", 1),
+                encoding="utf-8",
+            ),
+            "not a row number",
+        ),
+    ],
+)
+def test_replay_refuses_an_ambiguous_or_broken_world(tmp_path, capsys, mess, message):
+    w = _tiny_world(tmp_path)
+    mess(w)
+    assert main(["replay", str(w), "--journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
 
 
 def test_invoicekit_never_imports_the_synthetic_package():
