@@ -111,6 +111,29 @@ def wrong_postings(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
     return pd.Series(posted & differs, index=decisions.index)
 
 
+def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: Path, invoices: Path) -> None:
+    """The truth speaks of the same invoices, row by row, as the file the robot read."""
+    from invoicekit.identifiers import mask_cprs_in
+
+    if len(truth) != len(decisions):
+        raise InputError(
+            truth_path,
+            None,
+            f"has {len(truth)} rows for {invoices.name}, which has {len(decisions)}; expected one per invoice row",
+        )
+    t = truth.set_index("row")["invoice_id"].reindex(decisions["row"].to_numpy()).fillna("")
+    differ = np.flatnonzero(
+        mask_cprs_in(pd.Series(t.to_numpy(), dtype=object)).to_numpy() != decisions["invoice_id"].fillna("").to_numpy()
+    )
+    if len(differ):
+        row = int(decisions["row"].iloc[differ[0]])
+        raise InputError(
+            truth_path,
+            f"row {row} of {invoices.name}",
+            "names another invoice number than the file; expected the truth of these very files",
+        )
+
+
 def top_reasons(decisions: pd.DataFrame, top: int = 3) -> str:
     n = len(decisions)
     counts = decisions.loc[decisions["status"] != POSTED, "reason"].value_counts().head(top)
@@ -163,7 +186,9 @@ def replay(
         posted = int((d["status"] == POSTED).sum())
         wrong = np.nan
         if truth is not None:
-            wrong = int(wrong_postings(d, truth[truth["month"] == month]).sum())
+            t = truth[truth["month"] == month]
+            _check_alignment(t, d, world / "truth.csv", invoices)
+            wrong = int(wrong_postings(d, t).sum())
         rows.append(
             {
                 "month": month,

@@ -416,6 +416,11 @@ def replay_runs(journal: Path) -> int:
         return len(j.runs())
 
 
+def _edit_truth(w: Path, change) -> None:
+    t = pd.read_csv(w / "truth.csv", dtype=str, keep_default_na=False)
+    change(t).to_csv(w / "truth.csv", index=False)
+
+
 @pytest.mark.parametrize(
     ("mess", "message"),
     [
@@ -431,6 +436,11 @@ def replay_runs(journal: Path) -> int:
             ),
             "not a row number",
         ),
+        (
+            lambda w: _edit_truth(w, lambda t: t.assign(invoice_id=t["invoice_id"].where(t.index != 0, "OTHER"))),
+            "another invoice number",
+        ),
+        (lambda w: _edit_truth(w, lambda t: t.iloc[1:]), "expected one per invoice row"),
     ],
 )
 def test_replay_refuses_an_ambiguous_or_broken_world(tmp_path, capsys, mess, message):
