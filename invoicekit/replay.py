@@ -75,6 +75,18 @@ def world_months(world: str | Path) -> list[tuple[str, Path, Path]]:
     return months
 
 
+def _world_files(world: Path, rules: str | Path | Rules | None) -> tuple[list[tuple[str, Path, Path]], Path, Rules]:
+    """The months, the support sheet and the rules of a world folder; the
+    world's ``rules.toml`` unless rules are given."""
+    months = world_months(world)
+    sheet = world / "stoetteark.xlsx"
+    if not sheet.exists():
+        raise InputError(world, "stoetteark.xlsx", "is missing; expected the support sheet in the world folder")
+    if rules is None and (world / "rules.toml").exists():
+        rules = world / "rules.toml"
+    return months, sheet, rules if isinstance(rules, Rules) else load_rules(rules)
+
+
 def read_truth(path: str | Path) -> pd.DataFrame:
     """A world's ``truth.csv`` (month, row, and what should have happened)."""
     path = Path(path)
@@ -156,13 +168,8 @@ def replay(
     history from go-live. ``months`` replays only the first so many months."""
     world = Path(world)
     out = Path(out)
-    months = world_months(world)[:months]
-    sheet = world / "stoetteark.xlsx"
-    if not sheet.exists():
-        raise InputError(world, "stoetteark.xlsx", "is missing; expected the support sheet in the world folder")
-    if rules is None and (world / "rules.toml").exists():
-        rules = world / "rules.toml"
-    rule_set = rules if isinstance(rules, Rules) else load_rules(rules)
+    all_months, sheet, rule_set = _world_files(world, rules)
+    months = all_months[:months]
     if Path(journal).exists():
         with Journal(journal, readonly=True) as j:
             n_runs = len(j.runs())
@@ -243,13 +250,7 @@ class WorldData:
 def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> WorldData:
     """Read every month of a world folder (see :func:`replay`)."""
     world = Path(world)
-    months = world_months(world)
-    sheet_path = world / "stoetteark.xlsx"
-    if not sheet_path.exists():
-        raise InputError(world, "stoetteark.xlsx", "is missing; expected the support sheet in the world folder")
-    if rules is None and (world / "rules.toml").exists():
-        rules = world / "rules.toml"
-    rule_set = rules if isinstance(rules, Rules) else load_rules(rules)
+    months, sheet_path, rule_set = _world_files(world, rules)
     sheet, _ = read_support_sheet(sheet_path)
     invoices, grants = [], []
     for _month, g, i in months:

@@ -75,6 +75,11 @@ def pick_kinds(rng: np.random.Generator, n: int, shares: list[float]) -> np.ndar
     return kind
 
 
+def _resendable(prev: pd.DataFrame) -> pd.DataFrame:
+    """Last month's invoices a supplier may credit or send a reminder for."""
+    return prev[(prev["amount"] > 0) & (prev["invoice_type"] != "duplicate") & (prev["keying"] == "")]
+
+
 class Months:
     """Walks the world month by month; keeps what carries over (invoice
     numbers, last month's invoices for credit notes and reminders)."""
@@ -392,7 +397,7 @@ class Months:
 
     def _corrections(self, prev: pd.DataFrame) -> pd.DataFrame:
         rng = self.rng
-        base = prev[(prev["amount"] > 0) & (prev["invoice_type"] != "duplicate") & (prev["keying"] == "")]
+        base = _resendable(prev)
         base = base[pick(rng, len(base), self.p.correction_credit_rate)]
         share = rng.choice([1.0, 0.5, 0.2, 0.1], len(base))
         amount = -((base["amount"].to_numpy() * share) // ORE * ORE).astype(np.int64)
@@ -407,7 +412,7 @@ class Months:
     def _reminders(self, prev: pd.DataFrame) -> pd.DataFrame:
         """A reminder under a new invoice number for last month's invoice."""
         rng = self.rng
-        base = prev[(prev["amount"] > 0) & (prev["invoice_type"] != "duplicate") & (prev["keying"] == "")]
+        base = _resendable(prev)
         base = base[pick(rng, len(base), self.p.resend_rate)]
         return base.assign(
             invoice_type="duplicate",
