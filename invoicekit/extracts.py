@@ -38,7 +38,7 @@ from invoicekit.parsing import (
     MONEY_SCALE,
     parse_amounts,
     parse_dates,
-    period_in_text,
+    period_from_texts,
     split_cpr_cell,
 )
 
@@ -515,12 +515,10 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
     need = (start_blank | end_blank) & ~bad_start & ~bad_end & (df["text"].str.len() > 0).to_numpy()
     text = df["text"].to_numpy(dtype=object)
     rows = np.flatnonzero(need)
-    found = [period_in_text(text[i]) for i in rows]
-    hit = np.array([f is not None for f in found], dtype=bool)
+    f_start, f_end = period_from_texts(text[rows])
+    hit = ~np.isnat(f_start)
     if hit.any():
-        rows = rows[hit]
-        f_start = np.array([f[0] for f in found if f is not None], dtype="datetime64[D]")
-        f_end = np.array([f[1] for f in found if f is not None], dtype="datetime64[D]")
+        rows, f_start, f_end = rows[hit], f_start[hit], f_end[hit]
         s_blank = start_blank[rows]
         e_blank = end_blank[rows]
         start[rows[s_blank]] = f_start[s_blank]

@@ -309,6 +309,84 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     return found
 
 
+# The same patterns for RE2 (pyarrow), which has no look-around: a boundary is
+# matched as a character (or the start or end) instead. Python's \s and \d are
+# Unicode; the RE2 classes below are widened to match, and a text with digits
+# other than 0-9 is left to Python altogether.
+_WS = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]"
+_RANGE_RE2 = (
+    rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*(?:-|–|til){_WS}*"
+    r"(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})(?:\D|$)"
+)
+_RANGE_LOOSE_RE2 = rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:-|–|til){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
+_MONTH_RE2 = rf"(?i)(?:^|[^\p{{L}}\p{{Nl}}\p{{No}}])(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
+_MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"
+_OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
+
+
+def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`period_in_text` for a whole column: ``(start, end)`` as
+    ``datetime64[D]``, NaT where a text holds no period or more than one.
+
+    Texts with exactly one candidate period are read whole-column with RE2;
+    the rest (none is cheap to tell; two or more, an impossible date, digits
+    other than 0-9) go through :func:`period_in_text`, so the result is the
+    same as calling it on every text."""
+    n = len(texts)
+    start = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    end = start.copy()
+    if n == 0:
+        return start, end
+    arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
+    n_range = pc.count_substring_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
+    n_month = pc.count_substring_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
+    odd = pc.match_substring_regex(arr, _OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    total = n_range + n_month
+    one_range = (n_range == 1) & (n_month == 0) & ~odd
+    one_month = (n_month == 1) & (n_range == 0) & ~odd
+    done = np.zeros(n, dtype=bool)
+    if one_range.any():
+        idx = np.flatnonzero(one_range)
+        g = pc.extract_regex(arr.take(pa.array(idx)), _RANGE_RE2)
+        ok = g.is_valid().to_numpy(zero_copy_only=False)
+        part = {
+            k: pc.cast(pc.if_else(g.is_valid(), g.field(k), "0"), pa.int64()).to_numpy()
+            for k in ("d1", "m1", "y1", "d2", "m2", "y2")
+        }
+        s = _ymd(part["y1"], part["m1"], part["d1"])
+        e = _ymd(part["y2"], part["m2"], part["d2"])
+        good = ok & ~np.isnat(s) & ~np.isnat(e)
+        start[idx[good]], end[idx[good]] = s[good], e[good]
+        done[idx[good]] = True
+    if one_month.any():
+        idx = np.flatnonzero(one_month)
+        g = pc.extract_regex(arr.take(pa.array(idx)), _MONTH_RE2)
+        ok = g.is_valid().to_numpy(zero_copy_only=False)
+        names = pc.utf8_lower(pc.if_else(g.is_valid(), g.field("mon"), "")).to_numpy(zero_copy_only=False)
+        month = pd.Index(MONTHS_DA).get_indexer(names)
+        year = pc.cast(pc.if_else(g.is_valid(), g.field("year"), "0"), pa.int64()).to_numpy()
+        good = ok & (month >= 0)
+        first = ((year - 1970) * 12 + month).astype("datetime64[M]")
+        start[idx[good]] = first[good].astype("datetime64[D]")
+        end[idx[good]] = (first[good] + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+        done[idx[good]] = True
+    for i in np.flatnonzero(~done & ((total > 0) | odd)):
+        found = period_in_text(texts[i])
+        if found is not None:
+            start[i], end[i] = np.datetime64(found[0], "D"), np.datetime64(found[1], "D")
+    return start, end
+
+
+def _ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Dates from parts; NaT where the date does not exist."""
+    ok = (year >= 1) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1)
+    first = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    length = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
+    ok &= day <= length
+    out = first.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
+    return np.where(ok, out, np.datetime64("NaT"))
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def period_in_text(text: str) -> tuple[dt.date, dt.date] | None:
     """The period written in ``text`` when there is exactly one, else None."""

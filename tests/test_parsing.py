@@ -143,3 +143,46 @@ def test_danish_amount_grouping():
     assert format_money_one(12_345_000) == "1.234,50"
     assert format_money_one(-10_000 * 1_000_000) == "-1.000.000,00"
     assert format_money_one(1) == "0,0001"
+
+
+def test_periods_read_whole_column_equal_reading_each_text():
+    from invoicekit.parsing import period_from_texts, period_in_text
+
+    texts = [
+        "marts 2019 x",
+        "Periode 01.02.2019 - 28.02.2019, cpr 680952-2836",
+        "MARTS\u00a02019",  # a no-break space is whitespace to Python
+        "٠١.٠٢.٢٠١٩ - 28.02.2019",  # digits other than 0-9: left to Python
+        "nothing 12",
+        "31.02.2019 - 28.03.2019",  # no such date
+        "marts 2019 og 01.03.2019 til 31.03.2019",  # the same period twice is one period
+        "marts 2019 og april 2019",  # two periods: none
+        "xmarts 2019",
+        "01-02-2019–28-02-2019",
+        "Maj 2020",
+        "1.2.2019 TIL 3.2.2019",
+        "april 20199",
+        "701.02.2019 - 28.02.2019",
+        "",
+    ]
+    start, end = period_from_texts(np.array(texts, dtype=object))
+    for t, s, e in zip(texts, start, end, strict=True):
+        fast = None if np.isnat(s) else (s.astype(object), e.astype(object))
+        assert fast == period_in_text(t), t
+
+
+_FRAGMENTS = st.sampled_from(
+    ["marts 2019", "Maj 2020", "februar  2021", "01.02.2019", " - ", "–", " til ", "28.02.2019", "31.04.2019", "x", "7", " ",
+     "Ophold", "CPR 680952-2836", "1/3/2019", "-", "12.12.2019", "januar2019", "\u00a0", "DECEMBER 2018"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_FRAGMENTS, max_size=8).map("".join), min_size=1, max_size=20))
+def test_periods_whole_column_equal_one_at_a_time_on_generated_texts(texts):
+    from invoicekit.parsing import period_from_texts, period_in_text
+
+    start, end = period_from_texts(np.array(texts, dtype=object))
+    for t, s, e in zip(texts, start, end, strict=True):
+        fast = None if np.isnat(s) else (s.astype(object), e.astype(object))
+        assert fast == period_in_text(t), t
