@@ -432,14 +432,8 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
     # the pattern are validated together, whole-column
     from_text = ~filled[codes] & (text.str.len() > 0).to_numpy() if m else np.zeros(n, dtype=bool)
     if from_text.any():
-        has = text[from_text].str.contains(r"\d{6}-?\d{4}", regex=True).to_numpy()
-        rows = np.flatnonzero(from_text)[has]
-        texts = text.to_numpy(dtype=object)[rows] if len(rows) else []
-        owner, found = [], []
-        for i, t in zip(rows, texts, strict=True):
-            for match in CPR_PATTERN.finditer(t):
-                owner.append(i)
-                found.append(match.group().replace("-", ""))
+        rows = np.flatnonzero(from_text)
+        owner, found = _text_cpr_candidates(rows, text.to_numpy(dtype=object)[rows])
         if found:
             checked = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
             per_row: dict[int, list[str]] = {}
@@ -457,6 +451,39 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
     out["cpr_all"] = _objects(cpr_all)
     out["cpr_invalid"] = u_invalid[codes]
     out["cpr_invalid_masked"] = _objects(u_masked[codes])
+
+
+# RE2 has no look-around: the boundary is matched as a character instead
+_CPR_LOOSE_RE2 = r"\d{6}-?\d{4}"
+_CPR_BOUNDED_RE2 = r"(?:^|\D)(?P<cpr>\d{6}-?\d{4})(?:\D|$)"
+_OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
+
+
+def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int], list[str]]:
+    """Every match of the CPR pattern in each text, as ``(owner rows,
+    numbers)``. A text with one candidate is read whole-column (RE2); texts with
+    more, or with digits other than 0-9, go through the Python pattern, so the
+    result is the same as matching every text in Python."""
+    if len(rows) == 0:
+        return [], []
+    arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
+    loose = pc.count_substring_regex(arr, _CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
+    odd = pc.match_substring_regex(arr, _OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    one = (loose == 1) & ~odd
+    owner: list[int] = []
+    found: list[str] = []
+    if one.any():
+        idx = np.flatnonzero(one)
+        g = pc.extract_regex(arr.take(pa.array(idx)), _CPR_BOUNDED_RE2)
+        ok = g.is_valid().to_numpy(zero_copy_only=False)
+        numbers = pc.replace_substring(g.field("cpr"), "-", "").to_numpy(zero_copy_only=False)
+        owner.extend(rows[idx[ok]].tolist())
+        found.extend(numbers[ok].tolist())
+    for i in np.flatnonzero(~one & ((loose > 0) | odd)):
+        for match in CPR_PATTERN.finditer(texts[i]):
+            owner.append(int(rows[i]))
+            found.append(match.group().replace("-", ""))
+    return owner, found
 
 
 def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from invoicekit import InputError, read_grants, read_invoices, read_support_sheet
@@ -228,3 +230,33 @@ def test_support_sheet_bad_rows_are_listed(tmp_path):
 def test_support_sheet_must_be_a_workbook(tmp_path):
     with pytest.raises(InputError, match=r"\.xlsx workbook"):
         read_support_sheet(write(tmp_path / "s.csv", "a;b\n"))
+
+
+_CPR_FRAGMENTS = st.sampled_from(
+    [
+        "680952-2836",
+        "6809522836",
+        "700101-1234",
+        "7",
+        "-",
+        " ",
+        "x",
+        "CPR ",
+        "٠",
+        "12345",
+        "/",
+        "0101012345",
+        "680952-28367",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_CPR_FRAGMENTS, max_size=6).map("".join), min_size=1, max_size=15))
+def test_cpr_candidates_in_texts_whole_column_equal_the_python_pattern(texts):
+    from invoicekit.extracts import _text_cpr_candidates
+    from invoicekit.parsing import CPR_PATTERN
+
+    owner, found = _text_cpr_candidates(np.arange(len(texts)), np.array(texts, dtype=object))
+    expected = [(i, m.group().replace("-", "")) for i, t in enumerate(texts) for m in CPR_PATTERN.finditer(t)]
+    assert sorted(zip(owner, found, strict=True)) == sorted(expected)
