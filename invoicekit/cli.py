@@ -415,34 +415,27 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rate_arg(name: str, text: str) -> float:
-    from invoicekit.tune import parse_rate
-
-    try:
-        return parse_rate(text)
-    except InputError:
-        raise InputError(None, name, f"{text!r} is not a rate; expected e.g. 0.95 or 95%") from None
-
-
 def cmd_sample_size(args: argparse.Namespace) -> int:
     from invoicekit.sample import sample_size
+    from invoicekit.tune import parse_rate
 
-    c, p = _rate_arg("--confidence", args.confidence), _rate_arg("--tolerable", args.tolerable)
+    c, p = parse_rate(args.confidence, "--confidence"), parse_rate(args.tolerable, "--tolerable")
     n = sample_size(c, p, args.expected_errors, args.population)
     print(n)
     return 0
 
 
 def cmd_sample_draw(args: argparse.Namespace) -> int:
-    from invoicekit.sample import draw
+    from invoicekit.sample import FINDING, draw
+    from invoicekit.tune import parse_rate
 
-    c, p = _rate_arg("--confidence", args.confidence), _rate_arg("--tolerable", args.tolerable)
+    c, p = parse_rate(args.confidence, "--confidence"), parse_rate(args.tolerable, "--tolerable")
     control = draw(args.journal, args.month, c, p, args.expected_errors, args.seed)
     path = control.write(args.out)
     info = control.info
     print(
         f"Drew {info['Stikprøvestørrelse']} of {info['Automatiske posteringer i måneden']} automatic postings "
-        f"in {args.month} (seed {args.seed}) into {path}; fill in '{'Fejl (ja/nej)'}' and run "
+        f"in {args.month} (seed {args.seed}) into {path}; fill in '{FINDING}' and run "
         f"invoicekit sample evaluate {path}"
     )
     return 0

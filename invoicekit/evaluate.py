@@ -136,13 +136,25 @@ def _text(s: pd.Series) -> pd.Series:
     return s.fillna("").astype(str).str.strip()
 
 
-def _should_pay(values: pd.Series) -> np.ndarray:
+def parse_should_pay(values: pd.Series, source: str | Path = "truth") -> np.ndarray:
+    """``should_pay`` as booleans: true/false, 1/0, ja/nej, yes/no."""
     v = _text(values).str.lower()
     ok = v.isin(["true", "false", "1", "0", "ja", "nej", "yes", "no"])
     if not ok.all():
         bad = v[~ok].iloc[0]
-        raise InputError("truth", "should_pay", f"{bad!r} is not true/false; expected true or false (ja/nej)")
+        raise InputError(source, "should_pay", f"{bad!r} is not true/false; expected true or false (ja/nej)")
     return v.isin(["true", "1", "ja", "yes"]).to_numpy()
+
+
+def agrees_with_truth(m: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of decisions joined with their truth: whether the grant, the
+    PSP element and the art are the truth's (blank equals blank). A posting is
+    right when all three agree and the invoice should be paid."""
+
+    def same(a: str, b: str) -> np.ndarray:
+        return _text(m[a]).to_numpy() == _text(m[b]).to_numpy()
+
+    return same("grant_id", "true_grant_id"), same("psp_element", "true_psp_element"), same("art", "true_art")
 
 
 def evaluate(decisions: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:
@@ -165,7 +177,7 @@ def evaluate(decisions: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:
             )
     for col in ("supplier_cvr", "invoice_id", "true_grant_id", "true_psp_element", "true_art"):
         t[col] = _text(t[col])
-    t["should_pay"] = _should_pay(t["should_pay"])
+    t["should_pay"] = parse_should_pay(t["should_pay"])
     t["invoice_id"] = mask_cprs_in(t["invoice_id"])  # decisions hold invoice numbers with CPR masked
     if "cause" not in t:
         t["cause"] = ""
@@ -195,9 +207,7 @@ def evaluate(decisions: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:
     for col in ("true_grant_id", "true_psp_element", "true_art", "cause"):
         m[col] = _text(m[col])
     posted = (m["status"] == POSTED).to_numpy()
-    grant_ok = (m["grant_id"] == m["true_grant_id"]).to_numpy()
-    psp_ok = (m["psp_element"] == m["true_psp_element"]).to_numpy()
-    art_ok = (m["art"] == m["true_art"]).to_numpy()
+    grant_ok, psp_ok, art_ok = agrees_with_truth(m)
     right = posted & pay & grant_ok & psp_ok & art_ok
     m["outcome"] = np.select([right, posted, pay], ["posted_right", "posted_wrong", "manual_payable"], "manual_held")
     m["why"] = _why(m, posted & ~right, pay, grant_ok, psp_ok, art_ok)

@@ -36,6 +36,7 @@ from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column, mask_cpr
 from invoicekit.parsing import (
     CPR_PATTERN,
     MONEY_SCALE,
+    OTHER_DIGITS_RE2,
     parse_amounts,
     parse_dates,
     period_from_texts,
@@ -456,7 +457,6 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
 # RE2 has no look-around: the boundary is matched as a character instead
 _CPR_LOOSE_RE2 = r"\d{6}-?\d{4}"
 _CPR_BOUNDED_RE2 = r"(?:^|\D)(?P<cpr>\d{6}-?\d{4})(?:\D|$)"
-_OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
 
 
 def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int], list[str]]:
@@ -468,7 +468,7 @@ def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int]
         return [], []
     arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
     loose = pc.count_substring_regex(arr, _CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
-    odd = pc.match_substring_regex(arr, _OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
     one = (loose == 1) & ~odd
     owner: list[int] = []
     found: list[str] = []

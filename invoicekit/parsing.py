@@ -321,7 +321,8 @@ _RANGE_RE2 = (
 _RANGE_LOOSE_RE2 = rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:-|–|til){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
 _MONTH_RE2 = rf"(?i)(?:^|[^\p{{L}}\p{{Nl}}\p{{No}}])(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
 _MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"
-_OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
+#: digits other than 0-9, where Python's \d and RE2's part ways
+OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
 
 
 def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -340,7 +341,7 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
     n_range = pc.count_substring_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
     n_month = pc.count_substring_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
-    odd = pc.match_substring_regex(arr, _OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
     total = n_range + n_month
     one_range = (n_range == 1) & (n_month == 0) & ~odd
     one_month = (n_month == 1) & (n_range == 0) & ~odd

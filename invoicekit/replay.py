@@ -27,6 +27,7 @@ import pandas as pd
 
 from invoicekit.decide import History, decide, extend_history
 from invoicekit.errors import InputError
+from invoicekit.evaluate import agrees_with_truth, parse_should_pay
 from invoicekit.extracts import SupportSheet, read_grants, read_invoices, read_support_sheet
 from invoicekit.journal import Journal
 from invoicekit.reasons import POSTED
@@ -104,7 +105,7 @@ def read_truth(path: str | Path) -> pd.DataFrame:
             f"{truth['row'].iloc[bad - 2]!r} is not a row number; expected a whole number",
         )
     truth["row"] = rows.astype(np.int64)
-    truth["should_pay"] = truth["should_pay"].str.lower().eq("true")
+    truth["should_pay"] = parse_should_pay(truth["should_pay"], path)
     return truth
 
 
@@ -112,15 +113,12 @@ def wrong_postings(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
     """For one month's decisions and that month's truth: whether each posted
     invoice was posted wrongly (it should not have been paid, or went to
     another grant, PSP element or art than the truth)."""
-    t = truth.set_index("row").reindex(decisions["row"].to_numpy())
+    t = truth.set_index("row").reindex(decisions["row"].to_numpy()).reset_index(drop=True)
+    m = pd.concat([decisions[["grant_id", "psp_element", "art"]].reset_index(drop=True), t], axis=1)
+    grant_ok, psp_ok, art_ok = agrees_with_truth(m)
+    pay = t["should_pay"].fillna(False).astype(bool).to_numpy()
     posted = (decisions["status"] == POSTED).to_numpy()
-    differs = (
-        ~t["should_pay"].fillna(False).astype(bool).to_numpy()
-        | (decisions["grant_id"].fillna("").astype(str).to_numpy() != t["true_grant_id"].fillna("").to_numpy())
-        | (decisions["psp_element"].fillna("").astype(str).to_numpy() != t["true_psp_element"].fillna("").to_numpy())
-        | (decisions["art"].fillna("").astype(str).to_numpy() != t["true_art"].fillna("").to_numpy())
-    )
-    return pd.Series(posted & differs, index=decisions.index)
+    return pd.Series(posted & ~(pay & grant_ok & psp_ok & art_ok), index=decisions.index)
 
 
 def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: Path, invoices: Path) -> None:

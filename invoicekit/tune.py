@@ -51,15 +51,15 @@ def parse_grid(text: str) -> dict[str, list]:
     return grid
 
 
-def parse_rate(text: str | float) -> float:
-    """``"0.5%"`` or ``0.005`` → 0.005."""
+def parse_rate(text: str | float, option: str = "--max-error") -> float:
+    """``"0.5%"`` or ``0.005`` → 0.005; an error names ``option``."""
     if isinstance(text, (int, float)):
         return float(text)
     t = text.strip().replace(",", ".")
     try:
         return float(t[:-1]) / 100 if t.endswith("%") else float(t)
     except ValueError:
-        raise InputError(None, "--max-error", f"{text!r} is not a rate; expected e.g. 0.5% or 0.005") from None
+        raise InputError(None, option, f"{text!r} is not a rate; expected e.g. 0.5% or 0.005") from None
 
 
 def _describe(params: dict) -> str:

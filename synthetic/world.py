@@ -170,7 +170,7 @@ def _services() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _true_coding(start_month: np.datetime64, months: int) -> tuple[pd.DataFrame, int]:
+def _true_coding(start_month: np.datetime64) -> tuple[pd.DataFrame, int]:
     """The chart of accounts: one row per (paragraph, ownership, target group)
     and scheme. The PSP elements are renumbered at the first new year after
     go-live (the chart-of-accounts change)."""
@@ -207,7 +207,7 @@ def build_world(params: Params, seed: int) -> World:
     names = NamePool(seed)
 
     services = _services()
-    coding, change_year = _true_coding(start_month, p.months)
+    coding, change_year = _true_coding(start_month)
 
     # --- citizens at go-live and arrivals during the year -------------------
     n0 = p.citizens
@@ -348,7 +348,6 @@ def build_world(params: Params, seed: int) -> World:
             "real_end": real_end[sel],
             "unplanned_end": unplanned[sel],
             "extended": extended[sel],
-            "moved": moved_from[sel] >= 0,
         }
     )
     remap = np.full(n_ep, -1)
@@ -482,7 +481,6 @@ def build_world(params: Params, seed: int) -> World:
     lo[high], hi[high] = HIGH_COST
     raw = rng.uniform(lo, hi)
     ep["base_rate"] = (np.round(raw / step) * step * MONEY_SCALE).round().astype(np.int64)
-    ep["high_cost"] = high
 
     # --- registration in Sensum ------------------------------------------------
     ep_start_month = month_index(start_month, ep["start"].to_numpy())

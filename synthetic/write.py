@@ -156,11 +156,9 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
     cpr_cell = np.full(n, "", dtype=object)
     text = np.full(n, "", dtype=object)
     ps_shown = np.zeros(n, bool)
-    cpr_list = []
     rows = inv.itertuples(index=False)
     for i, r in enumerate(rows):
         cprs = [cpr_of[c] for c in r.citizens]
-        cpr_list.append(cprs)
         shown = [_fmt_cpr(c, hyphen[i]) for c in cprs]
         cpr_mode = cpr_modes[prof[i]]
         period_mode = period_modes[prof[i]]
@@ -203,7 +201,7 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
             "supplier_name": sup["name"].to_numpy()[inv["supplier"].to_numpy()],
         }
     )
-    return frame, {"cprs": cpr_list, "blank_amount": inv["keying"].to_numpy() == "blank_amount"}
+    return frame, {"blank_amount": inv["keying"].to_numpy() == "blank_amount"}
 
 
 def write_invoice_csv(frame: pd.DataFrame, meta: dict, world: World, path: Path, danish: bool) -> None:
