@@ -1,0 +1,357 @@
+"""invoicekit convert oioubl: the shared real e-invoices, every extraction
+rule on documents written here, the refusals, and a synthetic month converted
+and run through the robot exactly as its CSV extract."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from invoicekit.cli import main
+from invoicekit.oioubl import COLUMNS, Refused, convert, parse_document
+from invoicekit.run import run as run_robot
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "examples" / "oioubl"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+PEPPOL = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+
+
+def doc(
+    body: str = "",
+    *,
+    supplier: str = '<cbc:EndpointID schemeID="DK:CVR">DK29345716</cbc:EndpointID>',
+    lines: str = "<cac:InvoiceLine><cbc:ID>1</cbc:ID><cac:Item><cbc:Name>Ophold</cbc:Name></cac:Item></cac:InvoiceLine>",
+    root: str = "Invoice",
+    payable: str = "1000.00",
+    customization: str = "OIOUBL-2.1",
+    currency: str = "DKK",
+) -> bytes:
+    """A minimal UBL document; ``body`` goes between the header and the parties."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<{root} xmlns="urn:oasis:names:specification:ubl:schema:xsd:{root}-2" xmlns:cbc="{CBC}" xmlns:cac="{CAC}">
+  <cbc:CustomizationID>{customization}</cbc:CustomizationID>
+  <cbc:ID>F-1</cbc:ID>
+  <cbc:IssueDate>2019-03-05</cbc:IssueDate>
+  <cbc:DocumentCurrencyCode>{currency}</cbc:DocumentCurrencyCode>
+  {body}
+  <cac:AccountingSupplierParty><cac:Party>{supplier}
+    <cac:PartyName><cbc:Name>Bostedet Solhøj</cbc:Name></cac:PartyName></cac:Party></cac:AccountingSupplierParty>
+  <cac:AccountingCustomerParty><cac:Party><cbc:EndpointID schemeID="GLN">5798000000000</cbc:EndpointID>
+    </cac:Party></cac:AccountingCustomerParty>
+  <cac:LegalMonetaryTotal><cbc:PayableAmount currencyID="{currency}">{payable}</cbc:PayableAmount></cac:LegalMonetaryTotal>
+  {lines}
+</{root}>""".encode()
+
+
+def line(
+    description: str = "", name: str = "Ydelse", period: str = "", note: str = "", tag: str = "InvoiceLine"
+) -> str:
+    desc = f"<cbc:Description>{description}</cbc:Description>" if description else ""
+    per = (
+        f"<cac:InvoicePeriod><cbc:StartDate>{period.split('/')[0]}</cbc:StartDate>"
+        f"<cbc:EndDate>{period.split('/')[1]}</cbc:EndDate></cac:InvoicePeriod>"
+        if period
+        else ""
+    )
+    n = f"<cbc:Note>{note}</cbc:Note>" if note else ""
+    return f"<cac:{tag}><cbc:ID>1</cbc:ID>{n}{per}<cac:Item>{desc}<cbc:Name>{name}</cbc:Name></cac:Item></cac:{tag}>"
+
+
+# ---------------------------------------------------------------- the shared real files
+
+
+def test_shared_examples_give_id_amount_currency_type_and_cvr():
+    result = convert([EXAMPLES])
+    assert result.refused == []
+    got = result.invoices.set_index(result.invoices["source"].map(lambda s: Path(s).name))
+    expected = {
+        "happy-path_real.xml": ("A00095678", "6312.50", "DKK", "invoice", "16356700", 2),
+        "credit-note.xml": ("A00095679", "-6312.50", "DKK", "credit_note", "16356700", 2),
+        "cpr-supplier.xml": ("SAMPLE-002", "100.00", "DKK", "invoice", "", 1),
+        "nemkonto.xml": ("NEMKONTO-001", "41178.80", "DKK", "invoice", "10000009", 2),
+    }
+    assert sorted(got.index) == sorted(expected)
+    for name, (iid, amount, currency, kind, cvr, lines) in expected.items():
+        row = got.loc[name]
+        assert (row.invoice_id, row.amount, row.currency, row.document_type, row.supplier_cvr, row.lines) == (
+            iid,
+            amount,
+            currency,
+            kind,
+            cvr,
+            lines,
+        ), name
+    # the sole trader's own CPR identifies the supplier, not a citizen
+    assert got.loc["cpr-supplier.xml", "cpr"] == ""
+    assert got.loc["happy-path_real.xml", "text"] == "Hejsetavle | Beslag"
+    assert got.loc["happy-path_real.xml", "invoice_date"] == "2005-11-20"
+    assert got.loc["nemkonto.xml", "supplier_name"] == "Sample Supplier ApS"
+    assert list(result.invoices.columns) == list(COLUMNS)
+
+
+def test_cli_converts_the_shared_examples_into_a_file_the_robot_reads(tmp_path, capsys):
+    out = tmp_path / "regninger.csv"
+    assert main(["convert", "oioubl", str(EXAMPLES), "--out", str(out)]) == 0
+    assert "Converted 4 of 4 files (1 credit notes)" in capsys.readouterr().out
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(frame) == 4 and list(frame.columns) == list(COLUMNS)
+    from invoicekit.extracts import prepare_invoices, read_invoices
+
+    prepared = prepare_invoices(read_invoices(out), out)
+    assert sorted(prepared["invoice_id"]) == ["A00095678", "A00095679", "NEMKONTO-001", "SAMPLE-002"]
+
+
+# ---------------------------------------------------------------- supplier CVR
+
+
+@pytest.mark.parametrize(
+    ("supplier", "cvr"),
+    [
+        # PartyLegalEntity/CompanyID comes first ...
+        (
+            '<cbc:EndpointID schemeID="DK:CVR">11111111</cbc:EndpointID><cac:PartyLegalEntity>'
+            '<cbc:CompanyID schemeID="DK:CVR">DK29345716</cbc:CompanyID></cac:PartyLegalEntity>',
+            "29345716",
+        ),
+        # ... but only with a CVR scheme; else EndpointID (Peppol's 0184)
+        (
+            '<cbc:EndpointID schemeID="0184">31587603</cbc:EndpointID><cac:PartyLegalEntity>'
+            "<cbc:CompanyID>99999999</cbc:CompanyID></cac:PartyLegalEntity>",
+            "31587603",
+        ),
+        # else PartyIdentification/ID
+        (
+            '<cbc:EndpointID schemeID="GLN">5790000000000</cbc:EndpointID><cac:PartyIdentification>'
+            '<cbc:ID schemeID="0184">DK19554627</cbc:ID></cac:PartyIdentification>',
+            "19554627",
+        ),
+        # DK prefix (any case) and spaces removed; the scheme compares case-insensitively
+        ('<cbc:EndpointID schemeID="dk:cvr">dk 40 71 33 52</cbc:EndpointID>', "40713352"),
+        # left as read when it fails the checksum: the robot says INVALID_CVR
+        ('<cbc:EndpointID schemeID="DK:CVR">DK12345678</cbc:EndpointID>', "12345678"),
+        # no CVR at all: a GLN, or a sole trader by CPR
+        ('<cbc:EndpointID schemeID="GLN">5790000000000</cbc:EndpointID>', ""),
+        ('<cbc:EndpointID schemeID="DK:CPR">6101600001</cbc:EndpointID>', ""),
+    ],
+)
+def test_supplier_cvr_rules(supplier, cvr):
+    assert parse_document(doc(supplier=supplier))["supplier_cvr"] == cvr
+
+
+def test_peppol_bis3_invoice_and_credit_note():
+    supplier = '<cbc:EndpointID schemeID="0184">29345716</cbc:EndpointID>'
+    inv = parse_document(doc(supplier=supplier, customization=PEPPOL, payable="1250.50"))
+    assert (inv["supplier_cvr"], inv["amount"], inv["document_type"]) == ("29345716", "1250.50", "invoice")
+    credit = parse_document(
+        doc(
+            supplier=supplier,
+            customization=PEPPOL,
+            root="CreditNote",
+            payable="300.00",
+            lines=line("Kreditering", tag="CreditNoteLine") + line("Rettelse", tag="CreditNoteLine"),
+        )
+    )
+    assert (credit["amount"], credit["document_type"], credit["lines"]) == ("-300.00", "credit_note", 2)
+    assert credit["text"] == "Kreditering | Rettelse"
+
+
+# ---------------------------------------------------------------- amount, type, currency, lines
+
+
+def test_amount_is_payable_amount_negative_for_a_credit_note():
+    assert parse_document(doc(payable=" 28500.00 "))["amount"] == "28500.00"
+    assert parse_document(doc(root="CreditNote", payable="28500.00", lines=""))["amount"] == "-28500.00"
+    # an Invoice document with a credit-note type code is a credit note
+    coded = parse_document(doc('<cbc:InvoiceTypeCode listID="UNCL1001">381</cbc:InvoiceTypeCode>', payable="10.00"))
+    assert (coded["document_type"], coded["amount"]) == ("credit_note", "-10.00")
+    # not a number: left as read for the robot to refuse with INVALID_AMOUNT
+    assert parse_document(doc(root="CreditNote", payable="ti kroner", lines=""))["amount"] == "ti kroner"
+    assert parse_document(doc(payable=""))["amount"] == ""
+
+
+def test_currency_lines_date_and_name():
+    row = parse_document(doc(currency="EUR", lines=line("a") + line("b") + line("c")))
+    assert (row["currency"], row["lines"], row["invoice_date"], row["supplier_name"]) == (
+        "EUR",
+        3,
+        "2019-03-05",
+        "Bostedet Solhøj",
+    )
+
+
+def test_other_currency_is_warned_about(tmp_path):
+    (tmp_path / "eur.xml").write_bytes(doc(currency="EUR"))
+    result = convert([tmp_path])
+    assert len(result.invoices) == 1 and result.refused == []
+    assert "EUR" in result.warnings[0][1]
+
+
+# ---------------------------------------------------------------- period
+
+
+def test_period_from_the_document_first():
+    body = "<cac:InvoicePeriod><cbc:StartDate>2019-03-01</cbc:StartDate><cbc:EndDate>2019-03-31</cbc:EndDate></cac:InvoicePeriod>"
+    row = parse_document(doc(body, lines=line(period="2019-02-01/2019-02-28")))
+    assert (row["period_start"], row["period_end"]) == ("2019-03-01", "2019-03-31")
+
+
+def test_period_from_the_lines_when_they_agree():
+    agree = line("a", period="2019-04-01/2019-04-30") + line("b", period="2019-04-01/2019-04-30") + line("c")
+    row = parse_document(doc(lines=agree))
+    assert (row["period_start"], row["period_end"]) == ("2019-04-01", "2019-04-30")
+    disagree = line("Ophold marts 2019", period="2019-04-01/2019-04-30") + line("b", period="2019-05-01/2019-05-31")
+    row = parse_document(doc(lines=disagree))
+    # the lines disagree: the period written in the text decides
+    assert (row["period_start"], row["period_end"]) == ("2019-03-01", "2019-03-31")
+
+
+def test_period_from_the_text_else_none():
+    row = parse_document(doc("<cbc:Note>Ophold, Periode 01.03.2019 - 15.03.2019</cbc:Note>"))
+    assert (row["period_start"], row["period_end"]) == ("2019-03-01", "2019-03-15")
+    two = parse_document(doc("<cbc:Note>marts 2019 og april 2019</cbc:Note>"))
+    assert (two["period_start"], two["period_end"]) == ("", "")
+    assert parse_document(doc())["period_start"] == ""
+
+
+# ---------------------------------------------------------------- CPR and text
+
+
+def test_cpr_from_notes_descriptions_names_parties_and_references():
+    body = (
+        "<cbc:Note>Borger 610160-0001</cbc:Note>"
+        '<cac:AdditionalDocumentReference><cbc:ID schemeID="0237">6202600002</cbc:ID></cac:AdditionalDocumentReference>'
+        '<cac:Delivery><cac:DeliveryParty><cac:PartyIdentification><cbc:ID schemeID="DK:CPR">630360-0003</cbc:ID>'
+        "</cac:PartyIdentification><cac:PartyName><cbc:Name>Jens Hansen 6404600004</cbc:Name></cac:PartyName>"
+        "</cac:DeliveryParty></cac:Delivery>"
+    )
+    lines = line("Ophold for 650560-0005", name="Ydelse 660660-0006") + line("Igen 610160-0001", note="cpr 670760-0007")
+    cprs = parse_document(doc(body, lines=lines))["cpr"].split(", ")
+    # texts first (notes, then each line's note, description and name, then party names), then schemes
+    assert cprs == [
+        "610160-0001",
+        "650560-0005",
+        "660660-0006",
+        "670760-0007",
+        "640460-0004",
+        "620260-0002",
+        "630360-0003",
+    ]
+    assert len(cprs) == len(set(cprs)) == 7
+
+
+def test_cpr_ignores_the_supplier_and_impossible_dates_but_keeps_bad_scheme_values():
+    supplier = (
+        '<cbc:EndpointID schemeID="DK:CPR">6808600008</cbc:EndpointID><cac:PartyIdentification>'
+        '<cbc:ID schemeID="DK:CPR">6808600008</cbc:ID></cac:PartyIdentification>'
+    )
+    # 320160-0001 is no date; 12345678901 touches other digits
+    body = "<cbc:Note>Ref 320160-0001 og 12345678901</cbc:Note>"
+    assert parse_document(doc(body, supplier=supplier))["cpr"] == ""
+    # a number under a CPR scheme is kept as read: the robot says INVALID_CPR
+    body = '<cac:Delivery><cac:DeliveryParty><cac:PartyIdentification><cbc:ID schemeID="DK:CPR">99 99 99-9999</cbc:ID>'
+    body += "</cac:PartyIdentification></cac:DeliveryParty></cac:Delivery>"
+    assert parse_document(doc(body))["cpr"] == "999999-9999"
+
+
+def test_text_joins_notes_and_descriptions_with_names_only_as_fallback():
+    body = "<cbc:Note>Opholdsbetaling</cbc:Note><cbc:Note>Takst 2019</cbc:Note>"
+    lines = line("Døgnophold", name="Ydelse") + line(name="Kørsel") + line("Døgnophold")
+    assert parse_document(doc(body, lines=lines))["text"] == "Opholdsbetaling | Takst 2019 | Døgnophold | Kørsel"
+    assert parse_document(doc(lines=""))["text"] == ""
+
+
+# ---------------------------------------------------------------- refusals
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&lol3;</Invoice>"""
+EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE Invoice [<!ENTITY ext SYSTEM "file:///etc/passwd">]>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><x>&ext;</x></Invoice>"""
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"Fakturanummer;CVR\n1;29345716\n", "not well-formed XML (line 1, column 14)"),
+        (doc()[:-20], "not well-formed XML"),
+        (BOMB, "entity-expansion attack"),
+        (EXTERNAL, "entity-expansion attack"),
+        (b"<Order xmlns='urn:oasis:names:specification:ubl:schema:xsd:Order-2'/>", "root element <Order>"),
+        (b"<Invoice><ID>1</ID></Invoice>", "not a UBL invoice"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not well-formed XML"),
+    ],
+)
+def test_unreadable_documents_are_refused_with_the_reason(data, reason):
+    with pytest.raises(Refused, match=re.escape(reason)):
+        parse_document(data)
+
+
+def test_cli_refuses_bad_files_writes_the_rest_and_exits_1(tmp_path, capsys):
+    inbox = tmp_path / "indbakke"
+    (inbox / "sub").mkdir(parents=True)
+    (inbox / "good.xml").write_bytes(doc())
+    (inbox / "sub" / "GOOD2.XML").write_bytes(doc(root="CreditNote", lines=""))
+    (inbox / "bomb.xml").write_bytes(BOMB)
+    (inbox / "broken.xml").write_bytes(b"<Invoice>")
+    (inbox / "notes.txt").write_text("ignored: not .xml")
+    os.symlink(tmp_path / "gone.xml", inbox / "dangling.xml")
+    out = tmp_path / "out" / "regninger.xlsx"
+    assert main(["convert", "oioubl", str(inbox), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    refused = [ln for ln in err.splitlines() if ln.startswith("invoicekit: refused")]
+    assert len(refused) == 3
+    assert any("bomb.xml" in ln and "entity" in ln for ln in refused)
+    assert any("broken.xml" in ln and "not well-formed" in ln for ln in refused)
+    assert any("dangling.xml" in ln and "cannot be read" in ln for ln in refused)
+    frame = pd.read_excel(out, dtype=str)
+    assert sorted(frame["document_type"]) == ["credit_note", "invoice"]
+    assert sorted(Path(s).name for s in frame["source"]) == ["GOOD2.XML", "good.xml"]
+
+
+def test_cli_unusable_arguments_exit_2(tmp_path, capsys):
+    assert main(["convert", "oioubl", str(tmp_path / "missing"), "--out", str(tmp_path / "x.csv")]) == 2
+    assert "missing: no such file or folder" in capsys.readouterr().err
+    assert main(["convert", "oioubl", str(tmp_path), "--out", str(tmp_path / "x.csv")]) == 2
+    assert "no XML files found" in capsys.readouterr().err
+    (tmp_path / "a.xml").write_bytes(doc())
+    assert main(["convert", "oioubl", str(tmp_path), "--out", str(tmp_path / "x.txt")]) == 2
+    assert ".csv or .xlsx" in capsys.readouterr().err
+    assert not (tmp_path / "x.txt").exists()
+
+
+# ---------------------------------------------------------------- a synthetic month, both ways
+
+
+@pytest.fixture(scope="module")
+def oioubl_world(tmp_path_factory) -> Path:
+    from synthetic import synthesize
+
+    out = tmp_path_factory.mktemp("oioubl") / "world"
+    synthesize("baseline", seed=11, out=out, months=2, citizens=80, oioubl=True)
+    return out
+
+
+def test_a_converted_synthetic_month_decides_as_its_csv_extract(oioubl_world, tmp_path):
+    month = sorted((oioubl_world / "oioubl").iterdir())[-1]
+    csv = oioubl_world / "invoices" / f"invoices-{month.name}.csv"
+    converted = tmp_path / "converted.csv"
+    assert main(["convert", "oioubl", str(month), "--out", str(converted), "--quiet"]) == 0
+    grants = oioubl_world / "sensum" / f"grants-{month.name}.csv"
+    common = dict(grants=grants, support_sheet=oioubl_world / "stoetteark.xlsx")
+    from_csv = run_robot(invoices=csv, out=tmp_path / "csv", **common).decisions
+    from_xml = run_robot(invoices=converted, out=tmp_path / "xml", **common).decisions
+    # the e-invoice has every invoice but the scanned ones that had no amount
+    kept = from_csv[from_csv["reason"] != "INVALID_AMOUNT"].reset_index(drop=True)
+    assert len(from_xml) == len(kept) > 50
+    cols = ["invoice_id", "supplier_cvr", "cpr_masked", "amount", "status", "reason", "grant_id", "psp_element"]
+    pd.testing.assert_frame_equal(from_xml[cols].reset_index(drop=True), kept[cols])
