@@ -328,6 +328,83 @@ def _convert_parser(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(handler=cmd_convert_oioubl)
 
 
+TYPES_DESCRIPTION = """\
+Map the invoice types of one or more invoice extracts: how many of each kind,
+their share of the amount, how standardised each kind and each supplier is
+(share with a CPR number, with a period, with a single citizen) and, given the
+robot's decisions, how much of each kind it posted.
+
+With --labels (a labelled sample: invoice_id and invoice_type, plus
+supplier_cvr, or month/file and row, where numbers repeat) a classifier learns
+the types and predicts the rest; its macro F1, cross-validated on the sample,
+is printed and written. Without labels the invoices are grouped by clustering,
+each group named by its top terms.
+
+Types worth telling apart: residential_monthly, daily_rate, day_offer, stu,
+hourly_97, collective, extras, back_payment, credit_note, duplicate (any names
+may be used in the labels).
+"""
+
+TYPES_EPILOG = """\
+Outputs written in --out:
+  types.csv          every invoice: file, row, supplier_cvr, invoice_id, invoice_type
+                     (with labels also: labelled, confidence)
+  type_table.csv     per type: invoices, shares of count and amount, with_cpr,
+                     with_period, single_citizen, [posted_share]
+  suppliers.csv      per supplier: the standardisation score (0-100) and the
+                     non-standard invoices; the first need the contact template most
+  quality.csv        (with labels) precision, recall and F1 per type, cross-validated
+  clusters.csv       (without labels) each group's size and top terms
+  types.xlsx         the same tables with Danish headers
+  types.png, standardisation.png, suppliers.png, [confusion.png]
+
+Example:
+  invoicekit types --invoices regninger-*.csv --labels stikproeve.xlsx \\
+      --decisions ud/decisions.csv --out typer/
+"""
+
+
+def _types_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "types",
+        help="map the invoice types of an extract, by labels or clustering",
+        description=TYPES_DESCRIPTION,
+        epilog=TYPES_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--invoices",
+        required=True,
+        nargs="+",
+        metavar="FILE",
+        help="one or more invoice extracts (.csv or .xlsx, as for invoicekit run), in the order received",
+    )
+    p.add_argument(
+        "--labels",
+        metavar="FILE",
+        help="a labelled sample (.csv or .xlsx): invoice_id, invoice_type and, where numbers repeat, "
+        "supplier_cvr or month/file and row; without it the invoices are clustered",
+    )
+    p.add_argument(
+        "--decisions",
+        nargs="+",
+        metavar="FILE",
+        help="the robot's decisions.csv for the extracts (one per extract, same order), for the share posted",
+    )
+    p.add_argument(
+        "--grants",
+        metavar="FILE",
+        help="a Sensum grant extract: adds whether the amount is a whole multiple of the citizen's grant rate",
+    )
+    p.add_argument(
+        "--clusters", type=int, metavar="K", help="without labels: the number of groups (default: chosen by silhouette)"
+    )
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed for clustering and folds (default 0)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the tables and figures (created if missing)")
+    p.add_argument("--quiet", action="store_true", help="print no summary")
+    p.set_defaults(handler=cmd_types)
+
+
 def _plugin_commands(sub: argparse._SubParsersAction) -> None:
     """Commands other installed packages add (``invoicekit.commands`` entry
     points): each entry point is a function that adds its subparser."""
@@ -356,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     _explain_parser(sub)
     _sample_parser(sub)
     _convert_parser(sub)
+    _types_parser(sub)
     _plugin_commands(sub)
     return parser
 
@@ -529,6 +607,26 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
             + (f"; {len(result.refused)} refused" if result.refused else "")
         )
     return 1 if result.refused else 0
+
+
+def cmd_types(args: argparse.Namespace) -> int:
+    from invoicekit.types import map_types
+
+    if args.clusters is not None and args.clusters < 2:
+        raise InputError(None, "--clusters", f"is {args.clusters}; expected at least 2 groups")
+    result = map_types(
+        args.invoices,
+        labels=args.labels,
+        decisions=args.decisions,
+        grants=args.grants,
+        n_clusters=args.clusters,
+        random_state=args.seed,
+    )
+    paths = result.write(args.out)
+    if not args.quiet:
+        print(result.text())
+        print(f"Written in {args.out}: " + ", ".join(p.name for p in paths.values()))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,305 @@
+"""invoicekit.types and invoicekit types: features, the classifier across
+synthetic municipalities, clustering, the tables, and the command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from sklearn.base import clone
+from sklearn.metrics import f1_score
+
+from invoicekit.cli import main
+from invoicekit.extracts import prepare_grants
+from invoicekit.types import (
+    NAME_WORDS,
+    InvoiceClusters,
+    InvoiceTypeClassifier,
+    SharedTermsTfidf,
+    invoice_features,
+    match_labels,
+    normalise_text,
+    read_extracts,
+    supplier_table,
+    type_table,
+)
+from tests.conftest import KILDEN, SOLHOJ, A, B, C, grants_table
+
+CPR_RE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+
+
+def invoices(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(
+        rows, columns=["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"]
+    )
+
+
+# ---------------------------------------------------------------- features
+
+
+def test_normalise_text_hides_cpr_numbers_dates_and_amounts():
+    got = normalise_text(pd.Series(["Ophold 01.03.2019-31.03.2019, CPR 610160-0001, 28.500,00 kr", None]))
+    assert got.tolist() == ["ophold dato - dato , cpr cprnr , tal kr", ""]
+
+
+def test_invoice_features_by_hand():
+    inv = invoices(
+        [
+            ("1", SOLHOJ, "28500.00", A, "2019-03-01", "2019-03-31", "Opholdsbetaling"),
+            ("2", SOLHOJ, "-1000.00", A, "2019-03-10", "2019-03-31", "Kreditnota"),
+            ("1", SOLHOJ, "28500.00", A, "2019-03-01", "2019-03-31", "Opholdsbetaling"),  # same number again
+            ("9", SOLHOJ, "28500.00", A, "2019-03-01", "2019-03-31", "Rykker"),  # same content, new number
+            ("3", KILDEN, "900.00", f"{A}, {B}", "", "", "Samlefaktura"),
+            ("", KILDEN, "abc", "", "", "", "Kørsel"),
+        ]
+    )
+    f = invoice_features(inv)
+    assert f["credit"].tolist() == [0, 1, 0, 0, 0, 0]
+    assert f["no_amount"].tolist() == [0, 0, 0, 0, 0, 1]
+    assert f["period_days"].tolist()[:4] == [31, 22, 31, 31] and np.isnan(f["period_days"].iat[4])
+    assert f["whole_month"].tolist() == [1, 0, 1, 1, 0, 0]
+    assert f["one_cpr"].tolist() == [1, 1, 1, 1, 0, 0]
+    assert f["several_cpr"].tolist() == [0, 0, 0, 0, 1, 0]
+    assert f["no_cpr"].tolist() == [0, 0, 0, 0, 0, 1]
+    assert f["no_invoice_id"].tolist() == [0, 0, 0, 0, 0, 1]
+    assert f["same_number_before"].tolist() == [0, 0, 1, 0, 0, 0]
+    assert f["same_content_before"].tolist() == [0, 0, 1, 1, 0, 0]
+    assert f["rate_unknown"].tolist() == [1] * 6  # no grants given
+
+
+def test_rate_multiple_from_the_grants():
+    grants = prepare_grants(grants_table())
+    inv = invoices(
+        [
+            ("1", KILDEN, "4500.00", A, "", "", "10 dage"),  # 10 x 450 (G-A104)
+            ("2", KILDEN, "4400.00", A, "", "", "uden mening"),
+            ("3", SOLHOJ, "31200.00", C, "", "", "no grant for C at Solhøj"),
+        ]
+    )
+    f = invoice_features(inv, grants)
+    assert f["rate_multiple"].tolist() == [1, 0, 0]
+    assert f["rate_unknown"].tolist() == [0, 0, 1]
+    assert f["grant_unit"].tolist() == ["day", "day", ""]
+
+
+def test_terms_need_several_suppliers_and_names_never_count():
+    frame = pd.DataFrame(
+        {
+            "text": ["døgnophold xylofonia", "døgnophold", "døgnophold", "døgnophold jensen", "jensen", "jensen"],
+            "key": [1, 1, 2, 3, 4, 5],
+        }
+    )
+    vec = SharedTermsTfidf(min_suppliers=3).fit(frame)
+    assert "døgnophold" in vec.get_feature_names_out()
+    assert "xylofonia" not in vec.get_feature_names_out()  # one supplier only: a name, or a one-off
+    assert "jensen" in vec.get_feature_names_out()  # three suppliers, but ...
+    named = SharedTermsTfidf(min_suppliers=3, stop_words=sorted(NAME_WORDS)).fit(frame)
+    assert "jensen" not in named.get_feature_names_out()  # ... a Danish surname never counts
+    assert named.transform(frame).shape == (6, len(named.get_feature_names_out()))
+
+
+# ---------------------------------------------------------------- across municipalities
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory) -> dict[int, Path]:
+    from synthetic import synthesize
+
+    tmp = tmp_path_factory.mktemp("types")
+    out = {}
+    for seed in (21, 22):
+        synthesize("baseline", seed=seed, out=tmp / f"w{seed}", months=6, citizens=400)
+        out[seed] = tmp / f"w{seed}"
+    return out
+
+
+def _load(world: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    inv = read_extracts(sorted((world / "invoices").glob("invoices-*.csv")))
+    truth = pd.read_csv(world / "truth.csv", dtype=str, keep_default_na=False)
+    match = match_labels(inv, truth)
+    assert match.unmatched == match.ambiguous == 0
+    return inv, match.labels.astype(str)
+
+
+def test_learnt_on_a_fifth_of_one_world_the_classifier_types_another(worlds):
+    inv_a, y_a = _load(worlds[21])
+    inv_b, y_b = _load(worlds[22])
+    assert set(y_b) == {
+        "residential_monthly",
+        "daily_rate",
+        "day_offer",
+        "stu",
+        "hourly_97",
+        "collective",
+        "extras",
+        "back_payment",
+        "credit_note",
+        "duplicate",
+    }
+    features = invoice_features(inv_a)  # on the whole extract: resends are seen in order
+    sample = np.random.default_rng(0).random(len(features)) < 0.2
+    model = InvoiceTypeClassifier().fit(features[sample], y_a[sample])
+    predicted = model.predict(inv_b)
+    assert f1_score(y_b, predicted, average="macro") >= 0.90
+    assert 0.9 <= model.score(inv_b, y_b) <= 1.0
+    assert model.predict_proba(inv_b).shape == (len(inv_b), len(model.classes_))
+    # a scikit-learn estimator: cloned unfitted with the same parameters
+    assert clone(model).get_params() == model.get_params()
+
+
+def test_clustering_an_unlabelled_world(worlds):
+    inv, y = _load(worlds[21])
+    model = InvoiceClusters(random_state=0).fit(inv)
+    groups = model.labels_
+    assert 4 <= model.n_clusters_ <= 20 and len(model.names()) == model.n_clusters_
+    assert (model.predict(inv) == groups).mean() > 0.99
+    # the groups are kinds of invoice: nearly every invoice shares its group's most common type
+    purity = pd.crosstab(groups, y).max(axis=1).sum() / len(y)
+    assert purity > 0.85
+    # collective invoices (several citizens) and credit notes (negative) each gather in one group
+    for kind in ("collective", "credit_note"):
+        in_kind = groups[y == kind]
+        assert (in_kind == np.bincount(in_kind).argmax()).mean() > 0.8, kind
+    terms = [t for ts in model.top_terms_ for t in ts]
+    assert terms and not any(ch.isdigit() for t in terms for ch in t)
+    assert not {w for t in terms for w in t.split()} & NAME_WORDS
+
+
+# ---------------------------------------------------------------- tables
+
+
+def test_type_and_supplier_tables_by_hand():
+    inv = invoices(
+        [
+            ("1", SOLHOJ, "1000.00", A, "2019-03-01", "2019-03-31", ""),
+            ("2", SOLHOJ, "3000.00", "", "2019-03-01", "2019-03-31", ""),
+            ("3", KILDEN, "-1000.00", B, "", "", ""),
+            ("4", KILDEN, "5000.00", f"{A}, {B}", "2019-03-01", "2019-03-31", ""),
+        ]
+    )
+    types = ["residential_monthly", "residential_monthly", "credit_note", "collective"]
+    table = type_table(inv, types, posted=[1, 0, 0, 0]).set_index("invoice_type")
+    assert table["invoices"].sum() == 4
+    assert table.loc["residential_monthly", "share"] == 0.5
+    assert table.loc["residential_monthly", "amount"] == 4000.0
+    assert table.loc["residential_monthly", "share_of_amount"] == pytest.approx(4000 / 10000)
+    assert table.loc["credit_note", "amount"] == -1000.0
+    assert table.loc["residential_monthly", "with_cpr"] == 0.5
+    assert table.loc["credit_note", "with_period"] == 0.0
+    assert table.loc["collective", "single_citizen"] == 0.0
+    assert table.loc["residential_monthly", "posted_share"] == 0.5
+    sup = supplier_table(inv, types).set_index("supplier_cvr")
+    # Solhøj: CPR 1/2, period 2/2, single 1/2 -> score 100 * (0.5 + 1 + 0.5) / 3
+    assert sup.loc[SOLHOJ, "score"] == pytest.approx(66.7)
+    assert sup.loc[SOLHOJ, "non_standard"] == 1 and sup.loc[KILDEN, "non_standard"] == 2
+    assert sup.index[0] == KILDEN  # most non-standard invoices first
+    assert sup.loc[SOLHOJ, "main_type"] == "residential_monthly"
+
+
+def test_labels_match_by_row_or_by_supplier_and_number_never_by_guess():
+    inv = read_extracts_frame([("1", SOLHOJ), ("1", SOLHOJ), ("2", SOLHOJ), ("2", KILDEN)], file="invoices-2019-03.csv")
+    by_row = pd.DataFrame({"month": ["2019-03", "2019-03"], "row": ["2", "4"], "invoice_type": ["duplicate", "x"]})
+    assert match_labels(inv, by_row).labels.tolist() == [None, "duplicate", None, "x"]
+    by_key = pd.DataFrame(
+        {
+            "supplier_cvr": [f"DK{SOLHOJ}", SOLHOJ, KILDEN, "12345674"],
+            "invoice_id": ["2", "1", "2", "7"],
+            "invoice_type": ["a", "b", "c", "d"],
+        }
+    )
+    match = match_labels(inv, by_key)
+    assert match.labels.tolist() == [None, None, "a", "c"]
+    assert (match.ambiguous, match.unmatched) == (1, 1)  # number 1 is on two invoices; 7 on none
+
+
+def read_extracts_frame(keys: list[tuple[str, str]], file: str) -> pd.DataFrame:
+    from invoicekit.extracts import prepare_invoices
+
+    inv = prepare_invoices(invoices([(i, c, "1.00", "", "", "", "") for i, c in keys])).copy()
+    inv.insert(0, "file", file)
+    return inv
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _cprs_in_outputs(folder: Path) -> list[str]:
+    found = []
+    for p in folder.iterdir():
+        if p.suffix == ".csv":
+            found += CPR_RE.findall(p.read_text(encoding="utf-8"))
+        elif p.suffix == ".xlsx":
+            wb = load_workbook(p, read_only=True)
+            for ws in wb.worksheets:
+                for row in ws.iter_rows(values_only=True):
+                    found += [m for v in row if isinstance(v, str) for m in CPR_RE.findall(v)]
+    return found
+
+
+def test_cli_with_labels_and_decisions(worlds, tmp_path, capsys):
+    from invoicekit.replay import replay
+
+    world = worlds[22]
+    replay(world, tmp_path / "replay", tmp_path / "journal.sqlite")
+    files = sorted((world / "invoices").glob("invoices-*.csv"))
+    decisions = [tmp_path / "replay" / f.stem.removeprefix("invoices-") / "decisions.csv" for f in files]
+    truth = pd.read_csv(world / "truth.csv", dtype=str, keep_default_na=False)
+    labels = truth.sample(frac=0.3, random_state=1)[["month", "row", "invoice_id", "invoice_type"]]
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    out = tmp_path / "types"
+    args = ["types", "--invoices", *map(str, files), "--labels", str(tmp_path / "labels.csv")]
+    assert main([*args, "--decisions", *map(str, decisions), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Macro F1, cross-validated on the labelled sample" in printed
+    for name in ("types.csv", "type_table.csv", "suppliers.csv", "quality.csv", "types.xlsx", "confusion.png"):
+        assert (out / name).stat().st_size > 0, name
+    types = pd.read_csv(out / "types.csv", dtype=str, keep_default_na=False)
+    assert len(types) == len(truth)
+    labelled = types["labelled"] == "True"
+    assert labelled.sum() == len(labels)
+    # the labelled rows keep their label; the table's posted share is the decisions' own count
+    merged = types.assign(month=[_month(f) for f in types["file"]]).merge(
+        truth[["month", "row", "invoice_type"]].rename(columns={"invoice_type": "truth"}), on=["month", "row"]
+    )
+    assert (merged.loc[labelled.to_numpy(), "invoice_type"] == merged.loc[labelled.to_numpy(), "truth"]).all()
+    assert (merged["invoice_type"] == merged["truth"]).mean() > 0.95
+    status = pd.concat([pd.read_csv(d, dtype=str)["status"] for d in decisions], ignore_index=True)
+    table = pd.read_csv(out / "type_table.csv").set_index("invoice_type")
+    hand = (status == "posted").groupby(types["invoice_type"].to_numpy()).mean()
+    pd.testing.assert_series_equal(table["posted_share"].sort_index(), hand.sort_index(), check_names=False)
+    assert table["invoices"].sum() == len(truth)
+    assert _cprs_in_outputs(out) == []
+
+
+def _month(path: str) -> str:
+    return re.search(r"\d{4}-\d{2}", Path(path).name).group()
+
+
+def test_cli_without_labels_clusters(worlds, tmp_path, capsys):
+    files = sorted((worlds[21] / "invoices").glob("invoices-*.csv"))[:2]
+    out = tmp_path / "groups"
+    assert main(["types", "--invoices", *map(str, files), "--clusters", "6", "--out", str(out)]) == 0
+    assert "6 groups chosen" in capsys.readouterr().out
+    clusters = pd.read_csv(out / "clusters.csv")
+    assert len(clusters) == 6 and clusters["invoices"].sum() == len(pd.read_csv(out / "types.csv"))
+    assert {"types.png", "standardisation.png", "suppliers.png"} <= {p.name for p in out.iterdir()}
+    assert not (out / "confusion.png").exists()
+    assert _cprs_in_outputs(out) == []
+
+
+def test_cli_bad_labels_and_options_exit_2(worlds, tmp_path, capsys):
+    files = [str(sorted((worlds[21] / "invoices").glob("invoices-*.csv"))[0])]
+    (tmp_path / "nolabel.csv").write_text("invoice_id,kind\n1,x\n")
+    assert main(["types", "--invoices", *files, "--labels", str(tmp_path / "nolabel.csv"), "--out", str(tmp_path)]) == 2
+    assert "invoice_type: missing" in capsys.readouterr().err
+    (tmp_path / "one.csv").write_text("row,invoice_type\n1,extras\n2,extras\n")
+    assert main(["types", "--invoices", *files, "--labels", str(tmp_path / "one.csv"), "--out", str(tmp_path)]) == 2
+    assert "fewer than two types" in capsys.readouterr().err
+    assert main(["types", "--invoices", *files, "--clusters", "1", "--out", str(tmp_path)]) == 2
+    assert "--clusters" in capsys.readouterr().err
+    assert main(["types", "--invoices", str(tmp_path / "none.csv"), "--out", str(tmp_path)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
