@@ -1,0 +1,527 @@
+"""The robot's business case, in the structure of the Danish state's business
+case model: scenario 0 (invoices handled by hand) against scenario 1 (the
+robot), costs and benefits per year, net present value, payback, sensitivity
+(tornado) and uncertainty (Monte Carlo over three-point estimates),
+non-economic benefits and risks.
+
+Every parameter is read from a TOML file as a number or as a three-point
+estimate ``[low, likely, high]``; the likely value drives the headline
+figures. The model, with ``V`` invoices a year and ``a`` the automation rate:
+
+- hours saved a year = V·a·m_manual/60 − V·(1−a)·m_exception/60 − V·a·m_control/60
+- benefit = hours × hourly_cost
+- running cost = subscription + 12 · maintenance_hours · hourly_cost + change_cost
+- cash flow: year 0 = −development_cost; years 1..H = benefit − running cost
+- NPV = Σ CFₜ/(1+r)ᵗ for t = 0..H
+- payback: months until the cumulative undiscounted cash flow reaches 0, linear
+  within a year; None if never within the horizon.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from invoicekit.errors import InputError
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: float
+    label_da: str
+    unit: str
+    help: str
+    low: float = 0.0
+    high: float = math.inf
+    integer: bool = False
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("invoices_per_year", 6000, "Fakturaer om året", "fakturaer", "invoices in scope a year", 0),
+    Parameter("minutes_manual", 10, "Minutter pr. manuel faktura", "min.", "handling an invoice by hand", 0),
+    Parameter(
+        "minutes_exception",
+        3,
+        "Ekstra minutter pr. afvist faktura",
+        "min.",
+        "extra follow-up on an invoice the robot sends to manual",
+        0,
+    ),
+    Parameter(
+        "minutes_control",
+        0.5,
+        "Kontrolminutter pr. automatisk postering",
+        "min.",
+        "control per automatic posting (sample control)",
+        0,
+    ),
+    Parameter("automation_rate", 0.38, "Automatiseringsgrad", "andel", "share posted automatically", 0, 1),
+    Parameter("hourly_cost", 400, "Timepris", "kr.", "DKK per hour", 0),
+    Parameter("development_cost", 250000, "Udviklingsomkostning (år 0)", "kr.", "one-off, year 0", 0),
+    Parameter("subscription_per_year", 35000, "Abonnement og support pr. år", "kr.", "software and support", 0),
+    Parameter("maintenance_hours_per_month", 1, "Drift, timer pr. måned", "timer", "operation", 0),
+    Parameter(
+        "change_cost_per_year",
+        15000,
+        "Tilpasning til ændringer i OPUS/Sensum pr. år",
+        "kr.",
+        "extra work when OPUS or Sensum change",
+        0,
+    ),
+    Parameter("horizon_years", 5, "Tidshorisont", "år", "years of operation counted", 1, 50, True),
+    Parameter("discount_rate", 0.035, "Diskonteringsrente (real)", "andel", "real, Finance Ministry", 0, 1),
+    Parameter("effective_hours_per_fte", 1628, "Effektive timer pr. årsværk", "timer", "hours in a full-time year", 1),
+)
+PARAMS = {p.name: p for p in PARAMETERS}
+OTHER_KEYS = {"title", "municipality", "non_economic_benefits", "risks", "monte_carlo"}
+DISTRIBUTIONS = ("triangular", "pert")
+
+
+@dataclass
+class Config:
+    """Three-point estimates ``(low, likely, high)`` per parameter, and the
+    texts and Monte Carlo settings of a business case. ``measured`` names the
+    parameters taken from the journal."""
+
+    estimates: dict[str, tuple[float, float, float]]
+    title: str = "Business case: robot til betaling af fakturaer på det sociale område"
+    municipality: str = ""
+    non_economic_benefits: list[str] = field(default_factory=list)
+    risks: list[dict[str, str]] = field(default_factory=list)
+    simulations: int = 10000
+    seed: int = 1
+    distribution: str = "triangular"
+    source: str = ""
+    measured: dict[str, str] = field(default_factory=dict)
+    given: set[str] = field(default_factory=set)
+
+    def likely(self) -> dict[str, float]:
+        return {k: v[1] for k, v in self.estimates.items()}
+
+
+DEFAULT_BENEFITS = [
+    "Hurtigere betaling til leverandørerne og færre rykkere",
+    "Ensartet kontering efter støttearket og færre fejlkonteringer",
+    "Sagsbehandlerne bruger tiden på de fakturaer, der kræver et skøn",
+    "Bedre datadisciplin i Sensum: bevillinger og takster registreres rettidigt",
+    "Sporbarhed: hver beslutning er gemt i journalen med sin begrundelse",
+]
+DEFAULT_RISKS = [
+    {
+        "risk": "Leverandørerne tager ikke kontaktskabelonen i brug",
+        "likelihood": "middel",
+        "consequence": "Automatiseringsgraden bliver under målet på 50 %",
+        "mitigation": "Følg op på de leverandører, der har flest afviste fakturaer",
+    },
+    {
+        "risk": "Ændringer i OPUS eller Sensum stopper robotten",
+        "likelihood": "middel",
+        "consequence": "Fakturaer behandles manuelt, indtil robotten er tilpasset",
+        "mitigation": "Budget til tilpasning hvert år; manuel procedure som nødplan",
+    },
+    {
+        "risk": "Forkerte automatiske posteringer",
+        "likelihood": "lav",
+        "consequence": "Fejludbetalinger og ekstra arbejde med tilbageføring",
+        "mitigation": "Stikprøvekontrol hver måned og forretningsregler med beløbsgrænse",
+    },
+]
+
+
+#: three-point estimates --print-config suggests (the likely value is the default)
+SUGGESTED_RANGES = {
+    "invoices_per_year": "[5000, 6000, 7000]",
+    "minutes_manual": "[5, 10, 15]",
+    "minutes_exception": "[1, 3, 6]",
+    "minutes_control": "[0.25, 0.5, 1]",
+    "hourly_cost": "[350, 400, 450]",
+    "development_cost": "[200000, 250000, 350000]",
+    "maintenance_hours_per_month": "[1, 1, 3]",
+    "change_cost_per_year": "[5000, 15000, 40000]",
+    "discount_rate": "[0.025, 0.035, 0.04]",
+}
+
+
+def default_config_text() -> str:
+    """A commented default configuration, as ``--print-config`` prints it."""
+    lines = [
+        "# invoicekit business case: every parameter is a number or a three-point estimate",
+        "# [low, likely, high]; the likely value drives the headline figures, the range the",
+        "# tornado chart and the Monte Carlo simulation.",
+        "",
+        'title = "Business case: robot til betaling af fakturaer på det sociale område"',
+        'municipality = ""',
+        "",
+    ]
+    examples = SUGGESTED_RANGES
+    for p in PARAMETERS:
+        value = _fmt(p.default)
+        if p.name == "automation_rate":
+            lines.append(f"# {p.name} = {value}   # {p.help}; measured from --journal when left out")
+            continue
+        shown = examples.get(p.name) or value
+        lines.append(f"{p.name} = {shown}   # {p.help} ({p.unit})")
+    lines += [
+        "",
+        "non_economic_benefits = [",
+        *[f'  "{b}",' for b in DEFAULT_BENEFITS],
+        "]",
+        "",
+        "[monte_carlo]",
+        "simulations = 10000      # draws",
+        "seed = 1                 # the same seed gives the same figures",
+        'distribution = "triangular"   # or "pert"',
+        "",
+    ]
+    for r in DEFAULT_RISKS:
+        lines += ["[[risks]]", *[f'{k} = "{v}"' for k, v in r.items()], ""]
+    return "\n".join(lines)
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def load_config(path: str | Path | None = None, text: str | None = None) -> Config:
+    """Read a business-case TOML file (or ``text``); every key optional."""
+    source = str(path) if path else "business case config"
+    if text is None and path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise InputError(p, None, "does not exist; expected a TOML file (see --print-config)")
+        text = p.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text or "")
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(source, None, f"is not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - set(PARAMS) - OTHER_KEYS)
+    if unknown:
+        raise InputError(
+            source,
+            unknown[0],
+            f"unknown key; expected one of {', '.join(p.name for p in PARAMETERS)} or {', '.join(sorted(OTHER_KEYS))}",
+        )
+    estimates = {}
+    for p in PARAMETERS:
+        estimates[p.name] = _estimate(source, p, data.get(p.name, p.default))
+    mc = data.get("monte_carlo", {})
+    if not isinstance(mc, dict):
+        raise InputError(source, "monte_carlo", "expected a table: [monte_carlo] with simulations, seed, distribution")
+    bad = sorted(set(mc) - {"simulations", "seed", "distribution"})
+    if bad:
+        raise InputError(source, f"monte_carlo.{bad[0]}", "unknown key; expected simulations, seed or distribution")
+    sims = mc.get("simulations", 10000)
+    if not isinstance(sims, int) or isinstance(sims, bool) or not 100 <= sims <= 10_000_000:
+        raise InputError(
+            source, "monte_carlo.simulations", f"is {sims!r}; expected a whole number from 100 to 10,000,000"
+        )
+    seed = mc.get("seed", 1)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise InputError(source, "monte_carlo.seed", f"is {seed!r}; expected a whole number ≥ 0")
+    dist = mc.get("distribution", "triangular")
+    if dist not in DISTRIBUTIONS:
+        raise InputError(source, "monte_carlo.distribution", f"is {dist!r}; expected triangular or pert")
+    benefits = data.get("non_economic_benefits", DEFAULT_BENEFITS)
+    if not isinstance(benefits, list) or not all(isinstance(b, str) for b in benefits):
+        raise InputError(source, "non_economic_benefits", "expected a list of texts")
+    risks = data.get("risks", DEFAULT_RISKS)
+    if not isinstance(risks, list) or not all(isinstance(r, dict) and "risk" in r for r in risks):
+        raise InputError(source, "risks", 'expected [[risks]] tables, each with at least risk = "..."')
+    for key in ("title", "municipality"):
+        if key in data and not isinstance(data[key], str):
+            raise InputError(source, key, "expected a text in quotes")
+    cfg = Config(
+        estimates=estimates,
+        non_economic_benefits=list(benefits),
+        risks=[{k: str(v) for k, v in r.items()} for r in risks],
+        simulations=sims,
+        seed=seed,
+        distribution=dist,
+        source=source,
+    )
+    if "title" in data:
+        cfg.title = data["title"]
+    cfg.municipality = data.get("municipality", "")
+    cfg.given = set(data) & set(PARAMS)
+    return cfg
+
+
+def _estimate(source: str, p: Parameter, value: object) -> tuple[float, float, float]:
+    def number(v: object) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise InputError(source, p.name, f"is {v!r}; expected a number or [low, likely, high]")
+        return float(v)
+
+    if isinstance(value, list):
+        if len(value) != 3:
+            raise InputError(source, p.name, f"has {len(value)} values; expected a number or [low, likely, high]")
+        low, likely, high = (number(v) for v in value)
+    else:
+        low = likely = high = number(value)
+    if not low <= likely <= high:
+        raise InputError(
+            source, p.name, f"is [{_fmt(low)}, {_fmt(likely)}, {_fmt(high)}]; expected low ≤ likely ≤ high"
+        )
+    if low < p.low or high > p.high:
+        limit = f"from {_fmt(p.low)} to {_fmt(p.high)}" if math.isfinite(p.high) else f"at least {_fmt(p.low)}"
+        raise InputError(source, p.name, f"is out of range; expected {limit}")
+    if p.integer and not all(float(v).is_integer() for v in (low, likely, high)):
+        raise InputError(source, p.name, "expected whole years")
+    return low, likely, high
+
+
+# ---------------------------------------------------------------- the model
+
+
+def hours_saved(v: dict[str, float]) -> float:
+    V, a = v["invoices_per_year"], v["automation_rate"]
+    return (
+        V * a * v["minutes_manual"] / 60 - V * (1 - a) * v["minutes_exception"] / 60 - V * a * v["minutes_control"] / 60
+    )
+
+
+def running_cost(v: dict[str, float]) -> float:
+    return (
+        v["subscription_per_year"]
+        + 12 * v["maintenance_hours_per_month"] * v["hourly_cost"]
+        + v["change_cost_per_year"]
+    )
+
+
+def cash_flows(v: dict[str, float]) -> np.ndarray:
+    """Cash flow of years 0..H."""
+    h = int(v["horizon_years"])
+    yearly = hours_saved(v) * v["hourly_cost"] - running_cost(v)
+    return np.array([-v["development_cost"], *([yearly] * h)], dtype=float)
+
+
+def npv(v: dict[str, float]) -> float:
+    cf = cash_flows(v)
+    t = np.arange(len(cf))
+    return float(np.sum(cf / (1 + v["discount_rate"]) ** t))
+
+
+def payback_months(v: dict[str, float]) -> float | None:
+    """Months until the cumulative undiscounted cash flow reaches 0, linear
+    within a year; None if it never does within the horizon."""
+    cf = cash_flows(v)
+    cumulative = cf[0]
+    if cumulative >= 0:
+        return 0.0
+    for t in range(1, len(cf)):
+        if cf[t] > 0 and cumulative + cf[t] >= 0:
+            return 12 * (t - 1) + 12 * (-cumulative / cf[t])
+        cumulative += cf[t]
+    return None
+
+
+def break_even_rate(v: dict[str, float]) -> float | None:
+    """The automation rate at which NPV = 0 (NPV is linear in it); None when
+    the rate does not change NPV."""
+    V, m, me, mc = v["invoices_per_year"], v["minutes_manual"], v["minutes_exception"], v["minutes_control"]
+    slope = V * (m - mc + me) / 60 * v["hourly_cost"]  # benefit per unit of rate
+    if slope <= 0:
+        return None
+    r, h = v["discount_rate"], int(v["horizon_years"])
+    annuity = float(np.sum(1 / (1 + r) ** np.arange(1, h + 1)))
+    needed_benefit = running_cost(v) + v["development_cost"] / annuity
+    return (needed_benefit + V * me / 60 * v["hourly_cost"]) / slope
+
+
+def year_table(v: dict[str, float]) -> pd.DataFrame:
+    """Scenario 0 (everything by hand) against scenario 1 (the robot), per
+    year: their costs, the robot's costs and benefits, the cash flow, its
+    present value and the cumulative cash flow."""
+    h = int(v["horizon_years"])
+    V, a, hc = v["invoices_per_year"], v["automation_rate"], v["hourly_cost"]
+    years = np.arange(h + 1)
+    op = years > 0
+    manual_all = V * v["minutes_manual"] / 60 * hc
+    s1_manual = V * (1 - a) * (v["minutes_manual"] + v["minutes_exception"]) / 60 * hc
+    s1_control = V * a * v["minutes_control"] / 60 * hc
+    dev = np.where(years == 0, v["development_cost"], 0.0)
+    running = np.where(op, running_cost(v), 0.0)
+    scenario0 = np.where(op, manual_all, 0.0)
+    scenario1 = np.where(op, s1_manual + s1_control, 0.0) + dev + running
+    cf = cash_flows(v)
+    table = pd.DataFrame(
+        {
+            "year": years,
+            "scenario0_cost": scenario0,
+            "scenario1_handling": np.where(op, s1_manual + s1_control, 0.0),
+            "development": dev,
+            "running": running,
+            "scenario1_cost": scenario1,
+            "benefit": np.where(op, hours_saved(v) * hc, 0.0),
+            "hours_saved": np.where(op, hours_saved(v), 0.0),
+            "cash_flow": cf,
+            "present_value": cf / (1 + v["discount_rate"]) ** years,
+            "cumulative": np.cumsum(cf),
+        }
+    )
+    return table
+
+
+# ---------------------------------------------------------------- uncertainty
+
+
+def draws(config: Config, n: int | None = None, seed: int | None = None) -> pd.DataFrame:
+    """``n`` seeded draws of every parameter from its three-point estimate
+    (triangular, or PERT), one column per parameter."""
+    n = n or config.simulations
+    rng = np.random.default_rng(config.seed if seed is None else seed)
+    out = {}
+    for p in PARAMETERS:
+        low, likely, high = config.estimates[p.name]
+        if high == low:
+            values = np.full(n, likely)
+        elif config.distribution == "pert":
+            alpha = 1 + 4 * (likely - low) / (high - low)
+            beta = 1 + 4 * (high - likely) / (high - low)
+            values = low + rng.beta(alpha, beta, n) * (high - low)
+        else:
+            values = rng.triangular(low, likely, high, n)
+        if p.integer:
+            values = np.rint(values)
+        out[p.name] = values
+    return pd.DataFrame(out)
+
+
+def npv_many(d: pd.DataFrame) -> np.ndarray:
+    """NPV for each row of parameter values (vectorised)."""
+    V, a, hc = d["invoices_per_year"], d["automation_rate"], d["hourly_cost"]
+    hours = (
+        V * a * d["minutes_manual"] / 60 - V * (1 - a) * d["minutes_exception"] / 60 - V * a * d["minutes_control"] / 60
+    )
+    yearly = hours * hc - (
+        d["subscription_per_year"] + 12 * d["maintenance_hours_per_month"] * hc + d["change_cost_per_year"]
+    )
+    r = d["discount_rate"].to_numpy()
+    h = d["horizon_years"].to_numpy()
+    annuity = np.where(r > 0, (1 - (1 + r) ** -h) / np.where(r > 0, r, 1), h)
+    return (-d["development_cost"] + yearly * annuity).to_numpy(dtype=float)
+
+
+def tornado(config: Config) -> pd.DataFrame:
+    """NPV with each parameter at its low and at its high value, the others
+    likely; sorted by the swing, largest first. Parameters with no range are
+    left out."""
+    base = config.likely()
+    rows = []
+    for p in PARAMETERS:
+        low, likely, high = config.estimates[p.name]
+        if low == high:
+            continue
+        at_low = npv({**base, p.name: low})
+        at_high = npv({**base, p.name: high})
+        rows.append(
+            {
+                "parameter": p.name,
+                "label": p.label_da,
+                "low": low,
+                "likely": likely,
+                "high": high,
+                "npv_low": at_low,
+                "npv_high": at_high,
+                "swing": abs(at_high - at_low),
+            }
+        )
+    cols = ["parameter", "label", "low", "likely", "high", "npv_low", "npv_high", "swing"]
+    return pd.DataFrame(rows, columns=cols).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the whole case
+
+
+@dataclass
+class BusinessCase:
+    config: Config
+    values: dict[str, float]
+    years: pd.DataFrame
+    tornado: pd.DataFrame
+    simulated: np.ndarray
+    headline: dict[str, float | None]
+
+    def text(self) -> str:
+        h = self.headline
+        pb = "never within the horizon" if h["payback_months"] is None else f"{h['payback_months']:.1f} months"
+        be = h["break_even_automation_rate"]
+        return "\n".join(
+            [
+                f"Automation rate {self.values['automation_rate']:.1%}"
+                + (
+                    f" ({self.config.measured['automation_rate']})" if "automation_rate" in self.config.measured else ""
+                ),
+                f"NPV over {int(self.values['horizon_years'])} years: {h['npv']:,.0f} kr.",
+                f"Payback: {pb}",
+                f"Hours saved a year: {h['hours_saved_per_year']:,.0f} ({h['fte']:.2f} FTE)",
+                "Break-even automation rate: " + ("none" if be is None else f"{be:.1%}"),
+                f"Monte Carlo ({self.config.simulations:,} draws, {self.config.distribution}): "
+                f"P10 {h['npv_p10']:,.0f}, P50 {h['npv_p50']:,.0f}, P90 {h['npv_p90']:,.0f} kr.; "
+                f"P(NPV > 0) = {h['probability_npv_positive']:.0%}",
+            ]
+        )
+
+    def at_rate(self, rate: float) -> dict[str, float | None]:
+        """NPV, payback and hours at another automation rate, the rest likely."""
+        v = {**self.values, "automation_rate": rate}
+        return {"npv": npv(v), "payback_months": payback_months(v), "hours_saved_per_year": hours_saved(v)}
+
+    def write(self, out: str | Path) -> dict[str, Path]:
+        from invoicekit.reports import write_business_case
+
+        return write_business_case(self, out)
+
+    def json(self) -> str:
+        return json.dumps(self.headline, indent=2, ensure_ascii=False)
+
+
+def build(config: Config) -> BusinessCase:
+    """Every figure of the business case from a configuration."""
+    v = config.likely()
+    simulated = npv_many(draws(config))
+    hours = hours_saved(v)
+    pb = payback_months(v)
+    be = break_even_rate(v)
+    headline = {
+        "npv": round(npv(v), 2),
+        "payback_months": None if pb is None else round(pb, 2),
+        "hours_saved_per_year": round(hours, 2),
+        "fte": round(hours / v["effective_hours_per_fte"], 3),
+        "break_even_automation_rate": None if be is None else round(be, 4),
+        "npv_p10": round(float(np.percentile(simulated, 10)), 2),
+        "npv_p50": round(float(np.percentile(simulated, 50)), 2),
+        "npv_p90": round(float(np.percentile(simulated, 90)), 2),
+        "probability_npv_positive": round(float((simulated > 0).mean()), 4),
+    }
+    return BusinessCase(config, v, year_table(v), tornado(config), simulated, headline)
+
+
+def with_measured_rate(config: Config, journal: str | Path, months: int = 3) -> Config:
+    """Take ``automation_rate`` from the journal's last ``months`` months when
+    the configuration leaves it out: the likely value over those months
+    together, low and high the lowest and highest single month."""
+    import datetime as dt
+
+    if "automation_rate" in config.given:
+        return config
+    from invoicekit.followup import load_decisions, monthly_table
+
+    monthly = monthly_table(load_decisions(journal))
+    this_month = dt.date.today().strftime("%Y-%m")
+    full = monthly[monthly["month"] < this_month].tail(months)  # the month under way is not full
+    if not len(full) or full["invoices"].sum() == 0:
+        raise InputError(journal, None, "holds no decisions; expected the robot's journal")
+    likely = full["posted"].sum() / full["invoices"].sum()
+    low, high = float(full["automation_rate"].min()), float(full["automation_rate"].max())
+    config.estimates["automation_rate"] = (min(low, likely), likely, max(high, likely))
+    first, last = full["month"].iloc[0], full["month"].iloc[-1]
+    config.measured["automation_rate"] = f"målt i journalen {first} til {last}"
+    return config

@@ -1,0 +1,170 @@
+"""The business case: NPV, payback and break-even against hand calculations,
+the uncertainty, the configuration, and the command's outputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from invoicekit.business_case import (
+    PARAMETERS,
+    break_even_rate,
+    build,
+    default_config_text,
+    draws,
+    hours_saved,
+    load_config,
+    npv,
+    payback_months,
+    tornado,
+    year_table,
+)
+from invoicekit.cli import main
+from invoicekit.errors import InputError
+
+DEFAULTS = {p.name: float(p.default) for p in PARAMETERS}
+HEADLINE_KEYS = {
+    "npv",
+    "payback_months",
+    "hours_saved_per_year",
+    "fte",
+    "break_even_automation_rate",
+    "npv_p10",
+    "npv_p50",
+    "npv_p90",
+    "probability_npv_positive",
+}
+
+
+def test_defaults_by_hand():
+    # hours: 6000·0.38·10/60 − 6000·0.62·3/60 − 6000·0.38·0.5/60 = 380 − 186 − 19
+    assert hours_saved(DEFAULTS) == pytest.approx(175)
+    # cash flow a year: 175·400 − (35000 + 12·1·400 + 15000) = 70000 − 54800 = 15200
+    annuity = sum(1.035**-t for t in range(1, 6))
+    assert npv(DEFAULTS) == pytest.approx(-250000 + 15200 * annuity)
+    assert npv(DEFAULTS) == pytest.approx(-181371.2, abs=0.5)
+    assert payback_months(DEFAULTS) is None  # −250000 + 5·15200 < 0
+    # NPV = 0 when 500000·a − 120000 = 54800 + 250000/annuity
+    assert break_even_rate(DEFAULTS) == pytest.approx((54800 + 250000 / annuity + 120000) / 500000)
+    assert npv({**DEFAULTS, "automation_rate": break_even_rate(DEFAULTS)}) == pytest.approx(0, abs=1e-6)
+
+
+def test_payback_is_linear_within_the_year():
+    v = {
+        **DEFAULTS,
+        "automation_rate": 0.5,
+        "minutes_exception": 0,
+        "minutes_control": 0,
+        "subscription_per_year": 0,
+        "maintenance_hours_per_month": 0,
+        "change_cost_per_year": 0,
+        "development_cost": 300000,
+        "discount_rate": 0.0,
+    }
+    # 6000·0.5·10/60 = 500 h · 400 = 200000 a year: −300000, −100000, +100000
+    assert payback_months(v) == pytest.approx(18.0)
+    assert npv(v) == pytest.approx(-300000 + 5 * 200000)
+    assert npv({**v, "discount_rate": 0.1, "horizon_years": 2}) == pytest.approx(-300000 + 200000 / 1.1 + 200000 / 1.21)
+    assert payback_months({**v, "development_cost": 0}) == 0.0
+    assert payback_months({**v, "development_cost": 400000}) == pytest.approx(24.0)
+
+
+def test_year_table_scenarios_differ_by_the_cash_flow():
+    t = year_table(DEFAULTS)
+    assert list(t["year"]) == [0, 1, 2, 3, 4, 5]
+    # scenario 0 − scenario 1 is the robot's net cash flow, every year
+    np.testing.assert_allclose(t["scenario0_cost"] - t["scenario1_cost"], t["cash_flow"])
+    assert t["scenario0_cost"].iat[1] == pytest.approx(6000 * 10 / 60 * 400)
+    assert t["cash_flow"].iat[0] == -250000
+    assert t["present_value"].sum() == pytest.approx(npv(DEFAULTS))
+    assert t["cumulative"].iat[-1] == pytest.approx(t["cash_flow"].sum())
+
+
+def test_monte_carlo_matches_the_triangle_analytically():
+    cfg = load_config(text="automation_rate = [0.3, 0.4, 0.6]\n[monte_carlo]\nsimulations = 200000\nseed = 7")
+    bc = build(cfg)
+    b = break_even_rate(cfg.likely())
+    # P(a > b) for a ~ triangular(0.3, 0.4, 0.6), with 0.4 < b < 0.6
+    assert 0.4 < b < 0.6
+    expected = (0.6 - b) ** 2 / ((0.6 - 0.3) * (0.6 - 0.4))
+    assert bc.headline["probability_npv_positive"] == pytest.approx(expected, abs=0.005)
+    assert bc.headline["npv_p10"] < bc.headline["npv_p50"] < bc.headline["npv_p90"]
+    assert build(cfg).headline == bc.headline  # seeded
+
+
+def test_pert_draws_have_the_pert_mean_and_fixed_values_stay_fixed():
+    cfg = load_config(text='minutes_manual = [5, 10, 30]\n[monte_carlo]\nsimulations = 100000\ndistribution = "pert"')
+    d = draws(cfg)
+    assert d["minutes_manual"].mean() == pytest.approx((5 + 4 * 10 + 30) / 6, abs=0.05)
+    assert d["minutes_manual"].between(5, 30).all()
+    assert (d["hourly_cost"] == 400).all()
+    fixed = build(load_config(text=""))
+    assert fixed.headline["npv_p10"] == pytest.approx(fixed.headline["npv"])
+
+
+def test_tornado_holds_the_others_likely():
+    cfg = load_config(text="automation_rate = [0.3, 0.38, 0.5]\nhourly_cost = [390, 400, 410]")
+    t = tornado(cfg)
+    assert list(t["parameter"]) == ["automation_rate", "hourly_cost"]  # the larger swing first
+    assert t["npv_low"].iat[0] == pytest.approx(npv({**DEFAULTS, "automation_rate": 0.3}))
+    assert t["npv_high"].iat[1] == pytest.approx(npv({**DEFAULTS, "hourly_cost": 410}))
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("minutes_manul = 10", "minutes_manul"),
+        ("minutes_manual = [15, 10, 5]", "minutes_manual"),
+        ("minutes_manual = [5, 10]", "minutes_manual"),
+        ('minutes_manual = "ti"', "minutes_manual"),
+        ("automation_rate = 1.2", "automation_rate"),
+        ("horizon_years = 2.5", "horizon_years"),
+        ("[monte_carlo]\nsimulations = 5", "monte_carlo.simulations"),
+        ('[monte_carlo]\ndistribution = "normal"', "monte_carlo.distribution"),
+        ("minutes_manual = ", None),
+    ],
+)
+def test_bad_config_names_the_key(text, where):
+    with pytest.raises(InputError) as err:
+        load_config(text=text)
+    if where:
+        assert err.value.where == where
+
+
+def test_printed_config_reads_back_with_the_defaults_as_likely_values():
+    cfg = load_config(text=default_config_text())
+    likely = cfg.likely()
+    assert likely == DEFAULTS
+    assert "automation_rate" not in cfg.given  # left to the journal
+    assert cfg.estimates["minutes_manual"] == (5, 10, 15)
+    assert len(cfg.risks) == 3 and cfg.non_economic_benefits
+
+
+def test_cli_print_config_and_reports(tmp_path, capsys):
+    assert main(["report", "business-case", "--print-config"]) == 0
+    printed = capsys.readouterr().out
+    edited = printed.replace('municipality = ""', 'municipality = "Eksempel Kommune"')
+    (tmp_path / "bc.toml").write_text(edited, encoding="utf-8")
+    out = tmp_path / "bc"
+    assert main(["report", "business-case", "--config", str(tmp_path / "bc.toml"), "--out", str(out)]) == 0
+    headline = json.loads((out / "business-case.json").read_text())
+    assert set(headline) == HEADLINE_KEYS
+    assert headline["npv"] == pytest.approx(npv(DEFAULTS), abs=0.01)
+    assert headline["payback_months"] is None
+    assert headline["fte"] == pytest.approx(175 / 1628, abs=1e-3)
+    page = (out / "business-case.html").read_text(encoding="utf-8")
+    assert "Eksempel Kommune" in page and "Tornado" in page and "Risici" in page
+    assert page.count("<img ") == 4  # cash flows, rate, tornado, Monte Carlo
+    assert (out / "business-case.xlsx").stat().st_size > 0
+
+
+def test_cli_bad_config_and_missing_out_exit_2(tmp_path, capsys):
+    (tmp_path / "bad.toml").write_text("minutes_manual = [15, 10, 5]\n")
+    assert main(["report", "business-case", "--config", str(tmp_path / "bad.toml"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "minutes_manual" in err and "low ≤ likely ≤ high" in err and "Traceback" not in err
+    assert main(["report", "business-case"]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["report", "business-case", "--config", str(tmp_path / "none.toml"), "--out", str(tmp_path)]) == 2
