@@ -405,6 +405,91 @@ def _types_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_types)
 
 
+REPORT_DESCRIPTION = """\
+Reports managers open: a self-contained HTML file (charts embedded, opens
+offline in a browser) and a formatted workbook with the same tables.
+
+  report followup        the automation rate per month against the target, the
+                         manual reasons, suppliers, paragraphs and services
+  report business-case   scenario 0 against scenario 1: NPV, payback, tornado,
+                         Monte Carlo, after the state's business case model
+"""
+
+FOLLOWUP_DESCRIPTION = """\
+Follow up on the robot from its journal: the automation rate per month against
+the target, the manual reasons as a Pareto chart (overall and for the last
+month) with what each costs in points of automation, per supplier (volume,
+automation rate, main reason, and those whose invoices would gain most from the
+contact template), per paragraph and per service, the wrong postings found
+(--truth or --control) and the hours saved so far.
+
+Each invoice counts once, at its first decision. A run belongs to the month its
+invoice extract is named for (invoices-2019-03.csv), else the month it started.
+Writes followup.html and followup.xlsx in --out.
+"""
+
+BUSINESS_CASE_DESCRIPTION = """\
+The robot's business case after the Danish state's business case model:
+scenario 0 (manual) against scenario 1 (robot), costs and benefits per year,
+net present value, payback, hours and FTE freed, the break-even automation
+rate, a tornado chart and a Monte Carlo simulation over the three-point
+estimates, non-economic benefits and risks.
+
+Every parameter in --config is a number or [low, likely, high]; see
+--print-config for all of them with their defaults. With --journal and no
+automation_rate in the config, the rate is measured in the journal's last three
+full months. Writes business-case.html, business-case.xlsx and
+business-case.json (npv, payback_months, hours_saved_per_year, fte,
+break_even_automation_rate, npv_p10, npv_p50, npv_p90,
+probability_npv_positive) in --out.
+"""
+
+
+def _report_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="follow-up and business-case reports (HTML and xlsx)",
+        description=REPORT_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rs = p.add_subparsers(dest="report_command", metavar="REPORT")
+    rs.required = True
+    q = rs.add_parser(
+        "followup",
+        help="the automation rate and what holds it back, from the journal",
+        description=FOLLOWUP_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    q.add_argument("--journal", required=True, metavar="PATH", help="the robot's journal (SQLite)")
+    q.add_argument(
+        "--truth",
+        metavar="FILE",
+        help="the truth (a world's truth.csv, or a specialist's postings in its columns) to count wrong postings",
+    )
+    q.add_argument("--control", nargs="+", metavar="FILE", help="filled-in control sheets from invoicekit sample draw")
+    q.add_argument("--target", default="0.50", metavar="RATE", help="the target automation rate (default 0.50)")
+    q.add_argument(
+        "--config",
+        metavar="FILE",
+        help="business-case TOML whose minutes and hourly cost value the hours saved (default: its defaults)",
+    )
+    q.add_argument("--out", required=True, metavar="DIR", help="folder for followup.html and followup.xlsx")
+    q.add_argument("--quiet", action="store_true", help="print no summary")
+    q.set_defaults(handler=cmd_report_followup)
+    q = rs.add_parser(
+        "business-case",
+        help="NPV, payback, tornado and Monte Carlo of the robot",
+        description=BUSINESS_CASE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    q.add_argument("--config", metavar="FILE", help="the business-case TOML (default: every parameter at its default)")
+    q.add_argument("--journal", metavar="PATH", help="the robot's journal, to measure the automation rate")
+    q.add_argument("--print-config", action="store_true", help="print a commented default config and stop")
+    q.add_argument("--out", metavar="DIR", help="folder for the reports (required unless --print-config)")
+    q.add_argument("--quiet", action="store_true", help="print no summary")
+    q.set_defaults(handler=cmd_report_business_case)
+
+
 def _plugin_commands(sub: argparse._SubParsersAction) -> None:
     """Commands other installed packages add (``invoicekit.commands`` entry
     points): each entry point is a function that adds its subparser."""
@@ -434,6 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sample_parser(sub)
     _convert_parser(sub)
     _types_parser(sub)
+    _report_parser(sub)
     _plugin_commands(sub)
     return parser
 
@@ -626,6 +712,40 @@ def cmd_types(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(result.text())
         print(f"Written in {args.out}: " + ", ".join(p.name for p in paths.values()))
+    return 0
+
+
+def cmd_report_followup(args: argparse.Namespace) -> int:
+    from invoicekit.business_case import load_config
+    from invoicekit.followup import followup
+    from invoicekit.tune import parse_rate
+
+    target = parse_rate(args.target, "--target")
+    params = load_config(args.config).likely() if args.config else None
+    result = followup(args.journal, truth=args.truth, controls=args.control, target=target, params=params)
+    paths = result.write(args.out)
+    if not args.quiet:
+        print(result.text())
+        print(f"Follow-up report: {paths['html']} and {paths['xlsx']}")
+    return 0
+
+
+def cmd_report_business_case(args: argparse.Namespace) -> int:
+    from invoicekit.business_case import build, default_config_text, load_config, with_measured_rate
+
+    if args.print_config:
+        print(default_config_text())
+        return 0
+    if not args.out:
+        raise InputError(None, "--out", "missing; expected the folder for the reports")
+    config = load_config(args.config)
+    if args.journal:
+        config = with_measured_rate(config, args.journal)
+    bc = build(config)
+    paths = bc.write(args.out)
+    if not args.quiet:
+        print(bc.text())
+        print(f"Business case: {paths['html']}, {paths['xlsx']} and {paths['json']}")
     return 0
 
 

@@ -184,6 +184,7 @@ class ControlResult:
     confidence: float
     tolerable: float
     upper_bound: float
+    month: str = ""
 
     @property
     def accepted(self) -> bool:
@@ -232,4 +233,6 @@ def evaluate_control(path: str | Path) -> ControlResult:
     tolerable = float(info.get("Tålelig fejlrate", 0.05))
     errors = int((finding == "ja").sum())
     n = len(sample)
-    return ControlResult(n, errors, confidence, tolerable, upper_bound(errors, n, confidence))
+    return ControlResult(
+        n, errors, confidence, tolerable, upper_bound(errors, n, confidence), str(info.get("Måned", ""))
+    )

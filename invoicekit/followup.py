@@ -1,0 +1,404 @@
+"""Follow-up on the robot's success rate, from its journal.
+
+Each invoice counts once, at its first decision (a resend under the same
+supplier and number is the same invoice); an invoice with no number counts
+every time. A run belongs to the month its invoice extract is named for
+(``invoices-2019-03.csv``, as in a replay), else to the month it started.
+
+Every table is a function returning a DataFrame, and every chart a function
+returning a matplotlib Figure, so notebooks show the same as the report
+(``invoicekit report followup``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from invoicekit.errors import InputError
+from invoicekit.journal import Journal
+from invoicekit.reasons import LABELS_DA, POSTED
+
+#: what the contact template asks every supplier to put on an invoice fixes these
+TEMPLATE_REASONS = (
+    "MISSING_INVOICE_ID",
+    "INVALID_CPR",
+    "MULTIPLE_CPR",
+    "MISSING_CPR",
+    "INVALID_CVR",
+    "MISSING_PERIOD",
+    "INVALID_PERIOD",
+)
+UNKNOWN_DA = "Ukendt (ingen bevilling passede)"
+
+
+def load_decisions(journal: str | Path) -> pd.DataFrame:
+    """Every decision in the journal with its run's ``month``, each invoice
+    once at its first decision, in the order decided."""
+    path = Path(journal)
+    if not path.exists():
+        raise InputError(path, None, "does not exist; expected the robot's journal (--journal of invoicekit run)")
+    with Journal(path, readonly=True) as j:
+        runs = j.runs()
+        d = j.decisions()
+    if not len(d):
+        raise InputError(path, None, "holds no decisions yet; expected a journal the robot has run with")
+    month = {int(r.run_id): _run_month(r.invoices_file, r.started_at) for r in runs.itertuples(index=False)}
+    d.insert(0, "month", d["run_id"].map(month))
+    return first_decisions(d)
+
+
+def _run_month(invoices_file: object, started_at: object) -> str:
+    m = re.search(r"(\d{4})-(0[1-9]|1[0-2])(?!\d)", Path(str(invoices_file or "")).name)
+    return f"{m[1]}-{m[2]}" if m else str(started_at)[:7]
+
+
+def first_decisions(d: pd.DataFrame) -> pd.DataFrame:
+    """Each invoice once, at its first decision; numberless invoices all count."""
+    later = d.duplicated(["supplier_cvr", "invoice_id"], keep="first") & (d["invoice_id"] != "")
+    out = d[~later].reset_index(drop=True)
+    out["posted"] = out["status"] == POSTED
+    out["amount_dkk"] = pd.to_numeric(out["amount"], errors="coerce")
+    return out
+
+
+# ---------------------------------------------------------------- tables
+
+
+def monthly_table(d: pd.DataFrame, target: float = 0.50) -> pd.DataFrame:
+    """Per month: ``invoices``, ``posted``, ``manual``, ``automation_rate``
+    and the ``target``."""
+    g = d.groupby("month", sort=True)
+    t = pd.DataFrame({"invoices": g.size(), "posted": g["posted"].sum().astype(int)})
+    t["manual"] = t["invoices"] - t["posted"]
+    t["automation_rate"] = t["posted"] / t["invoices"]
+    t["target"] = target
+    return t.reset_index()
+
+
+def reason_table(d: pd.DataFrame, month: str | None = None) -> pd.DataFrame:
+    """The manual reasons, most common first (a Pareto table): ``invoices``,
+    ``share_of_manual``, ``cumulative_share`` and ``points``, the points of
+    automation the reason costs (its invoices as a share of all invoices)."""
+    scope = d if month is None else d[d["month"] == month]
+    manual = scope[~scope["posted"]]
+    counts = manual["reason"].value_counts()
+    t = pd.DataFrame({"reason": counts.index, "invoices": counts.to_numpy()})
+    t.insert(1, "label", [LABELS_DA.get(r, r) for r in t["reason"]])
+    total_manual = max(len(manual), 1)
+    t["share_of_manual"] = t["invoices"] / total_manual
+    t["cumulative_share"] = t["share_of_manual"].cumsum()
+    t["points"] = 100 * t["invoices"] / max(len(scope), 1)
+    return t
+
+
+def _main_reason(reasons: pd.Series) -> str:
+    manual = reasons[reasons != ""]
+    return LABELS_DA.get(manual.value_counts().index[0], "") if len(manual) else ""
+
+
+def supplier_followup(d: pd.DataFrame) -> pd.DataFrame:
+    """Per supplier, most invoices first: ``invoices``, ``posted``,
+    ``automation_rate``, ``main_reason`` (of its manual invoices),
+    ``template_invoices`` (manual for a reason the contact template fixes) and
+    ``template_points`` (the points of automation those invoices are)."""
+    reasons = d["reason"].where(~d["posted"], "")
+    frame = pd.DataFrame(
+        {
+            "supplier_cvr": d["supplier_cvr"],
+            "posted": d["posted"],
+            "reason": reasons,
+            "template": reasons.isin(TEMPLATE_REASONS),
+        }
+    )
+    g = frame.groupby("supplier_cvr", sort=False)
+    t = pd.DataFrame(
+        {
+            "invoices": g.size(),
+            "posted": g["posted"].sum().astype(int),
+            "main_reason": g["reason"].agg(_main_reason),
+            "template_invoices": g["template"].sum().astype(int),
+        }
+    )
+    t.insert(2, "automation_rate", t["posted"] / t["invoices"])
+    t["template_points"] = 100 * t["template_invoices"] / max(len(d), 1)
+    return t.sort_values(["invoices", "posted"], ascending=False, kind="stable").reset_index()
+
+
+def template_candidates(d: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The suppliers whose invoices would gain most from the contact template:
+    most invoices sent to manual for a reason the template fixes, with the
+    most common such reason."""
+    t = supplier_followup(d)
+    t = t[t["template_invoices"] > 0].sort_values(["template_invoices", "invoices"], ascending=False, kind="stable")
+    fixable = d[~d["posted"] & d["reason"].isin(TEMPLATE_REASONS)]
+    main = fixable.groupby("supplier_cvr")["reason"].agg(lambda s: LABELS_DA.get(s.value_counts().index[0], ""))
+    t["template_reason"] = t["supplier_cvr"].map(main).fillna("")
+    cols = ["supplier_cvr", "invoices", "automation_rate", "template_invoices", "template_points", "template_reason"]
+    return t[cols].head(top).reset_index(drop=True)
+
+
+def _group_table(d: pd.DataFrame, column: str) -> pd.DataFrame:
+    key = d[column].where(d[column] != "", UNKNOWN_DA)
+    g = d.assign(_key=key).groupby("_key", sort=False)
+    t = pd.DataFrame(
+        {
+            "invoices": g.size(),
+            "posted": g["posted"].sum().astype(int),
+            "amount": g["amount_dkk"].sum().round(2),
+            "main_reason": g.apply(lambda x: _main_reason(x["reason"].where(~x["posted"], "")), include_groups=False),
+        }
+    )
+    t.insert(2, "automation_rate", t["posted"] / t["invoices"])
+    t.index.name = column
+    return t.sort_values("invoices", ascending=False, kind="stable").reset_index()
+
+
+def paragraph_table(d: pd.DataFrame) -> pd.DataFrame:
+    """Per paragraph of the matched grant's service (blank when no grant was
+    found): invoices, posted, automation rate, amount, main reason."""
+    return _group_table(d, "paragraph")
+
+
+def service_table(d: pd.DataFrame) -> pd.DataFrame:
+    """Per service (ydelse) of the matched grant, as :func:`paragraph_table`."""
+    return _group_table(d, "service_code")
+
+
+def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Per month: postings, and those the truth says were wrong (another grant,
+    PSP element or art, or not to be paid), with the error rate."""
+    from invoicekit.evaluate import evaluate
+
+    ev = evaluate(d, truth).invoices
+    posted = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
+    g = posted.groupby("month", sort=True)
+    t = pd.DataFrame({"posted": g.size(), "wrong": g["outcome"].agg(lambda s: int((s == "posted_wrong").sum()))})
+    t["error_rate"] = t["wrong"] / t["posted"]
+    return t.reset_index()
+
+
+def wrong_from_controls(paths: list[str | Path]) -> pd.DataFrame:
+    """Per filled-in control sheet: the month, postings checked, errors found
+    and the upper bound on the error rate."""
+    from invoicekit.sample import evaluate_control
+
+    rows = []
+    for p in paths:
+        r = evaluate_control(p)
+        rows.append(
+            {
+                "month": r.month,
+                "checked": r.checked,
+                "errors": r.errors,
+                "upper_bound": r.upper_bound,
+                "tolerable": r.tolerable,
+                "accepted": r.accepted,
+            }
+        )
+    return pd.DataFrame(rows, columns=["month", "checked", "errors", "upper_bound", "tolerable", "accepted"])
+
+
+def hours_saved(d: pd.DataFrame, params: dict[str, float] | None = None) -> pd.DataFrame:
+    """Hours saved per month and cumulated, with the business case's
+    minutes: posted × (manual − control) − manual × exception, in hours, and
+    their value at the hourly cost."""
+    from invoicekit.business_case import PARAMS
+
+    v = {k: p.default for k, p in PARAMS.items()} | (params or {})
+    m = monthly_table(d)
+    saved = (m["posted"] * (v["minutes_manual"] - v["minutes_control"]) - m["manual"] * v["minutes_exception"]) / 60
+    out = pd.DataFrame({"month": m["month"], "hours_saved": saved.round(1)})
+    out["cumulative_hours"] = out["hours_saved"].cumsum().round(1)
+    out["value_dkk"] = (out["cumulative_hours"] * v["hourly_cost"]).round(0)
+    return out
+
+
+# ---------------------------------------------------------------- charts
+
+
+def monthly_figure(monthly: pd.DataFrame):
+    """Invoices and postings per month as bars, the automation rate as a line
+    against the target."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 5))
+    x = np.arange(len(monthly))
+    ax.bar(x - 0.2, monthly["invoices"], width=0.4, color="#c9d6e3", label="Fakturaer")
+    ax.bar(x + 0.2, monthly["posted"], width=0.4, color="#2b6c9e", label="Bogført automatisk")
+    ax.set_ylabel("Antal")
+    ax.set_xticks(x, monthly["month"], rotation=45, ha="right")
+    ax2 = ax.twinx()
+    ax2.plot(x, monthly["automation_rate"] * 100, color="#c0504d", marker="o", label="Automatiseringsgrad")
+    ax2.axhline(
+        monthly["target"].iat[0] * 100, color="#3a8d5c", linestyle="--", label=f"Mål ({monthly['target'].iat[0]:.0%})"
+    )
+    ax2.set_ylabel("%")
+    ax2.set_ylim(0, 100)
+    for xi, r in zip(x, monthly["automation_rate"], strict=True):
+        ax2.annotate(f"{r:.0%}", (xi, r * 100), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(
+        handles,
+        [h.get_label() for h in handles],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        fontsize=8,
+        ncol=4,
+        frameon=False,
+    )
+    ax.set_title("Automatiseringsgrad pr. måned")
+    fig.tight_layout()
+    return fig
+
+
+def pareto_figure(reasons: pd.DataFrame, title: str = "Årsager til manuel behandling", top: int = 12):
+    """The manual reasons as a Pareto chart: bars of invoices, the cumulative
+    share as a line, each bar labelled with its cost in points."""
+    import matplotlib.pyplot as plt
+
+    t = reasons.head(top)
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    x = np.arange(len(t))
+    ax.bar(x, t["invoices"], color="#2b6c9e")
+    for xi, (n, pts) in enumerate(zip(t["invoices"], t["points"], strict=True)):
+        ax.annotate(f"{pts:.1f} pt", (xi, n), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+    ax.set_xticks(x, t["label"], rotation=40, ha="right", fontsize=8)
+    ax.set_ylabel("Fakturaer")
+    ax2 = ax.twinx()
+    ax2.plot(x, t["cumulative_share"] * 100, color="#c0504d", marker="o")
+    ax2.set_ylim(0, 105)
+    ax2.set_ylabel("Akkumuleret andel af manuelle, %")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def template_figure(candidates: pd.DataFrame):
+    """The suppliers that gain most from the contact template."""
+    import matplotlib.pyplot as plt
+
+    t = candidates.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(t) + 1.6))
+    ax.barh(t["supplier_cvr"].astype(str), t["template_invoices"], color="#c0504d")
+    for y, (n, pts, why) in enumerate(
+        zip(t["template_invoices"], t["template_points"], t["template_reason"], strict=True)
+    ):
+        ax.text(n, y, f" {pts:.1f} pt, {why}", va="center", fontsize=8)
+    ax.set_xlabel("Fakturaer sendt til manuel behandling af en årsag, kontaktskabelonen retter")
+    ax.set_ylabel("Leverandør (CVR)")
+    ax.set_xlim(0, max(float(t["template_invoices"].max()) * 1.8, 1) if len(t) else 1)
+    ax.set_title("Leverandører, der får mest ud af kontaktskabelonen")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass
+class FollowUp:
+    """Every table and chart of the follow-up report."""
+
+    decisions: pd.DataFrame
+    monthly: pd.DataFrame
+    reasons: pd.DataFrame
+    reasons_last: pd.DataFrame
+    suppliers: pd.DataFrame
+    template: pd.DataFrame
+    paragraphs: pd.DataFrame
+    services: pd.DataFrame
+    hours: pd.DataFrame
+    target: float
+    wrong: pd.DataFrame | None = None
+    controls: pd.DataFrame | None = None
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def last_month(self) -> str:
+        return str(self.monthly["month"].iat[-1])
+
+    def headline(self) -> dict[str, object]:
+        m = self.monthly
+        last = m.iloc[-1]
+        return {
+            "months": len(m),
+            "invoices": int(m["invoices"].sum()),
+            "posted": int(m["posted"].sum()),
+            "automation_rate": float(m["posted"].sum() / m["invoices"].sum()),
+            "last_month": self.last_month,
+            "last_month_rate": float(last["automation_rate"]),
+            "target": self.target,
+            "hours_saved": float(self.hours["cumulative_hours"].iat[-1]),
+            "value_dkk": float(self.hours["value_dkk"].iat[-1]),
+            "wrong_postings": None if self.wrong is None else int(self.wrong["wrong"].sum()),
+        }
+
+    def figures(self) -> dict[str, object]:
+        figs = {
+            "monthly": monthly_figure(self.monthly),
+            "pareto": pareto_figure(self.reasons, "Årsager til manuel behandling, hele perioden"),
+            "pareto_last": pareto_figure(self.reasons_last, f"Årsager til manuel behandling, {self.last_month}"),
+        }
+        if len(self.template):
+            figs["template"] = template_figure(self.template)
+        return figs
+
+    def text(self) -> str:
+        h = self.headline()
+        lines = [
+            f"{h['invoices']:,} invoices in {h['months']} months, {h['posted']:,} posted automatically "
+            f"({h['automation_rate']:.1%}); {h['last_month']}: {h['last_month_rate']:.1%} against a target of "
+            f"{h['target']:.0%}.",
+            f"Hours saved so far: {h['hours_saved']:,.0f} (worth {h['value_dkk']:,.0f} kr.).",
+        ]
+        if h["wrong_postings"] is not None:
+            lines.append(f"Wrong postings found in the truth: {h['wrong_postings']}.")
+        top = self.reasons.head(3)
+        lines.append("Largest manual reasons: " + "; ".join(f"{r.label} {r.points:.1f} pt" for r in top.itertuples()))
+        return "\n".join(lines)
+
+    def write(self, out: str | Path) -> dict[str, Path]:
+        from invoicekit.reports import write_followup
+
+        return write_followup(self, out)
+
+
+def followup(
+    journal: str | Path,
+    truth: str | Path | pd.DataFrame | None = None,
+    controls: list[str | Path] | None = None,
+    target: float = 0.50,
+    params: dict[str, float] | None = None,
+) -> FollowUp:
+    """Build every table of the follow-up report from the journal (and the
+    truth or filled-in control sheets, when given)."""
+    d = load_decisions(journal)
+    monthly = monthly_table(d, target)
+    last = str(monthly["month"].iat[-1])
+    wrong = None
+    if truth is not None:
+        from invoicekit.evaluate import read_truth_file
+
+        truth_frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
+        wrong = wrong_from_truth(d, truth_frame)
+    return FollowUp(
+        decisions=d,
+        monthly=monthly,
+        reasons=reason_table(d),
+        reasons_last=reason_table(d, last),
+        suppliers=supplier_followup(d),
+        template=template_candidates(d),
+        paragraphs=paragraph_table(d),
+        services=service_table(d),
+        hours=hours_saved(d, params),
+        target=target,
+        wrong=wrong,
+        controls=wrong_from_controls(controls) if controls else None,
+        source=str(journal),
+    )

@@ -1,0 +1,151 @@
+"""The follow-up report: each table's totals against the journal and the
+decisions files, the counting rule, the wrong postings, the hours, and the
+self-contained HTML and workbook with no full CPR number."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from invoicekit.cli import main
+from invoicekit.evaluate import evaluate, read_decisions
+from invoicekit.followup import TEMPLATE_REASONS, followup, load_decisions
+
+CPR_RE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory) -> dict[str, Path]:
+    from invoicekit.replay import replay
+    from synthetic import synthesize
+
+    tmp = tmp_path_factory.mktemp("followup")
+    synthesize("baseline", seed=8, out=tmp / "world", months=4, citizens=150)
+    replay(tmp / "world", tmp / "replay", tmp / "journal.sqlite")
+    return {"world": tmp / "world", "replay": tmp / "replay", "journal": tmp / "journal.sqlite"}
+
+
+def _by_hand(replayed) -> pd.DataFrame:
+    """Every decisions.csv of the replay in run order, each invoice once at its
+    first decision (numberless invoices every time)."""
+    files = sorted(replayed["replay"].glob("*/decisions.csv"))
+    d = read_decisions(files)
+    seen: set[tuple[str, str]] = set()
+    keep = []
+    for cvr, iid in zip(d["supplier_cvr"], d["invoice_id"], strict=True):
+        key = (cvr, iid)
+        keep.append(iid == "" or key not in seen)
+        seen.add(key)
+    return d[keep].reset_index(drop=True)
+
+
+def test_each_table_totals_against_the_decisions(replayed):
+    f = followup(replayed["journal"])
+    hand = _by_hand(replayed)
+    posted = hand["status"] == "posted"
+    assert f.monthly["invoices"].sum() == len(hand)
+    assert f.monthly["posted"].sum() == posted.sum()
+    by_month = hand.groupby("month").size()
+    assert f.monthly.set_index("month")["invoices"].to_dict() == by_month.to_dict()
+    # a resend under the same number is counted once: fewer than all rows decided
+    assert len(hand) < sum(len(pd.read_csv(p)) for p in replayed["replay"].glob("*/decisions.csv"))
+    assert f.reasons["invoices"].sum() == (~posted).sum()
+    assert f.reasons["cumulative_share"].iat[-1] == pytest.approx(1.0)
+    assert f.reasons["points"].sum() == pytest.approx(100 * (~posted).sum() / len(hand))
+    last = hand[hand["month"] == f.last_month]
+    assert f.reasons_last["invoices"].sum() == (last["status"] != "posted").sum()
+    for table in (f.suppliers, f.paragraphs, f.services):
+        assert table["invoices"].sum() == len(hand)
+        assert table["posted"].sum() == posted.sum()
+    fixable = hand[(hand["status"] != "posted") & hand["reason"].isin(TEMPLATE_REASONS)]
+    top = fixable["supplier_cvr"].value_counts()
+    assert f.template["supplier_cvr"].iat[0] == top.index[0]
+    assert f.template["template_invoices"].iat[0] == top.iat[0]
+
+
+def test_wrong_postings_and_hours_by_hand(replayed):
+    truth = pd.read_csv(replayed["world"] / "truth.csv", dtype=str, keep_default_na=False)
+    f = followup(replayed["journal"], truth=truth, params={"minutes_manual": 12, "minutes_exception": 2})
+    ev = evaluate(load_decisions(replayed["journal"]), truth)
+    assert f.wrong["wrong"].sum() == ev.summary["posted_wrong"]
+    assert f.wrong["posted"].sum() == ev.summary["posted"]
+    hand = _by_hand(replayed)
+    posted = (hand["status"] == "posted").sum()
+    manual = len(hand) - posted
+    expected = (posted * (12 - 0.5) - manual * 2) / 60
+    assert f.hours["cumulative_hours"].iat[-1] == pytest.approx(expected, abs=0.1)
+    assert f.hours["value_dkk"].iat[-1] == pytest.approx(round(f.hours["cumulative_hours"].iat[-1] * 400), abs=1)
+
+
+def _images(page: str) -> list[bytes]:
+    return [base64.b64decode(m) for m in re.findall(r'<img [^>]*src="data:image/png;base64,([^"]+)"', page)]
+
+
+def test_report_command_writes_a_self_contained_page_and_workbook(replayed, tmp_path, capsys):
+    from invoicekit.sample import draw
+
+    control = draw(replayed["journal"], "2019-01", seed=3)
+    sheet = control.write(tmp_path / "kontrol.xlsx")
+    wb = load_workbook(sheet)
+    ws = wb["Stikprøve"]
+    finding = [c.value for c in ws[1]].index("Fejl (ja/nej)") + 1
+    for row in range(2, ws.max_row + 1):
+        ws.cell(row=row, column=finding, value="nej" if row > 2 else "ja")
+    wb.save(sheet)
+    out = tmp_path / "rapport"
+    args = ["report", "followup", "--journal", str(replayed["journal"]), "--out", str(out), "--target", "45%"]
+    args += ["--truth", str(replayed["world"] / "truth.csv"), "--control", str(sheet)]
+    assert main(args) == 0
+    assert "Follow-up report" in capsys.readouterr().out
+    page = (out / "followup.html").read_text(encoding="utf-8")
+    images = _images(page)
+    assert len(images) == page.count("<img ") == 4  # monthly, two Paretos, template
+    assert all(img.startswith(b"\x89PNG\r\n\x1a\n") and len(img) > 5000 for img in images)
+    assert not re.search(r'(src|href)="(?!data:)', page)  # nothing fetched from elsewhere
+    assert "<script" not in page
+    assert "<b>45 %</b><span>Mål</span>" in page  # the target, in Danish
+    assert "Stikprøvekontrol" in page or "stikprøvekontrol" in page
+    assert CPR_RE.findall(page) == []
+    wb = load_workbook(out / "followup.xlsx", read_only=True)
+    assert {"Måneder", "Årsager", "Leverandører", "Kontaktskabelon", "Paragraffer", "Ydelser"} <= set(wb.sheetnames)
+    assert {"Fejlposteringer", "Stikprøvekontrol"} <= set(wb.sheetnames)
+    cells = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert not [c for c in cells if CPR_RE.search(c)]
+    months = pd.read_excel(out / "followup.xlsx", sheet_name="Måneder")
+    assert months["Fakturaer"].sum() == len(_by_hand(replayed))
+    controls = pd.read_excel(out / "followup.xlsx", sheet_name="Stikprøvekontrol")
+    assert controls["Fejl fundet"].tolist() == [1] and controls["Måned"].tolist() == ["2019-01"]
+
+
+def test_report_refuses_a_missing_or_empty_journal(tmp_path, capsys):
+    assert main(["report", "followup", "--journal", str(tmp_path / "nej.sqlite"), "--out", str(tmp_path)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    from invoicekit.journal import Journal
+
+    with Journal(tmp_path / "tom.sqlite"):
+        pass
+    assert main(["report", "followup", "--journal", str(tmp_path / "tom.sqlite"), "--out", str(tmp_path)]) == 2
+    assert "holds no decisions" in capsys.readouterr().err
+    assert main(["report", "followup", "--journal", str(tmp_path / "tom.sqlite"), "--target", "x", "--out", "o"]) == 2
+
+
+def test_business_case_measures_the_rate_in_the_journal(replayed, tmp_path):
+    from invoicekit.business_case import load_config, with_measured_rate
+    from invoicekit.followup import monthly_table
+
+    cfg = with_measured_rate(load_config(text=""), replayed["journal"])
+    m = monthly_table(load_decisions(replayed["journal"])).tail(3)
+    low, likely, high = cfg.estimates["automation_rate"]
+    assert likely == pytest.approx(m["posted"].sum() / m["invoices"].sum())
+    assert low == pytest.approx(m["automation_rate"].min()) and high == pytest.approx(m["automation_rate"].max())
+    given = with_measured_rate(load_config(text="automation_rate = 0.5"), replayed["journal"])
+    assert given.estimates["automation_rate"] == (0.5, 0.5, 0.5)
+    out = tmp_path / "bc"
+    assert main(["report", "business-case", "--journal", str(replayed["journal"]), "--out", str(out), "--quiet"]) == 0
+    page = (out / "business-case.html").read_text(encoding="utf-8")
+    assert "målt i journalen" in page and CPR_RE.findall(page) == []
