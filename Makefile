@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := reports/demo
 SEED ?= 3
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench check-reports clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,21 +20,31 @@ demo: $(STAMP)
 	@rm -rf $(DEMO_OUT)
 	$(BIN)/invoicekit synth --scenario baseline --seed $(SEED) --out $(DEMO_OUT)/world
 	$(BIN)/invoicekit replay $(DEMO_OUT)/world --journal $(DEMO_OUT)/journal.sqlite --out $(DEMO_OUT)/replay
+	$(BIN)/invoicekit report followup --journal $(DEMO_OUT)/journal.sqlite --truth $(DEMO_OUT)/world/truth.csv --out reports
+	$(BIN)/invoicekit report business-case --print-config > $(DEMO_OUT)/business-case.toml
+	$(BIN)/invoicekit report business-case --config $(DEMO_OUT)/business-case.toml --journal $(DEMO_OUT)/journal.sqlite --out reports
 
 test: demo
-	$(BIN)/ruff check invoicekit synthetic tests benchmarks
-	$(BIN)/ruff format --check invoicekit synthetic tests benchmarks
+	$(BIN)/ruff check invoicekit synthetic tests benchmarks scripts
+	$(BIN)/ruff format --check invoicekit synthetic tests benchmarks scripts
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check invoicekit synthetic tests benchmarks
+	$(BIN)/ruff check invoicekit synthetic tests benchmarks scripts
 
 format: $(STAMP)
-	$(BIN)/ruff format invoicekit synthetic tests benchmarks
-	$(BIN)/ruff check --fix invoicekit synthetic tests benchmarks
+	$(BIN)/ruff format invoicekit synthetic tests benchmarks scripts
+	$(BIN)/ruff check --fix invoicekit synthetic tests benchmarks scripts
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py
 
+# Opens the demo's reports in headless Chromium (Debian's: apt-get install chromium) and checks
+# every chart rendered; Playwright's Python driver comes from the 'browser' extra.
+check-reports: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+	@test -f reports/followup.html || $(MAKE) demo
+	$(BIN)/python scripts/check_reports_in_browser.py reports/followup.html reports/business-case.html
+
 clean:
-	rm -rf $(VENV) reports/demo .pytest_cache .hypothesis
+	rm -rf $(VENV) reports/demo reports/*.html reports/*.xlsx reports/*.json reports/*.png .pytest_cache .hypothesis

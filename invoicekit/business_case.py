@@ -317,7 +317,7 @@ def payback_months(v: dict[str, float]) -> float | None:
         return 0.0
     for t in range(1, len(cf)):
         if cf[t] > 0 and cumulative + cf[t] >= 0:
-            return 12 * (t - 1) + 12 * (-cumulative / cf[t])
+            return float(12 * (t - 1) + 12 * (-cumulative / cf[t]))
         cumulative += cf[t]
     return None
 
