@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := reports/demo
 SEED ?= 3
 
-.PHONY: demo test lint format bench check-reports clean
+.PHONY: demo test lab lint format bench check-reports clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: demo
 	$(BIN)/ruff check invoicekit synthetic tests benchmarks scripts
 	$(BIN)/ruff format --check invoicekit synthetic tests benchmarks scripts
 	$(BIN)/python -m pytest -q
+
+# JupyterLab on the notebooks (they make their small municipality themselves the first time)
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	cd notebooks && ../$(BIN)/jupyter lab
 
 lint: $(STAMP)
 	$(BIN)/ruff check invoicekit synthetic tests benchmarks scripts

@@ -224,9 +224,10 @@ def hours_saved(d: pd.DataFrame, params: dict[str, float] | None = None) -> pd.D
 def monthly_figure(monthly: pd.DataFrame):
     """Invoices and postings per month as bars, the automation rate as a line
     against the target."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, ax = plt.subplots(figsize=(10, 5))
+    fig = Figure(figsize=(10, 5))
+    ax = fig.subplots()
     x = np.arange(len(monthly))
     ax.bar(x - 0.2, monthly["invoices"], width=0.4, color="#c9d6e3", label="Fakturaer")
     ax.bar(x + 0.2, monthly["posted"], width=0.4, color="#2b6c9e", label="Bogført automatisk")
@@ -259,10 +260,11 @@ def monthly_figure(monthly: pd.DataFrame):
 def pareto_figure(reasons: pd.DataFrame, title: str = "Årsager til manuel behandling", top: int = 12):
     """The manual reasons as a Pareto chart: bars of invoices, the cumulative
     share as a line, each bar labelled with its cost in points."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     t = reasons.head(top)
-    fig, ax = plt.subplots(figsize=(10, 4.8))
+    fig = Figure(figsize=(10, 4.8))
+    ax = fig.subplots()
     x = np.arange(len(t))
     ax.bar(x, t["invoices"], color="#2b6c9e")
     for xi, (n, pts) in enumerate(zip(t["invoices"], t["points"], strict=True)):
@@ -280,10 +282,11 @@ def pareto_figure(reasons: pd.DataFrame, title: str = "Årsager til manuel behan
 
 def template_figure(candidates: pd.DataFrame):
     """The suppliers that gain most from the contact template."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     t = candidates.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(t) + 1.6))
+    fig = Figure(figsize=(9, 0.42 * len(t) + 1.6))
+    ax = fig.subplots()
     ax.barh(t["supplier_cvr"].astype(str), t["template_invoices"], color="#c0504d")
     for y, (n, pts, why) in enumerate(
         zip(t["template_invoices"], t["template_points"], t["template_reason"], strict=True)

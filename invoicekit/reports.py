@@ -112,11 +112,8 @@ def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_row
 
 def figure_html(fig, caption: str) -> str:
     """The figure as an embedded PNG, closed afterwards."""
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     alt = html.escape(caption)
     return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}"><figcaption>{alt}</figcaption></figure>'
@@ -374,9 +371,10 @@ HEADLINE = {"figure": ("Nøgletal", "text"), "value": ("Værdi", "text")}
 
 
 def cash_flow_figure(years: pd.DataFrame):
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    fig = Figure(figsize=(9, 4.2))
+    ax = fig.subplots()
     colors = np.where(years["cash_flow"] >= 0, "#3a8d5c", "#c0504d")
     ax.bar(years["year"], years["cash_flow"] / 1000, color=colors, label="Nettopengestrøm")
     ax.plot(years["year"], years["cumulative"] / 1000, color="#2b6c9e", marker="o", label="Akkumuleret")
@@ -391,10 +389,11 @@ def cash_flow_figure(years: pd.DataFrame):
 
 
 def tornado_figure(t: pd.DataFrame, base: float):
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     t = t.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * max(len(t), 1) + 1.8))
+    fig = Figure(figsize=(9, 0.45 * max(len(t), 1) + 1.8))
+    ax = fig.subplots()
     y = np.arange(len(t))
     lo = np.minimum(t["npv_low"], t["npv_high"]) / 1000
     hi = np.maximum(t["npv_low"], t["npv_high"]) / 1000
@@ -418,9 +417,10 @@ def tornado_figure(t: pd.DataFrame, base: float):
 
 
 def monte_carlo_figure(simulated: np.ndarray, headline: dict):
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    fig = Figure(figsize=(9, 4.2))
+    ax = fig.subplots()
     ax.hist(simulated / 1000, bins=60, color="#8fb3d3")
     for key, name in (("npv_p10", "P10"), ("npv_p50", "P50"), ("npv_p90", "P90")):
         ax.axvline(headline[key] / 1000, color="#2b6c9e", linestyle="--")
@@ -438,13 +438,14 @@ def monte_carlo_figure(simulated: np.ndarray, headline: dict):
 def rate_figure(bc):
     """NPV against the automation rate, with today's rate, the target 50 %
     and the break-even marked."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from invoicekit.business_case import npv
 
     rates = np.linspace(0, 1, 101)
     values = np.array([npv({**bc.values, "automation_rate": r}) for r in rates]) / 1000
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    fig = Figure(figsize=(9, 4.2))
+    ax = fig.subplots()
     ax.plot(rates * 100, values, color="#2b6c9e")
     ax.axhline(0, color="#444", linewidth=0.8)
     marks = [(bc.values["automation_rate"], "Nu", "#c0504d", (-10, -4)), (0.5, "Mål", "#3a8d5c", (-10, 8))]

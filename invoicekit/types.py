@@ -625,14 +625,15 @@ def supplier_table(invoices: pd.DataFrame, types, posted=None) -> pd.DataFrame:
 def type_figure(table: pd.DataFrame):
     """Bars per type: share of invoices and of the amount, and the share the
     robot posted when known."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     t = table.iloc[::-1]
     labels = [_type_label(v) for v in t["invoice_type"]]
     panels = [("share", "Andel af fakturaer"), ("share_of_amount", "Andel af beløb")]
     if "posted_share" in t:
         panels.append(("posted_share", "Bogført af robotten"))
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 + 3 * len(panels), 0.45 * len(t) + 1.6), sharey=True)
+    fig = Figure(figsize=(4 + 3 * len(panels), 0.45 * len(t) + 1.6))
+    axes = fig.subplots(1, len(panels), sharey=True)
     for ax, (col, title) in zip(np.atleast_1d(axes), panels, strict=True):
         values = t[col].fillna(0).to_numpy() * 100
         ax.barh(labels, values, color="#2b6c9e" if col != "posted_share" else "#3a8d5c")
@@ -649,12 +650,13 @@ def type_figure(table: pd.DataFrame):
 def standardisation_figure(table: pd.DataFrame):
     """Per type, the shares with a CPR number, with a period and with a single
     citizen: the three things the robot needs."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     t = table.iloc[::-1]
     labels = [_type_label(v) for v in t["invoice_type"]]
     y = np.arange(len(t))
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(t) + 1.6))
+    fig = Figure(figsize=(8, 0.5 * len(t) + 1.6))
+    ax = fig.subplots()
     for j, (col, name) in enumerate(
         [("with_cpr", "Med CPR-nummer"), ("with_period", "Med periode"), ("single_citizen", "Én borger")]
     ):
@@ -670,11 +672,12 @@ def standardisation_figure(table: pd.DataFrame):
 
 def supplier_figure(suppliers: pd.DataFrame, top: int = 15):
     """The suppliers with most non-standard invoices, with their score."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     t = suppliers.head(top).iloc[::-1]
     names = [f"{n or c} ({c})" if n else str(c) for n, c in zip(t["supplier_name"], t["supplier_cvr"], strict=True)]
-    fig, ax = plt.subplots(figsize=(9, 0.4 * len(t) + 1.6))
+    fig = Figure(figsize=(9, 0.4 * len(t) + 1.6))
+    ax = fig.subplots()
     ax.barh(names, t["non_standard"].to_numpy(), color="#c0504d")
     for y, (v, s) in enumerate(zip(t["non_standard"], t["score"], strict=True)):
         ax.text(v, y, f" score {s:.0f}", va="center", fontsize=8)
@@ -687,12 +690,13 @@ def supplier_figure(suppliers: pd.DataFrame, top: int = 15):
 
 def confusion_figure(y_true, y_pred, title: str = "Fakturatyper: sand mod forudsagt"):
     """The confusion matrix, each row as shares of the true type."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from sklearn.metrics import ConfusionMatrixDisplay
 
     labels = [t for t in TYPES if t in set(y_true) | set(y_pred)]
     labels += sorted((set(y_true) | set(y_pred)) - set(labels))
-    fig, ax = plt.subplots(figsize=(9, 8))
+    fig = Figure(figsize=(9, 8))
+    ax = fig.subplots()
     ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,
@@ -705,7 +709,8 @@ def confusion_figure(y_true, y_pred, title: str = "Fakturatyper: sand mod foruds
         colorbar=False,
         xticks_rotation=45,
     )
-    plt.setp(ax.get_xticklabels(), rotation=40, ha="right", rotation_mode="anchor")
+    for label in ax.get_xticklabels():
+        label.set(rotation=40, ha="right", rotation_mode="anchor")
     ax.set_xlabel("Forudsagt type")
     ax.set_ylabel("Sand type")
     ax.set_title(title)
@@ -894,8 +899,6 @@ class TypeMapping:
         return "\n".join(lines)
 
     def write(self, out: str | Path) -> dict[str, Path]:
-        import matplotlib.pyplot as plt
-
         from invoicekit.workbook import write_workbook
 
         out = Path(out)
@@ -909,7 +912,7 @@ class TypeMapping:
         self.types.to_csv(paths["types"], index=False)
         self.table.to_csv(paths["table"], index=False)
         self.suppliers.to_csv(paths["suppliers"], index=False)
-        sheets = {"Typer": _danish(self.table), "Leverandører": _danish(self.suppliers)}
+        sheets = {"Typer": danish_headers(self.table), "Leverandører": danish_headers(self.suppliers)}
         if self.quality is not None:
             paths["quality"] = out / "quality.csv"
             self.quality.to_csv(paths["quality"], index=False)
@@ -924,7 +927,6 @@ class TypeMapping:
         for name, fig in self.figures().items():
             paths[f"{name}_png"] = out / f"{name}.png"
             fig.savefig(paths[f"{name}_png"], dpi=110)
-            plt.close(fig)
         return paths
 
 
@@ -947,7 +949,7 @@ DANISH = {
 PERCENT_COLUMNS = ("share", "share_of_amount", "with_cpr", "with_period", "single_citizen", "posted_share")
 
 
-def _danish(table: pd.DataFrame) -> pd.DataFrame:
+def danish_headers(table: pd.DataFrame) -> pd.DataFrame:
     t = table.copy()
     for col in ("invoice_type", "main_type"):
         if col in t:
@@ -1008,13 +1010,16 @@ def map_types(
         predicted = model.predict(features)
         confidence = model.predict_proba(features).max(axis=1)
         classes, counts = np.unique(y, return_counts=True)
-        folds = int(min(5, counts.min()))
-        if folds >= 2:
+        cv_classes = classes[counts >= 2]  # a type labelled once cannot be both learnt and tested
+        if len(cv_classes) >= 2:
+            keep = np.isin(y, cv_classes)
+            folds = int(min(5, counts[counts >= 2].min()))
             cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+            sample = features[known].reset_index(drop=True)[keep].reset_index(drop=True)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                cv_pred = cross_val_predict(InvoiceTypeClassifier(), features[known].reset_index(drop=True), y, cv=cv)
-            cv_true = y
+                cv_pred = cross_val_predict(InvoiceTypeClassifier(), sample, y[keep], cv=cv)
+            cv_true = y[keep]
             macro = float(f1_score(cv_true, cv_pred, average="macro"))
             report = classification_report(cv_true, cv_pred, output_dict=True, zero_division=0)
             quality = pd.DataFrame(
@@ -1026,9 +1031,12 @@ def map_types(
                         "recall": report[c]["recall"],
                         "f1": report[c]["f1-score"],
                     }
-                    for c in classes
+                    for c in cv_classes
                 ]
             )
+            if len(cv_classes) < len(classes):
+                once = ", ".join(str(c) for c in classes[counts < 2])
+                notes.append(f"Labelled once, so left out of the cross-validation: {once}.")
         else:
             notes.append("Too few labels per type to cross-validate (at least two of each are needed).")
         types = np.where(known, match.labels, predicted).astype(object)

@@ -19,8 +19,6 @@ DEMO = ROOT / "reports" / "demo"
 
 
 def charts() -> None:
-    import matplotlib.pyplot as plt
-
     from invoicekit.business_case import build, load_config, with_measured_rate
     from invoicekit.followup import followup
     from invoicekit.reports import monte_carlo_figure, rate_figure, tornado_figure
@@ -35,8 +33,7 @@ def charts() -> None:
         path = IMAGES / f"{'followup' if name in ('monthly', 'pareto', 'template') else 'bc'}-{name}.png"
         figs[name].savefig(path, dpi=72)
         print(path.relative_to(ROOT))
-    for fig in figs.values():
-        plt.close(fig)
+    figs.clear()
 
 
 def screenshots() -> None:

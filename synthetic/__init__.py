@@ -75,6 +75,39 @@ def synthesize(
     return info
 
 
+def example_municipality(
+    folder: str | Path,
+    scenario: str = "baseline",
+    seed: int = 3,
+    citizens: int | None = None,
+    months: int | None = None,
+) -> dict[str, Path]:
+    """A small synthetic municipality for notebooks and examples, made once:
+    ``folder/world`` is generated when it holds no world yet, and replayed
+    month by month into ``folder/replay`` with the journal
+    ``folder/journal.sqlite`` when that is missing. Returns the paths."""
+    from invoicekit.replay import replay
+
+    folder = Path(folder)
+    world = folder / "world"
+    journal = folder / "journal.sqlite"
+    if not (world / "world.json").exists():
+        synthesize(scenario, seed=seed, out=world, citizens=citizens, months=months)
+        journal.unlink(missing_ok=True)
+    if not journal.exists() or not (folder / "replay" / "monthly.csv").exists():  # none, or one cut short
+        journal.unlink(missing_ok=True)
+        if (folder / "replay").exists():
+            shutil.rmtree(folder / "replay")
+        replay(world, folder / "replay", journal)
+    return {
+        "world": world,
+        "invoices": world / "invoices",
+        "truth": world / "truth.csv",
+        "journal": journal,
+        "replay": folder / "replay",
+    }
+
+
 # a seed has at most nine digits, so world.json can never hold a ten-digit number that reads as a CPR
 MAX_SEED = 1_000_000_000
 WORLD_ENTRIES = ("invoices", "sensum", "oioubl", "stoetteark.xlsx", "truth.csv", "rules.toml", "world.json")
