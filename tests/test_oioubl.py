@@ -15,7 +15,7 @@ from invoicekit.cli import main
 from invoicekit.oioubl import COLUMNS, Refused, convert, parse_document
 from invoicekit.run import run as run_robot
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "examples" / "oioubl"
+EXAMPLES = Path(__file__).parent / "data" / "oioubl"  # a copy of shared/examples/oioubl
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 PEPPOL = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
