@@ -972,6 +972,11 @@ def map_types(
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     invoices = read_extracts(invoice_paths)
+    where = ", ".join(str(p) for p in invoice_paths)
+    if len(invoices) == 0:
+        raise InputError(where, None, "holds no invoices; expected an invoice extract with at least one row")
+    if labels is None and len(invoices) < 2:
+        raise InputError(where, None, "holds a single invoice; at least two are needed to find groups")
     grant_table = None
     if grants:
         from invoicekit.extracts import read_grants

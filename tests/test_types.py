@@ -303,3 +303,18 @@ def test_cli_bad_labels_and_options_exit_2(worlds, tmp_path, capsys):
     assert "--clusters" in capsys.readouterr().err
     assert main(["types", "--invoices", str(tmp_path / "none.csv"), "--out", str(tmp_path)]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_cli_too_few_invoices_exit_2(tmp_path, capsys):
+    (tmp_path / "empty.csv").write_text("invoice_id,supplier_cvr,amount,text\n")
+    (tmp_path / "one.csv").write_text(f"invoice_id,supplier_cvr,amount,text\n1,{SOLHOJ},100.00,Ophold\n")
+    assert main(["types", "--invoices", str(tmp_path / "empty.csv"), "--out", str(tmp_path / "o")]) == 2
+    assert "holds no invoices" in capsys.readouterr().err
+    assert main(["types", "--invoices", str(tmp_path / "one.csv"), "--out", str(tmp_path / "o")]) == 2
+    assert "at least two are needed" in capsys.readouterr().err
+    # three invoices with no text at all still group, by their yes/no features
+    (tmp_path / "three.csv").write_text(
+        f"invoice_id,supplier_cvr,amount,text\n1,{SOLHOJ},100.00,\n2,{SOLHOJ},200.00,\n3,{KILDEN},-50,\n"
+    )
+    assert main(["types", "--invoices", str(tmp_path / "three.csv"), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    assert len(pd.read_csv(tmp_path / "o" / "types.csv")) == 3
