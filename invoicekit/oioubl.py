@@ -275,7 +275,19 @@ def xml_files(paths: Sequence[str | Path]) -> list[Path]:
             found.append(p)
         else:
             raise InputError(p, None, "no such file or folder")
-    return found
+    # a file named twice (a folder and a file in it, say) is read once
+    return _once(found)
+
+
+def _once(files: list[Path]) -> list[Path]:
+    seen: set[Path] = set()
+    out = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def convert(

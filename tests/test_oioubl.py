@@ -355,3 +355,11 @@ def test_a_converted_synthetic_month_decides_as_its_csv_extract(oioubl_world, tm
     assert len(from_xml) == len(kept) > 50
     cols = ["invoice_id", "supplier_cvr", "cpr_masked", "amount", "status", "reason", "grant_id", "psp_element"]
     pd.testing.assert_frame_equal(from_xml[cols].reset_index(drop=True), kept[cols])
+
+
+def test_a_file_named_twice_is_read_once_and_utf16_is_read(tmp_path):
+    (tmp_path / "a.xml").write_bytes(doc())
+    text = doc().decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    (tmp_path / "b.xml").write_bytes(text.encode("utf-16"))
+    result = convert([tmp_path, tmp_path, tmp_path / "a.xml"])
+    assert len(result.invoices) == 2 and result.refused == []
