@@ -517,11 +517,14 @@ def with_measured_rate(config: Config, journal: str | Path, months: int = 3) -> 
     monthly = monthly_table(load_decisions(journal))
     this_month = dt.date.today().strftime("%Y-%m")
     full = monthly[monthly["month"] < this_month].tail(months)  # the month under way is not full
-    if not len(full) or full["invoices"].sum() == 0:
-        raise InputError(journal, None, "holds no decisions; expected the robot's journal")
+    under_way = not len(full)
+    if under_way:  # only this month so far: measure it, and say so
+        full = monthly.tail(months)
     likely = full["posted"].sum() / full["invoices"].sum()
     low, high = float(full["automation_rate"].min()), float(full["automation_rate"].max())
     config.estimates["automation_rate"] = (min(low, likely), likely, max(high, likely))
     first, last = full["month"].iloc[0], full["month"].iloc[-1]
-    config.measured["automation_rate"] = f"målt i journalen {first} til {last}"
+    config.measured["automation_rate"] = f"målt i journalen {first} til {last}" + (
+        " (måneden er ikke afsluttet)" if under_way else ""
+    )
     return config

@@ -149,3 +149,28 @@ def test_business_case_measures_the_rate_in_the_journal(replayed, tmp_path):
     assert main(["report", "business-case", "--journal", str(replayed["journal"]), "--out", str(out), "--quiet"]) == 0
     page = (out / "business-case.html").read_text(encoding="utf-8")
     assert "målt i journalen" in page and CPR_RE.findall(page) == []
+
+
+def test_a_run_on_an_extract_not_named_for_a_month_counts_in_the_month_it_ran(tmp_path):
+    import datetime as dt
+
+    from invoicekit.business_case import load_config, with_measured_rate
+    from invoicekit.run import run
+
+    example = Path(__file__).parent / "data" / "example"
+    journal = tmp_path / "j.sqlite"
+    res = run(
+        example / "bevillinger.csv",
+        example / "regninger.csv",
+        example / "stoetteark.xlsx",
+        tmp_path / "o",
+        journal=journal,
+    )
+    f = followup(journal)
+    this_month = dt.date.today().strftime("%Y-%m")
+    assert f.monthly["month"].tolist() == [this_month]
+    # regninger.csv sends one invoice twice: counted once
+    assert f.monthly["invoices"].iat[0] == len(res.decisions) - 1
+    cfg = with_measured_rate(load_config(text=""), journal)  # only the month under way: measured, and said so
+    assert cfg.estimates["automation_rate"][1] == pytest.approx(f.monthly["automation_rate"].iat[0])
+    assert "ikke afsluttet" in cfg.measured["automation_rate"]
