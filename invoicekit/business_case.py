@@ -82,6 +82,7 @@ PARAMETERS: tuple[Parameter, ...] = (
 PARAMS = {p.name: p for p in PARAMETERS}
 OTHER_KEYS = {"title", "municipality", "non_economic_benefits", "risks", "monte_carlo"}
 DISTRIBUTIONS = ("triangular", "pert")
+RISK_KEYS = ("risk", "likelihood", "consequence", "mitigation")
 
 
 @dataclass
@@ -196,7 +197,10 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
         p = Path(path)
         if not p.exists():
             raise InputError(p, None, "does not exist; expected a TOML file (see --print-config)")
-        text = p.read_text(encoding="utf-8")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(p, None, "is not UTF-8 text; expected a TOML file saved as UTF-8") from None
     try:
         data = tomllib.loads(text or "")
     except tomllib.TOMLDecodeError as exc:
@@ -234,6 +238,12 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
     risks = data.get("risks", DEFAULT_RISKS)
     if not isinstance(risks, list) or not all(isinstance(r, dict) and "risk" in r for r in risks):
         raise InputError(source, "risks", 'expected [[risks]] tables, each with at least risk = "..."')
+    for i, r in enumerate(risks, start=1):
+        for key, value in r.items():
+            if key not in RISK_KEYS:
+                raise InputError(source, f"risks[{i}].{key}", f"unknown key; expected {', '.join(RISK_KEYS)}")
+            if not isinstance(value, str):
+                raise InputError(source, f"risks[{i}].{key}", "expected a text in quotes")
     for key in ("title", "municipality"):
         if key in data and not isinstance(data[key], str):
             raise InputError(source, key, "expected a text in quotes")
@@ -313,8 +323,8 @@ def payback_months(v: dict[str, float]) -> float | None:
     within a year; None if it never does within the horizon."""
     cf = cash_flows(v)
     cumulative = cf[0]
-    if cumulative >= 0:
-        return 0.0
+    if cumulative >= 0:  # nothing to pay back, unless running the robot costs more than it saves
+        return 0.0 if len(cf) == 1 or cf[1] >= 0 else None
     for t in range(1, len(cf)):
         if cf[t] > 0 and cumulative + cf[t] >= 0:
             return float(12 * (t - 1) + 12 * (-cumulative / cf[t]))
@@ -462,7 +472,8 @@ class BusinessCase:
                 f"NPV over {int(self.values['horizon_years'])} years: {h['npv']:,.0f} kr.",
                 f"Payback: {pb}",
                 f"Hours saved a year: {h['hours_saved_per_year']:,.0f} ({h['fte']:.2f} FTE)",
-                "Break-even automation rate: " + ("none" if be is None else f"{be:.1%}"),
+                "Break-even automation rate: "
+                + ("none" if be is None else f"{be:.1%}" + (" (cannot be reached)" if be > 1 else "")),
                 f"Monte Carlo ({self.config.simulations:,} draws, {self.config.distribution}): "
                 f"P10 {h['npv_p10']:,.0f}, P50 {h['npv_p50']:,.0f}, P90 {h['npv_p90']:,.0f} kr.; "
                 f"P(NPV > 0) = {h['probability_npv_positive']:.0%}",

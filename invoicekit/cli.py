@@ -721,6 +721,10 @@ def cmd_report_followup(args: argparse.Namespace) -> int:
     from invoicekit.tune import parse_rate
 
     target = parse_rate(args.target, "--target")
+    if not 0 <= target <= 1:  # also refuses nan
+        raise InputError(
+            None, "--target", f"{args.target!r} is out of range; expected a rate from 0 to 1 (0 % to 100 %)"
+        )
     params = load_config(args.config).likely() if args.config else None
     result = followup(args.journal, truth=args.truth, controls=args.control, target=target, params=params)
     paths = result.write(args.out)

@@ -212,9 +212,10 @@ def hours_saved(d: pd.DataFrame, params: dict[str, float] | None = None) -> pd.D
     v = {k: p.default for k, p in PARAMS.items()} | (params or {})
     m = monthly_table(d)
     saved = (m["posted"] * (v["minutes_manual"] - v["minutes_control"]) - m["manual"] * v["minutes_exception"]) / 60
-    out = pd.DataFrame({"month": m["month"], "hours_saved": saved.round(1)})
-    out["cumulative_hours"] = out["hours_saved"].cumsum().round(1)
-    out["value_dkk"] = (out["cumulative_hours"] * v["hourly_cost"]).round(0)
+    cumulative = saved.cumsum()
+    out = pd.DataFrame({"month": m["month"], "hours_saved": saved.round(1) + 0.0})  # + 0.0: no "-0"
+    out["cumulative_hours"] = cumulative.round(1) + 0.0
+    out["value_dkk"] = (cumulative * v["hourly_cost"]).round(0) + 0.0
     return out
 
 
@@ -358,7 +359,7 @@ class FollowUp:
             f"{h['invoices']:,} invoices in {h['months']} months, {h['posted']:,} posted automatically "
             f"({h['automation_rate']:.1%}); {h['last_month']}: {h['last_month_rate']:.1%} against a target of "
             f"{h['target']:.0%}.",
-            f"Hours saved so far: {h['hours_saved']:,.0f} (worth {h['value_dkk']:,.0f} kr.).",
+            f"Hours saved so far: {round(h['hours_saved']) + 0:,} (worth {round(h['value_dkk']) + 0:,} kr.).",
         ]
         if h["wrong_postings"] is not None:
             lines.append(f"Wrong postings found in the truth: {h['wrong_postings']}.")

@@ -108,6 +108,8 @@ class Journal:
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if tables and "meta" not in tables:
                 raise InputError(self.path, None, "is a SQLite file of another program; expected an invoicekit journal")
+            if readonly and not tables:
+                raise InputError(self.path, None, "is empty, not an invoicekit journal; expected the robot's journal")
             if not readonly:
                 self.conn.executescript(SCHEMA)
                 self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))

@@ -47,7 +47,7 @@ def dk_number(value: float, decimals: int = 0) -> str:
     """``1234567.8`` → ``1.234.568`` (or with ``decimals``, ``1.234.567,8``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    text = f"{value:,.{decimals}f}"
+    text = f"{round(value, decimals) + 0.0:,.{decimals}f}"  # + 0.0: never "-0"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 

@@ -168,3 +168,44 @@ def test_cli_bad_config_and_missing_out_exit_2(tmp_path, capsys):
     assert main(["report", "business-case"]) == 2
     assert "--out" in capsys.readouterr().err
     assert main(["report", "business-case", "--config", str(tmp_path / "none.toml"), "--out", str(tmp_path)]) == 2
+
+
+def test_no_payback_when_running_costs_more_than_it_saves_even_without_development():
+    losing = {**DEFAULTS, "development_cost": 0, "automation_rate": 0.1}
+    assert cash_flows_of(losing)[1] < 0
+    assert payback_months(losing) is None
+    winning = {**DEFAULTS, "development_cost": 0, "automation_rate": 0.9}
+    assert payback_months(winning) == 0.0
+
+
+def cash_flows_of(v):
+    from invoicekit.business_case import cash_flows
+
+    return cash_flows(v)
+
+
+def test_an_unreachable_break_even_is_said_so():
+    cfg = load_config(text="development_cost = 5000000")
+    bc = build(cfg)
+    assert bc.headline["break_even_automation_rate"] > 1
+    assert "(cannot be reached)" in bc.text()
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('[[risks]]\nrisk = "x"\nextra = "y"', "risks[1].extra"),
+        ("[[risks]]\nrisk = 5", "risks[1].risk"),
+    ],
+)
+def test_risks_take_only_their_four_texts(text, where):
+    with pytest.raises(InputError) as err:
+        load_config(text=text)
+    assert err.value.where == where
+
+
+def test_a_config_that_is_not_utf8_is_refused_in_one_line(tmp_path, capsys):
+    (tmp_path / "latin.toml").write_bytes('municipality = "Kommune på Fyn"\n'.encode("latin-1"))
+    assert main(["report", "business-case", "--config", str(tmp_path / "latin.toml"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "not UTF-8" in err and "Traceback" not in err

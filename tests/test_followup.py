@@ -131,7 +131,17 @@ def test_report_refuses_a_missing_or_empty_journal(tmp_path, capsys):
         pass
     assert main(["report", "followup", "--journal", str(tmp_path / "tom.sqlite"), "--out", str(tmp_path)]) == 2
     assert "holds no decisions" in capsys.readouterr().err
-    assert main(["report", "followup", "--journal", str(tmp_path / "tom.sqlite"), "--target", "x", "--out", "o"]) == 2
+    (tmp_path / "blank.sqlite").write_bytes(b"")
+    assert main(["report", "followup", "--journal", str(tmp_path / "blank.sqlite"), "--out", str(tmp_path)]) == 2
+    assert "is empty, not an invoicekit journal" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target", ["150%", "-0.2", "nan", "x"])
+def test_report_refuses_a_target_that_is_no_rate(replayed, tmp_path, capsys, target):
+    args = ["report", "followup", "--journal", str(replayed["journal"]), "--out", str(tmp_path / "r")]
+    assert main([*args, f"--target={target}"]) == 2
+    assert "--target" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
 
 
 def test_business_case_measures_the_rate_in_the_journal(replayed, tmp_path):
