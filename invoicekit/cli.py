@@ -672,8 +672,9 @@ def cmd_sample_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_convert_oioubl(args: argparse.Namespace) -> int:
-    from invoicekit.oioubl import convert, write_invoices, xml_files
+    from invoicekit.oioubl import check_out, convert, write_invoices, xml_files
 
+    check_out(args.out)
     files = xml_files(args.paths)
     if not files:
         raise InputError(", ".join(args.paths), None, "no XML files found (folders are searched for *.xml)")

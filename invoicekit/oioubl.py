@@ -99,7 +99,11 @@ def parse_document(data: bytes, source: str = "") -> dict[str, object]:
         raise Refused("the file is empty")
     try:
         root = SafeET.fromstring(data)
-    except defusedxml.EntitiesForbidden:
+    except defusedxml.EntitiesForbidden as exc:
+        if exc.sysid or exc.pubid:
+            raise Refused(
+                "declares an external entity (a reference to another file or address); refused, e-invoices never do"
+            ) from None
         raise Refused(
             "declares XML entities, which an e-invoice never needs; refused as a possible entity-expansion attack"
         ) from None
@@ -107,6 +111,8 @@ def parse_document(data: bytes, source: str = "") -> dict[str, object]:
         raise Refused("refers to an external resource (DTD or entity); refused, e-invoices never do") from None
     except defusedxml.DefusedXmlException as exc:
         raise Refused(f"refused by the safe XML parser ({exc})") from None
+    except (LookupError, ValueError) as exc:  # an unknown or multi-byte encoding expat cannot read
+        raise Refused(f"declares an encoding the XML parser cannot read ({exc}); expected UTF-8 or UTF-16") from None
     except ParseError as exc:
         line, column = exc.position
         raise Refused(f"is not well-formed XML (line {line}, column {column + 1})") from None
@@ -245,17 +251,15 @@ def _cprs(root: Element, lines: list[Element], supplier: Element | None) -> list
     for party_name in root.iter(_q("cac", "PartyName")):
         if id(party_name) not in skip:
             texts += [_text(n) for n in party_name.findall(_path("cbc:Name"))]
-    found: list[str] = []
+    found: dict[str, None] = {}  # ordered and distinct
     for t in texts:
-        for number in cprs_in_text(t):
-            if number not in found:
-                found.append(number)
+        found.update(dict.fromkeys(cprs_in_text(t)))
     for el in root.iter():
         if id(el) in skip or "schemeID" not in el.attrib or _scheme(el) not in CPR_SCHEMES:
             continue
         number = compact_cpr(_text(el))
-        if number and number not in found:
-            found.append(number)
+        if number:
+            found[number] = None
     return [_formatted(n) for n in found]
 
 
@@ -269,14 +273,32 @@ def xml_files(paths: Sequence[str | Path]) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            inside = [Path(d) / f for d, _, files in os.walk(p) for f in files if f.lower().endswith(".xml")]
-            found += sorted(inside)
+            found += sorted(_walk(p))
         elif os.path.lexists(p):  # a dangling link is refused as unreadable, with the others converted
             found.append(p)
         else:
             raise InputError(p, None, "no such file or folder")
     # a file named twice (a folder and a file in it, say) is read once
     return _once(found)
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every *.xml file under ``folder``, following linked folders once each;
+    a folder that cannot be listed is an :class:`InputError`."""
+    files: list[Path] = []
+    seen: set[str] = set()
+
+    def fail(exc: OSError) -> None:
+        raise InputError(exc.filename, None, f"cannot be listed ({exc.strerror or exc})")
+
+    for d, dirs, names in os.walk(folder, followlinks=True, onerror=fail):
+        real = os.path.realpath(d)
+        if real in seen:  # a link back up the tree
+            dirs[:] = []
+            continue
+        seen.add(real)
+        files += [Path(d) / f for f in names if f.lower().endswith(".xml")]
+    return files
 
 
 def _once(files: list[Path]) -> list[Path]:
@@ -315,20 +337,31 @@ def convert(
             refused.append((str(path), str(exc)))
             continue
         if row["currency"] and row["currency"] != "DKK":
-            warnings.append((str(path), f"the amount is in {row['currency']}, not DKK; the robot reads it as DKK"))
+            code = str(row["currency"])
+            shown = code if len(code) == 3 and code.isalpha() else "an unknown currency"
+            warnings.append((str(path), f"the amount is in {shown}, not DKK; the robot reads it as DKK"))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame["lines"] = frame["lines"].astype("int64")
     return Conversion(frame, refused, warnings)
 
 
+def check_out(out: str | Path) -> Path:
+    """The output file, checked before any work: a .csv or .xlsx path that is
+    not a folder."""
+    out = Path(out)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise InputError(out, None, "the output must be a .csv or .xlsx file")
+    if out.is_dir():
+        raise InputError(out, None, "is a folder; expected the name of a .csv or .xlsx file to write")
+    return out
+
+
 def write_invoices(frame: pd.DataFrame, out: str | Path) -> Path:
     """Write converted invoices as ``.csv`` (UTF-8) or ``.xlsx``, whole or not
     at all."""
-    out = Path(out)
+    out = check_out(out)
     suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise InputError(out, None, "the output must be a .csv or .xlsx file")
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")

@@ -258,11 +258,11 @@ def split_cpr_cell(cell: str) -> tuple[list[str], list[str]]:
 def cprs_in_text(text: str) -> tuple[str, ...]:
     """Every ``DDMMYY-SSSS`` (hyphen optional) in ``text`` not touching other
     digits and whose date is valid, compact, distinct, in order of appearance."""
-    found: list[str] = []
+    found: dict[str, None] = {}  # ordered and distinct
     for m in CPR_PATTERN.finditer(text):
         number = compact_cpr(m.group())
-        if is_valid_cpr(number) and number not in found:
-            found.append(number)
+        if number not in found and is_valid_cpr(number):
+            found[number] = None
     return tuple(found)
 
 

@@ -40,6 +40,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from invoicekit.errors import InputError
 from invoicekit.extracts import digits_key, prepare_invoices, read_invoices
+from invoicekit.identifiers import mask_cprs_in
 from invoicekit.parsing import MONEY_SCALE
 
 TYPES = (
@@ -448,6 +449,17 @@ class InvoiceTypeClassifier(ClassifierMixin, BaseEstimator):
 # ---------------------------------------------------------------- unsupervised
 
 
+def _distinct_rows(M) -> int:
+    """How many different rows a sparse matrix has."""
+    M = sparse.csr_matrix(M)
+    M.sort_indices()
+    rows = {
+        (M.indices[a:b].tobytes(), np.round(M.data[a:b], 12).tobytes())
+        for a, b in zip(M.indptr[:-1], M.indptr[1:], strict=True)
+    }
+    return max(1, len(rows))
+
+
 class InvoiceClusters(ClusterMixin, BaseEstimator):
     """Group an extract with no labels into kinds of invoice (k-means on the
     text terms and the yes/no features), choosing the number of groups by
@@ -490,10 +502,12 @@ class InvoiceClusters(ClusterMixin, BaseEstimator):
         n = M.shape[0]
         if n < 2:
             raise ValueError("at least two invoices are needed to find groups")
+        # more groups than distinct invoices would leave groups empty
+        limit = _distinct_rows(M) if n <= 5000 else n
         if self.n_clusters is not None:
-            ks = [min(self.n_clusters, n)]
+            ks = [max(1, min(self.n_clusters, limit))]
         else:
-            ks = list(range(self.k_range[0], min(self.k_range[1], n - 1) + 1)) or [min(2, n)]
+            ks = list(range(self.k_range[0], min(self.k_range[1], limit, n - 1) + 1)) or [max(1, min(2, limit))]
         rng = np.random.default_rng(self.random_state)
         sample = rng.choice(n, size=min(n, 3000), replace=False)
         best = None
@@ -501,14 +515,19 @@ class InvoiceClusters(ClusterMixin, BaseEstimator):
         for k in ks:
             km = KMeans(n_clusters=k, n_init=4, random_state=self.random_state).fit(M)
             labels = km.labels_
-            score = (
-                silhouette_score(M[sample], labels[sample], random_state=self.random_state)
-                if len(np.unique(labels[sample])) > 1
-                else -1.0
-            )
+            found = len(np.unique(labels[sample]))
+            # the silhouette is defined for 2 to (samples − 1) groups
+            valid = 2 <= found <= len(sample) - 1
+            score = silhouette_score(M[sample], labels[sample], random_state=self.random_state) if valid else -1.0
             self.silhouettes_[k] = float(score)
             if best is None or score > best[0] + 1e-9:
                 best = (score, k, km)
+        if self.n_clusters is not None:
+            self.k_chosen_by_ = "given" if best[1] == self.n_clusters else "fewer"
+        elif len(ks) == 1:
+            self.k_chosen_by_ = "only"
+        else:
+            self.k_chosen_by_ = "upper bound" if best[1] == ks[-1] else "silhouette"
         _, self.n_clusters_, self.kmeans_ = best
         self.labels_ = self.kmeans_.labels_
         self.top_terms_ = self._top_terms()
@@ -591,7 +610,8 @@ def supplier_table(invoices: pd.DataFrame, types, posted=None) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "supplier_cvr": inv["supplier_cvr"].to_numpy(dtype=object),
-            "supplier_name": inv["supplier_name"].to_numpy(dtype=object),
+            # a sole trader or foster family may be named by CPR number: masked like any other
+            "supplier_name": mask_cprs_in(inv["supplier_name"].astype(str)).to_numpy(dtype=object),
             "invoice_type": np.asarray(types, dtype=object),
             "with_cpr": count >= 1,
             "with_period": with_period,
@@ -674,7 +694,7 @@ def supplier_figure(suppliers: pd.DataFrame, top: int = 15):
     """The suppliers with most non-standard invoices, with their score."""
     from matplotlib.figure import Figure
 
-    t = suppliers.head(top).iloc[::-1]
+    t = suppliers[suppliers["non_standard"] > 0].head(top).iloc[::-1]  # a supplier with none needs no template
     names = [f"{n or c} ({c})" if n else str(c) for n, c in zip(t["supplier_name"], t["supplier_cvr"], strict=True)]
     fig = Figure(figsize=(9, 0.4 * len(t) + 1.6))
     ax = fig.subplots()
@@ -835,8 +855,21 @@ def posted_flags(invoices: pd.DataFrame, decision_paths: Sequence[str | Path]) -
     files = list(dict.fromkeys(invoices["file"])) if "file" in invoices else [None]
     sizes = [int((invoices["file"] == f).sum()) if f is not None else len(invoices) for f in files]
     if len(decisions) == len(files) and [len(d) for d in decisions] == sizes:
-        status = pd.concat(decisions, ignore_index=True)["status"].to_numpy()
-        return (status == "posted").astype(float)
+        stacked = pd.concat(decisions, ignore_index=True)
+        same = (stacked["invoice_id"].astype(str).to_numpy() == invoices["invoice_id"].astype(str).to_numpy()) & (
+            stacked["supplier_cvr"].astype(str).to_numpy() == invoices["supplier_cvr"].astype(str).to_numpy()
+        )
+        if same.all():  # the decisions are the extracts', row for row
+            return (stacked["status"] == "posted").to_numpy(dtype=float)
+        i = int(np.flatnonzero(~same)[0])
+        bounds = np.cumsum([0, *sizes])
+        k = int(np.searchsorted(bounds, i, side="right") - 1)
+        raise InputError(
+            decision_paths[k],
+            f"row {i - bounds[k] + 1}",
+            f"decides invoice {stacked['invoice_id'].iat[i]!r} but that row of {files[k]} is invoice "
+            f"{invoices['invoice_id'].iat[i]!r}; expected one decisions.csv per extract, in the same order",
+        )
     d = pd.concat(decisions, ignore_index=True).drop_duplicates(["supplier_cvr", "invoice_id"])
     key = pd.MultiIndex.from_arrays([d["supplier_cvr"], d["invoice_id"]])
     posted = pd.Series((d["status"] == "posted").astype(float).to_numpy(), index=key)
@@ -890,7 +923,7 @@ class TypeMapping:
         for c in cols[2:]:
             shown[c] = (100 * shown[c]).map(lambda v: "" if pd.isna(v) else f"{v:.0f} %")
         lines.append(shown.to_string(index=False))
-        top = self.suppliers.head(5)
+        top = self.suppliers[self.suppliers["non_standard"] > 0].head(5)
         lines.append("Suppliers whose invoices most need the contact template:")
         for r in top.itertuples(index=False):
             lines.append(
@@ -1077,7 +1110,14 @@ def map_types(
                 .to_numpy(),
             }
         )
-        notes.append(f"{model.n_clusters_} groups chosen by silhouette ({model.silhouettes_[model.n_clusters_]:.2f}).")
+        how = {
+            "given": "as asked (--clusters)",
+            "fewer": f"fewer than the {n_clusters} asked: the invoices are not that different",
+            "only": "the only number possible with so few different invoices",
+            "silhouette": f"chosen by silhouette ({model.silhouettes_[model.n_clusters_]:.2f})",
+            "upper bound": "the most tried (silhouette rises with every group added; --clusters K sets another number)",
+        }[model.k_chosen_by_]
+        notes.append(f"{model.n_clusters_} groups, {how}.")
         mode = "clustered, no labels"
     posted = posted_flags(invoices, decisions) if decisions else None
     table = type_table(invoices, types, posted)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -27,7 +28,11 @@ def write_workbook(
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in df.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
+            values = [_cell(v) for v in row]
+            ws.append(values)
+            for j, v in enumerate(values):
+                if isinstance(v, str) and v.startswith("="):  # text, never a formula a supplier wrote
+                    ws.cell(row=ws.max_row, column=j + 1).data_type = "s"
         ws.freeze_panes = "A2"
         if len(df.columns):
             ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(1, len(df) + 1)}"
@@ -50,4 +55,6 @@ def _cell(v: object) -> object:
         return None
     if hasattr(v, "item"):  # numpy scalars
         return v.item()
+    if isinstance(v, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", v)  # control characters a workbook cannot hold
     return v

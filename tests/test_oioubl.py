@@ -284,7 +284,9 @@ EXTERNAL = b"""<?xml version="1.0"?>
         (b"Fakturanummer;CVR\n1;29345716\n", "not well-formed XML (line 1, column 14)"),
         (doc()[:-20], "not well-formed XML"),
         (BOMB, "entity-expansion attack"),
-        (EXTERNAL, "entity-expansion attack"),
+        (EXTERNAL, "declares an external entity"),
+        (doc().replace(b'encoding="UTF-8"', b'encoding="nonsense"'), "declares an encoding"),
+        (doc().replace(b'encoding="UTF-8"', b'encoding="Shift_JIS"'), "declares an encoding"),
         (b"<Order xmlns='urn:oasis:names:specification:ubl:schema:xsd:Order-2'/>", "root element <Order>"),
         (b"<Invoice><ID>1</ID></Invoice>", "not a UBL invoice"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not well-formed XML"),
@@ -363,3 +365,25 @@ def test_a_file_named_twice_is_read_once_and_utf16_is_read(tmp_path):
     (tmp_path / "b.xml").write_bytes(text.encode("utf-16"))
     result = convert([tmp_path, tmp_path, tmp_path / "a.xml"])
     assert len(result.invoices) == 2 and result.refused == []
+
+
+def test_linked_folders_are_followed_once(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "real" / "a.xml").write_bytes(doc())
+    os.symlink(tmp_path / "real", tmp_path / "inbox" / "linked")
+    os.symlink(tmp_path / "inbox", tmp_path / "inbox" / "loop")  # a link back up the tree
+    result = convert([tmp_path / "inbox"])
+    assert len(result.invoices) == 1 and result.refused == []
+
+
+def test_supplier_text_is_never_a_formula_in_the_workbook(tmp_path):
+    (tmp_path / "f.xml").write_bytes(doc("<cbc:Note>=HYPERLINK(&quot;http://x&quot;)</cbc:Note>"))
+    out = tmp_path / "f.xlsx"
+    assert main(["convert", "oioubl", str(tmp_path / "f.xml"), "--out", str(out), "--quiet"]) == 0
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out).active
+    text_col = [c.value for c in ws[1]].index("text") + 1
+    cell = ws.cell(row=2, column=text_col)
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"

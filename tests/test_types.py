@@ -283,7 +283,7 @@ def test_cli_without_labels_clusters(worlds, tmp_path, capsys):
     files = sorted((worlds[21] / "invoices").glob("invoices-*.csv"))[:2]
     out = tmp_path / "groups"
     assert main(["types", "--invoices", *map(str, files), "--clusters", "6", "--out", str(out)]) == 0
-    assert "6 groups chosen" in capsys.readouterr().out
+    assert "6 groups, as asked" in capsys.readouterr().out
     clusters = pd.read_csv(out / "clusters.csv")
     assert len(clusters) == 6 and clusters["invoices"].sum() == len(pd.read_csv(out / "types.csv"))
     assert {"types.png", "standardisation.png", "suppliers.png"} <= {p.name for p in out.iterdir()}
@@ -318,3 +318,36 @@ def test_cli_too_few_invoices_exit_2(tmp_path, capsys):
     )
     assert main(["types", "--invoices", str(tmp_path / "three.csv"), "--out", str(tmp_path / "o"), "--quiet"]) == 0
     assert len(pd.read_csv(tmp_path / "o" / "types.csv")) == 3
+
+
+def test_two_different_invoices_group_and_a_cpr_in_a_supplier_name_is_masked(tmp_path, capsys):
+    cpr = "630360-0003"  # a replacement number: day 63
+    (tmp_path / "two.csv").write_text(
+        "invoice_id,supplier_cvr,amount,text,supplier_name\n"
+        f"1,{SOLHOJ},50.00,Ophold,Plejefamilie {cpr}\n2,{SOLHOJ},-200.00,Kredit,Plejefamilie {cpr}\n"
+    )
+    out = tmp_path / "o"
+    assert main(["types", "--invoices", str(tmp_path / "two.csv"), "--out", str(out)]) == 0
+    assert cpr not in capsys.readouterr().out
+    assert _cprs_in_outputs(out) == []
+    assert "630360-xxxx" in (out / "suppliers.csv").read_text(encoding="utf-8")
+    assert main(["types", "--invoices", str(tmp_path / "two.csv"), "--clusters", "9", "--out", str(out)]) == 0
+    assert "fewer than the 9 asked" in capsys.readouterr().out
+
+
+def test_decisions_in_the_wrong_order_are_refused(worlds, tmp_path, capsys):
+    from invoicekit.replay import replay
+
+    replay(worlds[21], tmp_path / "r", tmp_path / "j.sqlite", months=2)
+    files = sorted((worlds[21] / "invoices").glob("invoices-*.csv"))[:2]
+    decisions = [tmp_path / "r" / f.stem.removeprefix("invoices-") / "decisions.csv" for f in files]
+    args = ["types", "--invoices", *map(str, files), "--clusters", "4", "--out", str(tmp_path / "o"), "--quiet"]
+    # the first month's decisions with two rows swapped: same length, but not row for row
+    swapped = pd.read_csv(decisions[0], dtype=str, keep_default_na=False)
+    swapped.iloc[[0, 1]] = swapped.iloc[[1, 0]].to_numpy()
+    assert swapped["invoice_id"].iat[0] != swapped["invoice_id"].iat[1]
+    swapped.to_csv(tmp_path / "swapped.csv", index=False)
+    assert main([*args, "--decisions", str(tmp_path / "swapped.csv"), str(decisions[1])]) == 2
+    err = capsys.readouterr().err
+    assert "swapped.csv: row 1" in err and "same order" in err
+    assert main([*args, "--decisions", *map(str, decisions)]) == 0
