@@ -41,32 +41,8 @@ from sklearn.utils.validation import check_is_fitted
 from invoicekit.errors import InputError
 from invoicekit.extracts import digits_key, prepare_invoices, read_invoices
 from invoicekit.identifiers import mask_cprs_in
-from invoicekit.parsing import MONEY_SCALE
-
-TYPES = (
-    "residential_monthly",
-    "daily_rate",
-    "day_offer",
-    "stu",
-    "hourly_97",
-    "collective",
-    "extras",
-    "back_payment",
-    "credit_note",
-    "duplicate",
-)
-TYPE_NAMES_DA = {
-    "residential_monthly": "Botilbud, månedstakst",
-    "daily_rate": "Døgntakst",
-    "day_offer": "Dag- og aktivitetstilbud",
-    "stu": "STU",
-    "hourly_97": "Timer, § 97",
-    "collective": "Samlefaktura",
-    "extras": "Ekstraudgifter",
-    "back_payment": "Efterregulering",
-    "credit_note": "Kreditnota",
-    "duplicate": "Dublet eller rykker",
-}
+from invoicekit.invoice_types import TYPE_NAMES_DA, TYPES
+from invoicekit.parsing import MONEY_SCALE, MONTHS_DA
 
 #: numeric features, as computed by :func:`invoice_features`
 NUMERIC = ("amount_dkk", "period_days")
@@ -127,23 +103,7 @@ STOP_WORDS = frozenset(
         "pr",
         "à",
         "kr",
-    ]
-    + [
-        m
-        for m in [
-            "januar",
-            "februar",
-            "marts",
-            "april",
-            "maj",
-            "juni",
-            "juli",
-            "august",
-            "september",
-            "oktober",
-            "november",
-            "december",
-        ]
+        *MONTHS_DA,
     ]
 )
 

@@ -12,21 +12,11 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
+from invoicekit.invoice_types import TYPES
 from invoicekit.parsing import MONEY_SCALE, ORE
 from synthetic.world import ALWAYS, World, month_day, month_index, yearly_rate
 
-INVOICE_TYPES = (
-    "residential_monthly",
-    "daily_rate",
-    "day_offer",
-    "stu",
-    "hourly_97",
-    "collective",
-    "extras",
-    "back_payment",
-    "credit_note",
-    "duplicate",
-)
+INVOICE_TYPES = TYPES  # the types the type mapping tells apart
 
 EXTRAS_DA = (
     "Kørsel til og fra tilbud",

@@ -1,0 +1,31 @@
+"""The invoice types worth telling apart, and their Danish names. The one
+place they live: the type mapping (:mod:`invoicekit.types`) reports them and
+the synthetic municipality labels its invoices with them. Kept free of heavy
+imports so that either can load them cheaply."""
+
+from __future__ import annotations
+
+TYPES = (
+    "residential_monthly",
+    "daily_rate",
+    "day_offer",
+    "stu",
+    "hourly_97",
+    "collective",
+    "extras",
+    "back_payment",
+    "credit_note",
+    "duplicate",
+)
+TYPE_NAMES_DA = {
+    "residential_monthly": "Botilbud, månedstakst",
+    "daily_rate": "Døgntakst",
+    "day_offer": "Dag- og aktivitetstilbud",
+    "stu": "STU",
+    "hourly_97": "Timer, § 97",
+    "collective": "Samlefaktura",
+    "extras": "Ekstraudgifter",
+    "back_payment": "Efterregulering",
+    "credit_note": "Kreditnota",
+    "duplicate": "Dublet eller rykker",
+}
