@@ -157,6 +157,14 @@ def agrees_with_truth(m: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return same("grant_id", "true_grant_id"), same("psp_element", "true_psp_element"), same("art", "true_art")
 
 
+def first_decision(decisions: pd.DataFrame) -> np.ndarray:
+    """True where a decision is its invoice's first: each invoice counts once
+    (a resend under the same supplier and number is the same invoice); blank
+    numbers cannot be told apart and all count."""
+    later = decisions.duplicated(["supplier_cvr", "invoice_id"], keep="first") & (decisions["invoice_id"] != "")
+    return ~later.to_numpy()
+
+
 def evaluate(decisions: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:
     """Compare decisions (the columns of ``decisions.csv``, from one or more
     runs in order; with ``month`` when they come from a replay) with the
@@ -197,9 +205,7 @@ def evaluate(decisions: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:
     for col in ("month", "row"):
         if col not in m:
             m[col] = "" if col == "month" else np.arange(1, len(m) + 1)
-    # each invoice once, at its first decision; blank numbers cannot be told apart and all count
-    first = ~(m.duplicated(["supplier_cvr", "invoice_id"], keep="first") & (m["invoice_id"] != ""))
-    m = m[first].reset_index(drop=True)
+    m = m[first_decision(m)].reset_index(drop=True)
     known = m["should_pay"].notna().to_numpy()
     without_truth = int((~known).sum())
     m = m[known].reset_index(drop=True)

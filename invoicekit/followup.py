@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.errors import InputError
+from invoicekit.evaluate import first_decision
 from invoicekit.journal import Journal
 from invoicekit.reasons import LABELS_DA, POSTED
 
@@ -59,8 +60,7 @@ def _run_month(invoices_file: object, started_at: object) -> str:
 
 def first_decisions(d: pd.DataFrame) -> pd.DataFrame:
     """Each invoice once, at its first decision; numberless invoices all count."""
-    later = d.duplicated(["supplier_cvr", "invoice_id"], keep="first") & (d["invoice_id"] != "")
-    out = d[~later].reset_index(drop=True)
+    out = d[first_decision(d)].reset_index(drop=True)
     out["posted"] = out["status"] == POSTED
     out["amount_dkk"] = pd.to_numeric(out["amount"], errors="coerce")
     return out
