@@ -291,6 +291,7 @@ def _estimate(source: str, p: Parameter, value: object) -> tuple[float, float, f
 
 
 def hours_saved(v: dict[str, float]) -> float:
+    """Hours saved a year; ``v`` may also be a DataFrame of many parameter sets."""
     V, a = v["invoices_per_year"], v["automation_rate"]
     return (
         V * a * v["minutes_manual"] / 60 - V * (1 - a) * v["minutes_exception"] / 60 - V * a * v["minutes_control"] / 60
@@ -406,13 +407,7 @@ def draws(config: Config, n: int | None = None, seed: int | None = None) -> pd.D
 
 def npv_many(d: pd.DataFrame) -> np.ndarray:
     """NPV for each row of parameter values (vectorised)."""
-    V, a, hc = d["invoices_per_year"], d["automation_rate"], d["hourly_cost"]
-    hours = (
-        V * a * d["minutes_manual"] / 60 - V * (1 - a) * d["minutes_exception"] / 60 - V * a * d["minutes_control"] / 60
-    )
-    yearly = hours * hc - (
-        d["subscription_per_year"] + 12 * d["maintenance_hours_per_month"] * hc + d["change_cost_per_year"]
-    )
+    yearly = hours_saved(d) * d["hourly_cost"] - running_cost(d)  # the scalar formulas work column-wise
     r = d["discount_rate"].to_numpy()
     h = d["horizon_years"].to_numpy()
     annuity = np.where(r > 0, (1 - (1 + r) ** -h) / np.where(r > 0, r, 1), h)
