@@ -129,11 +129,12 @@ def supplier_followup(d: pd.DataFrame) -> pd.DataFrame:
     return t.sort_values(["invoices", "posted"], ascending=False, kind="stable").reset_index()
 
 
-def template_candidates(d: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+def template_candidates(d: pd.DataFrame, top: int = 10, suppliers: pd.DataFrame | None = None) -> pd.DataFrame:
     """The suppliers whose invoices would gain most from the contact template:
     most invoices sent to manual for a reason the template fixes, with the
-    most common such reason."""
-    t = supplier_followup(d)
+    most common such reason. ``suppliers`` is :func:`supplier_followup` of
+    ``d`` when already at hand."""
+    t = supplier_followup(d) if suppliers is None else suppliers
     t = t[t["template_invoices"] > 0].sort_values(["template_invoices", "invoices"], ascending=False, kind="stable")
     fixable = d[~d["posted"] & d["reason"].isin(TEMPLATE_REASONS)]
     main = fixable.groupby("supplier_cvr")["reason"].agg(lambda s: LABELS_DA.get(s.value_counts().index[0], ""))
@@ -391,13 +392,14 @@ def followup(
 
         truth_frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
         wrong = wrong_from_truth(d, truth_frame)
+    suppliers = supplier_followup(d)
     return FollowUp(
         decisions=d,
         monthly=monthly,
         reasons=reason_table(d),
         reasons_last=reason_table(d, last),
-        suppliers=supplier_followup(d),
-        template=template_candidates(d),
+        suppliers=suppliers,
+        template=template_candidates(d, suppliers=suppliers),
         paragraphs=paragraph_table(d),
         services=service_table(d),
         hours=hours_saved(d, params),
