@@ -38,6 +38,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
+from invoicekit.columns import Column
 from invoicekit.errors import InputError
 from invoicekit.extracts import digits_key, prepare_invoices, read_invoices
 from invoicekit.identifiers import mask_cprs_in
@@ -704,29 +705,32 @@ def _type_label(value: str) -> str:
 
 # ---------------------------------------------------------------- labels and decisions
 
-LABEL_ALIASES = {
-    "invoice_id": ("invoice_id", "fakturanummer", "fakturanr"),
-    "invoice_type": ("invoice_type", "type", "fakturatype"),
-    "supplier_cvr": ("supplier_cvr", "cvr", "cvr-nr", "leverandør cvr"),
-    "row": ("row", "række"),
-    "month": ("month", "måned"),
-    "file": ("file", "source", "fil"),
-}
+
+def _label_columns() -> tuple[Column, ...]:
+    from dataclasses import replace
+
+    from invoicekit.columns import INVOICE_COLUMNS
+
+    invoice = {c.name: c for c in INVOICE_COLUMNS}
+    return (
+        replace(invoice["invoice_id"], required=False),  # the same Danish names as in the extracts
+        Column("invoice_type", False, ("Type", "Fakturatype")),
+        replace(invoice["supplier_cvr"], required=False),
+        Column("row", False, ("Række",)),
+        Column("month", False, ("Måned",)),
+        Column("file", False, ("source", "Fil")),
+    )
 
 
 def read_labels(path: str | Path) -> pd.DataFrame:
     """A labelled sample: ``invoice_id`` and ``invoice_type``, and to tell
     invoices apart that share a number, ``supplier_cvr``, or ``row`` with
     ``month`` or ``file`` (as in a world's ``truth.csv``). CSV or xlsx."""
-    from invoicekit.extracts import read_raw
+    from invoicekit.extracts import canonical_columns, read_raw, source_column
 
     raw = read_raw(path).frame
-    lower = {str(c).strip().lower(): c for c in raw.columns}
-    out = pd.DataFrame(index=raw.index)
-    for name, aliases in LABEL_ALIASES.items():
-        col = next((lower[a] for a in aliases if a in lower), None)
-        if col is not None:
-            out[name] = raw[col].astype(str).str.strip()
+    given = tuple(c for c in _label_columns() if source_column(raw, c) is not None)
+    out = canonical_columns(raw, given, path).apply(lambda col: col.astype(str).str.strip())
     for need in ("invoice_type",):
         if need not in out:
             raise InputError(path, need, "missing; expected the columns invoice_id and invoice_type")
