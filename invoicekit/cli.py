@@ -672,7 +672,7 @@ def cmd_sample_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_convert_oioubl(args: argparse.Namespace) -> int:
-    from invoicekit.oioubl import check_out, convert, write_invoices, xml_files
+    from invoicekit.oioubl import check_out, convert_files, write_invoices, xml_files
 
     check_out(args.out)
     files = xml_files(args.paths)
@@ -681,7 +681,7 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     with tqdm(total=len(files), desc="convert", unit="fil", disable=args.quiet or None, file=sys.stderr) as bar:
-        result = convert(files, on_file=lambda _: bar.update(1))
+        result = convert_files(files, on_file=lambda _: bar.update(1))
     for path, reason in result.refused:
         print(f"invoicekit: refused {path}: {reason}", file=sys.stderr)
     for path, warning in result.warnings:

@@ -320,10 +320,15 @@ def convert(
     recursively for ``*.xml``) into one DataFrame of the canonical invoice
     columns plus ``document_type``, ``currency``, ``source`` and ``lines``.
     Files that cannot be read are listed in ``refused`` with the reason."""
+    return convert_files(xml_files(list(paths)), on_file)
+
+
+def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = None) -> Conversion:
+    """:func:`convert` for files already listed by :func:`xml_files`."""
     rows: list[dict[str, object]] = []
     refused: list[tuple[str, str]] = []
     warnings: list[tuple[str, str]] = []
-    for path in xml_files(list(paths)):
+    for path in files:
         if on_file:
             on_file(path)
         try:
