@@ -1052,28 +1052,18 @@ def map_types(
         types = names[model.labels_]
         ids["invoice_type"] = types
         sizes = np.bincount(model.labels_, minlength=len(names))
-        clusters = pd.DataFrame(
-            {
-                "group": names,
-                "invoices": sizes,
-                "top_terms": [", ".join(t) for t in model.top_terms_],
-                "credit_share": pd.Series(features["credit"])
-                .groupby(model.labels_)
-                .mean()
-                .reindex(range(len(names)))
-                .to_numpy(),
-                "several_cpr_share": pd.Series(features["several_cpr"])
-                .groupby(model.labels_)
-                .mean()
-                .reindex(range(len(names)))
-                .to_numpy(),
-                "median_amount": pd.Series(features["amount_dkk"])
-                .groupby(model.labels_)
-                .median()
-                .reindex(range(len(names)))
-                .to_numpy(),
-            }
+        per_group = (
+            features.groupby(model.labels_)
+            .agg(
+                credit_share=("credit", "mean"),
+                several_cpr_share=("several_cpr", "mean"),
+                median_amount=("amount_dkk", "median"),
+            )
+            .reindex(range(len(names)))
         )
+        clusters = pd.DataFrame(
+            {"group": names, "invoices": sizes, "top_terms": [", ".join(t) for t in model.top_terms_]}
+        ).join(per_group.reset_index(drop=True))
         how = {
             "given": "as asked (--clusters)",
             "fewer": f"fewer than the {n_clusters} asked: the invoices are not that different",
