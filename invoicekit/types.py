@@ -516,6 +516,14 @@ class InvoiceClusters(ClusterMixin, BaseEstimator):
 # ---------------------------------------------------------------- tables
 
 
+def _standardisation(inv: pd.DataFrame) -> pd.DataFrame:
+    """What the robot needs of each prepared invoice: ``with_cpr``,
+    ``with_period``, ``single_citizen``."""
+    count = inv["cpr_count"].to_numpy()
+    with_period = ~np.isnat(inv["period_start"].to_numpy()) & ~np.isnat(inv["period_end"].to_numpy())
+    return pd.DataFrame({"with_cpr": count >= 1, "with_period": with_period, "single_citizen": count == 1})
+
+
 def type_table(invoices: pd.DataFrame, types, posted=None) -> pd.DataFrame:
     """Per type: ``invoices``, ``share`` of invoices, ``amount`` (DKK),
     ``share_of_amount`` (of the absolute amounts), ``posted_share`` (when
@@ -524,19 +532,9 @@ def type_table(invoices: pd.DataFrame, types, posted=None) -> pd.DataFrame:
     inv = prepare_invoices(invoices)
     ok = inv["amount_ok"].to_numpy(dtype=bool)
     amount = np.where(ok, inv["amount"].to_numpy(dtype=np.int64), 0) / MONEY_SCALE
-    count = inv["cpr_count"].to_numpy()
-    start = inv["period_start"].to_numpy()
-    end = inv["period_end"].to_numpy()
     frame = pd.DataFrame(
-        {
-            "invoice_type": np.asarray(types, dtype=object),
-            "amount": amount,
-            "abs_amount": np.abs(amount),
-            "with_cpr": count >= 1,
-            "with_period": ~np.isnat(start) & ~np.isnat(end),
-            "single_citizen": count == 1,
-        }
-    )
+        {"invoice_type": np.asarray(types, dtype=object), "amount": amount, "abs_amount": np.abs(amount)}
+    ).join(_standardisation(inv))
     if posted is not None:
         frame["posted"] = np.asarray(posted, dtype=float)
     agg = {
@@ -566,19 +564,14 @@ def supplier_table(invoices: pd.DataFrame, types, posted=None) -> pd.DataFrame:
     ``non_standard``: the suppliers at the top gain most from the contact
     template. ``posted_share`` when ``posted`` is given."""
     inv = prepare_invoices(invoices)
-    count = inv["cpr_count"].to_numpy()
-    with_period = ~np.isnat(inv["period_start"].to_numpy()) & ~np.isnat(inv["period_end"].to_numpy())
     frame = pd.DataFrame(
         {
             "supplier_cvr": inv["supplier_cvr"].to_numpy(dtype=object),
             # a sole trader or foster family may be named by CPR number: masked like any other
             "supplier_name": mask_cprs_in(inv["supplier_name"].astype(str)).to_numpy(dtype=object),
             "invoice_type": np.asarray(types, dtype=object),
-            "with_cpr": count >= 1,
-            "with_period": with_period,
-            "single_citizen": count == 1,
         }
-    )
+    ).join(_standardisation(inv))
     frame["standard"] = frame["with_cpr"] & frame["with_period"] & frame["single_citizen"]
     if posted is not None:
         frame["posted"] = np.asarray(posted, dtype=float)
