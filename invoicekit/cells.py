@@ -1,0 +1,77 @@
+"""Text cells in the files people open in Excel: never a formula, never a CPR
+number where it does not belong (robot spec, "Formulas" and "Who reads what").
+
+A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return is written with a leading ``'``, so that Excel shows it and never runs
+it; numbers are written as numbers and are left alone. Files that people read
+also have anything that reads as a CPR number masked (``DDMMYY-xxxx``); only
+the files imported into OPUS and Sensum keep text as written.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_RE2 = r"^[=+\-@\t\r]"
+
+
+def neutralise(text: str) -> str:
+    """One text cell, safe to open in Excel."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def safe_text(text: str, mask: bool = True) -> str:
+    """One text cell for a file people read: CPR numbers masked, no formula."""
+    return neutralise(mask_cpr_text(text) if mask else text)
+
+
+def neutralise_arrow(arr: pa.Array) -> pa.Array:
+    """:func:`neutralise` whole-column."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
+        return arr
+    hit = pc.fill_null(pc.match_substring_regex(arr, _FORMULA_RE2), False)
+    if not pc.any(hit).as_py():
+        return arr
+    quoted = pc.binary_join_element_wise(pa.scalar("'", arr.type), arr, pa.scalar("", arr.type))
+    return pc.if_else(hit, quoted, arr)
+
+
+def mask_arrow(arr: pa.Array) -> pa.Array:
+    """Anything that reads as a CPR number masked, whole-column."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
+        return arr
+    maybe = pc.fill_null(pc.match_substring_regex(arr, r"\d{6}-?\d{4}"), False)
+    if not pc.any(maybe).as_py():
+        return arr
+    values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).copy()
+    idx = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+    values[idx] = mask_cprs_in(pd.Series(values[idx], dtype=object)).to_numpy(dtype=object)
+    return pa.array(values, type=arr.type)
+
+
+def safe_frame(df: pd.DataFrame, mask: bool = True) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells are safe to write (numbers untouched)."""
+    out = df.copy()
+    for col in out.columns:
+        values = out[col]
+        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_datetime64_any_dtype(values.dtype):
+            continue
+        text = values.to_numpy(dtype=object)
+        is_text = np.fromiter((isinstance(v, str) for v in text), dtype=bool, count=len(text))
+        if not is_text.any():
+            continue
+        if is_text.all():
+            arr = pa.array(text, type=pa.large_string())
+            arr = neutralise_arrow(mask_arrow(arr) if mask else arr)
+            fixed = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+        else:
+            fixed = text.copy()
+            fixed[is_text] = [safe_text(v, mask) for v in text[is_text]]
+        out[col] = pd.Series(fixed, index=out.index, dtype=object)
+    return out

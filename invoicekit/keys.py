@@ -1,0 +1,146 @@
+"""How numbers are compared to catch a payment made twice: the one place the
+rule lives (robot spec, checks 10 and 21).
+
+An invoice number is compared after Unicode NFKC, case folding and removing
+whitespace, every dash character (Unicode category Pd, the minus sign U+2212)
+and invisible format characters (category Cf: soft hyphens, zero-width
+spaces), so ``SOL-1001``, ``sol 1001``, ``SOL–1001`` and ``SOL\\u200b1001``
+are the same number. A grant id is compared the same way with trailing dots
+removed (``B-1001.`` is ``b1001``). Service codes, where check 21 compares
+them, are normalised as invoice numbers.
+
+The journal must not hold a full CPR number, and an invoice number may be one.
+What it stores of a number is its *key*: the normalised number when it holds
+no run of ten digits, else ``#`` and a keyed hash (BLAKE2b with the journal's
+own secret) of it. The key of a citizen's service (check 21's "same CPR,
+supplier and service") is always hashed on the CPR part.
+
+A *legacy* key (``~`` first) is what a journal of schema 1 allows: it stored
+invoice numbers and CPR numbers masked (``DDMMYY-xxxx``). Such keys are
+compared with the same masked form of a new invoice, so a payment recorded by
+an older version is never missed (the comparison can only be broader).
+
+This module imports nothing of the package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+HASHED = "#"
+LEGACY = "~"
+
+
+def _removed(ch: str) -> bool:
+    """Whitespace, a dash or an invisible format character: not part of a number."""
+    return ch.isspace() or ch == "\u2212" or unicodedata.category(ch) in ("Pd", "Cf")
+
+
+_TEN_DIGITS_RE = re.compile(r"\d{10}")
+_ASCII_REMOVED_RE2 = r"[\x{09}-\x{0d}\x{1c}-\x{20}\-]+"  # Python's \s on ASCII, and the hyphen
+
+
+def new_secret() -> str:
+    """A fresh secret for keyed hashes (64 hex digits)."""
+    return secrets.token_hex(32)
+
+
+def normalise_number(text: object) -> str:
+    """One invoice number as check 10 compares it."""
+    folded = unicodedata.normalize("NFKC", "" if text is None else str(text)).casefold()
+    return "".join(ch for ch in folded if not _removed(ch))
+
+
+def normalise_grant_id(text: object) -> str:
+    """One grant id as check 21 compares it: as an invoice number, trailing dots removed."""
+    return normalise_number(text).rstrip(".")
+
+
+def normalise_numbers(values: object) -> np.ndarray:
+    """:func:`normalise_number` whole-column: ASCII text (nearly all) with
+    pyarrow, the rest one by one."""
+    arr = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
+    arr = pc.fill_null(arr, "")
+    ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
+    fast = pc.replace_substring_regex(pc.ascii_lower(arr), _ASCII_REMOVED_RE2, "")
+    out = np.asarray(fast.to_numpy(zero_copy_only=False), dtype=object).copy()
+    if not ascii_.all():
+        raw = arr.to_numpy(zero_copy_only=False)
+        for k in np.flatnonzero(~ascii_):
+            out[k] = normalise_number(raw[k])
+    return out
+
+
+def normalise_grant_ids(values: object) -> np.ndarray:
+    """:func:`normalise_grant_id` whole-column."""
+    out = normalise_numbers(values)
+    dotted = np.fromiter((v.endswith(".") for v in out), dtype=bool, count=len(out))
+    for k in np.flatnonzero(dotted):
+        out[k] = out[k].rstrip(".")
+    return out
+
+
+def digest(text: str, secret: str) -> str:
+    """``#`` and the keyed hash of ``text`` (128 bits, hex)."""
+    h = hashlib.blake2b(text.encode("utf-8"), key=bytes.fromhex(secret)[:64], digest_size=16)
+    return HASHED + h.hexdigest()
+
+
+def stored_keys(normalised: np.ndarray, secret: str) -> np.ndarray:
+    """What the journal may hold of normalised numbers: the number itself, or
+    its keyed hash where it holds ten digits in a row (it might be a CPR)."""
+    out = np.asarray(normalised, dtype=object).copy()
+    if len(out) == 0:
+        return out
+    arr = pa.array(out, type=pa.large_string())
+    risky = pc.match_substring_regex(arr, r"\d{10}").to_numpy(zero_copy_only=False)
+    # RE2's \d is ASCII only: other digits are checked in Python
+    other = ~pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
+    for k in np.flatnonzero(other & ~risky):
+        risky[k] = bool(_TEN_DIGITS_RE.search(out[k]))
+    for k in np.flatnonzero(risky):
+        out[k] = digest(out[k], secret)
+    return out
+
+
+def citizen_keys(cpr: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: str) -> np.ndarray:
+    """The key of (citizen, supplier, service) for check 21: the CPR hashed
+    once per citizen, the CVR and the normalised service code beside it."""
+    cpr = np.asarray(cpr, dtype=object)
+    if len(cpr) == 0:
+        return np.empty(0, dtype=object)
+    uniques, codes = np.unique(cpr.astype(str), return_inverse=True)
+    hashed = np.array([digest(c, secret) for c in uniques], dtype=object)[codes]
+    return _join(hashed, cvr, normalise_numbers(service))
+
+
+def legacy_citizen_keys(cpr_masked: np.ndarray, cvr: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """The citizen key a schema-1 journal allows: the birth date of the masked
+    CPR instead of the CPR, ``~`` first."""
+    birth = np.array([str(c)[:6] for c in np.asarray(cpr_masked, dtype=object)], dtype=object)
+    return LEGACY + _join(birth, cvr, normalise_numbers(service))
+
+
+def legacy_invoice_keys(shown: np.ndarray) -> np.ndarray:
+    """The invoice key a schema-1 journal allows for a number it stored
+    masked (``DDMMYY-xxxx`` inside): ``~`` and the masked number normalised.
+    Numbers it stored as written get their ordinary key (blank here)."""
+    shown = np.asarray(shown, dtype=object)
+    norm = normalise_numbers(shown)
+    masked = np.fromiter(("xxxx" in str(s) for s in shown), dtype=bool, count=len(shown))
+    out = np.full(len(shown), "", dtype=object)
+    out[masked] = LEGACY + norm[masked]
+    return out
+
+
+def _join(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    arrays = [pa.array(np.asarray(x, dtype=object).astype(str), type=pa.large_string()) for x in (a, b, c)]
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar("|", pa.large_string()))
+    return np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)

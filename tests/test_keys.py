@@ -1,0 +1,80 @@
+"""How numbers are compared to catch a payment made twice, and what of them
+the journal may keep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from invoicekit.keys import (
+    HASHED,
+    LEGACY,
+    citizen_keys,
+    legacy_citizen_keys,
+    legacy_invoice_keys,
+    new_secret,
+    normalise_grant_id,
+    normalise_grant_ids,
+    normalise_number,
+    normalise_numbers,
+    stored_keys,
+)
+
+SAME_AS_SOL_1001 = ["SOL-1001", "sol-1001", "SOL 1001", "SOL–1001", "SOL—1001", "SOL−1001", "SOL\u00ad1001",
+                    "SOL\u200b-1001", "ＳＯＬ－１００１", " SOL\t1001 ", "S O L 1 0 0 1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("number", SAME_AS_SOL_1001)
+def test_case_spacing_dashes_and_invisible_characters_do_not_make_another_number(number):
+    assert normalise_number(number) == "sol1001"
+
+
+def test_numbers_that_differ_stay_different():
+    assert len({normalise_number(n) for n in ["SOL-1001", "SOL-1002", "SOL-10010", "SOL/1001", "SOL.1001"]}) == 5
+
+
+def test_case_folding_is_more_than_lower_case():
+    assert normalise_number("STRASSE-7") == normalise_number("straße 7")
+
+
+def test_the_whole_column_form_agrees_with_one_by_one():
+    values = [*SAME_AS_SOL_1001, "", None, "Ærø-1", "æRØ 1", "0504190001", "x\x1cy", "a\u2028b", "ǅ-1"]
+    assert normalise_numbers(values).tolist() == [normalise_number(v) for v in values]
+
+
+@pytest.mark.parametrize("grant", ["B-1001", "b-1001", "B-1001.", "B–1001", "B 1001..", "b1001"])
+def test_grant_ids_compare_like_numbers_without_trailing_dots(grant):
+    assert normalise_grant_id(grant) == "b1001"
+    assert normalise_grant_ids([grant]).tolist() == ["b1001"]
+
+
+def test_a_number_that_could_be_a_cpr_number_is_stored_hashed_and_others_as_they_are():
+    secret = new_secret()
+    keys = stored_keys(
+        normalise_numbers(["SOL-1001", "0504190001", "050419-0001", "INV12345678901", "١٢٣٤٥٦٧٨٩٠"]), secret
+    )
+    assert keys[0] == "sol1001"
+    assert keys[1] == keys[2] and keys[1].startswith(HASHED) and "0504190001" not in keys[1]
+    assert keys[3].startswith(HASHED)  # ten digits in a row anywhere
+    assert keys[4].startswith(HASHED)  # other scripts' digits too
+    # the same secret gives the same key; another secret another
+    assert stored_keys(normalise_numbers(["0504190001"]), secret)[0] == keys[1]
+    assert stored_keys(normalise_numbers(["0504190001"]), new_secret())[0] != keys[1]
+
+
+def test_the_citizen_key_hides_the_cpr_number_and_normalises_the_service():
+    secret = new_secret()
+    keys = citizen_keys(np.array(["6101901234", "6101901234"]), np.array(["29345716"] * 2),
+                        np.array(["SEL108-BO", "sel108 bo"]), secret)  # fmt: skip
+    assert keys[0] == keys[1]
+    assert "6101901234" not in keys[0] and keys[0].endswith("|29345716|sel108bo")
+
+
+def test_legacy_keys_use_what_schema_1_kept():
+    assert legacy_invoice_keys(np.array(["050419-xxxx", "SOL-1001"], dtype=object)).tolist() == [
+        LEGACY + "050419xxxx",
+        "",
+    ]
+    assert legacy_citizen_keys(np.array(["610190-xxxx"]), np.array(["29345716"]), np.array(["SEL108-BO"]))[0] == (
+        LEGACY + "610190|29345716|sel108bo"
+    )
