@@ -15,7 +15,7 @@ The public API, for notebooks and scripts::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from invoicekit.decide import Decisions, History, decide
 from invoicekit.errors import InputError

@@ -14,7 +14,8 @@ import time
 from collections.abc import Sequence
 
 from invoicekit import __version__
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, OutputError
+from invoicekit.identifiers import mask_cpr_text
 
 RUN_DESCRIPTION = """\
 Decide, code and post a batch of invoices, as the robot does.
@@ -30,22 +31,32 @@ or .xlsx; Danish headers are accepted (see the README).
 
 Exit status: 0 when the run completed (however many invoices went to manual),
 2 when an input cannot be used at all (the message names the file, the column
-or key and what was expected).
+or key and what was expected), 1 when the output files could not be written or
+moved into place (a full disk: the message names the file).
+
+What the robot guarantees (see the README): an invoice number (compared without
+case, spaces and dashes) or a grant period is paid once; a credit note is never
+posted; a run is recorded in the journal whole or not at all; a recorded run's
+files are never replaced, and if a run is stopped after recording, the next run
+on the journal delivers its files first.
 """
 
 RUN_EPILOG = """\
-Outputs written in --out:
+Outputs written in --out (a new folder for every recorded run):
   decisions.csv       one row per invoice: status, reason, grant, coding, message
-  opus_postings.csv   the posted invoices in OPUS's import layout (';', decimal comma);
-                      the only file with full CPR numbers
+  opus_postings.csv   the posted invoices in OPUS's import layout (';', decimal comma),
+                      with the posting date; the only file with full CPR numbers
   opus_notes.csv      the note written in OPUS on each manual invoice
   sensum_paid.csv     the grant periods to mark as paid in Sensum
   input_problems.csv  grant and support-sheet rows left out of matching, and why
+  run.json            the run's manifest: run id, journal, inputs and every output
+                      file with its SHA-256
 
-Example:
+Examples:
   invoicekit run --grants bevillinger.csv --invoices regninger.csv \\
       --support-sheet stoetteark.xlsx --rules rules.toml \\
-      --journal journal.sqlite --out ud/
+      --new-journal journal.sqlite --out ud/2019-03/
+  invoicekit run ... --journal journal.sqlite --out ud/2019-04/    (every later month)
 """
 
 
@@ -69,7 +80,8 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         required=True,
         metavar="PATH",
         help="invoices (regninger), .csv or .xlsx, one row per invoice: invoice_id, supplier_cvr, amount, "
-        "[cpr], [period_start], [period_end], [text], [invoice_date], [supplier_name]",
+        "[cpr], [period_start], [period_end], [text], [invoice_date], [supplier_name], [document_type] "
+        "(invoice/credit_note), [currency] (blank = DKK), [prepaid_amount]",
     )
     p.add_argument(
         "--support-sheet",
@@ -78,24 +90,39 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         help="the support sheet (støtteark), an .xlsx workbook with the sheets services (Ydelser), "
         "suppliers (Leverandører) and coding (Kontering)",
     )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the output files (created if missing)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for the output files (created if missing); a folder holding a recorded run's files is "
+        "refused, so that no payment file is ever replaced",
+    )
     p.add_argument(
         "--rules",
         metavar="PATH",
         help="business rules, a TOML file with any of: tolerance (DKK, default 1.00), max_amount "
         "(DKK, default 100000), paragraphs (default 103, 104, 107, 108, STU), excluded_suppliers "
-        "(CVR numbers, default none)",
+        '(CVR numbers, default none), supplementary_period_end ("MM-DD", default none)',
     )
-    p.add_argument(
+    journal = p.add_mutually_exclusive_group()
+    journal.add_argument(
         "--journal",
         metavar="PATH",
-        help="SQLite journal of earlier runs (created if missing): catches invoices and grant periods "
-        "handled before, and records this run in one transaction. Without it, only this batch counts",
+        help="the SQLite journal of earlier runs, which must exist: catches invoices and grant periods "
+        "handled before, and records this run in one transaction. A journal of an older version is upgraded "
+        "after a backup copy beside it",
+    )
+    journal.add_argument(
+        "--new-journal",
+        metavar="PATH",
+        help="start a journal with this run (refused if the file exists). Without --journal or --new-journal "
+        "only this batch counts and nothing is recorded",
     )
     p.add_argument(
         "--dry-run",
         action="store_true",
-        help="test without posting: decide and write the output files, but record nothing in the journal",
+        help="test without posting: decide (seeing --journal, if given) and write the output files, but record "
+        "nothing in the journal",
     )
     p.add_argument("--quiet", action="store_true", help="print no summary")
     p.set_defaults(handler=cmd_run)
@@ -120,7 +147,7 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
         help="run the robot month by month on a municipality and measure each month",
         description=REPLAY_DESCRIPTION,
         epilog="Example:\n  invoicekit synth --scenario baseline --seed 1 --out verden/\n"
-        "  invoicekit replay verden/ --journal journal.sqlite --out replay/",
+        "  invoicekit replay verden/ --new-journal journal.sqlite --out replay/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("world", metavar="DIR", help="the municipality's folder (from invoicekit synth)")
@@ -129,7 +156,12 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="business rules (TOML); default: DIR/rules.toml if it exists, else the robot's defaults",
     )
-    p.add_argument("--journal", required=True, metavar="PATH", help="a new SQLite journal for the replay's runs")
+    p.add_argument(
+        "--new-journal",
+        required=True,
+        metavar="PATH",
+        help="the journal the replay starts (refused if the file exists: a replay runs from go-live)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for each month's outputs and monthly.csv")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     p.set_defaults(handler=cmd_replay)
@@ -544,6 +576,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         out=args.out,
         rules=args.rules,
         journal=args.journal,
+        new_journal=args.new_journal,
         dry_run=args.dry_run,
         progress=_progress(sys.stderr.isatty() and not args.quiet),
     )
@@ -559,7 +592,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     n = len(world_months(args.world))
     with tqdm(total=n, desc="replay", unit="måned", disable=args.quiet or None, file=sys.stderr) as bar:
-        monthly = replay(args.world, args.out, args.journal, rules=args.rules, on_month=lambda _m: bar.update(1))
+        monthly = replay(args.world, args.out, args.new_journal, rules=args.rules, on_month=lambda _m: bar.update(1))
     if not args.quiet:
         print(format_monthly(monthly))
         print(f"Monthly table: {args.out}/monthly.csv; each month's outputs in {args.out}/YYYY-MM/")
@@ -757,20 +790,29 @@ def cmd_report_business_case(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from invoicekit.run import OutputsNotMoved
+
+    def error(line: str) -> None:
+        # stderr is read by people: nothing in it reads as a CPR number
+        print(f"invoicekit: error: {mask_cpr_text(line)}", file=sys.stderr)
 
     try:
         return args.handler(args)
     except InputError as exc:
-        print(f"invoicekit: error: {exc.line()}", file=sys.stderr)
+        error(exc.line())
         return 2
-    except OutputsNotMoved as exc:
-        print(f"invoicekit: error: {exc}", file=sys.stderr)
+    except OutputError as exc:
+        error(str(exc))
         return 1
     except OSError as exc:  # a file we may not read or write: the user's to fix
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"invoicekit: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        error(f"{where}{exc.strerror or exc}")
         return 2
+    except KeyboardInterrupt:
+        # a run is recorded whole or not at all; one stopped after recording is delivered by the next run
+        error(
+            "stopped (Ctrl-C); a run is recorded whole or not at all, and the next run delivers any files left staged"
+        )
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

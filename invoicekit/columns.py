@@ -26,6 +26,9 @@ INVOICE_COLUMNS: tuple[Column, ...] = (
     Column("text", False, ("Tekst", "Beskrivelse")),
     Column("invoice_date", False, ("Fakturadato",)),
     Column("supplier_name", False, ("Leverandør", "Leverandørnavn")),
+    Column("document_type", False, ("Dokumenttype",)),
+    Column("currency", False, ("Valuta",)),
+    Column("prepaid_amount", False, ("Forudbetalt",)),
 )
 
 GRANT_COLUMNS: tuple[Column, ...] = (
@@ -95,6 +98,7 @@ OPUS_POSTING_COLUMNS: tuple[str, ...] = (
     "Ydelsesperiode til",
     "Fakturanummer",
     "Leverandør CVR",
+    "Bogføringsdato",
 )
 
 OPUS_NOTE_COLUMNS: tuple[str, ...] = ("invoice_id", "supplier_cvr", "note")

@@ -10,6 +10,8 @@ the same grant for an overlapping period.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,11 +23,21 @@ from invoicekit import messages as msg
 from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.extracts import (
+    INVOICE,
     Problems,
     SupportSheet,
     prepare_grants,
     prepare_invoices,
     prepare_support_sheet,
+)
+from invoicekit.keys import (
+    LEGACY,
+    citizen_keys,
+    legacy_citizen_keys,
+    new_secret,
+    normalise_grant_ids,
+    normalise_numbers,
+    stored_keys,
 )
 from invoicekit.parsing import date_dk, format_date_dk, format_money, format_money_dk, format_money_one
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, PASSED_BASIC_CHECKS, POSTED, REASONS
@@ -34,50 +46,130 @@ from invoicekit.rules import Rules
 NO_GRANT_POS = -1
 
 
+SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at")
+PAID_COLUMNS = (
+    "grant_key",
+    "citizen_key",
+    "grant_id",
+    "service_code",
+    "period_start",
+    "period_end",
+    "invoice_id",
+    "run_id",
+    "started_at",
+)
+
+
+def _empty_seen() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "supplier_cvr": pd.Series(dtype=object),
+            "invoice_key": pd.Series(dtype=object),
+            "invoice_id": pd.Series(dtype=object),
+            "run_id": pd.Series(dtype="int64"),
+            "started_at": pd.Series(dtype=object),
+        }
+    )
+
+
+def _empty_paid() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            **{c: pd.Series(dtype=object) for c in ("grant_key", "citizen_key", "grant_id", "service_code")},
+            "period_start": pd.Series(dtype="datetime64[s]"),
+            "period_end": pd.Series(dtype="datetime64[s]"),
+            "invoice_id": pd.Series(dtype=object),
+            "run_id": pd.Series(dtype="int64"),
+            "started_at": pd.Series(dtype=object),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class History:
     """What earlier runs (the journal) tell a new run.
 
-    ``seen``: invoices that passed checks 1-9 before (``supplier_cvr``,
-    ``invoice_id``, ``run_id``, ``started_at``). ``paid``: posted invoices
-    (``grant_id``, ``period_start``, ``period_end``, ``invoice_id``,
-    ``run_id``, ``started_at``).
+    ``seen``: invoices that passed checks 1-9 before: ``supplier_cvr``,
+    ``invoice_key`` (the number as check 10 compares it, see
+    :mod:`invoicekit.keys`), ``invoice_id`` (as people read it), ``run_id``,
+    ``started_at``. ``paid``: posted invoices: ``grant_key``, ``citizen_key``
+    (as check 21 compares them), ``grant_id``, ``service_code``,
+    ``period_start``, ``period_end``, ``invoice_id``, ``run_id``,
+    ``started_at``. ``secret`` keys the hashes in those keys: the journal's
+    own, or a fresh one for a history held in memory.
     """
 
-    seen: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["supplier_cvr", "invoice_id", "run_id", "started_at"])
-    )
-    paid: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(
-            {
-                "grant_id": pd.Series(dtype=object),
-                "period_start": pd.Series(dtype="datetime64[s]"),
-                "period_end": pd.Series(dtype="datetime64[s]"),
-                "invoice_id": pd.Series(dtype=object),
-                "run_id": pd.Series(dtype="int64"),
-                "started_at": pd.Series(dtype=object),
-            }
+    seen: pd.DataFrame = field(default_factory=_empty_seen)
+    paid: pd.DataFrame = field(default_factory=_empty_paid)
+    secret: str = field(default_factory=new_secret)
+
+    @classmethod
+    def from_tables(
+        cls, seen: pd.DataFrame | None = None, paid: pd.DataFrame | None = None, secret: str | None = None
+    ) -> History:
+        """A history from tables written by hand (tests, notebooks): the keys
+        missing from them are worked out from ``invoice_id`` (seen) and from
+        ``grant_id`` and, for the citizen key, ``cpr``, ``supplier_cvr`` and
+        ``service_code`` (paid)."""
+        secret = secret or new_secret()
+        seen = _empty_seen() if seen is None else seen.copy()
+        paid = _empty_paid() if paid is None else paid.copy()
+        if "invoice_key" not in seen:
+            seen["invoice_key"] = stored_keys(normalise_numbers(seen["invoice_id"].to_numpy(dtype=object)), secret)
+        if "grant_key" not in paid:
+            paid["grant_key"] = stored_keys(normalise_grant_ids(paid["grant_id"].to_numpy(dtype=object)), secret)
+        if "citizen_key" not in paid:
+            if {"cpr", "supplier_cvr", "service_code"} <= set(paid.columns):
+                paid["citizen_key"] = citizen_keys(
+                    paid["cpr"].to_numpy(dtype=object),
+                    paid["supplier_cvr"].to_numpy(dtype=object),
+                    paid["service_code"].to_numpy(dtype=object),
+                    secret,
+                )
+            else:
+                paid["citizen_key"] = ""
+        for frame, columns in ((seen, SEEN_COLUMNS), (paid, PAID_COLUMNS)):
+            for col in columns:
+                if col not in frame:
+                    frame[col] = 0 if col == "run_id" else ""
+        for col in ("period_start", "period_end"):
+            paid[col] = pd.to_datetime(paid[col]).astype("datetime64[s]")
+        return cls(
+            seen=seen[list(SEEN_COLUMNS)].astype({c: object for c in SEEN_COLUMNS if c != "run_id"}),
+            paid=paid[list(PAID_COLUMNS)].astype(
+                {c: object for c in PAID_COLUMNS if c not in ("run_id", "period_start", "period_end")}
+            ),
+            secret=secret,
         )
-    )
+
+    @functools.cached_property
+    def has_legacy(self) -> bool:
+        """Whether keys from a schema-1 journal (masked numbers) are among them."""
+        return any(
+            len(frame) and frame[col].astype(str).str.startswith(LEGACY).any()
+            for frame, col in ((self.seen, "invoice_key"), (self.paid, "citizen_key"))
+        )
 
 
 def extend_history(history: History, decisions: pd.DataFrame, run_id: int, started_at: str) -> History:
     """``history`` plus one more run's decisions, as the journal would record
     them: for replaying months in memory (tuning, evaluation) without a
-    journal file."""
+    journal file. ``decisions`` must have been decided with ``history``."""
     passed = ((decisions["status"] == POSTED) | decisions["reason"].isin(PASSED_BASIC_CHECKS)).to_numpy()
     seen = pd.DataFrame(
         {
             "supplier_cvr": decisions["supplier_cvr"].to_numpy(dtype=object)[passed],
+            "invoice_key": decisions["invoice_key"].to_numpy(dtype=object)[passed],
             "invoice_id": decisions["invoice_id"].to_numpy(dtype=object)[passed],
-            "run_id": run_id,
+            "run_id": np.full(int(passed.sum()), run_id, dtype=np.int64),
             "started_at": started_at,
         }
     )
     posted = (decisions["status"] == POSTED).to_numpy()
     paid = pd.DataFrame(
         {
-            "grant_id": decisions["grant_id"].to_numpy(dtype=object)[posted],
+            **{c: decisions[c].to_numpy(dtype=object)[posted] for c in ("grant_key", "citizen_key", "grant_id")},
+            "service_code": decisions["service_code"].to_numpy(dtype=object)[posted],
             "period_start": decisions["period_start"].to_numpy(dtype="datetime64[s]")[posted],
             "period_end": decisions["period_end"].to_numpy(dtype="datetime64[s]")[posted],
             "invoice_id": decisions["invoice_id"].to_numpy(dtype=object)[posted],
@@ -88,6 +180,7 @@ def extend_history(history: History, decisions: pd.DataFrame, run_id: int, start
     return History(
         seen=pd.concat([history.seen, seen], ignore_index=True) if len(history.seen) else seen,
         paid=pd.concat([history.paid, paid], ignore_index=True) if len(history.paid) else paid,
+        secret=history.secret,
     )
 
 
@@ -100,7 +193,10 @@ class Decisions:
       ``service_code`` and ``check`` (the number of the failed check, 0 when
       posted). CPR numbers masked.
     - ``postings``: the posted invoices with what OPUS needs, full CPR
-      included (``cpr``); see :func:`invoicekit.post.opus_postings`.
+      included (``cpr``) and the invoice number as written; see
+      :func:`invoicekit.post.opus_postings`.
+    - ``notes``: the manual invoices with the invoice number as written and
+      the message, for the notes written in OPUS.
     - ``candidates`` (with ``explain=True``): every grant with the invoice's
       CPR, and how far it got (``supplier_ok``, ``covers``, ``fixed_rate``,
       ``expected_amount``, ``amount_ok``, ``excluded_at``).
@@ -112,6 +208,9 @@ class Decisions:
     decisions: pd.DataFrame
     postings: pd.DataFrame
     problems: pd.DataFrame
+    notes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["row", "invoice_id", "supplier_cvr", "message"])
+    )
     candidates: pd.DataFrame | None = None
     coding_candidates: pd.DataFrame | None = None
 
@@ -128,12 +227,17 @@ def decide(
     rules: Rules | None = None,
     history: History | None = None,
     explain: bool = False,
+    max_pairs: int = 2_000_000,
+    run_date: dt.date | None = None,
 ) -> Decisions:
     """Decide every invoice: posted, or manual with a reason and a Danish message.
 
     DataFrames in (typed by the ``read_*`` functions, or raw tables with
     canonical or Danish headers), a :class:`Decisions` out. ``history`` holds
     what the journal knows of earlier runs; without it, only this batch counts.
+    Candidate (invoice, grant) pairs are weighed at most ``max_pairs`` at a
+    time, so memory stays bounded however many grants a citizen has.
+    ``run_date`` (default today) gives the posting lines their posting date.
     """
     rules = rules or Rules()
     history = history or History()
@@ -146,7 +250,7 @@ def decide(
     detail = np.full(n, "", dtype=object)
 
     # ------------------------------------------------ 1-9: the invoice alone
-    state.fail("MISSING_INVOICE_ID", (inv["invoice_id"] == "").to_numpy())
+    state.fail("MISSING_INVOICE_ID", (inv["invoice_id_raw"] == "").to_numpy())
     state.fail("INVALID_CPR", inv["cpr_invalid"].to_numpy())
     count = inv["cpr_count"].to_numpy()
     state.fail("MULTIPLE_CPR", count > 1)
@@ -156,56 +260,25 @@ def decide(
     end = inv["period_end"].to_numpy(dtype="datetime64[D]")
     state.fail("MISSING_PERIOD", np.isnat(start) | np.isnat(end))
     state.fail("INVALID_PERIOD", end < start)
-    state.fail("INVALID_AMOUNT", ~inv["amount_ok"].to_numpy())
+    currency_ok = inv["currency_ok"].to_numpy()
+    prepaid_ok = inv["prepaid_ok"].to_numpy() & (inv["prepaid"].to_numpy() == 0)
+    state.fail("INVALID_AMOUNT", ~inv["amount_ok"].to_numpy() | ~currency_ok | ~prepaid_ok)
     amount = inv["amount"].to_numpy()
-    state.fail("CREDIT_NOTE", amount <= 0)
+    state.fail("CREDIT_NOTE", (amount <= 0) | (inv["document_type"] != INVOICE).to_numpy())
 
     # ------------------------------------------------ 10: duplicates
-    _check_duplicates(inv, history, state, detail)
+    invoice_keys = stored_keys(inv["invoice_key"].to_numpy(dtype=object), history.secret)
+    _check_duplicates(inv, invoice_keys, history, state, detail)
 
     # ------------------------------------------------ 11-16: exclude grants
-    alive = np.flatnonzero(state.open)
-    pairs = _candidate_pairs(inv, gr, alive)
-    g_rate = gr["rate"].to_numpy()
-    g_unit = gr["unit_code"].to_numpy()
-    i, g = pairs["i"].to_numpy(), pairs["g"].to_numpy()
-    supplier_ok = gr["cvr_key"].to_numpy()[g] == inv["cvr_key"].to_numpy()[i]
-    g_start = gr["start_date"].to_numpy(dtype="datetime64[D]")[g]
-    g_end = gr["end_date"].to_numpy(dtype="datetime64[D]")[g]
-    covers = supplier_ok & (g_start <= start[i]) & (np.isnat(g_end) | (g_end >= end[i]))
-    fixed = covers & (g_unit[g] != HOUR)
-    expected = np.full(len(i), -1, dtype=np.int64)
-    if fixed.any():
-        expected[fixed] = expected_amounts(g_rate[g[fixed]], g_unit[g[fixed]], start[i[fixed]], end[i[fixed]])
-    diff = np.where(fixed, np.abs(amount[i] - expected), np.iinfo(np.int64).max)
-    amount_ok = fixed & (diff <= rules.tolerance_units)
-
-    def per_invoice(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(i, weights=mask, minlength=n).astype(np.int64) if len(i) else np.zeros(n, np.int64)
-
-    n_cpr = per_invoice(np.ones(len(i), dtype=bool))
-    n_sup, n_cov, n_fixed, n_ok = (per_invoice(m) for m in (supplier_ok, covers, fixed, amount_ok))
-    state.fail("NO_GRANT", n_cpr == 0)
-    state.fail("NO_GRANT_FOR_SUPPLIER", n_sup == 0)
-    state.fail("PERIOD_NOT_COVERED", n_cov == 0)
-    state.fail("NO_FIXED_RATE", n_fixed == 0)
-    state.fail("AMOUNT_MISMATCH", n_ok == 0)
-    state.fail("AMBIGUOUS", n_ok > 1)
-
-    grant_pos = np.full(n, NO_GRANT_POS, dtype=np.int64)
-    exp_out = np.full(n, -1, dtype=np.int64)
-    # the one grant left
-    single = amount_ok & (n_ok[i] == 1)
-    grant_pos[i[single]] = g[single]
-    exp_out[i[single]] = expected[single]
-    # the closest expected amount, for AMOUNT_MISMATCH
-    mismatch = state.reason == CHECK_NUMBER["AMOUNT_MISMATCH"]
-    closest = _closest(i, g, diff, expected, fixed & mismatch[i])
-    exp_out[closest[:, 0]] = expected[closest[:, 2]]
-    closest_grant = np.full(n, NO_GRANT_POS, dtype=np.int64)
-    closest_grant[closest[:, 0]] = closest[:, 1]
-
-    _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amount_ok, n_cpr)
+    m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
+    state.fail("NO_GRANT", m.n_cpr == 0)
+    state.fail("NO_GRANT_FOR_SUPPLIER", m.n_sup == 0)
+    state.fail("PERIOD_NOT_COVERED", m.n_cov == 0)
+    state.fail("NO_FIXED_RATE", m.n_fixed == 0)
+    state.fail("AMOUNT_MISMATCH", m.n_ok == 0)
+    state.fail("AMBIGUOUS", m.n_ok > 1)
+    grant_pos, exp_out, closest_grant = m.grant_pos, m.exp_out, m.closest_grant
 
     # ------------------------------------------------ 17: coding
     coded = _code(inv, gr, sheet, state, grant_pos, start, detail, explain)
@@ -222,15 +295,37 @@ def decide(
     state.fail("AMOUNT_ABOVE_LIMIT", above)
 
     # ------------------------------------------------ 21: already paid
-    _check_already_paid(inv, gr, history, state, grant_pos, start, end, detail)
+    matched = np.flatnonzero(grant_pos >= 0)
+    grant_keys = stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), history.secret)
+    citizen = np.full(n, "", dtype=object)
+    if len(matched):
+        gp = grant_pos[matched]
+        citizen[matched] = citizen_keys(
+            inv["cpr"].to_numpy(dtype=object)[matched],
+            inv["supplier_cvr"].to_numpy(dtype=object)[matched],
+            gr["service_code"].to_numpy(dtype=object)[gp],
+            history.secret,
+        )
+    _check_already_paid(inv, gr, history, state, grant_pos, grant_keys, citizen, start, end, detail)
 
-    decisions, postings = _assemble(
-        inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end
+    keys = {
+        "invoice_key": invoice_keys,
+        "grant_key": np.where(grant_pos >= 0, np.append(grant_keys, "")[np.where(grant_pos >= 0, grant_pos, -1)], ""),
+        "citizen_key": citizen,
+    }
+    decisions, postings, notes = _assemble(
+        inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, m.n_ok, m.n_fixed, start, end, keys
     )
-    result = Decisions(decisions=decisions, postings=postings, problems=problems.frame())
+    postings["posting_date"] = posting_dates(
+        postings["period_start"].to_numpy(dtype="datetime64[D]"),
+        postings["period_end"].to_numpy(dtype="datetime64[D]"),
+        run_date or dt.date.today(),
+        rules.supplementary_period_end,
+    )
+    result = Decisions(decisions=decisions, postings=postings, problems=problems.frame(), notes=notes)
     if explain:
-        result.candidates = _explain_candidates(
-            inv, gr, pairs, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end
+        result.candidates = (
+            pd.concat(m.candidates, ignore_index=True) if m.candidates else _explain_candidates(*_no_pairs(inv, gr))
         )
         result.coding_candidates = coded["considered"]
     return result
@@ -251,36 +346,40 @@ class _State:
         self.reason[hit] = CHECK_NUMBER[code]
 
 
-def _check_duplicates(inv: pd.DataFrame, history: History, state: _State, detail: np.ndarray) -> None:
-    """Check 10, on integer keys: (supplier CVR, invoice number code)."""
+def _check_duplicates(inv: pd.DataFrame, keys: np.ndarray, history: History, state: _State, detail) -> None:
+    """Check 10: the same (supplier CVR, invoice number as check 10 compares
+    it) passed checks 1-9 before, in the journal or earlier in this run."""
     alive = np.flatnonzero(state.open)
     dup = np.zeros(len(inv), dtype=bool)
-    codes, uniques = pd.factorize(inv["invoice_id"].to_numpy(dtype=object)[alive])
     cvr = inv["cvr_key"].to_numpy()[alive]
-    width = max(len(uniques), 1)
-    key = cvr * width + codes
-    if len(history.seen):
-        seen = history.seen.drop_duplicates(["supplier_cvr", "invoice_id"], keep="first")
-        seen_code = pd.Index(uniques).get_indexer(seen["invoice_id"].astype(object))
+    key = np.asarray(keys, dtype=object)[alive]
+    if len(history.seen) and len(alive):
+        seen = history.seen.drop_duplicates(["supplier_cvr", "invoice_key"], keep="first")
         seen_cvr = pd.to_numeric(seen["supplier_cvr"], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
-        known = (seen_code >= 0) & (seen_cvr >= 0)
-        seen_key = pd.Series(
-            np.arange(len(seen))[known], index=seen_cvr[known] * width + seen_code[known], dtype=np.int64
-        )
-        hit = seen_key.reindex(key).to_numpy()
-        found = np.flatnonzero(~np.isnan(hit))
+        index = pd.MultiIndex.from_arrays([seen_cvr, seen["invoice_key"].to_numpy(dtype=object)])
+        hit = index.get_indexer(pd.MultiIndex.from_arrays([cvr, key]))
+        if history.has_legacy:
+            # a schema-1 journal stored numbers masked: compare the masked form too
+            raw = inv["invoice_id_raw"].to_numpy(dtype=object)[alive]
+            shown = inv["invoice_id"].to_numpy(dtype=object)[alive]
+            masked = (raw != shown) & (hit < 0)
+            if masked.any():
+                legacy = LEGACY + normalise_numbers(shown[masked])
+                hit[masked] = index.get_indexer(pd.MultiIndex.from_arrays([cvr[masked], legacy]))
+        found = np.flatnonzero(hit >= 0)
         if len(found):
-            at = hit[found].astype(np.int64)
+            at = hit[found]
             run_ids = seen["run_id"].to_numpy()[at]
             dates = seen["started_at"].astype(str).str.slice(0, 10).to_numpy(dtype=object)[at]
             dup[alive[found]] = True
             detail[alive[found]] = [
                 msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
             ]
-    key_series = pd.Series(key)
-    in_run = key_series.duplicated(keep="first").to_numpy()
+    codes, uniques = pd.factorize(key)
+    combined = cvr * max(len(uniques), 1) + codes
+    in_run = pd.Series(combined).duplicated(keep="first").to_numpy()
     if in_run.any():
-        first = pd.Series(np.arange(len(key))).groupby(key, sort=False).transform("first").to_numpy()
+        first = pd.Series(np.arange(len(combined))).groupby(combined, sort=False).transform("first").to_numpy()
         rows = inv["row"].to_numpy()
         for k in np.flatnonzero(in_run):
             pos = alive[k]
@@ -290,21 +389,121 @@ def _check_duplicates(inv: pd.DataFrame, history: History, state: _State, detail
     state.fail("DUPLICATE_INVOICE", dup)
 
 
-def _candidate_pairs(inv: pd.DataFrame, gr: pd.DataFrame, alive: np.ndarray) -> pd.DataFrame:
-    """(invoice position, grant position) for every grant with the invoice's
-    CPR, ordered by invoice then grant: a sorted search, not a hash join."""
-    if len(alive) == 0 or len(gr) == 0:
-        return pd.DataFrame({"i": np.empty(0, np.int64), "g": np.empty(0, np.int64)})
+@dataclass
+class _Match:
+    """Checks 11-16 per invoice: how many grants are left after each check,
+    the one grant left (``grant_pos``, -1 for none) and its expected amount,
+    and for AMOUNT_MISMATCH the closest grant and its expected amount."""
+
+    n_cpr: np.ndarray
+    n_sup: np.ndarray
+    n_cov: np.ndarray
+    n_fixed: np.ndarray
+    n_ok: np.ndarray
+    grant_pos: np.ndarray
+    exp_out: np.ndarray
+    closest_grant: np.ndarray
+    candidates: list[pd.DataFrame]
+
+
+def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, explain: bool, max_pairs: int) -> _Match:
+    """Checks 11-16 over the (invoice, grant) pairs that share a CPR, ordered
+    by invoice then grant (a sorted search, not a hash join), at most
+    ``max_pairs`` pairs at a time: one citizen with 200,000 grants and 1,000
+    invoices is 200 million pairs, decided in chunks of bounded memory."""
+    n = len(inv)
+    zeros = [np.zeros(n, dtype=np.int64) for _ in range(5)]
+    res = _Match(*zeros, grant_pos=np.full(n, NO_GRANT_POS, np.int64), exp_out=np.full(n, -1, np.int64),
+                 closest_grant=np.full(n, NO_GRANT_POS, np.int64), candidates=[])  # fmt: skip
+    alive = np.flatnonzero(state.open)
+    if len(alive) == 0:
+        return res
     g_key = gr["cpr_key"].to_numpy()
     order = np.argsort(g_key, kind="stable")
     sorted_key = g_key[order]
     key = inv["cpr_key"].to_numpy()[alive]
     lo = np.searchsorted(sorted_key, key, side="left")
     count = np.searchsorted(sorted_key, key, side="right") - lo
-    i = np.repeat(alive, count)
-    within = np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count)
-    g = order[np.repeat(lo, count) + within]
-    return pd.DataFrame({"i": i, "g": g.astype(np.int64)})
+    res.n_cpr[alive] = count
+    with_grants = count > 0
+    alive, lo, count = alive[with_grants], lo[with_grants], count[with_grants]
+    cum = np.cumsum(count)
+    a = 0
+    while a < len(alive):
+        # the next chunk: as many invoices as fit in max_pairs pairs (at least one)
+        base = cum[a - 1] if a else 0
+        b = max(a + 1, int(np.searchsorted(cum, base + max_pairs, side="right")))
+        invoices = alive[a:b]
+        local = np.repeat(np.arange(b - a), count[a:b])
+        within = np.arange(len(local)) - np.repeat(cum[a:b] - count[a:b] - base, count[a:b])
+        g = order[np.repeat(lo[a:b], count[a:b]) + within]
+        _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules, detail, explain, res)
+        a = b
+    return res
+
+
+def _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules: Rules, detail, explain, res: _Match) -> None:
+    """Checks 11-16 for one chunk of pairs: ``invoices`` ascending, ``local``
+    the index in ``invoices`` of each pair's invoice (ascending), ``g`` its grant."""
+    i = invoices[local]
+    g_rate = gr["rate"].to_numpy()
+    g_unit = gr["unit_code"].to_numpy()
+    supplier_ok = gr["cvr_key"].to_numpy()[g] == inv["cvr_key"].to_numpy()[i]
+    g_start = gr["start_date"].to_numpy(dtype="datetime64[D]")[g]
+    g_end = gr["end_date"].to_numpy(dtype="datetime64[D]")[g]
+    covers = supplier_ok & (g_start <= start[i]) & (np.isnat(g_end) | (g_end >= end[i]))
+    fixed = covers & (g_unit[g] != HOUR)
+    expected = np.full(len(i), -1, dtype=np.int64)
+    if fixed.any():
+        expected[fixed] = _expected_once(g_rate[g[fixed]], g_unit[g[fixed]], start[i[fixed]], end[i[fixed]])
+    diff = np.where(fixed, np.abs(amount[i] - expected), np.iinfo(np.int64).max)
+    amount_ok = fixed & (diff <= rules.tolerance_units)
+
+    def per_invoice(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(local, weights=mask, minlength=len(invoices)).astype(np.int64)
+
+    n_sup, n_cov, n_fixed, n_ok = (per_invoice(m) for m in (supplier_ok, covers, fixed, amount_ok))
+    res.n_sup[invoices], res.n_cov[invoices], res.n_fixed[invoices], res.n_ok[invoices] = n_sup, n_cov, n_fixed, n_ok
+    single = amount_ok & (n_ok[local] == 1)
+    res.grant_pos[i[single]] = g[single]
+    res.exp_out[i[single]] = expected[single]
+    # the reason each invoice of the chunk gets at checks 12-16 (11 passed: it has grants)
+    reason = np.select(
+        [n_sup == 0, n_cov == 0, n_fixed == 0, n_ok == 0, n_ok > 1],
+        [CHECK_NUMBER[c] for c in ("NO_GRANT_FOR_SUPPLIER", "PERIOD_NOT_COVERED", "NO_FIXED_RATE",
+                                   "AMOUNT_MISMATCH", "AMBIGUOUS")],
+        0,
+    )  # fmt: skip
+    # the closest expected amount, for AMOUNT_MISMATCH
+    mismatch = reason == CHECK_NUMBER["AMOUNT_MISMATCH"]
+    closest = _closest(i, g, diff, expected, fixed & mismatch[local])
+    res.exp_out[closest[:, 0]] = expected[closest[:, 2]]
+    res.closest_grant[closest[:, 0]] = closest[:, 1]
+    _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok)
+    if explain:
+        res.candidates.append(
+            _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end)
+        )
+
+
+def _expected_once(rate, unit, start, end) -> np.ndarray:
+    """:func:`expected_amounts`, worked out once per distinct (rate, unit,
+    period): pairs repeat them (a month's invoices, a supplier's rates)."""
+    rate_code, _ = pd.factorize(rate * 8 + unit.astype(np.int64))
+    period = (start.astype(np.int64) << 24) + (end.astype(np.int64) & 0xFFFFFF)
+    period_code, periods = pd.factorize(period)
+    key = rate_code.astype(np.int64) * max(len(periods), 1) + period_code
+    unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    if len(unique) > len(key) // 2:  # mostly distinct: no gain
+        return expected_amounts(rate, unit, start, end)
+    return expected_amounts(rate[first], unit[first], start[first], end[first])[inverse.reshape(-1)]
+
+
+def _no_pairs(inv, gr) -> tuple:
+    e = np.empty(0, np.int64)
+    b = np.empty(0, bool)
+    d = np.empty(0, "datetime64[D]")
+    return inv, gr, e, e, b, b, b, e, b, inv["amount"].to_numpy(), d, d
 
 
 def _closest(i: np.ndarray, g: np.ndarray, diff: np.ndarray, expected: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -320,25 +519,36 @@ def _closest(i: np.ndarray, g: np.ndarray, diff: np.ndarray, expected: np.ndarra
     return np.column_stack((i[best], g[best], best))
 
 
-def _join_per_invoice(i: np.ndarray, labels: list[str], n: int) -> np.ndarray:
-    """``"; "``-join the labels of each invoice (``i`` sorted ascending)."""
+def _join_per_invoice(i: np.ndarray, labels: list[str], n: int, more: np.ndarray | None = None) -> np.ndarray:
+    """``"; "``-join the labels of each invoice (``i`` sorted ascending), and
+    say how many more there were where ``more`` (per invoice) says so."""
     out = np.full(n, "", dtype=object)
     if len(i) == 0:
         return out
     bounds = np.flatnonzero(np.diff(i)) + 1
     starts = np.concatenate(([0], bounds)).tolist()
     stops = [*bounds.tolist(), len(i)]
-    out[i[starts]] = ["; ".join(labels[a:b]) for a, b in zip(starts, stops, strict=True)]
+    joined = ["; ".join(labels[a:b]) for a, b in zip(starts, stops, strict=True)]
+    if more is not None:
+        extra = more[i[starts]]
+        joined = [j + (msg.MORE.format(n=x) if x else "") for j, x in zip(joined, extra, strict=True)]
+    out[i[starts]] = joined
     return out
 
 
-def _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amount_ok, n_cpr) -> None:
+def _short(values, width: int = 40) -> pd.Series:
+    """Text cut to ``width`` characters (ending in …) where longer."""
+    text = pd.Series(np.asarray(values, dtype=object), dtype=object).fillna("").astype(str)
+    long = text.str.len() > width
+    return text.where(~long, text.str.slice(0, width - 1) + "…") if long.any() else text
+
+
+def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok) -> None:
     """What the message of reasons 12, 13, 14 and 16 lists: the grants still
-    in play when the invoice dropped out. ``i`` is sorted ascending."""
-    reason = state.reason
-    n = len(reason)
+    in play when the invoice dropped out, at most five and how many more.
+    ``reason`` is per invoice of the chunk (``invoices``), ``local`` per pair."""
     wanted = {
-        "NO_GRANT_FOR_SUPPLIER": np.ones(len(i), dtype=bool),
+        "NO_GRANT_FOR_SUPPLIER": np.ones(len(g), dtype=bool),
         "PERIOD_NOT_COVERED": supplier_ok,
         "NO_FIXED_RATE": covers,
         "AMBIGUOUS": amount_ok,
@@ -347,11 +557,18 @@ def _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amou
         rows_mask = reason == CHECK_NUMBER[code]
         if not rows_mask.any():
             continue
-        sel = pair_mask & rows_mask[i]
+        sel = np.flatnonzero(pair_mask & rows_mask[local])
+        # the first LIST_AT_MOST pairs of each invoice, and how many more it has
+        ls = local[sel]
+        position = np.arange(len(sel))
+        first = np.concatenate(([True], ls[1:] != ls[:-1])) if len(ls) else np.zeros(0, dtype=bool)
+        rank = position - np.maximum.accumulate(np.where(first, position, 0))
+        total = np.bincount(local[sel], minlength=len(invoices))
+        sel = sel[rank < msg.LIST_AT_MOST]
         gs = g[sel]
-        grant_id = gr["grant_id"].take(gs).reset_index(drop=True)
+        grant_id = _short(gr["grant_id"].to_numpy(dtype=object)[gs])
         if code == "NO_GRANT_FOR_SUPPLIER":
-            cvr = gr["supplier_cvr"].take(gs).reset_index(drop=True)
+            cvr = pd.Series(gr["supplier_cvr"].to_numpy(dtype=object)[gs], dtype=object)
             labels = "CVR " + cvr + " (bevilling " + grant_id + ")"
         elif code == "PERIOD_NOT_COVERED":
             e = gr["end_date"].to_numpy(dtype="datetime64[D]")[gs]
@@ -361,8 +578,9 @@ def _candidate_details(state, detail, gr, i, g, supplier_ok, covers, fixed, amou
             )
         else:
             labels = grant_id
-        joined = _join_per_invoice(i[sel], labels.astype(str).tolist(), n)
-        detail[rows_mask] = joined[rows_mask]
+        more = np.maximum(total - msg.LIST_AT_MOST, 0)
+        joined = _join_per_invoice(local[sel], labels.astype(str).tolist(), len(invoices), more)
+        detail[invoices[rows_mask]] = joined[rows_mask]
 
 
 def _grant_coding_keys(gr: pd.DataFrame, sheet: SupportSheet) -> pd.DataFrame:
@@ -461,63 +679,131 @@ def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail,
     return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": considered}
 
 
-def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, start, end, detail) -> None:
-    """Check 21, in input order: a grant is paid once for any stretch of days."""
+def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, grant_keys, citizen, start, end, detail):
+    """Check 21, in input order: a posted invoice whose period overlaps, in the
+    journal or earlier in this run, with the same grant (ids as check 10
+    compares numbers, trailing dots removed) or the same citizen, supplier and
+    service (a grant registered again under a new id)."""
     n = len(inv)
-    candidates = np.flatnonzero(state.open & (grant_pos >= 0))
+    cand = np.flatnonzero(state.open & (grant_pos >= 0))
     paid = np.zeros(n, dtype=bool)
+    if len(cand) == 0:
+        state.fail("ALREADY_PAID", paid)
+        return
+    g_key = np.asarray(grant_keys, dtype=object)[grant_pos[cand]]
+    c_key = citizen[cand]
+    s, e = start[cand], end[cand]
     grant_ids = gr["grant_id"].to_numpy(dtype=object)
-    invoice_ids = inv["invoice_id"].to_numpy(dtype=object)
-    if len(candidates) and len(history.paid):
-        c = pd.DataFrame({"pos": candidates, "grant_id": grant_ids[grant_pos[candidates]]})
-        h = history.paid
-        m = c.merge(h, on="grant_id", how="inner", sort=False)
-        hs = m["period_start"].to_numpy(dtype="datetime64[D]")
-        he = m["period_end"].to_numpy(dtype="datetime64[D]")
-        p = m["pos"].to_numpy()
-        overlap = (hs <= end[p]) & (he >= start[p])
-        hit = m[overlap].drop_duplicates("pos", keep="first")
-        for pos, inv_id, s, e, run_id, started in zip(
-            hit["pos"],
-            hit["invoice_id"],
-            hit["period_start"],
-            hit["period_end"],
-            hit["run_id"],
-            hit["started_at"],
-            strict=True,
-        ):
-            paid[pos] = True
-            detail[pos] = msg.PAID_IN_JOURNAL.format(
-                invoice_id=inv_id, period=f"{date_dk(s)}–{date_dk(e)}", run_id=run_id, date=str(started)[:10]
+    services = gr["service_code"].to_numpy(dtype=object)
+
+    def say(pos: int, same_grant: bool, period_s, period_e, earlier: str, paid_grant: str) -> None:
+        period = f"{date_dk(start[pos])}–{date_dk(end[pos])}"
+        g = grant_ids[grant_pos[pos]]
+        if same_grant:
+            text = msg.PAID_SAME_GRANT.format(grant_id=g, period=period, earlier=earlier)
+        else:
+            text = msg.PAID_SAME_SERVICE.format(
+                service=services[grant_pos[pos]], period=period, paid_grant_id=paid_grant, earlier=earlier
             )
-    # within this run: the first invoice posts, a later overlapping one does not
-    rest = candidates[~paid[candidates]]
-    if len(rest) > 1:
-        gp = grant_pos[rest]
-        order = np.lexsort((start[rest], gp))
-        sg, ss, se = gp[order], start[rest][order], end[rest][order]
-        new_group = np.concatenate(([True], sg[1:] != sg[:-1]))
-        # running max of period ends within each grant, before each row
-        group_id = np.cumsum(new_group) - 1
-        ends = se.astype(np.int64)
-        run_max = pd.Series(ends).groupby(group_id).cummax().to_numpy()
-        prev_max = np.where(new_group, np.iinfo(np.int64).min, np.roll(run_max, 1))
-        overlapping_groups = np.unique(group_id[ss.astype(np.int64) <= prev_max])
-        if len(overlapping_groups):
-            in_overlap = np.isin(group_id, overlapping_groups)
-            positions = rest[order][in_overlap]
-            for _grant, members in pd.Series(positions).groupby(grant_pos[positions], sort=False):
-                posted: list[int] = []
-                for pos in sorted(members.to_numpy()):  # input order
-                    clash = next((q for q in posted if start[q] <= end[pos] and end[q] >= start[pos]), None)
-                    if clash is None:
-                        posted.append(pos)
-                    else:
-                        paid[pos] = True
-                        detail[pos] = msg.PAID_IN_RUN.format(
-                            invoice_id=invoice_ids[clash], period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
-                        )
+        detail[pos] = text
+
+    h = history.paid
+    if len(h):
+        hs = h["period_start"].to_numpy(dtype="datetime64[D]")
+        he = h["period_end"].to_numpy(dtype="datetime64[D]")
+        probes = [(g_key, h["grant_key"], True), (c_key, h["citizen_key"], False)]
+        if history.has_legacy:
+            legacy = legacy_citizen_keys(
+                inv["cpr"].to_numpy(dtype=object)[cand],
+                inv["supplier_cvr"].to_numpy(dtype=object)[cand],
+                services[grant_pos[cand]],
+            )
+            probes.append((legacy, h["citizen_key"], False))
+        for keys, hist_keys, same_grant in probes:
+            at = _overlapping(keys, s, e, hist_keys.to_numpy(dtype=object), hs, he)
+            for k in np.flatnonzero((at >= 0) & ~paid[cand]):
+                row = h.iloc[int(at[k])]
+                earlier = msg.PAID_IN_JOURNAL.format(
+                    invoice_id=row["invoice_id"],
+                    period=f"{date_dk(hs[at[k]])}–{date_dk(he[at[k]])}",
+                    run_id=row["run_id"],
+                    date=str(row["started_at"])[:10],
+                )
+                paid[cand[k]] = True
+                say(cand[k], same_grant, hs[at[k]], he[at[k]], earlier, row["grant_id"])
+
+    # within this run: only invoices that overlap another candidate with the
+    # same key can clash; those are decided one by one, in input order
+    rest = np.flatnonzero(~paid[cand])
+    suspect = np.zeros(len(cand), dtype=bool)
+    for keys in (g_key, c_key):
+        suspect[rest] |= _in_overlapping_group(keys[rest], s[rest], e[rest])
+    if suspect.any():
+        invoice_ids = inv["invoice_id"].to_numpy(dtype=object)
+        posted: dict[tuple[bool, object], list[int]] = {}
+        for k in np.flatnonzero(suspect):  # cand is in input order
+            pos = cand[k]
+            clash = None
+            for same_grant, key in ((True, g_key[k]), (False, c_key[k])):
+                clash = next(
+                    (q for q in posted.get((same_grant, key), ()) if start[q] <= e[k] and end[q] >= s[k]), None
+                )
+                if clash is not None:
+                    earlier = msg.PAID_IN_RUN.format(
+                        invoice_id=invoice_ids[clash], period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
+                    )
+                    paid[pos] = True
+                    say(pos, same_grant, start[clash], end[clash], earlier, grant_ids[grant_pos[clash]])
+                    break
+            if clash is None:
+                posted.setdefault((True, g_key[k]), []).append(pos)
+                posted.setdefault((False, c_key[k]), []).append(pos)
     state.fail("ALREADY_PAID", paid)
+
+
+_DAY_OFFSET = 1 << 17  # days since 1970 of years 1900-2199 fit in 18 bits once shifted by this
+
+
+def _overlapping(keys, s, e, hist_keys, hs, he) -> np.ndarray:
+    """For each (key, s, e): the position of a history row with that key whose
+    period overlaps ``[s, e]``, else -1. Sorted searches, no pairs: memory is
+    linear in the two tables however many rows share a key."""
+    m = len(hist_keys)
+    codes, _ = pd.factorize(np.concatenate([np.asarray(hist_keys, dtype=object), np.asarray(keys, dtype=object)]))
+    hk, ck = codes[:m].astype(np.int64), codes[m:].astype(np.int64)
+    hs_d = np.clip(hs.astype(np.int64), -_DAY_OFFSET + 1, _DAY_OFFSET - 1) + _DAY_OFFSET
+    he_d = np.clip(he.astype(np.int64), -_DAY_OFFSET + 1, _DAY_OFFSET - 1) + _DAY_OFFSET
+    order = np.lexsort((hs_d, hk))
+    sorted_comp = (hk[order] << 18) | hs_d[order]
+    # running maximum of the period end within each key, with the row it belongs to
+    end_and_row = (he_d[order] << 32) | order
+    running = pd.Series(end_and_row).groupby(hk[order]).cummax().to_numpy()
+    e_d = np.clip(e.astype(np.int64), -_DAY_OFFSET + 1, _DAY_OFFSET - 1) + _DAY_OFFSET
+    s_d = np.clip(s.astype(np.int64), -_DAY_OFFSET + 1, _DAY_OFFSET - 1) + _DAY_OFFSET
+    # the last history row of the same key that starts on or before e
+    idx = np.searchsorted(sorted_comp, (ck << 18) | e_d, side="right") - 1
+    out = np.full(len(ck), -1, dtype=np.int64)
+    ok = idx >= 0
+    ok[ok] = hk[order][idx[ok]] == ck[ok]
+    best = running[np.where(ok, idx, 0)]
+    hit = ok & ((best >> 32) >= s_d)
+    out[hit] = best[hit] & 0xFFFFFFFF
+    return out
+
+
+def _in_overlapping_group(keys, s, e) -> np.ndarray:
+    """Whether each period overlaps another one with the same key: all the
+    members of a key that has any overlap are marked."""
+    if len(keys) < 2:
+        return np.zeros(len(keys), dtype=bool)
+    codes, _ = pd.factorize(np.asarray(keys, dtype=object))
+    order = np.lexsort((s, codes))
+    sc, ss, se = codes[order], s[order].astype(np.int64), e[order].astype(np.int64)
+    new_group = np.concatenate(([True], sc[1:] != sc[:-1]))
+    run_max = pd.Series(se).groupby(sc).cummax().to_numpy()
+    prev_max = np.where(new_group, np.iinfo(np.int64).min, np.roll(run_max, 1))
+    overlapping = np.unique(sc[ss <= prev_max])
+    return np.isin(codes, overlapping)
 
 
 def _obj(values) -> pd.Series:
@@ -541,7 +827,7 @@ def _masked_cprs(inv: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end):
+def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, keys):
     n = len(inv)
     reason_idx = state.reason.astype(np.int64)
     posted = reason_idx == 0
@@ -566,24 +852,30 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
         shown_take = np.maximum(shown, 0)
         facts = pd.DataFrame(
             {
-                "invoice_id": _obj(invoice_id[manual]),
-                "supplier_cvr": _obj(supplier_cvr[manual]),
-                "cpr_masked": _obj(cpr_masked[manual]),
-                "cpr_invalid_masked": _obj(inv["cpr_invalid_masked"].to_numpy(dtype=object)[manual]),
+                "invoice_id": _short(invoice_id[manual], 60),
+                "supplier_cvr": _short(supplier_cvr[manual]),
+                "cpr_masked": _short(cpr_masked[manual], 200),
+                "cpr_invalid_masked": _short(inv["cpr_invalid_masked"].to_numpy(dtype=object)[manual], 200),
                 "cpr_count": inv["cpr_count"].to_numpy()[manual],
                 "amount": amount[manual],
+                "amount_ok": inv["amount_ok"].to_numpy()[manual],
                 "amount_dk": _obj(format_money_dk(amount[manual])),
                 "expected_dk": _obj(format_money_dk(np.maximum(exp_out[manual], 0))),
-                "amount_raw": _obj(inv["amount_raw"].to_numpy(dtype=object)[manual]),
+                "amount_raw": _short(inv["amount_raw"].to_numpy(dtype=object)[manual]),
+                "currency": _short(inv["currency"].to_numpy(dtype=object)[manual], 20),
+                "prepaid_ok": inv["prepaid_ok"].to_numpy()[manual],
+                "prepaid_dk": _obj(format_money_dk(inv["prepaid"].to_numpy()[manual])),
+                "document_type": _obj(inv["document_type"].to_numpy(dtype=object)[manual]),
+                "document_type_raw": _obj(inv["document_type_raw"].to_numpy(dtype=object)[manual]),
                 "fields": inv["fields"].to_numpy()[manual],
                 "period_start": start[manual],
                 "period_end": end[manual],
                 "period": _obj(
                     (format_date_dk(start[manual]) + "–" + format_date_dk(end[manual])).to_numpy(dtype=object)
                 ),
-                "period_unreadable": _obj(inv["period_unreadable"].to_numpy(dtype=object)[manual]),
+                "period_unreadable": _short(inv["period_unreadable"].to_numpy(dtype=object)[manual]),
                 "expected": exp_out[manual],
-                "grant_id": _obj(np.where(shown >= 0, grant_ids[shown_take] if len(gr) else "", "")),
+                "grant_id": _short(np.where(shown >= 0, grant_ids[shown_take] if len(gr) else "", "")),
                 "rate_dk": _obj(
                     format_money_dk(gr["rate"].to_numpy()[shown_take] if len(gr) else np.zeros(len(manual), np.int64))
                 ),
@@ -604,6 +896,9 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
         if misaligned.any():
             at = manual[misaligned]
             message[at] = msg.misaligned_prefix(facts[misaligned]) + message[at]
+        too_long = np.fromiter((len(t) > msg.MESSAGE_MAX for t in message[manual]), dtype=bool, count=len(manual))
+        for k in manual[too_long]:
+            message[k] = message[k][: msg.MESSAGE_MAX - 1] + "…"
 
     decisions = pd.DataFrame(
         {
@@ -624,6 +919,8 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
             "period_end": end,
             "service_code": _obj(service),
             "check": state.reason.astype(np.int64),
+            "document_type": _obj(inv["document_type"].to_numpy(dtype=object)),
+            **{name: _obj(values) for name, values in keys.items()},
         }
     )
     assert list(decisions.columns[: len(DECISION_COLUMNS)]) == list(DECISION_COLUMNS)
@@ -643,11 +940,33 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
             "text": _obj(message[posted]),
         }
     )
-    return decisions, postings
+    notes = pd.DataFrame(
+        {
+            "row": inv["row"].to_numpy()[manual],
+            "invoice_id": _obj(inv["invoice_id_raw"].to_numpy(dtype=object)[manual]),
+            "supplier_cvr": _obj(supplier_cvr[manual]),
+            "message": _obj(message[manual]),
+        }
+    )
+    return decisions, postings, notes
 
 
-def _explain_candidates(inv, gr, pairs, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end):
-    i, g = pairs["i"].to_numpy(), pairs["g"].to_numpy()
+def posting_dates(start: np.ndarray, end: np.ndarray, run_date: dt.date, supplementary_end: str) -> np.ndarray:
+    """The posting date (``Bogføringsdato``) of each posting line: the run
+    date, except in the supplementary period (run date on or before the
+    ``MM-DD`` of ``supplementary_end`` in its year) for an invoice whose whole
+    period lies in the previous calendar year: then 31 December of that year."""
+    out = np.full(len(start), np.datetime64(run_date, "D"))
+    if supplementary_end and len(start):
+        month, day = (int(x) for x in supplementary_end.split("-"))
+        if (run_date.month, run_date.day) <= (month, day):
+            first = np.datetime64(dt.date(run_date.year - 1, 1, 1), "D")
+            last = np.datetime64(dt.date(run_date.year - 1, 12, 31), "D")
+            out[(start >= first) & (end <= last)] = last
+    return out
+
+
+def _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end):
     stage = np.full(len(i), "", dtype=object)
     for mask, code in (
         (~supplier_ok, "NO_GRANT_FOR_SUPPLIER"),

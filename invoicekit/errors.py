@@ -29,3 +29,9 @@ class InputError(ValueError):
         parts = [p for p in (self.source, self.where) if p]
         prefix = ": ".join(parts)
         return f"{prefix}: {self.expected}" if prefix else self.expected
+
+
+class OutputError(RuntimeError):
+    """A run's files or its journal could not be written or delivered (a full
+    disk, a file in use): one line for the user, exit status 1. The message
+    names the file."""

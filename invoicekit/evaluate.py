@@ -21,8 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.identifiers import mask_cprs_in
+from invoicekit.keys import normalise_numbers
 from invoicekit.reasons import POSTED
 
 OUTCOMES = ("posted_right", "posted_wrong", "manual_payable", "manual_held")
@@ -111,7 +113,7 @@ class Evaluation:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"csv": out / "evaluation.csv", "xlsx": out / "evaluation.xlsx"}
-        self.invoices.to_csv(paths["csv"], index=False)
+        safe_frame(self.invoices).to_csv(paths["csv"], index=False)
         overview = pd.DataFrame(
             [
                 ("Fakturaer", self.summary["invoices"]),
@@ -159,10 +161,13 @@ def agrees_with_truth(m: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def first_decision(decisions: pd.DataFrame) -> np.ndarray:
     """True where a decision is its invoice's first: each invoice counts once
-    (a resend under the same supplier and number is the same invoice); blank
-    numbers cannot be told apart and all count."""
-    later = decisions.duplicated(["supplier_cvr", "invoice_id"], keep="first") & (decisions["invoice_id"] != "")
-    return ~later.to_numpy()
+    (a resend under the same supplier and number, compared as check 10
+    compares numbers, is the same invoice); blank numbers cannot be told
+    apart and all count."""
+    number = normalise_numbers(decisions["invoice_id"].to_numpy(dtype=object))
+    key = pd.DataFrame({"cvr": decisions["supplier_cvr"].to_numpy(dtype=object), "number": number})
+    later = key.duplicated(keep="first").to_numpy() & (number != "")
+    return ~later
 
 
 def evaluate(decisions: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:

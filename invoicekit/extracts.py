@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from invoicekit.columns import (
 )
 from invoicekit.errors import InputError
 from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column, mask_cpr_text, mask_cprs_in
+from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import (
     CPR_PATTERN,
     MONEY_SCALE,
@@ -122,7 +124,7 @@ def _read_csv_strings(path: Path) -> RawTable:
         raise InputError(path, None, "file is empty; expected a header row and data rows")
     first_line = text.split("\n", 1)[0]
     sep = _sniff_separator(first_line)
-    header = next(csv.reader([first_line], delimiter=sep))
+    header = next(_csv_rows(first_line, sep, path))
     while len(header) > 1 and not header[-1].strip():
         header.pop()  # a trailing separator on the header line
     width = len(header)
@@ -144,7 +146,7 @@ def _read_csv_strings(path: Path) -> RawTable:
     except pa.ArrowInvalid:
         # Slow path: some rows have the wrong number of fields.
         body = []
-        for row in csv.reader(io.StringIO(text), delimiter=sep):
+        for row in _csv_rows(text, sep, path):
             while len(row) > width and not row[-1].strip():
                 row.pop()  # trailing separators are not fields
             body.append(row)
@@ -155,8 +157,56 @@ def _read_csv_strings(path: Path) -> RawTable:
         body = [(row + [""] * width)[:width] for row in body]
         df = pd.DataFrame(body, columns=header, dtype=object)
     df = _drop_blank_rows(df)
+    _refuse_huge_cells(df, path)
     _refuse_unclosed_quotes(df, path, sep, width)
     return RawTable(df, misaligned)
+
+
+#: the largest cell read (robot spec, limits): a bigger one is not an extract
+MAX_CELL_BYTES = 1_000_000
+#: a workbook part that unpacks to more than this many times its packed size and ...
+MAX_UNPACK_RATIO = 100
+#: ... to more than this many bytes is refused, as is a workbook over MAX_UNPACKED_TOTAL in all
+MAX_UNPACKED_PART = 100_000_000
+MAX_UNPACKED_TOTAL = 1_000_000_000
+
+
+def _csv_rows(text: str, sep: str, path: Path) -> Iterator[list[str]]:
+    """Python's CSV reader with room for cells up to the limit; a bigger cell
+    is refused with its line number."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(MAX_CELL_BYTES * 4 + 1)  # characters; the byte limit is checked after
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(
+                    path, f"line {reader.line_num}", f"cannot be read as CSV ({exc}); expected cells under 1 MB"
+                ) from None
+            yield row
+    finally:
+        csv.field_size_limit(old)
+
+
+def _refuse_huge_cells(df: pd.DataFrame, path: Path, sheet: str | None = None) -> None:
+    """A cell over :data:`MAX_CELL_BYTES` (UTF-8) refuses the file, naming the row and column."""
+    for name in df.columns:
+        if len(str(name).encode("utf-8", "replace")) > MAX_CELL_BYTES:
+            raise InputError(path, _where(sheet, "header row"), "holds a cell over 1 MB; expected cells under 1 MB")
+    for col in range(len(df.columns)):
+        arr = pa.array(df.iloc[:, col].to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        sizes = pc.fill_null(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
+        if len(sizes) and sizes.max() > MAX_CELL_BYTES:
+            k = int(np.argmax(sizes > MAX_CELL_BYTES))
+            raise InputError(
+                path,
+                _where(sheet, f"row {k + 1}, column '{str(df.columns[col])[:80]}'"),
+                f"holds a cell of {sizes[k]:,} bytes; expected cells under 1 MB",
+            )
 
 
 def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -227,13 +277,40 @@ def _sheet_rows(ws, path: Path, sheet: str) -> RawTable:
     if header is None:
         raise InputError(path, f"sheet '{sheet}'", "sheet is empty; expected a header row and data rows")
     frame = pd.DataFrame(body, columns=header, dtype=object)
+    _refuse_huge_cells(frame, path, sheet)
     return RawTable(frame, {}, pd.DataFrame(numeric, columns=header, dtype=bool))
+
+
+def _refuse_workbook_bomb(path: Path) -> None:
+    """A workbook is a zip: one whose parts unpack to far more than they
+    pack (robot spec, limits) is refused before anything is unpacked."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return  # not a zip: openpyxl says so below
+    total = 0
+    for part in parts:
+        total += part.file_size
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > MAX_UNPACKED_PART and ratio > MAX_UNPACK_RATIO:
+            raise InputError(
+                path,
+                f"part '{part.filename[:80]}'",
+                f"unpacks to {part.file_size:,} bytes, {ratio:,.0f} times its packed size; "
+                "expected a workbook whose sheets unpack to at most 100 MB or 100 times their size",
+            )
+    if total > MAX_UNPACKED_TOTAL:
+        raise InputError(path, None, f"unpacks to {total:,} bytes in all; expected a workbook under 1 GB unpacked")
 
 
 def _open_workbook(path: Path):
     import openpyxl
 
     _read_bytes(path)[:0]  # a clear error for an unreadable file
+    _refuse_workbook_bomb(path)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
@@ -358,9 +435,11 @@ def prepare_invoices(
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
     invoice_id = df["invoice_id"].str.strip()
-    out["invoice_id_raw"] = _objects(invoice_id)  # for OPUS only: it may be anything the supplier wrote
-    # a CPR number used as invoice number is masked like any other (and so compared masked)
+    out["invoice_id_raw"] = _objects(invoice_id)  # for OPUS and Sensum only: it may be anything the supplier wrote
+    # what people read: a CPR number used as invoice number is masked like any other
     out["invoice_id"] = _objects(mask_cprs_in(invoice_id))
+    # what check 10 compares: the number as written, normalised (never the masked form)
+    out["invoice_key"] = _objects(normalise_numbers(invoice_id.to_numpy(dtype=object)))
 
     cvr_raw = df["supplier_cvr"].str.strip()
     cvr = cvr_column(cvr_raw)
@@ -388,12 +467,52 @@ def prepare_invoices(
     _add_invoice_cprs(out, _cpr_cells(df["cpr"], numeric_cpr), df["text"])
     _add_invoice_periods(out, df)
 
+    _add_document_type(out, df["document_type"])
+    _add_currency_and_prepaid(out, df["currency"], df["prepaid_amount"])
+
     out["text"] = _objects(df["text"])
     inv_date, _, _ = parse_dates(df["invoice_date"])
     out["invoice_date"] = inv_date
     out["supplier_name"] = _objects(df["supplier_name"].str.strip())
     out.attrs["invoicekit"] = "invoices"
     return out
+
+
+#: ``document_type`` values, compared case-insensitively without spaces, dashes and underscores
+DOCUMENT_TYPES: dict[str, str] = {
+    **dict.fromkeys(("invoice", "faktura", "380"), "invoice"),
+    **dict.fromkeys(("creditnote", "kreditnota", "381"), "credit_note"),
+}
+INVOICE, CREDIT_NOTE = "invoice", "credit_note"
+
+
+def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:
+    """``document_type``: ``invoice`` (also when blank), ``credit_note``, or
+    ``other`` with the cell as written (masked) in ``document_type_raw``."""
+    raw = cells.str.strip()
+    key = raw.str.casefold().str.replace(r"[\s_\-]+", "", regex=True)
+    kind = key.map(DOCUMENT_TYPES).astype(object)
+    kind = kind.where(kind.notna(), "other").to_numpy(dtype=object).copy()
+    kind[(raw == "").to_numpy()] = INVOICE
+    shown = np.full(len(raw), "", dtype=object)
+    other = kind == "other"
+    if other.any():
+        shown[other] = mask_cprs_in(raw[other]).str.slice(0, 60).to_numpy(dtype=object)
+    out["document_type"] = _objects(kind)
+    out["document_type_raw"] = _objects(shown)
+
+
+def _add_currency_and_prepaid(out: pd.DataFrame, currency: pd.Series, prepaid: pd.Series) -> None:
+    """``currency`` (blank means DKK; ``currency_ok`` where it is DKK) and
+    ``prepaid`` (1/10,000 DKK, blank means 0; ``prepaid_ok`` False where the
+    cell is not an amount)."""
+    cur = currency.str.strip().str.upper()
+    cur = cur.where(cur != "", "DKK")
+    out["currency_ok"] = (cur == "DKK").to_numpy()
+    out["currency"] = _objects(mask_cprs_in(cur).str.slice(0, 20))  # as people read it
+    units, ok, _blank = parse_amounts(prepaid, max_decimals=2)
+    out["prepaid"] = units
+    out["prepaid_ok"] = ok | (prepaid.str.strip() == "").to_numpy()
 
 
 def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> None:

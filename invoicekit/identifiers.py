@@ -24,6 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from stdnum.dk import cpr as _cpr
 from stdnum.dk import cvr as _cvr
 from stdnum.exceptions import ValidationError
@@ -202,9 +204,14 @@ def mask_cpr_text(text: str) -> str:
 
 
 def mask_cprs_in(values: pd.Series) -> pd.Series:
-    """:func:`mask_cpr_text` for a column, once per distinct value."""
+    """:func:`mask_cpr_text` for a column, once per distinct value; the
+    cells that may hold one are found whole-column (RE2)."""
     text = values.fillna("").astype(str)
-    may_hold = text.str.contains(r"\d{6}-?\d{4}", regex=True).fillna(False).to_numpy()
+    arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string())
+    may_hold = pc.match_substring_regex(arr, r"\d{6}-?\d{4}").to_numpy(zero_copy_only=False)
+    other = ~pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
+    if other.any():  # RE2's \d is ASCII only; Python's pattern also knows other scripts' digits
+        may_hold[other] = text[other].str.contains(r"\d{6}-?\d{4}", regex=True).to_numpy(dtype=bool)
     if not may_hold.any():
         return text.astype(object)
     out = text.to_numpy(dtype=object).copy()

@@ -1,14 +1,23 @@
 """The journal: a SQLite file that remembers every run and every decision.
 
-A run is one transaction, recorded whole or not at all: the run row and all
-its decisions are inserted and committed together, so a run that is killed
-half-way leaves nothing behind. The journal holds no full CPR numbers (only
-``cpr_masked``); it is what makes reruns safe (``DUPLICATE_INVOICE``,
-``ALREADY_PAID``) and what follow-up reports read.
+A run is one transaction, recorded whole or not at all: the run, its output
+files' checksums and all its decisions are inserted and committed together,
+so a run that is killed half-way leaves nothing behind. The delivery of the
+run's files is recorded after they are in place (:mod:`invoicekit.delivery`).
+
+The journal holds no full CPR number: decisions keep ``cpr_masked``, and what
+checks 10 and 21 compare is kept as keys (:mod:`invoicekit.keys`) hashed with
+the journal's own secret wherever a CPR could hide in them.
+
+Schema 2. A journal of schema 1 (invoicekit 0.1) is migrated in place, in one
+transaction, after a backup copy beside it; one of a newer schema is refused.
+Readers (reports, sample control, explain, dry runs) open it read-only and
+read a schema-1 journal as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -20,16 +29,24 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.columns import DECISION_COLUMNS
-from invoicekit.decide import History
-from invoicekit.errors import InputError
+from invoicekit.decide import PAID_COLUMNS, SEEN_COLUMNS, History
+from invoicekit.errors import InputError, OutputError
+from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
+from invoicekit.keys import (
+    legacy_citizen_keys,
+    legacy_invoice_keys,
+    new_secret,
+    normalise_grant_ids,
+    normalise_numbers,
+    stored_keys,
+)
 from invoicekit.parsing import format_date_iso
 from invoicekit.reasons import PASSED_BASIC_CHECKS, POSTED
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
+_RUNS_V1 = """
+CREATE TABLE runs (
     run_id INTEGER PRIMARY KEY,
     started_at TEXT NOT NULL,
     finished_at TEXT NOT NULL,
@@ -40,8 +57,9 @@ CREATE TABLE IF NOT EXISTS runs (
     rules TEXT NOT NULL,
     invoices INTEGER NOT NULL,
     posted INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS decisions (
+"""
+_DECISIONS_V1 = """
+CREATE TABLE decisions (
     run_id INTEGER NOT NULL REFERENCES runs(run_id),
     row INTEGER NOT NULL,
     invoice_id TEXT NOT NULL,
@@ -58,28 +76,73 @@ CREATE TABLE IF NOT EXISTS decisions (
     service_code TEXT NOT NULL,
     period_start TEXT NOT NULL,
     period_end TEXT NOT NULL,
-    message TEXT NOT NULL,
-    PRIMARY KEY (run_id, row)
-);
-CREATE INDEX IF NOT EXISTS decisions_invoice ON decisions (supplier_cvr, invoice_id);
-CREATE INDEX IF NOT EXISTS decisions_grant ON decisions (grant_id) WHERE status = 'posted';
+    message TEXT NOT NULL
+"""
+#: what schema 2 adds to schema 1 (the migration adds exactly these)
+_RUNS_V2 = (
+    ("out_dir", "TEXT"),  # where the files go
+    ("staging_dir", "TEXT"),  # where they wait until delivered
+    ("delivered_at", "TEXT"),  # NULL until they are in place
+)
+_DECISIONS_V2 = (
+    ("invoice_key", "TEXT NOT NULL DEFAULT ''"),  # check 10 (keys.py)
+    ("grant_key", "TEXT NOT NULL DEFAULT ''"),  # check 21, the same grant
+    ("citizen_key", "TEXT NOT NULL DEFAULT ''"),  # check 21, the same citizen, supplier and service
+    ("document_type", "TEXT NOT NULL DEFAULT 'invoice'"),
+)
+_RUN_FILES = """
+CREATE TABLE run_files (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id),
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (run_id, name)
+)
 """
 
+
+def _schema_v2() -> str:
+    runs = _RUNS_V1.rstrip() + "".join(f",\n    {name} {kind}" for name, kind in _RUNS_V2) + "\n);\n"
+    decisions = (
+        _DECISIONS_V1.rstrip()
+        + "".join(f",\n    {name} {kind}" for name, kind in _DECISIONS_V2)
+        + ",\n    PRIMARY KEY (run_id, row)\n);\n"
+    )
+    return (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+        + runs
+        + decisions
+        + _RUN_FILES.strip()
+        + ";\n"
+    )
+
+
 #: what the journal keeps of a decision: the columns of decisions.csv, with the
-#: service and period beside the message
+#: service and period beside the message (schema 1), and the keys (schema 2)
 JOURNAL_COLUMNS = (
     *(c for c in DECISION_COLUMNS if c != "message"),
     "service_code",
     "period_start",
     "period_end",
     "message",
+    *(name for name, _ in _DECISIONS_V2),
 )
+_V1_DECISION_COLUMNS = JOURNAL_COLUMNS[: -len(_DECISIONS_V2)]
+_V1_RUN_COLUMNS = (
+    "run_id", "started_at", "finished_at", "tool_version", "grants_file", "grants_sha256", "invoices_file",
+    "invoices_sha256", "support_sheet_file", "support_sheet_sha256", "rules", "invoices", "posted",
+)  # fmt: skip
+_KEY_COLUMNS = {name for name, _ in _DECISIONS_V2} - {"document_type"}
 
 
-def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError:
+def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError | OutputError:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return InputError(path, None, "is in use by another run; try again when that run has finished")
+    if "full" in text or "disk I/O" in text:
+        return OutputError(
+            f"{path}: cannot be written ({text}); nothing was recorded: free some disk space and run again"
+        )
     if "readonly" in text or "unable to open" in text:
         return InputError(path, None, f"cannot be written ({text}); expected a journal file I may write")
     return InputError(path, None, f"not an invoicekit journal (SQLite said: {text})")
@@ -90,34 +153,181 @@ def _now() -> str:
 
 
 class Journal:
-    """A journal file. Use :meth:`run` to record a run atomically."""
+    """A journal file.
 
-    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+    ``Journal(path)`` opens one that exists (a path that does not is refused,
+    so a typo never starts an empty journal), migrating a schema-1 journal
+    after a backup copy. ``Journal(path, create=True)`` starts a new one and
+    refuses a path that exists. ``readonly=True`` opens for reading only and
+    migrates nothing.
+    """
+
+    def __init__(self, path: str | Path, readonly: bool = False, create: bool = False) -> None:
         self.path = Path(path)
+        self.backup: Path | None = None  # the copy made before a migration
         if self.path.is_dir():
             raise InputError(self.path, None, "is a folder; expected a journal file (SQLite)")
-        if not self.path.parent.exists():
-            raise InputError(self.path, None, "folder does not exist")
+        if create:
+            if self.path.exists():
+                raise InputError(
+                    self.path, None, "exists; --new-journal starts a journal and never reuses a file: use --journal"
+                )
+            if not self.path.parent.is_dir():
+                raise InputError(self.path, None, "folder does not exist")
+        elif not self.path.exists():
+            raise InputError(
+                self.path,
+                None,
+                "does not exist; expected the robot's journal (start a new one with --new-journal)",
+            )
+        elif self.path.stat().st_size == 0:
+            raise InputError(self.path, None, "is empty, not an invoicekit journal; expected the robot's journal")
         try:
             if readonly:
-                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, timeout=30)
             else:
                 # isolation_level=None: we issue BEGIN/COMMIT ourselves
                 self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self.conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big runs update the indexes in place
-            tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if tables and "meta" not in tables:
-                raise InputError(self.path, None, "is a SQLite file of another program; expected an invoicekit journal")
-            if readonly and not tables:
-                raise InputError(self.path, None, "is empty, not an invoicekit journal; expected the robot's journal")
-            if not readonly:
-                self.conn.executescript(SCHEMA)
-                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big runs write many pages
+            if create:
+                self._create()
+            self.version = self._check()
+            if self.version < SCHEMA_VERSION and not readonly:
+                self._migrate()
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise _journal_error(self.path, exc) from None
+        except BaseException:
+            self.close()
+            raise
+        self.secret = self._meta("secret") or new_secret()
+
+    # ------------------------------------------------------------ schema
+
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _create(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _schema_v2().split(";\n"):
+                if statement.strip():
+                    self.conn.execute(statement)
+            self.conn.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("schema_version", str(SCHEMA_VERSION)), ("secret", new_secret()), ("created_at", _now())],
+            )
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _check(self) -> int:
+        """The schema version, after checking the tables and columns readers need."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            raise InputError(self.path, None, "is empty, not an invoicekit journal; expected the robot's journal")
+        if "meta" not in tables:
+            raise InputError(self.path, None, "is a SQLite file of another program; expected an invoicekit journal")
+        raw = self._meta("schema_version")
+        try:
+            version = int(raw or "")
+        except ValueError:
+            raise InputError(
+                self.path, None, f"has no readable schema version ({raw!r}); expected an invoicekit journal"
+            ) from None
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                self.path,
+                None,
+                f"was written by a newer invoicekit (journal schema {version}); this version reads schema "
+                f"{SCHEMA_VERSION} and older: upgrade invoicekit",
+            )
+        need = {"runs": _V1_RUN_COLUMNS, "decisions": _V1_DECISION_COLUMNS}
+        if version >= 2:
+            need = {
+                "runs": (*_V1_RUN_COLUMNS, *(n for n, _ in _RUNS_V2)),
+                "decisions": JOURNAL_COLUMNS,
+                "run_files": ("run_id", "name", "sha256", "bytes"),
+            }
+        for table, columns in need.items():
+            if table not in tables:
+                raise InputError(self.path, f"table '{table}'", "missing; the journal is damaged or not invoicekit's")
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            lacking = [c for c in columns if c not in have]
+            if lacking:
+                raise InputError(
+                    self.path,
+                    f"table '{table}'",
+                    f"lacks the column(s) {', '.join(lacking)}; the journal is damaged or not invoicekit's",
+                )
+        return version
+
+    def _migrate(self) -> None:
+        """Schema 1 → 2, in one transaction, after a backup copy beside the
+        file. Nothing recorded is changed: columns and a table are added, the
+        keys are computed from what schema 1 kept (see :mod:`invoicekit.keys`
+        for numbers it stored masked)."""
+        self.backup = _backup_path(self.path, self.version)
+        target = sqlite3.connect(self.backup)
+        try:
+            self.conn.backup(target)
+        finally:
+            target.close()
+        secret = new_secret()
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if int(self._meta("schema_version") or 0) >= SCHEMA_VERSION:  # another process did it meanwhile
+                self.conn.execute("ROLLBACK")
+                self.version = SCHEMA_VERSION
+                return
+            for name, kind in _RUNS_V2:
+                self.conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+            for name, kind in _DECISIONS_V2:
+                self.conn.execute(f"ALTER TABLE decisions ADD COLUMN {name} {kind}")
+            self.conn.execute(_RUN_FILES)
+            d = pd.read_sql_query(
+                "SELECT rowid, supplier_cvr, invoice_id, cpr_masked, grant_id, service_code, status "
+                "FROM decisions ORDER BY rowid",
+                self.conn,
+            )
+            keys = _v1_keys(d, secret)
+            self.conn.executemany(
+                "UPDATE decisions SET invoice_key = ?, grant_key = ?, citizen_key = ? WHERE rowid = ?",
+                zip(
+                    keys["invoice_key"].tolist(),
+                    keys["grant_key"].tolist(),
+                    keys["citizen_key"].tolist(),
+                    d["rowid"].tolist(),
+                    strict=True,
+                ),
+            )
+            # the old indexes served no query; every run reads the history whole
+            self.conn.execute("DROP INDEX IF EXISTS decisions_invoice")
+            self.conn.execute("DROP INDEX IF EXISTS decisions_grant")
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("secret", secret),
+                    ("migrated_from", str(self.version)),
+                    ("migrated_at", _now()),
+                    ("migration_backup", self.backup.name),
+                ],
+            )
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        self.version = SCHEMA_VERSION
+
+    # ------------------------------------------------------------ use
 
     def close(self) -> None:
-        self.conn.close()
+        conn = getattr(self, "conn", None)
+        if conn is not None:
+            conn.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -135,49 +345,63 @@ class Journal:
             raise _journal_error(self.path, exc) from None
         try:
             yield self.conn
+        except sqlite3.DatabaseError as exc:  # a full disk while writing: nothing was recorded
+            self._rollback()
+            raise _journal_error(self.path, exc) from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:  # a full disk: nothing was recorded
+            self._rollback()
+            raise _journal_error(self.path, exc) from None
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.DatabaseError):  # SQLite already rolled back (after some errors it does)
+            self.conn.execute("ROLLBACK")
 
     def history(self) -> History:
-        """What earlier runs tell a new one: invoices seen, grant periods paid."""
-        runs = "SELECT run_id, started_at FROM runs"
-        seen = pd.read_sql_query(
-            f"SELECT d.supplier_cvr, d.invoice_id, d.run_id, r.started_at, d.reason, d.status "
-            f"FROM decisions d JOIN ({runs}) r USING (run_id) ORDER BY d.run_id, d.row",
+        """What earlier runs tell a new one: invoices seen, periods paid."""
+        keys = ", d.invoice_key, d.grant_key, d.citizen_key" if self.version >= 2 else ""
+        d = pd.read_sql_query(
+            "SELECT d.run_id, r.started_at, d.supplier_cvr, d.invoice_id, d.cpr_masked, d.grant_id, "
+            f"d.service_code, d.period_start, d.period_end, d.status, d.reason{keys} "
+            "FROM decisions d JOIN runs r USING (run_id) ORDER BY d.run_id, d.row",
             self.conn,
         )
-        passed = (seen["status"] == POSTED) | seen["reason"].isin(PASSED_BASIC_CHECKS)
-        seen = seen[passed][["supplier_cvr", "invoice_id", "run_id", "started_at"]].reset_index(drop=True)
-        paid = pd.read_sql_query(
-            f"SELECT d.grant_id, d.period_start, d.period_end, d.invoice_id, d.run_id, r.started_at "
-            f"FROM decisions d JOIN ({runs}) r USING (run_id) WHERE d.status = 'posted' ORDER BY d.run_id, d.row",
-            self.conn,
-        )
+        if self.version < 2:  # read as it is: the keys schema 1 allows, in memory
+            d = pd.concat([d, _v1_keys(d, self.secret)], axis=1)
+        passed = (d["status"] == POSTED) | d["reason"].isin(PASSED_BASIC_CHECKS)
+        seen = d.loc[passed, list(SEEN_COLUMNS)].reset_index(drop=True)
+        paid = d.loc[d["status"] == POSTED, list(PAID_COLUMNS)].reset_index(drop=True)
         for col in ("period_start", "period_end"):
             paid[col] = pd.to_datetime(paid[col], format="%Y-%m-%d").astype("datetime64[s]")
-        return History(seen=seen.astype({"supplier_cvr": object, "invoice_id": object}), paid=paid)
+        text = [c for c in (*SEEN_COLUMNS, *PAID_COLUMNS) if c not in ("run_id", "period_start", "period_end")]
+        seen = seen.astype({c: object for c in text if c in seen.columns})
+        paid = paid.astype({c: object for c in text if c in paid.columns})
+        return History(seen=seen, paid=paid, secret=self.secret)
 
-    def record(
+    def begin_run(
         self,
         conn: sqlite3.Connection,
-        decisions: pd.DataFrame,
         inputs: dict[str, tuple[str, str]],
         rules: dict,
         started_at: str,
         tool_version: str,
+        out_dir: Path,
+        staging_dir: Path,
     ) -> int:
-        """Insert a run and its decisions (inside :meth:`transaction`)."""
-        posted = int((decisions["status"] == POSTED).sum())
+        """Insert the run (inside :meth:`transaction`); its counts are set by :meth:`record`."""
 
         def inp(name: str) -> tuple[str | None, str | None]:
-            return inputs.get(name, (None, None))
+            path, digest = inputs.get(name, (None, None))
+            return (mask_cpr_text(path) if path else None, digest)
 
         cur = conn.execute(
             "INSERT INTO runs (started_at, finished_at, tool_version, grants_file, grants_sha256, "
-            "invoices_file, invoices_sha256, support_sheet_file, support_sheet_sha256, rules, invoices, posted) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "invoices_file, invoices_sha256, support_sheet_file, support_sheet_sha256, rules, invoices, posted, "
+            "out_dir, staging_dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)",
             (
                 started_at,
                 _now(),
@@ -186,16 +410,27 @@ class Journal:
                 *inp("invoices"),
                 *inp("support_sheet"),
                 json.dumps(rules, ensure_ascii=False),
-                len(decisions),
-                posted,
+                str(out_dir),
+                str(staging_dir),
             ),
         )
-        run_id = int(cur.lastrowid)
+        return int(cur.lastrowid)
+
+    def record(self, conn: sqlite3.Connection, run_id: int, decisions: pd.DataFrame, files: dict[str, dict]) -> None:
+        """Insert the run's decisions and output files (inside :meth:`transaction`)."""
+        posted = int((decisions["status"] == POSTED).sum())
+        conn.execute(
+            "UPDATE runs SET invoices = ?, posted = ?, finished_at = ? WHERE run_id = ?",
+            (len(decisions), posted, _now(), run_id),
+        )
+        conn.executemany(
+            "INSERT INTO run_files (run_id, name, sha256, bytes) VALUES (?, ?, ?, ?)",
+            [(run_id, name, f["sha256"], int(f["bytes"])) for name, f in files.items()],
+        )
         conn.executemany(
             f"INSERT INTO decisions (run_id, {', '.join(JOURNAL_COLUMNS)}) VALUES ({', '.join('?' * (len(JOURNAL_COLUMNS) + 1))})",
             self._rows(run_id, decisions),
         )
-        return run_id
 
     @staticmethod
     def _rows(run_id: int, decisions: pd.DataFrame) -> Iterator[tuple]:
@@ -207,10 +442,36 @@ class Journal:
             elif name == "row":
                 values = values.astype(np.int64).tolist()
             else:
-                values = pd.Series(values, dtype=object).fillna("").astype(str).tolist()
+                text = pd.Series(values, dtype=object).fillna("").astype(str)
+                # people read the journal: nothing in it reads as a CPR number (keys are hashed where needed)
+                values = (text if name in _KEY_COLUMNS else mask_cprs_in(text)).tolist()
             cols.append(values)
         for values in zip(*cols, strict=True):
             yield (run_id, *values)
+
+    def pending_deliveries(self) -> pd.DataFrame:
+        """Recorded runs whose files are not yet in place: ``run_id``,
+        ``out_dir``, ``staging_dir`` and ``files`` (name → SHA-256)."""
+        if self.version < 2:
+            return pd.DataFrame(columns=["run_id", "out_dir", "staging_dir", "files"])
+        runs = pd.read_sql_query(
+            "SELECT run_id, out_dir, staging_dir FROM runs "
+            "WHERE delivered_at IS NULL AND staging_dir IS NOT NULL ORDER BY run_id",
+            self.conn,
+        )
+        files = [
+            dict(self.conn.execute("SELECT name, sha256 FROM run_files WHERE run_id = ?", (int(r),)).fetchall())
+            for r in runs["run_id"]
+        ]
+        return runs.assign(files=files)
+
+    def delivered(self, run_id: int) -> bool:
+        row = self.conn.execute("SELECT delivered_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return row is not None and row[0] is not None
+
+    def mark_delivered(self, run_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE runs SET delivered_at = ? WHERE run_id = ?", (_now(), run_id))
 
     def runs(self) -> pd.DataFrame:
         return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)
@@ -223,3 +484,38 @@ class Journal:
             query += " WHERE run_id = ?"
             params = (run_id,)
         return pd.read_sql_query(query + " ORDER BY d.run_id, d.row", self.conn, params=params)
+
+
+def _backup_path(path: Path, version: int) -> Path:
+    backup = path.with_name(f"{path.name}.schema{version}-backup")
+    if backup.exists():
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+        backup = path.with_name(f"{path.name}.schema{version}-backup-{stamp}")
+    return backup
+
+
+def _v1_keys(d: pd.DataFrame, secret: str) -> pd.DataFrame:
+    """The keys of schema-1 decisions (``supplier_cvr``, ``invoice_id``,
+    ``cpr_masked``, ``grant_id``, ``service_code``, ``status``): invoice
+    numbers stored as written get their ordinary key, those stored masked a
+    legacy key; grant ids were stored as written; the citizen key of a posted
+    invoice is a legacy key on the birth date, as only the masked CPR is known."""
+    shown = d["invoice_id"].to_numpy(dtype=object)
+    invoice_key = stored_keys(normalise_numbers(shown), secret)
+    legacy = legacy_invoice_keys(shown)
+    invoice_key = np.where(legacy != "", legacy, invoice_key)
+    invoice_key[shown == ""] = ""
+    grant_ids = d["grant_id"].to_numpy(dtype=object)
+    grant_key = np.where(grant_ids != "", stored_keys(normalise_grant_ids(grant_ids), secret), "")
+    posted = (d["status"] == POSTED).to_numpy()
+    citizen_key = np.full(len(d), "", dtype=object)
+    if posted.any():
+        citizen_key[posted] = legacy_citizen_keys(
+            d["cpr_masked"].to_numpy(dtype=object)[posted],
+            d["supplier_cvr"].to_numpy(dtype=object)[posted],
+            d["service_code"].to_numpy(dtype=object)[posted],
+        )
+    return pd.DataFrame(
+        {"invoice_key": invoice_key.astype(object), "grant_key": grant_key.astype(object), "citizen_key": citizen_key},
+        index=d.index,
+    )

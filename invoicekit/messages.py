@@ -88,14 +88,28 @@ def _invalid_period(f: Facts) -> list[str]:
 
 def _invalid_amount(f: Facts) -> list[str]:
     out = []
-    for raw, fields in zip(f["amount_raw"], f["fields"], strict=True):
+    for raw, fields, ok, currency, prepaid_ok, prepaid in zip(
+        f["amount_raw"], f["fields"], f["amount_ok"], f["currency"], f["prepaid_ok"], f["prepaid_dk"], strict=True
+    ):
         if fields:
-            text = "Beløbet kan ikke læses sikkert."
-        elif raw:
-            text = f"Beløbet '{raw}' er ikke et beløb i kroner og øre."
+            text = "Beløbet kan ikke læses sikkert. Kontrollér fakturaen og bogfør manuelt."
+        elif not ok and raw:
+            text = f"Beløbet '{raw}' er ikke et beløb i kroner og øre. Kontrollér fakturaen og bogfør manuelt."
+        elif not ok:
+            text = "Fakturaen har intet beløb. Kontrollér fakturaen og bogfør manuelt."
+        elif currency != "DKK":
+            text = (
+                f"Fakturaen er i valutaen '{currency}', ikke i danske kroner (DKK). Robotten bogfører kun "
+                "beløb i kroner: omregn og bogfør manuelt."
+            )
+        elif not prepaid_ok:
+            text = "Det forudbetalte beløb (a conto) kan ikke læses. Kontrollér fakturaen og bogfør manuelt."
         else:
-            text = "Fakturaen har intet beløb."
-        out.append(text + " Kontrollér fakturaen og bogfør manuelt.")
+            text = (
+                f"Fakturaen har et forudbetalt beløb (a conto) på {prepaid} kr. Modregn forudbetalingen og "
+                "bogfør manuelt."
+            )
+        out.append(text)
     return out
 
 
@@ -112,11 +126,21 @@ def misaligned_prefix(f: Facts) -> np.ndarray:
 
 
 def _credit_note(f: Facts) -> list[str]:
-    return [
-        f"Beløbet er {a} kr. (nul eller negativt): en kreditnota. Bogfør den manuelt som "
-        "modregning i den faktura, den krediterer."
-        for a in f["amount_dk"]
-    ]
+    out = []
+    for a, kind, raw in zip(f["amount_dk"], f["document_type"], f["document_type_raw"], strict=True):
+        if kind == "credit_note":
+            head = f"Dokumentet er en kreditnota (beløb {a} kr.)."
+        elif kind == "other":
+            head = (
+                f"Dokumenttypen '{raw}' er hverken en faktura eller en kreditnota (beløb {a} kr.). "
+                "Kontrollér dokumentet; er det en kreditnota,"
+            )
+            out.append(f"{head} bogfør den manuelt som modregning i den faktura, den krediterer.")
+            continue
+        else:
+            head = f"Beløbet er {a} kr. (nul eller negativt): en kreditnota."
+        out.append(f"{head} Bogfør den manuelt som modregning i den faktura, den krediterer.")
+    return out
 
 
 def _duplicate(f: Facts) -> list[str]:
@@ -230,9 +254,8 @@ def _above_limit(f: Facts) -> list[str]:
 
 def _already_paid(f: Facts) -> list[str]:
     return [
-        f"Bevilling {g} er allerede betalt for en periode, der overlapper {period} ({detail}). "
-        "Kontrollér, om det er dobbeltfakturering eller en efterregulering, og bogfør manuelt."
-        for g, period, detail in zip(f["grant_id"], f["period"], f["detail"], strict=True)
+        f"{detail}. Kontrollér, om det er dobbeltfakturering eller en efterregulering, og bogfør manuelt."
+        for detail in f["detail"]
     ]
 
 
@@ -269,6 +292,17 @@ DUPLICATE_IN_RUN = "tidligere i denne kørsel (række {row})"
 DUPLICATE_IN_JOURNAL = "i kørsel {run_id} den {date}"
 PAID_IN_RUN = "faktura {invoice_id} tidligere i denne kørsel, {period}"
 PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
+#: check 21's two ways of finding an earlier payment; ``earlier`` is one of the two above
+PAID_SAME_GRANT = "Bevilling {grant_id} er allerede betalt for en periode, der overlapper {period} ({earlier})"
+PAID_SAME_SERVICE = (
+    "Borgeren har allerede fået betalt ydelsen {service} hos denne leverandør for en periode, der overlapper "
+    "{period}, på bevilling {paid_grant_id} ({earlier}); er bevillingen oprettet igen under et nyt nummer?"
+)
+#: a list of grants in a message names at most this many, then how many more
+LIST_AT_MOST = 5
+MORE = " og {n} flere"
+#: the longest message (robot spec, limits); a longer one is cut and ends in …
+MESSAGE_MAX = 1000
 
 
 def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> np.ndarray:

@@ -5,6 +5,12 @@ marks for Sensum, and the input problems.
 ``,``, decimal point, ISO dates. ``opus_postings.csv`` and ``opus_notes.csv``
 go to OPUS: ``;``, decimal comma, ``dd.mm.yyyy``. Only ``opus_postings.csv``
 holds full CPR numbers.
+
+Who reads what (robot spec): the files imported into OPUS and Sensum carry
+invoice numbers exactly as written, so the systems can find the invoice;
+``decisions.csv`` and ``input_problems.csv``, which people read, have
+anything that reads as a CPR number masked. In every file a text cell that
+would start a formula gets a leading ``'`` (:mod:`invoicekit.cells`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from invoicekit.cells import mask_arrow, neutralise_arrow
 from invoicekit.columns import (
     DECISION_COLUMNS,
     OPUS_NOTE_COLUMNS,
@@ -26,8 +33,9 @@ from invoicekit.columns import (
     PROBLEM_COLUMNS,
     SENSUM_PAID_COLUMNS,
 )
+from invoicekit.delivery import crash_point
+from invoicekit.errors import OutputError
 from invoicekit.parsing import format_date_dk, format_date_iso, format_money
-from invoicekit.reasons import MANUAL
 
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
 RECIPIENT_CODE_CPR = "CPR"
@@ -50,15 +58,15 @@ def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
         "Ydelsesperiode til": format_date_dk(postings["period_end"].to_numpy(dtype="datetime64[D]")),
         "Fakturanummer": postings["invoice_id"],
         "Leverandør CVR": postings["supplier_cvr"],
+        "Bogføringsdato": format_date_dk(postings["posting_date"].to_numpy(dtype="datetime64[D]")),
     }
 
 
-def _opus_notes_columns(decisions: pd.DataFrame) -> Columns:
-    manual = (decisions["status"] == MANUAL).to_numpy()
+def _opus_notes_columns(notes: pd.DataFrame) -> Columns:
     return {
-        "invoice_id": decisions["invoice_id"].to_numpy(dtype=object)[manual],
-        "supplier_cvr": decisions["supplier_cvr"].to_numpy(dtype=object)[manual],
-        "note": "Robot: " + pd.Series(decisions["message"].to_numpy(dtype=object)[manual], dtype="str"),
+        "invoice_id": notes["invoice_id"].to_numpy(dtype=object),  # as written, so OPUS finds the invoice
+        "supplier_cvr": notes["supplier_cvr"].to_numpy(dtype=object),
+        "note": "Robot: " + pd.Series(notes["message"].to_numpy(dtype=object), dtype="str"),
     }
 
 
@@ -81,9 +89,9 @@ def opus_postings(postings: pd.DataFrame) -> pd.DataFrame:
     return _frame(_opus_postings_columns(postings))[list(OPUS_POSTING_COLUMNS)]
 
 
-def opus_notes(decisions: pd.DataFrame) -> pd.DataFrame:
-    """The note written in OPUS on each manual invoice."""
-    return _frame(_opus_notes_columns(decisions))[list(OPUS_NOTE_COLUMNS)]
+def opus_notes(notes: pd.DataFrame) -> pd.DataFrame:
+    """The note written in OPUS on each manual invoice (``Decisions.notes``)."""
+    return _frame(_opus_notes_columns(notes))[list(OPUS_NOTE_COLUMNS)]
 
 
 def sensum_paid(postings: pd.DataFrame) -> pd.DataFrame:
@@ -118,13 +126,20 @@ def _holds_any(arr: pa.Array | pa.ChunkedArray, chars: tuple[str, ...]) -> bool:
     return False
 
 
-def write_csv(columns: pd.DataFrame | Columns, path: Path, sep: str = ",") -> None:
+def write_csv(
+    columns: pd.DataFrame | Columns, path: Path, sep: str = ",", numbers: tuple[str, ...] = (), mask: bool = True
+) -> None:
     """Write a table (a DataFrame, or a mapping of column name to values)
-    quickly, quoting only where needed."""
+    quickly, quoting only where needed. Text cells never start a formula;
+    with ``mask`` anything that reads as a CPR number is masked. ``numbers``
+    names the columns of formatted numbers, which are written as they are."""
     names, arrays = [], []
     for name, values in columns.items():
         names.append(str(name))
-        arrays.append(_arrow(values))
+        arr = _arrow(values)
+        if name not in numbers:
+            arr = neutralise_arrow(mask_arrow(arr) if mask else arr)
+        arrays.append(arr)
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
     needs_quotes = any(_holds_any(a, (sep, '"', "\n", "\r")) for a in [pa.array(names), *arrays])
@@ -141,14 +156,25 @@ def write_csv(columns: pd.DataFrame | Columns, path: Path, sep: str = ",") -> No
 
 
 def write_outputs(
-    out_dir: Path, decisions: pd.DataFrame, postings: pd.DataFrame, problems: pd.DataFrame
+    out_dir: Path, decisions: pd.DataFrame, postings: pd.DataFrame, notes: pd.DataFrame, problems: pd.DataFrame
 ) -> dict[str, Path]:
-    """Write the five output files into ``out_dir``; returns their paths."""
+    """Write the five output files into ``out_dir``; returns their paths.
+    A file that cannot be written (a full disk) raises :class:`OutputError`
+    naming it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {name: out_dir / name for name in OUTPUT_FILES}
-    write_csv(decisions[list(DECISION_COLUMNS)], paths["decisions.csv"])
-    write_csv(_opus_postings_columns(postings), paths["opus_postings.csv"], sep=";")
-    write_csv(_opus_notes_columns(decisions), paths["opus_notes.csv"], sep=";")
-    write_csv(_sensum_paid_columns(postings), paths["sensum_paid.csv"])
-    write_csv(problems.reindex(columns=list(PROBLEM_COLUMNS)), paths["input_problems.csv"])
+    writes = (
+        ("decisions.csv", decisions[list(DECISION_COLUMNS)], ",", ("row", "amount", "expected_amount"), True),
+        ("opus_postings.csv", _opus_postings_columns(postings), ";", ("Beløb",), False),
+        ("opus_notes.csv", _opus_notes_columns(notes), ";", (), False),
+        ("sensum_paid.csv", _sensum_paid_columns(postings), ",", ("amount",), False),
+        ("input_problems.csv", problems.reindex(columns=list(PROBLEM_COLUMNS)), ",", ("row",), True),
+    )
+    for k, (name, columns, sep, numbers, mask) in enumerate(writes):
+        try:
+            write_csv(columns, paths[name], sep=sep, numbers=numbers, mask=mask)
+        except OSError as exc:
+            raise OutputError(f"could not write {paths[name]} ({exc.strerror or exc})") from None
+        if k == 0:
+            crash_point("while-writing")
     return paths

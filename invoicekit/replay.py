@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from invoicekit.cells import safe_frame
 from invoicekit.decide import History, decide, extend_history
 from invoicekit.errors import InputError
 from invoicekit.evaluate import agrees_with_truth, parse_should_pay
 from invoicekit.extracts import SupportSheet, read_grants, read_invoices, read_support_sheet
-from invoicekit.journal import Journal
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
@@ -162,19 +162,18 @@ def replay(
     return the monthly table (also written to ``OUT/monthly.csv``).
 
     ``rules`` defaults to the world's ``rules.toml`` when it has one, else the
-    robot's defaults. The journal must be new: a replay is a municipality's
+    robot's defaults. ``journal`` is started by the first month's run (as
+    ``--new-journal``) and must not exist: a replay is a municipality's
     history from go-live. ``months`` replays only the first so many months."""
     world = Path(world)
     out = Path(out)
     all_months, sheet, rule_set = _world_files(world, rules)
     months = all_months[:months]
     if Path(journal).exists():
-        with Journal(journal, readonly=True) as j:
-            n_runs = len(j.runs())
-        if n_runs:
-            raise InputError(
-                journal, None, f"already holds {n_runs} runs; expected a new journal for a replay from go-live"
-            )
+        raise InputError(journal, None, "exists; expected a new journal for a replay from go-live")
+    used = [m for m, _, _ in months if (out / m).is_dir() and any((out / m).iterdir())]
+    if used:
+        raise InputError(out, None, f"already holds the month folder {used[0]}; choose a new --out for a replay")
     truth = read_truth(world / "truth.csv") if (world / "truth.csv").exists() else None
     # every month's files must be usable before the first run is recorded: a
     # replay stopped half-way by a bad file would leave a journal it cannot resume
@@ -183,10 +182,9 @@ def replay(
         read_grants(grants)
         read_invoices(invoices)
     rows = []
-    for month, grants, invoices in months:
-        res = run(
-            grants=grants, invoices=invoices, support_sheet=sheet, out=out / month, rules=rule_set, journal=journal
-        )
+    for k, (month, grants, invoices) in enumerate(months):
+        started = {"new_journal": journal} if k == 0 else {"journal": journal}
+        res = run(grants=grants, invoices=invoices, support_sheet=sheet, out=out / month, rules=rule_set, **started)
         d = res.decisions
         posted = int((d["status"] == POSTED).sum())
         wrong = np.nan
@@ -210,7 +208,7 @@ def replay(
     if truth is not None:
         monthly["wrong_postings"] = monthly["wrong_postings"].astype(np.int64)
     out.mkdir(parents=True, exist_ok=True)
-    monthly.to_csv(out / "monthly.csv", index=False)
+    safe_frame(monthly).to_csv(out / "monthly.csv", index=False)
     return monthly
 
 

@@ -8,7 +8,9 @@ behaves like a scikit-learn estimator's parameters (``get_params`` /
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,9 @@ from invoicekit.extracts import normalise_paragraph
 from invoicekit.identifiers import compact_cvr, is_valid_cvr
 from invoicekit.parsing import MONEY_SCALE
 
+#: the largest tolerance or maximum amount (DKK) a rules file may set
+MAX_RULE_AMOUNT = 1_000_000_000
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -28,18 +33,34 @@ class Rules:
     - ``max_amount``: above it, manual (DKK)
     - ``paragraphs``: paragraphs the robot may post
     - ``excluded_suppliers``: CVR numbers always sent to manual
+    - ``supplementary_period_end``: ``MM-DD``, the last day of the
+      supplementary period (*supplementsperiode*) in which invoices for the
+      previous year are posted on 31 December of that year; blank for none
+
+    ``tolerance`` and ``max_amount`` lie between 0 and 1,000,000,000 DKK.
     """
 
     tolerance: float = 1.00
     max_amount: float = 100_000.00
     paragraphs: tuple[str, ...] = ("103", "104", "107", "108", "STU")
     excluded_suppliers: tuple[str, ...] = field(default_factory=tuple)
+    supplementary_period_end: str = ""
 
     def __post_init__(self) -> None:
         for name in ("tolerance", "max_amount"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise InputError(None, name, f"expected a number ≥ 0, got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or not 0 <= value <= MAX_RULE_AMOUNT
+            ):
+                raise InputError(None, name, f"expected a number from 0 to 1000000000 (DKK), got {value!r}")
+        end = self.supplementary_period_end
+        if not isinstance(end, str) or (end and not _month_day(end)):
+            raise InputError(
+                None, "supplementary_period_end", f'expected "MM-DD" (e.g. "01-31") or "" for none, got {end!r}'
+            )
         for name in ("paragraphs", "excluded_suppliers"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
@@ -77,6 +98,18 @@ class Rules:
 
 
 RULE_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Rules))
+
+
+def _month_day(text: str) -> bool:
+    """``MM-DD`` naming a day that exists in a leap year."""
+    m = re.fullmatch(r"(\d{2})-(\d{2})", text)
+    if not m:
+        return False
+    try:
+        dt.date(2000, int(m[1]), int(m[2]))
+    except ValueError:
+        return False
+    return True
 
 
 def load_rules(path: str | Path | None) -> Rules:

@@ -1,36 +1,63 @@
 """One run of the robot, as ``invoicekit run`` does it: read the extracts,
 decide, write the outputs and record the run in the journal.
 
-Outputs are first written to a staging folder inside ``--out``; the journal
-transaction is committed next, and only then are the files moved into place.
-A run that fails before the commit leaves neither a journal entry nor output
-files; one that is killed leaves no journal entry and no output files either,
-only its hidden staging folder (``.invoicekit-staging-*``) inside ``--out``,
-which holds nothing that was recorded and may be deleted.
+The order is what makes a run safe (robot spec, "A recorded run's files are
+never lost"):
+
+1. every input is read and checked before anything is touched;
+2. the journal is opened (``--journal`` must exist, ``--new-journal`` must
+   not) and any run of it whose files a kill left undelivered is delivered;
+3. the output folder is locked and checked (:mod:`invoicekit.delivery`);
+4. in one journal transaction: the history is read, the invoices decided,
+   the files written to a staging folder with ``run.json`` and flushed to
+   disk, the run and its decisions recorded; then the transaction commits;
+5. the files are moved into place (``run.json`` last) and the delivery is
+   recorded.
+
+A failure before the commit removes the staging folder, whatever failed (a
+full disk included), and records nothing; a kill before the commit leaves a
+staging folder that holds nothing recorded, and the next run in that folder
+removes it. After the commit the files are never deleted: a kill leaves them
+staged for the next run on the journal to deliver.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import logging
 import os
 import shutil
-import sys
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from invoicekit import __version__
 from invoicekit.decide import Decisions, History, decide
+from invoicekit.delivery import (
+    MANIFEST,
+    FolderLock,
+    crash_point,
+    deliver,
+    file_facts,
+    new_staging,
+    prepare,
+    sha256,
+    write_manifest,
+)
 from invoicekit.errors import InputError
 from invoicekit.extracts import read_grants, read_invoices, read_support_sheet
+from invoicekit.identifiers import mask_cpr_text
 from invoicekit.journal import Journal
 from invoicekit.post import OUTPUT_FILES, write_outputs
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.rules import Rules, load_rules
+
+log = logging.getLogger(__name__)
+
+#: how long a run waits for another process that is delivering a run's files
+DELIVERY_WAIT_SECONDS = 60
 
 
 @dataclass
@@ -40,18 +67,15 @@ class RunResult:
     run_id: int | None
     dry_run: bool
     rules: Rules
+    manifest: dict = field(default_factory=dict)
+    #: earlier runs of the journal whose files this run delivered first (run id, folder)
+    delivered: list[tuple[int, Path]] = field(default_factory=list)
+    #: the backup made when this run migrated an older journal
+    journal_backup: Path | None = None
 
     @property
     def decisions(self) -> pd.DataFrame:
         return self.result.decisions
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def run(
@@ -63,11 +87,33 @@ def run(
     journal: str | Path | None = None,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    new_journal: str | Path | None = None,
+    run_date: dt.date | None = None,
 ) -> RunResult:
     """Run the robot on extract files. Raises :class:`InputError` for an input
-    that cannot be used; bad rows become manual decisions or input problems."""
+    that cannot be used (the command line's exit 2) and
+    :class:`~invoicekit.delivery.OutputError` when files cannot be written or
+    delivered (exit 1); bad rows become manual decisions or input problems.
+
+    ``journal`` names a journal that exists; ``new_journal`` starts one (and
+    refuses a file that exists). A dry run takes ``journal`` only, reads it
+    and records nothing."""
     say = progress or (lambda _msg: None)
     started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    run_date = run_date or dt.date.today()
+    if journal is not None and new_journal is not None:
+        raise InputError(
+            None,
+            "--journal / --new-journal",
+            "give one: --journal for a journal that exists, --new-journal to start one",
+        )
+    if dry_run and new_journal is not None:
+        raise InputError(None, "--new-journal", "a dry run records nothing; give --journal to let it see a journal")
+    journal_path = Path(journal if journal is not None else new_journal) if (journal or new_journal) else None
+    if journal_path is not None and mask_cpr_text(str(journal_path)) != str(journal_path):
+        raise InputError(
+            mask_cpr_text(str(journal_path)), None, "holds what reads as a CPR number; choose a file name without one"
+        )
     rule_set = rules if isinstance(rules, Rules) else load_rules(rules)
     paths = {"grants": Path(grants), "invoices": Path(invoices), "support_sheet": Path(support_sheet)}
     say("læser bevillinger")
@@ -77,93 +123,156 @@ def run(
     say("læser regninger")
     invoice_table = read_invoices(paths["invoices"])
     problems = pd.concat([grant_problems, sheet_problems], ignore_index=True)
-    out_dir = _prepare_out_dir(Path(out))
+    if isinstance(rules, str | Path):
+        paths["rules"] = Path(rules)
+    inputs = {name: (str(p), sha256(p)) for name, p in paths.items()}
+    out_dir = Path(out)
 
-    def decide_and_stage(history: History) -> tuple[Decisions, Path]:
+    def decide_now(history: History) -> Decisions:
         say(f"afgør {len(invoice_table):,} regninger".replace(",", "."))
-        result = decide(invoice_table, grant_table, sheet, rule_set, history)
+        result = decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date)
         result.problems = pd.concat([problems, result.problems], ignore_index=True)
-        staging = Path(tempfile.mkdtemp(prefix=".invoicekit-staging-", dir=out_dir))
+        return result
+
+    def manifest(result: Decisions, run_id: int | None, outputs: dict[str, dict]) -> dict:
+        d = result.decisions
+        posted = int((d["status"] == POSTED).sum())
+        return {
+            "tool": f"invoicekit {__version__}",
+            "run_id": run_id,
+            "dry_run": dry_run,
+            "recorded": run_id is not None,
+            "journal": str(journal_path.resolve()) if journal_path is not None else None,
+            "started_at": started_at,
+            "decided_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "run_date": run_date.isoformat(),
+            "inputs": {
+                name: {"path": mask_cpr_text(str(Path(p).resolve())), "sha256": digest, "bytes": Path(p).stat().st_size}
+                for name, (p, digest) in inputs.items()
+            },
+            "rules": rule_set.to_dict(),
+            "invoices": len(d),
+            "posted": posted,
+            "manual": len(d) - posted,
+            "posting_lines": len(result.postings),
+            "outputs": outputs,
+        }
+
+    def stage(staging: Path, result: Decisions, run_id: int | None) -> dict[str, dict]:
         say("skriver resultater")
-        write_outputs(staging, result.decisions, result.postings, result.problems)
-        return result, staging
+        write_outputs(staging, result.decisions, result.postings, result.notes, result.problems)
+        files = file_facts(staging, list(OUTPUT_FILES))
+        facts = manifest(result, run_id, files)
+        write_manifest(staging, facts)
+        files |= file_facts(staging, [MANIFEST])
+        staged_manifest.update(facts)
+        return files
 
-    run_id = None
-    staging: Path | None = None
-    committed = False
+    staged_manifest: dict = {}
+    j: Journal | None = None
+    created = committed = False
+    delivered: list[tuple[int, Path]] = []
     try:
-        if journal is None or (dry_run and not Path(journal).exists()):
-            result, staging = decide_and_stage(History())
-        elif dry_run:
-            with Journal(journal, readonly=True) as j:
-                history = j.history()
-            result, staging = decide_and_stage(history)
-        else:
-            inputs = {name: (str(p), sha256(p)) for name, p in paths.items()}
-            with Journal(journal) as j, j.transaction() as conn:
-                result, staging = decide_and_stage(j.history())
-                say("skriver journal")
-                run_id = j.record(conn, result.decisions, inputs, rule_set.to_dict(), started_at, __version__)
-                _crash_point("before-commit")
-            committed = True
-        outputs = _move_outputs(staging, out_dir, run_id)
+        if journal is not None:
+            j = Journal(journal, readonly=dry_run)
+        elif new_journal is not None:
+            j = Journal(new_journal, create=True)
+            created = True
+        if j is not None and not dry_run:
+            delivered = _deliver_pending(j, say)
+        input_files = [*paths.values(), *([journal_path] if journal_path is not None else [])]
+        lock = prepare(out_dir, OUTPUT_FILES, input_files, journal_path)
+        try:
+            if j is None or dry_run:
+                result = decide_now(j.history() if j is not None else History())
+                staging = new_staging(out_dir)
+                try:
+                    files = stage(staging, result, None)
+                except BaseException:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    raise
+                outputs = deliver(None, staging, out_dir, {n: f["sha256"] for n, f in files.items()})
+                run_id = None
+            else:
+                staging = None
+                try:
+                    with j.transaction() as conn:
+                        result = decide_now(j.history())
+                        staging = new_staging(out_dir)
+                        run_id = j.begin_run(
+                            conn,
+                            inputs,
+                            rule_set.to_dict(),
+                            started_at,
+                            __version__,
+                            out_dir.resolve(),
+                            staging.resolve(),
+                        )
+                        files = stage(staging, result, run_id)
+                        say("skriver journal")
+                        j.record(conn, run_id, result.decisions, files)
+                        crash_point("before-commit")
+                    committed = True
+                except BaseException:
+                    if staging is not None and not committed:
+                        shutil.rmtree(staging, ignore_errors=True)
+                    raise
+                crash_point("after-commit")
+                outputs = deliver(run_id, staging, out_dir, {n: f["sha256"] for n, f in files.items()})
+                crash_point("before-delivered-mark")
+                j.mark_delivered(run_id)
+        finally:
+            lock.release()
     except BaseException:
-        if staging is not None and not committed:
-            shutil.rmtree(staging, ignore_errors=True)
+        if j is not None:
+            j.close()
+        if created and not committed:
+            # the journal this run started holds nothing: leave no empty journal behind
+            for suffix in ("", "-journal"):
+                Path(f"{new_journal}{suffix}").unlink(missing_ok=True)
         raise
-    return RunResult(result=result, outputs=outputs, run_id=run_id, dry_run=dry_run, rules=rule_set)
+    backup = j.backup if j is not None else None
+    if j is not None:
+        j.close()
+    return RunResult(
+        result=result,
+        outputs=outputs,
+        run_id=run_id,
+        dry_run=dry_run,
+        rules=rule_set,
+        manifest=staged_manifest,
+        delivered=delivered,
+        journal_backup=backup,
+    )
 
 
-class OutputsNotMoved(RuntimeError):
-    """The run is recorded but its files could not be put in place; they are
-    kept in the staging folder so nothing is lost."""
-
-
-def _prepare_out_dir(out_dir: Path) -> Path:
-    """Everything that could stop the output files from being put in place is
-    checked before the journal is touched."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(out_dir, None, "exists and is not a folder; expected an output folder")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            out_dir, None, f"cannot be created ({exc.strerror or exc}); expected an output folder"
-        ) from None
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise InputError(out_dir, None, "is not writable; expected an output folder I can write in")
-    for name in OUTPUT_FILES:
-        target = out_dir / name
-        if target.is_dir():
-            raise InputError(target, None, "is a folder; expected to write an output file there")
-        if target.exists() and not os.access(target, os.W_OK):
-            raise InputError(target, None, "is read-only; expected to replace it")
-    return out_dir
-
-
-def _move_outputs(staging: Path, out_dir: Path, run_id: int | None) -> dict[str, Path]:
-    outputs = {}
-    try:
-        for f in sorted(staging.iterdir()):
-            target = out_dir / f.name
-            os.replace(f, target)
-            outputs[f.name] = target
-    except OSError as exc:
-        recorded = f"run {run_id} is recorded in the journal, but " if run_id is not None else ""
-        raise OutputsNotMoved(
-            f"{recorded}the output files could not be moved into {out_dir} ({exc.strerror or exc}); "
-            f"they are kept in {staging}: move them there by hand"
-        ) from None
-    staging.rmdir()
-    return outputs
-
-
-def _crash_point(name: str) -> None:
-    """For the journal tests: ``INVOICEKIT_CRASH_AT=before-commit`` kills the
-    process there, as a power cut would."""
-    if os.environ.get("INVOICEKIT_CRASH_AT") == name:
-        sys.stdout.flush()
-        os._exit(137)
+def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, Path]]:
+    """Deliver the files of every run of ``j`` that was recorded and never
+    delivered (a kill between its commit and its delivery), before anything
+    is decided. Raises InputError naming the run and the folder when its
+    files are gone."""
+    done = []
+    for r in j.pending_deliveries().itertuples(index=False):
+        run_id, out_dir, staging = int(r.run_id), Path(r.out_dir), Path(r.staging_dir)
+        if not out_dir.is_dir():
+            raise InputError(
+                out_dir,
+                None,
+                f"run {run_id} of the journal {j.path} is recorded, but its output folder is gone, so its files "
+                f"cannot be delivered; restore the folder (with {staging.name}) from a backup and run again",
+            )
+        lock = FolderLock(out_dir, wait=DELIVERY_WAIT_SECONDS)
+        try:
+            if j.delivered(run_id):  # the run itself finished delivering while we waited
+                continue
+            say(f"leverer filerne fra kørsel {run_id}, som blev afbrudt efter journalen")
+            deliver(run_id, staging, out_dir, dict(r.files))
+            j.mark_delivered(run_id)
+            log.info("delivered the files of run %d into %s: that run was stopped before it could", run_id, out_dir)
+            done.append((run_id, out_dir))
+        finally:
+            lock.release()
+    return done
 
 
 def summary(res: RunResult, top: int = 5) -> str:
@@ -172,7 +281,12 @@ def summary(res: RunResult, top: int = 5) -> str:
     n = len(d)
     posted = int((d["status"] == POSTED).sum())
     share = posted / n if n else 0.0
-    lines = [
+    lines = []
+    for run_id, folder in res.delivered:
+        lines.append(f"Delivered first:  run {run_id}'s files, which a stopped run had left staged, into {folder}/")
+    if res.journal_backup is not None:
+        lines.append(f"Journal upgraded: to schema 2; the old file is kept as {res.journal_backup}")
+    lines += [
         f"Invoices read:   {n:,}",
         f"Posted:          {posted:,} ({share:.1%})",
         f"Manual:          {n - posted:,} ({1 - share if n else 0:.1%})",
@@ -190,7 +304,9 @@ def summary(res: RunResult, top: int = 5) -> str:
         lines.append("Dry run:         nothing recorded in the journal")
     elif res.run_id is not None:
         lines.append(f"Journal:         run {res.run_id} recorded")
+    else:
+        lines.append("Journal:         none; nothing recorded, so a rerun would post the same invoices again")
     out_dir = next(iter(res.outputs.values())).parent if res.outputs else None
     if out_dir is not None:
-        lines.append(f"Outputs:         {out_dir}/ ({', '.join(sorted(res.outputs))})")
+        lines.append(f"Outputs:         {out_dir}{os.sep} ({', '.join(sorted(res.outputs))})")
     return "\n".join(lines)

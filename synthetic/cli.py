@@ -23,7 +23,7 @@ Files written in --out:
   rules.toml                      the municipality's business rules
   world.json                      the scenario, its parameters and the seed
 
-Then: invoicekit replay DIR --journal journal.sqlite --out replay/
+Then: invoicekit replay DIR --new-journal journal.sqlite --out replay/
 """
 
 

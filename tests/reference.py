@@ -13,6 +13,7 @@ import calendar
 import contextlib
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -49,6 +50,28 @@ def cpr_ok(text: str) -> str | None:
     if int(n[:2]) > 60 and std_cpr.is_valid(f"{int(n[:2]) - 60:02d}{n[2:]}"):
         return n
     return None
+
+
+def number_key(text: str) -> str:
+    """Check 10's comparison: NFKC, case folding, no whitespace, dashes or
+    invisible format characters."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(
+        ch for ch in folded if not (ch.isspace() or ch == "\u2212" or unicodedata.category(ch) in ("Pd", "Cf"))
+    )
+
+
+def grant_key(text: str) -> str:
+    return number_key(text).rstrip(".")
+
+
+DOCUMENT_TYPES = {"invoice": "invoice", "faktura": "invoice", "380": "invoice", "creditnote": "credit_note",
+                  "kreditnota": "credit_note", "381": "credit_note"}  # fmt: skip
+
+
+def document_type(text: str) -> str:
+    t = re.sub(r"[\s_-]+", "", text.strip().casefold())
+    return "invoice" if not t else DOCUMENT_TYPES.get(t, "other")
 
 
 def cvr_ok(text: str) -> str | None:
@@ -171,7 +194,9 @@ def norm_paragraph(text: str) -> str:
 def reference_decide(invoices: list[dict], grants: list[dict], services: list[dict], suppliers: list[dict],
                      coding: list[dict], tolerance: Fraction, max_amount: Fraction, paragraphs: set[str],
                      excluded: set[str], seen: set[tuple[str, str]] = frozenset(),
-                     paid: list[tuple[str, dt.date, dt.date]] = ()) -> list[dict]:  # fmt: skip
+                     paid: list[tuple[str, str, str, str, dt.date, dt.date]] = ()) -> list[dict]:  # fmt: skip
+    """``seen``: (supplier CVR, invoice number) that passed checks 1-9 before;
+    ``paid``: (grant id, CPR, supplier CVR, service code, start, end) posted before."""
     usable = usable_grants(grants)
     svc = {}
     for r in services:
@@ -195,8 +220,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                 continue
             codes.append((norm_paragraph(r["paragraph"]), own, r["target_group"].strip().casefold(), r["psp_element"].strip(), r["art"].strip(), vf, vt))  # fmt: skip
 
-    seen = set(seen)
-    paid = list(paid)
+    seen = {(c, number_key(i)) for c, i in seen}
+    paid = [(grant_key(g), c, v, number_key(svc), ps, pe) for g, c, v, svc, ps, pe in paid]
     out = []
     for inv in invoices:
         d = {"status": "manual", "reason": "", "grant_id": "", "expected_amount": None, "paragraph": "", "psp_element": "", "art": ""}  # fmt: skip
@@ -230,6 +255,10 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                 s = ts if blank_s else s
                 e = te if blank_e else e
         amount = money(inv["amount"], decimals=2)
+        currency = inv.get("currency", "").strip().upper() or "DKK"
+        prepaid_cell = inv.get("prepaid_amount", "").strip()
+        prepaid = money(prepaid_cell, decimals=2) if prepaid_cell else Fraction(0)
+        kind = document_type(inv.get("document_type", ""))
         if not inv_id:
             fail("MISSING_INVOICE_ID")
         elif invalid:
@@ -244,15 +273,15 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             fail("MISSING_PERIOD")
         elif e < s:
             fail("INVALID_PERIOD")
-        elif amount is None:
+        elif amount is None or currency != "DKK" or prepaid != 0:
             fail("INVALID_AMOUNT")
-        elif amount <= 0:
+        elif amount <= 0 or kind != "invoice":
             fail("CREDIT_NOTE")
-        elif (cvr, inv_id) in seen:
+        elif (cvr, number_key(inv_id)) in seen:
             fail("DUPLICATE_INVOICE")
         if d["reason"]:
             continue
-        seen.add((cvr, inv_id))
+        seen.add((cvr, number_key(inv_id)))
         cpr = cprs[0]
         with_cpr = [g for g in usable if g.cpr == cpr]
         with_sup = [g for g in with_cpr if g.cvr == cvr]
@@ -299,9 +328,12 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             fail("PARAGRAPH_EXCLUDED")
         elif amount > max_amount:
             fail("AMOUNT_ABOVE_LIMIT")
-        elif any(pg == g.grant_id and ps <= e and pe >= s for pg, ps, pe in paid):
+        elif any(
+            ps <= e and pe >= s and (pg == grant_key(g.grant_id) or (pc, pv, psvc) == (cpr, cvr, number_key(g.service)))
+            for pg, pc, pv, psvc, ps, pe in paid
+        ):
             fail("ALREADY_PAID")
         else:
             d["status"] = "posted"
-            paid.append((g.grant_id, s, e))
+            paid.append((grant_key(g.grant_id), cpr, cvr, number_key(g.service), s, e))
     return out

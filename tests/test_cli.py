@@ -84,11 +84,12 @@ def test_help_documents_every_option():
         "--out",
         "--rules",
         "--journal",
+        "--new-journal",
         "--dry-run",
         "--quiet",
     ):
         assert option in result.stdout
-    assert "opus_postings.csv" in result.stdout and "Exit status" in result.stdout
+    assert "opus_postings.csv" in result.stdout and "run.json" in result.stdout and "Exit status" in result.stdout
 
 
 def run_cli(argv: list[str]) -> subprocess.CompletedProcess:
@@ -190,9 +191,9 @@ def test_an_output_file_that_is_a_folder_exits_2_before_anything_is_recorded(exa
     out = tmp_path / "out"
     (out / "opus_postings.csv").mkdir(parents=True)
     journal = tmp_path / "j.sqlite"
-    result = run_cli(args(example_case, out, "--journal", str(journal)))
+    result = run_cli(args(example_case, out, "--new-journal", str(journal)))
     assert_one_line_error(result, "opus_postings.csv", "is a folder")
-    assert not journal.exists()  # checked before the journal is even opened
+    assert not journal.exists()  # the journal this run started is removed: it recorded nothing
     assert not list(out.glob(".invoicekit-staging-*"))
 
 
@@ -215,15 +216,15 @@ def test_dry_run_opens_the_journal_read_only(example_case, tmp_path, monkeypatch
     from invoicekit import journal as journal_module
 
     journal = tmp_path / "j.sqlite"
-    assert run_cli(args(example_case, tmp_path / "o1", "--journal", str(journal))).returncode == 0
+    assert run_cli(args(example_case, tmp_path / "o1", "--new-journal", str(journal))).returncode == 0
     with Journal(journal, readonly=True) as j, pytest.raises(sqlite3.OperationalError, match="readonly"):
         j.conn.execute("DELETE FROM runs")
     modes = []
     real_init = journal_module.Journal.__init__
 
-    def spy(self, path, readonly=False):
+    def spy(self, path, readonly=False, create=False):
         modes.append(readonly)
-        real_init(self, path, readonly)
+        real_init(self, path, readonly, create)
 
     monkeypatch.setattr(journal_module.Journal, "__init__", spy)
     assert main(args(example_case, tmp_path / "o2", "--journal", str(journal), "--dry-run", "--quiet")) == 0

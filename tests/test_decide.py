@@ -239,7 +239,7 @@ def test_day_rate_posts_and_year_rate_posts():
 
 
 def test_history_makes_earlier_invoices_duplicates_and_earlier_postings_paid():
-    history = History(
+    history = History.from_tables(
         seen=pd.DataFrame(
             {"supplier_cvr": [SOLHOJ], "invoice_id": ["F-1"], "run_id": [3], "started_at": ["2019-03-05T10:00"]}
         ),
@@ -388,3 +388,46 @@ def test_closest_expected_amount_on_a_tie_is_the_lower_one():
     d = run(invoice(amount="28.499,00"), rules=Rules(tolerance=0), grants=grants).decisions.iloc[0]
     assert d["reason"] == "AMOUNT_MISMATCH"
     assert d["expected_amount"] == "28498.00" and "G-A108b" in d["message"]
+
+
+# ---------------------------------------------------------------- the posting date
+
+
+def posting_dates_of(*invoices: dict, run_date, supplementary: str = "") -> list[str]:
+    import datetime as dt
+
+    res = decide(
+        pd.DataFrame(list(invoices)),
+        grants_table(),
+        support_tables(),
+        Rules(supplementary_period_end=supplementary),
+        run_date=dt.date.fromisoformat(run_date),
+    )
+    assert (res.decisions["status"] == "posted").all(), res.decisions["message"].tolist()
+    return [str(d)[:10] for d in res.postings["posting_date"]]
+
+
+DECEMBER = invoice(invoice_id="D-12", period_start="01.12.2018", period_end="31.12.2018")
+NOVEMBER_DECEMBER = invoice(
+    invoice_id="D-11", supplier_cvr=VINDEN, cpr=C, period_start="15.11.2018", period_end="31.12.2018",
+    amount="36.698,63",
+)  # fmt: skip
+JANUARY = invoice(invoice_id="J-1", period_start="01.01.2019", period_end="31.01.2019")
+
+
+def test_the_posting_date_is_the_run_date_without_a_supplementary_period():
+    assert posting_dates_of(DECEMBER, JANUARY, run_date="2019-01-15") == ["2019-01-15", "2019-01-15"]
+
+
+def test_last_years_invoices_are_posted_on_31_december_in_the_supplementary_period():
+    dates = posting_dates_of(DECEMBER, NOVEMBER_DECEMBER, JANUARY, run_date="2019-01-31", supplementary="01-31")
+    assert dates == ["2018-12-31", "2018-12-31", "2019-01-31"]
+
+
+def test_after_the_supplementary_period_everything_is_posted_on_the_run_date():
+    assert posting_dates_of(DECEMBER, run_date="2019-02-01", supplementary="01-31") == ["2019-02-01"]
+
+
+def test_a_period_that_runs_into_the_new_year_is_posted_on_the_run_date():
+    across = invoice(invoice_id="X", period_start="01.12.2018", period_end="31.01.2019", amount="57.000,00")
+    assert posting_dates_of(across, run_date="2019-01-10", supplementary="01-31") == ["2019-01-10"]

@@ -127,7 +127,7 @@ def test_report_refuses_a_missing_or_empty_journal(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     from invoicekit.journal import Journal
 
-    with Journal(tmp_path / "tom.sqlite"):
+    with Journal(tmp_path / "tom.sqlite", create=True):
         pass
     assert main(["report", "followup", "--journal", str(tmp_path / "tom.sqlite"), "--out", str(tmp_path)]) == 2
     assert "holds no decisions" in capsys.readouterr().err
@@ -174,7 +174,7 @@ def test_a_run_on_an_extract_not_named_for_a_month_counts_in_the_month_it_ran(tm
         example / "regninger.csv",
         example / "stoetteark.xlsx",
         tmp_path / "o",
-        journal=journal,
+        new_journal=journal,
     )
     f = followup(journal)
     this_month = dt.date.today().strftime("%Y-%m")

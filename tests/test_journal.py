@@ -1,27 +1,35 @@
-"""Reruns never post twice; a dry run records nothing; a killed run leaves no trace."""
+"""The journal: reruns never post twice, a dry run records nothing, a run is
+recorded whole or not at all, nothing in it reads as a CPR number, a journal
+of schema 1 is migrated without losing anything and a newer one is refused."""
 
 from __future__ import annotations
 
-import os
+import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from invoicekit import Journal, run
+from invoicekit import InputError, Journal, run
+from invoicekit.cli import main
 from invoicekit.journal import Journal as JournalClass
+
+V1 = Path(__file__).parent / "data" / "journal_v1" / "journal-v1.sqlite"
+EARLY = {"MISSING_INVOICE_ID", "INVALID_CPR", "MULTIPLE_CPR", "MISSING_CPR", "INVALID_CVR",
+         "MISSING_PERIOD", "INVALID_PERIOD", "INVALID_AMOUNT", "CREDIT_NOTE"}  # fmt: skip
 
 
 def run_example(case: Path, out: Path, journal: Path | None, dry_run: bool = False, invoices: str = "regninger.csv"):
+    """A run on the example case; the first run on a journal starts it."""
+    start = journal is not None and not journal.exists() and not dry_run
     return run(
         grants=case / "bevillinger.csv",
         invoices=case / invoices,
         support_sheet=case / "stoetteark.xlsx",
         out=out,
-        journal=journal,
+        journal=None if start else journal,
+        new_journal=journal if start else None,
         dry_run=dry_run,
     )
 
@@ -31,24 +39,35 @@ def count_runs(journal: Path) -> int:
         return conn.execute("SELECT count(*) FROM runs").fetchone()[0]
 
 
-def test_a_run_is_recorded_with_its_inputs_and_decisions(example_case, tmp_path):
+def test_a_run_is_recorded_with_its_inputs_decisions_and_files(example_case, tmp_path):
     journal = tmp_path / "j.sqlite"
     res = run_example(example_case, tmp_path / "out", journal)
     with Journal(journal) as j:
         runs = j.runs()
         decisions = j.decisions(res.run_id)
+        files = dict(j.conn.execute("SELECT name, sha256 FROM run_files").fetchall())
     assert len(runs) == 1 and runs["invoices"].iloc[0] == 22 and runs["posted"].iloc[0] == 5
-    assert len(runs["invoices_sha256"].iloc[0]) == 64
+    assert len(runs["invoices_sha256"].iloc[0]) == 64 and runs["delivered_at"].notna().all()
     assert len(decisions) == 22
     assert decisions["status"].value_counts()["posted"] == 5
+    assert files == {name: f["sha256"] for name, f in res.manifest["outputs"].items()} | {"run.json": files["run.json"]}
+    assert set(files) == {p.name for p in res.outputs.values()}
 
 
-def test_the_journal_holds_no_full_cpr(example_case, tmp_path):
+def test_the_journal_holds_no_full_cpr_even_in_invoice_numbers_and_grant_ids(example_case, tmp_path):
+    (example_case / "cpr.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        "0504190001;31587603;13.950,00;6101901234;01.05.2019;31.05.2019\n"
+        "050419-0002;29345716;28.500,00;6101901234;01.05.2019;31.05.2019\n",
+        encoding="utf-8",
+    )
     journal = tmp_path / "j.sqlite"
-    run_example(example_case, tmp_path / "out", journal)
+    res = run_example(example_case, tmp_path / "out", journal, invoices="cpr.csv")
+    assert res.decisions["status"].tolist() == ["posted", "posted"]
     content = journal.read_bytes()
-    for cpr in (b"6101901234", b"610190-1234", b"6505772468"):
-        assert cpr not in content
+    for number in (b"6101901234", b"610190-1234", b"0504190001", b"050419-0001", b"0504190002", b"050419-0002"):
+        assert number not in content
+    assert b"050419-xxxx" in content  # the invoice numbers as people read them
 
 
 def test_rerun_of_the_same_extract_posts_nothing(example_case, tmp_path):
@@ -59,10 +78,7 @@ def test_rerun_of_the_same_extract_posts_nothing(example_case, tmp_path):
     assert (second.decisions["status"] == "posted").sum() == 0
     assert len(pd.read_csv(tmp_path / "out2" / "opus_postings.csv", sep=";")) == 0
     # an invoice that failed checks 1-9 keeps its reason; all the others are duplicates now
-    first_reasons = first.decisions["reason"].tolist()
-    early = {"MISSING_INVOICE_ID", "INVALID_CPR", "MULTIPLE_CPR", "MISSING_CPR", "INVALID_CVR",
-             "MISSING_PERIOD", "INVALID_PERIOD", "INVALID_AMOUNT", "CREDIT_NOTE"}  # fmt: skip
-    expected = [r if r in early else "DUPLICATE_INVOICE" for r in first_reasons]
+    expected = [r if r in EARLY else "DUPLICATE_INVOICE" for r in first.decisions["reason"]]
     assert second.decisions["reason"].tolist() == expected
     assert count_runs(journal) == 2
 
@@ -83,14 +99,14 @@ def test_new_invoice_for_a_paid_period_is_already_paid_in_a_later_run(example_ca
 
 def test_dry_run_records_nothing(example_case, tmp_path):
     journal = tmp_path / "j.sqlite"
-    run_example(example_case, tmp_path / "out1", journal, dry_run=True)
-    assert not journal.exists()
+    run_example(example_case, tmp_path / "out1", None, dry_run=True)
     run_example(example_case, tmp_path / "out2", journal)
     before = journal.read_bytes()
     res = run_example(example_case, tmp_path / "out3", journal, dry_run=True)
     assert journal.read_bytes() == before
     assert (res.decisions["status"] == "posted").sum() == 0  # it still sees the journal
     assert (tmp_path / "out3" / "decisions.csv").exists()
+    assert res.manifest["run_id"] is None and res.manifest["dry_run"] is True
 
 
 def test_an_error_while_recording_rolls_the_whole_run_back(example_case, tmp_path, monkeypatch):
@@ -109,37 +125,134 @@ def test_an_error_while_recording_rolls_the_whole_run_back(example_case, tmp_pat
     assert count_runs(journal) == 1
     with sqlite3.connect(journal) as conn:
         assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 22
+        assert conn.execute("SELECT count(*) FROM run_files").fetchone()[0] == 6
     assert not (tmp_path / "out2" / "decisions.csv").exists()
     assert not list((tmp_path / "out2").glob(".invoicekit-staging-*"))
-
-
-def test_a_process_killed_before_commit_leaves_no_trace(example_case, tmp_path):
-    journal = tmp_path / "j.sqlite"
-    out = tmp_path / "out"
-    cmd = [
-        sys.executable, "-m", "invoicekit.cli", "run",
-        "--grants", str(example_case / "bevillinger.csv"),
-        "--invoices", str(example_case / "regninger.csv"),
-        "--support-sheet", str(example_case / "stoetteark.xlsx"),
-        "--journal", str(journal), "--out", str(out),
-    ]  # fmt: skip
-    killed = subprocess.run(cmd, env={**os.environ, "INVOICEKIT_CRASH_AT": "before-commit"}, capture_output=True)
-    assert killed.returncode == 137
-    assert count_runs(journal) == 0
-    assert not (out / "decisions.csv").exists()
-    staged = list(out.glob(".invoicekit-staging-*"))
-    assert len(staged) <= 1  # the killed run's hidden staging folder, nothing else
-    # the next run goes through and posts as if the killed one never happened
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert count_runs(journal) == 1
-    assert len(pd.read_csv(out / "opus_postings.csv", sep=";")) == 5
 
 
 def test_a_file_that_is_not_a_journal_is_refused(tmp_path):
     bogus = tmp_path / "j.sqlite"
     bogus.write_text("hello, not sqlite at all" * 100)
-    from invoicekit import InputError
-
     with pytest.raises(InputError, match="not an invoicekit journal"):
         Journal(bogus)
+
+
+def test_a_journal_that_does_not_exist_is_never_created_by_opening_it(tmp_path):
+    with pytest.raises(InputError, match=r"does not exist.*--new-journal"):
+        Journal(tmp_path / "typo.sqlite")
+    assert not (tmp_path / "typo.sqlite").exists()
+    with pytest.raises(InputError, match="does not exist"):
+        Journal(tmp_path / "typo.sqlite", readonly=True)
+    Journal(tmp_path / "new.sqlite", create=True).close()
+    with pytest.raises(InputError, match="exists; --new-journal"):
+        Journal(tmp_path / "new.sqlite", create=True)
+
+
+# ---------------------------------------------------------------- schema 1 → 2
+
+
+def v1_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "journal.sqlite"
+    shutil.copyfile(V1, target)
+    return target
+
+
+def table(path: Path, query: str) -> pd.DataFrame:
+    with sqlite3.connect(path) as conn:
+        return pd.read_sql_query(query, conn)
+
+
+V1_DECISIONS = "SELECT run_id, row, invoice_id, supplier_cvr, cpr_masked, amount, status, reason, grant_id, " \
+    "expected_amount, paragraph, psp_element, art, service_code, period_start, period_end, message " \
+    "FROM decisions ORDER BY run_id, row"  # fmt: skip
+V1_RUNS = "SELECT run_id, started_at, finished_at, tool_version, grants_file, grants_sha256, invoices_file, " \
+    "invoices_sha256, support_sheet_file, support_sheet_sha256, rules, invoices, posted FROM runs ORDER BY run_id"  # fmt: skip
+
+
+def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_changes(example_case, tmp_path):
+    journal = v1_copy(tmp_path)
+    original = journal.read_bytes()
+    decisions_before, runs_before = table(journal, V1_DECISIONS), table(journal, V1_RUNS)
+    assert len(decisions_before) == 25 and len(runs_before) == 2
+
+    res = run_example(example_case, tmp_path / "out", journal)
+
+    backup = tmp_path / "journal.sqlite.schema1-backup"
+    assert res.journal_backup == backup
+    assert table(backup, V1_DECISIONS).equals(decisions_before) and table(backup, V1_RUNS).equals(runs_before)
+    assert table(backup, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["1"]
+    assert original  # the copy itself is a working schema-1 journal
+    after = table(journal, V1_DECISIONS)
+    assert after[after["run_id"] <= 2].reset_index(drop=True).equals(decisions_before)
+    assert table(journal, V1_RUNS).iloc[:2].equals(runs_before)
+    meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
+    assert meta["schema_version"] == "2" and meta["migrated_from"] == "1"
+    # and the rerun of what was recorded posts nothing
+    assert (res.decisions["status"] == "posted").sum() == 0
+    expected = [r if r in EARLY else "DUPLICATE_INVOICE" for r in decisions_before[decisions_before.run_id == 1].reason]
+    assert res.decisions["reason"].tolist() == expected
+
+
+def test_after_migration_april_is_not_paid_again_even_where_schema_1_stored_the_number_masked(example_case, tmp_path):
+    """Schema 1 stored 0504190001 as 050419-xxxx. After migration a resend of
+    it is still a duplicate: the masked form is compared too (broader, never
+    narrower), and a re-registered grant is caught on the citizen's birth date."""
+    journal = v1_copy(tmp_path)
+    (example_case / "april.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        "SOL-1101;29345716;28.500,00;6101901234;01.04.2019;30.04.2019\n"
+        "0504190001;31587603;13.950,00;6101901234;01.05.2019;31.05.2019\n"
+        "KIL-999;31587603;13.950,00;6101901234;01.05.2019;31.05.2019\n",
+        encoding="utf-8",
+    )
+    res = run_example(example_case, tmp_path / "out", journal, invoices="april.csv")
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE", "DUPLICATE_INVOICE", "ALREADY_PAID"]
+    assert (tmp_path / "out" / "opus_postings.csv").read_text(encoding="utf-8").count("\n") == 1  # the header
+
+
+def test_readers_read_a_schema_1_journal_as_it_is(tmp_path):
+    journal = v1_copy(tmp_path)
+    before = journal.read_bytes()
+    with Journal(journal, readonly=True) as j:
+        assert j.version == 1
+        history = j.history()
+    assert len(history.seen) == 18 and len(history.paid) == 7
+    assert history.seen["invoice_key"].str.startswith("~").sum() == 2  # the two numbers stored masked
+    out = tmp_path / "report"
+    assert main(["report", "followup", "--journal", str(journal), "--out", str(out), "--quiet"]) == 0
+    assert journal.read_bytes() == before
+    assert not (tmp_path / "journal.sqlite.schema1-backup").exists()
+
+
+def test_a_journal_of_a_newer_schema_is_refused_by_every_command(example_case, tmp_path, capsys):
+    journal = v1_copy(tmp_path)
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    before = journal.read_bytes()
+    commands = [
+        ["run", "--grants", str(example_case / "bevillinger.csv"), "--invoices", str(example_case / "regninger.csv"),
+         "--support-sheet", str(example_case / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--journal", str(journal)],
+        ["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "r")],
+        ["report", "business-case", "--journal", str(journal), "--out", str(tmp_path / "b")],
+        ["sample", "draw", "--journal", str(journal), "--month", "2019-03", "--out", str(tmp_path / "c.xlsx")],
+    ]  # fmt: skip
+    for argv in commands:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "newer invoicekit (journal schema 3)" in err[0], (argv, err)
+    assert journal.read_bytes() == before
+    assert not (tmp_path / "o" / "decisions.csv").exists()
+
+
+def test_a_damaged_journal_is_named_in_one_line(example_case, tmp_path, capsys):
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with sqlite3.connect(journal) as conn:
+        conn.execute("ALTER TABLE decisions RENAME COLUMN status TO state")
+    for argv in (
+        ["sample", "draw", "--journal", str(journal), "--month", "2026-12", "--out", str(tmp_path / "c.xlsx")],
+        ["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "r")],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "table 'decisions'" in err[0] and "status" in err[0], err

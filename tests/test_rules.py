@@ -52,7 +52,7 @@ def test_bad_rules_name_the_file_and_key(tmp_path, text, where):
 def test_rules_behave_like_estimator_parameters():
     rules = Rules()
     params = rules.get_params()
-    assert set(params) == {"tolerance", "max_amount", "paragraphs", "excluded_suppliers"}
+    assert set(params) == {"tolerance", "max_amount", "paragraphs", "excluded_suppliers", "supplementary_period_end"}
     changed = rules.set_params(tolerance=25)
     assert changed.tolerance == 25 and rules.tolerance == 1.0  # immutable: a new object
     with pytest.raises(InputError):

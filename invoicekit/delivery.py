@@ -1,0 +1,334 @@
+"""A run's output folder: nothing a run recorded is ever lost.
+
+- **One run at a time** writes into a folder: it holds an operating-system
+  lock on ``.invoicekit.lock`` there, which ends with the process however the
+  process ends.
+- **A recorded run's folder is never reused**: a folder whose ``run.json``
+  belongs to a recorded run is refused, as is one holding output files
+  without a ``run.json`` (an older version's run) and one in which the run
+  would replace one of its own input files. A dry run's files may be
+  replaced.
+- **Staging**: the files are written to ``.invoicekit-staging-*`` inside the
+  folder and flushed to disk before the journal commits; then they are moved
+  into place, ``run.json`` last, and the journal records the delivery.
+- **Recovery**: a run killed after its commit and before delivery leaves its
+  staged files and an undelivered run in the journal; the next run on that
+  journal delivers them first (:func:`deliver`), or stops with the run and the
+  folder named when they are gone. Staging folders of runs that were never
+  recorded (killed before their commit) are removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from invoicekit.errors import InputError, OutputError
+from invoicekit.identifiers import mask_cpr_text
+
+MANIFEST = "run.json"
+LOCK = ".invoicekit.lock"
+STAGING_PREFIX = ".invoicekit-staging-"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file or folder to disk (a folder: its entries)."""
+    with contextlib.suppress(OSError):  # folders cannot be opened on Windows
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def crash_point(name: str) -> None:
+    """For the tests: ``INVOICEKIT_CRASH_AT=<name>`` kills the process here,
+    as a power cut or a kill -9 would. Points: ``while-writing``,
+    ``before-commit``, ``after-commit``, ``mid-delivery``,
+    ``before-delivered-mark``."""
+    if os.environ.get("INVOICEKIT_CRASH_AT") == name:
+        import sys
+
+        sys.stdout.flush()
+        os._exit(137)
+
+
+# ---------------------------------------------------------------- the lock
+
+
+class FolderLock:
+    """An exclusive lock on a folder, held until :meth:`release` or the end of
+    the process. ``wait`` seconds are waited for another holder to let go."""
+
+    def __init__(self, folder: Path, wait: float = 0.0) -> None:
+        self.path = folder / LOCK
+        self._file = open(self.path, "a+b")  # noqa: SIM115 - held until release()
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                _lock_file(self._file)
+                return
+            except OSError:
+                if time.monotonic() >= deadline:
+                    self._file.close()
+                    raise InputError(
+                        folder,
+                        None,
+                        "is in use by another invoicekit run; wait for it to finish or choose another folder",
+                    ) from None
+                time.sleep(0.2)
+
+    def release(self) -> None:
+        if not self._file.closed:
+            self._file.close()  # closing releases the lock
+
+
+def _lock_file(f) -> None:
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+# ---------------------------------------------------------------- the folder
+
+
+def read_manifest(path: Path) -> dict | None:
+    """A ``run.json``, or None when there is none. One that cannot be read is
+    an error: whose files the folder holds cannot be told."""
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return data
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            path, None, f"cannot be read ({exc}); expected the manifest of an earlier run: choose a new --out folder"
+        ) from None
+
+
+def prepare(out_dir: Path, output_files: tuple[str, ...], inputs: list[Path], journal: Path | None) -> FolderLock:
+    """Create and lock ``out_dir`` and check that the run may write there
+    (see the module's docstring). Returns the lock, to be released when the
+    run's files are in place."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(out_dir, None, "exists and is not a folder; expected an output folder")
+    if _reads_as_cpr(str(out_dir)):
+        raise InputError(
+            mask_cpr_text(str(out_dir)), None, "holds what reads as a CPR number; choose a folder name without one"
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            out_dir, None, f"cannot be created ({exc.strerror or exc}); expected an output folder"
+        ) from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise InputError(out_dir, None, "is not writable; expected an output folder I can write in")
+    try:
+        lock = FolderLock(out_dir)
+    except OSError as exc:
+        raise InputError(
+            out_dir, None, f"cannot be locked ({exc.strerror or exc}); expected a folder I can write in"
+        ) from None
+    try:
+        _check_folder(out_dir, (*output_files, MANIFEST), inputs, journal)
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+def _reads_as_cpr(text: str) -> bool:
+    return mask_cpr_text(text) != text
+
+
+def _check_folder(out_dir: Path, names: tuple[str, ...], inputs: list[Path], journal: Path | None) -> None:
+    for name in names:
+        target = out_dir / name
+        if target.is_dir():
+            raise InputError(target, None, "is a folder; expected to write an output file there")
+        for source in inputs:
+            with contextlib.suppress(OSError):
+                if target.exists() and os.path.samefile(target, source):
+                    raise InputError(
+                        source,
+                        None,
+                        f"is an input of this run and would be replaced by its {name}; choose another --out",
+                    )
+    manifest = read_manifest(out_dir / MANIFEST)
+    if manifest is not None and manifest.get("run_id") is not None:
+        raise InputError(
+            out_dir,
+            None,
+            f"holds the files of run {manifest['run_id']}, recorded in the journal {manifest.get('journal') or '?'} "
+            f"on {str(manifest.get('started_at', '?'))[:10]}; a recorded run's files are never replaced: "
+            "choose a new --out folder",
+        )
+    if manifest is None:
+        present = [n for n in names if (out_dir / n).exists()]
+        if present:
+            raise InputError(
+                out_dir,
+                None,
+                f"holds output files ({', '.join(present)}) without a run.json, perhaps of a run recorded by an "
+                "earlier version; they are never replaced: choose a new --out folder",
+            )
+    for name in names:
+        target = out_dir / name
+        if target.exists() and not os.access(target, os.W_OK):
+            raise InputError(target, None, "is read-only; expected to replace it (a dry run's file)")
+    for staging in sorted(out_dir.glob(STAGING_PREFIX + "*")):
+        _leftover(staging, journal)
+
+
+def _leftover(staging: Path, journal: Path | None) -> None:
+    """A staging folder left by a killed run: removed when that run was never
+    recorded; otherwise it holds a recorded run's files and stays."""
+    try:
+        manifest = read_manifest(staging / MANIFEST)
+    except InputError:
+        manifest = None
+    run_id = manifest.get("run_id") if manifest else None
+    recorded_in = manifest.get("journal") if manifest else None
+    if run_id is not None and recorded_in:
+        state = recorded_state(Path(recorded_in), int(run_id), staging)
+        if state == "pending":
+            same = journal is not None and _same_file(Path(recorded_in), journal)
+            hint = "it is delivered first" if same else f"run invoicekit with --journal {recorded_in} to deliver them"
+            if same:
+                return  # the recovery step of this run delivers it
+            raise InputError(
+                staging.parent,
+                None,
+                f"holds the undelivered files of run {run_id} of the journal {recorded_in} in {staging.name}; {hint}",
+            )
+        if state == "unknown":
+            raise InputError(
+                staging.parent,
+                None,
+                f"holds {staging.name}, the files of run {run_id} of the journal {recorded_in}, which cannot be "
+                "opened to tell whether they were recorded; move that folder away or restore the journal",
+            )
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def recorded_state(journal: Path, run_id: int, staging: Path) -> str:
+    """``pending`` (recorded, not delivered), ``done`` (delivered, or not
+    recorded at all: a run killed before its commit) or ``unknown``."""
+    if not journal.exists():
+        return "unknown"
+    try:
+        conn = sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=30)
+        try:
+            row = conn.execute("SELECT delivered_at, staging_dir FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return "unknown"
+    if row is None or row[1] is None or Path(row[1]).name != staging.name:
+        return "done"  # never recorded (killed before the commit), or another run of that number
+    return "pending" if row[0] is None else "done"
+
+
+def new_staging(out_dir: Path) -> Path:
+    return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+
+
+def write_manifest(staging: Path, manifest: dict) -> Path:
+    path = staging / MANIFEST
+    try:
+        path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"could not write {path} ({exc.strerror or exc})") from None
+    return path
+
+
+def file_facts(staging: Path, names: list[str]) -> dict[str, dict]:
+    """SHA-256 and size of each staged file, flushed to disk first."""
+    facts = {}
+    for name in names:
+        path = staging / name
+        fsync_path(path)
+        facts[name] = {"sha256": sha256(path), "bytes": path.stat().st_size}
+    fsync_path(staging)
+    return facts
+
+
+def deliver(run_id: int | None, staging: Path, out_dir: Path, files: dict[str, str]) -> dict[str, Path]:
+    """Move the staged files (name → SHA-256) into ``out_dir``, ``run.json``
+    last. A file already moved (a delivery interrupted half-way) is
+    recognised by its checksum. Raises :class:`InputError` naming the run and
+    the folder when a file is neither staged nor in place."""
+    order = sorted(files, key=lambda name: name == MANIFEST)
+    outputs: dict[str, Path] = {}
+    missing = []
+    for name in order:
+        src, dst = staging / name, out_dir / name
+        if not src.exists() and not (dst.exists() and sha256(dst) == files[name]):
+            missing.append(name)
+    if missing:
+        which = f"run {run_id}" if run_id is not None else "the run"
+        raise InputError(
+            out_dir,
+            None,
+            f"{which} is recorded in the journal, but its files ({', '.join(missing)}) are neither in "
+            f"{staging} nor in place, so they cannot be delivered; restore that folder from a backup and run again",
+        )
+    for k, name in enumerate(order):
+        src, dst = staging / name, out_dir / name
+        if src.exists():
+            try:
+                os.replace(src, dst)
+            except OSError as exc:
+                which = f"run {run_id} is recorded in the journal, but " if run_id is not None else ""
+                raise OutputError(
+                    f"{which}its file {name} could not be moved into {out_dir} ({exc.strerror or exc}); the files "
+                    f"are kept in {staging} and the next run on the journal delivers them"
+                ) from None
+        outputs[name] = dst
+        if k == 0:
+            crash_point("mid-delivery")
+    fsync_path(out_dir)
+    shutil.rmtree(staging, ignore_errors=True)
+    return outputs
+
+
+@contextlib.contextmanager
+def cleaned_on_failure(staging: Path) -> Iterator[Path]:
+    """Remove ``staging`` if anything fails inside the block."""
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,631 @@
+"""Attacks on `invoicekit run`, as a careful auditor or a hostile supplier would
+try them. Each asserts the exact outcome the robot spec promises: which
+invoices are posted, the reason, the exit code and the one-line message, and
+what is left on disk. The README's "What the robot guarantees" points here.
+
+The example municipality (tests/data/example): citizen 610190-1234 has grant
+B-1001 (§ 108 at Solhøj, 28,500 kr. a month) and B-1002 (§ 104 at Kilden,
+450 kr. a day).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from invoicekit.cli import main
+from invoicekit.delivery import FolderLock
+from tests.conftest import KILDEN, SOLHOJ
+
+CPR = "6101901234"
+HEADER = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "document_type", "currency",
+          "prepaid_amount", "text"]  # fmt: skip
+MARCH = {"supplier_cvr": SOLHOJ, "amount": "28.500,00", "cpr": CPR, "period_start": "01.03.2019",
+         "period_end": "31.03.2019"}  # fmt: skip
+
+
+def month(m: int, **fields: str) -> dict:
+    """An invoice of B-1001 (Solhøj, 28,500 kr. a month) for month ``m`` of 2019."""
+    last = {2: 28, 4: 30, 6: 30, 9: 30, 11: 30}.get(m, 31)
+    return {**MARCH, "period_start": f"01.{m:02d}.2019", "period_end": f"{last}.{m:02d}.2019", **fields}
+
+
+def write_invoices(path: Path, *rows: dict) -> Path:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\n")
+    w.writerow(HEADER)
+    for r in rows:
+        w.writerow([r.get(c, "") for c in HEADER])
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path
+
+
+class Robot:
+    """`invoicekit run` on the example case, in this process."""
+
+    def __init__(self, case: Path, tmp: Path, capsys) -> None:
+        self.case, self.tmp, self.capsys = case, tmp, capsys
+        self.journal = tmp / "journal.sqlite"
+        self.grants = case / "bevillinger.csv"
+
+    def argv(self, invoices: Path, out: str, *extra: str, journal: bool = True) -> list[str]:
+        j = ["--journal" if self.journal.exists() else "--new-journal", str(self.journal)] if journal else []
+        return ["run", "--grants", str(self.grants), "--invoices", str(invoices), "--support-sheet",
+                str(self.case / "stoetteark.xlsx"), "--out", str(self.tmp / out), *j, *extra]  # fmt: skip
+
+    def run(self, *rows: dict, out: str, extra: tuple[str, ...] = (), journal: bool = True):
+        invoices = write_invoices(self.tmp / f"{out}.csv", *rows)
+        code = main(self.argv(invoices, out, *extra, journal=journal))
+        printed = self.capsys.readouterr()
+        decisions = None
+        if (self.tmp / out / "decisions.csv").exists():
+            decisions = pd.read_csv(self.tmp / out / "decisions.csv", dtype=str, keep_default_na=False)
+        return code, printed, decisions
+
+    def reasons(self, *rows: dict, out: str, **kw) -> list[str]:
+        code, printed, decisions = self.run(*rows, out=out, **kw)
+        assert code == 0, printed.err
+        return decisions["reason"].tolist()
+
+    def postings(self, out: str) -> pd.DataFrame:
+        return pd.read_csv(self.tmp / out / "opus_postings.csv", sep=";", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture
+def robot(example_case, tmp_path, capsys) -> Robot:
+    return Robot(example_case, tmp_path, capsys)
+
+
+def one_line(err: str, *fragments: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for f in fragments:
+        assert f in lines[0], lines[0]
+    return lines[0]
+
+
+def runs_in(journal: Path) -> int:
+    with sqlite3.connect(journal) as conn:
+        return conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+# ---------------------------------------------------------------- paid twice
+
+
+@pytest.mark.parametrize(
+    "resent", ["sol-1001", "SOL 1001", "SOL–1001", "ＳＯＬ‐１００１", "SOL\u200b-1001", " Sol-1001 "]
+)
+def test_a_number_resent_in_another_case_spacing_or_dash_is_a_duplicate(robot, resent):
+    assert robot.reasons(month(3, invoice_id="SOL-1001"), out="o1") == [""]
+    assert robot.reasons(month(3, invoice_id=resent), month(4, invoice_id=resent), out="o2") == [
+        "DUPLICATE_INVOICE",
+        "DUPLICATE_INVOICE",
+    ]
+    assert len(robot.postings("o2")) == 0
+
+
+def test_a_variant_of_a_number_in_the_same_run_is_a_duplicate(robot):
+    rows = [month(3, invoice_id="SOL-1001"), month(4, invoice_id="sol 1001")]
+    assert robot.reasons(*rows, out="o1") == ["", "DUPLICATE_INVOICE"]
+
+
+def test_the_same_number_from_another_supplier_is_not_a_duplicate(robot):
+    kilden = {**MARCH, "supplier_cvr": KILDEN, "amount": "13.950,00"}
+    assert robot.reasons(month(3, invoice_id="F-1"), {**kilden, "invoice_id": "F-1"}, out="o1") == ["", ""]
+
+
+def grants_with(robot: Robot, *lines: str, drop: str | None = None) -> Path:
+    text = (robot.case / "bevillinger.csv").read_text(encoding="utf-8").splitlines()
+    kept = [t for t in text if drop is None or not t.startswith(drop + ",")]
+    path = robot.tmp / f"grants-{len(list(robot.tmp.glob('grants-*')))}.csv"
+    path.write_text("\n".join([*kept, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_grant_registered_again_under_a_new_id_is_not_paid_twice(robot):
+    assert robot.reasons(month(3, invoice_id="SOL-1001"), out="o1") == [""]
+    # next month Sensum shows B-1001 closed and the same stay registered again as B-2001
+    robot.grants = grants_with(
+        robot,
+        "B-1001,610190-1234,SEL108-BO,Længerevarende botilbud,29345716,28500.00,month,01-01-2018,28-02-2019",
+        "B-2001,610190-1234,SEL108-BO,Længerevarende botilbud,29345716,28500.00,month,01-03-2019,",
+        drop="B-1001",
+    )
+    code, _, d = robot.run(month(3, invoice_id="SOL-2001"), month(4, invoice_id="SOL-2002"), out="o2")
+    assert code == 0
+    assert d["reason"].tolist() == ["ALREADY_PAID", ""]
+    assert d["grant_id"].tolist() == ["B-2001", "B-2001"]
+    assert "SEL108-BO" in d["message"][0] and "B-1001" in d["message"][0] and "SOL-1001" in d["message"][0]
+
+
+@pytest.mark.parametrize("spelling", ["b-1001", "B-1001.", "B–1001", "B 1001", "b1001.."])
+def test_a_grant_id_spelt_differently_is_the_same_grant(robot, spelling):
+    assert robot.reasons(month(3, invoice_id="SOL-1001"), out="o1") == [""]
+    # the next extract numbers the Kilden grant like B-1001, spelt differently: only the id ties the two
+    robot.grants = grants_with(
+        robot, f"{spelling},610190-1234,SEL104-AKT,Aktivitet,31587603,450.00,day,01-01-2018,", drop="B-1002"
+    )
+    kilden = {**MARCH, "supplier_cvr": KILDEN, "amount": "13.950,00", "invoice_id": "KIL-1"}
+    code, _, d = robot.run(kilden, out="o2")
+    assert code == 0
+    assert d["reason"].tolist() == ["ALREADY_PAID"] and d["grant_id"].tolist() == [spelling]
+    assert "SOL-1001" in d["message"][0]
+
+
+def test_a_new_rate_registered_as_a_new_grant_is_not_paid_twice_in_one_run(robot):
+    """The supplier bills March at the old rate and again at the new one, which
+    Sensum holds as a second grant for the same stay."""
+    robot.grants = grants_with(robot, "B-2001,610190-1234,SEL108-BO,Botilbud,29345716,29000.00,month,01-03-2019,")
+    old_rate, new_rate = month(3, invoice_id="A"), month(3, invoice_id="B", amount="29.000,00")
+    april = month(4, invoice_id="C", amount="29.000,00")
+    code, _, d = robot.run(old_rate, new_rate, april, out="o1")
+    assert code == 0
+    assert d["reason"].tolist() == ["", "ALREADY_PAID", ""]
+    assert d["grant_id"].tolist() == ["B-1001", "B-2001", "B-2001"]
+    assert "faktura A" in d["message"][1] and "B-1001" in d["message"][1]
+
+
+# ---------------------------------------------------------------- credit notes
+
+
+@pytest.mark.parametrize("kind", ["credit_note", "Kreditnota", "381", "Credit Note", "kredit-nota"])
+def test_a_credit_note_with_a_positive_total_is_never_posted(robot, kind):
+    code, _, d = robot.run(month(3, invoice_id="KN-1", document_type=kind), out="o1")
+    assert code == 0 and d["reason"].tolist() == ["CREDIT_NOTE"]
+    assert len(robot.postings("o1")) == 0
+
+
+def test_a_document_of_unknown_type_is_not_posted_and_its_type_is_named(robot):
+    code, _, d = robot.run(month(3, invoice_id="X-1", document_type="debetnota"), out="o1")
+    assert code == 0 and d["reason"].tolist() == ["CREDIT_NOTE"] and "'debetnota'" in d["message"][0]
+
+
+@pytest.mark.parametrize("kind", ["", "invoice", "Faktura", "380"])
+def test_an_invoice_says_what_it_is_or_nothing(robot, kind):
+    assert robot.reasons(month(3, invoice_id="F-1", document_type=kind), out="o1") == [""]
+
+
+def test_a_converted_e_invoice_credit_note_is_not_posted(robot):
+    from tests.test_oioubl import doc, line
+
+    xml = robot.tmp / "kreditnota.xml"
+    xml.write_bytes(
+        doc(
+            "<cbc:Note>Kreditering 610190-1234</cbc:Note><cac:InvoicePeriod><cbc:StartDate>2019-03-01</cbc:StartDate>"
+            "<cbc:EndDate>2019-03-31</cbc:EndDate></cac:InvoicePeriod>",
+            root="CreditNote",
+            payable="28500.00",
+            lines=line("Døgnophold", tag="CreditNoteLine"),
+        )
+    )
+    converted = robot.tmp / "konverteret.csv"
+    assert main(["convert", "oioubl", str(xml), "--out", str(converted), "--quiet"]) == 0
+    argv = robot.argv(converted, "o1")
+    assert main(argv) == 0
+    d = pd.read_csv(robot.tmp / "o1" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == ["CREDIT_NOTE"]
+
+
+# ---------------------------------------------------------------- amounts
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [({"currency": "NOK"}, "'NOK'"), ({"currency": "eur"}, "'EUR'"), ({"prepaid_amount": "100,00"}, "a conto"),
+     ({"prepaid_amount": "tyve"}, "forudbetalte")],
+)  # fmt: skip
+def test_another_currency_or_a_prepayment_is_settled_by_hand(robot, fields, words):
+    code, _, d = robot.run(month(3, invoice_id="F-1", **fields), out="o1")
+    assert code == 0 and d["reason"].tolist() == ["INVALID_AMOUNT"] and words in d["message"][0]
+
+
+@pytest.mark.parametrize("fields", [{"currency": " dkk "}, {"prepaid_amount": "0,00"}, {"currency": "DKK"}])
+def test_danish_kroner_and_no_prepayment_post(robot, fields):
+    assert robot.reasons(month(3, invoice_id="F-1", **fields), out="o1") == [""]
+
+
+# ---------------------------------------------------------------- numbers that look like CPR numbers
+
+
+def test_invoice_numbers_that_look_like_cpr_numbers_are_compared_and_sent_as_written(robot):
+    kilden = {**MARCH, "supplier_cvr": KILDEN}
+    rows = [
+        {**kilden, "invoice_id": "0504190001", "amount": "13.950,00"},
+        {**kilden, "invoice_id": "0504190002", "period_start": "01.04.2019", "period_end": "30.04.2019",
+         "amount": "13.500,00"},
+        {**kilden, "invoice_id": "0504190003", "period_start": "01.05.2019", "period_end": "31.05.2019",
+         "amount": "1,00"},
+    ]  # fmt: skip
+    code, printed, d = robot.run(*rows, out="o1")
+    assert code == 0 and d["reason"].tolist() == ["", "", "AMOUNT_MISMATCH"]
+    assert d["invoice_id"].tolist() == ["050419-xxxx"] * 3  # what people read
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["0504190001", "0504190002"]  # what OPUS finds
+    paid = pd.read_csv(robot.tmp / "o1" / "sensum_paid.csv", dtype=str)
+    assert paid["invoice_id"].tolist() == ["0504190001", "0504190002"]
+    notes = pd.read_csv(robot.tmp / "o1" / "opus_notes.csv", sep=";", dtype=str)
+    assert notes["invoice_id"].tolist() == ["0504190003"]
+    assert "0504190001" not in printed.out + printed.err
+    assert "0504190003" not in (robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- payment files never lost
+
+
+def test_a_recorded_runs_folder_is_never_reused_and_its_files_stay(robot):
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    before = digests(robot.tmp / "o1")
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o1")
+    assert code == 2
+    one_line(printed.err, "holds the files of run 1", "choose a new --out folder")
+    assert digests(robot.tmp / "o1") == before
+    assert runs_in(robot.journal) == 1
+    # a dry run may not write there either
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o1", extra=("--dry-run",))
+    assert code == 2 and digests(robot.tmp / "o1") == before
+
+
+def test_a_folder_with_output_files_and_no_manifest_is_not_reused(robot):
+    (robot.tmp / "o1").mkdir()
+    (robot.tmp / "o1" / "opus_postings.csv").write_text("an earlier version's payment file\n")
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
+    assert code == 2
+    one_line(printed.err, "opus_postings.csv", "without a run.json")
+    assert (robot.tmp / "o1" / "opus_postings.csv").read_text() == "an earlier version's payment file\n"
+
+
+def test_a_dry_run_replaces_an_earlier_dry_runs_files(robot):
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1", extra=("--dry-run",), journal=False) == [""]
+    assert robot.reasons(month(4, invoice_id="F-2"), out="o1", extra=("--dry-run",), journal=False) == [""]
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-2"]
+
+
+def test_a_run_refuses_to_write_over_its_own_input(robot):
+    out = robot.tmp / "o1"
+    out.mkdir()
+    invoices = write_invoices(out / "decisions.csv", month(3, invoice_id="F-1"))
+    code = main(robot.argv(invoices, "o1"))
+    err = robot.capsys.readouterr().err
+    assert code == 2
+    one_line(err, "decisions.csv", "is an input of this run")
+    assert invoices.read_text(encoding="utf-8").startswith("invoice_id;")
+
+
+def test_two_runs_into_one_folder_at_once_the_second_is_refused(robot):
+    (robot.tmp / "o1").mkdir()
+    lock = FolderLock(robot.tmp / "o1")  # another run holds the folder
+    try:
+        code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
+    finally:
+        lock.release()
+    assert code == 2
+    one_line(printed.err, "in use by another invoicekit run")
+    assert not robot.journal.exists()  # the journal it would have started is not left behind
+
+
+def cli(robot: Robot, invoices: Path, out: str, env: dict | None = None, extra=(), **kw) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "invoicekit.cli", *robot.argv(invoices, out, *extra), "--quiet"]
+    return subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **kw)  # fmt: skip
+
+
+def test_two_runs_on_one_journal_at_once_post_each_invoice_once(robot):
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]  # the journal exists
+    invoices = write_invoices(robot.tmp / "same.csv", month(3, invoice_id="F-1"), month(4, invoice_id="F-2"))
+    first, second = cli(robot, invoices, "a"), cli(robot, invoices, "b")
+    results = [p.communicate(timeout=120) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], results
+    lines = [len(robot.postings(o)) for o in ("a", "b")]
+    assert sorted(lines) == [0, 2]
+    assert runs_in(robot.journal) == 3
+
+
+@pytest.mark.parametrize("point", ["while-writing", "before-commit"])
+def test_a_run_killed_before_its_commit_leaves_nothing_recorded_and_its_staging_is_removed(robot, point):
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    killed = cli(robot, invoices, "o1", env={"INVOICEKIT_CRASH_AT": point})
+    killed.communicate(timeout=120)
+    assert killed.returncode == 137
+    assert runs_in(robot.journal) == 1
+    assert not (robot.tmp / "o1" / "opus_postings.csv").exists()
+    assert len(list((robot.tmp / "o1").glob(".invoicekit-staging-*"))) == 1
+    # the next run into the same folder removes that staging folder and posts as if nothing had happened
+    assert main(robot.argv(invoices, "o1")) == 0
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-1"]
+    assert not list((robot.tmp / "o1").glob(".invoicekit-staging-*"))
+
+
+@pytest.mark.parametrize("point", ["after-commit", "mid-delivery", "before-delivered-mark"])
+def test_a_run_killed_after_its_commit_is_delivered_by_the_next_run(robot, point):
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"), month(4, invoice_id="F-2"))
+    killed = cli(robot, invoices, "o1", env={"INVOICEKIT_CRASH_AT": point})
+    killed.communicate(timeout=120)
+    assert killed.returncode == 137
+    assert runs_in(robot.journal) == 2  # recorded
+
+    code, printed, d = robot.run(month(5, invoice_id="F-3"), out="o2")
+    assert code == 0, printed.err
+    if point != "before-delivered-mark":
+        assert "Delivered first:  run 2's files" in printed.out
+    # the killed run's files are all in place, exactly as recorded, and nothing is left staged
+    import json
+
+    manifest = json.loads((robot.tmp / "o1" / "run.json").read_text(encoding="utf-8"))
+    assert manifest["run_id"] == 2
+    for name, facts in manifest["outputs"].items():
+        assert hashlib.sha256((robot.tmp / "o1" / name).read_bytes()).hexdigest() == facts["sha256"]
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-1", "F-2"]
+    assert not list((robot.tmp / "o1").glob(".invoicekit-staging-*"))
+    with sqlite3.connect(robot.journal) as conn:
+        assert conn.execute("SELECT count(*) FROM runs WHERE delivered_at IS NULL").fetchone()[0] == 0
+    assert d["reason"].tolist() == [""]  # and then the new run went on
+
+
+def test_a_recorded_run_whose_staged_files_are_gone_stops_the_next_run(robot):
+    import shutil
+
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    killed = cli(robot, invoices, "o1", env={"INVOICEKIT_CRASH_AT": "after-commit"})
+    killed.communicate(timeout=120)
+    for staging in (robot.tmp / "o1").glob(".invoicekit-staging-*"):
+        shutil.rmtree(staging)  # someone "cleaned up"
+    code, printed, _ = robot.run(month(5, invoice_id="F-3"), out="o2")
+    assert code == 2
+    line = one_line(printed.err, "run 2", "cannot be delivered", str(robot.tmp / "o1"))
+    assert "restore" in line
+    assert runs_in(robot.journal) == 2  # nothing decided or recorded
+    assert not (robot.tmp / "o2" / "decisions.csv").exists()
+
+
+def test_another_journals_undelivered_files_keep_their_folder(robot, tmp_path):
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    killed = cli(robot, invoices, "o1", env={"INVOICEKIT_CRASH_AT": "after-commit"})
+    killed.communicate(timeout=120)
+    other = Robot(robot.case, robot.tmp, robot.capsys)
+    other.journal = robot.tmp / "other.sqlite"
+    code, printed, _ = other.run(month(5, invoice_id="F-3"), out="o1")
+    assert code == 2
+    one_line(printed.err, "undelivered files of run 2", "--journal")
+    assert len(list((robot.tmp / "o1").glob(".invoicekit-staging-*"))) == 1
+
+
+# ---------------------------------------------------------------- the journal named on the command line
+
+
+def test_a_typo_in_journal_never_starts_an_empty_journal(robot):
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    typo = robot.tmp / "jounral.sqlite"
+    argv = robot.argv(write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1")), "o2")
+    argv[argv.index(str(robot.journal))] = str(typo)
+    assert main(argv) == 2
+    one_line(robot.capsys.readouterr().err, "jounral.sqlite", "does not exist", "--new-journal")
+    assert not typo.exists() and not (robot.tmp / "o2").exists()
+
+
+def test_new_journal_never_reuses_a_file_and_a_dry_run_never_starts_one(robot):
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    before = robot.journal.read_bytes()
+    invoices = write_invoices(robot.tmp / "m.csv", month(4, invoice_id="F-2"))
+    argv = robot.argv(invoices, "o2")
+    argv[argv.index("--journal")] = "--new-journal"
+    assert main(argv) == 2
+    one_line(robot.capsys.readouterr().err, "exists", "--journal")
+    assert robot.journal.read_bytes() == before
+    fresh = [*robot.argv(invoices, "o3", "--dry-run", journal=False), "--new-journal", str(robot.tmp / "n.sqlite")]
+    assert main(fresh) == 2
+    one_line(robot.capsys.readouterr().err, "--new-journal", "dry run")
+    assert not (robot.tmp / "n.sqlite").exists()
+
+
+# ---------------------------------------------------------------- leaks and injection
+
+
+def test_a_full_disk_while_writing_names_the_file_and_leaves_nothing(robot, monkeypatch):
+    import errno
+
+    from invoicekit import post
+
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    real = post.write_csv
+
+    def full(columns, path, **kw):
+        if Path(path).name == "opus_notes.csv":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(columns, path, **kw)
+
+    monkeypatch.setattr(post, "write_csv", full)
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
+    assert code == 1
+    one_line(printed.err, "opus_notes.csv", "No space left on device")
+    assert runs_in(robot.journal) == 1
+    assert sorted(p.name for p in (robot.tmp / "o1").iterdir()) == [".invoicekit.lock"]
+
+
+def limited(limit: int):
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_real_file_size_limit_fails_the_run_cleanly(robot, dry_run):
+    """Files may not grow past 4 kB (1 kB for the dry run; RLIMIT_FSIZE, as a
+    full disk would stop them): a recorded run fails on the journal, a dry run
+    on its first staged file. Either way: exit 1, one line naming the file, nothing recorded,
+    nothing staged, and the next run posts as if it never happened."""
+    rows = [month(m, invoice_id=f"F-{m}") for m in range(1, 13)]
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    invoices = write_invoices(robot.tmp / "m.csv", *rows[1:])
+    proc = cli(robot, invoices, "o1", preexec_fn=limited(1_000 if dry_run else 4_000), extra=("--dry-run",) * dry_run)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    if dry_run:
+        one_line(err, "decisions.csv", "File too large")
+    else:
+        one_line(err, "journal.sqlite", "nothing was recorded")
+    assert runs_in(robot.journal) == 1
+    assert not list((robot.tmp / "o1").glob(".invoicekit-staging-*"))
+    assert not (robot.tmp / "o1" / "decisions.csv").exists()
+    assert main(robot.argv(invoices, "o1")) == 0
+    assert len(robot.postings("o1")) == 11
+
+
+FORMULAS = ['=HYPERLINK("http://x","klik")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+
+
+def test_no_text_cell_in_any_output_starts_a_formula(robot):
+    robot.grants = grants_with(
+        robot, "=B1,610190-1234,SEL104-AKT,Aktivitet,31587603,450.00,day,01-01-2018,", drop="B-1002"
+    )
+    kilden = {**MARCH, "supplier_cvr": KILDEN, "amount": "13.950,00"}
+    rows = [{**kilden, "invoice_id": FORMULAS[0]}]  # posted on the grant "=B1"
+    rows += [month(3, invoice_id=f, amount="1,00") for f in FORMULAS[1:]]  # manual
+    code, _, d = robot.run(*rows, out="o1")
+    assert code == 0 and d["status"].tolist() == ["posted"] + ["manual"] * 5
+    numeric = {"row", "amount", "expected_amount", "Beløb"}
+    for f in (robot.tmp / "o1").glob("*.csv"):
+        text = f.read_text(encoding="utf-8")
+        sep = ";" if f.name.startswith("opus") else ","
+        rows_ = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        header = rows_[0]
+        for r in rows_[1:]:
+            for name, cell in zip(header, r, strict=True):
+                if name not in numeric:
+                    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (f.name, name, cell)
+    postings = robot.postings("o1")
+    assert postings["Fakturanummer"].tolist() == ["'" + FORMULAS[0]]
+    paid = pd.read_csv(robot.tmp / "o1" / "sensum_paid.csv", dtype=str)
+    assert paid["grant_id"].tolist() == ["'=B1"]
+
+
+# ---------------------------------------------------------------- hostile sizes
+
+
+def test_a_cell_over_1_mb_is_refused_in_one_line(robot):
+    code, printed, _ = robot.run(month(3, invoice_id="F-1", text="x" * 1_200_000), out="o1")
+    assert code == 2
+    one_line(printed.err, "row 1, column 'text'", "1 MB")
+
+
+def test_a_cell_over_1_mb_beside_a_misaligned_row_is_refused_in_one_line(robot):
+    path = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1", text="x" * 1_200_000))
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("F-2;29345716;28.500,00;6101901234;01.04.2019\n")  # too few fields
+    assert main(robot.argv(path, "o1")) == 2
+    one_line(robot.capsys.readouterr().err, "1 MB")
+
+
+def test_a_large_cell_beside_a_misaligned_row_is_read(robot):
+    path = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1", text="x" * 200_000))
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("F-2;29345716;28.500,00;6101901234;01.04.2019\n")
+    assert main(robot.argv(path, "o1")) == 0
+    d = pd.read_csv(robot.tmp / "o1" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["status"].tolist() == ["posted", "manual"]
+    assert d["message"][1].startswith("Rækken i fakturaudtrækket har 5 felter")
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_unpacked(robot):
+    bomb = robot.tmp / "regninger.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b" " * 101_000_000)
+    assert bomb.stat().st_size < 1_000_000
+    assert main(robot.argv(bomb, "o1")) == 2
+    one_line(robot.capsys.readouterr().err, "xl/worksheets/sheet1.xml", "unpacks to 101,000,000 bytes")
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["tolerance = 1e308", "tolerance = -1", "tolerance = nan", "max_amount = inf", "max_amount = 1000000001",
+     'supplementary_period_end = "02-30"', "supplementary_period_end = 131"],
+)  # fmt: skip
+def test_absurd_rules_are_refused_in_one_line(robot, rule):
+    rules = robot.tmp / "rules.toml"
+    rules.write_text(rule + "\n", encoding="utf-8")
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1", extra=("--rules", str(rules)))
+    assert code == 2
+    one_line(printed.err, f"key '{rule.split(' ')[0]}'")
+
+
+def test_messages_are_at_most_1000_characters_and_name_at_most_five_grants(robot):
+    lines = [f"B-90{k},610190-1234,SEL108-BO,Botilbud,29345716,28500.00,month,01-01-2018," for k in range(7)]
+    robot.grants = grants_with(robot, *lines, drop="B-1001")
+    long_number = "N" * 900_000
+    code, _, d = robot.run(month(3, invoice_id="F-1"), month(4, invoice_id=long_number, amount="1,00"), out="o1")
+    assert code == 0 and d["reason"].tolist() == ["AMBIGUOUS", "AMOUNT_MISMATCH"]
+    assert "B-900; B-901; B-902; B-903; B-904 og 2 flere" in d["message"][0]
+    assert d["message"].str.len().max() <= 1000
+
+
+def test_one_citizen_with_200000_grants_is_decided_within_4_gb(robot):
+    """Memory is bounded by design: the candidate pairs are weighed in chunks.
+    200,000 grants and 50 invoices (10 million pairs) under a 4 GB address-space
+    limit; benchmarks/bench_limits.py runs 1,000 invoices (200 million)."""
+    grants = robot.tmp / "many.csv"
+    with open(grants, "w", encoding="utf-8") as f:
+        f.write("grant_id,cpr,service_code,supplier_cvr,rate,rate_unit,start_date\n")
+        f.writelines(f"G{k},6101901234,SEL108-BO,29345716,28500.00,month,2018-01-01\n" for k in range(200_000))
+    robot.grants = grants
+    invoices = write_invoices(robot.tmp / "m.csv", *(month(3, invoice_id=f"F-{k}") for k in range(50)))
+    argv = [sys.executable, "-m", "invoicekit.cli", *robot.argv(invoices, "o1", journal=False), "--quiet"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, preexec_fn=limited_memory(4 << 30))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    d = pd.read_csv(robot.tmp / "o1" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert (d["reason"] == "AMBIGUOUS").all() and len(d) == 50
+    assert "og 199995 flere" in d["message"][0]
+
+
+def limited_memory(limit: int):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+# ---------------------------------------------------------------- personal data on the way out
+
+
+def test_a_cpr_number_in_a_path_never_reaches_stderr(robot, capsys):
+    path = robot.tmp / "regninger-0101901234.csv"
+    assert main(robot.argv(path, "o1")) == 2
+    err = capsys.readouterr().err
+    assert "0101901234" not in err and "010190-xxxx" in err
+
+
+def test_run_json_lists_every_output_with_its_checksum(robot):
+    import json
+
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    manifest = json.loads((robot.tmp / "o1" / "run.json").read_text(encoding="utf-8"))
+    assert manifest["run_id"] == 1 and manifest["dry_run"] is False
+    assert manifest["journal"] == str(robot.journal.resolve())
+    assert set(manifest["inputs"]) == {"grants", "invoices", "support_sheet"}
+    files = {p.name for p in (robot.tmp / "o1").iterdir()} - {"run.json", ".invoicekit.lock"}
+    assert set(manifest["outputs"]) == files
+    for name, facts in manifest["outputs"].items():
+        data = (robot.tmp / "o1" / name).read_bytes()
+        assert facts == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    assert CPR not in (robot.tmp / "o1" / "run.json").read_text(encoding="utf-8")
