@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import decimal
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
@@ -24,6 +26,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import pandas as pd
 
+from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.identifiers import compact_cpr
 from invoicekit.parsing import cprs_in_text, period_in_text
@@ -370,14 +373,29 @@ def write_invoices(frame: pd.DataFrame, out: str | Path) -> Path:
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
+    # amounts as numbers; text never a formula; CPR numbers kept (the robot reads them)
+    frame = safe_frame(frame.assign(amount=_numbers_where_possible(frame["amount"])), mask=False)
     try:
         if suffix == ".csv":
             frame.to_csv(tmp, index=False, encoding="utf-8")
         else:
             from invoicekit.workbook import write_workbook
 
-            write_workbook(tmp, {"Regninger": frame})
+            write_workbook(tmp, {"Regninger": frame}, mask=False)
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+def _numbers_where_possible(values: pd.Series) -> pd.Series:
+    """Amounts read from XML as exact numbers (``Decimal``), text where a
+    document held something else (the robot then says what)."""
+    out = []
+    for v in values.astype(object):
+        text = str(v).strip()
+        if re.fullmatch(r"-?\d+(?:\.\d+)?", text):
+            out.append(Decimal(text))
+        else:
+            out.append(v)
+    return pd.Series(out, index=values.index, dtype=object)

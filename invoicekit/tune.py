@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate
 from invoicekit.replay import WorldData, simulate
@@ -154,7 +155,7 @@ class Tuning:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"csv": out / "tuning.csv", "xlsx": out / "tuning.xlsx", "png": out / "tuning.png"}
-        self.table.to_csv(paths["csv"], index=False)
+        safe_frame(self.table).to_csv(paths["csv"], index=False)
         write_workbook(
             paths["xlsx"],
             {"Regelsæt": self.table},

@@ -38,6 +38,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
+from invoicekit.cells import safe_frame
 from invoicekit.columns import Column
 from invoicekit.errors import InputError
 from invoicekit.extracts import digits_key, prepare_invoices, read_invoices
@@ -899,17 +900,17 @@ class TypeMapping:
             "suppliers": out / "suppliers.csv",
             "xlsx": out / "types.xlsx",
         }
-        self.types.to_csv(paths["types"], index=False)
-        self.table.to_csv(paths["table"], index=False)
-        self.suppliers.to_csv(paths["suppliers"], index=False)
+        safe_frame(self.types).to_csv(paths["types"], index=False)
+        safe_frame(self.table).to_csv(paths["table"], index=False)
+        safe_frame(self.suppliers).to_csv(paths["suppliers"], index=False)
         sheets = {"Typer": danish_headers(self.table), "Leverandører": danish_headers(self.suppliers)}
         if self.quality is not None:
             paths["quality"] = out / "quality.csv"
-            self.quality.to_csv(paths["quality"], index=False)
+            safe_frame(self.quality).to_csv(paths["quality"], index=False)
             sheets["Kvalitet"] = self.quality
         if self.clusters is not None:
             paths["clusters"] = out / "clusters.csv"
-            self.clusters.to_csv(paths["clusters"], index=False)
+            safe_frame(self.clusters).to_csv(paths["clusters"], index=False)
             sheets["Grupper"] = self.clusters
         sheets["Fakturaer"] = self.types
         pct = [DANISH[c] for c in PERCENT_COLUMNS]

@@ -11,14 +11,19 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from invoicekit.cells import safe_text
+
 
 def write_workbook(
     path: str | Path,
     sheets: dict[str, pd.DataFrame],
     percent: dict[str, dict[str, list[int] | None]] | None = None,
+    mask: bool = True,
 ) -> Path:
     """Write each DataFrame to its own sheet. ``percent`` names, per sheet, the
-    columns shown as percentages (all rows, or the 0-based data rows listed)."""
+    columns shown as percentages (all rows, or the 0-based data rows listed).
+    Text cells never hold a formula (a leading ``'`` where one would start)
+    and, with ``mask``, nothing in them reads as a CPR number."""
     percent = percent or {}
     wb = Workbook()
     wb.remove(wb.active)
@@ -28,10 +33,10 @@ def write_workbook(
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in df.itertuples(index=False):
-            values = [_cell(v) for v in row]
+            values = [_cell(v, mask) for v in row]
             ws.append(values)
             for j, v in enumerate(values):
-                if isinstance(v, str) and v.startswith("="):  # text, never a formula a supplier wrote
+                if isinstance(v, str) and v.startswith("'"):  # text, never a formula a supplier wrote
                     ws.cell(row=ws.max_row, column=j + 1).data_type = "s"
         ws.freeze_panes = "A2"
         if len(df.columns):
@@ -50,11 +55,12 @@ def write_workbook(
     return path
 
 
-def _cell(v: object) -> object:
+def _cell(v: object, mask: bool = True) -> object:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
     if hasattr(v, "item"):  # numpy scalars
         return v.item()
     if isinstance(v, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", v)  # control characters a workbook cannot hold
+        # a leading tab or carriage return is kept as the ' says; other control characters a workbook cannot hold
+        return ILLEGAL_CHARACTERS_RE.sub("", safe_text(v, mask))
     return v

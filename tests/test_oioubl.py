@@ -386,4 +386,4 @@ def test_supplier_text_is_never_a_formula_in_the_workbook(tmp_path):
     ws = load_workbook(out).active
     text_col = [c.value for c in ws[1]].index("text") + 1
     cell = ws.cell(row=2, column=text_col)
-    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
+    assert cell.value.startswith("'=HYPERLINK") and cell.data_type == "s"

@@ -1,0 +1,53 @@
+"""Text cells people open in Excel: never a formula, no CPR number where it
+does not belong; numbers stay numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from openpyxl import load_workbook
+
+from invoicekit.cells import mask_arrow, neutralise, neutralise_arrow, safe_frame
+from invoicekit.workbook import write_workbook
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_a_cell_that_would_start_a_formula_gets_an_apostrophe(text):
+    assert neutralise(text) == "'" + text
+    assert neutralise_arrow(pa.array([text])).to_pylist() == ["'" + text]
+
+
+@pytest.mark.parametrize("text", ["SOL-1001", "", "'=already", " =1", "Døgn"])
+def test_other_text_is_left_alone(text):
+    assert neutralise(text) == text
+    assert neutralise_arrow(pa.array([text])).to_pylist() == [text]
+
+
+def test_cpr_numbers_are_masked_only_where_valid():
+    arr = pa.array(["borger 610190-1234", "6101901234", "nr 1234567890", None])
+    assert mask_arrow(arr).to_pylist() == ["borger 610190-xxxx", "610190-xxxx", "nr 1234567890", None]
+
+
+def test_a_frame_keeps_its_numbers_and_fixes_its_text():
+    df = pd.DataFrame({"amount": [-450.0, 12.5], "n": [1, -2], "text": ["=HYPERLINK(1)", "6101901234"]})
+    out = safe_frame(df)
+    assert out["amount"].tolist() == [-450.0, 12.5] and out["n"].tolist() == [1, -2]
+    assert out["text"].tolist() == ["'=HYPERLINK(1)", "610190-xxxx"]
+    assert safe_frame(df, mask=False)["text"].tolist() == ["'=HYPERLINK(1)", "6101901234"]
+
+
+def test_mixed_columns_keep_numbers_as_numbers():
+    df = pd.DataFrame({"amount": pd.Series([-450.5, "-x"], dtype=object)})
+    assert safe_frame(df)["amount"].tolist() == [-450.5, "'-x"]
+
+
+def test_a_workbook_never_holds_a_formula_and_masks_cpr_numbers(tmp_path):
+    path = write_workbook(
+        tmp_path / "w.xlsx",
+        {"Ark": pd.DataFrame({"tekst": ["=1+1", "@A1", "610190-1234", "ok"], "beløb": [-1.5, 2.0, 3.0, 4.0]})},
+    )
+    ws = load_workbook(path).active
+    cells = [(ws.cell(row=r, column=1).value, ws.cell(row=r, column=1).data_type) for r in range(2, 6)]
+    assert cells == [("'=1+1", "s"), ("'@A1", "s"), ("610190-xxxx", "s"), ("ok", "s")]
+    assert [ws.cell(row=r, column=2).value for r in range(2, 6)] == [-1.5, 2.0, 3.0, 4.0]
