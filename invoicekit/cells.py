@@ -46,12 +46,28 @@ def mask_arrow(arr: pa.Array) -> pa.Array:
     """Anything that reads as a CPR number masked, whole-column."""
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
         return arr
-    maybe = pc.fill_null(pc.match_substring_regex(arr, r"\d{6}-?\d{4}"), False)
+    maybe = pc.fill_null(pc.match_substring_regex(arr, r"\p{Nd}{6}-?\p{Nd}{4}"), False)
     if not pc.any(maybe).as_py():
         return arr
     values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).copy()
     idx = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
     values[idx] = mask_cprs_in(pd.Series(values[idx], dtype=object)).to_numpy(dtype=object)
+    return pa.array(values, type=arr.type)
+
+
+def safe_arrow(arr: pa.Array, mask: bool = True) -> pa.Array:
+    """:func:`safe_text` whole-column: one RE2 scan finds the few cells that
+    need it (a formula start, or with ``mask`` ten digits that may be a CPR)."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
+        return arr
+    pattern = _FORMULA_RE2 + (r"|\p{Nd}{6}-?\p{Nd}{4}" if mask else "")  # digits of any script
+    hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+    if not pc.any(hit).as_py():
+        return arr
+    values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).copy()
+    for k in np.flatnonzero(hit.to_numpy(zero_copy_only=False)):
+        if values[k] is not None:
+            values[k] = safe_text(values[k], mask)
     return pa.array(values, type=arr.type)
 
 
@@ -67,8 +83,7 @@ def safe_frame(df: pd.DataFrame, mask: bool = True) -> pd.DataFrame:
         if not is_text.any():
             continue
         if is_text.all():
-            arr = pa.array(text, type=pa.large_string())
-            arr = neutralise_arrow(mask_arrow(arr) if mask else arr)
+            arr = safe_arrow(pa.array(text, type=pa.large_string()), mask)
             fixed = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
         else:
             fixed = text.copy()

@@ -538,9 +538,11 @@ def _join_per_invoice(i: np.ndarray, labels: list[str], n: int, more: np.ndarray
 
 def _short(values, width: int = 40) -> pd.Series:
     """Text cut to ``width`` characters (ending in …) where longer."""
-    text = pd.Series(np.asarray(values, dtype=object), dtype=object).fillna("").astype(str)
-    long = text.str.len() > width
-    return text.where(~long, text.str.slice(0, width - 1) + "…") if long.any() else text
+    arr = pc.fill_null(pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True), "")
+    text = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).copy()
+    for k in np.flatnonzero(pc.greater(pc.utf8_length(arr), width).to_numpy(zero_copy_only=False)):
+        text[k] = text[k][: width - 1] + "…"
+    return pd.Series(text, dtype=object)
 
 
 def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok) -> None:
@@ -737,7 +739,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
     rest = np.flatnonzero(~paid[cand])
     suspect = np.zeros(len(cand), dtype=bool)
     for keys in (g_key, c_key):
-        suspect[rest] |= _in_overlapping_group(keys[rest], s[rest], e[rest])
+        suspect[rest] |= _overlaps_another(keys[rest], s[rest], e[rest])
     if suspect.any():
         invoice_ids = inv["invoice_id"].to_numpy(dtype=object)
         posted: dict[tuple[bool, object], list[int]] = {}
@@ -791,19 +793,34 @@ def _overlapping(keys, s, e, hist_keys, hs, he) -> np.ndarray:
     return out
 
 
-def _in_overlapping_group(keys, s, e) -> np.ndarray:
-    """Whether each period overlaps another one with the same key: all the
-    members of a key that has any overlap are marked."""
-    if len(keys) < 2:
-        return np.zeros(len(keys), dtype=bool)
+def _overlaps_another(keys, s, e) -> np.ndarray:
+    """Whether each period overlaps at least one other with the same key.
+    Sorted by key and start, a period overlaps an earlier one when it starts
+    on or before the latest end so far, and a later one when the next period
+    starts on or before its end. An invoice that overlaps no other under
+    either key can neither be blocked in this run nor block another."""
+    n = len(keys)
+    if n < 2:
+        return np.zeros(n, dtype=bool)
     codes, _ = pd.factorize(np.asarray(keys, dtype=object))
     order = np.lexsort((s, codes))
     sc, ss, se = codes[order], s[order].astype(np.int64), e[order].astype(np.int64)
     new_group = np.concatenate(([True], sc[1:] != sc[:-1]))
     run_max = pd.Series(se).groupby(sc).cummax().to_numpy()
     prev_max = np.where(new_group, np.iinfo(np.int64).min, np.roll(run_max, 1))
-    overlapping = np.unique(sc[ss <= prev_max])
-    return np.isin(codes, overlapping)
+    next_start = np.where(np.concatenate((~new_group[1:], [False])), np.roll(ss, -1), np.iinfo(np.int64).max)
+    hit = np.zeros(n, dtype=bool)
+    hit[order] = (ss <= prev_max) | (next_start <= se)
+    return hit
+
+
+def _money_dk_where_set(units: np.ndarray) -> np.ndarray:
+    """Danish amounts where not zero (blank elsewhere): most invoices have no prepayment."""
+    out = np.full(len(units), "", dtype=object)
+    set_ = np.flatnonzero(units != 0)
+    if len(set_):
+        out[set_] = format_money_dk(units[set_])
+    return out
 
 
 def _obj(values) -> pd.Series:
@@ -864,7 +881,7 @@ def _assemble(inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, 
                 "amount_raw": _short(inv["amount_raw"].to_numpy(dtype=object)[manual]),
                 "currency": _short(inv["currency"].to_numpy(dtype=object)[manual], 20),
                 "prepaid_ok": inv["prepaid_ok"].to_numpy()[manual],
-                "prepaid_dk": _obj(format_money_dk(inv["prepaid"].to_numpy()[manual])),
+                "prepaid_dk": _obj(_money_dk_where_set(inv["prepaid"].to_numpy()[manual])),
                 "document_type": _obj(inv["document_type"].to_numpy(dtype=object)[manual]),
                 "document_type_raw": _obj(inv["document_type_raw"].to_numpy(dtype=object)[manual]),
                 "fields": inv["fields"].to_numpy()[manual],

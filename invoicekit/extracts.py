@@ -198,7 +198,11 @@ def _refuse_huge_cells(df: pd.DataFrame, path: Path, sheet: str | None = None) -
         if len(str(name).encode("utf-8", "replace")) > MAX_CELL_BYTES:
             raise InputError(path, _where(sheet, "header row"), "holds a cell over 1 MB; expected cells under 1 MB")
     for col in range(len(df.columns)):
-        arr = pa.array(df.iloc[:, col].to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        values = df.iloc[:, col]
+        if isinstance(values.dtype, pd.StringDtype):
+            arr = pa.array(values)  # no copy: pandas holds text in arrow already
+        else:
+            arr = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
         sizes = pc.fill_null(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
         if len(sizes) and sizes.max() > MAX_CELL_BYTES:
             k = int(np.argmax(sizes > MAX_CELL_BYTES))
@@ -489,7 +493,8 @@ INVOICE, CREDIT_NOTE = "invoice", "credit_note"
 def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:
     """``document_type``: ``invoice`` (also when blank), ``credit_note``, or
     ``other`` with the cell as written (masked) in ``document_type_raw``."""
-    raw = cells.str.strip()
+    codes, uniques = pd.factorize(cells.str.strip(), use_na_sentinel=False)
+    raw = pd.Series(np.asarray(uniques, dtype=object), dtype=object).fillna("").astype(str)
     key = raw.str.casefold().str.replace(r"[\s_\-]+", "", regex=True)
     kind = key.map(DOCUMENT_TYPES).astype(object)
     kind = kind.where(kind.notna(), "other").to_numpy(dtype=object).copy()
@@ -498,21 +503,28 @@ def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:
     other = kind == "other"
     if other.any():
         shown[other] = mask_cprs_in(raw[other]).str.slice(0, 60).to_numpy(dtype=object)
-    out["document_type"] = _objects(kind)
-    out["document_type_raw"] = _objects(shown)
+    out["document_type"] = _objects(kind[codes] if len(kind) else np.full(len(cells), INVOICE, dtype=object))
+    out["document_type_raw"] = _objects(shown[codes] if len(shown) else np.full(len(cells), "", dtype=object))
 
 
 def _add_currency_and_prepaid(out: pd.DataFrame, currency: pd.Series, prepaid: pd.Series) -> None:
     """``currency`` (blank means DKK; ``currency_ok`` where it is DKK) and
     ``prepaid`` (1/10,000 DKK, blank means 0; ``prepaid_ok`` False where the
     cell is not an amount)."""
-    cur = currency.str.strip().str.upper()
+    codes, uniques = pd.factorize(currency.str.strip().str.upper(), use_na_sentinel=False)
+    cur = pd.Series(np.asarray(uniques, dtype=object), dtype=object).fillna("").astype(str)
     cur = cur.where(cur != "", "DKK")
-    out["currency_ok"] = (cur == "DKK").to_numpy()
-    out["currency"] = _objects(mask_cprs_in(cur).str.slice(0, 20))  # as people read it
+    shown = mask_cprs_in(cur).str.slice(0, 20).to_numpy(dtype=object)  # as people read it
+    n = len(currency)
+    out["currency_ok"] = (cur == "DKK").to_numpy()[codes] if len(cur) else np.ones(n, dtype=bool)
+    out["currency"] = _objects(shown[codes] if len(cur) else np.full(n, "DKK", dtype=object))
+    blank = (prepaid.str.strip() == "").to_numpy()
+    if blank.all():
+        out["prepaid"], out["prepaid_ok"] = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+        return
     units, ok, _blank = parse_amounts(prepaid, max_decimals=2)
     out["prepaid"] = units
-    out["prepaid_ok"] = ok | (prepaid.str.strip() == "").to_numpy()
+    out["prepaid_ok"] = ok | blank
 
 
 def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> None:

@@ -208,10 +208,8 @@ def mask_cprs_in(values: pd.Series) -> pd.Series:
     cells that may hold one are found whole-column (RE2)."""
     text = values.fillna("").astype(str)
     arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string())
-    may_hold = pc.match_substring_regex(arr, r"\d{6}-?\d{4}").to_numpy(zero_copy_only=False)
-    other = ~pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
-    if other.any():  # RE2's \d is ASCII only; Python's pattern also knows other scripts' digits
-        may_hold[other] = text[other].str.contains(r"\d{6}-?\d{4}", regex=True).to_numpy(dtype=bool)
+    # digits of any script, as Python's \d in the pattern that masks
+    may_hold = pc.match_substring_regex(arr, r"\p{Nd}{6}-?\p{Nd}{4}").to_numpy(zero_copy_only=False)
     if not may_hold.any():
         return text.astype(object)
     out = text.to_numpy(dtype=object).copy()

@@ -26,11 +26,11 @@ This module imports nothing of the package.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import unicodedata
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -43,7 +43,6 @@ def _removed(ch: str) -> bool:
     return ch.isspace() or ch == "\u2212" or unicodedata.category(ch) in ("Pd", "Cf")
 
 
-_TEN_DIGITS_RE = re.compile(r"\d{10}")
 _ASCII_REMOVED_RE2 = r"[\x{09}-\x{0d}\x{1c}-\x{20}\-]+"  # Python's \s on ASCII, and the hyphen
 
 
@@ -100,11 +99,7 @@ def stored_keys(normalised: np.ndarray, secret: str) -> np.ndarray:
     if len(out) == 0:
         return out
     arr = pa.array(out, type=pa.large_string())
-    risky = pc.match_substring_regex(arr, r"\d{10}").to_numpy(zero_copy_only=False)
-    # RE2's \d is ASCII only: other digits are checked in Python
-    other = ~pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
-    for k in np.flatnonzero(other & ~risky):
-        risky[k] = bool(_TEN_DIGITS_RE.search(out[k]))
+    risky = pc.match_substring_regex(arr, r"\p{Nd}{10}").to_numpy(zero_copy_only=False)  # digits of any script
     for k in np.flatnonzero(risky):
         out[k] = digest(out[k], secret)
     return out
@@ -116,8 +111,8 @@ def citizen_keys(cpr: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: 
     cpr = np.asarray(cpr, dtype=object)
     if len(cpr) == 0:
         return np.empty(0, dtype=object)
-    uniques, codes = np.unique(cpr.astype(str), return_inverse=True)
-    hashed = np.array([digest(c, secret) for c in uniques], dtype=object)[codes]
+    codes, uniques = pd.factorize(cpr)
+    hashed = np.array([digest(str(c), secret) for c in uniques], dtype=object)[codes]
     return _join(hashed, cvr, normalise_numbers(service))
 
 

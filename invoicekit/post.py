@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from invoicekit.cells import mask_arrow, neutralise_arrow
+from invoicekit.cells import safe_arrow
 from invoicekit.columns import (
     DECISION_COLUMNS,
     OPUS_NOTE_COLUMNS,
@@ -137,9 +137,7 @@ def write_csv(
     for name, values in columns.items():
         names.append(str(name))
         arr = _arrow(values)
-        if name not in numbers:
-            arr = neutralise_arrow(mask_arrow(arr) if mask else arr)
-        arrays.append(arr)
+        arrays.append(arr if name in numbers else safe_arrow(arr, mask))
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
     needs_quotes = any(_holds_any(a, (sep, '"', "\n", "\r")) for a in [pa.array(names), *arrays])

@@ -161,10 +161,11 @@ def run(
     def stage(staging: Path, result: Decisions, run_id: int | None) -> dict[str, dict]:
         say("skriver resultater")
         write_outputs(staging, result.decisions, result.postings, result.notes, result.problems)
-        files = file_facts(staging, list(OUTPUT_FILES))
+        recorded = run_id is not None
+        files = file_facts(staging, list(OUTPUT_FILES), durable=recorded)
         facts = manifest(result, run_id, files)
         write_manifest(staging, facts)
-        files |= file_facts(staging, [MANIFEST])
+        files |= file_facts(staging, [MANIFEST], durable=recorded)
         staged_manifest.update(facts)
         return files
 
