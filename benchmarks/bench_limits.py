@@ -1,0 +1,87 @@
+"""The robot's limits (robot spec, "Limits"), measured: hostile inputs end in
+manual decisions or one-line refusals, in bounded time and memory.
+
+Each case runs ``invoicekit run --dry-run`` in a fresh process and reads its
+wall time, peak memory (max RSS) and exit status:
+
+- ``citizen``: one citizen with 200,000 grants and 1,000 invoices (200 million
+  candidate pairs, weighed in chunks);
+- ``cell``: an invoice extract with a 1.2 MB cell (refused, exit 2);
+- ``bomb``: a 0.2 MB workbook whose sheet unpacks to 200 MB (refused, exit 2).
+
+    python benchmarks/bench_limits.py              # all cases
+    python benchmarks/bench_limits.py citizen      # one
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).parent
+EXAMPLE = HERE.parent / "tests" / "data" / "example"
+INVOICE_HEADER = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;text\n"
+
+
+def run(tmp: Path, grants: Path, invoices: Path) -> tuple[float, float, int, str]:
+    """Wall time, peak memory of that process alone (wait4), exit status, stderr."""
+    argv = [sys.executable, "-m", "invoicekit.cli", "run", "--grants", str(grants), "--invoices", str(invoices),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp / "out"), "--dry-run", "--quiet"]  # fmt: skip
+    with open(tmp / "stderr.txt", "w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        text = err.read().strip()[-200:]
+    return seconds, usage.ru_maxrss / 1024, proc.returncode, text
+
+
+def citizen(tmp: Path) -> tuple[float, float, int, str]:
+    grants = tmp / "grants.csv"
+    with open(grants, "w", encoding="utf-8") as f:
+        f.write("grant_id,cpr,service_code,supplier_cvr,rate,rate_unit,start_date\n")
+        f.writelines(f"G{k},6101901234,SEL108-BO,29345716,28500.00,month,2018-01-01\n" for k in range(200_000))
+    invoices = tmp / "invoices.csv"
+    with open(invoices, "w", encoding="utf-8") as f:
+        f.write(INVOICE_HEADER)
+        f.writelines(f"F-{k};29345716;28.500,00;6101901234;01.03.2019;31.03.2019;Ophold\n" for k in range(1_000))
+    return run(tmp, grants, invoices)
+
+
+def cell(tmp: Path) -> tuple[float, float, int, str]:
+    invoices = tmp / "invoices.csv"
+    invoices.write_text(INVOICE_HEADER + "F-1;29345716;28.500,00;6101901234;01.03.2019;31.03.2019;" + "x" * 1_200_000)
+    return run(tmp, EXAMPLE / "bevillinger.csv", invoices)
+
+
+def bomb(tmp: Path) -> tuple[float, float, int, str]:
+    invoices = tmp / "invoices.xlsx"
+    with zipfile.ZipFile(invoices, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b" " * 200_000_000)
+    return run(tmp, EXAMPLE / "bevillinger.csv", invoices)
+
+
+CASES = {"citizen": citizen, "cell": cell, "bomb": bomb}
+
+
+def main() -> None:
+    wanted = sys.argv[1:] or list(CASES)
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"{'case':<8} {'exit':>4} {'seconds':>8} {'peak MiB':>9}  stderr")
+    for name in wanted:
+        with tempfile.TemporaryDirectory() as tmp:
+            seconds, peak, code, err = CASES[name](Path(tmp))
+        print(f"{name:<8} {code:>4} {seconds:>8.1f} {peak:>9,.0f}  {err}")
+
+
+if __name__ == "__main__":
+    main()
