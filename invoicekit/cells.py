@@ -3,50 +3,55 @@ number where it does not belong (robot spec, "Formulas" and "Who reads what").
 
 A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return is written with a leading ``'``, so that Excel shows it and never runs
-it; numbers are written as numbers and are left alone. Files that people read
+it; so is such a character right after a ``;`` or ``,`` inside a cell, where
+Excel would start a cell if it split the file on the other separator. Numbers
+are written as numbers and are left alone. Files that people read
 also have anything that reads as a CPR number masked (``DDMMYY-xxxx``); only
 the files imported into OPUS and Sensum keep text as written.
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
+from invoicekit.identifiers import CPR_LIKE_RE2, mask_cpr_text, mask_cprs_in
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_RE2 = r"^[=+\-@\t\r]"
+#: a formula start at the start of the cell, or after either separator: a file
+#: written with ',' opened where Excel splits on ';' (or the reverse) starts a
+#: new cell there
+_FORMULA_RE2 = r"(?:^|[;,])[=+\-@\t\r]"
+_AFTER_SEPARATOR = re.compile(r"([;,])(?=[=+\-@\t\r])")
 
 
-def neutralise(text: str) -> str:
-    """One text cell, safe to open in Excel."""
+def neutralise(text: str, csv: bool = True) -> str:
+    """One text cell, safe to open in Excel (a CSV cell: whichever separator
+    Excel splits it on)."""
+    if csv:
+        text = _AFTER_SEPARATOR.sub(r"\1'", text)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def safe_text(text: str, mask: bool = True) -> str:
+def safe_text(text: str, mask: bool = True, csv: bool = True) -> str:
     """One text cell for a file people read: CPR numbers masked, no formula."""
-    return neutralise(mask_cpr_text(text) if mask else text)
+    return neutralise(mask_cpr_text(text) if mask else text, csv)
 
 
 def neutralise_arrow(arr: pa.Array) -> pa.Array:
     """:func:`neutralise` whole-column."""
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
-        return arr
-    hit = pc.fill_null(pc.match_substring_regex(arr, _FORMULA_RE2), False)
-    if not pc.any(hit).as_py():
-        return arr
-    quoted = pc.binary_join_element_wise(pa.scalar("'", arr.type), arr, pa.scalar("", arr.type))
-    return pc.if_else(hit, quoted, arr)
+    return safe_arrow(arr, mask=False)
 
 
 def mask_arrow(arr: pa.Array) -> pa.Array:
     """Anything that reads as a CPR number masked, whole-column."""
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
         return arr
-    maybe = pc.fill_null(pc.match_substring_regex(arr, r"\p{Nd}{6}-?\p{Nd}{4}"), False)
+    maybe = pc.fill_null(pc.match_substring_regex(arr, CPR_LIKE_RE2), False)
     if not pc.any(maybe).as_py():
         return arr
     values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).copy()
@@ -60,7 +65,7 @@ def safe_arrow(arr: pa.Array, mask: bool = True) -> pa.Array:
     need it (a formula start, or with ``mask`` ten digits that may be a CPR)."""
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
         return arr
-    pattern = _FORMULA_RE2 + (r"|\p{Nd}{6}-?\p{Nd}{4}" if mask else "")  # digits of any script
+    pattern = _FORMULA_RE2 + (f"|{CPR_LIKE_RE2}" if mask else "")
     hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
     if not pc.any(hit).as_py():
         return arr

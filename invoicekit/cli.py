@@ -535,13 +535,20 @@ def _plugin_commands(sub: argparse._SubParsersAction) -> None:
         add(sub)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose own error lines (which echo what was typed) never show a CPR number."""
+
+    def error(self, message: str):  # type: ignore[override]
+        super().error(mask_cpr_text(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="invoicekit",
         description="invoicekit: map, decide, post and follow up social-services invoices.",
     )
     parser.add_argument("--version", action="version", version=f"invoicekit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     _run_parser(sub)
     _replay_parser(sub)

@@ -26,9 +26,9 @@ INVOICE_COLUMNS: tuple[Column, ...] = (
     Column("text", False, ("Tekst", "Beskrivelse")),
     Column("invoice_date", False, ("Fakturadato",)),
     Column("supplier_name", False, ("Leverandør", "Leverandørnavn")),
-    Column("document_type", False, ("Dokumenttype",)),
-    Column("currency", False, ("Valuta",)),
-    Column("prepaid_amount", False, ("Forudbetalt",)),
+    Column("document_type", False, ("Dokumenttype", "Dokument type", "Document type", "Bilagstype")),
+    Column("currency", False, ("Valuta", "Valutakode", "Currency code")),
+    Column("prepaid_amount", False, ("Forudbetalt", "Forudbetalt beløb", "A conto", "Aconto", "Prepaid")),
 )
 
 GRANT_COLUMNS: tuple[Column, ...] = (

@@ -719,6 +719,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
                 inv["cpr"].to_numpy(dtype=object)[cand],
                 inv["supplier_cvr"].to_numpy(dtype=object)[cand],
                 services[grant_pos[cand]],
+                history.secret,
             )
             probes.append((legacy, h["citizen_key"], False))
         for keys, hist_keys, same_grant in probes:

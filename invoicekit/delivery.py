@@ -130,22 +130,31 @@ def read_manifest(path: Path) -> dict | None:
         ) from None
 
 
-def prepare(out_dir: Path, output_files: tuple[str, ...], inputs: list[Path], journal: Path | None) -> FolderLock:
+def prepare(
+    out_dir: Path, output_files: tuple[str, ...], inputs: list[Path], journal: Path | None, recovering: bool = True
+) -> FolderLock:
     """Create and lock ``out_dir`` and check that the run may write there
     (see the module's docstring). Returns the lock, to be released when the
-    run's files are in place."""
+    run's files are in place. ``recovering`` says that this run delivers its
+    journal's undelivered runs first (a dry run does not)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(out_dir, None, "exists and is not a folder; expected an output folder")
-    if _reads_as_cpr(str(out_dir)):
+    if _reads_as_cpr(str(out_dir.absolute())):
         raise InputError(
-            mask_cpr_text(str(out_dir)), None, "holds what reads as a CPR number; choose a folder name without one"
+            mask_cpr_text(str(out_dir.absolute())),
+            None,
+            "holds what reads as a CPR number; choose a folder (and a path to it) without one",
         )
+    if out_dir.absolute().name.startswith(STAGING_PREFIX):
+        raise InputError(out_dir, None, f"is named like a staging folder ({STAGING_PREFIX}…); choose another name")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
             out_dir, None, f"cannot be created ({exc.strerror or exc}); expected an output folder"
         ) from None
+    if _reads_as_cpr(str(out_dir.resolve())):  # a link may lead where the name did not say
+        raise InputError(out_dir, None, "leads to a folder whose path holds what reads as a CPR number")
     if not os.access(out_dir, os.W_OK | os.X_OK):
         raise InputError(out_dir, None, "is not writable; expected an output folder I can write in")
     try:
@@ -155,7 +164,7 @@ def prepare(out_dir: Path, output_files: tuple[str, ...], inputs: list[Path], jo
             out_dir, None, f"cannot be locked ({exc.strerror or exc}); expected a folder I can write in"
         ) from None
     try:
-        _check_folder(out_dir, (*output_files, MANIFEST), inputs, journal)
+        _check_folder(out_dir, (*output_files, MANIFEST), inputs, journal, recovering)
     except BaseException:
         lock.release()
         raise
@@ -166,7 +175,9 @@ def _reads_as_cpr(text: str) -> bool:
     return mask_cpr_text(text) != text
 
 
-def _check_folder(out_dir: Path, names: tuple[str, ...], inputs: list[Path], journal: Path | None) -> None:
+def _check_folder(
+    out_dir: Path, names: tuple[str, ...], inputs: list[Path], journal: Path | None, recovering: bool
+) -> None:
     for name in names:
         target = out_dir / name
         if target.is_dir():
@@ -180,13 +191,33 @@ def _check_folder(out_dir: Path, names: tuple[str, ...], inputs: list[Path], jou
                         f"is an input of this run and would be replaced by its {name}; choose another --out",
                     )
     manifest = read_manifest(out_dir / MANIFEST)
-    if manifest is not None and manifest.get("run_id") is not None:
+    if manifest is not None and (manifest.get("run_id") is not None or manifest.get("dry_run") is not True):
+        if manifest.get("run_id") is not None:
+            whose = (
+                f"run {manifest['run_id']}, recorded in the journal {manifest.get('journal') or '?'} "
+                f"on {str(manifest.get('started_at', '?'))[:10]}"
+            )
+        else:
+            whose = "a run made without a journal, whose payment file may have been used"
         raise InputError(
             out_dir,
             None,
-            f"holds the files of run {manifest['run_id']}, recorded in the journal {manifest.get('journal') or '?'} "
-            f"on {str(manifest.get('started_at', '?'))[:10]}; a recorded run's files are never replaced: "
-            "choose a new --out folder",
+            f"holds the files of {whose}; only a dry run's files are ever replaced: choose a new --out folder",
+        )
+    recorded_here = _runs_delivered_to(journal, out_dir) if journal is not None else []
+    for run_id, delivered in recorded_here:
+        if not delivered:
+            raise InputError(
+                out_dir,
+                None,
+                f"holds the undelivered files of run {run_id} of the journal {journal}; run invoicekit run (not a "
+                "dry run) with that journal to deliver them first, into this folder, then choose a new --out",
+            )
+        raise InputError(
+            out_dir,
+            None,
+            f"is where run {run_id} of the journal {journal} put its files; a recorded run's files are "
+            "never replaced: choose a new --out folder",
         )
     if manifest is None:
         present = [n for n in names if (out_dir / n).exists()]
@@ -202,36 +233,68 @@ def _check_folder(out_dir: Path, names: tuple[str, ...], inputs: list[Path], jou
         if target.exists() and not os.access(target, os.W_OK):
             raise InputError(target, None, "is read-only; expected to replace it (a dry run's file)")
     for staging in sorted(out_dir.glob(STAGING_PREFIX + "*")):
-        _leftover(staging, journal)
+        if staging.is_dir() and not staging.is_symlink():
+            _leftover(staging, journal, recovering)
 
 
-def _leftover(staging: Path, journal: Path | None) -> None:
-    """A staging folder left by a killed run: removed when that run was never
-    recorded; otherwise it holds a recorded run's files and stays."""
+def _runs_delivered_to(journal: Path, out_dir: Path) -> list[tuple[int, bool]]:
+    """The runs of ``journal`` whose files go to ``out_dir``, and whether
+    they are delivered."""
+    if not journal.exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=30)
+        try:
+            have = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
+            if "out_dir" not in have:
+                return []
+            rows = conn.execute(
+                "SELECT run_id, delivered_at FROM runs WHERE out_dir = ? ORDER BY run_id", (str(out_dir.resolve()),)
+            )
+            return [(int(r[0]), r[1] is not None) for r in rows]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []  # the journal itself is checked, with a clear message, when the run opens it
+
+
+def _leftover(staging: Path, journal: Path | None, recovering: bool) -> None:
+    """A staging folder left by a killed run. It is removed when its run was
+    never recorded (a kill before the commit) or was delivered; a recorded,
+    undelivered run's staging folder is kept: this run delivers it first, or
+    (another journal's, or a dry run) the run is refused."""
     try:
         manifest = read_manifest(staging / MANIFEST)
     except InputError:
         manifest = None
     run_id = manifest.get("run_id") if manifest else None
-    recorded_in = manifest.get("journal") if manifest else None
-    if run_id is not None and recorded_in:
-        state = recorded_state(Path(recorded_in), int(run_id), staging)
-        if state == "pending":
-            same = journal is not None and _same_file(Path(recorded_in), journal)
-            hint = "it is delivered first" if same else f"run invoicekit with --journal {recorded_in} to deliver them"
-            if same:
-                return  # the recovery step of this run delivers it
+    journals = [Path(manifest["journal"])] if manifest and run_id is not None and manifest.get("journal") else []
+    if journal is not None:
+        journals.append(journal)
+    for j in journals:
+        row = _run_row(j, int(run_id) if run_id is not None else None, staging)
+        if row is None:
+            continue
+        if row == "unknown":
             raise InputError(
                 staging.parent,
                 None,
-                f"holds the undelivered files of run {run_id} of the journal {recorded_in} in {staging.name}; {hint}",
+                f"holds {staging.name}, the files of run {run_id} of the journal {j}, which cannot be opened to "
+                "tell whether they were recorded; move that folder away or restore the journal",
             )
-        if state == "unknown":
+        found_id, out_dir, staging_dir, delivered_at = row
+        if out_dir == str(staging.resolve()):
+            return  # a recorded run's output folder that happens to be named like this: not ours to touch
+        if staging_dir == str(staging.resolve()) and delivered_at is None:
+            if recovering and journal is not None and _same_file(j, journal):
+                return  # this run delivers it first
+            hint = (
+                "run invoicekit run (not a dry run) with that journal to deliver them first"
+                if journal is not None and _same_file(j, journal)
+                else f"run invoicekit with --journal {j} to deliver them"
+            )
             raise InputError(
-                staging.parent,
-                None,
-                f"holds {staging.name}, the files of run {run_id} of the journal {recorded_in}, which cannot be "
-                "opened to tell whether they were recorded; move that folder away or restore the journal",
+                staging.parent, None, f"holds the undelivered files of run {found_id} of the journal {j}; {hint}"
             )
     shutil.rmtree(staging, ignore_errors=True)
 
@@ -243,22 +306,30 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def recorded_state(journal: Path, run_id: int, staging: Path) -> str:
-    """``pending`` (recorded, not delivered), ``done`` (delivered, or not
-    recorded at all: a run killed before its commit) or ``unknown``."""
+def _run_row(journal: Path, run_id: int | None, staging: Path):
+    """What ``journal`` says of the run that staged into ``staging``: the
+    run with ``run_id``, or any run whose staging or output folder it is;
+    ``(run_id, out_dir, staging_dir, delivered_at)``, None when it knows of
+    none, ``"unknown"`` when it cannot be read."""
     if not journal.exists():
-        return "unknown"
+        return "unknown" if run_id is not None else None
+    path = str(staging.resolve())
     try:
         conn = sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=30)
         try:
-            row = conn.execute("SELECT delivered_at, staging_dir FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            have = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
+            if "staging_dir" not in have:
+                return None  # schema 1 staged nothing it recorded
+            row = conn.execute(
+                "SELECT run_id, out_dir, staging_dir, delivered_at FROM runs "
+                "WHERE staging_dir = ? OR out_dir = ? ORDER BY run_id DESC LIMIT 1",
+                (path, path),
+            ).fetchone()
         finally:
             conn.close()
     except sqlite3.Error:
         return "unknown"
-    if row is None or row[1] is None or Path(row[1]).name != staging.name:
-        return "done"  # never recorded (killed before the commit), or another run of that number
-    return "pending" if row[0] is None else "done"
+    return row
 
 
 def new_staging(out_dir: Path) -> Path:

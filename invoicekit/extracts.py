@@ -13,6 +13,8 @@ import csv
 import datetime as dt
 import io
 import re
+import stat
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,10 +112,26 @@ def _sniff_separator(first_line: str) -> str:
 
 
 def _read_bytes(path: Path) -> bytes:
+    _check_file(path)
     try:
         return path.read_bytes()
     except OSError as exc:
         raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _check_file(path: Path) -> None:
+    """A regular file of a readable size: a device (``/dev/zero``), a pipe or a
+    file over :data:`MAX_FILE_BYTES` is refused before it is read."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(
+            path, None, "is not a regular file (a device, a pipe or a socket); expected a .csv or .xlsx file"
+        )
+    if st.st_size > MAX_FILE_BYTES:
+        raise InputError(path, None, f"is {st.st_size:,} bytes; expected an extract under 1 GB")
 
 
 def _read_csv_strings(path: Path) -> RawTable:
@@ -128,6 +146,8 @@ def _read_csv_strings(path: Path) -> RawTable:
     while len(header) > 1 and not header[-1].strip():
         header.pop()  # a trailing separator on the header line
     width = len(header)
+    if width > MAX_COLUMNS:
+        raise InputError(path, "header row", f"has {width:,} columns; expected at most {MAX_COLUMNS:,}")
     misaligned: dict[int, int] = {}
     try:
         names = [f"c{i}" for i in range(width)]
@@ -164,6 +184,10 @@ def _read_csv_strings(path: Path) -> RawTable:
 
 #: the largest cell read (robot spec, limits): a bigger one is not an extract
 MAX_CELL_BYTES = 1_000_000
+#: the largest extract file, the most text a sheet may hold, the most columns
+MAX_FILE_BYTES = 1_000_000_000
+MAX_SHEET_TEXT = 1_000_000_000
+MAX_COLUMNS = 1_000
 #: a workbook part that unpacks to more than this many times its packed size and ...
 MAX_UNPACK_RATIO = 100
 #: ... to more than this many bytes is refused, as is a workbook over MAX_UNPACKED_TOTAL in all
@@ -262,22 +286,45 @@ def _cell_text(value: object) -> str:
 
 
 def _sheet_rows(ws, path: Path, sheet: str) -> RawTable:
+    """The rows of a sheet as text. The sheet's own claim of its size is not
+    trusted (a hostile one claims every cell of the grid); nor is its text,
+    which may repeat one shared string many times: over
+    :data:`MAX_SHEET_TEXT` characters in all, the sheet is refused."""
     header: list[str] | None = None
     body: list[list[str]] = []
     numeric: list[list[bool]] = []
-    for values in ws.iter_rows(values_only=True):
-        cells = [_cell_text(v) for v in values]
-        if not any(c.strip() for c in cells):
-            continue  # a blank row is not data
-        if header is None:
-            header = cells
-            while header and not header[-1].strip():
-                header.pop()
-            continue
-        width = len(header)
-        body.append((cells + [""] * width)[:width])
-        flags = [isinstance(v, int | float) and not isinstance(v, bool) for v in values]
-        numeric.append((flags + [False] * width)[:width])
+    total = 0
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's warnings may quote a cell (a CPR number as a date)
+            for values in ws.iter_rows(values_only=True):
+                cells = [_cell_text(v) for v in values[: MAX_COLUMNS + 1]]
+                if not any(c.strip() for c in cells):
+                    continue  # a blank row is not data
+                total += sum(map(len, cells))
+                if total > MAX_SHEET_TEXT:
+                    raise InputError(
+                        path, f"sheet '{sheet}'", "holds over 1,000,000,000 characters; expected an extract"
+                    )
+                if header is None:
+                    header = cells
+                    while header and not header[-1].strip():
+                        header.pop()
+                    if len(header) > MAX_COLUMNS:
+                        raise InputError(path, f"sheet '{sheet}'", f"has over {MAX_COLUMNS:,} columns; expected fewer")
+                    continue
+                width = len(header)
+                body.append((cells + [""] * width)[:width])
+                flags = [isinstance(v, int | float) and not isinstance(v, bool) for v in values[:width]]
+                numeric.append((flags + [False] * width)[:width])
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged sheet: openpyxl raises many kinds while reading rows
+        raise InputError(
+            path, f"sheet '{sheet}'", f"cannot be read ({type(exc).__name__}); expected an Excel .xlsx workbook"
+        ) from None
     if header is None:
         raise InputError(path, f"sheet '{sheet}'", "sheet is empty; expected a header row and data rows")
     frame = pd.DataFrame(body, columns=header, dtype=object)
@@ -313,10 +360,12 @@ def _refuse_workbook_bomb(path: Path) -> None:
 def _open_workbook(path: Path):
     import openpyxl
 
-    _read_bytes(path)[:0]  # a clear error for an unreadable file
+    _check_file(path)  # a clear error for an unreadable file, a device or a pipe
     _refuse_workbook_bomb(path)
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
         raise InputError(path, None, f"cannot be opened as an Excel .xlsx workbook ({type(exc).__name__})") from None
 
@@ -354,8 +403,19 @@ def canonical_columns(
     columns (blank text for missing optional ones). Raises InputError for a
     missing required column or a column given twice."""
     keys = {header_key(c): c for c in df.columns}
+    same: dict[str, list[str]] = {}
+    for c in df.columns:
+        same.setdefault(header_key(c), []).append(str(c))
     out = {}
     for col in columns:
+        for alias in col.accepted():
+            names = same.get(header_key(alias), [])
+            if len(set(names)) > 1:  # 'Valuta' and 'valuta ': one column given twice
+                raise InputError(
+                    source,
+                    _where(where, f"columns {', '.join(map(repr, names))}"),
+                    f"are the same column '{col.name}' (headers compare without case and outer spaces); give it once",
+                )
         hits = [keys[k] for k in dict.fromkeys(header_key(a) for a in col.accepted()) if k in keys]
         if len(hits) > 1:
             raise InputError(
@@ -651,7 +711,8 @@ def digits_key(values) -> np.ndarray:
     """Whole-column: a number made of digits as int64 (0 where blank), used as
     a join key for CPR and CVR numbers."""
     arr = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
-    arr = pc.if_else(pc.equal(pc.fill_null(arr, ""), ""), "0", arr)
+    digits = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{1,18}$"), False)
+    arr = pc.if_else(digits, arr, "0")  # anything else (valid numbers are compact 0-9 already) joins nothing
     return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
 
 

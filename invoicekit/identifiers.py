@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 
 import numpy as np
@@ -133,6 +134,7 @@ def map_unique(values: pd.Series, func: Callable[[str], object]) -> np.ndarray:
 
 
 def _cvr_or_blank(value: str) -> str:
+    value = ascii_digits(value)
     return compact_cvr(value) if is_valid_cvr(value) else ""
 
 
@@ -168,10 +170,19 @@ def _valid_cpr_mask(numbers: pd.Series) -> np.ndarray:
     return ok
 
 
+def ascii_digits(text: str) -> str:
+    """Digits of any script (fullwidth ``６``, Arabic-Indic ``٦`` …) as 0-9, so
+    a number is the same number however it was typed."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
 def cpr_column(values: pd.Series) -> pd.Series:
-    """Compact valid CPR numbers; blank where the value is not a valid CPR.
-    Each distinct value is checked once, whole-column."""
+    """Compact valid CPR numbers (digits 0-9); blank where the value is not a
+    valid CPR. Each distinct value is checked once, whole-column."""
     codes, uniques = pd.factorize(values.fillna("").astype(str), use_na_sentinel=False)
+    uniques = [ascii_digits(str(u)) for u in uniques]
     compact = pd.Series(uniques, dtype=object).astype(str).str.replace(r"[ -]", "", regex=True).str.strip()
     valid = _valid_cpr_mask(compact)
     mapped = np.where(valid, compact.to_numpy(dtype=object), "").astype(object)
@@ -192,7 +203,12 @@ def mask_cpr_column(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=object)
 
 
-_CPR_LIKE = re.compile(r"(?<!\d)(\d{6})-?(\d{4})(?!\d)")
+#: what masking treats as a CPR number: DDMMYY and SSSS in digits of any script,
+#: joined by nothing, a space or any dash (broader than what is read as a CPR)
+CPR_LIKE_SEPARATORS = "\\s\\-\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
+_CPR_LIKE = re.compile(rf"(?<!\d)(\d{{6}})[{CPR_LIKE_SEPARATORS}]?(\d{{4}})(?!\d)")
+#: the same for RE2 (pyarrow), to find the cells worth a look
+CPR_LIKE_RE2 = r"\p{Nd}{6}[\s\p{Pd}\x{2212}\x{ad}]?\p{Nd}{4}"
 
 
 def mask_cpr_text(text: str) -> str:
@@ -200,7 +216,9 @@ def mask_cpr_text(text: str) -> str:
     column and echoed in a message."""
     if not text or not any(ch.isdigit() for ch in text):
         return text
-    return _CPR_LIKE.sub(lambda m: f"{m[1]}-xxxx" if is_valid_cpr(m[1] + m[2]) else m[0], text)
+    return _CPR_LIKE.sub(
+        lambda m: f"{ascii_digits(m[1])}-xxxx" if is_valid_cpr(ascii_digits(m[1] + m[2])) else m[0], text
+    )
 
 
 def mask_cprs_in(values: pd.Series) -> pd.Series:
@@ -209,7 +227,7 @@ def mask_cprs_in(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str)
     arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string())
     # digits of any script, as Python's \d in the pattern that masks
-    may_hold = pc.match_substring_regex(arr, r"\p{Nd}{6}-?\p{Nd}{4}").to_numpy(zero_copy_only=False)
+    may_hold = pc.match_substring_regex(arr, CPR_LIKE_RE2).to_numpy(zero_copy_only=False)
     if not may_hold.any():
         return text.astype(object)
     out = text.to_numpy(dtype=object).copy()

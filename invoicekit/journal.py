@@ -409,7 +409,7 @@ class Journal:
                 *inp("grants"),
                 *inp("invoices"),
                 *inp("support_sheet"),
-                json.dumps(rules, ensure_ascii=False),
+                mask_cpr_text(json.dumps(rules, ensure_ascii=False)),
                 str(out_dir),
                 str(staging_dir),
             ),
@@ -514,6 +514,7 @@ def _v1_keys(d: pd.DataFrame, secret: str) -> pd.DataFrame:
             d["cpr_masked"].to_numpy(dtype=object)[posted],
             d["supplier_cvr"].to_numpy(dtype=object)[posted],
             d["service_code"].to_numpy(dtype=object)[posted],
+            secret,
         )
     return pd.DataFrame(
         {"invoice_key": invoice_key.astype(object), "grant_key": grant_key.astype(object), "citizen_key": citizen_key},

@@ -1,11 +1,13 @@
 """How numbers are compared to catch a payment made twice: the one place the
 rule lives (robot spec, checks 10 and 21).
 
-An invoice number is compared after Unicode NFKC, case folding and removing
-whitespace, every dash character (Unicode category Pd, the minus sign U+2212)
-and invisible format characters (category Cf: soft hyphens, zero-width
-spaces), so ``SOL-1001``, ``sol 1001``, ``SOL–1001`` and ``SOL\\u200b1001``
-are the same number. A grant id is compared the same way with trailing dots
+An invoice number is compared after Unicode NFKC, case folding, digits of
+any script read as 0-9, and removing whitespace, every dash (Unicode category
+Pd and the characters with the Dash property, the minus signs and their
+lookalikes) and everything invisible (control and format characters,
+combining marks left over after NFKC, and the default-ignorable code points
+such as variation selectors and Hangul fillers), so ``SOL-1001``, ``sol
+1001``, ``SOL–1001`` and ``SOL\\u200b1001`` are the same number. A grant id is compared the same way with trailing dots
 removed (``B-1001.`` is ``b1001``). Service codes, where check 21 compares
 them, are normalised as invoice numbers.
 
@@ -13,7 +15,7 @@ The journal must not hold a full CPR number, and an invoice number may be one.
 What it stores of a number is its *key*: the normalised number when it holds
 no run of ten digits, else ``#`` and a keyed hash (BLAKE2b with the journal's
 own secret) of it. The key of a citizen's service (check 21's "same CPR,
-supplier and service") is always hashed on the CPR part.
+supplier and service") is always hashed, whole.
 
 A *legacy* key (``~`` first) is what a journal of schema 1 allows: it stored
 invoice numbers and CPR numbers masked (``DDMMYY-xxxx``). Such keys are
@@ -38,12 +40,27 @@ HASHED = "#"
 LEGACY = "~"
 
 
+#: Unicode's Dash property beyond category Pd, and minus lookalikes
+_DASHES = frozenset("\u2053\u207b\u208b\u2212\u02d7\u2796\u2e3a\u2e3b\ufe63\uff0d\U00010ead")
+#: Unicode's default-ignorable code points (DerivedCoreProperties), as ranges
+_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+_INVISIBLE_CATEGORIES = frozenset(("Pd", "Cc", "Cf", "Mn", "Me", "Zs", "Zl", "Zp"))
+
+
 def _removed(ch: str) -> bool:
-    """Whitespace, a dash or an invisible format character: not part of a number."""
-    return ch.isspace() or ch == "\u2212" or unicodedata.category(ch) in ("Pd", "Cf")
+    """Whitespace, a dash or anything invisible: not part of a number."""
+    if ch.isspace() or ch in _DASHES or unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+        return True
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _IGNORABLE)
 
 
-_ASCII_REMOVED_RE2 = r"[\x{09}-\x{0d}\x{1c}-\x{20}\-]+"  # Python's \s on ASCII, and the hyphen
+_ASCII_REMOVED_RE2 = r"[\x{00}-\x{20}\x{7f}\-]+"  # ASCII controls, the space and the hyphen
 
 
 def new_secret() -> str:
@@ -54,7 +71,7 @@ def new_secret() -> str:
 def normalise_number(text: object) -> str:
     """One invoice number as check 10 compares it."""
     folded = unicodedata.normalize("NFKC", "" if text is None else str(text)).casefold()
-    return "".join(ch for ch in folded if not _removed(ch))
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in folded if not _removed(ch))
 
 
 def normalise_grant_id(text: object) -> str:
@@ -106,21 +123,25 @@ def stored_keys(normalised: np.ndarray, secret: str) -> np.ndarray:
 
 
 def citizen_keys(cpr: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: str) -> np.ndarray:
-    """The key of (citizen, supplier, service) for check 21: the CPR hashed
-    once per citizen, the CVR and the normalised service code beside it."""
-    cpr = np.asarray(cpr, dtype=object)
-    if len(cpr) == 0:
-        return np.empty(0, dtype=object)
-    codes, uniques = pd.factorize(cpr)
-    hashed = np.array([digest(str(c), secret) for c in uniques], dtype=object)[codes]
-    return _join(hashed, cvr, normalise_numbers(service))
+    """The key of (citizen, supplier, service) for check 21: the three joined
+    and hashed whole (a service code may hold digits too), each distinct
+    triple once."""
+    return _hashed_triples(np.asarray(cpr, dtype=object), cvr, service, secret)
 
 
-def legacy_citizen_keys(cpr_masked: np.ndarray, cvr: np.ndarray, service: np.ndarray) -> np.ndarray:
+def legacy_citizen_keys(cpr_masked: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: str) -> np.ndarray:
     """The citizen key a schema-1 journal allows: the birth date of the masked
-    CPR instead of the CPR, ``~`` first."""
+    CPR instead of the CPR, hashed the same way, ``~`` first."""
     birth = np.array([str(c)[:6] for c in np.asarray(cpr_masked, dtype=object)], dtype=object)
-    return LEGACY + _join(birth, cvr, normalise_numbers(service))
+    return LEGACY + _hashed_triples(birth, cvr, service, secret)
+
+
+def _hashed_triples(a: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: str) -> np.ndarray:
+    if len(a) == 0:
+        return np.empty(0, dtype=object)
+    joined = _join(a, cvr, normalise_numbers(service))
+    codes, uniques = pd.factorize(joined)
+    return np.array([digest(str(u), secret) for u in uniques], dtype=object)[codes]
 
 
 def legacy_invoice_keys(shown: np.ndarray) -> np.ndarray:

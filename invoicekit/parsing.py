@@ -293,6 +293,8 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     Danish month name with a year (``marts 2019``)."""
     found: list[tuple[dt.date, dt.date]] = []
     for m in _RANGE.finditer(text):
+        if not all(MIN_YEAR <= int(y) <= MAX_YEAR for y in (m[3], m[6])):
+            continue  # as for dates in columns: years 1900-2199
         try:
             start = dt.date(int(m[3]), int(m[2]), int(m[1]))
             end = dt.date(int(m[6]), int(m[5]), int(m[4]))
@@ -301,7 +303,9 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
         if (start, end) not in found:
             found.append((start, end))
     for m in _MONTH.finditer(text):
-        year, month = int(m[2]), MONTHS_DA.index(m[1].lower()) + 1
+        if not MIN_YEAR <= int(m[2]) <= MAX_YEAR:
+            continue
+        year, month = int(m[2]), MONTHS_DA.index(m[1].casefold()) + 1  # casefold: 'martſ' is 'marts'
         start = dt.date(year, month, 1)
         end = dt.date(year, month, calendar.monthrange(year, month)[1])
         if (start, end) not in found:
@@ -366,8 +370,8 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         names = pc.utf8_lower(pc.if_else(g.is_valid(), g.field("mon"), "")).to_numpy(zero_copy_only=False)
         month = pd.Index(MONTHS_DA).get_indexer(names)
         year = pc.cast(pc.if_else(g.is_valid(), g.field("year"), "0"), pa.int64()).to_numpy()
-        good = ok & (month >= 0)
-        first = ((year - 1970) * 12 + month).astype("datetime64[M]")
+        good = ok & (month >= 0) & (year >= MIN_YEAR) & (year <= MAX_YEAR)
+        first = ((np.where(good, year, 1970) - 1970) * 12 + np.where(good, month, 0)).astype("datetime64[M]")
         start[idx[good]] = first[good].astype("datetime64[D]")
         end[idx[good]] = (first[good] + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
         done[idx[good]] = True
@@ -379,8 +383,9 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Dates from parts; NaT where the date does not exist."""
-    ok = (year >= 1) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1)
+    """Dates from parts; NaT where the date does not exist or its year lies
+    outside 1900-2199 (as for dates in columns)."""
+    ok = (year >= MIN_YEAR) & (year <= MAX_YEAR) & (month >= 1) & (month <= 12) & (day >= 1)
     first = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
     length = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
     ok &= day <= length

@@ -127,17 +127,23 @@ def _holds_any(arr: pa.Array | pa.ChunkedArray, chars: tuple[str, ...]) -> bool:
 
 
 def write_csv(
-    columns: pd.DataFrame | Columns, path: Path, sep: str = ",", numbers: tuple[str, ...] = (), mask: bool = True
+    columns: pd.DataFrame | Columns,
+    path: Path,
+    sep: str = ",",
+    numbers: tuple[str, ...] = (),
+    mask: bool | tuple[str, ...] = True,
 ) -> None:
     """Write a table (a DataFrame, or a mapping of column name to values)
     quickly, quoting only where needed. Text cells never start a formula;
-    with ``mask`` anything that reads as a CPR number is masked. ``numbers``
-    names the columns of formatted numbers, which are written as they are."""
+    anything that reads as a CPR number is masked in every column (``mask``
+    True) or in the columns named. ``numbers`` names the columns of formatted
+    numbers, which are written as they are."""
     names, arrays = [], []
     for name, values in columns.items():
         names.append(str(name))
         arr = _arrow(values)
-        arrays.append(arr if name in numbers else safe_arrow(arr, mask))
+        masked = mask if isinstance(mask, bool) else name in mask
+        arrays.append(arr if name in numbers else safe_arrow(arr, masked))
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
     needs_quotes = any(_holds_any(a, (sep, '"', "\n", "\r")) for a in [pa.array(names), *arrays])
@@ -164,7 +170,8 @@ def write_outputs(
     writes = (
         ("decisions.csv", decisions[list(DECISION_COLUMNS)], ",", ("row", "amount", "expected_amount"), True),
         ("opus_postings.csv", _opus_postings_columns(postings), ";", ("Beløb",), False),
-        ("opus_notes.csv", _opus_notes_columns(notes), ";", (), False),
+        # the note is a message people read in OPUS: masked; the invoice number as written
+        ("opus_notes.csv", _opus_notes_columns(notes), ";", (), ("note",)),
         ("sensum_paid.csv", _sensum_paid_columns(postings), ",", ("amount",), False),
         ("input_problems.csv", problems.reindex(columns=list(PROBLEM_COLUMNS)), ",", ("row",), True),
     )

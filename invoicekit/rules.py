@@ -125,6 +125,8 @@ def load_rules(path: str | Path | None) -> Rules:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, None, f"not valid TOML ({exc})") from None
+    except RecursionError:
+        raise InputError(path, None, "nests too deeply to be read; expected a flat rules file") from None
     except OSError as exc:
         raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
     return rules_from_dict(data, source=path)

@@ -24,6 +24,7 @@ staged for the next run on the journal to deliver.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import shutil
@@ -110,9 +111,11 @@ def run(
     if dry_run and new_journal is not None:
         raise InputError(None, "--new-journal", "a dry run records nothing; give --journal to let it see a journal")
     journal_path = Path(journal if journal is not None else new_journal) if (journal or new_journal) else None
-    if journal_path is not None and mask_cpr_text(str(journal_path)) != str(journal_path):
+    if journal_path is not None and mask_cpr_text(str(journal_path.resolve())) != str(journal_path.resolve()):
         raise InputError(
-            mask_cpr_text(str(journal_path)), None, "holds what reads as a CPR number; choose a file name without one"
+            mask_cpr_text(str(journal_path.resolve())),
+            None,
+            "holds what reads as a CPR number; choose a file name (and a folder) without one",
         )
     rule_set = rules if isinstance(rules, Rules) else load_rules(rules)
     paths = {"grants": Path(grants), "invoices": Path(invoices), "support_sheet": Path(support_sheet)}
@@ -150,7 +153,7 @@ def run(
                 name: {"path": mask_cpr_text(str(Path(p).resolve())), "sha256": digest, "bytes": Path(p).stat().st_size}
                 for name, (p, digest) in inputs.items()
             },
-            "rules": rule_set.to_dict(),
+            "rules": json.loads(mask_cpr_text(json.dumps(rule_set.to_dict(), ensure_ascii=False))),
             "invoices": len(d),
             "posted": posted,
             "manual": len(d) - posted,
@@ -182,7 +185,7 @@ def run(
         if j is not None and not dry_run:
             delivered = _deliver_pending(j, say)
         input_files = [*paths.values(), *([journal_path] if journal_path is not None else [])]
-        lock = prepare(out_dir, OUTPUT_FILES, input_files, journal_path)
+        lock = prepare(out_dir, OUTPUT_FILES, input_files, journal_path, recovering=not dry_run)
         try:
             if j is None or dry_run:
                 result = decide_now(j.history() if j is not None else History())

@@ -62,5 +62,5 @@ def _cell(v: object, mask: bool = True) -> object:
         return v.item()
     if isinstance(v, str):
         # a leading tab or carriage return is kept as the ' says; other control characters a workbook cannot hold
-        return ILLEGAL_CHARACTERS_RE.sub("", safe_text(v, mask))
+        return ILLEGAL_CHARACTERS_RE.sub("", safe_text(v, mask, csv=False))
     return v

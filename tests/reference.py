@@ -52,13 +52,23 @@ def cpr_ok(text: str) -> str | None:
     return None
 
 
+DASH_LIKE = set("\u2053\u207b\u208b\u2212\u02d7\u2796\u2e3a\u2e3b\ufe63\uff0d\U00010ead")
+IGNORABLE = {0xAD, 0x34F, 0x61C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFEFF, 0xFFA0, *range(0x180B, 0x1810),
+             *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), *range(0xFE00, 0xFE10),
+             *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000)}  # fmt: skip
+
+
 def number_key(text: str) -> str:
-    """Check 10's comparison: NFKC, case folding, no whitespace, dashes or
-    invisible format characters."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(
-        ch for ch in folded if not (ch.isspace() or ch == "\u2212" or unicodedata.category(ch) in ("Pd", "Cf"))
-    )
+    """Check 10's comparison: NFKC, case folding, digits of any script as
+    0-9, and nothing that is whitespace, a dash or invisible."""
+    out = []
+    for ch in unicodedata.normalize("NFKC", text).casefold():
+        if ch.isspace() or ch in DASH_LIKE or ord(ch) in IGNORABLE:
+            continue
+        if unicodedata.category(ch) in ("Pd", "Cc", "Cf", "Mn", "Me", "Zs", "Zl", "Zp"):
+            continue
+        out.append(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch)
+    return "".join(out)
 
 
 def grant_key(text: str) -> str:

@@ -629,3 +629,234 @@ def test_run_json_lists_every_output_with_its_checksum(robot):
         data = (robot.tmp / "o1" / name).read_bytes()
         assert facts == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
     assert CPR not in (robot.tmp / "o1" / "run.json").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- found by a hostile review
+# (each of these once got through; the review's repro, cut to the bone)
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u034f", "\ufe0f", "\u3164", "\u115f", "\x7f", "\u2053", "\u02d7", "\u2796", "\x01"]
+)
+def test_invisible_or_dash_like_characters_do_not_make_a_new_number(robot, invisible):
+    assert robot.reasons(month(3, invoice_id="SOL-1001"), out="o1") == [""]
+    assert robot.reasons(month(4, invoice_id=f"SOL-1001{invisible}"), out="o2") == ["DUPLICATE_INVOICE"]
+
+
+@pytest.mark.parametrize("digits", ["６１０１９０１２３４", "٦١٠١٩٠١٢٣٤"])
+def test_a_cpr_in_other_digits_is_the_same_citizen(robot, digits):
+    assert robot.reasons(month(3, invoice_id="SOL-1001"), out="o1") == [""]
+    robot.grants = grants_with(
+        robot, "B-2001,610190-1234,SEL108-BO,Botilbud,29345716,28500.00,month,01-01-2018,", drop="B-1001"
+    )
+    in_text = month(3, invoice_id="SOL-1001-R", cpr="", text=f"Rykker: ophold for {digits[:6]}-{digits[6:]}")
+    in_cell = month(4, invoice_id="SOL-1002", cpr=digits)
+    code, printed, d = robot.run(in_text, in_cell, out="o2")
+    assert code == 0, printed.err
+    assert d["reason"].tolist() == ["ALREADY_PAID", ""]
+    assert robot.postings("o2")["Ydelsesmodtagernr."].tolist() == [CPR]  # OPUS gets 0-9
+
+
+def test_one_column_given_twice_in_other_case_or_spacing_is_refused(robot):
+    path = robot.tmp / "m.csv"
+    path.write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;Valuta;valuta \n"
+        "F-1;29345716;28.500,00;6101901234;01.03.2019;31.03.2019;EUR;\n",
+        encoding="utf-8",
+    )
+    assert main(robot.argv(path, "o1")) == 2
+    one_line(robot.capsys.readouterr().err, "'Valuta', 'valuta '", "same column 'currency'")
+
+
+@pytest.mark.parametrize(
+    ("header", "value"), [("Valutakode", "EUR"), ("Document type", "credit_note"), ("A conto", "500")]
+)
+def test_common_other_names_of_the_money_columns_are_read(robot, header, value):
+    path = robot.tmp / "m.csv"
+    path.write_text(
+        f"invoice_id;supplier_cvr;amount;cpr;period_start;period_end;{header}\n"
+        f"F-1;29345716;28.500,00;6101901234;01.03.2019;31.03.2019;{value}\n",
+        encoding="utf-8",
+    )
+    assert main(robot.argv(path, "o1")) == 0
+    d = pd.read_csv(robot.tmp / "o1" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["status"].tolist() == ["manual"]
+
+
+def test_a_month_name_with_a_long_s_and_years_beyond_2199_are_handled(robot):
+    rows = [
+        month(3, invoice_id="A", period_start="", period_end="", text="Døgnophold martſ 2019"),
+        month(3, invoice_id="B", period_start="", period_end="", text="Døgnophold marts 2300"),
+        month(3, invoice_id="C", period_start="", period_end="", text="01.03.9999 - 31.03.9999"),
+    ]
+    assert robot.reasons(*rows, out="o1") == ["", "MISSING_PERIOD", "MISSING_PERIOD"]
+
+
+def xlsx(path: Path, sheet_xml: str, shared: list[str] = ()) -> Path:
+    """A workbook written by hand, so it can be as broken as an attacker likes."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')  # fmt: skip
+        z.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')  # fmt: skip
+        z.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{ns}" xmlns:r="{rel}"><sheets><sheet name="Regninger" sheetId="1" r:id="rId1"/></sheets></workbook>')  # fmt: skip
+        z.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0"?><Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>')  # fmt: skip
+        z.writestr("xl/sharedStrings.xml", f'<?xml version="1.0"?><sst xmlns="{ns}">' + "".join(f"<si><t>{s}</t></si>" for s in shared) + "</sst>")  # fmt: skip
+        z.writestr("xl/worksheets/sheet1.xml", f'<?xml version="1.0"?><worksheet xmlns="{ns}">{sheet_xml}</worksheet>')
+    return path
+
+
+HEADER_ROW = '<row r="1">' + "".join(
+    f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>'
+    for c, h in zip("ABCDEFG", ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"], strict=True)
+) + "</row>"  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [f"<sheetData>{HEADER_ROW}<row r=\"2\"><c r=\"A2\"><v>abc</v></c></row></sheetData>",
+     f"<sheetData>{HEADER_ROW}<row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>x</t></is>"],
+)  # fmt: skip
+def test_a_damaged_sheet_is_refused_in_one_line(robot, sheet):
+    path = xlsx(robot.tmp / "regninger.xlsx", sheet)
+    assert main(robot.argv(path, "o1")) == 2
+    one_line(robot.capsys.readouterr().err, "regninger.xlsx", "cannot be")
+
+
+def test_a_sheet_that_claims_every_cell_of_the_grid_is_read_as_it_is(robot):
+    """Its dimension says A1:XFD1048576, and one cell sits in the last row:
+    read as the rows it holds (this once took most of an hour)."""
+    sheet = f'<dimension ref="A1:XFD1048576"/><sheetData>{HEADER_ROW}<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>F-9</t></is></c></row></sheetData>'  # fmt: skip
+    path = xlsx(robot.tmp / "regninger.xlsx", sheet)
+    argv = [sys.executable, "-m", "invoicekit.cli", *robot.argv(path, "o1", journal=False), "--dry-run", "--quiet"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    d = pd.read_csv(robot.tmp / "o1" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["invoice_id"].tolist() == ["F-9"] and d["reason"].tolist() == ["MISSING_CPR"]
+
+
+def test_one_shared_string_repeated_in_every_row_cannot_take_all_memory(robot, monkeypatch):
+    from invoicekit import extracts
+
+    monkeypatch.setattr(extracts, "MAX_SHEET_TEXT", 5_000_000)  # the real limit is 1,000,000,000 characters
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>F-{r}</t></is></c><c r="G{r}" t="s"><v>0</v></c></row>'
+        for r in range(2, 30)
+    )
+    path = xlsx(robot.tmp / "regninger.xlsx", f"<sheetData>{HEADER_ROW}{rows}</sheetData>", shared=["x" * 500_000])
+    assert main(robot.argv(path, "o1")) == 2
+    one_line(robot.capsys.readouterr().err, "sheet 'Regninger'", "characters")
+
+
+def test_a_csv_with_thousands_of_columns_is_refused(robot):
+    path = robot.tmp / "wide.csv"
+    path.write_text(";".join(f"c{k}" for k in range(5_000)) + "\n" + ";" * 4_999 + "\n", encoding="utf-8")
+    assert main(robot.argv(path, "o1")) == 2
+    one_line(robot.capsys.readouterr().err, "5,000 columns")
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_device_or_a_pipe_is_never_read(robot, kind):
+    path = robot.tmp / "regninger.csv"
+    if kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        os.mkfifo(path)
+    assert main(robot.argv(path, "o1")) == 2
+    one_line(robot.capsys.readouterr().err, "not a regular file")
+
+
+def test_a_deeply_nested_rules_file_is_refused_in_one_line(robot):
+    rules = robot.tmp / "rules.toml"
+    rules.write_text("paragraphs = " + "[" * 5_000 + "]" * 5_000 + "\n", encoding="utf-8")
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1", extra=("--rules", str(rules)))
+    assert code == 2
+    one_line(printed.err, "rules.toml")
+
+
+def test_a_recorded_runs_folder_named_like_a_staging_folder_is_never_removed(robot):
+    (robot.tmp / "ud").mkdir()
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="ud/.invoicekit-staging-marts")
+    assert code == 2
+    one_line(printed.err, "named like a staging folder")
+
+
+def test_a_recorded_folder_whose_run_json_was_edited_is_still_refused(robot):
+    import json
+
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    manifest = robot.tmp / "o1" / "run.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({**data, "run_id": None, "dry_run": True}), encoding="utf-8")
+    before = digests(robot.tmp / "o1")
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o1")
+    assert code == 2
+    one_line(printed.err, "run 1 of the journal")
+    assert digests(robot.tmp / "o1") == before
+
+
+def test_the_payment_file_of_a_run_without_a_journal_is_not_replaced(robot):
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1", journal=False) == [""]
+    before = digests(robot.tmp / "o1")
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o1")
+    assert code == 2
+    one_line(printed.err, "a run made without a journal")
+    assert digests(robot.tmp / "o1") == before
+
+
+def test_a_dry_run_never_writes_into_a_killed_recorded_runs_folder(robot):
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    cli(robot, invoices, "o1", env={"INVOICEKIT_CRASH_AT": "after-commit"}).communicate(timeout=120)
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o1", extra=("--dry-run",))
+    assert code == 2
+    one_line(printed.err, "undelivered files of run 2", "(not a dry run)")
+    assert not (robot.tmp / "o1" / "opus_postings.csv").exists()
+    # the next real run delivers them
+    assert robot.run(month(5, invoice_id="F-3"), out="o2")[0] == 0
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-1"]
+
+
+def test_texts_people_read_in_opus_notes_and_the_journal_mask_cpr_numbers(robot):
+    robot.grants = grants_with(
+        robot, "6101901234,610190-1234,SEL104-AKT,Aktivitet,31587603,450.00,day,01-01-2018,", drop="B-1002"
+    )
+    kilden = {**MARCH, "supplier_cvr": KILDEN, "amount": "1,00", "invoice_id": "KIL-1"}
+    odd = month(4, invoice_id="X-1", currency="610190 1234", document_type="")
+    code, _, d = robot.run(kilden, odd, out="o1")
+    assert code == 0 and d["reason"].tolist() == ["AMOUNT_MISMATCH", "INVALID_AMOUNT"]
+    for name in ("opus_notes.csv", "decisions.csv"):
+        text = (robot.tmp / "o1" / name).read_text(encoding="utf-8")
+        assert CPR not in text and "610190 1234" not in text, name
+    content = robot.journal.read_bytes()
+    assert CPR.encode() not in content and b"610190 1234" not in content
+
+
+def test_a_cpr_in_the_working_folder_never_reaches_the_journal_or_run_json(robot, monkeypatch):
+    folder = robot.tmp / "sag-6101901234"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    argv = ["run", "--grants", str(robot.grants), "--invoices", str(invoices), "--support-sheet",
+            str(robot.case / "stoetteark.xlsx"), "--out", "ud", "--new-journal", "j.sqlite"]  # fmt: skip
+    assert main(argv) == 2
+    err = robot.capsys.readouterr().err
+    one_line(err, "610190-xxxx")
+    assert CPR not in err and not (folder / "j.sqlite").exists()
+
+
+def test_a_formula_cannot_ride_in_after_the_other_separator(robot):
+    rows = [month(3, invoice_id="X;=2*21;Y", amount="1,00"), month(3, invoice_id="Y,=2*21,Z", amount="1,00")]
+    code, _, _ = robot.run(*rows, out="o1")
+    assert code == 0
+    for f in (robot.tmp / "o1").glob("*.csv"):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            for cell in re_split(line):
+                assert not cell.strip('"').startswith(("=", "+", "@")), (f.name, line)
+
+
+def re_split(line: str) -> list[str]:
+    import re
+
+    return re.split(r"[;,]", line)

@@ -66,8 +66,10 @@ def test_the_citizen_key_hides_the_cpr_number_and_normalises_the_service():
     secret = new_secret()
     keys = citizen_keys(np.array(["6101901234", "6101901234"]), np.array(["29345716"] * 2),
                         np.array(["SEL108-BO", "sel108 bo"]), secret)  # fmt: skip
-    assert keys[0] == keys[1]
-    assert "6101901234" not in keys[0] and keys[0].endswith("|29345716|sel108bo")
+    assert keys[0] == keys[1] and keys[0].startswith(HASHED)
+    assert "6101901234" not in keys[0] and "29345716" not in keys[0]
+    other = citizen_keys(np.array(["6101901234"]), np.array(["29345716"]), np.array(["SEL108-BO-2"]), secret)
+    assert other[0] != keys[0]
 
 
 def test_legacy_keys_use_what_schema_1_kept():
@@ -75,6 +77,7 @@ def test_legacy_keys_use_what_schema_1_kept():
         LEGACY + "050419xxxx",
         "",
     ]
-    assert legacy_citizen_keys(np.array(["610190-xxxx"]), np.array(["29345716"]), np.array(["SEL108-BO"]))[0] == (
-        LEGACY + "610190|29345716|sel108bo"
-    )
+    secret = new_secret()
+    legacy = legacy_citizen_keys(np.array(["610190-xxxx"]), np.array(["29345716"]), np.array(["SEL108-BO"]), secret)
+    again = legacy_citizen_keys(np.array(["6101901234"]), np.array(["29345716"]), np.array(["sel108 bo"]), secret)
+    assert legacy[0] == again[0] and legacy[0].startswith(LEGACY + HASHED)  # the birth date is what counts
