@@ -86,3 +86,24 @@ def example_case(tmp_path: Path) -> Path:
     target = tmp_path / "example"
     shutil.copytree(EXAMPLE, target)
     return target
+
+
+def journal_text(path: Path) -> str:
+    """Everything a journal holds, as text: every table, and each run's
+    decisions decoded from their compressed Parquet (a scan of the file's
+    bytes would not see inside it)."""
+    import sqlite3
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = []
+    with sqlite3.connect(path) as conn:
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            for row in conn.execute(f"SELECT * FROM {name}"):
+                for value in row:
+                    if isinstance(value, bytes):
+                        parts.append(pq.read_table(pa.BufferReader(value)).to_pandas().to_csv(index=False))
+                    else:
+                        parts.append(str(value))
+    return "\n".join(parts)
