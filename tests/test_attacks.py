@@ -106,6 +106,15 @@ def digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
+def refused_and_untouched(robot: Robot, out: str, *fragments: str, extra: tuple[str, ...] = ()) -> None:
+    """Another run into ``out`` exits 2 with one line, and every file there stays as it was."""
+    before = digests(robot.tmp / out)
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out=out, extra=extra)
+    assert code == 2
+    one_line(printed.err, *fragments)
+    assert digests(robot.tmp / out) == before
+
+
 # ---------------------------------------------------------------- paid twice
 
 
@@ -270,15 +279,9 @@ def test_invoice_numbers_that_look_like_cpr_numbers_are_compared_and_sent_as_wri
 
 def test_a_recorded_runs_folder_is_never_reused_and_its_files_stay(robot):
     assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
-    before = digests(robot.tmp / "o1")
-    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o1")
-    assert code == 2
-    one_line(printed.err, "holds the files of run 1", "choose a new --out folder")
-    assert digests(robot.tmp / "o1") == before
+    refused_and_untouched(robot, "o1", "holds the files of run 1", "choose a new --out folder")
     assert runs_in(robot.journal) == 1
-    # a dry run may not write there either
-    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o1", extra=("--dry-run",))
-    assert code == 2 and digests(robot.tmp / "o1") == before
+    refused_and_untouched(robot, "o1", "holds the files of run 1", extra=("--dry-run",))  # nor a dry run
 
 
 def test_a_folder_with_output_files_and_no_manifest_is_not_reused(robot):
@@ -789,20 +792,12 @@ def test_a_recorded_folder_whose_run_json_was_edited_is_still_refused(robot):
     manifest = robot.tmp / "o1" / "run.json"
     data = json.loads(manifest.read_text(encoding="utf-8"))
     manifest.write_text(json.dumps({**data, "run_id": None, "dry_run": True}), encoding="utf-8")
-    before = digests(robot.tmp / "o1")
-    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o1")
-    assert code == 2
-    one_line(printed.err, "run 1 of the journal")
-    assert digests(robot.tmp / "o1") == before
+    refused_and_untouched(robot, "o1", "run 1 of the journal")
 
 
 def test_the_payment_file_of_a_run_without_a_journal_is_not_replaced(robot):
     assert robot.reasons(month(3, invoice_id="F-1"), out="o1", journal=False) == [""]
-    before = digests(robot.tmp / "o1")
-    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o1")
-    assert code == 2
-    one_line(printed.err, "a run made without a journal")
-    assert digests(robot.tmp / "o1") == before
+    refused_and_untouched(robot, "o1", "a run made without a journal")
 
 
 def test_a_dry_run_never_writes_into_a_killed_recorded_runs_folder(robot):
