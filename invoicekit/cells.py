@@ -13,13 +13,14 @@ the files imported into OPUS and Sensum keep text as written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import CPR_LIKE_RE2, mask_cpr_text, mask_cprs_in
+from invoicekit.identifiers import CPR_LIKE_RE2, mask_cpr_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: a formula start at the start of the cell, or after either separator: a file
@@ -49,30 +50,27 @@ def neutralise_arrow(arr: pa.Array) -> pa.Array:
 
 def mask_arrow(arr: pa.Array) -> pa.Array:
     """Anything that reads as a CPR number masked, whole-column."""
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
-        return arr
-    maybe = pc.fill_null(pc.match_substring_regex(arr, CPR_LIKE_RE2), False)
-    if not pc.any(maybe).as_py():
-        return arr
-    values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).copy()
-    idx = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
-    values[idx] = mask_cprs_in(pd.Series(values[idx], dtype=object)).to_numpy(dtype=object)
-    return pa.array(values, type=arr.type)
+    return _fix_where(arr, CPR_LIKE_RE2, mask_cpr_text)
 
 
 def safe_arrow(arr: pa.Array, mask: bool = True) -> pa.Array:
     """:func:`safe_text` whole-column: one RE2 scan finds the few cells that
     need it (a formula start, or with ``mask`` ten digits that may be a CPR)."""
+    pattern = _FORMULA_RE2 + (f"|{CPR_LIKE_RE2}" if mask else "")
+    return _fix_where(arr, pattern, lambda text: safe_text(text, mask))
+
+
+def _fix_where(arr: pa.Array, pattern: str, fix: Callable[[str], str]) -> pa.Array:
+    """``fix`` applied to the cells of a text column that ``pattern`` (RE2)
+    finds; the column as it is when it finds none (nearly always)."""
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
         return arr
-    pattern = _FORMULA_RE2 + (f"|{CPR_LIKE_RE2}" if mask else "")
     hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
     if not pc.any(hit).as_py():
         return arr
     values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).copy()
     for k in np.flatnonzero(hit.to_numpy(zero_copy_only=False)):
-        if values[k] is not None:
-            values[k] = safe_text(values[k], mask)
+        values[k] = fix(values[k])
     return pa.array(values, type=arr.type)
 
 

@@ -698,7 +698,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
     grant_ids = gr["grant_id"].to_numpy(dtype=object)
     services = gr["service_code"].to_numpy(dtype=object)
 
-    def say(pos: int, same_grant: bool, period_s, period_e, earlier: str, paid_grant: str) -> None:
+    def say(pos: int, same_grant: bool, earlier: str, paid_grant: str) -> None:
         period = f"{date_dk(start[pos])}–{date_dk(end[pos])}"
         g = grant_ids[grant_pos[pos]]
         if same_grant:
@@ -733,7 +733,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
                     date=str(row["started_at"])[:10],
                 )
                 paid[cand[k]] = True
-                say(cand[k], same_grant, hs[at[k]], he[at[k]], earlier, row["grant_id"])
+                say(cand[k], same_grant, earlier, row["grant_id"])
 
     # within this run: only invoices that overlap another candidate with the
     # same key can clash; those are decided one by one, in input order
@@ -756,7 +756,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
                         invoice_id=invoice_ids[clash], period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
                     )
                     paid[pos] = True
-                    say(pos, same_grant, start[clash], end[clash], earlier, grant_ids[grant_pos[clash]])
+                    say(pos, same_grant, earlier, grant_ids[grant_pos[clash]])
                     break
             if clash is None:
                 posted.setdefault((True, g_key[k]), []).append(pos)
@@ -767,6 +767,11 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
 _DAY_OFFSET = 1 << 17  # days since 1970 of years 1900-2199 fit in 18 bits once shifted by this
 
 
+def _day_codes(dates: np.ndarray) -> np.ndarray:
+    """Days as non-negative integers below 2**18, to pack beside a key code."""
+    return np.clip(dates.astype(np.int64), -_DAY_OFFSET + 1, _DAY_OFFSET - 1) + _DAY_OFFSET
+
+
 def _overlapping(keys, s, e, hist_keys, hs, he) -> np.ndarray:
     """For each (key, s, e): the position of a history row with that key whose
     period overlaps ``[s, e]``, else -1. Sorted searches, no pairs: memory is
@@ -774,15 +779,12 @@ def _overlapping(keys, s, e, hist_keys, hs, he) -> np.ndarray:
     m = len(hist_keys)
     codes, _ = pd.factorize(np.concatenate([np.asarray(hist_keys, dtype=object), np.asarray(keys, dtype=object)]))
     hk, ck = codes[:m].astype(np.int64), codes[m:].astype(np.int64)
-    hs_d = np.clip(hs.astype(np.int64), -_DAY_OFFSET + 1, _DAY_OFFSET - 1) + _DAY_OFFSET
-    he_d = np.clip(he.astype(np.int64), -_DAY_OFFSET + 1, _DAY_OFFSET - 1) + _DAY_OFFSET
+    hs_d, he_d, s_d, e_d = (_day_codes(d) for d in (hs, he, s, e))
     order = np.lexsort((hs_d, hk))
     sorted_comp = (hk[order] << 18) | hs_d[order]
     # running maximum of the period end within each key, with the row it belongs to
     end_and_row = (he_d[order] << 32) | order
     running = pd.Series(end_and_row).groupby(hk[order]).cummax().to_numpy()
-    e_d = np.clip(e.astype(np.int64), -_DAY_OFFSET + 1, _DAY_OFFSET - 1) + _DAY_OFFSET
-    s_d = np.clip(s.astype(np.int64), -_DAY_OFFSET + 1, _DAY_OFFSET - 1) + _DAY_OFFSET
     # the last history row of the same key that starts on or before e
     idx = np.searchsorted(sorted_comp, (ck << 18) | e_d, side="right") - 1
     out = np.full(len(ck), -1, dtype=np.int64)

@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -63,8 +64,6 @@ def crash_point(name: str) -> None:
     ``before-commit``, ``after-commit``, ``mid-delivery``,
     ``before-delivered-mark``."""
     if os.environ.get("INVOICEKIT_CRASH_AT") == name:
-        import sys
-
         sys.stdout.flush()
         os._exit(137)
 

@@ -15,6 +15,7 @@ import io
 import re
 import stat
 import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -335,8 +336,6 @@ def _sheet_rows(ws, path: Path, sheet: str) -> RawTable:
 def _refuse_workbook_bomb(path: Path) -> None:
     """A workbook is a zip: one whose parts unpack to far more than they
     pack (robot spec, limits) is refused before anything is unpacked."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as z:
             parts = z.infolist()

@@ -67,38 +67,19 @@ CREATE TABLE runs (
     invoices INTEGER NOT NULL,
     posted INTEGER NOT NULL
 """
-_DECISIONS_V1 = """
-CREATE TABLE decisions (
-    run_id INTEGER NOT NULL REFERENCES runs(run_id),
-    row INTEGER NOT NULL,
-    invoice_id TEXT NOT NULL,
-    supplier_cvr TEXT NOT NULL,
-    cpr_masked TEXT NOT NULL,
-    amount TEXT NOT NULL,
-    status TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    grant_id TEXT NOT NULL,
-    expected_amount TEXT NOT NULL,
-    paragraph TEXT NOT NULL,
-    psp_element TEXT NOT NULL,
-    art TEXT NOT NULL,
-    service_code TEXT NOT NULL,
-    period_start TEXT NOT NULL,
-    period_end TEXT NOT NULL,
-    message TEXT NOT NULL
-"""
 #: what schema 2 adds to schema 1 (the migration adds exactly these)
 _RUNS_V2 = (
     ("out_dir", "TEXT"),  # where the files go
     ("staging_dir", "TEXT"),  # where they wait until delivered
     ("delivered_at", "TEXT"),  # NULL until they are in place
 )
-_DECISIONS_V2 = (
-    ("invoice_key", "TEXT NOT NULL DEFAULT ''"),  # check 10 (keys.py)
-    ("grant_key", "TEXT NOT NULL DEFAULT ''"),  # check 21, the same grant
-    ("citizen_key", "TEXT NOT NULL DEFAULT ''"),  # check 21, the same citizen, supplier and service
-    ("document_type", "TEXT NOT NULL DEFAULT 'invoice'"),
+#: what schema 2 keeps of a decision beside schema 1's columns
+_KEY_COLUMNS = (
+    "invoice_key",  # check 10 (keys.py)
+    "grant_key",  # check 21, the same grant
+    "citizen_key",  # check 21, the same citizen, supplier and service
 )
+_DECISION_COLUMNS_V2 = (*_KEY_COLUMNS, "document_type")
 _RUN_DECISIONS = """
 CREATE TABLE run_decisions (
     run_id INTEGER PRIMARY KEY REFERENCES runs(run_id),
@@ -140,14 +121,13 @@ JOURNAL_COLUMNS = (
     "period_start",
     "period_end",
     "message",
-    *(name for name, _ in _DECISIONS_V2),
+    *_DECISION_COLUMNS_V2,
 )
-_V1_DECISION_COLUMNS = JOURNAL_COLUMNS[: -len(_DECISIONS_V2)]
+_V1_DECISION_COLUMNS = JOURNAL_COLUMNS[: -len(_DECISION_COLUMNS_V2)]
 _V1_RUN_COLUMNS = (
     "run_id", "started_at", "finished_at", "tool_version", "grants_file", "grants_sha256", "invoices_file",
     "invoices_sha256", "support_sheet_file", "support_sheet_sha256", "rules", "invoices", "posted",
 )  # fmt: skip
-_KEY_COLUMNS = {name for name, _ in _DECISIONS_V2} - {"document_type"}
 
 
 def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError | OutputError:

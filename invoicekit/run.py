@@ -27,7 +27,6 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from invoicekit.decide import Decisions, History, decide
 from invoicekit.delivery import (
     MANIFEST,
     FolderLock,
+    cleaned_on_failure,
     crash_point,
     deliver,
     file_facts,
@@ -187,40 +187,25 @@ def run(
         input_files = [*paths.values(), *([journal_path] if journal_path is not None else [])]
         lock = prepare(out_dir, OUTPUT_FILES, input_files, journal_path, recovering=not dry_run)
         try:
+            staging = new_staging(out_dir)
             if j is None or dry_run:
                 result = decide_now(j.history() if j is not None else History())
-                staging = new_staging(out_dir)
-                try:
+                with cleaned_on_failure(staging):
                     files = stage(staging, result, None)
-                except BaseException:
-                    shutil.rmtree(staging, ignore_errors=True)
-                    raise
                 outputs = deliver(None, staging, out_dir, {n: f["sha256"] for n, f in files.items()})
                 run_id = None
             else:
-                staging = None
-                try:
-                    with j.transaction() as conn:
-                        result = decide_now(j.history())
-                        staging = new_staging(out_dir)
-                        run_id = j.begin_run(
-                            conn,
-                            inputs,
-                            rule_set.to_dict(),
-                            started_at,
-                            __version__,
-                            out_dir.resolve(),
-                            staging.resolve(),
-                        )
-                        files = stage(staging, result, run_id)
-                        say("skriver journal")
-                        j.record(conn, run_id, result.decisions, files)
-                        crash_point("before-commit")
-                    committed = True
-                except BaseException:
-                    if staging is not None and not committed:
-                        shutil.rmtree(staging, ignore_errors=True)
-                    raise
+                # the staging folder goes with any failure up to and including the commit
+                with cleaned_on_failure(staging), j.transaction() as conn:
+                    result = decide_now(j.history())
+                    run_id = j.begin_run(
+                        conn, inputs, rule_set.to_dict(), started_at, __version__, out_dir.resolve(), staging.resolve()
+                    )
+                    files = stage(staging, result, run_id)
+                    say("skriver journal")
+                    j.record(conn, run_id, result.decisions, files)
+                    crash_point("before-commit")
+                committed = True
                 crash_point("after-commit")
                 outputs = deliver(run_id, staging, out_dir, {n: f["sha256"] for n, f in files.items()})
                 crash_point("before-delivered-mark")
