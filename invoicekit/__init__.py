@@ -15,9 +15,7 @@ The public API, for notebooks and scripts::
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
-
-from invoicekit.decide import Decisions, History, decide
+from invoicekit.decide import Decisions, decide
 from invoicekit.errors import InputError
 from invoicekit.extracts import (
     SupportSheet,
@@ -28,10 +26,12 @@ from invoicekit.extracts import (
     read_invoices,
     read_support_sheet,
 )
+from invoicekit.history import History
 from invoicekit.journal import Journal
 from invoicekit.reasons import LABELS_DA, REASONS
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import RunResult, run
+from invoicekit.version import __version__
 
 __all__ = [
     "LABELS_DA",

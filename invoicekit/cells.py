@@ -20,7 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import CPR_LIKE_RE2, mask_cpr_text
+from invoicekit.identifiers import mask_cpr_text
+from invoicekit.vocabulary import CPR_LIKE_RE2
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: a formula start at the start of the cell, or after either separator: a file

@@ -13,9 +13,9 @@ import sys
 import time
 from collections.abc import Sequence
 
-from invoicekit import __version__
 from invoicekit.errors import InputError, OutputError
 from invoicekit.identifiers import mask_cpr_text
+from invoicekit.version import __version__
 
 RUN_DESCRIPTION = """\
 Decide, code and post a batch of invoices, as the robot does.

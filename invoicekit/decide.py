@@ -11,7 +11,6 @@ the same grant for an overlapping period.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,158 +29,20 @@ from invoicekit.extracts import (
     prepare_invoices,
     prepare_support_sheet,
 )
+from invoicekit.history import History
 from invoicekit.keys import (
     LEGACY,
     citizen_keys,
     legacy_citizen_keys,
-    new_secret,
     normalise_grant_ids,
     normalise_numbers,
     stored_keys,
 )
 from invoicekit.parsing import date_dk, format_date_dk, format_money, format_money_dk, format_money_one
-from invoicekit.reasons import CHECK_NUMBER, MANUAL, PASSED_BASIC_CHECKS, POSTED, REASONS
+from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
 
 NO_GRANT_POS = -1
-
-
-SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at")
-PAID_COLUMNS = (
-    "grant_key",
-    "citizen_key",
-    "grant_id",
-    "service_code",
-    "period_start",
-    "period_end",
-    "invoice_id",
-    "run_id",
-    "started_at",
-)
-
-
-def _empty_seen() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "supplier_cvr": pd.Series(dtype=object),
-            "invoice_key": pd.Series(dtype=object),
-            "invoice_id": pd.Series(dtype=object),
-            "run_id": pd.Series(dtype="int64"),
-            "started_at": pd.Series(dtype=object),
-        }
-    )
-
-
-def _empty_paid() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            **{c: pd.Series(dtype=object) for c in ("grant_key", "citizen_key", "grant_id", "service_code")},
-            "period_start": pd.Series(dtype="datetime64[s]"),
-            "period_end": pd.Series(dtype="datetime64[s]"),
-            "invoice_id": pd.Series(dtype=object),
-            "run_id": pd.Series(dtype="int64"),
-            "started_at": pd.Series(dtype=object),
-        }
-    )
-
-
-@dataclass(frozen=True)
-class History:
-    """What earlier runs (the journal) tell a new run.
-
-    ``seen``: invoices that passed checks 1-9 before: ``supplier_cvr``,
-    ``invoice_key`` (the number as check 10 compares it, see
-    :mod:`invoicekit.keys`), ``invoice_id`` (as people read it), ``run_id``,
-    ``started_at``. ``paid``: posted invoices: ``grant_key``, ``citizen_key``
-    (as check 21 compares them), ``grant_id``, ``service_code``,
-    ``period_start``, ``period_end``, ``invoice_id``, ``run_id``,
-    ``started_at``. ``secret`` keys the hashes in those keys: the journal's
-    own, or a fresh one for a history held in memory.
-    """
-
-    seen: pd.DataFrame = field(default_factory=_empty_seen)
-    paid: pd.DataFrame = field(default_factory=_empty_paid)
-    secret: str = field(default_factory=new_secret)
-
-    @classmethod
-    def from_tables(
-        cls, seen: pd.DataFrame | None = None, paid: pd.DataFrame | None = None, secret: str | None = None
-    ) -> History:
-        """A history from tables written by hand (tests, notebooks): the keys
-        missing from them are worked out from ``invoice_id`` (seen) and from
-        ``grant_id`` and, for the citizen key, ``cpr``, ``supplier_cvr`` and
-        ``service_code`` (paid)."""
-        secret = secret or new_secret()
-        seen = _empty_seen() if seen is None else seen.copy()
-        paid = _empty_paid() if paid is None else paid.copy()
-        if "invoice_key" not in seen:
-            seen["invoice_key"] = stored_keys(normalise_numbers(seen["invoice_id"].to_numpy(dtype=object)), secret)
-        if "grant_key" not in paid:
-            paid["grant_key"] = stored_keys(normalise_grant_ids(paid["grant_id"].to_numpy(dtype=object)), secret)
-        if "citizen_key" not in paid:
-            if {"cpr", "supplier_cvr", "service_code"} <= set(paid.columns):
-                paid["citizen_key"] = citizen_keys(
-                    paid["cpr"].to_numpy(dtype=object),
-                    paid["supplier_cvr"].to_numpy(dtype=object),
-                    paid["service_code"].to_numpy(dtype=object),
-                    secret,
-                )
-            else:
-                paid["citizen_key"] = ""
-        for frame, columns in ((seen, SEEN_COLUMNS), (paid, PAID_COLUMNS)):
-            for col in columns:
-                if col not in frame:
-                    frame[col] = 0 if col == "run_id" else ""
-        for col in ("period_start", "period_end"):
-            paid[col] = pd.to_datetime(paid[col]).astype("datetime64[s]")
-        return cls(
-            seen=seen[list(SEEN_COLUMNS)].astype({c: object for c in SEEN_COLUMNS if c != "run_id"}),
-            paid=paid[list(PAID_COLUMNS)].astype(
-                {c: object for c in PAID_COLUMNS if c not in ("run_id", "period_start", "period_end")}
-            ),
-            secret=secret,
-        )
-
-    @functools.cached_property
-    def has_legacy(self) -> bool:
-        """Whether keys from a schema-1 journal (masked numbers) are among them."""
-        return any(
-            len(frame) and frame[col].astype(str).str.startswith(LEGACY).any()
-            for frame, col in ((self.seen, "invoice_key"), (self.paid, "citizen_key"))
-        )
-
-
-def extend_history(history: History, decisions: pd.DataFrame, run_id: int, started_at: str) -> History:
-    """``history`` plus one more run's decisions, as the journal would record
-    them: for replaying months in memory (tuning, evaluation) without a
-    journal file. ``decisions`` must have been decided with ``history``."""
-    passed = ((decisions["status"] == POSTED) | decisions["reason"].isin(PASSED_BASIC_CHECKS)).to_numpy()
-    seen = pd.DataFrame(
-        {
-            "supplier_cvr": decisions["supplier_cvr"].to_numpy(dtype=object)[passed],
-            "invoice_key": decisions["invoice_key"].to_numpy(dtype=object)[passed],
-            "invoice_id": decisions["invoice_id"].to_numpy(dtype=object)[passed],
-            "run_id": np.full(int(passed.sum()), run_id, dtype=np.int64),
-            "started_at": started_at,
-        }
-    )
-    posted = (decisions["status"] == POSTED).to_numpy()
-    paid = pd.DataFrame(
-        {
-            **{c: decisions[c].to_numpy(dtype=object)[posted] for c in ("grant_key", "citizen_key", "grant_id")},
-            "service_code": decisions["service_code"].to_numpy(dtype=object)[posted],
-            "period_start": decisions["period_start"].to_numpy(dtype="datetime64[s]")[posted],
-            "period_end": decisions["period_end"].to_numpy(dtype="datetime64[s]")[posted],
-            "invoice_id": decisions["invoice_id"].to_numpy(dtype=object)[posted],
-            "run_id": np.full(int(posted.sum()), run_id, dtype=np.int64),
-            "started_at": started_at,
-        }
-    )
-    return History(
-        seen=pd.concat([history.seen, seen], ignore_index=True) if len(history.seen) else seen,
-        paid=pd.concat([history.paid, paid], ignore_index=True) if len(history.paid) else paid,
-        secret=history.secret,
-    )
 
 
 @dataclass
@@ -1017,4 +878,4 @@ def _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amo
     )
 
 
-__all__ = ["Decisions", "History", "decide"]
+__all__ = ["Decisions", "History", "decide"]  # History re-exported: it was defined here

@@ -26,6 +26,7 @@ from invoicekit.errors import InputError
 from invoicekit.identifiers import mask_cprs_in
 from invoicekit.keys import normalise_numbers
 from invoicekit.reasons import POSTED
+from invoicekit.vocabulary import TRUTH_FIELDS
 
 OUTCOMES = ("posted_right", "posted_wrong", "manual_payable", "manual_held")
 OUTCOME_LABELS_DA = {
@@ -34,7 +35,6 @@ OUTCOME_LABELS_DA = {
     "manual_payable": "Manuel, kunne være betalt",
     "manual_held": "Manuel, med rette",
 }
-TRUTH_FIELDS = ("should_pay", "true_grant_id", "true_psp_element", "true_art")
 EVALUATION_COLUMNS = (
     "month",
     "row",

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from invoicekit.decide import History, decide
+from invoicekit.decide import decide
 from invoicekit.errors import InputError
 from invoicekit.extracts import SupportSheet, prepare_invoices
+from invoicekit.history import History
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.rules import Rules
 

@@ -39,7 +39,6 @@ from invoicekit.errors import InputError
 from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column, mask_cpr_text, mask_cprs_in
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import (
-    CPR_PATTERN,
     MONEY_SCALE,
     OTHER_DIGITS_RE2,
     parse_amounts,
@@ -47,6 +46,17 @@ from invoicekit.parsing import (
     period_from_texts,
     split_cpr_cell,
 )
+from invoicekit.vocabulary import (
+    CPR_BOUNDED_RE2,
+    CPR_LOOSE_RE2,
+    CPR_PATTERN,
+    RATE_UNIT_NAMES_DA,
+    RATE_UNITS,
+    masked_cpr,
+    normalise_paragraph,
+)
+
+__all__ = ["RATE_UNITS", "RATE_UNIT_NAMES_DA", "normalise_paragraph"]  # where older code found them
 
 MAX_RATE_DKK = 100_000_000  # a rate above this cannot be right, and would overflow
 
@@ -644,11 +654,6 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
     out["cpr_invalid_masked"] = _objects(u_masked[codes])
 
 
-# RE2 has no look-around: the boundary is matched as a character instead
-_CPR_LOOSE_RE2 = r"\d{6}-?\d{4}"
-_CPR_BOUNDED_RE2 = r"(?:^|\D)(?P<cpr>\d{6}-?\d{4})(?:\D|$)"
-
-
 def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int], list[str]]:
     """Every match of the CPR pattern in each text, as ``(owner rows,
     numbers)``. A text with one candidate is read whole-column (RE2); texts with
@@ -657,14 +662,14 @@ def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int]
     if len(rows) == 0:
         return [], []
     arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
-    loose = pc.count_substring_regex(arr, _CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
+    loose = pc.count_substring_regex(arr, CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
     odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
     one = (loose == 1) & ~odd
     owner: list[int] = []
     found: list[str] = []
     if one.any():
         idx = np.flatnonzero(one)
-        g = pc.extract_regex(arr.take(pa.array(idx)), _CPR_BOUNDED_RE2)
+        g = pc.extract_regex(arr.take(pa.array(idx)), CPR_BOUNDED_RE2)
         ok = g.is_valid().to_numpy(zero_copy_only=False)
         numbers = pc.replace_substring(g.field("cpr"), "-", "").to_numpy(zero_copy_only=False)
         owner.extend(rows[idx[ok]].tolist())
@@ -684,8 +689,7 @@ def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
 
 
 def _mask_raw(value: str) -> str:
-    text = compact_cpr(value)
-    return (text[:6] if len(text) >= 6 else "x" * 6) + "-xxxx"
+    return masked_cpr(compact_cpr(value))
 
 
 def _cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:
@@ -749,18 +753,6 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
 
 
 # ---------------------------------------------------------------- grants
-
-RATE_UNITS: dict[str, str] = {}
-for _unit, _names in {
-    "day": ("day", "daily", "dag", "døgn", "døgn/dag", "dag/døgn", "dagtakst", "døgntakst", "pr. dag", "pr. døgn"),
-    "week": ("week", "weekly", "uge", "ugetakst", "pr. uge"),
-    "month": ("month", "monthly", "måned", "md", "md.", "mdr", "mdr.", "månedstakst", "pr. måned", "pr. md."),
-    "year": ("year", "yearly", "annual", "år", "årstakst", "pr. år"),
-    "hour": ("hour", "hourly", "time", "timer", "timetakst", "pr. time"),
-}.items():
-    for _name in _names:
-        RATE_UNITS[_name] = _unit
-RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "year": "år", "hour": "time"}
 
 
 def read_grants(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -891,19 +883,6 @@ for _own, _names in {
 }.items():
     for _name in _names:
         OWNERSHIP[_name] = _own
-
-
-def normalise_paragraph(value: object) -> str:
-    """``§ 107``, ``SEL §107``, ``107`` → ``107``; ``stu`` → ``STU``."""
-    text = str(value).strip()
-    if not text:
-        return ""
-    if re.search(r"(?i)\bstu\b", text):
-        return "STU"
-    m = re.search(r"\d+", text)
-    if m:
-        return str(int(m.group()))
-    return re.sub(r"[\s§.]", "", text).upper()
 
 
 def _key(values: pd.Series) -> pd.Series:

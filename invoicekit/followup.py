@@ -12,7 +12,6 @@ returning a matplotlib Figure, so notebooks show the same as the report
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from invoicekit.errors import InputError
 from invoicekit.evaluate import first_decision
 from invoicekit.journal import Journal
 from invoicekit.reasons import LABELS_DA, POSTED
+from invoicekit.vocabulary import run_month
 
 #: what the contact template asks every supplier to put on an invoice fixes these
 TEMPLATE_REASONS = (
@@ -48,14 +48,9 @@ def load_decisions(journal: str | Path) -> pd.DataFrame:
         d = j.decisions()
     if not len(d):
         raise InputError(path, None, "holds no decisions yet; expected a journal the robot has run with")
-    month = {int(r.run_id): _run_month(r.invoices_file, r.started_at) for r in runs.itertuples(index=False)}
+    month = {int(r.run_id): run_month(r.invoices_file, r.started_at) for r in runs.itertuples(index=False)}
     d.insert(0, "month", d["run_id"].map(month))
     return first_decisions(d)
-
-
-def _run_month(invoices_file: object, started_at: object) -> str:
-    m = re.search(r"(\d{4})-(0[1-9]|1[0-2])(?!\d)", Path(str(invoices_file or "")).name)
-    return f"{m[1]}-{m[2]}" if m else str(started_at)[:7]
 
 
 def first_decisions(d: pd.DataFrame) -> pd.DataFrame:

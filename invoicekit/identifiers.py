@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 import unicodedata
 from collections.abc import Callable
 
@@ -30,6 +29,8 @@ import pyarrow.compute as pc
 from stdnum.dk import cpr as _cpr
 from stdnum.dk import cvr as _cvr
 from stdnum.exceptions import ValidationError
+
+from invoicekit.vocabulary import CPR_LIKE, CPR_LIKE_RE2, CPR_MASK, masked_cpr
 
 # ---------------------------------------------------------------- CPR
 
@@ -80,9 +81,7 @@ def validate_cpr(number: object) -> str:
 
 def mask_cpr(number: object) -> str:
     """``DDMMYY-xxxx``: the birth date kept, the sequence number hidden."""
-    text = compact_cpr(number)
-    head = text[:6] if len(text) >= 6 else "x" * 6
-    return f"{head}-xxxx"
+    return masked_cpr(compact_cpr(number))
 
 
 def format_cpr(number: object) -> str:
@@ -199,16 +198,8 @@ def cvr_column(values: pd.Series) -> pd.Series:
 def mask_cpr_column(values: pd.Series) -> pd.Series:
     """Mask a column of compact CPR numbers; blank stays blank."""
     text = values.fillna("").astype(str)
-    out = np.where(text.str.len() >= 6, text.str.slice(0, 6) + "-xxxx", "")
+    out = np.where(text.str.len() >= 6, text.str.slice(0, 6) + CPR_MASK, "")
     return pd.Series(out, index=values.index, dtype=object)
-
-
-#: what masking treats as a CPR number: DDMMYY and SSSS in digits of any script,
-#: joined by nothing, a space or any dash (broader than what is read as a CPR)
-CPR_LIKE_SEPARATORS = "\\s\\-\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
-_CPR_LIKE = re.compile(rf"(?<!\d)(\d{{6}})[{CPR_LIKE_SEPARATORS}]?(\d{{4}})(?!\d)")
-#: the same for RE2 (pyarrow), to find the cells worth a look
-CPR_LIKE_RE2 = r"\p{Nd}{6}[\s\p{Pd}\x{2212}\x{ad}]?\p{Nd}{4}"
 
 
 def mask_cpr_text(text: str) -> str:
@@ -216,8 +207,8 @@ def mask_cpr_text(text: str) -> str:
     column and echoed in a message."""
     if not text or not any(ch.isdigit() for ch in text):
         return text
-    return _CPR_LIKE.sub(
-        lambda m: f"{ascii_digits(m[1])}-xxxx" if is_valid_cpr(ascii_digits(m[1] + m[2])) else m[0], text
+    return CPR_LIKE.sub(
+        lambda m: ascii_digits(m[1]) + CPR_MASK if is_valid_cpr(ascii_digits(m[1] + m[2])) else m[0], text
     )
 
 

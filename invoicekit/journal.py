@@ -38,8 +38,8 @@ import pyarrow.parquet as pq
 
 from invoicekit.cells import mask_arrow
 from invoicekit.columns import DECISION_COLUMNS
-from invoicekit.decide import PAID_COLUMNS, SEEN_COLUMNS, History
 from invoicekit.errors import InputError, OutputError
+from invoicekit.history import PAID_COLUMNS, SEEN_COLUMNS, History
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.keys import (
     legacy_citizen_keys,

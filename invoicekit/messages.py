@@ -15,8 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.extracts import RATE_UNIT_NAMES_DA
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk
+from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 
 Facts = pd.DataFrame
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.identifiers import compact_cpr, is_valid_cpr, map_unique
+from invoicekit.vocabulary import CPR_PATTERN
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
 ORE = MONEY_SCALE // 100
@@ -238,7 +239,6 @@ def date_dk(d: np.datetime64 | dt.date | None) -> str:
 
 # ---------------------------------------------------------------- CPR on an invoice
 
-CPR_PATTERN = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 _CPR_SEPARATORS = re.compile(r"[,;/|\r\n]+")
 
 

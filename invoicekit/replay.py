@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.cells import safe_frame
-from invoicekit.decide import History, decide, extend_history
+from invoicekit.decide import decide
 from invoicekit.errors import InputError
 from invoicekit.evaluate import agrees_with_truth, parse_should_pay
 from invoicekit.extracts import SupportSheet, read_grants, read_invoices, read_support_sheet
+from invoicekit.history import History, extend_history
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run

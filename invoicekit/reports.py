@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit import __version__
+from invoicekit.version import __version__
 from invoicekit.workbook import write_workbook
 
 CSS = """

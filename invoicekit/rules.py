@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from invoicekit.errors import InputError
-from invoicekit.extracts import normalise_paragraph
 from invoicekit.identifiers import compact_cvr, is_valid_cvr
 from invoicekit.parsing import MONEY_SCALE
+from invoicekit.vocabulary import normalise_paragraph
 
 #: the largest tolerance or maximum amount (DKK) a rules file may set
 MAX_RULE_AMOUNT = 1_000_000_000

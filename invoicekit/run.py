@@ -33,8 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from invoicekit import __version__
-from invoicekit.decide import Decisions, History, decide
+from invoicekit.decide import Decisions, decide
 from invoicekit.delivery import (
     MANIFEST,
     FolderLock,
@@ -49,11 +48,13 @@ from invoicekit.delivery import (
 )
 from invoicekit.errors import InputError
 from invoicekit.extracts import read_grants, read_invoices, read_support_sheet
+from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.journal import Journal
 from invoicekit.post import OUTPUT_FILES, write_outputs
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.rules import Rules, load_rules
+from invoicekit.version import __version__
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pandas as pd
 from invoicekit.errors import InputError
 from invoicekit.journal import Journal
 from invoicekit.reasons import POSTED
+from invoicekit.vocabulary import MONTH, run_month
 
 FINDING = "Fejl (ja/nej)"
 CHECK_COLUMNS = (
@@ -80,17 +80,17 @@ def upper_bound(errors: int, n: int, confidence: float = 0.95) -> float:
 
 
 def month_postings(journal: str | Path, month: str) -> pd.DataFrame:
-    """The automatic postings of the runs of ``month`` (``YYYY-MM``): runs
-    started in that month, or whose invoice extract is named for it (as in a
-    replay)."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
+    """The automatic postings of the runs of ``month`` (``YYYY-MM``), the
+    month each run belongs to as the follow-up counts it
+    (:func:`invoicekit.vocabulary.run_month`)."""
+    if not MONTH.fullmatch(month or ""):
         raise InputError(None, "--month", f"{month!r} is not a month; expected YYYY-MM")
     if not Path(journal).exists():
         raise InputError(journal, None, "does not exist; expected the robot's journal")
     with Journal(journal, readonly=True) as j:
         runs = j.runs()
-        named = runs["invoices_file"].fillna("").astype(str).map(lambda f: month in Path(f).name)
-        chosen = runs[(runs["started_at"].astype(str).str.slice(0, 7) == month) | named]
+        belongs = [run_month(f, s) == month for f, s in zip(runs["invoices_file"], runs["started_at"], strict=True)]
+        chosen = runs[np.array(belongs, dtype=bool)]
         frames = [j.decisions(int(r)) for r in chosen["run_id"]]
     if not frames:
         return pd.DataFrame()

@@ -8,8 +8,9 @@ import pytest
 
 from invoicekit.cli import main
 from invoicekit.errors import InputError
+from invoicekit.journal import Journal
 from invoicekit.replay import replay
-from invoicekit.sample import FINDING, draw, evaluate_control, sample_size, upper_bound
+from invoicekit.sample import FINDING, draw, evaluate_control, month_postings, sample_size, upper_bound
 from synthetic import synthesize
 
 
@@ -98,3 +99,20 @@ def test_sample_commands(journal, tmp_path, capsys):
     assert "no automatic postings" in capsys.readouterr().err
     assert main(["sample", "draw", "--journal", str(journal), "--month", "13-2019", "--out", str(out)]) == 2
     assert "--month" in capsys.readouterr().err
+
+
+def test_a_month_is_the_month_the_follow_up_counts(journal):
+    """The sample's month and the follow-up's are one rule: a replayed run
+    belongs to the month its invoices are named for, not to the day it ran
+    (which once made the current month sample every replayed month)."""
+    from invoicekit.followup import load_decisions
+
+    d = load_decisions(journal)
+    posted = d[d["posted"]].groupby("month").size()
+    assert len(posted) == 2
+    for month, count in posted.items():
+        assert len(month_postings(journal, month)) == count
+    with Journal(journal, readonly=True) as j:
+        ran_in = {str(s)[:7] for s in j.runs()["started_at"]}
+    for month in ran_in - set(posted.index):
+        assert month_postings(journal, month).empty

@@ -1,0 +1,94 @@
+"""The words the robot and its reports share, each defined once: the
+paragraphs of the Social Services Act, rate units, what a CPR number looks like
+and how it is masked, the truth columns of a synthetic world, and the month a
+run belongs to.
+
+A leaf: it imports nothing from invoicekit, so any module may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+# ---------------------------------------------------------------- paragraphs
+
+
+def normalise_paragraph(value: object) -> str:
+    """``§ 107``, ``SEL §107``, ``107`` → ``107``; ``stu`` → ``STU``."""
+    text = str(value).strip()
+    if not text:
+        return ""
+    if re.search(r"(?i)\bstu\b", text):
+        return "STU"
+    m = re.search(r"\d+", text)
+    if m:
+        return str(int(m.group()))
+    return re.sub(r"[\s§.]", "", text).upper()
+
+
+# ---------------------------------------------------------------- rate units
+
+#: how a grant's rate unit may be written (lower case) → the unit
+RATE_UNITS: dict[str, str] = {
+    name: unit
+    for unit, names in {
+        "day": ("day", "daily", "dag", "døgn", "døgn/dag", "dag/døgn", "dagtakst", "døgntakst", "pr. dag", "pr. døgn"),
+        "week": ("week", "weekly", "uge", "ugetakst", "pr. uge"),
+        "month": ("month", "monthly", "måned", "md", "md.", "mdr", "mdr.", "månedstakst", "pr. måned", "pr. md."),
+        "year": ("year", "yearly", "annual", "år", "årstakst", "pr. år"),
+        "hour": ("hour", "hourly", "time", "timer", "timetakst", "pr. time"),
+    }.items()
+    for name in names
+}
+#: the unit as a caseworker reads it
+RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "year": "år", "hour": "time"}
+
+# ---------------------------------------------------------------- CPR numbers
+
+#: a CPR number as read from an invoice: ten digits, one optional hyphen after six
+CPR_PATTERN = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+#: the same for RE2 (pyarrow), which has no look-around: count the loose form,
+#: extract the bounded one (the boundary matched as a character)
+CPR_LOOSE_RE2 = r"\d{6}-?\d{4}"
+CPR_BOUNDED_RE2 = r"(?:^|\D)(?P<cpr>\d{6}-?\d{4})(?:\D|$)"
+#: what masking treats as a CPR number: DDMMYY and SSSS in digits of any script,
+#: joined by nothing, a space or any dash (broader than what is read as a CPR)
+CPR_LIKE_SEPARATORS = "\\s\\-\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
+CPR_LIKE = re.compile(rf"(?<!\d)(\d{{6}})[{CPR_LIKE_SEPARATORS}]?(\d{{4}})(?!\d)")
+#: the same for RE2 (pyarrow), to find the cells worth a look
+CPR_LIKE_RE2 = r"\p{Nd}{6}[\s\p{Pd}\x{2212}\x{ad}]?\p{Nd}{4}"
+#: what stands for the sequence number of a masked CPR number
+CPR_MASK = "-xxxx"
+
+
+def masked_cpr(birth: str) -> str:
+    """``DDMMYY-xxxx`` from the first six digits (the birth date); ``xxxxxx-xxxx``
+    when there are not six."""
+    return (birth[:6] if len(birth) >= 6 else "x" * 6) + CPR_MASK
+
+
+# ---------------------------------------------------------------- a synthetic world's truth
+
+#: what a world's truth says about each invoice, beside ``cause``
+TRUTH_FIELDS = ("should_pay", "true_grant_id", "true_psp_element", "true_art")
+
+# ---------------------------------------------------------------- the month of a run
+
+#: ``YYYY-MM`` (month 01-12) inside a file name
+MONTH_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?!\d)")
+#: a month as given on the command line
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def month_in_name(path: object) -> str:
+    """The month a file is named for (``invoices-2025-03.csv`` → ``2025-03``),
+    else blank."""
+    m = MONTH_IN_NAME.search(Path(str(path or "")).name)
+    return f"{m[1]}-{m[2]}" if m else ""
+
+
+def run_month(invoices_file: object, started_at: object) -> str:
+    """The month a run belongs to: the month its invoice extract is named for
+    (a replay runs a past month today), else the month it started."""
+    return month_in_name(invoices_file) or str(started_at or "")[:7]

@@ -1,0 +1,30 @@
+"""The shape of the package: one version, one definition of each shared word."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import invoicekit
+from invoicekit import vocabulary
+from invoicekit.version import __version__
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_version_is_the_one_pyproject_declares():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert __version__ == project["version"] == invoicekit.__version__
+
+
+def test_the_month_of_a_run():
+    assert vocabulary.run_month("/x/invoices-2018-11.csv", "2026-12-02T10:00:00") == "2018-11"
+    assert vocabulary.run_month("regninger.csv", "2026-12-02T10:00:00") == "2026-12"
+    assert vocabulary.run_month("faktura-2018-13.csv", "2026-01-05") == "2026-01"  # month 13 is no month
+    assert vocabulary.run_month("/2018-11/regninger.csv", "2026-01-05") == "2026-01"  # the file's name, not its folder
+    assert vocabulary.month_in_name("invoices-12018-11.csv") == ""
+
+
+def test_masked_cpr():
+    assert vocabulary.masked_cpr("0101901234") == "010190-xxxx"
+    assert vocabulary.masked_cpr("12") == "xxxxxx-xxxx"
