@@ -69,10 +69,12 @@ def _fix_where(arr: pa.Array, pattern: str, fix: Callable[[str], str]) -> pa.Arr
     hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
     if not pc.any(hit).as_py():
         return arr
-    values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).copy()
-    for k in np.flatnonzero(hit.to_numpy(zero_copy_only=False)):
-        values[k] = fix(values[k])
-    return pa.array(values, type=arr.type)
+    # only the cells found are taken out to Python and put back: the column stays arrow
+    found = arr.filter(hit).to_pylist()
+    fixed = pa.array([fix(v) for v in found], type=arr.type)
+    if isinstance(arr, pa.ChunkedArray):
+        arr, hit = arr.combine_chunks(), hit.combine_chunks()
+    return pc.replace_with_mask(arr, hit, fixed)
 
 
 def safe_frame(df: pd.DataFrame, mask: bool = True) -> pd.DataFrame:

@@ -257,15 +257,16 @@ def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> Wo
     return WorldData(world, [m for m, _, _ in months], invoices, grants, sheet, rule_set, truth)
 
 
-def simulate(world: WorldData, rules: Rules | None = None) -> pd.DataFrame:
+def simulate(world: WorldData, rules: Rules | None = None, messages: bool = True) -> pd.DataFrame:
     """Decide every month in turn, carrying what earlier months posted and saw
     forward as the journal would, without writing anything. Returns all
-    months' decisions with a ``month`` column."""
+    months' decisions with a ``month`` column (``messages=False``: without
+    the texts, for counting)."""
     rules = rules or world.rules
     history = History()
     frames = []
     for k, (month, inv, gr) in enumerate(zip(world.months, world.invoices, world.grants, strict=True), start=1):
-        d = decide(inv, gr, world.sheet, rules, history).decisions
+        d = decide(inv, gr, world.sheet, rules, history, messages=messages).decisions
         history = extend_history(history, d, run_id=k, started_at=month)
         frames.append(d.assign(month=month))
     return pd.concat(frames, ignore_index=True)

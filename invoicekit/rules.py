@@ -1,8 +1,9 @@
 """The business rules of the robot: what it may post.
 
-:class:`Rules` is a small immutable settings object that loads from TOML and
-behaves like a scikit-learn estimator's parameters (``get_params`` /
-``set_params``), so rule sets can be tuned with ``ParameterGrid``.
+:class:`Rules` is a small immutable, validated settings object that loads from
+TOML. It is not a scikit-learn estimator (nothing is fitted): a changed rule set
+is a new object, :meth:`Rules.replace`; :func:`invoicekit.tune.tune` searches a
+grid of them.
 """
 
 from __future__ import annotations
@@ -73,16 +74,12 @@ class Rules:
             cvrs.append(compact_cvr(cvr))
         object.__setattr__(self, "excluded_suppliers", tuple(cvrs))
 
-    # scikit-learn's parameter protocol
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    def set_params(self, **params: Any) -> Rules:
-        """A new Rules with these parameters changed (Rules is immutable)."""
-        unknown = set(params) - {f.name for f in dataclasses.fields(self)}
+    def replace(self, **changes: Any) -> Rules:
+        """A new, validated Rules with these rules changed (Rules is immutable)."""
+        unknown = set(changes) - set(RULE_KEYS)
         if unknown:
             raise InputError(None, ", ".join(sorted(unknown)), f"unknown rule; known: {', '.join(RULE_KEYS)}")
-        return dataclasses.replace(self, **params)
+        return dataclasses.replace(self, **changes)
 
     @property
     def tolerance_units(self) -> int:
@@ -93,7 +90,7 @@ class Rules:
         return round(self.max_amount * MONEY_SCALE)
 
     def to_dict(self) -> dict[str, Any]:
-        d = self.get_params()
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
 

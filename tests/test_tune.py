@@ -78,3 +78,26 @@ def test_tune_command_writes_table_workbook_and_chart(world, tmp_path, capsys):
     assert (tmp_path / "tuning.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["tune", "--world", str(world), "--grid", "speed=1"]) == 2
     assert "unknown rule 'speed'" in capsys.readouterr().err
+
+
+def test_rule_sets_come_in_scikit_learns_order():
+    from sklearn.model_selection import ParameterGrid
+
+    from invoicekit.tune import rule_sets
+
+    grid = parse_grid("tolerance=0,1,5;max_amount=25000,100000;paragraphs=103+107,STU")
+    assert rule_sets(grid) == list(ParameterGrid(grid))
+
+
+def test_counting_without_texts_decides_the_same(world):
+    """Tuning replays without the message texts; every decision is the same."""
+    from invoicekit.replay import simulate
+
+    w = load_world(world)
+    with_texts, without = simulate(w), simulate(w, messages=False)
+    assert (without["message"] == "").all() and (with_texts["message"] != "").all()
+    keys = ["invoice_key", "grant_key", "citizen_key"]  # hashed with each replay's own secret
+    same = [c for c in with_texts.columns if c not in ("message", *keys)]
+    pd.testing.assert_frame_equal(with_texts[same], without[same])
+    for k in keys:  # but blank in the same places
+        assert ((with_texts[k] == "") == (without[k] == "")).all()
