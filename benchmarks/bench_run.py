@@ -1,17 +1,25 @@
-"""Scale measurement for ``invoicekit run --dry-run``.
+"""Speed and memory of ``invoicekit run`` against a floor, measured side by side.
 
-Generates a synthetic municipality's year at several sizes with
-``invoicekit synth --citizens`` (the national scenario at the top size: about
-a million invoices against the grants of 65,000 citizens), then times the run
-end to end in a fresh process and reads its peak memory. As a yardstick it
-times the least any tool must do: read the two CSVs with pandas, merge them
-once on CPR and write the result.
+Generates (once, under benchmarks/data/, not committed) a synthetic
+municipality's year at each size with ``invoicekit synth --citizens`` (the
+national scenario at 1M: about a million invoices against the grants of 65,000
+citizens), then runs, in turn and in fresh processes, ``repeat`` times each:
 
-    python benchmarks/bench_run.py                 # 10k, 100k, 1M
-    python benchmarks/bench_run.py --sizes 10000   # one size
-    python benchmarks/bench_run.py --markdown      # the table for the README
+- the **floor**: the least any tool must do with these files: read both CSVs
+  as text with pyarrow, one hash join on CPR, write one CSV (pyarrow, its
+  default threads);
+- ``invoicekit run --dry-run``;
+- ``invoicekit run --new-journal`` (a recorded run into a fresh journal).
 
-Data are written under benchmarks/data/ (not committed) and reused.
+It reports the median wall seconds, the largest peak memory, and the ratios
+the issue sets targets for: dry run / floor, recorded / dry run (per pair of
+runs, then the median), and the cost per invoice at the largest size against
+the smallest.
+
+    python benchmarks/bench_run.py                          # 100k and 1M
+    python benchmarks/bench_run.py --sizes 100000 --repeat 5
+    python benchmarks/bench_run.py --markdown               # the README's table
+    python benchmarks/bench_run.py --code /tmp/old          # another checkout's invoicekit, to compare
 """
 
 from __future__ import annotations
@@ -21,10 +29,10 @@ import io
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -32,15 +40,20 @@ import pandas as pd
 HERE = Path(__file__).parent
 DATA = HERE / "data"
 
-BASELINE = """
-import sys, pandas as pd
+#: the floor, as the issue defines it
+FLOOR = """
+import sys
+import pyarrow as pa, pyarrow.csv as pc
 grants, invoices, out = sys.argv[1:4]
-g = pd.read_csv(grants, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-i = pd.read_csv(invoices, sep=",", dtype=str, keep_default_na=False, encoding="utf-8")
-m = i.merge(g, left_on="cpr", right_on="CPR-nr", how="left")
-m.to_csv(out, index=False)
+def read(path, sep):
+    with open(path, "rb") as f:
+        names = [c.strip() for c in f.readline().decode("utf-8-sig").strip().split(sep)]
+    return pc.read_csv(path, read_options=pc.ReadOptions(skip_rows=1, column_names=names),
+                       parse_options=pc.ParseOptions(delimiter=sep),
+                       convert_options=pc.ConvertOptions(column_types={n: pa.string() for n in names}))
+g, i = read(grants, ";"), read(invoices, ",")
+pc.write_csv(i.join(g, keys="cpr", right_keys="CPR-nr", join_type="left outer"), out)
 """
-
 
 CITIZENS_PER_MILLION = 65_000  # the national scenario: about 1,000,000 invoices a year
 
@@ -76,7 +89,7 @@ def generate(n_invoices: int, folder: Path, seed: int = 1) -> None:
     shutil.copy(world / "stoetteark.xlsx", folder / "stoetteark.xlsx")
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
+def measure(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     """Wall seconds and peak memory (MiB) of a command run in a fresh process."""
     wrapper = (
         "import resource, subprocess, sys, time\n"
@@ -87,76 +100,95 @@ def measure(cmd: list[str]) -> tuple[float, float]:
         "print(r.returncode, wall, peak)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, check=True
+        [sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, check=True, env=env
     ).stdout.split()
     if out[0] != "0":
         raise SystemExit(f"command failed: {' '.join(cmd)}")
     return float(out[1]), float(out[2])
 
 
-def bench(n: int, repeat: int) -> dict:
+def bench(n: int, repeat: int, code: Path | None) -> dict:
     folder = DATA / f"n{n}"
     if not (folder / "invoices.csv").exists():
-        t = time.perf_counter()
+        print(f"  generating {n:,} invoices …", file=sys.stderr)
         generate(n, folder)
-        print(f"  generated {n:,} invoices in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    invoicekit = str(Path(sys.executable).with_name("invoicekit"))
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    cli = [sys.executable, "-m", "invoicekit.cli", "run"]
+    inputs = ["--grants", str(folder / "grants.csv"), "--invoices", str(folder / "invoices.csv"),
+              "--support-sheet", str(folder / "stoetteark.xlsx"), "--quiet"]  # fmt: skip
+    floors, dry, recorded = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        run_cmd = [invoicekit, "run", "--grants", str(folder / "grants.csv"), "--invoices", str(folder / "invoices.csv"),
-                   "--support-sheet", str(folder / "stoetteark.xlsx"), "--out", tmp, "--dry-run", "--quiet"]  # fmt: skip
-        base_cmd = [
-            sys.executable,
-            "-c",
-            BASELINE,
-            str(folder / "grants.csv"),
-            str(folder / "invoices.csv"),
-            os.path.join(tmp, "m.csv"),
-        ]
-        runs = [measure(run_cmd) for _ in range(repeat)]
-        bases = [measure(base_cmd) for _ in range(repeat)]
-        decisions = pd.read_csv(os.path.join(tmp, "decisions.csv"), usecols=["status"])
-    wall, peak = min(r[0] for r in runs), max(r[1] for r in runs)
-    base_wall, base_peak = min(b[0] for b in bases), max(b[1] for b in bases)
-    grants = (folder / "grants.csv").read_text(encoding="utf-8-sig").count("\n") - 1
+        for k in range(repeat):
+            floors.append(measure([sys.executable, "-c", FLOOR, str(folder / "grants.csv"),
+                                   str(folder / "invoices.csv"), os.path.join(tmp, "floor.csv")]))  # fmt: skip
+            dry.append(measure([*cli, *inputs, "--dry-run", "--out", os.path.join(tmp, f"dry{k}")], env))
+            recorded.append(
+                measure(
+                    [
+                        *cli,
+                        *inputs,
+                        "--new-journal",
+                        os.path.join(tmp, f"j{k}.sqlite"),
+                        "--out",
+                        os.path.join(tmp, f"rec{k}"),
+                    ],
+                    env,
+                )
+            )
+            print(
+                f"  {n:,}: floor {floors[-1][0]:.1f} s, dry run {dry[-1][0]:.1f} s, recorded {recorded[-1][0]:.1f} s",
+                file=sys.stderr,
+            )
+        decisions = pd.read_csv(os.path.join(tmp, "dry0", "decisions.csv"), usecols=["status"])
+        journal_mib = os.path.getsize(os.path.join(tmp, "j0.sqlite")) / 2**20
+
+    def median(xs):
+        return statistics.median(x[0] for x in xs)
+
     return {
         "invoices": len(decisions),
-        "grants": grants,
-        "seconds": wall,
-        "invoices_per_second": len(decisions) / wall,
-        "peak_mib": peak,
-        "baseline_seconds": base_wall,
-        "baseline_peak_mib": base_peak,
-        "ratio": wall / base_wall,
+        "floor_s": median(floors),
+        "dry_s": median(dry),
+        "recorded_s": median(recorded),
+        "dry_vs_floor": statistics.median(d[0] / f[0] for d, f in zip(dry, floors, strict=True)),
+        "recorded_vs_dry": statistics.median(r[0] / d[0] for r, d in zip(recorded, dry, strict=True)),
+        "peak_mib": max(x[1] for x in dry + recorded),
+        "floor_peak_mib": max(x[1] for x in floors),
+        "journal_mib": journal_mib,
         "posted_share": float((decisions["status"] == "posted").mean()),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest counts")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command per size (medians count)")
+    parser.add_argument("--code", type=Path, help="run the invoicekit found here (a checkout) instead")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args()
-    rows = []
-    for n in args.sizes:
-        print(f"{n:,} invoices …", file=sys.stderr)
-        rows.append(bench(n, args.repeat))
-    table = pd.DataFrame(rows)
-    machine = (
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, pandas {pd.__version__}"
-    )
+    rows = [bench(n, args.repeat, args.code) for n in args.sizes]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    small, large = rows[0], rows[-1]
+    per_invoice = (large["dry_s"] / large["invoices"]) / (small["dry_s"] / small["invoices"])
     if args.markdown:
-        print(f"Measured on: {machine}\n")
-        print("| invoices | grants | run --dry-run | invoices/s | peak memory | read+merge+write baseline | ratio |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print(f"Measured on: {machine}, median of {args.repeat} runs in turn\n")
+        print("| invoices | floor | run --dry-run | ×floor | recorded run | ×dry run | peak memory | journal |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
             print(
-                f"| {r['invoices']:,} | {r['grants']:,} | {r['seconds']:.1f} s | {r['invoices_per_second']:,.0f} | "
-                f"{r['peak_mib']:,.0f} MiB | {r['baseline_seconds']:.1f} s, {r['baseline_peak_mib']:,.0f} MiB | {r['ratio']:.1f}× |"
+                f"| {r['invoices']:,} | {r['floor_s']:.1f} s | {r['dry_s']:.1f} s | {r['dry_vs_floor']:.1f}× | "
+                f"{r['recorded_s']:.1f} s | {r['recorded_vs_dry']:.2f}× | {r['peak_mib']:,.0f} MiB | "
+                f"{r['journal_mib']:.0f} MB |"
             )
+        if len(rows) > 1:
+            print(f"\nCost per invoice, {large['invoices']:,} against {small['invoices']:,}: {per_invoice:.2f}×")
     else:
         print(machine)
-        print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+        print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+        if len(rows) > 1:
+            print(f"cost per invoice, largest against smallest: {per_invoice:.2f}x")
 
 
 if __name__ == "__main__":

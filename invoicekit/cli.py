@@ -202,7 +202,7 @@ def _tune_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "tune",
         help="weigh business rules: automation against wrong postings, over a grid of rule sets",
-        description="Replay a world under every rule set of a grid (scikit-learn's ParameterGrid) and\n"
+        description="Replay a world under every rule set of a grid (every combination of the values) and\n"
         "evaluate each against the truth. Prints automation against the error rate of automatic\n"
         "postings, marks the Pareto front, and recommends the rule set with the highest automation\n"
         "whose error rate is at most --max-error. Writes tuning.csv, tuning.xlsx and tuning.png.",
@@ -631,19 +631,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from sklearn.model_selection import ParameterGrid
     from tqdm import tqdm
 
     from invoicekit.replay import load_world
     from invoicekit.rules import load_rules
-    from invoicekit.tune import parse_grid, parse_rate, tune
+    from invoicekit.tune import parse_grid, parse_rate, rule_sets, tune
 
     grid = parse_grid(args.grid)
     max_error = parse_rate(args.max_error)
     world = load_world(args.world)
     base = load_rules(args.rules) if args.rules else None
     with tqdm(
-        total=len(ParameterGrid(grid)), desc="tune", unit="regelsæt", disable=args.quiet or None, file=sys.stderr
+        total=len(rule_sets(grid)), desc="tune", unit="regelsæt", disable=args.quiet or None, file=sys.stderr
     ) as bar:
         result = tune(world, grid, max_error, base=base, progress=bar.update)
     if args.out:

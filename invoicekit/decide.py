@@ -11,6 +11,8 @@ the same grant for an overlapping period.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit import messages as msg
+import invoicekit.messages as msg
 from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.extracts import (
@@ -38,11 +40,14 @@ from invoicekit.keys import (
     normalise_numbers,
     stored_keys,
 )
-from invoicekit.parsing import date_dk, format_date_dk, format_money, format_money_dk, format_money_one
+from invoicekit.parsing import MONEY_SCALE, date_dk, format_date_dk, format_money, format_money_dk, format_money_one
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
+from invoicekit.vocabulary import CPR_MASK, masked_cpr
 
 NO_GRANT_POS = -1
+#: pandas' own text type (``str``), arrow underneath
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 @dataclass
@@ -401,6 +406,11 @@ def _join_per_invoice(i: np.ndarray, labels: list[str], n: int, more: np.ndarray
     return out
 
 
+def _column(inv: pd.DataFrame, name: str) -> np.ndarray:
+    values = inv[name]
+    return values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
+
+
 def _short(values, width: int = 40) -> pd.Series:
     """Text cut to ``width`` characters (ending in …) where longer."""
     arr = pc.fill_null(pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True), "")
@@ -692,24 +702,108 @@ def _money_dk_where_set(units: np.ndarray) -> np.ndarray:
 
 
 def _obj(values) -> pd.Series:
-    """A column of text kept as Python objects (no conversion)."""
-    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+    """A column of text for the result tables: arrow-backed (pandas' ``str``),
+    so that the writers and the journal take it as it is."""
+    arr = pc.fill_null(pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True), "")
+    return arr.to_pandas(types_mapper=lambda _type: TEXT)
 
 
 def _masked_cprs(inv: pd.DataFrame) -> np.ndarray:
     """``DDMMYY-xxxx`` for every CPR on the invoice (``;``-joined), or the
     masked invalid number."""
     count = inv["cpr_count"].to_numpy()
-    birth = pc.utf8_lpad(pc.cast(pa.array(inv["cpr_key"].to_numpy() // 10_000), pa.large_string()), 6, "0")
-    one = pc.binary_join_element_wise(birth, pa.scalar("-xxxx", pa.large_string()), pa.scalar("", pa.large_string()))
-    out = np.asarray(one.to_numpy(zero_copy_only=False), dtype=object).copy()
+    # each citizen's masked number once: a citizen has many invoices
+    codes, births = pd.factorize(inv["cpr_key"].to_numpy() // 10_000)
+    text = pc.utf8_lpad(pc.cast(pa.array(np.asarray(births, dtype=np.int64)), pa.large_string()), 6, "0")
+    mask, empty = pa.scalar(CPR_MASK, pa.large_string()), pa.scalar("", pa.large_string())
+    masked = np.asarray(pc.binary_join_element_wise(text, mask, empty).to_pylist(), dtype=object)
+    out = masked[codes] if len(masked) else np.full(len(count), "", dtype=object)
     out[count != 1] = ""
     cpr_all = inv["cpr_all"].to_numpy(dtype=object)
     for k in np.flatnonzero(count > 1):
-        out[k] = ";".join(f"{c[:6]}-xxxx" for c in cpr_all[k].split(";"))
+        out[k] = ";".join(masked_cpr(c) for c in cpr_all[k].split(";"))
     invalid = inv["cpr_invalid"].to_numpy()
     out[invalid] = inv["cpr_invalid_masked"].to_numpy(dtype=object)[invalid]
     return out
+
+
+class _Facts:
+    """What the messages say about manual invoices, each column worked out
+    for the rows of one reason when its message asks for it (most columns
+    serve one or two reasons, so building them all for every manual invoice
+    would be most of the work). ``of(rows)`` gives the facts of those rows;
+    ``facts["column"]`` the column for them, as an array."""
+
+    def __init__(self, sources: dict[str, Callable[[np.ndarray], np.ndarray]]) -> None:
+        self.sources = sources
+        self.cpr_masked: np.ndarray = np.empty(0, dtype=object)
+        self.reason: np.ndarray = np.empty(0, dtype=np.int64)
+
+    def of(self, rows: np.ndarray) -> _Rows:
+        return _Rows(self, rows)
+
+
+class _Rows:
+    def __init__(self, facts: _Facts, rows: np.ndarray) -> None:
+        self.facts, self.rows, self.columns = facts, rows, {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.columns:
+            self.columns[name] = np.asarray(self.facts.sources[name](self.rows))
+        return self.columns[name]
+
+
+def _manual_facts(inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end) -> _Facts:
+    """The facts the messages draw on (see :mod:`invoicekit.messages`), per
+    invoice row; texts cut to a readable width."""
+    shown = np.where(grant_pos >= 0, grant_pos, closest_grant)
+    shown_take = np.maximum(shown, 0)
+    has_grants = len(gr) > 0
+    grant_ids = gr["grant_id"].to_numpy(dtype=object)
+    amount = inv["amount"].to_numpy()
+    column = functools.partial(_column, inv)
+
+    def rate_dk(r):
+        return format_money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
+
+    facts = _Facts({})
+    facts.sources = {
+        "invoice_id": lambda r: _short(column("invoice_id")[r], 60),
+        "supplier_cvr": lambda r: _short(column("supplier_cvr")[r]),
+        "cpr_masked": lambda r: _short(facts.cpr_masked[r], 200),
+        "cpr_invalid_masked": lambda r: _short(column("cpr_invalid_masked")[r], 200),
+        "cpr_count": lambda r: column("cpr_count")[r],
+        "amount": lambda r: amount[r],
+        "amount_ok": lambda r: column("amount_ok")[r],
+        "amount_dk": lambda r: format_money_dk(amount[r]),
+        "expected_dk": lambda r: format_money_dk(np.maximum(exp_out[r], 0)),
+        "amount_raw": lambda r: _short(column("amount_raw")[r]),
+        "currency": lambda r: _short(column("currency")[r], 20),
+        "prepaid_ok": lambda r: column("prepaid_ok")[r],
+        "prepaid_dk": lambda r: _money_dk_where_set(column("prepaid")[r]),
+        "document_type": lambda r: column("document_type")[r],
+        "document_type_raw": lambda r: column("document_type_raw")[r],
+        "fields": lambda r: column("fields")[r],
+        "period_start": lambda r: start[r],
+        "period_end": lambda r: end[r],
+        "period": lambda r: (format_date_dk(start[r]) + "–" + format_date_dk(end[r])).to_numpy(dtype=object),
+        "period_unreadable": lambda r: _short(column("period_unreadable")[r]),
+        "expected": lambda r: exp_out[r],
+        "grant_id": lambda r: _short(np.where(shown[r] >= 0, grant_ids[shown_take[r]] if has_grants else "", "")),
+        "rate_dk": rate_dk,
+        "rate_unit": lambda r: (
+            gr["rate_unit"].to_numpy(dtype=object)[shown_take[r]] if has_grants else np.full(len(r), "")
+        ),
+        "n_candidates": lambda r: np.where(facts.reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),
+        "detail": lambda r: detail[r],
+        "paragraph": lambda r: np.asarray(coded["paragraph"], dtype=object)[r],
+        "psp_element": lambda r: np.asarray(coded["psp_element"], dtype=object)[r],
+        "art": lambda r: np.asarray(coded["art"], dtype=object)[r],
+    }
+    return facts
 
 
 def _assemble(
@@ -726,8 +820,9 @@ def _assemble(
     service = np.append(gr["service_code"].to_numpy(dtype=object), "")[blank_last]
     cpr_masked = _masked_cprs(inv)
     amount = inv["amount"].to_numpy()
-    amount_text = format_money(amount).where(inv["amount_ok"].to_numpy(), "")
-    expected_text = format_money(np.maximum(exp_out, 0)).where(exp_out >= 0, "")
+    # numbers stay numbers: DKK, NaN where there is none; the writers format them
+    amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
+    expected_dkk = np.where(exp_out >= 0, exp_out / MONEY_SCALE, np.nan)
     invoice_id = inv["invoice_id"].to_numpy(dtype=object)
     supplier_cvr = inv["supplier_cvr"].to_numpy(dtype=object)
 
@@ -735,56 +830,20 @@ def _assemble(
     if texts and posted.any():
         message[posted] = msg.posting_texts(service[posted], start[posted], end[posted], matched_id[posted])
     if texts and len(manual):
-        shown = np.where(has_grant, grant_pos, closest_grant)[manual]
-        shown_take = np.maximum(shown, 0)
-        facts = pd.DataFrame(
-            {
-                "invoice_id": _short(invoice_id[manual], 60),
-                "supplier_cvr": _short(supplier_cvr[manual]),
-                "cpr_masked": _short(cpr_masked[manual], 200),
-                "cpr_invalid_masked": _short(inv["cpr_invalid_masked"].to_numpy(dtype=object)[manual], 200),
-                "cpr_count": inv["cpr_count"].to_numpy()[manual],
-                "amount": amount[manual],
-                "amount_ok": inv["amount_ok"].to_numpy()[manual],
-                "amount_dk": _obj(format_money_dk(amount[manual])),
-                "expected_dk": _obj(format_money_dk(np.maximum(exp_out[manual], 0))),
-                "amount_raw": _short(inv["amount_raw"].to_numpy(dtype=object)[manual]),
-                "currency": _short(inv["currency"].to_numpy(dtype=object)[manual], 20),
-                "prepaid_ok": inv["prepaid_ok"].to_numpy()[manual],
-                "prepaid_dk": _obj(_money_dk_where_set(inv["prepaid"].to_numpy()[manual])),
-                "document_type": _obj(inv["document_type"].to_numpy(dtype=object)[manual]),
-                "document_type_raw": _obj(inv["document_type_raw"].to_numpy(dtype=object)[manual]),
-                "fields": inv["fields"].to_numpy()[manual],
-                "period_start": start[manual],
-                "period_end": end[manual],
-                "period": _obj(
-                    (format_date_dk(start[manual]) + "–" + format_date_dk(end[manual])).to_numpy(dtype=object)
-                ),
-                "period_unreadable": _short(inv["period_unreadable"].to_numpy(dtype=object)[manual]),
-                "expected": exp_out[manual],
-                "grant_id": _short(np.where(shown >= 0, grant_ids[shown_take] if len(gr) else "", "")),
-                "rate_dk": _obj(
-                    format_money_dk(gr["rate"].to_numpy()[shown_take] if len(gr) else np.zeros(len(manual), np.int64))
-                ),
-                "rate_unit": _obj(gr["rate_unit"].to_numpy(dtype=object)[shown_take] if len(gr) else ""),
-                "n_candidates": np.where(reason_idx == CHECK_NUMBER["AMBIGUOUS"], n_ok, n_fixed)[manual],
-                "detail": _obj(detail[manual]),
-                "paragraph": _obj(coded["paragraph"][manual]),
-                "psp_element": _obj(coded["psp_element"][manual]),
-                "art": _obj(coded["art"][manual]),
-            }
-        )
+        facts = _manual_facts(inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end)
+        facts.cpr_masked = cpr_masked
+        facts.reason = reason_idx
         reasons = reason_idx[manual]
         for code, k in CHECK_NUMBER.items():
-            rows = reasons == k
-            if rows.any():
-                message[manual[rows]] = msg.MESSAGES[code](facts[rows])
-        misaligned = facts["fields"].to_numpy() > 0
-        if misaligned.any():
-            at = manual[misaligned]
-            message[at] = msg.misaligned_prefix(facts[misaligned]) + message[at]
-        too_long = np.fromiter((len(t) > msg.MESSAGE_MAX for t in message[manual]), dtype=bool, count=len(manual))
-        for k in manual[too_long]:
+            rows = manual[reasons == k]
+            if len(rows):
+                message[rows] = msg.MESSAGES[code](facts.of(rows))
+        fields = inv["fields"].to_numpy()[manual]
+        if (fields > 0).any():
+            at = manual[fields > 0]
+            message[at] = msg.misaligned_prefix(facts.of(at)) + message[at]
+        lengths = pc.utf8_length(pa.array(message[manual], type=pa.large_string())).to_numpy(zero_copy_only=False)
+        for k in manual[lengths > msg.MESSAGE_MAX]:
             message[k] = message[k][: msg.MESSAGE_MAX - 1] + "…"
 
     decisions = pd.DataFrame(
@@ -793,11 +852,11 @@ def _assemble(
             "invoice_id": _obj(invoice_id),
             "supplier_cvr": _obj(supplier_cvr),
             "cpr_masked": _obj(cpr_masked),
-            "amount": amount_text,
+            "amount": amount_dkk,
             "status": _obj(np.array([MANUAL, POSTED], dtype=object)[posted.astype(np.int8)]),
             "reason": _obj(np.array(["", *REASONS], dtype=object)[reason_idx]),
             "grant_id": _obj(matched_id),
-            "expected_amount": expected_text,
+            "expected_amount": expected_dkk,
             "paragraph": _obj(coded["paragraph"]),
             "psp_element": _obj(coded["psp_element"]),
             "art": _obj(coded["art"]),

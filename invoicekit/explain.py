@@ -18,6 +18,7 @@ from invoicekit.decide import decide
 from invoicekit.errors import InputError
 from invoicekit.extracts import SupportSheet, prepare_invoices
 from invoicekit.history import History
+from invoicekit.parsing import MONEY_SCALE, format_money
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.rules import Rules
 
@@ -35,6 +36,11 @@ FUNNEL_STEPS = (
     ("… med fast takst", "NO_FIXED_RATE"),
     ("… hvor beløbet passer", "AMOUNT_MISMATCH"),
 )
+
+
+def _amount(dkk: float) -> str:
+    """An amount as decisions.csv writes it; ``?`` where there is none."""
+    return "?" if pd.isna(dkk) else str(format_money(np.array([round(dkk * MONEY_SCALE)]))[0])
 
 
 @dataclass
@@ -55,7 +61,7 @@ class Explanation:
         )
         lines = [
             f"Faktura {inv['invoice_id']} (række {inv['row']}) fra CVR {inv['supplier_cvr']}: "
-            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {inv['amount']} kr.",
+            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_amount(inv['amount'])} kr.",
             "",
             "Kandidater (bevillinger med borgerens CPR):",
         ]

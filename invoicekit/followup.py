@@ -57,7 +57,7 @@ def first_decisions(d: pd.DataFrame) -> pd.DataFrame:
     """Each invoice once, at its first decision; numberless invoices all count."""
     out = d[first_decision(d)].reset_index(drop=True)
     out["posted"] = out["status"] == POSTED
-    out["amount_dkk"] = pd.to_numeric(out["amount"], errors="coerce")
+    out["amount_dkk"] = out["amount"].astype("float64")
     return out
 
 

@@ -49,7 +49,6 @@ from invoicekit.keys import (
     normalise_numbers,
     stored_keys,
 )
-from invoicekit.parsing import format_date_iso
 from invoicekit.reasons import PASSED_BASIC_CHECKS, POSTED
 
 SCHEMA_VERSION = 2
@@ -124,6 +123,11 @@ JOURNAL_COLUMNS = (
     *_DECISION_COLUMNS_V2,
 )
 _V1_DECISION_COLUMNS = JOURNAL_COLUMNS[: -len(_DECISION_COLUMNS_V2)]
+#: typed in the journal: amounts in DKK (null where the invoice had none) and
+#: periods as dates; ``row`` an integer, every other column text. (Runs recorded
+#: by 0.2.0 kept amounts and periods as text: they are read as these types.)
+_AMOUNT_COLUMNS = ("amount", "expected_amount")
+_DATE_COLUMNS = ("period_start", "period_end")
 _V1_RUN_COLUMNS = (
     "run_id", "started_at", "finished_at", "tool_version", "grants_file", "grants_sha256", "invoices_file",
     "invoices_sha256", "support_sheet_file", "support_sheet_sha256", "rules", "invoices", "posted",
@@ -362,8 +366,6 @@ class Journal:
         posted = (d["status"] == POSTED).to_numpy()
         seen = d.loc[passed, list(SEEN_COLUMNS)].reset_index(drop=True)
         paid = d.loc[posted, list(PAID_COLUMNS)].reset_index(drop=True)
-        for col in ("period_start", "period_end"):
-            paid[col] = pd.to_datetime(paid[col], format="%Y-%m-%d").astype("datetime64[s]")
         text = [c for c in (*SEEN_COLUMNS, *PAID_COLUMNS) if c not in ("run_id", "period_start", "period_end")]
         seen = seen.astype({c: object for c in text if c in seen.columns})
         paid = paid.astype({c: object for c in text if c in paid.columns})
@@ -454,13 +456,20 @@ class Journal:
 
     def _decisions(self, columns: list[str], run_id: int | None = None) -> pd.DataFrame:
         where, params = ("WHERE r.run_id = ?", (run_id,)) if run_id is not None else ("", ())
-        if self.version < 2:
-            return pd.read_sql_query(
+        if self.version < 2:  # schema 1, read as it is: amounts and periods as text, typed here
+            d = pd.read_sql_query(
                 f"SELECT d.run_id, {', '.join('d.' + c for c in columns)}, r.started_at "
                 f"FROM decisions d JOIN runs r USING (run_id) {where} ORDER BY d.run_id, d.row",
                 self.conn,
                 params=params,
             )
+            for c in _AMOUNT_COLUMNS:
+                if c in d.columns:
+                    d[c] = pd.to_numeric(d[c].replace("", np.nan), errors="coerce").astype("float64")
+            for c in _DATE_COLUMNS:
+                if c in d.columns:
+                    d[c] = pd.to_datetime(d[c].replace("", None), format="%Y-%m-%d").astype("datetime64[s]")
+            return d
         rows = self.conn.execute(
             f"SELECT r.run_id, r.started_at, d.format, d.data FROM run_decisions d JOIN runs r USING (run_id) "
             f"{where} ORDER BY r.run_id",
@@ -472,36 +481,74 @@ class Journal:
                 raise InputError(
                     self.path, f"run {rid}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
                 )
-            t = pq.read_table(pa.BufferReader(data), columns=columns)
+            t = _typed(pq.read_table(pa.BufferReader(data), columns=columns))
             n = t.num_rows
             t = t.add_column(0, "run_id", pa.array(np.full(n, rid, dtype=np.int64)))
             tables.append(t.append_column("started_at", pa.array([started_at] * n, type=pa.string())))
         if not tables:
-            empty = {
-                "run_id": pd.Series(dtype="int64"),
-                **{c: pd.Series(dtype="int64" if c == "row" else object) for c in columns},
-            }
+            empty = {"run_id": pd.Series(dtype="int64"), **{c: pd.Series(dtype=_dtype(c)) for c in columns}}
             return pd.DataFrame({**empty, "started_at": pd.Series(dtype=object)})
-        return pa.concat_tables(tables).to_pandas()
+        d = pa.concat_tables(tables, promote_options="permissive").to_pandas(date_as_object=False)
+        return d.astype({c: "datetime64[s]" for c in _DATE_COLUMNS if c in d.columns})
 
 
 def _journal_table(decisions: pd.DataFrame, masked: bool = False) -> pa.Table:
-    """A run's decisions as the journal keeps them: ``row`` a number, the rest
-    text (periods as ISO dates); nothing that reads as a CPR number, unless
-    ``masked`` says the text was masked already (the keys are clean by
-    construction: normalised without ten digits in a row, or hashed)."""
+    """A run's decisions as the journal keeps them: ``row`` a number, amounts
+    in DKK, periods as dates, the rest text; nothing that reads as a CPR
+    number, unless ``masked`` says the text was masked already (the keys are
+    clean by construction: normalised without ten digits in a row, or hashed)."""
     arrays = {}
     for name in JOURNAL_COLUMNS:
-        values = decisions[name].to_numpy()
+        values = decisions[name]
         if name == "row":
-            arrays[name] = pa.array(values.astype(np.int64))
-            continue
-        if name in ("period_start", "period_end") and np.issubdtype(values.dtype, np.datetime64):
-            values = format_date_iso(values.astype("datetime64[D]")).to_numpy(dtype=object)
-        arr = pc.fill_null(pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True), "")
-        # people read the journal: nothing in it reads as a CPR number
-        arrays[name] = arr if masked or name in _KEY_COLUMNS else mask_arrow(arr)
+            arrays[name] = pa.array(values.to_numpy().astype(np.int64))
+        elif name in _AMOUNT_COLUMNS:
+            if not pd.api.types.is_numeric_dtype(values.dtype):  # text from a schema-1 journal
+                values = pd.to_numeric(values.replace("", np.nan), errors="coerce")
+            arrays[name] = pa.array(values.to_numpy(dtype=np.float64), type=pa.float64(), from_pandas=True)
+        elif name in _DATE_COLUMNS:
+            if not pd.api.types.is_datetime64_any_dtype(values.dtype):  # ISO text from a schema-1 journal
+                values = pd.to_datetime(values.replace("", None), format="%Y-%m-%d", errors="coerce")
+            arrays[name] = pa.array(values.to_numpy().astype("datetime64[D]"), type=pa.date32(), from_pandas=True)
+        else:
+            arr = pc.fill_null(_text_arrow(values), "")
+            # people read the journal: nothing in it reads as a CPR number
+            arrays[name] = arr if masked or name in _KEY_COLUMNS else mask_arrow(arr)
     return pa.table(arrays)
+
+
+def _text_arrow(values: pd.Series) -> pa.Array:
+    """A text column as arrow: taken as it is when pandas holds it in arrow."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        arr = pa.array(values)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        return arr.cast(pa.string())
+    return pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+def _dtype(column: str) -> str:
+    if column == "row":
+        return "int64"
+    if column in _AMOUNT_COLUMNS:
+        return "float64"
+    return "datetime64[s]" if column in _DATE_COLUMNS else "object"
+
+
+def _typed(t: pa.Table) -> pa.Table:
+    """A stored run's decisions with amounts and periods typed: runs recorded
+    by invoicekit 0.2.0 kept them as text (blank where none)."""
+    for name in (*_AMOUNT_COLUMNS, *_DATE_COLUMNS):
+        k = t.schema.get_field_index(name)
+        if k < 0 or not pa.types.is_string(t.schema.field(k).type):
+            continue
+        text = t.column(k)
+        blank = pc.equal(text, "")
+        if name in _AMOUNT_COLUMNS:
+            typed = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), text), pa.float64())
+        else:
+            typed = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), text), pa.date32())
+        t = t.set_column(k, name, typed)
+    return t
 
 
 def _to_parquet(table: pa.Table) -> bytes:

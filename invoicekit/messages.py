@@ -1,14 +1,15 @@
 """The Danish messages: what the caseworker reads in OPUS and in decisions.csv.
 
 One function per reason, each taking the facts of the invoices that failed
-with it (a DataFrame, see :func:`invoicekit.decide.decide`) and returning one
-sentence per row that says what is wrong and what would fix it. This is the
+with it (a table: ``len(facts)`` rows, ``facts["column"]`` one column, see
+``decide._manual_facts`` for the columns) and returning one sentence per row that says what is wrong and what would fix it. This is the
 one place the Danish text lives.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ import pyarrow.compute as pc
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk
 from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 
-Facts = pd.DataFrame
+Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
 
 
 def _missing_invoice_id(f: Facts) -> list[str]:
@@ -184,26 +185,34 @@ def _no_fixed_rate(f: Facts) -> list[str]:
     ]
 
 
-def _amount_mismatch(f: Facts) -> list[str]:
-    diff = f["amount"].to_numpy() - f["expected"].to_numpy()
-    diff_dk = format_money_dk(np.abs(diff))
-    return [
-        f"Beløbet {a} kr. passer ikke med bevillingen: nærmeste forventede beløb er {exp} kr. "
-        f"(bevilling {g}, takst {rate} kr. pr. {RATE_UNIT_NAMES_DA.get(unit, unit)}), forskel "
-        f"{'+' if d > 0 else '−'}{dd} kr.{f' ({n} bevillinger undersøgt).' if n > 1 else ''} Kontrollér om en "
-        "ny takst mangler i Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt."
-        for a, exp, g, rate, unit, n, d, dd in zip(
-            f["amount_dk"],
-            f["expected_dk"],
-            f["grant_id"],
-            f["rate_dk"],
-            f["rate_unit"],
-            f["n_candidates"],
-            diff,
-            diff_dk,
-            strict=True,
-        )
+def _amount_mismatch(f: Facts) -> np.ndarray:
+    diff = np.asarray(f["amount"]) - np.asarray(f["expected"])
+    n = np.asarray(f["n_candidates"])
+    unit = pd.Series(f["rate_unit"], dtype=object)
+    unit_da = unit.map(RATE_UNIT_NAMES_DA).where(unit.isin(RATE_UNIT_NAMES_DA.keys()), unit)
+    many = np.where(n > 1, joined(" (", n.astype(str), " bevillinger undersøgt)."), "")
+    return joined(
+        "Beløbet ", f["amount_dk"], " kr. passer ikke med bevillingen: nærmeste forventede beløb er ",
+        f["expected_dk"], " kr. (bevilling ", f["grant_id"], ", takst ", f["rate_dk"], " kr. pr. ", unit_da,
+        "), forskel ", np.where(diff > 0, "+", "−"), format_money_dk(np.abs(diff)), " kr.", many,
+        " Kontrollér om en ny takst mangler i Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt.",
+    )  # fmt: skip
+
+
+def joined(*parts) -> np.ndarray:
+    """Texts and columns joined row by row, whole-column (arrow): the way to
+    assemble a message that many invoices get."""
+    n = next(len(p) for p in parts if not isinstance(p, str))
+    arrays = [
+        pa.scalar(p, pa.large_string())
+        if isinstance(p, str)
+        else pa.array(np.asarray(p, dtype=object), type=pa.large_string(), from_pandas=True)
+        for p in parts
     ]
+    if n == 0:
+        return np.empty(0, dtype=object)
+    out = pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _ambiguous(f: Facts) -> list[str]:

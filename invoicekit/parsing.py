@@ -93,22 +93,32 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
 
 def format_money(units: np.ndarray, decimal: str = ".") -> pd.Series:
     """Format 1/10,000 DKK amounts with two decimals (four when there are
-    fractions of an øre), whole-column; a Series of text."""
-    units = np.asarray(units, dtype=np.int64)
-    mag = np.abs(units)
+    fractions of an øre), whole-column, each distinct amount once; a Series
+    of text."""
+    codes, uniques = _distinct(units)
+    mag = np.abs(uniques)
     whole = pc.cast(pa.array(mag // MONEY_SCALE), pa.string())
     frac = mag % MONEY_SCALE
     frac4 = pc.utf8_lpad(pc.cast(pa.array(frac), pa.string()), 4, "0")
     frac_text = pc.if_else(pa.array(frac % ORE == 0), pc.utf8_slice_codeunits(frac4, 0, 2), frac4)
-    sign = pc.if_else(pa.array(units < 0), "-", "")
+    sign = pc.if_else(pa.array(uniques < 0), "-", "")
     out = pc.binary_join_element_wise(sign, whole, pa.scalar(decimal), frac_text, "")
-    return pd.Series(out, dtype="str")
+    return pd.Series(out.take(pa.array(codes)), dtype="str")
+
+
+def _distinct(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, uniques)`` of a column of amounts: amounts repeat (a month's
+    rate is invoiced again and again), so each distinct one is formatted once."""
+    units = np.asarray(units, dtype=np.int64)
+    codes, uniques = pd.factorize(units, sort=False)
+    return codes, np.asarray(uniques, dtype=np.int64)
 
 
 def format_money_dk(units: np.ndarray) -> np.ndarray:
-    """Whole-column ``1.234,50``: what :func:`format_money_one` gives for each."""
-    units = np.asarray(units, dtype=np.int64)
-    mag = np.abs(units)
+    """Whole-column ``1.234,50``: what :func:`format_money_one` gives for
+    each, each distinct amount once."""
+    codes, uniques = _distinct(units)
+    mag = np.abs(uniques)
     whole = mag // MONEY_SCALE
     g = [whole // 10**9, (whole // 10**6) % 1000, (whole // 1000) % 1000, whole % 1000]
 
@@ -126,10 +136,10 @@ def format_money_dk(units: np.ndarray) -> np.ndarray:
     frac = mag % MONEY_SCALE
     frac4 = pc.utf8_lpad(pc.cast(pa.array(frac), pa.large_string()), 4, "0")
     frac_text = pc.if_else(pa.array(frac % ORE == 0), pc.utf8_slice_codeunits(frac4, 0, 2), frac4)
-    sign = pc.if_else(pa.array(units < 0), pa.scalar("-", pa.large_string()), pa.scalar("", pa.large_string()))
+    sign = pc.if_else(pa.array(uniques < 0), pa.scalar("-", pa.large_string()), pa.scalar("", pa.large_string()))
     empty = pa.scalar("", pa.large_string())
     out = pc.binary_join_element_wise(sign, grouped, pa.scalar(",", pa.large_string()), frac_text, empty)
-    return np.asarray(out.to_pylist(), dtype=object)
+    return np.asarray(out.to_pylist(), dtype=object)[codes]
 
 
 def format_money_one(units: int, decimal: str = ",") -> str:

@@ -153,7 +153,7 @@ def draw(
             "Fakturanummer": s["invoice_id"].to_numpy(),
             "Leverandør CVR": s["supplier_cvr"].to_numpy(),
             "CPR": s["cpr_masked"].to_numpy(),
-            "Beløb": pd.to_numeric(s["amount"]).to_numpy(),
+            "Beløb": s["amount"].to_numpy(dtype="float64"),
             "Bevilling": s["grant_id"].to_numpy(),
             "Periode fra": s["period_start"].to_numpy(),
             "Periode til": s["period_end"].to_numpy(),

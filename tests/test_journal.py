@@ -9,10 +9,14 @@ import sqlite3
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from invoicekit import InputError, Journal, run
 from invoicekit.cli import main
+from invoicekit.parsing import format_date_iso
+from invoicekit.post import money_text
 from tests.conftest import journal_text
 
 V1 = Path(__file__).parent / "data" / "journal_v1" / "journal-v1.sqlite"
@@ -131,6 +135,45 @@ def test_an_error_while_recording_rolls_the_whole_run_back(example_case, tmp_pat
     assert not list((tmp_path / "out2").glob(".invoicekit-staging-*"))
 
 
+def test_amounts_and_periods_are_kept_as_numbers_and_dates(example_case, tmp_path):
+    """The journal keeps what the run decided, typed: nothing reads its own
+    output back. A run recorded by 0.2.0 (amounts and periods as text) reads
+    the same."""
+    journal = tmp_path / "j.sqlite"
+    res = run_example(example_case, tmp_path / "out", journal)
+    with Journal(journal) as j:
+        d = j.decisions(res.run_id)
+        blob = j.conn.execute("SELECT data FROM run_decisions").fetchone()[0]
+    stored = pq.read_table(pa.BufferReader(blob))
+    assert (
+        stored.schema.field("amount").type == pa.float64() and stored.schema.field("period_start").type == pa.date32()
+    )
+    decided = res.result.decisions
+    assert d["amount"].dtype == "float64" and d["period_start"].dtype == "datetime64[s]"
+    pd.testing.assert_series_equal(d["amount"], decided["amount"], check_names=False)
+    pd.testing.assert_series_equal(d["expected_amount"], decided["expected_amount"], check_names=False)
+    for col in ("period_start", "period_end"):
+        pd.testing.assert_series_equal(d[col], decided[col].astype("datetime64[s]"), check_names=False)
+
+    # the same run as 0.2.0 stored it: every amount and period as text, blank where none
+    as_text = {
+        "amount": money_text(d["amount"]),
+        "expected_amount": money_text(d["expected_amount"]),
+        "period_start": format_date_iso(d["period_start"].to_numpy(dtype="datetime64[D]")).to_numpy(dtype=object),
+        "period_end": format_date_iso(d["period_end"].to_numpy(dtype="datetime64[D]")).to_numpy(dtype=object),
+    }
+    for name, values in as_text.items():
+        k = stored.schema.get_field_index(name)
+        stored = stored.set_column(k, name, pa.array(values, type=pa.string()))
+    sink = pa.BufferOutputStream()
+    pq.write_table(stored, sink, compression="zstd")
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE run_decisions SET data = ?", (sink.getvalue().to_pybytes(),))
+    with Journal(journal, readonly=True) as j:
+        old = j.decisions(res.run_id)
+    pd.testing.assert_frame_equal(old, d)
+
+
 def test_a_file_that_is_not_a_journal_is_refused(tmp_path):
     bogus = tmp_path / "j.sqlite"
     bogus.write_text("hello, not sqlite at all" * 100)
@@ -184,7 +227,13 @@ def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_chan
     assert table(backup, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["1"]
     assert original  # the copy itself is a working schema-1 journal
     with Journal(journal, readonly=True) as j:
-        after = j.decisions()[list(decisions_before.columns)].astype(decisions_before.dtypes.to_dict())
+        after = j.decisions()[list(decisions_before.columns)]
+    # schema 2 keeps amounts and periods typed; written back as schema 1 kept them, they are the same
+    for col in ("amount", "expected_amount"):
+        after[col] = money_text(after[col])
+    for col in ("period_start", "period_end"):
+        after[col] = format_date_iso(after[col].to_numpy(dtype="datetime64[D]")).to_numpy(dtype=object)
+    after = after.astype(decisions_before.dtypes.to_dict())
     assert after[after["run_id"] <= 2].reset_index(drop=True).equals(decisions_before)
     assert table(journal, V1_RUNS).iloc[:2].equals(runs_before)
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
