@@ -19,6 +19,7 @@ figures. The model, with ``V`` invoices a year and ``a`` the automation rate:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import tomllib
@@ -28,58 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import InputError
+from invoicekit.followup import load_decisions, monthly_table
 
+#: the automation rate the robot is meant to reach; the report shows the NPV there
+TARGET_RATE = 0.5
 
-@dataclass(frozen=True)
-class Parameter:
-    name: str
-    default: float
-    label_da: str
-    unit: str
-    help: str
-    low: float = 0.0
-    high: float = math.inf
-    integer: bool = False
-
-
-PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("invoices_per_year", 6000, "Fakturaer om året", "fakturaer", "invoices in scope a year", 0),
-    Parameter("minutes_manual", 10, "Minutter pr. manuel faktura", "min.", "handling an invoice by hand", 0),
-    Parameter(
-        "minutes_exception",
-        3,
-        "Ekstra minutter pr. afvist faktura",
-        "min.",
-        "extra follow-up on an invoice the robot sends to manual",
-        0,
-    ),
-    Parameter(
-        "minutes_control",
-        0.5,
-        "Kontrolminutter pr. automatisk postering",
-        "min.",
-        "control per automatic posting (sample control)",
-        0,
-    ),
-    Parameter("automation_rate", 0.38, "Automatiseringsgrad", "andel", "share posted automatically", 0, 1),
-    Parameter("hourly_cost", 400, "Timepris", "kr.", "DKK per hour", 0),
-    Parameter("development_cost", 250000, "Udviklingsomkostning (år 0)", "kr.", "one-off, year 0", 0),
-    Parameter("subscription_per_year", 35000, "Abonnement og support pr. år", "kr.", "software and support", 0),
-    Parameter("maintenance_hours_per_month", 1, "Drift, timer pr. måned", "timer", "operation", 0),
-    Parameter(
-        "change_cost_per_year",
-        15000,
-        "Tilpasning til ændringer i OPUS/Sensum pr. år",
-        "kr.",
-        "extra work when OPUS or Sensum change",
-        0,
-    ),
-    Parameter("horizon_years", 5, "Tidshorisont", "år", "years of operation counted", 1, 50, True),
-    Parameter("discount_rate", 0.035, "Diskonteringsrente (real)", "andel", "real, Finance Ministry", 0, 1),
-    Parameter("effective_hours_per_fte", 1628, "Effektive timer pr. årsværk", "timer", "hours in a full-time year", 1),
-)
-PARAMS = {p.name: p for p in PARAMETERS}
 OTHER_KEYS = {"title", "municipality", "non_economic_benefits", "risks", "monte_carlo"}
 DISTRIBUTIONS = ("triangular", "pert")
 RISK_KEYS = ("risk", "likelihood", "consequence", "mitigation")
@@ -480,10 +436,28 @@ class BusinessCase:
         v = {**self.values, "automation_rate": rate}
         return {"npv": npv(v), "payback_months": payback_months(v), "hours_saved_per_year": hours_saved(v)}
 
-    def write(self, out: str | Path) -> dict[str, Path]:
-        from invoicekit.reports import write_business_case
+    def npv_by_rate(self, rates: np.ndarray | None = None) -> pd.DataFrame:
+        """NPV at each automation rate (0 to 100 % in steps of 1 point unless
+        ``rates`` are given), the rest likely: ``automation_rate``, ``npv``."""
+        rates = np.linspace(0, 1, 101) if rates is None else np.asarray(rates, dtype=float)
+        values = [npv({**self.values, "automation_rate": r}) for r in rates]
+        return pd.DataFrame({"automation_rate": rates, "npv": np.array(values, dtype=float)})
 
-        return write_business_case(self, out)
+    def rate_marks(self, target: float = TARGET_RATE) -> pd.DataFrame:
+        """The rates worth marking on :meth:`npv_by_rate`, with their NPV:
+        ``now`` (the case's rate), ``target`` and ``break_even`` (when it lies
+        from 0 to 100 %)."""
+        marks = [("now", self.values["automation_rate"]), ("target", target)]
+        be = self.headline["break_even_automation_rate"]
+        if be is not None and 0 <= be <= 1:
+            marks.append(("break_even", be))
+        return pd.DataFrame(
+            {
+                "mark": [m for m, _ in marks],
+                "automation_rate": [r for _, r in marks],
+                "npv": [npv({**self.values, "automation_rate": r}) for _, r in marks],
+            }
+        )
 
     def json(self) -> str:
         return json.dumps(self.headline, indent=2, ensure_ascii=False)
@@ -514,12 +488,8 @@ def with_measured_rate(config: Config, journal: str | Path, months: int = 3) -> 
     """Take ``automation_rate`` from the journal's last ``months`` months when
     the configuration leaves it out: the likely value over those months
     together, low and high the lowest and highest single month."""
-    import datetime as dt
-
     if "automation_rate" in config.given:
         return config
-    from invoicekit.followup import load_decisions, monthly_table
-
     monthly = monthly_table(load_decisions(journal))
     this_month = dt.date.today().strftime("%Y-%m")
     full = monthly[monthly["month"] < this_month].tail(months)  # the month under way is not full

@@ -758,6 +758,7 @@ def cmd_types(args: argparse.Namespace) -> int:
 def cmd_report_followup(args: argparse.Namespace) -> int:
     from invoicekit.business_case import load_config
     from invoicekit.followup import followup
+    from invoicekit.reports import write_followup
     from invoicekit.tune import parse_rate
 
     target = parse_rate(args.target, "--target")
@@ -767,7 +768,7 @@ def cmd_report_followup(args: argparse.Namespace) -> int:
         )
     params = load_config(args.config).likely() if args.config else None
     result = followup(args.journal, truth=args.truth, controls=args.control, target=target, params=params)
-    paths = result.write(args.out)
+    paths = write_followup(result, args.out)
     if not args.quiet:
         print(result.text())
         print(f"Follow-up report: {paths['html']} and {paths['xlsx']}")
@@ -780,13 +781,15 @@ def cmd_report_business_case(args: argparse.Namespace) -> int:
     if args.print_config:
         print(default_config_text())
         return 0
+    from invoicekit.reports import write_business_case  # draws with matplotlib: not needed to print the config
+
     if not args.out:
         raise InputError(None, "--out", "missing; expected the folder for the reports")
     config = load_config(args.config)
     if args.journal:
         config = with_measured_rate(config, args.journal)
     bc = build(config)
-    paths = bc.write(args.out)
+    paths = write_business_case(bc, args.out)
     if not args.quiet:
         print(bc.text())
         print(f"Business case: {paths['html']}, {paths['xlsx']} and {paths['json']}")

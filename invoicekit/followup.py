@@ -5,8 +5,9 @@ supplier and number is the same invoice); an invoice with no number counts
 every time. A run belongs to the month its invoice extract is named for
 (``invoices-2019-03.csv``, as in a replay), else to the month it started.
 
-Every table is a function returning a DataFrame, and every chart a function
-returning a matplotlib Figure, so notebooks show the same as the report
+Every table is a function returning a DataFrame; the charts drawn from them
+are in :mod:`invoicekit.charts` and the report's layout in
+:mod:`invoicekit.reports`, so notebooks show the same as the report
 (``invoicekit report followup``).
 """
 
@@ -15,13 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from invoicekit.case_parameters import PARAMS
 from invoicekit.errors import InputError
-from invoicekit.evaluate import first_decision
+from invoicekit.evaluate import evaluate, first_decision, read_truth_file
 from invoicekit.journal import Journal
 from invoicekit.reasons import LABELS_DA, POSTED
+from invoicekit.sample import evaluate_control
 from invoicekit.vocabulary import run_month
 
 #: what the contact template asks every supplier to put on an invoice fixes these
@@ -168,8 +170,6 @@ def service_table(d: pd.DataFrame) -> pd.DataFrame:
 def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """Per month: postings, and those the truth says were wrong (another grant,
     PSP element or art, or not to be paid), with the error rate."""
-    from invoicekit.evaluate import evaluate
-
     ev = evaluate(d, truth).invoices
     posted = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
     g = posted.groupby("month", sort=True)
@@ -181,8 +181,6 @@ def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
 def wrong_from_controls(paths: list[str | Path]) -> pd.DataFrame:
     """Per filled-in control sheet: the month, postings checked, errors found
     and the upper bound on the error rate."""
-    from invoicekit.sample import evaluate_control
-
     rows = []
     for p in paths:
         r = evaluate_control(p)
@@ -203,8 +201,6 @@ def hours_saved(d: pd.DataFrame, params: dict[str, float] | None = None) -> pd.D
     """Hours saved per month and cumulated, with the business case's
     minutes: posted × (manual − control) − manual × exception, in hours, and
     their value at the hourly cost."""
-    from invoicekit.business_case import PARAMS
-
     v = {k: p.default for k, p in PARAMS.items()} | (params or {})
     m = monthly_table(d)
     saved = (m["posted"] * (v["minutes_manual"] - v["minutes_control"]) - m["manual"] * v["minutes_exception"]) / 60
@@ -215,94 +211,12 @@ def hours_saved(d: pd.DataFrame, params: dict[str, float] | None = None) -> pd.D
     return out
 
 
-# ---------------------------------------------------------------- charts
-
-
-def monthly_figure(monthly: pd.DataFrame):
-    """Invoices and postings per month as bars, the automation rate as a line
-    against the target."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 5))
-    ax = fig.subplots()
-    x = np.arange(len(monthly))
-    ax.bar(x - 0.2, monthly["invoices"], width=0.4, color="#c9d6e3", label="Fakturaer")
-    ax.bar(x + 0.2, monthly["posted"], width=0.4, color="#2b6c9e", label="Bogført automatisk")
-    ax.set_ylabel("Antal")
-    ax.set_xticks(x, monthly["month"], rotation=45, ha="right")
-    ax2 = ax.twinx()
-    ax2.plot(x, monthly["automation_rate"] * 100, color="#c0504d", marker="o", label="Automatiseringsgrad")
-    ax2.axhline(
-        monthly["target"].iat[0] * 100, color="#3a8d5c", linestyle="--", label=f"Mål ({monthly['target'].iat[0]:.0%})"
-    )
-    ax2.set_ylabel("%")
-    ax2.set_ylim(0, 100)
-    for xi, r in zip(x, monthly["automation_rate"], strict=True):
-        ax2.annotate(f"{r:.0%}", (xi, r * 100), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
-    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(
-        handles,
-        [h.get_label() for h in handles],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.2),
-        fontsize=8,
-        ncol=4,
-        frameon=False,
-    )
-    ax.set_title("Automatiseringsgrad pr. måned")
-    fig.tight_layout()
-    return fig
-
-
-def pareto_figure(reasons: pd.DataFrame, title: str = "Årsager til manuel behandling", top: int = 12):
-    """The manual reasons as a Pareto chart: bars of invoices, the cumulative
-    share as a line, each bar labelled with its cost in points."""
-    from matplotlib.figure import Figure
-
-    t = reasons.head(top)
-    fig = Figure(figsize=(10, 4.8))
-    ax = fig.subplots()
-    x = np.arange(len(t))
-    ax.bar(x, t["invoices"], color="#2b6c9e")
-    for xi, (n, pts) in enumerate(zip(t["invoices"], t["points"], strict=True)):
-        ax.annotate(f"{pts:.1f} pt", (xi, n), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
-    ax.set_xticks(x, t["label"], rotation=40, ha="right", fontsize=8)
-    ax.set_ylabel("Fakturaer")
-    ax2 = ax.twinx()
-    ax2.plot(x, t["cumulative_share"] * 100, color="#c0504d", marker="o")
-    ax2.set_ylim(0, 105)
-    ax2.set_ylabel("Akkumuleret andel af manuelle, %")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def template_figure(candidates: pd.DataFrame):
-    """The suppliers that gain most from the contact template."""
-    from matplotlib.figure import Figure
-
-    t = candidates.iloc[::-1]
-    fig = Figure(figsize=(9, 0.42 * len(t) + 1.6))
-    ax = fig.subplots()
-    ax.barh(t["supplier_cvr"].astype(str), t["template_invoices"], color="#c0504d")
-    for y, (n, pts, why) in enumerate(
-        zip(t["template_invoices"], t["template_points"], t["template_reason"], strict=True)
-    ):
-        ax.text(n, y, f" {pts:.1f} pt, {why}", va="center", fontsize=8)
-    ax.set_xlabel("Fakturaer sendt til manuel behandling af en årsag, kontaktskabelonen retter")
-    ax.set_ylabel("Leverandør (CVR)")
-    ax.set_xlim(0, max(float(t["template_invoices"].max()) * 1.8, 1) if len(t) else 1)
-    ax.set_title("Leverandører, der får mest ud af kontaktskabelonen")
-    fig.tight_layout()
-    return fig
-
-
 # ---------------------------------------------------------------- the report
 
 
 @dataclass
 class FollowUp:
-    """Every table and chart of the follow-up report."""
+    """Every table of the follow-up report, and its headline figures."""
 
     decisions: pd.DataFrame
     monthly: pd.DataFrame
@@ -339,16 +253,6 @@ class FollowUp:
             "wrong_postings": None if self.wrong is None else int(self.wrong["wrong"].sum()),
         }
 
-    def figures(self) -> dict[str, object]:
-        figs = {
-            "monthly": monthly_figure(self.monthly),
-            "pareto": pareto_figure(self.reasons, "Årsager til manuel behandling, hele perioden"),
-            "pareto_last": pareto_figure(self.reasons_last, f"Årsager til manuel behandling, {self.last_month}"),
-        }
-        if len(self.template):
-            figs["template"] = template_figure(self.template)
-        return figs
-
     def text(self) -> str:
         h = self.headline()
         lines = [
@@ -362,11 +266,6 @@ class FollowUp:
         top = self.reasons.head(3)
         lines.append("Largest manual reasons: " + "; ".join(f"{r.label} {r.points:.1f} pt" for r in top.itertuples()))
         return "\n".join(lines)
-
-    def write(self, out: str | Path) -> dict[str, Path]:
-        from invoicekit.reports import write_followup
-
-        return write_followup(self, out)
 
 
 def followup(
@@ -383,8 +282,6 @@ def followup(
     last = str(monthly["month"].iat[-1])
     wrong = None
     if truth is not None:
-        from invoicekit.evaluate import read_truth_file
-
         truth_frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
         wrong = wrong_from_truth(d, truth_frame)
     suppliers = supplier_followup(d)

@@ -21,14 +21,11 @@ DEMO = ROOT / "reports" / "demo"
 def charts() -> None:
     from invoicekit.business_case import build, load_config, with_measured_rate
     from invoicekit.followup import followup
-    from invoicekit.reports import monte_carlo_figure, rate_figure, tornado_figure
+    from invoicekit.reports import business_case_figures, followup_figures
 
     f = followup(DEMO / "journal.sqlite", truth=DEMO / "world" / "truth.csv")
-    figs = f.figures()
     bc = build(with_measured_rate(load_config(DEMO / "business-case.toml"), DEMO / "journal.sqlite"))
-    figs["tornado"] = tornado_figure(bc.tornado, bc.headline["npv"])
-    figs["montecarlo"] = monte_carlo_figure(bc.simulated, bc.headline)
-    figs["rate"] = rate_figure(bc)
+    figs = followup_figures(f) | business_case_figures(bc)
     for name in ("monthly", "pareto", "template", "tornado", "montecarlo", "rate"):
         path = IMAGES / f"{'followup' if name in ('monthly', 'pareto', 'template') else 'bc'}-{name}.png"
         figs[name].savefig(path, dpi=72)

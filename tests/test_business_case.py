@@ -209,3 +209,26 @@ def test_a_config_that_is_not_utf8_is_refused_in_one_line(tmp_path, capsys):
     assert main(["report", "business-case", "--config", str(tmp_path / "latin.toml"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "not UTF-8" in err and "Traceback" not in err
+
+
+def test_npv_by_rate_crosses_zero_at_the_break_even_rate():
+    bc = build(load_config(text=""))
+    curve = bc.npv_by_rate()
+    assert list(curve.columns) == ["automation_rate", "npv"]
+    assert curve["automation_rate"].iat[0] == 0 and curve["automation_rate"].iat[-1] == 1 and len(curve) == 101
+    assert curve["npv"].iat[50] == pytest.approx(npv({**DEFAULTS, "automation_rate": 0.5}))
+    assert (curve["npv"].diff().dropna() > 0).all()  # NPV grows with the rate
+    be = bc.headline["break_even_automation_rate"]
+    below, above = curve[curve["npv"] < 0], curve[curve["npv"] > 0]
+    assert below["automation_rate"].max() < be < above["automation_rate"].min()
+
+
+def test_rate_marks_are_now_the_target_and_a_reachable_break_even():
+    bc = build(load_config(text="automation_rate = 0.3"))
+    marks = bc.rate_marks()
+    assert list(marks["mark"]) == ["now", "target", "break_even"]
+    assert list(marks["automation_rate"][:2]) == [0.3, 0.5]
+    assert marks["npv"].iat[0] == pytest.approx(bc.headline["npv"])
+    assert abs(marks["npv"].iat[2]) < 500  # the headline rounds the break-even rate to 4 decimals
+    unreachable = build(load_config(text="development_cost = 5000000")).rate_marks()
+    assert list(unreachable["mark"]) == ["now", "target"]

@@ -1,0 +1,64 @@
+"""The business case's parameters: each one's name in the configuration, its
+default (the likely value when a configuration leaves it out), Danish label,
+unit and allowed range. A leaf: the business case and the follow-up's hours
+both read them, and it imports nothing of the package."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter: ``low`` to ``high`` is the range a configuration may
+    give it (every value of a three-point estimate), ``integer`` that it
+    takes whole numbers only."""
+
+    name: str
+    default: float
+    label_da: str
+    unit: str
+    help: str
+    low: float = 0.0
+    high: float = math.inf
+    integer: bool = False
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("invoices_per_year", 6000, "Fakturaer om året", "fakturaer", "invoices in scope a year", 0),
+    Parameter("minutes_manual", 10, "Minutter pr. manuel faktura", "min.", "handling an invoice by hand", 0),
+    Parameter(
+        "minutes_exception",
+        3,
+        "Ekstra minutter pr. afvist faktura",
+        "min.",
+        "extra follow-up on an invoice the robot sends to manual",
+        0,
+    ),
+    Parameter(
+        "minutes_control",
+        0.5,
+        "Kontrolminutter pr. automatisk postering",
+        "min.",
+        "control per automatic posting (sample control)",
+        0,
+    ),
+    Parameter("automation_rate", 0.38, "Automatiseringsgrad", "andel", "share posted automatically", 0, 1),
+    Parameter("hourly_cost", 400, "Timepris", "kr.", "DKK per hour", 0),
+    Parameter("development_cost", 250000, "Udviklingsomkostning (år 0)", "kr.", "one-off, year 0", 0),
+    Parameter("subscription_per_year", 35000, "Abonnement og support pr. år", "kr.", "software and support", 0),
+    Parameter("maintenance_hours_per_month", 1, "Drift, timer pr. måned", "timer", "operation", 0),
+    Parameter(
+        "change_cost_per_year",
+        15000,
+        "Tilpasning til ændringer i OPUS/Sensum pr. år",
+        "kr.",
+        "extra work when OPUS or Sensum change",
+        0,
+    ),
+    Parameter("horizon_years", 5, "Tidshorisont", "år", "years of operation counted", 1, 50, True),
+    Parameter("discount_rate", 0.035, "Diskonteringsrente (real)", "andel", "real, Finance Ministry", 0, 1),
+    Parameter("effective_hours_per_fte", 1628, "Effektive timer pr. årsværk", "timer", "hours in a full-time year", 1),
+)
+PARAMS = {p.name: p for p in PARAMETERS}

@@ -1,0 +1,199 @@
+"""The charts of the follow-up and the business case: each function takes the
+tables (DataFrames) and plain numbers the computations made and returns a
+matplotlib Figure; it computes nothing beyond what it draws, writes no file and
+never calls ``plt.show()``. The reports embed them and the notebooks show them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from invoicekit.case_parameters import PARAMS
+from invoicekit.render import dk_number, dk_percent, dk_value
+
+# ---------------------------------------------------------------- follow-up
+
+
+def monthly_figure(monthly: pd.DataFrame) -> Figure:
+    """Invoices and postings per month as bars, the automation rate as a line
+    against the target."""
+    fig = Figure(figsize=(10, 5))
+    ax = fig.subplots()
+    x = np.arange(len(monthly))
+    ax.bar(x - 0.2, monthly["invoices"], width=0.4, color="#c9d6e3", label="Fakturaer")
+    ax.bar(x + 0.2, monthly["posted"], width=0.4, color="#2b6c9e", label="Bogført automatisk")
+    ax.set_ylabel("Antal")
+    ax.set_xticks(x, monthly["month"], rotation=45, ha="right")
+    ax2 = ax.twinx()
+    ax2.plot(x, monthly["automation_rate"] * 100, color="#c0504d", marker="o", label="Automatiseringsgrad")
+    ax2.axhline(
+        monthly["target"].iat[0] * 100, color="#3a8d5c", linestyle="--", label=f"Mål ({monthly['target'].iat[0]:.0%})"
+    )
+    ax2.set_ylabel("%")
+    ax2.set_ylim(0, 100)
+    for xi, r in zip(x, monthly["automation_rate"], strict=True):
+        ax2.annotate(f"{r:.0%}", (xi, r * 100), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(
+        handles,
+        [h.get_label() for h in handles],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        fontsize=8,
+        ncol=4,
+        frameon=False,
+    )
+    ax.set_title("Automatiseringsgrad pr. måned")
+    fig.tight_layout()
+    return fig
+
+
+def pareto_figure(reasons: pd.DataFrame, title: str = "Årsager til manuel behandling", top: int = 12) -> Figure:
+    """The manual reasons as a Pareto chart: bars of invoices, the cumulative
+    share as a line, each bar labelled with its cost in points."""
+    t = reasons.head(top)
+    fig = Figure(figsize=(10, 4.8))
+    ax = fig.subplots()
+    x = np.arange(len(t))
+    ax.bar(x, t["invoices"], color="#2b6c9e")
+    for xi, (n, pts) in enumerate(zip(t["invoices"], t["points"], strict=True)):
+        ax.annotate(f"{pts:.1f} pt", (xi, n), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+    ax.set_xticks(x, t["label"], rotation=40, ha="right", fontsize=8)
+    ax.set_ylabel("Fakturaer")
+    ax2 = ax.twinx()
+    ax2.plot(x, t["cumulative_share"] * 100, color="#c0504d", marker="o")
+    ax2.set_ylim(0, 105)
+    ax2.set_ylabel("Akkumuleret andel af manuelle, %")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def template_figure(candidates: pd.DataFrame) -> Figure:
+    """The suppliers that gain most from the contact template."""
+    t = candidates.iloc[::-1]
+    fig = Figure(figsize=(9, 0.42 * len(t) + 1.6))
+    ax = fig.subplots()
+    ax.barh(t["supplier_cvr"].astype(str), t["template_invoices"], color="#c0504d")
+    for y, (n, pts, why) in enumerate(
+        zip(t["template_invoices"], t["template_points"], t["template_reason"], strict=True)
+    ):
+        ax.text(n, y, f" {pts:.1f} pt, {why}", va="center", fontsize=8)
+    ax.set_xlabel("Fakturaer sendt til manuel behandling af en årsag, kontaktskabelonen retter")
+    ax.set_ylabel("Leverandør (CVR)")
+    ax.set_xlim(0, max(float(t["template_invoices"].max()) * 1.8, 1) if len(t) else 1)
+    ax.set_title("Leverandører, der får mest ud af kontaktskabelonen")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- business case
+
+
+def cash_flow_figure(years: pd.DataFrame) -> Figure:
+    """The undiscounted cash flow per year as bars (green in, red out), the
+    cumulative cash flow as a line (the business case's ``years`` table)."""
+    fig = Figure(figsize=(9, 4.2))
+    ax = fig.subplots()
+    colors = np.where(years["cash_flow"] >= 0, "#3a8d5c", "#c0504d")
+    ax.bar(years["year"], years["cash_flow"] / 1000, color=colors, label="Nettopengestrøm")
+    ax.plot(years["year"], years["cumulative"] / 1000, color="#2b6c9e", marker="o", label="Akkumuleret")
+    ax.axhline(0, color="#444", linewidth=0.8)
+    ax.set_xlabel("År")
+    ax.set_ylabel("1.000 kr.")
+    ax.set_xticks(years["year"])
+    ax.legend(fontsize=8)
+    ax.set_title("Pengestrømme pr. år (udiskonterede)")
+    fig.tight_layout()
+    return fig
+
+
+def _param_text(name: str, value: float) -> str:
+    p = PARAMS.get(name)
+    return dk_value(value, p.unit if p is not None else "")
+
+
+def tornado_figure(t: pd.DataFrame, base: float) -> Figure:
+    """The business case's ``tornado`` table as bars from the NPV at each
+    parameter's low to that at its high value, largest swing on top, each end
+    labelled with the value; ``base`` (the NPV with likely values) as a line."""
+    t = t.iloc[::-1]
+    fig = Figure(figsize=(9, 0.45 * max(len(t), 1) + 1.8))
+    ax = fig.subplots()
+    y = np.arange(len(t))
+    lo = np.minimum(t["npv_low"], t["npv_high"]) / 1000
+    hi = np.maximum(t["npv_low"], t["npv_high"]) / 1000
+    ax.barh(y, hi - lo, left=lo, color="#8fb3d3")
+    rows = zip(t["parameter"], t["npv_low"], t["npv_high"], t["low"], t["high"], strict=True)
+    for yi, (name, a, b, low, high) in enumerate(rows):
+        ax.text(
+            min(a, b) / 1000, yi, f"{_param_text(name, low if a <= b else high)} ", va="center", ha="right", fontsize=7
+        )
+        ax.text(
+            max(a, b) / 1000, yi, f" {_param_text(name, high if a <= b else low)}", va="center", ha="left", fontsize=7
+        )
+    ax.axvline(base / 1000, color="#c0504d", linestyle="--", label="Nutidsværdi med sandsynlige værdier")
+    ax.set_yticks(y, t["label"], fontsize=8)
+    ax.set_xlabel("Nutidsværdi, 1.000 kr.")
+    ax.set_title("Følsomhed: nutidsværdien med hver parameter på lav og høj værdi")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.margins(x=0.15)
+    fig.tight_layout()
+    return fig
+
+
+def monte_carlo_figure(simulated: np.ndarray, headline: dict) -> Figure:
+    """A histogram of the simulated NPVs, with the ``headline``'s P10, P50
+    and P90 marked and its probability of a positive NPV in the title."""
+    fig = Figure(figsize=(9, 4.2))
+    ax = fig.subplots()
+    ax.hist(simulated / 1000, bins=60, color="#8fb3d3")
+    for key, name in (("npv_p10", "P10"), ("npv_p50", "P50"), ("npv_p90", "P90")):
+        ax.axvline(headline[key] / 1000, color="#2b6c9e", linestyle="--")
+        ax.annotate(name, (headline[key] / 1000, ax.get_ylim()[1] * 0.95), ha="center", fontsize=8)
+    ax.axvline(0, color="#c0504d")
+    ax.set_xlabel("Nutidsværdi, 1.000 kr.")
+    ax.set_ylabel("Trækninger")
+    ax.set_title(
+        f"Usikkerhed: sandsynligheden for en positiv nutidsværdi er {dk_percent(headline['probability_npv_positive'], 0)}"
+    )
+    fig.tight_layout()
+    return fig
+
+
+#: how each mark of :meth:`BusinessCase.rate_marks` is drawn: label, colour, text offset in points
+RATE_MARKS = {
+    "now": ("Nu", "#c0504d", (-10, -4)),
+    "target": ("Mål", "#3a8d5c", (-10, 8)),
+    "break_even": ("Nulpunkt", "#555", (10, -14)),
+}
+
+
+def rate_figure(by_rate: pd.DataFrame, marks: pd.DataFrame) -> Figure:
+    """NPV against the automation rate (``by_rate``: ``automation_rate``,
+    ``npv``), with the ``marks`` (``mark``, ``automation_rate``, ``npv``:
+    today's rate, the target and the break-even) labelled."""
+    fig = Figure(figsize=(9, 4.2))
+    ax = fig.subplots()
+    ax.plot(by_rate["automation_rate"] * 100, by_rate["npv"] / 1000, color="#2b6c9e")
+    ax.axhline(0, color="#444", linewidth=0.8)
+    for mark, r, value in zip(marks["mark"], marks["automation_rate"], marks["npv"], strict=True):
+        name, color, offset = RATE_MARKS[mark]
+        v = value / 1000
+        ax.plot([r * 100], [v], "o", color=color)
+        ax.annotate(
+            f"{name}: {dk_percent(r, 0)} → {dk_number(round(v) + 0)} t.kr.",
+            (r * 100, v),
+            textcoords="offset points",
+            xytext=offset,
+            ha="right" if offset[0] < 0 else "left",
+            fontsize=8,
+            color=color,
+        )
+    ax.set_xlabel("Automatiseringsgrad, %")
+    ax.set_ylabel("Nutidsværdi, 1.000 kr.")
+    ax.set_title("Nutidsværdien ved forskellige automatiseringsgrader")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,174 @@
+"""The rendering toolkit the reports are made with: Danish number formats, a
+self-contained HTML page (charts embedded as PNG, no scripts, no links out, it
+opens offline), its tables and key figures, and the workbook beside it with the
+same tables under Danish headings, one sheet each. It knows no report; the
+layouts in :mod:`invoicekit.reports` use it."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from invoicekit.version import __version__
+from invoicekit.workbook import write_workbook
+
+CSS = """
+body { font-family: "Segoe UI", Helvetica, Arial, sans-serif; color: #222; max-width: 1100px;
+       margin: 2em auto; padding: 0 1em; line-height: 1.45; }
+h1 { font-size: 1.7em; margin-bottom: .2em; }
+h2 { font-size: 1.3em; border-bottom: 2px solid #2b6c9e; padding-bottom: .2em; margin-top: 2em; }
+h3 { font-size: 1.05em; margin-top: 1.5em; }
+p.meta { color: #666; font-size: .9em; }
+.kpis { display: flex; flex-wrap: wrap; gap: .8em; margin: 1em 0; }
+.kpi { border: 1px solid #d5dde6; border-radius: 6px; padding: .6em 1em; min-width: 10em; background: #f7f9fb; }
+.kpi b { display: block; font-size: 1.5em; color: #2b6c9e; }
+.kpi span { font-size: .85em; color: #555; }
+table { border-collapse: collapse; margin: .8em 0; font-size: .9em; }
+th, td { border: 1px solid #d5dde6; padding: .3em .6em; vertical-align: top; }
+th { background: #eef3f8; text-align: left; }
+td.num { text-align: right; white-space: nowrap; }
+figure { margin: 1em 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: .85em; color: #555; }
+.note { background: #fff8e5; border-left: 4px solid #e0a800; padding: .5em .8em; }
+"""
+
+
+# ---------------------------------------------------------------- Danish numbers
+
+
+def dk_number(value: float, decimals: int = 0) -> str:
+    """``1234567.8`` → ``1.234.568`` (or with ``decimals``, ``1.234.567,8``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = f"{round(value, decimals) + 0.0:,.{decimals}f}"  # + 0.0: never "-0"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def dk_percent(value: float, decimals: int = 1) -> str:
+    """``0.3671`` → ``36,7 %``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{dk_number(100 * value, decimals)} %"
+
+
+def dk_money(value: float) -> str:
+    """``250000`` → ``250.000 kr.``"""
+    return f"{dk_number(value)} kr."
+
+
+def dk_value(value: float, unit: str = "") -> str:
+    """A value as a Danish reader expects it: a share (unit ``andel``) as a
+    percentage, a whole number without decimals, else up to two decimals."""
+    if unit == "andel":
+        return dk_percent(value, 1)
+    if float(value).is_integer():
+        return dk_number(value)
+    return dk_number(value, 2).rstrip("0").rstrip(",")
+
+
+# ---------------------------------------------------------------- HTML and workbook
+
+
+#: how :func:`table_html` shows a cell of each kind (``text`` and ``textnum`` are shown as they are)
+FORMATS = {
+    "int": lambda v: dk_number(v),
+    "num1": lambda v: dk_number(v, 1),
+    "num2": lambda v: dk_number(v, 2),
+    "pct": lambda v: dk_percent(v),
+    "pct0": lambda v: dk_percent(v, 0),
+    "dkk": lambda v: dk_number(v),
+    "bool": lambda v: "ja" if v else "nej",
+}
+
+
+def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_rows: int | None = None) -> str:
+    """An HTML table of ``frame``: ``columns`` maps each column shown to its
+    Danish heading and its format (``text``, ``int``, ``pct`` …)."""
+    shown = frame if max_rows is None else frame.head(max_rows)
+    head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in columns.values())
+    body = []
+    for _, row in shown.iterrows():
+        cells = []
+        for col, (_, kind) in columns.items():
+            v = row[col]
+            if kind == "textnum":
+                cells.append(f'<td class="num">{html.escape(str(v))}</td>')
+            elif kind == "text":
+                cells.append(
+                    f"<td>{html.escape('' if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))}</td>"
+                )
+            else:
+                cells.append(f'<td class="num">{html.escape(FORMATS[kind](v))}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = ""
+    if max_rows is not None and len(frame) > max_rows:
+        more = f'<p class="meta">Viser {max_rows} af {len(frame)} rækker; alle står i regnearket.</p>'
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def figure_html(fig: Figure, caption: str) -> str:
+    """The figure as an embedded PNG (100 dpi) with its caption."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    alt = html.escape(caption)
+    return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}"><figcaption>{alt}</figcaption></figure>'
+
+
+def kpis_html(items: list[tuple[str, str]]) -> str:
+    """Key figures as boxes: each ``(label, value)`` with the value large."""
+    cells = "".join(f"<div class='kpi'><b>{html.escape(v)}</b><span>{html.escape(k)}</span></div>" for k, v in items)
+    return f"<div class='kpis'>{cells}</div>"
+
+
+def page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str:
+    """The whole HTML document: the title, a line saying what it was made from
+    and when, and each ``(heading, HTML body)`` section."""
+    stamp = dt.datetime.now().astimezone().strftime("%d.%m.%Y %H:%M")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="da"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="meta">{html.escape(subtitle)} · Dannet {stamp} med invoicekit {__version__}</p>',
+    ]
+    for heading, body in sections:
+        parts.append(f"<section><h2>{html.escape(heading)}</h2>{body}</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def danish_sheet(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> tuple[pd.DataFrame, list[str]]:
+    """The columns of ``frame`` that ``columns`` names, under their Danish
+    headings, and the headings shown as percentages."""
+    out = frame[list(columns)].rename(columns={c: label for c, (label, _) in columns.items()})
+    percent = [label for c, (label, kind) in columns.items() if kind.startswith("pct")]
+    return out, percent
+
+
+def write_report(
+    out: str | Path, stem: str, document: str, sheets: dict[str, tuple[pd.DataFrame, dict]]
+) -> dict[str, Path]:
+    """``{stem}.html`` (``document``, replaced whole) and ``{stem}.xlsx`` (one
+    sheet per ``name: (frame, columns)``) in ``out``, created if missing."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"html": out / f"{stem}.html", "xlsx": out / f"{stem}.xlsx"}
+    tmp = paths["html"].with_suffix(".html.tmp")
+    tmp.write_text(document, encoding="utf-8")
+    tmp.replace(paths["html"])
+    frames, percent = {}, {}
+    for name, (frame, columns) in sheets.items():
+        frames[name], pct = danish_sheet(frame, columns)
+        percent[name] = dict.fromkeys(pct)
+    write_workbook(paths["xlsx"], frames, percent=percent)
+    return paths

@@ -1,0 +1,112 @@
+"""The charts: each takes small tables and returns a matplotlib Figure with
+what the reader needs written on it, and leaves pyplot alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
+
+from invoicekit import charts
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+
+
+@pytest.fixture(autouse=True)
+def no_pyplot_figures():
+    yield
+    assert plt.get_fignums() == [], "a chart opened a pyplot figure"
+
+
+def test_monthly_figure_labels_each_month_and_the_target():
+    monthly = pd.DataFrame(
+        {
+            "month": ["2019-01", "2019-02"],
+            "invoices": [100, 120],
+            "posted": [30, 54],
+            "automation_rate": [0.3, 0.45],
+            "target": [0.5, 0.5],
+        }
+    )
+    fig = charts.monthly_figure(monthly)
+    texts = _texts(fig)
+    assert isinstance(fig, Figure)
+    assert {"2019-01", "2019-02", "30%", "45%", "Mål (50%)"} <= set(texts)
+
+
+def test_pareto_figure_shows_the_points_of_the_top_reasons_only():
+    reasons = pd.DataFrame(
+        {
+            "label": ["A", "B", "C"],
+            "invoices": [50, 30, 20],
+            "points": [12.5, 7.5, 5.0],
+            "cumulative_share": [0.5, 0.8, 1.0],
+        }
+    )
+    texts = _texts(charts.pareto_figure(reasons, "Årsager", top=2))
+    assert {"A", "B", "12.5 pt", "7.5 pt", "Årsager"} <= set(texts)
+    assert "C" not in texts and "5.0 pt" not in texts
+
+
+def test_template_figure_names_each_supplier_and_its_reason():
+    candidates = pd.DataFrame(
+        {
+            "supplier_cvr": ["29345716", "10150817"],
+            "template_invoices": [8, 3],
+            "template_points": [4.0, 1.5],
+            "template_reason": ["Intet CPR-nummer", "Ingen periode"],
+        }
+    )
+    texts = _texts(charts.template_figure(candidates))
+    assert {"29345716", "10150817", " 4.0 pt, Intet CPR-nummer", " 1.5 pt, Ingen periode"} <= set(texts)
+
+
+def test_cash_flow_figure_colours_years_in_and_out():
+    years = pd.DataFrame({"year": [0, 1, 2], "cash_flow": [-250_000, 100_000, 100_000]})
+    years["cumulative"] = years["cash_flow"].cumsum()
+    ax = charts.cash_flow_figure(years).axes[0]
+    colours = [tuple(np.round(b.get_facecolor()[:3], 3)) for b in ax.patches]
+    assert colours[0] != colours[1] == colours[2]
+    assert [b.get_height() for b in ax.patches] == [-250, 100, 100]  # in 1.000 kr.
+
+
+def test_tornado_figure_writes_shares_as_percentages_and_the_largest_swing_on_top():
+    t = pd.DataFrame(
+        {
+            "parameter": ["automation_rate", "hourly_cost"],
+            "label": ["Automatiseringsgrad", "Timepris"],
+            "low": [0.3, 350.0],
+            "likely": [0.38, 400.0],
+            "high": [0.45, 450.0],
+            "npv_low": [-100_000.0, 10_000.0],
+            "npv_high": [200_000.0, 60_000.0],
+        }
+    )
+    fig = charts.tornado_figure(t, 35_000)
+    texts = _texts(fig)
+    assert {"30,0 % ", " 45,0 %", "350 ", " 450"} <= set(texts)
+    ticks = [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
+    assert ticks == ["Timepris", "Automatiseringsgrad"]  # drawn bottom up: the largest swing on top
+
+
+def test_monte_carlo_figure_marks_the_percentiles_and_the_probability():
+    simulated = np.linspace(-100_000, 300_000, 1000)
+    headline = {"npv_p10": -60_000, "npv_p50": 100_000, "npv_p90": 260_000, "probability_npv_positive": 0.75}
+    texts = _texts(charts.monte_carlo_figure(simulated, headline))
+    assert {"P10", "P50", "P90"} <= set(texts)
+    assert any(t.endswith("positiv nutidsværdi er 75 %") for t in texts)
+
+
+def test_rate_figure_labels_each_mark_it_is_given():
+    by_rate = pd.DataFrame({"automation_rate": [0.0, 0.5, 1.0], "npv": [-400_000.0, 50_000.0, 500_000.0]})
+    marks = pd.DataFrame(
+        {"mark": ["now", "target", "break_even"], "automation_rate": [0.38, 0.5, 0.45], "npv": [-58_000.0, 50_000, 0]}
+    )
+    texts = _texts(charts.rate_figure(by_rate, marks))
+    assert {"Nu: 38 % → -58 t.kr.", "Mål: 50 % → 50 t.kr.", "Nulpunkt: 45 % → 0 t.kr."} <= set(texts)
+    two = charts.rate_figure(by_rate, marks.head(2))
+    assert not any(t.startswith("Nulpunkt") for t in _texts(two))
