@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
-from invoicekit.invoice_types import TYPES
 from invoicekit.parsing import MONEY_SCALE, ORE
+from invoicekit.types.vocabulary import TYPES
 from synthetic.world import ALWAYS, World, month_day, month_index, yearly_rate
 
 INVOICE_TYPES = TYPES  # the types the type mapping tells apart

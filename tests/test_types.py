@@ -3,7 +3,10 @@ synthetic municipalities, clustering, the tables, and the command."""
 
 from __future__ import annotations
 
+import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ from openpyxl import load_workbook
 from sklearn.base import clone
 from sklearn.metrics import f1_score
 
+import invoicekit.types
 from invoicekit.cli import main
 from invoicekit.extracts import prepare_grants
 from invoicekit.types import (
@@ -351,3 +355,40 @@ def test_decisions_in_the_wrong_order_are_refused(worlds, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "swapped.csv: row 1" in err and "same order" in err
     assert main([*args, "--decisions", *map(str, decisions)]) == 0
+
+
+# the rooms of the package, each allowed to import only those before it
+ROOMS = ("vocabulary", "features", "estimators", "tables", "charts", "labels", "mapping")
+
+
+def test_the_rooms_import_one_way_at_the_top_and_every_public_name_resolves():
+    folder = Path(invoicekit.types.__file__).parent
+    assert sorted(p.stem for p in folder.glob("*.py")) == sorted([*ROOMS, "__init__"])
+    for i, room in enumerate(ROOMS):
+        tree = ast.parse((folder / f"{room}.py").read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), room
+        top = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                assert id(node) in top, f"{room}.py imports inside a function (line {node.lineno})"
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("invoicekit.types"):
+                assert node.module.removeprefix("invoicekit.types.") in ROOMS[:i], f"{room}.py imports {node.module}"
+    assert set(invoicekit.types.__all__) == set(invoicekit.types._ROOMS)
+    for name in invoicekit.types.__all__:
+        assert getattr(invoicekit.types, name) is getattr(
+            __import__(f"invoicekit.types.{invoicekit.types._ROOMS[name]}", fromlist=[name]), name
+        )
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        invoicekit.types.nothing_here  # noqa: B018
+
+
+def test_the_vocabulary_loads_without_scikit_learn_or_matplotlib():
+    code = (
+        "import sys\n"
+        "from invoicekit.types import TYPE_NAMES_DA, TYPES\n"
+        "assert set(TYPE_NAMES_DA) == set(TYPES)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'matplotlib', 'scipy')"
+        " or m.startswith('invoicekit.types.')))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "['invoicekit.types.vocabulary']"

@@ -1,7 +1,7 @@
-"""The invoice types worth telling apart, and their Danish names. The one
-place they live: the type mapping (:mod:`invoicekit.types`) reports them and
-the synthetic municipality labels its invoices with them. Kept free of heavy
-imports so that either can load them cheaply."""
+"""The vocabulary of the type mapping: the invoice types worth telling apart
+and their Danish names. The one place they live: the type mapping reports
+them and the synthetic municipality labels its invoices with them. A leaf
+that imports nothing, so that either can load it cheaply."""
 
 from __future__ import annotations
 
@@ -29,3 +29,8 @@ TYPE_NAMES_DA = {
     "credit_note": "Kreditnota",
     "duplicate": "Dublet eller rykker",
 }
+
+
+def type_label(value: str) -> str:
+    """A type's Danish name; any other value (a cluster's name) as it is."""
+    return TYPE_NAMES_DA.get(value, value)

@@ -1,0 +1,110 @@
+"""A labelled sample: reading it (CSV or xlsx) and matching each label to its
+invoice, leaving out a label that fits no invoice or several."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from invoicekit.columns import INVOICE_COLUMNS, Column
+from invoicekit.errors import InputError
+from invoicekit.extracts import canonical_columns, read_raw, source_column
+from invoicekit.identifiers import cvr_column
+
+
+def _label_columns() -> tuple[Column, ...]:
+    invoice = {c.name: c for c in INVOICE_COLUMNS}
+    return (
+        replace(invoice["invoice_id"], required=False),  # the same Danish names as in the extracts
+        Column("invoice_type", False, ("Type", "Fakturatype")),
+        replace(invoice["supplier_cvr"], required=False),
+        Column("row", False, ("Række",)),
+        Column("month", False, ("Måned",)),
+        Column("file", False, ("source", "Fil")),
+    )
+
+
+def read_labels(path: str | Path) -> pd.DataFrame:
+    """A labelled sample: ``invoice_id`` and ``invoice_type``, and to tell
+    invoices apart that share a number, ``supplier_cvr``, or ``row`` with
+    ``month`` or ``file`` (as in a world's ``truth.csv``). CSV or xlsx."""
+    raw = read_raw(path).frame
+    given = tuple(c for c in _label_columns() if source_column(raw, c) is not None)
+    out = canonical_columns(raw, given, path).apply(lambda col: col.astype(str).str.strip())
+    for need in ("invoice_type",):
+        if need not in out:
+            raise InputError(path, need, "missing; expected the columns invoice_id and invoice_type")
+    if "invoice_id" not in out and "row" not in out:
+        raise InputError(path, "invoice_id", "missing; expected the columns invoice_id and invoice_type")
+    out = out[out["invoice_type"] != ""].reset_index(drop=True)
+    if not len(out):
+        raise InputError(path, "invoice_type", "no row has a type; expected a labelled sample")
+    return out
+
+
+@dataclass
+class LabelMatch:
+    """Labels matched to invoices: ``labels`` (one entry per invoice, None
+    where unlabelled), and how many labels matched no invoice or several."""
+
+    labels: np.ndarray
+    unmatched: int = 0
+    ambiguous: int = 0
+
+
+def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
+    """Each label to its invoice: by ``row`` with ``month`` or ``file`` when
+    the labels have them, else by supplier and number, else by number alone;
+    a label whose key fits several invoices (a resend under the same number)
+    is left out rather than guessed."""
+    inv = invoices
+    n = len(inv)
+    out = np.full(n, None, dtype=object)
+    file = inv["file"].astype(str).to_numpy() if "file" in inv else np.full(n, "", dtype=object)
+    month = np.array([_month_of(f) for f in file], dtype=object)
+    rows = inv["row"].astype(str).to_numpy()
+    if "row" in labels and ("month" in labels or "file" in labels or len(set(file)) <= 1):
+        if "month" in labels:
+            inv_key = pd.Series(list(zip(month, rows, strict=True)))
+            lab_key = pd.Series(list(zip(labels["month"], labels["row"], strict=True)))
+        elif "file" in labels:
+            inv_key = pd.Series(list(zip([Path(f).name for f in file], rows, strict=True)))
+            lab_key = pd.Series(list(zip([Path(f).name for f in labels["file"]], labels["row"], strict=True)))
+        else:
+            inv_key, lab_key = pd.Series(rows), labels["row"]
+    elif "supplier_cvr" in labels:
+        cvr = cvr_column(labels["supplier_cvr"]).where(lambda s: s != "", labels["supplier_cvr"])
+        inv_key = pd.Series(list(zip(inv["supplier_cvr"], inv["invoice_id"], strict=True)))
+        lab_key = pd.Series(list(zip(cvr, labels["invoice_id"], strict=True)))
+    else:
+        inv_key, lab_key = inv["invoice_id"].reset_index(drop=True), labels["invoice_id"]
+    counts = inv_key.value_counts()
+    position = pd.Series(np.arange(n), index=pd.Index(inv_key))
+    unmatched = ambiguous = 0
+    seen: dict[int, str] = {}
+    conflicted: set[int] = set()
+    for key, label in zip(lab_key, labels["invoice_type"], strict=True):
+        c = counts.get(key, 0)
+        if c == 0:
+            unmatched += 1
+            continue
+        if c > 1:
+            ambiguous += 1
+            continue
+        i = int(position[key]) if np.isscalar(position[key]) else int(position[key].iat[0])
+        if i in seen and seen[i] != label:
+            conflicted.add(i)
+        seen[i] = label
+    for i, label in seen.items():
+        if i not in conflicted:
+            out[i] = label
+    return LabelMatch(out, unmatched, ambiguous + len(conflicted))
+
+
+def _month_of(path: str) -> str:
+    m = re.search(r"(\d{4}-\d{2})", Path(path).name)
+    return m.group(1) if m else ""

@@ -1,0 +1,260 @@
+"""The whole type mapping, as ``invoicekit types`` runs it: :func:`map_types`
+reads the extracts, learns the types from labels or finds them by clustering,
+and returns a :class:`TypeMapping` with the tables, the figures and the
+robot's posted share (:func:`posted_flags`), which writes them out."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import classification_report, f1_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from invoicekit.cells import safe_frame
+from invoicekit.errors import InputError
+from invoicekit.evaluate import read_decisions
+from invoicekit.extracts import read_grants
+from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
+from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier
+from invoicekit.types.features import invoice_features, read_extracts
+from invoicekit.types.labels import match_labels, read_labels
+from invoicekit.types.tables import DANISH, PERCENT_COLUMNS, danish_headers, supplier_table, type_table
+from invoicekit.types.vocabulary import type_label
+from invoicekit.workbook import write_workbook
+
+
+def posted_flags(invoices: pd.DataFrame, decision_paths: Sequence[str | Path]) -> np.ndarray:
+    """Whether the robot posted each invoice (1.0/0.0; NaN where no decision
+    is found). With one decisions.csv per extract, in the same order and of the
+    same length, rows are matched one to one; otherwise each invoice takes the
+    first decision for its supplier and number."""
+    decisions = [read_decisions([p]) for p in decision_paths]
+    files = list(dict.fromkeys(invoices["file"])) if "file" in invoices else [None]
+    sizes = [int((invoices["file"] == f).sum()) if f is not None else len(invoices) for f in files]
+    if len(decisions) == len(files) and [len(d) for d in decisions] == sizes:
+        stacked = pd.concat(decisions, ignore_index=True)
+        same = (stacked["invoice_id"].astype(str).to_numpy() == invoices["invoice_id"].astype(str).to_numpy()) & (
+            stacked["supplier_cvr"].astype(str).to_numpy() == invoices["supplier_cvr"].astype(str).to_numpy()
+        )
+        if same.all():  # the decisions are the extracts', row for row
+            return (stacked["status"] == "posted").to_numpy(dtype=float)
+        i = int(np.flatnonzero(~same)[0])
+        bounds = np.cumsum([0, *sizes])
+        k = int(np.searchsorted(bounds, i, side="right") - 1)
+        raise InputError(
+            decision_paths[k],
+            f"row {i - bounds[k] + 1}",
+            f"decides invoice {stacked['invoice_id'].iat[i]!r} but that row of {files[k]} is invoice "
+            f"{invoices['invoice_id'].iat[i]!r}; expected one decisions.csv per extract, in the same order",
+        )
+    d = pd.concat(decisions, ignore_index=True).drop_duplicates(["supplier_cvr", "invoice_id"])
+    key = pd.MultiIndex.from_arrays([d["supplier_cvr"], d["invoice_id"]])
+    posted = pd.Series((d["status"] == "posted").astype(float).to_numpy(), index=key)
+    look = pd.MultiIndex.from_arrays([invoices["supplier_cvr"].astype(str), invoices["invoice_id"].astype(str)])
+    return posted.reindex(look).to_numpy(dtype=float)
+
+
+@dataclass
+class TypeMapping:
+    """What :func:`map_types` finds: ``types`` (one row per invoice),
+    ``table`` (per type), ``suppliers`` (per supplier), and either ``quality``
+    (cross-validated on the labelled sample) or ``clusters`` (top terms)."""
+
+    types: pd.DataFrame
+    table: pd.DataFrame
+    suppliers: pd.DataFrame
+    mode: str
+    quality: pd.DataFrame | None = None
+    macro_f1: float | None = None
+    clusters: pd.DataFrame | None = None
+    cv_true: np.ndarray | None = None
+    cv_pred: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def figures(self) -> dict[str, object]:
+        figs = {
+            "types": type_figure(self.table),
+            "standardisation": standardisation_figure(self.table),
+            "suppliers": supplier_figure(self.suppliers),
+        }
+        if self.cv_true is not None and len(self.cv_true):
+            figs["confusion"] = confusion_figure(
+                self.cv_true, self.cv_pred, "Krydsvalideret på den mærkede stikprøve (andel af sand type)"
+            )
+        return figs
+
+    def text(self) -> str:
+        lines = [f"{len(self.types)} invoices, {self.table['invoice_type'].nunique()} types ({self.mode})."]
+        lines += self.notes
+        if self.macro_f1 is not None:
+            lines.append(f"Macro F1, cross-validated on the labelled sample: {self.macro_f1:.3f}")
+        show = self.table.copy()
+        show["invoice_type"] = [type_label(v) for v in show["invoice_type"]]
+        cols = ["invoice_type", "invoices", "share", "share_of_amount", "with_cpr", "with_period", "single_citizen"]
+        if "posted_share" in show:
+            cols.append("posted_share")
+        shown = show[cols].copy()
+        for c in cols[2:]:
+            shown[c] = (100 * shown[c]).map(lambda v: "" if pd.isna(v) else f"{v:.0f} %")
+        lines.append(shown.to_string(index=False))
+        top = self.suppliers[self.suppliers["non_standard"] > 0].head(5)
+        lines.append("Suppliers whose invoices most need the contact template:")
+        for r in top.itertuples(index=False):
+            lines.append(
+                f"  {r.supplier_cvr} {r.supplier_name}: {r.non_standard} of {r.invoices} non-standard (score {r.score:.0f})"
+            )
+        return "\n".join(lines)
+
+    def write(self, out: str | Path) -> dict[str, Path]:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "types": out / "types.csv",
+            "table": out / "type_table.csv",
+            "suppliers": out / "suppliers.csv",
+            "xlsx": out / "types.xlsx",
+        }
+        safe_frame(self.types).to_csv(paths["types"], index=False)
+        safe_frame(self.table).to_csv(paths["table"], index=False)
+        safe_frame(self.suppliers).to_csv(paths["suppliers"], index=False)
+        sheets = {"Typer": danish_headers(self.table), "Leverandører": danish_headers(self.suppliers)}
+        if self.quality is not None:
+            paths["quality"] = out / "quality.csv"
+            safe_frame(self.quality).to_csv(paths["quality"], index=False)
+            sheets["Kvalitet"] = self.quality
+        if self.clusters is not None:
+            paths["clusters"] = out / "clusters.csv"
+            safe_frame(self.clusters).to_csv(paths["clusters"], index=False)
+            sheets["Grupper"] = self.clusters
+        sheets["Fakturaer"] = self.types
+        pct = [DANISH[c] for c in PERCENT_COLUMNS]
+        write_workbook(paths["xlsx"], sheets, percent={"Typer": dict.fromkeys(pct), "Leverandører": dict.fromkeys(pct)})
+        for name, fig in self.figures().items():
+            paths[f"{name}_png"] = out / f"{name}.png"
+            fig.savefig(paths[f"{name}_png"], dpi=110)
+        return paths
+
+
+def map_types(
+    invoice_paths: Sequence[str | Path],
+    labels: str | Path | pd.DataFrame | None = None,
+    decisions: Sequence[str | Path] | None = None,
+    grants: str | Path | None = None,
+    n_clusters: int | None = None,
+    random_state: int = 0,
+) -> TypeMapping:
+    """Map the invoice types of one or more extracts: learnt from ``labels``
+    when given, else found by clustering; with per-type and per-supplier
+    tables, and the robot's posted share when ``decisions`` are given."""
+    invoices = read_extracts(invoice_paths)
+    where = ", ".join(str(p) for p in invoice_paths)
+    if len(invoices) == 0:
+        raise InputError(where, None, "holds no invoices; expected an invoice extract with at least one row")
+    if labels is None and len(invoices) < 2:
+        raise InputError(where, None, "holds a single invoice; at least two are needed to find groups")
+    grant_table = None
+    if grants:
+        grant_table, _ = read_grants(grants)
+    features = invoice_features(invoices, grant_table)
+    ids = pd.DataFrame(
+        {
+            "file": invoices["file"],
+            "row": invoices["row"],
+            "supplier_cvr": invoices["supplier_cvr"],
+            "invoice_id": invoices["invoice_id"],
+        }
+    )
+    notes: list[str] = []
+    quality = clusters = cv_true = cv_pred = None
+    macro = None
+    if labels is not None:
+        label_frame = labels if isinstance(labels, pd.DataFrame) else read_labels(labels)
+        match = match_labels(invoices, label_frame)
+        known = np.array([v is not None for v in match.labels])
+        if match.unmatched or match.ambiguous:
+            notes.append(
+                f"{match.unmatched} labels matched no invoice and {match.ambiguous} matched several "
+                "(give supplier_cvr, or month/file and row); they were left out."
+            )
+        y = match.labels[known].astype(str)
+        if len(np.unique(y)) < 2:
+            raise InputError(
+                labels if not isinstance(labels, pd.DataFrame) else None,
+                "invoice_type",
+                "fewer than two types among the labels that matched an invoice; expected a labelled sample",
+            )
+        notes.append(f"Learnt from {known.sum()} labelled invoices ({known.mean():.0%} of the extract).")
+        model = InvoiceTypeClassifier().fit(features[known].reset_index(drop=True), y)
+        predicted = model.predict(features)
+        confidence = model.predict_proba(features).max(axis=1)
+        classes, counts = np.unique(y, return_counts=True)
+        cv_classes = classes[counts >= 2]  # a type labelled once cannot be both learnt and tested
+        if len(cv_classes) >= 2:
+            keep = np.isin(y, cv_classes)
+            folds = int(min(5, counts[counts >= 2].min()))
+            cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+            sample = features[known].reset_index(drop=True)[keep].reset_index(drop=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                cv_pred = cross_val_predict(InvoiceTypeClassifier(), sample, y[keep], cv=cv)
+            cv_true = y[keep]
+            macro = float(f1_score(cv_true, cv_pred, average="macro"))
+            report = classification_report(cv_true, cv_pred, output_dict=True, zero_division=0)
+            quality = pd.DataFrame(
+                [
+                    {
+                        "invoice_type": c,
+                        "labelled": int(report[c]["support"]),
+                        "precision": report[c]["precision"],
+                        "recall": report[c]["recall"],
+                        "f1": report[c]["f1-score"],
+                    }
+                    for c in cv_classes
+                ]
+            )
+            if len(cv_classes) < len(classes):
+                once = ", ".join(str(c) for c in classes[counts < 2])
+                notes.append(f"Labelled once, so left out of the cross-validation: {once}.")
+        else:
+            notes.append("Too few labels per type to cross-validate (at least two of each are needed).")
+        types = np.where(known, match.labels, predicted).astype(object)
+        ids["invoice_type"] = types
+        ids["labelled"] = known
+        ids["confidence"] = np.where(known, 1.0, confidence).round(3)
+        mode = "learnt from labels"
+    else:
+        model = InvoiceClusters(n_clusters=n_clusters, random_state=random_state).fit(features)
+        names = np.asarray(model.names(), dtype=object)
+        types = names[model.labels_]
+        ids["invoice_type"] = types
+        sizes = np.bincount(model.labels_, minlength=len(names))
+        per_group = (
+            features.groupby(model.labels_)
+            .agg(
+                credit_share=("credit", "mean"),
+                several_cpr_share=("several_cpr", "mean"),
+                median_amount=("amount_dkk", "median"),
+            )
+            .reindex(range(len(names)))
+        )
+        clusters = pd.DataFrame(
+            {"group": names, "invoices": sizes, "top_terms": [", ".join(t) for t in model.top_terms_]}
+        ).join(per_group.reset_index(drop=True))
+        how = {
+            "given": "as asked (--clusters)",
+            "fewer": f"fewer than the {n_clusters} asked: the invoices are not that different",
+            "only": "the only number possible with so few different invoices",
+            "silhouette": f"chosen by silhouette ({model.silhouettes_[model.n_clusters_]:.2f})",
+            "upper bound": "the most tried (silhouette rises with every group added; --clusters K sets another number)",
+        }[model.k_chosen_by_]
+        notes.append(f"{model.n_clusters_} groups, {how}.")
+        mode = "clustered, no labels"
+    posted = posted_flags(invoices, decisions) if decisions else None
+    table = type_table(invoices, types, posted)
+    suppliers = supplier_table(invoices, types, posted)
+    return TypeMapping(ids, table, suppliers, mode, quality, macro, clusters, cv_true, cv_pred, notes)

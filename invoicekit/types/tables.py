@@ -1,0 +1,121 @@
+"""The type mapping's tables: per type and per supplier, how many invoices,
+how much money and how standardised (what the robot needs: a CPR number, a
+period, a single citizen), and the same tables under Danish headers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from invoicekit.extracts import prepare_invoices
+from invoicekit.identifiers import mask_cprs_in
+from invoicekit.parsing import MONEY_SCALE
+from invoicekit.types.vocabulary import type_label
+
+
+def _standardisation(inv: pd.DataFrame) -> pd.DataFrame:
+    """What the robot needs of each prepared invoice: ``with_cpr``,
+    ``with_period``, ``single_citizen``."""
+    count = inv["cpr_count"].to_numpy()
+    with_period = ~np.isnat(inv["period_start"].to_numpy()) & ~np.isnat(inv["period_end"].to_numpy())
+    return pd.DataFrame({"with_cpr": count >= 1, "with_period": with_period, "single_citizen": count == 1})
+
+
+def type_table(invoices: pd.DataFrame, types, posted=None) -> pd.DataFrame:
+    """Per type: ``invoices``, ``share`` of invoices, ``amount`` (DKK),
+    ``share_of_amount`` (of the absolute amounts), ``posted_share`` (when
+    ``posted`` — one yes/no per invoice — is given), and how standardised:
+    ``with_cpr``, ``with_period``, ``single_citizen``."""
+    inv = prepare_invoices(invoices)
+    ok = inv["amount_ok"].to_numpy(dtype=bool)
+    amount = np.where(ok, inv["amount"].to_numpy(dtype=np.int64), 0) / MONEY_SCALE
+    frame = pd.DataFrame(
+        {"invoice_type": np.asarray(types, dtype=object), "amount": amount, "abs_amount": np.abs(amount)}
+    ).join(_standardisation(inv))
+    if posted is not None:
+        frame["posted"] = np.asarray(posted, dtype=float)
+    agg = {
+        "invoices": ("amount", "size"),
+        "amount": ("amount", "sum"),
+        "abs_amount": ("abs_amount", "sum"),
+        "with_cpr": ("with_cpr", "mean"),
+        "with_period": ("with_period", "mean"),
+        "single_citizen": ("single_citizen", "mean"),
+    }
+    if posted is not None:
+        agg["posted_share"] = ("posted", "mean")
+    table = frame.groupby("invoice_type", sort=False).agg(**agg)
+    table.insert(1, "share", table["invoices"] / max(len(frame), 1))
+    total_abs = frame["abs_amount"].sum()
+    table.insert(3, "share_of_amount", table["abs_amount"] / total_abs if total_abs else 0.0)
+    table = table.drop(columns="abs_amount").sort_values("invoices", ascending=False, kind="stable")
+    table["amount"] = table["amount"].round(2)
+    return table.reset_index()
+
+
+def supplier_table(invoices: pd.DataFrame, types, posted=None) -> pd.DataFrame:
+    """Per supplier: ``invoices``, the shares ``with_cpr``, ``with_period`` and
+    ``single_citizen``, the ``score`` (their mean, 0-100: how standardised the
+    supplier's invoices are), ``non_standard`` (invoices lacking a CPR
+    number, a period or a single citizen) and the ``main_type``; sorted by
+    ``non_standard``: the suppliers at the top gain most from the contact
+    template. ``posted_share`` when ``posted`` is given."""
+    inv = prepare_invoices(invoices)
+    frame = pd.DataFrame(
+        {
+            "supplier_cvr": inv["supplier_cvr"].to_numpy(dtype=object),
+            # a sole trader or foster family may be named by CPR number: masked like any other
+            "supplier_name": mask_cprs_in(inv["supplier_name"].astype(str)).to_numpy(dtype=object),
+            "invoice_type": np.asarray(types, dtype=object),
+        }
+    ).join(_standardisation(inv))
+    frame["standard"] = frame["with_cpr"] & frame["with_period"] & frame["single_citizen"]
+    if posted is not None:
+        frame["posted"] = np.asarray(posted, dtype=float)
+    g = frame.groupby("supplier_cvr", sort=False)
+    agg = {
+        "supplier_name": ("supplier_name", lambda s: s.mode().iat[0] if len(s.mode()) else ""),
+        "invoices": ("standard", "size"),
+        "with_cpr": ("with_cpr", "mean"),
+        "with_period": ("with_period", "mean"),
+        "single_citizen": ("single_citizen", "mean"),
+        "non_standard": ("standard", lambda s: int((~s).sum())),
+        "main_type": ("invoice_type", lambda s: s.value_counts().index[0]),
+    }
+    if posted is not None:
+        agg["posted_share"] = ("posted", "mean")
+    table = g.agg(**agg)
+    table.insert(5, "score", (100 * table[["with_cpr", "with_period", "single_citizen"]].mean(axis=1)).round(1))
+    table = table.sort_values(["non_standard", "invoices"], ascending=False, kind="stable")
+    return table.reset_index()
+
+
+#: the Danish header of each column, as the workbook shows the tables
+DANISH = {
+    "invoice_type": "Type",
+    "invoices": "Fakturaer",
+    "share": "Andel af fakturaer",
+    "amount": "Beløb (kr.)",
+    "share_of_amount": "Andel af beløb",
+    "with_cpr": "Med CPR-nummer",
+    "with_period": "Med periode",
+    "single_citizen": "Én borger",
+    "posted_share": "Bogført af robotten",
+    "supplier_cvr": "CVR-nr",
+    "supplier_name": "Leverandør",
+    "score": "Standardiseringsscore (0-100)",
+    "non_standard": "Ikke-standardiserede fakturaer",
+    "main_type": "Hyppigste type",
+}
+#: the columns that hold shares, shown as percentages
+PERCENT_COLUMNS = ("share", "share_of_amount", "with_cpr", "with_period", "single_citizen", "posted_share")
+
+
+def danish_headers(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a type or supplier table under Danish headers, with the
+    types by their Danish names."""
+    t = table.copy()
+    for col in ("invoice_type", "main_type"):
+        if col in t:
+            t[col] = [type_label(v) for v in t[col]]
+    return t.rename(columns=DANISH)
