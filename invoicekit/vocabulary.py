@@ -48,6 +48,8 @@ RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "yea
 
 #: a CPR number as read from an invoice: ten digits, one optional hyphen after six
 CPR_PATTERN = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+#: a CPR number as a word of free text (the type mapping's text features)
+CPR_WORD = r"\b\d{6}-?\d{4}\b"
 #: the same for RE2 (pyarrow), which has no look-around: count the loose form,
 #: extract the bounded one (the boundary matched as a character)
 CPR_LOOSE_RE2 = r"\d{6}-?\d{4}"

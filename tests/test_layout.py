@@ -28,3 +28,13 @@ def test_the_month_of_a_run():
 def test_masked_cpr():
     assert vocabulary.masked_cpr("0101901234") == "010190-xxxx"
     assert vocabulary.masked_cpr("12") == "xxxxxx-xxxx"
+
+
+def test_no_module_defines_a_cpr_pattern_of_its_own():
+    """The CPR patterns live in the vocabulary; a second copy drifts."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "invoicekit").rglob("*.py"))
+        if path != ROOT / "invoicekit" / "vocabulary.py" and r"\d{6}-?\d{4}" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -16,6 +16,7 @@ from faker.providers.person.da_DK import Provider
 from invoicekit.errors import InputError
 from invoicekit.extracts import digits_key, prepare_invoices, read_invoices
 from invoicekit.parsing import MONEY_SCALE, MONTHS_DA
+from invoicekit.vocabulary import CPR_WORD
 
 #: numeric features, as computed by :func:`invoice_features`
 NUMERIC = ("amount_dkk", "period_days")
@@ -38,7 +39,7 @@ UNITS = ("day", "week", "month", "year", "hour")
 
 # RE2-friendly (pyarrow) patterns; the order matters: CPR before dates before numbers
 _NORMALISE = (
-    (r"\b\d{6}-?\d{4}\b", " cprnr "),
+    (CPR_WORD, " cprnr "),
     (r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b", " dato "),
     (r"\d+(?:[.,]\d+)*", " tal "),
 )

@@ -3,7 +3,6 @@ invoice, leaving out a label that fits no invoice or several."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from invoicekit.columns import INVOICE_COLUMNS, Column
 from invoicekit.errors import InputError
 from invoicekit.extracts import canonical_columns, read_raw, source_column
 from invoicekit.identifiers import cvr_column
+from invoicekit.vocabulary import month_in_name
 
 
 def _label_columns() -> tuple[Column, ...]:
@@ -65,7 +65,7 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
     n = len(inv)
     out = np.full(n, None, dtype=object)
     file = inv["file"].astype(str).to_numpy() if "file" in inv else np.full(n, "", dtype=object)
-    month = np.array([_month_of(f) for f in file], dtype=object)
+    month = np.array([month_in_name(f) for f in file], dtype=object)
     rows = inv["row"].astype(str).to_numpy()
     if "row" in labels and ("month" in labels or "file" in labels or len(set(file)) <= 1):
         if "month" in labels:
@@ -103,8 +103,3 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
         if i not in conflicted:
             out[i] = label
     return LabelMatch(out, unmatched, ambiguous + len(conflicted))
-
-
-def _month_of(path: str) -> str:
-    m = re.search(r"(\d{4}-\d{2})", Path(path).name)
-    return m.group(1) if m else ""
