@@ -107,3 +107,16 @@ def journal_text(path: Path) -> str:
                     else:
                         parts.append(str(value))
     return "\n".join(parts)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full-calibration",
+        action="store_true",
+        help="run the calibration tests (marker 'calibration') on more seeds, as before a release",
+    )
+
+
+@pytest.fixture
+def full_calibration(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--full-calibration"))
