@@ -5,12 +5,23 @@ The public API, for notebooks and scripts::
 
     import invoicekit as ik
 
-    invoices = ik.read_invoices("regninger.csv")
-    grants, grant_problems = ik.read_grants("bevillinger.csv")
-    sheet, sheet_problems = ik.read_support_sheet("stoetteark.xlsx")
+    invoices = ik.read_invoices("regninger.csv")     # ik.Invoices: .frame, typed once
+    grants = ik.read_grants("bevillinger.csv")       # ik.Grants: .frame, and .problems (rows left out)
+    sheet = ik.read_support_sheet("stoetteark.xlsx") # ik.SupportSheet, with .problems
     result = ik.decide(invoices, grants, sheet, ik.Rules(tolerance=5), explain=True)
-    result.decisions       # one row per invoice, CPR masked
+    result.decisions       # one row per invoice, CPR masked; amounts in DKK, periods as dates
     result.candidates      # every grant considered, and where it was excluded
+    result.problems        # the rows the inputs left out
+
+A table held in memory (canonical or Danish headers) is typed with
+``ik.prepare_invoices(df)``, ``ik.prepare_grants(df)`` and
+``ik.prepare_support_sheet({"services": ..., "suppliers": ..., "coding": ...})``.
+
+Public modules (what the notebooks use): this package's names, and
+``invoicekit.followup``, ``invoicekit.business_case``, ``invoicekit.charts``,
+``invoicekit.reports``, ``invoicekit.replay``, ``invoicekit.tune``,
+``invoicekit.evaluate``, ``invoicekit.sample``, ``invoicekit.explain`` and
+``invoicekit.types``. The others are the robot's rooms, free to change.
 """
 
 from __future__ import annotations
@@ -18,6 +29,8 @@ from __future__ import annotations
 from invoicekit.decide import Decisions, decide
 from invoicekit.errors import InputError
 from invoicekit.extracts import (
+    Grants,
+    Invoices,
     SupportSheet,
     prepare_grants,
     prepare_invoices,
@@ -37,8 +50,10 @@ __all__ = [
     "LABELS_DA",
     "REASONS",
     "Decisions",
+    "Grants",
     "History",
     "InputError",
+    "Invoices",
     "Journal",
     "Rules",
     "RunResult",

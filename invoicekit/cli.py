@@ -660,8 +660,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from invoicekit.journal import Journal
     from invoicekit.rules import load_rules
 
-    grants, _ = read_grants(args.grants)
-    sheet, _ = read_support_sheet(args.support_sheet)
+    grants = read_grants(args.grants)
+    sheet = read_support_sheet(args.support_sheet)
     invoices = read_invoices(args.invoices)
     history = None
     if args.journal:

@@ -23,14 +23,7 @@ import pyarrow.compute as pc
 import invoicekit.messages as msg
 from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
-from invoicekit.extracts import (
-    INVOICE,
-    Problems,
-    SupportSheet,
-    prepare_grants,
-    prepare_invoices,
-    prepare_support_sheet,
-)
+from invoicekit.extracts import INVOICE, Grants, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.keys import (
     LEGACY,
@@ -87,9 +80,9 @@ class Decisions:
 
 
 def decide(
-    invoices: pd.DataFrame,
-    grants: pd.DataFrame,
-    support: SupportSheet | dict[str, pd.DataFrame],
+    invoices: Invoices,
+    grants: Grants,
+    support: SupportSheet,
     rules: Rules | None = None,
     history: History | None = None,
     explain: bool = False,
@@ -99,8 +92,11 @@ def decide(
 ) -> Decisions:
     """Decide every invoice: posted, or manual with a reason and a Danish message.
 
-    DataFrames in (typed by the ``read_*`` functions, or raw tables with
-    canonical or Danish headers), a :class:`Decisions` out. ``history`` holds
+    Typed tables in (:class:`~invoicekit.extracts.Invoices`,
+    :class:`~invoicekit.extracts.Grants` and
+    :class:`~invoicekit.extracts.SupportSheet`, from the ``read_*`` functions,
+    or from ``prepare_*`` for tables held in memory), a :class:`Decisions`
+    out, whose ``problems`` are the rows the inputs left out. ``history`` holds
     what the journal knows of earlier runs; without it, only this batch counts.
     Candidate (invoice, grant) pairs are weighed at most ``max_pairs`` at a
     time, so memory stays bounded however many grants a citizen has.
@@ -111,10 +107,16 @@ def decide(
     """
     rules = rules or Rules()
     history = history or History()
-    problems = Problems()
-    inv = prepare_invoices(invoices)
-    gr = prepare_grants(grants, problems=problems)
-    sheet = prepare_support_sheet(support, problems=problems)
+    for value, kind, helper in ((invoices, Invoices, "prepare_invoices"), (grants, Grants, "prepare_grants"),
+                                (support, SupportSheet, "prepare_support_sheet")):  # fmt: skip
+        if not isinstance(value, kind):
+            raise TypeError(
+                f"decide takes typed tables: {kind.__name__}, not {type(value).__name__} "
+                f"(invoicekit.{helper} types a table held in memory)"
+            )
+    left_out = [p for p in (invoices.problems, grants.problems, support.problems) if len(p)]
+    problems = pd.concat(left_out, ignore_index=True) if left_out else invoices.problems
+    inv, gr, sheet = invoices.frame, grants.frame, support
     n = len(inv)
     state = _State(n)
     detail = np.full(n, "", dtype=object)
@@ -151,7 +153,7 @@ def decide(
     grant_pos, exp_out, closest_grant = m.grant_pos, m.exp_out, m.closest_grant
 
     # ------------------------------------------------ 17: coding
-    coded = _code(inv, gr, sheet, state, grant_pos, start, detail, explain)
+    coded = _code(inv, grants, sheet, state, grant_pos, start, detail, explain)
 
     # ------------------------------------------------ 18-20: business rules
     inv_cvr = inv["supplier_cvr"].to_numpy(dtype=object)
@@ -192,7 +194,7 @@ def decide(
         run_date or dt.date.today(),
         rules.supplementary_period_end,
     )
-    result = Decisions(decisions=decisions, postings=postings, problems=problems.frame(), notes=notes)
+    result = Decisions(decisions=decisions, postings=postings, problems=problems, notes=notes)
     if explain:
         result.candidates = (
             pd.concat(m.candidates, ignore_index=True) if m.candidates else _explain_candidates(*_no_pairs(inv, gr))
@@ -460,10 +462,15 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         detail[invoices[rows_mask]] = joined[rows_mask]
 
 
-def _grant_coding_keys(gr: pd.DataFrame, sheet: SupportSheet) -> pd.DataFrame:
+def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     """Per grant: paragraph, target group and ownership from the support sheet
     (NaN where missing) and ``group``, the index of its (paragraph, ownership,
-    target group) among the coding rows' keys (-1 where there is none)."""
+    target group) among the coding rows' keys (-1 where there is none).
+    Worked out once per grants and support sheet (read-only after)."""
+    held = grants.derived.get("coding_keys")
+    if held is not None and held[0] is sheet:
+        return held[1]
+    gr = grants.frame
     g = pd.DataFrame(
         {
             "service_key": gr["service_code"].astype(str).str.strip().str.casefold().to_numpy(dtype=object),
@@ -480,10 +487,11 @@ def _grant_coding_keys(gr: pd.DataFrame, sheet: SupportSheet) -> pd.DataFrame:
     g["group"] = groups.get_indexer(grant_keys) if len(groups) else -1
     sheet_group = groups.get_indexer(coding_keys) if len(groups) else np.empty(0, np.int64)
     g.attrs["coding_group"] = sheet_group
+    grants.derived["coding_keys"] = (sheet, g)
     return g
 
 
-def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail, explain: bool = False) -> dict:
+def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, detail, explain: bool = False) -> dict:
     """Check 17: the one grant's service, supplier and (paragraph, ownership,
     target group) must give exactly one coding row valid on period_start."""
     n = len(inv)
@@ -499,7 +507,7 @@ def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail,
             "art": art,
             "considered": pd.DataFrame(columns=considered_columns),
         }
-    keys = _grant_coding_keys(gr, sheet)
+    keys = _grant_coding_keys(grants, sheet)
     gp = grant_pos[found]
     has_service = keys["paragraph"].notna().to_numpy()[gp]
     has_supplier = keys["ownership"].notna().to_numpy()[gp]
@@ -523,8 +531,8 @@ def _code(inv, gr, sheet: SupportSheet, state: _State, grant_pos, start, detail,
     fails[found] = True
     fails[mpos[one]] = False
     open_fail = fails & state.open
-    svc_names = gr["service_code"].to_numpy(dtype=object)
-    cvrs = gr["supplier_cvr"].to_numpy(dtype=object)
+    svc_names = grants.frame["service_code"].to_numpy(dtype=object)
+    cvrs = grants.frame["supplier_cvr"].to_numpy(dtype=object)
     k_par = keys["paragraph"].to_numpy(dtype=object)
     k_own = keys["ownership"].to_numpy(dtype=object)
     k_tg = keys["target_group"].to_numpy(dtype=object)

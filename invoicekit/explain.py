@@ -16,7 +16,7 @@ import pandas as pd
 
 from invoicekit.decide import decide
 from invoicekit.errors import InputError
-from invoicekit.extracts import SupportSheet, prepare_invoices
+from invoicekit.extracts import Grants, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.parsing import MONEY_SCALE, format_money
 from invoicekit.reasons import LABELS_DA, POSTED
@@ -122,9 +122,9 @@ class Explanation:
 
 
 def explain(
-    invoices: pd.DataFrame,
-    grants: pd.DataFrame,
-    support: SupportSheet | dict[str, pd.DataFrame],
+    invoices: Invoices,
+    grants: Grants,
+    support: SupportSheet,
     invoice_id: str,
     rules: Rules | None = None,
     history: History | None = None,
@@ -132,7 +132,7 @@ def explain(
 ) -> list[Explanation]:
     """Decide the batch (so duplicates and earlier payments in it count) and
     explain every row whose invoice number is ``invoice_id``."""
-    inv = prepare_invoices(invoices)
+    inv = invoices.frame
     wanted = str(invoice_id).strip()
     rows = np.flatnonzero(
         (inv["invoice_id_raw"].astype(str).str.strip() == wanted).to_numpy() | (inv["invoice_id"] == wanted).to_numpy()
@@ -141,7 +141,7 @@ def explain(
         raise InputError(
             source, "invoice_id", f"no invoice numbered {wanted!r}; expected a number from the invoice file"
         )
-    result = decide(inv, grants, support, rules, history, explain=True)
+    result = decide(invoices, grants, support, rules, history, explain=True)
     out = []
     for pos in rows:
         d = result.decisions.iloc[pos]

@@ -83,6 +83,82 @@ class Problems:
         return len(self.records)
 
 
+# ---------------------------------------------------------------- typed tables
+
+
+def _no_problems() -> pd.DataFrame:
+    return Problems().frame()
+
+
+@dataclass(frozen=True)
+class Invoices:
+    """Invoices read and typed once: what :func:`invoicekit.decide.decide`
+    takes. ``frame`` has one row per input row, in input order (the columns:
+    :func:`_typed_invoices`); ``problems`` the rows that could not be read as
+    data (none so far: every invoice row gets a decision). Made by
+    :func:`read_invoices`, or :func:`prepare_invoices` from a table in memory."""
+
+    frame: pd.DataFrame
+    problems: pd.DataFrame = field(default_factory=_no_problems)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @classmethod
+    def concat(cls, parts: list[Invoices]) -> Invoices:
+        """Several extracts as one batch: ``row`` numbers the rows of the
+        batch (1..n), so that each invoice still has a row of its own."""
+        frame = pd.concat([p.frame for p in parts], ignore_index=True)
+        frame["row"] = np.arange(1, len(frame) + 1, dtype=np.int64)
+        return cls(frame, pd.concat([p.problems for p in parts], ignore_index=True))
+
+
+@dataclass(frozen=True)
+class Grants:
+    """Grants read from Sensum and typed once: the usable ones in ``frame``
+    (the columns: :func:`_typed_grants`) and the rows left out, with the
+    reason, in ``problems``. Made by :func:`read_grants`, or
+    :func:`prepare_grants` from a table in memory."""
+
+    frame: pd.DataFrame
+    problems: pd.DataFrame = field(default_factory=_no_problems)
+    #: what deciding works out from these grants alone, kept for the next
+    #: decision over the same grants (a replay or tuning decides each month's
+    #: grants many times); never part of what the grants are
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def as_invoices(invoices: Invoices | pd.DataFrame) -> Invoices:
+    """For the analysis functions that take invoices any way they come (the
+    type mapping's estimators take a DataFrame, as scikit-learn does): typed
+    invoices, or their ``.frame``, as they are; a raw table typed
+    (:func:`prepare_invoices`)."""
+    if isinstance(invoices, Invoices):
+        return invoices
+    if isinstance(invoices, pd.DataFrame) and all(c in invoices.columns for c in _TYPED_MARKS["invoices"]):
+        return Invoices(invoices)
+    return prepare_invoices(invoices)
+
+
+#: columns only a typed table has: a frame with them was typed already
+_TYPED_MARKS = {"invoices": ("invoice_key", "cpr_key"), "grants": ("cpr_key", "unit_code")}
+
+
+def _refuse_typed(df: pd.DataFrame, what: str, helper: str, container: str) -> None:
+    """A typed frame given to be typed again would be read as raw cells: say
+    what to do instead."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{helper} takes a pandas DataFrame of {what}, not {type(df).__name__}")
+    if all(c in df.columns for c in _TYPED_MARKS[what]):
+        raise TypeError(
+            f"this table of {what} is typed already (the .frame of an {container} object); pass the {container} "
+            f"object itself, or {container}.concat([...]) to join several"
+        )
+
+
 # ---------------------------------------------------------------- raw tables
 
 
@@ -469,21 +545,31 @@ def _where(sheet: str | None, what: str) -> str:
 # ---------------------------------------------------------------- invoices
 
 
-def read_invoices(path: str | Path) -> pd.DataFrame:
+def read_invoices(path: str | Path) -> Invoices:
     """Read an invoice extract (CSV or xlsx) into the typed table the robot
     decides on: one row per input row, in input order."""
     raw = read_raw(path)
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
-    return prepare_invoices(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr)
+    return Invoices(_typed_invoices(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr))
 
 
 def prepare_invoices(
     df: pd.DataFrame, misaligned: dict[int, int] | None = None, numeric_cpr: np.ndarray | None = None
-) -> pd.DataFrame:
-    """Type an invoice table held in memory (canonical or Danish headers).
+) -> Invoices:
+    """Type an invoice table held in memory (canonical or Danish headers), as
+    :func:`read_invoices` types a file: for notebooks and tests that write
+    small tables inline. See :func:`_typed_invoices` for the columns."""
+    _refuse_typed(df, "invoices", "prepare_invoices", "Invoices")
+    return Invoices(_typed_invoices(df, misaligned=misaligned, numeric_cpr=numeric_cpr))
 
-    Columns of the result: ``row``, ``invoice_id`` (any CPR number in it
+
+def _typed_invoices(
+    df: pd.DataFrame, misaligned: dict[int, int] | None = None, numeric_cpr: np.ndarray | None = None
+) -> pd.DataFrame:
+    """The typed invoice table.
+
+    Columns: ``row``, ``invoice_id`` (any CPR number in it
     masked), ``invoice_id_raw``, ``supplier_cvr`` (compact when valid, else as
     given with any CPR number in it masked), ``cvr_valid``, ``amount`` (1/10,000 DKK),
     ``amount_ok``, ``amount_raw`` (the cell as given where it could not be
@@ -499,8 +585,6 @@ def prepare_invoices(
     ``numeric_cpr`` marks CPR cells that were numbers in a workbook; a leading
     zero Excel dropped there is put back. Nothing else is padded.
     """
-    if df.attrs.get("invoicekit") == "invoices":
-        return df
     if numeric_cpr is None:
         numeric_cpr = _numeric_cells(df, INVOICE_COLUMNS[3])
     df = canonical_columns(df, INVOICE_COLUMNS, "invoices")
@@ -547,7 +631,6 @@ def prepare_invoices(
     inv_date, _, _ = parse_dates(df["invoice_date"])
     out["invoice_date"] = inv_date
     out["supplier_name"] = _objects(df["supplier_name"].str.strip())
-    out.attrs["invoicekit"] = "invoices"
     return out
 
 
@@ -755,9 +838,9 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
 # ---------------------------------------------------------------- grants
 
 
-def read_grants(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read a grant extract from Sensum. Returns ``(grants, problems)``: the
-    usable grants, typed, and the rows left out with the reason."""
+def read_grants(path: str | Path) -> Grants:
+    """Read a grant extract from Sensum: the usable grants, typed, and the
+    rows left out with the reason (``.problems``)."""
     raw = read_raw(path)
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[1]))
     df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
@@ -765,28 +848,34 @@ def read_grants(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     name = Path(path).name
     for r, count in raw.misaligned.items():
         problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(raw.frame.columns)}")
-    grants = prepare_grants(df, source=name, problems=problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr)
-    return grants, problems.frame()
+    grants = _typed_grants(df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr)
+    return Grants(grants, problems.frame())
 
 
-def prepare_grants(
+def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
+    """Type a grant table held in memory (canonical or Danish headers), as
+    :func:`read_grants` types a file; rows that cannot be used are left out
+    and recorded in ``.problems``."""
+    _refuse_typed(df, "grants", "prepare_grants", "Grants")
+    problems = Problems()
+    return Grants(_typed_grants(df, source, problems), problems.frame())
+
+
+def _typed_grants(
     df: pd.DataFrame,
-    source: str = "grants",
-    problems: Problems | None = None,
+    source: str,
+    problems: Problems,
     skip_rows: list[int] | None = None,
     numeric_cpr: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Type a grant table held in memory (canonical or Danish headers); rows
-    that cannot be used are left out and recorded in ``problems``.
+    """The typed grant table; rows that cannot be used are left out and
+    recorded in ``problems``.
 
     Columns: ``row``, ``grant_id``, ``cpr``, ``service_code``, ``service_name``,
     ``supplier_cvr``, ``rate`` (1/10,000 DKK), ``rate_unit`` (``day``,
     ``week``, ``month``, ``year`` or ``hour``), ``start_date``, ``end_date``
     (NaT = open-ended).
     """
-    if df.attrs.get("invoicekit") == "grants":
-        return df
-    problems = problems if problems is not None else Problems()
     if numeric_cpr is None:
         numeric_cpr = _numeric_cells(df, GRANT_COLUMNS[1])
     df = canonical_columns(df, GRANT_COLUMNS, source)
@@ -845,9 +934,7 @@ def prepare_grants(
     )
     out = out[~bad]
     out = _dedupe_grants(out, source, problems)
-    out = out.reset_index(drop=True)
-    out.attrs["invoicekit"] = "grants"
-    return out
+    return out.reset_index(drop=True)
 
 
 def _dedupe_grants(grants: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
@@ -892,16 +979,20 @@ def _key(values: pd.Series) -> pd.Series:
 
 @dataclass(frozen=True)
 class SupportSheet:
-    """The support sheet (støtteark): services, suppliers and coding rows."""
+    """The support sheet (støtteark), typed: services, suppliers and coding
+    rows, and the rows left out with the reason (``problems``). Made by
+    :func:`read_support_sheet` or :func:`prepare_support_sheet`."""
 
     services: pd.DataFrame
     suppliers: pd.DataFrame
     coding: pd.DataFrame
+    problems: pd.DataFrame = field(default_factory=lambda: Problems().frame())
 
 
-def read_support_sheet(path: str | Path) -> tuple[SupportSheet, pd.DataFrame]:
+def read_support_sheet(path: str | Path) -> SupportSheet:
     """Read the support-sheet workbook (sheets services/Ydelser,
-    suppliers/Leverandører, coding/Kontering). Returns ``(sheet, problems)``."""
+    suppliers/Leverandører, coding/Kontering), typed, with the rows left out
+    in ``.problems``."""
     path = Path(path)
     if not path.exists():
         raise InputError(path, None, "file not found")
@@ -919,23 +1010,16 @@ def read_support_sheet(path: str | Path) -> tuple[SupportSheet, pd.DataFrame]:
             frames[name] = canonical_columns(_sheet_rows(ws, path, ws.title).frame, columns, path, ws.title)
     finally:
         wb.close()
-    problems = Problems()
-    sheet = prepare_support_sheet(frames, source=path.name, problems=problems)
-    return sheet, problems.frame()
+    return prepare_support_sheet(frames, source=path.name)
 
 
-def prepare_support_sheet(
-    frames: dict[str, pd.DataFrame] | SupportSheet,
-    source: str = "support_sheet",
-    problems: Problems | None = None,
-) -> SupportSheet:
-    """Type the three support-sheet tables; rows that cannot be used are left
-    out and recorded in ``problems``."""
+def prepare_support_sheet(frames: dict[str, pd.DataFrame], source: str = "support_sheet") -> SupportSheet:
+    """Type the three support-sheet tables held in memory (``services``,
+    ``suppliers``, ``coding``, canonical or Danish headers); rows that cannot
+    be used are left out and recorded in ``.problems``."""
     if isinstance(frames, SupportSheet):
-        if frames.coding.attrs.get("invoicekit") == "coding":
-            return frames
-        frames = {"services": frames.services, "suppliers": frames.suppliers, "coding": frames.coding}
-    problems = problems if problems is not None else Problems()
+        raise TypeError("this support sheet is typed already; pass it on as it is")
+    problems = Problems()
     for name in SUPPORT_SHEETS:
         if name not in frames:
             raise InputError(source, f"sheet '{name}'", "missing")
@@ -943,7 +1027,7 @@ def prepare_support_sheet(
     services = _prepare_services(f["services"], f"{source} [services]", problems)
     suppliers = _prepare_suppliers(f["suppliers"], f"{source} [suppliers]", problems)
     coding = _prepare_coding(f["coding"], f"{source} [coding]", problems)
-    return SupportSheet(services, suppliers, coding)
+    return SupportSheet(services, suppliers, coding, problems.frame())
 
 
 def _rows(df: pd.DataFrame) -> np.ndarray:
@@ -1037,6 +1121,4 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> pd.Dat
     for mask, column, problem in checks:
         problems.add_many(source, rows[mask & ~bad], column, problem)
         bad |= mask
-    out = out[~bad].reset_index(drop=True)
-    out.attrs["invoicekit"] = "coding"
-    return out
+    return out[~bad].reset_index(drop=True)

@@ -29,7 +29,7 @@ from invoicekit.cells import safe_frame
 from invoicekit.decide import decide
 from invoicekit.errors import InputError
 from invoicekit.evaluate import agrees_with_truth, parse_should_pay
-from invoicekit.extracts import SupportSheet, read_grants, read_invoices, read_support_sheet
+from invoicekit.extracts import Grants, Invoices, SupportSheet, read_grants, read_invoices, read_support_sheet
 from invoicekit.history import History, extend_history
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
@@ -237,8 +237,8 @@ class WorldData:
 
     path: Path
     months: list[str]
-    invoices: list[pd.DataFrame]
-    grants: list[pd.DataFrame]
+    invoices: list[Invoices]
+    grants: list[Grants]
     sheet: SupportSheet
     rules: Rules
     truth: pd.DataFrame | None
@@ -248,11 +248,11 @@ def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> Wo
     """Read every month of a world folder (see :func:`replay`)."""
     world = Path(world)
     months, sheet_path, rule_set = _world_files(world, rules)
-    sheet, _ = read_support_sheet(sheet_path)
+    sheet = read_support_sheet(sheet_path)
     invoices, grants = [], []
     for _month, g, i in months:
         invoices.append(read_invoices(i))
-        grants.append(read_grants(g)[0])
+        grants.append(read_grants(g))
     truth = read_truth(world / "truth.csv") if (world / "truth.csv").exists() else None
     return WorldData(world, [m for m, _, _ in months], invoices, grants, sheet, rule_set, truth)
 

@@ -121,12 +121,11 @@ def run(
     rule_set = rules if isinstance(rules, Rules) else load_rules(rules)
     paths = {"grants": Path(grants), "invoices": Path(invoices), "support_sheet": Path(support_sheet)}
     say("læser bevillinger")
-    grant_table, grant_problems = read_grants(paths["grants"])
+    grant_table = read_grants(paths["grants"])
     say("læser støtteark")
-    sheet, sheet_problems = read_support_sheet(paths["support_sheet"])
+    sheet = read_support_sheet(paths["support_sheet"])
     say("læser regninger")
     invoice_table = read_invoices(paths["invoices"])
-    problems = pd.concat([grant_problems, sheet_problems], ignore_index=True)
     if isinstance(rules, str | Path):
         paths["rules"] = Path(rules)
     inputs = {name: (str(p), sha256(p)) for name, p in paths.items()}
@@ -134,9 +133,7 @@ def run(
 
     def decide_now(history: History) -> Decisions:
         say(f"afgør {len(invoice_table):,} regninger".replace(",", "."))
-        result = decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date)
-        result.problems = pd.concat([problems, result.problems], ignore_index=True)
-        return result
+        return decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date)
 
     def manifest(result: Decisions, run_id: int | None, outputs: dict[str, dict]) -> dict:
         d = result.decisions

@@ -12,7 +12,10 @@ to the lower error rate, then the narrower rules.
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,27 +179,63 @@ class Tuning:
         return paths
 
 
+def _summaries(world: WorldData, rule_list: list[Rules], workers: int):
+    """Each rule set's evaluation summary, in order: in this process, or in
+    ``workers`` fresh ones (spawned: forking a process whose arrow threads
+    run is not safe)."""
+    if workers <= 1:
+        for rules in rule_list:
+            yield _summary(world, rules)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_hold, initargs=(world,)) as pool:
+        yield from pool.map(_summary_of_held, rule_list)
+
+
+_HELD: WorldData | None = None
+
+
+def _hold(world: WorldData) -> None:
+    global _HELD
+    _HELD = world
+
+
+def _summary_of_held(rules: Rules) -> dict:
+    assert _HELD is not None
+    return _summary(_HELD, rules)
+
+
+def _summary(world: WorldData, rules: Rules) -> dict:
+    return evaluate(simulate(world, rules, messages=False), world.truth).summary
+
+
 def tune(
     world: WorldData,
     grid: dict[str, list] | str,
     max_error: float | str = 0.005,
     base: Rules | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> Tuning:
     """Replay ``world`` under every rule set of ``grid`` (the other rules as
-    in ``base``, default the world's own) and evaluate each against its truth."""
+    in ``base``, default the world's own) and evaluate each against its truth.
+    Rule sets are replayed side by side in ``workers`` processes (default:
+    one per core, for a grid of eight or more; each process gets the world
+    once)."""
     if world.truth is None:
         raise InputError(world.path, "truth.csv", "is missing; tuning needs the truth to count wrong postings")
     grid = parse_grid(grid) if isinstance(grid, str) else grid
     max_error = parse_rate(max_error)
     base = base or world.rules
+    sets = rule_sets(grid)
+    rule_list = [
+        rules_from_dict({**base.to_dict(), **{k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}})
+        for params in sets
+    ]
+    if workers is None:
+        workers = min(len(os.sched_getaffinity(0)), len(sets)) if len(sets) >= 8 else 1
     rows = []
-    for params in rule_sets(grid):
-        rules = rules_from_dict(
-            {**base.to_dict(), **{k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}}
-        )
-        ev = evaluate(simulate(world, rules, messages=False), world.truth)
-        s = ev.summary
+    for params, rules, s in zip(sets, rule_list, _summaries(world, rule_list, workers), strict=True):
         rows.append(
             {
                 "rule_set": _describe(params),

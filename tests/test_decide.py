@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from invoicekit import History, Rules, decide
+from invoicekit import History, Rules, decide, prepare_grants, prepare_invoices, prepare_support_sheet
 from invoicekit.reasons import REASONS
 from tests.conftest import (
     ENGEN,
@@ -28,9 +28,9 @@ from tests.conftest import (
 
 def run(*invoices: dict, rules: Rules | None = None, grants=None, support=None, history=None, explain=False):
     return decide(
-        pd.DataFrame(list(invoices)),
-        grants if grants is not None else grants_table(),
-        support if support is not None else support_tables(),
+        prepare_invoices(pd.DataFrame(list(invoices))),
+        prepare_grants(grants if grants is not None else grants_table()),
+        prepare_support_sheet(support if support is not None else support_tables()),
         rules,
         history,
         explain=explain,
@@ -340,12 +340,16 @@ def test_danish_headers_are_accepted_in_memory():
             "text": "Tekst",
         }
     )
-    res = decide(df, grants_table(), support_tables())
+    res = decide(prepare_invoices(df), prepare_grants(grants_table()), prepare_support_sheet(support_tables()))
     assert res.decisions["status"].iloc[0] == "posted"
 
 
 def test_empty_batch_gives_empty_decisions():
-    res = decide(pd.DataFrame(columns=["invoice_id", "supplier_cvr", "amount"]), grants_table(), support_tables())
+    res = decide(
+        prepare_invoices(pd.DataFrame(columns=["invoice_id", "supplier_cvr", "amount"])),
+        prepare_grants(grants_table()),
+        prepare_support_sheet(support_tables()),
+    )
     assert len(res.decisions) == 0 and len(res.postings) == 0
 
 
@@ -368,10 +372,8 @@ def test_posting_text_keeps_the_period_and_marks_a_cut_grant_id():
 
 
 def test_a_row_with_the_wrong_number_of_fields_says_so_and_is_never_posted():
-    from invoicekit.extracts import prepare_invoices
-
     inv = prepare_invoices(pd.DataFrame([invoice()]), misaligned={1: 9})
-    d = decide(inv, grants_table(), support_tables()).decisions.iloc[0]
+    d = decide(inv, prepare_grants(grants_table()), prepare_support_sheet(support_tables())).decisions.iloc[0]
     assert d["status"] == "manual" and d["message"].startswith("Rækken i fakturaudtrækket har 9 felter")
 
 
@@ -397,9 +399,9 @@ def posting_dates_of(*invoices: dict, run_date, supplementary: str = "") -> list
     import datetime as dt
 
     res = decide(
-        pd.DataFrame(list(invoices)),
-        grants_table(),
-        support_tables(),
+        prepare_invoices(pd.DataFrame(list(invoices))),
+        prepare_grants(grants_table()),
+        prepare_support_sheet(support_tables()),
         Rules(supplementary_period_end=supplementary),
         run_date=dt.date.fromisoformat(run_date),
     )

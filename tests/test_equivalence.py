@@ -15,7 +15,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from invoicekit import History, Rules, decide
+from invoicekit import History, Rules, decide, prepare_grants, prepare_invoices, prepare_support_sheet
 from invoicekit.parsing import MONEY_SCALE
 from tests.reference import expected_amount, reference_decide
 
@@ -305,9 +305,9 @@ def test_fast_path_decides_as_the_reference(case):
     grants, invoices, coding, rules, seen, paid = case
     sheet = tables(coding)
     fast = decide(
-        pd.DataFrame(invoices, columns=INVOICE_COLUMNS),
-        pd.DataFrame(grants, columns=GRANT_COLUMNS),
-        sheet,
+        prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
+        prepare_grants(pd.DataFrame(grants, columns=GRANT_COLUMNS)),
+        prepare_support_sheet(sheet),
         rules,
         history(seen, paid),
     ).decisions

@@ -14,8 +14,8 @@ EX = "tests/data/example/"
 
 @pytest.fixture(scope="module")
 def case():
-    grants, _ = ik.read_grants(EX + "bevillinger.csv")
-    sheet, _ = ik.read_support_sheet(EX + "stoetteark.xlsx")
+    grants = ik.read_grants(EX + "bevillinger.csv")
+    sheet = ik.read_support_sheet(EX + "stoetteark.xlsx")
     return ik.read_invoices(EX + "regninger.csv"), grants, sheet
 
 

@@ -28,7 +28,7 @@ def test_windows_1252_semicolons_and_decimal_comma(tmp_path):
         f"{INVOICE_HEADER}\r\nF-1;{SOLHOJ};610190-1234;01.03.2019;31.03.2019;28.500,00;Døgnophold\r\n",
         "cp1252",
     )
-    inv = read_invoices(f)
+    inv = read_invoices(f).frame
     assert inv["amount"].iloc[0] == 285_000_000
     assert inv["cpr"].iloc[0] == "6101901234"
     assert str(inv["period_start"].iloc[0])[:10] == "2019-03-01"
@@ -37,7 +37,7 @@ def test_windows_1252_semicolons_and_decimal_comma(tmp_path):
 
 def test_utf8_with_bom_commas_and_canonical_headers(tmp_path):
     text = "\ufeffinvoice_id,supplier_cvr,amount,cpr,period_start,period_end\nF-1,DK29345716,28500.00,6101901234,2019-03-01,2019-03-31\n"
-    inv = read_invoices(write(tmp_path / "r.csv", text))
+    inv = read_invoices(write(tmp_path / "r.csv", text)).frame
     assert inv["supplier_cvr"].iloc[0] == SOLHOJ and inv["amount"].iloc[0] == 285_000_000
 
 
@@ -45,14 +45,14 @@ def test_quoted_cells_with_separators_and_line_breaks(tmp_path):
     text = (
         'invoice_id,supplier_cvr,amount,cpr,text\nF-1,29345716,"28500,00","6101901234","Ophold, marts 2019\nside 2"\n'
     )
-    inv = read_invoices(write(tmp_path / "r.csv", text))
+    inv = read_invoices(write(tmp_path / "r.csv", text)).frame
     assert len(inv) == 1 and inv["amount"].iloc[0] == 285_000_000
     assert str(inv["period_start"].iloc[0])[:10] == "2019-03-01"
 
 
 def test_headers_match_case_insensitively_after_trimming(tmp_path):
     text = " FAKTURANUMMER ;cvr-nr;BELØB\nF-1;29345716;100\n"
-    inv = read_invoices(write(tmp_path / "r.csv", text))
+    inv = read_invoices(write(tmp_path / "r.csv", text)).frame
     assert inv["invoice_id"].iloc[0] == "F-1"
 
 
@@ -65,7 +65,7 @@ def test_xlsx_with_excel_dates_and_numbers(tmp_path):
     ws.append(["F-2", 29345716, "0101901234", 43525, "31-03-2019", "28.500,50"])
     ws.append(["F-3", 29345716, "101901234", "2019-03-01", "2019-03-31", 24.205])
     wb.save(tmp_path / "r.xlsx")
-    inv = read_invoices(tmp_path / "r.xlsx")
+    inv = read_invoices(tmp_path / "r.xlsx").frame
     assert inv["invoice_id"].tolist() == ["F-1", "F-2", "F-3"]
     # the leading zero Excel dropped from a number is back; text is taken as typed
     assert inv["cpr"].tolist() == ["0101901234", "0101901234", ""]
@@ -77,18 +77,18 @@ def test_xlsx_with_excel_dates_and_numbers(tmp_path):
 
 def test_cr_and_mixed_line_endings(tmp_path):
     text = "invoice_id,supplier_cvr,amount\rF-1,29345716,100\r\nF-2,29345716,200\nF-3,29345716,300\r"
-    inv = read_invoices(write(tmp_path / "r.csv", text))
+    inv = read_invoices(write(tmp_path / "r.csv", text)).frame
     assert inv["invoice_id"].tolist() == ["F-1", "F-2", "F-3"]
 
 
 def test_blank_rows_are_not_invoices(tmp_path):
     text = "invoice_id;supplier_cvr;amount\nF-1;29345716;100\n;;\n\nF-2;29345716;200\n"
-    assert read_invoices(write(tmp_path / "r.csv", text))["invoice_id"].tolist() == ["F-1", "F-2"]
+    assert read_invoices(write(tmp_path / "r.csv", text)).frame["invoice_id"].tolist() == ["F-1", "F-2"]
 
 
 def test_trailing_separators_are_not_fields(tmp_path):
     text = "invoice_id;supplier_cvr;amount\nF-1;29345716;100;\nF-2;29345716;200;;\n"
-    inv = read_invoices(write(tmp_path / "r.csv", text))
+    inv = read_invoices(write(tmp_path / "r.csv", text)).frame
     assert inv["amount_ok"].tolist() == [True, True] and inv["fields"].tolist() == [0, 0]
 
 
@@ -102,13 +102,13 @@ def test_an_unclosed_quote_that_swallows_rows_is_refused(tmp_path):
 def test_a_stray_undefined_windows_1252_byte_does_not_stop_the_run(tmp_path):
     f = tmp_path / "r.csv"
     f.write_bytes("invoice_id;supplier_cvr;amount;text\nF-1;29345716;100;Bøde\x81\n".encode("latin-1"))
-    inv = read_invoices(f)
+    inv = read_invoices(f).frame
     assert inv["text"].iloc[0] == "Bøde\ufffd"
 
 
 def test_row_with_too_many_fields_is_kept_and_its_amount_distrusted(tmp_path):
     text = "invoice_id,supplier_cvr,amount,cpr\nF-1,29345716,28500,50,6101901234\nF-2,29345716,100,6101901234\n"
-    inv = read_invoices(write(tmp_path / "r.csv", text))
+    inv = read_invoices(write(tmp_path / "r.csv", text)).frame
     assert len(inv) == 2
     assert inv["fields"].tolist() == [5, 0]
     assert inv["amount_ok"].tolist() == [False, True]
@@ -153,13 +153,14 @@ def test_missing_file(tmp_path):
 
 
 def test_header_only_is_an_empty_extract(tmp_path):
-    inv = read_invoices(write(tmp_path / "r.csv", "invoice_id;supplier_cvr;amount\n"))
+    inv = read_invoices(write(tmp_path / "r.csv", "invoice_id;supplier_cvr;amount\n")).frame
     assert len(inv) == 0
 
 
 def test_grants_with_danish_units_and_dates(tmp_path):
     text = "Bevilling;CPR;Ydelse;Leverandør CVR;Takst;Takstenhed;Startdato;Slutdato\nG1;6101901234;SEL108;29345716;28.500,00;Måned;01.01.2019;\n"
-    grants, problems = read_grants(write(tmp_path / "b.csv", text))
+    extract = read_grants(write(tmp_path / "b.csv", text))
+    grants, problems = extract.frame, extract.problems
     assert grants["rate_unit"].tolist() == ["month"] and grants["rate"].iloc[0] == 285_000_000
     assert grants["end_date"].isna().all() and len(problems) == 0
 
@@ -172,7 +173,8 @@ def test_bad_grant_rows_are_listed_by_file_row_and_column(tmp_path):
         "G3,6101901234,S,29345716,100,dag,2019-02-30,\n"
         "G4,6101901234,S,29345716,100,day,2019-03-01,2019-02-01\n"
     )
-    grants, problems = read_grants(write(tmp_path / "b.csv", text))
+    extract = read_grants(write(tmp_path / "b.csv", text))
+    grants, problems = extract.frame, extract.problems
     assert grants["grant_id"].tolist() == ["G1"]
     assert problems[["file", "row", "column"]].values.tolist() == [
         ["b.csv", 2, "rate"],
@@ -182,7 +184,8 @@ def test_bad_grant_rows_are_listed_by_file_row_and_column(tmp_path):
 
 
 def test_support_sheet_from_the_example_with_danish_sheet_names():
-    sheet, problems = read_support_sheet(EXAMPLE / "stoetteark.xlsx")
+    sheet = read_support_sheet(EXAMPLE / "stoetteark.xlsx")
+    problems = sheet.problems
     assert set(sheet.services["paragraph"]) == {"108", "104", "107", "STU", "97"}
     assert set(sheet.suppliers["ownership"]) == {"private", "municipal", "regional"}
     assert len(sheet.coding) == 6 and len(problems) == 0
@@ -222,7 +225,7 @@ def test_support_sheet_bad_rows_are_listed(tmp_path):
     tables["suppliers"].loc[len(tables["suppliers"])] = ["12345678", "privat"]
     tables["suppliers"].loc[len(tables["suppliers"])] = ["13585628", "andelsejet"]
     tables["coding"].loc[len(tables["coding"])] = ["108", "privat", "UH", "PSP", "4000", "i går", ""]
-    _, problems = read_support_sheet(_workbook(tmp_path / "s.xlsx", tables))
+    problems = read_support_sheet(_workbook(tmp_path / "s.xlsx", tables)).problems
     assert problems["column"].tolist() == ["supplier_cvr", "ownership", "valid_from"]
     assert problems["file"].str.startswith("s.xlsx [").all()
 

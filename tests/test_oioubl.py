@@ -100,9 +100,9 @@ def test_cli_converts_the_shared_examples_into_a_file_the_robot_reads(tmp_path, 
     assert "Converted 4 of 4 files (1 credit notes)" in capsys.readouterr().out
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert len(frame) == 4 and list(frame.columns) == list(COLUMNS)
-    from invoicekit.extracts import prepare_invoices, read_invoices
+    from invoicekit.extracts import read_invoices
 
-    prepared = prepare_invoices(read_invoices(out), out)
+    prepared = read_invoices(out).frame
     assert sorted(prepared["invoice_id"]) == ["A00095678", "A00095679", "NEMKONTO-001", "SAMPLE-002"]
 
 

@@ -101,3 +101,13 @@ def test_counting_without_texts_decides_the_same(world):
     pd.testing.assert_frame_equal(with_texts[same], without[same])
     for k in keys:  # but blank in the same places
         assert ((with_texts[k] == "") == (without[k] == "")).all()
+
+
+def test_rule_sets_replayed_side_by_side_weigh_the_same(world):
+    """Tuning spreads rule sets over processes; the table is the one a single
+    process gives, in the same order."""
+    w = load_world(world)
+    grid = "tolerance=0,25;max_amount=25000,100000"
+    one = tune(w, grid, max_error="100%", workers=1).table
+    two = tune(w, grid, max_error="100%", workers=2).table
+    pd.testing.assert_frame_equal(one, two)

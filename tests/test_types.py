@@ -223,7 +223,7 @@ def test_labels_match_by_row_or_by_supplier_and_number_never_by_guess():
 def read_extracts_frame(keys: list[tuple[str, str]], file: str) -> pd.DataFrame:
     from invoicekit.extracts import prepare_invoices
 
-    inv = prepare_invoices(invoices([(i, c, "1.00", "", "", "", "") for i, c in keys])).copy()
+    inv = prepare_invoices(invoices([(i, c, "1.00", "", "", "", "") for i, c in keys])).frame.copy()
     inv.insert(0, "file", file)
     return inv
 

@@ -14,7 +14,7 @@ import pandas as pd
 from faker.providers.person.da_DK import Provider
 
 from invoicekit.errors import InputError
-from invoicekit.extracts import digits_key, prepare_invoices, read_invoices
+from invoicekit.extracts import Grants, Invoices, as_invoices, digits_key, read_invoices
 from invoicekit.parsing import MONEY_SCALE, MONTHS_DA
 from invoicekit.vocabulary import CPR_WORD
 
@@ -105,20 +105,20 @@ def normalise_text(values: pd.Series) -> pd.Series:
 
 def read_extracts(paths: Sequence[str | Path]) -> pd.DataFrame:
     """One or more invoice extracts, prepared as the robot reads them and
-    stacked in the order given, with ``file`` (the path) beside each ``row``."""
+    stacked in the order given, with ``file`` (the path) beside each ``row``:
+    a typed frame, as the estimators take it."""
     frames = []
     for p in paths:
-        inv = read_invoices(p).copy()
+        inv = read_invoices(p).frame.copy()
         inv.insert(0, "file", str(p))
         frames.append(inv)
     if not frames:
         raise InputError(None, "--invoices", "no invoice extract given")
-    out = pd.concat(frames, ignore_index=True)
-    out.attrs["invoicekit"] = "invoices"
-    return out
+    # each row keeps its number in its own file, beside the file's name
+    return pd.concat(frames, ignore_index=True)
 
 
-def invoice_features(invoices: pd.DataFrame, grants: pd.DataFrame | None = None) -> pd.DataFrame:
+def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = None) -> pd.DataFrame:
     """The features of each invoice, one row per invoice in the same order.
 
     ``invoices`` is an extract (canonical or Danish columns) or the result of
@@ -130,7 +130,7 @@ def invoice_features(invoices: pd.DataFrame, grants: pd.DataFrame | None = None)
     amount is a whole multiple of the rate of a grant for the invoice's citizen
     and supplier, and ``grant_unit`` gives that grant's rate unit.
     """
-    inv = prepare_invoices(invoices)
+    inv = as_invoices(invoices).frame
     n = len(inv)
     f = pd.DataFrame(index=pd.RangeIndex(n))
     f["text"] = normalise_text(inv["text"]).to_numpy()
@@ -165,7 +165,7 @@ def invoice_features(invoices: pd.DataFrame, grants: pd.DataFrame | None = None)
     content = pd.DataFrame({"k": key, "c": inv["cpr_all"], "s": start, "e": end, "a": np.where(ok, amount, -1)})
     same_content = content.groupby(["k", "c", "s", "e", "a"], sort=False, dropna=False).cumcount() > 0
     flags["same_content_before"] = (same_content & (count > 0) & ok & has_period).to_numpy()
-    multiple, unknown, unit = _rate_multiple(inv, grants, amount, ok)
+    multiple, unknown, unit = _rate_multiple(inv, grants.frame if grants is not None else None, amount, ok)
     flags["rate_multiple"] = multiple
     flags["rate_unknown"] = unknown
     for name in FLAGS:

@@ -159,7 +159,7 @@ def map_types(
         raise InputError(where, None, "holds a single invoice; at least two are needed to find groups")
     grant_table = None
     if grants:
-        grant_table, _ = read_grants(grants)
+        grant_table = read_grants(grants)
     features = invoice_features(invoices, grant_table)
     ids = pd.DataFrame(
         {

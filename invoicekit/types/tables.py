@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from invoicekit.extracts import prepare_invoices
+from invoicekit.extracts import Invoices, as_invoices
 from invoicekit.identifiers import mask_cprs_in
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.types.vocabulary import type_label
@@ -21,12 +21,12 @@ def _standardisation(inv: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"with_cpr": count >= 1, "with_period": with_period, "single_citizen": count == 1})
 
 
-def type_table(invoices: pd.DataFrame, types, posted=None) -> pd.DataFrame:
+def type_table(invoices: Invoices | pd.DataFrame, types, posted=None) -> pd.DataFrame:
     """Per type: ``invoices``, ``share`` of invoices, ``amount`` (DKK),
     ``share_of_amount`` (of the absolute amounts), ``posted_share`` (when
     ``posted`` — one yes/no per invoice — is given), and how standardised:
     ``with_cpr``, ``with_period``, ``single_citizen``."""
-    inv = prepare_invoices(invoices)
+    inv = as_invoices(invoices).frame
     ok = inv["amount_ok"].to_numpy(dtype=bool)
     amount = np.where(ok, inv["amount"].to_numpy(dtype=np.int64), 0) / MONEY_SCALE
     frame = pd.DataFrame(
@@ -53,14 +53,14 @@ def type_table(invoices: pd.DataFrame, types, posted=None) -> pd.DataFrame:
     return table.reset_index()
 
 
-def supplier_table(invoices: pd.DataFrame, types, posted=None) -> pd.DataFrame:
+def supplier_table(invoices: Invoices | pd.DataFrame, types, posted=None) -> pd.DataFrame:
     """Per supplier: ``invoices``, the shares ``with_cpr``, ``with_period`` and
     ``single_citizen``, the ``score`` (their mean, 0-100: how standardised the
     supplier's invoices are), ``non_standard`` (invoices lacking a CPR
     number, a period or a single citizen) and the ``main_type``; sorted by
     ``non_standard``: the suppliers at the top gain most from the contact
     template. ``posted_share`` when ``posted`` is given."""
-    inv = prepare_invoices(invoices)
+    inv = as_invoices(invoices).frame
     frame = pd.DataFrame(
         {
             "supplier_cvr": inv["supplier_cvr"].to_numpy(dtype=object),
