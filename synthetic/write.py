@@ -5,6 +5,7 @@ and the truth behind them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -349,32 +350,33 @@ def _csv_cells(column: pa.Array, sep: str) -> pa.Array:
     """Cells quoted as Python's csv module quotes them (pandas' ``to_csv``):
     only a cell holding the separator, a quote or a line break, with its
     quotes doubled."""
-    needs = pc.or_(
-        pc.or_(pc.match_substring(column, sep), pc.match_substring(column, '"')), pc.match_substring(column, "\n")
-    )
+    needs = pc.match_substring_regex(column, f'[{re.escape(sep)}"\\n]')
     if not pc.any(needs).as_py():
         return column
     return pc.if_else(needs, _join('"', pc.replace_substring(column, '"', '""'), '"'), column)
 
 
+CSV_CHUNK = 200_000  # rows assembled at a time, so a file is never held twice in memory
+
+
 def write_csv(path: Path, columns: dict, sep: str, encoding: str, errors: str = "strict") -> None:
     """One CSV file from text columns, byte for byte what pandas' ``to_csv``
-    writes (header, minimal quoting, ``\n`` line ends), assembled in arrow."""
+    writes (header, minimal quoting, ``\\n`` line ends), assembled in arrow."""
     names = list(columns)
-    head = sep.join(_csv_cells(pa.array(names, L), sep).to_pylist()) + "\n"
-    cells = [_csv_cells(text_column(columns[c]), sep) for c in names]
-    lines = pc.binary_join_element_wise(*cells, _s(sep)) if len(cells) > 1 else cells[0]
-    lines = _join(lines, "\n")
-    body = b""
-    if len(lines):
-        buffers = lines.buffers()
-        ends = np.frombuffer(buffers[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
-        body = buffers[2].to_pybytes()[ends[0] : ends[-1]]
-    if encoding == "utf-8":
-        data = head.encode("utf-8") + body
-    else:
-        data = (head + body.decode("utf-8")).encode(encoding, errors)
-    Path(path).write_bytes(data)
+    cells = [text_column(columns[c]) for c in names]
+    n = len(cells[0])
+    with open(path, "wb") as f:
+        f.write((sep.join(_csv_cells(pa.array(names, L), sep).to_pylist()) + "\n").encode(encoding, errors))
+        for at in range(0, n, CSV_CHUNK):
+            part = [_csv_cells(c.slice(at, CSV_CHUNK), sep) for c in cells]
+            lines = _join(pc.binary_join_element_wise(*part, _s(sep)) if len(part) > 1 else part[0], "\n")
+            buffers = lines.buffers()
+            ends = np.frombuffer(buffers[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+            body = memoryview(buffers[2])[ends[0] : ends[-1]]
+            if encoding in ("utf-8", "utf-8-sig"):
+                f.write(body)  # the header carried the byte order mark
+            else:
+                f.write(bytes(body).decode("utf-8").encode(encoding, errors))
 
 
 def write_invoice_csv(frame: pd.DataFrame, meta: dict, world: World, path: Path, danish: bool) -> None:
@@ -443,7 +445,6 @@ def _fixed_timestamps(path: Path, when: dt.datetime) -> None:
     """openpyxl stamps a workbook with the time it was saved (in its
     properties and in the zip entries); the same seed must give the same bytes,
     so both are set to ``when``."""
-    import re
     import zipfile
 
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
