@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from invoicekit.amounts import expected_amounts
 from invoicekit.invoice_types import TYPES
 from invoicekit.parsing import MONEY_SCALE, ORE
-from synthetic.world import ALWAYS, World, month_day, month_index, yearly_rate
+from synthetic.world import ALWAYS, World, month_day, month_index, object_frame, yearly_rate
 
 INVOICE_TYPES = TYPES  # the types the type mapping tells apart
 
@@ -256,7 +256,7 @@ class Months:
             hours = rng.integers(8, 81, n) / 2
             amount = np.where(hourly, (np.round(rate * hours / ORE) * ORE).astype(np.int64), amount)
         psp, art = self.true_coding(idx, ps)
-        return pd.DataFrame(
+        return object_frame(
             {
                 "episode": idx,
                 "supplier": sup_idx,
