@@ -85,7 +85,8 @@ def text_column(values) -> pa.Array:
             values = pa.array(values)
         else:
             values = pa.array(values.astype(object), from_pandas=True, type=L)
-    return pc.fill_null(values.cast(L), _s(""))
+    values = values.cast(L)
+    return pc.fill_null(values, _s("")) if values.null_count else values
 
 
 def _number_text(values: np.ndarray) -> pa.Array:
@@ -359,14 +360,16 @@ def _csv_cells(column: pa.Array, sep: str) -> pa.Array:
 CSV_CHUNK = 200_000  # rows assembled at a time, so a file is never held twice in memory
 
 
-def write_csv(path: Path, columns: dict, sep: str, encoding: str, errors: str = "strict") -> None:
+def write_csv(path: Path, columns: dict, sep: str, encoding: str, errors: str = "strict", append: bool = False) -> None:
     """One CSV file from text columns, byte for byte what pandas' ``to_csv``
-    writes (header, minimal quoting, ``\\n`` line ends), assembled in arrow."""
+    writes (header, minimal quoting, ``\\n`` line ends), assembled in arrow;
+    ``append`` adds the rows to the file, without a header."""
     names = list(columns)
     cells = [text_column(columns[c]) for c in names]
     n = len(cells[0])
-    with open(path, "wb") as f:
-        f.write((sep.join(_csv_cells(pa.array(names, L), sep).to_pylist()) + "\n").encode(encoding, errors))
+    with open(path, "ab" if append else "wb") as f:
+        if not append:
+            f.write((sep.join(_csv_cells(pa.array(names, L), sep).to_pylist()) + "\n").encode(encoding, errors))
         for at in range(0, n, CSV_CHUNK):
             part = [_csv_cells(c.slice(at, CSV_CHUNK), sep) for c in cells]
             lines = _join(pc.binary_join_element_wise(*part, _s(sep)) if len(part) > 1 else part[0], "\n")
@@ -564,7 +567,6 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
     rng = np.random.default_rng([world.seed, 1])
     layout_rng = np.random.default_rng([world.seed, 2])
     months = Months(world, rng)
-    truth = []
     counts = {}
     write_support_sheet(world, out / "stoetteark.xlsx")
     for k in range(world.months):
@@ -576,10 +578,8 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
         write_invoice_csv(frame, meta, world, out / "invoices" / f"invoices-{label}.csv", danish)
         if oioubl:
             write_oioubl(frame, meta, out / "oioubl" / label)
-        truth.append(_truth(label, inv, frame))
+        write_csv(out / "truth.csv", _truth(label, inv, frame), ",", "utf-8", append=k > 0)
         counts[label] = len(inv)
         if progress:
             progress(1)
-    columns = {c: pa.concat_arrays([t[c] for t in truth]) for c in TRUTH_COLUMNS}
-    write_csv(out / "truth.csv", columns, ",", "utf-8")
     return counts
