@@ -58,7 +58,6 @@ DANISH_LAYOUT_SHARE = 0.7
 
 
 L = pa.large_string()
-NO_TEXT = pa.nulls(0, L)
 
 
 def _s(text: str) -> pa.Scalar:
@@ -166,18 +165,14 @@ def _main_texts(
             values = _s(values) if isinstance(values, str) else values
             text = pc.if_else(pa.array(mask), values, text)
 
-    def rows(mask):
-        return np.flatnonzero(mask)
-
     m = kind == "residential_monthly"
     put(m, _pick(s3, ("Opholdsbetaling", _join("Takst for ophold, ", service), "Månedlig betaling for botilbud")))
     m = kind == "daily_rate"
     if m.any():
         days = (inv["period_end"].to_numpy() - inv["period_start"].to_numpy()).astype("timedelta64[D]").astype(np.int64)
-        i = rows(m)
-        full = np.zeros(n, dtype=np.int64)
-        full[i] = days[i] + 1
-        per_day = _join("Døgnophold ", _number_text(full), " døgn à ", _rate_text(np.where(m, rate, 0)))
+        per_day = _join(
+            "Døgnophold ", _number_text(np.where(m, days + 1, 0)), " døgn à ", _rate_text(np.where(m, rate, 0))
+        )
         put(m, _pick(s3, (per_day, "Ophold, døgntakst", _join("Døgntakst, ", service))))
     m = kind == "day_offer"
     attend = m & (unit == "day")
