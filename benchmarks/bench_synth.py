@@ -46,7 +46,11 @@ def measure(pythonpath: str, out: Path, scenario: str, seed: int, citizens: int 
     if citizens:
         cmd += ["--citizens", str(citizens)]
     env = {**os.environ, "PYTHONPATH": pythonpath}
-    result = subprocess.run([sys.executable, "-c", WRAPPER, *cmd], capture_output=True, text=True, env=env, check=True)
+    # run from the world's parent folder: ``python -m`` puts the working folder first on the path, and
+    # from the repository that would be today's synthetic/ whatever PYTHONPATH says
+    result = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *cmd], capture_output=True, text=True, env=env, check=True, cwd=out.parent
+    )
     code, wall, cpu, peak = result.stdout.split()
     if code != "0":
         raise SystemExit(f"synth failed: {' '.join(cmd)}\n{result.stderr}")
