@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from invoicekit.amounts import expected_amounts
 from invoicekit.parsing import MONEY_SCALE, ORE
 from invoicekit.types.vocabulary import TYPES
-from synthetic.world import ALWAYS, World, month_day, month_index, yearly_rate
+from synthetic.world import ALWAYS, World, month_day, month_index, object_frame, yearly_rate
 
 INVOICE_TYPES = TYPES  # the types the type mapping tells apart
 
@@ -89,9 +91,17 @@ class Months:
         self.seg_index = pd.Series(np.arange(len(seg)), index=pd.MultiIndex.from_arrays([seg["episode"], seg["year"]]))
         self.change_year = int(world.coding.loc[world.coding["valid_to"] == "", "valid_from"].iloc[0][:4])
         c = world.coding
-        self.coding = {
-            (r.paragraph, r.ownership, r.target_group, r.valid_to == ""): (r.psp_element, r.art) for r in c.itertuples()
-        }
+        # the true coding by (paragraph, ownership, target group, the new scheme)
+        self.coding_key = pd.MultiIndex.from_arrays(
+            [
+                c["paragraph"].to_numpy(object),
+                c["ownership"].to_numpy(object),
+                c["target_group"].to_numpy(object),
+                (c["valid_to"] == "").to_numpy(),
+            ]
+        )
+        self.coding_psp = c["psp_element"].to_numpy(object)
+        self.coding_art = c["art"].to_numpy(object)
 
     # --- helpers ---------------------------------------------------------------
     def segment_of(self, episodes: np.ndarray, days: np.ndarray) -> np.ndarray:
@@ -105,11 +115,10 @@ class Months:
         own = sup["ownership"].to_numpy()[self.sup_of[episodes]]
         tg = self.w.citizens["target_group"].to_numpy()[ep["citizen"].to_numpy()[episodes]]
         new = np.asarray(days, dtype="datetime64[Y]").astype(np.int64) + 1970 >= self.change_year
-        psp = np.empty(len(episodes), dtype=object)
-        art = np.empty(len(episodes), dtype=object)
-        for i, key in enumerate(zip(para, own, tg, new, strict=True)):
-            psp[i], art[i] = self.coding[key]
-        return psp, art
+        at = self.coding_key.get_indexer(pd.MultiIndex.from_arrays([para, own, tg, new]))
+        if (at < 0).any():
+            raise KeyError(f"no true coding for {len(np.flatnonzero(at < 0))} invoices")
+        return self.coding_psp[at], self.coding_art[at]
 
     # --- one month ----------------------------------------------------------------
     def invoices(self, k: int) -> pd.DataFrame:
@@ -247,11 +256,11 @@ class Months:
             hours = rng.integers(8, 81, n) / 2
             amount = np.where(hourly, (np.round(rate * hours / ORE) * ORE).astype(np.int64), amount)
         psp, art = self.true_coding(idx, ps)
-        return pd.DataFrame(
+        return object_frame(
             {
                 "episode": idx,
                 "supplier": sup_idx,
-                "citizens": [[c] for c in ep["citizen"].to_numpy()[idx]],
+                "citizens": ep["citizen"].to_numpy()[idx].reshape(-1, 1).tolist(),
                 "period_start": np.asarray(ps, "datetime64[D]"),
                 "period_end": np.asarray(pe, "datetime64[D]"),
                 "amount": amount.astype(np.int64),
@@ -358,7 +367,8 @@ class Months:
         if self.p.template_from_month and k + 1 >= self.p.template_from_month:
             coll &= ~sup["template_adopter"].to_numpy()[inv["supplier"].to_numpy()]
         coll &= inv["keying"].to_numpy() == ""
-        first = pd.Series([c[0] for c in inv["citizens"]], dtype=np.int64)
+        citizens = pa.array(inv["citizens"].to_numpy(dtype=object), pa.large_list(pa.int64()))
+        first = pd.Series(pc.list_element(citizens, 0).to_numpy(), dtype=np.int64)
         rank = first.groupby(inv["supplier"].to_numpy()).rank(method="first").to_numpy().astype(np.int64) - 1
         house = np.where(coll, inv["supplier"].to_numpy() * 1_000_000 + rank // self.p.collective_house_size, -1)
         sizes = pd.Series(house).map(pd.Series(house[coll]).value_counts()).fillna(0).to_numpy()
@@ -435,15 +445,18 @@ class Months:
         np.add.at(self.next_no, sup, 1)
         style = self.w.suppliers["id_style"].to_numpy()[sup]
         year = str(self.w.start_month + k)[:4]
-        ids = np.array(
-            [
-                str(n) if s == 0 else f"F{year}-{n:05d}" if s == 1 else f"INV{n}" if s == 2 else f"{year[2:]}{n:05d}"
-                for n, s in zip(no, style, strict=True)
-            ],
-            dtype=object,
-        )
-        ids[month["keying"].to_numpy() == "missing_id"] = ""
-        return month.assign(invoice_id=ids)
+        plain = pa.array(np.asarray(no, dtype=np.int64)).cast(pa.string())
+        five = pc.utf8_lpad(plain, 5, "0")
+        styled = [
+            plain,
+            pc.binary_join_element_wise(f"F{year}-", five, ""),
+            pc.binary_join_element_wise("INV", plain, ""),
+        ]
+        ids = pc.binary_join_element_wise(year[2:], five, "")  # style 3; 0 plain, 1 F2019-00123, 2 INV123
+        for s in (2, 1, 0):
+            ids = pc.if_else(pa.array(style == s), styled[s], ids)
+        ids = pc.if_else(pa.array(month["keying"].to_numpy() == "missing_id"), "", ids)
+        return month.assign(invoice_id=ids.to_numpy(zero_copy_only=False))
 
     # --- Sensum ----------------------------------------------------------------
     def sensum(self, k: int) -> pd.DataFrame:
@@ -459,7 +472,7 @@ class Months:
         nxt_visible[:-1] = same_next[:-1] & vis[1:]
         known = ep["end_known"].to_numpy()[e] <= k
         reg_end = np.where(known, ep["real_end"].to_numpy()[e], ep["planned_end"].to_numpy()[e]).astype("datetime64[D]")
-        dec31 = np.array([np.datetime64(f"{y}-12-31") for y in seg["year"]], dtype="datetime64[D]")
+        dec31 = (seg["year"].to_numpy() - 1969).astype("datetime64[Y]").astype("datetime64[D]") - np.timedelta64(1, "D")
         end = np.where(nxt_visible, dec31, reg_end)
         start = seg["seg_start"].to_numpy().astype("datetime64[D]")
         vis &= np.isnat(end) | (end >= start)

@@ -64,6 +64,28 @@ HIGH_COST = (105_000, 160_000)
 UNIT_DA = {"day": "døgntakst", "month": "månedstakst", "year": "årstakst", "hour": "timetakst"}
 
 
+def plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its text columns as numpy object arrays. The generator
+    picks rows out of the world's tables by position many times a month;
+    pandas' arrow-backed text columns would be converted on every pick."""
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.astype(dict.fromkeys(text, object)) if text else frame
+
+
+def object_frame(columns: dict) -> pd.DataFrame:
+    """A frame whose text columns (object arrays, or one text for every row)
+    stay numpy object arrays, as :func:`plain_columns` leaves them."""
+    n = max((len(v) for v in columns.values() if not np.isscalar(v)), default=0)
+    out = {}
+    for name, v in columns.items():
+        if isinstance(v, str):
+            v = np.full(n, v, dtype=object)
+        if isinstance(v, np.ndarray) and v.dtype.kind in "OU":
+            v = pd.Series(v.astype(object), dtype=object)
+        out[name] = v
+    return pd.DataFrame(out)
+
+
 def month_day(start_month: np.datetime64, k) -> np.ndarray:
     """First day of month index ``k``."""
     return (start_month + np.asarray(k, dtype=np.int64)).astype("datetime64[D]")
@@ -561,13 +583,13 @@ def build_world(params: Params, seed: int) -> World:
         params=p,
         seed=seed,
         start_month=start_month,
-        services=services,
-        suppliers=suppliers,
-        citizens=citizens,
-        episodes=ep,
-        segments=segments,
-        coding=coding,
-        sheet_coding=sheet_coding,
+        services=plain_columns(services),
+        suppliers=plain_columns(suppliers),
+        citizens=plain_columns(citizens),
+        episodes=plain_columns(ep),
+        segments=plain_columns(segments),
+        coding=plain_columns(coding),
+        sheet_coding=plain_columns(sheet_coding),
         excluded_suppliers=excluded,
     )
 

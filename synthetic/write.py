@@ -5,11 +5,14 @@ and the truth behind them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from invoicekit.parsing import MONEY_SCALE, MONTHS_DA, format_date_dk, format_date_iso, format_money, format_money_dk
 from synthetic.invoices import Months
@@ -54,82 +57,192 @@ TRUTH_COLUMNS = (
 DANISH_LAYOUT_SHARE = 0.7
 
 
-def _fmt_cpr(cpr: str, hyphen: bool) -> str:
-    return f"{cpr[:6]}-{cpr[6:]}" if hyphen else cpr
+L = pa.large_string()
 
 
-def _typo_cpr(cpr: str) -> str:
+def _s(text: str) -> pa.Scalar:
+    return pa.scalar(text, L)
+
+
+def _join(*parts, sep: str = "") -> pa.Array:
+    """Element-wise concatenation of arrow text columns and plain strings."""
+    return pc.binary_join_element_wise(*(_s(x) if isinstance(x, str) else x for x in parts), _s(sep))
+
+
+def text_column(values) -> pa.Array:
+    """A column as one arrow text array, blanks for missing values; numbers
+    as ``str()`` writes them."""
+    if isinstance(values, pd.Series):
+        values = values.array if isinstance(values.dtype, pd.StringDtype) else values.to_numpy()
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        values = pa.array(values)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = np.asarray(values)
+        if values.dtype.kind in "iu":
+            values = pa.array(values)
+        else:
+            values = pa.array(values.astype(object), from_pandas=True, type=L)
+    values = values.cast(L)
+    return pc.fill_null(values, _s("")) if values.null_count else values
+
+
+def _number_text(values: np.ndarray) -> pa.Array:
+    return pa.array(np.asarray(values, dtype=np.int64)).cast(L)
+
+
+def _typo_cprs(cprs: pa.Array) -> pa.Array:
     """A keying error that cannot be anyone's number, however it is read: the
     day's digits swapped when that gives no date (32-60), else a day of 32-60
     typed in. Always ten digits, so a spreadsheet cannot pad it into a date."""
-    swapped = cpr[1] + cpr[0] + cpr[2:]
-    if 32 <= int(swapped[:2]) <= 60:
-        return swapped
-    return f"{32 + int(cpr[2:6]) % 29:02d}{cpr[2:]}"
+    number = pc.cast(cprs, pa.int64()).to_numpy()
+    swapped_day = (number // 10**8 % 10) * 10 + number // 10**9
+    day = np.where((swapped_day >= 32) & (swapped_day <= 60), swapped_day, 32 + (number // 10**4 % 10**4) % 29)
+    return pc.utf8_lpad(_number_text(day * 10**8 + number % 10**8), 10, "0")
 
 
-def _typo_cvr(cvr: str) -> str:
+def _typo_cpr(cpr: str) -> str:
+    """One CPR number typed wrong, as :func:`_typo_cprs` types it."""
+    return _typo_cprs(pa.array([cpr], L))[0].as_py()
+
+
+def _typo_cvrs(cvrs: pa.Array) -> pa.Array:
     """The check digit mistyped: never a valid CVR."""
-    return cvr[:-1] + str((int(cvr[-1]) + 3) % 10)
+    last = pc.cast(pc.utf8_slice_codeunits(cvrs, -1), pa.int64()).to_numpy()
+    return _join(pc.utf8_slice_codeunits(cvrs, 0, -1), _number_text((last + 3) % 10))
 
 
-def _period_text(s: np.datetime64, e: np.datetime64, style: int) -> str:
-    sd = pd.Timestamp(s).date()
-    ed = pd.Timestamp(e).date()
-    whole = sd.day == 1 and (ed + dt.timedelta(days=1)).day == 1 and sd.month == ed.month and sd.year == ed.year
-    if whole and style != 1:
-        return f"{MONTHS_DA[sd.month - 1]} {sd.year}"
-    if style == 2:
-        return f"{sd:%d-%m-%Y} til {ed:%d-%m-%Y}"
-    return f"Periode {sd:%d.%m.%Y} - {ed:%d.%m.%Y}"
+def _pick(style: np.ndarray, choices: tuple) -> pa.Array:
+    """Per row the choice its style asks for; a choice is a text or an array."""
+    out = None
+    for k in range(len(choices) - 1, -1, -1):
+        c = choices[k]
+        c = _s(c) if isinstance(c, str) else c
+        out = c if out is None else pc.if_else(pa.array(style == k), c, out)
+    if isinstance(out, pa.Scalar):
+        out = pc.if_else(pa.array(np.ones(len(style), bool)), out, out)
+    return out
 
 
-def _main_text(r, service_name: str, style: int) -> str:
-    t = r.invoice_type
-    if t == "duplicate" and isinstance(r.orig_type, str) and r.orig_type:
-        t = r.orig_type  # a copy or a reminder repeats the original's text
-    rate = r.rate / MONEY_SCALE
-    if t == "residential_monthly":
-        return ("Opholdsbetaling", f"Takst for ophold, {service_name}", "Månedlig betaling for botilbud")[style % 3]
-    if t == "daily_rate":
-        days = (r.period_end - r.period_start).days + 1
-        return (
-            f"Døgnophold {days} døgn à {rate:.2f}".replace(".", ","),
-            "Ophold, døgntakst",
-            f"Døgntakst, {service_name}",
-        )[style % 3]
-    if t == "day_offer":
-        if r.unit == "day":
-            return f"Fremmøde i dagtilbud, {round(r.amount / r.rate)} dage à {rate:.2f}".replace(".", ",")
-        return ("Dagtilbud", f"Aktivitetstilbud, {service_name}", "Beskyttet beskæftigelse og aktivitet")[style % 3]
-    if t == "stu":
-        return ("STU-forløb, undervisning", "Særligt tilrettelagt ungdomsuddannelse", "STU, skoleophold")[style % 3]
-    if t == "hourly_97":
-        if r.unit == "hour":
-            return f"Ledsagelse {r.amount / r.rate:.1f} timer à {rate:.2f}".replace(".", ",")
-        return "Ledsageordning, fast antal timer"
-    if t == "collective":
-        return f"Samlefaktura for {len(r.citizens)} borgere"
-    if t == "extras":
-        return str(r.extra_text)
-    if t == "back_payment":
-        return ("Efterregulering af takst", "Regulering for tidligere perioder", "Efterbetaling, takstregulering")[
-            style % 3
-        ]
-    if t == "credit_note":
-        if isinstance(r.credits, str) and r.credits:
-            return f"Kreditnota vedr. faktura {r.credits}"
-        return "Kreditering af ophold efter fraflytning"
-    return "Ophold"
+def _decimals(values: np.ndarray, places: int) -> pa.Array:
+    """``f"{v:.{places}f}"`` with a decimal comma, whole-column: the digits
+    come from integers; the few values within a hair of a rounding tie (or
+    negative) are formatted one by one, so every value is what Python writes."""
+    values = np.asarray(values, dtype=float)
+    scaled = values * 10**places
+    ties = (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6) | ~np.isfinite(values) | (values < 0)
+    q = np.where(ties, 0, np.rint(np.where(ties, 0, scaled))).astype(np.int64)
+    frac = pc.utf8_lpad(_number_text(q % 10**places), places, "0")
+    text = _join(_number_text(q // 10**places), ",", frac)
+    if ties.any():
+        odd = np.flatnonzero(ties)
+        exact = pa.array([f"{v:.{places}f}".replace(".", ",") for v in values[odd]], L)  # rare: ties only
+        text = pc.replace_with_mask(text, pa.array(ties), exact)
+    return text
+
+
+def _rate_text(rate: np.ndarray) -> pa.Array:
+    """The rate in kroner with two decimals and a decimal comma."""
+    return _decimals(np.asarray(rate) / MONEY_SCALE, 2)
+
+
+def _main_texts(
+    inv: pd.DataFrame, kind: np.ndarray, service: pa.Array, style: np.ndarray, count: np.ndarray
+) -> pa.Array:
+    """The invoice line's own words, by what kind of invoice it is (a copy or
+    a reminder repeats the original's text)."""
+    n = len(inv)
+    s3 = style % 3
+    unit = inv["unit"].to_numpy()
+    amount = inv["amount"].to_numpy()
+    rate = inv["rate"].to_numpy()
+    text = pa.array(np.full(n, "Ophold", dtype=object), L)
+
+    def put(mask: np.ndarray, values) -> None:
+        nonlocal text
+        if mask.any():
+            values = _s(values) if isinstance(values, str) else values
+            text = pc.if_else(pa.array(mask), values, text)
+
+    m = kind == "residential_monthly"
+    put(m, _pick(s3, ("Opholdsbetaling", _join("Takst for ophold, ", service), "Månedlig betaling for botilbud")))
+    m = kind == "daily_rate"
+    if m.any():
+        days = (inv["period_end"].to_numpy() - inv["period_start"].to_numpy()).astype("timedelta64[D]").astype(np.int64)
+        per_day = _join(
+            "Døgnophold ", _number_text(np.where(m, days + 1, 0)), " døgn à ", _rate_text(np.where(m, rate, 0))
+        )
+        put(m, _pick(s3, (per_day, "Ophold, døgntakst", _join("Døgntakst, ", service))))
+    m = kind == "day_offer"
+    attend = m & (unit == "day")
+    if attend.any():
+        safe = np.where(attend, rate, 1)
+        present = np.rint(np.where(attend, amount, 0) / safe).astype(np.int64)
+        put(
+            attend,
+            _join("Fremmøde i dagtilbud, ", _number_text(present), " dage à ", _rate_text(np.where(attend, rate, 0))),
+        )
+    put(
+        m & ~attend,
+        _pick(s3, ("Dagtilbud", _join("Aktivitetstilbud, ", service), "Beskyttet beskæftigelse og aktivitet")),
+    )
+    put(
+        kind == "stu",
+        _pick(s3, ("STU-forløb, undervisning", "Særligt tilrettelagt ungdomsuddannelse", "STU, skoleophold")),
+    )
+    m = kind == "hourly_97"
+    hours = m & (unit == "hour")
+    if hours.any():
+        safe = np.where(hours, rate, 1)
+        text_h = _join("Ledsagelse ", _decimals(np.where(hours, amount, 0) / safe, 1), " timer à ")
+        put(hours, _join(text_h, _rate_text(np.where(hours, rate, 0))))
+    put(m & ~hours, "Ledsageordning, fast antal timer")
+    m = kind == "collective"
+    if m.any():
+        put(m, _join("Samlefaktura for ", _number_text(count), " borgere"))
+    m = kind == "extras"
+    if m.any():
+        extra = np.where(m, inv["extra_text"].to_numpy(dtype=object), "")
+        put(m, pa.array(extra.astype(str), L))  # as str() writes each
+    put(
+        kind == "back_payment",
+        _pick(s3, ("Efterregulering af takst", "Regulering for tidligere perioder", "Efterbetaling, takstregulering")),
+    )
+    m = kind == "credit_note"
+    if m.any():
+        credits = text_column(inv["credits"])
+        has = pc.not_equal(credits, _s("")).to_numpy(zero_copy_only=False)
+        put(m & has, _join("Kreditnota vedr. faktura ", credits))
+        put(m & ~has, "Kreditering af ophold efter fraflytning")
+    return text
+
+
+def _period_texts(ps: np.ndarray, pe: np.ndarray, s3: np.ndarray) -> pa.Array:
+    """The period in words: a whole month by its name (unless the supplier's
+    style writes dates), else its first and last day."""
+    ps = np.asarray(ps, dtype="datetime64[D]")
+    pe = np.asarray(pe, dtype="datetime64[D]")
+    first = ps.astype("datetime64[M]")
+    whole = (first.astype("datetime64[D]") == ps) & ((pe + 1).astype("datetime64[M]").astype("datetime64[D]") == pe + 1)
+    whole &= pe.astype("datetime64[M]") == first
+    month = first.astype(np.int64) % 12
+    year = first.astype("datetime64[Y]").astype(np.int64) + 1970
+    named = _join(pa.array(np.array(MONTHS_DA, dtype=object)[month], L), " ", _number_text(year))
+    a = text_column(format_date_dk(ps))
+    b = text_column(format_date_dk(pe))
+    dashes = _join(pc.replace_substring(a, ".", "-"), " til ", pc.replace_substring(b, ".", "-"))
+    dotted = _join("Periode ", a, " - ", b)
+    text = pc.if_else(pa.array(s3 == 2), dashes, dotted)
+    return pc.if_else(pa.array(whole & (s3 != 1)), named, text)
 
 
 def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
     """The month's invoices as extract columns (text) plus per-row metadata
-    used for the truth and OIOUBL."""
+    used for the truth and OIOUBL, whole-column."""
     p = world.params
     sup = world.suppliers
     cit = world.citizens
-    svc_name = world.services["service_name"].to_numpy()
     ep = world.episodes
     inv = inv.copy()
     for col in ("credits", "reminder", "extra_text", "orig_type"):
@@ -142,106 +255,166 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
     if template:
         adopts = sup["template_adopter"].to_numpy()[s_idx] & np.isin(prof, ["no_cpr", "no_period"])
         prof[adopts] = "column"
-    style = sup["id_style"].to_numpy()[s_idx].astype(int).tolist()
-    hyphen = (sup["date_style"].to_numpy()[s_idx] != 1).tolist()
-    shows_name = sup["shows_name"].to_numpy()[s_idx].tolist()
-    cvr = sup["cvr"].to_numpy()[s_idx].copy()
-    cpr_of = cit["cpr"].to_numpy()
-    name_of = cit["name"].to_numpy()
-    service_of = svc_name[ep["service"].to_numpy()[inv["episode"].to_numpy()]].tolist()
-    keying = inv["keying"].to_numpy().tolist()
-    reminder = [isinstance(v, (bool, np.bool_)) and bool(v) for v in inv["reminder"]]
-    cpr_modes = {"column": "column", "collective": "column", "text": "text", "no_period": "column", "no_cpr": "none"}
-    period_modes = {"column": "column", "collective": "column", "text": "text", "no_period": "none", "no_cpr": "column"}
-    cpr_cell = np.full(n, "", dtype=object)
-    text = np.full(n, "", dtype=object)
-    ps_shown = np.zeros(n, bool)
-    rows = inv.itertuples(index=False)
-    for i, r in enumerate(rows):
-        cprs = [cpr_of[c] for c in r.citizens]
-        shown = [_fmt_cpr(c, hyphen[i]) for c in cprs]
-        cpr_mode = cpr_modes[prof[i]]
-        period_mode = period_modes[prof[i]]
-        if keying[i] == "bad_cpr":
-            cpr_mode = "column"
-            shown = [_typo_cpr(c) for c in cprs]
-        elif keying[i] == "swapped_period":
-            period_mode = "column"
-        elif keying[i] == "bad_cvr":
-            cvr[i] = _typo_cvr(cvr[i])
-        parts = []
-        if reminder[i] and rng.random() < 0.7:
-            parts.append("Rykker:")
-        parts.append(_main_text(r, service_of[i], style[i]))
-        if period_mode == "text":
-            parts.append(_period_text(r.period_start, r.period_end, style[i] % 3))
-        ps_shown[i] = period_mode == "column"
-        if cpr_mode == "column":
-            cpr_cell[i] = ", ".join(shown)
-        elif cpr_mode == "text":
-            parts.append(("CPR " if style[i] % 2 else "cpr.nr. ") + ", ".join(shown))
-        if cpr_mode == "none" or (shows_name[i] and len(cprs) == 1):
-            parts.append(f"Borger: {name_of[r.citizens[0]]}")
-        text[i] = ", ".join(parts)
-    swapped = inv["keying"].to_numpy() == "swapped_period"
-    pstart = np.where(ps_shown, inv["period_start"].to_numpy(), np.datetime64("NaT"))
-    pend = np.where(ps_shown, inv["period_end"].to_numpy(), np.datetime64("NaT"))
+    style = sup["id_style"].to_numpy()[s_idx].astype(np.int64)
+    hyphen = sup["date_style"].to_numpy()[s_idx] != 1
+    shows_name = sup["shows_name"].to_numpy()[s_idx].astype(bool)
+    cvr = text_column(sup["cvr"].to_numpy()[s_idx])
+    keying = inv["keying"].to_numpy(dtype=object)
+    svc_name = world.services["service_name"].to_numpy()
+    service = pa.array(svc_name[ep["service"].to_numpy()[inv["episode"].to_numpy()]].astype(object), L)
+
+    # the citizens on each invoice, flat, and their numbers as the supplier writes them
+    citizens = pa.array(inv["citizens"].to_numpy(dtype=object), pa.large_list(pa.int64()))
+    flat = citizens.flatten().to_numpy()
+    offsets = citizens.offsets.to_numpy()
+    count = np.diff(offsets)
+    owner = np.repeat(np.arange(n), count)
+    cprs = pc.take(text_column(cit["cpr"].to_numpy()), pa.array(flat))
+    bad_cpr = keying == "bad_cpr"
+    shown = pc.if_else(
+        pa.array(hyphen[owner]), _join(pc.utf8_slice_codeunits(cprs, 0, 6), "-", pc.utf8_slice_codeunits(cprs, 6)), cprs
+    )
+    if bad_cpr.any():
+        shown = pc.if_else(pa.array(bad_cpr[owner]), _typo_cprs(cprs), shown)
+    shown = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), shown), _s(", "))
+
+    cpr_mode = pd.Series(prof).map(CPR_MODES).to_numpy(dtype=object)
+    period_mode = pd.Series(prof).map(PERIOD_MODES).to_numpy(dtype=object)
+    cpr_mode[bad_cpr] = "column"
+    period_mode[keying == "swapped_period"] = "column"
+    bad_cvr = keying == "bad_cvr"
+    if bad_cvr.any():
+        cvr = pc.if_else(pa.array(bad_cvr), _typo_cvrs(cvr), cvr)
+
+    reminder = inv["reminder"].eq(True).to_numpy()
+    rykker = np.zeros(n, bool)
+    rykker[reminder] = rng.random(int(reminder.sum())) < 0.7  # the same draws, in row order, as one at a time
+    kind = inv["invoice_type"].to_numpy(dtype=object).copy()
+    orig = text_column(inv["orig_type"]).to_numpy(zero_copy_only=False)
+    copy = (kind == "duplicate") & (orig != "")
+    kind[copy] = orig[copy]
+
+    ps_all = inv["period_start"].to_numpy().astype("datetime64[D]")
+    pe_all = inv["period_end"].to_numpy().astype("datetime64[D]")
+    in_text = period_mode == "text"
+    period = pa.nulls(n, L)
+    if in_text.any():
+        i = np.flatnonzero(in_text)
+        period = pc.replace_with_mask(period, pa.array(in_text), _period_texts(ps_all[i], pe_all[i], style[i] % 3))
+    cpr_text = pc.if_else(pa.array(cpr_mode == "text"), _join(_pick(style % 2, ("cpr.nr. ", "CPR ")), shown), None)
+    first = flat[np.minimum(offsets[:-1], len(flat) - 1)] if len(flat) else np.zeros(n, np.int64)
+    name = _join("Borger: ", pc.take(text_column(cit["name"].to_numpy()), pa.array(first)))
+    name = pc.if_else(pa.array((cpr_mode == "none") | (shows_name & (count == 1))), name, None)
+    text = pc.binary_join_element_wise(
+        pc.if_else(pa.array(rykker), _s("Rykker:"), None),
+        _main_texts(inv, kind, service, style, count),
+        period,
+        cpr_text,
+        name,
+        _s(", "),
+        null_handling="skip",
+    )
+    cpr_cell = pc.if_else(pa.array(cpr_mode == "column"), shown, _s(""))
+
+    ps_shown = period_mode == "column"
+    swapped = keying == "swapped_period"
+    pstart = np.where(ps_shown, ps_all, np.datetime64("NaT"))
+    pend = np.where(ps_shown, pe_all, np.datetime64("NaT"))
     # a keying error: the end typed a year too early
     pend = np.where(swapped, pend - np.timedelta64(365, "D"), pend).astype("datetime64[D]")
     frame = pd.DataFrame(
         {
-            "invoice_id": inv["invoice_id"].to_numpy(),
-            "supplier_cvr": cvr,
+            "invoice_id": pd.Series(text_column(inv["invoice_id"]), dtype="str"),
+            "supplier_cvr": pd.Series(cvr, dtype="str"),
             "amount": inv["amount"].to_numpy(),
-            "cpr": cpr_cell,
+            "cpr": pd.Series(cpr_cell, dtype="str"),
             "period_start": pstart.astype("datetime64[D]"),
             "period_end": pend,
-            "text": text,
+            "text": pd.Series(text, dtype="str"),
             "invoice_date": inv["invoice_date"].to_numpy(),
-            "supplier_name": sup["name"].to_numpy()[inv["supplier"].to_numpy()],
+            "supplier_name": pd.Series(text_column(sup["name"].to_numpy()[s_idx]), dtype="str"),
         }
     )
-    return frame, {"blank_amount": inv["keying"].to_numpy() == "blank_amount"}
+    return frame, {"blank_amount": keying == "blank_amount"}
+
+
+CPR_MODES = {"column": "column", "collective": "column", "text": "text", "no_period": "column", "no_cpr": "none"}
+PERIOD_MODES = {"column": "column", "collective": "column", "text": "text", "no_period": "none", "no_cpr": "column"}
+
+
+def _csv_cells(column: pa.Array, sep: str) -> pa.Array:
+    """Cells quoted as Python's csv module quotes them (pandas' ``to_csv``):
+    only a cell holding the separator, a quote or a line break, with its
+    quotes doubled."""
+    needs = pc.match_substring_regex(column, f'[{re.escape(sep)}"\\n]')
+    if not pc.any(needs).as_py():
+        return column
+    return pc.if_else(needs, _join('"', pc.replace_substring(column, '"', '""'), '"'), column)
+
+
+CSV_CHUNK = 200_000  # rows assembled at a time, so a file is never held twice in memory
+
+
+def write_csv(path: Path, columns: dict, sep: str, encoding: str, errors: str = "strict", append: bool = False) -> None:
+    """One CSV file from text columns, byte for byte what pandas' ``to_csv``
+    writes (header, minimal quoting, ``\\n`` line ends), assembled in arrow;
+    ``append`` adds the rows to the file, without a header."""
+    names = list(columns)
+    cells = [text_column(columns[c]) for c in names]
+    n = len(cells[0])
+    with open(path, "ab" if append else "wb") as f:
+        if not append:
+            f.write((sep.join(_csv_cells(pa.array(names, L), sep).to_pylist()) + "\n").encode(encoding, errors))
+        for at in range(0, n, CSV_CHUNK):
+            part = [_csv_cells(c.slice(at, CSV_CHUNK), sep) for c in cells]
+            lines = _join(pc.binary_join_element_wise(*part, _s(sep)) if len(part) > 1 else part[0], "\n")
+            buffers = lines.buffers()
+            ends = np.frombuffer(buffers[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+            body = memoryview(buffers[2])[ends[0] : ends[-1]]
+            if encoding in ("utf-8", "utf-8-sig"):
+                f.write(body)  # the header carried the byte order mark
+            else:
+                f.write(bytes(body).decode("utf-8").encode(encoding, errors))
 
 
 def write_invoice_csv(frame: pd.DataFrame, meta: dict, world: World, path: Path, danish: bool) -> None:
-    out = frame.copy()
+    out = {c: frame[c] for c in frame.columns}
     blank_amount = meta["blank_amount"]
+    cvr = text_column(frame["supplier_cvr"])
     if danish:
-        amount = pd.Series(format_money_dk(out["amount"].to_numpy()), dtype=object)
+        amount = text_column(format_money_dk(frame["amount"].to_numpy()))
         styles = world.suppliers["date_style"].to_numpy()
         sups = world.suppliers["cvr"].to_numpy()
-        idx = pd.Index(sups).get_indexer(out["supplier_cvr"].to_numpy())
+        idx = pd.Index(sups).get_indexer(cvr.to_numpy(zero_copy_only=False))
         style = np.where(idx >= 0, styles[np.maximum(idx, 0)], 1)
         prefix = np.where(idx >= 0, world.suppliers["cvr_prefix"].to_numpy()[np.maximum(idx, 0)], False)
+        dashes, slashes = pa.array(style == 0), pa.array(style == 2)
         for col in ("period_start", "period_end", "invoice_date"):
-            d = format_date_dk(out[col].to_numpy()).to_numpy(dtype=object)
-            d = np.where(style == 0, np.char.replace(d.astype(str), ".", "-"), d)
-            d = np.where(style == 2, np.char.replace(d.astype(str), ".", "/"), d)
-            out[col] = d
-        out["supplier_cvr"] = np.where(
-            prefix & (out["supplier_cvr"] != ""), "DK" + out["supplier_cvr"].astype(str), out["supplier_cvr"]
+            d = text_column(format_date_dk(frame[col].to_numpy()))
+            d = pc.if_else(dashes, pc.replace_substring(d, ".", "-"), d)
+            out[col] = pc.if_else(slashes, pc.replace_substring(d, ".", "/"), d)
+        out["supplier_cvr"] = pc.if_else(
+            pc.and_(pa.array(prefix.astype(bool)), pc.not_equal(cvr, _s(""))), _join("DK", cvr), cvr
         )
     else:
-        amount = format_money(out["amount"].to_numpy()).astype(object)
+        amount = text_column(format_money(frame["amount"].to_numpy()))
         for col in ("period_start", "period_end", "invoice_date"):
-            out[col] = format_date_iso(out[col].to_numpy()).to_numpy(dtype=object)
-    amount[blank_amount] = ""
-    out["amount"] = amount.to_numpy()
+            out[col] = format_date_iso(frame[col].to_numpy())
+    out["amount"] = pc.if_else(pa.array(blank_amount), _s(""), amount)
     if danish:
-        out = out.rename(columns=INVOICE_HEADERS_DA)
-        out.to_csv(path, sep=";", index=False, encoding="cp1252", errors="replace")
+        out = {INVOICE_HEADERS_DA[c]: v for c, v in out.items()}
+        write_csv(path, out, ";", "cp1252", errors="replace")
     else:
-        out.to_csv(path, sep=",", index=False, encoding="utf-8")
+        write_csv(path, out, ",", "utf-8")
 
 
 def write_grants_csv(grants: pd.DataFrame, path: Path) -> None:
-    out = grants.copy()
-    out["rate"] = format_money_dk(out["rate"].to_numpy())
-    out["rate_unit"] = out["rate_unit"].map(UNIT_DA)
+    out = {c: grants[c] for c in grants.columns}
+    out["rate"] = format_money_dk(grants["rate"].to_numpy())
+    out["rate_unit"] = grants["rate_unit"].map(UNIT_DA)
     for col in ("start_date", "end_date"):
-        out[col] = np.char.replace(format_date_dk(out[col].to_numpy()).to_numpy(dtype=str), ".", "-")
-    out.rename(columns=GRANT_HEADERS_DA).to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+        out[col] = pc.replace_substring(text_column(format_date_dk(grants[col].to_numpy())), ".", "-")
+    write_csv(path, {GRANT_HEADERS_DA.get(c, c): v for c, v in out.items()}, ";", "utf-8-sig")
 
 
 def write_support_sheet(world: World, path: Path) -> None:
@@ -270,7 +443,6 @@ def _fixed_timestamps(path: Path, when: dt.datetime) -> None:
     """openpyxl stamps a workbook with the time it was saved (in its
     properties and in the zip entries); the same seed must give the same bytes,
     so both are set to ``when``."""
-    import re
     import zipfile
 
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -342,26 +514,44 @@ def oioubl_xml(row: dict) -> str:
 
 
 def write_oioubl(frame: pd.DataFrame, meta: dict, folder: Path) -> None:
+    """One OIOUBL file per invoice (a file each, so a loop over the rows)."""
     folder.mkdir(parents=True, exist_ok=True)
-    iso_ps = format_date_iso(frame["period_start"].to_numpy())
-    iso_pe = format_date_iso(frame["period_end"].to_numpy())
-    iso_d = format_date_iso(frame["invoice_date"].to_numpy())
-    for i, r in enumerate(frame.itertuples(index=False)):
-        if meta["blank_amount"][i]:
+    columns = {
+        c: text_column(frame[c]).to_pylist() for c in ("invoice_id", "supplier_cvr", "supplier_name", "text", "cpr")
+    }
+    columns["amount"] = frame["amount"].to_numpy().tolist()
+    for col in ("period_start", "period_end", "invoice_date"):
+        columns[col] = text_column(format_date_iso(frame[col].to_numpy())).to_pylist()
+    blank = meta["blank_amount"]
+    for i in range(len(frame)):
+        if blank[i]:
             continue  # an e-invoice always has an amount; the scanned paper one had none
-        row = {
-            "invoice_id": r.invoice_id,
-            "supplier_cvr": r.supplier_cvr,
-            "supplier_name": r.supplier_name,
-            "amount": int(r.amount),
-            "text": r.text,
-            "period_start": iso_ps.iat[i],
-            "period_end": iso_pe.iat[i],
-            "invoice_date": iso_d.iat[i],
-            "cpr_ids": [c.replace("-", "") for c in r.cpr.split(", ") if c] if r.cpr else [],
-        }
-        name = f"{i + 1:05d}-{r.supplier_cvr or 'ukendt'}-{r.invoice_id or 'uden-nummer'}.xml".replace("/", "-")
+        row = {c: v[i] for c, v in columns.items()}
+        row["amount"] = int(row["amount"])
+        cpr = row.pop("cpr")
+        row["cpr_ids"] = [c.replace("-", "") for c in cpr.split(", ") if c] if cpr else []
+        name = f"{i + 1:05d}-{row['supplier_cvr'] or 'ukendt'}-{row['invoice_id'] or 'uden-nummer'}.xml".replace(
+            "/", "-"
+        )
         (folder / name).write_text(oioubl_xml(row), encoding="utf-8")
+
+
+def _truth(label: str, inv: pd.DataFrame, frame: pd.DataFrame) -> dict[str, pa.Array]:
+    """The month's truth, one text column each, in :data:`TRUTH_COLUMNS`' order."""
+    n = len(inv)
+    columns = {
+        "month": pa.array(np.full(n, label, dtype=object), L),
+        "row": _number_text(np.arange(1, n + 1)),
+        "invoice_id": text_column(frame["invoice_id"]),
+        "supplier_cvr": text_column(frame["supplier_cvr"]),
+        "invoice_type": text_column(inv["invoice_type"]),
+        "true_grant_id": text_column(inv["true_grant_id"]),
+        "should_pay": pa.array(np.where(inv["should_pay"].astype(bool), "true", "false").astype(object), L),
+        "true_psp_element": text_column(inv["true_psp_element"]),
+        "true_art": text_column(inv["true_art"]),
+        "cause": text_column(inv["cause"]),
+    }
+    return {c: columns[c] for c in TRUTH_COLUMNS}
 
 
 def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> dict:
@@ -372,7 +562,6 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
     rng = np.random.default_rng([world.seed, 1])
     layout_rng = np.random.default_rng([world.seed, 2])
     months = Months(world, rng)
-    truth = []
     counts = {}
     write_support_sheet(world, out / "stoetteark.xlsx")
     for k in range(world.months):
@@ -384,24 +573,8 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
         write_invoice_csv(frame, meta, world, out / "invoices" / f"invoices-{label}.csv", danish)
         if oioubl:
             write_oioubl(frame, meta, out / "oioubl" / label)
-        truth.append(
-            pd.DataFrame(
-                {
-                    "month": label,
-                    "row": np.arange(1, len(inv) + 1),
-                    "invoice_id": frame["invoice_id"],
-                    "supplier_cvr": frame["supplier_cvr"],
-                    "invoice_type": inv["invoice_type"],
-                    "true_grant_id": inv["true_grant_id"].fillna(""),
-                    "should_pay": np.where(inv["should_pay"].astype(bool), "true", "false"),
-                    "true_psp_element": inv["true_psp_element"].fillna(""),
-                    "true_art": inv["true_art"].fillna(""),
-                    "cause": inv["cause"],
-                }
-            )
-        )
+        write_csv(out / "truth.csv", _truth(label, inv, frame), ",", "utf-8", append=k > 0)
         counts[label] = len(inv)
         if progress:
             progress(1)
-    pd.concat(truth, ignore_index=True)[list(TRUTH_COLUMNS)].to_csv(out / "truth.csv", index=False)
     return counts
