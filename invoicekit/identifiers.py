@@ -137,7 +137,7 @@ def _cvr_or_blank(value: str) -> str:
     return compact_cvr(value) if is_valid_cvr(value) else ""
 
 
-def _valid_cpr_mask(numbers: pd.Series) -> np.ndarray:
+def valid_cpr_mask(numbers: pd.Series) -> np.ndarray:
     """Whole-column :func:`is_valid_cpr` for compact numbers (the same rules:
     stdnum's century from the 7th digit, no future birth dates, replacement
     numbers with day + 60)."""
@@ -183,16 +183,38 @@ def cpr_column(values: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(values.fillna("").astype(str), use_na_sentinel=False)
     uniques = [ascii_digits(str(u)) for u in uniques]
     compact = pd.Series(uniques, dtype=object).astype(str).str.replace(r"[ -]", "", regex=True).str.strip()
-    valid = _valid_cpr_mask(compact)
+    valid = valid_cpr_mask(compact)
     mapped = np.where(valid, compact.to_numpy(dtype=object), "").astype(object)
     out = mapped[codes] if len(mapped) else np.empty(0, dtype=object)
     return pd.Series(out, index=values.index, dtype=object)
 
 
 def cvr_column(values: pd.Series) -> pd.Series:
-    """Compact valid CVR numbers; blank where the value is not a valid CVR."""
-    out = map_unique(values.fillna("").astype(str), _cvr_or_blank)
+    """Compact valid CVR numbers; blank where the value is not a valid CVR.
+
+    Each distinct value is checked once. One that is already compact (eight
+    digits 0-9, the first not 0; nearly all) is checked whole-column with the
+    modulus 11 above; any other goes through :func:`is_valid_cvr` (stdnum), so
+    prefixes, separators and digits of other scripts are read as one by one."""
+    codes, uniques = pd.factorize(values.fillna("").astype(str), use_na_sentinel=False)
+    uniques = np.asarray(uniques, dtype=object)
+    mapped = np.full(len(uniques), "", dtype=object)
+    if len(uniques):
+        plain = pc.fill_null(pc.match_substring_regex(pa.array(uniques, type=pa.string()), _CVR_PLAIN_RE2), False)
+        plain = plain.to_numpy(zero_copy_only=False)
+        if plain.any():
+            digits = np.frombuffer("".join(uniques[plain]).encode("ascii"), dtype=np.uint8).reshape(-1, 8) - 48
+            ok = (digits.astype(np.int64) @ np.array(_CVR_WEIGHTS, dtype=np.int64)) % 11 == 0
+            mapped[np.flatnonzero(plain)[ok]] = uniques[plain][ok]
+        for k in np.flatnonzero(~plain):
+            mapped[k] = _cvr_or_blank(uniques[k])
+    out = mapped[codes] if len(mapped) else np.empty(len(values), dtype=object)
     return pd.Series(out, index=values.index, dtype=object)
+
+
+#: a CVR number as written by a system: eight digits 0-9, the first not 0
+_CVR_PLAIN_RE2 = r"^[1-9][0-9]{7}$"
+_CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
 
 def mask_cpr_column(values: pd.Series) -> pd.Series:

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import compact_cpr, is_valid_cpr, map_unique
+from invoicekit.identifiers import compact_cpr, is_valid_cpr, map_unique, valid_cpr_mask
 from invoicekit.vocabulary import CPR_PATTERN
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
@@ -32,7 +32,7 @@ MIN_YEAR, MAX_YEAR = 1900, 2199
 # ---------------------------------------------------------------- money
 
 
-def _text_array(values: pd.Series) -> pa.Array:
+def text_array(values: pd.Series) -> pa.Array:
     """The cells as one arrow string array, blanks for missing values."""
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype(object).where(values.notna(), "").astype("str")
@@ -54,7 +54,7 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     thousands separators. Up to ``max_decimals`` (at most four) decimals are
     read: an invoice amount has at most two, a rate may have four.
     """
-    s = pc.utf8_trim_whitespace(_text_array(values))
+    s = pc.utf8_trim_whitespace(text_array(values))
     blank = pc.equal(s, "").to_numpy(zero_copy_only=False)
     if pc.any(pc.match_substring_regex(s, "[A-Za-z]")).as_py():
         s = pc.replace_substring_regex(s, r"(?i)\b(?:dkk|kr)\b\.?", "")
@@ -252,6 +252,36 @@ def split_cpr_cell(cell: str) -> tuple[list[str], list[str]]:
             continue
         (valid if is_valid_cpr(part) else invalid).append(part)
     return valid, invalid
+
+
+#: a part made of digits 0-9, spaces and hyphens only: compacting it removes the spaces and hyphens
+_PLAIN_CPR_PART = re.compile(r"[0-9 \-]*")
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
+
+
+def split_cpr_cells(cells: object) -> list[tuple[list[str], list[str]]]:
+    """:func:`split_cpr_cell` for many cells: each distinct part is compacted
+    and checked once, the ten-digit ones whole-column."""
+    split = [_CPR_SEPARATORS.split(cell) for cell in cells]
+    compact: dict[str, str] = {}
+    for part in dict.fromkeys(p for parts in split for p in parts):
+        plain = _PLAIN_CPR_PART.fullmatch(part)
+        compact[part] = part.replace(" ", "").replace("-", "") if plain else compact_cpr(part)
+    numbers = list(dict.fromkeys(compact.values()))
+    digits = [number for number in numbers if _TEN_DIGITS.fullmatch(number)]
+    valid = dict(zip(digits, valid_cpr_mask(pd.Series(digits, dtype="str")).tolist(), strict=True))
+    result = []
+    for parts in split:
+        good: list[str] = []
+        bad: list[str] = []
+        for part in parts:
+            number = compact[part]
+            if not number:
+                continue
+            ok = valid[number] if number in valid else is_valid_cpr(number)
+            (good if ok else bad).append(number)
+        result.append((good, bad))
+    return result
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -1,0 +1,126 @@
+"""Reading the extracts, old code against new: the same typed tables, and how fast.
+
+Reads the invoices, grants and support sheet of each benchmark size twice,
+each time in a fresh process: once with an older checkout of invoicekit (a git
+worktree, given with ``--old``) and once with this one. Asserts that every
+typed table and every problems table is identical (columns, dtypes, values,
+attrs) and prints the seconds each reader took, old and new.
+
+    git worktree add --detach /tmp/read-old fdffb0f
+    python benchmarks/bench_read.py --old /tmp/read-old
+    python benchmarks/bench_read.py --old /tmp/read-old --sizes n100000
+
+The data come from ``benchmarks/bench_run.py`` (under benchmarks/data/, not
+committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+
+READERS = ("read_invoices", "read_grants", "read_support_sheet")
+
+# Runs in a fresh process with PYTHONPATH pointing at the checkout to measure:
+# reads the three extracts of one size, pickles the tables, prints the seconds.
+CHILD = """
+import json, pickle, sys, time
+from pathlib import Path
+from invoicekit import extracts
+data, out = Path(sys.argv[1]), Path(sys.argv[2])
+tables, seconds = {}, {}
+t = time.perf_counter()
+tables["invoices"] = extracts.read_invoices(data / "invoices.csv")
+seconds["read_invoices"] = time.perf_counter() - t
+t = time.perf_counter()
+tables["grants"], tables["grant_problems"] = extracts.read_grants(data / "grants.csv")
+seconds["read_grants"] = time.perf_counter() - t
+t = time.perf_counter()
+sheet, tables["sheet_problems"] = extracts.read_support_sheet(data / "stoetteark.xlsx")
+seconds["read_support_sheet"] = time.perf_counter() - t
+tables.update(services=sheet.services, suppliers=sheet.suppliers, coding=sheet.coding)
+tables = {k: (v, dict(v.attrs)) for k, v in tables.items()}
+out.write_bytes(pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
+print(json.dumps({"seconds": seconds, "module": extracts.__file__}))
+"""
+
+
+def read_with(checkout: Path, data: Path, tmp: Path) -> tuple[dict, dict]:
+    """The tables and seconds of one checkout, read in a fresh process."""
+    out = tmp / f"{checkout.name}-{data.name}.pickle"
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(data), str(out)],
+        env=env,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{checkout}: reading {data} failed:\n{done.stderr}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    module = Path(report["module"]).resolve()
+    if not module.is_relative_to(checkout.resolve()):
+        raise SystemExit(f"{checkout}: imported {module} instead; is the checkout's package shadowed?")
+    tables = pickle.loads(out.read_bytes())
+    out.unlink()
+    return tables, report["seconds"]
+
+
+def assert_same(old: dict, new: dict, size: str) -> None:
+    assert old.keys() == new.keys(), (size, sorted(old), sorted(new))
+    for name, (frame, attrs) in old.items():
+        new_frame, new_attrs = new[name]
+        try:
+            pd.testing.assert_frame_equal(frame, new_frame, check_dtype=True, check_exact=True)
+        except AssertionError as exc:
+            raise AssertionError(f"{size}: {name} differs: {exc}") from None
+        assert attrs == new_attrs, (size, name, attrs, new_attrs)
+        # object columns: the same Python types cell by cell (str stays str)
+        for col in frame.columns[frame.dtypes == object]:
+            kinds = frame[col].map(type).value_counts().to_dict()
+            new_kinds = new_frame[col].map(type).value_counts().to_dict()
+            assert kinds == new_kinds, (size, name, col, kinds, new_kinds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--old", type=Path, default=Path("/tmp/read-old"), help="checkout of the older code")
+    parser.add_argument("--new", type=Path, default=ROOT, help="checkout of the new code (this one)")
+    parser.add_argument("--data", type=Path, default=HERE / "data", help="folder of n<size>/ extracts")
+    parser.add_argument("--sizes", nargs="+", default=["n100000", "n1000000"])
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            data = args.data / size
+            if not data.is_dir():
+                raise SystemExit(f"{data}: not found; generate it with benchmarks/bench_run.py")
+            old, old_s = read_with(args.old, data, Path(tmp))
+            new, new_s = read_with(args.new, data, Path(tmp))
+            assert_same(old, new, size)
+            del old, new
+            for reader in (*READERS, "total"):
+                o = sum(old_s.values()) if reader == "total" else old_s[reader]
+                n = sum(new_s.values()) if reader == "total" else new_s[reader]
+                rows.append((size, reader, o, n))
+    sys.stdout.write("identical typed tables and problems tables\n\n")
+    sys.stdout.write(f"{'size':<10} {'reader':<20} {'old s':>8} {'new s':>8} {'old/new':>8}\n")
+    for size, reader, o, n in rows:
+        sys.stdout.write(f"{size:<10} {reader:<20} {o:8.2f} {n:8.2f} {o / n:8.1f}\n")
+
+
+if __name__ == "__main__":
+    main()
