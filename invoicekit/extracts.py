@@ -41,6 +41,7 @@ from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import (
     MONEY_SCALE,
     OTHER_DIGITS_RE2,
+    LazyTexts,
     parse_amounts,
     parse_dates,
     period_from_texts,
@@ -204,9 +205,14 @@ def _read_csv_strings(path: Path) -> RawTable:
                 quoted_strings_can_be_null=False,
             ),
         )
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        # each row takes at least one line: as many lines as rows and header
+        # means no cell holds a line break, and no quote was left open
+        one_line_each = lines == table.num_rows + 1
         table = _drop_blank_arrow_rows(table)
         _refuse_huge_arrow_cells(table, header, path)
-        _refuse_unclosed_arrow_quotes(table, header, path, sep, width)
+        if not one_line_each:
+            _refuse_unclosed_arrow_quotes(table, header, path, sep, width)
         df = table.to_pandas()
         df.columns = header
         return RawTable(df, misaligned)
@@ -326,8 +332,9 @@ def _refuse_unclosed_arrow_quotes(table: pa.Table, header: list[str], path: Path
         multi = pc.match_substring(values, "\n")
         if not pc.any(multi).as_py():
             continue
-        for k in np.flatnonzero(multi.to_numpy(zero_copy_only=False)):
-            lines = values[int(k)].as_py().split("\n")[1:]
+        rows = np.flatnonzero(multi.to_numpy(zero_copy_only=False))
+        for k, cell in zip(rows, values.filter(multi).to_pylist(), strict=True):
+            lines = cell.split("\n")[1:]
             if width > 1 and any(line.count(sep) >= width - 1 for line in lines):
                 raise InputError(
                     path,
@@ -597,11 +604,12 @@ def prepare_invoices(
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
     invoice_id = df["invoice_id"].str.strip()
-    out["invoice_id_raw"] = _objects(invoice_id)  # for OPUS and Sensum only: it may be anything the supplier wrote
+    ids = invoice_id.to_numpy(dtype=object)
+    out["invoice_id_raw"] = _objects(ids)  # for OPUS and Sensum only: it may be anything the supplier wrote
     # what people read: a CPR number used as invoice number is masked like any other
-    out["invoice_id"] = _objects(mask_cprs_in(invoice_id))
+    out["invoice_id"] = _objects(mask_cprs_in(invoice_id, objects=ids))
     # what check 10 compares: the number as written, normalised (never the masked form)
-    out["invoice_key"] = _objects(normalise_numbers(invoice_id.to_numpy(dtype=object)))
+    out["invoice_key"] = _objects(normalise_numbers(invoice_id))
 
     cvr_raw = df["supplier_cvr"].str.strip()
     cvr = cvr_column(cvr_raw)
@@ -635,7 +643,9 @@ def prepare_invoices(
     out["text"] = _objects(df["text"])
     inv_date, _, _ = parse_dates(df["invoice_date"])
     out["invoice_date"] = inv_date
-    out["supplier_name"] = _objects(df["supplier_name"].str.strip())
+    # a few hundred suppliers: each name is made a Python string once
+    codes, names = pd.factorize(df["supplier_name"].str.strip(), use_na_sentinel=False)
+    out["supplier_name"] = _objects(np.asarray(names, dtype=object)[codes] if len(names) else np.full(n, "", object))
     out.attrs["invoicekit"] = "invoices"
     return out
 
@@ -761,7 +771,7 @@ def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int]
         return [], []
     if isinstance(texts, pa.Array):
         arr = texts.cast(pa.large_string())
-        texts = _LazyTexts(arr)
+        texts = LazyTexts(arr)
     else:
         arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
     loose = pc.count_substring_regex(arr, CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
@@ -781,16 +791,6 @@ def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int]
             owner.append(int(rows[i]))
             found.append(match.group().replace("-", ""))
     return owner, found
-
-
-class _LazyTexts:
-    """Texts of an arrow array, turned into Python strings one at a time."""
-
-    def __init__(self, arr: pa.Array) -> None:
-        self.arr = arr
-
-    def __getitem__(self, i: int) -> str:
-        return self.arr[int(i)].as_py()
 
 
 def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
@@ -841,15 +841,16 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
     unreadable = np.full(len(df), "", dtype=object)
     bad_start = ~start_ok & ~start_blank
     bad_end = ~end_ok & ~end_blank
-    raw_start = df["period_start"].to_numpy(dtype=object)
-    raw_end = df["period_end"].to_numpy(dtype=object)
-    for i in np.flatnonzero(bad_start | bad_end):
-        cells = [raw_start[i] if bad_start[i] else "", raw_end[i] if bad_end[i] else ""]
+    bad = np.flatnonzero(bad_start | bad_end)
+    raw_start = df["period_start"].iloc[bad].tolist()
+    raw_end = df["period_end"].iloc[bad].tolist()
+    for i, s_cell, e_cell in zip(bad, raw_start, raw_end, strict=True):
+        cells = [s_cell if bad_start[i] else "", e_cell if bad_end[i] else ""]
         unreadable[i] = mask_cpr_text(" / ".join(c.strip() for c in cells if c.strip()))
-    need = (start_blank | end_blank) & ~bad_start & ~bad_end & (df["text"].str.len() > 0).to_numpy()
-    text = df["text"].to_numpy(dtype=object)
+    text = text_array(df["text"])
+    need = (start_blank | end_blank) & ~bad_start & ~bad_end & (pc.utf8_length(text).to_numpy() > 0)
     rows = np.flatnonzero(need)
-    f_start, f_end = period_from_texts(text[rows])
+    f_start, f_end = period_from_texts(text.take(pa.array(rows)))
     hit = ~np.isnat(f_start)
     if hit.any():
         rows, f_start, f_end = rows[hit], f_start[hit], f_end[hit]

@@ -234,15 +234,19 @@ def mask_cpr_text(text: str) -> str:
     )
 
 
-def mask_cprs_in(values: pd.Series) -> pd.Series:
+def mask_cprs_in(values: pd.Series, objects: np.ndarray | None = None) -> pd.Series:
     """:func:`mask_cpr_text` for a column, once per distinct value; the
-    cells that may hold one are found whole-column (RE2)."""
+    cells that may hold one are found whole-column (RE2). ``objects``: the
+    same cells as Python strings, when the caller has them already."""
     text = values.fillna("").astype(str)
-    arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string())
+    if isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow":
+        arr = pa.array(text)  # no copy: the text is held in arrow already
+    else:
+        arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string())
     # digits of any script, as Python's \d in the pattern that masks
     may_hold = pc.match_substring_regex(arr, CPR_LIKE_RE2).to_numpy(zero_copy_only=False)
-    if not may_hold.any():
-        return text.astype(object)
-    out = text.to_numpy(dtype=object).copy()
-    out[may_hold] = map_unique(text[may_hold], mask_cpr_text)
+    out = text.to_numpy(dtype=object) if objects is None else objects
+    if may_hold.any():
+        out = out.copy()
+        out[may_hold] = map_unique(text[may_hold], mask_cpr_text)
     return pd.Series(out, index=values.index, dtype=object)

@@ -372,7 +372,11 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     end = start.copy()
     if n == 0:
         return start, end
-    arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
+    if isinstance(texts, pa.Array):
+        arr = texts.cast(pa.large_string())
+        texts = LazyTexts(arr)
+    else:
+        arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
     n_range = pc.count_substring_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
     n_month = pc.count_substring_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
     odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
@@ -410,6 +414,16 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if found is not None:
             start[i], end[i] = np.datetime64(found[0], "D"), np.datetime64(found[1], "D")
     return start, end
+
+
+class LazyTexts:
+    """The texts of an arrow array, each made a Python string when asked for."""
+
+    def __init__(self, arr: pa.Array) -> None:
+        self.arr = arr
+
+    def __getitem__(self, i: int) -> str:
+        return self.arr[int(i)].as_py()
 
 
 def _ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
