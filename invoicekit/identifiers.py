@@ -137,36 +137,44 @@ def _cvr_or_blank(value: str) -> str:
     return compact_cvr(value) if is_valid_cvr(value) else ""
 
 
-def valid_cpr_mask(numbers: pd.Series) -> np.ndarray:
+def valid_cpr_mask(numbers: object) -> np.ndarray:
     """Whole-column :func:`is_valid_cpr` for compact numbers (the same rules:
     stdnum's century from the 7th digit, no future birth dates, replacement
-    numbers with day + 60)."""
-    ok = (numbers.str.len() == 10) & numbers.str.fullmatch(r"\d{10}")
-    ok = ok.fillna(False).to_numpy(dtype=bool).copy()
-    n = len(numbers)
+    numbers with day + 60). Only ten digits 0-9 can be valid."""
+    arr = _string_array(numbers)
+    ok = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{10}$"), False).to_numpy(zero_copy_only=False).copy()
     if not ok.any():
         return ok
-    digits = numbers.where(ok, "0101000000")
-    day = digits.str.slice(0, 2).astype(np.int64).to_numpy()
-    month = digits.str.slice(2, 4).astype(np.int64).to_numpy()
-    yy = digits.str.slice(4, 6).astype(np.int64).to_numpy()
-    d7 = digits.str.slice(6, 7).astype(np.int64).to_numpy()
+    number = pc.cast(arr.filter(pa.array(ok)), pa.int64()).to_numpy()  # DDMMYYSSSS as one number
+    day, month, yy, d7 = number // 10**8, number // 10**6 % 100, number // 10**4 % 100, number // 1000 % 10
     year = np.where(
         np.isin(d7, (5, 6, 7, 8)) & (yy >= 58),
         1800 + yy,
         np.where(np.isin(d7, (0, 1, 2, 3)) | (np.isin(d7, (4, 9)) & (yy >= 37)), 1900 + yy, 2000 + yy),
     )
     day = np.where(day > 60, day - 60, day)
-    ok &= (month >= 1) & (month <= 12) & (day >= 1)
+    good = (month >= 1) & (month <= 12) & (day >= 1)
     safe_month = np.clip(month, 1, 12)
     first = (year - 1970) * 12 + (safe_month - 1)
     month_start = first.astype("datetime64[M]").astype("datetime64[D]")
     month_len = ((first + 1).astype("datetime64[M]").astype("datetime64[D]") - month_start).astype(np.int64)
-    ok &= day <= month_len
+    good &= day <= month_len
     born = month_start + (np.clip(day, 1, 31) - 1).astype("timedelta64[D]")
-    ok &= born <= np.datetime64(dt.date.today(), "D")
-    assert len(ok) == n
+    good &= born <= np.datetime64(dt.date.today(), "D")
+    ok[ok] = good
     return ok
+
+
+def _string_array(values: object) -> pa.Array:
+    """Text cells as one arrow string array (no copy when pandas holds them in arrow)."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        arr = pa.array(values)
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
 def ascii_digits(text: str) -> str:
@@ -179,14 +187,31 @@ def ascii_digits(text: str) -> str:
 
 def cpr_column(values: pd.Series) -> pd.Series:
     """Compact valid CPR numbers (digits 0-9); blank where the value is not a
-    valid CPR. Each distinct value is checked once, whole-column."""
+    valid CPR. Digits of any script are read as 0-9, then the value is what
+    :func:`compact_cpr` and :func:`is_valid_cpr` make of it.
+
+    Each distinct value is checked once. One of digits 0-9, spaces and
+    hyphens only (nearly all) is compacted and checked whole-column; any other
+    goes through the scalar functions (stdnum) one by one."""
     codes, uniques = pd.factorize(values.fillna("").astype(str), use_na_sentinel=False)
-    uniques = [ascii_digits(str(u)) for u in uniques]
-    compact = pd.Series(uniques, dtype=object).astype(str).str.replace(r"[ -]", "", regex=True).str.strip()
-    valid = valid_cpr_mask(compact)
-    mapped = np.where(valid, compact.to_numpy(dtype=object), "").astype(object)
+    uniques = np.asarray(uniques, dtype=object)
+    mapped = np.full(len(uniques), "", dtype=object)
+    if len(uniques):
+        arr = pa.array(uniques, type=pa.string())
+        plain = pc.match_substring_regex(arr, r"^[0-9 \-]*$").to_numpy(zero_copy_only=False)
+        idx = np.flatnonzero(plain)
+        compact = pc.replace_substring(pc.replace_substring(arr.take(pa.array(idx)), " ", ""), "-", "")
+        ok = valid_cpr_mask(compact)
+        mapped[idx[ok]] = compact.filter(pa.array(ok)).to_numpy(zero_copy_only=False)
+        for k in np.flatnonzero(~plain):
+            mapped[k] = _cpr_or_blank(uniques[k])
     out = mapped[codes] if len(mapped) else np.empty(0, dtype=object)
     return pd.Series(out, index=values.index, dtype=object)
+
+
+def _cpr_or_blank(value: str) -> str:
+    value = ascii_digits(value)
+    return compact_cpr(value) if is_valid_cpr(value) else ""
 
 
 def cvr_column(values: pd.Series) -> pd.Series:
