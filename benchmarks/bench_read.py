@@ -39,25 +39,26 @@ import json, pickle, sys, time
 from pathlib import Path
 from invoicekit import extracts
 data, out = Path(sys.argv[1]), Path(sys.argv[2])
-tables, seconds = {}, {}
-t = time.perf_counter()
-tables["invoices"] = extracts.read_invoices(data / "invoices.csv")
-seconds["read_invoices"] = time.perf_counter() - t
-t = time.perf_counter()
-tables["grants"], tables["grant_problems"] = extracts.read_grants(data / "grants.csv")
-seconds["read_grants"] = time.perf_counter() - t
-t = time.perf_counter()
-sheet, tables["sheet_problems"] = extracts.read_support_sheet(data / "stoetteark.xlsx")
-seconds["read_support_sheet"] = time.perf_counter() - t
+tables, seconds, cpu = {}, {}, {}
+def timed(name, read, *args):
+    t, c = time.perf_counter(), time.process_time()
+    result = read(*args)
+    seconds[name], cpu[name] = time.perf_counter() - t, time.process_time() - c
+    return result
+tables["invoices"] = timed("read_invoices", extracts.read_invoices, data / "invoices.csv")
+tables["grants"], tables["grant_problems"] = timed("read_grants", extracts.read_grants, data / "grants.csv")
+sheet, tables["sheet_problems"] = timed("read_support_sheet", extracts.read_support_sheet, data / "stoetteark.xlsx")
 tables.update(services=sheet.services, suppliers=sheet.suppliers, coding=sheet.coding)
 tables = {k: (v, dict(v.attrs)) for k, v in tables.items()}
 out.write_bytes(pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
-print(json.dumps({"seconds": seconds, "module": extracts.__file__}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "module": extracts.__file__}))
 """
 
 
 def read_with(checkout: Path, data: Path, tmp: Path) -> tuple[dict, dict]:
-    """The tables and seconds of one checkout, read in a fresh process."""
+    """The tables of one checkout, read in a fresh process, and its wall and
+    CPU seconds per reader (CPU counts every thread of the process; on a
+    shared machine it varies less than wall time)."""
     out = tmp / f"{checkout.name}-{data.name}.pickle"
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     done = subprocess.run(
@@ -76,7 +77,7 @@ def read_with(checkout: Path, data: Path, tmp: Path) -> tuple[dict, dict]:
         raise SystemExit(f"{checkout}: imported {module} instead; is the checkout's package shadowed?")
     tables = pickle.loads(out.read_bytes())
     out.unlink()
-    return tables, report["seconds"]
+    return tables, {"wall": report["seconds"], "cpu": report["cpu"]}
 
 
 def assert_same(old: dict, new: dict, size: str) -> None:
@@ -113,13 +114,19 @@ def main() -> None:
             assert_same(old, new, size)
             del old, new
             for reader in (*READERS, "total"):
-                o = sum(old_s.values()) if reader == "total" else old_s[reader]
-                n = sum(new_s.values()) if reader == "total" else new_s[reader]
-                rows.append((size, reader, o, n))
+                row = [size, reader]
+                for kind in ("wall", "cpu"):
+                    o = sum(old_s[kind].values()) if reader == "total" else old_s[kind][reader]
+                    n = sum(new_s[kind].values()) if reader == "total" else new_s[kind][reader]
+                    row += [o, n]
+                rows.append(row)
     sys.stdout.write("identical typed tables and problems tables\n\n")
-    sys.stdout.write(f"{'size':<10} {'reader':<20} {'old s':>8} {'new s':>8} {'old/new':>8}\n")
-    for size, reader, o, n in rows:
-        sys.stdout.write(f"{size:<10} {reader:<20} {o:8.2f} {n:8.2f} {o / n:8.1f}\n")
+    head = f"{'size':<10} {'reader':<20} {'old wall':>9} {'new wall':>9} {'old/new':>8} {'old cpu':>8} {'new cpu':>8} {'old/new':>8}\n"
+    sys.stdout.write(head)
+    for size, reader, ow, nw, oc, nc in rows:
+        sys.stdout.write(
+            f"{size:<10} {reader:<20} {ow:9.2f} {nw:9.2f} {ow / nw:8.1f} {oc:8.2f} {nc:8.2f} {oc / nc:8.1f}\n"
+        )
 
 
 if __name__ == "__main__":

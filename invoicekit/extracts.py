@@ -733,7 +733,7 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
     from_text = ~filled[codes] & (text.str.len() > 0).to_numpy() if m else np.zeros(n, dtype=bool)
     if from_text.any():
         rows = np.flatnonzero(from_text)
-        owner, found = _text_cpr_candidates(rows, text_array(text).take(pa.array(rows)))
+        owner, found = _text_cpr_candidates(rows, text_array(text, large=False).take(pa.array(rows)))
         if found:
             checked = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
             hit = checked != ""
@@ -770,7 +770,7 @@ def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int]
     if len(rows) == 0:
         return [], []
     if isinstance(texts, pa.Array):
-        arr = texts.cast(pa.large_string())
+        arr = texts
         texts = LazyTexts(arr)
     else:
         arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
@@ -847,7 +847,7 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
     for i, s_cell, e_cell in zip(bad, raw_start, raw_end, strict=True):
         cells = [s_cell if bad_start[i] else "", e_cell if bad_end[i] else ""]
         unreadable[i] = mask_cpr_text(" / ".join(c.strip() for c in cells if c.strip()))
-    text = text_array(df["text"])
+    text = text_array(df["text"], large=False)
     need = (start_blank | end_blank) & ~bad_start & ~bad_end & (pc.utf8_length(text).to_numpy() > 0)
     rows = np.flatnonzero(need)
     f_start, f_end = period_from_texts(text.take(pa.array(rows)))

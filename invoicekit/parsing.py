@@ -32,14 +32,17 @@ MIN_YEAR, MAX_YEAR = 1900, 2199
 # ---------------------------------------------------------------- money
 
 
-def text_array(values: pd.Series) -> pa.Array:
-    """The cells as one arrow string array, blanks for missing values."""
+def text_array(values: pd.Series, large: bool = True) -> pa.Array:
+    """The cells as one arrow string array, blanks for missing values;
+    ``large=False`` keeps pyarrow's own string type (no copy to make)."""
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype(object).where(values.notna(), "").astype("str")
     arr = pa.array(values)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    return pc.fill_null(arr.cast(pa.large_string()), "")
+    if large or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())
+    return pc.fill_null(arr, "")
 
 
 def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,7 +57,16 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     thousands separators. Up to ``max_decimals`` (at most four) decimals are
     read: an invoice amount has at most two, a rate may have four.
     """
-    s = pc.utf8_trim_whitespace(text_array(values))
+    # amounts repeat (one rate for many grants, one price for many invoices):
+    # each distinct cell is read once
+    cells = pc.dictionary_encode(text_array(values))
+    codes = cells.indices.to_numpy(zero_copy_only=False)
+    units, ok, blank = _parse_distinct_amounts(cells.dictionary, max_decimals)
+    return units[codes], ok[codes], blank[codes]
+
+
+def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    s = pc.utf8_trim_whitespace(cells)
     blank = pc.equal(s, "").to_numpy(zero_copy_only=False)
     if pc.any(pc.match_substring_regex(s, "[A-Za-z]")).as_py():
         s = pc.replace_substring_regex(s, r"(?i)\b(?:dkk|kr)\b\.?", "")
@@ -373,7 +385,7 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return start, end
     if isinstance(texts, pa.Array):
-        arr = texts.cast(pa.large_string())
+        arr = texts
         texts = LazyTexts(arr)
     else:
         arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
