@@ -612,14 +612,16 @@ def prepare_invoices(
     out["invoice_key"] = _objects(normalise_numbers(invoice_id))
 
     cvr_raw = df["supplier_cvr"].str.strip()
-    cvr = cvr_column(cvr_raw)
-    valid_cvr = (cvr != "").to_numpy()
-    shown = cvr.to_numpy(dtype=object).copy()
+    # a few thousand suppliers: each distinct cell is read, checked and keyed once
+    cvr_codes, cvr_cells = pd.factorize(cvr_raw, use_na_sentinel=False)
+    u_cvr = cvr_column(pd.Series(cvr_cells, dtype="str")).to_numpy(dtype=object)
+    valid_cvr = (u_cvr != "")[cvr_codes]
+    shown = u_cvr[cvr_codes]
     if (~valid_cvr).any():
         shown[~valid_cvr] = mask_cprs_in(cvr_raw[~valid_cvr]).to_numpy(dtype=object)
     out["supplier_cvr"] = _objects(shown)
     out["cvr_valid"] = valid_cvr
-    out["cvr_key"] = digits_key(cvr.to_numpy(dtype=object))
+    out["cvr_key"] = digits_key(u_cvr)[cvr_codes] if len(u_cvr) else np.zeros(n, dtype=np.int64)
 
     units, ok, _blank = parse_amounts(df["amount"], max_decimals=2)
     fields = np.zeros(n, dtype=np.int64)
@@ -819,7 +821,8 @@ def _objects(values) -> pd.Series:
     pandas would otherwise convert them to arrow strings and back."""
     if isinstance(values, pd.Series):
         values = values.to_numpy(dtype=object)
-    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+    # not copied: every caller hands over an array of its own
+    return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
 
 
 def digits_key(values) -> np.ndarray:

@@ -206,7 +206,7 @@ def cpr_column(values: pd.Series) -> pd.Series:
         for k in np.flatnonzero(~plain):
             mapped[k] = _cpr_or_blank(uniques[k])
     out = mapped[codes] if len(mapped) else np.empty(0, dtype=object)
-    return pd.Series(out, index=values.index, dtype=object)
+    return pd.Series(out, index=values.index, dtype=object, copy=False)
 
 
 def _cpr_or_blank(value: str) -> str:
@@ -225,20 +225,23 @@ def cvr_column(values: pd.Series) -> pd.Series:
     uniques = np.asarray(uniques, dtype=object)
     mapped = np.full(len(uniques), "", dtype=object)
     if len(uniques):
-        plain = pc.fill_null(pc.match_substring_regex(pa.array(uniques, type=pa.string()), _CVR_PLAIN_RE2), False)
-        plain = plain.to_numpy(zero_copy_only=False)
+        arr = pa.array(uniques, type=pa.string())
+        plain = pc.fill_null(pc.match_substring_regex(arr, _CVR_PLAIN_RE2), False).to_numpy(zero_copy_only=False)
         if plain.any():
-            digits = np.frombuffer("".join(uniques[plain]).encode("ascii"), dtype=np.uint8).reshape(-1, 8) - 48
-            ok = (digits.astype(np.int64) @ np.array(_CVR_WEIGHTS, dtype=np.int64)) % 11 == 0
-            mapped[np.flatnonzero(plain)[ok]] = uniques[plain][ok]
+            idx = np.flatnonzero(plain)
+            compact = pc.utf8_slice_codeunits(arr.take(pa.array(idx)), -8)  # the prefix goes, as stdnum's compact
+            number = pc.cast(compact, pa.int64()).to_numpy()
+            digits = number[:, None] // 10 ** np.arange(7, -1, -1) % 10
+            ok = (digits @ np.array(_CVR_WEIGHTS, dtype=np.int64)) % 11 == 0
+            mapped[idx[ok]] = compact.filter(pa.array(ok)).to_numpy(zero_copy_only=False)
         for k in np.flatnonzero(~plain):
             mapped[k] = _cvr_or_blank(uniques[k])
     out = mapped[codes] if len(mapped) else np.empty(len(values), dtype=object)
-    return pd.Series(out, index=values.index, dtype=object)
+    return pd.Series(out, index=values.index, dtype=object, copy=False)
 
 
-#: a CVR number as written by a system: eight digits 0-9, the first not 0
-_CVR_PLAIN_RE2 = r"^[1-9][0-9]{7}$"
+#: a CVR number as written by a system: eight digits 0-9, the first not 0, maybe after DK
+_CVR_PLAIN_RE2 = r"^(?:DK|dk|Dk|dK)?[1-9][0-9]{7}$"
 _CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
 
@@ -274,4 +277,5 @@ def mask_cprs_in(values: pd.Series, objects: np.ndarray | None = None) -> pd.Ser
     if may_hold.any():
         out = out.copy()
         out[may_hold] = map_unique(text[may_hold], mask_cpr_text)
-    return pd.Series(out, index=values.index, dtype=object)
+    # the caller's objects are copied, never shared between two columns
+    return pd.Series(out, index=values.index, dtype=object, copy=out is objects)
