@@ -194,17 +194,7 @@ def _read_csv_strings(path: Path) -> RawTable:
         raise InputError(path, "header row", f"has {width:,} columns; expected at most {MAX_COLUMNS:,}")
     misaligned: dict[int, int] = {}
     try:
-        names = [f"c{i}" for i in range(width)]
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = _arrow_csv(data, sep, width)
         lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
         # each row takes at least one line: as many lines as rows and header
         # means no cell holds a line break, and no quote was left open
@@ -233,6 +223,29 @@ def _read_csv_strings(path: Path) -> RawTable:
     _refuse_huge_cells(df, path)
     _refuse_unclosed_quotes(df, path, sep, width)
     return RawTable(df, misaligned)
+
+
+def _arrow_csv(data: bytes, sep: str, width: int) -> pa.Table:
+    """The rows after the header as text, read by pyarrow. Small blocks are
+    read in parallel; a row too long for one is read again in blocks of
+    16 MB, as before, and raises ``ArrowInvalid`` if it is longer still."""
+    names = [f"c{i}" for i in range(width)]
+    for block_size in (1 << 22, 1 << 24):
+        try:
+            return pacsv.read_csv(
+                io.BytesIO(data),
+                read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=block_size),
+                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            if block_size == 1 << 24 or "straddl" not in str(exc):
+                raise
+    raise AssertionError("unreachable")
 
 
 #: the largest cell read (robot spec, limits): a bigger one is not an extract
@@ -840,7 +853,8 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
     invoice then has no period, and the message names the cell."""
     start, start_ok, start_blank = parse_dates(df["period_start"])
     end, end_ok, end_blank = parse_dates(df["period_end"])
-    source = np.where(start_ok & end_ok, "columns", "").astype(object)
+    source = np.full(len(df), "", dtype=object)
+    source[start_ok & end_ok] = "columns"
     unreadable = np.full(len(df), "", dtype=object)
     bad_start = ~start_ok & ~start_blank
     bad_end = ~end_ok & ~end_blank
