@@ -41,10 +41,12 @@ from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import (
     MONEY_SCALE,
     OTHER_DIGITS_RE2,
+    LazyTexts,
     parse_amounts,
     parse_dates,
     period_from_texts,
-    split_cpr_cell,
+    split_cpr_cells,
+    text_array,
 )
 from invoicekit.vocabulary import (
     CPR_BOUNDED_RE2,
@@ -221,13 +223,44 @@ def _check_file(path: Path) -> None:
         raise InputError(path, None, f"is {st.st_size:,} bytes; expected an extract under 1 GB")
 
 
+def _utf8_bytes(raw: bytes, path: Path) -> bytes:
+    """The file as UTF-8 with ``\\n`` line endings and no leading blank lines:
+    what :func:`_decode` and the line-ending rules make of it, without
+    holding it as Python text when it is UTF-8 already (nearly always)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
+        return _decode(raw, path).encode("utf-8")  # raises the error for UTF-16 and binary
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        raw.decode("utf-8")  # only checked: the bytes themselves are read below
+    except UnicodeDecodeError:
+        raw = _decode(raw, path).encode("utf-8")
+    if b"\r" in raw:  # in UTF-8 the byte 0x0D is only ever the character \r
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return raw.lstrip(b"\n")
+
+
+#: ASCII characters Python's ``str.isspace`` accepts
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _is_blank_text(data: bytes) -> bool:
+    """``not data.decode().strip()``, deciding on the first bytes when they can."""
+    rest = data.lstrip(_ASCII_SPACE)
+    if not rest:
+        return True
+    if rest[0] < 0x80:
+        return False  # an ASCII character that is not whitespace
+    return not data.decode("utf-8").strip()
+
+
 def _read_csv_strings(path: Path) -> RawTable:
     """All cells as text, every line ending accepted. Rows whose every cell is
     blank are not data and are skipped."""
-    text = _decode(_read_bytes(path), path).replace("\r\n", "\n").replace("\r", "\n").lstrip("\n")
-    if not text.strip():
+    data = _utf8_bytes(_read_bytes(path), path)
+    if _is_blank_text(data):
         raise InputError(path, None, "file is empty; expected a header row and data rows")
-    first_line = text.split("\n", 1)[0]
+    first_line = data.split(b"\n", 1)[0].decode("utf-8")
     sep = _sniff_separator(first_line)
     header = next(_csv_rows(first_line, sep, path))
     while len(header) > 1 and not header[-1].strip():
@@ -237,23 +270,22 @@ def _read_csv_strings(path: Path) -> RawTable:
         raise InputError(path, "header row", f"has {width:,} columns; expected at most {MAX_COLUMNS:,}")
     misaligned: dict[int, int] = {}
     try:
-        names = [f"c{i}" for i in range(width)]
-        table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = _arrow_csv(data, sep, width)
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        # each row takes at least one line: as many lines as rows and header
+        # means no cell holds a line break, and no quote was left open
+        one_line_each = lines == table.num_rows + 1
+        table = _drop_blank_arrow_rows(table)
+        _refuse_huge_arrow_cells(table, header, path)
+        if not one_line_each:
+            _refuse_unclosed_arrow_quotes(table, header, path, sep, width)
         df = table.to_pandas()
         df.columns = header
+        return RawTable(df, misaligned)
     except pa.ArrowInvalid:
         # Slow path: some rows have the wrong number of fields.
         body = []
-        for row in _csv_rows(text, sep, path):
+        for row in _csv_rows(data.decode("utf-8"), sep, path):
             while len(row) > width and not row[-1].strip():
                 row.pop()  # trailing separators are not fields
             body.append(row)
@@ -267,6 +299,29 @@ def _read_csv_strings(path: Path) -> RawTable:
     _refuse_huge_cells(df, path)
     _refuse_unclosed_quotes(df, path, sep, width)
     return RawTable(df, misaligned)
+
+
+def _arrow_csv(data: bytes, sep: str, width: int) -> pa.Table:
+    """The rows after the header as text, read by pyarrow. Small blocks are
+    read in parallel; a row too long for one is read again in blocks of
+    16 MB, as before, and raises ``ArrowInvalid`` if it is longer still."""
+    names = [f"c{i}" for i in range(width)]
+    for block_size in (1 << 22, 1 << 24):
+        try:
+            return pacsv.read_csv(
+                io.BytesIO(data),
+                read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=block_size),
+                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            if block_size == 1 << 24 or "straddl" not in str(exc):
+                raise
+    raise AssertionError("unreachable")
 
 
 #: the largest cell read (robot spec, limits): a bigger one is not an extract
@@ -322,6 +377,60 @@ def _refuse_huge_cells(df: pd.DataFrame, path: Path, sheet: str | None = None) -
                 _where(sheet, f"row {k + 1}, column '{str(df.columns[col])[:80]}'"),
                 f"holds a cell of {sizes[k]:,} bytes; expected cells under 1 MB",
             )
+
+
+def _drop_blank_arrow_rows(table: pa.Table) -> pa.Table:
+    """:func:`_drop_blank_rows` for the table pyarrow read: only the rows blank
+    in every column so far are looked at in the next."""
+    n = table.num_rows
+    if table.num_columns == 0 or n == 0:
+        return table
+    candidates = np.arange(n)
+    for values in table.columns:
+        if len(candidates) < n:
+            values = values.take(pa.array(candidates))
+        blank = pc.equal(pc.utf8_trim_whitespace(values), "").to_numpy(zero_copy_only=False)
+        candidates = candidates[blank]
+        if len(candidates) == 0:
+            return table
+    keep = np.ones(n, dtype=bool)
+    keep[candidates] = False
+    return table.filter(pa.array(keep))
+
+
+def _refuse_huge_arrow_cells(table: pa.Table, header: list[str], path: Path) -> None:
+    """:func:`_refuse_huge_cells` for the table pyarrow read."""
+    for name in header:
+        if len(str(name).encode("utf-8", "replace")) > MAX_CELL_BYTES:
+            raise InputError(path, "header row", "holds a cell over 1 MB; expected cells under 1 MB")
+    for col, values in enumerate(table.columns):
+        if len(values) == 0 or pc.max(pc.binary_length(values)).as_py() <= MAX_CELL_BYTES:
+            continue
+        sizes = pc.binary_length(values).to_numpy(zero_copy_only=False)
+        k = int(np.argmax(sizes > MAX_CELL_BYTES))
+        raise InputError(
+            path,
+            f"row {k + 1}, column '{str(header[col])[:80]}'",
+            f"holds a cell of {sizes[k]:,} bytes; expected cells under 1 MB",
+        )
+
+
+def _refuse_unclosed_arrow_quotes(table: pa.Table, header: list[str], path: Path, sep: str, width: int) -> None:
+    """:func:`_refuse_unclosed_quotes` for the table pyarrow read."""
+    for col, values in enumerate(table.columns):
+        multi = pc.match_substring(values, "\n")
+        if not pc.any(multi).as_py():
+            continue
+        rows = np.flatnonzero(multi.to_numpy(zero_copy_only=False))
+        for k, cell in zip(rows, values.filter(multi).to_pylist(), strict=True):
+            lines = cell.split("\n")[1:]
+            if width > 1 and any(line.count(sep) >= width - 1 for line in lines):
+                raise InputError(
+                    path,
+                    f"row {k + 1}, column '{header[col]}'",
+                    'a quote (") opened here is never closed, so the rows after it were read as part of this cell; '
+                    "expected every quote to be closed",
+                )
 
 
 def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -592,21 +701,24 @@ def _typed_invoices(
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
     invoice_id = df["invoice_id"].str.strip()
-    out["invoice_id_raw"] = _objects(invoice_id)  # for OPUS and Sensum only: it may be anything the supplier wrote
+    ids = invoice_id.to_numpy(dtype=object)
+    out["invoice_id_raw"] = _objects(ids)  # for OPUS and Sensum only: it may be anything the supplier wrote
     # what people read: a CPR number used as invoice number is masked like any other
-    out["invoice_id"] = _objects(mask_cprs_in(invoice_id))
+    out["invoice_id"] = _objects(mask_cprs_in(invoice_id, objects=ids))
     # what check 10 compares: the number as written, normalised (never the masked form)
-    out["invoice_key"] = _objects(normalise_numbers(invoice_id.to_numpy(dtype=object)))
+    out["invoice_key"] = _objects(normalise_numbers(invoice_id))
 
     cvr_raw = df["supplier_cvr"].str.strip()
-    cvr = cvr_column(cvr_raw)
-    valid_cvr = (cvr != "").to_numpy()
-    shown = cvr.to_numpy(dtype=object).copy()
+    # a few thousand suppliers: each distinct cell is read, checked and keyed once
+    cvr_codes, cvr_cells = pd.factorize(cvr_raw, use_na_sentinel=False)
+    u_cvr = cvr_column(pd.Series(cvr_cells, dtype="str")).to_numpy(dtype=object)
+    valid_cvr = (u_cvr != "")[cvr_codes]
+    shown = u_cvr[cvr_codes]
     if (~valid_cvr).any():
         shown[~valid_cvr] = mask_cprs_in(cvr_raw[~valid_cvr]).to_numpy(dtype=object)
     out["supplier_cvr"] = _objects(shown)
     out["cvr_valid"] = valid_cvr
-    out["cvr_key"] = digits_key(cvr.to_numpy(dtype=object))
+    out["cvr_key"] = digits_key(u_cvr)[cvr_codes] if len(u_cvr) else np.zeros(n, dtype=np.int64)
 
     units, ok, _blank = parse_amounts(df["amount"], max_decimals=2)
     fields = np.zeros(n, dtype=np.int64)
@@ -630,7 +742,9 @@ def _typed_invoices(
     out["text"] = _objects(df["text"])
     inv_date, _, _ = parse_dates(df["invoice_date"])
     out["invoice_date"] = inv_date
-    out["supplier_name"] = _objects(df["supplier_name"].str.strip())
+    # a few hundred suppliers: each name is made a Python string once
+    codes, names = pd.factorize(df["supplier_name"].str.strip(), use_na_sentinel=False)
+    out["supplier_name"] = _objects(np.asarray(names, dtype=object)[codes] if len(names) else np.full(n, "", object))
     return out
 
 
@@ -703,8 +817,8 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
     u_count[idx[is_ok]] = 1
     u_invalid[idx[~is_ok]] = True
     u_masked[idx[~is_ok]] = [_mask_raw(v) for v in uniques[idx[~is_ok]]]
-    for k in np.flatnonzero(multi):
-        good, bad = split_cpr_cell(uniques[k])
+    multi_idx = np.flatnonzero(multi)
+    for k, (good, bad) in zip(multi_idx, split_cpr_cells(uniques[multi_idx]), strict=True):
         _set_cprs(k, list(dict.fromkeys(good)), u_cpr, u_count, u_all)
         if bad:
             u_invalid[k] = True
@@ -717,16 +831,25 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
     from_text = ~filled[codes] & (text.str.len() > 0).to_numpy() if m else np.zeros(n, dtype=bool)
     if from_text.any():
         rows = np.flatnonzero(from_text)
-        owner, found = _text_cpr_candidates(rows, text.to_numpy(dtype=object)[rows])
+        owner, found = _text_cpr_candidates(rows, text_array(text, large=False).take(pa.array(rows)))
         if found:
             checked = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
-            per_row: dict[int, list[str]] = {}
-            for i, number in zip(owner, checked, strict=True):
-                if number:
-                    numbers = per_row.setdefault(i, [])
-                    if number not in numbers:
-                        numbers.append(number)
-            for i, numbers in per_row.items():
+            hit = checked != ""
+            owner, checked = np.asarray(owner, dtype=np.int64)[hit], checked[hit]
+            # most rows have one valid number: set whole-column; the rest one by one
+            per_row = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, dtype=np.int64)
+            one = per_row[owner] == 1
+            single_rows, single = owner[one], checked[one]
+            cpr[single_rows] = single
+            cpr_all[single_rows] = single
+            count[single_rows] = 1
+            key[single_rows] = digits_key(single)
+            several: dict[int, list[str]] = {}
+            for i, number in zip(owner[~one].tolist(), checked[~one], strict=True):
+                numbers = several.setdefault(i, [])
+                if number not in numbers:
+                    numbers.append(number)
+            for i, numbers in several.items():
                 _set_cprs(i, numbers, cpr, count, cpr_all)
                 key[i] = int(numbers[0]) if len(numbers) == 1 else 0
     out["cpr"] = _objects(cpr)
@@ -744,7 +867,11 @@ def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int]
     result is the same as matching every text in Python."""
     if len(rows) == 0:
         return [], []
-    arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
+    if isinstance(texts, pa.Array):
+        arr = texts
+        texts = LazyTexts(arr)
+    else:
+        arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
     loose = pc.count_substring_regex(arr, CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
     odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
     one = (loose == 1) & ~odd
@@ -790,7 +917,8 @@ def _objects(values) -> pd.Series:
     pandas would otherwise convert them to arrow strings and back."""
     if isinstance(values, pd.Series):
         values = values.to_numpy(dtype=object)
-    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+    # not copied: every caller hands over an array of its own
+    return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
 
 
 def digits_key(values) -> np.ndarray:
@@ -808,19 +936,21 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
     invoice then has no period, and the message names the cell."""
     start, start_ok, start_blank = parse_dates(df["period_start"])
     end, end_ok, end_blank = parse_dates(df["period_end"])
-    source = np.where(start_ok & end_ok, "columns", "").astype(object)
+    source = np.full(len(df), "", dtype=object)
+    source[start_ok & end_ok] = "columns"
     unreadable = np.full(len(df), "", dtype=object)
     bad_start = ~start_ok & ~start_blank
     bad_end = ~end_ok & ~end_blank
-    raw_start = df["period_start"].to_numpy(dtype=object)
-    raw_end = df["period_end"].to_numpy(dtype=object)
-    for i in np.flatnonzero(bad_start | bad_end):
-        cells = [raw_start[i] if bad_start[i] else "", raw_end[i] if bad_end[i] else ""]
+    bad = np.flatnonzero(bad_start | bad_end)
+    raw_start = df["period_start"].iloc[bad].tolist()
+    raw_end = df["period_end"].iloc[bad].tolist()
+    for i, s_cell, e_cell in zip(bad, raw_start, raw_end, strict=True):
+        cells = [s_cell if bad_start[i] else "", e_cell if bad_end[i] else ""]
         unreadable[i] = mask_cpr_text(" / ".join(c.strip() for c in cells if c.strip()))
-    need = (start_blank | end_blank) & ~bad_start & ~bad_end & (df["text"].str.len() > 0).to_numpy()
-    text = df["text"].to_numpy(dtype=object)
+    text = text_array(df["text"], large=False)
+    need = (start_blank | end_blank) & ~bad_start & ~bad_end & (pc.utf8_length(text).to_numpy() > 0)
     rows = np.flatnonzero(need)
-    f_start, f_end = period_from_texts(text[rows])
+    f_start, f_end = period_from_texts(text.take(pa.array(rows)))
     hit = ~np.isnat(f_start)
     if hit.any():
         rows, f_start, f_end = rows[hit], f_start[hit], f_end[hit]

@@ -137,36 +137,44 @@ def _cvr_or_blank(value: str) -> str:
     return compact_cvr(value) if is_valid_cvr(value) else ""
 
 
-def _valid_cpr_mask(numbers: pd.Series) -> np.ndarray:
+def valid_cpr_mask(numbers: object) -> np.ndarray:
     """Whole-column :func:`is_valid_cpr` for compact numbers (the same rules:
     stdnum's century from the 7th digit, no future birth dates, replacement
-    numbers with day + 60)."""
-    ok = (numbers.str.len() == 10) & numbers.str.fullmatch(r"\d{10}")
-    ok = ok.fillna(False).to_numpy(dtype=bool).copy()
-    n = len(numbers)
+    numbers with day + 60). Only ten digits 0-9 can be valid."""
+    arr = _string_array(numbers)
+    ok = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{10}$"), False).to_numpy(zero_copy_only=False).copy()
     if not ok.any():
         return ok
-    digits = numbers.where(ok, "0101000000")
-    day = digits.str.slice(0, 2).astype(np.int64).to_numpy()
-    month = digits.str.slice(2, 4).astype(np.int64).to_numpy()
-    yy = digits.str.slice(4, 6).astype(np.int64).to_numpy()
-    d7 = digits.str.slice(6, 7).astype(np.int64).to_numpy()
+    number = pc.cast(arr.filter(pa.array(ok)), pa.int64()).to_numpy()  # DDMMYYSSSS as one number
+    day, month, yy, d7 = number // 10**8, number // 10**6 % 100, number // 10**4 % 100, number // 1000 % 10
     year = np.where(
         np.isin(d7, (5, 6, 7, 8)) & (yy >= 58),
         1800 + yy,
         np.where(np.isin(d7, (0, 1, 2, 3)) | (np.isin(d7, (4, 9)) & (yy >= 37)), 1900 + yy, 2000 + yy),
     )
     day = np.where(day > 60, day - 60, day)
-    ok &= (month >= 1) & (month <= 12) & (day >= 1)
+    good = (month >= 1) & (month <= 12) & (day >= 1)
     safe_month = np.clip(month, 1, 12)
     first = (year - 1970) * 12 + (safe_month - 1)
     month_start = first.astype("datetime64[M]").astype("datetime64[D]")
     month_len = ((first + 1).astype("datetime64[M]").astype("datetime64[D]") - month_start).astype(np.int64)
-    ok &= day <= month_len
+    good &= day <= month_len
     born = month_start + (np.clip(day, 1, 31) - 1).astype("timedelta64[D]")
-    ok &= born <= np.datetime64(dt.date.today(), "D")
-    assert len(ok) == n
+    good &= born <= np.datetime64(dt.date.today(), "D")
+    ok[ok] = good
     return ok
+
+
+def _string_array(values: object) -> pa.Array:
+    """Text cells as one arrow string array (no copy when pandas holds them in arrow)."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        arr = pa.array(values)
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
 def ascii_digits(text: str) -> str:
@@ -179,20 +187,62 @@ def ascii_digits(text: str) -> str:
 
 def cpr_column(values: pd.Series) -> pd.Series:
     """Compact valid CPR numbers (digits 0-9); blank where the value is not a
-    valid CPR. Each distinct value is checked once, whole-column."""
+    valid CPR. Digits of any script are read as 0-9, then the value is what
+    :func:`compact_cpr` and :func:`is_valid_cpr` make of it.
+
+    Each distinct value is checked once. One of digits 0-9, spaces and
+    hyphens only (nearly all) is compacted and checked whole-column; any other
+    goes through the scalar functions (stdnum) one by one."""
     codes, uniques = pd.factorize(values.fillna("").astype(str), use_na_sentinel=False)
-    uniques = [ascii_digits(str(u)) for u in uniques]
-    compact = pd.Series(uniques, dtype=object).astype(str).str.replace(r"[ -]", "", regex=True).str.strip()
-    valid = _valid_cpr_mask(compact)
-    mapped = np.where(valid, compact.to_numpy(dtype=object), "").astype(object)
+    uniques = np.asarray(uniques, dtype=object)
+    mapped = np.full(len(uniques), "", dtype=object)
+    if len(uniques):
+        arr = pa.array(uniques, type=pa.string())
+        plain = pc.match_substring_regex(arr, r"^[0-9 \-]*$").to_numpy(zero_copy_only=False)
+        idx = np.flatnonzero(plain)
+        compact = pc.replace_substring(pc.replace_substring(arr.take(pa.array(idx)), " ", ""), "-", "")
+        ok = valid_cpr_mask(compact)
+        mapped[idx[ok]] = compact.filter(pa.array(ok)).to_numpy(zero_copy_only=False)
+        for k in np.flatnonzero(~plain):
+            mapped[k] = _cpr_or_blank(uniques[k])
     out = mapped[codes] if len(mapped) else np.empty(0, dtype=object)
-    return pd.Series(out, index=values.index, dtype=object)
+    return pd.Series(out, index=values.index, dtype=object, copy=False)
+
+
+def _cpr_or_blank(value: str) -> str:
+    value = ascii_digits(value)
+    return compact_cpr(value) if is_valid_cpr(value) else ""
 
 
 def cvr_column(values: pd.Series) -> pd.Series:
-    """Compact valid CVR numbers; blank where the value is not a valid CVR."""
-    out = map_unique(values.fillna("").astype(str), _cvr_or_blank)
-    return pd.Series(out, index=values.index, dtype=object)
+    """Compact valid CVR numbers; blank where the value is not a valid CVR.
+
+    Each distinct value is checked once. One that is already compact (eight
+    digits 0-9, the first not 0; nearly all) is checked whole-column with the
+    modulus 11 above; any other goes through :func:`is_valid_cvr` (stdnum), so
+    prefixes, separators and digits of other scripts are read as one by one."""
+    codes, uniques = pd.factorize(values.fillna("").astype(str), use_na_sentinel=False)
+    uniques = np.asarray(uniques, dtype=object)
+    mapped = np.full(len(uniques), "", dtype=object)
+    if len(uniques):
+        arr = pa.array(uniques, type=pa.string())
+        plain = pc.fill_null(pc.match_substring_regex(arr, _CVR_PLAIN_RE2), False).to_numpy(zero_copy_only=False)
+        if plain.any():
+            idx = np.flatnonzero(plain)
+            compact = pc.utf8_slice_codeunits(arr.take(pa.array(idx)), -8)  # the prefix goes, as stdnum's compact
+            number = pc.cast(compact, pa.int64()).to_numpy()
+            digits = number[:, None] // 10 ** np.arange(7, -1, -1) % 10
+            ok = (digits @ np.array(_CVR_WEIGHTS, dtype=np.int64)) % 11 == 0
+            mapped[idx[ok]] = compact.filter(pa.array(ok)).to_numpy(zero_copy_only=False)
+        for k in np.flatnonzero(~plain):
+            mapped[k] = _cvr_or_blank(uniques[k])
+    out = mapped[codes] if len(mapped) else np.empty(len(values), dtype=object)
+    return pd.Series(out, index=values.index, dtype=object, copy=False)
+
+
+#: a CVR number as written by a system: eight digits 0-9, the first not 0, maybe after DK
+_CVR_PLAIN_RE2 = r"^(?:DK|dk|Dk|dK)?[1-9][0-9]{7}$"
+_CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
 
 def mask_cpr_column(values: pd.Series) -> pd.Series:
@@ -212,15 +262,20 @@ def mask_cpr_text(text: str) -> str:
     )
 
 
-def mask_cprs_in(values: pd.Series) -> pd.Series:
+def mask_cprs_in(values: pd.Series, objects: np.ndarray | None = None) -> pd.Series:
     """:func:`mask_cpr_text` for a column, once per distinct value; the
-    cells that may hold one are found whole-column (RE2)."""
+    cells that may hold one are found whole-column (RE2). ``objects``: the
+    same cells as Python strings, when the caller has them already."""
     text = values.fillna("").astype(str)
-    arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string())
+    if isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow":
+        arr = pa.array(text)  # no copy: the text is held in arrow already
+    else:
+        arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string())
     # digits of any script, as Python's \d in the pattern that masks
     may_hold = pc.match_substring_regex(arr, CPR_LIKE_RE2).to_numpy(zero_copy_only=False)
-    if not may_hold.any():
-        return text.astype(object)
-    out = text.to_numpy(dtype=object).copy()
-    out[may_hold] = map_unique(text[may_hold], mask_cpr_text)
-    return pd.Series(out, index=values.index, dtype=object)
+    out = text.to_numpy(dtype=object) if objects is None else objects
+    if may_hold.any():
+        out = out.copy()
+        out[may_hold] = map_unique(text[may_hold], mask_cpr_text)
+    # the caller's objects are copied, never shared between two columns
+    return pd.Series(out, index=values.index, dtype=object, copy=out is objects)

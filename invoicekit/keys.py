@@ -82,15 +82,18 @@ def normalise_grant_id(text: object) -> str:
 def normalise_numbers(values: object) -> np.ndarray:
     """:func:`normalise_number` whole-column: ASCII text (nearly all) with
     pyarrow, the rest one by one."""
-    arr = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        arr = pa.array(values)  # no copy: the text is held in arrow already
+    else:
+        arr = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
     arr = pc.fill_null(arr, "")
     ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
     fast = pc.replace_substring_regex(pc.ascii_lower(arr), _ASCII_REMOVED_RE2, "")
     out = np.asarray(fast.to_numpy(zero_copy_only=False), dtype=object).copy()
     if not ascii_.all():
-        raw = arr.to_numpy(zero_copy_only=False)
-        for k in np.flatnonzero(~ascii_):
-            out[k] = normalise_number(raw[k])
+        other = np.flatnonzero(~ascii_)
+        for k, raw in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
+            out[k] = normalise_number(raw)
     return out
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import compact_cpr, is_valid_cpr, map_unique
+from invoicekit.identifiers import compact_cpr, is_valid_cpr, map_unique, valid_cpr_mask
 from invoicekit.vocabulary import CPR_PATTERN
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
@@ -32,14 +32,17 @@ MIN_YEAR, MAX_YEAR = 1900, 2199
 # ---------------------------------------------------------------- money
 
 
-def _text_array(values: pd.Series) -> pa.Array:
-    """The cells as one arrow string array, blanks for missing values."""
+def text_array(values: pd.Series, large: bool = True) -> pa.Array:
+    """The cells as one arrow string array, blanks for missing values;
+    ``large=False`` keeps pyarrow's own string type (no copy to make)."""
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype(object).where(values.notna(), "").astype("str")
     arr = pa.array(values)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    return pc.fill_null(arr.cast(pa.large_string()), "")
+    if large or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())
+    return pc.fill_null(arr, "")
 
 
 def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,7 +57,16 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     thousands separators. Up to ``max_decimals`` (at most four) decimals are
     read: an invoice amount has at most two, a rate may have four.
     """
-    s = pc.utf8_trim_whitespace(_text_array(values))
+    # amounts repeat (one rate for many grants, one price for many invoices):
+    # each distinct cell is read once
+    cells = pc.dictionary_encode(text_array(values))
+    codes = cells.indices.to_numpy(zero_copy_only=False)
+    units, ok, blank = _parse_distinct_amounts(cells.dictionary, max_decimals)
+    return units[codes], ok[codes], blank[codes]
+
+
+def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    s = pc.utf8_trim_whitespace(cells)
     blank = pc.equal(s, "").to_numpy(zero_copy_only=False)
     if pc.any(pc.match_substring_regex(s, "[A-Za-z]")).as_py():
         s = pc.replace_substring_regex(s, r"(?i)\b(?:dkk|kr)\b\.?", "")
@@ -264,6 +276,36 @@ def split_cpr_cell(cell: str) -> tuple[list[str], list[str]]:
     return valid, invalid
 
 
+#: a part made of digits 0-9, spaces and hyphens only: compacting it removes the spaces and hyphens
+_PLAIN_CPR_PART = re.compile(r"[0-9 \-]*")
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
+
+
+def split_cpr_cells(cells: object) -> list[tuple[list[str], list[str]]]:
+    """:func:`split_cpr_cell` for many cells: each distinct part is compacted
+    and checked once, the ten-digit ones whole-column."""
+    split = [_CPR_SEPARATORS.split(cell) for cell in cells]
+    compact: dict[str, str] = {}
+    for part in dict.fromkeys(p for parts in split for p in parts):
+        plain = _PLAIN_CPR_PART.fullmatch(part)
+        compact[part] = part.replace(" ", "").replace("-", "") if plain else compact_cpr(part)
+    numbers = list(dict.fromkeys(compact.values()))
+    digits = [number for number in numbers if _TEN_DIGITS.fullmatch(number)]
+    valid = dict(zip(digits, valid_cpr_mask(pd.Series(digits, dtype="str")).tolist(), strict=True))
+    result = []
+    for parts in split:
+        good: list[str] = []
+        bad: list[str] = []
+        for part in parts:
+            number = compact[part]
+            if not number:
+                continue
+            ok = valid[number] if number in valid else is_valid_cpr(number)
+            (good if ok else bad).append(number)
+        result.append((good, bad))
+    return result
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def cprs_in_text(text: str) -> tuple[str, ...]:
     """Every ``DDMMYY-SSSS`` (hyphen optional) in ``text`` not touching other
@@ -352,7 +394,11 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     end = start.copy()
     if n == 0:
         return start, end
-    arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
+    if isinstance(texts, pa.Array):
+        arr = texts
+        texts = LazyTexts(arr)
+    else:
+        arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
     n_range = pc.count_substring_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
     n_month = pc.count_substring_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
     odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
@@ -390,6 +436,16 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if found is not None:
             start[i], end[i] = np.datetime64(found[0], "D"), np.datetime64(found[1], "D")
     return start, end
+
+
+class LazyTexts:
+    """The texts of an arrow array, each made a Python string when asked for."""
+
+    def __init__(self, arr: pa.Array) -> None:
+        self.arr = arr
+
+    def __getitem__(self, i: int) -> str:
+        return self.arr[int(i)].as_py()
 
 
 def _ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:

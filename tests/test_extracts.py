@@ -263,3 +263,13 @@ def test_cpr_candidates_in_texts_whole_column_equal_the_python_pattern(texts):
     owner, found = _text_cpr_candidates(np.arange(len(texts)), np.array(texts, dtype=object))
     expected = [(i, m.group().replace("-", "")) for i, t in enumerate(texts) for m in CPR_PATTERN.finditer(t)]
     assert sorted(zip(owner, found, strict=True)) == sorted(expected)
+
+
+def test_a_row_longer_than_a_read_block_is_read_whole(tmp_path):
+    # 25 cells of 800 KB: one row of 20 MB, more than pyarrow reads at a time
+    header = ["Fakturanummer", "CVR", "Beløb", *(f"x{i}" for i in range(22))]
+    cells = ["F-1", "29345716", "100", *('"' + "y" * 800_000 + '"' for _ in range(22))]
+    text = ";".join(header) + "\n" + ";".join(cells) + "\nF-2;29345716;200" + ";" * 22 + "\n"
+    inv = read_invoices(write(tmp_path / "r.csv", text)).frame
+    assert inv["invoice_id"].tolist() == ["F-1", "F-2"]
+    assert inv["amount"].tolist() == [1_000_000, 2_000_000]

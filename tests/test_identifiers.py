@@ -1,9 +1,11 @@
 import datetime as dt
+import unicodedata
 
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.dk import cpr as std_cpr
+from stdnum.dk import cvr as std_cvr
 
 from invoicekit.identifiers import (
     compact_cpr,
@@ -14,6 +16,7 @@ from invoicekit.identifiers import (
     is_valid_cpr,
     is_valid_cvr,
     mask_cpr,
+    valid_cpr_mask,
     validate_cvr,
 )
 
@@ -137,3 +140,107 @@ def test_cpr_column_agrees_with_the_scalar_check(values):
 def test_cpr_column_treats_odd_whitespace_as_the_scalar_check_does():
     values = ["610190\t1234", " 6101901234\n", "610190 - 1234"]
     assert cpr_column(pd.Series(values)).tolist() == [compact_cpr(v) if is_valid_cpr(v) else "" for v in values]
+
+
+# ---------------------------------------------------------------- whole-column against stdnum, hostile values
+
+#: digits as people and systems type them: 0-9, fullwidth, Arabic-Indic, Devanagari, mathematical bold
+_DIGIT_SCRIPTS = ("0", "\uff10", "\u0660", "\u0966", "\U0001d7ce")
+#: what may sit between or around the digits: spaces and dashes of every kind, separators stdnum knows, other noise
+_NOISE = (" ", "-", "\u2013", "\u2014", "\u2212", "\u2010", "\u00ad", "\u00a0", "\u3000", "\t", "\n", "\x1c",
+          ".", ",", "/", ":", "DK", "dk", "Dk", "x", "\u200b", "`")  # fmt: skip
+
+
+def _digit(script: str, d: int) -> str:
+    return chr(ord(script) + d)
+
+
+@st.composite
+def _hostile_numbers(draw, length: int) -> str:
+    """A number of ``length`` digits, each in some script, with noise between and around."""
+    digits = draw(st.lists(st.integers(0, 9), min_size=length, max_size=length))
+    out = [draw(st.sampled_from(("", *_NOISE)))]
+    for d in digits:
+        out.append(_digit(draw(st.sampled_from(_DIGIT_SCRIPTS)), d))
+        out.append(draw(st.sampled_from(("",) * 8 + _NOISE)))
+    return "".join(out)
+
+
+def _as_0_to_9(value: str) -> str:
+    """The rule the columns follow: a digit of any script is the digit 0-9 (the reference, written out)."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in value)
+
+
+def _stdnum_cpr(value: str) -> str:
+    """The reference for :func:`cpr_column`: stdnum's compact form, valid by stdnum or as a replacement number."""
+    number = std_cpr.compact(_as_0_to_9(value))
+    valid = std_cpr.is_valid(number) or (
+        len(number) == 10
+        and number.isascii()
+        and number.isdigit()
+        and int(number[:2]) > 60
+        and std_cpr.is_valid(f"{int(number[:2]) - 60:02d}{number[2:]}")
+    )
+    return number if valid else ""
+
+
+def _stdnum_cvr(value: str) -> str:
+    number = _as_0_to_9(value)
+    return std_cvr.compact(number) if std_cvr.is_valid(number) else ""
+
+
+_CPR_VALUES = st.one_of(
+    _hostile_numbers(10),
+    _hostile_numbers(9),
+    _hostile_numbers(11),
+    st.from_regex(r"\A[0-9]{6}-?[0-9]{4}\Z"),
+    st.from_regex(r"\A[6-9][0-9][01][0-9]{3}-?[0-9]{4}\Z"),
+    st.text(max_size=14),
+)
+_CVR_VALUES = st.one_of(
+    _hostile_numbers(8),
+    _hostile_numbers(7),
+    _hostile_numbers(9),
+    st.from_regex(r"\A[0-9]{8}\Z"),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_CPR_VALUES, max_size=40))
+def test_cpr_column_agrees_with_stdnum_on_hostile_values(values):
+    assert cpr_column(pd.Series(values, dtype=object)).tolist() == [_stdnum_cpr(v) for v in values]
+    assert cpr_column(pd.Series(values, dtype="str")).tolist() == [_stdnum_cpr(v) for v in values]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_CVR_VALUES, max_size=40))
+def test_cvr_column_agrees_with_stdnum_on_hostile_values(values):
+    assert cvr_column(pd.Series(values, dtype=object)).tolist() == [_stdnum_cvr(v) for v in values]
+
+
+def test_columns_agree_with_stdnum_on_every_dash_and_space_variant():
+    cpr, cvr = "6101901234", "29345716"
+    variants_cpr, variants_cvr = [], []
+    for noise in _NOISE:
+        for k in range(11):
+            variants_cpr.append(cpr[:k] + noise + cpr[k:])
+        for k in range(9):
+            variants_cvr.append(cvr[:k] + noise + cvr[k:])
+        variants_cvr.append(noise + " " + cvr)
+    for script in _DIGIT_SCRIPTS:
+        variants_cpr.append("".join(_digit(script, int(d)) for d in cpr))
+        variants_cvr.append("DK" + "".join(_digit(script, int(d)) for d in cvr))
+    got = cpr_column(pd.Series(variants_cpr, dtype="str")).tolist()
+    assert got == [_stdnum_cpr(v) for v in variants_cpr]
+    assert got.count(cpr) >= len(_DIGIT_SCRIPTS) + 2  # the plain ones and every script are read
+    got = cvr_column(pd.Series(variants_cvr, dtype="str")).tolist()
+    assert got == [_stdnum_cvr(v) for v in variants_cvr]
+    assert got.count(cvr) >= len(_DIGIT_SCRIPTS) + 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.from_regex(r"\A[0-9]{10}\Z"), min_size=1, max_size=50))
+def test_valid_cpr_mask_agrees_with_stdnum(numbers):
+    want = [_stdnum_cpr(n) != "" for n in numbers]
+    assert valid_cpr_mask(pd.Series(numbers, dtype="str")).tolist() == want
