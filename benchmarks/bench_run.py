@@ -89,8 +89,10 @@ def generate(n_invoices: int, folder: Path, seed: int = 1) -> None:
     shutil.copy(world / "stoetteark.xlsx", folder / "stoetteark.xlsx")
 
 
-def measure(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall seconds and peak memory (MiB) of a command run in a fresh process."""
+def measure(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> tuple[float, float]:
+    """Wall seconds and peak memory (MiB) of a command run in a fresh process
+    (in ``cwd``: ``python -m`` puts the working folder first on the path, so
+    it must not be a checkout other than the one measured)."""
     wrapper = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
@@ -100,7 +102,7 @@ def measure(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
         "print(r.returncode, wall, peak)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, check=True, env=env, cwd=cwd
     ).stdout.split()
     if out[0] != "0":
         raise SystemExit(f"command failed: {' '.join(cmd)}")
@@ -123,7 +125,7 @@ def bench(n: int, repeat: int, code: Path | None) -> dict:
         for k in range(repeat):
             floors.append(measure([sys.executable, "-c", FLOOR, str(folder / "grants.csv"),
                                    str(folder / "invoices.csv"), os.path.join(tmp, "floor.csv")]))  # fmt: skip
-            dry.append(measure([*cli, *inputs, "--dry-run", "--out", os.path.join(tmp, f"dry{k}")], env))
+            dry.append(measure([*cli, *inputs, "--dry-run", "--out", os.path.join(tmp, f"dry{k}")], env, tmp))
             recorded.append(
                 measure(
                     [
@@ -135,6 +137,7 @@ def bench(n: int, repeat: int, code: Path | None) -> dict:
                         os.path.join(tmp, f"rec{k}"),
                     ],
                     env,
+                    tmp,
                 )
             )
             print(

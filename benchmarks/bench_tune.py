@@ -43,7 +43,7 @@ def main() -> None:
         for k in range(args.repeat):
             cmd = [sys.executable, "-m", "invoicekit.cli", "tune", "--world", str(WORLD), "--grid", GRID, "--quiet",
                    "--out", os.path.join(tmp, str(k))]  # fmt: skip
-            runs.append(measure(cmd, env))
+            runs.append(measure(cmd, env, tmp))
             print(f"  tune, 50 rule sets: {runs[-1][0]:.1f} s", file=sys.stderr)
     print(
         f"tune, 50 rule sets over the demo year: {statistics.median(r[0] for r in runs):.1f} s "
