@@ -63,10 +63,13 @@ def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
 
 
 def _opus_notes_columns(notes: pd.DataFrame) -> Columns:
+    message = pc.fill_null(pa.array(notes["message"], type=pa.large_string(), from_pandas=True), "")
     return {
-        "invoice_id": notes["invoice_id"].to_numpy(dtype=object),  # as written, so OPUS finds the invoice
-        "supplier_cvr": notes["supplier_cvr"].to_numpy(dtype=object),
-        "note": "Robot: " + pd.Series(notes["message"].to_numpy(dtype=object), dtype="str"),
+        "invoice_id": notes["invoice_id"],  # as written, so OPUS finds the invoice
+        "supplier_cvr": notes["supplier_cvr"],
+        "note": pc.binary_join_element_wise(
+            pa.scalar("Robot: ", pa.large_string()), message, pa.scalar("", pa.large_string())
+        ),
     }
 
 
@@ -111,6 +114,8 @@ def sensum_paid(postings: pd.DataFrame) -> pd.DataFrame:
 
 def _arrow(values: object) -> pa.Array:
     """One output column as arrow: integers as they are, everything else text."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return pc.fill_null(values, "")
     if isinstance(values, pd.Series):
         if isinstance(values.dtype, pd.StringDtype):
             return pc.fill_null(pa.array(values), "")
