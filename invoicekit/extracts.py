@@ -1,22 +1,15 @@
-"""Reading extracts: CSV or xlsx files into tables of text with canonical column
-names, and those into typed tables the robot works on.
+"""Typed tables: the invoices, grants and support sheet the robot decides on,
+each typed once from the text cells :mod:`invoicekit.readers` reads, and
+carrying the rows left out (``problems``).
 
-``read_*`` take a path and return typed DataFrames (and the rows left out, as
-``problems``); ``prepare_*`` do the typing for a DataFrame that is already in
-memory, so notebooks and tests can pass small tables written inline, with
-canonical or Danish headers.
+``read_*`` take a path and return :class:`Invoices`, :class:`Grants` or a
+:class:`SupportSheet`; ``prepare_*`` type a DataFrame already in memory, so
+notebooks and tests can pass small tables written inline, with canonical or
+Danish headers.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import re
-import stat
-import warnings
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from invoicekit.amounts import unit_codes
 from invoicekit.columns import (
@@ -32,7 +24,6 @@ from invoicekit.columns import (
     INVOICE_COLUMNS,
     PROBLEM_COLUMNS,
     SUPPORT_SHEETS,
-    Column,
     header_key,
 )
 from invoicekit.errors import InputError
@@ -48,6 +39,7 @@ from invoicekit.parsing import (
     split_cpr_cells,
     text_array,
 )
+from invoicekit.readers import canonical_columns, numeric_cells, open_workbook, read_raw, sheet_rows, source_column
 from invoicekit.vocabulary import (
     CPR_BOUNDED_RE2,
     CPR_LOOSE_RE2,
@@ -161,496 +153,6 @@ def _refuse_typed(df: pd.DataFrame, what: str, helper: str, container: str) -> N
         )
 
 
-# ---------------------------------------------------------------- raw tables
-
-
-@dataclass
-class RawTable:
-    """An extract as text cells, before typing.
-
-    ``misaligned`` maps a data row (1-based) whose number of fields did not
-    match the header to that number. ``numeric`` marks, per column, the cells
-    that were numbers in the workbook (xlsx only): a CPR number there may have
-    lost its leading zero.
-    """
-
-    frame: pd.DataFrame
-    misaligned: dict[int, int] = field(default_factory=dict)
-    numeric: pd.DataFrame | None = None
-
-    def numeric_cells(self, column: str | None) -> np.ndarray:
-        if self.numeric is None or column is None:
-            return np.zeros(len(self.frame), dtype=bool)
-        return self.numeric[column].to_numpy(dtype=bool)
-
-
-def _decode(raw: bytes, path: Path) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
-        raise InputError(path, None, "file is UTF-16 or binary; expected CSV in UTF-8 or Windows-1252")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        # Windows-1252; its five undefined bytes become U+FFFD rather than stop the run
-        return raw.decode("cp1252", errors="replace")
-
-
-def _sniff_separator(first_line: str) -> str:
-    return ";" if first_line.count(";") > first_line.count(",") else ","
-
-
-def _read_bytes(path: Path) -> bytes:
-    _check_file(path)
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
-
-
-def _check_file(path: Path) -> None:
-    """A regular file of a readable size: a device (``/dev/zero``), a pipe or a
-    file over :data:`MAX_FILE_BYTES` is refused before it is read."""
-    try:
-        st = path.stat()
-    except OSError as exc:
-        raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(
-            path, None, "is not a regular file (a device, a pipe or a socket); expected a .csv or .xlsx file"
-        )
-    if st.st_size > MAX_FILE_BYTES:
-        raise InputError(path, None, f"is {st.st_size:,} bytes; expected an extract under 1 GB")
-
-
-def _utf8_bytes(raw: bytes, path: Path) -> bytes:
-    """The file as UTF-8 with ``\\n`` line endings and no leading blank lines:
-    what :func:`_decode` and the line-ending rules make of it, without
-    holding it as Python text when it is UTF-8 already (nearly always)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
-        return _decode(raw, path).encode("utf-8")  # raises the error for UTF-16 and binary
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        raw.decode("utf-8")  # only checked: the bytes themselves are read below
-    except UnicodeDecodeError:
-        raw = _decode(raw, path).encode("utf-8")
-    if b"\r" in raw:  # in UTF-8 the byte 0x0D is only ever the character \r
-        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    return raw.lstrip(b"\n")
-
-
-#: ASCII characters Python's ``str.isspace`` accepts
-_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-
-
-def _is_blank_text(data: bytes) -> bool:
-    """``not data.decode().strip()``, deciding on the first bytes when they can."""
-    rest = data.lstrip(_ASCII_SPACE)
-    if not rest:
-        return True
-    if rest[0] < 0x80:
-        return False  # an ASCII character that is not whitespace
-    return not data.decode("utf-8").strip()
-
-
-def _read_csv_strings(path: Path) -> RawTable:
-    """All cells as text, every line ending accepted. Rows whose every cell is
-    blank are not data and are skipped."""
-    data = _utf8_bytes(_read_bytes(path), path)
-    if _is_blank_text(data):
-        raise InputError(path, None, "file is empty; expected a header row and data rows")
-    first_line = data.split(b"\n", 1)[0].decode("utf-8")
-    sep = _sniff_separator(first_line)
-    header = next(_csv_rows(first_line, sep, path))
-    while len(header) > 1 and not header[-1].strip():
-        header.pop()  # a trailing separator on the header line
-    width = len(header)
-    if width > MAX_COLUMNS:
-        raise InputError(path, "header row", f"has {width:,} columns; expected at most {MAX_COLUMNS:,}")
-    misaligned: dict[int, int] = {}
-    try:
-        table = _arrow_csv(data, sep, width)
-        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        # each row takes at least one line: as many lines as rows and header
-        # means no cell holds a line break, and no quote was left open
-        one_line_each = lines == table.num_rows + 1
-        table = _drop_blank_arrow_rows(table)
-        _refuse_huge_arrow_cells(table, header, path)
-        if not one_line_each:
-            _refuse_unclosed_arrow_quotes(table, header, path, sep, width)
-        df = table.to_pandas()
-        df.columns = header
-        return RawTable(df, misaligned)
-    except pa.ArrowInvalid:
-        # Slow path: some rows have the wrong number of fields.
-        body = []
-        for row in _csv_rows(data.decode("utf-8"), sep, path):
-            while len(row) > width and not row[-1].strip():
-                row.pop()  # trailing separators are not fields
-            body.append(row)
-        body = [row for row in body[1:] if any(cell.strip() for cell in row)]
-        for k, row in enumerate(body, start=1):
-            if len(row) != width:
-                misaligned[k] = len(row)
-        body = [(row + [""] * width)[:width] for row in body]
-        df = pd.DataFrame(body, columns=header, dtype=object)
-    df = _drop_blank_rows(df)
-    _refuse_huge_cells(df, path)
-    _refuse_unclosed_quotes(df, path, sep, width)
-    return RawTable(df, misaligned)
-
-
-def _arrow_csv(data: bytes, sep: str, width: int) -> pa.Table:
-    """The rows after the header as text, read by pyarrow. Small blocks are
-    read in parallel; a row too long for one is read again in blocks of
-    16 MB, as before, and raises ``ArrowInvalid`` if it is longer still."""
-    names = [f"c{i}" for i in range(width)]
-    for block_size in (1 << 22, 1 << 24):
-        try:
-            return pacsv.read_csv(
-                io.BytesIO(data),
-                read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=block_size),
-                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-        except pa.ArrowInvalid as exc:
-            if block_size == 1 << 24 or "straddl" not in str(exc):
-                raise
-    raise AssertionError("unreachable")
-
-
-#: the largest cell read (robot spec, limits): a bigger one is not an extract
-MAX_CELL_BYTES = 1_000_000
-#: the largest extract file, the most text a sheet may hold, the most columns
-MAX_FILE_BYTES = 1_000_000_000
-MAX_SHEET_TEXT = 1_000_000_000
-MAX_COLUMNS = 1_000
-#: a workbook part that unpacks to more than this many times its packed size and ...
-MAX_UNPACK_RATIO = 100
-#: ... to more than this many bytes is refused, as is a workbook over MAX_UNPACKED_TOTAL in all
-MAX_UNPACKED_PART = 100_000_000
-MAX_UNPACKED_TOTAL = 1_000_000_000
-
-
-def _csv_rows(text: str, sep: str, path: Path) -> Iterator[list[str]]:
-    """Python's CSV reader with room for cells up to the limit; a bigger cell
-    is refused with its line number."""
-    old = csv.field_size_limit()
-    csv.field_size_limit(MAX_CELL_BYTES * 4 + 1)  # characters; the byte limit is checked after
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    try:
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise InputError(
-                    path, f"line {reader.line_num}", f"cannot be read as CSV ({exc}); expected cells under 1 MB"
-                ) from None
-            yield row
-    finally:
-        csv.field_size_limit(old)
-
-
-def _refuse_huge_cells(df: pd.DataFrame, path: Path, sheet: str | None = None) -> None:
-    """A cell over :data:`MAX_CELL_BYTES` (UTF-8) refuses the file, naming the row and column."""
-    for name in df.columns:
-        if len(str(name).encode("utf-8", "replace")) > MAX_CELL_BYTES:
-            raise InputError(path, _where(sheet, "header row"), "holds a cell over 1 MB; expected cells under 1 MB")
-    for col in range(len(df.columns)):
-        values = df.iloc[:, col]
-        if isinstance(values.dtype, pd.StringDtype):
-            arr = pa.array(values)  # no copy: pandas holds text in arrow already
-        else:
-            arr = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-        sizes = pc.fill_null(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
-        if len(sizes) and sizes.max() > MAX_CELL_BYTES:
-            k = int(np.argmax(sizes > MAX_CELL_BYTES))
-            raise InputError(
-                path,
-                _where(sheet, f"row {k + 1}, column '{str(df.columns[col])[:80]}'"),
-                f"holds a cell of {sizes[k]:,} bytes; expected cells under 1 MB",
-            )
-
-
-def _drop_blank_arrow_rows(table: pa.Table) -> pa.Table:
-    """:func:`_drop_blank_rows` for the table pyarrow read: only the rows blank
-    in every column so far are looked at in the next."""
-    n = table.num_rows
-    if table.num_columns == 0 or n == 0:
-        return table
-    candidates = np.arange(n)
-    for values in table.columns:
-        if len(candidates) < n:
-            values = values.take(pa.array(candidates))
-        blank = pc.equal(pc.utf8_trim_whitespace(values), "").to_numpy(zero_copy_only=False)
-        candidates = candidates[blank]
-        if len(candidates) == 0:
-            return table
-    keep = np.ones(n, dtype=bool)
-    keep[candidates] = False
-    return table.filter(pa.array(keep))
-
-
-def _refuse_huge_arrow_cells(table: pa.Table, header: list[str], path: Path) -> None:
-    """:func:`_refuse_huge_cells` for the table pyarrow read."""
-    for name in header:
-        if len(str(name).encode("utf-8", "replace")) > MAX_CELL_BYTES:
-            raise InputError(path, "header row", "holds a cell over 1 MB; expected cells under 1 MB")
-    for col, values in enumerate(table.columns):
-        if len(values) == 0 or pc.max(pc.binary_length(values)).as_py() <= MAX_CELL_BYTES:
-            continue
-        sizes = pc.binary_length(values).to_numpy(zero_copy_only=False)
-        k = int(np.argmax(sizes > MAX_CELL_BYTES))
-        raise InputError(
-            path,
-            f"row {k + 1}, column '{str(header[col])[:80]}'",
-            f"holds a cell of {sizes[k]:,} bytes; expected cells under 1 MB",
-        )
-
-
-def _refuse_unclosed_arrow_quotes(table: pa.Table, header: list[str], path: Path, sep: str, width: int) -> None:
-    """:func:`_refuse_unclosed_quotes` for the table pyarrow read."""
-    for col, values in enumerate(table.columns):
-        multi = pc.match_substring(values, "\n")
-        if not pc.any(multi).as_py():
-            continue
-        rows = np.flatnonzero(multi.to_numpy(zero_copy_only=False))
-        for k, cell in zip(rows, values.filter(multi).to_pylist(), strict=True):
-            lines = cell.split("\n")[1:]
-            if width > 1 and any(line.count(sep) >= width - 1 for line in lines):
-                raise InputError(
-                    path,
-                    f"row {k + 1}, column '{header[col]}'",
-                    'a quote (") opened here is never closed, so the rows after it were read as part of this cell; '
-                    "expected every quote to be closed",
-                )
-
-
-def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
-    if len(df.columns) == 0 or len(df) == 0:
-        return df.reset_index(drop=True)
-    blank = np.ones(len(df), dtype=bool)
-    for col in range(len(df.columns)):
-        blank &= (df.iloc[:, col].fillna("").astype(str).str.strip() == "").to_numpy()
-    return df[~blank].reset_index(drop=True) if blank.any() else df
-
-
-def _refuse_unclosed_quotes(df: pd.DataFrame, path: Path, sep: str, width: int) -> None:
-    """A quote that is never closed swallows the lines after it into one cell.
-    Such a cell holds whole rows (lines with a field for every column); the
-    file cannot be trusted and is refused."""
-    for col in range(len(df.columns)):
-        values = df.iloc[:, col].fillna("").astype(str)
-        multi = values.str.contains("\n", regex=False).to_numpy()
-        for k in np.flatnonzero(multi):
-            lines = values.iat[k].split("\n")[1:]
-            if width > 1 and any(line.count(sep) >= width - 1 for line in lines):
-                raise InputError(
-                    path,
-                    f"row {k + 1}, column '{df.columns[col]}'",
-                    'a quote (") opened here is never closed, so the rows after it were read as part of this cell; '
-                    "expected every quote to be closed",
-                )
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        text = f"{value:.10f}".rstrip("0").rstrip(".")  # no float noise such as 0.30000000000000004
-        if re.fullmatch(r"-?\d{1,3}(?:\.\d{3})+", text):
-            text += "0"  # 24.205 is a number with decimals, never 24.205 with a Danish thousands dot
-        return text
-    return str(value)
-
-
-def _sheet_rows(ws, path: Path, sheet: str) -> RawTable:
-    """The rows of a sheet as text. The sheet's own claim of its size is not
-    trusted (a hostile one claims every cell of the grid); nor is its text,
-    which may repeat one shared string many times: over
-    :data:`MAX_SHEET_TEXT` characters in all, the sheet is refused."""
-    header: list[str] | None = None
-    body: list[list[str]] = []
-    numeric: list[list[bool]] = []
-    total = 0
-    if hasattr(ws, "reset_dimensions"):
-        ws.reset_dimensions()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's warnings may quote a cell (a CPR number as a date)
-            for values in ws.iter_rows(values_only=True):
-                cells = [_cell_text(v) for v in values[: MAX_COLUMNS + 1]]
-                if not any(c.strip() for c in cells):
-                    continue  # a blank row is not data
-                total += sum(map(len, cells))
-                if total > MAX_SHEET_TEXT:
-                    raise InputError(
-                        path, f"sheet '{sheet}'", "holds over 1,000,000,000 characters; expected an extract"
-                    )
-                if header is None:
-                    header = cells
-                    while header and not header[-1].strip():
-                        header.pop()
-                    if len(header) > MAX_COLUMNS:
-                        raise InputError(path, f"sheet '{sheet}'", f"has over {MAX_COLUMNS:,} columns; expected fewer")
-                    continue
-                width = len(header)
-                body.append((cells + [""] * width)[:width])
-                flags = [isinstance(v, int | float) and not isinstance(v, bool) for v in values[:width]]
-                numeric.append((flags + [False] * width)[:width])
-    except InputError:
-        raise
-    except Exception as exc:  # a damaged sheet: openpyxl raises many kinds while reading rows
-        raise InputError(
-            path, f"sheet '{sheet}'", f"cannot be read ({type(exc).__name__}); expected an Excel .xlsx workbook"
-        ) from None
-    if header is None:
-        raise InputError(path, f"sheet '{sheet}'", "sheet is empty; expected a header row and data rows")
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    _refuse_huge_cells(frame, path, sheet)
-    return RawTable(frame, {}, pd.DataFrame(numeric, columns=header, dtype=bool))
-
-
-def _refuse_workbook_bomb(path: Path) -> None:
-    """A workbook is a zip: one whose parts unpack to far more than they
-    pack (robot spec, limits) is refused before anything is unpacked."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            parts = z.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        return  # not a zip: openpyxl says so below
-    total = 0
-    for part in parts:
-        total += part.file_size
-        ratio = part.file_size / max(part.compress_size, 1)
-        if part.file_size > MAX_UNPACKED_PART and ratio > MAX_UNPACK_RATIO:
-            raise InputError(
-                path,
-                f"part '{part.filename[:80]}'",
-                f"unpacks to {part.file_size:,} bytes, {ratio:,.0f} times its packed size; "
-                "expected a workbook whose sheets unpack to at most 100 MB or 100 times their size",
-            )
-    if total > MAX_UNPACKED_TOTAL:
-        raise InputError(path, None, f"unpacks to {total:,} bytes in all; expected a workbook under 1 GB unpacked")
-
-
-def _open_workbook(path: Path):
-    import openpyxl
-
-    _check_file(path)  # a clear error for an unreadable file, a device or a pipe
-    _refuse_workbook_bomb(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
-        raise InputError(path, None, f"cannot be opened as an Excel .xlsx workbook ({type(exc).__name__})") from None
-
-
-def read_raw(path: str | Path) -> RawTable:
-    """Read the first sheet of an xlsx file or a CSV file as text cells."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(path, None, "file not found")
-    if path.is_dir():
-        raise InputError(path, None, "is a folder; expected a .csv or .xlsx file")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _read_csv_strings(path)
-    if suffix == ".xlsx":
-        wb = _open_workbook(path)
-        try:
-            ws = wb.worksheets[0]
-            return _sheet_rows(ws, path, ws.title)
-        finally:
-            wb.close()
-    raise InputError(path, None, f"unknown extension '{path.suffix}'; expected .csv or .xlsx")
-
-
-def source_column(df: pd.DataFrame, column: Column) -> str | None:
-    """The header in ``df`` that gives ``column``, if any."""
-    wanted = {header_key(a) for a in column.accepted()}
-    return next((c for c in df.columns if header_key(c) in wanted), None)
-
-
-def canonical_columns(
-    df: pd.DataFrame, columns: tuple[Column, ...], source: str | Path | None, where: str | None = None
-) -> pd.DataFrame:
-    """Rename the accepted header names to canonical names; keep only known
-    columns (blank text for missing optional ones). Raises InputError for a
-    missing required column or a column given twice."""
-    keys = {header_key(c): c for c in df.columns}
-    same: dict[str, list[str]] = {}
-    for c in df.columns:
-        same.setdefault(header_key(c), []).append(str(c))
-    out = {}
-    for col in columns:
-        for alias in col.accepted():
-            names = same.get(header_key(alias), [])
-            if len(set(names)) > 1:  # 'Valuta' and 'valuta ': one column given twice
-                raise InputError(
-                    source,
-                    _where(where, f"columns {', '.join(map(repr, names))}"),
-                    f"are the same column '{col.name}' (headers compare without case and outer spaces); give it once",
-                )
-        hits = [keys[k] for k in dict.fromkeys(header_key(a) for a in col.accepted()) if k in keys]
-        if len(hits) > 1:
-            raise InputError(
-                source,
-                _where(where, f"columns {', '.join(map(repr, hits))}"),
-                f"give only one of them for '{col.name}'",
-            )
-        if not hits:
-            if col.required:
-                raise InputError(
-                    source,
-                    _where(where, f"column '{col.name}'"),
-                    f"missing; accepted names: {', '.join(col.accepted())}",
-                )
-            out[col.name] = pd.Series("", index=df.index, dtype="str")
-            continue
-        values = df[hits[0]]
-        if isinstance(values, pd.DataFrame):
-            raise InputError(source, _where(where, f"column '{hits[0]}'"), "appears twice in the header; expected once")
-        if not isinstance(values.dtype, pd.StringDtype):
-            values = values.astype(object).where(values.notna(), "").astype("str")
-        out[col.name] = values.fillna("")
-    result = pd.DataFrame(out, index=df.index)
-    return result
-
-
-def _numeric_cells(df: pd.DataFrame, column: Column) -> np.ndarray:
-    """Cells of an in-memory table that hold numbers rather than text."""
-    name = source_column(df, column)
-    if name is None or isinstance(df[name].dtype, pd.StringDtype):
-        return np.zeros(len(df), dtype=bool)
-    values = df[name]
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        return values.notna().to_numpy()
-    return np.array([isinstance(v, int | float) and not isinstance(v, bool) and v == v for v in values], dtype=bool)
-
-
-def _where(sheet: str | None, what: str) -> str:
-    return f"sheet '{sheet}', {what}" if sheet else what
-
-
 # ---------------------------------------------------------------- invoices
 
 
@@ -695,7 +197,7 @@ def _typed_invoices(
     zero Excel dropped there is put back. Nothing else is padded.
     """
     if numeric_cpr is None:
-        numeric_cpr = _numeric_cells(df, INVOICE_COLUMNS[3])
+        numeric_cpr = numeric_cells(df, INVOICE_COLUMNS[3])
     df = canonical_columns(df, INVOICE_COLUMNS, "invoices")
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
@@ -1007,7 +509,7 @@ def _typed_grants(
     (NaT = open-ended).
     """
     if numeric_cpr is None:
-        numeric_cpr = _numeric_cells(df, GRANT_COLUMNS[1])
+        numeric_cpr = numeric_cells(df, GRANT_COLUMNS[1])
     df = canonical_columns(df, GRANT_COLUMNS, source)
     n = len(df)
     rows = np.arange(1, n + 1, dtype=np.int64)
@@ -1128,7 +630,7 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
         raise InputError(path, None, "file not found")
     if path.suffix.lower() != ".xlsx":
         raise InputError(path, None, f"unknown extension '{path.suffix}'; expected an .xlsx workbook")
-    wb = _open_workbook(path)
+    wb = open_workbook(path)
     try:
         by_key = {header_key(ws.title): ws for ws in wb.worksheets}
         frames = {}
@@ -1137,7 +639,7 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
             if ws is None:
                 found = ", ".join(repr(ws.title) for ws in wb.worksheets)
                 raise InputError(path, f"sheet '{name}'", f"missing; accepted names: {name}, {danish} (found {found})")
-            frames[name] = canonical_columns(_sheet_rows(ws, path, ws.title).frame, columns, path, ws.title)
+            frames[name] = canonical_columns(sheet_rows(ws, path, ws.title).frame, columns, path, ws.title)
     finally:
         wb.close()
     return prepare_support_sheet(frames, source=path.name)

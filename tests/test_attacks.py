@@ -740,9 +740,9 @@ def test_a_sheet_that_claims_every_cell_of_the_grid_is_read_as_it_is(robot):
 
 
 def test_one_shared_string_repeated_in_every_row_cannot_take_all_memory(robot, monkeypatch):
-    from invoicekit import extracts
+    from invoicekit import readers
 
-    monkeypatch.setattr(extracts, "MAX_SHEET_TEXT", 5_000_000)  # the real limit is 1,000,000,000 characters
+    monkeypatch.setattr(readers, "MAX_SHEET_TEXT", 5_000_000)  # the real limit is 1,000,000,000 characters
     rows = "".join(
         f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>F-{r}</t></is></c><c r="G{r}" t="s"><v>0</v></c></row>'
         for r in range(2, 30)

@@ -11,8 +11,8 @@ import pandas as pd
 
 from invoicekit.columns import INVOICE_COLUMNS, Column
 from invoicekit.errors import InputError
-from invoicekit.extracts import canonical_columns, read_raw, source_column
 from invoicekit.identifiers import cvr_column
+from invoicekit.readers import canonical_columns, read_raw, source_column
 from invoicekit.vocabulary import month_in_name
 
 
