@@ -744,8 +744,6 @@ class _Facts:
 
     def __init__(self, sources: dict[str, Callable[[np.ndarray], np.ndarray]]) -> None:
         self.sources = sources
-        self.cpr_masked: np.ndarray = np.empty(0, dtype=object)
-        self.reason: np.ndarray = np.empty(0, dtype=np.int64)
 
     def of(self, rows: np.ndarray) -> _Rows:
         return _Rows(self, rows)
@@ -764,7 +762,9 @@ class _Rows:
         return self.columns[name]
 
 
-def _manual_facts(inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end) -> _Facts:
+def _manual_facts(
+    inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason
+) -> _Facts:
     """The facts the messages draw on (see :mod:`invoicekit.messages`), per
     invoice row; texts cut to a readable width."""
     shown = np.where(grant_pos >= 0, grant_pos, closest_grant)
@@ -777,11 +777,10 @@ def _manual_facts(inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_o
     def rate_dk(r):
         return format_money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
 
-    facts = _Facts({})
-    facts.sources = {
+    return _Facts({
         "invoice_id": lambda r: _short(column("invoice_id")[r], 60),
         "supplier_cvr": lambda r: _short(column("supplier_cvr")[r]),
-        "cpr_masked": lambda r: _short(facts.cpr_masked[r], 200),
+        "cpr_masked": lambda r: _short(cpr_masked[r], 200),
         "cpr_invalid_masked": lambda r: _short(column("cpr_invalid_masked")[r], 200),
         "cpr_count": lambda r: column("cpr_count")[r],
         "amount": lambda r: amount[r],
@@ -805,13 +804,12 @@ def _manual_facts(inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_o
         "rate_unit": lambda r: (
             gr["rate_unit"].to_numpy(dtype=object)[shown_take[r]] if has_grants else np.full(len(r), "")
         ),
-        "n_candidates": lambda r: np.where(facts.reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),
+        "n_candidates": lambda r: np.where(reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),
         "detail": lambda r: detail[r],
         "paragraph": lambda r: np.asarray(coded["paragraph"], dtype=object)[r],
         "psp_element": lambda r: np.asarray(coded["psp_element"], dtype=object)[r],
         "art": lambda r: np.asarray(coded["art"], dtype=object)[r],
-    }
-    return facts
+    })  # fmt: skip
 
 
 def _assemble(
@@ -838,9 +836,9 @@ def _assemble(
     if texts and posted.any():
         message[posted] = msg.posting_texts(service[posted], start[posted], end[posted], matched_id[posted])
     if texts and len(manual):
-        facts = _manual_facts(inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end)
-        facts.cpr_masked = cpr_masked
-        facts.reason = reason_idx
+        facts = _manual_facts(
+            inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason_idx
+        )
         reasons = reason_idx[manual]
         for code, k in CHECK_NUMBER.items():
             rows = manual[reasons == k]

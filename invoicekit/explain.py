@@ -18,7 +18,7 @@ from invoicekit.decide import decide
 from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, Invoices, SupportSheet
 from invoicekit.history import History
-from invoicekit.parsing import MONEY_SCALE, format_money
+from invoicekit.parsing import money_text
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.rules import Rules
 
@@ -40,7 +40,7 @@ FUNNEL_STEPS = (
 
 def _amount(dkk: float) -> str:
     """An amount as decisions.csv writes it; ``?`` where there is none."""
-    return "?" if pd.isna(dkk) else str(format_money(np.array([round(dkk * MONEY_SCALE)]))[0])
+    return money_text(pd.Series([dkk], dtype="float64"))[0] or "?"
 
 
 @dataclass

@@ -32,7 +32,7 @@ from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import (
     MONEY_SCALE,
     OTHER_DIGITS_RE2,
-    LazyTexts,
+    arrow_texts,
     parse_amounts,
     parse_dates,
     period_from_texts,
@@ -132,7 +132,7 @@ def as_invoices(invoices: Invoices | pd.DataFrame) -> Invoices:
     (:func:`prepare_invoices`)."""
     if isinstance(invoices, Invoices):
         return invoices
-    if isinstance(invoices, pd.DataFrame) and all(c in invoices.columns for c in _TYPED_MARKS["invoices"]):
+    if isinstance(invoices, pd.DataFrame) and _is_typed(invoices, "invoices"):
         return Invoices(invoices)
     return prepare_invoices(invoices)
 
@@ -141,12 +141,16 @@ def as_invoices(invoices: Invoices | pd.DataFrame) -> Invoices:
 _TYPED_MARKS = {"invoices": ("invoice_key", "cpr_key"), "grants": ("cpr_key", "unit_code")}
 
 
+def _is_typed(df: pd.DataFrame, what: str) -> bool:
+    return all(c in df.columns for c in _TYPED_MARKS[what])
+
+
 def _refuse_typed(df: pd.DataFrame, what: str, helper: str, container: str) -> None:
     """A typed frame given to be typed again would be read as raw cells: say
     what to do instead."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{helper} takes a pandas DataFrame of {what}, not {type(df).__name__}")
-    if all(c in df.columns for c in _TYPED_MARKS[what]):
+    if _is_typed(df, what):
         raise TypeError(
             f"this table of {what} is typed already (the .frame of an {container} object); pass the {container} "
             f"object itself, or {container}.concat([...]) to join several"
@@ -369,11 +373,7 @@ def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int]
     result is the same as matching every text in Python."""
     if len(rows) == 0:
         return [], []
-    if isinstance(texts, pa.Array):
-        arr = texts
-        texts = LazyTexts(arr)
-    else:
-        arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
+    arr, texts = arrow_texts(texts)
     loose = pc.count_substring_regex(arr, CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
     odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
     one = (loose == 1) & ~odd

@@ -154,6 +154,16 @@ def format_money_dk(units: np.ndarray) -> np.ndarray:
     return np.asarray(out.to_pylist(), dtype=object)[codes]
 
 
+def money_text(dkk: pd.Series, decimal: str = ".") -> np.ndarray:
+    """Amounts in DKK as the files write them (``1234.50``; four decimals
+    when there are fractions of an øre); blank where there is none."""
+    values = dkk.to_numpy(dtype=np.float64)
+    known = ~np.isnan(values)
+    units = np.zeros(len(values), dtype=np.int64)
+    units[known] = np.round(values[known] * MONEY_SCALE).astype(np.int64)
+    return np.where(known, format_money(units, decimal=decimal).to_numpy(dtype=object), "")
+
+
 def format_money_one(units: int, decimal: str = ",") -> str:
     """One amount for a Danish sentence: ``1.234,50``."""
     sign = "-" if units < 0 else ""
@@ -394,11 +404,7 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     end = start.copy()
     if n == 0:
         return start, end
-    if isinstance(texts, pa.Array):
-        arr = texts
-        texts = LazyTexts(arr)
-    else:
-        arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
+    arr, texts = arrow_texts(texts)
     n_range = pc.count_substring_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
     n_month = pc.count_substring_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
     odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
@@ -436,6 +442,15 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if found is not None:
             start[i], end[i] = np.datetime64(found[0], "D"), np.datetime64(found[1], "D")
     return start, end
+
+
+def arrow_texts(texts) -> tuple[pa.Array, object]:
+    """Texts as an arrow array for the whole-column patterns, and as
+    something indexable for the few that need Python's: an arrow array is
+    taken as it is (its texts made Python strings only when asked for)."""
+    if isinstance(texts, pa.Array):
+        return texts, LazyTexts(texts)
+    return pa.array(np.asarray(texts, dtype=object), type=pa.large_string()), texts
 
 
 class LazyTexts:

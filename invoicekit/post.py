@@ -35,7 +35,7 @@ from invoicekit.columns import (
 )
 from invoicekit.delivery import crash_point
 from invoicekit.errors import OutputError
-from invoicekit.parsing import MONEY_SCALE, format_date_dk, format_date_iso, format_money
+from invoicekit.parsing import format_date_dk, format_date_iso, format_money, money_text
 
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
 RECIPIENT_CODE_CPR = "CPR"
@@ -81,16 +81,6 @@ def _sensum_paid_columns(postings: pd.DataFrame) -> Columns:
         "invoice_id": postings["invoice_id"],
         "amount": format_money(postings["amount"].to_numpy()),
     }
-
-
-def money_text(dkk: pd.Series, decimal: str = ".") -> np.ndarray:
-    """Amounts in DKK as the files write them (``1234.50``; four decimals
-    when there are fractions of an øre); blank where there is none."""
-    values = dkk.to_numpy(dtype=np.float64)
-    known = ~np.isnan(values)
-    units = np.zeros(len(values), dtype=np.int64)
-    units[known] = np.round(values[known] * MONEY_SCALE).astype(np.int64)
-    return np.where(known, format_money(units, decimal=decimal).to_numpy(dtype=object), "")
 
 
 def _frame(columns: Columns) -> pd.DataFrame:

@@ -289,14 +289,7 @@ def _refuse_unclosed_arrow_quotes(table: pa.Table, header: list[str], path: Path
             continue
         rows = np.flatnonzero(multi.to_numpy(zero_copy_only=False))
         for k, cell in zip(rows, values.filter(multi).to_pylist(), strict=True):
-            lines = cell.split("\n")[1:]
-            if width > 1 and any(line.count(sep) >= width - 1 for line in lines):
-                raise InputError(
-                    path,
-                    f"row {k + 1}, column '{header[col]}'",
-                    'a quote (") opened here is never closed, so the rows after it were read as part of this cell; '
-                    "expected every quote to be closed",
-                )
+            _refuse_swallowed_rows(cell, k, header[col], path, sep, width)
 
 
 def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -316,14 +309,19 @@ def _refuse_unclosed_quotes(df: pd.DataFrame, path: Path, sep: str, width: int) 
         values = df.iloc[:, col].fillna("").astype(str)
         multi = values.str.contains("\n", regex=False).to_numpy()
         for k in np.flatnonzero(multi):
-            lines = values.iat[k].split("\n")[1:]
-            if width > 1 and any(line.count(sep) >= width - 1 for line in lines):
-                raise InputError(
-                    path,
-                    f"row {k + 1}, column '{df.columns[col]}'",
-                    'a quote (") opened here is never closed, so the rows after it were read as part of this cell; '
-                    "expected every quote to be closed",
-                )
+            _refuse_swallowed_rows(values.iat[k], k, df.columns[col], path, sep, width)
+
+
+def _refuse_swallowed_rows(cell: str, k: int, column: object, path: Path, sep: str, width: int) -> None:
+    """One cell of several lines: refused when a line after the first holds
+    a field for every column (a whole row swallowed by an unclosed quote)."""
+    if width > 1 and any(line.count(sep) >= width - 1 for line in cell.split("\n")[1:]):
+        raise InputError(
+            path,
+            f"row {k + 1}, column '{column}'",
+            'a quote (") opened here is never closed, so the rows after it were read as part of this cell; '
+            "expected every quote to be closed",
+        )
 
 
 def _cell_text(value: object) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from invoicekit.cli import main
 from invoicekit.evaluate import OUTCOMES, clopper_pearson, evaluate, read_decisions
-from invoicekit.post import money_text
+from invoicekit.parsing import money_text
 from invoicekit.replay import load_world, replay, simulate
 from synthetic import synthesize
 

@@ -15,8 +15,7 @@ import pytest
 
 from invoicekit import InputError, Journal, run
 from invoicekit.cli import main
-from invoicekit.parsing import format_date_iso
-from invoicekit.post import money_text
+from invoicekit.parsing import format_date_iso, money_text
 from tests.conftest import journal_text
 
 V1 = Path(__file__).parent / "data" / "journal_v1" / "journal-v1.sqlite"
