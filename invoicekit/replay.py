@@ -10,7 +10,9 @@ laid out the same way) holds::
     rules.toml                      the business rules (optional)
     truth.csv                       what a careful human would have done (optional)
 
-Each month's outputs go to ``OUT/YYYY-MM/``; ``OUT/monthly.csv`` holds one row
+Each month runs as on its last day (the posting date of its postings, so a
+January run puts December's services in the year before when the rules have a
+supplementary period). Each month's outputs go to ``OUT/YYYY-MM/``; ``OUT/monthly.csv`` holds one row
 per month: invoices, posted, automation rate, wrong postings (against the
 truth) and the most common reasons.
 """
@@ -34,6 +36,7 @@ from invoicekit.history import History, extend_history
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
+from invoicekit.vocabulary import month_run_date
 
 MONTHLY_COLUMNS = ("month", "invoices", "posted", "automation_rate", "wrong_postings", "top_reasons")
 _MONTH_FILE = re.compile(r"invoices-(\d{4}-(?:0[1-9]|1[0-2]))\.(csv|xlsx)$")
@@ -185,7 +188,15 @@ def replay(
     rows = []
     for k, (month, grants, invoices) in enumerate(months):
         started = {"new_journal": journal} if k == 0 else {"journal": journal}
-        res = run(grants=grants, invoices=invoices, support_sheet=sheet, out=out / month, rules=rule_set, **started)
+        res = run(
+            grants=grants,
+            invoices=invoices,
+            support_sheet=sheet,
+            out=out / month,
+            rules=rule_set,
+            run_date=month_run_date(month),
+            **started,
+        )
         d = res.decisions
         posted = int((d["status"] == POSTED).sum())
         wrong = np.nan

@@ -8,6 +8,7 @@ A leaf: it imports nothing from invoicekit, so any module may use it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -88,6 +89,15 @@ def month_in_name(path: object) -> str:
     else blank."""
     m = MONTH_IN_NAME.search(Path(str(path or "")).name)
     return f"{m[1]}-{m[2]}" if m else ""
+
+
+def month_run_date(month: str) -> dt.date:
+    """The date a replay runs month ``YYYY-MM`` on: its last day, when every
+    invoice of the month has come in (the posting date of its postings)."""
+    if not MONTH.fullmatch(month):
+        raise ValueError(f"expected a month as YYYY-MM, got {month!r}")
+    year, number = int(month[:4]), int(month[5:])
+    return dt.date(year + number // 12, number % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 def run_month(invoices_file: object, started_at: object) -> str:

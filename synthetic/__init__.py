@@ -134,13 +134,16 @@ def _prepare(out: Path) -> None:
 
 def _write_rules(world: World, path: Path) -> None:
     """The municipality's business rules: the robot's defaults, with the one
-    supplier it has excluded while it is under supervision."""
+    supplier it has excluded while it is under supervision, and a
+    supplementary period to the end of January (services of December
+    invoiced in January are posted in the year before)."""
     excluded = ", ".join(f'"{c}"' for c in world.excluded_suppliers)
     path.write_text(
         "# The municipality's business rules (invoicekit's defaults, plus the supplier under supervision)\n"
         "tolerance = 1.00\n"
         "max_amount = 100000.00\n"
         'paragraphs = ["103", "104", "107", "108", "STU"]\n'
-        f"excluded_suppliers = [{excluded}]\n",
+        f"excluded_suppliers = [{excluded}]\n"
+        'supplementary_period_end = "01-31"\n',
         encoding="utf-8",
     )

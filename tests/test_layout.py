@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from pathlib import Path
+
+import pytest
 
 import invoicekit
 from invoicekit import vocabulary
 from invoicekit.version import __version__
+from invoicekit.vocabulary import month_run_date
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,3 +42,18 @@ def test_no_module_defines_a_cpr_pattern_of_its_own():
         if path != ROOT / "invoicekit" / "vocabulary.py" and r"\d{6}-?\d{4}" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("month", "day"),
+    [("2019-01", dt.date(2019, 1, 31)), ("2020-02", dt.date(2020, 2, 29)), ("2019-02", dt.date(2019, 2, 28)),
+     ("2018-12", dt.date(2018, 12, 31)), ("2019-04", dt.date(2019, 4, 30))],
+)  # fmt: skip
+def test_a_replayed_month_runs_on_its_last_day(month, day):
+    assert month_run_date(month) == day
+
+
+@pytest.mark.parametrize("bad", ["2019-13", "2019-1", "19-01", ""])
+def test_a_month_run_date_refuses_what_is_not_a_month(bad):
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        month_run_date(bad)

@@ -242,6 +242,32 @@ def test_replay_writes_one_folder_per_month_and_the_monthly_table(baseline_year)
     assert (d.groupby("month").size().to_numpy() == monthly["invoices"].to_numpy()).all()
 
 
+def test_replay_posts_each_month_on_its_last_day_and_december_services_in_the_old_year(baseline_year):
+    """The posting date: the world's rules have a supplementary period to 31
+    January, so January's postings of services wholly in December are dated
+    31.12 of the year before; everything else carries the month's last day."""
+    world, replay_dir, _ = baseline_year
+    assert 'supplementary_period_end = "01-31"' in (world / "rules.toml").read_text(encoding="utf-8")
+    seen_old_year = 0
+    for month_dir in sorted(p for p in replay_dir.iterdir() if p.is_dir()):
+        postings = pd.read_csv(month_dir / "opus_postings.csv", sep=";", dtype=str, keep_default_na=False)
+        assert len(postings), month_dir.name
+        posted_on = pd.to_datetime(postings["Bogføringsdato"], format="%d.%m.%Y")
+        years = [
+            pd.to_datetime(postings[c], format="%d.%m.%Y").dt.year.to_numpy()
+            for c in ("Ydelsesperiode fra", "Ydelsesperiode til")
+        ]
+        last_day = pd.Period(month_dir.name, "M").end_time.normalize()
+        old_year = np.logical_and.reduce([y == last_day.year - 1 for y in years])
+        if month_dir.name.endswith("-01"):
+            expected = np.where(old_year, pd.Timestamp(last_day.year - 1, 12, 31), last_day)
+            seen_old_year += int(old_year.sum())
+        else:
+            expected = np.full(len(postings), last_day)
+        assert (posted_on.to_numpy() == expected.astype("datetime64[ns]")).all(), month_dir.name
+    assert seen_old_year > 100  # the demo shows it: most of January's invoices are for December
+
+
 def test_truth_and_robot_agree_on_the_great_majority_of_postings(baseline_year):
     world, replay_dir, monthly = baseline_year
     truth = read_truth(world / "truth.csv")
