@@ -24,6 +24,7 @@ from invoicekit.columns import (
     INVOICE_COLUMNS,
     PROBLEM_COLUMNS,
     SUPPORT_SHEETS,
+    Column,
     header_key,
 )
 from invoicekit.errors import InputError
@@ -39,7 +40,15 @@ from invoicekit.parsing import (
     split_cpr_cells,
     text_array,
 )
-from invoicekit.readers import canonical_columns, numeric_cells, open_workbook, read_raw, sheet_rows, source_column
+from invoicekit.readers import (
+    canonical_columns,
+    numeric_cells,
+    open_workbook,
+    read_raw,
+    refuse_misread_file,
+    sheet_rows,
+    source_column,
+)
 from invoicekit.vocabulary import (
     CPR_BOUNDED_RE2,
     CPR_LOOSE_RE2,
@@ -160,10 +169,15 @@ def _refuse_typed(df: pd.DataFrame, what: str, helper: str, container: str) -> N
 # ---------------------------------------------------------------- invoices
 
 
+def _named(columns: tuple[Column, ...], *names: str) -> tuple[Column, ...]:
+    return tuple(c for c in columns if c.name in names)
+
+
 def read_invoices(path: str | Path) -> Invoices:
     """Read an invoice extract (CSV or xlsx) into the typed table the robot
     decides on: one row per input row, in input order."""
     raw = read_raw(path)
+    refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
     return Invoices(_typed_invoices(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr))
@@ -474,6 +488,7 @@ def read_grants(path: str | Path) -> Grants:
     """Read a grant extract from Sensum: the usable grants, typed, and the
     rows left out with the reason (``.problems``)."""
     raw = read_raw(path)
+    refuse_misread_file(raw, path, _named(GRANT_COLUMNS, "start_date", "end_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[1]))
     df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
     problems = Problems()

@@ -28,6 +28,8 @@ import pyarrow.csv as pacsv
 
 from invoicekit.columns import Column, header_key
 from invoicekit.errors import InputError
+from invoicekit.identifiers import mask_cpr_text
+from invoicekit.parsing import parse_dates
 
 
 @dataclass
@@ -513,3 +515,57 @@ def numeric_cells(df: pd.DataFrame, column: Column) -> np.ndarray:
 
 def _where(sheet: str | None, what: str) -> str:
     return f"sheet '{sheet}', {what}" if sheet else what
+
+
+# ---------------------------------------------------------------- a file misread as a whole
+
+#: a file is judged as a whole, not row by row, when more than this share of
+#: its rows (or of a date column's filled cells) cannot be read ...
+MISREAD_SHARE = 0.5
+#: ... and at least this many: a small file's one bad row stays a bad row
+MISREAD_MIN_ROWS = 5
+#: ``03/31/2019``: a month first, a day over 12 second
+_MONTH_FIRST = re.compile(r"\s*(0?[1-9]|1[0-2])[./-](1[3-9]|2\d|3[01])[./-]\d{2,4}\s*")
+
+
+def refuse_misread_file(raw: RawTable, path: str | Path, date_columns: tuple[Column, ...] = ()) -> None:
+    """Refuse (``InputError``, one line) an extract that was exported in a way
+    we read wrongly as a whole, instead of blaming most of its rows one by
+    one on the suppliers or on Sensum: most rows with another number of fields
+    than the header (a ``,`` file with decimal commas), or a date column whose
+    filled cells are mostly not dates we read (``03/31/2019``, month first, as
+    US settings export them; where such a file's dates do read, they read
+    wrongly, day and month swapped)."""
+    n = len(raw.frame)
+    bad = len(raw.misaligned)
+    if bad >= MISREAD_MIN_ROWS and bad > MISREAD_SHARE * n:
+        width = len(raw.frame.columns)
+        first = min(raw.misaligned)
+        more = sum(1 for count in raw.misaligned.values() if count > width)
+        why = " (a separator inside the values, as a decimal comma in a ',' file?)" if more > bad / 2 else ""
+        raise InputError(
+            path,
+            None,
+            f"{bad:,} of {n:,} rows have another number of fields than the header's {width} "
+            f"(row {first}: {raw.misaligned[first]}){why}; expected one field per column: "
+            "export with ';' as the separator, or with quoted values",
+        )
+    for column in date_columns:
+        header = source_column(raw.frame, column)
+        if header is None:
+            continue
+        cells = raw.frame[header].fillna("").astype(str)
+        _, ok, blank = parse_dates(cells)
+        unreadable = ~blank & ~ok
+        k, filled = int(unreadable.sum()), int((~blank).sum())
+        if k >= MISREAD_MIN_ROWS and k > MISREAD_SHARE * filled:
+            rows = np.flatnonzero(unreadable)
+            us = cells.iloc[rows].str.fullmatch(_MONTH_FIRST).to_numpy(dtype=bool)
+            shown = mask_cpr_text(str(cells.iloc[rows[0]]).strip())[:40]
+            why = " (month first, as US settings export dates?)" if us.sum() > k / 2 else ""
+            raise InputError(
+                path,
+                f"column '{header}'",
+                f"{k:,} of {filled:,} dates cannot be read (row {rows[0] + 1}: {shown!r}){why}; expected dates "
+                "as 2019-03-31, 31-03-2019, 31.03.2019 or 31/03/2019: export the dates day first or as ISO dates",
+            )

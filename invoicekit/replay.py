@@ -77,7 +77,25 @@ def world_months(world: str | Path) -> list[tuple[str, Path, Path]]:
         if len(found) > 1:
             raise InputError(found[1], None, f"is a second grants file for {month}; expected one per month")
         months.append((month, found[0], f))
+    _refuse_a_gap(world, [m for m, _, _ in months])
     return months
+
+
+def _refuse_a_gap(world: Path, months: list[str]) -> None:
+    """A month between the first and the last without invoices would replay
+    the months after it against a history that lacks a month: refused, as a
+    month without grants is."""
+    first, last = pd.Period(months[0], "M"), pd.Period(months[-1], "M")
+    every = [str(p) for p in pd.period_range(first, last, freq="M")]
+    missing = sorted(set(every) - set(months))
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise InputError(
+            world,
+            f"invoices/invoices-{missing[0]}.csv",
+            f"is missing{more}; expected the invoices of every month from {months[0]} to {months[-1]} "
+            "(a month without invoices: a file with the header only)",
+        )
 
 
 def _world_files(world: Path, rules: str | Path | Rules | None) -> tuple[list[tuple[str, Path, Path]], Path, Rules]:

@@ -111,6 +111,16 @@ def test_missing_column_exits_2_naming_file_and_column(example_case, tmp_path):
     assert_one_line_error(result, "regninger.csv", "column 'amount'", "Beløb")
 
 
+def test_an_extract_read_wrongly_as_a_whole_exits_2_in_one_line(example_case, tmp_path):
+    rows = "".join(f"F-{k},29345716,28500,00,610190-1234,2019-03-01,2019-03-31\n" for k in range(6))
+    (example_case / "regninger.csv").write_text(
+        "invoice_id,supplier_cvr,amount,cpr,period_start,period_end\n" + rows, encoding="utf-8"
+    )
+    result = run_cli(args(example_case, tmp_path / "out"))
+    assert_one_line_error(result, "regninger.csv", "6 of 6 rows", "decimal comma")
+    assert not (tmp_path / "out" / "decisions.csv").exists()
+
+
 def test_unknown_rules_key_exits_2(example_case, tmp_path):
     rules = example_case / "rules.toml"
     rules.write_text("tolerence = 5\n", encoding="utf-8")

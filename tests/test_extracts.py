@@ -273,3 +273,66 @@ def test_a_row_longer_than_a_read_block_is_read_whole(tmp_path):
     inv = read_invoices(write(tmp_path / "r.csv", text)).frame
     assert inv["invoice_id"].tolist() == ["F-1", "F-2"]
     assert inv["amount"].tolist() == [1_000_000, 2_000_000]
+
+
+# --- a file read wrongly as a whole is refused in one line, not blamed row by row
+
+
+def _comma_file_with_decimal_commas(rows: int) -> str:
+    body = "".join(f"F-{k},{SOLHOJ},28500,00,610190-1234,2019-03-01,2019-03-31\n" for k in range(rows))
+    return "invoice_id,supplier_cvr,amount,cpr,period_start,period_end\n" + body
+
+
+def test_a_comma_file_with_decimal_commas_is_refused_as_a_whole(tmp_path):
+    f = write(tmp_path / "regninger.csv", _comma_file_with_decimal_commas(8))
+    with pytest.raises(InputError) as err:
+        read_invoices(f)
+    line = err.value.line()
+    assert "regninger.csv" in line and "8 of 8 rows" in line and "header's 6" in line
+    assert "decimal comma" in line and "';' as the separator" in line
+
+
+def test_a_few_rows_with_too_many_fields_stay_bad_rows(tmp_path):
+    good = "".join(f"F-{k},{SOLHOJ},28500.00,610190-1234,2019-03-01,2019-03-31\n" for k in range(10))
+    text = _comma_file_with_decimal_commas(4) + good  # 4 of 14: a minority, each row its own problem
+    inv = read_invoices(write(tmp_path / "r.csv", text)).frame
+    assert inv["fields"].tolist() == [7] * 4 + [0] * 10
+    assert inv["amount_ok"].tolist() == [False] * 4 + [True] * 10
+
+
+def test_four_bad_rows_in_a_small_file_are_not_a_misread_file(tmp_path):
+    inv = read_invoices(write(tmp_path / "r.csv", _comma_file_with_decimal_commas(4))).frame
+    assert inv["fields"].tolist() == [7] * 4 and not inv["amount_ok"].any()
+
+
+def _us_dated_grants(dates: list[str]) -> str:
+    rows = "".join(f"G-{k};610190-1234;SEL108-BO;{SOLHOJ};28500,00;month;{d};\n" for k, d in enumerate(dates, start=1))
+    return "Bevilling;CPR-nr;Ydelse;Leverandør CVR;Takst;Takstenhed;Startdato;Slutdato\n" + rows
+
+
+def test_grants_with_us_dates_are_refused_naming_the_column(tmp_path):
+    # 03/04/2019 would read as 3 April: in a month-first file the dates that read, read wrongly
+    dates = ["03/31/2019", "01/15/2019", "03/04/2019", "12/24/2018", "06/30/2019", "02/28/2019", "11/13/2018"]
+    f = write(tmp_path / "bevillinger.csv", _us_dated_grants(dates))
+    with pytest.raises(InputError) as err:
+        read_grants(f)
+    line = err.value.line()
+    assert "bevillinger.csv" in line and "column 'Startdato'" in line
+    assert "6 of 7 dates cannot be read (row 1: '03/31/2019')" in line and "month first" in line
+
+
+def test_an_invoice_period_column_of_unreadable_dates_is_refused_and_a_cpr_in_it_masked(tmp_path):
+    rows = "".join(f"F-{k};{SOLHOJ};610190-1234;131019-1234;;28.500,00;x\n" for k in range(6))
+    f = write(tmp_path / "r.csv", f"{INVOICE_HEADER}\n{rows}")
+    with pytest.raises(InputError) as err:
+        read_invoices(f)
+    line = err.value.line()
+    assert "column 'Periode fra'" in line and "6 of 6 dates" in line and "'131019-xxxx'" in line
+    assert "month first" not in line
+
+
+def test_a_few_unreadable_dates_stay_row_problems(tmp_path):
+    dates = ["03/31/2019", "01/15/2019", "2019-01-01", "2019-02-01", "2019-03-01", "2019-04-01", "2019-05-01"]
+    grants = read_grants(write(tmp_path / "bevillinger.csv", _us_dated_grants(dates)))
+    assert len(grants.frame) == 5
+    assert grants.problems["row"].tolist() == [1, 2] and (grants.problems["column"] == "start_date").all()

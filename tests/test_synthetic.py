@@ -495,3 +495,19 @@ def test_invoicekit_never_imports_the_synthetic_package():
     package = Path(__file__).resolve().parents[1] / "invoicekit"
     source = "\n".join(p.read_text(encoding="utf-8") for p in package.glob("*.py"))
     assert not re.search(r"^\s*(from|import)\s+synthetic", source, re.MULTILINE)
+
+
+def test_replay_refuses_a_world_with_a_month_of_invoices_missing(tmp_path, capsys):
+    synthesize("baseline", seed=2, out=tmp_path / "w", months=4, citizens=40)
+    (tmp_path / "w" / "invoices" / "invoices-2018-12.csv").unlink()
+    (tmp_path / "w" / "invoices" / "invoices-2019-01.csv").unlink()
+    argv = ["replay", str(tmp_path / "w"), "--new-journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "invoices/invoices-2018-12.csv: is missing (and 1 more)" in err and "from 2018-11 to 2019-02" in err
+    assert not (tmp_path / "j.sqlite").exists()
+    # the last month may be missing: the world simply ends sooner
+    (tmp_path / "w" / "invoices" / "invoices-2019-02.csv").unlink()
+    (tmp_path / "w" / "sensum" / "grants-2019-02.csv").unlink()
+    assert main(argv) == 0
