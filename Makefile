@@ -30,9 +30,15 @@ test: demo
 	$(BIN)/python -m pytest -q
 
 # JupyterLab on the notebooks (they make their small municipality themselves the first time)
-lab: $(STAMP)
+LAB_STAMP := $(VENV)/.lab-stamp
+
+$(LAB_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
-	cd notebooks && ../$(BIN)/jupyter lab
+	@touch $(LAB_STAMP)
+
+# JupyterLab refuses to start as root unless told it may (root is common in containers)
+lab: $(LAB_STAMP)
+	cd notebooks && ../$(BIN)/jupyter lab $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 lint: $(STAMP)
 	$(BIN)/ruff check invoicekit synthetic tests benchmarks scripts
@@ -46,8 +52,13 @@ bench: $(STAMP)
 
 # Opens the demo's reports in headless Chromium (Debian's: apt-get install chromium) and checks
 # every chart rendered; Playwright's Python driver comes from the 'browser' extra.
-check-reports: $(STAMP)
+BROWSER_STAMP := $(VENV)/.browser-stamp
+
+$(BROWSER_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+	@touch $(BROWSER_STAMP)
+
+check-reports: $(BROWSER_STAMP)
 	@test -f reports/followup.html || $(MAKE) demo
 	$(BIN)/python scripts/check_reports_in_browser.py reports/followup.html reports/business-case.html
 
