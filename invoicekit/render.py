@@ -11,11 +11,14 @@ import datetime as dt
 import html
 import io
 import math
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
+from invoicekit.errors import OutputError
 from invoicekit.version import __version__
 from invoicekit.workbook import write_workbook
 
@@ -156,19 +159,72 @@ def danish_sheet(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> tu
 
 
 def write_report(
-    out: str | Path, stem: str, document: str, sheets: dict[str, tuple[pd.DataFrame, dict]]
+    out: str | Path,
+    stem: str,
+    document: str,
+    sheets: dict[str, tuple[pd.DataFrame, dict]],
+    extra: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, Path]:
-    """``{stem}.html`` (``document``, replaced whole) and ``{stem}.xlsx`` (one
-    sheet per ``name: (frame, columns)``) in ``out``, created if missing."""
+    """``{stem}.html`` (``document``) and ``{stem}.xlsx`` (one sheet per
+    ``name: (frame, columns)``) in ``out``, created if missing, plus any
+    ``extra`` text files (``key: (file name, text)``): all of them replaced,
+    or none (see :func:`replace_together`)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"html": out / f"{stem}.html", "xlsx": out / f"{stem}.xlsx"}
-    tmp = paths["html"].with_suffix(".html.tmp")
-    tmp.write_text(document, encoding="utf-8")
-    tmp.replace(paths["html"])
     frames, percent = {}, {}
     for name, (frame, columns) in sheets.items():
         frames[name], pct = danish_sheet(frame, columns)
         percent[name] = dict.fromkeys(pct)
-    write_workbook(paths["xlsx"], frames, percent=percent)
-    return paths
+    writers = {
+        "html": (out / f"{stem}.html", lambda tmp: tmp.write_text(document, encoding="utf-8")),
+        "xlsx": (out / f"{stem}.xlsx", lambda tmp: write_workbook(tmp, frames, percent=percent)),
+    }
+    for key, (name, text) in (extra or {}).items():
+        writers[key] = (out / name, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+    replace_together({path: write for path, write in writers.values()})
+    return {key: path for key, (path, _) in writers.items()}
+
+
+def replace_together(files: dict[Path, Callable[[Path], object]]) -> None:
+    """Write a report's files all or not at all: each is written to a hidden
+    temporary file beside its target, then every target is checked (one
+    open in Excel cannot be replaced on Windows), and only then are they
+    moved into place. On any failure the temporary files are removed, the
+    old files are left as they were, and an :class:`OutputError` names the
+    file."""
+    written: dict[Path, Path] = {}
+    try:
+        for target, write in files.items():
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            written[target] = tmp
+            try:
+                write(tmp)
+            except OSError as exc:
+                raise OutputError(f"{target}: could not be written ({exc.strerror or exc})") from exc
+        for target in written:
+            _check_replaceable(target)
+        for target, tmp in written.items():
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise OutputError(f"{target}: could not be replaced ({exc.strerror or exc}){_CLOSE_IT}") from exc
+    finally:
+        for tmp in written.values():
+            tmp.unlink(missing_ok=True)
+
+
+_CLOSE_IT = "; if it is open in Excel or another program, close it and run again"
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse a target that is a folder, or that cannot be opened for writing
+    (a file open in Excel is locked on Windows; a read-only file)."""
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; expected a file the report may replace")
+    if not target.exists():
+        return
+    try:
+        with open(target, "r+b"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot be replaced ({exc.strerror or exc}){_CLOSE_IT}") from exc

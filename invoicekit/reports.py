@@ -382,7 +382,6 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
         "Forudsætninger": (assumptions, ASSUMPTIONS),
         "Risici": (risks, RISKS),
     }
-    paths = write_report(out, "business-case", document, sheets)
-    paths["json"] = Path(out) / "business-case.json"
-    paths["json"].write_text(bc.json() + "\n", encoding="utf-8")
-    return paths
+    return write_report(
+        out, "business-case", document, sheets, extra={"json": ("business-case.json", bc.json() + "\n")}
+    )

@@ -116,10 +116,22 @@ def test_report_command_writes_a_self_contained_page_and_workbook(replayed, tmp_
     assert {"Fejlposteringer", "Stikprøvekontrol"} <= set(wb.sheetnames)
     cells = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
     assert not [c for c in cells if CPR_RE.search(c)]
-    months = pd.read_excel(out / "followup.xlsx", sheet_name="Måneder")
+    months = pd.read_excel(out / "followup.xlsx", sheet_name="Måneder", engine="calamine")
     assert months["Fakturaer"].sum() == len(_by_hand(replayed))
-    controls = pd.read_excel(out / "followup.xlsx", sheet_name="Stikprøvekontrol")
+    controls = pd.read_excel(out / "followup.xlsx", sheet_name="Stikprøvekontrol", engine="calamine")
     assert controls["Fejl fundet"].tolist() == [1] and controls["Måned"].tolist() == ["2019-01"]
+
+
+def test_report_that_cannot_write_its_workbook_leaves_the_old_page_and_says_which_file(replayed, tmp_path, capsys):
+    out = tmp_path / "rapport"
+    out.mkdir()
+    (out / "followup.html").write_text("<p>sidste måneds rapport</p>", encoding="utf-8")
+    (out / "followup.xlsx").mkdir()  # cannot be replaced, as a workbook open in Excel cannot on Windows
+    assert main(["report", "followup", "--journal", str(replayed["journal"]), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "followup.xlsx: is a folder" in err[0]
+    assert (out / "followup.html").read_text(encoding="utf-8") == "<p>sidste måneds rapport</p>"
+    assert sorted(p.name for p in out.iterdir()) == ["followup.html", "followup.xlsx"]
 
 
 def test_report_refuses_a_missing_or_empty_journal(tmp_path, capsys):

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from openpyxl import load_workbook
 
 from invoicekit import __version__
+from invoicekit.errors import OutputError
 from invoicekit.render import dk_money, dk_number, dk_percent, dk_value, figure_html, page, table_html, write_report
 
 
@@ -62,3 +63,54 @@ def test_write_report_writes_the_page_and_the_workbook_under_danish_headings(tmp
     ws = load_workbook(paths["xlsx"])["Ark"]
     assert [c.value for c in ws[1]] == ["Måned", "Grad"]
     assert ws["B2"].value == 0.4 and ws["B2"].number_format == "0.0%"
+
+
+# --- a report is written whole or not at all
+
+
+def _report(tmp_path, document="<p>ny</p>", **kw):
+    return write_report(tmp_path, "rapport", document, {"Ark": (pd.DataFrame({"a": [1]}), {"a": ("A", "int")})}, **kw)
+
+
+def _leftovers(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_a_report_that_cannot_replace_one_file_replaces_none(tmp_path, monkeypatch):
+    _report(tmp_path, "<p>gammel</p>", extra={"json": ("rapport.json", "{}\n")})
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    locked = tmp_path / "rapport.xlsx"
+    real_open = open
+
+    def excel_has_it(path, mode="r", *args, **kwargs):  # as Windows refuses a file open in Excel
+        if str(path) == str(locked) and "+" in mode:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", excel_has_it)
+    with pytest.raises(OutputError, match=r"rapport\.xlsx: cannot be replaced .*close it and run again"):
+        _report(tmp_path, extra={"json": ("rapport.json", '{"ny": 1}\n')})
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the page too, and no temporary file
+
+
+def test_a_folder_where_the_workbook_goes_is_refused_before_anything_is_replaced(tmp_path):
+    (tmp_path / "rapport.html").write_text("<p>gammel</p>", encoding="utf-8")
+    (tmp_path / "rapport.xlsx").mkdir()
+    with pytest.raises(OutputError, match=r"rapport\.xlsx: is a folder"):
+        _report(tmp_path)
+    assert (tmp_path / "rapport.html").read_text(encoding="utf-8") == "<p>gammel</p>"
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_failed_write_leaves_the_old_files_and_no_temporary_file(tmp_path, monkeypatch):
+    _report(tmp_path, "<p>gammel</p>")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("invoicekit.render.write_workbook", disk_full)
+    with pytest.raises(OutputError, match=r"rapport\.xlsx: could not be written \(No space left on device\)"):
+        _report(tmp_path)
+    assert (tmp_path / "rapport.html").read_text(encoding="utf-8") == "<p>gammel</p>"
+    assert _leftovers(tmp_path) == []
