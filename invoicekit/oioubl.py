@@ -1,0 +1,238 @@
+"""Read a UBL e-invoice (OIOUBL 2.0x/2.1, OIOUBL 3, Peppol BIS Billing 3.0)
+into a :class:`~invoicekit.einvoice.Document`.
+
+All three are UBL 2 ``Invoice`` and ``CreditNote`` documents with the same
+elements, but they do not give them the same meaning. OIOUBL 2.x puts the
+*tax* in ``LegalMonetaryTotal/TaxExclusiveAmount`` (its schematron rule
+F-INV127: the sum of ``TaxTotal/TaxSubtotal/TaxAmount`` must equal
+``TaxExclusiveAmount``; the shared examples hold 1262.50 there on a 5050.00 net
+total), while OIOUBL 3 and Peppol BIS 3 follow EN 16931, where it is the total
+*without* VAT (BT-109). The VAT is read from ``TaxTotal/TaxAmount`` in the
+document's currency; only a document without one falls back on
+``TaxExclusiveAmount``, read by its format:
+
+- ``CustomizationID`` ``OIOUBL-2.…`` (``OIOUBL-2.01``, ``OIOUBL-2.02``,
+  ``OIOUBL-2.1``): OIOUBL 2.x, ``TaxExclusiveAmount`` is the VAT;
+- ``CustomizationID`` naming ``oioubl.dk`` (``urn:fdc:oioubl.dk:trns:billing:
+  invoice:3.0``): OIOUBL 3, EN 16931 meaning;
+- ``CustomizationID`` naming ``peppol.eu`` (``urn:cen.eu:en16931:2017#compliant
+  #urn:fdc:peppol.eu:2017:poacc:billing:3.0``): Peppol BIS 3, EN 16931 meaning;
+- otherwise ``UBLVersionID`` 2.0 (only OIOUBL used UBL 2.0 in Denmark): OIOUBL
+  2.x; anything else is read as plain UBL, whose own definition is EN 16931's.
+
+Documents that are not invoices or credit notes are refused naming what they
+are: other UBL documents by their root element (``Reminder``,
+``OrderResponse``, ``ApplicationResponse`` …), and OIOUBL 3 reminders and
+pro-forma invoices, which are ``Invoice`` documents, by their ``ProfileID``;
+a pro-forma invoice also by its type code 325.
+
+CPR numbers: in the notes; in each line's note, item description, item name
+and item property values (``AdditionalItemProperty/Value``); in the names of
+parties other than the supplier's own; and in any identifier with the scheme
+``DK:CPR`` or ``0237`` outside the supplier's parties (a delivery party, a
+document reference, a line's delivery party). A line's CPR numbers are the
+ones found inside that line.
+"""
+
+from __future__ import annotations
+
+from xml.etree.ElementTree import Element
+
+from invoicekit.einvoice import (
+    CREDIT_TYPE_CODES,
+    PROFORMA_TYPE_CODE,
+    Document,
+    Line,
+    Refused,
+    cpr_ids_in,
+    difference,
+    first_cvr,
+    inside,
+    make_line,
+    tax_in,
+)
+
+UBL = "urn:oasis:names:specification:ubl:schema:xsd:"
+CBC = UBL + "CommonBasicComponents-2"
+CAC = UBL + "CommonAggregateComponents-2"
+ROOTS = {f"{{{UBL}Invoice-2}}Invoice": "invoice", f"{{{UBL}CreditNote-2}}CreditNote": "credit_note"}
+#: UBL documents that are not invoices, by root element: what they are
+NOT_INVOICES = {
+    "Reminder": "a reminder (rykker)",
+    "OrderResponse": "an order response (ordrebekræftelse)",
+    "OrderResponseSimple": "an order response (ordrebekræftelse)",
+    "ApplicationResponse": "an application response (a receipt or an answer to a document sent)",
+    "Order": "an order",
+    "OrderChange": "an order change",
+    "OrderCancellation": "an order cancellation",
+    "Statement": "a statement of account (kontoudtog)",
+    "DespatchAdvice": "a despatch advice (følgeseddel)",
+    "UtilityStatement": "a utility statement (forsyningsspecifikation)",
+    "Catalogue": "a catalogue",
+}
+#: the supplier's own parties: a sole trader's CPR there is not a citizen's
+SUPPLIER_PARTIES = ("AccountingSupplierParty", "SellerSupplierParty", "PayeeParty")
+
+
+def is_ubl(root: Element) -> bool:
+    return root.tag.startswith(f"{{{UBL}")
+
+
+def _q(prefix: str, name: str) -> str:
+    return f"{{{CBC if prefix == 'cbc' else CAC}}}{name}"
+
+
+def _path(*steps: str) -> str:
+    """``_path("cac:Party", "cbc:ID")`` → an ElementTree path in Clark notation."""
+    return "/".join(_q(*s.split(":")) for s in steps)
+
+
+def _text(el: Element | None) -> str:
+    return (el.text or "").strip() if el is not None else ""
+
+
+def _texts(el: Element | None, *steps: str) -> list[str]:
+    return [_text(e) for e in el.findall(_path(*steps))] if el is not None else []
+
+
+def ubl_format(root: Element) -> str:
+    """``OIOUBL 2.1``, ``OIOUBL 3``, ``Peppol BIS 3``, ``EN 16931`` or ``UBL``
+    (see the module's docstring)."""
+    customization = _text(root.find(_path("cbc:CustomizationID")))
+    if customization.upper().startswith("OIOUBL-2"):
+        return "OIOUBL " + customization[len("OIOUBL-") :]
+    lowered = customization.casefold()
+    if "oioubl.dk" in lowered:
+        return "OIOUBL 3"
+    if "peppol.eu" in lowered:
+        return "Peppol BIS 3"
+    if lowered.startswith("urn:cen.eu:en16931"):
+        return "EN 16931"
+    if _text(root.find(_path("cbc:UBLVersionID"))) == "2.0":
+        return "OIOUBL 2.0"
+    return "UBL"
+
+
+def _kind(root: Element) -> str:
+    """``invoice`` or ``credit_note``; :class:`Refused` for any other document."""
+    local = root.tag.rsplit("}", 1)[-1]
+    kind = ROOTS.get(root.tag)
+    if kind is None:
+        what = NOT_INVOICES.get(local, f"a UBL {local} document")
+        raise Refused(f"is {what}, not an invoice or credit note (root element <{local}>); left out")
+    profile = _text(root.find(_path("cbc:ProfileID")))
+    if "reminder" in profile.casefold():
+        raise Refused(f"is a reminder (rykker), sent as an {local} document (ProfileID {profile}); left out")
+    type_code = _text(root.find(_path("cbc:InvoiceTypeCode"))) or _text(root.find(_path("cbc:CreditNoteTypeCode")))
+    if "proforma" in profile.casefold() or type_code == PROFORMA_TYPE_CODE:
+        raise Refused(
+            "is a pro-forma invoice, which claims no payment (type code 325 or a pro-forma profile); left out"
+        )
+    return "credit_note" if type_code in CREDIT_TYPE_CODES else kind
+
+
+def read_ubl(root: Element) -> Document:
+    """The document's values; :class:`Refused` when it is no invoice or credit
+    note."""
+    kind = _kind(root)
+    fmt = ubl_format(root)
+    line_tag = _q("cac", "CreditNoteLine" if root.tag.endswith("CreditNote") else "InvoiceLine")
+    supplier = root.find(_path("cac:AccountingSupplierParty", "cac:Party"))
+    skip = inside([p for name in SUPPLIER_PARTIES for p in root.findall(_path(f"cac:{name}"))])
+    currency = _text(root.find(_path("cbc:DocumentCurrencyCode")))
+    totals = root.find(_path("cac:LegalMonetaryTotal"))
+
+    def total(name: str) -> Element | None:
+        return totals.find(_path(f"cbc:{name}")) if totals is not None else None
+
+    return Document(
+        format=fmt,
+        document_type=kind,
+        invoice_id=_text(root.find(_path("cbc:ID"))),
+        invoice_date=_text(root.find(_path("cbc:IssueDate"))),
+        supplier_cvr=supplier_cvr(supplier),
+        supplier_name=_supplier_name(supplier),
+        currency=currency,
+        amount_currencies=tuple(
+            (el.get("currencyID") or "")
+            for el in (total("TaxInclusiveAmount"), total("PayableAmount"))
+            if el is not None
+        ),
+        total=_text(total("TaxInclusiveAmount")),
+        prepaid=_text(total("PrepaidAmount")),
+        rounding=_text(total("PayableRoundingAmount")),
+        payable=_text(total("PayableAmount")),
+        vat=_vat(root, currency, fmt, total),
+        period=_period_of(root.find(_path("cac:InvoicePeriod"))),
+        notes=tuple(_texts(root, "cbc:Note")),
+        party_texts=tuple(
+            _text(n)
+            for pn in root.iter(_q("cac", "PartyName"))
+            if id(pn) not in skip
+            for n in pn.findall(_path("cbc:Name"))
+        ),
+        cpr_ids=cpr_ids_in(root, skip),
+        lines=tuple(_line(el, currency, skip) for el in root.findall(line_tag)),
+    )
+
+
+def _tax(tax_totals: list[Element], currency: str) -> str:
+    amounts = [a for a in (t.find(_path("cbc:TaxAmount")) for t in tax_totals) if a is not None]
+    return tax_in([(_text(a), a.get("currencyID") or "") for a in amounts], currency)
+
+
+def _vat(root: Element, currency: str, fmt: str, total) -> str:
+    """``TaxTotal/TaxAmount`` in the document's currency; else from the totals,
+    by the format's meaning of ``TaxExclusiveAmount`` (module docstring)."""
+    vat = _tax(root.findall(_path("cac:TaxTotal")), currency)
+    if vat:
+        return vat
+    exclusive = _text(total("TaxExclusiveAmount"))
+    if fmt.startswith("OIOUBL 2"):
+        return exclusive
+    return difference(_text(total("TaxInclusiveAmount")), exclusive)
+
+
+def _line(el: Element, currency: str, skip: set[int]) -> Line:
+    item = el.find(_path("cac:Item"))
+    return make_line(
+        line_no=_text(el.find(_path("cbc:ID"))),
+        net=_text(el.find(_path("cbc:LineExtensionAmount"))),
+        vat=_tax(el.findall(_path("cac:TaxTotal")), currency),
+        vat_percent=_text(el.find(_path("cac:Item", "cac:ClassifiedTaxCategory", "cbc:Percent"))),
+        period=_period_of(el.find(_path("cac:InvoicePeriod"))),
+        notes=_texts(el, "cbc:Note"),
+        descriptions=_texts(item, "cbc:Description"),
+        names=_texts(item, "cbc:Name"),
+        other_texts=_texts(item, "cac:AdditionalItemProperty", "cbc:Value")
+        + [_text(n) for pn in el.iter(_q("cac", "PartyName")) for n in pn.findall(_path("cbc:Name"))],
+        cpr_ids=cpr_ids_in(el, skip),
+    )
+
+
+def supplier_cvr(party: Element | None) -> str:
+    """The supplier's CVR number: ``PartyLegalEntity/CompanyID``, else
+    ``EndpointID``, else ``PartyIdentification/ID``, whichever first carries the
+    scheme ``DK:CVR`` or ``0184``; ``DK`` prefix and spaces removed. Blank when
+    the supplier has no CVR (a sole trader identified by CPR, or only a GLN)."""
+    if party is None:
+        return ""
+    candidates = (
+        party.findall(_path("cac:PartyLegalEntity", "cbc:CompanyID"))
+        + party.findall(_path("cbc:EndpointID"))
+        + party.findall(_path("cac:PartyIdentification", "cbc:ID"))
+    )
+    return first_cvr([(el.get("schemeID") or "", _text(el)) for el in candidates])
+
+
+def _supplier_name(party: Element | None) -> str:
+    if party is None:
+        return ""
+    name = _text(party.find(_path("cac:PartyName", "cbc:Name")))
+    return name or _text(party.find(_path("cac:PartyLegalEntity", "cbc:RegistrationName")))
+
+
+def _period_of(el: Element | None) -> tuple[str, str]:
+    if el is None:
+        return "", ""
+    return _text(el.find(_path("cbc:StartDate"))), _text(el.find(_path("cbc:EndDate")))
