@@ -305,36 +305,52 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
 CONVERT_DESCRIPTION = """\
 Convert e-invoices into an invoice extract the robot reads.
 
-  convert oioubl   OIOUBL 2.0x/2.1 and Peppol BIS Billing 3.0 invoices and credit notes (XML)
+  convert oioubl   OIOUBL 2.0x/2.1, OIOUBL 3 and Peppol BIS Billing 3.0 invoices and
+                   credit notes, in UBL or UN/CEFACT CII (XML)
 """
 
 OIOUBL_DESCRIPTION = """\
-Read OIOUBL 2.0x/2.1 and Peppol BIS Billing 3.0 invoices and credit notes
-(UBL XML) into one invoice extract in the robot's columns, plus
-document_type (invoice or credit_note), currency, source (the file) and
-lines (the number of invoice lines).
+Read e-invoices and credit notes (OIOUBL 2.0x/2.1, OIOUBL 3 and Peppol BIS
+Billing 3.0; UBL or UN/CEFACT CII XML) into one invoice extract in the robot's
+columns, and with --lines-out an invoice lines extract (one row per invoice
+line) for posting collective invoices line by line.
 
-  invoice_id    the document's own ID
-  amount        LegalMonetaryTotal/PayableAmount, negative for a credit note
-  supplier_cvr  the supplier's PartyLegalEntity/CompanyID, else EndpointID, else
-                PartyIdentification/ID, the first with scheme DK:CVR or 0184;
-                DK prefix and spaces removed; blank when the supplier has no CVR
-  period        InvoicePeriod of the document, else of the lines when they agree,
-                else a period written in the text
-  cpr           CPR numbers in the notes, the lines' descriptions, names and
-                notes, the names of parties other than the supplier's, and any
-                party or reference with scheme DK:CPR or 0237
-  text          the document's notes and the lines' descriptions (a line's name
-                when it has no description), joined by ' | '
+  invoice_id      the document's number; blank or placeholder numbers
+                  (___ignore___) are refused
+  amount          the total including VAT before prepayment and rounding
+                  (UBL TaxInclusiveAmount, CII GrandTotalAmount), as written:
+                  positive for a credit note, which document_type names
+  prepaid_amount  PrepaidAmount / TotalPrepaidAmount (the robot leaves a
+                  prepaid invoice to a caseworker)
+  currency        DocumentCurrencyCode / InvoiceCurrencyCode (the robot posts DKK only)
+  vat_amount, payable_amount
+                  for people to see: the VAT (TaxTotal) and the amount asked for
+  supplier_cvr    the supplier's legal entity, endpoint or party identifier with
+                  scheme DK:CVR or 0184; DK prefix and spaces removed
+  period          the document's invoice period, else the lines' when they
+                  agree, else a period written in the text
+  cpr             CPR numbers in the notes, the lines' notes, descriptions, names
+                  and item properties, the names of parties other than the
+                  supplier's, and any identifier with scheme DK:CPR or 0237
+  text            the notes and the lines' descriptions, joined by ' | '
+  format          OIOUBL 2.1, OIOUBL 3, Peppol BIS 3, CII …
+  source, lines   the file and its number of lines
 
-Values the robot validates (CVR, CPR, amount, dates) are left as read: a bad
-value becomes a manual decision with its reason, not a lost invoice. XML is
+A line's amount is its net amount plus its VAT (exactly the invoice's amount
+for VAT-exempt social services); its CPR and period are the ones the line
+itself carries (a blank period means the invoice's).
+
+Reminders, order responses, application responses and other documents that
+are not invoices or credit notes are refused, one line each naming what they
+are. Values the robot validates (CVR, CPR, amount, dates) are left as read: a
+bad value becomes a manual decision with its reason, not a lost invoice. XML is
 read with defusedxml, which refuses entity declarations and external
-references.
+references; a file over 100 MB is refused unread.
 
 Exit status: 0 when every file was converted; 1 when some were refused (each
 is named on stderr with the reason; the others are still written); 2 when a
-path does not exist, no XML file was found or --out is not .csv or .xlsx.
+path does not exist, no XML file was found, or --out or --lines-out is not
+.csv or .xlsx.
 """
 
 
@@ -349,13 +365,18 @@ def _convert_parser(sub: argparse._SubParsersAction) -> None:
     cs.required = True
     q = cs.add_parser(
         "oioubl",
-        help="OIOUBL 2.0x/2.1 and Peppol BIS 3 invoices and credit notes",
+        help="OIOUBL 2.x/3 and Peppol BIS 3 invoices and credit notes (UBL or CII)",
         description=OIOUBL_DESCRIPTION,
-        epilog="Example:\n  invoicekit convert oioubl indbakke/ --out regninger.csv",
+        epilog="Example:\n  invoicekit convert oioubl indbakke/ --out regninger.csv --lines-out fakturalinjer.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     q.add_argument("paths", nargs="+", metavar="PATH", help="XML files, or folders searched recursively for *.xml")
     q.add_argument("--out", required=True, metavar="FILE", help="the invoice extract to write: .csv (UTF-8) or .xlsx")
+    q.add_argument(
+        "--lines-out",
+        metavar="FILE",
+        help="also write the invoice lines extract (for run --invoice-lines): .csv (UTF-8) or .xlsx",
+    )
     q.add_argument("--quiet", action="store_true", help="print no summary")
     q.set_defaults(handler=cmd_convert_oioubl)
 
@@ -711,9 +732,13 @@ def cmd_sample_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_convert_oioubl(args: argparse.Namespace) -> int:
-    from invoicekit.oioubl import check_out, convert_files, write_invoices, xml_files
+    from invoicekit.convert import check_out, convert_files, write_invoices, write_lines, xml_files
 
-    check_out(args.out)
+    out = check_out(args.out)
+    if args.lines_out:
+        lines_out = check_out(args.lines_out, "--lines-out")
+        if lines_out.resolve() == out.resolve():
+            raise InputError(lines_out, "--lines-out", "is the same file as --out; expected another file")
     files = xml_files(args.paths)
     if not files:
         raise InputError(", ".join(args.paths), None, "no XML files found (folders are searched for *.xml)")
@@ -722,14 +747,16 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
     with tqdm(total=len(files), desc="convert", unit="fil", disable=args.quiet or None, file=sys.stderr) as bar:
         result = convert_files(files, on_file=lambda _: bar.update(1))
     for path, reason in result.refused:
-        print(f"invoicekit: refused {path}: {reason}", file=sys.stderr)
+        print(f"invoicekit: refused {mask_cpr_text(path)}: {mask_cpr_text(reason)}", file=sys.stderr)
     for path, warning in result.warnings:
-        print(f"invoicekit: warning: {path}: {warning}", file=sys.stderr)
-    out = write_invoices(result.invoices, args.out)
+        print(f"invoicekit: warning: {mask_cpr_text(path)}: {mask_cpr_text(warning)}", file=sys.stderr)
+    written = write_invoices(result.invoices, out)
+    lines_written = write_lines(result.lines, args.lines_out) if args.lines_out else None
     if not args.quiet:
         credit = int((result.invoices["document_type"] == "credit_note").sum())
         print(
-            f"Converted {len(result.invoices)} of {len(files)} files ({credit} credit notes) into {out}"
+            f"Converted {len(result.invoices)} of {len(files)} files ({credit} credit notes) into {written}"
+            + (f", {len(result.lines)} invoice lines into {lines_written}" if lines_written else "")
             + (f"; {len(result.refused)} refused" if result.refused else "")
         )
     return 1 if result.refused else 0

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from invoicekit.cli import main
-from invoicekit.oioubl import COLUMNS, Refused, convert, parse_document
+from invoicekit.convert import convert, parse_document
+from invoicekit.einvoice import INVOICE_COLUMNS as COLUMNS
+from invoicekit.einvoice import Refused
 from invoicekit.run import run as run_robot
+from tests.einvoice_files import EINVOICES, converted
 
 EXAMPLES = Path(__file__).parent / "data" / "oioubl"  # a copy of shared/examples/oioubl
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -71,14 +75,14 @@ def test_shared_examples_give_id_amount_currency_type_and_cvr():
     got = result.invoices.set_index(result.invoices["source"].map(lambda s: Path(s).name))
     expected = {
         "happy-path_real.xml": ("A00095678", "6312.50", "DKK", "invoice", "16356700", 2),
-        "credit-note.xml": ("A00095679", "-6312.50", "DKK", "credit_note", "16356700", 2),
+        "credit-note.xml": ("A00095679", "6312.50", "DKK", "credit_note", "16356700", 2),
         "cpr-supplier.xml": ("SAMPLE-002", "100.00", "DKK", "invoice", "", 1),
         "nemkonto.xml": ("NEMKONTO-001", "41178.80", "DKK", "invoice", "10000009", 2),
     }
     assert sorted(got.index) == sorted(expected)
     for name, (iid, amount, currency, kind, cvr, lines) in expected.items():
         row = got.loc[name]
-        assert (row.invoice_id, row.amount, row.currency, row.document_type, row.supplier_cvr, row.lines) == (
+        assert (row.invoice_id, str(row.amount), row.currency, row.document_type, row.supplier_cvr, row.lines) == (
             iid,
             amount,
             currency,
@@ -86,6 +90,18 @@ def test_shared_examples_give_id_amount_currency_type_and_cvr():
             cvr,
             lines,
         ), name
+    # OIOUBL 2.x: the VAT is the TaxTotal, which TaxExclusiveAmount repeats (F-INV127)
+    vat = {name: str(got.loc[name, "vat_amount"]) for name in expected}
+    assert vat == {
+        "happy-path_real.xml": "1262.50",
+        "credit-note.xml": "1262.50",
+        "cpr-supplier.xml": "0.00",
+        "nemkonto.xml": "8235.76",
+    }
+    assert [str(got.loc[n, "payable_amount"]) for n in expected] == [str(got.loc[n, "amount"]) for n in expected]
+    assert {got.loc[n, "prepaid_amount"] for n in expected} == {""}
+    assert got.loc["happy-path_real.xml", "format"] == "OIOUBL 2.01"
+    assert got.loc["nemkonto.xml", "format"] == "OIOUBL 2.1"
     # the sole trader's own CPR identifies the supplier, not a citizen
     assert got.loc["cpr-supplier.xml", "cpr"] == ""
     assert got.loc["happy-path_real.xml", "text"] == "Hejsetavle | Beslag"
@@ -146,7 +162,7 @@ def test_supplier_cvr_rules(supplier, cvr):
 def test_peppol_bis3_invoice_and_credit_note():
     supplier = '<cbc:EndpointID schemeID="0184">29345716</cbc:EndpointID>'
     inv = parse_document(doc(supplier=supplier, customization=PEPPOL, payable="1250.50"))
-    assert (inv["supplier_cvr"], inv["amount"], inv["document_type"]) == ("29345716", "1250.50", "invoice")
+    assert (inv["supplier_cvr"], str(inv["amount"]), inv["document_type"]) == ("29345716", "1250.50", "invoice")
     credit = parse_document(
         doc(
             supplier=supplier,
@@ -156,19 +172,24 @@ def test_peppol_bis3_invoice_and_credit_note():
             lines=line("Kreditering", tag="CreditNoteLine") + line("Rettelse", tag="CreditNoteLine"),
         )
     )
-    assert (credit["amount"], credit["document_type"], credit["lines"]) == ("-300.00", "credit_note", 2)
+    assert (str(credit["amount"]), credit["document_type"], credit["lines"]) == ("300.00", "credit_note", 2)
     assert credit["text"] == "Kreditering | Rettelse"
 
 
 # ---------------------------------------------------------------- amount, type, currency, lines
 
 
-def test_amount_is_payable_amount_negative_for_a_credit_note():
-    assert parse_document(doc(payable=" 28500.00 "))["amount"] == "28500.00"
-    assert parse_document(doc(root="CreditNote", payable="28500.00", lines=""))["amount"] == "-28500.00"
+def test_without_a_tax_inclusive_total_the_amount_is_payable_plus_prepaid_minus_rounding():
+    assert parse_document(doc(payable=" 28500.00 "))["amount"] == Decimal("28500.00")
+    totals = "<cbc:PrepaidAmount>500.00</cbc:PrepaidAmount><cbc:PayableRoundingAmount>0.25</cbc:PayableRoundingAmount>"
+    row = parse_document(doc(payable="1000.00").replace(b"<cbc:PayableAmount", totals.encode() + b"<cbc:PayableAmount"))
+    assert (row["amount"], row["prepaid_amount"]) == (Decimal("1499.75"), Decimal("500.00"))
+    # a credit note's amount stays as written: positive, document_type says what it is
+    credit = parse_document(doc(root="CreditNote", payable="28500.00", lines=""))
+    assert (credit["amount"], credit["document_type"]) == (Decimal("28500.00"), "credit_note")
     # an Invoice document with a credit-note type code is a credit note
     coded = parse_document(doc('<cbc:InvoiceTypeCode listID="UNCL1001">381</cbc:InvoiceTypeCode>', payable="10.00"))
-    assert (coded["document_type"], coded["amount"]) == ("credit_note", "-10.00")
+    assert (coded["document_type"], coded["amount"]) == ("credit_note", Decimal("10.00"))
     # not a number: left as read for the robot to refuse with INVALID_AMOUNT
     assert parse_document(doc(root="CreditNote", payable="ti kroner", lines=""))["amount"] == "ti kroner"
     assert parse_document(doc(payable=""))["amount"] == ""
@@ -184,11 +205,12 @@ def test_currency_lines_date_and_name():
     )
 
 
-def test_other_currency_is_warned_about(tmp_path):
+def test_other_currency_is_written_and_warned_about(tmp_path):
     (tmp_path / "eur.xml").write_bytes(doc(currency="EUR"))
     result = convert([tmp_path])
     assert len(result.invoices) == 1 and result.refused == []
-    assert "EUR" in result.warnings[0][1]
+    assert result.invoices.loc[0, "currency"] == "EUR"
+    assert "EUR" in result.warnings[0][1] and "caseworker" in result.warnings[0][1]
 
 
 # ---------------------------------------------------------------- period
@@ -288,7 +310,7 @@ EXTERNAL = b"""<?xml version="1.0"?>
         (doc().replace(b'encoding="UTF-8"', b'encoding="nonsense"'), "declares an encoding"),
         (doc().replace(b'encoding="UTF-8"', b'encoding="Shift_JIS"'), "declares an encoding"),
         (b"<Order xmlns='urn:oasis:names:specification:ubl:schema:xsd:Order-2'/>", "root element <Order>"),
-        (b"<Invoice><ID>1</ID></Invoice>", "not a UBL invoice"),
+        (b"<Invoice><ID>1</ID></Invoice>", "not an e-invoice (root element <Invoice>"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not well-formed XML"),
     ],
 )
@@ -355,6 +377,10 @@ def test_a_converted_synthetic_month_decides_as_its_csv_extract(oioubl_world, tm
     # the e-invoice has every invoice but the scanned ones that had no amount
     kept = from_csv[from_csv["reason"] != "INVALID_AMOUNT"].reset_index(drop=True)
     assert len(from_xml) == len(kept) > 50
+    # the CSV writes a credit note's amount negative; the e-invoice writes it as the
+    # document does, positive, with document_type credit_note: the same decision
+    assert (kept["amount"] < 0).any() and (kept.loc[kept["amount"] < 0, "reason"] == "CREDIT_NOTE").all()
+    kept = kept.assign(amount=kept["amount"].abs())
     cols = ["invoice_id", "supplier_cvr", "cpr_masked", "amount", "status", "reason", "grant_id", "psp_element"]
     pd.testing.assert_frame_equal(from_xml[cols].reset_index(drop=True), kept[cols])
 
@@ -387,3 +413,238 @@ def test_supplier_text_is_never_a_formula_in_the_workbook(tmp_path):
     text_col = [c.value for c in ws[1]].index("text") + 1
     cell = ws.cell(row=2, column=text_col)
     assert cell.value.startswith("'=HYPERLINK") and cell.data_type == "s"
+
+
+# ---------------------------------------------------------------- documents written from the specifications
+
+
+def test_oioubl21_prepaid_invoice_keeps_the_total_and_the_prepayment():
+    row, lines, warnings = converted("oioubl21-prepaid.xml")
+    assert row == {
+        "invoice_id": "SOL-2019-0301",
+        "supplier_cvr": "29345716",
+        "amount": "13000.00",  # TaxInclusiveAmount, not the 12900.00 payable
+        "cpr": "610180-1234",
+        "period_start": "2019-03-01",
+        "period_end": "2019-03-31",
+        "text": "Botilbud § 107, marts 2019 | Døgnophold marts 2019",
+        "invoice_date": "2019-04-02",
+        "supplier_name": "Bostedet Solhøj",
+        "document_type": "invoice",
+        "currency": "DKK",
+        "prepaid_amount": "100.00",
+        "vat_amount": "0.00",
+        "payable_amount": "12900.00",
+        "format": "OIOUBL 2.1",
+        "source": str(EINVOICES / "oioubl21-prepaid.xml"),
+        "lines": 1,
+    }
+    assert lines == [
+        {
+            "invoice_id": "SOL-2019-0301",
+            "supplier_cvr": "29345716",
+            "line_no": "1",
+            "cpr": "",  # the citizen is named on the document, not on the line
+            "amount": "13000.00",
+            "period_start": "",
+            "period_end": "",
+            "text": "Døgnophold marts 2019",
+        }
+    ]
+    assert warnings == []
+
+
+def test_oioubl21_credit_note_is_positive_with_its_vat():
+    row, lines, warnings = converted("oioubl21-credit-note.xml")
+    assert (row["invoice_id"], row["supplier_cvr"], row["supplier_name"]) == ("KN-77", "31587603", "Taxa Fyn")
+    assert (row["amount"], row["vat_amount"], row["payable_amount"], row["prepaid_amount"]) == (
+        "4500.00",
+        "900.00",
+        "4500.00",
+        "",
+    )
+    assert (row["document_type"], row["currency"], row["format"], row["cpr"]) == (
+        "credit_note",
+        "DKK",
+        "OIOUBL 2.1",
+        "",
+    )
+    # the line's own TaxTotal is its VAT: 3600.00 + 900.00
+    assert [(ln["line_no"], ln["amount"]) for ln in lines] == [("1", "4500.00")]
+    assert warnings == []
+
+
+def test_oioubl3_amount_is_before_the_payable_rounding():
+    row, lines, warnings = converted("oioubl3-rounding.xml")
+    assert (row["amount"], row["payable_amount"], row["prepaid_amount"], row["vat_amount"]) == (
+        "9000.40",
+        "9000.00",
+        "",
+        "0.00",
+    )
+    assert (row["format"], row["cpr"], row["period_start"], row["period_end"]) == (
+        "OIOUBL 3",
+        "640701-4567",  # the delivery party under scheme 0237
+        "2019-05-01",
+        "2019-05-31",
+    )
+    assert [ln["amount"] for ln in lines] == ["9000.40"] and warnings == []
+
+
+def test_peppol_vat_invoice_lines_carry_their_vat():
+    row, lines, warnings = converted("peppol-vat.xml")
+    assert (row["invoice_id"], row["amount"], row["vat_amount"], row["payable_amount"], row["format"]) == (
+        "KURSUS-12",
+        "1250.00",
+        "250.00",
+        "1250.00",
+        "Peppol BIS 3",
+    )
+    # net 800.00 and 200.00 at ClassifiedTaxCategory 25 %
+    assert [(ln["line_no"], ln["amount"], ln["text"]) for ln in lines] == [
+        ("1", "1000.00", "Kursus for personale"),
+        ("2", "250.00", "Materialer"),
+    ]
+    assert warnings == []
+
+
+def test_peppol_collective_invoice_gives_one_citizen_and_period_a_line():
+    row, lines, warnings = converted("peppol-collective.xml")
+    assert (row["invoice_id"], row["amount"], row["cpr"], row["lines"]) == (
+        "SAML-2019-03",
+        "21500.00",
+        "610180-1234, 620585-2345, 631290-3456",
+        3,
+    )
+    assert lines == [
+        {
+            "invoice_id": "SAML-2019-03",
+            "supplier_cvr": "29345716",
+            "line_no": "1",
+            "cpr": "610180-1234",  # the line's note
+            "amount": "12400.00",
+            "period_start": "2019-03-01",
+            "period_end": "2019-03-31",
+            "text": "Borger 610180-1234 | Døgnophold § 107",
+        },
+        {
+            "invoice_id": "SAML-2019-03",
+            "supplier_cvr": "29345716",
+            "line_no": "2",
+            "cpr": "620585-2345",  # the item's name
+            "amount": "6000.00",
+            "period_start": "2019-03-01",
+            "period_end": "2019-03-15",
+            "text": "Aflastning 620585-2345",
+        },
+        {
+            "invoice_id": "SAML-2019-03",
+            "supplier_cvr": "29345716",
+            "line_no": "3",
+            "cpr": "631290-3456",  # an item property
+            "amount": "3100.00",
+            "period_start": "",  # blank: the invoice's period
+            "period_end": "",
+            "text": "Bostøtte",
+        },
+    ]
+    assert sum(Decimal(ln["amount"]) for ln in lines) == Decimal(row["amount"]) and warnings == []
+
+
+def test_peppol_credit_note_line_has_its_citizen_and_period():
+    row, lines, _ = converted("peppol-credit-note.xml")
+    assert (row["invoice_id"], row["amount"], row["document_type"], row["cpr"]) == (
+        "KRED-5",
+        "800.00",
+        "credit_note",
+        "610180-1234",
+    )
+    assert [(ln["cpr"], ln["amount"], ln["period_start"], ln["period_end"]) for ln in lines] == [
+        ("610180-1234", "800.00", "2019-03-10", "2019-03-11")
+    ]
+
+
+def test_a_foreign_invoice_with_a_negative_payable_amount_is_no_dkk_invoice():
+    row, lines, warnings = converted("peppol-nok-negative.xml")
+    assert (row["amount"], row["currency"], row["prepaid_amount"], row["payable_amount"], row["supplier_cvr"]) == (
+        "5000.00",
+        "NOK",
+        "6000.00",
+        "-1000.00",
+        "",  # a Norwegian organisation number (0192) is no CVR
+    )
+    assert [ln["amount"] for ln in lines] == ["5000.00"]
+    assert len(warnings) == 2 and "NOK" in warnings[0] and "negative payable amount (-1000.00)" in warnings[1]
+
+
+@pytest.mark.parametrize(
+    ("customization", "version", "fmt", "exclusive"),
+    [
+        # OIOUBL 2.x writes the VAT in TaxExclusiveAmount (F-INV127) ...
+        ("OIOUBL-2.1", "2.1", "OIOUBL 2.1", "250.00"),
+        ("OIOUBL-2.02", "2.0", "OIOUBL 2.02", "250.00"),
+        ("", "2.0", "OIOUBL 2.0", "250.00"),
+        # ... OIOUBL 3, Peppol BIS 3 and plain UBL the net total (EN 16931 BT-109)
+        ("urn:fdc:oioubl.dk:trns:billing:invoice:3.0", "2.1", "OIOUBL 3", "1000.00"),
+        (PEPPOL, "2.1", "Peppol BIS 3", "1000.00"),
+        ("urn:cen.eu:en16931:2017", "2.1", "EN 16931", "1000.00"),
+        ("", "2.1", "UBL", "1000.00"),
+    ],
+)
+def test_without_a_tax_total_the_vat_is_read_by_the_format(customization, version, fmt, exclusive):
+    """1000.00 net + 250.00 VAT, each format writing its own TaxExclusiveAmount:
+    read by the other format's meaning, the VAT would come out 1000.00."""
+    totals = (
+        f"<cbc:TaxExclusiveAmount>{exclusive}</cbc:TaxExclusiveAmount>"
+        "<cbc:TaxInclusiveAmount>1250.00</cbc:TaxInclusiveAmount>"
+    )
+    data = doc(f"<cbc:UBLVersionID>{version}</cbc:UBLVersionID>", customization=customization, payable="1250.00")
+    row = parse_document(data.replace(b"<cbc:PayableAmount", totals.encode() + b"<cbc:PayableAmount"))
+    assert (row["format"], str(row["vat_amount"]), str(row["amount"])) == (fmt, "250.00", "1250.00")
+
+
+def test_the_tax_total_in_the_document_currency_is_the_vat():
+    body = (
+        '<cac:TaxTotal><cbc:TaxAmount currencyID="EUR">100.00</cbc:TaxAmount></cac:TaxTotal>'
+        '<cac:TaxTotal><cbc:TaxAmount currencyID="DKK">745.80</cbc:TaxAmount></cac:TaxTotal>'
+    )
+    assert str(parse_document(doc(body, currency="EUR", customization=PEPPOL))["vat_amount"]) == "100.00"
+    # OIOUBL 2.x: VAT and another tax (afgift) are both tax
+    two = '<cac:TaxTotal><cbc:TaxAmount currencyID="DKK">25.00</cbc:TaxAmount></cac:TaxTotal>' * 2
+    assert str(parse_document(doc(two))["vat_amount"]) == "50.00"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("oioubl21-reminder.xml", "is a reminder (rykker), not an invoice or credit note (root element <Reminder>)"),
+        ("oioubl3-reminder.xml", "is a reminder (rykker), sent as an Invoice document (ProfileID"),
+        ("order-response.xml", "is an order response (ordrebekræftelse), not an invoice or credit note"),
+        ("application-response.xml", "is an application response"),
+        ("placeholder-number.xml", "has the placeholder '___ignore___' for an invoice number"),
+    ],
+)
+def test_documents_that_are_no_invoices_are_refused_naming_what_they_are(name, reason):
+    result = convert([EINVOICES / name])
+    assert result.invoices.empty and result.lines.empty
+    assert [(Path(p).name, r) for p, r in result.refused] == [(name, result.refused[0][1])]
+    assert reason in result.refused[0][1]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("<cbc:ProfileID>urn:fdc:oioubl.dk:bis:billing_proforma_with_response:3</cbc:ProfileID>", "pro-forma"),
+        ("<cbc:InvoiceTypeCode>325</cbc:InvoiceTypeCode>", "pro-forma"),
+        ("<cbc:ProfileID>urn:fdc:oioubl.dk:bis:reminder_private_without_response:3</cbc:ProfileID>", "reminder"),
+    ],
+)
+def test_pro_forma_invoices_and_reminders_in_an_invoice_are_refused(body, reason):
+    with pytest.raises(Refused, match=reason):
+        parse_document(doc(body))
+
+
+@pytest.mark.parametrize("number", ["", "   ", "\n\t", "___ignore___", "__x__", "---", "IGNORE", "n/a", "null"])
+def test_blank_and_placeholder_numbers_are_refused(number):
+    with pytest.raises(Refused, match="invoice number"):
+        parse_document(doc().replace(b"<cbc:ID>F-1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>".encode()))

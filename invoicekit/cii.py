@@ -1,0 +1,188 @@
+"""Read a UN/CEFACT Cross Industry Invoice (CII D16B, the second syntax of
+EN 16931 and Peppol BIS Billing 3.0) into a
+:class:`~invoicekit.einvoice.Document`.
+
+Where each value is found (EN 16931 business terms in brackets):
+
+- number ``ExchangedDocument/ID`` (BT-1), type ``ExchangedDocument/TypeCode``
+  (BT-3: a credit-note code makes it a credit note, 325 a refused pro-forma
+  invoice), date ``IssueDateTime/DateTimeString`` (BT-2, ``format="102"``
+  ``YYYYMMDD`` written ISO), notes ``ExchangedDocument/IncludedNote/Content``;
+- supplier ``SellerTradeParty``: CVR from ``SpecifiedLegalOrganization/ID``,
+  else ``URIUniversalCommunication/URIID``, else ``GlobalID``, else ``ID``,
+  the first with the scheme ``0184`` or ``DK:CVR``; name ``Name``;
+- currency ``InvoiceCurrencyCode`` (BT-5); totals in
+  ``SpecifiedTradeSettlementHeaderMonetarySummation``: ``GrandTotalAmount``
+  (BT-112, the amount), ``TotalPrepaidAmount`` (BT-113), ``RoundingAmount``
+  (BT-114), ``DuePayableAmount`` (BT-115), VAT ``TaxTotalAmount`` in the
+  invoice currency (BT-110), else ``GrandTotalAmount - TaxBasisTotalAmount``
+  (BT-109 is the total without VAT, as in Peppol UBL);
+- period ``ApplicableHeaderTradeSettlement/BillingSpecifiedPeriod`` (BG-14);
+- lines ``IncludedSupplyChainTradeLineItem`` (BG-25): number
+  ``AssociatedDocumentLineDocument/LineID``, note ``…/IncludedNote/Content``,
+  net amount ``SpecifiedTradeSettlementLineMonetarySummation/LineTotalAmount``,
+  VAT rate ``ApplicableTradeTax/RateApplicablePercent`` (a stated
+  ``CalculatedAmount`` first), period ``BillingSpecifiedPeriod``, texts
+  ``SpecifiedTradeProduct/Description`` and ``Name``;
+- CPR numbers as in UBL: in the notes, each line's note, product description,
+  name and characteristic values (``ApplicableProductCharacteristic/Value``),
+  the names of trade parties other than the seller's, payee's and tax
+  representative's, and any identifier with the scheme ``0237`` or ``DK:CPR``
+  outside those parties.
+
+Other UN/CEFACT documents (an order, an order response …) are refused naming
+their root element.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.etree.ElementTree import Element
+
+from invoicekit.einvoice import (
+    CREDIT_TYPE_CODES,
+    PROFORMA_TYPE_CODE,
+    Document,
+    Line,
+    Refused,
+    cpr_ids_in,
+    difference,
+    first_cvr,
+    inside,
+    make_line,
+    tax_in,
+)
+
+UNCEFACT = "urn:un:unece:uncefact:data:standard:"
+RSM = UNCEFACT + "CrossIndustryInvoice:100"
+RAM = UNCEFACT + "ReusableAggregateBusinessInformationEntity:100"
+UDT = UNCEFACT + "UnqualifiedDataType:100"
+ROOT = f"{{{RSM}}}CrossIndustryInvoice"
+#: UN/CEFACT documents that are not invoices, by root element: what they are
+NOT_INVOICES = {
+    "CrossIndustryOrder": "an order",
+    "CrossIndustryOrderResponse": "an order response (ordrebekræftelse)",
+    "CrossIndustryOrderChange": "an order change",
+    "CrossIndustryDespatchAdvice": "a despatch advice (følgeseddel)",
+    "CrossIndustryQuotation": "a quotation",
+    "CrossIndustryRemittanceAdvice": "a remittance advice",
+}
+#: the supplier's own parties: a sole trader's CPR there is not a citizen's
+SUPPLIER_PARTIES = ("SellerTradeParty", "PayeeTradeParty", "SellerTaxRepresentativeTradeParty")
+_DATE_102 = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_NS = {"rsm": RSM, "ram": RAM, "udt": UDT}
+
+
+def is_cii(root: Element) -> bool:
+    return root.tag.startswith(f"{{{UNCEFACT}")
+
+
+def _text(el: Element | None) -> str:
+    return (el.text or "").strip() if el is not None else ""
+
+
+def _find(el: Element | None, path: str) -> Element | None:
+    return el.find(path, _NS) if el is not None else None
+
+
+def _all(el: Element | None, path: str) -> list[Element]:
+    return el.findall(path, _NS) if el is not None else []
+
+
+def _texts(el: Element | None, path: str) -> list[str]:
+    return [_text(e) for e in _all(el, path)]
+
+
+def _date(el: Element | None) -> str:
+    """A ``DateTimeString`` as ISO when it is ``YYYYMMDD`` (format 102), else as written."""
+    text = _text(_find(el, "udt:DateTimeString"))
+    m = _DATE_102.fullmatch(text)
+    return f"{m[1]}-{m[2]}-{m[3]}" if m else text
+
+
+def _period(el: Element | None) -> tuple[str, str]:
+    return _date(_find(el, "ram:StartDateTime")), _date(_find(el, "ram:EndDateTime"))
+
+
+def _kind(root: Element) -> str:
+    local = root.tag.rsplit("}", 1)[-1]
+    if root.tag != ROOT:
+        what = NOT_INVOICES.get(local, f"a UN/CEFACT {local} document")
+        raise Refused(f"is {what}, not an invoice or credit note (root element <{local}>); left out")
+    type_code = _text(_find(root, "rsm:ExchangedDocument/ram:TypeCode"))
+    if type_code == PROFORMA_TYPE_CODE:
+        raise Refused("is a pro-forma invoice, which claims no payment (type code 325); left out")
+    return "credit_note" if type_code in CREDIT_TYPE_CODES else "invoice"
+
+
+def cii_format(root: Element) -> str:
+    guideline = _text(_find(root, "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"))
+    return "Peppol BIS 3 (CII)" if "peppol.eu" in guideline.casefold() else "CII"
+
+
+def read_cii(root: Element) -> Document:
+    """The document's values; :class:`Refused` when it is no invoice or credit
+    note."""
+    kind = _kind(root)
+    header = _find(root, "rsm:ExchangedDocument")
+    trade = _find(root, "rsm:SupplyChainTradeTransaction")
+    seller = _find(trade, "ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
+    settlement = _find(trade, "ram:ApplicableHeaderTradeSettlement")
+    sums = _find(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+    currency = _text(_find(settlement, "ram:InvoiceCurrencyCode"))
+    skip = inside([p for name in SUPPLIER_PARTIES for p in root.iter(f"{{{RAM}}}{name}")])
+    grand, payable = _find(sums, "ram:GrandTotalAmount"), _find(sums, "ram:DuePayableAmount")
+    vat = tax_in([(_text(t), t.get("currencyID") or "") for t in _all(sums, "ram:TaxTotalAmount")], currency)
+    return Document(
+        format=cii_format(root),
+        document_type=kind,
+        invoice_id=_text(_find(header, "ram:ID")),
+        invoice_date=_date(_find(header, "ram:IssueDateTime")),
+        supplier_cvr=_supplier_cvr(seller),
+        supplier_name=_text(_find(seller, "ram:Name")),
+        currency=currency,
+        amount_currencies=tuple((el.get("currencyID") or "") for el in (grand, payable) if el is not None),
+        total=_text(grand),
+        prepaid=_text(_find(sums, "ram:TotalPrepaidAmount")),
+        rounding=_text(_find(sums, "ram:RoundingAmount")),
+        payable=_text(payable),
+        vat=vat or difference(_text(grand), _text(_find(sums, "ram:TaxBasisTotalAmount"))),
+        period=_period(_find(settlement, "ram:BillingSpecifiedPeriod")),
+        notes=tuple(_texts(header, "ram:IncludedNote/ram:Content")),
+        party_texts=tuple(
+            _text(_find(party, "ram:Name"))
+            for party in root.iter()
+            if party.tag.endswith("TradeParty") and id(party) not in skip
+        ),
+        cpr_ids=cpr_ids_in(root, skip),
+        lines=tuple(_line(el, skip) for el in _all(trade, "ram:IncludedSupplyChainTradeLineItem")),
+    )
+
+
+def _supplier_cvr(seller: Element | None) -> str:
+    candidates = (
+        _all(seller, "ram:SpecifiedLegalOrganization/ram:ID")
+        + _all(seller, "ram:URIUniversalCommunication/ram:URIID")
+        + _all(seller, "ram:GlobalID")
+        + _all(seller, "ram:ID")
+    )
+    return first_cvr([(el.get("schemeID") or "", _text(el)) for el in candidates])
+
+
+def _line(el: Element, skip: set[int]) -> Line:
+    document = _find(el, "ram:AssociatedDocumentLineDocument")
+    product = _find(el, "ram:SpecifiedTradeProduct")
+    settlement = _find(el, "ram:SpecifiedLineTradeSettlement")
+    return make_line(
+        line_no=_text(_find(document, "ram:LineID")),
+        net=_text(_find(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount")),
+        vat=_text(_find(settlement, "ram:ApplicableTradeTax/ram:CalculatedAmount")),
+        vat_percent=_text(_find(settlement, "ram:ApplicableTradeTax/ram:RateApplicablePercent")),
+        period=_period(_find(settlement, "ram:BillingSpecifiedPeriod")),
+        notes=_texts(document, "ram:IncludedNote/ram:Content"),
+        descriptions=_texts(product, "ram:Description"),
+        names=_texts(product, "ram:Name"),
+        other_texts=_texts(product, "ram:ApplicableProductCharacteristic/ram:Value")
+        + [_text(_find(p, "ram:Name")) for p in el.iter() if p.tag.endswith("TradeParty")],
+        cpr_ids=cpr_ids_in(el, skip),
+    )

@@ -1,0 +1,225 @@
+"""Convert e-invoice files into the robot's extracts: find the XML files,
+parse each one safely, hand it to the reader of its syntax (UBL:
+:mod:`invoicekit.oioubl`, UN/CEFACT CII: :mod:`invoicekit.cii`), and write the
+invoice extract and the invoice lines extract (rows by
+:mod:`invoicekit.einvoice`).
+
+XML is parsed with :mod:`defusedxml`, which refuses entity declarations (the
+"billion laughs" expansion attack) and external references, whatever the
+syntax; a file over :data:`MAX_XML_BYTES` is refused before it is read.
+
+A file that cannot be read, or is no invoice or credit note, is *refused* with
+the reason, one line each; every other file gives one invoice row and a row per
+invoice line. Values the robot validates itself (CVR, CPR, amount, dates) are
+left as read, so a bad value becomes a manual decision with its reason code
+rather than a lost invoice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+import pandas as pd
+
+from invoicekit.cells import safe_frame
+from invoicekit.cii import is_cii, read_cii
+from invoicekit.einvoice import INVOICE_COLUMNS, LINE_COLUMNS, Document, Refused, invoice_row, line_rows
+from invoicekit.errors import InputError
+from invoicekit.oioubl import is_ubl, read_ubl
+from invoicekit.workbook import write_workbook
+
+#: an e-invoice file larger than this is refused unread (100 MB: far above any
+#: invoice with its attachments, far below what would exhaust memory)
+MAX_XML_BYTES = 100_000_000
+
+
+@dataclass
+class Conversion:
+    """The result of :func:`convert`: ``invoices`` in :data:`INVOICE_COLUMNS`,
+    ``lines`` in :data:`LINE_COLUMNS`, ``refused`` and ``warnings`` as
+    ``(path, reason)`` pairs in the order met."""
+
+    invoices: pd.DataFrame
+    lines: pd.DataFrame
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_document(data: bytes) -> Document:
+    """One e-invoice (the bytes of an XML file), UBL or CII.
+
+    Raises :class:`Refused` with the reason when the bytes are too large, not
+    well-formed, declare entities or external references, or are no invoice or
+    credit note."""
+    if len(data) > MAX_XML_BYTES:
+        raise Refused(f"is {len(data) / 1e6:,.0f} MB; expected an e-invoice of at most {MAX_XML_BYTES // 1_000_000} MB")
+    if not data.strip():
+        raise Refused("the file is empty")
+    try:
+        root = SafeET.fromstring(data)
+    except defusedxml.EntitiesForbidden as exc:
+        if exc.sysid or exc.pubid:
+            raise Refused(
+                "declares an external entity (a reference to another file or address); refused, e-invoices never do"
+            ) from None
+        raise Refused(
+            "declares XML entities, which an e-invoice never needs; refused as a possible entity-expansion attack"
+        ) from None
+    except defusedxml.ExternalReferenceForbidden:
+        raise Refused("refers to an external resource (DTD or entity); refused, e-invoices never do") from None
+    except defusedxml.DefusedXmlException as exc:
+        raise Refused(f"refused by the safe XML parser ({exc})") from None
+    except (LookupError, ValueError) as exc:  # an unknown or multi-byte encoding expat cannot read
+        raise Refused(f"declares an encoding the XML parser cannot read ({exc}); expected UTF-8 or UTF-16") from None
+    except ParseError as exc:
+        line, column = exc.position
+        raise Refused(f"is not well-formed XML (line {line}, column {column + 1})") from None
+    if is_ubl(root):
+        return read_ubl(root)
+    if is_cii(root):
+        return read_cii(root)
+    local = root.tag.rsplit("}", 1)[-1]
+    raise Refused(
+        f"is XML but not an e-invoice (root element <{local}>; expected a UBL Invoice or CreditNote, "
+        "or a UN/CEFACT CrossIndustryInvoice)"
+    )
+
+
+def parse_document(data: bytes, source: str = "") -> dict[str, object]:
+    """The invoice row of one e-invoice (see :func:`read_document`)."""
+    return invoice_row(read_document(data), source)[0]
+
+
+def xml_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The files named, and every ``*.xml`` file under the folders named
+    (recursively, sorted). A path that does not exist is an :class:`InputError`."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(_walk(p))
+        elif os.path.lexists(p):  # a dangling link is refused as unreadable, with the others converted
+            found.append(p)
+        else:
+            raise InputError(p, None, "no such file or folder")
+    # a file named twice (a folder and a file in it, say) is read once
+    return _once(found)
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every *.xml file under ``folder``, following linked folders once each;
+    a folder that cannot be listed is an :class:`InputError`."""
+    files: list[Path] = []
+    seen: set[str] = set()
+
+    def fail(exc: OSError) -> None:
+        raise InputError(exc.filename, None, f"cannot be listed ({exc.strerror or exc})")
+
+    for d, dirs, names in os.walk(folder, followlinks=True, onerror=fail):
+        real = os.path.realpath(d)
+        if real in seen:  # a link back up the tree
+            dirs[:] = []
+            continue
+        seen.add(real)
+        files += [Path(d) / f for f in names if f.lower().endswith(".xml")]
+    return files
+
+
+def _once(files: list[Path]) -> list[Path]:
+    seen: set[Path] = set()
+    out = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def convert(
+    paths: Iterable[str | Path],
+    on_file: Callable[[Path], None] | None = None,
+) -> Conversion:
+    """Read every e-invoice under ``paths`` (files, or folders searched
+    recursively for ``*.xml``) into the invoice extract and the invoice lines
+    extract. Files that cannot be read are listed in ``refused`` with the
+    reason."""
+    return convert_files(xml_files(list(paths)), on_file)
+
+
+def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = None) -> Conversion:
+    """:func:`convert` for files already listed by :func:`xml_files`."""
+    rows: list[dict[str, object]] = []
+    lines: list[dict[str, object]] = []
+    refused: list[tuple[str, str]] = []
+    warnings: list[tuple[str, str]] = []
+    for path in files:
+        if on_file:
+            on_file(path)
+        try:
+            if path.stat().st_size > MAX_XML_BYTES:  # refused before it is read
+                raise Refused(f"is over {MAX_XML_BYTES // 1_000_000} MB; expected an e-invoice")
+            data = path.read_bytes()
+        except OSError as exc:
+            refused.append((str(path), f"cannot be read ({exc.strerror or exc})"))
+            continue
+        except Refused as exc:
+            refused.append((str(path), str(exc)))
+            continue
+        try:
+            doc = read_document(data)
+            row, row_warnings = invoice_row(doc, str(path))
+        except Refused as exc:
+            refused.append((str(path), str(exc)))
+            continue
+        doc_lines, line_warnings = line_rows(doc, row)
+        rows.append(row)
+        lines += doc_lines
+        warnings += [(str(path), w) for w in row_warnings + line_warnings]
+    invoices = pd.DataFrame(rows, columns=list(INVOICE_COLUMNS))
+    invoices["lines"] = invoices["lines"].astype("int64")
+    return Conversion(invoices, pd.DataFrame(lines, columns=list(LINE_COLUMNS)), refused, warnings)
+
+
+def check_out(out: str | Path, option: str = "--out") -> Path:
+    """An output file, checked before any work: a .csv or .xlsx path that is
+    not a folder."""
+    out = Path(out)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise InputError(out, option, "the output must be a .csv or .xlsx file")
+    if out.is_dir():
+        raise InputError(out, option, "is a folder; expected the name of a .csv or .xlsx file to write")
+    return out
+
+
+def write_invoices(frame: pd.DataFrame, out: str | Path) -> Path:
+    """Write converted invoices as ``.csv`` (UTF-8) or ``.xlsx``, whole or not at all."""
+    return _write(frame, check_out(out), "Regninger")
+
+
+def write_lines(frame: pd.DataFrame, out: str | Path) -> Path:
+    """Write the invoice lines extract as ``.csv`` (UTF-8) or ``.xlsx``, whole or not at all."""
+    return _write(frame, check_out(out, "--lines-out"), "Fakturalinjer")
+
+
+def _write(frame: pd.DataFrame, out: Path, sheet: str) -> Path:
+    if out.parent and not out.parent.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    # amounts stay numbers (Decimal) where the document holds one; text is
+    # never a formula; CPR numbers are kept (the robot reads them)
+    frame = safe_frame(frame, mask=False)
+    try:
+        if out.suffix.lower() == ".csv":
+            frame.to_csv(tmp, index=False, encoding="utf-8")
+        else:
+            write_workbook(tmp, {sheet: frame}, mask=False)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out

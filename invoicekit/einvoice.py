@@ -1,0 +1,401 @@
+"""E-invoices as the robot's extracts: the rows of the invoice extract and of
+the invoice lines extract, built from one e-invoice whatever its syntax.
+
+The syntax readers (:mod:`invoicekit.oioubl` for UBL, :mod:`invoicekit.cii`
+for UN/CEFACT CII) only find the values in their XML and hand them over as a
+:class:`Document`; every rule about what the values mean lives here, once.
+
+What the rows say (robot spec, "Invoices" and "Invoice lines"):
+
+- ``amount`` is what the service costs: the total including VAT, before any
+  prepayment and payable rounding (UBL ``TaxInclusiveAmount``, CII
+  ``GrandTotalAmount``), as written, so positive for a credit note, whose
+  ``document_type`` says what it is. A document without that total gives the
+  payable amount plus the prepaid amount minus the rounding (the same figure
+  by the standards' own equation).
+- ``prepaid_amount`` is the amount paid on account (``PrepaidAmount``,
+  ``TotalPrepaidAmount``). When a document asks for less than its total without
+  saying why (payable ≠ total − prepaid + rounding), the difference is written
+  as prepaid and a warning says so: the robot then leaves it to a caseworker
+  instead of paying a total nobody asked for.
+- ``currency`` is the document's currency code; when the totals carry other
+  codes as well, every code, joined by ``/``: never DKK unless DKK is all the
+  document names. The robot posts DKK only.
+- ``vat_amount`` and ``payable_amount`` are for people to see; the robot does
+  not read them.
+- The invoice number is refused when blank or a placeholder (see
+  :func:`check_invoice_id`).
+
+An invoice line's ``amount`` is its net amount (``LineExtensionAmount``,
+``LineTotalAmount``) plus its VAT: the VAT the line states itself (OIOUBL 2.x
+lines carry a ``TaxTotal``), else the net amount times the line's VAT rate
+rounded half up to øre, else nothing. For a VAT-exempt invoice, as a
+municipality's social services are, the lines then add up exactly to
+``amount`` (the standards require the net amounts to add up to the net total).
+With VAT, lines rounded one by one, or a discount or charge on the whole
+document, can leave øre between the lines and the total: nothing is spread
+over the lines to hide it; a warning names the difference, and the robot,
+which needs the lines to add up exactly, sends such an invoice to a
+caseworker (``LINES_MISMATCH``).
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from xml.etree.ElementTree import Element
+
+from invoicekit.identifiers import compact_cpr
+from invoicekit.parsing import cprs_in_text, period_in_text
+
+#: the columns of the converted invoice extract, in order
+INVOICE_COLUMNS = (
+    "invoice_id",
+    "supplier_cvr",
+    "amount",
+    "cpr",
+    "period_start",
+    "period_end",
+    "text",
+    "invoice_date",
+    "supplier_name",
+    "document_type",
+    "currency",
+    "prepaid_amount",
+    "vat_amount",
+    "payable_amount",
+    "format",
+    "source",
+    "lines",
+)
+#: the columns of the invoice lines extract (robot spec, "Invoice lines")
+LINE_COLUMNS = ("invoice_id", "supplier_cvr", "line_no", "cpr", "amount", "period_start", "period_end", "text")
+
+CVR_SCHEMES = {"DK:CVR", "0184"}
+CPR_SCHEMES = {"DK:CPR", "0237"}
+#: UNTDID 1001 document type codes that make an invoice document a credit note
+CREDIT_TYPE_CODES = {"81", "83", "261", "262", "296", "308", "381", "396", "420", "532"}
+#: UNTDID 1001 325: a pro-forma invoice, which claims no payment
+PROFORMA_TYPE_CODE = "325"
+#: a text cell longer than this is shortened (Excel holds 32,767 characters in a cell)
+MAX_TEXT_CHARS = 32_000
+TEXT_SEPARATOR = " | "
+
+_CENT = Decimal("0.01")
+#: invoice numbers that stand in for one: words a template leaves behind
+_PLACEHOLDER_WORDS = {"ignore", "null", "none", "n/a", "na", "undefined", "placeholder", "tbd", "xxx"}
+#: a word wrapped in underscores, as ``___ignore___``
+_WRAPPED = re.compile(r"_{2,}.*_{2,}", re.DOTALL)
+
+
+class Refused(ValueError):
+    """A file that is not a readable e-invoice or credit note; the message says why."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One invoice or credit note line, values as written in the document."""
+
+    line_no: str
+    net: str
+    #: the VAT amount the line states itself, blank when it states none
+    vat: str
+    #: the line's VAT rate in percent, blank when it has none
+    vat_percent: str
+    period: tuple[str, str]
+    #: the line's notes and descriptions (its name when it has no description)
+    texts: tuple[str, ...]
+    #: texts searched for CPR numbers: notes, descriptions, names, property values
+    cpr_texts: tuple[str, ...]
+    #: values under a CPR scheme (``DK:CPR``, ``0237``) inside the line
+    cpr_ids: tuple[str, ...]
+
+
+def make_line(
+    line_no: str,
+    net: str,
+    vat: str,
+    vat_percent: str,
+    period: tuple[str, str],
+    notes: list[str],
+    descriptions: list[str],
+    names: list[str],
+    other_texts: list[str],
+    cpr_ids: tuple[str, ...],
+) -> Line:
+    """A :class:`Line`: its text is its notes and descriptions (its name when
+    it has no description); CPR numbers are looked for in all of its texts."""
+    descriptions = [d for d in descriptions if d]
+    return Line(
+        line_no=line_no,
+        net=net,
+        vat=vat,
+        vat_percent=vat_percent,
+        period=period,
+        texts=tuple(notes + (descriptions or [n for n in names if n])),
+        cpr_texts=tuple(notes + descriptions + names + other_texts),
+        cpr_ids=cpr_ids,
+    )
+
+
+@dataclass(frozen=True)
+class Document:
+    """One e-invoice or credit note as its syntax reader found it: values as
+    written (amounts as text, dates ISO where the syntax has another form)."""
+
+    format: str
+    document_type: str
+    invoice_id: str
+    invoice_date: str
+    supplier_cvr: str
+    supplier_name: str
+    currency: str
+    #: currency codes on the totals (``currencyID``), in order, blanks included
+    amount_currencies: tuple[str, ...]
+    total: str
+    prepaid: str
+    rounding: str
+    payable: str
+    vat: str
+    period: tuple[str, str]
+    notes: tuple[str, ...]
+    #: names of the parties other than the supplier's own, searched for CPR numbers
+    party_texts: tuple[str, ...]
+    #: values under a CPR scheme anywhere outside the supplier's parties, lines included
+    cpr_ids: tuple[str, ...]
+    lines: tuple[Line, ...]
+
+
+def check_invoice_id(number: str) -> str:
+    """The invoice number trimmed; :class:`Refused` when it is blank or a
+    placeholder: no letter or digit at all (``---``), a word wrapped in
+    underscores (``___ignore___``), or a word a template leaves behind
+    (``ignore``, ``null``, ``n/a`` …, any case)."""
+    number = number.strip()
+    if not number:
+        raise Refused("has no invoice number (ID is blank); an invoice the robot cannot name is left out")
+    if not any(c.isalnum() for c in number) or _WRAPPED.fullmatch(number) or number.casefold() in _PLACEHOLDER_WORDS:
+        raise Refused(f"has the placeholder {number[:40]!r} for an invoice number, not a number; left out")
+    return number
+
+
+def number(text: str) -> Decimal | None:
+    """An amount as written in XML (``1234.50``, ``-3``), else None."""
+    try:
+        value = Decimal(text.strip())
+    except decimal.InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _as_read(text: str) -> Decimal | str:
+    """The amount as a number when it is one, else the text as written (the
+    robot then says what is wrong with it)."""
+    value = number(text)
+    return text.strip() if value is None else value
+
+
+def scheme_of(value: str) -> str:
+    """A ``schemeID`` as compared: trimmed, upper case."""
+    return value.strip().upper()
+
+
+def first_cvr(candidates: list[tuple[str, str]]) -> str:
+    """The first ``(schemeID, value)`` under a CVR scheme (``DK:CVR``,
+    ``0184``), ``DK`` prefix and spaces removed; blank when none is."""
+    for scheme, value in candidates:
+        if scheme_of(scheme) in CVR_SCHEMES:
+            value = "".join(value.split())
+            return value[2:] if value[:2].upper() == "DK" else value
+    return ""
+
+
+def tax_in(amounts: list[tuple[str, str]], currency: str) -> str:
+    """The sum of the ``(amount, currencyID)`` in ``currency`` (a blank
+    currencyID counts as the document's; with no document currency the first
+    only, as a second is in the tax currency); blank when there is none, the
+    value as written when one is no number."""
+    if not currency.strip():
+        amounts = amounts[:1]
+    kept = [a for a, cur in amounts if scheme_of(cur or currency) == scheme_of(currency)]
+    values = [number(a) for a in kept]
+    if not kept:
+        return ""
+    if None in values:
+        return kept[values.index(None)].strip()
+    return str(sum(values, Decimal(0)))
+
+
+def difference(total: str, part: str) -> str:
+    """``total - part`` when both are numbers, else blank."""
+    a, b = number(total), number(part)
+    return str(a - b) if a is not None and b is not None else ""
+
+
+def inside(elements: list[Element]) -> set[int]:
+    """ids of every element in the trees of ``elements`` (the supplier's parties)."""
+    return {id(el) for top in elements for el in top.iter()}
+
+
+def cpr_ids_in(el: Element, skip: set[int]) -> tuple[str, ...]:
+    """Values under a CPR scheme (``schemeID`` ``DK:CPR`` or ``0237``) in the
+    tree of ``el``, outside the elements in ``skip``, as written."""
+    return tuple(
+        (e.text or "").strip()
+        for e in el.iter()
+        if id(e) not in skip and scheme_of(e.get("schemeID") or "") in CPR_SCHEMES
+    )
+
+
+def formatted_cpr(number: str) -> str:
+    return f"{number[:6]}-{number[6:]}" if len(number) == 10 and number.isdigit() else number
+
+
+def cprs(texts: tuple[str, ...] | list[str], ids: tuple[str, ...] | list[str]) -> list[str]:
+    """CPR numbers in ``texts`` (valid dates only), then the values under a CPR
+    scheme (as read, for the robot to judge); distinct, in order, formatted
+    ``DDMMYY-SSSS``."""
+    found: dict[str, None] = {}  # ordered and distinct
+    for t in texts:
+        found.update(dict.fromkeys(cprs_in_text(t)))
+    for value in ids:
+        compact = compact_cpr(value)
+        if compact:
+            found[compact] = None
+    return [formatted_cpr(n) for n in found]
+
+
+def joined(texts: list[str] | tuple[str, ...]) -> tuple[str, bool]:
+    """Non-blank texts, each once, in order, joined by ``' | '``; shortened to
+    :data:`MAX_TEXT_CHARS` (the flag says whether it was)."""
+    text = TEXT_SEPARATOR.join(dict.fromkeys(t for t in texts if t))
+    if len(text) > MAX_TEXT_CHARS:
+        return text[: MAX_TEXT_CHARS - 1] + "…", True
+    return text, False
+
+
+def _period(doc: Document, text: str) -> tuple[str, str]:
+    """The document's period; else the lines' when every line that has one has
+    the same; else the one period written in the text."""
+    if any(doc.period):
+        return doc.period
+    found = {line.period for line in doc.lines} - {("", "")}
+    if len(found) == 1:
+        return found.pop()
+    in_text = period_in_text(text)
+    return (in_text[0].isoformat(), in_text[1].isoformat()) if in_text else ("", "")
+
+
+def _currency(doc: Document) -> str:
+    codes = [c.strip().upper() for c in (doc.currency, *doc.amount_currencies)]
+    return "/".join(dict.fromkeys(c for c in codes if c))
+
+
+def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], list[str]]:
+    """The document's row of the invoice extract, and warnings for people."""
+    warnings: list[str] = []
+    invoice_id = check_invoice_id(doc.invoice_id)
+    payable, prepaid = number(doc.payable), number(doc.prepaid)
+    rounding = number(doc.rounding) or Decimal(0)
+    amount: Decimal | str
+    if doc.total.strip():
+        amount = _as_read(doc.total)
+    elif payable is not None:
+        amount = payable + (prepaid or 0) - rounding
+    else:
+        amount = doc.payable.strip()
+    prepaid_amount: Decimal | str = _as_read(doc.prepaid)
+    if isinstance(amount, Decimal) and payable is not None:
+        asked_less = amount - (prepaid or 0) + rounding - payable
+        if asked_less and (prepaid is not None or not doc.prepaid.strip()):
+            prepaid_amount = (prepaid or 0) + asked_less
+            warnings.append(
+                f"asks for {payable} of a total of {amount} without saying why (prepaid "
+                f"{prepaid or 0}, rounding {rounding}); written with {prepaid_amount} prepaid, "
+                "so that the robot leaves it to a caseworker"
+            )
+    currency = _currency(doc)
+    if "/" in currency:
+        warnings.append(
+            f"names several currencies ({currency}); written as such, so the robot leaves it to a caseworker"
+        )
+    elif currency and currency != "DKK":
+        shown = currency if len(currency) == 3 and currency.isalpha() else "an unknown currency"
+        warnings.append(f"is in {shown}, not DKK; written with its currency, so the robot leaves it to a caseworker")
+    if payable is not None and payable < 0 and doc.document_type == "invoice":
+        warnings.append(f"has a negative payable amount ({payable}): more was paid on account than it costs")
+
+    notes = list(doc.notes)
+    descriptions = [t for line in doc.lines for t in line.texts]
+    text, shortened = joined(notes + descriptions)
+    if shortened:
+        warnings.append(f"has over {MAX_TEXT_CHARS:,} characters of text; the text is shortened")
+    line_texts = [t for line in doc.lines for t in line.cpr_texts]
+    start, end = _period(doc, text)
+    row = {
+        "invoice_id": invoice_id,
+        "supplier_cvr": doc.supplier_cvr,
+        "amount": amount,
+        "cpr": ", ".join(cprs([*notes, *line_texts, *doc.party_texts], doc.cpr_ids)),
+        "period_start": start,
+        "period_end": end,
+        "text": text,
+        "invoice_date": doc.invoice_date,
+        "supplier_name": doc.supplier_name,
+        "document_type": doc.document_type,
+        "currency": currency,
+        "prepaid_amount": prepaid_amount,
+        "vat_amount": _as_read(doc.vat),
+        "payable_amount": _as_read(doc.payable),
+        "format": doc.format,
+        "source": source,
+        "lines": len(doc.lines),
+    }
+    return row, warnings
+
+
+def line_amount(line: Line) -> Decimal | str:
+    """The line's net amount plus its VAT (see the module's docstring); the net
+    amount as written when it is no number."""
+    net = number(line.net)
+    if net is None:
+        return line.net.strip()
+    vat = number(line.vat)
+    if vat is None:
+        rate = number(line.vat_percent)
+        vat = (net * rate / 100).quantize(_CENT, rounding=decimal.ROUND_HALF_UP) if rate else Decimal(0)
+    return net + vat
+
+
+def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str, object]], list[str]]:
+    """The document's rows of the invoice lines extract, and a warning when
+    lines that name citizens do not add up to the invoice's amount."""
+    rows = []
+    for position, line in enumerate(doc.lines, start=1):
+        rows.append(
+            {
+                "invoice_id": invoice["invoice_id"],
+                "supplier_cvr": invoice["supplier_cvr"],
+                "line_no": line.line_no.strip() or str(position),
+                "cpr": ", ".join(cprs(line.cpr_texts, line.cpr_ids)),
+                "amount": line_amount(line),
+                "period_start": line.period[0],
+                "period_end": line.period[1],
+                "text": joined(line.texts)[0],
+            }
+        )
+    warnings = []
+    amounts = [r["amount"] for r in rows]
+    if (
+        any(r["cpr"] for r in rows)
+        and isinstance(invoice["amount"], Decimal)
+        and all(isinstance(a, Decimal) for a in amounts)
+        and sum(amounts) != invoice["amount"]
+    ):
+        warnings.append(
+            f"its lines add up to {sum(amounts)}, the invoice to {invoice['amount']}: posted line by line, "
+            "the robot leaves it to a caseworker (LINES_MISMATCH)"
+        )
+    return rows, warnings

@@ -1,0 +1,111 @@
+"""invoicekit convert oioubl end to end: the invoice and lines extracts
+written, every refusal one line on stderr, the limits, and what the robot
+decides on converted e-invoices that are foreign, prepaid or credit notes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from invoicekit import convert as convert_module
+from invoicekit.cli import main
+from invoicekit.convert import convert, read_document
+from invoicekit.einvoice import INVOICE_COLUMNS, LINE_COLUMNS, Refused
+from invoicekit.run import run as run_robot
+from tests.einvoice_files import EINVOICES
+
+DATA = Path(__file__).parent / "data"
+REFUSED = {
+    "application-response.xml",
+    "cii-order-response.xml",
+    "oioubl21-reminder.xml",
+    "oioubl3-reminder.xml",
+    "order-response.xml",
+    "placeholder-number.xml",
+}
+
+
+def test_cli_writes_both_extracts_and_names_each_refusal_once(tmp_path, capsys):
+    out, lines_out = tmp_path / "regninger.csv", tmp_path / "linjer" / "fakturalinjer.xlsx"
+    code = main(["convert", "oioubl", str(EINVOICES), "--out", str(out), "--lines-out", str(lines_out)])
+    captured = capsys.readouterr()
+    assert code == 1  # some files were refused; the others are written
+    refused = [ln for ln in captured.err.splitlines() if ln.startswith("invoicekit: refused")]
+    assert sorted(Path(ln.split()[2].rstrip(":")).name for ln in refused) == sorted(REFUSED)
+    files = len(list(EINVOICES.glob("*.xml")))
+    assert f"Converted {files - len(REFUSED)} of {files} files (3 credit notes)" in captured.out
+    invoices = pd.read_csv(out, dtype=str, keep_default_na=False)
+    lines = pd.read_excel(lines_out, dtype=str, engine="openpyxl").fillna("")
+    assert list(invoices.columns) == list(INVOICE_COLUMNS) and list(lines.columns) == list(LINE_COLUMNS)
+    assert len(invoices) == files - len(REFUSED) and len(lines) == invoices["lines"].astype(int).sum() == 16
+    collective = lines[lines["invoice_id"] == "SAML-2019-03"]
+    assert collective["cpr"].tolist() == ["610180-1234", "620585-2345", "631290-3456"]  # full: input for run
+    assert collective["amount"].astype(float).sum() == 21500.0
+    # the robot reads both files
+    from invoicekit.extracts import read_invoices
+
+    assert len(read_invoices(out).frame) == len(invoices)
+
+
+def test_stderr_masks_cpr_numbers(tmp_path, capsys):
+    xml = (EINVOICES / "placeholder-number.xml").read_bytes().replace(b"___ignore___", b"   ")
+    named = tmp_path / "610180-1234.xml"
+    named.write_bytes(xml)
+    assert main(["convert", "oioubl", str(named), "--out", str(tmp_path / "r.csv"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "610180-xxxx.xml" in err and "610180-1234" not in err and "no invoice number" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--lines-out", "linjer.txt"], ".csv or .xlsx"),
+        (["--lines-out", "r.csv"], "same file as --out"),
+    ],
+)
+def test_cli_refuses_an_unusable_lines_out(tmp_path, capsys, argv, message):
+    argv = [a if not a.endswith((".txt", ".csv")) else str(tmp_path / a) for a in argv]
+    code = main(["convert", "oioubl", str(EINVOICES / "peppol-vat.xml"), "--out", str(tmp_path / "r.csv"), *argv])
+    assert code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_a_file_over_the_limit_is_refused_unread(tmp_path, monkeypatch):
+    big = tmp_path / "big.xml"
+    shutil.copy(EINVOICES / "peppol-vat.xml", big)
+    monkeypatch.setattr(convert_module, "MAX_XML_BYTES", 1000)
+    result = convert([big])
+    assert result.invoices.empty and "is over 0 MB" in result.refused[0][1]
+    with pytest.raises(Refused, match="expected an e-invoice of at most"):
+        read_document(big.read_bytes())
+
+
+def test_converted_foreign_prepaid_and_credit_documents_go_to_a_caseworker(tmp_path):
+    prepaid = (EINVOICES / "oioubl21-prepaid.xml").read_bytes()
+    inbox = tmp_path / "indbakke"
+    inbox.mkdir()
+    (inbox / "prepaid.xml").write_bytes(prepaid)
+    # the same invoice in Norwegian crowns, and one whose prepayment exceeds its total
+    nok = prepaid.replace(b'"DKK"', b'"NOK"').replace(b">DKK<", b">NOK<").replace(b"SOL-2019-0301", b"NOK-1")
+    (inbox / "nok.xml").write_bytes(nok)
+    over = prepaid.replace(b">100.00<", b">13100.00<").replace(b">12900.00<", b">-100.00<")
+    (inbox / "over.xml").write_bytes(over.replace(b"SOL-2019-0301", b"OVER-1"))
+    shutil.copy(EINVOICES / "peppol-credit-note.xml", inbox)
+    out = tmp_path / "regninger.csv"
+    assert main(["convert", "oioubl", str(inbox), "--out", str(out), "--quiet"]) == 0
+    example = DATA / "example"
+    decisions = run_robot(
+        grants=example / "bevillinger.csv",
+        invoices=out,
+        support_sheet=example / "stoetteark.xlsx",
+        out=tmp_path / "run",
+    ).decisions.set_index("invoice_id")
+    assert decisions.loc["SOL-2019-0301", "reason"] == "INVALID_AMOUNT"
+    assert "a conto" in decisions.loc["SOL-2019-0301", "message"]
+    assert decisions.loc["NOK-1", "reason"] == "INVALID_AMOUNT" and "'NOK'" in decisions.loc["NOK-1", "message"]
+    assert decisions.loc["OVER-1", "reason"] == "INVALID_AMOUNT" and "13.100,00" in decisions.loc["OVER-1", "message"]
+    assert decisions.loc["KRED-5", "reason"] == "CREDIT_NOTE"
+    assert set(decisions["status"]) == {"manual"} and len(decisions) == 4
