@@ -178,9 +178,23 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
         "posted_wrong, manual_payable (automation potential) or manual_held.\n\n"
         "Writes DIR/evaluation.csv (every invoice, its outcome and why) and DIR/evaluation.xlsx\n"
         "(Oversigt, Fakturaer, Fejlposteringer), and prints the figures with the error rate of\n"
-        "automatic postings and its 95 % confidence interval (Clopper-Pearson).",
+        "automatic postings and its 95 % confidence interval (Clopper-Pearson).\n\n"
+        "With --history instead of a truth: what the specialists posted, an OPUS export of posted\n"
+        "supplier invoices (e.g. last year's), one row per posting line, CSV or xlsx. Columns (Danish\n"
+        "headers accepted): invoice_id (Fakturanummer, Fakturanr), supplier_cvr (Leverandør CVR,\n"
+        "CVR, CVR-nr), amount (Beløb), psp_element (PSP-element, PSP), art (Artskonto, Art); optional\n"
+        "posting_date (Bogføringsdato) and text (Tekst). Invoices are found by supplier CVR and\n"
+        "invoice number (compared as the duplicate check compares them); the lines of one number are\n"
+        "summed per PSP element and art (a reversed posting cancels). No grant is compared: a posting\n"
+        "is right when the specialists posted the same PSP element, art and amount (to the øre), and\n"
+        "wrong when they posted otherwise or never paid the invoice. The history must cover the\n"
+        "period decided. Also writes DIR/history_only.csv (the history's invoices no decision holds)\n"
+        "and DIR/history_problems.csv (its rows that could not be read); a history whose rows mostly\n"
+        "cannot be read, or that holds none of the invoices decided, is refused (exit 2).",
         epilog="Examples:\n  invoicekit evaluate --world verden/ --out evaluering/\n"
-        "  invoicekit evaluate --decisions test1/decisions.csv test2/decisions.csv --truth manuelt.csv --out evaluering/",
+        "  invoicekit evaluate --decisions test1/decisions.csv test2/decisions.csv --truth manuelt.csv --out evaluering/\n"
+        "  invoicekit evaluate --world verden/ --history opus_2019.csv --out evaluering/\n"
+        "  invoicekit evaluate --decisions test/*/decisions.csv --history opus_2019.xlsx --out evaluering/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -192,6 +206,12 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--decisions", nargs="+", metavar="FILE", help="decisions.csv files from test runs, oldest first")
     p.add_argument(
         "--truth", metavar="FILE", help="with --decisions: the truth (truth.csv, or the specialist's postings)"
+    )
+    p.add_argument(
+        "--history",
+        metavar="FILE",
+        help="instead of a truth: what the specialists posted, an OPUS export of posted supplier invoices "
+        "(see above); with --world or --decisions",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for evaluation.csv and evaluation.xlsx")
     p.add_argument("--quiet", action="store_true", help="print nothing")
@@ -614,6 +634,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InputError(
             None, "--world / --decisions", "give one: --world DIR, or --decisions FILE... with --truth FILE"
         )
+    if args.history:
+        return _evaluate_history(args)
     if args.world:
         world = load_world(args.world, rules=args.rules)
         if world.truth is None:
@@ -627,6 +649,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(ev.text())
         print(f"Written: {paths['csv']}, {paths['xlsx']}")
+    return 0
+
+
+def _evaluate_history(args: argparse.Namespace) -> int:
+    """``evaluate --history``: the decisions against what the specialists posted."""
+    from invoicekit.evaluate import evaluate_history, read_decisions
+    from invoicekit.posting_history import read_posting_history
+    from invoicekit.replay import load_world, simulate
+
+    if args.truth:
+        raise InputError(None, "--truth / --history", "give one: the truth, or the posting history")
+    history = read_posting_history(args.history)
+    decisions = simulate(load_world(args.world, rules=args.rules)) if args.world else read_decisions(args.decisions)
+    ev = evaluate_history(decisions, history)
+    if ev.summary["in_history"] == 0 and ev.summary["invoices"]:
+        raise InputError(
+            args.history,
+            None,
+            f"holds none of the {ev.summary['invoices']:,} invoices decided (matched on supplier CVR and "
+            "invoice number); expected what the specialists posted in the same period",
+        )
+    paths = ev.write(args.out)
+    if not args.quiet:
+        print(ev.text())
+        print(f"Written: {', '.join(str(p) for p in paths.values())}")
     return 0
 
 
