@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 
+from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.errors import InputError, OutputError
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.version import __version__
@@ -167,6 +169,29 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_replay)
 
 
+def _history_help() -> str:
+    """``evaluate --help`` on the posting history, its columns from where they are defined."""
+    required = [c for c in POSTING_HISTORY_COLUMNS if c.required]
+    optional = [c for c in POSTING_HISTORY_COLUMNS if not c.required]
+
+    def named(columns: list) -> str:
+        return "; ".join(f"{c.name} ({', '.join(c.aliases)})" for c in columns)
+
+    paragraphs = (
+        "With --history instead of a truth: what the specialists posted, an OPUS export of posted supplier "
+        "invoices (e.g. last year's), one row per posting line, CSV or xlsx. Columns (also accepted): "
+        f"{named(required)}. Optional: {named(optional)}.",
+        "Invoices are found by supplier CVR and invoice number (compared as the duplicate check compares them); "
+        "the lines of one number are summed per PSP element and art (a reversed posting cancels). No grant is "
+        "compared: a posting is right when the specialists posted the same PSP element, art and amount (to the "
+        "øre), and wrong when they posted otherwise or never paid the invoice. The history must cover the period "
+        "decided. Also writes DIR/history_only.csv (the history's invoices no decision holds) and "
+        "DIR/history_problems.csv (its rows that could not be read); a history whose rows mostly cannot be read, "
+        "or that holds none of the invoices decided, is refused (exit 2).",
+    )
+    return "\n\n".join(textwrap.fill(p, width=90) for p in paragraphs)
+
+
 def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "evaluate",
@@ -178,19 +203,7 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
         "posted_wrong, manual_payable (automation potential) or manual_held.\n\n"
         "Writes DIR/evaluation.csv (every invoice, its outcome and why) and DIR/evaluation.xlsx\n"
         "(Oversigt, Fakturaer, Fejlposteringer), and prints the figures with the error rate of\n"
-        "automatic postings and its 95 % confidence interval (Clopper-Pearson).\n\n"
-        "With --history instead of a truth: what the specialists posted, an OPUS export of posted\n"
-        "supplier invoices (e.g. last year's), one row per posting line, CSV or xlsx. Columns (Danish\n"
-        "headers accepted): invoice_id (Fakturanummer, Fakturanr), supplier_cvr (Leverandør CVR,\n"
-        "CVR, CVR-nr), amount (Beløb), psp_element (PSP-element, PSP), art (Artskonto, Art); optional\n"
-        "posting_date (Bogføringsdato) and text (Tekst). Invoices are found by supplier CVR and\n"
-        "invoice number (compared as the duplicate check compares them); the lines of one number are\n"
-        "summed per PSP element and art (a reversed posting cancels). No grant is compared: a posting\n"
-        "is right when the specialists posted the same PSP element, art and amount (to the øre), and\n"
-        "wrong when they posted otherwise or never paid the invoice. The history must cover the\n"
-        "period decided. Also writes DIR/history_only.csv (the history's invoices no decision holds)\n"
-        "and DIR/history_problems.csv (its rows that could not be read); a history whose rows mostly\n"
-        "cannot be read, or that holds none of the invoices decided, is refused (exit 2).",
+        "automatic postings and its 95 % confidence interval (Clopper-Pearson).\n\n" + _history_help(),
         epilog="Examples:\n  invoicekit evaluate --world verden/ --out evaluering/\n"
         "  invoicekit evaluate --decisions test1/decisions.csv test2/decisions.csv --truth manuelt.csv --out evaluering/\n"
         "  invoicekit evaluate --world verden/ --history opus_2019.csv --out evaluering/\n"
@@ -639,11 +652,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.world:
         world = load_world(args.world, rules=args.rules)
         if world.truth is None:
-            raise InputError(args.world, "truth.csv", "is missing; expected a world from invoicekit synth")
+            raise InputError(
+                args.world, "truth.csv", "is missing; expected a world from invoicekit synth, or --history FILE"
+            )
         ev = evaluate(simulate(world), world.truth)
     else:
         if not args.truth:
-            raise InputError(None, "--truth", "missing; --decisions needs the truth to compare with")
+            raise InputError(
+                None, "--truth", "missing; --decisions needs the truth (or --history FILE) to compare with"
+            )
         ev = evaluate(read_decisions(args.decisions), read_truth_file(args.truth))
     paths = ev.write(args.out)
     if not args.quiet:

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from invoicekit.cli import main
+from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.evaluate import (
     HISTORY_EVALUATION_COLUMNS,
     OUTCOMES,
@@ -315,3 +316,14 @@ def test_evaluate_command_takes_a_history_and_refuses_an_unusable_one(replayed, 
     assert main([*args, "--history", str(elsewhere)]) == 2
     assert "holds none of the" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_evaluate_help_names_every_history_header_accepted(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "--help"])
+    assert exc.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--history FILE" in text
+    for column in POSTING_HISTORY_COLUMNS:
+        for name in column.accepted():
+            assert name in text, name
