@@ -32,7 +32,7 @@ from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.identifiers import mask_cprs_in
 from invoicekit.keys import normalise_numbers
-from invoicekit.parsing import MONEY_SCALE, ORE, format_money_one, money_text, parse_amounts
+from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
 from invoicekit.reasons import POSTED
 from invoicekit.vocabulary import TRUTH_FIELDS
@@ -462,43 +462,58 @@ def _decision_units(amount: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _why_history(m: pd.DataFrame, wrong: np.ndarray, found: np.ndarray, lines: np.ndarray) -> np.ndarray:
-    """For each posting that differs from the history, in Danish: how."""
+    """For each posting that differs from the history, in Danish: how
+    (whole-column: a year's evaluation may hold many)."""
     out = np.full(len(m), "", dtype=object)
     idx = np.flatnonzero(wrong)
     if not len(idx):
         return out
-    psp_ok = account_code(m["psp_element"]) == account_code(m["true_psp_element"])
-    art_ok = account_code(m["art"]) == account_code(m["true_art"])
-    for i in idx:
-        r = m.iloc[i]
-        if not found[i]:
-            out[i] = "specialisterne har ikke bogført fakturaen (den findes ikke i posteringshistorikken)"
-            continue
-        if lines[i] == 0:
-            out[i] = "specialisternes posteringer af fakturaen er tilbageført (i alt 0,00)"
-            continue
-        if lines[i] > 1:
-            parts = [f"specialisterne bogførte fakturaen på {lines[i]} linjer ({r['posted_as']})"]
-        else:
-            parts = []
-            if not psp_ok[i]:
-                parts.append(f"forkert PSP-element ({r['psp_element']}, rigtig: {r['true_psp_element'] or 'intet'})")
-            if not art_ok[i]:
-                parts.append(f"forkert art ({r['art']}, rigtig: {r['true_art'] or 'ingen'})")
-            robot = _ore_text(r["amount"])
-            truth = _ore_text(r["true_amount"])
-            if robot != truth:
-                parts.append(f"forkert beløb ({robot}, rigtigt: {truth})")
-        postings = int(r["history_postings"])
-        out[i] = "; ".join(parts) + (f" [{postings} posteringer i historikken]" if postings > 1 else "")
+    r = m.iloc[idx]
+    found, lines = found[idx], lines[idx]
+    psp, true_psp = r["psp_element"].to_numpy(dtype=object), r["true_psp_element"].to_numpy(dtype=object)
+    art, true_art = r["art"].to_numpy(dtype=object), r["true_art"].to_numpy(dtype=object)
+    robot, truth = _oere_texts(r["amount"].to_numpy()), _oere_texts(r["true_amount"].to_numpy())
+
+    def part(differs: np.ndarray, text: np.ndarray) -> np.ndarray:
+        return np.where(differs, text, "")
+
+    def then(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + np.where((a != "") & (b != ""), "; ", "") + b
+
+    one = then(
+        then(
+            part(account_code(psp) != account_code(true_psp), "forkert PSP-element (" + psp + ", rigtig: " + np.where(true_psp == "", "intet", true_psp) + ")"),
+            part(account_code(art) != account_code(true_art), "forkert art (" + art + ", rigtig: " + np.where(true_art == "", "ingen", true_art) + ")"),
+        ),
+        part(robot != truth, "forkert beløb (" + robot + ", rigtigt: " + truth + ")"),
+    )  # fmt: skip
+    several = (
+        "specialisterne bogførte fakturaen på "
+        + lines.astype(str)
+        + " linjer ("
+        + r["posted_as"].to_numpy(dtype=object)
+        + ")"
+    )
+    why = np.select(
+        [~found, lines == 0, lines > 1],
+        [
+            "specialisterne har ikke bogført fakturaen (den findes ikke i posteringshistorikken)",
+            "specialisternes posteringer af fakturaen er tilbageført (i alt 0,00)",
+            several,
+        ],
+        one,
+    )
+    postings = r["history_postings"].to_numpy()
+    out[idx] = why + np.where(found & (postings > 1), " [" + postings.astype(str) + " posteringer i historikken]", "")
     return out
 
 
-def _ore_text(dkk: float) -> str:
-    """One amount in DKK, to the øre, for a Danish sentence."""
-    if dkk != dkk:  # NaN: no amount
-        return "intet beløb"
-    return format_money_one(round(dkk * 100) * ORE)
+def _oere_texts(dkk: np.ndarray) -> np.ndarray:
+    """Amounts in DKK, to the øre, for a Danish sentence (``1.234,50``); ``intet beløb`` where none."""
+    dkk = np.asarray(dkk, dtype=np.float64)
+    known = ~np.isnan(dkk)
+    units = np.where(known, np.round(np.nan_to_num(dkk) * 100), 0).astype(np.int64) * ORE
+    return np.where(known, format_money_dk(units).astype(object), "intet beløb").astype(object)
 
 
 def read_decisions(paths: list[str | Path]) -> pd.DataFrame:

@@ -167,8 +167,10 @@ def _typed(raw: pd.DataFrame, path: str | Path, name: str, misaligned: dict[int,
 def account_code(values: pd.Series | np.ndarray) -> np.ndarray:
     """How a PSP element or an art is compared: without spaces, case folded
     (``xg-5120 0001`` is ``XG-51200001``); blank is blank."""
-    s = pd.Series(np.asarray(values, dtype=object)).fillna("").astype(str)
-    return s.str.replace(r"\s+", "", regex=True).str.casefold().to_numpy(dtype=object)
+    codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object)).fillna(""), use_na_sentinel=False)
+    # a few thousand accounts, each compacted once
+    compact = np.array(["".join(str(u).split()).casefold() for u in uniques] + [""], dtype=object)
+    return compact[codes]
 
 
 def posting_signature(psp: np.ndarray, art: np.ndarray, ore: np.ndarray) -> np.ndarray:
@@ -227,15 +229,31 @@ def posted_per_invoice(history: PostingHistory) -> pd.DataFrame:
     ore = net["amount"].to_numpy(dtype=np.int64) // ORE
     net["signature"] = posting_signature(net["psp_code"], net["art_code"], ore)
     net["posted_as"] = net["psp_element"] + " / " + net["art"] + ": " + format_money_dk(net["amount"].to_numpy())
-    g_net = net.groupby(inv, sort=False)
+    # the net lines are sorted by invoice: each invoice's lines are one run of rows
+    cvr, key = (net[c].to_numpy(dtype=object) for c in inv)
+    starts = (
+        np.flatnonzero(np.r_[True, (cvr[1:] != cvr[:-1]) | (key[1:] != key[:-1])]) if len(net) else np.zeros(0, int)
+    )
+    counts = np.diff(np.r_[starts, len(net)])
+
+    def joined(column: str, sep: str) -> np.ndarray:
+        """Each invoice's values of ``column`` joined; Python only for the few with several lines."""
+        values = net[column].to_numpy(dtype=object)
+        out = values[starts].copy()
+        for k in np.flatnonzero(counts > 1):
+            out[k] = sep.join(values[starts[k] : starts[k] + counts[k]])
+        return out
+
     lines = pd.DataFrame(
         {
-            "lines": g_net.size(),
-            "true_psp_element": g_net["psp_element"].agg(";".join),
-            "true_art": g_net["art"].agg(";".join),
-            "true_amount": g_net["amount"].sum(),
-            "signature": g_net["signature"].agg("\x1e".join),
-            "posted_as": g_net["posted_as"].agg("; ".join),
+            "supplier_cvr": cvr[starts],
+            "invoice_key": key[starts],
+            "lines": counts,
+            "true_psp_element": joined("psp_element", ";"),
+            "true_art": joined("art", ";"),
+            "true_amount": np.add.reduceat(net["amount"].to_numpy(dtype=np.int64), starts) if len(net) else counts,
+            "signature": joined("signature", "\x1e"),
+            "posted_as": joined("posted_as", "; "),
         }
     )
     g = work.groupby(inv, sort=False)
@@ -246,21 +264,24 @@ def posted_per_invoice(history: PostingHistory) -> pd.DataFrame:
             "posting_date": g["posting_date"].max(),
             "order": g["order"].min(),
         }
-    ).join(lines, how="left")
-    out = out.sort_values("order", kind="stable").drop(columns="order").reset_index()
+    ).reset_index()
+    out = out.merge(lines, on=inv, how="left", validate="1:1")
+    out = out.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
     out["lines"] = out["lines"].fillna(0).astype(np.int64)
     out["true_amount"] = out["true_amount"].fillna(0).astype(np.int64)
     for col in ("true_psp_element", "true_art", "signature", "posted_as"):
         out[col] = out[col].fillna("").astype(object)
-    seen = set(zip(out["supplier_cvr"], out["invoice_key"], strict=True))
-    only_bad = sorted(history.unreadable - seen)
-    if only_bad:
-        extra = pd.DataFrame(only_bad, columns=inv).assign(
-            invoice_id="", postings=0, lines=0, true_psp_element="", true_art="", true_amount=0, signature="",
-            posted_as="", posting_date=np.datetime64("NaT", "D"),
-        )  # fmt: skip
-        out = pd.concat([out, extra], ignore_index=True)
-    keys = pd.MultiIndex.from_arrays([out["supplier_cvr"], out["invoice_key"]])
-    out["unreadable"] = keys.isin(list(history.unreadable)) if history.unreadable else False
+    out["unreadable"] = False
+    if history.unreadable:
+        bad = pd.MultiIndex.from_tuples(sorted(history.unreadable), names=inv)
+        known = pd.MultiIndex.from_arrays([out["supplier_cvr"], out["invoice_key"]])
+        out["unreadable"] = known.isin(bad)
+        only_bad = bad[~bad.isin(known)]
+        if len(only_bad):  # invoices known only from rows that could not be read
+            extra = only_bad.to_frame(index=False).assign(
+                invoice_id="", postings=0, lines=0, true_psp_element="", true_art="", true_amount=0, signature="",
+                posted_as="", posting_date=np.datetime64("NaT", "D"), unreadable=True,
+            )  # fmt: skip
+            out = pd.concat([out, extra], ignore_index=True)
     out["postings"] = out["postings"].astype(np.int64)
     return out[list(PER_INVOICE_COLUMNS)]

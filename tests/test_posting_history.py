@@ -4,11 +4,13 @@ mostly unreadable refused."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from openpyxl import Workbook
 
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.errors import InputError
@@ -162,3 +164,16 @@ def test_a_row_with_the_wrong_number_of_fields_is_left_out(tmp_path):
     h = read_posting_history(path)
     assert h.problems[["file", "row", "column"]].values.tolist() == [["h.csv", 2, ""]]
     assert h.frame["invoice_key"].tolist() == ["a1", "c1"] and h.unreadable == frozenset({(CVR_A, "b1")})
+
+
+def test_an_xlsx_export_with_numbers_and_date_cells_is_read(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Fakturanr", "CVR-nr", "Beløb", "PSP", "Art", "Bogføringsdato"])
+    ws.append([1001, int(CVR_A), 1234.5, "XG-1", 47100000, dt.datetime(2019, 2, 5)])
+    wb.save(tmp_path / "opus.xlsx")
+    f = read_posting_history(tmp_path / "opus.xlsx").frame
+    assert f[["invoice_key", "supplier_cvr", "amount", "art"]].values.tolist() == [
+        ["1001", CVR_A, 12_345_000, "47100000"]
+    ]
+    assert f["posting_date"].tolist() == [pd.Timestamp("2019-02-05")]
