@@ -6,7 +6,8 @@ system; steadier than wall time on a shared machine), peak memory and invoices
 per second. With ``--before REV`` the ``synthetic`` package as it was at that
 git revision is measured in the same run, beside the current one (invoicekit
 itself is the current one in both), and the two worlds are compared file by
-file: they must be the same.
+file: the files both write must be the same (files only one of them writes are
+listed apart).
 
     python benchmarks/bench_synth.py
     python benchmarks/bench_synth.py --before 8228d98 --repeat 2
@@ -64,10 +65,13 @@ def measure(pythonpath: str, out: Path, scenario: str, seed: int, citizens: int 
 
 
 def same_files(a: Path, b: Path) -> list[str]:
-    """The files that differ between two worlds (the workbook is compared by bytes too)."""
-    names = {str(f.relative_to(a)) for f in a.rglob("*") if f.is_file()}
-    names |= {str(f.relative_to(b)) for f in b.rglob("*") if f.is_file()}
-    return sorted(n for n in names if not ((a / n).exists() and (b / n).exists() and filecmp.cmp(a / n, b / n, False)))
+    """The files both worlds hold that differ (the workbook is compared by bytes too)."""
+    names = _names(a) & _names(b)
+    return sorted(n for n in names if not filecmp.cmp(a / n, b / n, False))
+
+
+def _names(world: Path) -> set[str]:
+    return {str(f.relative_to(world)) for f in world.rglob("*") if f.is_file()}
 
 
 def best(runs: list[dict]) -> dict:
@@ -108,9 +112,11 @@ def main() -> None:
                 runs.append(measure(path, tmp / label.replace("/", "_").replace(" ", "_"), args.scenario, args.seed,
                                     args.citizens))  # fmt: skip
             rows[label] = best(runs)
-        differ = (
-            same_files(*(tmp / label.replace("/", "_").replace(" ", "_") for label in versions)) if args.before else []
-        )
+        worlds = [tmp / label.replace("/", "_").replace(" ", "_") for label in versions]
+        differ = same_files(*worlds) if args.before else []
+        # a file a newer version adds (or an older one had) is no difference in the files both write
+        added = sorted(_names(worlds[-1]) - _names(worlds[0])) if args.before else []
+        removed = sorted(_names(worlds[0]) - _names(worlds[-1])) if args.before else []
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"`invoicekit synth --scenario {args.scenario} --seed {args.seed}` on {machine}\n")
@@ -123,9 +129,11 @@ def main() -> None:
         )
     if args.before:
         print(
-            f"\nFiles that differ between the two worlds: {len(differ)}"
-            + (f" ({', '.join(differ[:5])} …)" if differ else "")
+            f"\nFiles both worlds hold that differ: {len(differ)}" + (f" ({', '.join(differ[:5])} …)" if differ else "")
         )
+        for what, names in (("Only in the newer world", added), ("Only in the older world", removed)):
+            if names:
+                print(f"{what}: {', '.join(names[:5])}" + (" …" if len(names) > 5 else ""))
 
 
 if __name__ == "__main__":

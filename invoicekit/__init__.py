@@ -20,8 +20,8 @@ A table held in memory (canonical or Danish headers) is typed with
 Public modules (what the notebooks use): this package's names, and
 ``invoicekit.followup``, ``invoicekit.business_case``, ``invoicekit.charts``,
 ``invoicekit.reports``, ``invoicekit.replay``, ``invoicekit.tune``,
-``invoicekit.evaluate``, ``invoicekit.sample``, ``invoicekit.explain`` and
-``invoicekit.types``. The others are the robot's rooms, free to change.
+``invoicekit.evaluate``, ``invoicekit.posting_history``, ``invoicekit.sample``,
+``invoicekit.explain`` and ``invoicekit.types``. The others are the robot's rooms, free to change.
 """
 
 from __future__ import annotations

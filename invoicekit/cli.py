@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 
+from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.errors import InputError, OutputError
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.version import __version__
@@ -167,6 +169,29 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_replay)
 
 
+def _history_help() -> str:
+    """``evaluate --help`` on the posting history, its columns from where they are defined."""
+    required = [c for c in POSTING_HISTORY_COLUMNS if c.required]
+    optional = [c for c in POSTING_HISTORY_COLUMNS if not c.required]
+
+    def named(columns: list) -> str:
+        return "; ".join(f"{c.name} ({', '.join(c.aliases)})" for c in columns)
+
+    paragraphs = (
+        "With --history instead of a truth: what the specialists posted, an OPUS export of posted supplier "
+        "invoices (e.g. last year's), one row per posting line, CSV or xlsx. Columns (also accepted): "
+        f"{named(required)}. Optional: {named(optional)}.",
+        "Invoices are found by supplier CVR and invoice number (compared as the duplicate check compares them); "
+        "the lines of one number are summed per PSP element and art (a reversed posting cancels). No grant is "
+        "compared: a posting is right when the specialists posted the same PSP element, art and amount (to the "
+        "øre), and wrong when they posted otherwise or never paid the invoice. The history must cover the period "
+        "decided. Also writes DIR/history_only.csv (the history's invoices no decision holds) and "
+        "DIR/history_problems.csv (its rows that could not be read); a history whose rows mostly cannot be read, "
+        "or that holds none of the invoices decided, is refused (exit 2).",
+    )
+    return "\n\n".join(textwrap.fill(p, width=90) for p in paragraphs)
+
+
 def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "evaluate",
@@ -178,9 +203,11 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
         "posted_wrong, manual_payable (automation potential) or manual_held.\n\n"
         "Writes DIR/evaluation.csv (every invoice, its outcome and why) and DIR/evaluation.xlsx\n"
         "(Oversigt, Fakturaer, Fejlposteringer), and prints the figures with the error rate of\n"
-        "automatic postings and its 95 % confidence interval (Clopper-Pearson).",
+        "automatic postings and its 95 % confidence interval (Clopper-Pearson).\n\n" + _history_help(),
         epilog="Examples:\n  invoicekit evaluate --world verden/ --out evaluering/\n"
-        "  invoicekit evaluate --decisions test1/decisions.csv test2/decisions.csv --truth manuelt.csv --out evaluering/",
+        "  invoicekit evaluate --decisions test1/decisions.csv test2/decisions.csv --truth manuelt.csv --out evaluering/\n"
+        "  invoicekit evaluate --world verden/ --history opus_2019.csv --out evaluering/\n"
+        "  invoicekit evaluate --decisions test/*/decisions.csv --history opus_2019.xlsx --out evaluering/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -192,6 +219,12 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--decisions", nargs="+", metavar="FILE", help="decisions.csv files from test runs, oldest first")
     p.add_argument(
         "--truth", metavar="FILE", help="with --decisions: the truth (truth.csv, or the specialist's postings)"
+    )
+    p.add_argument(
+        "--history",
+        metavar="FILE",
+        help="instead of a truth: what the specialists posted, an OPUS export of posted supplier invoices "
+        "(see above); with --world or --decisions",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for evaluation.csv and evaluation.xlsx")
     p.add_argument("--quiet", action="store_true", help="print nothing")
@@ -635,19 +668,50 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InputError(
             None, "--world / --decisions", "give one: --world DIR, or --decisions FILE... with --truth FILE"
         )
+    if args.history:
+        return _evaluate_history(args)
     if args.world:
         world = load_world(args.world, rules=args.rules)
         if world.truth is None:
-            raise InputError(args.world, "truth.csv", "is missing; expected a world from invoicekit synth")
+            raise InputError(
+                args.world, "truth.csv", "is missing; expected a world from invoicekit synth, or --history FILE"
+            )
         ev = evaluate(simulate(world), world.truth)
     else:
         if not args.truth:
-            raise InputError(None, "--truth", "missing; --decisions needs the truth to compare with")
+            raise InputError(
+                None, "--truth", "missing; --decisions needs the truth (or --history FILE) to compare with"
+            )
         ev = evaluate(read_decisions(args.decisions), read_truth_file(args.truth))
     paths = ev.write(args.out)
     if not args.quiet:
         print(ev.text())
         print(f"Written: {paths['csv']}, {paths['xlsx']}")
+    return 0
+
+
+def _evaluate_history(args: argparse.Namespace) -> int:
+    """``evaluate --history``: the decisions against what the specialists posted."""
+    from invoicekit.evaluate import evaluate_history, read_decisions
+    from invoicekit.posting_history import read_posting_history
+    from invoicekit.replay import load_world, simulate
+
+    if args.truth:
+        raise InputError(None, "--truth / --history", "give one: the truth, or the posting history")
+    history = read_posting_history(args.history)
+    decisions = simulate(load_world(args.world, rules=args.rules)) if args.world else read_decisions(args.decisions)
+    ev = evaluate_history(decisions, history)
+    if ev.summary["in_history"] == 0 and ev.summary["invoices"]:
+        raise InputError(
+            args.history,
+            None,
+            f"holds none of the {ev.summary['invoices']:,} invoices decided (matched on supplier CVR and "
+            "invoice number); expected what the specialists posted in the same period",
+        )
+    paths = ev.write(args.out)
+    if not args.quiet:
+        print(ev.text())
+        print(f"Written: {', '.join(str(p) for p in paths.values())}")
     return 0
 
 

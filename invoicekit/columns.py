@@ -101,6 +101,20 @@ OPUS_POSTING_COLUMNS: tuple[str, ...] = (
     "Bogføringsdato",
 )
 
+#: a posting history: an OPUS export of posted supplier invoices (what the
+#: specialists posted), read as the truth by ``invoicekit evaluate --history``;
+#: the robot's own ``opus_postings.csv`` has these headers too. The first
+#: Danish name of each is OPUS's own (the synthetic municipality writes it)
+POSTING_HISTORY_COLUMNS: tuple[Column, ...] = (
+    Column("invoice_id", True, ("Fakturanummer", "Fakturanr", "Fakturanr.", "Faktura nr.")),
+    Column("supplier_cvr", True, ("Leverandør CVR", "Leverandør CVR-nr", "CVR", "CVR-nr", "CVR-nr.")),
+    Column("amount", True, ("Beløb", "Beløb DKK", "Beløb (DKK)")),
+    Column("psp_element", True, ("PSP-element", "PSP element", "PSP")),
+    Column("art", True, ("Artskonto", "Art")),
+    Column("posting_date", False, ("Bogføringsdato", "Bogført dato", "Posteringsdato")),
+    Column("text", False, ("Tekst", "Posteringstekst")),
+)
+
 OPUS_NOTE_COLUMNS: tuple[str, ...] = ("invoice_id", "supplier_cvr", "note")
 SENSUM_PAID_COLUMNS: tuple[str, ...] = (
     "grant_id",

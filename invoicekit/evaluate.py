@@ -11,6 +11,13 @@ gets one outcome:
 - ``posted_wrong``: any other posting
 - ``manual_payable``: sent to manual, should be paid (automation potential)
 - ``manual_held``: sent to manual, rightly
+
+The truth may instead be a posting history (:func:`evaluate_history`): an
+OPUS export of what the specialists posted (:mod:`invoicekit.posting_history`),
+matched by supplier and invoice number. It knows no grant; a posting is then
+judged on its PSP element, art and amount, and an invoice the specialists did
+not post (not in the history, or every posting of it reversed) should not have
+been paid.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.identifiers import mask_cprs_in
 from invoicekit.keys import normalise_numbers
+from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
+from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
 from invoicekit.reasons import POSTED
 from invoicekit.vocabulary import TRUTH_FIELDS
 
@@ -53,6 +62,37 @@ EVALUATION_COLUMNS = (
     "why",
     "cause",
 )
+#: the columns of an evaluation against a posting history: no grant to compare,
+#: the amount instead (DKK), and how many of the history's rows the invoice had
+HISTORY_EVALUATION_COLUMNS = (
+    "month",
+    "row",
+    "supplier_cvr",
+    "invoice_id",
+    "status",
+    "reason",
+    "grant_id",
+    "psp_element",
+    "true_psp_element",
+    "art",
+    "true_art",
+    "amount",
+    "true_amount",
+    "history_postings",
+    "should_pay",
+    "outcome",
+    "why",
+)
+HISTORY_ONLY_COLUMNS = (
+    "supplier_cvr",
+    "invoice_id",
+    "true_amount",
+    "true_psp_element",
+    "true_art",
+    "history_postings",
+    "posting_date",
+    "posted_as",
+)
 
 
 def clopper_pearson(errors: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -70,10 +110,14 @@ def clopper_pearson(errors: int, n: int, confidence: float = 0.95) -> tuple[floa
 @dataclass
 class Evaluation:
     """Per invoice (``invoices``), the wrong postings (``wrong``) and the
-    figures (``summary``)."""
+    figures (``summary``). Against a posting history also the history's
+    invoices no decision holds (``history_only``) and its rows left out
+    (``history_problems``)."""
 
     invoices: pd.DataFrame
     summary: dict
+    history_only: pd.DataFrame | None = None
+    history_problems: pd.DataFrame | None = None
 
     @property
     def wrong(self) -> pd.DataFrame:
@@ -82,11 +126,17 @@ class Evaluation:
     def counts(self) -> pd.Series:
         return self.invoices["outcome"].value_counts().reindex(list(OUTCOMES), fill_value=0)
 
+    @property
+    def _unjudged(self) -> str:
+        if self.history_only is None:
+            return "without truth"
+        return "without a number or with a history row that could not be read"
+
     def text(self) -> str:
         s = self.summary
         lines = [
             f"Invoices:            {s['invoices']:,}"
-            + (f" ({s['without_truth']:,} without truth, left out)" if s["without_truth"] else ""),
+            + (f" ({s['without_truth']:,} {self._unjudged}, left out)" if s["without_truth"] else ""),
             f"Posted:              {s['posted']:,} ({s['automation_rate']:.1%} automation)",
             f"  posted right:      {s['posted_right']:,}",
             f"  posted wrong:      {s['posted_wrong']:,}  error rate {s['error_rate']:.2%} "
@@ -95,6 +145,14 @@ class Evaluation:
             f"  could be paid:     {s['manual_payable']:,} (automation potential)",
             f"  rightly held:      {s['manual_held']:,}",
         ]
+        if "history_invoices" in s:
+            lines += [
+                f"History:             {s['history_rows']:,} posting lines, {s['history_invoices']:,} invoices"
+                + (f" ({s['history_rows_left_out']:,} rows left out)" if s["history_rows_left_out"] else ""),
+                f"  decided and found: {s['in_history']:,} of {s['invoices']:,} invoices",
+                f"  never decided:     {s['history_only']:,} (in the history, not among the decisions)",
+                f"  posted, not paid by the specialists: {s['posted_not_in_history']:,}",
+            ]
         wrong = self.wrong
         if len(wrong):
             lines.append("Wrong postings:")
@@ -113,7 +171,7 @@ class Evaluation:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"csv": out / "evaluation.csv", "xlsx": out / "evaluation.xlsx"}
-        safe_frame(self.invoices).to_csv(paths["csv"], index=False)
+        _money_as_text(safe_frame(self.invoices)).to_csv(paths["csv"], index=False)
         overview = pd.DataFrame(
             [
                 ("Fakturaer", self.summary["invoices"]),
@@ -126,12 +184,35 @@ class Evaluation:
             ],
             columns=["Nøgletal", "Værdi"],
         )
-        write_workbook(
-            paths["xlsx"],
-            {"Oversigt": overview, "Fakturaer": self.invoices, "Fejlposteringer": self.wrong},
-            percent={"Oversigt": {"Værdi": [2, 7, 8, 9]}},
-        )
+        sheets = {"Oversigt": overview, "Fakturaer": self.invoices, "Fejlposteringer": self.wrong}
+        if self.history_only is not None:
+            overview.loc[len(overview)] = ("Linjer i posteringshistorikken", self.summary["history_rows"])
+            overview.loc[len(overview)] = (
+                "Rækker i historikken, der ikke kunne læses",
+                self.summary["history_rows_left_out"],
+            )
+            overview.loc[len(overview)] = ("Fakturaer i historikken", self.summary["history_invoices"])
+            overview.loc[len(overview)] = ("Heraf ikke blandt robottens fakturaer", self.summary["history_only"])
+            overview.loc[len(overview)] = (
+                "Bogført af robotten, ikke af specialisterne",
+                self.summary["posted_not_in_history"],
+            )
+            sheets["Kun i historikken"] = self.history_only
+            paths["history_only"] = out / "history_only.csv"
+            _money_as_text(safe_frame(self.history_only)).to_csv(paths["history_only"], index=False)
+        if self.history_problems is not None:
+            sheets["Problemer i historikken"] = self.history_problems
+            paths["history_problems"] = out / "history_problems.csv"
+            safe_frame(self.history_problems).to_csv(paths["history_problems"], index=False)
+        write_workbook(paths["xlsx"], sheets, percent={"Oversigt": {"Værdi": [2, 7, 8, 9]}})
         return paths
+
+
+def _money_as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """The amount columns (DKK) as the CSV files write amounts (``1234.50``),
+    after :func:`safe_frame`: a negative amount is a number, not a formula."""
+    money = [c for c in ("amount", "true_amount") if c in df.columns]
+    return df.assign(**{c: money_text(df[c]) for c in money}) if money else df
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -261,6 +342,178 @@ def _why(m: pd.DataFrame, wrong: np.ndarray, pay, grant_ok, psp_ok, art_ok) -> n
         cause = r["cause"]
         out[i] = "; ".join(parts) + (f" [årsag: {cause}]" if cause else "")
     return out
+
+
+def evaluate_history(decisions: pd.DataFrame, history: PostingHistory) -> Evaluation:
+    """Compare decisions (the columns of ``decisions.csv``, with ``amount``;
+    from one or more runs in order, with ``month`` from a replay) with a
+    posting history (:func:`invoicekit.posting_history.read_posting_history`).
+
+    Each invoice counts once, at its first decision, and is found in the
+    history by supplier CVR and invoice number (compared as check 10 compares
+    them). What the specialists posted in the end is the net of its lines
+    (:func:`~invoicekit.posting_history.posted_per_invoice`). Outcomes:
+
+    - ``posted_right``: posted, and the specialists posted the same: one net
+      line with the same PSP element, art and amount (to the øre)
+    - ``posted_wrong``: posted otherwise: another PSP element, art or amount,
+      an invoice the specialists split over several lines, or one they never
+      paid (not in the history, or every posting of it reversed)
+    - ``manual_payable``: sent to manual, and the specialists paid it
+    - ``manual_held``: sent to manual, and the specialists did not pay it
+
+    Left out (``without_truth``): decisions without an invoice number, and
+    invoices with a history row that could not be read. The history's
+    invoices no decision holds are in ``history_only``, not in the figures.
+    """
+    d = decisions.copy()
+    for col in ("supplier_cvr", "invoice_id", "status", "reason", "grant_id", "psp_element", "art", "amount"):
+        if col not in d:
+            raise InputError("decisions", col, "missing; expected the columns of decisions.csv")
+    units, known_amount = _decision_units(d["amount"])
+    for col in ("supplier_cvr", "invoice_id", "status", "reason", "grant_id", "psp_element", "art"):
+        d[col] = _text(d[col])
+    d["month"] = _text(d["month"]) if "month" in d else ""
+    d["row"] = pd.to_numeric(d["row"]).astype(np.int64) if "row" in d else np.arange(1, len(d) + 1)
+    d["amount"] = np.where(known_amount, units / MONEY_SCALE, np.nan)
+    key = normalise_numbers(d["invoice_id"].to_numpy(dtype=object))
+    d["invoice_key"] = key
+    robot_ore = np.where(known_amount, (units + ORE // 2) // ORE, 0)
+    sig = posting_signature(d["psp_element"].to_numpy(dtype=object), d["art"].to_numpy(dtype=object), robot_ore)
+    d["robot_signature"] = np.where(known_amount, sig, "")
+
+    per = posted_per_invoice(history)
+    decided = pd.MultiIndex.from_arrays([d["supplier_cvr"], key])
+    per_keys = pd.MultiIndex.from_arrays([per["supplier_cvr"], per["invoice_key"]])
+    only = per[~per_keys.isin(decided) & (per["postings"] > 0)]
+    history_only = pd.DataFrame(
+        {
+            "supplier_cvr": only["supplier_cvr"],
+            "invoice_id": only["invoice_id"],
+            "true_amount": only["true_amount"] / MONEY_SCALE,
+            "true_psp_element": only["true_psp_element"],
+            "true_art": only["true_art"],
+            "history_postings": only["postings"],
+            "posting_date": only["posting_date"],
+            "posted_as": only["posted_as"],
+        }
+    )[list(HISTORY_ONLY_COLUMNS)].reset_index(drop=True)
+
+    m = d[first_decision(d)].reset_index(drop=True)
+    m = m.merge(
+        per.drop(columns=["invoice_id", "posting_date"]), on=["supplier_cvr", "invoice_key"], how="left", validate="m:1"
+    )
+    found = m["postings"].notna().to_numpy()
+    unreadable = m["unreadable"].fillna(False).astype(bool).to_numpy()
+    leave = (m["invoice_key"] == "").to_numpy() | unreadable
+    without_truth = int(leave.sum())
+    m, found = m[~leave].reset_index(drop=True), found[~leave]
+    lines = m["lines"].fillna(0).astype(np.int64).to_numpy()
+    paid = found & (lines > 0)
+    posted = (m["status"] == POSTED).to_numpy()
+    right = posted & paid & (m["robot_signature"].to_numpy() == m["signature"].fillna("").to_numpy())
+    m["outcome"] = np.select([right, posted, paid], ["posted_right", "posted_wrong", "manual_payable"], "manual_held")
+    for col in ("true_psp_element", "true_art", "posted_as"):
+        m[col] = _text(m[col])
+    m["true_amount"] = np.where(found, m["true_amount"].fillna(0).to_numpy() / MONEY_SCALE, np.nan)
+    m["history_postings"] = m["postings"].fillna(0).astype(np.int64)
+    m["why"] = _why_history(m, posted & ~right, found, lines)
+    m["should_pay"] = np.where(paid, "true", "false")
+    invoices = m[list(HISTORY_EVALUATION_COLUMNS)]
+
+    n = len(invoices)
+    counts = invoices["outcome"].value_counts()
+    n_posted = int(posted.sum())
+    wrong = int(counts.get("posted_wrong", 0))
+    low, high = clopper_pearson(wrong, n_posted)
+    left_out = history.problems[history.problems["column"] != "posting_date"]
+    summary = {
+        "invoices": n,
+        "without_truth": without_truth,
+        "posted": n_posted,
+        "manual": n - n_posted,
+        **{o: int(counts.get(o, 0)) for o in OUTCOMES},
+        "automation_rate": n_posted / n if n else 0.0,
+        "error_rate": wrong / n_posted if n_posted else 0.0,
+        "error_rate_low": low,
+        "error_rate_high": high,
+        "potential_rate": (int(counts.get("posted_right", 0)) + int(counts.get("manual_payable", 0))) / n if n else 0.0,
+        "history_rows": len(history.frame),
+        "history_rows_left_out": int(left_out["row"].nunique()),
+        "history_invoices": int((per["postings"] > 0).sum()),
+        "history_only": len(history_only),
+        "in_history": int(found.sum()),
+        "posted_not_in_history": int((posted & ~found).sum()),
+    }
+    return Evaluation(
+        invoices=invoices, summary=summary, history_only=history_only, history_problems=history.problems.copy()
+    )
+
+
+def _decision_units(amount: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The decisions' amounts in 1/10,000 DKK and where there is one: DKK as
+    numbers (decisions in memory) or as text (``decisions.csv``)."""
+    if pd.api.types.is_numeric_dtype(amount.dtype):
+        values = amount.to_numpy(dtype=np.float64)
+        known = ~np.isnan(values)
+        return np.where(known, np.round(np.nan_to_num(values) * MONEY_SCALE), 0).astype(np.int64), known
+    units, ok, _blank = parse_amounts(_text(amount), max_decimals=4)
+    return units, ok
+
+
+def _why_history(m: pd.DataFrame, wrong: np.ndarray, found: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """For each posting that differs from the history, in Danish: how
+    (whole-column: a year's evaluation may hold many)."""
+    out = np.full(len(m), "", dtype=object)
+    idx = np.flatnonzero(wrong)
+    if not len(idx):
+        return out
+    r = m.iloc[idx]
+    found, lines = found[idx], lines[idx]
+    psp, true_psp = r["psp_element"].to_numpy(dtype=object), r["true_psp_element"].to_numpy(dtype=object)
+    art, true_art = r["art"].to_numpy(dtype=object), r["true_art"].to_numpy(dtype=object)
+    robot, truth = _oere_texts(r["amount"].to_numpy()), _oere_texts(r["true_amount"].to_numpy())
+
+    def part(differs: np.ndarray, text: np.ndarray) -> np.ndarray:
+        return np.where(differs, text, "")
+
+    def then(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + np.where((a != "") & (b != ""), "; ", "") + b
+
+    one = then(
+        then(
+            part(account_code(psp) != account_code(true_psp), "forkert PSP-element (" + psp + ", rigtig: " + np.where(true_psp == "", "intet", true_psp) + ")"),
+            part(account_code(art) != account_code(true_art), "forkert art (" + art + ", rigtig: " + np.where(true_art == "", "ingen", true_art) + ")"),
+        ),
+        part(robot != truth, "forkert beløb (" + robot + ", rigtigt: " + truth + ")"),
+    )  # fmt: skip
+    several = (
+        "specialisterne bogførte fakturaen på "
+        + lines.astype(str)
+        + " linjer ("
+        + r["posted_as"].to_numpy(dtype=object)
+        + ")"
+    )
+    why = np.select(
+        [~found, lines == 0, lines > 1],
+        [
+            "specialisterne har ikke bogført fakturaen (den findes ikke i posteringshistorikken)",
+            "specialisternes posteringer af fakturaen er tilbageført (i alt 0,00)",
+            several,
+        ],
+        one,
+    )
+    postings = r["history_postings"].to_numpy()
+    out[idx] = why + np.where(found & (postings > 1), " [" + postings.astype(str) + " posteringer i historikken]", "")
+    return out
+
+
+def _oere_texts(dkk: np.ndarray) -> np.ndarray:
+    """Amounts in DKK, to the øre, for a Danish sentence (``1.234,50``); ``intet beløb`` where none."""
+    dkk = np.asarray(dkk, dtype=np.float64)
+    known = ~np.isnan(dkk)
+    units = np.where(known, np.round(np.nan_to_num(dkk) * 100), 0).astype(np.int64) * ORE
+    return np.where(known, format_money_dk(units).astype(object), "intet beløb").astype(object)
 
 
 def read_decisions(paths: list[str | Path]) -> pd.DataFrame:

@@ -17,9 +17,10 @@ from invoicekit.errors import InputError
 from synthetic.invoices import INVOICE_TYPES
 from synthetic.scenario import SCENARIOS, Params, UnknownScenario, parse_scenario
 from synthetic.world import World, build_world
-from synthetic.write import TRUTH_COLUMNS, generate
+from synthetic.write import HISTORY_FILE, TRUTH_COLUMNS, generate
 
 __all__ = [
+    "HISTORY_FILE",
     "INVOICE_TYPES",
     "SCENARIOS",
     "TRUTH_COLUMNS",
@@ -103,6 +104,7 @@ def example_municipality(
         "world": world,
         "invoices": world / "invoices",
         "truth": world / "truth.csv",
+        "history": world / HISTORY_FILE,
         "journal": journal,
         "replay": folder / "replay",
     }
@@ -110,7 +112,16 @@ def example_municipality(
 
 # a seed has at most nine digits, so world.json can never hold a ten-digit number that reads as a CPR
 MAX_SEED = 1_000_000_000
-WORLD_ENTRIES = ("invoices", "sensum", "oioubl", "stoetteark.xlsx", "truth.csv", "rules.toml", "world.json")
+WORLD_ENTRIES = (
+    "invoices",
+    "sensum",
+    "oioubl",
+    "stoetteark.xlsx",
+    "truth.csv",
+    HISTORY_FILE,
+    "rules.toml",
+    "world.json",
+)
 
 
 def _prepare(out: Path) -> None:

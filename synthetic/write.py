@@ -1,6 +1,7 @@
 """Turning the world into the files a municipality has: invoice extracts in
 Danish or canonical layout, Sensum extracts, the support sheet, OIOUBL files,
-and the truth behind them."""
+the truth behind them, and what the specialists posted (an OPUS posting
+history)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.parsing import MONEY_SCALE, MONTHS_DA, format_date_dk, format_date_iso, format_money, format_money_dk
+from invoicekit.columns import POSTING_HISTORY_COLUMNS
+from invoicekit.parsing import (
+    MONEY_SCALE,
+    MONTHS_DA,
+    ORE,
+    format_date_dk,
+    format_date_iso,
+    format_money,
+    format_money_dk,
+)
 from synthetic.invoices import Months
 from synthetic.world import World
 
@@ -55,6 +65,12 @@ TRUTH_COLUMNS = (
     "cause",
 )
 DANISH_LAYOUT_SHARE = 0.7
+#: what the specialists posted, as finance staff export it from OPUS (see :func:`_history`)
+HISTORY_FILE = "opus_history.csv"
+#: OPUS's own header for each column of a posting history
+HISTORY_HEADERS = {c.name: c.aliases[0] for c in POSTING_HISTORY_COLUMNS}
+#: the days from an invoice's date to the specialists' posting of it
+POSTING_DELAY_DAYS = (2, 15)
 
 
 L = pa.large_string()
@@ -554,6 +570,39 @@ def _truth(label: str, inv: pd.DataFrame, frame: pd.DataFrame) -> dict[str, pa.A
     return {c: columns[c] for c in TRUTH_COLUMNS}
 
 
+def _history(world: World, inv: pd.DataFrame, frame: pd.DataFrame, rng: np.random.Generator) -> dict[str, pa.Array]:
+    """The month's postings by the specialists, as an OPUS export of posted
+    supplier invoices (:data:`HISTORY_HEADERS`): every invoice the truth says
+    to pay, with its true PSP element and art, the invoiced amount (to the
+    øre: a few synthetic amounts have fractions of one), on the
+    supplier's real CVR number, posted a few days after the invoice date; the
+    text is the period and the service's name, at most 50 characters. A collective invoice has no coding of
+    its own in the truth and keeps it blank here."""
+    pay = np.flatnonzero(inv["should_pay"].to_numpy(dtype=bool))
+    inv = inv.iloc[pay]
+    sup = world.suppliers["cvr"].to_numpy()[inv["supplier"].to_numpy()]
+    service = world.services["service_name"].to_numpy()[world.episodes["service"].to_numpy()[inv["episode"].to_numpy()]]
+    start = inv["period_start"].to_numpy().astype("datetime64[D]")
+    end = inv["period_end"].to_numpy().astype("datetime64[D]")
+    delay = rng.integers(*POSTING_DELAY_DAYS, len(inv)).astype("timedelta64[D]")
+    posted = inv["invoice_date"].to_numpy().astype("datetime64[D]") + delay
+    period = _join(text_column(format_date_dk(start)), "-", text_column(format_date_dk(end)))
+    short = pc.replace_substring_regex(
+        text_column(service.astype(object)), r"\s*[(,].*$", ""
+    )  # no paragraph, no target
+    text = pc.utf8_rtrim(pc.utf8_slice_codeunits(_join(period, " ", short), 0, 50), " ")
+    columns = {
+        "invoice_id": text_column(frame["invoice_id"].iloc[pay]),
+        "supplier_cvr": text_column(sup),
+        "amount": text_column(format_money_dk((inv["amount"].to_numpy() + ORE // 2) // ORE * ORE)),  # OPUS: øre
+        "psp_element": text_column(inv["true_psp_element"]),
+        "art": text_column(inv["true_art"]),
+        "posting_date": text_column(format_date_dk(posted)),
+        "text": text,
+    }
+    return {HISTORY_HEADERS[c]: v for c, v in columns.items()}
+
+
 def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> dict:
     """Write the whole world into ``out``; returns counts per month."""
     out = Path(out)
@@ -561,6 +610,7 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
     (out / "invoices").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([world.seed, 1])
     layout_rng = np.random.default_rng([world.seed, 2])
+    history_rng = np.random.default_rng([world.seed, 3])  # its own stream: the other files as before
     months = Months(world, rng)
     counts = {}
     write_support_sheet(world, out / "stoetteark.xlsx")
@@ -574,6 +624,8 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
         if oioubl:
             write_oioubl(frame, meta, out / "oioubl" / label)
         write_csv(out / "truth.csv", _truth(label, inv, frame), ",", "utf-8", append=k > 0)
+        history = _history(world, inv, frame, history_rng)
+        write_csv(out / HISTORY_FILE, history, ";", "cp1252", errors="replace", append=k > 0)
         counts[label] = len(inv)
         if progress:
             progress(1)

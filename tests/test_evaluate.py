@@ -1,16 +1,28 @@
 """Evaluation against the truth: every invoice once, at its first decision,
-with one outcome; the counts agree with a count by hand."""
+with one outcome; the counts agree with a count by hand. Against a posting
+history: PSP element, art and amount judged without a grant, and a world's
+history judging as its truth does."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from invoicekit.cli import main
-from invoicekit.evaluate import OUTCOMES, clopper_pearson, evaluate, read_decisions
+from invoicekit.columns import POSTING_HISTORY_COLUMNS
+from invoicekit.evaluate import (
+    HISTORY_EVALUATION_COLUMNS,
+    OUTCOMES,
+    clopper_pearson,
+    evaluate,
+    evaluate_history,
+    read_decisions,
+)
 from invoicekit.parsing import money_text
+from invoicekit.posting_history import PostingHistory, prepare_posting_history, read_posting_history
 from invoicekit.replay import load_world, replay, simulate
 from synthetic import synthesize
 
@@ -137,3 +149,181 @@ def test_evaluate_command_writes_csv_and_workbook_and_refuses_half_inputs(replay
     assert main(["evaluate", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert "--world" in err and "Traceback" not in err
+
+
+# --- against a posting history ------------------------------------------------
+
+CVR = "29345716"
+
+
+def _decisions(rows: list[tuple[str, str, str, str, str, float]]) -> pd.DataFrame:
+    """(invoice_id, status, grant_id, psp_element, art, amount in DKK), one supplier."""
+    d = pd.DataFrame(rows, columns=["invoice_id", "status", "grant_id", "psp_element", "art", "amount"])
+    return d.assign(
+        row=range(1, len(d) + 1), supplier_cvr=CVR, reason=np.where(d["status"] == "posted", "", "AMOUNT_MISMATCH")
+    )
+
+
+def _opus(rows: list[tuple[str, str, str, str]]) -> PostingHistory:
+    """(Fakturanummer, Beløb, PSP-element, Artskonto), one supplier, as OPUS exports them."""
+    df = pd.DataFrame(rows, columns=["Fakturanummer", "Beløb", "PSP-element", "Artskonto"])
+    return prepare_posting_history(df.assign(**{"Leverandør CVR": CVR}))
+
+
+def test_history_judges_psp_element_art_and_amount_to_the_oere_without_a_grant():
+    decisions = _decisions(
+        [
+            ("A", "posted", "G1", "P1", "40000000", 1000.00),  # as the specialists posted it
+            ("B", "posted", "G2", "P1", "40000000", 1000.00),  # one øre off
+            ("C", "posted", "G3", "P1", "40000000", 250.00),  # another art
+            ("D", "posted", "G4", "P1", "40000000", 99.00),  # never paid by the specialists
+            ("E", "manual", "", "", "", 700.00),  # missed: the specialists paid it
+            ("F", "manual", "", "", "", 80.00),  # rightly held
+            ("G", "posted", "G7", "P1", "40000000", 300.00),  # they posted on P9, reversed, then P1
+            ("H", "posted", "G8", "P1", "40000000", 60.00),  # they posted it and reversed it
+            ("I", "posted", "G9", "P1", "40000000", 150.00),  # they split it over two accounts
+            ("F-2019 01", "posted", "G10", "p1", "40000000", 10.00),  # the number written otherwise
+            ("", "posted", "G11", "P1", "40000000", 5.00),  # no number: cannot be looked up
+            ("A", "manual", "", "", "", 1000.00),  # A again: counted at its first decision
+        ]
+    )
+    history = _opus(
+        [
+            ("A", "1.000,00", "P1", "40000000"),
+            ("B", "1.000,01", "P1", "40000000"),
+            ("C", "250,00", "P1", "47100000"),
+            ("E", "700,00", "P2", "40000000"),
+            ("G", "300,00", "P9", "40000000"),
+            ("G", "-300,00", "P9", "40000000"),
+            ("G", "300,00", "P1", "40000000"),
+            ("H", "60,00", "P1", "40000000"),
+            ("H", "-60,00", "P1", "40000000"),
+            ("I", "100,00", "P1", "40000000"),
+            ("I", "50,00", "P2", "40000000"),
+            ("f201901", "10,00", "P1", "40000000"),
+            ("Z", "42,00", "P1", "40000000"),  # an invoice the robot never saw
+        ]
+    )
+    ev = evaluate_history(decisions, history)
+    inv = ev.invoices.set_index("invoice_id")
+    assert inv["outcome"].to_dict() == {
+        "A": "posted_right",
+        "B": "posted_wrong",
+        "C": "posted_wrong",
+        "D": "posted_wrong",
+        "E": "manual_payable",
+        "F": "manual_held",
+        "G": "posted_right",
+        "H": "posted_wrong",
+        "I": "posted_wrong",
+        "F-2019 01": "posted_right",
+    }
+    assert inv.loc["B", "why"] == "forkert beløb (1.000,00, rigtigt: 1.000,01)"
+    assert inv.loc["C", "why"] == "forkert art (40000000, rigtig: 47100000)"
+    assert "ikke bogført" in inv.loc["D", "why"] and "tilbageført" in inv.loc["H", "why"]
+    assert inv.loc["I", "why"].startswith("specialisterne bogførte fakturaen på 2 linjer (P1 / 40000000: 100,00;")
+    assert inv.loc["G", "history_postings"] == 3 and inv.loc["E", "true_amount"] == 700.0
+    assert inv.loc["D", "should_pay"] == "false" and np.isnan(inv.loc["D", "true_amount"])
+    assert ev.history_only["invoice_id"].tolist() == ["Z"] and ev.history_only["true_amount"].tolist() == [42.0]
+    s = ev.summary
+    assert (s["invoices"], s["without_truth"], s["posted"], s["posted_wrong"]) == (10, 1, 8, 5)
+    assert (s["history_invoices"], s["history_only"], s["in_history"], s["posted_not_in_history"]) == (9, 1, 8, 1)
+    # the same decisions as decisions.csv writes them (amounts as text) are judged the same
+    as_file = decisions.assign(amount=money_text(decisions["amount"]))
+    assert evaluate_history(as_file, history).invoices["outcome"].tolist() == ev.invoices["outcome"].tolist()
+
+
+def test_an_invoice_with_an_unreadable_history_row_is_left_out_not_judged():
+    decisions = _decisions([("A", "posted", "G1", "P1", "40000000", 100.0), ("B", "manual", "", "", "", 5.0)])
+    history = _opus([("A", "100,00", "P1", "40000000"), ("A", "1,005", "P1", "40000000"), ("C", "1,00", "P", "4")])
+    ev = evaluate_history(decisions, history)
+    assert ev.invoices["invoice_id"].tolist() == ["B"] and ev.summary["without_truth"] == 1
+    assert ev.summary["history_rows_left_out"] == 1 and ev.history_problems["row"].tolist() == [2]
+
+
+def _truth_says(truth: pd.DataFrame, d: pd.DataFrame) -> pd.Series:
+    """What the truth's outcomes become against a history: the grant is not
+    compared, so a posting wrong only by its grant is right."""
+    ev = evaluate(d, truth).invoices
+    only_grant = (
+        (ev["outcome"] == "posted_wrong")
+        & (ev["should_pay"] == "true")
+        & (ev["psp_element"] == ev["true_psp_element"])
+        & (ev["art"] == ev["true_art"])
+    )
+    return ev.assign(outcome=ev["outcome"].where(~only_grant, "posted_right")).set_index(["month", "row"])["outcome"]
+
+
+def test_a_worlds_opus_history_judges_as_its_truth_does_but_for_the_grant(replayed):
+    world, _ = replayed
+    w = load_world(world)
+    d = simulate(w)
+    history = read_posting_history(world / "opus_history.csv")
+    assert len(history.problems) == 0
+    ev = evaluate_history(d, history)
+    expected = _truth_says(w.truth, d)
+    got = ev.invoices.set_index(["month", "row"])["outcome"]
+    numbered = expected[d.set_index(["month", "row"]).loc[expected.index, "invoice_id"].to_numpy() != ""]
+    assert got.sort_index().to_dict() == numbered.sort_index().to_dict()
+    assert ev.summary["without_truth"] == len(expected) - len(numbered)
+    assert ev.summary["history_only"] == 0 and ev.summary["posted_wrong"] > 0
+
+
+def test_the_robot_judged_against_its_own_postings_is_always_right(replayed, tmp_path):
+    _, replay_dir = replayed
+    files = sorted(replay_dir.glob("*/decisions.csv"))
+    postings = [f.parent / "opus_postings.csv" for f in files]
+    lines = [p.read_text(encoding="utf-8").splitlines(keepends=True) for p in postings]
+    (tmp_path / "opus.csv").write_text("".join([lines[0][0], *(line for f in lines for line in f[1:])]), "utf-8")
+    ev = evaluate_history(read_decisions(files), read_posting_history(tmp_path / "opus.csv"))
+    counts = ev.counts()
+    assert counts["posted_right"] > 100
+    assert counts["posted_wrong"] == counts["manual_payable"] == 0 and ev.summary["history_only"] == 0
+
+
+def test_evaluate_command_takes_a_history_and_refuses_an_unusable_one(replayed, tmp_path, capsys):
+    world, replay_dir = replayed
+    history = world / "opus_history.csv"
+    assert main(["evaluate", "--world", str(world), "--history", str(history), "--out", str(tmp_path / "w")]) == 0
+    out = capsys.readouterr().out
+    assert "History:" in out and "never decided" in out
+    for name in ("evaluation.csv", "evaluation.xlsx", "history_only.csv", "history_problems.csv"):
+        assert (tmp_path / "w" / name).exists(), name
+    sheets = pd.read_excel(tmp_path / "w" / "evaluation.xlsx", sheet_name=None, engine="openpyxl")
+    assert list(sheets) == ["Oversigt", "Fakturaer", "Fejlposteringer", "Kun i historikken", "Problemer i historikken"]
+    table = pd.read_csv(tmp_path / "w" / "evaluation.csv", dtype=str, keep_default_na=False)
+    assert list(table.columns) == list(HISTORY_EVALUATION_COLUMNS)
+    assert table["amount"].str.fullmatch(r"-?\d+\.\d{2}(\d{2})?|").all()  # DKK as the other files write it
+    files = [str(f) for f in sorted(replay_dir.glob("*/decisions.csv"))]
+    assert main(["evaluate", "--decisions", *files, "--history", str(history), "--out", str(tmp_path / "d")]) == 0
+    assert (tmp_path / "d" / "evaluation.csv").read_bytes() == (tmp_path / "w" / "evaluation.csv").read_bytes()
+    capsys.readouterr()
+
+    args = ["evaluate", "--decisions", *files, "--out", str(tmp_path / "x")]
+    assert main([*args, "--history", str(history), "--truth", str(world / "truth.csv")]) == 2
+    assert "--truth / --history" in capsys.readouterr().err
+    broken = tmp_path / "broken.csv"
+    broken.write_text(
+        "Fakturanummer;Leverandør CVR;Beløb;PSP-element;Artskonto\nA;29345716;mange;P;A\nB;29345716;1,00;P;A\n"
+        "C;29345716;1.0.0;P;A\n",
+        encoding="utf-8",
+    )
+    assert main([*args, "--history", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert f"{broken}: row 1, column 'Beløb'" in err and "Traceback" not in err
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("Fakturanummer;CVR;Beløb;PSP;Art\nQ-1;29345716;1,00;P;A\n", encoding="utf-8")
+    assert main([*args, "--history", str(elsewhere)]) == 2
+    assert "holds none of the" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_evaluate_help_names_every_history_header_accepted(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "--help"])
+    assert exc.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--history FILE" in text
+    for column in POSTING_HISTORY_COLUMNS:
+        for name in column.accepted():
+            assert name in text, name

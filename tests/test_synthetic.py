@@ -19,9 +19,10 @@ from invoicekit.errors import InputError
 from invoicekit.extracts import read_grants, read_invoices, read_support_sheet
 from invoicekit.identifiers import is_valid_cpr, is_valid_cvr
 from invoicekit.parsing import MONEY_SCALE
+from invoicekit.posting_history import read_posting_history
 from invoicekit.reasons import REASONS
 from invoicekit.replay import read_truth, replay, wrong_postings
-from synthetic import INVOICE_TYPES, TRUTH_COLUMNS, synthesize
+from synthetic import HISTORY_FILE, INVOICE_TYPES, TRUTH_COLUMNS, synthesize
 from synthetic.calibrate import rates
 from synthetic.people import replacement_cprs, valid_cvrs
 from synthetic.scenario import UnknownScenario, parse_scenario
@@ -180,6 +181,31 @@ def test_world_files_are_what_the_robot_and_the_analyst_expect(small_world):
     assert (paid.loc[paid["true_grant_id"] == "", "invoice_type"].isin(["collective", "credit_note"])).all()
     info = __import__("json").loads((small_world / "world.json").read_text(encoding="utf-8"))
     assert info["scenario"] == "baseline" and info["seed"] == 5 and info["params"]["citizens"] == 120
+
+
+def test_the_opus_history_is_what_the_truth_says_the_specialists_paid_as_finance_exports_it(small_world):
+    raw = (small_world / "opus_history.csv").read_bytes()
+    header = raw.split(b"\n", 1)[0].decode("cp1252")
+    assert header == "Fakturanummer;Leverandør CVR;Beløb;PSP-element;Artskonto;Bogføringsdato;Tekst"
+    assert re.search(rb";-?\d{1,3}(\.\d{3})*,\d{2};", raw) and re.search(rb";\d\d\.\d\d\.20\d\d;", raw)
+    history = read_posting_history(small_world / HISTORY_FILE)
+    assert len(history.problems) == 0
+    truth = read_truth(small_world / "truth.csv")
+    paid = truth[truth["should_pay"]].reset_index(drop=True)
+    h = history.frame
+    assert h["invoice_id"].tolist() == paid["invoice_id"].tolist()
+    assert (h["psp_element"] == paid["true_psp_element"]).all() and (h["art"] == paid["true_art"]).all()
+    # the amount the supplier invoiced, to the øre, and the supplier's real CVR number
+    invoices = pd.concat(
+        [read_invoices(f).frame.assign(month=f.stem[-7:]) for f in sorted((small_world / "invoices").glob("*.csv"))]
+    ).set_index(["month", "row"])
+    billed = invoices.loc[list(zip(paid["month"], paid["row"], strict=True))]
+    readable = billed["amount_ok"].to_numpy()
+    assert readable.mean() > 0.95
+    assert (h["amount"].to_numpy()[readable] == billed["amount"].to_numpy()[readable]).all()
+    assert (h["supplier_cvr"].to_numpy() == billed["supplier_cvr"].to_numpy()).all()
+    days = (h["posting_date"].to_numpy() - billed["invoice_date"].to_numpy()) / np.timedelta64(1, "D")
+    assert days.min() >= 2 and days.max() <= 14
 
 
 def test_the_support_sheet_changes_psp_elements_at_the_new_year(small_world):
