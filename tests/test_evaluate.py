@@ -141,7 +141,7 @@ def test_evaluate_command_writes_csv_and_workbook_and_refuses_half_inputs(replay
     assert "error rate" in out and "automation" in out
     table = pd.read_csv(tmp_path / "ev" / "evaluation.csv", dtype=str, keep_default_na=False)
     assert set(table["outcome"]) <= set(OUTCOMES)
-    sheets = pd.read_excel(tmp_path / "ev" / "evaluation.xlsx", sheet_name=None)
+    sheets = pd.read_excel(tmp_path / "ev" / "evaluation.xlsx", sheet_name=None, engine="calamine")
     assert list(sheets) == ["Oversigt", "Fakturaer", "Fejlposteringer"]
     assert len(sheets["Fakturaer"]) == len(table)
     assert main(["evaluate", "--decisions", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "x")]) == 2
