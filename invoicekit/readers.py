@@ -3,6 +3,10 @@ and xlsx workbooks into tables of text cells, the limits that refuse hostile
 files (sizes, columns, workbook bombs, damaged sheets), and the mapping of
 Danish or canonical headers to the canonical column names.
 
+Workbooks are read with calamine (fast, a whole sheet at once) where a look
+at the parts as written shows that it reads them as openpyxl does and within
+the limits, else with openpyxl, a row at a time.
+
 Nothing here knows what a cell means: :mod:`invoicekit.extracts` types the
 tables this module reads.
 """
