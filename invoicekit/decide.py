@@ -709,11 +709,19 @@ def _money_dk_where_set(units: np.ndarray) -> np.ndarray:
     return out
 
 
+def _text(values) -> pa.Array:
+    """A column of texts as arrow (as it is when it is arrow already)."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values
+    return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
+
+
 def _obj(values) -> pd.Series:
     """A column of text for the result tables: arrow-backed (pandas' ``str``),
     so that the writers and the journal take it as it is."""
-    arr = pc.fill_null(pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True), "")
-    return arr.to_pandas(types_mapper=lambda _type: TEXT)
+    return pc.fill_null(_text(values), "").to_pandas(types_mapper=lambda _type: TEXT)
 
 
 def _masked_cprs(inv: pd.DataFrame) -> np.ndarray:
@@ -815,6 +823,10 @@ def _manual_facts(
 def _assemble(
     inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, keys, texts=True
 ):
+    """The result tables. Their text columns are built in arrow, each taken
+    from its source once (a grant's id by position from the grants' column,
+    the posted and manual rows filtered from the whole column), never a
+    million Python texts converted one by one."""
     n = len(inv)
     reason_idx = state.reason.astype(np.int64)
     posted = reason_idx == 0
@@ -822,50 +834,37 @@ def _assemble(
     has_grant = grant_pos >= 0
     grant_ids = gr["grant_id"].to_numpy(dtype=object)
     blank_last = np.where(has_grant, grant_pos, len(gr))  # index len(gr): the blank appended below
-    matched_id = np.append(grant_ids, "")[blank_last]
-    service = np.append(gr["service_code"].to_numpy(dtype=object), "")[blank_last]
+    matched_id = _text(np.append(grant_ids, "")).take(pa.array(blank_last))
+    service = _text(np.append(gr["service_code"].to_numpy(dtype=object), "")).take(pa.array(blank_last))
     cpr_masked = _masked_cprs(inv)
     amount = inv["amount"].to_numpy()
     # numbers stay numbers: DKK, NaN where there is none; the writers format them
     amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
     expected_dkk = np.where(exp_out >= 0, exp_out / MONEY_SCALE, np.nan)
-    invoice_id = inv["invoice_id"].to_numpy(dtype=object)
-    supplier_cvr = inv["supplier_cvr"].to_numpy(dtype=object)
+    invoice_id_raw = _text(inv["invoice_id_raw"].to_numpy(dtype=object))
+    supplier_cvr = _text(inv["supplier_cvr"].to_numpy(dtype=object))
+    psp, art = _text(coded["psp_element"]), _text(coded["art"])
+    posted_a, manual_a = pa.array(posted), pa.array(manual)
 
-    message = np.full(n, "", dtype=object)
-    if texts and posted.any():
-        message[posted] = msg.posting_texts(service[posted], start[posted], end[posted], matched_id[posted])
-    if texts and len(manual):
-        facts = _manual_facts(
-            inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason_idx
-        )
-        reasons = reason_idx[manual]
-        for code, k in CHECK_NUMBER.items():
-            rows = manual[reasons == k]
-            if len(rows):
-                message[rows] = msg.MESSAGES[code](facts.of(rows))
-        fields = inv["fields"].to_numpy()[manual]
-        if (fields > 0).any():
-            at = manual[fields > 0]
-            message[at] = msg.misaligned_prefix(facts.of(at)) + message[at]
-        lengths = pc.utf8_length(pa.array(message[manual], type=pa.large_string())).to_numpy(zero_copy_only=False)
-        for k in manual[lengths > msg.MESSAGE_MAX]:
-            message[k] = message[k][: msg.MESSAGE_MAX - 1] + "…"
+    message = _messages(
+        inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
+        reason_idx, posted, manual, service, matched_id,
+    ) if texts else pa.repeat(pa.scalar("", pa.large_string()), n)  # fmt: skip
 
     decisions = pd.DataFrame(
         {
             "row": inv["row"].to_numpy(),
-            "invoice_id": _obj(invoice_id),
+            "invoice_id": _obj(inv["invoice_id"].to_numpy(dtype=object)),
             "supplier_cvr": _obj(supplier_cvr),
             "cpr_masked": _obj(cpr_masked),
             "amount": amount_dkk,
-            "status": _obj(np.array([MANUAL, POSTED], dtype=object)[posted.astype(np.int8)]),
-            "reason": _obj(np.array(["", *REASONS], dtype=object)[reason_idx]),
+            "status": _obj(pa.array([MANUAL, POSTED], pa.large_string()).take(pa.array(posted.astype(np.int8)))),
+            "reason": _obj(pa.array(["", *REASONS], pa.large_string()).take(pa.array(reason_idx))),
             "grant_id": _obj(matched_id),
             "expected_amount": expected_dkk,
             "paragraph": _obj(coded["paragraph"]),
-            "psp_element": _obj(coded["psp_element"]),
-            "art": _obj(coded["art"]),
+            "psp_element": _obj(psp),
+            "art": _obj(art),
             "message": _obj(message),
             "period_start": start,
             "period_end": end,
@@ -879,28 +878,82 @@ def _assemble(
     postings = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[posted],
-            "invoice_id": _obj(inv["invoice_id_raw"].to_numpy(dtype=object)[posted]),
-            "supplier_cvr": _obj(supplier_cvr[posted]),
+            "invoice_id": _obj(invoice_id_raw.filter(posted_a)),
+            "supplier_cvr": _obj(supplier_cvr.filter(posted_a)),
             "cpr": _obj(inv["cpr"].to_numpy(dtype=object)[posted]),
             "amount": amount[posted],
-            "grant_id": _obj(matched_id[posted]),
-            "service_code": _obj(service[posted]),
+            "grant_id": _obj(matched_id.filter(posted_a)),
+            "service_code": _obj(service.filter(posted_a)),
             "period_start": start[posted],
             "period_end": end[posted],
-            "psp_element": _obj(coded["psp_element"][posted]),
-            "art": _obj(coded["art"][posted]),
-            "text": _obj(message[posted]),
+            "psp_element": _obj(psp.filter(posted_a)),
+            "art": _obj(art.filter(posted_a)),
+            "text": _obj(message.filter(posted_a)),
         }
     )
     notes = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[manual],
-            "invoice_id": _obj(inv["invoice_id_raw"].to_numpy(dtype=object)[manual]),
-            "supplier_cvr": _obj(supplier_cvr[manual]),
-            "message": _obj(message[manual]),
+            "invoice_id": _obj(invoice_id_raw.take(manual_a)),
+            "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
+            "message": _obj(message.take(manual_a)),
         }
     )
     return decisions, postings, notes
+
+
+def _messages(
+    inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
+    reason_idx, posted, manual, service, matched_id,
+) -> pa.Array:  # fmt: skip
+    """Every invoice's message (arrow): the posting text of a posted one, the
+    Danish message of its reason for a manual one, each reason's rows at
+    once, then put in input order."""
+    n = len(inv)
+    parts: list[tuple[np.ndarray, pa.Array]] = []
+    at = np.flatnonzero(posted)
+    if len(at):
+        svc = np.asarray(service.take(pa.array(at)).to_numpy(zero_copy_only=False), dtype=object)
+        grt = np.asarray(matched_id.take(pa.array(at)).to_numpy(zero_copy_only=False), dtype=object)
+        parts.append((at, _text(msg.posting_texts(svc, start[at], end[at], grt))))
+    if len(manual):
+        facts = _manual_facts(
+            inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason_idx
+        )
+        reasons = reason_idx[manual]
+        for code, k in CHECK_NUMBER.items():
+            rows = manual[reasons == k]
+            if len(rows):
+                parts.append((rows, _text(msg.MESSAGES[code](facts.of(rows)))))
+    if not parts:
+        return pa.array([], type=pa.large_string())
+    order = np.concatenate([rows for rows, _ in parts])
+    where = np.empty(n, dtype=np.int64)
+    where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
+    message = pa.concat_arrays([m.cast(pa.large_string()) for _, m in parts]).take(pa.array(where))
+    message = pc.fill_null(message, "")
+    if len(manual):
+        fields = inv["fields"].to_numpy()[manual]
+        if (fields > 0).any():
+            at = manual[fields > 0]
+            prefixed = msg.misaligned_prefix(facts.of(at)) + _pylist(message, at)
+            message = _replace(message, at, prefixed)
+        long = np.flatnonzero(pc.greater(pc.utf8_length(message), msg.MESSAGE_MAX).to_numpy(zero_copy_only=False))
+        long = long[~posted[long]]
+        if len(long):
+            message = _replace(message, long, [m[: msg.MESSAGE_MAX - 1] + "…" for m in _pylist(message, long)])
+    return message
+
+
+def _pylist(values: pa.Array, rows: np.ndarray) -> np.ndarray:
+    return np.asarray(values.take(pa.array(rows)).to_pylist(), dtype=object)
+
+
+def _replace(values: pa.Array, rows: np.ndarray, texts) -> pa.Array:
+    """``values`` with the texts at ``rows`` (ascending) replaced."""
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(values, pa.array(mask), _text(texts))
 
 
 def posting_dates(start: np.ndarray, end: np.ndarray, run_date: dt.date, supplementary_end: str) -> np.ndarray:

@@ -46,7 +46,6 @@ from invoicekit.readers import (
     open_workbook,
     read_raw,
     refuse_misread_file,
-    sheet_rows,
     source_column,
 )
 from invoicekit.vocabulary import (
@@ -647,14 +646,14 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
         raise InputError(path, None, f"unknown extension '{path.suffix}'; expected an .xlsx workbook")
     wb = open_workbook(path)
     try:
-        by_key = {header_key(ws.title): ws for ws in wb.worksheets}
+        by_key = {header_key(title): title for title in wb.titles}
         frames = {}
         for name, (danish, columns) in SUPPORT_SHEETS.items():
-            ws = by_key.get(header_key(name)) or by_key.get(header_key(danish))
-            if ws is None:
-                found = ", ".join(repr(ws.title) for ws in wb.worksheets)
+            title = by_key.get(header_key(name)) or by_key.get(header_key(danish))
+            if title is None:
+                found = ", ".join(map(repr, wb.titles))
                 raise InputError(path, f"sheet '{name}'", f"missing; accepted names: {name}, {danish} (found {found})")
-            frames[name] = canonical_columns(sheet_rows(ws, path, ws.title).frame, columns, path, ws.title)
+            frames[name] = canonical_columns(wb.table(title).frame, columns, path, title)
     finally:
         wb.close()
     return prepare_support_sheet(frames, source=path.name)

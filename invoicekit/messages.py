@@ -2,8 +2,10 @@
 
 One function per reason, each taking the facts of the invoices that failed
 with it (a table: ``len(facts)`` rows, ``facts["column"]`` one column, see
-``decide._manual_facts`` for the columns) and returning one sentence per row that says what is wrong and what would fix it. This is the
-one place the Danish text lives.
+``decide._manual_facts`` for the columns) and returning one sentence per row
+that says what is wrong and what would fix it: the reasons many invoices get
+whole-column, in arrow, the rare ones row by row. This is the one place the
+Danish text lives.
 """
 
 from __future__ import annotations
@@ -30,30 +32,32 @@ def _missing_invoice_id(f: Facts) -> list[str]:
     ]
 
 
-def _invalid_cpr(f: Facts) -> list[str]:
-    return [
-        f"CPR-nummeret på fakturaen ({masked}) er ikke et gyldigt CPR-nummer "
+def _invalid_cpr(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "CPR-nummeret på fakturaen (",
+        f["cpr_invalid_masked"],
+        ") er ikke et gyldigt CPR-nummer "
         "(forkert antal cifre eller en fødselsdato, der ikke findes). Find borgerens rigtige "
-        "CPR-nummer og bogfør manuelt, og bed leverandøren rette fakturaen."
-        for masked in f["cpr_invalid_masked"]
-    ]
+        "CPR-nummer og bogfør manuelt, og bed leverandøren rette fakturaen.",
+    )
 
 
-def _multiple_cpr(f: Facts) -> list[str]:
-    return [
-        f"Fakturaen dækker {n} borgere ({masked.replace(';', ', ')}): en samlefaktura. Robotten "
+def _multiple_cpr(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "Fakturaen dækker ", np.asarray(f["cpr_count"]).astype(str), " borgere (",
+        pc.replace_substring(_text(f["cpr_masked"]), ";", ", "), "): en samlefaktura. Robotten "
         "bogfører kun fakturaer for én borger. Fordel beløbet på borgernes bevillinger og bogfør "
-        "manuelt, og bed leverandøren sende én faktura pr. borger."
-        for n, masked in zip(f["cpr_count"], f["cpr_masked"], strict=True)
-    ]
+        "manuelt, og bed leverandøren sende én faktura pr. borger.",
+    )  # fmt: skip
 
 
-def _missing_cpr(f: Facts) -> list[str]:
-    return [
+def _missing_cpr(f: Facts) -> pa.Array:
+    text = (
         "Der står intet CPR-nummer på fakturaen (hverken i CPR-feltet eller i teksten). Find "
         "borgeren og bogfør manuelt, og bed leverandøren skrive borgerens CPR-nummer på "
         "fakturaen (jf. kontaktskabelonen)."
-    ] * len(f)
+    )
+    return pa.repeat(pa.scalar(text, pa.large_string()), len(f))
 
 
 def _invalid_cvr(f: Facts) -> list[str]:
@@ -64,19 +68,18 @@ def _invalid_cvr(f: Facts) -> list[str]:
     ]
 
 
-def _missing_period(f: Facts) -> list[str]:
-    out = []
-    for bad in f["period_unreadable"]:
-        head = (
-            f"Periodedatoen '{bad}' kan ikke læses, og teksten"
-            if bad
-            else "Fakturaen angiver ingen periode, og teksten"
-        )
-        out.append(
-            head + " angiver ikke én entydig periode. Bogfør manuelt med den rigtige periode, "
-            "og bed leverandøren angive perioden (fra–til) på fakturaen."
-        )
-    return out
+def _missing_period(f: Facts) -> pa.Array:
+    bad = _text(f["period_unreadable"])
+    head = pc.if_else(
+        pc.equal(bad, ""),
+        pa.scalar("Fakturaen angiver ingen periode, og teksten", pa.large_string()),
+        joined_arrow("Periodedatoen '", bad, "' kan ikke læses, og teksten"),
+    )
+    return joined_arrow(
+        head,
+        " angiver ikke én entydig periode. Bogfør manuelt med den rigtige periode, "
+        "og bed leverandøren angive perioden (fra–til) på fakturaen.",
+    )
 
 
 def _invalid_period(f: Facts) -> list[str]:
@@ -144,54 +147,53 @@ def _credit_note(f: Facts) -> list[str]:
     return out
 
 
-def _duplicate(f: Facts) -> list[str]:
-    return [
-        f"Faktura {inv} fra CVR {cvr} er allerede behandlet {where}. Kontrollér, om fakturaen er "
-        "sendt to gange; betal den ikke igen."
-        for inv, cvr, where in zip(f["invoice_id"], f["supplier_cvr"], f["detail"], strict=True)
-    ]
+def _duplicate(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "Faktura ", f["invoice_id"], " fra CVR ", f["supplier_cvr"], " er allerede behandlet ", f["detail"],
+        ". Kontrollér, om fakturaen er sendt to gange; betal den ikke igen.",
+    )  # fmt: skip
 
 
-def _no_grant(f: Facts) -> list[str]:
-    return [
-        f"Der findes ingen bevilling i Sensum for borgeren ({masked}). Opret eller ret bevillingen "
-        "i Sensum og bogfør manuelt, eller afvis fakturaen, hvis borgeren ikke er bevilget ydelsen."
-        for masked in f["cpr_masked"]
-    ]
+def _no_grant(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "Der findes ingen bevilling i Sensum for borgeren (",
+        f["cpr_masked"],
+        "). Opret eller ret bevillingen "
+        "i Sensum og bogfør manuelt, eller afvis fakturaen, hvis borgeren ikke er bevilget ydelsen.",
+    )
 
 
-def _no_grant_for_supplier(f: Facts) -> list[str]:
-    return [
-        f"Borgeren ({masked}) har bevilling i Sensum, men ingen hos leverandøren CVR {cvr} "
-        f"(bevillingerne er hos {detail}). Kontrollér leverandøren på bevillingen i Sensum, "
-        "eller om fakturaen er sendt af den rigtige leverandør."
-        for masked, cvr, detail in zip(f["cpr_masked"], f["supplier_cvr"], f["detail"], strict=True)
-    ]
+def _no_grant_for_supplier(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "Borgeren (", f["cpr_masked"], ") har bevilling i Sensum, men ingen hos leverandøren CVR ", f["supplier_cvr"],
+        " (bevillingerne er hos ", f["detail"], "). Kontrollér leverandøren på bevillingen i Sensum, "
+        "eller om fakturaen er sendt af den rigtige leverandør.",
+    )  # fmt: skip
 
 
-def _period_not_covered(f: Facts) -> list[str]:
-    return [
-        f"Ingen bevilling hos leverandøren dækker hele perioden {period}. Bevillingsperioder: "
-        f"{detail}. Forlæng eller ret bevillingen i Sensum, eller bogfør manuelt for den bevilgede del."
-        for period, detail in zip(f["period"], f["detail"], strict=True)
-    ]
+def _period_not_covered(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "Ingen bevilling hos leverandøren dækker hele perioden ", f["period"], ". Bevillingsperioder: ",
+        f["detail"], ". Forlæng eller ret bevillingen i Sensum, eller bogfør manuelt for den bevilgede del.",
+    )  # fmt: skip
 
 
-def _no_fixed_rate(f: Facts) -> list[str]:
-    return [
-        f"Bevillingen ({detail}) har timetakst, så robotten kan ikke beregne et forventet beløb. "
-        "Kontrollér de fakturerede timer og bogfør manuelt."
-        for detail in f["detail"]
-    ]
+def _no_fixed_rate(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "Bevillingen (",
+        f["detail"],
+        ") har timetakst, så robotten kan ikke beregne et forventet beløb. "
+        "Kontrollér de fakturerede timer og bogfør manuelt.",
+    )
 
 
-def _amount_mismatch(f: Facts) -> np.ndarray:
+def _amount_mismatch(f: Facts) -> pa.Array:
     diff = np.asarray(f["amount"]) - np.asarray(f["expected"])
     n = np.asarray(f["n_candidates"])
     unit = pd.Series(f["rate_unit"], dtype=object)
     unit_da = unit.map(RATE_UNIT_NAMES_DA).where(unit.isin(RATE_UNIT_NAMES_DA.keys()), unit)
     many = np.where(n > 1, joined(" (", n.astype(str), " bevillinger undersøgt)."), "")
-    return joined(
+    return joined_arrow(
         "Beløbet ", f["amount_dk"], " kr. passer ikke med bevillingen: nærmeste forventede beløb er ",
         f["expected_dk"], " kr. (bevilling ", f["grant_id"], ", takst ", f["rate_dk"], " kr. pr. ", unit_da,
         "), forskel ", np.where(diff > 0, "+", "−"), format_money_dk(np.abs(diff)), " kr.", many,
@@ -199,76 +201,74 @@ def _amount_mismatch(f: Facts) -> np.ndarray:
     )  # fmt: skip
 
 
-def joined(*parts) -> np.ndarray:
+def _text(values) -> pa.Array:
+    """A column of texts as arrow (as it is when it is arrow already)."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values
+    return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def joined_arrow(*parts) -> pa.Array:
     """Texts and columns joined row by row, whole-column (arrow): the way to
-    assemble a message that many invoices get."""
+    assemble a message that many invoices get. Columns of texts, numbers
+    formatted as texts, or arrow arrays."""
     n = next(len(p) for p in parts if not isinstance(p, str))
-    arrays = [
-        pa.scalar(p, pa.large_string())
-        if isinstance(p, str)
-        else pa.array(np.asarray(p, dtype=object), type=pa.large_string(), from_pandas=True)
-        for p in parts
-    ]
+    arrays = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else _text(p) for p in parts]
     if n == 0:
-        return np.empty(0, dtype=object)
-    out = pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
-    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
+        return pa.array([], type=pa.large_string())
+    return pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
 
 
-def _ambiguous(f: Facts) -> list[str]:
-    return [
-        f"{n} bevillinger passer på CPR, leverandør, periode og beløb ({detail}). Afslut eller ret "
-        "de overlappende bevillinger i Sensum, og bogfør manuelt på den rigtige."
-        for n, detail in zip(f["n_candidates"], f["detail"], strict=True)
-    ]
+def joined(*parts) -> np.ndarray:
+    """:func:`joined_arrow` as an array of Python texts."""
+    return np.asarray(joined_arrow(*parts).to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _no_coding(f: Facts) -> list[str]:
-    return [
-        f"Bevilling {g} kan ikke konteres: {detail}. Ret støttearket, så kommende fakturaer kan "
-        "konteres, og bogfør denne manuelt."
-        for g, detail in zip(f["grant_id"], f["detail"], strict=True)
-    ]
+def _ambiguous(f: Facts) -> pa.Array:
+    return joined_arrow(
+        np.asarray(f["n_candidates"]).astype(str), " bevillinger passer på CPR, leverandør, periode og beløb (",
+        f["detail"], "). Afslut eller ret de overlappende bevillinger i Sensum, og bogfør manuelt på den rigtige.",
+    )  # fmt: skip
 
 
-def _supplier_excluded(f: Facts) -> list[str]:
-    return [
-        f"Leverandøren CVR {cvr} er undtaget fra automatisk bogføring i robottens regler. Bevilling "
-        f"{g} passer (forventet {exp} kr.); bogfør manuelt på PSP-element {psp}, art {art}."
-        for cvr, g, exp, psp, art in zip(
-            f["supplier_cvr"], f["grant_id"], f["expected_dk"], f["psp_element"], f["art"], strict=True
-        )
-    ]
+def _no_coding(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "Bevilling ", f["grant_id"], " kan ikke konteres: ", f["detail"], ". Ret støttearket, så kommende "
+        "fakturaer kan konteres, og bogfør denne manuelt.",
+    )  # fmt: skip
 
 
-def _paragraph_excluded(f: Facts) -> list[str]:
-    return [
-        f"Bevilling {g} er efter § {p}, som robotten ikke må bogføre efter reglerne (tilladt: "
-        f"{allowed}). Kontrollér fakturaen og bogfør manuelt på PSP-element {psp}, art {art}."
-        for g, p, allowed, psp, art in zip(
-            f["grant_id"], f["paragraph"], f["detail"], f["psp_element"], f["art"], strict=True
-        )
-    ]
+def _supplier_excluded(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "Leverandøren CVR ", f["supplier_cvr"], " er undtaget fra automatisk bogføring i robottens regler. "
+        "Bevilling ", f["grant_id"], " passer (forventet ", f["expected_dk"], " kr.); bogfør manuelt på "
+        "PSP-element ", f["psp_element"], ", art ", f["art"], ".",
+    )  # fmt: skip
 
 
-def _above_limit(f: Facts) -> list[str]:
-    return [
-        f"Beløbet {a} kr. er over robottens grænse på {limit} Bevilling {g} passer; godkend "
-        f"beløbet og bogfør manuelt på PSP-element {psp}, art {art}."
-        for a, limit, g, psp, art in zip(
-            f["amount_dk"], f["detail"], f["grant_id"], f["psp_element"], f["art"], strict=True
-        )
-    ]
+def _paragraph_excluded(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "Bevilling ", f["grant_id"], " er efter § ", f["paragraph"], ", som robotten ikke må bogføre efter "
+        "reglerne (tilladt: ", f["detail"], "). Kontrollér fakturaen og bogfør manuelt på PSP-element ",
+        f["psp_element"], ", art ", f["art"], ".",
+    )  # fmt: skip
 
 
-def _already_paid(f: Facts) -> list[str]:
-    return [
-        f"{detail}. Kontrollér, om det er dobbeltfakturering eller en efterregulering, og bogfør manuelt."
-        for detail in f["detail"]
-    ]
+def _above_limit(f: Facts) -> pa.Array:
+    return joined_arrow(
+        "Beløbet ", f["amount_dk"], " kr. er over robottens grænse på ", f["detail"], " Bevilling ", f["grant_id"],
+        " passer; godkend beløbet og bogfør manuelt på PSP-element ", f["psp_element"], ", art ", f["art"], ".",
+    )  # fmt: skip
 
 
-MESSAGES: dict[str, Callable[[Facts], list[str]]] = {
+def _already_paid(f: Facts) -> pa.Array:
+    return joined_arrow(
+        f["detail"], ". Kontrollér, om det er dobbeltfakturering eller en efterregulering, og bogfør manuelt."
+    )
+
+
+#: each reason's message: a list, an array or an arrow array of texts, one per row of the facts
+MESSAGES: dict[str, Callable[[Facts], list[str] | np.ndarray | pa.Array]] = {
     "MISSING_INVOICE_ID": _missing_invoice_id,
     "INVALID_CPR": _invalid_cpr,
     "MULTIPLE_CPR": _multiple_cpr,

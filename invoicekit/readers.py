@@ -3,6 +3,10 @@ and xlsx workbooks into tables of text cells, the limits that refuse hostile
 files (sizes, columns, workbook bombs, damaged sheets), and the mapping of
 Danish or canonical headers to the canonical column names.
 
+Workbooks are read with calamine (fast, a whole sheet at once) where a look
+at the parts as written shows that it reads them as openpyxl does and within
+the limits, else with openpyxl, a row at a time.
+
 Nothing here knows what a cell means: :mod:`invoicekit.extracts` types the
 tables this module reads.
 """
@@ -16,7 +20,7 @@ import re
 import stat
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from invoicekit.columns import Column, header_key
 from invoicekit.errors import InputError
@@ -348,45 +353,50 @@ def _cell_text(value: object) -> str:
 
 
 def sheet_rows(ws, path: Path, sheet: str) -> RawTable:
-    """The rows of a sheet as text. The sheet's own claim of its size is not
-    trusted (a hostile one claims every cell of the grid); nor is its text,
-    which may repeat one shared string many times: over
+    """The rows of an openpyxl sheet as text. The sheet's own claim of its
+    size is not trusted (a hostile one claims every cell of the grid); nor is
+    its text, which may repeat one shared string many times: over
     :data:`MAX_SHEET_TEXT` characters in all, the sheet is refused."""
-    header: list[str] | None = None
-    body: list[list[str]] = []
-    numeric: list[list[bool]] = []
-    total = 0
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's warnings may quote a cell (a CPR number as a date)
-            for values in ws.iter_rows(values_only=True):
-                cells = [_cell_text(v) for v in values[: MAX_COLUMNS + 1]]
-                if not any(c.strip() for c in cells):
-                    continue  # a blank row is not data
-                total += sum(map(len, cells))
-                if total > MAX_SHEET_TEXT:
-                    raise InputError(
-                        path, f"sheet '{sheet}'", "holds over 1,000,000,000 characters; expected an extract"
-                    )
-                if header is None:
-                    header = cells
-                    while header and not header[-1].strip():
-                        header.pop()
-                    if len(header) > MAX_COLUMNS:
-                        raise InputError(path, f"sheet '{sheet}'", f"has over {MAX_COLUMNS:,} columns; expected fewer")
-                    continue
-                width = len(header)
-                body.append((cells + [""] * width)[:width])
-                flags = [isinstance(v, int | float) and not isinstance(v, bool) for v in values[:width]]
-                numeric.append((flags + [False] * width)[:width])
+            return _table_from_rows(ws.iter_rows(values_only=True), path, sheet)
     except InputError:
         raise
     except Exception as exc:  # a damaged sheet: openpyxl raises many kinds while reading rows
         raise InputError(
             path, f"sheet '{sheet}'", f"cannot be read ({type(exc).__name__}); expected an Excel .xlsx workbook"
         ) from None
+
+
+def _table_from_rows(rows: Iterable[Sequence[object]], path: Path, sheet: str) -> RawTable:
+    """A sheet's rows of cell values (openpyxl's or calamine's: text,
+    numbers, dates, booleans, None) as text cells, blank rows left out, with
+    the limits on columns, text and cell size."""
+    header: list[str] | None = None
+    body: list[list[str]] = []
+    numeric: list[list[bool]] = []
+    total = 0
+    for values in rows:
+        cells = [_cell_text(v) for v in values[: MAX_COLUMNS + 1]]
+        if not any(c.strip() for c in cells):
+            continue  # a blank row is not data
+        total += sum(map(len, cells))
+        if total > MAX_SHEET_TEXT:
+            raise InputError(path, f"sheet '{sheet}'", "holds over 1,000,000,000 characters; expected an extract")
+        if header is None:
+            header = cells
+            while header and not header[-1].strip():
+                header.pop()
+            if len(header) > MAX_COLUMNS:
+                raise InputError(path, f"sheet '{sheet}'", f"has over {MAX_COLUMNS:,} columns; expected fewer")
+            continue
+        width = len(header)
+        body.append((cells + [""] * width)[:width])
+        flags = [isinstance(v, int | float) and not isinstance(v, bool) for v in values[:width]]
+        numeric.append((flags + [False] * width)[:width])
     if header is None:
         raise InputError(path, f"sheet '{sheet}'", "sheet is empty; expected a header row and data rows")
     frame = pd.DataFrame(body, columns=header, dtype=object)
@@ -417,17 +427,186 @@ def _refuse_workbook_bomb(path: Path) -> None:
         raise InputError(path, None, f"unpacks to {total:,} bytes in all; expected a workbook under 1 GB unpacked")
 
 
-def open_workbook(path: Path):
-    import openpyxl
+class Workbook:
+    """An open xlsx workbook: its worksheets' titles, in order, and each
+    sheet's rows as a :class:`RawTable`. Read with calamine where
+    :func:`_calamine_reads_as_openpyxl` finds that it reads the file as
+    openpyxl would and within the limits; else with openpyxl, a row at a time."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._calamine = _open_calamine(path)
+        self._openpyxl = None if self._calamine is not None else _open_openpyxl(path)
+        if self._calamine is not None:
+            self.titles = [m.name for m in self._calamine.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        else:
+            self.titles = [ws.title for ws in self._openpyxl.worksheets]
+
+    def table(self, title: str) -> RawTable:
+        """The sheet named ``title`` as text cells."""
+        if self._calamine is not None:
+            try:
+                rows = self._calamine.get_sheet_by_name(title).to_python(skip_empty_area=False)
+            except Exception:  # calamine refuses what openpyxl may read, or name the damage of: ask openpyxl
+                book, self._calamine = self._calamine, None
+                book.close()
+                self._openpyxl = _open_openpyxl(self.path)
+            else:
+                return _table_from_rows(rows, self.path, title)
+        return sheet_rows(self._openpyxl[title], self.path, title)
+
+    def close(self) -> None:
+        for book in (self._calamine, self._openpyxl):
+            if book is not None:
+                book.close()
+
+
+def open_workbook(path: Path) -> Workbook:
+    """Open an xlsx workbook for reading, once it passed the checks on
+    unreadable files and workbook bombs."""
     _check_file(path)  # a clear error for an unreadable file, a device or a pipe
     _refuse_workbook_bomb(path)
+    return Workbook(path)
+
+
+def _open_openpyxl(path: Path):
+    import openpyxl  # lazily: only a workbook that calamine cannot be trusted with needs it
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
         raise InputError(path, None, f"cannot be opened as an Excel .xlsx workbook ({type(exc).__name__})") from None
+
+
+def _open_calamine(path: Path) -> CalamineWorkbook | None:
+    """The workbook opened with calamine, or None where it should be read
+    with openpyxl instead."""
+    try:
+        if not _calamine_reads_as_openpyxl(path):
+            return None
+        return CalamineWorkbook.from_path(str(path))
+    except Exception:  # not a zip, a damaged part: openpyxl says what is wrong
+        return None
+
+
+_TAG = rb"<"  # an element's start: a prefixed element that matters sends the workbook to openpyxl
+#: what calamine and openpyxl read differently, or what only one of them refuses: a carriage return
+#: (which only openpyxl's parser makes a line feed), phonetic runs, escaped characters (_x000D_), a
+#: document type, entity, CDATA section or comment, a processing instruction, the 1904 date system,
+#: and the elements the checks below look at written with a namespace prefix
+_READ_APART = (b"\r", b"rPh", b"<!", b"date1904")
+_READ_APART_RE = re.compile(rb":(?:c|row|v|f|is|si|sst|xf|cellXfs|numFmt)[\s/>]|_x[0-9A-Fa-f]{4}_|<\?(?!xml\s)")
+#: the start of a cell and of a row (never a <col> or a <rowBreaks>); their references; a cell's type
+_CELL = re.compile(_TAG + rb"c[\s/>]")
+_ROW = re.compile(_TAG + rb"row[\s/>]")
+_CELL_REF = re.compile(_TAG + rb'c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_REF = re.compile(_TAG + rb'row\s[^>]*?\br="([0-9]{1,7})"')
+_CELL_TYPE = re.compile(_TAG + rb'c\s[^>]*?\bt="([^"]*)"')
+#: a cell with a value (after a formula, if it has one): its attributes and the value
+_VALUE = re.compile(_TAG + rb"v>")
+_VALUED = re.compile(_TAG + rb"c(\s[^>]*)?>(?:" + _TAG + rb"f\b[^<]*(?:</f>)?)?" + _TAG + rb"v>([^<]*)</")
+_TYPE = re.compile(rb'\bt="([^"]*)"')
+_STYLE = re.compile(rb'\bs="([0-9]{1,6})"')
+#: a number both libraries read alike: an integer openpyxl keeps exact fits in a float
+_NUMBER = re.compile(rb"-?(?:[0-9]{1,15}|[0-9]*\.[0-9]+(?:[eE][+-]?[0-9]{1,3})?|[0-9]+[eE][+-]?[0-9]{1,3})")
+_SHARED_STRING = re.compile(_TAG + rb"si[\s>].*?</si>|" + _TAG + rb"si\s*/>", re.DOTALL)
+_CELL_FORMATS = re.compile(_TAG + rb"cellXfs\b.*?</cellXfs>", re.DOTALL)
+_XF = re.compile(_TAG + rb"xf\b([^>]*)")
+_NUMBER_FORMAT = re.compile(_TAG + rb'numFmt\b[^>]*?numFmtId="([0-9]+)"[^>]*?formatCode="([^"]*)"')
+_FORMAT_ID = re.compile(rb'numFmtId="([0-9]+)"')
+#: the built-in number formats that are not dates or times
+_NOT_DATE_FORMATS = {*range(0, 14), *range(37, 45), 48, 49}
+#: the last day Excel has (31 December 9999); openpyxl reads a number past it in a date cell as '#VALUE!'
+_LAST_DATE_SERIAL = 2_958_465
+
+
+def _calamine_reads_as_openpyxl(path: Path) -> bool:
+    """Whether calamine may read this workbook. It reads a whole sheet into
+    memory as a grid, each cell a copy of its text, so a sheet whose cells
+    lie far apart (one in A1, one in the last cell of the grid) or whose
+    shared strings repeat into more text than :data:`MAX_SHEET_TEXT` would
+    take all memory, where openpyxl reads a row at a time and refuses the
+    sheet. And it must read each cell as openpyxl does: the cell types and
+    numbers both read alike, no number outside Excel's dates in a date cell,
+    no damaged number (which openpyxl refuses). Checked on the parts as
+    written, every part alike, at most a few regular-expression scans each;
+    anything unexpected says no."""
+    with zipfile.ZipFile(path) as z:
+        parts = [z.read(info) for info in z.infolist()]
+    for data in parts:
+        if any(text in data for text in _READ_APART) or _READ_APART_RE.search(data):
+            return False
+    tables = [data for data in parts if b"si" in data and _SHARED_STRING.search(data)]
+    styles = [data for data in parts if b"cellXfs" in data and _CELL_FORMATS.search(data)]
+    if len(tables) > 1 or len(styles) > 1:
+        return False
+    shared = [len(m) for m in _SHARED_STRING.findall(tables[0])] if tables else []
+    longest = max(shared, default=0)
+    dates = _date_styles(styles[0]) if styles else set()
+    for data in parts:
+        cells = len(_CELL.findall(data))
+        if not cells:
+            continue
+        refs = _CELL_REF.findall(data)
+        row_refs = _ROW_REF.findall(data)
+        # a cell or row without a reference is the one after the one before it
+        implied_cells, implied_rows = cells - len(refs), len(_ROW.findall(data)) - len(row_refs)
+        letters = {c for c, _ in refs}
+        width = max((_column_number(c) for c in letters), default=0) + implied_cells
+        height = max(map(int, [*(r for _, r in refs), *row_refs]), default=0) + implied_rows
+        if width * height > 4 * cells + 1_000_000:
+            return False
+        kinds = _CELL_TYPE.findall(data)
+        if not set(kinds) <= {b"s", b"str", b"inlineStr", b"b", b"n"}:
+            return False
+        # the inline text is at most the part itself; each shared-string cell at most the longest string
+        if len(data) + kinds.count(b"s") * longest > MAX_SHEET_TEXT:
+            return False
+        values = len(_VALUE.findall(data))
+        valued = _VALUED.findall(data) if values else []
+        if len(valued) != values:
+            return False  # a value where it is not looked for
+        for attrs, value in valued:
+            kind = _TYPE.search(attrs)
+            kind = kind.group(1) if kind else b"n"
+            if kind == b"s":
+                if not value.isdigit() or int(value) >= len(shared):
+                    return False
+            elif kind == b"b":
+                if value not in (b"0", b"1"):
+                    return False
+            elif kind == b"n":
+                if not _NUMBER.fullmatch(value):
+                    return False
+                style = _STYLE.search(attrs)
+                if (int(style.group(1)) if style else 0) in dates and not 0 <= float(value) <= _LAST_DATE_SERIAL:
+                    return False
+    return True
+
+
+def _date_styles(styles: bytes) -> set[int]:
+    """The cell styles whose number format may show a date or a time."""
+    custom = {int(i): code for i, code in _NUMBER_FORMAT.findall(styles)}
+    out = set()
+    xfs = _CELL_FORMATS.search(styles).group(0)
+    for k, attrs in enumerate(_XF.findall(xfs)):
+        found = _FORMAT_ID.search(attrs)
+        number_format = int(found.group(1)) if found else 0
+        if number_format in custom:
+            if re.search(rb"[dmyhsDMYHS]", custom[number_format]):
+                out.add(k)
+        elif number_format not in _NOT_DATE_FORMATS:
+            out.add(k)
+    return out
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + c - 64
+    return n
 
 
 def read_raw(path: str | Path) -> RawTable:
@@ -443,8 +622,9 @@ def read_raw(path: str | Path) -> RawTable:
     if suffix == ".xlsx":
         wb = open_workbook(path)
         try:
-            ws = wb.worksheets[0]
-            return sheet_rows(ws, path, ws.title)
+            if not wb.titles:
+                raise InputError(path, None, "holds no worksheet; expected an Excel .xlsx workbook")
+            return wb.table(wb.titles[0])
         finally:
             wb.close()
     raise InputError(path, None, f"unknown extension '{path.suffix}'; expected .csv or .xlsx")

@@ -211,7 +211,8 @@ def evaluate_control(path: str | Path) -> ControlResult:
     if not path.exists():
         raise InputError(path, None, "does not exist; expected a control sheet from invoicekit sample draw")
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="calamine")
+        # openpyxl named: with calamine installed pandas warns that its default will change
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many kinds for a file that is no workbook
         raise InputError(
             path, None, f"cannot be read as a workbook ({type(exc).__name__}); expected an .xlsx file"

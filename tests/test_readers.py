@@ -1,0 +1,128 @@
+"""Reading workbooks: calamine where it reads a workbook as openpyxl does and
+within the limits, openpyxl (a row at a time) everywhere else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import warnings
+
+import openpyxl
+import pytest
+
+from invoicekit import readers
+from invoicekit.readers import _calamine_reads_as_openpyxl, open_workbook, sheet_rows
+from tests.conftest import EXAMPLE
+from tests.test_attacks import HEADER_ROW, xlsx
+
+
+def _by_openpyxl(path, title):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return sheet_rows(wb[title], path, title)
+    finally:
+        wb.close()
+
+
+def _same_as_openpyxl(path) -> None:
+    wb = open_workbook(path)
+    try:
+        for title in wb.titles:
+            fast, slow = wb.table(title), _by_openpyxl(path, title)
+            assert fast.frame.equals(slow.frame), title
+            assert fast.numeric.equals(slow.numeric), title
+    finally:
+        wb.close()
+
+
+def _workbook(path, rows, formats=()):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Regninger"
+    for row in rows:
+        ws.append(row)
+    for (r, c), number_format in formats:
+        ws.cell(r, c).number_format = number_format
+    wb.save(path)
+    return path
+
+
+def test_dates_numbers_and_text_read_with_calamine_as_openpyxl_reads_them(tmp_path):
+    rows = [
+        [None, "Fakturanummer", "CVR", "CPR", "Periode fra", "Periode til", "Beløb", "Tid", "Ja"],
+        [None, "F-1", 29345716, 101901234, dt.datetime(2019, 3, 1), dt.date(2019, 3, 31), 28500.5, 0.1234, True],
+        [None, None, None, None, None, None, None, None, None],  # a blank row is not an invoice
+        [None, "F-2", "29345716", "0101901234", 43525, "31-03-2019", "28.500,50", 1.75, False],
+        [None, "  F-3 ", 2.9345716e7, 24.205, 43525.999, 0, -1, 1e-7, "x\ny"],
+    ]
+    formats = [((4, 5), "dd.mm.yyyy"), ((5, 5), "yyyy-mm-dd hh:mm"), ((2, 8), "h:mm:ss"), ((4, 8), "[h]:mm")]
+    path = _workbook(tmp_path / "r.xlsx", rows, formats)
+    assert _calamine_reads_as_openpyxl(path)
+    _same_as_openpyxl(path)
+
+
+def test_the_support_sheet_is_read_with_calamine_as_openpyxl_reads_it():
+    path = EXAMPLE / "stoetteark.xlsx"
+    assert _calamine_reads_as_openpyxl(path)
+    _same_as_openpyxl(path)
+
+
+@pytest.mark.parametrize(
+    ("rows", "formats"),
+    [
+        ([["CPR"], [101901234]], [((2, 1), "yyyy-mm-dd")]),  # past Excel's last date: openpyxl says '#VALUE!'
+        ([["Beløb"], [-1]], [((2, 1), "dd.mm.yyyy")]),  # before Excel's first date
+    ],
+)
+def test_what_calamine_reads_otherwise_is_read_with_openpyxl(tmp_path, rows, formats):
+    path = _workbook(tmp_path / "r.xlsx", rows, formats)
+    assert not _calamine_reads_as_openpyxl(path)
+    _same_as_openpyxl(path)
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        f'<sheetData>{HEADER_ROW}<row r="2"><c r="A2" t="e"><v>#N/A</v></c></row></sheetData>',
+        f'<sheetData>{HEADER_ROW}<row r="2"><c r="A2" t="inlineStr"><is><t>a\r\nb</t></is></c></row></sheetData>',
+        f'<sheetData>{HEADER_ROW}<row r="2"><c r="A2" t="inlineStr"><is><t>a_x000D_b</t></is></c></row></sheetData>',
+        f'<sheetData>{HEADER_ROW}<row r="2"><c r="A2" t="b"><v>true</v></c></row></sheetData>',
+        f'<sheetData>{HEADER_ROW}<row r="2"><c r="A2" t="s"><v>3</v></c></row></sheetData>',
+        f'<sheetData>{HEADER_ROW}<row r="2"><c r="A2"><v> 12</v></c></row></sheetData>',
+        # an integer openpyxl keeps exact and calamine rounds to a float
+        f'<sheetData>{HEADER_ROW}<row r="2"><c r="A2"><v>12345678901234567890</v></c></row></sheetData>',
+    ],
+)
+def test_cells_the_two_libraries_read_apart_are_read_with_openpyxl(tmp_path, sheet):
+    path = xlsx(tmp_path / "r.xlsx", sheet, shared=["a", "b"])
+    assert not _calamine_reads_as_openpyxl(path)
+    ok = xlsx(tmp_path / "ok.xlsx", f'<sheetData>{HEADER_ROW}<row r="2"><c r="A2"><v>12</v></c></row></sheetData>')
+    assert _calamine_reads_as_openpyxl(ok)  # the same workbook, the cell as both read it
+
+
+def test_a_sheet_whose_cells_lie_far_apart_is_read_with_openpyxl(tmp_path):
+    """calamine would make a grid of every cell between A1 and XFD1048576
+    (17 billion) and the process would die; openpyxl reads the rows it has."""
+    path = xlsx(
+        tmp_path / "r.xlsx",
+        f'<sheetData>{HEADER_ROW}<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>F-9</t></is></c></row>'
+        "</sheetData>",
+    )
+    assert not _calamine_reads_as_openpyxl(path)
+    code = f"from invoicekit.readers import read_raw; print(len(read_raw({str(path)!r}).frame))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "0"
+
+
+def test_a_shared_string_repeated_past_the_text_limit_is_read_with_openpyxl(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "MAX_SHEET_TEXT", 100_000)
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>' for r in range(2, 30))
+    path = xlsx(tmp_path / "r.xlsx", f"<sheetData>{HEADER_ROW}{rows}</sheetData>", shared=["x" * 10_000])
+    assert not _calamine_reads_as_openpyxl(path)
+    monkeypatch.setattr(readers, "MAX_SHEET_TEXT", 1_000_000)
+    assert _calamine_reads_as_openpyxl(path)
+    _same_as_openpyxl(path)
