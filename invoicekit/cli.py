@@ -145,8 +145,9 @@ Run the robot month by month on a municipality's extracts, as it would have
 run in operation, with one journal, and measure every month.
 
 DIR holds stoetteark.xlsx, sensum/grants-YYYY-MM.csv and
-invoices/invoices-YYYY-MM.csv for each month, and optionally rules.toml and
-truth.csv (as written by invoicekit synth). Each month's robot outputs go to
+invoices/invoices-YYYY-MM.csv for each month, and optionally rules.toml,
+truth.csv (as written by invoicekit synth) and invoices/invoice-lines-YYYY-MM.csv
+(the lines of that month's collective invoices: run --invoice-lines). Each month's robot outputs go to
 OUT/YYYY-MM/; OUT/monthly.csv holds month, invoices, posted, automation_rate,
 wrong_postings (posted invoices the truth says were wrong: not to be paid, or
 another grant, PSP element or art) and top_reasons.
