@@ -46,6 +46,9 @@ on the journal delivers its files first.
 RUN_EPILOG = """\
 Outputs written in --out (a new folder for every recorded run):
   decisions.csv       one row per invoice: status, reason, grant, coding, message
+  decision_lines.csv  one row per line of a collective invoice decided line by line
+                      (--invoice-lines): status, reason, grant, coding; header only
+                      when there were none
   opus_postings.csv   the posted invoices in OPUS's import layout (';', decimal comma),
                       with the posting date; the only file with full CPR numbers
   opus_notes.csv      the note written in OPUS on each manual invoice
@@ -84,6 +87,15 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         help="invoices (regninger), .csv or .xlsx, one row per invoice: invoice_id, supplier_cvr, amount, "
         "[cpr], [period_start], [period_end], [text], [invoice_date], [supplier_name], [document_type] "
         "(invoice/credit_note), [currency] (blank = DKK), [prepaid_amount]",
+    )
+    p.add_argument(
+        "--invoice-lines",
+        metavar="PATH",
+        help="lines of collective invoices (fakturalinjer, samlefakturaer), .csv or .xlsx, one row per line: "
+        "invoice_id, supplier_cvr, line_no, amount, [cpr], [period_start], [period_end] (blank: the invoice's), "
+        "[text] (CPR and period read from it as for invoices). An invoice with lines and more than one CPR "
+        "number, or none, is posted line by line when every line posts; LINES_MISMATCH when a line has not "
+        "exactly one CPR number, the amounts do not add up or the CPR numbers differ from the invoice's",
     )
     p.add_argument(
         "--support-sheet",
@@ -135,8 +147,9 @@ Run the robot month by month on a municipality's extracts, as it would have
 run in operation, with one journal, and measure every month.
 
 DIR holds stoetteark.xlsx, sensum/grants-YYYY-MM.csv and
-invoices/invoices-YYYY-MM.csv for each month, and optionally rules.toml and
-truth.csv (as written by invoicekit synth). Each month's robot outputs go to
+invoices/invoices-YYYY-MM.csv for each month, and optionally rules.toml,
+truth.csv (as written by invoicekit synth) and invoices/invoice-lines-YYYY-MM.csv
+(the lines of that month's collective invoices: run --invoice-lines). Each month's robot outputs go to
 OUT/YYYY-MM/; OUT/monthly.csv holds month, invoices, posted, automation_rate,
 wrong_postings (posted invoices the truth says were wrong: not to be paid, or
 another grant, PSP element or art) and top_reasons.
@@ -636,6 +649,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         support_sheet=args.support_sheet,
         out=args.out,
         rules=args.rules,
+        invoice_lines=args.invoice_lines,
         journal=args.journal,
         new_journal=args.new_journal,
         dry_run=args.dry_run,

@@ -603,6 +603,74 @@ def _history(world: World, inv: pd.DataFrame, frame: pd.DataFrame, rng: np.rando
     return {HISTORY_HEADERS[c]: v for c, v in columns.items()}
 
 
+LINE_COLUMNS = ("invoice_id", "supplier_cvr", "line_no", "cpr", "amount", "period_start", "period_end", "text")
+LINE_TRUTH_COLUMNS = ("month", "row", "invoice_id", "supplier_cvr", "line_no", "true_grant_id", "should_pay",
+                      "true_psp_element", "true_art", "cause")  # fmt: skip
+
+
+def collective_lines(world: World, inv: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The lines of the month's collective invoices (those that carry them),
+    one row a citizen, with the row of their invoice in the month's file and
+    the truth of each line; the same number sent twice has its lines once."""
+    if "lines" not in inv:
+        return pd.DataFrame(columns=["row", *LINE_COLUMNS, *LINE_TRUTH_COLUMNS[5:]])
+    has = np.flatnonzero(inv["lines"].map(lambda v: isinstance(v, list)).to_numpy())
+    records = []
+    cpr = world.citizens["cpr"].to_numpy()
+    for i in has:
+        for no, line in enumerate(inv["lines"].iloc[i], start=1):
+            c = str(cpr[line["citizen"]])
+            records.append({"row": i + 1, "invoice_id": frame["invoice_id"].iloc[i],
+                            "supplier_cvr": frame["supplier_cvr"].iloc[i], "line_no": str(no),
+                            "cpr": f"{c[:6]}-{c[6:]}", "amount": line["amount"],
+                            "period_start": line["period_start"], "period_end": line["period_end"], "text": "",
+                            **{k: line[k] for k in LINE_TRUTH_COLUMNS[5:]}})  # fmt: skip
+    lines = pd.DataFrame(records, columns=["row", *LINE_COLUMNS, *LINE_TRUTH_COLUMNS[5:]])
+    return lines[~lines.duplicated(["invoice_id", "supplier_cvr", "line_no"])].reset_index(drop=True)
+
+
+def write_lines_csv(lines: pd.DataFrame, path: Path) -> None:
+    """The lines extract (``--invoice-lines``), as an e-invoice's lines give it: UTF-8, ISO dates."""
+    write_csv(
+        path,
+        {
+            **{c: text_column(lines[c]) for c in ("invoice_id", "supplier_cvr", "line_no", "cpr")},
+            "amount": text_column(format_money(lines["amount"].to_numpy(dtype=np.int64))),
+            "period_start": format_date_iso(lines["period_start"].to_numpy().astype("datetime64[D]")),
+            "period_end": format_date_iso(lines["period_end"].to_numpy().astype("datetime64[D]")),
+            "text": text_column(lines["text"]),
+        },
+        ",",
+        "utf-8",
+    )
+
+
+def _with_line_truth(inv: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """A collective invoice posted line by line is right with its lines'
+    grants, PSP elements and arts (``;``-joined, each once, in line order, as
+    decisions.csv lists them)."""
+    inv = inv.copy()
+    own = lines[(inv["invoice_type"].to_numpy()[lines["row"].to_numpy() - 1] == "collective")]
+    for name in ("true_grant_id", "true_psp_element", "true_art"):
+        joined = own.groupby("row")[name].agg(lambda s: ";".join(dict.fromkeys(v for v in s if v)))
+        inv.loc[joined.index - 1, name] = joined.to_numpy()
+    return inv
+
+
+def _line_truth(label: str, lines: pd.DataFrame) -> dict[str, pa.Array]:
+    n = len(lines)
+    columns = {
+        "month": pa.array(np.full(n, label, dtype=object), L),
+        "row": _number_text(lines["row"].to_numpy()),
+        **{
+            c: text_column(lines[c])
+            for c in ("invoice_id", "supplier_cvr", "line_no", "true_grant_id", "true_psp_element", "true_art", "cause")
+        },
+        "should_pay": pa.array(np.where(lines["should_pay"].astype(bool), "true", "false").astype(object), L),
+    }
+    return {c: columns[c] for c in LINE_TRUTH_COLUMNS}
+
+
 def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> dict:
     """Write the whole world into ``out``; returns counts per month."""
     out = Path(out)
@@ -623,6 +691,11 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
         write_invoice_csv(frame, meta, world, out / "invoices" / f"invoices-{label}.csv", danish)
         if oioubl:
             write_oioubl(frame, meta, out / "oioubl" / label)
+        if world.params.collective_lines:  # the scenario "lines": the suppliers send the lines
+            lines = collective_lines(world, inv, frame)
+            write_lines_csv(lines, out / "invoices" / f"invoice-lines-{label}.csv")
+            write_csv(out / "truth-lines.csv", _line_truth(label, lines), ",", "utf-8", append=k > 0)
+            inv = _with_line_truth(inv, lines)
         write_csv(out / "truth.csv", _truth(label, inv, frame), ",", "utf-8", append=k > 0)
         history = _history(world, inv, frame, history_rng)
         write_csv(out / HISTORY_FILE, history, ";", "cp1252", errors="replace", append=k > 0)

@@ -129,7 +129,7 @@ def test_an_error_while_recording_rolls_the_whole_run_back(example_case, tmp_pat
     with Journal(journal, readonly=True) as j:
         assert len(j.decisions()) == 22
     with sqlite3.connect(journal) as conn:
-        assert conn.execute("SELECT count(*) FROM run_files").fetchone()[0] == 6
+        assert conn.execute("SELECT count(*) FROM run_files").fetchone()[0] == 7  # six output files and run.json
     assert not (tmp_path / "out2" / "decisions.csv").exists()
     assert not list((tmp_path / "out2").glob(".invoicekit-staging-*"))
 
@@ -227,7 +227,7 @@ def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_chan
     assert original  # the copy itself is a working schema-1 journal
     with Journal(journal, readonly=True) as j:
         after = j.decisions()[list(decisions_before.columns)]
-    # schema 2 keeps amounts and periods typed; written back as schema 1 kept them, they are the same
+    # schema 2 (and 3) keep amounts and periods typed; written back as schema 1 kept them, they are the same
     for col in ("amount", "expected_amount"):
         after[col] = money_text(after[col])
     for col in ("period_start", "period_end"):
@@ -236,7 +236,7 @@ def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_chan
     assert after[after["run_id"] <= 2].reset_index(drop=True).equals(decisions_before)
     assert table(journal, V1_RUNS).iloc[:2].equals(runs_before)
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
-    assert meta["schema_version"] == "2" and meta["migrated_from"] == "1"
+    assert meta["schema_version"] == "3" and meta["migrated_from"] == "1"
     # and the rerun of what was recorded posts nothing
     assert (res.decisions["status"] == "posted").sum() == 0
     expected = [r if r in EARLY else "DUPLICATE_INVOICE" for r in decisions_before[decisions_before.run_id == 1].reason]
@@ -277,7 +277,7 @@ def test_readers_read_a_schema_1_journal_as_it_is(tmp_path):
 def test_a_journal_of_a_newer_schema_is_refused_by_every_command(example_case, tmp_path, capsys):
     journal = v1_copy(tmp_path)
     with sqlite3.connect(journal) as conn:
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     before = journal.read_bytes()
     commands = [
         ["run", "--grants", str(example_case / "bevillinger.csv"), "--invoices", str(example_case / "regninger.csv"),
@@ -289,7 +289,7 @@ def test_a_journal_of_a_newer_schema_is_refused_by_every_command(example_case, t
     for argv in commands:
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and "newer invoicekit (journal schema 3)" in err[0], (argv, err)
+        assert len(err) == 1 and "newer invoicekit (journal schema 4)" in err[0], (argv, err)
     assert journal.read_bytes() == before
     assert not (tmp_path / "o" / "decisions.csv").exists()
 
