@@ -548,7 +548,7 @@ def test_in_the_lines_scenario_collective_invoices_come_with_lines_that_add_up_a
     synthesize("lines", seed=4, out=tmp_path / "lines", months=3, citizens=150)
     synthesize("baseline", seed=4, out=tmp_path / "base", months=3, citizens=150)
     for f in sorted((tmp_path / "base").rglob("*")):
-        if f.is_file() and f.name not in ("truth.csv", "world.json"):
+        if f.is_file() and f.name not in ("truth.csv", "world.json", "opus_history.csv"):  # the history: a line each
             assert f.read_bytes() == (tmp_path / "lines" / f.relative_to(tmp_path / "base")).read_bytes(), f
     assert (
         not list((tmp_path / "base").rglob("invoice-lines-*")) and not (tmp_path / "base" / "truth-lines.csv").exists()
@@ -581,3 +581,19 @@ def test_in_the_lines_scenario_collective_invoices_come_with_lines_that_add_up_a
     without = replay(tmp_path / "base", tmp_path / "r2", tmp_path / "j2.sqlite")
     assert with_lines["posted"].sum() > without["posted"].sum()
     assert len(pd.read_csv(tmp_path / "r1" / month / "decision_lines.csv")) == len(lines)
+
+
+def test_in_the_lines_scenario_the_specialists_posted_collective_invoices_a_line_a_citizen(tmp_path):
+    synthesize("lines", seed=4, out=tmp_path / "w", months=2, citizens=150)
+    history = pd.read_csv(
+        tmp_path / "w" / "opus_history.csv", sep=";", encoding="cp1252", dtype=str, keep_default_na=False
+    )
+    lines = pd.read_csv(tmp_path / "w" / "truth-lines.csv", dtype=str, keep_default_na=False)
+    truth = pd.read_csv(tmp_path / "w" / "truth.csv", dtype=str, keep_default_na=False)
+    lines = lines.merge(truth[["month", "row", "should_pay"]], on=["month", "row"], suffixes=("", "_invoice"))
+    paid = lines[(lines["should_pay"] == "true") & (lines["should_pay_invoice"] == "true")]  # a resend pays nothing
+    assert len(paid)
+    for (number, _cvr), own in paid.groupby(["invoice_id", "supplier_cvr"]):
+        posted = history[history["Fakturanummer"] == number]
+        assert sorted(posted["PSP-element"]) == sorted(own["true_psp_element"]), number
+    assert not history["PSP-element"].str.contains(";").any() and (history["PSP-element"] != "").all()
