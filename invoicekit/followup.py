@@ -123,7 +123,20 @@ def supplier_followup(d: pd.DataFrame) -> pd.DataFrame:
     )
     t.insert(2, "automation_rate", t["posted"] / t["invoices"])
     t["template_points"] = 100 * t["template_invoices"] / max(len(d), 1)
-    return t.sort_values(["invoices", "posted"], ascending=False, kind="stable").reset_index()
+    t = t.sort_values(["invoices", "posted"], ascending=False, kind="stable").reset_index()
+    names = latest_names(d, "supplier_cvr", "supplier_name")
+    t.insert(1, "supplier_name", [names.get(c, "") for c in t["supplier_cvr"]])
+    return t
+
+
+def latest_names(d: pd.DataFrame, key: str, name: str) -> dict[str, str]:
+    """The name each ``key`` (a CVR number, a service code) had in the latest
+    decision that gave one; keys never named are left out. Runs recorded
+    before the journal kept names give none."""
+    if name not in d:
+        return {}
+    named = d[(d[name].fillna("") != "") & (d[key] != "")]
+    return named.groupby(key, sort=False)[name].last().to_dict()
 
 
 def template_candidates(d: pd.DataFrame, top: int = 10, suppliers: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -136,7 +149,8 @@ def template_candidates(d: pd.DataFrame, top: int = 10, suppliers: pd.DataFrame 
     fixable = d[~d["posted"] & d["reason"].isin(TEMPLATE_REASONS)]
     main = fixable.groupby("supplier_cvr")["reason"].agg(lambda s: LABELS_DA.get(s.value_counts().index[0], ""))
     t["template_reason"] = t["supplier_cvr"].map(main).fillna("")
-    cols = ["supplier_cvr", "invoices", "automation_rate", "template_invoices", "template_points", "template_reason"]
+    cols = ["supplier_cvr", "supplier_name", "invoices", "automation_rate", "template_invoices", "template_points",
+            "template_reason"]  # fmt: skip
     return t[cols].head(top).reset_index(drop=True)
 
 
@@ -163,8 +177,12 @@ def paragraph_table(d: pd.DataFrame) -> pd.DataFrame:
 
 
 def service_table(d: pd.DataFrame) -> pd.DataFrame:
-    """Per service (ydelse) of the matched grant, as :func:`paragraph_table`."""
-    return _group_table(d, "service_code")
+    """Per service (ydelse) of the matched grant, as :func:`paragraph_table`,
+    with its ``service_name`` as the grants last gave it."""
+    t = _group_table(d, "service_code")
+    names = latest_names(d, "service_code", "service_name")
+    t.insert(1, "service_name", [names.get(c, "") for c in t["service_code"]])
+    return t
 
 
 def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:

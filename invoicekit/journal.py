@@ -135,8 +135,13 @@ def _schema_v2() -> str:
     )
 
 
+#: the names the extracts give beside the numbers (the supplier's on the
+#: invoice, the service's on the grant), for people reading follow-ups; blank
+#: where the extract had none, and in runs recorded before invoicekit 0.4.0
+NAME_COLUMNS = ("supplier_name", "service_name")
 #: what the journal keeps of a decision: the columns of decisions.csv, with the
-#: service and period beside the message (schema 1), and the keys (schema 2)
+#: service and period beside the message (schema 1), the keys (schema 2) and
+#: the names
 JOURNAL_COLUMNS = (
     *(c for c in DECISION_COLUMNS if c != "message"),
     "service_code",
@@ -144,8 +149,9 @@ JOURNAL_COLUMNS = (
     "period_end",
     "message",
     *_DECISION_COLUMNS_V2,
+    *NAME_COLUMNS,
 )
-_V1_DECISION_COLUMNS = JOURNAL_COLUMNS[: -len(_DECISION_COLUMNS_V2)]
+_V1_DECISION_COLUMNS = JOURNAL_COLUMNS[: -len(_DECISION_COLUMNS_V2) - len(NAME_COLUMNS)]
 #: typed in the journal: amounts in DKK (null where the invoice had none) and
 #: periods as dates; ``row`` an integer, every other column text. (Runs recorded
 #: by 0.2.0 kept amounts and periods as text: they are read as these types.)
@@ -551,8 +557,12 @@ class Journal:
                 raise InputError(
                     self.path, f"run {rid}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
                 )
-            t = _typed(pq.read_table(pa.BufferReader(data), columns=columns))
+            stored = pq.ParquetFile(pa.BufferReader(data)).schema_arrow.names
+            t = _typed(pq.read_table(pa.BufferReader(data), columns=[c for c in columns if c in stored]))
             n = t.num_rows
+            for name in (c for c in columns if c not in stored):  # a name a run recorded earlier did not keep
+                t = t.append_column(name, pa.array([""] * n, type=pa.string()))
+            t = t.select(columns)
             t = t.add_column(0, "run_id", pa.array(np.full(n, rid, dtype=np.int64)))
             tables.append(t.append_column("started_at", pa.array([started_at] * n, type=pa.string())))
         if not tables:
@@ -571,6 +581,9 @@ def _journal_table(
     clean by construction: normalised without ten digits in a row, or hashed)."""
     arrays = {}
     for name in columns:
+        if name in NAME_COLUMNS and name not in decisions:  # decided without the names (a migrated run)
+            arrays[name] = pa.array([""] * len(decisions), type=pa.string())
+            continue
         values = decisions[name]
         if name in ("row", "check"):
             arrays[name] = pa.array(values.to_numpy().astype(np.int64))

@@ -58,6 +58,7 @@ REASONS = {
 }
 SUPPLIERS = {
     "supplier_cvr": ("Leverandør (CVR)", "text"),
+    "supplier_name": ("Leverandør", "text"),
     "invoices": ("Fakturaer", "int"),
     "posted": ("Bogført automatisk", "int"),
     "automation_rate": ("Automatiseringsgrad", "pct"),
@@ -67,6 +68,7 @@ SUPPLIERS = {
 }
 TEMPLATE = {
     "supplier_cvr": ("Leverandør (CVR)", "text"),
+    "supplier_name": ("Leverandør", "text"),
     "invoices": ("Fakturaer", "int"),
     "automation_rate": ("Automatiseringsgrad", "pct"),
     "template_invoices": ("Fakturaer, skabelonen retter", "int"),
@@ -84,6 +86,10 @@ def _group_columns(key: str, label: str) -> dict[str, tuple[str, str]]:
         "amount": ("Beløb (kr.)", "dkk"),
         "main_reason": ("Hyppigste årsag til manuel", "text"),
     }
+
+
+SERVICES = {"service_code": ("Ydelse", "text"), "service_name": ("Ydelsesnavn", "text"), **{
+    k: v for k, v in _group_columns("service_code", "Ydelse").items() if k != "service_code"}}  # fmt: skip
 
 
 HOURS = {
@@ -182,7 +188,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
             "<h3>Pr. paragraf</h3>"
             + table_html(f.paragraphs, _group_columns("paragraph", "Paragraf"))
             + "<h3>Pr. ydelse</h3>"
-            + table_html(f.services, _group_columns("service_code", "Ydelse"), max_rows=25),
+            + table_html(f.services, SERVICES, max_rows=25),
         ),
     ]
     wrong_body = ""
@@ -207,7 +213,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         "Leverandører": (f.suppliers, SUPPLIERS),
         "Kontaktskabelon": (f.template, TEMPLATE),
         "Paragraffer": (f.paragraphs, _group_columns("paragraph", "Paragraf")),
-        "Ydelser": (f.services, _group_columns("service_code", "Ydelse")),
+        "Ydelser": (f.services, SERVICES),
         "Sparede timer": (f.hours, HOURS),
     }
     if f.wrong is not None:

@@ -47,7 +47,15 @@ from invoicekit.delivery import (
     write_manifest,
 )
 from invoicekit.errors import InputError
-from invoicekit.extracts import InvoiceLines, read_grants, read_invoice_lines, read_invoices, read_support_sheet
+from invoicekit.extracts import (
+    Grants,
+    InvoiceLines,
+    Invoices,
+    read_grants,
+    read_invoice_lines,
+    read_invoices,
+    read_support_sheet,
+)
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.journal import Journal
@@ -140,7 +148,9 @@ def run(
 
     def decide_now(history: History) -> Decisions:
         say(f"afgør {len(invoice_table):,} regninger".replace(",", "."))
-        return decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date, lines=line_table)
+        result = decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date, lines=line_table)
+        result.decisions = with_names(result.decisions, invoice_table, grant_table)
+        return result
 
     def manifest(result: Decisions, run_id: int | None, outputs: dict[str, dict]) -> dict:
         d = result.decisions
@@ -310,3 +320,24 @@ def summary(res: RunResult, top: int = 5) -> str:
     if out_dir is not None:
         lines.append(f"Outputs:         {out_dir}{os.sep} ({', '.join(sorted(res.outputs))})")
     return "\n".join(lines)
+
+
+def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> pd.DataFrame:
+    """The decisions with ``supplier_name`` (as the invoice gives it) and
+    ``service_name`` (as the grants give the service's code: the first name
+    given; for a collective invoice each of its services', ``;``-joined),
+    blank where the extract has none: the journal keeps them, so follow-ups
+    show names beside CVR numbers and service codes."""
+    inv = invoices.frame
+    if len(inv) != len(decisions):  # one decision per invoice row, in input order
+        raise ValueError(f"{len(decisions)} decisions for {len(inv)} invoices")
+    g = grants.frame
+    named = g.loc[g["service_name"].fillna("") != "", ["service_code", "service_name"]]
+    first = named.drop_duplicates("service_code")
+    by_code = dict(zip(first["service_code"], first["service_name"], strict=True))
+    codes, uniques = pd.factorize(decisions["service_code"].fillna("").astype(str), use_na_sentinel=False)
+    names = [";".join(dict.fromkeys(n for n in (by_code.get(c, "") for c in u.split(";")) if n)) for u in uniques]
+    out = decisions.copy()
+    out["supplier_name"] = inv["supplier_name"].to_numpy(dtype=object)
+    out["service_name"] = pd.Series(names, dtype=object).to_numpy()[codes] if len(uniques) else ""
+    return out

@@ -306,3 +306,43 @@ def test_a_damaged_journal_is_named_in_one_line(example_case, tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "table 'run_decisions'" in err[0] and "data" in err[0], err
+
+
+def test_the_journal_keeps_supplier_and_service_names_and_reads_runs_without_them_blank(example_case, tmp_path):
+    """Names beside the numbers, where the extracts give them: the supplier's
+    from the invoice, the service's from the grant. A run recorded before the
+    journal kept names reads with blank names."""
+    journal = tmp_path / "j.sqlite"
+    res = run_example(example_case, tmp_path / "out", journal)
+    with Journal(journal) as j:
+        d = j.decisions(res.run_id)
+        blob = j.conn.execute("SELECT data FROM run_decisions").fetchone()[0]
+    first = d[d["invoice_id"] == "SOL-1001"].iloc[0]
+    assert first["supplier_name"] == "Bostedet Solhøj" and first["service_name"] == "Længerevarende botilbud"
+    posted = d[d["status"] == "posted"]
+    assert len(posted) and (posted["service_name"] != "").all()
+    assert (d.loc[d["service_code"] == "", "service_name"] == "").all()
+
+    # the same run without the names, as invoicekit 0.3.0 stored it
+    stored = pq.read_table(pa.BufferReader(blob)).drop_columns(["supplier_name", "service_name"])
+    sink = pa.BufferOutputStream()
+    pq.write_table(stored, sink, compression="zstd")
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE run_decisions SET data = ?", (sink.getvalue().to_pybytes(),))
+    with Journal(journal, readonly=True) as j:
+        old = j.decisions(res.run_id)
+    assert list(old.columns) == list(d.columns)
+    assert (old["supplier_name"] == "").all() and (old["service_name"] == "").all()
+    pd.testing.assert_frame_equal(old.drop(columns=["supplier_name", "service_name"]),
+                                  d.drop(columns=["supplier_name", "service_name"]))  # fmt: skip
+
+
+def test_a_cpr_number_in_a_supplier_name_is_masked_in_the_journal(example_case, tmp_path):
+    f = example_case / "regninger.csv"
+    f.write_bytes(f.read_bytes().replace("Bostedet Solhøj".encode("cp1252"), b"Plejefamilie 610190-1234"))
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with Journal(journal, readonly=True) as j:
+        names = set(j.decisions()["supplier_name"])
+    assert "Plejefamilie 610190-xxxx" in names and not any("1234" in n for n in names)
+    assert "610190-1234" not in journal_text(journal)
