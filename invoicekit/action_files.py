@@ -13,12 +13,13 @@ formula-guarded and nothing in any file reads as a full CPR number.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
 import pandas as pd
+from docx import Document
 
 from invoicekit.actions import FIX_COLUMNS, LINK_COLUMNS, OWNER_LABELS_DA, Actions
 from invoicekit.errors import OutputError
@@ -86,11 +87,15 @@ def write_actions(
         ),
         out / TEMPLATE_FILE: lambda tmp: doc.save(str(tmp)),
     }
+    blank = io.BytesIO()
+    doc.save(blank)  # each letter starts from a fresh copy of the template
     suppliers = []
     for key in actions.fixes.loc[actions.fixes["kind"] == "template", "fix_key"]:
         cvr = key.split(":", 1)[1]
         mine = actions.invoices[actions.invoices["fix_key"] == key]
-        letter = fill_letter(copy.deepcopy(doc), letter_values(cvr, actions.month, mine, today), mine)
+        letter = fill_letter(
+            Document(io.BytesIO(blank.getvalue())), letter_values(cvr, actions.month, mine, today), mine
+        )
         writers[letters_dir / f"{cvr}.docx"] = lambda tmp, letter=letter: letter.save(str(tmp))
         suppliers.append(cvr)
     replace_together(writers)

@@ -615,23 +615,26 @@ def fix_list(
 
     fixes = pd.DataFrame(
         {
-            "fix_key": [f.key for f in kept],
-            "kind": [f.kind for f in kept],
-            "owner": [f.owner for f in kept],
-            "sentence": [f.sentence for f in kept],
+            "fix_key": pd.Series([f.key for f in kept], dtype=object),
+            "kind": pd.Series([f.kind for f in kept], dtype=object),
+            "owner": pd.Series([f.owner for f in kept], dtype=object),
+            "sentence": pd.Series([f.sentence for f in kept], dtype=object),
             "invoices": np.array([len(f.index) for f in kept], dtype=np.int64),
         }
     )
     fixes["points"] = 100 * fixes["invoices"] / max(scope_total, 1)
-    fixes["action"] = [
-        f"{t} ({n} {'faktura' if n == 1 else 'fakturaer'}, {_dk(p, 1)} point)"
-        for t, n, p in zip(fixes["sentence"], fixes["invoices"], fixes["points"], strict=True)
-    ]
+    fixes["action"] = pd.Series(
+        [
+            f"{t} ({n} {'faktura' if n == 1 else 'fakturaer'}, {_dk(p, 1)} point)"
+            for t, n, p in zip(fixes["sentence"], fixes["invoices"], fixes["points"], strict=True)
+        ],
+        dtype=object,
+    )
     fixes = fixes.sort_values(["invoices", "fix_key"], ascending=[False, True], kind="stable").reset_index(drop=True)
     fixes = fixes[["fix_key", "kind", "owner", "action", "invoices", "points"]]
 
     inv = manual.copy()
-    inv["fix_key"] = [fix_of.get(i, "") for i in inv.index]
+    inv["fix_key"] = pd.Series([fix_of.get(i, "") for i in inv.index], index=inv.index, dtype=object)
     action_of = dict(zip(fixes["fix_key"], fixes["action"], strict=True))
     owner_of = dict(zip(fixes["fix_key"], fixes["owner"], strict=True))
     inv["owner"] = [
