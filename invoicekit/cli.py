@@ -606,6 +606,16 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="business-case TOML whose minutes and hourly cost value the hours saved (default: its defaults)",
     )
+    q.add_argument(
+        "--grants",
+        metavar="FILE",
+        help="the last month's Sensum grant extract: more fixes in 'Næste måneds opgaver' (new rates, grant periods)",
+    )
+    q.add_argument(
+        "--support-sheet",
+        metavar="FILE",
+        help="the support sheet (støtteark): names the coding rows it lacks in 'Næste måneds opgaver'",
+    )
     q.add_argument("--out", required=True, metavar="DIR", help="folder for followup.html and followup.xlsx")
     q.add_argument("--quiet", action="store_true", help="print no summary")
     q.set_defaults(handler=cmd_report_followup)
@@ -865,6 +875,7 @@ def cmd_types(args: argparse.Namespace) -> int:
 
 def cmd_report_followup(args: argparse.Namespace) -> int:
     from invoicekit.business_case import load_config
+    from invoicekit.extracts import read_grants, read_support_sheet
     from invoicekit.followup import followup
     from invoicekit.reports import write_followup
     from invoicekit.tune import parse_rate
@@ -875,7 +886,17 @@ def cmd_report_followup(args: argparse.Namespace) -> int:
             None, "--target", f"{args.target!r} is out of range; expected a rate from 0 to 1 (0 % to 100 %)"
         )
     params = load_config(args.config).likely() if args.config else None
-    result = followup(args.journal, truth=args.truth, controls=args.control, target=target, params=params)
+    grants = read_grants(args.grants) if args.grants else None
+    support = read_support_sheet(args.support_sheet) if args.support_sheet else None
+    result = followup(
+        args.journal,
+        truth=args.truth,
+        controls=args.control,
+        target=target,
+        params=params,
+        grants=grants,
+        support=support,
+    )
     paths = write_followup(result, args.out)
     if not args.quiet:
         print(result.text())

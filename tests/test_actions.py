@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from invoicekit.action_files import write_actions
-from invoicekit.actions import OWNERS, Settings, fix_list
+from invoicekit.actions import OWNER_LABELS_DA, OWNERS, Settings, fix_list
 from invoicekit.cli import main
 from invoicekit.extracts import prepare_grants, prepare_support_sheet
 from tests.conftest import support_tables
@@ -393,3 +393,17 @@ def test_help_explains_every_option(capsys):
     for option in ("--journal", "--grants", "--support-sheet", "--month", "--template", "--out", "--quiet"):
         assert option in text
     assert "rate:<cvr>:<service>:<YYYY-MM-DD>" in text and "actions.csv" in text
+
+
+def test_the_followup_report_shows_next_months_work(world, tmp_path):
+    from invoicekit.followup import followup
+    from invoicekit.reports import write_followup
+
+    f = followup(world / "journal.sqlite")
+    assert f.actions is not None and f.actions.month == f.last_month
+    paths = write_followup(f, tmp_path)
+    page = paths["html"].read_text(encoding="utf-8")
+    assert "Næste måneds opgaver" in page and not CPR_RE.search(page)
+    owners = {f"Opgaver - {o}" for o in ("Sagsbehandler", "Administration", "Leverandør", "Økonomi", "IT")}
+    shown = set(load_workbook(paths["xlsx"]).sheetnames) & owners
+    assert shown == {f"Opgaver - {OWNER_LABELS_DA[o]}" for o in f.actions.fixes["owner"].unique()}
