@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from invoicekit.actions import Actions, fix_list, rules_from_journal
 from invoicekit.case_parameters import PARAMS
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, first_decision, read_truth_file
+from invoicekit.extracts import Grants, SupportSheet
 from invoicekit.journal import Journal
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.sample import evaluate_control
@@ -250,6 +252,8 @@ class FollowUp:
     controls: pd.DataFrame | None = None
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    #: next month's work: the fix list of the last month (:mod:`invoicekit.actions`)
+    actions: Actions | None = None
 
     @property
     def last_month(self) -> str:
@@ -292,9 +296,13 @@ def followup(
     controls: list[str | Path] | None = None,
     target: float = 0.50,
     params: dict[str, float] | None = None,
+    grants: Grants | pd.DataFrame | None = None,
+    support: SupportSheet | dict | None = None,
 ) -> FollowUp:
     """Build every table of the follow-up report from the journal (and the
-    truth or filled-in control sheets, when given)."""
+    truth or filled-in control sheets, when given), with the last month's fix
+    list (more fixes when the month's ``grants`` and the ``support`` sheet
+    are given)."""
     d = load_decisions(journal)
     monthly = monthly_table(d, target)
     last = str(monthly["month"].iat[-1])
@@ -317,4 +325,5 @@ def followup(
         wrong=wrong,
         controls=wrong_from_controls(controls) if controls else None,
         source=str(journal),
+        actions=fix_list(d, grants, support, month=last, settings=rules_from_journal(journal, last)),
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from invoicekit.actions import OWNER_LABELS_DA
 from invoicekit.business_case import TARGET_RATE, BusinessCase
 from invoicekit.case_parameters import PARAMETERS, PARAMS
 from invoicekit.charts import (
@@ -75,6 +76,18 @@ TEMPLATE = {
     "template_points": ("Point, skabelonen kan give", "num1"),
     "template_reason": ("Hyppigste årsag, skabelonen retter", "text"),
 }
+
+FIXES = {
+    "owner_da": ("Ansvarlig", "text"),
+    "action": ("Opgave", "text"),
+    "invoices": ("Fakturaer", "int"),
+    "points": ("Point", "num1"),
+    "fix_key": ("Nøgle", "text"),
+}
+
+
+def _fixes_shown(fixes: pd.DataFrame) -> pd.DataFrame:
+    return fixes.assign(owner_da=fixes["owner"].map(OWNER_LABELS_DA))
 
 
 def _group_columns(key: str, label: str) -> dict[str, tuple[str, str]]:
@@ -191,6 +204,20 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
             + table_html(f.services, SERVICES, max_rows=25),
         ),
     ]
+    if f.actions is not None:
+        a = f.actions
+        unlocked = int(a.fixes["invoices"].sum())
+        sections.append(
+            (
+                "Næste måneds opgaver",
+                f"<p>Hvem skal rette hvad, så fakturaerne fra {html.escape(a.month)} kan bogføres automatisk næste "
+                f"gang: {len(a.fixes)} opgaver, som tilsammen ville frigøre {dk_number(unlocked)} af "
+                f"{dk_number(len(a.invoices))} manuelle fakturaer ({dk_number(100 * unlocked / max(a.total, 1), 1)} "
+                "point). Point: hvor mange procentpoint automatiseringsgraden ville stige. Den fulde liste med "
+                "fakturaerne og brevene til leverandørerne laves med <code>invoicekit actions</code>.</p>"
+                + table_html(_fixes_shown(a.fixes), FIXES, max_rows=25),
+            )
+        )
     wrong_body = ""
     if f.wrong is not None:
         wrong_body += "<h3>Fundet ved sammenligning med facit</h3>" + table_html(f.wrong, WRONG)
@@ -216,6 +243,9 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         "Ydelser": (f.services, SERVICES),
         "Sparede timer": (f.hours, HOURS),
     }
+    if f.actions is not None:
+        for owner, fixes in f.actions.by_owner().items():
+            sheets[f"Opgaver - {OWNER_LABELS_DA[owner]}"] = (_fixes_shown(fixes), FIXES)
     if f.wrong is not None:
         sheets["Fejlposteringer"] = (f.wrong, WRONG)
     if f.controls is not None:
