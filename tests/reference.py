@@ -230,17 +230,31 @@ def invoice_period(ps: str, pe: str, text: str) -> tuple[dt.date | None, dt.date
     return s, e, unreadable
 
 
+def posting_date(s: dt.date, e: dt.date, run_date: dt.date, supplementary: str) -> dt.date:
+    """The spec's posting date: the run date, except when the run date is on
+    or before the supplementary period's day of its year and the whole period
+    lies in the previous calendar year: then 31 December of that year."""
+    if supplementary:
+        month, day = (int(x) for x in supplementary.split("-"))
+        if (run_date.month, run_date.day) <= (month, day) and s.year == e.year == run_date.year - 1:
+            return dt.date(run_date.year - 1, 12, 31)
+    return run_date
+
+
 def reference_decide(invoices: list[dict], grants: list[dict], services: list[dict], suppliers: list[dict],
                      coding: list[dict], tolerance: Fraction, max_amount: Fraction, paragraphs: set[str],
                      excluded: set[str], seen: set[tuple[str, str]] = frozenset(),
                      paid: list[tuple[str, str, str, str, dt.date, dt.date]] = (),
-                     lines: list[dict] | None = None) -> list[dict]:  # fmt: skip
+                     lines: list[dict] | None = None, run_date: dt.date | None = None,
+                     supplementary: str = "") -> list[dict]:  # fmt: skip
     """``seen``: (supplier CVR, invoice number) that passed checks 1-9 before;
     ``paid``: (grant id, CPR, supplier CVR, service code, start, end) posted before.
     ``lines``: invoice lines (``invoice_id``, ``supplier_cvr``, ``line_no``,
     ``cpr``, ``amount``, ``period_start``, ``period_end``, ``text``); an
     invoice decided line by line has ``lines``: one dict a line (``line_no``,
-    ``status``, ``reason``, ``grant_id``)."""
+    ``status``, ``reason``, ``grant_id``). With ``run_date``, a posted
+    invoice has ``posting_dates``: one a posting line (a line each when decided
+    line by line), with ``supplementary`` the rules' ``MM-DD``."""
     usable = usable_grants(grants)
     svc = {}
     for r in services:
@@ -390,6 +404,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                 seen.add((cvr, number_key(inv_id)))
             if posted:
                 paid.append(posted)
+                if run_date is not None:
+                    d["posting_dates"] = [posting_date(s, e, run_date, supplementary)]
             continue
         # a collective invoice with lines: check 3 on the lines, then line by line
         parsed = []
@@ -436,6 +452,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         else:
             d["status"] = "posted"
             paid.extend(posted_lines)
+            if run_date is not None:
+                d["posting_dates"] = [posting_date(p[4], p[5], run_date, supplementary) for p in posted_lines]
         for name in ("grant_id", "paragraph", "psp_element", "art"):
             d[name] = ";".join(dict.fromkeys(r[name] for r in results if r[name]))
         expected = [r["expected_amount"] for r in results]

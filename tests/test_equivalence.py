@@ -307,18 +307,35 @@ INVOICE_COLUMNS = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start"
                    "currency", "prepaid_amount"]  # fmt: skip
 
 
+@st.composite
+def posting_days(draw) -> tuple[dt.date, str]:
+    """A run date, mostly at a year's turn, and the rules' supplementary period."""
+    year = draw(st.sampled_from([2019, 2020]))
+    run_date = draw(st.sampled_from([dt.date(year, 1, 1), dt.date(year, 1, 31), dt.date(year, 2, 1),
+                                     dt.date(year, 2, 29 if year == 2020 else 28), dt.date(year, 6, 30)]))  # fmt: skip
+    return run_date, draw(st.sampled_from(["", "", "01-31", "01-15", "02-29", "12-31"]))
+
+
+def posting_dates_of(postings: pd.DataFrame, row: int) -> list[dt.date]:
+    return [d.date() for d in pd.to_datetime(postings.loc[postings["row"] == row, "posting_date"])]
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(cases())
-def test_fast_path_decides_as_the_reference(case):
+@given(cases(), posting_days())
+def test_fast_path_decides_as_the_reference(case, when):
     grants, invoices, coding, rules, seen, paid = case
+    run_date, supplementary = when
+    rules = rules.replace(supplementary_period_end=supplementary)
     sheet = tables(coding)
-    fast = decide(
+    result = decide(
         prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
         prepare_grants(pd.DataFrame(grants, columns=GRANT_COLUMNS)),
         prepare_support_sheet(sheet),
         rules,
         history(seen, paid),
-    ).decisions
+        run_date=run_date,
+    )
+    fast = result.decisions
     ref = reference_decide(
         invoices,
         grants,
@@ -331,9 +348,12 @@ def test_fast_path_decides_as_the_reference(case):
         set(rules.excluded_suppliers),
         seen,
         paid,
+        run_date=run_date,
+        supplementary=supplementary,
     )
     assert len(fast) == len(invoices)
     for k, (row, want) in enumerate(zip(fast.to_dict("records"), ref, strict=True)):
+        assert posting_dates_of(result.postings, k + 1) == want.pop("posting_dates", []), f"invoice row {k + 1}"
         exp = row["expected_amount"]  # DKK, exact to 1/10,000 (the unit amounts are worked in)
         got_expected = None if pd.isna(exp) else Fraction(round(exp * MONEY_SCALE), MONEY_SCALE)
         got = {
@@ -422,9 +442,9 @@ def resend_cases(draw):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(resend_cases())
-def test_fast_path_decides_resends_and_grants_registered_again_as_the_reference(case):
-    test_fast_path_decides_as_the_reference.hypothesis.inner_test(case)
+@given(resend_cases(), posting_days())
+def test_fast_path_decides_resends_and_grants_registered_again_as_the_reference(case, when):
+    test_fast_path_decides_as_the_reference.hypothesis.inner_test(case, when)
 
 
 # ---------------------------------------------------------------- collective invoices, line by line
@@ -529,9 +549,11 @@ def covers(grant: dict, s: dt.date, e: dt.date) -> bool:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(collective_cases())
-def test_collective_invoices_are_decided_line_by_line_as_the_reference(case):
+@given(collective_cases(), posting_days())
+def test_collective_invoices_are_decided_line_by_line_as_the_reference(case, when):
     grants, invoices, coding, rules, seen, paid, lines = case
+    run_date, supplementary = when
+    rules = rules.replace(supplementary_period_end=supplementary)
     sheet = tables(coding)
     result = decide(
         prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
@@ -540,6 +562,7 @@ def test_collective_invoices_are_decided_line_by_line_as_the_reference(case):
         rules,
         history(seen, paid),
         lines=prepare_invoice_lines(pd.DataFrame(lines, columns=LINE_COLUMNS)),
+        run_date=run_date,
     )
     ref = reference_decide(
         invoices,
@@ -554,11 +577,14 @@ def test_collective_invoices_are_decided_line_by_line_as_the_reference(case):
         seen,
         paid,
         lines=lines,
+        run_date=run_date,
+        supplementary=supplementary,
     )
     fast = result.decisions
     assert len(fast) == len(invoices)
     by_row = {row: part for row, part in result.lines.groupby("row")}
     for k, (row, want) in enumerate(zip(fast.to_dict("records"), ref, strict=True)):
+        assert posting_dates_of(result.postings, k + 1) == want.pop("posting_dates", []), f"invoice row {k + 1}"
         exp = row["expected_amount"]
         got = {
             "status": row["status"],
