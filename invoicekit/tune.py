@@ -24,7 +24,7 @@ import pandas as pd
 
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
-from invoicekit.evaluate import evaluate
+from invoicekit.evaluate import evaluate_alike
 from invoicekit.replay import WorldData, simulate_rule_sets
 from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
 
@@ -227,7 +227,7 @@ def _group_summaries_of_held(rule_list: list[Rules]) -> list[dict]:
 
 def _group_summaries(world: WorldData, rule_list: list[Rules]) -> list[dict]:
     """The summaries of rule sets of one tolerance, in order."""
-    return [evaluate(decisions, world.truth).summary for decisions in simulate_rule_sets(world, rule_list)]
+    return [e.summary for e in evaluate_alike(simulate_rule_sets(world, rule_list), world.truth)]
 
 
 def tune(
