@@ -4,7 +4,9 @@ automation against the error rate of automatic postings.
 The grid is every combination of the values given per rule (keys in
 alphabetical order, the last varying fastest, as scikit-learn's
 ``ParameterGrid`` orders them). Each rule set is replayed without message
-texts, which only counting does not need. The recommendation is the rule set with the highest
+texts, which only counting does not need, and the rule sets of one tolerance
+together: checks 1-17 read no other rule, so each month is checked once for
+them all. The recommendation is the rule set with the highest
 automation whose error rate (point estimate) is at most ``max_error``; ties go
 to the lower error rate, then the narrower rules.
 """
@@ -29,6 +31,10 @@ from invoicekit.replay import WorldData, simulate_rule_sets
 from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
 
 LIST_KEYS = ("paragraphs", "excluded_suppliers")
+#: tolerances from which ``tune`` replays them in parallel by default: a
+#: tolerance's rule sets take about a second together, starting a process
+#: about as long
+PARALLEL_FROM = 6
 
 
 def parse_grid(text: str) -> dict[str, list]:
@@ -240,9 +246,11 @@ def tune(
 ) -> Tuning:
     """Replay ``world`` under every rule set of ``grid`` (the other rules as
     in ``base``, default the world's own) and evaluate each against its truth.
-    Rule sets are replayed side by side in ``workers`` processes (default:
-    one per core, for a grid of eight or more; each process gets the world
-    once)."""
+    The rule sets of one tolerance are replayed together, each month checked
+    once for all of them; the tolerances one after another, or side by side
+    in ``workers`` processes (default: one per core for six tolerances or
+    more, below which starting the processes costs about what they save;
+    each process gets the world once)."""
     if world.truth is None:
         raise InputError(world.path, "truth.csv", "is missing; tuning needs the truth to count wrong postings")
     grid = parse_grid(grid) if isinstance(grid, str) else grid
@@ -254,7 +262,8 @@ def tune(
         for params in sets
     ]
     if workers is None:
-        workers = min(len(os.sched_getaffinity(0)), len(sets)) if len(sets) >= 8 else 1
+        tolerances = len({rules.tolerance_units for rules in rule_list})
+        workers = min(len(os.sched_getaffinity(0)), tolerances) if tolerances >= PARALLEL_FROM else 1
     rows = []
     for params, rules, s in zip(sets, rule_list, _summaries(world, rule_list, workers, progress), strict=True):
         rows.append(
