@@ -112,6 +112,10 @@ def decide(
     the work. ``lines`` (:class:`~invoicekit.extracts.InvoiceLines`) decides
     the collective invoices that have lines line by line
     (:mod:`invoicekit.lines`); the result then has ``lines``.
+
+    ``decide`` is :func:`check_batch` (checks 1-17, which the rules touch only
+    through the tolerance) and then :func:`decide_checked` (checks 18-21 and
+    the result tables).
     """
     rules = rules or Rules()
     history = history or History()
@@ -124,6 +128,52 @@ def decide(
         core = functools.partial(decide, grants=grants, support=support, rules=rules, history=history,
                                  explain=explain, max_pairs=max_pairs, run_date=run_date, messages=messages)  # fmt: skip
         return decide_by_lines(invoices, lines, core, messages)
+    checked = check_batch(invoices, grants, support, rules.tolerance, history, explain, max_pairs)
+    return decide_checked(checked, rules, history, run_date, messages)
+
+
+@dataclass
+class Checked:
+    """A batch through checks 1-17, with the keys check 21 compares: all of
+    deciding that the business rules touch only through the tolerance (checks
+    15-16). :func:`decide_checked` finishes it under any rule set of that
+    tolerance, as often as wanted (it changes nothing here): tuning weighs
+    many rule sets over the same months. ``reason`` is the failed check so
+    far (0 while open), ``detail`` what the messages add about it; ``keys``
+    per invoice and ``grant_keys`` per grant are made with the history's
+    ``secret``."""
+
+    invoices: Invoices
+    grants: Grants
+    support: SupportSheet
+    problems: pd.DataFrame
+    tolerance_units: int
+    secret: str
+    explain: bool
+    reason: np.ndarray
+    detail: np.ndarray
+    match: _Match
+    coded: dict
+    amount: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    grant_keys: np.ndarray
+    keys: dict[str, np.ndarray]
+
+
+def check_batch(
+    invoices: Invoices,
+    grants: Grants,
+    support: SupportSheet,
+    tolerance: float = Rules.tolerance,
+    history: History | None = None,
+    explain: bool = False,
+    max_pairs: int = 2_000_000,
+) -> Checked:
+    """Checks 1-17 of a batch (see :func:`decide`): the only rule they read is
+    ``tolerance``, and of ``history`` only the invoices seen (check 10)."""
+    history = history or History()
+    rules = Rules(tolerance=tolerance)
     for value, kind, helper in ((invoices, Invoices, "prepare_invoices"), (grants, Grants, "prepare_grants"),
                                 (support, SupportSheet, "prepare_support_sheet")):  # fmt: skip
         if not isinstance(value, kind):
@@ -167,10 +217,52 @@ def decide(
     state.fail("NO_FIXED_RATE", m.n_fixed == 0)
     state.fail("AMOUNT_MISMATCH", m.n_ok == 0)
     state.fail("AMBIGUOUS", m.n_ok > 1)
-    grant_pos, exp_out, closest_grant = m.grant_pos, m.exp_out, m.closest_grant
+    grant_pos = m.grant_pos
 
     # ------------------------------------------------ 17: coding
     coded = _code(inv, grants, sheet, state, grant_pos, start, detail, explain)
+
+    # ------------------------------------------------ the keys of check 21
+    matched = np.flatnonzero(grant_pos >= 0)
+    grant_keys = stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), history.secret)
+    citizen = np.full(n, "", dtype=object)
+    if len(matched):
+        gp = grant_pos[matched]
+        citizen[matched] = citizen_keys(
+            inv["cpr"].to_numpy(dtype=object)[matched],
+            inv["supplier_cvr"].to_numpy(dtype=object)[matched],
+            gr["service_code"].to_numpy(dtype=object)[gp],
+            history.secret,
+        )
+    keys = {
+        "invoice_key": invoice_keys,
+        "grant_key": np.where(grant_pos >= 0, np.append(grant_keys, "")[np.where(grant_pos >= 0, grant_pos, -1)], ""),
+        "citizen_key": citizen,
+    }
+    return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
+                   state.reason, detail, m, coded, amount, start, end, grant_keys, keys)  # fmt: skip
+
+
+def final_reasons(checked: Checked, rules: Rules, history: History) -> np.ndarray:
+    """Checks 18-21 of a checked batch under ``rules`` (of the tolerance it
+    was checked with), against the payments in ``history``: the failed check
+    of every invoice, 0 for posted. ``checked`` is left as it was."""
+    return _business_rules(checked, rules, history)[0].reason
+
+
+def _business_rules(checked: Checked, rules: Rules, history: History) -> tuple[_State, np.ndarray]:
+    """Checks 18-21 on copies of ``checked``'s reasons and details."""
+    if rules.tolerance_units != checked.tolerance_units:
+        raise ValueError(
+            f"the batch was checked with tolerance {checked.tolerance_units / MONEY_SCALE}, not {rules.tolerance}"
+        )
+    if history.secret != checked.secret:
+        raise ValueError("the batch was checked with another history's secret; its keys would not compare")
+    inv, gr = checked.invoices.frame, checked.grants.frame
+    state = _State(len(inv))
+    state.reason = checked.reason.copy()
+    detail = checked.detail.copy()
+    amount, start, end, coded = checked.amount, checked.start, checked.end, checked.coded
 
     # ------------------------------------------------ 18-20: business rules
     inv_cvr = inv["supplier_cvr"].to_numpy(dtype=object)
@@ -184,24 +276,25 @@ def decide(
     state.fail("AMOUNT_ABOVE_LIMIT", above)
 
     # ------------------------------------------------ 21: already paid
-    matched = np.flatnonzero(grant_pos >= 0)
-    grant_keys = stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), history.secret)
-    citizen = np.full(n, "", dtype=object)
-    if len(matched):
-        gp = grant_pos[matched]
-        citizen[matched] = citizen_keys(
-            inv["cpr"].to_numpy(dtype=object)[matched],
-            inv["supplier_cvr"].to_numpy(dtype=object)[matched],
-            gr["service_code"].to_numpy(dtype=object)[gp],
-            history.secret,
-        )
-    _check_already_paid(inv, gr, history, state, grant_pos, grant_keys, citizen, start, end, detail)
+    grant_pos, citizen = checked.match.grant_pos, checked.keys["citizen_key"]
+    _check_already_paid(inv, gr, history, state, grant_pos, checked.grant_keys, citizen, start, end, detail)
+    return state, detail
 
-    keys = {
-        "invoice_key": invoice_keys,
-        "grant_key": np.where(grant_pos >= 0, np.append(grant_keys, "")[np.where(grant_pos >= 0, grant_pos, -1)], ""),
-        "citizen_key": citizen,
-    }
+
+def decide_checked(
+    checked: Checked,
+    rules: Rules,
+    history: History,
+    run_date: dt.date | None = None,
+    messages: bool = True,
+) -> Decisions:
+    """Checks 18-21 of a checked batch (see :func:`check_batch`) and the result
+    tables, as :func:`decide` gives them."""
+    state, detail = _business_rules(checked, rules, history)
+    inv, gr, problems = checked.invoices.frame, checked.grants.frame, checked.problems
+    m, coded = checked.match, checked.coded
+    grant_pos, exp_out, closest_grant = m.grant_pos, m.exp_out, m.closest_grant
+    start, end, keys, explain = checked.start, checked.end, checked.keys, checked.explain
     decisions, postings, notes = _assemble(
         inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, m.n_ok, m.n_fixed, start, end, keys, messages
     )
@@ -1082,4 +1175,12 @@ def _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amo
     )
 
 
-__all__ = ["Decisions", "History", "decide"]  # History re-exported: it was defined here
+__all__ = [
+    "Checked",
+    "Decisions",
+    "History",
+    "check_batch",
+    "decide",
+    "decide_checked",
+    "final_reasons",
+]  # History re-exported: it was defined here

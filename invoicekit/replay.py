@@ -21,7 +21,7 @@ truth) and the most common reasons.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.cells import safe_frame
-from invoicekit.decide import decide
+from invoicekit.decide import check_batch, decide, decide_checked, final_reasons
 from invoicekit.errors import InputError
 from invoicekit.evaluate import agrees_with_truth, parse_should_pay
 from invoicekit.extracts import (
@@ -43,7 +43,8 @@ from invoicekit.extracts import (
     read_support_sheet,
 )
 from invoicekit.history import History, extend_history
-from invoicekit.reasons import POSTED
+from invoicekit.keys import new_secret
+from invoicekit.reasons import MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
 from invoicekit.vocabulary import month_run_date
@@ -328,3 +329,73 @@ def simulate(world: WorldData, rules: Rules | None = None, messages: bool = True
         history = extend_history(history, d, run_id=k, started_at=month, lines=result.lines)
         frames.append(d.assign(month=month))
     return pd.concat(frames, ignore_index=True)
+
+
+def simulate_rule_sets(world: WorldData, rule_list: list[Rules], secret: str | None = None) -> Iterator[pd.DataFrame]:
+    """:func:`simulate` without messages under each of ``rule_list``, rule
+    sets of one tolerance, in order: the same decisions, with what they share
+    worked out once a month. Checks 1-17 read no rule but the tolerance, and
+    of the history only the invoices that passed checks 1-9 before, which no
+    rule decides; so each month is checked once
+    (:func:`~invoicekit.decide.check_batch`) and its table made once, under
+    the first rule set. Every other rule set runs only checks 18-21 on it
+    (:func:`~invoicekit.decide.final_reasons`), check 21 against the payments
+    of its own earlier months, and gets that table with its own status,
+    reason and check. ``secret`` keys the hashes of all of them (default: a
+    fresh one, as :func:`simulate` takes)."""
+    if len({rules.tolerance_units for rules in rule_list}) > 1:
+        raise ValueError("simulate_rule_sets takes rule sets of one tolerance")
+    if not rule_list:
+        return
+    if any(lines is not None for lines in world.lines):  # collective invoices line by line: each rule set alone
+        for rules in rule_list:
+            yield simulate(world, rules, messages=False)
+        return
+    secret = secret or new_secret()
+    first = rule_list[0]
+    history = History(secret=secret)  # the first rule set's, grown as simulate grows it
+    paid = [history.paid for _ in rule_list]  # the payments of the others
+    reasons: list[list[np.ndarray]] = [[] for _ in rule_list]
+    frames = []
+    for k, (month, inv, gr) in enumerate(zip(world.months, world.invoices, world.grants, strict=True), start=1):
+        # check_batch reads of the history the invoices seen, the same under every
+        # rule set, and whether it holds a schema-1 journal's keys, which no replay has
+        checked = check_batch(inv, gr, world.sheet, first.tolerance, history)
+        base = decide_checked(checked, first, history, messages=False).decisions
+        reasons[0].append(base["check"].to_numpy())
+        if len(rule_list) > 1:
+            # what the journal would record of each invoice were it posted
+            payable = extend_history(
+                History(secret=secret), _with_reasons(base, np.zeros(len(base), np.int8)), run_id=k, started_at=month
+            ).paid
+        for j, rules in enumerate(rule_list[1:], start=1):
+            reason = final_reasons(checked, rules, History(seen=history.seen, paid=paid[j], secret=secret))
+            reasons[j].append(reason)
+            new = payable[reason == 0]
+            paid[j] = pd.concat([paid[j], new], ignore_index=True) if len(paid[j]) else new.reset_index(drop=True)
+        history = extend_history(history, base, run_id=k, started_at=month)
+        frames.append(base.assign(month=month))
+    decisions = pd.concat(frames, ignore_index=True)
+    yield decisions
+    for own in reasons[1:]:
+        yield _with_reasons(decisions, np.concatenate(own))
+
+
+_STATUS = np.array([MANUAL, POSTED], dtype=object)
+_REASON = np.array(["", *REASONS], dtype=object)
+
+
+def _with_reasons(decisions: pd.DataFrame, reason: np.ndarray) -> pd.DataFrame:
+    """A table of decisions made without messages, with the status, reason
+    and check of ``reason`` (the failed check per invoice, 0 for posted)
+    instead: the rest of such a table is the same under every rule set of
+    one tolerance."""
+
+    def text(values: np.ndarray, like: pd.Series) -> pd.Series:
+        return pd.Series(values, dtype=like.dtype, index=like.index)
+
+    return decisions.assign(
+        status=text(_STATUS[(reason == 0).astype(np.int8)], decisions["status"]),
+        reason=text(_REASON[reason.astype(np.int64)], decisions["reason"]),
+        check=reason.astype(np.int64),
+    )

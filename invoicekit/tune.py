@@ -4,7 +4,9 @@ automation against the error rate of automatic postings.
 The grid is every combination of the values given per rule (keys in
 alphabetical order, the last varying fastest, as scikit-learn's
 ``ParameterGrid`` orders them). Each rule set is replayed without message
-texts, which only counting does not need. The recommendation is the rule set with the highest
+texts, which only counting does not need, and the rule sets of one tolerance
+together: checks 1-17 read no other rule, so each month is checked once for
+them all. The recommendation is the rule set with the highest
 automation whose error rate (point estimate) is at most ``max_error``; ties go
 to the lower error rate, then the narrower rules.
 """
@@ -24,11 +26,15 @@ import pandas as pd
 
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
-from invoicekit.evaluate import evaluate
-from invoicekit.replay import WorldData, simulate
+from invoicekit.evaluate import evaluate_alike
+from invoicekit.replay import WorldData, simulate_rule_sets
 from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
 
 LIST_KEYS = ("paragraphs", "excluded_suppliers")
+#: tolerances from which ``tune`` replays them in parallel by default: a
+#: tolerance's rule sets take about a second together, starting a process
+#: about as long
+PARALLEL_FROM = 6
 
 
 def parse_grid(text: str) -> dict[str, list]:
@@ -179,17 +185,37 @@ class Tuning:
         return paths
 
 
-def _summaries(world: WorldData, rule_list: list[Rules], workers: int):
-    """Each rule set's evaluation summary, in order: in this process, or in
-    ``workers`` fresh ones (spawned: forking a process whose arrow threads
-    run is not safe)."""
-    if workers <= 1:
-        for rules in rule_list:
-            yield _summary(world, rules)
-        return
+def _summaries(
+    world: WorldData, rule_list: list[Rules], workers: int, progress: Callable[[int], None] | None = None
+) -> list[dict]:
+    """Each rule set's evaluation summary, in order. Rule sets of one
+    tolerance are replayed together (:func:`~invoicekit.replay.simulate_rule_sets`
+    checks their months once); the tolerances one after the other in this
+    process, or side by side in ``workers`` fresh ones (spawned: forking a
+    process whose arrow threads run is not safe). ``progress`` hears of each
+    tolerance's rule sets as they are done."""
+    groups: dict[int, list[int]] = {}
+    for k, rules in enumerate(rule_list):
+        groups.setdefault(rules.tolerance_units, []).append(k)
+    batches = [[rule_list[k] for k in members] for members in groups.values()]
+    summaries: list[dict] = [{} for _ in rule_list]
+
+    def take(members: list[int], group: list[dict]) -> None:
+        for k, summary in zip(members, group, strict=True):
+            summaries[k] = summary
+        if progress:
+            progress(len(members))
+
+    if workers <= 1 or len(batches) == 1:
+        for members, batch in zip(groups.values(), batches, strict=True):
+            take(members, _group_summaries(world, batch))
+        return summaries
     context = multiprocessing.get_context("spawn")
+    workers = min(workers, len(batches))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_hold, initargs=(world,)) as pool:
-        yield from pool.map(_summary_of_held, rule_list)
+        for members, group in zip(groups.values(), pool.map(_group_summaries_of_held, batches), strict=True):
+            take(members, group)
+    return summaries
 
 
 _HELD: WorldData | None = None
@@ -200,13 +226,14 @@ def _hold(world: WorldData) -> None:
     _HELD = world
 
 
-def _summary_of_held(rules: Rules) -> dict:
+def _group_summaries_of_held(rule_list: list[Rules]) -> list[dict]:
     assert _HELD is not None
-    return _summary(_HELD, rules)
+    return _group_summaries(_HELD, rule_list)
 
 
-def _summary(world: WorldData, rules: Rules) -> dict:
-    return evaluate(simulate(world, rules, messages=False), world.truth).summary
+def _group_summaries(world: WorldData, rule_list: list[Rules]) -> list[dict]:
+    """The summaries of rule sets of one tolerance, in order."""
+    return [e.summary for e in evaluate_alike(simulate_rule_sets(world, rule_list), world.truth)]
 
 
 def tune(
@@ -219,9 +246,11 @@ def tune(
 ) -> Tuning:
     """Replay ``world`` under every rule set of ``grid`` (the other rules as
     in ``base``, default the world's own) and evaluate each against its truth.
-    Rule sets are replayed side by side in ``workers`` processes (default:
-    one per core, for a grid of eight or more; each process gets the world
-    once)."""
+    The rule sets of one tolerance are replayed together, each month checked
+    once for all of them; the tolerances one after another, or side by side
+    in ``workers`` processes (default: one per core for six tolerances or
+    more, below which starting the processes costs about what they save;
+    each process gets the world once)."""
     if world.truth is None:
         raise InputError(world.path, "truth.csv", "is missing; tuning needs the truth to count wrong postings")
     grid = parse_grid(grid) if isinstance(grid, str) else grid
@@ -233,9 +262,10 @@ def tune(
         for params in sets
     ]
     if workers is None:
-        workers = min(len(os.sched_getaffinity(0)), len(sets)) if len(sets) >= 8 else 1
+        tolerances = len({rules.tolerance_units for rules in rule_list})
+        workers = min(len(os.sched_getaffinity(0)), tolerances) if tolerances >= PARALLEL_FROM else 1
     rows = []
-    for params, rules, s in zip(sets, rule_list, _summaries(world, rule_list, workers), strict=True):
+    for params, rules, s in zip(sets, rule_list, _summaries(world, rule_list, workers, progress), strict=True):
         rows.append(
             {
                 "rule_set": _describe(params),
@@ -250,8 +280,6 @@ def tune(
                 "_rules": rules,
             }
         )
-        if progress:
-            progress(1)
     table = pd.DataFrame(rows)
     table["pareto"] = pareto_front(table["automation_rate"], table["error_rate"])
     ok = table["error_rate"] <= max_error + 1e-12

@@ -18,6 +18,7 @@ from invoicekit.evaluate import (
     OUTCOMES,
     clopper_pearson,
     evaluate,
+    evaluate_alike,
     evaluate_history,
     read_decisions,
 )
@@ -327,3 +328,26 @@ def test_evaluate_help_names_every_history_header_accepted(capsys):
     for column in POSTING_HISTORY_COLUMNS:
         for name in column.accepted():
             assert name in text, name
+
+
+def test_tables_alike_are_evaluated_as_each_alone(replayed):
+    """evaluate_alike joins the truth once for tables that differ only in
+    status and reason, and again when a table differs in more; every
+    evaluation is the one evaluate gives that table."""
+    world, _ = replayed
+    w = load_world(world)
+    d = simulate(w, messages=False)
+    posted = d["status"] == "posted"
+    held = d.assign(
+        status=d["status"].where(~posted | (d["amount"] < 20_000), "manual"),
+        reason=d["reason"].where(~posted | (d["amount"] < 20_000), "AMOUNT_ABOVE_LIMIT"),
+    )
+    regranted = held.assign(grant_id=held["grant_id"].where(~posted, "G-OTHER"))
+    tables = [d, held, d, regranted, held]
+    alike = list(evaluate_alike(tables, w.truth))
+    for table, e in zip(tables, alike, strict=True):
+        alone = evaluate(table, w.truth)
+        pd.testing.assert_frame_equal(e.invoices, alone.invoices)
+        assert e.summary == alone.summary
+    assert alike[0].summary["posted"] > alike[1].summary["posted"]
+    assert alike[1].summary["posted_wrong"] < alike[3].summary["posted_wrong"]

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 from invoicekit.cli import main
+from invoicekit.decide import check_batch, decide, decide_checked, final_reasons
 from invoicekit.errors import InputError
-from invoicekit.replay import load_world
+from invoicekit.history import History, extend_history
+from invoicekit.replay import load_world, simulate, simulate_rule_sets
 from invoicekit.tune import pareto_front, parse_grid, parse_rate, tune
 from synthetic import synthesize
 
@@ -111,3 +113,67 @@ def test_rule_sets_replayed_side_by_side_weigh_the_same(world):
     one = tune(w, grid, max_error="100%", workers=1).table
     two = tune(w, grid, max_error="100%", workers=2).table
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_checked_month_finishes_under_each_rule_set_as_decide_decides_it(world):
+    """Checks 1-17 made once serve rule sets of the same tolerance one after
+    another: each gets what decide gives it, messages included."""
+    w = load_world(world)
+    history = History()
+    first = decide(w.invoices[0], w.grants[0], w.sheet, w.rules, history).decisions
+    history = extend_history(history, first, run_id=1, started_at=w.months[0])
+    checked = check_batch(w.invoices[1], w.grants[1], w.sheet, w.rules.tolerance, history)
+    narrow = w.rules.replace(max_amount=20_000.0, paragraphs=("108",))
+    posted = []
+    for rules in (narrow, w.rules, narrow):
+        once = decide_checked(checked, rules, history).decisions
+        alone = decide(w.invoices[1], w.grants[1], w.sheet, rules, history).decisions
+        pd.testing.assert_frame_equal(once, alone)
+        assert (final_reasons(checked, rules, history) == alone["check"].to_numpy()).all()
+        posted.append(int((once["status"] == "posted").sum()))
+    assert posted[0] < posted[1]  # the rules do make a difference
+    with pytest.raises(ValueError, match="tolerance"):
+        decide_checked(checked, w.rules.replace(tolerance=25.0), history)
+    with pytest.raises(ValueError, match="secret"):
+        decide_checked(checked, w.rules, History())
+
+
+def test_rule_sets_of_one_tolerance_replayed_together_decide_as_each_alone(world):
+    """Replayed together, the months checked once, every rule set decides
+    what simulate decides for it alone, already paid (check 21, against its
+    own earlier postings) included."""
+    w = load_world(world)
+    paragraphs = (w.rules.paragraphs, ("103", "107"))
+    rule_list = [
+        w.rules.replace(tolerance=5.0, max_amount=limit, paragraphs=p, excluded_suppliers=excluded)
+        for limit in (20_000.0, 1_000_000.0)
+        for p in paragraphs
+        for excluded in ((), w.rules.excluded_suppliers)
+    ]
+    keys = ["invoice_key", "grant_key", "citizen_key"]  # hashed with each replay's own secret
+    already_paid = set()
+    for rules, together in zip(rule_list, simulate_rule_sets(w, rule_list), strict=True):
+        alone = simulate(w, rules, messages=False)
+        assert list(together.columns) == list(alone.columns)
+        same = [c for c in alone.columns if c not in keys]
+        pd.testing.assert_frame_equal(together[same], alone[same])
+        for k in keys:
+            assert ((together[k] == "") == (alone[k] == "")).all()
+        already_paid.add(int((alone["reason"] == "ALREADY_PAID").sum()))
+    assert len(already_paid) > 1  # what earlier months posted differs from rule set to rule set
+    with pytest.raises(ValueError, match="one tolerance"):
+        list(simulate_rule_sets(w, [w.rules, w.rules.replace(tolerance=25.0)]))
+
+
+def test_in_a_world_with_invoice_lines_every_rule_set_decides_its_collective_invoices_line_by_line(tmp_path):
+    synthesize("lines", seed=4, out=tmp_path / "w", months=3, citizens=150)
+    w = load_world(tmp_path / "w")
+    assert any(lines is not None for lines in w.lines)
+    rule_list = [w.rules.replace(max_amount=limit) for limit in (20_000.0, 1_000_000.0)]
+    keys = ["invoice_key", "grant_key", "citizen_key"]
+    for rules, together in zip(rule_list, simulate_rule_sets(w, rule_list), strict=True):
+        alone = simulate(w, rules, messages=False)
+        same = [c for c in alone.columns if c not in keys]
+        pd.testing.assert_frame_equal(together[same], alone[same])
+        collective = together["grant_id"].str.contains(";") & (together["status"] == "posted")
+        assert collective.any()  # posted line by line, a grant a line
