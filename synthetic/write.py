@@ -474,12 +474,26 @@ def _fixed_timestamps(path: Path, when: dt.datetime) -> None:
 
 
 def oioubl_xml(row: dict) -> str:
-    """One invoice or credit note as OIOUBL 2.1."""
+    """One invoice or credit note as OIOUBL 2.1: one line with the invoice's
+    text, or, when ``row["lines"]`` holds the lines of a collective invoice,
+    one line a citizen (see :func:`_citizen_lines`)."""
     credit = row["amount"] < 0
     root = "CreditNote" if credit else "Invoice"
     line = "CreditNoteLine" if credit else "InvoiceLine"
     qty = "CreditedQuantity" if credit else "InvoicedQuantity"
     amount = f"{abs(row['amount']) / MONEY_SCALE:.2f}"
+    by_citizen = row.get("lines")
+    if by_citizen:
+        amount = row["amount_text"].lstrip("-")  # to the unit, as the extract writes it
+        body = _citizen_lines(amount, by_citizen, line, qty)
+    else:
+        body = (
+            f'  <cac:LegalMonetaryTotal><cbc:PayableAmount currencyID="DKK">{amount}</cbc:PayableAmount></cac:LegalMonetaryTotal>\n'
+            f'  <cac:{line}><cbc:ID>1</cbc:ID><cbc:{qty} unitCode="EA">1</cbc:{qty}>'
+            f'<cbc:LineExtensionAmount currencyID="DKK">{amount}</cbc:LineExtensionAmount>'
+            f"<cac:Item><cbc:Description>{escape(row['text'])}</cbc:Description><cbc:Name>{escape(row['text'][:40])}</cbc:Name></cac:Item>"
+            f'<cac:Price><cbc:PriceAmount currencyID="DKK">{amount}</cbc:PriceAmount></cac:Price></cac:{line}>\n'
+        )
     ns = f"urn:oasis:names:specification:ubl:schema:xsd:{root}-2"
     period = ""
     if row["period_start"]:
@@ -518,38 +532,101 @@ def oioubl_xml(row: dict) -> str:
         + f"  <cac:AccountingSupplierParty><cac:Party>{legal}</cac:Party></cac:AccountingSupplierParty>\n"
         '  <cac:AccountingCustomerParty><cac:Party><cbc:EndpointID schemeID="GLN">5798000000000</cbc:EndpointID>'
         "<cac:PartyLegalEntity><cbc:RegistrationName>Kommunen</cbc:RegistrationName></cac:PartyLegalEntity>"
-        "</cac:Party></cac:AccountingCustomerParty>\n"
-        + cpr_parties
-        + f'  <cac:LegalMonetaryTotal><cbc:PayableAmount currencyID="DKK">{amount}</cbc:PayableAmount></cac:LegalMonetaryTotal>\n'
-        f'  <cac:{line}><cbc:ID>1</cbc:ID><cbc:{qty} unitCode="EA">1</cbc:{qty}>'
-        f'<cbc:LineExtensionAmount currencyID="DKK">{amount}</cbc:LineExtensionAmount>'
-        f"<cac:Item><cbc:Description>{escape(row['text'])}</cbc:Description><cbc:Name>{escape(row['text'][:40])}</cbc:Name></cac:Item>"
-        f'<cac:Price><cbc:PriceAmount currencyID="DKK">{amount}</cbc:PriceAmount></cac:Price></cac:{line}>\n'
-        f"</{root}>\n"
+        "</cac:Party></cac:AccountingCustomerParty>\n" + cpr_parties + body + f"</{root}>\n"
     )
 
 
-def write_oioubl(frame: pd.DataFrame, meta: dict, folder: Path) -> None:
-    """One OIOUBL file per invoice (a file each, so a loop over the rows)."""
+def _zero_vat(taxable: str) -> str:
+    """A ``TaxTotal`` of no VAT on ``taxable``: social services are exempt."""
+    return (
+        f'<cac:TaxTotal><cbc:TaxAmount currencyID="DKK">0.00</cbc:TaxAmount><cac:TaxSubtotal>'
+        f'<cbc:TaxableAmount currencyID="DKK">{taxable}</cbc:TaxableAmount><cbc:TaxAmount currencyID="DKK">0.00</cbc:TaxAmount>'
+        f"<cac:TaxCategory>{ZERO_RATED}<cbc:Percent>0</cbc:Percent>{VAT_SCHEME}</cac:TaxCategory>"
+        "</cac:TaxSubtotal></cac:TaxTotal>"
+    )
+
+
+ZERO_RATED = '<cbc:ID schemeAgencyID="320" schemeID="urn:oioubl:id:taxcategoryid-1.1">ZeroRated</cbc:ID>'
+VAT_SCHEME = (
+    '<cac:TaxScheme><cbc:ID schemeAgencyID="320" schemeID="urn:oioubl:id:taxschemeid-1.1">63</cbc:ID>'
+    "<cbc:Name>Moms</cbc:Name></cac:TaxScheme>"
+)
+
+
+def _citizen_lines(total: str, lines: list[dict], line: str, qty: str) -> str:
+    """The totals and lines of a collective invoice sent with its lines: the
+    document's VAT (none) and totals, then a line a citizen with its own
+    number, the citizen in the line's note (``Borger: <name>, CPR
+    DDMMYY-SSSS``), its period and amount. OIOUBL 2.x holds the VAT in
+    ``TaxExclusiveAmount``."""
+    out = [
+        f"  {_zero_vat(total)}\n",
+        "  <cac:LegalMonetaryTotal>"
+        f'<cbc:LineExtensionAmount currencyID="DKK">{total}</cbc:LineExtensionAmount>'
+        '<cbc:TaxExclusiveAmount currencyID="DKK">0.00</cbc:TaxExclusiveAmount>'
+        f'<cbc:TaxInclusiveAmount currencyID="DKK">{total}</cbc:TaxInclusiveAmount>'
+        f'<cbc:PayableAmount currencyID="DKK">{total}</cbc:PayableAmount></cac:LegalMonetaryTotal>\n',
+    ]
+    for ln in lines:
+        amount = ln["amount"]
+        out.append(
+            f"  <cac:{line}><cbc:ID>{escape(ln['line_no'])}</cbc:ID><cbc:Note>{escape(ln['note'])}</cbc:Note>"
+            f'<cbc:{qty} unitCode="EA">1</cbc:{qty}><cbc:LineExtensionAmount currencyID="DKK">{amount}</cbc:LineExtensionAmount>'
+            f"<cac:InvoicePeriod><cbc:StartDate>{ln['period_start']}</cbc:StartDate>"
+            f"<cbc:EndDate>{ln['period_end']}</cbc:EndDate></cac:InvoicePeriod>{_zero_vat(amount)}"
+            f"<cac:Item><cbc:Name>{escape(ln['service'])}</cbc:Name>"
+            f"<cac:ClassifiedTaxCategory>{ZERO_RATED}<cbc:Percent>0</cbc:Percent>{VAT_SCHEME}</cac:ClassifiedTaxCategory></cac:Item>"
+            f'<cac:Price><cbc:PriceAmount currencyID="DKK">{amount}</cbc:PriceAmount></cac:Price></cac:{line}>\n'
+        )
+    return "".join(out)
+
+
+def write_oioubl(frame: pd.DataFrame, meta: dict, folder: Path, lines: pd.DataFrame | None = None) -> None:
+    """One OIOUBL file per invoice (a file each, so a loop over the rows).
+    An invoice whose number and CVR have ``lines`` (:func:`collective_lines`,
+    as the lines extract gives them) carries them, one line a citizen."""
     folder.mkdir(parents=True, exist_ok=True)
     columns = {
         c: text_column(frame[c]).to_pylist() for c in ("invoice_id", "supplier_cvr", "supplier_name", "text", "cpr")
     }
     columns["amount"] = frame["amount"].to_numpy().tolist()
+    columns["amount_text"] = format_money(frame["amount"].to_numpy(dtype=np.int64)).tolist()
     for col in ("period_start", "period_end", "invoice_date"):
         columns[col] = text_column(format_date_iso(frame[col].to_numpy())).to_pylist()
+    by_key = _oioubl_lines(lines) if lines is not None and len(lines) else {}
     blank = meta["blank_amount"]
     for i in range(len(frame)):
         if blank[i]:
             continue  # an e-invoice always has an amount; the scanned paper one had none
         row = {c: v[i] for c, v in columns.items()}
         row["amount"] = int(row["amount"])
+        row["lines"] = by_key.get((row["invoice_id"], row["supplier_cvr"]))
         cpr = row.pop("cpr")
         row["cpr_ids"] = [c.replace("-", "") for c in cpr.split(", ") if c] if cpr else []
         name = f"{i + 1:05d}-{row['supplier_cvr'] or 'ukendt'}-{row['invoice_id'] or 'uden-nummer'}.xml".replace(
             "/", "-"
         )
         (folder / name).write_text(oioubl_xml(row), encoding="utf-8")
+
+
+def _oioubl_lines(lines: pd.DataFrame) -> dict[tuple[str, str], list[dict]]:
+    """The lines of each (invoice number, CVR) as :func:`_citizen_lines`
+    writes them: values as the lines extract has them, the citizen named in
+    the line's note."""
+    values = {
+        **{c: text_column(lines[c]).to_pylist() for c in ("invoice_id", "supplier_cvr", "line_no", "name", "service")},
+        "amount": format_money(lines["amount"].to_numpy(dtype=np.int64)).tolist(),
+        "period_start": text_column(
+            format_date_iso(lines["period_start"].to_numpy().astype("datetime64[D]"))
+        ).to_pylist(),
+        "period_end": text_column(format_date_iso(lines["period_end"].to_numpy().astype("datetime64[D]"))).to_pylist(),
+        "note": [f"Borger: {n}, CPR {c}" for n, c in zip(lines["name"], lines["cpr"], strict=True)],
+    }
+    by_key: dict[tuple[str, str], list[dict]] = {}
+    for k in range(len(lines)):
+        line = {c: v[k] for c, v in values.items()}
+        by_key.setdefault((line["invoice_id"], line["supplier_cvr"]), []).append(line)
+    return by_key
 
 
 def _truth(label: str, inv: pd.DataFrame, frame: pd.DataFrame) -> dict[str, pa.Array]:
@@ -641,13 +718,16 @@ LINE_TRUTH_COLUMNS = ("month", "row", "invoice_id", "supplier_cvr", "line_no", "
 
 def collective_lines(world: World, inv: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """The lines of the month's collective invoices (those that carry them),
-    one row a citizen, with the row of their invoice in the month's file and
-    the truth of each line; the same number sent twice has its lines once."""
+    one row a citizen, with the row of their invoice in the month's file, the
+    truth of each line, and for the OIOUBL files the citizen's ``name`` and
+    the invoice's ``service``; the same number sent twice has its lines once."""
     if "lines" not in inv:
-        return pd.DataFrame(columns=["row", *LINE_COLUMNS, *LINE_TRUTH_COLUMNS[5:]])
+        return pd.DataFrame(columns=["row", *LINE_COLUMNS, *LINE_TRUTH_COLUMNS[5:], "name", "service"])
     has = np.flatnonzero(inv["lines"].map(lambda v: isinstance(v, list)).to_numpy())
     records = []
     cpr = world.citizens["cpr"].to_numpy()
+    name = world.citizens["name"].to_numpy()
+    service = world.services["service_name"].to_numpy()[world.episodes["service"].to_numpy()[inv["episode"].to_numpy()]]
     for i in has:
         for no, line in enumerate(inv["lines"].iloc[i], start=1):
             c = str(cpr[line["citizen"]])
@@ -655,8 +735,9 @@ def collective_lines(world: World, inv: pd.DataFrame, frame: pd.DataFrame) -> pd
                             "supplier_cvr": frame["supplier_cvr"].iloc[i], "line_no": str(no),
                             "cpr": f"{c[:6]}-{c[6:]}", "amount": line["amount"],
                             "period_start": line["period_start"], "period_end": line["period_end"], "text": "",
-                            **{k: line[k] for k in LINE_TRUTH_COLUMNS[5:]}})  # fmt: skip
-    lines = pd.DataFrame(records, columns=["row", *LINE_COLUMNS, *LINE_TRUTH_COLUMNS[5:]])
+                            **{k: line[k] for k in LINE_TRUTH_COLUMNS[5:]},
+                            "name": name[line["citizen"]], "service": service[i]})  # fmt: skip
+    lines = pd.DataFrame(records, columns=["row", *LINE_COLUMNS, *LINE_TRUTH_COLUMNS[5:], "name", "service"])
     return lines[~lines.duplicated(["invoice_id", "supplier_cvr", "line_no"])].reset_index(drop=True)
 
 
@@ -720,11 +801,10 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
         frame, meta = render_month(world, inv, k, rng)
         danish = layout_rng.random() < DANISH_LAYOUT_SHARE
         write_invoice_csv(frame, meta, world, out / "invoices" / f"invoices-{label}.csv", danish)
+        lines = collective_lines(world, inv, frame) if world.params.collective_lines else None
         if oioubl:
-            write_oioubl(frame, meta, out / "oioubl" / label)
-        lines = None
-        if world.params.collective_lines:  # the scenario "lines": the suppliers send the lines
-            lines = collective_lines(world, inv, frame)
+            write_oioubl(frame, meta, out / "oioubl" / label, lines)
+        if lines is not None:  # the scenario "lines": the suppliers send the lines
             write_lines_csv(lines, out / "invoices" / f"invoice-lines-{label}.csv")
             write_csv(out / "truth-lines.csv", _line_truth(label, lines), ",", "utf-8", append=k > 0)
             inv = _with_line_truth(inv, lines)

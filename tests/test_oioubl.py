@@ -385,6 +385,72 @@ def test_a_converted_synthetic_month_decides_as_its_csv_extract(oioubl_world, tm
     pd.testing.assert_frame_equal(from_xml[cols].reset_index(drop=True), kept[cols])
 
 
+@pytest.fixture(scope="module")
+def lines_world(tmp_path_factory) -> Path:
+    """The scenario ``lines``: the suppliers of collective invoices send them with their lines."""
+    from synthetic import synthesize
+
+    out = tmp_path_factory.mktemp("oioubl-lines") / "world"
+    synthesize("lines", seed=4, out=out, months=2, citizens=150, oioubl=True)
+    return out
+
+
+def _by_invoice(decisions: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """decision_lines.csv with each line's invoice named by number and CVR
+    (the converted extract numbers its rows otherwise)."""
+    named = decisions.set_index("row")[["invoice_id", "supplier_cvr"]]
+    return lines.join(named, on="row").drop(columns="row").sort_values(["invoice_id", "line_no"], ignore_index=True)
+
+
+def test_a_converted_month_of_collective_invoices_decides_line_by_line_as_its_csv_extracts(lines_world, tmp_path):
+    month = "2018-12"
+    folder = lines_world / "oioubl" / month
+    converted, converted_lines = tmp_path / "r.csv", tmp_path / "l.csv"
+    argv = ["convert", "oioubl", str(folder), "--out", str(converted), "--lines-out", str(converted_lines), "--quiet"]
+    assert main(argv) == 0
+    common = dict(grants=lines_world / "sensum" / f"grants-{month}.csv", support_sheet=lines_world / "stoetteark.xlsx")
+    from_csv = run_robot(
+        invoices=lines_world / "invoices" / f"invoices-{month}.csv",
+        invoice_lines=lines_world / "invoices" / f"invoice-lines-{month}.csv",
+        out=tmp_path / "csv",
+        **common,
+    )
+    from_xml = run_robot(invoices=converted, invoice_lines=converted_lines, out=tmp_path / "xml", **common)
+    # every invoice but the scanned ones without an amount; credit notes positive, as written
+    kept = from_csv.decisions[from_csv.decisions["reason"] != "INVALID_AMOUNT"].reset_index(drop=True)
+    kept = kept.assign(amount=kept["amount"].abs())
+    xml = from_xml.decisions
+    assert len(xml) == len(kept) > 100
+    # An e-invoice always has lines, so the converted lines extract has one for an
+    # invoice that names no citizen at all, and the spec decides an invoice
+    # without CPR that has lines line by line: LINES_MISMATCH (line 1 has no
+    # CPR) where the CSV extract, without lines for it, gives MISSING_CPR.
+    no_cpr = (kept["reason"] == "MISSING_CPR").to_numpy()
+    assert no_cpr.any() and (xml.loc[no_cpr, "reason"] == "LINES_MISMATCH").all()
+    assert xml.loc[no_cpr, "message"].str.contains("linje 1 har intet CPR-nummer").all()
+    cols = ["invoice_id", "supplier_cvr", "cpr_masked", "amount", "status", "reason", "grant_id", "expected_amount",
+            "psp_element", "art"]  # fmt: skip
+    pd.testing.assert_frame_equal(
+        xml.loc[~no_cpr, cols].reset_index(drop=True), kept.loc[~no_cpr, cols].reset_index(drop=True)
+    )
+
+    # the collective invoices were decided line by line, each line as from the CSV lines
+    csv_lines = pd.read_csv(tmp_path / "csv" / "decision_lines.csv", dtype=str, keep_default_na=False)
+    xml_lines = pd.read_csv(tmp_path / "xml" / "decision_lines.csv", dtype=str, keep_default_na=False)
+    sent = pd.read_csv(lines_world / "invoices" / f"invoice-lines-{month}.csv", dtype=str, keep_default_na=False)
+    assert len(csv_lines) == len(sent) >= 6 and (csv_lines["status"] == "posted").any()
+    pd.testing.assert_frame_equal(
+        _by_invoice(xml.astype({"row": str}), xml_lines),
+        _by_invoice(from_csv.decisions.astype({"row": str}), csv_lines),
+    )
+    by_lines = xml["invoice_id"].isin(sent["invoice_id"])
+    assert (xml.loc[by_lines, "status"] == "posted").any()
+    assert (
+        xml.loc[by_lines, "message"].tolist()
+        == kept.loc[kept["invoice_id"].isin(sent["invoice_id"]), "message"].tolist()
+    )
+
+
 def test_a_file_named_twice_is_read_once_and_utf16_is_read(tmp_path):
     (tmp_path / "a.xml").write_bytes(doc())
     text = doc().decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
