@@ -11,6 +11,10 @@ folded back into one decision per invoice.
                                         invoice (post_group)                            ├ notes (one a manual invoice)
                                                                                         └ lines (decision_lines.csv)
 
+An invoice is decided line by line when it has lines and more than one CPR
+number, or none while its lines name at least one (an e-invoice always has
+lines: one that names no citizen anywhere lacks a CPR, check 4).
+
 A line row is the invoice's row with the line's CPR, amount and period (a
 blank period cell: the invoice's), so checks 4-21 run on it as on an invoice,
 with the invoice's number, supplier and document type. ``post_group`` tells
@@ -92,11 +96,16 @@ class _Plan:
         self.attached = np.isin(line_code, inv_code)
         by_code = pd.Series(np.arange(len(lf))).groupby(line_code).indices if len(lf) else {}
         has_lines = np.isin(inv_code, line_code)
+        # an invoice without a CPR number is collective only when its lines name one: an
+        # e-invoice always has lines, and one that names no citizen anywhere lacks a CPR
+        line_names = (lf["cpr_count"].to_numpy() > 0) | lf["cpr_invalid"].to_numpy()
+        lines_name_cprs = np.isin(inv_code, line_code[line_names])
+        count = inv["cpr_count"].to_numpy()
         candidate = (
             has_lines
             & (inv["invoice_id_raw"] != "").to_numpy()
             & ~inv["cpr_invalid"].to_numpy()
-            & (inv["cpr_count"].to_numpy() != 1)
+            & ((count > 1) | ((count == 0) & lines_name_cprs))
         )
         self.candidate = candidate
         cand = np.flatnonzero(candidate)

@@ -395,7 +395,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         if invalid:
             d["reason"] = "INVALID_CPR"
             continue
-        if len(cprs) == 1 or not group:
+        lines_name_cprs = any(any(invoice_cprs(line["cpr"], line["text"])) for line in group)
+        if len(cprs) == 1 or not group or (not cprs and not lines_name_cprs):
             if len(cprs) > 1:
                 d["reason"] = "MULTIPLE_CPR"
                 continue

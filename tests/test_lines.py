@@ -83,6 +83,16 @@ def test_lines_that_do_not_explain_the_invoice_are_a_lines_mismatch(lines, cpr, 
     assert what in d["message"] and len(r.postings) == 0 and len(r.lines) == 0
 
 
+def test_an_invoice_whose_lines_name_no_citizen_lacks_a_cpr_and_is_not_collective():
+    """An e-invoice always has lines: one without a CPR number anywhere (neither
+    on the invoice nor on a line) is MISSING_CPR, for the supplier to fix, not
+    a collective invoice whose lines fail check 3."""
+    r = decide([invoice("S1", "50000", text="Ophold marts 2019")], [line("S1", "1", "", "50000", "Døgnophold")])
+    assert r.decisions[["status", "reason"]].values.tolist() == [["manual", "MISSING_CPR"]] and len(r.lines) == 0
+    r = decide([invoice("S1", "50000")], [line("S1", "1", "", "30000"), line("S1", "2", BO, "20000")])
+    assert r.decisions["reason"].tolist() == ["LINES_MISMATCH"]  # a line names one: collective, and line 1 has none
+
+
 def test_a_failing_line_sends_the_invoice_to_manual_naming_that_line():
     lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "19000"), line("S1", "3", CARL, "1000")]
     r = decide([invoice("S1", "50000")], lines)
