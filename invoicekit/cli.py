@@ -46,6 +46,9 @@ on the journal delivers its files first.
 RUN_EPILOG = """\
 Outputs written in --out (a new folder for every recorded run):
   decisions.csv       one row per invoice: status, reason, grant, coding, message
+  decision_lines.csv  one row per line of a collective invoice decided line by line
+                      (--invoice-lines): status, reason, grant, coding; header only
+                      when there were none
   opus_postings.csv   the posted invoices in OPUS's import layout (';', decimal comma),
                       with the posting date; the only file with full CPR numbers
   opus_notes.csv      the note written in OPUS on each manual invoice
@@ -84,6 +87,15 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         help="invoices (regninger), .csv or .xlsx, one row per invoice: invoice_id, supplier_cvr, amount, "
         "[cpr], [period_start], [period_end], [text], [invoice_date], [supplier_name], [document_type] "
         "(invoice/credit_note), [currency] (blank = DKK), [prepaid_amount]",
+    )
+    p.add_argument(
+        "--invoice-lines",
+        metavar="PATH",
+        help="lines of collective invoices (fakturalinjer, samlefakturaer), .csv or .xlsx, one row per line: "
+        "invoice_id, supplier_cvr, line_no, amount, [cpr], [period_start], [period_end] (blank: the invoice's), "
+        "[text] (CPR and period read from it as for invoices). An invoice with lines and more than one CPR "
+        "number, or none, is posted line by line when every line posts; LINES_MISMATCH when a line has not "
+        "exactly one CPR number, the amounts do not add up or the CPR numbers differ from the invoice's",
     )
     p.add_argument(
         "--support-sheet",
@@ -135,8 +147,9 @@ Run the robot month by month on a municipality's extracts, as it would have
 run in operation, with one journal, and measure every month.
 
 DIR holds stoetteark.xlsx, sensum/grants-YYYY-MM.csv and
-invoices/invoices-YYYY-MM.csv for each month, and optionally rules.toml and
-truth.csv (as written by invoicekit synth). Each month's robot outputs go to
+invoices/invoices-YYYY-MM.csv for each month, and optionally rules.toml,
+truth.csv (as written by invoicekit synth) and invoices/invoice-lines-YYYY-MM.csv
+(the lines of that month's collective invoices: run --invoice-lines). Each month's robot outputs go to
 OUT/YYYY-MM/; OUT/monthly.csv holds month, invoices, posted, automation_rate,
 wrong_postings (posted invoices the truth says were wrong: not to be paid, or
 another grant, PSP element or art) and top_reasons.
@@ -491,6 +504,86 @@ def _types_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_types)
 
 
+ACTIONS_DESCRIPTION = """\
+Next month's work: who must fix what so that invoices pass, ranked by what it
+wins.
+
+Every manual invoice of the month gets an owner (caseworker, administration,
+supplier, finance, it) and a Danish action; invoices one change would let
+through are grouped into a fix, with the invoices it would unlock and the
+points of automation it would win (unlocked / all invoices of the month x 100),
+largest first. A fix is proposed only on evidence: a new rate when invoices of
+one supplier and service miss their grants by the same factor from a date on
+(a mismatch that varies invoice by invoice, or whole days billed, is none); a
+grant to extend, create or move to the right supplier; a row the support sheet
+lacks; the contact template for a supplier whose invoices lack CPR number,
+period or one citizen per invoice; a rule (maximum amount, tolerance) only
+when the invoices show it too narrow.
+
+Fix keys: rate:<cvr>:<service>:<YYYY-MM-DD>, grant_period:<grant_id>,
+grant_missing:<DDMMYY-xxxx>:<cvr>, grant_supplier:<grant_id>,
+coding:<paragraph>:<ownership>:<target group>, coding_service:<service>,
+coding_supplier:<cvr>, template:<cvr>, rule:max_amount, rule:tolerance.
+
+Exit status: 0 when the list was written, 2 when an input cannot be used (one
+line names the file or option and what was expected), 1 when a file could not
+be written.
+"""
+
+ACTIONS_EPILOG = """\
+Written in --out:
+  actions.csv           one row per fix: fix_key, owner, action, invoices, points
+  action_invoices.csv   each linked invoice once: fix_key, month, row, invoice_id,
+                        supplier_cvr (month and row as in the replay's folders)
+  actions.xlsx          one sheet per owner (Danish), and every manual invoice
+  breve/<cvr>.docx      a letter to each supplier to send the contact template
+  kontaktskabelon.docx  the template the letters were made from: edit it in Word
+                        and give it back with --template
+CPR numbers appear masked (DDMMYY-xxxx) in every file.
+
+Example:
+  invoicekit actions --journal journal.sqlite --grants bevillinger-2019-03.csv \\
+      --support-sheet stoetteark.xlsx --month 2019-03 --out opgaver/2019-03/
+"""
+
+
+def _actions_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "actions",
+        help="next month's fix list: who must fix what, ranked by the points it wins",
+        description=ACTIONS_DESCRIPTION,
+        epilog=ACTIONS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--journal", required=True, metavar="PATH", help="the robot's journal (SQLite)")
+    p.add_argument(
+        "--grants",
+        metavar="FILE",
+        help="the month's Sensum grant extract (as for invoicekit run): needed to find new rates, grant periods "
+        "and grants registered at another supplier",
+    )
+    p.add_argument(
+        "--support-sheet",
+        metavar="FILE",
+        help="the support sheet (støtteark, .xlsx): needed to name the rows it lacks (NO_CODING)",
+    )
+    p.add_argument(
+        "--month",
+        metavar="YYYY-MM",
+        help="the month whose manual invoices to act on (default: the journal's last month); earlier months "
+        "are read as evidence",
+    )
+    p.add_argument(
+        "--template",
+        metavar="FILE",
+        help="the municipality's contact template (.docx) with {{placeholders}} (default: the one shipped; "
+        "written as kontaktskabelon.docx to edit)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the files (created if missing)")
+    p.add_argument("--quiet", action="store_true", help="print no summary")
+    p.set_defaults(handler=cmd_actions)
+
+
 REPORT_DESCRIPTION = """\
 Reports managers open: a self-contained HTML file (charts embedded, opens
 offline in a browser) and a formatted workbook with the same tables.
@@ -559,6 +652,16 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="business-case TOML whose minutes and hourly cost value the hours saved (default: its defaults)",
     )
+    q.add_argument(
+        "--grants",
+        metavar="FILE",
+        help="the last month's Sensum grant extract: more fixes in 'Næste måneds opgaver' (new rates, grant periods)",
+    )
+    q.add_argument(
+        "--support-sheet",
+        metavar="FILE",
+        help="the support sheet (støtteark): names the coding rows it lacks in 'Næste måneds opgaver'",
+    )
     q.add_argument("--out", required=True, metavar="DIR", help="folder for followup.html and followup.xlsx")
     q.add_argument("--quiet", action="store_true", help="print no summary")
     q.set_defaults(handler=cmd_report_followup)
@@ -613,6 +716,7 @@ def build_parser() -> argparse.ArgumentParser:
     _convert_parser(sub)
     _types_parser(sub)
     _report_parser(sub)
+    _actions_parser(sub)
     _plugin_commands(sub)
     return parser
 
@@ -636,6 +740,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         support_sheet=args.support_sheet,
         out=args.out,
         rules=args.rules,
+        invoice_lines=args.invoice_lines,
         journal=args.journal,
         new_journal=args.new_journal,
         dry_run=args.dry_run,
@@ -848,6 +953,7 @@ def cmd_types(args: argparse.Namespace) -> int:
 
 def cmd_report_followup(args: argparse.Namespace) -> int:
     from invoicekit.business_case import load_config
+    from invoicekit.extracts import read_grants, read_support_sheet
     from invoicekit.followup import followup
     from invoicekit.reports import write_followup
     from invoicekit.tune import parse_rate
@@ -858,7 +964,17 @@ def cmd_report_followup(args: argparse.Namespace) -> int:
             None, "--target", f"{args.target!r} is out of range; expected a rate from 0 to 1 (0 % to 100 %)"
         )
     params = load_config(args.config).likely() if args.config else None
-    result = followup(args.journal, truth=args.truth, controls=args.control, target=target, params=params)
+    grants = read_grants(args.grants) if args.grants else None
+    support = read_support_sheet(args.support_sheet) if args.support_sheet else None
+    result = followup(
+        args.journal,
+        truth=args.truth,
+        controls=args.control,
+        target=target,
+        params=params,
+        grants=grants,
+        support=support,
+    )
     paths = write_followup(result, args.out)
     if not args.quiet:
         print(result.text())
@@ -884,6 +1000,32 @@ def cmd_report_business_case(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(bc.text())
         print(f"Business case: {paths['html']}, {paths['xlsx']} and {paths['json']}")
+    return 0
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    from invoicekit.action_files import write_actions
+    from invoicekit.actions import fix_list, rules_from_journal
+    from invoicekit.extracts import read_grants, read_support_sheet
+    from invoicekit.followup import load_decisions
+    from invoicekit.vocabulary import MONTH
+
+    if args.month is not None and not MONTH.fullmatch(args.month):
+        raise InputError(None, "--month", f"{args.month!r} is not a month; expected YYYY-MM")
+    decisions = load_decisions(args.journal)
+    months = sorted(decisions["month"].unique())
+    if args.month is not None and args.month not in months:
+        raise InputError(
+            args.journal, "--month", f"{args.month} has no run; expected a month from {months[0]} to {months[-1]}"
+        )
+    grants = read_grants(args.grants) if args.grants else None
+    support = read_support_sheet(args.support_sheet) if args.support_sheet else None
+    settings = rules_from_journal(args.journal, args.month or months[-1])
+    actions = fix_list(decisions, grants, support, month=args.month, settings=settings)
+    paths = write_actions(actions, args.out, template=args.template)
+    if not args.quiet:
+        print(actions.text())
+        print(f"Fix list: {paths['actions']}, {paths['xlsx']}; letters in {paths['letters']}")
     return 0
 
 

@@ -31,6 +31,17 @@ INVOICE_COLUMNS: tuple[Column, ...] = (
     Column("prepaid_amount", False, ("Forudbetalt", "Forudbetalt beløb", "A conto", "Aconto", "Prepaid")),
 )
 
+INVOICE_LINE_COLUMNS: tuple[Column, ...] = (
+    Column("invoice_id", True, ("Fakturanummer", "Fakturanr", "Fakturanr.")),
+    Column("supplier_cvr", True, ("CVR", "CVR-nr", "CVR-nr.", "Leverandør CVR")),
+    Column("line_no", True, ("Linje", "Linjenr", "Linjenr.", "Linjenummer")),
+    Column("cpr", False, ("CPR", "CPR-nr", "CPR-nr.", "Personnummer")),
+    Column("amount", True, ("Beløb",)),
+    Column("period_start", False, ("Periode fra",)),
+    Column("period_end", False, ("Periode til",)),
+    Column("text", False, ("Tekst", "Beskrivelse")),
+)
+
 GRANT_COLUMNS: tuple[Column, ...] = (
     Column("grant_id", True, ("Bevilling", "Bevillings-ID", "Bevillings-id", "Bevillingsid")),
     Column("cpr", True, ("CPR", "CPR-nr", "CPR-nr.", "Personnummer")),
@@ -85,6 +96,20 @@ DECISION_COLUMNS: tuple[str, ...] = (
     "psp_element",
     "art",
     "message",
+)
+
+#: ``decision_lines.csv``: one row per line of an invoice decided line by line
+DECISION_LINE_COLUMNS: tuple[str, ...] = (
+    "row",
+    "line_no",
+    "cpr_masked",
+    "amount",
+    "status",
+    "reason",
+    "grant_id",
+    "expected_amount",
+    "psp_element",
+    "art",
 )
 
 OPUS_POSTING_COLUMNS: tuple[str, ...] = (

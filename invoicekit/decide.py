@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import invoicekit.messages as msg
 from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
-from invoicekit.extracts import INVOICE, Grants, Invoices, SupportSheet
+from invoicekit.extracts import INVOICE, Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.keys import (
     LEGACY,
@@ -33,6 +33,7 @@ from invoicekit.keys import (
     normalise_numbers,
     stored_keys,
 )
+from invoicekit.lines import decide_by_lines
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_date_dk, format_money, format_money_dk, format_money_one
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
@@ -61,7 +62,8 @@ class Decisions:
       ``expected_amount``, ``amount_ok``, ``excluded_at``).
     - ``coding_candidates`` (with ``explain=True``): the coding rows
       considered for each invoice whose grant was found.
-    - ``problems``: grant and support-sheet rows left out.
+    - ``problems``: grant, support-sheet and invoice-line rows left out.
+    - ``lines`` (when lines were given): the lines of collective invoices.
     """
 
     decisions: pd.DataFrame
@@ -72,6 +74,9 @@ class Decisions:
     )
     candidates: pd.DataFrame | None = None
     coding_candidates: pd.DataFrame | None = None
+    #: with ``lines``: one row per line of the invoices decided line by line
+    #: (:func:`invoicekit.lines.decide_by_lines` gives the columns)
+    lines: pd.DataFrame | None = None
 
     @property
     def automation_rate(self) -> float:
@@ -89,6 +94,7 @@ def decide(
     max_pairs: int = 2_000_000,
     run_date: dt.date | None = None,
     messages: bool = True,
+    lines: InvoiceLines | None = None,
 ) -> Decisions:
     """Decide every invoice: posted, or manual with a reason and a Danish message.
 
@@ -103,10 +109,21 @@ def decide(
     ``run_date`` (default today) gives the posting lines their posting date.
     ``messages=False`` leaves the texts blank (the Danish message and the
     posting text): for counting only, as tuning does, where they are most of
-    the work.
+    the work. ``lines`` (:class:`~invoicekit.extracts.InvoiceLines`) decides
+    the collective invoices that have lines line by line
+    (:mod:`invoicekit.lines`); the result then has ``lines``.
     """
     rules = rules or Rules()
     history = history or History()
+    if lines is not None:
+        if not isinstance(lines, InvoiceLines):
+            raise TypeError(
+                f"decide takes typed invoice lines: InvoiceLines, not {type(lines).__name__} "
+                "(invoicekit.prepare_invoice_lines types a table held in memory)"
+            )
+        core = functools.partial(decide, grants=grants, support=support, rules=rules, history=history,
+                                 explain=explain, max_pairs=max_pairs, run_date=run_date, messages=messages)  # fmt: skip
+        return decide_by_lines(invoices, lines, core, messages)
     for value, kind, helper in ((invoices, Invoices, "prepare_invoices"), (grants, Grants, "prepare_grants"),
                                 (support, SupportSheet, "prepare_support_sheet")):  # fmt: skip
         if not isinstance(value, kind):
@@ -249,9 +266,13 @@ def _check_duplicates(inv: pd.DataFrame, keys: np.ndarray, history: History, sta
             ]
     codes, uniques = pd.factorize(key)
     combined = cvr * max(len(uniques), 1) + codes
-    in_run = pd.Series(combined).duplicated(keep="first").to_numpy()
+    if "post_group" in inv.columns:  # the lines of a collective invoice are not duplicates of each other
+        in_run, first = _duplicate_groups(combined, inv["post_group"].to_numpy(), alive)
+    else:
+        in_run, first = pd.Series(combined).duplicated(keep="first").to_numpy(), None
     if in_run.any():
-        first = pd.Series(np.arange(len(combined))).groupby(combined, sort=False).transform("first").to_numpy()
+        if first is None:
+            first = pd.Series(np.arange(len(combined))).groupby(combined, sort=False).transform("first").to_numpy()
         rows = inv["row"].to_numpy()
         for k in np.flatnonzero(in_run):
             pos = alive[k]
@@ -259,6 +280,21 @@ def _check_duplicates(inv: pd.DataFrame, keys: np.ndarray, history: History, sta
                 detail[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[alive[first[k]]])
         dup[alive[in_run]] = True
     state.fail("DUPLICATE_INVOICE", dup)
+
+
+def _duplicate_groups(combined: np.ndarray, group: np.ndarray, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Check 10 within a run when rows come in groups that share their number
+    (``post_group``: the lines of a collective invoice). A group's number
+    counts as seen once every row of the group passed checks 1-9; a row that
+    passed them is a duplicate when a whole group before it, another one, had
+    the same number. Per row of ``alive``: whether it is a duplicate, and the
+    position in ``alive`` of that earlier group's first row."""
+    g = group[alive]
+    whole = (np.bincount(g, minlength=len(np.bincount(group))) == np.bincount(group))[g]
+    position = np.arange(len(alive))
+    first = pd.Series(np.where(whole, position, len(alive))).groupby(combined).transform("min").to_numpy()
+    in_run = (position > first) & (g != g[np.minimum(first, max(len(alive) - 1, 0))])
+    return in_run, first
 
 
 @dataclass
@@ -627,8 +663,10 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
     if suspect.any():
         invoice_ids = inv["invoice_id"].to_numpy(dtype=object)
         posted: dict[tuple[bool, object], list[int]] = {}
+        together = _PostTogether(inv, cand[~paid[cand]], posted)
         for k in np.flatnonzero(suspect):  # cand is in input order
             pos = cand[k]
+            together.reach(pos)
             clash = None
             for same_grant, key in ((True, g_key[k]), (False, c_key[k])):
                 clash = next(
@@ -640,11 +678,53 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
                     )
                     paid[pos] = True
                     say(pos, same_grant, earlier, grant_ids[grant_pos[clash]])
+                    together.failed(pos)
                     break
             if clash is None:
                 posted.setdefault((True, g_key[k]), []).append(pos)
                 posted.setdefault((False, c_key[k]), []).append(pos)
+                together.registered(pos, ((True, g_key[k]), (False, c_key[k])))
     state.fail("ALREADY_PAID", paid)
+
+
+class _PostTogether:
+    """Check 21 within a run when rows come in groups that post together or
+    not at all (``post_group``: the lines of a collective invoice, see
+    :mod:`invoicekit.lines`). A row that passes counts for its own group's
+    later rows at once, and for other groups' rows only if its whole group
+    posts: when the rows of a group are behind us (groups are contiguous, in
+    input order) and one of them failed, its rows are taken back out of
+    ``posted``. Rows decide in input order and each depends only on earlier
+    ones, so one pass gives what deciding invoice after invoice gives.
+    Without ``post_group`` every row is a group of its own and nothing changes."""
+
+    def __init__(self, inv: pd.DataFrame, open_rows: np.ndarray, posted: dict) -> None:
+        self.group = inv["post_group"].to_numpy() if "post_group" in inv.columns else None
+        self.posted = posted
+        self.current, self.pending = -1, []
+        if self.group is not None:
+            still_open = np.zeros(len(inv), dtype=bool)
+            still_open[open_rows] = True
+            # a group with a row that failed an earlier check (or check 21 on the journal) cannot post
+            self.broken = np.zeros(int(self.group.max()) + 1, dtype=bool)
+            self.broken[self.group[~still_open]] = True
+
+    def reach(self, pos: int) -> None:
+        if self.group is None or self.group[pos] == self.current:
+            return
+        if self.current >= 0 and self.broken[self.current]:
+            for keys, q in self.pending:
+                for key in keys:
+                    self.posted[key].remove(q)
+        self.current, self.pending = int(self.group[pos]), []
+
+    def failed(self, pos: int) -> None:
+        if self.group is not None:
+            self.broken[self.group[pos]] = True
+
+    def registered(self, pos: int, keys: tuple) -> None:
+        if self.group is not None:
+            self.pending.append((keys, pos))
 
 
 _DAY_OFFSET = 1 << 17  # days since 1970 of years 1900-2199 fit in 18 bits once shifted by this

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.etree.ElementTree import Element
 
+from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr
 from invoicekit.parsing import cprs_in_text, period_in_text
 
@@ -71,7 +72,7 @@ INVOICE_COLUMNS = (
     "lines",
 )
 #: the columns of the invoice lines extract (robot spec, "Invoice lines")
-LINE_COLUMNS = ("invoice_id", "supplier_cvr", "line_no", "cpr", "amount", "period_start", "period_end", "text")
+LINE_COLUMNS = tuple(c.name for c in INVOICE_LINE_COLUMNS)
 
 CVR_SCHEMES = {"DK:CVR", "0184"}
 CPR_SCHEMES = {"DK:CPR", "0237"}

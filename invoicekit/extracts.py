@@ -1,9 +1,9 @@
-"""Typed tables: the invoices, grants and support sheet the robot decides on,
+"""Typed tables: the invoices (and their lines), grants and support sheet the robot decides on,
 each typed once from the text cells :mod:`invoicekit.readers` reads, and
 carrying the rows left out (``problems``).
 
-``read_*`` take a path and return :class:`Invoices`, :class:`Grants` or a
-:class:`SupportSheet`; ``prepare_*`` type a DataFrame already in memory, so
+``read_*`` take a path and return :class:`Invoices`, :class:`InvoiceLines`,
+:class:`Grants` or a :class:`SupportSheet`; ``prepare_*`` type a DataFrame already in memory, so
 notebooks and tests can pass small tables written inline, with canonical or
 Danish headers.
 """
@@ -22,6 +22,7 @@ from invoicekit.amounts import unit_codes
 from invoicekit.columns import (
     GRANT_COLUMNS,
     INVOICE_COLUMNS,
+    INVOICE_LINE_COLUMNS,
     PROBLEM_COLUMNS,
     SUPPORT_SHEETS,
     Column,
@@ -478,6 +479,100 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
     out["period_end"] = end
     out["period_source"] = _objects(source)
     out["period_unreadable"] = _objects(unreadable)
+
+
+# ---------------------------------------------------------------- invoice lines
+
+
+@dataclass(frozen=True)
+class InvoiceLines:
+    """The lines of collective invoices (``--invoice-lines``), typed once:
+    what :func:`invoicekit.decide.decide` takes as ``lines``. ``frame`` has one
+    row per line that names an invoice (the columns:
+    :func:`_typed_invoice_lines`); ``problems`` the rows that do not, and the
+    lines that cannot be trusted (kept in ``frame`` with ``usable`` False, so
+    that their invoice goes to manual rather than being decided on the other
+    lines). Made by :func:`read_invoice_lines`, or
+    :func:`prepare_invoice_lines` from a table in memory."""
+
+    frame: pd.DataFrame
+    problems: pd.DataFrame = field(default_factory=_no_problems)
+    #: the file name the lines' problems carry
+    source: str = "invoice_lines"
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def read_invoice_lines(path: str | Path) -> InvoiceLines:
+    """Read an invoice-lines extract (CSV or xlsx): one row per line of a
+    collective invoice; see :class:`InvoiceLines`."""
+    raw = read_raw(path)
+    numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_LINE_COLUMNS[3]))
+    df = canonical_columns(raw.frame, INVOICE_LINE_COLUMNS, path)
+    problems = Problems()
+    name = Path(path).name
+    for r, count in raw.misaligned.items():
+        problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(raw.frame.columns)}")
+    frame = _typed_invoice_lines(df, name, problems, misaligned=raw.misaligned, numeric_cpr=numeric_cpr)
+    return InvoiceLines(frame, problems.frame(), name)
+
+
+def prepare_invoice_lines(df: pd.DataFrame, source: str = "invoice_lines") -> InvoiceLines:
+    """Type an invoice-lines table held in memory (canonical or Danish
+    headers), as :func:`read_invoice_lines` types a file."""
+    if isinstance(df, InvoiceLines) or (isinstance(df, pd.DataFrame) and "usable" in df.columns):
+        raise TypeError("these invoice lines are typed already; pass the InvoiceLines object itself")
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"prepare_invoice_lines takes a pandas DataFrame of invoice lines, not {type(df).__name__}")
+    numeric_cpr = numeric_cells(df, INVOICE_LINE_COLUMNS[3])
+    problems = Problems()
+    frame = _typed_invoice_lines(canonical_columns(df, INVOICE_LINE_COLUMNS, source), source, problems,
+                                 numeric_cpr=numeric_cpr)  # fmt: skip
+    return InvoiceLines(frame, problems.frame(), source)
+
+
+def _typed_invoice_lines(
+    df: pd.DataFrame,
+    source: str,
+    problems: Problems,
+    misaligned: dict[int, int] | None = None,
+    numeric_cpr: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The typed lines: each line typed as an invoice is
+    (:func:`_typed_invoices`: CPR from the cell or the text, the period from
+    the columns or the text, the amount), plus ``line_no`` (as written,
+    trimmed), ``usable`` and ``row`` (the row in the lines file).
+
+    A row without an invoice number or a valid supplier CVR names no invoice:
+    it is left out and recorded in ``problems``. A row without a line number,
+    with the wrong number of fields, or whose (supplier, invoice, line
+    number) comes again, is recorded there too and kept with ``usable``
+    False: its invoice then cannot be decided on its lines."""
+    line_no = df["line_no"].str.strip().to_numpy(dtype=object)
+    typed = _typed_invoices(df.drop(columns=["line_no"]), misaligned=misaligned, numeric_cpr=numeric_cpr)
+    rows = typed["row"].to_numpy()
+    named = (typed["invoice_id_raw"] != "").to_numpy() & typed["cvr_valid"].to_numpy()
+    problems.add_many(source, rows[(typed["invoice_id_raw"] == "").to_numpy()], "invoice_id", "fakturanummeret mangler")
+    problems.add_many(
+        source,
+        rows[(typed["invoice_id_raw"] != "").to_numpy() & ~typed["cvr_valid"].to_numpy()],
+        "supplier_cvr",
+        "leverandørens CVR-nummer mangler eller er ugyldigt",
+    )
+    usable = np.ones(len(typed), dtype=bool)
+    usable[[r - 1 for r in (misaligned or {})]] = False
+    no_number = named & (line_no == "")
+    problems.add_many(source, rows[no_number], "line_no", "linjenummeret mangler")
+    usable &= ~no_number
+    key = pd.DataFrame({"cvr": typed["cvr_key"].to_numpy(), "inv": typed["invoice_key"].to_numpy(dtype=object),
+                        "line": line_no})  # fmt: skip
+    again = named & (line_no != "") & key.duplicated(keep=False).to_numpy()
+    problems.add_many(source, rows[again], "line_no", "samme linjenummer står flere gange på fakturaen")
+    usable &= ~again
+    typed["line_no"] = _objects(line_no)
+    typed["usable"] = usable
+    return typed[named].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- grants

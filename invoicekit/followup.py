@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from invoicekit.actions import Actions, fix_list, rules_from_journal
 from invoicekit.case_parameters import PARAMS
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, first_decision, read_truth_file
+from invoicekit.extracts import Grants, SupportSheet
 from invoicekit.journal import Journal
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.sample import evaluate_control
@@ -123,7 +125,20 @@ def supplier_followup(d: pd.DataFrame) -> pd.DataFrame:
     )
     t.insert(2, "automation_rate", t["posted"] / t["invoices"])
     t["template_points"] = 100 * t["template_invoices"] / max(len(d), 1)
-    return t.sort_values(["invoices", "posted"], ascending=False, kind="stable").reset_index()
+    t = t.sort_values(["invoices", "posted"], ascending=False, kind="stable").reset_index()
+    names = latest_names(d, "supplier_cvr", "supplier_name")
+    t.insert(1, "supplier_name", [names.get(c, "") for c in t["supplier_cvr"]])
+    return t
+
+
+def latest_names(d: pd.DataFrame, key: str, name: str) -> dict[str, str]:
+    """The name each ``key`` (a CVR number, a service code) had in the latest
+    decision that gave one; keys never named are left out. Runs recorded
+    before the journal kept names give none."""
+    if name not in d:
+        return {}
+    named = d[(d[name].fillna("") != "") & (d[key] != "")]
+    return named.groupby(key, sort=False)[name].last().to_dict()
 
 
 def template_candidates(d: pd.DataFrame, top: int = 10, suppliers: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -136,7 +151,8 @@ def template_candidates(d: pd.DataFrame, top: int = 10, suppliers: pd.DataFrame 
     fixable = d[~d["posted"] & d["reason"].isin(TEMPLATE_REASONS)]
     main = fixable.groupby("supplier_cvr")["reason"].agg(lambda s: LABELS_DA.get(s.value_counts().index[0], ""))
     t["template_reason"] = t["supplier_cvr"].map(main).fillna("")
-    cols = ["supplier_cvr", "invoices", "automation_rate", "template_invoices", "template_points", "template_reason"]
+    cols = ["supplier_cvr", "supplier_name", "invoices", "automation_rate", "template_invoices", "template_points",
+            "template_reason"]  # fmt: skip
     return t[cols].head(top).reset_index(drop=True)
 
 
@@ -163,8 +179,12 @@ def paragraph_table(d: pd.DataFrame) -> pd.DataFrame:
 
 
 def service_table(d: pd.DataFrame) -> pd.DataFrame:
-    """Per service (ydelse) of the matched grant, as :func:`paragraph_table`."""
-    return _group_table(d, "service_code")
+    """Per service (ydelse) of the matched grant, as :func:`paragraph_table`,
+    with its ``service_name`` as the grants last gave it."""
+    t = _group_table(d, "service_code")
+    names = latest_names(d, "service_code", "service_name")
+    t.insert(1, "service_name", [names.get(c, "") for c in t["service_code"]])
+    return t
 
 
 def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
@@ -232,6 +252,8 @@ class FollowUp:
     controls: pd.DataFrame | None = None
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    #: next month's work: the fix list of the last month (:mod:`invoicekit.actions`)
+    actions: Actions | None = None
 
     @property
     def last_month(self) -> str:
@@ -274,9 +296,13 @@ def followup(
     controls: list[str | Path] | None = None,
     target: float = 0.50,
     params: dict[str, float] | None = None,
+    grants: Grants | pd.DataFrame | None = None,
+    support: SupportSheet | dict | None = None,
 ) -> FollowUp:
     """Build every table of the follow-up report from the journal (and the
-    truth or filled-in control sheets, when given)."""
+    truth or filled-in control sheets, when given), with the last month's fix
+    list (more fixes when the month's ``grants`` and the ``support`` sheet
+    are given)."""
     d = load_decisions(journal)
     monthly = monthly_table(d, target)
     last = str(monthly["month"].iat[-1])
@@ -299,4 +325,5 @@ def followup(
         wrong=wrong,
         controls=wrong_from_controls(controls) if controls else None,
         source=str(journal),
+        actions=fix_list(d, grants, support, month=last, settings=rules_from_journal(journal, last)),
     )

@@ -120,34 +120,55 @@ class History:
         )
 
 
-def extend_history(history: History, decisions: pd.DataFrame, run_id: int, started_at: str) -> History:
-    """``history`` plus one more run's decisions, as the journal would record
+def extend_history(
+    history: History, decisions: pd.DataFrame, run_id: int, started_at: str, lines: pd.DataFrame | None = None
+) -> History:
+    """``history`` plus one more run's decisions (and the lines of those
+    decided line by line, ``Decisions.lines``), as the journal would record
     them: for replaying months in memory (tuning, evaluation) without a
     journal file. ``decisions`` must have been decided with ``history``."""
-    passed = ((decisions["status"] == POSTED) | decisions["reason"].isin(PASSED_BASIC_CHECKS)).to_numpy()
-    seen = pd.DataFrame(
-        {
-            "supplier_cvr": decisions["supplier_cvr"].to_numpy(dtype=object)[passed],
-            "invoice_key": decisions["invoice_key"].to_numpy(dtype=object)[passed],
-            "invoice_id": decisions["invoice_id"].to_numpy(dtype=object)[passed],
-            "run_id": np.full(int(passed.sum()), run_id, dtype=np.int64),
-            "started_at": started_at,
-        }
+    d = decisions.assign(run_id=run_id, started_at=started_at)
+    lines = (lines if lines is not None else pd.DataFrame(columns=["row", "status", "check"])).assign(
+        run_id=run_id, started_at=started_at
     )
-    posted = (decisions["status"] == POSTED).to_numpy()
-    paid = pd.DataFrame(
-        {
-            **{c: decisions[c].to_numpy(dtype=object)[posted] for c in ("grant_key", "citizen_key", "grant_id")},
-            "service_code": decisions["service_code"].to_numpy(dtype=object)[posted],
-            "period_start": decisions["period_start"].to_numpy(dtype="datetime64[s]")[posted],
-            "period_end": decisions["period_end"].to_numpy(dtype="datetime64[s]")[posted],
-            "invoice_id": decisions["invoice_id"].to_numpy(dtype=object)[posted],
-            "run_id": np.full(int(posted.sum()), run_id, dtype=np.int64),
-            "started_at": started_at,
-        }
-    )
+    seen, paid = history_tables(d, lines)
+    paid = paid.astype({"period_start": "datetime64[s]", "period_end": "datetime64[s]", "run_id": "int64"})
+    seen = seen.astype({"run_id": "int64"})
     return History(
         seen=pd.concat([history.seen, seen], ignore_index=True) if len(history.seen) else seen,
         paid=pd.concat([history.paid, paid], ignore_index=True) if len(history.paid) else paid,
         secret=history.secret,
     )
+
+
+def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What checks 10 and 21 see of recorded decisions (``run_id``,
+    ``started_at`` and the columns :class:`History` keeps) and of the lines of
+    those decided line by line (``run_id``, ``row``, ``status``, ``check``
+    and the keys, periods, grant and service of each line).
+
+    Seen: invoices that passed checks 1-9; one decided line by line passed
+    them when every line did. Paid: posted invoices; one decided line by line
+    is paid line by line (its own row holds no grant or citizen key)."""
+    passed = ((decisions["status"] == POSTED) | decisions["reason"].isin(PASSED_BASIC_CHECKS)).to_numpy()
+    posted = (decisions["status"] == POSTED).to_numpy()
+    paid = decisions.loc[posted, list(PAID_COLUMNS)]
+    if len(lines):
+        key = pd.MultiIndex.from_frame(decisions[["run_id", "row"]])
+        line_key = pd.MultiIndex.from_frame(lines[["run_id", "row"]])
+        at = key.get_indexer(line_key)
+        check = lines["check"].to_numpy()
+        basic_failed = np.bincount(at[(check > 0) & (check < 10)], minlength=len(decisions)) > 0
+        by_lines = np.bincount(at, minlength=len(decisions)) > 0
+        passed = passed & ~(by_lines & basic_failed)
+        posted_lines = (lines["status"] == POSTED).to_numpy()
+        from_lines = lines.loc[posted_lines].assign(
+            invoice_id=decisions["invoice_id"].to_numpy(dtype=object)[at[posted_lines]]
+        )
+        paid = pd.concat([paid[~by_lines[posted]], from_lines[list(PAID_COLUMNS)]], ignore_index=True)
+    seen = decisions.loc[passed, list(SEEN_COLUMNS)].reset_index(drop=True)
+    paid = paid.reset_index(drop=True)
+    text = [c for c in (*SEEN_COLUMNS, *PAID_COLUMNS) if c not in ("run_id", "period_start", "period_end")]
+    seen = seen.astype({c: object for c in text if c in seen.columns})
+    paid = paid.astype({c: object for c in text if c in paid.columns})
+    return seen, paid

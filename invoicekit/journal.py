@@ -18,6 +18,13 @@ row a decision) and read back whole-column. A journal of schema 1 (invoicekit
 transaction, after a backup copy beside it; one of a newer schema is refused.
 Readers (reports, sample control, explain, dry runs) open it read-only and
 read a schema-1 journal as it is.
+
+Schema 3 adds ``run_decision_lines``: the lines of the collective invoices a
+run decided line by line (:mod:`invoicekit.lines`), one Parquet table a run
+like the decisions. What checks 10 and 21 compare of such an invoice lives in
+its lines (each line's grant, citizen and period), so a version that did not
+read them could pay a line's period again: a schema-2 journal is migrated to
+3 (the table added, after a backup copy), and older versions refuse schema 3.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ import pyarrow.parquet as pq
 from invoicekit.cells import mask_arrow
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.errors import InputError, OutputError
-from invoicekit.history import PAID_COLUMNS, SEEN_COLUMNS, History
+from invoicekit.history import History, history_tables
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.keys import (
     legacy_citizen_keys,
@@ -49,9 +56,9 @@ from invoicekit.keys import (
     normalise_numbers,
     stored_keys,
 )
-from invoicekit.reasons import PASSED_BASIC_CHECKS, POSTED
+from invoicekit.reasons import POSTED
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _RUNS_V1 = """
 CREATE TABLE runs (
@@ -87,6 +94,20 @@ CREATE TABLE run_decisions (
     data BLOB NOT NULL
 )
 """
+#: schema 3: the lines of the invoices decided line by line, one table a run
+_RUN_DECISION_LINES = """
+CREATE TABLE run_decision_lines (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(run_id),
+    rows INTEGER NOT NULL,
+    format TEXT NOT NULL,
+    data BLOB NOT NULL
+)
+"""
+#: what the journal keeps of a line (beside ``row``, the invoice's row)
+LINE_JOURNAL_COLUMNS = (
+    "row", "line_no", "cpr_masked", "amount", "status", "reason", "grant_id", "expected_amount", "paragraph",
+    "psp_element", "art", "service_code", "period_start", "period_end", "message", "check", "grant_key", "citizen_key",
+)  # fmt: skip
 #: how a run's decisions are stored in ``run_decisions.data``
 DECISIONS_FORMAT = "parquet-zstd"
 _RUN_FILES = """
@@ -109,11 +130,18 @@ def _schema_v2() -> str:
         + ";\n"
         + _RUN_FILES.strip()
         + ";\n"
+        + _RUN_DECISION_LINES.strip()
+        + ";\n"
     )
 
 
+#: the names the extracts give beside the numbers (the supplier's on the
+#: invoice, the service's on the grant), for people reading follow-ups; blank
+#: where the extract had none, and in runs recorded before invoicekit 0.4.0
+NAME_COLUMNS = ("supplier_name", "service_name")
 #: what the journal keeps of a decision: the columns of decisions.csv, with the
-#: service and period beside the message (schema 1), and the keys (schema 2)
+#: service and period beside the message (schema 1), the keys (schema 2) and
+#: the names
 JOURNAL_COLUMNS = (
     *(c for c in DECISION_COLUMNS if c != "message"),
     "service_code",
@@ -121,8 +149,9 @@ JOURNAL_COLUMNS = (
     "period_end",
     "message",
     *_DECISION_COLUMNS_V2,
+    *NAME_COLUMNS,
 )
-_V1_DECISION_COLUMNS = JOURNAL_COLUMNS[: -len(_DECISION_COLUMNS_V2)]
+_V1_DECISION_COLUMNS = JOURNAL_COLUMNS[: -len(_DECISION_COLUMNS_V2) - len(NAME_COLUMNS)]
 #: typed in the journal: amounts in DKK (null where the invoice had none) and
 #: periods as dates; ``row`` an integer, every other column text. (Runs recorded
 #: by 0.2.0 kept amounts and periods as text: they are read as these types.)
@@ -250,6 +279,8 @@ class Journal:
                 "run_decisions": ("run_id", "rows", "format", "data"),
                 "run_files": ("run_id", "name", "sha256", "bytes"),
             }
+        if version >= 3:
+            need["run_decision_lines"] = ("run_id", "rows", "format", "data")
         for table, columns in need.items():
             if table not in tables:
                 raise InputError(self.path, f"table '{table}'", "missing; the journal is damaged or not invoicekit's")
@@ -264,8 +295,8 @@ class Journal:
         return version
 
     def _migrate(self) -> None:
-        """Schema 1 → 2, in one transaction, after a backup copy beside the
-        file. Nothing recorded is changed: columns and a table are added, the
+        """Schema 1 → 2 → 3, in one transaction, after a backup copy beside the
+        file (2 → 3 adds the table of decision lines). Nothing recorded is changed: columns and a table are added, the
         keys are computed from what schema 1 kept (see :mod:`invoicekit.keys`
         for numbers it stored masked)."""
         self.backup = _backup_path(self.path, self.version)
@@ -281,21 +312,11 @@ class Journal:
                 self.conn.execute("ROLLBACK")
                 self.version = SCHEMA_VERSION
                 return
-            for name, kind in _RUNS_V2:
-                self.conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
-            self.conn.execute(_RUN_FILES)
-            self.conn.execute(_RUN_DECISIONS)
-            d = pd.read_sql_query(
-                f"SELECT run_id, {', '.join(_V1_DECISION_COLUMNS)} FROM decisions ORDER BY run_id, row", self.conn
-            )
-            d = pd.concat([d, _v1_keys(d, secret)], axis=1).assign(document_type="invoice")
-            for run_id, part in d.groupby("run_id", sort=True):
-                self.conn.execute(
-                    "INSERT INTO run_decisions VALUES (?, ?, ?, ?)",
-                    (int(run_id), len(part), DECISIONS_FORMAT, _to_parquet(_journal_table(part, masked=True))),
-                )
-            # every value is now in run_decisions, unchanged; the backup keeps the old table
-            self.conn.execute("DROP TABLE decisions")
+            if self.version < 2:
+                self._migrate_v1(secret)
+            else:
+                secret = self._meta("secret") or secret
+            self.conn.execute(_RUN_DECISION_LINES)
             self.conn.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [
@@ -310,9 +331,29 @@ class Journal:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
-        self.version = SCHEMA_VERSION
-        with contextlib.suppress(sqlite3.DatabaseError):  # give back the old table's pages (the backup keeps them)
-            self.conn.execute("VACUUM")
+        old, self.version = self.version, SCHEMA_VERSION
+        if old < 2:
+            with contextlib.suppress(sqlite3.DatabaseError):  # give back the old table's pages (the backup keeps them)
+                self.conn.execute("VACUUM")
+
+    def _migrate_v1(self, secret: str) -> None:
+        """Schema 1 → 2 (inside :meth:`_migrate`'s transaction): the runs'
+        new columns, the decisions as one table a run with their keys."""
+        for name, kind in _RUNS_V2:
+            self.conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+        self.conn.execute(_RUN_FILES)
+        self.conn.execute(_RUN_DECISIONS)
+        d = pd.read_sql_query(
+            f"SELECT run_id, {', '.join(_V1_DECISION_COLUMNS)} FROM decisions ORDER BY run_id, row", self.conn
+        )
+        d = pd.concat([d, _v1_keys(d, secret)], axis=1).assign(document_type="invoice")
+        for run_id, part in d.groupby("run_id", sort=True):
+            self.conn.execute(
+                "INSERT INTO run_decisions VALUES (?, ?, ?, ?)",
+                (int(run_id), len(part), DECISIONS_FORMAT, _to_parquet(_journal_table(part, masked=True))),
+            )
+        # every value is now in run_decisions, unchanged; the backup keeps the old table
+        self.conn.execute("DROP TABLE decisions")
 
     # ------------------------------------------------------------ use
 
@@ -355,21 +396,43 @@ class Journal:
 
     def history(self) -> History:
         """What earlier runs tell a new one: invoices seen, periods paid."""
-        columns = ["supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "period_start",
+        columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "period_start",
                    "period_end", "status", "reason"]  # fmt: skip
         if self.version >= 2:
             columns += ["invoice_key", "grant_key", "citizen_key"]
         d = self._decisions(columns)
         if self.version < 2:  # read as it is: the keys schema 1 allows, in memory
             d = pd.concat([d, _v1_keys(d, self.secret)], axis=1)
-        passed = ((d["status"] == POSTED) | d["reason"].isin(PASSED_BASIC_CHECKS)).to_numpy()
-        posted = (d["status"] == POSTED).to_numpy()
-        seen = d.loc[passed, list(SEEN_COLUMNS)].reset_index(drop=True)
-        paid = d.loc[posted, list(PAID_COLUMNS)].reset_index(drop=True)
-        text = [c for c in (*SEEN_COLUMNS, *PAID_COLUMNS) if c not in ("run_id", "period_start", "period_end")]
-        seen = seen.astype({c: object for c in text if c in seen.columns})
-        paid = paid.astype({c: object for c in text if c in paid.columns})
+        lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "grant_id",
+                                             "service_code", "period_start", "period_end"])  # fmt: skip
+        seen, paid = history_tables(d, lines)
         return History(seen=seen, paid=paid, secret=self.secret)
+
+    def decision_lines(self, run_id: int | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+        """The lines of the invoices decided line by line, all runs or one:
+        ``run_id``, ``row`` (the invoice's row in that run), the other columns
+        of :data:`LINE_JOURNAL_COLUMNS` (or those named) and ``started_at``."""
+        columns = list(columns or LINE_JOURNAL_COLUMNS)
+        empty = pd.DataFrame({"run_id": pd.Series(dtype="int64"), **{c: pd.Series(dtype=_dtype(c)) for c in columns},
+                              "started_at": pd.Series(dtype=object)})  # fmt: skip
+        if self.version < 3:
+            return empty
+        where, params = ("WHERE r.run_id = ?", (run_id,)) if run_id is not None else ("", ())
+        rows = self.conn.execute(
+            f"SELECT r.run_id, r.started_at, d.data FROM run_decision_lines d JOIN runs r USING (run_id) "
+            f"{where} ORDER BY r.run_id",
+            params,
+        ).fetchall()
+        tables = []
+        for rid, started_at, data in rows:
+            t = pq.read_table(pa.BufferReader(data), columns=columns)
+            n = t.num_rows
+            t = t.add_column(0, "run_id", pa.array(np.full(n, rid, dtype=np.int64)))
+            tables.append(t.append_column("started_at", pa.array([started_at] * n, type=pa.string())))
+        if not tables:
+            return empty
+        d = pa.concat_tables(tables).to_pandas(date_as_object=False)
+        return d.astype({c: "datetime64[s]" for c in _DATE_COLUMNS if c in d.columns})
 
     def begin_run(
         self,
@@ -405,8 +468,16 @@ class Journal:
         )
         return int(cur.lastrowid)
 
-    def record(self, conn: sqlite3.Connection, run_id: int, decisions: pd.DataFrame, files: dict[str, dict]) -> None:
-        """Insert the run's decisions and output files (inside :meth:`transaction`)."""
+    def record(
+        self,
+        conn: sqlite3.Connection,
+        run_id: int,
+        decisions: pd.DataFrame,
+        files: dict[str, dict],
+        lines: pd.DataFrame | None = None,
+    ) -> None:
+        """Insert the run's decisions, the lines of those decided line by line
+        (``Decisions.lines``) and the output files (inside :meth:`transaction`)."""
         posted = int((decisions["status"] == POSTED).sum())
         conn.execute(
             "UPDATE runs SET invoices = ?, posted = ?, finished_at = ? WHERE run_id = ?",
@@ -421,6 +492,11 @@ class Journal:
             "INSERT INTO run_decisions (run_id, rows, format, data) VALUES (?, ?, ?, ?)",
             (run_id, len(decisions), DECISIONS_FORMAT, data),
         )
+        if lines is not None and len(lines):
+            conn.execute(
+                "INSERT INTO run_decision_lines (run_id, rows, format, data) VALUES (?, ?, ?, ?)",
+                (run_id, len(lines), DECISIONS_FORMAT, _to_parquet(_journal_table(lines, LINE_JOURNAL_COLUMNS))),
+            )
 
     def pending_deliveries(self) -> pd.DataFrame:
         """Recorded runs whose files are not yet in place: ``run_id``,
@@ -481,8 +557,12 @@ class Journal:
                 raise InputError(
                     self.path, f"run {rid}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
                 )
-            t = _typed(pq.read_table(pa.BufferReader(data), columns=columns))
+            stored = pq.ParquetFile(pa.BufferReader(data)).schema_arrow.names
+            t = _typed(pq.read_table(pa.BufferReader(data), columns=[c for c in columns if c in stored]))
             n = t.num_rows
+            for name in (c for c in columns if c not in stored):  # a name a run recorded earlier did not keep
+                t = t.append_column(name, pa.array([""] * n, type=pa.string()))
+            t = t.select(columns)
             t = t.add_column(0, "run_id", pa.array(np.full(n, rid, dtype=np.int64)))
             tables.append(t.append_column("started_at", pa.array([started_at] * n, type=pa.string())))
         if not tables:
@@ -492,15 +572,20 @@ class Journal:
         return d.astype({c: "datetime64[s]" for c in _DATE_COLUMNS if c in d.columns})
 
 
-def _journal_table(decisions: pd.DataFrame, masked: bool = False) -> pa.Table:
+def _journal_table(
+    decisions: pd.DataFrame, columns: tuple[str, ...] = JOURNAL_COLUMNS, masked: bool = False
+) -> pa.Table:
     """A run's decisions as the journal keeps them: ``row`` a number, amounts
     in DKK, periods as dates, the rest text; nothing that reads as a CPR
     number, unless ``masked`` says the text was masked already (the keys are
     clean by construction: normalised without ten digits in a row, or hashed)."""
     arrays = {}
-    for name in JOURNAL_COLUMNS:
+    for name in columns:
+        if name in NAME_COLUMNS and name not in decisions:  # decided without the names (a migrated run)
+            arrays[name] = pa.array([""] * len(decisions), type=pa.string())
+            continue
         values = decisions[name]
-        if name == "row":
+        if name in ("row", "check"):
             arrays[name] = pa.array(values.to_numpy().astype(np.int64))
         elif name in _AMOUNT_COLUMNS:
             if not pd.api.types.is_numeric_dtype(values.dtype):  # text from a schema-1 journal
@@ -527,7 +612,7 @@ def _text_arrow(values: pd.Series) -> pa.Array:
 
 
 def _dtype(column: str) -> str:
-    if column == "row":
+    if column in ("row", "check"):
         return "int64"
     if column in _AMOUNT_COLUMNS:
         return "float64"

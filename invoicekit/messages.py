@@ -359,3 +359,22 @@ def _fit(service: str, period: str, grant: str, room: int, width: int) -> str:
         return text
     keep = width - len(service[:1]) - len(period) - 2 - 2
     return f"{service[:1]} {period} {grant[:keep]}.."
+
+
+# collective invoices decided line by line (invoicekit.lines)
+LINES_MISMATCH = (
+    "Samlefakturaens linjer forklarer ikke fakturaen ({what}). Robotten bogfører en samlefaktura linje for "
+    "linje, når hver linje har ét CPR-nummer, og linjernes beløb tilsammen er fakturaens. Ret linjerne eller "
+    "bogfør manuelt."
+)
+LINE_UNUSABLE = "linje {line_no} kan ikke bruges (se input_problems.csv)"
+LINE_NO_CPR = "linje {line_no} har intet CPR-nummer"
+LINE_MANY_CPR = "linje {line_no} har {n} CPR-numre"
+LINE_INVALID_CPR = "linje {line_no} har et ugyldigt CPR-nummer ({masked})"
+LINES_INVOICE_AMOUNT = "fakturaens beløb kan ikke læses"
+LINE_AMOUNT = "beløbet på linje {line_no} kan ikke læses"
+LINES_SUM = "linjerne summer til {lines} kr., men fakturaen er på {invoice} kr."
+LINES_CPRS = "linjernes CPR-numre ({lines}) er ikke fakturaens ({invoice})"
+#: the message of a collective invoice that went to manual: the first line that failed
+LINE_FAILED = "Linje {line_no} ({cpr}): {message}"
+LINES_ALSO_FAILED = " Også linje {others} gik til manuel (se decision_lines.csv)."

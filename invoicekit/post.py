@@ -1,14 +1,15 @@
-"""Writing a run's outputs: decisions, OPUS posting lines and notes, the paid
-marks for Sensum, and the input problems.
+"""Writing a run's outputs: decisions (and the lines of collective invoices
+decided line by line), OPUS posting lines and notes, the paid marks for
+Sensum, and the input problems.
 
-``decisions.csv``, ``sensum_paid.csv`` and ``input_problems.csv``: UTF-8,
+``decisions.csv``, ``decision_lines.csv``, ``sensum_paid.csv`` and ``input_problems.csv``: UTF-8,
 ``,``, decimal point, ISO dates. ``opus_postings.csv`` and ``opus_notes.csv``
 go to OPUS: ``;``, decimal comma, ``dd.mm.yyyy``. Only ``opus_postings.csv``
 holds full CPR numbers.
 
 Who reads what (robot spec): the files imported into OPUS and Sensum carry
 invoice numbers exactly as written, so the systems can find the invoice;
-``decisions.csv`` and ``input_problems.csv``, which people read, have
+``decisions.csv``, ``decision_lines.csv`` and ``input_problems.csv``, which people read, have
 anything that reads as a CPR number masked. In every file a text cell that
 would start a formula gets a leading ``'`` (:mod:`invoicekit.cells`).
 """
@@ -28,6 +29,7 @@ import pyarrow.csv as pacsv
 from invoicekit.cells import safe_arrow
 from invoicekit.columns import (
     DECISION_COLUMNS,
+    DECISION_LINE_COLUMNS,
     OPUS_NOTE_COLUMNS,
     OPUS_POSTING_COLUMNS,
     PROBLEM_COLUMNS,
@@ -40,7 +42,17 @@ from invoicekit.parsing import format_date_dk, format_date_iso, format_money, mo
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
 RECIPIENT_CODE_CPR = "CPR"
 
-OUTPUT_FILES = ("decisions.csv", "opus_postings.csv", "opus_notes.csv", "sensum_paid.csv", "input_problems.csv")
+#: ``decision_lines.csv`` is written by every run, with its header only when no
+#: invoice was decided line by line: the same files every time, and no file of
+#: an earlier dry run left beside this run's
+OUTPUT_FILES = (
+    "decisions.csv",
+    "decision_lines.csv",
+    "opus_postings.csv",
+    "opus_notes.csv",
+    "sensum_paid.csv",
+    "input_problems.csv",
+)
 
 
 Columns = dict[str, object]
@@ -165,9 +177,15 @@ def write_csv(
 
 
 def write_outputs(
-    out_dir: Path, decisions: pd.DataFrame, postings: pd.DataFrame, notes: pd.DataFrame, problems: pd.DataFrame
+    out_dir: Path,
+    decisions: pd.DataFrame,
+    postings: pd.DataFrame,
+    notes: pd.DataFrame,
+    problems: pd.DataFrame,
+    lines: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
-    """Write the five output files into ``out_dir``; returns their paths.
+    """Write the output files into ``out_dir`` (``lines``: the lines of the
+    invoices decided line by line, ``Decisions.lines``); returns their paths.
     A file that cannot be written (a full disk) raises :class:`OutputError`
     naming it."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -175,8 +193,13 @@ def write_outputs(
     shown = decisions[list(DECISION_COLUMNS)].assign(
         amount=money_text(decisions["amount"]), expected_amount=money_text(decisions["expected_amount"])
     )
+    lines = lines if lines is not None else pd.DataFrame(columns=list(DECISION_LINE_COLUMNS))
+    shown_lines = lines[list(DECISION_LINE_COLUMNS)].assign(
+        amount=money_text(lines["amount"]), expected_amount=money_text(lines["expected_amount"])
+    )
     writes = (
         ("decisions.csv", shown, ",", ("row", "amount", "expected_amount"), True),
+        ("decision_lines.csv", shown_lines, ",", ("row", "amount", "expected_amount"), True),
         ("opus_postings.csv", _opus_postings_columns(postings), ";", ("Beløb",), False),
         # the note is a message people read in OPUS: masked; the invoice number as written
         ("opus_notes.csv", _opus_notes_columns(notes), ";", (), ("note",)),

@@ -31,6 +31,12 @@ REASONS: tuple[str, ...] = (
     "ALREADY_PAID",  # 21
 )
 
+#: check 3 for an invoice that has lines (``--invoice-lines``): the lines do
+#: not explain it (a line without one CPR, amounts that do not add up, other
+#: CPR numbers than the invoice's). Not in :data:`REASONS`, which numbers the
+#: checks one code each: the line-by-line layer (:mod:`invoicekit.lines`) sets it.
+LINES_MISMATCH = "LINES_MISMATCH"
+
 #: check number (1-based) of each reason
 CHECK_NUMBER: dict[str, int] = {code: i + 1 for i, code in enumerate(REASONS)}
 
@@ -45,6 +51,7 @@ LABELS_DA: dict[str, str] = {
     "MISSING_INVOICE_ID": "Fakturanummer mangler",
     "INVALID_CPR": "Ugyldigt CPR-nummer",
     "MULTIPLE_CPR": "Samlefaktura (flere CPR-numre)",
+    LINES_MISMATCH: "Samlefakturaens linjer passer ikke",
     "MISSING_CPR": "CPR-nummer mangler",
     "INVALID_CVR": "Ugyldigt eller manglende CVR-nummer",
     "MISSING_PERIOD": "Periode mangler",

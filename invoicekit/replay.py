@@ -7,6 +7,7 @@ laid out the same way) holds::
     stoetteark.xlsx                 the support sheet
     sensum/grants-YYYY-MM.csv       the grants as Sensum showed them that month
     invoices/invoices-YYYY-MM.csv   the invoices received that month
+    invoices/invoice-lines-YYYY-MM.csv  the lines of that month's collective invoices (optional)
     rules.toml                      the business rules (optional)
     truth.csv                       what a careful human would have done (optional)
 
@@ -31,7 +32,16 @@ from invoicekit.cells import safe_frame
 from invoicekit.decide import decide
 from invoicekit.errors import InputError
 from invoicekit.evaluate import agrees_with_truth, parse_should_pay
-from invoicekit.extracts import Grants, Invoices, SupportSheet, read_grants, read_invoices, read_support_sheet
+from invoicekit.extracts import (
+    Grants,
+    InvoiceLines,
+    Invoices,
+    SupportSheet,
+    read_grants,
+    read_invoice_lines,
+    read_invoices,
+    read_support_sheet,
+)
 from invoicekit.history import History, extend_history
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
@@ -96,6 +106,16 @@ def _refuse_a_gap(world: Path, months: list[str]) -> None:
             f"is missing{more}; expected the invoices of every month from {months[0]} to {months[-1]} "
             "(a month without invoices: a file with the header only)",
         )
+
+
+def month_lines(invoices: Path) -> Path | None:
+    """The lines extract beside a month's invoices (``invoice-lines-YYYY-MM.csv``
+    or ``.xlsx``), if the world has one."""
+    month = _MONTH_FILE.fullmatch(invoices.name).group(1)
+    found = [p for p in (invoices.with_name(f"invoice-lines-{month}.{ext}") for ext in ("csv", "xlsx")) if p.exists()]
+    if len(found) > 1:
+        raise InputError(found[1], None, f"is a second invoice-lines file for {month}; expected one per month")
+    return found[0] if found else None
 
 
 def _world_files(world: Path, rules: str | Path | Rules | None) -> tuple[list[tuple[str, Path, Path]], Path, Rules]:
@@ -203,6 +223,8 @@ def replay(
     for _month, grants, invoices in months:
         read_grants(grants)
         read_invoices(invoices)
+        if (lines := month_lines(invoices)) is not None:
+            read_invoice_lines(lines)
     rows = []
     for k, (month, grants, invoices) in enumerate(months):
         started = {"new_journal": journal} if k == 0 else {"journal": journal}
@@ -213,6 +235,7 @@ def replay(
             out=out / month,
             rules=rule_set,
             run_date=month_run_date(month),
+            invoice_lines=month_lines(invoices),
             **started,
         )
         d = res.decisions
@@ -268,6 +291,8 @@ class WorldData:
     months: list[str]
     invoices: list[Invoices]
     grants: list[Grants]
+    #: each month's invoice lines, None where the world has none
+    lines: list[InvoiceLines | None]
     sheet: SupportSheet
     rules: Rules
     truth: pd.DataFrame | None
@@ -278,12 +303,14 @@ def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> Wo
     world = Path(world)
     months, sheet_path, rule_set = _world_files(world, rules)
     sheet = read_support_sheet(sheet_path)
-    invoices, grants = [], []
+    invoices, grants, lines = [], [], []
     for _month, g, i in months:
         invoices.append(read_invoices(i))
         grants.append(read_grants(g))
+        found = month_lines(i)
+        lines.append(read_invoice_lines(found) if found is not None else None)
     truth = read_truth(world / "truth.csv") if (world / "truth.csv").exists() else None
-    return WorldData(world, [m for m, _, _ in months], invoices, grants, sheet, rule_set, truth)
+    return WorldData(world, [m for m, _, _ in months], invoices, grants, lines, sheet, rule_set, truth)
 
 
 def simulate(world: WorldData, rules: Rules | None = None, messages: bool = True) -> pd.DataFrame:
@@ -294,8 +321,10 @@ def simulate(world: WorldData, rules: Rules | None = None, messages: bool = True
     rules = rules or world.rules
     history = History()
     frames = []
-    for k, (month, inv, gr) in enumerate(zip(world.months, world.invoices, world.grants, strict=True), start=1):
-        d = decide(inv, gr, world.sheet, rules, history, messages=messages).decisions
-        history = extend_history(history, d, run_id=k, started_at=month)
+    months = zip(world.months, world.invoices, world.grants, world.lines, strict=True)
+    for k, (month, inv, gr, lines) in enumerate(months, start=1):
+        result = decide(inv, gr, world.sheet, rules, history, messages=messages, lines=lines)
+        d = result.decisions
+        history = extend_history(history, d, run_id=k, started_at=month, lines=result.lines)
         frames.append(d.assign(month=month))
     return pd.concat(frames, ignore_index=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from invoicekit.actions import OWNER_LABELS_DA
 from invoicekit.business_case import TARGET_RATE, BusinessCase
 from invoicekit.case_parameters import PARAMETERS, PARAMS
 from invoicekit.charts import (
@@ -58,6 +59,7 @@ REASONS = {
 }
 SUPPLIERS = {
     "supplier_cvr": ("Leverandør (CVR)", "text"),
+    "supplier_name": ("Leverandør", "text"),
     "invoices": ("Fakturaer", "int"),
     "posted": ("Bogført automatisk", "int"),
     "automation_rate": ("Automatiseringsgrad", "pct"),
@@ -67,12 +69,25 @@ SUPPLIERS = {
 }
 TEMPLATE = {
     "supplier_cvr": ("Leverandør (CVR)", "text"),
+    "supplier_name": ("Leverandør", "text"),
     "invoices": ("Fakturaer", "int"),
     "automation_rate": ("Automatiseringsgrad", "pct"),
     "template_invoices": ("Fakturaer, skabelonen retter", "int"),
     "template_points": ("Point, skabelonen kan give", "num1"),
     "template_reason": ("Hyppigste årsag, skabelonen retter", "text"),
 }
+
+FIXES = {
+    "owner_da": ("Ansvarlig", "text"),
+    "action": ("Opgave", "text"),
+    "invoices": ("Fakturaer", "int"),
+    "points": ("Point", "num1"),
+    "fix_key": ("Nøgle", "text"),
+}
+
+
+def _fixes_shown(fixes: pd.DataFrame) -> pd.DataFrame:
+    return fixes.assign(owner_da=fixes["owner"].map(OWNER_LABELS_DA))
 
 
 def _group_columns(key: str, label: str) -> dict[str, tuple[str, str]]:
@@ -84,6 +99,10 @@ def _group_columns(key: str, label: str) -> dict[str, tuple[str, str]]:
         "amount": ("Beløb (kr.)", "dkk"),
         "main_reason": ("Hyppigste årsag til manuel", "text"),
     }
+
+
+SERVICES = {"service_code": ("Ydelse", "text"), "service_name": ("Ydelsesnavn", "text"), **{
+    k: v for k, v in _group_columns("service_code", "Ydelse").items() if k != "service_code"}}  # fmt: skip
 
 
 HOURS = {
@@ -182,9 +201,23 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
             "<h3>Pr. paragraf</h3>"
             + table_html(f.paragraphs, _group_columns("paragraph", "Paragraf"))
             + "<h3>Pr. ydelse</h3>"
-            + table_html(f.services, _group_columns("service_code", "Ydelse"), max_rows=25),
+            + table_html(f.services, SERVICES, max_rows=25),
         ),
     ]
+    if f.actions is not None:
+        a = f.actions
+        unlocked = int(a.fixes["invoices"].sum())
+        sections.append(
+            (
+                "Næste måneds opgaver",
+                f"<p>Hvem skal rette hvad, så fakturaerne fra {html.escape(a.month)} kan bogføres automatisk næste "
+                f"gang: {len(a.fixes)} opgaver, som tilsammen ville frigøre {dk_number(unlocked)} af "
+                f"{dk_number(len(a.invoices))} manuelle fakturaer ({dk_number(100 * unlocked / max(a.total, 1), 1)} "
+                "point). Point: hvor mange procentpoint automatiseringsgraden ville stige. Den fulde liste med "
+                "fakturaerne og brevene til leverandørerne laves med <code>invoicekit actions</code>.</p>"
+                + table_html(_fixes_shown(a.fixes), FIXES, max_rows=25),
+            )
+        )
     wrong_body = ""
     if f.wrong is not None:
         wrong_body += "<h3>Fundet ved sammenligning med facit</h3>" + table_html(f.wrong, WRONG)
@@ -207,9 +240,12 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         "Leverandører": (f.suppliers, SUPPLIERS),
         "Kontaktskabelon": (f.template, TEMPLATE),
         "Paragraffer": (f.paragraphs, _group_columns("paragraph", "Paragraf")),
-        "Ydelser": (f.services, _group_columns("service_code", "Ydelse")),
+        "Ydelser": (f.services, SERVICES),
         "Sparede timer": (f.hours, HOURS),
     }
+    if f.actions is not None:
+        for owner, fixes in f.actions.by_owner().items():
+            sheets[f"Opgaver - {OWNER_LABELS_DA[owner]}"] = (_fixes_shown(fixes), FIXES)
     if f.wrong is not None:
         sheets["Fejlposteringer"] = (f.wrong, WRONG)
     if f.controls is not None:

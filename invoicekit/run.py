@@ -47,7 +47,15 @@ from invoicekit.delivery import (
     write_manifest,
 )
 from invoicekit.errors import InputError
-from invoicekit.extracts import read_grants, read_invoices, read_support_sheet
+from invoicekit.extracts import (
+    Grants,
+    InvoiceLines,
+    Invoices,
+    read_grants,
+    read_invoice_lines,
+    read_invoices,
+    read_support_sheet,
+)
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.journal import Journal
@@ -91,6 +99,7 @@ def run(
     progress: Callable[[str], None] | None = None,
     new_journal: str | Path | None = None,
     run_date: dt.date | None = None,
+    invoice_lines: str | Path | None = None,
 ) -> RunResult:
     """Run the robot on extract files. Raises :class:`InputError` for an input
     that cannot be used (the command line's exit 2) and
@@ -99,7 +108,8 @@ def run(
 
     ``journal`` names a journal that exists; ``new_journal`` starts one (and
     refuses a file that exists). A dry run takes ``journal`` only, reads it
-    and records nothing."""
+    and records nothing. ``invoice_lines`` (``--invoice-lines``) decides the
+    collective invoices that have lines line by line."""
     say = progress or (lambda _msg: None)
     started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     run_date = run_date or dt.date.today()
@@ -126,6 +136,11 @@ def run(
     sheet = read_support_sheet(paths["support_sheet"])
     say("læser regninger")
     invoice_table = read_invoices(paths["invoices"])
+    line_table: InvoiceLines | None = None
+    if invoice_lines is not None:
+        paths["invoice_lines"] = Path(invoice_lines)
+        say("læser fakturalinjer")
+        line_table = read_invoice_lines(paths["invoice_lines"])
     if isinstance(rules, str | Path):
         paths["rules"] = Path(rules)
     inputs = {name: (str(p), sha256(p)) for name, p in paths.items()}
@@ -133,7 +148,9 @@ def run(
 
     def decide_now(history: History) -> Decisions:
         say(f"afgør {len(invoice_table):,} regninger".replace(",", "."))
-        return decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date)
+        result = decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date, lines=line_table)
+        result.decisions = with_names(result.decisions, invoice_table, grant_table)
+        return result
 
     def manifest(result: Decisions, run_id: int | None, outputs: dict[str, dict]) -> dict:
         d = result.decisions
@@ -156,12 +173,13 @@ def run(
             "posted": posted,
             "manual": len(d) - posted,
             "posting_lines": len(result.postings),
+            "invoice_lines": len(result.lines) if result.lines is not None else None,
             "outputs": outputs,
         }
 
     def stage(staging: Path, result: Decisions, run_id: int | None) -> dict[str, dict]:
         say("skriver resultater")
-        write_outputs(staging, result.decisions, result.postings, result.notes, result.problems)
+        write_outputs(staging, result.decisions, result.postings, result.notes, result.problems, result.lines)
         recorded = run_id is not None
         files = file_facts(staging, list(OUTPUT_FILES), durable=recorded)
         facts = manifest(result, run_id, files)
@@ -201,7 +219,7 @@ def run(
                     )
                     files = stage(staging, result, run_id)
                     say("skriver journal")
-                    j.record(conn, run_id, result.decisions, files)
+                    j.record(conn, run_id, result.decisions, files, result.lines)
                     crash_point("before-commit")
                 committed = True
                 crash_point("after-commit")
@@ -272,7 +290,7 @@ def summary(res: RunResult, top: int = 5) -> str:
     for run_id, folder in res.delivered:
         lines.append(f"Delivered first:  run {run_id}'s files, which a stopped run had left staged, into {folder}/")
     if res.journal_backup is not None:
-        lines.append(f"Journal upgraded: to schema 2; the old file is kept as {res.journal_backup}")
+        lines.append(f"Journal upgraded: to schema 3; the old file is kept as {res.journal_backup}")
     lines += [
         f"Invoices read:   {n:,}",
         f"Posted:          {posted:,} ({share:.1%})",
@@ -283,9 +301,14 @@ def summary(res: RunResult, top: int = 5) -> str:
         lines.append("Most common reasons:")
         for code, count in reasons.head(top).items():
             lines.append(f"  {code:<22} {count:>8,}  {count / n:6.1%}  {LABELS_DA[code]}")
+    if res.result.lines is not None:
+        by_lines = int(res.result.lines["row"].nunique())
+        lines.append(f"Line by line:    {by_lines:,} collective invoices, {len(res.result.lines):,} lines "
+                     "(decision_lines.csv)")  # fmt: skip
     if len(res.result.problems):
         lines.append(
-            f"Input problems:  {len(res.result.problems):,} grant or support-sheet rows left out (input_problems.csv)"
+            f"Input problems:  {len(res.result.problems):,} grant, support-sheet or invoice-line rows left out "
+            "(input_problems.csv)"
         )
     if res.dry_run:
         lines.append("Dry run:         nothing recorded in the journal")
@@ -297,3 +320,24 @@ def summary(res: RunResult, top: int = 5) -> str:
     if out_dir is not None:
         lines.append(f"Outputs:         {out_dir}{os.sep} ({', '.join(sorted(res.outputs))})")
     return "\n".join(lines)
+
+
+def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> pd.DataFrame:
+    """The decisions with ``supplier_name`` (as the invoice gives it) and
+    ``service_name`` (as the grants give the service's code: the first name
+    given; for a collective invoice each of its services', ``;``-joined),
+    blank where the extract has none: the journal keeps them, so follow-ups
+    show names beside CVR numbers and service codes."""
+    inv = invoices.frame
+    if len(inv) != len(decisions):  # one decision per invoice row, in input order
+        raise ValueError(f"{len(decisions)} decisions for {len(inv)} invoices")
+    g = grants.frame
+    named = g.loc[g["service_name"].fillna("") != "", ["service_code", "service_name"]]
+    first = named.drop_duplicates("service_code")
+    by_code = dict(zip(first["service_code"], first["service_name"], strict=True))
+    codes, uniques = pd.factorize(decisions["service_code"].fillna("").astype(str), use_na_sentinel=False)
+    names = [";".join(dict.fromkeys(n for n in (by_code.get(c, "") for c in u.split(";")) if n)) for u in uniques]
+    out = decisions.copy()
+    out["supplier_name"] = inv["supplier_name"].to_numpy(dtype=object)
+    out["service_name"] = pd.Series(names, dtype=object).to_numpy()[codes] if len(uniques) else ""
+    return out

@@ -393,6 +393,8 @@ class Months:
         combined["true_art"] = ""
         combined["cause"] = "collective"
         combined["keying"] = ""
+        if self.p.collective_lines:
+            combined["lines"] = _house_lines(inv[many].assign(house=house[many]))
         return pd.concat([inv[~many], combined], ignore_index=True)
 
     def _corrections(self, prev: pd.DataFrame) -> pd.DataFrame:
@@ -509,3 +511,15 @@ class Months:
         )
         twice = grants[double[vis]].assign(grant_id=lambda d: (d["grant_id"].astype(int) + 5_000_000).astype(str))
         return pd.concat([grants, twice], ignore_index=True).sort_values("cpr", kind="stable").reset_index(drop=True)
+
+
+#: what a line of a collective invoice holds, from the citizen's own invoice it replaces
+LINE_FIELDS = ("citizen", "amount", "period_start", "period_end", "true_grant_id", "should_pay", "true_psp_element",
+               "true_art", "cause")  # fmt: skip
+
+
+def _house_lines(rows: pd.DataFrame) -> list[list[dict]]:
+    """For each house (sorted, as the collective invoices are): its citizens'
+    own invoices as lines, in citizen order."""
+    rows = rows.assign(citizen=[c[0] for c in rows["citizens"]]).sort_values(["house", "citizen"], kind="stable")
+    return [part[list(LINE_FIELDS)].to_dict("records") for _, part in rows.groupby("house", sort=True)]

@@ -570,37 +570,136 @@ def _truth(label: str, inv: pd.DataFrame, frame: pd.DataFrame) -> dict[str, pa.A
     return {c: columns[c] for c in TRUTH_COLUMNS}
 
 
-def _history(world: World, inv: pd.DataFrame, frame: pd.DataFrame, rng: np.random.Generator) -> dict[str, pa.Array]:
+def _history(
+    world: World, inv: pd.DataFrame, frame: pd.DataFrame, rng: np.random.Generator, lines: pd.DataFrame | None = None
+) -> dict[str, pa.Array]:
     """The month's postings by the specialists, as an OPUS export of posted
     supplier invoices (:data:`HISTORY_HEADERS`): every invoice the truth says
     to pay, with its true PSP element and art, the invoiced amount (to the
     øre: a few synthetic amounts have fractions of one), on the
     supplier's real CVR number, posted a few days after the invoice date; the
-    text is the period and the service's name, at most 50 characters. A collective invoice has no coding of
-    its own in the truth and keeps it blank here."""
-    pay = np.flatnonzero(inv["should_pay"].to_numpy(dtype=bool))
-    inv = inv.iloc[pay]
-    sup = world.suppliers["cvr"].to_numpy()[inv["supplier"].to_numpy()]
-    service = world.services["service_name"].to_numpy()[world.episodes["service"].to_numpy()[inv["episode"].to_numpy()]]
-    start = inv["period_start"].to_numpy().astype("datetime64[D]")
-    end = inv["period_end"].to_numpy().astype("datetime64[D]")
-    delay = rng.integers(*POSTING_DELAY_DAYS, len(inv)).astype("timedelta64[D]")
-    posted = inv["invoice_date"].to_numpy().astype("datetime64[D]") + delay
+    text is the period and the service's name, at most 50 characters. A
+    collective invoice whose ``lines`` are known (the scenario ``lines``) is
+    posted a line a citizen, each line it should pay with the line's own
+    coding, amount and period, all under the invoice's number; without them
+    it has no coding of its own in the truth and keeps it blank here."""
+    pay = inv["should_pay"].to_numpy(dtype=bool)
+    by_line = np.zeros(len(inv), dtype=bool)
+    if lines is not None and len(lines):
+        by_line[lines["row"].to_numpy() - 1] = (
+            inv["invoice_type"].to_numpy()[lines["row"].to_numpy() - 1] == "collective"
+        )
+    rows = np.flatnonzero(pay & ~by_line)
+    line_rows = lines[by_line[lines["row"].to_numpy() - 1] & lines["should_pay"].astype(bool).to_numpy()] if (
+        lines is not None and len(lines)) else None  # fmt: skip
+    # one posting per row: the invoice's own, or a line's (in row, then line order)
+    row = np.concatenate([rows, line_rows["row"].to_numpy() - 1]) if line_rows is not None else rows
+    order = np.argsort(row, kind="stable")
+    row = row[order]
+
+    def pick(own: np.ndarray, per_line) -> np.ndarray:
+        values = own[rows] if line_rows is None else np.concatenate([own[rows], np.asarray(per_line, dtype=own.dtype)])
+        return values[order]
+
+    start = pick(inv["period_start"].to_numpy().astype("datetime64[D]"),
+                 None if line_rows is None else line_rows["period_start"].to_numpy().astype("datetime64[D]"))  # fmt: skip
+    end = pick(inv["period_end"].to_numpy().astype("datetime64[D]"),
+               None if line_rows is None else line_rows["period_end"].to_numpy().astype("datetime64[D]"))  # fmt: skip
+    amount = pick(inv["amount"].to_numpy().astype(np.int64),
+                  None if line_rows is None else line_rows["amount"].to_numpy(dtype=np.int64))  # fmt: skip
+    psp = pick(inv["true_psp_element"].to_numpy(dtype=object),
+               None if line_rows is None else line_rows["true_psp_element"].to_numpy(dtype=object))  # fmt: skip
+    art = pick(inv["true_art"].to_numpy(dtype=object),
+               None if line_rows is None else line_rows["true_art"].to_numpy(dtype=object))  # fmt: skip
+    sup = world.suppliers["cvr"].to_numpy()[inv["supplier"].to_numpy()[row]]
+    service = world.services["service_name"].to_numpy()[
+        world.episodes["service"].to_numpy()[inv["episode"].to_numpy()[row]]
+    ]
+    delay = rng.integers(*POSTING_DELAY_DAYS, len(row)).astype("timedelta64[D]")
+    posted = inv["invoice_date"].to_numpy().astype("datetime64[D]")[row] + delay
     period = _join(text_column(format_date_dk(start)), "-", text_column(format_date_dk(end)))
     short = pc.replace_substring_regex(
         text_column(service.astype(object)), r"\s*[(,].*$", ""
     )  # no paragraph, no target
     text = pc.utf8_rtrim(pc.utf8_slice_codeunits(_join(period, " ", short), 0, 50), " ")
     columns = {
-        "invoice_id": text_column(frame["invoice_id"].iloc[pay]),
+        "invoice_id": text_column(frame["invoice_id"].to_numpy(dtype=object)[row]),
         "supplier_cvr": text_column(sup),
-        "amount": text_column(format_money_dk((inv["amount"].to_numpy() + ORE // 2) // ORE * ORE)),  # OPUS: øre
-        "psp_element": text_column(inv["true_psp_element"]),
-        "art": text_column(inv["true_art"]),
+        "amount": text_column(format_money_dk((amount + ORE // 2) // ORE * ORE)),  # OPUS: øre
+        "psp_element": text_column(psp),
+        "art": text_column(art),
         "posting_date": text_column(format_date_dk(posted)),
         "text": text,
     }
     return {HISTORY_HEADERS[c]: v for c, v in columns.items()}
+
+
+LINE_COLUMNS = ("invoice_id", "supplier_cvr", "line_no", "cpr", "amount", "period_start", "period_end", "text")
+LINE_TRUTH_COLUMNS = ("month", "row", "invoice_id", "supplier_cvr", "line_no", "true_grant_id", "should_pay",
+                      "true_psp_element", "true_art", "cause")  # fmt: skip
+
+
+def collective_lines(world: World, inv: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The lines of the month's collective invoices (those that carry them),
+    one row a citizen, with the row of their invoice in the month's file and
+    the truth of each line; the same number sent twice has its lines once."""
+    if "lines" not in inv:
+        return pd.DataFrame(columns=["row", *LINE_COLUMNS, *LINE_TRUTH_COLUMNS[5:]])
+    has = np.flatnonzero(inv["lines"].map(lambda v: isinstance(v, list)).to_numpy())
+    records = []
+    cpr = world.citizens["cpr"].to_numpy()
+    for i in has:
+        for no, line in enumerate(inv["lines"].iloc[i], start=1):
+            c = str(cpr[line["citizen"]])
+            records.append({"row": i + 1, "invoice_id": frame["invoice_id"].iloc[i],
+                            "supplier_cvr": frame["supplier_cvr"].iloc[i], "line_no": str(no),
+                            "cpr": f"{c[:6]}-{c[6:]}", "amount": line["amount"],
+                            "period_start": line["period_start"], "period_end": line["period_end"], "text": "",
+                            **{k: line[k] for k in LINE_TRUTH_COLUMNS[5:]}})  # fmt: skip
+    lines = pd.DataFrame(records, columns=["row", *LINE_COLUMNS, *LINE_TRUTH_COLUMNS[5:]])
+    return lines[~lines.duplicated(["invoice_id", "supplier_cvr", "line_no"])].reset_index(drop=True)
+
+
+def write_lines_csv(lines: pd.DataFrame, path: Path) -> None:
+    """The lines extract (``--invoice-lines``), as an e-invoice's lines give it: UTF-8, ISO dates."""
+    write_csv(
+        path,
+        {
+            **{c: text_column(lines[c]) for c in ("invoice_id", "supplier_cvr", "line_no", "cpr")},
+            "amount": text_column(format_money(lines["amount"].to_numpy(dtype=np.int64))),
+            "period_start": format_date_iso(lines["period_start"].to_numpy().astype("datetime64[D]")),
+            "period_end": format_date_iso(lines["period_end"].to_numpy().astype("datetime64[D]")),
+            "text": text_column(lines["text"]),
+        },
+        ",",
+        "utf-8",
+    )
+
+
+def _with_line_truth(inv: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """A collective invoice posted line by line is right with its lines'
+    grants, PSP elements and arts (``;``-joined, each once, in line order, as
+    decisions.csv lists them)."""
+    inv = inv.copy()
+    own = lines[(inv["invoice_type"].to_numpy()[lines["row"].to_numpy() - 1] == "collective")]
+    for name in ("true_grant_id", "true_psp_element", "true_art"):
+        joined = own.groupby("row")[name].agg(lambda s: ";".join(dict.fromkeys(v for v in s if v)))
+        inv.loc[joined.index - 1, name] = joined.to_numpy()
+    return inv
+
+
+def _line_truth(label: str, lines: pd.DataFrame) -> dict[str, pa.Array]:
+    n = len(lines)
+    columns = {
+        "month": pa.array(np.full(n, label, dtype=object), L),
+        "row": _number_text(lines["row"].to_numpy()),
+        **{
+            c: text_column(lines[c])
+            for c in ("invoice_id", "supplier_cvr", "line_no", "true_grant_id", "true_psp_element", "true_art", "cause")
+        },
+        "should_pay": pa.array(np.where(lines["should_pay"].astype(bool), "true", "false").astype(object), L),
+    }
+    return {c: columns[c] for c in LINE_TRUTH_COLUMNS}
 
 
 def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> dict:
@@ -623,8 +722,14 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
         write_invoice_csv(frame, meta, world, out / "invoices" / f"invoices-{label}.csv", danish)
         if oioubl:
             write_oioubl(frame, meta, out / "oioubl" / label)
+        lines = None
+        if world.params.collective_lines:  # the scenario "lines": the suppliers send the lines
+            lines = collective_lines(world, inv, frame)
+            write_lines_csv(lines, out / "invoices" / f"invoice-lines-{label}.csv")
+            write_csv(out / "truth-lines.csv", _line_truth(label, lines), ",", "utf-8", append=k > 0)
+            inv = _with_line_truth(inv, lines)
         write_csv(out / "truth.csv", _truth(label, inv, frame), ",", "utf-8", append=k > 0)
-        history = _history(world, inv, frame, history_rng)
+        history = _history(world, inv, frame, history_rng, lines)
         write_csv(out / HISTORY_FILE, history, ";", "cp1252", errors="replace", append=k > 0)
         counts[label] = len(inv)
         if progress:

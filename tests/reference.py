@@ -201,12 +201,46 @@ def norm_paragraph(text: str) -> str:
     return str(int(m.group())) if m else text.strip().upper()
 
 
+def invoice_cprs(cell: str, text: str) -> tuple[bool, list[str]]:
+    """(a filled cell held an invalid part, the distinct valid CPR numbers)."""
+    cell = cell.strip()
+    if cell:
+        parts = [p for p in re.split(r"[,;/|\r\n]+", cell) if p.replace(" ", "").replace("-", "")]
+        valid = [cpr_ok(p) for p in parts]
+        return any(v is None for v in valid), list(dict.fromkeys(v for v in valid if v))
+    cprs = []
+    for m in re.finditer(r"(?<!\d)\d{6}-?\d{4}(?!\d)", text):
+        c = cpr_ok(m.group())
+        if c and c not in cprs:
+            cprs.append(c)
+    return False, cprs
+
+
+def invoice_period(ps: str, pe: str, text: str) -> tuple[dt.date | None, dt.date | None, bool]:
+    """(start, end, a date cell could not be read): the columns, blank cells from the one period in the text."""
+    s, e = date_of(ps), date_of(pe)
+    blank_s, blank_e = not ps.strip(), not pe.strip()
+    unreadable = (s is None and not blank_s) or (e is None and not blank_e)
+    if (blank_s or blank_e) and not unreadable:
+        found = text_periods(text)
+        if len(found) == 1:
+            ts, te = next(iter(found))
+            s = ts if blank_s else s
+            e = te if blank_e else e
+    return s, e, unreadable
+
+
 def reference_decide(invoices: list[dict], grants: list[dict], services: list[dict], suppliers: list[dict],
                      coding: list[dict], tolerance: Fraction, max_amount: Fraction, paragraphs: set[str],
                      excluded: set[str], seen: set[tuple[str, str]] = frozenset(),
-                     paid: list[tuple[str, str, str, str, dt.date, dt.date]] = ()) -> list[dict]:  # fmt: skip
+                     paid: list[tuple[str, str, str, str, dt.date, dt.date]] = (),
+                     lines: list[dict] | None = None) -> list[dict]:  # fmt: skip
     """``seen``: (supplier CVR, invoice number) that passed checks 1-9 before;
-    ``paid``: (grant id, CPR, supplier CVR, service code, start, end) posted before."""
+    ``paid``: (grant id, CPR, supplier CVR, service code, start, end) posted before.
+    ``lines``: invoice lines (``invoice_id``, ``supplier_cvr``, ``line_no``,
+    ``cpr``, ``amount``, ``period_start``, ``period_end``, ``text``); an
+    invoice decided line by line has ``lines``: one dict a line (``line_no``,
+    ``status``, ``reason``, ``grant_id``)."""
     usable = usable_grants(grants)
     svc = {}
     for r in services:
@@ -232,50 +266,21 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
 
     seen = {(c, number_key(i)) for c, i in seen}
     paid = [(grant_key(g), c, v, number_key(svc), ps, pe) for g, c, v, svc, ps, pe in paid]
-    out = []
-    for inv in invoices:
-        d = {"status": "manual", "reason": "", "grant_id": "", "expected_amount": None, "paragraph": "", "psp_element": "", "art": ""}  # fmt: skip
-        out.append(d)
 
-        def fail(reason: str, d: dict = d) -> None:
+    # the lines of each (supplier, number); a line without both names no invoice
+    by_invoice: dict[tuple[str, str], list[dict]] = {}
+    for line in lines or ():
+        cvr = cvr_ok(line["supplier_cvr"].strip())
+        if line["invoice_id"].strip() and cvr:
+            by_invoice.setdefault((cvr, number_key(line["invoice_id"].strip())), []).append(line)
+
+    def checks_4_to_21(d: dict, cprs, cvr, s, e, amount, currency, prepaid, kind, inv_id, paid_now) -> tuple | None:
+        """Checks 4-21 on one invoice (or line); the paid entry when it posts."""
+
+        def fail(reason: str) -> None:
             d["reason"] = reason
 
-        inv_id = inv["invoice_id"].strip()
-        cell = inv["cpr"].strip()
-        if cell:
-            parts = [p for p in re.split(r"[,;/|\r\n]+", cell) if p.replace(" ", "").replace("-", "")]
-            valid = [cpr_ok(p) for p in parts]
-            invalid = any(v is None for v in valid)
-            cprs = list(dict.fromkeys(v for v in valid if v))
-        else:
-            invalid = False
-            cprs = []
-            for m in re.finditer(r"(?<!\d)\d{6}-?\d{4}(?!\d)", inv["text"]):
-                c = cpr_ok(m.group())
-                if c and c not in cprs:
-                    cprs.append(c)
-        cvr = cvr_ok(inv["supplier_cvr"].strip())
-        s, e = date_of(inv["period_start"]), date_of(inv["period_end"])
-        blank_s, blank_e = not inv["period_start"].strip(), not inv["period_end"].strip()
-        unreadable = (s is None and not blank_s) or (e is None and not blank_e)
-        if (blank_s or blank_e) and not unreadable:
-            found = text_periods(inv["text"])
-            if len(found) == 1:
-                ts, te = next(iter(found))
-                s = ts if blank_s else s
-                e = te if blank_e else e
-        amount = money(inv["amount"], decimals=2)
-        currency = inv.get("currency", "").strip().upper() or "DKK"
-        prepaid_cell = inv.get("prepaid_amount", "").strip()
-        prepaid = money(prepaid_cell, decimals=2) if prepaid_cell else Fraction(0)
-        kind = document_type(inv.get("document_type", ""))
-        if not inv_id:
-            fail("MISSING_INVOICE_ID")
-        elif invalid:
-            fail("INVALID_CPR")
-        elif len(cprs) > 1:
-            fail("MULTIPLE_CPR")
-        elif not cprs:
+        if not cprs:
             fail("MISSING_CPR")
         elif cvr is None:
             fail("INVALID_CVR")
@@ -290,8 +295,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         elif (cvr, number_key(inv_id)) in seen:
             fail("DUPLICATE_INVOICE")
         if d["reason"]:
-            continue
-        seen.add((cvr, number_key(inv_id)))
+            return None
         cpr = cprs[0]
         with_cpr = [g for g in usable if g.cpr == cpr]
         with_sup = [g for g in with_cpr if g.cvr == cvr]
@@ -313,7 +317,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         elif len(fitting) > 1:
             fail("AMBIGUOUS")
         if d["reason"]:
-            continue
+            return None
         g = fitting[0]
         d["grant_id"] = g.grant_id
         d["expected_amount"] = expected[g.grant_id]
@@ -330,7 +334,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             ]
         if len(rows) != 1:
             fail("NO_CODING")
-            continue
+            return None
         d["psp_element"], d["art"] = rows[0][3], rows[0][4]
         if cvr in excluded:
             fail("SUPPLIER_EXCLUDED")
@@ -340,10 +344,105 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             fail("AMOUNT_ABOVE_LIMIT")
         elif any(
             ps <= e and pe >= s and (pg == grant_key(g.grant_id) or (pc, pv, psvc) == (cpr, cvr, number_key(g.service)))
-            for pg, pc, pv, psvc, ps, pe in paid
+            for pg, pc, pv, psvc, ps, pe in paid_now
         ):
             fail("ALREADY_PAID")
         else:
             d["status"] = "posted"
-            paid.append((grant_key(g.grant_id), cpr, cvr, number_key(g.service), s, e))
+            return (grant_key(g.grant_id), cpr, cvr, number_key(g.service), s, e)
+        return None
+
+    def blank() -> dict:
+        return {"status": "manual", "reason": "", "grant_id": "", "expected_amount": None, "paragraph": "", "psp_element": "", "art": ""}  # fmt: skip
+
+    line_numbers: dict[tuple, int] = {}
+    for (cvr, key), group in by_invoice.items():
+        for line in group:
+            number = (cvr, key, line["line_no"].strip())
+            line_numbers[number] = line_numbers.get(number, 0) + 1
+
+    out = []
+    for inv in invoices:
+        d = blank()
+        out.append(d)
+        inv_id = inv["invoice_id"].strip()
+        invalid, cprs = invoice_cprs(inv["cpr"], inv["text"])
+        cvr = cvr_ok(inv["supplier_cvr"].strip())
+        s, e, _unreadable = invoice_period(inv["period_start"], inv["period_end"], inv["text"])
+        amount = money(inv["amount"], decimals=2)
+        currency = inv.get("currency", "").strip().upper() or "DKK"
+        prepaid_cell = inv.get("prepaid_amount", "").strip()
+        prepaid = money(prepaid_cell, decimals=2) if prepaid_cell else Fraction(0)
+        kind = document_type(inv.get("document_type", ""))
+        group = by_invoice.get((cvr, number_key(inv_id)), []) if cvr else []
+        if not inv_id:
+            d["reason"] = "MISSING_INVOICE_ID"
+            continue
+        if invalid:
+            d["reason"] = "INVALID_CPR"
+            continue
+        if len(cprs) == 1 or not group:
+            if len(cprs) > 1:
+                d["reason"] = "MULTIPLE_CPR"
+                continue
+            posted = checks_4_to_21(d, cprs, cvr, s, e, amount, currency, prepaid, kind, inv_id, paid)
+            if d["status"] == "posted" or d["reason"] not in BASIC:
+                seen.add((cvr, number_key(inv_id)))
+            if posted:
+                paid.append(posted)
+            continue
+        # a collective invoice with lines: check 3 on the lines, then line by line
+        parsed = []
+        mismatch = False
+        for line in group:
+            l_invalid, l_cprs = invoice_cprs(line["cpr"], line["text"])
+            l_amount = money(line["amount"], decimals=2)
+            no = line["line_no"].strip()
+            if not no or line_numbers[(cvr, number_key(inv_id), no)] > 1 or l_invalid or len(l_cprs) != 1:
+                mismatch = True
+            parsed.append((no, l_cprs, l_amount, line))
+        if not mismatch:
+            amounts = [a for _, _, a, _ in parsed]
+            mismatch = amount is None or None in amounts or sum(amounts) != amount
+        if not mismatch and cprs:
+            mismatch = set(cprs) != {c[0] for _, c, _, _ in parsed}
+        if mismatch:
+            d["reason"] = "LINES_MISMATCH"
+            continue
+        d["lines"] = []
+        paid_now = list(paid)
+        posted_lines = []
+        for no, l_cprs, l_amount, line in parsed:
+            ls, le, l_unreadable = invoice_period(
+                line.get("period_start", ""), line.get("period_end", ""), line["text"]
+            )
+            if not l_unreadable:
+                ls = s if ls is None else ls
+                le = e if le is None else le
+            ld = blank()
+            posted = checks_4_to_21(ld, l_cprs, cvr, ls, le, l_amount, currency, prepaid, kind, inv_id, paid_now)
+            if posted:
+                paid_now.append(posted)
+                posted_lines.append(posted)
+            d["lines"].append({"line_no": no, **ld})
+        results = d["lines"]
+        if all(r["status"] == "posted" or r["reason"] not in BASIC for r in results):
+            seen.add((cvr, number_key(inv_id)))
+        failed = [r for r in results if r["status"] != "posted"]
+        if failed:
+            d["reason"] = failed[0]["reason"]
+            for r in results:
+                r["status"] = "manual"
+        else:
+            d["status"] = "posted"
+            paid.extend(posted_lines)
+        for name in ("grant_id", "paragraph", "psp_element", "art"):
+            d[name] = ";".join(dict.fromkeys(r[name] for r in results if r[name]))
+        expected = [r["expected_amount"] for r in results]
+        d["expected_amount"] = None if None in expected else sum(expected)
     return out
+
+
+#: the reasons of checks 1-9: an invoice failing one of them was not seen (check 10)
+BASIC = {"", "MISSING_INVOICE_ID", "INVALID_CPR", "MULTIPLE_CPR", "LINES_MISMATCH", "MISSING_CPR", "INVALID_CVR",
+         "MISSING_PERIOD", "INVALID_PERIOD", "INVALID_AMOUNT", "CREDIT_NOTE"}  # fmt: skip

@@ -15,7 +15,15 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from invoicekit import History, Rules, decide, prepare_grants, prepare_invoices, prepare_support_sheet
+from invoicekit import (
+    History,
+    Rules,
+    decide,
+    prepare_grants,
+    prepare_invoice_lines,
+    prepare_invoices,
+    prepare_support_sheet,
+)
 from invoicekit.parsing import MONEY_SCALE
 from tests.reference import expected_amount, reference_decide
 
@@ -417,3 +425,162 @@ def resend_cases(draw):
 @given(resend_cases())
 def test_fast_path_decides_resends_and_grants_registered_again_as_the_reference(case):
     test_fast_path_decides_as_the_reference.hypothesis.inner_test(case)
+
+
+# ---------------------------------------------------------------- collective invoices, line by line
+# Collective invoices with lines among the generated invoices: lines that match, sums that do not, a
+# line without a CPR or with two, CPR numbers on the invoice that differ from the lines', a failing
+# line in the middle, periods from the invoice or the line, the same number sent again, and plain
+# invoices after them for a grant period a line would have paid (check 21 counts a line only if its
+# whole invoice posted).
+
+LINE_COLUMNS = ["invoice_id", "supplier_cvr", "line_no", "cpr", "amount", "period_start", "period_end", "text"]
+
+
+@st.composite
+def collective_cases(draw):
+    grants, invoices, coding, rules, seen, paid = draw(cases())
+    ids = [g["grant_id"] for g in grants]
+    usable = [g for g in grants if g["rate"] not in ("-5", "abc") and g["cpr"] != "3102901234"
+              and g["supplier_cvr"] in CVRS and (g["end_date"] == "" or g["end_date"] >= g["start_date"])
+              and ids.count(g["grant_id"]) == 1]  # fmt: skip
+    # a home's residents: one grant each at one supplier, so that many collective invoices can post
+    home = [{"grant_id": f"L{i}", "cpr": cpr, "service_code": "SEL108", "service_name": "", "supplier_cvr": CVRS[0],
+             "rate": draw(st.sampled_from(RATES[:4])), "rate_unit": "month", "start_date": "2018-11-01",
+             "end_date": ""} for i, cpr in enumerate(CPRS[:4])]  # fmt: skip
+    grants = [*grants, *home]
+    usable = home * 3 + usable
+    invoices = list(invoices)
+    lines = []
+    for k in range(draw(st.integers(1, 4))):
+        number = draw(st.sampled_from([f"S{k}"] * 6 + ["S1", "s-1", "F1"]))
+        chosen = draw(st.lists(st.sampled_from(usable), min_size=1, max_size=4)) if usable else []
+        cvr = chosen[0]["supplier_cvr"] if chosen and draw(st.integers(0, 4)) else draw(st.sampled_from(CVRS))
+        s, e = draw(grant_period(chosen[0])) if chosen else draw(period())
+        if chosen and draw(st.integers(0, 3)):  # mostly citizens of this supplier whose grants cover the period
+            chosen = [chosen[0], *(g for g in chosen[1:] if g["supplier_cvr"] == cvr and covers(g, s, e))]
+        if not chosen:
+            chosen = [{"cpr": c, "rate": "450.00", "rate_unit": "day", "supplier_cvr": cvr, "start_date": iso(s),
+                       "end_date": ""} for c in draw(st.lists(st.sampled_from(CPRS), min_size=1, max_size=3))]  # fmt: skip
+        total = Fraction(0)
+        cprs = []
+        for j, g in enumerate(chosen, start=1):
+            own = draw(st.sampled_from(["inherit"] * 6 + ["cols", "text"]))
+            ls, le = (s, e) if own == "inherit" else draw(grant_period(g))
+            unit = {"døgn": "day", "måned": "month"}.get(g["rate_unit"], g["rate_unit"])
+            value = Fraction(100000)
+            if unit != "hour" and le >= ls:
+                value = expected_amount(Fraction(g["rate"]), unit, ls, le)
+            if rarely(draw):
+                value += Fraction(draw(st.sampled_from([1, 150])), 100)
+            total += value
+            cpr = g["cpr"].replace("-", "")
+            cprs.append(cpr)
+            cell, text = cpr, draw(st.sampled_from(["", "Ophold"]))
+            cpr_kind = draw(st.sampled_from(["text", "none", "two", "invalid"])) if rarely(draw) else "cell"
+            if cpr_kind == "text":
+                cell, text = "", f"{text} {cpr[:6]}-{cpr[6:]}"
+            elif cpr_kind == "none":
+                cell = ""
+            elif cpr_kind == "two":
+                cell = f"{cpr}; {draw(st.sampled_from(CPRS))}"
+            elif cpr_kind == "invalid":
+                cell = draw(st.sampled_from(INVALID_CPRS))
+            ps, pe = ("", "") if own == "inherit" else (danish(ls), danish(le))
+            if own == "text":
+                ps, pe, text = "", "", f"{text} {danish(ls)} - {danish(le)}"
+            line_no = draw(st.sampled_from(["", "1"])) if rarely(draw) else str(j)
+            lines.append({"invoice_id": draw(st.sampled_from([number, number.lower()])), "supplier_cvr": cvr,
+                          "line_no": line_no, "cpr": cell, "amount": f"{float(value):.2f}", "period_start": ps,
+                          "period_end": pe, "text": text})  # fmt: skip
+        if rarely(draw):
+            total += Fraction(draw(st.sampled_from([1, -100])), 100)
+        named = draw(st.sampled_from(["none"] * 3 + ["all", "all", "some", "other"]))
+        cell = {"none": "", "all": "; ".join(dict.fromkeys(cprs)), "some": cprs[0],
+                "other": f"{cprs[0]}; {UNKNOWN_CPR}"}[named]  # fmt: skip
+        invoice = {"invoice_id": number, "supplier_cvr": cvr, "amount": f"{float(total):.2f}", "cpr": cell,
+                   "period_start": danish(s), "period_end": danish(e), "text": "Samlefaktura", "document_type": "",
+                   "currency": "", "prepaid_amount": draw(st.sampled_from([""] * 20 + ["100,00"]))}  # fmt: skip
+        at = draw(st.integers(0, len(invoices)))
+        invoices.insert(at, invoice)
+        if draw(st.integers(0, 2)) == 0:  # after it: the same period of a line's grant, invoiced on its own
+            g = draw(st.sampled_from(chosen))
+            unit = {"døgn": "day", "måned": "month"}.get(g["rate_unit"], g["rate_unit"])
+            value = expected_amount(Fraction(g["rate"]), unit, s, e) if unit != "hour" and e >= s else Fraction(1)
+            invoices.insert(at + 1 + draw(st.integers(0, len(invoices) - at - 1)), {
+                **invoice, "invoice_id": f"P{k}", "cpr": g["cpr"], "amount": f"{float(value):.2f}", "text": "",
+                "prepaid_amount": ""})  # fmt: skip
+        if draw(st.integers(0, 5)) == 0:  # the same collective invoice again
+            invoices.append(dict(invoice))
+    if draw(st.integers(0, 4)) == 0:  # a line of an invoice that is not in the batch
+        lines.append({**lines[0], "invoice_id": "NOWHERE"})
+    lines = draw(st.permutations(lines))
+    return grants, invoices, coding, rules, seen, paid, lines
+
+
+def rarely(draw) -> bool:
+    """One time in ten (a middle value: hypothesis favours the ends of a range)."""
+    return draw(st.integers(0, 9)) == 4
+
+
+def covers(grant: dict, s: dt.date, e: dt.date) -> bool:
+    end = grant["end_date"]
+    return grant["start_date"] <= iso(s) and (end == "" or end >= iso(e))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(collective_cases())
+def test_collective_invoices_are_decided_line_by_line_as_the_reference(case):
+    grants, invoices, coding, rules, seen, paid, lines = case
+    sheet = tables(coding)
+    result = decide(
+        prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
+        prepare_grants(pd.DataFrame(grants, columns=GRANT_COLUMNS)),
+        prepare_support_sheet(sheet),
+        rules,
+        history(seen, paid),
+        lines=prepare_invoice_lines(pd.DataFrame(lines, columns=LINE_COLUMNS)),
+    )
+    ref = reference_decide(
+        invoices,
+        grants,
+        sheet["services"].to_dict("records"),
+        sheet["suppliers"].to_dict("records"),
+        coding,
+        Fraction(str(rules.tolerance)),
+        Fraction(str(rules.max_amount)),
+        set(rules.paragraphs),
+        set(rules.excluded_suppliers),
+        seen,
+        paid,
+        lines=lines,
+    )
+    fast = result.decisions
+    assert len(fast) == len(invoices)
+    by_row = {row: part for row, part in result.lines.groupby("row")}
+    for k, (row, want) in enumerate(zip(fast.to_dict("records"), ref, strict=True)):
+        exp = row["expected_amount"]
+        got = {
+            "status": row["status"],
+            "reason": row["reason"],
+            "grant_id": row["grant_id"],
+            "expected_amount": None if pd.isna(exp) else Fraction(round(exp * MONEY_SCALE), MONEY_SCALE),
+            "paragraph": row["paragraph"],
+            "psp_element": row["psp_element"],
+            "art": row["art"],
+        }
+        want_lines = want.pop("lines", None)
+        assert got == want, f"invoice row {k + 1}: {invoices[k]}"
+        got_lines = by_row.get(k + 1)
+        if want_lines is None:
+            assert got_lines is None, f"invoice row {k + 1} was decided line by line: {invoices[k]}"
+            continue
+        assert got_lines is not None, f"invoice row {k + 1} was not decided line by line"
+        assert [
+            {"line_no": r["line_no"], "status": r["status"], "reason": r["reason"], "grant_id": r["grant_id"]}
+            for r in got_lines.to_dict("records")
+        ] == [{n: r[n] for n in ("line_no", "status", "reason", "grant_id")} for r in want_lines], f"row {k + 1}"
+    postings = result.postings
+    assert len(postings) == len(fast[fast["status"] == "posted"]) + sum(
+        len(by_row[r]) - 1 for r in fast.loc[fast["status"] == "posted", "row"] if r in by_row
+    )

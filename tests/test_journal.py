@@ -129,7 +129,7 @@ def test_an_error_while_recording_rolls_the_whole_run_back(example_case, tmp_pat
     with Journal(journal, readonly=True) as j:
         assert len(j.decisions()) == 22
     with sqlite3.connect(journal) as conn:
-        assert conn.execute("SELECT count(*) FROM run_files").fetchone()[0] == 6
+        assert conn.execute("SELECT count(*) FROM run_files").fetchone()[0] == 7  # six output files and run.json
     assert not (tmp_path / "out2" / "decisions.csv").exists()
     assert not list((tmp_path / "out2").glob(".invoicekit-staging-*"))
 
@@ -227,7 +227,7 @@ def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_chan
     assert original  # the copy itself is a working schema-1 journal
     with Journal(journal, readonly=True) as j:
         after = j.decisions()[list(decisions_before.columns)]
-    # schema 2 keeps amounts and periods typed; written back as schema 1 kept them, they are the same
+    # schema 2 (and 3) keep amounts and periods typed; written back as schema 1 kept them, they are the same
     for col in ("amount", "expected_amount"):
         after[col] = money_text(after[col])
     for col in ("period_start", "period_end"):
@@ -236,7 +236,7 @@ def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_chan
     assert after[after["run_id"] <= 2].reset_index(drop=True).equals(decisions_before)
     assert table(journal, V1_RUNS).iloc[:2].equals(runs_before)
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
-    assert meta["schema_version"] == "2" and meta["migrated_from"] == "1"
+    assert meta["schema_version"] == "3" and meta["migrated_from"] == "1"
     # and the rerun of what was recorded posts nothing
     assert (res.decisions["status"] == "posted").sum() == 0
     expected = [r if r in EARLY else "DUPLICATE_INVOICE" for r in decisions_before[decisions_before.run_id == 1].reason]
@@ -277,7 +277,7 @@ def test_readers_read_a_schema_1_journal_as_it_is(tmp_path):
 def test_a_journal_of_a_newer_schema_is_refused_by_every_command(example_case, tmp_path, capsys):
     journal = v1_copy(tmp_path)
     with sqlite3.connect(journal) as conn:
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     before = journal.read_bytes()
     commands = [
         ["run", "--grants", str(example_case / "bevillinger.csv"), "--invoices", str(example_case / "regninger.csv"),
@@ -289,7 +289,7 @@ def test_a_journal_of_a_newer_schema_is_refused_by_every_command(example_case, t
     for argv in commands:
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and "newer invoicekit (journal schema 3)" in err[0], (argv, err)
+        assert len(err) == 1 and "newer invoicekit (journal schema 4)" in err[0], (argv, err)
     assert journal.read_bytes() == before
     assert not (tmp_path / "o" / "decisions.csv").exists()
 
@@ -306,3 +306,43 @@ def test_a_damaged_journal_is_named_in_one_line(example_case, tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "table 'run_decisions'" in err[0] and "data" in err[0], err
+
+
+def test_the_journal_keeps_supplier_and_service_names_and_reads_runs_without_them_blank(example_case, tmp_path):
+    """Names beside the numbers, where the extracts give them: the supplier's
+    from the invoice, the service's from the grant. A run recorded before the
+    journal kept names reads with blank names."""
+    journal = tmp_path / "j.sqlite"
+    res = run_example(example_case, tmp_path / "out", journal)
+    with Journal(journal) as j:
+        d = j.decisions(res.run_id)
+        blob = j.conn.execute("SELECT data FROM run_decisions").fetchone()[0]
+    first = d[d["invoice_id"] == "SOL-1001"].iloc[0]
+    assert first["supplier_name"] == "Bostedet Solhøj" and first["service_name"] == "Længerevarende botilbud"
+    posted = d[d["status"] == "posted"]
+    assert len(posted) and (posted["service_name"] != "").all()
+    assert (d.loc[d["service_code"] == "", "service_name"] == "").all()
+
+    # the same run without the names, as invoicekit 0.3.0 stored it
+    stored = pq.read_table(pa.BufferReader(blob)).drop_columns(["supplier_name", "service_name"])
+    sink = pa.BufferOutputStream()
+    pq.write_table(stored, sink, compression="zstd")
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE run_decisions SET data = ?", (sink.getvalue().to_pybytes(),))
+    with Journal(journal, readonly=True) as j:
+        old = j.decisions(res.run_id)
+    assert list(old.columns) == list(d.columns)
+    assert (old["supplier_name"] == "").all() and (old["service_name"] == "").all()
+    pd.testing.assert_frame_equal(old.drop(columns=["supplier_name", "service_name"]),
+                                  d.drop(columns=["supplier_name", "service_name"]))  # fmt: skip
+
+
+def test_a_cpr_number_in_a_supplier_name_is_masked_in_the_journal(example_case, tmp_path):
+    f = example_case / "regninger.csv"
+    f.write_bytes(f.read_bytes().replace("Bostedet Solhøj".encode("cp1252"), b"Plejefamilie 610190-1234"))
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with Journal(journal, readonly=True) as j:
+        names = set(j.decisions()["supplier_name"])
+    assert "Plejefamilie 610190-xxxx" in names and not any("1234" in n for n in names)
+    assert "610190-1234" not in journal_text(journal)

@@ -15,12 +15,13 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 CPR_RE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 
 
-def test_the_four_notebooks_are_there_and_committed_clean():
+def test_the_five_notebooks_are_there_and_committed_clean():
     assert [p.name for p in NOTEBOOKS] == [
         "01_invoice_types.ipynb",
         "02_business_rules.ipynb",
         "03_success_rate.ipynb",
         "04_business_case.ipynb",
+        "05_actions.ipynb",
     ]
     for path in NOTEBOOKS:
         book = nbformat.read(path, as_version=4)

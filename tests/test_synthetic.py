@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import invoicekit as ik
 from invoicekit.cli import main
 from invoicekit.errors import InputError
 from invoicekit.extracts import read_grants, read_invoices, read_support_sheet
@@ -537,3 +538,62 @@ def test_replay_refuses_a_world_with_a_month_of_invoices_missing(tmp_path, capsy
     (tmp_path / "w" / "invoices" / "invoices-2019-02.csv").unlink()
     (tmp_path / "w" / "sensum" / "grants-2019-02.csv").unlink()
     assert main(argv) == 0
+
+
+def test_in_the_lines_scenario_collective_invoices_come_with_lines_that_add_up_and_replay_posts_them(tmp_path):
+    """The suppliers of collective invoices send their lines: one citizen a
+    line, summing to the invoice; the truth knows each line; the other files
+    are the baseline's, byte for byte; and replay posts collective invoices
+    line by line."""
+    synthesize("lines", seed=4, out=tmp_path / "lines", months=3, citizens=150)
+    synthesize("baseline", seed=4, out=tmp_path / "base", months=3, citizens=150)
+    for f in sorted((tmp_path / "base").rglob("*")):
+        if f.is_file() and f.name not in ("truth.csv", "world.json", "opus_history.csv"):  # the history: a line each
+            assert f.read_bytes() == (tmp_path / "lines" / f.relative_to(tmp_path / "base")).read_bytes(), f
+    assert (
+        not list((tmp_path / "base").rglob("invoice-lines-*")) and not (tmp_path / "base" / "truth-lines.csv").exists()
+    )
+    truth = pd.read_csv(tmp_path / "lines" / "truth.csv", dtype=str, keep_default_na=False)
+    line_truth = pd.read_csv(tmp_path / "lines" / "truth-lines.csv", dtype=str, keep_default_na=False)
+    month = "2018-11"
+    lines = pd.read_csv(
+        tmp_path / "lines" / "invoices" / f"invoice-lines-{month}.csv", dtype=str, keep_default_na=False
+    )
+    decisions = ik.decide(
+        ik.read_invoices(tmp_path / "lines" / "invoices" / f"invoices-{month}.csv"),
+        ik.read_grants(tmp_path / "lines" / "sensum" / f"grants-{month}.csv"),
+        ik.read_support_sheet(tmp_path / "lines" / "stoetteark.xlsx"),
+        lines=ik.read_invoice_lines(tmp_path / "lines" / "invoices" / f"invoice-lines-{month}.csv"),
+    )
+    collective = truth[(truth["month"] == month) & (truth["invoice_type"] == "collective")]
+    assert len(collective) and len(lines) >= 2 * len(collective)
+    assert set(line_truth.loc[line_truth["month"] == month, "invoice_id"]) == set(lines["invoice_id"])
+    assert (decisions.decisions["reason"] != "LINES_MISMATCH").all()
+    assert (decisions.decisions["reason"] != "MULTIPLE_CPR").all()
+    posted = decisions.decisions[decisions.decisions["row"].isin(collective["row"].astype(int))]
+    assert (posted["status"] == "posted").any()
+    # a collective invoice posted line by line agrees with the truth's lines
+    t = collective.set_index(collective["row"].astype(int))
+    for r in posted[posted["status"] == "posted"].itertuples():
+        assert r.grant_id == t.loc[r.row, "true_grant_id"] and r.psp_element == t.loc[r.row, "true_psp_element"]
+    # replay picks up each month's lines and posts more than on the same world without them
+    with_lines = replay(tmp_path / "lines", tmp_path / "r1", tmp_path / "j1.sqlite")
+    without = replay(tmp_path / "base", tmp_path / "r2", tmp_path / "j2.sqlite")
+    assert with_lines["posted"].sum() > without["posted"].sum()
+    assert len(pd.read_csv(tmp_path / "r1" / month / "decision_lines.csv")) == len(lines)
+
+
+def test_in_the_lines_scenario_the_specialists_posted_collective_invoices_a_line_a_citizen(tmp_path):
+    synthesize("lines", seed=4, out=tmp_path / "w", months=2, citizens=150)
+    history = pd.read_csv(
+        tmp_path / "w" / "opus_history.csv", sep=";", encoding="cp1252", dtype=str, keep_default_na=False
+    )
+    lines = pd.read_csv(tmp_path / "w" / "truth-lines.csv", dtype=str, keep_default_na=False)
+    truth = pd.read_csv(tmp_path / "w" / "truth.csv", dtype=str, keep_default_na=False)
+    lines = lines.merge(truth[["month", "row", "should_pay"]], on=["month", "row"], suffixes=("", "_invoice"))
+    paid = lines[(lines["should_pay"] == "true") & (lines["should_pay_invoice"] == "true")]  # a resend pays nothing
+    assert len(paid)
+    for (number, _cvr), own in paid.groupby(["invoice_id", "supplier_cvr"]):
+        posted = history[history["Fakturanummer"] == number]
+        assert sorted(posted["PSP-element"]) == sorted(own["true_psp_element"]), number
+    assert not history["PSP-element"].str.contains(";").any() and (history["PSP-element"] != "").all()

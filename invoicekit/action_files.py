@@ -1,0 +1,112 @@
+"""Writing a fix list (:class:`~invoicekit.actions.Actions`) for the people
+who act on it: ``actions.csv`` (one row a fix), ``action_invoices.csv`` (each
+linked invoice once), ``actions.xlsx`` (one sheet per owner, Danish headings,
+numbers as numbers, and a sheet of every manual invoice), the supplier letters
+``breve/<cvr>.docx`` and ``kontaktskabelon.docx``, the template they were
+made from, to edit and give back with ``--template``.
+
+All files are written all or nothing (:func:`invoicekit.render.replace_together`);
+letters left in ``breve/`` by an earlier list for suppliers no longer on it
+are removed (only files named ``<8 digits>.docx``). Every text cell is
+formula-guarded and nothing in any file reads as a full CPR number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+from docx import Document
+
+from invoicekit.actions import FIX_COLUMNS, LINK_COLUMNS, OWNER_LABELS_DA, Actions
+from invoicekit.errors import OutputError
+from invoicekit.letters import fill_letter, letter_values, read_template
+from invoicekit.post import write_csv
+from invoicekit.render import replace_together
+from invoicekit.workbook import write_workbook
+
+#: the fixes as the workbook heads them
+FIX_HEADINGS_DA = {
+    "action": "Opgave",
+    "invoices": "Fakturaer",
+    "points": "Point",
+    "fix_key": "Nøgle",
+}
+INVOICE_HEADINGS_DA = {
+    "month": "Måned",
+    "row": "Række",
+    "invoice_id": "Fakturanummer",
+    "supplier_cvr": "Leverandør (CVR)",
+    "cpr_masked": "CPR-nummer",
+    "amount": "Beløb (kr.)",
+    "reason": "Årsag",
+    "owner": "Ansvarlig",
+    "action": "Handling",
+    "fix_key": "Nøgle",
+}
+LETTERS = "breve"
+TEMPLATE_FILE = "kontaktskabelon.docx"
+_LETTER_NAME = re.compile(r"\d{8}\.docx")
+
+
+def owner_sheets(actions: Actions) -> dict[str, pd.DataFrame]:
+    """One sheet per owner with a fix (Danish name and headings), numbers as numbers."""
+    return {
+        f"Opgaver - {OWNER_LABELS_DA[o]}": f[list(FIX_HEADINGS_DA)].rename(columns=FIX_HEADINGS_DA)
+        for o, f in actions.by_owner().items()
+    }
+
+
+def _invoice_sheet(actions: Actions) -> pd.DataFrame:
+    inv = actions.invoices.assign(owner=actions.invoices["owner"].map(OWNER_LABELS_DA))
+    return inv[list(INVOICE_HEADINGS_DA)].rename(columns=INVOICE_HEADINGS_DA)
+
+
+def write_actions(
+    actions: Actions, out: str | Path, template: str | Path | None = None, today: dt.date | None = None
+) -> dict[str, Path]:
+    """Write the fix list's files in ``out`` (created if missing); returns
+    their paths by name (``letters`` is the folder of letters)."""
+    out = Path(out)
+    doc = read_template(template)  # refused before anything is written
+    out.mkdir(parents=True, exist_ok=True)
+    letters_dir = out / LETTERS
+    if letters_dir.exists() and not letters_dir.is_dir():
+        raise OutputError(f"{letters_dir}: is a file; expected a folder for the supplier letters")
+    letters_dir.mkdir(exist_ok=True)
+    # the CSV's points: a decimal point, two decimals (the workbook keeps the number)
+    fixes = actions.fixes.assign(points=[f"{p:.2f}" for p in actions.fixes["points"]])
+    writers = {
+        out / "actions.csv": lambda tmp: write_csv(fixes[list(FIX_COLUMNS)], tmp, numbers=("points",)),
+        out / "action_invoices.csv": lambda tmp: write_csv(actions.links[list(LINK_COLUMNS)], tmp),
+        out / "actions.xlsx": lambda tmp: write_workbook(
+            tmp, {**owner_sheets(actions), "Manuelle fakturaer": _invoice_sheet(actions)}
+        ),
+        out / TEMPLATE_FILE: lambda tmp: doc.save(str(tmp)),
+    }
+    blank = io.BytesIO()
+    doc.save(blank)  # each letter starts from a fresh copy of the template
+    suppliers = []
+    for key in actions.fixes.loc[actions.fixes["kind"] == "template", "fix_key"]:
+        cvr = key.split(":", 1)[1]
+        mine = actions.invoices[actions.invoices["fix_key"] == key]
+        letter = fill_letter(
+            Document(io.BytesIO(blank.getvalue())), letter_values(cvr, actions.month, mine, today), mine
+        )
+        writers[letters_dir / f"{cvr}.docx"] = lambda tmp, letter=letter: letter.save(str(tmp))
+        suppliers.append(cvr)
+    replace_together(writers)
+    keep = {f"{cvr}.docx" for cvr in suppliers}
+    for old in letters_dir.iterdir():
+        if _LETTER_NAME.fullmatch(old.name) and old.name not in keep:
+            old.unlink()
+    return {
+        "actions": out / "actions.csv",
+        "links": out / "action_invoices.csv",
+        "xlsx": out / "actions.xlsx",
+        "template": out / TEMPLATE_FILE,
+        "letters": letters_dir,
+    }

@@ -1,0 +1,650 @@
+"""From measurement to action: who must fix what so that next month's
+invoices pass, ranked by what each fix wins.
+
+Every manual invoice of a month gets an **owner** (``caseworker``,
+``administration``, ``supplier``, ``finance``, ``it``) and a concrete Danish
+**action**; invoices that one change would let through together are grouped
+into a **fix**, with the invoices it would unlock and the points of
+automation it would win (unlocked / all invoices of the month × 100),
+largest first. Each manual invoice is linked to at most one fix.
+
+A fix is proposed only on evidence found in the decisions (and, where
+given, the grants and the support sheet); the keys have these forms:
+
+- ``rate:<supplier_cvr>:<service_code>:<YYYY-MM-DD>`` (administration): a new
+  rate from that day. Proposed only when invoices of one supplier and service
+  miss their grant's expected amount by the same factor (within
+  :attr:`Settings.factor_tolerance`) from a date on, in at least two invoices
+  of two grants or two months, and not because fewer days were billed (an
+  amount that is a whole number of days at the grant's rate, or whole
+  twelfths of a year rate, is a matter of days, not of rate). A mismatch that
+  varies invoice by invoice is no rate change. Needs the grants.
+- ``grant_period:<grant_id>`` (caseworker): extend, backdate or close the
+  grant (``PERIOD_NOT_COVERED``; needs the grants).
+- ``grant_missing:<DDMMYY-xxxx>:<supplier_cvr>`` (caseworker): create the
+  grant (``NO_GRANT``; ``NO_GRANT_FOR_SUPPLIER`` unless the next applies).
+- ``grant_supplier:<grant_id>`` (caseworker): the grant is registered at
+  another supplier (``NO_GRANT_FOR_SUPPLIER`` where exactly one of the
+  citizen's grants elsewhere covers the period with the invoiced amount;
+  needs the grants).
+- ``coding:<paragraph>:<ownership>:<target_group>`` (finance): the support
+  sheet lacks a coding row (or has several) for that combination;
+  ``coding_service:<service_code>`` and ``coding_supplier:<supplier_cvr>``
+  (finance, extra kinds): the service or the supplier is missing from the
+  sheet's Ydelser or Leverandører tab. Need the support sheet.
+- ``template:<supplier_cvr>`` (supplier): the supplier's invoices lack a CPR
+  number, a period, or one citizen per invoice: send the contact template.
+- ``rule:max_amount`` and ``rule:tolerance`` (it): a rule to reconsider, only
+  with evidence: at least :attr:`Settings.min_rule_invoices` invoices above
+  the limit that each matched their grant to the øre; or that many invoices,
+  from two suppliers or more, off by more than the tolerance and at most
+  :attr:`Settings.small_difference` kr. and not explained by a new rate.
+
+Invoices that no fix explains keep the owner of their reason and the
+robot's message as their action. The month of a decision is the month of
+its run (:func:`invoicekit.vocabulary.run_month`, as
+:func:`invoicekit.followup.load_decisions` gives it). Nothing here holds or
+returns a full CPR number: grants are matched on the birth date a masked CPR
+keeps, and only where that birth date belongs to one citizen.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from invoicekit.amounts import expected_amounts
+from invoicekit.extracts import Grants, SupportSheet, prepare_grants, prepare_support_sheet
+from invoicekit.journal import Journal
+from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
+from invoicekit.reasons import POSTED
+from invoicekit.vocabulary import RATE_UNIT_NAMES_DA, run_month
+
+# ---------------------------------------------------------------- owners
+
+OWNERS: tuple[str, ...] = ("caseworker", "administration", "supplier", "finance", "it")
+#: the owner as the report and the workbook name it
+OWNER_LABELS_DA: dict[str, str] = {
+    "caseworker": "Sagsbehandler",
+    "administration": "Administration",
+    "supplier": "Leverandør",
+    "finance": "Økonomi",
+    "it": "IT",
+}
+#: who must act so that an invoice with this reason passes, when no fix says otherwise
+OWNER_OF_REASON: dict[str, str] = {
+    "MISSING_INVOICE_ID": "supplier",
+    "INVALID_CPR": "supplier",
+    "MULTIPLE_CPR": "supplier",
+    "MISSING_CPR": "supplier",
+    "INVALID_CVR": "administration",
+    "MISSING_PERIOD": "supplier",
+    "INVALID_PERIOD": "supplier",
+    "INVALID_AMOUNT": "administration",
+    "CREDIT_NOTE": "administration",
+    "DUPLICATE_INVOICE": "administration",
+    "NO_GRANT": "caseworker",
+    "NO_GRANT_FOR_SUPPLIER": "caseworker",
+    "PERIOD_NOT_COVERED": "caseworker",
+    "NO_FIXED_RATE": "administration",
+    "AMOUNT_MISMATCH": "administration",
+    "AMBIGUOUS": "caseworker",
+    "NO_CODING": "finance",
+    "SUPPLIER_EXCLUDED": "it",
+    "PARAGRAPH_EXCLUDED": "it",
+    "AMOUNT_ABOVE_LIMIT": "administration",
+    "ALREADY_PAID": "administration",
+}
+#: what the contact template asks a supplier for, and the words the fix uses for each
+TEMPLATE_FIX_REASONS: dict[str, str] = {
+    "MISSING_CPR": "uden CPR-nummer",
+    "MISSING_PERIOD": "uden periode",
+    "MULTIPLE_CPR": "med flere borgere på samme faktura",
+}
+#: ownership as the support sheet's Danish reader writes it
+OWNERSHIP_DA = {"municipal": "kommunal", "regional": "regional", "private": "privat", "state": "statslig"}
+
+FIX_COLUMNS: tuple[str, ...] = ("fix_key", "owner", "action", "invoices", "points")
+LINK_COLUMNS: tuple[str, ...] = ("fix_key", "month", "row", "invoice_id", "supplier_cvr")
+INVOICE_COLUMNS: tuple[str, ...] = (
+    "month", "row", "invoice_id", "supplier_cvr", "cpr_masked", "amount", "period_start", "period_end",
+    "reason", "owner", "fix_key", "action",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much evidence a fix needs. ``tolerance`` and ``max_amount`` are
+    the robot's rules (:func:`rules_from_journal` reads the month's)."""
+
+    tolerance: float = 1.0
+    max_amount: float | None = None
+    #: a rate change: the invoices' factors agree within this (relative)
+    factor_tolerance: float = 0.0015
+    #: ... and differ from 1 by at least this
+    min_rate_change: float = 0.002
+    #: ... and are at least this share of the supplier and service's mismatches from the date on
+    min_rate_share: float = 0.5
+    #: a rule fix needs at least this many invoices of the month
+    min_rule_invoices: int = 3
+    #: ``rule:tolerance`` considers differences up to this many kroner
+    small_difference: float = 5.0
+
+
+@dataclass
+class Actions:
+    """The fix list of one month: ``fixes`` (one row a fix: ``fix_key``,
+    ``kind``, ``owner``, ``action``, ``invoices``, ``points``, largest
+    first), ``links`` (``fix_key``, ``month``, ``row``, ``invoice_id``,
+    ``supplier_cvr``: each manual invoice at most once), ``invoices`` (every
+    manual invoice of the month with its owner, fix and action), how many
+    invoices the month had (``total``), and ``notes`` on what could not be
+    proposed for want of an input."""
+
+    month: str
+    fixes: pd.DataFrame
+    links: pd.DataFrame
+    invoices: pd.DataFrame
+    total: int
+    notes: list[str] = field(default_factory=list)
+
+    def by_owner(self) -> dict[str, pd.DataFrame]:
+        """The fixes per owner, in :data:`OWNERS` order, owners without a fix left out."""
+        return {
+            o: self.fixes[self.fixes["owner"] == o].reset_index(drop=True)
+            for o in OWNERS
+            if (self.fixes["owner"] == o).any()
+        }
+
+    def text(self, top: int = 5) -> str:
+        unlocked = int(self.fixes["invoices"].sum())
+        manual = len(self.invoices)
+        lines = [
+            f"{self.month}: {manual:,} manual invoices of {self.total:,}; {len(self.fixes)} fixes would unlock "
+            f"{unlocked:,} of them ({100 * unlocked / max(self.total, 1):.1f} points)."
+        ]
+        for r in self.fixes.head(top).itertuples(index=False):
+            lines.append(f"  {r.points:5.1f} pt  {r.owner:<14} {r.fix_key}")
+        lines.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def rules_from_journal(journal: str | Path, month: str | None = None) -> Settings:
+    """The tolerance and maximum amount the robot used in the month's last run
+    (the journal's last run when ``month`` is None), as :class:`Settings`."""
+    with Journal(journal, readonly=True) as j:
+        runs = j.runs()
+    if month is not None:
+        runs = runs[[run_month(f, s) == month for f, s in zip(runs["invoices_file"], runs["started_at"], strict=True)]]
+    if not len(runs):
+        return Settings()
+    rules = json.loads(runs["rules"].iat[-1] or "{}")
+    return Settings(tolerance=float(rules.get("tolerance", 1.0)), max_amount=rules.get("max_amount"))
+
+
+def _grants_frame(grants: Grants | pd.DataFrame | None) -> pd.DataFrame | None:
+    if grants is None:
+        return None
+    g = grants if isinstance(grants, Grants) else prepare_grants(grants)
+    f = g.frame
+    out = pd.DataFrame(
+        {
+            "grant_id": f["grant_id"].astype(object),
+            "_birth": f["cpr"].astype(str).str[:6].astype(object),
+            "_cpr": f["cpr"].astype(object),
+            "g_supplier_cvr": f["supplier_cvr"].astype(object),
+            "service_code": f["service_code"].astype(object),
+            "rate": f["rate"].to_numpy(dtype=np.int64),
+            "rate_unit": f["rate_unit"].astype(object),
+            "start_date": f["start_date"].to_numpy(dtype="datetime64[D]"),
+            "end_date": f["end_date"].to_numpy(dtype="datetime64[D]"),
+        }
+    )
+    # a masked CPR keeps the birth date: only births of one citizen can be matched
+    citizens = out.groupby("_birth")["_cpr"].nunique()
+    out = out[out["_birth"].map(citizens).to_numpy() == 1]
+    return out.drop(columns="_cpr").reset_index(drop=True)
+
+
+def _support(support: SupportSheet | dict | None) -> SupportSheet | None:
+    if support is None or isinstance(support, SupportSheet):
+        return support
+    return prepare_support_sheet(support)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _dk(value: float, decimals: int) -> str:
+    """A decimal number in a Danish sentence: ``1,0210``."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def _kr(dkk: float) -> str:
+    return format_money_one(round(dkk * MONEY_SCALE)) + " kr."
+
+
+def _day(value: object) -> np.datetime64:
+    return np.datetime64(pd.Timestamp(value).date(), "D") if pd.notna(value) else np.datetime64("NaT")
+
+
+def _iso(value: object) -> str:
+    return str(_day(value))
+
+
+@dataclass
+class _Fix:
+    key: str
+    kind: str
+    owner: str
+    sentence: str
+    index: list  # labels in the month's manual invoices
+
+
+def _with_grants(manual: pd.DataFrame, grants: pd.DataFrame) -> pd.DataFrame:
+    """Each invoice beside every grant of its citizen (by birth date); ``label``
+    is the invoice's label in ``manual``, ``grant_id`` and ``service_code``
+    the grant's."""
+    left = manual.drop(columns=[c for c in ("grant_id", "service_code") if c in manual.columns])
+    return left.reset_index(names="label").merge(grants, on="_birth")
+
+
+def _covering(c: pd.DataFrame) -> np.ndarray:
+    ps = c["period_start"].to_numpy(dtype="datetime64[D]")
+    pe = c["period_end"].to_numpy(dtype="datetime64[D]")
+    start = c["start_date"].to_numpy(dtype="datetime64[D]")
+    end = c["end_date"].to_numpy(dtype="datetime64[D]")
+    return (start <= ps) & (np.isnat(end) | (end >= pe))
+
+
+def _expected_dkk(c: pd.DataFrame) -> np.ndarray:
+    units = expected_amounts(
+        c["rate"].to_numpy(dtype=np.int64),
+        c["rate_unit"].to_numpy(dtype=object),
+        c["period_start"].to_numpy(dtype="datetime64[D]"),
+        c["period_end"].to_numpy(dtype="datetime64[D]"),
+    )
+    return np.where(units >= 0, units / MONEY_SCALE, np.nan)
+
+
+def _whole_units(amount: np.ndarray, rate_dkk: np.ndarray, unit: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Whether each amount is a whole number of days (or weeks, months,
+    twelfths of a year) at the grant's rate: fewer or more days billed, not a
+    new rate."""
+    month_days = (
+        (start.astype("datetime64[M]") + 1).astype("datetime64[D]")
+        - start.astype("datetime64[M]").astype("datetime64[D]")
+    ).astype(np.int64)
+    year_days = (
+        (start.astype("datetime64[Y]") + 1).astype("datetime64[D]")
+        - start.astype("datetime64[Y]").astype("datetime64[D]")
+    ).astype(np.int64)
+    steps = {
+        "day": [np.ones_like(rate_dkk)],
+        "week": [np.full_like(rate_dkk, 7.0), np.ones_like(rate_dkk)],
+        "month": [month_days.astype(float), np.ones_like(rate_dkk), np.full_like(rate_dkk, 30.0)],
+        "year": [year_days.astype(float), np.full_like(rate_dkk, 12.0), np.ones_like(rate_dkk)],
+    }
+    out = np.zeros(len(amount), dtype=bool)
+    for name, divisors in steps.items():
+        mask = unit == name
+        if not mask.any():
+            continue
+        for div in divisors:
+            per = rate_dkk[mask] / div[mask]
+            k = np.round(amount[mask] / np.where(per > 0, per, np.nan))
+            ok = (k >= 1) & (np.abs(amount[mask] - k * per) <= 0.006 + 1e-9 * k)
+            out[np.flatnonzero(mask)[ok]] = True
+    return out
+
+
+# ---------------------------------------------------------------- the fixes
+
+
+def _rate_fixes(hist: pd.DataFrame, month: str, grants: pd.DataFrame, s: Settings) -> list[_Fix]:
+    """New rates: a consistent factor from a date on, per supplier and service."""
+    mm = hist[
+        (hist["reason"] == "AMOUNT_MISMATCH")
+        & (hist["expected_amount"] > 0)
+        & hist["period_start"].notna()
+        & hist["period_end"].notna()
+    ]
+    if not len(mm):
+        return []
+    c = _with_grants(mm, grants)
+    c = c[(c["g_supplier_cvr"] == c["supplier_cvr"]) & (c["rate_unit"] != "hour")]
+    c = c[_covering(c)]
+    if not len(c):
+        return []
+    c = c.assign(_exp=_expected_dkk(c))
+    c["_same"] = (c["_exp"] - c["expected_amount"]).abs() < 0.005
+    # the grant the decision compared with (its expected amount), else the only covering one
+    same = c[c["_same"]]
+    one_same = same[~same["label"].duplicated(keep=False)]
+    only = c[~c["label"].duplicated(keep=False) & ~c["label"].isin(same["label"])]
+    r = pd.concat([one_same, only]).set_index("label")
+    # a grant that already gives the invoiced amount: the rate is registered
+    r = r[(r["_exp"] - r["amount"]).abs() > s.tolerance]
+    if not len(r):
+        return []
+    rate_dkk = r["rate"].to_numpy(dtype=float) / MONEY_SCALE
+    whole = _whole_units(
+        r["amount"].to_numpy(dtype=float),
+        rate_dkk,
+        r["rate_unit"].to_numpy(dtype=object),
+        r["period_start"].to_numpy(dtype="datetime64[D]"),
+    )
+    r = r.assign(_factor=r["amount"] / r["expected_amount"], _rate=rate_dkk)[~whole]
+    fixes = []
+    for (cvr, service), g in r.groupby(["supplier_cvr", "service_code"], sort=True):
+        if len(g) < 2:
+            continue
+        factor = float(g["_factor"].median())
+        if abs(factor - 1) < s.min_rate_change:
+            continue
+        ok = (g["_factor"] / factor - 1).abs() <= s.factor_tolerance
+        cons = g[ok]
+        if len(cons) < 2 or (cons["grant_id"].nunique() < 2 and cons["month"].nunique() < 2):
+            continue
+        start = cons["period_start"].min()
+        later = g[g["period_start"] >= start]
+        if len(cons) < s.min_rate_share * len(later):
+            continue
+        linked = cons[cons["month"] == month]
+        if not len(linked):
+            continue
+        unit = str(cons["rate_unit"].iat[0])
+        step = 1.0 if unit in ("month", "year") else 0.01
+        new = np.round(cons["_rate"].to_numpy() * cons["_factor"].to_numpy() / step) * step
+        unit_da = RATE_UNIT_NAMES_DA.get(unit, unit)
+        day = date_dk(_day(start))
+        if cons["rate_unit"].nunique() == 1 and np.ptp(new) <= step + 1e-9:
+            what = f"den nye takst {_kr(float(np.median(new)))} pr. {unit_da}"
+        else:
+            what = f"de nye takster ({'+' if factor > 1 else ''}{_dk(100 * (factor - 1), 1)} %, {cons['grant_id'].nunique()} bevillinger)"
+        sentence = (
+            f"Registrér {what} for leverandør CVR {cvr}, ydelse {service}, fra {day}: fakturaerne afviger alle "
+            f"med samme faktor ({_dk(factor, 4)}) fra bevillingens forventede beløb"
+        )
+        fixes.append(
+            _Fix(f"rate:{cvr}:{service}:{_iso(start)}", "rate", "administration", sentence, list(linked.index))
+        )
+    return fixes
+
+
+def _grant_fixes(manual: pd.DataFrame, grants: pd.DataFrame | None, s: Settings) -> list[_Fix]:
+    """Grants to create, to move to the right supplier, or whose period is wrong."""
+    fixes: dict[str, _Fix] = {}
+
+    def add(key: str, kind: str, sentence: str, i: object) -> None:
+        fixes.setdefault(key, _Fix(key, kind, "caseworker", sentence, [])).index.append(i)
+
+    elsewhere: dict[object, tuple[str, str]] = {}
+    period: dict[object, tuple[str, str]] = {}
+    if grants is not None:
+        nfs = manual[(manual["reason"] == "NO_GRANT_FOR_SUPPLIER") & manual["period_start"].notna()]
+        c = _with_grants(nfs, grants)
+        c = c[(c["g_supplier_cvr"] != c["supplier_cvr"]) & (c["rate_unit"] != "hour")]
+        c = c[_covering(c)]
+        c = c.assign(_exp=_expected_dkk(c))
+        c = c[(c["_exp"] - c["amount"]).abs() <= s.tolerance]
+        c = c[~c["label"].duplicated(keep=False)]
+        elsewhere = {r.label: (r.grant_id, r.g_supplier_cvr) for r in c.itertuples(index=False)}
+
+        pnc = manual[(manual["reason"] == "PERIOD_NOT_COVERED") & manual["period_start"].notna()]
+        c = _with_grants(pnc, grants)
+        c = c[c["g_supplier_cvr"] == c["supplier_cvr"]]
+        pe = c["period_end"].to_numpy(dtype="datetime64[D]")
+        ps = c["period_start"].to_numpy(dtype="datetime64[D]")
+        start = c["start_date"].to_numpy(dtype="datetime64[D]")
+        end = c["end_date"].to_numpy(dtype="datetime64[D]")
+        ended = c[~np.isnat(end) & (end < pe) & (start <= pe)].sort_values("end_date")
+        for r in ended.drop_duplicates("label", keep="last").itertuples(index=False):
+            period[r.label] = (
+                r.grant_id,
+                f"Forlæng bevilling {r.grant_id} ud over {date_dk(_day(r.end_date))}, eller luk den og afvis "
+                f"fakturaer efter slutdatoen (leverandør CVR {r.supplier_cvr})",
+            )
+        late = c[(start > ps)].sort_values("start_date")
+        for r in late.drop_duplicates("label", keep="first").itertuples(index=False):
+            if r.label not in period:
+                period[r.label] = (
+                    r.grant_id,
+                    f"Tilbagedatér bevilling {r.grant_id} fra {date_dk(_day(r.start_date))} til "
+                    f"{date_dk(_day(r.period_start))}, hvis ydelsen var bevilget, ellers afvis fakturaerne "
+                    f"(leverandør CVR {r.supplier_cvr})",
+                )
+
+    for i, r in manual.iterrows():
+        reason = r["reason"]
+        if reason == "PERIOD_NOT_COVERED" and i in period:
+            gid, sentence = period[i]
+            add(f"grant_period:{gid}", "grant_period", sentence, i)
+        elif reason == "NO_GRANT_FOR_SUPPLIER" and i in elsewhere:
+            gid, other = elsewhere[i]
+            add(
+                f"grant_supplier:{gid}",
+                "grant_supplier",
+                f"Ret leverandøren på bevilling {gid} fra CVR {other} til CVR {r['supplier_cvr']}, eller opret "
+                f"bevillingen hos CVR {r['supplier_cvr']}: fakturaerne passer med bevillingens takst",
+                i,
+            )
+        elif reason in ("NO_GRANT", "NO_GRANT_FOR_SUPPLIER") and r["_birth"] and "x" not in r["_birth"]:
+            masked = r["cpr_masked"]
+            cvr = r["supplier_cvr"]
+            add(
+                f"grant_missing:{masked}:{cvr}",
+                "grant_missing",
+                f"Opret bevillingen: borger {masked} hos leverandør CVR {cvr}, eller afvis fakturaerne, hvis "
+                "borgeren ikke er bevilget ydelsen",
+                i,
+            )
+    return list(fixes.values())
+
+
+def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
+    """Rows the support sheet lacks: a service, a supplier or a coding row."""
+    nc = manual[manual["reason"] == "NO_CODING"]
+    if not len(nc):
+        return []
+    services = sheet.services.drop_duplicates("service_key").set_index("service_key")
+    owners = sheet.suppliers.drop_duplicates("supplier_cvr").set_index("supplier_cvr")["ownership"]
+    coding = sheet.coding
+    fixes: dict[str, _Fix] = {}
+    groups: dict[str, list] = {}
+    for i, r in nc.iterrows():
+        skey = str(r["service_code"]).strip().casefold()
+        if skey not in services.index:
+            key = f"coding_service:{r['service_code']}"
+            sentence = f"Tilføj ydelsen {r['service_code']} i støttearkets fane Ydelser med paragraf og målgruppe"
+            fixes.setdefault(key, _Fix(key, "coding_service", "finance", sentence, [])).index.append(i)
+        elif r["supplier_cvr"] not in owners.index:
+            key = f"coding_supplier:{r['supplier_cvr']}"
+            sentence = f"Tilføj leverandøren CVR {r['supplier_cvr']} i støttearkets fane Leverandører med ejerforhold"
+            fixes.setdefault(key, _Fix(key, "coding_supplier", "finance", sentence, [])).index.append(i)
+        else:
+            svc = services.loc[skey]
+            key = f"coding:{svc['paragraph']}:{owners[r['supplier_cvr']]}:{svc['target_key']}"
+            groups.setdefault(key, []).append((i, svc["target_key"], svc["target_group"]))
+    for key, members in groups.items():
+        _, paragraph, ownership, target_key = key.split(":", 3)
+        index = [i for i, _, _ in members]
+        target = members[0][2]
+        rows = coding[
+            (coding["paragraph"] == paragraph)
+            & (coding["ownership"] == ownership)
+            & (coding["target_key"] == target_key)
+        ]
+        first = manual.loc[index, "period_start"].min()
+        label = f"§ {paragraph} / {OWNERSHIP_DA.get(ownership, ownership)} / {target}"
+        if len(rows):
+            sentence = f"Ret konteringsrækkerne for {label}, så præcis én er gyldig fra {date_dk(_day(first))}"
+        else:
+            sentence = f"Tilføj en konteringsrække for {label} gyldig fra {date_dk(_day(first))}"
+        fixes[key] = _Fix(key, "coding", "finance", sentence, index)
+    return list(fixes.values())
+
+
+def _template_fixes(manual: pd.DataFrame) -> list[_Fix]:
+    t = manual[manual["reason"].isin(list(TEMPLATE_FIX_REASONS)) & manual["supplier_cvr"].str.fullmatch(r"\d{8}")]
+    fixes = []
+    for cvr, g in t.groupby("supplier_cvr", sort=True):
+        counts = g["reason"].value_counts()
+        parts = [f"{int(counts[r])} {words}" for r, words in TEMPLATE_FIX_REASONS.items() if r in counts.index]
+        sentence = f"Send kontaktskabelonen til leverandør CVR {cvr}: " + ", ".join(parts)
+        fixes.append(_Fix(f"template:{cvr}", "template", "supplier", sentence, list(g.index)))
+    return fixes
+
+
+def _rule_fixes(manual: pd.DataFrame, taken: set, s: Settings) -> list[_Fix]:
+    """Rules too narrow, on evidence only."""
+    fixes = []
+    above = manual[
+        (manual["reason"] == "AMOUNT_ABOVE_LIMIT")
+        & (manual["grant_id"] != "")
+        & ((manual["amount"] - manual["expected_amount"]).abs() <= s.tolerance)
+    ]
+    if len(above) >= s.min_rule_invoices:
+        largest = float(above["amount"].max())
+        new_limit = math.ceil(largest / 10_000) * 10_000
+        limit = f" på {_kr(float(s.max_amount))}" if s.max_amount is not None else ""
+        sentence = (
+            f"Overvej at hæve robottens beløbsgrænse{limit} til {_kr(new_limit)}: {len(above)} fakturaer over "
+            f"grænsen passede alle præcist med én bevilling (den største {_kr(largest)})"
+        )
+        fixes.append(_Fix("rule:max_amount", "rule", "it", sentence, list(above.index)))
+    diff = (manual["amount"] - manual["expected_amount"]).abs()
+    small = manual[
+        (manual["reason"] == "AMOUNT_MISMATCH")
+        & (diff > s.tolerance)
+        & (diff <= s.small_difference)
+        & ~manual.index.isin(list(taken))
+    ]
+    if len(small) >= s.min_rule_invoices and small["supplier_cvr"].nunique() >= 2:
+        largest = float(diff[small.index].max())
+        sentence = (
+            f"Overvej at hæve robottens tolerance fra {_kr(s.tolerance)} til {_kr(math.ceil(largest))}: "
+            f"{len(small)} fakturaer fra {small['supplier_cvr'].nunique()} leverandører afviger med højst "
+            f"{_kr(largest)} fra bevillingens forventede beløb (afrunding)"
+        )
+        fixes.append(_Fix("rule:tolerance", "rule", "it", sentence, list(small.index)))
+    return fixes
+
+
+# ---------------------------------------------------------------- the fix list
+
+
+def fix_list(
+    decisions: pd.DataFrame,
+    grants: Grants | pd.DataFrame | None = None,
+    support: SupportSheet | dict | None = None,
+    month: str | None = None,
+    settings: Settings | None = None,
+) -> Actions:
+    """The fix list of ``month`` (default: the last month in ``decisions``).
+
+    ``decisions`` is what :func:`invoicekit.followup.load_decisions` gives
+    (each invoice once, with its run's ``month``); the months before ``month``
+    are read as evidence (a rate changed from a date on), the fixes link only
+    ``month``'s invoices. ``grants`` (the month's Sensum extract) and
+    ``support`` (the support sheet) are optional: without them the fixes that
+    need them are not proposed, and ``notes`` says so."""
+    s = settings or Settings()
+    if not len(decisions):
+        raise ValueError("no decisions: expected the journal's decisions with their month")
+    months = sorted(decisions["month"].unique())
+    month = month or months[-1]
+    if month not in months:
+        raise ValueError(f"no run for month {month}; the decisions cover {months[0]} to {months[-1]}")
+    d = decisions[decisions["month"] <= month]
+    posted = d["posted"] if "posted" in d.columns else d["status"] == POSTED
+    hist = d[~posted].copy()
+    hist["_birth"] = hist["cpr_masked"].fillna("").astype(str).str[:6]
+    for col in ("grant_id", "service_code", "supplier_cvr", "cpr_masked", "invoice_id", "message", "reason"):
+        hist[col] = hist[col].fillna("").astype(str)
+    scope_total = int((d["month"] == month).sum())
+    manual = hist[hist["month"] == month]
+    g = _grants_frame(grants)
+    sheet = _support(support)
+    notes = []
+
+    proposals: list[_Fix] = []
+    if g is not None:
+        proposals += _rate_fixes(hist, month, g, s)
+    taken = {i for f in proposals for i in f.index}
+    proposals += _grant_fixes(manual, g, s)
+    if sheet is not None:
+        proposals += _coding_fixes(manual, sheet)
+    proposals += _template_fixes(manual)
+    taken = {i for f in proposals for i in f.index}
+    proposals += _rule_fixes(manual, taken, s)
+
+    # each invoice at most once: the first proposal that takes it keeps it
+    fix_of: dict[object, str] = {}
+    kept = []
+    for f in proposals:
+        f.index = [i for i in f.index if i not in fix_of]
+        if not f.index:
+            continue
+        fix_of.update(dict.fromkeys(f.index, f.key))
+        kept.append(f)
+
+    def reason_count(reason: str) -> int:
+        return int(((manual["reason"] == reason) & ~manual.index.isin(list(fix_of))).sum())
+
+    if g is None:
+        for reason, what in (
+            ("AMOUNT_MISMATCH", "new rates"),
+            ("PERIOD_NOT_COVERED", "grant periods"),
+            ("NO_GRANT_FOR_SUPPLIER", "grants at another supplier"),
+        ):
+            if reason_count(reason):
+                notes.append(f"{reason_count(reason)} {reason} invoices: give the grants (--grants) to look for {what}")
+    if sheet is None and reason_count("NO_CODING"):
+        notes.append(
+            f"{reason_count('NO_CODING')} NO_CODING invoices: give the support sheet (--support-sheet) to name the rows it lacks"
+        )
+
+    fixes = pd.DataFrame(
+        {
+            "fix_key": pd.Series([f.key for f in kept], dtype=object),
+            "kind": pd.Series([f.kind for f in kept], dtype=object),
+            "owner": pd.Series([f.owner for f in kept], dtype=object),
+            "sentence": pd.Series([f.sentence for f in kept], dtype=object),
+            "invoices": np.array([len(f.index) for f in kept], dtype=np.int64),
+        }
+    )
+    fixes["points"] = 100 * fixes["invoices"] / max(scope_total, 1)
+    fixes["action"] = pd.Series(
+        [
+            f"{t} ({n} {'faktura' if n == 1 else 'fakturaer'}, {_dk(p, 1)} point)"
+            for t, n, p in zip(fixes["sentence"], fixes["invoices"], fixes["points"], strict=True)
+        ],
+        dtype=object,
+    )
+    fixes = fixes.sort_values(["invoices", "fix_key"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    fixes = fixes[["fix_key", "kind", "owner", "action", "invoices", "points"]]
+
+    inv = manual.copy()
+    inv["fix_key"] = pd.Series([fix_of.get(i, "") for i in inv.index], index=inv.index, dtype=object)
+    action_of = dict(zip(fixes["fix_key"], fixes["action"], strict=True))
+    owner_of = dict(zip(fixes["fix_key"], fixes["owner"], strict=True))
+    inv["owner"] = [
+        owner_of.get(k) or OWNER_OF_REASON.get(r, "administration")
+        for k, r in zip(inv["fix_key"], inv["reason"], strict=True)
+    ]
+    inv["action"] = [action_of.get(k) or m for k, m in zip(inv["fix_key"], inv["message"], strict=True)]
+    inv = inv[list(INVOICE_COLUMNS)].reset_index(drop=True)
+    order = {k: n for n, k in enumerate(fixes["fix_key"])}
+    links = inv[inv["fix_key"] != ""]
+    links = links.assign(_o=links["fix_key"].map(order)).sort_values(["_o", "row"], kind="stable")
+    links = links[list(LINK_COLUMNS)].reset_index(drop=True)
+    return Actions(month=month, fixes=fixes, links=links, invoices=inv, total=scope_total, notes=notes)

@@ -1,0 +1,191 @@
+"""Supplier letters: the contact template (kontaktskabelon) filled in for each
+supplier whose invoices lack a CPR number, a period or one citizen per
+invoice, as a Word document (.docx) the municipality sends.
+
+The template is the municipality's own: any .docx whose text holds the
+placeholders below (in the body or in table cells; a placeholder's paragraph
+takes the formatting of its first run). :func:`default_template` makes the
+one shipped with invoicekit, to be edited.
+
+- ``{{dato}}``: today's date; ``{{måned}}``: the month of the invoices;
+  ``{{leverandør}}``: the supplier (``CVR 12345678``);
+  ``{{antal}}``: how many of its invoices could not be posted automatically;
+  ``{{mangler}}``: what they lacked (``12 uden CPR-nummer, 3 uden periode``).
+- ``{{krav}}`` on a paragraph of its own: replaced by a bulleted list of what
+  every invoice must carry.
+- ``{{eksempler}}`` on a paragraph of its own: replaced by a table of two or
+  three of the supplier's own recent invoices (CPR numbers masked).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.oxml import OxmlElement
+from docx.shared import Pt
+from docx.text.paragraph import Paragraph
+
+from invoicekit.actions import TEMPLATE_FIX_REASONS
+from invoicekit.cells import safe_text
+from invoicekit.errors import InputError
+from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
+from invoicekit.reasons import LABELS_DA
+
+PLACEHOLDERS = ("dato", "måned", "leverandør", "antal", "mangler", "krav", "eksempler")
+_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+
+#: what every invoice must carry, as the letter lists it
+REQUIREMENTS_DA = (
+    "Borgerens CPR-nummer (ét pr. faktura), i CPR-feltet eller i fakturateksten.",
+    "Perioden, fakturaen dækker, med fra- og til-dato (fx 01.03.2019–31.03.2019).",
+    "Én faktura pr. borger; en samlefaktura skal have én fakturalinje pr. borger med borgerens CPR-nummer og beløb.",
+    "Jeres fakturanummer og CVR-nummer.",
+    "Beløbet efter den takst, kommunen har bevilget for perioden.",
+)
+#: examples in a letter
+EXAMPLES = 3
+
+
+def default_template() -> DocumentObject:
+    """The contact template shipped with invoicekit: a short Danish letter
+    with every placeholder, for the municipality to edit in Word."""
+    doc = Document()
+    doc.styles["Normal"].font.size = Pt(11)
+    doc.add_paragraph("{{dato}}")
+    doc.add_paragraph("Til {{leverandør}}")
+    doc.add_heading("Fakturaer til kommunen: hvad de skal indeholde", level=1)
+    doc.add_paragraph(
+        "Kommunen betaler fakturaer for dag- og botilbud automatisk, når fakturaen kan kobles til borgerens "
+        "bevilling. I {{måned}} modtog vi {{antal}} fakturaer fra jer, som vi måtte behandle manuelt: {{mangler}}."
+    )
+    doc.add_paragraph("For at vi kan betale jeres fakturaer hurtigt, skal hver faktura indeholde:")
+    doc.add_paragraph("{{krav}}")
+    doc.add_paragraph("Eksempler på jeres fakturaer, vi ikke kunne behandle automatisk:")
+    doc.add_paragraph("{{eksempler}}")
+    doc.add_paragraph("Har I spørgsmål, er I velkomne til at kontakte os.")
+    doc.add_paragraph("Med venlig hilsen\nKommunens økonomiafdeling")
+    return doc
+
+
+def read_template(path: str | Path | None) -> DocumentObject:
+    """The municipality's template, or the default one when ``path`` is None;
+    a file that is not a Word document, or a placeholder this module does not
+    know, is an :class:`InputError`."""
+    if path is None:
+        return default_template()
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, None, "does not exist; expected the contact template (.docx)")
+    try:
+        doc = Document(str(path))
+    except Exception as exc:  # python-docx raises several kinds for a file that is no .docx
+        raise InputError(path, None, f"is not a Word document (.docx) ({type(exc).__name__})") from None
+    unknown = sorted({m for p in _paragraphs(doc) for m in _PLACEHOLDER.findall(p.text) if m not in PLACEHOLDERS})
+    if unknown:
+        expected = ", ".join("{{" + p + "}}" for p in PLACEHOLDERS)
+        raise InputError(path, "{{" + unknown[0] + "}}", f"is not a placeholder; expected one of {expected}")
+    return doc
+
+
+def _paragraphs(doc: DocumentObject) -> list[Paragraph]:
+    out = list(doc.paragraphs)
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                out.extend(cell.paragraphs)
+    return out
+
+
+def _set_text(p: Paragraph, text: str) -> None:
+    """The paragraph's text replaced, keeping its first run's formatting."""
+    runs = p.runs
+    if not runs:
+        p.add_run(text)
+        return
+    runs[0].text = text
+    for r in runs[1:]:
+        r.text = ""
+
+
+def _examples(invoices: pd.DataFrame) -> pd.DataFrame:
+    shown = invoices.sort_values(["period_start", "row"], ascending=False, na_position="last").head(EXAMPLES)
+    return pd.DataFrame(
+        {
+            "Fakturanummer": [safe_text(str(v), csv=False) or "(intet)" for v in shown["invoice_id"]],
+            "Periode": [
+                f"{date_dk(s)}–{date_dk(e)}" if pd.notna(s) else "(ingen)"
+                for s, e in zip(shown["period_start"], shown["period_end"], strict=True)
+            ],
+            "Beløb (kr.)": [format_money_one(round(a * MONEY_SCALE)) if pd.notna(a) else "" for a in shown["amount"]],
+            "CPR-nummer": [safe_text(str(v), csv=False) or "(intet)" for v in shown["cpr_masked"]],
+            "Det manglede": [LABELS_DA.get(r, r) for r in shown["reason"]],
+        }
+    )
+
+
+def fill_letter(template: DocumentObject, values: dict[str, str], invoices: pd.DataFrame) -> DocumentObject:
+    """One letter: ``template`` (changed in place; pass a fresh copy) with the
+    placeholders filled from ``values`` and the examples from ``invoices``
+    (the supplier's linked invoices, as :attr:`Actions.invoices` has them)."""
+    for p in _paragraphs(template):
+        text = p.text
+        if not _PLACEHOLDER.search(text):
+            continue
+        if text.strip() == "{{krav}}":
+            _bullets(p, REQUIREMENTS_DA)
+        elif text.strip() == "{{eksempler}}":
+            _table(template, p, _examples(invoices))
+        else:
+            _set_text(p, _PLACEHOLDER.sub(lambda m: values.get(m[1], ""), text))
+    return template
+
+
+def _bullets(p: Paragraph, items: tuple[str, ...]) -> None:
+    """``p`` replaced by one bulleted paragraph per item (a "• " where the
+    template has no List Bullet style)."""
+    bullet = "List Bullet" in {s.name for s in p.part.document.styles}
+    anchor = p
+    for k, item in enumerate(items):
+        if k == 0:
+            para = p
+        else:
+            element = OxmlElement("w:p")
+            anchor._p.addnext(element)
+            para = Paragraph(element, anchor._parent)
+        if bullet:
+            para.style = "List Bullet"
+        _set_text(para, item if bullet else "• " + item)
+        anchor = para
+
+
+def _table(doc: DocumentObject, p: Paragraph, frame: pd.DataFrame) -> None:
+    table = doc.add_table(rows=1, cols=len(frame.columns))
+    if "Table Grid" in {s.name for s in doc.styles}:
+        table.style = "Table Grid"
+    for cell, name in zip(table.rows[0].cells, frame.columns, strict=True):
+        cell.text = str(name)
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for values in frame.itertuples(index=False):
+        for cell, v in zip(table.add_row().cells, values, strict=True):
+            cell.text = str(v)
+    p._p.addnext(table._tbl)
+    p._p.getparent().remove(p._p)
+
+
+def letter_values(cvr: str, month: str, invoices: pd.DataFrame, today: dt.date | None = None) -> dict[str, str]:
+    """The placeholders' text for one supplier."""
+    counts = invoices["reason"].value_counts()
+    missing = ", ".join(f"{int(counts[r])} {w}" for r, w in TEMPLATE_FIX_REASONS.items() if r in counts.index)
+    return {
+        "dato": date_dk(today or dt.date.today()),
+        "måned": month,
+        "leverandør": f"CVR {cvr}",
+        "antal": str(len(invoices)),
+        "mangler": missing,
+    }

@@ -1,0 +1,324 @@
+"""Collective invoices decided line by line (robot spec, "Collective
+invoices, line by line"): which invoices are, check 3's ``LINES_MISMATCH``,
+the lines laid out as rows for the decision core, and the core's results
+folded back into one decision per invoice.
+
+::
+
+    invoices ─┐                       ┌─ plain invoice ─────────┐
+              ├─ expand ─ batch rows ─┤                         ├─ core (decide) ─ fold ─ decisions (one a invoice)
+    lines ────┘   (check 3)           └─ line of a collective ──┘                       ├ postings (one a posted line)
+                                        invoice (post_group)                            ├ notes (one a manual invoice)
+                                                                                        └ lines (decision_lines.csv)
+
+A line row is the invoice's row with the line's CPR, amount and period (a
+blank period cell: the invoice's), so checks 4-21 run on it as on an invoice,
+with the invoice's number, supplier and document type. ``post_group`` tells
+the core which rows post together: check 10 does not compare the lines of one
+invoice with each other, and check 21 counts a line for later invoices only if
+its whole invoice posts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import invoicekit.messages as msg
+from invoicekit.extracts import InvoiceLines, Invoices, Problems
+from invoicekit.parsing import MONEY_SCALE, format_money_dk
+from invoicekit.reasons import CHECK_NUMBER, LINES_MISMATCH, MANUAL, POSTED
+from invoicekit.vocabulary import masked_cpr
+
+#: the columns of a line row that come from the line (the rest from its invoice)
+LINE_OWN = ("cpr", "cpr_key", "cpr_count", "cpr_all", "cpr_invalid", "cpr_invalid_masked", "amount", "amount_ok",
+            "amount_raw", "period_start", "period_end", "period_source", "period_unreadable", "text")  # fmt: skip
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def decide_by_lines(
+    invoices: Invoices, lines: InvoiceLines, core: Callable[[Invoices], Any], messages: bool = True
+) -> Any:
+    """Decide ``invoices`` with their ``lines``: ``core`` decides a batch of
+    typed invoices (``decide`` without lines) and returns its ``Decisions``;
+    the result is the same ``Decisions`` for the invoices as given, with
+    ``lines`` set (one row per line of an invoice decided line by line:
+    ``row`` the invoice's, ``line_no``, ``cpr_masked``, ``amount``,
+    ``status``, ``reason``, ``grant_id``, ``expected_amount``,
+    ``psp_element``, ``art``, and for the journal ``message``, ``paragraph``,
+    ``service_code``, ``period_start``, ``period_end``, ``check``,
+    ``grant_key``, ``citizen_key``). ``messages=False``: no texts, as the
+    core was asked."""
+    inv = invoices.frame
+    lf = lines.frame
+    plan = _Plan(inv, lf)
+    problems = Problems()
+    for r in lf["row"].to_numpy()[~plan.attached]:
+        problems.add(lines.source, r, "invoice_id", "ingen faktura med dette nummer og CVR-nummer i regningerne")
+    batch = plan.batch()
+    result = core(Invoices(batch, invoices.problems))
+    decisions, postings, notes, by_line = _fold(plan, result, messages)
+    left_out = [p for p in (result.problems, lines.problems, problems.frame()) if len(p)]
+    return replace(
+        result,
+        decisions=decisions,
+        postings=postings,
+        notes=notes,
+        lines=by_line,
+        problems=pd.concat(left_out, ignore_index=True) if left_out else result.problems,
+    )
+
+
+class _Plan:
+    """Which invoices are decided line by line, which fail check 3 on their
+    lines (``mismatch``: the Danish detail), and the batch rows: per row the
+    invoice (``src``) and the line (``lpos``, -1 for an invoice row)."""
+
+    def __init__(self, inv: pd.DataFrame, lf: pd.DataFrame) -> None:
+        n = len(inv)
+        self.inv, self.lf = inv, lf
+        keys = pd.MultiIndex.from_arrays(
+            [
+                np.concatenate([inv["cvr_key"].to_numpy(), lf["cvr_key"].to_numpy()]).astype(np.int64),
+                np.concatenate([inv["invoice_key"].to_numpy(dtype=object), lf["invoice_key"].to_numpy(dtype=object)]),
+            ]
+        )
+        codes, _ = pd.factorize(keys)
+        inv_code, line_code = codes[:n], codes[n:]
+        self.attached = np.isin(line_code, inv_code)
+        by_code = pd.Series(np.arange(len(lf))).groupby(line_code).indices if len(lf) else {}
+        has_lines = np.isin(inv_code, line_code)
+        candidate = (
+            has_lines
+            & (inv["invoice_id_raw"] != "").to_numpy()
+            & ~inv["cpr_invalid"].to_numpy()
+            & (inv["cpr_count"].to_numpy() != 1)
+        )
+        self.candidate = candidate
+        cand = np.flatnonzero(candidate)
+        per = [by_code[c] for c in inv_code[cand]]
+        counts = np.array([len(p) for p in per], dtype=np.int64)
+        pos = np.concatenate(per) if per else np.empty(0, np.int64)
+        owner = np.repeat(cand, counts)
+        self.mismatch = np.full(n, "", dtype=object)
+        self._check_lines(cand, owner, pos)
+        self.by_lines = candidate & (self.mismatch == "")
+        n_rows = np.where(self.by_lines, np.bincount(owner, minlength=n), 1)
+        self.src = np.repeat(np.arange(n), n_rows)
+        self.lpos = np.full(len(self.src), -1, dtype=np.int64)
+        self.lpos[self.by_lines[self.src]] = pos[self.by_lines[owner]]
+
+    def _check_lines(self, cand: np.ndarray, owner: np.ndarray, pos: np.ndarray) -> None:
+        """Check 3 with lines: each line usable with one valid CPR, amounts
+        readable and adding up exactly, the invoice's CPR numbers (if any)
+        exactly the lines'. The first cause found is the detail."""
+        inv, lf = self.inv, self.lf
+        line_no = lf["line_no"].to_numpy(dtype=object)[pos]
+        usable = lf["usable"].to_numpy()[pos]
+        count = lf["cpr_count"].to_numpy()[pos]
+        invalid = lf["cpr_invalid"].to_numpy()[pos]
+        amount_ok = lf["amount_ok"].to_numpy()[pos]
+        amount = lf["amount"].to_numpy()[pos]
+        total = np.bincount(owner, weights=np.where(amount_ok, amount, 0), minlength=len(inv)).astype(np.int64)
+        any_bad_amount = np.bincount(owner, weights=~amount_ok, minlength=len(inv)) > 0
+        cpr = lf["cpr"].to_numpy(dtype=object)[pos]
+        masked = lf["cpr_invalid_masked"].to_numpy(dtype=object)[pos]
+        inv_amount = inv["amount"].to_numpy()
+        inv_ok = inv["amount_ok"].to_numpy()
+        cpr_all = inv["cpr_all"].to_numpy(dtype=object)
+        first_of = {}
+        for k, i in enumerate(owner.tolist()):
+            first_of.setdefault(i, []).append(k)
+        for i in cand.tolist():
+            ks = first_of[i]
+            what = ""
+            for k in ks:
+                if not usable[k]:
+                    what = msg.LINE_UNUSABLE.format(line_no=line_no[k] or "uden nummer")
+                elif invalid[k]:
+                    what = msg.LINE_INVALID_CPR.format(line_no=line_no[k], masked=masked[k])
+                elif count[k] == 0:
+                    what = msg.LINE_NO_CPR.format(line_no=line_no[k])
+                elif count[k] > 1:
+                    what = msg.LINE_MANY_CPR.format(line_no=line_no[k], n=count[k])
+                if what:
+                    break
+            if not what and not inv_ok[i]:
+                what = msg.LINES_INVOICE_AMOUNT
+            if not what and any_bad_amount[i]:
+                k = next(k for k in ks if not amount_ok[k])
+                what = msg.LINE_AMOUNT.format(line_no=line_no[k])
+            if not what and total[i] != inv_amount[i]:
+                what = msg.LINES_SUM.format(
+                    lines=format_money_dk(np.array([total[i]]))[0],
+                    invoice=format_money_dk(np.array([inv_amount[i]]))[0],
+                )
+            if not what and cpr_all[i]:
+                named = set(cpr_all[i].split(";"))
+                on_lines = {cpr[k] for k in ks}
+                if named != on_lines:
+                    what = msg.LINES_CPRS.format(
+                        lines=", ".join(masked_cpr(c) for c in sorted(on_lines)),
+                        invoice=", ".join(masked_cpr(c) for c in sorted(named)),
+                    )
+            self.mismatch[i] = what
+
+    def batch(self) -> pd.DataFrame:
+        """The rows the core decides: each invoice as it is, or its lines."""
+        frame = self.inv.iloc[self.src].reset_index(drop=True)
+        at = np.flatnonzero(self.lpos >= 0)
+        if len(at):
+            own = self.lf.iloc[self.lpos[at]].reset_index(drop=True)
+            for name in LINE_OWN:
+                values = frame[name].to_numpy(copy=True)
+                values[at] = own[name].to_numpy()
+                frame[name] = pd.Series(values, dtype=frame[name].dtype)
+            # a blank period cell of the line: the invoice's (a cell that could not be read stays unread)
+            readable = own["period_unreadable"].to_numpy(dtype=object) == ""
+            for name in ("period_start", "period_end"):
+                values = frame[name].to_numpy(copy=True)
+                blank = np.isnat(own[name].to_numpy()) & readable
+                values[at[blank]] = self.inv[name].to_numpy()[self.src[at[blank]]]
+                frame[name] = values
+        frame["post_group"] = self.src
+        return frame
+
+
+def _text(values) -> pd.Series:
+    return pd.Series(pd.array(np.asarray(values, dtype=object), dtype=TEXT))
+
+
+def _joined(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Per invoice: its lines' non-blank values, each once, ``;``-joined in line order."""
+    out = [[] for _ in range(n)]
+    for i, v in zip(owner.tolist(), values.tolist(), strict=True):
+        if v and v not in out[i]:
+            out[i].append(v)
+    return np.array([";".join(v) for v in out], dtype=object)
+
+
+def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
+    """One decision per invoice from the batch's: an invoice decided line by
+    line posts when every line posted, else goes to manual with the reason
+    of its first line that failed; postings only of invoices that posted."""
+    d = result.decisions
+    inv = plan.inv
+    n = len(inv)
+    src, lpos = plan.src, plan.lpos
+    is_line = lpos >= 0
+    line_posted = (d["status"] == POSTED).to_numpy()
+    invoice_posted = np.ones(n, dtype=bool)
+    invoice_posted[src[~line_posted]] = False
+
+    first = np.unique(src, return_index=True)[1]
+    out = d.iloc[first].reset_index(drop=True)
+    status = out["status"].to_numpy(dtype=object).copy()
+    reason = out["reason"].to_numpy(dtype=object).copy()
+    check = out["check"].to_numpy().copy()
+    message = out["message"].to_numpy(dtype=object).copy()
+
+    mismatch = np.flatnonzero(plan.mismatch != "")
+    reason[mismatch] = LINES_MISMATCH
+    check[mismatch] = CHECK_NUMBER["MULTIPLE_CPR"]
+    if messages:
+        message[mismatch] = [msg.LINES_MISMATCH.format(what=w) for w in plan.mismatch[mismatch]]
+
+    rows = np.flatnonzero(is_line)
+    owner = src[rows]
+    dl = d.iloc[rows].reset_index(drop=True)
+    by = np.flatnonzero(plan.by_lines)
+    line_no = plan.lf["line_no"].to_numpy(dtype=object)[lpos[rows]]
+    if len(by):
+        status[by] = np.where(invoice_posted[by], POSTED, MANUAL)
+        failed = np.flatnonzero(~line_posted[rows])
+        first_failed = {}
+        others: dict[int, list[str]] = {}
+        for k in failed.tolist():
+            i = int(owner[k])
+            if i in first_failed:
+                others.setdefault(i, []).append(str(line_no[k]))
+            else:
+                first_failed[i] = k
+        if first_failed:
+            at = np.fromiter(first_failed, dtype=np.int64, count=len(first_failed))
+            ks = np.fromiter(first_failed.values(), dtype=np.int64, count=len(first_failed))
+            reason[at] = dl["reason"].to_numpy(dtype=object)[ks]
+            check[at] = dl["check"].to_numpy()[ks]
+        texts = dl["message"].to_numpy(dtype=object)
+        if messages:
+            for i in by.tolist():
+                if i in first_failed:
+                    k = first_failed[i]
+                    text = msg.LINE_FAILED.format(line_no=line_no[k], cpr=dl["cpr_masked"].iloc[k], message=texts[k])
+                    if i in others:
+                        text += msg.LINES_ALSO_FAILED.format(others=", ".join(others[i]))
+                else:
+                    text = "; ".join(texts[owner == i])
+                message[i] = text if len(text) <= msg.MESSAGE_MAX else text[: msg.MESSAGE_MAX - 1] + "…"
+        for name in ("grant_id", "paragraph", "psp_element", "art", "service_code", "cpr_masked"):
+            values = out[name].to_numpy(dtype=object).copy()
+            values[by] = _joined(dl[name].to_numpy(dtype=object), owner, n)[by]
+            out[name] = _text(values)
+        expected = dl["expected_amount"].to_numpy(dtype=np.float64)
+        units = np.where(np.isnan(expected), 0, np.round(expected * MONEY_SCALE)).astype(np.int64)
+        total = np.bincount(owner, weights=units, minlength=n)
+        missing = np.bincount(owner, weights=np.isnan(expected), minlength=n) > 0
+        exp_out = out["expected_amount"].to_numpy(dtype=np.float64).copy()
+        exp_out[by] = np.where(missing[by], np.nan, total[by] / MONEY_SCALE)
+        out["expected_amount"] = exp_out
+        amount = out["amount"].to_numpy(dtype=np.float64).copy()
+        amount[by] = inv["amount"].to_numpy()[by] / MONEY_SCALE
+        out["amount"] = amount
+        for name, agg in (("period_start", "min"), ("period_end", "max")):
+            values = out[name].to_numpy().copy()
+            values[by] = pd.Series(dl[name].to_numpy()).groupby(owner).agg(agg).reindex(by).to_numpy()
+            out[name] = values
+        # the lines carry what checks 10 and 21 compare later (see the journal)
+        for name in ("grant_key", "citizen_key"):
+            values = out[name].to_numpy(dtype=object).copy()
+            values[by] = ""
+            out[name] = _text(values)
+    out["status"] = _text(status)
+    out["reason"] = _text(reason)
+    out["check"] = check.astype(np.int64)
+    out["message"] = _text(message)
+    out["row"] = inv["row"].to_numpy()
+
+    posted_rows = np.flatnonzero(line_posted)
+    postings = result.postings[invoice_posted[src[posted_rows]]].reset_index(drop=True)
+    manual = np.flatnonzero((out["status"] != POSTED).to_numpy())
+    notes = pd.DataFrame(
+        {
+            "row": inv["row"].to_numpy()[manual],
+            "invoice_id": _text(inv["invoice_id_raw"].to_numpy(dtype=object)[manual]),
+            "supplier_cvr": _text(out["supplier_cvr"].to_numpy(dtype=object)[manual]),
+            "message": _text(message[manual]),
+        }
+    )
+    by_line = pd.DataFrame(
+        {
+            "row": inv["row"].to_numpy()[owner],
+            "line_no": _text(line_no),
+            "cpr_masked": dl["cpr_masked"],
+            "amount": dl["amount"],
+            "status": _text(np.where(invoice_posted[owner], POSTED, MANUAL)),
+            "reason": dl["reason"],
+            "grant_id": dl["grant_id"],
+            "expected_amount": dl["expected_amount"],
+            "psp_element": dl["psp_element"],
+            "art": dl["art"],
+            "message": dl["message"],
+            "paragraph": dl["paragraph"],
+            "service_code": dl["service_code"],
+            "period_start": dl["period_start"],
+            "period_end": dl["period_end"],
+            "check": dl["check"],
+            "grant_key": dl["grant_key"],
+            "citizen_key": dl["citizen_key"],
+        }
+    )
+    return out, postings, notes, by_line

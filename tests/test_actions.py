@@ -1,0 +1,409 @@
+"""The fix list: each kind of fix on small hand-made decisions, the fixes that
+must not be proposed, the points and the one-link rule, the files, the
+supplier letters opened with python-docx, and the command line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import docx
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from invoicekit.action_files import write_actions
+from invoicekit.actions import OWNER_LABELS_DA, OWNERS, Settings, fix_list
+from invoicekit.cli import main
+from invoicekit.extracts import prepare_grants, prepare_support_sheet
+from tests.conftest import support_tables
+
+CPR_RE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+S1, S2 = "29345716", "31587603"  # two suppliers (valid CVR numbers)
+# citizens: one birth date each
+A, B, C, D = "0101901234", "0202851234", "0303801234", "0404751234"
+
+
+def decision(row: int, reason: str = "", month: str = "2019-01", **fields) -> dict:
+    """One decision as load_decisions gives it: manual with ``reason``, or posted when blank."""
+    start = pd.Timestamp(fields.pop("start", f"{month}-01"))
+    end = pd.Timestamp(fields.pop("end", (start + pd.offsets.MonthEnd(0)).strftime("%Y-%m-%d")))
+    out = {
+        "month": month,
+        "row": row,
+        "invoice_id": f"F-{month}-{row}",
+        "supplier_cvr": S1,
+        "cpr_masked": "010190-xxxx",
+        "amount": 31000.0,
+        "status": "manual" if reason else "posted",
+        "reason": reason,
+        "grant_id": "",
+        "expected_amount": float("nan"),
+        "service_code": "",
+        "period_start": start,
+        "period_end": end,
+        "message": f"Robotten: {reason}",
+    }
+    out.update(fields)
+    out["posted"] = out["status"] == "posted"
+    return out
+
+
+def frame(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+def grants(*rows: tuple) -> pd.DataFrame:
+    return pd.DataFrame(
+        list(rows),
+        columns=["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"],
+    )
+
+
+def day_grants(rate: str = "1000.00") -> pd.DataFrame:
+    return grants(
+        ("GA", A, "108-LAN", S1, rate, "day", "2018-01-01", ""),
+        ("GB", B, "108-LAN", S1, rate, "day", "2018-01-01", ""),
+        ("GC", C, "108-LAN", S1, rate, "day", "2018-01-01", ""),
+    )
+
+
+MASKED = {A: "010190-xxxx", B: "020285-xxxx", C: "030380-xxxx", D: "040475-xxxx"}
+
+
+def mismatches(amounts: list[float], month: str = "2019-01") -> pd.DataFrame:
+    """Three day-rate invoices for January (31 days at 1.000 kr.: 31.000 kr. expected)."""
+    return frame(
+        *(
+            decision(k + 1, "AMOUNT_MISMATCH", month, cpr_masked=MASKED[c], amount=a, expected_amount=31000.0)
+            for k, (c, a) in enumerate(zip((A, B, C), amounts, strict=True))
+        ),
+        decision(4),
+    )
+
+
+# ---------------------------------------------------------------- new rates
+
+
+def test_a_consistent_factor_from_a_date_on_is_a_new_rate():
+    d = mismatches([1021.0 * 31] * 3)
+    a = fix_list(d, grants=day_grants())
+    fix = a.fixes.iloc[0]
+    assert fix["fix_key"] == f"rate:{S1}:108-LAN:2019-01-01"
+    assert fix["owner"] == "administration"
+    assert fix["invoices"] == 3
+    assert fix["points"] == pytest.approx(100 * 3 / 4)
+    assert "1.021,00 kr. pr. døgn/dag" in fix["action"] and "01.01.2019" in fix["action"]
+    assert sorted(a.links["row"]) == [1, 2, 3]
+
+
+def test_a_mismatch_that_varies_invoice_by_invoice_is_not_a_rate_change():
+    d = mismatches([31000 * 1.03, 31000 * 1.08, 31000 * 0.95])
+    a = fix_list(d, grants=day_grants())
+    assert not a.fixes["fix_key"].str.startswith("rate:").any()
+    assert (a.invoices["fix_key"] == "").all()
+    assert (a.invoices["owner"] == "administration").all()
+
+
+def test_fewer_days_billed_at_the_same_factor_is_not_a_rate_change():
+    # a day offer billed for its 22 weekdays: the same factor 22/31 for everyone, every day at the old rate
+    d = mismatches([1000.0 * 22] * 3)
+    a = fix_list(d, grants=day_grants())
+    assert not a.fixes["fix_key"].str.startswith("rate:").any()
+
+
+def test_one_invoice_of_one_grant_is_no_evidence_of_a_new_rate():
+    d = frame(decision(1, "AMOUNT_MISMATCH", amount=1021.0 * 31, expected_amount=31000.0), decision(2))
+    assert not len(fix_list(d, grants=day_grants()).fixes)
+
+
+def test_a_rate_already_registered_in_the_grants_given_is_not_proposed_again():
+    d = mismatches([1021.0 * 31] * 3)
+    registered = day_grants("1021.00")
+    assert not fix_list(d, grants=registered).fixes["fix_key"].str.startswith("rate:").any()
+
+
+def test_the_new_rate_dates_from_the_first_month_it_showed():
+    jan = mismatches([1021.0 * 31] * 3)
+    feb = frame(
+        *(
+            decision(
+                k + 1, "AMOUNT_MISMATCH", "2019-02", cpr_masked=MASKED[c], amount=1021.0 * 28, expected_amount=28000.0
+            )
+            for k, c in enumerate((A, B))
+        )
+    )
+    a = fix_list(pd.concat([jan, feb], ignore_index=True), grants=day_grants(), month="2019-02")
+    assert a.fixes["fix_key"].tolist() == [f"rate:{S1}:108-LAN:2019-01-01"]
+    assert set(a.links["month"]) == {"2019-02"} and a.fixes["invoices"].iat[0] == 2
+
+
+# ---------------------------------------------------------------- grants
+
+
+def test_an_invoice_after_the_grant_ended_asks_to_extend_or_close_it():
+    g = grants(("G-END", A, "107-MID", S1, "1000", "day", "2018-01-01", "2019-01-15"))
+    d = frame(decision(1, "PERIOD_NOT_COVERED"), decision(2))
+    fix = fix_list(d, grants=g).fixes.iloc[0]
+    assert fix["fix_key"] == "grant_period:G-END"
+    assert fix["owner"] == "caseworker"
+    assert "Forlæng bevilling G-END ud over 15.01.2019" in fix["action"]
+
+
+def test_no_grant_asks_to_create_it_with_the_masked_cpr():
+    d = frame(decision(1, "NO_GRANT"), decision(2, "NO_GRANT", supplier_cvr=S2), decision(3, "NO_GRANT"))
+    a = fix_list(d)
+    assert dict(zip(a.fixes["fix_key"], a.fixes["invoices"], strict=True)) == {
+        f"grant_missing:010190-xxxx:{S1}": 2,
+        f"grant_missing:010190-xxxx:{S2}": 1,
+    }
+    assert set(a.fixes["owner"]) == {"caseworker"}
+
+
+def test_a_grant_at_another_supplier_that_fits_the_amount_is_to_be_moved():
+    g = grants(("G-ELSE", A, "108-LAN", S2, "1000.00", "day", "2018-01-01", ""))
+    fits = frame(decision(1, "NO_GRANT_FOR_SUPPLIER", amount=31000.0), decision(2))
+    assert fix_list(fits, grants=g).fixes["fix_key"].tolist() == ["grant_supplier:G-ELSE"]
+    other = frame(decision(1, "NO_GRANT_FOR_SUPPLIER", amount=12345.0), decision(2))
+    assert fix_list(other, grants=g).fixes["fix_key"].tolist() == [f"grant_missing:010190-xxxx:{S1}"]
+
+
+def test_two_citizens_born_the_same_day_are_never_guessed_between():
+    g = grants(
+        ("G1", A, "107-MID", S1, "1000", "day", "2018-01-01", "2019-01-15"),
+        ("G2", "0101901236", "107-MID", S1, "1000", "day", "2018-01-01", "2019-01-20"),
+    )
+    d = frame(decision(1, "PERIOD_NOT_COVERED"), decision(2))
+    assert not len(fix_list(d, grants=g).fixes)
+
+
+# ---------------------------------------------------------------- coding
+
+
+def test_the_support_sheet_rows_missing_are_named():
+    sheet = prepare_support_sheet(support_tables())
+    solhoj, unknown = "29345716", "40713352"
+    d = frame(
+        # § 108 / privat / udviklingshæmmede has rows; § 107 at a private supplier has none
+        decision(1, "NO_CODING", service_code="SEL107-MID", grant_id="G1", start="2019-03-01"),
+        decision(2, "NO_CODING", service_code="NEW-SVC", grant_id="G2"),
+        decision(3, "NO_CODING", service_code="SEL108-BO", supplier_cvr="12345674", grant_id="G3"),
+        decision(4),
+    )
+    a = fix_list(d, support=sheet)
+    keys = set(a.fixes["fix_key"])
+    assert keys == {"coding:107:private:sindslidende", "coding_service:NEW-SVC", "coding_supplier:12345674"}
+    row = a.fixes.set_index("fix_key").loc["coding:107:private:sindslidende"]
+    assert row["owner"] == "finance"
+    assert "Tilføj en konteringsrække for § 107 / privat / Sindslidende gyldig fra 01.03.2019" in row["action"]
+    assert solhoj and unknown  # the example's suppliers, named for the reader
+
+
+def test_no_coding_without_the_support_sheet_gets_a_note_and_no_fix():
+    a = fix_list(frame(decision(1, "NO_CODING", service_code="X"), decision(2)))
+    assert not len(a.fixes)
+    assert a.invoices["owner"].tolist() == ["finance"]
+    assert any("--support-sheet" in n for n in a.notes)
+
+
+# ---------------------------------------------------------------- template and rules
+
+
+def test_a_supplier_whose_invoices_lack_cpr_or_period_gets_the_template():
+    d = frame(
+        decision(1, "MISSING_CPR", cpr_masked=""),
+        decision(2, "MISSING_CPR", cpr_masked=""),
+        decision(3, "MISSING_PERIOD"),
+        decision(4, "MULTIPLE_CPR", cpr_masked="010190-xxxx;020285-xxxx"),
+        decision(5, "INVALID_CPR"),  # a keying error: no template
+    )
+    a = fix_list(d)
+    fix = a.fixes.iloc[0]
+    assert fix["fix_key"] == f"template:{S1}" and fix["owner"] == "supplier" and fix["invoices"] == 4
+    assert "2 uden CPR-nummer" in fix["action"] and "1 uden periode" in fix["action"]
+    assert a.invoices.set_index("row").loc[5, "fix_key"] == ""
+
+
+def above(row: int, amount: float, expected: float) -> dict:
+    return decision(row, "AMOUNT_ABOVE_LIMIT", amount=amount, expected_amount=expected, grant_id=f"G{row}")
+
+
+def test_raising_the_maximum_amount_needs_enough_exact_matches():
+    s = Settings(max_amount=100000.0)
+    three = frame(above(1, 120000.0, 120000.0), above(2, 101000.0, 101000.0), above(3, 142530.0, 142530.0))
+    fix = fix_list(three, settings=s).fixes.iloc[0]
+    assert fix["fix_key"] == "rule:max_amount" and fix["owner"] == "it"
+    assert "150.000,00 kr." in fix["action"]
+    two = frame(above(1, 120000.0, 120000.0), above(2, 101000.0, 101000.0), decision(3))
+    assert not len(fix_list(two, settings=s).fixes)
+
+
+def test_small_differences_from_several_suppliers_suggest_the_tolerance():
+    rows = [
+        decision(k, "AMOUNT_MISMATCH", amount=31000.0 + diff, expected_amount=31000.0, supplier_cvr=cvr)
+        for k, (diff, cvr) in enumerate([(2.5, S1), (-3.0, S2), (4.0, S1)], start=1)
+    ]
+    fix = fix_list(frame(*rows)).fixes.iloc[0]
+    assert fix["fix_key"] == "rule:tolerance"
+    one_supplier = [r | {"supplier_cvr": S1} for r in rows]
+    assert not len(fix_list(frame(*one_supplier)).fixes)
+
+
+# ---------------------------------------------------------------- the list
+
+
+def test_each_invoice_is_linked_once_and_the_list_is_largest_first():
+    d = frame(
+        decision(1, "MISSING_CPR", cpr_masked=""),
+        decision(2, "MISSING_CPR", cpr_masked=""),
+        decision(3, "NO_GRANT"),
+        decision(4),
+        decision(5, "CREDIT_NOTE"),
+    )
+    a = fix_list(d)
+    assert a.fixes["invoices"].tolist() == sorted(a.fixes["invoices"], reverse=True)
+    assert not a.links.duplicated(["month", "row"]).any()
+    assert a.fixes["invoices"].sum() == len(a.links)
+    assert a.fixes["points"].sum() == pytest.approx(100 * 3 / 5)
+    assert len(a.invoices) == 4 and set(a.invoices["owner"]) <= set(OWNERS)
+    assert a.invoices.set_index("row").loc[5, "action"] == "Robotten: CREDIT_NOTE"
+
+
+def test_the_month_defaults_to_the_last_and_an_unknown_month_is_refused():
+    d = pd.concat([frame(decision(1, "NO_GRANT", "2019-01")), frame(decision(1, "NO_GRANT", "2019-02"))])
+    assert fix_list(d).month == "2019-02"
+    with pytest.raises(ValueError, match="2019-03"):
+        fix_list(d, month="2019-03")
+
+
+# ---------------------------------------------------------------- files and letters
+
+
+def test_files_and_letters_hold_no_full_cpr_and_numbers_stay_numbers(tmp_path):
+    d = frame(
+        decision(1, "MISSING_CPR", cpr_masked="", invoice_id="0101901234"),  # a number that reads as a CPR
+        decision(2, "MISSING_PERIOD", invoice_id="=HYPERLINK(1)"),
+        decision(3, "NO_GRANT"),
+        decision(4),
+    )
+    a = fix_list(d, grants=prepare_grants(day_grants()))
+    paths = write_actions(a, tmp_path)
+    actions = pd.read_csv(paths["actions"], dtype={"fix_key": str})
+    assert list(actions.columns) == ["fix_key", "owner", "action", "invoices", "points"]
+    links = pd.read_csv(paths["links"], dtype=str)
+    assert list(links.columns) == ["fix_key", "month", "row", "invoice_id", "supplier_cvr"]
+    assert "'=HYPERLINK(1)" in links["invoice_id"].tolist()
+    wb = load_workbook(paths["xlsx"])
+    assert "Opgaver - Leverandør" in wb.sheetnames and "Opgaver - Sagsbehandler" in wb.sheetnames
+    ws = wb["Opgaver - Leverandør"]
+    assert [c.value for c in ws[1]] == ["Opgave", "Fakturaer", "Point", "Nøgle"]
+    assert isinstance(ws.cell(2, 2).value, int) and ws.cell(2, 3).value == pytest.approx(100 * 2 / 4)
+    letter = docx.Document(str(tmp_path / "breve" / f"{S1}.docx"))
+    text = "\n".join(p.text for p in letter.paragraphs)
+    assert f"CVR {S1}" in text and "1 uden CPR-nummer, 1 uden periode" in text
+    assert "{{" not in text and "Borgerens CPR-nummer" in text
+    rows = [[c.text for c in r.cells] for r in letter.tables[0].rows]
+    assert rows[0][0] == "Fakturanummer" and len(rows) == 3
+    everything = [p.read_text(encoding="utf-8") for p in (paths["actions"], paths["links"])]
+    everything += [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    everything += [text] + [c for r in rows for c in r]
+    assert not any(CPR_RE.search(t) for t in everything)
+
+
+def test_the_municipalitys_own_template_is_used_and_a_stale_letter_removed(tmp_path):
+    own = docx.Document()
+    own.add_paragraph("Kære {{leverandør}}, se {{antal}} fakturaer fra {{måned}}.")
+    own.add_paragraph("{{eksempler}}")
+    own.save(str(tmp_path / "mine.docx"))
+    (tmp_path / "out" / "breve").mkdir(parents=True)
+    (tmp_path / "out" / "breve" / "12345674.docx").write_bytes(b"old")
+    (tmp_path / "out" / "breve" / "noter.docx").write_bytes(b"mine")
+    a = fix_list(frame(decision(1, "MISSING_CPR", cpr_masked=""), decision(2)))
+    write_actions(a, tmp_path / "out", template=tmp_path / "mine.docx")
+    letter = docx.Document(str(tmp_path / "out" / "breve" / f"{S1}.docx"))
+    assert letter.paragraphs[0].text == f"Kære CVR {S1}, se 1 fakturaer fra 2019-01."
+    assert not (tmp_path / "out" / "breve" / "12345674.docx").exists()
+    assert (tmp_path / "out" / "breve" / "noter.docx").exists()
+
+
+# ---------------------------------------------------------------- the command line
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    from invoicekit.replay import replay
+    from synthetic import synthesize
+
+    tmp = tmp_path_factory.mktemp("actions")
+    synthesize("baseline", seed=5, out=tmp / "world", months=3, citizens=120)
+    replay(tmp / "world", tmp / "replay", tmp / "journal.sqlite")
+    return tmp
+
+
+def test_command_writes_the_list_on_a_replayed_municipality(world, tmp_path, capsys):
+    grants_file = sorted((world / "world" / "sensum").glob("grants-*.csv"))[-1]
+    rc = main(
+        [
+            "actions", "--journal", str(world / "journal.sqlite"), "--grants", str(grants_file),
+            "--support-sheet", str(world / "world" / "stoetteark.xlsx"), "--out", str(tmp_path),
+        ]
+    )  # fmt: skip
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "fixes would unlock" in out and not CPR_RE.search(out)
+    actions = pd.read_csv(tmp_path / "actions.csv", dtype={"fix_key": str})
+    links = pd.read_csv(tmp_path / "action_invoices.csv", dtype=str)
+    assert len(actions) and actions["invoices"].sum() == len(links)
+    assert set(actions["owner"]) <= set(OWNERS)
+    for letter in (tmp_path / "breve").glob("*.docx"):
+        assert not CPR_RE.search("\n".join(p.text for p in docx.Document(str(letter)).paragraphs))
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--journal", "missing.sqlite"], "does not exist"),
+        (["--month", "2019-13"], "--month"),
+        (["--month", "2030-01"], "has no run"),
+        (["--template", "nope.docx"], "contact template"),
+    ],
+)
+def test_command_refuses_unusable_input_with_one_line(world, tmp_path, capsys, args, says):
+    base = {"--journal": str(world / "journal.sqlite")}
+    flags = dict(zip(args[::2], args[1::2], strict=True))
+    argv = ["actions", *[x for k, v in (base | flags).items() for x in (k, v)], "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0]
+
+
+def test_a_template_with_an_unknown_placeholder_is_refused(world, tmp_path, capsys):
+    own = docx.Document()
+    own.add_paragraph("Kære {{navn}}")
+    own.save(str(tmp_path / "t.docx"))
+    argv = ["actions", "--journal", str(world / "journal.sqlite"), "--template", str(tmp_path / "t.docx")]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    assert "{{navn}}" in capsys.readouterr().err
+
+
+def test_help_explains_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["actions", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--journal", "--grants", "--support-sheet", "--month", "--template", "--out", "--quiet"):
+        assert option in text
+    assert "rate:<cvr>:<service>:<YYYY-MM-DD>" in text and "actions.csv" in text
+
+
+def test_the_followup_report_shows_next_months_work(world, tmp_path):
+    from invoicekit.followup import followup
+    from invoicekit.reports import write_followup
+
+    f = followup(world / "journal.sqlite")
+    assert f.actions is not None and f.actions.month == f.last_month
+    paths = write_followup(f, tmp_path)
+    page = paths["html"].read_text(encoding="utf-8")
+    assert "Næste måneds opgaver" in page and not CPR_RE.search(page)
+    owners = {f"Opgaver - {o}" for o in ("Sagsbehandler", "Administration", "Leverandør", "Økonomi", "IT")}
+    shown = set(load_workbook(paths["xlsx"]).sheetnames) & owners
+    assert shown == {f"Opgaver - {OWNER_LABELS_DA[o]}" for o in f.actions.fixes["owner"].unique()}

@@ -1,0 +1,195 @@
+"""Collective invoices posted line by line: reading the lines, check 3's
+LINES_MISMATCH, one posting per line, check 21 across invoices, the journal
+and the command line."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import invoicekit as ik
+from invoicekit.cli import main
+
+CVR = "29345716"
+ANNA, BO, CARL = "0101901234", "0202901234", "0303901234"
+GRANTS = [
+    {"grant_id": "G1", "cpr": ANNA, "service_code": "SEL108", "supplier_cvr": CVR, "rate": "30000", "rate_unit": "month",
+     "start_date": "2019-01-01", "end_date": ""},
+    {"grant_id": "G2", "cpr": BO, "service_code": "SEL108", "supplier_cvr": CVR, "rate": "20000", "rate_unit": "month",
+     "start_date": "2019-01-01", "end_date": ""},
+    {"grant_id": "G3", "cpr": CARL, "service_code": "SEL108", "supplier_cvr": CVR, "rate": "10000", "rate_unit": "month",
+     "start_date": "2019-06-01", "end_date": ""},
+]  # fmt: skip
+SHEET = {
+    "services": pd.DataFrame([{"service_code": "SEL108", "paragraph": "108", "target_group": "UH"}]),
+    "suppliers": pd.DataFrame([{"supplier_cvr": CVR, "ownership": "privat"}]),
+    "coding": pd.DataFrame([{"paragraph": "108", "ownership": "privat", "target_group": "UH", "psp_element": "P1",
+                             "art": "400", "valid_from": "2018-01-01", "valid_to": ""}]),
+}  # fmt: skip
+
+
+def invoice(number: str, amount: str, cpr: str = "", text: str = "Samlefaktura marts 2019") -> dict:
+    return {"invoice_id": number, "supplier_cvr": CVR, "amount": amount, "cpr": cpr, "period_start": "",
+            "period_end": "", "text": text}  # fmt: skip
+
+
+def line(number: str, no: str, cpr: str, amount: str, text: str = "") -> dict:
+    return {"invoice_id": number, "supplier_cvr": CVR, "line_no": no, "cpr": cpr, "amount": amount, "text": text}
+
+
+def decide(invoices: list[dict], lines: list[dict], history: ik.History | None = None) -> ik.Decisions:
+    return ik.decide(
+        ik.prepare_invoices(pd.DataFrame(invoices)),
+        ik.prepare_grants(pd.DataFrame(GRANTS)),
+        ik.prepare_support_sheet(SHEET),
+        history=history,
+        lines=ik.prepare_invoice_lines(pd.DataFrame(lines)),
+    )
+
+
+def test_a_collective_invoice_posts_line_by_line_with_one_posting_per_line():
+    r = decide([invoice("S1", "50.000,00")], [line("S1", "1", ANNA, "30000"), line("S1", "2", "", "20000", f"Bo {BO}")])
+    d = r.decisions.iloc[0]
+    assert (d["status"], d["grant_id"], d["expected_amount"], d["amount"]) == ("posted", "G1;G2", 50000.0, 50000.0)
+    assert r.postings["cpr"].tolist() == [ANNA, BO] and r.postings["invoice_id"].tolist() == ["S1", "S1"]
+    assert r.lines["status"].tolist() == ["posted", "posted"] and r.lines["cpr_masked"].tolist() == [
+        "010190-xxxx",
+        "020290-xxxx",
+    ]
+
+
+def test_an_invoice_with_one_cpr_is_decided_as_usual_and_its_lines_ignored():
+    r = decide([invoice("S1", "30000", cpr=ANNA)], [line("S1", "1", ANNA, "15000"), line("S1", "2", ANNA, "15000")])
+    assert r.decisions["status"].tolist() == ["posted"] and len(r.lines) == 0 and len(r.postings) == 1
+
+
+@pytest.mark.parametrize(
+    ("lines", "cpr", "what"),
+    [
+        ([line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000.01")], "", "summer til 50.000,01"),
+        ([line("S1", "1", ANNA, "30000"), line("S1", "2", "", "20000")], "", "linje 2 har intet CPR-nummer"),
+        ([line("S1", "1", ANNA, "30000"), line("S1", "2", f"{BO};{CARL}", "20000")], "", "linje 2 har 2 CPR-numre"),
+        ([line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000")], f"{ANNA};{CARL}", "er ikke fakturaens"),
+        ([line("S1", "1", ANNA, "30000"), line("S1", "1", BO, "20000")], "", "linje 1 kan ikke bruges"),
+    ],
+)
+def test_lines_that_do_not_explain_the_invoice_are_a_lines_mismatch(lines, cpr, what):
+    r = decide([invoice("S1", "50000", cpr=cpr)], lines)
+    d = r.decisions.iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "LINES_MISMATCH")
+    assert what in d["message"] and len(r.postings) == 0 and len(r.lines) == 0
+
+
+def test_a_failing_line_sends_the_invoice_to_manual_naming_that_line():
+    lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "19000"), line("S1", "3", CARL, "1000")]
+    r = decide([invoice("S1", "50000")], lines)
+    d = r.decisions.iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "AMOUNT_MISMATCH")
+    assert d["message"].startswith("Linje 2 (020290-xxxx): ") and "Også linje 3" in d["message"]
+    assert r.lines["status"].tolist() == ["manual"] * 3
+    assert r.lines["reason"].tolist() == ["", "AMOUNT_MISMATCH", "PERIOD_NOT_COVERED"]
+    assert len(r.postings) == 0 and r.notes["invoice_id"].tolist() == ["S1"]
+
+
+def test_a_line_whose_invoice_failed_paid_nothing_so_a_later_invoice_for_its_period_posts():
+    lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "19000")]
+    later = invoice("A1", "30000", cpr=ANNA, text="marts 2019")
+    r = decide([invoice("S1", "49000"), later], lines)
+    assert r.decisions["status"].tolist() == ["manual", "posted"]
+    # and when the collective invoice posted, the later one is paid already
+    r = decide([invoice("S1", "50000"), later], [lines[0], line("S1", "2", BO, "20000")])
+    assert r.decisions["status"].tolist() == ["posted", "manual"] and r.decisions["reason"].iloc[1] == "ALREADY_PAID"
+
+
+def test_two_lines_for_the_same_citizen_and_period_are_paid_twice_and_go_to_manual():
+    r = decide([invoice("S1", "60000")], [line("S1", "1", ANNA, "30000"), line("S1", "2", ANNA, "30000")])
+    assert r.decisions["reason"].tolist() == ["ALREADY_PAID"]
+    assert r.lines["reason"].tolist() == ["", "ALREADY_PAID"]
+
+
+def test_the_same_collective_invoice_again_in_the_run_is_a_duplicate_not_its_lines_of_each_other():
+    lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000")]
+    r = decide([invoice("S1", "50000"), invoice("s-1", "50000")], lines)
+    assert r.decisions["reason"].tolist() == ["", "DUPLICATE_INVOICE"]
+
+
+def test_a_line_row_that_names_no_invoice_is_an_input_problem():
+    r = decide([invoice("S1", "30000", cpr=ANNA)], [line("S9", "1", ANNA, "30000"), line("", "1", ANNA, "1")])
+    assert sorted(r.problems["column"]) == ["invoice_id", "invoice_id"]
+
+
+# ---------------------------------------------------------------- the command line and the journal
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    pd.DataFrame(GRANTS).to_csv(tmp_path / "grants.csv", index=False)
+    with pd.ExcelWriter(tmp_path / "sheet.xlsx") as w:
+        for name, frame in SHEET.items():
+            frame.to_excel(w, sheet_name=name, index=False)
+    pd.DataFrame([invoice("S1", "50000"), invoice("A1", "30000", cpr=ANNA)]).to_csv(
+        tmp_path / "invoices.csv", index=False
+    )
+    lines = pd.DataFrame([line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000")])
+    lines.rename(columns={"invoice_id": "Fakturanummer", "line_no": "Linje", "amount": "Beløb"}).to_csv(
+        tmp_path / "lines.csv", index=False, sep=";"
+    )
+    return {"grants": tmp_path / "grants.csv", "sheet": tmp_path / "sheet.xlsx",
+            "invoices": tmp_path / "invoices.csv", "lines": tmp_path / "lines.csv"}  # fmt: skip
+
+
+def run_cli(files: dict[str, Path], out: Path, *journal: str, lines: bool = True) -> int:
+    argv = ["run", "--grants", str(files["grants"]), "--invoices", str(files["invoices"]), "--support-sheet",
+            str(files["sheet"]), "--out", str(out), "--quiet", *journal]  # fmt: skip
+    return main([*argv, "--invoice-lines", str(files["lines"])] if lines else argv)
+
+
+def test_run_posts_line_by_line_and_a_rerun_on_the_journal_posts_nothing(files, tmp_path):
+    journal = tmp_path / "j.sqlite"
+    assert run_cli(files, tmp_path / "out1", "--new-journal", str(journal)) == 0
+    decisions = pd.read_csv(tmp_path / "out1" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert decisions["status"].tolist() == ["posted", "manual"] and decisions["reason"].iloc[1] == "ALREADY_PAID"
+    lines = pd.read_csv(tmp_path / "out1" / "decision_lines.csv", dtype=str, keep_default_na=False)
+    assert list(lines.columns) == ["row", "line_no", "cpr_masked", "amount", "status", "reason", "grant_id",
+                                   "expected_amount", "psp_element", "art"]  # fmt: skip
+    assert lines["cpr_masked"].tolist() == ["010190-xxxx", "020290-xxxx"]
+    assert len(pd.read_csv(tmp_path / "out1" / "opus_postings.csv", sep=";")) == 2
+    assert len(pd.read_csv(tmp_path / "out1" / "sensum_paid.csv")) == 2
+    assert ANNA not in (tmp_path / "out1" / "decision_lines.csv").read_text()
+    assert run_cli(files, tmp_path / "out2", "--journal", str(journal)) == 0
+    again = pd.read_csv(tmp_path / "out2" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert again["status"].tolist() == ["manual", "manual"]
+    assert len(pd.read_csv(tmp_path / "out2" / "opus_postings.csv", sep=";")) == 0
+
+
+def test_a_line_posted_in_an_earlier_run_is_already_paid_in_the_next(files, tmp_path):
+    journal = tmp_path / "j.sqlite"
+    assert run_cli(files, tmp_path / "out1", "--new-journal", str(journal)) == 0
+    pd.DataFrame([invoice("B7", "20000", cpr=BO, text="marts 2019")]).to_csv(files["invoices"], index=False)
+    assert run_cli(files, tmp_path / "out2", "--journal", str(journal), lines=False) == 0
+    d = pd.read_csv(tmp_path / "out2" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == ["ALREADY_PAID"] and "S1" in d["message"].iloc[0]
+    assert (tmp_path / "out2" / "decision_lines.csv").read_text().count("\n") == 1  # the header only
+
+
+def test_a_missing_lines_file_is_exit_2(files, tmp_path, capsys):
+    files["lines"] = tmp_path / "nowhere.csv"
+    assert run_cli(files, tmp_path / "out") == 2
+    assert "nowhere.csv" in capsys.readouterr().err
+
+
+def test_a_schema_2_journal_is_migrated_to_3_after_a_backup(files, tmp_path):
+    journal = tmp_path / "j.sqlite"
+    assert run_cli(files, tmp_path / "out1", "--new-journal", str(journal), lines=False) == 0
+    with sqlite3.connect(journal) as conn:  # as invoicekit 0.3 left it: schema 2, no table of lines
+        conn.execute("DROP TABLE run_decision_lines")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    assert run_cli(files, tmp_path / "out2", "--journal", str(journal)) == 0
+    assert (tmp_path / "j.sqlite.schema2-backup").exists()
+    with ik.Journal(journal, readonly=True) as j:
+        assert j.version == 3 and j.decisions()["run_id"].tolist() == [1, 1, 2, 2]
+        # S1 had no CPR in run 1 (not seen); in run 2 its lines were decided, Anna's March paid by A1 in run 1
+        assert j.decision_lines()["reason"].tolist() == ["ALREADY_PAID", ""]
