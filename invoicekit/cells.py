@@ -28,6 +28,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a
 #: new cell there
 _FORMULA_RE2 = r"(?:^|[;,])[=+\-@\t\r]"
+#: the same in a block of cells joined by NUL (a cell's start follows one)
+_FORMULA_BLOCK_RE2 = r"(?:^|[;,\x00])[=+\-@\t\r]"
+#: cells joined into one text per block for the first scan: RE2 pays per
+#: call, and nearly every block holds nothing to fix
+BLOCK_ROWS = 512
 _AFTER_SEPARATOR = re.compile(r"([;,])(?=[=+\-@\t\r])")
 
 
@@ -51,30 +56,57 @@ def neutralise_arrow(arr: pa.Array) -> pa.Array:
 
 def mask_arrow(arr: pa.Array) -> pa.Array:
     """Anything that reads as a CPR number masked, whole-column."""
-    return _fix_where(arr, CPR_LIKE_RE2, mask_cpr_text)
+    return _fix_where(arr, CPR_LIKE_RE2, mask_cpr_text, CPR_LIKE_RE2)
 
 
 def safe_arrow(arr: pa.Array, mask: bool = True) -> pa.Array:
     """:func:`safe_text` whole-column: one RE2 scan finds the few cells that
     need it (a formula start, or with ``mask`` ten digits that may be a CPR)."""
-    pattern = _FORMULA_RE2 + (f"|{CPR_LIKE_RE2}" if mask else "")
-    return _fix_where(arr, pattern, lambda text: safe_text(text, mask))
+    cpr = f"|{CPR_LIKE_RE2}" if mask else ""
+    return _fix_where(arr, _FORMULA_RE2 + cpr, lambda text: safe_text(text, mask), _FORMULA_BLOCK_RE2 + cpr)
 
 
-def _fix_where(arr: pa.Array, pattern: str, fix: Callable[[str], str]) -> pa.Array:
+def _fix_where(arr: pa.Array, pattern: str, fix: Callable[[str], str], block_pattern: str) -> pa.Array:
     """``fix`` applied to the cells of a text column that ``pattern`` (RE2)
-    finds; the column as it is when it finds none (nearly always)."""
+    finds; the column as it is when it finds none (nearly always).
+    ``block_pattern`` finds at least what ``pattern`` finds in any of the
+    cells when they are joined by NUL."""
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
         return arr
-    hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
-    if not pc.any(hit).as_py():
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    hit = _found(arr, pattern, block_pattern)
+    if hit is None:
         return arr
     # only the cells found are taken out to Python and put back: the column stays arrow
     found = arr.filter(hit).to_pylist()
     fixed = pa.array([fix(v) for v in found], type=arr.type)
-    if isinstance(arr, pa.ChunkedArray):
-        arr, hit = arr.combine_chunks(), hit.combine_chunks()
     return pc.replace_with_mask(arr, hit, fixed)
+
+
+def _found(arr: pa.Array, pattern: str, block_pattern: str) -> pa.BooleanArray | None:
+    """Where ``pattern`` matches (False for a null), or None where nowhere.
+    The cells are joined into blocks of :data:`BLOCK_ROWS` first, and only
+    the cells of a block ``block_pattern`` finds anything in are matched one
+    by one: a pattern found in a cell is found in its block, so nothing is
+    missed, and a million short cells cost a few thousand calls."""
+    n = len(arr)
+    bounds = np.append(np.arange(0, n, BLOCK_ROWS, dtype=np.int32), np.int32(n))
+    blocks = pa.ListArray.from_arrays(pa.array(bounds), pc.fill_null(arr, ""))
+    joined = pc.binary_join(blocks, pa.scalar("\x00", arr.type))
+    flagged = pc.fill_null(pc.match_substring_regex(joined, block_pattern), True)
+    flagged = np.flatnonzero(flagged.to_numpy(zero_copy_only=False))
+    if len(flagged) == 0:
+        return None
+    rows = (flagged[:, None] * BLOCK_ROWS + np.arange(BLOCK_ROWS)).ravel()
+    rows = rows[rows < n]
+    matched = pc.fill_null(pc.match_substring_regex(arr.take(pa.array(rows)), pattern), False)
+    found = rows[matched.to_numpy(zero_copy_only=False)]
+    if len(found) == 0:
+        return None
+    hit = np.zeros(n, dtype=bool)
+    hit[found] = True
+    return pa.array(hit)
 
 
 def safe_frame(df: pd.DataFrame, mask: bool = True) -> pd.DataFrame:

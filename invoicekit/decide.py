@@ -1017,7 +1017,8 @@ def _assemble(
     invoice_id_raw = _text(inv["invoice_id_raw"].to_numpy(dtype=object))
     supplier_cvr = _text(inv["supplier_cvr"].to_numpy(dtype=object))
     psp, art = _text(coded["psp_element"]), _text(coded["art"])
-    posted_a, manual_a = pa.array(posted), pa.array(manual)
+    # the posted and the manual rows, in input order: filtered (a sequential copy), not taken
+    posted_a, manual_a = pa.array(posted), pa.array(~posted)
 
     message = _messages(
         inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
@@ -1067,9 +1068,9 @@ def _assemble(
     notes = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[manual],
-            "invoice_id": _obj(invoice_id_raw.take(manual_a)),
-            "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
-            "message": _obj(message.take(manual_a)),
+            "invoice_id": _obj(invoice_id_raw.filter(manual_a)),
+            "supplier_cvr": _obj(supplier_cvr.filter(manual_a)),
+            "message": _obj(message.filter(manual_a)),
         }
     )
     return decisions, postings, notes
@@ -1086,8 +1087,9 @@ def _messages(
     parts: list[tuple[np.ndarray, pa.Array]] = []
     at = np.flatnonzero(posted)
     if len(at):
-        svc = np.asarray(service.take(pa.array(at)).to_numpy(zero_copy_only=False), dtype=object)
-        grt = np.asarray(matched_id.take(pa.array(at)).to_numpy(zero_copy_only=False), dtype=object)
+        posted_a = pa.array(posted)
+        svc = np.asarray(service.filter(posted_a).to_numpy(zero_copy_only=False), dtype=object)
+        grt = np.asarray(matched_id.filter(posted_a).to_numpy(zero_copy_only=False), dtype=object)
         parts.append((at, _text(msg.posting_texts(svc, start[at], end[at], grt))))
     if len(manual):
         facts = _manual_facts(

@@ -142,9 +142,20 @@ def legacy_citizen_keys(cpr_masked: np.ndarray, cvr: np.ndarray, service: np.nda
 def _hashed_triples(a: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: str) -> np.ndarray:
     if len(a) == 0:
         return np.empty(0, dtype=object)
-    joined = _join(a, cvr, normalise_numbers(service))
-    codes, uniques = pd.factorize(joined)
-    return np.array([digest(str(u), secret) for u in uniques], dtype=object)[codes]
+    columns = [pd.factorize(np.asarray(x, dtype=object)) for x in (a, cvr, service)]
+    if any((codes < 0).any() or not all(type(u) is str for u in uniques) for codes, uniques in columns):
+        # anything but texts (a blank read as NaN): joined as str() writes each value
+        joined = _join(a, cvr, normalise_numbers(service))
+        codes, distinct = pd.factorize(joined)
+        return np.array([digest(str(u), secret) for u in distinct], dtype=object)[codes]
+    # texts (always, from the extracts): each distinct triple joined and hashed once
+    (ca, ua), (cb, ub), (cc, uc) = columns
+    pair, _ = pd.factorize(ca.astype(np.int64) * len(ub) + cb)
+    codes, distinct = pd.factorize(pair.astype(np.int64) * len(uc) + cc)
+    first = np.full(len(distinct), -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # each triple's first row
+    joined = _join(ua[ca[first]], ub[cb[first]], normalise_numbers(uc)[cc[first]])
+    return np.array([digest(u, secret) for u in joined], dtype=object)[codes]
 
 
 def legacy_invoice_keys(shown: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 from openpyxl import load_workbook
 
-from invoicekit.cells import mask_arrow, neutralise, neutralise_arrow, safe_frame
+from invoicekit.cells import BLOCK_ROWS, mask_arrow, neutralise, neutralise_arrow, safe_arrow, safe_frame, safe_text
 from invoicekit.workbook import write_workbook
 
 
@@ -27,6 +27,24 @@ def test_other_text_is_left_alone(text):
 def test_cpr_numbers_are_masked_only_where_valid():
     arr = pa.array(["borger 610190-1234", "6101901234", "nr 1234567890", None])
     assert mask_arrow(arr).to_pylist() == ["borger 610190-xxxx", "610190-xxxx", "nr 1234567890", None]
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_a_long_column_is_fixed_cell_by_cell_as_each_cell_alone(kind):
+    # the column is scanned in blocks of joined cells: a cell's fix may not
+    # depend on where in a block it lies or what its neighbours hold
+    plain = ["Døgnophold 01.01.2026–31.01.2026", "", "SOL-1001", "123456", "7890", None, "a,b;c"]
+    risky = ["=1+1", "-2", "x;@A1", "a,+b", "610190-1234", "6101901234", "x\x00=1", "610190 1234", "\tx"]
+    values = [plain[k % len(plain)] for k in range(3 * BLOCK_ROWS + 7)]
+    for k, text in enumerate(risky):
+        values[(k * 331 + BLOCK_ROWS - 1) % len(values)] = text
+    arr = pa.chunked_array([pa.array(values[:100], kind), pa.array(values[100:], kind)])
+    for mask in (True, False):
+        expected = [None if v is None else safe_text(v, mask) for v in values]
+        assert safe_arrow(arr, mask).to_pylist() == expected
+    assert safe_arrow(pa.array(plain * BLOCK_ROWS, kind)).to_pylist() == [
+        None if v is None else safe_text(v) for v in plain * BLOCK_ROWS
+    ]
 
 
 def test_a_frame_keeps_its_numbers_and_fixes_its_text():

@@ -10,6 +10,7 @@ from invoicekit.keys import (
     HASHED,
     LEGACY,
     citizen_keys,
+    digest,
     legacy_citizen_keys,
     legacy_invoice_keys,
     new_secret,
@@ -70,6 +71,20 @@ def test_the_citizen_key_hides_the_cpr_number_and_normalises_the_service():
     assert "6101901234" not in keys[0] and "29345716" not in keys[0]
     other = citizen_keys(np.array(["6101901234"]), np.array(["29345716"]), np.array(["SEL108-BO-2"]), secret)
     assert other[0] != keys[0]
+
+
+def test_each_citizen_key_is_the_hash_of_its_own_triple_however_they_repeat():
+    # keys are worked out once per distinct triple: each row must still get its own
+    secret = new_secret()
+    cpr = np.array(["6101901234", "0504190001", "6101901234", "0504190001", "6101901234", "1"], dtype=object)
+    cvr = np.array(["29345716", "29345716", "11111111", "29345716", "29345716", "29345716|1"], dtype=object)
+    service = np.array(["SEL108-BO", "sel108 bo", "SEL108-BO", "ABC", "sel108bo", "2|SEL108"], dtype=object)
+    one_by_one = [digest(f"{a}|{b}|{normalise_number(c)}", secret) for a, b, c in zip(cpr, cvr, service, strict=True)]
+    assert citizen_keys(cpr, cvr, service, secret).tolist() == one_by_one
+    # a blank read as NaN or None counts as the text str() makes of it
+    odd = np.array([np.nan, None, "6101901234"], dtype=object)
+    expected = [digest(f"{a}|29345716|abc", secret) for a in ("nan", "None", "6101901234")]
+    assert citizen_keys(odd, np.array(["29345716"] * 3), np.array(["ABC"] * 3), secret).tolist() == expected
 
 
 def test_legacy_keys_use_what_schema_1_kept():
