@@ -18,15 +18,23 @@ given, the grants and the support sheet); the keys have these forms:
   of two grants or two months, and not because fewer days were billed (an
   amount that is a whole number of days at the grant's rate, or whole
   twelfths of a year rate, is a matter of days, not of rate). A mismatch that
-  varies invoice by invoice is no rate change. Needs the grants.
+  varies invoice by invoice is no rate change. A supplier's services that
+  miss by one factor together count as evidence for each other (a yearly
+  regulation raises them all), so one invoice of a service may be enough
+  when the supplier's others agree. Needs the grants.
+- ``grant_rate:<grant_id>`` (administration): the factor shows on one grant
+  only, while the supplier's other grants of the service were paid as
+  registered in the same months: that grant's rate is wrong, not the
+  supplier's. Needs the grants.
 - ``grant_period:<grant_id>`` (caseworker): extend, backdate or close the
   grant (``PERIOD_NOT_COVERED``; needs the grants).
 - ``grant_missing:<DDMMYY-xxxx>:<supplier_cvr>`` (caseworker): create the
   grant (``NO_GRANT``; ``NO_GRANT_FOR_SUPPLIER`` unless the next applies).
 - ``grant_supplier:<grant_id>`` (caseworker): the grant is registered at
   another supplier (``NO_GRANT_FOR_SUPPLIER`` where exactly one of the
-  citizen's grants elsewhere covers the period with the invoiced amount;
-  needs the grants).
+  citizen's grants elsewhere covers the period with the invoiced amount, or
+  whole days of its rate; the citizen's other such invoices from the supplier
+  that month go with it; needs the grants).
 - ``coding:<paragraph>:<ownership>:<target_group>`` (finance): the support
   sheet lacks a coding row (or has several) for that combination;
   ``coding_service:<service_code>`` and ``coding_supplier:<supplier_cvr>``
@@ -309,8 +317,9 @@ def _whole_units(amount: np.ndarray, rate_dkk: np.ndarray, unit: np.ndarray, sta
 # ---------------------------------------------------------------- the fixes
 
 
-def _rate_fixes(hist: pd.DataFrame, month: str, grants: pd.DataFrame, s: Settings) -> list[_Fix]:
-    """New rates: a consistent factor from a date on, per supplier and service."""
+def _rate_candidates(hist: pd.DataFrame, grants: pd.DataFrame, s: Settings) -> pd.DataFrame:
+    """The mismatched invoices whose grant's rate may be out of date, each
+    with its ``_factor`` (amount / expected) and the grant's ``_rate`` (kr.)."""
     mm = hist[
         (hist["reason"] == "AMOUNT_MISMATCH")
         & (hist["expected_amount"] > 0)
@@ -318,12 +327,12 @@ def _rate_fixes(hist: pd.DataFrame, month: str, grants: pd.DataFrame, s: Setting
         & hist["period_end"].notna()
     ]
     if not len(mm):
-        return []
+        return mm.iloc[:0]
     c = _with_grants(mm, grants)
     c = c[(c["g_supplier_cvr"] == c["supplier_cvr"]) & (c["rate_unit"] != "hour")]
     c = c[_covering(c)]
     if not len(c):
-        return []
+        return c
     c = c.assign(_exp=_expected_dkk(c))
     c["_same"] = (c["_exp"] - c["expected_amount"]).abs() < 0.005
     # the grant the decision compared with (its expected amount), else the only covering one
@@ -334,7 +343,7 @@ def _rate_fixes(hist: pd.DataFrame, month: str, grants: pd.DataFrame, s: Setting
     # a grant that already gives the invoiced amount: the rate is registered
     r = r[(r["_exp"] - r["amount"]).abs() > s.tolerance]
     if not len(r):
-        return []
+        return r
     rate_dkk = r["rate"].to_numpy(dtype=float) / MONEY_SCALE
     whole = _whole_units(
         r["amount"].to_numpy(dtype=float),
@@ -342,41 +351,99 @@ def _rate_fixes(hist: pd.DataFrame, month: str, grants: pd.DataFrame, s: Setting
         r["rate_unit"].to_numpy(dtype=object),
         r["period_start"].to_numpy(dtype="datetime64[D]"),
     )
-    r = r.assign(_factor=r["amount"] / r["expected_amount"], _rate=rate_dkk)[~whole]
-    fixes = []
+    return r.assign(_factor=r["amount"] / r["expected_amount"], _rate=rate_dkk)[~whole]
+
+
+def _consistent(g: pd.DataFrame, s: Settings) -> tuple[float, pd.DataFrame] | None:
+    """The factor most of ``g`` share and the invoices that share it, when it
+    is a change (not 1) and shown by two invoices or more of two grants or
+    two months; None otherwise."""
+    if len(g) < 2:
+        return None
+    factor = float(g["_factor"].median())
+    if abs(factor - 1) < s.min_rate_change:
+        return None
+    cons = g[(g["_factor"] / factor - 1).abs() <= s.factor_tolerance]
+    if len(cons) < 2 or (cons["grant_id"].nunique() < 2 and cons["month"].nunique() < 2):
+        return None
+    return factor, cons
+
+
+def _rate_fix(cvr: str, service: str, factor: float, cons: pd.DataFrame, month: str) -> _Fix | None:
+    start = cons["period_start"].min()
+    linked = cons[cons["month"] == month]
+    if not len(linked):
+        return None
+    unit = str(cons["rate_unit"].iat[0])
+    step = 1.0 if unit in ("month", "year") else 0.01
+    new = np.round(cons["_rate"].to_numpy() * cons["_factor"].to_numpy() / step) * step
+    unit_da = RATE_UNIT_NAMES_DA.get(unit, unit)
+    day = date_dk(_day(start))
+    if cons["rate_unit"].nunique() == 1 and np.ptp(new) <= step + 1e-9:
+        what = f"den nye takst {_kr(float(np.median(new)))} pr. {unit_da}"
+    else:
+        what = f"de nye takster ({'+' if factor > 1 else ''}{_dk(100 * (factor - 1), 1)} %, {cons['grant_id'].nunique()} bevillinger)"
+    sentence = (
+        f"Registrér {what} for leverandør CVR {cvr}, ydelse {service}, fra {day}: fakturaerne afviger alle "
+        f"med samme faktor ({_dk(factor, 4)}) fra bevillingens forventede beløb"
+    )
+    return _Fix(f"rate:{cvr}:{service}:{_iso(start)}", "rate", "administration", sentence, list(linked.index))
+
+
+def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd.DataFrame, s: Settings) -> list[_Fix]:
+    """New rates: a consistent factor from a date on, per supplier and
+    service; where only one grant shows it while the supplier's other grants
+    of the service were paid as registered in the same months, that grant's
+    rate (``grant_rate``); then, for the invoices left, the same factor
+    across the supplier's services (a yearly regulation raises them all)."""
+    r = _rate_candidates(hist, grants, s)
+    if not len(r):
+        return []
+    paid = posted.groupby(["supplier_cvr", "service_code", "month"])["grant_id"].agg(set)
+    fixes: list[_Fix] = []
+    taken: set = set()
     for (cvr, service), g in r.groupby(["supplier_cvr", "service_code"], sort=True):
-        if len(g) < 2:
+        found = _consistent(g, s)
+        if found is None:
             continue
-        factor = float(g["_factor"].median())
-        if abs(factor - 1) < s.min_rate_change:
-            continue
-        ok = (g["_factor"] / factor - 1).abs() <= s.factor_tolerance
-        cons = g[ok]
-        if len(cons) < 2 or (cons["grant_id"].nunique() < 2 and cons["month"].nunique() < 2):
-            continue
+        factor, cons = found
         start = cons["period_start"].min()
-        later = g[g["period_start"] >= start]
-        if len(cons) < s.min_rate_share * len(later):
+        if len(cons) < s.min_rate_share * len(g[g["period_start"] >= start]):
             continue
-        linked = cons[cons["month"] == month]
-        if not len(linked):
+        gids = set(cons["grant_id"])
+        if len(gids) == 1:
+            gid = next(iter(gids))
+            others = [paid.get((cvr, service, m), set()) - gids for m in cons["month"].unique()]
+            if all(others):
+                linked = cons[cons["month"] == month]
+                if len(linked):
+                    new = float(np.median(np.round(cons["_rate"] * cons["_factor"], 2)))
+                    sentence = (
+                        f"Ret taksten på bevilling {gid} (leverandør CVR {cvr}, ydelse {service}) til {_kr(new)}: "
+                        f"fakturaerne afviger med samme faktor ({_dk(factor, 4)}), mens leverandørens andre "
+                        "bevillinger på ydelsen passer"
+                    )
+                    fixes.append(
+                        _Fix(f"grant_rate:{gid}", "grant_rate", "administration", sentence, list(linked.index))
+                    )
+                taken.update(cons.index)
+                continue
+        fix = _rate_fix(cvr, service, factor, cons, month)
+        taken.update(cons.index)
+        if fix is not None:
+            fixes.append(fix)
+    rest = r[~r.index.isin(list(taken))]
+    for cvr, g in rest.groupby("supplier_cvr", sort=True):
+        found = _consistent(g, s)
+        if found is None or found[1]["service_code"].nunique() < 2:
             continue
-        unit = str(cons["rate_unit"].iat[0])
-        step = 1.0 if unit in ("month", "year") else 0.01
-        new = np.round(cons["_rate"].to_numpy() * cons["_factor"].to_numpy() / step) * step
-        unit_da = RATE_UNIT_NAMES_DA.get(unit, unit)
-        day = date_dk(_day(start))
-        if cons["rate_unit"].nunique() == 1 and np.ptp(new) <= step + 1e-9:
-            what = f"den nye takst {_kr(float(np.median(new)))} pr. {unit_da}"
-        else:
-            what = f"de nye takster ({'+' if factor > 1 else ''}{_dk(100 * (factor - 1), 1)} %, {cons['grant_id'].nunique()} bevillinger)"
-        sentence = (
-            f"Registrér {what} for leverandør CVR {cvr}, ydelse {service}, fra {day}: fakturaerne afviger alle "
-            f"med samme faktor ({_dk(factor, 4)}) fra bevillingens forventede beløb"
-        )
-        fixes.append(
-            _Fix(f"rate:{cvr}:{service}:{_iso(start)}", "rate", "administration", sentence, list(linked.index))
-        )
+        factor, cons = found
+        if len(cons) < s.min_rate_share * len(g[g["period_start"] >= cons["period_start"].min()]):
+            continue
+        for service, part in cons.groupby("service_code", sort=True):
+            fix = _rate_fix(cvr, service, factor, part, month)
+            if fix is not None:
+                fixes.append(fix)
     return fixes
 
 
@@ -395,9 +462,26 @@ def _grant_fixes(manual: pd.DataFrame, grants: pd.DataFrame | None, s: Settings)
         c = c[(c["g_supplier_cvr"] != c["supplier_cvr"]) & (c["rate_unit"] != "hour")]
         c = c[_covering(c)]
         c = c.assign(_exp=_expected_dkk(c))
-        c = c[(c["_exp"] - c["amount"]).abs() <= s.tolerance]
+        # the grant's amount, or whole days (weeks, months) of it: days of attendance
+        whole = _whole_units(
+            c["amount"].to_numpy(dtype=float),
+            c["rate"].to_numpy(dtype=float) / MONEY_SCALE,
+            c["rate_unit"].to_numpy(dtype=object),
+            c["period_start"].to_numpy(dtype="datetime64[D]"),
+        )
+        c = c[((c["_exp"] - c["amount"]).abs() <= s.tolerance) | (whole & (c["amount"] <= c["_exp"] + s.tolerance))]
         c = c[~c["label"].duplicated(keep=False)]
         elsewhere = {r.label: (r.grant_id, r.g_supplier_cvr) for r in c.itertuples(index=False)}
+        # the citizen's other invoices from the supplier this month (an extra, a fee) belong to the same grant
+        found = nfs.loc[list(elsewhere)]
+        pair = pd.Series([elsewhere[i] for i in found.index], index=found.index, dtype=object)
+        one = pair.groupby([found["_birth"], found["supplier_cvr"]]).agg(
+            lambda v: v.iat[0] if v.nunique() == 1 else None
+        )
+        for i, r in nfs[~nfs.index.isin(list(elsewhere))].iterrows():
+            hit = one.get((r["_birth"], r["supplier_cvr"]))
+            if hit is not None:
+                elsewhere[i] = hit
 
         pnc = manual[(manual["reason"] == "PERIOD_NOT_COVERED") & manual["period_start"].notna()]
         c = _with_grants(pnc, grants)
@@ -578,7 +662,7 @@ def fix_list(
 
     proposals: list[_Fix] = []
     if g is not None:
-        proposals += _rate_fixes(hist, month, g, s)
+        proposals += _rate_fixes(hist, d[posted], month, g, s)
     taken = {i for f in proposals for i in f.index}
     proposals += _grant_fixes(manual, g, s)
     if sheet is not None:

@@ -75,6 +75,10 @@ def masked_cpr(birth: str) -> str:
 
 #: what a world's truth says about each invoice, beside ``cause``
 TRUTH_FIELDS = ("should_pay", "true_grant_id", "true_psp_element", "true_art")
+#: what a world's truth says about the fix an invoice needs (the fix list's
+#: keys, :mod:`invoicekit.actions`): optional, as older worlds lack them, and
+#: not needed to judge a posting, so not among :data:`TRUTH_FIELDS`
+FIX_TRUTH_FIELDS = ("fix_owner", "fix_key")
 
 # ---------------------------------------------------------------- the month of a run
 

@@ -461,8 +461,12 @@ class Months:
         return month.assign(invoice_id=ids.to_numpy(zero_copy_only=False))
 
     # --- Sensum ----------------------------------------------------------------
-    def sensum(self, k: int) -> pd.DataFrame:
-        """The grants as registered in Sensum when the robot runs in month ``k``."""
+    def registered(self, k: int) -> pd.DataFrame:
+        """Every segment's grant as Sensum holds it when the robot runs in
+        month ``k``, one row a segment (in the world's segment order):
+        ``episode``, ``year``, ``visible``, ``grant_id``, ``cvr``, ``rate``, ``unit``, ``service``
+        (an index into the world's services), ``start``, ``end``, ``stale``
+        (last year's rate) and ``double`` (registered twice)."""
         w = self.w
         seg = w.segments
         ep = w.episodes
@@ -490,26 +494,52 @@ class Months:
         )
         svc = ep["wrong_service"].to_numpy()[e]
         svc = np.where(svc >= 0, svc, ep["service"].to_numpy()[e])
-        grants = pd.DataFrame(
-            {
-                "grant_id": seg["grant_id"].to_numpy(),
-                "cpr": w.citizens["cpr"].to_numpy()[ep["citizen"].to_numpy()[e]],
-                "service_code": w.services["service_code"].to_numpy()[svc],
-                "service_name": w.services["service_name"].to_numpy()[svc],
-                "supplier_cvr": cvr,
-                "rate": rate,
-                "rate_unit": unit,
-                "start_date": start,
-                "end_date": end,
-            }
-        )[vis]
         # the same grant registered twice, until someone notices
         double = (
             seg["is_first"].to_numpy()
             & (ep["double_until"].to_numpy()[e] > k)
             & (ep["double_until"].to_numpy()[e] != ALWAYS)
         )
-        twice = grants[double[vis]].assign(grant_id=lambda d: (d["grant_id"].astype(int) + 5_000_000).astype(str))
+        return pd.DataFrame(
+            {
+                "episode": e,
+                "year": seg["year"].to_numpy(),
+                "visible": vis,
+                "grant_id": seg["grant_id"].to_numpy(),
+                "cvr": cvr,
+                "rate": rate,
+                "unit": unit,
+                "service": svc,
+                "start": start,
+                "end": end,
+                "stale": stale,
+                "double": double,
+            }
+        )
+
+    def sensum(self, k: int) -> pd.DataFrame:
+        """The grants as registered in Sensum when the robot runs in month ``k``."""
+        w = self.w
+        r = self.registered(k)
+        e = r["episode"].to_numpy()
+        svc = r["service"].to_numpy()
+        vis = r["visible"].to_numpy()
+        grants = pd.DataFrame(
+            {
+                "grant_id": r["grant_id"].to_numpy(),
+                "cpr": w.citizens["cpr"].to_numpy()[w.episodes["citizen"].to_numpy()[e]],
+                "service_code": w.services["service_code"].to_numpy()[svc],
+                "service_name": w.services["service_name"].to_numpy()[svc],
+                "supplier_cvr": r["cvr"].to_numpy(),
+                "rate": r["rate"].to_numpy(),
+                "rate_unit": r["unit"].to_numpy(),
+                "start_date": r["start"].to_numpy(),
+                "end_date": r["end"].to_numpy(),
+            }
+        )[vis]
+        twice = grants[r["double"].to_numpy()[vis]].assign(
+            grant_id=lambda d: (d["grant_id"].astype(int) + 5_000_000).astype(str)
+        )
         return pd.concat([grants, twice], ignore_index=True).sort_values("cpr", kind="stable").reset_index(drop=True)
 
 

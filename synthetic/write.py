@@ -25,6 +25,8 @@ from invoicekit.parsing import (
     format_money,
     format_money_dk,
 )
+from invoicekit.vocabulary import FIX_TRUTH_FIELDS
+from synthetic.fixes import fix_truth
 from synthetic.invoices import Months
 from synthetic.world import World
 
@@ -63,6 +65,7 @@ TRUTH_COLUMNS = (
     "true_psp_element",
     "true_art",
     "cause",
+    *FIX_TRUTH_FIELDS,
 )
 DANISH_LAYOUT_SHARE = 0.7
 #: what the specialists posted, as finance staff export it from OPUS (see :func:`_history`)
@@ -629,8 +632,9 @@ def _oioubl_lines(lines: pd.DataFrame) -> dict[tuple[str, str], list[dict]]:
     return by_key
 
 
-def _truth(label: str, inv: pd.DataFrame, frame: pd.DataFrame) -> dict[str, pa.Array]:
-    """The month's truth, one text column each, in :data:`TRUTH_COLUMNS`' order."""
+def _truth(label: str, inv: pd.DataFrame, frame: pd.DataFrame, fixes: tuple) -> dict[str, pa.Array]:
+    """The month's truth, one text column each, in :data:`TRUTH_COLUMNS`' order;
+    ``fixes`` is ``(fix_owner, fix_key)`` (:func:`synthetic.fixes.fix_truth`)."""
     n = len(inv)
     columns = {
         "month": pa.array(np.full(n, label, dtype=object), L),
@@ -643,6 +647,8 @@ def _truth(label: str, inv: pd.DataFrame, frame: pd.DataFrame) -> dict[str, pa.A
         "true_psp_element": text_column(inv["true_psp_element"]),
         "true_art": text_column(inv["true_art"]),
         "cause": text_column(inv["cause"]),
+        "fix_owner": text_column(fixes[0]),
+        "fix_key": text_column(fixes[1]),
     }
     return {c: columns[c] for c in TRUTH_COLUMNS}
 
@@ -738,6 +744,7 @@ def collective_lines(world: World, inv: pd.DataFrame, frame: pd.DataFrame) -> pd
                             **{k: line[k] for k in LINE_TRUTH_COLUMNS[5:]},
                             "name": name[line["citizen"]], "service": service[i]})  # fmt: skip
     lines = pd.DataFrame(records, columns=["row", *LINE_COLUMNS, *LINE_TRUTH_COLUMNS[5:], "name", "service"])
+    lines["row"] = lines["row"].astype(np.int64)  # a month without lines (all adopted the template) too
     return lines[~lines.duplicated(["invoice_id", "supplier_cvr", "line_no"])].reset_index(drop=True)
 
 
@@ -804,11 +811,12 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
         lines = collective_lines(world, inv, frame) if world.params.collective_lines else None
         if oioubl:
             write_oioubl(frame, meta, out / "oioubl" / label, lines)
+        fixes = fix_truth(months, inv, k)
         if lines is not None:  # the scenario "lines": the suppliers send the lines
             write_lines_csv(lines, out / "invoices" / f"invoice-lines-{label}.csv")
             write_csv(out / "truth-lines.csv", _line_truth(label, lines), ",", "utf-8", append=k > 0)
             inv = _with_line_truth(inv, lines)
-        write_csv(out / "truth.csv", _truth(label, inv, frame), ",", "utf-8", append=k > 0)
+        write_csv(out / "truth.csv", _truth(label, inv, frame, fixes), ",", "utf-8", append=k > 0)
         history = _history(world, inv, frame, history_rng, lines)
         write_csv(out / HISTORY_FILE, history, ";", "cp1252", errors="replace", append=k > 0)
         counts[label] = len(inv)

@@ -160,6 +160,66 @@ def test_no_grant_asks_to_create_it_with_the_masked_cpr():
     assert set(a.fixes["owner"]) == {"caseworker"}
 
 
+def test_one_grant_off_while_its_siblings_are_paid_is_that_grants_rate_not_a_new_rate():
+    d = frame(
+        *(
+            row
+            for month in ("2018-12", "2019-01")
+            for row in (
+                decision(1, "AMOUNT_MISMATCH", month, amount=1021.0 * 31, expected_amount=31000.0),
+                decision(2, "", month, cpr_masked=MASKED[B], grant_id="GB", service_code="108-LAN"),
+                decision(3, "", month, cpr_masked=MASKED[C], grant_id="GC", service_code="108-LAN"),
+            )
+        )
+    )
+    a = fix_list(d, grants=day_grants())
+    assert a.fixes["fix_key"].tolist() == ["grant_rate:GA"]
+    assert a.fixes["owner"].iat[0] == "administration" and "1.021,00 kr." in a.fixes["action"].iat[0]
+    # without siblings paid as registered, the same evidence is the supplier's new rate
+    alone = d[d["row"] == 1]
+    assert fix_list(alone, grants=day_grants()).fixes["fix_key"].tolist() == [f"rate:{S1}:108-LAN:2018-12-01"]
+
+
+def test_a_suppliers_services_raised_by_one_factor_are_a_new_rate_each():
+    g = grants(
+        ("GA", A, "108-LAN", S1, "1000.00", "day", "2018-01-01", ""),
+        ("GB", B, "107-MID", S1, "2000.00", "day", "2018-01-01", ""),
+        ("GC", C, "104-DAG", S1, "500.00", "day", "2018-01-01", ""),
+    )
+    rates = {A: 1000.0, B: 2000.0, C: 500.0}
+
+    def month(factors: dict) -> pd.DataFrame:
+        return frame(
+            *(
+                decision(k + 1, "AMOUNT_MISMATCH", cpr_masked=MASKED[c], amount=round(rates[c] * 31 * f, 2),
+                         expected_amount=rates[c] * 31)
+                for k, (c, f) in enumerate(factors.items())
+            ),
+            decision(9),
+        )  # fmt: skip
+
+    a = fix_list(month({A: 1.021, B: 1.021, C: 1.021}), grants=g)
+    assert sorted(a.fixes["fix_key"]) == [f"rate:{S1}:{s}:2019-01-01" for s in ("104-DAG", "107-MID", "108-LAN")]
+    varying = fix_list(month({A: 1.021, B: 1.06, C: 0.97}), grants=g)
+    assert not varying.fixes["fix_key"].str.startswith("rate:").any()
+
+
+def test_days_of_attendance_fit_a_grant_at_another_supplier_and_the_citizens_extra_follows():
+    g = grants(("G-ELSE", A, "104-DAG", S2, "1000.00", "day", "2018-01-01", ""))
+    d = frame(
+        decision(1, "NO_GRANT_FOR_SUPPLIER", amount=22000.0),
+        decision(2, "NO_GRANT_FOR_SUPPLIER", amount=650.0),
+        decision(3, "NO_GRANT_FOR_SUPPLIER", cpr_masked=MASKED[B], amount=650.0),
+        decision(4),
+    )
+    a = fix_list(d, grants=g)
+    assert dict(zip(a.invoices["row"], a.invoices["fix_key"], strict=True)) == {
+        1: "grant_supplier:G-ELSE",
+        2: "grant_supplier:G-ELSE",
+        3: f"grant_missing:020285-xxxx:{S1}",
+    }
+
+
 def test_a_grant_at_another_supplier_that_fits_the_amount_is_to_be_moved():
     g = grants(("G-ELSE", A, "108-LAN", S2, "1000.00", "day", "2018-01-01", ""))
     fits = frame(decision(1, "NO_GRANT_FOR_SUPPLIER", amount=31000.0), decision(2))
