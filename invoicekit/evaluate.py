@@ -108,6 +108,27 @@ def clopper_pearson(errors: int, n: int, confidence: float = 0.95) -> tuple[floa
     return low, high
 
 
+def _summary(outcome: pd.Series, n_posted: int, without_truth: int) -> dict:
+    """The figures of an evaluation: counts per outcome, the automation and
+    error rates (with the error rate's exact 95 % interval) and the potential."""
+    n = len(outcome)
+    counts = outcome.value_counts()
+    wrong = int(counts.get("posted_wrong", 0))
+    low, high = clopper_pearson(wrong, n_posted)
+    return {
+        "invoices": n,
+        "without_truth": without_truth,
+        "posted": n_posted,
+        "manual": n - n_posted,
+        **{o: int(counts.get(o, 0)) for o in OUTCOMES},
+        "automation_rate": n_posted / n if n else 0.0,
+        "error_rate": wrong / n_posted if n_posted else 0.0,
+        "error_rate_low": low,
+        "error_rate_high": high,
+        "potential_rate": (int(counts.get("posted_right", 0)) + int(counts.get("manual_payable", 0))) / n if n else 0.0,
+    }
+
+
 @dataclass
 class Evaluation:
     """Per invoice (``invoices``), the wrong postings (``wrong``) and the
@@ -361,23 +382,7 @@ def _judge(joined: _Joined, decisions: pd.DataFrame | None = None) -> Evaluation
     m["why"] = _why(m, posted & ~right, pay, grant_ok, psp_ok, art_ok)
     m["should_pay"] = np.where(pay, "true", "false")
     invoices = m[list(EVALUATION_COLUMNS)]
-    n = len(invoices)
-    counts = invoices["outcome"].value_counts()
-    n_posted = int(posted.sum())
-    wrong = int(counts.get("posted_wrong", 0))
-    low, high = clopper_pearson(wrong, n_posted)
-    summary = {
-        "invoices": n,
-        "without_truth": without_truth,
-        "posted": n_posted,
-        "manual": n - n_posted,
-        **{o: int(counts.get(o, 0)) for o in OUTCOMES},
-        "automation_rate": n_posted / n if n else 0.0,
-        "error_rate": wrong / n_posted if n_posted else 0.0,
-        "error_rate_low": low,
-        "error_rate_high": high,
-        "potential_rate": (int(counts.get("posted_right", 0)) + int(counts.get("manual_payable", 0))) / n if n else 0.0,
-    }
+    summary = _summary(invoices["outcome"], int(posted.sum()), without_truth)
     return Evaluation(invoices=invoices, summary=summary)
 
 
@@ -480,23 +485,9 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory) -> Evalua
     m["should_pay"] = np.where(paid, "true", "false")
     invoices = m[list(HISTORY_EVALUATION_COLUMNS)]
 
-    n = len(invoices)
-    counts = invoices["outcome"].value_counts()
-    n_posted = int(posted.sum())
-    wrong = int(counts.get("posted_wrong", 0))
-    low, high = clopper_pearson(wrong, n_posted)
     left_out = history.problems[history.problems["column"] != "posting_date"]
     summary = {
-        "invoices": n,
-        "without_truth": without_truth,
-        "posted": n_posted,
-        "manual": n - n_posted,
-        **{o: int(counts.get(o, 0)) for o in OUTCOMES},
-        "automation_rate": n_posted / n if n else 0.0,
-        "error_rate": wrong / n_posted if n_posted else 0.0,
-        "error_rate_low": low,
-        "error_rate_high": high,
-        "potential_rate": (int(counts.get("posted_right", 0)) + int(counts.get("manual_payable", 0))) / n if n else 0.0,
+        **_summary(invoices["outcome"], int(posted.sum()), without_truth),
         "history_rows": len(history.frame),
         "history_rows_left_out": int(left_out["row"].nunique()),
         "history_invoices": int((per["postings"] > 0).sum()),
