@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from invoicekit.amounts import expected_amounts
 from invoicekit.parsing import MONEY_SCALE, ORE
-from invoicekit.types.vocabulary import TYPES
+from invoicekit.types.kinds import TYPES
 from synthetic.world import ALWAYS, World, month_day, month_index, object_frame, yearly_rate
 
 INVOICE_TYPES = TYPES  # the types the type mapping tells apart

@@ -358,7 +358,7 @@ def test_decisions_in_the_wrong_order_are_refused(worlds, tmp_path, capsys):
 
 
 # the rooms of the package, each allowed to import only those before it
-ROOMS = ("vocabulary", "features", "estimators", "tables", "charts", "labels", "mapping")
+ROOMS = ("kinds", "features", "estimators", "tables", "charts", "labels", "mapping")
 
 
 def test_the_rooms_import_one_way_at_the_top_and_every_public_name_resolves():
@@ -382,7 +382,7 @@ def test_the_rooms_import_one_way_at_the_top_and_every_public_name_resolves():
         invoicekit.types.nothing_here  # noqa: B018
 
 
-def test_the_vocabulary_loads_without_scikit_learn_or_matplotlib():
+def test_the_kinds_load_without_scikit_learn_or_matplotlib():
     code = (
         "import sys\n"
         "from invoicekit.types import TYPE_NAMES_DA, TYPES\n"
@@ -391,4 +391,4 @@ def test_the_vocabulary_loads_without_scikit_learn_or_matplotlib():
         " or m.startswith('invoicekit.types.')))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert run.stdout.strip() == "['invoicekit.types.vocabulary']"
+    assert run.stdout.strip() == "['invoicekit.types.kinds']"

@@ -21,7 +21,7 @@ name or number can become a feature or a cluster's top term.
 The package has one room per concern; each imports only rooms above it in
 this list, never the package itself:
 
-- ``vocabulary``: the types and their Danish names (imports nothing);
+- ``kinds``: the types and their Danish names (imports nothing);
 - ``features``: the extracts read and stacked, the text normalised, the
   features of each invoice;
 - ``estimators``: the term filter and the two estimators;
@@ -33,7 +33,7 @@ this list, never the package itself:
 The public names are those in ``__all__``, importable from here
 (``from invoicekit.types import map_types``); the rooms' other names are
 internal and may change. A name is loaded from its room on first use, so that
-``invoicekit.types.vocabulary`` stays cheap to import (the synthetic
+``invoicekit.types.kinds`` stays cheap to import (the synthetic
 municipality needs the types without scikit-learn and matplotlib).
 """
 
@@ -46,16 +46,16 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
     from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier, SharedTermsTfidf
     from invoicekit.types.features import FLAGS, NAME_WORDS, NUMERIC, invoice_features, normalise_text, read_extracts
+    from invoicekit.types.kinds import TYPE_NAMES_DA, TYPES, type_label
     from invoicekit.types.labels import LabelMatch, match_labels, read_labels
     from invoicekit.types.mapping import TypeMapping, map_types, posted_flags
     from invoicekit.types.tables import danish_headers, supplier_table, type_table
-    from invoicekit.types.vocabulary import TYPE_NAMES_DA, TYPES, type_label
 
 #: each public name and the room it lives in
 _ROOMS = {
-    "TYPES": "vocabulary",
-    "TYPE_NAMES_DA": "vocabulary",
-    "type_label": "vocabulary",
+    "TYPES": "kinds",
+    "TYPE_NAMES_DA": "kinds",
+    "type_label": "kinds",
     "NUMERIC": "features",
     "FLAGS": "features",
     "NAME_WORDS": "features",

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from invoicekit.types.vocabulary import TYPES, type_label
+from invoicekit.types.kinds import TYPES, type_label
 
 
 def type_figure(table: pd.DataFrame):

@@ -22,9 +22,9 @@ from invoicekit.extracts import read_grants
 from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
 from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier
 from invoicekit.types.features import invoice_features, read_extracts
+from invoicekit.types.kinds import type_label
 from invoicekit.types.labels import match_labels, read_labels
 from invoicekit.types.tables import DANISH, PERCENT_COLUMNS, danish_headers, supplier_table, type_table
-from invoicekit.types.vocabulary import type_label
 from invoicekit.workbook import write_workbook
 
 

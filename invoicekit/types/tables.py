@@ -10,7 +10,7 @@ import pandas as pd
 from invoicekit.extracts import Invoices, as_invoices
 from invoicekit.identifiers import mask_cprs_in
 from invoicekit.parsing import MONEY_SCALE
-from invoicekit.types.vocabulary import type_label
+from invoicekit.types.kinds import type_label
 
 
 def _standardisation(inv: pd.DataFrame) -> pd.DataFrame:

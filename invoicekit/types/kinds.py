@@ -1,4 +1,4 @@
-"""The vocabulary of the type mapping: the invoice types worth telling apart
+"""The kinds of invoice the type mapping tells apart
 and their Danish names. The one place they live: the type mapping reports
 them and the synthetic municipality labels its invoices with them. A leaf
 that imports nothing, so that either can load it cheaply."""
