@@ -19,7 +19,7 @@ Files written in --out:
   sensum/grants-YYYY-MM.csv       the grants as Sensum shows them when the robot runs that month
   invoices/invoices-YYYY-MM.csv   the invoices received that month (Danish or canonical layout)
   oioubl/YYYY-MM/*.xml            the same invoices as OIOUBL 2.1 files (with --oioubl)
-  truth.csv                       per invoice: its type, true grant, whether to pay it, true coding
+  truth.csv                       per invoice: its type, true grant, whether to pay it, true coding, the fix it needs
   opus_history.csv                what the specialists posted, as an OPUS export (';', decimal comma,
                                   dd.mm.yyyy, Danish headers): for evaluate --history
   rules.toml                      the municipality's business rules
