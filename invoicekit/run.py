@@ -148,9 +148,7 @@ def run(
 
     def decide_now(history: History) -> Decisions:
         say(f"afgør {len(invoice_table):,} regninger".replace(",", "."))
-        result = decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date, lines=line_table)
-        result.decisions = with_names(result.decisions, invoice_table, grant_table)
-        return result
+        return decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date, lines=line_table)
 
     def manifest(result: Decisions, run_id: int | None, outputs: dict[str, dict]) -> dict:
         d = result.decisions
@@ -219,7 +217,8 @@ def run(
                     )
                     files = stage(staging, result, run_id)
                     say("skriver journal")
-                    j.record(conn, run_id, result.decisions, files, result.lines)
+                    named = with_names(result.decisions, invoice_table, grant_table)  # only the journal keeps names
+                    j.record(conn, run_id, named, files, result.lines)
                     crash_point("before-commit")
                 committed = True
                 crash_point("after-commit")
