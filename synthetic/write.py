@@ -669,31 +669,24 @@ def _history(
     pay = inv["should_pay"].to_numpy(dtype=bool)
     by_line = np.zeros(len(inv), dtype=bool)
     if lines is not None and len(lines):
-        by_line[lines["row"].to_numpy() - 1] = (
-            inv["invoice_type"].to_numpy()[lines["row"].to_numpy() - 1] == "collective"
-        )
+        line_of = lines["row"].to_numpy() - 1
+        by_line[line_of] = inv["invoice_type"].to_numpy()[line_of] == "collective"
     rows = np.flatnonzero(pay & ~by_line)
-    line_rows = lines[by_line[lines["row"].to_numpy() - 1] & lines["should_pay"].astype(bool).to_numpy()] if (
-        lines is not None and len(lines)) else None  # fmt: skip
     # one posting per row: the invoice's own, or a line's (in row, then line order)
-    row = np.concatenate([rows, line_rows["row"].to_numpy() - 1]) if line_rows is not None else rows
-    order = np.argsort(row, kind="stable")
-    row = row[order]
-
-    def pick(own: np.ndarray, per_line) -> np.ndarray:
-        values = own[rows] if line_rows is None else np.concatenate([own[rows], np.asarray(per_line, dtype=own.dtype)])
-        return values[order]
-
-    start = pick(inv["period_start"].to_numpy().astype("datetime64[D]"),
-                 None if line_rows is None else line_rows["period_start"].to_numpy().astype("datetime64[D]"))  # fmt: skip
-    end = pick(inv["period_end"].to_numpy().astype("datetime64[D]"),
-               None if line_rows is None else line_rows["period_end"].to_numpy().astype("datetime64[D]"))  # fmt: skip
-    amount = pick(inv["amount"].to_numpy().astype(np.int64),
-                  None if line_rows is None else line_rows["amount"].to_numpy(dtype=np.int64))  # fmt: skip
-    psp = pick(inv["true_psp_element"].to_numpy(dtype=object),
-               None if line_rows is None else line_rows["true_psp_element"].to_numpy(dtype=object))  # fmt: skip
-    art = pick(inv["true_art"].to_numpy(dtype=object),
-               None if line_rows is None else line_rows["true_art"].to_numpy(dtype=object))  # fmt: skip
+    posting = {
+        "row": rows,
+        "period_start": inv["period_start"].to_numpy().astype("datetime64[D]")[rows],
+        "period_end": inv["period_end"].to_numpy().astype("datetime64[D]")[rows],
+        "amount": inv["amount"].to_numpy().astype(np.int64)[rows],
+        "true_psp_element": inv["true_psp_element"].to_numpy(dtype=object)[rows],
+        "true_art": inv["true_art"].to_numpy(dtype=object)[rows],
+    }
+    if by_line.any():
+        paid = lines[by_line[line_of] & lines["should_pay"].astype(bool).to_numpy()]
+        per_line = {"row": paid["row"].to_numpy() - 1, **{c: paid[c].to_numpy() for c in list(posting)[1:]}}
+        posting = {c: np.concatenate([v, per_line[c].astype(v.dtype)]) for c, v in posting.items()}
+    order = np.argsort(posting["row"], kind="stable")
+    row, start, end, amount, psp, art = (posting[c][order] for c in posting)
     sup = world.suppliers["cvr"].to_numpy()[inv["supplier"].to_numpy()[row]]
     service = world.services["service_name"].to_numpy()[
         world.episodes["service"].to_numpy()[inv["episode"].to_numpy()[row]]
