@@ -442,6 +442,12 @@ each group named by its top terms.
 Types worth telling apart: residential_monthly, daily_rate, day_offer, stu,
 hourly_97, collective, extras, back_payment, credit_note, duplicate (any names
 may be used in the labels).
+
+Which types are in scope (the robot can take them): one of the types above by
+its rule (a fixed rate: residential_monthly, daily_rate, day_offer, stu, with at
+least 70 % of its invoices for a single citizen); any other type or group by
+what the robot did, in scope where it posted at least half (needs
+--decisions); else undecided, and the summary says so.
 """
 
 TYPES_EPILOG = """\
@@ -449,7 +455,8 @@ Outputs written in --out:
   types.csv          every invoice: file, row, supplier_cvr, invoice_id, invoice_type
                      (with labels also: labelled, confidence)
   type_table.csv     per type: invoices, shares of count and amount, with_cpr,
-                     with_period, single_citizen, [posted_share]
+                     with_period, single_citizen, [posted_share], in_scope
+                     (empty where undecided) and scope_basis (rule, posted, undecided)
   suppliers.csv      per supplier: the standardisation score (0-100) and the
                      non-standard invoices; the first need the contact template most
   quality.csv        (with labels) precision, recall and F1 per type, cross-validated
