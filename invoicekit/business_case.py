@@ -8,8 +8,9 @@ Every parameter is read from a TOML file as a number or as a three-point
 estimate ``[low, likely, high]``; the likely value drives the headline
 figures. The figures the robot's journal knows (:data:`MEASURED`: the
 invoices a year and the automation rate) are measured in it
-(:func:`with_journal`) when the file leaves them out, or gives only their
-plausible range ``[low, high]``; every other figure is an assumption. The model, with ``V`` invoices a year and ``a`` the automation rate:
+(:func:`with_journal`) when the file leaves them out or gives only their
+plausible range ``[low, high]``; every other figure is an assumption. The
+model, with ``V`` invoices a year and ``a`` the automation rate:
 
 - hours saved a year = V·a·m_manual/60 − V·(1−a)·m_exception/60 − V·a·m_control/60
 - benefit = hours × hourly_cost
