@@ -6,7 +6,11 @@ non-economic benefits and risks.
 
 Every parameter is read from a TOML file as a number or as a three-point
 estimate ``[low, likely, high]``; the likely value drives the headline
-figures. The model, with ``V`` invoices a year and ``a`` the automation rate:
+figures. The figures the robot's journal knows (:data:`MEASURED`: the
+invoices a year and the automation rate) are measured in it
+(:func:`with_journal`) when the file leaves them out or gives only their
+plausible range ``[low, high]``; every other figure is an assumption. The
+model, with ``V`` invoices a year and ``a`` the automation rate:
 
 - hours saved a year = V·a·m_manual/60 − V·(1−a)·m_exception/60 − V·a·m_control/60
 - benefit = hours × hourly_cost
@@ -23,11 +27,12 @@ import datetime as dt
 import json
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest, chi2
 
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import InputError
@@ -35,17 +40,45 @@ from invoicekit.followup import load_decisions, monthly_table
 
 #: the automation rate the robot is meant to reach; the report shows the NPV there
 TARGET_RATE = 0.5
+#: the figures the journal knows, measured in it when the configuration leaves them out
+MEASURED = ("invoices_per_year", "automation_rate")
+#: the confidence of the interval a measured figure gets when the configuration states no range for it
+CONFIDENCE = 0.95
+#: the plausible range --print-config suggests for the automation rate over the horizon
+SUGGESTED_RATE_RANGE = (0.25, 0.6)
 
 OTHER_KEYS = {"title", "municipality", "non_economic_benefits", "risks", "monte_carlo"}
 DISTRIBUTIONS = ("triangular", "pert")
 RISK_KEYS = ("risk", "likelihood", "consequence", "mitigation")
 
 
+@dataclass(frozen=True)
+class Measurement:
+    """A figure measured in the journal: its ``value``, the ``low`` and
+    ``high`` ends of its :data:`CONFIDENCE` interval from the journal's
+    counts, the ``months`` it was measured over (``first_month`` to
+    ``last_month``), the ``invoices`` counted there, and whether the only
+    month is ``under_way``. The invoices a year are the months' invoices
+    scaled to twelve months."""
+
+    name: str
+    value: float
+    low: float
+    high: float
+    first_month: str
+    last_month: str
+    months: int
+    invoices: int
+    under_way: bool = False
+
+
 @dataclass
 class Config:
     """Three-point estimates ``(low, likely, high)`` per parameter, and the
-    texts and Monte Carlo settings of a business case. ``measured`` names the
-    parameters taken from the journal."""
+    texts and Monte Carlo settings of a business case. ``given`` names the
+    parameters the file sets, ``ranges`` those it gives only a plausible
+    range ``[low, high]`` (the likely value measured in the journal), and
+    ``measurements`` what the journal measured (:func:`with_journal`)."""
 
     estimates: dict[str, tuple[float, float, float]]
     title: str = "Business case: robot til betaling af fakturaer på det sociale område"
@@ -56,11 +89,35 @@ class Config:
     seed: int = 1
     distribution: str = "triangular"
     source: str = ""
-    measured: dict[str, str] = field(default_factory=dict)
     given: set[str] = field(default_factory=set)
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    measurements: dict[str, Measurement] = field(default_factory=dict)
 
     def likely(self) -> dict[str, float]:
         return {k: v[1] for k, v in self.estimates.items()}
+
+    @property
+    def measured(self) -> dict[str, Measurement]:
+        """The measurements the case uses: those of figures the file does not set."""
+        return {k: m for k, m in self.measurements.items() if k not in self.given}
+
+    def basis(self, name: str) -> str:
+        """Where a parameter's likely value comes from: ``measured`` (the
+        journal), ``config`` (the file) or ``default``."""
+        if name in self.measured:
+            return "measured"
+        return "config" if name in self.given else "default"
+
+    def range_basis(self, name: str) -> str:
+        """Where a parameter's low and high come from: ``confidence`` (the
+        interval of the journal's counts), ``config`` (the file), or
+        ``none`` (no range: low = likely = high)."""
+        low, _, high = self.estimates[name]
+        if low == high:
+            return "none"
+        if name in self.measured and name not in self.ranges:
+            return "confidence"
+        return "config"
 
 
 DEFAULT_BENEFITS = [
@@ -92,7 +149,8 @@ DEFAULT_RISKS = [
 ]
 
 
-#: three-point estimates --print-config suggests (the likely value is the default)
+#: three-point estimates --print-config suggests (the likely value is the default); those of
+#: measured figures are printed commented out, so that the journal measures them
 SUGGESTED_RANGES = {
     "invoices_per_year": "[5000, 6000, 7000]",
     "minutes_manual": "[5, 10, 15]",
@@ -111,7 +169,9 @@ def default_config_text() -> str:
     lines = [
         "# invoicekit business case: every parameter is a number or a three-point estimate",
         "# [low, likely, high]; the likely value drives the headline figures, the range the",
-        "# tornado chart and the Monte Carlo simulation.",
+        "# tornado chart and the Monte Carlo simulation. With --journal, the figures the journal",
+        "# knows are measured in it when left out here, with a 95 % confidence interval from its",
+        "# counts as their range; give [low, high] to state their plausible range instead.",
         "",
         'title = "Business case: robot til betaling af fakturaer på det sociale område"',
         'municipality = ""',
@@ -121,9 +181,16 @@ def default_config_text() -> str:
     for p in PARAMETERS:
         value = _fmt(p.default)
         if p.name == "automation_rate":
-            lines.append(f"# {p.name} = {value}   # {p.help}; measured from --journal when left out")
+            low, high = (_fmt(v) for v in SUGGESTED_RATE_RANGE)
+            lines.append(
+                f"{p.name} = [{low}, {high}]   # {p.help}: the plausible range over the horizon; the likely value is "
+                f"measured from --journal (without one: {value})"
+            )
             continue
         shown = examples.get(p.name) or value
+        if p.name in MEASURED:
+            lines.append(f"# {p.name} = {shown}   # {p.help} ({p.unit}); measured from --journal when left out")
+            continue
         lines.append(f"{p.name} = {shown}   # {p.help} ({p.unit})")
     lines += [
         "",
@@ -169,8 +236,16 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
             f"unknown key; expected one of {', '.join(p.name for p in PARAMETERS)} or {', '.join(sorted(OTHER_KEYS))}",
         )
     estimates = {}
+    ranges = {}
     for p in PARAMETERS:
-        estimates[p.name] = _estimate(source, p, data.get(p.name, p.default))
+        value = data.get(p.name, p.default)
+        if p.name in MEASURED and isinstance(value, list) and len(value) == 2:  # a plausible range; likely measured
+            if all(isinstance(v, int | float) and not isinstance(v, bool) for v in value) and value[0] > value[1]:
+                raise InputError(source, p.name, f"is [{_fmt(value[0])}, {_fmt(value[1])}]; expected [low, high]")
+            low, _, high = _estimate(source, p, [value[0], value[0], value[1]])
+            ranges[p.name] = (low, high)
+            value = [low, min(max(p.default, low), high), high]  # until measured: the default, within the range
+        estimates[p.name] = _estimate(source, p, value)
     mc = data.get("monte_carlo", {})
     if not isinstance(mc, dict):
         raise InputError(source, "monte_carlo", "expected a table: [monte_carlo] with simulations, seed, distribution")
@@ -215,7 +290,8 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
     if "title" in data:
         cfg.title = data["title"]
     cfg.municipality = data.get("municipality", "")
-    cfg.given = set(data) & set(PARAMS)
+    cfg.given = set(data) & set(PARAMS) - set(ranges)
+    cfg.ranges = ranges
     return cfg
 
 
@@ -227,7 +303,10 @@ def _estimate(source: str, p: Parameter, value: object) -> tuple[float, float, f
 
     if isinstance(value, list):
         if len(value) != 3:
-            raise InputError(source, p.name, f"has {len(value)} values; expected a number or [low, likely, high]")
+            ranged = " or [low, high]" if p.name in MEASURED else ""
+            raise InputError(
+                source, p.name, f"has {len(value)} values; expected a number or [low, likely, high]{ranged}"
+            )
         low, likely, high = (number(v) for v in value)
     else:
         low = likely = high = number(value)
@@ -372,8 +451,13 @@ def npv_many(d: pd.DataFrame) -> np.ndarray:
 
 def tornado(config: Config) -> pd.DataFrame:
     """NPV with each parameter at its low and at its high value, the others
-    likely; sorted by the swing, largest first. Parameters with no range are
-    left out."""
+    likely; sorted by the swing, largest first, with ``measured`` true for a
+    figure measured in the journal. Parameters with no range are left out.
+
+    A measured figure's range is what the configuration states as plausible,
+    or else the confidence interval of the journal's counts
+    (:func:`with_journal`): never the spread of a few months, which says
+    little of the years the case counts."""
     base = config.likely()
     rows = []
     for p in PARAMETERS:
@@ -392,9 +476,10 @@ def tornado(config: Config) -> pd.DataFrame:
                 "npv_low": at_low,
                 "npv_high": at_high,
                 "swing": abs(at_high - at_low),
+                "measured": p.name in config.measured,
             }
         )
-    cols = ["parameter", "label", "low", "likely", "high", "npv_low", "npv_high", "swing"]
+    cols = ["parameter", "label", "low", "likely", "high", "npv_low", "npv_high", "swing", "measured"]
     return pd.DataFrame(rows, columns=cols).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -416,10 +501,8 @@ class BusinessCase:
         be = h["break_even_automation_rate"]
         return "\n".join(
             [
-                f"Automation rate {self.values['automation_rate']:.1%}"
-                + (
-                    f" ({self.config.measured['automation_rate']})" if "automation_rate" in self.config.measured else ""
-                ),
+                f"Invoices a year: {self.values['invoices_per_year']:,.0f} ({self._source('invoices_per_year')})",
+                f"Automation rate: {self.values['automation_rate']:.1%} ({self._source('automation_rate')})",
                 f"NPV over {int(self.values['horizon_years'])} years: {h['npv']:,.0f} kr.",
                 f"Payback: {pb}",
                 f"Hours saved a year: {h['hours_saved_per_year']:,.0f} ({h['fte']:.2f} FTE)",
@@ -430,6 +513,56 @@ class BusinessCase:
                 f"P(NPV > 0) = {h['probability_npv_positive']:.0%}",
             ]
         )
+
+    def _source(self, name: str) -> str:
+        """Where a figure of :meth:`text` comes from, in a few words."""
+        c = self.config
+        fmt = "{:.1%}" if name == "automation_rate" else "{:,.0f}"
+        m = c.measurements.get(name)
+        if c.basis(name) == "measured":
+            where = f"measured in the journal, {m.first_month} to {m.last_month}" + (
+                " (a month under way)" if m.under_way else ""
+            )
+            low, _, high = c.estimates[name]
+            kind = "the config's plausible range" if c.range_basis(name) == "config" else f"{CONFIDENCE:.0%} interval"
+            return f"{where}; {fmt.format(low)} to {fmt.format(high)}, {kind}"
+        if c.basis(name) == "config":
+            return "from the config" + (f"; the journal measured {fmt.format(m.value)}" if m else "")
+        return "the default, assumed"
+
+    def assumptions(self) -> pd.DataFrame:
+        """Every parameter: ``name``, ``label``, ``unit``, ``low``,
+        ``likely``, ``high``; ``basis`` (``measured``, ``config`` or
+        ``default``) and ``range_basis`` (``confidence``, ``config`` or
+        ``none``, see :class:`Config`); and for a figure the journal measured,
+        ``journal_value`` and the ``first_month``, ``last_month``, ``months``
+        and ``invoices`` it was measured over (empty otherwise)."""
+        rows = []
+        for p in PARAMETERS:
+            low, likely, high = self.config.estimates[p.name]
+            m = self.config.measurements.get(p.name)
+            rows.append(
+                {
+                    "name": p.name,
+                    "label": p.label_da,
+                    "unit": p.unit,
+                    "low": low,
+                    "likely": likely,
+                    "high": high,
+                    "basis": self.config.basis(p.name),
+                    "range_basis": self.config.range_basis(p.name),
+                    "journal_value": m.value if m else np.nan,
+                    "first_month": m.first_month if m else "",
+                    "last_month": m.last_month if m else "",
+                    "months": m.months if m else pd.NA,
+                    "invoices": m.invoices if m else pd.NA,
+                    "under_way": bool(m and m.under_way),
+                }
+            )
+        out = pd.DataFrame(rows)
+        out["months"] = out["months"].astype("Int64")
+        out["invoices"] = out["invoices"].astype("Int64")
+        return out
 
     def at_rate(self, rate: float) -> dict[str, float | None]:
         """NPV, payback and hours at another automation rate, the rest likely."""
@@ -484,23 +617,81 @@ def build(config: Config) -> BusinessCase:
     return BusinessCase(config, v, year_table(v), tornado(config), simulated, headline)
 
 
-def with_measured_rate(config: Config, journal: str | Path, months: int = 3) -> Config:
-    """Take ``automation_rate`` from the journal's last ``months`` months when
-    the configuration leaves it out: the likely value over those months
-    together, low and high the lowest and highest single month."""
-    if "automation_rate" in config.given:
-        return config
+def _poisson_interval(count: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The exact (Garwood) interval of a Poisson count."""
+    tail = (1 - confidence) / 2
+    low = 0.0 if count == 0 else float(chi2.ppf(tail, 2 * count) / 2)
+    return low, float(chi2.ppf(1 - tail, 2 * count + 2) / 2)
+
+
+def measure(journal: str | Path, months: int = 3) -> dict[str, Measurement]:
+    """What the journal knows of the business case's figures, each invoice
+    counted once as the follow-up counts it:
+
+    - ``invoices_per_year``: the invoices of every full month, scaled to
+      twelve months and rounded to whole invoices; its interval the exact
+      Poisson interval of the count, scaled alike;
+    - ``automation_rate``: posted over invoices in the last ``months`` full
+      months (what the robot does now); its interval Clopper–Pearson's.
+
+    The month under way is left out, unless it is the only one."""
     monthly = monthly_table(load_decisions(journal))
     this_month = dt.date.today().strftime("%Y-%m")
-    full = monthly[monthly["month"] < this_month].tail(months)  # the month under way is not full
+    full = monthly[monthly["month"] < this_month]
     under_way = not len(full)
     if under_way:  # only this month so far: measure it, and say so
-        full = monthly.tail(months)
-    likely = full["posted"].sum() / full["invoices"].sum()
-    low, high = float(full["automation_rate"].min()), float(full["automation_rate"].max())
-    config.estimates["automation_rate"] = (min(low, likely), likely, max(high, likely))
-    first, last = full["month"].iloc[0], full["month"].iloc[-1]
-    config.measured["automation_rate"] = f"målt i journalen {first} til {last}" + (
-        " (måneden er ikke afsluttet)" if under_way else ""
+        full = monthly
+    count = int(full["invoices"].sum())
+    scale = 12 / len(full)
+    low, high = _poisson_interval(count)
+    volume = Measurement(  # whole invoices, the interval rounded outwards
+        "invoices_per_year",
+        float(round(count * scale)),
+        float(math.floor(low * scale)),
+        float(math.ceil(high * scale)),
+        str(full["month"].iat[0]),
+        str(full["month"].iat[-1]),
+        len(full),
+        count,
+        under_way,
     )
-    return config
+    recent = full.tail(months)
+    n, posted = int(recent["invoices"].sum()), int(recent["posted"].sum())
+    interval = binomtest(posted, n).proportion_ci(CONFIDENCE, method="exact")
+    rate = Measurement(
+        "automation_rate",
+        posted / n,
+        float(interval.low),
+        float(interval.high),
+        str(recent["month"].iat[0]),
+        str(recent["month"].iat[-1]),
+        len(recent),
+        n,
+        under_way,
+    )
+    return {volume.name: volume, rate.name: rate}
+
+
+def with_journal(config: Config, journal: str | Path, months: int = 3) -> Config:
+    """A copy of ``config`` with the figures the journal knows
+    (:func:`measure`) taken from it where the configuration leaves them out:
+    the measured value as the likely one, and as low and high the range the
+    configuration states (``[low, high]``, widened to hold the measured
+    value) or else the confidence interval of the journal's counts. A figure
+    the configuration sets keeps its value; the measurement is kept beside
+    it, for the report to show."""
+    measured = measure(journal, months)
+    estimates = dict(config.estimates)
+    for name, m in measured.items():
+        if name in config.given:
+            continue
+        if name in config.ranges:
+            low, high = config.ranges[name]
+            estimates[name] = (min(low, m.value), m.value, max(high, m.value))
+        else:
+            estimates[name] = (min(m.low, m.value), m.value, max(m.high, m.value))
+    return replace(config, estimates=estimates, measurements={**config.measurements, **measured})
+
+
+#: the former name of :func:`with_journal`, when it measured the rate only (notebooks may call it)
+with_measured_rate = with_journal

@@ -118,7 +118,9 @@ def _param_text(name: str, value: float) -> str:
 def tornado_figure(t: pd.DataFrame, base: float) -> Figure:
     """The business case's ``tornado`` table as bars from the NPV at each
     parameter's low to that at its high value, largest swing on top, each end
-    labelled with the value; ``base`` (the NPV with likely values) as a line."""
+    labelled with the value and a measured figure marked "(målt)"; ``base``
+    (the NPV with likely values) as a line. The value labels stay inside the
+    axes: its x range is widened until they fit."""
     t = t.iloc[::-1]
     fig = Figure(figsize=(9, 0.45 * max(len(t), 1) + 1.8))
     ax = fig.subplots()
@@ -126,22 +128,48 @@ def tornado_figure(t: pd.DataFrame, base: float) -> Figure:
     lo = np.minimum(t["npv_low"], t["npv_high"]) / 1000
     hi = np.maximum(t["npv_low"], t["npv_high"]) / 1000
     ax.barh(y, hi - lo, left=lo, color="#8fb3d3")
+    texts = []
     rows = zip(t["parameter"], t["npv_low"], t["npv_high"], t["low"], t["high"], strict=True)
     for yi, (name, a, b, low, high) in enumerate(rows):
-        ax.text(
-            min(a, b) / 1000, yi, f"{_param_text(name, low if a <= b else high)} ", va="center", ha="right", fontsize=7
-        )
-        ax.text(
-            max(a, b) / 1000, yi, f" {_param_text(name, high if a <= b else low)}", va="center", ha="left", fontsize=7
-        )
-    ax.axvline(base / 1000, color="#c0504d", linestyle="--", label="Nutidsværdi med sandsynlige værdier")
-    ax.set_yticks(y, t["label"], fontsize=8)
-    ax.set_xlabel("Nutidsværdi, 1.000 kr.")
+        left, right = (low, high) if a <= b else (high, low)
+        texts.append(ax.text(min(a, b) / 1000, yi, f"{_param_text(name, left)} ", va="center", ha="right", fontsize=7))
+        texts.append(ax.text(max(a, b) / 1000, yi, f" {_param_text(name, right)}", va="center", ha="left", fontsize=7))
+    ax.axvline(base / 1000, color="#c0504d", linestyle="--")
+    measured = t["measured"] if "measured" in t else pd.Series(False, index=t.index)
+    ax.set_yticks(y, [f"{label} (målt)" if m else label for label, m in zip(t["label"], measured, strict=True)])
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_ylim(-0.6, len(t) - 0.4)
+    ax.set_xlabel(f"Nutidsværdi, 1.000 kr. (stiplet: med sandsynlige værdier, {dk_number(round(base / 1000) + 0)})")
     ax.set_title("Følsomhed: nutidsværdien med hver parameter på lav og høj værdi")
-    ax.legend(fontsize=8, loc="lower right")
-    ax.margins(x=0.15)
+    ax.margins(x=0.05)
     fig.tight_layout()
+    _fit_texts(ax, texts)
     return fig
+
+
+def _fit_texts(ax, texts: list, pad_px: float = 4.0, tries: int = 6) -> None:
+    """Widen ``ax``'s x range until every text lies inside the axes (a text
+    anchored at a bar's end keeps its size in points while the range
+    grows, so this takes a few rounds), laying the figure out again each
+    time the tick labels may have changed."""
+    for _ in range(tries):
+        box = ax.get_window_extent()
+        extents = [text.get_window_extent() for text in texts]
+        if not extents:
+            return
+        over_left = max(0.0, box.x0 + pad_px - min(e.x0 for e in extents))
+        over_right = max(0.0, max(e.x1 for e in extents) - (box.x1 - pad_px))
+        if not over_left and not over_right:
+            return
+        x0, x1 = ax.get_xlim()
+        per_px = (x1 - x0) / box.width
+        # the range grows by what sticks out, and by as much again for the share of the axes that takes
+        grow = (over_left + over_right) / box.width
+        ax.set_xlim(
+            x0 - over_left * per_px * (1 + grow) - (per_px if over_left else 0),
+            x1 + over_right * per_px * (1 + grow) + (per_px if over_right else 0),
+        )
+        ax.figure.tight_layout()
 
 
 def monte_carlo_figure(simulated: np.ndarray, headline: dict) -> Figure:

@@ -442,6 +442,12 @@ each group named by its top terms.
 Types worth telling apart: residential_monthly, daily_rate, day_offer, stu,
 hourly_97, collective, extras, back_payment, credit_note, duplicate (any names
 may be used in the labels).
+
+Which types are in scope (the robot can take them): one of the types above by
+its rule (a fixed rate: residential_monthly, daily_rate, day_offer, stu, with at
+least 70 % of its invoices for a single citizen); any other type or group by
+what the robot did, in scope where it posted at least half (needs
+--decisions); else undecided, and the summary says so.
 """
 
 TYPES_EPILOG = """\
@@ -449,7 +455,8 @@ Outputs written in --out:
   types.csv          every invoice: file, row, supplier_cvr, invoice_id, invoice_type
                      (with labels also: labelled, confidence)
   type_table.csv     per type: invoices, shares of count and amount, with_cpr,
-                     with_period, single_citizen, [posted_share]
+                     with_period, single_citizen, [posted_share], in_scope
+                     (empty where undecided) and scope_basis (rule, posted, undecided)
   suppliers.csv      per supplier: the standardisation score (0-100) and the
                      non-standard invoices; the first need the contact template most
   quality.csv        (with labels) precision, recall and F1 per type, cross-validated
@@ -615,9 +622,12 @@ rate, a tornado chart and a Monte Carlo simulation over the three-point
 estimates, non-economic benefits and risks.
 
 Every parameter in --config is a number or [low, likely, high]; see
---print-config for all of them with their defaults. With --journal and no
-automation_rate in the config, the rate is measured in the journal's last three
-full months. Writes business-case.html, business-case.xlsx and
+--print-config for all of them with their defaults. With --journal, what the
+journal knows is measured in it unless the config sets it: the invoices a year
+(every full month, scaled to twelve) and the automation rate (the last three
+full months); as low and high, the range the config gives as [low, high], else
+a 95 % confidence interval from the journal's counts. The report says which
+figures were measured, over which months, and which assumed. Writes business-case.html, business-case.xlsx and
 business-case.json (npv, payback_months, hours_saved_per_year, fte,
 break_even_automation_rate, npv_p10, npv_p50, npv_p90,
 probability_npv_positive) in --out.
@@ -672,7 +682,9 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     q.add_argument("--config", metavar="FILE", help="the business-case TOML (default: every parameter at its default)")
-    q.add_argument("--journal", metavar="PATH", help="the robot's journal, to measure the automation rate")
+    q.add_argument(
+        "--journal", metavar="PATH", help="the robot's journal, to measure the invoices a year and the automation rate"
+    )
     q.add_argument("--print-config", action="store_true", help="print a commented default config and stop")
     q.add_argument("--out", metavar="DIR", help="folder for the reports (required unless --print-config)")
     q.add_argument("--quiet", action="store_true", help="print no summary")
@@ -983,7 +995,7 @@ def cmd_report_followup(args: argparse.Namespace) -> int:
 
 
 def cmd_report_business_case(args: argparse.Namespace) -> int:
-    from invoicekit.business_case import build, default_config_text, load_config, with_measured_rate
+    from invoicekit.business_case import build, default_config_text, load_config, with_journal
 
     if args.print_config:
         print(default_config_text())
@@ -994,7 +1006,7 @@ def cmd_report_business_case(args: argparse.Namespace) -> int:
         raise InputError(None, "--out", "missing; expected the folder for the reports")
     config = load_config(args.config)
     if args.journal:
-        config = with_measured_rate(config, args.journal)
+        config = with_journal(config, args.journal)
     bc = build(config)
     paths = write_business_case(bc, args.out)
     if not args.quiet:

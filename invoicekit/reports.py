@@ -15,8 +15,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from invoicekit.actions import OWNER_LABELS_DA
-from invoicekit.business_case import TARGET_RATE, BusinessCase
-from invoicekit.case_parameters import PARAMETERS, PARAMS
+from invoicekit.business_case import CONFIDENCE, TARGET_RATE, BusinessCase
+from invoicekit.case_parameters import PARAMS
 from invoicekit.charts import (
     cash_flow_figure,
     monte_carlo_figure,
@@ -284,7 +284,19 @@ ASSUMPTIONS = {
     "likely": ("Sandsynlig", "num2"),
     "high": ("Høj", "num2"),
     "unit": ("Enhed", "text"),
+    "basis_da": ("Målt eller antaget", "text"),
     "source": ("Kilde", "text"),
+    "range_da": ("Lav og høj", "text"),
+    "first_month": ("Målt fra måned", "text"),
+    "last_month": ("Målt til måned", "text"),
+    "months": ("Måneder målt", "int"),
+    "invoices": ("Fakturaer talt", "int"),
+}
+BASIS_DA = {"measured": "målt", "config": "antaget (konfiguration)", "default": "antaget (standardværdi)"}
+RANGE_DA = {
+    "confidence": f"{dk_percent(CONFIDENCE, 0)}-konfidensinterval af journalens tal",
+    "config": "konfigurationen",
+    "none": "intet interval",
 }
 RISKS = {
     "risk": ("Risiko", "text"),
@@ -305,6 +317,51 @@ def _shown(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 def _as_text(columns: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return {c: (label, "textnum" if c in ("low", "likely", "high") else kind) for c, (label, kind) in columns.items()}
+
+
+def _assumptions(bc: BusinessCase) -> pd.DataFrame:
+    """The business case's assumptions with Danish words for where each
+    figure and its range come from; a measured figure's months and count."""
+    a = bc.assumptions()
+    source = []
+    for r in a.itertuples(index=False):
+        unit = PARAMS[r.name].unit
+        if r.basis == "measured":
+            text = f"målt i journalen {r.first_month} til {r.last_month} ({dk_number(r.invoices)} fakturaer"
+            text += ", omregnet til 12 måneder)" if r.name == "invoices_per_year" else ")"
+            source.append(text + (" (måneden er ikke afsluttet)" if r.under_way else ""))
+        elif r.basis == "config" and not pd.isna(r.journal_value):
+            source.append(f"konfiguration (journalen målte {dk_value(r.journal_value, unit)})")
+        else:
+            source.append("konfiguration" if r.basis == "config" else "standardværdi")
+    a["source"] = source
+    a["basis_da"] = [BASIS_DA[b] for b in a["basis"]]
+    a["range_da"] = [RANGE_DA[b] for b in a["range_basis"]]
+    for col in ("months", "invoices"):  # empty cells where nothing was measured
+        a[col] = [None if pd.isna(v) else int(v) for v in a[col]]
+    return a
+
+
+def _measured_html(bc: BusinessCase) -> str:
+    """A note saying which figures were measured in the journal, over which
+    months, and that the rest are assumed."""
+    measured = bc.config.measured
+    if not measured:
+        return (
+            "<p class='note'>Intet tal er målt: alle er antagelser (konfigurationen eller standardværdier). "
+            "Med robottens journal (--journal) måles fakturaer om året og automatiseringsgraden i den.</p>"
+        )
+    parts = []
+    for name, m in measured.items():
+        what = f"{PARAMS[name].label_da.lower()} {dk_value(bc.values[name], PARAMS[name].unit)}"
+        months = f"{m.first_month} til {m.last_month}"
+        if name == "invoices_per_year":
+            months += f", {dk_number(m.months)} måneder omregnet til et år"
+        parts.append(f"{what} ({months})")
+    return (
+        f"<p class='note'>Målt i journalen: {html.escape('; '.join(parts))}. De øvrige tal er antagelser "
+        "(konfigurationen eller standardværdier); se Forudsætninger.</p>"
+    )
 
 
 def business_case_figures(bc: BusinessCase) -> dict[str, Figure]:
@@ -352,30 +409,15 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
         ],
         columns=["figure", "value"],
     )
-    rate_note = bc.config.measured.get("automation_rate", "fra konfigurationen")
     summary = (
         f"<p>Robotten bogfører {dk_percent(v['automation_rate'])} af {dk_number(v['invoices_per_year'])} fakturaer om "
-        f"året automatisk ({html.escape(rate_note)}). Over {int(v['horizon_years'])} år giver det en nutidsværdi på "
+        f"året automatisk. Over {int(v['horizon_years'])} år giver det en nutidsværdi på "
         f"{dk_money(h['npv'])} med en diskonteringsrente på {dk_percent(v['discount_rate'])}, og investeringen er "
         + ("ikke tjent hjem inden for tidshorisonten." if pb is None else f"tjent hjem efter {payback_text}.")
         + "</p>"
+        + _measured_html(bc)
     )
-    assumptions = pd.DataFrame(
-        [
-            {
-                "label": p.label_da,
-                "name": p.name,
-                "low": bc.config.estimates[p.name][0],
-                "likely": bc.config.estimates[p.name][1],
-                "high": bc.config.estimates[p.name][2],
-                "unit": p.unit,
-                "source": bc.config.measured.get(
-                    p.name, "konfiguration" if p.name in bc.config.given else "standardværdi"
-                ),
-            }
-            for p in PARAMETERS
-        ]
-    )
+    assumptions = _assumptions(bc)
     risks = pd.DataFrame(bc.config.risks, columns=list(RISKS)).fillna("")
     benefits = (
         "".join(f"<li>{html.escape(b)}</li>" for b in bc.config.non_economic_benefits) or "<li>(ingen angivet)</li>"
@@ -400,6 +442,8 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
             "Følsomhed og usikkerhed",
             figure_html(figs["rate"], "Nutidsværdien som funktion af automatiseringsgraden")
             + (figure_html(figs["tornado"], "Tornado-diagram") if "tornado" in figs else "")
+            + "<p>Et målt tal varierer i tornadoen over det plausible interval, konfigurationen angiver for det, "
+            f"ellers over {dk_percent(CONFIDENCE, 0)}-konfidensintervallet af journalens tal; se Forudsætninger.</p>"
             + table_html(_shown(bc.tornado, "parameter"), _as_text(TORNADO))
             + figure_html(figs["montecarlo"], "Monte Carlo-simulering af nutidsværdien")
             + f"<p>{dk_number(bc.config.simulations)} trækninger ({html.escape(bc.config.distribution)}-fordeling, "

@@ -19,12 +19,12 @@ DEMO = ROOT / "reports" / "demo"
 
 
 def charts() -> None:
-    from invoicekit.business_case import build, load_config, with_measured_rate
+    from invoicekit.business_case import build, load_config, with_journal
     from invoicekit.followup import followup
     from invoicekit.reports import business_case_figures, followup_figures
 
     f = followup(DEMO / "journal.sqlite", truth=DEMO / "world" / "truth.csv")
-    bc = build(with_measured_rate(load_config(DEMO / "business-case.toml"), DEMO / "journal.sqlite"))
+    bc = build(with_journal(load_config(DEMO / "business-case.toml"), DEMO / "journal.sqlite"))
     figs = followup_figures(f) | business_case_figures(bc)
     for name in ("monthly", "pareto", "template", "tornado", "montecarlo", "rate"):
         path = IMAGES / f"{'followup' if name in ('monthly', 'pareto', 'template') else 'bc'}-{name}.png"

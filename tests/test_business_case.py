@@ -138,8 +138,25 @@ def test_printed_config_reads_back_with_the_defaults_as_likely_values():
     likely = cfg.likely()
     assert likely == DEFAULTS
     assert "automation_rate" not in cfg.given  # left to the journal
+    assert "invoices_per_year" not in cfg.given  # left to the journal as well
+    assert cfg.ranges == {"automation_rate": (0.25, 0.6)}  # but its plausible range stated
     assert cfg.estimates["minutes_manual"] == (5, 10, 15)
     assert len(cfg.risks) == 3 and cfg.non_economic_benefits
+
+
+def test_a_measured_figure_may_be_given_as_its_plausible_range_only():
+    cfg = load_config(text="automation_rate = [0.3, 0.6]\ninvoices_per_year = [7000, 9000]")
+    assert cfg.ranges == {"automation_rate": (0.3, 0.6), "invoices_per_year": (7000, 9000)}
+    assert not cfg.given & set(cfg.ranges)
+    # until the journal measures it, the likely value is the default, within the range
+    assert cfg.estimates["automation_rate"] == (0.3, 0.38, 0.6)
+    assert cfg.estimates["invoices_per_year"] == (7000, 7000, 9000)
+    a = build(cfg).assumptions().set_index("name")
+    assert a.loc["automation_rate", "basis"] == "default" and a.loc["automation_rate", "range_basis"] == "config"
+    assert a.loc["hourly_cost", "basis"] == "default" and a.loc["hourly_cost", "range_basis"] == "none"
+    for text in ("automation_rate = [0.6, 0.3]", "automation_rate = [0.3, 1.6]", "minutes_manual = [5, 10]"):
+        with pytest.raises(InputError):
+            load_config(text=text)
 
 
 def test_cli_print_config_and_reports(tmp_path, capsys):

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib import pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from invoicekit import charts
@@ -91,6 +92,41 @@ def test_tornado_figure_writes_shares_as_percentages_and_the_largest_swing_on_to
     assert {"30,0 % ", " 45,0 %", "350 ", " 450"} <= set(texts)
     ticks = [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
     assert ticks == ["Timepris", "Automatiseringsgrad"]  # drawn bottom up: the largest swing on top
+
+
+@pytest.mark.parametrize("dpi", [72, 100])
+def test_tornado_value_labels_stay_inside_the_axes_and_a_measured_figure_is_marked(dpi):
+    # the demo's shape: the largest swing reaches far out on one side, long values sit at the ends
+    t = pd.DataFrame(
+        {
+            "parameter": ["automation_rate", "minutes_exception", "change_cost_per_year", "invoices_per_year"],
+            "label": ["Automatiseringsgrad", "Ekstra minutter pr. afvist faktura", "Tilpasning", "Fakturaer om året"],
+            "low": [0.25, 1.0, 5_000.0, 8_247.0],
+            "likely": [0.401, 3.0, 15_000.0, 8_443.0],
+            "high": [0.6, 6.0, 40_000.0, 8_643.0],
+            "npv_low": [-480_000.0, -300_000.0, -380_000.0, -430_000.0],
+            "npv_high": [1_120_000.0, -620_000.0, -540_000.0, -410_000.0],
+            "measured": [True, False, False, True],
+        }
+    )
+    fig = charts.tornado_figure(t, -424_000)
+    fig.set_dpi(dpi)  # drawn as the report (100 dpi) and the README's pictures (72 dpi) draw it
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    box = ax.get_window_extent(renderer)
+    labels = [x for x in ax.texts if x.get_text().strip()]
+    assert len(labels) == 2 * len(t)
+    for label in labels:
+        e = label.get_window_extent(renderer)
+        assert box.x0 <= e.x0 and e.x1 <= box.x1, f"{label.get_text()!r} sticks out of the axes"
+    # and clear of the category labels beside the axes
+    ticks = [tick.get_window_extent(renderer) for tick in ax.get_yticklabels()]
+    assert max(e.x1 for e in ticks) <= min(x.get_window_extent(renderer).x0 for x in labels)
+    names = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert names[-1] == "Automatiseringsgrad (målt)" and names[0] == "Fakturaer om året (målt)"
+    assert "Tilpasning" in names
 
 
 def test_monte_carlo_figure_marks_the_percentiles_and_the_probability():

@@ -156,27 +156,87 @@ def test_report_refuses_a_target_that_is_no_rate(replayed, tmp_path, capsys, tar
     assert not (tmp_path / "r").exists()
 
 
-def test_business_case_measures_the_rate_in_the_journal(replayed, tmp_path):
-    from invoicekit.business_case import load_config, with_measured_rate
+def test_business_case_measures_the_volume_and_the_rate_in_the_journal(replayed, tmp_path):
+    from scipy.stats import binomtest
+
+    from invoicekit.business_case import load_config, with_journal
     from invoicekit.followup import monthly_table
 
-    cfg = with_measured_rate(load_config(text=""), replayed["journal"])
-    m = monthly_table(load_decisions(replayed["journal"])).tail(3)
+    cfg = with_journal(load_config(text=""), replayed["journal"])
+    monthly = monthly_table(load_decisions(replayed["journal"]))
+    m = monthly.tail(3)
     low, likely, high = cfg.estimates["automation_rate"]
     assert likely == pytest.approx(m["posted"].sum() / m["invoices"].sum())
-    assert low == pytest.approx(m["automation_rate"].min()) and high == pytest.approx(m["automation_rate"].max())
-    given = with_measured_rate(load_config(text="automation_rate = 0.5"), replayed["journal"])
-    assert given.estimates["automation_rate"] == (0.5, 0.5, 0.5)
+    # the range is the confidence interval of the counts, not the spread of three months
+    ci = binomtest(int(m["posted"].sum()), int(m["invoices"].sum())).proportion_ci(0.95, method="exact")
+    assert (low, high) == pytest.approx((ci.low, ci.high))
+    volume = cfg.estimates["invoices_per_year"]
+    assert volume[1] == round(monthly["invoices"].sum() * 12 / len(monthly))
+    assert volume[0] < volume[1] < volume[2]
+    assert cfg.measured["invoices_per_year"].months == len(monthly) == 4
+    # a figure the config sets keeps its value; a range it gives keeps the measured likely value
+    given = with_journal(load_config(text="automation_rate = 0.5\ninvoices_per_year = 6000"), replayed["journal"])
+    assert given.estimates["automation_rate"] == (0.5, 0.5, 0.5) and given.measured == {}
+    assert given.estimates["invoices_per_year"] == (6000, 6000, 6000)
+    ranged = with_journal(load_config(text="automation_rate = [0.2, 0.7]"), replayed["journal"])
+    assert ranged.estimates["automation_rate"] == pytest.approx((0.2, likely, 0.7))
     out = tmp_path / "bc"
     assert main(["report", "business-case", "--journal", str(replayed["journal"]), "--out", str(out), "--quiet"]) == 0
     page = (out / "business-case.html").read_text(encoding="utf-8")
-    assert "målt i journalen" in page and CPR_RE.findall(page) == []
+    text = re.sub(r'src="data:image/png;base64,[^"]+"', "", page)  # base64 may hold ten digits in a row by chance
+    assert "målt i journalen" in text.lower() and CPR_RE.findall(text) == []
+
+
+def test_business_case_and_followup_agree_on_the_demo_like_journal(replayed, tmp_path, capsys):
+    """The demo's steps (make demo): the printed config, then both reports on
+    the same journal. The business case's invoices a year are the follow-up's
+    invoices scaled to a year, and both reports say what was measured."""
+    journal = str(replayed["journal"])
+    assert main(["report", "business-case", "--print-config"]) == 0
+    (tmp_path / "bc.toml").write_text(capsys.readouterr().out, encoding="utf-8")
+    out = tmp_path / "reports"
+    assert main(["report", "followup", "--journal", journal, "--out", str(out), "--quiet"]) == 0
+    args = ["report", "business-case", "--config", str(tmp_path / "bc.toml"), "--journal", journal]
+    assert main([*args, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    monthly = pd.read_excel(out / "followup.xlsx", sheet_name="Måneder", engine="calamine")
+    per_year = monthly["Fakturaer"].sum() * 12 / len(monthly)
+    sheet = pd.read_excel(out / "business-case.xlsx", sheet_name="Forudsætninger", engine="calamine")
+    rows = sheet.set_index("Nøgle i konfigurationen")
+    volume = rows.loc["invoices_per_year"]
+    assert _number(volume["Sandsynlig"]) == round(per_year)
+    assert f"Invoices a year: {round(per_year):,}" in printed
+    # which figures were measured, over which months, and which assumed
+    first, last = _month(monthly["Måned"].iat[0]), _month(monthly["Måned"].iat[-1])
+    assert volume["Målt eller antaget"] == "målt"
+    assert (_month(volume["Målt fra måned"]), _month(volume["Målt til måned"])) == (first, last)
+    assert volume["Måneder målt"] == len(monthly)
+    rate = rows.loc["automation_rate"]
+    assert rate["Målt eller antaget"] == "målt" and _month(rate["Målt til måned"]) == last and rate["Måneder målt"] == 3
+    assert rate["Lav og høj"] == "konfigurationen"  # the plausible range the printed config states
+    assumed = rows.drop(index=["invoices_per_year", "automation_rate"])
+    assert assumed["Målt eller antaget"].str.startswith("antaget").all()
+    page = (out / "business-case.html").read_text(encoding="utf-8")
+    assert "Målt i journalen: fakturaer om året" in page and f"{first} til {last}" in page
+    # the rate, the lever that matters, is among the largest swings of the tornado
+    tornado = pd.read_excel(out / "business-case.xlsx", sheet_name="Følsomhed", engine="calamine")
+    assert "Automatiseringsgrad" in tornado["Parameter"].head(3).tolist()
+
+
+def _number(value) -> float:
+    """A workbook cell as a number, whether written as a number or as Danish text."""
+    return float(value.replace(".", "").replace(",", ".")) if isinstance(value, str) else float(value)
+
+
+def _month(value) -> str:
+    """A workbook cell as a month, whether written as text or as a date."""
+    return value if isinstance(value, str) else pd.Timestamp(value).strftime("%Y-%m")
 
 
 def test_a_run_on_an_extract_not_named_for_a_month_counts_in_the_month_it_ran(tmp_path):
     import datetime as dt
 
-    from invoicekit.business_case import load_config, with_measured_rate
+    from invoicekit.business_case import load_config, with_journal
     from invoicekit.run import run
 
     example = Path(__file__).parent / "data" / "example"
@@ -193,6 +253,6 @@ def test_a_run_on_an_extract_not_named_for_a_month_counts_in_the_month_it_ran(tm
     assert f.monthly["month"].tolist() == [this_month]
     # regninger.csv sends one invoice twice: counted once
     assert f.monthly["invoices"].iat[0] == len(res.decisions) - 1
-    cfg = with_measured_rate(load_config(text=""), journal)  # only the month under way: measured, and said so
+    cfg = with_journal(load_config(text=""), journal)  # only the month under way: measured, and said so
     assert cfg.estimates["automation_rate"][1] == pytest.approx(f.monthly["automation_rate"].iat[0])
-    assert "ikke afsluttet" in cfg.measured["automation_rate"]
+    assert cfg.measured["automation_rate"].under_way and cfg.measured["invoices_per_year"].under_way

@@ -70,3 +70,31 @@ def test_notebook_runs_clean(path, data):
     assert images, f"{path.name} drew no chart"
     texts = "\n".join(_text(o) for o in outputs)
     assert CPR_RE.findall(texts) == [], f"{path.name} shows a full CPR number"
+
+
+def test_notebook_01_on_an_unlabelled_extract_takes_scope_from_what_the_robot_posted(data):
+    """A user's own extract with the robot's decisions and no labels: the groups
+    the robot posted most of are in scope (not "0 %" because no group has a
+    known type), and the notebook says what decided it."""
+    from synthetic import example_municipality
+
+    paths = example_municipality(data, seed=4, citizens=120, months=6)
+    invoices = sorted(paths["invoices"].glob("invoices-*.csv"))
+    decisions = [paths["replay"] / p.stem.removeprefix("invoices-") / "decisions.csv" for p in invoices]
+    path = NOTEBOOKS[0]
+    book = nbformat.read(path, as_version=4)
+    injected = nbformat.v4.new_code_cell(
+        f"INVOICES = {[str(p) for p in invoices]!r}\nDECISIONS = {[str(p) for p in decisions]!r}\nSEED = 4"
+    )
+    injected.metadata["tags"] = ["injected-parameters"]
+    book.cells.insert(
+        1 + next(i for i, c in enumerate(book.cells) if "parameters" in c.metadata.get("tags", [])), injected
+    )
+    NotebookClient(
+        book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    texts = "\n".join(_text(o) for o in _outputs(book))
+    line = next(x for x in texts.splitlines() if x.startswith("Types in scope:"))
+    share = int(re.search(r"Types in scope: (\d+)%", line).group(1))
+    assert share > 0 and "by what the robot did" in line, line
+    assert "Robottens bogføringer" in texts and "Macro F1" not in texts

@@ -28,6 +28,8 @@ from invoicekit.types import (
     match_labels,
     normalise_text,
     read_extracts,
+    scope_summary,
+    scope_table,
     supplier_table,
     type_table,
 )
@@ -204,6 +206,27 @@ def test_type_and_supplier_tables_by_hand():
     assert sup.loc[SOLHOJ, "main_type"] == "residential_monthly"
 
 
+def test_scope_by_the_rule_for_known_types_by_what_the_robot_posted_for_groups_else_undecided():
+    table = pd.DataFrame(
+        {
+            "invoice_type": ["residential_monthly", "hourly_97", "ophold, dato", "kørsel, tal", "rykker"],
+            "share": [0.3, 0.1, 0.35, 0.15, 0.1],
+            "single_citizen": [0.9, 1.0, 0.95, 0.2, 0.9],
+            "posted_share": [0.1, 0.9, 0.78, 0.02, np.nan],  # a known type's rule wins over what the robot did
+        }
+    )
+    got = scope_table(table)
+    assert got["in_scope"].tolist() == [True, False, True, False, pd.NA]
+    assert got["scope_basis"].tolist() == ["rule", "rule", "posted", "posted", "undecided"]
+    summary = scope_summary(table)
+    assert (summary.in_scope, summary.out_of_scope, summary.undecided) == pytest.approx((0.65, 0.25, 0.1))
+    assert "Undecided: 10%" in summary.text()
+    # no labels and no decisions: nothing decides, and the text says what would
+    blind = scope_summary(table.drop(columns="posted_share").iloc[2:])
+    assert blind.in_scope == blind.out_of_scope == 0 and blind.undecided == pytest.approx(0.6)
+    assert "undecided for all" in blind.text() and "--decisions" in blind.text()
+
+
 def test_labels_match_by_row_or_by_supplier_and_number_never_by_guess():
     inv = read_extracts_frame([("1", SOLHOJ), ("1", SOLHOJ), ("2", SOLHOJ), ("2", KILDEN)], file="invoices-2019-03.csv")
     by_row = pd.DataFrame({"month": ["2019-03", "2019-03"], "row": ["2", "4"], "invoice_type": ["duplicate", "x"]})
@@ -295,6 +318,29 @@ def test_cli_without_labels_clusters(worlds, tmp_path, capsys):
     assert _cprs_in_outputs(out) == []
 
 
+def test_an_unlabelled_extract_takes_its_scope_from_what_the_robot_posted(worlds, tmp_path):
+    from invoicekit.replay import replay
+    from invoicekit.types import map_types
+
+    replay(worlds[21], tmp_path / "r", tmp_path / "j.sqlite", months=2)
+    files = sorted((worlds[21] / "invoices").glob("invoices-*.csv"))[:2]
+    decisions = [tmp_path / "r" / f.stem.removeprefix("invoices-") / "decisions.csv" for f in files]
+    mapping = map_types(files, decisions=decisions, random_state=0)
+    table = mapping.table
+    assert mapping.mode == "clustered, no labels" and (table["scope_basis"] == "posted").all()
+    # the groups the robot posted most of are in scope, and their invoices with them
+    assert table["in_scope"].tolist() == (table["posted_share"] >= 0.5).tolist()
+    summary = mapping.scope()
+    assert summary.in_scope == pytest.approx(table.loc[table["posted_share"] >= 0.5, "share"].sum())
+    assert summary.in_scope > 0.2 and summary.undecided == 0
+    assert f"Types in scope: {summary.in_scope:.0%}" in mapping.text()
+    # without the decisions no group can be decided: said so, not "0 %"
+    blind = map_types(files, random_state=0)
+    assert blind.scope().undecided == pytest.approx(1.0) and "undecided for all" in blind.text()
+    sheet = pd.read_excel(blind.write(tmp_path / "o")["xlsx"], sheet_name="Typer", engine="calamine")
+    assert set(sheet["Kan robotten tage typen?"]) == {"uafgjort"}
+
+
 def test_cli_bad_labels_and_options_exit_2(worlds, tmp_path, capsys):
     files = [str(sorted((worlds[21] / "invoices").glob("invoices-*.csv"))[0])]
     (tmp_path / "nolabel.csv").write_text("invoice_id,kind\n1,x\n")
@@ -358,7 +404,7 @@ def test_decisions_in_the_wrong_order_are_refused(worlds, tmp_path, capsys):
 
 
 # the rooms of the package, each allowed to import only those before it
-ROOMS = ("kinds", "features", "estimators", "tables", "charts", "labels", "mapping")
+ROOMS = ("kinds", "features", "estimators", "scope", "tables", "charts", "labels", "mapping")
 
 
 def test_the_rooms_import_one_way_at_the_top_and_every_public_name_resolves():

@@ -25,6 +25,8 @@ this list, never the package itself:
 - ``features``: the extracts read and stacked, the text normalised, the
   features of each invoice;
 - ``estimators``: the term filter and the two estimators;
+- ``scope``: which types the robot can take, by the rule for a known type or
+  by what the robot posted, else undecided;
 - ``tables``: per type and per supplier, and their Danish headers;
 - ``charts``: the type charts, DataFrames in and matplotlib Figures out;
 - ``labels``: a labelled sample read and matched to its invoices;
@@ -46,14 +48,16 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
     from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier, SharedTermsTfidf
     from invoicekit.types.features import FLAGS, NAME_WORDS, NUMERIC, invoice_features, normalise_text, read_extracts
-    from invoicekit.types.kinds import TYPE_NAMES_DA, TYPES, type_label
+    from invoicekit.types.kinds import FIXED_RATE_TYPES, TYPE_NAMES_DA, TYPES, type_label
     from invoicekit.types.labels import LabelMatch, match_labels, read_labels
     from invoicekit.types.mapping import TypeMapping, map_types, posted_flags
+    from invoicekit.types.scope import Scope, scope_summary, scope_table
     from invoicekit.types.tables import danish_headers, supplier_table, type_table
 
 #: each public name and the room it lives in
 _ROOMS = {
     "TYPES": "kinds",
+    "FIXED_RATE_TYPES": "kinds",
     "TYPE_NAMES_DA": "kinds",
     "type_label": "kinds",
     "NUMERIC": "features",
@@ -65,6 +69,9 @@ _ROOMS = {
     "SharedTermsTfidf": "estimators",
     "InvoiceTypeClassifier": "estimators",
     "InvoiceClusters": "estimators",
+    "Scope": "scope",
+    "scope_summary": "scope",
+    "scope_table": "scope",
     "type_table": "tables",
     "supplier_table": "tables",
     "danish_headers": "tables",
@@ -81,6 +88,7 @@ _ROOMS = {
 }
 
 __all__ = [
+    "FIXED_RATE_TYPES",
     "FLAGS",
     "NAME_WORDS",
     "NUMERIC",
@@ -89,6 +97,7 @@ __all__ = [
     "InvoiceClusters",
     "InvoiceTypeClassifier",
     "LabelMatch",
+    "Scope",
     "SharedTermsTfidf",
     "TypeMapping",
     "confusion_figure",
@@ -100,6 +109,8 @@ __all__ = [
     "posted_flags",
     "read_extracts",
     "read_labels",
+    "scope_summary",
+    "scope_table",
     "standardisation_figure",
     "supplier_figure",
     "supplier_table",

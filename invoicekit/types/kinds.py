@@ -29,6 +29,8 @@ TYPE_NAMES_DA = {
     "credit_note": "Kreditnota",
     "duplicate": "Dublet eller rykker",
 }
+#: the types billed per grant at a fixed rate: the ones the robot is built to take
+FIXED_RATE_TYPES = frozenset({"residential_monthly", "daily_rate", "day_offer", "stu"})
 
 
 def type_label(value: str) -> str:

@@ -1,7 +1,8 @@
 """The whole type mapping, as ``invoicekit types`` runs it: :func:`map_types`
 reads the extracts, learns the types from labels or finds them by clustering,
-and returns a :class:`TypeMapping` with the tables, the figures and the
-robot's posted share (:func:`posted_flags`), which writes them out."""
+and returns a :class:`TypeMapping` with the tables, the figures, the robot's
+posted share (:func:`posted_flags`) and which types are in scope, which
+writes them out."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier
 from invoicekit.types.features import invoice_features, read_extracts
 from invoicekit.types.kinds import type_label
 from invoicekit.types.labels import match_labels, read_labels
+from invoicekit.types.scope import Scope, scope_summary, scope_table
 from invoicekit.types.tables import DANISH, PERCENT_COLUMNS, danish_headers, supplier_table, type_table
 from invoicekit.workbook import write_workbook
 
@@ -63,7 +65,9 @@ def posted_flags(invoices: pd.DataFrame, decision_paths: Sequence[str | Path]) -
 class TypeMapping:
     """What :func:`map_types` finds: ``types`` (one row per invoice),
     ``table`` (per type), ``suppliers`` (per supplier), and either ``quality``
-    (cross-validated on the labelled sample) or ``clusters`` (top terms)."""
+    (cross-validated on the labelled sample) or ``clusters`` (top terms).
+    ``table`` says for each type whether it is in scope and what decided it
+    (:func:`~invoicekit.types.scope.scope_table`)."""
 
     types: pd.DataFrame
     table: pd.DataFrame
@@ -88,6 +92,10 @@ class TypeMapping:
             )
         return figs
 
+    def scope(self) -> Scope:
+        """The shares of the invoices in scope, out of scope and undecided."""
+        return scope_summary(self.table)
+
     def text(self) -> str:
         lines = [f"{len(self.types)} invoices, {self.table['invoice_type'].nunique()} types ({self.mode})."]
         lines += self.notes
@@ -102,6 +110,7 @@ class TypeMapping:
         for c in cols[2:]:
             shown[c] = (100 * shown[c]).map(lambda v: "" if pd.isna(v) else f"{v:.0f} %")
         lines.append(shown.to_string(index=False))
+        lines.append(self.scope().text())
         top = self.suppliers[self.suppliers["non_standard"] > 0].head(5)
         lines.append("Suppliers whose invoices most need the contact template:")
         for r in top.itertuples(index=False):
@@ -255,6 +264,6 @@ def map_types(
         notes.append(f"{model.n_clusters_} groups, {how}.")
         mode = "clustered, no labels"
     posted = posted_flags(invoices, decisions) if decisions else None
-    table = type_table(invoices, types, posted)
+    table = scope_table(type_table(invoices, types, posted))
     suppliers = supplier_table(invoices, types, posted)
     return TypeMapping(ids, table, suppliers, mode, quality, macro, clusters, cv_true, cv_pred, notes)

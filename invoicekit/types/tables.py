@@ -11,6 +11,7 @@ from invoicekit.extracts import Invoices, as_invoices
 from invoicekit.identifiers import mask_cprs_in
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.types.kinds import type_label
+from invoicekit.types.scope import BASIS_DA, IN_SCOPE_DA
 
 
 def _standardisation(inv: pd.DataFrame) -> pd.DataFrame:
@@ -106,6 +107,8 @@ DANISH = {
     "score": "Standardiseringsscore (0-100)",
     "non_standard": "Ikke-standardiserede fakturaer",
     "main_type": "Hyppigste type",
+    "in_scope": "Kan robotten tage typen?",
+    "scope_basis": "Afgjort efter",
 }
 #: the columns that hold shares, shown as percentages
 PERCENT_COLUMNS = ("share", "share_of_amount", "with_cpr", "with_period", "single_citizen", "posted_share")
@@ -113,9 +116,13 @@ PERCENT_COLUMNS = ("share", "share_of_amount", "with_cpr", "with_period", "singl
 
 def danish_headers(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of a type or supplier table under Danish headers, with the
-    types by their Danish names."""
+    types, the scope and what decided it in Danish words."""
     t = table.copy()
     for col in ("invoice_type", "main_type"):
         if col in t:
             t[col] = [type_label(v) for v in t[col]]
+    if "in_scope" in t:
+        t["in_scope"] = [IN_SCOPE_DA.get(v, "uafgjort") if not pd.isna(v) else "uafgjort" for v in t["in_scope"]]
+    if "scope_basis" in t:
+        t["scope_basis"] = [BASIS_DA.get(v, v) for v in t["scope_basis"]]
     return t.rename(columns=DANISH)
