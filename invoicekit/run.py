@@ -28,6 +28,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,20 +131,24 @@ def run(
         )
     rule_set = rules if isinstance(rules, Rules) else load_rules(rules)
     paths = {"grants": Path(grants), "invoices": Path(invoices), "support_sheet": Path(support_sheet)}
-    say("læser bevillinger")
-    grant_table = read_grants(paths["grants"])
-    say("læser støtteark")
-    sheet = read_support_sheet(paths["support_sheet"])
-    say("læser regninger")
-    invoice_table = read_invoices(paths["invoices"])
-    line_table: InvoiceLines | None = None
     if invoice_lines is not None:
         paths["invoice_lines"] = Path(invoice_lines)
-        say("læser fakturalinjer")
-        line_table = read_invoice_lines(paths["invoice_lines"])
     if isinstance(rules, str | Path):
         paths["rules"] = Path(rules)
-    inputs = {name: (str(p), sha256(p)) for name, p in paths.items()}
+    say("læser bevillinger, støtteark og regninger")
+    # the invoices on one core, the rest and the checksums on the other (arrow, numpy and
+    # hashlib let go of the interpreter); an error is raised as read in turn would raise it
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        invoices_read = pool.submit(read_invoices, paths["invoices"])
+        grants_read = pool.submit(read_grants, paths["grants"])
+        sheet_read = pool.submit(read_support_sheet, paths["support_sheet"])
+        lines_read = pool.submit(read_invoice_lines, paths["invoice_lines"]) if invoice_lines is not None else None
+        digests = pool.submit(lambda: {name: (str(p), sha256(p)) for name, p in paths.items()})
+        grant_table = grants_read.result()
+        sheet = sheet_read.result()
+        invoice_table = invoices_read.result()
+        line_table: InvoiceLines | None = lines_read.result() if lines_read is not None else None
+        inputs = digests.result()
     out_dir = Path(out)
 
     def decide_now(history: History) -> Decisions:
