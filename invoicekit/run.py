@@ -136,19 +136,31 @@ def run(
     if isinstance(rules, str | Path):
         paths["rules"] = Path(rules)
     say("læser bevillinger, støtteark og regninger")
-    # the invoices on one core, the rest and the checksums on the other (arrow, numpy and
-    # hashlib let go of the interpreter); an error is raised as read in turn would raise it
+
+    def read_and_hash(reader: Callable, name: str) -> tuple[object, tuple[str, str]]:
+        """A file read, then its checksum: a file is only hashed once read, so
+        never a pipe or a device, which the readers refuse unopened."""
+        return reader(paths[name]), (str(paths[name]), sha256(paths[name]))
+
+    # the invoices on one core, the rest on the other (arrow, numpy and hashlib let
+    # go of the interpreter); an error is raised as reading in turn would raise it
     with ThreadPoolExecutor(max_workers=2) as pool:
-        invoices_read = pool.submit(read_invoices, paths["invoices"])
-        grants_read = pool.submit(read_grants, paths["grants"])
-        sheet_read = pool.submit(read_support_sheet, paths["support_sheet"])
-        lines_read = pool.submit(read_invoice_lines, paths["invoice_lines"]) if invoice_lines is not None else None
-        digests = pool.submit(lambda: {name: (str(p), sha256(p)) for name, p in paths.items()})
-        grant_table = grants_read.result()
-        sheet = sheet_read.result()
-        invoice_table = invoices_read.result()
-        line_table: InvoiceLines | None = lines_read.result() if lines_read is not None else None
-        inputs = digests.result()
+        invoices_read = pool.submit(read_and_hash, read_invoices, "invoices")
+        grants_read = pool.submit(read_and_hash, read_grants, "grants")
+        sheet_read = pool.submit(read_and_hash, read_support_sheet, "support_sheet")
+        lines_read = (
+            pool.submit(read_and_hash, read_invoice_lines, "invoice_lines") if invoice_lines is not None else None
+        )
+        grant_table, grants_digest = grants_read.result()
+        sheet, sheet_digest = sheet_read.result()
+        invoice_table, invoices_digest = invoices_read.result()
+        line_table: InvoiceLines | None = None
+        digests = {"grants": grants_digest, "invoices": invoices_digest, "support_sheet": sheet_digest}
+        if lines_read is not None:
+            line_table, digests["invoice_lines"] = lines_read.result()
+    if "rules" in paths:  # read by load_rules above
+        digests["rules"] = (str(paths["rules"]), sha256(paths["rules"]))
+    inputs = {name: digests[name] for name in paths}
     out_dir = Path(out)
 
     def decide_now(history: History) -> Decisions:
