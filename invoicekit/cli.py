@@ -809,15 +809,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_history(args: argparse.Namespace) -> int:
     """``evaluate --history``: the decisions against what the specialists posted."""
-    from invoicekit.evaluate import evaluate_history, read_decisions
+    from invoicekit.evaluate import evaluate_history, read_decision_lines, read_decisions
     from invoicekit.posting_history import read_posting_history
-    from invoicekit.replay import load_world, simulate
+    from invoicekit.replay import load_world, simulate_with_lines
 
     if args.truth:
         raise InputError(None, "--truth / --history", "give one: the truth, or the posting history")
     history = read_posting_history(args.history)
-    decisions = simulate(load_world(args.world, rules=args.rules)) if args.world else read_decisions(args.decisions)
-    ev = evaluate_history(decisions, history)
+    if args.world:
+        decisions, lines = simulate_with_lines(load_world(args.world, rules=args.rules))
+    else:
+        decisions, lines = read_decisions(args.decisions), read_decision_lines(args.decisions)
+    ev = evaluate_history(decisions, history, lines)
     if ev.summary["in_history"] == 0 and ev.summary["invoices"]:
         raise InputError(
             args.history,

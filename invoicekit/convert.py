@@ -31,6 +31,8 @@ from invoicekit.cells import safe_frame
 from invoicekit.cii import is_cii, read_cii
 from invoicekit.einvoice import INVOICE_COLUMNS, LINE_COLUMNS, Document, Refused, invoice_row, line_rows
 from invoicekit.errors import InputError
+from invoicekit.identifiers import compact_cvr
+from invoicekit.keys import normalise_number
 from invoicekit.oioubl import is_ubl, read_ubl
 from invoicekit.workbook import write_workbook
 
@@ -158,6 +160,9 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
     lines: list[dict[str, object]] = []
     refused: list[tuple[str, str]] = []
     warnings: list[tuple[str, str]] = []
+    # a document sent again (same supplier, number as check 10 compares it): the robot
+    # joins lines to invoices by that key, so its lines are written once, with the first
+    lines_of: dict[tuple[str, str], str] = {}
     for path in files:
         if on_file:
             on_file(path)
@@ -179,7 +184,15 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
             continue
         doc_lines, line_warnings = line_rows(doc, row)
         rows.append(row)
-        lines += doc_lines
+        key = (compact_cvr(row["supplier_cvr"]), normalise_number(row["invoice_id"]))
+        if doc_lines and key in lines_of:
+            line_warnings = [
+                f"has the supplier and number of {lines_of[key]}: its lines are written once, with that "
+                "file's; the robot finds the second a DUPLICATE_INVOICE"
+            ]
+        else:
+            lines_of.setdefault(key, str(path))
+            lines += doc_lines
         warnings += [(str(path), w) for w in row_warnings + line_warnings]
     invoices = pd.DataFrame(rows, columns=list(INVOICE_COLUMNS))
     invoices["lines"] = invoices["lines"].astype("int64")

@@ -22,6 +22,7 @@ been paid.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -408,7 +409,7 @@ def _why(m: pd.DataFrame, wrong: np.ndarray, pay, grant_ok, psp_ok, art_ok) -> n
     return out
 
 
-def evaluate_history(decisions: pd.DataFrame, history: PostingHistory) -> Evaluation:
+def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd.DataFrame | None = None) -> Evaluation:
     """Compare decisions (the columns of ``decisions.csv``, with ``amount``;
     from one or more runs in order, with ``month`` from a replay) with a
     posting history (:func:`invoicekit.posting_history.read_posting_history`).
@@ -425,6 +426,13 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory) -> Evalua
       paid (not in the history, or every posting of it reversed)
     - ``manual_payable``: sent to manual, and the specialists paid it
     - ``manual_held``: sent to manual, and the specialists did not pay it
+
+    ``lines`` (the columns of ``decision_lines.csv``, with ``month`` as the
+    decisions have it): a collective invoice the robot posted line by line
+    posted one line per citizen, so what it posted is its lines netted per
+    PSP element and art as the history's are. Without them such an invoice is
+    judged as one line of its total, and counts as wrong wherever its
+    citizens' lines went to other accounts.
 
     Left out (``without_truth``): decisions without an invoice number, and
     invoices with a history row that could not be read. The history's
@@ -445,6 +453,8 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory) -> Evalua
     robot_ore = np.where(known_amount, (units + ORE // 2) // ORE, 0)
     sig = posting_signature(d["psp_element"].to_numpy(dtype=object), d["art"].to_numpy(dtype=object), robot_ore)
     d["robot_signature"] = np.where(known_amount, sig, "")
+    if lines is not None and len(lines):
+        d["robot_signature"] = _signatures_by_line(d, lines)
 
     per = posted_per_invoice(history)
     decided = pd.MultiIndex.from_arrays([d["supplier_cvr"], key])
@@ -498,6 +508,37 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory) -> Evalua
     return Evaluation(
         invoices=invoices, summary=summary, history_only=history_only, history_problems=history.problems.copy()
     )
+
+
+def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
+    """``d``'s robot signatures, with those of the invoices posted line by
+    line made from their posted lines: summed per PSP element and art, zero
+    sums dropped, sorted and joined as
+    :func:`~invoicekit.posting_history.posted_per_invoice` makes the history's."""
+    for col in ("row", "amount", "status", "psp_element", "art"):
+        if col not in lines:
+            raise InputError("decision lines", col, "missing; expected the columns of decision_lines.csv")
+    units, known = _decision_units(lines["amount"])
+    month = _text(lines["month"]) if "month" in lines else pd.Series("", index=lines.index, dtype=object)
+    work = pd.DataFrame(
+        {
+            "month": month.to_numpy(dtype=object),
+            "row": pd.to_numeric(lines["row"]).astype(np.int64).to_numpy(),
+            "psp_code": account_code(_text(lines["psp_element"])),
+            "art_code": account_code(_text(lines["art"])),
+            "ore": np.where(known, (units + ORE // 2) // ORE, 0),
+        }
+    )[(_text(lines["status"]) == POSTED).to_numpy() & known]
+    net = work.groupby(["month", "row", "psp_code", "art_code"], sort=True)["ore"].sum().reset_index()
+    net = net[net["ore"] != 0]
+    net["signature"] = posting_signature(net["psp_code"].to_numpy(), net["art_code"].to_numpy(), net["ore"].to_numpy())
+    joined = net.groupby(["month", "row"], sort=False)["signature"].agg("\x1e".join)
+    out = d["robot_signature"].to_numpy(dtype=object).copy()
+    month_d = d["month"].to_numpy(dtype=object) if "month" in d else np.full(len(d), "", dtype=object)
+    at = pd.MultiIndex.from_arrays([month_d, d["row"].to_numpy()]).get_indexer(joined.index)
+    found = at >= 0
+    out[at[found]] = joined.to_numpy(dtype=object)[found]
+    return out
 
 
 def _decision_units(amount: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -570,8 +611,6 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     """One or more ``decisions.csv`` files, in the order given (runs in time
     order). A file inside a folder named ``YYYY-MM`` (a replay) gets that
     month, so it can be matched to a world's truth by row."""
-    import re
-
     frames = []
     for p in paths:
         p = Path(p)
@@ -584,6 +623,22 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
             d["month"] = p.parent.name
         frames.append(d)
     return pd.concat(frames, ignore_index=True)
+
+
+def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
+    """The ``decision_lines.csv`` beside each of the ``decisions.csv`` files
+    (each with its folder's ``month``, as :func:`read_decisions` gives it);
+    None when no run wrote any lines."""
+    frames = []
+    for p in paths:
+        f = Path(p).parent / "decision_lines.csv"
+        if f.exists():
+            d = pd.read_csv(f, dtype=str, keep_default_na=False)
+            if re.fullmatch(r"\d{4}-\d{2}", f.parent.name):
+                d["month"] = f.parent.name
+            frames.append(d)
+    lines = pd.concat(frames, ignore_index=True) if frames else None
+    return lines if lines is not None and len(lines) else None
 
 
 def read_truth_file(path: str | Path) -> pd.DataFrame:

@@ -319,16 +319,27 @@ def simulate(world: WorldData, rules: Rules | None = None, messages: bool = True
     forward as the journal would, without writing anything. Returns all
     months' decisions with a ``month`` column (``messages=False``: without
     the texts, for counting)."""
+    return simulate_with_lines(world, rules, messages)[0]
+
+
+def simulate_with_lines(
+    world: WorldData, rules: Rules | None = None, messages: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """:func:`simulate`, and the lines of the collective invoices decided
+    line by line (the columns of ``decision_lines.csv``, with ``month``;
+    None when the world has no lines)."""
     rules = rules or world.rules
     history = History()
-    frames = []
+    frames, line_frames = [], []
     months = zip(world.months, world.invoices, world.grants, world.lines, strict=True)
     for k, (month, inv, gr, lines) in enumerate(months, start=1):
         result = decide(inv, gr, world.sheet, rules, history, messages=messages, lines=lines)
         d = result.decisions
         history = extend_history(history, d, run_id=k, started_at=month, lines=result.lines)
         frames.append(d.assign(month=month))
-    return pd.concat(frames, ignore_index=True)
+        if result.lines is not None:
+            line_frames.append(result.lines.assign(month=month))
+    return pd.concat(frames, ignore_index=True), pd.concat(line_frames, ignore_index=True) if line_frames else None
 
 
 def simulate_rule_sets(world: WorldData, rule_list: list[Rules], secret: str | None = None) -> Iterator[pd.DataFrame]:

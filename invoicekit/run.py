@@ -28,6 +28,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,20 +131,36 @@ def run(
         )
     rule_set = rules if isinstance(rules, Rules) else load_rules(rules)
     paths = {"grants": Path(grants), "invoices": Path(invoices), "support_sheet": Path(support_sheet)}
-    say("læser bevillinger")
-    grant_table = read_grants(paths["grants"])
-    say("læser støtteark")
-    sheet = read_support_sheet(paths["support_sheet"])
-    say("læser regninger")
-    invoice_table = read_invoices(paths["invoices"])
-    line_table: InvoiceLines | None = None
     if invoice_lines is not None:
         paths["invoice_lines"] = Path(invoice_lines)
-        say("læser fakturalinjer")
-        line_table = read_invoice_lines(paths["invoice_lines"])
     if isinstance(rules, str | Path):
         paths["rules"] = Path(rules)
-    inputs = {name: (str(p), sha256(p)) for name, p in paths.items()}
+    say("læser bevillinger, støtteark og regninger")
+
+    def read_and_hash(reader: Callable, name: str) -> tuple[object, tuple[str, str]]:
+        """A file read, then its checksum: a file is only hashed once read, so
+        never a pipe or a device, which the readers refuse unopened."""
+        return reader(paths[name]), (str(paths[name]), sha256(paths[name]))
+
+    # the invoices on one core, the rest on the other (arrow, numpy and hashlib let
+    # go of the interpreter); an error is raised as reading in turn would raise it
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        invoices_read = pool.submit(read_and_hash, read_invoices, "invoices")
+        grants_read = pool.submit(read_and_hash, read_grants, "grants")
+        sheet_read = pool.submit(read_and_hash, read_support_sheet, "support_sheet")
+        lines_read = (
+            pool.submit(read_and_hash, read_invoice_lines, "invoice_lines") if invoice_lines is not None else None
+        )
+        grant_table, grants_digest = grants_read.result()
+        sheet, sheet_digest = sheet_read.result()
+        invoice_table, invoices_digest = invoices_read.result()
+        line_table: InvoiceLines | None = None
+        digests = {"grants": grants_digest, "invoices": invoices_digest, "support_sheet": sheet_digest}
+        if lines_read is not None:
+            line_table, digests["invoice_lines"] = lines_read.result()
+    if "rules" in paths:  # read by load_rules above
+        digests["rules"] = (str(paths["rules"]), sha256(paths["rules"]))
+    inputs = {name: digests[name] for name in paths}
     out_dir = Path(out)
 
     def decide_now(history: History) -> Decisions:

@@ -403,6 +403,10 @@ class Months:
         base = base[pick(rng, len(base), self.p.correction_credit_rate)]
         share = rng.choice([1.0, 0.5, 0.2, 0.1], len(base))
         amount = -((base["amount"].to_numpy() * share) // ORE * ORE).astype(np.int64)
+        if "lines" in base:  # a collective invoice's credit note credits each citizen's line in turn
+            base = base.assign(
+                lines=[_credited_lines(v, a, f) for v, a, f in zip(base["lines"], amount, share, strict=True)]
+            )
         return base.assign(
             amount=amount,
             invoice_type="credit_note",
@@ -415,7 +419,7 @@ class Months:
         """A reminder under a new invoice number for last month's invoice."""
         rng = self.rng
         base = _resendable(prev)
-        base = base[pick(rng, len(base), self.p.resend_rate)]
+        base = _lines_not_to_pay(base[pick(rng, len(base), self.p.resend_rate)])
         return base.assign(
             invoice_type="duplicate",
             orig_type=base["invoice_type"],
@@ -429,7 +433,7 @@ class Months:
         rng = self.rng
         dup_sup = self.w.suppliers["duplicates"].to_numpy()[month["supplier"].to_numpy()]
         base = month[dup_sup & (month["invoice_id"] != "") & (month["invoice_type"] != "duplicate")]
-        base = base[pick(rng, len(base), self.p.duplicate_rate)]
+        base = _lines_not_to_pay(base[pick(rng, len(base), self.p.duplicate_rate)])
         return base.assign(
             invoice_type="duplicate",
             orig_type=base["invoice_type"],
@@ -546,6 +550,27 @@ class Months:
 #: what a line of a collective invoice holds, from the citizen's own invoice it replaces
 LINE_FIELDS = ("citizen", "amount", "period_start", "period_end", "true_grant_id", "should_pay", "true_psp_element",
                "true_art", "cause")  # fmt: skip
+
+
+def _lines_not_to_pay(base: pd.DataFrame) -> pd.DataFrame:
+    """An invoice sent again is not to be paid, nor are its lines: their
+    truth copied, each line's ``should_pay`` false (the original's untouched)."""
+    if "lines" not in base:
+        return base
+    return base.assign(
+        lines=[[{**ln, "should_pay": False} for ln in v] if isinstance(v, list) else v for v in base["lines"]]
+    )
+
+
+def _credited_lines(lines: object, amount: int, share: float) -> object:
+    """The lines of a credit note of ``share`` of a collective invoice: each
+    line's share, negative, to the øre, the last taking what makes them add
+    up to the credit note's ``amount``; anything but a list as it is."""
+    if not isinstance(lines, list) or not lines:
+        return lines
+    parts = [-int(ln["amount"] * share) // ORE * ORE for ln in lines[:-1]]
+    parts.append(amount - sum(parts))
+    return [{**ln, "amount": a} for ln, a in zip(lines, parts, strict=True)]
 
 
 def _house_lines(rows: pd.DataFrame) -> list[list[dict]]:

@@ -670,7 +670,7 @@ def _history(
     by_line = np.zeros(len(inv), dtype=bool)
     if lines is not None and len(lines):
         line_of = lines["row"].to_numpy() - 1
-        by_line[line_of] = inv["invoice_type"].to_numpy()[line_of] == "collective"
+        by_line[line_of] = True  # a collective invoice, or its credit note
     rows = np.flatnonzero(pay & ~by_line)
     # one posting per row: the invoice's own, or a line's (in row, then line order)
     posting = {
@@ -758,11 +758,11 @@ def write_lines_csv(lines: pd.DataFrame, path: Path) -> None:
 
 
 def _with_line_truth(inv: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
-    """A collective invoice posted line by line is right with its lines'
-    grants, PSP elements and arts (``;``-joined, each once, in line order, as
-    decisions.csv lists them)."""
+    """A collective invoice posted line by line (or its credit note) is right
+    with its lines' grants, PSP elements and arts (``;``-joined, each once, in
+    line order, as decisions.csv lists them)."""
     inv = inv.copy()
-    own = lines[(inv["invoice_type"].to_numpy()[lines["row"].to_numpy() - 1] == "collective")]
+    own = lines
     for name in ("true_grant_id", "true_psp_element", "true_art"):
         joined = own.groupby("row")[name].agg(lambda s: ";".join(dict.fromkeys(v for v in s if v)))
         inv.loc[joined.index - 1, name] = joined.to_numpy()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import invoicekit as ik
 from invoicekit import convert as convert_module
 from invoicekit.cli import main
 from invoicekit.convert import convert, read_document
@@ -109,3 +110,26 @@ def test_converted_foreign_prepaid_and_credit_documents_go_to_a_caseworker(tmp_p
     assert decisions.loc["OVER-1", "reason"] == "INVALID_AMOUNT" and "13.100,00" in decisions.loc["OVER-1", "message"]
     assert decisions.loc["KRED-5", "reason"] == "CREDIT_NOTE"
     assert set(decisions["status"]) == {"manual"} and len(decisions) == 4
+
+
+def test_a_collective_invoice_sent_twice_has_its_lines_written_once_and_the_resend_is_a_duplicate(tmp_path):
+    collective = (EINVOICES / "peppol-collective.xml").read_bytes()
+    inbox = tmp_path / "indbakke"
+    inbox.mkdir()
+    (inbox / "a-first.xml").write_bytes(collective)
+    # the resend writes the number in another case and with a dash: check 10 reads it as the same
+    number = b"SAML-2019-03"
+    assert collective.count(number) >= 1
+    (inbox / "b-again.xml").write_bytes(collective.replace(number, b"saml 2019-03"))
+    result = convert([inbox])
+    assert len(result.invoices) == 2
+    assert len(result.lines) == 3  # once, not twice: both copies would make the lines add up to double
+    assert [Path(f).name for f, w in result.warnings if "DUPLICATE_INVOICE" in w] == ["b-again.xml"]
+    decided = ik.decide(
+        ik.prepare_invoices(result.invoices.astype(str)),
+        ik.read_grants(DATA / "example" / "bevillinger.csv"),
+        ik.read_support_sheet(DATA / "example" / "stoetteark.xlsx"),
+        lines=ik.prepare_invoice_lines(result.lines.astype(str)),
+    ).decisions
+    assert "LINES_MISMATCH" not in set(decided["reason"])
+    assert decided["reason"].tolist()[1] == "DUPLICATE_INVOICE"

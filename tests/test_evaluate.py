@@ -20,6 +20,7 @@ from invoicekit.evaluate import (
     evaluate,
     evaluate_alike,
     evaluate_history,
+    read_decision_lines,
     read_decisions,
 )
 from invoicekit.parsing import money_text
@@ -351,3 +352,41 @@ def test_tables_alike_are_evaluated_as_each_alone(replayed):
         assert e.summary == alone.summary
     assert alike[0].summary["posted"] > alike[1].summary["posted"]
     assert alike[1].summary["posted_wrong"] < alike[3].summary["posted_wrong"]
+
+
+@pytest.fixture(scope="module")
+def replayed_lines(tmp_path_factory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("ev-lines")
+    synthesize("lines", seed=4, out=tmp / "world", months=3, citizens=300)
+    replay(tmp / "world", tmp / "replay", tmp / "journal.sqlite")
+    return tmp / "world", tmp / "replay"
+
+
+def test_collective_invoices_posted_line_by_line_are_judged_by_their_lines(replayed_lines, tmp_path):
+    _, replay_dir = replayed_lines
+    files = sorted(replay_dir.glob("*/decisions.csv"))
+    postings = [f.parent / "opus_postings.csv" for f in files]
+    text = [p.read_text(encoding="utf-8").splitlines(keepends=True) for p in postings]
+    (tmp_path / "opus.csv").write_text("".join([text[0][0], *(line for f in text for line in f[1:])]), "utf-8")
+    history = read_posting_history(tmp_path / "opus.csv")
+    decisions, lines = read_decisions(files), read_decision_lines(files)
+    by_line = lines.loc[lines["status"] == "posted", ["month", "row"]].drop_duplicates()
+    # accounts differ between a collective invoice's citizens: one line of its total cannot match
+    assert len(by_line) >= 3
+    ev = evaluate_history(decisions, history, lines)
+    counts = ev.counts()
+    assert counts["posted_wrong"] == counts["manual_payable"] == 0 and counts["posted_right"] > 100
+    judged = ev.invoices.set_index(["month", "row"])["outcome"]
+    keys = list(by_line.itertuples(index=False, name=None))
+    assert (judged.loc[[(m, int(r)) for m, r in keys]] == "posted_right").all()
+    # without the lines the same postings count as wrong: the lines are what made them right
+    assert evaluate_history(decisions, history).counts()["posted_wrong"] > 0
+
+
+def test_evaluate_world_with_history_reads_the_lines_as_the_decisions_files_do(replayed_lines, tmp_path):
+    world, replay_dir = replayed_lines
+    history = world / "opus_history.csv"
+    assert main(["evaluate", "--world", str(world), "--history", str(history), "--out", str(tmp_path / "w")]) == 0
+    files = [str(f) for f in sorted(replay_dir.glob("*/decisions.csv"))]
+    assert main(["evaluate", "--decisions", *files, "--history", str(history), "--out", str(tmp_path / "d")]) == 0
+    assert (tmp_path / "d" / "evaluation.csv").read_bytes() == (tmp_path / "w" / "evaluation.csv").read_bytes()

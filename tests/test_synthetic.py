@@ -584,14 +584,27 @@ def test_in_the_lines_scenario_collective_invoices_come_with_lines_that_add_up_a
 
 
 def test_in_the_lines_scenario_the_specialists_posted_collective_invoices_a_line_a_citizen(tmp_path):
-    synthesize("lines", seed=4, out=tmp_path / "w", months=2, citizens=150)
+    # many resends and corrections, so that collective invoices are among them
+    params = parse_scenario("lines").replace(correction_credit_rate=0.3, resend_rate=0.3)
+    synthesize("lines", seed=4, out=tmp_path / "w", months=2, citizens=150, params=params)
     history = pd.read_csv(
         tmp_path / "w" / "opus_history.csv", sep=";", encoding="cp1252", dtype=str, keep_default_na=False
     )
     lines = pd.read_csv(tmp_path / "w" / "truth-lines.csv", dtype=str, keep_default_na=False)
     truth = pd.read_csv(tmp_path / "w" / "truth.csv", dtype=str, keep_default_na=False)
     lines = lines.merge(truth[["month", "row", "should_pay"]], on=["month", "row"], suffixes=("", "_invoice"))
-    paid = lines[(lines["should_pay"] == "true") & (lines["should_pay_invoice"] == "true")]  # a resend pays nothing
+    # an invoice sent again is not paid, nor its lines; a credit note's lines credit, and add up to it
+    assert (lines.loc[lines["should_pay_invoice"] == "false", "should_pay"] == "false").all()
+    typed = lines.merge(truth[["month", "row", "invoice_type"]], on=["month", "row"])
+    assert {"credit_note", "duplicate"} <= set(typed["invoice_type"])
+    for month in sorted(set(truth["month"])):
+        inv = ik.read_invoices(tmp_path / "w" / "invoices" / f"invoices-{month}.csv").frame
+        ln = ik.read_invoice_lines(tmp_path / "w" / "invoices" / f"invoice-lines-{month}.csv").frame
+        sums = ln.groupby(["cvr_key", "invoice_key"])["amount"].sum()
+        own = inv.set_index(["cvr_key", "invoice_key"]).loc[sums.index, "amount"]
+        assert (own.to_numpy() == sums.to_numpy()).all(), month  # credit notes too: negative lines
+        assert (own < 0).any() or month == min(truth["month"])
+    paid = lines[lines["should_pay"] == "true"]
     assert len(paid)
     for (number, _cvr), own in paid.groupby(["invoice_id", "supplier_cvr"]):
         posted = history[history["Fakturanummer"] == number]
