@@ -31,6 +31,7 @@ import pandas as pd
 
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError, MissingFileError
+from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT
 from invoicekit.identifiers import mask_cprs_in
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
@@ -225,7 +226,9 @@ class Evaluation:
             sheets["Problemer i historikken"] = self.history_problems
             paths["history_problems"] = out / "history_problems.csv"
             safe_frame(self.history_problems).to_csv(paths["history_problems"], index=False)
-        write_workbook(paths["xlsx"], sheets, percent={"Oversigt": {"Værdi": [2, 7, 8, 9]}})
+        rates = {2, len(OUTCOMES) + 3, len(OUTCOMES) + 4, len(OUTCOMES) + 5}  # the rows that are shares
+        shown = [EXCEL_PERCENT if i in rates else EXCEL_INT for i in range(len(overview))]
+        write_workbook(paths["xlsx"], sheets, formats={"Oversigt": {"Værdi": shown}})
         return paths
 
 
