@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.errors import InputError, MissingFileError
+from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT
 from invoicekit.journal import Journal
 from invoicekit.reasons import POSTED
 from invoicekit.vocabulary import MONTH, run_month
@@ -113,7 +114,10 @@ class Control:
         if path.suffix.lower() != ".xlsx":
             raise InputError(path, None, "has no .xlsx ending; expected a control sheet like control.xlsx")
         info = pd.DataFrame(list(self.info.items()), columns=["Oplysning", "Værdi"])
-        write_workbook(path, {SHEET_SAMPLE: self.sample, SHEET_INFO: info})
+        shown = {"Konfidens": EXCEL_PERCENT, "Tålelig fejlrate": EXCEL_PERCENT}  # the month stays text: it is read back
+        counts = ("Automatiske posteringer i måneden", "Forventede fejl", "Stikprøvestørrelse")
+        formats = [shown.get(k, EXCEL_INT if k in counts else None) for k in info["Oplysning"]]
+        write_workbook(path, {SHEET_SAMPLE: self.sample, SHEET_INFO: info}, formats={SHEET_INFO: {"Værdi": formats}})
         from openpyxl import load_workbook
 
         wb = load_workbook(path)

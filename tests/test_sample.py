@@ -78,6 +78,13 @@ def test_draw_is_reproducible_and_the_sheet_round_trips(journal, tmp_path):
         evaluate_control(path)
     wb = openpyxl.load_workbook(path)
     ws = wb["Stikprøve"]
+    heading = [c.value for c in ws[1]]
+    amount = ws.cell(2, heading.index("Beløb") + 1)
+    assert isinstance(amount.value, int | float) and amount.number_format == "#,##0.00"
+    assert [t.ref for t in ws.tables.values()] == [f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"]
+    info = {r[0].value: r[1] for r in wb["Oplysninger"].iter_rows(min_row=2)}
+    assert info["Konfidens"].value == 0.95 and info["Konfidens"].number_format == "0.0%"
+    assert info["Måned"].value == a.info["Måned"]  # text: the result names the month as written
     col = [c.value for c in ws[1]].index(FINDING) + 1
     for r in range(2, ws.max_row + 1):
         ws.cell(r, col).value = "nej"
