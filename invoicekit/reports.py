@@ -353,6 +353,15 @@ def _shown(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return out
 
 
+def _by_unit(
+    frame: pd.DataFrame, key: str, columns: dict[str, tuple[str, str]]
+) -> dict[str, tuple[str, str | list[str]]]:
+    """For the workbook: low, likely and high each in its parameter's own
+    format, a share as a percentage."""
+    kinds = ["pct" if PARAMS[n].unit == "andel" else "num2" for n in frame[key]]
+    return {c: (label, kinds if c in ("low", "likely", "high") else kind) for c, (label, kind) in columns.items()}
+
+
 def _as_text(columns: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return {c: (label, "textnum" if c in ("low", "likely", "high") else kind) for c, (label, kind) in columns.items()}
 
@@ -464,8 +473,8 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
     sheets = {
         "Nøgletal": _key_figures(bc),
         "År": (bc.years, YEARS),
-        "Følsomhed": (bc.tornado, TORNADO),
-        "Forudsætninger": (assumptions, ASSUMPTIONS),
+        "Følsomhed": (bc.tornado, _by_unit(bc.tornado, "parameter", TORNADO)),
+        "Forudsætninger": (assumptions, _by_unit(assumptions, "name", ASSUMPTIONS)),
         "Risici": (risks, RISKS),
     }
     return write_report(

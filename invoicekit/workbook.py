@@ -18,6 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from invoicekit.cells import safe_text
@@ -67,7 +68,7 @@ def write_workbook(
         if len(df.columns):
             ref = f"A1:{get_column_letter(len(df.columns))}{len(df) + 1}"
             if len(df) and len(set(headers)) == len(headers) and all(headers):
-                table = Table(displayName=_table_name(name, table_names), ref=ref)
+                table = Table(displayName=_table_name(name, table_names), ref=ref, autoFilter=AutoFilter(ref=ref))
                 table.tableStyleInfo = TableStyleInfo(name=_TABLE_STYLE, showRowStripes=True)
                 table.tableColumns = [TableColumn(id=j + 1, name=h) for j, h in enumerate(headers)]
                 with warnings.catch_warnings():  # openpyxl warns that a streamed sheet's table needs its columns named

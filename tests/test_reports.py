@@ -51,3 +51,14 @@ def test_every_sheet_is_a_table_and_amounts_are_formatted(workbook):
     benefit = years.cell(3, heading.index("Gevinst (kr.)") + 1)
     assert isinstance(benefit.value, int | float) and benefit.number_format == "#,##0.00"
     assert years.cell(2, 1).value == bc.years["year"].iat[0] and years.cell(2, 1).number_format == "#,##0"
+
+
+def test_assumptions_show_a_share_as_a_percentage_and_other_values_as_numbers(workbook):
+    _, wb = workbook
+    ws = wb["Forudsætninger"]
+    heading = [c.value for c in ws[1]]
+    rows = {r[heading.index("Nøgle i konfigurationen")].value: r for r in ws.iter_rows(min_row=2)}
+    likely = heading.index("Sandsynlig")
+    assert rows["automation_rate"][likely].number_format == "0.0%"
+    assert rows["hourly_cost"][likely].number_format == "#,##0.00"
+    assert all(isinstance(r[likely].value, int | float) for r in rows.values())

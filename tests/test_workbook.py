@@ -56,6 +56,7 @@ def test_each_sheet_is_a_table_with_a_frozen_header_and_readable_widths(tmp_path
     names = [*first.tables, *second.tables]
     assert len(set(names)) == 2 and all(n.replace("_", "").isalnum() and n.isascii() for n in names)
     assert [c.name for c in first.tables[names[0]].tableColumns] == ["Leverandør", "n"]
+    assert first.tables[names[0]].autoFilter.ref == "A1:B3"  # the filter buttons in the header
     assert first.freeze_panes == "A2" and first["A1"].font.b
     assert first.column_dimensions["A"].width >= len("Bostedet Solsikken ApS")
     assert 8 <= first.column_dimensions["B"].width < 12
