@@ -23,6 +23,7 @@ from docx import Document
 
 from invoicekit.actions import FIX_COLUMNS, LINK_COLUMNS, OWNER_LABELS_DA, Actions
 from invoicekit.errors import OutputError
+from invoicekit.formats import EXCEL_DECIMAL2, EXCEL_INT, EXCEL_MONEY, EXCEL_MONTH
 from invoicekit.letters import fill_letter, letter_values, read_template
 from invoicekit.post import write_csv
 from invoicekit.render import replace_together
@@ -65,6 +66,14 @@ def _invoice_sheet(actions: Actions) -> pd.DataFrame:
     return inv[list(INVOICE_HEADINGS_DA)].rename(columns=INVOICE_HEADINGS_DA)
 
 
+def _formats(actions: Actions) -> dict[str, dict[str, str]]:
+    """Counts grouped, points with two decimals (as the CSV), amounts in
+    kroner and øre, months as real dates."""
+    fixes = {FIX_HEADINGS_DA["invoices"]: EXCEL_INT, FIX_HEADINGS_DA["points"]: EXCEL_DECIMAL2}
+    invoices = {INVOICE_HEADINGS_DA["month"]: EXCEL_MONTH, INVOICE_HEADINGS_DA["amount"]: EXCEL_MONEY}
+    return {**dict.fromkeys(owner_sheets(actions), fixes), "Manuelle fakturaer": invoices}
+
+
 def write_actions(
     actions: Actions, out: str | Path, template: str | Path | None = None, today: dt.date | None = None
 ) -> dict[str, Path]:
@@ -83,7 +92,7 @@ def write_actions(
         out / "actions.csv": lambda tmp: write_csv(fixes[list(FIX_COLUMNS)], tmp, numbers=("points",)),
         out / "action_invoices.csv": lambda tmp: write_csv(actions.links[list(LINK_COLUMNS)], tmp),
         out / "actions.xlsx": lambda tmp: write_workbook(
-            tmp, {**owner_sheets(actions), "Manuelle fakturaer": _invoice_sheet(actions)}
+            tmp, {**owner_sheets(actions), "Manuelle fakturaer": _invoice_sheet(actions)}, formats=_formats(actions)
         ),
         out / TEMPLATE_FILE: lambda tmp: doc.save(str(tmp)),
     }

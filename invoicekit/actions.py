@@ -68,6 +68,7 @@ import pandas as pd
 
 from invoicekit.amounts import expected_amounts
 from invoicekit.extracts import Grants, SupportSheet, prepare_grants, prepare_support_sheet
+from invoicekit.formats import dk_number
 from invoicekit.journal import Journal
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import POSTED
@@ -231,11 +232,6 @@ def _support(support: SupportSheet | dict | None) -> SupportSheet | None:
 # ---------------------------------------------------------------- helpers
 
 
-def _dk(value: float, decimals: int) -> str:
-    """A decimal number in a Danish sentence: ``1,0210``."""
-    return f"{value:.{decimals}f}".replace(".", ",")
-
-
 def _kr(dkk: float) -> str:
     return format_money_one(round(dkk * MONEY_SCALE)) + " kr."
 
@@ -382,10 +378,10 @@ def _rate_fix(cvr: str, service: str, factor: float, cons: pd.DataFrame, month: 
     if cons["rate_unit"].nunique() == 1 and np.ptp(new) <= step + 1e-9:
         what = f"den nye takst {_kr(float(np.median(new)))} pr. {unit_da}"
     else:
-        what = f"de nye takster ({'+' if factor > 1 else ''}{_dk(100 * (factor - 1), 1)} %, {cons['grant_id'].nunique()} bevillinger)"
+        what = f"de nye takster ({'+' if factor > 1 else ''}{dk_number(100 * (factor - 1), 1)} %, {cons['grant_id'].nunique()} bevillinger)"
     sentence = (
         f"Registrér {what} for leverandør CVR {cvr}, ydelse {service}, fra {day}: fakturaerne afviger alle "
-        f"med samme faktor ({_dk(factor, 4)}) fra bevillingens forventede beløb"
+        f"med samme faktor ({dk_number(factor, 4)}) fra bevillingens forventede beløb"
     )
     return _Fix(f"rate:{cvr}:{service}:{_iso(start)}", "rate", "administration", sentence, list(linked.index))
 
@@ -420,7 +416,7 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
                     new = float(np.median(np.round(cons["_rate"] * cons["_factor"], 2)))
                     sentence = (
                         f"Ret taksten på bevilling {gid} (leverandør CVR {cvr}, ydelse {service}) til {_kr(new)}: "
-                        f"fakturaerne afviger med samme faktor ({_dk(factor, 4)}), mens leverandørens andre "
+                        f"fakturaerne afviger med samme faktor ({dk_number(factor, 4)}), mens leverandørens andre "
                         "bevillinger på ydelsen passer"
                     )
                     fixes.append(
@@ -709,7 +705,7 @@ def fix_list(
     fixes["points"] = 100 * fixes["invoices"] / max(scope_total, 1)
     fixes["action"] = pd.Series(
         [
-            f"{t} ({n} {'faktura' if n == 1 else 'fakturaer'}, {_dk(p, 1)} point)"
+            f"{t} ({n} {'faktura' if n == 1 else 'fakturaer'}, {dk_number(p, 1)} point)"
             for t, n, p in zip(fixes["sentence"], fixes["invoices"], fixes["points"], strict=True)
         ],
         dtype=object,

@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.stats import binomtest, chi2
 
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, MissingFileError
 from invoicekit.followup import load_decisions, monthly_table
 
 #: the automation rate the robot is meant to reach; the report shows the NPV there
@@ -219,7 +219,7 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
     if text is None and path is not None:
         p = Path(path)
         if not p.exists():
-            raise InputError(p, None, "does not exist; expected a TOML file (see --print-config)")
+            raise MissingFileError(p, "does not exist; expected a TOML file (see --print-config)")
         try:
             text = p.read_text(encoding="utf-8")
         except UnicodeDecodeError:

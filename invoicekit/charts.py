@@ -2,6 +2,8 @@
 tables (DataFrames) and plain numbers the computations made and returns a
 matplotlib Figure; it computes nothing beyond what it draws, writes no file and
 never calls ``plt.show()``. The reports embed them and the notebooks show them.
+Every number on them, ticks included, is written as the tables write it
+(:mod:`invoicekit.formats`: decimal comma, thousands point).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from invoicekit.case_parameters import PARAMS
-from invoicekit.render import dk_number, dk_percent, dk_value
+from invoicekit.formats import dk_number, dk_percent, dk_points, dk_tick, dk_value
 
 # ---------------------------------------------------------------- follow-up
 
@@ -29,12 +31,17 @@ def monthly_figure(monthly: pd.DataFrame) -> Figure:
     ax2 = ax.twinx()
     ax2.plot(x, monthly["automation_rate"] * 100, color="#c0504d", marker="o", label="Automatiseringsgrad")
     ax2.axhline(
-        monthly["target"].iat[0] * 100, color="#3a8d5c", linestyle="--", label=f"Mål ({monthly['target'].iat[0]:.0%})"
+        monthly["target"].iat[0] * 100,
+        color="#3a8d5c",
+        linestyle="--",
+        label=f"Mål ({dk_percent(monthly['target'].iat[0], 0)})",
     )
     ax2.set_ylabel("%")
     ax2.set_ylim(0, 100)
     for xi, r in zip(x, monthly["automation_rate"], strict=True):
-        ax2.annotate(f"{r:.0%}", (xi, r * 100), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+        ax2.annotate(
+            dk_percent(r, 0), (xi, r * 100), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8
+        )
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     ax.legend(
         handles,
@@ -46,6 +53,8 @@ def monthly_figure(monthly: pd.DataFrame) -> Figure:
         frameon=False,
     )
     ax.set_title("Automatiseringsgrad pr. måned")
+    ax.yaxis.set_major_formatter(dk_tick)
+    ax2.yaxis.set_major_formatter(dk_tick)
     fig.tight_layout()
     return fig
 
@@ -59,7 +68,7 @@ def pareto_figure(reasons: pd.DataFrame, title: str = "Årsager til manuel behan
     x = np.arange(len(t))
     ax.bar(x, t["invoices"], color="#2b6c9e")
     for xi, (n, pts) in enumerate(zip(t["invoices"], t["points"], strict=True)):
-        ax.annotate(f"{pts:.1f} pt", (xi, n), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+        ax.annotate(dk_points(pts), (xi, n), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
     ax.set_xticks(x, t["label"], rotation=40, ha="right", fontsize=8)
     ax.set_ylabel("Fakturaer")
     ax2 = ax.twinx()
@@ -67,6 +76,8 @@ def pareto_figure(reasons: pd.DataFrame, title: str = "Årsager til manuel behan
     ax2.set_ylim(0, 105)
     ax2.set_ylabel("Akkumuleret andel af manuelle, %")
     ax.set_title(title)
+    ax.yaxis.set_major_formatter(dk_tick)
+    ax2.yaxis.set_major_formatter(dk_tick)
     fig.tight_layout()
     return fig
 
@@ -80,11 +91,12 @@ def template_figure(candidates: pd.DataFrame) -> Figure:
     for y, (n, pts, why) in enumerate(
         zip(t["template_invoices"], t["template_points"], t["template_reason"], strict=True)
     ):
-        ax.text(n, y, f" {pts:.1f} pt, {why}", va="center", fontsize=8)
+        ax.text(n, y, f" {dk_points(pts)}, {why}", va="center", fontsize=8)
     ax.set_xlabel("Fakturaer sendt til manuel behandling af en årsag, kontaktskabelonen retter")
     ax.set_ylabel("Leverandør (CVR)")
     ax.set_xlim(0, max(float(t["template_invoices"].max()) * 1.8, 1) if len(t) else 1)
     ax.set_title("Leverandører, der får mest ud af kontaktskabelonen")
+    ax.xaxis.set_major_formatter(dk_tick)
     fig.tight_layout()
     return fig
 
@@ -106,6 +118,7 @@ def cash_flow_figure(years: pd.DataFrame) -> Figure:
     ax.set_xticks(years["year"])
     ax.legend(fontsize=8)
     ax.set_title("Pengestrømme pr. år (udiskonterede)")
+    ax.yaxis.set_major_formatter(dk_tick)
     fig.tight_layout()
     return fig
 
@@ -142,6 +155,7 @@ def tornado_figure(t: pd.DataFrame, base: float) -> Figure:
     ax.set_xlabel(f"Nutidsværdi, 1.000 kr. (stiplet: med sandsynlige værdier, {dk_number(round(base / 1000) + 0)})")
     ax.set_title("Følsomhed: nutidsværdien med hver parameter på lav og høj værdi")
     ax.margins(x=0.05)
+    ax.xaxis.set_major_formatter(dk_tick)
     fig.tight_layout()
     _fit_texts(ax, texts)
     return fig
@@ -184,6 +198,8 @@ def monte_carlo_figure(simulated: np.ndarray, headline: dict) -> Figure:
     ax.axvline(0, color="#c0504d")
     ax.set_xlabel("Nutidsværdi, 1.000 kr.")
     ax.set_ylabel("Trækninger")
+    ax.xaxis.set_major_formatter(dk_tick)
+    ax.yaxis.set_major_formatter(dk_tick)
     ax.set_title(
         f"Usikkerhed: sandsynligheden for en positiv nutidsværdi er {dk_percent(headline['probability_npv_positive'], 0)}"
     )
@@ -223,5 +239,7 @@ def rate_figure(by_rate: pd.DataFrame, marks: pd.DataFrame) -> Figure:
     ax.set_xlabel("Automatiseringsgrad, %")
     ax.set_ylabel("Nutidsværdi, 1.000 kr.")
     ax.set_title("Nutidsværdien ved forskellige automatiseringsgrader")
+    ax.xaxis.set_major_formatter(dk_tick)
+    ax.yaxis.set_major_formatter(dk_tick)
     fig.tight_layout()
     return fig

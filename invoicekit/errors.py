@@ -8,6 +8,7 @@ stderr and exit status 2.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -29,6 +30,22 @@ class InputError(ValueError):
         parts = [p for p in (self.source, self.where) if p]
         prefix = ": ".join(parts)
         return f"{prefix}: {self.expected}" if prefix else self.expected
+
+
+class MissingFileError(InputError, FileNotFoundError):
+    """An input file that does not exist. It is a :class:`FileNotFoundError`
+    (an :class:`OSError`, as pandas and ``open`` raise) for callers of the
+    ``read_*`` functions, and an :class:`InputError` for the command line,
+    which prints its one line and exits 2."""
+
+    def __init__(self, source: str | Path, expected: str = "file not found") -> None:
+        super().__init__(source, None, expected)
+        self.errno = errno.ENOENT
+        self.strerror = expected
+        self.filename = str(source)
+
+    def __str__(self) -> str:  # OSError's "[Errno 2] …" would win otherwise
+        return self.line()
 
 
 class OutputError(RuntimeError):

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.cells import safe_frame
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, MissingFileError
+from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT
 from invoicekit.identifiers import mask_cprs_in
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
@@ -98,15 +99,14 @@ HISTORY_ONLY_COLUMNS = (
 
 
 def clopper_pearson(errors: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Two-sided exact (Clopper–Pearson) interval for an error rate."""
-    from scipy.stats import beta
+    """Two-sided exact (Clopper–Pearson) interval for an error rate, as
+    scipy's binomial test gives it; ``(0, 1)`` when nothing was checked."""
+    from scipy.stats import binomtest  # lazily: scipy is slow to import and most commands never need it
 
     if n == 0:
         return 0.0, 1.0
-    a = (1 - confidence) / 2
-    low = 0.0 if errors == 0 else float(beta.ppf(a, errors, n - errors + 1))
-    high = 1.0 if errors == n else float(beta.ppf(1 - a, errors + 1, n - errors))
-    return low, high
+    ci = binomtest(errors, n).proportion_ci(confidence_level=confidence, method="exact")
+    return float(ci.low), float(ci.high)
 
 
 def _summary(outcome: pd.Series, n_posted: int, without_truth: int) -> dict:
@@ -227,7 +227,9 @@ class Evaluation:
             sheets["Problemer i historikken"] = self.history_problems
             paths["history_problems"] = out / "history_problems.csv"
             safe_frame(self.history_problems).to_csv(paths["history_problems"], index=False)
-        write_workbook(paths["xlsx"], sheets, percent={"Oversigt": {"Værdi": [2, 7, 8, 9]}})
+        rates = {2, len(OUTCOMES) + 3, len(OUTCOMES) + 4, len(OUTCOMES) + 5}  # the rows that are shares
+        shown = [EXCEL_PERCENT if i in rates else EXCEL_INT for i in range(len(overview))]
+        write_workbook(paths["xlsx"], sheets, formats={"Oversigt": {"Værdi": shown}})
         return paths
 
 
@@ -615,7 +617,7 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     for p in paths:
         p = Path(p)
         if not p.exists():
-            raise InputError(p, None, "does not exist; expected a decisions.csv from invoicekit run")
+            raise MissingFileError(p, "does not exist; expected a decisions.csv from invoicekit run")
         d = pd.read_csv(p, dtype=str, keep_default_na=False)
         if "status" not in d or "row" not in d:
             raise InputError(p, "status", "missing; expected a decisions.csv from invoicekit run")
@@ -644,5 +646,5 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
 def read_truth_file(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
-        raise InputError(path, None, "does not exist; expected a truth.csv or the specialist's postings")
+        raise MissingFileError(path, "does not exist; expected a truth.csv or the specialist's postings")
     return pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -28,7 +28,7 @@ from invoicekit.columns import (
     Column,
     header_key,
 )
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column, mask_cpr_text, mask_cprs_in
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import (
@@ -736,7 +736,7 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
     in ``.problems``."""
     path = Path(path)
     if not path.exists():
-        raise InputError(path, None, "file not found")
+        raise MissingFileError(path)
     if path.suffix.lower() != ".xlsx":
         raise InputError(path, None, f"unknown extension '{path.suffix}'; expected an .xlsx workbook")
     wb = open_workbook(path)

@@ -45,7 +45,7 @@ import pyarrow.parquet as pq
 
 from invoicekit.cells import mask_arrow
 from invoicekit.columns import DECISION_COLUMNS
-from invoicekit.errors import InputError, OutputError
+from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import History, history_tables
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.keys import (
@@ -203,10 +203,8 @@ class Journal:
             if not self.path.parent.is_dir():
                 raise InputError(self.path, None, "folder does not exist")
         elif not self.path.exists():
-            raise InputError(
-                self.path,
-                None,
-                "does not exist; expected the robot's journal (start a new one with --new-journal)",
+            raise MissingFileError(
+                self.path, "does not exist; expected the robot's journal (start a new one with --new-journal)"
             )
         elif self.path.stat().st_size == 0:
             raise InputError(self.path, None, "is empty, not an invoicekit journal; expected the robot's journal")

@@ -32,7 +32,7 @@ from docx.text.paragraph import Paragraph
 
 from invoicekit.actions import TEMPLATE_FIX_REASONS
 from invoicekit.cells import safe_text
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, MissingFileError
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import LABELS_DA
 
@@ -79,8 +79,10 @@ def read_template(path: str | Path | None) -> DocumentObject:
     if path is None:
         return default_template()
     path = Path(path)
+    if not path.exists():
+        raise MissingFileError(path, "does not exist; expected the contact template (.docx)")
     if not path.is_file():
-        raise InputError(path, None, "does not exist; expected the contact template (.docx)")
+        raise InputError(path, None, "is not a file; expected the contact template (.docx)")
     try:
         doc = Document(str(path))
     except Exception as exc:  # python-docx raises several kinds for a file that is no .docx

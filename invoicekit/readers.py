@@ -32,7 +32,7 @@ import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from invoicekit.columns import Column, header_key
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
 
@@ -613,7 +613,7 @@ def read_raw(path: str | Path) -> RawTable:
     """Read the first sheet of an xlsx file or a CSV file as text cells."""
     path = Path(path)
     if not path.exists():
-        raise InputError(path, None, "file not found")
+        raise MissingFileError(path)
     if path.is_dir():
         raise InputError(path, None, "is a folder; expected a .csv or .xlsx file")
     suffix = path.suffix.lower()

@@ -1,8 +1,9 @@
-"""The rendering toolkit the reports are made with: Danish number formats, a
+"""The rendering toolkit the reports are made with: a
 self-contained HTML page (charts embedded as PNG, no scripts, no links out, it
 opens offline), its tables and key figures, and the workbook beside it with the
-same tables under Danish headings, one sheet each. It knows no report; the
-layouts in :mod:`invoicekit.reports` use it."""
+same tables under Danish headings, one sheet each, as numbers in Danish
+display formats (:mod:`invoicekit.formats`). It knows no report; the layouts
+in :mod:`invoicekit.reports` use it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from invoicekit.errors import OutputError
+from invoicekit.formats import EXCEL_FORMATS, dk_number, dk_percent
 from invoicekit.version import __version__
 from invoicekit.workbook import write_workbook
 
@@ -44,43 +46,11 @@ figcaption { font-size: .85em; color: #555; }
 """
 
 
-# ---------------------------------------------------------------- Danish numbers
-
-
-def dk_number(value: float, decimals: int = 0) -> str:
-    """``1234567.8`` → ``1.234.568`` (or with ``decimals``, ``1.234.567,8``)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = f"{round(value, decimals) + 0.0:,.{decimals}f}"  # + 0.0: never "-0"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def dk_percent(value: float, decimals: int = 1) -> str:
-    """``0.3671`` → ``36,7 %``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return f"{dk_number(100 * value, decimals)} %"
-
-
-def dk_money(value: float) -> str:
-    """``250000`` → ``250.000 kr.``"""
-    return f"{dk_number(value)} kr."
-
-
-def dk_value(value: float, unit: str = "") -> str:
-    """A value as a Danish reader expects it: a share (unit ``andel``) as a
-    percentage, a whole number without decimals, else up to two decimals."""
-    if unit == "andel":
-        return dk_percent(value, 1)
-    if float(value).is_integer():
-        return dk_number(value)
-    return dk_number(value, 2).rstrip("0").rstrip(",")
-
-
 # ---------------------------------------------------------------- HTML and workbook
 
 
-#: how :func:`table_html` shows a cell of each kind (``text`` and ``textnum`` are shown as they are)
+#: how :func:`table_html` shows a cell of each kind (``text``, ``textnum`` and ``month`` are shown as they
+#: are); a workbook holds the number and the kind's Excel format (:data:`invoicekit.formats.EXCEL_FORMATS`)
 FORMATS = {
     "int": lambda v: dk_number(v),
     "num1": lambda v: dk_number(v, 1),
@@ -104,7 +74,7 @@ def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_row
             v = row[col]
             if kind == "textnum":
                 cells.append(f'<td class="num">{html.escape(str(v))}</td>')
-            elif kind == "text":
+            elif kind in ("text", "month"):
                 cells.append(
                     f"<td>{html.escape('' if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))}</td>"
                 )
@@ -150,12 +120,21 @@ def page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str:
     return "\n".join(parts)
 
 
-def danish_sheet(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> tuple[pd.DataFrame, list[str]]:
+def danish_sheet(
+    frame: pd.DataFrame, columns: dict[str, tuple[str, str | list[str]]]
+) -> tuple[pd.DataFrame, dict[str, str | list[str | None]]]:
     """The columns of ``frame`` that ``columns`` names, under their Danish
-    headings, and the headings shown as percentages."""
+    headings, and the Excel number format of each heading that has one: the
+    kind's, or where a column's kind is a list (one kind per row, as on a
+    sheet of key figures), one format per row."""
     out = frame[list(columns)].rename(columns={c: label for c, (label, _) in columns.items()})
-    percent = [label for c, (label, kind) in columns.items() if kind.startswith("pct")]
-    return out, percent
+    formats: dict[str, str | list[str | None]] = {}
+    for label, kind in columns.values():
+        if isinstance(kind, list):
+            formats[label] = [EXCEL_FORMATS.get(k) for k in kind]
+        elif kind in EXCEL_FORMATS:
+            formats[label] = EXCEL_FORMATS[kind]
+    return out, formats
 
 
 def write_report(
@@ -171,13 +150,12 @@ def write_report(
     or none (see :func:`replace_together`)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    frames, percent = {}, {}
+    frames, formats = {}, {}
     for name, (frame, columns) in sheets.items():
-        frames[name], pct = danish_sheet(frame, columns)
-        percent[name] = dict.fromkeys(pct)
+        frames[name], formats[name] = danish_sheet(frame, columns)
     writers = {
         "html": (out / f"{stem}.html", lambda tmp: tmp.write_text(document, encoding="utf-8")),
-        "xlsx": (out / f"{stem}.xlsx", lambda tmp: write_workbook(tmp, frames, percent=percent)),
+        "xlsx": (out / f"{stem}.xlsx", lambda tmp: write_workbook(tmp, frames, formats=formats)),
     }
     for key, (name, text) in (extra or {}).items():
         writers[key] = (out / name, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))

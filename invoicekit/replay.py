@@ -30,7 +30,7 @@ import pandas as pd
 
 from invoicekit.cells import safe_frame
 from invoicekit.decide import check_batch, decide, decide_checked, final_reasons
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, MissingFileError
 from invoicekit.evaluate import agrees_with_truth, parse_should_pay
 from invoicekit.extracts import (
     Grants,
@@ -134,6 +134,8 @@ def _world_files(world: Path, rules: str | Path | Rules | None) -> tuple[list[tu
 def read_truth(path: str | Path) -> pd.DataFrame:
     """A world's ``truth.csv`` (month, row, and what should have happened)."""
     path = Path(path)
+    if not path.exists():
+        raise MissingFileError(path, "does not exist; expected a world's truth.csv")
     truth = pd.read_csv(path, dtype=str, keep_default_na=False)
     needed = {"month", "row", "true_grant_id", "should_pay", "true_psp_element", "true_art"}
     missing = needed - set(truth.columns)

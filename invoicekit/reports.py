@@ -27,11 +27,8 @@ from invoicekit.charts import (
     tornado_figure,
 )
 from invoicekit.followup import FollowUp
+from invoicekit.formats import dk_money, dk_number, dk_percent, dk_value
 from invoicekit.render import (
-    dk_money,
-    dk_number,
-    dk_percent,
-    dk_value,
     figure_html,
     kpis_html,
     page,
@@ -42,7 +39,7 @@ from invoicekit.render import (
 # ---------------------------------------------------------------- follow-up
 
 MONTHLY = {
-    "month": ("Måned", "text"),
+    "month": ("Måned", "month"),
     "invoices": ("Fakturaer", "int"),
     "posted": ("Bogført automatisk", "int"),
     "manual": ("Manuelle", "int"),
@@ -106,19 +103,19 @@ SERVICES = {"service_code": ("Ydelse", "text"), "service_name": ("Ydelsesnavn", 
 
 
 HOURS = {
-    "month": ("Måned", "text"),
+    "month": ("Måned", "month"),
     "hours_saved": ("Sparede timer", "num1"),
     "cumulative_hours": ("Sparede timer i alt", "num1"),
     "value_dkk": ("Værdi i alt (kr.)", "dkk"),
 }
 WRONG = {
-    "month": ("Måned", "text"),
+    "month": ("Måned", "month"),
     "posted": ("Bogført automatisk", "int"),
     "wrong": ("Fejlposteringer", "int"),
     "error_rate": ("Fejlrate", "pct"),
 }
 CONTROLS = {
-    "month": ("Måned", "text"),
+    "month": ("Måned", "month"),
     "checked": ("Kontrolleret", "int"),
     "errors": ("Fejl fundet", "int"),
     "upper_bound": ("Øvre grænse for fejlraten", "pct"),
@@ -307,12 +304,74 @@ RISKS = {
 HEADLINE = {"figure": ("Nøgletal", "text"), "value": ("Værdi", "text")}
 
 
+def _key_figures(bc: BusinessCase) -> tuple[pd.DataFrame, dict[str, tuple[str, str | list[str]]]]:
+    """The headline figures for the workbook: each a number (blank where there
+    is none, and the note says why), its unit, and its own display format."""
+    h = bc.headline
+    pb = h["payback_months"]
+    be = h["break_even_automation_rate"]
+    rows = [
+        ("Nutidsværdi", h["npv"], "kr.", "dkk", ""),
+        ("Tilbagebetalingstid", pb, "måneder", "num1", "ikke inden for tidshorisonten" if pb is None else ""),
+        ("Sparede timer pr. år", h["hours_saved_per_year"], "timer", "int", ""),
+        ("Frigjorte årsværk", h["fte"], "årsværk", "num2", ""),
+        (
+            "Automatiseringsgrad, der giver nutidsværdi 0",
+            be,
+            "andel",
+            "pct",
+            "ingen"
+            if be is None
+            else "over 100 %: ikke opnåelig"
+            if be > 1
+            else "under 0 %: altid positiv"
+            if be < 0
+            else "",
+        ),
+        ("Nutidsværdi P10", h["npv_p10"], "kr.", "dkk", ""),
+        ("Nutidsværdi P50", h["npv_p50"], "kr.", "dkk", ""),
+        ("Nutidsværdi P90", h["npv_p90"], "kr.", "dkk", ""),
+        ("Sandsynlighed for positiv nutidsværdi", h["probability_npv_positive"], "andel", "pct0", ""),
+        (
+            f"Nutidsværdi ved {dk_percent(TARGET_RATE, 0)} automatisering",
+            bc.at_rate(TARGET_RATE)["npv"],
+            "kr.",
+            "dkk",
+            "",
+        ),
+    ]
+    frame = pd.DataFrame(
+        {
+            "figure": [r[0] for r in rows],
+            "value": pd.array([r[1] for r in rows], dtype="Float64"),
+            "unit": [r[2] for r in rows],
+            "note": [r[4] for r in rows],
+        }
+    )
+    columns = {
+        "figure": ("Nøgletal", "text"),
+        "value": ("Værdi", [r[3] for r in rows]),
+        "unit": ("Enhed", "text"),
+        "note": ("Bemærkning", "text"),
+    }
+    return frame, columns
+
+
 def _shown(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     """low, likely and high as text in each parameter's own format."""
     out = frame.copy()
     for col in ("low", "likely", "high"):
         out[col] = [dk_value(v, PARAMS[n].unit) for n, v in zip(frame[key], frame[col], strict=True)]
     return out
+
+
+def _by_unit(
+    frame: pd.DataFrame, key: str, columns: dict[str, tuple[str, str]]
+) -> dict[str, tuple[str, str | list[str]]]:
+    """For the workbook: low, likely and high each in its parameter's own
+    format, a share as a percentage."""
+    kinds = ["pct" if PARAMS[n].unit == "andel" else "num2" for n in frame[key]]
+    return {c: (label, kinds if c in ("low", "likely", "high") else kind) for c, (label, kind) in columns.items()}
 
 
 def _as_text(columns: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -456,10 +515,10 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
     title = bc.config.title + (f", {bc.config.municipality}" if bc.config.municipality else "")
     document = page(title, "Business case efter statens business case-model", sections)
     sheets = {
-        "Nøgletal": (headline_rows, HEADLINE),
+        "Nøgletal": _key_figures(bc),
         "År": (bc.years, YEARS),
-        "Følsomhed": (bc.tornado, TORNADO),
-        "Forudsætninger": (assumptions, ASSUMPTIONS),
+        "Følsomhed": (bc.tornado, _by_unit(bc.tornado, "parameter", TORNADO)),
+        "Forudsætninger": (assumptions, _by_unit(assumptions, "name", ASSUMPTIONS)),
         "Risici": (risks, RISKS),
     }
     return write_report(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import compact_cvr, is_valid_cvr
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.vocabulary import normalise_paragraph
@@ -115,7 +115,7 @@ def load_rules(path: str | Path | None) -> Rules:
         return Rules()
     path = Path(path)
     if not path.exists():
-        raise InputError(path, None, "file not found")
+        raise MissingFileError(path)
     if path.is_dir():
         raise InputError(path, None, "is a folder; expected a rules file (TOML)")
     try:

@@ -57,6 +57,7 @@ from invoicekit.extracts import (
     read_invoices,
     read_support_sheet,
 )
+from invoicekit.formats import dk_number
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.journal import Journal
@@ -164,7 +165,7 @@ def run(
     out_dir = Path(out)
 
     def decide_now(history: History) -> Decisions:
-        say(f"afgør {len(invoice_table):,} regninger".replace(",", "."))
+        say(f"afgør {dk_number(len(invoice_table))} regninger")
         return decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date, lines=line_table)
 
     def manifest(result: Decisions, run_id: int | None, outputs: dict[str, dict]) -> dict:

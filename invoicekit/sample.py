@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, MissingFileError
+from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT
 from invoicekit.journal import Journal
 from invoicekit.reasons import POSTED
 from invoicekit.vocabulary import MONTH, run_month
@@ -69,14 +70,15 @@ def sample_size(confidence: float, tolerable: float, expected_errors: int = 0, p
 
 
 def upper_bound(errors: int, n: int, confidence: float = 0.95) -> float:
-    """One-sided Clopper–Pearson upper bound on the error rate."""
-    from scipy.stats import beta
+    """One-sided Clopper–Pearson upper bound on the error rate, as scipy's
+    binomial test gives it (``alternative="less"``); 1 when nothing was
+    checked or every posting checked was wrong."""
+    from scipy.stats import binomtest  # lazily: scipy is slow to import and most commands never need it
 
-    if n <= 0:
+    if n <= 0 or errors >= n:
         return 1.0
-    if errors >= n:
-        return 1.0
-    return float(beta.ppf(confidence, errors + 1, n - errors))
+    ci = binomtest(errors, n, alternative="less").proportion_ci(confidence_level=confidence, method="exact")
+    return float(ci.high)
 
 
 def month_postings(journal: str | Path, month: str) -> pd.DataFrame:
@@ -86,7 +88,7 @@ def month_postings(journal: str | Path, month: str) -> pd.DataFrame:
     if not MONTH.fullmatch(month or ""):
         raise InputError(None, "--month", f"{month!r} is not a month; expected YYYY-MM")
     if not Path(journal).exists():
-        raise InputError(journal, None, "does not exist; expected the robot's journal")
+        raise MissingFileError(journal, "does not exist; expected the robot's journal")
     with Journal(journal, readonly=True) as j:
         runs = j.runs()
         belongs = [run_month(f, s) == month for f, s in zip(runs["invoices_file"], runs["started_at"], strict=True)]
@@ -112,7 +114,10 @@ class Control:
         if path.suffix.lower() != ".xlsx":
             raise InputError(path, None, "has no .xlsx ending; expected a control sheet like control.xlsx")
         info = pd.DataFrame(list(self.info.items()), columns=["Oplysning", "Værdi"])
-        write_workbook(path, {SHEET_SAMPLE: self.sample, SHEET_INFO: info})
+        shown = {"Konfidens": EXCEL_PERCENT, "Tålelig fejlrate": EXCEL_PERCENT}  # the month stays text: it is read back
+        counts = ("Automatiske posteringer i måneden", "Forventede fejl", "Stikprøvestørrelse")
+        formats = [shown.get(k, EXCEL_INT if k in counts else None) for k in info["Oplysning"]]
+        write_workbook(path, {SHEET_SAMPLE: self.sample, SHEET_INFO: info}, formats={SHEET_INFO: {"Værdi": formats}})
         from openpyxl import load_workbook
 
         wb = load_workbook(path)
@@ -209,7 +214,7 @@ def evaluate_control(path: str | Path) -> ControlResult:
     """Read a filled-in control sheet and bound the error rate."""
     path = Path(path)
     if not path.exists():
-        raise InputError(path, None, "does not exist; expected a control sheet from invoicekit sample draw")
+        raise MissingFileError(path, "does not exist; expected a control sheet from invoicekit sample draw")
     try:
         # openpyxl named: with calamine installed pandas warns that its default will change
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")

@@ -27,6 +27,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate_alike
+from invoicekit.formats import EXCEL_PERCENT, dk_percent, dk_tick
 from invoicekit.replay import WorldData, simulate_rule_sets
 from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
 
@@ -140,7 +141,12 @@ class Tuning:
         ax.scatter(t["error_rate"] * 100, t["automation_rate"] * 100, color="#9aa5b1", label="regelsæt")
         front = t[t["pareto"]].sort_values("error_rate")
         ax.plot(front["error_rate"] * 100, front["automation_rate"] * 100, "-o", color="#1f5fa8", label="Pareto-front")
-        ax.axvline(self.max_error * 100, color="#c0392b", linestyle="--", label=f"maks. fejlrate {self.max_error:.2%}")
+        ax.axvline(
+            self.max_error * 100,
+            color="#c0392b",
+            linestyle="--",
+            label=f"maks. fejlrate {dk_percent(self.max_error, 2)}",
+        )
         rec = t[t["recommended"]]
         if len(rec):
             r = rec.iloc[0]
@@ -165,6 +171,8 @@ class Tuning:
         ax.set_title("Forretningsregler: automatisering mod fejl")
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
+        ax.xaxis.set_major_formatter(dk_tick)
+        ax.yaxis.set_major_formatter(dk_tick)
         return fig
 
     def write(self, out: str | Path) -> dict[str, Path]:
@@ -177,8 +185,10 @@ class Tuning:
         write_workbook(
             paths["xlsx"],
             {"Regelsæt": self.table},
-            percent={
-                "Regelsæt": {c: None for c in ("automation_rate", "error_rate", "error_rate_low", "error_rate_high")}
+            formats={
+                "Regelsæt": dict.fromkeys(
+                    ("automation_rate", "error_rate", "error_rate_low", "error_rate_high"), EXCEL_PERCENT
+                )
             },
         )
         self.figure().savefig(paths["png"], dpi=120)

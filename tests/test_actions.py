@@ -4,6 +4,7 @@ supplier letters opened with python-docx, and the command line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -358,6 +359,13 @@ def test_files_and_letters_hold_no_full_cpr_and_numbers_stay_numbers(tmp_path):
     ws = wb["Opgaver - Leverandør"]
     assert [c.value for c in ws[1]] == ["Opgave", "Fakturaer", "Point", "Nøgle"]
     assert isinstance(ws.cell(2, 2).value, int) and ws.cell(2, 3).value == pytest.approx(100 * 2 / 4)
+    assert (ws.cell(2, 2).number_format, ws.cell(2, 3).number_format) == ("#,##0", "#,##0.00")
+    manual = wb["Manuelle fakturaer"]
+    heading = [c.value for c in manual[1]]
+    month, amount = manual.cell(2, heading.index("Måned") + 1), manual.cell(2, heading.index("Beløb (kr.)") + 1)
+    assert month.value == dt.datetime(2019, 1, 1) and month.number_format == "yyyy-mm"
+    assert isinstance(amount.value, int | float) and amount.number_format == "#,##0.00"
+    assert [t.ref for t in manual.tables.values()] == [f"A1:{manual.cell(1, manual.max_column).column_letter}4"]
     letter = docx.Document(str(tmp_path / "breve" / f"{S1}.docx"))
     text = "\n".join(p.text for p in letter.paragraphs)
     assert f"CVR {S1}" in text and "1 uden CPR-nummer, 1 uden periode" in text

@@ -3,6 +3,8 @@ what the reader needs written on it, and leaves pyplot alone."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +17,16 @@ from invoicekit import charts
 
 def _texts(fig: Figure) -> list[str]:
     return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+
+
+def _drawn_texts(fig: Figure) -> list[str]:
+    """Every text on the figure once drawn, tick labels included."""
+    fig.draw_without_rendering()
+    return _texts(fig)
+
+
+#: a number written the English way: a decimal point (a point before three digits groups thousands)
+ENGLISH_DECIMAL = re.compile(r"\d\.(\d{1,2}|\d{4,})(?!\d)")
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +48,7 @@ def test_monthly_figure_labels_each_month_and_the_target():
     fig = charts.monthly_figure(monthly)
     texts = _texts(fig)
     assert isinstance(fig, Figure)
-    assert {"2019-01", "2019-02", "30%", "45%", "Mål (50%)"} <= set(texts)
+    assert {"2019-01", "2019-02", "30 %", "45 %", "Mål (50 %)"} <= set(texts)
 
 
 def test_pareto_figure_shows_the_points_of_the_top_reasons_only():
@@ -49,8 +61,8 @@ def test_pareto_figure_shows_the_points_of_the_top_reasons_only():
         }
     )
     texts = _texts(charts.pareto_figure(reasons, "Årsager", top=2))
-    assert {"A", "B", "12.5 pt", "7.5 pt", "Årsager"} <= set(texts)
-    assert "C" not in texts and "5.0 pt" not in texts
+    assert {"A", "B", "12,5 pt", "7,5 pt", "Årsager"} <= set(texts)
+    assert "C" not in texts and "5,0 pt" not in texts
 
 
 def test_template_figure_names_each_supplier_and_its_reason():
@@ -63,7 +75,7 @@ def test_template_figure_names_each_supplier_and_its_reason():
         }
     )
     texts = _texts(charts.template_figure(candidates))
-    assert {"29345716", "10150817", " 4.0 pt, Intet CPR-nummer", " 1.5 pt, Ingen periode"} <= set(texts)
+    assert {"29345716", "10150817", " 4,0 pt, Intet CPR-nummer", " 1,5 pt, Ingen periode"} <= set(texts)
 
 
 def test_cash_flow_figure_colours_years_in_and_out():
@@ -146,3 +158,64 @@ def test_rate_figure_labels_each_mark_it_is_given():
     assert {"Nu: 38 % → -58 t.kr.", "Mål: 50 % → 50 t.kr.", "Nulpunkt: 45 % → 0 t.kr."} <= set(texts)
     two = charts.rate_figure(by_rate, marks.head(2))
     assert not any(t.startswith("Nulpunkt") for t in _texts(two))
+
+
+def _every_chart() -> dict[str, Figure]:
+    monthly = pd.DataFrame(
+        {
+            "month": ["2019-01", "2019-02"],
+            "invoices": [1, 2],  # few: the count axis gets ticks like 0,25
+            "posted": [1, 1],
+            "automation_rate": [0.174, 0.5],
+            "target": [0.455, 0.455],
+        }
+    )
+    reasons = pd.DataFrame(
+        {"label": ["A", "B"], "invoices": [3, 1], "points": [17.44, 2.5], "cumulative_share": [0.75, 1.0]}
+    )
+    candidates = pd.DataFrame(
+        {
+            "supplier_cvr": ["29345716"],
+            "template_invoices": [1],
+            "template_points": [17.44],
+            "template_reason": ["Intet CPR-nummer"],
+        }
+    )
+    years = pd.DataFrame({"year": [0, 1, 2], "cash_flow": [-2_500.0, 1_000.0, 1_500.0]})
+    years["cumulative"] = years["cash_flow"].cumsum()
+    tornado = pd.DataFrame(
+        {
+            "parameter": ["automation_rate", "minutes_control"],
+            "label": ["Automatiseringsgrad", "Kontrolminutter"],
+            "low": [0.301, 0.25],
+            "likely": [0.38, 0.5],
+            "high": [0.455, 1.5],
+            "npv_low": [-1_500.0, 1_000.0],
+            "npv_high": [2_500.0, 1_700.0],
+        }
+    )
+    headline = {"npv_p10": -600, "npv_p50": 1_000, "npv_p90": 2_600, "probability_npv_positive": 0.755}
+    by_rate = pd.DataFrame({"automation_rate": [0.0, 0.5, 1.0], "npv": [-4_000.0, 500.0, 5_000.0]})
+    marks = pd.DataFrame({"mark": ["now"], "automation_rate": [0.384], "npv": [-580.0]})
+    return {
+        "monthly": charts.monthly_figure(monthly),
+        "pareto": charts.pareto_figure(reasons),
+        "template": charts.template_figure(candidates),
+        "cash_flow": charts.cash_flow_figure(years),
+        "tornado": charts.tornado_figure(tornado, 1_200.0),
+        "monte_carlo": charts.monte_carlo_figure(np.linspace(-1_000, 3_000, 200), headline),
+        "rate": charts.rate_figure(by_rate, marks),
+    }
+
+
+def test_every_chart_writes_decimal_commas_like_the_tables_ticks_included():
+    figures = _every_chart()
+    texts = {name: _drawn_texts(fig) for name, fig in figures.items()}
+    for name, shown in texts.items():
+        assert not [t for t in shown if ENGLISH_DECIMAL.search(t)], name
+    assert "17,4 pt" in texts["pareto"] and " 17,4 pt, Intet CPR-nummer" in texts["template"]
+    counts = [t.get_text() for t in figures["monthly"].axes[0].get_yticklabels()]
+    assert "0,25" in counts or "0,5" in counts  # a tick between whole invoices, with a comma
+    npv = [t.get_text() for t in figures["cash_flow"].axes[0].get_yticklabels()]
+    assert any("," in t for t in npv)  # 1.000 kr.: -2,5 … 1,5
+    assert " 1,5" in texts["tornado"]

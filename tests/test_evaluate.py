@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import beta  # the formula the bounds were computed with before scipy's binomtest
 
 from invoicekit.cli import main
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
@@ -22,6 +23,7 @@ from invoicekit.evaluate import (
     evaluate_history,
     read_decision_lines,
     read_decisions,
+    read_truth_file,
 )
 from invoicekit.parsing import money_text
 from invoicekit.posting_history import PostingHistory, prepare_posting_history, read_posting_history
@@ -134,6 +136,25 @@ def test_clopper_pearson_matches_known_values():
     assert low == 0.0 and high == pytest.approx(0.0606, abs=1e-4)  # two-sided 95 %: 1 - 0.025**(1/59)
     low, high = clopper_pearson(5, 100)
     assert low == pytest.approx(0.01643, abs=1e-4) and high == pytest.approx(0.11284, abs=1e-4)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 59, 100, 3000])
+@pytest.mark.parametrize("confidence", [0.90, 0.95, 0.99])
+def test_clopper_pearson_gives_what_the_beta_quantiles_gave(n, confidence):
+    a = (1 - confidence) / 2
+    for errors in sorted({0, 1, n // 3, n - 1, n}):
+        low, high = clopper_pearson(errors, n, confidence)
+        old_low = 0.0 if errors == 0 else beta.ppf(a, errors, n - errors + 1)
+        old_high = 1.0 if errors == n else beta.ppf(1 - a, errors + 1, n - errors)
+        assert low == pytest.approx(old_low, rel=1e-9, abs=1e-12)
+        assert high == pytest.approx(old_high, rel=1e-9, abs=1e-12)
+
+
+def test_read_decisions_and_truth_on_a_missing_file_raise_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"decisions\.csv from invoicekit run"):
+        read_decisions([tmp_path / "nope.csv"])
+    with pytest.raises(FileNotFoundError, match=r"truth\.csv"):
+        read_truth_file(tmp_path / "nope.csv")
 
 
 def test_evaluate_command_writes_csv_and_workbook_and_refuses_half_inputs(replayed, tmp_path, capsys):

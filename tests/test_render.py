@@ -1,9 +1,10 @@
-"""The rendering toolkit: Danish numbers, HTML tables that escape what they
+"""The rendering toolkit: HTML tables that escape what they
 show, an embedded chart, and the page and workbook written side by side."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import re
 
 import pandas as pd
@@ -13,25 +14,7 @@ from openpyxl import load_workbook
 
 from invoicekit import __version__
 from invoicekit.errors import OutputError
-from invoicekit.render import dk_money, dk_number, dk_percent, dk_value, figure_html, page, table_html, write_report
-
-
-@pytest.mark.parametrize(
-    ("value", "decimals", "shown"),
-    [(1234567.8, 0, "1.234.568"), (1234567.8, 1, "1.234.567,8"), (-0.4, 0, "0"), (float("nan"), 0, "")],
-)
-def test_dk_number_uses_danish_separators_and_never_minus_zero(value, decimals, shown):
-    assert dk_number(value, decimals) == shown
-
-
-def test_percent_money_and_values_in_their_units():
-    assert dk_percent(0.3671) == "36,7 %"
-    assert dk_percent(0.5, 0) == "50 %"
-    assert dk_money(250000) == "250.000 kr."
-    assert dk_value(0.035, "andel") == "3,5 %"
-    assert dk_value(6000.0, "fakturaer") == "6.000"
-    assert dk_value(0.25, "min.") == "0,25"
-    assert dk_value(1.5, "timer") == "1,5"
+from invoicekit.render import figure_html, page, table_html, write_report
 
 
 def test_table_html_escapes_text_and_says_when_rows_are_left_out():
@@ -63,6 +46,35 @@ def test_write_report_writes_the_page_and_the_workbook_under_danish_headings(tmp
     ws = load_workbook(paths["xlsx"])["Ark"]
     assert [c.value for c in ws[1]] == ["Måned", "Grad"]
     assert ws["B2"].value == 0.4 and ws["B2"].number_format == "0.0%"
+    assert ws["A2"].value == "2019-01"  # a text column stays text
+
+
+def test_write_report_gives_each_kind_its_excel_format_and_months_as_dates(tmp_path):
+    frame = pd.DataFrame(
+        {"month": ["2019-01", "2019-02"], "n": [1234, 5], "amount": [319373.7957610791, 0.5], "rate": [0.4, 0.05]}
+    )
+    columns = {
+        "month": ("Måned", "month"),
+        "n": ("Fakturaer", "int"),
+        "amount": ("Beløb (kr.)", "dkk"),
+        "rate": ("Grad", "pct"),
+    }
+    paths = write_report(tmp_path, "rapport", "<p></p>", {"Ark": (frame, columns)})
+    assert '<td class="num">2019-01</td>' not in table_html(frame, columns)  # the page shows the month as text
+    assert "<td>2019-01</td>" in table_html(frame, columns)
+    ws = load_workbook(paths["xlsx"])["Ark"]
+    assert ws["A2"].value == dt.datetime(2019, 1, 1) and ws["A2"].number_format == "yyyy-mm"
+    assert ws["B2"].value == 1234 and ws["B2"].number_format == "#,##0"
+    assert ws["C2"].value == pytest.approx(319373.7957610791) and ws["C2"].number_format == "#,##0.00"
+    assert ws["D3"].value == 0.05 and ws["D3"].number_format == "0.0%"
+    assert ws.tables["Tabel_Ark"].ref == "A1:D3"
+
+
+def test_a_column_of_kinds_gives_each_row_its_own_format(tmp_path):
+    frame = pd.DataFrame({"figure": ["Nutidsværdi", "Sandsynlighed"], "value": [1250000.0, 0.75]})
+    columns = {"figure": ("Nøgletal", "text"), "value": ("Værdi", ["dkk", "pct0"])}
+    ws = load_workbook(write_report(tmp_path, "r", "", {"Ark": (frame, columns)})["xlsx"])["Ark"]
+    assert [ws["B2"].number_format, ws["B3"].number_format] == ["#,##0.00", "0%"]
 
 
 # --- a report is written whole or not at all

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from scipy.stats import beta  # the formula the bounds were computed with before scipy's binomtest
 
 from invoicekit.cli import main
 from invoicekit.errors import InputError
@@ -32,6 +33,21 @@ def test_upper_bounds_match_clopper_pearson():
     assert upper_bound(0, 59) == pytest.approx(0.0495, abs=1e-4)
     assert upper_bound(1, 93) == pytest.approx(0.0500, abs=2e-4)
     assert upper_bound(3, 3) == 1.0
+
+
+@pytest.mark.parametrize("n", [1, 5, 59, 93, 400])
+@pytest.mark.parametrize("confidence", [0.90, 0.95, 0.99])
+def test_upper_bound_gives_what_the_beta_quantile_gave(n, confidence):
+    for errors in sorted({0, 1, n // 2, n - 1, n}):
+        old = 1.0 if errors == n else beta.ppf(confidence, errors + 1, n - errors)
+        assert upper_bound(errors, n, confidence) == pytest.approx(old, rel=1e-9, abs=1e-12)
+
+
+def test_a_missing_journal_or_control_sheet_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="journal"):
+        month_postings(tmp_path / "journal.sqlite", "2019-03")
+    with pytest.raises(FileNotFoundError, match="control sheet"):
+        evaluate_control(tmp_path / "control.xlsx")
 
 
 def test_bad_rates_are_refused():
@@ -62,6 +78,13 @@ def test_draw_is_reproducible_and_the_sheet_round_trips(journal, tmp_path):
         evaluate_control(path)
     wb = openpyxl.load_workbook(path)
     ws = wb["Stikprøve"]
+    heading = [c.value for c in ws[1]]
+    amount = ws.cell(2, heading.index("Beløb") + 1)
+    assert isinstance(amount.value, int | float) and amount.number_format == "#,##0.00"
+    assert [t.ref for t in ws.tables.values()] == [f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"]
+    info = {r[0].value: r[1] for r in wb["Oplysninger"].iter_rows(min_row=2)}
+    assert info["Konfidens"].value == 0.95 and info["Konfidens"].number_format == "0.0%"
+    assert info["Måned"].value == a.info["Måned"]  # text: the result names the month as written
     col = [c.value for c in ws[1]].index(FINDING) + 1
     for r in range(2, ws.max_row + 1):
         ws.cell(r, col).value = "nej"

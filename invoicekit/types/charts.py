@@ -1,5 +1,6 @@
 """The type mapping's charts: each takes a table (or the true and predicted
-types) and returns a matplotlib Figure, labelled in Danish."""
+types) and returns a matplotlib Figure, labelled in Danish, its numbers written
+as the tables write them (:mod:`invoicekit.formats`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
+from invoicekit.formats import dk_number, dk_tick
 from invoicekit.types.kinds import TYPES, type_label
 
 
@@ -29,6 +31,7 @@ def type_figure(table: pd.DataFrame):
         for y, v in enumerate(values):
             ax.text(v, y, f" {v:.0f}", va="center", fontsize=8)
         ax.set_xlim(0, max(values.max() * 1.2, 10))
+        ax.xaxis.set_major_formatter(dk_tick)
     fig.suptitle("Fakturatyper")
     fig.tight_layout()
     return fig
@@ -50,6 +53,7 @@ def standardisation_figure(table: pd.DataFrame):
     ax.set_xlabel("% af fakturaerne")
     ax.set_xlim(0, 100)
     ax.set_title("Hvor standardiserede er fakturaerne?")
+    ax.xaxis.set_major_formatter(dk_tick)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
@@ -67,6 +71,7 @@ def supplier_figure(suppliers: pd.DataFrame, top: int = 15):
     ax.set_xlabel("Fakturaer uden CPR-nummer, periode eller med flere borgere")
     ax.set_title(f"De {len(t)} leverandører, der har mest gavn af kontaktskabelonen")
     ax.set_xlim(0, max(float(t["non_standard"].max()) * 1.25, 1) if len(t) else 1)
+    ax.xaxis.set_major_formatter(dk_tick)
     fig.tight_layout()
     return fig
 
@@ -77,7 +82,7 @@ def confusion_figure(y_true, y_pred, title: str = "Fakturatyper: sand mod foruds
     labels += sorted((set(y_true) | set(y_pred)) - set(labels))
     fig = Figure(figsize=(9, 8))
     ax = fig.subplots()
-    ConfusionMatrixDisplay.from_predictions(
+    shown = ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,
         labels=labels,
@@ -89,6 +94,8 @@ def confusion_figure(y_true, y_pred, title: str = "Fakturatyper: sand mod foruds
         colorbar=False,
         xticks_rotation=45,
     )
+    for (i, j), text in np.ndenumerate(shown.text_):
+        text.set_text(dk_number(shown.confusion_matrix[i, j], 2))
     for label in ax.get_xticklabels():
         label.set(rotation=40, ha="right", rotation_mode="anchor")
     ax.set_xlabel("Forudsagt type")

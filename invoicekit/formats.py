@@ -1,0 +1,107 @@
+"""Danish number display, in one place: the text a page, a chart, a letter or
+a message shows (``1.234,5``, ``36,7 %``, ``250.000 kr.``) and the Excel number
+formats a workbook gives its cells, so that a Danish Excel shows the same
+(``#,##0.00`` shows 1.234,50 there). Numbers stay numbers until a writer
+calls these. It imports nothing of the package.
+
+Exact amounts held as whole units of money (øre and finer) are formatted
+where that unit is defined, :func:`invoicekit.parsing.format_money_dk`.
+"""
+
+from __future__ import annotations
+
+import math
+
+# ---------------------------------------------------------------- text
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def dk_number(value: float, decimals: int = 0) -> str:
+    """``1234567.8`` → ``1.234.568`` (or with ``decimals``, ``1.234.567,8``);
+    blank for a missing value."""
+    if _missing(value):
+        return ""
+    text = f"{round(value, decimals) + 0.0:,.{decimals}f}"  # + 0.0: never "-0"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def dk_short(value: float, max_decimals: int = 2) -> str:
+    """A number with as few decimals as it needs, at most ``max_decimals``:
+    ``0.25`` → ``0,25``, ``1.5`` → ``1,5``, ``6000.0`` → ``6.000``."""
+    text = dk_number(value, max_decimals)
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
+def dk_percent(value: float, decimals: int = 1) -> str:
+    """A share as a percentage: ``0.3671`` → ``36,7 %``."""
+    if _missing(value):
+        return ""
+    return f"{dk_number(100 * value, decimals)} %"
+
+
+def dk_points(value: float, decimals: int = 1) -> str:
+    """Percentage points: ``17.44`` → ``17,4 pt``."""
+    return f"{dk_number(value, decimals)} pt"
+
+
+def dk_money(value: float, decimals: int = 0) -> str:
+    """``250000`` → ``250.000 kr.``"""
+    return f"{dk_number(value, decimals)} kr."
+
+
+def dk_value(value: float, unit: str = "") -> str:
+    """A value as a Danish reader expects it: a share (unit ``andel``) as a
+    percentage, a whole number without decimals, else up to two decimals."""
+    if unit == "andel":
+        return dk_percent(value, 1)
+    return dk_short(value, 2)
+
+
+def dk_tick(value: float, _position: object = None) -> str:
+    """An axis tick: as few decimals as it needs (ticks like 0.1 carry float
+    noise, so at most six), thousands grouped. Takes matplotlib's
+    ``(value, position)`` so that a ``FuncFormatter`` can call it."""
+    return dk_short(value, 6)
+
+
+def dk_percent_tick(value: float, _position: object = None) -> str:
+    """An axis tick on a scale of 0–100: ``40`` → ``40 %``."""
+    return f"{dk_short(value, 6)} %"
+
+
+# ---------------------------------------------------------------- Excel
+
+#: Excel number formats; Excel shows them with the reader's own separators (1.234,50 in a Danish Excel)
+EXCEL_INT = "#,##0"
+EXCEL_DECIMAL1 = "#,##0.0"
+EXCEL_DECIMAL2 = "#,##0.00"
+EXCEL_MONEY = "#,##0.00"
+EXCEL_PERCENT = "0.0%"
+EXCEL_PERCENT0 = "0%"
+EXCEL_DATE = "dd.mm.yyyy"
+EXCEL_MONTH = "yyyy-mm"
+
+#: each kind of column the reports know (see :data:`invoicekit.render.FORMATS`) and its Excel format
+EXCEL_FORMATS = {
+    "int": EXCEL_INT,
+    "num1": EXCEL_DECIMAL1,
+    "num2": EXCEL_DECIMAL2,
+    "pct": EXCEL_PERCENT,
+    "pct0": EXCEL_PERCENT0,
+    "dkk": EXCEL_MONEY,
+    "month": EXCEL_MONTH,
+    "date": EXCEL_DATE,
+}
+
+
+def excel_text(value: float, number_format: str) -> str:
+    """What a Danish Excel shows for ``value`` in ``number_format`` (one of
+    this module's), to size a column by."""
+    if number_format.endswith("%"):
+        decimals = len(number_format.split(".")[1]) - 1 if "." in number_format else 0
+        return dk_number(100 * value, decimals) + "%"
+    decimals = len(number_format.split(".")[1]) if "." in number_format else 0
+    return dk_number(value, decimals)

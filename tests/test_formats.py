@@ -1,0 +1,54 @@
+"""Danish numbers in one place: the text pages, charts and letters show, and
+the Excel formats that make a Danish Excel show the same."""
+
+from __future__ import annotations
+
+import pytest
+
+from invoicekit.formats import (
+    EXCEL_FORMATS,
+    dk_money,
+    dk_number,
+    dk_percent,
+    dk_points,
+    dk_short,
+    dk_tick,
+    dk_value,
+    excel_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "shown"),
+    [(1234567.8, 0, "1.234.568"), (1234567.8, 1, "1.234.567,8"), (-0.4, 0, "0"), (float("nan"), 0, "")],
+)
+def test_dk_number_uses_danish_separators_and_never_minus_zero(value, decimals, shown):
+    assert dk_number(value, decimals) == shown
+
+
+def test_percent_money_and_values_in_their_units():
+    assert dk_percent(0.3671) == "36,7 %"
+    assert dk_percent(0.5, 0) == "50 %"
+    assert dk_money(250000) == "250.000 kr."
+    assert dk_value(0.035, "andel") == "3,5 %"
+    assert dk_value(6000.0, "fakturaer") == "6.000"
+    assert dk_value(0.25, "min.") == "0,25"
+    assert dk_value(1.5, "timer") == "1,5"
+
+
+def test_a_short_number_has_only_the_decimals_it_needs():
+    assert [dk_short(v) for v in (0.25, 1.5, 6000.0, 2.0001, -1234.5)] == ["0,25", "1,5", "6.000", "2", "-1.234,5"]
+    assert dk_points(17.44) == "17,4 pt"
+
+
+def test_axis_ticks_lose_float_noise_and_group_thousands():
+    assert dk_tick(0.30000000000000004, 0) == "0,3"
+    assert dk_tick(-2500.0, 1) == "-2.500"
+    assert dk_tick(0.0) == "0"
+
+
+def test_excel_text_is_what_the_format_shows_in_a_danish_excel():
+    assert excel_text(319373.7957610791, EXCEL_FORMATS["dkk"]) == "319.373,80"
+    assert excel_text(0.4012, EXCEL_FORMATS["pct"]) == "40,1%"
+    assert excel_text(0.5, EXCEL_FORMATS["pct0"]) == "50%"
+    assert excel_text(1234, EXCEL_FORMATS["int"]) == "1.234"

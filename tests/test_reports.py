@@ -1,0 +1,64 @@
+"""The reports' workbooks as finance staff open them: the business case's
+key figures as numbers, each in its own format, and every sheet a table."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from invoicekit.business_case import build, load_config
+from invoicekit.reports import write_business_case
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    bc = build(load_config(text="[monte_carlo]\nsimulations = 500\n"))
+    paths = write_business_case(bc, tmp_path_factory.mktemp("bc"))
+    return bc, load_workbook(paths["xlsx"])
+
+
+def test_the_key_figures_are_numbers_in_their_own_formats(workbook):
+    bc, wb = workbook
+    ws = wb["Nøgletal"]
+    assert [c.value for c in ws[1]] == ["Nøgletal", "Værdi", "Enhed", "Bemærkning"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    npv = rows["Nutidsværdi"]
+    assert npv[1].value == pytest.approx(bc.headline["npv"]) and npv[1].number_format == "#,##0.00"
+    assert npv[2].value == "kr."
+    share = rows["Sandsynlighed for positiv nutidsværdi"][1]
+    assert share.value == pytest.approx(bc.headline["probability_npv_positive"]) and share.number_format == "0%"
+    fte = rows["Frigjorte årsværk"][1]
+    assert isinstance(fte.value, float) and fte.number_format == "#,##0.00"
+    assert {"Nutidsværdi P10", "Nutidsværdi P50", "Nutidsværdi P90"} <= set(rows)
+    payback = rows["Tilbagebetalingstid"]
+    if bc.headline["payback_months"] is None:  # none within the horizon: a blank number and the reason beside it
+        assert payback[1].value is None and payback[3].value == "ikke inden for tidshorisonten"
+    else:
+        assert payback[1].value == pytest.approx(bc.headline["payback_months"])
+    numbers = [r[1].value for r in rows.values() if r[1].value is not None]
+    assert all(isinstance(v, int | float) for v in numbers)
+
+
+def test_every_sheet_is_a_table_and_amounts_are_formatted(workbook):
+    bc, wb = workbook
+    for ws in wb.worksheets:
+        rows = ws.max_row
+        if rows > 1:
+            assert [t.ref for t in ws.tables.values()] == [f"A1:{ws.cell(1, ws.max_column).column_letter}{rows}"]
+        assert ws.freeze_panes == "A2"
+    years = wb["År"]
+    heading = [c.value for c in years[1]]
+    benefit = years.cell(3, heading.index("Gevinst (kr.)") + 1)
+    assert isinstance(benefit.value, int | float) and benefit.number_format == "#,##0.00"
+    assert years.cell(2, 1).value == bc.years["year"].iat[0] and years.cell(2, 1).number_format == "#,##0"
+
+
+def test_assumptions_show_a_share_as_a_percentage_and_other_values_as_numbers(workbook):
+    _, wb = workbook
+    ws = wb["Forudsætninger"]
+    heading = [c.value for c in ws[1]]
+    rows = {r[heading.index("Nøgle i konfigurationen")].value: r for r in ws.iter_rows(min_row=2)}
+    likely = heading.index("Sandsynlig")
+    assert rows["automation_rate"][likely].number_format == "0.0%"
+    assert rows["hourly_cost"][likely].number_format == "#,##0.00"
+    assert all(isinstance(r[likely].value, int | float) for r in rows.values())
