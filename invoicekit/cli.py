@@ -1203,8 +1203,8 @@ def _logging(args: argparse.Namespace) -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    command = " ".join(a for a in (args.command, *(getattr(args, k, None) for k in ("sample_command",
-                       "convert_command", "report_command"))) if a)  # fmt: skip
+    steps = (getattr(args, k, None) for k in ("sample_command", "convert_command", "report_command"))
+    command = " ".join(word for word in (args.command, *steps) if word)  # e.g. "report followup", for the log
 
     def error(line: str) -> None:
         # stderr is read by people: nothing in it reads as a CPR number
