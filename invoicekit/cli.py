@@ -4,20 +4,69 @@ that other packages register under the ``invoicekit.commands`` entry point
 
 A user's mistake (a missing file, a missing column, an unknown rules key)
 prints one line on stderr and exits 2; no traceback.
+
+One voice for every command:
+
+- the command line speaks English to the operator (help, progress, summaries,
+  errors); Danish is for what caseworkers and finance read: the reports,
+  letters, messages and workbooks the commands write. A Danish word in an
+  English line is a quoted name of something the user sees in Danish (a
+  sheet, a column);
+- what a command reads or writes is named by an option (``--world DIR``,
+  ``--journal``, ``--out``); the only positional arguments are the lists of
+  files a command works through (``convert oioubl``'s XML files). The old
+  positional ``replay DIR`` and ``sample evaluate FILE`` still work, with a
+  deprecation warning;
+- ``--quiet`` means the same everywhere: no progress and no summary on the
+  terminal; errors and warnings still go to stderr, and the files are written
+  as without it;
+- ``run`` and ``replay`` keep a log with ``--log-file PATH`` (appended to, one
+  line per event with its time); no log line, and nothing on stderr, holds a
+  full CPR number.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.errors import InputError, OutputError
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.version import __version__
+
+#: named, not __name__: run as ``python -m invoicekit.cli`` this module is __main__
+log = logging.getLogger("invoicekit.cli")
+
+#: what --quiet means, for every command that has it
+QUIET_HELP = "print no progress and no summary (errors and warnings still go to stderr)"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING")
+
+
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+
+
+def _add_log_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--log-file",
+        metavar="PATH",
+        help="append a log to PATH, one line per event with its time: the run id, inputs (with SHA-256), counts, "
+        "the manual reasons, timing and warnings; CPR numbers are masked",
+    )
+    p.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help="how much --log-file holds: DEBUG adds each step (default INFO)",
+    )
+
 
 RUN_DESCRIPTION = """\
 Decide, code and post a batch of invoices, as the robot does.
@@ -138,7 +187,8 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         help="test without posting: decide (seeing --journal, if given) and write the output files, but record "
         "nothing in the journal",
     )
-    p.add_argument("--quiet", action="store_true", help="print no summary")
+    _add_log_options(p)
+    _add_quiet(p)
     p.set_defaults(handler=cmd_run)
 
 
@@ -146,7 +196,7 @@ REPLAY_DESCRIPTION = """\
 Run the robot month by month on a municipality's extracts, as it would have
 run in operation, with one journal, and measure every month.
 
-DIR holds stoetteark.xlsx, sensum/grants-YYYY-MM.csv and
+--world DIR holds stoetteark.xlsx, sensum/grants-YYYY-MM.csv and
 invoices/invoices-YYYY-MM.csv for each month, and optionally rules.toml,
 truth.csv (as written by invoicekit synth) and invoices/invoice-lines-YYYY-MM.csv
 (the lines of that month's collective invoices: run --invoice-lines). Each month's robot outputs go to
@@ -162,10 +212,11 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
         help="run the robot month by month on a municipality and measure each month",
         description=REPLAY_DESCRIPTION,
         epilog="Example:\n  invoicekit synth --scenario baseline --seed 1 --out verden/\n"
-        "  invoicekit replay verden/ --new-journal journal.sqlite --out replay/",
+        "  invoicekit replay --world verden/ --new-journal journal.sqlite --out replay/ --log-file replay.log",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("world", metavar="DIR", help="the municipality's folder (from invoicekit synth)")
+    p.add_argument("--world", metavar="DIR", help="the municipality's folder (from invoicekit synth); required")
+    p.add_argument("world_positional", nargs="?", metavar="DIR", help=argparse.SUPPRESS)  # deprecated spelling
     p.add_argument(
         "--rules",
         metavar="PATH",
@@ -178,7 +229,8 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
         help="the journal the replay starts (refused if the file exists: a replay runs from go-live)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for each month's outputs and monthly.csv")
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    _add_log_options(p)
+    _add_quiet(p)
     p.set_defaults(handler=cmd_replay)
 
 
@@ -240,7 +292,7 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
         "(see above); with --world or --decisions",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for evaluation.csv and evaluation.xlsx")
-    p.add_argument("--quiet", action="store_true", help="print nothing")
+    _add_quiet(p)
     p.set_defaults(handler=cmd_evaluate)
 
 
@@ -268,7 +320,7 @@ def _tune_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--rules", metavar="PATH", help="the rules not in the grid (default: the world's rules.toml)")
     p.add_argument("--out", metavar="DIR", help="folder for tuning.csv, tuning.xlsx and tuning.png")
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    _add_quiet(p)
     p.set_defaults(handler=cmd_tune)
 
 
@@ -319,11 +371,12 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
     q = ss.add_parser(
         "size",
         help="print the sample size",
-        description="The attribute sample size: 59 at 95 %% confidence and 5 %% tolerable error with no\n"
+        description="The attribute sample size: 59 at 95 % confidence and 5 % tolerable error with no\n"
         "errors expected, 93 and 124 with 1 and 2; hypergeometric with --population.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common(q)
+    q.epilog = "Examples:\n  invoicekit sample size\n  invoicekit sample size --confidence 90% --tolerable 10% --expected-errors 1"
     q.add_argument("--population", type=int, metavar="N", help="postings to sample from, for a small population")
     q.set_defaults(handler=cmd_sample_size)
     q = ss.add_parser(
@@ -342,9 +395,21 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=1, metavar="N", help="random seed; the same seed draws the same sample (default 1)"
     )
     q.add_argument("--out", required=True, metavar="FILE", help="the control sheet to write, e.g. control.xlsx")
+    q.epilog = "Example:\n  invoicekit sample draw --journal journal.sqlite --month 2019-03 --out kontrol-2019-03.xlsx"
     q.set_defaults(handler=cmd_sample_draw)
-    q = ss.add_parser("evaluate", help="read a filled-in control sheet and bound the error rate")
-    q.add_argument("control", metavar="FILE", help="the control sheet, every finding filled in (ja/nej)")
+    q = ss.add_parser(
+        "evaluate",
+        help="read a filled-in control sheet and bound the error rate",
+        description="Read a control sheet from invoicekit sample draw, every finding filled in (ja/nej),\n"
+        "and bound the error rate of the month's automatic postings: the errors found and the\n"
+        "one-sided upper bound (Clopper-Pearson) at the sheet's confidence. The sample is accepted\n"
+        "when the upper bound is below the tolerable error rate the sheet was drawn for.",
+        epilog="Example:\n  invoicekit sample draw --journal journal.sqlite --month 2019-03 --out kontrol-2019-03.xlsx\n"
+        "  invoicekit sample evaluate --control kontrol-2019-03.xlsx",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    q.add_argument("--control", metavar="FILE", help="the control sheet, every finding filled in (ja/nej); required")
+    q.add_argument("control_positional", nargs="?", metavar="FILE", help=argparse.SUPPRESS)  # deprecated spelling
     q.set_defaults(handler=cmd_sample_evaluate)
 
 
@@ -423,7 +488,7 @@ def _convert_parser(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="also write the invoice lines extract (for run --invoice-lines): .csv (UTF-8) or .xlsx",
     )
-    q.add_argument("--quiet", action="store_true", help="print no summary")
+    _add_quiet(q)
     q.set_defaults(handler=cmd_convert_oioubl)
 
 
@@ -507,7 +572,7 @@ def _types_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed for clustering and folds (default 0)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the tables and figures (created if missing)")
-    p.add_argument("--quiet", action="store_true", help="print no summary")
+    _add_quiet(p)
     p.set_defaults(handler=cmd_types)
 
 
@@ -587,7 +652,7 @@ def _actions_parser(sub: argparse._SubParsersAction) -> None:
         "written as kontaktskabelon.docx to edit)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the files (created if missing)")
-    p.add_argument("--quiet", action="store_true", help="print no summary")
+    _add_quiet(p)
     p.set_defaults(handler=cmd_actions)
 
 
@@ -634,11 +699,25 @@ probability_npv_positive) in --out.
 """
 
 
+FOLLOWUP_EXAMPLES = """\
+  invoicekit report followup --journal journal.sqlite --out rapporter/
+  invoicekit report followup --journal journal.sqlite --truth verden/truth.csv --target 60% \\
+      --grants bevillinger-2019-03.csv --support-sheet stoetteark.xlsx --out rapporter/
+  invoicekit report followup --journal journal.sqlite --control kontrol-2019-03.xlsx --out rapporter/
+"""
+
+BUSINESS_CASE_EXAMPLES = """\
+  invoicekit report business-case --print-config > business-case.toml
+  invoicekit report business-case --config business-case.toml --journal journal.sqlite --out rapporter/
+"""
+
+
 def _report_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report",
         help="follow-up and business-case reports (HTML and xlsx)",
         description=REPORT_DESCRIPTION,
+        epilog=f"Examples:\n{FOLLOWUP_EXAMPLES}{BUSINESS_CASE_EXAMPLES}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rs = p.add_subparsers(dest="report_command", metavar="REPORT")
@@ -647,6 +726,7 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
         "followup",
         help="the automation rate and what holds it back, from the journal",
         description=FOLLOWUP_DESCRIPTION,
+        epilog=f"Examples:\n{FOLLOWUP_EXAMPLES}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     q.add_argument("--journal", required=True, metavar="PATH", help="the robot's journal (SQLite)")
@@ -673,12 +753,13 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
         help="the support sheet (støtteark): names the coding rows it lacks in 'Næste måneds opgaver'",
     )
     q.add_argument("--out", required=True, metavar="DIR", help="folder for followup.html and followup.xlsx")
-    q.add_argument("--quiet", action="store_true", help="print no summary")
+    _add_quiet(q)
     q.set_defaults(handler=cmd_report_followup)
     q = rs.add_parser(
         "business-case",
         help="NPV, payback, tornado and Monte Carlo of the robot",
         description=BUSINESS_CASE_DESCRIPTION,
+        epilog=f"Examples:\n{BUSINESS_CASE_EXAMPLES}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     q.add_argument("--config", metavar="FILE", help="the business-case TOML (default: every parameter at its default)")
@@ -687,7 +768,7 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
     )
     q.add_argument("--print-config", action="store_true", help="print a commented default config and stop")
     q.add_argument("--out", metavar="DIR", help="folder for the reports (required unless --print-config)")
-    q.add_argument("--quiet", action="store_true", help="print no summary")
+    _add_quiet(q)
     q.set_defaults(handler=cmd_report_business_case)
 
 
@@ -763,14 +844,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deprecated_positional(args: argparse.Namespace, option: str, positional: str, command: str) -> str:
+    """The value of ``option`` (e.g. ``--world``), or of the old positional
+    spelling, which still works with a warning; one of them is required."""
+    value = getattr(args, option.removeprefix("--").replace("-", "_"))
+    old = getattr(args, positional)
+    if value is not None and old is not None:
+        raise InputError(None, option, f"given twice ({old} and {value}); give {option} once")
+    if old is not None:
+        print(
+            f"invoicekit: warning: '{command} {mask_cpr_text(old)}' is deprecated and will be removed; "
+            f"write '{command} {option} {mask_cpr_text(old)}'",
+            file=sys.stderr,
+        )
+        return old
+    if value is None:
+        raise InputError(None, option, f"missing; expected '{command} {option} …'")
+    return value
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from invoicekit.replay import format_monthly, replay, world_months
 
-    n = len(world_months(args.world))
-    with tqdm(total=n, desc="replay", unit="måned", disable=args.quiet or None, file=sys.stderr) as bar:
-        monthly = replay(args.world, args.out, args.new_journal, rules=args.rules, on_month=lambda _m: bar.update(1))
+    world = _deprecated_positional(args, "--world", "world_positional", "invoicekit replay")
+    n = len(world_months(world))
+    with tqdm(total=n, desc="replay", unit="month", disable=args.quiet or None, file=sys.stderr) as bar:
+        monthly = replay(world, args.out, args.new_journal, rules=args.rules, on_month=lambda _m: bar.update(1))
     if not args.quiet:
         print(format_monthly(monthly))
         print(f"Monthly table: {args.out}/monthly.csv; each month's outputs in {args.out}/YYYY-MM/")
@@ -847,7 +948,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     world = load_world(args.world)
     base = load_rules(args.rules) if args.rules else None
     with tqdm(
-        total=len(rule_sets(grid)), desc="tune", unit="regelsæt", disable=args.quiet or None, file=sys.stderr
+        total=len(rule_sets(grid)), desc="tune", unit="rule set", disable=args.quiet or None, file=sys.stderr
     ) as bar:
         result = tune(world, grid, max_error, base=base, progress=bar.update)
     if args.out:
@@ -903,7 +1004,7 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
     print(
         f"Drew {info['Stikprøvestørrelse']} of {info['Automatiske posteringer i måneden']} automatic postings "
         f"in {args.month} (seed {args.seed}) into {path}; fill in '{FINDING}' and run "
-        f"invoicekit sample evaluate {path}"
+        f"invoicekit sample evaluate --control {path}"
     )
     return 0
 
@@ -911,7 +1012,8 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
 def cmd_sample_evaluate(args: argparse.Namespace) -> int:
     from invoicekit.sample import evaluate_control
 
-    print(evaluate_control(args.control).text())
+    control = _deprecated_positional(args, "--control", "control_positional", "invoicekit sample evaluate")
+    print(evaluate_control(control).text())
     return 0
 
 
@@ -928,7 +1030,7 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
         raise InputError(", ".join(args.paths), None, "no XML files found (folders are searched for *.xml)")
     from tqdm import tqdm
 
-    with tqdm(total=len(files), desc="convert", unit="fil", disable=args.quiet or None, file=sys.stderr) as bar:
+    with tqdm(total=len(files), desc="convert", unit="file", disable=args.quiet or None, file=sys.stderr) as bar:
         result = convert_files(files, on_file=lambda _: bar.update(1))
     for path, reason in result.refused:
         print(f"invoicekit: refused {mask_cpr_text(path)}: {mask_cpr_text(reason)}", file=sys.stderr)
@@ -1044,16 +1146,98 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return 0
 
 
+class MaskingFormatter(logging.Formatter):
+    """A log line with every CPR number masked (``DDMMYY-xxxx``), whatever
+    the message, its arguments or a traceback held: the safety net under the
+    rule that logs never hold a full CPR number."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_cpr_text(super().format(record))
+
+
+class _NotPrinted(logging.Filter):
+    """What the terminal leaves out: the command line's own records (it
+    prints its errors itself) and, unless --quiet, a warning the printed
+    summary shows as well."""
+
+    def __init__(self, summary: bool) -> None:
+        super().__init__()
+        self.summary = summary
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name != log.name and not (self.summary and getattr(record, "in_summary", False))
+
+
+#: the loggers whose records the command line shows and logs: the library's,
+#: the synthetic municipality's and Python's warnings
+_LOGGERS = ("invoicekit", "synthetic", "py.warnings")
+
+
+@contextmanager
+def _logging(args: argparse.Namespace) -> Iterator[None]:
+    """Warnings (and errors) of the library on stderr; with ``--log-file``
+    every event at ``--log-level`` appended to the file, one line each with
+    its time. Both mask CPR numbers. Undone on the way out, so that ``main``
+    can be called again in one process (the tests do)."""
+    handlers: list[logging.Handler] = []
+    terminal = logging.StreamHandler(sys.stderr)
+    terminal.setLevel(logging.WARNING)
+    terminal.setFormatter(MaskingFormatter("invoicekit: warning: %(message)s"))
+    terminal.addFilter(_NotPrinted(summary=not getattr(args, "quiet", False)))
+    handlers.append(terminal)
+    level = logging.WARNING
+    if getattr(args, "log_file", None):
+        to_file = logging.FileHandler(args.log_file, mode="a", encoding="utf-8", delay=False)
+        to_file.setLevel(args.log_level)
+        to_file.setFormatter(
+            MaskingFormatter("%(asctime)s %(levelname)-7s %(name)s [%(process)d] %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+        )
+        handlers.append(to_file)
+        level = min(level, logging.getLevelName(args.log_level))
+    loggers = [logging.getLogger(name) for name in _LOGGERS]
+    before = [(lg.level, lg.propagate) for lg in loggers]
+    logging.captureWarnings(True)
+    for lg in loggers:
+        lg.setLevel(level)
+        lg.propagate = False  # the root logger's handlers (if an embedding program set any) would see full lines
+        for h in handlers:
+            lg.addHandler(h)
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        for lg, (lvl, propagate) in zip(loggers, before, strict=True):
+            for h in handlers:
+                lg.removeHandler(h)
+            lg.setLevel(lvl)
+            lg.propagate = propagate
+        for h in handlers:
+            h.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    steps = (getattr(args, k, None) for k in ("sample_command", "convert_command", "report_command"))
+    command = " ".join(word for word in (args.command, *steps) if word)  # e.g. "report followup", for the log
 
     def error(line: str) -> None:
         # stderr is read by people: nothing in it reads as a CPR number
         print(f"invoicekit: error: {mask_cpr_text(line)}", file=sys.stderr)
 
     try:
-        return args.handler(args)
+        with _logging(args):
+            try:
+                log.info("invoicekit %s %s started", __version__, command)
+                code = args.handler(args)
+            except (InputError, OutputError, OSError) as exc:
+                log.error("invoicekit %s stopped: %s", command, exc.line() if isinstance(exc, InputError) else exc)
+                raise
+            except KeyboardInterrupt:
+                log.error("invoicekit %s stopped (Ctrl-C)", command)
+                raise
+            log.info("invoicekit %s finished (exit %d)", command, code)
+            return code
     except InputError as exc:
         error(exc.line())
         return 2

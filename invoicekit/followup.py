@@ -286,7 +286,7 @@ class FollowUp:
         if h["wrong_postings"] is not None:
             lines.append(f"Wrong postings found in the truth: {h['wrong_postings']}.")
         top = self.reasons.head(3)
-        lines.append("Largest manual reasons: " + "; ".join(f"{r.label} {r.points:.1f} pt" for r in top.itertuples()))
+        lines.append("Largest manual reasons: " + "; ".join(f"{r.reason} {r.points:.1f} pt" for r in top.itertuples()))
         return "\n".join(lines)
 
 

@@ -20,7 +20,9 @@ truth) and the most common reasons.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,8 @@ from invoicekit.reasons import MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
 from invoicekit.vocabulary import month_run_date
+
+log = logging.getLogger(__name__)
 
 MONTHLY_COLUMNS = ("month", "invoices", "posted", "automation_rate", "wrong_postings", "top_reasons")
 _MONTH_FILE = re.compile(r"invoices-(\d{4}-(?:0[1-9]|1[0-2]))\.(csv|xlsx)$")
@@ -228,8 +232,20 @@ def replay(
         read_invoices(invoices)
         if (lines := month_lines(invoices)) is not None:
             read_invoice_lines(lines)
+    log.info(
+        "replay of %s: %d months (%s to %s), journal %s, rules %s%s",
+        world.resolve(),
+        len(months),
+        months[0][0],
+        months[-1][0],
+        Path(journal).resolve(),
+        rules if isinstance(rules, str | Path) else "the world's" if (world / "rules.toml").exists() else "defaults",
+        ", with truth.csv" if truth is not None else "",
+    )
+    clock = time.perf_counter()
     rows = []
     for k, (month, grants, invoices) in enumerate(months):
+        log.info("month %s: %s", month, invoices.name)
         started = {"new_journal": journal} if k == 0 else {"journal": journal}
         res = run(
             grants=grants,
@@ -258,6 +274,16 @@ def replay(
                 "top_reasons": top_reasons(d),
             }
         )
+        log.info(
+            "month %s: run %s, %d invoices, %d posted (%.1f%%)%s; top reasons %s",
+            month,
+            res.run_id,
+            len(d),
+            posted,
+            100 * posted / len(d) if len(d) else 0.0,
+            "" if truth is None else f", {wrong} wrong postings",
+            rows[-1]["top_reasons"] or "none",
+        )
         if on_month:
             on_month(month)
     monthly = pd.DataFrame(rows, columns=list(MONTHLY_COLUMNS))
@@ -265,6 +291,16 @@ def replay(
         monthly["wrong_postings"] = monthly["wrong_postings"].astype(np.int64)
     out.mkdir(parents=True, exist_ok=True)
     safe_frame(monthly).to_csv(out / "monthly.csv", index=False)
+    n, posted = int(monthly["invoices"].sum()), int(monthly["posted"].sum())
+    log.info(
+        "replay finished in %.1f s: %d months, %d invoices, %d posted (%.1f%%); monthly table %s",
+        time.perf_counter() - clock,
+        len(monthly),
+        n,
+        posted,
+        100 * posted / n if n else 0.0,
+        out / "monthly.csv",
+    )
     return monthly
 
 

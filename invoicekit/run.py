@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -57,12 +58,11 @@ from invoicekit.extracts import (
     read_invoices,
     read_support_sheet,
 )
-from invoicekit.formats import dk_number
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.journal import Journal
 from invoicekit.post import OUTPUT_FILES, write_outputs
-from invoicekit.reasons import LABELS_DA, POSTED
+from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
 from invoicekit.version import __version__
 
@@ -70,6 +70,54 @@ log = logging.getLogger(__name__)
 
 #: how long a run waits for another process that is delivering a run's files
 DELIVERY_WAIT_SECONDS = 60
+
+#: one problem is worth a line of its own when it holds more than this share
+#: of the rows, and at least SHARED_MIN_ROWS of them
+SHARED_SHARE = 0.5
+SHARED_MIN_ROWS = 5
+
+#: for the operator (English): what most invoices going to manual for one
+#: reason usually means; a reason not named here means the data itself
+LIKELY_CAUSE: dict[str, str] = {
+    "MISSING_INVOICE_ID": "the invoice number column is empty: check which column holds it in the invoice extract",
+    "INVALID_CPR": "the cpr column does not hold CPR numbers: check the column, and that leading zeros were kept "
+    "(a CPR number read as a number loses them)",
+    "MISSING_CPR": "no CPR number on the invoices: check that the extract has the cpr column (or the text with it)",
+    "MULTIPLE_CPR": "collective invoices: give their lines with --invoice-lines",
+    "LINES_MISMATCH": "the invoice lines do not explain their invoices: is --invoice-lines the same month's extract?",
+    "INVALID_CVR": "the supplier_cvr column does not hold CVR numbers (8 digits): check the column",
+    "MISSING_PERIOD": "no period on the invoices: check the period columns of the invoice extract",
+    "INVALID_PERIOD": "the periods could not be read as dates: check the date format of the invoice extract "
+    "(e.g. 2019-03-31 or 31.03.2019)",
+    "INVALID_AMOUNT": "the amounts could not be read: check the decimal separator (comma or point) and the column "
+    "separator of the invoice extract",
+    "CREDIT_NOTE": "credit notes are never posted: check the document_type column",
+    "DUPLICATE_INVOICE": "this batch was decided before: is it the extract of a month the journal already holds?",
+    "ALREADY_PAID": "these grant periods are paid already: is this the extract of a month the journal already holds?",
+    "NO_GRANT": "no grant for the citizens: is the grant extract from the same municipality and month, and were its "
+    "rows read (input_problems.csv)?",
+    "NO_GRANT_FOR_SUPPLIER": "the grants name other suppliers: check the supplier CVR numbers in the grant extract "
+    "against the invoices' (the supplier list)",
+    "PERIOD_NOT_COVERED": "the grants do not cover the invoiced periods: is the grant extract from the same month, and "
+    "are its dates read in the right format?",
+    "NO_FIXED_RATE": "the grants have no fixed rate (hourly or per unit): these are for a caseworker",
+    "AMOUNT_MISMATCH": "the amounts differ from the grants' rates: check the rates in the grant extract and the "
+    "decimal separator of both extracts",
+    "AMBIGUOUS": "more than one grant fits: does the grant extract hold its rows twice?",
+    "NO_CODING": "the support sheet has no coding row for these grants: a missing support sheet row (Kontering)",
+    "SUPPLIER_EXCLUDED": "the rules exclude these suppliers (excluded_suppliers in the rules)",
+    "PARAGRAPH_EXCLUDED": "the rules exclude these paragraphs (paragraphs in the rules)",
+    "AMOUNT_ABOVE_LIMIT": "the amounts exceed the rules' max_amount",
+}
+
+#: what most grant rows left out for one column usually means
+GRANT_COLUMN_CAUSE: dict[str, str] = {
+    "start_date": "check the date format of the grant extract (e.g. 2019-03-01 or 01.03.2019)",
+    "end_date": "check the date format of the grant extract (e.g. 2019-03-31 or 31.03.2019)",
+    "rate": "check the decimal separator (comma or point) of the grant extract",
+    "cpr": "check the cpr column, and that leading zeros were kept",
+    "supplier_cvr": "check the supplier_cvr column (8 digits)",
+}
 
 
 @dataclass
@@ -84,6 +132,10 @@ class RunResult:
     delivered: list[tuple[int, Path]] = field(default_factory=list)
     #: the backup made when this run migrated an older journal
     journal_backup: Path | None = None
+    #: grant rows in the extract, those left out (``input_problems.csv``) included
+    grant_rows: int = 0
+    #: the grant rows left out, one row per (row, column) problem: file, row, column, problem
+    grant_problems: pd.DataFrame | None = None
 
     @property
     def decisions(self) -> pd.DataFrame:
@@ -112,7 +164,13 @@ def run(
     refuses a file that exists). A dry run takes ``journal`` only, reads it
     and records nothing. ``invoice_lines`` (``--invoice-lines``) decides the
     collective invoices that have lines line by line."""
-    say = progress or (lambda _msg: None)
+    shown = progress or (lambda _msg: None)
+
+    def say(message: str) -> None:
+        log.debug("%s", message)
+        shown(message)
+
+    clock = time.perf_counter()
     started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     run_date = run_date or dt.date.today()
     if journal is not None and new_journal is not None:
@@ -136,7 +194,14 @@ def run(
         paths["invoice_lines"] = Path(invoice_lines)
     if isinstance(rules, str | Path):
         paths["rules"] = Path(rules)
-    say("læser bevillinger, støtteark og regninger")
+    log.info(
+        "run starting: invoicekit %s, %s, run date %s, output folder %s",
+        __version__,
+        "dry run" if dry_run else (f"journal {journal_path}" if journal_path is not None else "no journal"),
+        run_date.isoformat(),
+        Path(out).resolve(),
+    )
+    say("reading grants, the support sheet and invoices")
 
     def read_and_hash(reader: Callable, name: str) -> tuple[object, tuple[str, str]]:
         """A file read, then its checksum: a file is only hashed once read, so
@@ -162,10 +227,21 @@ def run(
     if "rules" in paths:  # read by load_rules above
         digests["rules"] = (str(paths["rules"]), sha256(paths["rules"]))
     inputs = {name: digests[name] for name in paths}
+    for name, (p, digest) in inputs.items():
+        log.info("input %s: %s (sha256 %s)", name, Path(p).resolve(), digest[:16])
+    grants_left_out = int(grant_table.problems["row"].nunique())
+    log.info(
+        "read %d grants (%d rows left out), %d invoices%s; rules %s",
+        len(grant_table),
+        grants_left_out,
+        len(invoice_table),
+        f", {len(line_table)} invoice lines" if line_table is not None else "",
+        json.dumps(rule_set.to_dict(), ensure_ascii=False, sort_keys=True),
+    )
     out_dir = Path(out)
 
     def decide_now(history: History) -> Decisions:
-        say(f"afgør {dk_number(len(invoice_table))} regninger")
+        say(f"deciding {len(invoice_table):,} invoices")
         return decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date, lines=line_table)
 
     def manifest(result: Decisions, run_id: int | None, outputs: dict[str, dict]) -> dict:
@@ -194,7 +270,7 @@ def run(
         }
 
     def stage(staging: Path, result: Decisions, run_id: int | None) -> dict[str, dict]:
-        say("skriver resultater")
+        say("writing the output files")
         write_outputs(staging, result.decisions, result.postings, result.notes, result.problems, result.lines)
         recorded = run_id is not None
         files = file_facts(staging, list(OUTPUT_FILES), durable=recorded)
@@ -234,7 +310,7 @@ def run(
                         conn, inputs, rule_set.to_dict(), started_at, __version__, out_dir.resolve(), staging.resolve()
                     )
                     files = stage(staging, result, run_id)
-                    say("skriver journal")
+                    say("recording the run in the journal")
                     named = with_names(result.decisions, invoice_table, grant_table)  # only the journal keeps names
                     j.record(conn, run_id, named, files, result.lines)
                     crash_point("before-commit")
@@ -256,7 +332,7 @@ def run(
     backup = j.backup if j is not None else None
     if j is not None:
         j.close()
-    return RunResult(
+    res = RunResult(
         result=result,
         outputs=outputs,
         run_id=run_id,
@@ -265,7 +341,41 @@ def run(
         manifest=staged_manifest,
         delivered=delivered,
         journal_backup=backup,
+        grant_rows=len(grant_table) + grants_left_out,
+        grant_problems=grant_table.problems,
     )
+    _log_result(res, time.perf_counter() - clock)
+    return res
+
+
+def _log_result(res: RunResult, seconds: float) -> None:
+    """The run's outcome in the log: counts, reasons, what most rows share,
+    where the files went and how long it took."""
+    d = res.decisions
+    posted = int((d["status"] == POSTED).sum())
+    log.info(
+        "decided %d invoices: %d posted, %d manual; %d posting lines; %d input problems",
+        len(d),
+        posted,
+        len(d) - posted,
+        len(res.result.postings),
+        len(res.result.problems),
+    )
+    reasons = d.loc[d["status"] != POSTED, "reason"].value_counts()
+    if len(reasons):
+        log.info("manual reasons: %s", "; ".join(f"{code} {count}" for code, count in reasons.items()))
+    for line in shared_problems(res):
+        log.warning("%s", line, extra={"in_summary": True})
+    if res.journal_backup is not None:
+        log.warning("journal upgraded; the old file is kept as %s", res.journal_backup, extra={"in_summary": True})
+    if res.dry_run:
+        recorded = "dry run: nothing recorded"
+    elif res.run_id is not None:
+        recorded = f"run {res.run_id} recorded in the journal"
+    else:
+        recorded = "no journal: nothing recorded"
+    out_dir = next(iter(res.outputs.values())).parent if res.outputs else None
+    log.info("run finished in %.1f s: %s; outputs in %s", seconds, recorded, out_dir)
 
 
 def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, Path]]:
@@ -287,10 +397,15 @@ def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, 
         try:
             if j.delivered(run_id):  # the run itself finished delivering while we waited
                 continue
-            say(f"leverer filerne fra kørsel {run_id}, som blev afbrudt efter journalen")
+            say(f"delivering the files of run {run_id}, which was stopped after it was recorded")
             deliver(run_id, staging, out_dir, dict(r.files))
             j.mark_delivered(run_id)
-            log.info("delivered the files of run %d into %s: that run was stopped before it could", run_id, out_dir)
+            log.warning(
+                "delivered the files of run %d into %s: that run was stopped before it could",
+                run_id,
+                out_dir,
+                extra={"in_summary": True},
+            )
             done.append((run_id, out_dir))
         finally:
             lock.release()
@@ -317,7 +432,8 @@ def summary(res: RunResult, top: int = 5) -> str:
     if len(reasons):
         lines.append("Most common reasons:")
         for code, count in reasons.head(top).items():
-            lines.append(f"  {code:<22} {count:>8,}  {count / n:6.1%}  {LABELS_DA[code]}")
+            lines.append(f"  {code:<22} {count:>8,}  {count / n:6.1%}")
+    lines += shared_problems(res)
     if res.result.lines is not None:
         by_lines = int(res.result.lines["row"].nunique())
         lines.append(f"Line by line:    {by_lines:,} collective invoices, {len(res.result.lines):,} lines "
@@ -337,6 +453,34 @@ def summary(res: RunResult, top: int = 5) -> str:
     if out_dir is not None:
         lines.append(f"Outputs:         {out_dir}{os.sep} ({', '.join(sorted(res.outputs))})")
     return "\n".join(lines)
+
+
+def shared_problems(res: RunResult) -> list[str]:
+    """A line for a problem most rows share: more than half the invoices
+    (and at least five) sent to manual for one reason, or more than half the
+    grant rows left out for one column. Such a run usually means something
+    about the inputs (a date format, a separator, the supplier list, a support
+    sheet row), not about the invoices one by one: the line says what."""
+    lines = []
+    d = res.decisions
+    n = len(d)
+    reasons = d.loc[d["status"] != POSTED, "reason"].value_counts()
+    if len(reasons):
+        code, count = str(reasons.index[0]), int(reasons.iloc[0])
+        if count >= SHARED_MIN_ROWS and count > SHARED_SHARE * n:
+            cause = LIKELY_CAUSE.get(code, "look at the first of them in decisions.csv")
+            lines.append(f"Most invoices share one problem: {count:,} of {n:,} ({count / n:.0%}) are {code}; {cause}")
+    problems = res.grant_problems
+    if problems is not None and len(problems) and res.grant_rows:
+        by_column = problems.groupby("column")["row"].nunique().sort_values(ascending=False, kind="stable")
+        column, count = str(by_column.index[0]), int(by_column.iloc[0])
+        if count >= SHARED_MIN_ROWS and count > SHARED_SHARE * res.grant_rows:
+            cause = GRANT_COLUMN_CAUSE.get(column, f"check the {column} column of the grant extract")
+            lines.append(
+                f"Most grant rows share one problem: {count:,} of {res.grant_rows:,} left out for their {column} "
+                f"(input_problems.csv); {cause}"
+            )
+    return lines
 
 
 def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> pd.DataFrame:

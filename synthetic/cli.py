@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from invoicekit.cli import QUIET_HELP
 from invoicekit.errors import InputError
 
 SYNTH_DESCRIPTION = """\
@@ -25,7 +26,7 @@ Files written in --out:
   rules.toml                      the municipality's business rules
   world.json                      the scenario, its parameters and the seed
 
-Then: invoicekit replay DIR --new-journal journal.sqlite --out replay/
+Then: invoicekit replay --world DIR --new-journal journal.sqlite --out replay/
 """
 
 
@@ -67,7 +68,7 @@ def add_synth_command(sub: argparse._SubParsersAction) -> None:
         "56,000 inhabitants; the national scenario, 65000, gives a national-scale year of about a million invoices)",
     )
     p.add_argument("--oioubl", action="store_true", help="also write every invoice as an OIOUBL 2.1 XML file")
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(handler=cmd_synth)
 
 
@@ -91,7 +92,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         raise InputError(None, "--citizens", f"{args.citizens} is too few; expected at least 10")
     out = Path(args.out)
     months = args.months or params.months
-    with tqdm(total=months, desc="synth", unit="måned", disable=args.quiet or None, file=sys.stderr) as bar:
+    with tqdm(total=months, desc="synth", unit="month", disable=args.quiet or None, file=sys.stderr) as bar:
         info = synthesize(
             args.scenario,
             seed=args.seed,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import logging
 import re
 import subprocess
 import sys
@@ -10,8 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from invoicekit.cli import main
+from invoicekit.cli import QUIET_HELP, MaskingFormatter, build_parser, main
 from invoicekit.columns import DECISION_COLUMNS, OPUS_POSTING_COLUMNS
+from invoicekit.reasons import LINES_MISMATCH, REASONS
+from invoicekit.run import LIKELY_CAUSE
+from invoicekit.vocabulary import CPR_PATTERN
 
 EXPECTED_REASONS = [
     "", "", "PERIOD_NOT_COVERED", "", "NO_FIXED_RATE", "AMBIGUOUS", "MULTIPLE_CPR", "NO_CODING",
@@ -239,3 +244,203 @@ def test_dry_run_opens_the_journal_read_only(example_case, tmp_path, monkeypatch
     monkeypatch.setattr(journal_module.Journal, "__init__", spy)
     assert main(args(example_case, tmp_path / "o2", "--journal", str(journal), "--dry-run", "--quiet")) == 0
     assert modes == [True]
+
+
+# ---------------------------------------------------------------- one voice on the command line
+
+
+def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
+    """Every command and subcommand: its words and its parser."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name), sub
+                yield from _commands(sub, (*prefix, name))
+
+
+def test_every_command_has_a_description_and_help_without_escaped_percent(capsys):
+    commands = list(_commands(build_parser()))
+    assert {"run", "replay", "synth", "sample evaluate", "report followup"} <= {" ".join(w) for w, _ in commands}
+    for words, sub in commands:
+        with pytest.raises(SystemExit) as stop:
+            main([*words, "--help"])
+        assert stop.value.code == 0
+        shown = capsys.readouterr().out
+        assert "%%" not in shown, words
+        assert sub.description and sub.description.strip(), f"{' '.join(words)} has no description"
+        assert sub.description.split()[0] in shown, words
+
+
+def test_sample_size_help_prints_a_plain_percent_sign():
+    result = run_cli(["sample", "size", "--help"])
+    assert result.returncode == 0
+    assert "95 % confidence" in result.stdout and "%%" not in result.stdout
+
+
+@pytest.mark.parametrize("words", [("report",), ("report", "followup"), ("report", "business-case")])
+def test_report_help_has_examples(words):
+    shown = run_cli([*words, "--help"]).stdout
+    assert "Examples:" in shown
+    assert f"invoicekit {' '.join(words[:2] if len(words) > 1 else ('report',))}" in shown
+
+
+def test_quiet_means_one_thing_wherever_it_is_offered():
+    helps = {
+        " ".join(words): next(a.help for a in sub._actions if "--quiet" in a.option_strings)
+        for words, sub in _commands(build_parser())
+        if any("--quiet" in a.option_strings for a in sub._actions)
+    }
+    assert {"run", "replay", "evaluate", "tune", "types", "actions", "report followup", "synth"} <= set(helps)
+    assert set(helps.values()) == {QUIET_HELP}, helps
+
+
+def test_world_is_an_option_of_every_command_that_reads_one():
+    for words, sub in _commands(build_parser()):
+        positional = [a.dest for a in sub._actions if not a.option_strings and a.help != argparse.SUPPRESS]
+        assert "world" not in positional, words
+    for command in ("replay", "evaluate", "tune"):
+        sub = dict((" ".join(w), s) for w, s in _commands(build_parser()))[command]
+        assert any("--world" in a.option_strings for a in sub._actions), command
+
+
+@pytest.fixture(scope="module")
+def tiny_world(tmp_path_factory) -> Path:
+    from synthetic import synthesize
+
+    folder = tmp_path_factory.mktemp("tiny") / "w"
+    synthesize("baseline", seed=2, out=folder, months=2, citizens=30)
+    return folder
+
+
+def test_replay_takes_world_as_an_option_and_still_the_old_positional_with_a_warning(tiny_world, tmp_path, capsys):
+    argv = ["--new-journal", str(tmp_path / "j1.sqlite"), "--out", str(tmp_path / "r1")]
+    assert main(["replay", "--world", str(tiny_world), *argv, "--quiet"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == "" and "deprecated" not in printed.err
+    argv = ["--new-journal", str(tmp_path / "j2.sqlite"), "--out", str(tmp_path / "r2")]
+    assert main(["replay", str(tiny_world), *argv]) == 0
+    printed = capsys.readouterr()
+    assert "deprecated" in printed.err and "replay --world" in printed.err and "top reasons" in printed.out
+    assert (tmp_path / "r1" / "monthly.csv").read_text() == (tmp_path / "r2" / "monthly.csv").read_text()
+    assert main(["replay", "--new-journal", str(tmp_path / "j3.sqlite"), "--out", str(tmp_path / "r3")]) == 2
+    assert "--world" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the log
+
+
+def test_the_log_of_a_run_holds_what_a_robot_operator_needs_and_no_full_cpr_number(tiny_world, tmp_path, capsys):
+    # the inputs sit in a folder named for a citizen's CPR number: paths are logged, and must be masked
+    grants = pd.read_csv(tiny_world / "sensum" / "grants-2018-11.csv", dtype=str, sep=None, engine="python")
+    invoices_text = (tiny_world / "invoices" / "invoices-2018-11.csv").read_text(encoding="utf-8", errors="replace")
+    cprs = {c.replace("-", "") for c in CPR_PATTERN.findall(invoices_text + grants.to_csv())}
+    assert len(cprs) >= 10
+    folder = tmp_path / f"udtraek-{sorted(cprs)[0]}"
+    folder.mkdir()
+    for name in ("sensum/grants-2018-11.csv", "invoices/invoices-2018-11.csv", "stoetteark.xlsx"):
+        (folder / Path(name).name).write_bytes((tiny_world / name).read_bytes())
+    log_file = tmp_path / "robot.log"
+    argv = [
+        "run",
+        "--grants", str(folder / "grants-2018-11.csv"),
+        "--invoices", str(folder / "invoices-2018-11.csv"),
+        "--support-sheet", str(folder / "stoetteark.xlsx"),
+        "--journal", str(tmp_path / "j.sqlite"),
+        "--log-file", str(log_file),
+        "--log-level", "DEBUG",
+    ]  # fmt: skip
+    assert main([*argv[:7], "--new-journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "o1"), *argv[9:]]) == 0
+    assert main([*argv, "--out", str(tmp_path / "o2"), "--quiet"]) == 0  # appended to
+    assert main([*argv, "--out", str(tmp_path / "o2")]) == 2  # a refused run is logged too
+    capsys.readouterr()
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} (DEBUG|INFO|WARNING|ERROR) ", line) for line in lines)
+    text = "\n".join(lines)
+    found = {c.replace("-", "") for c in CPR_PATTERN.findall(text)}
+    assert found & cprs == set(), "the log holds a full CPR number of the inputs"
+    assert sorted(cprs)[0][:6] + "-xxxx" in text  # the folder's name, masked
+    assert text.count("run starting") == 3 and text.count("run finished in") == 2  # the third was refused
+    assert "run 1 recorded" in text and "run 2 recorded" in text
+    assert "input invoices:" in text and "sha256" in text and "manual reasons:" in text
+    assert " DEBUG " in text and " ERROR " in text and "invoicekit run stopped: " in text
+
+
+def test_the_log_formatter_masks_a_cpr_number_whatever_logs_it():
+    record = logging.LogRecord("invoicekit.x", logging.INFO, __file__, 1, "citizen %s, %s", ("0101901234", 7), None)
+    shown = MaskingFormatter("%(message)s").format(record)
+    assert shown == "citizen 010190-xxxx, 7"
+
+
+def test_replay_logs_each_month_to_the_log_file(tiny_world, tmp_path, capsys):
+    log_file = tmp_path / "replay.log"
+    argv = [
+        "replay",
+        "--world",
+        str(tiny_world),
+        "--new-journal",
+        str(tmp_path / "j.sqlite"),
+        "--out",
+        str(tmp_path / "r"),
+    ]
+    assert main([*argv, "--log-file", str(log_file), "--quiet"]) == 0
+    text = log_file.read_text(encoding="utf-8")
+    assert "month 2018-11: run 1," in text and "month 2018-12: run 2," in text and "replay finished in" in text
+    assert CPR_PATTERN.findall(text) == []
+
+
+# ---------------------------------------------------------------- one problem most rows share
+
+
+def _invoice_rows(rows: list[str]) -> str:
+    return "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n" + "".join(f"{r}\n" for r in rows)
+
+
+def test_summary_says_when_most_invoices_share_one_reason(example_case, tmp_path, capsys):
+    # the invoices name Solhøj's citizen, but another supplier: the supplier list is the likely cause
+    rows = [f"F-{k};19554627;28.500,00;6101901234;01.03.2019;31.03.2019" for k in range(5)]
+    rows.append("SOL-1;29345716;28.500,00;6101901234;01.03.2019;31.03.2019")
+    (example_case / "regninger.csv").write_text(_invoice_rows(rows), encoding="utf-8")
+    assert main(args(example_case, tmp_path / "out")) == 0
+    printed = capsys.readouterr()
+    line = [s for s in printed.out.splitlines() if s.startswith("Most invoices share one problem")]
+    assert line and "5 of 6" in line[0] and "NO_GRANT_FOR_SUPPLIER" in line[0] and "supplier" in line[0].split(";")[1]
+    assert "Most invoices" not in printed.err  # the summary says it; the terminal does not say it twice
+
+
+def test_summary_says_nothing_shared_below_five_or_at_half(example_case, tmp_path, capsys):
+    four = [f"F-{k};19554627;28.500,00;6101901234;01.03.2019;31.03.2019" for k in range(4)]
+    (example_case / "regninger.csv").write_text(_invoice_rows(four), encoding="utf-8")
+    assert main(args(example_case, tmp_path / "o1")) == 0
+    assert "share one problem" not in capsys.readouterr().out
+    half = [f"F-{k};19554627;28.500,00;6101901234;01.03.2019;31.03.2019" for k in range(5)]
+    half += [";29345716;28.500,00;6101901234;01.03.2019;31.03.2019"] * 5  # MISSING_INVOICE_ID
+    (example_case / "regninger.csv").write_text(_invoice_rows(half), encoding="utf-8")
+    assert main(args(example_case, tmp_path / "o2")) == 0
+    printed = capsys.readouterr().out
+    assert "NO_GRANT_FOR_SUPPLIER" in printed and "MISSING_INVOICE_ID" in printed
+    assert "share one problem" not in printed
+
+
+def test_with_quiet_the_shared_problem_is_a_warning_on_stderr(example_case, tmp_path, capsys):
+    # CPR numbers read as numbers by a spreadsheet lose a leading digit: 9 digits are no CPR number
+    rows = ["SOL-1;29345716;28.500,00;6101901234;01.03.2019;31.03.2019"]
+    rows += [f"G-{k};29345716;28.500,00;10190123{k};01.03.2019;31.03.2019" for k in range(6)]
+    (example_case / "regninger.csv").write_text(_invoice_rows(rows), encoding="utf-8")
+    assert main(args(example_case, tmp_path / "out", "--quiet")) == 0
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    warned = [s for s in printed.err.splitlines() if "share one problem" in s]
+    assert len(warned) == 1 and "INVALID_CPR" in warned[0] and "leading zeros" in warned[0]
+
+
+def test_summary_says_when_most_grant_rows_are_left_out_for_one_column(example_case, tmp_path, capsys):
+    grants = pd.read_csv(example_case / "bevillinger.csv", dtype=str, keep_default_na=False)
+    grants.loc[1:, "cpr"] = grants.loc[1:, "cpr"].str.replace("-", "").str[1:]  # a leading digit lost, as 0s are
+    grants.to_csv(example_case / "bevillinger.csv", index=False)
+    assert main(args(example_case, tmp_path / "out")) == 0
+    line = [s for s in capsys.readouterr().out.splitlines() if s.startswith("Most grant rows share one problem")]
+    assert line and "8 of 9" in line[0] and "for their cpr" in line[0] and "leading zeros" in line[0]
+
+
+def test_every_likely_cause_names_a_reason_the_robot_gives():
+    assert set(LIKELY_CAUSE) <= {*REASONS, LINES_MISMATCH}

@@ -435,7 +435,15 @@ def test_synth_replaces_an_earlier_world_but_never_touches_other_files(tmp_path,
 
 def test_replay_command_prints_the_table_and_refuses_a_used_journal(tmp_path, capsys):
     synthesize("baseline", seed=2, out=tmp_path / "w", months=2, citizens=60)
-    argv = ["replay", str(tmp_path / "w"), "--new-journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]
+    argv = [
+        "replay",
+        "--world",
+        str(tmp_path / "w"),
+        "--new-journal",
+        str(tmp_path / "j.sqlite"),
+        "--out",
+        str(tmp_path / "r"),
+    ]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "2018-11" in out and "2018-12" in out and "top reasons" in out
@@ -446,10 +454,23 @@ def test_replay_command_prints_the_table_and_refuses_a_used_journal(tmp_path, ca
 def test_replay_refuses_a_folder_that_is_not_a_world(tmp_path, capsys):
     (tmp_path / "invoices").mkdir()
     (tmp_path / "invoices" / "invoices-2019-01.csv").write_text("invoice_id,supplier_cvr,amount\n", encoding="utf-8")
-    assert main(["replay", str(tmp_path), "--new-journal", str(tmp_path / "j"), "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(["replay", "--world", str(tmp_path), "--new-journal", str(tmp_path / "j"), "--out", str(tmp_path / "o")])
+        == 2
+    )
     assert "sensum/grants-2019-01.csv" in capsys.readouterr().err
     assert (
-        main(["replay", str(tmp_path / "nowhere"), "--new-journal", str(tmp_path / "j"), "--out", str(tmp_path / "o")])
+        main(
+            [
+                "replay",
+                "--world",
+                str(tmp_path / "nowhere"),
+                "--new-journal",
+                str(tmp_path / "j"),
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
         == 2
     )
     assert "not a folder" in capsys.readouterr().err
@@ -463,7 +484,7 @@ def _tiny_world(tmp_path: Path) -> Path:
 def test_replay_checks_every_month_before_it_records_the_first(tmp_path, capsys):
     w = _tiny_world(tmp_path)
     (w / "sensum" / "grants-2018-12.csv").write_text("Bevilling;CPR\n1;2\n", encoding="utf-8")
-    argv = ["replay", str(w), "--new-journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]
+    argv = ["replay", "--world", str(w), "--new-journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]
     assert main(argv) == 2
     assert "grants-2018-12.csv" in capsys.readouterr().err
     assert not (tmp_path / "j.sqlite").exists() or replay_runs(tmp_path / "j.sqlite") == 0
@@ -506,7 +527,10 @@ def _edit_truth(w: Path, change) -> None:
 def test_replay_refuses_an_ambiguous_or_broken_world(tmp_path, capsys, mess, message):
     w = _tiny_world(tmp_path)
     mess(w)
-    assert main(["replay", str(w), "--new-journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]) == 2
+    assert (
+        main(["replay", "--world", str(w), "--new-journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")])
+        == 2
+    )
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
@@ -528,7 +552,15 @@ def test_replay_refuses_a_world_with_a_month_of_invoices_missing(tmp_path, capsy
     synthesize("baseline", seed=2, out=tmp_path / "w", months=4, citizens=40)
     (tmp_path / "w" / "invoices" / "invoices-2018-12.csv").unlink()
     (tmp_path / "w" / "invoices" / "invoices-2019-01.csv").unlink()
-    argv = ["replay", str(tmp_path / "w"), "--new-journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]
+    argv = [
+        "replay",
+        "--world",
+        str(tmp_path / "w"),
+        "--new-journal",
+        str(tmp_path / "j.sqlite"),
+        "--out",
+        str(tmp_path / "r"),
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1

@@ -1,0 +1,39 @@
+"""Where a notebook's relative paths start: its own folder, wherever the
+kernel was started (JupyterLab starts it there; papermill or nbclient in the
+folder they were run from).
+
+The notebook's folder is, first, the one Jupyter names in the kernel's
+``JPY_SESSION_NAME`` (jupyter_server sets it to the notebook's path); else
+the ``notebooks`` folder of the checkout this package runs from (an editable
+install: ``make lab``, papermill from anywhere); else the working folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: the checkout's notebooks folder, beside the package
+CHECKOUT_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def notebook_folder() -> Path:
+    """The folder of the running notebook (see the module's docstring)."""
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    if session.endswith(".ipynb") and Path(session).is_absolute() and Path(session).parent.is_dir():
+        return Path(session).parent
+    if any(CHECKOUT_NOTEBOOKS.glob("*.ipynb")):
+        return CHECKOUT_NOTEBOOKS
+    return Path.cwd()
+
+
+def from_notebook(path: str | os.PathLike | None, folder: Path | None = None) -> Path | None:
+    """``path`` as given when it is absolute (``~`` expanded), else read from
+    the notebook's folder (``folder``, by default :func:`notebook_folder`);
+    None stays None (a parameter left out)."""
+    if path is None:
+        return None
+    given = Path(path).expanduser()
+    if given.is_absolute():
+        return given
+    return Path(os.path.normpath((folder or notebook_folder()) / given))
