@@ -46,7 +46,7 @@ import dataclasses
 import logging
 import math
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,8 +223,12 @@ def rules_toml(rules: Rules) -> str:
     )
 
 
-def _rule_change(key: str, month: pd.DataFrame, links: pd.DataFrame, rules: Rules) -> Rules:
-    """The rules after IT makes the rule fix ``key`` as its action proposes."""
+def rules_after(key: str, month: pd.DataFrame, links: pd.DataFrame, rules: Rules) -> Rules:
+    """The rules after IT makes the rule fix ``key`` as its action proposes,
+    from the month's decisions and the fix list's ``links``: the limit
+    raised to the largest linked invoice rounded up to 10.000 kr., the
+    tolerance to the largest linked difference rounded up to whole kroner
+    (never lowered)."""
     linked = month[month["row"].isin(links.loc[links["fix_key"] == key, "row"])]
     if not len(linked):
         return rules
@@ -278,6 +282,7 @@ def run_loop(
     scenario: str = "",
     oioubl: bool = False,
     on_month: Callable[[str], None] | None = None,
+    fixes: Mapping[str, Sequence[str]] | None = None,
 ) -> LoopResult:
     """:func:`closed_loop` on a world already built (which the fixes change
     in place), writing its files into ``out`` (a new or empty folder) as
@@ -285,7 +290,12 @@ def run_loop(
     is written again for the month it holds from
     (``stoetteark-YYYY-MM.xlsx``), and rules IT changes likewise
     (``rules-YYYY-MM.toml``), so that ``invoicekit replay`` of the folder
-    decides as the loop did."""
+    decides as the loop did.
+
+    ``fixes`` (month → keys) makes exactly those fixes after those months
+    instead of the list's top ``top``: what happens when the people make
+    these (rule fixes need the list's linked invoices, so only ``top`` makes
+    them)."""
     out = Path(out)
     registrations = Registrations(world)
     rules = world_rules(world)
@@ -315,7 +325,9 @@ def run_loop(
             wrong=wrong_posted.to_numpy(),
         )
         listed, applied = 0, []
-        if top > 0 and k + 1 < world.months:
+        if fixes is not None:
+            applied = [key for key in fixes.get(month.label, ()) if registrations.apply(key, k + 1) > 0]
+        elif top > 0 and k + 1 < world.months:
             settings = Settings(tolerance=rules.tolerance, max_amount=rules.max_amount)
             actions = fix_list(first_decisions(pd.concat(decided, ignore_index=True)), grants, sheet,
                                month=month.label, settings=settings)  # fmt: skip
@@ -323,7 +335,7 @@ def run_loop(
             before = rules
             for key in actions.fixes["fix_key"].head(top):
                 if key.startswith("rule:"):
-                    changed = _rule_change(key, d, actions.links, rules)
+                    changed = rules_after(key, d, actions.links, rules)
                     done = changed != rules
                     rules = changed
                 else:
