@@ -6,6 +6,7 @@ municipality makes the top K fixes of each month's list before the next month
 
     python scripts/loop_chart.py                   # the demo: seed 3, 560 citizens, 12 months, K = 10
     python scripts/loop_chart.py --citizens 120    # a quick look
+    python scripts/loop_chart.py --table loop.csv  # keep the lines measured (drawn again from them next time)
 
 Writes docs/images/fixes-loop.png (small, 72 dpi) and prints each line's rate
 in months 6 and 12. Takes a few minutes on the demo's size: the robot and the
@@ -48,13 +49,18 @@ def loop_figure(table: pd.DataFrame, marks: tuple[int, ...] = (6, 12)) -> Figure
     labels = list(dict.fromkeys(table["label"]))
     months = list(dict.fromkeys(table["month"]))
     x = np.arange(1, len(months) + 1)
+    rates = {label: table.loc[table["label"] == label, "automation_rate"].to_numpy() for label in labels}
     for label, colour in zip(labels, COLOURS, strict=False):
-        rate = table.loc[table["label"] == label, "automation_rate"].to_numpy()
-        ax.plot(x[: len(rate)], rate * 100, marker="o", color=colour, label=label)
-        for m in marks:
-            if m <= len(rate):
-                ax.annotate(dk_percent(rate[m - 1]), (m, rate[m - 1] * 100), textcoords="offset points",
-                            xytext=(4, 5), fontsize=7, color=colour)  # fmt: skip
+        ax.plot(x[: len(rates[label])], rates[label] * 100, marker="o", color=colour, label=label)
+    for m in marks:
+        # the lowest line's rate below its point, the others above, stacked where two lie close
+        at = sorted((r[m - 1] * 100, label) for label, r in rates.items() if m <= len(r))
+        for rank, (value, label) in enumerate(at):
+            close = rank > 1 and value - at[rank - 1][0] < 3
+            dy = -12 if rank == 0 else (14 if close else 5)
+            colour = COLOURS[labels.index(label) % len(COLOURS)]
+            ax.annotate(dk_percent(value / 100), (m, value), textcoords="offset points", xytext=(3, dy),
+                        fontsize=7, color=colour)  # fmt: skip
     ax.set_xticks(x, [f"{i}\n{m}" for i, m in zip(x, months, strict=True)], fontsize=7)
     ax.set_xlabel("Måned efter idriftsættelse")
     ax.set_ylabel("Automatiseringsgrad, %")
@@ -73,12 +79,18 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=None, help="months (default the scenario's, 12)")
     ap.add_argument("--top", type=int, default=10, help="fixes made each month on the followed line (default 10)")
     ap.add_argument("--out", type=Path, default=IMAGE, help=f"the picture (default {IMAGE.relative_to(ROOT)})")
+    ap.add_argument("--table", type=Path, help="keep the measured lines in this CSV; draw from it when it exists")
     args = ap.parse_args()
-    frames = []
-    for label, scenario, top in lines(args.top):
-        t = closed_loop(scenario, seed=args.seed, top=top, citizens=args.citizens, months=args.months)
-        frames.append(t.assign(label=label))
-    table = pd.concat(frames, ignore_index=True)
+    if args.table is not None and args.table.exists():
+        table = pd.read_csv(args.table, dtype={"month": str}, keep_default_na=False)
+    else:
+        frames = []
+        for label, scenario, top in lines(args.top):
+            t = closed_loop(scenario, seed=args.seed, top=top, citizens=args.citizens, months=args.months)
+            frames.append(t.assign(label=label))
+        table = pd.concat(frames, ignore_index=True)
+        if args.table is not None:
+            table.to_csv(args.table, index=False)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     loop_figure(table).savefig(args.out, dpi=72)
     print(args.out)

@@ -5,9 +5,12 @@ what the robot cannot see or was told to allow; and it is deterministic."""
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
+from invoicekit.errors import InputError
 from invoicekit.reasons import POSTED
 from invoicekit.replay import load_world, simulate
 from invoicekit.rules import Rules, load_rules
@@ -179,3 +182,23 @@ def test_it_raises_the_limit_and_the_tolerance_to_what_the_action_proposes():
     assert rules_after("rule:tolerance", month, links, rules).tolerance == 4
     assert rules_after("rule:tolerance", month, links.iloc[:2], rules) == rules  # none linked: unchanged
     assert "tolerance = 4.00" in rules_toml(rules_after("rule:tolerance", month, links, rules))
+
+
+def test_replay_reads_each_months_support_sheet_and_rules_from_their_month_on(plain_folder, tmp_path):
+    world = tmp_path / "w"
+    shutil.copytree(plain_folder, world)
+    shutil.copy(world / "stoetteark.xlsx", world / "stoetteark-2019-01.xlsx")
+    (world / "rules-2019-02.toml").write_text(rules_toml(Rules(tolerance=4.0)), encoding="utf-8")
+    w = load_world(world)
+    assert [w.sheet_of(k) is w.sheet for k in range(4)] == [True, True, False, False]
+    assert [w.rules_of(k).tolerance for k in range(4)] == [1.0, 1.0, 1.0, 4.0]
+    # rules given to the replay hold for every month
+    assert {load_world(world, rules=Rules(tolerance=2.0)).rules_of(k).tolerance for k in range(4)} == {2.0}
+    (world / "stoetteark-kopi.xlsx").write_bytes(b"")
+    with pytest.raises(InputError, match="not named for a month"):
+        load_world(world)
+
+
+def test_the_loop_takes_a_number_of_fixes_it_can_make():
+    with pytest.raises(InputError, match="follow-fixes"):
+        synthesize("baseline", out="never-written", follow_fixes=-1)
