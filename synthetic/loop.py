@@ -79,6 +79,7 @@ _OWNERSHIP = {**{v: k for k, v in OWNERSHIP_DA.items()}, **{k: k for k in OWNERS
 
 
 def world_rules(world: World) -> Rules:
+    """The robot's rules in ``world`` before any rule fix: those its ``rules.toml`` holds."""
     return Rules(**WORLD_RULES, excluded_suppliers=tuple(world.excluded_suppliers))
 
 
