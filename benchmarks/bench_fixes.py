@@ -47,10 +47,11 @@ def fix_lists(w: WorldData) -> pd.DataFrame:
     """Every month's manual invoices with the fix each is linked to
     (``fix_key``, blank when none) and the true one (``true_fix``)."""
     d = first_decisions(simulate(w))
-    settings = Settings(tolerance=float(w.rules.tolerance), max_amount=w.rules.max_amount)
     frames = []
-    for month, grants in zip(w.months, w.grants, strict=True):
-        actions = fix_list(d, grants, w.sheet, month=month, settings=settings)
+    for k, (month, grants) in enumerate(zip(w.months, w.grants, strict=True)):
+        rules = w.rules_of(k)
+        settings = Settings(tolerance=float(rules.tolerance), max_amount=rules.max_amount)
+        actions = fix_list(d, grants, w.sheet_of(k), month=month, settings=settings)
         frames.append(actions.invoices[["month", "row", "reason", "fix_key"]])
     manual = pd.concat(frames, ignore_index=True)
     truth = w.truth[["month", "row", "fix_key", "cause"]].rename(columns={"fix_key": "true_fix"})

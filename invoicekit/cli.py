@@ -199,7 +199,10 @@ run in operation, with one journal, and measure every month.
 --world DIR holds stoetteark.xlsx, sensum/grants-YYYY-MM.csv and
 invoices/invoices-YYYY-MM.csv for each month, and optionally rules.toml,
 truth.csv (as written by invoicekit synth) and invoices/invoice-lines-YYYY-MM.csv
-(the lines of that month's collective invoices: run --invoice-lines). Each month's robot outputs go to
+(the lines of that month's collective invoices: run --invoice-lines). A
+support sheet or rules changed during the year are given as
+stoetteark-YYYY-MM.xlsx and rules-YYYY-MM.toml, each used from its month on
+(as invoicekit synth --follow-fixes writes them). Each month's robot outputs go to
 OUT/YYYY-MM/; OUT/monthly.csv holds month, invoices, posted, automation_rate,
 wrong_postings (posted invoices the truth says were wrong: not to be paid, or
 another grant, PSP element or art) and top_reasons.
@@ -220,7 +223,8 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--rules",
         metavar="PATH",
-        help="business rules (TOML); default: DIR/rules.toml if it exists, else the robot's defaults",
+        help="business rules (TOML) for every month; default: DIR/rules.toml (and DIR/rules-YYYY-MM.toml "
+        "from their months) if it exists, else the robot's defaults",
     )
     p.add_argument(
         "--new-journal",

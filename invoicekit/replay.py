@@ -10,6 +10,14 @@ laid out the same way) holds::
     invoices/invoice-lines-YYYY-MM.csv  the lines of that month's collective invoices (optional)
     rules.toml                      the business rules (optional)
     truth.csv                       what a careful human would have done (optional)
+    stoetteark-YYYY-MM.xlsx         the support sheet as it stands from that month on (optional)
+    rules-YYYY-MM.toml              the business rules from that month on (optional)
+
+A month uses the latest ``stoetteark-YYYY-MM.xlsx`` (and ``rules-YYYY-MM.toml``)
+of a month up to its own, else ``stoetteark.xlsx`` (``rules.toml``): a
+municipality that corrects its support sheet or its rules during the year
+(the closed loop of ``invoicekit synth --follow-fixes``) is replayed with
+each month's own. Rules given to the replay apply to every month.
 
 Each month runs as on its last day (the posting date of its postings, so a
 January run puts December's services in the year before when the rules have a
@@ -123,16 +131,46 @@ def month_lines(invoices: Path) -> Path | None:
     return found[0] if found else None
 
 
-def _world_files(world: Path, rules: str | Path | Rules | None) -> tuple[list[tuple[str, Path, Path]], Path, Rules]:
-    """The months, the support sheet and the rules of a world folder; the
-    world's ``rules.toml`` unless rules are given."""
+_FROM_MONTH = re.compile(r"-(\d{4}-(?:0[1-9]|1[0-2]))$")
+
+
+def _by_month(world: Path, stem: str, suffix: str, months: list[str], default: Path | None) -> list[Path | None]:
+    """For each month, the latest ``stem-YYYY-MM.suffix`` of a month up to
+    its own, else ``default``."""
+    dated = {}
+    for path in world.glob(f"{stem}-*{suffix}"):
+        m = _FROM_MONTH.search(path.stem)
+        if m is None or path.stem != f"{stem}-{m.group(1)}":
+            raise InputError(path, None, f"is not named for a month; expected {stem}-YYYY-MM{suffix} (month 01-12)")
+        dated[m.group(1)] = path
+    out, current = [], default
+    froms = sorted(dated)
+    for month in months:
+        while froms and froms[0] <= month:
+            current = dated[froms.pop(0)]
+        out.append(current)
+    return out
+
+
+def _world_files(
+    world: Path, rules: str | Path | Rules | None
+) -> tuple[list[tuple[str, Path, Path]], list[Path], list[Rules]]:
+    """The months, each month's support sheet and each month's rules of a
+    world folder; the world's ``rules.toml`` (and ``rules-YYYY-MM.toml``)
+    unless rules are given."""
     months = world_months(world)
+    labels = [m for m, _, _ in months]
     sheet = world / "stoetteark.xlsx"
     if not sheet.exists():
         raise InputError(world, "stoetteark.xlsx", "is missing; expected the support sheet in the world folder")
-    if rules is None and (world / "rules.toml").exists():
-        rules = world / "rules.toml"
-    return months, sheet, rules if isinstance(rules, Rules) else load_rules(rules)
+    sheets = _by_month(world, "stoetteark", ".xlsx", labels, sheet)
+    if rules is not None:
+        fixed = rules if isinstance(rules, Rules) else load_rules(rules)
+        return months, sheets, [fixed] * len(months)
+    default = world / "rules.toml" if (world / "rules.toml").exists() else None
+    paths = _by_month(world, "rules", ".toml", labels, default)
+    loaded = {p: load_rules(p) for p in dict.fromkeys(paths)}
+    return months, sheets, [loaded[p] for p in paths]
 
 
 def read_truth(path: str | Path) -> pd.DataFrame:
@@ -216,7 +254,7 @@ def replay(
     history from go-live. ``months`` replays only the first so many months."""
     world = Path(world)
     out = Path(out)
-    all_months, sheet, rule_set = _world_files(world, rules)
+    all_months, all_sheets, all_rules = _world_files(world, rules)
     months = all_months[:months]
     if Path(journal).exists():
         raise InputError(journal, None, "exists; expected a new journal for a replay from go-live")
@@ -226,7 +264,8 @@ def replay(
     truth = read_truth(world / "truth.csv") if (world / "truth.csv").exists() else None
     # every month's files must be usable before the first run is recorded: a
     # replay stopped half-way by a bad file would leave a journal it cannot resume
-    read_support_sheet(sheet)
+    for sheet in dict.fromkeys(all_sheets[: len(months)]):
+        read_support_sheet(sheet)
     for _month, grants, invoices in months:
         read_grants(grants)
         read_invoices(invoices)
@@ -250,9 +289,9 @@ def replay(
         res = run(
             grants=grants,
             invoices=invoices,
-            support_sheet=sheet,
+            support_sheet=all_sheets[k],
             out=out / month,
-            rules=rule_set,
+            rules=all_rules[k],
             run_date=month_run_date(month),
             invoice_lines=month_lines(invoices),
             **started,
@@ -335,13 +374,25 @@ class WorldData:
     sheet: SupportSheet
     rules: Rules
     truth: pd.DataFrame | None
+    #: each month's support sheet and rules, where the world changes them during the year
+    month_sheets: list[SupportSheet] | None = None
+    month_rules: list[Rules] | None = None
+
+    def sheet_of(self, k: int) -> SupportSheet:
+        """The support sheet of month ``k`` (0 = the first)."""
+        return self.month_sheets[k] if self.month_sheets else self.sheet
+
+    def rules_of(self, k: int) -> Rules:
+        """The world's rules in month ``k`` (0 = the first)."""
+        return self.month_rules[k] if self.month_rules else self.rules
 
 
 def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> WorldData:
     """Read every month of a world folder (see :func:`replay`)."""
     world = Path(world)
-    months, sheet_path, rule_set = _world_files(world, rules)
-    sheet = read_support_sheet(sheet_path)
+    months, sheet_paths, rule_sets = _world_files(world, rules)
+    read = {p: read_support_sheet(p) for p in dict.fromkeys(sheet_paths)}
+    sheets = [read[p] for p in sheet_paths]
     invoices, grants, lines = [], [], []
     for _month, g, i in months:
         invoices.append(read_invoices(i))
@@ -349,7 +400,19 @@ def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> Wo
         found = month_lines(i)
         lines.append(read_invoice_lines(found) if found is not None else None)
     truth = read_truth(world / "truth.csv") if (world / "truth.csv").exists() else None
-    return WorldData(world, [m for m, _, _ in months], invoices, grants, lines, sheet, rule_set, truth)
+    varies = len(read) > 1 or len(set(map(id, rule_sets))) > 1
+    return WorldData(
+        world,
+        [m for m, _, _ in months],
+        invoices,
+        grants,
+        lines,
+        sheets[0],
+        rule_sets[0],
+        truth,
+        month_sheets=sheets if varies else None,
+        month_rules=rule_sets if varies else None,
+    )
 
 
 def simulate(world: WorldData, rules: Rules | None = None, messages: bool = True) -> pd.DataFrame:
@@ -366,12 +429,12 @@ def simulate_with_lines(
     """:func:`simulate`, and the lines of the collective invoices decided
     line by line (the columns of ``decision_lines.csv``, with ``month``;
     None when the world has no lines)."""
-    rules = rules or world.rules
     history = History()
     frames, line_frames = [], []
     months = zip(world.months, world.invoices, world.grants, world.lines, strict=True)
     for k, (month, inv, gr, lines) in enumerate(months, start=1):
-        result = decide(inv, gr, world.sheet, rules, history, messages=messages, lines=lines)
+        month_rules = rules or world.rules_of(k - 1)
+        result = decide(inv, gr, world.sheet_of(k - 1), month_rules, history, messages=messages, lines=lines)
         d = result.decisions
         history = extend_history(history, d, run_id=k, started_at=month, lines=result.lines)
         frames.append(d.assign(month=month))
@@ -409,7 +472,7 @@ def simulate_rule_sets(world: WorldData, rule_list: list[Rules], secret: str | N
     for k, (month, inv, gr) in enumerate(zip(world.months, world.invoices, world.grants, strict=True), start=1):
         # check_batch reads of the history the invoices seen, the same under every
         # rule set, and whether it holds a schema-1 journal's keys, which no replay has
-        checked = check_batch(inv, gr, world.sheet, first.tolerance, history)
+        checked = check_batch(inv, gr, world.sheet_of(k - 1), first.tolerance, history)
         base = decide_checked(checked, first, history, messages=False).decisions
         reasons[0].append(base["check"].to_numpy())
         if len(rule_list) > 1:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from invoicekit.errors import InputError
 from synthetic.invoices import INVOICE_TYPES
+from synthetic.loop import run_loop
 from synthetic.scenario import SCENARIOS, Params, UnknownScenario, parse_scenario
 from synthetic.world import World, build_world
 from synthetic.write import HISTORY_FILE, TRUTH_COLUMNS, generate
@@ -43,10 +44,16 @@ def synthesize(
     oioubl: bool = False,
     progress=None,
     params: Params | None = None,
+    follow_fixes: int = 0,
 ) -> dict:
     """Generate a municipality and write it into ``out``. Returns what
     ``world.json`` holds. ``params`` replaces the scenario's parameters
-    (for calibration); ``scenario`` is then only recorded."""
+    (for calibration); ``scenario`` is then only recorded. ``follow_fixes``
+    closes the loop (:mod:`synthetic.loop`): the municipality makes the
+    first so many fixes of each month's fix list before the next month, and
+    ``world.json`` records how many (``follow_fixes``)."""
+    if not 0 <= int(follow_fixes) <= MAX_FOLLOW_FIXES:
+        raise InputError(None, "--follow-fixes", f"{follow_fixes} is out of range; expected 0 to {MAX_FOLLOW_FIXES}")
     if not 0 <= int(seed) < MAX_SEED:
         raise InputError(None, "--seed", f"{seed} is out of range; expected 0 to {MAX_SEED - 1:,}")
     params = params or parse_scenario(scenario)
@@ -58,7 +65,12 @@ def synthesize(
     world = build_world(params, seed)
     out = Path(out)
     _prepare(out)
-    counts = generate(world, out, oioubl=oioubl, progress=progress)
+    if follow_fixes:
+        on_month = (lambda _month: progress(1)) if progress else None
+        loop = run_loop(world, follow_fixes, out, scenario, oioubl=oioubl, on_month=on_month)
+        counts = dict(zip(loop.monthly["month"], loop.monthly["invoices"].astype(int).tolist(), strict=True))
+    else:
+        counts = generate(world, out, oioubl=oioubl, progress=progress)
     _write_rules(world, out / "rules.toml")
     info = {
         "scenario": scenario,
@@ -70,6 +82,8 @@ def synthesize(
         "suppliers": len(world.suppliers),
         "grants": len(world.segments),
     }
+    if follow_fixes:
+        info["follow_fixes"] = int(follow_fixes)
     (out / "world.json").write_text(
         json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
@@ -110,6 +124,8 @@ def example_municipality(
     }
 
 
+#: at most this many fixes a month in the closed loop
+MAX_FOLLOW_FIXES = 1000
 # a seed has at most nine digits, so world.json can never hold a ten-digit number that reads as a CPR
 MAX_SEED = 1_000_000_000
 WORLD_ENTRIES = (
@@ -134,7 +150,8 @@ def _prepare(out: Path) -> None:
             raise InputError(
                 out, None, "is not empty and holds no earlier world (world.json); expected a new or empty folder"
             )
-        for name in WORLD_ENTRIES:
+        dated = [p.name for pattern in ("stoetteark-*.xlsx", "rules-*.toml") for p in out.glob(pattern)]
+        for name in (*WORLD_ENTRIES, *dated):
             target = out / name
             if target.is_dir():
                 shutil.rmtree(target)

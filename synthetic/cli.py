@@ -26,6 +26,15 @@ Files written in --out:
   rules.toml                      the municipality's business rules
   world.json                      the scenario, its parameters and the seed
 
+With --follow-fixes K the loop is closed: each month the robot decides the
+month's files, invoicekit actions makes the month's fix list, and the
+municipality makes its first K fixes before the next month (a supplier gets
+the contact template, a grant is registered, a new rate, a coding row ...).
+A support sheet or rules that a fix changes are written again for the month
+they hold from:
+  stoetteark-YYYY-MM.xlsx         the support sheet from that month on
+  rules-YYYY-MM.toml              the business rules from that month on
+
 Then: invoicekit replay --world DIR --new-journal journal.sqlite --out replay/
 """
 
@@ -39,7 +48,8 @@ def add_synth_command(sub: argparse._SubParsersAction) -> None:
         help="generate a synthetic municipality to run the robot on",
         description=SYNTH_DESCRIPTION,
         epilog=f"Scenarios (combine with '+', e.g. template+discipline):\n{scenarios}\n\n"
-        "Example:\n  invoicekit synth --scenario baseline --seed 1 --out verden/",
+        "Examples:\n  invoicekit synth --scenario baseline --seed 1 --out verden/\n"
+        "  invoicekit synth --scenario baseline --seed 3 --follow-fixes 10 --out verden-loop/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -66,6 +76,15 @@ def add_synth_command(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="citizens in day and residential offers at go-live (default 560, a municipality of about "
         "56,000 inhabitants; the national scenario, 65000, gives a national-scale year of about a million invoices)",
+    )
+    p.add_argument(
+        "--follow-fixes",
+        type=int,
+        default=0,
+        metavar="K",
+        help="close the loop: the municipality makes the first K fixes of each month's fix list "
+        "(invoicekit actions) before the next month; 0, the default, makes none (the plain world). "
+        "Slower: the robot runs every month while the world is made",
     )
     p.add_argument("--oioubl", action="store_true", help="also write every invoice as an OIOUBL 2.1 XML file")
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
@@ -102,6 +121,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
             citizens=args.citizens,
             oioubl=args.oioubl,
             progress=bar.update,
+            follow_fixes=args.follow_fixes,
         )
     if not args.quiet:
         n = sum(info["invoices_per_month"].values())
@@ -109,5 +129,6 @@ def cmd_synth(args: argparse.Namespace) -> int:
             f"Municipality written to {out}/: scenario {args.scenario}, seed {args.seed}, "
             f"{info['citizens']:,} citizens, {info['suppliers']:,} suppliers, {info['grants']:,} grants, "
             f"{n:,} invoices in {len(info['invoices_per_month'])} months"
+            + (f"; the top {args.follow_fixes} fixes made each month" if args.follow_fixes else "")
         )
     return 0

@@ -100,7 +100,6 @@ def fix_truth(months, inv: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray
     :meth:`synthetic.invoices.Months.invoices` returns it); ``months`` is the
     :class:`~synthetic.invoices.Months` that made them."""
     w = months.w
-    p = w.params
     n = len(inv)
     first = _First(n)
     if not n:
@@ -119,9 +118,7 @@ def fix_truth(months, inv: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray
     n_citizens = np.array([len(c) for c in inv["citizens"]], dtype=np.int64)
 
     # the invoice itself (checks 1-10): the template's profiles, keying errors, credit notes, copies
-    profile = suppliers["profile"].to_numpy(dtype=object)[sup].copy()
-    if p.template_from_month > 0 and k + 1 >= p.template_from_month:
-        profile[suppliers["template_adopter"].to_numpy()[sup] & np.isin(profile, ["no_cpr", "no_period"])] = "column"
+    profile = w.profiles(k)[sup]
     template = "template:" + cvr
     first.take(keying == "missing_id")
     first.take(keying == "bad_cpr")

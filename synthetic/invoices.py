@@ -362,10 +362,7 @@ class Months:
         """Suppliers who send one collective invoice a month per house (a few
         citizens) instead of one per citizen; the contact template asks for
         one invoice per citizen."""
-        sup = self.w.suppliers
-        coll = sup["profile"].to_numpy()[inv["supplier"].to_numpy()] == "collective"
-        if self.p.template_from_month and k + 1 >= self.p.template_from_month:
-            coll &= ~sup["template_adopter"].to_numpy()[inv["supplier"].to_numpy()]
+        coll = self.w.profiles(k)[inv["supplier"].to_numpy()] == "collective"
         coll &= inv["keying"].to_numpy() == ""
         citizens = pa.array(inv["citizens"].to_numpy(dtype=object), pa.large_list(pa.int64()))
         first = pd.Series(pc.list_element(citizens, 0).to_numpy(), dtype=np.int64)

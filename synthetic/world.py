@@ -61,6 +61,8 @@ RATES = {
     ("97", "month"): (5_000, 16_000, 1),
 }
 HIGH_COST = (105_000, 160_000)
+#: the ways of invoicing the contact template mends (an invoice in the text keeps its way)
+TEMPLATE_MENDS = ("no_cpr", "no_period", "collective")
 UNIT_DA = {"day": "døgntakst", "month": "månedstakst", "year": "årstakst", "hour": "timetakst"}
 
 
@@ -161,6 +163,15 @@ class World:
     coding: pd.DataFrame  # the true chart of accounts, by (paragraph, ownership, target group, valid_from)
     sheet_coding: pd.DataFrame  # the support sheet's coding rows, as the municipality keeps them
     excluded_suppliers: list[str]
+
+    def profiles(self, k: int) -> np.ndarray:
+        """How each supplier invoices in month ``k``: its ``profile``, or
+        ``"column"`` (CPR number and period in their columns, one citizen an
+        invoice) once it follows the contact template (``template_from``)."""
+        profile = self.suppliers["profile"].to_numpy(dtype=object).copy()
+        follows = self.suppliers["template_from"].to_numpy() <= k
+        profile[follows & np.isin(profile, TEMPLATE_MENDS)] = "column"
+        return profile
 
     @property
     def months(self) -> int:
@@ -481,6 +492,9 @@ def build_world(params: Params, seed: int) -> World:
             "shows_name": rng.random(n_sup) < 0.6,
         }
     )
+    # the month from which a supplier invoices by the contact template (the scenario template)
+    adopts = (p.template_from_month > 0) & suppliers["template_adopter"].to_numpy()
+    suppliers["template_from"] = np.where(adopts, p.template_from_month - 1, NEVER)
     # the municipality excludes one supplier with good invoices (under supervision)
     good = np.flatnonzero((profile == "column") & (kind_of_sup == "residential"))
     excluded: list[str] = []

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -259,7 +261,6 @@ def _period_texts(ps: np.ndarray, pe: np.ndarray, s3: np.ndarray) -> pa.Array:
 def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
     """The month's invoices as extract columns (text) plus per-row metadata
     used for the truth and OIOUBL, whole-column."""
-    p = world.params
     sup = world.suppliers
     cit = world.citizens
     ep = world.episodes
@@ -267,13 +268,9 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
     for col in ("credits", "reminder", "extra_text", "orig_type"):
         if col not in inv:
             inv[col] = None
-    template = p.template_from_month > 0 and k + 1 >= p.template_from_month
     n = len(inv)
     s_idx = inv["supplier"].to_numpy()
-    prof = sup["profile"].to_numpy()[s_idx].copy()
-    if template:
-        adopts = sup["template_adopter"].to_numpy()[s_idx] & np.isin(prof, ["no_cpr", "no_period"])
-        prof[adopts] = "column"
+    prof = world.profiles(k)[s_idx]
     style = sup["id_style"].to_numpy()[s_idx].astype(np.int64)
     hyphen = sup["date_style"].to_numpy()[s_idx] != 1
     shows_name = sup["shows_name"].to_numpy()[s_idx].astype(bool)
@@ -785,6 +782,43 @@ def _line_truth(label: str, lines: pd.DataFrame) -> dict[str, pa.Array]:
 
 def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> dict:
     """Write the whole world into ``out``; returns counts per month."""
+    counts = {}
+    for month in write_months(world, out, oioubl=oioubl):
+        counts[month.label] = len(month.invoices)
+        if progress:
+            progress(1)
+    return counts
+
+
+@dataclass(frozen=True)
+class MonthWritten:
+    """One month of a world as :func:`write_months` wrote it: its label and
+    index, the invoices (internal columns, as
+    :meth:`~synthetic.invoices.Months.invoices` gives them), the files the
+    robot reads that month, and the month's truth (:data:`TRUTH_COLUMNS`, text)."""
+
+    label: str
+    k: int
+    invoices: pd.DataFrame
+    invoice_file: Path
+    grants_file: Path
+    lines_file: Path | None
+    support_sheet: Path
+    truth: dict[str, pa.Array]
+
+    def truth_frame(self) -> pd.DataFrame:
+        """The month's truth as text columns, as ``truth.csv`` holds them."""
+        return pd.DataFrame({c: v.to_numpy(zero_copy_only=False) for c, v in self.truth.items()})
+
+
+def write_months(world: World, out: Path, oioubl: bool = False) -> Iterator[MonthWritten]:
+    """Write the world into ``out`` a month at a time, yielding each month
+    once its files are written. The world is read afresh every month, so a
+    caller may change what governs the months to come (a registration, a
+    supplier's template, the support sheet's rows) between two months, as
+    :mod:`synthetic.loop` does; when the support sheet has changed, the sheet
+    as it stands from that month on is written as ``stoetteark-YYYY-MM.xlsx``
+    beside ``stoetteark.xlsx``."""
     out = Path(out)
     (out / "sensum").mkdir(parents=True, exist_ok=True)
     (out / "invoices").mkdir(parents=True, exist_ok=True)
@@ -792,27 +826,45 @@ def generate(world: World, out: Path, oioubl: bool = False, progress=None) -> di
     layout_rng = np.random.default_rng([world.seed, 2])
     history_rng = np.random.default_rng([world.seed, 3])  # its own stream: the other files as before
     months = Months(world, rng)
-    counts = {}
-    write_support_sheet(world, out / "stoetteark.xlsx")
+    sheet = out / "stoetteark.xlsx"
+    write_support_sheet(world, sheet)
+    sheet_state = _sheet_state(world)
     for k in range(world.months):
         label = world.month_label(k)
-        write_grants_csv(months.sensum(k), out / "sensum" / f"grants-{label}.csv")
+        if _sheet_state(world) != sheet_state:
+            sheet_state = _sheet_state(world)
+            sheet = out / f"stoetteark-{label}.xlsx"
+            write_support_sheet(world, sheet)
+        grants_file = out / "sensum" / f"grants-{label}.csv"
+        write_grants_csv(months.sensum(k), grants_file)
         inv = months.invoices(k)
         frame, meta = render_month(world, inv, k, rng)
         danish = layout_rng.random() < DANISH_LAYOUT_SHARE
-        write_invoice_csv(frame, meta, world, out / "invoices" / f"invoices-{label}.csv", danish)
+        invoice_file = out / "invoices" / f"invoices-{label}.csv"
+        write_invoice_csv(frame, meta, world, invoice_file, danish)
         lines = collective_lines(world, inv, frame) if world.params.collective_lines else None
         if oioubl:
             write_oioubl(frame, meta, out / "oioubl" / label, lines)
         fixes = fix_truth(months, inv, k)
+        lines_file = None
         if lines is not None:  # the scenario "lines": the suppliers send the lines
-            write_lines_csv(lines, out / "invoices" / f"invoice-lines-{label}.csv")
+            lines_file = out / "invoices" / f"invoice-lines-{label}.csv"
+            write_lines_csv(lines, lines_file)
             write_csv(out / "truth-lines.csv", _line_truth(label, lines), ",", "utf-8", append=k > 0)
             inv = _with_line_truth(inv, lines)
-        write_csv(out / "truth.csv", _truth(label, inv, frame, fixes), ",", "utf-8", append=k > 0)
+        truth = _truth(label, inv, frame, fixes)
+        write_csv(out / "truth.csv", truth, ",", "utf-8", append=k > 0)
         history = _history(world, inv, frame, history_rng, lines)
         write_csv(out / HISTORY_FILE, history, ";", "cp1252", errors="replace", append=k > 0)
-        counts[label] = len(inv)
-        if progress:
-            progress(1)
-    return counts
+        yield MonthWritten(label, k, inv, invoice_file, grants_file, lines_file, sheet, truth)
+
+
+def _sheet_state(world: World) -> tuple:
+    """What of the world the support sheet shows and a fix may change: the
+    coding rows' dates and the suppliers it lists."""
+    coding = world.sheet_coding
+    return (
+        tuple(coding["valid_from"]),
+        tuple(coding["valid_to"]),
+        tuple(world.suppliers["in_sheet"].to_numpy(dtype=bool)),
+    )
