@@ -7,14 +7,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := reports/demo
 SEED ?= 3
+# test processes: the suite is CPU-bound, one per core (each file's shared worlds stay in one process)
+JOBS ?= 2
 
-.PHONY: demo test lab lint format bench check-reports clean
+.PHONY: demo test lab lint format bench check-reports clean strip-filter
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+	@$(MAKE) --no-print-directory strip-filter
+
+# git stores notebooks without their outputs (.gitattributes names this clean filter)
+strip-filter:
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git config filter.strip-notebook-outputs.clean "python3 scripts/strip_notebook_outputs.py"; fi
 
 demo: $(STAMP)
 	@rm -rf $(DEMO_OUT)
@@ -27,7 +35,7 @@ demo: $(STAMP)
 test: demo
 	$(BIN)/ruff check invoicekit synthetic tests benchmarks scripts
 	$(BIN)/ruff format --check invoicekit synthetic tests benchmarks scripts
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
 
 # JupyterLab on the notebooks (they make their small municipality themselves the first time)
 LAB_STAMP := $(VENV)/.lab-stamp
@@ -37,7 +45,7 @@ $(LAB_STAMP): $(STAMP)
 	@touch $(LAB_STAMP)
 
 # JupyterLab refuses to start as root unless told it may (root is common in containers)
-lab: $(LAB_STAMP)
+lab: $(LAB_STAMP) strip-filter
 	cd notebooks && ../$(BIN)/jupyter lab $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 lint: $(STAMP)

@@ -692,6 +692,3 @@ def with_journal(config: Config, journal: str | Path, months: int = 3) -> Config
             estimates[name] = (min(m.low, m.value), m.value, max(m.high, m.value))
     return replace(config, estimates=estimates, measurements={**config.measurements, **measured})
 
-
-#: the former name of :func:`with_journal`, when it measured the rate only (notebooks may call it)
-with_measured_rate = with_journal

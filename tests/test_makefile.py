@@ -45,3 +45,14 @@ def test_make_lab_allows_root_only_for_root(tmp_path):
     options = command.split("jupyter lab", 1)[1]  # what the shell makes of the rest of the line
     shell = subprocess.run(["sh", "-c", f"echo {options}"], capture_output=True, text=True, check=True)
     assert ("--allow-root" in shell.stdout) == (os.geteuid() == 0)
+
+
+def test_installing_and_make_lab_turn_on_the_filter_that_keeps_notebook_outputs_out_of_git(tmp_path):
+    venv = fake_venv(tmp_path)
+    wanted = 'git config filter.strip-notebook-outputs.clean "python3 scripts/strip_notebook_outputs.py"'
+    assert wanted in dry_run("demo", venv)  # the first install, as every target's
+    (venv / ".installed-stamp").touch()
+    (venv / ".lab-stamp").touch()
+    assert wanted in dry_run("lab", venv)
+    attributes = (ROOT / ".gitattributes").read_text(encoding="utf-8")
+    assert "notebooks/*.ipynb filter=strip-notebook-outputs" in attributes
