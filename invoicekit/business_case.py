@@ -691,4 +691,3 @@ def with_journal(config: Config, journal: str | Path, months: int = 3) -> Config
         else:
             estimates[name] = (min(m.low, m.value), m.value, max(m.high, m.value))
     return replace(config, estimates=estimates, measurements={**config.measurements, **measured})
-
