@@ -201,7 +201,11 @@ class Journal:
                     self.path, None, "exists; --new-journal starts a journal and never reuses a file: use --journal"
                 )
             if not self.path.parent.is_dir():
-                raise InputError(self.path, None, "folder does not exist")
+                raise InputError(
+                    self.path,
+                    None,
+                    "its folder does not exist; create the folder first, or start the journal elsewhere",
+                )
         elif not self.path.exists():
             raise MissingFileError(
                 self.path, "does not exist; expected the robot's journal (start a new one with --new-journal)"
