@@ -292,13 +292,17 @@ def test_a_worlds_opus_history_judges_as_its_truth_does_but_for_the_grant(replay
     assert ev.summary["history_only"] == 0 and ev.summary["posted_wrong"] > 0
 
 
+def _own_postings(files: list[Path], tmp_path: Path) -> PostingHistory:
+    """The robot's own opus_postings.csv of each run, one after the other, read as a posting history."""
+    text = [(f.parent / "opus_postings.csv").read_text(encoding="utf-8").splitlines(keepends=True) for f in files]
+    (tmp_path / "opus.csv").write_text("".join([text[0][0], *(line for f in text for line in f[1:])]), "utf-8")
+    return read_posting_history(tmp_path / "opus.csv")
+
+
 def test_the_robot_judged_against_its_own_postings_is_always_right(replayed, tmp_path):
     _, replay_dir = replayed
     files = sorted(replay_dir.glob("*/decisions.csv"))
-    postings = [f.parent / "opus_postings.csv" for f in files]
-    lines = [p.read_text(encoding="utf-8").splitlines(keepends=True) for p in postings]
-    (tmp_path / "opus.csv").write_text("".join([lines[0][0], *(line for f in lines for line in f[1:])]), "utf-8")
-    ev = evaluate_history(read_decisions(files), read_posting_history(tmp_path / "opus.csv"))
+    ev = evaluate_history(read_decisions(files), _own_postings(files, tmp_path))
     counts = ev.counts()
     assert counts["posted_right"] > 100
     assert counts["posted_wrong"] == counts["manual_payable"] == 0 and ev.summary["history_only"] == 0
@@ -386,10 +390,7 @@ def replayed_lines(tmp_path_factory) -> tuple[Path, Path]:
 def test_collective_invoices_posted_line_by_line_are_judged_by_their_lines(replayed_lines, tmp_path):
     _, replay_dir = replayed_lines
     files = sorted(replay_dir.glob("*/decisions.csv"))
-    postings = [f.parent / "opus_postings.csv" for f in files]
-    text = [p.read_text(encoding="utf-8").splitlines(keepends=True) for p in postings]
-    (tmp_path / "opus.csv").write_text("".join([text[0][0], *(line for f in text for line in f[1:])]), "utf-8")
-    history = read_posting_history(tmp_path / "opus.csv")
+    history = _own_postings(files, tmp_path)
     decisions, lines = read_decisions(files), read_decision_lines(files)
     by_line = lines.loc[lines["status"] == "posted", ["month", "row"]].drop_duplicates()
     # accounts differ between a collective invoice's citizens: one line of its total cannot match

@@ -444,21 +444,18 @@ def test_synth_replaces_an_earlier_world_but_never_touches_other_files(tmp_path,
     assert [p.name for p in (tmp_path / "mine").iterdir()] == ["budget.xlsx"]
 
 
+def _replay_argv(tmp_path: Path) -> list[str]:
+    """``invoicekit replay`` of the world in tmp_path/w into a new journal."""
+    return ["replay", "--world", str(tmp_path / "w"), "--new-journal", str(tmp_path / "j.sqlite"),
+            "--out", str(tmp_path / "r")]  # fmt: skip
+
+
 def test_replay_command_prints_the_table_and_refuses_a_used_journal(tmp_path, capsys):
     synthesize("baseline", seed=2, out=tmp_path / "w", months=2, citizens=60)
-    argv = [
-        "replay",
-        "--world",
-        str(tmp_path / "w"),
-        "--new-journal",
-        str(tmp_path / "j.sqlite"),
-        "--out",
-        str(tmp_path / "r"),
-    ]
-    assert main(argv) == 0
+    assert main(_replay_argv(tmp_path)) == 0
     out = capsys.readouterr().out
     assert "2018-11" in out and "2018-12" in out and "top reasons" in out
-    assert main(argv) == 2
+    assert main(_replay_argv(tmp_path)) == 2
     assert "exists; expected a new journal for a replay" in capsys.readouterr().err
 
 
@@ -563,16 +560,7 @@ def test_replay_refuses_a_world_with_a_month_of_invoices_missing(tmp_path, capsy
     synthesize("baseline", seed=2, out=tmp_path / "w", months=4, citizens=40)
     (tmp_path / "w" / "invoices" / "invoices-2018-12.csv").unlink()
     (tmp_path / "w" / "invoices" / "invoices-2019-01.csv").unlink()
-    argv = [
-        "replay",
-        "--world",
-        str(tmp_path / "w"),
-        "--new-journal",
-        str(tmp_path / "j.sqlite"),
-        "--out",
-        str(tmp_path / "r"),
-    ]
-    assert main(argv) == 2
+    assert main(_replay_argv(tmp_path)) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "invoices/invoices-2018-12.csv: is missing (and 1 more)" in err and "from 2018-11 to 2019-02" in err
@@ -580,7 +568,7 @@ def test_replay_refuses_a_world_with_a_month_of_invoices_missing(tmp_path, capsy
     # the last month may be missing: the world simply ends sooner
     (tmp_path / "w" / "invoices" / "invoices-2019-02.csv").unlink()
     (tmp_path / "w" / "sensum" / "grants-2019-02.csv").unlink()
-    assert main(argv) == 0
+    assert main(_replay_argv(tmp_path)) == 0
 
 
 def test_in_the_lines_scenario_collective_invoices_come_with_lines_that_add_up_and_replay_posts_them(tmp_path):
