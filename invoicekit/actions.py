@@ -46,7 +46,10 @@ given, the grants and the support sheet); the keys have these forms:
   with evidence: at least :attr:`Settings.min_rule_invoices` invoices above
   the limit that each matched their grant to the øre; or that many invoices,
   from two suppliers or more, off by more than the tolerance and at most
-  :attr:`Settings.small_difference` kr. and not explained by a new rate.
+  :attr:`Settings.small_difference` kr., by a difference that is not whole
+  kroner (a whole-kroner difference looks like a fee or a charge, not a
+  rounding), and not explained by a new rate. The tolerance proposed is the
+  largest such difference, to the øre: never rounded up into the fees.
 
 Invoices that no fix explains keep the owner of their reason and the
 robot's message as their action. The month of a decision is the month of
@@ -602,16 +605,18 @@ def _rule_fixes(manual: pd.DataFrame, taken: set, s: Settings) -> list[_Fix]:
         )
         fixes.append(_Fix("rule:max_amount", "rule", "it", sentence, list(above.index)))
     diff = (manual["amount"] - manual["expected_amount"]).abs()
+    ore = np.round(diff.to_numpy(dtype=np.float64) * 100)
     small = manual[
         (manual["reason"] == "AMOUNT_MISMATCH")
         & (diff > s.tolerance)
         & (diff <= s.small_difference)
+        & (ore % 100 != 0)  # whole kroner: a fee or a charge, which a tolerance must not let through
         & ~manual.index.isin(list(taken))
     ]
     if len(small) >= s.min_rule_invoices and small["supplier_cvr"].nunique() >= 2:
         largest = float(diff[small.index].max())
         sentence = (
-            f"Overvej at hæve robottens tolerance fra {_kr(s.tolerance)} til {_kr(math.ceil(largest))}: "
+            f"Overvej at hæve robottens tolerance fra {_kr(s.tolerance)} til {_kr(largest)}: "
             f"{len(small)} fakturaer fra {small['supplier_cvr'].nunique()} leverandører afviger med højst "
             f"{_kr(largest)} fra bevillingens forventede beløb (afrunding)"
         )

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from invoicekit.render import dk_percent
+from invoicekit.formats import dk_percent
 from synthetic.loop import closed_loop
 
 ROOT = Path(__file__).resolve().parents[1]

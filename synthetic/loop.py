@@ -228,8 +228,7 @@ def rules_after(key: str, month: pd.DataFrame, links: pd.DataFrame, rules: Rules
     """The rules after IT makes the rule fix ``key`` as its action proposes,
     from the month's decisions and the fix list's ``links``: the limit
     raised to the largest linked invoice rounded up to 10.000 kr., the
-    tolerance to the largest linked difference rounded up to whole kroner
-    (never lowered)."""
+    tolerance to the largest linked difference, to the øre (never lowered)."""
     linked = month[month["row"].isin(links.loc[links["fix_key"] == key, "row"])]
     if not len(linked):
         return rules
@@ -238,7 +237,7 @@ def rules_after(key: str, month: pd.DataFrame, links: pd.DataFrame, rules: Rules
         return dataclasses.replace(rules, max_amount=float(max(limit, rules.max_amount)))
     if key == "rule:tolerance":
         diff = (linked["amount"] - linked["expected_amount"]).abs().max()
-        return dataclasses.replace(rules, tolerance=float(max(math.ceil(float(diff)), rules.tolerance)))
+        return dataclasses.replace(rules, tolerance=float(max(round(float(diff), 2), rules.tolerance)))
     return rules
 
 

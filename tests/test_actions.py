@@ -302,12 +302,27 @@ def test_raising_the_maximum_amount_needs_enough_exact_matches():
 def test_small_differences_from_several_suppliers_suggest_the_tolerance():
     rows = [
         decision(k, "AMOUNT_MISMATCH", amount=31000.0 + diff, expected_amount=31000.0, supplier_cvr=cvr)
-        for k, (diff, cvr) in enumerate([(2.5, S1), (-3.0, S2), (4.0, S1)], start=1)
+        for k, (diff, cvr) in enumerate([(2.5, S1), (-3.1, S2), (4.37, S1)], start=1)
     ]
     fix = fix_list(frame(*rows)).fixes.iloc[0]
     assert fix["fix_key"] == "rule:tolerance"
+    assert "til 4,37 kr." in fix["action"]  # the largest difference, not rounded up to whole kroner
     one_supplier = [r | {"supplier_cvr": S1} for r in rows]
     assert not len(fix_list(frame(*one_supplier)).fixes)
+
+
+def test_whole_kroner_differences_look_like_fees_and_never_suggest_the_tolerance():
+    fees = [
+        decision(k, "AMOUNT_MISMATCH", amount=31000.0 + diff, expected_amount=31000.0, supplier_cvr=cvr)
+        for k, (diff, cvr) in enumerate([(5.0, S1), (3.0, S2), (4.0, S1), (2.5, S2)], start=1)
+    ]
+    assert not len(fix_list(frame(*fees)).fixes)  # one rounding (2,50) is not evidence
+    with_roundings = [*fees, decision(5, "AMOUNT_MISMATCH", amount=31004.2, expected_amount=31000.0, supplier_cvr=S1),
+                      decision(6, "AMOUNT_MISMATCH", amount=30998.9, expected_amount=31000.0, supplier_cvr=S2)]  # fmt: skip
+    fixes = fix_list(frame(*with_roundings))
+    fix = fixes.fixes.iloc[0]
+    assert fix["fix_key"] == "rule:tolerance" and "til 4,20 kr." in fix["action"] and fix["invoices"] == 3
+    assert sorted(fixes.links.loc[fixes.links["fix_key"] == "rule:tolerance", "row"]) == [4, 5, 6]
 
 
 # ---------------------------------------------------------------- the list
