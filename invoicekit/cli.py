@@ -34,6 +34,7 @@ import textwrap
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.errors import InputError, OutputError
@@ -1159,6 +1160,54 @@ class MaskingFormatter(logging.Formatter):
         return mask_cpr_text(super().format(record))
 
 
+class _LogFile(logging.FileHandler):
+    """The ``--log-file`` handler. A line it cannot write (a full disk) is
+    reported once on stderr, masked and without the record's raw arguments
+    (logging's own report prints them, CPR numbers and all), and the log
+    stops; the run goes on."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            self.failed = True
+            exc = sys.exc_info()[1]
+            why = getattr(exc, "strerror", None) or exc
+            print(f"invoicekit: warning: --log-file {mask_cpr_text(str(self.baseFilename))}: "
+                  f"{mask_cpr_text(str(why))}; logging stopped", file=sys.stderr)  # fmt: skip
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def flush(self) -> None:
+        if not self.failed:
+            try:
+                super().flush()
+            except OSError:
+                self.handleError(None)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:
+            self.handleError(None)  # type: ignore[arg-type]
+
+
+def _log_file_apart(args: argparse.Namespace) -> None:
+    """Refuse a ``--log-file`` that is one of the command's inputs, its
+    journal or inside a folder it reads: the log lines would be appended to it."""
+    log_file = Path(args.log_file).resolve()
+    for option in ("grants", "invoices", "invoice_lines", "support_sheet", "rules", "journal", "new_journal"):
+        given = getattr(args, option, None)
+        if isinstance(given, str | Path) and Path(given).resolve() == log_file:
+            raise InputError(args.log_file, "--log-file", f"is the --{option.replace('_', '-')} file; "
+                             "expected a log file of its own")  # fmt: skip
+    world = getattr(args, "world", None)
+    if isinstance(world, str | Path) and Path(world).resolve() in log_file.parents:
+        raise InputError(args.log_file, "--log-file", "is inside the --world folder; expected a log file outside it")
+
+
 class _NotPrinted(logging.Filter):
     """What the terminal leaves out: the command line's own records (it
     prints its errors itself) and, unless --quiet, a warning the printed
@@ -1191,7 +1240,8 @@ def _logging(args: argparse.Namespace) -> Iterator[None]:
     handlers.append(terminal)
     level = logging.WARNING
     if getattr(args, "log_file", None):
-        to_file = logging.FileHandler(args.log_file, mode="a", encoding="utf-8", delay=False)
+        _log_file_apart(args)
+        to_file = _LogFile(args.log_file, mode="a", encoding="utf-8", delay=False)
         to_file.setLevel(args.log_level)
         to_file.setFormatter(
             MaskingFormatter("%(asctime)s %(levelname)-7s %(name)s [%(process)d] %(message)s", "%Y-%m-%dT%H:%M:%S%z")
@@ -1258,6 +1308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "stopped (Ctrl-C); a run is recorded whole or not at all, and the next run delivers any files left staged"
         )
         return 130
+    except Exception as exc:  # a fault of ours, not the user's: one masked line, never a raw traceback
+        log.debug("unexpected error", exc_info=True)
+        error(f"unexpected {type(exc).__name__}: {exc} (please report it; a run is recorded whole or not at all)")
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -517,10 +517,16 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
     line made from their posted lines: summed per PSP element and art, zero
     sums dropped, sorted and joined as
     :func:`~invoicekit.posting_history.posted_per_invoice` makes the history's."""
+    where = lines["source"].iat[0] if "source" in lines else "decision lines"
     for col in ("row", "amount", "status", "psp_element", "art"):
         if col not in lines:
-            raise InputError("decision lines", col, "missing; expected the columns of decision_lines.csv")
+            raise InputError(where, col, "missing; expected the columns of decision_lines.csv")
     units, known = _decision_units(lines["amount"])
+    posted_line = (_text(lines["status"]) == POSTED).to_numpy()
+    if (posted_line & ~known).any():
+        k = int(np.flatnonzero(posted_line & ~known)[0])
+        src = lines["source"].iat[k] if "source" in lines else where
+        raise InputError(src, "amount", f"'{lines['amount'].iat[k]}' of a posted line is not an amount")
     month = _text(lines["month"]) if "month" in lines else pd.Series("", index=lines.index, dtype=object)
     work = pd.DataFrame(
         {
@@ -537,9 +543,19 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
     joined = net.groupby(["month", "row"], sort=False)["signature"].agg("\x1e".join)
     out = d["robot_signature"].to_numpy(dtype=object).copy()
     month_d = d["month"].to_numpy(dtype=object) if "month" in d else np.full(len(d), "", dtype=object)
-    at = pd.MultiIndex.from_arrays([month_d, d["row"].to_numpy()]).get_indexer(joined.index)
-    found = at >= 0
-    out[at[found]] = joined.to_numpy(dtype=object)[found]
+    decided = pd.MultiIndex.from_arrays([month_d, d["row"].to_numpy()])
+    if not decided.is_unique:
+        raise InputError(
+            where,
+            None,
+            "belongs to decisions of several runs whose rows cannot be told apart; give each run's "
+            "decisions.csv and decision_lines.csv in a folder named for its month (YYYY-MM), as replay writes them",
+        )
+    at = decided.get_indexer(joined.index)
+    if (at < 0).any():
+        month, row = joined.index[int(np.flatnonzero(at < 0)[0])]
+        raise InputError(where, "row", f"row {row}{f' of {month}' if month else ''} names no decision in decisions.csv")
+    out[at] = joined.to_numpy(dtype=object)
     return out
 
 
@@ -618,7 +634,7 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
         p = Path(p)
         if not p.exists():
             raise MissingFileError(p, "does not exist; expected a decisions.csv from invoicekit run")
-        d = pd.read_csv(p, dtype=str, keep_default_na=False)
+        d = _read_text_csv(p, "a decisions.csv from invoicekit run")
         if "status" not in d or "row" not in d:
             raise InputError(p, "status", "missing; expected a decisions.csv from invoicekit run")
         if re.fullmatch(r"\d{4}-\d{2}", p.parent.name):
@@ -635,12 +651,29 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
     for p in paths:
         f = Path(p).parent / "decision_lines.csv"
         if f.exists():
-            d = pd.read_csv(f, dtype=str, keep_default_na=False)
+            d = _read_text_csv(f, "the decision_lines.csv invoicekit run writes")
+            for col in ("row", "amount", "status", "psp_element", "art"):
+                if col not in d:
+                    raise InputError(f, col, "missing; expected the columns of decision_lines.csv")
+            rows = pd.to_numeric(d["row"].str.strip(), errors="coerce")
+            bad = rows.isna() | (rows % 1 != 0) | (rows < 1)
+            if bad.any():
+                k = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(f, "row", f"line {k + 2}: '{d['row'].iat[k]}' is not a row number of decisions.csv")
             if re.fullmatch(r"\d{4}-\d{2}", f.parent.name):
                 d["month"] = f.parent.name
-            frames.append(d)
+            frames.append(d.assign(source=str(f)))
     lines = pd.concat(frames, ignore_index=True) if frames else None
     return lines if lines is not None and len(lines) else None
+
+
+def _read_text_csv(path: Path, expected: str) -> pd.DataFrame:
+    """A CSV the robot wrote, as text cells; one that cannot be read is the user's to fix."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        why = "is empty" if isinstance(exc, pd.errors.EmptyDataError) else "cannot be read as CSV"
+        raise InputError(path, None, f"{why}; expected {expected}") from None
 
 
 def read_truth_file(path: str | Path) -> pd.DataFrame:

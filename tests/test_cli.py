@@ -365,6 +365,59 @@ def test_the_log_of_a_run_holds_what_a_robot_operator_needs_and_no_full_cpr_numb
     assert " DEBUG " in text and " ERROR " in text and "invoicekit run stopped: " in text
 
 
+def _run_argv(world: Path, out: Path) -> list[str]:
+    return ["run", "--grants", str(world / "sensum" / "grants-2018-11.csv"),
+            "--invoices", str(world / "invoices" / "invoices-2018-11.csv"),
+            "--support-sheet", str(world / "stoetteark.xlsx"), "--out", str(out)]  # fmt: skip
+
+
+def test_a_log_file_that_is_an_input_or_the_journal_is_refused_and_left_as_it_was(tiny_world, tmp_path, capsys):
+    invoices = tiny_world / "invoices" / "invoices-2018-11.csv"
+    before = invoices.read_bytes()
+    assert main([*_run_argv(tiny_world, tmp_path / "o"), "--log-file", str(invoices)]) == 2
+    assert "--log-file" in capsys.readouterr().err and invoices.read_bytes() == before
+    journal = tmp_path / "j.sqlite"
+    assert (
+        main([*_run_argv(tiny_world, tmp_path / "o"), "--new-journal", str(journal), "--log-file", str(journal)]) == 2
+    )
+    assert "is the --new-journal file" in capsys.readouterr().err and not journal.exists()
+
+
+def test_a_log_file_that_cannot_be_written_warns_once_masked_and_the_run_goes_on(tiny_world, tmp_path, capsys):
+    full = Path("/dev/full")
+    if not full.exists():
+        pytest.skip("needs /dev/full (Linux) to fill a disk")
+    folder = tmp_path / "0101901234"  # a CPR-like folder: logging's own error report would print it in full
+    folder.mkdir()
+    for name in ("sensum/grants-2018-11.csv", "invoices/invoices-2018-11.csv", "stoetteark.xlsx"):
+        (folder / Path(name).name).write_bytes((tiny_world / name).read_bytes())
+    argv = ["run", "--grants", str(folder / "grants-2018-11.csv"), "--invoices", str(folder / "invoices-2018-11.csv"),
+            "--support-sheet", str(folder / "stoetteark.xlsx"), "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main([*argv, "--log-file", str(full), "--log-level", "DEBUG"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("--log-file") == 1 and "logging stopped" in err
+    assert "Traceback" not in err and "0101901234" not in err
+    assert (tmp_path / "o" / "decisions.csv").exists()
+
+
+def test_an_unexpected_fault_is_one_masked_line_and_exit_1(monkeypatch, capsys):
+    import argparse
+
+    import invoicekit.cli as cli
+
+    def broken(_args):
+        raise ValueError("Unable to parse string '010190-1234'")
+
+    class Parser:
+        def parse_args(self, _argv):
+            return argparse.Namespace(command="sample", handler=broken, quiet=False, log_file=None)
+
+    monkeypatch.setattr(cli, "build_parser", Parser)
+    assert main(["sample", "size"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unexpected ValueError" in err and "010190-xxxx" in err and "1234" not in err
+
+
 def test_the_log_formatter_masks_a_cpr_number_whatever_logs_it():
     record = logging.LogRecord("invoicekit.x", logging.INFO, __file__, 1, "citizen %s, %s", ("0101901234", 7), None)
     shown = MaskingFormatter("%(message)s").format(record)

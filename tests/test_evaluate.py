@@ -5,6 +5,7 @@ history judging as its truth does."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -412,3 +413,29 @@ def test_evaluate_world_with_history_reads_the_lines_as_the_decisions_files_do(r
     files = [str(f) for f in sorted(replay_dir.glob("*/decisions.csv"))]
     assert main(["evaluate", "--decisions", *files, "--history", str(history), "--out", str(tmp_path / "d")]) == 0
     assert (tmp_path / "d" / "evaluation.csv").read_bytes() == (tmp_path / "w" / "evaluation.csv").read_bytes()
+
+
+def test_decision_lines_that_cannot_be_used_are_refused_naming_the_file(replayed_lines, tmp_path, capsys):
+    world, replay_dir = replayed_lines
+    history = str(world / "opus_history.csv")
+    months = sorted(p.parent.name for p in replay_dir.glob("*/decision_lines.csv"))
+    # runs kept in folders not named for their month: their rows cannot be told apart
+    runs = []
+    for k, month in enumerate(months[:2], start=1):
+        shutil.copytree(replay_dir / month, tmp_path / f"run{k}")
+        runs.append(str(tmp_path / f"run{k}" / "decisions.csv"))
+    assert main(["evaluate", "--decisions", *runs, "--history", history, "--out", str(tmp_path / "e1")]) == 2
+    assert "folder named for its month" in capsys.readouterr().err
+    # a row that is not a row number (here a CPR number), an empty file
+    bad = tmp_path / months[0]
+    shutil.copytree(replay_dir / months[0], bad)
+    lines = pd.read_csv(bad / "decision_lines.csv", dtype=str, keep_default_na=False)
+    lines.loc[0, "row"] = "010190-1234"
+    lines.to_csv(bad / "decision_lines.csv", index=False)
+    argv = ["evaluate", "--decisions", str(bad / "decisions.csv"), "--history", history, "--out", str(tmp_path / "e")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "decision_lines.csv" in err and "row" in err and "010190-xxxx" in err and "1234" not in err
+    (bad / "decision_lines.csv").write_text("", encoding="utf-8")
+    assert main(argv) == 2
+    assert "decision_lines.csv: is empty" in capsys.readouterr().err
