@@ -524,10 +524,17 @@ class BusinessCase:
                 " (a month under way)" if m.under_way else ""
             )
             low, _, high = c.estimates[name]
-            kind = "the config's plausible range" if c.range_basis(name) == "config" else f"{CONFIDENCE:.0%} interval"
+            kind = f"{CONFIDENCE:.0%} interval"
+            if c.range_basis(name) == "config":
+                stated_low, stated_high = c.ranges[name]
+                inside = stated_low <= m.value <= stated_high
+                kind = "the config's plausible range" if inside else "the config's range, widened to the measured value"
             return f"{where}; {fmt.format(low)} to {fmt.format(high)}, {kind}"
         if c.basis(name) == "config":
             return "from the config" + (f"; the journal measured {fmt.format(m.value)}" if m else "")
+        if name in c.ranges:  # [low, high] with no journal to measure the likely value
+            low, _, high = c.estimates[name]
+            return f"assumed, no journal measured it; {fmt.format(low)} to {fmt.format(high)}, the config's range"
         return "the default, assumed"
 
     def assumptions(self) -> pd.DataFrame:

@@ -276,3 +276,11 @@ def test_a_run_on_an_extract_not_named_for_a_month_counts_in_the_month_it_ran(tm
     cfg = with_journal(load_config(text=""), journal)  # only the month under way: measured, and said so
     assert cfg.estimates["automation_rate"][1] == pytest.approx(f.monthly["automation_rate"].iat[0])
     assert cfg.measured["automation_rate"].under_way and cfg.measured["invoices_per_year"].under_way
+
+
+def test_a_measured_rate_outside_the_configs_range_is_said_to_widen_it(replayed, tmp_path, capsys):
+    (tmp_path / "bc.toml").write_text("automation_rate = [0.8, 0.9]\n", encoding="utf-8")
+    argv = ["report", "business-case", "--config", str(tmp_path / "bc.toml"), "--journal", str(replayed["journal"])]
+    assert main([*argv, "--out", str(tmp_path / "bc")]) == 0
+    rate_line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Automation rate"))
+    assert "widened to the measured value" in rate_line and "plausible" not in rate_line
