@@ -26,8 +26,10 @@ class Parameter:
 
 
 PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("invoices_per_year", 6000, "Fakturaer om året", "fakturaer", "invoices in scope a year", 0),
-    Parameter("minutes_manual", 10, "Minutter pr. manuel faktura", "min.", "handling an invoice by hand", 0),
+    # upper limits far above any municipality's (a national year is about 1,000,000 invoices), so that a
+    # typo is refused naming its key instead of overflowing the charts and the Monte Carlo
+    Parameter("invoices_per_year", 6000, "Fakturaer om året", "fakturaer", "invoices in scope a year", 0, 1e8),
+    Parameter("minutes_manual", 10, "Minutter pr. manuel faktura", "min.", "handling an invoice by hand", 0, 1e4),
     Parameter(
         "minutes_exception",
         3,
@@ -35,6 +37,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "min.",
         "extra follow-up on an invoice the robot sends to manual",
         0,
+        1e4,
     ),
     Parameter(
         "minutes_control",
@@ -43,12 +46,13 @@ PARAMETERS: tuple[Parameter, ...] = (
         "min.",
         "control per automatic posting (sample control)",
         0,
+        1e4,
     ),
     Parameter("automation_rate", 0.38, "Automatiseringsgrad", "andel", "share posted automatically", 0, 1),
-    Parameter("hourly_cost", 400, "Timepris", "kr.", "DKK per hour", 0),
-    Parameter("development_cost", 250000, "Udviklingsomkostning (år 0)", "kr.", "one-off, year 0", 0),
-    Parameter("subscription_per_year", 35000, "Abonnement og support pr. år", "kr.", "software and support", 0),
-    Parameter("maintenance_hours_per_month", 1, "Drift, timer pr. måned", "timer", "operation", 0),
+    Parameter("hourly_cost", 400, "Timepris", "kr.", "DKK per hour", 0, 1e5),
+    Parameter("development_cost", 250000, "Udviklingsomkostning (år 0)", "kr.", "one-off, year 0", 0, 1e10),
+    Parameter("subscription_per_year", 35000, "Abonnement og support pr. år", "kr.", "software and support", 0, 1e10),
+    Parameter("maintenance_hours_per_month", 1, "Drift, timer pr. måned", "timer", "operation", 0, 744),
     Parameter(
         "change_cost_per_year",
         15000,
@@ -56,9 +60,12 @@ PARAMETERS: tuple[Parameter, ...] = (
         "kr.",
         "extra work when OPUS or Sensum change",
         0,
+        1e10,
     ),
     Parameter("horizon_years", 5, "Tidshorisont", "år", "years of operation counted", 1, 50, True),
     Parameter("discount_rate", 0.035, "Diskonteringsrente (real)", "andel", "real, Finance Ministry", 0, 1),
-    Parameter("effective_hours_per_fte", 1628, "Effektive timer pr. årsværk", "timer", "hours in a full-time year", 1),
+    Parameter(
+        "effective_hours_per_fte", 1628, "Effektive timer pr. årsværk", "timer", "hours in a full-time year", 1, 8784
+    ),
 )
 PARAMS = {p.name: p for p in PARAMETERS}

@@ -253,3 +253,12 @@ def test_rate_marks_are_now_the_target_and_a_reachable_break_even():
     assert abs(marks["npv"].iat[2]) < 500  # the headline rounds the break-even rate to 4 decimals
     unreachable = build(load_config(text="development_cost = 5000000")).rate_marks()
     assert list(unreachable["mark"]) == ["now", "target"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["invoices_per_year = 1e20", "hourly_cost = 1e306", "invoices_per_year = [5000, 1e306]", "minutes_manual = 1e9"],
+)
+def test_a_figure_far_beyond_any_municipality_is_refused_naming_its_key(text):
+    with pytest.raises(InputError, match=text.split(" ")[0]):
+        load_config(text=text)
