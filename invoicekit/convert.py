@@ -190,8 +190,8 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
                 f"has the supplier and number of {lines_of[key]}: its lines are written once, with that "
                 "file's; the robot finds the second a DUPLICATE_INVOICE"
             ]
-        else:
-            lines_of.setdefault(key, str(path))
+        elif doc_lines:
+            lines_of[key] = str(path)
             lines += doc_lines
         warnings += [(str(path), w) for w in row_warnings + line_warnings]
     invoices = pd.DataFrame(rows, columns=list(INVOICE_COLUMNS))

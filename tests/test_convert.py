@@ -4,6 +4,7 @@ decides on converted e-invoices that are foreign, prepaid or credit notes."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -133,3 +134,12 @@ def test_a_collective_invoice_sent_twice_has_its_lines_written_once_and_the_rese
     ).decisions
     assert "LINES_MISMATCH" not in set(decided["reason"])
     assert decided["reason"].tolist()[1] == "DUPLICATE_INVOICE"
+
+
+def test_a_document_without_lines_does_not_keep_the_lines_of_one_sent_after_it(tmp_path):
+    collective = (EINVOICES / "peppol-collective.xml").read_text(encoding="utf-8")
+    bare = re.sub(r"<cac:InvoiceLine>.*?</cac:InvoiceLine>", "", collective, flags=re.S)
+    (tmp_path / "a-without-lines.xml").write_text(bare, encoding="utf-8")
+    (tmp_path / "b-with-lines.xml").write_text(collective, encoding="utf-8")
+    result = convert([tmp_path])
+    assert len(result.invoices) == 2 and len(result.lines) == 3
