@@ -24,6 +24,7 @@ staged for the next run on the journal to deliver.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -140,6 +141,13 @@ class RunResult:
     @property
     def decisions(self) -> pd.DataFrame:
         return self.result.decisions
+
+    @functools.cached_property
+    def manual_reasons(self) -> pd.Series:
+        """How many invoices went to manual for each reason, most first: the
+        summary, the log and :func:`shared_problems` all read it."""
+        d = self.decisions
+        return d.loc[d["status"] != POSTED, "reason"].value_counts()
 
 
 def run(
@@ -361,7 +369,7 @@ def _log_result(res: RunResult, seconds: float) -> None:
         len(res.result.postings),
         len(res.result.problems),
     )
-    reasons = d.loc[d["status"] != POSTED, "reason"].value_counts()
+    reasons = res.manual_reasons
     if len(reasons):
         log.info("manual reasons: %s", "; ".join(f"{code} {count}" for code, count in reasons.items()))
     for line in shared_problems(res):
@@ -428,7 +436,7 @@ def summary(res: RunResult, top: int = 5) -> str:
         f"Posted:          {posted:,} ({share:.1%})",
         f"Manual:          {n - posted:,} ({1 - share if n else 0:.1%})",
     ]
-    reasons = d.loc[d["status"] != POSTED, "reason"].value_counts()
+    reasons = res.manual_reasons
     if len(reasons):
         lines.append("Most common reasons:")
         for code, count in reasons.head(top).items():
@@ -464,7 +472,7 @@ def shared_problems(res: RunResult) -> list[str]:
     lines = []
     d = res.decisions
     n = len(d)
-    reasons = d.loc[d["status"] != POSTED, "reason"].value_counts()
+    reasons = res.manual_reasons
     if len(reasons):
         code, count = str(reasons.index[0]), int(reasons.iloc[0])
         if count >= SHARED_MIN_ROWS and count > SHARED_SHARE * n:
