@@ -512,13 +512,17 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     )
 
 
+#: the columns of ``decision_lines.csv`` that judging a posting by its lines reads
+_LINE_COLUMNS_READ = ("row", "amount", "status", "psp_element", "art")
+
+
 def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
     """``d``'s robot signatures, with those of the invoices posted line by
     line made from their posted lines: summed per PSP element and art, zero
     sums dropped, sorted and joined as
     :func:`~invoicekit.posting_history.posted_per_invoice` makes the history's."""
     where = lines["source"].iat[0] if "source" in lines else "decision lines"
-    for col in ("row", "amount", "status", "psp_element", "art"):
+    for col in _LINE_COLUMNS_READ:
         if col not in lines:
             raise InputError(where, col, "missing; expected the columns of decision_lines.csv")
     units, known = _decision_units(lines["amount"])
@@ -536,14 +540,13 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
             "art_code": account_code(_text(lines["art"])),
             "ore": np.where(known, (units + ORE // 2) // ORE, 0),
         }
-    )[(_text(lines["status"]) == POSTED).to_numpy() & known]
+    )[posted_line & known]
     net = work.groupby(["month", "row", "psp_code", "art_code"], sort=True)["ore"].sum().reset_index()
     net = net[net["ore"] != 0]
     net["signature"] = posting_signature(net["psp_code"].to_numpy(), net["art_code"].to_numpy(), net["ore"].to_numpy())
     joined = net.groupby(["month", "row"], sort=False)["signature"].agg("\x1e".join)
     out = d["robot_signature"].to_numpy(dtype=object).copy()
-    month_d = d["month"].to_numpy(dtype=object) if "month" in d else np.full(len(d), "", dtype=object)
-    decided = pd.MultiIndex.from_arrays([month_d, d["row"].to_numpy()])
+    decided = pd.MultiIndex.from_arrays([d["month"].to_numpy(dtype=object), d["row"].to_numpy()])
     if not decided.is_unique:
         raise InputError(
             where,
@@ -637,7 +640,7 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
         d = _read_text_csv(p, "a decisions.csv from invoicekit run")
         if "status" not in d or "row" not in d:
             raise InputError(p, "status", "missing; expected a decisions.csv from invoicekit run")
-        if re.fullmatch(r"\d{4}-\d{2}", p.parent.name):
+        if _is_month(p.parent.name):
             d["month"] = p.parent.name
         frames.append(d)
     return pd.concat(frames, ignore_index=True)
@@ -652,7 +655,7 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
         f = Path(p).parent / "decision_lines.csv"
         if f.exists():
             d = _read_text_csv(f, "the decision_lines.csv invoicekit run writes")
-            for col in ("row", "amount", "status", "psp_element", "art"):
+            for col in _LINE_COLUMNS_READ:
                 if col not in d:
                     raise InputError(f, col, "missing; expected the columns of decision_lines.csv")
             rows = pd.to_numeric(d["row"].str.strip(), errors="coerce")
@@ -660,11 +663,16 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
             if bad.any():
                 k = int(np.flatnonzero(bad.to_numpy())[0])
                 raise InputError(f, "row", f"line {k + 2}: '{d['row'].iat[k]}' is not a row number of decisions.csv")
-            if re.fullmatch(r"\d{4}-\d{2}", f.parent.name):
+            if _is_month(f.parent.name):
                 d["month"] = f.parent.name
             frames.append(d.assign(source=str(f)))
     lines = pd.concat(frames, ignore_index=True) if frames else None
     return lines if lines is not None and len(lines) else None
+
+
+def _is_month(folder: str) -> bool:
+    """Whether a folder is named ``YYYY-MM``, as replay names each month's."""
+    return re.fullmatch(r"\d{4}-\d{2}", folder) is not None
 
 
 def _read_text_csv(path: Path, expected: str) -> pd.DataFrame:
