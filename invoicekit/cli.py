@@ -1180,13 +1180,6 @@ class _LogFile(logging.FileHandler):
         if not self.failed:
             super().emit(record)
 
-    def flush(self) -> None:
-        if not self.failed:
-            try:
-                super().flush()
-            except OSError:
-                self.handleError(None)  # type: ignore[arg-type]
-
     def close(self) -> None:
         try:
             super().close()
