@@ -57,7 +57,7 @@ from invoicekit.keys import new_secret
 from invoicekit.reasons import MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
-from invoicekit.vocabulary import month_run_date
+from invoicekit.vocabulary import MONTH, month_run_date
 
 log = logging.getLogger(__name__)
 
@@ -131,18 +131,15 @@ def month_lines(invoices: Path) -> Path | None:
     return found[0] if found else None
 
 
-_FROM_MONTH = re.compile(r"-(\d{4}-(?:0[1-9]|1[0-2]))$")
-
-
 def _by_month(world: Path, stem: str, suffix: str, months: list[str], default: Path | None) -> list[Path | None]:
     """For each month, the latest ``stem-YYYY-MM.suffix`` of a month up to
     its own, else ``default``."""
     dated = {}
     for path in world.glob(f"{stem}-*{suffix}"):
-        m = _FROM_MONTH.search(path.stem)
-        if m is None or path.stem != f"{stem}-{m.group(1)}":
+        month = path.stem.removeprefix(f"{stem}-")
+        if not MONTH.fullmatch(month):
             raise InputError(path, None, f"is not named for a month; expected {stem}-YYYY-MM{suffix} (month 01-12)")
-        dated[m.group(1)] = path
+        dated[month] = path
     out, current = [], default
     froms = sorted(dated)
     for month in months:
