@@ -15,7 +15,7 @@ from pathlib import Path
 
 from invoicekit.errors import InputError
 from synthetic.invoices import INVOICE_TYPES
-from synthetic.loop import run_loop
+from synthetic.loop import rules_toml, run_loop, world_rules
 from synthetic.scenario import SCENARIOS, Params, UnknownScenario, parse_scenario
 from synthetic.world import World, build_world
 from synthetic.write import HISTORY_FILE, TRUTH_COLUMNS, generate
@@ -165,13 +165,5 @@ def _write_rules(world: World, path: Path) -> None:
     supplier it has excluded while it is under supervision, and a
     supplementary period to the end of January (services of December
     invoiced in January are posted in the year before)."""
-    excluded = ", ".join(f'"{c}"' for c in world.excluded_suppliers)
-    path.write_text(
-        "# The municipality's business rules (invoicekit's defaults, plus the supplier under supervision)\n"
-        "tolerance = 1.00\n"
-        "max_amount = 100000.00\n"
-        'paragraphs = ["103", "104", "107", "108", "STU"]\n'
-        f"excluded_suppliers = [{excluded}]\n"
-        'supplementary_period_end = "01-31"\n',
-        encoding="utf-8",
-    )
+    comment = "The municipality's business rules (invoicekit's defaults, plus the supplier under supervision)"
+    path.write_text(rules_toml(world_rules(world), comment), encoding="utf-8")

@@ -61,6 +61,7 @@ from invoicekit.history import History, extend_history
 from invoicekit.reasons import POSTED
 from invoicekit.replay import wrong_postings
 from invoicekit.rules import Rules
+from synthetic.fixes import MAX_AMOUNT, PARAGRAPHS, TOLERANCE
 from synthetic.scenario import parse_scenario
 from synthetic.world import ALWAYS, TEMPLATE_MENDS, World, build_world, month_index
 from synthetic.write import write_months
@@ -71,8 +72,9 @@ LOOP_COLUMNS = (
     "scenario", "top", "month", "invoices", "posted", "automation_rate", "wrong_postings",
     "fixes_listed", "fixes_applied", "applied_keys",
 )  # fmt: skip
-#: the robot's rules in the world (``rules.toml`` as :func:`synthetic.synthesize` writes it)
-WORLD_RULES = {"tolerance": 1.0, "max_amount": 100_000.0, "supplementary_period_end": "01-31"}
+#: the robot's rules in the world (its ``rules.toml``, :func:`world_rules`), beside the excluded suppliers
+WORLD_RULES = {"tolerance": TOLERANCE, "max_amount": MAX_AMOUNT, "paragraphs": PARAGRAPHS,
+               "supplementary_period_end": "01-31"}  # fmt: skip
 #: a grant registered twice shows its copy under its number plus this (:meth:`synthetic.invoices.Months.sensum`)
 TWIN_OFFSET = 5_000_000
 _OWNERSHIP = {**{v: k for k, v in OWNERSHIP_DA.items()}, **{k: k for k in OWNERSHIP_DA}}
@@ -208,14 +210,16 @@ class Registrations:
         return int(wrong.sum())
 
 
-def rules_toml(rules: Rules) -> str:
-    """The rules as a ``rules.toml`` holds them."""
+def rules_toml(
+    rules: Rules, comment: str = "The municipality's business rules, as IT changed them after the fix list"
+) -> str:
+    """The rules as a ``rules.toml`` holds them, under ``comment``."""
 
     def strings(values: tuple[str, ...]) -> str:
         return "[" + ", ".join(f'"{v}"' for v in values) + "]"
 
     return (
-        "# The municipality's business rules, as IT changed them after the fix list\n"
+        f"# {comment}\n"
         f"tolerance = {rules.tolerance:.2f}\n"
         f"max_amount = {rules.max_amount:.2f}\n"
         f"paragraphs = {strings(rules.paragraphs)}\n"
