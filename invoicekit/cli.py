@@ -780,7 +780,7 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
 def _plugin_commands(sub: argparse._SubParsersAction) -> None:
     """Commands other installed packages add (``invoicekit.commands`` entry
     points): each entry point is a function that adds its subparser."""
-    from importlib.metadata import entry_points
+    from importlib.metadata import entry_points  # lazily, for start-up speed: only a plugin's command needs it
 
     for ep in sorted(entry_points(group="invoicekit.commands"), key=lambda e: e.name):
         try:
@@ -797,7 +797,16 @@ class _Parser(argparse.ArgumentParser):
         super().error(mask_cpr_text(message))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser for ``argv`` (the words after ``invoicekit``).
+
+    The commands other packages register are looked up only when ``argv``
+    does not begin with a built-in command: the look-up scans every installed
+    package's metadata and imports the plugin (``synth`` imports the whole
+    ``synthetic`` package), which is most of the start-up time of
+    ``invoicekit run`` that the run itself does not need. ``invoicekit
+    --help``, a plugin's command, a mistyped command and ``argv=None`` get
+    every command."""
     parser = _Parser(
         prog="invoicekit",
         description="invoicekit: map, decide, post and follow up social-services invoices.",
@@ -815,7 +824,8 @@ def build_parser() -> argparse.ArgumentParser:
     _types_parser(sub)
     _report_parser(sub)
     _actions_parser(sub)
-    _plugin_commands(sub)
+    if not argv or argv[0] not in sub.choices:
+        _plugin_commands(sub)
     return parser
 
 
@@ -1263,8 +1273,8 @@ def _logging(args: argparse.Namespace) -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     steps = (getattr(args, k, None) for k in ("sample_command", "convert_command", "report_command"))
     command = " ".join(word for word in (args.command, *steps) if word)  # e.g. "report followup", for the log
 

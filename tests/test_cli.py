@@ -303,6 +303,31 @@ def test_world_is_an_option_of_every_command_that_reads_one():
         assert any("--world" in a.option_strings for a in sub._actions), command
 
 
+#: what a run does not use: the plugins' look-up and the synthetic municipality it imports, charts,
+#: statistics, machine learning, Word and the workbook writer
+NOT_FOR_A_RUN = ("importlib.metadata", "synthetic", "matplotlib", "scipy", "sklearn", "docx", "jinja2", "openpyxl")
+
+
+def test_a_run_imports_nothing_it_does_not_use(example_case, tmp_path):
+    argv = [*args(example_case, tmp_path / "out", "--dry-run", "--quiet")]
+    script = (
+        "import sys\nfrom invoicekit.cli import main\n"
+        f"code = main({argv!r})\n"
+        f"print(code, sorted(m for m in {NOT_FOR_A_RUN!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.stdout.split("\n")[-2] == "0 []", result.stdout + result.stderr
+
+
+def test_help_still_lists_the_plugins_commands_and_a_plugin_command_runs():
+    assert "synth" in run_cli(["--help"]).stdout
+    assert "synth" in " ".join(run_cli(["no-such-command"]).stderr.split())
+    result = run_cli(["synth", "--help"])
+    assert result.returncode == 0 and "synthetic municipality" in result.stdout
+    run_help = run_cli(["run", "--help"])
+    assert run_help.returncode == 0 and "--support-sheet" in run_help.stdout
+
+
 @pytest.fixture(scope="module")
 def tiny_world(tmp_path_factory) -> Path:
     from synthetic import synthesize
@@ -409,6 +434,9 @@ def test_an_unexpected_fault_is_one_masked_line_and_exit_1(monkeypatch, capsys):
         raise ValueError("Unable to parse string '010190-1234'")
 
     class Parser:
+        def __init__(self, _argv=None):
+            pass
+
         def parse_args(self, _argv):
             return argparse.Namespace(command="sample", handler=broken, quiet=False, log_file=None)
 
