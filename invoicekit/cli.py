@@ -203,7 +203,10 @@ truth.csv (as written by invoicekit synth) and invoices/invoice-lines-YYYY-MM.cs
 (the lines of that month's collective invoices: run --invoice-lines). A
 support sheet or rules changed during the year are given as
 stoetteark-YYYY-MM.xlsx and rules-YYYY-MM.toml, each used from its month on
-(as invoicekit synth --follow-fixes writes them). Each month's robot outputs go to
+(as invoicekit synth --follow-fixes writes them); one dated outside the world's
+months is named in a warning. Names are matched without case, as on Windows
+(Stoetteark-2019-03.xlsx is stoetteark-2019-03.xlsx); two that differ only in
+case are refused. Each month's robot outputs go to
 OUT/YYYY-MM/; OUT/monthly.csv holds month, invoices, posted, automation_rate,
 wrong_postings (posted invoices the truth says were wrong: not to be paid, or
 another grant, PSP element or art) and top_reasons.
