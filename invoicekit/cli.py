@@ -1247,7 +1247,11 @@ def _logging(args: argparse.Namespace) -> Iterator[None]:
     level = logging.WARNING
     if getattr(args, "log_file", None):
         _log_file_apart(args)
-        to_file = _LogFile(args.log_file, mode="a", encoding="utf-8", delay=False)
+        try:
+            to_file = _LogFile(args.log_file, mode="a", encoding="utf-8", delay=False)
+        except OSError as exc:  # a folder, a missing folder, /proc/version: the user's to fix
+            raise InputError(args.log_file, "--log-file", f"cannot be opened to append to ({exc.strerror or exc}); "
+                             "expected a file a log can be appended to") from exc  # fmt: skip
         to_file.setLevel(args.log_level)
         to_file.setFormatter(
             MaskingFormatter("%(asctime)s %(levelname)-7s %(name)s [%(process)d] %(message)s", "%Y-%m-%dT%H:%M:%S%z")

@@ -425,6 +425,18 @@ def test_a_log_file_that_cannot_be_written_warns_once_masked_and_the_run_goes_on
     assert (tmp_path / "o" / "decisions.csv").exists()
 
 
+@pytest.mark.parametrize("where", ["/proc/version", "folder", "missing/run.log"])
+def test_a_log_file_that_cannot_be_opened_is_a_users_mistake_naming_the_option_and_the_path(
+    example_case, tmp_path, where
+):
+    """/proc/version cannot be appended to (on Linux; elsewhere it does not exist), a folder is not a file."""
+    log_file = where if where.startswith("/") else str(tmp_path / where)
+    (tmp_path / "folder").mkdir()
+    result = run_cli([*args(example_case, tmp_path / "out", "--dry-run"), "--log-file", log_file])
+    assert_one_line_error(result, "--log-file", log_file, "expected a file a log can be appended to")
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_unexpected_fault_is_one_masked_line_and_exit_1(monkeypatch, capsys):
     import argparse
 
