@@ -1279,6 +1279,29 @@ def _logging(args: argparse.Namespace) -> Iterator[None]:
             h.close()
 
 
+def _os_error_line(exc: OSError, args: argparse.Namespace, argv: Sequence[str]) -> str:
+    """The line for a file the command could not read or write: the file,
+    the option typed that names it, else one that names a folder it is in
+    (``--out``, ``--world``), and why."""
+    why = str(exc.strerror or exc)
+    if not exc.filename:
+        return why
+    path = Path(exc.filename).resolve()
+    exact, around = [], []
+    for dest, value in vars(args).items():
+        option = f"--{dest.replace('_', '-')}"
+        if not any(word == option or word.startswith(f"{option}=") for word in argv):
+            continue
+        given = [
+            Path(v).resolve() for v in (value if isinstance(value, list) else [value]) if isinstance(v, str | Path)
+        ]
+        if path in given:
+            exact.append(option)
+        elif any(g in path.parents for g in given):
+            around.append(option)
+    return ": ".join([str(exc.filename), *(exact + around)[:1], why])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
@@ -1309,8 +1332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         error(str(exc))
         return 1
     except OSError as exc:  # a file we may not read or write: the user's to fix
-        where = f"{exc.filename}: " if exc.filename else ""
-        error(f"{where}{exc.strerror or exc}")
+        error(_os_error_line(exc, args, argv))
         return 2
     except KeyboardInterrupt:
         # a run is recorded whole or not at all; one stopped after recording is delivered by the next run

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from invoicekit.cli import QUIET_HELP, MaskingFormatter, build_parser, main
+from invoicekit.cli import QUIET_HELP, MaskingFormatter, _os_error_line, build_parser, main
 from invoicekit.columns import DECISION_COLUMNS, OPUS_POSTING_COLUMNS
 from invoicekit.reasons import LINES_MISMATCH, REASONS
 from invoicekit.run import LIKELY_CAUSE
@@ -435,6 +435,21 @@ def test_a_log_file_that_cannot_be_opened_is_a_users_mistake_naming_the_option_a
     result = run_cli([*args(example_case, tmp_path / "out", "--dry-run"), "--log-file", log_file])
     assert_one_line_error(result, "--log-file", log_file, "expected a file a log can be appended to")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_file_the_command_cannot_write_is_named_with_the_option_that_named_it(tmp_path):
+    taken = tmp_path / "rapporter"
+    taken.write_text("a file where the folder should be", encoding="utf-8")
+    result = run_cli(["report", "business-case", "--out", str(taken), "--quiet"])
+    assert_one_line_error(result, f"{taken}: --out: ")
+    # a file inside a folder an option names, and an option of many files
+    missing = tmp_path / "out" / "sub" / "x.csv"
+    parsed = argparse.Namespace(out=str(tmp_path / "out"), decisions=["a.csv", str(missing)], quiet=True)
+    line = _os_error_line(FileNotFoundError(2, "No such file", str(missing)), parsed, ["--out", "--decisions"])
+    assert line == f"{missing}: --decisions: No such file"
+    line = _os_error_line(FileNotFoundError(2, "No such file", str(missing)), parsed, [f"--out={tmp_path}/out"])
+    assert line == f"{missing}: --out: No such file"
+    assert _os_error_line(OSError(22, "Invalid argument"), parsed, ["--out"]) == "Invalid argument"
 
 
 def test_an_unexpected_fault_is_one_masked_line_and_exit_1(monkeypatch, capsys):
