@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import textwrap
 import time
@@ -1286,15 +1287,14 @@ def _os_error_line(exc: OSError, args: argparse.Namespace, argv: Sequence[str]) 
     why = str(exc.strerror or exc)
     if not exc.filename:
         return why
-    path = Path(exc.filename).resolve()
+    path = Path(os.path.abspath(exc.filename))  # abspath, not resolve: it reads no file system and cannot fail
     exact, around = [], []
     for dest, value in vars(args).items():
         option = f"--{dest.replace('_', '-')}"
         if not any(word == option or word.startswith(f"{option}=") for word in argv):
             continue
-        given = [
-            Path(v).resolve() for v in (value if isinstance(value, list) else [value]) if isinstance(v, str | Path)
-        ]
+        values = value if isinstance(value, list) else [value]
+        given = [Path(os.path.abspath(v)) for v in values if isinstance(v, str | Path)]
         if path in given:
             exact.append(option)
         elif any(g in path.parents for g in given):
