@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import textwrap
 import time
@@ -203,7 +204,10 @@ truth.csv (as written by invoicekit synth) and invoices/invoice-lines-YYYY-MM.cs
 (the lines of that month's collective invoices: run --invoice-lines). A
 support sheet or rules changed during the year are given as
 stoetteark-YYYY-MM.xlsx and rules-YYYY-MM.toml, each used from its month on
-(as invoicekit synth --follow-fixes writes them). Each month's robot outputs go to
+(as invoicekit synth --follow-fixes writes them); one dated outside the world's
+months is named in a warning. Names are matched without case, as on Windows
+(Stoetteark-2019-03.xlsx is stoetteark-2019-03.xlsx); two that differ only in
+case are refused. Each month's robot outputs go to
 OUT/YYYY-MM/; OUT/monthly.csv holds month, invoices, posted, automation_rate,
 wrong_postings (posted invoices the truth says were wrong: not to be paid, or
 another grant, PSP element or art) and top_reasons.
@@ -780,7 +784,7 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
 def _plugin_commands(sub: argparse._SubParsersAction) -> None:
     """Commands other installed packages add (``invoicekit.commands`` entry
     points): each entry point is a function that adds its subparser."""
-    from importlib.metadata import entry_points
+    from importlib.metadata import entry_points  # lazily, for start-up speed: only a plugin's command needs it
 
     for ep in sorted(entry_points(group="invoicekit.commands"), key=lambda e: e.name):
         try:
@@ -797,7 +801,16 @@ class _Parser(argparse.ArgumentParser):
         super().error(mask_cpr_text(message))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser for ``argv`` (the words after ``invoicekit``).
+
+    The commands other packages register are looked up only when ``argv``
+    does not begin with a built-in command: the look-up scans every installed
+    package's metadata and imports the plugin (``synth`` imports the whole
+    ``synthetic`` package), which is most of the start-up time of
+    ``invoicekit run`` that the run itself does not need. ``invoicekit
+    --help``, a plugin's command, a mistyped command and ``argv=None`` get
+    every command."""
     parser = _Parser(
         prog="invoicekit",
         description="invoicekit: map, decide, post and follow up social-services invoices.",
@@ -815,7 +828,8 @@ def build_parser() -> argparse.ArgumentParser:
     _types_parser(sub)
     _report_parser(sub)
     _actions_parser(sub)
-    _plugin_commands(sub)
+    if not argv or argv[0] not in sub.choices:
+        _plugin_commands(sub)
     return parser
 
 
@@ -1234,7 +1248,11 @@ def _logging(args: argparse.Namespace) -> Iterator[None]:
     level = logging.WARNING
     if getattr(args, "log_file", None):
         _log_file_apart(args)
-        to_file = _LogFile(args.log_file, mode="a", encoding="utf-8", delay=False)
+        try:
+            to_file = _LogFile(args.log_file, mode="a", encoding="utf-8", delay=False)
+        except OSError as exc:  # a folder, a missing folder, /proc/version: the user's to fix
+            raise InputError(args.log_file, "--log-file", f"cannot be opened to append to ({exc.strerror or exc}); "
+                             "expected a file a log can be appended to") from exc  # fmt: skip
         to_file.setLevel(args.log_level)
         to_file.setFormatter(
             MaskingFormatter("%(asctime)s %(levelname)-7s %(name)s [%(process)d] %(message)s", "%Y-%m-%dT%H:%M:%S%z")
@@ -1262,9 +1280,31 @@ def _logging(args: argparse.Namespace) -> Iterator[None]:
             h.close()
 
 
+def _os_error_line(exc: OSError, args: argparse.Namespace, argv: Sequence[str]) -> str:
+    """The line for a file the command could not read or write: the file,
+    the option typed that names it, else one that names a folder it is in
+    (``--out``, ``--world``), and why."""
+    why = str(exc.strerror or exc)
+    if not exc.filename:
+        return why
+    path = Path(os.path.abspath(exc.filename))  # abspath, not resolve: it reads no file system and cannot fail
+    exact, around = [], []
+    for dest, value in vars(args).items():
+        option = f"--{dest.replace('_', '-')}"
+        if not any(word == option or word.startswith(f"{option}=") for word in argv):
+            continue
+        values = value if isinstance(value, list) else [value]
+        given = [Path(os.path.abspath(v)) for v in values if isinstance(v, str | Path)]
+        if path in given:
+            exact.append(option)
+        elif any(g in path.parents for g in given):
+            around.append(option)
+    return ": ".join([str(exc.filename), *(exact + around)[:1], why])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     steps = (getattr(args, k, None) for k in ("sample_command", "convert_command", "report_command"))
     command = " ".join(word for word in (args.command, *steps) if word)  # e.g. "report followup", for the log
 
@@ -1292,8 +1332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         error(str(exc))
         return 1
     except OSError as exc:  # a file we may not read or write: the user's to fix
-        where = f"{exc.filename}: " if exc.filename else ""
-        error(f"{where}{exc.strerror or exc}")
+        error(_os_error_line(exc, args, argv))
         return 2
     except KeyboardInterrupt:
         # a run is recorded whole or not at all; one stopped after recording is delivered by the next run

@@ -15,14 +15,17 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from invoicekit.errors import OutputError
 from invoicekit.formats import EXCEL_FORMATS, dk_number, dk_percent
 from invoicekit.version import __version__
 from invoicekit.workbook import write_workbook
+
+if TYPE_CHECKING:  # a figure is only drawn out here: invoicekit actions writes its files without loading matplotlib
+    from matplotlib.figure import Figure
 
 CSS = """
 body { font-family: "Segoe UI", Helvetica, Arial, sans-serif; color: #222; max-width: 1100px;

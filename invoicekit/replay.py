@@ -17,7 +17,16 @@ A month uses the latest ``stoetteark-YYYY-MM.xlsx`` (and ``rules-YYYY-MM.toml``)
 of a month up to its own, else ``stoetteark.xlsx`` (``rules.toml``): a
 municipality that corrects its support sheet or its rules during the year
 (the closed loop of ``invoicekit synth --follow-fixes``) is replayed with
-each month's own. Rules given to the replay apply to every month.
+each month's own. Rules given to the replay apply to every month. A dated file
+of a month outside the world's months is used as that rule says, with a
+warning naming it and the world's months: one dated after the last month is
+never used, one dated before the first replaces ``stoetteark.xlsx``
+(``rules.toml``) from the first month on.
+
+Names are matched without case, as Windows matches them: a folder copied from
+Windows may say ``Stoetteark-2019-03.xlsx`` or ``Invoices/``. Two names in a
+folder that differ only in case are refused, naming both: which one is meant
+cannot be told.
 
 Each month runs as on its last day (the posting date of its postings, so a
 January run puts December's services in the year before when the rules have a
@@ -62,7 +71,50 @@ from invoicekit.vocabulary import MONTH, month_run_date
 log = logging.getLogger(__name__)
 
 MONTHLY_COLUMNS = ("month", "invoices", "posted", "automation_rate", "wrong_postings", "top_reasons")
-_MONTH_FILE = re.compile(r"invoices-(\d{4}-(?:0[1-9]|1[0-2]))\.(csv|xlsx)$")
+_MONTH_FILE = re.compile(r"invoices-(\d{4}-(?:0[1-9]|1[0-2]))\.(csv|xlsx)$", re.IGNORECASE)
+
+
+def _entries(folder: Path | None, name: str) -> list[Path]:
+    """The files (or folders) in ``folder`` named ``name`` without regard to
+    case, as Windows names them; more than one only where the file system
+    tells case apart."""
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.name.casefold() == name.casefold())
+
+
+def _one(found: list[Path], what: str) -> Path | None:
+    """The one file of ``found``, None if there is none; two are refused."""
+    if len(found) > 1:
+        raise InputError(found[1], None, f"is a second {what} beside {found[0].name}; expected one")
+    return found[0] if found else None
+
+
+def _world_file(world: str | Path, name: str) -> Path | None:
+    """A world folder's file ``name`` (``truth.csv``, ``rules.toml``,
+    ``sensum``…), its name matched without case; None if it has none."""
+    return _one(_entries(Path(world), name), f"'{name}'")
+
+
+def _dated(folder: Path | None, stem: str, suffixes: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """``(month, file)`` for every ``stem-YYYY-MM.suffix`` in ``folder``
+    (names matched without case), in the order of the names; a file of the
+    stem and suffix not named for a month is refused."""
+    found = []
+    if folder is None or not folder.is_dir():
+        return found
+    for path in sorted(folder.iterdir()):
+        name = path.name.casefold()
+        suffix = next((x for x in suffixes if name.endswith(x)), None)
+        if not name.startswith(f"{stem}-") or suffix is None:
+            continue
+        month = name[len(stem) + 1 : -len(suffix)]
+        if not MONTH.fullmatch(month):
+            raise InputError(
+                path, None, f"is not named for a month; expected {stem}-YYYY-MM{suffixes[0]} (month 01-12)"
+            )
+        found.append((month, path))
+    return found
 
 
 def world_months(world: str | Path) -> list[tuple[str, Path, Path]]:
@@ -71,28 +123,19 @@ def world_months(world: str | Path) -> list[tuple[str, Path, Path]]:
     world = Path(world)
     if not world.is_dir():
         raise InputError(world, None, "is not a folder; expected a world folder with invoices/ and sensum/")
-    inv_dir = world / "invoices"
-    files = (
-        sorted(p for p in inv_dir.glob("invoices-*") if p.suffix.lower() in (".csv", ".xlsx"))
-        if inv_dir.is_dir()
-        else []
-    )
+    files = _dated(_world_file(world, "invoices"), "invoices", (".csv", ".xlsx"))
     if not files:
         raise InputError(world, "invoices/", "holds no invoices-YYYY-MM.csv files; expected one per month")
     months = []
     seen: dict[str, Path] = {}
-    for f in files:
-        m = _MONTH_FILE.fullmatch(f.name)
-        if m is None:
-            raise InputError(f, None, "is not named for a month; expected invoices-YYYY-MM.csv (month 01-12)")
-        month = m.group(1)
+    sensum = _world_file(world, "sensum")
+    for month, f in sorted(files):
         if month in seen:
             raise InputError(
                 f, None, f"is a second file for {month} (beside {seen[month].name}); expected one per month"
             )
         seen[month] = f
-        grants = [world / "sensum" / f"grants-{month}.{ext}" for ext in ("csv", "xlsx")]
-        found = [g for g in grants if g.exists()]
+        found = [*_entries(sensum, f"grants-{month}.csv"), *_entries(sensum, f"grants-{month}.xlsx")]
         if not found:
             raise InputError(
                 world, f"sensum/grants-{month}.csv", "is missing; expected Sensum's grants for every invoice month"
@@ -125,7 +168,7 @@ def month_lines(invoices: Path) -> Path | None:
     """The lines extract beside a month's invoices (``invoice-lines-YYYY-MM.csv``
     or ``.xlsx``), if the world has one."""
     month = _MONTH_FILE.fullmatch(invoices.name).group(1)
-    found = [p for p in (invoices.with_name(f"invoice-lines-{month}.{ext}") for ext in ("csv", "xlsx")) if p.exists()]
+    found = [p for ext in ("csv", "xlsx") for p in _entries(invoices.parent, f"invoice-lines-{month}.{ext}")]
     if len(found) > 1:
         raise InputError(found[1], None, f"is a second invoice-lines file for {month}; expected one per month")
     return found[0] if found else None
@@ -133,13 +176,24 @@ def month_lines(invoices: Path) -> Path | None:
 
 def _by_month(world: Path, stem: str, suffix: str, months: list[str], default: Path | None) -> list[Path | None]:
     """For each month, the latest ``stem-YYYY-MM.suffix`` of a month up to
-    its own, else ``default``."""
-    dated = {}
-    for path in world.glob(f"{stem}-*{suffix}"):
-        month = path.stem.removeprefix(f"{stem}-")
-        if not MONTH.fullmatch(month):
-            raise InputError(path, None, f"is not named for a month; expected {stem}-YYYY-MM{suffix} (month 01-12)")
+    its own, else ``default``. A dated file outside the world's months is
+    told of (a warning), since it is never used or is used instead of
+    ``default``; two for one month are refused."""
+    dated: dict[str, Path] = {}
+    for month, path in _dated(world, stem, (suffix,)):
+        if month in dated:
+            raise InputError(path, None, f"is a second file for {month} (beside {dated[month].name}); expected one")
         dated[month] = path
+    first, last = months[0], months[-1]
+    for month, path in sorted(dated.items()):
+        if month > last:
+            log.warning("%s is dated %s, after the world's months (%s to %s): it is not used", path, month, first, last)
+        elif month < first:
+            later = [m for m in dated if m <= first and m > month]
+            use = f"{dated[max(later)].name} is used instead" if later else f"used from {first} on"
+            if not later and default is not None:
+                use += f" instead of {default.name}"
+            log.warning("%s is dated %s, before the world's months (%s to %s): %s", path, month, first, last, use)
     out, current = [], default
     froms = sorted(dated)
     for month in months:
@@ -157,15 +211,14 @@ def _world_files(
     unless rules are given."""
     months = world_months(world)
     labels = [m for m, _, _ in months]
-    sheet = world / "stoetteark.xlsx"
-    if not sheet.exists():
+    sheet = _world_file(world, "stoetteark.xlsx")
+    if sheet is None:
         raise InputError(world, "stoetteark.xlsx", "is missing; expected the support sheet in the world folder")
     sheets = _by_month(world, "stoetteark", ".xlsx", labels, sheet)
     if rules is not None:
         fixed = rules if isinstance(rules, Rules) else load_rules(rules)
         return months, sheets, [fixed] * len(months)
-    default = world / "rules.toml" if (world / "rules.toml").exists() else None
-    paths = _by_month(world, "rules", ".toml", labels, default)
+    paths = _by_month(world, "rules", ".toml", labels, _world_file(world, "rules.toml"))
     loaded = {p: load_rules(p) for p in dict.fromkeys(paths)}
     return months, sheets, [loaded[p] for p in paths]
 
@@ -258,7 +311,7 @@ def replay(
     used = [m for m, _, _ in months if (out / m).is_dir() and any((out / m).iterdir())]
     if used:
         raise InputError(out, None, f"already holds the month folder {used[0]}; choose a new --out for a replay")
-    truth = read_truth(world / "truth.csv") if (world / "truth.csv").exists() else None
+    truth = read_truth(truth_file) if (truth_file := _world_file(world, "truth.csv")) is not None else None
     # every month's files must be usable before the first run is recorded: a
     # replay stopped half-way by a bad file would leave a journal it cannot resume
     for sheet in dict.fromkeys(all_sheets[: len(months)]):
@@ -275,7 +328,7 @@ def replay(
         months[0][0],
         months[-1][0],
         Path(journal).resolve(),
-        rules if isinstance(rules, str | Path) else "the world's" if (world / "rules.toml").exists() else "defaults",
+        rules if isinstance(rules, str | Path) else "the world's" if _world_file(world, "rules.toml") else "defaults",
         ", with truth.csv" if truth is not None else "",
     )
     clock = time.perf_counter()
@@ -298,7 +351,7 @@ def replay(
         wrong = np.nan
         if truth is not None:
             t = truth[truth["month"] == month]
-            _check_alignment(t, d, world / "truth.csv", invoices)
+            _check_alignment(t, d, truth_file, invoices)
             wrong = int(wrong_postings(d, t).sum())
         rows.append(
             {
@@ -396,7 +449,7 @@ def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> Wo
         grants.append(read_grants(g))
         found = month_lines(i)
         lines.append(read_invoice_lines(found) if found is not None else None)
-    truth = read_truth(world / "truth.csv") if (world / "truth.csv").exists() else None
+    truth = read_truth(truth_file) if (truth_file := _world_file(world, "truth.csv")) is not None else None
     varies = len(read) > 1 or len(set(map(id, rule_sets))) > 1
     return WorldData(
         world,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import docx
@@ -490,3 +492,13 @@ def test_the_followup_report_shows_next_months_work(world, tmp_path):
     owners = {f"Opgaver - {o}" for o in ("Sagsbehandler", "Administration", "Leverandør", "Økonomi", "IT")}
     shown = set(load_workbook(paths["xlsx"]).sheetnames) & owners
     assert shown == {f"Opgaver - {OWNER_LABELS_DA[o]}" for o in f.actions.fixes["owner"].unique()}
+
+
+def test_the_fix_list_command_draws_no_chart_and_so_does_not_load_matplotlib():
+    """matplotlib takes the better part of a second to import; invoicekit actions writes tables and letters."""
+    code = (
+        "import sys\nimport invoicekit.action_files, invoicekit.actions, invoicekit.followup\n"
+        "print(sorted(m for m in ('matplotlib', 'scipy', 'sklearn') if m in sys.modules))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "[]"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from invoicekit.cli import QUIET_HELP, MaskingFormatter, build_parser, main
+from invoicekit.cli import QUIET_HELP, MaskingFormatter, _os_error_line, build_parser, main
 from invoicekit.columns import DECISION_COLUMNS, OPUS_POSTING_COLUMNS
 from invoicekit.reasons import LINES_MISMATCH, REASONS
 from invoicekit.run import LIKELY_CAUSE
@@ -303,6 +303,31 @@ def test_world_is_an_option_of_every_command_that_reads_one():
         assert any("--world" in a.option_strings for a in sub._actions), command
 
 
+#: what a run does not use: the plugins' look-up and the synthetic municipality it imports, charts,
+#: statistics, machine learning, Word and the workbook writer
+NOT_FOR_A_RUN = ("importlib.metadata", "synthetic", "matplotlib", "scipy", "sklearn", "docx", "jinja2", "openpyxl")
+
+
+def test_a_run_imports_nothing_it_does_not_use(example_case, tmp_path):
+    argv = [*args(example_case, tmp_path / "out", "--dry-run", "--quiet")]
+    script = (
+        "import sys\nfrom invoicekit.cli import main\n"
+        f"code = main({argv!r})\n"
+        f"print(code, sorted(m for m in {NOT_FOR_A_RUN!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.stdout.split("\n")[-2] == "0 []", result.stdout + result.stderr
+
+
+def test_help_still_lists_the_plugins_commands_and_a_plugin_command_runs():
+    assert "synth" in run_cli(["--help"]).stdout
+    assert "synth" in " ".join(run_cli(["no-such-command"]).stderr.split())
+    result = run_cli(["synth", "--help"])
+    assert result.returncode == 0 and "synthetic municipality" in result.stdout
+    run_help = run_cli(["run", "--help"])
+    assert run_help.returncode == 0 and "--support-sheet" in run_help.stdout
+
+
 @pytest.fixture(scope="module")
 def tiny_world(tmp_path_factory) -> Path:
     from synthetic import synthesize
@@ -400,6 +425,33 @@ def test_a_log_file_that_cannot_be_written_warns_once_masked_and_the_run_goes_on
     assert (tmp_path / "o" / "decisions.csv").exists()
 
 
+@pytest.mark.parametrize("where", ["/proc/version", "folder", "missing/run.log"])
+def test_a_log_file_that_cannot_be_opened_is_a_users_mistake_naming_the_option_and_the_path(
+    example_case, tmp_path, where
+):
+    """/proc/version cannot be appended to (on Linux; elsewhere it does not exist), a folder is not a file."""
+    log_file = where if where.startswith("/") else str(tmp_path / where)
+    (tmp_path / "folder").mkdir()
+    result = run_cli([*args(example_case, tmp_path / "out", "--dry-run"), "--log-file", log_file])
+    assert_one_line_error(result, "--log-file", log_file, "expected a file a log can be appended to")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_file_the_command_cannot_write_is_named_with_the_option_that_named_it(tmp_path):
+    taken = tmp_path / "rapporter"
+    taken.write_text("a file where the folder should be", encoding="utf-8")
+    result = run_cli(["report", "business-case", "--out", str(taken), "--quiet"])
+    assert_one_line_error(result, f"{taken}: --out: ")
+    # a file inside a folder an option names, and an option of many files
+    missing = tmp_path / "out" / "sub" / "x.csv"
+    parsed = argparse.Namespace(out=str(tmp_path / "out"), decisions=["a.csv", str(missing)], quiet=True)
+    line = _os_error_line(FileNotFoundError(2, "No such file", str(missing)), parsed, ["--out", "--decisions"])
+    assert line == f"{missing}: --decisions: No such file"
+    line = _os_error_line(FileNotFoundError(2, "No such file", str(missing)), parsed, [f"--out={tmp_path}/out"])
+    assert line == f"{missing}: --out: No such file"
+    assert _os_error_line(OSError(22, "Invalid argument"), parsed, ["--out"]) == "Invalid argument"
+
+
 def test_an_unexpected_fault_is_one_masked_line_and_exit_1(monkeypatch, capsys):
     import argparse
 
@@ -409,6 +461,9 @@ def test_an_unexpected_fault_is_one_masked_line_and_exit_1(monkeypatch, capsys):
         raise ValueError("Unable to parse string '010190-1234'")
 
     class Parser:
+        def __init__(self, _argv=None):
+            pass
+
         def parse_args(self, _argv):
             return argparse.Namespace(command="sample", handler=broken, quiet=False, log_file=None)
 

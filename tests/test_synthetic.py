@@ -4,7 +4,9 @@ sixth month; 50 % within reach)."""
 
 from __future__ import annotations
 
+import logging
 import re
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -23,7 +25,7 @@ from invoicekit.identifiers import is_valid_cpr, is_valid_cvr
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.posting_history import read_posting_history
 from invoicekit.reasons import REASONS
-from invoicekit.replay import read_truth, replay, wrong_postings
+from invoicekit.replay import load_world, read_truth, replay, wrong_postings
 from synthetic import HISTORY_FILE, INVOICE_TYPES, TRUTH_COLUMNS, synthesize
 from synthetic.calibrate import one, rates
 from synthetic.people import replacement_cprs, valid_cvrs
@@ -530,6 +532,15 @@ def _edit_truth(w: Path, change) -> None:
             "another invoice number",
         ),
         (lambda w: _edit_truth(w, lambda t: t.iloc[1:]), "expected one per invoice row"),
+        # names that differ only in case, on a file system that tells them apart: which is meant?
+        (lambda w: shutil.copy(w / "truth.csv", w / "Truth.csv"), "second 'truth.csv' beside Truth.csv"),
+        (
+            lambda w: [
+                shutil.copy(w / "stoetteark.xlsx", w / name)
+                for name in ("stoetteark-2018-12.xlsx", "Stoetteark-2018-12.xlsx")
+            ],
+            "second file for 2018-12 (beside Stoetteark-2018-12.xlsx)",
+        ),
     ],
 )
 def test_replay_refuses_an_ambiguous_or_broken_world(tmp_path, capsys, mess, message):
@@ -554,6 +565,52 @@ def test_invoicekit_never_imports_the_synthetic_package():
     package = Path(__file__).resolve().parents[1] / "invoicekit"
     source = "\n".join(p.read_text(encoding="utf-8") for p in package.glob("*.py"))
     assert not re.search(r"^\s*(from|import)\s+synthetic", source, re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def two_months(tmp_path_factory) -> Path:
+    return _tiny_world(tmp_path_factory.mktemp("two_months"))
+
+
+def test_replay_finds_a_worlds_files_whatever_the_case_of_their_names(two_months, tmp_path, capsys):
+    """A world copied from Windows, where names are matched without case."""
+    w = shutil.copytree(two_months, tmp_path / "w")
+    (w / "invoices").rename(w / "Invoices")
+    (w / "Invoices" / "invoices-2018-11.csv").rename(w / "Invoices" / "Invoices-2018-11.CSV")
+    (w / "Invoices" / "Invoice-Lines-2018-12.csv").write_text("invoice_id,supplier_cvr,line_no,amount\n")
+    (w / "sensum" / "grants-2018-12.csv").rename(w / "sensum" / "Grants-2018-12.csv")
+    (w / "truth.csv").rename(w / "Truth.csv")
+    (w / "rules.toml").unlink()
+    (w / "Rules.toml").write_text("tolerance = 3.0\n", encoding="utf-8")
+    (w / "RULES-2018-12.toml").write_text("tolerance = 4.0\n", encoding="utf-8")
+    shutil.copy(w / "stoetteark.xlsx", w / "Stoetteark-2018-12.xlsx")
+    world = load_world(w)
+    assert world.months == ["2018-11", "2018-12"] and world.truth is not None
+    assert [world.sheet_of(k) is world.sheet for k in range(2)] == [True, False]
+    assert [world.rules_of(k).tolerance for k in range(2)] == [3.0, 4.0]
+    assert [lines is None for lines in world.lines] == [True, False]
+    argv = ["replay", "--world", str(w), "--new-journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]
+    assert main([*argv, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    monthly = pd.read_csv(tmp_path / "r" / "monthly.csv")
+    assert monthly["month"].tolist() == ["2018-11", "2018-12"] and monthly["wrong_postings"].notna().all()
+
+
+def test_replay_warns_of_a_dated_support_sheet_or_rules_outside_the_worlds_months(two_months, tmp_path, caplog):
+    w = shutil.copytree(two_months, tmp_path / "w")
+    shutil.copy(w / "stoetteark.xlsx", w / "stoetteark-2019-05.xlsx")
+    (w / "rules-2018-01.toml").write_text("tolerance = 4.0\n", encoding="utf-8")
+    (w / "rules-2018-03.toml").write_text("tolerance = 5.0\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="invoicekit"):
+        world = load_world(w)
+    warned = {m.split(" is dated")[0].rsplit("/", 1)[-1]: m for m in caplog.messages}
+    assert set(warned) == {"stoetteark-2019-05.xlsx", "rules-2018-01.toml", "rules-2018-03.toml"}
+    assert all("the world's months (2018-11 to 2018-12)" in m for m in warned.values())
+    assert warned["stoetteark-2019-05.xlsx"].endswith("after the world's months (2018-11 to 2018-12): it is not used")
+    assert warned["rules-2018-01.toml"].endswith("rules-2018-03.toml is used instead")
+    assert warned["rules-2018-03.toml"].endswith("used from 2018-11 on instead of rules.toml")
+    assert [world.rules_of(k).tolerance for k in range(2)] == [5.0, 5.0]
+    assert world.month_sheets is None or all(s is world.sheet for s in world.month_sheets)
 
 
 def test_replay_refuses_a_world_with_a_month_of_invoices_missing(tmp_path, capsys):
