@@ -35,6 +35,7 @@ from invoicekit.parsing import (
     MONEY_SCALE,
     OTHER_DIGITS_RE2,
     arrow_texts,
+    distinct_texts,
     parse_amounts,
     parse_dates,
     period_from_texts,
@@ -220,24 +221,25 @@ def _typed_invoices(
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
-    invoice_id = df["invoice_id"].str.strip()
-    ids = invoice_id.to_numpy(dtype=object)
-    out["invoice_id_raw"] = _objects(ids)  # for OPUS and Sensum only: it may be anything the supplier wrote
+    # invoice numbers repeat (a supplier's number each month, or the same
+    # number from several suppliers): each distinct cell is trimmed, masked
+    # and normalised once, and made a Python string once
+    id_codes, id_cells = distinct_texts(df["invoice_id"], strip=True)
+    u_ids = _python_texts(id_cells)
+    out["invoice_id_raw"] = _objects(u_ids[id_codes])  # for OPUS and Sensum only: it may be anything the supplier wrote
     # what people read: a CPR number used as invoice number is masked like any other
-    out["invoice_id"] = _objects(mask_cprs_in(invoice_id, objects=ids))
+    out["invoice_id"] = _objects(mask_cprs_in(_arrow_series(id_cells), objects=u_ids).to_numpy()[id_codes])
     # what check 10 compares: the number as written, normalised (never the masked form)
-    out["invoice_key"] = _objects(normalise_numbers(invoice_id))
+    out["invoice_key"] = _objects(normalise_numbers(id_cells)[id_codes])
 
-    cvr_raw = df["supplier_cvr"].str.strip()
     # a few thousand suppliers: each distinct cell is read, checked and keyed once
-    cvr_codes, cvr_cells = pd.factorize(cvr_raw, use_na_sentinel=False)
-    u_cvr = cvr_column(pd.Series(cvr_cells, dtype="str")).to_numpy(dtype=object)
-    valid_cvr = (u_cvr != "")[cvr_codes]
-    shown = u_cvr[cvr_codes]
-    if (~valid_cvr).any():
-        shown[~valid_cvr] = mask_cprs_in(cvr_raw[~valid_cvr]).to_numpy(dtype=object)
-    out["supplier_cvr"] = _objects(shown)
-    out["cvr_valid"] = valid_cvr
+    cvr_codes, cvr_cells = distinct_texts(df["supplier_cvr"], strip=True)
+    u_cvr = cvr_column(_arrow_series(cvr_cells)).to_numpy(dtype=object)
+    u_shown = u_cvr.copy()
+    if (u_cvr == "").any():
+        u_shown[u_cvr == ""] = mask_cprs_in(_arrow_series(cvr_cells.filter(pa.array(u_cvr == "")))).to_numpy()
+    out["supplier_cvr"] = _objects(u_shown[cvr_codes])
+    out["cvr_valid"] = (u_cvr != "")[cvr_codes]
     out["cvr_key"] = digits_key(u_cvr)[cvr_codes] if len(u_cvr) else np.zeros(n, dtype=np.int64)
 
     units, ok, _blank = parse_amounts(df["amount"], max_decimals=2)
@@ -253,7 +255,11 @@ def _typed_invoices(
     out["amount_raw"] = _objects(amount_raw)
     out["fields"] = fields
 
-    _add_invoice_cprs(out, _cpr_cells(df["cpr"], numeric_cpr), df["text"])
+    if numeric_cpr.any():
+        cpr_codes, cpr_cells = distinct_texts(_cpr_cells(df["cpr"], numeric_cpr))
+    else:
+        cpr_codes, cpr_cells = distinct_texts(df["cpr"], strip=True)
+    _add_invoice_cprs(out, cpr_codes, cpr_cells, df["text"])
     _add_invoice_periods(out, df)
 
     _add_document_type(out, df["document_type"])
@@ -263,9 +269,19 @@ def _typed_invoices(
     inv_date, _, _ = parse_dates(df["invoice_date"])
     out["invoice_date"] = inv_date
     # a few hundred suppliers: each name is made a Python string once
-    codes, names = pd.factorize(df["supplier_name"].str.strip(), use_na_sentinel=False)
-    out["supplier_name"] = _objects(np.asarray(names, dtype=object)[codes] if len(names) else np.full(n, "", object))
+    codes, names = distinct_texts(df["supplier_name"], strip=True)
+    out["supplier_name"] = _objects(_python_texts(names)[codes])
     return out
+
+
+def _python_texts(cells: pa.Array) -> np.ndarray:
+    """Arrow text as an object array of Python strings."""
+    return np.asarray(cells.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _arrow_series(cells: pa.Array) -> pd.Series:
+    """Arrow text as a pandas text Series, without a copy."""
+    return pd.Series(cells, dtype="str")
 
 
 #: ``document_type`` values, compared case-insensitively without spaces, dashes and underscores
@@ -313,19 +329,19 @@ def _add_currency_and_prepaid(out: pd.DataFrame, currency: pd.Series, prepaid: p
     out["prepaid_ok"] = ok | blank
 
 
-def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> None:
-    """The CPR numbers of each invoice. Each distinct cell is worked out once
-    (most invoices share their cell with others of the same citizen)."""
+def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, text: pd.Series) -> None:
+    """The CPR numbers of each invoice, from the CPR cells trimmed, given as
+    each row's code into the distinct ``cells``. Each distinct cell is worked
+    out once (most invoices share their cell with others of the same citizen)."""
     n = len(out)
-    codes, uniques = pd.factorize(cell, use_na_sentinel=False)
-    uniques = np.asarray(uniques, dtype=object)
+    uniques = _python_texts(cells)
     m = len(uniques)
     u_cpr = np.full(m, "", dtype=object)
     u_count = np.zeros(m, dtype=np.int64)
     u_all = np.full(m, "", dtype=object)
     u_invalid = np.zeros(m, dtype=bool)
     u_masked = np.full(m, "", dtype=object)
-    u_series = pd.Series(uniques, dtype="str")
+    u_series = _arrow_series(cells)
     filled = (u_series != "").to_numpy()
     multi = filled & u_series.str.contains(r"[,;/|\r\n]", regex=True).to_numpy()
     single = filled & ~multi

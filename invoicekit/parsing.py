@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import compact_cpr, is_valid_cpr, map_unique, valid_cpr_mask
+from invoicekit.identifiers import compact_cpr, is_valid_cpr, valid_cpr_mask
 from invoicekit.vocabulary import CPR_PATTERN
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
@@ -39,10 +39,29 @@ def text_array(values: pd.Series, large: bool = True) -> pa.Array:
         values = values.astype(object).where(values.notna(), "").astype("str")
     arr = pa.array(values)
     if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()  # one chunk: not copied
     if large or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.large_string())
     return pc.fill_null(arr, "")
+
+
+def distinct_texts(values: pd.Series, strip: bool = False) -> tuple[np.ndarray, pa.Array]:
+    """A text column as ``(codes, uniques)``: each row's index into the
+    distinct cells (an arrow string array; blank for a missing value), so
+    that work on the cells is done once per distinct cell. ``strip=True``
+    gives the distinct cells as ``values.str.strip()`` would (two of them may
+    then be equal)."""
+    if strip and not _arrow_text(values):
+        values, strip = values.str.strip(), False  # Python's strip, as pandas does for such a column
+    cells = pc.dictionary_encode(text_array(values, large=False))
+    codes = cells.indices.to_numpy(zero_copy_only=False)
+    uniques = cells.dictionary
+    return codes, pc.utf8_trim_whitespace(uniques) if strip else uniques
+
+
+def _arrow_text(values: pd.Series) -> bool:
+    """Text pandas holds in arrow: its ``.str.strip()`` is arrow's."""
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
 
 
 def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -59,9 +78,8 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     """
     # amounts repeat (one rate for many grants, one price for many invoices):
     # each distinct cell is read once
-    cells = pc.dictionary_encode(text_array(values))
-    codes = cells.indices.to_numpy(zero_copy_only=False)
-    units, ok, blank = _parse_distinct_amounts(cells.dictionary, max_decimals)
+    codes, cells = distinct_texts(values)
+    units, ok, blank = _parse_distinct_amounts(cells.cast(pa.large_string()), max_decimals)
     return units[codes], ok[codes], blank[codes]
 
 
@@ -208,6 +226,7 @@ def parse_date(text: object) -> dt.date | None:
         return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _date_or_nat(text: str) -> np.datetime64:
     d = parse_date(text)
     return NAT if d is None else np.datetime64(d, "D")
@@ -216,11 +235,15 @@ def _date_or_nat(text: str) -> np.datetime64:
 def parse_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Read a column of dates. Returns ``(dates, ok, blank)`` with ``dates`` as
     ``datetime64[D]`` (NaT where blank or unreadable)."""
-    s = values.fillna("").astype(str).str.strip()
-    blank = (s == "").to_numpy().copy()
-    dates = map_unique(s, _date_or_nat).astype("datetime64[D]")
-    ok = ~np.isnat(dates)
-    return dates, ok, blank
+    values = values.fillna("").astype(str)
+    # dates repeat (a few hundred distinct in a million invoices): each
+    # distinct cell is trimmed and read once
+    codes, cells = distinct_texts(values, strip=True)
+    u_blank = pc.equal(cells, "").to_numpy(zero_copy_only=False)
+    u_dates = np.array([_date_or_nat(c) for c in cells.to_pylist()], dtype="datetime64[D]")
+    dates = u_dates[codes] if len(cells) else np.empty(0, dtype="datetime64[D]")
+    blank = u_blank[codes] if len(cells) else np.zeros(0, dtype=bool)
+    return dates, ~np.isnat(dates), blank
 
 
 def _format_dates(dates: np.ndarray, danish: bool) -> pd.Series:

@@ -104,13 +104,24 @@ def _utf8_bytes(raw: bytes, path: Path) -> bytes:
         return _decode(raw, path).encode("utf-8")  # raises the error for UTF-16 and binary
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    try:
-        raw.decode("utf-8")  # only checked: the bytes themselves are read below
-    except UnicodeDecodeError:
+    if not _is_utf8(raw):
         raw = _decode(raw, path).encode("utf-8")
     if b"\r" in raw:  # in UTF-8 the byte 0x0D is only ever the character \r
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     return raw.lstrip(b"\n")
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """Whether ``raw.decode("utf-8")`` would succeed, checked by arrow on the
+    bytes as they are (no Python text made; the same strict rules: no
+    surrogates, no overlong forms, nothing past U+10FFFF)."""
+    offsets = pa.py_buffer(np.array([0, len(raw)], dtype=np.int64))
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(raw)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 #: ASCII characters Python's ``str.isspace`` accepts
@@ -133,7 +144,8 @@ def _read_csv_strings(path: Path) -> RawTable:
     data = _utf8_bytes(_read_bytes(path), path)
     if _is_blank_text(data):
         raise InputError(path, None, "file is empty; expected a header row and data rows")
-    first_line = data.split(b"\n", 1)[0].decode("utf-8")
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).decode("utf-8")  # not split: that copies the rest
     sep = _sniff_separator(first_line)
     header = next(_csv_rows(first_line, sep, path))
     while len(header) > 1 and not header[-1].strip():
@@ -152,7 +164,9 @@ def _read_csv_strings(path: Path) -> RawTable:
         _refuse_huge_arrow_cells(table, header, path)
         if not one_line_each:
             _refuse_unclosed_arrow_quotes(table, header, path, sep, width)
-        df = table.to_pandas()
+        # one chunk per column: the typing's whole-column kernels then take the
+        # cells as they are, without joining the chunks again for each kernel
+        df = table.combine_chunks().to_pandas()
         df.columns = header
         return RawTable(df, misaligned)
     except pa.ArrowInvalid:
@@ -186,7 +200,8 @@ def _arrow_csv(data: bytes, sep: str, width: int) -> pa.Table:
                 read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=block_size),
                 parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
+                    # large_string: what pandas holds text as, so to_pandas need not convert
+                    column_types={n: pa.large_string() for n in names},
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
                 ),
