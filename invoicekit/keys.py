@@ -84,7 +84,9 @@ def normalise_numbers(values: object) -> np.ndarray:
     pyarrow, the rest one by one."""
     if isinstance(values, pa.Array):
         arr = values
-    elif isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    elif (
+        isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+    ):
         arr = pa.array(values)  # no copy: the text is held in arrow already
     else:
         arr = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
