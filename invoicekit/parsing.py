@@ -408,7 +408,11 @@ _RANGE_RE2 = (
     r"(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})(?:\D|$)"
 )
 _RANGE_LOOSE_RE2 = rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:-|–|til){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
-_MONTH_RE2 = rf"(?i)(?:^|[^\p{{L}}\p{{Nl}}\p{{No}}])(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
+# the character before a month name is captured (``pre``) and tested after:
+# RE2 reads a text far faster without the Unicode class in the pattern
+_MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
+#: what may not stand right before a month name: a letter or a number that is not a digit
+_LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 _MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"
 #: digits other than 0-9, where Python's \d and RE2's part ways
 OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
@@ -451,7 +455,12 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if one_month.any():
         idx = np.flatnonzero(one_month)
         g = pc.extract_regex(arr.take(pa.array(idx)), _MONTH_RE2)
-        ok = g.is_valid().to_numpy(zero_copy_only=False)
+        # only one candidate month in the text: the pattern matches it or
+        # nothing, and the match stands alone unless a letter comes before it
+        ok = g.is_valid().to_numpy(zero_copy_only=False).copy()
+        ok[ok] = ~pc.match_substring_regex(g.field("pre").filter(g.is_valid()), _LETTER_RE2).to_numpy(
+            zero_copy_only=False
+        )
         names = pc.utf8_lower(pc.if_else(g.is_valid(), g.field("mon"), "")).to_numpy(zero_copy_only=False)
         month = pd.Index(MONTHS_DA).get_indexer(names)
         year = pc.cast(pc.if_else(g.is_valid(), g.field("year"), "0"), pa.int64()).to_numpy()
