@@ -178,10 +178,10 @@ def read_invoices(path: str | Path) -> Invoices:
     """Read an invoice extract (CSV or xlsx) into the typed table the robot
     decides on: one row per input row, in input order."""
     raw = read_raw(path)
-    refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
+    dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
-    return Invoices(_typed_invoices(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr))
+    return Invoices(_typed_invoices(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates))
 
 
 def prepare_invoices(
@@ -195,7 +195,10 @@ def prepare_invoices(
 
 
 def _typed_invoices(
-    df: pd.DataFrame, misaligned: dict[int, int] | None = None, numeric_cpr: np.ndarray | None = None
+    df: pd.DataFrame,
+    misaligned: dict[int, int] | None = None,
+    numeric_cpr: np.ndarray | None = None,
+    dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """The typed invoice table.
 
@@ -213,7 +216,8 @@ def _typed_invoices(
     header, else 0).
 
     ``numeric_cpr`` marks CPR cells that were numbers in a workbook; a leading
-    zero Excel dropped there is put back. Nothing else is padded.
+    zero Excel dropped there is put back. Nothing else is padded. ``dates``:
+    date columns read already (:func:`_read_dates`).
     """
     if numeric_cpr is None:
         numeric_cpr = numeric_cells(df, INVOICE_COLUMNS[3])
@@ -260,13 +264,13 @@ def _typed_invoices(
     else:
         cpr_codes, cpr_cells = distinct_texts(df["cpr"], strip=True)
     _add_invoice_cprs(out, cpr_codes, cpr_cells, df["text"])
-    _add_invoice_periods(out, df)
+    _add_invoice_periods(out, df, dates)
 
     _add_document_type(out, df["document_type"])
     _add_currency_and_prepaid(out, df["currency"], df["prepaid_amount"])
 
     out["text"] = _objects(df["text"])
-    inv_date, _, _ = parse_dates(df["invoice_date"])
+    inv_date, _, _ = _read_dates(df, "invoice_date", dates)
     out["invoice_date"] = inv_date
     # a few hundred suppliers: each name is made a Python string once
     codes, names = distinct_texts(df["supplier_name"], strip=True)
@@ -462,12 +466,23 @@ def digits_key(values) -> np.ndarray:
     return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
 
 
-def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
+def _read_dates(
+    df: pd.DataFrame, column: str, dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`parse_dates` of a column, or what
+    :func:`invoicekit.readers.refuse_misread_file` read of it already (the
+    same cells: it looks at the file's date columns first)."""
+    if dates is not None and column in dates:
+        return dates[column]
+    return parse_dates(df[column])
+
+
+def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame, dates: dict | None = None) -> None:
     """Period from the columns; a blank cell is filled from the one period
     written in the text. A cell that cannot be read is not replaced: the
     invoice then has no period, and the message names the cell."""
-    start, start_ok, start_blank = parse_dates(df["period_start"])
-    end, end_ok, end_blank = parse_dates(df["period_end"])
+    start, start_ok, start_blank = _read_dates(df, "period_start", dates)
+    end, end_ok, end_blank = _read_dates(df, "period_end", dates)
     source = np.full(len(df), "", dtype=object)
     source[start_ok & end_ok] = "columns"
     unreadable = np.full(len(df), "", dtype=object)
@@ -598,14 +613,14 @@ def read_grants(path: str | Path) -> Grants:
     """Read a grant extract from Sensum: the usable grants, typed, and the
     rows left out with the reason (``.problems``)."""
     raw = read_raw(path)
-    refuse_misread_file(raw, path, _named(GRANT_COLUMNS, "start_date", "end_date"))
+    dates = refuse_misread_file(raw, path, _named(GRANT_COLUMNS, "start_date", "end_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[1]))
     df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
     problems = Problems()
     name = Path(path).name
     for r, count in raw.misaligned.items():
         problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(raw.frame.columns)}")
-    grants = _typed_grants(df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr)
+    grants = _typed_grants(df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr, dates=dates)
     return Grants(grants, problems.frame())
 
 
@@ -624,9 +639,11 @@ def _typed_grants(
     problems: Problems,
     skip_rows: list[int] | None = None,
     numeric_cpr: np.ndarray | None = None,
+    dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """The typed grant table; rows that cannot be used are left out and
-    recorded in ``problems``.
+    recorded in ``problems`` (``dates``: date columns read already, see
+    :func:`_read_dates`).
 
     Columns: ``row``, ``grant_id``, ``cpr``, ``service_code``, ``service_name``,
     ``supplier_cvr``, ``rate`` (1/10,000 DKK), ``rate_unit`` (``day``,
@@ -666,9 +683,9 @@ def _typed_grants(
         "rate_unit",
         "ukendt takstenhed; forventet day, week, month, year, hour (døgn/dag, uge, måned, år, time)",
     )
-    start, start_ok, _ = parse_dates(df["start_date"])
+    start, start_ok, _ = _read_dates(df, "start_date", dates)
     flag(~start_ok, "start_date", "startdatoen mangler eller kan ikke læses")
-    end, end_ok, end_blank = parse_dates(df["end_date"])
+    end, end_ok, end_blank = _read_dates(df, "end_date", dates)
     flag(~end_ok & ~end_blank, "end_date", "slutdatoen kan ikke læses")
     flag(start_ok & end_ok & (end < start), "end_date", "slutdatoen ligger før startdatoen")
 

@@ -86,7 +86,7 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
 def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     s = pc.utf8_trim_whitespace(cells)
     blank = pc.equal(s, "").to_numpy(zero_copy_only=False)
-    if pc.any(pc.match_substring_regex(s, "[A-Za-z]")).as_py():
+    if pc.any(pc.not_equal(pc.ascii_upper(s), pc.ascii_lower(s))).as_py():  # a letter A-Z (not a regex: faster)
         s = pc.replace_substring_regex(s, r"(?i)\b(?:dkk|kr)\b\.?", "")
     if pc.any(pc.match_substring_regex(s, r"[\s\x{a0}']")).as_py():
         s = pc.replace_substring_regex(s, r"[\s\x{a0}']", "")

@@ -729,14 +729,20 @@ MISREAD_MIN_ROWS = 5
 _MONTH_FIRST = re.compile(r"\s*(0?[1-9]|1[0-2])[./-](1[3-9]|2\d|3[01])[./-]\d{2,4}\s*")
 
 
-def refuse_misread_file(raw: RawTable, path: str | Path, date_columns: tuple[Column, ...] = ()) -> None:
+def refuse_misread_file(
+    raw: RawTable, path: str | Path, date_columns: tuple[Column, ...] = ()
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Refuse (``InputError``, one line) an extract that was exported in a way
     we read wrongly as a whole, instead of blaming most of its rows one by
     one on the suppliers or on Sensum: most rows with another number of fields
     than the header (a ``,`` file with decimal commas), or a date column whose
     filled cells are mostly not dates we read (``03/31/2019``, month first, as
     US settings export them; where such a file's dates do read, they read
-    wrongly, day and month swapped)."""
+    wrongly, day and month swapped).
+
+    Returns what :func:`invoicekit.parsing.parse_dates` made of each date
+    column found, by its canonical name, for the typing to use rather than
+    read the dates again."""
     n = len(raw.frame)
     bad = len(raw.misaligned)
     if bad >= MISREAD_MIN_ROWS and bad > MISREAD_SHARE * n:
@@ -751,12 +757,13 @@ def refuse_misread_file(raw: RawTable, path: str | Path, date_columns: tuple[Col
             f"(row {first}: {raw.misaligned[first]}){why}; expected one field per column: "
             "export with ';' as the separator, or with quoted values",
         )
+    read = {}
     for column in date_columns:
         header = source_column(raw.frame, column)
         if header is None:
             continue
         cells = raw.frame[header].fillna("").astype(str)
-        _, ok, blank = parse_dates(cells)
+        read[column.name] = _, ok, blank = parse_dates(cells)
         unreadable = ~blank & ~ok
         k, filled = int(unreadable.sum()), int((~blank).sum())
         if k >= MISREAD_MIN_ROWS and k > MISREAD_SHARE * filled:
@@ -770,3 +777,4 @@ def refuse_misread_file(raw: RawTable, path: str | Path, date_columns: tuple[Col
                 f"{k:,} of {filled:,} dates cannot be read (row {rows[0] + 1}: {shown!r}){why}; expected dates "
                 "as 2019-03-31, 31-03-2019, 31.03.2019 or 31/03/2019: export the dates day first or as ISO dates",
             )
+    return read
