@@ -299,8 +299,8 @@ INVOICE, CREDIT_NOTE = "invoice", "credit_note"
 def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:
     """``document_type``: ``invoice`` (also when blank), ``credit_note``, or
     ``other`` with the cell as written (masked) in ``document_type_raw``."""
-    codes, uniques = pd.factorize(cells.str.strip(), use_na_sentinel=False)
-    raw = pd.Series(np.asarray(uniques, dtype=object), dtype=object).fillna("").astype(str)
+    codes, uniques = distinct_texts(cells, strip=True)
+    raw = pd.Series(_python_texts(uniques), dtype=object).fillna("").astype(str)
     key = raw.str.casefold().str.replace(r"[\s_\-]+", "", regex=True)
     kind = key.map(DOCUMENT_TYPES).astype(object)
     kind = kind.where(kind.notna(), "other").to_numpy(dtype=object).copy()
@@ -317,20 +317,29 @@ def _add_currency_and_prepaid(out: pd.DataFrame, currency: pd.Series, prepaid: p
     """``currency`` (blank means DKK; ``currency_ok`` where it is DKK) and
     ``prepaid`` (1/10,000 DKK, blank means 0; ``prepaid_ok`` False where the
     cell is not an amount)."""
-    codes, uniques = pd.factorize(currency.str.strip().str.upper(), use_na_sentinel=False)
-    cur = pd.Series(np.asarray(uniques, dtype=object), dtype=object).fillna("").astype(str)
+    codes, uniques = distinct_texts(currency, strip=True)
+    cur = pd.Series(_python_texts(_upper(uniques, currency)), dtype=object).fillna("").astype(str)
     cur = cur.where(cur != "", "DKK")
     shown = mask_cprs_in(cur).str.slice(0, 20).to_numpy(dtype=object)  # as people read it
     n = len(currency)
     out["currency_ok"] = (cur == "DKK").to_numpy()[codes] if len(cur) else np.ones(n, dtype=bool)
     out["currency"] = _objects(shown[codes] if len(cur) else np.full(n, "DKK", dtype=object))
-    blank = (prepaid.str.strip() == "").to_numpy()
+    prepaid_codes, prepaid_cells = distinct_texts(prepaid, strip=True)
+    blank = pc.equal(prepaid_cells, "").to_numpy(zero_copy_only=False)[prepaid_codes]
     if blank.all():
         out["prepaid"], out["prepaid_ok"] = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
         return
     units, ok, _blank = parse_amounts(prepaid, max_decimals=2)
     out["prepaid"] = units
     out["prepaid_ok"] = ok | blank
+
+
+def _upper(cells: pa.Array, values: pd.Series) -> pa.Array:
+    """``.str.upper()`` of the distinct ``cells`` of ``values``, as pandas
+    makes it for such a column (arrow's, else Python's)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pc.utf8_upper(cells)
+    return pa.array([c.upper() for c in cells.to_pylist()], type=cells.type)
 
 
 def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, text: pd.Series) -> None:
