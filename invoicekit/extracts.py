@@ -40,7 +40,6 @@ from invoicekit.parsing import (
     parse_dates,
     period_from_texts,
     split_cpr_cells,
-    text_array,
 )
 from invoicekit.readers import (
     canonical_columns,
@@ -263,13 +262,16 @@ def _typed_invoices(
         cpr_codes, cpr_cells = distinct_texts(_cpr_cells(df["cpr"], numeric_cpr))
     else:
         cpr_codes, cpr_cells = distinct_texts(df["cpr"], strip=True)
-    _add_invoice_cprs(out, cpr_codes, cpr_cells, df["text"])
-    _add_invoice_periods(out, df, dates)
+    # texts repeat too (a citizen's invoice each month): each distinct text is
+    # made a Python string, and searched for CPR numbers and a period, once
+    texts = _Texts(df["text"])
+    _add_invoice_cprs(out, cpr_codes, cpr_cells, texts)
+    _add_invoice_periods(out, df, texts, dates)
 
     _add_document_type(out, df["document_type"])
     _add_currency_and_prepaid(out, df["currency"], df["prepaid_amount"])
 
-    out["text"] = _objects(df["text"])
+    out["text"] = _objects(_python_texts(texts.cells)[texts.codes])
     inv_date, _, _ = _read_dates(df, "invoice_date", dates)
     out["invoice_date"] = inv_date
     # a few hundred suppliers: each name is made a Python string once
@@ -342,11 +344,43 @@ def _upper(cells: pa.Array, values: pd.Series) -> pa.Array:
     return pa.array([c.upper() for c in cells.to_pylist()], type=cells.type)
 
 
-def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, text: pd.Series) -> None:
+class _Texts:
+    """A column of free text as its distinct texts: ``codes`` (each row's
+    index into ``cells``), ``cells`` (arrow) and ``filled`` (the row's text
+    is not empty); :meth:`other_digits` looks at each text once however
+    often it is asked."""
+
+    def __init__(self, values: pd.Series) -> None:
+        self.codes, self.cells = distinct_texts(values)
+        self.filled = (pc.utf8_length(self.cells).to_numpy(zero_copy_only=False) > 0)[self.codes]
+        self._odd = np.zeros(len(self.cells), dtype=bool)
+        self._seen = np.zeros(len(self.cells), dtype=bool)
+
+    def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct texts of ``rows`` (indices into ``cells``, ascending)
+        and, for each row, its text's place among them."""
+        wanted = np.zeros(len(self.cells), dtype=bool)
+        wanted[self.codes[rows]] = True
+        which = np.flatnonzero(wanted)
+        place = np.cumsum(wanted) - 1
+        return which, place[self.codes[rows]]
+
+    def other_digits(self, which: np.ndarray) -> np.ndarray:
+        """Whether each of the texts ``which`` holds digits other than 0-9."""
+        new = which[~self._seen[which]]
+        if len(new):
+            found = pc.match_substring_regex(self.cells.take(pa.array(new)), OTHER_DIGITS_RE2)
+            self._odd[new] = found.to_numpy(zero_copy_only=False)
+            self._seen[new] = True
+        return self._odd[which]
+
+
+def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, texts: _Texts) -> None:
     """The CPR numbers of each invoice, from the CPR cells trimmed, given as
-    each row's code into the distinct ``cells``. Each distinct cell is worked
-    out once (most invoices share their cell with others of the same citizen)."""
-    n = len(out)
+    each row's code into the distinct ``cells``, else from the text. Each
+    distinct cell and text is worked out once (most invoices share their cell
+    with others of the same citizen)."""
+    n = len(codes)
     uniques = _python_texts(cells)
     m = len(uniques)
     u_cpr = np.full(m, "", dtype=object)
@@ -375,32 +409,15 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     cpr, count, cpr_all = u_cpr[codes], u_count[codes], u_all[codes]
     key = digits_key(u_cpr)[codes] if m else np.zeros(n, dtype=np.int64)
 
-    # a blank cell: every valid CPR in the free text; the candidates found by
-    # the pattern are validated together, whole-column
-    from_text = ~filled[codes] & (text.str.len() > 0).to_numpy() if m else np.zeros(n, dtype=bool)
+    # a blank cell: every valid CPR in the free text
+    from_text = ~filled[codes] & texts.filled if m else np.zeros(n, dtype=bool)
     if from_text.any():
         rows = np.flatnonzero(from_text)
-        owner, found = _text_cpr_candidates(rows, text_array(text, large=False).take(pa.array(rows)))
-        if found:
-            checked = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
-            hit = checked != ""
-            owner, checked = np.asarray(owner, dtype=np.int64)[hit], checked[hit]
-            # most rows have one valid number: set whole-column; the rest one by one
-            per_row = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, dtype=np.int64)
-            one = per_row[owner] == 1
-            single_rows, single = owner[one], checked[one]
-            cpr[single_rows] = single
-            cpr_all[single_rows] = single
-            count[single_rows] = 1
-            key[single_rows] = digits_key(single)
-            several: dict[int, list[str]] = {}
-            for i, number in zip(owner[~one].tolist(), checked[~one], strict=True):
-                numbers = several.setdefault(i, [])
-                if number not in numbers:
-                    numbers.append(number)
-            for i, numbers in several.items():
-                _set_cprs(i, numbers, cpr, count, cpr_all)
-                key[i] = int(numbers[0]) if len(numbers) == 1 else 0
+        which, place = texts.distinct(rows)
+        t_cpr, t_count, t_all, t_key = _cprs_in_texts(texts.cells.take(pa.array(which)), texts.other_digits(which))
+        hit = (t_count > 0)[place]
+        rows, place = rows[hit], place[hit]
+        cpr[rows], count[rows], cpr_all[rows], key[rows] = t_cpr[place], t_count[place], t_all[place], t_key[place]
     out["cpr"] = _objects(cpr)
     out["cpr_key"] = key
     out["cpr_count"] = count
@@ -409,16 +426,53 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     out["cpr_invalid_masked"] = _objects(u_masked[codes])
 
 
-def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int], list[str]]:
+def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every valid CPR number in each text: ``(cpr, count, all, key)`` as the
+    typed table has them (``odd``: the texts with digits other than 0-9). The
+    candidates found by the pattern are validated together, whole-column."""
+    n = len(texts)
+    cpr = np.full(n, "", dtype=object)
+    cpr_all = np.full(n, "", dtype=object)
+    count = np.zeros(n, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int64)
+    owner, found = _text_cpr_candidates(np.arange(n), texts, odd)
+    if found:
+        checked = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
+        hit = checked != ""
+        owner, checked = np.asarray(owner, dtype=np.int64)[hit], checked[hit]
+        # most texts have one valid number: set whole-column; the rest one by one
+        per_text = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, dtype=np.int64)
+        one = per_text[owner] == 1
+        single_texts, single = owner[one], checked[one]
+        cpr[single_texts] = single
+        cpr_all[single_texts] = single
+        count[single_texts] = 1
+        key[single_texts] = digits_key(single)
+        several: dict[int, list[str]] = {}
+        for i, number in zip(owner[~one].tolist(), checked[~one], strict=True):
+            numbers = several.setdefault(i, [])
+            if number not in numbers:
+                numbers.append(number)
+        for i, numbers in several.items():
+            _set_cprs(i, numbers, cpr, count, cpr_all)
+            key[i] = int(numbers[0]) if len(numbers) == 1 else 0
+    return cpr, count, cpr_all, key
+
+
+def _text_cpr_candidates(
+    rows: np.ndarray, texts: np.ndarray, odd: np.ndarray | None = None
+) -> tuple[list[int], list[str]]:
     """Every match of the CPR pattern in each text, as ``(owner rows,
     numbers)``. A text with one candidate is read whole-column (RE2); texts with
-    more, or with digits other than 0-9, go through the Python pattern, so the
-    result is the same as matching every text in Python."""
+    more, or with digits other than 0-9 (``odd``, when known already), go
+    through the Python pattern, so the result is the same as matching every
+    text in Python."""
     if len(rows) == 0:
         return [], []
     arr, texts = arrow_texts(texts)
     loose = pc.count_substring_regex(arr, CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
-    odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    if odd is None:
+        odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
     one = (loose == 1) & ~odd
     owner: list[int] = []
     found: list[str] = []
@@ -486,7 +540,7 @@ def _read_dates(
     return parse_dates(df[column])
 
 
-def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame, dates: dict | None = None) -> None:
+def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame, texts: _Texts, dates: dict | None = None) -> None:
     """Period from the columns; a blank cell is filled from the one period
     written in the text. A cell that cannot be read is not replaced: the
     invoice then has no period, and the message names the cell."""
@@ -503,10 +557,11 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame, dates: dict | None
     for i, s_cell, e_cell in zip(bad, raw_start, raw_end, strict=True):
         cells = [s_cell if bad_start[i] else "", e_cell if bad_end[i] else ""]
         unreadable[i] = mask_cpr_text(" / ".join(c.strip() for c in cells if c.strip()))
-    text = text_array(df["text"], large=False)
-    need = (start_blank | end_blank) & ~bad_start & ~bad_end & (pc.utf8_length(text).to_numpy() > 0)
+    need = (start_blank | end_blank) & ~bad_start & ~bad_end & texts.filled
     rows = np.flatnonzero(need)
-    f_start, f_end = period_from_texts(text.take(pa.array(rows)))
+    which, place = texts.distinct(rows)
+    f_start, f_end = period_from_texts(texts.cells.take(pa.array(which)), odd=texts.other_digits(which))
+    f_start, f_end = f_start[place], f_end[place]
     hit = ~np.isnat(f_start)
     if hit.any():
         rows, f_start, f_end = rows[hit], f_start[hit], f_end[hit]

@@ -418,14 +418,15 @@ _MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"
 OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
 
 
-def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`period_in_text` for a whole column: ``(start, end)`` as
     ``datetime64[D]``, NaT where a text holds no period or more than one.
 
     Texts with exactly one candidate period are read whole-column with RE2;
     the rest (none is cheap to tell; two or more, an impossible date, digits
-    other than 0-9) go through :func:`period_in_text`, so the result is the
-    same as calling it on every text."""
+    other than 0-9: ``odd``, when known already) go through
+    :func:`period_in_text`, so the result is the same as calling it on every
+    text."""
     n = len(texts)
     start = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     end = start.copy()
@@ -434,7 +435,8 @@ def period_from_texts(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     arr, texts = arrow_texts(texts)
     n_range = pc.count_substring_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
     n_month = pc.count_substring_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
-    odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    if odd is None:
+        odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
     total = n_range + n_month
     one_range = (n_range == 1) & (n_month == 0) & ~odd
     one_month = (n_month == 1) & (n_range == 0) & ~odd
