@@ -740,10 +740,12 @@ def _typed_grants(
     flag(~rate_ok, "rate", "taksten er ikke et tal")
     flag(rate_ok & (rate < 0), "rate", "taksten er negativ")
     flag(rate_ok & (rate > MAX_RATE_DKK * MONEY_SCALE), "rate", "taksten er urealistisk stor")
-    unit_key = df["rate_unit"].str.strip().str.lower()
-    unit = unit_key.map(RATE_UNITS).fillna("").astype(object)
+    # a handful of units: each distinct cell is read once
+    unit_codes_, unit_cells = pd.factorize(df["rate_unit"].str.strip().str.lower(), use_na_sentinel=False)
+    u_unit = pd.Series(unit_cells, dtype=object).map(RATE_UNITS).fillna("").astype(object).to_numpy()
+    unit = u_unit[unit_codes_] if len(u_unit) else np.full(n, "", dtype=object)
     flag(
-        (unit == "").to_numpy(),
+        unit == "",
         "rate_unit",
         "ukendt takstenhed; forventet day, week, month, year, hour (døgn/dag, uge, måned, år, time)",
     )
@@ -753,19 +755,23 @@ def _typed_grants(
     flag(~end_ok & ~end_blank, "end_date", "slutdatoen kan ikke læses")
     flag(start_ok & end_ok & (end < start), "end_date", "slutdatoen ligger før startdatoen")
 
+    cpr_text, cpr_key = _text_and_key(cpr)
+    cvr_text, cvr_key = _text_and_key(cvr)
     out = pd.DataFrame(
         {
             "row": rows,
-            "grant_id": grant_id.to_numpy(dtype=object),
-            "cpr": cpr.to_numpy(dtype=object),
-            "service_code": service.to_numpy(dtype=object),
-            "service_name": df["service_name"].str.strip().to_numpy(dtype=object),
-            "supplier_cvr": cvr.to_numpy(dtype=object),
-            "cpr_key": digits_key(cpr.to_numpy(dtype=object)),
-            "cvr_key": digits_key(cvr.to_numpy(dtype=object)),
+            # text columns of the typed grants are pandas' text (arrow): the
+            # cells are handed over as they are, not made Python strings first
+            "grant_id": _text(grant_id),
+            "cpr": cpr_text,
+            "service_code": _text(service),
+            "service_name": _text(df["service_name"].str.strip()),
+            "supplier_cvr": cvr_text,
+            "cpr_key": cpr_key,
+            "cvr_key": cvr_key,
             "rate": rate,
-            "rate_unit": unit.to_numpy(dtype=object),
-            "unit_code": unit_codes(unit.to_numpy(dtype=object)),
+            "rate_unit": unit,
+            "unit_code": unit_codes(u_unit)[unit_codes_] if len(u_unit) else np.zeros(n, dtype=np.int8),
             "start_date": start,
             "end_date": end,
         }
@@ -773,6 +779,26 @@ def _typed_grants(
     out = out[~bad]
     out = _dedupe_grants(out, source, problems)
     return out.reset_index(drop=True)
+
+
+def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """A text column as the typed grants hold it: pandas' text as it is,
+    anything else as Python objects (pandas then makes it text, unless the
+    column is empty: then it stays objects, as it always has)."""
+    if len(values) and values.dtype == pd.StringDtype("pyarrow", na_value=np.nan):
+        return values.array
+    return values.to_numpy(dtype=object)
+
+
+def _text_and_key(values: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """Compact CPR or CVR numbers (Python strings, blank where invalid) as
+    arrow text and as :func:`digits_key`, each distinct number once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    uniques = np.asarray(uniques, dtype=object)
+    if len(uniques) == 0:
+        return values.to_numpy(dtype=object), np.zeros(0, dtype=np.int64)
+    text = pa.array(uniques, type=pa.large_string()).take(pa.array(codes))
+    return pd.array(text, dtype="str"), digits_key(uniques)[codes]
 
 
 def _dedupe_grants(grants: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
