@@ -189,13 +189,14 @@ def _read_csv_strings(path: Path) -> RawTable:
 
 
 def _arrow_csv(data: bytes, sep: str, width: int) -> pa.Table:
-    """The rows after the header as text, read by pyarrow on this thread: a
-    cell may hold a line break, and to read such a file in parallel pyarrow
-    first scans it whole for the quotes, which costs about as much CPU as the
-    reading (measured: 1.2 s of CPU against 0.65 s for a million invoices,
-    for little gain in time when the other core is busy, as it is in a run).
-    A row too long for a block is read again in blocks of 16 MB, and raises
-    ``ArrowInvalid`` if it is longer still."""
+    """The rows after the header of UTF-8 ``data`` (:func:`_utf8_bytes`) as
+    text, read by pyarrow on this thread: a cell may hold a line break, and
+    to read such a file in parallel pyarrow first scans it whole for the
+    quotes, which costs about as much CPU as the reading (measured: 1.2 s of
+    CPU against 0.65 s for a million invoices, for little gain in time when
+    the other core is busy, as it is in a run). A row too long for a block is
+    read again in blocks of 16 MB, and raises ``ArrowInvalid`` if it is
+    longer still."""
     names = [f"c{i}" for i in range(width)]
     for block_size in (1 << 22, 1 << 24):
         try:
@@ -210,6 +211,9 @@ def _arrow_csv(data: bytes, sep: str, width: int) -> pa.Table:
                     column_types={n: pa.large_string() for n in names},
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
+                    # the bytes are UTF-8 already (_utf8_bytes checked or made them so),
+                    # and every cell is too: separators, quotes and line ends are ASCII
+                    check_utf8=False,
                 ),
             )
         except pa.ArrowInvalid as exc:
