@@ -35,11 +35,11 @@ from invoicekit.parsing import (
     MONEY_SCALE,
     OTHER_DIGITS_RE2,
     arrow_texts,
+    distinct_texts,
     parse_amounts,
     parse_dates,
     period_from_texts,
     split_cpr_cells,
-    text_array,
 )
 from invoicekit.readers import (
     canonical_columns,
@@ -177,10 +177,10 @@ def read_invoices(path: str | Path) -> Invoices:
     """Read an invoice extract (CSV or xlsx) into the typed table the robot
     decides on: one row per input row, in input order."""
     raw = read_raw(path)
-    refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
+    dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
-    return Invoices(_typed_invoices(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr))
+    return Invoices(_typed_invoices(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates))
 
 
 def prepare_invoices(
@@ -194,7 +194,10 @@ def prepare_invoices(
 
 
 def _typed_invoices(
-    df: pd.DataFrame, misaligned: dict[int, int] | None = None, numeric_cpr: np.ndarray | None = None
+    df: pd.DataFrame,
+    misaligned: dict[int, int] | None = None,
+    numeric_cpr: np.ndarray | None = None,
+    dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """The typed invoice table.
 
@@ -212,7 +215,8 @@ def _typed_invoices(
     header, else 0).
 
     ``numeric_cpr`` marks CPR cells that were numbers in a workbook; a leading
-    zero Excel dropped there is put back. Nothing else is padded.
+    zero Excel dropped there is put back. Nothing else is padded. ``dates``:
+    date columns read already (:func:`_read_dates`).
     """
     if numeric_cpr is None:
         numeric_cpr = numeric_cells(df, INVOICE_COLUMNS[3])
@@ -220,24 +224,25 @@ def _typed_invoices(
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
-    invoice_id = df["invoice_id"].str.strip()
-    ids = invoice_id.to_numpy(dtype=object)
-    out["invoice_id_raw"] = _objects(ids)  # for OPUS and Sensum only: it may be anything the supplier wrote
+    # invoice numbers repeat (a supplier's number each month, or the same
+    # number from several suppliers): each distinct cell is trimmed, masked
+    # and normalised once, and made a Python string once
+    id_codes, id_cells = distinct_texts(df["invoice_id"], strip=True)
+    u_ids = _python_texts(id_cells)
+    out["invoice_id_raw"] = _objects(u_ids[id_codes])  # for OPUS and Sensum only: it may be anything the supplier wrote
     # what people read: a CPR number used as invoice number is masked like any other
-    out["invoice_id"] = _objects(mask_cprs_in(invoice_id, objects=ids))
+    out["invoice_id"] = _objects(mask_cprs_in(_arrow_series(id_cells), objects=u_ids).to_numpy()[id_codes])
     # what check 10 compares: the number as written, normalised (never the masked form)
-    out["invoice_key"] = _objects(normalise_numbers(invoice_id))
+    out["invoice_key"] = _objects(normalise_numbers(id_cells)[id_codes])
 
-    cvr_raw = df["supplier_cvr"].str.strip()
     # a few thousand suppliers: each distinct cell is read, checked and keyed once
-    cvr_codes, cvr_cells = pd.factorize(cvr_raw, use_na_sentinel=False)
-    u_cvr = cvr_column(pd.Series(cvr_cells, dtype="str")).to_numpy(dtype=object)
-    valid_cvr = (u_cvr != "")[cvr_codes]
-    shown = u_cvr[cvr_codes]
-    if (~valid_cvr).any():
-        shown[~valid_cvr] = mask_cprs_in(cvr_raw[~valid_cvr]).to_numpy(dtype=object)
-    out["supplier_cvr"] = _objects(shown)
-    out["cvr_valid"] = valid_cvr
+    cvr_codes, cvr_cells = distinct_texts(df["supplier_cvr"], strip=True)
+    u_cvr = cvr_column(_arrow_series(cvr_cells)).to_numpy(dtype=object)
+    u_shown = u_cvr.copy()
+    if (u_cvr == "").any():
+        u_shown[u_cvr == ""] = mask_cprs_in(_arrow_series(cvr_cells.filter(pa.array(u_cvr == "")))).to_numpy()
+    out["supplier_cvr"] = _objects(u_shown[cvr_codes])
+    out["cvr_valid"] = (u_cvr != "")[cvr_codes]
     out["cvr_key"] = digits_key(u_cvr)[cvr_codes] if len(u_cvr) else np.zeros(n, dtype=np.int64)
 
     units, ok, _blank = parse_amounts(df["amount"], max_decimals=2)
@@ -253,19 +258,36 @@ def _typed_invoices(
     out["amount_raw"] = _objects(amount_raw)
     out["fields"] = fields
 
-    _add_invoice_cprs(out, _cpr_cells(df["cpr"], numeric_cpr), df["text"])
-    _add_invoice_periods(out, df)
+    if numeric_cpr.any():
+        cpr_codes, cpr_cells = distinct_texts(_cpr_cells(df["cpr"], numeric_cpr))
+    else:
+        cpr_codes, cpr_cells = distinct_texts(df["cpr"], strip=True)
+    # texts repeat too (a citizen's invoice each month): each distinct text is
+    # made a Python string, and searched for CPR numbers and a period, once
+    texts = _Texts(df["text"])
+    _add_invoice_cprs(out, cpr_codes, cpr_cells, texts)
+    _add_invoice_periods(out, df, texts, dates)
 
     _add_document_type(out, df["document_type"])
     _add_currency_and_prepaid(out, df["currency"], df["prepaid_amount"])
 
-    out["text"] = _objects(df["text"])
-    inv_date, _, _ = parse_dates(df["invoice_date"])
+    out["text"] = _objects(_python_texts(texts.cells)[texts.codes])
+    inv_date, _, _ = _read_dates(df, "invoice_date", dates)
     out["invoice_date"] = inv_date
     # a few hundred suppliers: each name is made a Python string once
-    codes, names = pd.factorize(df["supplier_name"].str.strip(), use_na_sentinel=False)
-    out["supplier_name"] = _objects(np.asarray(names, dtype=object)[codes] if len(names) else np.full(n, "", object))
+    codes, names = distinct_texts(df["supplier_name"], strip=True)
+    out["supplier_name"] = _objects(_python_texts(names)[codes])
     return out
+
+
+def _python_texts(cells: pa.Array) -> np.ndarray:
+    """Arrow text as an object array of Python strings."""
+    return np.asarray(cells.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _arrow_series(cells: pa.Array) -> pd.Series:
+    """Arrow text as a pandas text Series, without a copy."""
+    return pd.Series(cells, dtype="str")
 
 
 #: ``document_type`` values, compared case-insensitively without spaces, dashes and underscores
@@ -279,8 +301,8 @@ INVOICE, CREDIT_NOTE = "invoice", "credit_note"
 def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:
     """``document_type``: ``invoice`` (also when blank), ``credit_note``, or
     ``other`` with the cell as written (masked) in ``document_type_raw``."""
-    codes, uniques = pd.factorize(cells.str.strip(), use_na_sentinel=False)
-    raw = pd.Series(np.asarray(uniques, dtype=object), dtype=object).fillna("").astype(str)
+    codes, uniques = distinct_texts(cells, strip=True)
+    raw = pd.Series(_python_texts(uniques), dtype=object).fillna("").astype(str)
     key = raw.str.casefold().str.replace(r"[\s_\-]+", "", regex=True)
     kind = key.map(DOCUMENT_TYPES).astype(object)
     kind = kind.where(kind.notna(), "other").to_numpy(dtype=object).copy()
@@ -297,14 +319,15 @@ def _add_currency_and_prepaid(out: pd.DataFrame, currency: pd.Series, prepaid: p
     """``currency`` (blank means DKK; ``currency_ok`` where it is DKK) and
     ``prepaid`` (1/10,000 DKK, blank means 0; ``prepaid_ok`` False where the
     cell is not an amount)."""
-    codes, uniques = pd.factorize(currency.str.strip().str.upper(), use_na_sentinel=False)
-    cur = pd.Series(np.asarray(uniques, dtype=object), dtype=object).fillna("").astype(str)
+    codes, uniques = distinct_texts(currency, strip=True)
+    cur = pd.Series(_python_texts(_upper(uniques, currency)), dtype=object).fillna("").astype(str)
     cur = cur.where(cur != "", "DKK")
     shown = mask_cprs_in(cur).str.slice(0, 20).to_numpy(dtype=object)  # as people read it
     n = len(currency)
     out["currency_ok"] = (cur == "DKK").to_numpy()[codes] if len(cur) else np.ones(n, dtype=bool)
     out["currency"] = _objects(shown[codes] if len(cur) else np.full(n, "DKK", dtype=object))
-    blank = (prepaid.str.strip() == "").to_numpy()
+    prepaid_codes, prepaid_cells = distinct_texts(prepaid, strip=True)
+    blank = pc.equal(prepaid_cells, "").to_numpy(zero_copy_only=False)[prepaid_codes]
     if blank.all():
         out["prepaid"], out["prepaid_ok"] = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
         return
@@ -313,19 +336,59 @@ def _add_currency_and_prepaid(out: pd.DataFrame, currency: pd.Series, prepaid: p
     out["prepaid_ok"] = ok | blank
 
 
-def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> None:
-    """The CPR numbers of each invoice. Each distinct cell is worked out once
-    (most invoices share their cell with others of the same citizen)."""
-    n = len(out)
-    codes, uniques = pd.factorize(cell, use_na_sentinel=False)
-    uniques = np.asarray(uniques, dtype=object)
+def _upper(cells: pa.Array, values: pd.Series) -> pa.Array:
+    """``.str.upper()`` of the distinct ``cells`` of ``values``, as pandas
+    makes it for such a column (arrow's, else Python's)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pc.utf8_upper(cells)
+    return pa.array([c.upper() for c in cells.to_pylist()], type=cells.type)
+
+
+class _Texts:
+    """A column of free text as its distinct texts: ``codes`` (each row's
+    index into ``cells``), ``cells`` (arrow) and ``filled`` (the row's text
+    is not empty); :meth:`other_digits` looks at each text once however
+    often it is asked."""
+
+    def __init__(self, values: pd.Series) -> None:
+        self.codes, self.cells = distinct_texts(values)
+        self.filled = (pc.utf8_length(self.cells).to_numpy(zero_copy_only=False) > 0)[self.codes]
+        self._odd = np.zeros(len(self.cells), dtype=bool)
+        self._seen = np.zeros(len(self.cells), dtype=bool)
+
+    def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct texts of ``rows`` (indices into ``cells``, ascending)
+        and, for each row, its text's place among them."""
+        wanted = np.zeros(len(self.cells), dtype=bool)
+        wanted[self.codes[rows]] = True
+        which = np.flatnonzero(wanted)
+        place = np.cumsum(wanted) - 1
+        return which, place[self.codes[rows]]
+
+    def other_digits(self, which: np.ndarray) -> np.ndarray:
+        """Whether each of the texts ``which`` holds digits other than 0-9."""
+        new = which[~self._seen[which]]
+        if len(new):
+            found = pc.match_substring_regex(self.cells.take(pa.array(new)), OTHER_DIGITS_RE2)
+            self._odd[new] = found.to_numpy(zero_copy_only=False)
+            self._seen[new] = True
+        return self._odd[which]
+
+
+def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, texts: _Texts) -> None:
+    """The CPR numbers of each invoice, from the CPR cells trimmed, given as
+    each row's code into the distinct ``cells``, else from the text. Each
+    distinct cell and text is worked out once (most invoices share their cell
+    with others of the same citizen)."""
+    n = len(codes)
+    uniques = _python_texts(cells)
     m = len(uniques)
     u_cpr = np.full(m, "", dtype=object)
     u_count = np.zeros(m, dtype=np.int64)
     u_all = np.full(m, "", dtype=object)
     u_invalid = np.zeros(m, dtype=bool)
     u_masked = np.full(m, "", dtype=object)
-    u_series = pd.Series(uniques, dtype="str")
+    u_series = _arrow_series(cells)
     filled = (u_series != "").to_numpy()
     multi = filled & u_series.str.contains(r"[,;/|\r\n]", regex=True).to_numpy()
     single = filled & ~multi
@@ -346,32 +409,15 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
     cpr, count, cpr_all = u_cpr[codes], u_count[codes], u_all[codes]
     key = digits_key(u_cpr)[codes] if m else np.zeros(n, dtype=np.int64)
 
-    # a blank cell: every valid CPR in the free text; the candidates found by
-    # the pattern are validated together, whole-column
-    from_text = ~filled[codes] & (text.str.len() > 0).to_numpy() if m else np.zeros(n, dtype=bool)
+    # a blank cell: every valid CPR in the free text
+    from_text = ~filled[codes] & texts.filled if m else np.zeros(n, dtype=bool)
     if from_text.any():
         rows = np.flatnonzero(from_text)
-        owner, found = _text_cpr_candidates(rows, text_array(text, large=False).take(pa.array(rows)))
-        if found:
-            checked = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
-            hit = checked != ""
-            owner, checked = np.asarray(owner, dtype=np.int64)[hit], checked[hit]
-            # most rows have one valid number: set whole-column; the rest one by one
-            per_row = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, dtype=np.int64)
-            one = per_row[owner] == 1
-            single_rows, single = owner[one], checked[one]
-            cpr[single_rows] = single
-            cpr_all[single_rows] = single
-            count[single_rows] = 1
-            key[single_rows] = digits_key(single)
-            several: dict[int, list[str]] = {}
-            for i, number in zip(owner[~one].tolist(), checked[~one], strict=True):
-                numbers = several.setdefault(i, [])
-                if number not in numbers:
-                    numbers.append(number)
-            for i, numbers in several.items():
-                _set_cprs(i, numbers, cpr, count, cpr_all)
-                key[i] = int(numbers[0]) if len(numbers) == 1 else 0
+        which, place = texts.distinct(rows)
+        t_cpr, t_count, t_all, t_key = _cprs_in_texts(texts.cells.take(pa.array(which)), texts.other_digits(which))
+        hit = (t_count > 0)[place]
+        rows, place = rows[hit], place[hit]
+        cpr[rows], count[rows], cpr_all[rows], key[rows] = t_cpr[place], t_count[place], t_all[place], t_key[place]
     out["cpr"] = _objects(cpr)
     out["cpr_key"] = key
     out["cpr_count"] = count
@@ -380,16 +426,53 @@ def _add_invoice_cprs(out: pd.DataFrame, cell: pd.Series, text: pd.Series) -> No
     out["cpr_invalid_masked"] = _objects(u_masked[codes])
 
 
-def _text_cpr_candidates(rows: np.ndarray, texts: np.ndarray) -> tuple[list[int], list[str]]:
+def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every valid CPR number in each text: ``(cpr, count, all, key)`` as the
+    typed table has them (``odd``: the texts with digits other than 0-9). The
+    candidates found by the pattern are validated together, whole-column."""
+    n = len(texts)
+    cpr = np.full(n, "", dtype=object)
+    cpr_all = np.full(n, "", dtype=object)
+    count = np.zeros(n, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int64)
+    owner, found = _text_cpr_candidates(np.arange(n), texts, odd)
+    if found:
+        checked = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
+        hit = checked != ""
+        owner, checked = np.asarray(owner, dtype=np.int64)[hit], checked[hit]
+        # most texts have one valid number: set whole-column; the rest one by one
+        per_text = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, dtype=np.int64)
+        one = per_text[owner] == 1
+        single_texts, single = owner[one], checked[one]
+        cpr[single_texts] = single
+        cpr_all[single_texts] = single
+        count[single_texts] = 1
+        key[single_texts] = digits_key(single)
+        several: dict[int, list[str]] = {}
+        for i, number in zip(owner[~one].tolist(), checked[~one], strict=True):
+            numbers = several.setdefault(i, [])
+            if number not in numbers:
+                numbers.append(number)
+        for i, numbers in several.items():
+            _set_cprs(i, numbers, cpr, count, cpr_all)
+            key[i] = int(numbers[0]) if len(numbers) == 1 else 0
+    return cpr, count, cpr_all, key
+
+
+def _text_cpr_candidates(
+    rows: np.ndarray, texts: np.ndarray, odd: np.ndarray | None = None
+) -> tuple[list[int], list[str]]:
     """Every match of the CPR pattern in each text, as ``(owner rows,
     numbers)``. A text with one candidate is read whole-column (RE2); texts with
-    more, or with digits other than 0-9, go through the Python pattern, so the
-    result is the same as matching every text in Python."""
+    more, or with digits other than 0-9 (``odd``, when known already), go
+    through the Python pattern, so the result is the same as matching every
+    text in Python."""
     if len(rows) == 0:
         return [], []
     arr, texts = arrow_texts(texts)
     loose = pc.count_substring_regex(arr, CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
-    odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    if odd is None:
+        odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
     one = (loose == 1) & ~odd
     owner: list[int] = []
     found: list[str] = []
@@ -446,12 +529,23 @@ def digits_key(values) -> np.ndarray:
     return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
 
 
-def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
+def _read_dates(
+    df: pd.DataFrame, column: str, dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`parse_dates` of a column, or what
+    :func:`invoicekit.readers.refuse_misread_file` read of it already (the
+    same cells: it looks at the file's date columns first)."""
+    if dates is not None and column in dates:
+        return dates[column]
+    return parse_dates(df[column])
+
+
+def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame, texts: _Texts, dates: dict | None = None) -> None:
     """Period from the columns; a blank cell is filled from the one period
     written in the text. A cell that cannot be read is not replaced: the
     invoice then has no period, and the message names the cell."""
-    start, start_ok, start_blank = parse_dates(df["period_start"])
-    end, end_ok, end_blank = parse_dates(df["period_end"])
+    start, start_ok, start_blank = _read_dates(df, "period_start", dates)
+    end, end_ok, end_blank = _read_dates(df, "period_end", dates)
     source = np.full(len(df), "", dtype=object)
     source[start_ok & end_ok] = "columns"
     unreadable = np.full(len(df), "", dtype=object)
@@ -463,10 +557,11 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame) -> None:
     for i, s_cell, e_cell in zip(bad, raw_start, raw_end, strict=True):
         cells = [s_cell if bad_start[i] else "", e_cell if bad_end[i] else ""]
         unreadable[i] = mask_cpr_text(" / ".join(c.strip() for c in cells if c.strip()))
-    text = text_array(df["text"], large=False)
-    need = (start_blank | end_blank) & ~bad_start & ~bad_end & (pc.utf8_length(text).to_numpy() > 0)
+    need = (start_blank | end_blank) & ~bad_start & ~bad_end & texts.filled
     rows = np.flatnonzero(need)
-    f_start, f_end = period_from_texts(text.take(pa.array(rows)))
+    which, place = texts.distinct(rows)
+    f_start, f_end = period_from_texts(texts.cells.take(pa.array(which)), odd=texts.other_digits(which))
+    f_start, f_end = f_start[place], f_end[place]
     hit = ~np.isnat(f_start)
     if hit.any():
         rows, f_start, f_end = rows[hit], f_start[hit], f_end[hit]
@@ -582,14 +677,14 @@ def read_grants(path: str | Path) -> Grants:
     """Read a grant extract from Sensum: the usable grants, typed, and the
     rows left out with the reason (``.problems``)."""
     raw = read_raw(path)
-    refuse_misread_file(raw, path, _named(GRANT_COLUMNS, "start_date", "end_date"))
+    dates = refuse_misread_file(raw, path, _named(GRANT_COLUMNS, "start_date", "end_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[1]))
     df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
     problems = Problems()
     name = Path(path).name
     for r, count in raw.misaligned.items():
         problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(raw.frame.columns)}")
-    grants = _typed_grants(df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr)
+    grants = _typed_grants(df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr, dates=dates)
     return Grants(grants, problems.frame())
 
 
@@ -608,9 +703,11 @@ def _typed_grants(
     problems: Problems,
     skip_rows: list[int] | None = None,
     numeric_cpr: np.ndarray | None = None,
+    dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """The typed grant table; rows that cannot be used are left out and
-    recorded in ``problems``.
+    recorded in ``problems`` (``dates``: date columns read already, see
+    :func:`_read_dates`).
 
     Columns: ``row``, ``grant_id``, ``cpr``, ``service_code``, ``service_name``,
     ``supplier_cvr``, ``rate`` (1/10,000 DKK), ``rate_unit`` (``day``,
@@ -643,32 +740,38 @@ def _typed_grants(
     flag(~rate_ok, "rate", "taksten er ikke et tal")
     flag(rate_ok & (rate < 0), "rate", "taksten er negativ")
     flag(rate_ok & (rate > MAX_RATE_DKK * MONEY_SCALE), "rate", "taksten er urealistisk stor")
-    unit_key = df["rate_unit"].str.strip().str.lower()
-    unit = unit_key.map(RATE_UNITS).fillna("").astype(object)
+    # a handful of units: each distinct cell is read once
+    unit_codes_, unit_cells = pd.factorize(df["rate_unit"].str.strip().str.lower(), use_na_sentinel=False)
+    u_unit = pd.Series(unit_cells, dtype=object).map(RATE_UNITS).fillna("").astype(object).to_numpy()
+    unit = u_unit[unit_codes_] if len(u_unit) else np.full(n, "", dtype=object)
     flag(
-        (unit == "").to_numpy(),
+        unit == "",
         "rate_unit",
         "ukendt takstenhed; forventet day, week, month, year, hour (døgn/dag, uge, måned, år, time)",
     )
-    start, start_ok, _ = parse_dates(df["start_date"])
+    start, start_ok, _ = _read_dates(df, "start_date", dates)
     flag(~start_ok, "start_date", "startdatoen mangler eller kan ikke læses")
-    end, end_ok, end_blank = parse_dates(df["end_date"])
+    end, end_ok, end_blank = _read_dates(df, "end_date", dates)
     flag(~end_ok & ~end_blank, "end_date", "slutdatoen kan ikke læses")
     flag(start_ok & end_ok & (end < start), "end_date", "slutdatoen ligger før startdatoen")
 
+    cpr_text, cpr_key = _text_and_key(cpr)
+    cvr_text, cvr_key = _text_and_key(cvr)
     out = pd.DataFrame(
         {
             "row": rows,
-            "grant_id": grant_id.to_numpy(dtype=object),
-            "cpr": cpr.to_numpy(dtype=object),
-            "service_code": service.to_numpy(dtype=object),
-            "service_name": df["service_name"].str.strip().to_numpy(dtype=object),
-            "supplier_cvr": cvr.to_numpy(dtype=object),
-            "cpr_key": digits_key(cpr.to_numpy(dtype=object)),
-            "cvr_key": digits_key(cvr.to_numpy(dtype=object)),
+            # text columns of the typed grants are pandas' text (arrow): the
+            # cells are handed over as they are, not made Python strings first
+            "grant_id": _text(grant_id),
+            "cpr": cpr_text,
+            "service_code": _text(service),
+            "service_name": _text(df["service_name"].str.strip()),
+            "supplier_cvr": cvr_text,
+            "cpr_key": cpr_key,
+            "cvr_key": cvr_key,
             "rate": rate,
-            "rate_unit": unit.to_numpy(dtype=object),
-            "unit_code": unit_codes(unit.to_numpy(dtype=object)),
+            "rate_unit": unit,
+            "unit_code": unit_codes(u_unit)[unit_codes_] if len(u_unit) else np.zeros(n, dtype=np.int8),
             "start_date": start,
             "end_date": end,
         }
@@ -676,6 +779,26 @@ def _typed_grants(
     out = out[~bad]
     out = _dedupe_grants(out, source, problems)
     return out.reset_index(drop=True)
+
+
+def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """A text column as the typed grants hold it: pandas' text as it is,
+    anything else as Python objects (pandas then makes it text, unless the
+    column is empty: then it stays objects, as it always has)."""
+    if len(values) and values.dtype == pd.StringDtype("pyarrow", na_value=np.nan):
+        return values.array
+    return values.to_numpy(dtype=object)
+
+
+def _text_and_key(values: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """Compact CPR or CVR numbers (Python strings, blank where invalid) as
+    arrow text and as :func:`digits_key`, each distinct number once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    uniques = np.asarray(uniques, dtype=object)
+    if len(uniques) == 0:
+        return values.to_numpy(dtype=object), np.zeros(0, dtype=np.int64)
+    text = pa.array(uniques, type=pa.large_string()).take(pa.array(codes))
+    return pd.array(text, dtype="str"), digits_key(uniques)[codes]
 
 
 def _dedupe_grants(grants: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -42,7 +43,14 @@ def compact_cpr(number: object) -> str:
         number = int(number)
     if isinstance(number, int) and not isinstance(number, bool):
         return f"{number:010d}"
-    return _cpr.compact(str(number))
+    number = str(number)
+    if _PLAIN_CPR.fullmatch(number):  # nearly always: what stdnum's compact makes of it, without its Unicode pass
+        return number.replace(" ", "").replace("-", "")
+    return _cpr.compact(number)
+
+
+#: digits 0-9, spaces and hyphens only: compacting such a number removes the spaces and hyphens
+_PLAIN_CPR = re.compile(r"[0-9 \-]*")
 
 
 def is_valid_cpr(number: object) -> bool:

@@ -82,7 +82,11 @@ def normalise_grant_id(text: object) -> str:
 def normalise_numbers(values: object) -> np.ndarray:
     """:func:`normalise_number` whole-column: ASCII text (nearly all) with
     pyarrow, the rest one by one."""
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if isinstance(values, pa.Array):
+        arr = values
+    elif (
+        isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+    ):
         arr = pa.array(values)  # no copy: the text is held in arrow already
     else:
         arr = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)

@@ -35,6 +35,24 @@ def test_windows_1252_semicolons_and_decimal_comma(tmp_path):
     assert inv["text"].iloc[0] == "Døgnophold"
 
 
+@pytest.mark.parametrize(
+    "odd",
+    [b"\xed\xa0\x80", b"\xc0\x80", b"\xe0\x80\x80", b"\xf4\x90\x80\x80", b"\xc3"],
+    ids=["surrogate", "overlong-nul", "overlong-3", "past-10ffff", "cut-short"],
+)
+def test_bytes_python_does_not_take_as_utf8_make_the_file_windows_1252(tmp_path, odd):
+    # what UTF-8 is is Python's decoder's rule: the file is read as Windows-1252 whenever it refuses it
+    # (the rest is ASCII, so the odd bytes are all that is not UTF-8)
+    header = "invoice_id;supplier_cvr;cpr;period_start;period_end;amount;text"
+    line = f"{header}\nF-1;{SOLHOJ};610190-1234;01.03.2019;31.03.2019;28.500,00;Dogn".encode("ascii")
+    f = tmp_path / "r.csv"
+    f.write_bytes(line + odd + b"\n")
+    with pytest.raises(UnicodeDecodeError):
+        f.read_bytes().decode("utf-8")
+    text = read_invoices(f).frame["text"].iloc[0]
+    assert text == "Dogn" + odd.decode("cp1252", errors="replace")
+
+
 def test_utf8_with_bom_commas_and_canonical_headers(tmp_path):
     text = "\ufeffinvoice_id,supplier_cvr,amount,cpr,period_start,period_end\nF-1,DK29345716,28500.00,6101901234,2019-03-01,2019-03-31\n"
     inv = read_invoices(write(tmp_path / "r.csv", text)).frame

@@ -158,6 +158,12 @@ def test_periods_read_whole_column_equal_reading_each_text():
         "marts 2019 og 01.03.2019 til 31.03.2019",  # the same period twice is one period
         "marts 2019 og april 2019",  # two periods: none
         "xmarts 2019",
+        "émarts 2019",  # a letter before the month name: part of another word
+        "²marts 2019",  # a number that is not a digit (No), as Python's \w
+        "\u216bmarts 2019",  # a Roman numeral (Nl)
+        "\u0345marts 2019",  # a combining mark is no letter: the month stands alone
+        "7marts 2019",
+        "(marts 2019)",
         "01-02-2019–28-02-2019",
         "Maj 2020",
         "1.2.2019 TIL 3.2.2019",
@@ -173,7 +179,7 @@ def test_periods_read_whole_column_equal_reading_each_text():
 
 _FRAGMENTS = st.sampled_from(
     ["marts 2019", "Maj 2020", "februar  2021", "01.02.2019", " - ", "–", " til ", "28.02.2019", "31.04.2019", "x", "7", " ",
-     "Ophold", "CPR 680952-2836", "1/3/2019", "-", "12.12.2019", "januar2019", "\u00a0", "DECEMBER 2018"]
+     "Ophold", "CPR 680952-2836", "1/3/2019", "-", "12.12.2019", "januar2019", "\u00a0", "DECEMBER 2018", "é", "²"]
 )  # fmt: skip
 
 
