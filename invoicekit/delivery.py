@@ -48,6 +48,49 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+class HashedFile:
+    """A file being written, whose SHA-256 and size are taken from what is
+    written, so it is never read back to be checked; with ``durable`` (a run
+    to be recorded) it is flushed to disk when closed. ``facts`` gives what
+    :func:`file_facts` would (once closed)."""
+
+    closed = False  # pyarrow's writers ask before they write
+
+    def __init__(self, path: Path, durable: bool = False) -> None:
+        self._file = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self._hash = hashlib.sha256()
+        self._bytes = 0
+        self._durable = durable
+
+    def write(self, data: bytes | memoryview) -> int:
+        self._hash.update(data)  # hashlib lets go of the interpreter for big blocks
+        n = self._file.write(data)
+        self._bytes += n
+        return n
+
+    def close(self, flush: bool = True) -> None:
+        """Close the file; with ``durable`` flushed to disk first (``flush``
+        False: a write failed, and the file will be thrown away)."""
+        if self.closed:
+            return
+        try:
+            if self._durable and flush:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+        finally:
+            self._file.close()
+            self.closed = True
+
+    def facts(self) -> dict[str, object]:
+        return {"sha256": self._hash.hexdigest(), "bytes": self._bytes}
+
+    def __enter__(self) -> HashedFile:
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.close(flush=kind is None)
+
+
 def fsync_path(path: Path) -> None:
     """Flush a file or folder to disk (a folder: its entries)."""
     with contextlib.suppress(OSError):  # folders cannot be opened on Windows

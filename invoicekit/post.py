@@ -36,9 +36,9 @@ from invoicekit.columns import (
     PROBLEM_COLUMNS,
     SENSUM_PAID_COLUMNS,
 )
-from invoicekit.delivery import crash_point
+from invoicekit.delivery import HashedFile, crash_point
 from invoicekit.errors import OutputError
-from invoicekit.parsing import format_date_dk, format_date_iso, format_money, money_text
+from invoicekit.parsing import format_date_dk, format_date_iso, format_money, money_arrow
 
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
 RECIPIENT_CODE_CPR = "CPR"
@@ -57,6 +57,9 @@ OUTPUT_FILES = (
 
 
 Columns = dict[str, object]
+
+#: rows pyarrow's CSV writer formats at a time: each block is one write, hashed as it goes
+WRITE_BATCH_ROWS = 1 << 14
 
 
 def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
@@ -129,18 +132,20 @@ def _arrow(values: object) -> pa.Array:
     return pc.fill_null(pa.array(values.astype(object), type=pa.string(), from_pandas=True), "")
 
 
-def _holds_any(arr: pa.Array | pa.ChunkedArray, chars: tuple[str, ...]) -> bool:
-    """Whether any text in ``arr`` holds one of ``chars``: a scan of the raw
-    character data, which is much faster than a search per value."""
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return False
+def _holds_any(arrays: list[pa.Array | pa.ChunkedArray], chars: tuple[str, ...]) -> bool:
+    """Whether any text in ``arrays`` holds one of ``chars``: a scan of the raw
+    character data, which is much faster than a search per value; the
+    largest column first, as the one most likely to hold one (a message
+    with a comma) ends the search."""
     wanted = [c.encode("utf-8") for c in chars]
-    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
-        data = chunk.buffers()[2]
-        if data is not None:
-            raw = data.to_pybytes()
-            if any(w in raw for w in wanted):
-                return True
+    text = [a for a in arrays if pa.types.is_string(a.type) or pa.types.is_large_string(a.type)]
+    for arr in sorted(text, key=lambda a: a.nbytes, reverse=True):
+        for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+            data = chunk.buffers()[2]
+            if data is not None:
+                raw = data.to_pybytes()
+                if any(w in raw for w in wanted):
+                    return True
     return False
 
 
@@ -150,12 +155,15 @@ def write_csv(
     sep: str = ",",
     numbers: tuple[str, ...] = (),
     mask: bool | tuple[str, ...] = True,
-) -> None:
+    durable: bool = False,
+) -> dict[str, object]:
     """Write a table (a DataFrame, or a mapping of column name to values)
     quickly, quoting only where needed. Text cells never start a formula;
     anything that reads as a CPR number is masked in every column (``mask``
-    True) or in the columns named. ``numbers`` names the columns of formatted
-    numbers, which are written as they are."""
+    True) or in the columns named. ``numbers`` names the columns written as
+    they are: numbers and dates this module formatted, codes of the
+    vocabulary. Returns the file's SHA-256 and size, taken as it is written
+    (:class:`~invoicekit.delivery.HashedFile`; ``durable``: flushed to disk)."""
     names, arrays = [], []
     for name, values in columns.items():
         names.append(str(name))
@@ -164,17 +172,21 @@ def write_csv(
         arrays.append(arr if name in numbers else safe_arrow(arr, masked))
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
-    needs_quotes = any(_holds_any(a, (sep, '"', "\n", "\r")) for a in [pa.array(names), *arrays])
+    needs_quotes = _holds_any([pa.array(names), *arrays], (sep, '"', "\n", "\r"))
     options = pacsv.WriteOptions(
-        include_header=False, delimiter=sep, quoting_style="needed" if needs_quotes else "none"
+        include_header=False,
+        delimiter=sep,
+        quoting_style="needed" if needs_quotes else "none",
+        batch_size=WRITE_BATCH_ROWS,
     )
     # the header is written here: pyarrow would quote every name
     header = io.StringIO()
     csv.writer(header, delimiter=sep, lineterminator="\n").writerow(names)
-    with open(path, "wb") as f:
+    with HashedFile(path, durable=durable) as f:
         f.write(header.getvalue().encode("utf-8"))
         if table.num_rows:
             pacsv.write_csv(table, f, write_options=options)
+    return f.facts()
 
 
 def write_outputs(
@@ -184,42 +196,59 @@ def write_outputs(
     notes: pd.DataFrame,
     problems: pd.DataFrame,
     lines: pd.DataFrame | None = None,
-) -> dict[str, Path]:
+    durable: bool = False,
+) -> dict[str, dict[str, object]]:
     """Write the output files into ``out_dir`` (``lines``: the lines of the
-    invoices decided line by line, ``Decisions.lines``); returns their paths.
-    A file that cannot be written (a full disk) raises :class:`OutputError`
-    naming it."""
+    invoices decided line by line, ``Decisions.lines``); returns each file's
+    SHA-256 and size (:func:`~invoicekit.delivery.file_facts`), in the order
+    of :data:`OUTPUT_FILES`. ``durable`` (a run to be recorded): each file is
+    flushed to disk once written. A file that cannot be written (a full
+    disk) raises :class:`OutputError` naming it."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {name: out_dir / name for name in OUTPUT_FILES}
-    shown = decisions[list(DECISION_COLUMNS)].assign(
-        amount=money_text(decisions["amount"]), expected_amount=money_text(decisions["expected_amount"])
-    )
     lines = lines if lines is not None else pd.DataFrame(columns=list(DECISION_LINE_COLUMNS))
-    shown_lines = lines[list(DECISION_LINE_COLUMNS)].assign(
-        amount=money_text(lines["amount"]), expected_amount=money_text(lines["expected_amount"])
-    )
-    writes = (
-        ("decisions.csv", shown, ",", ("row", "amount", "expected_amount"), True),
-        ("decision_lines.csv", shown_lines, ",", ("row", "amount", "expected_amount"), True),
-        ("opus_postings.csv", _opus_postings_columns(postings), ";", ("Beløb",), False),
+
+    def shown(frame: pd.DataFrame, names: tuple[str, ...]) -> Columns:
+        money = {"amount", "expected_amount"}  # DKK: formatted here, in the writer's thread
+        return {c: money_arrow(frame[c]) if c in money else frame[c] for c in names}
+
+    # (name, the columns (made in the writer's thread), separator, written as they are, masked)
+    plain_decision = ("row", "amount", "expected_amount", "status", "reason")  # numbers and vocabulary codes
+    writes = {
+        "decisions.csv": (lambda: shown(decisions, DECISION_COLUMNS), ",", plain_decision, True),
+        "decision_lines.csv": (lambda: shown(lines, DECISION_LINE_COLUMNS), ",", plain_decision, True),
+        "opus_postings.csv": (
+            lambda: _opus_postings_columns(postings),
+            ";",
+            ("Beløb", "Ydelsesmodtagernr.kode", "Ydelsesperiode fra", "Ydelsesperiode til", "Bogføringsdato"),
+            False,
+        ),
         # the note is a message people read in OPUS: masked; the invoice number as written
-        ("opus_notes.csv", _opus_notes_columns(notes), ";", (), ("note",)),
-        ("sensum_paid.csv", _sensum_paid_columns(postings), ",", ("amount",), False),
-        ("input_problems.csv", problems.reindex(columns=list(PROBLEM_COLUMNS)), ",", ("row",), True),
-    )
+        "opus_notes.csv": (lambda: _opus_notes_columns(notes), ";", (), ("note",)),
+        "sensum_paid.csv": (
+            lambda: _sensum_paid_columns(postings),
+            ",",
+            ("period_start", "period_end", "amount"),
+            False,
+        ),
+        "input_problems.csv": (lambda: problems.reindex(columns=list(PROBLEM_COLUMNS)), ",", ("row",), True),
+    }
+    assert tuple(writes) == OUTPUT_FILES
 
-    def write(name: str, columns, sep: str, numbers: tuple[str, ...], mask) -> None:
+    def write(name: str) -> dict[str, object]:
+        columns, sep, numbers, mask = writes[name]
         try:
-            write_csv(columns, paths[name], sep=sep, numbers=numbers, mask=mask)
+            return write_csv(columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask, durable=durable)
         except OSError as exc:
-            raise OutputError(f"could not write {paths[name]} ({exc.strerror or exc})") from None
+            raise OutputError(f"could not write {out_dir / name} ({exc.strerror or exc})") from None
 
-    # decisions.csv, the largest, beside the others in turn: the scans and the CSV
-    # writer are arrow's, which let go of the interpreter, so two cores share the work
+    # decisions.csv, the largest, beside the others in turn: the scans, the CSV
+    # writer and the hashing are arrow's and hashlib's, which let go of the
+    # interpreter, so two cores share the work
+    rest = [n for n in OUTPUT_FILES if n != "decisions.csv"]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        first = pool.submit(write, *writes[0])
-        rest = pool.submit(lambda: [write(*w) for w in writes[1:]])
-        first.result()
+        first = pool.submit(write, "decisions.csv")
+        others = pool.submit(lambda: {n: write(n) for n in rest})
+        facts = {"decisions.csv": first.result()}
         crash_point("while-writing")
-        rest.result()
-    return paths
+        facts |= others.result()
+    return {name: facts[name] for name in OUTPUT_FILES}

@@ -279,9 +279,11 @@ def run(
 
     def stage(staging: Path, result: Decisions, run_id: int | None) -> dict[str, dict]:
         say("writing the output files")
-        write_outputs(staging, result.decisions, result.postings, result.notes, result.problems, result.lines)
         recorded = run_id is not None
-        files = file_facts(staging, list(OUTPUT_FILES), durable=recorded)
+        # each file's checksum is taken as it is written (and it is flushed to disk when recorded)
+        files = write_outputs(
+            staging, result.decisions, result.postings, result.notes, result.problems, result.lines, durable=recorded
+        )
         facts = manifest(result, run_id, files)
         write_manifest(staging, facts)
         files |= file_facts(staging, [MANIFEST], durable=recorded)

@@ -15,6 +15,7 @@ import pytest
 
 from invoicekit import InputError, Journal, run
 from invoicekit.cli import main
+from invoicekit.delivery import sha256
 from invoicekit.parsing import format_date_iso, money_text
 from tests.conftest import journal_text
 
@@ -55,6 +56,9 @@ def test_a_run_is_recorded_with_its_inputs_decisions_and_files(example_case, tmp
     assert decisions["status"].value_counts()["posted"] == 5
     assert files == {name: f["sha256"] for name, f in res.manifest["outputs"].items()} | {"run.json": files["run.json"]}
     assert set(files) == {p.name for p in res.outputs.values()}
+    # the checksums and sizes taken while writing are those of the files delivered
+    assert {p.name: sha256(p) for p in res.outputs.values()} == files
+    assert all(f["bytes"] == (tmp_path / "out" / name).stat().st_size for name, f in res.manifest["outputs"].items())
 
 
 def test_the_journal_holds_no_full_cpr_even_in_invoice_numbers_and_grant_ids(example_case, tmp_path):
