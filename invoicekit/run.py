@@ -61,7 +61,7 @@ from invoicekit.extracts import (
 )
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text
-from invoicekit.journal import Journal
+from invoicekit.journal import Journal, stored_decisions
 from invoicekit.post import OUTPUT_FILES, write_outputs
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
@@ -319,10 +319,13 @@ def run(
                     run_id = j.begin_run(
                         conn, inputs, rule_set.to_dict(), started_at, __version__, out_dir.resolve(), staging.resolve()
                     )
-                    files = stage(staging, result, run_id)
-                    say("recording the run in the journal")
                     named = with_names(result.decisions, invoice_table, grant_table)  # only the journal keeps names
-                    j.record(conn, run_id, named, files, result.lines)
+                    # the journal's copy of the decisions is made while the files are written
+                    with ThreadPoolExecutor(max_workers=1) as pool:
+                        stored = pool.submit(stored_decisions, named, result.lines)
+                        files = stage(staging, result, run_id)
+                        say("recording the run in the journal")
+                        j.record(conn, run_id, named, files, result.lines, stored=stored.result())
                     crash_point("before-commit")
                 committed = True
                 crash_point("after-commit")
