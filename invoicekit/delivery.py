@@ -50,17 +50,15 @@ def sha256(path: Path) -> str:
 
 class HashedFile:
     """A file being written, whose SHA-256 and size are taken from what is
-    written, so it is never read back to be checked; with ``durable`` (a run
-    to be recorded) it is flushed to disk when closed. ``facts`` gives what
-    :func:`file_facts` would (once closed)."""
+    written, so it is never read back to be checked. ``facts`` gives what
+    :func:`file_facts` would."""
 
     closed = False  # pyarrow's writers ask before they write
 
-    def __init__(self, path: Path, durable: bool = False) -> None:
+    def __init__(self, path: Path) -> None:
         self._file = open(path, "wb")  # noqa: SIM115 - closed by close()
         self._hash = hashlib.sha256()
         self._bytes = 0
-        self._durable = durable
 
     def write(self, data: bytes | memoryview) -> int:
         self._hash.update(data)  # hashlib lets go of the interpreter for big blocks
@@ -68,18 +66,10 @@ class HashedFile:
         self._bytes += n
         return n
 
-    def close(self, flush: bool = True) -> None:
-        """Close the file; with ``durable`` flushed to disk first (``flush``
-        False: a write failed, and the file will be thrown away)."""
-        if self.closed:
-            return
-        try:
-            if self._durable and flush:
-                self._file.flush()
-                os.fsync(self._file.fileno())
-        finally:
-            self._file.close()
+    def close(self) -> None:
+        if not self.closed:
             self.closed = True
+            self._file.close()
 
     def facts(self) -> dict[str, object]:
         return {"sha256": self._hash.hexdigest(), "bytes": self._bytes}
@@ -87,8 +77,8 @@ class HashedFile:
     def __enter__(self) -> HashedFile:
         return self
 
-    def __exit__(self, kind: object, *exc: object) -> None:
-        self.close(flush=kind is None)
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def fsync_path(path: Path) -> None:

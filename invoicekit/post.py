@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,7 @@ from invoicekit.columns import (
     PROBLEM_COLUMNS,
     SENSUM_PAID_COLUMNS,
 )
-from invoicekit.delivery import HashedFile, crash_point
+from invoicekit.delivery import HashedFile, crash_point, fsync_path
 from invoicekit.errors import OutputError
 from invoicekit.parsing import format_date_dk, format_date_iso, format_money, money_arrow
 
@@ -155,7 +155,6 @@ def write_csv(
     sep: str = ",",
     numbers: tuple[str, ...] = (),
     mask: bool | tuple[str, ...] = True,
-    durable: bool = False,
 ) -> dict[str, object]:
     """Write a table (a DataFrame, or a mapping of column name to values)
     quickly, quoting only where needed. Text cells never start a formula;
@@ -163,7 +162,7 @@ def write_csv(
     True) or in the columns named. ``numbers`` names the columns written as
     they are: numbers and dates this module formatted, codes of the
     vocabulary. Returns the file's SHA-256 and size, taken as it is written
-    (:class:`~invoicekit.delivery.HashedFile`; ``durable``: flushed to disk)."""
+    (:class:`~invoicekit.delivery.HashedFile`)."""
     names, arrays = [], []
     for name, values in columns.items():
         names.append(str(name))
@@ -182,7 +181,7 @@ def write_csv(
     # the header is written here: pyarrow would quote every name
     header = io.StringIO()
     csv.writer(header, delimiter=sep, lineterminator="\n").writerow(names)
-    with HashedFile(path, durable=durable) as f:
+    with HashedFile(path) as f:
         f.write(header.getvalue().encode("utf-8"))
         if table.num_rows:
             pacsv.write_csv(table, f, write_options=options)
@@ -201,9 +200,9 @@ def write_outputs(
     """Write the output files into ``out_dir`` (``lines``: the lines of the
     invoices decided line by line, ``Decisions.lines``); returns each file's
     SHA-256 and size (:func:`~invoicekit.delivery.file_facts`), in the order
-    of :data:`OUTPUT_FILES`. ``durable`` (a run to be recorded): each file is
-    flushed to disk once written. A file that cannot be written (a full
-    disk) raises :class:`OutputError` naming it."""
+    of :data:`OUTPUT_FILES`. ``durable`` (a run to be recorded): the files
+    and the folder are flushed to disk before it returns. A file that cannot
+    be written (a full disk) raises :class:`OutputError` naming it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = lines if lines is not None else pd.DataFrame(columns=list(DECISION_LINE_COLUMNS))
 
@@ -233,22 +232,30 @@ def write_outputs(
         "input_problems.csv": (lambda: problems.reindex(columns=list(PROBLEM_COLUMNS)), ",", ("row",), True),
     }
     assert tuple(writes) == OUTPUT_FILES
+    flushed: list[Future] = []  # with durable: each file's flush, once written
 
     def write(name: str) -> dict[str, object]:
         columns, sep, numbers, mask = writes[name]
         try:
-            return write_csv(columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask, durable=durable)
+            facts = write_csv(columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask)
         except OSError as exc:
             raise OutputError(f"could not write {out_dir / name} ({exc.strerror or exc})") from None
+        if durable:  # flushed by a third thread, while the two write on
+            flushed.append(flusher.submit(fsync_path, out_dir / name))
+        return facts
 
     # decisions.csv, the largest, beside the others in turn: the scans, the CSV
     # writer and the hashing are arrow's and hashlib's, which let go of the
     # interpreter, so two cores share the work
     rest = [n for n in OUTPUT_FILES if n != "decisions.csv"]
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=1) as flusher, ThreadPoolExecutor(max_workers=2) as pool:
         first = pool.submit(write, "decisions.csv")
         others = pool.submit(lambda: {n: write(n) for n in rest})
         facts = {"decisions.csv": first.result()}
         crash_point("while-writing")
         facts |= others.result()
+        for done in flushed:
+            done.result()
+    if durable:
+        fsync_path(out_dir)
     return {name: facts[name] for name in OUTPUT_FILES}

@@ -59,10 +59,9 @@ def test_a_file_neither_staged_nor_in_place_stops_delivery_and_moves_nothing(tmp
     assert (staging / "decisions.csv").exists() and not (tmp_path / "decisions.csv").exists()
 
 
-@pytest.mark.parametrize("durable", [False, True])
-def test_a_file_hashed_as_it_is_written_has_the_facts_read_back(tmp_path, durable):
+def test_a_file_hashed_as_it_is_written_has_the_facts_read_back(tmp_path):
     pieces = [b"row,amount\n", memoryview(b"1,2.00\n" * 5000), pa.py_buffer(b"2,-3.50\n" * 300), b""]
-    with HashedFile(tmp_path / "a.csv", durable=durable) as f:
+    with HashedFile(tmp_path / "a.csv") as f:
         for piece in pieces:
             f.write(piece)
     assert f.closed
