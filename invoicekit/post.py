@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -62,6 +63,14 @@ Columns = dict[str, object]
 WRITE_BATCH_ROWS = 1 << 14
 
 
+def _dates(values: pd.Series, text: Callable[[np.ndarray], pd.Series]) -> pa.Array:
+    """A column of dates as ``text`` writes them, each distinct date once
+    (a year's postings hold a few hundred dates)."""
+    days = values.to_numpy(dtype="datetime64[D]").view(np.int64)  # NaT: a value like the others
+    codes, uniques = pd.factorize(days)
+    return pa.array(text(np.asarray(uniques, dtype=np.int64).view("datetime64[D]"))).take(pa.array(codes))
+
+
 def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
     return {
         "Artskonto": postings["art"],
@@ -70,11 +79,11 @@ def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
         "Tekst": postings["text"],
         "Ydelsesmodtagernr.": postings["cpr"],
         "Ydelsesmodtagernr.kode": np.full(len(postings), RECIPIENT_CODE_CPR, dtype=object),
-        "Ydelsesperiode fra": format_date_dk(postings["period_start"].to_numpy(dtype="datetime64[D]")),
-        "Ydelsesperiode til": format_date_dk(postings["period_end"].to_numpy(dtype="datetime64[D]")),
+        "Ydelsesperiode fra": _dates(postings["period_start"], format_date_dk),
+        "Ydelsesperiode til": _dates(postings["period_end"], format_date_dk),
         "Fakturanummer": postings["invoice_id"],
         "Leverandør CVR": postings["supplier_cvr"],
-        "Bogføringsdato": format_date_dk(postings["posting_date"].to_numpy(dtype="datetime64[D]")),
+        "Bogføringsdato": _dates(postings["posting_date"], format_date_dk),
     }
 
 
@@ -92,8 +101,8 @@ def _opus_notes_columns(notes: pd.DataFrame) -> Columns:
 def _sensum_paid_columns(postings: pd.DataFrame) -> Columns:
     return {
         "grant_id": postings["grant_id"],
-        "period_start": format_date_iso(postings["period_start"].to_numpy(dtype="datetime64[D]")),
-        "period_end": format_date_iso(postings["period_end"].to_numpy(dtype="datetime64[D]")),
+        "period_start": _dates(postings["period_start"], format_date_iso),
+        "period_end": _dates(postings["period_end"], format_date_iso),
         "invoice_id": postings["invoice_id"],
         "amount": format_money(postings["amount"].to_numpy()),
     }
