@@ -35,6 +35,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -477,9 +478,11 @@ class Journal:
         decisions: pd.DataFrame,
         files: dict[str, dict],
         lines: pd.DataFrame | None = None,
+        stored: StoredDecisions | None = None,
     ) -> None:
         """Insert the run's decisions, the lines of those decided line by line
-        (``Decisions.lines``) and the output files (inside :meth:`transaction`)."""
+        (``Decisions.lines``) and the output files (inside :meth:`transaction`).
+        ``stored``: what :func:`stored_decisions` made of them beforehand."""
         posted = int((decisions["status"] == POSTED).sum())
         conn.execute(
             "UPDATE runs SET invoices = ?, posted = ?, finished_at = ? WHERE run_id = ?",
@@ -489,15 +492,17 @@ class Journal:
             "INSERT INTO run_files (run_id, name, sha256, bytes) VALUES (?, ?, ?, ?)",
             [(run_id, name, f["sha256"], int(f["bytes"])) for name, f in files.items()],
         )
-        data = _to_parquet(_journal_table(decisions))
+        stored = stored if stored is not None else stored_decisions(decisions, lines)
+        if stored.rows != len(decisions) or stored.line_rows != (len(lines) if lines is not None else 0):
+            raise ValueError("the stored decisions are not those of this run")
         conn.execute(
             "INSERT INTO run_decisions (run_id, rows, format, data) VALUES (?, ?, ?, ?)",
-            (run_id, len(decisions), DECISIONS_FORMAT, data),
+            (run_id, stored.rows, DECISIONS_FORMAT, stored.decisions),
         )
-        if lines is not None and len(lines):
+        if stored.lines is not None:
             conn.execute(
                 "INSERT INTO run_decision_lines (run_id, rows, format, data) VALUES (?, ?, ?, ?)",
-                (run_id, len(lines), DECISIONS_FORMAT, _to_parquet(_journal_table(lines, LINE_JOURNAL_COLUMNS))),
+                (run_id, stored.line_rows, DECISIONS_FORMAT, stored.lines),
             )
 
     def pending_deliveries(self) -> pd.DataFrame:
@@ -572,6 +577,30 @@ class Journal:
             return pd.DataFrame({**empty, "started_at": pd.Series(dtype=object)})
         d = pa.concat_tables(tables, promote_options="permissive").to_pandas(date_as_object=False)
         return d.astype({c: "datetime64[s]" for c in _DATE_COLUMNS if c in d.columns})
+
+
+@dataclass(frozen=True)
+class StoredDecisions:
+    """A run's decisions (and lines) as :meth:`Journal.record` stores them."""
+
+    rows: int
+    decisions: bytes  # Parquet (DECISIONS_FORMAT)
+    line_rows: int
+    lines: bytes | None  # None when no invoice was decided line by line
+
+
+def stored_decisions(decisions: pd.DataFrame, lines: pd.DataFrame | None = None) -> StoredDecisions:
+    """What :meth:`Journal.record` stores of a run's decisions and of the lines
+    of those decided line by line. It needs no journal, so a run makes it
+    in another thread while its files are written (most of the time a
+    recorded run takes beyond a dry run)."""
+    has_lines = lines is not None and len(lines) > 0
+    return StoredDecisions(
+        rows=len(decisions),
+        decisions=_to_parquet(_journal_table(decisions)),
+        line_rows=len(lines) if lines is not None else 0,
+        lines=_to_parquet(_journal_table(lines, LINE_JOURNAL_COLUMNS)) if has_lines else None,
+    )
 
 
 def _journal_table(

@@ -175,11 +175,18 @@ def format_money_dk(units: np.ndarray) -> np.ndarray:
 def money_text(dkk: pd.Series, decimal: str = ".") -> np.ndarray:
     """Amounts in DKK as the files write them (``1234.50``; four decimals
     when there are fractions of an øre); blank where there is none."""
+    return np.asarray(money_arrow(dkk, decimal).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def money_arrow(dkk: pd.Series, decimal: str = ".") -> pa.Array:
+    """:func:`money_text` as an arrow text column, for the writers: a million
+    amounts never become a million Python strings."""
     values = dkk.to_numpy(dtype=np.float64)
     known = ~np.isnan(values)
     units = np.zeros(len(values), dtype=np.int64)
     units[known] = np.round(values[known] * MONEY_SCALE).astype(np.int64)
-    return np.where(known, format_money(units, decimal=decimal).to_numpy(dtype=object), "")
+    text = pa.array(format_money(units, decimal=decimal))
+    return text if known.all() else pc.if_else(pa.array(known), text, pa.scalar("", text.type))
 
 
 def format_money_one(units: int, decimal: str = ",") -> str:

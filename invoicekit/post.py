@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import csv
 import io
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +37,9 @@ from invoicekit.columns import (
     PROBLEM_COLUMNS,
     SENSUM_PAID_COLUMNS,
 )
-from invoicekit.delivery import crash_point
+from invoicekit.delivery import HashedFile, crash_point, fsync_path
 from invoicekit.errors import OutputError
-from invoicekit.parsing import format_date_dk, format_date_iso, format_money, money_text
+from invoicekit.parsing import format_date_dk, format_date_iso, format_money, money_arrow
 
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
 RECIPIENT_CODE_CPR = "CPR"
@@ -58,6 +59,17 @@ OUTPUT_FILES = (
 
 Columns = dict[str, object]
 
+#: rows pyarrow's CSV writer formats at a time: each block is one write, hashed as it goes
+WRITE_BATCH_ROWS = 1 << 14
+
+
+def _dates(values: pd.Series, text: Callable[[np.ndarray], pd.Series]) -> pa.Array:
+    """A column of dates as ``text`` writes them, each distinct date once
+    (a year's postings hold a few hundred dates)."""
+    days = values.to_numpy(dtype="datetime64[D]").view(np.int64)  # NaT: a value like the others
+    codes, uniques = pd.factorize(days)
+    return pa.array(text(np.asarray(uniques, dtype=np.int64).view("datetime64[D]"))).take(pa.array(codes))
+
 
 def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
     return {
@@ -67,11 +79,11 @@ def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
         "Tekst": postings["text"],
         "Ydelsesmodtagernr.": postings["cpr"],
         "Ydelsesmodtagernr.kode": np.full(len(postings), RECIPIENT_CODE_CPR, dtype=object),
-        "Ydelsesperiode fra": format_date_dk(postings["period_start"].to_numpy(dtype="datetime64[D]")),
-        "Ydelsesperiode til": format_date_dk(postings["period_end"].to_numpy(dtype="datetime64[D]")),
+        "Ydelsesperiode fra": _dates(postings["period_start"], format_date_dk),
+        "Ydelsesperiode til": _dates(postings["period_end"], format_date_dk),
         "Fakturanummer": postings["invoice_id"],
         "Leverandør CVR": postings["supplier_cvr"],
-        "Bogføringsdato": format_date_dk(postings["posting_date"].to_numpy(dtype="datetime64[D]")),
+        "Bogføringsdato": _dates(postings["posting_date"], format_date_dk),
     }
 
 
@@ -89,8 +101,8 @@ def _opus_notes_columns(notes: pd.DataFrame) -> Columns:
 def _sensum_paid_columns(postings: pd.DataFrame) -> Columns:
     return {
         "grant_id": postings["grant_id"],
-        "period_start": format_date_iso(postings["period_start"].to_numpy(dtype="datetime64[D]")),
-        "period_end": format_date_iso(postings["period_end"].to_numpy(dtype="datetime64[D]")),
+        "period_start": _dates(postings["period_start"], format_date_iso),
+        "period_end": _dates(postings["period_end"], format_date_iso),
         "invoice_id": postings["invoice_id"],
         "amount": format_money(postings["amount"].to_numpy()),
     }
@@ -129,18 +141,20 @@ def _arrow(values: object) -> pa.Array:
     return pc.fill_null(pa.array(values.astype(object), type=pa.string(), from_pandas=True), "")
 
 
-def _holds_any(arr: pa.Array | pa.ChunkedArray, chars: tuple[str, ...]) -> bool:
-    """Whether any text in ``arr`` holds one of ``chars``: a scan of the raw
-    character data, which is much faster than a search per value."""
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return False
+def _holds_any(arrays: list[pa.Array | pa.ChunkedArray], chars: tuple[str, ...]) -> bool:
+    """Whether any text in ``arrays`` holds one of ``chars``: a scan of the raw
+    character data, which is much faster than a search per value; the
+    largest column first, as the one most likely to hold one (a message
+    with a comma) ends the search."""
     wanted = [c.encode("utf-8") for c in chars]
-    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
-        data = chunk.buffers()[2]
-        if data is not None:
-            raw = data.to_pybytes()
-            if any(w in raw for w in wanted):
-                return True
+    text = [a for a in arrays if pa.types.is_string(a.type) or pa.types.is_large_string(a.type)]
+    for arr in sorted(text, key=lambda a: a.nbytes, reverse=True):
+        for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+            data = chunk.buffers()[2]
+            if data is not None:
+                raw = data.to_pybytes()
+                if any(w in raw for w in wanted):
+                    return True
     return False
 
 
@@ -150,12 +164,14 @@ def write_csv(
     sep: str = ",",
     numbers: tuple[str, ...] = (),
     mask: bool | tuple[str, ...] = True,
-) -> None:
+) -> dict[str, object]:
     """Write a table (a DataFrame, or a mapping of column name to values)
     quickly, quoting only where needed. Text cells never start a formula;
     anything that reads as a CPR number is masked in every column (``mask``
-    True) or in the columns named. ``numbers`` names the columns of formatted
-    numbers, which are written as they are."""
+    True) or in the columns named. ``numbers`` names the columns written as
+    they are: numbers and dates this module formatted, codes of the
+    vocabulary. Returns the file's SHA-256 and size, taken as it is written
+    (:class:`~invoicekit.delivery.HashedFile`)."""
     names, arrays = [], []
     for name, values in columns.items():
         names.append(str(name))
@@ -164,17 +180,21 @@ def write_csv(
         arrays.append(arr if name in numbers else safe_arrow(arr, masked))
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
-    needs_quotes = any(_holds_any(a, (sep, '"', "\n", "\r")) for a in [pa.array(names), *arrays])
+    needs_quotes = _holds_any([pa.array(names), *arrays], (sep, '"', "\n", "\r"))
     options = pacsv.WriteOptions(
-        include_header=False, delimiter=sep, quoting_style="needed" if needs_quotes else "none"
+        include_header=False,
+        delimiter=sep,
+        quoting_style="needed" if needs_quotes else "none",
+        batch_size=WRITE_BATCH_ROWS,
     )
     # the header is written here: pyarrow would quote every name
     header = io.StringIO()
     csv.writer(header, delimiter=sep, lineterminator="\n").writerow(names)
-    with open(path, "wb") as f:
+    with HashedFile(path) as f:
         f.write(header.getvalue().encode("utf-8"))
         if table.num_rows:
             pacsv.write_csv(table, f, write_options=options)
+    return f.facts()
 
 
 def write_outputs(
@@ -184,42 +204,67 @@ def write_outputs(
     notes: pd.DataFrame,
     problems: pd.DataFrame,
     lines: pd.DataFrame | None = None,
-) -> dict[str, Path]:
+    durable: bool = False,
+) -> dict[str, dict[str, object]]:
     """Write the output files into ``out_dir`` (``lines``: the lines of the
-    invoices decided line by line, ``Decisions.lines``); returns their paths.
-    A file that cannot be written (a full disk) raises :class:`OutputError`
-    naming it."""
+    invoices decided line by line, ``Decisions.lines``); returns each file's
+    SHA-256 and size (:func:`~invoicekit.delivery.file_facts`), in the order
+    of :data:`OUTPUT_FILES`. ``durable`` (a run to be recorded): the files
+    and the folder are flushed to disk before it returns. A file that cannot
+    be written (a full disk) raises :class:`OutputError` naming it."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {name: out_dir / name for name in OUTPUT_FILES}
-    shown = decisions[list(DECISION_COLUMNS)].assign(
-        amount=money_text(decisions["amount"]), expected_amount=money_text(decisions["expected_amount"])
-    )
     lines = lines if lines is not None else pd.DataFrame(columns=list(DECISION_LINE_COLUMNS))
-    shown_lines = lines[list(DECISION_LINE_COLUMNS)].assign(
-        amount=money_text(lines["amount"]), expected_amount=money_text(lines["expected_amount"])
-    )
-    writes = (
-        ("decisions.csv", shown, ",", ("row", "amount", "expected_amount"), True),
-        ("decision_lines.csv", shown_lines, ",", ("row", "amount", "expected_amount"), True),
-        ("opus_postings.csv", _opus_postings_columns(postings), ";", ("Beløb",), False),
+
+    def shown(frame: pd.DataFrame, names: tuple[str, ...]) -> Columns:
+        money = {"amount", "expected_amount"}  # DKK: formatted here, in the writer's thread
+        return {c: money_arrow(frame[c]) if c in money else frame[c] for c in names}
+
+    # (name, the columns (made in the writer's thread), separator, written as they are, masked)
+    plain_decision = ("row", "amount", "expected_amount", "status", "reason")  # numbers and vocabulary codes
+    writes = {
+        "decisions.csv": (lambda: shown(decisions, DECISION_COLUMNS), ",", plain_decision, True),
+        "decision_lines.csv": (lambda: shown(lines, DECISION_LINE_COLUMNS), ",", plain_decision, True),
+        "opus_postings.csv": (
+            lambda: _opus_postings_columns(postings),
+            ";",
+            ("Beløb", "Ydelsesmodtagernr.kode", "Ydelsesperiode fra", "Ydelsesperiode til", "Bogføringsdato"),
+            False,
+        ),
         # the note is a message people read in OPUS: masked; the invoice number as written
-        ("opus_notes.csv", _opus_notes_columns(notes), ";", (), ("note",)),
-        ("sensum_paid.csv", _sensum_paid_columns(postings), ",", ("amount",), False),
-        ("input_problems.csv", problems.reindex(columns=list(PROBLEM_COLUMNS)), ",", ("row",), True),
-    )
+        "opus_notes.csv": (lambda: _opus_notes_columns(notes), ";", (), ("note",)),
+        "sensum_paid.csv": (
+            lambda: _sensum_paid_columns(postings),
+            ",",
+            ("period_start", "period_end", "amount"),
+            False,
+        ),
+        "input_problems.csv": (lambda: problems.reindex(columns=list(PROBLEM_COLUMNS)), ",", ("row",), True),
+    }
+    assert tuple(writes) == OUTPUT_FILES
+    flushed: list[Future] = []  # with durable: each file's flush, once written
 
-    def write(name: str, columns, sep: str, numbers: tuple[str, ...], mask) -> None:
+    def write(name: str) -> dict[str, object]:
+        columns, sep, numbers, mask = writes[name]
         try:
-            write_csv(columns, paths[name], sep=sep, numbers=numbers, mask=mask)
+            facts = write_csv(columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask)
         except OSError as exc:
-            raise OutputError(f"could not write {paths[name]} ({exc.strerror or exc})") from None
+            raise OutputError(f"could not write {out_dir / name} ({exc.strerror or exc})") from None
+        if durable:  # flushed by a third thread, while the two write on
+            flushed.append(flusher.submit(fsync_path, out_dir / name))
+        return facts
 
-    # decisions.csv, the largest, beside the others in turn: the scans and the CSV
-    # writer are arrow's, which let go of the interpreter, so two cores share the work
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        first = pool.submit(write, *writes[0])
-        rest = pool.submit(lambda: [write(*w) for w in writes[1:]])
-        first.result()
+    # decisions.csv, the largest, beside the others in turn: the scans, the CSV
+    # writer and the hashing are arrow's and hashlib's, which let go of the
+    # interpreter, so two cores share the work
+    rest = [n for n in OUTPUT_FILES if n != "decisions.csv"]
+    with ThreadPoolExecutor(max_workers=1) as flusher, ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(write, "decisions.csv")
+        others = pool.submit(lambda: {n: write(n) for n in rest})
+        facts = {"decisions.csv": first.result()}
         crash_point("while-writing")
-        rest.result()
-    return paths
+        facts |= others.result()
+        for done in flushed:
+            done.result()
+    if durable:
+        fsync_path(out_dir)
+    return {name: facts[name] for name in OUTPUT_FILES}

@@ -61,7 +61,7 @@ from invoicekit.extracts import (
 )
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text
-from invoicekit.journal import Journal
+from invoicekit.journal import Journal, StoredDecisions, stored_decisions
 from invoicekit.post import OUTPUT_FILES, write_outputs
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
@@ -279,9 +279,11 @@ def run(
 
     def stage(staging: Path, result: Decisions, run_id: int | None) -> dict[str, dict]:
         say("writing the output files")
-        write_outputs(staging, result.decisions, result.postings, result.notes, result.problems, result.lines)
         recorded = run_id is not None
-        files = file_facts(staging, list(OUTPUT_FILES), durable=recorded)
+        # each file's checksum is taken as it is written (and it is flushed to disk when recorded)
+        files = write_outputs(
+            staging, result.decisions, result.postings, result.notes, result.problems, result.lines, durable=recorded
+        )
         facts = manifest(result, run_id, files)
         write_manifest(staging, facts)
         files |= file_facts(staging, [MANIFEST], durable=recorded)
@@ -317,10 +319,13 @@ def run(
                     run_id = j.begin_run(
                         conn, inputs, rule_set.to_dict(), started_at, __version__, out_dir.resolve(), staging.resolve()
                     )
-                    files = stage(staging, result, run_id)
-                    say("recording the run in the journal")
-                    named = with_names(result.decisions, invoice_table, grant_table)  # only the journal keeps names
-                    j.record(conn, run_id, named, files, result.lines)
+                    # the journal's copy of the decisions is made while the files are written
+                    with ThreadPoolExecutor(max_workers=1) as pool:
+                        copy = pool.submit(_journal_copy, result, invoice_table, grant_table)
+                        files = stage(staging, result, run_id)
+                        say("recording the run in the journal")
+                        named, stored = copy.result()
+                        j.record(conn, run_id, named, files, result.lines, stored=stored)
                     crash_point("before-commit")
                 committed = True
                 crash_point("after-commit")
@@ -489,6 +494,13 @@ def shared_problems(res: RunResult) -> list[str]:
                 f"(input_problems.csv); {cause}"
             )
     return lines
+
+
+def _journal_copy(result: Decisions, invoices: Invoices, grants: Grants) -> tuple[pd.DataFrame, StoredDecisions]:
+    """The decisions as the journal records them: with the names (only the
+    journal keeps them), and as it stores them."""
+    named = with_names(result.decisions, invoices, grants)
+    return named, stored_decisions(named, result.lines)
 
 
 def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> pd.DataFrame:

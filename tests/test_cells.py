@@ -6,9 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from invoicekit.cells import BLOCK_ROWS, mask_arrow, neutralise, neutralise_arrow, safe_arrow, safe_frame, safe_text
+from invoicekit.identifiers import mask_cpr_text
 from invoicekit.workbook import write_workbook
 
 
@@ -69,3 +72,39 @@ def test_a_workbook_never_holds_a_formula_and_masks_cpr_numbers(tmp_path):
     cells = [(ws.cell(row=r, column=1).value, ws.cell(row=r, column=1).data_type) for r in range(2, 6)]
     assert cells == [("'=1+1", "s"), ("'@A1", "s"), ("610190-xxxx", "s"), ("ok", "s")]
     assert [ws.cell(row=r, column=2).value for r in range(2, 6)] == [-1.5, 2.0, 3.0, 4.0]
+
+
+#: pieces of cells: separators, formula starts, digits that are, or run into, a CPR number
+_PIECES = [
+    "610190-1234",
+    "6101901234",
+    "12345",
+    "7890",
+    "=",
+    "-",
+    "+",
+    "@",
+    "\t",
+    "\r",
+    ";",
+    ",",
+    " ",
+    "x",
+    "\x00",
+    "١٢",
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.lists(st.sampled_from(_PIECES), max_size=4).map("".join)), max_size=40),
+    start=st.integers(0, 5),
+    large=st.booleans(),
+)
+def test_a_column_is_fixed_as_each_cell_alone_whatever_its_neighbours_and_slice(values, start, large):
+    # the first scan looks at blocks of cells (of a slice of a longer column too):
+    # only the cells themselves may count
+    arr = pa.array(["=0"] * start + values, pa.large_string() if large else pa.string())[start:]
+    for mask in (True, False):
+        assert safe_arrow(arr, mask).to_pylist() == [None if v is None else safe_text(v, mask) for v in values]
+    assert mask_arrow(arr).to_pylist() == [None if v is None else mask_cpr_text(v) for v in values]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import pyarrow as pa
 import pytest
 
 from invoicekit import InputError
@@ -14,6 +15,7 @@ from invoicekit.delivery import (
     MANIFEST,
     STAGING_PREFIX,
     FolderLock,
+    HashedFile,
     deliver,
     file_facts,
     new_staging,
@@ -55,6 +57,15 @@ def test_a_file_neither_staged_nor_in_place_stops_delivery_and_moves_nothing(tmp
     with pytest.raises(InputError, match=r"run 7 is recorded.*opus_postings\.csv"):
         deliver(7, staging, tmp_path, files)
     assert (staging / "decisions.csv").exists() and not (tmp_path / "decisions.csv").exists()
+
+
+def test_a_file_hashed_as_it_is_written_has_the_facts_read_back(tmp_path):
+    pieces = [b"row,amount\n", memoryview(b"1,2.00\n" * 5000), pa.py_buffer(b"2,-3.50\n" * 300), b""]
+    with HashedFile(tmp_path / "a.csv") as f:
+        for piece in pieces:
+            f.write(piece)
+    assert f.closed
+    assert f.facts() == file_facts(tmp_path, ["a.csv"])["a.csv"]
 
 
 def test_a_folder_is_locked_until_released(tmp_path):

@@ -15,6 +15,8 @@ import pytest
 
 from invoicekit import InputError, Journal, run
 from invoicekit.cli import main
+from invoicekit.delivery import sha256
+from invoicekit.journal import stored_decisions
 from invoicekit.parsing import format_date_iso, money_text
 from tests.conftest import journal_text
 
@@ -55,6 +57,25 @@ def test_a_run_is_recorded_with_its_inputs_decisions_and_files(example_case, tmp
     assert decisions["status"].value_counts()["posted"] == 5
     assert files == {name: f["sha256"] for name, f in res.manifest["outputs"].items()} | {"run.json": files["run.json"]}
     assert set(files) == {p.name for p in res.outputs.values()}
+    # the checksums and sizes taken while writing are those of the files delivered
+    assert {p.name: sha256(p) for p in res.outputs.values()} == files
+    assert all(f["bytes"] == (tmp_path / "out" / name).stat().st_size for name, f in res.manifest["outputs"].items())
+
+
+def test_decisions_stored_beforehand_are_recorded_as_made_and_only_for_their_own_run(example_case, tmp_path):
+    res = run_example(example_case, tmp_path / "out", None, dry_run=True)
+    decisions = res.decisions
+    with Journal(tmp_path / "a.sqlite", create=True) as a, Journal(tmp_path / "b.sqlite", create=True) as b:
+        for j, stored in ((a, None), (b, stored_decisions(decisions))):
+            with j.transaction() as conn:
+                run_id = j.begin_run(conn, {}, {}, "2026-01-01T00:00:00+00:00", "test", tmp_path, tmp_path / "s")
+                j.record(conn, run_id, decisions, {}, stored=stored)
+        blob = "SELECT rows, format, data FROM run_decisions"
+        assert a.conn.execute(blob).fetchall() == b.conn.execute(blob).fetchall()
+        with pytest.raises(ValueError, match="not those of this run"), b.transaction() as conn:
+            run_id = b.begin_run(conn, {}, {}, "2026-01-01T00:00:00+00:00", "test", tmp_path, tmp_path / "s")
+            b.record(conn, run_id, decisions, {}, stored=stored_decisions(decisions.iloc[:3]))
+        assert len(b.runs()) == 1
 
 
 def test_the_journal_holds_no_full_cpr_even_in_invoice_numbers_and_grant_ids(example_case, tmp_path):
