@@ -139,9 +139,11 @@ class Checked:
     15-16). :func:`decide_checked` finishes it under any rule set of that
     tolerance, as often as wanted (it changes nothing here): tuning weighs
     many rule sets over the same months. ``reason`` is the failed check so
-    far (0 while open), ``detail`` what the messages add about it; ``keys``
-    per invoice and ``grant_keys`` per grant are made with the history's
-    ``secret``."""
+    far (0 while open), ``detail`` what the messages add about it. ``keys``
+    holds the invoice, grant and citizen keys per invoice (arrow, blank for
+    none), made with the history's ``secret``; ``key_codes`` the grant and
+    citizen keys as integer codes per invoice (-1 for none) into
+    ``key_distinct``: equal codes, equal keys."""
 
     invoices: Invoices
     grants: Grants
@@ -157,8 +159,9 @@ class Checked:
     amount: np.ndarray
     start: np.ndarray
     end: np.ndarray
-    grant_keys: np.ndarray
-    keys: dict[str, np.ndarray]
+    keys: dict[str, pa.Array]
+    key_codes: dict[str, np.ndarray]
+    key_distinct: dict[str, np.ndarray]
 
 
 def check_batch(
@@ -223,24 +226,54 @@ def check_batch(
     coded = _code(inv, grants, sheet, state, grant_pos, start, detail, explain)
 
     # ------------------------------------------------ the keys of check 21
-    matched = np.flatnonzero(grant_pos >= 0)
     grant_keys = stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), history.secret)
-    citizen = np.full(n, "", dtype=object)
-    if len(matched):
-        gp = grant_pos[matched]
-        citizen[matched] = citizen_keys(
-            inv["cpr"].to_numpy(dtype=object)[matched],
-            inv["supplier_cvr"].to_numpy(dtype=object)[matched],
-            gr["service_code"].to_numpy(dtype=object)[gp],
-            history.secret,
-        )
-    keys = {
-        "invoice_key": invoice_keys,
-        "grant_key": np.where(grant_pos >= 0, np.append(grant_keys, "")[np.where(grant_pos >= 0, grant_pos, -1)], ""),
-        "citizen_key": citizen,
+    grant_code, grant_distinct = pd.factorize(grant_keys)
+    has_grant = grant_pos >= 0
+    codes = {
+        "grant_key": np.where(has_grant, grant_code[np.where(has_grant, grant_pos, 0)] if len(gr) else -1, -1),
+        "citizen_key": np.full(n, -1, dtype=np.int64),
     }
+    distinct = {"grant_key": np.asarray(grant_distinct, dtype=object)}
+    codes["citizen_key"], distinct["citizen_key"] = _citizen_codes(inv, gr, grant_pos, history.secret)
+    keys = {"invoice_key": _text(invoice_keys)}
+    for name in ("grant_key", "citizen_key"):
+        blank_last = np.where(codes[name] >= 0, codes[name], len(distinct[name]))
+        keys[name] = _text(np.append(distinct[name], "")).take(pa.array(blank_last))
     return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
-                   state.reason, detail, m, coded, amount, start, end, grant_keys, keys)  # fmt: skip
+                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct)  # fmt: skip
+
+
+def _citizen_codes(inv: pd.DataFrame, gr: pd.DataFrame, grant_pos: np.ndarray, secret: str) -> tuple:
+    """Check 21's citizen key (:func:`~invoicekit.keys.citizen_keys`) of every
+    invoice with a grant, as codes per invoice (-1 for none) into the distinct
+    keys. The grant found has the invoice's CPR and CVR numbers (their integer
+    keys, which the texts determine) and gives the service, so the distinct
+    (CPR, supplier, service) are found among the grants and each hashed once;
+    that the invoices' texts agree within each is checked, else every row is
+    hashed."""
+    n = len(inv)
+    codes = np.full(n, -1, dtype=np.int64)
+    matched = np.flatnonzero(grant_pos >= 0)
+    if len(matched) == 0:
+        return codes, np.empty(0, dtype=object)
+    gp = grant_pos[matched]
+    services = gr["service_code"].to_numpy(dtype=object)
+    per_grant = np.zeros(len(gr), dtype=np.int64)
+    for part in (gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy(), services):
+        part_code, part_distinct = pd.factorize(part, use_na_sentinel=False)
+        per_grant, _ = pd.factorize(per_grant * len(part_distinct) + part_code)
+        per_grant = per_grant.astype(np.int64)
+    triple, _ = pd.factorize(per_grant[gp])  # the triples of the invoices, numbered from 0
+    first = np.empty(triple.max() + 1, dtype=np.int64)
+    first[triple[::-1]] = np.arange(len(triple))[::-1]  # each triple's first invoice
+    cpr = inv["cpr"].to_numpy(dtype=object)[matched]
+    cvr = inv["supplier_cvr"].to_numpy(dtype=object)[matched]
+    if (cpr == cpr[first][triple]).all() and (cvr == cvr[first][triple]).all():
+        triple_code, distinct = pd.factorize(citizen_keys(cpr[first], cvr[first], services[gp[first]], secret))
+        codes[matched] = triple_code[triple]
+    else:
+        codes[matched], distinct = pd.factorize(citizen_keys(cpr, cvr, services[gp], secret))
+    return codes, np.asarray(distinct, dtype=object)
 
 
 def final_reasons(checked: Checked, rules: Rules, history: History) -> np.ndarray:
@@ -276,8 +309,8 @@ def _business_rules(checked: Checked, rules: Rules, history: History) -> tuple[_
     state.fail("AMOUNT_ABOVE_LIMIT", above)
 
     # ------------------------------------------------ 21: already paid
-    grant_pos, citizen = checked.match.grant_pos, checked.keys["citizen_key"]
-    _check_already_paid(inv, gr, history, state, grant_pos, checked.grant_keys, citizen, start, end, detail)
+    _check_already_paid(inv, gr, history, state, checked.match.grant_pos, checked.key_codes, checked.key_distinct,
+                        start, end, detail)  # fmt: skip
     return state, detail
 
 
@@ -542,13 +575,13 @@ def _column(inv: pd.DataFrame, name: str) -> np.ndarray:
     return values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
 
 
-def _short(values, width: int = 40) -> pd.Series:
-    """Text cut to ``width`` characters (ending in …) where longer."""
-    arr = pc.fill_null(pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True), "")
-    text = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).copy()
-    for k in np.flatnonzero(pc.greater(pc.utf8_length(arr), width).to_numpy(zero_copy_only=False)):
-        text[k] = text[k][: width - 1] + "…"
-    return pd.Series(text, dtype=object)
+def _short(values, width: int = 40) -> pa.Array:
+    """Text cut to ``width`` characters (ending in …) where longer; arrow."""
+    arr = pc.fill_null(_text(values), "")
+    long = np.flatnonzero(pc.greater(pc.utf8_length(arr), width).to_numpy(zero_copy_only=False))
+    if len(long):
+        arr = _replace(arr, long, [t[: width - 1] + "…" for t in _pylist(arr, long)])
+    return arr
 
 
 def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok) -> None:
@@ -574,7 +607,7 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         total = np.bincount(local[sel], minlength=len(invoices))
         sel = sel[rank < msg.LIST_AT_MOST]
         gs = g[sel]
-        grant_id = _short(gr["grant_id"].to_numpy(dtype=object)[gs])
+        grant_id = pd.Series(_short(gr["grant_id"].to_numpy(dtype=object)[gs]).to_pylist(), dtype=object)
         if code == "NO_GRANT_FOR_SUPPLIER":
             cvr = pd.Series(gr["supplier_cvr"].to_numpy(dtype=object)[gs], dtype=object)
             labels = "CVR " + cvr + " (bevilling " + grant_id + ")"
@@ -693,19 +726,20 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
     return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": considered}
 
 
-def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, grant_keys, citizen, start, end, detail):
+def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, codes, distinct, start, end, detail):
     """Check 21, in input order: a posted invoice whose period overlaps, in the
     journal or earlier in this run, with the same grant (ids as check 10
     compares numbers, trailing dots removed) or the same citizen, supplier and
-    service (a grant registered again under a new id)."""
+    service (a grant registered again under a new id). ``codes`` and
+    ``distinct``: the grant and citizen keys (see :class:`Checked`)."""
     n = len(inv)
     cand = np.flatnonzero(state.open & (grant_pos >= 0))
     paid = np.zeros(n, dtype=bool)
     if len(cand) == 0:
         state.fail("ALREADY_PAID", paid)
         return
-    g_key = np.asarray(grant_keys, dtype=object)[grant_pos[cand]]
-    c_key = citizen[cand]
+    # within this run the keys are compared by their codes
+    g_key, c_key = codes["grant_key"][cand], codes["citizen_key"][cand]
     s, e = start[cand], end[cand]
     grant_ids = gr["grant_id"].to_numpy(dtype=object)
     services = gr["service_code"].to_numpy(dtype=object)
@@ -725,7 +759,9 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
     if len(h):
         hs = h["period_start"].to_numpy(dtype="datetime64[D]")
         he = h["period_end"].to_numpy(dtype="datetime64[D]")
-        probes = [(g_key, h["grant_key"], True), (c_key, h["citizen_key"], False)]
+        probes = [
+            (distinct[name][codes[name][cand]], h[name], name == "grant_key") for name in ("grant_key", "citizen_key")
+        ]
         if history.has_legacy:
             legacy = legacy_citizen_keys(
                 inv["cpr"].to_numpy(dtype=object)[cand],
@@ -853,7 +889,8 @@ def _overlapping(keys, s, e, hist_keys, hs, he) -> np.ndarray:
 
 
 def _overlaps_another(keys, s, e) -> np.ndarray:
-    """Whether each period overlaps at least one other with the same key.
+    """Whether each period overlaps at least one other with the same key
+    (texts, or integer codes of them).
     Sorted by key and start, a period overlaps an earlier one when it starts
     on or before the latest end so far, and a later one when the next period
     starts on or before its end. An invoice that overlaps no other under
@@ -861,7 +898,9 @@ def _overlaps_another(keys, s, e) -> np.ndarray:
     n = len(keys)
     if n < 2:
         return np.zeros(n, dtype=bool)
-    codes, _ = pd.factorize(np.asarray(keys, dtype=object))
+    codes = np.asarray(keys)
+    if codes.dtype == object:
+        codes, _ = pd.factorize(codes)
     order = np.lexsort((s, codes))
     sc, ss, se = codes[order], s[order].astype(np.int64), e[order].astype(np.int64)
     new_group = np.concatenate(([True], sc[1:] != sc[:-1]))
@@ -888,6 +927,8 @@ def _text(values) -> pa.Array:
         return values.combine_chunks()
     if isinstance(values, pa.Array):
         return values
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return _text(pa.array(values))  # no copy: the text is held in arrow already
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
@@ -897,22 +938,29 @@ def _obj(values) -> pd.Series:
     return pc.fill_null(_text(values), "").to_pandas(types_mapper=lambda _type: TEXT)
 
 
-def _masked_cprs(inv: pd.DataFrame) -> np.ndarray:
+def _masked_cprs(inv: pd.DataFrame) -> pa.Array:
     """``DDMMYY-xxxx`` for every CPR on the invoice (``;``-joined), or the
-    masked invalid number."""
+    masked invalid number; arrow."""
     count = inv["cpr_count"].to_numpy()
     # each citizen's masked number once: a citizen has many invoices
     codes, births = pd.factorize(inv["cpr_key"].to_numpy() // 10_000)
     text = pc.utf8_lpad(pc.cast(pa.array(np.asarray(births, dtype=np.int64)), pa.large_string()), 6, "0")
     mask, empty = pa.scalar(CPR_MASK, pa.large_string()), pa.scalar("", pa.large_string())
-    masked = np.asarray(pc.binary_join_element_wise(text, mask, empty).to_pylist(), dtype=object)
-    out = masked[codes] if len(masked) else np.full(len(count), "", dtype=object)
-    out[count != 1] = ""
-    cpr_all = inv["cpr_all"].to_numpy(dtype=object)
-    for k in np.flatnonzero(count > 1):
-        out[k] = ";".join(masked_cpr(c) for c in cpr_all[k].split(";"))
+    masked = pc.binary_join_element_wise(text, mask, empty)
+    shown = np.where(count == 1, codes, len(masked))  # the blank appended below
+    out = pa.concat_arrays([masked, pa.array([""], pa.large_string())]).take(pa.array(shown))
     invalid = inv["cpr_invalid"].to_numpy()
-    out[invalid] = inv["cpr_invalid_masked"].to_numpy(dtype=object)[invalid]
+    several = (count > 1) & ~invalid
+    if several.any() or invalid.any():
+        rows = np.flatnonzero(several | invalid)
+        texts = np.empty(len(rows), dtype=object)
+        of_several = several[rows]
+        # each distinct list of numbers masked once
+        lists, distinct = pd.factorize(inv["cpr_all"].to_numpy(dtype=object)[rows[of_several]])
+        texts[of_several] = np.array([";".join(masked_cpr(c) for c in cprs.split(";")) for cprs in distinct],
+                                     dtype=object)[lists]  # fmt: skip
+        texts[~of_several] = inv["cpr_invalid_masked"].to_numpy(dtype=object)[rows[~of_several]]
+        out = _replace(out, rows, texts)
     return out
 
 
@@ -921,7 +969,7 @@ class _Facts:
     for the rows of one reason when its message asks for it (most columns
     serve one or two reasons, so building them all for every manual invoice
     would be most of the work). ``of(rows)`` gives the facts of those rows;
-    ``facts["column"]`` the column for them, as an array."""
+    ``facts["column"]`` the column for them, as an array (texts as arrow)."""
 
     def __init__(self, sources: dict[str, Callable[[np.ndarray], np.ndarray]]) -> None:
         self.sources = sources
@@ -937,9 +985,10 @@ class _Rows:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, name: str) -> np.ndarray:
+    def __getitem__(self, name: str) -> np.ndarray | pa.Array:
         if name not in self.columns:
-            self.columns[name] = np.asarray(self.facts.sources[name](self.rows))
+            values = self.facts.sources[name](self.rows)
+            self.columns[name] = values if isinstance(values, pa.Array) else np.asarray(values)
         return self.columns[name]
 
 
@@ -961,7 +1010,7 @@ def _manual_facts(
     return _Facts({
         "invoice_id": lambda r: _short(column("invoice_id")[r], 60),
         "supplier_cvr": lambda r: _short(column("supplier_cvr")[r]),
-        "cpr_masked": lambda r: _short(cpr_masked[r], 200),
+        "cpr_masked": lambda r: _short(cpr_masked.take(pa.array(r)), 200),
         "cpr_invalid_masked": lambda r: _short(column("cpr_invalid_masked")[r], 200),
         "cpr_count": lambda r: column("cpr_count")[r],
         "amount": lambda r: amount[r],
@@ -1088,9 +1137,8 @@ def _messages(
     at = np.flatnonzero(posted)
     if len(at):
         posted_a = pa.array(posted)
-        svc = np.asarray(service.filter(posted_a).to_numpy(zero_copy_only=False), dtype=object)
-        grt = np.asarray(matched_id.filter(posted_a).to_numpy(zero_copy_only=False), dtype=object)
-        parts.append((at, _text(msg.posting_texts(svc, start[at], end[at], grt))))
+        texts = msg.posting_texts_arrow(service.filter(posted_a), start[at], end[at], matched_id.filter(posted_a))
+        parts.append((at, texts))
     if len(manual):
         facts = _manual_facts(
             inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason_idx

@@ -24,11 +24,16 @@ from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
 
 
+def _each(values) -> Any:
+    """A column's values one by one, as Python values (arrow's too)."""
+    return values.to_pylist() if isinstance(values, pa.Array | pa.ChunkedArray) else values
+
+
 def _missing_invoice_id(f: Facts) -> list[str]:
     return [
         f"Fakturaen har intet fakturanummer (leverandør CVR {cvr or 'ukendt'}). "
         "Bed leverandøren om en faktura med fakturanummer, eller bogfør den manuelt."
-        for cvr in f["supplier_cvr"]
+        for cvr in _each(f["supplier_cvr"])
     ]
 
 
@@ -64,7 +69,7 @@ def _invalid_cvr(f: Facts) -> list[str]:
     return [
         (f"Leverandørens CVR-nummer '{cvr}' er ikke gyldigt." if cvr else "Leverandørens CVR-nummer mangler.")
         + " Find leverandøren i OPUS, kontrollér CVR-nummeret og bogfør manuelt."
-        for cvr in f["supplier_cvr"]
+        for cvr in _each(f["supplier_cvr"])
     ]
 
 
@@ -93,7 +98,8 @@ def _invalid_period(f: Facts) -> list[str]:
 def _invalid_amount(f: Facts) -> list[str]:
     out = []
     for raw, fields, ok, currency, prepaid_ok, prepaid in zip(
-        f["amount_raw"], f["fields"], f["amount_ok"], f["currency"], f["prepaid_ok"], f["prepaid_dk"], strict=True
+        *(_each(f[name]) for name in ("amount_raw", "fields", "amount_ok", "currency", "prepaid_ok", "prepaid_dk")),
+        strict=True,
     ):
         if fields:
             text = "Beløbet kan ikke læses sikkert. Kontrollér fakturaen og bogfør manuelt."
@@ -123,7 +129,7 @@ def misaligned_prefix(f: Facts) -> np.ndarray:
         [
             f"Rækken i fakturaudtrækket har {n} felter, et andet antal end overskriften, så felterne kan være "
             "forskudt; robotten bogfører den ikke. "
-            for n in f["fields"]
+            for n in _each(f["fields"])
         ],
         dtype=object,
     )
@@ -131,7 +137,9 @@ def misaligned_prefix(f: Facts) -> np.ndarray:
 
 def _credit_note(f: Facts) -> list[str]:
     out = []
-    for a, kind, raw in zip(f["amount_dk"], f["document_type"], f["document_type_raw"], strict=True):
+    for a, kind, raw in zip(
+        *(_each(f[name]) for name in ("amount_dk", "document_type", "document_type_raw")), strict=True
+    ):
         if kind == "credit_note":
             head = f"Dokumentet er en kreditnota (beløb {a} kr.)."
         elif kind == "other":
@@ -205,6 +213,8 @@ def _text(values) -> pa.Array:
     """A column of texts as arrow (as it is when it is arrow already)."""
     if isinstance(values, pa.Array | pa.ChunkedArray):
         return values
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.array(values)  # no copy: the text is held in arrow already
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
@@ -319,24 +329,24 @@ def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int
     id, at most ``width`` characters. The service code is shortened first; a
     grant id that still does not fit is cut and ends in ``..`` so that it is
     never mistaken for another grant's id. The period always fits."""
+    texts = posting_texts_arrow(service, start, end, grant, width)
+    return np.asarray(texts.to_numpy(zero_copy_only=False), dtype=object)
 
-    def text(values) -> pa.Array:
-        return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
-    period = text(_periods_dk(start, end))
-    service_a, grant_a = text(service), text(grant)
+def posting_texts_arrow(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> pa.Array:
+    """:func:`posting_texts` as arrow (service codes and grant ids may be arrow)."""
+    period = _text(_periods_dk(start, end))
+    service_a, grant_a = _text(service), _text(grant)
     joined = pc.binary_join_element_wise(service_a, period, grant_a, pa.scalar(" ", pa.large_string()))
-    out = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object).copy()
-    too_long = pc.greater(pc.utf8_length(joined), width).to_numpy(zero_copy_only=False)
-    if too_long.any():
-        idx = np.flatnonzero(too_long)
-        svc = np.asarray(service, dtype=object)[idx]
-        grt = np.asarray(grant, dtype=object)[idx]
-        per = period.to_numpy(zero_copy_only=False)[idx]
-        out[idx] = [
-            _fit(s, p, g, max(1, width - 2 - len(p) - len(g)), width) for s, p, g in zip(svc, per, grt, strict=True)
-        ]
-    return out
+    too_long = np.flatnonzero(pc.greater(pc.utf8_length(joined), width).to_numpy(zero_copy_only=False))
+    if len(too_long) == 0:
+        return joined
+    at = pa.array(too_long)
+    svc, per, grt = (values.take(at).to_pylist() for values in (service_a, period, grant_a))
+    fitted = [_fit(s, p, g, max(1, width - 2 - len(p) - len(g)), width) for s, p, g in zip(svc, per, grt, strict=True)]
+    mask = np.zeros(len(joined), dtype=bool)
+    mask[too_long] = True
+    return pc.replace_with_mask(joined, pa.array(mask), pa.array(fitted, type=joined.type))
 
 
 def _periods_dk(start: np.ndarray, end: np.ndarray) -> np.ndarray:
