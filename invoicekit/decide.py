@@ -298,10 +298,12 @@ def _business_rules(checked: Checked, rules: Rules, history: History) -> tuple[_
     amount, start, end, coded = checked.amount, checked.start, checked.end, checked.coded
 
     # ------------------------------------------------ 18-20: business rules
-    inv_cvr = inv["supplier_cvr"].to_numpy(dtype=object)
-    state.fail("SUPPLIER_EXCLUDED", pd.Series(inv_cvr, dtype=object).isin(set(rules.excluded_suppliers)).to_numpy())
-    paragraph = coded["paragraph"]
-    excluded_paragraph = ~pd.Series(paragraph, dtype=object).isin(set(rules.paragraphs)).to_numpy()
+    if rules.excluded_suppliers:
+        cvr = pd.Series(inv["supplier_cvr"].to_numpy(dtype=object), dtype=object)
+        state.fail("SUPPLIER_EXCLUDED", cvr.isin(set(rules.excluded_suppliers)).to_numpy())
+    # the few distinct paragraphs weighed once
+    allowed = pd.Series(coded["paragraphs"], dtype=object).isin(set(rules.paragraphs)).to_numpy()
+    excluded_paragraph = ~allowed[coded["paragraph_code"]]
     detail[state.open & excluded_paragraph] = ", ".join(f"§ {p}" for p in rules.paragraphs) or "ingen"
     state.fail("PARAGRAPH_EXCLUDED", excluded_paragraph)
     above = amount > rules.max_amount_units
@@ -456,8 +458,13 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     order = np.argsort(g_key, kind="stable")
     sorted_key = g_key[order]
     key = inv["cpr_key"].to_numpy()[alive]
-    lo = np.searchsorted(sorted_key, key, side="left")
-    count = np.searchsorted(sorted_key, key, side="right") - lo
+    # each invoice's run of grants in sorted_key: looked up by hash (a million
+    # binary searches in random order are ten times slower)
+    distinct, first, size = np.unique(sorted_key, return_index=True, return_counts=True)
+    at = pd.Index(distinct).get_indexer(key) if len(distinct) else np.full(len(key), -1)
+    has = at >= 0
+    lo = np.where(has, first[np.where(has, at, 0)] if len(distinct) else 0, 0)
+    count = np.where(has, size[np.where(has, at, 0)] if len(distinct) else 0, 0)
     res.n_cpr[alive] = count
     with_grants = count > 0
     alive, lo, count = alive[with_grants], lo[with_grants], count[with_grants]
@@ -649,70 +656,88 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     g["group"] = groups.get_indexer(grant_keys) if len(groups) else -1
     sheet_group = groups.get_indexer(coding_keys) if len(groups) else np.empty(0, np.int64)
     g.attrs["coding_group"] = sheet_group
+    code, distinct = pd.factorize(g["paragraph"].to_numpy(dtype=object))  # -1 where missing
+    g["paragraph_code"] = code
+    g.attrs["paragraphs"] = np.append(np.asarray(distinct, dtype=object), "")
     grants.derived["coding_keys"] = (sheet, g)
     return g
 
 
 def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, detail, explain: bool = False) -> dict:
     """Check 17: the one grant's service, supplier and (paragraph, ownership,
-    target group) must give exactly one coding row valid on period_start."""
+    target group) must give exactly one coding row valid on period_start.
+    ``paragraph``, ``psp_element`` and ``art`` per invoice (arrow, blank for
+    none), each taken from the few distinct values; ``paragraph_code``
+    indexes ``paragraphs``, the distinct paragraphs and the blank last."""
     n = len(inv)
-    paragraph = np.full(n, "", dtype=object)
-    psp = np.full(n, "", dtype=object)
-    art = np.full(n, "", dtype=object)
     found = np.flatnonzero(grant_pos >= 0)
-    considered_columns = ["row", "coding_row", "psp_element", "art", "valid_from", "valid_to", "valid"]
-    if len(found) == 0:
-        return {
-            "paragraph": paragraph,
-            "psp_element": psp,
-            "art": art,
-            "considered": pd.DataFrame(columns=considered_columns),
-        }
-    keys = _grant_coding_keys(grants, sheet)
-    gp = grant_pos[found]
-    has_service = keys["paragraph"].notna().to_numpy()[gp]
-    has_supplier = keys["ownership"].notna().to_numpy()[gp]
-    paragraph[found[has_service]] = keys["paragraph"].to_numpy(dtype=object)[gp][has_service]
-
     coding = sheet.coding
-    w = pd.DataFrame({"pos": found, "group": keys["group"].to_numpy()[gp]})
-    c = pd.DataFrame({"group": keys.attrs["coding_group"], "c": np.arange(len(coding))})
-    m = w[w["group"].to_numpy() >= 0].merge(c, on="group", how="inner", sort=False)
-    mpos, mc = m["pos"].to_numpy(), m["c"].to_numpy()
-    s = start[mpos]
-    vf = coding["valid_from"].to_numpy(dtype="datetime64[D]")[mc]
-    vt = coding["valid_to"].to_numpy(dtype="datetime64[D]")[mc]
-    valid = (vf <= s) & (np.isnat(vt) | (vt >= s))
-    counts = np.bincount(mpos[valid], minlength=n)
-    one = valid & (counts[mpos] == 1)
-    psp[mpos[one]] = coding["psp_element"].to_numpy(dtype=object)[mc[one]]
-    art[mpos[one]] = coding["art"].to_numpy(dtype=object)[mc[one]]
+    coding_row = np.full(n, -1, dtype=np.int64)  # the one valid coding row
+    keys = _grant_coding_keys(grants, sheet) if len(found) else None
+    if keys is None:
+        paragraphs, paragraph_code = np.array([""], dtype=object), np.zeros(n, dtype=np.int64)
+        mpos = mc = np.empty(0, dtype=np.int64)
+        valid = np.empty(0, dtype=bool)
+        vf = vt = np.empty(0, dtype="datetime64[D]")
+    else:
+        gp = grant_pos[found]
+        has_service = keys["paragraph"].notna().to_numpy()[gp]
+        has_supplier = keys["ownership"].notna().to_numpy()[gp]
+        paragraphs = keys.attrs["paragraphs"]
+        paragraph_code = np.full(n, len(paragraphs) - 1, dtype=np.int64)
+        paragraph_code[found[has_service]] = keys["paragraph_code"].to_numpy()[gp][has_service]
 
-    fails = np.zeros(n, dtype=bool)
-    fails[found] = True
-    fails[mpos[one]] = False
-    open_fail = fails & state.open
-    svc_names = grants.frame["service_code"].to_numpy(dtype=object)
-    cvrs = grants.frame["supplier_cvr"].to_numpy(dtype=object)
-    k_par = keys["paragraph"].to_numpy(dtype=object)
-    k_own = keys["ownership"].to_numpy(dtype=object)
-    k_tg = keys["target_group"].to_numpy(dtype=object)
-    for k in np.flatnonzero(open_fail[found]):
-        p, g = found[k], gp[k]
-        if not has_service[k]:
-            detail[p] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
-        elif not has_supplier[k]:
-            detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
-        else:
-            template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
-            detail[p] = template.format(
-                n=counts[p], paragraph=k_par[g], ownership=k_own[g], target=k_tg[g], date=date_dk(start[p])
-            )
-    state.fail("NO_CODING", fails)
+        w = pd.DataFrame({"pos": found, "group": keys["group"].to_numpy()[gp]})
+        c = pd.DataFrame({"group": keys.attrs["coding_group"], "c": np.arange(len(coding))})
+        m = w[w["group"].to_numpy() >= 0].merge(c, on="group", how="inner", sort=False)
+        mpos, mc = m["pos"].to_numpy(), m["c"].to_numpy()
+        s = start[mpos]
+        vf = coding["valid_from"].to_numpy(dtype="datetime64[D]")[mc]
+        vt = coding["valid_to"].to_numpy(dtype="datetime64[D]")[mc]
+        valid = (vf <= s) & (np.isnat(vt) | (vt >= s))
+        counts = np.bincount(mpos[valid], minlength=n)
+        one = valid & (counts[mpos] == 1)
+        coding_row[mpos[one]] = mc[one]
+
+        fails = np.zeros(n, dtype=bool)
+        fails[found] = True
+        fails[mpos[one]] = False
+        open_fail = fails & state.open
+        svc_names = grants.frame["service_code"].to_numpy(dtype=object)
+        cvrs = grants.frame["supplier_cvr"].to_numpy(dtype=object)
+        k_par = keys["paragraph"].to_numpy(dtype=object)
+        k_own = keys["ownership"].to_numpy(dtype=object)
+        k_tg = keys["target_group"].to_numpy(dtype=object)
+        for k in np.flatnonzero(open_fail[found]):
+            p, g = found[k], gp[k]
+            if not has_service[k]:
+                detail[p] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
+            elif not has_supplier[k]:
+                detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
+            else:
+                template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
+                detail[p] = template.format(
+                    n=counts[p], paragraph=k_par[g], ownership=k_own[g], target=k_tg[g], date=date_dk(start[p])
+                )
+        state.fail("NO_CODING", fails)
+    blank_last = pa.array(np.where(coding_row >= 0, coding_row, len(coding)))
+    coded = {
+        "paragraph": _text(paragraphs).take(pa.array(paragraph_code)),
+        "paragraph_code": paragraph_code,
+        "paragraphs": paragraphs,
+        **{
+            name: _text(np.append(coding[name].to_numpy(dtype=object), "")).take(blank_last)
+            for name in ("psp_element", "art")
+        },
+        "considered": None,
+    }
+    considered_columns = ["row", "coding_row", "psp_element", "art", "valid_from", "valid_to", "valid"]
     if not explain:
-        return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": None}
-    considered = pd.DataFrame(
+        return coded
+    if len(found) == 0:
+        coded["considered"] = pd.DataFrame(columns=considered_columns)
+        return coded
+    coded["considered"] = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[mpos],
             "coding_row": coding["row"].to_numpy()[mc],
@@ -723,7 +748,7 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
             "valid": valid,
         }
     )
-    return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": considered}
+    return coded
 
 
 def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, codes, distinct, start, end, detail):
@@ -1005,7 +1030,7 @@ def _manual_facts(
     column = functools.partial(_column, inv)
 
     def rate_dk(r):
-        return format_money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
+        return msg.money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
 
     return _Facts({
         "invoice_id": lambda r: _short(column("invoice_id")[r], 60),
@@ -1015,8 +1040,8 @@ def _manual_facts(
         "cpr_count": lambda r: column("cpr_count")[r],
         "amount": lambda r: amount[r],
         "amount_ok": lambda r: column("amount_ok")[r],
-        "amount_dk": lambda r: format_money_dk(amount[r]),
-        "expected_dk": lambda r: format_money_dk(np.maximum(exp_out[r], 0)),
+        "amount_dk": lambda r: msg.money_dk(amount[r]),
+        "expected_dk": lambda r: msg.money_dk(np.maximum(exp_out[r], 0)),
         "amount_raw": lambda r: _short(column("amount_raw")[r]),
         "currency": lambda r: _short(column("currency")[r], 20),
         "prepaid_ok": lambda r: column("prepaid_ok")[r],
@@ -1036,9 +1061,9 @@ def _manual_facts(
         ),
         "n_candidates": lambda r: np.where(reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),
         "detail": lambda r: detail[r],
-        "paragraph": lambda r: np.asarray(coded["paragraph"], dtype=object)[r],
-        "psp_element": lambda r: np.asarray(coded["psp_element"], dtype=object)[r],
-        "art": lambda r: np.asarray(coded["art"], dtype=object)[r],
+        "paragraph": lambda r: coded["paragraph"].take(pa.array(r)),
+        "psp_element": lambda r: coded["psp_element"].take(pa.array(r)),
+        "art": lambda r: coded["art"].take(pa.array(r)),
     })  # fmt: skip
 
 

@@ -49,7 +49,7 @@ def _invalid_cpr(f: Facts) -> pa.Array:
 
 def _multiple_cpr(f: Facts) -> pa.Array:
     return joined_arrow(
-        "Fakturaen dækker ", np.asarray(f["cpr_count"]).astype(str), " borgere (",
+        "Fakturaen dækker ", integers(f["cpr_count"]), " borgere (",
         pc.replace_substring(_text(f["cpr_masked"]), ";", ", "), "): en samlefaktura. Robotten "
         "bogfører kun fakturaer for én borger. Fordel beløbet på borgernes bevillinger og bogfør "
         "manuelt, og bed leverandøren sende én faktura pr. borger.",
@@ -198,15 +198,30 @@ def _no_fixed_rate(f: Facts) -> pa.Array:
 def _amount_mismatch(f: Facts) -> pa.Array:
     diff = np.asarray(f["amount"]) - np.asarray(f["expected"])
     n = np.asarray(f["n_candidates"])
-    unit = pd.Series(f["rate_unit"], dtype=object)
-    unit_da = unit.map(RATE_UNIT_NAMES_DA).where(unit.isin(RATE_UNIT_NAMES_DA.keys()), unit)
-    many = np.where(n > 1, joined(" (", n.astype(str), " bevillinger undersøgt)."), "")
+    # the few distinct units named once
+    units = pc.dictionary_encode(_text(f["rate_unit"]))
+    names = [RATE_UNIT_NAMES_DA.get(u, u) for u in units.dictionary.to_pylist()]
+    unit_da = pa.array(names, pa.large_string()).take(units.indices)
+    empty = pa.scalar("", pa.large_string())
+    many = pc.if_else(pa.array(n > 1), joined_arrow(" (", integers(n), " bevillinger undersøgt)."), empty)
+    sign = pc.if_else(pa.array(diff > 0), pa.scalar("+", pa.large_string()), pa.scalar("−", pa.large_string()))
     return joined_arrow(
         "Beløbet ", f["amount_dk"], " kr. passer ikke med bevillingen: nærmeste forventede beløb er ",
         f["expected_dk"], " kr. (bevilling ", f["grant_id"], ", takst ", f["rate_dk"], " kr. pr. ", unit_da,
-        "), forskel ", np.where(diff > 0, "+", "−"), format_money_dk(np.abs(diff)), " kr.", many,
+        "), forskel ", sign, money_dk(np.abs(diff)), " kr.", many,
         " Kontrollér om en ny takst mangler i Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt.",
     )  # fmt: skip
+
+
+def integers(values) -> pa.Array:
+    """Whole numbers as texts (arrow)."""
+    return pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.large_string())
+
+
+def money_dk(units) -> pa.Array:
+    """:func:`~invoicekit.parsing.format_money_dk` as arrow, each distinct amount once."""
+    codes, distinct = pd.factorize(np.asarray(units, dtype=np.int64))
+    return _text(format_money_dk(np.asarray(distinct, dtype=np.int64))).take(pa.array(codes))
 
 
 def _text(values) -> pa.Array:
@@ -229,14 +244,9 @@ def joined_arrow(*parts) -> pa.Array:
     return pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
 
 
-def joined(*parts) -> np.ndarray:
-    """:func:`joined_arrow` as an array of Python texts."""
-    return np.asarray(joined_arrow(*parts).to_numpy(zero_copy_only=False), dtype=object)
-
-
 def _ambiguous(f: Facts) -> pa.Array:
     return joined_arrow(
-        np.asarray(f["n_candidates"]).astype(str), " bevillinger passer på CPR, leverandør, periode og beløb (",
+        integers(f["n_candidates"]), " bevillinger passer på CPR, leverandør, periode og beløb (",
         f["detail"], "). Afslut eller ret de overlappende bevillinger i Sensum, og bogfør manuelt på den rigtige.",
     )  # fmt: skip
 
