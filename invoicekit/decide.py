@@ -32,6 +32,7 @@ from invoicekit.keys import (
     normalise_grant_ids,
     normalise_numbers,
     stored_keys,
+    stored_keys_arrow,
 )
 from invoicekit.lines import decide_by_lines
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_date_dk, format_money, format_money_dk, format_money_one
@@ -209,7 +210,7 @@ def check_batch(
     state.fail("CREDIT_NOTE", (amount <= 0) | (inv["document_type"] != INVOICE).to_numpy())
 
     # ------------------------------------------------ 10: duplicates
-    invoice_keys = stored_keys(inv["invoice_key"].to_numpy(dtype=object), history.secret)
+    invoice_keys = stored_keys_arrow(_column(inv, "invoice_key"), history.secret)
     _check_duplicates(inv, invoice_keys, history, state, detail)
 
     # ------------------------------------------------ 11-16: exclude grants
@@ -235,7 +236,7 @@ def check_batch(
     }
     distinct = {"grant_key": np.asarray(grant_distinct, dtype=object)}
     codes["citizen_key"], distinct["citizen_key"] = _citizen_codes(inv, gr, grant_pos, history.secret)
-    keys = {"invoice_key": _text(invoice_keys)}
+    keys = {"invoice_key": invoice_keys}
     for name in ("grant_key", "citizen_key"):
         blank_last = np.where(codes[name] >= 0, codes[name], len(distinct[name]))
         keys[name] = _text(np.append(distinct[name], "")).take(pa.array(blank_last))
@@ -266,14 +267,33 @@ def _citizen_codes(inv: pd.DataFrame, gr: pd.DataFrame, grant_pos: np.ndarray, s
     triple, _ = pd.factorize(per_grant[gp])  # the triples of the invoices, numbered from 0
     first = np.empty(triple.max() + 1, dtype=np.int64)
     first[triple[::-1]] = np.arange(len(triple))[::-1]  # each triple's first invoice
-    cpr = inv["cpr"].to_numpy(dtype=object)[matched]
-    cvr = inv["supplier_cvr"].to_numpy(dtype=object)[matched]
-    if (cpr == cpr[first][triple]).all() and (cvr == cvr[first][triple]).all():
-        triple_code, distinct = pd.factorize(citizen_keys(cpr[first], cvr[first], services[gp[first]], secret))
+    cpr = _pick(_column(inv, "cpr"), matched)
+    cvr = _pick(_column(inv, "supplier_cvr"), matched)
+    if _same(cpr, first, triple) and _same(cvr, first, triple):
+        cpr_first, cvr_first = (_objects_of(_pick(values, first)) for values in (cpr, cvr))
+        triple_code, distinct = pd.factorize(citizen_keys(cpr_first, cvr_first, services[gp[first]], secret))
         codes[matched] = triple_code[triple]
     else:
-        codes[matched], distinct = pd.factorize(citizen_keys(cpr, cvr, services[gp], secret))
+        codes[matched], distinct = pd.factorize(citizen_keys(_objects_of(cpr), _objects_of(cvr), services[gp], secret))
     return codes, np.asarray(distinct, dtype=object)
+
+
+def _same(values: np.ndarray | pa.Array, first: np.ndarray, group: np.ndarray) -> bool:
+    """Whether every row holds the value of its group's first row."""
+    if isinstance(values, pa.Array):
+        firsts = values.take(pa.array(first[group]))
+        return bool(pc.all(pc.fill_null(pc.equal(values, firsts), False)).as_py() and values.null_count == 0)
+    return bool((values == values[first][group]).all())
+
+
+def _objects_of(values: np.ndarray | pa.Array) -> np.ndarray:
+    """Python texts (NaN where missing, as pandas holds them)."""
+    if isinstance(values, pa.Array):
+        out = np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
+        if values.null_count:
+            out[pc.is_null(values).to_numpy(zero_copy_only=False)] = np.nan
+        return out
+    return values
 
 
 def final_reasons(checked: Checked, rules: Rules, history: History) -> np.ndarray:
@@ -363,14 +383,15 @@ class _State:
         self.reason[hit] = CHECK_NUMBER[code]
 
 
-def _check_duplicates(inv: pd.DataFrame, keys: np.ndarray, history: History, state: _State, detail) -> None:
+def _check_duplicates(inv: pd.DataFrame, keys: pa.Array, history: History, state: _State, detail) -> None:
     """Check 10: the same (supplier CVR, invoice number as check 10 compares
     it) passed checks 1-9 before, in the journal or earlier in this run."""
     alive = np.flatnonzero(state.open)
     dup = np.zeros(len(inv), dtype=bool)
     cvr = inv["cvr_key"].to_numpy()[alive]
-    key = np.asarray(keys, dtype=object)[alive]
+    alive_keys = keys.take(pa.array(alive))
     if len(history.seen) and len(alive):
+        key = np.asarray(alive_keys.to_numpy(zero_copy_only=False), dtype=object)
         seen = history.seen.drop_duplicates(["supplier_cvr", "invoice_key"], keep="first")
         seen_cvr = pd.to_numeric(seen["supplier_cvr"], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
         index = pd.MultiIndex.from_arrays([seen_cvr, seen["invoice_key"].to_numpy(dtype=object)])
@@ -392,8 +413,9 @@ def _check_duplicates(inv: pd.DataFrame, keys: np.ndarray, history: History, sta
             detail[alive[found]] = [
                 msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
             ]
-    codes, uniques = pd.factorize(key)
-    combined = cvr * max(len(uniques), 1) + codes
+    encoded = pc.dictionary_encode(alive_keys)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    combined = cvr * max(len(encoded.dictionary), 1) + codes
     if "post_group" in inv.columns:  # the lines of a collective invoice are not duplicates of each other
         in_run, first = _duplicate_groups(combined, inv["post_group"].to_numpy(), alive)
     else:
@@ -533,11 +555,12 @@ def _expected_once(rate, unit, start, end) -> np.ndarray:
     rate_code, _ = pd.factorize(rate * 8 + unit.astype(np.int64))
     period = (start.astype(np.int64) << 24) + (end.astype(np.int64) & 0xFFFFFF)
     period_code, periods = pd.factorize(period)
-    key = rate_code.astype(np.int64) * max(len(periods), 1) + period_code
-    unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    if len(unique) > len(key) // 2:  # mostly distinct: no gain
+    inverse, unique = pd.factorize(rate_code.astype(np.int64) * max(len(periods), 1) + period_code)
+    if len(unique) > len(inverse) // 2:  # mostly distinct: no gain
         return expected_amounts(rate, unit, start, end)
-    return expected_amounts(rate[first], unit[first], start[first], end[first])[inverse.reshape(-1)]
+    first = np.empty(len(unique), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]  # each one's first pair
+    return expected_amounts(rate[first], unit[first], start[first], end[first])[inverse]
 
 
 def _no_pairs(inv, gr) -> tuple:
@@ -560,26 +583,35 @@ def _closest(i: np.ndarray, g: np.ndarray, diff: np.ndarray, expected: np.ndarra
     return np.column_stack((i[best], g[best], best))
 
 
-def _join_per_invoice(i: np.ndarray, labels: list[str], n: int, more: np.ndarray | None = None) -> np.ndarray:
+def _join_per_invoice(i: np.ndarray, labels, n: int, more: np.ndarray | None = None) -> np.ndarray:
     """``"; "``-join the labels of each invoice (``i`` sorted ascending), and
     say how many more there were where ``more`` (per invoice) says so."""
     out = np.full(n, "", dtype=object)
     if len(i) == 0:
         return out
-    bounds = np.flatnonzero(np.diff(i)) + 1
-    starts = np.concatenate(([0], bounds)).tolist()
-    stops = [*bounds.tolist(), len(i)]
-    joined = ["; ".join(labels[a:b]) for a, b in zip(starts, stops, strict=True)]
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(i)) + 1))
+    offsets = pa.array(np.append(starts, len(i)).astype(np.int64))
+    lists = pa.LargeListArray.from_arrays(offsets, pc.fill_null(_text(labels), ""))
+    joined = pc.binary_join(lists, pa.scalar("; ", pa.large_string()))
     if more is not None:
         extra = more[i[starts]]
-        joined = [j + (msg.MORE.format(n=x) if x else "") for j, x in zip(joined, extra, strict=True)]
-    out[i[starts]] = joined
+        before, after = msg.MORE.split("{n}")
+        said = msg.joined_arrow(before, msg.integers(extra), after)
+        joined = pc.if_else(pa.array(extra != 0), msg.joined_arrow(joined, said), joined)
+    out[i[starts]] = joined.to_numpy(zero_copy_only=False)
     return out
 
 
-def _column(inv: pd.DataFrame, name: str) -> np.ndarray:
+def _column(inv: pd.DataFrame, name: str) -> np.ndarray | pa.Array:
+    """A column of the invoices as it is held: text in arrow as arrow."""
     values = inv[name]
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return _text(values)
     return values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
+
+
+def _pick(values: np.ndarray | pa.Array, rows: np.ndarray) -> np.ndarray | pa.Array:
+    return values.take(pa.array(rows)) if isinstance(values, pa.Array) else values[rows]
 
 
 def _short(values, width: int = 40) -> pa.Array:
@@ -627,7 +659,7 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         else:
             labels = grant_id
         more = np.maximum(total - msg.LIST_AT_MOST, 0)
-        joined = _join_per_invoice(local[sel], labels.astype(str).tolist(), len(invoices), more)
+        joined = _join_per_invoice(local[sel], labels.astype(str), len(invoices), more)
         detail[invoices[rows_mask]] = joined[rows_mask]
 
 
@@ -815,7 +847,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     for keys in (g_key, c_key):
         suspect[rest] |= _overlaps_another(keys[rest], s[rest], e[rest])
     if suspect.any():
-        invoice_ids = inv["invoice_id"].to_numpy(dtype=object)
+        invoice_ids = inv["invoice_id"]  # only the few rows that clash are read
         posted: dict[tuple[bool, object], list[int]] = {}
         together = _PostTogether(inv, cand[~paid[cand]], posted)
         for k in np.flatnonzero(suspect):  # cand is in input order
@@ -828,7 +860,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                 )
                 if clash is not None:
                     earlier = msg.PAID_IN_RUN.format(
-                        invoice_id=invoice_ids[clash], period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
+                        invoice_id=invoice_ids.iloc[clash], period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
                     )
                     paid[pos] = True
                     say(pos, same_grant, earlier, grant_ids[grant_pos[clash]])
@@ -1033,26 +1065,26 @@ def _manual_facts(
         return msg.money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
 
     return _Facts({
-        "invoice_id": lambda r: _short(column("invoice_id")[r], 60),
-        "supplier_cvr": lambda r: _short(column("supplier_cvr")[r]),
+        "invoice_id": lambda r: _short(_pick(column("invoice_id"), r), 60),
+        "supplier_cvr": lambda r: _short(_pick(column("supplier_cvr"), r)),
         "cpr_masked": lambda r: _short(cpr_masked.take(pa.array(r)), 200),
-        "cpr_invalid_masked": lambda r: _short(column("cpr_invalid_masked")[r], 200),
-        "cpr_count": lambda r: column("cpr_count")[r],
+        "cpr_invalid_masked": lambda r: _short(_pick(column("cpr_invalid_masked"), r), 200),
+        "cpr_count": lambda r: _pick(column("cpr_count"), r),
         "amount": lambda r: amount[r],
-        "amount_ok": lambda r: column("amount_ok")[r],
+        "amount_ok": lambda r: _pick(column("amount_ok"), r),
         "amount_dk": lambda r: msg.money_dk(amount[r]),
         "expected_dk": lambda r: msg.money_dk(np.maximum(exp_out[r], 0)),
-        "amount_raw": lambda r: _short(column("amount_raw")[r]),
-        "currency": lambda r: _short(column("currency")[r], 20),
-        "prepaid_ok": lambda r: column("prepaid_ok")[r],
-        "prepaid_dk": lambda r: _money_dk_where_set(column("prepaid")[r]),
-        "document_type": lambda r: column("document_type")[r],
-        "document_type_raw": lambda r: column("document_type_raw")[r],
-        "fields": lambda r: column("fields")[r],
+        "amount_raw": lambda r: _short(_pick(column("amount_raw"), r)),
+        "currency": lambda r: _short(_pick(column("currency"), r), 20),
+        "prepaid_ok": lambda r: _pick(column("prepaid_ok"), r),
+        "prepaid_dk": lambda r: _money_dk_where_set(_pick(column("prepaid"), r)),
+        "document_type": lambda r: _pick(column("document_type"), r),
+        "document_type_raw": lambda r: _pick(column("document_type_raw"), r),
+        "fields": lambda r: _pick(column("fields"), r),
         "period_start": lambda r: start[r],
         "period_end": lambda r: end[r],
         "period": lambda r: (format_date_dk(start[r]) + "–" + format_date_dk(end[r])).to_numpy(dtype=object),
-        "period_unreadable": lambda r: _short(column("period_unreadable")[r]),
+        "period_unreadable": lambda r: _short(_pick(column("period_unreadable"), r)),
         "expected": lambda r: exp_out[r],
         "grant_id": lambda r: _short(np.where(shown[r] >= 0, grant_ids[shown_take[r]] if has_grants else "", "")),
         "rate_dk": rate_dk,
@@ -1088,8 +1120,8 @@ def _assemble(
     # numbers stay numbers: DKK, NaN where there is none; the writers format them
     amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
     expected_dkk = np.where(exp_out >= 0, exp_out / MONEY_SCALE, np.nan)
-    invoice_id_raw = _text(inv["invoice_id_raw"].to_numpy(dtype=object))
-    supplier_cvr = _text(inv["supplier_cvr"].to_numpy(dtype=object))
+    invoice_id_raw = _text(_column(inv, "invoice_id_raw"))
+    supplier_cvr = _text(_column(inv, "supplier_cvr"))
     psp, art = _text(coded["psp_element"]), _text(coded["art"])
     # the posted and the manual rows, in input order: filtered (a sequential copy), not taken
     posted_a, manual_a = pa.array(posted), pa.array(~posted)
@@ -1102,7 +1134,7 @@ def _assemble(
     decisions = pd.DataFrame(
         {
             "row": inv["row"].to_numpy(),
-            "invoice_id": _obj(inv["invoice_id"].to_numpy(dtype=object)),
+            "invoice_id": _obj(_column(inv, "invoice_id")),
             "supplier_cvr": _obj(supplier_cvr),
             "cpr_masked": _obj(cpr_masked),
             "amount": amount_dkk,
@@ -1118,7 +1150,7 @@ def _assemble(
             "period_end": end,
             "service_code": _obj(service),
             "check": state.reason.astype(np.int64),
-            "document_type": _obj(inv["document_type"].to_numpy(dtype=object)),
+            "document_type": _obj(_column(inv, "document_type")),
             **{name: _obj(values) for name, values in keys.items()},
         }
     )
@@ -1128,7 +1160,7 @@ def _assemble(
             "row": inv["row"].to_numpy()[posted],
             "invoice_id": _obj(invoice_id_raw.filter(posted_a)),
             "supplier_cvr": _obj(supplier_cvr.filter(posted_a)),
-            "cpr": _obj(inv["cpr"].to_numpy(dtype=object)[posted]),
+            "cpr": _obj(_pick(_column(inv, "cpr"), np.flatnonzero(posted))),
             "amount": amount[posted],
             "grant_id": _obj(matched_id.filter(posted_a)),
             "service_code": _obj(service.filter(posted_a)),

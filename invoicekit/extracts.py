@@ -211,6 +211,10 @@ def _typed_invoices(
     ``fields`` (the number of fields of a CSV row that did not match the
     header, else 0).
 
+    ``invoice_id``, ``invoice_id_raw``, ``supplier_cvr`` and ``document_type``
+    are held in arrow (pandas' ``str``): the robot passes them on to its result
+    tables as they are. The other texts are Python objects.
+
     ``numeric_cpr`` marks CPR cells that were numbers in a workbook; a leading
     zero Excel dropped there is put back. Nothing else is padded.
     """
@@ -222,9 +226,11 @@ def _typed_invoices(
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
     invoice_id = df["invoice_id"].str.strip()
     ids = invoice_id.to_numpy(dtype=object)
-    out["invoice_id_raw"] = _objects(ids)  # for OPUS and Sensum only: it may be anything the supplier wrote
+    raw = _texts(invoice_id)
+    out["invoice_id_raw"] = raw  # for OPUS and Sensum only: it may be anything the supplier wrote
     # what people read: a CPR number used as invoice number is masked like any other
-    out["invoice_id"] = _objects(mask_cprs_in(invoice_id, objects=ids))
+    shown = mask_cprs_in(invoice_id, objects=ids).to_numpy(dtype=object)
+    out["invoice_id"] = _texts_replaced(raw, np.flatnonzero(shown != ids), shown)
     # what check 10 compares: the number as written, normalised (never the masked form)
     out["invoice_key"] = _objects(normalise_numbers(invoice_id))
 
@@ -233,10 +239,13 @@ def _typed_invoices(
     cvr_codes, cvr_cells = pd.factorize(cvr_raw, use_na_sentinel=False)
     u_cvr = cvr_column(pd.Series(cvr_cells, dtype="str")).to_numpy(dtype=object)
     valid_cvr = (u_cvr != "")[cvr_codes]
-    shown = u_cvr[cvr_codes]
-    if (~valid_cvr).any():
-        shown[~valid_cvr] = mask_cprs_in(cvr_raw[~valid_cvr]).to_numpy(dtype=object)
-    out["supplier_cvr"] = _objects(shown)
+    shown = _texts(pa.array(u_cvr, type=pa.large_string()).take(pa.array(cvr_codes)))
+    invalid_cvr = np.flatnonzero(~valid_cvr)
+    if len(invalid_cvr):
+        masked_cvr = np.empty(n, dtype=object)
+        masked_cvr[invalid_cvr] = mask_cprs_in(cvr_raw[~valid_cvr]).to_numpy(dtype=object)
+        shown = _texts_replaced(shown, invalid_cvr, masked_cvr)
+    out["supplier_cvr"] = shown
     out["cvr_valid"] = valid_cvr
     out["cvr_key"] = digits_key(u_cvr)[cvr_codes] if len(u_cvr) else np.zeros(n, dtype=np.int64)
 
@@ -289,7 +298,8 @@ def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:
     other = kind == "other"
     if other.any():
         shown[other] = mask_cprs_in(raw[other]).str.slice(0, 60).to_numpy(dtype=object)
-    out["document_type"] = _objects(kind[codes] if len(kind) else np.full(len(cells), INVOICE, dtype=object))
+    kind_a = pa.array(kind if len(kind) else [INVOICE], type=pa.large_string())
+    out["document_type"] = _texts(kind_a.take(pa.array(codes if len(kind) else np.zeros(len(cells), np.int64))))
     out["document_type_raw"] = _objects(shown[codes] if len(shown) else np.full(len(cells), "", dtype=object))
 
 
@@ -428,6 +438,10 @@ def _cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:
     return cells.where(~short, cells.str.zfill(10))
 
 
+#: pandas' text type, arrow underneath
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 def _objects(values) -> pd.Series:
     """Text held as Python objects: the robot indexes these by position, and
     pandas would otherwise convert them to arrow strings and back."""
@@ -435,6 +449,33 @@ def _objects(values) -> pd.Series:
         values = values.to_numpy(dtype=object)
     # not copied: every caller hands over an array of its own
     return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+
+
+def _texts(values: pd.Series | pa.Array) -> pd.Series:
+    """Text held in arrow (pandas' ``str``, NaN where missing): the columns
+    the robot mostly passes on to the result tables as they are."""
+    return _arrow_texts(values).to_pandas(types_mapper=lambda _type: _TEXT)
+
+
+def _arrow_texts(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            values = pa.array(values)  # no copy: the text is held in arrow already
+        else:
+            values = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values.cast(pa.large_string())
+
+
+def _texts_replaced(values: pd.Series, rows: np.ndarray, texts: np.ndarray) -> pd.Series:
+    """``values`` (from :func:`_texts`) with ``texts[rows]`` at ``rows``."""
+    if len(rows) == 0:
+        return values
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    replacements = pa.array(texts[rows], type=pa.large_string(), from_pandas=True)
+    return _texts(pc.replace_with_mask(_arrow_texts(values), pa.array(mask), replacements))
 
 
 def digits_key(values) -> np.ndarray:
