@@ -286,6 +286,12 @@ def _same(values: np.ndarray | pa.Array, first: np.ndarray, group: np.ndarray) -
     return bool((values == values[first][group]).all())
 
 
+def _text_at(values: pa.Array, k: int) -> object:
+    """One text of an arrow column as pandas gives it (NaN where missing)."""
+    value = values[int(k)].as_py()
+    return np.nan if value is None else value
+
+
 def _objects_of(values: np.ndarray | pa.Array) -> np.ndarray:
     """Python texts (NaN where missing, as pandas holds them)."""
     if isinstance(values, pa.Array):
@@ -847,7 +853,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     for keys in (g_key, c_key):
         suspect[rest] |= _overlaps_another(keys[rest], s[rest], e[rest])
     if suspect.any():
-        invoice_ids = inv["invoice_id"]  # only the few rows that clash are read
+        invoice_ids = _text(_column(inv, "invoice_id"))  # only the few rows that clash are read
         posted: dict[tuple[bool, object], list[int]] = {}
         together = _PostTogether(inv, cand[~paid[cand]], posted)
         for k in np.flatnonzero(suspect):  # cand is in input order
@@ -860,7 +866,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                 )
                 if clash is not None:
                     earlier = msg.PAID_IN_RUN.format(
-                        invoice_id=invoice_ids.iloc[clash], period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
+                        invoice_id=_text_at(invoice_ids, clash), period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
                     )
                     paid[pos] = True
                     say(pos, same_grant, earlier, grant_ids[grant_pos[clash]])
