@@ -230,12 +230,12 @@ def check_batch(
     grant_keys = stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), history.secret)
     grant_code, grant_distinct = pd.factorize(grant_keys)
     has_grant = grant_pos >= 0
+    citizen_code, citizen_distinct = _citizen_codes(inv, gr, grant_pos, history.secret)
     codes = {
         "grant_key": np.where(has_grant, grant_code[np.where(has_grant, grant_pos, 0)] if len(gr) else -1, -1),
-        "citizen_key": np.full(n, -1, dtype=np.int64),
+        "citizen_key": citizen_code,
     }
-    distinct = {"grant_key": np.asarray(grant_distinct, dtype=object)}
-    codes["citizen_key"], distinct["citizen_key"] = _citizen_codes(inv, gr, grant_pos, history.secret)
+    distinct = {"grant_key": np.asarray(grant_distinct, dtype=object), "citizen_key": citizen_distinct}
     keys = {"invoice_key": invoice_keys}
     for name in ("grant_key", "citizen_key"):
         blank_last = np.where(codes[name] >= 0, codes[name], len(distinct[name]))
