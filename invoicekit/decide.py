@@ -32,6 +32,7 @@ from invoicekit.keys import (
     normalise_grant_ids,
     normalise_numbers,
     stored_keys,
+    stored_keys_arrow,
 )
 from invoicekit.lines import decide_by_lines
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_date_dk, format_money, format_money_dk, format_money_one
@@ -139,9 +140,11 @@ class Checked:
     15-16). :func:`decide_checked` finishes it under any rule set of that
     tolerance, as often as wanted (it changes nothing here): tuning weighs
     many rule sets over the same months. ``reason`` is the failed check so
-    far (0 while open), ``detail`` what the messages add about it; ``keys``
-    per invoice and ``grant_keys`` per grant are made with the history's
-    ``secret``."""
+    far (0 while open), ``detail`` what the messages add about it. ``keys``
+    holds the invoice, grant and citizen keys per invoice (arrow, blank for
+    none), made with the history's ``secret``; ``key_codes`` the grant and
+    citizen keys as integer codes per invoice (-1 for none) into
+    ``key_distinct``: equal codes, equal keys."""
 
     invoices: Invoices
     grants: Grants
@@ -157,8 +160,9 @@ class Checked:
     amount: np.ndarray
     start: np.ndarray
     end: np.ndarray
-    grant_keys: np.ndarray
-    keys: dict[str, np.ndarray]
+    keys: dict[str, pa.Array]
+    key_codes: dict[str, np.ndarray]
+    key_distinct: dict[str, np.ndarray]
 
 
 def check_batch(
@@ -206,7 +210,7 @@ def check_batch(
     state.fail("CREDIT_NOTE", (amount <= 0) | (inv["document_type"] != INVOICE).to_numpy())
 
     # ------------------------------------------------ 10: duplicates
-    invoice_keys = stored_keys(inv["invoice_key"].to_numpy(dtype=object), history.secret)
+    invoice_keys = stored_keys_arrow(_column(inv, "invoice_key"), history.secret)
     _check_duplicates(inv, invoice_keys, history, state, detail)
 
     # ------------------------------------------------ 11-16: exclude grants
@@ -223,24 +227,79 @@ def check_batch(
     coded = _code(inv, grants, sheet, state, grant_pos, start, detail, explain)
 
     # ------------------------------------------------ the keys of check 21
-    matched = np.flatnonzero(grant_pos >= 0)
     grant_keys = stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), history.secret)
-    citizen = np.full(n, "", dtype=object)
-    if len(matched):
-        gp = grant_pos[matched]
-        citizen[matched] = citizen_keys(
-            inv["cpr"].to_numpy(dtype=object)[matched],
-            inv["supplier_cvr"].to_numpy(dtype=object)[matched],
-            gr["service_code"].to_numpy(dtype=object)[gp],
-            history.secret,
-        )
-    keys = {
-        "invoice_key": invoice_keys,
-        "grant_key": np.where(grant_pos >= 0, np.append(grant_keys, "")[np.where(grant_pos >= 0, grant_pos, -1)], ""),
-        "citizen_key": citizen,
+    grant_code, grant_distinct = pd.factorize(grant_keys)
+    has_grant = grant_pos >= 0
+    citizen_code, citizen_distinct = _citizen_codes(inv, gr, grant_pos, history.secret)
+    codes = {
+        "grant_key": np.where(has_grant, grant_code[np.where(has_grant, grant_pos, 0)] if len(gr) else -1, -1),
+        "citizen_key": citizen_code,
     }
+    distinct = {"grant_key": np.asarray(grant_distinct, dtype=object), "citizen_key": citizen_distinct}
+    keys = {"invoice_key": invoice_keys}
+    for name in ("grant_key", "citizen_key"):
+        blank_last = np.where(codes[name] >= 0, codes[name], len(distinct[name]))
+        keys[name] = _text(np.append(distinct[name], "")).take(pa.array(blank_last))
     return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
-                   state.reason, detail, m, coded, amount, start, end, grant_keys, keys)  # fmt: skip
+                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct)  # fmt: skip
+
+
+def _citizen_codes(inv: pd.DataFrame, gr: pd.DataFrame, grant_pos: np.ndarray, secret: str) -> tuple:
+    """Check 21's citizen key (:func:`~invoicekit.keys.citizen_keys`) of every
+    invoice with a grant, as codes per invoice (-1 for none) into the distinct
+    keys. The grant found has the invoice's CPR and CVR numbers (their integer
+    keys, which the texts determine) and gives the service, so the distinct
+    (CPR, supplier, service) are found among the grants and each hashed once;
+    that the invoices' texts agree within each is checked, else every row is
+    hashed."""
+    n = len(inv)
+    codes = np.full(n, -1, dtype=np.int64)
+    matched = np.flatnonzero(grant_pos >= 0)
+    if len(matched) == 0:
+        return codes, np.empty(0, dtype=object)
+    gp = grant_pos[matched]
+    services = gr["service_code"].to_numpy(dtype=object)
+    per_grant = np.zeros(len(gr), dtype=np.int64)
+    for part in (gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy(), services):
+        part_code, part_distinct = pd.factorize(part, use_na_sentinel=False)
+        per_grant, _ = pd.factorize(per_grant * len(part_distinct) + part_code)
+        per_grant = per_grant.astype(np.int64)
+    triple, _ = pd.factorize(per_grant[gp])  # the triples of the invoices, numbered from 0
+    first = np.empty(triple.max() + 1, dtype=np.int64)
+    first[triple[::-1]] = np.arange(len(triple))[::-1]  # each triple's first invoice
+    cpr = _pick(_column(inv, "cpr"), matched)
+    cvr = _pick(_column(inv, "supplier_cvr"), matched)
+    if _same(cpr, first, triple) and _same(cvr, first, triple):
+        cpr_first, cvr_first = (_objects_of(_pick(values, first)) for values in (cpr, cvr))
+        triple_code, distinct = pd.factorize(citizen_keys(cpr_first, cvr_first, services[gp[first]], secret))
+        codes[matched] = triple_code[triple]
+    else:
+        codes[matched], distinct = pd.factorize(citizen_keys(_objects_of(cpr), _objects_of(cvr), services[gp], secret))
+    return codes, np.asarray(distinct, dtype=object)
+
+
+def _same(values: np.ndarray | pa.Array, first: np.ndarray, group: np.ndarray) -> bool:
+    """Whether every row holds the value of its group's first row."""
+    if isinstance(values, pa.Array):
+        firsts = values.take(pa.array(first[group]))
+        return bool(pc.all(pc.fill_null(pc.equal(values, firsts), False)).as_py() and values.null_count == 0)
+    return bool((values == values[first][group]).all())
+
+
+def _text_at(values: pa.Array, k: int) -> object:
+    """One text of an arrow column as pandas gives it (NaN where missing)."""
+    value = values[int(k)].as_py()
+    return np.nan if value is None else value
+
+
+def _objects_of(values: np.ndarray | pa.Array) -> np.ndarray:
+    """Python texts (NaN where missing, as pandas holds them)."""
+    if isinstance(values, pa.Array):
+        out = np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
+        if values.null_count:
+            out[pc.is_null(values).to_numpy(zero_copy_only=False)] = np.nan
+        return out
+    return values
 
 
 def final_reasons(checked: Checked, rules: Rules, history: History) -> np.ndarray:
@@ -265,10 +324,12 @@ def _business_rules(checked: Checked, rules: Rules, history: History) -> tuple[_
     amount, start, end, coded = checked.amount, checked.start, checked.end, checked.coded
 
     # ------------------------------------------------ 18-20: business rules
-    inv_cvr = inv["supplier_cvr"].to_numpy(dtype=object)
-    state.fail("SUPPLIER_EXCLUDED", pd.Series(inv_cvr, dtype=object).isin(set(rules.excluded_suppliers)).to_numpy())
-    paragraph = coded["paragraph"]
-    excluded_paragraph = ~pd.Series(paragraph, dtype=object).isin(set(rules.paragraphs)).to_numpy()
+    if rules.excluded_suppliers:
+        cvr = pd.Series(inv["supplier_cvr"].to_numpy(dtype=object), dtype=object)
+        state.fail("SUPPLIER_EXCLUDED", cvr.isin(set(rules.excluded_suppliers)).to_numpy())
+    # the few distinct paragraphs weighed once
+    allowed = pd.Series(coded["paragraphs"], dtype=object).isin(set(rules.paragraphs)).to_numpy()
+    excluded_paragraph = ~allowed[coded["paragraph_code"]]
     detail[state.open & excluded_paragraph] = ", ".join(f"§ {p}" for p in rules.paragraphs) or "ingen"
     state.fail("PARAGRAPH_EXCLUDED", excluded_paragraph)
     above = amount > rules.max_amount_units
@@ -276,8 +337,8 @@ def _business_rules(checked: Checked, rules: Rules, history: History) -> tuple[_
     state.fail("AMOUNT_ABOVE_LIMIT", above)
 
     # ------------------------------------------------ 21: already paid
-    grant_pos, citizen = checked.match.grant_pos, checked.keys["citizen_key"]
-    _check_already_paid(inv, gr, history, state, grant_pos, checked.grant_keys, citizen, start, end, detail)
+    _check_already_paid(inv, gr, history, state, checked.match.grant_pos, checked.key_codes, checked.key_distinct,
+                        start, end, detail)  # fmt: skip
     return state, detail
 
 
@@ -328,14 +389,15 @@ class _State:
         self.reason[hit] = CHECK_NUMBER[code]
 
 
-def _check_duplicates(inv: pd.DataFrame, keys: np.ndarray, history: History, state: _State, detail) -> None:
+def _check_duplicates(inv: pd.DataFrame, keys: pa.Array, history: History, state: _State, detail) -> None:
     """Check 10: the same (supplier CVR, invoice number as check 10 compares
     it) passed checks 1-9 before, in the journal or earlier in this run."""
     alive = np.flatnonzero(state.open)
     dup = np.zeros(len(inv), dtype=bool)
     cvr = inv["cvr_key"].to_numpy()[alive]
-    key = np.asarray(keys, dtype=object)[alive]
+    alive_keys = keys.take(pa.array(alive))
     if len(history.seen) and len(alive):
+        key = np.asarray(alive_keys.to_numpy(zero_copy_only=False), dtype=object)
         seen = history.seen.drop_duplicates(["supplier_cvr", "invoice_key"], keep="first")
         seen_cvr = pd.to_numeric(seen["supplier_cvr"], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
         index = pd.MultiIndex.from_arrays([seen_cvr, seen["invoice_key"].to_numpy(dtype=object)])
@@ -357,8 +419,9 @@ def _check_duplicates(inv: pd.DataFrame, keys: np.ndarray, history: History, sta
             detail[alive[found]] = [
                 msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
             ]
-    codes, uniques = pd.factorize(key)
-    combined = cvr * max(len(uniques), 1) + codes
+    encoded = pc.dictionary_encode(alive_keys)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    combined = cvr * max(len(encoded.dictionary), 1) + codes
     if "post_group" in inv.columns:  # the lines of a collective invoice are not duplicates of each other
         in_run, first = _duplicate_groups(combined, inv["post_group"].to_numpy(), alive)
     else:
@@ -423,8 +486,13 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     order = np.argsort(g_key, kind="stable")
     sorted_key = g_key[order]
     key = inv["cpr_key"].to_numpy()[alive]
-    lo = np.searchsorted(sorted_key, key, side="left")
-    count = np.searchsorted(sorted_key, key, side="right") - lo
+    # each invoice's run of grants in sorted_key: looked up by hash (a million
+    # binary searches in random order are ten times slower)
+    distinct, first, size = np.unique(sorted_key, return_index=True, return_counts=True)
+    at = pd.Index(distinct).get_indexer(key) if len(distinct) else np.full(len(key), -1)
+    has = at >= 0
+    lo = np.where(has, first[np.where(has, at, 0)] if len(distinct) else 0, 0)
+    count = np.where(has, size[np.where(has, at, 0)] if len(distinct) else 0, 0)
     res.n_cpr[alive] = count
     with_grants = count > 0
     alive, lo, count = alive[with_grants], lo[with_grants], count[with_grants]
@@ -493,11 +561,12 @@ def _expected_once(rate, unit, start, end) -> np.ndarray:
     rate_code, _ = pd.factorize(rate * 8 + unit.astype(np.int64))
     period = (start.astype(np.int64) << 24) + (end.astype(np.int64) & 0xFFFFFF)
     period_code, periods = pd.factorize(period)
-    key = rate_code.astype(np.int64) * max(len(periods), 1) + period_code
-    unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    if len(unique) > len(key) // 2:  # mostly distinct: no gain
+    inverse, unique = pd.factorize(rate_code.astype(np.int64) * max(len(periods), 1) + period_code)
+    if len(unique) > len(inverse) // 2:  # mostly distinct: no gain
         return expected_amounts(rate, unit, start, end)
-    return expected_amounts(rate[first], unit[first], start[first], end[first])[inverse.reshape(-1)]
+    first = np.empty(len(unique), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]  # each one's first pair
+    return expected_amounts(rate[first], unit[first], start[first], end[first])[inverse]
 
 
 def _no_pairs(inv, gr) -> tuple:
@@ -520,35 +589,44 @@ def _closest(i: np.ndarray, g: np.ndarray, diff: np.ndarray, expected: np.ndarra
     return np.column_stack((i[best], g[best], best))
 
 
-def _join_per_invoice(i: np.ndarray, labels: list[str], n: int, more: np.ndarray | None = None) -> np.ndarray:
+def _join_per_invoice(i: np.ndarray, labels, n: int, more: np.ndarray | None = None) -> np.ndarray:
     """``"; "``-join the labels of each invoice (``i`` sorted ascending), and
     say how many more there were where ``more`` (per invoice) says so."""
     out = np.full(n, "", dtype=object)
     if len(i) == 0:
         return out
-    bounds = np.flatnonzero(np.diff(i)) + 1
-    starts = np.concatenate(([0], bounds)).tolist()
-    stops = [*bounds.tolist(), len(i)]
-    joined = ["; ".join(labels[a:b]) for a, b in zip(starts, stops, strict=True)]
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(i)) + 1))
+    offsets = pa.array(np.append(starts, len(i)).astype(np.int64))
+    lists = pa.LargeListArray.from_arrays(offsets, pc.fill_null(_text(labels), ""))
+    joined = pc.binary_join(lists, pa.scalar("; ", pa.large_string()))
     if more is not None:
         extra = more[i[starts]]
-        joined = [j + (msg.MORE.format(n=x) if x else "") for j, x in zip(joined, extra, strict=True)]
-    out[i[starts]] = joined
+        before, after = msg.MORE.split("{n}")
+        said = msg.joined_arrow(before, msg.integers(extra), after)
+        joined = pc.if_else(pa.array(extra != 0), msg.joined_arrow(joined, said), joined)
+    out[i[starts]] = joined.to_numpy(zero_copy_only=False)
     return out
 
 
-def _column(inv: pd.DataFrame, name: str) -> np.ndarray:
+def _column(inv: pd.DataFrame, name: str) -> np.ndarray | pa.Array:
+    """A column of the invoices as it is held: text in arrow as arrow."""
     values = inv[name]
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return _text(values)
     return values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
 
 
-def _short(values, width: int = 40) -> pd.Series:
-    """Text cut to ``width`` characters (ending in …) where longer."""
-    arr = pc.fill_null(pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True), "")
-    text = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).copy()
-    for k in np.flatnonzero(pc.greater(pc.utf8_length(arr), width).to_numpy(zero_copy_only=False)):
-        text[k] = text[k][: width - 1] + "…"
-    return pd.Series(text, dtype=object)
+def _pick(values: np.ndarray | pa.Array, rows: np.ndarray) -> np.ndarray | pa.Array:
+    return values.take(pa.array(rows)) if isinstance(values, pa.Array) else values[rows]
+
+
+def _short(values, width: int = 40) -> pa.Array:
+    """Text cut to ``width`` characters (ending in …) where longer; arrow."""
+    arr = pc.fill_null(_text(values), "")
+    long = np.flatnonzero(pc.greater(pc.utf8_length(arr), width).to_numpy(zero_copy_only=False))
+    if len(long):
+        arr = _replace(arr, long, [t[: width - 1] + "…" for t in _pylist(arr, long)])
+    return arr
 
 
 def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok) -> None:
@@ -574,7 +652,7 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         total = np.bincount(local[sel], minlength=len(invoices))
         sel = sel[rank < msg.LIST_AT_MOST]
         gs = g[sel]
-        grant_id = _short(gr["grant_id"].to_numpy(dtype=object)[gs])
+        grant_id = pd.Series(_short(gr["grant_id"].to_numpy(dtype=object)[gs]).to_pylist(), dtype=object)
         if code == "NO_GRANT_FOR_SUPPLIER":
             cvr = pd.Series(gr["supplier_cvr"].to_numpy(dtype=object)[gs], dtype=object)
             labels = "CVR " + cvr + " (bevilling " + grant_id + ")"
@@ -587,7 +665,7 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         else:
             labels = grant_id
         more = np.maximum(total - msg.LIST_AT_MOST, 0)
-        joined = _join_per_invoice(local[sel], labels.astype(str).tolist(), len(invoices), more)
+        joined = _join_per_invoice(local[sel], labels.astype(str), len(invoices), more)
         detail[invoices[rows_mask]] = joined[rows_mask]
 
 
@@ -616,70 +694,88 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     g["group"] = groups.get_indexer(grant_keys) if len(groups) else -1
     sheet_group = groups.get_indexer(coding_keys) if len(groups) else np.empty(0, np.int64)
     g.attrs["coding_group"] = sheet_group
+    code, distinct = pd.factorize(g["paragraph"].to_numpy(dtype=object))  # -1 where missing
+    g["paragraph_code"] = code
+    g.attrs["paragraphs"] = np.append(np.asarray(distinct, dtype=object), "")
     grants.derived["coding_keys"] = (sheet, g)
     return g
 
 
 def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, detail, explain: bool = False) -> dict:
     """Check 17: the one grant's service, supplier and (paragraph, ownership,
-    target group) must give exactly one coding row valid on period_start."""
+    target group) must give exactly one coding row valid on period_start.
+    ``paragraph``, ``psp_element`` and ``art`` per invoice (arrow, blank for
+    none), each taken from the few distinct values; ``paragraph_code``
+    indexes ``paragraphs``, the distinct paragraphs and the blank last."""
     n = len(inv)
-    paragraph = np.full(n, "", dtype=object)
-    psp = np.full(n, "", dtype=object)
-    art = np.full(n, "", dtype=object)
     found = np.flatnonzero(grant_pos >= 0)
-    considered_columns = ["row", "coding_row", "psp_element", "art", "valid_from", "valid_to", "valid"]
-    if len(found) == 0:
-        return {
-            "paragraph": paragraph,
-            "psp_element": psp,
-            "art": art,
-            "considered": pd.DataFrame(columns=considered_columns),
-        }
-    keys = _grant_coding_keys(grants, sheet)
-    gp = grant_pos[found]
-    has_service = keys["paragraph"].notna().to_numpy()[gp]
-    has_supplier = keys["ownership"].notna().to_numpy()[gp]
-    paragraph[found[has_service]] = keys["paragraph"].to_numpy(dtype=object)[gp][has_service]
-
     coding = sheet.coding
-    w = pd.DataFrame({"pos": found, "group": keys["group"].to_numpy()[gp]})
-    c = pd.DataFrame({"group": keys.attrs["coding_group"], "c": np.arange(len(coding))})
-    m = w[w["group"].to_numpy() >= 0].merge(c, on="group", how="inner", sort=False)
-    mpos, mc = m["pos"].to_numpy(), m["c"].to_numpy()
-    s = start[mpos]
-    vf = coding["valid_from"].to_numpy(dtype="datetime64[D]")[mc]
-    vt = coding["valid_to"].to_numpy(dtype="datetime64[D]")[mc]
-    valid = (vf <= s) & (np.isnat(vt) | (vt >= s))
-    counts = np.bincount(mpos[valid], minlength=n)
-    one = valid & (counts[mpos] == 1)
-    psp[mpos[one]] = coding["psp_element"].to_numpy(dtype=object)[mc[one]]
-    art[mpos[one]] = coding["art"].to_numpy(dtype=object)[mc[one]]
+    coding_row = np.full(n, -1, dtype=np.int64)  # the one valid coding row
+    keys = _grant_coding_keys(grants, sheet) if len(found) else None
+    if keys is None:
+        paragraphs, paragraph_code = np.array([""], dtype=object), np.zeros(n, dtype=np.int64)
+        mpos = mc = np.empty(0, dtype=np.int64)
+        valid = np.empty(0, dtype=bool)
+        vf = vt = np.empty(0, dtype="datetime64[D]")
+    else:
+        gp = grant_pos[found]
+        has_service = keys["paragraph"].notna().to_numpy()[gp]
+        has_supplier = keys["ownership"].notna().to_numpy()[gp]
+        paragraphs = keys.attrs["paragraphs"]
+        paragraph_code = np.full(n, len(paragraphs) - 1, dtype=np.int64)
+        paragraph_code[found[has_service]] = keys["paragraph_code"].to_numpy()[gp][has_service]
 
-    fails = np.zeros(n, dtype=bool)
-    fails[found] = True
-    fails[mpos[one]] = False
-    open_fail = fails & state.open
-    svc_names = grants.frame["service_code"].to_numpy(dtype=object)
-    cvrs = grants.frame["supplier_cvr"].to_numpy(dtype=object)
-    k_par = keys["paragraph"].to_numpy(dtype=object)
-    k_own = keys["ownership"].to_numpy(dtype=object)
-    k_tg = keys["target_group"].to_numpy(dtype=object)
-    for k in np.flatnonzero(open_fail[found]):
-        p, g = found[k], gp[k]
-        if not has_service[k]:
-            detail[p] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
-        elif not has_supplier[k]:
-            detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
-        else:
-            template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
-            detail[p] = template.format(
-                n=counts[p], paragraph=k_par[g], ownership=k_own[g], target=k_tg[g], date=date_dk(start[p])
-            )
-    state.fail("NO_CODING", fails)
+        w = pd.DataFrame({"pos": found, "group": keys["group"].to_numpy()[gp]})
+        c = pd.DataFrame({"group": keys.attrs["coding_group"], "c": np.arange(len(coding))})
+        m = w[w["group"].to_numpy() >= 0].merge(c, on="group", how="inner", sort=False)
+        mpos, mc = m["pos"].to_numpy(), m["c"].to_numpy()
+        s = start[mpos]
+        vf = coding["valid_from"].to_numpy(dtype="datetime64[D]")[mc]
+        vt = coding["valid_to"].to_numpy(dtype="datetime64[D]")[mc]
+        valid = (vf <= s) & (np.isnat(vt) | (vt >= s))
+        counts = np.bincount(mpos[valid], minlength=n)
+        one = valid & (counts[mpos] == 1)
+        coding_row[mpos[one]] = mc[one]
+
+        fails = np.zeros(n, dtype=bool)
+        fails[found] = True
+        fails[mpos[one]] = False
+        open_fail = fails & state.open
+        svc_names = grants.frame["service_code"].to_numpy(dtype=object)
+        cvrs = grants.frame["supplier_cvr"].to_numpy(dtype=object)
+        k_par = keys["paragraph"].to_numpy(dtype=object)
+        k_own = keys["ownership"].to_numpy(dtype=object)
+        k_tg = keys["target_group"].to_numpy(dtype=object)
+        for k in np.flatnonzero(open_fail[found]):
+            p, g = found[k], gp[k]
+            if not has_service[k]:
+                detail[p] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
+            elif not has_supplier[k]:
+                detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
+            else:
+                template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
+                detail[p] = template.format(
+                    n=counts[p], paragraph=k_par[g], ownership=k_own[g], target=k_tg[g], date=date_dk(start[p])
+                )
+        state.fail("NO_CODING", fails)
+    blank_last = pa.array(np.where(coding_row >= 0, coding_row, len(coding)))
+    coded = {
+        "paragraph": _text(paragraphs).take(pa.array(paragraph_code)),
+        "paragraph_code": paragraph_code,
+        "paragraphs": paragraphs,
+        **{
+            name: _text(np.append(coding[name].to_numpy(dtype=object), "")).take(blank_last)
+            for name in ("psp_element", "art")
+        },
+        "considered": None,
+    }
+    considered_columns = ["row", "coding_row", "psp_element", "art", "valid_from", "valid_to", "valid"]
     if not explain:
-        return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": None}
-    considered = pd.DataFrame(
+        return coded
+    if len(found) == 0:
+        coded["considered"] = pd.DataFrame(columns=considered_columns)
+        return coded
+    coded["considered"] = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[mpos],
             "coding_row": coding["row"].to_numpy()[mc],
@@ -690,22 +786,23 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
             "valid": valid,
         }
     )
-    return {"paragraph": paragraph, "psp_element": psp, "art": art, "considered": considered}
+    return coded
 
 
-def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, grant_keys, citizen, start, end, detail):
+def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, codes, distinct, start, end, detail):
     """Check 21, in input order: a posted invoice whose period overlaps, in the
     journal or earlier in this run, with the same grant (ids as check 10
     compares numbers, trailing dots removed) or the same citizen, supplier and
-    service (a grant registered again under a new id)."""
+    service (a grant registered again under a new id). ``codes`` and
+    ``distinct``: the grant and citizen keys (see :class:`Checked`)."""
     n = len(inv)
     cand = np.flatnonzero(state.open & (grant_pos >= 0))
     paid = np.zeros(n, dtype=bool)
     if len(cand) == 0:
         state.fail("ALREADY_PAID", paid)
         return
-    g_key = np.asarray(grant_keys, dtype=object)[grant_pos[cand]]
-    c_key = citizen[cand]
+    # within this run the keys are compared by their codes
+    g_key, c_key = codes["grant_key"][cand], codes["citizen_key"][cand]
     s, e = start[cand], end[cand]
     grant_ids = gr["grant_id"].to_numpy(dtype=object)
     services = gr["service_code"].to_numpy(dtype=object)
@@ -725,7 +822,9 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
     if len(h):
         hs = h["period_start"].to_numpy(dtype="datetime64[D]")
         he = h["period_end"].to_numpy(dtype="datetime64[D]")
-        probes = [(g_key, h["grant_key"], True), (c_key, h["citizen_key"], False)]
+        probes = [
+            (distinct[name][codes[name][cand]], h[name], name == "grant_key") for name in ("grant_key", "citizen_key")
+        ]
         if history.has_legacy:
             legacy = legacy_citizen_keys(
                 inv["cpr"].to_numpy(dtype=object)[cand],
@@ -754,7 +853,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
     for keys in (g_key, c_key):
         suspect[rest] |= _overlaps_another(keys[rest], s[rest], e[rest])
     if suspect.any():
-        invoice_ids = inv["invoice_id"].to_numpy(dtype=object)
+        invoice_ids = _text(_column(inv, "invoice_id"))  # only the few rows that clash are read
         posted: dict[tuple[bool, object], list[int]] = {}
         together = _PostTogether(inv, cand[~paid[cand]], posted)
         for k in np.flatnonzero(suspect):  # cand is in input order
@@ -767,7 +866,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, gra
                 )
                 if clash is not None:
                     earlier = msg.PAID_IN_RUN.format(
-                        invoice_id=invoice_ids[clash], period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
+                        invoice_id=_text_at(invoice_ids, clash), period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
                     )
                     paid[pos] = True
                     say(pos, same_grant, earlier, grant_ids[grant_pos[clash]])
@@ -853,7 +952,8 @@ def _overlapping(keys, s, e, hist_keys, hs, he) -> np.ndarray:
 
 
 def _overlaps_another(keys, s, e) -> np.ndarray:
-    """Whether each period overlaps at least one other with the same key.
+    """Whether each period overlaps at least one other with the same key
+    (texts, or integer codes of them).
     Sorted by key and start, a period overlaps an earlier one when it starts
     on or before the latest end so far, and a later one when the next period
     starts on or before its end. An invoice that overlaps no other under
@@ -861,7 +961,9 @@ def _overlaps_another(keys, s, e) -> np.ndarray:
     n = len(keys)
     if n < 2:
         return np.zeros(n, dtype=bool)
-    codes, _ = pd.factorize(np.asarray(keys, dtype=object))
+    codes = np.asarray(keys)
+    if codes.dtype == object:
+        codes, _ = pd.factorize(codes)
     order = np.lexsort((s, codes))
     sc, ss, se = codes[order], s[order].astype(np.int64), e[order].astype(np.int64)
     new_group = np.concatenate(([True], sc[1:] != sc[:-1]))
@@ -888,6 +990,8 @@ def _text(values) -> pa.Array:
         return values.combine_chunks()
     if isinstance(values, pa.Array):
         return values
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return _text(pa.array(values))  # no copy: the text is held in arrow already
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
@@ -897,22 +1001,29 @@ def _obj(values) -> pd.Series:
     return pc.fill_null(_text(values), "").to_pandas(types_mapper=lambda _type: TEXT)
 
 
-def _masked_cprs(inv: pd.DataFrame) -> np.ndarray:
+def _masked_cprs(inv: pd.DataFrame) -> pa.Array:
     """``DDMMYY-xxxx`` for every CPR on the invoice (``;``-joined), or the
-    masked invalid number."""
+    masked invalid number; arrow."""
     count = inv["cpr_count"].to_numpy()
     # each citizen's masked number once: a citizen has many invoices
     codes, births = pd.factorize(inv["cpr_key"].to_numpy() // 10_000)
     text = pc.utf8_lpad(pc.cast(pa.array(np.asarray(births, dtype=np.int64)), pa.large_string()), 6, "0")
     mask, empty = pa.scalar(CPR_MASK, pa.large_string()), pa.scalar("", pa.large_string())
-    masked = np.asarray(pc.binary_join_element_wise(text, mask, empty).to_pylist(), dtype=object)
-    out = masked[codes] if len(masked) else np.full(len(count), "", dtype=object)
-    out[count != 1] = ""
-    cpr_all = inv["cpr_all"].to_numpy(dtype=object)
-    for k in np.flatnonzero(count > 1):
-        out[k] = ";".join(masked_cpr(c) for c in cpr_all[k].split(";"))
+    masked = pc.binary_join_element_wise(text, mask, empty)
+    shown = np.where(count == 1, codes, len(masked))  # the blank appended below
+    out = pa.concat_arrays([masked, pa.array([""], pa.large_string())]).take(pa.array(shown))
     invalid = inv["cpr_invalid"].to_numpy()
-    out[invalid] = inv["cpr_invalid_masked"].to_numpy(dtype=object)[invalid]
+    several = (count > 1) & ~invalid
+    if several.any() or invalid.any():
+        rows = np.flatnonzero(several | invalid)
+        texts = np.empty(len(rows), dtype=object)
+        of_several = several[rows]
+        # each distinct list of numbers masked once
+        lists, distinct = pd.factorize(inv["cpr_all"].to_numpy(dtype=object)[rows[of_several]])
+        texts[of_several] = np.array([";".join(masked_cpr(c) for c in cprs.split(";")) for cprs in distinct],
+                                     dtype=object)[lists]  # fmt: skip
+        texts[~of_several] = inv["cpr_invalid_masked"].to_numpy(dtype=object)[rows[~of_several]]
+        out = _replace(out, rows, texts)
     return out
 
 
@@ -921,7 +1032,7 @@ class _Facts:
     for the rows of one reason when its message asks for it (most columns
     serve one or two reasons, so building them all for every manual invoice
     would be most of the work). ``of(rows)`` gives the facts of those rows;
-    ``facts["column"]`` the column for them, as an array."""
+    ``facts["column"]`` the column for them, as an array (texts as arrow)."""
 
     def __init__(self, sources: dict[str, Callable[[np.ndarray], np.ndarray]]) -> None:
         self.sources = sources
@@ -937,9 +1048,10 @@ class _Rows:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, name: str) -> np.ndarray:
+    def __getitem__(self, name: str) -> np.ndarray | pa.Array:
         if name not in self.columns:
-            self.columns[name] = np.asarray(self.facts.sources[name](self.rows))
+            values = self.facts.sources[name](self.rows)
+            self.columns[name] = values if isinstance(values, pa.Array) else np.asarray(values)
         return self.columns[name]
 
 
@@ -956,29 +1068,29 @@ def _manual_facts(
     column = functools.partial(_column, inv)
 
     def rate_dk(r):
-        return format_money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
+        return msg.money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
 
     return _Facts({
-        "invoice_id": lambda r: _short(column("invoice_id")[r], 60),
-        "supplier_cvr": lambda r: _short(column("supplier_cvr")[r]),
-        "cpr_masked": lambda r: _short(cpr_masked[r], 200),
-        "cpr_invalid_masked": lambda r: _short(column("cpr_invalid_masked")[r], 200),
-        "cpr_count": lambda r: column("cpr_count")[r],
+        "invoice_id": lambda r: _short(_pick(column("invoice_id"), r), 60),
+        "supplier_cvr": lambda r: _short(_pick(column("supplier_cvr"), r)),
+        "cpr_masked": lambda r: _short(cpr_masked.take(pa.array(r)), 200),
+        "cpr_invalid_masked": lambda r: _short(_pick(column("cpr_invalid_masked"), r), 200),
+        "cpr_count": lambda r: _pick(column("cpr_count"), r),
         "amount": lambda r: amount[r],
-        "amount_ok": lambda r: column("amount_ok")[r],
-        "amount_dk": lambda r: format_money_dk(amount[r]),
-        "expected_dk": lambda r: format_money_dk(np.maximum(exp_out[r], 0)),
-        "amount_raw": lambda r: _short(column("amount_raw")[r]),
-        "currency": lambda r: _short(column("currency")[r], 20),
-        "prepaid_ok": lambda r: column("prepaid_ok")[r],
-        "prepaid_dk": lambda r: _money_dk_where_set(column("prepaid")[r]),
-        "document_type": lambda r: column("document_type")[r],
-        "document_type_raw": lambda r: column("document_type_raw")[r],
-        "fields": lambda r: column("fields")[r],
+        "amount_ok": lambda r: _pick(column("amount_ok"), r),
+        "amount_dk": lambda r: msg.money_dk(amount[r]),
+        "expected_dk": lambda r: msg.money_dk(np.maximum(exp_out[r], 0)),
+        "amount_raw": lambda r: _short(_pick(column("amount_raw"), r)),
+        "currency": lambda r: _short(_pick(column("currency"), r), 20),
+        "prepaid_ok": lambda r: _pick(column("prepaid_ok"), r),
+        "prepaid_dk": lambda r: _money_dk_where_set(_pick(column("prepaid"), r)),
+        "document_type": lambda r: _pick(column("document_type"), r),
+        "document_type_raw": lambda r: _pick(column("document_type_raw"), r),
+        "fields": lambda r: _pick(column("fields"), r),
         "period_start": lambda r: start[r],
         "period_end": lambda r: end[r],
         "period": lambda r: (format_date_dk(start[r]) + "–" + format_date_dk(end[r])).to_numpy(dtype=object),
-        "period_unreadable": lambda r: _short(column("period_unreadable")[r]),
+        "period_unreadable": lambda r: _short(_pick(column("period_unreadable"), r)),
         "expected": lambda r: exp_out[r],
         "grant_id": lambda r: _short(np.where(shown[r] >= 0, grant_ids[shown_take[r]] if has_grants else "", "")),
         "rate_dk": rate_dk,
@@ -987,9 +1099,9 @@ def _manual_facts(
         ),
         "n_candidates": lambda r: np.where(reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),
         "detail": lambda r: detail[r],
-        "paragraph": lambda r: np.asarray(coded["paragraph"], dtype=object)[r],
-        "psp_element": lambda r: np.asarray(coded["psp_element"], dtype=object)[r],
-        "art": lambda r: np.asarray(coded["art"], dtype=object)[r],
+        "paragraph": lambda r: coded["paragraph"].take(pa.array(r)),
+        "psp_element": lambda r: coded["psp_element"].take(pa.array(r)),
+        "art": lambda r: coded["art"].take(pa.array(r)),
     })  # fmt: skip
 
 
@@ -1014,8 +1126,8 @@ def _assemble(
     # numbers stay numbers: DKK, NaN where there is none; the writers format them
     amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
     expected_dkk = np.where(exp_out >= 0, exp_out / MONEY_SCALE, np.nan)
-    invoice_id_raw = _text(inv["invoice_id_raw"].to_numpy(dtype=object))
-    supplier_cvr = _text(inv["supplier_cvr"].to_numpy(dtype=object))
+    invoice_id_raw = _text(_column(inv, "invoice_id_raw"))
+    supplier_cvr = _text(_column(inv, "supplier_cvr"))
     psp, art = _text(coded["psp_element"]), _text(coded["art"])
     # the posted and the manual rows, in input order: filtered (a sequential copy), not taken
     posted_a, manual_a = pa.array(posted), pa.array(~posted)
@@ -1028,7 +1140,7 @@ def _assemble(
     decisions = pd.DataFrame(
         {
             "row": inv["row"].to_numpy(),
-            "invoice_id": _obj(inv["invoice_id"].to_numpy(dtype=object)),
+            "invoice_id": _obj(_column(inv, "invoice_id")),
             "supplier_cvr": _obj(supplier_cvr),
             "cpr_masked": _obj(cpr_masked),
             "amount": amount_dkk,
@@ -1044,7 +1156,7 @@ def _assemble(
             "period_end": end,
             "service_code": _obj(service),
             "check": state.reason.astype(np.int64),
-            "document_type": _obj(inv["document_type"].to_numpy(dtype=object)),
+            "document_type": _obj(_column(inv, "document_type")),
             **{name: _obj(values) for name, values in keys.items()},
         }
     )
@@ -1054,7 +1166,7 @@ def _assemble(
             "row": inv["row"].to_numpy()[posted],
             "invoice_id": _obj(invoice_id_raw.filter(posted_a)),
             "supplier_cvr": _obj(supplier_cvr.filter(posted_a)),
-            "cpr": _obj(inv["cpr"].to_numpy(dtype=object)[posted]),
+            "cpr": _obj(_pick(_column(inv, "cpr"), np.flatnonzero(posted))),
             "amount": amount[posted],
             "grant_id": _obj(matched_id.filter(posted_a)),
             "service_code": _obj(service.filter(posted_a)),
@@ -1088,9 +1200,8 @@ def _messages(
     at = np.flatnonzero(posted)
     if len(at):
         posted_a = pa.array(posted)
-        svc = np.asarray(service.filter(posted_a).to_numpy(zero_copy_only=False), dtype=object)
-        grt = np.asarray(matched_id.filter(posted_a).to_numpy(zero_copy_only=False), dtype=object)
-        parts.append((at, _text(msg.posting_texts(svc, start[at], end[at], grt))))
+        texts = msg.posting_texts_arrow(service.filter(posted_a), start[at], end[at], matched_id.filter(posted_a))
+        parts.append((at, texts))
     if len(manual):
         facts = _manual_facts(
             inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason_idx

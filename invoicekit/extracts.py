@@ -214,6 +214,10 @@ def _typed_invoices(
     ``fields`` (the number of fields of a CSV row that did not match the
     header, else 0).
 
+    ``invoice_id``, ``invoice_id_raw``, ``supplier_cvr`` and ``document_type``
+    are held in arrow (pandas' ``str``): the robot passes them on to its result
+    tables as they are. The other texts are Python objects.
+
     ``numeric_cpr`` marks CPR cells that were numbers in a workbook; a leading
     zero Excel dropped there is put back. Nothing else is padded. ``dates``:
     date columns read already (:func:`_read_dates`).
@@ -229,9 +233,11 @@ def _typed_invoices(
     # and normalised once, and made a Python string once
     id_codes, id_cells = distinct_texts(df["invoice_id"], strip=True)
     u_ids = _python_texts(id_cells)
-    out["invoice_id_raw"] = _objects(u_ids[id_codes])  # for OPUS and Sensum only: it may be anything the supplier wrote
+    id_rows = pa.array(id_codes)
+    out["invoice_id_raw"] = _texts(id_cells.take(id_rows))  # for OPUS and Sensum only: it may be anything the supplier wrote
     # what people read: a CPR number used as invoice number is masked like any other
-    out["invoice_id"] = _objects(mask_cprs_in(_arrow_series(id_cells), objects=u_ids).to_numpy()[id_codes])
+    u_shown_ids = mask_cprs_in(_arrow_series(id_cells), objects=u_ids).to_numpy(dtype=object)
+    out["invoice_id"] = _texts(pa.array(u_shown_ids, type=pa.large_string()).take(id_rows))
     # what check 10 compares: the number as written, normalised (never the masked form)
     out["invoice_key"] = _objects(normalise_numbers(id_cells)[id_codes])
 
@@ -241,7 +247,7 @@ def _typed_invoices(
     u_shown = u_cvr.copy()
     if (u_cvr == "").any():
         u_shown[u_cvr == ""] = mask_cprs_in(_arrow_series(cvr_cells.filter(pa.array(u_cvr == "")))).to_numpy()
-    out["supplier_cvr"] = _objects(u_shown[cvr_codes])
+    out["supplier_cvr"] = _texts(pa.array(u_shown, type=pa.large_string()).take(pa.array(cvr_codes)))
     out["cvr_valid"] = (u_cvr != "")[cvr_codes]
     out["cvr_key"] = digits_key(u_cvr)[cvr_codes] if len(u_cvr) else np.zeros(n, dtype=np.int64)
 
@@ -311,7 +317,8 @@ def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:
     other = kind == "other"
     if other.any():
         shown[other] = mask_cprs_in(raw[other]).str.slice(0, 60).to_numpy(dtype=object)
-    out["document_type"] = _objects(kind[codes] if len(kind) else np.full(len(cells), INVOICE, dtype=object))
+    kind_a = pa.array(kind if len(kind) else [INVOICE], type=pa.large_string())
+    out["document_type"] = _texts(kind_a.take(pa.array(codes if len(kind) else np.zeros(len(cells), np.int64))))
     out["document_type_raw"] = _objects(shown[codes] if len(shown) else np.full(len(cells), "", dtype=object))
 
 
@@ -511,6 +518,10 @@ def _cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:
     return cells.where(~short, cells.str.zfill(10))
 
 
+#: pandas' text type, arrow underneath
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 def _objects(values) -> pd.Series:
     """Text held as Python objects: the robot indexes these by position, and
     pandas would otherwise convert them to arrow strings and back."""
@@ -518,6 +529,33 @@ def _objects(values) -> pd.Series:
         values = values.to_numpy(dtype=object)
     # not copied: every caller hands over an array of its own
     return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+
+
+def _texts(values: pd.Series | pa.Array) -> pd.Series:
+    """Text held in arrow (pandas' ``str``, NaN where missing): the columns
+    the robot mostly passes on to the result tables as they are."""
+    return _arrow_texts(values).to_pandas(types_mapper=lambda _type: _TEXT)
+
+
+def _arrow_texts(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            values = pa.array(values)  # no copy: the text is held in arrow already
+        else:
+            values = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values.cast(pa.large_string())
+
+
+def _texts_replaced(values: pd.Series, rows: np.ndarray, texts: np.ndarray) -> pd.Series:
+    """``values`` (from :func:`_texts`) with ``texts[rows]`` at ``rows``."""
+    if len(rows) == 0:
+        return values
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    replacements = pa.array(texts[rows], type=pa.large_string(), from_pandas=True)
+    return _texts(pc.replace_with_mask(_arrow_texts(values), pa.array(mask), replacements))
 
 
 def digits_key(values) -> np.ndarray:

@@ -60,6 +60,8 @@ def _removed(ch: str) -> bool:
     return any(lo <= code <= hi for lo, hi in _IGNORABLE)
 
 
+#: what makes a stored number a keyed hash: ten digits in a row (of any script), it might be a CPR number
+_TEN_DIGITS_RE2 = r"\p{Nd}{10}"
 _ASCII_REMOVED_RE2 = r"[\x{00}-\x{20}\x{7f}\-]+"  # ASCII controls, the space and the hyphen
 
 
@@ -116,6 +118,18 @@ def digest(text: str, secret: str) -> str:
     return HASHED + h.hexdigest()
 
 
+def digests(texts, secret: str) -> list[str]:
+    """:func:`digest` of each text: the keyed state is made once and copied."""
+    keyed = hashlib.blake2b(key=bytes.fromhex(secret)[:64], digest_size=16)
+
+    def one(text: str) -> str:
+        h = keyed.copy()
+        h.update(text.encode("utf-8"))
+        return HASHED + h.hexdigest()
+
+    return [one(t) for t in texts]
+
+
 def stored_keys(normalised: np.ndarray, secret: str) -> np.ndarray:
     """What the journal may hold of normalised numbers: the number itself, or
     its keyed hash where it holds ten digits in a row (it might be a CPR)."""
@@ -123,10 +137,26 @@ def stored_keys(normalised: np.ndarray, secret: str) -> np.ndarray:
     if len(out) == 0:
         return out
     arr = pa.array(out, type=pa.large_string())
-    risky = pc.match_substring_regex(arr, r"\p{Nd}{10}").to_numpy(zero_copy_only=False)  # digits of any script
-    for k in np.flatnonzero(risky):
-        out[k] = digest(out[k], secret)
+    risky = pc.match_substring_regex(arr, _TEN_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    at = np.flatnonzero(risky)
+    if len(at):
+        out[at] = digests(out[at], secret)
     return out
+
+
+def stored_keys_arrow(normalised: object, secret: str) -> pa.Array:
+    """:func:`stored_keys` as arrow, from texts or arrow."""
+    if isinstance(normalised, pa.Array):
+        arr = normalised.cast(pa.large_string())
+    else:
+        arr = pa.array(np.asarray(normalised, dtype=object), type=pa.large_string())
+    risky = np.flatnonzero(pc.match_substring_regex(arr, _TEN_DIGITS_RE2).to_numpy(zero_copy_only=False))
+    if len(risky) == 0:
+        return arr
+    mask = np.zeros(len(arr), dtype=bool)
+    mask[risky] = True
+    hashed = pa.array(digests(arr.take(pa.array(risky)).to_pylist(), secret), type=pa.large_string())
+    return pc.replace_with_mask(arr, pa.array(mask), hashed)
 
 
 def citizen_keys(cpr: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: str) -> np.ndarray:
@@ -151,7 +181,7 @@ def _hashed_triples(a: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret:
         # anything but texts (a blank read as NaN): joined as str() writes each value
         joined = _join(a, cvr, normalise_numbers(service))
         codes, distinct = pd.factorize(joined)
-        return np.array([digest(str(u), secret) for u in distinct], dtype=object)[codes]
+        return np.array(digests([str(u) for u in distinct], secret), dtype=object)[codes]
     # texts (always, from the extracts): each distinct triple joined and hashed once
     (ca, ua), (cb, ub), (cc, uc) = columns
     pair, _ = pd.factorize(ca.astype(np.int64) * len(ub) + cb)
@@ -159,7 +189,7 @@ def _hashed_triples(a: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret:
     first = np.full(len(distinct), -1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes))[::-1]  # each triple's first row
     joined = _join(ua[ca[first]], ub[cb[first]], normalise_numbers(uc)[cc[first]])
-    return np.array([digest(u, secret) for u in joined], dtype=object)[codes]
+    return np.array(digests(joined, secret), dtype=object)[codes]
 
 
 def legacy_invoice_keys(shown: np.ndarray) -> np.ndarray:

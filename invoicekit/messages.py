@@ -24,11 +24,16 @@ from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
 
 
+def _each(values) -> Any:
+    """A column's values one by one, as Python values (arrow's too)."""
+    return values.to_pylist() if isinstance(values, pa.Array | pa.ChunkedArray) else values
+
+
 def _missing_invoice_id(f: Facts) -> list[str]:
     return [
         f"Fakturaen har intet fakturanummer (leverandør CVR {cvr or 'ukendt'}). "
         "Bed leverandøren om en faktura med fakturanummer, eller bogfør den manuelt."
-        for cvr in f["supplier_cvr"]
+        for cvr in _each(f["supplier_cvr"])
     ]
 
 
@@ -44,7 +49,7 @@ def _invalid_cpr(f: Facts) -> pa.Array:
 
 def _multiple_cpr(f: Facts) -> pa.Array:
     return joined_arrow(
-        "Fakturaen dækker ", np.asarray(f["cpr_count"]).astype(str), " borgere (",
+        "Fakturaen dækker ", integers(f["cpr_count"]), " borgere (",
         pc.replace_substring(_text(f["cpr_masked"]), ";", ", "), "): en samlefaktura. Robotten "
         "bogfører kun fakturaer for én borger. Fordel beløbet på borgernes bevillinger og bogfør "
         "manuelt, og bed leverandøren sende én faktura pr. borger.",
@@ -64,7 +69,7 @@ def _invalid_cvr(f: Facts) -> list[str]:
     return [
         (f"Leverandørens CVR-nummer '{cvr}' er ikke gyldigt." if cvr else "Leverandørens CVR-nummer mangler.")
         + " Find leverandøren i OPUS, kontrollér CVR-nummeret og bogfør manuelt."
-        for cvr in f["supplier_cvr"]
+        for cvr in _each(f["supplier_cvr"])
     ]
 
 
@@ -93,7 +98,8 @@ def _invalid_period(f: Facts) -> list[str]:
 def _invalid_amount(f: Facts) -> list[str]:
     out = []
     for raw, fields, ok, currency, prepaid_ok, prepaid in zip(
-        f["amount_raw"], f["fields"], f["amount_ok"], f["currency"], f["prepaid_ok"], f["prepaid_dk"], strict=True
+        *(_each(f[name]) for name in ("amount_raw", "fields", "amount_ok", "currency", "prepaid_ok", "prepaid_dk")),
+        strict=True,
     ):
         if fields:
             text = "Beløbet kan ikke læses sikkert. Kontrollér fakturaen og bogfør manuelt."
@@ -123,7 +129,7 @@ def misaligned_prefix(f: Facts) -> np.ndarray:
         [
             f"Rækken i fakturaudtrækket har {n} felter, et andet antal end overskriften, så felterne kan være "
             "forskudt; robotten bogfører den ikke. "
-            for n in f["fields"]
+            for n in _each(f["fields"])
         ],
         dtype=object,
     )
@@ -131,7 +137,9 @@ def misaligned_prefix(f: Facts) -> np.ndarray:
 
 def _credit_note(f: Facts) -> list[str]:
     out = []
-    for a, kind, raw in zip(f["amount_dk"], f["document_type"], f["document_type_raw"], strict=True):
+    for a, kind, raw in zip(
+        *(_each(f[name]) for name in ("amount_dk", "document_type", "document_type_raw")), strict=True
+    ):
         if kind == "credit_note":
             head = f"Dokumentet er en kreditnota (beløb {a} kr.)."
         elif kind == "other":
@@ -190,21 +198,38 @@ def _no_fixed_rate(f: Facts) -> pa.Array:
 def _amount_mismatch(f: Facts) -> pa.Array:
     diff = np.asarray(f["amount"]) - np.asarray(f["expected"])
     n = np.asarray(f["n_candidates"])
-    unit = pd.Series(f["rate_unit"], dtype=object)
-    unit_da = unit.map(RATE_UNIT_NAMES_DA).where(unit.isin(RATE_UNIT_NAMES_DA.keys()), unit)
-    many = np.where(n > 1, joined(" (", n.astype(str), " bevillinger undersøgt)."), "")
+    # the few distinct units named once
+    units = pc.dictionary_encode(_text(f["rate_unit"]))
+    names = [RATE_UNIT_NAMES_DA.get(u, u) for u in units.dictionary.to_pylist()]
+    unit_da = pa.array(names, pa.large_string()).take(units.indices)
+    empty = pa.scalar("", pa.large_string())
+    many = pc.if_else(pa.array(n > 1), joined_arrow(" (", integers(n), " bevillinger undersøgt)."), empty)
+    sign = pc.if_else(pa.array(diff > 0), pa.scalar("+", pa.large_string()), pa.scalar("−", pa.large_string()))
     return joined_arrow(
         "Beløbet ", f["amount_dk"], " kr. passer ikke med bevillingen: nærmeste forventede beløb er ",
         f["expected_dk"], " kr. (bevilling ", f["grant_id"], ", takst ", f["rate_dk"], " kr. pr. ", unit_da,
-        "), forskel ", np.where(diff > 0, "+", "−"), format_money_dk(np.abs(diff)), " kr.", many,
+        "), forskel ", sign, money_dk(np.abs(diff)), " kr.", many,
         " Kontrollér om en ny takst mangler i Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt.",
     )  # fmt: skip
+
+
+def integers(values) -> pa.Array:
+    """Whole numbers as texts (arrow)."""
+    return pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.large_string())
+
+
+def money_dk(units) -> pa.Array:
+    """:func:`~invoicekit.parsing.format_money_dk` as arrow, each distinct amount once."""
+    codes, distinct = pd.factorize(np.asarray(units, dtype=np.int64))
+    return _text(format_money_dk(np.asarray(distinct, dtype=np.int64))).take(pa.array(codes))
 
 
 def _text(values) -> pa.Array:
     """A column of texts as arrow (as it is when it is arrow already)."""
     if isinstance(values, pa.Array | pa.ChunkedArray):
         return values
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.array(values)  # no copy: the text is held in arrow already
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
@@ -219,14 +244,9 @@ def joined_arrow(*parts) -> pa.Array:
     return pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
 
 
-def joined(*parts) -> np.ndarray:
-    """:func:`joined_arrow` as an array of Python texts."""
-    return np.asarray(joined_arrow(*parts).to_numpy(zero_copy_only=False), dtype=object)
-
-
 def _ambiguous(f: Facts) -> pa.Array:
     return joined_arrow(
-        np.asarray(f["n_candidates"]).astype(str), " bevillinger passer på CPR, leverandør, periode og beløb (",
+        integers(f["n_candidates"]), " bevillinger passer på CPR, leverandør, periode og beløb (",
         f["detail"], "). Afslut eller ret de overlappende bevillinger i Sensum, og bogfør manuelt på den rigtige.",
     )  # fmt: skip
 
@@ -319,24 +339,24 @@ def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int
     id, at most ``width`` characters. The service code is shortened first; a
     grant id that still does not fit is cut and ends in ``..`` so that it is
     never mistaken for another grant's id. The period always fits."""
+    texts = posting_texts_arrow(service, start, end, grant, width)
+    return np.asarray(texts.to_numpy(zero_copy_only=False), dtype=object)
 
-    def text(values) -> pa.Array:
-        return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
-    period = text(_periods_dk(start, end))
-    service_a, grant_a = text(service), text(grant)
+def posting_texts_arrow(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> pa.Array:
+    """:func:`posting_texts` as arrow (service codes and grant ids may be arrow)."""
+    period = _text(_periods_dk(start, end))
+    service_a, grant_a = _text(service), _text(grant)
     joined = pc.binary_join_element_wise(service_a, period, grant_a, pa.scalar(" ", pa.large_string()))
-    out = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object).copy()
-    too_long = pc.greater(pc.utf8_length(joined), width).to_numpy(zero_copy_only=False)
-    if too_long.any():
-        idx = np.flatnonzero(too_long)
-        svc = np.asarray(service, dtype=object)[idx]
-        grt = np.asarray(grant, dtype=object)[idx]
-        per = period.to_numpy(zero_copy_only=False)[idx]
-        out[idx] = [
-            _fit(s, p, g, max(1, width - 2 - len(p) - len(g)), width) for s, p, g in zip(svc, per, grt, strict=True)
-        ]
-    return out
+    too_long = np.flatnonzero(pc.greater(pc.utf8_length(joined), width).to_numpy(zero_copy_only=False))
+    if len(too_long) == 0:
+        return joined
+    at = pa.array(too_long)
+    svc, per, grt = (values.take(at).to_pylist() for values in (service_a, period, grant_a))
+    fitted = [_fit(s, p, g, max(1, width - 2 - len(p) - len(g)), width) for s, p, g in zip(svc, per, grt, strict=True)]
+    mask = np.zeros(len(joined), dtype=bool)
+    mask[too_long] = True
+    return pc.replace_with_mask(joined, pa.array(mask), pa.array(fitted, type=joined.type))
 
 
 def _periods_dk(start: np.ndarray, end: np.ndarray) -> np.ndarray:

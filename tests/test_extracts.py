@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -57,6 +58,21 @@ def test_utf8_with_bom_commas_and_canonical_headers(tmp_path):
     text = "\ufeffinvoice_id,supplier_cvr,amount,cpr,period_start,period_end\nF-1,DK29345716,28500.00,6101901234,2019-03-01,2019-03-31\n"
     inv = read_invoices(write(tmp_path / "r.csv", text)).frame
     assert inv["supplier_cvr"].iloc[0] == SOLHOJ and inv["amount"].iloc[0] == 285_000_000
+
+
+def test_the_texts_passed_on_to_the_result_tables_are_held_in_arrow_and_masked_as_before(tmp_path):
+    text = (
+        f"{INVOICE_HEADER};Dokumenttype\n"
+        f"F-1;{SOLHOJ};6101901234;01.03.2019;31.03.2019;100,00;x;Kreditnota\n"
+        "6101901234;ABC 610190-1234;;01.03.2019;31.03.2019;100,00;x;\n"
+    )
+    inv = read_invoices(write(tmp_path / "r.csv", text)).frame
+    for name in ("invoice_id", "invoice_id_raw", "supplier_cvr", "document_type"):
+        assert inv[name].dtype == "str" and pa.array(inv[name]).type == pa.large_string(), name
+    assert inv["invoice_id_raw"].tolist() == ["F-1", "6101901234"]
+    assert inv["invoice_id"].tolist() == ["F-1", "610190-xxxx"]
+    assert inv["supplier_cvr"].tolist() == [SOLHOJ, "ABC 610190-xxxx"]
+    assert inv["document_type"].tolist() == ["credit_note", "invoice"]
 
 
 def test_quoted_cells_with_separators_and_line_breaks(tmp_path):

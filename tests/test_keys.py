@@ -11,6 +11,7 @@ from invoicekit.keys import (
     LEGACY,
     citizen_keys,
     digest,
+    digests,
     legacy_citizen_keys,
     legacy_invoice_keys,
     new_secret,
@@ -19,6 +20,7 @@ from invoicekit.keys import (
     normalise_number,
     normalise_numbers,
     stored_keys,
+    stored_keys_arrow,
 )
 
 SAME_AS_SOL_1001 = ["SOL-1001", "sol-1001", "SOL 1001", "SOL–1001", "SOL—1001", "SOL−1001", "SOL\u00ad1001",
@@ -61,6 +63,14 @@ def test_a_number_that_could_be_a_cpr_number_is_stored_hashed_and_others_as_they
     # the same secret gives the same key; another secret another
     assert stored_keys(normalise_numbers(["0504190001"]), secret)[0] == keys[1]
     assert stored_keys(normalise_numbers(["0504190001"]), new_secret())[0] != keys[1]
+
+
+def test_the_arrow_form_of_the_stored_keys_and_the_hashes_made_together_agree_with_one_by_one():
+    secret = new_secret()
+    numbers = normalise_numbers(["SOL-1001", "0504190001", "", "INV12345678901", "١٢٣٤٥٦٧٨٩٠", "x"])
+    assert stored_keys_arrow(numbers, secret).to_pylist() == list(stored_keys(numbers, secret))
+    assert stored_keys_arrow(["sol1001"], secret).to_pylist() == ["sol1001"]
+    assert digests(["a", "0504190001", "a"], secret) == [digest(t, secret) for t in ("a", "0504190001", "a")]
 
 
 def test_the_citizen_key_hides_the_cpr_number_and_normalises_the_service():
