@@ -234,7 +234,8 @@ def _typed_invoices(
     id_codes, id_cells = distinct_texts(df["invoice_id"], strip=True)
     u_ids = _python_texts(id_cells)
     id_rows = pa.array(id_codes)
-    out["invoice_id_raw"] = _texts(id_cells.take(id_rows))  # for OPUS and Sensum only: it may be anything the supplier wrote
+    # for OPUS and Sensum only: it may be anything the supplier wrote
+    out["invoice_id_raw"] = _texts(id_cells.take(id_rows))
     # what people read: a CPR number used as invoice number is masked like any other
     u_shown_ids = mask_cprs_in(_arrow_series(id_cells), objects=u_ids).to_numpy(dtype=object)
     out["invoice_id"] = _texts(pa.array(u_shown_ids, type=pa.large_string()).take(id_rows))
