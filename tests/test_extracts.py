@@ -370,3 +370,58 @@ def test_a_few_unreadable_dates_stay_row_problems(tmp_path):
     grants = read_grants(write(tmp_path / "bevillinger.csv", _us_dated_grants(dates)))
     assert len(grants.frame) == 5
     assert grants.problems["row"].tolist() == [1, 2] and (grants.problems["column"] == "start_date").all()
+
+
+def _split_file(path: Path) -> Path:
+    """Rows that try every part of the typing: a row with too many fields,
+    CPR numbers and periods only in the text, several CPR numbers, unreadable
+    dates, a credit note, another currency, a prepaid amount, blank cells."""
+    rows = [
+        "invoice_id,supplier_cvr,cpr,period_start,period_end,amount,text,document_type,currency,prepaid_amount",
+        "F-1,29345716,6101901234,2019-03-01,2019-03-31,28500,Ophold marts,,,",
+        'F-2,DK 29 34 57 16,,,,"1.234,50",Ophold 610190-1234 marts 2019,Faktura,dkk,',
+        "F-3,29345716,6101901234;6202901234,01-03-2019,31-03-2019,100,,kreditnota,,",
+        "F-4,29345716,6101901234,2019-13-01,2019-03-31,100,Ophold,,,",
+        "F-5,29345716,6101901234,2019-03-01,2019-03-31,100,50,extra,field",
+        "F-6,12345678,61019-01234,,,100 kr.,1.3.2019-31.3.2019 6303901234,380,EUR,50",
+        "6101901234,29345716,,2019-03-01,2019-03-31,-100,,credit-note,,x",
+        ",,,,,,,,,",
+        "F-8,29345716,6101901234,2019-03-01,2019-03-31,28500,Ophold april 2019,,,",
+    ]
+    return write(path, "\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("split_at", [2, 3, 5])
+def test_an_extract_typed_in_two_halves_is_the_extract_typed_whole(tmp_path, monkeypatch, split_at):
+    import pandas as pd
+
+    from invoicekit import extracts
+
+    path = _split_file(tmp_path / "r.csv")
+    whole = read_invoices(path).frame  # below PARTS_FROM: typed whole
+    monkeypatch.setattr(extracts, "PARTS_FROM", split_at)
+    halves = read_invoices(path).frame
+    assert len(whole) >= split_at  # so the halves path was taken
+    pd.testing.assert_frame_equal(halves, whole, check_exact=True)
+    for column in whole.columns:  # the same Python types in the object columns too
+        assert [type(v) for v in halves[column]] == [type(v) for v in whole[column]], column
+    assert whole["fields"].tolist().count(0) == len(whole) - 1  # the row with too many fields kept its count
+
+
+def test_a_workbook_typed_in_two_halves_keeps_excels_dropped_zeros(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from invoicekit import extracts
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Fakturanummer", "CVR", "CPR", "Periode fra", "Periode til", "Beløb"])
+    for k in range(7):
+        cpr = 101901234 if k % 2 else "0101901234"
+        ws.append([f"F-{k}", 29345716, cpr, dt.datetime(2019, 3, 1), dt.datetime(2019, 3, 31), 28500.5])
+    wb.save(tmp_path / "r.xlsx")
+    whole = read_invoices(tmp_path / "r.xlsx").frame
+    monkeypatch.setattr(extracts, "PARTS_FROM", 2)
+    halves = read_invoices(tmp_path / "r.xlsx").frame
+    pd.testing.assert_frame_equal(halves, whole, check_exact=True)
+    assert halves["cpr"].tolist() == ["0101901234"] * 7
