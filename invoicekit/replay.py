@@ -217,6 +217,9 @@ def _world_files(
     sheets = _by_month(world, "stoetteark", ".xlsx", labels, sheet)
     if rules is not None:
         fixed = rules if isinstance(rules, Rules) else load_rules(rules)
+        own = [p.name for _m, p in _dated(world, "rules", (".toml",))]
+        if own and not isinstance(rules, Rules):  # a file the user named (--rules), not a rule set being tuned
+            log.warning("%s is used for every month: the world's own %s are not", rules, ", ".join(own))
         return months, sheets, [fixed] * len(months)
     paths = _by_month(world, "rules", ".toml", labels, _world_file(world, "rules.toml"))
     loaded = {p: load_rules(p) for p in dict.fromkeys(paths)}

@@ -698,3 +698,20 @@ def test_in_the_lines_scenario_the_specialists_posted_collective_invoices_a_line
         posted = history[history["Fakturanummer"] == number]
         assert sorted(posted["PSP-element"]) == sorted(own["true_psp_element"]), number
     assert not history["PSP-element"].str.contains(";").any() and (history["PSP-element"] != "").all()
+
+
+def test_replay_with_rules_given_warns_that_the_worlds_dated_rules_are_not_used(two_months, tmp_path, caplog):
+    w = shutil.copytree(two_months, tmp_path / "w")
+    (w / "rules-2018-12.toml").write_text("tolerance = 4.0\n", encoding="utf-8")
+    given = tmp_path / "mine.toml"
+    given.write_text("tolerance = 2.0\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="invoicekit"):
+        world = load_world(w, given)
+    assert [world.rules_of(k).tolerance for k in range(2)] == [2.0, 2.0]
+    assert [m for m in caplog.messages if "rules-2018-12.toml" in m] == [
+        f"{given} is used for every month: the world's own rules-2018-12.toml are not"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="invoicekit"):
+        load_world(two_months, given)  # a world without dated rules: nothing to tell
+    assert caplog.messages == []
