@@ -38,11 +38,11 @@ from invoicekit.lines import decide_by_lines
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_date_dk, format_money, format_money_dk, format_money_one
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
+from invoicekit.texts import TEXT, is_arrow_text
 from invoicekit.vocabulary import CPR_MASK, masked_cpr
 
 NO_GRANT_POS = -1
 #: pandas' own text type (``str``), arrow underneath
-TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 @dataclass
@@ -611,7 +611,7 @@ def _join_per_invoice(i: np.ndarray, labels, n: int, more: np.ndarray | None = N
 def _column(inv: pd.DataFrame, name: str) -> np.ndarray | pa.Array:
     """A column of the invoices as it is held: text in arrow as arrow."""
     values = inv[name]
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         return _text(values)
     return values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
 
@@ -990,7 +990,7 @@ def _text(values) -> pa.Array:
         return values.combine_chunks()
     if isinstance(values, pa.Array):
         return values
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         return _text(pa.array(values))  # no copy: the text is held in arrow already
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 

@@ -50,6 +50,7 @@ from invoicekit.readers import (
     refuse_misread_file,
     source_column,
 )
+from invoicekit.texts import TEXT, is_arrow_text
 from invoicekit.vocabulary import (
     CPR_BOUNDED_RE2,
     CPR_LOOSE_RE2,
@@ -385,7 +386,7 @@ def _add_currency_and_prepaid(out: pd.DataFrame, currency: pd.Series, prepaid: p
 def _upper(cells: pa.Array, values: pd.Series) -> pa.Array:
     """``.str.upper()`` of the distinct ``cells`` of ``values``, as pandas
     makes it for such a column (arrow's, else Python's)."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         return pc.utf8_upper(cells)
     return pa.array([c.upper() for c in cells.to_pylist()], type=cells.type)
 
@@ -557,10 +558,6 @@ def _cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:
     return cells.where(~short, cells.str.zfill(10))
 
 
-#: pandas' text type, arrow underneath
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
-
-
 def _objects(values) -> pd.Series:
     """Text held as Python objects: the robot indexes these by position, and
     pandas would otherwise convert them to arrow strings and back."""
@@ -573,28 +570,18 @@ def _objects(values) -> pd.Series:
 def _texts(values: pd.Series | pa.Array) -> pd.Series:
     """Text held in arrow (pandas' ``str``, NaN where missing): the columns
     the robot mostly passes on to the result tables as they are."""
-    return _arrow_texts(values).to_pandas(types_mapper=lambda _type: _TEXT)
+    return _arrow_texts(values).to_pandas(types_mapper=lambda _type: TEXT)
 
 
 def _arrow_texts(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(values, pd.Series):
-        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        if is_arrow_text(values):
             values = pa.array(values)  # no copy: the text is held in arrow already
         else:
             values = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     return values.cast(pa.large_string())
-
-
-def _texts_replaced(values: pd.Series, rows: np.ndarray, texts: np.ndarray) -> pd.Series:
-    """``values`` (from :func:`_texts`) with ``texts[rows]`` at ``rows``."""
-    if len(rows) == 0:
-        return values
-    mask = np.zeros(len(values), dtype=bool)
-    mask[rows] = True
-    replacements = pa.array(texts[rows], type=pa.large_string(), from_pandas=True)
-    return _texts(pc.replace_with_mask(_arrow_texts(values), pa.array(mask), replacements))
 
 
 def digits_key(values) -> np.ndarray:
@@ -862,7 +849,7 @@ def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """A text column as the typed grants hold it: pandas' text as it is,
     anything else as Python objects (pandas then makes it text, unless the
     column is empty: then it stays objects, as it always has)."""
-    if len(values) and values.dtype == pd.StringDtype("pyarrow", na_value=np.nan):
+    if len(values) and values.dtype == TEXT:
         return values.array
     return values.to_numpy(dtype=object)
 

@@ -31,6 +31,7 @@ from stdnum.dk import cpr as _cpr
 from stdnum.dk import cvr as _cvr
 from stdnum.exceptions import ValidationError
 
+from invoicekit.texts import is_arrow_text
 from invoicekit.vocabulary import CPR_LIKE, CPR_LIKE_RE2, CPR_MASK, masked_cpr
 
 # ---------------------------------------------------------------- CPR
@@ -179,7 +180,7 @@ def _string_array(values: object) -> pa.Array:
         return values.combine_chunks()
     if isinstance(values, pa.Array):
         return values
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         arr = pa.array(values)
         return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
@@ -275,10 +276,8 @@ def mask_cprs_in(values: pd.Series, objects: np.ndarray | None = None) -> pd.Ser
     cells that may hold one are found whole-column (RE2). ``objects``: the
     same cells as Python strings, when the caller has them already."""
     text = values.fillna("").astype(str)
-    if isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow":
-        arr = pa.array(text)  # no copy: the text is held in arrow already
-    else:
-        arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string())
+    # no copy where the text is held in arrow already
+    arr = pa.array(text) if is_arrow_text(text) else pa.array(text.to_numpy(dtype=object), type=pa.large_string())
     # digits of any script, as Python's \d in the pattern that masks
     may_hold = pc.match_substring_regex(arr, CPR_LIKE_RE2).to_numpy(zero_copy_only=False)
     out = text.to_numpy(dtype=object) if objects is None else objects

@@ -58,6 +58,7 @@ from invoicekit.keys import (
     stored_keys,
 )
 from invoicekit.reasons import POSTED
+from invoicekit.texts import is_arrow_text
 
 SCHEMA_VERSION = 3
 
@@ -635,7 +636,7 @@ def _journal_table(
 
 def _text_arrow(values: pd.Series) -> pa.Array:
     """A text column as arrow: taken as it is when pandas holds it in arrow."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         arr = pa.array(values)
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         return arr.cast(pa.string())

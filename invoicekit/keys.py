@@ -36,6 +36,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from invoicekit.texts import is_arrow_text
+
 HASHED = "#"
 LEGACY = "~"
 
@@ -86,9 +88,7 @@ def normalise_numbers(values: object) -> np.ndarray:
     pyarrow, the rest one by one."""
     if isinstance(values, pa.Array):
         arr = values
-    elif (
-        isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
-    ):
+    elif is_arrow_text(values):
         arr = pa.array(values)  # no copy: the text is held in arrow already
     else:
         arr = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)

@@ -36,12 +36,12 @@ import invoicekit.messages as msg
 from invoicekit.extracts import InvoiceLines, Invoices, Problems
 from invoicekit.parsing import MONEY_SCALE, format_money_dk
 from invoicekit.reasons import CHECK_NUMBER, LINES_MISMATCH, MANUAL, POSTED
+from invoicekit.texts import TEXT
 from invoicekit.vocabulary import masked_cpr
 
 #: the columns of a line row that come from the line (the rest from its invoice)
 LINE_OWN = ("cpr", "cpr_key", "cpr_count", "cpr_all", "cpr_invalid", "cpr_invalid_masked", "amount", "amount_ok",
             "amount_raw", "period_start", "period_end", "period_source", "period_unreadable", "text")  # fmt: skip
-TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def decide_by_lines(

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk
+from invoicekit.texts import is_arrow_text
 from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 
 Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
@@ -228,7 +229,7 @@ def _text(values) -> pa.Array:
     """A column of texts as arrow (as it is when it is arrow already)."""
     if isinstance(values, pa.Array | pa.ChunkedArray):
         return values
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         return pa.array(values)  # no copy: the text is held in arrow already
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.identifiers import compact_cpr, is_valid_cpr, valid_cpr_mask
+from invoicekit.texts import is_arrow_text
 from invoicekit.vocabulary import CPR_PATTERN
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
@@ -51,17 +52,12 @@ def distinct_texts(values: pd.Series, strip: bool = False) -> tuple[np.ndarray, 
     that work on the cells is done once per distinct cell. ``strip=True``
     gives the distinct cells as ``values.str.strip()`` would (two of them may
     then be equal)."""
-    if strip and not _arrow_text(values):
+    if strip and not is_arrow_text(values):
         values, strip = values.str.strip(), False  # Python's strip, as pandas does for such a column
     cells = pc.dictionary_encode(text_array(values, large=False))
     codes = cells.indices.to_numpy(zero_copy_only=False)
     uniques = cells.dictionary
     return codes, pc.utf8_trim_whitespace(uniques) if strip else uniques
-
-
-def _arrow_text(values: pd.Series) -> bool:
-    """Text pandas holds in arrow: its ``.str.strip()`` is arrow's."""
-    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
 
 
 def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
