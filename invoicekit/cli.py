@@ -180,7 +180,7 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     journal.add_argument(
         "--new-journal",
         metavar="PATH",
-        help="start a journal with this run (refused if the file exists). Without --journal or --new-journal "
+        help="start a journal with this run (refused if the file exists, or if its folder does not). Without --journal or --new-journal "
         "only this batch counts and nothing is recorded",
     )
     p.add_argument(
@@ -235,7 +235,8 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
         "--new-journal",
         required=True,
         metavar="PATH",
-        help="the journal the replay starts (refused if the file exists: a replay runs from go-live)",
+        help="the journal the replay starts (refused if the file exists: a replay runs from go-live; its folder "
+        "must exist)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for each month's outputs and monthly.csv")
     _add_log_options(p)
