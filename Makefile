@@ -24,7 +24,10 @@ strip-filter:
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
 		git config filter.strip-notebook-outputs.clean "python3 scripts/strip_notebook_outputs.py"; fi
 
+# the package's bytecode compiled, as an installed package has it (an editable install
+# does not, and where PYTHONDONTWRITEBYTECODE is set each start would compile it anew)
 demo: $(STAMP)
+	@$(BIN)/python -m compileall -q invoicekit synthetic
 	@rm -rf $(DEMO_OUT)
 	$(BIN)/invoicekit synth --scenario baseline --seed $(SEED) --out $(DEMO_OUT)/world
 	$(BIN)/invoicekit replay --world $(DEMO_OUT)/world --new-journal $(DEMO_OUT)/journal.sqlite --out $(DEMO_OUT)/replay

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.bench_run import measure
+from benchmarks.bench_run import compiled, measure
 
 WORLD = Path(__file__).parent / "data" / "demo-world"
 GRID = (
@@ -38,6 +38,7 @@ def main() -> None:
     env = dict(os.environ)
     if args.code is not None:
         env["PYTHONPATH"] = str(args.code)
+    compiled(args.code or Path(__file__).resolve().parent.parent)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.repeat):

@@ -56,3 +56,14 @@ def test_installing_and_make_lab_turn_on_the_filter_that_keeps_notebook_outputs_
     assert wanted in dry_run("lab", venv)
     attributes = (ROOT / ".gitattributes").read_text(encoding="utf-8")
     assert "notebooks/*.ipynb filter=strip-notebook-outputs" in attributes
+
+
+def test_make_demo_compiles_the_package_before_its_first_command(tmp_path):
+    # where PYTHONDONTWRITEBYTECODE is set, an editable install would compile the
+    # package anew at every start; the demo's commands start from bytecode instead
+    venv = fake_venv(tmp_path)
+    (venv / ".installed-stamp").touch()
+    lines = dry_run("demo", venv).splitlines()
+    compile_at = next(i for i, line in enumerate(lines) if "-m compileall" in line)
+    first_command = next(i for i, line in enumerate(lines) if "bin/invoicekit " in line)
+    assert compile_at < first_command and "invoicekit synthetic" in lines[compile_at]
