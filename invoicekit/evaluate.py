@@ -312,12 +312,16 @@ class _Joined:
     """Decisions joined with the truth: each invoice once, at its first
     decision, those without truth left out (``without_truth`` of them);
     ``rows`` are their positions among the decisions, ``pay`` whether each
-    should be paid."""
+    should be paid, ``agree`` whether the grant, PSP element and art are the
+    truth's, and ``why`` what a posting of each gets wrong (blank where it
+    would be right): what no status decides, worked out once."""
 
     table: pd.DataFrame
     rows: np.ndarray
     pay: np.ndarray
     without_truth: int
+    agree: np.ndarray
+    why: np.ndarray
 
 
 def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
@@ -367,7 +371,10 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     pay = m["should_pay"].astype(bool).to_numpy()
     for col in ("true_grant_id", "true_psp_element", "true_art", "cause"):
         m[col] = _text(m[col])
-    return _Joined(m, np.flatnonzero(first)[known], pay, without_truth)
+    grant_ok, psp_ok, art_ok = agrees_with_truth(m)
+    agree = grant_ok & psp_ok & art_ok
+    why = _why(m, ~(pay & agree), pay, grant_ok, psp_ok, art_ok)
+    return _Joined(m, np.flatnonzero(first)[known], pay, without_truth, agree, why)
 
 
 def _judge(joined: _Joined, decisions: pd.DataFrame | None = None) -> Evaluation:
@@ -379,10 +386,9 @@ def _judge(joined: _Joined, decisions: pd.DataFrame | None = None) -> Evaluation
             m[col] = _text(decisions[col]).iloc[joined.rows].reset_index(drop=True)
     pay, without_truth = joined.pay, joined.without_truth
     posted = (m["status"] == POSTED).to_numpy()
-    grant_ok, psp_ok, art_ok = agrees_with_truth(m)
-    right = posted & pay & grant_ok & psp_ok & art_ok
+    right = posted & pay & joined.agree
     m["outcome"] = np.select([right, posted, pay], ["posted_right", "posted_wrong", "manual_payable"], "manual_held")
-    m["why"] = _why(m, posted & ~right, pay, grant_ok, psp_ok, art_ok)
+    m["why"] = np.where(posted & ~right, joined.why, "")
     m["should_pay"] = np.where(pay, "true", "false")
     invoices = m[list(EVALUATION_COLUMNS)]
     summary = _summary(invoices["outcome"], int(posted.sum()), without_truth)
