@@ -496,20 +496,28 @@ def simulate_with_lines(
     return pd.concat(frames, ignore_index=True), pd.concat(line_frames, ignore_index=True) if line_frames else None
 
 
-def simulate_rule_sets(world: WorldData, rule_list: list[Rules], secret: str | None = None) -> Iterator[pd.DataFrame]:
+def simulate_rule_sets(
+    world: WorldData, rule_list: list[Rules], secret: str | None = None, seen: list[History] | None = None
+) -> Iterator[pd.DataFrame]:
     """:func:`simulate` without messages under each of ``rule_list``, rule
     sets of one tolerance, in order: the same decisions, with what they share
     worked out once a month. Checks 1-17 read no rule but the tolerance, and
     of the history only the invoices that passed checks 1-9 before, which no
     rule decides; so each month is checked once
-    (:func:`~invoicekit.decide.check_batch`) and its table made once, under
-    the first rule set. Every other rule set runs only checks 18-20 on it
+    (:func:`~invoicekit.decide.check_batch`) and its table made once. Each
+    rule set then runs checks 18-20 on it
     (:func:`~invoicekit.decide.rule_reasons`) and check 21 against the
     payments of its own earlier months (:class:`_Payments`: the pairs of
     invoices that could clash found once a month, each rule set then looks
     which of them it posted), and gets that table with its own status,
     reason and check. ``secret`` keys the hashes of all of them (default: a
-    fresh one, as :func:`simulate` takes)."""
+    fresh one, as :func:`simulate` takes).
+
+    ``seen``: the invoices seen before each month (histories without
+    payments), the same under every rule set and tolerance: a list filled
+    month by month where it is empty or shorter, and read where it is not,
+    so that replays of other tolerances with the same secret (the secret of
+    ``seen[0]``) need not grow them again."""
     if len({rules.tolerance_units for rules in rule_list}) > 1:
         raise ValueError("simulate_rule_sets takes rule sets of one tolerance")
     if not rule_list:
@@ -518,30 +526,33 @@ def simulate_rule_sets(world: WorldData, rule_list: list[Rules], secret: str | N
         for rules in rule_list:
             yield simulate(world, rules, messages=False)
         return
-    secret = secret or new_secret()
+    seen = [] if seen is None else seen
+    secret = seen[0].secret if seen else secret or new_secret()
+    if not seen:
+        seen.append(History(secret=secret))
     first = rule_list[0]
-    history = History(secret=secret)  # the first rule set's, grown as simulate grows it
     payments = _Payments(len(rule_list))  # what each rule set posted, as check 21 compares it
     reasons: list[list[np.ndarray]] = [[] for _ in rule_list]
     frames = []
     for k, (month, inv, gr) in enumerate(zip(world.months, world.invoices, world.grants, strict=True), start=1):
         # check_batch reads of the history the invoices seen, the same under every
         # rule set, and whether it holds a schema-1 journal's keys, which no replay has
+        history = seen[k - 1]
         checked = check_batch(inv, gr, world.sheet_of(k - 1), first.tolerance, history)
-        base = decide_checked(checked, first, history, messages=False).decisions
-        own = [base["check"].to_numpy()]
-        if len(rule_list) > 1:
-            clashes = payments.clashes(checked)
-            own += [clashes.final_reasons(rule_reasons(checked, rules), payments.paid[j])
-                    for j, rules in enumerate(rule_list[1:], start=1)]  # fmt: skip
-            payments.record(clashes, own)
+        # the table: all but status, reason and check is the same under every rule set
+        table = decide_checked(checked, first, history, messages=False).decisions
+        clashes = payments.clashes(checked)
+        own = [clashes.final_reasons(rule_reasons(checked, rules), paid)
+               for rules, paid in zip(rule_list, payments.paid, strict=True)]  # fmt: skip
+        payments.record(clashes, own)
         for j, reason in enumerate(own):
             reasons[j].append(reason)
-        history = extend_history(history, base, run_id=k, started_at=month)
-        frames.append(base.assign(month=month))
+        if len(seen) == k < len(world.months):  # the next month's, unless another replay grew it
+            grown = extend_history(history, table, run_id=k, started_at=month)
+            seen.append(History(seen=grown.seen, secret=secret))
+        frames.append(table.assign(month=month))
     decisions = pd.concat(frames, ignore_index=True)
-    yield decisions
-    for own in reasons[1:]:
+    for own in reasons:
         yield _with_reasons(decisions, np.concatenate(own))
 
 
