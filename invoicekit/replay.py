@@ -513,11 +513,12 @@ def simulate_rule_sets(
     reason and check. ``secret`` keys the hashes of all of them (default: a
     fresh one, as :func:`simulate` takes).
 
-    ``seen``: the invoices seen before each month (histories without
-    payments), the same under every rule set and tolerance: a list filled
-    month by month where it is empty or shorter, and read where it is not,
-    so that replays of other tolerances with the same secret (the secret of
-    ``seen[0]``) need not grow them again."""
+    ``seen``: the invoices each month adds to the invoices seen (a history
+    of that month alone, without payments), the same under every rule set
+    and tolerance: a list filled where it is shorter than the months and
+    read where it is not, so that replays of other tolerances with the same
+    secret (``seen[0]``'s) need not work them out again. Each month's own,
+    not all before it: the list holds each invoice once."""
     if len({rules.tolerance_units for rules in rule_list}) > 1:
         raise ValueError("simulate_rule_sets takes rule sets of one tolerance")
     if not rule_list:
@@ -528,8 +529,7 @@ def simulate_rule_sets(
         return
     seen = [] if seen is None else seen
     secret = seen[0].secret if seen else secret or new_secret()
-    if not seen:
-        seen.append(History(secret=secret))
+    history = History(secret=secret)  # the invoices seen before the month, as simulate grows them
     first = rule_list[0]
     payments = _Payments(len(rule_list))  # what each rule set posted, as check 21 compares it
     reasons: list[list[np.ndarray]] = [[] for _ in rule_list]
@@ -537,7 +537,6 @@ def simulate_rule_sets(
     for k, (month, inv, gr) in enumerate(zip(world.months, world.invoices, world.grants, strict=True), start=1):
         # check_batch reads of the history the invoices seen, the same under every
         # rule set, and whether it holds a schema-1 journal's keys, which no replay has
-        history = seen[k - 1]
         checked = check_batch(inv, gr, world.sheet_of(k - 1), first.tolerance, history)
         # the table: all but status, reason and check is the same under every rule set
         table = decide_checked(checked, first, history, messages=False).decisions
@@ -547,9 +546,14 @@ def simulate_rule_sets(
         payments.record(clashes, own)
         for j, reason in enumerate(own):
             reasons[j].append(reason)
-        if len(seen) == k < len(world.months):  # the next month's, unless another replay grew it
-            grown = extend_history(history, table, run_id=k, started_at=month)
-            seen.append(History(seen=grown.seen, secret=secret))
+        if len(seen) < k:  # unless another replay worked them out
+            own_seen = extend_history(History(secret=secret), table, run_id=k, started_at=month).seen
+            seen.append(History(seen=own_seen, secret=secret))
+        if k < len(world.months):  # grown as extend_history grows it
+            more = seen[k - 1].seen
+            history = History(
+                seen=pd.concat([history.seen, more], ignore_index=True) if len(history.seen) else more, secret=secret
+            )
         frames.append(table.assign(month=month))
     decisions = pd.concat(frames, ignore_index=True)
     for own in reasons:
