@@ -309,37 +309,58 @@ def final_reasons(checked: Checked, rules: Rules, history: History) -> np.ndarra
     return _business_rules(checked, rules, history)[0].reason
 
 
+def rule_reasons(checked: Checked, rules: Rules) -> np.ndarray:
+    """Checks 18-20 of a checked batch under ``rules`` (of the tolerance it
+    was checked with): the failed check of every invoice so far, 0 for those
+    open for check 21. ``checked`` is left as it was."""
+    _same_tolerance(checked, rules)
+    state = _State(len(checked.reason))
+    state.reason = checked.reason.copy()
+    _business_rules_18_20(checked, rules, state, None)
+    return state.reason
+
+
 def _business_rules(checked: Checked, rules: Rules, history: History) -> tuple[_State, np.ndarray]:
     """Checks 18-21 on copies of ``checked``'s reasons and details."""
-    if rules.tolerance_units != checked.tolerance_units:
-        raise ValueError(
-            f"the batch was checked with tolerance {checked.tolerance_units / MONEY_SCALE}, not {rules.tolerance}"
-        )
+    _same_tolerance(checked, rules)
     if history.secret != checked.secret:
         raise ValueError("the batch was checked with another history's secret; its keys would not compare")
     inv, gr = checked.invoices.frame, checked.grants.frame
     state = _State(len(inv))
     state.reason = checked.reason.copy()
     detail = checked.detail.copy()
-    amount, start, end, coded = checked.amount, checked.start, checked.end, checked.coded
-
-    # ------------------------------------------------ 18-20: business rules
-    if rules.excluded_suppliers:
-        cvr = pd.Series(inv["supplier_cvr"].to_numpy(dtype=object), dtype=object)
-        state.fail("SUPPLIER_EXCLUDED", cvr.isin(set(rules.excluded_suppliers)).to_numpy())
-    # the few distinct paragraphs weighed once
-    allowed = pd.Series(coded["paragraphs"], dtype=object).isin(set(rules.paragraphs)).to_numpy()
-    excluded_paragraph = ~allowed[coded["paragraph_code"]]
-    detail[state.open & excluded_paragraph] = ", ".join(f"§ {p}" for p in rules.paragraphs) or "ingen"
-    state.fail("PARAGRAPH_EXCLUDED", excluded_paragraph)
-    above = amount > rules.max_amount_units
-    detail[state.open & above] = f"{format_money_one(rules.max_amount_units)} kr."
-    state.fail("AMOUNT_ABOVE_LIMIT", above)
+    start, end = checked.start, checked.end
+    _business_rules_18_20(checked, rules, state, detail)
 
     # ------------------------------------------------ 21: already paid
     _check_already_paid(inv, gr, history, state, checked.match.grant_pos, checked.key_codes, checked.key_distinct,
                         start, end, detail)  # fmt: skip
     return state, detail
+
+
+def _same_tolerance(checked: Checked, rules: Rules) -> None:
+    if rules.tolerance_units != checked.tolerance_units:
+        raise ValueError(
+            f"the batch was checked with tolerance {checked.tolerance_units / MONEY_SCALE}, not {rules.tolerance}"
+        )
+
+
+def _business_rules_18_20(checked: Checked, rules: Rules, state: _State, detail: np.ndarray | None) -> None:
+    """Checks 18-20 on ``state`` (and the messages' details, unless None)."""
+    coded = checked.coded
+    if rules.excluded_suppliers:
+        cvr = pd.Series(checked.invoices.frame["supplier_cvr"].to_numpy(dtype=object), dtype=object)
+        state.fail("SUPPLIER_EXCLUDED", cvr.isin(set(rules.excluded_suppliers)).to_numpy())
+    # the few distinct paragraphs weighed once
+    allowed = pd.Series(coded["paragraphs"], dtype=object).isin(set(rules.paragraphs)).to_numpy()
+    excluded_paragraph = ~allowed[coded["paragraph_code"]]
+    if detail is not None:
+        detail[state.open & excluded_paragraph] = ", ".join(f"§ {p}" for p in rules.paragraphs) or "ingen"
+    state.fail("PARAGRAPH_EXCLUDED", excluded_paragraph)
+    above = checked.amount > rules.max_amount_units
+    if detail is not None:
+        detail[state.open & above] = f"{format_money_one(rules.max_amount_units)} kr."
+    state.fail("AMOUNT_ABOVE_LIMIT", above)
 
 
 def decide_checked(
@@ -1296,4 +1317,5 @@ __all__ = [
     "decide",
     "decide_checked",
     "final_reasons",
+    "rule_reasons",
 ]  # History re-exported: it was defined here

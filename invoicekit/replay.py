@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.cells import safe_frame
-from invoicekit.decide import check_batch, decide, decide_checked, final_reasons
+from invoicekit.decide import Checked, _day_codes, check_batch, decide, decide_checked, rule_reasons
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.evaluate import agrees_with_truth, parse_should_pay
 from invoicekit.extracts import (
@@ -63,7 +63,7 @@ from invoicekit.extracts import (
 )
 from invoicekit.history import History, extend_history
 from invoicekit.keys import new_secret
-from invoicekit.reasons import MANUAL, POSTED, REASONS
+from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
 from invoicekit.vocabulary import MONTH, month_run_date
@@ -496,18 +496,29 @@ def simulate_with_lines(
     return pd.concat(frames, ignore_index=True), pd.concat(line_frames, ignore_index=True) if line_frames else None
 
 
-def simulate_rule_sets(world: WorldData, rule_list: list[Rules], secret: str | None = None) -> Iterator[pd.DataFrame]:
+def simulate_rule_sets(
+    world: WorldData, rule_list: list[Rules], secret: str | None = None, seen: list[History] | None = None
+) -> Iterator[pd.DataFrame]:
     """:func:`simulate` without messages under each of ``rule_list``, rule
     sets of one tolerance, in order: the same decisions, with what they share
     worked out once a month. Checks 1-17 read no rule but the tolerance, and
     of the history only the invoices that passed checks 1-9 before, which no
     rule decides; so each month is checked once
-    (:func:`~invoicekit.decide.check_batch`) and its table made once, under
-    the first rule set. Every other rule set runs only checks 18-21 on it
-    (:func:`~invoicekit.decide.final_reasons`), check 21 against the payments
-    of its own earlier months, and gets that table with its own status,
+    (:func:`~invoicekit.decide.check_batch`) and its table made once. Each
+    rule set then runs checks 18-20 on it
+    (:func:`~invoicekit.decide.rule_reasons`) and check 21 against the
+    payments of its own earlier months (:class:`_Payments`: the pairs of
+    invoices that could clash found once a month, each rule set then looks
+    which of them it posted), and gets that table with its own status,
     reason and check. ``secret`` keys the hashes of all of them (default: a
-    fresh one, as :func:`simulate` takes)."""
+    fresh one, as :func:`simulate` takes).
+
+    ``seen``: the invoices each month adds to the invoices seen (a history
+    of that month alone, without payments), the same under every rule set
+    and tolerance: a list filled where it is shorter than the months and
+    read where it is not, so that replays of other tolerances with the same
+    secret (``seen[0]``'s) need not work them out again. Each month's own,
+    not all before it: the list holds each invoice once."""
     if len({rules.tolerance_units for rules in rule_list}) > 1:
         raise ValueError("simulate_rule_sets takes rule sets of one tolerance")
     if not rule_list:
@@ -516,34 +527,155 @@ def simulate_rule_sets(world: WorldData, rule_list: list[Rules], secret: str | N
         for rules in rule_list:
             yield simulate(world, rules, messages=False)
         return
-    secret = secret or new_secret()
+    seen = [] if seen is None else seen
+    secret = seen[0].secret if seen else secret or new_secret()
+    history = History(secret=secret)  # the invoices seen before the month, as simulate grows them
     first = rule_list[0]
-    history = History(secret=secret)  # the first rule set's, grown as simulate grows it
-    paid = [history.paid for _ in rule_list]  # the payments of the others
+    payments = _Payments(len(rule_list))  # what each rule set posted, as check 21 compares it
     reasons: list[list[np.ndarray]] = [[] for _ in rule_list]
     frames = []
     for k, (month, inv, gr) in enumerate(zip(world.months, world.invoices, world.grants, strict=True), start=1):
         # check_batch reads of the history the invoices seen, the same under every
         # rule set, and whether it holds a schema-1 journal's keys, which no replay has
         checked = check_batch(inv, gr, world.sheet_of(k - 1), first.tolerance, history)
-        base = decide_checked(checked, first, history, messages=False).decisions
-        reasons[0].append(base["check"].to_numpy())
-        if len(rule_list) > 1:
-            # what the journal would record of each invoice were it posted
-            payable = extend_history(
-                History(secret=secret), _with_reasons(base, np.zeros(len(base), np.int8)), run_id=k, started_at=month
-            ).paid
-        for j, rules in enumerate(rule_list[1:], start=1):
-            reason = final_reasons(checked, rules, History(seen=history.seen, paid=paid[j], secret=secret))
+        # the table: all but status, reason and check is the same under every rule set
+        table = decide_checked(checked, first, history, messages=False).decisions
+        clashes = payments.clashes(checked)
+        own = [clashes.final_reasons(rule_reasons(checked, rules), paid)
+               for rules, paid in zip(rule_list, payments.paid, strict=True)]  # fmt: skip
+        payments.record(clashes, own)
+        for j, reason in enumerate(own):
             reasons[j].append(reason)
-            new = payable[reason == 0]
-            paid[j] = pd.concat([paid[j], new], ignore_index=True) if len(paid[j]) else new.reset_index(drop=True)
-        history = extend_history(history, base, run_id=k, started_at=month)
-        frames.append(base.assign(month=month))
+        if len(seen) < k:  # unless another replay worked them out
+            own_seen = extend_history(History(secret=secret), table, run_id=k, started_at=month).seen
+            seen.append(History(seen=own_seen, secret=secret))
+        if k < len(world.months):  # grown as extend_history grows it
+            more = seen[k - 1].seen
+            history = History(
+                seen=pd.concat([history.seen, more], ignore_index=True) if len(history.seen) else more, secret=secret
+            )
+        frames.append(table.assign(month=month))
     decisions = pd.concat(frames, ignore_index=True)
-    yield decisions
-    for own in reasons[1:]:
+    for own in reasons:
         yield _with_reasons(decisions, np.concatenate(own))
+
+
+_ALREADY_PAID = CHECK_NUMBER["ALREADY_PAID"]
+
+
+@dataclass
+class _Clashes:
+    """A month's invoices open after check 17 (``rows``) with what check 21
+    compares of them (grant and citizen key ids, period start and end as
+    days), and the pairs it may find: ``paid_u`` (index into ``rows``) with
+    an earlier payment ``paid_p`` of the same key and an overlapping period,
+    and ``run_a`` with a later ``run_b`` of this month (ordered by ``run_b``)."""
+
+    rows: np.ndarray
+    ids: tuple[np.ndarray, np.ndarray]
+    s_day: np.ndarray
+    e_day: np.ndarray
+    paid_u: np.ndarray
+    paid_p: np.ndarray
+    run_a: np.ndarray
+    run_b: np.ndarray
+
+    def final_reasons(self, reason: np.ndarray, paid: np.ndarray) -> np.ndarray:
+        """Check 21 on ``reason`` (checks 1-20's, changed in place and
+        returned), against the earlier payments where ``paid`` says so: as
+        :func:`~invoicekit.decide.final_reasons` decides it, in input order
+        (an invoice blocked by another of this month blocks no later one)."""
+        open_ = reason[self.rows] == 0
+        hit = np.zeros(len(self.rows), dtype=bool)
+        before = open_[self.paid_u] & paid[self.paid_p]
+        hit[self.paid_u[before]] = True
+        rest = open_ & ~hit
+        both = np.flatnonzero(rest[self.run_a] & rest[self.run_b])
+        for a, b in zip(self.run_a[both].tolist(), self.run_b[both].tolist(), strict=True):
+            if not hit[a]:
+                hit[b] = True
+        reason[self.rows[hit]] = _ALREADY_PAID
+        return reason
+
+
+class _Payments:
+    """Check 21 for rule sets of one tolerance replayed together: of every
+    invoice one of them could have posted in earlier months (open after
+    check 17), its grant and citizen keys (as integer ids) and its period
+    (days, as :func:`~invoicekit.decide.decide` compares the journal's), and
+    which rule sets posted it (``paid``, one array per rule set)."""
+
+    def __init__(self, rule_sets: int) -> None:
+        self.ids: tuple[dict[str, int], dict[str, int]] = ({}, {})  # grant keys, citizen keys
+        self.keys = (np.empty(0, np.int64), np.empty(0, np.int64))
+        self.start = self.end = np.empty(0, np.int64)
+        self.paid = [np.empty(0, dtype=bool) for _ in range(rule_sets)]
+
+    def clashes(self, checked: Checked) -> _Clashes:
+        """The pairs check 21 may find among ``checked``'s open invoices and
+        the payments before (see :class:`_Clashes`)."""
+        rows = np.flatnonzero((checked.reason == 0) & (checked.match.grant_pos >= 0))
+        start, end = checked.start[rows], checked.end[rows]
+        s_day, e_day = _day_codes(start), _day_codes(end)
+        ids = []
+        for table, name in zip(self.ids, ("grant_key", "citizen_key"), strict=True):
+            used, inverse = np.unique(checked.key_codes[name][rows], return_inverse=True)
+            distinct = checked.key_distinct[name][used]
+            found = np.fromiter((table.setdefault(key, len(table)) for key in distinct), np.int64, len(distinct))
+            ids.append(found[inverse.reshape(-1)])
+        # earlier payments of the same key that start by the period's end and end by its start
+        paid_u, paid_p = [], []
+        for id_, paid_ids in zip(ids, self.keys, strict=True):
+            order = np.lexsort((self.start, paid_ids))
+            packed = (paid_ids[order] << 18) | self.start[order]
+            lo = np.searchsorted(packed, id_ << 18, side="left")
+            hi = np.searchsorted(packed, (id_ << 18) | e_day, side="right")
+            u, at = _ranges(lo, hi)
+            p = order[at]
+            overlaps = self.end[p] >= s_day[u]
+            paid_u.append(u[overlaps])
+            paid_p.append(p[overlaps])
+        # pairs of this month's with the same key: sorted by key and start, a
+        # period overlaps the later ones of its key that start by its end
+        run_a, run_b = [], []
+        days_s, days_e = start.astype(np.int64), end.astype(np.int64)
+        for name in ("grant_key", "citizen_key"):
+            if len(rows) == 0:
+                break
+            codes = checked.key_codes[name][rows].astype(np.int64)
+            order = np.lexsort((days_s, codes))
+            first, last = int(days_s.min()), int(days_s.max())
+            span = last - first + 1
+            packed = codes[order] * span + (days_s[order] - first)
+            reach = codes[order] * span + (np.minimum(days_e[order], last) - first)
+            hi = np.searchsorted(packed, reach, side="right")
+            a, b = _ranges(np.arange(1, len(rows) + 1), hi)
+            a, b = order[a], order[b]
+            run_a.append(np.minimum(a, b))
+            run_b.append(np.maximum(a, b))
+        pairs = np.unique(np.concatenate([a * len(rows) + b for a, b in zip(run_a, run_b, strict=True)] or [[]]))
+        pairs = pairs.astype(np.int64)
+        a, b = (pairs // len(rows), pairs % len(rows)) if len(rows) else (pairs, pairs)
+        in_order = np.lexsort((a, b))
+        return _Clashes(rows, (ids[0], ids[1]), s_day, e_day, np.concatenate(paid_u), np.concatenate(paid_p),
+                        a[in_order], b[in_order])  # fmt: skip
+
+    def record(self, clashes: _Clashes, reasons: list[np.ndarray]) -> None:
+        """Keep this month's open invoices, and which of them each rule set posted."""
+        self.keys = tuple(np.concatenate([k, i]) for k, i in zip(self.keys, clashes.ids, strict=True))
+        self.start = np.concatenate([self.start, clashes.s_day])
+        self.end = np.concatenate([self.end, clashes.e_day])
+        self.paid = [
+            np.concatenate([paid, reason[clashes.rows] == 0]) for paid, reason in zip(self.paid, reasons, strict=True)
+        ]
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (i, j) with ``lo[i] <= j < hi[i]``, i ascending."""
+    count = np.maximum(hi - lo, 0)
+    i = np.repeat(np.arange(len(lo)), count)
+    within = np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count)
+    return i, np.repeat(lo, count) + within
 
 
 _STATUS = np.array([MANUAL, POSTED], dtype=object)

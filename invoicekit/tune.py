@@ -28,6 +28,7 @@ from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate_alike
 from invoicekit.formats import EXCEL_PERCENT, dk_percent, dk_tick
+from invoicekit.history import History
 from invoicekit.replay import WorldData, simulate_rule_sets
 from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
 
@@ -217,8 +218,9 @@ def _summaries(
             progress(len(members))
 
     if workers <= 1 or len(batches) == 1:
+        seen: list[History] = []  # the invoices seen before each month: the same for every tolerance
         for members, batch in zip(groups.values(), batches, strict=True):
-            take(members, _group_summaries(world, batch))
+            take(members, _group_summaries(world, batch, seen))
         return summaries
     context = multiprocessing.get_context("spawn")
     workers = min(workers, len(batches))
@@ -241,9 +243,10 @@ def _group_summaries_of_held(rule_list: list[Rules]) -> list[dict]:
     return _group_summaries(_HELD, rule_list)
 
 
-def _group_summaries(world: WorldData, rule_list: list[Rules]) -> list[dict]:
-    """The summaries of rule sets of one tolerance, in order."""
-    return [e.summary for e in evaluate_alike(simulate_rule_sets(world, rule_list), world.truth)]
+def _group_summaries(world: WorldData, rule_list: list[Rules], seen: list[History] | None = None) -> list[dict]:
+    """The summaries of rule sets of one tolerance, in order (``seen``: see
+    :func:`~invoicekit.replay.simulate_rule_sets`)."""
+    return [e.summary for e in evaluate_alike(simulate_rule_sets(world, rule_list, seen=seen), world.truth)]
 
 
 def tune(

@@ -3,17 +3,21 @@ recommendation respects the maximum error rate."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from invoicekit import Rules, prepare_grants, prepare_invoices, prepare_support_sheet
 from invoicekit.cli import main
 from invoicekit.decide import check_batch, decide, decide_checked, final_reasons
 from invoicekit.errors import InputError
 from invoicekit.history import History, extend_history
-from invoicekit.replay import load_world, simulate, simulate_rule_sets
+from invoicekit.replay import WorldData, load_world, simulate, simulate_rule_sets
 from invoicekit.tune import pareto_front, parse_grid, parse_rate, tune
 from synthetic import synthesize
+from tests.conftest import KILDEN, grants_table, invoice, support_tables
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +156,10 @@ def test_rule_sets_of_one_tolerance_replayed_together_decide_as_each_alone(world
     ]
     keys = ["invoice_key", "grant_key", "citizen_key"]  # hashed with each replay's own secret
     already_paid = set()
-    for rules, together in zip(rule_list, simulate_rule_sets(w, rule_list), strict=True):
+    seen = []  # the invoices seen month by month, grown by a replay of another tolerance and read here
+    list(simulate_rule_sets(w, [w.rules.replace(tolerance=25.0)], seen=seen))
+    assert len(seen) == len(w.months)
+    for rules, together in zip(rule_list, simulate_rule_sets(w, rule_list, seen=seen), strict=True):
         alone = simulate(w, rules, messages=False)
         assert list(together.columns) == list(alone.columns)
         same = [c for c in alone.columns if c not in keys]
@@ -163,6 +170,64 @@ def test_rule_sets_of_one_tolerance_replayed_together_decide_as_each_alone(world
     assert len(already_paid) > 1  # what earlier months posted differs from rule set to rule set
     with pytest.raises(ValueError, match="one tolerance"):
         list(simulate_rule_sets(w, [w.rules, w.rules.replace(tolerance=25.0)]))
+
+
+def _two_months_of_citizen_a() -> WorldData:
+    """March and April 2019 of citizen A, written inline: in March the 108
+    grant is paid three times over overlapping periods and the 104 grant
+    once; in April the 108 grant is registered again under a new id and
+    March is invoiced again."""
+    march = [
+        invoice(invoice_id="F-2", period_start="01.03.2019", period_end="15.03.2019", amount="13.790,32"),
+        invoice(invoice_id="F-1"),  # the whole month, overlaps F-2 and F-3
+        invoice(invoice_id="F-3", period_start="16.03.2019", period_end="31.03.2019", amount="14.709,68"),
+        invoice(invoice_id="K-1", supplier_cvr=KILDEN, amount="13.950,00"),
+    ]
+    april = [
+        invoice(invoice_id="F-4", period_start="01.04.2019", period_end="30.04.2019"),
+        invoice(invoice_id="K-2", supplier_cvr=KILDEN, period_end="15.03.2019", amount="6.750,00"),
+        invoice(invoice_id="F-5", period_start="16.03.2019", period_end="31.03.2019", amount="14.709,68"),
+        invoice(invoice_id="F-6", period_start="01.03.2019", period_end="15.03.2019", amount="13.790,32"),
+    ]
+    grants = grants_table()
+    again = grants.assign(grant_id=grants["grant_id"].replace({"G-A108": "G-A108-NY"}))
+    return WorldData(
+        Path("inline"),
+        ["2019-03", "2019-04"],
+        [prepare_invoices(pd.DataFrame(rows)) for rows in (march, april)],
+        [prepare_grants(g) for g in (grants, again)],
+        [None, None],
+        prepare_support_sheet(support_tables()),
+        Rules(),
+        None,
+    )
+
+
+def test_already_paid_of_rule_sets_replayed_together_is_what_each_alone_finds():
+    """Check 21 of the rule sets replayed together (the pairs that can clash
+    found once a month) against what decide finds for each alone: over
+    the journal of its own earlier months (by grant, and by citizen after a
+    grant's new id), and within a month in input order, where an invoice
+    already paid blocks no later one."""
+    w = _two_months_of_citizen_a()
+    rule_list = [
+        Rules(max_amount=limit, paragraphs=paragraphs)
+        for limit in (10_000.0, 20_000.0, 1_000_000.0)
+        for paragraphs in (("104", "108"), ("108",))
+    ]
+    reasons = []
+    for rules, together in zip(rule_list, simulate_rule_sets(w, rule_list), strict=True):
+        alone = simulate(w, rules, messages=False)
+        pd.testing.assert_frame_equal(together[["month", "row", "status", "reason", "check"]],
+                                      alone[["month", "row", "status", "reason", "check"]])  # fmt: skip
+        reasons.append(alone.set_index("invoice_id")["reason"])
+    paid = "ALREADY_PAID"
+    wide, narrow = reasons[4], reasons[3]  # every paragraph up to 1,000,000 kr.; 108 only up to 20,000 kr.
+    assert wide[["F-2", "F-1", "F-3", "K-1"]].tolist() == ["", paid, "", ""]  # F-1 blocked: it blocks not F-3
+    assert narrow[["F-2", "F-1", "F-3", "K-1"]].tolist() == ["", "AMOUNT_ABOVE_LIMIT", "", "PARAGRAPH_EXCLUDED"]
+    assert wide[["F-4", "K-2", "F-5", "F-6"]].tolist() == ["", paid, paid, paid]  # F-5, F-6 by citizen key
+    assert narrow[["F-4", "K-2", "F-5", "F-6"]].tolist() == ["AMOUNT_ABOVE_LIMIT", "PARAGRAPH_EXCLUDED", paid, paid]
+    assert reasons[0]["K-2"] == "" and reasons[0]["K-1"] == "AMOUNT_ABOVE_LIMIT"  # K-1 not paid: K-2 posts
 
 
 def test_in_a_world_with_invoice_lines_every_rule_set_decides_its_collective_invoices_line_by_line(tmp_path):
