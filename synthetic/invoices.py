@@ -501,7 +501,7 @@ class Months:
             & (ep["double_until"].to_numpy()[e] > k)
             & (ep["double_until"].to_numpy()[e] != ALWAYS)
         )
-        return pd.DataFrame(
+        return object_frame(
             {
                 "episode": e,
                 "year": seg["year"].to_numpy(),
@@ -522,26 +522,33 @@ class Months:
         """The grants as registered in Sensum when the robot runs in month ``k``."""
         w = self.w
         r = self.registered(k)
-        e = r["episode"].to_numpy()
-        svc = r["service"].to_numpy()
         vis = r["visible"].to_numpy()
-        grants = pd.DataFrame(
+        # the visible grants, then the copies of those registered twice, in the order of their CPR numbers
+        # (a stable sort: the citizens' numbers ranked once, each row sorted by its citizen's rank)
+        rows = np.flatnonzero(vis)
+        twice = rows[r["double"].to_numpy()[rows]]
+        rows = np.concatenate([rows, twice])
+        citizen = w.episodes["citizen"].to_numpy()[r["episode"].to_numpy()[rows]]
+        _numbers, rank = np.unique(w.citizens["cpr"].to_numpy(dtype=object), return_inverse=True)
+        order = np.argsort(rank[citizen], kind="stable")
+        rows, citizen = rows[order], citizen[order]
+        grant_id = r["grant_id"].to_numpy(dtype=object)[rows]
+        copy = order >= len(rows) - len(twice)
+        grant_id[copy] = [str(int(g) + 5_000_000) for g in grant_id[copy]]
+        svc = r["service"].to_numpy()[rows]
+        return object_frame(
             {
-                "grant_id": r["grant_id"].to_numpy(),
-                "cpr": w.citizens["cpr"].to_numpy()[w.episodes["citizen"].to_numpy()[e]],
-                "service_code": w.services["service_code"].to_numpy()[svc],
-                "service_name": w.services["service_name"].to_numpy()[svc],
-                "supplier_cvr": r["cvr"].to_numpy(),
-                "rate": r["rate"].to_numpy(),
-                "rate_unit": r["unit"].to_numpy(),
-                "start_date": r["start"].to_numpy(),
-                "end_date": r["end"].to_numpy(),
+                "grant_id": grant_id,
+                "cpr": w.citizens["cpr"].to_numpy(dtype=object)[citizen],
+                "service_code": w.services["service_code"].to_numpy(dtype=object)[svc],
+                "service_name": w.services["service_name"].to_numpy(dtype=object)[svc],
+                "supplier_cvr": r["cvr"].to_numpy(dtype=object)[rows],
+                "rate": r["rate"].to_numpy()[rows],
+                "rate_unit": r["unit"].to_numpy(dtype=object)[rows],
+                "start_date": r["start"].to_numpy()[rows],
+                "end_date": r["end"].to_numpy()[rows],
             }
-        )[vis]
-        twice = grants[r["double"].to_numpy()[vis]].assign(
-            grant_id=lambda d: (d["grant_id"].astype(int) + 5_000_000).astype(str)
         )
-        return pd.concat([grants, twice], ignore_index=True).sort_values("cpr", kind="stable").reset_index(drop=True)
 
 
 #: what a line of a collective invoice holds, from the citizen's own invoice it replaces

@@ -362,10 +362,28 @@ def _csv_cells(column: pa.Array, sep: str) -> pa.Array:
     """Cells quoted as Python's csv module quotes them (pandas' ``to_csv``):
     only a cell holding the separator, a quote or a line break, with its
     quotes doubled."""
+    if not _holds_any(column, f'{sep}"\n'):
+        return column  # most columns: one look at their bytes
     needs = pc.match_substring_regex(column, f'[{re.escape(sep)}"\\n]')
     if not pc.any(needs).as_py():
         return column
     return pc.if_else(needs, _join('"', pc.replace_substring(column, '"', '""'), '"'), column)
+
+
+def _holds_any(column: pa.Array, characters: str) -> bool:
+    """Whether any cell of a text column holds one of ``characters`` (ASCII),
+    read off the column's UTF-8 bytes at once (a byte below 128 is always its
+    own character in UTF-8)."""
+    _validity, offsets, data = column.buffers()
+    width = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    ends = np.frombuffer(offsets, dtype=width)[column.offset : column.offset + len(column) + 1]
+    if data is None or not len(ends) or ends[-1] == ends[0]:
+        return False
+    text = np.frombuffer(data, dtype=np.uint8)[ends[0] : ends[-1]]
+    found = np.zeros(len(text), dtype=bool)
+    for c in characters.encode("ascii"):
+        found |= text == c
+    return bool(found.any())
 
 
 CSV_CHUNK = 200_000  # rows assembled at a time, so a file is never held twice in memory
