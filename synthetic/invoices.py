@@ -376,13 +376,13 @@ class Months:
         combined = g.agg(
             episode=("episode", "first"),
             supplier=("supplier", "first"),
-            citizens=("citizens", lambda s: sorted(c for lst in s for c in lst)),
             period_start=("period_start", "min"),
             period_end=("period_end", "max"),
             amount=("amount", "sum"),
             rate=("rate", "first"),
             unit=("unit", "first"),
         ).reset_index(drop=True)
+        combined.insert(2, "citizens", _house_citizens(citizens.take(pa.array(np.flatnonzero(many))), house[many]))
         combined["invoice_type"] = "collective"
         combined["true_grant_id"] = ""
         combined["should_pay"] = g["should_pay"].all().to_numpy()
@@ -575,6 +575,16 @@ def _credited_lines(lines: object, amount: int, share: float) -> object:
     parts = [-int(ln["amount"] * share) // ORE * ORE for ln in lines[:-1]]
     parts.append(amount - sum(parts))
     return [{**ln, "amount": a} for ln, a in zip(lines, parts, strict=True)]
+
+
+def _house_citizens(citizens: pa.LargeListArray, house: np.ndarray) -> list[list[int]]:
+    """For each house, in the order of their numbers: its invoices' citizens
+    together, in order (``citizens`` the invoices' lists, ``house`` their houses)."""
+    flat = citizens.flatten().to_numpy()
+    owner = np.repeat(house, pc.list_value_length(citizens).to_numpy())
+    order = np.lexsort((flat, owner))
+    starts = np.flatnonzero(np.diff(owner[order])) + 1
+    return [part.tolist() for part in np.split(flat[order], starts)]
 
 
 def _house_lines(rows: pd.DataFrame) -> list[list[dict]]:
