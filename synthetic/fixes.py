@@ -46,7 +46,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from invoicekit.amounts import expected_amounts
+from invoicekit.amounts import UNITS, expected_amounts, unit_codes
 from invoicekit.parsing import MONEY_SCALE
 
 #: the business rules the world is written with (``rules.toml``)
@@ -179,14 +179,14 @@ def fix_truth(months, inv: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray
     first.take(~covered & lives, lambda rows: "grant_period:" + period_gid[rows])
     first.take(~covered)  # billed for days the stay did not have: to be rejected
 
-    first.take(inv["unit"].to_numpy(dtype=object) == "hour")  # no fixed rate: checked by hand
+    unit = unit_codes(inv["unit"].to_numpy(dtype=object))  # worked out once for the checks below
+    first.take(unit == UNITS.index("hour"))  # no fixed rate: checked by hand
     at = cov.reindex(np.arange(n))
     rate_shown = at["rate"].fillna(-1).to_numpy(dtype=np.int64)
-    unit = inv["unit"].to_numpy(dtype=object)
     rate_true = inv["rate"].to_numpy(dtype=np.int64)
     exp_true = expected_amounts(rate_true, unit, ps, pe)
     exp_shown = expected_amounts(rate_shown, unit, ps, pe)
-    attendance = (unit == "day") & np.isin(ep["paragraph"].to_numpy(dtype=object)[episode], ["103", "104"])
+    attendance = (unit == UNITS.index("day")) & np.isin(ep["paragraph"].to_numpy(dtype=object)[episode], ["103", "104"])
     by_rate = (
         np.isin(np.array(own_causes, dtype=object), BY_RATE)[cause_code]
         & ~attendance
@@ -220,7 +220,11 @@ def fix_truth(months, inv: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray
     target = services["target_group"].to_numpy(dtype=object)[svc]
     own = suppliers["ownership"].to_numpy(dtype=object)[sup]
     first.take(~suppliers["in_sheet"].to_numpy(dtype=bool)[sup], lambda rows: "coding_supplier:" + cvr[rows])
-    valid = _coding_rows(w.sheet_coding, para, own, target, ps)
+    valid = _coding_rows(
+        w.sheet_coding,
+        ((services["paragraph"], svc), (suppliers["ownership"], sup), (services["target_group"], svc)),
+        ps,
+    )
 
     def coding_key(rows: np.ndarray) -> np.ndarray:
         groups = pd.Series(target[rows]).str.casefold().to_numpy(dtype=object)
@@ -230,19 +234,21 @@ def fix_truth(months, inv: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray
 
     # the rules (checks 18-20)
     first.take(np.isin(cvr, list(w.excluded_suppliers)))
-    first.take(~np.isin(para, PARAGRAPHS))
+    first.take(~np.isin(services["paragraph"].to_numpy(dtype=object), PARAGRAPHS)[svc])
     first.take(amount > MAX_AMOUNT * MONEY_SCALE, "rule:max_amount")
     true_svc = ep["service"].to_numpy()[episode]
     first.take(covered & (svc != true_svc), lambda rows: "grant_service:" + cov_gid[rows])
     return fix_owner(first.key), first.key
 
 
-def _coding_rows(sheet: pd.DataFrame, para, own, target, day) -> np.ndarray:
+def _coding_rows(sheet: pd.DataFrame, groups: tuple, day: np.ndarray) -> np.ndarray:
     """How many of the sheet's coding rows are valid on ``day`` for each
-    (paragraph, ownership, target group)."""
+    invoice's (paragraph, ownership, target group); ``groups`` gives each
+    of the three as ``(values, at)``: the texts of a table (the services, the
+    suppliers) and the invoices' rows in it."""
     frm = pd.to_datetime(sheet["valid_from"]).to_numpy().astype("datetime64[D]")
     to = pd.to_datetime(sheet["valid_to"].replace("", None)).to_numpy().astype("datetime64[D]")
-    key, want = _group_numbers((sheet["paragraph"], sheet["ownership"], sheet["target_group"]), (para, own, target))
+    key, want = _group_numbers((sheet["paragraph"], sheet["ownership"], sheet["target_group"]), groups)
     # the invoices of each group together, so that each row looks only at its own group's
     order = np.argsort(want, kind="stable")
     bounds = np.searchsorted(want[order], np.stack([key, key + 1]))
@@ -256,15 +262,16 @@ def _coding_rows(sheet: pd.DataFrame, para, own, target, day) -> np.ndarray:
 
 def _group_numbers(sheet: tuple, invoices: tuple) -> tuple[np.ndarray, np.ndarray]:
     """Each (paragraph, ownership, target group) of the sheet's rows and of the
-    invoices as one number, the same for the same three texts; -1 for an
-    invoice's group that the sheet does not have."""
+    invoices (each text as ``(values, at)``, see :func:`_coding_rows`) as one
+    number, the same for the same three texts; -1 for an invoice's group that
+    the sheet does not have."""
     key = np.zeros(len(sheet[0]), dtype=np.int64)
-    want = np.zeros(len(invoices[0]), dtype=np.int64)
+    want = np.zeros(len(invoices[0][1]), dtype=np.int64)
     missing = np.zeros(len(want), dtype=bool)
-    for mine, theirs in zip(sheet, invoices, strict=True):
+    for mine, (theirs, rows) in zip(sheet, invoices, strict=True):
         values = pd.Index(pd.unique(np.asarray(mine, dtype=object)))
         key = key * len(values) + values.get_indexer(np.asarray(mine, dtype=object))
-        at = values.get_indexer(np.asarray(theirs, dtype=object))
+        at = values.get_indexer(np.asarray(theirs, dtype=object))[rows]
         missing |= at < 0
         want = want * len(values) + at
     return key, np.where(missing, -1, want)

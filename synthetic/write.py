@@ -29,7 +29,7 @@ from invoicekit.parsing import (
 )
 from invoicekit.vocabulary import FIX_TRUTH_FIELDS
 from synthetic.fixes import fix_truth
-from synthetic.invoices import Months
+from synthetic.invoices import Months, citizen_lists
 from synthetic.world import World
 
 INVOICE_HEADERS_DA = {
@@ -280,7 +280,7 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
     service = pa.array(svc_name[ep["service"].to_numpy()[inv["episode"].to_numpy()]].astype(object), L)
 
     # the citizens on each invoice, flat, and their numbers as the supplier writes them
-    citizens = pa.array(inv["citizens"].to_numpy(dtype=object), pa.large_list(pa.int64()))
+    citizens = citizen_lists(inv["citizens"])
     flat = citizens.flatten().to_numpy()
     offsets = citizens.offsets.to_numpy()
     count = np.diff(offsets)
@@ -445,7 +445,8 @@ def write_invoice_csv(frame: pd.DataFrame, meta: dict, world: World, path: Path,
 def write_grants_csv(grants: pd.DataFrame, path: Path) -> None:
     out = {c: grants[c] for c in grants.columns}
     out["rate"] = format_money_dk(grants["rate"].to_numpy())
-    out["rate_unit"] = grants["rate_unit"].map(UNIT_DA)
+    unit = pd.Index(list(UNIT_DA)).get_indexer(grants["rate_unit"].to_numpy(dtype=object))
+    out["rate_unit"] = np.array([*UNIT_DA.values(), None], dtype=object)[unit]  # -1: the last, blank
     for col in ("start_date", "end_date"):
         out[col] = pc.replace_substring(text_column(format_date_dk(grants[col].to_numpy())), ".", "-")
     write_csv(path, {GRANT_HEADERS_DA.get(c, c): v for c, v in out.items()}, ";", "utf-8-sig")
