@@ -209,7 +209,8 @@ class Months:
         )
         frames = [regular, late, credit, credit_late, extras, backpay]
         if self.prev is not None:
-            frames += [self._corrections(self.prev), self._reminders(self.prev)]
+            resendable = _resendable(self.prev)  # once for both
+            frames += [self._corrections(resendable), self._reminders(resendable)]
         month = pd.concat([f for f in frames if len(f)], ignore_index=True)
         month["k"] = k
         month["day"] = rng.integers(0, 26, len(month))
@@ -407,10 +408,10 @@ class Months:
             combined["lines"] = _house_lines(inv[many].assign(house=house[many]))
         return pd.concat([inv[~many], combined], ignore_index=True)
 
-    def _corrections(self, prev: pd.DataFrame) -> pd.DataFrame:
+    def _corrections(self, resendable: pd.DataFrame) -> pd.DataFrame:
+        """Credit notes for some of last month's invoices (those :func:`_resendable`)."""
         rng = self.rng
-        base = _resendable(prev)
-        base = base[pick(rng, len(base), self.p.correction_credit_rate)]
+        base = resendable[pick(rng, len(resendable), self.p.correction_credit_rate)]
         share = rng.choice([1.0, 0.5, 0.2, 0.1], len(base))
         amount = -((base["amount"].to_numpy() * share) // ORE * ORE).astype(np.int64)
         if "lines" in base:  # a collective invoice's credit note credits each citizen's line in turn
@@ -425,11 +426,10 @@ class Months:
             credits=base["invoice_id"],
         ).drop(columns=["invoice_id", "k", "day", "invoice_date"], errors="ignore")
 
-    def _reminders(self, prev: pd.DataFrame) -> pd.DataFrame:
-        """A reminder under a new invoice number for last month's invoice."""
+    def _reminders(self, resendable: pd.DataFrame) -> pd.DataFrame:
+        """A reminder under a new invoice number for last month's invoice (of those :func:`_resendable`)."""
         rng = self.rng
-        base = _resendable(prev)
-        base = _lines_not_to_pay(base[pick(rng, len(base), self.p.resend_rate)])
+        base = _lines_not_to_pay(resendable[pick(rng, len(resendable), self.p.resend_rate)])
         return base.assign(
             invoice_type="duplicate",
             orig_type=base["invoice_type"],

@@ -270,14 +270,15 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
             inv[col] = None
     n = len(inv)
     s_idx = inv["supplier"].to_numpy()
-    prof = world.profiles(k)[s_idx]
+    profiles = pd.Series(world.profiles(k))  # a supplier's, for each of its invoices below
+    at_sup = pa.array(s_idx)
     style = sup["id_style"].to_numpy()[s_idx].astype(np.int64)
     hyphen = sup["date_style"].to_numpy()[s_idx] != 1
     shows_name = sup["shows_name"].to_numpy()[s_idx].astype(bool)
-    cvr = text_column(sup["cvr"].to_numpy()[s_idx])
+    cvr = pc.take(text_column(sup["cvr"].to_numpy()), at_sup)
     keying = inv["keying"].to_numpy(dtype=object)
     svc_name = world.services["service_name"].to_numpy()
-    service = pa.array(svc_name[ep["service"].to_numpy()[inv["episode"].to_numpy()]].astype(object), L)
+    service = pc.take(text_column(svc_name), pa.array(ep["service"].to_numpy()[inv["episode"].to_numpy()]))
 
     # the citizens on each invoice, flat, and their numbers as the supplier writes them
     citizens = citizen_lists(inv["citizens"])
@@ -294,8 +295,8 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
         shown = pc.if_else(pa.array(bad_cpr[owner]), _typo_cprs(cprs), shown)
     shown = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), shown), _s(", "))
 
-    cpr_mode = pd.Series(prof).map(CPR_MODES).to_numpy(dtype=object)
-    period_mode = pd.Series(prof).map(PERIOD_MODES).to_numpy(dtype=object)
+    cpr_mode = profiles.map(CPR_MODES).to_numpy(dtype=object)[s_idx]
+    period_mode = profiles.map(PERIOD_MODES).to_numpy(dtype=object)[s_idx]
     cpr_mode[bad_cpr] = "column"
     period_mode[keying == "swapped_period"] = "column"
     bad_cvr = keying == "bad_cvr"
@@ -348,7 +349,7 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
             "period_end": pend,
             "text": pd.Series(text, dtype="str"),
             "invoice_date": inv["invoice_date"].to_numpy(),
-            "supplier_name": pd.Series(text_column(sup["name"].to_numpy()[s_idx]), dtype="str"),
+            "supplier_name": pd.Series(pc.take(text_column(sup["name"].to_numpy()), at_sup), dtype="str"),
         }
     )
     return frame, {"blank_amount": keying == "blank_amount"}
