@@ -402,7 +402,8 @@ def write_csv(path: Path, columns: dict, sep: str, encoding: str, errors: str = 
             f.write((sep.join(_csv_cells(pa.array(names, L), sep).to_pylist()) + "\n").encode(encoding, errors))
         for at in range(0, n, CSV_CHUNK):
             part = [_csv_cells(c.slice(at, CSV_CHUNK), sep) for c in cells]
-            lines = _join(pc.binary_join_element_wise(*part, _s(sep)) if len(part) > 1 else part[0], "\n")
+            part[-1] = _join(part[-1], "\n")  # the line's end on its last cell: the lines are joined once
+            lines = pc.binary_join_element_wise(*part, _s(sep)) if len(part) > 1 else part[0]
             buffers = lines.buffers()
             ends = np.frombuffer(buffers[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
             body = memoryview(buffers[2])[ends[0] : ends[-1]]
@@ -446,8 +447,8 @@ def write_invoice_csv(frame: pd.DataFrame, meta: dict, world: World, path: Path,
 def write_grants_csv(grants: pd.DataFrame, path: Path) -> None:
     out = {c: grants[c] for c in grants.columns}
     out["rate"] = format_money_dk(grants["rate"].to_numpy())
-    unit = pd.Index(list(UNIT_DA)).get_indexer(grants["rate_unit"].to_numpy(dtype=object))
-    out["rate_unit"] = np.array([*UNIT_DA.values(), None], dtype=object)[unit]  # -1: the last, blank
+    units = text_column(grants["rate_unit"]).dictionary_encode()  # each distinct unit in Danish once
+    out["rate_unit"] = pc.take(pa.array([UNIT_DA.get(u) for u in units.dictionary.to_pylist()], L), units.indices)
     for col in ("start_date", "end_date"):
         out[col] = pc.replace_substring(text_column(format_date_dk(grants[col].to_numpy())), ".", "-")
     write_csv(path, {GRANT_HEADERS_DA.get(c, c): v for c, v in out.items()}, ";", "utf-8-sig")
