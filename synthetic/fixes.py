@@ -41,10 +41,12 @@ every other file stays as it was for the same seed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-from invoicekit.amounts import expected_amounts
+from invoicekit.amounts import UNITS, expected_amounts, unit_codes
 from invoicekit.parsing import MONEY_SCALE
 
 #: the business rules the world is written with (``rules.toml``)
@@ -74,22 +76,28 @@ BY_RATE = ("regular", "rounding_within_1", "rounding_1_to_5")
 
 
 def fix_owner(keys: np.ndarray) -> np.ndarray:
-    """The owner of each key (blank for a blank key)."""
-    kind = pd.Series(keys, dtype=object).str.split(":").str[0]
-    return kind.map(FIX_OWNERS).fillna("").to_numpy(dtype=object)
+    """The owner of each key (blank for a blank key), worked out once for each distinct key."""
+    codes, distinct = pd.factorize(np.asarray(keys, dtype=object))
+    owners = np.array([FIX_OWNERS.get(k.split(":")[0], "") for k in distinct], dtype=object)
+    return owners[codes]
 
 
 class _First:
-    """Keys given in check order: the first check that takes an invoice decides it."""
+    """Keys given in check order: the first check that takes an invoice decides it.
+    A key is one text, or a function from the rows a check takes (their
+    positions) to their keys: each invoice's key is built once, by the check
+    that takes it, not for every invoice by every check."""
 
     def __init__(self, n: int) -> None:
         self.key = np.full(n, "", dtype=object)
         self.done = np.zeros(n, dtype=bool)
 
-    def take(self, mask: np.ndarray, key: object = "") -> None:
+    def take(self, mask: np.ndarray, key: str | Callable[[np.ndarray], np.ndarray] = "") -> None:
         m = np.asarray(mask, dtype=bool) & ~self.done
-        if isinstance(key, np.ndarray):
-            self.key[m] = key[m]
+        if callable(key):
+            rows = np.flatnonzero(m)
+            if len(rows):
+                self.key[rows] = key(rows)
         else:
             self.key[m] = key
         self.done |= m
@@ -113,13 +121,18 @@ def fix_truth(months, inv: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray
     amount = inv["amount"].to_numpy(dtype=np.int64)
     ps = inv["period_start"].to_numpy().astype("datetime64[D]")
     pe = inv["period_end"].to_numpy().astype("datetime64[D]")
-    cause = pd.Series(inv["cause"].to_numpy(dtype=object)).str.replace("+wrong_service_in_sensum", "", regex=False)
-    cause = cause.replace("wrong_service_in_sensum", "regular").to_numpy(dtype=object)
-    n_citizens = np.array([len(c) for c in inv["citizens"]], dtype=np.int64)
+    # the invoice's own cause, without the grant's wrong service (each distinct cause once)
+    cause_code, causes = pd.factorize(inv["cause"].to_numpy(dtype=object))
+    own_causes = [c.replace("+wrong_service_in_sensum", "") for c in causes]
+    own_causes = ["regular" if c == "wrong_service_in_sensum" else c for c in own_causes]
+    n_citizens = np.fromiter(map(len, inv["citizens"]), dtype=np.int64, count=n)
 
     # the invoice itself (checks 1-10): the template's profiles, keying errors, credit notes, copies
     profile = w.profiles(k)[sup]
-    template = "template:" + cvr
+
+    def template(rows: np.ndarray) -> np.ndarray:
+        return "template:" + cvr[rows]
+
     first.take(keying == "missing_id")
     first.take(keying == "bad_cpr")
     first.take(n_citizens > 1, template)
@@ -136,8 +149,10 @@ def fix_truth(months, inv: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray
     c = pd.DataFrame({"i": np.arange(n), "episode": episode, "ps": ps, "pe": pe}).merge(reg, on="episode")
     shown = np.bincount(c["i"].to_numpy(), minlength=n) > 0
     cit = w.citizens["cpr"].to_numpy(dtype=object)[ep["citizen"].to_numpy()[episode]]
-    masked = np.array([f"{x[:6]}-xxxx" for x in cit], dtype=object)
-    first.take(~shown, "grant_missing:" + masked + ":" + cvr)
+    first.take(
+        ~shown,
+        lambda rows: "grant_missing:" + np.array([f"{x[:6]}-xxxx" for x in cit[rows]], dtype=object) + ":" + cvr[rows],
+    )
 
     wrong = c[c["cvr"].to_numpy() != cvr[c["i"].to_numpy()]]
     covers = (c["start"] <= c["ps"]) & (c["end"].isna() | (c["end"] >= c["pe"]))
@@ -149,7 +164,7 @@ def fix_truth(months, inv: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray
     wrong_at[wrong["i"].unique()] = True
     gid = np.full(n, "", dtype=object)
     gid[pick.index.to_numpy()] = pick["grant_id"].to_numpy(dtype=object)
-    first.take(wrong_at, "grant_supplier:" + gid)
+    first.take(wrong_at, lambda rows: "grant_supplier:" + gid[rows])
 
     covered = np.zeros(n, dtype=bool)
     covered[cov.index.to_numpy()] = True
@@ -161,59 +176,102 @@ def fix_truth(months, inv: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray
     period_gid = np.full(n, "", dtype=object)
     period_gid[late["i"].to_numpy()] = late["grant_id"].to_numpy(dtype=object)
     period_gid[ended["i"].to_numpy()] = ended["grant_id"].to_numpy(dtype=object)
-    first.take(~covered & lives, "grant_period:" + period_gid)
+    first.take(~covered & lives, lambda rows: "grant_period:" + period_gid[rows])
     first.take(~covered)  # billed for days the stay did not have: to be rejected
 
-    first.take(inv["unit"].to_numpy(dtype=object) == "hour")  # no fixed rate: checked by hand
+    unit = unit_codes(inv["unit"].to_numpy(dtype=object))  # worked out once for the checks below
+    first.take(unit == UNITS.index("hour"))  # no fixed rate: checked by hand
     at = cov.reindex(np.arange(n))
     rate_shown = at["rate"].fillna(-1).to_numpy(dtype=np.int64)
-    unit = inv["unit"].to_numpy(dtype=object)
     rate_true = inv["rate"].to_numpy(dtype=np.int64)
     exp_true = expected_amounts(rate_true, unit, ps, pe)
     exp_shown = expected_amounts(rate_shown, unit, ps, pe)
-    attendance = (unit == "day") & np.isin(ep["paragraph"].to_numpy(dtype=object)[episode], ["103", "104"])
-    by_rate = np.isin(cause, BY_RATE) & ~attendance & (np.abs(amount - exp_true) <= ROUNDING * MONEY_SCALE)
+    attendance = (unit == UNITS.index("day")) & np.isin(ep["paragraph"].to_numpy(dtype=object)[episode], ["103", "104"])
+    by_rate = (
+        np.isin(np.array(own_causes, dtype=object), BY_RATE)[cause_code]
+        & ~attendance
+        & (np.abs(amount - exp_true) <= ROUNDING * MONEY_SCALE)
+    )
     rate_wrong = by_rate & (rate_shown != rate_true)
     svc = at["service"].fillna(0).to_numpy(dtype=np.int64)
     codes = w.services["service_code"].to_numpy(dtype=object)[svc]
     year_shown = at["year"].fillna(0).to_numpy(dtype=np.int64)
     year_billed = ps.astype("datetime64[Y]").astype(np.int64) + 1970
-    new_year = np.array([f"{y}-01-01" for y in year_billed], dtype=object)
-    first.take(rate_wrong & (year_shown < year_billed), "rate:" + cvr + ":" + codes + ":" + new_year)
+
+    def rate_key(rows: np.ndarray) -> np.ndarray:
+        new_year = np.array([f"{y}-01-01" for y in year_billed[rows]], dtype=object)
+        return "rate:" + cvr[rows] + ":" + codes[rows] + ":" + new_year
+
+    first.take(rate_wrong & (year_shown < year_billed), rate_key)
     cov_gid = at["grant_id"].fillna("").to_numpy(dtype=object)
-    first.take(rate_wrong & at["stale"].fillna(False).to_numpy(dtype=bool), "grant_rate:" + cov_gid)
+    first.take(rate_wrong & at["stale"].fillna(False).to_numpy(dtype=bool), lambda rows: "grant_rate:" + cov_gid[rows])
     off = np.abs(amount - exp_shown) > TOLERANCE * MONEY_SCALE
     first.take(by_rate & off & (np.abs(amount - exp_shown) <= ROUNDING * MONEY_SCALE), "rule:tolerance")
     first.take(off)  # a fee, a deduction, an extra, days of attendance: the amount is the invoice's own
-    twin = np.array([str(int(g) + 5_000_000) if g else "" for g in cov_gid], dtype=object)
-    first.take(at["double"].fillna(False).to_numpy(dtype=bool), "grant_double:" + twin)
+
+    def twin(rows: np.ndarray) -> np.ndarray:
+        return "grant_double:" + np.array([str(int(g) + 5_000_000) if g else "" for g in cov_gid[rows]], dtype=object)
+
+    first.take(at["double"].fillna(False).to_numpy(dtype=bool), twin)
 
     # coding (check 17): the support sheet as the municipality keeps it
     services = w.services
     para = services["paragraph"].to_numpy(dtype=object)[svc]
     target = services["target_group"].to_numpy(dtype=object)[svc]
     own = suppliers["ownership"].to_numpy(dtype=object)[sup]
-    first.take(~suppliers["in_sheet"].to_numpy(dtype=bool)[sup], "coding_supplier:" + cvr)
-    rows = _coding_rows(w.sheet_coding, para, own, target, ps)
-    first.take(rows != 1, "coding:" + para + ":" + own + ":" + pd.Series(target).str.casefold().to_numpy(dtype=object))
+    first.take(~suppliers["in_sheet"].to_numpy(dtype=bool)[sup], lambda rows: "coding_supplier:" + cvr[rows])
+    valid = _coding_rows(
+        w.sheet_coding,
+        ((services["paragraph"], svc), (suppliers["ownership"], sup), (services["target_group"], svc)),
+        ps,
+    )
+
+    def coding_key(rows: np.ndarray) -> np.ndarray:
+        groups = pd.Series(target[rows]).str.casefold().to_numpy(dtype=object)
+        return "coding:" + para[rows] + ":" + own[rows] + ":" + groups
+
+    first.take(valid != 1, coding_key)
 
     # the rules (checks 18-20)
     first.take(np.isin(cvr, list(w.excluded_suppliers)))
-    first.take(~np.isin(para, PARAGRAPHS))
+    first.take(~np.isin(services["paragraph"].to_numpy(dtype=object), PARAGRAPHS)[svc])
     first.take(amount > MAX_AMOUNT * MONEY_SCALE, "rule:max_amount")
     true_svc = ep["service"].to_numpy()[episode]
-    first.take(covered & (svc != true_svc), "grant_service:" + cov_gid)
+    first.take(covered & (svc != true_svc), lambda rows: "grant_service:" + cov_gid[rows])
     return fix_owner(first.key), first.key
 
 
-def _coding_rows(sheet: pd.DataFrame, para, own, target, day) -> np.ndarray:
+def _coding_rows(sheet: pd.DataFrame, groups: tuple, day: np.ndarray) -> np.ndarray:
     """How many of the sheet's coding rows are valid on ``day`` for each
-    (paragraph, ownership, target group)."""
+    invoice's (paragraph, ownership, target group); ``groups`` gives each
+    of the three as ``(values, at)``: the texts of a table (the services, the
+    suppliers) and the invoices' rows in it."""
     frm = pd.to_datetime(sheet["valid_from"]).to_numpy().astype("datetime64[D]")
     to = pd.to_datetime(sheet["valid_to"].replace("", None)).to_numpy().astype("datetime64[D]")
-    key = pd.Series(sheet["paragraph"] + "|" + sheet["ownership"] + "|" + sheet["target_group"]).to_numpy(dtype=object)
-    want = pd.Series(pd.Series(para) + "|" + pd.Series(own) + "|" + pd.Series(target)).to_numpy(dtype=object)
+    key, want = _group_numbers((sheet["paragraph"], sheet["ownership"], sheet["target_group"]), groups)
+    # the invoices of each group together, so that each row looks only at its own group's
+    order = np.argsort(want, kind="stable")
+    bounds = np.searchsorted(want[order], np.stack([key, key + 1]))
     out = np.zeros(len(want), dtype=np.int64)
     for j in range(len(sheet)):  # a few dozen rows
-        out += (want == key[j]) & (frm[j] <= day) & (np.isnat(to[j]) | (day <= to[j]))
+        rows = order[bounds[0, j] : bounds[1, j]]
+        d = day[rows]
+        out[rows] += (frm[j] <= d) & (np.isnat(to[j]) | (d <= to[j]))
     return out
+
+
+def _group_numbers(sheet: tuple, invoices: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Each (paragraph, ownership, target group) of the sheet's rows and of the
+    invoices (each text as ``(values, at)``, see :func:`_coding_rows`) as one
+    number, the same for the same three texts; -1 for an invoice's group that
+    the sheet does not have."""
+    key = np.zeros(len(sheet[0]), dtype=np.int64)
+    want = np.zeros(len(invoices[0][1]), dtype=np.int64)
+    missing = np.zeros(len(want), dtype=bool)
+    for mine, (theirs, rows) in zip(sheet, invoices, strict=True):
+        values = pd.Index(pd.unique(np.asarray(mine, dtype=object)))
+        key = key * len(values) + values.get_indexer(np.asarray(mine, dtype=object))
+        at = values.get_indexer(np.asarray(theirs, dtype=object))[rows]
+        missing |= at < 0
+        want = want * len(values) + at
+    return key, np.where(missing, -1, want)

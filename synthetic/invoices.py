@@ -8,6 +8,8 @@ is applied here, and every invoice carries the ``cause`` that shaped it.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -65,6 +67,17 @@ def pick_kinds(rng: np.random.Generator, n: int, shares: list[float]) -> np.ndar
         kind[order[at : at + count]] = k
         at += count
     return kind
+
+
+def citizen_lists(citizens: pd.Series) -> pa.LargeListArray:
+    """The invoices' ``citizens`` (a list of citizens each) as one arrow list
+    array, read off the lists in one pass (arrow's own conversion of Python
+    lists looks at each list in turn, about thirty times slower)."""
+    counts = np.fromiter(map(len, citizens), dtype=np.int64, count=len(citizens))
+    flat = np.fromiter(itertools.chain.from_iterable(citizens), dtype=np.int64, count=int(counts.sum()))
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(flat))
 
 
 def _resendable(prev: pd.DataFrame) -> pd.DataFrame:
@@ -196,7 +209,8 @@ class Months:
         )
         frames = [regular, late, credit, credit_late, extras, backpay]
         if self.prev is not None:
-            frames += [self._corrections(self.prev), self._reminders(self.prev)]
+            resendable = _resendable(self.prev)  # once for both
+            frames += [self._corrections(resendable), self._reminders(resendable)]
         month = pd.concat([f for f in frames if len(f)], ignore_index=True)
         month["k"] = k
         month["day"] = rng.integers(0, 26, len(month))
@@ -364,7 +378,7 @@ class Months:
         one invoice per citizen."""
         coll = self.w.profiles(k)[inv["supplier"].to_numpy()] == "collective"
         coll &= inv["keying"].to_numpy() == ""
-        citizens = pa.array(inv["citizens"].to_numpy(dtype=object), pa.large_list(pa.int64()))
+        citizens = citizen_lists(inv["citizens"])
         first = pd.Series(pc.list_element(citizens, 0).to_numpy(), dtype=np.int64)
         rank = first.groupby(inv["supplier"].to_numpy()).rank(method="first").to_numpy().astype(np.int64) - 1
         house = np.where(coll, inv["supplier"].to_numpy() * 1_000_000 + rank // self.p.collective_house_size, -1)
@@ -376,13 +390,13 @@ class Months:
         combined = g.agg(
             episode=("episode", "first"),
             supplier=("supplier", "first"),
-            citizens=("citizens", lambda s: sorted(c for lst in s for c in lst)),
             period_start=("period_start", "min"),
             period_end=("period_end", "max"),
             amount=("amount", "sum"),
             rate=("rate", "first"),
             unit=("unit", "first"),
         ).reset_index(drop=True)
+        combined.insert(2, "citizens", _house_citizens(citizens.take(pa.array(np.flatnonzero(many))), house[many]))
         combined["invoice_type"] = "collective"
         combined["true_grant_id"] = ""
         combined["should_pay"] = g["should_pay"].all().to_numpy()
@@ -394,10 +408,10 @@ class Months:
             combined["lines"] = _house_lines(inv[many].assign(house=house[many]))
         return pd.concat([inv[~many], combined], ignore_index=True)
 
-    def _corrections(self, prev: pd.DataFrame) -> pd.DataFrame:
+    def _corrections(self, resendable: pd.DataFrame) -> pd.DataFrame:
+        """Credit notes for some of last month's invoices (those :func:`_resendable`)."""
         rng = self.rng
-        base = _resendable(prev)
-        base = base[pick(rng, len(base), self.p.correction_credit_rate)]
+        base = resendable[pick(rng, len(resendable), self.p.correction_credit_rate)]
         share = rng.choice([1.0, 0.5, 0.2, 0.1], len(base))
         amount = -((base["amount"].to_numpy() * share) // ORE * ORE).astype(np.int64)
         if "lines" in base:  # a collective invoice's credit note credits each citizen's line in turn
@@ -412,11 +426,10 @@ class Months:
             credits=base["invoice_id"],
         ).drop(columns=["invoice_id", "k", "day", "invoice_date"], errors="ignore")
 
-    def _reminders(self, prev: pd.DataFrame) -> pd.DataFrame:
-        """A reminder under a new invoice number for last month's invoice."""
+    def _reminders(self, resendable: pd.DataFrame) -> pd.DataFrame:
+        """A reminder under a new invoice number for last month's invoice (of those :func:`_resendable`)."""
         rng = self.rng
-        base = _resendable(prev)
-        base = _lines_not_to_pay(base[pick(rng, len(base), self.p.resend_rate)])
+        base = _lines_not_to_pay(resendable[pick(rng, len(resendable), self.p.resend_rate)])
         return base.assign(
             invoice_type="duplicate",
             orig_type=base["invoice_type"],
@@ -501,7 +514,7 @@ class Months:
             & (ep["double_until"].to_numpy()[e] > k)
             & (ep["double_until"].to_numpy()[e] != ALWAYS)
         )
-        return pd.DataFrame(
+        return object_frame(
             {
                 "episode": e,
                 "year": seg["year"].to_numpy(),
@@ -522,26 +535,34 @@ class Months:
         """The grants as registered in Sensum when the robot runs in month ``k``."""
         w = self.w
         r = self.registered(k)
-        e = r["episode"].to_numpy()
-        svc = r["service"].to_numpy()
         vis = r["visible"].to_numpy()
-        grants = pd.DataFrame(
+        # the visible grants, then the copies of those registered twice, in the order of their CPR numbers
+        # (a stable sort: the citizens' numbers ranked once, each row sorted by its citizen's rank)
+        rows = np.flatnonzero(vis)
+        twice = rows[r["double"].to_numpy()[rows]]
+        rows = np.concatenate([rows, twice])
+        citizen = w.episodes["citizen"].to_numpy()[r["episode"].to_numpy()[rows]]
+        numbers = pa.array(w.citizens["cpr"].to_numpy(dtype=object), pa.large_string())
+        rank = pc.rank(numbers, sort_keys="ascending", tiebreaker="dense").to_numpy()
+        order = np.argsort(rank[citizen], kind="stable")
+        rows, citizen = rows[order], citizen[order]
+        grant_id = r["grant_id"].to_numpy(dtype=object)[rows]
+        copy = order >= len(rows) - len(twice)
+        grant_id[copy] = [str(int(g) + 5_000_000) for g in grant_id[copy]]
+        svc = r["service"].to_numpy()[rows]
+        return object_frame(
             {
-                "grant_id": r["grant_id"].to_numpy(),
-                "cpr": w.citizens["cpr"].to_numpy()[w.episodes["citizen"].to_numpy()[e]],
-                "service_code": w.services["service_code"].to_numpy()[svc],
-                "service_name": w.services["service_name"].to_numpy()[svc],
-                "supplier_cvr": r["cvr"].to_numpy(),
-                "rate": r["rate"].to_numpy(),
-                "rate_unit": r["unit"].to_numpy(),
-                "start_date": r["start"].to_numpy(),
-                "end_date": r["end"].to_numpy(),
+                "grant_id": grant_id,
+                "cpr": w.citizens["cpr"].to_numpy(dtype=object)[citizen],
+                "service_code": w.services["service_code"].to_numpy(dtype=object)[svc],
+                "service_name": w.services["service_name"].to_numpy(dtype=object)[svc],
+                "supplier_cvr": r["cvr"].to_numpy(dtype=object)[rows],
+                "rate": r["rate"].to_numpy()[rows],
+                "rate_unit": r["unit"].to_numpy(dtype=object)[rows],
+                "start_date": r["start"].to_numpy()[rows],
+                "end_date": r["end"].to_numpy()[rows],
             }
-        )[vis]
-        twice = grants[r["double"].to_numpy()[vis]].assign(
-            grant_id=lambda d: (d["grant_id"].astype(int) + 5_000_000).astype(str)
         )
-        return pd.concat([grants, twice], ignore_index=True).sort_values("cpr", kind="stable").reset_index(drop=True)
 
 
 #: what a line of a collective invoice holds, from the citizen's own invoice it replaces
@@ -568,6 +589,16 @@ def _credited_lines(lines: object, amount: int, share: float) -> object:
     parts = [-int(ln["amount"] * share) // ORE * ORE for ln in lines[:-1]]
     parts.append(amount - sum(parts))
     return [{**ln, "amount": a} for ln, a in zip(lines, parts, strict=True)]
+
+
+def _house_citizens(citizens: pa.LargeListArray, house: np.ndarray) -> list[list[int]]:
+    """For each house, in the order of their numbers: its invoices' citizens
+    together, in order (``citizens`` the invoices' lists, ``house`` their houses)."""
+    flat = citizens.flatten().to_numpy()
+    owner = np.repeat(house, pc.list_value_length(citizens).to_numpy())
+    order = np.lexsort((flat, owner))
+    starts = np.flatnonzero(np.diff(owner[order])) + 1
+    return [part.tolist() for part in np.split(flat[order], starts)]
 
 
 def _house_lines(rows: pd.DataFrame) -> list[list[dict]]:

@@ -411,9 +411,11 @@ def build_world(params: Params, seed: int) -> World:
         m = np.flatnonzero(ep["kind"].to_numpy() == kind)
         supplier[m] = idx[rng.choice(len(idx), len(m), p=w)]
     moved = np.flatnonzero(ep["moved_from"].to_numpy() >= 0)
-    for i in moved:  # a handful; a loop is fine
-        j = ep.at[i, "moved_from"]
-        idx = np.flatnonzero(kind_of_sup == ep.at[i, "kind"])
+    moved_from, ep_kinds = ep["moved_from"].to_numpy(), ep["kind"].to_numpy(dtype=object)
+    sup_of_kind = {kind: np.flatnonzero(kind_of_sup == kind) for kind in KINDS}
+    for i in moved:  # in turn: a move may follow a move
+        j = moved_from[i]
+        idx = sup_of_kind[ep_kinds[i]]
         if len(idx) > 1 and supplier[i] == supplier[j]:
             supplier[i] = idx[(np.flatnonzero(idx == supplier[j])[0] + 1 + rng.integers(0, len(idx) - 1)) % len(idx)]
     ep["supplier"] = supplier
@@ -555,14 +557,18 @@ def build_world(params: Params, seed: int) -> World:
     svc = services
     wrong_service = np.full(n_ep, -1)
     ws = np.flatnonzero(backlog == 4)
-    for i in ws:
-        s = ep.at[i, "service"]
-        same = np.flatnonzero(
+    ep_service = ep["service"].to_numpy()
+    siblings = {
+        s: np.flatnonzero(
             (svc["rate_unit"] == svc.at[s, "rate_unit"])
             & (svc["target_group"] == svc.at[s, "target_group"])
             & (svc["paragraph"] != svc.at[s, "paragraph"])
             & svc["paragraph"].isin(["103", "104", "107", "108"])
         )
+        for s in np.unique(ep_service[ws])
+    }
+    for i in ws:  # in turn: one draw for each that has a sibling, in order
+        same = siblings[ep_service[i]]
         if len(same):
             wrong_service[i] = same[rng.integers(0, len(same))]
     ep["wrong_service"] = wrong_service

@@ -29,7 +29,7 @@ from invoicekit.parsing import (
 )
 from invoicekit.vocabulary import FIX_TRUTH_FIELDS
 from synthetic.fixes import fix_truth
-from synthetic.invoices import Months
+from synthetic.invoices import Months, citizen_lists
 from synthetic.world import World
 
 INVOICE_HEADERS_DA = {
@@ -270,17 +270,18 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
             inv[col] = None
     n = len(inv)
     s_idx = inv["supplier"].to_numpy()
-    prof = world.profiles(k)[s_idx]
+    profiles = pd.Series(world.profiles(k))  # a supplier's, for each of its invoices below
+    at_sup = pa.array(s_idx)
     style = sup["id_style"].to_numpy()[s_idx].astype(np.int64)
     hyphen = sup["date_style"].to_numpy()[s_idx] != 1
     shows_name = sup["shows_name"].to_numpy()[s_idx].astype(bool)
-    cvr = text_column(sup["cvr"].to_numpy()[s_idx])
+    cvr = pc.take(text_column(sup["cvr"].to_numpy()), at_sup)
     keying = inv["keying"].to_numpy(dtype=object)
     svc_name = world.services["service_name"].to_numpy()
-    service = pa.array(svc_name[ep["service"].to_numpy()[inv["episode"].to_numpy()]].astype(object), L)
+    service = pc.take(text_column(svc_name), pa.array(ep["service"].to_numpy()[inv["episode"].to_numpy()]))
 
     # the citizens on each invoice, flat, and their numbers as the supplier writes them
-    citizens = pa.array(inv["citizens"].to_numpy(dtype=object), pa.large_list(pa.int64()))
+    citizens = citizen_lists(inv["citizens"])
     flat = citizens.flatten().to_numpy()
     offsets = citizens.offsets.to_numpy()
     count = np.diff(offsets)
@@ -294,8 +295,8 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
         shown = pc.if_else(pa.array(bad_cpr[owner]), _typo_cprs(cprs), shown)
     shown = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), shown), _s(", "))
 
-    cpr_mode = pd.Series(prof).map(CPR_MODES).to_numpy(dtype=object)
-    period_mode = pd.Series(prof).map(PERIOD_MODES).to_numpy(dtype=object)
+    cpr_mode = profiles.map(CPR_MODES).to_numpy(dtype=object)[s_idx]
+    period_mode = profiles.map(PERIOD_MODES).to_numpy(dtype=object)[s_idx]
     cpr_mode[bad_cpr] = "column"
     period_mode[keying == "swapped_period"] = "column"
     bad_cvr = keying == "bad_cvr"
@@ -348,7 +349,7 @@ def render_month(world: World, inv: pd.DataFrame, k: int, rng: np.random.Generat
             "period_end": pend,
             "text": pd.Series(text, dtype="str"),
             "invoice_date": inv["invoice_date"].to_numpy(),
-            "supplier_name": pd.Series(text_column(sup["name"].to_numpy()[s_idx]), dtype="str"),
+            "supplier_name": pd.Series(pc.take(text_column(sup["name"].to_numpy()), at_sup), dtype="str"),
         }
     )
     return frame, {"blank_amount": keying == "blank_amount"}
@@ -362,10 +363,28 @@ def _csv_cells(column: pa.Array, sep: str) -> pa.Array:
     """Cells quoted as Python's csv module quotes them (pandas' ``to_csv``):
     only a cell holding the separator, a quote or a line break, with its
     quotes doubled."""
+    if not _holds_any(column, f'{sep}"\n'):
+        return column  # most columns: one look at their bytes
     needs = pc.match_substring_regex(column, f'[{re.escape(sep)}"\\n]')
     if not pc.any(needs).as_py():
         return column
     return pc.if_else(needs, _join('"', pc.replace_substring(column, '"', '""'), '"'), column)
+
+
+def _holds_any(column: pa.Array, characters: str) -> bool:
+    """Whether any cell of a text column holds one of ``characters`` (ASCII),
+    read off the column's UTF-8 bytes at once (a byte below 128 is always its
+    own character in UTF-8)."""
+    _validity, offsets, data = column.buffers()
+    width = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    ends = np.frombuffer(offsets, dtype=width)[column.offset : column.offset + len(column) + 1]
+    if data is None or not len(ends) or ends[-1] == ends[0]:
+        return False
+    text = np.frombuffer(data, dtype=np.uint8)[ends[0] : ends[-1]]
+    found = np.zeros(len(text), dtype=bool)
+    for c in characters.encode("ascii"):
+        found |= text == c
+    return bool(found.any())
 
 
 CSV_CHUNK = 200_000  # rows assembled at a time, so a file is never held twice in memory
@@ -383,7 +402,8 @@ def write_csv(path: Path, columns: dict, sep: str, encoding: str, errors: str = 
             f.write((sep.join(_csv_cells(pa.array(names, L), sep).to_pylist()) + "\n").encode(encoding, errors))
         for at in range(0, n, CSV_CHUNK):
             part = [_csv_cells(c.slice(at, CSV_CHUNK), sep) for c in cells]
-            lines = _join(pc.binary_join_element_wise(*part, _s(sep)) if len(part) > 1 else part[0], "\n")
+            part[-1] = _join(part[-1], "\n")  # the line's end on its last cell: the lines are joined once
+            lines = pc.binary_join_element_wise(*part, _s(sep)) if len(part) > 1 else part[0]
             buffers = lines.buffers()
             ends = np.frombuffer(buffers[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
             body = memoryview(buffers[2])[ends[0] : ends[-1]]
@@ -427,7 +447,8 @@ def write_invoice_csv(frame: pd.DataFrame, meta: dict, world: World, path: Path,
 def write_grants_csv(grants: pd.DataFrame, path: Path) -> None:
     out = {c: grants[c] for c in grants.columns}
     out["rate"] = format_money_dk(grants["rate"].to_numpy())
-    out["rate_unit"] = grants["rate_unit"].map(UNIT_DA)
+    units = text_column(grants["rate_unit"]).dictionary_encode()  # each distinct unit in Danish once
+    out["rate_unit"] = pc.take(pa.array([UNIT_DA.get(u) for u in units.dictionary.to_pylist()], L), units.indices)
     for col in ("start_date", "end_date"):
         out[col] = pc.replace_substring(text_column(format_date_dk(grants[col].to_numpy())), ".", "-")
     write_csv(path, {GRANT_HEADERS_DA.get(c, c): v for c, v in out.items()}, ";", "utf-8-sig")

@@ -15,6 +15,7 @@ from pathlib import Path
 import defusedxml.ElementTree as ET
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import invoicekit as ik
@@ -27,10 +28,13 @@ from invoicekit.posting_history import read_posting_history
 from invoicekit.reasons import REASONS
 from invoicekit.replay import load_world, read_truth, replay, wrong_postings
 from synthetic import HISTORY_FILE, INVOICE_TYPES, TRUTH_COLUMNS, synthesize
+from synthetic import write as synthetic_write
 from synthetic.calibrate import one, rates
+from synthetic.invoices import Months, _house_citizens, citizen_lists
 from synthetic.people import replacement_cprs, valid_cvrs
 from synthetic.scenario import UnknownScenario, parse_scenario
-from synthetic.write import _typo_cpr
+from synthetic.world import build_world
+from synthetic.write import _typo_cpr, write_csv
 
 CPR_LIKE = re.compile(r"(?<!\d)(\d{6})-?(\d{4})(?!\d)")
 
@@ -107,6 +111,79 @@ def test_a_cpr_typo_is_never_a_date_however_a_spreadsheet_reads_it():
         assert len(typo) == 10 and typo != cpr
         assert not is_valid_cpr(typo)
         assert not is_valid_cpr(str(int(typo)).zfill(10))  # as Excel would store and pad it
+
+
+# --- the writers' whole-column paths, against the plain ones -------------------
+
+
+@pytest.mark.parametrize(("sep", "encoding"), [(",", "utf-8"), (";", "cp1252"), (";", "utf-8-sig")])
+def test_write_csv_writes_what_pandas_writes_whichever_cells_need_quotes(tmp_path, monkeypatch, sep, encoding):
+    # a few rows a chunk, so that chunks are slices of the columns: a column is quoted
+    # in one chunk and looked at and left alone in the next
+    monkeypatch.setattr(synthetic_write, "CSV_CHUNK", 3)
+    frame = pd.DataFrame(
+        {
+            "plain": ["a", "b", "", "d", "e", "f", "g"],
+            "comma": ["1,5", "x", "y", "z", "w", "v", "u"],
+            "semi": ["p", "q", "r", "s", "t;u", "æ", "ø"],
+            "quote": ['say "hi"', "x", "x", "x", "x", "x", "x"],
+            "line": ["x", "x", "x", "x", "x", "x", "two\nlines"],
+            "Beløb": ["Søren", "Åse", "", "", "", "", ""],
+        }
+    )
+    path = tmp_path / "out.csv"
+    write_csv(path, {c: frame[c].to_numpy(dtype=object) for c in frame.columns}, sep, encoding)
+    expected = tmp_path / "pandas.csv"
+    frame.to_csv(expected, sep=sep, encoding=encoding, index=False, lineterminator="\n")
+    assert path.read_bytes() == expected.read_bytes()
+
+
+def test_the_citizen_lists_are_the_arrow_lists_of_the_invoices_citizens():
+    lists = pd.Series([[4], [1, 2, 3], [7], [9, 0]], dtype=object)
+    got = citizen_lists(lists)
+    assert got.equals(pa.array(lists.to_numpy(dtype=object), pa.large_list(pa.int64())))
+    assert len(citizen_lists(pd.Series([], dtype=object))) == 0
+
+
+def test_a_houses_citizens_are_all_its_invoices_citizens_in_order():
+    lists = [[5], [2], [9, 1], [3], [8]]
+    house = np.array([7, 3, 7, 3, 7])
+    got = _house_citizens(pa.array(lists, pa.large_list(pa.int64())), house)
+    plain = [sorted(c for lst, h in zip(lists, house, strict=True) if h == k for c in lst) for k in sorted(set(house))]
+    assert got == plain == [[2, 3], [1, 5, 8, 9]]
+
+
+def test_sensum_shows_the_visible_grants_and_the_copies_in_cpr_order():
+    world = build_world(parse_scenario("baseline").replace(citizens=150, months=3), seed=11)
+    seg = world.segments
+    # some grants registered twice, so that copies are sorted in among the others
+    first_rows = np.flatnonzero(seg["is_first"].to_numpy())[::7]
+    world.episodes.loc[seg["episode"].to_numpy()[first_rows], "double_until"] = 2
+    months = Months(world, np.random.default_rng([world.seed, 1]))
+    for k in range(3):
+        got = months.sensum(k)
+        # the plain way: a frame of every segment's grant, the visible ones, their copies, sorted by CPR
+        r = months.registered(k)
+        e, svc, vis = r["episode"].to_numpy(), r["service"].to_numpy(), r["visible"].to_numpy()
+        plain = pd.DataFrame(
+            {
+                "grant_id": r["grant_id"].to_numpy(),
+                "cpr": world.citizens["cpr"].to_numpy()[world.episodes["citizen"].to_numpy()[e]],
+                "service_code": world.services["service_code"].to_numpy()[svc],
+                "service_name": world.services["service_name"].to_numpy()[svc],
+                "supplier_cvr": r["cvr"].to_numpy(),
+                "rate": r["rate"].to_numpy(),
+                "rate_unit": r["unit"].to_numpy(),
+                "start_date": r["start"].to_numpy(),
+                "end_date": r["end"].to_numpy(),
+            }
+        )[vis]
+        twice = plain[r["double"].to_numpy()[vis]].assign(
+            grant_id=lambda d: (d["grant_id"].astype(int) + 5_000_000).astype(str)
+        )
+        plain = pd.concat([plain, twice], ignore_index=True).sort_values("cpr", kind="stable").reset_index(drop=True)
+        assert r["double"].to_numpy()[vis].any()
+        pd.testing.assert_frame_equal(got.astype(object), plain.astype(object))
 
 
 def test_a_seed_that_could_read_as_a_cpr_is_refused(tmp_path, capsys):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from synthetic import synthesize
-from synthetic.fixes import FIX_OWNERS, fix_truth
+from synthetic.fixes import FIX_OWNERS, _coding_rows, fix_owner, fix_truth
 from synthetic.invoices import Months
 from synthetic.scenario import Params
 from synthetic.world import NEVER, build_world
@@ -104,3 +104,41 @@ def test_credit_notes_extras_and_fees_need_no_fix_unless_the_supplier_lacks_the_
     own = inv["cause"].isin(["extras", "fee_added", "credit_after_end", "credit_correction"]).to_numpy()
     assert own.any()
     assert all(k == "" or k.startswith("template:") for k in key[own])
+
+
+def test_the_coding_rows_valid_for_each_invoice_are_counted_as_one_by_one():
+    sheet = pd.DataFrame(
+        {
+            "paragraph": ["108", "108", "108", "104", "104"],
+            "ownership": ["private", "private", "municipal", "private", "private"],
+            "target_group": ["Sindslidelse"] * 5,
+            "valid_from": ["2018-01-01", "2019-01-01", "2018-01-01", "2018-01-01", "2018-06-01"],
+            "valid_to": ["2018-12-31", "", "", "2018-12-31", ""],
+        }
+    )
+    services = pd.DataFrame({"paragraph": ["108", "104", "107"], "target_group": ["Sindslidelse"] * 3})
+    ownership = np.array(["private", "municipal", "state"], dtype=object)
+    rng = np.random.default_rng(2)
+    svc, sup = rng.integers(0, 3, 400), rng.integers(0, 3, 400)
+    day = np.datetime64("2017-10-01") + rng.integers(0, 600, 400).astype("timedelta64[D]")
+    got = _coding_rows(sheet, ((services["paragraph"], svc), (ownership, sup), (services["target_group"], svc)), day)
+    frm = pd.to_datetime(sheet["valid_from"]).to_numpy().astype("datetime64[D]")
+    to = pd.to_datetime(sheet["valid_to"].replace("", None)).to_numpy().astype("datetime64[D]")
+    plain = [
+        sum(
+            (sheet.at[j, "paragraph"], sheet.at[j, "ownership"], sheet.at[j, "target_group"])
+            == (services.at[s, "paragraph"], ownership[o], services.at[s, "target_group"])
+            and frm[j] <= d
+            and (np.isnat(to[j]) or d <= to[j])
+            for j in range(len(sheet))
+        )
+        for s, o, d in zip(svc, sup, day, strict=True)
+    ]
+    assert got.tolist() == plain
+    assert {0, 1, 2} <= set(plain)  # groups the sheet lacks, rows that overlap
+
+
+def test_each_keys_owner_is_the_owner_of_its_kind():
+    keys = np.array(["", "template:12345678", "rate:1:2:2019-01-01", "template:12345678", "odd", "rule:tolerance"])
+    assert fix_owner(keys).tolist() == [FIX_OWNERS.get(k.split(":")[0], "") for k in keys]
+    assert fix_owner(keys).tolist() == ["", "supplier", "administration", "supplier", "", "it"]
