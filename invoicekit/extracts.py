@@ -178,7 +178,7 @@ def _named(columns: tuple[Column, ...], *names: str) -> tuple[Column, ...]:
 def read_invoices(path: str | Path) -> Invoices:
     """Read an invoice extract (CSV or xlsx) into the typed table the robot
     decides on: one row per input row, in input order."""
-    raw = read_raw(path)
+    raw = read_raw(path, in_parts=True)  # typed in the halves it was read in
     dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
@@ -200,7 +200,9 @@ def _typed_in_parts(
     side: each row is typed from its own cells alone, and most of the work is
     arrow's and numpy's, which let go of the interpreter. The halves are put
     together in input order and ``row`` numbered again, so the table is the
-    one typing it whole gives (``tests/test_extracts.py`` checks it)."""
+    one typing it whole gives (``tests/test_extracts.py`` checks it). A
+    file read in two parts is split where the second part starts
+    (:func:`_second_part_at`), else in the middle."""
     n = len(df)
     if n < max(PARTS_FROM if parts_from is None else parts_from, 2):
         return _typed_invoices(df, misaligned=misaligned, numeric_cpr=numeric_cpr, dates=dates)
@@ -213,13 +215,31 @@ def _typed_in_parts(
             dates={k: tuple(a[start:stop] for a in v) for k, v in dates.items()} if dates is not None else None,
         )
 
-    half = n // 2
+    half = _second_part_at(df) or n // 2
     with ThreadPoolExecutor(max_workers=2) as pool:
         first, second = pool.submit(part, 0, half), pool.submit(part, half, n)
         parts = [first.result(), second.result()]
     typed = pd.concat(parts, ignore_index=True)
     typed["row"] = np.arange(1, n + 1, dtype=np.int64)
     return typed
+
+
+def _second_part_at(df: pd.DataFrame) -> int | None:
+    """The row where the second part starts, when the columns held in
+    pieces are each held in the two parts of a file read in two
+    (:func:`invoicekit.readers.read_raw`): typed apart, each part's cells
+    are taken as they are, where a split elsewhere copies the cut columns."""
+    starts = set()
+    for name in df.columns:
+        if not is_arrow_text(df[name]):
+            continue
+        values = pa.array(df[name])  # no copy: one chunk as an array, more as a chunked array
+        if isinstance(values, pa.ChunkedArray) and values.num_chunks > 1:
+            if values.num_chunks > 2:
+                return None
+            starts.add(len(values.chunk(0)))
+    at = starts.pop() if len(starts) == 1 else 0
+    return at if 0 < at < len(df) else None
 
 
 def prepare_invoices(
