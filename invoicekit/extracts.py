@@ -30,7 +30,14 @@ from invoicekit.columns import (
     header_key,
 )
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column, mask_cpr_text, mask_cprs_in
+from invoicekit.identifiers import (
+    compact_cpr,
+    cpr_column,
+    cvr_column,
+    mask_cpr_text,
+    mask_cprs_in,
+    mask_cprs_in_arrow,
+)
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import (
     MONEY_SCALE,
@@ -291,13 +298,14 @@ def _typed_invoices(
     # number from several suppliers): each distinct cell is trimmed, masked
     # and normalised once, and made a Python string once
     id_codes, id_cells = distinct_texts(df["invoice_id"], strip=True)
-    u_ids = _python_texts(id_cells)
     id_rows = pa.array(id_codes)
     # for OPUS and Sensum only: it may be anything the supplier wrote
-    out["invoice_id_raw"] = _texts(id_cells.take(id_rows))
-    # what people read: a CPR number used as invoice number is masked like any other
-    u_shown_ids = mask_cprs_in(_arrow_series(id_cells), objects=u_ids).to_numpy(dtype=object)
-    out["invoice_id"] = _texts(pa.array(u_shown_ids, type=pa.large_string()).take(id_rows))
+    raw_ids = id_cells.take(id_rows)
+    out["invoice_id_raw"] = _texts(raw_ids)
+    # what people read: a CPR number used as invoice number is masked like any
+    # other (the cells as written, not taken again, where none is)
+    shown_ids = mask_cprs_in_arrow(id_cells)
+    out["invoice_id"] = _texts(raw_ids if shown_ids is id_cells else shown_ids.take(id_rows))
     # what check 10 compares: the number as written, normalised (never the masked form)
     out["invoice_key"] = _objects(normalise_numbers(id_cells)[id_codes])
 
