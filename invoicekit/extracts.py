@@ -30,7 +30,14 @@ from invoicekit.columns import (
     header_key,
 )
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.identifiers import compact_cpr, cpr_column, cvr_column, mask_cpr_text, mask_cprs_in
+from invoicekit.identifiers import (
+    compact_cpr,
+    cpr_column,
+    cvr_column,
+    mask_cpr_text,
+    mask_cprs_in,
+    mask_cprs_in_arrow,
+)
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import (
     MONEY_SCALE,
@@ -178,7 +185,7 @@ def _named(columns: tuple[Column, ...], *names: str) -> tuple[Column, ...]:
 def read_invoices(path: str | Path) -> Invoices:
     """Read an invoice extract (CSV or xlsx) into the typed table the robot
     decides on: one row per input row, in input order."""
-    raw = read_raw(path)
+    raw = read_raw(path, in_parts=True)  # typed in the halves it was read in
     dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
@@ -200,7 +207,9 @@ def _typed_in_parts(
     side: each row is typed from its own cells alone, and most of the work is
     arrow's and numpy's, which let go of the interpreter. The halves are put
     together in input order and ``row`` numbered again, so the table is the
-    one typing it whole gives (``tests/test_extracts.py`` checks it)."""
+    one typing it whole gives (``tests/test_extracts.py`` checks it). A
+    file read in two parts is split where the second part starts
+    (:func:`_second_part_at`), else in the middle."""
     n = len(df)
     if n < max(PARTS_FROM if parts_from is None else parts_from, 2):
         return _typed_invoices(df, misaligned=misaligned, numeric_cpr=numeric_cpr, dates=dates)
@@ -213,13 +222,31 @@ def _typed_in_parts(
             dates={k: tuple(a[start:stop] for a in v) for k, v in dates.items()} if dates is not None else None,
         )
 
-    half = n // 2
+    half = _second_part_at(df) or n // 2
     with ThreadPoolExecutor(max_workers=2) as pool:
         first, second = pool.submit(part, 0, half), pool.submit(part, half, n)
         parts = [first.result(), second.result()]
     typed = pd.concat(parts, ignore_index=True)
     typed["row"] = np.arange(1, n + 1, dtype=np.int64)
     return typed
+
+
+def _second_part_at(df: pd.DataFrame) -> int | None:
+    """The row where the second part starts, when the columns held in
+    pieces are each held in the two parts of a file read in two
+    (:func:`invoicekit.readers.read_raw`): typed apart, each part's cells
+    are taken as they are, where a split elsewhere copies the cut columns."""
+    starts = set()
+    for name in df.columns:
+        if not is_arrow_text(df[name]):
+            continue
+        values = pa.array(df[name])  # no copy: one chunk as an array, more as a chunked array
+        if isinstance(values, pa.ChunkedArray) and values.num_chunks > 1:
+            if values.num_chunks > 2:
+                return None
+            starts.add(len(values.chunk(0)))
+    at = starts.pop() if len(starts) == 1 else 0
+    return at if 0 < at < len(df) else None
 
 
 def prepare_invoices(
@@ -271,13 +298,14 @@ def _typed_invoices(
     # number from several suppliers): each distinct cell is trimmed, masked
     # and normalised once, and made a Python string once
     id_codes, id_cells = distinct_texts(df["invoice_id"], strip=True)
-    u_ids = _python_texts(id_cells)
     id_rows = pa.array(id_codes)
     # for OPUS and Sensum only: it may be anything the supplier wrote
-    out["invoice_id_raw"] = _texts(id_cells.take(id_rows))
-    # what people read: a CPR number used as invoice number is masked like any other
-    u_shown_ids = mask_cprs_in(_arrow_series(id_cells), objects=u_ids).to_numpy(dtype=object)
-    out["invoice_id"] = _texts(pa.array(u_shown_ids, type=pa.large_string()).take(id_rows))
+    raw_ids = id_cells.take(id_rows)
+    out["invoice_id_raw"] = _texts(raw_ids)
+    # what people read: a CPR number used as invoice number is masked like any
+    # other (the cells as written, not taken again, where none is)
+    shown_ids = mask_cprs_in_arrow(id_cells)
+    out["invoice_id"] = _texts(raw_ids if shown_ids is id_cells else shown_ids.take(id_rows))
     # what check 10 compares: the number as written, normalised (never the masked form)
     out["invoice_key"] = _objects(normalise_numbers(id_cells)[id_codes])
 

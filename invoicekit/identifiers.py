@@ -286,3 +286,15 @@ def mask_cprs_in(values: pd.Series, objects: np.ndarray | None = None) -> pd.Ser
         out[may_hold] = map_unique(text[may_hold], mask_cpr_text)
     # the caller's objects are copied, never shared between two columns
     return pd.Series(out, index=values.index, dtype=object, copy=out is objects)
+
+
+def mask_cprs_in_arrow(cells: pa.Array) -> pa.Array:
+    """:func:`mask_cprs_in` for distinct cells held in arrow, arrow out:
+    only the cells that may hold a CPR number become Python strings, and
+    ``cells`` itself is returned when none may (nearly always, for invoice
+    numbers)."""
+    may_hold = pc.fill_null(pc.match_substring_regex(cells, CPR_LIKE_RE2), False)
+    if not pc.any(may_hold).as_py():
+        return cells
+    masked = map_unique(pd.Series(cells.filter(may_hold).to_pylist(), dtype=object), mask_cpr_text)
+    return pc.replace_with_mask(cells, may_hold, pa.array(masked, type=cells.type))

@@ -21,6 +21,7 @@ import stat
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,9 +139,9 @@ def _is_blank_text(data: bytes) -> bool:
     return not data.decode("utf-8").strip()
 
 
-def _read_csv_strings(path: Path) -> RawTable:
+def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
     """All cells as text, every line ending accepted. Rows whose every cell is
-    blank are not data and are skipped."""
+    blank are not data and are skipped. ``in_parts``: see :func:`read_raw`."""
     data = _utf8_bytes(_read_bytes(path), path)
     if _is_blank_text(data):
         raise InputError(path, None, "file is empty; expected a header row and data rows")
@@ -155,7 +156,7 @@ def _read_csv_strings(path: Path) -> RawTable:
         raise InputError(path, "header row", f"has {width:,} columns; expected at most {MAX_COLUMNS:,}")
     misaligned: dict[int, int] = {}
     try:
-        table = _arrow_csv(data, sep, width)
+        table = _arrow_csv_in_parts(data, sep, width, joined=not in_parts)
         lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
         # each row takes at least one line: as many lines as rows and header
         # means no cell holds a line break, and no quote was left open
@@ -164,9 +165,9 @@ def _read_csv_strings(path: Path) -> RawTable:
         _refuse_huge_arrow_cells(table, header, path)
         if not one_line_each:
             _refuse_unclosed_arrow_quotes(table, header, path, sep, width)
-        # one chunk per column: the typing's whole-column kernels then take the
-        # cells as they are, without joining the chunks again for each kernel
-        df = table.combine_chunks().to_pandas()
+        # one chunk per column (per part): the typing's whole-column kernels then
+        # take the cells as they are, without joining the chunks again for each kernel
+        df = (table if in_parts else table.combine_chunks()).to_pandas()
         df.columns = header
         return RawTable(df, misaligned)
     except pa.ArrowInvalid:
@@ -188,7 +189,41 @@ def _read_csv_strings(path: Path) -> RawTable:
     return RawTable(df, misaligned)
 
 
-def _arrow_csv(data: bytes, sep: str, width: int) -> pa.Table:
+def _arrow_csv_in_parts(data: bytes, sep: str, width: int, joined: bool) -> pa.Table:
+    """:func:`_arrow_csv` of a file of :data:`CSV_PARTS_FROM_BYTES` or more
+    as two parts read side by side, split after the line break nearest past
+    the middle: each column in two chunks, one for each part (one chunk
+    each unless ``joined``: then in pieces, for the caller to join once).
+
+    The first part is the start of the file, read as reading it whole reads
+    it; it ends where a row ends unless the split falls inside a quoted cell
+    (a cell holding a line break). Then it ends in a quote left open: its
+    last cell ends in the line break, or its last row is short, which pyarrow
+    refuses; either way the file is read whole instead, as it always was."""
+    start = data.find(b"\n") + 1  # the rows after the header line
+    mid = data.find(b"\n", max(start, len(data) // 2)) + 1
+    if len(data) < CSV_PARTS_FROM_BYTES or start == 0 or mid == 0 or mid == len(data):
+        table = _arrow_csv(data, sep, width)
+        return table if joined else table.combine_chunks()
+    buffer = pa.py_buffer(data)
+
+    def part(first: bool) -> pa.Table:
+        table = _arrow_csv(buffer.slice(0, mid) if first else buffer.slice(mid), sep, width, header=first)
+        return table if joined else table.combine_chunks()
+
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first, second = pool.submit(part, True), pool.submit(part, False)
+            parts = [first.result(), second.result()]
+    except pa.ArrowInvalid:
+        parts = []  # a row with the wrong number of fields, or the split inside a quoted cell
+    if not parts or parts[0].num_rows == 0 or parts[0].column(width - 1)[-1].as_py().endswith("\n"):
+        table = _arrow_csv(data, sep, width)  # raises ArrowInvalid for rows with the wrong number of fields
+        return table if joined else table.combine_chunks()
+    return pa.concat_tables(parts)
+
+
+def _arrow_csv(data: bytes | pa.Buffer, sep: str, width: int, header: bool = True) -> pa.Table:
     """The rows after the header of UTF-8 ``data`` (:func:`_utf8_bytes`) as
     text, read by pyarrow on this thread: a cell may hold a line break, and
     to read such a file in parallel pyarrow first scans it whole for the
@@ -196,14 +231,15 @@ def _arrow_csv(data: bytes, sep: str, width: int) -> pa.Table:
     CPU against 0.65 s for a million invoices, for little gain in time when
     the other core is busy, as it is in a run). A row too long for a block is
     read again in blocks of 16 MB, and raises ``ArrowInvalid`` if it is
-    longer still."""
+    longer still. ``header=False``: ``data`` holds rows only (the second part
+    of :func:`_arrow_csv_in_parts`)."""
     names = [f"c{i}" for i in range(width)]
     for block_size in (1 << 22, 1 << 24):
         try:
             return pacsv.read_csv(
-                io.BytesIO(data),
+                pa.BufferReader(data) if isinstance(data, pa.Buffer) else io.BytesIO(data),
                 read_options=pacsv.ReadOptions(
-                    skip_rows=1, column_names=names, block_size=block_size, use_threads=False
+                    skip_rows=1 if header else 0, column_names=names, block_size=block_size, use_threads=False
                 ),
                 parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(
@@ -222,6 +258,8 @@ def _arrow_csv(data: bytes, sep: str, width: int) -> pa.Table:
     raise AssertionError("unreachable")
 
 
+#: a CSV file this large or larger is read in two parts side by side (:func:`_arrow_csv_in_parts`)
+CSV_PARTS_FROM_BYTES = 1 << 23
 #: the largest cell read (robot spec, limits): a bigger one is not an extract
 MAX_CELL_BYTES = 1_000_000
 #: the largest extract file, the most text a sheet may hold, the most columns
@@ -634,8 +672,14 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def read_raw(path: str | Path) -> RawTable:
-    """Read the first sheet of an xlsx file or a CSV file as text cells."""
+def read_raw(path: str | Path, in_parts: bool = False) -> RawTable:
+    """Read the first sheet of an xlsx file or a CSV file as text cells.
+
+    A large CSV file is read in two parts side by side; ``in_parts=True``
+    leaves each column in those two chunks (pandas' text over a chunked
+    arrow array), for a typing that types the rows of each part apart
+    (:func:`invoicekit.extracts.read_invoices`): joining them copies every
+    cell. Otherwise each column is one chunk."""
     path = Path(path)
     if not path.exists():
         raise MissingFileError(path)
@@ -643,7 +687,7 @@ def read_raw(path: str | Path) -> RawTable:
         raise InputError(path, None, "is a folder; expected a .csv or .xlsx file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv_strings(path)
+        return _read_csv_strings(path, in_parts=in_parts)
     if suffix == ".xlsx":
         wb = open_workbook(path)
         try:

@@ -425,3 +425,39 @@ def test_a_workbook_typed_in_two_halves_keeps_excels_dropped_zeros(tmp_path, mon
     halves = read_invoices(tmp_path / "r.xlsx").frame
     pd.testing.assert_frame_equal(halves, whole, check_exact=True)
     assert halves["cpr"].tolist() == ["0101901234"] * 7
+
+
+def _file_in_parts(path: Path, copies: int = 6) -> Path:
+    """The rows of :func:`_split_file` that have a field for every column,
+    again and again (each copy its own invoice numbers), with a blank row
+    and a text over two lines."""
+    header, *rows = _split_file(path).read_text().splitlines()
+    rows = [row for row in rows if not row.startswith("F-5,")]
+    body = []
+    for k in range(copies):
+        body += [row.replace("F-", f"F{k}-") for row in rows]
+        body.append(f'F{k}-9,29345716,,,,100,"Ophold\nmarts 2019",,,')
+    return write(path, "\n".join([header, *body]) + "\n")
+
+
+@pytest.mark.parametrize("parts_from", [2, 10**9])
+def test_an_extract_read_in_two_parts_is_typed_as_the_extract_read_whole(tmp_path, monkeypatch, parts_from):
+    """A large file is read in two parts side by side and typed in those
+    parts (or whole, when small): the table typing the file whole gives."""
+    import pandas as pd
+
+    from invoicekit import extracts, readers
+
+    path = _file_in_parts(tmp_path / "r.csv")
+    whole = read_invoices(path).frame  # below both limits: read whole, typed whole
+    monkeypatch.setattr(readers, "CSV_PARTS_FROM_BYTES", 1)
+    monkeypatch.setattr(extracts, "PARTS_FROM", parts_from)
+    split, second_part_at = [], extracts._second_part_at
+    monkeypatch.setattr(extracts, "_second_part_at", lambda df: split.append(second_part_at(df)) or split[-1])
+    parts = read_invoices(path).frame
+    pd.testing.assert_frame_equal(parts, whole, check_exact=True)
+    for column in whole.columns:
+        assert [type(v) for v in parts[column]] == [type(v) for v in whole[column]], column
+    assert (whole["period_source"] == "text").any() and (whole["cpr_count"] == 2).any()
+    if parts_from == 2:
+        assert split and 0 < split[0] < len(whole)  # typed in the two parts it was read in

@@ -16,6 +16,8 @@ from invoicekit.identifiers import (
     is_valid_cpr,
     is_valid_cvr,
     mask_cpr,
+    mask_cprs_in,
+    mask_cprs_in_arrow,
     valid_cpr_mask,
     validate_cvr,
 )
@@ -244,3 +246,25 @@ def test_columns_agree_with_stdnum_on_every_dash_and_space_variant():
 def test_valid_cpr_mask_agrees_with_stdnum(numbers):
     want = [_stdnum_cpr(n) != "" for n in numbers]
     assert valid_cpr_mask(pd.Series(numbers, dtype="str")).tolist() == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["", "F-1", "6101901234", "610190-1234", "F 6101901234", "٦١٠١٩٠١٢٣٤", "0101001234x"]),
+            st.text(alphabet="0123456789-F ٦", max_size=14),
+        ),
+        max_size=8,
+    )
+)
+def test_masking_cprs_in_arrow_cells_is_masking_them_as_python_strings(cells):
+    import pyarrow as pa
+
+    for kind in (pa.string(), pa.large_string()):
+        arr = pa.array(cells, type=kind)
+        masked = mask_cprs_in_arrow(arr)
+        assert masked.type == kind
+        assert masked.to_pylist() == mask_cprs_in(pd.Series(cells, dtype=object)).tolist()
+    plain = pa.array(["F-1", "", "2019-1"])
+    assert mask_cprs_in_arrow(plain) is plain  # none may hold one: as they are

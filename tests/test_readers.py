@@ -126,3 +126,87 @@ def test_a_shared_string_repeated_past_the_text_limit_is_read_with_openpyxl(tmp_
     monkeypatch.setattr(readers, "MAX_SHEET_TEXT", 1_000_000)
     assert _calamine_reads_as_openpyxl(path)
     _same_as_openpyxl(path)
+
+
+# ---------------------------------------------------------------- a large CSV file read in two parts
+
+_PARTS_HEADER = "invoice_id,amount,text\n"
+
+
+def _chunks(frame) -> list[int]:
+    """How many chunks each column of a frame of text is held in."""
+    import pyarrow as pa
+
+    arrays = [pa.array(frame[c]) for c in frame]
+    return [a.num_chunks if isinstance(a, pa.ChunkedArray) else 1 for a in arrays]
+
+
+def _rows_around(middle: str, rows: int = 40) -> str:
+    """``rows`` plain rows, then ``middle``, then as many again."""
+    plain = [f"F-{k},{k}00,Ophold {k}\n" for k in range(rows)]
+    return _PARTS_HEADER + "".join(plain) + middle + "".join(plain)
+
+
+def _middle_at(row: str, at: int, rows: int = 20) -> str:
+    """A file (ASCII) whose middle byte is byte ``at`` of ``row``, which
+    comes after ``rows`` plain rows; a row of the length needed after it."""
+    before = _PARTS_HEADER + "".join(f"F-{k},{k}00,Ophold {k}\n" for k in range(rows))
+    target = len(before) + at
+    rest = 2 * target - len(before) - len(row)
+    return before + row + "F-b,1," + "x" * (rest - 7) + "\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(_rows_around(""), id="plain rows"),
+        pytest.param(_rows_around("\n  ,  , \nF-x,1,\n"), id="blank rows"),
+        pytest.param(
+            _rows_around('F-y,1,"Ophold\nmarts"\n', rows=5) + _rows_around("")[len(_PARTS_HEADER) :],
+            id="a text over two lines, away from the middle",
+        ),
+        pytest.param(_rows_around('F-z,1,"' + "en linje\n" * 60 + '"\n'), id="the middle inside a quoted last cell"),
+        pytest.param(_rows_around('"F-' + "\n" * 200 + 'z",1,tekst\n'), id="the middle inside a quoted first cell"),
+        pytest.param(_middle_at('F-q,1,"slut\n"\n', 12), id="the middle after a last cell ending in a line break"),
+        pytest.param(_middle_at('F-q,1,"slut\n"\n', 10), id="the middle inside a last cell ending in a line break"),
+        pytest.param(_rows_around("F-w,1,2,3\n"), id="a row with too many fields"),
+    ],
+)
+def test_a_csv_file_read_in_two_parts_is_the_file_read_whole(tmp_path, monkeypatch, text):
+    import pandas as pd
+
+    path = tmp_path / "r.csv"
+    path.write_text(text, encoding="utf-8")
+    whole = readers.read_raw(path)
+    monkeypatch.setattr(readers, "CSV_PARTS_FROM_BYTES", 1)
+    for in_parts in (False, True):
+        parts = readers.read_raw(path, in_parts=in_parts)
+        pd.testing.assert_frame_equal(parts.frame, whole.frame, check_exact=True)
+        assert parts.misaligned == whole.misaligned
+    assert set(_chunks(parts.frame)) <= {1, 2}
+
+
+def test_a_csv_file_is_read_in_two_parts_where_the_middle_is_between_rows(tmp_path, monkeypatch):
+    path = tmp_path / "r.csv"
+    path.write_text(_rows_around('F-y,1,"Ophold\nmarts"\n', rows=5) + _rows_around("")[len(_PARTS_HEADER) :])
+    monkeypatch.setattr(readers, "CSV_PARTS_FROM_BYTES", 1)
+    raw = readers.read_raw(path, in_parts=True)
+    assert _chunks(raw.frame) == [2, 2, 2]  # so the parts were read
+    # the middle inside a quoted cell: read whole, one chunk
+    path.write_text(_rows_around('F-z,1,"' + "en linje\n" * 60 + '"\n'))
+    raw = readers.read_raw(path, in_parts=True)
+    assert _chunks(raw.frame) == [1, 1, 1]
+
+
+def test_a_quote_left_open_past_the_middle_is_refused_as_when_read_whole(tmp_path, monkeypatch):
+    """The second part reads as rows; the cell the quote opens in the first
+    holds whole rows: the file is refused, as reading it whole refuses it."""
+    path = tmp_path / "r.csv"
+    path.write_text(_rows_around('F-z,1,"tekst\n' + "F-a,1,b\n" * 60 + 'F-b,1,c"\n'))
+    with pytest.raises(readers.InputError) as whole:
+        readers.read_raw(path)
+    monkeypatch.setattr(readers, "CSV_PARTS_FROM_BYTES", 1)
+    for in_parts in (False, True):
+        with pytest.raises(readers.InputError) as parts:
+            readers.read_raw(path, in_parts=in_parts)
+        assert str(parts.value) == str(whole.value)
