@@ -216,18 +216,27 @@ def run(
         never a pipe or a device, which the readers refuse unopened."""
         return reader(paths[name]), (str(paths[name]), sha256(paths[name]))
 
-    # the invoices on one core, the rest on the other (arrow, numpy and hashlib let
-    # go of the interpreter); an error is raised as reading in turn would raise it
+    def hash_if_file(name: str) -> tuple[str, str] | None:
+        """The checksum of a regular file, taken while its reader reads it;
+        ``None`` for anything else (a pipe or a device: its reader refuses it,
+        and a pipe must not be drained or waited on here)."""
+        return (str(paths[name]), sha256(paths[name])) if paths[name].is_file() else None
+
+    # the invoices on one core, the rest on the other, the invoice file's checksum
+    # there too once they are read (arrow, numpy and hashlib let go of the
+    # interpreter); an error is raised as reading in turn would raise it
     with ThreadPoolExecutor(max_workers=2) as pool:
-        invoices_read = pool.submit(read_and_hash, read_invoices, "invoices")
+        invoices_read = pool.submit(read_invoices, paths["invoices"])
         grants_read = pool.submit(read_and_hash, read_grants, "grants")
         sheet_read = pool.submit(read_and_hash, read_support_sheet, "support_sheet")
         lines_read = (
             pool.submit(read_and_hash, read_invoice_lines, "invoice_lines") if invoice_lines is not None else None
         )
+        invoices_hashed = pool.submit(hash_if_file, "invoices")
         grant_table, grants_digest = grants_read.result()
         sheet, sheet_digest = sheet_read.result()
-        invoice_table, invoices_digest = invoices_read.result()
+        invoice_table = invoices_read.result()
+        invoices_digest = invoices_hashed.result() or (str(paths["invoices"]), sha256(paths["invoices"]))
         line_table: InvoiceLines | None = None
         digests = {"grants": grants_digest, "invoices": invoices_digest, "support_sheet": sheet_digest}
         if lines_read is not None:
