@@ -995,6 +995,12 @@ def _text(values) -> pa.Array:
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
+def _blank_last(values) -> pa.Array:
+    """A column of texts as arrow with a blank appended: index ``len(values)``
+    stands for none in a take."""
+    return pa.concat_arrays([_text(values).cast(pa.large_string()), pa.array([""], pa.large_string())])
+
+
 def _obj(values) -> pd.Series:
     """A column of text for the result tables: arrow-backed (pandas' ``str``),
     so that the writers and the journal take it as it is."""
@@ -1063,9 +1069,20 @@ def _manual_facts(
     shown = np.where(grant_pos >= 0, grant_pos, closest_grant)
     shown_take = np.maximum(shown, 0)
     has_grants = len(gr) > 0
-    grant_ids = gr["grant_id"].to_numpy(dtype=object)
     amount = inv["amount"].to_numpy()
     column = functools.partial(_column, inv)
+
+    @functools.cache
+    def short_grant_ids() -> pa.Array:  # each grant's id cut once, a blank last for none
+        return _short(_blank_last(gr["grant_id"]))
+
+    def grant_id(r):
+        return short_grant_ids().take(pa.array(np.where(shown[r] >= 0, shown[r], len(gr))))
+
+    def rate_unit(r):
+        if not has_grants:
+            return pa.repeat(pa.scalar("", pa.large_string()), len(r))
+        return _text(gr["rate_unit"]).take(pa.array(shown_take[r]))
 
     def rate_dk(r):
         return msg.money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
@@ -1092,11 +1109,9 @@ def _manual_facts(
         "period": lambda r: (format_date_dk(start[r]) + "–" + format_date_dk(end[r])).to_numpy(dtype=object),
         "period_unreadable": lambda r: _short(_pick(column("period_unreadable"), r)),
         "expected": lambda r: exp_out[r],
-        "grant_id": lambda r: _short(np.where(shown[r] >= 0, grant_ids[shown_take[r]] if has_grants else "", "")),
+        "grant_id": grant_id,
         "rate_dk": rate_dk,
-        "rate_unit": lambda r: (
-            gr["rate_unit"].to_numpy(dtype=object)[shown_take[r]] if has_grants else np.full(len(r), "")
-        ),
+        "rate_unit": rate_unit,
         "n_candidates": lambda r: np.where(reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),
         "detail": lambda r: detail[r],
         "paragraph": lambda r: coded["paragraph"].take(pa.array(r)),
@@ -1117,10 +1132,9 @@ def _assemble(
     posted = reason_idx == 0
     manual = np.flatnonzero(~posted)
     has_grant = grant_pos >= 0
-    grant_ids = gr["grant_id"].to_numpy(dtype=object)
-    blank_last = np.where(has_grant, grant_pos, len(gr))  # index len(gr): the blank appended below
-    matched_id = _text(np.append(grant_ids, "")).take(pa.array(blank_last))
-    service = _text(np.append(gr["service_code"].to_numpy(dtype=object), "")).take(pa.array(blank_last))
+    blank_last = pa.array(np.where(has_grant, grant_pos, len(gr)))  # index len(gr): the blank appended
+    matched_id = _blank_last(gr["grant_id"]).take(blank_last)
+    service = _blank_last(gr["service_code"]).take(blank_last)
     cpr_masked = _masked_cprs(inv)
     amount = inv["amount"].to_numpy()
     # numbers stay numbers: DKK, NaN where there is none; the writers format them
@@ -1129,13 +1143,18 @@ def _assemble(
     invoice_id_raw = _text(_column(inv, "invoice_id_raw"))
     supplier_cvr = _text(_column(inv, "supplier_cvr"))
     psp, art = _text(coded["psp_element"]), _text(coded["art"])
-    # the posted and the manual rows, in input order: filtered (a sequential copy), not taken
-    posted_a, manual_a = pa.array(posted), pa.array(~posted)
+    # the posted and the manual rows, in input order: taken (arrow's filter of long texts is slower)
+    posted_at = np.flatnonzero(posted)
+    posted_a, manual_a = pa.array(posted_at), pa.array(manual)
 
-    message = _messages(
-        inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
-        reason_idx, posted, manual, service, matched_id,
-    ) if texts else pa.repeat(pa.scalar("", pa.large_string()), n)  # fmt: skip
+    if texts:
+        message, posting_text = _messages(
+            inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
+            reason_idx, posted_at, manual, service.take(posted_a), matched_id.take(posted_a),
+        )  # fmt: skip
+    else:
+        message = pa.repeat(pa.scalar("", pa.large_string()), n)
+        posting_text = message.slice(0, len(posted_at))
 
     decisions = pd.DataFrame(
         {
@@ -1164,25 +1183,25 @@ def _assemble(
     postings = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[posted],
-            "invoice_id": _obj(invoice_id_raw.filter(posted_a)),
-            "supplier_cvr": _obj(supplier_cvr.filter(posted_a)),
-            "cpr": _obj(_pick(_column(inv, "cpr"), np.flatnonzero(posted))),
+            "invoice_id": _obj(invoice_id_raw.take(posted_a)),
+            "supplier_cvr": _obj(supplier_cvr.take(posted_a)),
+            "cpr": _obj(_pick(_column(inv, "cpr"), posted_at)),
             "amount": amount[posted],
-            "grant_id": _obj(matched_id.filter(posted_a)),
-            "service_code": _obj(service.filter(posted_a)),
+            "grant_id": _obj(matched_id.take(posted_a)),
+            "service_code": _obj(service.take(posted_a)),
             "period_start": start[posted],
             "period_end": end[posted],
-            "psp_element": _obj(psp.filter(posted_a)),
-            "art": _obj(art.filter(posted_a)),
-            "text": _obj(message.filter(posted_a)),
+            "psp_element": _obj(psp.take(posted_a)),
+            "art": _obj(art.take(posted_a)),
+            "text": _obj(posting_text),
         }
     )
     notes = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[manual],
-            "invoice_id": _obj(invoice_id_raw.filter(manual_a)),
-            "supplier_cvr": _obj(supplier_cvr.filter(manual_a)),
-            "message": _obj(message.filter(manual_a)),
+            "invoice_id": _obj(invoice_id_raw.take(manual_a)),
+            "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
+            "message": _obj(message.take(manual_a)),
         }
     )
     return decisions, postings, notes
@@ -1190,18 +1209,16 @@ def _assemble(
 
 def _messages(
     inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
-    reason_idx, posted, manual, service, matched_id,
-) -> pa.Array:  # fmt: skip
+    reason_idx, posted_at, manual, posted_service, posted_grant_id,
+) -> tuple[pa.Array, pa.Array]:  # fmt: skip
     """Every invoice's message (arrow): the posting text of a posted one, the
     Danish message of its reason for a manual one, each reason's rows at
-    once, then put in input order."""
+    once, then put in input order; and the posting texts alone (the posted
+    rows', in input order). ``posted_service`` and ``posted_grant_id``: the
+    posted rows' service codes and grant ids."""
     n = len(inv)
-    parts: list[tuple[np.ndarray, pa.Array]] = []
-    at = np.flatnonzero(posted)
-    if len(at):
-        posted_a = pa.array(posted)
-        texts = msg.posting_texts_arrow(service.filter(posted_a), start[at], end[at], matched_id.filter(posted_a))
-        parts.append((at, texts))
+    texts = msg.posting_texts_arrow(posted_service, start[posted_at], end[posted_at], posted_grant_id)
+    parts: list[tuple[np.ndarray, pa.Array]] = [(posted_at, texts)]
     if len(manual):
         facts = _manual_facts(
             inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason_idx
@@ -1211,24 +1228,25 @@ def _messages(
             rows = manual[reasons == k]
             if len(rows):
                 parts.append((rows, _text(msg.MESSAGES[code](facts.of(rows)))))
-    if not parts:
-        return pa.array([], type=pa.large_string())
     order = np.concatenate([rows for rows, _ in parts])
     where = np.empty(n, dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
-    message = pa.concat_arrays([m.cast(pa.large_string()) for _, m in parts]).take(pa.array(where))
-    message = pc.fill_null(message, "")
+    message = pa.concat_arrays([pc.fill_null(m.cast(pa.large_string()), "") for _, m in parts]).take(pa.array(where))
     if len(manual):
         fields = inv["fields"].to_numpy()[manual]
         if (fields > 0).any():
             at = manual[fields > 0]
             prefixed = msg.misaligned_prefix(facts.of(at)) + _pylist(message, at)
             message = _replace(message, at, prefixed)
-        long = np.flatnonzero(pc.greater(pc.utf8_length(message), msg.MESSAGE_MAX).to_numpy(zero_copy_only=False))
-        long = long[~posted[long]]
+        # a text is no longer in characters than in bytes: only the few long in bytes are counted
+        long = np.flatnonzero(pc.greater(pc.binary_length(message), msg.MESSAGE_MAX).to_numpy(zero_copy_only=False))
+        if len(long):
+            chars = pc.utf8_length(message.take(pa.array(long))).to_numpy(zero_copy_only=False)
+            long = long[chars > msg.MESSAGE_MAX]
+        long = long[reason_idx[long] != 0]
         if len(long):
             message = _replace(message, long, [m[: msg.MESSAGE_MAX - 1] + "…" for m in _pylist(message, long)])
-    return message
+    return message, texts.cast(pa.large_string())
 
 
 def _pylist(values: pa.Array, rows: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.parsing import date_dk, format_date_dk, format_money_dk
+from invoicekit.parsing import date_dk, format_date_dk, format_money_dk_arrow
 from invoicekit.texts import is_arrow_text
 from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 
@@ -222,7 +222,7 @@ def integers(values) -> pa.Array:
 def money_dk(units) -> pa.Array:
     """:func:`~invoicekit.parsing.format_money_dk` as arrow, each distinct amount once."""
     codes, distinct = pd.factorize(np.asarray(units, dtype=np.int64))
-    return _text(format_money_dk(np.asarray(distinct, dtype=np.int64))).take(pa.array(codes))
+    return format_money_dk_arrow(distinct).take(pa.array(codes))
 
 
 def _text(values) -> pa.Array:
