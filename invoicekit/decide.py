@@ -524,7 +524,7 @@ def _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules: Rules, 
     fixed = covers & (g_unit[g] != HOUR)
     expected = np.full(len(i), -1, dtype=np.int64)
     if fixed.any():
-        expected[fixed] = _expected_once(g_rate[g[fixed]], g_unit[g[fixed]], start[i[fixed]], end[i[fixed]])
+        expected[fixed] = _expected_once(g_rate, g_unit, start[invoices], end[invoices], g[fixed], local[fixed])
     diff = np.where(fixed, np.abs(amount[i] - expected), np.iinfo(np.int64).max)
     amount_ok = fixed & (diff <= rules.tolerance_units)
 
@@ -555,18 +555,24 @@ def _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules: Rules, 
         )
 
 
-def _expected_once(rate, unit, start, end) -> np.ndarray:
-    """:func:`expected_amounts`, worked out once per distinct (rate, unit,
-    period): pairs repeat them (a month's invoices, a supplier's rates)."""
+def _expected_once(rate, unit, start, end, g, local) -> np.ndarray:
+    """:func:`expected_amounts` of pairs (grant ``g`` of ``rate`` and
+    ``unit``, invoice ``local`` of ``start`` and ``end``), worked out once
+    per distinct (rate, unit, period): pairs repeat them (a month's
+    invoices, a supplier's rates). The distinct rates are found among the
+    grants and the periods among the invoices, so only their pairing is
+    looked up pair by pair."""
     rate_code, _ = pd.factorize(rate * 8 + unit.astype(np.int64))
     period = (start.astype(np.int64) << 24) + (end.astype(np.int64) & 0xFFFFFF)
     period_code, periods = pd.factorize(period)
-    inverse, unique = pd.factorize(rate_code.astype(np.int64) * max(len(periods), 1) + period_code)
+    key = rate_code[g].astype(np.int64) * max(len(periods), 1) + period_code[local]
+    inverse, unique = pd.factorize(key)
     if len(unique) > len(inverse) // 2:  # mostly distinct: no gain
-        return expected_amounts(rate, unit, start, end)
+        return expected_amounts(rate[g], unit[g], start[local], end[local])
     first = np.empty(len(unique), dtype=np.int64)
     first[inverse[::-1]] = np.arange(len(inverse))[::-1]  # each one's first pair
-    return expected_amounts(rate[first], unit[first], start[first], end[first])[inverse]
+    g, local = g[first], local[first]
+    return expected_amounts(rate[g], unit[g], start[local], end[local])[inverse]
 
 
 def _no_pairs(inv, gr) -> tuple:
@@ -639,10 +645,13 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         "NO_FIXED_RATE": covers,
         "AMBIGUOUS": amount_ok,
     }
+    short_ids = None
     for code, pair_mask in wanted.items():
         rows_mask = reason == CHECK_NUMBER[code]
         if not rows_mask.any():
             continue
+        if short_ids is None:  # each grant's id cut once
+            short_ids = _short(_text(gr["grant_id"]))
         sel = np.flatnonzero(pair_mask & rows_mask[local])
         # the first LIST_AT_MOST pairs of each invoice, and how many more it has
         ls = local[sel]
@@ -652,7 +661,12 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         total = np.bincount(local[sel], minlength=len(invoices))
         sel = sel[rank < msg.LIST_AT_MOST]
         gs = g[sel]
-        grant_id = pd.Series(_short(gr["grant_id"].to_numpy(dtype=object)[gs]).to_pylist(), dtype=object)
+        ids = short_ids.take(pa.array(gs))
+        grant_id = (
+            pd.Series(ids.to_pylist(), dtype=object)
+            if code in ("NO_GRANT_FOR_SUPPLIER", "PERIOD_NOT_COVERED")
+            else None
+        )
         if code == "NO_GRANT_FOR_SUPPLIER":
             cvr = pd.Series(gr["supplier_cvr"].to_numpy(dtype=object)[gs], dtype=object)
             labels = "CVR " + cvr + " (bevilling " + grant_id + ")"
@@ -663,9 +677,11 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
                 grant_id + ": " + format_date_dk(gr["start_date"].to_numpy(dtype="datetime64[D]")[gs]) + "–" + until
             )
         else:
-            labels = grant_id
+            labels = ids  # texts already, as astype(str) makes them
+        if isinstance(labels, pd.Series):
+            labels = labels.astype(str)
         more = np.maximum(total - msg.LIST_AT_MOST, 0)
-        joined = _join_per_invoice(local[sel], labels.astype(str), len(invoices), more)
+        joined = _join_per_invoice(local[sel], labels, len(invoices), more)
         detail[invoices[rows_mask]] = joined[rows_mask]
 
 
