@@ -762,17 +762,28 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         k_par = keys["paragraph"].to_numpy(dtype=object)
         k_own = keys["ownership"].to_numpy(dtype=object)
         k_tg = keys["target_group"].to_numpy(dtype=object)
-        for k in np.flatnonzero(open_fail[found]):
+        # the detail depends on the grant, the count of rows and the start date alone: each distinct one said once
+        ks = np.flatnonzero(open_fail[found])
+        said = np.zeros(len(ks), dtype=np.int64)
+        for part in (gp[ks], counts[found[ks]], start[found[ks]].view(np.int64)):
+            part_code, part_distinct = pd.factorize(part)
+            said, _ = pd.factorize(said * max(len(part_distinct), 1) + part_code)
+            said = said.astype(np.int64)
+        first = np.full(said.max() + 1 if len(said) else 0, -1, dtype=np.int64)
+        first[said[::-1]] = np.arange(len(said))[::-1]  # each distinct one's first row
+        texts = np.empty(len(first), dtype=object)
+        for j, k in enumerate(ks[first]):
             p, g = found[k], gp[k]
             if not has_service[k]:
-                detail[p] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
+                texts[j] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
             elif not has_supplier[k]:
-                detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
+                texts[j] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
             else:
                 template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
-                detail[p] = template.format(
+                texts[j] = template.format(
                     n=counts[p], paragraph=k_par[g], ownership=k_own[g], target=k_tg[g], date=date_dk(start[p])
                 )
+        detail[found[ks]] = texts[said]
         state.fail("NO_CODING", fails)
     blank_last = pa.array(np.where(coding_row >= 0, coding_row, len(coding)))
     coded = {

@@ -360,18 +360,20 @@ def posting_texts_arrow(service, start: np.ndarray, end: np.ndarray, grant, widt
     return pc.replace_with_mask(joined, pa.array(mask), pa.array(fitted, type=joined.type))
 
 
-def _periods_dk(start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """``dd.mm.yyyy-dd.mm.yyyy`` for each (start, end), each distinct pair once."""
+def _periods_dk(start: np.ndarray, end: np.ndarray) -> pa.Array:
+    """``dd.mm.yyyy-dd.mm.yyyy`` for each (start, end), each distinct pair once (arrow)."""
     start = np.asarray(start, dtype="datetime64[D]")
     end = np.asarray(end, dtype="datetime64[D]")
     if len(start) == 0:
-        return np.empty(0, dtype=object)
+        return pa.array([], type=pa.large_string())
     # one integer per pair: days are far below 2**31 in both directions
     key = (start.view(np.int64) << 32) + (end.view(np.int64) & 0xFFFFFFFF)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    codes, distinct = pd.factorize(key)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # each pair's first row
     s_dk = format_date_dk(start[first]).to_numpy(dtype=object)
     e_dk = format_date_dk(end[first]).to_numpy(dtype=object)
-    return (s_dk + "-" + e_dk)[inverse.reshape(-1)]
+    return pa.array(s_dk + "-" + e_dk, type=pa.large_string()).take(pa.array(codes))
 
 
 def _fit(service: str, period: str, grant: str, room: int, width: int) -> str:

@@ -229,6 +229,22 @@ def test_no_coding_when_two_coding_rows_are_valid():
     assert d["reason"] == "NO_CODING" and "2 konteringsrækker" in d["message"]
 
 
+def test_no_coding_names_the_date_of_each_invoice_and_says_the_same_of_the_same():
+    # the detail is worked out once per (grant, number of rows, start date): each invoice gets its own
+    sheet = support_tables()
+    coding = sheet["coding"]
+    coding.loc[len(coding)] = ["§108", "privat", "Udviklingshæmmede", "PSP-X", "40000000", "2019-03-01", ""]
+    d = run(
+        invoice(),
+        invoice(invoice_id="F-2", period_start="16.03.2019", amount="14.709,68"),
+        invoice(invoice_id="F-3"),
+        support=sheet,
+    ).decisions
+    assert list(d["reason"]) == ["NO_CODING"] * 3
+    assert "gælder 01.03.2019" in d["message"][0] and "gælder 16.03.2019" in d["message"][1]
+    assert d["message"][0] == d["message"][2]
+
+
 def test_day_rate_posts_and_year_rate_posts():
     d = run(
         invoice(supplier_cvr=KILDEN, amount="13.950,00"),
