@@ -78,7 +78,7 @@ def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
         "Beløb": format_money(postings["amount"].to_numpy(), decimal=","),
         "Tekst": postings["text"],
         "Ydelsesmodtagernr.": postings["cpr"],
-        "Ydelsesmodtagernr.kode": np.full(len(postings), RECIPIENT_CODE_CPR, dtype=object),
+        "Ydelsesmodtagernr.kode": pa.repeat(pa.scalar(RECIPIENT_CODE_CPR, pa.large_string()), len(postings)),
         "Ydelsesperiode fra": _dates(postings["period_start"], format_date_dk),
         "Ydelsesperiode til": _dates(postings["period_end"], format_date_dk),
         "Fakturanummer": postings["invoice_id"],
