@@ -529,7 +529,7 @@ def _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules: Rules, 
     amount_ok = fixed & (diff <= rules.tolerance_units)
 
     def per_invoice(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(local, weights=mask, minlength=len(invoices)).astype(np.int64)
+        return np.bincount(local[mask], minlength=len(invoices)).astype(np.int64)
 
     n_sup, n_cov, n_fixed, n_ok = (per_invoice(m) for m in (supplier_ok, covers, fixed, amount_ok))
     res.n_sup[invoices], res.n_cov[invoices], res.n_fixed[invoices], res.n_ok[invoices] = n_sup, n_cov, n_fixed, n_ok
