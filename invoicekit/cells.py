@@ -33,6 +33,8 @@ _FORMULA_BLOCK_RE2 = r"(?:^|[;,\x00])[=+\-@\t\r]"
 #: cells joined into one text per block for the first scan: RE2 pays per
 #: call, and nearly every block holds nothing to fix
 BLOCK_ROWS = 512
+#: cells this long on average (bytes) are matched one by one, without the blocks
+LONG_CELLS = 64
 _AFTER_SEPARATOR = re.compile(r"([;,])(?=[=+\-@\t\r])")
 
 
@@ -91,6 +93,10 @@ def _found(arr: pa.Array, pattern: str, block_pattern: str) -> pa.BooleanArray |
     by one: a pattern found in a cell is found in its block, so nothing is
     missed, and a million short cells cost a few thousand calls."""
     n = len(arr)
+    if (pc.sum(pc.binary_length(arr)).as_py() or 0) > LONG_CELLS * n:
+        # long cells (messages): one call per cell costs little beside the text, and no copy is made
+        hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+        return hit if pc.any(hit).as_py() else None
     bounds = np.append(np.arange(0, n, BLOCK_ROWS, dtype=np.int32), np.int32(n))
     blocks = pa.ListArray.from_arrays(pa.array(bounds), pc.fill_null(arr, ""))
     joined = pc.binary_join(blocks, pa.scalar("\x00", arr.type))

@@ -545,12 +545,12 @@ def _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules: Rules, 
     fixed = covers & (g_unit[g] != HOUR)
     expected = np.full(len(i), -1, dtype=np.int64)
     if fixed.any():
-        expected[fixed] = _expected_once(g_rate[g[fixed]], g_unit[g[fixed]], start[i[fixed]], end[i[fixed]])
+        expected[fixed] = _expected_once(g_rate, g_unit, start[invoices], end[invoices], g[fixed], local[fixed])
     diff = np.where(fixed, np.abs(amount[i] - expected), np.iinfo(np.int64).max)
     amount_ok = fixed & (diff <= rules.tolerance_units)
 
     def per_invoice(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(local, weights=mask, minlength=len(invoices)).astype(np.int64)
+        return np.bincount(local[mask], minlength=len(invoices)).astype(np.int64)
 
     n_sup, n_cov, n_fixed, n_ok = (per_invoice(m) for m in (supplier_ok, covers, fixed, amount_ok))
     res.n_sup[invoices], res.n_cov[invoices], res.n_fixed[invoices], res.n_ok[invoices] = n_sup, n_cov, n_fixed, n_ok
@@ -576,18 +576,24 @@ def _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules: Rules, 
         )
 
 
-def _expected_once(rate, unit, start, end) -> np.ndarray:
-    """:func:`expected_amounts`, worked out once per distinct (rate, unit,
-    period): pairs repeat them (a month's invoices, a supplier's rates)."""
+def _expected_once(rate, unit, start, end, g, local) -> np.ndarray:
+    """:func:`expected_amounts` of pairs (grant ``g`` of ``rate`` and
+    ``unit``, invoice ``local`` of ``start`` and ``end``), worked out once
+    per distinct (rate, unit, period): pairs repeat them (a month's
+    invoices, a supplier's rates). The distinct rates are found among the
+    grants and the periods among the invoices, so only their pairing is
+    looked up pair by pair."""
     rate_code, _ = pd.factorize(rate * 8 + unit.astype(np.int64))
     period = (start.astype(np.int64) << 24) + (end.astype(np.int64) & 0xFFFFFF)
     period_code, periods = pd.factorize(period)
-    inverse, unique = pd.factorize(rate_code.astype(np.int64) * max(len(periods), 1) + period_code)
+    key = rate_code[g].astype(np.int64) * max(len(periods), 1) + period_code[local]
+    inverse, unique = pd.factorize(key)
     if len(unique) > len(inverse) // 2:  # mostly distinct: no gain
-        return expected_amounts(rate, unit, start, end)
+        return expected_amounts(rate[g], unit[g], start[local], end[local])
     first = np.empty(len(unique), dtype=np.int64)
     first[inverse[::-1]] = np.arange(len(inverse))[::-1]  # each one's first pair
-    return expected_amounts(rate[first], unit[first], start[first], end[first])[inverse]
+    g, local = g[first], local[first]
+    return expected_amounts(rate[g], unit[g], start[local], end[local])[inverse]
 
 
 def _no_pairs(inv, gr) -> tuple:
@@ -660,10 +666,13 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         "NO_FIXED_RATE": covers,
         "AMBIGUOUS": amount_ok,
     }
+    short_ids = None
     for code, pair_mask in wanted.items():
         rows_mask = reason == CHECK_NUMBER[code]
         if not rows_mask.any():
             continue
+        if short_ids is None:  # each grant's id cut once
+            short_ids = _short(_text(gr["grant_id"]))
         sel = np.flatnonzero(pair_mask & rows_mask[local])
         # the first LIST_AT_MOST pairs of each invoice, and how many more it has
         ls = local[sel]
@@ -673,7 +682,12 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         total = np.bincount(local[sel], minlength=len(invoices))
         sel = sel[rank < msg.LIST_AT_MOST]
         gs = g[sel]
-        grant_id = pd.Series(_short(gr["grant_id"].to_numpy(dtype=object)[gs]).to_pylist(), dtype=object)
+        ids = short_ids.take(pa.array(gs))
+        grant_id = (
+            pd.Series(ids.to_pylist(), dtype=object)
+            if code in ("NO_GRANT_FOR_SUPPLIER", "PERIOD_NOT_COVERED")
+            else None
+        )
         if code == "NO_GRANT_FOR_SUPPLIER":
             cvr = pd.Series(gr["supplier_cvr"].to_numpy(dtype=object)[gs], dtype=object)
             labels = "CVR " + cvr + " (bevilling " + grant_id + ")"
@@ -684,9 +698,11 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
                 grant_id + ": " + format_date_dk(gr["start_date"].to_numpy(dtype="datetime64[D]")[gs]) + "–" + until
             )
         else:
-            labels = grant_id
+            labels = ids  # texts already, as astype(str) makes them
+        if isinstance(labels, pd.Series):
+            labels = labels.astype(str)
         more = np.maximum(total - msg.LIST_AT_MOST, 0)
-        joined = _join_per_invoice(local[sel], labels.astype(str), len(invoices), more)
+        joined = _join_per_invoice(local[sel], labels, len(invoices), more)
         detail[invoices[rows_mask]] = joined[rows_mask]
 
 
@@ -767,17 +783,28 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         k_par = keys["paragraph"].to_numpy(dtype=object)
         k_own = keys["ownership"].to_numpy(dtype=object)
         k_tg = keys["target_group"].to_numpy(dtype=object)
-        for k in np.flatnonzero(open_fail[found]):
+        # the detail depends on the grant, the count of rows and the start date alone: each distinct one said once
+        ks = np.flatnonzero(open_fail[found])
+        said = np.zeros(len(ks), dtype=np.int64)
+        for part in (gp[ks], counts[found[ks]], start[found[ks]].view(np.int64)):
+            part_code, part_distinct = pd.factorize(part)
+            said, _ = pd.factorize(said * max(len(part_distinct), 1) + part_code)
+            said = said.astype(np.int64)
+        first = np.full(said.max() + 1 if len(said) else 0, -1, dtype=np.int64)
+        first[said[::-1]] = np.arange(len(said))[::-1]  # each distinct one's first row
+        texts = np.empty(len(first), dtype=object)
+        for j, k in enumerate(ks[first]):
             p, g = found[k], gp[k]
             if not has_service[k]:
-                detail[p] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
+                texts[j] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
             elif not has_supplier[k]:
-                detail[p] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
+                texts[j] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
             else:
                 template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
-                detail[p] = template.format(
+                texts[j] = template.format(
                     n=counts[p], paragraph=k_par[g], ownership=k_own[g], target=k_tg[g], date=date_dk(start[p])
                 )
+        detail[found[ks]] = texts[said]
         state.fail("NO_CODING", fails)
     blank_last = pa.array(np.where(coding_row >= 0, coding_row, len(coding)))
     coded = {
@@ -1016,6 +1043,12 @@ def _text(values) -> pa.Array:
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
+def _blank_last(values) -> pa.Array:
+    """A column of texts as arrow with a blank appended: index ``len(values)``
+    stands for none in a take."""
+    return pa.concat_arrays([_text(values).cast(pa.large_string()), pa.array([""], pa.large_string())])
+
+
 def _obj(values) -> pd.Series:
     """A column of text for the result tables: arrow-backed (pandas' ``str``),
     so that the writers and the journal take it as it is."""
@@ -1084,9 +1117,20 @@ def _manual_facts(
     shown = np.where(grant_pos >= 0, grant_pos, closest_grant)
     shown_take = np.maximum(shown, 0)
     has_grants = len(gr) > 0
-    grant_ids = gr["grant_id"].to_numpy(dtype=object)
     amount = inv["amount"].to_numpy()
     column = functools.partial(_column, inv)
+
+    @functools.cache
+    def short_grant_ids() -> pa.Array:  # each grant's id cut once, a blank last for none
+        return _short(_blank_last(gr["grant_id"]))
+
+    def grant_id(r):
+        return short_grant_ids().take(pa.array(np.where(shown[r] >= 0, shown[r], len(gr))))
+
+    def rate_unit(r):
+        if not has_grants:
+            return pa.repeat(pa.scalar("", pa.large_string()), len(r))
+        return _text(gr["rate_unit"]).take(pa.array(shown_take[r]))
 
     def rate_dk(r):
         return msg.money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
@@ -1113,11 +1157,9 @@ def _manual_facts(
         "period": lambda r: (format_date_dk(start[r]) + "–" + format_date_dk(end[r])).to_numpy(dtype=object),
         "period_unreadable": lambda r: _short(_pick(column("period_unreadable"), r)),
         "expected": lambda r: exp_out[r],
-        "grant_id": lambda r: _short(np.where(shown[r] >= 0, grant_ids[shown_take[r]] if has_grants else "", "")),
+        "grant_id": grant_id,
         "rate_dk": rate_dk,
-        "rate_unit": lambda r: (
-            gr["rate_unit"].to_numpy(dtype=object)[shown_take[r]] if has_grants else np.full(len(r), "")
-        ),
+        "rate_unit": rate_unit,
         "n_candidates": lambda r: np.where(reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),
         "detail": lambda r: detail[r],
         "paragraph": lambda r: coded["paragraph"].take(pa.array(r)),
@@ -1138,10 +1180,9 @@ def _assemble(
     posted = reason_idx == 0
     manual = np.flatnonzero(~posted)
     has_grant = grant_pos >= 0
-    grant_ids = gr["grant_id"].to_numpy(dtype=object)
-    blank_last = np.where(has_grant, grant_pos, len(gr))  # index len(gr): the blank appended below
-    matched_id = _text(np.append(grant_ids, "")).take(pa.array(blank_last))
-    service = _text(np.append(gr["service_code"].to_numpy(dtype=object), "")).take(pa.array(blank_last))
+    blank_last = pa.array(np.where(has_grant, grant_pos, len(gr)))  # index len(gr): the blank appended
+    matched_id = _blank_last(gr["grant_id"]).take(blank_last)
+    service = _blank_last(gr["service_code"]).take(blank_last)
     cpr_masked = _masked_cprs(inv)
     amount = inv["amount"].to_numpy()
     # numbers stay numbers: DKK, NaN where there is none; the writers format them
@@ -1150,13 +1191,18 @@ def _assemble(
     invoice_id_raw = _text(_column(inv, "invoice_id_raw"))
     supplier_cvr = _text(_column(inv, "supplier_cvr"))
     psp, art = _text(coded["psp_element"]), _text(coded["art"])
-    # the posted and the manual rows, in input order: filtered (a sequential copy), not taken
-    posted_a, manual_a = pa.array(posted), pa.array(~posted)
+    # the posted and the manual rows, in input order: taken (arrow's filter of long texts is slower)
+    posted_at = np.flatnonzero(posted)
+    posted_a, manual_a = pa.array(posted_at), pa.array(manual)
 
-    message = _messages(
-        inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
-        reason_idx, posted, manual, service, matched_id,
-    ) if texts else pa.repeat(pa.scalar("", pa.large_string()), n)  # fmt: skip
+    if texts:
+        message, posting_text = _messages(
+            inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
+            reason_idx, posted_at, manual, service.take(posted_a), matched_id.take(posted_a),
+        )  # fmt: skip
+    else:
+        message = pa.repeat(pa.scalar("", pa.large_string()), n)
+        posting_text = message.slice(0, len(posted_at))
 
     decisions = pd.DataFrame(
         {
@@ -1185,25 +1231,25 @@ def _assemble(
     postings = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[posted],
-            "invoice_id": _obj(invoice_id_raw.filter(posted_a)),
-            "supplier_cvr": _obj(supplier_cvr.filter(posted_a)),
-            "cpr": _obj(_pick(_column(inv, "cpr"), np.flatnonzero(posted))),
+            "invoice_id": _obj(invoice_id_raw.take(posted_a)),
+            "supplier_cvr": _obj(supplier_cvr.take(posted_a)),
+            "cpr": _obj(_pick(_column(inv, "cpr"), posted_at)),
             "amount": amount[posted],
-            "grant_id": _obj(matched_id.filter(posted_a)),
-            "service_code": _obj(service.filter(posted_a)),
+            "grant_id": _obj(matched_id.take(posted_a)),
+            "service_code": _obj(service.take(posted_a)),
             "period_start": start[posted],
             "period_end": end[posted],
-            "psp_element": _obj(psp.filter(posted_a)),
-            "art": _obj(art.filter(posted_a)),
-            "text": _obj(message.filter(posted_a)),
+            "psp_element": _obj(psp.take(posted_a)),
+            "art": _obj(art.take(posted_a)),
+            "text": _obj(posting_text),
         }
     )
     notes = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[manual],
-            "invoice_id": _obj(invoice_id_raw.filter(manual_a)),
-            "supplier_cvr": _obj(supplier_cvr.filter(manual_a)),
-            "message": _obj(message.filter(manual_a)),
+            "invoice_id": _obj(invoice_id_raw.take(manual_a)),
+            "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
+            "message": _obj(message.take(manual_a)),
         }
     )
     return decisions, postings, notes
@@ -1211,18 +1257,16 @@ def _assemble(
 
 def _messages(
     inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
-    reason_idx, posted, manual, service, matched_id,
-) -> pa.Array:  # fmt: skip
+    reason_idx, posted_at, manual, posted_service, posted_grant_id,
+) -> tuple[pa.Array, pa.Array]:  # fmt: skip
     """Every invoice's message (arrow): the posting text of a posted one, the
     Danish message of its reason for a manual one, each reason's rows at
-    once, then put in input order."""
+    once, then put in input order; and the posting texts alone (the posted
+    rows', in input order). ``posted_service`` and ``posted_grant_id``: the
+    posted rows' service codes and grant ids."""
     n = len(inv)
-    parts: list[tuple[np.ndarray, pa.Array]] = []
-    at = np.flatnonzero(posted)
-    if len(at):
-        posted_a = pa.array(posted)
-        texts = msg.posting_texts_arrow(service.filter(posted_a), start[at], end[at], matched_id.filter(posted_a))
-        parts.append((at, texts))
+    texts = msg.posting_texts_arrow(posted_service, start[posted_at], end[posted_at], posted_grant_id)
+    parts: list[tuple[np.ndarray, pa.Array]] = [(posted_at, texts)]
     if len(manual):
         facts = _manual_facts(
             inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason_idx
@@ -1232,24 +1276,25 @@ def _messages(
             rows = manual[reasons == k]
             if len(rows):
                 parts.append((rows, _text(msg.MESSAGES[code](facts.of(rows)))))
-    if not parts:
-        return pa.array([], type=pa.large_string())
     order = np.concatenate([rows for rows, _ in parts])
     where = np.empty(n, dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
-    message = pa.concat_arrays([m.cast(pa.large_string()) for _, m in parts]).take(pa.array(where))
-    message = pc.fill_null(message, "")
+    message = pa.concat_arrays([pc.fill_null(m.cast(pa.large_string()), "") for _, m in parts]).take(pa.array(where))
     if len(manual):
         fields = inv["fields"].to_numpy()[manual]
         if (fields > 0).any():
             at = manual[fields > 0]
             prefixed = msg.misaligned_prefix(facts.of(at)) + _pylist(message, at)
             message = _replace(message, at, prefixed)
-        long = np.flatnonzero(pc.greater(pc.utf8_length(message), msg.MESSAGE_MAX).to_numpy(zero_copy_only=False))
-        long = long[~posted[long]]
+        # a text is no longer in characters than in bytes: only the few long in bytes are counted
+        long = np.flatnonzero(pc.greater(pc.binary_length(message), msg.MESSAGE_MAX).to_numpy(zero_copy_only=False))
+        if len(long):
+            chars = pc.utf8_length(message.take(pa.array(long))).to_numpy(zero_copy_only=False)
+            long = long[chars > msg.MESSAGE_MAX]
+        long = long[reason_idx[long] != 0]
         if len(long):
             message = _replace(message, long, [m[: msg.MESSAGE_MAX - 1] + "…" for m in _pylist(message, long)])
-    return message
+    return message, texts.cast(pa.large_string())
 
 
 def _pylist(values: pa.Array, rows: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.parsing import date_dk, format_date_dk, format_money_dk
+from invoicekit.parsing import date_dk, format_date_dk, format_money_dk_arrow
 from invoicekit.texts import is_arrow_text
 from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 
@@ -222,7 +222,7 @@ def integers(values) -> pa.Array:
 def money_dk(units) -> pa.Array:
     """:func:`~invoicekit.parsing.format_money_dk` as arrow, each distinct amount once."""
     codes, distinct = pd.factorize(np.asarray(units, dtype=np.int64))
-    return _text(format_money_dk(np.asarray(distinct, dtype=np.int64))).take(pa.array(codes))
+    return format_money_dk_arrow(distinct).take(pa.array(codes))
 
 
 def _text(values) -> pa.Array:
@@ -360,18 +360,20 @@ def posting_texts_arrow(service, start: np.ndarray, end: np.ndarray, grant, widt
     return pc.replace_with_mask(joined, pa.array(mask), pa.array(fitted, type=joined.type))
 
 
-def _periods_dk(start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """``dd.mm.yyyy-dd.mm.yyyy`` for each (start, end), each distinct pair once."""
+def _periods_dk(start: np.ndarray, end: np.ndarray) -> pa.Array:
+    """``dd.mm.yyyy-dd.mm.yyyy`` for each (start, end), each distinct pair once (arrow)."""
     start = np.asarray(start, dtype="datetime64[D]")
     end = np.asarray(end, dtype="datetime64[D]")
     if len(start) == 0:
-        return np.empty(0, dtype=object)
+        return pa.array([], type=pa.large_string())
     # one integer per pair: days are far below 2**31 in both directions
     key = (start.view(np.int64) << 32) + (end.view(np.int64) & 0xFFFFFFFF)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    codes, distinct = pd.factorize(key)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # each pair's first row
     s_dk = format_date_dk(start[first]).to_numpy(dtype=object)
     e_dk = format_date_dk(end[first]).to_numpy(dtype=object)
-    return (s_dk + "-" + e_dk)[inverse.reshape(-1)]
+    return pa.array(s_dk + "-" + e_dk, type=pa.large_string()).take(pa.array(codes))
 
 
 def _fit(service: str, period: str, grant: str, room: int, width: int) -> str:

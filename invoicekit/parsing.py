@@ -144,6 +144,13 @@ def format_money_dk(units: np.ndarray) -> np.ndarray:
     """Whole-column ``1.234,50``: what :func:`format_money_one` gives for
     each, each distinct amount once."""
     codes, uniques = _distinct(units)
+    return np.asarray(format_money_dk_arrow(uniques).to_pylist(), dtype=object)[codes]
+
+
+def format_money_dk_arrow(units: np.ndarray) -> pa.Array:
+    """:func:`format_money_dk` of each amount as arrow text (``large_string``),
+    for amounts already made distinct (each one is formatted)."""
+    uniques = np.asarray(units, dtype=np.int64)
     mag = np.abs(uniques)
     whole = mag // MONEY_SCALE
     g = [whole // 10**9, (whole // 10**6) % 1000, (whole // 1000) % 1000, whole % 1000]
@@ -164,8 +171,7 @@ def format_money_dk(units: np.ndarray) -> np.ndarray:
     frac_text = pc.if_else(pa.array(frac % ORE == 0), pc.utf8_slice_codeunits(frac4, 0, 2), frac4)
     sign = pc.if_else(pa.array(uniques < 0), pa.scalar("-", pa.large_string()), pa.scalar("", pa.large_string()))
     empty = pa.scalar("", pa.large_string())
-    out = pc.binary_join_element_wise(sign, grouped, pa.scalar(",", pa.large_string()), frac_text, empty)
-    return np.asarray(out.to_pylist(), dtype=object)[codes]
+    return pc.binary_join_element_wise(sign, grouped, pa.scalar(",", pa.large_string()), frac_text, empty)
 
 
 def money_text(dkk: pd.Series, decimal: str = ".") -> np.ndarray:

@@ -78,7 +78,7 @@ def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
         "Beløb": format_money(postings["amount"].to_numpy(), decimal=","),
         "Tekst": postings["text"],
         "Ydelsesmodtagernr.": postings["cpr"],
-        "Ydelsesmodtagernr.kode": np.full(len(postings), RECIPIENT_CODE_CPR, dtype=object),
+        "Ydelsesmodtagernr.kode": pa.repeat(pa.scalar(RECIPIENT_CODE_CPR, pa.large_string()), len(postings)),
         "Ydelsesperiode fra": _dates(postings["period_start"], format_date_dk),
         "Ydelsesperiode til": _dates(postings["period_end"], format_date_dk),
         "Fakturanummer": postings["invoice_id"],
@@ -142,20 +142,40 @@ def _arrow(values: object) -> pa.Array:
 
 
 def _holds_any(arrays: list[pa.Array | pa.ChunkedArray], chars: tuple[str, ...]) -> bool:
-    """Whether any text in ``arrays`` holds one of ``chars``: a scan of the raw
-    character data, which is much faster than a search per value; the
-    largest column first, as the one most likely to hold one (a message
-    with a comma) ends the search."""
-    wanted = [c.encode("utf-8") for c in chars]
+    """Whether any text in ``arrays`` holds one of ``chars`` (ASCII): a scan
+    of the raw character data in place, a block at a time, which is much
+    faster than a search per value and copies nothing; the largest column
+    first, as the one most likely to hold one (a message with a comma) ends
+    the search."""
+    wanted = [ord(c) for c in chars]
+    assert all(w < 128 for w in wanted), "only ASCII characters are looked for byte by byte"
     text = [a for a in arrays if pa.types.is_string(a.type) or pa.types.is_large_string(a.type)]
     for arr in sorted(text, key=lambda a: a.nbytes, reverse=True):
         for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
-            data = chunk.buffers()[2]
-            if data is not None:
-                raw = data.to_pybytes()
-                if any(w in raw for w in wanted):
-                    return True
+            if any(_bytes_hold(block, wanted) for block in _text_bytes(chunk)):
+                return True
     return False
+
+
+#: bytes of character data compared at a time (a reused temporary, not one the size of the column)
+_SCAN_BLOCK = 1 << 20
+
+
+def _text_bytes(chunk: pa.Array):
+    """The character data of a text array's values (its slice only), in
+    blocks of :data:`_SCAN_BLOCK` bytes, as numpy views (no copy)."""
+    offsets, data = chunk.buffers()[1:3]
+    if data is None or len(chunk) == 0:
+        return
+    kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=kind)[chunk.offset : chunk.offset + len(chunk) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8)[int(bounds[0]) : int(bounds[-1])]
+    for at in range(0, len(raw), _SCAN_BLOCK):
+        yield raw[at : at + _SCAN_BLOCK]
+
+
+def _bytes_hold(block: np.ndarray, wanted: list[int]) -> bool:
+    return any((block == w).any() for w in wanted)
 
 
 def write_csv(

@@ -10,7 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from invoicekit.cells import BLOCK_ROWS, mask_arrow, neutralise, neutralise_arrow, safe_arrow, safe_frame, safe_text
+from invoicekit.cells import (
+    BLOCK_ROWS,
+    LONG_CELLS,
+    mask_arrow,
+    neutralise,
+    neutralise_arrow,
+    safe_arrow,
+    safe_frame,
+    safe_text,
+)
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.workbook import write_workbook
 
@@ -108,3 +117,17 @@ def test_a_column_is_fixed_as_each_cell_alone_whatever_its_neighbours_and_slice(
     for mask in (True, False):
         assert safe_arrow(arr, mask).to_pylist() == [None if v is None else safe_text(v, mask) for v in values]
     assert mask_arrow(arr).to_pylist() == [None if v is None else mask_cpr_text(v) for v in values]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.lists(st.sampled_from(_PIECES), max_size=4).map("".join)), max_size=20),
+    start=st.integers(0, 3),
+)
+def test_long_cells_matched_one_by_one_are_fixed_as_the_blocks_fix_them(values, start):
+    # columns of long cells (messages) skip the blocks: the same cells must be fixed
+    pad = "Beløbet passer ikke med bevillingen. " * (LONG_CELLS // 16)
+    long = [None if v is None else pad + v + pad for v in values] + [pad]
+    arr = pa.array(["=0" + pad] * start + long, pa.large_string())[start:]
+    for mask in (True, False):
+        assert safe_arrow(arr, mask).to_pylist() == [None if v is None else safe_text(v, mask) for v in long]

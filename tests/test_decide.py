@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 from invoicekit import History, Rules, decide, prepare_grants, prepare_invoices, prepare_support_sheet
+from invoicekit.amounts import expected_amounts
+from invoicekit.decide import _expected_once
 from invoicekit.reasons import REASONS
 from tests.conftest import (
     ENGEN,
@@ -229,6 +231,22 @@ def test_no_coding_when_two_coding_rows_are_valid():
     assert d["reason"] == "NO_CODING" and "2 konteringsrækker" in d["message"]
 
 
+def test_no_coding_names_the_date_of_each_invoice_and_says_the_same_of_the_same():
+    # the detail is worked out once per (grant, number of rows, start date): each invoice gets its own
+    sheet = support_tables()
+    coding = sheet["coding"]
+    coding.loc[len(coding)] = ["§108", "privat", "Udviklingshæmmede", "PSP-X", "40000000", "2019-03-01", ""]
+    d = run(
+        invoice(),
+        invoice(invoice_id="F-2", period_start="16.03.2019", amount="14.709,68"),
+        invoice(invoice_id="F-3"),
+        support=sheet,
+    ).decisions
+    assert list(d["reason"]) == ["NO_CODING"] * 3
+    assert "gælder 01.03.2019" in d["message"][0] and "gælder 16.03.2019" in d["message"][1]
+    assert d["message"][0] == d["message"][2]
+
+
 def test_day_rate_posts_and_year_rate_posts():
     d = run(
         invoice(supplier_cvr=KILDEN, amount="13.950,00"),
@@ -433,3 +451,17 @@ def test_after_the_supplementary_period_everything_is_posted_on_the_run_date():
 def test_a_period_that_runs_into_the_new_year_is_posted_on_the_run_date():
     across = invoice(invoice_id="X", period_start="01.12.2018", period_end="31.01.2019", amount="57.000,00")
     assert posting_dates_of(across, run_date="2019-01-10", supplementary="01-31") == ["2019-01-10"]
+
+
+@pytest.mark.parametrize("repeats", [1, 50])
+def test_expected_amounts_worked_out_once_per_distinct_pair_are_those_of_each_pair(repeats):
+    # check 16 works out each distinct (rate, unit, period) once: the same amounts as pair by pair
+    rng = np.random.default_rng(7)
+    n_grants, n_invoices, n_pairs = 30, 40, 40 * repeats
+    rate = rng.choice([10_000, 285_000_000, 1_234_567, 99], n_grants).astype(np.int64)
+    unit = rng.integers(0, 4, n_grants).astype(np.int8)
+    start = np.datetime64("2019-01-01") + rng.integers(0, 400, n_invoices).astype("timedelta64[D]")
+    end = start + rng.integers(0, 90, n_invoices).astype("timedelta64[D]")
+    g, local = rng.integers(0, n_grants, n_pairs), rng.integers(0, n_invoices, n_pairs)
+    got = _expected_once(rate, unit, start, end, g, local)
+    assert (got == expected_amounts(rate[g], unit[g], start[local], end[local])).all()
