@@ -970,8 +970,9 @@ class _PostTogether:
 _DAY_OFFSET = 1 << 17  # days since 1970 of years 1900-2199 fit in 18 bits once shifted by this
 
 
-def _day_codes(dates: np.ndarray) -> np.ndarray:
-    """Days as non-negative integers below 2**18, to pack beside a key code."""
+def day_codes(dates: np.ndarray) -> np.ndarray:
+    """Days as non-negative integers below 2**18, to pack beside a key code
+    (check 21's periods; ``tune`` packs its own the same way)."""
     return np.clip(dates.astype(np.int64), -_DAY_OFFSET + 1, _DAY_OFFSET - 1) + _DAY_OFFSET
 
 
@@ -982,7 +983,7 @@ def _overlapping(keys, s, e, hist_keys, hs, he) -> np.ndarray:
     m = len(hist_keys)
     codes, _ = pd.factorize(np.concatenate([np.asarray(hist_keys, dtype=object), np.asarray(keys, dtype=object)]))
     hk, ck = codes[:m].astype(np.int64), codes[m:].astype(np.int64)
-    hs_d, he_d, s_d, e_d = (_day_codes(d) for d in (hs, he, s, e))
+    hs_d, he_d, s_d, e_d = (day_codes(d) for d in (hs, he, s, e))
     order = np.lexsort((hs_d, hk))
     sorted_comp = (hk[order] << 18) | hs_d[order]
     # running maximum of the period end within each key, with the row it belongs to

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.cells import safe_frame
-from invoicekit.decide import Checked, _day_codes, check_batch, decide, decide_checked, rule_reasons
+from invoicekit.decide import Checked, check_batch, day_codes, decide, decide_checked, rule_reasons
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.evaluate import agrees_with_truth, parse_should_pay
 from invoicekit.extracts import (
@@ -616,7 +616,7 @@ class _Payments:
         the payments before (see :class:`_Clashes`)."""
         rows = np.flatnonzero((checked.reason == 0) & (checked.match.grant_pos >= 0))
         start, end = checked.start[rows], checked.end[rows]
-        s_day, e_day = _day_codes(start), _day_codes(end)
+        s_day, e_day = day_codes(start), day_codes(end)
         ids = []
         for table, name in zip(self.ids, ("grant_key", "citizen_key"), strict=True):
             used, inverse = np.unique(checked.key_codes[name][rows], return_inverse=True)
