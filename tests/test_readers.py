@@ -167,6 +167,13 @@ def _middle_at(row: str, at: int, rows: int = 20) -> str:
         ),
         pytest.param(_rows_around('F-z,1,"' + "en linje\n" * 60 + '"\n'), id="the middle inside a quoted last cell"),
         pytest.param(_rows_around('"F-' + "\n" * 200 + 'z",1,tekst\n'), id="the middle inside a quoted first cell"),
+        pytest.param(_rows_around('F-m,"1' + "\n" * 200 + '",tekst\n'), id="the middle inside a quoted middle cell"),
+        pytest.param(
+            _rows_around('F-r,1,"' + "linje\r\n" * 60 + '"\r\n'), id="the middle inside a quoted last cell, CRLF"
+        ),
+        pytest.param(
+            _rows_around('F-s,1,"' + 'a ""citat""\n' * 60 + '"\n'), id="the middle inside a cell with quotes in it"
+        ),
         pytest.param(_middle_at('F-q,1,"slut\n"\n', 12), id="the middle after a last cell ending in a line break"),
         pytest.param(_middle_at('F-q,1,"slut\n"\n', 10), id="the middle inside a last cell ending in a line break"),
         pytest.param(_rows_around("F-w,1,2,3\n"), id="a row with too many fields"),
