@@ -280,9 +280,10 @@ def _typed_invoices(
     ``fields`` (the number of fields of a CSV row that did not match the
     header, else 0).
 
-    ``invoice_id``, ``invoice_id_raw``, ``supplier_cvr`` and ``document_type``
-    are held in arrow (pandas' ``str``): the robot passes them on to its result
-    tables as they are. The other texts are Python objects.
+    ``invoice_id``, ``invoice_id_raw``, ``supplier_cvr``, ``document_type``,
+    ``text`` and ``supplier_name`` are held in arrow (pandas' ``str``): the
+    robot passes them on as they are, or never reads them. The other texts
+    are Python objects.
 
     ``numeric_cpr`` marks CPR cells that were numbers in a workbook; a leading
     zero Excel dropped there is put back. Nothing else is padded. ``dates``:
@@ -337,7 +338,7 @@ def _typed_invoices(
     else:
         cpr_codes, cpr_cells = distinct_texts(df["cpr"], strip=True)
     # texts repeat too (a citizen's invoice each month): each distinct text is
-    # made a Python string, and searched for CPR numbers and a period, once
+    # searched for CPR numbers and a period once
     texts = _Texts(df["text"])
     _add_invoice_cprs(out, cpr_codes, cpr_cells, texts)
     _add_invoice_periods(out, df, texts, dates)
@@ -345,12 +346,11 @@ def _typed_invoices(
     _add_document_type(out, df["document_type"])
     _add_currency_and_prepaid(out, df["currency"], df["prepaid_amount"])
 
-    out["text"] = _objects(_python_texts(texts.cells)[texts.codes])
+    out["text"] = _texts(texts.cells.take(pa.array(texts.codes)))
     inv_date, _, _ = _read_dates(df, "invoice_date", dates)
     out["invoice_date"] = inv_date
-    # a few hundred suppliers: each name is made a Python string once
     codes, names = distinct_texts(df["supplier_name"], strip=True)
-    out["supplier_name"] = _objects(_python_texts(names)[codes])
+    out["supplier_name"] = _texts(names.take(pa.array(codes)))
     return out
 
 
