@@ -310,7 +310,7 @@ def tune_worlds(draw) -> tuple[dict, dict[str, list]]:
     base = []
     for k, (cpr, cvr, service, rate, unit) in enumerate(TUNE_GRANTS):
         end = draw(st.sampled_from([""] * 5 + ["2019-03-31", "2019-03-15", "2019-02-28"]))
-        again = draw(st.sampled_from([None, None, 1, 2]))  # registered again under a new id from that month on
+        again = draw(st.sampled_from([None, 1, 1, 2]))  # registered again under a new id from that month on
         spelt = draw(st.sampled_from([f"B-{k}", f"B-{k}", f"b{k}."]))  # the same id to check 21, spelt otherwise
         base.append(({"grant_id": f"B-{k}", "cpr": cpr, "service_code": service, "service_name": "",
                       "supplier_cvr": cvr, "rate": rate, "rate_unit": unit, "start_date": "2019-01-01",
