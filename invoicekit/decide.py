@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import invoicekit.messages as msg
 from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
+from invoicekit.distinct import first_rows, tuple_codes
 from invoicekit.extracts import INVOICE, Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.keys import (
@@ -42,7 +43,6 @@ from invoicekit.texts import TEXT, is_arrow_text
 from invoicekit.vocabulary import CPR_MASK, masked_cpr
 
 NO_GRANT_POS = -1
-#: pandas' own text type (``str``), arrow underneath
 
 
 @dataclass
@@ -259,14 +259,9 @@ def _citizen_codes(inv: pd.DataFrame, gr: pd.DataFrame, grant_pos: np.ndarray, s
         return codes, np.empty(0, dtype=object)
     gp = grant_pos[matched]
     services = gr["service_code"].to_numpy(dtype=object)
-    per_grant = np.zeros(len(gr), dtype=np.int64)
-    for part in (gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy(), services):
-        part_code, part_distinct = pd.factorize(part, use_na_sentinel=False)
-        per_grant, _ = pd.factorize(per_grant * len(part_distinct) + part_code)
-        per_grant = per_grant.astype(np.int64)
-    triple, _ = pd.factorize(per_grant[gp])  # the triples of the invoices, numbered from 0
-    first = np.empty(triple.max() + 1, dtype=np.int64)
-    first[triple[::-1]] = np.arange(len(triple))[::-1]  # each triple's first invoice
+    per_grant, _ = tuple_codes(gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy(), services)
+    triple, triples = pd.factorize(per_grant[gp])  # the triples of the invoices, numbered from 0
+    first = first_rows(triple, len(triples))  # each triple's first invoice
     cpr = _pick(_column(inv, "cpr"), matched)
     cvr = _pick(_column(inv, "supplier_cvr"), matched)
     if _same(cpr, first, triple) and _same(cvr, first, triple):
@@ -590,8 +585,7 @@ def _expected_once(rate, unit, start, end, g, local) -> np.ndarray:
     inverse, unique = pd.factorize(key)
     if len(unique) > len(inverse) // 2:  # mostly distinct: no gain
         return expected_amounts(rate[g], unit[g], start[local], end[local])
-    first = np.empty(len(unique), dtype=np.int64)
-    first[inverse[::-1]] = np.arange(len(inverse))[::-1]  # each one's first pair
+    first = first_rows(inverse, len(unique))
     g, local = g[first], local[first]
     return expected_amounts(rate[g], unit[g], start[local], end[local])[inverse]
 
@@ -785,13 +779,8 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         k_tg = keys["target_group"].to_numpy(dtype=object)
         # the detail depends on the grant, the count of rows and the start date alone: each distinct one said once
         ks = np.flatnonzero(open_fail[found])
-        said = np.zeros(len(ks), dtype=np.int64)
-        for part in (gp[ks], counts[found[ks]], start[found[ks]].view(np.int64)):
-            part_code, part_distinct = pd.factorize(part)
-            said, _ = pd.factorize(said * max(len(part_distinct), 1) + part_code)
-            said = said.astype(np.int64)
-        first = np.full(said.max() + 1 if len(said) else 0, -1, dtype=np.int64)
-        first[said[::-1]] = np.arange(len(said))[::-1]  # each distinct one's first row
+        said, n_said = tuple_codes(gp[ks], counts[found[ks]], start[found[ks]].view(np.int64))
+        first = first_rows(said, n_said)
         texts = np.empty(len(first), dtype=object)
         for j, k in enumerate(ks[first]):
             p, g = found[k], gp[k]

@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from invoicekit.distinct import first_rows
 from invoicekit.texts import is_arrow_text
 
 HASHED = "#"
@@ -186,8 +187,7 @@ def _hashed_triples(a: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret:
     (ca, ua), (cb, ub), (cc, uc) = columns
     pair, _ = pd.factorize(ca.astype(np.int64) * len(ub) + cb)
     codes, distinct = pd.factorize(pair.astype(np.int64) * len(uc) + cc)
-    first = np.full(len(distinct), -1, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]  # each triple's first row
+    first = first_rows(codes, len(distinct))  # each triple's first row
     joined = _join(ua[ca[first]], ub[cb[first]], normalise_numbers(uc)[cc[first]])
     return np.array(digests(joined, secret), dtype=object)[codes]
 

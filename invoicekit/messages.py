@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from invoicekit.distinct import first_rows
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk_arrow
 from invoicekit.texts import is_arrow_text
 from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
@@ -369,8 +370,7 @@ def _periods_dk(start: np.ndarray, end: np.ndarray) -> pa.Array:
     # one integer per pair: days are far below 2**31 in both directions
     key = (start.view(np.int64) << 32) + (end.view(np.int64) & 0xFFFFFFFF)
     codes, distinct = pd.factorize(key)
-    first = np.empty(len(distinct), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]  # each pair's first row
+    first = first_rows(codes, len(distinct))  # each pair's first row
     s_dk = format_date_dk(start[first]).to_numpy(dtype=object)
     e_dk = format_date_dk(end[first]).to_numpy(dtype=object)
     return pa.array(s_dk + "-" + e_dk, type=pa.large_string()).take(pa.array(codes))
