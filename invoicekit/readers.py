@@ -156,7 +156,7 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
         raise InputError(path, "header row", f"has {width:,} columns; expected at most {MAX_COLUMNS:,}")
     misaligned: dict[int, int] = {}
     try:
-        table = _arrow_csv_in_parts(data, sep, width, joined=not in_parts)
+        table = _arrow_csv_in_parts(data, sep, width, chunk_per_part=in_parts)
         lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
         # each row takes at least one line: as many lines as rows and header
         # means no cell holds a line break, and no quote was left open
@@ -189,37 +189,35 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
     return RawTable(df, misaligned)
 
 
-def _arrow_csv_in_parts(data: bytes, sep: str, width: int, joined: bool) -> pa.Table:
+def _arrow_csv_in_parts(data: bytes, sep: str, width: int, chunk_per_part: bool) -> pa.Table:
     """:func:`_arrow_csv` of a file of :data:`CSV_PARTS_FROM_BYTES` or more
     as two parts read side by side, split after the line break nearest past
-    the middle: each column in two chunks, one for each part (one chunk
-    each unless ``joined``: then in pieces, for the caller to join once).
+    the middle. ``chunk_per_part``: each column in one chunk per part (two
+    in all), else in pieces, for the caller to join once.
 
     The first part is the start of the file, read as reading it whole reads
     it; it ends where a row ends unless the split falls inside a quoted cell
     (a cell holding a line break). Then it ends in a quote left open: its
     last cell ends in the line break, or its last row is short, which pyarrow
     refuses; either way the file is read whole instead, as it always was."""
+
+    def read(rows: bytes | pa.Buffer, header: bool = True) -> pa.Table:
+        table = _arrow_csv(rows, sep, width, header=header)
+        return table.combine_chunks() if chunk_per_part else table
+
     start = data.find(b"\n") + 1  # the rows after the header line
     mid = data.find(b"\n", max(start, len(data) // 2)) + 1
     if len(data) < CSV_PARTS_FROM_BYTES or start == 0 or mid == 0 or mid == len(data):
-        table = _arrow_csv(data, sep, width)
-        return table if joined else table.combine_chunks()
+        return read(data)
     buffer = pa.py_buffer(data)
-
-    def part(first: bool) -> pa.Table:
-        table = _arrow_csv(buffer.slice(0, mid) if first else buffer.slice(mid), sep, width, header=first)
-        return table if joined else table.combine_chunks()
-
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            first, second = pool.submit(part, True), pool.submit(part, False)
+            first, second = pool.submit(read, buffer.slice(0, mid)), pool.submit(read, buffer.slice(mid), False)
             parts = [first.result(), second.result()]
     except pa.ArrowInvalid:
         parts = []  # a row with the wrong number of fields, or the split inside a quoted cell
     if not parts or parts[0].num_rows == 0 or parts[0].column(width - 1)[-1].as_py().endswith("\n"):
-        table = _arrow_csv(data, sep, width)  # raises ArrowInvalid for rows with the wrong number of fields
-        return table if joined else table.combine_chunks()
+        return read(data)  # raises ArrowInvalid for rows with the wrong number of fields
     return pa.concat_tables(parts)
 
 
