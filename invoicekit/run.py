@@ -222,9 +222,9 @@ def run(
         and a pipe must not be drained or waited on here)."""
         return (str(paths[name]), sha256(paths[name])) if paths[name].is_file() else None
 
-    # the invoices on one core, the rest on the other, the invoice file's checksum
-    # there too once they are read (arrow, numpy and hashlib let go of the
-    # interpreter); an error is raised as reading in turn would raise it
+    # the invoices on one core; the rest on the other, then the invoice file's
+    # checksum there too, while the invoices are still being read (arrow, numpy and
+    # hashlib let go of the interpreter); an error is raised as reading in turn would raise it
     with ThreadPoolExecutor(max_workers=2) as pool:
         invoices_read = pool.submit(read_invoices, paths["invoices"])
         grants_read = pool.submit(read_and_hash, read_grants, "grants")
