@@ -13,12 +13,15 @@ from openpyxl import load_workbook
 from invoicekit.cells import (
     BLOCK_ROWS,
     LONG_CELLS,
+    fix_unsafe,
     mask_arrow,
     neutralise,
     neutralise_arrow,
     safe_arrow,
     safe_frame,
     safe_text,
+    unsafe_after,
+    unsafe_cells,
 )
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.workbook import write_workbook
@@ -131,3 +134,36 @@ def test_long_cells_matched_one_by_one_are_fixed_as_the_blocks_fix_them(values, 
     arr = pa.array(["=0" + pad] * start + long, pa.large_string())[start:]
     for mask in (True, False):
         assert safe_arrow(arr, mask).to_pylist() == [None if v is None else safe_text(v, mask) for v in long]
+
+
+#: pieces of hostile messages: formula starts at the start and after either separator, CPR
+#: numbers (with a hyphen, a Unicode minus, in Arabic-Indic digits), NUL, quotes and line breaks
+_MESSAGE_PIECES = [*_PIECES, '"', "\n", "610190\u22121234", "٦١٠١٩٠١٢٣٤", "Beløbet ", ": "]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.lists(st.sampled_from(_MESSAGE_PIECES), max_size=5).map("".join)), max_size=30
+    ),
+    prefix=st.sampled_from(["Robot: ", "", "x", "a;", "b,", " ", "'", "\x00", "ø;\n"]),
+    mask=st.booleans(),
+)
+def test_a_prefixed_column_is_found_and_fixed_from_what_the_column_alone_holds(values, prefix, mask):
+    # opus_notes.csv's notes are "Robot: " and a message that decisions.csv's scan looked at
+    # already: what that scan found must be all a scan of the notes themselves would find
+    arr = pa.array(values, pa.large_string())
+    prefixed = pa.array([None if v is None else prefix + v for v in values], pa.large_string())
+    found = unsafe_after(prefix, arr, unsafe_cells(arr, mask), mask)
+    expected = unsafe_cells(prefixed, mask)
+    as_list = lambda hit: [False] * len(values) if hit is None else hit.to_pylist()  # noqa: E731
+    assert as_list(found) == as_list(expected)
+    assert fix_unsafe(prefixed, found, mask).to_pylist() == [
+        None if v is None else safe_text(prefix + v, mask) for v in values
+    ]
+
+
+@pytest.mark.parametrize("prefix", ["=x", "-", "Robot 1: ", "a,+b", "x;@", "٣"])
+def test_a_prefix_that_holds_a_digit_or_a_formula_start_is_refused(prefix):
+    with pytest.raises(ValueError, match="prefix"):
+        unsafe_after(prefix, pa.array(["x"]), None)
