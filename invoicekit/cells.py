@@ -36,6 +36,12 @@ BLOCK_ROWS = 512
 #: cells this long on average (bytes) are matched one by one, without the blocks
 LONG_CELLS = 64
 _AFTER_SEPARATOR = re.compile(r"([;,])(?=[=+\-@\t\r])")
+#: the fewest characters (and so bytes) that read as a CPR number: ten digits
+_CPR_CHARACTERS = 10
+#: the bytes that start a formula, and the separators after which one does (ASCII, so
+#: never part of a longer UTF-8 character)
+_FORMULA_BYTES = np.isin(np.arange(256), [ord(c) for c in FORMULA_START])
+_SEPARATOR_BYTES = (ord(";"), ord(","))
 
 
 def neutralise(text: str, csv: bool = True) -> str:
@@ -78,6 +84,10 @@ def unsafe_cells(arr: pa.Array, mask: bool = True) -> pa.BooleanArray | None:
     text = _text(arr)
     if text is None:
         return None
+    bounds, raw = _bytes(text)
+    if not mask or len(raw) == 0 or np.diff(bounds).max() < _CPR_CHARACTERS:
+        # only formula starts to look for (no cell is long enough to hold a CPR number)
+        return _formula_starts(text, bounds, raw)
     return _found(text, _pattern(mask), _pattern(mask, block=True))
 
 
@@ -113,6 +123,37 @@ def unsafe_after(
     hit = np.zeros(len(text), dtype=bool)
     hit[rows[matched]] = True
     return pa.array(hit)
+
+
+def _bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A text array's cells as numpy views, no copy: where each cell starts
+    and ends in the character data (the first at 0), and that data."""
+    offsets, data = arr.buffers()[1:3]
+    kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=kind)[arr.offset : arr.offset + len(arr) + 1]
+    if data is None:
+        return bounds - bounds[0], np.zeros(0, dtype=np.uint8)
+    return bounds - bounds[0], np.frombuffer(data, dtype=np.uint8)[int(bounds[0]) : int(bounds[-1])]
+
+
+def _formula_starts(arr: pa.Array, bounds: np.ndarray, raw: np.ndarray) -> pa.BooleanArray | None:
+    """Where :data:`_FORMULA_RE2` matches (False for a null), or None where
+    nowhere, looked for byte by byte (``bounds``, ``raw``: :func:`_bytes`):
+    a cell's first byte, and each byte after a ``;`` or ``,`` in the same
+    cell. Two to three times faster than RE2, which pays per byte for what
+    it might look for."""
+    starts, ends = bounds[:-1], bounds[1:]
+    hit = np.zeros(len(arr), dtype=bool)
+    filled = ends > starts
+    hit[filled] = _FORMULA_BYTES[raw[starts[filled]]]
+    after = np.flatnonzero((raw[:-1] == _SEPARATOR_BYTES[0]) | (raw[:-1] == _SEPARATOR_BYTES[1])) + 1
+    after = after[_FORMULA_BYTES[raw[after]]]
+    # the cell that holds each such byte (where the separator ends the cell
+    # before, the byte starts its own: a formula start all the same)
+    hit[np.searchsorted(ends, after, side="right")] = True
+    if arr.null_count:
+        hit &= arr.is_valid().to_numpy(zero_copy_only=False)
+    return pa.array(hit) if hit.any() else None
 
 
 def _pattern(mask: bool, block: bool = False) -> str:
