@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -218,6 +219,7 @@ def write_csv(
     numbers: tuple[str, ...] = (),
     mask: bool | tuple[str, ...] = True,
     found: Mapping[str, pa.BooleanArray | None] | None = None,
+    helper: Executor | None = None,
 ) -> dict[str, object]:
     """Write a table (a DataFrame, or a mapping of column name to values)
     quickly, quoting only where needed. Text cells never start a formula;
@@ -226,8 +228,9 @@ def write_csv(
     they are: numbers and dates this module formatted, codes of the
     vocabulary. ``found``: for the columns it names, what
     :func:`~invoicekit.cells.unsafe_cells` found in them beforehand (with
-    the same ``mask``), so they are not scanned again. Returns the file's
-    SHA-256 and size, taken as it is written
+    the same ``mask``), so they are not scanned again. ``helper``: a pool
+    whose free thread may format rows ahead (:func:`_parts`). Returns the
+    file's SHA-256 and size, taken as it is written
     (:class:`~invoicekit.delivery.HashedFile`)."""
     found = found or {}
     names, arrays = [], []
@@ -252,9 +255,46 @@ def write_csv(
     csv.writer(header, delimiter=sep, lineterminator="\n").writerow(names)
     with HashedFile(path) as f:
         f.write(header.getvalue().encode("utf-8"))
-        if table.num_rows:
+        if helper is None or table.num_rows <= WRITE_BATCH_ROWS:
             pacsv.write_csv(table, f, write_options=options)
+        else:
+            for part in _parts(table, options, helper):
+                f.write(part)
     return f.facts()
+
+
+#: parts of a table that a helper may format ahead of the one being written
+PARTS_AHEAD = 4
+
+
+def _parts(table: pa.Table, options: pacsv.WriteOptions, helper: Executor) -> Iterator[pa.Buffer]:
+    """The table's CSV text, :data:`WRITE_BATCH_ROWS` rows at a time, in
+    order: the same bytes as one call of the writer (rows are written one by
+    one, each ending in a line break). The next :data:`PARTS_AHEAD` parts are
+    handed to ``helper``; a part its threads have not begun on is taken back
+    and formatted here, so this thread never waits on a busy helper, and at
+    most that many parts are held at a time."""
+
+    def formatted(at: int) -> pa.Buffer:
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(table.slice(at, WRITE_BATCH_ROWS), sink, write_options=options)
+        return sink.getvalue()
+
+    starts = iter(range(0, table.num_rows, WRITE_BATCH_ROWS))
+    ahead: deque[tuple[int, Future]] = deque()
+    try:
+        while True:
+            for at in starts:
+                ahead.append((at, helper.submit(formatted, at)))
+                if len(ahead) > PARTS_AHEAD:
+                    break
+            if not ahead:
+                return
+            at, part = ahead.popleft()
+            yield formatted(at) if part.cancel() else part.result()
+    finally:
+        for _, part in ahead:
+            part.cancel()
 
 
 def write_outputs(
@@ -334,7 +374,9 @@ def write_outputs(
     def write(name: str) -> dict[str, object]:
         columns, found, sep, numbers, mask = writes[name]
         try:
-            facts = write_csv(columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask, found=found())
+            facts = write_csv(
+                columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask, found=found(), helper=pool
+            )
         except OSError as exc:
             raise OutputError(f"could not write {out_dir / name} ({exc.strerror or exc})") from None
         if durable:  # flushed by a third thread, while the two write on

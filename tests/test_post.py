@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -98,3 +100,26 @@ def test_the_notes_are_written_as_a_scan_of_the_notes_alone_writes_them(tmp_path
     with open(tmp_path / "out" / "opus_notes.csv", newline="", encoding="utf-8") as f:
         cells = [line[2] for line in csv.reader(f, delimiter=";")][1:]
     assert cells == [safe_text(post.NOTE_PREFIX + (m or "")) for m in notes["message"].fillna("")]
+
+
+@pytest.mark.parametrize("helper_busy", [False, True])
+def test_a_file_formatted_in_parts_by_two_threads_is_the_file_written_at_once(tmp_path, monkeypatch, helper_busy):
+    # decisions.csv's rows are formatted a part at a time, by a helper thread where
+    # one is free, and written in order: the same bytes and checksum as one write
+    monkeypatch.setattr(post, "WRITE_BATCH_ROWS", 3)
+    columns = {
+        "row": np.arange(40),
+        "text": [_MESSAGES[k % len(_MESSAGES)] for k in range(40)],
+        "amount": [f"{k}.50" for k in range(40)],
+    }
+    plain = post.write_csv(columns, tmp_path / "plain.csv", numbers=("row", "amount"))
+    release = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        if helper_busy:  # its one thread is taken: every part is taken back and formatted by the writer
+            helper.submit(release.wait)
+        try:
+            parts = post.write_csv(columns, tmp_path / "parts.csv", numbers=("row", "amount"), helper=helper)
+        finally:
+            release.set()
+    assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "plain.csv").read_bytes()
+    assert parts == plain
