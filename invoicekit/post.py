@@ -105,7 +105,9 @@ def _opus_notes_columns(notes: pd.DataFrame) -> Columns:
     }
 
 
-def _notes_found(notes: pd.DataFrame, decisions: pd.DataFrame, message: pa.Array, found: pa.BooleanArray | None):
+def _notes_found(
+    notes: pd.DataFrame, decisions: pd.DataFrame, message: pa.Array, found: pa.BooleanArray | None
+) -> dict[str, pa.BooleanArray | None]:
     """What :func:`~invoicekit.cells.unsafe_cells` finds in the notes (each
     :data:`NOTE_PREFIX` and its invoice's message), from what it found in
     the decisions' messages (``message``, ``found``): only the messages found
@@ -121,9 +123,9 @@ def _notes_found(notes: pd.DataFrame, decisions: pd.DataFrame, message: pa.Array
         return {}
     mine = _notes_messages(notes)
     # compared a slice at a time: memory reused, not 126 MB at 1M touched for the first time
-    for at in range(0, len(pos), _COMPARE_ROWS):
-        taken = message.take(pa.array(pos[at : at + _COMPARE_ROWS]))
-        if not taken.cast(mine.type).equals(mine.slice(at, _COMPARE_ROWS)):
+    for start in range(0, len(pos), _COMPARE_ROWS):
+        taken = message.take(pa.array(pos[start : start + _COMPARE_ROWS]))
+        if not taken.cast(mine.type).equals(mine.slice(start, _COMPARE_ROWS)):
             return {}
     return {"note": unsafe_after(NOTE_PREFIX, mine, None if found is None else found.take(pa.array(pos)))}
 
@@ -272,8 +274,8 @@ def _parts(table: pa.Table, options: pacsv.WriteOptions, helper: Executor) -> It
     order: the same bytes as one call of the writer (rows are written one by
     one, each ending in a line break). The next :data:`PARTS_AHEAD` parts are
     handed to ``helper``; a part its threads have not begun on is taken back
-    and formatted here, so this thread never waits on a busy helper, and at
-    most that many parts are held at a time."""
+    and formatted here, so this thread never waits on a busy helper, and no
+    more than those and the part being written are held at a time."""
 
     def formatted(at: int) -> pa.Buffer:
         sink = pa.BufferOutputStream()
@@ -321,9 +323,7 @@ def write_outputs(
 
     def shown(frame: pd.DataFrame, names: tuple[str, ...]) -> Columns:
         money = {"amount", "expected_amount"}  # DKK: formatted here, in the writer's thread
-        return {c: money_arrow(frame[c]) if c in money else frame[c] for c in names} | (
-            {"message": message} if frame is decisions else {}
-        )
+        return {c: money_arrow(frame[c]) if c in money else frame[c] for c in names}
 
     # (name, the columns and what was found in them beforehand (made in the
     # writer's thread), separator, written as they are, masked)
@@ -331,7 +331,7 @@ def write_outputs(
     nothing_found: Callable[[], dict] = dict
     writes = {
         "decisions.csv": (
-            lambda: shown(decisions, DECISION_COLUMNS),
+            lambda: shown(decisions, DECISION_COLUMNS) | {"message": message},  # the column scanned
             lambda: {"message": message_found.result()},
             ",",
             plain_decision,
