@@ -36,6 +36,12 @@ BLOCK_ROWS = 512
 #: cells this long on average (bytes) are matched one by one, without the blocks
 LONG_CELLS = 64
 _AFTER_SEPARATOR = re.compile(r"([;,])(?=[=+\-@\t\r])")
+#: the fewest characters (and so bytes) that read as a CPR number: ten digits
+_CPR_CHARACTERS = 10
+#: the bytes that start a formula, and the separators after which one does (ASCII, so
+#: never part of a longer UTF-8 character)
+_FORMULA_BYTES = np.isin(np.arange(256), [ord(c) for c in FORMULA_START])
+_SEPARATOR_BYTES = (ord(";"), ord(","))
 
 
 def neutralise(text: str, csv: bool = True) -> str:
@@ -58,26 +64,112 @@ def neutralise_arrow(arr: pa.Array) -> pa.Array:
 
 def mask_arrow(arr: pa.Array) -> pa.Array:
     """Anything that reads as a CPR number masked, whole-column."""
-    return _fix_where(arr, CPR_LIKE_RE2, mask_cpr_text, CPR_LIKE_RE2)
+    text = _text(arr)
+    if text is None:
+        return arr
+    return _fix(text, _found(text, CPR_LIKE_RE2, CPR_LIKE_RE2), mask_cpr_text)
 
 
 def safe_arrow(arr: pa.Array, mask: bool = True) -> pa.Array:
     """:func:`safe_text` whole-column: one RE2 scan finds the few cells that
     need it (a formula start, or with ``mask`` ten digits that may be a CPR)."""
-    cpr = f"|{CPR_LIKE_RE2}" if mask else ""
-    return _fix_where(arr, _FORMULA_RE2 + cpr, lambda text: safe_text(text, mask), _FORMULA_BLOCK_RE2 + cpr)
+    return fix_unsafe(arr, unsafe_cells(arr, mask), mask)
 
 
-def _fix_where(arr: pa.Array, pattern: str, fix: Callable[[str], str], block_pattern: str) -> pa.Array:
-    """``fix`` applied to the cells of a text column that ``pattern`` (RE2)
-    finds; the column as it is when it finds none (nearly always).
-    ``block_pattern`` finds at least what ``pattern`` finds in any of the
-    cells when they are joined by NUL."""
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
+def unsafe_cells(arr: pa.Array, mask: bool = True) -> pa.BooleanArray | None:
+    """The cells of a text column that :func:`safe_arrow` fixes: where the
+    scan finds a formula start or, with ``mask``, ten digits that may be a
+    CPR number (False for a null); None where it finds none (nearly always),
+    and for a column that is not text."""
+    text = _text(arr)
+    if text is None:
+        return None
+    bounds, raw = _bytes(text)
+    if not mask or len(raw) == 0 or np.diff(bounds).max() < _CPR_CHARACTERS:
+        # only formula starts to look for (no cell is long enough to hold a CPR number)
+        return _formula_starts(text, bounds, raw)
+    return _found(text, _pattern(mask), _pattern(mask, block=True))
+
+
+def fix_unsafe(arr: pa.Array, found: pa.BooleanArray | None, mask: bool = True) -> pa.Array:
+    """:func:`safe_arrow`, given ``found``: what :func:`unsafe_cells` finds
+    in ``arr`` with the same ``mask`` (found beforehand, once for two files)."""
+    text = _text(arr)
+    if text is None:
         return arr
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    hit = _found(arr, pattern, block_pattern)
+    return _fix(text, found, lambda cell: safe_text(cell, mask))
+
+
+def unsafe_after(
+    prefix: str, arr: pa.Array, found: pa.BooleanArray | None, mask: bool = True
+) -> pa.BooleanArray | None:
+    """:func:`unsafe_cells` of ``prefix`` + each cell of ``arr`` (a null stays
+    a null), given ``found``: what it finds in the cells of ``arr`` alone.
+    Only the cells found there are looked at again: the prefix holds no digit
+    and no formula start, so a formula start in ``prefix + cell`` lies in the
+    cell, or starts it (found at the cell's start), and a CPR number lies in
+    the cell, as it begins with a digit."""
+    if pc.match_substring_regex(pa.array([prefix]), rf"\p{{Nd}}|{_FORMULA_RE2}")[0].as_py():
+        raise ValueError("the prefix holds a digit or a formula start: the cells alone say nothing of it")
+    if found is None:
+        return None
+    rows = np.flatnonzero(found.to_numpy(zero_copy_only=False))
+    text = _text(arr)
+    kind = text.type
+    cells = pc.binary_join_element_wise(pa.scalar(prefix, kind), text.take(pa.array(rows)), pa.scalar("", kind))
+    matched = pc.fill_null(pc.match_substring_regex(cells, _pattern(mask)), False).to_numpy(zero_copy_only=False)
+    if not matched.any():
+        return None
+    hit = np.zeros(len(text), dtype=bool)
+    hit[rows[matched]] = True
+    return pa.array(hit)
+
+
+def _bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A text array's cells as numpy views, no copy: where each cell starts
+    and ends in the character data (the first at 0), and that data."""
+    offsets, data = arr.buffers()[1:3]
+    kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=kind)[arr.offset : arr.offset + len(arr) + 1]
+    if data is None:
+        return bounds - bounds[0], np.zeros(0, dtype=np.uint8)
+    return bounds - bounds[0], np.frombuffer(data, dtype=np.uint8)[int(bounds[0]) : int(bounds[-1])]
+
+
+def _formula_starts(arr: pa.Array, bounds: np.ndarray, raw: np.ndarray) -> pa.BooleanArray | None:
+    """Where :data:`_FORMULA_RE2` matches (False for a null), or None where
+    nowhere, looked for byte by byte (``bounds``, ``raw``: :func:`_bytes`):
+    a cell's first byte, and each byte after a ``;`` or ``,``. Two to three
+    times faster than RE2, which pays per byte for what it might look for."""
+    starts, ends = bounds[:-1], bounds[1:]
+    hit = np.zeros(len(arr), dtype=bool)
+    filled = ends > starts
+    hit[filled] = _FORMULA_BYTES[raw[starts[filled]]]
+    after = np.flatnonzero((raw[:-1] == _SEPARATOR_BYTES[0]) | (raw[:-1] == _SEPARATOR_BYTES[1])) + 1
+    after = after[_FORMULA_BYTES[raw[after]]]
+    # the cell that holds each such byte (where the separator ends the cell
+    # before, the byte starts its own: a formula start all the same)
+    hit[np.searchsorted(ends, after, side="right")] = True
+    if arr.null_count:
+        hit &= arr.is_valid().to_numpy(zero_copy_only=False)
+    return pa.array(hit) if hit.any() else None
+
+
+def _pattern(mask: bool, block: bool = False) -> str:
+    """What :func:`unsafe_cells` looks for (``block``: in cells joined by NUL)."""
+    return (_FORMULA_BLOCK_RE2 if block else _FORMULA_RE2) + (f"|{CPR_LIKE_RE2}" if mask else "")
+
+
+def _text(arr: pa.Array) -> pa.Array | None:
+    """A text column as one array; None for an empty column or one that is not text."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
+        return None
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _fix(arr: pa.Array, hit: pa.BooleanArray | None, fix: Callable[[str], str]) -> pa.Array:
+    """``fix`` applied to the cells ``hit`` marks; the column as it is where
+    it marks none (nearly always)."""
     if hit is None:
         return arr
     # only the cells found are taken out to Python and put back: the column stays arrow

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from invoicekit.cells import safe_arrow
+from invoicekit.cells import fix_unsafe, unsafe_after, unsafe_cells
 from invoicekit.columns import (
     DECISION_COLUMNS,
     DECISION_LINE_COLUMNS,
@@ -43,6 +44,9 @@ from invoicekit.parsing import format_date_dk, format_date_iso, format_money, mo
 
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
 RECIPIENT_CODE_CPR = "CPR"
+
+#: what the note written in OPUS on a manual invoice says before the robot's message
+NOTE_PREFIX = "Robot: "
 
 #: ``decision_lines.csv`` is written by every run, with its header only when no
 #: invoice was decided line by line: the same files every time, and no file of
@@ -87,15 +91,47 @@ def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
     }
 
 
+def _notes_messages(notes: pd.DataFrame) -> pa.Array:
+    return pc.fill_null(pa.array(notes["message"], type=pa.large_string(), from_pandas=True), "")
+
+
 def _opus_notes_columns(notes: pd.DataFrame) -> Columns:
-    message = pc.fill_null(pa.array(notes["message"], type=pa.large_string(), from_pandas=True), "")
     return {
         "invoice_id": notes["invoice_id"],  # as written, so OPUS finds the invoice
         "supplier_cvr": notes["supplier_cvr"],
         "note": pc.binary_join_element_wise(
-            pa.scalar("Robot: ", pa.large_string()), message, pa.scalar("", pa.large_string())
+            pa.scalar(NOTE_PREFIX, pa.large_string()), _notes_messages(notes), pa.scalar("", pa.large_string())
         ),
     }
+
+
+def _notes_found(
+    notes: pd.DataFrame, decisions: pd.DataFrame, message: pa.Array, found: pa.BooleanArray | None
+) -> dict[str, pa.BooleanArray | None]:
+    """What :func:`~invoicekit.cells.unsafe_cells` finds in the notes (each
+    :data:`NOTE_PREFIX` and its invoice's message), from what it found in
+    the decisions' messages (``message``, ``found``): only the messages found
+    there are looked at again (:func:`~invoicekit.cells.unsafe_after`), which
+    spares a second scan of the same texts. ``{"note": ...}``, or ``{}``
+    (scan the notes) unless each note's message is its invoice's, found by
+    its row, character for character."""
+    rows, at = decisions["row"].to_numpy(), notes["row"].to_numpy()
+    if len(rows) == 0 or len(at) == 0 or not (np.diff(rows) > 0).all():  # each row once, in order
+        return {}
+    pos = np.minimum(np.searchsorted(rows, at), len(rows) - 1)
+    if not (rows[pos] == at).all():
+        return {}
+    mine = _notes_messages(notes)
+    # compared a slice at a time: memory reused, not 126 MB at 1M touched for the first time
+    for start in range(0, len(pos), _COMPARE_ROWS):
+        taken = message.take(pa.array(pos[start : start + _COMPARE_ROWS]))
+        if not taken.cast(mine.type).equals(mine.slice(start, _COMPARE_ROWS)):
+            return {}
+    return {"note": unsafe_after(NOTE_PREFIX, mine, None if found is None else found.take(pa.array(pos)))}
+
+
+#: messages compared at a time by :func:`_notes_found`
+_COMPARE_ROWS = 1 << 15
 
 
 def _sensum_paid_columns(postings: pd.DataFrame) -> Columns:
@@ -184,20 +220,29 @@ def write_csv(
     sep: str = ",",
     numbers: tuple[str, ...] = (),
     mask: bool | tuple[str, ...] = True,
+    found: Mapping[str, pa.BooleanArray | None] | None = None,
+    helper: Executor | None = None,
 ) -> dict[str, object]:
     """Write a table (a DataFrame, or a mapping of column name to values)
     quickly, quoting only where needed. Text cells never start a formula;
     anything that reads as a CPR number is masked in every column (``mask``
     True) or in the columns named. ``numbers`` names the columns written as
     they are: numbers and dates this module formatted, codes of the
-    vocabulary. Returns the file's SHA-256 and size, taken as it is written
+    vocabulary. ``found``: for the columns it names, what
+    :func:`~invoicekit.cells.unsafe_cells` found in them beforehand (with
+    the same ``mask``), so they are not scanned again. ``helper``: a pool
+    whose free thread may format rows ahead (:func:`_parts`). Returns the
+    file's SHA-256 and size, taken as it is written
     (:class:`~invoicekit.delivery.HashedFile`)."""
+    found = found or {}
     names, arrays = [], []
     for name, values in columns.items():
         names.append(str(name))
         arr = _arrow(values)
         masked = mask if isinstance(mask, bool) else name in mask
-        arrays.append(arr if name in numbers else safe_arrow(arr, masked))
+        if name not in numbers:
+            arr = fix_unsafe(arr, found[name] if name in found else unsafe_cells(arr, masked), masked)
+        arrays.append(arr)
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
     needs_quotes = _holds_any([pa.array(names), *arrays], (sep, '"', "\n", "\r"))
@@ -212,9 +257,46 @@ def write_csv(
     csv.writer(header, delimiter=sep, lineterminator="\n").writerow(names)
     with HashedFile(path) as f:
         f.write(header.getvalue().encode("utf-8"))
-        if table.num_rows:
+        if helper is None or table.num_rows <= WRITE_BATCH_ROWS:
             pacsv.write_csv(table, f, write_options=options)
+        else:
+            for part in _parts(table, options, helper):
+                f.write(part)
     return f.facts()
+
+
+#: parts of a table that a helper may format ahead of the one being written
+PARTS_AHEAD = 4
+
+
+def _parts(table: pa.Table, options: pacsv.WriteOptions, helper: Executor) -> Iterator[pa.Buffer]:
+    """The table's CSV text, :data:`WRITE_BATCH_ROWS` rows at a time, in
+    order: the same bytes as one call of the writer (rows are written one by
+    one, each ending in a line break). The next :data:`PARTS_AHEAD` parts are
+    handed to ``helper``; a part its threads have not begun on is taken back
+    and formatted here, so this thread never waits on a busy helper, and no
+    more than those and the part being written are held at a time."""
+
+    def formatted(at: int) -> pa.Buffer:
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(table.slice(at, WRITE_BATCH_ROWS), sink, write_options=options)
+        return sink.getvalue()
+
+    starts = iter(range(0, table.num_rows, WRITE_BATCH_ROWS))
+    ahead: deque[tuple[int, Future]] = deque()
+    try:
+        while True:
+            for at in starts:
+                ahead.append((at, helper.submit(formatted, at)))
+                if len(ahead) > PARTS_AHEAD:
+                    break
+            if not ahead:
+                return
+            at, part = ahead.popleft()
+            yield formatted(at) if part.cancel() else part.result()
+    finally:
+        for _, part in ahead:
+            part.cancel()
 
 
 def write_outputs(
@@ -235,54 +317,84 @@ def write_outputs(
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = lines if lines is not None else pd.DataFrame(columns=list(DECISION_LINE_COLUMNS))
 
+    # the decisions' messages are scanned once, for decisions.csv and for the
+    # notes in opus_notes.csv, which say the same
+    message = _arrow(decisions["message"])
+
     def shown(frame: pd.DataFrame, names: tuple[str, ...]) -> Columns:
         money = {"amount", "expected_amount"}  # DKK: formatted here, in the writer's thread
         return {c: money_arrow(frame[c]) if c in money else frame[c] for c in names}
 
-    # (name, the columns (made in the writer's thread), separator, written as they are, masked)
+    # (name, the columns and what was found in them beforehand (made in the
+    # writer's thread), separator, written as they are, masked)
     plain_decision = ("row", "amount", "expected_amount", "status", "reason")  # numbers and vocabulary codes
+    nothing_found: Callable[[], dict] = dict
     writes = {
-        "decisions.csv": (lambda: shown(decisions, DECISION_COLUMNS), ",", plain_decision, True),
-        "decision_lines.csv": (lambda: shown(lines, DECISION_LINE_COLUMNS), ",", plain_decision, True),
+        "decisions.csv": (
+            lambda: shown(decisions, DECISION_COLUMNS) | {"message": message},  # the column scanned
+            lambda: {"message": message_found.result()},
+            ",",
+            plain_decision,
+            True,
+        ),
+        "decision_lines.csv": (lambda: shown(lines, DECISION_LINE_COLUMNS), nothing_found, ",", plain_decision, True),
         "opus_postings.csv": (
             lambda: _opus_postings_columns(postings),
+            nothing_found,
             ";",
             ("Beløb", "Ydelsesmodtagernr.kode", "Ydelsesperiode fra", "Ydelsesperiode til", "Bogføringsdato"),
             False,
         ),
         # the note is a message people read in OPUS: masked; the invoice number as written
-        "opus_notes.csv": (lambda: _opus_notes_columns(notes), ";", (), ("note",)),
+        "opus_notes.csv": (
+            lambda: _opus_notes_columns(notes),
+            lambda: _notes_found(notes, decisions, message, message_found.result()),
+            ";",
+            (),
+            ("note",),
+        ),
         "sensum_paid.csv": (
             lambda: _sensum_paid_columns(postings),
+            nothing_found,
             ",",
             ("period_start", "period_end", "amount"),
             False,
         ),
-        "input_problems.csv": (lambda: problems.reindex(columns=list(PROBLEM_COLUMNS)), ",", ("row",), True),
+        "input_problems.csv": (
+            lambda: problems.reindex(columns=list(PROBLEM_COLUMNS)),
+            nothing_found,
+            ",",
+            ("row",),
+            True,
+        ),
     }
     assert tuple(writes) == OUTPUT_FILES
     flushed: list[Future] = []  # with durable: each file's flush, once written
 
     def write(name: str) -> dict[str, object]:
-        columns, sep, numbers, mask = writes[name]
+        columns, found, sep, numbers, mask = writes[name]
         try:
-            facts = write_csv(columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask)
+            facts = write_csv(
+                columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask, found=found(), helper=pool
+            )
         except OSError as exc:
             raise OutputError(f"could not write {out_dir / name} ({exc.strerror or exc})") from None
         if durable:  # flushed by a third thread, while the two write on
             flushed.append(flusher.submit(fsync_path, out_dir / name))
         return facts
 
-    # decisions.csv, the largest, beside the others in turn: the scans, the CSV
-    # writer and the hashing are arrow's and hashlib's, which let go of the
-    # interpreter, so two cores share the work
-    rest = [n for n in OUTPUT_FILES if n != "decisions.csv"]
+    # two threads share the work (the scans, the CSV writer and the hashing
+    # are arrow's and hashlib's, which let go of the interpreter): one scans
+    # the messages while the other starts on decisions.csv, the largest file;
+    # then each takes the next file, the largest first
+    largest_first = ("decisions.csv", "opus_notes.csv", "opus_postings.csv", "sensum_paid.csv")
+    order = [*largest_first, *(n for n in OUTPUT_FILES if n not in largest_first)]
     with ThreadPoolExecutor(max_workers=1) as flusher, ThreadPoolExecutor(max_workers=2) as pool:
-        first = pool.submit(write, "decisions.csv")
-        others = pool.submit(lambda: {n: write(n) for n in rest})
-        facts = {"decisions.csv": first.result()}
+        message_found = pool.submit(unsafe_cells, message)
+        written = {name: pool.submit(write, name) for name in order}
+        facts = {"decisions.csv": written["decisions.csv"].result()}
         crash_point("while-writing")
-        facts |= others.result()
+        facts |= {name: written[name].result() for name in OUTPUT_FILES}
         for done in flushed:
             done.result()
     if durable:

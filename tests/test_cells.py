@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from invoicekit import cells
 from invoicekit.cells import (
     BLOCK_ROWS,
     LONG_CELLS,
+    fix_unsafe,
     mask_arrow,
     neutralise,
     neutralise_arrow,
     safe_arrow,
     safe_frame,
     safe_text,
+    unsafe_after,
+    unsafe_cells,
 )
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.workbook import write_workbook
@@ -131,3 +136,65 @@ def test_long_cells_matched_one_by_one_are_fixed_as_the_blocks_fix_them(values, 
     arr = pa.array(["=0" + pad] * start + long, pa.large_string())[start:]
     for mask in (True, False):
         assert safe_arrow(arr, mask).to_pylist() == [None if v is None else safe_text(v, mask) for v in long]
+
+
+#: pieces of hostile messages: formula starts at the start and after either separator, CPR
+#: numbers (with a hyphen, a Unicode minus, in Arabic-Indic digits), NUL, quotes and line breaks
+_MESSAGE_PIECES = [*_PIECES, '"', "\n", "610190\u22121234", "٦١٠١٩٠١٢٣٤", "Beløbet ", ": "]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.lists(st.sampled_from(_MESSAGE_PIECES), max_size=5).map("".join)), max_size=30
+    ),
+    prefix=st.sampled_from(["Robot: ", "", "x", "a;", "b,", " ", "'", "\x00", "ø;\n"]),
+    mask=st.booleans(),
+)
+def test_a_prefixed_column_is_found_and_fixed_from_what_the_column_alone_holds(values, prefix, mask):
+    # opus_notes.csv's notes are "Robot: " and a message that decisions.csv's scan looked at
+    # already: what that scan found must be all a scan of the notes themselves would find
+    arr = pa.array(values, pa.large_string())
+    prefixed = pa.array([None if v is None else prefix + v for v in values], pa.large_string())
+    found = unsafe_after(prefix, arr, unsafe_cells(arr, mask), mask)
+    expected = unsafe_cells(prefixed, mask)
+    as_list = lambda hit: [False] * len(values) if hit is None else hit.to_pylist()  # noqa: E731
+    assert as_list(found) == as_list(expected)
+    assert fix_unsafe(prefixed, found, mask).to_pylist() == [
+        None if v is None else safe_text(prefix + v, mask) for v in values
+    ]
+
+
+@pytest.mark.parametrize("prefix", ["=x", "-", "Robot 1: ", "a,+b", "x;@", "٣"])
+def test_a_prefix_that_holds_a_digit_or_a_formula_start_is_refused(prefix):
+    with pytest.raises(ValueError, match="prefix"):
+        unsafe_after(prefix, pa.array(["x"]), None)
+
+
+def _re2_found(arr: pa.Array, mask: bool) -> list[bool]:
+    """The plain scan: RE2 over each cell."""
+    pattern = cells._FORMULA_RE2 + (f"|{cells.CPR_LIKE_RE2}" if mask else "")
+    return pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_pylist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.lists(st.sampled_from(_MESSAGE_PIECES), max_size=4).map("".join)), max_size=30
+    ),
+    start=st.integers(0, 3),
+    hidden=st.sets(st.integers(0, 29)),
+    large=st.booleans(),
+    mask=st.booleans(),
+)
+def test_formula_starts_found_byte_by_byte_are_what_re2_finds(values, start, hidden, large, mask):
+    # columns that cannot hold a CPR number (or need not be masked) are scanned for formula
+    # starts with numpy: the same cells as RE2, whatever the slice, and a null whose slot
+    # still holds characters (arrow allows it) found nowhere
+    kind = pa.large_string() if large else pa.string()
+    whole = pa.array(["=,-"] * start + [v if v is not None else "x;=" for v in values], kind)
+    nulls = [k < start or values[k - start] is None or (k - start) in hidden for k in range(len(whole))]
+    validity = pa.array([not n for n in nulls], pa.bool_()).buffers()[1] if nulls else None
+    arr = pa.Array.from_buffers(kind, len(whole), [validity, *whole.buffers()[1:]], null_count=sum(nulls))[start:]
+    found = unsafe_cells(arr, mask)
+    assert ([False] * len(arr) if found is None else found.to_pylist()) == _re2_found(arr, mask)

@@ -3,11 +3,21 @@ look at each value decides."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from invoicekit import post
+from invoicekit.cells import safe_text, unsafe_cells
+from invoicekit.columns import DECISION_COLUMNS, PROBLEM_COLUMNS
 
 _CELLS = st.one_of(st.none(), st.text(alphabet='ab;,"\n\ræø', max_size=6))
 
@@ -33,3 +43,83 @@ def test_a_column_holds_a_character_only_if_one_of_its_values_does(values, start
             assert post._holds_any([pa.chunked_array([arr, arr[:0]])], chars) == expected
     finally:
         post._SCAN_BLOCK = original
+
+
+_MESSAGES = [
+    "Beløbet passer ikke",
+    "=HYPERLINK(1)",
+    "-2 kr., men +3",
+    "borger 610190-1234;@A1",
+    'citat "x"\nny linje',
+    "x\x00=1",
+    "",
+    None,
+    "a,-b",
+]
+
+
+def _decided(messages: list[str | None], rows: list[int]) -> pd.DataFrame:
+    n = len(messages)
+    frame = pd.DataFrame({c: [f"{c}-{k}" for k in range(n)] for c in DECISION_COLUMNS})
+    frame["row"] = rows
+    frame["amount"] = frame["expected_amount"] = 1.5
+    frame["status"], frame["reason"] = "manual", ""
+    frame["message"] = pd.Series(messages, dtype="str")
+    return frame
+
+
+def _no_postings() -> pd.DataFrame:
+    dates = pd.Series([], dtype="datetime64[s]")
+    frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("art", "psp_element", "text", "cpr", "grant_id")})
+    frame["invoice_id"] = frame["supplier_cvr"] = pd.Series([], dtype=object)
+    frame["amount"] = pd.Series([], dtype=np.int64)
+    frame["period_start"] = frame["period_end"] = frame["posting_date"] = dates
+    return frame
+
+
+@pytest.mark.parametrize("case", ["same messages", "another message", "rows out of order", "a row not decided"])
+def test_the_notes_are_written_as_a_scan_of_the_notes_alone_writes_them(tmp_path, case):
+    # opus_notes.csv is fixed from what the scan of decisions.csv's messages found, when
+    # each note's message is its invoice's; else the notes are scanned themselves
+    rows = list(range(2, 2 + len(_MESSAGES)))
+    decisions = _decided(_MESSAGES, rows[::-1] if case == "rows out of order" else rows)
+    notes = decisions[["row", "invoice_id", "supplier_cvr", "message"]].iloc[::2].copy()
+    if case == "another message":
+        notes["message"] = notes["message"].fillna("").str.replace("Beløbet", "6101901234,=")
+    if case == "a row not decided":
+        notes["row"] = notes["row"] + 100
+    message = post._arrow(decisions["message"])
+    found = post._notes_found(notes, decisions, message, unsafe_cells(message))
+    assert ("note" in found) == (case == "same messages")
+    problems = pd.DataFrame(columns=list(PROBLEM_COLUMNS))
+    post.write_outputs(tmp_path / "out", decisions, _no_postings(), notes, problems)
+    alone = post.write_csv(post._opus_notes_columns(notes), tmp_path / "alone.csv", sep=";", mask=("note",))
+    written = (tmp_path / "out" / "opus_notes.csv").read_bytes()
+    assert written == (tmp_path / "alone.csv").read_bytes()
+    assert hashlib.sha256(written).hexdigest() == alone["sha256"]
+    with open(tmp_path / "out" / "opus_notes.csv", newline="", encoding="utf-8") as f:
+        cells = [line[2] for line in csv.reader(f, delimiter=";")][1:]
+    assert cells == [safe_text(post.NOTE_PREFIX + (m or "")) for m in notes["message"].fillna("")]
+
+
+@pytest.mark.parametrize("helper_busy", [False, True])
+def test_a_file_formatted_in_parts_by_two_threads_is_the_file_written_at_once(tmp_path, monkeypatch, helper_busy):
+    # decisions.csv's rows are formatted a part at a time, by a helper thread where
+    # one is free, and written in order: the same bytes and checksum as one write
+    monkeypatch.setattr(post, "WRITE_BATCH_ROWS", 3)
+    columns = {
+        "row": np.arange(40),
+        "text": [_MESSAGES[k % len(_MESSAGES)] for k in range(40)],
+        "amount": [f"{k}.50" for k in range(40)],
+    }
+    plain = post.write_csv(columns, tmp_path / "plain.csv", numbers=("row", "amount"))
+    release = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        if helper_busy:  # its one thread is taken: every part is taken back and formatted by the writer
+            helper.submit(release.wait)
+        try:
+            parts = post.write_csv(columns, tmp_path / "parts.csv", numbers=("row", "amount"), helper=helper)
+        finally:
+            release.set()
+    assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "plain.csv").read_bytes()
+    assert parts == plain
