@@ -59,8 +59,12 @@ CPR_BOUNDED_RE2 = r"(?:^|\D)(?P<cpr>\d{6}-?\d{4})(?:\D|$)"
 #: joined by nothing, a space or any dash (broader than what is read as a CPR)
 CPR_LIKE_SEPARATORS = "\\s\\-\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
 CPR_LIKE = re.compile(rf"(?<!\d)(\d{{6}})[{CPR_LIKE_SEPARATORS}]?(\d{{4}})(?!\d)")
-#: the same for RE2 (pyarrow), to find the cells worth a look
-CPR_LIKE_RE2 = r"\p{Nd}{6}[\s\p{Pd}\x{2212}\x{ad}]?\p{Nd}{4}"
+#: the same for RE2 (pyarrow), to find the cells worth a look: it must find
+#: every cell :data:`CPR_LIKE` finds. RE2's ``\s`` is ASCII only (and leaves out
+#: the vertical tab) where Python's is all of Unicode's white space, so the
+#: other spaces are named: ``\p{Z}`` (no-break, em, ideographic … spaces and
+#: the line and paragraph separators) and the controls Python counts as space
+CPR_LIKE_RE2 = r"\p{Nd}{6}[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}\p{Pd}\x{2212}\x{ad}]?\p{Nd}{4}"
 #: what stands for the sequence number of a masked CPR number
 CPR_MASK = "-xxxx"
 

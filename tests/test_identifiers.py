@@ -1,12 +1,15 @@
 import datetime as dt
+import re
 import unicodedata
 
 import pandas as pd
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.dk import cpr as std_cpr
 from stdnum.dk import cvr as std_cvr
 
+from invoicekit.cells import safe_arrow
 from invoicekit.identifiers import (
     compact_cpr,
     cpr_column,
@@ -16,6 +19,7 @@ from invoicekit.identifiers import (
     is_valid_cpr,
     is_valid_cvr,
     mask_cpr,
+    mask_cpr_text,
     mask_cprs_in,
     mask_cprs_in_arrow,
     valid_cpr_mask,
@@ -268,3 +272,30 @@ def test_masking_cprs_in_arrow_cells_is_masking_them_as_python_strings(cells):
         assert masked.to_pylist() == mask_cprs_in(pd.Series(cells, dtype=object)).tolist()
     plain = pa.array(["F-1", "", "2019-1"])
     assert mask_cprs_in_arrow(plain) is plain  # none may hold one: as they are
+
+
+def _code_points() -> list[str]:
+    return [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+
+
+def test_no_separator_or_digit_of_any_script_lets_a_cpr_number_through_the_arrow_masking():
+    """The arrow paths find the cells worth masking with an RE2 pattern and
+    mask them with Python's: every number Python would mask must be found.
+    Every code point is tried as the separator and as the digits (RE2's ``\\s``
+    is ASCII only: a no-break space, an em space or a vertical tab once let
+    ``610190 1234`` through unmasked)."""
+    everything = _code_points()
+    seps = [c for c in everything if mask_cpr_text(f"610190{c}1234") != f"610190{c}1234"]
+    # 6101901234 in the digits of every script (each script's ten digits stand in a row from its zero)
+    zeros = [c for c in everything if re.fullmatch(r"\d", c) and unicodedata.digit(c) == 0]
+    numbers = ["".join(chr(ord(z) + int(x)) for x in "6101901234") for z in zeros]
+    assert len(zeros) > 60 and {"\u00a0", "\u2003", "\u3000", "\x0b", "\u2212", "-"} <= set(seps)
+    cells = [f"Faktura 610190{c}1234 betalt" for c in seps] + [f"nr. {d[:6]}-{d[6:]}" for d in numbers]
+    expected = [mask_cpr_text(c) for c in cells]
+    assert all("xxxx" in e for e in expected)
+    assert mask_cprs_in_arrow(pa.array(cells, pa.large_string())).to_pylist() == expected
+    assert safe_arrow(pa.array(cells, pa.large_string())).to_pylist() == expected
+    # short cells go through the block scan, long ones one by one: both ways
+    assert safe_arrow(pa.array([c[8:18] for c in cells[: len(seps)]])).to_pylist() == [
+        mask_cpr_text(c[8:18]) for c in cells[: len(seps)]
+    ]
