@@ -855,3 +855,28 @@ def re_split(line: str) -> list[str]:
     import re
 
     return re.split(r"[;,]", line)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="parsing._WS (RE2) leaves out the vertical tab that Python's \\s (the period patterns) counts as white "
+    "space, so the whole-column scan never hands the text to Python",
+)
+def test_a_period_in_the_text_joined_by_a_vertical_tab_is_read(robot):
+    # Excel writes a line break inside a cell as a vertical tab in some exports
+    rows = [
+        month(3, invoice_id="A", period_start="", period_end="", text="Døgnophold marts\x0b2019"),
+        month(4, invoice_id="B", period_start="", period_end="", text="Døgnophold 01.04.2019\x0b-\x0b30.04.2019"),
+    ]
+    assert robot.reasons(*rows, out="o1") == ["", ""]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="parsing._MONTH (Python, IGNORECASE) matches a dotless or dotted i (ı, İ) for i, and "
+    "MONTHS_DA.index(name.casefold()) then raises ValueError: the run stops",
+)
+@pytest.mark.parametrize("text", ["Døgnophold aprıl 2019, ６ dage", "Døgnophold APRİL 2019, ６ dage"])
+def test_a_month_name_with_a_turkish_i_is_no_month_and_stops_nothing(robot, text):
+    rows = [month(4, invoice_id="A", period_start="", period_end="", text=text)]
+    assert robot.reasons(*rows, out="o1") == ["MISSING_PERIOD"]
