@@ -48,6 +48,7 @@ from invoicekit.parsing import (
     parse_dates,
     period_from_texts,
     split_cpr_cells,
+    text_array,
 )
 from invoicekit.readers import (
     canonical_columns,
@@ -299,14 +300,13 @@ def _typed_invoices(
     # number from several suppliers): each distinct cell is trimmed, masked
     # and normalised once, and made a Python string once
     id_codes, id_cells = distinct_texts(df["invoice_id"], strip=True)
-    id_rows = pa.array(id_codes)
     # for OPUS and Sensum only: it may be anything the supplier wrote
-    raw_ids = id_cells.take(id_rows)
+    raw_ids = _cells_of_rows(df["invoice_id"], id_codes, id_cells)
     out["invoice_id_raw"] = _texts(raw_ids)
     # what people read: a CPR number used as invoice number is masked like any
     # other (the cells as written, not taken again, where none is)
     shown_ids = mask_cprs_in_arrow(id_cells)
-    out["invoice_id"] = _texts(raw_ids if shown_ids is id_cells else shown_ids.take(id_rows))
+    out["invoice_id"] = _texts(raw_ids if shown_ids is id_cells else shown_ids.take(pa.array(id_codes)))
     # what check 10 compares: the number as written, normalised (never the masked form)
     out["invoice_key"] = _objects(normalise_numbers(id_cells)[id_codes])
 
@@ -337,21 +337,39 @@ def _typed_invoices(
         cpr_codes, cpr_cells = distinct_texts(_cpr_cells(df["cpr"], numeric_cpr))
     else:
         cpr_codes, cpr_cells = distinct_texts(df["cpr"], strip=True)
-    # texts repeat too (a citizen's invoice each month): each distinct text is
-    # searched for CPR numbers and a period once
+    period = _read_dates(df, "period_start", dates), _read_dates(df, "period_end", dates)
+    # texts repeat too (a citizen's invoice each month): each distinct text of
+    # the rows whose CPR cell or period is blank is searched for CPR numbers
+    # and a period once; the other rows' texts are not looked at
     texts = _Texts(df["text"])
+    cpr_blank = pc.equal(cpr_cells, "").to_numpy(zero_copy_only=False)[cpr_codes]
+    texts.look_at((cpr_blank | _period_wanted(*period)) & texts.filled)
     _add_invoice_cprs(out, cpr_codes, cpr_cells, texts)
-    _add_invoice_periods(out, df, texts, dates)
+    _add_invoice_periods(out, df, texts, *period)
 
     _add_document_type(out, df["document_type"])
     _add_currency_and_prepaid(out, df["currency"], df["prepaid_amount"])
 
-    out["text"] = _texts(texts.cells.take(pa.array(texts.codes)))
+    out["text"] = _texts(texts.column)
     inv_date, _, _ = _read_dates(df, "invoice_date", dates)
     out["invoice_date"] = inv_date
     codes, names = distinct_texts(df["supplier_name"], strip=True)
-    out["supplier_name"] = _texts(names.take(pa.array(codes)))
+    out["supplier_name"] = _texts(_cells_of_rows(df["supplier_name"], codes, names))
     return out
+
+
+def _cells_of_rows(values: pd.Series, codes: np.ndarray, cells: pa.Array) -> pa.Array:
+    """Each row's cell, ``cells.take(codes)`` (``codes`` and ``cells`` as
+    :func:`distinct_texts` gives them, trimmed): the column itself, not
+    copied, where trimming changed no cell (nearly always). A cell trimmed
+    is shorter than the cell, so the same number of bytes in all means no
+    cell was."""
+    column = text_array(values)
+    if len(column) and pc.sum(pc.binary_length(column)).as_py() == int(
+        pc.binary_length(cells).to_numpy(zero_copy_only=False)[codes].sum()
+    ):
+        return column
+    return cells.take(pa.array(codes))
 
 
 def _python_texts(cells: pa.Array) -> np.ndarray:
@@ -420,20 +438,36 @@ def _upper(cells: pa.Array, values: pd.Series) -> pa.Array:
 
 
 class _Texts:
-    """A column of free text as its distinct texts: ``codes`` (each row's
-    index into ``cells``), ``cells`` (arrow) and ``filled`` (the row's text
-    is not empty); :meth:`other_digits` looks at each text once however
-    often it is asked."""
+    """A column of free text: ``column`` (arrow, blank where missing),
+    ``filled`` (the row's text is not empty), and the distinct texts of the
+    rows :meth:`look_at` names: ``cells`` (arrow) and ``codes`` (each of
+    those rows' index into ``cells``). :meth:`other_digits` looks at each
+    text once however often it is asked."""
 
     def __init__(self, values: pd.Series) -> None:
-        self.codes, self.cells = distinct_texts(values)
-        self.filled = (pc.utf8_length(self.cells).to_numpy(zero_copy_only=False) > 0)[self.codes]
+        self.column = text_array(values)
+        self.filled = pc.greater(pc.binary_length(self.column), 0).to_numpy(zero_copy_only=False)
+        self._looked = np.zeros(len(self.column), dtype=bool)
+        self.look_at(self._looked)
+
+    def look_at(self, rows: np.ndarray) -> None:
+        """Make the distinct texts of ``rows`` (a mask) the ones
+        :meth:`distinct` takes its texts from: the other rows' texts are
+        never hashed."""
+        self._looked = rows
+        encoded = pc.dictionary_encode(self.column.filter(pa.array(rows)))
+        self.cells = encoded.dictionary
+        self.codes = np.zeros(len(self.column), dtype=np.int64)
+        self.codes[rows] = encoded.indices.to_numpy(zero_copy_only=False)
         self._odd = np.zeros(len(self.cells), dtype=bool)
         self._seen = np.zeros(len(self.cells), dtype=bool)
 
     def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The distinct texts of ``rows`` (indices into ``cells``, ascending)
-        and, for each row, its text's place among them."""
+        and, for each row, its text's place among them. ``rows`` are among
+        the rows looked at."""
+        if not self._looked[rows].all():
+            raise ValueError("the texts of these rows were not looked at")
         wanted = np.zeros(len(self.cells), dtype=bool)
         wanted[self.codes[rows]] = True
         which = np.flatnonzero(wanted)
@@ -632,12 +666,30 @@ def _read_dates(
     return parse_dates(df[column])
 
 
-def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame, texts: _Texts, dates: dict | None = None) -> None:
-    """Period from the columns; a blank cell is filled from the one period
-    written in the text. A cell that cannot be read is not replaced: the
-    invoice then has no period, and the message names the cell."""
-    start, start_ok, start_blank = _read_dates(df, "period_start", dates)
-    end, end_ok, end_blank = _read_dates(df, "period_end", dates)
+def _period_wanted(
+    start: tuple[np.ndarray, np.ndarray, np.ndarray], end: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """The rows whose period is looked for in the text: a period cell is
+    blank and neither cell is unreadable (``start`` and ``end``: what
+    :func:`_read_dates` gives for the two columns)."""
+    (_, start_ok, start_blank), (_, end_ok, end_blank) = start, end
+    return (start_blank | end_blank) & (start_ok | start_blank) & (end_ok | end_blank)
+
+
+def _add_invoice_periods(
+    out: pd.DataFrame,
+    df: pd.DataFrame,
+    texts: _Texts,
+    start: tuple[np.ndarray, np.ndarray, np.ndarray],
+    end: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Period from the columns (``start`` and ``end``: what
+    :func:`_read_dates` gives for them); a blank cell is filled from the one
+    period written in the text. A cell that cannot be read is not replaced:
+    the invoice then has no period, and the message names the cell."""
+    need = _period_wanted(start, end) & texts.filled
+    (start, start_ok, start_blank), (end, end_ok, end_blank) = start, end
+    start, end = start.copy(), end.copy()  # filled in from the text below
     source = np.full(len(df), "", dtype=object)
     source[start_ok & end_ok] = "columns"
     unreadable = np.full(len(df), "", dtype=object)
@@ -649,7 +701,6 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame, texts: _Texts, dat
     for i, s_cell, e_cell in zip(bad, raw_start, raw_end, strict=True):
         cells = [s_cell if bad_start[i] else "", e_cell if bad_end[i] else ""]
         unreadable[i] = mask_cpr_text(" / ".join(c.strip() for c in cells if c.strip()))
-    need = (start_blank | end_blank) & ~bad_start & ~bad_end & texts.filled
     rows = np.flatnonzero(need)
     which, place = texts.distinct(rows)
     f_start, f_end = period_from_texts(texts.cells.take(pa.array(which)), odd=texts.other_digits(which))
