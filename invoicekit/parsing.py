@@ -72,11 +72,32 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     thousands separators. Up to ``max_decimals`` (at most four) decimals are
     read: an invoice amount has at most two, a rate may have four.
     """
-    # amounts repeat (one rate for many grants, one price for many invoices):
-    # each distinct cell is read once
-    codes, cells = distinct_texts(values)
-    units, ok, blank = _parse_distinct_amounts(cells.cast(pa.large_string()), max_decimals)
-    return units[codes], ok[codes], blank[codes]
+    cells = text_array(values)
+    # nearly every amount is written as a system writes it (``-1.234,50``,
+    # ``1234.50``): such a cell is its digits in øre, read whole-column
+    plain = pc.match_substring_regex(cells, _PLAIN_AMOUNT_RE2).to_numpy(zero_copy_only=False)
+    units = np.zeros(len(cells), dtype=np.int64)
+    ok, blank = plain.copy(), np.zeros(len(cells), dtype=bool)
+    if plain.any():
+        digits = cells if plain.all() else cells.filter(pa.array(plain))
+        digits = pc.replace_substring(pc.replace_substring(digits, ".", ""), ",", "")
+        units[plain] = pc.cast(digits, pa.int64()).to_numpy() * ORE
+    if not plain.all():
+        # the rest repeat (one rate for many grants, one price for many
+        # invoices): each distinct cell is read once
+        other = ~plain
+        encoded = pc.dictionary_encode(cells if not plain.any() else cells.filter(pa.array(other)))
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        u_units, u_ok, u_blank = _parse_distinct_amounts(encoded.dictionary, max_decimals)
+        units[other], ok[other], blank[other] = u_units[codes], u_ok[codes], u_blank[codes]
+    return units, ok, blank
+
+
+#: an amount as systems write it: a minus or not, up to nine digits (in groups
+#: of three after Danish thousands dots, or not), a decimal comma or point and
+#: two decimals. :func:`_parse_distinct_amounts` reads such a cell as its
+#: digits in øre (the separators gone), whatever ``max_decimals``
+_PLAIN_AMOUNT_RE2 = r"^-?(?:(?:\d{1,9}|\d{1,3}(?:\.\d{3}){1,2}),|\d{1,9}\.)\d{2}$"
 
 
 def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

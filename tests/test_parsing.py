@@ -192,3 +192,50 @@ def test_periods_whole_column_equal_one_at_a_time_on_generated_texts(texts):
     for t, s, e in zip(texts, start, end, strict=True):
         fast = None if np.isnat(s) else (s.astype(object), e.astype(object))
         assert fast == period_in_text(t), t
+
+
+_AMOUNT_PARTS = st.sampled_from(
+    [
+        "1",
+        "0",
+        "12",
+        "234",
+        "5678",
+        "123456789",
+        ".",
+        ",",
+        "-",
+        "+",
+        " ",
+        "kr.",
+        "00",
+        "50",
+        "\u00a0",
+        "٣",
+        "e",
+        "1.234",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(_AMOUNT_PARTS, max_size=6).map("".join), max_size=20), st.sampled_from([2, 4]))
+def test_amounts_as_systems_write_them_read_as_every_other_cell_is(cells, max_decimals):
+    import pyarrow as pa
+
+    from invoicekit.parsing import _parse_distinct_amounts
+
+    units, ok, blank = parse_amounts(pd.Series(cells, dtype="str"), max_decimals=max_decimals)
+    one_by_one = [_parse_distinct_amounts(pa.array([c], pa.large_string()), max_decimals) for c in cells]
+    assert units.tolist() == [int(u[0]) for u, _, _ in one_by_one]
+    assert ok.tolist() == [bool(o[0]) for _, o, _ in one_by_one]
+    assert blank.tolist() == [bool(b[0]) for _, _, b in one_by_one]
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [("-1.234.567,89", -12_345_678_900), ("123456789.00", 1_234_567_890_000), ("0,05", 500), ("-0,00", 0)],
+)
+def test_amounts_as_systems_write_them(text, units):
+    got, ok, _ = parse_amounts(pd.Series([text, "1.234,5x"], dtype="str"), max_decimals=2)
+    assert got.tolist() == [units, 0] and ok.tolist() == [True, False]
