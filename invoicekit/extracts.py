@@ -41,9 +41,9 @@ from invoicekit.identifiers import (
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import (
     MONEY_SCALE,
-    OTHER_DIGITS_RE2,
     arrow_texts,
     distinct_texts,
+    other_digit_texts,
     parse_amounts,
     parse_dates,
     period_from_texts,
@@ -441,8 +441,8 @@ class _Texts:
     """A column of free text: ``column`` (arrow, blank where missing),
     ``filled`` (the row's text is not empty), and the distinct texts of the
     rows :meth:`look_at` names: ``cells`` (arrow) and ``codes`` (each of
-    those rows' index into ``cells``). :meth:`other_digits` looks at each
-    text once however often it is asked."""
+    those rows' index into ``cells``). :meth:`other_digits` looks at the
+    texts once however often it is asked."""
 
     def __init__(self, values: pd.Series) -> None:
         self.column = text_array(values)
@@ -459,8 +459,7 @@ class _Texts:
         self.cells = encoded.dictionary
         self.codes = np.zeros(len(self.column), dtype=np.int64)
         self.codes[rows] = encoded.indices.to_numpy(zero_copy_only=False)
-        self._odd = np.zeros(len(self.cells), dtype=bool)
-        self._seen = np.zeros(len(self.cells), dtype=bool)
+        self._odd = None
 
     def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The distinct texts of ``rows`` (indices into ``cells``, ascending)
@@ -476,11 +475,8 @@ class _Texts:
 
     def other_digits(self, which: np.ndarray) -> np.ndarray:
         """Whether each of the texts ``which`` holds digits other than 0-9."""
-        new = which[~self._seen[which]]
-        if len(new):
-            found = pc.match_substring_regex(self.cells.take(pa.array(new)), OTHER_DIGITS_RE2)
-            self._odd[new] = found.to_numpy(zero_copy_only=False)
-            self._seen[new] = True
+        if self._odd is None:
+            self._odd = other_digit_texts(self.cells)
         return self._odd[which]
 
 
@@ -581,7 +577,7 @@ def _text_cpr_candidates(
     arr, texts = arrow_texts(texts)
     loose = pc.count_substring_regex(arr, CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
     if odd is None:
-        odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+        odd = other_digit_texts(arr)
     one = (loose == 1) & ~odd
     owner: list[int] = []
     found: list[str] = []

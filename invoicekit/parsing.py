@@ -446,6 +446,32 @@ _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 _MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"
 #: digits other than 0-9, where Python's \d and RE2's part ways
 OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
+#: the first digit other than 0-9 is U+0660 (ARABIC-INDIC DIGIT ZERO); in UTF-8 every
+#: character from U+0640 on starts with a byte of this value or more
+_OTHER_DIGIT_LEAD_BYTE = 0xD9
+
+
+def other_digit_texts(texts: pa.Array) -> np.ndarray:
+    """Whether each text (arrow) holds digits other than 0-9
+    (:data:`OTHER_DIGITS_RE2`). Only the texts holding a byte that may start
+    one are matched with the pattern: nearly always none, and finding them
+    is one pass over the bytes."""
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        texts = texts.cast(pa.large_string())
+    n = len(texts)
+    odd = np.zeros(n, dtype=bool)
+    offsets_buffer, data = texts.buffers()[1:3]
+    if n == 0 or data is None:
+        return odd
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[texts.offset : texts.offset + n + 1]
+    ahead = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] >= _OTHER_DIGIT_LEAD_BYTE
+    at = np.flatnonzero(ahead) + offsets[0]
+    if len(at):
+        rows = np.unique(np.searchsorted(offsets, at, side="right") - 1)
+        found = pc.match_substring_regex(texts.take(pa.array(rows)), OTHER_DIGITS_RE2)
+        odd[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    return odd
 
 
 def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -466,7 +492,7 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
     n_range = pc.count_substring_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
     n_month = pc.count_substring_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
     if odd is None:
-        odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+        odd = other_digit_texts(arr)
     total = n_range + n_month
     one_range = (n_range == 1) & (n_month == 0) & ~odd
     one_month = (n_month == 1) & (n_range == 0) & ~odd

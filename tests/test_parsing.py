@@ -239,3 +239,31 @@ def test_amounts_as_systems_write_them_read_as_every_other_cell_is(cells, max_de
 def test_amounts_as_systems_write_them(text, units):
     got, ok, _ = parse_amounts(pd.Series([text, "1.234,5x"], dtype="str"), max_decimals=2)
     assert got.tolist() == [units, 0] and ok.tolist() == [True, False]
+
+
+def test_every_digit_other_than_0_to_9_starts_with_the_byte_looked_for():
+    import sys
+    import unicodedata
+
+    from invoicekit.parsing import _OTHER_DIGIT_LEAD_BYTE
+
+    digits = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Nd"]
+    others = [d for d in digits if d not in "0123456789"]
+    assert others and min(d.encode("utf-8")[0] for d in others) >= _OTHER_DIGIT_LEAD_BYTE
+    assert all(chr(c).encode("utf-8")[0] < _OTHER_DIGIT_LEAD_BYTE for c in range(0x640))
+
+
+_DIGIT_PARTS = st.sampled_from(["1", "٣", "６", "x", "æ", "–", "€", "\U0001d7ce", " ", "", "Ophold 2019"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_DIGIT_PARTS, max_size=5).map("".join), max_size=12), st.booleans(), st.integers(0, 3))
+def test_texts_with_other_digits_are_those_the_pattern_finds(texts, large, start):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from invoicekit.parsing import OTHER_DIGITS_RE2, other_digit_texts
+
+    arr = pa.array(texts, pa.large_string() if large else pa.string()).slice(min(start, len(texts)))
+    expected = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    assert other_digit_texts(arr).tolist() == expected.tolist()
