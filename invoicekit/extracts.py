@@ -541,10 +541,10 @@ def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.nda
     count = np.zeros(n, dtype=np.int64)
     key = np.zeros(n, dtype=np.int64)
     owner, found = _text_cpr_candidates(np.arange(n), texts, odd)
-    if found:
-        checked = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
+    if len(found):
+        checked = cpr_column(_arrow_series(found)).to_numpy(dtype=object)
         hit = checked != ""
-        owner, checked = np.asarray(owner, dtype=np.int64)[hit], checked[hit]
+        owner, checked = owner[hit], checked[hit]
         # most texts have one valid number: set whole-column; the rest one by one
         per_text = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, dtype=np.int64)
         one = per_text[owner] == 1
@@ -566,33 +566,37 @@ def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def _text_cpr_candidates(
     rows: np.ndarray, texts: np.ndarray, odd: np.ndarray | None = None
-) -> tuple[list[int], list[str]]:
+) -> tuple[np.ndarray, pa.Array]:
     """Every match of the CPR pattern in each text, as ``(owner rows,
-    numbers)``. A text with one candidate is read whole-column (RE2); texts with
+    numbers)`` (the numbers as arrow text, each text's in the order they
+    stand). A text with one candidate is read whole-column (RE2); texts with
     more, or with digits other than 0-9 (``odd``, when known already), go
     through the Python pattern, so the result is the same as matching every
     text in Python."""
     if len(rows) == 0:
-        return [], []
+        return np.zeros(0, dtype=np.int64), pa.array([], type=pa.large_string())
     arr, texts = arrow_texts(texts)
     loose = pc.count_substring_regex(arr, CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
     if odd is None:
         odd = other_digit_texts(arr)
     one = (loose == 1) & ~odd
-    owner: list[int] = []
-    found: list[str] = []
+    owners: list[np.ndarray] = []
+    found: list[pa.Array] = []
     if one.any():
         idx = np.flatnonzero(one)
         g = pc.extract_regex(arr.take(pa.array(idx)), CPR_BOUNDED_RE2)
-        ok = g.is_valid().to_numpy(zero_copy_only=False)
-        numbers = pc.replace_substring(g.field("cpr"), "-", "").to_numpy(zero_copy_only=False)
-        owner.extend(rows[idx[ok]].tolist())
-        found.extend(numbers[ok].tolist())
+        ok = g.is_valid()
+        owners.append(np.asarray(rows)[idx[ok.to_numpy(zero_copy_only=False)]])
+        found.append(pc.replace_substring(g.field("cpr").filter(ok), "-", "").cast(pa.large_string()))
+    owner: list[int] = []
+    numbers: list[str] = []
     for i in np.flatnonzero(~one & ((loose > 0) | odd)):
         for match in CPR_PATTERN.finditer(texts[i]):
             owner.append(int(rows[i]))
-            found.append(match.group().replace("-", ""))
-    return owner, found
+            numbers.append(match.group().replace("-", ""))
+    owners.append(np.array(owner, dtype=np.int64))
+    found.append(pa.array(numbers, type=pa.large_string()))
+    return np.concatenate(owners).astype(np.int64), pa.concat_arrays(found)
 
 
 def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
