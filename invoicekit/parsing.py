@@ -54,7 +54,11 @@ def distinct_texts(values: pd.Series, strip: bool = False) -> tuple[np.ndarray, 
     then be equal)."""
     if strip and not is_arrow_text(values):
         values, strip = values.str.strip(), False  # Python's strip, as pandas does for such a column
-    cells = pc.dictionary_encode(text_array(values, large=False))
+    cells = text_array(values, large=False)
+    if len(cells) and pc.sum(pc.binary_length(cells)).as_py() == 0:
+        # every cell blank (a column the extract does not have): what encoding gives, without hashing
+        return np.zeros(len(cells), dtype=np.int32), pa.array([""], type=cells.type)
+    cells = pc.dictionary_encode(cells)
     codes = cells.indices.to_numpy(zero_copy_only=False)
     uniques = cells.dictionary
     return codes, pc.utf8_trim_whitespace(uniques) if strip else uniques

@@ -737,7 +737,7 @@ def canonical_columns(
                     _where(where, f"column '{col.name}'"),
                     f"missing; accepted names: {', '.join(col.accepted())}",
                 )
-            out[col.name] = pd.Series("", index=df.index, dtype="str")
+            out[col.name] = _blank_column(df.index)
             continue
         values = df[hits[0]]
         if isinstance(values, pd.DataFrame):
@@ -747,6 +747,16 @@ def canonical_columns(
         out[col.name] = values.fillna("")
     result = pd.DataFrame(out, index=df.index)
     return result
+
+
+def _blank_column(index: pd.Index) -> pd.Series:
+    """``pd.Series("", index=index, dtype="str")``, made in arrow: every
+    cell is the same blank, so no text need be made a million times."""
+    n = len(index)
+    offsets = pa.py_buffer(np.zeros(n + 1, dtype=np.int64))
+    return pd.Series(
+        pa.Array.from_buffers(pa.large_string(), n, [None, offsets, pa.py_buffer(b"")]), index=index, dtype="str"
+    )
 
 
 def numeric_cells(df: pd.DataFrame, column: Column) -> np.ndarray:

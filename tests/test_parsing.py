@@ -267,3 +267,28 @@ def test_texts_with_other_digits_are_those_the_pattern_finds(texts, large, start
     arr = pa.array(texts, pa.large_string() if large else pa.string()).slice(min(start, len(texts)))
     expected = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
     assert other_digit_texts(arr).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["", "", ""], dtype="str"),
+        pd.Series(["", None, float("nan")], dtype=object),
+        pd.Series(["  ", ""], dtype="str"),
+        pd.Series(["", "x", ""], dtype="str"),
+        pd.Series([], dtype="str"),
+    ],
+)
+@pytest.mark.parametrize("strip", [False, True])
+def test_a_column_of_blank_cells_is_distinct_as_encoding_it_gives(values, strip):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from invoicekit.parsing import distinct_texts, text_array
+
+    codes, uniques = distinct_texts(values, strip=strip)
+    encoded = pc.dictionary_encode(text_array(values, large=False))  # none of these has a cell Python strips
+    expected = pc.utf8_trim_whitespace(encoded.dictionary) if strip else encoded.dictionary
+    assert codes.tolist() == encoded.indices.to_pylist()
+    assert uniques.to_pylist() == expected.to_pylist() and uniques.type == expected.type
+    assert isinstance(uniques, pa.Array)

@@ -217,3 +217,13 @@ def test_a_quote_left_open_past_the_middle_is_refused_as_when_read_whole(tmp_pat
         with pytest.raises(readers.InputError) as parts:
             readers.read_raw(path, in_parts=in_parts)
         assert str(parts.value) == str(whole.value)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_a_missing_optional_column_is_the_blank_text_pandas_makes(n):
+    import pandas as pd
+
+    from invoicekit.readers import _blank_column
+
+    index = pd.RangeIndex(n)
+    pd.testing.assert_series_equal(_blank_column(index), pd.Series("", index=index, dtype="str"), check_exact=True)
