@@ -313,6 +313,13 @@ def _refuse_huge_cells(df: pd.DataFrame, path: Path, sheet: str | None = None) -
             )
 
 
+def _blank_cells(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Whether each cell is blank once trimmed (``utf8_trim_whitespace``),
+    told without trimming a copy of every cell: it is empty, or all
+    whitespace by the test trimming uses (``utf8_is_space``)."""
+    return pc.or_(pc.equal(pc.binary_length(values), 0), pc.utf8_is_space(values))
+
+
 def _drop_blank_arrow_rows(table: pa.Table) -> pa.Table:
     """:func:`_drop_blank_rows` for the table pyarrow read: only the rows blank
     in every column so far are looked at in the next."""
@@ -323,7 +330,7 @@ def _drop_blank_arrow_rows(table: pa.Table) -> pa.Table:
     for values in table.columns:
         if len(candidates) < n:
             values = values.take(pa.array(candidates))
-        blank = pc.equal(pc.utf8_trim_whitespace(values), "").to_numpy(zero_copy_only=False)
+        blank = _blank_cells(values).to_numpy(zero_copy_only=False)
         candidates = candidates[blank]
         if len(candidates) == 0:
             return table
