@@ -316,7 +316,12 @@ def _typed_invoices(
     u_shown = u_cvr.copy()
     if (u_cvr == "").any():
         u_shown[u_cvr == ""] = mask_cprs_in(_arrow_series(cvr_cells.filter(pa.array(u_cvr == "")))).to_numpy()
-    out["supplier_cvr"] = _texts(pa.array(u_shown, type=pa.large_string()).take(pa.array(cvr_codes)))
+    shown = pa.array(u_shown, type=pa.large_string())
+    if len(shown) and pc.all(pc.equal(shown, cvr_cells.cast(pa.large_string()))).as_py():
+        shown_cvr = _cells_of_rows(df["supplier_cvr"], cvr_codes, cvr_cells)  # as written (nearly always)
+    else:
+        shown_cvr = shown.take(pa.array(cvr_codes))
+    out["supplier_cvr"] = _texts(shown_cvr)
     out["cvr_valid"] = (u_cvr != "")[cvr_codes]
     out["cvr_key"] = digits_key(u_cvr)[cvr_codes] if len(u_cvr) else np.zeros(n, dtype=np.int64)
 

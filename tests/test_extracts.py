@@ -509,3 +509,20 @@ def test_looking_only_at_the_texts_of_rows_with_a_blank_cpr_or_period_types_as_l
     every_text = read_invoices(path).frame
     pd.testing.assert_frame_equal(only_needed, every_text, check_exact=True)
     assert (every_text["period_source"] == "text").any() and (every_text["cpr_count"] > 0).any()
+
+
+@pytest.mark.parametrize(
+    ("cells", "shown"),
+    [
+        ([SOLHOJ, SOLHOJ, "29345716"], [SOLHOJ, SOLHOJ, "29345716"]),  # as written: the column itself
+        ([SOLHOJ, f" {SOLHOJ} ", "DK29345716"], [SOLHOJ, SOLHOJ, "29345716"]),  # trimmed, compacted
+        ([SOLHOJ, "610190-1234"], [SOLHOJ, "610190-xxxx"]),  # a CPR number where the CVR should be
+    ],
+)
+def test_the_supplier_cvr_shown_is_the_cell_as_written_only_where_it_is_the_compact_number(cells, shown):
+    import pandas as pd
+
+    from invoicekit.extracts import prepare_invoices
+
+    frame = pd.DataFrame({"invoice_id": "F-1", "supplier_cvr": cells, "amount": "100,00"}, dtype="str")
+    assert prepare_invoices(frame).frame["supplier_cvr"].tolist() == shown
