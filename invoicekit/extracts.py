@@ -41,13 +41,14 @@ from invoicekit.identifiers import (
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import (
     MONEY_SCALE,
-    OTHER_DIGITS_RE2,
     arrow_texts,
     distinct_texts,
+    other_digit_texts,
     parse_amounts,
     parse_dates,
     period_from_texts,
     split_cpr_cells,
+    text_array,
 )
 from invoicekit.readers import (
     canonical_columns,
@@ -299,14 +300,13 @@ def _typed_invoices(
     # number from several suppliers): each distinct cell is trimmed, masked
     # and normalised once, and made a Python string once
     id_codes, id_cells = distinct_texts(df["invoice_id"], strip=True)
-    id_rows = pa.array(id_codes)
     # for OPUS and Sensum only: it may be anything the supplier wrote
-    raw_ids = id_cells.take(id_rows)
+    raw_ids = _cells_of_rows(df["invoice_id"], id_codes, id_cells)
     out["invoice_id_raw"] = _texts(raw_ids)
     # what people read: a CPR number used as invoice number is masked like any
     # other (the cells as written, not taken again, where none is)
     shown_ids = mask_cprs_in_arrow(id_cells)
-    out["invoice_id"] = _texts(raw_ids if shown_ids is id_cells else shown_ids.take(id_rows))
+    out["invoice_id"] = _texts(raw_ids if shown_ids is id_cells else shown_ids.take(pa.array(id_codes)))
     # what check 10 compares: the number as written, normalised (never the masked form)
     out["invoice_key"] = _objects(normalise_numbers(id_cells)[id_codes])
 
@@ -316,7 +316,12 @@ def _typed_invoices(
     u_shown = u_cvr.copy()
     if (u_cvr == "").any():
         u_shown[u_cvr == ""] = mask_cprs_in(_arrow_series(cvr_cells.filter(pa.array(u_cvr == "")))).to_numpy()
-    out["supplier_cvr"] = _texts(pa.array(u_shown, type=pa.large_string()).take(pa.array(cvr_codes)))
+    shown = pa.array(u_shown, type=pa.large_string())
+    if len(shown) and pc.all(pc.equal(shown, cvr_cells.cast(pa.large_string()))).as_py():
+        shown_cvr = _cells_of_rows(df["supplier_cvr"], cvr_codes, cvr_cells)  # as written (nearly always)
+    else:
+        shown_cvr = shown.take(pa.array(cvr_codes))
+    out["supplier_cvr"] = _texts(shown_cvr)
     out["cvr_valid"] = (u_cvr != "")[cvr_codes]
     out["cvr_key"] = digits_key(u_cvr)[cvr_codes] if len(u_cvr) else np.zeros(n, dtype=np.int64)
 
@@ -337,21 +342,39 @@ def _typed_invoices(
         cpr_codes, cpr_cells = distinct_texts(_cpr_cells(df["cpr"], numeric_cpr))
     else:
         cpr_codes, cpr_cells = distinct_texts(df["cpr"], strip=True)
-    # texts repeat too (a citizen's invoice each month): each distinct text is
-    # searched for CPR numbers and a period once
+    period = _read_dates(df, "period_start", dates), _read_dates(df, "period_end", dates)
+    # texts repeat too (a citizen's invoice each month): each distinct text of
+    # the rows whose CPR cell or period is blank is searched for CPR numbers
+    # and a period once; the other rows' texts are not looked at
     texts = _Texts(df["text"])
+    cpr_blank = pc.equal(cpr_cells, "").to_numpy(zero_copy_only=False)[cpr_codes]
+    texts.look_at((cpr_blank | _period_wanted(*period)) & texts.filled)
     _add_invoice_cprs(out, cpr_codes, cpr_cells, texts)
-    _add_invoice_periods(out, df, texts, dates)
+    _add_invoice_periods(out, df, texts, *period)
 
     _add_document_type(out, df["document_type"])
     _add_currency_and_prepaid(out, df["currency"], df["prepaid_amount"])
 
-    out["text"] = _texts(texts.cells.take(pa.array(texts.codes)))
+    out["text"] = _texts(texts.column)
     inv_date, _, _ = _read_dates(df, "invoice_date", dates)
     out["invoice_date"] = inv_date
     codes, names = distinct_texts(df["supplier_name"], strip=True)
-    out["supplier_name"] = _texts(names.take(pa.array(codes)))
+    out["supplier_name"] = _texts(_cells_of_rows(df["supplier_name"], codes, names))
     return out
+
+
+def _cells_of_rows(values: pd.Series, codes: np.ndarray, cells: pa.Array) -> pa.Array:
+    """Each row's cell, ``cells.take(codes)`` (``codes`` and ``cells`` as
+    :func:`distinct_texts` gives them, trimmed): the column itself, not
+    copied, where trimming changed no cell (nearly always). A cell trimmed
+    is shorter than the cell, so the same number of bytes in all means no
+    cell was."""
+    column = text_array(values)
+    if len(column) and pc.sum(pc.binary_length(column)).as_py() == int(
+        pc.binary_length(cells).to_numpy(zero_copy_only=False)[codes].sum()
+    ):
+        return column
+    return cells.take(pa.array(codes))
 
 
 def _python_texts(cells: pa.Array) -> np.ndarray:
@@ -420,20 +443,35 @@ def _upper(cells: pa.Array, values: pd.Series) -> pa.Array:
 
 
 class _Texts:
-    """A column of free text as its distinct texts: ``codes`` (each row's
-    index into ``cells``), ``cells`` (arrow) and ``filled`` (the row's text
-    is not empty); :meth:`other_digits` looks at each text once however
-    often it is asked."""
+    """A column of free text: ``column`` (arrow, blank where missing),
+    ``filled`` (the row's text is not empty), and the distinct texts of the
+    rows :meth:`look_at` names: ``cells`` (arrow) and ``codes`` (each of
+    those rows' index into ``cells``). :meth:`other_digits` looks at the
+    texts once however often it is asked."""
 
     def __init__(self, values: pd.Series) -> None:
-        self.codes, self.cells = distinct_texts(values)
-        self.filled = (pc.utf8_length(self.cells).to_numpy(zero_copy_only=False) > 0)[self.codes]
-        self._odd = np.zeros(len(self.cells), dtype=bool)
-        self._seen = np.zeros(len(self.cells), dtype=bool)
+        self.column = text_array(values)
+        self.filled = pc.greater(pc.binary_length(self.column), 0).to_numpy(zero_copy_only=False)
+        self._looked = np.zeros(len(self.column), dtype=bool)
+        self.look_at(self._looked)
+
+    def look_at(self, rows: np.ndarray) -> None:
+        """Make the distinct texts of ``rows`` (a mask) the ones
+        :meth:`distinct` takes its texts from: the other rows' texts are
+        never hashed."""
+        self._looked = rows
+        encoded = pc.dictionary_encode(self.column.filter(pa.array(rows)))
+        self.cells = encoded.dictionary
+        self.codes = np.zeros(len(self.column), dtype=np.int64)
+        self.codes[rows] = encoded.indices.to_numpy(zero_copy_only=False)
+        self._odd = None
 
     def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The distinct texts of ``rows`` (indices into ``cells``, ascending)
-        and, for each row, its text's place among them."""
+        and, for each row, its text's place among them. ``rows`` are among
+        the rows looked at."""
+        if not self._looked[rows].all():
+            raise ValueError("the texts of these rows were not looked at")
         wanted = np.zeros(len(self.cells), dtype=bool)
         wanted[self.codes[rows]] = True
         which = np.flatnonzero(wanted)
@@ -442,11 +480,8 @@ class _Texts:
 
     def other_digits(self, which: np.ndarray) -> np.ndarray:
         """Whether each of the texts ``which`` holds digits other than 0-9."""
-        new = which[~self._seen[which]]
-        if len(new):
-            found = pc.match_substring_regex(self.cells.take(pa.array(new)), OTHER_DIGITS_RE2)
-            self._odd[new] = found.to_numpy(zero_copy_only=False)
-            self._seen[new] = True
+        if self._odd is None:
+            self._odd = other_digit_texts(self.cells)
         return self._odd[which]
 
 
@@ -511,10 +546,10 @@ def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.nda
     count = np.zeros(n, dtype=np.int64)
     key = np.zeros(n, dtype=np.int64)
     owner, found = _text_cpr_candidates(np.arange(n), texts, odd)
-    if found:
-        checked = cpr_column(pd.Series(found, dtype="str")).to_numpy(dtype=object)
+    if len(found):
+        checked = cpr_column(_arrow_series(found)).to_numpy(dtype=object)
         hit = checked != ""
-        owner, checked = np.asarray(owner, dtype=np.int64)[hit], checked[hit]
+        owner, checked = owner[hit], checked[hit]
         # most texts have one valid number: set whole-column; the rest one by one
         per_text = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, dtype=np.int64)
         one = per_text[owner] == 1
@@ -536,33 +571,37 @@ def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def _text_cpr_candidates(
     rows: np.ndarray, texts: np.ndarray, odd: np.ndarray | None = None
-) -> tuple[list[int], list[str]]:
+) -> tuple[np.ndarray, pa.Array]:
     """Every match of the CPR pattern in each text, as ``(owner rows,
-    numbers)``. A text with one candidate is read whole-column (RE2); texts with
+    numbers)`` (the numbers as arrow text, each text's in the order they
+    stand). A text with one candidate is read whole-column (RE2); texts with
     more, or with digits other than 0-9 (``odd``, when known already), go
     through the Python pattern, so the result is the same as matching every
     text in Python."""
     if len(rows) == 0:
-        return [], []
+        return np.zeros(0, dtype=np.int64), pa.array([], type=pa.large_string())
     arr, texts = arrow_texts(texts)
     loose = pc.count_substring_regex(arr, CPR_LOOSE_RE2).to_numpy(zero_copy_only=False)
     if odd is None:
-        odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+        odd = other_digit_texts(arr)
     one = (loose == 1) & ~odd
-    owner: list[int] = []
-    found: list[str] = []
+    owners: list[np.ndarray] = []
+    found: list[pa.Array] = []
     if one.any():
         idx = np.flatnonzero(one)
         g = pc.extract_regex(arr.take(pa.array(idx)), CPR_BOUNDED_RE2)
-        ok = g.is_valid().to_numpy(zero_copy_only=False)
-        numbers = pc.replace_substring(g.field("cpr"), "-", "").to_numpy(zero_copy_only=False)
-        owner.extend(rows[idx[ok]].tolist())
-        found.extend(numbers[ok].tolist())
+        ok = g.is_valid()
+        owners.append(np.asarray(rows)[idx[ok.to_numpy(zero_copy_only=False)]])
+        found.append(pc.replace_substring(g.field("cpr").filter(ok), "-", "").cast(pa.large_string()))
+    owner: list[int] = []
+    numbers: list[str] = []
     for i in np.flatnonzero(~one & ((loose > 0) | odd)):
         for match in CPR_PATTERN.finditer(texts[i]):
             owner.append(int(rows[i]))
-            found.append(match.group().replace("-", ""))
-    return owner, found
+            numbers.append(match.group().replace("-", ""))
+    owners.append(np.array(owner, dtype=np.int64))
+    found.append(pa.array(numbers, type=pa.large_string()))
+    return np.concatenate(owners).astype(np.int64), pa.concat_arrays(found)
 
 
 def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
@@ -632,12 +671,30 @@ def _read_dates(
     return parse_dates(df[column])
 
 
-def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame, texts: _Texts, dates: dict | None = None) -> None:
-    """Period from the columns; a blank cell is filled from the one period
-    written in the text. A cell that cannot be read is not replaced: the
-    invoice then has no period, and the message names the cell."""
-    start, start_ok, start_blank = _read_dates(df, "period_start", dates)
-    end, end_ok, end_blank = _read_dates(df, "period_end", dates)
+def _period_wanted(
+    start: tuple[np.ndarray, np.ndarray, np.ndarray], end: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """The rows whose period is looked for in the text: a period cell is
+    blank and neither cell is unreadable (``start`` and ``end``: what
+    :func:`_read_dates` gives for the two columns)."""
+    (_, start_ok, start_blank), (_, end_ok, end_blank) = start, end
+    return (start_blank | end_blank) & (start_ok | start_blank) & (end_ok | end_blank)
+
+
+def _add_invoice_periods(
+    out: pd.DataFrame,
+    df: pd.DataFrame,
+    texts: _Texts,
+    start: tuple[np.ndarray, np.ndarray, np.ndarray],
+    end: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Period from the columns (``start`` and ``end``: what
+    :func:`_read_dates` gives for them); a blank cell is filled from the one
+    period written in the text. A cell that cannot be read is not replaced:
+    the invoice then has no period, and the message names the cell."""
+    need = _period_wanted(start, end) & texts.filled
+    (start, start_ok, start_blank), (end, end_ok, end_blank) = start, end
+    start, end = start.copy(), end.copy()  # filled in from the text below
     source = np.full(len(df), "", dtype=object)
     source[start_ok & end_ok] = "columns"
     unreadable = np.full(len(df), "", dtype=object)
@@ -649,7 +706,6 @@ def _add_invoice_periods(out: pd.DataFrame, df: pd.DataFrame, texts: _Texts, dat
     for i, s_cell, e_cell in zip(bad, raw_start, raw_end, strict=True):
         cells = [s_cell if bad_start[i] else "", e_cell if bad_end[i] else ""]
         unreadable[i] = mask_cpr_text(" / ".join(c.strip() for c in cells if c.strip()))
-    need = (start_blank | end_blank) & ~bad_start & ~bad_end & texts.filled
     rows = np.flatnonzero(need)
     which, place = texts.distinct(rows)
     f_start, f_end = period_from_texts(texts.cells.take(pa.array(which)), odd=texts.other_digits(which))

@@ -202,20 +202,28 @@ def cpr_column(values: pd.Series) -> pd.Series:
     Each distinct value is checked once. One of digits 0-9, spaces and
     hyphens only (nearly all) is compacted and checked whole-column; any other
     goes through the scalar functions (stdnum) one by one."""
-    codes, uniques = pd.factorize(values.fillna("").astype(str), use_na_sentinel=False)
-    uniques = np.asarray(uniques, dtype=object)
-    mapped = np.full(len(uniques), "", dtype=object)
-    if len(uniques):
-        arr = pa.array(uniques, type=pa.string())
+    codes, arr = _distinct_cells(values)
+    mapped = np.full(len(arr), "", dtype=object)
+    if len(arr):
         plain = pc.match_substring_regex(arr, r"^[0-9 \-]*$").to_numpy(zero_copy_only=False)
         idx = np.flatnonzero(plain)
         compact = pc.replace_substring(pc.replace_substring(arr.take(pa.array(idx)), " ", ""), "-", "")
         ok = valid_cpr_mask(compact)
         mapped[idx[ok]] = compact.filter(pa.array(ok)).to_numpy(zero_copy_only=False)
-        for k in np.flatnonzero(~plain):
-            mapped[k] = _cpr_or_blank(uniques[k])
+        other = np.flatnonzero(~plain)
+        for k, value in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
+            mapped[k] = _cpr_or_blank(value)
     out = mapped[codes] if len(mapped) else np.empty(0, dtype=object)
     return pd.Series(out, index=values.index, dtype=object, copy=False)
+
+
+def _distinct_cells(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """The cells of ``values`` as ``values.fillna("").astype(str)`` reads
+    them, as each row's code into the distinct cells (arrow text): text held
+    in arrow stays there, and only the few cells the scalar functions read
+    become Python strings."""
+    encoded = pc.dictionary_encode(pc.fill_null(_string_array(values.fillna("").astype(str)), ""))
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
 
 
 def _cpr_or_blank(value: str) -> str:
@@ -230,11 +238,9 @@ def cvr_column(values: pd.Series) -> pd.Series:
     digits 0-9, the first not 0; nearly all) is checked whole-column with the
     modulus 11 above; any other goes through :func:`is_valid_cvr` (stdnum), so
     prefixes, separators and digits of other scripts are read as one by one."""
-    codes, uniques = pd.factorize(values.fillna("").astype(str), use_na_sentinel=False)
-    uniques = np.asarray(uniques, dtype=object)
-    mapped = np.full(len(uniques), "", dtype=object)
-    if len(uniques):
-        arr = pa.array(uniques, type=pa.string())
+    codes, arr = _distinct_cells(values)
+    mapped = np.full(len(arr), "", dtype=object)
+    if len(arr):
         plain = pc.fill_null(pc.match_substring_regex(arr, _CVR_PLAIN_RE2), False).to_numpy(zero_copy_only=False)
         if plain.any():
             idx = np.flatnonzero(plain)
@@ -243,8 +249,9 @@ def cvr_column(values: pd.Series) -> pd.Series:
             digits = number[:, None] // 10 ** np.arange(7, -1, -1) % 10
             ok = (digits @ np.array(_CVR_WEIGHTS, dtype=np.int64)) % 11 == 0
             mapped[idx[ok]] = compact.filter(pa.array(ok)).to_numpy(zero_copy_only=False)
-        for k in np.flatnonzero(~plain):
-            mapped[k] = _cvr_or_blank(uniques[k])
+        other = np.flatnonzero(~plain)
+        for k, value in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
+            mapped[k] = _cvr_or_blank(value)
     out = mapped[codes] if len(mapped) else np.empty(len(values), dtype=object)
     return pd.Series(out, index=values.index, dtype=object, copy=False)
 

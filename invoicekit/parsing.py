@@ -54,7 +54,11 @@ def distinct_texts(values: pd.Series, strip: bool = False) -> tuple[np.ndarray, 
     then be equal)."""
     if strip and not is_arrow_text(values):
         values, strip = values.str.strip(), False  # Python's strip, as pandas does for such a column
-    cells = pc.dictionary_encode(text_array(values, large=False))
+    cells = text_array(values, large=False)
+    if len(cells) and pc.sum(pc.binary_length(cells)).as_py() == 0:
+        # every cell blank (a column the extract does not have): what encoding gives, without hashing
+        return np.zeros(len(cells), dtype=np.int32), pa.array([""], type=cells.type)
+    cells = pc.dictionary_encode(cells)
     codes = cells.indices.to_numpy(zero_copy_only=False)
     uniques = cells.dictionary
     return codes, pc.utf8_trim_whitespace(uniques) if strip else uniques
@@ -72,11 +76,32 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     thousands separators. Up to ``max_decimals`` (at most four) decimals are
     read: an invoice amount has at most two, a rate may have four.
     """
-    # amounts repeat (one rate for many grants, one price for many invoices):
-    # each distinct cell is read once
-    codes, cells = distinct_texts(values)
-    units, ok, blank = _parse_distinct_amounts(cells.cast(pa.large_string()), max_decimals)
-    return units[codes], ok[codes], blank[codes]
+    cells = text_array(values)
+    # nearly every amount is written as a system writes it (``-1.234,50``,
+    # ``1234.50``): such a cell is its digits in øre, read whole-column
+    plain = pc.match_substring_regex(cells, _PLAIN_AMOUNT_RE2).to_numpy(zero_copy_only=False)
+    units = np.zeros(len(cells), dtype=np.int64)
+    ok, blank = plain.copy(), np.zeros(len(cells), dtype=bool)
+    if plain.any():
+        digits = cells if plain.all() else cells.filter(pa.array(plain))
+        digits = pc.replace_substring(pc.replace_substring(digits, ".", ""), ",", "")
+        units[plain] = pc.cast(digits, pa.int64()).to_numpy() * ORE
+    if not plain.all():
+        # the rest repeat (one rate for many grants, one price for many
+        # invoices): each distinct cell is read once
+        other = ~plain
+        encoded = pc.dictionary_encode(cells if not plain.any() else cells.filter(pa.array(other)))
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        u_units, u_ok, u_blank = _parse_distinct_amounts(encoded.dictionary, max_decimals)
+        units[other], ok[other], blank[other] = u_units[codes], u_ok[codes], u_blank[codes]
+    return units, ok, blank
+
+
+#: an amount as systems write it: a minus or not, up to nine digits (in groups
+#: of three after Danish thousands dots, or not), a decimal comma or point and
+#: two decimals. :func:`_parse_distinct_amounts` reads such a cell as its
+#: digits in øre (the separators gone), whatever ``max_decimals``
+_PLAIN_AMOUNT_RE2 = r"^-?(?:(?:\d{1,9}|\d{1,3}(?:\.\d{3}){1,2}),|\d{1,9}\.)\d{2}$"
 
 
 def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -425,6 +450,32 @@ _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 _MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"
 #: digits other than 0-9, where Python's \d and RE2's part ways
 OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
+#: the first digit other than 0-9 is U+0660 (ARABIC-INDIC DIGIT ZERO); in UTF-8 every
+#: character from U+0640 on starts with a byte of this value or more
+_OTHER_DIGIT_LEAD_BYTE = 0xD9
+
+
+def other_digit_texts(texts: pa.Array) -> np.ndarray:
+    """Whether each text (arrow) holds digits other than 0-9
+    (:data:`OTHER_DIGITS_RE2`). Only the texts holding a byte that may start
+    one are matched with the pattern: nearly always none, and finding them
+    is one pass over the bytes."""
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        texts = texts.cast(pa.large_string())
+    n = len(texts)
+    odd = np.zeros(n, dtype=bool)
+    offsets_buffer, data = texts.buffers()[1:3]
+    if n == 0 or data is None:
+        return odd
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[texts.offset : texts.offset + n + 1]
+    ahead = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] >= _OTHER_DIGIT_LEAD_BYTE
+    at = np.flatnonzero(ahead) + offsets[0]
+    if len(at):
+        rows = np.unique(np.searchsorted(offsets, at, side="right") - 1)
+        found = pc.match_substring_regex(texts.take(pa.array(rows)), OTHER_DIGITS_RE2)
+        odd[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    return odd
 
 
 def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -445,7 +496,7 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
     n_range = pc.count_substring_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
     n_month = pc.count_substring_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
     if odd is None:
-        odd = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+        odd = other_digit_texts(arr)
     total = n_range + n_month
     one_range = (n_range == 1) & (n_month == 0) & ~odd
     one_month = (n_month == 1) & (n_range == 0) & ~odd

@@ -313,6 +313,13 @@ def _refuse_huge_cells(df: pd.DataFrame, path: Path, sheet: str | None = None) -
             )
 
 
+def _blank_cells(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Whether each cell is blank once trimmed (``utf8_trim_whitespace``),
+    told without trimming a copy of every cell: it is empty, or all
+    whitespace by the test trimming uses (``utf8_is_space``)."""
+    return pc.or_(pc.equal(pc.binary_length(values), 0), pc.utf8_is_space(values))
+
+
 def _drop_blank_arrow_rows(table: pa.Table) -> pa.Table:
     """:func:`_drop_blank_rows` for the table pyarrow read: only the rows blank
     in every column so far are looked at in the next."""
@@ -323,7 +330,7 @@ def _drop_blank_arrow_rows(table: pa.Table) -> pa.Table:
     for values in table.columns:
         if len(candidates) < n:
             values = values.take(pa.array(candidates))
-        blank = pc.equal(pc.utf8_trim_whitespace(values), "").to_numpy(zero_copy_only=False)
+        blank = _blank_cells(values).to_numpy(zero_copy_only=False)
         candidates = candidates[blank]
         if len(candidates) == 0:
             return table
@@ -737,7 +744,7 @@ def canonical_columns(
                     _where(where, f"column '{col.name}'"),
                     f"missing; accepted names: {', '.join(col.accepted())}",
                 )
-            out[col.name] = pd.Series("", index=df.index, dtype="str")
+            out[col.name] = _blank_column(df.index)
             continue
         values = df[hits[0]]
         if isinstance(values, pd.DataFrame):
@@ -747,6 +754,16 @@ def canonical_columns(
         out[col.name] = values.fillna("")
     result = pd.DataFrame(out, index=df.index)
     return result
+
+
+def _blank_column(index: pd.Index) -> pd.Series:
+    """``pd.Series("", index=index, dtype="str")``, made in arrow: every
+    cell is the same blank, so no text need be made a million times."""
+    n = len(index)
+    offsets = pa.py_buffer(np.zeros(n + 1, dtype=np.int64))
+    return pd.Series(
+        pa.Array.from_buffers(pa.large_string(), n, [None, offsets, pa.py_buffer(b"")]), index=index, dtype="str"
+    )
 
 
 def numeric_cells(df: pd.DataFrame, column: Column) -> np.ndarray:

@@ -296,7 +296,10 @@ def test_cpr_candidates_in_texts_whole_column_equal_the_python_pattern(texts):
 
     owner, found = _text_cpr_candidates(np.arange(len(texts)), np.array(texts, dtype=object))
     expected = [(i, m.group().replace("-", "")) for i, t in enumerate(texts) for m in CPR_PATTERN.finditer(t)]
-    assert sorted(zip(owner, found, strict=True)) == sorted(expected)
+    got = list(zip(owner.tolist(), found.to_pylist(), strict=True))
+    assert sorted(got) == sorted(expected)
+    # each text's numbers in the order they stand in it
+    assert [f for i, f in got if i == 0] == [f for i, f in expected if i == 0]
 
 
 def test_a_row_longer_than_a_read_block_is_read_whole(tmp_path):
@@ -461,3 +464,65 @@ def test_an_extract_read_in_two_parts_is_typed_as_the_extract_read_whole(tmp_pat
     assert (whole["period_source"] == "text").any() and (whole["cpr_count"] == 2).any()
     if parts_from == 2:
         assert split and 0 < split[0] < len(whole)  # typed in the two parts it was read in
+
+
+# --- the typing's short cuts give what the plain path gives
+
+_CELL_PARTS = st.sampled_from(["F-1", "Solhøj", " ", "\t", "x", "", "610190-1234", "\u00a0", "ø"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_CELL_PARTS, max_size=4).map("".join), max_size=12), st.booleans())
+def test_each_rows_cell_is_the_distinct_cell_trimmed_whether_or_not_a_cell_was(cells, arrow):
+    import pandas as pd
+
+    from invoicekit.extracts import _cells_of_rows
+    from invoicekit.parsing import distinct_texts
+
+    values = pd.Series(cells, dtype="str" if arrow else object)
+    codes, distinct = distinct_texts(values, strip=True)
+    assert _cells_of_rows(values, codes, distinct).to_pylist() == distinct.take(pa.array(codes)).to_pylist()
+
+
+def test_the_texts_of_rows_not_looked_at_are_never_searched():
+    import pandas as pd
+
+    from invoicekit.extracts import _Texts
+
+    texts = _Texts(pd.Series(["Ophold marts 2019", "", "Ophold 610190-1234"], dtype="str"))
+    texts.look_at(np.array([True, False, False]))
+    which, place = texts.distinct(np.array([0]))
+    assert texts.cells.take(pa.array(which)).to_pylist() == ["Ophold marts 2019"] and place.tolist() == [0]
+    with pytest.raises(ValueError, match="not looked at"):
+        texts.distinct(np.array([0, 2]))
+
+
+def test_looking_only_at_the_texts_of_rows_with_a_blank_cpr_or_period_types_as_looking_at_all(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from invoicekit import extracts
+
+    path = _split_file(tmp_path / "r.csv")
+    only_needed = read_invoices(path).frame
+    look_at = extracts._Texts.look_at
+    monkeypatch.setattr(extracts._Texts, "look_at", lambda self, rows: look_at(self, np.ones_like(rows)))
+    every_text = read_invoices(path).frame
+    pd.testing.assert_frame_equal(only_needed, every_text, check_exact=True)
+    assert (every_text["period_source"] == "text").any() and (every_text["cpr_count"] > 0).any()
+
+
+@pytest.mark.parametrize(
+    ("cells", "shown"),
+    [
+        ([SOLHOJ, SOLHOJ, "29345716"], [SOLHOJ, SOLHOJ, "29345716"]),  # as written: the column itself
+        ([SOLHOJ, f" {SOLHOJ} ", "DK29345716"], [SOLHOJ, SOLHOJ, "29345716"]),  # trimmed, compacted
+        ([SOLHOJ, "610190-1234"], [SOLHOJ, "610190-xxxx"]),  # a CPR number where the CVR should be
+    ],
+)
+def test_the_supplier_cvr_shown_is_the_cell_as_written_only_where_it_is_the_compact_number(cells, shown):
+    import pandas as pd
+
+    from invoicekit.extracts import prepare_invoices
+
+    frame = pd.DataFrame({"invoice_id": "F-1", "supplier_cvr": cells, "amount": "100,00"}, dtype="str")
+    assert prepare_invoices(frame).frame["supplier_cvr"].tolist() == shown

@@ -192,3 +192,103 @@ def test_periods_whole_column_equal_one_at_a_time_on_generated_texts(texts):
     for t, s, e in zip(texts, start, end, strict=True):
         fast = None if np.isnat(s) else (s.astype(object), e.astype(object))
         assert fast == period_in_text(t), t
+
+
+_AMOUNT_PARTS = st.sampled_from(
+    [
+        "1",
+        "0",
+        "12",
+        "234",
+        "5678",
+        "123456789",
+        ".",
+        ",",
+        "-",
+        "+",
+        " ",
+        "kr.",
+        "00",
+        "50",
+        "\u00a0",
+        "٣",
+        "e",
+        "1.234",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(_AMOUNT_PARTS, max_size=6).map("".join), max_size=20), st.sampled_from([2, 4]))
+def test_amounts_as_systems_write_them_read_as_every_other_cell_is(cells, max_decimals):
+    import pyarrow as pa
+
+    from invoicekit.parsing import _parse_distinct_amounts
+
+    units, ok, blank = parse_amounts(pd.Series(cells, dtype="str"), max_decimals=max_decimals)
+    one_by_one = [_parse_distinct_amounts(pa.array([c], pa.large_string()), max_decimals) for c in cells]
+    assert units.tolist() == [int(u[0]) for u, _, _ in one_by_one]
+    assert ok.tolist() == [bool(o[0]) for _, o, _ in one_by_one]
+    assert blank.tolist() == [bool(b[0]) for _, _, b in one_by_one]
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [("-1.234.567,89", -12_345_678_900), ("123456789.00", 1_234_567_890_000), ("0,05", 500), ("-0,00", 0)],
+)
+def test_amounts_as_systems_write_them(text, units):
+    got, ok, _ = parse_amounts(pd.Series([text, "1.234,5x"], dtype="str"), max_decimals=2)
+    assert got.tolist() == [units, 0] and ok.tolist() == [True, False]
+
+
+def test_every_digit_other_than_0_to_9_starts_with_the_byte_looked_for():
+    import sys
+    import unicodedata
+
+    from invoicekit.parsing import _OTHER_DIGIT_LEAD_BYTE
+
+    digits = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Nd"]
+    others = [d for d in digits if d not in "0123456789"]
+    assert others and min(d.encode("utf-8")[0] for d in others) >= _OTHER_DIGIT_LEAD_BYTE
+    assert all(chr(c).encode("utf-8")[0] < _OTHER_DIGIT_LEAD_BYTE for c in range(0x640))
+
+
+_DIGIT_PARTS = st.sampled_from(["1", "٣", "６", "x", "æ", "–", "€", "\U0001d7ce", " ", "", "Ophold 2019"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_DIGIT_PARTS, max_size=5).map("".join), max_size=12), st.booleans(), st.integers(0, 3))
+def test_texts_with_other_digits_are_those_the_pattern_finds(texts, large, start):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from invoicekit.parsing import OTHER_DIGITS_RE2, other_digit_texts
+
+    arr = pa.array(texts, pa.large_string() if large else pa.string()).slice(min(start, len(texts)))
+    expected = pc.match_substring_regex(arr, OTHER_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    assert other_digit_texts(arr).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["", "", ""], dtype="str"),
+        pd.Series(["", None, float("nan")], dtype=object),
+        pd.Series(["  ", ""], dtype="str"),
+        pd.Series(["", "x", ""], dtype="str"),
+        pd.Series([], dtype="str"),
+    ],
+)
+@pytest.mark.parametrize("strip", [False, True])
+def test_a_column_of_blank_cells_is_distinct_as_encoding_it_gives(values, strip):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from invoicekit.parsing import distinct_texts, text_array
+
+    codes, uniques = distinct_texts(values, strip=strip)
+    encoded = pc.dictionary_encode(text_array(values, large=False))  # none of these has a cell Python strips
+    expected = pc.utf8_trim_whitespace(encoded.dictionary) if strip else encoded.dictionary
+    assert codes.tolist() == encoded.indices.to_pylist()
+    assert uniques.to_pylist() == expected.to_pylist() and uniques.type == expected.type
+    assert isinstance(uniques, pa.Array)

@@ -217,3 +217,28 @@ def test_a_quote_left_open_past_the_middle_is_refused_as_when_read_whole(tmp_pat
         with pytest.raises(readers.InputError) as parts:
             readers.read_raw(path, in_parts=in_parts)
         assert str(parts.value) == str(whole.value)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_a_missing_optional_column_is_the_blank_text_pandas_makes(n):
+    import pandas as pd
+
+    from invoicekit.readers import _blank_column
+
+    index = pd.RangeIndex(n)
+    pd.testing.assert_series_equal(_blank_column(index), pd.Series("", index=index, dtype="str"), check_exact=True)
+
+
+def test_a_cell_is_blank_as_trimming_it_would_leave_it_for_every_character():
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from invoicekit.readers import _blank_cells
+
+    characters = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    cells = pa.array(["", " \t", "\u3000\u00a0", " x ", *characters, *(c * 2 + " " for c in characters[:5000])])
+    trimmed = pc.equal(pc.utf8_trim_whitespace(cells), "")
+    assert _blank_cells(cells).to_pylist() == trimmed.to_pylist()
+    assert 20 < sum(trimmed.to_pylist()) < 100  # some characters are whitespace, most are not
