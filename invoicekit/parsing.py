@@ -424,6 +424,8 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     for m in _MONTH.finditer(text):
         if not MIN_YEAR <= int(m[2]) <= MAX_YEAR:
             continue
+        if m[1].casefold() not in MONTHS_DA:
+            continue  # 'aprıl', 'APRİL': a Turkish i matches i only for Python's IGNORECASE; no month, as for RE2
         year, month = int(m[2]), MONTHS_DA.index(m[1].casefold()) + 1  # casefold: 'martſ' is 'marts'
         start = dt.date(year, month, 1)
         end = dt.date(year, month, calendar.monthrange(year, month)[1])
@@ -436,12 +438,14 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
 # matched as a character (or the start or end) instead. Python's \s and \d are
 # Unicode; the RE2 classes below are widened to match, and a text with digits
 # other than 0-9 is left to Python altogether.
-_WS = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]"
+#: "til" as Python's IGNORECASE reads it: a dotted or dotless Turkish i is an i
+_TIL_RE2 = r"t[i\x{130}\x{131}]l"
+_WS = r"[\s\x{0b}\p{Z}\x{1c}-\x{1f}\x{85}]"
 _RANGE_RE2 = (
-    rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*(?:-|–|til){_WS}*"
+    rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*(?:-|–|{_TIL_RE2}){_WS}*"
     r"(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})(?:\D|$)"
 )
-_RANGE_LOOSE_RE2 = rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:-|–|til){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
+_RANGE_LOOSE_RE2 = rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:-|–|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
 # the character before a month name is captured (``pre``) and tested after:
 # RE2 reads a text far faster without the Unicode class in the pattern
 _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+(?P<year>\d{{4}})(?:\D|$)"

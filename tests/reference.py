@@ -125,7 +125,9 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         with contextlib.suppress(ValueError):
             found.add((dt.date(int(m[3]), int(m[2]), int(m[1])), dt.date(int(m[6]), int(m[5]), int(m[4]))))
     for m in re.finditer(rf"(?<![^\W\d_])({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)", text, re.I):
-        y, mo = int(m[2]), MONTHS.index(m[1].lower()) + 1
+        if m[1].casefold() not in MONTHS:
+            continue  # 'aprıl': IGNORECASE matches a Turkish i, but it is no month name
+        y, mo = int(m[2]), MONTHS.index(m[1].casefold()) + 1
         found.add((dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])))
     return found
 

@@ -857,11 +857,6 @@ def re_split(line: str) -> list[str]:
     return re.split(r"[;,]", line)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parsing._WS (RE2) leaves out the vertical tab that Python's \\s (the period patterns) counts as white "
-    "space, so the whole-column scan never hands the text to Python",
-)
 def test_a_period_in_the_text_joined_by_a_vertical_tab_is_read(robot):
     # Excel writes a line break inside a cell as a vertical tab in some exports
     rows = [
@@ -871,21 +866,12 @@ def test_a_period_in_the_text_joined_by_a_vertical_tab_is_read(robot):
     assert robot.reasons(*rows, out="o1") == ["", ""]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parsing._MONTH (Python, IGNORECASE) matches a dotless or dotted i (ı, İ) for i, and "
-    "MONTHS_DA.index(name.casefold()) then raises ValueError: the run stops",
-)
 @pytest.mark.parametrize("text", ["Døgnophold aprıl 2019, ６ dage", "Døgnophold APRİL 2019, ６ dage"])
 def test_a_month_name_with_a_turkish_i_is_no_month_and_stops_nothing(robot, text):
     rows = [month(4, invoice_id="A", period_start="", period_end="", text=text)]
     assert robot.reasons(*rows, out="o1") == ["MISSING_PERIOD"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parsing._RANGE (Python, IGNORECASE) reads 'tıl' as 'til' but the whole-column RE2 patterns do not",
-)
 def test_a_period_in_the_text_joined_by_til_with_a_dotless_i_is_read_as_python_reads_it(robot):
     rows = [month(3, invoice_id="A", period_start="", period_end="", text="Døgnophold 01.03.2019 t\u0131l 31.03.2019")]
     assert robot.reasons(*rows, out="o1") == [""]

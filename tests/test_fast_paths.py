@@ -38,11 +38,6 @@ def _periods(texts: list[str]) -> list[tuple | None]:
     return [None if np.isnat(s) else (s.astype(object), e.astype(object)) for s, e in zip(start, end, strict=True)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parsing._WS (RE2) leaves out the vertical tab (U+000B), white space to Python's \\s: "
-    "'marts<VT>2019' is never handed to Python; fix: add \\x{0b} to _WS",
-)
 def test_every_white_space_python_reads_between_the_parts_of_a_period_is_read_whole_column():
     """Python's period patterns join a month name and its year, and a range's
     dates, with ``\\s``: only a character it matches can make a period, so
@@ -56,11 +51,6 @@ def test_every_white_space_python_reads_between_the_parts_of_a_period_is_read_wh
         assert [repr(c) for c, f, e in zip(EVERYTHING, found, expected, strict=True) if f != e] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parsing._MONTH (Python, IGNORECASE) takes a dotless or dotted i (ı, İ) for an i, and "
-    "MONTHS_DA.index(m[1].casefold()) raises ValueError; fix: skip a match whose casefold is no month name",
-)
 def test_every_letter_python_folds_to_a_month_names_letter_is_read_as_the_whole_column_reads_it():
     """A month name written with any character Python's case-insensitive
     match takes for one of its letters (the long s, the Kelvin sign, a dotted
@@ -84,11 +74,6 @@ def test_every_letter_python_folds_to_a_month_names_letter_is_read_as_the_whole_
     assert _periods(texts) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parsing._RANGE (Python, IGNORECASE) reads 'tıl' and 'TİL' as 'til'; _RANGE_RE2 and _RANGE_LOOSE_RE2 "
-    "do not, so such a range is never handed to Python; fix: write til as t[i\\x{{130}}\\x{{131}}]l in both (rf-strings)",
-)
 def test_every_letter_python_folds_to_a_letter_of_til_joins_a_range_whole_column_too():
     variants = [ch + "".join(sorted(set(re.findall(re.escape(ch), EVERYTHING, re.IGNORECASE)) - {ch})) for ch in "til"]
     words = sorted({a + b + c for a in variants[0] for b in variants[1] for c in variants[2]})
