@@ -445,7 +445,9 @@ _RANGE_RE2 = (
     rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*(?:-|–|{_TIL_RE2}){_WS}*"
     r"(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})(?:\D|$)"
 )
-_RANGE_LOOSE_RE2 = rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:-|–|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
+_RANGE_LOOSE_RE2 = (
+    rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:-|–|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
+)
 # the character before a month name is captured (``pre``) and tested after:
 # RE2 reads a text far faster without the Unicode class in the pattern
 _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+(?P<year>\d{{4}})(?:\D|$)"

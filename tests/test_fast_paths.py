@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 
 from invoicekit.keys import normalise_number, normalise_numbers
 from invoicekit.parsing import (
