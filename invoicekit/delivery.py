@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from invoicekit.errors import InputError, OutputError
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import is_utf8_path, mask_cpr_text, shown_path
 
 MANIFEST = "run.json"
 LOCK = ".invoicekit.lock"
@@ -176,6 +176,12 @@ def prepare(
             mask_cpr_text(str(out_dir.absolute())),
             None,
             "holds what reads as a CPR number; choose a folder (and a path to it) without one",
+        )
+    if not is_utf8_path(out_dir.absolute()):
+        raise InputError(
+            shown_path(out_dir.absolute()),
+            None,
+            "is not named in UTF-8 (the journal finds the folder again by its name); choose a folder named in UTF-8",
         )
     if out_dir.absolute().name.startswith(STAGING_PREFIX):
         raise InputError(out_dir, None, f"is named like a staging folder ({STAGING_PREFIX}…); choose another name")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -266,6 +267,23 @@ def mask_cpr_column(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str)
     out = np.where(text.str.len() >= 6, text.str.slice(0, 6) + CPR_MASK, "")
     return pd.Series(out, index=values.index, dtype=object)
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """A file's path as the run's record shows it (``run.json``, the journal):
+    CPR numbers masked, and bytes of a name that is not UTF-8 (which Python
+    holds as surrogate escapes, and no UTF-8 file can hold) written ``\\xff``."""
+    return mask_cpr_text(os.fsencode(path).decode("utf-8", "backslashreplace"))
+
+
+def is_utf8_path(path: str | os.PathLike) -> bool:
+    """Whether a path's name is UTF-8 text (a folder or journal the run names
+    again later must be: it is stored as written)."""
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def mask_cpr_text(text: str) -> str:

@@ -60,7 +60,7 @@ from invoicekit.extracts import (
     read_support_sheet,
 )
 from invoicekit.history import History
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import is_utf8_path, mask_cpr_text, shown_path
 from invoicekit.journal import Journal, StoredDecisions, stored_decisions
 from invoicekit.post import OUTPUT_FILES, write_outputs
 from invoicekit.reasons import POSTED
@@ -190,6 +190,12 @@ def run(
     if dry_run and new_journal is not None:
         raise InputError(None, "--new-journal", "a dry run records nothing; give --journal to let it see a journal")
     journal_path = Path(journal if journal is not None else new_journal) if (journal or new_journal) else None
+    if journal_path is not None and not is_utf8_path(journal_path.resolve()):
+        raise InputError(
+            shown_path(journal_path.resolve()),
+            None,
+            "is not named in UTF-8 (the journal is found again by its name); choose a file name (and a folder) in UTF-8",
+        )
     if journal_path is not None and mask_cpr_text(str(journal_path.resolve())) != str(journal_path.resolve()):
         raise InputError(
             mask_cpr_text(str(journal_path.resolve())),
@@ -274,7 +280,7 @@ def run(
             "decided_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "run_date": run_date.isoformat(),
             "inputs": {
-                name: {"path": mask_cpr_text(str(Path(p).resolve())), "sha256": digest, "bytes": Path(p).stat().st_size}
+                name: {"path": shown_path(Path(p).resolve()), "sha256": digest, "bytes": Path(p).stat().st_size}
                 for name, (p, digest) in inputs.items()
             },
             "rules": json.loads(mask_cpr_text(json.dumps(rule_set.to_dict(), ensure_ascii=False))),
@@ -326,7 +332,13 @@ def run(
                 with cleaned_on_failure(staging), j.transaction() as conn:
                     result = decide_now(j.history())
                     run_id = j.begin_run(
-                        conn, inputs, rule_set.to_dict(), started_at, __version__, out_dir.resolve(), staging.resolve()
+                        conn,
+                        {name: (shown_path(p), digest) for name, (p, digest) in inputs.items()},
+                        rule_set.to_dict(),
+                        started_at,
+                        __version__,
+                        out_dir.resolve(),
+                        staging.resolve(),
                     )
                     # the journal's copy of the decisions is made while the files are written
                     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import resource
 import signal
@@ -877,11 +878,6 @@ def test_a_period_in_the_text_joined_by_til_with_a_dotless_i_is_read_as_python_r
     assert robot.reasons(*rows, out="o1") == [""]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file name that is not UTF-8 reaches Python as surrogate escapes (os.fsdecode); run.py puts the "
-    "path in run.json (delivery.write_manifest) and the journal as it is, and encoding it as UTF-8 raises",
-)
 def test_an_input_file_whose_name_is_not_utf8_is_run_and_named_masked(robot):
     name = os.fsdecode(b"regninger-\xff-" + CPR.encode() + b".csv")
     try:
@@ -891,5 +887,31 @@ def test_an_input_file_whose_name_is_not_utf8_is_run_and_named_masked(robot):
     code = main(robot.argv(invoices, "o1"))
     printed = robot.capsys.readouterr()
     assert code == 0, printed.err
-    written = b"".join(p.read_bytes() for p in (robot.tmp / "o1").iterdir() if p.is_file())
-    assert CPR.encode() not in written and CPR not in printed.err + printed.out
+    # only opus_postings.csv holds the citizen's number (OPUS needs it); the file's name is masked everywhere
+    read = [p for p in (robot.tmp / "o1").iterdir() if p.is_file() and p.name != "opus_postings.csv"]
+    assert CPR.encode() not in b"".join(p.read_bytes() for p in read) and CPR not in printed.err + printed.out
+
+    # the record names the file as far as it can: its UTF-8 parts, the other bytes escaped, the CPR masked
+    shown = json.loads((robot.tmp / "o1" / "run.json").read_text("utf-8"))["inputs"]["invoices"]["path"]
+    assert shown.endswith("regninger-\\xff-" + CPR[:6] + "-xxxx.csv"), shown
+    stored = sqlite3.connect(robot.journal).execute("SELECT invoices_file FROM runs").fetchall()
+    assert stored == [(shown,)]
+
+
+@pytest.mark.parametrize("which", ["out", "journal"])
+def test_an_output_folder_or_journal_whose_name_is_not_utf8_is_refused_before_anything_is_written(robot, which):
+    """The journal finds a run's folder again by its name, and a journal by
+    its own: a name that is not UTF-8 cannot be stored as written, so it is
+    refused (exit 2, one line) rather than recorded as something else."""
+    bad = os.fsdecode(b"udbetaling-\xff")
+    try:
+        (robot.tmp / bad).mkdir()
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system takes only UTF-8 names")
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="A"))
+    argv = robot.argv(invoices, bad if which == "out" else "o1", journal=False)
+    argv += ["--new-journal", str(robot.tmp / "j.sqlite" if which == "out" else robot.tmp / bad / "j.sqlite")]
+    assert main(argv) == 2
+    one_line(robot.capsys.readouterr().err, "UTF-8", "\\xff")
+    assert list((robot.tmp / bad).iterdir()) == []
+    assert not (robot.tmp / "o1").exists() and not (robot.tmp / "j.sqlite").exists()
