@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -367,14 +368,16 @@ def decide_checked(
 ) -> Decisions:
     """Checks 18-21 of a checked batch (see :func:`check_batch`) and the result
     tables, as :func:`decide` gives them."""
-    state, detail = _business_rules(checked, rules, history)
     inv, gr, problems = checked.invoices.frame, checked.grants.frame, checked.problems
     m, coded = checked.match, checked.coded
-    grant_pos, exp_out, closest_grant = m.grant_pos, m.exp_out, m.closest_grant
-    start, end, keys, explain = checked.start, checked.end, checked.keys, checked.explain
-    decisions, postings, notes = _assemble(
-        inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, m.n_ok, m.n_fixed, start, end, keys, messages
+    # checks 18-21 here, and beside them the masked CPR numbers and the messages
+    # of the invoices that failed checks 1-17 (their reasons and details are final)
+    early = np.flatnonzero(checked.reason != 0) if messages else np.empty(0, dtype=np.int64)
+    (state, detail), (cpr_masked, early_messages) = _side_by_side(
+        lambda: _business_rules(checked, rules, history),
+        lambda: _masked_and_messages(checked, early),
     )
+    decisions, postings, notes = _assemble(checked, state, detail, cpr_masked, early_messages, messages)
     postings["posting_date"] = posting_dates(
         postings["period_start"].to_numpy(dtype="datetime64[D]"),
         postings["period_end"].to_numpy(dtype="datetime64[D]"),
@@ -382,7 +385,7 @@ def decide_checked(
         rules.supplementary_period_end,
     )
     result = Decisions(decisions=decisions, postings=postings, problems=problems, notes=notes)
-    if explain:
+    if checked.explain:
         result.candidates = (
             pd.concat(m.candidates, ignore_index=True) if m.candidates else _explain_candidates(*_no_pairs(inv, gr))
         )
@@ -1099,11 +1102,13 @@ class _Rows:
         return self.columns[name]
 
 
-def _manual_facts(
-    inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason
-) -> _Facts:
+def _manual_facts(checked: Checked, cpr_masked: pa.Array, detail: np.ndarray, reason: np.ndarray) -> _Facts:
     """The facts the messages draw on (see :mod:`invoicekit.messages`), per
-    invoice row; texts cut to a readable width."""
+    invoice row; texts cut to a readable width. ``detail`` and ``reason``: the
+    details and failed checks so far (final for the rows asked about)."""
+    inv, gr, coded, start, end = checked.invoices.frame, checked.grants.frame, checked.coded, checked.start, checked.end
+    m = checked.match
+    grant_pos, closest_grant, exp_out, n_ok, n_fixed = m.grant_pos, m.closest_grant, m.exp_out, m.n_ok, m.n_fixed
     shown = np.where(grant_pos >= 0, grant_pos, closest_grant)
     shown_take = np.maximum(shown, 0)
     has_grants = len(gr) > 0
@@ -1158,13 +1163,76 @@ def _manual_facts(
     })  # fmt: skip
 
 
+def _side_by_side(*calls: Callable[[], object]) -> tuple:
+    """Run ``calls`` at once, the first on this thread and each other on a
+    thread of its own, and give their results in order. For steps that do not
+    depend on each other and do their work in numpy and arrow, which let go
+    of the interpreter: both cores work (deciding otherwise runs on one while
+    the other idles). An exception of any is raised here, after all ended."""
+    with ThreadPoolExecutor(max_workers=max(len(calls) - 1, 1)) as pool:
+        others = [pool.submit(call) for call in calls[1:]]
+        first = calls[0]()
+        return (first, *(other.result() for other in others))
+
+
+def _masked_and_messages(checked: Checked, rows: np.ndarray) -> tuple[pa.Array, list[tuple[np.ndarray, pa.Array]]]:
+    """The masked CPR numbers of every invoice (:func:`_masked_cprs`), and
+    the messages of ``rows``, whose reasons and details ``checked`` holds
+    already (see :func:`_reason_messages`)."""
+    cpr_masked = _masked_cprs(checked.invoices.frame)
+    facts = _manual_facts(checked, cpr_masked, checked.detail, checked.reason)
+    return cpr_masked, _reason_messages(facts, rows, checked.reason)
+
+
+def _reason_messages(facts: _Facts, rows: np.ndarray, reason: np.ndarray) -> list[tuple[np.ndarray, pa.Array]]:
+    """The Danish messages of the manual invoices ``rows``, each reason's rows
+    at once: (rows, messages) per reason, each message as the result holds it
+    (:func:`_finished`)."""
+    reasons = reason[rows]
+    out = []
+    for code, k in CHECK_NUMBER.items():
+        at = rows[reasons == k]
+        if len(at):
+            of = facts.of(at)
+            out.append((at, _finished(_text(msg.MESSAGES[code](of)), of)))
+    return out
+
+
+def _finished(messages: pa.Array, facts: _Rows) -> pa.Array:
+    """Manual invoices' messages as the result holds them (arrow): blank for
+    none; on a row whose fields did not match the header, that said first;
+    cut to ``MESSAGE_MAX`` characters, ending in …."""
+    messages = pc.fill_null(messages.cast(pa.large_string()), "")
+    fields = np.asarray(facts["fields"])
+    if (fields > 0).any():
+        at = np.flatnonzero(fields > 0)
+        prefixed = msg.misaligned_prefix(facts.facts.of(facts.rows[at])) + _pylist(messages, at)
+        messages = _replace(messages, at, prefixed)
+    # a text is no longer in characters than in bytes: only the few long in bytes are counted
+    long = np.flatnonzero(pc.greater(pc.binary_length(messages), msg.MESSAGE_MAX).to_numpy(zero_copy_only=False))
+    if len(long):
+        chars = pc.utf8_length(messages.take(pa.array(long))).to_numpy(zero_copy_only=False)
+        long = long[chars > msg.MESSAGE_MAX]
+    if len(long):
+        messages = _replace(messages, long, [m[: msg.MESSAGE_MAX - 1] + "…" for m in _pylist(messages, long)])
+    return messages
+
+
 def _assemble(
-    inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, keys, texts=True
-):
+    checked: Checked,
+    state: _State,
+    detail: np.ndarray,
+    cpr_masked: pa.Array,
+    early_messages: list[tuple[np.ndarray, pa.Array]],
+    texts: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The result tables. Their text columns are built in arrow, each taken
     from its source once (a grant's id by position from the grants' column,
     the posted and manual rows filtered from the whole column), never a
-    million Python texts converted one by one."""
+    million Python texts converted one by one. ``early_messages``: those of
+    the invoices that failed checks 1-17 (see :func:`_masked_and_messages`)."""
+    inv, gr, coded, keys = checked.invoices.frame, checked.grants.frame, checked.coded, checked.keys
+    grant_pos, exp_out, start, end = checked.match.grant_pos, checked.match.exp_out, checked.start, checked.end
     n = len(inv)
     reason_idx = state.reason.astype(np.int64)
     posted = reason_idx == 0
@@ -1173,7 +1241,6 @@ def _assemble(
     blank_last = pa.array(np.where(has_grant, grant_pos, len(gr)))  # index len(gr): the blank appended
     matched_id = _blank_last(gr["grant_id"]).take(blank_last)
     service = _blank_last(gr["service_code"]).take(blank_last)
-    cpr_masked = _masked_cprs(inv)
     amount = inv["amount"].to_numpy()
     # numbers stay numbers: DKK, NaN where there is none; the writers format them
     amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
@@ -1186,105 +1253,85 @@ def _assemble(
     posted_a, manual_a = pa.array(posted_at), pa.array(manual)
 
     if texts:
-        message, posting_text = _messages(
-            inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
-            reason_idx, posted_at, manual, service.take(posted_a), matched_id.take(posted_a),
-        )  # fmt: skip
+        late = manual[checked.reason[manual] == 0]  # failed checks 18-21
+        late_messages = _reason_messages(_manual_facts(checked, cpr_masked, detail, reason_idx), late, reason_idx)
+        posting_text = msg.posting_texts_arrow(
+            service.take(posted_a), start[posted_at], end[posted_at], matched_id.take(posted_a)
+        ).cast(pa.large_string())
+        message, manual_message = _in_input_order([(posted_at, posting_text), *early_messages, *late_messages], manual)
     else:
         message = pa.repeat(pa.scalar("", pa.large_string()), n)
         posting_text = message.slice(0, len(posted_at))
+        manual_message = message.slice(0, len(manual))
 
-    decisions = pd.DataFrame(
-        {
-            "row": inv["row"].to_numpy(),
-            "invoice_id": _obj(_column(inv, "invoice_id")),
-            "supplier_cvr": _obj(supplier_cvr),
-            "cpr_masked": _obj(cpr_masked),
-            "amount": amount_dkk,
-            "status": _obj(pa.array([MANUAL, POSTED], pa.large_string()).take(pa.array(posted.astype(np.int8)))),
-            "reason": _obj(pa.array(["", *REASONS], pa.large_string()).take(pa.array(reason_idx))),
-            "grant_id": _obj(matched_id),
-            "expected_amount": expected_dkk,
-            "paragraph": _obj(coded["paragraph"]),
-            "psp_element": _obj(psp),
-            "art": _obj(art),
-            "message": _obj(message),
-            "period_start": start,
-            "period_end": end,
-            "service_code": _obj(service),
-            "check": state.reason.astype(np.int64),
-            "document_type": _obj(_column(inv, "document_type")),
-            **{name: _obj(values) for name, values in keys.items()},
-        }
-    )
-    assert list(decisions.columns[: len(DECISION_COLUMNS)]) == list(DECISION_COLUMNS)
-    postings = pd.DataFrame(
-        {
-            "row": inv["row"].to_numpy()[posted],
-            "invoice_id": _obj(invoice_id_raw.take(posted_a)),
-            "supplier_cvr": _obj(supplier_cvr.take(posted_a)),
-            "cpr": _obj(_pick(_column(inv, "cpr"), posted_at)),
-            "amount": amount[posted],
-            "grant_id": _obj(matched_id.take(posted_a)),
-            "service_code": _obj(service.take(posted_a)),
-            "period_start": start[posted],
-            "period_end": end[posted],
-            "psp_element": _obj(psp.take(posted_a)),
-            "art": _obj(art.take(posted_a)),
-            "text": _obj(posting_text),
-        }
-    )
-    notes = pd.DataFrame(
-        {
-            "row": inv["row"].to_numpy()[manual],
-            "invoice_id": _obj(invoice_id_raw.take(manual_a)),
-            "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
-            "message": _obj(message.take(manual_a)),
-        }
-    )
-    return decisions, postings, notes
-
-
-def _messages(
-    inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
-    reason_idx, posted_at, manual, posted_service, posted_grant_id,
-) -> tuple[pa.Array, pa.Array]:  # fmt: skip
-    """Every invoice's message (arrow): the posting text of a posted one, the
-    Danish message of its reason for a manual one, each reason's rows at
-    once, then put in input order; and the posting texts alone (the posted
-    rows', in input order). ``posted_service`` and ``posted_grant_id``: the
-    posted rows' service codes and grant ids."""
-    n = len(inv)
-    texts = msg.posting_texts_arrow(posted_service, start[posted_at], end[posted_at], posted_grant_id)
-    parts: list[tuple[np.ndarray, pa.Array]] = [(posted_at, texts)]
-    if len(manual):
-        facts = _manual_facts(
-            inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason_idx
+    def decisions() -> pd.DataFrame:
+        table = pd.DataFrame(
+            {
+                "row": inv["row"].to_numpy(),
+                "invoice_id": _obj(_column(inv, "invoice_id")),
+                "supplier_cvr": _obj(supplier_cvr),
+                "cpr_masked": _obj(cpr_masked),
+                "amount": amount_dkk,
+                "status": _obj(pa.array([MANUAL, POSTED], pa.large_string()).take(pa.array(posted.astype(np.int8)))),
+                "reason": _obj(pa.array(["", *REASONS], pa.large_string()).take(pa.array(reason_idx))),
+                "grant_id": _obj(matched_id),
+                "expected_amount": expected_dkk,
+                "paragraph": _obj(coded["paragraph"]),
+                "psp_element": _obj(psp),
+                "art": _obj(art),
+                "message": _obj(message),
+                "period_start": start,
+                "period_end": end,
+                "service_code": _obj(service),
+                "check": state.reason.astype(np.int64),
+                "document_type": _obj(_column(inv, "document_type")),
+                **{name: _obj(values) for name, values in keys.items()},
+            }
         )
-        reasons = reason_idx[manual]
-        for code, k in CHECK_NUMBER.items():
-            rows = manual[reasons == k]
-            if len(rows):
-                parts.append((rows, _text(msg.MESSAGES[code](facts.of(rows)))))
+        assert list(table.columns[: len(DECISION_COLUMNS)]) == list(DECISION_COLUMNS)
+        return table
+
+    def postings_and_notes() -> tuple[pd.DataFrame, pd.DataFrame]:
+        postings = pd.DataFrame(
+            {
+                "row": inv["row"].to_numpy()[posted],
+                "invoice_id": _obj(invoice_id_raw.take(posted_a)),
+                "supplier_cvr": _obj(supplier_cvr.take(posted_a)),
+                "cpr": _obj(_pick(_column(inv, "cpr"), posted_at)),
+                "amount": amount[posted],
+                "grant_id": _obj(matched_id.take(posted_a)),
+                "service_code": _obj(service.take(posted_a)),
+                "period_start": start[posted],
+                "period_end": end[posted],
+                "psp_element": _obj(psp.take(posted_a)),
+                "art": _obj(art.take(posted_a)),
+                "text": _obj(posting_text),
+            }
+        )
+        notes = pd.DataFrame(
+            {
+                "row": inv["row"].to_numpy()[manual],
+                "invoice_id": _obj(invoice_id_raw.take(manual_a)),
+                "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
+                "message": _obj(manual_message),
+            }
+        )
+        return postings, notes
+
+    decisions_table, (postings, notes) = _side_by_side(decisions, postings_and_notes)
+    return decisions_table, postings, notes
+
+
+def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """Every invoice's message from ``parts``, (rows, messages) that together
+    hold every row once, in input order; and the messages of the ``manual``
+    rows (ascending) alone. The two are taken side by side from one
+    concatenation (arrow's take of long texts is mostly copying)."""
     order = np.concatenate([rows for rows, _ in parts])
-    where = np.empty(n, dtype=np.int64)
+    where = np.empty(len(order), dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
-    message = pa.concat_arrays([pc.fill_null(m.cast(pa.large_string()), "") for _, m in parts]).take(pa.array(where))
-    if len(manual):
-        fields = inv["fields"].to_numpy()[manual]
-        if (fields > 0).any():
-            at = manual[fields > 0]
-            prefixed = msg.misaligned_prefix(facts.of(at)) + _pylist(message, at)
-            message = _replace(message, at, prefixed)
-        # a text is no longer in characters than in bytes: only the few long in bytes are counted
-        long = np.flatnonzero(pc.greater(pc.binary_length(message), msg.MESSAGE_MAX).to_numpy(zero_copy_only=False))
-        if len(long):
-            chars = pc.utf8_length(message.take(pa.array(long))).to_numpy(zero_copy_only=False)
-            long = long[chars > msg.MESSAGE_MAX]
-        long = long[reason_idx[long] != 0]
-        if len(long):
-            message = _replace(message, long, [m[: msg.MESSAGE_MAX - 1] + "…" for m in _pylist(message, long)])
-    return message, texts.cast(pa.large_string())
+    every = pa.concat_arrays([messages for _, messages in parts])
+    return _side_by_side(lambda: every.take(pa.array(where)), lambda: every.take(pa.array(where[manual])))
 
 
 def _pylist(values: pa.Array, rows: np.ndarray) -> np.ndarray:

@@ -393,6 +393,31 @@ def test_a_row_with_the_wrong_number_of_fields_says_so_and_is_never_posted():
     inv = prepare_invoices(pd.DataFrame([invoice()]), misaligned={1: 9})
     d = decide(inv, prepare_grants(grants_table()), prepare_support_sheet(support_tables())).decisions.iloc[0]
     assert d["status"] == "manual" and d["message"].startswith("Rækken i fakturaudtrækket har 9 felter")
+    notes = decide(inv, prepare_grants(grants_table()), prepare_support_sheet(support_tables())).notes
+    assert notes["message"].tolist() == [d["message"]]
+
+
+def test_a_message_longer_than_the_limit_is_cut_in_the_decisions_and_the_notes_alike():
+    grants = grants_table()
+    grants.loc[grants["grant_id"] == "G-A108", "service_code"] = "Y" * 1200  # not on the support sheet: check 17
+    res = run(invoice(), invoice(invoice_id="KIL-9", amount="0"), grants=grants)
+    d = res.decisions
+    assert d["reason"].tolist() == ["NO_CODING", "CREDIT_NOTE"]
+    assert len(d["message"][0]) == 1000 and d["message"][0].endswith("Y…")
+    assert res.notes["message"].tolist() == d["message"].tolist()
+
+
+def test_the_notes_hold_the_messages_of_the_manual_invoices_in_input_order():
+    invoices = [
+        invoice(invoice_id=f"N-{k}", amount=amount) for k, amount in enumerate(["1,00", "28.500,00", "0", "2,00"])
+    ]
+    invoices.append(invoice(invoice_id="N-9", cpr=""))
+    res = run(*invoices)
+    d = res.decisions
+    manual = d[d["status"] == "manual"]
+    assert manual["reason"].tolist() == ["AMOUNT_MISMATCH", "CREDIT_NOTE", "AMOUNT_MISMATCH", "MISSING_CPR"]
+    assert res.notes["message"].tolist() == manual["message"].tolist()
+    assert res.notes["invoice_id"].tolist() == ["N-0", "N-2", "N-3", "N-9"]
 
 
 def test_a_cpr_used_as_invoice_number_is_masked_except_for_opus():
