@@ -194,6 +194,35 @@ def check_batch(
     detail = np.full(n, "", dtype=object)
 
     # ------------------------------------------------ 1-9: the invoice alone
+    # beside them the invoices' keys of check 10 (hashed texts, as long as checks 1-9 and the grants' keys)
+    (start, end, amount, grant_keys), invoice_keys = _side_by_side(
+        lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret)),
+        lambda: stored_keys_arrow(_column(inv, "invoice_key"), history.secret),
+    )
+
+    # ------------------------------------------------ 10: duplicates
+    _check_duplicates(inv, invoice_keys, history, state, detail)
+
+    # ------------------------------------------------ 11-16: exclude grants
+    m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
+    state.fail("NO_GRANT", m.n_cpr == 0)
+    state.fail("NO_GRANT_FOR_SUPPLIER", m.n_sup == 0)
+    state.fail("PERIOD_NOT_COVERED", m.n_cov == 0)
+    state.fail("NO_FIXED_RATE", m.n_fixed == 0)
+    state.fail("AMOUNT_MISMATCH", m.n_ok == 0)
+    state.fail("AMBIGUOUS", m.n_ok > 1)
+
+    # ------------------------------------------------ 17: coding, beside the keys of check 21 (the grant found is all they need)
+    coded, (keys, codes, distinct) = _side_by_side(
+        lambda: _code(inv, grants, sheet, state, m.grant_pos, start, detail, explain),
+        lambda: _keys_of_check_21(inv, gr, m.grant_pos, grant_keys, invoice_keys, history.secret),
+    )
+    return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
+                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct)  # fmt: skip
+
+
+def _the_invoice_alone(inv: pd.DataFrame, state: _State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Checks 1-9 on ``state``; the periods' start and end and the amounts."""
     state.fail("MISSING_INVOICE_ID", (inv["invoice_id_raw"] == "").to_numpy())
     state.fail("INVALID_CPR", inv["cpr_invalid"].to_numpy())
     count = inv["cpr_count"].to_numpy()
@@ -209,40 +238,32 @@ def check_batch(
     state.fail("INVALID_AMOUNT", ~inv["amount_ok"].to_numpy() | ~currency_ok | ~prepaid_ok)
     amount = inv["amount"].to_numpy()
     state.fail("CREDIT_NOTE", (amount <= 0) | (inv["document_type"] != INVOICE).to_numpy())
+    return start, end, amount
 
-    # ------------------------------------------------ 10: duplicates
-    invoice_keys = stored_keys_arrow(_column(inv, "invoice_key"), history.secret)
-    _check_duplicates(inv, invoice_keys, history, state, detail)
 
-    # ------------------------------------------------ 11-16: exclude grants
-    m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
-    state.fail("NO_GRANT", m.n_cpr == 0)
-    state.fail("NO_GRANT_FOR_SUPPLIER", m.n_sup == 0)
-    state.fail("PERIOD_NOT_COVERED", m.n_cov == 0)
-    state.fail("NO_FIXED_RATE", m.n_fixed == 0)
-    state.fail("AMOUNT_MISMATCH", m.n_ok == 0)
-    state.fail("AMBIGUOUS", m.n_ok > 1)
-    grant_pos = m.grant_pos
+def _grant_key_codes(gr: pd.DataFrame, secret: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check 21's grant key of every grant, as codes into the distinct keys."""
+    code, distinct = pd.factorize(stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), secret))
+    return code, np.asarray(distinct, dtype=object)
 
-    # ------------------------------------------------ 17: coding
-    coded = _code(inv, grants, sheet, state, grant_pos, start, detail, explain)
 
-    # ------------------------------------------------ the keys of check 21
-    grant_keys = stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), history.secret)
-    grant_code, grant_distinct = pd.factorize(grant_keys)
+def _keys_of_check_21(inv, gr, grant_pos, grant_keys, invoice_keys, secret) -> tuple[dict, dict, dict]:
+    """The keys, key codes and distinct keys of :class:`Checked`, of the
+    invoices with ``grant_pos`` found; ``grant_keys`` the grants' codes
+    (:func:`_grant_key_codes`)."""
+    grant_code, grant_distinct = grant_keys
     has_grant = grant_pos >= 0
-    citizen_code, citizen_distinct = _citizen_codes(inv, gr, grant_pos, history.secret)
+    citizen_code, citizen_distinct = _citizen_codes(inv, gr, grant_pos, secret)
     codes = {
         "grant_key": np.where(has_grant, grant_code[np.where(has_grant, grant_pos, 0)] if len(gr) else -1, -1),
         "citizen_key": citizen_code,
     }
-    distinct = {"grant_key": np.asarray(grant_distinct, dtype=object), "citizen_key": citizen_distinct}
+    distinct = {"grant_key": grant_distinct, "citizen_key": citizen_distinct}
     keys = {"invoice_key": invoice_keys}
     for name in ("grant_key", "citizen_key"):
         blank_last = np.where(codes[name] >= 0, codes[name], len(distinct[name]))
         keys[name] = _text(np.append(distinct[name], "")).take(pa.array(blank_last))
-    return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
-                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct)  # fmt: skip
+    return keys, codes, distinct
 
 
 def _citizen_codes(inv: pd.DataFrame, gr: pd.DataFrame, grant_pos: np.ndarray, secret: str) -> tuple:
