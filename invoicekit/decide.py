@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -514,7 +515,9 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     """Checks 11-16 over the (invoice, grant) pairs that share a CPR, ordered
     by invoice then grant (a sorted search, not a hash join), at most
     ``max_pairs`` pairs at a time: one citizen with 200,000 grants and 1,000
-    invoices is 200 million pairs, decided in chunks of bounded memory."""
+    invoices is 200 million pairs, decided in chunks of bounded memory. The
+    chunks are decided two at a time, side by side (each at most half of
+    ``max_pairs``): each writes its own invoices' rows of the result."""
     n = len(inv)
     zeros = [np.zeros(n, dtype=np.int64) for _ in range(5)]
     res = _Match(*zeros, grant_pos=np.full(n, NO_GRANT_POS, np.int64), exp_out=np.full(n, -1, np.int64),
@@ -537,23 +540,41 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     with_grants = count > 0
     alive, lo, count = alive[with_grants], lo[with_grants], count[with_grants]
     cum = np.cumsum(count)
+    # two chunks at once, each of about half the pairs (of at most half of max_pairs)
+    per_chunk = max(min(-(-int(cum[-1]) // 2) if len(cum) else 0, max_pairs // 2), 1)
+    bounds = []
     a = 0
     while a < len(alive):
-        # the next chunk: as many invoices as fit in max_pairs pairs (at least one)
+        # the next chunk: as many invoices as fit in per_chunk pairs (at least one)
         base = cum[a - 1] if a else 0
-        b = max(a + 1, int(np.searchsorted(cum, base + max_pairs, side="right")))
-        invoices = alive[a:b]
-        local = np.repeat(np.arange(b - a), count[a:b])
-        within = np.arange(len(local)) - np.repeat(cum[a:b] - count[a:b] - base, count[a:b])
-        g = order[np.repeat(lo[a:b], count[a:b]) + within]
-        _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules, detail, explain, res)
+        b = max(a + 1, int(np.searchsorted(cum, base + per_chunk, side="right")))
+        bounds.append((a, b))
         a = b
+
+    def chunks(which: list[tuple[int, int]]) -> list[pd.DataFrame | None]:
+        out = []
+        for a, b in which:
+            base = cum[a - 1] if a else 0
+            invoices = alive[a:b]
+            local = np.repeat(np.arange(b - a), count[a:b])
+            within = np.arange(len(local)) - np.repeat(cum[a:b] - count[a:b] - base, count[a:b])
+            g = order[np.repeat(lo[a:b], count[a:b]) + within]
+            out.append(_match_pairs(inv, gr, invoices, local, g, amount, start, end, rules, detail, explain, res))
+        return out
+
+    even, odd = _side_by_side(lambda: chunks(bounds[0::2]), lambda: chunks(bounds[1::2]))
+    in_order = [c for pair in itertools.zip_longest(even, odd) for c in pair]  # the chunks' candidates in order
+    res.candidates.extend(c for c in in_order if c is not None)
     return res
 
 
-def _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules: Rules, detail, explain, res: _Match) -> None:
+def _match_pairs(
+    inv, gr, invoices, local, g, amount, start, end, rules: Rules, detail, explain, res: _Match
+) -> pd.DataFrame | None:
     """Checks 11-16 for one chunk of pairs: ``invoices`` ascending, ``local``
-    the index in ``invoices`` of each pair's invoice (ascending), ``g`` its grant."""
+    the index in ``invoices`` of each pair's invoice (ascending), ``g`` its
+    grant. Writes the rows of ``invoices`` in ``res`` and ``detail``; gives
+    the chunk's candidates (with ``explain``, else None)."""
     i = invoices[local]
     g_rate = gr["rate"].to_numpy()
     g_unit = gr["unit_code"].to_numpy()
@@ -589,10 +610,9 @@ def _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules: Rules, 
     res.exp_out[closest[:, 0]] = expected[closest[:, 2]]
     res.closest_grant[closest[:, 0]] = closest[:, 1]
     _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok)
-    if explain:
-        res.candidates.append(
-            _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end)
-        )
+    if not explain:
+        return None
+    return _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end)
 
 
 def _expected_once(rate, unit, start, end, g, local) -> np.ndarray:

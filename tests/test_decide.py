@@ -490,3 +490,28 @@ def test_expected_amounts_worked_out_once_per_distinct_pair_are_those_of_each_pa
     g, local = rng.integers(0, n_grants, n_pairs), rng.integers(0, n_invoices, n_pairs)
     got = _expected_once(rate, unit, start, end, g, local)
     assert (got == expected_amounts(rate[g], unit[g], start[local], end[local])).all()
+
+
+def test_the_pairs_weighed_in_chunks_of_any_size_decide_as_all_at_once():
+    # citizen A has two grants, E two that both fit (AMBIGUOUS), B one that ended; the chunks are decided two at a time
+    invoices = [
+        invoice(invoice_id="C-1"),
+        invoice(invoice_id="C-2", cpr="621203-1122", amount="31.200,00"),
+        invoice(invoice_id="C-3", amount="1,00"),
+        invoice(invoice_id="C-4", cpr="720385-4321", supplier_cvr=ENGEN, period_start="01.03.2019"),
+        invoice(invoice_id="C-5", supplier_cvr=KILDEN, amount="13.950,00"),
+        invoice(invoice_id="C-6", cpr="650577-2468"),
+    ]
+    tables = (
+        prepare_invoices(pd.DataFrame(invoices)),
+        prepare_grants(grants_table()),
+        prepare_support_sheet(support_tables()),
+    )
+    history = History()  # one secret: the same keys
+    whole = decide(*tables, history=history, explain=True)
+    assert whole.decisions["reason"].nunique() >= 4
+    for max_pairs in (1, 2, 3, 5):
+        chunked = decide(*tables, history=history, explain=True, max_pairs=max_pairs)
+        pd.testing.assert_frame_equal(chunked.decisions, whole.decisions)
+        pd.testing.assert_frame_equal(chunked.candidates, whole.candidates)
+        pd.testing.assert_frame_equal(chunked.notes, whole.notes)
