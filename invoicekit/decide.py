@@ -199,6 +199,7 @@ def check_batch(
     (start, end, amount, grant_keys), invoice_keys = _side_by_side(
         lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret)),
         lambda: stored_keys_arrow(_column(inv, "invoice_key"), history.secret),
+        rows=n,
     )
 
     # ------------------------------------------------ 10: duplicates
@@ -217,6 +218,7 @@ def check_batch(
     coded, (keys, codes, distinct) = _side_by_side(
         lambda: _code(inv, grants, sheet, state, m.grant_pos, start, detail, explain),
         lambda: _keys_of_check_21(inv, gr, m.grant_pos, grant_keys, invoice_keys, history.secret),
+        rows=n,
     )
     return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
                    state.reason, detail, m, coded, amount, start, end, keys, codes, distinct)  # fmt: skip
@@ -398,6 +400,7 @@ def decide_checked(
     (state, detail), (cpr_masked, early_messages) = _side_by_side(
         lambda: _business_rules(checked, rules, history),
         lambda: _masked_and_messages(checked, early),
+        rows=len(inv),
     )
     decisions, postings, notes = _assemble(checked, state, detail, cpr_masked, early_messages, messages)
     postings["posting_date"] = posting_dates(
@@ -562,7 +565,7 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
             out.append(_match_pairs(inv, gr, invoices, local, g, amount, start, end, rules, detail, explain, res))
         return out
 
-    even, odd = _side_by_side(lambda: chunks(bounds[0::2]), lambda: chunks(bounds[1::2]))
+    even, odd = _side_by_side(lambda: chunks(bounds[0::2]), lambda: chunks(bounds[1::2]), rows=len(alive))
     in_order = [c for pair in itertools.zip_longest(even, odd) for c in pair]  # the chunks' candidates in order
     res.candidates.extend(c for c in in_order if c is not None)
     return res
@@ -1204,12 +1207,20 @@ def _manual_facts(checked: Checked, cpr_masked: pa.Array, detail: np.ndarray, re
     })  # fmt: skip
 
 
-def _side_by_side(*calls: Callable[[], object]) -> tuple:
+#: rows below which steps run in turn: a thread then costs more than it saves
+#: (tuning decides hundreds of small months)
+BESIDE_FROM_ROWS = 50_000
+
+
+def _side_by_side(*calls: Callable[[], object], rows: int) -> tuple:
     """Run ``calls`` at once, the first on this thread and each other on a
     thread of its own, and give their results in order. For steps that do not
     depend on each other and do their work in numpy and arrow, which let go
     of the interpreter: both cores work (deciding otherwise runs on one while
-    the other idles). An exception of any is raised here, after all ended."""
+    the other idles). An exception of any is raised here, after all ended.
+    Steps over fewer than :data:`BESIDE_FROM_ROWS` ``rows`` run in turn."""
+    if rows < BESIDE_FROM_ROWS:
+        return tuple(call() for call in calls)
     with ThreadPoolExecutor(max_workers=max(len(calls) - 1, 1)) as pool:
         others = [pool.submit(call) for call in calls[1:]]
         first = calls[0]()
@@ -1359,7 +1370,7 @@ def _assemble(
         )
         return postings, notes
 
-    decisions_table, (postings, notes) = _side_by_side(decisions, postings_and_notes)
+    decisions_table, (postings, notes) = _side_by_side(decisions, postings_and_notes, rows=n)
     return decisions_table, postings, notes
 
 
@@ -1372,7 +1383,9 @@ def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray
     where = np.empty(len(order), dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
     every = pa.concat_arrays([messages for _, messages in parts])
-    return _side_by_side(lambda: every.take(pa.array(where)), lambda: every.take(pa.array(where[manual])))
+    return _side_by_side(
+        lambda: every.take(pa.array(where)), lambda: every.take(pa.array(where[manual])), rows=len(where)
+    )
 
 
 def _pylist(values: pa.Array, rows: np.ndarray) -> np.ndarray:

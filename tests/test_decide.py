@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import numpy as np
@@ -515,3 +516,21 @@ def test_the_pairs_weighed_in_chunks_of_any_size_decide_as_all_at_once():
         pd.testing.assert_frame_equal(chunked.decisions, whole.decisions)
         pd.testing.assert_frame_equal(chunked.candidates, whole.candidates)
         pd.testing.assert_frame_equal(chunked.notes, whole.notes)
+
+
+def test_steps_side_by_side_decide_as_in_turn(monkeypatch):
+    invoices = [invoice(invoice_id=f"S-{k}", amount=amount) for k, amount in enumerate(["1,00", "28.500,00", "0"])]
+    invoices += [invoice(invoice_id="S-1"), invoice(invoice_id="S-9", cpr="", period_start="x")]
+    invoices += [invoice(invoice_id="S-7", cpr="621203-1122", amount="31.200,00"), invoice(invoice_id="S-8")]
+    tables = (
+        prepare_invoices(pd.DataFrame(invoices)),
+        prepare_grants(grants_table()),
+        prepare_support_sheet(support_tables()),
+    )
+    history = History()  # one secret: the same keys
+    in_turn = decide(*tables, rules=Rules(max_amount=20_000), history=history, explain=True, max_pairs=3)
+    monkeypatch.setattr(importlib.import_module("invoicekit.decide"), "BESIDE_FROM_ROWS", 0)
+    beside = decide(*tables, rules=Rules(max_amount=20_000), history=history, explain=True, max_pairs=3)
+    assert in_turn.decisions["reason"].nunique() >= 4
+    for name in ("decisions", "postings", "notes", "candidates", "coding_candidates"):
+        pd.testing.assert_frame_equal(getattr(beside, name), getattr(in_turn, name))
