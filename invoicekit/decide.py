@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -193,6 +195,37 @@ def check_batch(
     detail = np.full(n, "", dtype=object)
 
     # ------------------------------------------------ 1-9: the invoice alone
+    # beside them the invoices' keys of check 10 (hashed texts, as long as checks 1-9 and the grants' keys)
+    (start, end, amount, grant_keys), invoice_keys = _side_by_side(
+        lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret)),
+        lambda: stored_keys_arrow(_column(inv, "invoice_key"), history.secret),
+        rows=n,
+    )
+
+    # ------------------------------------------------ 10: duplicates
+    _check_duplicates(inv, invoice_keys, history, state, detail)
+
+    # ------------------------------------------------ 11-16: exclude grants
+    m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
+    state.fail("NO_GRANT", m.n_cpr == 0)
+    state.fail("NO_GRANT_FOR_SUPPLIER", m.n_sup == 0)
+    state.fail("PERIOD_NOT_COVERED", m.n_cov == 0)
+    state.fail("NO_FIXED_RATE", m.n_fixed == 0)
+    state.fail("AMOUNT_MISMATCH", m.n_ok == 0)
+    state.fail("AMBIGUOUS", m.n_ok > 1)
+
+    # ------------------------------------------------ 17: coding, beside the keys of check 21 (the grant found is all they need)
+    coded, (keys, codes, distinct) = _side_by_side(
+        lambda: _code(inv, grants, sheet, state, m.grant_pos, start, detail, explain),
+        lambda: _keys_of_check_21(inv, gr, m.grant_pos, grant_keys, invoice_keys, history.secret),
+        rows=n,
+    )
+    return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
+                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct)  # fmt: skip
+
+
+def _the_invoice_alone(inv: pd.DataFrame, state: _State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Checks 1-9 on ``state``; the periods' start and end and the amounts."""
     state.fail("MISSING_INVOICE_ID", (inv["invoice_id_raw"] == "").to_numpy())
     state.fail("INVALID_CPR", inv["cpr_invalid"].to_numpy())
     count = inv["cpr_count"].to_numpy()
@@ -208,40 +241,32 @@ def check_batch(
     state.fail("INVALID_AMOUNT", ~inv["amount_ok"].to_numpy() | ~currency_ok | ~prepaid_ok)
     amount = inv["amount"].to_numpy()
     state.fail("CREDIT_NOTE", (amount <= 0) | (inv["document_type"] != INVOICE).to_numpy())
+    return start, end, amount
 
-    # ------------------------------------------------ 10: duplicates
-    invoice_keys = stored_keys_arrow(_column(inv, "invoice_key"), history.secret)
-    _check_duplicates(inv, invoice_keys, history, state, detail)
 
-    # ------------------------------------------------ 11-16: exclude grants
-    m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
-    state.fail("NO_GRANT", m.n_cpr == 0)
-    state.fail("NO_GRANT_FOR_SUPPLIER", m.n_sup == 0)
-    state.fail("PERIOD_NOT_COVERED", m.n_cov == 0)
-    state.fail("NO_FIXED_RATE", m.n_fixed == 0)
-    state.fail("AMOUNT_MISMATCH", m.n_ok == 0)
-    state.fail("AMBIGUOUS", m.n_ok > 1)
-    grant_pos = m.grant_pos
+def _grant_key_codes(gr: pd.DataFrame, secret: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check 21's grant key of every grant, as codes into the distinct keys."""
+    code, distinct = pd.factorize(stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), secret))
+    return code, np.asarray(distinct, dtype=object)
 
-    # ------------------------------------------------ 17: coding
-    coded = _code(inv, grants, sheet, state, grant_pos, start, detail, explain)
 
-    # ------------------------------------------------ the keys of check 21
-    grant_keys = stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), history.secret)
-    grant_code, grant_distinct = pd.factorize(grant_keys)
+def _keys_of_check_21(inv, gr, grant_pos, grant_keys, invoice_keys, secret) -> tuple[dict, dict, dict]:
+    """The keys, key codes and distinct keys of :class:`Checked`, of the
+    invoices with ``grant_pos`` found; ``grant_keys`` the grants' codes
+    (:func:`_grant_key_codes`)."""
+    grant_code, grant_distinct = grant_keys
     has_grant = grant_pos >= 0
-    citizen_code, citizen_distinct = _citizen_codes(inv, gr, grant_pos, history.secret)
+    citizen_code, citizen_distinct = _citizen_codes(inv, gr, grant_pos, secret)
     codes = {
         "grant_key": np.where(has_grant, grant_code[np.where(has_grant, grant_pos, 0)] if len(gr) else -1, -1),
         "citizen_key": citizen_code,
     }
-    distinct = {"grant_key": np.asarray(grant_distinct, dtype=object), "citizen_key": citizen_distinct}
+    distinct = {"grant_key": grant_distinct, "citizen_key": citizen_distinct}
     keys = {"invoice_key": invoice_keys}
     for name in ("grant_key", "citizen_key"):
         blank_last = np.where(codes[name] >= 0, codes[name], len(distinct[name]))
         keys[name] = _text(np.append(distinct[name], "")).take(pa.array(blank_last))
-    return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
-                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct)  # fmt: skip
+    return keys, codes, distinct
 
 
 def _citizen_codes(inv: pd.DataFrame, gr: pd.DataFrame, grant_pos: np.ndarray, secret: str) -> tuple:
@@ -367,14 +392,17 @@ def decide_checked(
 ) -> Decisions:
     """Checks 18-21 of a checked batch (see :func:`check_batch`) and the result
     tables, as :func:`decide` gives them."""
-    state, detail = _business_rules(checked, rules, history)
     inv, gr, problems = checked.invoices.frame, checked.grants.frame, checked.problems
     m, coded = checked.match, checked.coded
-    grant_pos, exp_out, closest_grant = m.grant_pos, m.exp_out, m.closest_grant
-    start, end, keys, explain = checked.start, checked.end, checked.keys, checked.explain
-    decisions, postings, notes = _assemble(
-        inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, m.n_ok, m.n_fixed, start, end, keys, messages
+    # checks 18-21 here, and beside them the masked CPR numbers and the messages
+    # of the invoices that failed checks 1-17 (their reasons and details are final)
+    early = np.flatnonzero(checked.reason != 0) if messages else np.empty(0, dtype=np.int64)
+    (state, detail), (cpr_masked, early_messages) = _side_by_side(
+        lambda: _business_rules(checked, rules, history),
+        lambda: _masked_and_messages(checked, early),
+        rows=len(inv),
     )
+    decisions, postings, notes = _assemble(checked, state, detail, cpr_masked, early_messages, messages)
     postings["posting_date"] = posting_dates(
         postings["period_start"].to_numpy(dtype="datetime64[D]"),
         postings["period_end"].to_numpy(dtype="datetime64[D]"),
@@ -382,7 +410,7 @@ def decide_checked(
         rules.supplementary_period_end,
     )
     result = Decisions(decisions=decisions, postings=postings, problems=problems, notes=notes)
-    if explain:
+    if checked.explain:
         result.candidates = (
             pd.concat(m.candidates, ignore_index=True) if m.candidates else _explain_candidates(*_no_pairs(inv, gr))
         )
@@ -490,7 +518,9 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     """Checks 11-16 over the (invoice, grant) pairs that share a CPR, ordered
     by invoice then grant (a sorted search, not a hash join), at most
     ``max_pairs`` pairs at a time: one citizen with 200,000 grants and 1,000
-    invoices is 200 million pairs, decided in chunks of bounded memory."""
+    invoices is 200 million pairs, decided in chunks of bounded memory. The
+    chunks are decided two at a time, side by side (each at most half of
+    ``max_pairs``): each writes its own invoices' rows of the result."""
     n = len(inv)
     zeros = [np.zeros(n, dtype=np.int64) for _ in range(5)]
     res = _Match(*zeros, grant_pos=np.full(n, NO_GRANT_POS, np.int64), exp_out=np.full(n, -1, np.int64),
@@ -513,23 +543,41 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     with_grants = count > 0
     alive, lo, count = alive[with_grants], lo[with_grants], count[with_grants]
     cum = np.cumsum(count)
+    # two chunks at once, each of about half the pairs (of at most half of max_pairs)
+    per_chunk = max(min(-(-int(cum[-1]) // 2) if len(cum) else 0, max_pairs // 2), 1)
+    bounds = []
     a = 0
     while a < len(alive):
-        # the next chunk: as many invoices as fit in max_pairs pairs (at least one)
+        # the next chunk: as many invoices as fit in per_chunk pairs (at least one)
         base = cum[a - 1] if a else 0
-        b = max(a + 1, int(np.searchsorted(cum, base + max_pairs, side="right")))
-        invoices = alive[a:b]
-        local = np.repeat(np.arange(b - a), count[a:b])
-        within = np.arange(len(local)) - np.repeat(cum[a:b] - count[a:b] - base, count[a:b])
-        g = order[np.repeat(lo[a:b], count[a:b]) + within]
-        _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules, detail, explain, res)
+        b = max(a + 1, int(np.searchsorted(cum, base + per_chunk, side="right")))
+        bounds.append((a, b))
         a = b
+
+    def chunks(which: list[tuple[int, int]]) -> list[pd.DataFrame | None]:
+        out = []
+        for a, b in which:
+            base = cum[a - 1] if a else 0
+            invoices = alive[a:b]
+            local = np.repeat(np.arange(b - a), count[a:b])
+            within = np.arange(len(local)) - np.repeat(cum[a:b] - count[a:b] - base, count[a:b])
+            g = order[np.repeat(lo[a:b], count[a:b]) + within]
+            out.append(_match_pairs(inv, gr, invoices, local, g, amount, start, end, rules, detail, explain, res))
+        return out
+
+    even, odd = _side_by_side(lambda: chunks(bounds[0::2]), lambda: chunks(bounds[1::2]), rows=len(alive))
+    in_order = [c for pair in itertools.zip_longest(even, odd) for c in pair]  # the chunks' candidates in order
+    res.candidates.extend(c for c in in_order if c is not None)
     return res
 
 
-def _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules: Rules, detail, explain, res: _Match) -> None:
+def _match_pairs(
+    inv, gr, invoices, local, g, amount, start, end, rules: Rules, detail, explain, res: _Match
+) -> pd.DataFrame | None:
     """Checks 11-16 for one chunk of pairs: ``invoices`` ascending, ``local``
-    the index in ``invoices`` of each pair's invoice (ascending), ``g`` its grant."""
+    the index in ``invoices`` of each pair's invoice (ascending), ``g`` its
+    grant. Writes the rows of ``invoices`` in ``res`` and ``detail``; gives
+    the chunk's candidates (with ``explain``, else None)."""
     i = invoices[local]
     g_rate = gr["rate"].to_numpy()
     g_unit = gr["unit_code"].to_numpy()
@@ -565,10 +613,9 @@ def _match_pairs(inv, gr, invoices, local, g, amount, start, end, rules: Rules, 
     res.exp_out[closest[:, 0]] = expected[closest[:, 2]]
     res.closest_grant[closest[:, 0]] = closest[:, 1]
     _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok)
-    if explain:
-        res.candidates.append(
-            _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end)
-        )
+    if not explain:
+        return None
+    return _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end)
 
 
 def _expected_once(rate, unit, start, end, g, local) -> np.ndarray:
@@ -1099,11 +1146,13 @@ class _Rows:
         return self.columns[name]
 
 
-def _manual_facts(
-    inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason
-) -> _Facts:
+def _manual_facts(checked: Checked, cpr_masked: pa.Array, detail: np.ndarray, reason: np.ndarray) -> _Facts:
     """The facts the messages draw on (see :mod:`invoicekit.messages`), per
-    invoice row; texts cut to a readable width."""
+    invoice row; texts cut to a readable width. ``detail`` and ``reason``: the
+    details and failed checks so far (final for the rows asked about)."""
+    inv, gr, coded, start, end = checked.invoices.frame, checked.grants.frame, checked.coded, checked.start, checked.end
+    m = checked.match
+    grant_pos, closest_grant, exp_out, n_ok, n_fixed = m.grant_pos, m.closest_grant, m.exp_out, m.n_ok, m.n_fixed
     shown = np.where(grant_pos >= 0, grant_pos, closest_grant)
     shown_take = np.maximum(shown, 0)
     has_grants = len(gr) > 0
@@ -1158,13 +1207,84 @@ def _manual_facts(
     })  # fmt: skip
 
 
+#: rows below which steps run in turn: a thread then costs more than it saves
+#: (tuning decides hundreds of small months)
+BESIDE_FROM_ROWS = 50_000
+
+
+def _side_by_side(*calls: Callable[[], object], rows: int) -> tuple:
+    """Run ``calls`` at once, the first on this thread and each other on a
+    thread of its own, and give their results in order. For steps that do not
+    depend on each other and do their work in numpy and arrow, which let go
+    of the interpreter: both cores work (deciding otherwise runs on one while
+    the other idles). An exception of any is raised here, after all ended.
+    Steps over fewer than :data:`BESIDE_FROM_ROWS` ``rows`` run in turn."""
+    if rows < BESIDE_FROM_ROWS:
+        return tuple(call() for call in calls)
+    with ThreadPoolExecutor(max_workers=max(len(calls) - 1, 1)) as pool:
+        others = [pool.submit(call) for call in calls[1:]]
+        first = calls[0]()
+        return (first, *(other.result() for other in others))
+
+
+def _masked_and_messages(checked: Checked, rows: np.ndarray) -> tuple[pa.Array, list[tuple[np.ndarray, pa.Array]]]:
+    """The masked CPR numbers of every invoice (:func:`_masked_cprs`), and
+    the messages of ``rows``, whose reasons and details ``checked`` holds
+    already (see :func:`_reason_messages`)."""
+    cpr_masked = _masked_cprs(checked.invoices.frame)
+    facts = _manual_facts(checked, cpr_masked, checked.detail, checked.reason)
+    return cpr_masked, _reason_messages(facts, rows, checked.reason)
+
+
+def _reason_messages(facts: _Facts, rows: np.ndarray, reason: np.ndarray) -> list[tuple[np.ndarray, pa.Array]]:
+    """The Danish messages of the manual invoices ``rows``, each reason's rows
+    at once: (rows, messages) per reason, each message as the result holds it
+    (:func:`_finished`)."""
+    reasons = reason[rows]
+    out = []
+    for code, k in CHECK_NUMBER.items():
+        at = rows[reasons == k]
+        if len(at):
+            of = facts.of(at)
+            out.append((at, _finished(_text(msg.MESSAGES[code](of)), of)))
+    return out
+
+
+def _finished(messages: pa.Array, facts: _Rows) -> pa.Array:
+    """Manual invoices' messages as the result holds them (arrow): blank for
+    none; on a row whose fields did not match the header, that said first;
+    cut to ``MESSAGE_MAX`` characters, ending in …."""
+    messages = pc.fill_null(messages.cast(pa.large_string()), "")
+    fields = np.asarray(facts["fields"])
+    if (fields > 0).any():
+        at = np.flatnonzero(fields > 0)
+        prefixed = msg.misaligned_prefix(facts.facts.of(facts.rows[at])) + _pylist(messages, at)
+        messages = _replace(messages, at, prefixed)
+    # a text is no longer in characters than in bytes: only the few long in bytes are counted
+    long = np.flatnonzero(pc.greater(pc.binary_length(messages), msg.MESSAGE_MAX).to_numpy(zero_copy_only=False))
+    if len(long):
+        chars = pc.utf8_length(messages.take(pa.array(long))).to_numpy(zero_copy_only=False)
+        long = long[chars > msg.MESSAGE_MAX]
+    if len(long):
+        messages = _replace(messages, long, [m[: msg.MESSAGE_MAX - 1] + "…" for m in _pylist(messages, long)])
+    return messages
+
+
 def _assemble(
-    inv, gr, state, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, keys, texts=True
-):
+    checked: Checked,
+    state: _State,
+    detail: np.ndarray,
+    cpr_masked: pa.Array,
+    early_messages: list[tuple[np.ndarray, pa.Array]],
+    texts: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The result tables. Their text columns are built in arrow, each taken
     from its source once (a grant's id by position from the grants' column,
     the posted and manual rows filtered from the whole column), never a
-    million Python texts converted one by one."""
+    million Python texts converted one by one. ``early_messages``: those of
+    the invoices that failed checks 1-17 (see :func:`_masked_and_messages`)."""
+    inv, gr, coded, keys = checked.invoices.frame, checked.grants.frame, checked.coded, checked.keys
+    grant_pos, exp_out, start, end = checked.match.grant_pos, checked.match.exp_out, checked.start, checked.end
     n = len(inv)
     reason_idx = state.reason.astype(np.int64)
     posted = reason_idx == 0
@@ -1173,7 +1293,6 @@ def _assemble(
     blank_last = pa.array(np.where(has_grant, grant_pos, len(gr)))  # index len(gr): the blank appended
     matched_id = _blank_last(gr["grant_id"]).take(blank_last)
     service = _blank_last(gr["service_code"]).take(blank_last)
-    cpr_masked = _masked_cprs(inv)
     amount = inv["amount"].to_numpy()
     # numbers stay numbers: DKK, NaN where there is none; the writers format them
     amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
@@ -1186,105 +1305,87 @@ def _assemble(
     posted_a, manual_a = pa.array(posted_at), pa.array(manual)
 
     if texts:
-        message, posting_text = _messages(
-            inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
-            reason_idx, posted_at, manual, service.take(posted_a), matched_id.take(posted_a),
-        )  # fmt: skip
+        late = manual[checked.reason[manual] == 0]  # failed checks 18-21
+        late_messages = _reason_messages(_manual_facts(checked, cpr_masked, detail, reason_idx), late, reason_idx)
+        posting_text = msg.posting_texts_arrow(
+            service.take(posted_a), start[posted_at], end[posted_at], matched_id.take(posted_a)
+        ).cast(pa.large_string())
+        message, manual_message = _in_input_order([(posted_at, posting_text), *early_messages, *late_messages], manual)
     else:
         message = pa.repeat(pa.scalar("", pa.large_string()), n)
         posting_text = message.slice(0, len(posted_at))
+        manual_message = message.slice(0, len(manual))
 
-    decisions = pd.DataFrame(
-        {
-            "row": inv["row"].to_numpy(),
-            "invoice_id": _obj(_column(inv, "invoice_id")),
-            "supplier_cvr": _obj(supplier_cvr),
-            "cpr_masked": _obj(cpr_masked),
-            "amount": amount_dkk,
-            "status": _obj(pa.array([MANUAL, POSTED], pa.large_string()).take(pa.array(posted.astype(np.int8)))),
-            "reason": _obj(pa.array(["", *REASONS], pa.large_string()).take(pa.array(reason_idx))),
-            "grant_id": _obj(matched_id),
-            "expected_amount": expected_dkk,
-            "paragraph": _obj(coded["paragraph"]),
-            "psp_element": _obj(psp),
-            "art": _obj(art),
-            "message": _obj(message),
-            "period_start": start,
-            "period_end": end,
-            "service_code": _obj(service),
-            "check": state.reason.astype(np.int64),
-            "document_type": _obj(_column(inv, "document_type")),
-            **{name: _obj(values) for name, values in keys.items()},
-        }
-    )
-    assert list(decisions.columns[: len(DECISION_COLUMNS)]) == list(DECISION_COLUMNS)
-    postings = pd.DataFrame(
-        {
-            "row": inv["row"].to_numpy()[posted],
-            "invoice_id": _obj(invoice_id_raw.take(posted_a)),
-            "supplier_cvr": _obj(supplier_cvr.take(posted_a)),
-            "cpr": _obj(_pick(_column(inv, "cpr"), posted_at)),
-            "amount": amount[posted],
-            "grant_id": _obj(matched_id.take(posted_a)),
-            "service_code": _obj(service.take(posted_a)),
-            "period_start": start[posted],
-            "period_end": end[posted],
-            "psp_element": _obj(psp.take(posted_a)),
-            "art": _obj(art.take(posted_a)),
-            "text": _obj(posting_text),
-        }
-    )
-    notes = pd.DataFrame(
-        {
-            "row": inv["row"].to_numpy()[manual],
-            "invoice_id": _obj(invoice_id_raw.take(manual_a)),
-            "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
-            "message": _obj(message.take(manual_a)),
-        }
-    )
-    return decisions, postings, notes
-
-
-def _messages(
-    inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked,
-    reason_idx, posted_at, manual, posted_service, posted_grant_id,
-) -> tuple[pa.Array, pa.Array]:  # fmt: skip
-    """Every invoice's message (arrow): the posting text of a posted one, the
-    Danish message of its reason for a manual one, each reason's rows at
-    once, then put in input order; and the posting texts alone (the posted
-    rows', in input order). ``posted_service`` and ``posted_grant_id``: the
-    posted rows' service codes and grant ids."""
-    n = len(inv)
-    texts = msg.posting_texts_arrow(posted_service, start[posted_at], end[posted_at], posted_grant_id)
-    parts: list[tuple[np.ndarray, pa.Array]] = [(posted_at, texts)]
-    if len(manual):
-        facts = _manual_facts(
-            inv, gr, grant_pos, closest_grant, exp_out, coded, detail, n_ok, n_fixed, start, end, cpr_masked, reason_idx
+    def decisions() -> pd.DataFrame:
+        table = pd.DataFrame(
+            {
+                "row": inv["row"].to_numpy(),
+                "invoice_id": _obj(_column(inv, "invoice_id")),
+                "supplier_cvr": _obj(supplier_cvr),
+                "cpr_masked": _obj(cpr_masked),
+                "amount": amount_dkk,
+                "status": _obj(pa.array([MANUAL, POSTED], pa.large_string()).take(pa.array(posted.astype(np.int8)))),
+                "reason": _obj(pa.array(["", *REASONS], pa.large_string()).take(pa.array(reason_idx))),
+                "grant_id": _obj(matched_id),
+                "expected_amount": expected_dkk,
+                "paragraph": _obj(coded["paragraph"]),
+                "psp_element": _obj(psp),
+                "art": _obj(art),
+                "message": _obj(message),
+                "period_start": start,
+                "period_end": end,
+                "service_code": _obj(service),
+                "check": state.reason.astype(np.int64),
+                "document_type": _obj(_column(inv, "document_type")),
+                **{name: _obj(values) for name, values in keys.items()},
+            }
         )
-        reasons = reason_idx[manual]
-        for code, k in CHECK_NUMBER.items():
-            rows = manual[reasons == k]
-            if len(rows):
-                parts.append((rows, _text(msg.MESSAGES[code](facts.of(rows)))))
+        assert list(table.columns[: len(DECISION_COLUMNS)]) == list(DECISION_COLUMNS)
+        return table
+
+    def postings_and_notes() -> tuple[pd.DataFrame, pd.DataFrame]:
+        postings = pd.DataFrame(
+            {
+                "row": inv["row"].to_numpy()[posted],
+                "invoice_id": _obj(invoice_id_raw.take(posted_a)),
+                "supplier_cvr": _obj(supplier_cvr.take(posted_a)),
+                "cpr": _obj(_pick(_column(inv, "cpr"), posted_at)),
+                "amount": amount[posted],
+                "grant_id": _obj(matched_id.take(posted_a)),
+                "service_code": _obj(service.take(posted_a)),
+                "period_start": start[posted],
+                "period_end": end[posted],
+                "psp_element": _obj(psp.take(posted_a)),
+                "art": _obj(art.take(posted_a)),
+                "text": _obj(posting_text),
+            }
+        )
+        notes = pd.DataFrame(
+            {
+                "row": inv["row"].to_numpy()[manual],
+                "invoice_id": _obj(invoice_id_raw.take(manual_a)),
+                "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
+                "message": _obj(manual_message),
+            }
+        )
+        return postings, notes
+
+    decisions_table, (postings, notes) = _side_by_side(decisions, postings_and_notes, rows=n)
+    return decisions_table, postings, notes
+
+
+def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """Every invoice's message from ``parts``, (rows, messages) that together
+    hold every row once, in input order; and the messages of the ``manual``
+    rows (ascending) alone. The two are taken side by side from one
+    concatenation (arrow's take of long texts is mostly copying)."""
     order = np.concatenate([rows for rows, _ in parts])
-    where = np.empty(n, dtype=np.int64)
+    where = np.empty(len(order), dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
-    message = pa.concat_arrays([pc.fill_null(m.cast(pa.large_string()), "") for _, m in parts]).take(pa.array(where))
-    if len(manual):
-        fields = inv["fields"].to_numpy()[manual]
-        if (fields > 0).any():
-            at = manual[fields > 0]
-            prefixed = msg.misaligned_prefix(facts.of(at)) + _pylist(message, at)
-            message = _replace(message, at, prefixed)
-        # a text is no longer in characters than in bytes: only the few long in bytes are counted
-        long = np.flatnonzero(pc.greater(pc.binary_length(message), msg.MESSAGE_MAX).to_numpy(zero_copy_only=False))
-        if len(long):
-            chars = pc.utf8_length(message.take(pa.array(long))).to_numpy(zero_copy_only=False)
-            long = long[chars > msg.MESSAGE_MAX]
-        long = long[reason_idx[long] != 0]
-        if len(long):
-            message = _replace(message, long, [m[: msg.MESSAGE_MAX - 1] + "…" for m in _pylist(message, long)])
-    return message, texts.cast(pa.large_string())
+    every = pa.concat_arrays([messages for _, messages in parts])
+    return _side_by_side(
+        lambda: every.take(pa.array(where)), lambda: every.take(pa.array(where[manual])), rows=len(where)
+    )
 
 
 def _pylist(values: pa.Array, rows: np.ndarray) -> np.ndarray:

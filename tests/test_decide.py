@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import numpy as np
@@ -393,6 +394,31 @@ def test_a_row_with_the_wrong_number_of_fields_says_so_and_is_never_posted():
     inv = prepare_invoices(pd.DataFrame([invoice()]), misaligned={1: 9})
     d = decide(inv, prepare_grants(grants_table()), prepare_support_sheet(support_tables())).decisions.iloc[0]
     assert d["status"] == "manual" and d["message"].startswith("Rækken i fakturaudtrækket har 9 felter")
+    notes = decide(inv, prepare_grants(grants_table()), prepare_support_sheet(support_tables())).notes
+    assert notes["message"].tolist() == [d["message"]]
+
+
+def test_a_message_longer_than_the_limit_is_cut_in_the_decisions_and_the_notes_alike():
+    grants = grants_table()
+    grants.loc[grants["grant_id"] == "G-A108", "service_code"] = "Y" * 1200  # not on the support sheet: check 17
+    res = run(invoice(), invoice(invoice_id="KIL-9", amount="0"), grants=grants)
+    d = res.decisions
+    assert d["reason"].tolist() == ["NO_CODING", "CREDIT_NOTE"]
+    assert len(d["message"][0]) == 1000 and d["message"][0].endswith("Y…")
+    assert res.notes["message"].tolist() == d["message"].tolist()
+
+
+def test_the_notes_hold_the_messages_of_the_manual_invoices_in_input_order():
+    invoices = [
+        invoice(invoice_id=f"N-{k}", amount=amount) for k, amount in enumerate(["1,00", "28.500,00", "0", "2,00"])
+    ]
+    invoices.append(invoice(invoice_id="N-9", cpr=""))
+    res = run(*invoices)
+    d = res.decisions
+    manual = d[d["status"] == "manual"]
+    assert manual["reason"].tolist() == ["AMOUNT_MISMATCH", "CREDIT_NOTE", "AMOUNT_MISMATCH", "MISSING_CPR"]
+    assert res.notes["message"].tolist() == manual["message"].tolist()
+    assert res.notes["invoice_id"].tolist() == ["N-0", "N-2", "N-3", "N-9"]
 
 
 def test_a_cpr_used_as_invoice_number_is_masked_except_for_opus():
@@ -465,3 +491,46 @@ def test_expected_amounts_worked_out_once_per_distinct_pair_are_those_of_each_pa
     g, local = rng.integers(0, n_grants, n_pairs), rng.integers(0, n_invoices, n_pairs)
     got = _expected_once(rate, unit, start, end, g, local)
     assert (got == expected_amounts(rate[g], unit[g], start[local], end[local])).all()
+
+
+def test_the_pairs_weighed_in_chunks_of_any_size_decide_as_all_at_once():
+    # citizen A has two grants, E two that both fit (AMBIGUOUS), B one that ended; the chunks are decided two at a time
+    invoices = [
+        invoice(invoice_id="C-1"),
+        invoice(invoice_id="C-2", cpr="621203-1122", amount="31.200,00"),
+        invoice(invoice_id="C-3", amount="1,00"),
+        invoice(invoice_id="C-4", cpr="720385-4321", supplier_cvr=ENGEN, period_start="01.03.2019"),
+        invoice(invoice_id="C-5", supplier_cvr=KILDEN, amount="13.950,00"),
+        invoice(invoice_id="C-6", cpr="650577-2468"),
+    ]
+    tables = (
+        prepare_invoices(pd.DataFrame(invoices)),
+        prepare_grants(grants_table()),
+        prepare_support_sheet(support_tables()),
+    )
+    history = History()  # one secret: the same keys
+    whole = decide(*tables, history=history, explain=True)
+    assert whole.decisions["reason"].nunique() >= 4
+    for max_pairs in (1, 2, 3, 5):
+        chunked = decide(*tables, history=history, explain=True, max_pairs=max_pairs)
+        pd.testing.assert_frame_equal(chunked.decisions, whole.decisions)
+        pd.testing.assert_frame_equal(chunked.candidates, whole.candidates)
+        pd.testing.assert_frame_equal(chunked.notes, whole.notes)
+
+
+def test_steps_side_by_side_decide_as_in_turn(monkeypatch):
+    invoices = [invoice(invoice_id=f"S-{k}", amount=amount) for k, amount in enumerate(["1,00", "28.500,00", "0"])]
+    invoices += [invoice(invoice_id="S-1"), invoice(invoice_id="S-9", cpr="", period_start="x")]
+    invoices += [invoice(invoice_id="S-7", cpr="621203-1122", amount="31.200,00"), invoice(invoice_id="S-8")]
+    tables = (
+        prepare_invoices(pd.DataFrame(invoices)),
+        prepare_grants(grants_table()),
+        prepare_support_sheet(support_tables()),
+    )
+    history = History()  # one secret: the same keys
+    in_turn = decide(*tables, rules=Rules(max_amount=20_000), history=history, explain=True, max_pairs=3)
+    monkeypatch.setattr(importlib.import_module("invoicekit.decide"), "BESIDE_FROM_ROWS", 0)
+    beside = decide(*tables, rules=Rules(max_amount=20_000), history=history, explain=True, max_pairs=3)
+    assert in_turn.decisions["reason"].nunique() >= 4
+    for name in ("decisions", "postings", "notes", "candidates", "coding_candidates"):
+        pd.testing.assert_frame_equal(getattr(beside, name), getattr(in_turn, name))

@@ -8,7 +8,9 @@ currencies and prepayments."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from fractions import Fraction
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -24,8 +26,11 @@ from invoicekit import (
     prepare_invoices,
     prepare_support_sheet,
 )
+from invoicekit.decide import BESIDE_FROM_ROWS
 from invoicekit.parsing import MONEY_SCALE
 from tests.reference import expected_amount, reference_decide
+
+DECIDE_MODULE = importlib.import_module("invoicekit.decide")  # the package's ``decide`` is the function
 
 CPRS = ["6101901234", "7203854321", "6505772468", "881195-1357", "0101001234"]
 UNKNOWN_CPR = "6212031122"
@@ -321,20 +326,22 @@ def posting_dates_of(postings: pd.DataFrame, row: int) -> list[dt.date]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(cases(), posting_days())
-def test_fast_path_decides_as_the_reference(case, when):
+@given(cases(), posting_days(), st.booleans())
+def test_fast_path_decides_as_the_reference(case, when, beside):
     grants, invoices, coding, rules, seen, paid = case
     run_date, supplementary = when
     rules = rules.replace(supplementary_period_end=supplementary)
     sheet = tables(coding)
-    result = decide(
-        prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
-        prepare_grants(pd.DataFrame(grants, columns=GRANT_COLUMNS)),
-        prepare_support_sheet(sheet),
-        rules,
-        history(seen, paid),
-        run_date=run_date,
-    )
+    # beside: the steps that run side by side on a large batch do so here too
+    with mock.patch.object(DECIDE_MODULE, "BESIDE_FROM_ROWS", 0 if beside else BESIDE_FROM_ROWS):
+        result = decide(
+            prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
+            prepare_grants(pd.DataFrame(grants, columns=GRANT_COLUMNS)),
+            prepare_support_sheet(sheet),
+            rules,
+            history(seen, paid),
+            run_date=run_date,
+        )
     fast = result.decisions
     ref = reference_decide(
         invoices,
@@ -442,9 +449,9 @@ def resend_cases(draw):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(resend_cases(), posting_days())
-def test_fast_path_decides_resends_and_grants_registered_again_as_the_reference(case, when):
-    test_fast_path_decides_as_the_reference.hypothesis.inner_test(case, when)
+@given(resend_cases(), posting_days(), st.booleans())
+def test_fast_path_decides_resends_and_grants_registered_again_as_the_reference(case, when, beside):
+    test_fast_path_decides_as_the_reference.hypothesis.inner_test(case, when, beside)
 
 
 # ---------------------------------------------------------------- collective invoices, line by line
