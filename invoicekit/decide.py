@@ -41,7 +41,7 @@ from invoicekit.lines import decide_by_lines
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_date_dk, format_money, format_money_dk, format_money_one
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
-from invoicekit.texts import TEXT, is_arrow_text
+from invoicekit.texts import TEXT, arrow_text, is_arrow_text
 from invoicekit.vocabulary import CPR_MASK, masked_cpr
 
 NO_GRANT_POS = -1
@@ -265,7 +265,7 @@ def _keys_of_check_21(inv, gr, grant_pos, grant_keys, invoice_keys, secret) -> t
     keys = {"invoice_key": invoice_keys}
     for name in ("grant_key", "citizen_key"):
         blank_last = np.where(codes[name] >= 0, codes[name], len(distinct[name]))
-        keys[name] = _text(np.append(distinct[name], "")).take(pa.array(blank_last))
+        keys[name] = arrow_text(np.append(distinct[name], "")).take(pa.array(blank_last))
     return keys, codes, distinct
 
 
@@ -665,7 +665,7 @@ def _join_per_invoice(i: np.ndarray, labels, n: int, more: np.ndarray | None = N
         return out
     starts = np.concatenate(([0], np.flatnonzero(np.diff(i)) + 1))
     offsets = pa.array(np.append(starts, len(i)).astype(np.int64))
-    lists = pa.LargeListArray.from_arrays(offsets, pc.fill_null(_text(labels), ""))
+    lists = pa.LargeListArray.from_arrays(offsets, pc.fill_null(arrow_text(labels), ""))
     joined = pc.binary_join(lists, pa.scalar("; ", pa.large_string()))
     if more is not None:
         extra = more[i[starts]]
@@ -680,7 +680,7 @@ def _column(inv: pd.DataFrame, name: str) -> np.ndarray | pa.Array:
     """A column of the invoices as it is held: text in arrow as arrow."""
     values = inv[name]
     if is_arrow_text(values):
-        return _text(values)
+        return arrow_text(values)
     return values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
 
 
@@ -690,7 +690,7 @@ def _pick(values: np.ndarray | pa.Array, rows: np.ndarray) -> np.ndarray | pa.Ar
 
 def _short(values, width: int = 40) -> pa.Array:
     """Text cut to ``width`` characters (ending in …) where longer; arrow."""
-    arr = pc.fill_null(_text(values), "")
+    arr = pc.fill_null(arrow_text(values), "")
     long = np.flatnonzero(pc.greater(pc.utf8_length(arr), width).to_numpy(zero_copy_only=False))
     if len(long):
         arr = _replace(arr, long, [t[: width - 1] + "…" for t in _pylist(arr, long)])
@@ -713,7 +713,7 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         if not rows_mask.any():
             continue
         if short_ids is None:  # each grant's id cut once
-            short_ids = _short(_text(gr["grant_id"]))
+            short_ids = _short(arrow_text(gr["grant_id"]))
         sel = np.flatnonzero(pair_mask & rows_mask[local])
         # the first LIST_AT_MOST pairs of each invoice, and how many more it has
         ls = local[sel]
@@ -844,11 +844,11 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         state.fail("NO_CODING", fails)
     blank_last = pa.array(np.where(coding_row >= 0, coding_row, len(coding)))
     coded = {
-        "paragraph": _text(paragraphs).take(pa.array(paragraph_code)),
+        "paragraph": arrow_text(paragraphs).take(pa.array(paragraph_code)),
         "paragraph_code": paragraph_code,
         "paragraphs": paragraphs,
         **{
-            name: _text(np.append(coding[name].to_numpy(dtype=object), "")).take(blank_last)
+            name: arrow_text(np.append(coding[name].to_numpy(dtype=object), "")).take(blank_last)
             for name in ("psp_element", "art")
         },
         "considered": None,
@@ -937,7 +937,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     for keys in (g_key, c_key):
         suspect[rest] |= _overlaps_another(keys[rest], s[rest], e[rest])
     if suspect.any():
-        invoice_ids = _text(_column(inv, "invoice_id"))  # only the few rows that clash are read
+        invoice_ids = arrow_text(_column(inv, "invoice_id"))  # only the few rows that clash are read
         posted: dict[tuple[bool, object], list[int]] = {}
         together = _PostTogether(inv, cand[~paid[cand]], posted)
         for k in np.flatnonzero(suspect):  # cand is in input order
@@ -1069,27 +1069,16 @@ def _money_dk_where_set(units: np.ndarray) -> np.ndarray:
     return out
 
 
-def _text(values) -> pa.Array:
-    """A column of texts as arrow (as it is when it is arrow already)."""
-    if isinstance(values, pa.ChunkedArray):
-        return values.combine_chunks()
-    if isinstance(values, pa.Array):
-        return values
-    if is_arrow_text(values):
-        return _text(pa.array(values))  # no copy: the text is held in arrow already
-    return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
-
-
 def _blank_last(values) -> pa.Array:
     """A column of texts as arrow with a blank appended: index ``len(values)``
     stands for none in a take."""
-    return pa.concat_arrays([_text(values).cast(pa.large_string()), pa.array([""], pa.large_string())])
+    return pa.concat_arrays([arrow_text(values).cast(pa.large_string()), pa.array([""], pa.large_string())])
 
 
 def _obj(values) -> pd.Series:
     """A column of text for the result tables: arrow-backed (pandas' ``str``),
     so that the writers and the journal take it as it is."""
-    return pc.fill_null(_text(values), "").to_pandas(types_mapper=lambda _type: TEXT)
+    return pc.fill_null(arrow_text(values), "").to_pandas(types_mapper=lambda _type: TEXT)
 
 
 def _masked_cprs(inv: pd.DataFrame) -> pa.Array:
@@ -1169,7 +1158,7 @@ def _manual_facts(checked: Checked, cpr_masked: pa.Array, detail: np.ndarray, re
     def rate_unit(r):
         if not has_grants:
             return pa.repeat(pa.scalar("", pa.large_string()), len(r))
-        return _text(gr["rate_unit"]).take(pa.array(shown_take[r]))
+        return arrow_text(gr["rate_unit"]).take(pa.array(shown_take[r]))
 
     def rate_dk(r):
         return msg.money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
@@ -1246,7 +1235,7 @@ def _reason_messages(facts: _Facts, rows: np.ndarray, reason: np.ndarray) -> lis
         at = rows[reasons == k]
         if len(at):
             of = facts.of(at)
-            out.append((at, _finished(_text(msg.MESSAGES[code](of)), of)))
+            out.append((at, _finished(arrow_text(msg.MESSAGES[code](of)), of)))
     return out
 
 
@@ -1297,9 +1286,9 @@ def _assemble(
     # numbers stay numbers: DKK, NaN where there is none; the writers format them
     amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
     expected_dkk = np.where(exp_out >= 0, exp_out / MONEY_SCALE, np.nan)
-    invoice_id_raw = _text(_column(inv, "invoice_id_raw"))
-    supplier_cvr = _text(_column(inv, "supplier_cvr"))
-    psp, art = _text(coded["psp_element"]), _text(coded["art"])
+    invoice_id_raw = arrow_text(_column(inv, "invoice_id_raw"))
+    supplier_cvr = arrow_text(_column(inv, "supplier_cvr"))
+    psp, art = arrow_text(coded["psp_element"]), arrow_text(coded["art"])
     # the posted and the manual rows, in input order: taken (arrow's filter of long texts is slower)
     posted_at = np.flatnonzero(posted)
     posted_a, manual_a = pa.array(posted_at), pa.array(manual)
@@ -1396,7 +1385,7 @@ def _replace(values: pa.Array, rows: np.ndarray, texts) -> pa.Array:
     """``values`` with the texts at ``rows`` (ascending) replaced."""
     mask = np.zeros(len(values), dtype=bool)
     mask[rows] = True
-    return pc.replace_with_mask(values, pa.array(mask), _text(texts))
+    return pc.replace_with_mask(values, pa.array(mask), arrow_text(texts))
 
 
 def posting_dates(start: np.ndarray, end: np.ndarray, run_date: dt.date, supplementary_end: str) -> np.ndarray:

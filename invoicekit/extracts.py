@@ -58,7 +58,7 @@ from invoicekit.readers import (
     refuse_misread_file,
     source_column,
 )
-from invoicekit.texts import TEXT, is_arrow_text
+from invoicekit.texts import TEXT, arrow_text, is_arrow_text
 from invoicekit.vocabulary import (
     CPR_BOUNDED_RE2,
     CPR_LOOSE_RE2,
@@ -637,18 +637,7 @@ def _objects(values) -> pd.Series:
 def _texts(values: pd.Series | pa.Array) -> pd.Series:
     """Text held in arrow (pandas' ``str``, NaN where missing): the columns
     the robot mostly passes on to the result tables as they are."""
-    return _arrow_texts(values).to_pandas(types_mapper=lambda _type: TEXT)
-
-
-def _arrow_texts(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
-    if isinstance(values, pd.Series):
-        if is_arrow_text(values):
-            values = pa.array(values)  # no copy: the text is held in arrow already
-        else:
-            values = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    return values.cast(pa.large_string())
+    return arrow_text(values, pa.large_string()).to_pandas(types_mapper=lambda _type: TEXT)
 
 
 def digits_key(values) -> np.ndarray:

@@ -32,7 +32,7 @@ from stdnum.dk import cpr as _cpr
 from stdnum.dk import cvr as _cvr
 from stdnum.exceptions import ValidationError
 
-from invoicekit.texts import is_arrow_text
+from invoicekit.texts import arrow_text, is_arrow_text
 from invoicekit.vocabulary import CPR_LIKE, CPR_LIKE_RE2, CPR_MASK, masked_cpr
 
 # ---------------------------------------------------------------- CPR
@@ -151,7 +151,7 @@ def valid_cpr_mask(numbers: object) -> np.ndarray:
     """Whole-column :func:`is_valid_cpr` for compact numbers (the same rules:
     stdnum's century from the 7th digit, no future birth dates, replacement
     numbers with day + 60). Only ten digits 0-9 can be valid."""
-    arr = _string_array(numbers)
+    arr = arrow_text(numbers)
     ok = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{10}$"), False).to_numpy(zero_copy_only=False).copy()
     if not ok.any():
         return ok
@@ -173,18 +173,6 @@ def valid_cpr_mask(numbers: object) -> np.ndarray:
     good &= born <= np.datetime64(dt.date.today(), "D")
     ok[ok] = good
     return ok
-
-
-def _string_array(values: object) -> pa.Array:
-    """Text cells as one arrow string array (no copy when pandas holds them in arrow)."""
-    if isinstance(values, pa.ChunkedArray):
-        return values.combine_chunks()
-    if isinstance(values, pa.Array):
-        return values
-    if is_arrow_text(values):
-        arr = pa.array(values)
-        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
 def ascii_digits(text: str) -> str:
@@ -223,7 +211,7 @@ def _distinct_cells(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     them, as each row's code into the distinct cells (arrow text): text held
     in arrow stays there, and only the few cells the scalar functions read
     become Python strings."""
-    encoded = pc.dictionary_encode(pc.fill_null(_string_array(values.fillna("").astype(str)), ""))
+    encoded = pc.dictionary_encode(pc.fill_null(arrow_text(values.fillna("").astype(str)), ""))
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
 
 

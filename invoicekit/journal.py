@@ -58,7 +58,7 @@ from invoicekit.keys import (
     stored_keys,
 )
 from invoicekit.reasons import POSTED
-from invoicekit.texts import is_arrow_text
+from invoicekit.texts import arrow_text
 
 SCHEMA_VERSION = 3
 
@@ -628,19 +628,10 @@ def _journal_table(
                 values = pd.to_datetime(values.replace("", None), format="%Y-%m-%d", errors="coerce")
             arrays[name] = pa.array(values.to_numpy().astype("datetime64[D]"), type=pa.date32(), from_pandas=True)
         else:
-            arr = pc.fill_null(_text_arrow(values), "")
+            arr = pc.fill_null(arrow_text(values, pa.string()), "")
             # people read the journal: nothing in it reads as a CPR number
             arrays[name] = arr if masked or name in _KEY_COLUMNS else mask_arrow(arr)
     return pa.table(arrays)
-
-
-def _text_arrow(values: pd.Series) -> pa.Array:
-    """A text column as arrow: taken as it is when pandas holds it in arrow."""
-    if is_arrow_text(values):
-        arr = pa.array(values)
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        return arr.cast(pa.string())
-    return pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
 def _dtype(column: str) -> str:

@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
-from invoicekit.texts import is_arrow_text
+from invoicekit.texts import arrow_text
 
 HASHED = "#"
 LEGACY = "~"
@@ -87,13 +87,7 @@ def normalise_grant_id(text: object) -> str:
 def normalise_numbers(values: object) -> np.ndarray:
     """:func:`normalise_number` whole-column: ASCII text (nearly all) with
     pyarrow, the rest one by one."""
-    if isinstance(values, pa.Array):
-        arr = values
-    elif is_arrow_text(values):
-        arr = pa.array(values)  # no copy: the text is held in arrow already
-    else:
-        arr = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
-    arr = pc.fill_null(arr, "")
+    arr = pc.fill_null(arrow_text(values), "")
     ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
     fast = pc.replace_substring_regex(pc.ascii_lower(arr), _ASCII_REMOVED_RE2, "")
     out = np.asarray(fast.to_numpy(zero_copy_only=False), dtype=object).copy()

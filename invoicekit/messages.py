@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk_arrow
-from invoicekit.texts import is_arrow_text
+from invoicekit.texts import arrow_text
 from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 
 Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
@@ -52,7 +52,7 @@ def _invalid_cpr(f: Facts) -> pa.Array:
 def _multiple_cpr(f: Facts) -> pa.Array:
     return joined_arrow(
         "Fakturaen dækker ", integers(f["cpr_count"]), " borgere (",
-        pc.replace_substring(_text(f["cpr_masked"]), ";", ", "), "): en samlefaktura. Robotten "
+        pc.replace_substring(arrow_text(f["cpr_masked"]), ";", ", "), "): en samlefaktura. Robotten "
         "bogfører kun fakturaer for én borger. Fordel beløbet på borgernes bevillinger og bogfør "
         "manuelt, og bed leverandøren sende én faktura pr. borger.",
     )  # fmt: skip
@@ -76,7 +76,7 @@ def _invalid_cvr(f: Facts) -> list[str]:
 
 
 def _missing_period(f: Facts) -> pa.Array:
-    bad = _text(f["period_unreadable"])
+    bad = arrow_text(f["period_unreadable"])
     head = pc.if_else(
         pc.equal(bad, ""),
         pa.scalar("Fakturaen angiver ingen periode, og teksten", pa.large_string()),
@@ -201,7 +201,7 @@ def _amount_mismatch(f: Facts) -> pa.Array:
     diff = np.asarray(f["amount"]) - np.asarray(f["expected"])
     n = np.asarray(f["n_candidates"])
     # the few distinct units named once
-    units = pc.dictionary_encode(_text(f["rate_unit"]))
+    units = pc.dictionary_encode(arrow_text(f["rate_unit"]))
     names = [RATE_UNIT_NAMES_DA.get(u, u) for u in units.dictionary.to_pylist()]
     unit_da = pa.array(names, pa.large_string()).take(units.indices)
     empty = pa.scalar("", pa.large_string())
@@ -226,21 +226,12 @@ def money_dk(units) -> pa.Array:
     return format_money_dk_arrow(distinct).take(pa.array(codes))
 
 
-def _text(values) -> pa.Array:
-    """A column of texts as arrow (as it is when it is arrow already)."""
-    if isinstance(values, pa.Array | pa.ChunkedArray):
-        return values
-    if is_arrow_text(values):
-        return pa.array(values)  # no copy: the text is held in arrow already
-    return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
-
-
 def joined_arrow(*parts) -> pa.Array:
     """Texts and columns joined row by row, whole-column (arrow): the way to
     assemble a message that many invoices get. Columns of texts, numbers
     formatted as texts, or arrow arrays."""
     n = next(len(p) for p in parts if not isinstance(p, str))
-    arrays = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else _text(p) for p in parts]
+    arrays = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else arrow_text(p) for p in parts]
     if n == 0:
         return pa.array([], type=pa.large_string())
     return pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
@@ -347,8 +338,8 @@ def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int
 
 def posting_texts_arrow(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> pa.Array:
     """:func:`posting_texts` as arrow (service codes and grant ids may be arrow)."""
-    period = _text(_periods_dk(start, end))
-    service_a, grant_a = _text(service), _text(grant)
+    period = arrow_text(_periods_dk(start, end))
+    service_a, grant_a = arrow_text(service), arrow_text(grant)
     joined = pc.binary_join_element_wise(service_a, period, grant_a, pa.scalar(" ", pa.large_string()))
     too_long = np.flatnonzero(pc.greater(pc.utf8_length(joined), width).to_numpy(zero_copy_only=False))
     if len(too_long) == 0:
