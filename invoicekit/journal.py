@@ -661,7 +661,8 @@ def _typed(t: pa.Table) -> pa.Table:
 
 def _to_parquet(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
+    # no min/max statistics: a run's decisions are read whole, never filtered by row group (0.2 s at 1M)
+    pq.write_table(table, sink, compression="zstd", write_statistics=False)
     return sink.getvalue().to_pybytes()
 
 

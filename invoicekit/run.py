@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from invoicekit.decide import Decisions, decide
 from invoicekit.delivery import (
@@ -65,6 +66,7 @@ from invoicekit.journal import Journal, StoredDecisions, stored_decisions
 from invoicekit.post import OUTPUT_FILES, write_outputs
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
+from invoicekit.texts import TEXT, arrow_text
 from invoicekit.version import __version__
 
 log = logging.getLogger(__name__)
@@ -539,7 +541,10 @@ def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> p
     by_code = dict(zip(first["service_code"], first["service_name"], strict=True))
     codes, uniques = pd.factorize(decisions["service_code"].fillna("").astype(str), use_na_sentinel=False)
     names = [";".join(dict.fromkeys(n for n in (by_code.get(c, "") for c in u.split(";")) if n)) for u in uniques]
-    out = decisions.copy()
-    out["supplier_name"] = inv["supplier_name"].to_numpy(dtype=object)
-    out["service_name"] = pd.Series(names, dtype=object).to_numpy()[codes] if len(uniques) else ""
+    out = decisions.copy(deep=False)  # copy-on-write: the caller's table stays as it is
+    # the names stay arrow text where they are (a million Python strings made and unmade cost 0.3 s)
+    out["supplier_name"] = inv["supplier_name"].array
+    out["service_name"] = (
+        pd.Series(arrow_text(names).take(pa.array(codes)), index=out.index, dtype=TEXT) if len(uniques) else ""
+    )
     return out
