@@ -325,6 +325,19 @@ def posting_dates_of(postings: pd.DataFrame, row: int) -> list[dt.date]:
     return [d.date() for d in pd.to_datetime(postings.loc[postings["row"] == row, "posting_date"])]
 
 
+def _decided(invoices, grants, sheet, rules, seen, run_date, lines=None):
+    """The fast path on a generated case's rows, typed as a user's tables in memory are."""
+    return decide(
+        prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
+        prepare_grants(pd.DataFrame(grants, columns=GRANT_COLUMNS)),
+        prepare_support_sheet(sheet),
+        rules,
+        seen,
+        run_date=run_date,
+        lines=prepare_invoice_lines(pd.DataFrame(lines, columns=LINE_COLUMNS)) if lines is not None else None,
+    )
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(cases(), posting_days(), st.booleans())
 def test_fast_path_decides_as_the_reference(case, when, beside):
@@ -334,14 +347,7 @@ def test_fast_path_decides_as_the_reference(case, when, beside):
     sheet = tables(coding)
     # beside: the steps that run side by side on a large batch do so here too
     with mock.patch.object(DECIDE_MODULE, "BESIDE_FROM_ROWS", 0 if beside else BESIDE_FROM_ROWS):
-        result = decide(
-            prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
-            prepare_grants(pd.DataFrame(grants, columns=GRANT_COLUMNS)),
-            prepare_support_sheet(sheet),
-            rules,
-            history(seen, paid),
-            run_date=run_date,
-        )
+        result = _decided(invoices, grants, sheet, rules, history(seen, paid), run_date)
     fast = result.decisions
     ref = reference_decide(
         invoices,
@@ -562,15 +568,7 @@ def test_collective_invoices_are_decided_line_by_line_as_the_reference(case, whe
     run_date, supplementary = when
     rules = rules.replace(supplementary_period_end=supplementary)
     sheet = tables(coding)
-    result = decide(
-        prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
-        prepare_grants(pd.DataFrame(grants, columns=GRANT_COLUMNS)),
-        prepare_support_sheet(sheet),
-        rules,
-        history(seen, paid),
-        lines=prepare_invoice_lines(pd.DataFrame(lines, columns=LINE_COLUMNS)),
-        run_date=run_date,
-    )
+    result = _decided(invoices, grants, sheet, rules, history(seen, paid), run_date, lines)
     ref = reference_decide(
         invoices,
         grants,
