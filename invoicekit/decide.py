@@ -1072,7 +1072,7 @@ def _money_dk_where_set(units: np.ndarray) -> np.ndarray:
 def _blank_last(values) -> pa.Array:
     """A column of texts as arrow with a blank appended: index ``len(values)``
     stands for none in a take."""
-    return pa.concat_arrays([arrow_text(values).cast(pa.large_string()), pa.array([""], pa.large_string())])
+    return pa.concat_arrays([arrow_text(values, pa.large_string()), pa.array([""], pa.large_string())])
 
 
 def _obj(values) -> pd.Series:

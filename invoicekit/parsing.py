@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.identifiers import compact_cpr, is_valid_cpr, valid_cpr_mask
-from invoicekit.texts import is_arrow_text
+from invoicekit.texts import is_arrow_text, text_bytes
 from invoicekit.vocabulary import CPR_PATTERN
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
@@ -468,17 +468,11 @@ def other_digit_texts(texts: pa.Array) -> np.ndarray:
     is one pass over the bytes."""
     if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
         texts = texts.cast(pa.large_string())
-    n = len(texts)
-    odd = np.zeros(n, dtype=bool)
-    offsets_buffer, data = texts.buffers()[1:3]
-    if n == 0 or data is None:
-        return odd
-    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[texts.offset : texts.offset + n + 1]
-    ahead = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] >= _OTHER_DIGIT_LEAD_BYTE
-    at = np.flatnonzero(ahead) + offsets[0]
+    odd = np.zeros(len(texts), dtype=bool)
+    bounds, raw = text_bytes(texts)
+    at = np.flatnonzero(raw >= _OTHER_DIGIT_LEAD_BYTE)
     if len(at):
-        rows = np.unique(np.searchsorted(offsets, at, side="right") - 1)
+        rows = np.unique(np.searchsorted(bounds, at, side="right") - 1)
         found = pc.match_substring_regex(texts.take(pa.array(rows)), OTHER_DIGITS_RE2)
         odd[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     return odd

@@ -41,6 +41,7 @@ from invoicekit.columns import (
 from invoicekit.delivery import HashedFile, crash_point, fsync_path
 from invoicekit.errors import OutputError
 from invoicekit.parsing import format_date_dk, format_date_iso, format_money, money_arrow
+from invoicekit.texts import holds_ascii
 
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
 RECIPIENT_CODE_CPR = "CPR"
@@ -178,40 +179,16 @@ def _arrow(values: object) -> pa.Array:
 
 
 def _holds_any(arrays: list[pa.Array | pa.ChunkedArray], chars: tuple[str, ...]) -> bool:
-    """Whether any text in ``arrays`` holds one of ``chars`` (ASCII): a scan
-    of the raw character data in place, a block at a time, which is much
-    faster than a search per value and copies nothing; the largest column
-    first, as the one most likely to hold one (a message with a comma) ends
-    the search."""
-    wanted = [ord(c) for c in chars]
-    assert all(w < 128 for w in wanted), "only ASCII characters are looked for byte by byte"
+    """Whether any text in ``arrays`` holds one of ``chars`` (ASCII), its
+    bytes compared in place (:func:`~invoicekit.texts.holds_ascii`); the
+    largest column first, as the one most likely to hold one (a message with
+    a comma) ends the search."""
     text = [a for a in arrays if pa.types.is_string(a.type) or pa.types.is_large_string(a.type)]
     for arr in sorted(text, key=lambda a: a.nbytes, reverse=True):
         for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
-            if any(_bytes_hold(block, wanted) for block in _text_bytes(chunk)):
+            if holds_ascii(chunk, "".join(chars)):
                 return True
     return False
-
-
-#: bytes of character data compared at a time (a reused temporary, not one the size of the column)
-_SCAN_BLOCK = 1 << 20
-
-
-def _text_bytes(chunk: pa.Array):
-    """The character data of a text array's values (its slice only), in
-    blocks of :data:`_SCAN_BLOCK` bytes, as numpy views (no copy)."""
-    offsets, data = chunk.buffers()[1:3]
-    if data is None or len(chunk) == 0:
-        return
-    kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-    bounds = np.frombuffer(offsets, dtype=kind)[chunk.offset : chunk.offset + len(chunk) + 1]
-    raw = np.frombuffer(data, dtype=np.uint8)[int(bounds[0]) : int(bounds[-1])]
-    for at in range(0, len(raw), _SCAN_BLOCK):
-        yield raw[at : at + _SCAN_BLOCK]
-
-
-def _bytes_hold(block: np.ndarray, wanted: list[int]) -> bool:
-    return any((block == w).any() for w in wanted)
 
 
 def write_csv(

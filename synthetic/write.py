@@ -27,6 +27,7 @@ from invoicekit.parsing import (
     format_money,
     format_money_dk,
 )
+from invoicekit.texts import holds_ascii, text_bytes
 from invoicekit.vocabulary import FIX_TRUTH_FIELDS
 from synthetic.fixes import fix_truth
 from synthetic.invoices import Months, citizen_lists
@@ -363,28 +364,12 @@ def _csv_cells(column: pa.Array, sep: str) -> pa.Array:
     """Cells quoted as Python's csv module quotes them (pandas' ``to_csv``):
     only a cell holding the separator, a quote or a line break, with its
     quotes doubled."""
-    if not _holds_any(column, f'{sep}"\n'):
+    if not holds_ascii(column, f'{sep}"\n'):
         return column  # most columns: one look at their bytes
     needs = pc.match_substring_regex(column, f'[{re.escape(sep)}"\\n]')
     if not pc.any(needs).as_py():
         return column
     return pc.if_else(needs, _join('"', pc.replace_substring(column, '"', '""'), '"'), column)
-
-
-def _holds_any(column: pa.Array, characters: str) -> bool:
-    """Whether any cell of a text column holds one of ``characters`` (ASCII),
-    read off the column's UTF-8 bytes at once (a byte below 128 is always its
-    own character in UTF-8)."""
-    _validity, offsets, data = column.buffers()
-    width = np.int64 if pa.types.is_large_string(column.type) else np.int32
-    ends = np.frombuffer(offsets, dtype=width)[column.offset : column.offset + len(column) + 1]
-    if data is None or not len(ends) or ends[-1] == ends[0]:
-        return False
-    text = np.frombuffer(data, dtype=np.uint8)[ends[0] : ends[-1]]
-    found = np.zeros(len(text), dtype=bool)
-    for c in characters.encode("ascii"):
-        found |= text == c
-    return bool(found.any())
 
 
 CSV_CHUNK = 200_000  # rows assembled at a time, so a file is never held twice in memory
@@ -404,9 +389,7 @@ def write_csv(path: Path, columns: dict, sep: str, encoding: str, errors: str = 
             part = [_csv_cells(c.slice(at, CSV_CHUNK), sep) for c in cells]
             part[-1] = _join(part[-1], "\n")  # the line's end on its last cell: the lines are joined once
             lines = pc.binary_join_element_wise(*part, _s(sep)) if len(part) > 1 else part[0]
-            buffers = lines.buffers()
-            ends = np.frombuffer(buffers[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
-            body = memoryview(buffers[2])[ends[0] : ends[-1]]
+            _, body = text_bytes(lines)  # the lines' bytes as they stand, no copy
             if encoding in ("utf-8", "utf-8-sig"):
                 f.write(body)  # the header carried the byte order mark
             else:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invoicekit import post
+from invoicekit import post, texts
 from invoicekit.cells import safe_text, unsafe_cells
 from invoicekit.columns import DECISION_COLUMNS, PROBLEM_COLUMNS
 
@@ -35,14 +35,14 @@ def test_a_column_holds_a_character_only_if_one_of_its_values_does(values, start
     # the slice count, not what the buffer holds beside them
     arr = pa.array(['x;"'] * start + values + ["\n,"] * stop, pa.large_string() if large else pa.string())
     arr = arr[start : len(arr) - stop]
-    original, post._SCAN_BLOCK = post._SCAN_BLOCK, block
+    original, texts.SCAN_BLOCK = texts.SCAN_BLOCK, block
     try:
         for chars in ((";", '"'), (",", "\n", "\r"), ("a",)):
             expected = any(c in v for v in values if v is not None for c in chars)
             assert post._holds_any([arr], chars) == expected
             assert post._holds_any([pa.chunked_array([arr, arr[:0]])], chars) == expected
     finally:
-        post._SCAN_BLOCK = original
+        texts.SCAN_BLOCK = original
 
 
 _MESSAGES = [

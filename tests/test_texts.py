@@ -1,11 +1,14 @@
-"""texts.arrow_text: the one way a column of texts becomes arrow."""
+"""texts: the one way a column of texts becomes arrow, and its bytes looked at in place."""
+
+import itertools
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from invoicekit.texts import TEXT, arrow_text
+import invoicekit.texts
+from invoicekit.texts import TEXT, arrow_text, holds_ascii, text_bytes
 
 
 def test_arrow_held_text_is_taken_as_it_is_without_a_copy():
@@ -41,3 +44,29 @@ def test_type_casts_only_where_it_differs():
     small = arrow_text(large, pa.string())
     assert small.type == pa.string() and small.to_pylist() == ["a", "b"]
     assert arrow_text(pd.Series(["a"], dtype=TEXT), pa.large_string()).type == pa.large_string()
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_text_bytes_are_the_cells_of_the_slice_in_place(kind):
+    cells = ["ab", None, "", "æø", "c;d"]
+    whole = pa.array(["zz", *cells, "yy"], kind)
+    part = whole.slice(1, len(cells))
+    bounds, raw = text_bytes(part)
+    assert bounds[0] == 0 and len(bounds) == len(cells) + 1
+    assert [bytes(raw[a:b]).decode() for a, b in itertools.pairwise(bounds)] == [c or "" for c in cells]
+    assert raw.base is not None  # a view of the array's buffer, not a copy
+    for empty in (pa.array([], kind), whole.slice(3, 0), pa.array([None, None], kind)):
+        bounds, raw = text_bytes(empty)
+        assert len(raw) == 0 and (bounds == 0).all() and len(bounds) == len(empty) + 1
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_holds_ascii_is_any_cell_holding_one_of_the_characters(kind, monkeypatch):
+    monkeypatch.setattr(invoicekit.texts, "SCAN_BLOCK", 3)  # the blocks' edges fall inside cells
+    cells = ["ab", None, "x\ny", 'q"', "æ;ø", ""]
+    arr = pa.array(["ab,", *cells], kind).slice(1)  # the comma before the slice is not looked at
+    for chars in (",", ";", '"', "\n", "\r", ",\r", "z"):
+        expected = any(c is not None and any(ch in c for ch in chars) for c in cells)
+        assert holds_ascii(arr, chars) == expected, chars
+    with pytest.raises(ValueError):
+        holds_ascii(arr, "æ")
