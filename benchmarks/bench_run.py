@@ -14,12 +14,24 @@ citizens), then runs, in turn and in fresh processes, ``repeat`` times each:
 It reports the median wall seconds, the largest peak memory, and the ratios
 the issue sets targets for: dry run / floor, recorded / dry run (per pair of
 runs, then the median), and the cost per invoice at the largest size against
-the smallest.
+the smallest; beside them the CPU seconds (user + system) of each command and
+the dry run's CPU against the floor's, a steadier figure on a shared machine.
+
+Before each command the machine's memory is made resident (``--warm-gib``,
+3 GiB by default, touched by a throwaway process). On the virtual machines
+these figures come from, memory a process freed a few seconds ago costs
+little to use again, but memory left idle for longer is handed back to the
+host and costs the kernel about 1.5 to 3 s a GiB to hand out again. Run
+back to back, the floor always started right after the recorded run had
+freed over 2 GiB, and the dry run after the floor had freed under 1: the
+two started from different machines. ``--warm-gib 0`` measures that way
+again.
 
     python benchmarks/bench_run.py                          # 100k and 1M
     python benchmarks/bench_run.py --sizes 100000 --repeat 5
     python benchmarks/bench_run.py --markdown               # the README's table
     python benchmarks/bench_run.py --code /tmp/old          # another checkout's invoicekit, to compare
+    python benchmarks/bench_run.py --warm-gib 0             # without making memory resident first
 """
 
 from __future__ import annotations
@@ -89,24 +101,40 @@ def generate(n_invoices: int, folder: Path, seed: int = 1) -> None:
     shutil.copy(world / "stoetteark.xlsx", folder / "stoetteark.xlsx")
 
 
-def measure(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> tuple[float, float]:
-    """Wall seconds and peak memory (MiB) of a command run in a fresh process
-    (in ``cwd``: ``python -m`` puts the working folder first on the path, so
-    it must not be a checkout other than the one measured)."""
+#: touches every page of a buffer of the given size, then exits
+WARM = "import sys; b = bytearray(int(float(sys.argv[1]) * 2**30)); b[::4096] = b'\\1' * len(range(0, len(b), 4096))"
+
+
+def warm(gib: float) -> None:
+    """Make ``gib`` GiB of the machine's memory resident, so that the command
+    measured next starts from the same machine as any other (see the
+    module's docstring)."""
+    if gib > 0:
+        subprocess.run([sys.executable, "-c", WARM, str(gib)], check=True)
+
+
+def measure(
+    cmd: list[str], env: dict | None = None, cwd: str | None = None, warm_gib: float = 0
+) -> tuple[float, float, float]:
+    """Wall seconds, peak memory (MiB) and CPU seconds (user + system) of a
+    command run in a fresh process (in ``cwd``: ``python -m`` puts the
+    working folder first on the path, so it must not be a checkout other
+    than the one measured), after :func:`warm` of ``warm_gib``."""
     wrapper = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
         "wall = time.perf_counter() - t\n"
-        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-        "print(r.returncode, wall, peak)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(r.returncode, wall, u.ru_maxrss / 1024, u.ru_utime + u.ru_stime)\n"
     )
+    warm(warm_gib)
     out = subprocess.run(
         [sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, check=True, env=env, cwd=cwd
     ).stdout.split()
     if out[0] != "0":
         raise SystemExit(f"command failed: {' '.join(cmd)}")
-    return float(out[1]), float(out[2])
+    return float(out[1]), float(out[2]), float(out[3])
 
 
 def compiled(checkout: Path) -> None:
@@ -117,7 +145,7 @@ def compiled(checkout: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(checkout / "invoicekit")], check=True)
 
 
-def bench(n: int, repeat: int, code: Path | None) -> dict:
+def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0) -> dict:
     folder = DATA / f"n{n}"
     if not (folder / "invoices.csv").exists():
         print(f"  generating {n:,} invoices …", file=sys.stderr)
@@ -133,8 +161,8 @@ def bench(n: int, repeat: int, code: Path | None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(repeat):
             floors.append(measure([sys.executable, "-c", FLOOR, str(folder / "grants.csv"),
-                                   str(folder / "invoices.csv"), os.path.join(tmp, "floor.csv")]))  # fmt: skip
-            dry.append(measure([*cli, *inputs, "--dry-run", "--out", os.path.join(tmp, f"dry{k}")], env, tmp))
+                                   str(folder / "invoices.csv"), os.path.join(tmp, "floor.csv")], warm_gib=warm_gib))  # fmt: skip
+            dry.append(measure([*cli, *inputs, "--dry-run", "--out", os.path.join(tmp, f"dry{k}")], env, tmp, warm_gib))
             recorded.append(
                 measure(
                     [
@@ -147,6 +175,7 @@ def bench(n: int, repeat: int, code: Path | None) -> dict:
                     ],
                     env,
                     tmp,
+                    warm_gib,
                 )
             )
             print(
@@ -165,6 +194,9 @@ def bench(n: int, repeat: int, code: Path | None) -> dict:
         "dry_s": median(dry),
         "recorded_s": median(recorded),
         "dry_vs_floor": statistics.median(d[0] / f[0] for d, f in zip(dry, floors, strict=True)),
+        "floor_cpu_s": statistics.median(x[2] for x in floors),
+        "dry_cpu_s": statistics.median(x[2] for x in dry),
+        "dry_cpu_vs_floor": statistics.median(d[2] / f[2] for d, f in zip(dry, floors, strict=True)),
         "recorded_vs_dry": statistics.median(r[0] / d[0] for r, d in zip(recorded, dry, strict=True)),
         "peak_mib": max(x[1] for x in dry + recorded),
         "floor_peak_mib": max(x[1] for x in floors),
@@ -179,25 +211,36 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each command per size (medians count)")
     parser.add_argument("--code", type=Path, help="run the invoicekit found here (a checkout) instead")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument(
+        "--warm-gib",
+        type=float,
+        default=3.0,
+        help="GiB of memory made resident before each command (0: none; see above)",
+    )
     args = parser.parse_args()
-    rows = [bench(n, args.repeat, args.code) for n in args.sizes]
+    rows = [bench(n, args.repeat, args.code, args.warm_gib) for n in args.sizes]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     small, large = rows[0], rows[-1]
     per_invoice = (large["dry_s"] / large["invoices"]) / (small["dry_s"] / small["invoices"])
+    warmed = f"{args.warm_gib:g} GiB made resident before each" if args.warm_gib > 0 else "memory not warmed"
     if args.markdown:
-        print(f"Measured on: {machine}, median of {args.repeat} runs in turn\n")
-        print("| invoices | floor | run --dry-run | ×floor | recorded run | ×dry run | peak memory | journal |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print(f"Measured on: {machine}, median of {args.repeat} runs in turn, {warmed}\n")
+        print(
+            "| invoices | floor | run --dry-run | ×floor | CPU: floor, dry run, ×floor | recorded run | ×dry run "
+            "| peak memory | journal |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
             print(
                 f"| {r['invoices']:,} | {r['floor_s']:.1f} s | {r['dry_s']:.1f} s | {r['dry_vs_floor']:.1f}× | "
+                f"{r['floor_cpu_s']:.1f} s, {r['dry_cpu_s']:.1f} s, {r['dry_cpu_vs_floor']:.1f}× | "
                 f"{r['recorded_s']:.1f} s | {r['recorded_vs_dry']:.2f}× | {r['peak_mib']:,.0f} MiB | "
                 f"{r['journal_mib']:.0f} MB |"
             )
         if len(rows) > 1:
             print(f"\nCost per invoice, {large['invoices']:,} against {small['invoices']:,}: {per_invoice:.2f}×")
     else:
-        print(machine)
+        print(f"{machine}; {warmed}")
         print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
         if len(rows) > 1:
             print(f"cost per invoice, largest against smallest: {per_invoice:.2f}x")
