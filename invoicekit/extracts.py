@@ -38,7 +38,7 @@ from invoicekit.identifiers import (
     mask_cprs_in,
     mask_cprs_in_arrow,
 )
-from invoicekit.keys import normalise_numbers
+from invoicekit.keys import normalise_numbers_arrow
 from invoicekit.parsing import (
     MONEY_SCALE,
     arrow_texts,
@@ -281,10 +281,10 @@ def _typed_invoices(
     ``fields`` (the number of fields of a CSV row that did not match the
     header, else 0).
 
-    ``invoice_id``, ``invoice_id_raw``, ``supplier_cvr``, ``document_type``,
-    ``text`` and ``supplier_name`` are held in arrow (pandas' ``str``): the
-    robot passes them on as they are, or never reads them. The other texts
-    are Python objects.
+    ``invoice_id``, ``invoice_id_raw``, ``invoice_key``, ``supplier_cvr``,
+    ``document_type``, ``text`` and ``supplier_name`` are held in arrow
+    (pandas' ``str``): the robot passes them on as they are, hashes them as
+    arrow, or never reads them. The other texts are Python objects.
 
     ``numeric_cpr`` marks CPR cells that were numbers in a workbook; a leading
     zero Excel dropped there is put back. Nothing else is padded. ``dates``:
@@ -308,7 +308,8 @@ def _typed_invoices(
     shown_ids = mask_cprs_in_arrow(id_cells)
     out["invoice_id"] = _texts(raw_ids if shown_ids is id_cells else shown_ids.take(pa.array(id_codes)))
     # what check 10 compares: the number as written, normalised (never the masked form)
-    out["invoice_key"] = _objects(normalise_numbers(id_cells)[id_codes])
+    # (arrow: decide hashes it as arrow, and a million Python strings are not made)
+    out["invoice_key"] = _texts(normalise_numbers_arrow(id_cells).take(pa.array(id_codes)))
 
     # a few thousand suppliers: each distinct cell is read, checked and keyed once
     cvr_codes, cvr_cells = distinct_texts(df["supplier_cvr"], strip=True)

@@ -87,15 +87,21 @@ def normalise_grant_id(text: object) -> str:
 def normalise_numbers(values: object) -> np.ndarray:
     """:func:`normalise_number` whole-column: ASCII text (nearly all) with
     pyarrow, the rest one by one."""
+    return np.asarray(normalise_numbers_arrow(values).to_numpy(zero_copy_only=False), dtype=object).copy()
+
+
+def normalise_numbers_arrow(values: object) -> pa.Array:
+    """:func:`normalise_numbers` as arrow text, for a column that stays
+    arrow (the typed invoices' ``invoice_key``): no Python string is made
+    but for the few numbers that are not ASCII."""
     arr = pc.fill_null(arrow_text(values), "")
     ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
     fast = pc.replace_substring_regex(pc.ascii_lower(arr), _ASCII_REMOVED_RE2, "")
-    out = np.asarray(fast.to_numpy(zero_copy_only=False), dtype=object).copy()
-    if not ascii_.all():
-        other = np.flatnonzero(~ascii_)
-        for k, raw in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
-            out[k] = normalise_number(raw)
-    return out
+    if ascii_.all():
+        return fast
+    other = np.flatnonzero(~ascii_)
+    slow = [normalise_number(raw) for raw in arr.take(pa.array(other)).to_pylist()]
+    return pc.replace_with_mask(fast, pa.array(~ascii_), pa.array(slow, type=fast.type))
 
 
 def normalise_grant_ids(values: object) -> np.ndarray:
