@@ -296,20 +296,17 @@ def _typed_invoices(
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
-    # invoice numbers repeat (a supplier's number each month, or the same
-    # number from several suppliers): each distinct cell is trimmed, masked
-    # and normalised once, and made a Python string once
-    id_codes, id_cells = distinct_texts(df["invoice_id"], strip=True)
     # for OPUS and Sensum only: it may be anything the supplier wrote
-    raw_ids = _cells_of_rows(df["invoice_id"], id_codes, id_cells)
+    raw_ids = _trimmed(df["invoice_id"])
     out["invoice_id_raw"] = _texts(raw_ids)
-    # what people read: a CPR number used as invoice number is masked like any
-    # other (the cells as written, not taken again, where none is)
-    shown_ids = mask_cprs_in_arrow(id_cells)
-    out["invoice_id"] = _texts(raw_ids if shown_ids is id_cells else shown_ids.take(pa.array(id_codes)))
-    # what check 10 compares: the number as written, normalised (never the masked form)
-    # (arrow: decide hashes it as arrow, and a million Python strings are not made)
-    out["invoice_key"] = _texts(normalise_numbers_arrow(id_cells).take(pa.array(id_codes)))
+    # the numbers are worked on whole-column in arrow, not made distinct
+    # first: hashing half a million numbers costs more than what follows.
+    # What people read: a CPR number used as invoice number is masked like
+    # any other (the cells as written, not copied, where none is)
+    out["invoice_id"] = _texts(mask_cprs_in_arrow(raw_ids))
+    # what check 10 compares: the number as written, normalised (never the
+    # masked form); arrow, as decide hashes it
+    out["invoice_key"] = _texts(normalise_numbers_arrow(raw_ids))
 
     # a few thousand suppliers: each distinct cell is read, checked and keyed once
     cvr_codes, cvr_cells = distinct_texts(df["supplier_cvr"], strip=True)
@@ -359,8 +356,7 @@ def _typed_invoices(
     out["text"] = _texts(texts.column)
     inv_date, _, _ = _read_dates(df, "invoice_date", dates)
     out["invoice_date"] = inv_date
-    codes, names = distinct_texts(df["supplier_name"], strip=True)
-    out["supplier_name"] = _texts(_cells_of_rows(df["supplier_name"], codes, names))
+    out["supplier_name"] = _texts(_trimmed(df["supplier_name"]))
     return out
 
 
@@ -376,6 +372,20 @@ def _cells_of_rows(values: pd.Series, codes: np.ndarray, cells: pa.Array) -> pa.
     ):
         return column
     return cells.take(pa.array(codes))
+
+
+def _trimmed(values: pd.Series) -> pa.Array:
+    """Each row's cell trimmed, as :func:`distinct_texts` with ``strip=True``
+    gives its cells, without hashing the column: the column itself, not
+    copied, where trimming changes no cell (nearly always; a cell trimmed
+    is shorter, so the same number of bytes in all means none was)."""
+    if not is_arrow_text(values):
+        return text_array(values.str.strip())  # Python's strip, as pandas does for such a column
+    column = text_array(values)
+    trimmed = pc.utf8_trim_whitespace(column)
+    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(column)).as_py():
+        return column
+    return trimmed
 
 
 def _python_texts(cells: pa.Array) -> np.ndarray:
