@@ -302,12 +302,20 @@ def mask_cprs_in(values: pd.Series, objects: np.ndarray | None = None) -> pd.Ser
 
 
 def mask_cprs_in_arrow(cells: pa.Array) -> pa.Array:
-    """:func:`mask_cprs_in` for distinct cells held in arrow, arrow out:
+    """:func:`mask_cprs_in` for cells held in arrow, arrow out:
     only the cells that may hold a CPR number become Python strings, and
     ``cells`` itself is returned when none may (nearly always, for invoice
     numbers)."""
-    may_hold = pc.fill_null(pc.match_substring_regex(cells, CPR_LIKE_RE2), False)
-    if not pc.any(may_hold).as_py():
+    # ten digits at least: a cell of fewer than ten bytes holds none, and
+    # is not searched (most invoice numbers are shorter)
+    long = pc.fill_null(pc.greater_equal(pc.binary_length(cells), 10), False)
+    if not pc.any(long).as_py():
         return cells
+    found = pc.fill_null(pc.match_substring_regex(cells.filter(long), CPR_LIKE_RE2), False)
+    if not pc.any(found).as_py():
+        return cells
+    may_hold = long.to_numpy(zero_copy_only=False).copy()
+    may_hold[may_hold] = found.to_numpy(zero_copy_only=False)
+    may_hold = pa.array(may_hold)
     masked = map_unique(pd.Series(cells.filter(may_hold).to_pylist(), dtype=object), mask_cpr_text)
     return pc.replace_with_mask(cells, may_hold, pa.array(masked, type=cells.type))

@@ -274,6 +274,19 @@ def test_masking_cprs_in_arrow_cells_is_masking_them_as_python_strings(cells):
     assert mask_cprs_in_arrow(plain) is plain  # none may hold one: as they are
 
 
+def test_masking_arrow_cells_skips_only_cells_too_short_to_hold_ten_digits():
+    """Cells of fewer than ten bytes are not searched: a number of exactly
+    ten digits is still masked, missing cells stay missing, and a slice of
+    an array is read from its own cells."""
+    import pyarrow as pa
+
+    cells = ["6101901234", "610190123", None, "F-1", "x 610190-1234", "٦١٠١٩٠١٢٣٤"]
+    arr = pa.array(["6101901234", *cells], type=pa.large_string()).slice(1)
+    expected = [None if c is None else mask_cpr_text(c) for c in cells]
+    assert mask_cprs_in_arrow(arr).to_pylist() == expected
+    assert expected[0] == "610190-xxxx" and expected[1] == "610190123"
+
+
 def _code_points() -> list[str]:
     return [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
 
