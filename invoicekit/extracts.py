@@ -32,7 +32,9 @@ from invoicekit.columns import (
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import (
     compact_cpr,
+    cpr_codes,
     cpr_column,
+    cvr_codes,
     cvr_column,
     mask_cpr_text,
     mask_cprs_in,
@@ -878,12 +880,13 @@ def _typed_grants(
 
     grant_id = df["grant_id"].str.strip()
     flag((grant_id == "").to_numpy(), "grant_id", "bevillings-ID mangler")
-    cpr = cpr_column(_cpr_cells(df["cpr"], numeric_cpr))
-    flag((cpr == "").to_numpy(), "cpr", "CPR-nummeret mangler eller er ugyldigt")
+    # each distinct CPR and CVR cell is read once, and its text and key made once
+    cpr = cpr_codes(_cpr_cells(df["cpr"], numeric_cpr))
+    flag(_blank(*cpr), "cpr", "CPR-nummeret mangler eller er ugyldigt")
     service = df["service_code"].str.strip()
     flag((service == "").to_numpy(), "service_code", "ydelseskoden mangler")
-    cvr = cvr_column(df["supplier_cvr"].str.strip())
-    flag((cvr == "").to_numpy(), "supplier_cvr", "leverandørens CVR-nummer mangler eller er ugyldigt")
+    cvr = cvr_codes(df["supplier_cvr"].str.strip())
+    flag(_blank(*cvr), "supplier_cvr", "leverandørens CVR-nummer mangler eller er ugyldigt")
     rate, rate_ok, _ = parse_amounts(df["rate"], max_decimals=4)
     flag(~rate_ok, "rate", "taksten er ikke et tal")
     flag(rate_ok & (rate < 0), "rate", "taksten er negativ")
@@ -903,8 +906,8 @@ def _typed_grants(
     flag(~end_ok & ~end_blank, "end_date", "slutdatoen kan ikke læses")
     flag(start_ok & end_ok & (end < start), "end_date", "slutdatoen ligger før startdatoen")
 
-    cpr_text, cpr_key = _text_and_key(cpr)
-    cvr_text, cvr_key = _text_and_key(cvr)
+    cpr_text, cpr_key = _text_and_key(*cpr)
+    cvr_text, cvr_key = _text_and_key(*cvr)
     out = pd.DataFrame(
         {
             "row": rows,
@@ -938,15 +941,20 @@ def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
     return values.to_numpy(dtype=object)
 
 
-def _text_and_key(values: pd.Series) -> tuple[pa.Array, np.ndarray]:
-    """Compact CPR or CVR numbers (Python strings, blank where invalid) as
-    arrow text and as :func:`digits_key`, each distinct number once."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
-    uniques = np.asarray(uniques, dtype=object)
-    if len(uniques) == 0:
-        return values.to_numpy(dtype=object), np.zeros(0, dtype=np.int64)
-    text = pa.array(uniques, type=pa.large_string()).take(pa.array(codes))
-    return pd.array(text, dtype="str"), digits_key(uniques)[codes]
+def _blank(codes: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    """The rows whose number is blank (invalid), from :func:`cpr_codes` or :func:`cvr_codes`."""
+    return (numbers == "")[codes] if len(numbers) else np.zeros(len(codes), dtype=bool)
+
+
+def _text_and_key(codes: np.ndarray, numbers: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Compact CPR or CVR numbers, as each row's code into what each
+    distinct cell is (Python strings, blank where invalid: :func:`cpr_codes`,
+    :func:`cvr_codes`), as arrow text and as :func:`digits_key`, each
+    distinct cell once."""
+    if len(codes) == 0:
+        return np.empty(0, dtype=object), np.zeros(0, dtype=np.int64)
+    text = pa.array(numbers, type=pa.large_string()).take(pa.array(codes))
+    return pd.array(text, dtype="str"), digits_key(numbers)[codes]
 
 
 def _dedupe_grants(grants: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:

@@ -191,6 +191,15 @@ def cpr_column(values: pd.Series) -> pd.Series:
     Each distinct value is checked once. One of digits 0-9, spaces and
     hyphens only (nearly all) is compacted and checked whole-column; any other
     goes through the scalar functions (stdnum) one by one."""
+    codes, mapped = cpr_codes(values)
+    out = mapped[codes] if len(mapped) else np.empty(0, dtype=object)
+    return pd.Series(out, index=values.index, dtype=object, copy=False)
+
+
+def cpr_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cpr_column` as each row's code into the distinct cells and
+    what each of those is (Python strings), for a caller that works on the
+    distinct numbers (the grants' keys) without finding them again."""
     codes, arr = _distinct_cells(values)
     mapped = np.full(len(arr), "", dtype=object)
     if len(arr):
@@ -202,8 +211,7 @@ def cpr_column(values: pd.Series) -> pd.Series:
         other = np.flatnonzero(~plain)
         for k, value in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
             mapped[k] = _cpr_or_blank(value)
-    out = mapped[codes] if len(mapped) else np.empty(0, dtype=object)
-    return pd.Series(out, index=values.index, dtype=object, copy=False)
+    return codes, mapped
 
 
 def _distinct_cells(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
@@ -227,6 +235,14 @@ def cvr_column(values: pd.Series) -> pd.Series:
     digits 0-9, the first not 0; nearly all) is checked whole-column with the
     modulus 11 above; any other goes through :func:`is_valid_cvr` (stdnum), so
     prefixes, separators and digits of other scripts are read as one by one."""
+    codes, mapped = cvr_codes(values)
+    out = mapped[codes] if len(mapped) else np.empty(len(values), dtype=object)
+    return pd.Series(out, index=values.index, dtype=object, copy=False)
+
+
+def cvr_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cvr_column` as each row's code into the distinct cells and
+    what each of those is (see :func:`cpr_codes`)."""
     codes, arr = _distinct_cells(values)
     mapped = np.full(len(arr), "", dtype=object)
     if len(arr):
@@ -241,8 +257,7 @@ def cvr_column(values: pd.Series) -> pd.Series:
         other = np.flatnonzero(~plain)
         for k, value in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
             mapped[k] = _cvr_or_blank(value)
-    out = mapped[codes] if len(mapped) else np.empty(len(values), dtype=object)
-    return pd.Series(out, index=values.index, dtype=object, copy=False)
+    return codes, mapped
 
 
 #: a CVR number as written by a system: eight digits 0-9, the first not 0, maybe after DK
