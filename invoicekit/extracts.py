@@ -34,6 +34,7 @@ from invoicekit.identifiers import (
     compact_cpr,
     cpr_codes,
     cpr_column,
+    cprs_of_cells,
     cvr_codes,
     cvr_column,
     mask_cpr_text,
@@ -515,7 +516,7 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     filled = (u_series != "").to_numpy()
     multi = filled & u_series.str.contains(r"[,;/|\r\n]", regex=True).to_numpy()
     single = filled & ~multi
-    valid = cpr_column(u_series[single]).to_numpy(dtype=object)
+    valid = cprs_of_cells(cells.filter(pa.array(single)))  # distinct already: not hashed again
     is_ok = valid != ""
     idx = np.flatnonzero(single)
     u_cpr[idx[is_ok]] = valid[is_ok]
@@ -523,12 +524,17 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     u_count[idx[is_ok]] = 1
     u_invalid[idx[~is_ok]] = True
     u_masked[idx[~is_ok]] = [_mask_raw(v) for v in uniques[idx[~is_ok]]]
+    # cells of several numbers: split in Python, set whole-column (not one
+    # array item at a time)
     multi_idx = np.flatnonzero(multi)
-    for k, (good, bad) in zip(multi_idx, split_cpr_cells(uniques[multi_idx]), strict=True):
-        _set_cprs(k, list(dict.fromkeys(good)), u_cpr, u_count, u_all)
-        if bad:
-            u_invalid[k] = True
-            u_masked[k] = ";".join(_mask_raw(b) for b in bad)
+    split = split_cpr_cells(uniques[multi_idx])
+    goods = [list(dict.fromkeys(good)) for good, _bad in split]
+    u_count[multi_idx] = [len(good) for good in goods]
+    u_all[multi_idx] = _object_array([";".join(good) for good in goods])
+    u_cpr[multi_idx] = _object_array([good[0] if len(good) == 1 else "" for good in goods])
+    with_bad = [i for i, (_good, bad) in enumerate(split) if bad]
+    u_invalid[multi_idx[with_bad]] = True
+    u_masked[multi_idx[with_bad]] = _object_array([";".join(_mask_raw(b) for b in split[i][1]) for i in with_bad])
     cpr, count, cpr_all = u_cpr[codes], u_count[codes], u_all[codes]
     key = digits_key(u_cpr)[codes] if m else np.zeros(n, dtype=np.int64)
 
@@ -615,6 +621,13 @@ def _text_cpr_candidates(
     owners.append(np.array(owner, dtype=np.int64))
     found.append(pa.array(numbers, type=pa.large_string()))
     return np.concatenate(owners).astype(np.int64), pa.concat_arrays(found)
+
+
+def _object_array(texts: list[str]) -> np.ndarray:
+    """Python strings as a one-dimensional object array, to set many items at once."""
+    out = np.empty(len(texts), dtype=object)
+    out[:] = texts
+    return out
 
 
 def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:

@@ -201,6 +201,12 @@ def cpr_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     what each of those is (Python strings), for a caller that works on the
     distinct numbers (the grants' keys) without finding them again."""
     codes, arr = _distinct_cells(values)
+    return codes, cprs_of_cells(arr)
+
+
+def cprs_of_cells(arr: pa.Array) -> np.ndarray:
+    """:func:`cpr_column` of cells held in arrow that are distinct already
+    (no null among them), each read once: what each is, as Python strings."""
     mapped = np.full(len(arr), "", dtype=object)
     if len(arr):
         plain = pc.match_substring_regex(arr, r"^[0-9 \-]*$").to_numpy(zero_copy_only=False)
@@ -211,7 +217,7 @@ def cpr_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         other = np.flatnonzero(~plain)
         for k, value in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
             mapped[k] = _cpr_or_blank(value)
-    return codes, mapped
+    return mapped
 
 
 def _distinct_cells(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
