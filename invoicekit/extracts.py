@@ -33,7 +33,7 @@ from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import (
     compact_cpr,
     cpr_codes,
-    cpr_column,
+    cpr_keys,
     cprs_of_cells,
     cvr_codes,
     cvr_column,
@@ -566,9 +566,9 @@ def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.nda
     key = np.zeros(n, dtype=np.int64)
     owner, found = _text_cpr_candidates(np.arange(n), texts, odd)
     if len(found):
-        checked = cpr_column(_arrow_series(found)).to_numpy(dtype=object)
+        checked, keys = cpr_keys(_arrow_series(found))
         hit = checked != ""
-        owner, checked = owner[hit], checked[hit]
+        owner, checked, keys = owner[hit], checked[hit], keys[hit]
         # most texts have one valid number: set whole-column; the rest one by one
         per_text = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, dtype=np.int64)
         one = per_text[owner] == 1
@@ -576,7 +576,7 @@ def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.nda
         cpr[single_texts] = single
         cpr_all[single_texts] = single
         count[single_texts] = 1
-        key[single_texts] = digits_key(single)
+        key[single_texts] = keys[one]
         several: dict[int, list[str]] = {}
         for i, number in zip(owner[~one].tolist(), checked[~one], strict=True):
             numbers = several.setdefault(i, [])

@@ -207,17 +207,40 @@ def cpr_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def cprs_of_cells(arr: pa.Array) -> np.ndarray:
     """:func:`cpr_column` of cells held in arrow that are distinct already
     (no null among them), each read once: what each is, as Python strings."""
+    return _cprs_and_keys(arr)[0]
+
+
+def cpr_keys(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cpr_column` as Python strings, and each number as an integer
+    (0 where blank: what ``digits_key`` makes of it), each distinct value
+    read once and its integer read from arrow, not from the strings."""
+    codes, arr = _distinct_cells(values)
+    mapped, keys = _cprs_and_keys(arr)
+    if len(mapped) == 0:
+        return np.empty(0, dtype=object), np.zeros(0, dtype=np.int64)
+    return mapped[codes], keys[codes]
+
+
+def _cprs_and_keys(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     mapped = np.full(len(arr), "", dtype=object)
+    keys = np.zeros(len(arr), dtype=np.int64)
     if len(arr):
         plain = pc.match_substring_regex(arr, r"^[0-9 \-]*$").to_numpy(zero_copy_only=False)
         idx = np.flatnonzero(plain)
         compact = pc.replace_substring(pc.replace_substring(arr.take(pa.array(idx)), " ", ""), "-", "")
         ok = valid_cpr_mask(compact)
-        mapped[idx[ok]] = compact.filter(pa.array(ok)).to_numpy(zero_copy_only=False)
+        valid = compact.filter(pa.array(ok))  # ten digits 0-9 each
+        mapped[idx[ok]] = valid.to_numpy(zero_copy_only=False)
+        keys[idx[ok]] = pc.cast(valid, pa.int64()).to_numpy(zero_copy_only=False)
         other = np.flatnonzero(~plain)
         for k, value in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
             mapped[k] = _cpr_or_blank(value)
-    return mapped
+            keys[k] = int(mapped[k]) if _KEY_DIGITS.fullmatch(mapped[k]) else 0
+    return mapped, keys
+
+
+#: what a join key is made of (as ``digits_key`` reads a number)
+_KEY_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 def _distinct_cells(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
