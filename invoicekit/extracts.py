@@ -32,13 +32,16 @@ from invoicekit.columns import (
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import (
     compact_cpr,
-    cpr_column,
+    cpr_codes,
+    cpr_keys,
+    cprs_of_cells,
+    cvr_codes,
     cvr_column,
     mask_cpr_text,
     mask_cprs_in,
     mask_cprs_in_arrow,
 )
-from invoicekit.keys import normalise_numbers
+from invoicekit.keys import normalise_numbers_arrow
 from invoicekit.parsing import (
     MONEY_SCALE,
     arrow_texts,
@@ -281,10 +284,10 @@ def _typed_invoices(
     ``fields`` (the number of fields of a CSV row that did not match the
     header, else 0).
 
-    ``invoice_id``, ``invoice_id_raw``, ``supplier_cvr``, ``document_type``,
-    ``text`` and ``supplier_name`` are held in arrow (pandas' ``str``): the
-    robot passes them on as they are, or never reads them. The other texts
-    are Python objects.
+    ``invoice_id``, ``invoice_id_raw``, ``invoice_key``, ``supplier_cvr``,
+    ``document_type``, ``text`` and ``supplier_name`` are held in arrow
+    (pandas' ``str``): the robot passes them on as they are, hashes them as
+    arrow, or never reads them. The other texts are Python objects.
 
     ``numeric_cpr`` marks CPR cells that were numbers in a workbook; a leading
     zero Excel dropped there is put back. Nothing else is padded. ``dates``:
@@ -296,19 +299,17 @@ def _typed_invoices(
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
-    # invoice numbers repeat (a supplier's number each month, or the same
-    # number from several suppliers): each distinct cell is trimmed, masked
-    # and normalised once, and made a Python string once
-    id_codes, id_cells = distinct_texts(df["invoice_id"], strip=True)
     # for OPUS and Sensum only: it may be anything the supplier wrote
-    raw_ids = _cells_of_rows(df["invoice_id"], id_codes, id_cells)
+    raw_ids = _trimmed(df["invoice_id"])
     out["invoice_id_raw"] = _texts(raw_ids)
-    # what people read: a CPR number used as invoice number is masked like any
-    # other (the cells as written, not taken again, where none is)
-    shown_ids = mask_cprs_in_arrow(id_cells)
-    out["invoice_id"] = _texts(raw_ids if shown_ids is id_cells else shown_ids.take(pa.array(id_codes)))
-    # what check 10 compares: the number as written, normalised (never the masked form)
-    out["invoice_key"] = _objects(normalise_numbers(id_cells)[id_codes])
+    # the numbers are worked on whole-column in arrow, not made distinct
+    # first: hashing half a million numbers costs more than what follows.
+    # What people read: a CPR number used as invoice number is masked like
+    # any other (the cells as written, not copied, where none is)
+    out["invoice_id"] = _texts(mask_cprs_in_arrow(raw_ids))
+    # what check 10 compares: the number as written, normalised (never the
+    # masked form); arrow, as decide hashes it
+    out["invoice_key"] = _texts(normalise_numbers_arrow(raw_ids))
 
     # a few thousand suppliers: each distinct cell is read, checked and keyed once
     cvr_codes, cvr_cells = distinct_texts(df["supplier_cvr"], strip=True)
@@ -358,8 +359,7 @@ def _typed_invoices(
     out["text"] = _texts(texts.column)
     inv_date, _, _ = _read_dates(df, "invoice_date", dates)
     out["invoice_date"] = inv_date
-    codes, names = distinct_texts(df["supplier_name"], strip=True)
-    out["supplier_name"] = _texts(_cells_of_rows(df["supplier_name"], codes, names))
+    out["supplier_name"] = _texts(_trimmed(df["supplier_name"]))
     return out
 
 
@@ -375,6 +375,20 @@ def _cells_of_rows(values: pd.Series, codes: np.ndarray, cells: pa.Array) -> pa.
     ):
         return column
     return cells.take(pa.array(codes))
+
+
+def _trimmed(values: pd.Series) -> pa.Array:
+    """Each row's cell trimmed, as :func:`distinct_texts` with ``strip=True``
+    gives its cells, without hashing the column: the column itself, not
+    copied, where trimming changes no cell (nearly always; a cell trimmed
+    is shorter, so the same number of bytes in all means none was)."""
+    if not is_arrow_text(values):
+        return text_array(values.str.strip())  # Python's strip, as pandas does for such a column
+    column = text_array(values)
+    trimmed = pc.utf8_trim_whitespace(column)
+    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(column)).as_py():
+        return column
+    return trimmed
 
 
 def _python_texts(cells: pa.Array) -> np.ndarray:
@@ -502,7 +516,7 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     filled = (u_series != "").to_numpy()
     multi = filled & u_series.str.contains(r"[,;/|\r\n]", regex=True).to_numpy()
     single = filled & ~multi
-    valid = cpr_column(u_series[single]).to_numpy(dtype=object)
+    valid = cprs_of_cells(cells.filter(pa.array(single)))  # distinct already: not hashed again
     is_ok = valid != ""
     idx = np.flatnonzero(single)
     u_cpr[idx[is_ok]] = valid[is_ok]
@@ -510,12 +524,17 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     u_count[idx[is_ok]] = 1
     u_invalid[idx[~is_ok]] = True
     u_masked[idx[~is_ok]] = [_mask_raw(v) for v in uniques[idx[~is_ok]]]
+    # cells of several numbers: split in Python, set whole-column (not one
+    # array item at a time)
     multi_idx = np.flatnonzero(multi)
-    for k, (good, bad) in zip(multi_idx, split_cpr_cells(uniques[multi_idx]), strict=True):
-        _set_cprs(k, list(dict.fromkeys(good)), u_cpr, u_count, u_all)
-        if bad:
-            u_invalid[k] = True
-            u_masked[k] = ";".join(_mask_raw(b) for b in bad)
+    split = split_cpr_cells(uniques[multi_idx])
+    goods = [list(dict.fromkeys(good)) for good, _bad in split]
+    u_count[multi_idx] = [len(good) for good in goods]
+    u_all[multi_idx] = _object_array([";".join(good) for good in goods])
+    u_cpr[multi_idx] = _object_array([good[0] if len(good) == 1 else "" for good in goods])
+    with_bad = [i for i, (_good, bad) in enumerate(split) if bad]
+    u_invalid[multi_idx[with_bad]] = True
+    u_masked[multi_idx[with_bad]] = _object_array([";".join(_mask_raw(b) for b in split[i][1]) for i in with_bad])
     cpr, count, cpr_all = u_cpr[codes], u_count[codes], u_all[codes]
     key = digits_key(u_cpr)[codes] if m else np.zeros(n, dtype=np.int64)
 
@@ -547,9 +566,9 @@ def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.nda
     key = np.zeros(n, dtype=np.int64)
     owner, found = _text_cpr_candidates(np.arange(n), texts, odd)
     if len(found):
-        checked = cpr_column(_arrow_series(found)).to_numpy(dtype=object)
+        checked, keys = cpr_keys(_arrow_series(found))
         hit = checked != ""
-        owner, checked = owner[hit], checked[hit]
+        owner, checked, keys = owner[hit], checked[hit], keys[hit]
         # most texts have one valid number: set whole-column; the rest one by one
         per_text = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, dtype=np.int64)
         one = per_text[owner] == 1
@@ -557,7 +576,7 @@ def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.nda
         cpr[single_texts] = single
         cpr_all[single_texts] = single
         count[single_texts] = 1
-        key[single_texts] = digits_key(single)
+        key[single_texts] = keys[one]
         several: dict[int, list[str]] = {}
         for i, number in zip(owner[~one].tolist(), checked[~one], strict=True):
             numbers = several.setdefault(i, [])
@@ -602,6 +621,13 @@ def _text_cpr_candidates(
     owners.append(np.array(owner, dtype=np.int64))
     found.append(pa.array(numbers, type=pa.large_string()))
     return np.concatenate(owners).astype(np.int64), pa.concat_arrays(found)
+
+
+def _object_array(texts: list[str]) -> np.ndarray:
+    """Python strings as a one-dimensional object array, to set many items at once."""
+    out = np.empty(len(texts), dtype=object)
+    out[:] = texts
+    return out
 
 
 def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
@@ -867,12 +893,13 @@ def _typed_grants(
 
     grant_id = df["grant_id"].str.strip()
     flag((grant_id == "").to_numpy(), "grant_id", "bevillings-ID mangler")
-    cpr = cpr_column(_cpr_cells(df["cpr"], numeric_cpr))
-    flag((cpr == "").to_numpy(), "cpr", "CPR-nummeret mangler eller er ugyldigt")
+    # each distinct CPR and CVR cell is read once, and its text and key made once
+    cpr = cpr_codes(_cpr_cells(df["cpr"], numeric_cpr))
+    flag(_blank(*cpr), "cpr", "CPR-nummeret mangler eller er ugyldigt")
     service = df["service_code"].str.strip()
     flag((service == "").to_numpy(), "service_code", "ydelseskoden mangler")
-    cvr = cvr_column(df["supplier_cvr"].str.strip())
-    flag((cvr == "").to_numpy(), "supplier_cvr", "leverandørens CVR-nummer mangler eller er ugyldigt")
+    cvr = cvr_codes(df["supplier_cvr"].str.strip())
+    flag(_blank(*cvr), "supplier_cvr", "leverandørens CVR-nummer mangler eller er ugyldigt")
     rate, rate_ok, _ = parse_amounts(df["rate"], max_decimals=4)
     flag(~rate_ok, "rate", "taksten er ikke et tal")
     flag(rate_ok & (rate < 0), "rate", "taksten er negativ")
@@ -892,8 +919,8 @@ def _typed_grants(
     flag(~end_ok & ~end_blank, "end_date", "slutdatoen kan ikke læses")
     flag(start_ok & end_ok & (end < start), "end_date", "slutdatoen ligger før startdatoen")
 
-    cpr_text, cpr_key = _text_and_key(cpr)
-    cvr_text, cvr_key = _text_and_key(cvr)
+    cpr_text, cpr_key = _text_and_key(*cpr)
+    cvr_text, cvr_key = _text_and_key(*cvr)
     out = pd.DataFrame(
         {
             "row": rows,
@@ -927,15 +954,20 @@ def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
     return values.to_numpy(dtype=object)
 
 
-def _text_and_key(values: pd.Series) -> tuple[pa.Array, np.ndarray]:
-    """Compact CPR or CVR numbers (Python strings, blank where invalid) as
-    arrow text and as :func:`digits_key`, each distinct number once."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
-    uniques = np.asarray(uniques, dtype=object)
-    if len(uniques) == 0:
-        return values.to_numpy(dtype=object), np.zeros(0, dtype=np.int64)
-    text = pa.array(uniques, type=pa.large_string()).take(pa.array(codes))
-    return pd.array(text, dtype="str"), digits_key(uniques)[codes]
+def _blank(codes: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    """The rows whose number is blank (invalid), from :func:`cpr_codes` or :func:`cvr_codes`."""
+    return (numbers == "")[codes] if len(numbers) else np.zeros(len(codes), dtype=bool)
+
+
+def _text_and_key(codes: np.ndarray, numbers: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Compact CPR or CVR numbers, as each row's code into what each
+    distinct cell is (Python strings, blank where invalid: :func:`cpr_codes`,
+    :func:`cvr_codes`), as arrow text and as :func:`digits_key`, each
+    distinct cell once."""
+    if len(codes) == 0:
+        return np.empty(0, dtype=object), np.zeros(0, dtype=np.int64)
+    text = pa.array(numbers, type=pa.large_string()).take(pa.array(codes))
+    return pd.array(text, dtype="str"), digits_key(numbers)[codes]
 
 
 def _dedupe_grants(grants: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:

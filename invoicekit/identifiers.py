@@ -191,19 +191,56 @@ def cpr_column(values: pd.Series) -> pd.Series:
     Each distinct value is checked once. One of digits 0-9, spaces and
     hyphens only (nearly all) is compacted and checked whole-column; any other
     goes through the scalar functions (stdnum) one by one."""
+    codes, mapped = cpr_codes(values)
+    out = mapped[codes] if len(mapped) else np.empty(0, dtype=object)
+    return pd.Series(out, index=values.index, dtype=object, copy=False)
+
+
+def cpr_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cpr_column` as each row's code into the distinct cells and
+    what each of those is (Python strings), for a caller that works on the
+    distinct numbers (the grants' keys) without finding them again."""
     codes, arr = _distinct_cells(values)
+    return codes, cprs_of_cells(arr)
+
+
+def cprs_of_cells(arr: pa.Array) -> np.ndarray:
+    """:func:`cpr_column` of cells held in arrow that are distinct already
+    (no null among them), each read once: what each is, as Python strings."""
+    return _cprs_and_keys(arr)[0]
+
+
+def cpr_keys(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cpr_column` as Python strings, and each number as an integer
+    (0 where blank: what ``digits_key`` makes of it), each distinct value
+    read once and its integer read from arrow, not from the strings."""
+    codes, arr = _distinct_cells(values)
+    mapped, keys = _cprs_and_keys(arr)
+    if len(mapped) == 0:
+        return np.empty(0, dtype=object), np.zeros(0, dtype=np.int64)
+    return mapped[codes], keys[codes]
+
+
+def _cprs_and_keys(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     mapped = np.full(len(arr), "", dtype=object)
+    keys = np.zeros(len(arr), dtype=np.int64)
     if len(arr):
         plain = pc.match_substring_regex(arr, r"^[0-9 \-]*$").to_numpy(zero_copy_only=False)
         idx = np.flatnonzero(plain)
         compact = pc.replace_substring(pc.replace_substring(arr.take(pa.array(idx)), " ", ""), "-", "")
         ok = valid_cpr_mask(compact)
-        mapped[idx[ok]] = compact.filter(pa.array(ok)).to_numpy(zero_copy_only=False)
+        valid = compact.filter(pa.array(ok))  # ten digits 0-9 each
+        mapped[idx[ok]] = valid.to_numpy(zero_copy_only=False)
+        keys[idx[ok]] = pc.cast(valid, pa.int64()).to_numpy(zero_copy_only=False)
         other = np.flatnonzero(~plain)
         for k, value in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
             mapped[k] = _cpr_or_blank(value)
-    out = mapped[codes] if len(mapped) else np.empty(0, dtype=object)
-    return pd.Series(out, index=values.index, dtype=object, copy=False)
+            keys[k] = int(mapped[k]) if _KEY_DIGITS.fullmatch(mapped[k]) else 0
+    return mapped, keys
+
+
+#: what a join key is made of (as ``digits_key`` reads a number)
+_KEY_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 def _distinct_cells(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
@@ -227,6 +264,14 @@ def cvr_column(values: pd.Series) -> pd.Series:
     digits 0-9, the first not 0; nearly all) is checked whole-column with the
     modulus 11 above; any other goes through :func:`is_valid_cvr` (stdnum), so
     prefixes, separators and digits of other scripts are read as one by one."""
+    codes, mapped = cvr_codes(values)
+    out = mapped[codes] if len(mapped) else np.empty(len(values), dtype=object)
+    return pd.Series(out, index=values.index, dtype=object, copy=False)
+
+
+def cvr_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cvr_column` as each row's code into the distinct cells and
+    what each of those is (see :func:`cpr_codes`)."""
     codes, arr = _distinct_cells(values)
     mapped = np.full(len(arr), "", dtype=object)
     if len(arr):
@@ -241,8 +286,7 @@ def cvr_column(values: pd.Series) -> pd.Series:
         other = np.flatnonzero(~plain)
         for k, value in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
             mapped[k] = _cvr_or_blank(value)
-    out = mapped[codes] if len(mapped) else np.empty(len(values), dtype=object)
-    return pd.Series(out, index=values.index, dtype=object, copy=False)
+    return codes, mapped
 
 
 #: a CVR number as written by a system: eight digits 0-9, the first not 0, maybe after DK
@@ -302,12 +346,20 @@ def mask_cprs_in(values: pd.Series, objects: np.ndarray | None = None) -> pd.Ser
 
 
 def mask_cprs_in_arrow(cells: pa.Array) -> pa.Array:
-    """:func:`mask_cprs_in` for distinct cells held in arrow, arrow out:
+    """:func:`mask_cprs_in` for cells held in arrow, arrow out:
     only the cells that may hold a CPR number become Python strings, and
     ``cells`` itself is returned when none may (nearly always, for invoice
     numbers)."""
-    may_hold = pc.fill_null(pc.match_substring_regex(cells, CPR_LIKE_RE2), False)
-    if not pc.any(may_hold).as_py():
+    # ten digits at least: a cell of fewer than ten bytes holds none, and
+    # is not searched (most invoice numbers are shorter)
+    long = pc.fill_null(pc.greater_equal(pc.binary_length(cells), 10), False)
+    if not pc.any(long).as_py():
         return cells
+    found = pc.fill_null(pc.match_substring_regex(cells.filter(long), CPR_LIKE_RE2), False)
+    if not pc.any(found).as_py():
+        return cells
+    may_hold = long.to_numpy(zero_copy_only=False).copy()
+    may_hold[may_hold] = found.to_numpy(zero_copy_only=False)
+    may_hold = pa.array(may_hold)
     masked = map_unique(pd.Series(cells.filter(may_hold).to_pylist(), dtype=object), mask_cpr_text)
     return pc.replace_with_mask(cells, may_hold, pa.array(masked, type=cells.type))

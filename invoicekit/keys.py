@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
-from invoicekit.texts import arrow_text
+from invoicekit.texts import arrow_text, text_bytes
 
 HASHED = "#"
 LEGACY = "~"
@@ -65,7 +65,7 @@ def _removed(ch: str) -> bool:
 
 #: what makes a stored number a keyed hash: ten digits in a row (of any script), it might be a CPR number
 _TEN_DIGITS_RE2 = r"\p{Nd}{10}"
-_ASCII_REMOVED_RE2 = r"[\x{00}-\x{20}\x{7f}\-]+"  # ASCII controls, the space and the hyphen
+_ASCII_REMOVED_RE2 = r"[\x{00}-\x{20}\x{7f}\-]+"  # ASCII controls, the space and the hyphen (removed byte by byte)
 
 
 def new_secret() -> str:
@@ -87,15 +87,40 @@ def normalise_grant_id(text: object) -> str:
 def normalise_numbers(values: object) -> np.ndarray:
     """:func:`normalise_number` whole-column: ASCII text (nearly all) with
     pyarrow, the rest one by one."""
+    return np.asarray(normalise_numbers_arrow(values).to_numpy(zero_copy_only=False), dtype=object).copy()
+
+
+def normalise_numbers_arrow(values: object) -> pa.Array:
+    """:func:`normalise_numbers` as arrow text, for a column that stays
+    arrow (the typed invoices' ``invoice_key``): no Python string is made
+    but for the few numbers that are not ASCII."""
     arr = pc.fill_null(arrow_text(values), "")
     ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
-    fast = pc.replace_substring_regex(pc.ascii_lower(arr), _ASCII_REMOVED_RE2, "")
-    out = np.asarray(fast.to_numpy(zero_copy_only=False), dtype=object).copy()
-    if not ascii_.all():
-        other = np.flatnonzero(~ascii_)
-        for k, raw in zip(other, arr.take(pa.array(other)).to_pylist(), strict=True):
-            out[k] = normalise_number(raw)
-    return out
+    fast = _without_ascii_removed(pc.ascii_lower(arr))
+    if ascii_.all():
+        return fast
+    other = arr.filter(pa.array(~ascii_)).to_pylist()
+    each = {raw: normalise_number(raw) for raw in set(other)}  # each distinct number once
+    slow = [each[raw] for raw in other]
+    return pc.replace_with_mask(fast, pa.array(~ascii_), pa.array(slow, type=fast.type))
+
+
+def _without_ascii_removed(arr: pa.Array) -> pa.Array:
+    """``arr`` (arrow text) without the bytes :data:`_ASCII_REMOVED_RE2`
+    matches, all cells at once: ASCII bytes are never part of a longer UTF-8
+    character, so dropping each such byte of the character data is what
+    replacing the pattern with nothing gives, without a regex pass (three
+    times faster on half a million invoice numbers)."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())
+    bounds, raw = text_bytes(arr)
+    removed = (raw <= 0x20) | (raw == 0x7F) | (raw == 0x2D)
+    at = np.flatnonzero(removed)
+    if len(at) == 0:
+        return arr
+    # each cell's new end: its old end less the bytes removed before it
+    offsets = (bounds - np.searchsorted(at, bounds)).astype(np.int64)
+    return pa.LargeStringArray.from_buffers(len(arr), pa.py_buffer(offsets), pa.py_buffer(raw[~removed]))
 
 
 def normalise_grant_ids(values: object) -> np.ndarray:

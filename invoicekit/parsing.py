@@ -523,8 +523,10 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
         ok[ok] = ~pc.match_substring_regex(g.field("pre").filter(g.is_valid()), _LETTER_RE2).to_numpy(
             zero_copy_only=False
         )
-        names = pc.utf8_lower(pc.if_else(g.is_valid(), g.field("mon"), "")).to_numpy(zero_copy_only=False)
-        month = pd.Index(MONTHS_DA).get_indexer(names)
+        names = pc.utf8_lower(pc.if_else(g.is_valid(), g.field("mon"), ""))
+        # looked up in arrow: the names never become Python strings
+        month = pc.index_in(names, value_set=pa.array(MONTHS_DA, type=names.type))
+        month = pc.fill_null(month, -1).to_numpy(zero_copy_only=False)
         year = pc.cast(pc.if_else(g.is_valid(), g.field("year"), "0"), pa.int64()).to_numpy()
         good = ok & (month >= 0) & (year >= MIN_YEAR) & (year <= MAX_YEAR)
         first = ((np.where(good, year, 1970) - 1970) * 12 + np.where(good, month, 0)).astype("datetime64[M]")

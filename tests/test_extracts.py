@@ -526,3 +526,44 @@ def test_the_supplier_cvr_shown_is_the_cell_as_written_only_where_it_is_the_comp
 
     frame = pd.DataFrame({"invoice_id": "F-1", "supplier_cvr": cells, "amount": "100,00"}, dtype="str")
     assert prepare_invoices(frame).frame["supplier_cvr"].tolist() == shown
+
+
+def test_cpr_cells_of_several_numbers_type_as_each_cell_split_one_by_one(tmp_path):
+    """Cells holding several numbers are split in Python and set
+    whole-column: each row gets what splitting its own cell gives (valid
+    numbers once each, in order; the invalid parts masked, in order)."""
+    import pandas as pd
+
+    from invoicekit.extracts import prepare_invoices
+    from invoicekit.identifiers import compact_cpr
+    from invoicekit.parsing import split_cpr_cell
+    from invoicekit.vocabulary import masked_cpr
+
+    cells = [
+        "0101901234, 0101901234",
+        "0101901234;0202902345",
+        "0101901234, 12",
+        "12/3456789012",
+        " ;0101901234 ",
+        "abc,0202902345|0101901234",
+        "0101901234",
+        "",
+        "0202902345, 0101901234",
+    ]
+    path = tmp_path / "inv.csv"
+    rows = [
+        {"invoice_id": f"F{i}", "supplier_cvr": "12345674", "amount": "1,00", "cpr": c} for i, c in enumerate(cells)
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    for typed in (read_invoices(path).frame, prepare_invoices(pd.DataFrame(rows)).frame):
+        for i, cell in enumerate(cells):
+            if not any(sep in cell for sep in ",;/|"):
+                continue
+            good, bad = split_cpr_cell(cell.strip())
+            good = list(dict.fromkeys(good))
+            assert typed["cpr_count"].iat[i] == len(good), cell
+            assert typed["cpr_all"].iat[i] == ";".join(good), cell
+            assert typed["cpr"].iat[i] == (good[0] if len(good) == 1 else ""), cell
+            assert typed["cpr_invalid"].iat[i] == bool(bad), cell
+            assert typed["cpr_invalid_masked"].iat[i] == ";".join(masked_cpr(compact_cpr(b)) for b in bad), cell
+        assert type(typed["cpr_all"].iat[0]) is str and type(typed["cpr_invalid_masked"].iat[2]) is str

@@ -2,6 +2,7 @@ import datetime as dt
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from hypothesis import given, settings
@@ -274,6 +275,19 @@ def test_masking_cprs_in_arrow_cells_is_masking_them_as_python_strings(cells):
     assert mask_cprs_in_arrow(plain) is plain  # none may hold one: as they are
 
 
+def test_masking_arrow_cells_skips_only_cells_too_short_to_hold_ten_digits():
+    """Cells of fewer than ten bytes are not searched: a number of exactly
+    ten digits is still masked, missing cells stay missing, and a slice of
+    an array is read from its own cells."""
+    import pyarrow as pa
+
+    cells = ["6101901234", "610190123", None, "F-1", "x 610190-1234", "٦١٠١٩٠١٢٣٤"]
+    arr = pa.array(["6101901234", *cells], type=pa.large_string()).slice(1)
+    expected = [None if c is None else mask_cpr_text(c) for c in cells]
+    assert mask_cprs_in_arrow(arr).to_pylist() == expected
+    assert expected[0] == "610190-xxxx" and expected[1] == "610190123"
+
+
 def _code_points() -> list[str]:
     return [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
 
@@ -299,3 +313,21 @@ def test_no_separator_or_digit_of_any_script_lets_a_cpr_number_through_the_arrow
     assert safe_arrow(pa.array([c[8:18] for c in cells[: len(seps)]])).to_pylist() == [
         mask_cpr_text(c[8:18]) for c in cells[: len(seps)]
     ]
+
+
+def test_cpr_keys_are_cpr_column_and_its_digits_key():
+    """The numbers and their join keys read together, the keys from arrow:
+    what cpr_column gives, and what digits_key makes of it, row by row."""
+    from invoicekit.extracts import digits_key
+    from invoicekit.identifiers import cpr_keys
+
+    values = pd.Series(
+        ["6101901234", "610190-1234", "", "6101901235x", "٦١٠١٩٠١٢٣٤", "6101901234", " 610190 1234", "3213901234"],
+        dtype="str",
+    )
+    numbers, keys = cpr_keys(values)
+    assert numbers.tolist() == cpr_column(values).tolist()
+    assert keys.tolist() == digits_key(numbers).tolist()
+    assert keys[4] == 6101901234 and keys[2] == 0
+    empty_numbers, empty_keys = cpr_keys(pd.Series([], dtype="str"))
+    assert len(empty_numbers) == 0 and empty_keys.dtype == np.int64

@@ -4,6 +4,7 @@ the journal may keep."""
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from invoicekit.keys import (
@@ -19,6 +20,7 @@ from invoicekit.keys import (
     normalise_grant_ids,
     normalise_number,
     normalise_numbers,
+    normalise_numbers_arrow,
     stored_keys,
     stored_keys_arrow,
 )
@@ -43,6 +45,16 @@ def test_case_folding_is_more_than_lower_case():
 def test_the_whole_column_form_agrees_with_one_by_one():
     values = [*SAME_AS_SOL_1001, "", None, "Ærø-1", "æRØ 1", "0504190001", "x\x1cy", "a\u2028b", "ǅ-1"]
     assert normalise_numbers(values).tolist() == [normalise_number(v) for v in values]
+
+
+def test_the_arrow_form_agrees_with_one_by_one_on_a_slice_of_an_array():
+    """Arrow text handed on as it is (a slice of a column read in parts, of
+    either string type): each cell's bytes are its own, whatever comes before."""
+    values = ["--", " A-1 ", "x\x7fy", "", "Ærø-1", "B\t-2", "SOL-1001", "\x00", "c"]
+    for kind in (pa.string(), pa.large_string()):
+        sliced = pa.array(["-pre- ", *values, " post-"], type=kind).slice(1, len(values))
+        assert normalise_numbers_arrow(sliced).to_pylist() == [normalise_number(v) for v in values]
+        assert normalise_numbers(sliced).tolist() == [normalise_number(v) for v in values]
 
 
 @pytest.mark.parametrize("grant", ["B-1001", "b-1001", "B-1001.", "B–1001", "B 1001..", "b1001"])

@@ -242,3 +242,13 @@ def test_a_cell_is_blank_as_trimming_it_would_leave_it_for_every_character():
     trimmed = pc.equal(pc.utf8_trim_whitespace(cells), "")
     assert _blank_cells(cells).to_pylist() == trimmed.to_pylist()
     assert 20 < sum(trimmed.to_pylist()) < 100  # some characters are whitespace, most are not
+
+
+def test_line_breaks_are_counted_as_python_counts_them_across_blocks(monkeypatch):
+    """The line breaks of a CSV file are counted a block at a time: a break
+    on either side of a block's edge is counted once."""
+    from invoicekit import readers
+
+    monkeypatch.setattr(readers, "SCAN_BLOCK", 3)
+    for data in (b"", b"\n", b"a\nb\n", b"abc\n\n\nde", b"\n" * 7, "ø\næ\r\n".encode()):
+        assert readers._count_line_breaks(data) == data.count(b"\n")
