@@ -119,7 +119,11 @@ def _notes_found(
     rows, at = decisions["row"].to_numpy(), notes["row"].to_numpy()
     if len(rows) == 0 or len(at) == 0 or not (np.diff(rows) > 0).all():  # each row once, in order
         return {}
-    pos = np.minimum(np.searchsorted(rows, at), len(rows) - 1)
+    if rows[-1] - rows[0] == len(rows) - 1:
+        # the rows counted one by one (as read): a row's position is its distance from the first
+        pos = np.clip(at - rows[0], 0, len(rows) - 1)
+    else:
+        pos = np.minimum(np.searchsorted(rows, at), len(rows) - 1)
     if not (rows[pos] == at).all():
         return {}
     mine = _notes_messages(notes)
