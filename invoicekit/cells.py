@@ -44,6 +44,7 @@ _CPR_CHARACTERS = 10
 _FORMULA_BYTES = np.isin(np.arange(256), [ord(c) for c in FORMULA_START])
 _FORMULA_START_BYTES = tuple(np.uint8(ord(c)) for c in FORMULA_START)
 _SEPARATOR_BYTES = (ord(";"), ord(","))
+_SPACE = ord(" ")
 
 
 def neutralise(text: str, csv: bool = True) -> str:
@@ -156,12 +157,23 @@ def _formula_starts(arr: pa.Array, bounds: np.ndarray, raw: np.ndarray) -> np.nd
         hit |= first == byte
     hit &= ends > starts
     semi, comma = np.empty(SCAN_BYTES, dtype=bool), np.empty(SCAN_BYTES, dtype=bool)
+    shifted = np.empty(SCAN_BYTES, dtype=np.uint8)
     for at in range(0, len(raw) - 1, SCAN_BYTES):
         block = raw[at : min(at + SCAN_BYTES, len(raw) - 1)]  # a separator with a byte after it
         k = len(block)
         np.equal(block, _SEPARATOR_BYTES[0], out=semi[:k])
         np.equal(block, _SEPARATOR_BYTES[1], out=comma[:k])
         np.logical_or(semi[:k], comma[:k], out=semi[:k])
+        # a space or a digit after (a separator in a sentence, a Danish decimal comma)
+        # starts no formula: the others are few, and none at all in most blocks
+        following = raw[at + 1 : at + 1 + k]
+        np.subtract(following, ord("0"), out=shifted[:k])  # the digits become 0 … 9, the rest wrap
+        np.greater_equal(shifted[:k], 10, out=comma[:k])
+        np.logical_and(semi[:k], comma[:k], out=semi[:k])
+        np.not_equal(following, _SPACE, out=comma[:k])
+        np.logical_and(semi[:k], comma[:k], out=semi[:k])
+        if not semi[:k].any():
+            continue
         after = np.flatnonzero(semi[:k]) + (at + 1)
         after = after[_FORMULA_BYTES[raw[after]]]
         # the cell that holds each such byte (where the separator ends the cell
