@@ -138,3 +138,21 @@ def test_a_file_formatted_in_parts_by_two_threads_is_the_file_written_at_once(tm
             release.set()
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "plain.csv").read_bytes()
     assert parts == plain
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        ["2019-03-01", "2019-03-31", "2019-03-01", "2019-02-28 13:45"],  # close together: every day in between
+        ["1900-01-01", "2199-12-31", "1900-01-01"],  # far apart: each distinct one
+        ["2019-03-01", "NaT", "2019-03-02"],
+        ["NaT"],
+        [],
+    ],
+)
+def test_a_column_of_dates_is_written_as_each_date_alone(dates):
+    values = pd.Series(np.array(dates, dtype="datetime64[s]"))
+    for text, alone in ((post.format_date_dk, "%d.%m.%Y"), (post.format_date_iso, "%Y-%m-%d")):
+        expected = ["" if pd.isna(d) else d.strftime(alone) for d in values]
+        written = post._dates(values, text)
+        assert written.to_pylist() == expected and written.type == pa.large_string()
