@@ -29,10 +29,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a
 #: new cell there
 _FORMULA_RE2 = r"(?:^|[;,])[=+\-@\t\r]"
-#: the same in a block of cells joined by NUL (a cell's start follows one)
-_FORMULA_BLOCK_RE2 = r"(?:^|[;,\x00])[=+\-@\t\r]"
-#: cells joined into one text per block for the first scan: RE2 pays per
-#: call, and nearly every block holds nothing to fix
+#: cells joined into one text per block for the first scan of :func:`mask_arrow`:
+#: RE2 pays per call, and nearly every block holds nothing to fix
 BLOCK_ROWS = 512
 #: cells this long on average (bytes) are matched one by one, without the blocks
 LONG_CELLS = 64
@@ -74,8 +72,9 @@ def mask_arrow(arr: pa.Array) -> pa.Array:
 
 
 def safe_arrow(arr: pa.Array, mask: bool = True) -> pa.Array:
-    """:func:`safe_text` whole-column: one RE2 scan finds the few cells that
-    need it (a formula start, or with ``mask`` ten digits that may be a CPR)."""
+    """:func:`safe_text` whole-column: one scan of the bytes finds the few
+    cells that need it (a formula start, or with ``mask`` ten digits that
+    may be a CPR: those RE2 looks at), :func:`unsafe_cells`."""
     return fix_unsafe(arr, unsafe_cells(arr, mask), mask)
 
 
@@ -225,9 +224,9 @@ def _cpr_candidates(bounds: np.ndarray, raw: np.ndarray) -> np.ndarray:
     return np.unique(np.searchsorted(bounds[1:], np.concatenate(found), side="right"))
 
 
-def _pattern(mask: bool, block: bool = False) -> str:
-    """What :func:`unsafe_cells` looks for (``block``: in cells joined by NUL)."""
-    return (_FORMULA_BLOCK_RE2 if block else _FORMULA_RE2) + (f"|{CPR_LIKE_RE2}" if mask else "")
+def _pattern(mask: bool) -> str:
+    """What :func:`unsafe_cells` looks for."""
+    return _FORMULA_RE2 + (f"|{CPR_LIKE_RE2}" if mask else "")
 
 
 def _text(arr: pa.Array) -> pa.Array | None:
