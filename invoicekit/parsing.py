@@ -144,17 +144,42 @@ def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndar
 
 def format_money(units: np.ndarray, decimal: str = ".") -> pd.Series:
     """Format 1/10,000 DKK amounts with two decimals (four when there are
-    fractions of an øre), whole-column, each distinct amount once; a Series
-    of text."""
-    codes, uniques = _distinct(units)
-    mag = np.abs(uniques)
-    whole = pc.cast(pa.array(mag // MONEY_SCALE), pa.string())
-    frac = mag % MONEY_SCALE
-    frac4 = pc.utf8_lpad(pc.cast(pa.array(frac), pa.string()), 4, "0")
-    frac_text = pc.if_else(pa.array(frac % ORE == 0), pc.utf8_slice_codeunits(frac4, 0, 2), frac4)
-    sign = pc.if_else(pa.array(uniques < 0), "-", "")
-    out = pc.binary_join_element_wise(sign, whole, pa.scalar(decimal), frac_text, "")
-    return pd.Series(out.take(pa.array(codes)), dtype="str")
+    fractions of an øre), whole-column; a Series of text."""
+    return pd.Series(_money_text(np.asarray(units, dtype=np.int64), decimal), dtype="str")
+
+
+def _money_text(units: np.ndarray, decimal: str, known: np.ndarray | None = None) -> pa.Array:
+    """:func:`format_money` as arrow text (``large_string``); ``known``
+    False: a blank cell. The whole kroner are arrow's integers cast to text;
+    the decimals are one of 10,000 texts (the decimal mark and two or four
+    digits), taken by the fraction; then the two joined. No amount is made
+    distinct first: the three steps cost less than finding the distinct ones
+    (a million amounts: about 45 ms against 125)."""
+    mag = np.abs(units)
+    whole, frac = np.divmod(mag, MONEY_SCALE)
+    # a sign is written before the kroner: a negative whole count of kroner
+    # carries its own, and only an amount above -1 DKK needs one added
+    negative = units < 0
+    signed = np.negative(whole, out=whole, where=negative)
+    lone = negative & (whole == 0)
+    kind = pa.large_string()
+    kroner = pc.cast(pa.array(signed, mask=None if known is None else ~known), kind)
+    if lone.any():
+        kroner = pc.if_else(pa.array(lone), pa.scalar("-0", kind), kroner)
+    if known is not None:
+        frac = np.where(known, frac, MONEY_SCALE)  # the blank decimals
+    decimals = _decimals(decimal).take(pa.array(frac))
+    # an unknown amount: its null kroner left out, its blank decimals kept
+    return pc.binary_join_element_wise(kroner, decimals, pa.scalar("", kind), null_handling="skip")
+
+
+@functools.lru_cache(maxsize=4)
+def _decimals(decimal: str) -> pa.Array:
+    """The decimal mark and the digits of each fraction 0 … 9,999 of a krone
+    (two where it is whole øre, four otherwise), then a blank (for an unknown
+    amount)."""
+    texts = [f"{decimal}{f // ORE:02d}" if f % ORE == 0 else f"{decimal}{f:04d}" for f in range(MONEY_SCALE)]
+    return pa.array([*texts, ""], type=pa.large_string())
 
 
 def _distinct(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -212,8 +237,7 @@ def money_arrow(dkk: pd.Series, decimal: str = ".") -> pa.Array:
     known = ~np.isnan(values)
     units = np.zeros(len(values), dtype=np.int64)
     units[known] = np.round(values[known] * MONEY_SCALE).astype(np.int64)
-    text = pa.array(format_money(units, decimal=decimal))
-    return text if known.all() else pc.if_else(pa.array(known), text, pa.scalar("", text.type))
+    return _money_text(units, decimal, None if known.all() else known)
 
 
 def format_money_one(units: int, decimal: str = ",") -> str:

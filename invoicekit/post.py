@@ -70,10 +70,22 @@ WRITE_BATCH_ROWS = 1 << 14
 
 def _dates(values: pd.Series, text: Callable[[np.ndarray], pd.Series]) -> pa.Array:
     """A column of dates as ``text`` writes them, each distinct date once
-    (a year's postings hold a few hundred dates)."""
+    (a year's postings hold a few hundred dates): every day from the first
+    to the last where they lie close together (a day's text is found by its
+    distance from the first, nothing searched), else each distinct one."""
     days = values.to_numpy(dtype="datetime64[D]").view(np.int64)  # NaT: a value like the others
-    codes, uniques = pd.factorize(days)
+    first = days.min() if len(days) else _NAT_DAYS
+    if first != _NAT_DAYS and days.max() - first < _DATE_SPAN:
+        codes, uniques = days - first, np.arange(first, days.max() + 1)
+    else:
+        codes, uniques = pd.factorize(days)
     return pa.array(text(np.asarray(uniques, dtype=np.int64).view("datetime64[D]"))).take(pa.array(codes))
+
+
+#: NaT as ``datetime64[D]``'s integer (the smallest)
+_NAT_DAYS = np.datetime64("NaT", "D").view(np.int64)
+#: the most days from the first date to the last that :func:`_dates` writes out one by one
+_DATE_SPAN = 1 << 12
 
 
 def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
@@ -119,7 +131,11 @@ def _notes_found(
     rows, at = decisions["row"].to_numpy(), notes["row"].to_numpy()
     if len(rows) == 0 or len(at) == 0 or not (np.diff(rows) > 0).all():  # each row once, in order
         return {}
-    pos = np.minimum(np.searchsorted(rows, at), len(rows) - 1)
+    if rows[-1] - rows[0] == len(rows) - 1:
+        # the rows counted one by one (as read): a row's position is its distance from the first
+        pos = np.clip(at - rows[0], 0, len(rows) - 1)
+    else:
+        pos = np.minimum(np.searchsorted(rows, at), len(rows) - 1)
     if not (rows[pos] == at).all():
         return {}
     mine = _notes_messages(notes)

@@ -198,3 +198,80 @@ def test_formula_starts_found_byte_by_byte_are_what_re2_finds(values, start, hid
     arr = pa.Array.from_buffers(kind, len(whole), [validity, *whole.buffers()[1:]], null_count=sum(nulls))[start:]
     found = unsafe_cells(arr, mask)
     assert ([False] * len(arr) if found is None else found.to_pylist()) == _re2_found(arr, mask)
+
+
+#: pieces that make or nearly make a CPR number RE2 finds: digits of other scripts, the
+#: separators it takes between the sixth and seventh digit (white space of all kinds,
+#: dashes, a minus, a soft hyphen) and characters whose bytes look like a digit's
+_CPR_PIECES = [
+    "6101",
+    "90",
+    "1234",
+    "12",
+    "٦١٠",
+    "١٩٠",
+    "１２３",
+    "４",
+    "\u00a0",
+    "\u2013",
+    "\u2212",
+    "\u00ad",
+    "\x85",
+    "\x0b",
+    "\x1c",
+    "\u3000",
+    "-",
+    " ",
+    "ø",
+    "x",
+    ";",
+    "=",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.lists(st.sampled_from(_CPR_PIECES), max_size=8).map("".join)), max_size=30),
+    block=st.sampled_from([1, 2, 3, 7, 10, 11, 64]),
+    large=st.booleans(),
+)
+def test_cells_that_may_hold_a_cpr_number_found_byte_by_byte_are_what_re2_finds(values, block, large):
+    # the byte scan picks the cells worth matching with RE2: it may pick more, never fewer,
+    # wherever its blocks' edges fall (inside a cell, inside a number)
+    arr = pa.array(values, pa.large_string() if large else pa.string())
+    original, cells.SCAN_BYTES = cells.SCAN_BYTES, block
+    try:
+        found = unsafe_cells(arr, True)
+    finally:
+        cells.SCAN_BYTES = original
+    assert ([False] * len(arr) if found is None else found.to_pylist()) == _re2_found(arr, True)
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "6101901234",
+        "610190-1234",
+        "610190 1234",
+        "610190\u00a01234",
+        "610190\u20131234",
+        "610190\u22121234",
+        "610190\u00ad1234",
+        "610190\x851234",
+        "610190\x0b1234",
+        "610190\u30001234",
+        "٦١٠١٩٠١٢٣٤",
+        "６１０１９０-１２３４",
+        "61019٠١٢٣٤",
+    ],
+)
+@pytest.mark.parametrize("block", [1, 3, 9, 10, 11, 1 << 18])
+def test_a_cpr_number_is_found_byte_by_byte_wherever_it_lies_in_its_cell(number, block):
+    values = [number, "x" + number, number + "x", "ø" + number + ";", "12", number, None, "1" + number]
+    arr = pa.array(values, pa.large_string())
+    original, cells.SCAN_BYTES = cells.SCAN_BYTES, block
+    try:
+        found = unsafe_cells(arr, True)
+    finally:
+        cells.SCAN_BYTES = original
+    assert found is not None and found.to_pylist() == _re2_found(arr, True) == [True] * 4 + [False, True, False, True]

@@ -77,20 +77,35 @@ def _no_postings() -> pd.DataFrame:
     return frame
 
 
-@pytest.mark.parametrize("case", ["same messages", "another message", "rows out of order", "a row not decided"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "same messages",
+        "rows with gaps",
+        "another message",
+        "rows out of order",
+        "a row not decided",
+        "a row before the first",
+    ],
+)
 def test_the_notes_are_written_as_a_scan_of_the_notes_alone_writes_them(tmp_path, case):
     # opus_notes.csv is fixed from what the scan of decisions.csv's messages found, when
-    # each note's message is its invoice's; else the notes are scanned themselves
+    # each note's message is its invoice's; else the notes are scanned themselves (a note's
+    # invoice is found by its row: counted from the first where the rows go one by one)
     rows = list(range(2, 2 + len(_MESSAGES)))
+    if case == "rows with gaps":
+        rows = [2 + 3 * k for k in range(len(_MESSAGES))]
     decisions = _decided(_MESSAGES, rows[::-1] if case == "rows out of order" else rows)
     notes = decisions[["row", "invoice_id", "supplier_cvr", "message"]].iloc[::2].copy()
     if case == "another message":
         notes["message"] = notes["message"].fillna("").str.replace("Beløbet", "6101901234,=")
     if case == "a row not decided":
         notes["row"] = notes["row"] + 100
+    if case == "a row before the first":
+        notes["row"] = notes["row"] - 100
     message = post._arrow(decisions["message"])
     found = post._notes_found(notes, decisions, message, unsafe_cells(message))
-    assert ("note" in found) == (case == "same messages")
+    assert ("note" in found) == (case in ("same messages", "rows with gaps"))
     problems = pd.DataFrame(columns=list(PROBLEM_COLUMNS))
     post.write_outputs(tmp_path / "out", decisions, _no_postings(), notes, problems)
     alone = post.write_csv(post._opus_notes_columns(notes), tmp_path / "alone.csv", sep=";", mask=("note",))
@@ -123,3 +138,21 @@ def test_a_file_formatted_in_parts_by_two_threads_is_the_file_written_at_once(tm
             release.set()
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "plain.csv").read_bytes()
     assert parts == plain
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        ["2019-03-01", "2019-03-31", "2019-03-01", "2019-02-28 13:45"],  # close together: every day in between
+        ["1900-01-01", "2199-12-31", "1900-01-01"],  # far apart: each distinct one
+        ["2019-03-01", "NaT", "2019-03-02"],
+        ["NaT"],
+        [],
+    ],
+)
+def test_a_column_of_dates_is_written_as_each_date_alone(dates):
+    values = pd.Series(np.array(dates, dtype="datetime64[s]"))
+    for text, alone in ((post.format_date_dk, "%d.%m.%Y"), (post.format_date_iso, "%Y-%m-%d")):
+        expected = ["" if pd.isna(d) else d.strftime(alone) for d in values]
+        written = post._dates(values, text)
+        assert written.to_pylist() == expected and written.type == pa.large_string()
