@@ -618,15 +618,27 @@ def _match_pairs(
     return _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end)
 
 
+#: pairs looked at by :func:`_expected_once` to see whether their amounts repeat
+EXPECTED_SAMPLE = 4096
+
+
 def _expected_once(rate, unit, start, end, g, local) -> np.ndarray:
     """:func:`expected_amounts` of pairs (grant ``g`` of ``rate`` and
     ``unit``, invoice ``local`` of ``start`` and ``end``), worked out once
     per distinct (rate, unit, period): pairs repeat them (a month's
     invoices, a supplier's rates). The distinct rates are found among the
     grants and the periods among the invoices, so only their pairing is
-    looked up pair by pair."""
-    rate_code, _ = pd.factorize(rate * 8 + unit.astype(np.int64))
+    looked up pair by pair. Whether they repeat is seen first on a sample
+    of the pairs: where they mostly do not (a month's many citizens on many
+    rates), the hashing would cost more than it saves, and its tables of the
+    size of the pairs are fresh memory."""
+    rate_of = rate * 8 + unit.astype(np.int64)
     period = (start.astype(np.int64) << 24) + (end.astype(np.int64) & 0xFFFFFF)
+    step = max(len(g) // EXPECTED_SAMPLE, 1)
+    _, in_sample = tuple_codes(rate_of[g[::step]], period[local[::step]])
+    if in_sample > len(g[::step]) // 2:  # mostly distinct: no gain
+        return expected_amounts(rate[g], unit[g], start[local], end[local])
+    rate_code, _ = pd.factorize(rate_of)
     period_code, periods = pd.factorize(period)
     key = rate_code[g].astype(np.int64) * max(len(periods), 1) + period_code[local]
     inverse, unique = pd.factorize(key)
@@ -1049,10 +1061,21 @@ def _overlaps_another(keys, s, e) -> np.ndarray:
     codes = np.asarray(keys)
     if codes.dtype == object:
         codes, _ = pd.factorize(codes)
-    order = np.lexsort((s, codes))
-    sc, ss, se = codes[order], s[order].astype(np.int64), e[order].astype(np.int64)
+    codes, start, stop = codes.astype(np.int64), s.astype(np.int64), e.astype(np.int64)
+    codes -= codes.min()
+    start_span, stop_span = (int(x.max()) - int(x.min()) + 1 for x in (start, stop))
+    if (int(codes.max()) + 1) * max(start_span, stop_span) >= 1 << 62:  # packed, they would overflow
+        order = np.lexsort((s, codes))  # as datetimes: NaT sorts last
+        sc, ss, se = codes[order], start[order], stop[order]
+        run_max = pd.Series(se).groupby(sc).cummax().to_numpy()
+    else:
+        # key and day packed in one integer: one sort, and the running maximum
+        # within each key a plain running maximum (a later key packs higher)
+        order = np.argsort(codes * start_span + (start - start.min()), kind="stable")
+        sc, ss, se = codes[order], start[order], stop[order]
+        packed = sc * stop_span + (se - stop.min())
+        run_max = np.maximum.accumulate(packed) - sc * stop_span + stop.min()
     new_group = np.concatenate(([True], sc[1:] != sc[:-1]))
-    run_max = pd.Series(se).groupby(sc).cummax().to_numpy()
     prev_max = np.where(new_group, np.iinfo(np.int64).min, np.roll(run_max, 1))
     next_start = np.where(np.concatenate((~new_group[1:], [False])), np.roll(ss, -1), np.iinfo(np.int64).max)
     hit = np.zeros(n, dtype=bool)
@@ -1366,15 +1389,14 @@ def _assemble(
 def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray) -> tuple[pa.Array, pa.Array]:
     """Every invoice's message from ``parts``, (rows, messages) that together
     hold every row once, in input order; and the messages of the ``manual``
-    rows (ascending) alone. The two are taken side by side from one
-    concatenation (arrow's take of long texts is mostly copying)."""
+    rows (ascending) alone, taken from the first in order: reading it front
+    to back costs less than picking from the parts again (arrow's take of
+    long texts is mostly copying, and the copy is fresh memory)."""
     order = np.concatenate([rows for rows, _ in parts])
     where = np.empty(len(order), dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
-    every = pa.concat_arrays([messages for _, messages in parts])
-    return _side_by_side(
-        lambda: every.take(pa.array(where)), lambda: every.take(pa.array(where[manual])), rows=len(where)
-    )
+    message = pa.concat_arrays([messages for _, messages in parts]).take(pa.array(where))
+    return message, message.take(pa.array(manual))
 
 
 def _pylist(values: pa.Array, rows: np.ndarray) -> np.ndarray:
