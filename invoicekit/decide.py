@@ -283,18 +283,21 @@ def _citizen_codes(inv: pd.DataFrame, gr: pd.DataFrame, grant_pos: np.ndarray, s
     if len(matched) == 0:
         return codes, np.empty(0, dtype=object)
     gp = grant_pos[matched]
-    services = gr["service_code"].to_numpy(dtype=object)
-    per_grant, _ = tuple_codes(gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy(), services)
+    # the services as they are held (arrow text, hashed there), as Python texts only for the rows hashed
+    per_grant, _ = tuple_codes(gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy(), gr["service_code"])
+    services = _column(gr, "service_code")
     triple, triples = pd.factorize(per_grant[gp])  # the triples of the invoices, numbered from 0
     first = first_rows(triple, len(triples))  # each triple's first invoice
     cpr = _pick(_column(inv, "cpr"), matched)
     cvr = _pick(_column(inv, "supplier_cvr"), matched)
     if _same(cpr, first, triple) and _same(cvr, first, triple):
         cpr_first, cvr_first = (_objects_of(_pick(values, first)) for values in (cpr, cvr))
-        triple_code, distinct = pd.factorize(citizen_keys(cpr_first, cvr_first, services[gp[first]], secret))
+        service_first = _objects_of(_pick(services, gp[first]))
+        triple_code, distinct = pd.factorize(citizen_keys(cpr_first, cvr_first, service_first, secret))
         codes[matched] = triple_code[triple]
     else:
-        codes[matched], distinct = pd.factorize(citizen_keys(_objects_of(cpr), _objects_of(cvr), services[gp], secret))
+        service = _objects_of(_pick(services, gp))
+        codes[matched], distinct = pd.factorize(citizen_keys(_objects_of(cpr), _objects_of(cvr), service, secret))
     return codes, np.asarray(distinct, dtype=object)
 
 
@@ -468,11 +471,11 @@ def _check_duplicates(inv: pd.DataFrame, keys: pa.Array, history: History, state
     combined = cvr * max(len(encoded.dictionary), 1) + codes
     if "post_group" in inv.columns:  # the lines of a collective invoice are not duplicates of each other
         in_run, first = _duplicate_groups(combined, inv["post_group"].to_numpy(), alive)
-    else:
-        in_run, first = pd.Series(combined).duplicated(keep="first").to_numpy(), None
+    else:  # one hashing gives both: a row is a duplicate when its number first occurs before it
+        code, distinct = pd.factorize(combined)
+        first = first_rows(code, len(distinct))[code]
+        in_run = first != np.arange(len(combined))
     if in_run.any():
-        if first is None:
-            first = pd.Series(np.arange(len(combined))).groupby(combined, sort=False).transform("first").to_numpy()
         rows = inv["row"].to_numpy()
         for k in np.flatnonzero(in_run):
             pos = alive[k]
@@ -499,7 +502,7 @@ def _duplicate_groups(combined: np.ndarray, group: np.ndarray, alive: np.ndarray
 
 @dataclass
 class _Match:
-    """Checks 11-16 per invoice: how many grants are left after each check,
+    """Checks 11-16 per invoice: how many grants are left after each check (int32),
     the one grant left (``grant_pos``, -1 for none) and its expected amount,
     and for AMOUNT_MISMATCH the closest grant and its expected amount."""
 
@@ -522,7 +525,7 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     chunks are decided two at a time, side by side (each at most half of
     ``max_pairs``): each writes its own invoices' rows of the result."""
     n = len(inv)
-    zeros = [np.zeros(n, dtype=np.int64) for _ in range(5)]
+    zeros = [np.zeros(n, dtype=np.int32) for _ in range(5)]  # counts: half the fresh memory of int64
     res = _Match(*zeros, grant_pos=np.full(n, NO_GRANT_POS, np.int64), exp_out=np.full(n, -1, np.int64),
                  closest_grant=np.full(n, NO_GRANT_POS, np.int64), candidates=[])  # fmt: skip
     alive = np.flatnonzero(state.open)
@@ -593,7 +596,7 @@ def _match_pairs(
     amount_ok = fixed & (diff <= rules.tolerance_units)
 
     def per_invoice(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(local[mask], minlength=len(invoices)).astype(np.int64)
+        return np.bincount(local[mask], minlength=len(invoices)).astype(np.int32)
 
     n_sup, n_cov, n_fixed, n_ok = (per_invoice(m) for m in (supplier_ok, covers, fixed, amount_ok))
     res.n_sup[invoices], res.n_cov[invoices], res.n_fixed[invoices], res.n_ok[invoices] = n_sup, n_cov, n_fixed, n_ok
@@ -831,26 +834,27 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         fails[found] = True
         fails[mpos[one]] = False
         open_fail = fails & state.open
-        svc_names = grants.frame["service_code"].to_numpy(dtype=object)
-        cvrs = grants.frame["supplier_cvr"].to_numpy(dtype=object)
-        k_par = keys["paragraph"].to_numpy(dtype=object)
-        k_own = keys["ownership"].to_numpy(dtype=object)
-        k_tg = keys["target_group"].to_numpy(dtype=object)
         # the detail depends on the grant, the count of rows and the start date alone: each distinct one said once
         ks = np.flatnonzero(open_fail[found])
         said, n_said = tuple_codes(gp[ks], counts[found[ks]], start[found[ks]].view(np.int64))
         first = first_rows(said, n_said)
+        # the grants' texts of those alone, as Python values (a text column's every cell made one costs)
+        said_grants = gp[ks[first]]
+        svc_names, cvrs = (_objects_of(_pick(_column(grants.frame, name), said_grants))
+                           for name in ("service_code", "supplier_cvr"))  # fmt: skip
+        k_par, k_own, k_tg = (keys[name].to_numpy(dtype=object)[said_grants]
+                              for name in ("paragraph", "ownership", "target_group"))  # fmt: skip
         texts = np.empty(len(first), dtype=object)
         for j, k in enumerate(ks[first]):
-            p, g = found[k], gp[k]
+            p = found[k]
             if not has_service[k]:
-                texts[j] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
+                texts[j] = msg.CODING_SERVICE_MISSING.format(service=svc_names[j])
             elif not has_supplier[k]:
-                texts[j] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
+                texts[j] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[j])
             else:
                 template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
                 texts[j] = template.format(
-                    n=counts[p], paragraph=k_par[g], ownership=k_own[g], target=k_tg[g], date=date_dk(start[p])
+                    n=counts[p], paragraph=k_par[j], ownership=k_own[j], target=k_tg[j], date=date_dk(start[p])
                 )
         detail[found[ks]] = texts[said]
         state.fail("NO_CODING", fails)
