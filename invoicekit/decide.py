@@ -546,8 +546,17 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     with_grants = count > 0
     alive, lo, count = alive[with_grants], lo[with_grants], count[with_grants]
     cum = np.cumsum(count)
-    # two chunks at once, each of about half the pairs (of at most half of max_pairs)
-    per_chunk = max(min(-(-int(cum[-1]) // 2) if len(cum) else 0, max_pairs // 2), 1)
+    # two chunks at once, each of about half the pairs (of at most half of max_pairs), and
+    # at most MATCH_BLOCK: a chunk's many temporaries small enough to be reused, not fresh memory
+    per_chunk = max(min(-(-int(cum[-1]) // 2) if len(cum) else 0, max_pairs // 2, MATCH_BLOCK), 1)
+    short_ids = functools.cache(lambda: _short(arrow_text(gr["grant_id"])))  # each grant's id cut once, if asked
+    columns = {  # the grants' columns the chunks read, as numpy once
+        "rate": gr["rate"].to_numpy(),
+        "unit": gr["unit_code"].to_numpy(),
+        "cvr_key": gr["cvr_key"].to_numpy(),
+        "start": gr["start_date"].to_numpy(dtype="datetime64[D]"),
+        "end": gr["end_date"].to_numpy(dtype="datetime64[D]"),
+    }
     bounds = []
     a = 0
     while a < len(alive):
@@ -565,7 +574,11 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
             local = np.repeat(np.arange(b - a), count[a:b])
             within = np.arange(len(local)) - np.repeat(cum[a:b] - count[a:b] - base, count[a:b])
             g = order[np.repeat(lo[a:b], count[a:b]) + within]
-            out.append(_match_pairs(inv, gr, invoices, local, g, amount, start, end, rules, detail, explain, res))
+            out.append(
+                _match_pairs(
+                    inv, gr, invoices, local, g, amount, start, end, rules, detail, explain, res, columns, short_ids
+                )
+            )
         return out
 
     even, odd = _side_by_side(lambda: chunks(bounds[0::2]), lambda: chunks(bounds[1::2]), rows=len(alive))
@@ -575,18 +588,18 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
 
 
 def _match_pairs(
-    inv, gr, invoices, local, g, amount, start, end, rules: Rules, detail, explain, res: _Match
+    inv, gr, invoices, local, g, amount, start, end, rules: Rules, detail, explain, res: _Match, columns, short_ids
 ) -> pd.DataFrame | None:
     """Checks 11-16 for one chunk of pairs: ``invoices`` ascending, ``local``
     the index in ``invoices`` of each pair's invoice (ascending), ``g`` its
     grant. Writes the rows of ``invoices`` in ``res`` and ``detail``; gives
-    the chunk's candidates (with ``explain``, else None)."""
+    the chunk's candidates (with ``explain``, else None). ``columns``: the
+    grants' rate, unit, cvr_key, start and end as numpy; ``short_ids()`` the
+    grants' ids cut for the messages."""
     i = invoices[local]
-    g_rate = gr["rate"].to_numpy()
-    g_unit = gr["unit_code"].to_numpy()
-    supplier_ok = gr["cvr_key"].to_numpy()[g] == inv["cvr_key"].to_numpy()[i]
-    g_start = gr["start_date"].to_numpy(dtype="datetime64[D]")[g]
-    g_end = gr["end_date"].to_numpy(dtype="datetime64[D]")[g]
+    g_rate, g_unit = columns["rate"], columns["unit"]
+    supplier_ok = columns["cvr_key"][g] == inv["cvr_key"].to_numpy()[i]
+    g_start, g_end = columns["start"][g], columns["end"][g]
     covers = supplier_ok & (g_start <= start[i]) & (np.isnat(g_end) | (g_end >= end[i]))
     fixed = covers & (g_unit[g] != HOUR)
     expected = np.full(len(i), -1, dtype=np.int64)
@@ -615,7 +628,7 @@ def _match_pairs(
     closest = _closest(i, g, diff, expected, fixed & mismatch[local])
     res.exp_out[closest[:, 0]] = expected[closest[:, 2]]
     res.closest_grant[closest[:, 0]] = closest[:, 1]
-    _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok)
+    _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok, columns, short_ids)
     if not explain:
         return None
     return _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end)
@@ -629,25 +642,17 @@ def _expected_once(rate, unit, start, end, g, local) -> np.ndarray:
     """:func:`expected_amounts` of pairs (grant ``g`` of ``rate`` and
     ``unit``, invoice ``local`` of ``start`` and ``end``), worked out once
     per distinct (rate, unit, period): pairs repeat them (a month's
-    invoices, a supplier's rates). The distinct rates are found among the
-    grants and the periods among the invoices, so only their pairing is
-    looked up pair by pair. Whether they repeat is seen first on a sample
-    of the pairs: where they mostly do not (a month's many citizens on many
-    rates), the hashing would cost more than it saves, and its tables of the
-    size of the pairs are fresh memory."""
-    rate_of = rate * 8 + unit.astype(np.int64)
-    period = (start.astype(np.int64) << 24) + (end.astype(np.int64) & 0xFFFFFF)
+    invoices, a supplier's rates). Whether they repeat is seen first on a
+    sample of the pairs: where they mostly do not (a month's many citizens
+    on many rates), hashing them would cost more than it saves."""
+    pair_rate = rate[g] * 8 + unit[g].astype(np.int64)
+    pair_period = (start[local].astype(np.int64) << 24) + (end[local].astype(np.int64) & 0xFFFFFF)
     step = max(len(g) // EXPECTED_SAMPLE, 1)
-    _, in_sample = tuple_codes(rate_of[g[::step]], period[local[::step]])
-    if in_sample > len(g[::step]) // 2:  # mostly distinct: no gain
+    _, in_sample = tuple_codes(pair_rate[::step], pair_period[::step])
+    if in_sample > len(pair_rate[::step]) // 2:  # mostly distinct: no gain
         return expected_amounts(rate[g], unit[g], start[local], end[local])
-    rate_code, _ = pd.factorize(rate_of)
-    period_code, periods = pd.factorize(period)
-    key = rate_code[g].astype(np.int64) * max(len(periods), 1) + period_code[local]
-    inverse, unique = pd.factorize(key)
-    if len(unique) > len(inverse) // 2:  # mostly distinct: no gain
-        return expected_amounts(rate[g], unit[g], start[local], end[local])
-    first = first_rows(inverse, len(unique))
+    inverse, n_unique = tuple_codes(pair_rate, pair_period)
+    first = first_rows(inverse, n_unique)
     g, local = g[first], local[first]
     return expected_amounts(rate[g], unit[g], start[local], end[local])[inverse]
 
@@ -712,23 +717,23 @@ def _short(values, width: int = 40) -> pa.Array:
     return arr
 
 
-def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok) -> None:
+def _candidate_details(
+    reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok, columns, short_ids
+) -> None:
     """What the message of reasons 12, 13, 14 and 16 lists: the grants still
     in play when the invoice dropped out, at most five and how many more.
-    ``reason`` is per invoice of the chunk (``invoices``), ``local`` per pair."""
+    ``reason`` is per invoice of the chunk (``invoices``), ``local`` per pair;
+    ``columns`` and ``short_ids`` as :func:`_match_pairs` has them."""
     wanted = {
         "NO_GRANT_FOR_SUPPLIER": np.ones(len(g), dtype=bool),
         "PERIOD_NOT_COVERED": supplier_ok,
         "NO_FIXED_RATE": covers,
         "AMBIGUOUS": amount_ok,
     }
-    short_ids = None
     for code, pair_mask in wanted.items():
         rows_mask = reason == CHECK_NUMBER[code]
         if not rows_mask.any():
             continue
-        if short_ids is None:  # each grant's id cut once
-            short_ids = _short(arrow_text(gr["grant_id"]))
         sel = np.flatnonzero(pair_mask & rows_mask[local])
         # the first LIST_AT_MOST pairs of each invoice, and how many more it has
         ls = local[sel]
@@ -738,21 +743,19 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         total = np.bincount(local[sel], minlength=len(invoices))
         sel = sel[rank < msg.LIST_AT_MOST]
         gs = g[sel]
-        ids = short_ids.take(pa.array(gs))
+        ids = short_ids().take(pa.array(gs))
         grant_id = (
             pd.Series(ids.to_pylist(), dtype=object)
             if code in ("NO_GRANT_FOR_SUPPLIER", "PERIOD_NOT_COVERED")
             else None
         )
         if code == "NO_GRANT_FOR_SUPPLIER":
-            cvr = pd.Series(gr["supplier_cvr"].to_numpy(dtype=object)[gs], dtype=object)
+            cvr = pd.Series(_objects_of(_pick(_column(gr, "supplier_cvr"), gs)), dtype=object)
             labels = "CVR " + cvr + " (bevilling " + grant_id + ")"
         elif code == "PERIOD_NOT_COVERED":
-            e = gr["end_date"].to_numpy(dtype="datetime64[D]")[gs]
+            e = columns["end"][gs]
             until = format_date_dk(e).where(~np.isnat(e), "løbende")
-            labels = (
-                grant_id + ": " + format_date_dk(gr["start_date"].to_numpy(dtype="datetime64[D]")[gs]) + "–" + until
-            )
+            labels = grant_id + ": " + format_date_dk(columns["start"][gs]) + "–" + until
         else:
             labels = ids  # texts already, as astype(str) makes them
         if isinstance(labels, pd.Series):
@@ -1222,6 +1225,9 @@ def _manual_facts(checked: Checked, cpr_masked: pa.Array, detail: np.ndarray, re
         "art": lambda r: coded["art"].take(pa.array(r)),
     })  # fmt: skip
 
+
+#: pairs of (invoice, grant) weighed at a time by checks 11-16 (at most)
+MATCH_BLOCK = 1 << 16
 
 #: rows below which steps run in turn: a thread then costs more than it saves
 #: (tuning decides hundreds of small months)
