@@ -821,10 +821,7 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         paragraph_code = np.full(n, len(paragraphs) - 1, dtype=np.int64)
         paragraph_code[found[has_service]] = keys["paragraph_code"].to_numpy()[gp][has_service]
 
-        w = pd.DataFrame({"pos": found, "group": keys["group"].to_numpy()[gp]})
-        c = pd.DataFrame({"group": keys.attrs["coding_group"], "c": np.arange(len(coding))})
-        m = w[w["group"].to_numpy() >= 0].merge(c, on="group", how="inner", sort=False)
-        mpos, mc = m["pos"].to_numpy(), m["c"].to_numpy()
+        mpos, mc = _coding_rows_of(found, keys["group"].to_numpy()[gp], keys.attrs["coding_group"])
         s = start[mpos]
         vf = coding["valid_from"].to_numpy(dtype="datetime64[D]")[mc]
         vt = coding["valid_to"].to_numpy(dtype="datetime64[D]")[mc]
@@ -845,7 +842,7 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         said_grants = gp[ks[first]]
         svc_names, cvrs = (_objects_of(_pick(_column(grants.frame, name), said_grants))
                            for name in ("service_code", "supplier_cvr"))  # fmt: skip
-        k_par, k_own, k_tg = (keys[name].to_numpy(dtype=object)[said_grants]
+        k_par, k_own, k_tg = (_objects_of(_pick(_column(keys, name), said_grants))
                               for name in ("paragraph", "ownership", "target_group"))  # fmt: skip
         texts = np.empty(len(first), dtype=object)
         for j, k in enumerate(ks[first]):
@@ -890,6 +887,24 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         }
     )
     return coded
+
+
+def _coding_rows_of(pos: np.ndarray, group: np.ndarray, coding_group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each of ``pos`` (its coding key's ``group``, -1 for none) beside each
+    coding row of that group (``coding_group`` per coding row), as (pos,
+    coding row) pairs: in the order of ``pos``, then of the coding rows (as
+    an inner merge of the two gives them), found by a sort of the few coding
+    rows, not a merge's hash join of the many invoices."""
+    keep = group >= 0
+    pos, group = pos[keep], group[keep]
+    by_group = np.argsort(coding_group, kind="stable")
+    n_groups = max(int(group.max()) + 1 if len(group) else 0, int(coding_group.max()) + 1 if len(coding_group) else 0)
+    size = np.bincount(coding_group[coding_group >= 0], minlength=n_groups)
+    first = np.searchsorted(coding_group[by_group], np.arange(n_groups))  # where each group's rows begin
+    count = size[group]
+    ends = np.cumsum(count)
+    within = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - count, count)
+    return np.repeat(pos, count), by_group[np.repeat(first[group], count) + within]
 
 
 def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, codes, distinct, start, end, detail):
@@ -953,8 +968,13 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     # same key can clash; those are decided one by one, in input order
     rest = np.flatnonzero(~paid[cand])
     suspect = np.zeros(len(cand), dtype=bool)
-    for keys in (g_key, c_key):
-        suspect[rest] |= _overlaps_another(keys[rest], s[rest], e[rest])
+    if len(rest) == len(cand):  # none paid in the journal (the usual case): no copies
+        for keys in (g_key, c_key):
+            suspect |= _overlaps_another(keys, s, e)
+    else:
+        s_rest, e_rest = s[rest], e[rest]
+        for keys in (g_key, c_key):
+            suspect[rest] |= _overlaps_another(keys[rest], s_rest, e_rest)
     if suspect.any():
         invoice_ids = arrow_text(_column(inv, "invoice_id"))  # only the few rows that clash are read
         posted: dict[tuple[bool, object], list[int]] = {}
@@ -1068,26 +1088,43 @@ def _overlaps_another(keys, s, e) -> np.ndarray:
     codes = np.asarray(keys)
     if codes.dtype == object:
         codes, _ = pd.factorize(codes)
-    codes, start, stop = codes.astype(np.int64), s.astype(np.int64), e.astype(np.int64)
-    codes -= codes.min()
-    start_span, stop_span = (int(x.max()) - int(x.min()) + 1 for x in (start, stop))
-    if (int(codes.max()) + 1) * max(start_span, stop_span) >= 1 << 62:  # packed, they would overflow
+    codes = codes.astype(np.int64, copy=False)
+    start, stop = np.asarray(s).view(np.int64), np.asarray(e).view(np.int64)  # days (NaT the least integer)
+    low, start_min, stop_min = int(codes.min()), int(start.min()), int(stop.min())
+    start_span, stop_span = int(start.max()) - start_min + 1, int(stop.max()) - stop_min + 1
+    if low < 0 or (int(codes.max()) + 1) * max(start_span, stop_span) >= 1 << 62:  # packed, they would overflow
         order = np.lexsort((s, codes))  # as datetimes: NaT sorts last
         sc, ss, se = codes[order], start[order], stop[order]
         run_max = pd.Series(se).groupby(sc).cummax().to_numpy()
+        unknown_start = ss == np.iinfo(np.int64).min  # NaT: counted as overlapping (as it always was)
     else:
         # key and day packed in one integer: one sort, and the running maximum
-        # within each key a plain running maximum (a later key packs higher)
-        order = np.argsort(codes * start_span + (start - start.min()), kind="stable")
+        # within each key a plain running maximum (a later key packs higher);
+        # few temporaries, each reused where it can be (fresh memory costs)
+        packed = codes * start_span
+        packed += start
+        order = np.argsort(packed, kind="stable")
+        del packed
         sc, ss, se = codes[order], start[order], stop[order]
-        packed = sc * stop_span + (se - stop.min())
-        run_max = np.maximum.accumulate(packed) - sc * stop_span + stop.min()
-    new_group = np.concatenate(([True], sc[1:] != sc[:-1]))
-    prev_max = np.where(new_group, np.iinfo(np.int64).min, np.roll(run_max, 1))
-    next_start = np.where(np.concatenate((~new_group[1:], [False])), np.roll(ss, -1), np.iinfo(np.int64).max)
-    hit = np.zeros(n, dtype=bool)
-    hit[order] = (ss <= prev_max) | (next_start <= se)
-    return hit
+        base = sc * stop_span
+        run_max = base + se
+        np.maximum.accumulate(run_max, out=run_max)
+        run_max -= base
+        del base
+        unknown_start = None
+    same_as_next = sc[1:] == sc[:-1]
+    hit = np.zeros(n, dtype=bool)  # in sorted order, then in the input order
+    np.less_equal(ss[1:], run_max[:-1], out=hit[1:])  # starts on or before the latest end before it
+    hit[1:] &= same_as_next
+    later = np.zeros(n, dtype=bool)
+    np.less_equal(ss[1:], se[:-1], out=later[:-1])  # the next one starts on or before its end
+    later[:-1] &= same_as_next
+    hit |= later
+    if unknown_start is not None:
+        hit |= unknown_start
+    out = np.empty(n, dtype=bool)
+    out[order] = hit
+    return out
 
 
 def _money_dk_where_set(units: np.ndarray) -> np.ndarray:
