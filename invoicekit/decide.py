@@ -315,6 +315,11 @@ def _text_at(values: pa.Array, k: int) -> object:
     return np.nan if value is None else value
 
 
+def _value_at(values: np.ndarray | pa.Array, k: int) -> object:
+    """One value of a column as :func:`_column` holds it, as pandas gives it."""
+    return _text_at(values, k) if isinstance(values, pa.Array) else values[k]
+
+
 def _objects_of(values: np.ndarray | pa.Array) -> np.ndarray:
     """Python texts (NaN where missing, as pandas holds them)."""
     if isinstance(values, pa.Array):
@@ -922,17 +927,17 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     # within this run the keys are compared by their codes
     g_key, c_key = codes["grant_key"][cand], codes["citizen_key"][cand]
     s, e = start[cand], end[cand]
-    grant_ids = gr["grant_id"].to_numpy(dtype=object)
-    services = gr["service_code"].to_numpy(dtype=object)
+    # as they are held: the few said are taken one by one (every grant made a Python string costs)
+    grant_ids, services = _column(gr, "grant_id"), _column(gr, "service_code")
 
     def say(pos: int, same_grant: bool, earlier: str, paid_grant: str) -> None:
         period = f"{date_dk(start[pos])}–{date_dk(end[pos])}"
-        g = grant_ids[grant_pos[pos]]
+        g = _value_at(grant_ids, grant_pos[pos])
         if same_grant:
             text = msg.PAID_SAME_GRANT.format(grant_id=g, period=period, earlier=earlier)
         else:
             text = msg.PAID_SAME_SERVICE.format(
-                service=services[grant_pos[pos]], period=period, paid_grant_id=paid_grant, earlier=earlier
+                service=_value_at(services, grant_pos[pos]), period=period, paid_grant_id=paid_grant, earlier=earlier
             )
         detail[pos] = text
 
@@ -947,7 +952,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
             legacy = legacy_citizen_keys(
                 inv["cpr"].to_numpy(dtype=object)[cand],
                 inv["supplier_cvr"].to_numpy(dtype=object)[cand],
-                services[grant_pos[cand]],
+                _objects_of(_pick(services, grant_pos[cand])),
                 history.secret,
             )
             probes.append((legacy, h["citizen_key"], False))
@@ -992,7 +997,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                         invoice_id=_text_at(invoice_ids, clash), period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
                     )
                     paid[pos] = True
-                    say(pos, same_grant, earlier, grant_ids[grant_pos[clash]])
+                    say(pos, same_grant, earlier, _value_at(grant_ids, grant_pos[clash]))
                     together.failed(pos)
                     break
             if clash is None:
