@@ -907,9 +907,10 @@ def _coding_rows_of(pos: np.ndarray, group: np.ndarray, coding_group: np.ndarray
     size = np.bincount(coding_group[coding_group >= 0], minlength=n_groups)
     first = np.searchsorted(coding_group[by_group], np.arange(n_groups))  # where each group's rows begin
     count = size[group]
-    ends = np.cumsum(count)
-    within = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - count, count)
-    return np.repeat(pos, count), by_group[np.repeat(first[group], count) + within]
+    # pair k of a row holds its group's rows from first[group] on: first[group] + k - (pairs before the row)
+    at = np.repeat(first[group] - (np.cumsum(count) - count), count)
+    at += np.arange(len(at))
+    return np.repeat(pos, count), by_group[at]
 
 
 def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, codes, distinct, start, end, detail):
@@ -1350,7 +1351,7 @@ def _assemble(
     inv, gr, coded, keys = checked.invoices.frame, checked.grants.frame, checked.coded, checked.keys
     grant_pos, exp_out, start, end = checked.match.grant_pos, checked.match.exp_out, checked.start, checked.end
     n = len(inv)
-    reason_idx = state.reason.astype(np.int64)
+    reason_idx = state.reason  # the failed check per invoice (int8), 0 for posted
     posted = reason_idx == 0
     manual = np.flatnonzero(~posted)
     has_grant = grant_pos >= 0
