@@ -283,18 +283,21 @@ def _citizen_codes(inv: pd.DataFrame, gr: pd.DataFrame, grant_pos: np.ndarray, s
     if len(matched) == 0:
         return codes, np.empty(0, dtype=object)
     gp = grant_pos[matched]
-    services = gr["service_code"].to_numpy(dtype=object)
-    per_grant, _ = tuple_codes(gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy(), services)
+    # the services as they are held (arrow text, hashed there), as Python texts only for the rows hashed
+    per_grant, _ = tuple_codes(gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy(), gr["service_code"])
+    services = _column(gr, "service_code")
     triple, triples = pd.factorize(per_grant[gp])  # the triples of the invoices, numbered from 0
     first = first_rows(triple, len(triples))  # each triple's first invoice
     cpr = _pick(_column(inv, "cpr"), matched)
     cvr = _pick(_column(inv, "supplier_cvr"), matched)
     if _same(cpr, first, triple) and _same(cvr, first, triple):
         cpr_first, cvr_first = (_objects_of(_pick(values, first)) for values in (cpr, cvr))
-        triple_code, distinct = pd.factorize(citizen_keys(cpr_first, cvr_first, services[gp[first]], secret))
+        service_first = _objects_of(_pick(services, gp[first]))
+        triple_code, distinct = pd.factorize(citizen_keys(cpr_first, cvr_first, service_first, secret))
         codes[matched] = triple_code[triple]
     else:
-        codes[matched], distinct = pd.factorize(citizen_keys(_objects_of(cpr), _objects_of(cvr), services[gp], secret))
+        service = _objects_of(_pick(services, gp))
+        codes[matched], distinct = pd.factorize(citizen_keys(_objects_of(cpr), _objects_of(cvr), service, secret))
     return codes, np.asarray(distinct, dtype=object)
 
 
@@ -310,6 +313,11 @@ def _text_at(values: pa.Array, k: int) -> object:
     """One text of an arrow column as pandas gives it (NaN where missing)."""
     value = values[int(k)].as_py()
     return np.nan if value is None else value
+
+
+def _value_at(values: np.ndarray | pa.Array, k: int) -> object:
+    """One value of a column as :func:`_column` holds it, as pandas gives it."""
+    return _text_at(values, k) if isinstance(values, pa.Array) else values[k]
 
 
 def _objects_of(values: np.ndarray | pa.Array) -> np.ndarray:
@@ -468,11 +476,11 @@ def _check_duplicates(inv: pd.DataFrame, keys: pa.Array, history: History, state
     combined = cvr * max(len(encoded.dictionary), 1) + codes
     if "post_group" in inv.columns:  # the lines of a collective invoice are not duplicates of each other
         in_run, first = _duplicate_groups(combined, inv["post_group"].to_numpy(), alive)
-    else:
-        in_run, first = pd.Series(combined).duplicated(keep="first").to_numpy(), None
+    else:  # one hashing gives both: a row is a duplicate when its number first occurs before it
+        code, distinct = pd.factorize(combined)
+        first = first_rows(code, len(distinct))[code]
+        in_run = first != np.arange(len(combined))
     if in_run.any():
-        if first is None:
-            first = pd.Series(np.arange(len(combined))).groupby(combined, sort=False).transform("first").to_numpy()
         rows = inv["row"].to_numpy()
         for k in np.flatnonzero(in_run):
             pos = alive[k]
@@ -499,7 +507,7 @@ def _duplicate_groups(combined: np.ndarray, group: np.ndarray, alive: np.ndarray
 
 @dataclass
 class _Match:
-    """Checks 11-16 per invoice: how many grants are left after each check,
+    """Checks 11-16 per invoice: how many grants are left after each check (int32),
     the one grant left (``grant_pos``, -1 for none) and its expected amount,
     and for AMOUNT_MISMATCH the closest grant and its expected amount."""
 
@@ -522,7 +530,7 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     chunks are decided two at a time, side by side (each at most half of
     ``max_pairs``): each writes its own invoices' rows of the result."""
     n = len(inv)
-    zeros = [np.zeros(n, dtype=np.int64) for _ in range(5)]
+    zeros = [np.zeros(n, dtype=np.int32) for _ in range(5)]  # counts: half the fresh memory of int64
     res = _Match(*zeros, grant_pos=np.full(n, NO_GRANT_POS, np.int64), exp_out=np.full(n, -1, np.int64),
                  closest_grant=np.full(n, NO_GRANT_POS, np.int64), candidates=[])  # fmt: skip
     alive = np.flatnonzero(state.open)
@@ -543,8 +551,17 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     with_grants = count > 0
     alive, lo, count = alive[with_grants], lo[with_grants], count[with_grants]
     cum = np.cumsum(count)
-    # two chunks at once, each of about half the pairs (of at most half of max_pairs)
-    per_chunk = max(min(-(-int(cum[-1]) // 2) if len(cum) else 0, max_pairs // 2), 1)
+    # two chunks at once, each of about half the pairs (of at most half of max_pairs), and
+    # at most MATCH_BLOCK: a chunk's many temporaries small enough to be reused, not fresh memory
+    per_chunk = max(min(-(-int(cum[-1]) // 2) if len(cum) else 0, max_pairs // 2, MATCH_BLOCK), 1)
+    short_ids = functools.cache(lambda: _short(arrow_text(gr["grant_id"])))  # each grant's id cut once, if asked
+    columns = {  # the grants' columns the chunks read, as numpy once
+        "rate": gr["rate"].to_numpy(),
+        "unit": gr["unit_code"].to_numpy(),
+        "cvr_key": gr["cvr_key"].to_numpy(),
+        "start": gr["start_date"].to_numpy(dtype="datetime64[D]"),
+        "end": gr["end_date"].to_numpy(dtype="datetime64[D]"),
+    }
     bounds = []
     a = 0
     while a < len(alive):
@@ -562,7 +579,11 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
             local = np.repeat(np.arange(b - a), count[a:b])
             within = np.arange(len(local)) - np.repeat(cum[a:b] - count[a:b] - base, count[a:b])
             g = order[np.repeat(lo[a:b], count[a:b]) + within]
-            out.append(_match_pairs(inv, gr, invoices, local, g, amount, start, end, rules, detail, explain, res))
+            out.append(
+                _match_pairs(
+                    inv, gr, invoices, local, g, amount, start, end, rules, detail, explain, res, columns, short_ids
+                )
+            )
         return out
 
     even, odd = _side_by_side(lambda: chunks(bounds[0::2]), lambda: chunks(bounds[1::2]), rows=len(alive))
@@ -572,18 +593,18 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
 
 
 def _match_pairs(
-    inv, gr, invoices, local, g, amount, start, end, rules: Rules, detail, explain, res: _Match
+    inv, gr, invoices, local, g, amount, start, end, rules: Rules, detail, explain, res: _Match, columns, short_ids
 ) -> pd.DataFrame | None:
     """Checks 11-16 for one chunk of pairs: ``invoices`` ascending, ``local``
     the index in ``invoices`` of each pair's invoice (ascending), ``g`` its
     grant. Writes the rows of ``invoices`` in ``res`` and ``detail``; gives
-    the chunk's candidates (with ``explain``, else None)."""
+    the chunk's candidates (with ``explain``, else None). ``columns``: the
+    grants' rate, unit, cvr_key, start and end as numpy; ``short_ids()`` the
+    grants' ids cut for the messages."""
     i = invoices[local]
-    g_rate = gr["rate"].to_numpy()
-    g_unit = gr["unit_code"].to_numpy()
-    supplier_ok = gr["cvr_key"].to_numpy()[g] == inv["cvr_key"].to_numpy()[i]
-    g_start = gr["start_date"].to_numpy(dtype="datetime64[D]")[g]
-    g_end = gr["end_date"].to_numpy(dtype="datetime64[D]")[g]
+    g_rate, g_unit = columns["rate"], columns["unit"]
+    supplier_ok = columns["cvr_key"][g] == inv["cvr_key"].to_numpy()[i]
+    g_start, g_end = columns["start"][g], columns["end"][g]
     covers = supplier_ok & (g_start <= start[i]) & (np.isnat(g_end) | (g_end >= end[i]))
     fixed = covers & (g_unit[g] != HOUR)
     expected = np.full(len(i), -1, dtype=np.int64)
@@ -593,7 +614,7 @@ def _match_pairs(
     amount_ok = fixed & (diff <= rules.tolerance_units)
 
     def per_invoice(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(local[mask], minlength=len(invoices)).astype(np.int64)
+        return np.bincount(local[mask], minlength=len(invoices)).astype(np.int32)
 
     n_sup, n_cov, n_fixed, n_ok = (per_invoice(m) for m in (supplier_ok, covers, fixed, amount_ok))
     res.n_sup[invoices], res.n_cov[invoices], res.n_fixed[invoices], res.n_ok[invoices] = n_sup, n_cov, n_fixed, n_ok
@@ -612,27 +633,31 @@ def _match_pairs(
     closest = _closest(i, g, diff, expected, fixed & mismatch[local])
     res.exp_out[closest[:, 0]] = expected[closest[:, 2]]
     res.closest_grant[closest[:, 0]] = closest[:, 1]
-    _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok)
+    _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok, columns, short_ids)
     if not explain:
         return None
     return _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amount_ok, amount, g_start, g_end)
+
+
+#: pairs looked at by :func:`_expected_once` to see whether their amounts repeat
+EXPECTED_SAMPLE = 4096
 
 
 def _expected_once(rate, unit, start, end, g, local) -> np.ndarray:
     """:func:`expected_amounts` of pairs (grant ``g`` of ``rate`` and
     ``unit``, invoice ``local`` of ``start`` and ``end``), worked out once
     per distinct (rate, unit, period): pairs repeat them (a month's
-    invoices, a supplier's rates). The distinct rates are found among the
-    grants and the periods among the invoices, so only their pairing is
-    looked up pair by pair."""
-    rate_code, _ = pd.factorize(rate * 8 + unit.astype(np.int64))
-    period = (start.astype(np.int64) << 24) + (end.astype(np.int64) & 0xFFFFFF)
-    period_code, periods = pd.factorize(period)
-    key = rate_code[g].astype(np.int64) * max(len(periods), 1) + period_code[local]
-    inverse, unique = pd.factorize(key)
-    if len(unique) > len(inverse) // 2:  # mostly distinct: no gain
+    invoices, a supplier's rates). Whether they repeat is seen first on a
+    sample of the pairs: where they mostly do not (a month's many citizens
+    on many rates), hashing them would cost more than it saves."""
+    pair_rate = rate[g] * 8 + unit[g].astype(np.int64)
+    pair_period = (start[local].astype(np.int64) << 24) + (end[local].astype(np.int64) & 0xFFFFFF)
+    step = max(len(g) // EXPECTED_SAMPLE, 1)
+    _, in_sample = tuple_codes(pair_rate[::step], pair_period[::step])
+    if in_sample > len(pair_rate[::step]) // 2:  # mostly distinct: no gain
         return expected_amounts(rate[g], unit[g], start[local], end[local])
-    first = first_rows(inverse, len(unique))
+    inverse, n_unique = tuple_codes(pair_rate, pair_period)
+    first = first_rows(inverse, n_unique)
     g, local = g[first], local[first]
     return expected_amounts(rate[g], unit[g], start[local], end[local])[inverse]
 
@@ -697,23 +722,23 @@ def _short(values, width: int = 40) -> pa.Array:
     return arr
 
 
-def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok) -> None:
+def _candidate_details(
+    reason, local, invoices, detail, gr, g, supplier_ok, covers, amount_ok, columns, short_ids
+) -> None:
     """What the message of reasons 12, 13, 14 and 16 lists: the grants still
     in play when the invoice dropped out, at most five and how many more.
-    ``reason`` is per invoice of the chunk (``invoices``), ``local`` per pair."""
+    ``reason`` is per invoice of the chunk (``invoices``), ``local`` per pair;
+    ``columns`` and ``short_ids`` as :func:`_match_pairs` has them."""
     wanted = {
         "NO_GRANT_FOR_SUPPLIER": np.ones(len(g), dtype=bool),
         "PERIOD_NOT_COVERED": supplier_ok,
         "NO_FIXED_RATE": covers,
         "AMBIGUOUS": amount_ok,
     }
-    short_ids = None
     for code, pair_mask in wanted.items():
         rows_mask = reason == CHECK_NUMBER[code]
         if not rows_mask.any():
             continue
-        if short_ids is None:  # each grant's id cut once
-            short_ids = _short(arrow_text(gr["grant_id"]))
         sel = np.flatnonzero(pair_mask & rows_mask[local])
         # the first LIST_AT_MOST pairs of each invoice, and how many more it has
         ls = local[sel]
@@ -723,21 +748,19 @@ def _candidate_details(reason, local, invoices, detail, gr, g, supplier_ok, cove
         total = np.bincount(local[sel], minlength=len(invoices))
         sel = sel[rank < msg.LIST_AT_MOST]
         gs = g[sel]
-        ids = short_ids.take(pa.array(gs))
+        ids = short_ids().take(pa.array(gs))
         grant_id = (
             pd.Series(ids.to_pylist(), dtype=object)
             if code in ("NO_GRANT_FOR_SUPPLIER", "PERIOD_NOT_COVERED")
             else None
         )
         if code == "NO_GRANT_FOR_SUPPLIER":
-            cvr = pd.Series(gr["supplier_cvr"].to_numpy(dtype=object)[gs], dtype=object)
+            cvr = pd.Series(_objects_of(_pick(_column(gr, "supplier_cvr"), gs)), dtype=object)
             labels = "CVR " + cvr + " (bevilling " + grant_id + ")"
         elif code == "PERIOD_NOT_COVERED":
-            e = gr["end_date"].to_numpy(dtype="datetime64[D]")[gs]
+            e = columns["end"][gs]
             until = format_date_dk(e).where(~np.isnat(e), "løbende")
-            labels = (
-                grant_id + ": " + format_date_dk(gr["start_date"].to_numpy(dtype="datetime64[D]")[gs]) + "–" + until
-            )
+            labels = grant_id + ": " + format_date_dk(columns["start"][gs]) + "–" + until
         else:
             labels = ids  # texts already, as astype(str) makes them
         if isinstance(labels, pd.Series):
@@ -803,10 +826,7 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         paragraph_code = np.full(n, len(paragraphs) - 1, dtype=np.int64)
         paragraph_code[found[has_service]] = keys["paragraph_code"].to_numpy()[gp][has_service]
 
-        w = pd.DataFrame({"pos": found, "group": keys["group"].to_numpy()[gp]})
-        c = pd.DataFrame({"group": keys.attrs["coding_group"], "c": np.arange(len(coding))})
-        m = w[w["group"].to_numpy() >= 0].merge(c, on="group", how="inner", sort=False)
-        mpos, mc = m["pos"].to_numpy(), m["c"].to_numpy()
+        mpos, mc = _coding_rows_of(found, keys["group"].to_numpy()[gp], keys.attrs["coding_group"])
         s = start[mpos]
         vf = coding["valid_from"].to_numpy(dtype="datetime64[D]")[mc]
         vt = coding["valid_to"].to_numpy(dtype="datetime64[D]")[mc]
@@ -819,26 +839,27 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         fails[found] = True
         fails[mpos[one]] = False
         open_fail = fails & state.open
-        svc_names = grants.frame["service_code"].to_numpy(dtype=object)
-        cvrs = grants.frame["supplier_cvr"].to_numpy(dtype=object)
-        k_par = keys["paragraph"].to_numpy(dtype=object)
-        k_own = keys["ownership"].to_numpy(dtype=object)
-        k_tg = keys["target_group"].to_numpy(dtype=object)
         # the detail depends on the grant, the count of rows and the start date alone: each distinct one said once
         ks = np.flatnonzero(open_fail[found])
         said, n_said = tuple_codes(gp[ks], counts[found[ks]], start[found[ks]].view(np.int64))
         first = first_rows(said, n_said)
+        # the grants' texts of those alone, as Python values (a text column's every cell made one costs)
+        said_grants = gp[ks[first]]
+        svc_names, cvrs = (_objects_of(_pick(_column(grants.frame, name), said_grants))
+                           for name in ("service_code", "supplier_cvr"))  # fmt: skip
+        k_par, k_own, k_tg = (_objects_of(_pick(_column(keys, name), said_grants))
+                              for name in ("paragraph", "ownership", "target_group"))  # fmt: skip
         texts = np.empty(len(first), dtype=object)
         for j, k in enumerate(ks[first]):
-            p, g = found[k], gp[k]
+            p = found[k]
             if not has_service[k]:
-                texts[j] = msg.CODING_SERVICE_MISSING.format(service=svc_names[g])
+                texts[j] = msg.CODING_SERVICE_MISSING.format(service=svc_names[j])
             elif not has_supplier[k]:
-                texts[j] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[g])
+                texts[j] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[j])
             else:
                 template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
                 texts[j] = template.format(
-                    n=counts[p], paragraph=k_par[g], ownership=k_own[g], target=k_tg[g], date=date_dk(start[p])
+                    n=counts[p], paragraph=k_par[j], ownership=k_own[j], target=k_tg[j], date=date_dk(start[p])
                 )
         detail[found[ks]] = texts[said]
         state.fail("NO_CODING", fails)
@@ -873,6 +894,25 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
     return coded
 
 
+def _coding_rows_of(pos: np.ndarray, group: np.ndarray, coding_group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each of ``pos`` (its coding key's ``group``, -1 for none) beside each
+    coding row of that group (``coding_group`` per coding row), as (pos,
+    coding row) pairs: in the order of ``pos``, then of the coding rows (as
+    an inner merge of the two gives them), found by a sort of the few coding
+    rows, not a merge's hash join of the many invoices."""
+    keep = group >= 0
+    pos, group = pos[keep], group[keep]
+    by_group = np.argsort(coding_group, kind="stable")
+    n_groups = max(int(group.max()) + 1 if len(group) else 0, int(coding_group.max()) + 1 if len(coding_group) else 0)
+    size = np.bincount(coding_group[coding_group >= 0], minlength=n_groups)
+    first = np.searchsorted(coding_group[by_group], np.arange(n_groups))  # where each group's rows begin
+    count = size[group]
+    # pair k of a row holds its group's rows from first[group] on: first[group] + k - (pairs before the row)
+    at = np.repeat(first[group] - (np.cumsum(count) - count), count)
+    at += np.arange(len(at))
+    return np.repeat(pos, count), by_group[at]
+
+
 def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, codes, distinct, start, end, detail):
     """Check 21, in input order: a posted invoice whose period overlaps, in the
     journal or earlier in this run, with the same grant (ids as check 10
@@ -888,17 +928,17 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     # within this run the keys are compared by their codes
     g_key, c_key = codes["grant_key"][cand], codes["citizen_key"][cand]
     s, e = start[cand], end[cand]
-    grant_ids = gr["grant_id"].to_numpy(dtype=object)
-    services = gr["service_code"].to_numpy(dtype=object)
+    # as they are held: the few said are taken one by one (every grant made a Python string costs)
+    grant_ids, services = _column(gr, "grant_id"), _column(gr, "service_code")
 
     def say(pos: int, same_grant: bool, earlier: str, paid_grant: str) -> None:
         period = f"{date_dk(start[pos])}–{date_dk(end[pos])}"
-        g = grant_ids[grant_pos[pos]]
+        g = _value_at(grant_ids, grant_pos[pos])
         if same_grant:
             text = msg.PAID_SAME_GRANT.format(grant_id=g, period=period, earlier=earlier)
         else:
             text = msg.PAID_SAME_SERVICE.format(
-                service=services[grant_pos[pos]], period=period, paid_grant_id=paid_grant, earlier=earlier
+                service=_value_at(services, grant_pos[pos]), period=period, paid_grant_id=paid_grant, earlier=earlier
             )
         detail[pos] = text
 
@@ -913,7 +953,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
             legacy = legacy_citizen_keys(
                 inv["cpr"].to_numpy(dtype=object)[cand],
                 inv["supplier_cvr"].to_numpy(dtype=object)[cand],
-                services[grant_pos[cand]],
+                _objects_of(_pick(services, grant_pos[cand])),
                 history.secret,
             )
             probes.append((legacy, h["citizen_key"], False))
@@ -934,8 +974,13 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     # same key can clash; those are decided one by one, in input order
     rest = np.flatnonzero(~paid[cand])
     suspect = np.zeros(len(cand), dtype=bool)
-    for keys in (g_key, c_key):
-        suspect[rest] |= _overlaps_another(keys[rest], s[rest], e[rest])
+    if len(rest) == len(cand):  # none paid in the journal (the usual case): no copies
+        for keys in (g_key, c_key):
+            suspect |= _overlaps_another(keys, s, e)
+    else:
+        s_rest, e_rest = s[rest], e[rest]
+        for keys in (g_key, c_key):
+            suspect[rest] |= _overlaps_another(keys[rest], s_rest, e_rest)
     if suspect.any():
         invoice_ids = arrow_text(_column(inv, "invoice_id"))  # only the few rows that clash are read
         posted: dict[tuple[bool, object], list[int]] = {}
@@ -953,7 +998,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                         invoice_id=_text_at(invoice_ids, clash), period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
                     )
                     paid[pos] = True
-                    say(pos, same_grant, earlier, grant_ids[grant_pos[clash]])
+                    say(pos, same_grant, earlier, _value_at(grant_ids, grant_pos[clash]))
                     together.failed(pos)
                     break
             if clash is None:
@@ -1049,15 +1094,43 @@ def _overlaps_another(keys, s, e) -> np.ndarray:
     codes = np.asarray(keys)
     if codes.dtype == object:
         codes, _ = pd.factorize(codes)
-    order = np.lexsort((s, codes))
-    sc, ss, se = codes[order], s[order].astype(np.int64), e[order].astype(np.int64)
-    new_group = np.concatenate(([True], sc[1:] != sc[:-1]))
-    run_max = pd.Series(se).groupby(sc).cummax().to_numpy()
-    prev_max = np.where(new_group, np.iinfo(np.int64).min, np.roll(run_max, 1))
-    next_start = np.where(np.concatenate((~new_group[1:], [False])), np.roll(ss, -1), np.iinfo(np.int64).max)
-    hit = np.zeros(n, dtype=bool)
-    hit[order] = (ss <= prev_max) | (next_start <= se)
-    return hit
+    codes = codes.astype(np.int64, copy=False)
+    start, stop = np.asarray(s).view(np.int64), np.asarray(e).view(np.int64)  # days (NaT the least integer)
+    low, start_min, stop_min = int(codes.min()), int(start.min()), int(stop.min())
+    start_span, stop_span = int(start.max()) - start_min + 1, int(stop.max()) - stop_min + 1
+    if low < 0 or (int(codes.max()) + 1) * max(start_span, stop_span) >= 1 << 62:  # packed, they would overflow
+        order = np.lexsort((s, codes))  # as datetimes: NaT sorts last
+        sc, ss, se = codes[order], start[order], stop[order]
+        run_max = pd.Series(se).groupby(sc).cummax().to_numpy()
+        unknown_start = ss == np.iinfo(np.int64).min  # NaT: counted as overlapping (as it always was)
+    else:
+        # key and day packed in one integer: one sort, and the running maximum
+        # within each key a plain running maximum (a later key packs higher);
+        # few temporaries, each reused where it can be (fresh memory costs)
+        packed = codes * start_span
+        packed += start
+        order = np.argsort(packed, kind="stable")
+        del packed
+        sc, ss, se = codes[order], start[order], stop[order]
+        base = sc * stop_span
+        run_max = base + se
+        np.maximum.accumulate(run_max, out=run_max)
+        run_max -= base
+        del base
+        unknown_start = None
+    same_as_next = sc[1:] == sc[:-1]
+    hit = np.zeros(n, dtype=bool)  # in sorted order, then in the input order
+    np.less_equal(ss[1:], run_max[:-1], out=hit[1:])  # starts on or before the latest end before it
+    hit[1:] &= same_as_next
+    later = np.zeros(n, dtype=bool)
+    np.less_equal(ss[1:], se[:-1], out=later[:-1])  # the next one starts on or before its end
+    later[:-1] &= same_as_next
+    hit |= later
+    if unknown_start is not None:
+        hit |= unknown_start
+    out = np.empty(n, dtype=bool)
+    out[order] = hit
+    return out
 
 
 def _money_dk_where_set(units: np.ndarray) -> np.ndarray:
@@ -1196,6 +1269,9 @@ def _manual_facts(checked: Checked, cpr_masked: pa.Array, detail: np.ndarray, re
     })  # fmt: skip
 
 
+#: pairs of (invoice, grant) weighed at a time by checks 11-16 (at most)
+MATCH_BLOCK = 1 << 16
+
 #: rows below which steps run in turn: a thread then costs more than it saves
 #: (tuning decides hundreds of small months)
 BESIDE_FROM_ROWS = 50_000
@@ -1275,7 +1351,7 @@ def _assemble(
     inv, gr, coded, keys = checked.invoices.frame, checked.grants.frame, checked.coded, checked.keys
     grant_pos, exp_out, start, end = checked.match.grant_pos, checked.match.exp_out, checked.start, checked.end
     n = len(inv)
-    reason_idx = state.reason.astype(np.int64)
+    reason_idx = state.reason  # the failed check per invoice (int8), 0 for posted
     posted = reason_idx == 0
     manual = np.flatnonzero(~posted)
     has_grant = grant_pos >= 0
@@ -1366,15 +1442,14 @@ def _assemble(
 def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray) -> tuple[pa.Array, pa.Array]:
     """Every invoice's message from ``parts``, (rows, messages) that together
     hold every row once, in input order; and the messages of the ``manual``
-    rows (ascending) alone. The two are taken side by side from one
-    concatenation (arrow's take of long texts is mostly copying)."""
+    rows (ascending) alone, taken from the first in order: reading it front
+    to back costs less than picking from the parts again (arrow's take of
+    long texts is mostly copying, and the copy is fresh memory)."""
     order = np.concatenate([rows for rows, _ in parts])
     where = np.empty(len(order), dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
-    every = pa.concat_arrays([messages for _, messages in parts])
-    return _side_by_side(
-        lambda: every.take(pa.array(where)), lambda: every.take(pa.array(where[manual])), rows=len(where)
-    )
+    message = pa.concat_arrays([messages for _, messages in parts]).take(pa.array(where))
+    return message, message.take(pa.array(manual))
 
 
 def _pylist(values: pa.Array, rows: np.ndarray) -> np.ndarray:

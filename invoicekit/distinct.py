@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 
-def tuple_codes(*parts: np.ndarray) -> tuple[np.ndarray, int]:
+def tuple_codes(*parts: np.ndarray | pd.Series) -> tuple[np.ndarray, int]:
     """Codes of each row's tuple of ``parts`` (columns of one length), 0 to
     n - 1 in the order the tuples first occur (as ``pd.factorize`` numbers
     them), and n. A missing value is a value like any other."""
