@@ -173,6 +173,14 @@ def _money_text(units: np.ndarray, decimal: str, known: np.ndarray | None = None
     return pc.binary_join_element_wise(kroner, decimals, pa.scalar("", kind), null_handling="skip")
 
 
+@functools.lru_cache(maxsize=1)
+def _groups() -> pa.Array:
+    """A group of three digits of kroner as :func:`format_money_dk_arrow`
+    writes it: 0 … 999 plain (a leading group), then 1000 + the group after
+    a dot (``.007``), then a blank (2000)."""
+    return pa.array([*(str(g) for g in range(1000)), *(f".{g:03d}" for g in range(1000)), ""], type=pa.large_string())
+
+
 @functools.lru_cache(maxsize=4)
 def _decimals(decimal: str) -> pa.Array:
     """The decimal mark and the digits of each fraction 0 … 9,999 of a krone
@@ -199,29 +207,37 @@ def format_money_dk(units: np.ndarray) -> np.ndarray:
 
 def format_money_dk_arrow(units: np.ndarray) -> pa.Array:
     """:func:`format_money_dk` of each amount as arrow text (``large_string``),
-    for amounts already made distinct (each one is formatted)."""
-    uniques = np.asarray(units, dtype=np.int64)
-    mag = np.abs(uniques)
-    whole = mag // MONEY_SCALE
-    g = [whole // 10**9, (whole // 10**6) % 1000, (whole // 1000) % 1000, whole % 1000]
-
-    def plain(v: np.ndarray) -> pa.Array:
-        return pc.cast(pa.array(v), pa.large_string())
-
-    def three(v: np.ndarray) -> pa.Array:
-        return pc.utf8_lpad(plain(v), 3, "0")
-
-    dot = pa.scalar(".", pa.large_string())
-    grouped = plain(g[3])
-    for k, limit in ((2, 1000), (1, 10**6), (0, 10**9)):
-        parts = [plain(g[k]), *(three(x) for x in g[k + 1 :]), dot]
-        grouped = pc.if_else(pa.array(whole >= limit), pc.binary_join_element_wise(*parts), grouped)
-    frac = mag % MONEY_SCALE
-    frac4 = pc.utf8_lpad(pc.cast(pa.array(frac), pa.large_string()), 4, "0")
-    frac_text = pc.if_else(pa.array(frac % ORE == 0), pc.utf8_slice_codeunits(frac4, 0, 2), frac4)
-    sign = pc.if_else(pa.array(uniques < 0), pa.scalar("-", pa.large_string()), pa.scalar("", pa.large_string()))
-    empty = pa.scalar("", pa.large_string())
-    return pc.binary_join_element_wise(sign, grouped, pa.scalar(",", pa.large_string()), frac_text, empty)
+    each amount formatted (whether distinct or not). The kroner are written a
+    group of three digits at a time: each group is one of the texts of
+    :func:`_groups` (``7``, ``.007``, or nothing where an amount has fewer
+    groups), taken by its value, so that an amount gets only the groups it
+    needs; the decimals as :func:`_money_text` writes them."""
+    units = np.asarray(units, dtype=np.int64)
+    kind = pa.large_string()
+    if len(units) == 0:
+        return pa.array([], type=kind)
+    mag = np.abs(units)
+    whole, frac = np.divmod(mag, MONEY_SCALE)
+    table = _groups()
+    # the groups from the last (kroner 0-999) to the first: plain where it is
+    # the amount's leading group, after a dot where more lead, blank (index
+    # 2000) where the amount has no more groups
+    group = whole % 1000
+    rest = whole // 1000
+    columns = [table.take(pa.array(np.where(rest > 0, group + 1000, group)))]
+    for _ in range(2):
+        if not rest.any():
+            break
+        group, more = rest % 1000, rest // 1000
+        columns.append(table.take(pa.array(np.where(rest == 0, 2000, np.where(more > 0, group + 1000, group)))))
+        rest = more
+    else:
+        if rest.any():  # a thousand million kroner or more: the leading digits as they are
+            columns.append(pc.if_else(pa.array(rest > 0), pc.cast(pa.array(rest), kind), pa.scalar("", kind)))
+    blank = pa.scalar("", kind)
+    sign = [pc.if_else(pa.array(units < 0), pa.scalar("-", kind), blank)] if (units < 0).any() else []
+    decimals = _decimals(",").take(pa.array(frac))
+    return pc.binary_join_element_wise(*sign, *reversed(columns), decimals, blank)
 
 
 def money_text(dkk: pd.Series, decimal: str = ".") -> np.ndarray:

@@ -38,15 +38,20 @@ def arrow_text(values: object, type: pa.DataType | None = None) -> pa.Array:
 def text_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """A text array's cells as numpy views of its buffers, no copy: where
     each cell starts and ends in the character data (the first at 0), and
-    that data (``uint8``; the array's slice only)."""
+    that data (``uint8``; the array's slice only). Both are read-only; the
+    offsets are copied only for a slice whose first cell does not start at 0
+    (called on million-cell columns many times a run)."""
     if len(arr) == 0:
         return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
     offsets, data = arr.buffers()[1:3]
     kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     bounds = np.frombuffer(offsets, dtype=kind)[arr.offset : arr.offset + len(arr) + 1]
+    first = int(bounds[0])
+    if first:  # a slice that starts inside the data: shifted (a copy); else the view itself (read-only)
+        bounds = bounds - first
     if data is None:
-        return bounds - bounds[0], np.zeros(0, dtype=np.uint8)
-    return bounds - bounds[0], np.frombuffer(data, dtype=np.uint8)[int(bounds[0]) : int(bounds[-1])]
+        return bounds, np.zeros(0, dtype=np.uint8)
+    return bounds, np.frombuffer(data, dtype=np.uint8)[first : first + int(bounds[-1])]
 
 
 #: bytes of character data compared at a time by :func:`holds_ascii` (a
