@@ -1444,11 +1444,14 @@ def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray
     hold every row once, in input order; and the messages of the ``manual``
     rows (ascending) alone, taken from the first in order: reading it front
     to back costs less than picking from the parts again (arrow's take of
-    long texts is mostly copying, and the copy is fresh memory)."""
+    long texts is mostly copying, and the copy is fresh memory). The parts
+    are taken from as chunks, not joined into one array first: that would be
+    one more copy of every message."""
     order = np.concatenate([rows for rows, _ in parts])
     where = np.empty(len(order), dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
-    message = pa.concat_arrays([messages for _, messages in parts]).take(pa.array(where))
+    taken = pa.chunked_array([messages for _, messages in parts], pa.large_string()).take(pa.array(where))
+    message = taken.chunk(0) if taken.num_chunks == 1 else taken.combine_chunks()
     return message, message.take(pa.array(manual))
 
 
