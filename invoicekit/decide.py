@@ -410,6 +410,7 @@ def decide_checked(
         lambda: _masked_and_messages(checked, early),
         rows=len(inv),
     )
+    # _assemble lets go of the early messages once they are in the message column
     decisions, postings, notes = _assemble(checked, state, detail, cpr_masked, early_messages, messages)
     postings["posting_date"] = posting_dates(
         postings["period_start"].to_numpy(dtype="datetime64[D]"),
@@ -1347,7 +1348,9 @@ def _assemble(
     from its source once (a grant's id by position from the grants' column,
     the posted and manual rows filtered from the whole column), never a
     million Python texts converted one by one. ``early_messages``: those of
-    the invoices that failed checks 1-17 (see :func:`_masked_and_messages`)."""
+    the invoices that failed checks 1-17 (see :func:`_masked_and_messages`);
+    the list is emptied once they are in the message column, so that their
+    memory is free again (reused, not fresh) for the manual rows' column."""
     inv, gr, coded, keys = checked.invoices.frame, checked.grants.frame, checked.coded, checked.keys
     grant_pos, exp_out, start, end = checked.match.grant_pos, checked.match.exp_out, checked.start, checked.end
     n = len(inv)
@@ -1371,11 +1374,13 @@ def _assemble(
 
     if texts:
         late = manual[checked.reason[manual] == 0]  # failed checks 18-21
-        late_messages = _reason_messages(_manual_facts(checked, cpr_masked, detail, reason_idx), late, reason_idx)
         posting_text = msg.posting_texts_arrow(
             service.take(posted_a), start[posted_at], end[posted_at], matched_id.take(posted_a)
         ).cast(pa.large_string())
-        message, manual_message = _in_input_order([(posted_at, posting_text), *early_messages, *late_messages], manual)
+        parts = [(posted_at, posting_text), *early_messages]
+        early_messages.clear()
+        parts += _reason_messages(_manual_facts(checked, cpr_masked, detail, reason_idx), late, reason_idx)
+        message, manual_message = _in_input_order(parts, manual)
     else:
         message = pa.repeat(pa.scalar("", pa.large_string()), n)
         posting_text = message.slice(0, len(posted_at))
@@ -1446,12 +1451,15 @@ def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray
     to back costs less than picking from the parts again (arrow's take of
     long texts is mostly copying, and the copy is fresh memory). The parts
     are taken from as chunks, not joined into one array first: that would be
-    one more copy of every message."""
+    one more copy of every message. ``parts`` is emptied before the manual
+    rows are taken: memory the messages held is free again for them."""
     order = np.concatenate([rows for rows, _ in parts])
     where = np.empty(len(order), dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
     taken = pa.chunked_array([messages for _, messages in parts], pa.large_string()).take(pa.array(where))
+    parts.clear()
     message = taken.chunk(0) if taken.num_chunks == 1 else taken.combine_chunks()
+    del taken
     return message, message.take(pa.array(manual))
 
 
