@@ -1165,7 +1165,7 @@ def _masked_cprs(inv: pd.DataFrame) -> pa.Array:
     mask, empty = pa.scalar(CPR_MASK, pa.large_string()), pa.scalar("", pa.large_string())
     masked = pc.binary_join_element_wise(text, mask, empty)
     shown = np.where(count == 1, codes, len(masked))  # the blank appended below
-    out = pa.concat_arrays([masked, pa.array([""], pa.large_string())]).take(pa.array(shown))
+    texts_of = [masked, pa.array([""], pa.large_string())]
     invalid = inv["cpr_invalid"].to_numpy()
     several = (count > 1) & ~invalid
     if several.any() or invalid.any():
@@ -1177,8 +1177,10 @@ def _masked_cprs(inv: pd.DataFrame) -> pa.Array:
         texts[of_several] = np.array([";".join(masked_cpr(c) for c in cprs.split(";")) for cprs in distinct],
                                      dtype=object)[lists]  # fmt: skip
         texts[~of_several] = inv["cpr_invalid_masked"].to_numpy(dtype=object)[rows[~of_several]]
-        out = _replace(out, rows, texts)
-    return out
+        shown[rows] = len(masked) + 1 + np.arange(len(rows))  # each its own text, appended after the blank
+        texts_of.append(arrow_text(texts, pa.large_string()))
+    # one take of the whole column (not a take, then a copy with the few replaced)
+    return pa.concat_arrays(texts_of).take(pa.array(shown))
 
 
 class _Facts:

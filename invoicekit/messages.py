@@ -204,8 +204,9 @@ def _amount_mismatch(f: Facts) -> pa.Array:
     units = pc.dictionary_encode(arrow_text(f["rate_unit"]))
     names = [RATE_UNIT_NAMES_DA.get(u, u) for u in units.dictionary.to_pylist()]
     unit_da = pa.array(names, pa.large_string()).take(units.indices)
-    empty = pa.scalar("", pa.large_string())
-    many = pc.if_else(pa.array(n > 1), joined_arrow(" (", integers(n), " bevillinger undersøgt)."), empty)
+    # said where more than one grant was weighed: each count's text once
+    counts = [f" ({k} bevillinger undersøgt)." if k > 1 else "" for k in range(int(n.max(initial=0)) + 1)]
+    many = pa.array(counts, pa.large_string()).take(pa.array(np.maximum(n, 0)))
     sign = pc.if_else(pa.array(diff > 0), pa.scalar("+", pa.large_string()), pa.scalar("−", pa.large_string()))
     return joined_arrow(
         "Beløbet ", f["amount_dk"], " kr. passer ikke med bevillingen: nærmeste forventede beløb er ",
