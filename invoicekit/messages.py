@@ -363,9 +363,9 @@ def _periods_dk(start: np.ndarray, end: np.ndarray) -> pa.Array:
     key = (start.view(np.int64) << 32) + (end.view(np.int64) & 0xFFFFFFFF)
     codes, distinct = pd.factorize(key)
     first = first_rows(codes, len(distinct))  # each pair's first row
-    s_dk = format_date_dk(start[first]).to_numpy(dtype=object)
-    e_dk = format_date_dk(end[first]).to_numpy(dtype=object)
-    return pa.array(s_dk + "-" + e_dk, type=pa.large_string()).take(pa.array(codes))
+    kind = pa.large_string()
+    s_dk, e_dk = (arrow_text(format_date_dk(dates[first]), kind) for dates in (start, end))
+    return pc.binary_join_element_wise(s_dk, e_dk, pa.scalar("-", kind)).take(pa.array(codes))
 
 
 def _fit(service: str, period: str, grant: str, room: int, width: int) -> str:

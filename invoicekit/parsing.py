@@ -355,15 +355,22 @@ _EPOCH = dt.date(1970, 1, 1)
 
 
 def date_dk(d: np.datetime64 | dt.date | None) -> str:
-    """One date as ``01.03.2019``."""
+    """One date as ``01.03.2019`` (``?`` for none). Called per row where a
+    message names a date: a day (``datetime64[D]``, as the tables hold dates)
+    is taken as its count of days without converting it again."""
     if d is None:
         return "?"
-    if isinstance(d, dt.date):
+    if not (isinstance(d, np.datetime64) and d.dtype == _DAY):
         d = np.datetime64(d, "D")
-    d = np.datetime64(d, "D")
-    if np.isnat(d):
+    days = int(d.view(np.int64))
+    if days == _NAT_DAYS:
         return "?"
-    return _date_dk_days(int(d.astype(np.int64)))
+    return _date_dk_days(days)
+
+
+_DAY = np.dtype("datetime64[D]")
+#: NaT's count of days
+_NAT_DAYS = int(np.datetime64("NaT", "D").view(np.int64))
 
 
 # ---------------------------------------------------------------- CPR on an invoice
