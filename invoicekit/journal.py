@@ -33,7 +33,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -590,29 +590,47 @@ class StoredDecisions:
     lines: bytes | None  # None when no invoice was decided line by line
 
 
-def stored_decisions(decisions: pd.DataFrame, lines: pd.DataFrame | None = None) -> StoredDecisions:
+def stored_decisions(
+    decisions: pd.DataFrame, lines: pd.DataFrame | None = None, found: Found | None = None
+) -> StoredDecisions:
     """What :meth:`Journal.record` stores of a run's decisions and of the lines
     of those decided line by line. It needs no journal, so a run makes it
     in another thread while its files are written (most of the time a
-    recorded run takes beyond a dry run)."""
+    recorded run takes beyond a dry run). ``found``: for decisions' columns
+    it names, what the writer's scan of the same texts found (see
+    :func:`_journal_table`)."""
     has_lines = lines is not None and len(lines) > 0
     return StoredDecisions(
         rows=len(decisions),
-        decisions=_to_parquet(_journal_table(decisions)),
+        decisions=_to_parquet(_journal_table(decisions, found=found)),
         line_rows=len(lines) if lines is not None else 0,
         lines=_to_parquet(_journal_table(lines, LINE_JOURNAL_COLUMNS)) if has_lines else None,
     )
 
 
+#: for text columns, what :func:`~invoicekit.cells.unsafe_cells` (with
+#: ``mask``) finds in them: a call, as the scan may still be running
+Found = Mapping[str, Callable[[], pa.BooleanArray | None]]
+
+
 def _journal_table(
-    decisions: pd.DataFrame, columns: tuple[str, ...] = JOURNAL_COLUMNS, masked: bool = False
+    decisions: pd.DataFrame,
+    columns: tuple[str, ...] = JOURNAL_COLUMNS,
+    masked: bool = False,
+    found: Found | None = None,
 ) -> pa.Table:
     """A run's decisions as the journal keeps them: ``row`` a number, amounts
     in DKK, periods as dates, the rest text; nothing that reads as a CPR
     number, unless ``masked`` says the text was masked already (the keys are
-    clean by construction: normalised without ten digits in a row, or hashed)."""
+    clean by construction: normalised without ten digits in a row, or hashed).
+    ``found``: for the columns it names, what the scan for the files people
+    read (:func:`~invoicekit.cells.unsafe_cells`, with ``mask``) found in
+    the same texts, cell for cell: it holds every cell that may read as a
+    CPR number, so only those are looked at again (and the scan's answer
+    is asked for last, after the other columns)."""
+    found = found or {}
     arrays = {}
-    for name in columns:
+    for name in sorted(columns, key=lambda c: c in found):  # the columns found elsewhere last
         if name in NAME_COLUMNS and name not in decisions:  # decided without the names (a migrated run)
             arrays[name] = pa.array([""] * len(decisions), type=pa.string())
             continue
@@ -630,8 +648,14 @@ def _journal_table(
         else:
             arr = pc.fill_null(arrow_text(values, pa.string()), "")
             # people read the journal: nothing in it reads as a CPR number
-            arrays[name] = arr if masked or name in _KEY_COLUMNS else mask_arrow(arr)
-    return pa.table(arrays)
+            if masked or name in _KEY_COLUMNS:
+                arrays[name] = arr
+            elif name in found:
+                within = found[name]()
+                arrays[name] = arr if within is None else mask_arrow(arr, within)
+            else:
+                arrays[name] = mask_arrow(arr)
+    return pa.table({name: arrays[name] for name in columns})
 
 
 def _dtype(column: str) -> str:

@@ -30,7 +30,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +63,7 @@ from invoicekit.extracts import (
 from invoicekit.history import History
 from invoicekit.identifiers import is_utf8_path, mask_cpr_text, shown_path
 from invoicekit.journal import Journal, StoredDecisions, stored_decisions
-from invoicekit.post import OUTPUT_FILES, write_outputs
+from invoicekit.post import OUTPUT_FILES, scan_messages, write_outputs
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
 from invoicekit.texts import TEXT, arrow_text
@@ -294,12 +294,21 @@ def run(
             "outputs": outputs,
         }
 
-    def stage(staging: Path, result: Decisions, run_id: int | None) -> dict[str, dict]:
+    def stage(
+        staging: Path, result: Decisions, run_id: int | None, message_found: Future | None = None
+    ) -> dict[str, dict]:
         say("writing the output files")
         recorded = run_id is not None
         # each file's checksum is taken as it is written (and it is flushed to disk when recorded)
         files = write_outputs(
-            staging, result.decisions, result.postings, result.notes, result.problems, result.lines, durable=recorded
+            staging,
+            result.decisions,
+            result.postings,
+            result.notes,
+            result.problems,
+            result.lines,
+            durable=recorded,
+            message_found=message_found,
         )
         facts = manifest(result, run_id, files)
         write_manifest(staging, facts)
@@ -342,10 +351,12 @@ def run(
                         out_dir.resolve(),
                         staging.resolve(),
                     )
-                    # the journal's copy of the decisions is made while the files are written
-                    with ThreadPoolExecutor(max_workers=1) as pool:
-                        copy = pool.submit(_journal_copy, result, invoice_table, grant_table)
-                        files = stage(staging, result, run_id)
+                    # the journal's copy of the decisions is made while the files are written;
+                    # the messages are scanned once, for the files and the journal's copy
+                    with ThreadPoolExecutor(max_workers=2) as pool:
+                        message_found = pool.submit(scan_messages, result.decisions)
+                        copy = pool.submit(_journal_copy, result, invoice_table, grant_table, message_found)
+                        files = stage(staging, result, run_id, message_found)
                         say("recording the run in the journal")
                         named, stored = copy.result()
                         j.record(conn, run_id, named, files, result.lines, stored=stored)
@@ -519,11 +530,16 @@ def shared_problems(res: RunResult) -> list[str]:
     return lines
 
 
-def _journal_copy(result: Decisions, invoices: Invoices, grants: Grants) -> tuple[pd.DataFrame, StoredDecisions]:
+def _journal_copy(
+    result: Decisions, invoices: Invoices, grants: Grants, message_found: Future | None = None
+) -> tuple[pd.DataFrame, StoredDecisions]:
     """The decisions as the journal records them: with the names (only the
-    journal keeps them), and as it stores them."""
+    journal keeps them), and as it stores them. ``message_found``:
+    :func:`~invoicekit.post.scan_messages` of the decisions, which the
+    writer scans for the files (the journal masks the messages it found)."""
     named = with_names(result.decisions, invoices, grants)
-    return named, stored_decisions(named, result.lines)
+    found = {"message": message_found.result} if message_found is not None else None
+    return named, stored_decisions(named, result.lines, found=found)
 
 
 def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> pd.DataFrame:
