@@ -621,8 +621,10 @@ def stored_decisions(
     )
 
 
-#: for text columns, what :func:`~invoicekit.cells.unsafe_cells` (with
-#: ``mask``) finds in them: a call, as the scan may still be running
+#: for text columns, the cells that may read as a CPR number, found
+#: beforehand in the same texts (what :func:`~invoicekit.cells.unsafe_cells`
+#: with ``mask`` or :func:`~invoicekit.cells.cpr_cells` finds; None for none):
+#: a call, as the scan may still be running
 Found = Mapping[str, Callable[[], pa.BooleanArray | None]]
 
 
@@ -636,11 +638,11 @@ def _journal_table(
     in DKK, periods as dates, the rest text; nothing that reads as a CPR
     number, unless ``masked`` says the text was masked already (the keys are
     clean by construction: normalised without ten digits in a row, or hashed).
-    ``found``: for the columns it names, what the scan for the files people
-    read (:func:`~invoicekit.cells.unsafe_cells`, with ``mask``) found in
-    the same texts, cell for cell: it holds every cell that may read as a
-    CPR number, so only those are looked at again (and the scan's answer
-    is asked for last, after the other columns)."""
+    ``found`` (:data:`Found`): for the columns it names, the cells found
+    beforehand in the same texts (by the scan for the files people read,
+    say): they hold every cell that may read as a CPR number, so only those
+    are looked at again (and the answer is asked for last, after the other
+    columns)."""
     found = found or {}
     arrays = {}
     for name in sorted(columns, key=lambda c: c in found):  # the columns found elsewhere last

@@ -37,6 +37,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from invoicekit.cells import cpr_cells
 from invoicekit.decide import Decisions, decide
 from invoicekit.delivery import (
     MANIFEST,
@@ -537,8 +538,10 @@ def _journal_copy(
     journal keeps them), and as it stores them. ``message_found``:
     :func:`~invoicekit.post.scan_messages` of the decisions, which the
     writer scans for the files (the journal masks the messages it found)."""
-    named = with_names(result.decisions, invoices, grants)
-    found = {"message": message_found.result} if message_found is not None else None
+    named, service_found = _named(result.decisions, invoices, grants)
+    found = {"service_name": lambda: service_found}
+    if message_found is not None:
+        found["message"] = message_found.result
     return named, stored_decisions(named, result.lines, found=found)
 
 
@@ -548,6 +551,13 @@ def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> p
     given; for a collective invoice each of its services', ``;``-joined),
     blank where the extract has none: the journal keeps them, so follow-ups
     show names beside CVR numbers and service codes."""
+    return _named(decisions, invoices, grants)[0]
+
+
+def _named(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> tuple[pd.DataFrame, pa.BooleanArray | None]:
+    """:func:`with_names`, and where ``service_name`` may read as a CPR
+    number (:func:`~invoicekit.cells.cpr_cells`, None where nowhere): found
+    in the few names, each row's taken from its name's, as the names are."""
     inv = invoices.frame
     if len(inv) != len(decisions):  # one decision per invoice row, in input order
         raise ValueError(f"{len(decisions)} decisions for {len(inv)} invoices")
@@ -560,7 +570,10 @@ def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> p
     out = decisions.copy(deep=False)  # copy-on-write: the caller's table stays as it is
     # the names stay arrow text where they are (a million Python strings made and unmade cost 0.3 s)
     out["supplier_name"] = inv["supplier_name"].array
-    out["service_name"] = (
-        pd.Series(arrow_text(names).take(pa.array(codes)), index=out.index, dtype=TEXT) if len(uniques) else ""
-    )
-    return out
+    if not len(uniques):
+        out["service_name"] = ""
+        return out, None
+    names_text, taken = arrow_text(names), pa.array(codes)
+    out["service_name"] = pd.Series(names_text.take(taken), index=out.index, dtype=TEXT)
+    found = cpr_cells(names_text)
+    return out, None if found is None else found.take(taken)
