@@ -29,11 +29,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a
 #: new cell there
 _FORMULA_RE2 = r"(?:^|[;,])[=+\-@\t\r]"
-#: cells joined into one text per block for the first scan of :func:`mask_arrow`:
-#: RE2 pays per call, and nearly every block holds nothing to fix
-BLOCK_ROWS = 512
-#: cells this long on average (bytes) are matched one by one, without the blocks
-LONG_CELLS = 64
 _AFTER_SEPARATOR = re.compile(r"([;,])(?=[=+\-@\t\r])")
 #: the fewest characters (and so bytes) that read as a CPR number: ten digits
 _CPR_CHARACTERS = 10
@@ -63,12 +58,47 @@ def neutralise_arrow(arr: pa.Array) -> pa.Array:
     return safe_arrow(arr, mask=False)
 
 
-def mask_arrow(arr: pa.Array) -> pa.Array:
-    """Anything that reads as a CPR number masked, whole-column."""
+def mask_arrow(arr: pa.Array, within: pa.BooleanArray | None = None) -> pa.Array:
+    """Anything that reads as a CPR number masked, whole-column: the cells
+    :func:`cpr_cells` finds. ``within``: what :func:`unsafe_cells` (with
+    ``mask``) found in the same texts beforehand, which holds every such
+    cell: only those are looked at again."""
     text = _text(arr)
     if text is None:
         return arr
-    return _fix(text, _found(text, CPR_LIKE_RE2, CPR_LIKE_RE2), mask_cpr_text)
+    return _fix(text, cpr_cells(text, within), mask_cpr_text)
+
+
+def cpr_cells(arr: pa.Array, within: pa.BooleanArray | None = None) -> pa.BooleanArray | None:
+    """Where :data:`~invoicekit.vocabulary.CPR_LIKE_RE2` matches (False for
+    a null); None where nowhere (nearly always), and for a column that is
+    not text. The cells that may hold a match are found byte by byte
+    (:func:`_cpr_candidates`), as :func:`unsafe_cells` finds them, and only
+    those are matched with RE2; none where no cell has the ten bytes a match
+    needs. ``within`` (what :func:`unsafe_cells` with ``mask`` found in
+    the same texts, a superset of these cells): only its cells are matched,
+    and the bytes are not scanned again."""
+    text = _text(arr)
+    if text is None:
+        return None
+    if within is not None:
+        if len(within) != len(text):
+            raise ValueError(f"what was found covers {len(within)} cells, not {len(text)}")
+        rows = np.flatnonzero(pc.fill_null(within, False).to_numpy(zero_copy_only=False))
+    else:
+        bounds, raw = text_bytes(text)
+        if not len(raw) or np.diff(bounds).max() < _CPR_CHARACTERS:
+            return None
+        rows = _cpr_candidates(bounds, raw)
+    if len(rows) == 0:
+        return None
+    matched = pc.fill_null(pc.match_substring_regex(text.take(pa.array(rows)), CPR_LIKE_RE2), False)
+    rows = rows[matched.to_numpy(zero_copy_only=False)]
+    if len(rows) == 0:
+        return None
+    hit = np.zeros(len(text), dtype=bool)
+    hit[rows] = True
+    return pa.array(hit)
 
 
 def safe_arrow(arr: pa.Array, mask: bool = True) -> pa.Array:
@@ -245,35 +275,6 @@ def _fix(arr: pa.Array, hit: pa.BooleanArray | None, fix: Callable[[str], str]) 
     found = arr.filter(hit).to_pylist()
     fixed = pa.array([fix(v) for v in found], type=arr.type)
     return pc.replace_with_mask(arr, hit, fixed)
-
-
-def _found(arr: pa.Array, pattern: str, block_pattern: str) -> pa.BooleanArray | None:
-    """Where ``pattern`` matches (False for a null), or None where nowhere.
-    The cells are joined into blocks of :data:`BLOCK_ROWS` first, and only
-    the cells of a block ``block_pattern`` finds anything in are matched one
-    by one: a pattern found in a cell is found in its block, so nothing is
-    missed, and a million short cells cost a few thousand calls."""
-    n = len(arr)
-    if (pc.sum(pc.binary_length(arr)).as_py() or 0) > LONG_CELLS * n:
-        # long cells (messages): one call per cell costs little beside the text, and no copy is made
-        hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
-        return hit if pc.any(hit).as_py() else None
-    bounds = np.append(np.arange(0, n, BLOCK_ROWS, dtype=np.int32), np.int32(n))
-    blocks = pa.ListArray.from_arrays(pa.array(bounds), pc.fill_null(arr, ""))
-    joined = pc.binary_join(blocks, pa.scalar("\x00", arr.type))
-    flagged = pc.fill_null(pc.match_substring_regex(joined, block_pattern), True)
-    flagged = np.flatnonzero(flagged.to_numpy(zero_copy_only=False))
-    if len(flagged) == 0:
-        return None
-    rows = (flagged[:, None] * BLOCK_ROWS + np.arange(BLOCK_ROWS)).ravel()
-    rows = rows[rows < n]
-    matched = pc.fill_null(pc.match_substring_regex(arr.take(pa.array(rows)), pattern), False)
-    found = rows[matched.to_numpy(zero_copy_only=False)]
-    if len(found) == 0:
-        return None
-    hit = np.zeros(n, dtype=bool)
-    hit[found] = True
-    return pa.array(hit)
 
 
 def safe_frame(df: pd.DataFrame, mask: bool = True) -> pd.DataFrame:

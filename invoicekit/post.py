@@ -108,6 +108,14 @@ def _notes_messages(notes: pd.DataFrame) -> pa.Array:
     return pc.fill_null(pa.array(notes["message"], type=pa.large_string(), from_pandas=True), "")
 
 
+def scan_messages(decisions: pd.DataFrame) -> pa.BooleanArray | None:
+    """What :func:`~invoicekit.cells.unsafe_cells` finds in the decisions'
+    messages, as :func:`write_outputs` scans them for decisions.csv and
+    opus_notes.csv: every message that may start a formula or hold a CPR
+    number (None where none does)."""
+    return unsafe_cells(_arrow(decisions["message"]))
+
+
 def _opus_notes_columns(notes: pd.DataFrame) -> Columns:
     return {
         "invoice_id": notes["invoice_id"],  # as written, so OPUS finds the invoice
@@ -300,13 +308,17 @@ def write_outputs(
     problems: pd.DataFrame,
     lines: pd.DataFrame | None = None,
     durable: bool = False,
+    message_found: Future[pa.BooleanArray | None] | None = None,
 ) -> dict[str, dict[str, object]]:
     """Write the output files into ``out_dir`` (``lines``: the lines of the
     invoices decided line by line, ``Decisions.lines``); returns each file's
     SHA-256 and size (:func:`~invoicekit.delivery.file_facts`), in the order
     of :data:`OUTPUT_FILES`. ``durable`` (a run to be recorded): the files
     and the folder are flushed to disk before it returns. A file that cannot
-    be written (a full disk) raises :class:`OutputError` naming it."""
+    be written (a full disk) raises :class:`OutputError` naming it.
+    ``message_found``: :func:`scan_messages` of these decisions, begun by a
+    caller that shares it (the journal's copy masks with it); else the
+    messages are scanned here."""
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = lines if lines is not None else pd.DataFrame(columns=list(DECISION_LINE_COLUMNS))
 
@@ -383,7 +395,8 @@ def write_outputs(
     largest_first = ("decisions.csv", "opus_notes.csv", "opus_postings.csv", "sensum_paid.csv")
     order = [*largest_first, *(n for n in OUTPUT_FILES if n not in largest_first)]
     with ThreadPoolExecutor(max_workers=1) as flusher, ThreadPoolExecutor(max_workers=2) as pool:
-        message_found = pool.submit(unsafe_cells, message)
+        if message_found is None:
+            message_found = pool.submit(unsafe_cells, message)
         written = {name: pool.submit(write, name) for name in order}
         facts = {"decisions.csv": written["decisions.csv"].result()}
         crash_point("while-writing")

@@ -30,13 +30,14 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
+from invoicekit.cells import cpr_cells
 from invoicekit.decide import Decisions, decide
 from invoicekit.delivery import (
     MANIFEST,
@@ -63,7 +64,7 @@ from invoicekit.extracts import (
 from invoicekit.history import History
 from invoicekit.identifiers import is_utf8_path, mask_cpr_text, shown_path
 from invoicekit.journal import Journal, StoredDecisions, stored_decisions
-from invoicekit.post import OUTPUT_FILES, write_outputs
+from invoicekit.post import OUTPUT_FILES, scan_messages, write_outputs
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
 from invoicekit.texts import TEXT, arrow_text
@@ -294,12 +295,21 @@ def run(
             "outputs": outputs,
         }
 
-    def stage(staging: Path, result: Decisions, run_id: int | None) -> dict[str, dict]:
+    def stage(
+        staging: Path, result: Decisions, run_id: int | None, message_found: Future | None = None
+    ) -> dict[str, dict]:
         say("writing the output files")
         recorded = run_id is not None
         # each file's checksum is taken as it is written (and it is flushed to disk when recorded)
         files = write_outputs(
-            staging, result.decisions, result.postings, result.notes, result.problems, result.lines, durable=recorded
+            staging,
+            result.decisions,
+            result.postings,
+            result.notes,
+            result.problems,
+            result.lines,
+            durable=recorded,
+            message_found=message_found,
         )
         facts = manifest(result, run_id, files)
         write_manifest(staging, facts)
@@ -342,10 +352,12 @@ def run(
                         out_dir.resolve(),
                         staging.resolve(),
                     )
-                    # the journal's copy of the decisions is made while the files are written
-                    with ThreadPoolExecutor(max_workers=1) as pool:
-                        copy = pool.submit(_journal_copy, result, invoice_table, grant_table)
-                        files = stage(staging, result, run_id)
+                    # the journal's copy of the decisions is made while the files are written;
+                    # the messages are scanned once, for the files and the journal's copy
+                    with ThreadPoolExecutor(max_workers=2) as pool:
+                        message_found = pool.submit(scan_messages, result.decisions)
+                        copy = pool.submit(_journal_copy, result, invoice_table, grant_table, message_found)
+                        files = stage(staging, result, run_id, message_found)
                         say("recording the run in the journal")
                         named, stored = copy.result()
                         j.record(conn, run_id, named, files, result.lines, stored=stored)
@@ -519,11 +531,18 @@ def shared_problems(res: RunResult) -> list[str]:
     return lines
 
 
-def _journal_copy(result: Decisions, invoices: Invoices, grants: Grants) -> tuple[pd.DataFrame, StoredDecisions]:
+def _journal_copy(
+    result: Decisions, invoices: Invoices, grants: Grants, message_found: Future | None = None
+) -> tuple[pd.DataFrame, StoredDecisions]:
     """The decisions as the journal records them: with the names (only the
-    journal keeps them), and as it stores them."""
-    named = with_names(result.decisions, invoices, grants)
-    return named, stored_decisions(named, result.lines)
+    journal keeps them), and as it stores them. ``message_found``:
+    :func:`~invoicekit.post.scan_messages` of the decisions, which the
+    writer scans for the files (the journal masks the messages it found)."""
+    named, service_found = _named(result.decisions, invoices, grants)
+    found = {"service_name": lambda: service_found}
+    if message_found is not None:
+        found["message"] = message_found.result
+    return named, stored_decisions(named, result.lines, found=found)
 
 
 def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> pd.DataFrame:
@@ -532,6 +551,13 @@ def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> p
     given; for a collective invoice each of its services', ``;``-joined),
     blank where the extract has none: the journal keeps them, so follow-ups
     show names beside CVR numbers and service codes."""
+    return _named(decisions, invoices, grants)[0]
+
+
+def _named(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> tuple[pd.DataFrame, pa.BooleanArray | None]:
+    """:func:`with_names`, and where ``service_name`` may read as a CPR
+    number (:func:`~invoicekit.cells.cpr_cells`, None where nowhere): found
+    in the few names, each row's taken from its name's, as the names are."""
     inv = invoices.frame
     if len(inv) != len(decisions):  # one decision per invoice row, in input order
         raise ValueError(f"{len(decisions)} decisions for {len(inv)} invoices")
@@ -544,7 +570,10 @@ def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> p
     out = decisions.copy(deep=False)  # copy-on-write: the caller's table stays as it is
     # the names stay arrow text where they are (a million Python strings made and unmade cost 0.3 s)
     out["supplier_name"] = inv["supplier_name"].array
-    out["service_name"] = (
-        pd.Series(arrow_text(names).take(pa.array(codes)), index=out.index, dtype=TEXT) if len(uniques) else ""
-    )
-    return out
+    if not len(uniques):
+        out["service_name"] = ""
+        return out, None
+    names_text, taken = arrow_text(names), pa.array(codes)
+    out["service_name"] = pd.Series(names_text.take(taken), index=out.index, dtype=TEXT)
+    found = cpr_cells(names_text)
+    return out, None if found is None else found.take(taken)

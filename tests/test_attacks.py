@@ -829,6 +829,19 @@ def test_texts_people_read_in_opus_notes_and_the_journal_mask_cpr_numbers(robot)
     assert CPR not in content and "610190 1234" not in content
 
 
+def test_a_cpr_in_a_service_name_never_reaches_the_journal(robot):
+    # only the journal keeps the services' names: masked there as in every text people read
+    robot.grants = grants_with(
+        robot, "B-1002,610190-1234,SEL104-AKT,Aktivitet 610190-1234,31587603,450.00,day,01-01-2018,", drop="B-1002"
+    )
+    kilden = {**MARCH, "supplier_cvr": KILDEN, "amount": "13.950,00", "invoice_id": "KIL-1"}
+    code, _, d = robot.run(kilden, out="o1")
+    assert code == 0 and d["reason"].tolist() == [""]
+    content = journal_text(robot.journal)
+    assert "Aktivitet 610190-xxxx" in content
+    assert CPR not in content and "610190-1234" not in content
+
+
 def test_a_cpr_in_the_working_folder_never_reaches_the_journal_or_run_json(robot, monkeypatch):
     folder = robot.tmp / "sag-6101901234"
     folder.mkdir()

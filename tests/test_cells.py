@@ -13,8 +13,7 @@ from openpyxl import load_workbook
 
 from invoicekit import cells
 from invoicekit.cells import (
-    BLOCK_ROWS,
-    LONG_CELLS,
+    cpr_cells,
     fix_unsafe,
     mask_arrow,
     neutralise,
@@ -27,6 +26,11 @@ from invoicekit.cells import (
 )
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.workbook import write_workbook
+
+#: a column longer than a few blocks of cells, and cells longer than most (the
+#: scans once matched cells joined in blocks of 512, or one by one when long)
+BLOCK_ROWS = 512
+LONG_CELLS = 64
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
@@ -122,6 +126,10 @@ def test_a_column_is_fixed_as_each_cell_alone_whatever_its_neighbours_and_slice(
     for mask in (True, False):
         assert safe_arrow(arr, mask).to_pylist() == [None if v is None else safe_text(v, mask) for v in values]
     assert mask_arrow(arr).to_pylist() == [None if v is None else mask_cpr_text(v) for v in values]
+    # given what the scan for the files people read found (every cell that may hold one), the same
+    found, hit = unsafe_cells(arr), cpr_cells(arr)
+    assert (arr if found is None else mask_arrow(arr, found)).to_pylist() == mask_arrow(arr).to_pylist()
+    assert hit is None or (found is not None and pc.all(pc.or_(pc.invert(hit), found)).as_py())
 
 
 @settings(max_examples=60, deadline=None)

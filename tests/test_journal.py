@@ -140,7 +140,7 @@ def test_an_error_while_recording_rolls_the_whole_run_back(example_case, tmp_pat
 
     from invoicekit import journal as journal_module
 
-    def stopped(decisions, masked=False):
+    def stopped(decisions, *args, **kwargs):
         raise KeyboardInterrupt  # as if stopped half-way: the run and its files are inserted already
 
     monkeypatch.setattr(journal_module, "_journal_table", stopped)
