@@ -1099,11 +1099,14 @@ def _overlaps_another(keys, s, e) -> np.ndarray:
     start, stop = np.asarray(s).view(np.int64), np.asarray(e).view(np.int64)  # days (NaT the least integer)
     low, start_min, stop_min = int(codes.min()), int(start.min()), int(stop.min())
     start_span, stop_span = int(start.max()) - start_min + 1, int(stop.max()) - stop_min + 1
-    if low < 0 or (int(codes.max()) + 1) * max(start_span, stop_span) >= 1 << 62:  # packed, they would overflow
+    nat = np.iinfo(np.int64).min
+    # packed, they would overflow; and an unknown start (NaT, the least integer: every start
+    # unknown gives a small span too) is counted as overlapping only where they are sorted as dates
+    if low < 0 or start_min == nat or (int(codes.max()) + 1) * max(start_span, stop_span) >= 1 << 62:
         order = np.lexsort((s, codes))  # as datetimes: NaT sorts last
         sc, ss, se = codes[order], start[order], stop[order]
         run_max = pd.Series(se).groupby(sc).cummax().to_numpy()
-        unknown_start = ss == np.iinfo(np.int64).min  # NaT: counted as overlapping (as it always was)
+        unknown_start = ss == nat  # NaT: counted as overlapping (as it always was)
     else:
         # key and day packed in one integer: one sort, and the running maximum
         # within each key a plain running maximum (a later key packs higher);

@@ -8,10 +8,12 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from invoicekit import History, Rules, decide, prepare_grants, prepare_invoices, prepare_support_sheet
 from invoicekit.amounts import expected_amounts
-from invoicekit.decide import _expected_once
+from invoicekit.decide import _expected_once, _overlaps_another
 from invoicekit.reasons import REASONS
 from tests.conftest import (
     ENGEN,
@@ -534,3 +536,35 @@ def test_steps_side_by_side_decide_as_in_turn(monkeypatch):
     assert in_turn.decisions["reason"].nunique() >= 4
     for name in ("decisions", "postings", "notes", "candidates", "coding_candidates"):
         pd.testing.assert_frame_equal(getattr(beside, name), getattr(in_turn, name))
+
+
+def _overlapping_pairs(keys, s, e) -> list[bool]:
+    """:func:`_overlaps_another` pair by pair (known dates, each start on or before its end)."""
+    n = len(keys)
+    return [any(j != i and keys[j] == keys[i] and s[j] <= e[i] and s[i] <= e[j] for j in range(n)) for i in range(n)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    periods=st.lists(st.tuples(st.integers(0, 3), st.integers(-400, 400), st.integers(0, 40)), max_size=25),
+    first_day=st.sampled_from(["1900-01-01", "1970-01-01", "2024-01-01"]),
+)
+def test_overlapping_periods_of_a_key_are_found_as_pair_by_pair(periods, first_day):
+    # check 21's sieve packs key and day into one integer: whatever the days, as each pair compared
+    keys = np.array([k for k, _, _ in periods], dtype=np.int64)
+    s = np.datetime64(first_day) + np.array([d for _, d, _ in periods], dtype="timedelta64[D]")
+    e = s + np.array([length for _, _, length in periods], dtype="timedelta64[D]")
+    assert _overlaps_another(keys, s, e).tolist() == _overlapping_pairs(keys, s, e)
+
+
+@pytest.mark.parametrize("keys", [[0, 1], [0, 1, 2], [5, 0, 5]])
+def test_a_period_of_unknown_start_counts_as_overlapping_whatever_the_others(keys):
+    # a period with no start may overlap anything: counted as overlapping (as in 0.8.0),
+    # also where every period's start is unknown and a key has no other period
+    nat = np.full(len(keys), np.datetime64("NaT"), dtype="datetime64[D]")
+    e = np.datetime64("2024-01-31") + np.arange(len(keys)).astype("timedelta64[D]")
+    assert _overlaps_another(np.array(keys), nat, e).tolist() == [True] * len(keys)
+    # one start known: the unknown ones still count (this held already)
+    s = nat.copy()
+    s[0] = np.datetime64("2024-01-01")
+    assert _overlaps_another(np.array(keys), s, e)[1:].all()
