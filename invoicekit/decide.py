@@ -38,7 +38,15 @@ from invoicekit.keys import (
     stored_keys_arrow,
 )
 from invoicekit.lines import decide_by_lines
-from invoicekit.parsing import MONEY_SCALE, date_dk, format_date_dk, format_money, format_money_dk, format_money_one
+from invoicekit.parsing import (
+    MONEY_SCALE,
+    NAT_DAYS,
+    date_dk,
+    format_date_dk,
+    format_money,
+    format_money_dk,
+    format_money_one,
+)
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
 from invoicekit.texts import TEXT, arrow_text, is_arrow_text
@@ -1099,14 +1107,13 @@ def _overlaps_another(keys, s, e) -> np.ndarray:
     start, stop = np.asarray(s).view(np.int64), np.asarray(e).view(np.int64)  # days (NaT the least integer)
     low, start_min, stop_min = int(codes.min()), int(start.min()), int(stop.min())
     start_span, stop_span = int(start.max()) - start_min + 1, int(stop.max()) - stop_min + 1
-    nat = np.iinfo(np.int64).min
     # packed, they would overflow; and an unknown start (NaT, the least integer: every start
     # unknown gives a small span too) is counted as overlapping only where they are sorted as dates
-    if low < 0 or start_min == nat or (int(codes.max()) + 1) * max(start_span, stop_span) >= 1 << 62:
+    if low < 0 or start_min == NAT_DAYS or (int(codes.max()) + 1) * max(start_span, stop_span) >= 1 << 62:
         order = np.lexsort((s, codes))  # as datetimes: NaT sorts last
         sc, ss, se = codes[order], start[order], stop[order]
         run_max = pd.Series(se).groupby(sc).cummax().to_numpy()
-        unknown_start = ss == nat  # NaT: counted as overlapping (as it always was)
+        unknown_start = ss == NAT_DAYS  # NaT: counted as overlapping (as it always was)
     else:
         # key and day packed in one integer: one sort, and the running maximum
         # within each key a plain running maximum (a later key packs higher);

@@ -27,6 +27,8 @@ ORE = MONEY_SCALE // 100
 MAX_AMOUNT_DKK = 10**10  # larger figures are not read as amounts
 
 NAT = np.datetime64("NaT", "D")
+#: NaT as ``datetime64[D]``'s count of days (the smallest int64)
+NAT_DAYS = int(NAT.view(np.int64))
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 MIN_YEAR, MAX_YEAR = 1900, 2199
 
@@ -354,6 +356,9 @@ def _date_dk_days(days: int) -> str:
 _EPOCH = dt.date(1970, 1, 1)
 
 
+_DAY = np.dtype("datetime64[D]")
+
+
 def date_dk(d: np.datetime64 | dt.date | None) -> str:
     """One date as ``01.03.2019`` (``?`` for none). Called per row where a
     message names a date: a day (``datetime64[D]``, as the tables hold dates)
@@ -363,14 +368,9 @@ def date_dk(d: np.datetime64 | dt.date | None) -> str:
     if not (isinstance(d, np.datetime64) and d.dtype == _DAY):
         d = np.datetime64(d, "D")
     days = int(d.view(np.int64))
-    if days == _NAT_DAYS:
+    if days == NAT_DAYS:
         return "?"
     return _date_dk_days(days)
-
-
-_DAY = np.dtype("datetime64[D]")
-#: NaT's count of days
-_NAT_DAYS = int(np.datetime64("NaT", "D").view(np.int64))
 
 
 # ---------------------------------------------------------------- CPR on an invoice

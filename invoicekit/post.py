@@ -40,7 +40,7 @@ from invoicekit.columns import (
 )
 from invoicekit.delivery import HashedFile, crash_point, fsync_path
 from invoicekit.errors import OutputError
-from invoicekit.parsing import format_date_dk, format_date_iso, format_money, money_arrow
+from invoicekit.parsing import NAT_DAYS, format_date_dk, format_date_iso, format_money, money_arrow
 from invoicekit.texts import holds_ascii
 
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
@@ -74,16 +74,14 @@ def _dates(values: pd.Series, text: Callable[[np.ndarray], pd.Series]) -> pa.Arr
     to the last where they lie close together (a day's text is found by its
     distance from the first, nothing searched), else each distinct one."""
     days = values.to_numpy(dtype="datetime64[D]").view(np.int64)  # NaT: a value like the others
-    first = days.min() if len(days) else _NAT_DAYS
-    if first != _NAT_DAYS and days.max() - first < _DATE_SPAN:
+    first = days.min() if len(days) else NAT_DAYS
+    if first != NAT_DAYS and days.max() - first < _DATE_SPAN:
         codes, uniques = days - first, np.arange(first, days.max() + 1)
     else:
         codes, uniques = pd.factorize(days)
     return pa.array(text(np.asarray(uniques, dtype=np.int64).view("datetime64[D]"))).take(pa.array(codes))
 
 
-#: NaT as ``datetime64[D]``'s integer (the smallest)
-_NAT_DAYS = np.datetime64("NaT", "D").view(np.int64)
 #: the most days from the first date to the last that :func:`_dates` writes out one by one
 _DATE_SPAN = 1 << 12
 
