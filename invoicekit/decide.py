@@ -783,25 +783,43 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     """Per grant: paragraph, target group and ownership from the support sheet
     (NaN where missing) and ``group``, the index of its (paragraph, ownership,
     target group) among the coding rows' keys (-1 where there is none).
-    Worked out once per grants and support sheet (read-only after)."""
+    Worked out once per grants and support sheet (read-only after).
+
+    Many grants share a few dozen services and some thousand suppliers: each
+    distinct service, supplier and (service, supplier) is looked up once, as
+    a merge of the grants' columns with the sheet's finds it, and the grants
+    take what theirs found."""
     held = grants.derived.get("coding_keys")
     if held is not None and held[0] is sheet:
         return held[1]
     gr = grants.frame
-    g = pd.DataFrame(
-        {
-            "service_key": gr["service_code"].astype(str).str.strip().str.casefold().to_numpy(dtype=object),
-            "supplier_cvr": gr["supplier_cvr"].to_numpy(dtype=object),
-        }
-    )
-    g = g.merge(
+    svc, svc_cells = pd.factorize(gr["service_code"], use_na_sentinel=False)
+    sup, sup_cells = pd.factorize(gr["supplier_cvr"], use_na_sentinel=False)
+    svc_key = pd.Series(svc_cells).astype(str).str.strip().str.casefold().to_numpy(dtype=object)
+    services = pd.DataFrame({"service_key": svc_key}).merge(
         sheet.services[["service_key", "paragraph", "target_group", "target_key"]], on="service_key", how="left"
     )
-    g = g.merge(sheet.suppliers[["supplier_cvr", "ownership"]], on="supplier_cvr", how="left")
+    suppliers = pd.DataFrame({"supplier_cvr": np.asarray(sup_cells, dtype=object)}).merge(
+        sheet.suppliers[["supplier_cvr", "ownership"]], on="supplier_cvr", how="left"
+    )
+    of_svc = {name: services[name].to_numpy(dtype=object) for name in ("paragraph", "target_group", "target_key")}
+    ownership = suppliers["ownership"].to_numpy(dtype=object)
+    g = pd.DataFrame(
+        {
+            "service_key": svc_key[svc],
+            "supplier_cvr": suppliers["supplier_cvr"].to_numpy(dtype=object)[sup],
+            **{name: values[svc] for name, values in of_svc.items()},
+            "ownership": ownership[sup],
+        },
+        dtype=object,  # held as Python objects: made arrow text, every cell would be copied
+    )
     coding_keys = pd.MultiIndex.from_frame(sheet.coding[["paragraph", "ownership", "target_key"]].astype(object))
     groups = coding_keys.unique()
-    grant_keys = pd.MultiIndex.from_frame(g[["paragraph", "ownership", "target_key"]].astype(object))
-    g["group"] = groups.get_indexer(grant_keys) if len(groups) else -1
+    width = max(len(sup_cells), 1)
+    pair, pairs = pd.factorize(svc.astype(np.int64) * width + sup)  # each distinct (service, supplier)
+    p_svc, p_sup = pairs // width, pairs % width
+    pair_keys = pd.MultiIndex.from_arrays([of_svc["paragraph"][p_svc], ownership[p_sup], of_svc["target_key"][p_svc]])
+    g["group"] = groups.get_indexer(pair_keys)[pair] if len(groups) and len(gr) else -1
     sheet_group = groups.get_indexer(coding_keys) if len(groups) else np.empty(0, np.int64)
     g.attrs["coding_group"] = sheet_group
     code, distinct = pd.factorize(g["paragraph"].to_numpy(dtype=object))  # -1 where missing
