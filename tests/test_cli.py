@@ -552,3 +552,56 @@ def test_summary_says_when_most_grant_rows_are_left_out_for_one_column(example_c
 
 def test_every_likely_cause_names_a_reason_the_robot_gives():
     assert set(LIKELY_CAUSE) <= {*REASONS, LINES_MISMATCH}
+
+
+#: where a block of 16 MB malloc gives lands, and whether it is there again once freed and asked for again
+_WHERE_BLOCKS_LAND = """
+import ctypes, sys
+from invoicekit.cli import keep_freed_memory
+kept = keep_freed_memory() if sys.argv[1] == "keep" else None
+libc = ctypes.CDLL(None)
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+
+def region(address):
+    for line in open("/proc/self/maps"):
+        parts = line.split()
+        start, end = (int(x, 16) for x in parts[0].split("-"))
+        if start <= address < end:
+            return parts[5] if len(parts) > 5 else "anonymous"
+
+first = libc.malloc(16 << 20)
+ctypes.memset(first, 1, 16 << 20)
+where = region(first)
+libc.free(first)
+again = libc.malloc(16 << 20)
+print(kept, where, again == first, region(first) is not None)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings: Linux only")
+def test_batch_commands_keep_the_memory_they_free():
+    """What ``keep_freed_memory`` promises, in a process of its own: a block of
+    16 MB comes from the heap, and once freed stays the process's (the next
+    such block is the same memory) where glibc's defaults map it apart and
+    hand it back to the system on free."""
+
+    def blocks(mode: str) -> list[str]:
+        out = subprocess.run([sys.executable, "-c", _WHERE_BLOCKS_LAND, mode], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.split()
+
+    assert blocks("keep") == ["True", "[heap]", "True", "True"]
+    kept, where, _again, still_mapped = blocks("default")
+    assert (kept, where, still_mapped) == ("None", "anonymous", "False")
+
+
+def test_run_asks_to_keep_its_freed_memory(example_case, tmp_path, monkeypatch):
+    """The command asks for it before deciding (the library never does: a
+    notebook's kernel lives on)."""
+    import invoicekit.cli as cli
+
+    asked = []
+    monkeypatch.setattr(cli, "keep_freed_memory", lambda: asked.append("run") or True)
+    assert main(args(example_case, tmp_path / "o1", "--dry-run", "--quiet")) == 0
+    assert asked == ["run"]
