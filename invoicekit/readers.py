@@ -453,6 +453,10 @@ def sheet_rows(ws, path: Path, sheet: str) -> RawTable:
         ) from None
 
 
+#: the types of the cells that are not numbers in most rows of a sheet
+_TEXT_OR_BLANK = frozenset({str, type(None)})
+
+
 def _table_from_rows(rows: Iterable[Sequence[object]], path: Path, sheet: str) -> RawTable:
     """A sheet's rows of cell values (openpyxl's or calamine's: text,
     numbers, dates, booleans, None) as text cells, blank rows left out, with
@@ -462,8 +466,8 @@ def _table_from_rows(rows: Iterable[Sequence[object]], path: Path, sheet: str) -
     numeric: list[list[bool]] = []
     total = 0
     for values in rows:
-        cells = [_cell_text(v) for v in values[: MAX_COLUMNS + 1]]
-        if not any(c.strip() for c in cells):
+        cells = [v if type(v) is str else _cell_text(v) for v in values[: MAX_COLUMNS + 1]]  # most are text
+        if not any(map(str.strip, cells)):
             continue  # a blank row is not data
         total += sum(map(len, cells))
         if total > MAX_SHEET_TEXT:
@@ -477,7 +481,10 @@ def _table_from_rows(rows: Iterable[Sequence[object]], path: Path, sheet: str) -
             continue
         width = len(header)
         body.append((cells + [""] * width)[:width])
-        flags = [isinstance(v, int | float) and not isinstance(v, bool) for v in values[:width]]
+        if _TEXT_OR_BLANK.issuperset(map(type, values[:width])):
+            flags = [False] * width  # most rows: no number
+        else:
+            flags = [isinstance(v, int | float) and not isinstance(v, bool) for v in values[:width]]
         numeric.append((flags + [False] * width)[:width])
     if header is None:
         raise InputError(path, f"sheet '{sheet}'", "sheet is empty; expected a header row and data rows")
