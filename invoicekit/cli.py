@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import logging
 import os
 import sys
@@ -874,10 +875,19 @@ def keep_freed_memory() -> bool:
     return mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX) == 1 and mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1
 
 
+def _as_batch() -> None:
+    """What a batch command sets once its modules are imported: the memory it
+    frees kept for what it allocates next (:func:`keep_freed_memory`), and
+    the objects the imports made frozen, so that the garbage collector's full
+    passes no longer walk them (40 ms of a run at a million invoices)."""
+    keep_freed_memory()
+    gc.freeze()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from invoicekit.run import run, summary
 
-    keep_freed_memory()
+    _as_batch()
     res = run(
         grants=args.grants,
         invoices=args.invoices,
@@ -919,7 +929,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     from invoicekit.replay import format_monthly, replay, world_months
 
-    keep_freed_memory()
+    _as_batch()
 
     world = _deprecated_positional(args, "--world", "world_positional", "invoicekit replay")
     n = len(world_months(world))
@@ -996,7 +1006,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from invoicekit.rules import load_rules
     from invoicekit.tune import parse_grid, parse_rate, rule_sets, tune
 
-    keep_freed_memory()
+    _as_batch()
 
     grid = parse_grid(args.grid)
     max_error = parse_rate(args.max_error)
