@@ -270,6 +270,8 @@ def _arrow_csv(data: bytes | pa.Buffer, sep: str, width: int, header: bool = Tru
     raise AssertionError("unreachable")
 
 
+#: rows from which an extract's date columns are read side by side
+DATES_APART_FROM = 100_000
 #: a CSV file this large or larger is read in two parts side by side (:func:`_arrow_csv_in_parts`)
 CSV_PARTS_FROM_BYTES = 1 << 23
 #: the largest cell read (robot spec, limits): a bigger one is not an extract
@@ -841,13 +843,16 @@ def refuse_misread_file(
             f"(row {first}: {raw.misaligned[first]}){why}; expected one field per column: "
             "export with ';' as the separator, or with quoted values",
         )
+    found = [(column, header) for column in date_columns if (header := source_column(raw.frame, column)) is not None]
+    columns = [raw.frame[header].fillna("").astype(str) for _, header in found]
+    if n >= DATES_APART_FROM:  # side by side: hashing the cells, most of the work, lets go of the interpreter
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parsed = list(pool.map(parse_dates, columns))
+    else:
+        parsed = [parse_dates(cells) for cells in columns]
     read = {}
-    for column in date_columns:
-        header = source_column(raw.frame, column)
-        if header is None:
-            continue
-        cells = raw.frame[header].fillna("").astype(str)
-        read[column.name] = _, ok, blank = parse_dates(cells)
+    for (column, header), cells, dates in zip(found, columns, parsed, strict=True):
+        read[column.name] = _, ok, blank = dates
         unreadable = ~blank & ~ok
         k, filled = int(unreadable.sum()), int((~blank).sum())
         if k >= MISREAD_MIN_ROWS and k > MISREAD_SHARE * filled:

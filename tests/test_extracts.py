@@ -368,6 +368,24 @@ def test_an_invoice_period_column_of_unreadable_dates_is_refused_and_a_cpr_in_it
     assert "month first" not in line
 
 
+@pytest.mark.parametrize("apart_from", [1, 10**9], ids=["side-by-side", "in-turn"])
+def test_date_columns_read_side_by_side_refuse_and_read_as_in_turn(tmp_path, monkeypatch, apart_from):
+    """A large extract's date columns are read side by side: the first
+    unreadable column in the header's order is the one named, as read in
+    turn, and the dates read are the same."""
+    from invoicekit import readers
+
+    monkeypatch.setattr(readers, "DATES_APART_FROM", apart_from)
+    rows = "".join(f"F-{k};{SOLHOJ};610190-1234;x{k};y{k};28.500,00;x\n" for k in range(6))
+    with pytest.raises(InputError) as err:
+        read_invoices(write(tmp_path / "bad.csv", f"{INVOICE_HEADER}\n{rows}"))
+    assert "column 'Periode fra'" in err.value.line() and "6 of 6 dates" in err.value.line()
+    rows = "".join(f"F-{k};{SOLHOJ};610190-1234;0{k + 1}.03.2019;3{k % 2}.03.2019;28.500,00;x\n" for k in range(6))
+    inv = read_invoices(write(tmp_path / "good.csv", f"{INVOICE_HEADER}\n{rows}")).frame
+    assert [d.day for d in inv["period_start"]] == [1, 2, 3, 4, 5, 6]
+    assert [d.day for d in inv["period_end"]] == [30, 31] * 3
+
+
 def test_a_few_unreadable_dates_stay_row_problems(tmp_path):
     dates = ["03/31/2019", "01/15/2019", "2019-01-01", "2019-02-01", "2019-03-01", "2019-04-01", "2019-05-01"]
     grants = read_grants(write(tmp_path / "bevillinger.csv", _us_dated_grants(dates)))
