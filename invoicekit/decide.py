@@ -203,15 +203,16 @@ def check_batch(
     detail = np.full(n, "", dtype=object)
 
     # ------------------------------------------------ 1-9: the invoice alone
-    # beside them the invoices' keys of check 10 (hashed texts, as long as checks 1-9 and the grants' keys)
-    (start, end, amount, grant_keys), invoice_keys = _side_by_side(
+    # beside them the invoices' keys of check 10 and their codes (hashed texts, about as long
+    # as checks 1-9 and the grants' keys)
+    (start, end, amount, grant_keys), (invoice_keys, invoice_key_codes) = _side_by_side(
         lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret)),
-        lambda: stored_keys_arrow(_column(inv, "invoice_key"), history.secret),
+        lambda: _invoice_key_codes(stored_keys_arrow(_column(inv, "invoice_key"), history.secret)),
         rows=n,
     )
 
     # ------------------------------------------------ 10: duplicates
-    _check_duplicates(inv, invoice_keys, history, state, detail)
+    _check_duplicates(inv, invoice_keys, invoice_key_codes, history, state, detail)
 
     # ------------------------------------------------ 11-16: exclude grants
     m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
@@ -450,15 +451,23 @@ class _State:
         self.reason[hit] = CHECK_NUMBER[code]
 
 
-def _check_duplicates(inv: pd.DataFrame, keys: pa.Array, history: History, state: _State, detail) -> None:
+def _invoice_key_codes(keys: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Check 10's invoice keys, and each row's code among them: equal codes,
+    equal keys (the hashing check 10 needs, done where a core is free)."""
+    return keys, pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _check_duplicates(
+    inv: pd.DataFrame, keys: pa.Array, key_codes: np.ndarray, history: History, state: _State, detail
+) -> None:
     """Check 10: the same (supplier CVR, invoice number as check 10 compares
-    it) passed checks 1-9 before, in the journal or earlier in this run."""
+    it) passed checks 1-9 before, in the journal or earlier in this run.
+    ``key_codes``: each row's key as a code (:func:`_invoice_key_codes`)."""
     alive = np.flatnonzero(state.open)
     dup = np.zeros(len(inv), dtype=bool)
     cvr = inv["cvr_key"].to_numpy()[alive]
-    alive_keys = keys.take(pa.array(alive))
     if len(history.seen) and len(alive):
-        key = np.asarray(alive_keys.to_numpy(zero_copy_only=False), dtype=object)
+        key = np.asarray(keys.take(pa.array(alive)).to_numpy(zero_copy_only=False), dtype=object)
         seen = history.seen.drop_duplicates(["supplier_cvr", "invoice_key"], keep="first")
         seen_cvr = pd.to_numeric(seen["supplier_cvr"], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
         index = pd.MultiIndex.from_arrays([seen_cvr, seen["invoice_key"].to_numpy(dtype=object)])
@@ -480,9 +489,8 @@ def _check_duplicates(inv: pd.DataFrame, keys: pa.Array, history: History, state
             detail[alive[found]] = [
                 msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
             ]
-    encoded = pc.dictionary_encode(alive_keys)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    combined = cvr * max(len(encoded.dictionary), 1) + codes
+    codes = key_codes[alive]
+    combined = cvr * max(int(key_codes.max(initial=0)) + 1, 1) + codes  # one code per (supplier, key)
     if "post_group" in inv.columns:  # the lines of a collective invoice are not duplicates of each other
         in_run, first = _duplicate_groups(combined, inv["post_group"].to_numpy(), alive)
     else:  # one hashing gives both: a row is a duplicate when its number first occurs before it
