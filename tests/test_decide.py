@@ -538,6 +538,35 @@ def test_steps_side_by_side_decide_as_in_turn(monkeypatch):
         pd.testing.assert_frame_equal(getattr(beside, name), getattr(in_turn, name))
 
 
+@pytest.mark.parametrize("beside_from", [0, 10**9], ids=["side-by-side", "in-turn"])
+def test_a_duplicate_is_check_10s_though_checks_11_16_weigh_it_beside(monkeypatch, beside_from):
+    """Check 10 runs beside checks 11-16, which weigh every invoice open
+    after check 9: a duplicate keeps check 10's reason and message, and
+    nothing of the grant it would have matched (no grant, expected amount or
+    coding), as when check 10 came first (``explain`` still runs them in turn)."""
+    monkeypatch.setattr(importlib.import_module("invoicekit.decide"), "BESIDE_FROM_ROWS", beside_from)
+    invoices = [invoice(invoice_id="D-1"), invoice(invoice_id="D-1")]  # the second would be posted
+    invoices += [invoice(invoice_id="D-2", supplier_cvr=VINDEN)] * 2  # both would fail check 12, with a list
+    invoices += [invoice(invoice_id="D-3", amount="1,00")] * 2  # both would fail check 15
+    tables = (
+        prepare_invoices(pd.DataFrame(invoices)),
+        prepare_grants(grants_table()),
+        prepare_support_sheet(support_tables()),
+    )
+    history = History()
+    fast = decide(*tables, history=history)
+    in_turn = decide(*tables, history=history, explain=True)
+    d = fast.decisions
+    assert d["reason"].tolist() == ["", "DUPLICATE_INVOICE", "NO_GRANT_FOR_SUPPLIER", "DUPLICATE_INVOICE",
+                                    "AMOUNT_MISMATCH", "DUPLICATE_INVOICE"]  # fmt: skip
+    for dup in (1, 3, 5):  # its first is the row before it
+        assert d["grant_id"][dup] == "" and d["psp_element"][dup] == "" and np.isnan(d["expected_amount"][dup])
+        assert f"tidligere i denne kørsel (række {dup})" in d["message"][dup]
+    assert "G-A108" in d["message"][2]  # check 12's list of grants is kept where check 12 decided
+    for name in ("decisions", "postings", "notes"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(in_turn, name))
+
+
 def _overlapping_pairs(keys, s, e) -> list[bool]:
     """:func:`_overlaps_another` pair by pair (known dates, each start on or before its end)."""
     n = len(keys)
