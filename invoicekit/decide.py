@@ -211,17 +211,15 @@ def check_batch(
         invoice_keys = _keys_and_duplicates(inv, history, state, detail)
         m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
     else:
-        # check 10 (hashing the invoice keys, most of its work) on one core, checks 11-16 on
-        # the other over the invoices open after check 9, with details of their own: the few
-        # duplicates among them are let go of after (their reason stays check 10's)
+        # check 10 (hashing the invoice keys, most of its work) and the grants' keys of check
+        # 21 on one core, checks 11-16 on the other over the invoices open after check 9, with
+        # details of their own: the few duplicates among them are let go of after (their
+        # reason stays check 10's)
         after_9, match_detail = _State(n), np.full(n, "", dtype=object)
         after_9.reason = state.reason.copy()
-        (grant_keys, m), invoice_keys = _side_by_side(
-            lambda: (
-                _grant_key_codes(gr, history.secret),
-                _match(inv, gr, after_9, amount, start, end, rules, match_detail, explain, max_pairs),
-            ),
-            lambda: _keys_and_duplicates(inv, history, state, detail),
+        m, (invoice_keys, grant_keys) = _side_by_side(
+            lambda: _match(inv, gr, after_9, amount, start, end, rules, match_detail, explain, max_pairs),
+            lambda: (_keys_and_duplicates(inv, history, state, detail), _grant_key_codes(gr, history.secret)),
             rows=n,
         )
         _let_go(m, np.flatnonzero(state.reason == CHECK_NUMBER["DUPLICATE_INVOICE"]))
