@@ -1445,11 +1445,10 @@ def _assemble(
         parts = [(posted_at, posting_text), *early_messages]
         early_messages.clear()
         parts += _reason_messages(_manual_facts(checked, cpr_masked, detail, reason_idx), late, reason_idx)
-        message, manual_message = _in_input_order(parts, manual)
+        message = _in_input_order(parts)
     else:
         message = pa.repeat(pa.scalar("", pa.large_string()), n)
         posting_text = message.slice(0, len(posted_at))
-        manual_message = message.slice(0, len(manual))
 
     def decisions() -> pd.DataFrame:
         table = pd.DataFrame(
@@ -1500,7 +1499,10 @@ def _assemble(
                 "row": inv["row"].to_numpy()[manual],
                 "invoice_id": _obj(invoice_id_raw.take(manual_a)),
                 "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
-                "message": _obj(manual_message),
+                # the manual rows' messages taken from the column in input order, here, beside
+                # the decisions table (reading it front to back costs less than picking from the
+                # parts again: arrow's take of long texts is mostly copying into fresh memory)
+                "message": _obj(message.take(manual_a)),
             }
         )
         return postings, notes
@@ -1509,15 +1511,12 @@ def _assemble(
     return decisions_table, postings, notes
 
 
-def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray) -> tuple[pa.Array, pa.Array]:
+def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
     """Every invoice's message from ``parts``, (rows, messages) that together
-    hold every row once, in input order; and the messages of the ``manual``
-    rows (ascending) alone, taken from the first in order: reading it front
-    to back costs less than picking from the parts again (arrow's take of
-    long texts is mostly copying, and the copy is fresh memory). The parts
-    are taken from as chunks, not joined into one array first: that would be
-    one more copy of every message. ``parts`` is emptied before the manual
-    rows are taken: memory the messages held is free again for them."""
+    hold every row once, in input order. The parts are taken from as chunks,
+    not joined into one array first: that would be one more copy of every
+    message. ``parts`` is emptied, so that the memory the messages held is
+    free again for the manual rows' column (:func:`_assemble`)."""
     order = np.concatenate([rows for rows, _ in parts])
     where = np.empty(len(order), dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
@@ -1525,7 +1524,7 @@ def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray
     parts.clear()
     message = taken.chunk(0) if taken.num_chunks == 1 else taken.combine_chunks()
     del taken
-    return message, message.take(pa.array(manual))
+    return message
 
 
 def _pylist(values: pa.Array, rows: np.ndarray) -> np.ndarray:
