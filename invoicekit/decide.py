@@ -203,35 +203,25 @@ def check_batch(
     detail = np.full(n, "", dtype=object)
 
     # ------------------------------------------------ 1-9: the invoice alone
-    start, end, amount = _the_invoice_alone(inv, state)
+    # beside them the invoices' keys of check 10 and their codes (hashed texts, about as long
+    # as checks 1-9 and the grants' keys)
+    (start, end, amount, grant_keys), (invoice_keys, invoice_key_codes) = _side_by_side(
+        lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret)),
+        lambda: _invoice_key_codes(stored_keys_arrow(_column(inv, "invoice_key"), history.secret)),
+        rows=n,
+    )
 
-    # ------------------------------------------------ 10 beside 11-16
-    if explain:  # in turn: the candidates list only the invoices checks 11-16 weighed
-        grant_keys = _grant_key_codes(gr, history.secret)
-        invoice_keys = _keys_and_duplicates(inv, history, state, detail)
-        m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
-    else:
-        # check 10 (hashing the invoice keys, most of its work) and the grants' keys of check
-        # 21 on one core, checks 11-16 on the other over the invoices open after check 9, with
-        # details of their own: the few duplicates among them are let go of after (their
-        # reason stays check 10's)
-        after_9, match_detail = _State(n), np.full(n, "", dtype=object)
-        after_9.reason = state.reason.copy()
-        m, (invoice_keys, grant_keys) = _side_by_side(
-            lambda: _match(inv, gr, after_9, amount, start, end, rules, match_detail, explain, max_pairs),
-            lambda: (_keys_and_duplicates(inv, history, state, detail), _grant_key_codes(gr, history.secret)),
-            rows=n,
-        )
-        _let_go(m, np.flatnonzero(state.reason == CHECK_NUMBER["DUPLICATE_INVOICE"]))
+    # ------------------------------------------------ 10: duplicates
+    _check_duplicates(inv, invoice_keys, invoice_key_codes, history, state, detail)
+
+    # ------------------------------------------------ 11-16: exclude grants
+    m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
     state.fail("NO_GRANT", m.n_cpr == 0)
     state.fail("NO_GRANT_FOR_SUPPLIER", m.n_sup == 0)
     state.fail("PERIOD_NOT_COVERED", m.n_cov == 0)
     state.fail("NO_FIXED_RATE", m.n_fixed == 0)
     state.fail("AMOUNT_MISMATCH", m.n_ok == 0)
     state.fail("AMBIGUOUS", m.n_ok > 1)
-    if not explain:  # the invoices checks 11-16 sent to manual: their details are the match's
-        by_match = (state.reason >= CHECK_NUMBER["NO_GRANT"]) & (state.reason <= CHECK_NUMBER["AMBIGUOUS"])
-        detail[by_match] = match_detail[by_match]
 
     # ------------------------------------------------ 17: coding, beside the keys of check 21 (the grant found is all they need)
     coded, (keys, codes, distinct) = _side_by_side(
@@ -467,14 +457,6 @@ def _invoice_key_codes(keys: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return keys, pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _keys_and_duplicates(inv: pd.DataFrame, history: History, state: _State, detail: np.ndarray) -> pa.Array:
-    """Check 10 on ``state`` and ``detail``, from the invoice keys it hashes
-    first; the keys (what the journal stores)."""
-    keys, codes = _invoice_key_codes(stored_keys_arrow(_column(inv, "invoice_key"), history.secret))
-    _check_duplicates(inv, keys, codes, history, state, detail)
-    return keys
-
-
 def _check_duplicates(
     inv: pd.DataFrame, keys: pa.Array, key_codes: np.ndarray, history: History, state: _State, detail
 ) -> None:
@@ -625,15 +607,6 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     in_order = [c for pair in itertools.zip_longest(even, odd) for c in pair]  # the chunks' candidates in order
     res.candidates.extend(c for c in in_order if c is not None)
     return res
-
-
-def _let_go(m: _Match, rows: np.ndarray) -> None:
-    """``m`` as if checks 11-16 had not weighed ``rows`` (as for an invoice
-    an earlier check sent to manual): no grant, nothing counted."""
-    for counts in (m.n_cpr, m.n_sup, m.n_cov, m.n_fixed, m.n_ok):
-        counts[rows] = 0
-    m.grant_pos[rows] = m.closest_grant[rows] = NO_GRANT_POS
-    m.exp_out[rows] = -1
 
 
 def _match_pairs(
@@ -1445,10 +1418,11 @@ def _assemble(
         parts = [(posted_at, posting_text), *early_messages]
         early_messages.clear()
         parts += _reason_messages(_manual_facts(checked, cpr_masked, detail, reason_idx), late, reason_idx)
-        message = _in_input_order(parts)
+        message, manual_message = _in_input_order(parts, manual)
     else:
         message = pa.repeat(pa.scalar("", pa.large_string()), n)
         posting_text = message.slice(0, len(posted_at))
+        manual_message = message.slice(0, len(manual))
 
     def decisions() -> pd.DataFrame:
         table = pd.DataFrame(
@@ -1499,10 +1473,7 @@ def _assemble(
                 "row": inv["row"].to_numpy()[manual],
                 "invoice_id": _obj(invoice_id_raw.take(manual_a)),
                 "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
-                # the manual rows' messages taken from the column in input order, here, beside
-                # the decisions table (reading it front to back costs less than picking from the
-                # parts again: arrow's take of long texts is mostly copying into fresh memory)
-                "message": _obj(message.take(manual_a)),
+                "message": _obj(manual_message),
             }
         )
         return postings, notes
@@ -1511,12 +1482,15 @@ def _assemble(
     return decisions_table, postings, notes
 
 
-def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
+def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray) -> tuple[pa.Array, pa.Array]:
     """Every invoice's message from ``parts``, (rows, messages) that together
-    hold every row once, in input order. The parts are taken from as chunks,
-    not joined into one array first: that would be one more copy of every
-    message. ``parts`` is emptied, so that the memory the messages held is
-    free again for the manual rows' column (:func:`_assemble`)."""
+    hold every row once, in input order; and the messages of the ``manual``
+    rows (ascending) alone, taken from the first in order: reading it front
+    to back costs less than picking from the parts again (arrow's take of
+    long texts is mostly copying, and the copy is fresh memory). The parts
+    are taken from as chunks, not joined into one array first: that would be
+    one more copy of every message. ``parts`` is emptied before the manual
+    rows are taken: memory the messages held is free again for them."""
     order = np.concatenate([rows for rows, _ in parts])
     where = np.empty(len(order), dtype=np.int64)
     where[order] = np.arange(len(order))  # every row is posted or has a reason: a permutation
@@ -1524,7 +1498,7 @@ def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
     parts.clear()
     message = taken.chunk(0) if taken.num_chunks == 1 else taken.combine_chunks()
     del taken
-    return message
+    return message, message.take(pa.array(manual))
 
 
 def _pylist(values: pa.Array, rows: np.ndarray) -> np.ndarray:

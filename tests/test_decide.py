@@ -539,11 +539,12 @@ def test_steps_side_by_side_decide_as_in_turn(monkeypatch):
 
 
 @pytest.mark.parametrize("beside_from", [0, 10**9], ids=["side-by-side", "in-turn"])
-def test_a_duplicate_is_check_10s_though_checks_11_16_weigh_it_beside(monkeypatch, beside_from):
-    """Check 10 runs beside checks 11-16, which weigh every invoice open
-    after check 9: a duplicate keeps check 10's reason and message, and
-    nothing of the grant it would have matched (no grant, expected amount or
-    coding), as when check 10 came first (``explain`` still runs them in turn)."""
+def test_a_duplicate_keeps_check_10s_reason_and_nothing_of_the_grant_it_would_match(monkeypatch, beside_from):
+    """A duplicate keeps check 10's reason and message, and nothing of the
+    grant it would have matched (no grant, expected amount or coding), where
+    it would have been posted, failed check 12 (whose list of grants stays on
+    the first) or check 15; side by side as in turn, and as ``explain``
+    decides."""
     monkeypatch.setattr(importlib.import_module("invoicekit.decide"), "BESIDE_FROM_ROWS", beside_from)
     invoices = [invoice(invoice_id="D-1"), invoice(invoice_id="D-1")]  # the second would be posted
     invoices += [invoice(invoice_id="D-2", supplier_cvr=VINDEN)] * 2  # both would fail check 12, with a list
