@@ -207,7 +207,7 @@ def check_batch(
     # as checks 1-9 and the grants' keys)
     (start, end, amount, grant_keys), (invoice_keys, invoice_key_codes) = _side_by_side(
         lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret)),
-        lambda: _invoice_key_codes(stored_keys_arrow(_column(inv, "invoice_key"), history.secret)),
+        lambda: _invoice_keys(inv, history.secret),
         rows=n,
     )
 
@@ -451,9 +451,11 @@ class _State:
         self.reason[hit] = CHECK_NUMBER[code]
 
 
-def _invoice_key_codes(keys: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """Check 10's invoice keys, and each row's code among them: equal codes,
-    equal keys (the hashing check 10 needs, done where a core is free)."""
+def _invoice_keys(inv: pd.DataFrame, secret: str) -> tuple[pa.Array, np.ndarray]:
+    """Check 10's invoice keys (what the journal stores), and each row's code
+    among them: equal codes, equal keys (the hashing check 10 needs, done
+    where a core is free)."""
+    keys = stored_keys_arrow(_column(inv, "invoice_key"), secret)
     return keys, pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
@@ -462,7 +464,7 @@ def _check_duplicates(
 ) -> None:
     """Check 10: the same (supplier CVR, invoice number as check 10 compares
     it) passed checks 1-9 before, in the journal or earlier in this run.
-    ``key_codes``: each row's key as a code (:func:`_invoice_key_codes`)."""
+    ``key_codes``: each row's key as a code (:func:`_invoice_keys`)."""
     alive = np.flatnonzero(state.open)
     dup = np.zeros(len(inv), dtype=bool)
     cvr = inv["cvr_key"].to_numpy()[alive]
@@ -823,9 +825,9 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     )
     coding_keys = pd.MultiIndex.from_frame(sheet.coding[["paragraph", "ownership", "target_key"]].astype(object))
     groups = coding_keys.unique()
-    width = max(len(sup_cells), 1)
-    pair, pairs = pd.factorize(svc.astype(np.int64) * width + sup)  # each distinct (service, supplier)
-    p_svc, p_sup = pairs // width, pairs % width
+    pair, n_pairs = tuple_codes(svc, sup)  # each distinct (service, supplier)
+    first = first_rows(pair, n_pairs)
+    p_svc, p_sup = svc[first], sup[first]
     pair_keys = pd.MultiIndex.from_arrays([of_svc["paragraph"][p_svc], ownership[p_sup], of_svc["target_key"][p_svc]])
     g["group"] = groups.get_indexer(pair_keys)[pair] if len(groups) and len(gr) else -1
     sheet_group = groups.get_indexer(coding_keys) if len(groups) else np.empty(0, np.int64)
