@@ -1372,7 +1372,7 @@ def _finished(messages: pa.Array, facts: _Rows) -> pa.Array:
         chars = pc.utf8_length(messages.take(pa.array(long))).to_numpy(zero_copy_only=False)
         long = long[chars > msg.MESSAGE_MAX]
     if len(long):
-        messages = _replace(messages, long, [m[: msg.MESSAGE_MAX - 1] + "…" for m in _pylist(messages, long)])
+        messages = _replace(messages, long, [msg.cut(m) for m in _pylist(messages, long)])
     return messages
 
 

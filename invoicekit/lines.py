@@ -234,7 +234,8 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
     reason[mismatch] = LINES_MISMATCH
     check[mismatch] = CHECK_NUMBER["MULTIPLE_CPR"]
     if messages:
-        message[mismatch] = [msg.LINES_MISMATCH.format(what=w) for w in plan.mismatch[mismatch]]
+        # the mismatch may name many citizens or a long line number: cut as every message is
+        message[mismatch] = [msg.cut(msg.LINES_MISMATCH.format(what=w)) for w in plan.mismatch[mismatch]]
 
     rows = np.flatnonzero(is_line)
     owner = src[rows]
@@ -259,6 +260,12 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
             check[at] = dl["check"].to_numpy()[ks]
         texts = dl["message"].to_numpy(dtype=object)
         if messages:
+            # each invoice's lines' texts, in line order, gathered in one pass
+            # (not looked up among all lines once per invoice: that grows
+            # with the square of the number of collective invoices)
+            texts_of: dict[int, list[str]] = {}
+            for i, text in zip(owner.tolist(), texts.tolist(), strict=True):
+                texts_of.setdefault(i, []).append(text)
             for i in by.tolist():
                 if i in first_failed:
                     k = first_failed[i]
@@ -266,8 +273,8 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
                     if i in others:
                         text += msg.LINES_ALSO_FAILED.format(others=", ".join(others[i]))
                 else:
-                    text = "; ".join(texts[owner == i])
-                message[i] = text if len(text) <= msg.MESSAGE_MAX else text[: msg.MESSAGE_MAX - 1] + "…"
+                    text = "; ".join(texts_of.get(i, []))
+                message[i] = msg.cut(text)
         for name in ("grant_id", "paragraph", "psp_element", "art", "service_code", "cpr_masked"):
             values = out[name].to_numpy(dtype=object).copy()
             values[by] = _joined(dl[name].to_numpy(dtype=object), owner, n)[by]

@@ -328,6 +328,12 @@ MORE = " og {n} flere"
 MESSAGE_MAX = 1000
 
 
+def cut(text: str) -> str:
+    """A message as the result holds it: at most :data:`MESSAGE_MAX`
+    characters, a longer one cut and ending in …."""
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+
+
 def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> np.ndarray:
     """OPUS ``Tekst``: service code, period ``dd.mm.yyyy-dd.mm.yyyy`` and grant
     id, at most ``width`` characters. The service code is shortened first; a

@@ -4,6 +4,7 @@ and the command line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -203,3 +204,60 @@ def test_a_schema_2_journal_is_migrated_to_3_after_a_backup(files, tmp_path):
         assert j.version == 3 and j.decisions()["run_id"].tolist() == [1, 1, 2, 2]
         # S1 had no CPR in run 1 (not seen); in run 2 its lines were decided, Anna's March paid by A1 in run 1
         assert j.decision_lines()["reason"].tolist() == ["ALREADY_PAID", ""]
+
+
+def _cprs(n: int, first_day: int) -> list[str]:
+    """``n`` distinct valid CPR numbers (birth dates from 1950 on, day ``first_day``)."""
+    days = (dt.date(1950, 1, 1) + dt.timedelta(days=first_day + k) for k in range(n))
+    return [f"{d:%d%m%y}1234" for d in days]
+
+
+def test_a_lines_mismatch_message_is_at_most_1000_characters():
+    """Spec, "Limits": messages are at most 1,000 characters, check 3's
+    LINES_MISMATCH too: an invoice naming 300 citizens whose lines name 300
+    others named them all (8,055 characters in decisions.csv and
+    opus_notes.csv) before it was cut as every message is."""
+    named, on_lines = _cprs(300, 0), _cprs(300, 5000)
+    r = decide(
+        [invoice("S1", "300", cpr=";".join(named))], [line("S1", str(i), c, "1") for i, c in enumerate(on_lines)]
+    )
+    assert r.decisions["reason"].tolist() == ["LINES_MISMATCH"]
+    assert len(r.decisions["message"].iloc[0]) <= 1000
+    assert r.notes["message"].str.len().max() <= 1000
+
+
+def test_a_lines_mismatch_naming_a_long_line_number_is_at_most_1000_characters():
+    """The same limit when the line that fails check 3 has a long line number
+    (any cell under 1 MB is read): "linje LLLL… har intet CPR-nummer"."""
+    r = decide([invoice("S1", "2")], [line("S1", "L" * 5000, "", "1"), line("S1", "2", "0202901234", "1")])
+    assert r.decisions["reason"].tolist() == ["LINES_MISMATCH"]
+    assert len(r.decisions["message"].iloc[0]) <= 1000
+
+
+def test_run_writes_a_lines_mismatch_message_of_at_most_1000_characters(files, tmp_path):
+    """Through the command line: decisions.csv and opus_notes.csv (``Robot: `` + the message)."""
+    named, on_lines = _cprs(300, 0), _cprs(300, 5000)
+    pd.DataFrame([invoice("S1", "300", cpr=";".join(named))]).to_csv(files["invoices"], index=False)
+    pd.DataFrame([line("S1", str(i), c, "1") for i, c in enumerate(on_lines)]).to_csv(files["lines"], index=False)
+    assert run_cli(files, tmp_path / "out", "--dry-run") == 0
+    d = pd.read_csv(tmp_path / "out" / "decisions.csv", dtype=str, keep_default_na=False)
+    notes = pd.read_csv(tmp_path / "out" / "opus_notes.csv", sep=";", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == ["LINES_MISMATCH"]
+    assert d["message"].str.len().max() <= 1000
+    assert notes["note"].str.len().max() <= len("Robot: ") + 1000
+
+
+def test_a_posted_collective_invoice_names_its_own_lines_in_line_order_when_lines_interleave():
+    """The posted message joins each invoice's lines' texts, in line order,
+    however the lines of several collective invoices lie in the file."""
+    r = decide(
+        [invoice("S1", "40.000,00", text="Samlefaktura juni 2019"), invoice("S2", "30.000,00", text="Samlefaktura juli 2019")],
+        [line("S2", "1", BO, "20000"), line("S1", "1", ANNA, "30000"), line("S2", "2", CARL, "10000"),
+         line("S1", "2", CARL, "10000")],
+    )  # fmt: skip
+    assert r.decisions["status"].tolist() == ["posted", "posted"]
+    first, second = r.decisions["message"].tolist()
+    assert first.split("; ") == r.postings.loc[r.postings["invoice_id"] == "S1", "text"].tolist()
+    assert second.split("; ") == r.postings.loc[r.postings["invoice_id"] == "S2", "text"].tolist()
+    assert "G1" in first.split("; ")[0] and "G3" in first.split("; ")[1]
+    assert "G2" in second.split("; ")[0] and "G3" in second.split("; ")[1]
