@@ -319,7 +319,7 @@ PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
 PAID_SAME_GRANT = "Bevilling {grant_id} er allerede betalt for en periode, der overlapper {period} ({earlier})"
 PAID_SAME_SERVICE = (
     "Borgeren har allerede fået betalt ydelsen {service} hos denne leverandør for en periode, der overlapper "
-    "{period}, på bevilling {paid_grant_id} ({earlier}); er bevillingen oprettet igen under et nyt nummer?"
+    "{period}, på bevilling {paid_grant_id} ({earlier}); bevillingen er måske oprettet igen under et nyt nummer"
 )
 #: a list of grants in a message names at most this many, then how many more
 LIST_AT_MOST = 5
