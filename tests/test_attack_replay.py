@@ -1,0 +1,135 @@
+"""Check 21 (already paid) replayed three ways decides the same, month after
+month: ``invoicekit replay`` (``run`` with a journal, month by month), the
+in-memory replay (:func:`~invoicekit.replay.simulate`: ``decide`` against a
+history grown with ``extend_history``) and tuning's replay of rule sets side
+by side (:func:`~invoicekit.replay.simulate_rule_sets`, whose check 21 is
+its own ``_Payments``). The months hold what check 21 must catch: the same
+grant period twice in one month, partial months, periods that touch at a
+day, a grant registered again under a new id, grant ids spelt otherwise, an
+invoice sent again under a case or dash variant of its number, a credit note.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from invoicekit import Rules
+from invoicekit.replay import load_world, replay, simulate, simulate_rule_sets
+from tests.conftest import EXAMPLE, KILDEN, SOLHOJ
+
+A = "610190-1234"
+GRANT_COLUMNS = ["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"]
+INVOICE_COLUMNS = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "document_type"]
+
+
+def _home(grant_id: str) -> tuple:  # § 108 at Solhøj, by the month
+    return (grant_id, A, "SEL108-BO", SOLHOJ, "28500.00", "month", "2018-01-01", "")
+
+
+def _activity(grant_id: str) -> tuple:  # § 104 at Kilden, by the day
+    return (grant_id, A, "SEL104-AKT", KILDEN, "450.00", "day", "2018-06-01", "")
+
+
+def _sol(number: str, start: str, end: str, amount: str, kind: str = "") -> tuple:
+    return (number, SOLHOJ, amount, A, start, end, kind)
+
+
+def _kil(number: str, start: str, end: str, amount: str, kind: str = "") -> tuple:
+    return (number, KILDEN, amount, A, start, end, kind)
+
+
+MONTHS = {
+    "2019-03": (
+        [_home("G-1"), _activity("G-2")],
+        [
+            _sol("SOL-1", "01.03.2019", "31.03.2019", "28500.00"),
+            _sol("SOL-2", "01.03.2019", "15.03.2019", "13790.32"),  # inside SOL-1, this month
+            _kil("KIL-1", "01.03.2019", "31.03.2019", "13950.00"),
+            _kil("KIL-CN", "01.03.2019", "31.03.2019", "13950.00", "credit_note"),
+            _sol("SOL-3", "01.02.2019", "15.02.2019", "15267.86"),  # half of February
+        ],
+    ),
+    "2019-04": (
+        [_home("G-1-NY"), _activity("G-2")],  # the home registered again under a new id
+        [
+            _sol("sol 1", "01.03.2019", "31.03.2019", "28500.00"),  # SOL-1 again: check 10
+            _sol("SOL-4", "16.03.2019", "31.03.2019", "14709.68"),  # March again, by the new id
+            _sol("SOL-5", "01.04.2019", "30.04.2019", "28500.00"),
+            _sol("SOL\u20136", "01.04.2019", "15.04.2019", "14250.00"),  # inside SOL-5, this month
+            _kil("KIL-2", "01.03.2019", "15.03.2019", "6750.00"),  # inside KIL-1, last month
+            _kil("KIL-3", "31.03.2019", "06.04.2019", "3150.00"),  # touches KIL-1 at its last day
+            _sol("SOL-8", "16.02.2019", "28.02.2019", "13232.14"),  # the rest of February
+        ],
+    ),
+    "2019-05": (
+        [_home("g1ny."), _activity("G 2.")],  # the same ids spelt otherwise
+        [
+            _sol("SOL-7", "30.04.2019", "15.05.2019", "14740.32"),  # touches SOL-5 at its last day
+            _kil("KIL-4", "07.04.2019", "13.04.2019", "3150.00"),  # after KIL-3
+            _kil("kil\u20124", "01.05.2019", "31.05.2019", "13950.00"),  # KIL-4's number, a figure dash
+        ],
+    ),
+}
+
+RULE_SETS = [
+    Rules(),
+    Rules(max_amount=20_000.0),  # the whole months of the home go to manual: their halves are not paid
+    Rules(paragraphs=("104",)),  # the home never posts
+]
+
+
+def _world(folder: Path) -> Path:
+    (folder / "sensum").mkdir(parents=True)
+    (folder / "invoices").mkdir()
+    shutil.copy(EXAMPLE / "stoetteark.xlsx", folder / "stoetteark.xlsx")
+    for month, (grants, invoices) in MONTHS.items():
+        pd.DataFrame(grants, columns=GRANT_COLUMNS).to_csv(folder / "sensum" / f"grants-{month}.csv", index=False)
+        pd.DataFrame(invoices, columns=INVOICE_COLUMNS).to_csv(
+            folder / "invoices" / f"invoices-{month}.csv", index=False
+        )
+    return folder
+
+
+def _decided(frame: pd.DataFrame) -> list[tuple[str, int, str, str]]:
+    return list(zip(frame["month"], frame["row"].astype(int), frame["status"], frame["reason"].fillna(""), strict=True))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    return _world(tmp_path_factory.mktemp("attack_replay") / "world")
+
+
+@pytest.mark.parametrize("k", range(len(RULE_SETS)))
+def test_check_21_in_memory_and_side_by_side_decides_as_run_with_a_journal(world, tmp_path, k):
+    rules = RULE_SETS[k]
+    replay(world, tmp_path / "out", tmp_path / "journal.sqlite", rules=rules)
+    by_runs = pd.concat(
+        [
+            pd.read_csv(tmp_path / "out" / month / "decisions.csv", dtype=str, keep_default_na=False).assign(
+                month=month
+            )
+            for month in MONTHS
+        ],
+        ignore_index=True,
+    )
+    w = load_world(world, rules)
+    in_memory = simulate(w, messages=False)
+    side_by_side = list(simulate_rule_sets(w, RULE_SETS))[k]
+    assert _decided(in_memory) == _decided(by_runs)
+    assert _decided(side_by_side) == _decided(by_runs)
+
+
+def test_check_21_of_the_months_is_what_the_spec_says(world):
+    """The anchor: under the default rules, what each invoice must get."""
+    d = simulate(load_world(world, Rules()), messages=False)
+    got = dict(zip(d["invoice_id"], d["reason"].fillna(""), strict=True))
+    paid, dup = "ALREADY_PAID", "DUPLICATE_INVOICE"
+    assert got == {
+        "SOL-1": "", "SOL-2": paid, "KIL-1": "", "KIL-CN": "CREDIT_NOTE", "SOL-3": "",
+        "sol 1": dup, "SOL-4": paid, "SOL-5": "", "SOL\u20136": paid, "KIL-2": paid, "KIL-3": paid, "SOL-8": "",
+        "SOL-7": paid, "KIL-4": "", "kil\u20124": dup,
+    }  # fmt: skip
