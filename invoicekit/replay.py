@@ -527,6 +527,23 @@ def simulate_rule_sets(
         for rules in rule_list:
             yield simulate(world, rules, messages=False)
         return
+    try:
+        decisions, reasons = _replayed_together(world, rule_list, secret, seen)
+    except _TooManyClashes as exc:  # a month of one period invoiced over and over: each rule set alone
+        log.info("replaying the rule sets one by one: a month holds %s that check 21 could pair", exc)
+        for rules in rule_list:
+            yield simulate(world, rules, messages=False)
+        return
+    for own in reasons:
+        yield _with_reasons(decisions, np.concatenate(own))
+
+
+def _replayed_together(
+    world: WorldData, rule_list: list[Rules], secret: str | None, seen: list[History] | None
+) -> tuple[pd.DataFrame, list[list[np.ndarray]]]:
+    """The months of :func:`simulate_rule_sets` decided once, with each rule
+    set's reasons per month; raises :class:`_TooManyClashes` for a month
+    whose pairs :class:`_Payments` would not list."""
     seen = [] if seen is None else seen
     secret = seen[0].secret if seen else secret or new_secret()
     history = History(secret=secret)  # the invoices seen before the month, as simulate grows them
@@ -555,12 +572,22 @@ def simulate_rule_sets(
                 seen=pd.concat([history.seen, more], ignore_index=True) if len(history.seen) else more, secret=secret
             )
         frames.append(table.assign(month=month))
-    decisions = pd.concat(frames, ignore_index=True)
-    for own in reasons:
-        yield _with_reasons(decisions, np.concatenate(own))
+    return pd.concat(frames, ignore_index=True), reasons
 
 
 _ALREADY_PAID = CHECK_NUMBER["ALREADY_PAID"]
+
+#: the most pairs :meth:`_Payments.clashes` lists for a month, per open
+#: invoice (and at least :data:`CLASH_PAIRS_AT_LEAST`): a month that holds
+#: more (one grant period invoiced thousands of times over: the pairs grow as
+#: the square of them) is replayed rule set by rule set with decide's own
+#: check 21, which walks such invoices in input order instead of pairing them
+CLASH_PAIRS_PER_INVOICE = 64
+CLASH_PAIRS_AT_LEAST = 1_000_000
+
+
+class _TooManyClashes(Exception):
+    """A month whose pairs would exceed the bound above."""
 
 
 @dataclass
@@ -623,6 +650,17 @@ class _Payments:
             distinct = checked.key_distinct[name][used]
             found = np.fromiter((table.setdefault(key, len(table)) for key in distinct), np.int64, len(distinct))
             ids.append(found[inverse.reshape(-1)])
+        # the pairs are counted before they are listed (see CLASH_PAIRS_PER_INVOICE)
+        most = max(CLASH_PAIRS_PER_INVOICE * len(rows), CLASH_PAIRS_AT_LEAST)
+        pairs_so_far = 0
+
+        def counted(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            nonlocal pairs_so_far
+            pairs_so_far += int(np.maximum(hi - lo, 0).sum())
+            if pairs_so_far > most:
+                raise _TooManyClashes(f"{pairs_so_far:,} pairs of {len(rows):,} invoices")
+            return _ranges(lo, hi)
+
         # earlier payments of the same key that start by the period's end and end by its start
         paid_u, paid_p = [], []
         for id_, paid_ids in zip(ids, self.keys, strict=True):
@@ -630,7 +668,7 @@ class _Payments:
             packed = (paid_ids[order] << 18) | self.start[order]
             lo = np.searchsorted(packed, id_ << 18, side="left")
             hi = np.searchsorted(packed, (id_ << 18) | e_day, side="right")
-            u, at = _ranges(lo, hi)
+            u, at = counted(lo, hi)
             p = order[at]
             overlaps = self.end[p] >= s_day[u]
             paid_u.append(u[overlaps])
@@ -649,7 +687,7 @@ class _Payments:
             packed = codes[order] * span + (days_s[order] - first)
             reach = codes[order] * span + (np.minimum(days_e[order], last) - first)
             hi = np.searchsorted(packed, reach, side="right")
-            a, b = _ranges(np.arange(1, len(rows) + 1), hi)
+            a, b = counted(np.arange(1, len(rows) + 1), hi)
             a, b = order[a], order[b]
             run_a.append(np.minimum(a, b))
             run_b.append(np.maximum(a, b))

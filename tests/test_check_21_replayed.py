@@ -7,18 +7,23 @@ its own ``_Payments``). The months hold what check 21 must catch: the same
 grant period twice in one month, partial months, periods that touch at a
 day, a grant registered again under a new id, grant ids spelt otherwise, an
 invoice sent again under a case or dash variant of its number, a credit note.
+And a month that invoices one grant period over and over, whose pairs tuning's
+replay does not list (they grow as the square of the invoices).
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import invoicekit.replay as replay_module
 from invoicekit import Rules
-from invoicekit.replay import load_world, replay, simulate, simulate_rule_sets
+from invoicekit.decide import check_batch
+from invoicekit.replay import _Payments, _TooManyClashes, load_world, replay, simulate, simulate_rule_sets
 from tests.conftest import EXAMPLE, KILDEN, SOLHOJ
 
 A = "610190-1234"
@@ -82,11 +87,11 @@ RULE_SETS = [
 ]
 
 
-def _world(folder: Path) -> Path:
+def _world(folder: Path, months: dict = MONTHS) -> Path:
     (folder / "sensum").mkdir(parents=True)
     (folder / "invoices").mkdir()
     shutil.copy(EXAMPLE / "stoetteark.xlsx", folder / "stoetteark.xlsx")
-    for month, (grants, invoices) in MONTHS.items():
+    for month, (grants, invoices) in months.items():
         pd.DataFrame(grants, columns=GRANT_COLUMNS).to_csv(folder / "sensum" / f"grants-{month}.csv", index=False)
         pd.DataFrame(invoices, columns=INVOICE_COLUMNS).to_csv(
             folder / "invoices" / f"invoices-{month}.csv", index=False
@@ -133,3 +138,49 @@ def test_check_21_of_the_months_is_what_the_spec_says(world):
         "sol 1": dup, "SOL-4": paid, "SOL-5": "", "SOL\u20136": paid, "KIL-2": paid, "KIL-3": paid, "SOL-8": "",
         "SOL-7": paid, "KIL-4": "", "kil\u20124": dup,
     }  # fmt: skip
+
+
+#: one grant period invoiced 60 times a month under new numbers, two months running
+OVER_AND_OVER = {
+    month: ([_home("G-1")], [_sol(f"{month}-{k}", "01.03.2019", "31.03.2019", "28500.00") for k in range(60)])
+    for month in ("2019-03", "2019-04")
+}
+
+
+def test_tunings_check_21_counts_a_months_pairs_before_it_lists_them(tmp_path, monkeypatch):
+    """60 copies of one grant period pair 1,770 ways, found by the grant's
+    key and again by the citizen's: over the bound (here 8 a month's
+    invoice, at least 100) they are refused before any is listed, where
+    4,000 copies listed 8 million pairs (1.1 GB, 13 s of CPU)."""
+    monkeypatch.setattr(replay_module, "CLASH_PAIRS_PER_INVOICE", 8)
+    monkeypatch.setattr(replay_module, "CLASH_PAIRS_AT_LEAST", 100)
+    w = load_world(_world(tmp_path / "world", OVER_AND_OVER), Rules())
+    checked = check_batch(w.invoices[0], w.grants[0], w.sheet_of(0), 0.0)
+    with pytest.raises(_TooManyClashes, match="pairs of 60 invoices"):
+        _Payments(1).clashes(checked)
+    # found by the grant's key and again by the citizen's: counted twice, listed once
+    monkeypatch.setattr(replay_module, "CLASH_PAIRS_AT_LEAST", 2 * 1770)
+    assert len(_Payments(1).clashes(checked).run_a) == 1770
+
+
+def test_a_month_of_one_period_invoiced_over_and_over_is_replayed_rule_set_by_rule_set(
+    tmp_path, monkeypatch, caplog, world
+):
+    """Tuning's replay then decides each rule set with decide's own check 21
+    (which walks such invoices in input order): the same decisions as the
+    in-memory replay, in both months (the second's copies pair with the
+    first's payment too). A month under the bound is replayed side by side."""
+    monkeypatch.setattr(replay_module, "CLASH_PAIRS_PER_INVOICE", 8)
+    monkeypatch.setattr(replay_module, "CLASH_PAIRS_AT_LEAST", 100)
+    w = load_world(_world(tmp_path / "world", OVER_AND_OVER), Rules())
+    with caplog.at_level(logging.INFO, logger="invoicekit.replay"):
+        side_by_side = list(simulate_rule_sets(w, RULE_SETS))
+    assert "replaying the rule sets one by one" in caplog.text
+    for rules, got in zip(RULE_SETS, side_by_side, strict=True):
+        want = simulate(load_world(tmp_path / "world", rules), messages=False)
+        assert _decided(got) == _decided(want)
+    assert [r for _, _, _, r in _decided(side_by_side[0])] == ["", *["ALREADY_PAID"] * 119]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="invoicekit.replay"):
+        list(simulate_rule_sets(load_world(world, Rules()), RULE_SETS))
+    assert "one by one" not in caplog.text
