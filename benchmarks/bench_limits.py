@@ -6,6 +6,8 @@ wall time, peak memory (max RSS) and exit status:
 
 - ``citizen``: one citizen with 200,000 grants and 1,000 invoices (200 million
   candidate pairs, weighed in chunks);
+- ``twice``: one citizen's daily invoices for 20,000 days, each sent twice
+  under another number (40,000 invoices that check 21 weighs in this run);
 - ``cell``: an invoice extract with a 1.2 MB cell (refused, exit 2);
 - ``bomb``: a 0.2 MB workbook whose sheet unpacks to 200 MB (refused, exit 2).
 
@@ -56,6 +58,19 @@ def citizen(tmp: Path) -> tuple[float, float, int, str]:
     return run(tmp, grants, invoices)
 
 
+def twice(tmp: Path) -> tuple[float, float, int, str]:
+    import datetime as dt
+
+    invoices = tmp / "invoices.csv"
+    first = dt.date(2018, 6, 1)
+    with open(invoices, "w", encoding="utf-8") as f:
+        f.write(INVOICE_HEADER)
+        for k in range(20_000):
+            day = (first + dt.timedelta(days=k)).strftime("%d.%m.%Y")
+            f.writelines(f"K-{k}-{copy};31587603;450,00;6101901234;{day};{day};Aktivitet\n" for copy in "ab")
+    return run(tmp, EXAMPLE / "bevillinger.csv", invoices)
+
+
 def cell(tmp: Path) -> tuple[float, float, int, str]:
     invoices = tmp / "invoices.csv"
     invoices.write_text(INVOICE_HEADER + "F-1;29345716;28.500,00;6101901234;01.03.2019;31.03.2019;" + "x" * 1_200_000)
@@ -70,7 +85,7 @@ def bomb(tmp: Path) -> tuple[float, float, int, str]:
     return run(tmp, EXAMPLE / "bevillinger.csv", invoices)
 
 
-CASES = {"citizen": citizen, "cell": cell, "bomb": bomb}
+CASES = {"citizen": citizen, "twice": twice, "cell": cell, "bomb": bomb}
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ the same grant for an overlapping period.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import itertools
@@ -1020,16 +1021,16 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
             suspect[rest] |= _overlaps_another(keys[rest], s_rest, e_rest)
     if suspect.any():
         invoice_ids = arrow_text(_column(inv, "invoice_id"))  # only the few rows that clash are read
-        posted: dict[tuple[bool, object], list[int]] = {}
+        posted: dict[tuple[bool, object], _Periods] = {}
         together = _PostTogether(inv, cand[~paid[cand]], posted)
+        s_day, e_day = s.astype("datetime64[D]").astype(np.int64), e.astype("datetime64[D]").astype(np.int64)
         for k in np.flatnonzero(suspect):  # cand is in input order
             pos = cand[k]
             together.reach(pos)
             clash = None
             for same_grant, key in ((True, g_key[k]), (False, c_key[k])):
-                clash = next(
-                    (q for q in posted.get((same_grant, key), ()) if start[q] <= e[k] and end[q] >= s[k]), None
-                )
+                periods = posted.get((same_grant, key))
+                clash = periods.first_overlapping(int(s_day[k]), int(e_day[k])) if periods is not None else None
                 if clash is not None:
                     earlier = msg.PAID_IN_RUN.format(
                         invoice_id=_text_at(invoice_ids, clash), period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
@@ -1039,10 +1040,48 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                     together.failed(pos)
                     break
             if clash is None:
-                posted.setdefault((True, g_key[k]), []).append(pos)
-                posted.setdefault((False, c_key[k]), []).append(pos)
+                for key in ((True, g_key[k]), (False, c_key[k])):
+                    posted.setdefault(key, _Periods()).add(int(pos), int(s_day[k]), int(e_day[k]))
                 together.registered(pos, ((True, g_key[k]), (False, c_key[k])))
     state.fail("ALREADY_PAID", paid)
+
+
+class _Periods:
+    """The periods posted so far in this run under one key (check 21), as
+    days: which of them overlaps a period is looked for among those that
+    start near it (held by start; none starts before the period's start less
+    the longest ever added and still reaches it), not by comparing it with
+    every one: a citizen's thousands of daily invoices, each sent twice,
+    were otherwise compared with each other, the square of them."""
+
+    def __init__(self) -> None:
+        self.by_start: list[tuple[int, int]] = []  # (start, row), ascending
+        self.start: dict[int, int] = {}
+        self.end: dict[int, int] = {}
+        self.longest = 0
+
+    def add(self, row: int, start: int, end: int) -> None:
+        bisect.insort(self.by_start, (start, row))
+        self.start[row], self.end[row] = start, end
+        self.longest = max(self.longest, end - start)
+
+    def remove(self, row: int) -> None:
+        del self.by_start[bisect.bisect_left(self.by_start, (self.start.pop(row), row))]
+        del self.end[row]
+
+    def first_overlapping(self, start: int, end: int) -> int | None:
+        """The first row, in input order, whose period overlaps
+        ``[start, end]``; None where none does."""
+        found = None
+        i = bisect.bisect_right(self.by_start, (end, np.iinfo(np.int64).max))
+        while i > 0:
+            i -= 1
+            begins, row = self.by_start[i]
+            if begins < start - self.longest:
+                break
+            if self.end[row] >= start and (found is None or row < found):
+                found = row
+        return found
 
 
 class _PostTogether:
@@ -1073,7 +1112,7 @@ class _PostTogether:
         if self.current >= 0 and self.broken[self.current]:
             for keys, q in self.pending:
                 for key in keys:
-                    self.posted[key].remove(q)
+                    self.posted[key].remove(int(q))
         self.current, self.pending = int(self.group[pos]), []
 
     def failed(self, pos: int) -> None:

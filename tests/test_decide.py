@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from invoicekit import History, Rules, decide, prepare_grants, prepare_invoices, prepare_support_sheet
 from invoicekit.amounts import expected_amounts
-from invoicekit.decide import _expected_once, _overlaps_another
+from invoicekit.decide import _expected_once, _overlaps_another, _Periods
 from invoicekit.reasons import REASONS
 from tests.conftest import (
     ENGEN,
@@ -598,3 +598,37 @@ def test_a_period_of_unknown_start_counts_as_overlapping_whatever_the_others(key
     s = nat.copy()
     s[0] = np.datetime64("2024-01-01")
     assert _overlaps_another(np.array(keys), s, e)[1:].all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 60), st.integers(0, 40)), max_size=60))
+def test_the_periods_posted_under_a_key_find_the_first_that_overlaps_as_a_scan_of_all_does(steps):
+    """Check 21 within a run looks for an earlier posted period only among
+    those that start near it: always the same row as comparing with every
+    period posted so far (and not taken back out), the first in input order."""
+    periods, plain = _Periods(), {}  # row -> (start, end), in the order added
+    for row, (what, start, length) in enumerate(steps):
+        if what == 0 or not plain:
+            periods.add(row, start, start + length)
+            plain[row] = (start, start + length)
+        elif what == 1:  # a row taken back out (its collective invoice did not post)
+            gone = sorted(plain)[length % len(plain)]
+            periods.remove(gone)
+            del plain[gone]
+        want = next((r for r, (s, e) in plain.items() if s <= start + length and e >= start), None)
+        assert periods.first_overlapping(start, start + length) == want
+
+
+def test_a_citizens_daily_invoices_each_sent_twice_post_once_and_name_the_copy_paid():
+    """Every day's second copy is already paid by the first, whichever day;
+    the message names the copy that was paid (its invoice number)."""
+    days = pd.date_range("2019-01-01", periods=300, freq="D").strftime("%d.%m.%Y")
+    rows = [
+        invoice(invoice_id=f"K-{k}-{copy}", supplier_cvr=KILDEN, amount="450,00", period_start=day, period_end=day)
+        for k, day in enumerate(days)
+        for copy in "ab"
+    ]
+    d = run(*rows).decisions
+    assert d["reason"].tolist() == ["", "ALREADY_PAID"] * 300
+    second = d[d["reason"] == "ALREADY_PAID"]
+    assert all(f"faktura K-{k}-a " in m for k, m in enumerate(second["message"]))
