@@ -8,6 +8,8 @@ wall time, peak memory (max RSS) and exit status:
   candidate pairs, weighed in chunks);
 - ``twice``: one citizen's daily invoices for 20,000 days, each sent twice
   under another number (40,000 invoices that check 21 weighs in this run);
+- ``coding``: a support sheet with 5,000 coding rows for one key (a day's
+  each) beside 20,000 invoices of that key (100 million pairs if paired);
 - ``cell``: an invoice extract with a 1.2 MB cell (refused, exit 2);
 - ``bomb``: a 0.2 MB workbook whose sheet unpacks to 200 MB (refused, exit 2).
 
@@ -31,10 +33,12 @@ EXAMPLE = HERE.parent / "tests" / "data" / "example"
 INVOICE_HEADER = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;text\n"
 
 
-def run(tmp: Path, grants: Path, invoices: Path) -> tuple[float, float, int, str]:
+def run(
+    tmp: Path, grants: Path, invoices: Path, sheet: Path = EXAMPLE / "stoetteark.xlsx"
+) -> tuple[float, float, int, str]:
     """Wall time, peak memory of that process alone (wait4), exit status, stderr."""
     argv = [sys.executable, "-m", "invoicekit.cli", "run", "--grants", str(grants), "--invoices", str(invoices),
-            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp / "out"), "--dry-run", "--quiet"]  # fmt: skip
+            "--support-sheet", str(sheet), "--out", str(tmp / "out"), "--dry-run", "--quiet"]  # fmt: skip
     with open(tmp / "stderr.txt", "w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
@@ -71,6 +75,27 @@ def twice(tmp: Path) -> tuple[float, float, int, str]:
     return run(tmp, EXAMPLE / "bevillinger.csv", invoices)
 
 
+def coding(tmp: Path) -> tuple[float, float, int, str]:
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(EXAMPLE / "stoetteark.xlsx")
+    for k in range(5_000):  # each valid one day of 1900-1913: none on the invoices' days
+        day = dt.datetime(1900, 1, 1) + dt.timedelta(days=k)
+        wb["Kontering"].append(["104", "kommunal", "Udviklingshæmmede", f"XG-{k}", "47000000", day, day])
+    sheet = tmp / "stoetteark.xlsx"
+    wb.save(sheet)
+    invoices = tmp / "invoices.csv"
+    first = dt.date(2018, 6, 1)
+    with open(invoices, "w", encoding="utf-8") as f:
+        f.write(INVOICE_HEADER)
+        for k in range(20_000):
+            day = (first + dt.timedelta(days=k % 3_000)).strftime("%d.%m.%Y")
+            f.write(f"K-{k};31587603;450,00;6101901234;{day};{day};Aktivitet\n")
+    return run(tmp, EXAMPLE / "bevillinger.csv", invoices, sheet)
+
+
 def cell(tmp: Path) -> tuple[float, float, int, str]:
     invoices = tmp / "invoices.csv"
     invoices.write_text(INVOICE_HEADER + "F-1;29345716;28.500,00;6101901234;01.03.2019;31.03.2019;" + "x" * 1_200_000)
@@ -85,7 +110,7 @@ def bomb(tmp: Path) -> tuple[float, float, int, str]:
     return run(tmp, EXAMPLE / "bevillinger.csv", invoices)
 
 
-CASES = {"citizen": citizen, "twice": twice, "cell": cell, "bomb": bomb}
+CASES = {"citizen": citizen, "twice": twice, "coding": coding, "cell": cell, "bomb": bomb}
 
 
 def main() -> None:

@@ -864,18 +864,27 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         paragraph_code = np.full(n, len(paragraphs) - 1, dtype=np.int64)
         paragraph_code[found[has_service]] = keys["paragraph_code"].to_numpy()[gp][has_service]
 
-        mpos, mc = _coding_rows_of(found, keys["group"].to_numpy()[gp], keys.attrs["coding_group"])
-        s = start[mpos]
-        vf = coding["valid_from"].to_numpy(dtype="datetime64[D]")[mc]
-        vt = coding["valid_to"].to_numpy(dtype="datetime64[D]")[mc]
-        valid = (vf <= s) & (np.isnat(vt) | (vt >= s))
-        counts = np.bincount(mpos[valid], minlength=n)
-        one = valid & (counts[mpos] == 1)
-        coding_row[mpos[one]] = mc[one]
+        group = keys["group"].to_numpy()[gp]
+        valid_from = coding["valid_from"].to_numpy(dtype="datetime64[D]")
+        valid_to = coding["valid_to"].to_numpy(dtype="datetime64[D]")
+        if explain:  # every (invoice, coding row) pair, to show them
+            mpos, mc = _coding_rows_of(found, group, keys.attrs["coding_group"])
+            s = start[mpos]
+            vf, vt = valid_from[mc], valid_to[mc]
+            valid = (vf <= s) & (np.isnat(vt) | (vt >= s))
+            counts = np.bincount(mpos[valid], minlength=n)
+            one = valid & (counts[mpos] == 1)
+            coding_row[mpos[one]] = mc[one]
+        else:  # counted by sorted searches: a key's many coding rows are not paired with its many invoices
+            counts = np.zeros(n, dtype=np.int64)
+            counts[found], the_row = _valid_coding_rows(
+                group, start[found], keys.attrs["coding_group"], valid_from, valid_to
+            )
+            coding_row[found] = np.where(counts[found] == 1, the_row, -1)
 
         fails = np.zeros(n, dtype=bool)
         fails[found] = True
-        fails[mpos[one]] = False
+        fails[coding_row >= 0] = False
         open_fail = fails & state.open
         # the detail depends on the grant, the count of rows and the start date alone: each distinct one said once
         ks = np.flatnonzero(open_fail[found])
@@ -930,6 +939,64 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         }
     )
     return coded
+
+
+def _valid_coding_rows(
+    group: np.ndarray, day: np.ndarray, coding_group: np.ndarray, valid_from: np.ndarray, valid_to: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per invoice (its coding key's ``group``, -1 for none, and the ``day``
+    its period starts): how many coding rows of its group are valid on that
+    day, and the one that is where exactly one is (else -1). ``coding_group``,
+    ``valid_from`` and ``valid_to`` (NaT: open) per coding row; no row ends
+    before it begins (those were left out as input problems).
+
+    Sorted searches, not (invoice, coding row) pairs: a sheet with thousands
+    of rows for one key (one a month, say) beside a million invoices of that
+    key would otherwise pair them all, billions of pairs. A row is valid on a
+    day when it began on or before it and did not end before it; a row that
+    ended before it began before it too, so the count is those begun less
+    those ended. Among the rows begun, the one that ends last is valid if any
+    is: where exactly one is, it is that one."""
+    n = len(group)
+    count, row = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    rows = np.flatnonzero(coding_group >= 0)
+    ask = np.flatnonzero((group >= 0) & ~np.isnat(day))
+    if len(rows) == 0 or len(ask) == 0:
+        return count, row
+    vt = valid_to[rows]
+    r_from, r_day = valid_from[rows].astype(np.int64), day[ask].astype("datetime64[D]").astype(np.int64)
+    low = min(int(r_from.min()), int(r_day.min()))
+    closed = vt[~np.isnat(vt)].astype(np.int64)
+    high = max(int(r_from.max()), int(r_day.max()), int(closed.max(initial=low)))
+    # a group and a day packed in one integer: days counted from the first, an open end after the last
+    shift = (high - low + 1).bit_length()
+    cg, g = coding_group[rows].astype(np.int64, copy=False), group[ask].astype(np.int64, copy=False)  # copies
+    if shift > 31 or shift + int(max(cg.max(), g.max())).bit_length() > 62:  # far-off dates, huge groups: ranked
+        _, rank = np.unique(np.concatenate([r_from, np.where(np.isnat(vt), high + 1, vt.astype(np.int64)), r_day]),
+                            return_inverse=True)  # fmt: skip
+        r_from, r_to, r_day = np.split(rank.astype(np.int64).reshape(-1), [len(rows), 2 * len(rows)])
+        shift = (int(rank.max()) + 1).bit_length()
+        _, rank = np.unique(np.concatenate([cg, g]), return_inverse=True)
+        cg, g = np.split(rank.astype(np.int64).reshape(-1), [len(rows)])
+    else:
+        r_from -= low
+        r_day -= low
+        r_to = np.where(np.isnat(vt), high + 1, vt.astype(np.int64)) - low
+    cg <<= shift
+    g <<= shift
+    order = np.lexsort((r_from, cg))
+    begins = cg[order] | r_from[order]
+    ends = np.sort(cg | r_to)  # packed as the days were
+    probe = g | r_day
+    # begun less ended up to the day; before the group's own rows both hold the earlier groups' rows alike
+    last_begun = np.searchsorted(begins, probe, side="right")
+    here = last_begun - np.searchsorted(ends, probe)
+    count[ask] = here
+    # the row that ends last among those of the group begun so far (running maximum within the group)
+    latest = pd.Series((r_to[order] << 32) | np.arange(len(order))).groupby(cg[order]).cummax().to_numpy()
+    one = here == 1
+    row[ask[one]] = rows[order[latest[last_begun[one] - 1] & 0xFFFFFFFF]]
+    return count, row
 
 
 def _coding_rows_of(pos: np.ndarray, group: np.ndarray, coding_group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from invoicekit import History, Rules, decide, prepare_grants, prepare_invoices, prepare_support_sheet
 from invoicekit.amounts import expected_amounts
-from invoicekit.decide import _expected_once, _overlaps_another, _Periods
+from invoicekit.decide import _coding_rows_of, _expected_once, _overlaps_another, _Periods, _valid_coding_rows
 from invoicekit.reasons import REASONS
 from tests.conftest import (
     ENGEN,
@@ -617,6 +617,50 @@ def test_the_periods_posted_under_a_key_find_the_first_that_overlaps_as_a_scan_o
             del plain[gone]
         want = next((r for r, (s, e) in plain.items() if s <= start + length and e >= start), None)
         assert periods.first_overlapping(start, start + length) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(-1, 3), st.integers(-30, 30), st.one_of(st.none(), st.integers(0, 20))), max_size=20
+    ),
+    invoices=st.lists(st.tuples(st.integers(-1, 4), st.one_of(st.none(), st.integers(-40, 60))), max_size=20),
+    first_day=st.sampled_from(["1700-01-01", "1970-01-01", "2199-12-01"]),
+)
+def test_coding_rows_valid_on_a_day_are_counted_as_pair_by_pair(rows, invoices, first_day):
+    """Check 17 counts a key's coding rows valid on an invoice's start by
+    sorted searches: the same count, and the same one row where exactly one
+    is, as pairing every invoice with every row of its key (as explain does)."""
+    day0 = np.datetime64(first_day, "D")
+    coding_group = np.array([g for g, _, _ in rows], dtype=np.int64)
+    valid_from = day0 + np.array([f for _, f, _ in rows], dtype="timedelta64[D]")
+    valid_to = np.array(
+        [np.datetime64("NaT") if n is None else day0 + np.timedelta64(f + n, "D") for _, f, n in rows],
+        dtype="datetime64[D]",
+    )
+    group = np.array([g for g, _ in invoices], dtype=np.int64)
+    day = np.array(
+        [np.datetime64("NaT") if d is None else day0 + np.timedelta64(d, "D") for _, d in invoices],
+        dtype="datetime64[D]",
+    )
+    pos, mc = _coding_rows_of(np.arange(len(group)), group, coding_group)
+    s, vf, vt = day[pos], valid_from[mc], valid_to[mc]
+    valid = (vf <= s) & (np.isnat(vt) | (vt >= s))
+    want = np.bincount(pos[valid], minlength=len(group))
+    want_row = np.full(len(group), -1)
+    one = valid & (want[pos] == 1)
+    want_row[pos[one]] = mc[one]
+    count, row = _valid_coding_rows(group, day, coding_group, valid_from, valid_to)
+    assert count.tolist() == want.tolist()
+    assert np.where(count == 1, row, -1).tolist() == want_row.tolist()
+    # group numbers too large to pack beside the days: the days are ranked first, the same found
+    far = 1 << 56
+    count, row = _valid_coding_rows(
+        np.where(group >= 0, group + far, -1), day, np.where(coding_group >= 0, coding_group + far, -1), valid_from,
+        valid_to,
+    )  # fmt: skip
+    assert count.tolist() == want.tolist()
+    assert np.where(count == 1, row, -1).tolist() == want_row.tolist()
 
 
 def test_a_citizens_daily_invoices_each_sent_twice_post_once_and_name_the_copy_paid():
