@@ -577,12 +577,13 @@ def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.nda
         cpr_all[single_texts] = single
         count[single_texts] = 1
         key[single_texts] = keys[one]
-        several: dict[int, list[str]] = {}
+        # each text's numbers once, in the order they stand (a dict: a text naming thousands of
+        # citizens was otherwise searched for each of them, the square of them)
+        several: dict[int, dict[str, None]] = {}
         for i, number in zip(owner[~one].tolist(), checked[~one], strict=True):
-            numbers = several.setdefault(i, [])
-            if number not in numbers:
-                numbers.append(number)
-        for i, numbers in several.items():
+            several.setdefault(i, {})[number] = None
+        for i, distinct in several.items():
+            numbers = list(distinct)
             _set_cprs(i, numbers, cpr, count, cpr_all)
             key[i] = int(numbers[0]) if len(numbers) == 1 else 0
     return cpr, count, cpr_all, key

@@ -457,7 +457,9 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     """Every distinct period written in ``text``: ``DD.MM.YYYY - DD.MM.YYYY``
     (separators ``.``, ``-`` or ``/``; joined by ``-``, ``–`` or ``til``) or a
     Danish month name with a year (``marts 2019``)."""
-    found: list[tuple[dt.date, dt.date]] = []
+    # each period once, in the order found (a dict: a text of thousands of periods was otherwise
+    # searched for each of them, the square of them)
+    found: dict[tuple[dt.date, dt.date], None] = {}
     for m in _RANGE.finditer(text):
         if not all(MIN_YEAR <= int(y) <= MAX_YEAR for y in (m[3], m[6])):
             continue  # as for dates in columns: years 1900-2199
@@ -466,8 +468,7 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
             end = dt.date(int(m[6]), int(m[5]), int(m[4]))
         except ValueError:
             continue
-        if (start, end) not in found:
-            found.append((start, end))
+        found[start, end] = None
     for m in _MONTH.finditer(text):
         if not MIN_YEAR <= int(m[2]) <= MAX_YEAR:
             continue
@@ -476,9 +477,8 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
         year, month = int(m[2]), MONTHS_DA.index(m[1].casefold()) + 1  # casefold: 'martſ' is 'marts'
         start = dt.date(year, month, 1)
         end = dt.date(year, month, calendar.monthrange(year, month)[1])
-        if (start, end) not in found:
-            found.append((start, end))
-    return found
+        found[start, end] = None
+    return list(found)
 
 
 # The same patterns for RE2 (pyarrow), which has no look-around: a boundary is

@@ -585,3 +585,18 @@ def test_cpr_cells_of_several_numbers_type_as_each_cell_split_one_by_one(tmp_pat
             assert typed["cpr_invalid"].iat[i] == bool(bad), cell
             assert typed["cpr_invalid_masked"].iat[i] == ";".join(masked_cpr(compact_cpr(b)) for b in bad), cell
         assert type(typed["cpr_all"].iat[0]) is str and type(typed["cpr_invalid_masked"].iat[2]) is str
+
+
+def test_cpr_numbers_in_a_text_are_each_given_once_in_the_order_they_stand():
+    """A text naming citizens again and again (a collective invoice's text)
+    gives each valid number once, where it first stands."""
+    import pandas as pd
+
+    from invoicekit.extracts import prepare_invoices
+
+    numbers = ["0202902345", "0101901234", "0303903456"]
+    text = ", ".join(f"{n[:6]}-{n[6:]}" for n in numbers * 3 + numbers[1:2])
+    frame = pd.DataFrame({"invoice_id": ["F-1"], "supplier_cvr": "12345674", "amount": "1,00", "text": text})
+    typed = prepare_invoices(frame).frame
+    assert typed["cpr_count"].iat[0] == 3 and typed["cpr_all"].iat[0] == ";".join(numbers)
+    assert typed["cpr"].iat[0] == ""

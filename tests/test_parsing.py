@@ -133,6 +133,20 @@ def test_two_periods_in_text_are_both_found():
     assert len(periods_in_text("01.03.2019 - 15.03.2019 og 16.03.2019 - 31.03.2019")) == 2
 
 
+def test_periods_in_text_are_each_given_once_in_the_order_found():
+    # ranges first, then month names, each period where it is first found
+    text = (
+        "16.03.2019 - 31.03.2019, marts 2019, 01.03.2019 - 15.03.2019, 16/03/2019 til 31/03/2019, 01.03.2019-31.03.2019"
+    )
+    d = dt.date
+    assert periods_in_text(text) == [
+        (d(2019, 3, 16), d(2019, 3, 31)),
+        (d(2019, 3, 1), d(2019, 3, 15)),
+        (d(2019, 3, 1), d(2019, 3, 31)),
+    ]
+    assert periods_in_text("marts 2019 og 01.03.2019 - 31.03.2019") == [(d(2019, 3, 1), d(2019, 3, 31))]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(min_value=-(10**15), max_value=10**15), max_size=50))
 def test_danish_amounts_whole_column_equal_one_at_a_time(values):
