@@ -1115,22 +1115,33 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
 
 class _Periods:
     """The periods posted so far in this run under one key (check 21), as
-    days: which of them overlaps a period is looked for among those that
-    start near it (held by start; none starts before the period's start less
-    the longest ever added and still reaches it), not by comparing it with
-    every one: a citizen's thousands of daily invoices, each sent twice,
-    were otherwise compared with each other, the square of them."""
+    days, held by start: which of them overlaps a period is looked for among
+    those that start on or before its end, walking back from there. A period
+    is posted under a key only when it overlaps none posted under it, so they
+    never overlap each other: held by start, they are held by end too, and
+    the walk stops at the first that ends before the period starts (only
+    the periods it overlaps are looked at). Should two ever overlap (they
+    cannot; it is checked as they are added), the walk stops only where
+    none can reach the period (a start before its start less the longest
+    added). Comparing with every period posted instead compared a citizen's
+    thousands of daily invoices, each sent twice, with each other."""
 
     def __init__(self) -> None:
         self.by_start: list[tuple[int, int]] = []  # (start, row), ascending
         self.start: dict[int, int] = {}
         self.end: dict[int, int] = {}
         self.longest = 0
+        self.apart = True  # no two periods overlap
 
     def add(self, row: int, start: int, end: int) -> None:
-        bisect.insort(self.by_start, (start, row))
+        at = bisect.bisect_left(self.by_start, (start, row))
+        self.by_start.insert(at, (start, row))
         self.start[row], self.end[row] = start, end
         self.longest = max(self.longest, end - start)
+        before = self.by_start[at - 1] if at else None
+        after = self.by_start[at + 1] if at + 1 < len(self.by_start) else None
+        if (before is not None and self.end[before[1]] >= start) or (after is not None and after[0] <= end):
+            self.apart = False
 
     def remove(self, row: int) -> None:
         del self.by_start[bisect.bisect_left(self.by_start, (self.start.pop(row), row))]
@@ -1144,10 +1155,11 @@ class _Periods:
         while i > 0:
             i -= 1
             begins, row = self.by_start[i]
-            if begins < start - self.longest:
+            if self.end[row] >= start:
+                if found is None or row < found:
+                    found = row
+            elif self.apart or begins < start - self.longest:
                 break
-            if self.end[row] >= start and (found is None or row < found):
-                found = row
         return found
 
 

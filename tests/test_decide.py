@@ -600,23 +600,30 @@ def test_a_period_of_unknown_start_counts_as_overlapping_whatever_the_others(key
     assert _overlaps_another(np.array(keys), s, e)[1:].all()
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 60), st.integers(0, 40)), max_size=60))
-def test_the_periods_posted_under_a_key_find_the_first_that_overlaps_as_a_scan_of_all_does(steps):
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 60), st.integers(0, 40)), max_size=60),
+    st.booleans(),
+)
+def test_the_periods_posted_under_a_key_find_the_first_that_overlaps_as_a_scan_of_all_does(steps, as_check_21):
     """Check 21 within a run looks for an earlier posted period only among
-    those that start near it: always the same row as comparing with every
-    period posted so far (and not taken back out), the first in input order."""
+    those near it: always the same row as comparing with every period posted
+    so far (and not taken back out), the first in input order. As check 21
+    adds them (``as_check_21``: only a period that overlaps none posted),
+    and, should that ever fail, with periods that overlap each other."""
     periods, plain = _Periods(), {}  # row -> (start, end), in the order added
     for row, (what, start, length) in enumerate(steps):
-        if what == 0 or not plain:
-            periods.add(row, start, start + length)
-            plain[row] = (start, start + length)
-        elif what == 1:  # a row taken back out (its collective invoice did not post)
+        end = start + length
+        want = next((r for r, (s, e) in plain.items() if s <= end and e >= start), None)
+        assert periods.first_overlapping(start, end) == want
+        if what == 0 and (want is None or not as_check_21):
+            periods.add(row, start, end)
+            plain[row] = (start, end)
+        elif what == 1 and plain:  # a row taken back out (its collective invoice did not post)
             gone = sorted(plain)[length % len(plain)]
             periods.remove(gone)
             del plain[gone]
-        want = next((r for r, (s, e) in plain.items() if s <= start + length and e >= start), None)
-        assert periods.first_overlapping(start, start + length) == want
+    assert periods.apart or not as_check_21
 
 
 @settings(max_examples=300, deadline=None)
