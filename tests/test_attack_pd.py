@@ -1,0 +1,147 @@
+"""An auditor's attack on the personal-data promise: full CPR numbers only in
+``opus_postings.csv``, masked (``DDMMYY-xxxx``) in everything people read.
+
+Rule (docs/robot-spec.md, "Who reads what"; README, "What the robot guarantees"):
+"Everything people read (decisions.csv, decision_lines.csv, input_problems.csv,
+the journal, reports, workbooks, notebooks, stderr) masks anything that reads as
+a CPR number (DDMMYY-xxxx), invoice numbers included."
+
+Each test here once got a full CPR number through. They share one root: the
+masking pattern (``vocabulary.CPR_LIKE``, used by ``identifiers.mask_cpr_text``)
+allows at most one separator character between the birth date and the sequence
+number and none inside the birth date, while the robot itself reads
+``01 01 40 1234`` and ``010140 - 1234`` as a CPR number in the ``cpr`` cell, and
+``keys.normalise_number`` treats those forms, and ones with an invisible character
+(zero-width space, word joiner, soft hyphen ...) inside, as ten digits in a row
+(it hashes them in the journal because "it might be a CPR number") yet the same
+text is written unmasked beside the hash.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+from invoicekit.cli import main
+from invoicekit.identifiers import is_valid_cpr, mask_cpr_text
+from invoicekit.keys import normalise_number
+from tests.conftest import journal_text
+from tests.test_attacks import Robot, month, write_invoices
+
+BIRTH, SEQ = "010140", "1234"  # 1 January 1940, a valid CPR number: 0101401234
+
+#: forms a person reads as the CPR number 010140-1234 (and the robot's own
+#: invoice-number key reads as ten digits in a row)
+VISIBLE = {
+    "grouped in pairs": "01 01 40 1234",
+    "spaced dash": "010140 - 1234",
+    "two dashes": "010140--1234",
+}
+INVISIBLE = {
+    "zero-width space": "010140\u200b1234",
+    "zero-width space in the birth date": "0101\u200b401234",
+    "word joiner": "010140\u20601234",
+    "soft hyphen in the birth date": "0101\u00ad401234",
+    "left-to-right mark": "010140\u200e1234",
+}
+
+
+def shows_full_cpr(text: str) -> bool:
+    """Whether ``text``, as a person sees it (invisible characters gone, digits
+    of any width read), holds 010140's sequence number next to its birth date."""
+    seen = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+    return re.search(rf"{BIRTH[:2]}\D{{0,2}}{BIRTH[2:4]}\D{{0,2}}{BIRTH[4:]}\D{{0,3}}{SEQ}", seen) is not None
+
+
+@pytest.fixture
+def robot(example_case, tmp_path, capsys) -> Robot:
+    return Robot(example_case, tmp_path, capsys)
+
+
+@pytest.mark.parametrize("form", [*VISIBLE.values(), *INVISIBLE.values()], ids=[*VISIBLE, *INVISIBLE])
+def test_mask_cpr_text_masks_every_form_the_invoice_key_reads_as_a_cpr(form):
+    # the journal's own key calls this a CPR number (ten digits, a valid birth date) ...
+    assert is_valid_cpr(normalise_number(form))
+    # ... so the text people read must not show it (spec: "Who reads what")
+    assert not shows_full_cpr(mask_cpr_text(form)), repr(mask_cpr_text(form))
+
+
+def test_the_spaced_form_the_robot_reads_as_a_cpr_is_read_and_yet_shown_in_full(robot):
+    # the robot reads "01 01 40 1234" in the cpr cell as the citizen 010140-1234 ...
+    code, _, d = robot.run(month(3, invoice_id="F-1", cpr=VISIBLE["grouped in pairs"]), out="o0")
+    assert code == 0 and d["cpr_masked"].tolist() == ["010140-xxxx"]
+    # ... and prints the same number unmasked as an invoice number (README: masked
+    # "invoice numbers included"; decisions.csv and the journal are read by people)
+    code, _, d = robot.run(month(4, invoice_id=VISIBLE["grouped in pairs"]), out="o1")
+    assert code == 0
+    assert not shows_full_cpr((robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8"))
+    assert not shows_full_cpr(journal_text(robot.journal))
+
+
+@pytest.mark.parametrize("form", [VISIBLE["spaced dash"], INVISIBLE["zero-width space"]], ids=["spaced", "zwsp"])
+def test_a_cpr_in_the_supplier_cvr_cell_is_masked_in_decisions_notes_and_journal(robot, form):
+    # rule: decisions.csv, the note written in OPUS and the journal mask CPR numbers
+    code, _, d = robot.run(month(3, invoice_id="F-1", supplier_cvr=form), out="o1")
+    assert code == 0 and d["reason"].tolist() == ["INVALID_CVR"]
+    assert not shows_full_cpr((robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8"))
+    notes = (robot.tmp / "o1" / "opus_notes.csv").read_text(encoding="utf-8")
+    note = notes.splitlines()[1].split(";", 2)[2]  # the note's text (the invoice number may stay as written)
+    assert not shows_full_cpr(note), note
+    assert not shows_full_cpr(journal_text(robot.journal))
+
+
+@pytest.mark.parametrize("field", ["amount", "currency", "document_type", "period_start"])
+def test_a_cpr_in_a_bad_cell_is_masked_in_the_message(robot, field):
+    # each of these cells is quoted in the caseworker's message when it cannot be read
+    code, _, d = robot.run(month(3, invoice_id="F-1", **{field: VISIBLE["spaced dash"]}), out="o1")
+    assert code == 0 and d["status"].tolist() == ["manual"]
+    assert not shows_full_cpr(d["message"][0]), d["message"][0]
+
+
+def test_an_already_paid_message_masks_the_paid_invoice_number(robot):
+    # ALREADY_PAID names the invoice paid earlier: decisions.csv, opus_notes, the journal
+    code, _, d = robot.run(month(3, invoice_id=VISIBLE["grouped in pairs"]), month(3, invoice_id="F-2"), out="o1")
+    assert code == 0 and d["reason"].tolist() == ["", "ALREADY_PAID"]
+    assert not shows_full_cpr(d["message"][1]), d["message"][1]
+
+
+def test_a_grant_id_with_an_invisible_character_is_masked(robot):
+    # the grant id is shown in decisions.csv (grant_id, the posting text, messages)
+    robot.grants = robot.tmp / "g.csv"
+    rows = (robot.case / "bevillinger.csv").read_text(encoding="utf-8").splitlines()
+    rows = [r.replace("B-1001,", INVISIBLE["zero-width space"] + ",", 1) for r in rows]
+    robot.grants.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, _, d = robot.run(month(3, invoice_id="F-1"), out="o1")
+    assert code == 0 and d["reason"].tolist() == [""]
+    assert not shows_full_cpr((robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8"))
+    assert not shows_full_cpr(journal_text(robot.journal))
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        'tolerance = "010140 - 1234"\n',
+        '"010140 - 1234" = 1\n',
+        'supplementary_period_end = "01 01 40 1234"\n',
+        'excluded_suppliers = ["01 01 40 1234"]\n',
+    ],
+    ids=["bad value", "unknown key", "bad date", "bad cvr"],
+)
+def test_an_exit_2_message_about_the_rules_masks_a_cpr(robot, toml):
+    # rule: stderr and the one-line exit-2 error mask CPR numbers
+    rules = robot.tmp / "rules.toml"
+    rules.write_text(toml, encoding="utf-8")
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    assert main(robot.argv(invoices, "o1", "--rules", str(rules), journal=False)) == 2
+    err = robot.capsys.readouterr().err
+    assert not shows_full_cpr(err), err
+
+
+def test_a_cpr_written_in_pairs_in_a_path_never_reaches_stderr(robot):
+    # README: test_a_cpr_number_in_a_path_never_reaches_stderr, with the number grouped
+    path = robot.tmp / "regninger 01 01 40 1234.csv"
+    assert main(robot.argv(path, "o1")) == 2
+    err = robot.capsys.readouterr().err
+    assert not shows_full_cpr(err), err
