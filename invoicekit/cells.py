@@ -72,10 +72,8 @@ def mask_arrow(arr: pa.Array, within: pa.BooleanArray | None = None) -> pa.Array
 def cpr_cells(arr: pa.Array, within: pa.BooleanArray | None = None) -> pa.BooleanArray | None:
     """Where :data:`~invoicekit.vocabulary.CPR_LIKE_RE2` matches (False for
     a null); None where nowhere (nearly always), and for a column that is
-    not text. The cells that may hold a match are found byte by byte
-    (:func:`_cpr_candidates`), as :func:`unsafe_cells` finds them, and only
-    those are matched with RE2; none where no cell has the ten bytes a match
-    needs. ``within`` (what :func:`unsafe_cells` with ``mask`` found in
+    not text. RE2 looks at every cell (:func:`_cpr_matches`); none where no
+    cell has the ten bytes a match needs. ``within`` (what :func:`unsafe_cells` with ``mask`` found in
     the same texts, a superset of these cells): only its cells are matched,
     and the bytes are not scanned again."""
     text = _text(arr)
@@ -89,7 +87,7 @@ def cpr_cells(arr: pa.Array, within: pa.BooleanArray | None = None) -> pa.Boolea
         bounds, raw = text_bytes(text)
         if not len(raw) or np.diff(bounds).max() < _CPR_CHARACTERS:
             return None
-        rows = _cpr_candidates(bounds, raw)
+        return _cpr_matches(text)
     if len(rows) == 0:
         return None
     matched = pc.fill_null(pc.match_substring_regex(text.take(pa.array(rows)), CPR_LIKE_RE2), False)
@@ -113,20 +111,17 @@ def unsafe_cells(arr: pa.Array, mask: bool = True) -> pa.BooleanArray | None:
     scan finds a formula start or, with ``mask``, ten digits that may be a
     CPR number (False for a null); None where it finds none (nearly always),
     and for a column that is not text. The formula starts are found byte by
-    byte (:func:`_formula_starts`); the cells that may hold a CPR number are
-    found so too (:func:`_cpr_candidates`), and only those are matched with
-    RE2, which pays per byte for what it might look for."""
+    byte (:func:`_formula_starts`), the CPR numbers by RE2 over the whole
+    column (:func:`_cpr_matches`)."""
     text = _text(arr)
     if text is None:
         return None
     bounds, raw = text_bytes(text)
     hit = _formula_starts(text, bounds, raw)
     if mask and len(raw) and np.diff(bounds).max() >= _CPR_CHARACTERS:
-        rows = _cpr_candidates(bounds, raw)
-        rows = rows[~hit[rows]]  # found already
-        if len(rows):
-            matched = pc.fill_null(pc.match_substring_regex(text.take(pa.array(rows)), _pattern(mask)), False)
-            hit[rows[matched.to_numpy(zero_copy_only=False)]] = True
+        found = _cpr_matches(text)
+        if found is not None:
+            hit |= found.to_numpy(zero_copy_only=False)
     if text.null_count:
         hit &= text.is_valid().to_numpy(zero_copy_only=False)
     return pa.array(hit) if hit.any() else None
@@ -211,47 +206,16 @@ def _formula_starts(arr: pa.Array, bounds: np.ndarray, raw: np.ndarray) -> np.nd
     return hit
 
 
-def _cpr_candidates(bounds: np.ndarray, raw: np.ndarray) -> np.ndarray:
-    """The cells (their positions, ascending) that may hold what
-    :data:`~invoicekit.vocabulary.CPR_LIKE_RE2` finds, found byte by byte,
-    :data:`SCAN_BYTES` at a time: six digits, any one byte, three digits,
-    all in one cell. Every match is such a run: its six digits are six or
-    more digit-like bytes (an ASCII digit, or any byte of a longer UTF-8
-    character, which may be a digit of another script), and whatever
-    separator follows (none, one ASCII byte, or a longer character's
-    digit-like bytes) is followed by digit-like bytes up to the tenth byte.
-    A few cells more than RE2 finds (a ``−`` before digits, dates run
-    together): in the decisions' messages about 2,000 of a million."""
-    window = _CPR_CHARACTERS
-    size = SCAN_BYTES + window
-    digit, joined, two, three = (np.empty(size, dtype=bool) for _ in range(4))
-    shifted = np.empty(size, dtype=np.uint8)
-    found = []
-    for at in range(0, max(len(raw) - window + 1, 0), SCAN_BYTES):
-        block = raw[at : at + size]  # the windows that start in this block, whole
-        k = len(block)
-        np.subtract(block, ord("0"), out=shifted[:k])  # the ASCII digits become 0 … 9, the rest wrap
-        np.less(shifted[:k], 10, out=digit[:k])
-        np.greater_equal(block, 128, out=two[:k])
-        np.logical_or(digit[:k], two[:k], out=digit[:k])
-        # joined[j]: bytes j and j+1 lie in one cell (no cell starts at j+1)
-        joined[:k] = True
-        cut = bounds[np.searchsorted(bounds, at + 1) : np.searchsorted(bounds, at + k - 1, side="right")]
-        joined[cut - (at + 1)] = False
-        np.logical_and(digit[: k - 1], digit[1:k], out=two[: k - 1])
-        np.logical_and(two[: k - 1], joined[: k - 1], out=two[: k - 1])  # digits at j, j+1, in one cell
-        np.logical_and(two[: k - 2], two[1 : k - 1], out=three[: k - 2])  # j … j+2
-        np.logical_and(three[: k - 5], three[3 : k - 2], out=digit[: k - 5])
-        np.logical_and(digit[: k - 5], two[2 : k - 3], out=digit[: k - 5])  # j … j+5
-        starts = min(k - window + 1, SCAN_BYTES)
-        np.logical_and(digit[:starts], three[7 : 7 + starts], out=digit[:starts])  # and j+7 … j+9
-        np.logical_and(digit[:starts], joined[5 : 5 + starts], out=digit[:starts])  # and j+6 between,
-        np.logical_and(digit[:starts], joined[6 : 6 + starts], out=digit[:starts])  # in the same cell
-        if digit[:starts].any():
-            found.append(np.flatnonzero(digit[:starts]) + at)
-    if not found:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.searchsorted(bounds[1:], np.concatenate(found), side="right"))
+def _cpr_matches(text: pa.Array) -> pa.BooleanArray | None:
+    """Where :data:`~invoicekit.vocabulary.CPR_LIKE_RE2` matches (False for
+    a null), RE2 over every cell: a CPR number may be written in pairs, with
+    runs of spaces and dashes, or with invisible characters among its digits,
+    and a byte scan that let through only what may hold one let through
+    nearly every message with a date (measured on a million decisions: a
+    scan 0.8 s and RE2 0.1 s on what it let through, against 0.23 s for RE2
+    on all of it). None where it matches nowhere."""
+    matched = pc.fill_null(pc.match_substring_regex(text, CPR_LIKE_RE2), False)
+    return matched if pc.any(matched).as_py() else None
 
 
 def _pattern(mask: bool) -> str:

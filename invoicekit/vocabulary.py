@@ -55,16 +55,46 @@ CPR_WORD = r"\b\d{6}-?\d{4}\b"
 #: extract the bounded one (the boundary matched as a character)
 CPR_LOOSE_RE2 = r"\d{6}-?\d{4}"
 CPR_BOUNDED_RE2 = r"(?:^|\D)(?P<cpr>\d{6}-?\d{4})(?:\D|$)"
-#: what masking treats as a CPR number: DDMMYY and SSSS in digits of any script,
-#: joined by nothing, a space or any dash (broader than what is read as a CPR)
+#: characters a reader does not see (controls, format characters such as the
+#: zero-width space, word joiner, soft hyphen and direction marks, Unicode's
+#: default-ignorables and the common combining marks): masking reads a text
+#: without them, as a person sees it
+CPR_INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x9f\u00ad\u034f\u061c\u0600-\u0605\u06dd\u070f\u115f\u1160"
+    "\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff"
+    "\uffa0\ufff0-\ufffb\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+#: what masking treats as a CPR number (in a text read without
+#: :data:`CPR_INVISIBLE`): DDMMYY and SSSS in digits of any script, the birth
+#: date whole or in pairs apart, the parts joined by nothing, by spaces and dashes
+#: (``01 01 40 1234``, ``010140 - 1234``) or by one ``.`` or ``/``; broader
+#: than what is read as a CPR number, and at least what the invoice key reads
+#: as ten digits in a row
 CPR_LIKE_SEPARATORS = "\\s\\-\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
-CPR_LIKE = re.compile(rf"(?<!\d)(\d{{6}})[{CPR_LIKE_SEPARATORS}]?(\d{{4}})(?!\d)")
+_SEPARATED = f"[{CPR_LIKE_SEPARATORS}]+"
+CPR_LIKE = re.compile(
+    rf"(?<!\d)(\d{{2}})(?:{_SEPARATED}(\d{{2}}){_SEPARATED}|(\d{{2}}))(\d{{2}})(?:{_SEPARATED}|[./])?(\d{{4}})(?!\d)"
+)
 #: the same for RE2 (pyarrow), to find the cells worth a look: it must find
-#: every cell :data:`CPR_LIKE` finds. RE2's ``\s`` is ASCII only (and leaves out
-#: the vertical tab) where Python's is all of Unicode's white space, so the
-#: other spaces are named: ``\p{Z}`` (no-break, em, ideographic … spaces and
-#: the line and paragraph separators) and the controls Python counts as space
-CPR_LIKE_RE2 = r"\p{Nd}{6}[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}\p{Pd}\x{2212}\x{ad}]?\p{Nd}{4}"
+#: every cell :data:`CPR_LIKE` finds in them once :data:`CPR_INVISIBLE` is
+#: taken out, so any format, control or combining character may stand between
+#: the digits. RE2's ``\s`` is ASCII only (and leaves out the vertical tab)
+#: where Python's is all of Unicode's white space, so the other spaces are
+#: named: ``\p{Z}`` (no-break, em, ideographic … spaces and the line and
+#: paragraph separators) and the controls Python counts as space
+_RE2_INVISIBLE = (
+    r"\p{Cf}\p{Cc}\p{Mn}\p{Me}\x{115f}\x{1160}\x{3164}\x{ffa0}\x{fff0}-\x{fffb}\x{1bca0}-\x{1bca3}"
+    r"\x{e0000}-\x{e0fff}"
+)  # the categories, and the default-ignorables of other categories (the Hangul fillers …)
+_RE2_HIDDEN = rf"[{_RE2_INVISIBLE}]*"
+_RE2_DIGIT = rf"\p{{Nd}}{_RE2_HIDDEN}"
+_RE2_JOIN = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}\x{{2212}}\x{{ad}}{_RE2_INVISIBLE}]*"
+_RE2_SEPARATED = _RE2_JOIN[:-1] + "+"
+CPR_LIKE_RE2 = (
+    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_SEPARATED}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SEPARATED}|{_RE2_DIGIT}{_RE2_DIGIT})"
+    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOIN}|[./]{_RE2_HIDDEN}){_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}\p{{Nd}}"
+)
 #: what stands for the sequence number of a masked CPR number
 CPR_MASK = "-xxxx"
 

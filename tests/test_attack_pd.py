@@ -6,8 +6,8 @@ Rule (docs/robot-spec.md, "Who reads what"; README, "What the robot guarantees")
 the journal, reports, workbooks, notebooks, stderr) masks anything that reads as
 a CPR number (DDMMYY-xxxx), invoice numbers included."
 
-Each test here once got a full CPR number through. They share one root: the
-masking pattern (``vocabulary.CPR_LIKE``, used by ``identifiers.mask_cpr_text``)
+Each test here once got a full CPR number through (fixed in 0.9.2). They
+shared one root: the masking pattern (``vocabulary.CPR_LIKE``, used by ``identifiers.mask_cpr_text``)
 allows at most one separator character between the birth date and the sequence
 number and none inside the birth date, while the robot itself reads
 ``01 01 40 1234`` and ``010140 - 1234`` as a CPR number in the ``cpr`` cell, and
