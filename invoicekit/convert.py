@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
@@ -229,10 +230,26 @@ def _write(frame: pd.DataFrame, out: Path, sheet: str) -> Path:
     frame = safe_frame(frame, mask=False)
     try:
         if out.suffix.lower() == ".csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8")
+            frame.map(_amount_text).to_csv(tmp, index=False, encoding="utf-8")
         else:
             write_workbook(tmp, {sheet: frame}, mask=False)
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+def _amount_text(value: object) -> object:
+    """An amount (a ``Decimal``) as the robot's reader reads it and means
+    nothing else: with a decimal point and two decimals where it has no more
+    (``28.50``; XML's ``28.500`` written as it stands reads as 28,500.00, a
+    dot before three digits being a Danish thousands separator), else as
+    written with a decimal comma (``28,505``), which the reader refuses (an
+    amount in øre at most), so the invoice goes to a caseworker. Anything
+    else as it is."""
+    if not isinstance(value, Decimal):
+        return value
+    cents = value.quantize(Decimal("0.01"))
+    if cents == value:
+        return f"{cents:.2f}"
+    return format(value, "f").replace(".", ",")

@@ -1,6 +1,6 @@
 """Attacks on the reading of real e-invoices (OIOUBL / Peppol UBL, CII): each
-test is an input that made the converter and the robot pay wrongly, lose an
-invoice or crash, with the rule of the robot spec or README it breaks."""
+test is an input that once made the converter and the robot pay wrongly, lose
+an invoice or crash, with the rule of the robot spec or README it broke."""
 
 from __future__ import annotations
 
@@ -49,3 +49,14 @@ def test_an_xml_amount_with_three_decimals_is_not_read_as_thousands(tmp_path):
     decisions = converted_and_run(tmp_path, {"a.xml": doc(MARCH, payable="28.500")})
     row = decisions.iloc[0]
     assert not (row["status"] == "posted" and float(row["amount"]) == 28500.0), row.to_dict()
+
+
+def test_xml_amounts_reach_the_robot_as_the_amounts_they_are(tmp_path):
+    """28500.000 is 28,500.00 and posts against the month's grant; 28.505 is
+    no amount in øre and goes to a caseworker, never read as 28,505.00."""
+    decisions = converted_and_run(
+        tmp_path, {"a.xml": doc(MARCH, payable="28500.000"), "b.xml": doc(MARCH, payable="28.505")}
+    )
+    assert len(decisions) == 2
+    assert decisions.loc[decisions["status"] == "posted", "amount"].tolist() == [28500.0]
+    assert decisions.loc[decisions["status"] != "posted", "reason"].tolist() == ["INVALID_AMOUNT"]
