@@ -706,8 +706,9 @@ def _add_invoice_periods(
 ) -> None:
     """Period from the columns (``start`` and ``end``: what
     :func:`_read_dates` gives for them); a blank cell is filled from the one
-    period written in the text. A cell that cannot be read is not replaced:
-    the invoice then has no period, and the message names the cell."""
+    period written in the text, when the date in the other cell, if any, lies
+    in that period. A cell that cannot be read is not replaced: the invoice
+    then has no period, and the message names the cell."""
     need = _period_wanted(start, end) & texts.filled
     (start, start_ok, start_blank), (end, end_ok, end_blank) = start, end
     start, end = start.copy(), end.copy()  # filled in from the text below
@@ -727,6 +728,12 @@ def _add_invoice_periods(
     f_start, f_end = period_from_texts(texts.cells.take(pa.array(which)), odd=texts.other_digits(which))
     f_start, f_end = f_start[place], f_end[place]
     hit = ~np.isnat(f_start)
+    # a date written in one cell must lie in the text's period: 01.01.2019 and
+    # "marts 2019" are no period (stitched, they would make January to March)
+    given_start, given_end = ~start_blank[rows] & start_ok[rows], ~end_blank[rows] & end_ok[rows]
+    with np.errstate(invalid="ignore"):
+        hit &= ~given_start | ((start[rows] >= f_start) & (start[rows] <= f_end))
+        hit &= ~given_end | ((end[rows] >= f_start) & (end[rows] <= f_end))
     if hit.any():
         rows, f_start, f_end = rows[hit], f_start[hit], f_end[hit]
         s_blank = start_blank[rows]

@@ -227,8 +227,10 @@ def invoice_period(ps: str, pe: str, text: str) -> tuple[dt.date | None, dt.date
         found = text_periods(text)
         if len(found) == 1:
             ts, te = next(iter(found))
-            s = ts if blank_s else s
-            e = te if blank_e else e
+            # a date written in the other cell must lie in the text's period
+            if (blank_s or ts <= s <= te) and (blank_e or ts <= e <= te):
+                s = ts if blank_s else s
+                e = te if blank_e else e
     return s, e, unreadable
 
 

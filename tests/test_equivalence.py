@@ -163,7 +163,10 @@ def invoice_rows(draw, grants: list[dict]) -> list[dict]:
         # the period: mostly in the columns, sometimes in the text, sometimes broken
         ps, pe = danish(s), danish(e)
         period_kind = draw(
-            st.sampled_from(["cols"] * 8 + ["text", "month", "none", "reversed", "garbage", "half", "garbage_text"])
+            st.sampled_from(
+                ["cols"] * 8
+                + ["text", "month", "none", "reversed", "garbage", "half", "half_elsewhere", "garbage_text"]
+            )
         )
         if period_kind == "text":
             ps, pe, text = "", "", f"{text} {danish(s)} - {danish(e)}"
@@ -181,6 +184,8 @@ def invoice_rows(draw, grants: list[dict]) -> list[dict]:
         elif period_kind == "half":
             pe, text = "", f"{text} {MONTH_NAMES[s.month - 1]} {s.year}"
             e = max(s, month_end(s))
+        elif period_kind == "half_elsewhere":  # the text's month holds not the start: no period
+            pe, text = "", f"{text} {MONTH_NAMES[s.month % 12]} {s.year}"
         # the amount: mostly what a grant expects, sometimes off by a little
         amount_kind = draw(st.sampled_from(["grant"] * 6 + ["near", "near", "random", "zero", "garbage"]))
         amount = draw(st.sampled_from(["1234.50", "28500", "99999.99"]))
