@@ -50,6 +50,7 @@ from invoicekit.einvoice import (
     first_cvr,
     inside,
     make_line,
+    plain_text,
     tax_in,
 )
 
@@ -78,7 +79,7 @@ def is_cii(root: Element) -> bool:
 
 
 def _text(el: Element | None) -> str:
-    return (el.text or "").strip() if el is not None else ""
+    return plain_text(el)
 
 
 def _find(el: Element | None, path: str) -> Element | None:

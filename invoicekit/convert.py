@@ -35,6 +35,7 @@ from invoicekit.errors import InputError
 from invoicekit.identifiers import compact_cvr
 from invoicekit.keys import normalise_number
 from invoicekit.oioubl import is_ubl, read_ubl
+from invoicekit.readers import MAX_CELL_BYTES
 from invoicekit.workbook import write_workbook
 
 #: an e-invoice file larger than this is refused unread (100 MB: far above any
@@ -180,10 +181,11 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
         try:
             doc = read_document(data)
             row, row_warnings = invoice_row(doc, str(path))
+            doc_lines, line_warnings = line_rows(doc, row)
+            _refuse_huge_values([row, *doc_lines])
         except Refused as exc:
             refused.append((str(path), str(exc)))
             continue
-        doc_lines, line_warnings = line_rows(doc, row)
         rows.append(row)
         key = (compact_cvr(row["supplier_cvr"]), normalise_number(row["invoice_id"]))
         if doc_lines and key in lines_of:
@@ -237,6 +239,22 @@ def _write(frame: pd.DataFrame, out: Path, sheet: str) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+def _refuse_huge_values(rows: list[dict[str, object]]) -> None:
+    """One document whose row or lines would hold a cell larger than the
+    robot reads (:data:`~invoicekit.readers.MAX_CELL_BYTES`: a longer one
+    refuses the whole extract) is refused alone, so that the others are
+    decided: a 1 MB invoice number, a note naming 90,000 citizens."""
+    for row in rows:
+        for column, value in row.items():
+            if isinstance(value, str) and len(value) > MAX_CELL_BYTES // 4:
+                size = len(value.encode("utf-8"))
+                if size > MAX_CELL_BYTES:
+                    raise Refused(
+                        f"would write {size:,} bytes into {column}, more than the robot reads in a cell "
+                        f"({MAX_CELL_BYTES:,}); left out"
+                    )
 
 
 def _amount_text(value: object) -> object:

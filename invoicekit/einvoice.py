@@ -95,6 +95,20 @@ class Refused(ValueError):
     """A file that is not a readable e-invoice or credit note; the message says why."""
 
 
+def plain_text(el: object) -> str:
+    """The value of an element that holds a plain value (an amount, a date,
+    an id, a note), trimmed; blank for none. One that holds elements inside
+    (``<cbc:PayableAmount>285<b/>00.00</cbc:PayableAmount>``) is refused: its
+    text would be the part before the first of them, a value the document
+    does not state."""
+    if el is None:
+        return ""
+    if len(el):
+        name = el.tag.rsplit("}", 1)[-1]
+        raise Refused(f"holds markup inside <{name}>, where a plain value belongs; left out")
+    return (el.text or "").strip()
+
+
 @dataclass(frozen=True)
 class Line:
     """One invoice or credit note line, values as written in the document."""
@@ -395,8 +409,18 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
         and all(isinstance(a, Decimal) for a in amounts)
         and sum(amounts) != invoice["amount"]
     ):
-        warnings.append(
-            f"its lines add up to {sum(amounts)}, the invoice to {invoice['amount']}: posted line by line, "
-            "the robot leaves it to a caseworker (LINES_MISMATCH)"
-        )
+        total = sum(amounts)
+        if len({c.strip() for c in str(invoice["cpr"]).split(",") if c.strip()}) > 1:
+            warnings.append(
+                f"its lines add up to {total}, the invoice to {invoice['amount']}: posted line by line, "
+                "the robot leaves it to a caseworker (LINES_MISMATCH)"
+            )
+        else:
+            # one citizen: the robot decides the invoice as usual, its lines unread; a
+            # document whose lines contradict its total is not paid on either
+            warnings.append(
+                f"its lines add up to {total}, the invoice to {invoice['amount']}: the amount is written "
+                "with both, which the robot does not read as an amount, so a caseworker decides (INVALID_AMOUNT)"
+            )
+            invoice["amount"] = f"{invoice['amount']} (linjerne: {total})"
     return rows, warnings

@@ -49,6 +49,7 @@ from invoicekit.einvoice import (
     first_cvr,
     inside,
     make_line,
+    plain_text,
     tax_in,
 )
 
@@ -88,7 +89,7 @@ def _path(*steps: str) -> str:
 
 
 def _text(el: Element | None) -> str:
-    return (el.text or "").strip() if el is not None else ""
+    return plain_text(el)
 
 
 def _texts(el: Element | None, *steps: str) -> list[str]:
