@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -214,8 +215,22 @@ def _cpr_matches(text: pa.Array) -> pa.BooleanArray | None:
     nearly every message with a date (measured on a million decisions: a
     scan 0.8 s and RE2 0.1 s on what it let through, against 0.23 s for RE2
     on all of it). None where it matches nowhere."""
-    matched = pc.fill_null(pc.match_substring_regex(text, CPR_LIKE_RE2), False)
+    if len(text) >= HALVES_FROM:  # a large column in two halves side by side (RE2 lets go of the interpreter)
+        half = len(text) // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = list(pool.map(_cpr_matched, (text.slice(0, half), text.slice(half))))
+        matched = pa.concat_arrays(parts)
+    else:
+        matched = _cpr_matched(text)
     return matched if pc.any(matched).as_py() else None
+
+
+#: cells from which :func:`_cpr_matches` looks at a column in two halves side by side
+HALVES_FROM = 100_000
+
+
+def _cpr_matched(text: pa.Array) -> pa.BooleanArray:
+    return pc.fill_null(pc.match_substring_regex(text, CPR_LIKE_RE2), False)
 
 
 def _pattern(mask: bool) -> str:
