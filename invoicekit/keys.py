@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
 from invoicekit.texts import arrow_text, text_bytes
+from invoicekit.vocabulary import IGNORABLE
 
 HASHED = "#"
 LEGACY = "~"
@@ -45,13 +46,6 @@ LEGACY = "~"
 
 #: Unicode's Dash property beyond category Pd, and minus lookalikes
 _DASHES = frozenset("\u2053\u207b\u208b\u2212\u02d7\u2796\u2e3a\u2e3b\ufe63\uff0d\U00010ead")
-#: Unicode's default-ignorable code points (DerivedCoreProperties), as ranges
-_IGNORABLE = (
-    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
-    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
-    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
-    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
-)  # fmt: skip
 _INVISIBLE_CATEGORIES = frozenset(("Pd", "Cc", "Cf", "Mn", "Me", "Zs", "Zl", "Zp"))
 
 
@@ -60,7 +54,7 @@ def _removed(ch: str) -> bool:
     if ch.isspace() or ch in _DASHES or unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
         return True
     code = ord(ch)
-    return any(lo <= code <= hi for lo, hi in _IGNORABLE)
+    return any(lo <= code <= hi for lo, hi in IGNORABLE)
 
 
 #: what makes a stored number a keyed hash: ten digits in a row (of any script), it might be a CPR number

@@ -55,16 +55,26 @@ CPR_WORD = r"\b\d{6}-?\d{4}\b"
 #: extract the bounded one (the boundary matched as a character)
 CPR_LOOSE_RE2 = r"\d{6}-?\d{4}"
 CPR_BOUNDED_RE2 = r"(?:^|\D)(?P<cpr>\d{6}-?\d{4})(?:\D|$)"
+#: Unicode's default-ignorable code points (DerivedCoreProperties), as ranges:
+#: what an invoice number's key leaves out (:mod:`invoicekit.keys`) and
+#: masking reads a text without
+IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+#: beside them, the controls that are not space, the other format characters
+#: and the common combining marks
+_HIDDEN_TOO = (
+    (0x00, 0x08), (0x0E, 0x1B), (0x7F, 0x9F), (0x0600, 0x0605), (0x06DD, 0x06DD), (0x070F, 0x070F),
+    (0xFFF9, 0xFFFB), (0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F),
+)  # fmt: skip
 #: characters a reader does not see (controls, format characters such as the
 #: zero-width space, word joiner, soft hyphen and direction marks, Unicode's
 #: default-ignorables and the common combining marks): masking reads a text
 #: without them, as a person sees it
-CPR_INVISIBLE = re.compile(
-    "[\x00-\x08\x0e-\x1b\x7f-\x9f\u00ad\u034f\u061c\u0600-\u0605\u06dd\u070f\u115f\u1160"
-    "\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff"
-    "\uffa0\ufff0-\ufffb\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
-)
+CPR_INVISIBLE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in (*_HIDDEN_TOO, *IGNORABLE)) + "]")
 #: what masking treats as a CPR number (in a text read without
 #: :data:`CPR_INVISIBLE`): DDMMYY and SSSS in digits of any script, the birth
 #: date whole or in pairs apart, the parts joined by nothing, by spaces and dashes
@@ -83,17 +93,14 @@ CPR_LIKE = re.compile(
 #: where Python's is all of Unicode's white space, so the other spaces are
 #: named: ``\p{Z}`` (no-break, em, ideographic … spaces and the line and
 #: paragraph separators) and the controls Python counts as space
-_RE2_INVISIBLE = (
-    r"\p{Cf}\p{Cc}\p{Mn}\p{Me}\x{115f}\x{1160}\x{3164}\x{ffa0}\x{fff0}-\x{fffb}\x{1bca0}-\x{1bca3}"
-    r"\x{e0000}-\x{e0fff}"
-)  # the categories, and the default-ignorables of other categories (the Hangul fillers …)
+# the categories, and the default-ignorables of other categories (the Hangul fillers …)
+_RE2_INVISIBLE = r"\p{Cf}\p{Cc}\p{Mn}\p{Me}" + "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in IGNORABLE)
 _RE2_HIDDEN = rf"[{_RE2_INVISIBLE}]*"
 _RE2_DIGIT = rf"\p{{Nd}}{_RE2_HIDDEN}"
-_RE2_JOIN = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}\x{{2212}}\x{{ad}}{_RE2_INVISIBLE}]*"
-_RE2_SEPARATED = _RE2_JOIN[:-1] + "+"
+_RE2_JOINER = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}\x{{2212}}\x{{ad}}{_RE2_INVISIBLE}]"
 CPR_LIKE_RE2 = (
-    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_SEPARATED}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SEPARATED}|{_RE2_DIGIT}{_RE2_DIGIT})"
-    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOIN}|[./]{_RE2_HIDDEN}){_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}\p{{Nd}}"
+    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOINER}+{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}+|{_RE2_DIGIT}{_RE2_DIGIT})"
+    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOINER}*|[./]{_RE2_HIDDEN}){_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}\p{{Nd}}"
 )
 #: what stands for the sequence number of a masked CPR number
 CPR_MASK = "-xxxx"
