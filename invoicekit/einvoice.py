@@ -347,13 +347,12 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     text, shortened = joined(notes + descriptions)
     if shortened:
         warnings.append(f"has over {MAX_TEXT_CHARS:,} characters of text; the text is shortened")
-    line_texts = [t for line in doc.lines for t in line.cpr_texts]
     start, end = _period(doc, text)
     row = {
         "invoice_id": invoice_id,
         "supplier_cvr": doc.supplier_cvr,
         "amount": amount,
-        "cpr": ", ".join(cprs([*notes, *line_texts, *doc.party_texts], doc.cpr_ids)),
+        "cpr": ", ".join(citizens(doc)),
         "period_start": start,
         "period_end": end,
         "text": text,
@@ -369,6 +368,14 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         "lines": len(doc.lines),
     }
     return row, warnings
+
+
+def citizens(doc: Document) -> list[str]:
+    """The CPR numbers the invoice names: in its notes, its lines' notes and
+    item texts, and parties other than the supplier's, and identifiers of a
+    CPR scheme (see :func:`cprs`)."""
+    line_texts = [t for line in doc.lines for t in line.cpr_texts]
+    return cprs([*doc.notes, *line_texts, *doc.party_texts], doc.cpr_ids)
 
 
 def line_amount(line: Line) -> Decimal | str:
@@ -410,7 +417,7 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
         and sum(amounts) != invoice["amount"]
     ):
         total = sum(amounts)
-        if len({c.strip() for c in str(invoice["cpr"]).split(",") if c.strip()}) > 1:
+        if len(citizens(doc)) > 1:
             warnings.append(
                 f"its lines add up to {total}, the invoice to {invoice['amount']}: posted line by line, "
                 "the robot leaves it to a caseworker (LINES_MISMATCH)"
