@@ -523,19 +523,19 @@ def simulate_rule_sets(
         raise ValueError("simulate_rule_sets takes rule sets of one tolerance")
     if not rule_list:
         return
-    if any(lines is not None for lines in world.lines):  # collective invoices line by line: each rule set alone
-        for rules in rule_list:
-            yield simulate(world, rules, messages=False)
-        return
-    try:
-        decisions, reasons = _replayed_together(world, rule_list, secret, seen)
-    except _TooManyClashes as exc:  # a month of one period invoiced over and over: each rule set alone
-        log.info("replaying the rule sets one by one: a month holds %s that check 21 could pair", exc)
-        for rules in rule_list:
-            yield simulate(world, rules, messages=False)
-        return
-    for own in reasons:
-        yield _with_reasons(decisions, np.concatenate(own))
+    # each rule set alone for collective invoices decided line by line, and for a
+    # month of one period invoiced over and over
+    if not any(lines is not None for lines in world.lines):
+        try:
+            decisions, reasons = _replayed_together(world, rule_list, secret, seen)
+        except _TooManyClashes as exc:
+            log.info("replaying the rule sets one by one: a month holds %s that check 21 could pair", exc)
+        else:
+            for own in reasons:
+                yield _with_reasons(decisions, np.concatenate(own))
+            return
+    for rules in rule_list:
+        yield simulate(world, rules, messages=False)
 
 
 def _replayed_together(
