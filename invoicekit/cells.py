@@ -74,9 +74,9 @@ def cpr_cells(arr: pa.Array, within: pa.BooleanArray | None = None) -> pa.Boolea
     """Where :data:`~invoicekit.vocabulary.CPR_LIKE_RE2` matches (False for
     a null); None where nowhere (nearly always), and for a column that is
     not text. RE2 looks at every cell (:func:`_cpr_matches`); none where no
-    cell has the ten bytes a match needs. ``within`` (what :func:`unsafe_cells` with ``mask`` found in
-    the same texts, a superset of these cells): only its cells are matched,
-    and the bytes are not scanned again."""
+    cell has the ten bytes a match needs. ``within`` (what
+    :func:`unsafe_cells` with ``mask`` found in the same texts, a superset
+    of these cells): only its cells are matched."""
     text = _text(arr)
     if text is None:
         return None

@@ -493,7 +493,7 @@ def _check_duplicates(
                 msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
             ]
     codes = key_codes[alive]
-    combined = cvr * max(int(key_codes.max(initial=0)) + 1, 1) + codes  # one code per (supplier, key)
+    combined = cvr * (int(key_codes.max(initial=0)) + 1) + codes  # one code per (supplier, key)
     if "post_group" in inv.columns:  # the lines of a collective invoice are not duplicates of each other
         in_run, first = _duplicate_groups(combined, inv["post_group"].to_numpy(), alive)
     else:  # one hashing gives both: a row is a duplicate when its number first occurs before it
