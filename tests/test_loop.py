@@ -183,7 +183,8 @@ def test_it_raises_the_limit_and_the_tolerance_to_what_the_action_proposes():
     assert "tolerance = 3.40" in rules_toml(rules_after("rule:tolerance", month, links, rules))
 
 
-def test_replay_reads_each_months_support_sheet_and_rules_from_their_month_on(plain_folder, tmp_path):
+def test_replay_reads_each_months_support_sheet_and_rules_from_their_month_on(plain, plain_folder, tmp_path):
+    # ``plain`` fills the folder (on its own, as under ``-k``, it would be empty)
     world = tmp_path / "w"
     shutil.copytree(plain_folder, world)
     shutil.copy(world / "stoetteark.xlsx", world / "stoetteark-2019-01.xlsx")
