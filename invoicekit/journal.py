@@ -25,6 +25,15 @@ like the decisions. What checks 10 and 21 compare of such an invoice lives in
 its lines (each line's grant, citizen and period), so a version that did not
 read them could pay a line's period again: a schema-2 journal is migrated to
 3 (the table added, after a backup copy), and older versions refuse schema 3.
+
+Schema 4 (invoicekit 0.9.3) stores as a keyed hash every key whose number
+reads as a CPR number (``010140/1234``: see :mod:`invoicekit.keys`), where
+older versions hashed only ten digits in a row and kept such a number in full.
+A journal of schema 2 or 3 is migrated: each run's stored tables are rewritten
+with those keys hashed and every text masked as this version masks it (older
+versions let some forms of a CPR number through), after a backup copy. Older
+versions refuse schema 4: they would compare the number unhashed and miss an
+invoice paid before. Read-only, an older journal's keys are made so in memory.
 """
 
 from __future__ import annotations
@@ -55,12 +64,13 @@ from invoicekit.keys import (
     new_secret,
     normalise_grant_ids,
     normalise_numbers,
+    rekeyed,
     stored_keys,
 )
 from invoicekit.reasons import POSTED
 from invoicekit.texts import arrow_text
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _RUNS_V1 = """
 CREATE TABLE runs (
@@ -299,10 +309,12 @@ class Journal:
         return version
 
     def _migrate(self) -> None:
-        """Schema 1 → 2 → 3, in one transaction, after a backup copy beside the
-        file (2 → 3 adds the table of decision lines). Nothing recorded is changed: columns and a table are added, the
-        keys are computed from what schema 1 kept (see :mod:`invoicekit.keys`
-        for numbers it stored masked)."""
+        """Schema 1 → 2 → 3 → 4, in one transaction, after a backup copy beside
+        the file. 1 → 2: the decisions as one table a run, with keys computed
+        from what schema 1 kept (see :mod:`invoicekit.keys` for numbers it
+        stored masked); 2 → 3 adds the table of decision lines; 3 → 4 hashes
+        the keys that read as a CPR number and masks the texts as this version
+        does (:meth:`_migrate_v3`). No decision is changed."""
         self.backup = _backup_path(self.path, self.version)
         target = sqlite3.connect(self.backup)
         try:
@@ -320,7 +332,9 @@ class Journal:
                 self._migrate_v1(secret)
             else:
                 secret = self._meta("secret") or secret
-            self.conn.execute(_RUN_DECISION_LINES)
+            if self.version < 3:
+                self.conn.execute(_RUN_DECISION_LINES)
+            self._migrate_v3(secret)
             self.conn.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [
@@ -357,6 +371,23 @@ class Journal:
             )
         # every value is now in run_decisions, unchanged; the backup keeps the old table
         self.conn.execute("DROP TABLE decisions")
+
+    def _migrate_v3(self, secret: str) -> None:
+        """Schema 3 → 4 (inside :meth:`_migrate`'s transaction): each run's
+        stored decisions and lines rewritten where a key reads as a CPR number
+        (it is hashed, as this version stores it) or a text shows one (it is
+        masked); a run with neither is left as it is."""
+        for table in ("run_decisions", "run_decision_lines"):
+            stored = self.conn.execute(f"SELECT run_id, rows, format, data FROM {table} ORDER BY run_id").fetchall()
+            for run_id, rows, fmt, data in stored:
+                if fmt != DECISIONS_FORMAT:
+                    raise InputError(
+                        self.path, f"run {run_id}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
+                    )
+                t, changed = _cleaned(pq.read_table(pa.BufferReader(data)), secret)
+                if changed:
+                    self.conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+                    _insert_stored(self.conn, table, run_id, rows, _to_parquet(t))
 
     # ------------------------------------------------------------ use
 
@@ -408,6 +439,9 @@ class Journal:
             d = pd.concat([d, _v1_keys(d, self.secret)], axis=1)
         lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "grant_id",
                                              "service_code", "period_start", "period_end"])  # fmt: skip
+        if self.version < 4:  # read as it is: the keys as this version stores them, in memory
+            for frame, name in ((d, "invoice_key"), (d, "grant_key"), (lines, "grant_key")):
+                frame[name] = rekeyed(frame[name], self.secret)[0].to_numpy(zero_copy_only=False).astype(object)
         seen, paid = history_tables(d, lines)
         return History(seen=seen, paid=paid, secret=self.secret)
 
@@ -671,6 +705,29 @@ def _journal_table(
             else:
                 arrays[name] = mask_arrow(arr)
     return pa.table({name: arrays[name] for name in columns})
+
+
+def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
+    """A stored table as this version stores it (schema 4): the keys of numbers
+    that read as a CPR number hashed (:func:`~invoicekit.keys.rekeyed`), and
+    every other text masked; and whether anything changed."""
+    changed = False
+    for k, name in enumerate(t.column_names):
+        column = t.column(k)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        text = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        if name in _KEY_COLUMNS:
+            clean, count = rekeyed(text, secret)
+            if count == 0:
+                continue
+        else:
+            clean = mask_arrow(pc.fill_null(text, ""))
+            if clean.equals(pc.fill_null(text, "")):
+                continue
+        t = t.set_column(k, name, clean.cast(column.type))
+        changed = True
+    return t, changed
 
 
 def _dtype(column: str) -> str:

@@ -13,8 +13,11 @@ them, are normalised as invoice numbers.
 
 The journal must not hold a full CPR number, and an invoice number may be one.
 What it stores of a number is its *key*: the normalised number when it holds
-no run of ten digits, else ``#`` and a keyed hash (BLAKE2b with the journal's
-own secret) of it. The key of a citizen's service (check 21's "same CPR,
+no run of ten digits and nothing else that reads as a CPR number
+(``010140/1234``, ``010140.1234``: :data:`~invoicekit.vocabulary.CPR_LIKE`),
+else ``#`` and a keyed hash (BLAKE2b with the journal's own secret) of it.
+Up to invoicekit 0.9.2 only ten digits in a row were hashed; :func:`rekeyed`
+makes such a journal's keys what this version stores (journal schema 4). The key of a citizen's service (check 21's "same CPR,
 supplier and service") is always hashed, whole.
 
 A *legacy* key (``~`` first) is what a journal of schema 1 allows: it stored
@@ -38,7 +41,7 @@ import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import IGNORABLE
+from invoicekit.vocabulary import CPR_LIKE_RE2, IGNORABLE
 
 HASHED = "#"
 LEGACY = "~"
@@ -57,8 +60,11 @@ def _removed(ch: str) -> bool:
     return any(lo <= code <= hi for lo, hi in IGNORABLE)
 
 
-#: what makes a stored number a keyed hash: ten digits in a row (of any script), it might be a CPR number
-_TEN_DIGITS_RE2 = r"\p{Nd}{10}"
+#: what makes a stored number a keyed hash: ten digits in a row (of any script),
+#: or what else reads as a CPR number once normalised (``010140/1234``): it might be one
+_HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_LIKE_RE2}"
+#: a stored key that is a keyed hash (:func:`digest`) or a legacy key already
+_KEYED_RE2 = r"^(?:#[0-9a-f]{32}$|~)"
 _ASCII_REMOVED_RE2 = r"[\x{00}-\x{20}\x{7f}\-]+"  # ASCII controls, the space and the hyphen (removed byte by byte)
 
 
@@ -151,7 +157,7 @@ def stored_keys(normalised: np.ndarray, secret: str) -> np.ndarray:
     if len(out) == 0:
         return out
     arr = pa.array(out, type=pa.large_string())
-    risky = pc.match_substring_regex(arr, _TEN_DIGITS_RE2).to_numpy(zero_copy_only=False)
+    risky = pc.match_substring_regex(arr, _HASHED_WHEN_RE2).to_numpy(zero_copy_only=False)
     at = np.flatnonzero(risky)
     if len(at):
         out[at] = digests(out[at], secret)
@@ -164,13 +170,28 @@ def stored_keys_arrow(normalised: object, secret: str) -> pa.Array:
         arr = normalised.cast(pa.large_string())
     else:
         arr = pa.array(np.asarray(normalised, dtype=object), type=pa.large_string())
-    risky = np.flatnonzero(pc.match_substring_regex(arr, _TEN_DIGITS_RE2).to_numpy(zero_copy_only=False))
+    risky = np.flatnonzero(pc.match_substring_regex(arr, _HASHED_WHEN_RE2).to_numpy(zero_copy_only=False))
     if len(risky) == 0:
         return arr
     mask = np.zeros(len(arr), dtype=bool)
     mask[risky] = True
     hashed = pa.array(digests(arr.take(pa.array(risky)).to_pylist(), secret), type=pa.large_string())
     return pc.replace_with_mask(arr, pa.array(mask), hashed)
+
+
+def rekeyed(keys: object, secret: str) -> tuple[pa.Array, int]:
+    """Keys as an older invoicekit stored them (texts or arrow), as this one
+    stores them: a key kept as the number, where this version hashes the
+    number (it reads as a CPR number), becomes its keyed hash; hashed and
+    legacy keys stay as they are. Returns the keys and how many changed."""
+    arr = pc.fill_null(arrow_text(keys), "")
+    clear = pc.invert(pc.match_substring_regex(arr, _KEYED_RE2))
+    risky = pc.and_(clear, pc.match_substring_regex(arr, _HASHED_WHEN_RE2)).to_numpy(zero_copy_only=False)
+    at = np.flatnonzero(risky)
+    if len(at) == 0:
+        return arr, 0
+    hashed = pa.array(digests(arr.take(pa.array(at)).to_pylist(), secret), type=arr.type)
+    return pc.replace_with_mask(arr, pa.array(risky), hashed), len(at)
 
 
 def citizen_keys(cpr: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: str) -> np.ndarray:

@@ -24,6 +24,7 @@ import unicodedata
 
 import pytest
 
+import invoicekit as ik
 from invoicekit.cli import main
 from invoicekit.identifiers import is_valid_cpr, mask_cpr_text
 from invoicekit.keys import normalise_number
@@ -145,3 +146,74 @@ def test_a_cpr_written_in_pairs_in_a_path_never_reaches_stderr(robot):
     assert main(robot.argv(path, "o1")) == 2
     err = robot.capsys.readouterr().err
     assert not shows_full_cpr(err), err
+
+
+# --- the journal's keys -------------------------------------------------------
+#
+# What checks 10 and 21 compare of an invoice number or a grant id is stored in
+# the journal as its *key*: the normalised number, or a keyed hash where it "might
+# be a CPR number". Up to 0.9.2 that meant ten digits in a row only, so a number
+# written 010140/1234 or 010140.1234 (which decisions.csv masks as a CPR number)
+# was stored in full as its key.
+
+SLASHED = {"slash": f"{BIRTH}/{SEQ}", "dot": f"{BIRTH}.{SEQ}"}
+
+
+@pytest.mark.parametrize("number", SLASHED.values(), ids=SLASHED)
+def test_an_invoice_number_that_reads_as_a_cpr_is_hashed_in_the_journal_and_still_caught_again(robot, number):
+    assert robot.reasons(month(3, invoice_id=number), out="o1") == [""]
+    assert not shows_full_cpr(journal_text(robot.journal))
+    # the key is still what check 10 compares: the same number sent again, written otherwise
+    assert robot.reasons(month(4, invoice_id=number.replace(BIRTH, "01-01-40")), out="o2") == ["DUPLICATE_INVOICE"]
+
+
+def test_a_grant_id_that_reads_as_a_cpr_is_hashed_in_the_journal(robot):
+    robot.grants = robot.tmp / "g.csv"
+    rows = (robot.case / "bevillinger.csv").read_text(encoding="utf-8").splitlines()
+    robot.grants.write_text("\n".join(r.replace("B-1001,", SLASHED["slash"] + ",", 1) for r in rows) + "\n")
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    assert not shows_full_cpr(journal_text(robot.journal))
+    # check 21 still finds March paid on that grant
+    assert robot.reasons(month(3, invoice_id="F-2"), out="o2") == ["ALREADY_PAID"]
+
+
+def _as_092_left_it(journal) -> None:
+    """The journal as invoicekit 0.9.2 left it: schema 3, with the key of a
+    number written ``010140/1234`` kept as the number; and that number in full
+    in ``invoice_id`` too, as 0.9.1 left it (it masked no ``/`` form)."""
+    import sqlite3
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with sqlite3.connect(journal) as conn:
+        for run_id, data in conn.execute("SELECT run_id, data FROM run_decisions").fetchall():
+            t = pq.read_table(pa.BufferReader(data))
+            raw = [SLASHED["slash"] if i == "010140-xxxx" else i for i in t.column("invoice_id").to_pylist()]
+            stored = t.column("invoice_key").to_pylist()
+            keys = [normalise_number(i) if i == SLASHED["slash"] else k for i, k in zip(raw, stored, strict=True)]
+            t = t.set_column(t.schema.get_field_index("invoice_id"), "invoice_id", pa.array(raw, pa.string()))
+            t = t.set_column(t.schema.get_field_index("invoice_key"), "invoice_key", pa.array(keys, pa.string()))
+            sink = pa.BufferOutputStream()
+            pq.write_table(t, sink, compression="zstd")
+            conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = ?", (sink.getvalue().to_pybytes(), run_id))
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+
+
+def test_a_092_journal_is_migrated_its_cpr_keys_hashed_and_the_paid_invoice_still_caught(robot):
+    assert robot.reasons(month(3, invoice_id=SLASHED["slash"]), out="o1") == [""]
+    _as_092_left_it(robot.journal)
+    assert shows_full_cpr(journal_text(robot.journal))  # what 0.9.2 left in it
+    backup = robot.journal.with_name("journal.sqlite.schema3-backup")
+    # a dry run reads it as it is, and compares the keys as this version stores them
+    resent = SLASHED["slash"].replace(BIRTH, "01-01-40")  # the same number as check 10 compares it
+    assert robot.reasons(month(4, invoice_id=resent), out="o2", extra=("--dry-run",)) == ["DUPLICATE_INVOICE"]
+    assert not backup.exists()
+    # a run that records migrates it: a backup first, then nothing in it shows the number
+    assert robot.reasons(month(4, invoice_id=resent), out="o3") == ["DUPLICATE_INVOICE"]
+    assert backup.exists() and shows_full_cpr(journal_text(backup))
+    assert not shows_full_cpr(journal_text(robot.journal))
+    with ik.Journal(robot.journal, readonly=True) as j:
+        assert j.version == 4 and j.decisions()["status"].tolist() == ["posted", "manual"]
+    # and after it, the number is still the invoice paid in run 1
+    assert robot.reasons(month(5, invoice_id=SLASHED["slash"]), out="o4") == ["DUPLICATE_INVOICE"]

@@ -16,7 +16,7 @@ import pytest
 from invoicekit import InputError, Journal, run
 from invoicekit.cli import main
 from invoicekit.delivery import sha256
-from invoicekit.journal import stored_decisions
+from invoicekit.journal import SCHEMA_VERSION, stored_decisions
 from invoicekit.parsing import format_date_iso, money_text
 from tests.conftest import journal_text
 
@@ -257,7 +257,7 @@ def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_chan
     assert after[after["run_id"] <= 2].reset_index(drop=True).equals(decisions_before)
     assert table(journal, V1_RUNS).iloc[:2].equals(runs_before)
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
-    assert meta["schema_version"] == "3" and meta["migrated_from"] == "1"
+    assert meta["schema_version"] == "4" and meta["migrated_from"] == "1"
     # and the rerun of what was recorded posts nothing
     assert (res.decisions["status"] == "posted").sum() == 0
     expected = [r if r in EARLY else "DUPLICATE_INVOICE" for r in decisions_before[decisions_before.run_id == 1].reason]
@@ -298,7 +298,7 @@ def test_readers_read_a_schema_1_journal_as_it_is(tmp_path):
 def test_a_journal_of_a_newer_schema_is_refused_by_every_command(example_case, tmp_path, capsys):
     journal = v1_copy(tmp_path)
     with sqlite3.connect(journal) as conn:
-        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
     before = journal.read_bytes()
     commands = [
         ["run", "--grants", str(example_case / "bevillinger.csv"), "--invoices", str(example_case / "regninger.csv"),
@@ -310,7 +310,7 @@ def test_a_journal_of_a_newer_schema_is_refused_by_every_command(example_case, t
     for argv in commands:
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and "newer invoicekit (journal schema 4)" in err[0], (argv, err)
+        assert len(err) == 1 and f"newer invoicekit (journal schema {SCHEMA_VERSION + 1})" in err[0], (argv, err)
     assert journal.read_bytes() == before
     assert not (tmp_path / "o" / "decisions.csv").exists()
 
