@@ -441,7 +441,9 @@ class Journal:
                                              "service_code", "period_start", "period_end"])  # fmt: skip
         if self.version < 4:  # read as it is: the keys as this version stores them, in memory
             for frame, name in ((d, "invoice_key"), (d, "grant_key"), (lines, "grant_key")):
-                frame[name] = rekeyed(frame[name], self.secret)[0].to_numpy(zero_copy_only=False).astype(object)
+                keys, changed = rekeyed(frame[name], self.secret)
+                if changed:
+                    frame[name] = keys.to_numpy(zero_copy_only=False).astype(object)
         seen, paid = history_tables(d, lines)
         return History(seen=seen, paid=paid, secret=self.secret)
 
