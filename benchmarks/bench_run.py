@@ -27,11 +27,19 @@ freed over 2 GiB, and the dry run after the floor had freed under 1: the
 two started from different machines. ``--warm-gib 0`` measures that way
 again.
 
+That cost is also why the dry run's *fresh memory* is reported: the memory
+each command is handed by the kernel (its page faults, counted in one more
+run of each with transparent huge pages off, so that a fault is one 4 KiB
+page), which is steadier than any time on a shared machine. It is what a
+process pays for memory it did not have, however much of it it frees and
+asks for again.
+
     python benchmarks/bench_run.py                          # 100k and 1M
     python benchmarks/bench_run.py --sizes 100000 --repeat 5
     python benchmarks/bench_run.py --markdown               # the README's table
     python benchmarks/bench_run.py --code /tmp/old          # another checkout's invoicekit, to compare
     python benchmarks/bench_run.py --warm-gib 0             # without making memory resident first
+    python benchmarks/bench_run.py --no-fresh               # without the runs that count fresh memory
 """
 
 from __future__ import annotations
@@ -137,6 +145,30 @@ def measure(
     return float(out[1]), float(out[2]), float(out[3])
 
 
+#: runs a command with transparent huge pages off (Linux's PR_SET_THP_DISABLE,
+#: which the command inherits) and prints the MiB of the pages it faulted in
+FRESH = (
+    "import ctypes, resource, subprocess, sys\n"
+    "ctypes.CDLL(None).prctl(41, 1, 0, 0, 0)\n"
+    "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(r.returncode, u.ru_minflt * resource.getpagesize() / 2**20)\n"
+)
+
+
+def fresh_mib(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> float | None:
+    """The fresh memory (MiB) a command is handed, in a run of its own (see
+    the module's docstring); None where it cannot be counted (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    out = subprocess.run(
+        [sys.executable, "-c", FRESH, *cmd], capture_output=True, text=True, check=True, env=env, cwd=cwd
+    ).stdout.split()
+    if out[0] != "0":
+        raise SystemExit(f"command failed: {' '.join(cmd)}")
+    return float(out[1])
+
+
 def compiled(checkout: Path) -> None:
     """Compile the measured package's bytecode first, as installing a package
     does: an editable install does not, and where PYTHONDONTWRITEBYTECODE is
@@ -145,7 +177,7 @@ def compiled(checkout: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(checkout / "invoicekit")], check=True)
 
 
-def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0) -> dict:
+def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bool = True) -> dict:
     folder = DATA / f"n{n}"
     if not (folder / "invoices.csv").exists():
         print(f"  generating {n:,} invoices …", file=sys.stderr)
@@ -182,6 +214,16 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0) -> dict:
                 f"  {n:,}: floor {floors[-1][0]:.1f} s, dry run {dry[-1][0]:.1f} s, recorded {recorded[-1][0]:.1f} s",
                 file=sys.stderr,
             )
+        floor_cmd = [sys.executable, "-c", FLOOR, str(folder / "grants.csv"), str(folder / "invoices.csv"),
+                     os.path.join(tmp, "floor.csv")]  # fmt: skip
+        counted = (
+            (
+                fresh_mib(floor_cmd),
+                fresh_mib([*cli, *inputs, "--dry-run", "--out", os.path.join(tmp, "fresh")], env, tmp),
+            )
+            if fresh
+            else (None, None)
+        )
         decisions = pd.read_csv(os.path.join(tmp, "dry0", "decisions.csv"), usecols=["status"])
         journal_mib = os.path.getsize(os.path.join(tmp, "j0.sqlite")) / 2**20
 
@@ -201,6 +243,8 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0) -> dict:
         "peak_mib": max(x[1] for x in dry + recorded),
         "floor_peak_mib": max(x[1] for x in floors),
         "journal_mib": journal_mib,
+        "floor_fresh_mib": counted[0],
+        "dry_fresh_mib": counted[1],
         "posted_share": float((decisions["status"] == "posted").mean()),
     }
 
@@ -217,8 +261,11 @@ def main() -> None:
         default=3.0,
         help="GiB of memory made resident before each command (0: none; see above)",
     )
+    parser.add_argument(
+        "--no-fresh", action="store_true", help="skip the extra runs that count each command's fresh memory"
+    )
     args = parser.parse_args()
-    rows = [bench(n, args.repeat, args.code, args.warm_gib) for n in args.sizes]
+    rows = [bench(n, args.repeat, args.code, args.warm_gib, not args.no_fresh) for n in args.sizes]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     small, large = rows[0], rows[-1]
     per_invoice = (large["dry_s"] / large["invoices"]) / (small["dry_s"] / small["invoices"])
@@ -239,6 +286,12 @@ def main() -> None:
             )
         if len(rows) > 1:
             print(f"\nCost per invoice, {large['invoices']:,} against {small['invoices']:,}: {per_invoice:.2f}×")
+        for r in rows:
+            if r["dry_fresh_mib"] is not None:
+                print(
+                    f"\nFresh memory at {r['invoices']:,}: floor {r['floor_fresh_mib']:,.0f} MiB, "
+                    f"dry run {r['dry_fresh_mib']:,.0f} MiB ({r['dry_fresh_mib'] / r['floor_fresh_mib']:.1f}×)"
+                )
     else:
         print(f"{machine}; {warmed}")
         print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
