@@ -75,8 +75,12 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     A comma is the decimal separator when present (dots are then thousands
     separators); without a comma a dot is a decimal point, unless every dot
     is followed by exactly three digits (``13.500``, ``1.234.567``): Danish
-    thousands separators. Up to ``max_decimals`` (at most four) decimals are
-    read: an invoice amount has at most two, a rate may have four.
+    thousands separators. A space, no-break space or ``'`` between digits
+    is a thousands separator (``1 234 567,00``, ``28'500``) in an integer part
+    of one to three digits and groups of three; any other between digits
+    (``12 03 41 1403``, ``1234 50``) makes the cell no amount. Up to
+    ``max_decimals`` (at most four) decimals are read: an invoice amount has
+    at most two, a rate may have four.
     """
     cells = text_array(values)
     # nearly every amount is written as a system writes it (``-1.234,50``,
@@ -106,13 +110,31 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
 _PLAIN_AMOUNT_RE2 = r"^-?(?:(?:\d{1,9}|\d{1,3}(?:\.\d{3}){1,2}),|\d{1,9}\.)\d{2}$"
 
 
+#: a space (or tab, line break), no-break space or apostrophe: between two
+#: digits only a thousands separator, ignored elsewhere (``- 450,00``,
+#: ``1.234,50 -``)
+_SEPARATOR_RE2 = r"[\s\x{a0}']"
+#: the first digits of a cell written as one to three digits and one to four
+#: groups of three, the last followed by no digit (an amount has at most
+#: eleven digits; ``1 234 567,00``, ``28'500``, ``- 28 500``): its six
+#: captures are the cell up to there without the groups' separators
+_GROUPED_RE2 = rf"^(\D*\d{{1,3}}){_SEPARATOR_RE2}(\d{{3}})" + rf"(?:{_SEPARATOR_RE2}(\d{{3}}))?" * 3 + r"(\D|$)"
+#: separators between two digits: not a thousands separator
+_SPACED_DIGITS_RE2 = rf"\d{_SEPARATOR_RE2}+\d"
+
+
 def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     s = pc.utf8_trim_whitespace(cells)
     blank = pc.equal(s, "").to_numpy(zero_copy_only=False)
     if pc.any(pc.not_equal(pc.ascii_upper(s), pc.ascii_lower(s))).as_py():  # a letter A-Z (not a regex: faster)
         s = pc.replace_substring_regex(s, r"(?i)\b(?:dkk|kr)\b\.?", "")
-    if pc.any(pc.match_substring_regex(s, r"[\s\x{a0}']")).as_py():
-        s = pc.replace_substring_regex(s, r"[\s\x{a0}']", "")
+    if pc.any(pc.match_substring_regex(s, _SEPARATOR_RE2)).as_py():
+        # a space between two digits is a thousands separator or the cell is
+        # no amount: the separators of the first digits, if they are grouped
+        # in threes, go; a space still between digits then spoils the cell
+        s = pc.replace_substring_regex(s, _GROUPED_RE2, r"\1\2\3\4\5\6")
+        spaced = pc.match_substring_regex(s, _SPACED_DIGITS_RE2)
+        s = pc.if_else(spaced, "", pc.replace_substring_regex(s, _SEPARATOR_RE2, ""))
     trailing = pc.and_(pc.ends_with(s, "-"), pc.greater(pc.utf8_length(s), 1))
     if pc.any(trailing).as_py():
         s = pc.if_else(

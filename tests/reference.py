@@ -104,8 +104,19 @@ def date_of(text: str) -> dt.date | None:
         return None
 
 
+SEPARATOR = "[ \u00a0']"  # a space, no-break space or apostrophe
+
+
 def money(text: str, decimals: int = 4) -> Fraction | None:
-    t = text.strip().replace(" ", "")
+    t = text.strip()
+    # a separator between digits only in the first number, as a thousands
+    # separator: one to three digits, then groups of three
+    first = re.search(rf"\d+(?:{SEPARATOR}\d+)*", t)
+    if first and re.fullmatch(rf"\d{{1,3}}(?:{SEPARATOR}\d{{3}})+", first[0]):
+        t = t[: first.start()] + re.sub(SEPARATOR, "", first[0]) + t[first.end() :]
+    if re.search(rf"\d{SEPARATOR}+\d", t):
+        return None
+    t = re.sub(SEPARATOR, "", t)
     if "," in t:
         t = t.replace(".", "").replace(",", ".")
     elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+", t):

@@ -248,6 +248,22 @@ def test_another_currency_or_a_prepayment_is_settled_by_hand(robot, fields, word
     assert code == 0 and d["reason"].tolist() == ["INVALID_AMOUNT"] and words in d["message"][0]
 
 
+@pytest.mark.parametrize("amount", ["12 03 41 1403", "285 00,00", "2 8500,00", "28 5000", "28  500,00", "28 500,00 00"])
+def test_spaces_that_are_no_thousands_separators_leave_the_amount_to_a_caseworker(robot, amount):
+    # read without its spaces, `12 03 41 1403` would be 1.203.411.403,00 kr.
+    code, _, d = robot.run(month(3, invoice_id="F-1", amount=amount), out="o1")
+    assert code == 0 and d["reason"].tolist() == ["INVALID_AMOUNT"]
+
+
+@pytest.mark.parametrize(
+    "amount", ["28 500,00", "28 500", "kr. 28 500,00", "28 500,00 kr", "DKK 28 500,00", "28'500.00", "28\u00a0500,00"]
+)
+def test_spaces_as_thousands_separators_are_read(robot, amount):
+    code, printed, d = robot.run(month(3, invoice_id="F-1", amount=amount), out="o1")
+    assert code == 0, printed.err
+    assert d["status"].tolist() == ["posted"] and d["amount"].tolist() == ["28500.00"]
+
+
 @pytest.mark.parametrize("fields", [{"currency": " dkk "}, {"prepaid_amount": "0,00"}, {"currency": "DKK"}])
 def test_danish_kroner_and_no_prepayment_post(robot, fields):
     assert robot.reasons(month(3, invoice_id="F-1", **fields), out="o1") == [""]

@@ -3,12 +3,14 @@ on generated cases: every reason, every rate unit, month ends, leap years,
 open-ended grants, collective invoices, duplicates and earlier runs, invoice
 numbers and grant ids in case, space, dash and invisible-character variants,
 grants registered again under new ids, credit notes by document type, other
-currencies and prepayments."""
+currencies and prepayments, amounts and rates with spaces that separate
+thousands and spaces that do not."""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
 from fractions import Fraction
 from unittest import mock
 
@@ -41,8 +43,31 @@ MISSING_SERVICE = "SEL999"
 OWNERS = {"29345716": "privat", "31587603": "kommunal"}  # 19554627 is missing from the sheet
 UNITS = ["day", "week", "month", "year", "hour", "døgn", "måned"]
 RATES = ["450.00", "1850.50", "28500.00", "31200", "285000.00", "2100.75", "0.01"]
+SPACED_RATES = ["28 500.00", "285\u00a0000,00", "1'850.50"]  # thousands separated by a space
+BAD_RATES = ("-5", "abc", "285 00", "1 8500.50")  # the last two: spaces that separate no thousands
+SEPARATORS = [" ", "\u00a0", "'"]
 
 dates = st.dates(min_value=dt.date(2018, 11, 1), max_value=dt.date(2021, 3, 31))
+
+
+def rate_value(cell: str) -> Fraction:
+    """A usable grant's rate as written in :data:`RATES` or :data:`SPACED_RATES`."""
+    return Fraction(re.sub("[ \u00a0']", "", cell).replace(",", "."))
+
+
+def spaced(amount: str, sep: str) -> str:
+    """``amount`` with its integer part in groups of three, ``sep`` between them (``1 234,50``)."""
+    sign, whole, rest = re.fullmatch(r"(-?)(\d+)(.*)", amount).groups()
+    return sign + re.sub(r"(?<=\d)(?=(?:\d{3})+$)", sep, whole) + rest
+
+
+def misgrouped(amount: str) -> str:
+    """``amount`` with a space where no thousands separator can stand: before
+    the last digit of its integer part (``2850 0,00``), or in its decimals."""
+    sign, whole, rest = re.fullmatch(r"(-?)(\d+)(.*)", amount).groups()
+    if len(whole) > 1:
+        return f"{sign}{whole[:-1]} {whole[-1]}{rest}"
+    return f"{sign}{whole}{rest[:2]} {rest[2:]}"
 
 
 def iso(d: dt.date | None) -> str:
@@ -82,7 +107,7 @@ def grant_rows(draw) -> list[dict]:
                 "service_code": service,
                 "service_name": "",
                 "supplier_cvr": draw(st.sampled_from([*CVRS] * 4 + ["12345678"])),
-                "rate": draw(st.sampled_from([*RATES] * 3 + ["-5", "abc"])),
+                "rate": draw(st.sampled_from([*RATES] * 3 + SPACED_RATES + list(BAD_RATES))),
                 "rate_unit": "hour" if service == "SEL97" else draw(st.sampled_from(UNITS)),
                 "start_date": iso(start),
                 "end_date": iso(end),
@@ -132,7 +157,7 @@ def grant_period(draw, grant: dict) -> tuple[dt.date, dt.date]:
 @st.composite
 def invoice_rows(draw, grants: list[dict]) -> list[dict]:
     rows = []
-    usable = [g for g in grants if g["rate"] not in ("-5", "abc") and g["cpr"] != "3102901234"]
+    usable = [g for g in grants if g["rate"] not in BAD_RATES and g["cpr"] != "3102901234"]
     for k in range(draw(st.integers(1, 12))):
         if rows and draw(st.integers(0, 7)) == 0:  # sent again under a new number
             rows.append({**draw(st.sampled_from(rows)), "invoice_id": f"R{k}"})
@@ -188,11 +213,11 @@ def invoice_rows(draw, grants: list[dict]) -> list[dict]:
             pe, text = "", f"{text} {MONTH_NAMES[s.month % 12]} {s.year}"
         # the amount: mostly what a grant expects, sometimes off by a little
         amount_kind = draw(st.sampled_from(["grant"] * 6 + ["near", "near", "random", "zero", "garbage"]))
-        amount = draw(st.sampled_from(["1234.50", "28500", "99999.99"]))
+        amount = draw(st.sampled_from(["1234.50", "28500", "99999.99", "99 999,99"]))
         if amount_kind in ("grant", "near") and usable:
             g = grant if grant is not None else draw(st.sampled_from(usable))
             unit = {"døgn": "day", "måned": "month"}.get(g["rate_unit"], g["rate_unit"])
-            exp = expected_amount(Fraction(g["rate"]), unit, s, e) if e >= s else None
+            exp = expected_amount(rate_value(g["rate"]), unit, s, e) if e >= s else None
             if exp is not None:
                 delta = Fraction(draw(st.sampled_from([0, 1, -1, 50, 99, 101, -100])), 100)  # fmt: skip
                 value = exp + (delta if amount_kind == "near" else 0)
@@ -200,10 +225,15 @@ def invoice_rows(draw, grants: list[dict]) -> list[dict]:
                 if draw(st.booleans()):  # Danish layout
                     whole, frac = amount.split(".")
                     amount = f"{whole},{frac}"
+                layout = draw(st.sampled_from(["plain"] * 4 + ["spaced", "misgrouped"]))
+                if layout == "spaced":
+                    amount = spaced(amount, draw(st.sampled_from(SEPARATORS)))
+                elif layout == "misgrouped":  # read without its space, it would be the amount expected
+                    amount = misgrouped(amount)
         elif amount_kind == "zero":
             amount = draw(st.sampled_from(["0", "-450,00"]))
         elif amount_kind == "garbage":
-            amount = draw(st.sampled_from(["", "abc", "12,34,56"]))
+            amount = draw(st.sampled_from(["", "abc", "12,34,56", "12 03 41 1403", "1234 50", "1 234 56,00"]))
         rows.append(
             {
                 "invoice_id": draw(st.sampled_from(INVOICE_NUMBERS)),
@@ -216,7 +246,9 @@ def invoice_rows(draw, grants: list[dict]) -> list[dict]:
                 # mostly blank or harmless, so that the later checks still see most invoices
                 "document_type": draw(st.sampled_from([""] * 30 + DOCUMENT_TYPES)),
                 "currency": draw(st.sampled_from([""] * 30 + ["DKK", " dkk ", "DKK", "NOK", "EUR"])),
-                "prepaid_amount": draw(st.sampled_from([""] * 30 + ["0", "0,00", "100,00", "abc"])),
+                "prepaid_amount": draw(
+                    st.sampled_from([""] * 30 + ["0", "0,00", "100,00", "abc", "0 000,00", "1 00,00"])
+                ),
             }
         )
     return rows
@@ -424,7 +456,7 @@ def resend_cases(draw):
         if draw(st.booleans()):
             s += dt.timedelta(days=draw(st.integers(0, 20)))
         e = month_end(s) if draw(st.booleans()) else s + dt.timedelta(days=draw(st.integers(0, 40)))
-        amount = expected_amount(Fraction(g["rate"]), g["rate_unit"], s, e)
+        amount = expected_amount(rate_value(g["rate"]), g["rate_unit"], s, e)
         number = f"F-{k}"
         kind = draw(st.sampled_from(["new"] * 5 + ["resend", "cpr-like"]))
         if kind == "resend" and invoices:
@@ -479,7 +511,7 @@ LINE_COLUMNS = ["invoice_id", "supplier_cvr", "line_no", "cpr", "amount", "perio
 def collective_cases(draw):
     grants, invoices, coding, rules, seen, paid = draw(cases())
     ids = [g["grant_id"] for g in grants]
-    usable = [g for g in grants if g["rate"] not in ("-5", "abc") and g["cpr"] != "3102901234"
+    usable = [g for g in grants if g["rate"] not in BAD_RATES and g["cpr"] != "3102901234"
               and g["supplier_cvr"] in CVRS and (g["end_date"] == "" or g["end_date"] >= g["start_date"])
               and ids.count(g["grant_id"]) == 1]  # fmt: skip
     # a home's residents: one grant each at one supplier, so that many collective invoices can post
@@ -508,7 +540,7 @@ def collective_cases(draw):
             unit = {"døgn": "day", "måned": "month"}.get(g["rate_unit"], g["rate_unit"])
             value = Fraction(100000)
             if unit != "hour" and le >= ls:
-                value = expected_amount(Fraction(g["rate"]), unit, ls, le)
+                value = expected_amount(rate_value(g["rate"]), unit, ls, le)
             if rarely(draw):
                 value += Fraction(draw(st.sampled_from([1, 150])), 100)
             total += value
@@ -528,8 +560,11 @@ def collective_cases(draw):
             if own == "text":
                 ps, pe, text = "", "", f"{text} {danish(ls)} - {danish(le)}"
             line_no = draw(st.sampled_from(["", "1"])) if rarely(draw) else str(j)
+            amount = f"{float(value):.2f}"
+            if rarely(draw):  # a space in the amount, a thousands separator or not
+                amount = draw(st.sampled_from([spaced(amount, " "), misgrouped(amount)]))
             lines.append({"invoice_id": draw(st.sampled_from([number, number.lower()])), "supplier_cvr": cvr,
-                          "line_no": line_no, "cpr": cell, "amount": f"{float(value):.2f}", "period_start": ps,
+                          "line_no": line_no, "cpr": cell, "amount": amount, "period_start": ps,
                           "period_end": pe, "text": text})  # fmt: skip
         if rarely(draw):
             total += Fraction(draw(st.sampled_from([1, -100])), 100)
@@ -544,7 +579,7 @@ def collective_cases(draw):
         if draw(st.integers(0, 2)) == 0:  # after it: the same period of a line's grant, invoiced on its own
             g = draw(st.sampled_from(chosen))
             unit = {"døgn": "day", "måned": "month"}.get(g["rate_unit"], g["rate_unit"])
-            value = expected_amount(Fraction(g["rate"]), unit, s, e) if unit != "hour" and e >= s else Fraction(1)
+            value = expected_amount(rate_value(g["rate"]), unit, s, e) if unit != "hour" and e >= s else Fraction(1)
             invoices.insert(at + 1 + draw(st.integers(0, len(invoices) - at - 1)), {
                 **invoice, "invoice_id": f"P{k}", "cpr": g["cpr"], "amount": f"{float(value):.2f}", "text": "",
                 "prepaid_amount": ""})  # fmt: skip

@@ -50,6 +50,58 @@ def test_garbage_amounts_are_not_read(text):
     assert not ok[0] and not blank[0]
 
 
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [
+        ("1 234,50", 12_345_000),
+        ("28 500", 285_000_000),
+        ("1 234 567,00", 12_345_670_000),
+        ("1'234.50", 12_345_000),
+        ("1\u00a0234,50", 12_345_000),
+        ("kr. 1 234,50", 12_345_000),
+        ("1 234,50 kr", 12_345_000),
+        ("DKK 28 500,00", 285_000_000),
+        ("-1 234,50", -12_345_000),
+        ("1 234,50-", -12_345_000),
+        ("1 234.50", 12_345_000),
+        ("12 345 678", 123_456_780_000),
+        ("'1234,50", 12_345_000),  # a spreadsheet's text mark, between no digits
+        ("- 450,00", -4_500_000),
+    ],
+)
+def test_a_space_between_digits_is_read_as_a_thousands_separator(text, units):
+    got, ok, blank = parse_amounts(pd.Series([text, "1.234,5x"], dtype="str"), max_decimals=4)
+    assert ok.tolist() == [True, False] and not blank[0]
+    assert got[0] == units
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12 03 41 1403",  # read without its spaces: 12034111403
+        "1234 50",
+        "1 2345",
+        "1234 567",
+        "1 23",
+        "12 34,50",
+        "1 234 56",
+        "1  234",
+        "1 234,50 00",
+        "1,5 000",
+        "0,123 4",
+        "1 234 5678,00",
+        "kr. 12 03 41",
+        "1'23'4",
+        "1\u00a023",
+    ],
+)
+@pytest.mark.parametrize("max_decimals", [2, 4])
+def test_a_space_between_digits_that_is_no_thousands_separator_is_no_amount(text, max_decimals):
+    units, ok, blank = parse_amounts(pd.Series([text, "1 234,50"], dtype="str"), max_decimals=max_decimals)
+    assert ok.tolist() == [False, True] and not blank[0]
+    assert units.tolist() == [0, 12_345_000]
+
+
 def test_blank_amount_is_blank():
     _, ok, blank = parse_amounts(pd.Series(["", None]))
     assert not ok.any() and blank.all()
