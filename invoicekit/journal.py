@@ -790,7 +790,7 @@ def _v1_keys(d: pd.DataFrame, secret: str) -> pd.DataFrame:
     invoice is a legacy key on the birth date, as only the masked CPR is known."""
     shown = d["invoice_id"].to_numpy(dtype=object)
     invoice_key = stored_keys(normalise_numbers(shown), secret)
-    legacy = legacy_invoice_keys(shown)
+    legacy = legacy_invoice_keys(shown, secret)
     invoice_key = np.where(legacy != "", legacy, invoice_key)
     invoice_key[shown == ""] = ""
     grant_ids = d["grant_id"].to_numpy(dtype=object)

@@ -217,3 +217,46 @@ def test_a_092_journal_is_migrated_its_cpr_keys_hashed_and_the_paid_invoice_stil
         assert j.version == 4 and j.decisions()["status"].tolist() == ["posted", "manual"]
     # and after it, the number is still the invoice paid in run 1
     assert robot.reasons(month(5, invoice_id=SLASHED["slash"]), out="o4") == ["DUPLICATE_INVOICE"]
+
+
+# --- attacks on the schema-4 migration ----------------------------------------
+
+
+def _keys_as_092(journal, number: str, column: str = "invoice_key", table: str = "run_decisions") -> None:
+    """The journal as invoicekit 0.9.2 left it (schema 3) for ``number``: the
+    key of each row that holds it (masked, as 0.9.2 masked it) kept as the
+    number normalised, as 0.9.2 stored a number without ten digits in a row."""
+    import sqlite3
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from invoicekit.keys import normalise_grant_id
+
+    source = "invoice_id" if column == "invoice_key" else "grant_id"
+    clear = normalise_number(number) if column == "invoice_key" else normalise_grant_id(number)
+    with sqlite3.connect(journal) as conn:
+        for run_id, data in conn.execute(f"SELECT run_id, data FROM {table}").fetchall():
+            t = pq.read_table(pa.BufferReader(data))
+            pairs = zip(t.column(source).to_pylist(), t.column(column).to_pylist(), strict=True)
+            keys = [clear if s == mask_cpr_text(number) else k for s, k in pairs]
+            t = t.set_column(t.schema.get_field_index(column), column, pa.array(keys, pa.string()))
+            sink = pa.BufferOutputStream()
+            pq.write_table(t, sink, compression="zstd")
+            conn.execute(f"UPDATE {table} SET data = ? WHERE run_id = ?", (sink.getvalue().to_pybytes(), run_id))
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+
+
+@pytest.mark.parametrize("number", ["~010140/1234", "\uff5e010140.1234"], ids=["tilde", "full-width tilde"])
+def test_a_092_key_that_starts_with_a_tilde_is_no_legacy_key_and_is_hashed_too(robot, number):
+    # a number whose key begins with "~" (NFKC makes the full-width tilde one)
+    # was kept in full by 0.9.2 like any other; "~" marks a legacy key of
+    # schema 1 only when what follows is a masked number or a hash
+    assert robot.reasons(month(3, invoice_id=number), out="o1") == [""]
+    _keys_as_092(robot.journal, number)
+    assert shows_full_cpr(journal_text(robot.journal))
+    # the dry run compares the keys as this version stores them ...
+    assert robot.reasons(month(4, invoice_id=number), out="o2", extra=("--dry-run",)) == ["DUPLICATE_INVOICE"]
+    # ... and so does the run that migrates it: nothing paid twice, no CPR left
+    assert robot.reasons(month(4, invoice_id=number), out="o3") == ["DUPLICATE_INVOICE"]
+    assert not shows_full_cpr(journal_text(robot.journal))
