@@ -324,9 +324,10 @@ class Journal:
         secret = new_secret()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            if int(self._meta("schema_version") or 0) >= SCHEMA_VERSION:  # another process did it meanwhile
+            # another process may have migrated it meanwhile, all the way or a step (an older version)
+            self.version = self._check()
+            if self.version >= SCHEMA_VERSION:
                 self.conn.execute("ROLLBACK")
-                self.version = SCHEMA_VERSION
                 return
             if self.version < 2:
                 self._migrate_v1(secret)
@@ -428,8 +429,35 @@ class Journal:
         with contextlib.suppress(sqlite3.DatabaseError):  # SQLite already rolled back (after some errors it does)
             self.conn.execute("ROLLBACK")
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads of a journal opened read-only at an older schema: inside a
+        read transaction, in which the schema version and the secret are read
+        again, as another process may have migrated it since (a schema-1
+        table of decisions dropped, keys hashed with a new secret), and may
+        not while these reads go on. A journal of this schema is read as it
+        is (no lock held while a reader reads, as before)."""
+        if self.conn.in_transaction or self.version >= SCHEMA_VERSION:
+            yield
+            return
+        try:
+            self.conn.execute("BEGIN")
+            self.version = self._check()
+            self.secret = self._meta("secret") or self.secret
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise _journal_error(self.path, exc) from None
+        try:
+            yield
+        finally:
+            self._rollback()  # nothing was written
+
     def history(self) -> History:
         """What earlier runs tell a new one: invoices seen, periods paid."""
+        with self._snapshot():
+            return self._history()
+
+    def _history(self) -> History:
         columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "period_start",
                    "period_end", "status", "reason"]  # fmt: skip
         if self.version >= 2:
@@ -451,6 +479,10 @@ class Journal:
         """The lines of the invoices decided line by line, all runs or one:
         ``run_id``, ``row`` (the invoice's row in that run), the other columns
         of :data:`LINE_JOURNAL_COLUMNS` (or those named) and ``started_at``."""
+        with self._snapshot():
+            return self._decision_lines(run_id, columns)
+
+    def _decision_lines(self, run_id: int | None = None, columns: list[str] | None = None) -> pd.DataFrame:
         columns = list(columns or LINE_JOURNAL_COLUMNS)
         empty = pd.DataFrame({"run_id": pd.Series(dtype="int64"), **{c: pd.Series(dtype=_dtype(c)) for c in columns},
                               "started_at": pd.Series(dtype=object)})  # fmt: skip
@@ -565,7 +597,8 @@ class Journal:
     def decisions(self, run_id: int | None = None) -> pd.DataFrame:
         """Decisions recorded, all runs or one: ``run_id``, the journal's
         columns and the run's ``started_at``, in the order decided."""
-        return self._decisions(list(JOURNAL_COLUMNS if self.version >= 2 else _V1_DECISION_COLUMNS), run_id)
+        with self._snapshot():
+            return self._decisions(list(JOURNAL_COLUMNS if self.version >= 2 else _V1_DECISION_COLUMNS), run_id)
 
     def _decisions(self, columns: list[str], run_id: int | None = None) -> pd.DataFrame:
         where, params = ("WHERE r.run_id = ?", (run_id,)) if run_id is not None else ("", ())

@@ -367,3 +367,90 @@ def test_a_cpr_number_in_a_supplier_name_is_masked_in_the_journal(example_case, 
         names = set(j.decisions()["supplier_name"])
     assert "Plejefamilie 610190-xxxx" in names and not any("1234" in n for n in names)
     assert "610190-1234" not in journal_text(journal)
+
+
+# ---------------------------------------------------------------- schema 1, 2, 3 → 4
+
+
+def _v1_with(journal: Path, changes: dict[tuple[int, int], str]) -> None:
+    """Invoice numbers of the schema-1 journal as a version that masked only
+    ``DDMMYY-SSSS`` would have stored them: ``(run_id, row)`` → number."""
+    with sqlite3.connect(journal) as conn:
+        for (run_id, row), number in changes.items():
+            conn.execute("UPDATE decisions SET invoice_id = ? WHERE run_id = ? AND row = ?", (number, run_id, row))
+
+
+def test_a_schema_1_journal_goes_to_4_in_one_go_its_slash_cpr_hashed_and_still_caught(example_case, tmp_path):
+    journal = v1_copy(tmp_path)
+    _v1_with(journal, {(1, 1): "010140/1234"})  # SOL-1001, posted in run 1: schema 1 masked no "/" form
+    with Journal(journal, readonly=True) as j:
+        before = j.decisions()
+    (example_case / "again.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        "01-01-40/1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
+        encoding="utf-8",
+    )
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
+    assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]  # read as it is, the key as 0.9.3 makes it
+    res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
+    assert res.journal_backup == tmp_path / "journal.sqlite.schema1-backup"
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    text = journal_text(journal)
+    assert "010140/1234" not in text and "0101401234" not in text
+    with Journal(journal, readonly=True) as j:
+        assert j.version == 4
+        after = j.decisions(1)
+        seen = j.history().seen
+    keys = seen.loc[seen["run_id"] <= 2, "invoice_key"]
+    assert keys.str.match(r"^#[0-9a-f]{32}$").sum() == 1  # the one hashed: no other key changed
+    # nothing changed but the number masked: the same decisions, read from schema 1 and from 4
+    masked = after["invoice_id"] == "010140-xxxx"
+    assert masked.tolist() == [True] + [False] * 21
+    same = before[before["run_id"] == 1].reset_index(drop=True).drop(columns="invoice_id")
+    pd.testing.assert_frame_equal(after.drop(columns=[*after.columns.difference(before.columns), "invoice_id"]), same)
+
+
+def test_a_reader_that_opened_an_old_journal_reads_it_as_another_process_migrated_it(tmp_path):
+    # a dry run or a report opens the journal read-only (schema 1: it reads the
+    # table of decisions, keys in memory with a secret of its own); a recorded
+    # run migrates it meanwhile (that table dropped, keys hashed with the new secret)
+    from invoicekit.keys import digest, normalise_number
+
+    journal = v1_copy(tmp_path)
+    _v1_with(journal, {(1, 1): "010140/1234"})
+    with Journal(journal, readonly=True) as reader:
+        assert reader.version == 1
+        Journal(journal).close()  # the other process
+        history = reader.history()
+        decisions = reader.decisions()
+        secret = reader.secret
+    with Journal(journal, readonly=True) as j:
+        assert secret == j.secret and j.version == 4
+    assert len(decisions) == 25 and len(history.seen) == 18
+    assert digest(normalise_number("010140/1234"), secret) in history.seen["invoice_key"].tolist()
+
+
+def test_a_migration_reads_the_schema_again_once_it_holds_the_lock(tmp_path):
+    # another process (invoicekit 0.9.2) took the journal from schema 2 to 3
+    # between this one's open and its migration: it goes on from 3
+    journal = tmp_path / "j.sqlite"
+    Journal(journal, create=True).close()
+    with sqlite3.connect(journal) as conn:
+        conn.execute("DROP TABLE run_decision_lines")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    from invoicekit import journal as jm
+
+    original = jm.Journal._migrate
+
+    def meanwhile(self):
+        with sqlite3.connect(journal) as conn:
+            conn.execute(jm._RUN_DECISION_LINES)
+            conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        original(self)
+
+    jm.Journal._migrate = meanwhile
+    try:
+        with Journal(journal) as j:
+            assert j.version == 4
+    finally:
+        jm.Journal._migrate = original
