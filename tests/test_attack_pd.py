@@ -247,7 +247,9 @@ def _keys_as_092(journal, number: str, column: str = "invoice_key", table: str =
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
 
 
-@pytest.mark.parametrize("number", ["~010140/1234", "\uff5e010140.1234"], ids=["tilde", "full-width tilde"])
+@pytest.mark.parametrize(
+    "number", ["~010140/1234", "\uff5e010140.1234", "#010140/1234"], ids=["tilde", "full-width tilde", "hash sign"]
+)
 def test_a_092_key_that_starts_with_a_tilde_is_no_legacy_key_and_is_hashed_too(robot, number):
     # a number whose key begins with "~" (NFKC makes the full-width tilde one)
     # was kept in full by 0.9.2 like any other; "~" marks a legacy key of
@@ -322,3 +324,32 @@ def test_a_number_the_key_hashes_as_a_cpr_is_masked_where_people_read_it(robot, 
     assert robot.reasons(month(3, invoice_id=form), out="o1") == [""]
     assert not shows_full_cpr((robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8"))
     assert not shows_full_cpr(journal_text(robot.journal))
+
+
+def test_readers_of_a_092_journal_before_and_after_its_migration_show_no_cpr(robot):
+    import openpyxl
+
+    number = SLASHED["slash"]
+    assert robot.reasons(month(3, invoice_id=number), month(3, invoice_id="F-9"), out="o1") == ["", "ALREADY_PAID"]
+    _as_092_left_it(robot.journal)
+    invoices = robot.tmp / "o1.csv"
+    explain = ["explain", "--grants", str(robot.grants), "--invoices", str(invoices), "--support-sheet",
+               str(robot.case / "stoetteark.xlsx"), "--invoice-id", number, "--journal", str(robot.journal)]  # fmt: skip
+    for stage in ("old", "migrated"):
+        if stage == "migrated":
+            assert robot.reasons(month(4, invoice_id="F-2"), out="o2") == [""]
+        assert main(explain) == 0
+        out = robot.capsys.readouterr().out
+        assert "DUPLICATE_INVOICE" in out and not shows_full_cpr(out), stage  # run 1 paid it
+        report = robot.tmp / f"report-{stage}"
+        assert main(["report", "followup", "--journal", str(robot.journal), "--out", str(report), "--quiet"]) == 0
+        sheet = robot.tmp / f"sample-{stage}.xlsx"
+        with ik.Journal(robot.journal, readonly=True) as j:
+            posted_in = j.runs()["started_at"].iloc[0][:7]  # the month of run 1
+        assert main(["sample", "draw", "--journal", str(robot.journal), "--month", posted_in, "--out", str(sheet)]) == 0
+        texts = [p.read_text(encoding="utf-8", errors="replace") for p in report.iterdir() if p.suffix == ".html"]
+        for book in [sheet, *(p for p in report.iterdir() if p.suffix == ".xlsx")]:
+            wb = openpyxl.load_workbook(book, read_only=True)
+            texts += [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row]
+        shown = [t for t in texts if shows_full_cpr(t)]
+        assert shown == [], (stage, shown[:3])
