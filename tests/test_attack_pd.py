@@ -353,3 +353,54 @@ def test_readers_of_a_092_journal_before_and_after_its_migration_show_no_cpr(rob
             texts += [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row]
         shown = [t for t in texts if shows_full_cpr(t)]
         assert shown == [], (stage, shown[:3])
+
+
+def test_the_migration_changes_no_decision_and_no_line_but_the_keys_it_hashes(tmp_path):
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from invoicekit.vocabulary import CPR_LIKE_RE2
+    from tests import test_lines as tl
+
+    grant_id = "B.020290/1234."
+    grants = [dict(g, grant_id=grant_id) if g["grant_id"] == "G2" else g for g in tl.GRANTS]
+    files = {"grants": tmp_path / "grants.csv", "sheet": tmp_path / "sheet.xlsx",
+             "invoices": tmp_path / "invoices.csv", "lines": tmp_path / "lines.csv"}  # fmt: skip
+    with pd.ExcelWriter(files["sheet"]) as w:
+        for name, frame in tl.SHEET.items():
+            frame.to_excel(w, sheet_name=name, index=False)
+    pd.DataFrame(grants).to_csv(files["grants"], index=False)
+    number = "010140/1234"
+    pd.DataFrame([tl.invoice(number, "50000"), tl.invoice("A1", "30000", cpr=tl.ANNA)]).to_csv(
+        files["invoices"], index=False
+    )
+    lines = pd.DataFrame([tl.line(number, "1", tl.ANNA, "30000"), tl.line(number, "2", tl.BO, "20000")])
+    lines.rename(columns={"invoice_id": "Fakturanummer", "line_no": "Linje", "amount": "Beløb"}).to_csv(
+        files["lines"], index=False, sep=";"
+    )
+    journal = tmp_path / "j.sqlite"
+    assert tl.run_cli(files, tmp_path / "out1", "--new-journal", str(journal)) == 0
+    _keys_as_092(journal, number)
+    _keys_as_092(journal, grant_id, column="grant_key", table="run_decision_lines")
+    with ik.Journal(journal, readonly=True) as j:
+        before, lines_before = j.decisions(), j.decision_lines()
+    ik.Journal(journal).close()
+    with ik.Journal(journal, readonly=True) as j:
+        assert j.version == 4
+        after, lines_after = j.decisions(), j.decision_lines()
+    def cpr_like(keys: pd.Series) -> list[bool]:
+        found = pc.match_substring_regex(pa.array(keys.astype(str).tolist(), pa.string()), CPR_LIKE_RE2)
+        return [f and not k.startswith("#") for f, k in zip(found.to_pylist(), keys.astype(str), strict=True)]
+
+    for old, new in ((before, after), (lines_before, lines_after)):
+        assert list(old.columns) == list(new.columns) and len(old) == len(new)
+        for name in old.columns:
+            changed = ~((old[name] == new[name]) | (old[name].isna() & new[name].isna()))
+            if name in ("invoice_key", "grant_key"):
+                # exactly the keys that read as a CPR number, now hashed
+                assert changed.tolist() == cpr_like(old[name]), name
+                assert new.loc[changed, name].str.match(r"^#[0-9a-f]{32}$").all()
+            else:
+                assert not changed.any(), (name, old.loc[changed, name].tolist(), new.loc[changed, name].tolist())
+    assert before["invoice_key"].eq(number).sum() == 1 and lines_before["grant_key"].eq("b.020290/1234").sum() == 1
