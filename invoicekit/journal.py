@@ -61,6 +61,7 @@ from invoicekit.identifiers import mask_cpr_text
 from invoicekit.keys import (
     legacy_citizen_keys,
     legacy_invoice_keys,
+    legacy_keys,
     new_secret,
     normalise_grant_ids,
     normalise_numbers,
@@ -820,10 +821,16 @@ def _v1_keys(d: pd.DataFrame, secret: str) -> pd.DataFrame:
     ``cpr_masked``, ``grant_id``, ``service_code``, ``status``): invoice
     numbers stored as written get their ordinary key, those stored masked a
     legacy key; grant ids were stored as written; the citizen key of a posted
-    invoice is a legacy key on the birth date, as only the masked CPR is known."""
+    invoice is a legacy key on the birth date, as only the masked CPR is known.
+    A legacy key is made of the number masked as this version masks it, as
+    check 10 masks a new number to compare: schema 1 masked ``DDMMYY-SSSS``
+    only, and left ``050419-xxxx/010140.1234`` of a number with two in it."""
     shown = d["invoice_id"].to_numpy(dtype=object)
     invoice_key = stored_keys(normalise_numbers(shown), secret)
     legacy = legacy_invoice_keys(shown, secret)
+    again = np.flatnonzero(legacy != "")
+    if len(again):  # stored masked: the legacy key of the number masked as now
+        legacy[again] = legacy_keys(np.array([mask_cpr_text(str(s)) for s in shown[again]], dtype=object), secret)
     invoice_key = np.where(legacy != "", legacy, invoice_key)
     invoice_key[shown == ""] = ""
     grant_ids = d["grant_id"].to_numpy(dtype=object)

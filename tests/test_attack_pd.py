@@ -389,6 +389,7 @@ def test_the_migration_changes_no_decision_and_no_line_but_the_keys_it_hashes(tm
     with ik.Journal(journal, readonly=True) as j:
         assert j.version == 4
         after, lines_after = j.decisions(), j.decision_lines()
+
     def cpr_like(keys: pd.Series) -> list[bool]:
         found = pc.match_substring_regex(pa.array(keys.astype(str).tolist(), pa.string()), CPR_LIKE_RE2)
         return [f and not k.startswith("#") for f, k in zip(found.to_pylist(), keys.astype(str), strict=True)]
