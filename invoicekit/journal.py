@@ -262,7 +262,7 @@ class Journal:
                 [("schema_version", str(SCHEMA_VERSION)), ("secret", new_secret()), ("created_at", _now())],
             )
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()  # SQLite may have rolled back already (a full disk)
             raise
         self.conn.execute("COMMIT")
 
@@ -348,7 +348,7 @@ class Journal:
                 ],
             )
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()  # SQLite may have rolled back already (a full disk)
             raise
         self.conn.execute("COMMIT")
         old, self.version = self.version, SCHEMA_VERSION

@@ -472,3 +472,59 @@ def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate(example_case,
     res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
     assert "010140.1234" not in journal_text(journal)
     assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+
+
+def test_a_full_disk_during_a_migration_is_named_as_such_and_leaves_the_journal_as_it_was(tmp_path, monkeypatch):
+    # SQLite may roll a transaction back itself on a full disk (SQLITE_FULL): the
+    # migration's own ROLLBACK then fails, and must not hide what happened
+    from invoicekit import journal as jm
+    from invoicekit.errors import OutputError
+
+    journal = v1_copy(tmp_path)
+    before = table(journal, V1_DECISIONS)
+
+    def full(conn, *args):
+        conn.execute("ROLLBACK")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(jm, "_insert_stored", full)
+    with pytest.raises(OutputError, match="disk"):
+        Journal(journal)
+    monkeypatch.undo()
+    assert table(journal, V1_DECISIONS).equals(before)
+    with Journal(journal, readonly=True) as j:
+        assert j.version == 1
+
+
+def test_a_migration_killed_half_way_leaves_the_journal_as_it_was_and_its_backup(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    journal = v1_copy(tmp_path)
+    _v1_with(journal, {(1, 1): "010140/1234"})
+    before = table(journal, V1_DECISIONS)
+    child = textwrap.dedent(
+        """
+        import os, signal, sys
+        import invoicekit.journal as jm
+        insert = jm._insert_stored
+        def killed(conn, *args):  # the second run's table written, then SIGKILL
+            insert(conn, *args)
+            if args[1] == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+        jm._insert_stored = killed
+        jm.Journal(sys.argv[1])
+        """
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", child, str(journal)], env={"PYTHONPATH": root}, timeout=120)
+    assert done.returncode == -9
+    assert (tmp_path / "journal.sqlite.schema1-backup").exists()
+    # a reader (a dry run) first: it rolls the half-done migration back and reads schema 1
+    with Journal(journal, readonly=True) as j:
+        assert j.version == 1 and len(j.decisions()) == 25
+    assert table(journal, V1_DECISIONS).equals(before)
+    with Journal(journal) as j:  # and the next run migrates it
+        assert j.version == 4 and j.backup == tmp_path / f"journal.sqlite.schema1-backup-{j.backup.name[-15:]}"
+    assert "010140/1234" not in journal_text(journal)
