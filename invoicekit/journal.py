@@ -86,6 +86,8 @@ CREATE TABLE runs (
     invoices INTEGER NOT NULL,
     posted INTEGER NOT NULL
 """
+#: the texts of a run people read, masked (:meth:`Journal.begin_run`)
+_RUN_TEXTS = ("grants_file", "invoices_file", "support_sheet_file", "rules")
 #: what schema 2 adds to schema 1 (the migration adds exactly these)
 _RUNS_V2 = (
     ("out_dir", "TEXT"),  # where the files go
@@ -378,7 +380,15 @@ class Journal:
         """Schema 3 → 4 (inside :meth:`_migrate`'s transaction): each run's
         stored decisions and lines rewritten where a key reads as a CPR number
         (it is hashed, as this version stores it) or a text shows one (it is
-        masked); a run with neither is left as it is."""
+        masked); a run with neither is left as it is. The paths of a run's
+        inputs and its rules, masked when it began (:meth:`begin_run`), are
+        masked again as this version masks them."""
+        texts = ", ".join(_RUN_TEXTS)
+        for run_id, *shown in self.conn.execute(f"SELECT run_id, {texts} FROM runs").fetchall():
+            masked = [mask_cpr_text(t) if t else t for t in shown]
+            if masked != shown:
+                assign = ", ".join(f"{c} = ?" for c in _RUN_TEXTS)
+                self.conn.execute(f"UPDATE runs SET {assign} WHERE run_id = ?", (*masked, run_id))
         for table in ("run_decisions", "run_decision_lines"):
             stored = self.conn.execute(f"SELECT run_id, rows, format, data FROM {table} ORDER BY run_id").fetchall()
             for run_id, rows, fmt, data in stored:

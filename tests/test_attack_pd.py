@@ -405,3 +405,21 @@ def test_the_migration_changes_no_decision_and_no_line_but_the_keys_it_hashes(tm
             else:
                 assert not changed.any(), (name, old.loc[changed, name].tolist(), new.loc[changed, name].tolist())
     assert before["invoice_key"].eq(number).sum() == 1 and lines_before["grant_key"].eq("b.020290/1234").sum() == 1
+
+
+@pytest.mark.parametrize("form", [*VISIBLE.values(), *INVISIBLE.values()], ids=[*VISIBLE, *INVISIBLE])
+def test_a_run_recorded_before_092_shows_no_cpr_in_its_paths_or_rules_once_migrated(robot, form):
+    # 0.9.1 masked the input paths and rules of a run with a masking that let
+    # these forms through; the migration masks "every text as this version does"
+    import sqlite3
+
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    with sqlite3.connect(robot.journal) as conn:
+        conn.execute(
+            "UPDATE runs SET invoices_file = ?, grants_file = ?, rules = ?",
+            (f"/data/regninger {form}.csv", f"/data/{form}/bevillinger.csv", f'{{"note": "{form}"}}'),
+        )
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    assert shows_full_cpr(journal_text(robot.journal))
+    assert robot.reasons(month(4, invoice_id="F-2"), out="o2") == [""]
+    assert not shows_full_cpr(journal_text(robot.journal))
