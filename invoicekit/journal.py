@@ -390,8 +390,11 @@ class Journal:
                 assign = ", ".join(f"{c} = ?" for c in _RUN_TEXTS)
                 self.conn.execute(f"UPDATE runs SET {assign} WHERE run_id = ?", (*masked, run_id))
         for table in ("run_decisions", "run_decision_lines"):
-            stored = self.conn.execute(f"SELECT run_id, rows, format, data FROM {table} ORDER BY run_id").fetchall()
-            for run_id, rows, fmt, data in stored:
+            # one run's table in memory at a time (a journal of many big runs holds GBs)
+            runs = [r for (r,) in self.conn.execute(f"SELECT run_id FROM {table} ORDER BY run_id").fetchall()]
+            for run_id in runs:
+                query = f"SELECT rows, format, data FROM {table} WHERE run_id = ?"
+                rows, fmt, data = self.conn.execute(query, (run_id,)).fetchone()
                 if fmt != DECISIONS_FORMAT:
                     raise InputError(
                         self.path, f"run {run_id}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
