@@ -329,8 +329,10 @@ class Journal:
         try:
             # another process may have migrated it meanwhile, all the way or a step (an older version)
             self.version = self._check()
-            if self.version >= SCHEMA_VERSION:
+            if self.version >= SCHEMA_VERSION:  # nothing for this one to do: no backup of its own
                 self.conn.execute("ROLLBACK")
+                self.backup.unlink(missing_ok=True)
+                self.backup = None
                 return
             if self.version < 2:
                 self._migrate_v1(secret)

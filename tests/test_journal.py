@@ -528,3 +528,25 @@ def test_a_migration_killed_half_way_leaves_the_journal_as_it_was_and_its_backup
     with Journal(journal) as j:  # and the next run migrates it
         assert j.version == 4 and j.backup == tmp_path / f"journal.sqlite.schema1-backup-{j.backup.name[-15:]}"
     assert "010140/1234" not in journal_text(journal)
+
+
+def test_a_run_that_finds_the_journal_migrated_by_another_meanwhile_reports_no_upgrade(tmp_path, monkeypatch):
+    # two runs open the same schema-1 journal at once: one migrates it, the other
+    # finds it done once it holds the lock; that one migrated nothing, so it
+    # names no backup of its own (the run would log "journal upgraded") and leaves none
+    from invoicekit import journal as jm
+
+    journal = v1_copy(tmp_path)
+    original = jm.Journal._migrate
+    first = []
+
+    def meanwhile(self):
+        if not first:
+            first.append(True)
+            jm.Journal(journal).close()  # the other process, all the way to 4
+        original(self)
+
+    monkeypatch.setattr(jm.Journal, "_migrate", meanwhile)
+    with Journal(journal) as j:
+        assert j.version == 4 and j.backup is None
+    assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema1-backup"]
