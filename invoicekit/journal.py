@@ -325,6 +325,9 @@ class Journal:
         finally:
             target.close()
         secret = new_secret()
+        # the pages of the tables rewritten are cleared as they are freed: they
+        # show what the migration takes out (a build of SQLite may not, by default)
+        self.conn.execute("PRAGMA secure_delete = ON")
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             # another process may have migrated it meanwhile, all the way or a step (an older version)

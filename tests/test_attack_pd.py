@@ -423,3 +423,44 @@ def test_a_run_recorded_before_092_shows_no_cpr_in_its_paths_or_rules_once_migra
     assert shows_full_cpr(journal_text(robot.journal))
     assert robot.reasons(month(4, invoice_id="F-2"), out="o2") == [""]
     assert not shows_full_cpr(journal_text(robot.journal))
+
+
+def test_a_091_journal_once_migrated_keeps_no_old_table_in_its_free_pages(robot, monkeypatch):
+    # the migration rewrites a run's table where it showed a CPR number; the old
+    # table's pages, freed, stay in the file for anyone who reads its bytes,
+    # unless SQLite clears them: secure_delete, on by default in some builds
+    # (Debian's) and off in others (SQLite's own default)
+    import os
+    import sqlite3
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    with sqlite3.connect(robot.journal) as conn:  # as 0.9.1 left a run of 2,000 messages, each showing a CPR
+        (data,) = conn.execute("SELECT data FROM run_decisions").fetchone()
+        t = pq.read_table(pa.BufferReader(data))
+        t = pa.concat_tables([t] * 2000)
+        shown = [f"{os.urandom(24).hex()} {VISIBLE['spaced dash']} {os.urandom(8).hex()}" for _ in range(len(t))]
+        t = t.set_column(t.schema.get_field_index("message"), "message", pa.array(shown, pa.string()))
+        sink = pa.BufferOutputStream()
+        pq.write_table(t, sink, compression="zstd")
+        old = sink.getvalue().to_pybytes()
+        conn.execute("UPDATE run_decisions SET data = ?", (old,))
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    connect = sqlite3.connect
+
+    def default_build(*args, **kw):
+        conn = connect(*args, **kw)
+        conn.execute("PRAGMA secure_delete = 0")
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", default_build)
+    ik.Journal(robot.journal).close()  # migrated
+    monkeypatch.undo()
+    with sqlite3.connect(robot.journal) as conn:
+        (new,) = conn.execute("SELECT data FROM run_decisions").fetchone()
+    raw = robot.journal.read_bytes()
+    pieces = [old[at : at + 64] for at in range(0, len(old) - 64, 64)]
+    kept = [p for p in pieces if p in raw and p not in new]  # what only the old table had
+    assert kept == [], f"{len(kept)} of {len(pieces)} pieces of the old table"
