@@ -464,3 +464,22 @@ def test_a_091_journal_once_migrated_keeps_no_old_table_in_its_free_pages(robot,
     pieces = [old[at : at + 64] for at in range(0, len(old) - 64, 64)]
     kept = [p for p in pieces if p in raw and p not in new]  # what only the old table had
     assert kept == [], f"{len(kept)} of {len(pieces)} pieces of the old table"
+
+
+def test_a_092_grant_key_with_trailing_dots_still_finds_the_period_paid_after_the_cpr_is_corrected(robot):
+    # check 21 on the decisions' grant key: grant "B.010140/1234." (its key
+    # drops the trailing dot) kept in full by 0.9.2. The grant's CPR number is
+    # corrected before the next invoice, so only the grant key can tell March was paid
+    grant_id = "B.010140/1234."
+    robot.grants = robot.tmp / "g.csv"
+    rows = (robot.case / "bevillinger.csv").read_text(encoding="utf-8").splitlines()
+    robot.grants.write_text("\n".join(r.replace("B-1001,", grant_id + ",", 1) for r in rows) + "\n", encoding="utf-8")
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    _keys_as_092(robot.journal, grant_id, column="grant_key")
+    rows = robot.grants.read_text(encoding="utf-8").splitlines()
+    corrected = [r.replace("610190-1234", "020250-1234") if r.startswith(grant_id) else r for r in rows]
+    robot.grants.write_text("\n".join(corrected) + "\n", encoding="utf-8")
+    resent = month(3, invoice_id="F-2", cpr="0202501234")
+    assert robot.reasons(resent, out="o2", extra=("--dry-run",)) == ["ALREADY_PAID"]
+    assert robot.reasons(resent, out="o3") == ["ALREADY_PAID"]
+    assert "010140/1234" not in journal_text(robot.journal)
