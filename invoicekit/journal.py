@@ -59,6 +59,8 @@ from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import History, history_tables
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.keys import (
+    HASHED,
+    LEGACY,
     legacy_citizen_keys,
     legacy_invoice_keys,
     legacy_keys,
@@ -487,6 +489,10 @@ class Journal:
         lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "grant_id",
                                              "service_code", "period_start", "period_end"])  # fmt: skip
         if self.version < 4:  # read as it is: the keys as this version stores them, in memory
+            if self.version >= 2:  # schema 1's keys are made so by _v1_keys
+                keys, changed = _legacy_made_again(d["invoice_key"], d["invoice_id"], self.secret)
+                if changed:
+                    d["invoice_key"] = keys.to_numpy(zero_copy_only=False).astype(object)
             for frame, name in ((d, "invoice_key"), (d, "grant_key"), (lines, "grant_key")):
                 keys, changed = rekeyed(frame[name], self.secret)
                 if changed:
@@ -766,6 +772,12 @@ def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
     that read as a CPR number hashed (:func:`~invoicekit.keys.rekeyed`), and
     every other text masked; and whether anything changed."""
     changed = False
+    if "invoice_key" in t.column_names and "invoice_id" in t.column_names:
+        k = t.schema.get_field_index("invoice_key")
+        keys, count = _legacy_made_again(t.column(k), t.column("invoice_id"), secret)
+        if count:
+            t = t.set_column(k, "invoice_key", keys.cast(t.schema.field(k).type))
+            changed = True
     for k, name in enumerate(t.column_names):
         column = t.column(k)
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
@@ -782,6 +794,31 @@ def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
         t = t.set_column(k, name, clean.cast(column.type))
         changed = True
     return t, changed
+
+
+def _legacy_made_again(keys: object, shown: object, secret: str) -> tuple[pa.Array, int]:
+    """Legacy invoice keys (``~`` and a number schema 1 stored masked) made
+    again from that number (``shown``, ``invoice_id``) masked as this version
+    masks it, as :func:`_v1_keys` makes them now: an older version made them
+    from the number as schema 1 masked it (``DDMMYY-SSSS`` only), which
+    check 10 never makes of a new number once masking reads more forms. A
+    key is taken for a legacy key where it is exactly ``~`` and that number
+    normalised; and how many changed."""
+    keys = pc.fill_null(arrow_text(keys), "")
+    legacy = pc.and_(pc.starts_with(keys, LEGACY), pc.invert(pc.starts_with(keys, LEGACY + HASHED)))
+    at = np.flatnonzero(legacy.to_numpy(zero_copy_only=False))
+    if len(at) == 0:
+        return keys, 0
+    ids = np.array(pc.fill_null(arrow_text(shown), "").take(pa.array(at)).to_pylist(), dtype=object)
+    old = np.array(keys.take(pa.array(at)).to_pylist(), dtype=object)
+    made = (LEGACY + normalise_numbers(ids)) == old  # a legacy key of this number (a number may begin with ~)
+    again = legacy_keys(np.array([mask_cpr_text(str(i)) for i in ids], dtype=object), secret)
+    differs = made & (again != old)
+    if not differs.any():
+        return keys, 0
+    out = np.array(keys.to_pylist(), dtype=object)
+    out[at[differs]] = again[differs]
+    return pa.array(out, type=keys.type), int(differs.sum())
 
 
 def _dtype(column: str) -> str:

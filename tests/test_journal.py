@@ -550,3 +550,33 @@ def test_a_run_that_finds_the_journal_migrated_by_another_meanwhile_reports_no_u
     with Journal(journal) as j:
         assert j.version == 4 and j.backup is None
     assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema1-backup"]
+
+
+def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate_after_092_migrated_it(example_case, tmp_path):
+    # as above, the journal taken to schema 3 by 0.9.2: it made the legacy key
+    # of the text schema 1 stored (050419-xxxx/010140.1234), which no number
+    # masked as now gives; the migration to 4 makes it again from that text
+    journal = v1_copy(tmp_path)
+    _v1_with(journal, {(1, 1): "050419-xxxx/010140.1234"})
+    Journal(journal).close()
+    with sqlite3.connect(journal) as conn:  # what 0.9.2 stored of it
+        (data,) = conn.execute("SELECT data FROM run_decisions WHERE run_id = 1").fetchone()
+        t = pq.read_table(pa.BufferReader(data))
+        ids, keys = t.column("invoice_id").to_pylist(), t.column("invoice_key").to_pylist()
+        ids[0], keys[0] = "050419-xxxx/010140.1234", "~050419xxxx/010140.1234"
+        t = t.set_column(t.schema.get_field_index("invoice_id"), "invoice_id", pa.array(ids, pa.string()))
+        t = t.set_column(t.schema.get_field_index("invoice_key"), "invoice_key", pa.array(keys, pa.string()))
+        sink = pa.BufferOutputStream()
+        pq.write_table(t, sink, compression="zstd")
+        conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = 1", (sink.getvalue().to_pybytes(),))
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    (example_case / "again.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        "0504190001/010140.1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
+        encoding="utf-8",
+    )
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
+    assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    assert "010140.1234" not in journal_text(journal)
