@@ -31,9 +31,13 @@ reads as a CPR number (``010140/1234``: see :mod:`invoicekit.keys`), where
 older versions hashed only ten digits in a row and kept such a number in full.
 A journal of schema 2 or 3 is migrated: each run's stored tables are rewritten
 with those keys hashed and every text masked as this version masks it (older
-versions let some forms of a CPR number through), after a backup copy. Older
-versions refuse schema 4: they would compare the number unhashed and miss an
-invoice paid before. Read-only, an older journal's keys are made so in memory.
+versions let some forms of a CPR number through), the legacy keys of numbers
+schema 1 stored masked made again from them masked so, and each run's input
+paths and rules masked so, after a backup copy; the pages freed are cleared.
+Older versions refuse schema 4: they would compare the number unhashed and miss
+an invoice paid before. Read-only, an older journal's keys are made so in
+memory, in one read transaction that reads the schema again (another process
+may have migrated it since it was opened).
 """
 
 from __future__ import annotations
