@@ -23,9 +23,9 @@ supplier and service") is always hashed, whole.
 A *legacy* key (``~`` first) is what a journal of schema 1 allows: it stored
 invoice numbers and CPR numbers masked (``DDMMYY-xxxx``). Such keys are
 compared with the same masked form of a new invoice, so a payment recorded by
-an older version is never missed (the comparison can only be broader). A
-legacy invoice key is stored as any other key (:func:`legacy_keys`): hashed
-where the masked number still reads as a CPR number.
+an older version is never missed (the comparison can only be broader). The
+masked number in a legacy invoice key is stored as any number
+(:func:`legacy_keys`): hashed where it still reads as a CPR number.
 
 This module imports nothing of the package.
 """
@@ -65,12 +65,12 @@ def _removed(ch: str) -> bool:
 #: what makes a stored number a keyed hash: ten digits in a row (of any script),
 #: or what else reads as a CPR number once normalised (``010140/1234``): it might be one
 _HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_LIKE_RE2}"
-#: a stored key that is a keyed hash (:func:`digest`), or a legacy citizen key
-#: (``~`` and one): kept as it is by :func:`rekeyed` (a hash may well hold ten
-#: digits in a row). Any other key, a legacy invoice key (``~`` and a masked
-#: number) included, is a text and is hashed where it reads as a CPR number: a
-#: number may begin with ``~`` (``～`` too, once NFKC), and a number stored
-#: masked by schema 1 may still show a CPR number in a form it did not mask
+#: a stored key that is a keyed hash (:func:`digest`), or a legacy key (``~``
+#: and one): kept as it is by :func:`rekeyed` (a hash may well hold ten digits
+#: in a row). Any other key is a text and is hashed whole where it reads as a
+#: CPR number: a number may begin with ``~`` (``～`` too, once NFKC), and a
+#: legacy invoice key of older versions (``~`` and a number schema 1 stored
+#: masked) may still show a CPR number in a form it did not mask
 _KEYED_RE2 = r"^~?#[0-9a-f]{32}$"
 _ASCII_REMOVED_RE2 = r"[\x{00}-\x{20}\x{7f}\-]+"  # ASCII controls, the space and the hyphen (removed byte by byte)
 
@@ -190,9 +190,10 @@ def rekeyed(keys: object, secret: str) -> tuple[pa.Array, int]:
     """Keys as an older invoicekit stored them (texts or arrow), as this one
     stores them: a key kept as the number, where this version hashes the
     number (it reads as a CPR number), becomes its keyed hash; hashed keys
-    and legacy citizen keys stay as they are. A legacy invoice key that reads
-    as a CPR number is hashed too: check 10 compares the masked form of a
-    new number as a key (:func:`legacy_keys`). Returns the keys and how many
+    and legacy keys of a hash stay as they are. A key of ``~`` and a number
+    that reads as a CPR number is hashed whole, as the number it may be (a
+    legacy invoice key the journal could not make again from its number then
+    no longer matches: it could not anyway). Returns the keys and how many
     changed."""
     arr = pc.fill_null(arrow_text(keys), "")
     clear = pc.invert(pc.match_substring_regex(arr, _KEYED_RE2))
@@ -238,9 +239,11 @@ def _hashed_triples(a: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret:
 
 def legacy_keys(shown: np.ndarray, secret: str) -> np.ndarray:
     """The legacy key of masked numbers (as shown): ``~`` and the number
-    normalised, stored as any key (:func:`stored_keys`): hashed where it still
-    reads as a CPR number (a form the masking of its day let through)."""
-    return stored_keys(LEGACY + normalise_numbers(shown), secret)
+    normalised as any key is stored (:func:`stored_keys`): hashed where it
+    still reads as a CPR number (a form the masking of its day let through),
+    ``~`` first all the same, so that a journal holding one is still seen to
+    hold legacy keys (:attr:`~invoicekit.history.History.has_legacy`)."""
+    return LEGACY + stored_keys(normalise_numbers(shown), secret)
 
 
 def legacy_invoice_keys(shown: np.ndarray, secret: str) -> np.ndarray:

@@ -4,6 +4,7 @@ of schema 1 is migrated without losing anything and a newer one is refused."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -456,22 +457,30 @@ def test_a_migration_reads_the_schema_again_once_it_holds_the_lock(tmp_path):
         jm.Journal._migrate = original
 
 
-def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate(example_case, tmp_path):
+@pytest.mark.parametrize(
+    ("sep", "key"),
+    [(".", "~050419xxxx/010140xxxx"), ("\uff0f", r"~#[0-9a-f]{32}")],  # masked as now / still not masked: hashed
+    ids=["dot", "full-width solidus"],
+)
+def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate(example_case, tmp_path, sep, key):
     # schema 1 masked DDMMYY-SSSS only: 0504190001/010140.1234 was stored
     # 050419-xxxx/010140.1234, its key a legacy key of that text. Masked as now,
     # the number resent is 050419-xxxx/010140-xxxx: the legacy key is made so too
     journal = v1_copy(tmp_path)
-    _v1_with(journal, {(1, 1): "050419-xxxx/010140.1234"})  # SOL-1001, posted in run 1
+    _v1_with(journal, {(1, 1): f"050419-xxxx/010140{sep}1234"})  # SOL-1001, posted in run 1
     (example_case / "again.csv").write_text(
         "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
-        "0504190001/010140.1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
+        f"0504190001/010140{sep}1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
         encoding="utf-8",
     )
     dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
     assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
-    assert "010140.1234" not in journal_text(journal)
     assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    with Journal(journal, readonly=True) as j:  # a legacy key still (History.has_legacy)
+        assert re.fullmatch(key, j.decisions(1)["invoice_key"].iloc[0])
+    if sep == ".":
+        assert "010140.1234" not in journal_text(journal)
 
 
 def test_a_full_disk_during_a_migration_is_named_as_such_and_leaves_the_journal_as_it_was(tmp_path, monkeypatch):
