@@ -30,11 +30,10 @@ from invoicekit.distinct import first_rows, tuple_codes
 from invoicekit.extracts import INVOICE, Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.keys import (
-    LEGACY,
     citizen_keys,
     legacy_citizen_keys,
+    legacy_keys,
     normalise_grant_ids,
-    normalise_numbers,
     stored_keys,
     stored_keys_arrow,
 )
@@ -481,7 +480,7 @@ def _check_duplicates(
             shown = inv["invoice_id"].to_numpy(dtype=object)[alive]
             masked = (raw != shown) & (hit < 0)
             if masked.any():
-                legacy = LEGACY + normalise_numbers(shown[masked])
+                legacy = legacy_keys(shown[masked], history.secret)
                 hit[masked] = index.get_indexer(pd.MultiIndex.from_arrays([cvr[masked], legacy]))
         found = np.flatnonzero(hit >= 0)
         if len(found):

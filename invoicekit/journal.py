@@ -31,9 +31,13 @@ reads as a CPR number (``010140/1234``: see :mod:`invoicekit.keys`), where
 older versions hashed only ten digits in a row and kept such a number in full.
 A journal of schema 2 or 3 is migrated: each run's stored tables are rewritten
 with those keys hashed and every text masked as this version masks it (older
-versions let some forms of a CPR number through), after a backup copy. Older
-versions refuse schema 4: they would compare the number unhashed and miss an
-invoice paid before. Read-only, an older journal's keys are made so in memory.
+versions let some forms of a CPR number through), the legacy keys of numbers
+schema 1 stored masked made again from them masked so, and each run's input
+paths and rules masked so, after a backup copy; the pages freed are cleared.
+Older versions refuse schema 4: they would compare the number unhashed and miss
+an invoice paid before. Read-only, an older journal's keys are made so in
+memory, in one read transaction that reads the schema again (another process
+may have migrated it since it was opened).
 """
 
 from __future__ import annotations
@@ -59,8 +63,11 @@ from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import History, history_tables
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.keys import (
+    HASHED,
+    LEGACY,
     legacy_citizen_keys,
     legacy_invoice_keys,
+    legacy_keys,
     new_secret,
     normalise_grant_ids,
     normalise_numbers,
@@ -85,6 +92,8 @@ CREATE TABLE runs (
     invoices INTEGER NOT NULL,
     posted INTEGER NOT NULL
 """
+#: the texts of a run people read, masked (:meth:`Journal.begin_run`)
+_RUN_TEXTS = ("grants_file", "invoices_file", "support_sheet_file", "rules")
 #: what schema 2 adds to schema 1 (the migration adds exactly these)
 _RUNS_V2 = (
     ("out_dir", "TEXT"),  # where the files go
@@ -261,7 +270,7 @@ class Journal:
                 [("schema_version", str(SCHEMA_VERSION)), ("secret", new_secret()), ("created_at", _now())],
             )
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()  # SQLite may have rolled back already (a full disk)
             raise
         self.conn.execute("COMMIT")
 
@@ -322,11 +331,17 @@ class Journal:
         finally:
             target.close()
         secret = new_secret()
+        # the pages of the tables rewritten are cleared as they are freed: they
+        # show what the migration takes out (a build of SQLite may not, by default)
+        self.conn.execute("PRAGMA secure_delete = ON")
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            if int(self._meta("schema_version") or 0) >= SCHEMA_VERSION:  # another process did it meanwhile
+            # another process may have migrated it meanwhile, all the way or a step (an older version)
+            self.version = self._check()
+            if self.version >= SCHEMA_VERSION:  # nothing for this one to do: no backup of its own
                 self.conn.execute("ROLLBACK")
-                self.version = SCHEMA_VERSION
+                self.backup.unlink(missing_ok=True)
+                self.backup = None
                 return
             if self.version < 2:
                 self._migrate_v1(secret)
@@ -346,7 +361,7 @@ class Journal:
                 ],
             )
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()  # SQLite may have rolled back already (a full disk)
             raise
         self.conn.execute("COMMIT")
         old, self.version = self.version, SCHEMA_VERSION
@@ -376,10 +391,21 @@ class Journal:
         """Schema 3 → 4 (inside :meth:`_migrate`'s transaction): each run's
         stored decisions and lines rewritten where a key reads as a CPR number
         (it is hashed, as this version stores it) or a text shows one (it is
-        masked); a run with neither is left as it is."""
+        masked); a run with neither is left as it is. The paths of a run's
+        inputs and its rules, masked when it began (:meth:`begin_run`), are
+        masked again as this version masks them."""
+        texts = ", ".join(_RUN_TEXTS)
+        for run_id, *shown in self.conn.execute(f"SELECT run_id, {texts} FROM runs").fetchall():
+            masked = [mask_cpr_text(t) if t else t for t in shown]
+            if masked != shown:
+                assign = ", ".join(f"{c} = ?" for c in _RUN_TEXTS)
+                self.conn.execute(f"UPDATE runs SET {assign} WHERE run_id = ?", (*masked, run_id))
         for table in ("run_decisions", "run_decision_lines"):
-            stored = self.conn.execute(f"SELECT run_id, rows, format, data FROM {table} ORDER BY run_id").fetchall()
-            for run_id, rows, fmt, data in stored:
+            # one run's table in memory at a time (a journal of many big runs holds GBs)
+            runs = [r for (r,) in self.conn.execute(f"SELECT run_id FROM {table} ORDER BY run_id").fetchall()]
+            for run_id in runs:
+                query = f"SELECT rows, format, data FROM {table} WHERE run_id = ?"
+                rows, fmt, data = self.conn.execute(query, (run_id,)).fetchone()
                 if fmt != DECISIONS_FORMAT:
                     raise InputError(
                         self.path, f"run {run_id}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
@@ -428,8 +454,35 @@ class Journal:
         with contextlib.suppress(sqlite3.DatabaseError):  # SQLite already rolled back (after some errors it does)
             self.conn.execute("ROLLBACK")
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads of a journal opened read-only at an older schema: inside a
+        read transaction, in which the schema version and the secret are read
+        again, as another process may have migrated it since (a schema-1
+        table of decisions dropped, keys hashed with a new secret), and may
+        not while these reads go on. A journal of this schema is read as it
+        is (no lock held while a reader reads, as before)."""
+        if self.conn.in_transaction or self.version >= SCHEMA_VERSION:
+            yield
+            return
+        try:
+            self.conn.execute("BEGIN")
+            self.version = self._check()
+            self.secret = self._meta("secret") or self.secret
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise _journal_error(self.path, exc) from None
+        try:
+            yield
+        finally:
+            self._rollback()  # nothing was written
+
     def history(self) -> History:
         """What earlier runs tell a new one: invoices seen, periods paid."""
+        with self._snapshot():
+            return self._history()
+
+    def _history(self) -> History:
         columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "period_start",
                    "period_end", "status", "reason"]  # fmt: skip
         if self.version >= 2:
@@ -440,6 +493,10 @@ class Journal:
         lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "grant_id",
                                              "service_code", "period_start", "period_end"])  # fmt: skip
         if self.version < 4:  # read as it is: the keys as this version stores them, in memory
+            if self.version >= 2:  # schema 1's keys are made so by _v1_keys
+                keys, changed = _legacy_made_again(d["invoice_key"], d["invoice_id"], self.secret)
+                if changed:
+                    d["invoice_key"] = keys.to_numpy(zero_copy_only=False).astype(object)
             for frame, name in ((d, "invoice_key"), (d, "grant_key"), (lines, "grant_key")):
                 keys, changed = rekeyed(frame[name], self.secret)
                 if changed:
@@ -451,6 +508,10 @@ class Journal:
         """The lines of the invoices decided line by line, all runs or one:
         ``run_id``, ``row`` (the invoice's row in that run), the other columns
         of :data:`LINE_JOURNAL_COLUMNS` (or those named) and ``started_at``."""
+        with self._snapshot():
+            return self._decision_lines(run_id, columns)
+
+    def _decision_lines(self, run_id: int | None = None, columns: list[str] | None = None) -> pd.DataFrame:
         columns = list(columns or LINE_JOURNAL_COLUMNS)
         empty = pd.DataFrame({"run_id": pd.Series(dtype="int64"), **{c: pd.Series(dtype=_dtype(c)) for c in columns},
                               "started_at": pd.Series(dtype=object)})  # fmt: skip
@@ -565,7 +626,8 @@ class Journal:
     def decisions(self, run_id: int | None = None) -> pd.DataFrame:
         """Decisions recorded, all runs or one: ``run_id``, the journal's
         columns and the run's ``started_at``, in the order decided."""
-        return self._decisions(list(JOURNAL_COLUMNS if self.version >= 2 else _V1_DECISION_COLUMNS), run_id)
+        with self._snapshot():
+            return self._decisions(list(JOURNAL_COLUMNS if self.version >= 2 else _V1_DECISION_COLUMNS), run_id)
 
     def _decisions(self, columns: list[str], run_id: int | None = None) -> pd.DataFrame:
         where, params = ("WHERE r.run_id = ?", (run_id,)) if run_id is not None else ("", ())
@@ -714,6 +776,12 @@ def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
     that read as a CPR number hashed (:func:`~invoicekit.keys.rekeyed`), and
     every other text masked; and whether anything changed."""
     changed = False
+    if "invoice_key" in t.column_names and "invoice_id" in t.column_names:
+        k = t.schema.get_field_index("invoice_key")
+        keys, count = _legacy_made_again(t.column(k), t.column("invoice_id"), secret)
+        if count:
+            t = t.set_column(k, "invoice_key", keys.cast(t.schema.field(k).type))
+            changed = True
     for k, name in enumerate(t.column_names):
         column = t.column(k)
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
@@ -730,6 +798,31 @@ def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
         t = t.set_column(k, name, clean.cast(column.type))
         changed = True
     return t, changed
+
+
+def _legacy_made_again(keys: object, shown: object, secret: str) -> tuple[pa.Array, int]:
+    """Legacy invoice keys (``~`` and a number schema 1 stored masked) made
+    again from that number (``shown``, ``invoice_id``) masked as this version
+    masks it, as :func:`_v1_keys` makes them now: an older version made them
+    from the number as schema 1 masked it (``DDMMYY-SSSS`` only), which
+    check 10 never makes of a new number once masking reads more forms. A
+    key is taken for a legacy key where it is exactly ``~`` and that number
+    normalised; and how many changed."""
+    keys = pc.fill_null(arrow_text(keys), "")
+    legacy = pc.and_(pc.starts_with(keys, LEGACY), pc.invert(pc.starts_with(keys, LEGACY + HASHED)))
+    at = np.flatnonzero(legacy.to_numpy(zero_copy_only=False))
+    if len(at) == 0:
+        return keys, 0
+    ids = np.array(pc.fill_null(arrow_text(shown), "").take(pa.array(at)).to_pylist(), dtype=object)
+    old = np.array(keys.take(pa.array(at)).to_pylist(), dtype=object)
+    made = (LEGACY + normalise_numbers(ids)) == old  # a legacy key of this number (a number may begin with ~)
+    again = legacy_keys(np.array([mask_cpr_text(str(i)) for i in ids], dtype=object), secret)
+    differs = made & (again != old)
+    if not differs.any():
+        return keys, 0
+    out = np.array(keys.to_pylist(), dtype=object)
+    out[at[differs]] = again[differs]
+    return pa.array(out, type=keys.type), int(differs.sum())
 
 
 def _dtype(column: str) -> str:
@@ -787,10 +880,16 @@ def _v1_keys(d: pd.DataFrame, secret: str) -> pd.DataFrame:
     ``cpr_masked``, ``grant_id``, ``service_code``, ``status``): invoice
     numbers stored as written get their ordinary key, those stored masked a
     legacy key; grant ids were stored as written; the citizen key of a posted
-    invoice is a legacy key on the birth date, as only the masked CPR is known."""
+    invoice is a legacy key on the birth date, as only the masked CPR is known.
+    A legacy key is made of the number masked as this version masks it, as
+    check 10 masks a new number to compare: schema 1 masked ``DDMMYY-SSSS``
+    only, and left ``050419-xxxx/010140.1234`` of a number with two in it."""
     shown = d["invoice_id"].to_numpy(dtype=object)
     invoice_key = stored_keys(normalise_numbers(shown), secret)
-    legacy = legacy_invoice_keys(shown)
+    legacy = legacy_invoice_keys(shown, secret)
+    again = np.flatnonzero(legacy != "")
+    if len(again):  # stored masked: the legacy key of the number masked as now
+        legacy[again] = legacy_keys(np.array([mask_cpr_text(str(s)) for s in shown[again]], dtype=object), secret)
     invoice_key = np.where(legacy != "", legacy, invoice_key)
     invoice_key[shown == ""] = ""
     grant_ids = d["grant_id"].to_numpy(dtype=object)

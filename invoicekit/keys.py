@@ -23,7 +23,9 @@ supplier and service") is always hashed, whole.
 A *legacy* key (``~`` first) is what a journal of schema 1 allows: it stored
 invoice numbers and CPR numbers masked (``DDMMYY-xxxx``). Such keys are
 compared with the same masked form of a new invoice, so a payment recorded by
-an older version is never missed (the comparison can only be broader).
+an older version is never missed (the comparison can only be broader). The
+masked number in a legacy invoice key is stored as any number
+(:func:`legacy_keys`): hashed where it still reads as a CPR number.
 
 This module imports nothing of the package.
 """
@@ -63,8 +65,13 @@ def _removed(ch: str) -> bool:
 #: what makes a stored number a keyed hash: ten digits in a row (of any script),
 #: or what else reads as a CPR number once normalised (``010140/1234``): it might be one
 _HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_LIKE_RE2}"
-#: a stored key that is a keyed hash (:func:`digest`) or a legacy key already
-_KEYED_RE2 = r"^(?:#[0-9a-f]{32}$|~)"
+#: a stored key that is a keyed hash (:func:`digest`), or a legacy key (``~``
+#: and one): kept as it is by :func:`rekeyed` (a hash may well hold ten digits
+#: in a row). Any other key is a text and is hashed whole where it reads as a
+#: CPR number: a number may begin with ``~`` (``～`` too, once NFKC), and a
+#: legacy invoice key of older versions (``~`` and a number schema 1 stored
+#: masked) may still show a CPR number in a form it did not mask
+_KEYED_RE2 = r"^~?#[0-9a-f]{32}$"
 _ASCII_REMOVED_RE2 = r"[\x{00}-\x{20}\x{7f}\-]+"  # ASCII controls, the space and the hyphen (removed byte by byte)
 
 
@@ -182,8 +189,12 @@ def stored_keys_arrow(normalised: object, secret: str) -> pa.Array:
 def rekeyed(keys: object, secret: str) -> tuple[pa.Array, int]:
     """Keys as an older invoicekit stored them (texts or arrow), as this one
     stores them: a key kept as the number, where this version hashes the
-    number (it reads as a CPR number), becomes its keyed hash; hashed and
-    legacy keys stay as they are. Returns the keys and how many changed."""
+    number (it reads as a CPR number), becomes its keyed hash; hashed keys
+    and legacy keys of a hash stay as they are. A key of ``~`` and a number
+    that reads as a CPR number is hashed whole, as the number it may be (a
+    legacy invoice key the journal could not make again from its number then
+    no longer matches: it could not anyway). Returns the keys and how many
+    changed."""
     arr = pc.fill_null(arrow_text(keys), "")
     clear = pc.invert(pc.match_substring_regex(arr, _KEYED_RE2))
     risky = pc.and_(clear, pc.match_substring_regex(arr, _HASHED_WHEN_RE2)).to_numpy(zero_copy_only=False)
@@ -226,15 +237,24 @@ def _hashed_triples(a: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret:
     return np.array(digests(joined, secret), dtype=object)[codes]
 
 
-def legacy_invoice_keys(shown: np.ndarray) -> np.ndarray:
+def legacy_keys(shown: np.ndarray, secret: str) -> np.ndarray:
+    """The legacy key of masked numbers (as shown): ``~`` and the number
+    normalised as any key is stored (:func:`stored_keys`): hashed where it
+    still reads as a CPR number (a form the masking of its day let through),
+    ``~`` first all the same, so that a journal holding one is still seen to
+    hold legacy keys (:attr:`~invoicekit.history.History.has_legacy`)."""
+    return LEGACY + stored_keys(normalise_numbers(shown), secret)
+
+
+def legacy_invoice_keys(shown: np.ndarray, secret: str) -> np.ndarray:
     """The invoice key a schema-1 journal allows for a number it stored
-    masked (``DDMMYY-xxxx`` inside): ``~`` and the masked number normalised.
-    Numbers it stored as written get their ordinary key (blank here)."""
+    masked (``DDMMYY-xxxx`` inside): :func:`legacy_keys`. Numbers it stored
+    as written get their ordinary key (blank here)."""
     shown = np.asarray(shown, dtype=object)
-    norm = normalise_numbers(shown)
     masked = np.fromiter(("xxxx" in str(s) for s in shown), dtype=bool, count=len(shown))
     out = np.full(len(shown), "", dtype=object)
-    out[masked] = LEGACY + norm[masked]
+    if masked.any():
+        out[masked] = legacy_keys(shown[masked], secret)
     return out
 
 

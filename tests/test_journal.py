@@ -4,6 +4,7 @@ of schema 1 is migrated without losing anything and a newer one is refused."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -367,3 +368,224 @@ def test_a_cpr_number_in_a_supplier_name_is_masked_in_the_journal(example_case, 
         names = set(j.decisions()["supplier_name"])
     assert "Plejefamilie 610190-xxxx" in names and not any("1234" in n for n in names)
     assert "610190-1234" not in journal_text(journal)
+
+
+# ---------------------------------------------------------------- schema 1, 2, 3 → 4
+
+
+def _v1_with(journal: Path, changes: dict[tuple[int, int], str]) -> None:
+    """Invoice numbers of the schema-1 journal as a version that masked only
+    ``DDMMYY-SSSS`` would have stored them: ``(run_id, row)`` → number."""
+    with sqlite3.connect(journal) as conn:
+        for (run_id, row), number in changes.items():
+            conn.execute("UPDATE decisions SET invoice_id = ? WHERE run_id = ? AND row = ?", (number, run_id, row))
+
+
+def test_a_schema_1_journal_goes_to_4_in_one_go_its_slash_cpr_hashed_and_still_caught(example_case, tmp_path):
+    journal = v1_copy(tmp_path)
+    _v1_with(journal, {(1, 1): "010140/1234"})  # SOL-1001, posted in run 1: schema 1 masked no "/" form
+    with Journal(journal, readonly=True) as j:
+        before = j.decisions()
+    (example_case / "again.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        "01-01-40/1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
+        encoding="utf-8",
+    )
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
+    assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]  # read as it is, the key as 0.9.3 makes it
+    res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
+    assert res.journal_backup == tmp_path / "journal.sqlite.schema1-backup"
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    text = journal_text(journal)
+    assert "010140/1234" not in text and "0101401234" not in text
+    with Journal(journal, readonly=True) as j:
+        assert j.version == 4
+        after = j.decisions(1)
+        seen = j.history().seen
+    keys = seen.loc[seen["run_id"] <= 2, "invoice_key"]
+    assert keys.str.match(r"^#[0-9a-f]{32}$").sum() == 1  # the one hashed: no other key changed
+    # nothing changed but the number masked: the same decisions, read from schema 1 and from 4
+    masked = after["invoice_id"] == "010140-xxxx"
+    assert masked.tolist() == [True] + [False] * 21
+    same = before[before["run_id"] == 1].reset_index(drop=True).drop(columns="invoice_id")
+    pd.testing.assert_frame_equal(after.drop(columns=[*after.columns.difference(before.columns), "invoice_id"]), same)
+
+
+def test_a_reader_that_opened_an_old_journal_reads_it_as_another_process_migrated_it(tmp_path):
+    # a dry run or a report opens the journal read-only (schema 1: it reads the
+    # table of decisions, keys in memory with a secret of its own); a recorded
+    # run migrates it meanwhile (that table dropped, keys hashed with the new secret)
+    from invoicekit.keys import digest, normalise_number
+
+    journal = v1_copy(tmp_path)
+    _v1_with(journal, {(1, 1): "010140/1234"})
+    with Journal(journal, readonly=True) as reader:
+        assert reader.version == 1
+        Journal(journal).close()  # the other process
+        history = reader.history()
+        decisions = reader.decisions()
+        secret = reader.secret
+    with Journal(journal, readonly=True) as j:
+        assert secret == j.secret and j.version == 4
+    assert len(decisions) == 25 and len(history.seen) == 18
+    assert digest(normalise_number("010140/1234"), secret) in history.seen["invoice_key"].tolist()
+
+
+def test_a_migration_reads_the_schema_again_once_it_holds_the_lock(tmp_path):
+    # another process (invoicekit 0.9.2) took the journal from schema 2 to 3
+    # between this one's open and its migration: it goes on from 3
+    journal = tmp_path / "j.sqlite"
+    Journal(journal, create=True).close()
+    with sqlite3.connect(journal) as conn:
+        conn.execute("DROP TABLE run_decision_lines")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    from invoicekit import journal as jm
+
+    original = jm.Journal._migrate
+
+    def meanwhile(self):
+        with sqlite3.connect(journal) as conn:
+            conn.execute(jm._RUN_DECISION_LINES)
+            conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        original(self)
+
+    jm.Journal._migrate = meanwhile
+    try:
+        with Journal(journal) as j:
+            assert j.version == 4
+    finally:
+        jm.Journal._migrate = original
+
+
+@pytest.mark.parametrize(
+    ("sep", "key"),
+    [(".", "~050419xxxx/010140xxxx"), ("\uff0f", r"~#[0-9a-f]{32}")],  # masked as now / still not masked: hashed
+    ids=["dot", "full-width solidus"],
+)
+def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate(example_case, tmp_path, sep, key):
+    # schema 1 masked DDMMYY-SSSS only: 0504190001/010140.1234 was stored
+    # 050419-xxxx/010140.1234, its key a legacy key of that text. Masked as now,
+    # the number resent is 050419-xxxx/010140-xxxx: the legacy key is made so too
+    journal = v1_copy(tmp_path)
+    _v1_with(journal, {(1, 1): f"050419-xxxx/010140{sep}1234"})  # SOL-1001, posted in run 1
+    (example_case / "again.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        f"0504190001/010140{sep}1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
+        encoding="utf-8",
+    )
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
+    assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    with Journal(journal, readonly=True) as j:  # a legacy key still (History.has_legacy)
+        assert re.fullmatch(key, j.decisions(1)["invoice_key"].iloc[0])
+    if sep == ".":
+        assert "010140.1234" not in journal_text(journal)
+
+
+def test_a_full_disk_during_a_migration_is_named_as_such_and_leaves_the_journal_as_it_was(tmp_path, monkeypatch):
+    # SQLite may roll a transaction back itself on a full disk (SQLITE_FULL): the
+    # migration's own ROLLBACK then fails, and must not hide what happened
+    from invoicekit import journal as jm
+    from invoicekit.errors import OutputError
+
+    journal = v1_copy(tmp_path)
+    before = table(journal, V1_DECISIONS)
+
+    def full(conn, *args):
+        conn.execute("ROLLBACK")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(jm, "_insert_stored", full)
+    with pytest.raises(OutputError, match="disk"):
+        Journal(journal)
+    monkeypatch.undo()
+    assert table(journal, V1_DECISIONS).equals(before)
+    with Journal(journal, readonly=True) as j:
+        assert j.version == 1
+
+
+def test_a_migration_killed_half_way_leaves_the_journal_as_it_was_and_its_backup(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    journal = v1_copy(tmp_path)
+    _v1_with(journal, {(1, 1): "010140/1234"})
+    before = table(journal, V1_DECISIONS)
+    child = textwrap.dedent(
+        """
+        import os, signal, sys
+        import invoicekit.journal as jm
+        insert = jm._insert_stored
+        def killed(conn, *args):  # the second run's table written, then SIGKILL
+            insert(conn, *args)
+            if args[1] == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+        jm._insert_stored = killed
+        jm.Journal(sys.argv[1])
+        """
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", child, str(journal)], env={"PYTHONPATH": root}, timeout=120)
+    assert done.returncode == -9
+    assert (tmp_path / "journal.sqlite.schema1-backup").exists()
+    # a reader (a dry run) first: it rolls the half-done migration back and reads schema 1
+    with Journal(journal, readonly=True) as j:
+        assert j.version == 1 and len(j.decisions()) == 25
+    assert table(journal, V1_DECISIONS).equals(before)
+    with Journal(journal) as j:  # and the next run migrates it
+        assert j.version == 4 and j.backup == tmp_path / f"journal.sqlite.schema1-backup-{j.backup.name[-15:]}"
+    assert "010140/1234" not in journal_text(journal)
+
+
+def test_a_run_that_finds_the_journal_migrated_by_another_meanwhile_reports_no_upgrade(tmp_path, monkeypatch):
+    # two runs open the same schema-1 journal at once: one migrates it, the other
+    # finds it done once it holds the lock; that one migrated nothing, so it
+    # names no backup of its own (the run would log "journal upgraded") and leaves none
+    from invoicekit import journal as jm
+
+    journal = v1_copy(tmp_path)
+    original = jm.Journal._migrate
+    first = []
+
+    def meanwhile(self):
+        if not first:
+            first.append(True)
+            jm.Journal(journal).close()  # the other process, all the way to 4
+        original(self)
+
+    monkeypatch.setattr(jm.Journal, "_migrate", meanwhile)
+    with Journal(journal) as j:
+        assert j.version == 4 and j.backup is None
+    assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema1-backup"]
+
+
+def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate_after_092_migrated_it(example_case, tmp_path):
+    # as above, the journal taken to schema 3 by 0.9.2: it made the legacy key
+    # of the text schema 1 stored (050419-xxxx/010140.1234), which no number
+    # masked as now gives; the migration to 4 makes it again from that text
+    journal = v1_copy(tmp_path)
+    _v1_with(journal, {(1, 1): "050419-xxxx/010140.1234"})
+    Journal(journal).close()
+    with sqlite3.connect(journal) as conn:  # what 0.9.2 stored of it
+        (data,) = conn.execute("SELECT data FROM run_decisions WHERE run_id = 1").fetchone()
+        t = pq.read_table(pa.BufferReader(data))
+        ids, keys = t.column("invoice_id").to_pylist(), t.column("invoice_key").to_pylist()
+        ids[0], keys[0] = "050419-xxxx/010140.1234", "~050419xxxx/010140.1234"
+        t = t.set_column(t.schema.get_field_index("invoice_id"), "invoice_id", pa.array(ids, pa.string()))
+        t = t.set_column(t.schema.get_field_index("invoice_key"), "invoice_key", pa.array(keys, pa.string()))
+        sink = pa.BufferOutputStream()
+        pq.write_table(t, sink, compression="zstd")
+        conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = 1", (sink.getvalue().to_pybytes(),))
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    (example_case / "again.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        "0504190001/010140.1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
+        encoding="utf-8",
+    )
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
+    assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    assert "010140.1234" not in journal_text(journal)

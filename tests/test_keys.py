@@ -110,11 +110,14 @@ def test_each_citizen_key_is_the_hash_of_its_own_triple_however_they_repeat():
 
 
 def test_legacy_keys_use_what_schema_1_kept():
-    assert legacy_invoice_keys(np.array(["050419-xxxx", "SOL-1001"], dtype=object)).tolist() == [
+    secret = new_secret()
+    assert legacy_invoice_keys(np.array(["050419-xxxx", "SOL-1001"], dtype=object), secret).tolist() == [
         LEGACY + "050419xxxx",
         "",
     ]
-    secret = new_secret()
+    # a masked number that still reads as a CPR number (a form schema 1 did not mask) is hashed
+    shown = np.array(["050419-xxxx/010140/1234"], dtype=object)
+    assert legacy_invoice_keys(shown, secret).tolist() == [LEGACY + digest("050419xxxx/010140/1234", secret)]
     legacy = legacy_citizen_keys(np.array(["610190-xxxx"]), np.array(["29345716"]), np.array(["SEL108-BO"]), secret)
     again = legacy_citizen_keys(np.array(["6101901234"]), np.array(["29345716"]), np.array(["sel108 bo"]), secret)
     assert legacy[0] == again[0] and legacy[0].startswith(LEGACY + HASHED)  # the birth date is what counts
