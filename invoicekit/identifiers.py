@@ -33,7 +33,7 @@ from stdnum.dk import cvr as _cvr
 from stdnum.exceptions import ValidationError
 
 from invoicekit.texts import arrow_text, is_arrow_text
-from invoicekit.vocabulary import CPR_INVISIBLE, CPR_LIKE, CPR_LIKE_RE2, CPR_MASK, masked_cpr
+from invoicekit.vocabulary import CPR_INVISIBLE, CPR_LIKE, CPR_LIKE_RE2, CPR_MASK, DIGIT_LIKE, masked_cpr
 
 # ---------------------------------------------------------------- CPR
 
@@ -318,6 +318,12 @@ def is_utf8_path(path: str | os.PathLike) -> bool:
     return True
 
 
+#: the characters :data:`~invoicekit.vocabulary.DIGIT_LIKE` names, as the digits NFKC makes them
+_AS_DIGITS = str.maketrans(
+    {c: unicodedata.normalize("NFKC", c) for c in map(chr, range(0x2500)) if re.fullmatch(f"[{DIGIT_LIKE}]", c)}
+)
+
+
 def mask_cpr_text(text: str) -> str:
     """Mask every valid CPR number in free text, e.g. a CPR typed in the wrong
     column and echoed in a message: in any form :data:`CPR_LIKE` reads as one,
@@ -327,8 +333,8 @@ def mask_cpr_text(text: str) -> str:
         return text
 
     def masked(m: re.Match) -> str | None:
-        birth = ascii_digits(m[1] + (m[2] or m[3]) + m[4])
-        return birth + CPR_MASK if is_valid_cpr(birth + ascii_digits(m[5])) else None
+        birth = ascii_digits((m[1] + (m[2] or m[3]) + m[4]).translate(_AS_DIGITS))
+        return birth + CPR_MASK if is_valid_cpr(birth + ascii_digits(m[5].translate(_AS_DIGITS))) else None
 
     if not CPR_INVISIBLE.search(text):
         return CPR_LIKE.sub(lambda m: masked(m) or m[0], text)

@@ -78,13 +78,24 @@ CPR_INVISIBLE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in (*
 #: what masking treats as a CPR number (in a text read without
 #: :data:`CPR_INVISIBLE`): DDMMYY and SSSS in digits of any script, the birth
 #: date whole or in pairs apart, the parts joined by nothing, by spaces and dashes
-#: (``01 01 40 1234``, ``010140 - 1234``) or by one ``.`` or ``/``; broader
+#: (``01 01 40 1234``, ``010140 - 1234``) or by one ``.`` or ``/`` (spaces
+#: beside it, and the characters NFKC makes a digit, ``.`` or ``/``, read as
+#: such: :data:`DIGIT_LIKE`, :data:`DOT_LIKE`); broader
 #: than what is read as a CPR number, and at least what the invoice key reads
 #: as ten digits in a row
 CPR_LIKE_SEPARATORS = "\\s\\-\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
 _SEPARATED = f"[{CPR_LIKE_SEPARATORS}]+"
+#: characters that are no digits but that Unicode's NFKC makes one (the
+#: superscript, subscript and circled digits ``¹``, ``₁``, ``①``): the invoice
+#: key (:mod:`invoicekit.keys`) reads them as digits, so masking does too
+DIGIT_LIKE = "\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u24ea"
+#: the one ``.`` or ``/`` that may join the birth date and the sequence number,
+#: and the characters NFKC makes one of them (full-width, small, the one dot leader)
+DOT_LIKE = "./\u2024\ufe52\uff0e\uff0f"
+_DIGIT = f"[\\d{DIGIT_LIKE}]"
 CPR_LIKE = re.compile(
-    rf"(?<!\d)(\d{{2}})(?:{_SEPARATED}(\d{{2}}){_SEPARATED}|(\d{{2}}))(\d{{2}})(?:{_SEPARATED}|[./])?(\d{{4}})(?!\d)"
+    rf"(?<!{_DIGIT})({_DIGIT}{{2}})(?:{_SEPARATED}({_DIGIT}{{2}}){_SEPARATED}|({_DIGIT}{{2}}))({_DIGIT}{{2}})"
+    rf"(?:{_SEPARATED}|\s*[{DOT_LIKE}]\s*)?({_DIGIT}{{4}})(?!{_DIGIT})"
 )
 #: the same for RE2 (pyarrow), to find the cells worth a look: it must find
 #: every cell :data:`CPR_LIKE` finds in them once :data:`CPR_INVISIBLE` is
@@ -96,11 +107,15 @@ CPR_LIKE = re.compile(
 # the categories, and the default-ignorables of other categories (the Hangul fillers …)
 _RE2_INVISIBLE = r"\p{Cf}\p{Cc}\p{Mn}\p{Me}" + "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in IGNORABLE)
 _RE2_HIDDEN = rf"[{_RE2_INVISIBLE}]*"
-_RE2_DIGIT = rf"\p{{Nd}}{_RE2_HIDDEN}"
+_RE2_DIGIT_LIKE = "".join(f"\\x{{{ord(c):x}}}" if c != "-" else "-" for c in DIGIT_LIKE)
+_RE2_ANY_DIGIT = rf"[\p{{Nd}}{_RE2_DIGIT_LIKE}]"
+_RE2_DIGIT = rf"{_RE2_ANY_DIGIT}{_RE2_HIDDEN}"
+_RE2_DOT = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in DOT_LIKE) + "]"
 _RE2_JOINER = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}\x{{2212}}\x{{ad}}{_RE2_INVISIBLE}]"
 CPR_LIKE_RE2 = (
     rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOINER}+{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}+|{_RE2_DIGIT}{_RE2_DIGIT})"
-    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOINER}*|[./]{_RE2_HIDDEN}){_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}\p{{Nd}}"
+    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOINER}*|{_RE2_JOINER}*{_RE2_DOT}{_RE2_JOINER}*)"
+    rf"{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}"
 )
 #: what stands for the sequence number of a masked CPR number
 CPR_MASK = "-xxxx"
