@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+# run as a script (python benchmarks/bench_tune.py), the checkout is not on the path yet
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.bench_run import compiled, measure
 
 WORLD = Path(__file__).parent / "data" / "demo-world"
