@@ -328,8 +328,11 @@ class Journal:
         target = sqlite3.connect(self.backup)
         try:
             self.conn.backup(target)
-        finally:
+        except BaseException:
             target.close()
+            self._drop_backup()  # half a copy is no backup
+            raise
+        target.close()
         secret = new_secret()
         # the pages of the tables rewritten are cleared as they are freed: they
         # show what the migration takes out (a build of SQLite may not, by default)
@@ -340,8 +343,7 @@ class Journal:
             self.version = self._check()
             if self.version >= SCHEMA_VERSION:  # nothing for this one to do: no backup of its own
                 self.conn.execute("ROLLBACK")
-                self.backup.unlink(missing_ok=True)
-                self.backup = None
+                self._drop_backup()
                 return
             if self.version < 2:
                 self._migrate_v1(secret)
@@ -362,12 +364,21 @@ class Journal:
             )
         except BaseException:
             self._rollback()  # SQLite may have rolled back already (a full disk)
+            # the journal is as it was: the copy beside it backs up nothing, and
+            # would only be one more file holding every number the journal holds
+            self._drop_backup()
             raise
         self.conn.execute("COMMIT")
         old, self.version = self.version, SCHEMA_VERSION
         if old < 2:
             with contextlib.suppress(sqlite3.DatabaseError):  # give back the old table's pages (the backup keeps them)
                 self.conn.execute("VACUUM")
+
+    def _drop_backup(self) -> None:
+        """The copy :meth:`_migrate` made removed, where the journal stayed as it was."""
+        if self.backup is not None:
+            self.backup.unlink(missing_ok=True)
+            self.backup = None
 
     def _migrate_v1(self, secret: str) -> None:
         """Schema 1 → 2 (inside :meth:`_migrate`'s transaction): the runs'

@@ -502,6 +502,34 @@ def test_a_full_disk_during_a_migration_is_named_as_such_and_leaves_the_journal_
     assert table(journal, V1_DECISIONS).equals(before)
     with Journal(journal, readonly=True) as j:
         assert j.version == 1
+    # the journal is as it was, so the copy made before is no backup of anything: it is
+    # not left beside it (another copy of every number it holds), and the next migration
+    # makes the one backup
+    assert list(tmp_path.glob("journal.sqlite.*")) == []
+    with Journal(journal) as j:
+        assert j.version == SCHEMA_VERSION
+    assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema1-backup"]
+
+
+def test_a_backup_that_cannot_be_written_is_not_left_half_written(tmp_path, monkeypatch):
+    journal = v1_copy(tmp_path)
+
+    from invoicekit import journal as jm
+    from invoicekit.errors import OutputError
+
+    class FullDisk(sqlite3.Connection):
+        def backup(self, target, *args, **kwargs):
+            target.execute("CREATE TABLE half (x)")  # some pages written, then the disk is full
+            raise sqlite3.OperationalError("database or disk is full")
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(jm.sqlite3, "connect", lambda *a, **k: connect(*a, factory=FullDisk, **k))
+    with pytest.raises(OutputError, match="disk"):
+        Journal(journal)
+    monkeypatch.undo()
+    assert list(tmp_path.glob("journal.sqlite.*")) == []
+    with Journal(journal, readonly=True) as j:
+        assert j.version == 1
 
 
 def test_a_migration_killed_half_way_leaves_the_journal_as_it_was_and_its_backup(tmp_path):
