@@ -797,14 +797,14 @@ def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
         column = t.column(k)
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             continue
-        text = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        text = pc.fill_null(arrow_text(column), "")
         if name in _KEY_COLUMNS:
             clean, count = rekeyed(text, secret)
             if count == 0:
                 continue
         else:
-            clean = mask_arrow(pc.fill_null(text, ""))
-            if clean.equals(pc.fill_null(text, "")):
+            clean = mask_arrow(text)
+            if clean.equals(text):
                 continue
         t = t.set_column(k, name, clean.cast(column.type))
         changed = True

@@ -159,16 +159,10 @@ def digests(texts, secret: str) -> list[str]:
 
 def stored_keys(normalised: np.ndarray, secret: str) -> np.ndarray:
     """What the journal may hold of normalised numbers: the number itself, or
-    its keyed hash where it holds ten digits in a row (it might be a CPR)."""
-    out = np.asarray(normalised, dtype=object).copy()
-    if len(out) == 0:
-        return out
-    arr = pa.array(out, type=pa.large_string())
-    risky = pc.match_substring_regex(arr, _HASHED_WHEN_RE2).to_numpy(zero_copy_only=False)
-    at = np.flatnonzero(risky)
-    if len(at):
-        out[at] = digests(out[at], secret)
-    return out
+    its keyed hash where it reads as a CPR number (ten digits in a row, or
+    :data:`~invoicekit.vocabulary.CPR_LIKE_RE2`): :func:`stored_keys_arrow`,
+    as Python texts."""
+    return np.array(stored_keys_arrow(normalised, secret).to_numpy(zero_copy_only=False), dtype=object)
 
 
 def stored_keys_arrow(normalised: object, secret: str) -> pa.Array:
@@ -177,13 +171,7 @@ def stored_keys_arrow(normalised: object, secret: str) -> pa.Array:
         arr = normalised.cast(pa.large_string())
     else:
         arr = pa.array(np.asarray(normalised, dtype=object), type=pa.large_string())
-    risky = np.flatnonzero(pc.match_substring_regex(arr, _HASHED_WHEN_RE2).to_numpy(zero_copy_only=False))
-    if len(risky) == 0:
-        return arr
-    mask = np.zeros(len(arr), dtype=bool)
-    mask[risky] = True
-    hashed = pa.array(digests(arr.take(pa.array(risky)).to_pylist(), secret), type=pa.large_string())
-    return pc.replace_with_mask(arr, pa.array(mask), hashed)
+    return _hashed_where(arr, pc.match_substring_regex(arr, _HASHED_WHEN_RE2).to_numpy(zero_copy_only=False), secret)
 
 
 def rekeyed(keys: object, secret: str) -> tuple[pa.Array, int]:
@@ -198,11 +186,17 @@ def rekeyed(keys: object, secret: str) -> tuple[pa.Array, int]:
     arr = pc.fill_null(arrow_text(keys), "")
     clear = pc.invert(pc.match_substring_regex(arr, _KEYED_RE2))
     risky = pc.and_(clear, pc.match_substring_regex(arr, _HASHED_WHEN_RE2)).to_numpy(zero_copy_only=False)
+    return _hashed_where(arr, risky, secret), int(risky.sum())
+
+
+def _hashed_where(arr: pa.Array, risky: np.ndarray, secret: str) -> pa.Array:
+    """``arr`` (arrow text) with the texts where ``risky`` holds replaced by
+    their keyed hash (:func:`digests`); ``arr`` itself where none."""
     at = np.flatnonzero(risky)
     if len(at) == 0:
-        return arr, 0
+        return arr
     hashed = pa.array(digests(arr.take(pa.array(at)).to_pylist(), secret), type=arr.type)
-    return pc.replace_with_mask(arr, pa.array(risky), hashed), len(at)
+    return pc.replace_with_mask(arr, pa.array(risky), hashed)
 
 
 def citizen_keys(cpr: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: str) -> np.ndarray:

@@ -114,7 +114,7 @@ _RE2_DOT = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in DOT_LIKE) + "]"
 _RE2_JOINER = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}\x{{2212}}\x{{ad}}{_RE2_INVISIBLE}]"
 CPR_LIKE_RE2 = (
     rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOINER}+{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}+|{_RE2_DIGIT}{_RE2_DIGIT})"
-    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOINER}*|{_RE2_JOINER}*{_RE2_DOT}{_RE2_JOINER}*)"
+    rf"{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}*(?:{_RE2_DOT}{_RE2_JOINER}*)?"
     rf"{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}"
 )
 #: what stands for the sequence number of a masked CPR number
