@@ -36,8 +36,8 @@ demo: $(STAMP)
 	$(BIN)/invoicekit report business-case --config $(DEMO_OUT)/business-case.toml --journal $(DEMO_OUT)/journal.sqlite --out reports
 
 test: demo
-	$(BIN)/ruff check invoicekit synthetic tests benchmarks scripts
-	$(BIN)/ruff format --check invoicekit synthetic tests benchmarks scripts
+	$(BIN)/ruff check invoicekit invoicekit_command.py synthetic tests benchmarks scripts
+	$(BIN)/ruff format --check invoicekit invoicekit_command.py synthetic tests benchmarks scripts
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
 
 # JupyterLab on the notebooks (they make their small municipality themselves the first time)
@@ -52,11 +52,11 @@ lab: $(LAB_STAMP) strip-filter
 	cd notebooks && ../$(BIN)/jupyter lab $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 lint: $(STAMP)
-	$(BIN)/ruff check invoicekit synthetic tests benchmarks scripts
+	$(BIN)/ruff check invoicekit invoicekit_command.py synthetic tests benchmarks scripts
 
 format: $(STAMP)
-	$(BIN)/ruff format invoicekit synthetic tests benchmarks scripts
-	$(BIN)/ruff check --fix invoicekit synthetic tests benchmarks scripts
+	$(BIN)/ruff format invoicekit invoicekit_command.py synthetic tests benchmarks scripts
+	$(BIN)/ruff check --fix invoicekit invoicekit_command.py synthetic tests benchmarks scripts
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py

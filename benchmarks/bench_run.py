@@ -186,7 +186,10 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bo
     if code is not None:
         env["PYTHONPATH"] = str(code)
     compiled(code or HERE.parent)
-    cli = [sys.executable, "-m", "invoicekit.cli", "run"]
+    # the command as the console script starts it (invoicekit_command, since 0.9.4: it
+    # settles arrow's allocator before pyarrow loads); an older checkout's command line
+    starts = "invoicekit_command" if ((code or HERE.parent) / "invoicekit_command.py").exists() else "invoicekit.cli"
+    cli = [sys.executable, "-m", starts, "run"]
     inputs = ["--grants", str(folder / "grants.csv"), "--invoices", str(folder / "invoices.csv"),
               "--support-sheet", str(folder / "stoetteark.xlsx"), "--quiet"]  # fmt: skip
     floors, dry, recorded = [], [], []

@@ -39,6 +39,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow as pa
+
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.errors import InputError, OutputError
 from invoicekit.identifiers import mask_cpr_text
@@ -1362,6 +1364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _logging(args):
             try:
                 log.info("invoicekit %s %s started", __version__, command)
+                # jemalloc when started as the command (invoicekit_command), else pyarrow's default
+                log.debug("arrow's memory pool: %s", pa.default_memory_pool().backend_name)
                 code = args.handler(args)
             except (InputError, OutputError, OSError) as exc:
                 log.error("invoicekit %s stopped: %s", command, exc.line() if isinstance(exc, InputError) else exc)
