@@ -232,6 +232,11 @@ def _typed_in_parts(
         parts = [first.result(), second.result()]
     typed = pd.concat(parts, ignore_index=True)
     typed["row"] = np.arange(1, n + 1, dtype=np.int64)
+    # each text column joined into one array once, here in the typing: pandas
+    # leaves it in the halves' two pieces, and each later use would join them again
+    for name in typed.columns:
+        if is_arrow_text(typed[name]):
+            typed[name] = pd.Series(arrow_text(typed[name]), dtype=typed[name].dtype, copy=False)
     return typed
 
 
@@ -985,11 +990,14 @@ def _dedupe_grants(grants: pd.DataFrame, source: str, problems: Problems) -> pd.
     if not dup.any():
         return grants
     fields = [c for c in grants.columns if c != "row"]
-    exact_copy = grants.duplicated(subset=fields, keep="first").to_numpy()
-    problems.add_many(
-        source, grants["row"].to_numpy()[exact_copy], "grant_id", "dublet af en tidligere række; ignoreret"
-    )
-    grants = grants[~exact_copy]
+    # an exact copy repeats its grant_id too: only the rows whose id repeats are compared
+    exact_copy = np.zeros(len(grants), dtype=bool)
+    exact_copy[dup] = grants[dup].duplicated(subset=fields, keep="first").to_numpy()
+    if exact_copy.any():
+        problems.add_many(
+            source, grants["row"].to_numpy()[exact_copy], "grant_id", "dublet af en tidligere række; ignoreret"
+        )
+        grants = grants[~exact_copy]
     conflict = grants["grant_id"].duplicated(keep=False).to_numpy()
     problems.add_many(
         source,

@@ -322,6 +322,21 @@ def test_identical_copies_of_a_grant_count_once():
     assert len(res.problems) == 1
 
 
+def test_copies_and_conflicts_of_grants_among_others_are_each_named_by_their_row():
+    """Copies compared among the rows whose grant id repeats: an exact copy
+    anywhere after its first is dropped and named, conflicting copies are all
+    left out, and the grants between them are kept."""
+    base = grants_table()
+    conflicting = base.iloc[[1]].assign(rate="460.00")
+    grants = pd.concat([base, base.iloc[[0]], conflicting, base.iloc[[0]], base.iloc[[5]]], ignore_index=True)
+    typed = prepare_grants(grants)  # rows numbered from 1, as in the file
+    problems = typed.problems
+    copies = problems[problems["problem"].str.startswith("dublet")]["row"].tolist()
+    conflicts = problems[problems["problem"].str.startswith("samme")]["row"].tolist()
+    assert sorted(copies) == [8, 10, 11] and sorted(conflicts) == [2, 9]
+    assert sorted(typed.frame["grant_id"]) == sorted(set(base["grant_id"]) - {"G-A104"})
+
+
 def test_explain_lists_every_candidate_and_where_it_dropped_out():
     res = run(
         invoice(amount="31.200,00", cpr=E), invoice(invoice_id="F-2", supplier_cvr=KILDEN, amount="1"), explain=True

@@ -482,6 +482,14 @@ def test_an_extract_read_in_two_parts_is_typed_as_the_extract_read_whole(tmp_pat
     assert (whole["period_source"] == "text").any() and (whole["cpr_count"] == 2).any()
     if parts_from == 2:
         assert split and 0 < split[0] < len(whole)  # typed in the two parts it was read in
+    # each text column one arrow array, as typing whole gives: not left in the parts' pieces
+    # for every later use to join again
+    import pyarrow as pa
+
+    for column in parts.columns:
+        if str(parts[column].dtype) == "str":
+            held = pa.array(parts[column])
+            assert not isinstance(held, pa.ChunkedArray) or held.num_chunks == 1, column
 
 
 # --- the typing's short cuts give what the plain path gives
