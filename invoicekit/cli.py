@@ -879,7 +879,9 @@ def keep_freed_memory() -> bool:
 
 def _as_batch() -> None:
     """What a batch command sets once its modules are imported: the memory it
-    frees kept for what it allocates next (:func:`keep_freed_memory`), and
+    frees kept for what it allocates next (:func:`keep_freed_memory`; arrow's
+    own allocator is set so, for every command, before pyarrow loads, by
+    :mod:`invoicekit_command`), and
     the objects the imports made frozen, so that the garbage collector's full
     passes no longer walk them (40 ms of a run at a million invoices)."""
     keep_freed_memory()
