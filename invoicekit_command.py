@@ -1,5 +1,6 @@
-"""The ``invoicekit`` command's process: how it takes memory, settled before
-pyarrow loads, then the command line (:func:`invoicekit.cli.main`).
+"""The ``invoicekit`` command's process: how it takes memory (and whether
+numpy's OpenBLAS starts threads), settled before pyarrow and numpy load,
+then the command line (:func:`invoicekit.cli.main`).
 
 A module of its own, outside the package, because importing anything in
 ``invoicekit`` loads pyarrow, and arrow's jemalloc reads its settings once,
@@ -18,8 +19,8 @@ back what it freed (``dirty_decay_ms:-1``), reuses those pages instead: 24 %
 fewer pages handed out for the same run (``benchmarks/bench_run.py`` counts
 them), and the peak memory stays what the largest step needs.
 
-``JE_ARROW_MALLOC_CONF`` and ``ARROW_DEFAULT_MEMORY_POOL``, where set, are
-left as the user set them.
+``JE_ARROW_MALLOC_CONF``, ``OPENBLAS_NUM_THREADS`` and
+``ARROW_DEFAULT_MEMORY_POOL``, where set, are left as the user set them.
 """
 
 from __future__ import annotations
@@ -36,17 +37,32 @@ from collections.abc import Sequence
 KEEP_FREED_PAGES = "dirty_decay_ms:-1,muzzy_decay_ms:-1,narenas:1"
 
 
-def prepare_process() -> str:
-    """Settle how this process takes memory; returns the name of arrow's
-    memory pool in use. Call it before anything imports pyarrow; called
-    later, it changes nothing but the pool."""
-    os.environ.setdefault("JE_ARROW_MALLOC_CONF", KEEP_FREED_PAGES)
-    import pyarrow as pa
+#: read once, when pyarrow (and with it numpy) loads: arrow's jemalloc as
+#: above, and OpenBLAS without threads of its own (nothing the command does
+#: uses BLAS, yet its thread spun on the second core: 1 % of the 1M run's CPU)
+PROCESS_SETTINGS = {"JE_ARROW_MALLOC_CONF": KEEP_FREED_PAGES, "OPENBLAS_NUM_THREADS": "1"}
 
-    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
-        # a pyarrow built without jemalloc (Windows) keeps its default pool
-        with contextlib.suppress(NotImplementedError):
-            pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+def prepare_process() -> str:
+    """Settle how this process takes memory (and OpenBLAS's threads); returns
+    the name of arrow's memory pool in use. Call it before anything imports
+    pyarrow or numpy; called later, it changes nothing but the pool. A
+    setting the user made is kept; the ones made here are taken out of the
+    environment again once read, so that programs the command starts (a
+    notebook's kernel) start as they would have."""
+    made = [name for name in PROCESS_SETTINGS if name not in os.environ]
+    os.environ.update({name: PROCESS_SETTINGS[name] for name in made})
+    try:
+        import pyarrow as pa
+
+        if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+            # a pyarrow built without jemalloc (Windows) keeps its default pool
+            with contextlib.suppress(NotImplementedError):
+                pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.allocate_buffer(1)  # the pool in use, its settings read
+    finally:
+        for name in made:
+            os.environ.pop(name, None)
     return pa.default_memory_pool().backend_name
 
 
