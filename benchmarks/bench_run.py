@@ -17,7 +17,8 @@ runs, then the median), and the cost per invoice at the largest size against
 the smallest; beside them the CPU seconds (user + system) of each command and
 the dry run's CPU against the floor's, a steadier figure on a shared machine.
 
-Before each command the machine's memory is made resident (``--warm-gib``,
+Before each command the files the commands before it wrote are flushed to
+disk (``os.sync``), and the machine's memory is made resident (``--warm-gib``,
 3 GiB by default, touched by a throwaway process). On the virtual machines
 these figures come from, memory a process freed a few seconds ago costs
 little to use again, but memory left idle for longer is handed back to the
@@ -114,11 +115,23 @@ WARM = "import sys; b = bytearray(int(float(sys.argv[1]) * 2**30)); b[::4096] = 
 
 
 def warm(gib: float) -> None:
-    """Make ``gib`` GiB of the machine's memory resident, so that the command
-    measured next starts from the same machine as any other (see the
-    module's docstring)."""
+    """Write what the commands before wrote to disk, then make ``gib`` GiB of
+    the machine's memory resident, so that the command measured next starts
+    from the same machine as any other (see the module's docstring)."""
+    settle()
     if gib > 0:
         subprocess.run([sys.executable, "-c", WARM, str(gib)], check=True)
+
+
+def settle() -> None:
+    """Flush the files the commands before wrote (``os.sync``): a command
+    leaves hundreds of MB of them in memory, and the kernel writes them out
+    on the two cores while the next command runs. Without it the floor,
+    which runs after the recorded run's 520 MB, took 2.1 s and 3.2 s of CPU
+    where, started after a flush, it took 1.3 to 2.1 s (median 1.7 s) and 2.0 s
+    of CPU (ten rounds, 2026-12-03)."""
+    if hasattr(os, "sync"):
+        os.sync()
 
 
 def measure(
@@ -161,6 +174,7 @@ def fresh_mib(cmd: list[str], env: dict | None = None, cwd: str | None = None) -
     the module's docstring); None where it cannot be counted (not Linux)."""
     if not sys.platform.startswith("linux"):
         return None
+    settle()
     out = subprocess.run(
         [sys.executable, "-c", FRESH, *cmd], capture_output=True, text=True, check=True, env=env, cwd=cwd
     ).stdout.split()
@@ -177,6 +191,13 @@ def compiled(checkout: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(checkout / "invoicekit")], check=True)
 
 
+def command_module(checkout: Path) -> str:
+    """The module the checkout's console script starts in, for ``python -m``:
+    ``invoicekit_command`` since 0.9.4 (it settles arrow's allocator before
+    pyarrow loads), an older checkout's ``invoicekit.cli``."""
+    return "invoicekit_command" if (checkout / "invoicekit_command.py").exists() else "invoicekit.cli"
+
+
 def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bool = True) -> dict:
     folder = DATA / f"n{n}"
     if not (folder / "invoices.csv").exists():
@@ -186,10 +207,7 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bo
     if code is not None:
         env["PYTHONPATH"] = str(code)
     compiled(code or HERE.parent)
-    # the command as the console script starts it (invoicekit_command, since 0.9.4: it
-    # settles arrow's allocator before pyarrow loads); an older checkout's command line
-    starts = "invoicekit_command" if ((code or HERE.parent) / "invoicekit_command.py").exists() else "invoicekit.cli"
-    cli = [sys.executable, "-m", starts, "run"]
+    cli = [sys.executable, "-m", command_module(code or HERE.parent), "run"]
     inputs = ["--grants", str(folder / "grants.csv"), "--invoices", str(folder / "invoices.csv"),
               "--support-sheet", str(folder / "stoetteark.xlsx"), "--quiet"]  # fmt: skip
     floors, dry, recorded = [], [], []

@@ -20,8 +20,9 @@ from pathlib import Path
 
 # run as a script (python benchmarks/bench_tune.py), the checkout is not on the path yet
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.bench_run import compiled, measure
+from benchmarks.bench_run import command_module, compiled, measure
 
+ROOT = Path(__file__).resolve().parent.parent
 WORLD = Path(__file__).parent / "data" / "demo-world"
 GRID = (
     "tolerance=0,1,5,10,25;max_amount=25000,50000,100000,200000,1000000;paragraphs=103+104+107+108+STU,103+104+107+108"
@@ -40,11 +41,11 @@ def main() -> None:
     env = dict(os.environ)
     if args.code is not None:
         env["PYTHONPATH"] = str(args.code)
-    compiled(args.code or Path(__file__).resolve().parent.parent)
+    compiled(args.code or ROOT)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.repeat):
-            cmd = [sys.executable, "-m", "invoicekit.cli", "tune", "--world", str(WORLD), "--grid", GRID, "--quiet",
+            cmd = [sys.executable, "-m", command_module(args.code or ROOT), "tune", "--world", str(WORLD), "--grid", GRID, "--quiet",
                    "--out", os.path.join(tmp, str(k))]  # fmt: skip
             runs.append(measure(cmd, env, tmp))
             print(f"  tune, 50 rule sets: {runs[-1][0]:.1f} s", file=sys.stderr)
