@@ -1,5 +1,5 @@
 """The ``invoicekit`` command's process: how it takes memory (and whether
-numpy's OpenBLAS starts threads), settled before pyarrow and numpy load,
+numpy's OpenBLAS starts a thread), settled before pyarrow and numpy load,
 then the command line (:func:`invoicekit.cli.main`).
 
 A module of its own, outside the package, because importing anything in
@@ -37,21 +37,28 @@ from collections.abc import Sequence
 KEEP_FREED_PAGES = "dirty_decay_ms:-1,muzzy_decay_ms:-1,narenas:1"
 
 
-#: read once, when pyarrow (and with it numpy) loads: arrow's jemalloc as
-#: above, and OpenBLAS without threads of its own (nothing the command does
-#: uses BLAS, yet its thread spun on the second core: 1 % of the 1M run's CPU)
-PROCESS_SETTINGS = {"JE_ARROW_MALLOC_CONF": KEEP_FREED_PAGES, "OPENBLAS_NUM_THREADS": "1"}
+#: read once, when pyarrow loads: arrow's jemalloc, as above
+PROCESS_SETTINGS = {"JE_ARROW_MALLOC_CONF": KEEP_FREED_PAGES}
+
+#: the commands that use no BLAS: numpy's OpenBLAS starts without a thread of
+#: its own for them (read once, when numpy loads; its thread spun on the
+#: second core, 1 % of a 1M run's CPU). ``types`` clusters with BLAS, 5 %
+#: faster with its thread, so it keeps it
+NO_BLAS_COMMANDS = ("run", "replay", "tune")
+NO_BLAS = {"OPENBLAS_NUM_THREADS": "1"}
 
 
-def prepare_process() -> str:
-    """Settle how this process takes memory (and OpenBLAS's threads); returns
-    the name of arrow's memory pool in use. Call it before anything imports
-    pyarrow or numpy; called later, it changes nothing but the pool. A
-    setting the user made is kept; the ones made here are taken out of the
-    environment again once read, so that programs the command starts (a
-    notebook's kernel) start as they would have."""
-    made = [name for name in PROCESS_SETTINGS if name not in os.environ]
-    os.environ.update({name: PROCESS_SETTINGS[name] for name in made})
+def prepare_process(command: str | None = None) -> str:
+    """Settle how this process takes memory (and, for ``command`` among
+    :data:`NO_BLAS_COMMANDS`, OpenBLAS's threads); returns the name of
+    arrow's memory pool in use. Call it before anything imports pyarrow or
+    numpy; called later, it changes nothing but the pool. A setting the user
+    made is kept; the ones made here are taken out of the environment again
+    once read, so that programs the command starts (a notebook's kernel)
+    start as they would have."""
+    settings = PROCESS_SETTINGS | (NO_BLAS if command in NO_BLAS_COMMANDS else {})
+    made = [name for name in settings if name not in os.environ]
+    os.environ.update({name: settings[name] for name in made})
     try:
         import pyarrow as pa
 
@@ -67,7 +74,8 @@ def prepare_process() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    prepare_process()
+    words = sys.argv[1:] if argv is None else list(argv)
+    prepare_process(words[0] if words else None)  # the command: the first word (its only option is --version)
     from invoicekit.cli import main as command
 
     return command(argv)

@@ -139,28 +139,39 @@ def test_the_command_leaves_an_arrow_pool_the_user_chose(example_case, tmp_path)
     assert "arrow's memory pool: system" in log.read_text(encoding="utf-8")
 
 
-#: in a process set up as the command: OpenBLAS's threads, and whether the
-#: settings are left in the environment of the programs it starts
+#: in a process set up as the command named by its argument (none: plain
+#: numpy): OpenBLAS's threads, and the settings left in the environment of
+#: the programs it starts
 SETTLED = """
-import json, os
-from invoicekit_command import PROCESS_SETTINGS, prepare_process
-prepare_process()
+import json, os, sys
+from invoicekit_command import NO_BLAS, PROCESS_SETTINGS, prepare_process
+if sys.argv[1:]:
+    prepare_process(sys.argv[1])
+else:
+    import numpy
 from threadpoolctl import threadpool_info
 blas = [pool["num_threads"] for pool in threadpool_info() if pool["internal_api"] == "openblas"]
-print(json.dumps({"blas": blas, "left": [name for name in PROCESS_SETTINGS if name in os.environ]}))
+print(json.dumps({"blas": blas, "left": [name for name in PROCESS_SETTINGS | NO_BLAS if name in os.environ]}))
 """
 
 
-def test_the_command_starts_no_blas_threads_and_leaves_the_environment_as_it_found_it():
-    def settled(env: dict[str, str]) -> dict:
-        out = subprocess.run([sys.executable, "-c", SETTLED], capture_output=True, text=True, check=True, env=env)
+def test_the_batch_commands_start_no_blas_thread_and_leave_the_environment_as_they_found_it():
+    def settled(*command: str, **env: str) -> dict:
+        base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "JE_ARROW_MALLOC_CONF")}
+        out = subprocess.run(
+            [sys.executable, "-c", SETTLED, *command], capture_output=True, text=True, check=True, env=base | env
+        )
         return json.loads(out.stdout)
 
-    plain = settled({k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "JE_ARROW_MALLOC_CONF")})
-    assert plain["left"] == []  # a notebook's kernel the command starts begins as it would have
-    assert set(plain["blas"]) <= {1}  # numpy's OpenBLAS (where it has one) on one thread
+    plain = settled()
+    for command in ("run", "replay", "tune"):
+        found = settled(command)
+        assert found["left"] == []  # a notebook's kernel the command starts begins as it would have
+        assert set(found["blas"]) <= {1}  # numpy's OpenBLAS (where it has one) on one thread
+    # types clusters with BLAS: its threads as numpy starts them
+    assert settled("types") == plain
     # the user's own setting is theirs to keep
-    assert settled({**os.environ, "OPENBLAS_NUM_THREADS": "2"})["left"] == ["OPENBLAS_NUM_THREADS"]
+    assert settled("run", OPENBLAS_NUM_THREADS="2")["left"] == ["OPENBLAS_NUM_THREADS"]
 
 
 #: in a process set up as the command: 256 MiB of arrow data made, freed (and
