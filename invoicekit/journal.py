@@ -61,7 +61,7 @@ from invoicekit.cells import mask_arrow
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import History, history_tables
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
 from invoicekit.keys import (
     HASHED,
     LEGACY,
@@ -827,13 +827,22 @@ def _legacy_made_again(keys: object, shown: object, secret: str) -> tuple[pa.Arr
     ids = np.array(pc.fill_null(arrow_text(shown), "").take(pa.array(at)).to_pylist(), dtype=object)
     old = np.array(keys.take(pa.array(at)).to_pylist(), dtype=object)
     made = (LEGACY + normalise_numbers(ids)) == old  # a legacy key of this number (a number may begin with ~)
-    again = legacy_keys(np.array([mask_cpr_text(str(i)) for i in ids], dtype=object), secret)
+    again = _legacy_keys_masked_now(ids, secret)
     differs = made & (again != old)
     if not differs.any():
         return keys, 0
     out = np.array(keys.to_pylist(), dtype=object)
     out[at[differs]] = again[differs]
     return pa.array(out, type=keys.type), int(differs.sum())
+
+
+def _legacy_keys_masked_now(shown: np.ndarray, secret: str) -> np.ndarray:
+    """The legacy keys of numbers schema 1 stored masked (``shown``), made of
+    each number masked as this version masks it, as check 10 masks a new
+    number to compare (:func:`~invoicekit.identifiers.mask_cprs_in`: once per
+    distinct number, only those that may hold a CPR number)."""
+    masked = mask_cprs_in(pd.Series(shown, dtype=object)).to_numpy(dtype=object)
+    return legacy_keys(masked, secret)
 
 
 def _dtype(column: str) -> str:
@@ -900,7 +909,7 @@ def _v1_keys(d: pd.DataFrame, secret: str) -> pd.DataFrame:
     legacy = legacy_invoice_keys(shown, secret)
     again = np.flatnonzero(legacy != "")
     if len(again):  # stored masked: the legacy key of the number masked as now
-        legacy[again] = legacy_keys(np.array([mask_cpr_text(str(s)) for s in shown[again]], dtype=object), secret)
+        legacy[again] = _legacy_keys_masked_now(shown[again], secret)
     invoice_key = np.where(legacy != "", legacy, invoice_key)
     invoice_key[shown == ""] = ""
     grant_ids = d["grant_id"].to_numpy(dtype=object)
