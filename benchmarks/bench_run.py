@@ -125,11 +125,11 @@ def warm(gib: float) -> None:
 
 def settle() -> None:
     """Flush the files the commands before wrote (``os.sync``): a command
-    leaves hundreds of MB of them in memory, and the kernel writes them out
-    on the two cores while the next command runs. Without it the floor,
-    which runs after the recorded run's 520 MB, took 2.1 s and 3.2 s of CPU
-    where, started after a flush, it took 1.3 to 2.1 s (median 1.7 s) and 2.0 s
-    of CPU (ten rounds, 2026-12-03)."""
+    leaves hundreds of MB of them in memory, and the kernel may write them
+    out on the two cores while the next command runs, which is no cost of
+    that command. (Measured on 2026-12-03 it made no difference the noise
+    showed: the floor took 2.0 to 2.7 s in the script both before and after,
+    against 1.2 to 2.1 s in paired rounds of a shell loop within the hour.)"""
     if hasattr(os, "sync"):
         os.sync()
 
@@ -212,9 +212,10 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bo
               "--support-sheet", str(folder / "stoetteark.xlsx"), "--quiet"]  # fmt: skip
     floors, dry, recorded = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
+        floor_cmd = [sys.executable, "-c", FLOOR, str(folder / "grants.csv"), str(folder / "invoices.csv"),
+                     os.path.join(tmp, "floor.csv")]  # fmt: skip
         for k in range(repeat):
-            floors.append(measure([sys.executable, "-c", FLOOR, str(folder / "grants.csv"),
-                                   str(folder / "invoices.csv"), os.path.join(tmp, "floor.csv")], warm_gib=warm_gib))  # fmt: skip
+            floors.append(measure(floor_cmd, warm_gib=warm_gib))
             dry.append(measure([*cli, *inputs, "--dry-run", "--out", os.path.join(tmp, f"dry{k}")], env, tmp, warm_gib))
             recorded.append(
                 measure(
@@ -235,8 +236,6 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bo
                 f"  {n:,}: floor {floors[-1][0]:.1f} s, dry run {dry[-1][0]:.1f} s, recorded {recorded[-1][0]:.1f} s",
                 file=sys.stderr,
             )
-        floor_cmd = [sys.executable, "-c", FLOOR, str(folder / "grants.csv"), str(folder / "invoices.csv"),
-                     os.path.join(tmp, "floor.csv")]  # fmt: skip
         counted = (
             (
                 fresh_mib(floor_cmd),
