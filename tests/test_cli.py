@@ -115,12 +115,8 @@ def test_the_command_takes_arrows_memory_from_jemalloc_and_writes_what_the_libra
     ``cli.main`` writes in this process, with pyarrow's default pool."""
     import pyarrow as pa
 
-    log = tmp_path / "run.log"
-    command = [sys.executable, "-m", "invoicekit_command", *args(example_case, tmp_path / "command"), "--quiet"]
-    result = subprocess.run([*command, "--log-file", str(log), "--log-level", "DEBUG"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
     expected = "jemalloc" if _jemalloc() else pa.default_memory_pool().backend_name
-    assert f"arrow's memory pool: {expected}" in log.read_text(encoding="utf-8")
+    assert f"arrow's memory pool: {expected}" in _command_log(example_case, tmp_path, tmp_path / "command")
     assert main(args(example_case, tmp_path / "library", "--quiet")) == 0
     written = sorted(f.name for f in (tmp_path / "command").glob("*.csv"))
     assert len(written) == 6 and written == sorted(f.name for f in (tmp_path / "library").glob("*.csv"))
@@ -129,14 +125,23 @@ def test_the_command_takes_arrows_memory_from_jemalloc_and_writes_what_the_libra
 
 
 def test_the_command_leaves_an_arrow_pool_the_user_chose(example_case, tmp_path):
+    log = _command_log(example_case, tmp_path, tmp_path / "out", ARROW_DEFAULT_MEMORY_POOL="system")
+    assert "arrow's memory pool: system" in log
+
+
+def _command_log(case: Path, tmp_path: Path, out: Path, **env: str) -> str:
+    """The debug log of ``run`` on ``case`` started as the console script
+    starts it (``invoicekit_command``), with ``env`` added; it must succeed."""
     log = tmp_path / "run.log"
-    command = [sys.executable, "-m", "invoicekit_command", *args(example_case, tmp_path / "out"), "--quiet"]
-    env = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}
+    command = [sys.executable, "-m", "invoicekit_command", *args(case, out), "--quiet"]
     result = subprocess.run(
-        [*command, "--log-file", str(log), "--log-level", "DEBUG"], capture_output=True, text=True, env=env
+        [*command, "--log-file", str(log), "--log-level", "DEBUG"],
+        capture_output=True,
+        text=True,
+        env=os.environ | env,
     )
     assert result.returncode == 0, result.stderr
-    assert "arrow's memory pool: system" in log.read_text(encoding="utf-8")
+    return log.read_text(encoding="utf-8")
 
 
 #: in a process set up as the command named by its argument (none: plain
