@@ -14,6 +14,7 @@ import bisect
 import datetime as dt
 import functools
 import itertools
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -173,6 +174,8 @@ class Checked:
     keys: dict[str, pa.Array]
     key_codes: dict[str, np.ndarray]
     key_distinct: dict[str, np.ndarray]
+    #: every invoice's CPR numbers masked (:func:`_masked_cprs`), arrow
+    cpr_masked: pa.Array
 
 
 def check_batch(
@@ -204,9 +207,9 @@ def check_batch(
 
     # ------------------------------------------------ 1-9: the invoice alone
     # beside them the invoices' keys of check 10 and their codes (hashed texts, about as long
-    # as checks 1-9 and the grants' keys)
-    (start, end, amount, grant_keys), (invoice_keys, invoice_key_codes) = _side_by_side(
-        lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret)),
+    # as checks 1-9, the grants' keys and the masked CPR numbers together)
+    (start, end, amount, grant_keys, cpr_masked), (invoice_keys, invoice_key_codes) = _side_by_side(
+        lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret), _masked_cprs(inv)),
         lambda: _invoice_keys(inv, history.secret),
         rows=n,
     )
@@ -230,7 +233,7 @@ def check_batch(
         rows=n,
     )
     return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
-                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct)  # fmt: skip
+                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct, cpr_masked)  # fmt: skip
 
 
 def _the_invoice_alone(inv: pd.DataFrame, state: _State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -411,16 +414,18 @@ def decide_checked(
     tables, as :func:`decide` gives them."""
     inv, gr, problems = checked.invoices.frame, checked.grants.frame, checked.problems
     m, coded = checked.match, checked.coded
-    # checks 18-21 here, and beside them the masked CPR numbers and the messages
-    # of the invoices that failed checks 1-17 (their reasons and details are final)
+    # checks 18-21 here, and beside them the messages of the invoices that failed
+    # checks 1-17 (their reasons and details are final); this thread helps with
+    # the messages once the checks are done
     early = np.flatnonzero(checked.reason != 0) if messages else np.empty(0, dtype=np.int64)
-    (state, detail), (cpr_masked, early_messages) = _side_by_side(
-        lambda: _business_rules(checked, rules, history),
-        lambda: _masked_and_messages(checked, early),
+    early_messages = _Messages(_manual_facts(checked, checked.detail, checked.reason), early, checked.reason)
+    (state, detail), _ = _side_by_side(
+        lambda: (_business_rules(checked, rules, history), early_messages.make())[0],
+        early_messages.make,
         rows=len(inv),
     )
     # _assemble lets go of the early messages once they are in the message column
-    decisions, postings, notes = _assemble(checked, state, detail, cpr_masked, early_messages, messages)
+    decisions, postings, notes = _assemble(checked, state, detail, early_messages.made, messages)
     postings["posting_date"] = posting_dates(
         postings["period_start"].to_numpy(dtype="datetime64[D]"),
         postings["period_end"].to_numpy(dtype="datetime64[D]"),
@@ -1366,12 +1371,12 @@ class _Rows:
         return self.columns[name]
 
 
-def _manual_facts(checked: Checked, cpr_masked: pa.Array, detail: np.ndarray, reason: np.ndarray) -> _Facts:
+def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _Facts:
     """The facts the messages draw on (see :mod:`invoicekit.messages`), per
     invoice row; texts cut to a readable width. ``detail`` and ``reason``: the
     details and failed checks so far (final for the rows asked about)."""
     inv, gr, coded, start, end = checked.invoices.frame, checked.grants.frame, checked.coded, checked.start, checked.end
-    m = checked.match
+    m, cpr_masked = checked.match, checked.cpr_masked
     grant_pos, closest_grant, exp_out, n_ok, n_fixed = m.grant_pos, m.closest_grant, m.exp_out, m.n_ok, m.n_fixed
     shown = np.where(grant_pos >= 0, grant_pos, closest_grant)
     shown_take = np.maximum(shown, 0)
@@ -1450,27 +1455,29 @@ def _side_by_side(*calls: Callable[[], object], rows: int) -> tuple:
         return (first, *(other.result() for other in others))
 
 
-def _masked_and_messages(checked: Checked, rows: np.ndarray) -> tuple[pa.Array, list[tuple[np.ndarray, pa.Array]]]:
-    """The masked CPR numbers of every invoice (:func:`_masked_cprs`), and
-    the messages of ``rows``, whose reasons and details ``checked`` holds
-    already (see :func:`_reason_messages`)."""
-    cpr_masked = _masked_cprs(checked.invoices.frame)
-    facts = _manual_facts(checked, cpr_masked, checked.detail, checked.reason)
-    return cpr_masked, _reason_messages(facts, rows, checked.reason)
-
-
-def _reason_messages(facts: _Facts, rows: np.ndarray, reason: np.ndarray) -> list[tuple[np.ndarray, pa.Array]]:
+class _Messages:
     """The Danish messages of the manual invoices ``rows``, each reason's rows
-    at once: (rows, messages) per reason, each message as the result holds it
-    (:func:`_finished`)."""
-    reasons = reason[rows]
-    out = []
-    for code, k in CHECK_NUMBER.items():
-        at = rows[reasons == k]
-        if len(at):
-            of = facts.of(at)
-            out.append((at, _finished(arrow_text(msg.MESSAGES[code](of)), of)))
-    return out
+    at once, the reasons with the most rows first: :meth:`make` takes the
+    next reason not yet begun until none is left, so two threads that call
+    it share the work, each taking the next as it is free. ``made`` holds
+    (rows, messages) per reason, each message as the result holds it
+    (:func:`_finished`), in the order they were finished."""
+
+    def __init__(self, facts: _Facts, rows: np.ndarray, reason: np.ndarray) -> None:
+        reasons = reason[rows]
+        by_reason = [(code, rows[reasons == k]) for code, k in CHECK_NUMBER.items()]
+        self.facts = facts
+        self.todo = deque(sorted(((code, at) for code, at in by_reason if len(at)), key=lambda g: -len(g[1])))
+        self.made: list[tuple[np.ndarray, pa.Array]] = []
+
+    def make(self) -> list[tuple[np.ndarray, pa.Array]]:
+        while True:
+            try:
+                code, at = self.todo.popleft()  # one thread's alone: a deque hands each item out once
+            except IndexError:
+                return self.made
+            of = self.facts.of(at)
+            self.made.append((at, _finished(arrow_text(msg.MESSAGES[code](of)), of)))
 
 
 def _finished(messages: pa.Array, facts: _Rows) -> pa.Array:
@@ -1497,7 +1504,6 @@ def _assemble(
     checked: Checked,
     state: _State,
     detail: np.ndarray,
-    cpr_masked: pa.Array,
     early_messages: list[tuple[np.ndarray, pa.Array]],
     texts: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -1505,10 +1511,11 @@ def _assemble(
     from its source once (a grant's id by position from the grants' column,
     the posted and manual rows filtered from the whole column), never a
     million Python texts converted one by one. ``early_messages``: those of
-    the invoices that failed checks 1-17 (see :func:`_masked_and_messages`);
+    the invoices that failed checks 1-17 (:class:`_Messages`);
     the list is emptied once they are in the message column, so that their
     memory is free again (reused, not fresh) for the manual rows' column."""
     inv, gr, coded, keys = checked.invoices.frame, checked.grants.frame, checked.coded, checked.keys
+    cpr_masked = checked.cpr_masked
     grant_pos, exp_out, start, end = checked.match.grant_pos, checked.match.exp_out, checked.start, checked.end
     n = len(inv)
     reason_idx = state.reason  # the failed check per invoice (int8), 0 for posted
@@ -1536,7 +1543,7 @@ def _assemble(
         ).cast(pa.large_string())
         parts = [(posted_at, posting_text), *early_messages]
         early_messages.clear()
-        parts += _reason_messages(_manual_facts(checked, cpr_masked, detail, reason_idx), late, reason_idx)
+        parts += _Messages(_manual_facts(checked, detail, reason_idx), late, reason_idx).make()
         message, manual_message = _in_input_order(parts, manual)
     else:
         message = pa.repeat(pa.scalar("", pa.large_string()), n)

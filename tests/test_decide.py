@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -551,6 +554,49 @@ def test_steps_side_by_side_decide_as_in_turn(monkeypatch):
     assert in_turn.decisions["reason"].nunique() >= 4
     for name in ("decisions", "postings", "notes", "candidates", "coding_candidates"):
         pd.testing.assert_frame_equal(getattr(beside, name), getattr(in_turn, name))
+
+
+def test_two_threads_share_the_messages_each_reason_made_once(monkeypatch):
+    """The messages of the invoices that failed checks 1-17 are made by the
+    thread that checks 18-21 and a helper together, each taking the next
+    reason as it is free: every manual row gets its message exactly once,
+    the message one thread alone makes, and both threads took reasons."""
+    decide_module = importlib.import_module("invoicekit.decide")
+    invoices = [invoice(invoice_id=f"S-{k}", amount=amount) for k, amount in enumerate(["1,00", "28.500,00", "0"])]
+    invoices += [invoice(invoice_id="S-1"), invoice(invoice_id="S-9", cpr="", period_start="x")]
+    invoices += [invoice(invoice_id="", cpr="621203-1122"), invoice(invoice_id="S-8", supplier_cvr="123")]
+    checked = decide_module.check_batch(
+        prepare_invoices(pd.DataFrame(invoices)),
+        prepare_grants(grants_table()),
+        prepare_support_sheet(support_tables()),
+    )
+    early = np.flatnonzero(checked.reason != 0)
+    assert len(set(checked.reason[early].tolist())) >= 4
+
+    def messages():
+        return decide_module._Messages(
+            decide_module._manual_facts(checked, checked.detail, checked.reason), early, checked.reason
+        )
+
+    alone = {int(r): m for at, made in messages().make() for r, m in zip(at, made.to_pylist(), strict=True)}
+    takers, facts_of = [], decide_module._Facts.of
+
+    def slow_of(self, rows):  # each reason takes a while: the other thread takes the next
+        takers.append(threading.current_thread().name)
+        time.sleep(0.02)
+        return facts_of(self, rows)
+
+    monkeypatch.setattr(decide_module._Facts, "of", slow_of)
+    shared = messages()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="helper") as pool:
+        helper = pool.submit(shared.make)
+        shared.make()
+        helper.result()
+    rows = np.concatenate([r for r, _ in shared.made])
+    assert sorted(rows.tolist()) == early.tolist()  # each manual row once
+    both = {int(r): m for at, made in shared.made for r, m in zip(at, made.to_pylist(), strict=True)}
+    assert both == alone and all(both.values())
+    assert len(set(takers)) == 2
 
 
 @pytest.mark.parametrize("beside_from", [0, 10**9], ids=["side-by-side", "in-turn"])
