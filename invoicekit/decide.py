@@ -174,8 +174,13 @@ class Checked:
     keys: dict[str, pa.Array]
     key_codes: dict[str, np.ndarray]
     key_distinct: dict[str, np.ndarray]
-    #: every invoice's CPR numbers masked (:func:`_masked_cprs`), arrow
-    cpr_masked: pa.Array
+
+    @functools.cached_property
+    def cpr_masked(self) -> pa.Array:
+        """Every invoice's CPR numbers masked (:func:`_masked_cprs`), arrow;
+        made once, when first asked for (a thread that asks while another
+        makes it waits for it)."""
+        return _masked_cprs(self.invoices.frame)
 
 
 def check_batch(
@@ -207,9 +212,9 @@ def check_batch(
 
     # ------------------------------------------------ 1-9: the invoice alone
     # beside them the invoices' keys of check 10 and their codes (hashed texts, about as long
-    # as checks 1-9, the grants' keys and the masked CPR numbers together)
-    (start, end, amount, grant_keys, cpr_masked), (invoice_keys, invoice_key_codes) = _side_by_side(
-        lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret), _masked_cprs(inv)),
+    # as checks 1-9 and the grants' keys)
+    (start, end, amount, grant_keys), (invoice_keys, invoice_key_codes) = _side_by_side(
+        lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret)),
         lambda: _invoice_keys(inv, history.secret),
         rows=n,
     )
@@ -233,7 +238,7 @@ def check_batch(
         rows=n,
     )
     return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
-                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct, cpr_masked)  # fmt: skip
+                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct)  # fmt: skip
 
 
 def _the_invoice_alone(inv: pd.DataFrame, state: _State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -414,14 +419,14 @@ def decide_checked(
     tables, as :func:`decide` gives them."""
     inv, gr, problems = checked.invoices.frame, checked.grants.frame, checked.problems
     m, coded = checked.match, checked.coded
-    # checks 18-21 here, and beside them the messages of the invoices that failed
-    # checks 1-17 (their reasons and details are final); this thread helps with
-    # the messages once the checks are done
+    # checks 18-21 here, and beside them the masked CPR numbers and the messages of
+    # the invoices that failed checks 1-17 (their reasons and details are final);
+    # this thread helps with the messages once the checks are done
     early = np.flatnonzero(checked.reason != 0) if messages else np.empty(0, dtype=np.int64)
     early_messages = _Messages(_manual_facts(checked, checked.detail, checked.reason), early, checked.reason)
     (state, detail), _ = _side_by_side(
         lambda: (_business_rules(checked, rules, history), early_messages.make())[0],
-        early_messages.make,
+        lambda: (checked.cpr_masked, early_messages.make()),
         rows=len(inv),
     )
     # _assemble lets go of the early messages once they are in the message column
@@ -1376,7 +1381,7 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
     invoice row; texts cut to a readable width. ``detail`` and ``reason``: the
     details and failed checks so far (final for the rows asked about)."""
     inv, gr, coded, start, end = checked.invoices.frame, checked.grants.frame, checked.coded, checked.start, checked.end
-    m, cpr_masked = checked.match, checked.cpr_masked
+    m = checked.match
     grant_pos, closest_grant, exp_out, n_ok, n_fixed = m.grant_pos, m.closest_grant, m.exp_out, m.n_ok, m.n_fixed
     shown = np.where(grant_pos >= 0, grant_pos, closest_grant)
     shown_take = np.maximum(shown, 0)
@@ -1402,7 +1407,7 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
     return _Facts({
         "invoice_id": lambda r: _short(_pick(column("invoice_id"), r), 60),
         "supplier_cvr": lambda r: _short(_pick(column("supplier_cvr"), r)),
-        "cpr_masked": lambda r: _short(cpr_masked.take(pa.array(r)), 200),
+        "cpr_masked": lambda r: _short(checked.cpr_masked.take(pa.array(r)), 200),
         "cpr_invalid_masked": lambda r: _short(_pick(column("cpr_invalid_masked"), r), 200),
         "cpr_count": lambda r: _pick(column("cpr_count"), r),
         "amount": lambda r: amount[r],
