@@ -212,10 +212,13 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bo
               "--support-sheet", str(folder / "stoetteark.xlsx"), "--quiet"]  # fmt: skip
     floors, dry, recorded = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        floor_cmd = [sys.executable, "-c", FLOOR, str(folder / "grants.csv"), str(folder / "invoices.csv"),
-                     os.path.join(tmp, "floor.csv")]  # fmt: skip
+
+        def floor_cmd(name: str) -> list[str]:  # a new file each time, as each dry run writes into a new folder
+            return [sys.executable, "-c", FLOOR, str(folder / "grants.csv"), str(folder / "invoices.csv"),
+                    os.path.join(tmp, name)]  # fmt: skip
+
         for k in range(repeat):
-            floors.append(measure(floor_cmd, warm_gib=warm_gib))
+            floors.append(measure(floor_cmd(f"floor{k}.csv"), warm_gib=warm_gib))
             dry.append(measure([*cli, *inputs, "--dry-run", "--out", os.path.join(tmp, f"dry{k}")], env, tmp, warm_gib))
             recorded.append(
                 measure(
@@ -238,7 +241,7 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bo
             )
         counted = (
             (
-                fresh_mib(floor_cmd),
+                fresh_mib(floor_cmd("fresh.csv")),
                 fresh_mib([*cli, *inputs, "--dry-run", "--out", os.path.join(tmp, "fresh")], env, tmp),
             )
             if fresh
