@@ -16,7 +16,7 @@ import functools
 import itertools
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -1546,21 +1546,42 @@ def _assemble(
     posted_at = np.flatnonzero(posted)
     posted_a, manual_a = pa.array(posted_at), pa.array(manual)
 
-    if texts:
-        late = manual[checked.reason[manual] == 0]  # failed checks 18-21
-        posting_text = msg.posting_texts_arrow(
+    def posting_texts() -> pa.Array:
+        if not texts:
+            return pa.repeat(pa.scalar("", pa.large_string()), len(posted_at))
+        return msg.posting_texts_arrow(
             service.take(posted_a), start[posted_at], end[posted_at], matched_id.take(posted_a)
         ).cast(pa.large_string())
-        parts = [(posted_at, posting_text), *early_messages]
-        early_messages.clear()
-        parts += _Messages(_manual_facts(checked, detail, reason_idx), late, reason_idx).make()
-        message, manual_message = _in_input_order(parts, manual)
-    else:
-        message = pa.repeat(pa.scalar("", pa.large_string()), n)
-        posting_text = message.slice(0, len(posted_at))
-        manual_message = message.slice(0, len(manual))
 
-    def decisions() -> pd.DataFrame:
+    def postings(posting_text: Future[pa.Array]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "row": inv["row"].to_numpy()[posted],
+                "invoice_id": _obj(invoice_id_raw.take(posted_a)),
+                "supplier_cvr": _obj(supplier_cvr.take(posted_a)),
+                "cpr": _obj(_pick(_column(inv, "cpr"), posted_at)),
+                "amount": amount[posted],
+                "grant_id": _obj(matched_id.take(posted_a)),
+                "service_code": _obj(service.take(posted_a)),
+                "period_start": start[posted],
+                "period_end": end[posted],
+                "psp_element": _obj(psp.take(posted_a)),
+                "art": _obj(art.take(posted_a)),
+                "text": _obj(posting_text.result()),
+            }
+        )
+
+    def notes(manual_message: pa.Array) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "row": inv["row"].to_numpy()[manual],
+                "invoice_id": _obj(invoice_id_raw.take(manual_a)),
+                "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
+                "message": _obj(manual_message),
+            }
+        )
+
+    def decisions(message: pa.Array) -> pd.DataFrame:
         table = pd.DataFrame(
             {
                 "row": inv["row"].to_numpy(),
@@ -1587,35 +1608,53 @@ def _assemble(
         assert list(table.columns[: len(DECISION_COLUMNS)]) == list(DECISION_COLUMNS)
         return table
 
-    def postings_and_notes() -> tuple[pd.DataFrame, pd.DataFrame]:
-        postings = pd.DataFrame(
-            {
-                "row": inv["row"].to_numpy()[posted],
-                "invoice_id": _obj(invoice_id_raw.take(posted_a)),
-                "supplier_cvr": _obj(supplier_cvr.take(posted_a)),
-                "cpr": _obj(_pick(_column(inv, "cpr"), posted_at)),
-                "amount": amount[posted],
-                "grant_id": _obj(matched_id.take(posted_a)),
-                "service_code": _obj(service.take(posted_a)),
-                "period_start": start[posted],
-                "period_end": end[posted],
-                "psp_element": _obj(psp.take(posted_a)),
-                "art": _obj(art.take(posted_a)),
-                "text": _obj(posting_text),
-            }
-        )
-        notes = pd.DataFrame(
-            {
-                "row": inv["row"].to_numpy()[manual],
-                "invoice_id": _obj(invoice_id_raw.take(manual_a)),
-                "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
-                "message": _obj(manual_message),
-            }
-        )
-        return postings, notes
+    # the helper makes the posting texts and the postings table (which needs nothing
+    # else), then the notes; this thread the late messages, every message in input
+    # order (the posting texts among them) and the decisions table
+    with _Beside(rows=n) as helper:
+        posting_text = helper.submit(posting_texts)
+        postings_table = helper.submit(postings, posting_text)
+        if texts:
+            late = manual[checked.reason[manual] == 0]  # failed checks 18-21
+            parts = _Messages(_manual_facts(checked, detail, reason_idx), late, reason_idx).make()
+            parts += [*early_messages, (posted_at, posting_text.result())]
+            early_messages.clear()
+            message, manual_message = _in_input_order(parts, manual)  # it empties parts
+        else:
+            message = pa.repeat(pa.scalar("", pa.large_string()), n)
+            manual_message = message.slice(0, len(manual))
+        notes_table = helper.submit(notes, manual_message)
+        decisions_table = decisions(message)
+    return decisions_table, postings_table.result(), notes_table.result()
 
-    decisions_table, (postings, notes) = _side_by_side(decisions, postings_and_notes, rows=n)
-    return decisions_table, postings, notes
+
+class _Beside:
+    """A helper thread for steps of a large batch (:data:`BESIDE_FROM_ROWS`
+    ``rows`` or more) that this thread need not wait for at once:
+    :meth:`submit` hands a step over, to be run in the order handed over;
+    below that size each step runs at once, here. Leaving the ``with`` waits
+    for every step handed over; a step's exception is raised by its
+    future's ``result``."""
+
+    def __init__(self, rows: int) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1) if rows >= BESIDE_FROM_ROWS else None
+
+    def __enter__(self) -> _Beside:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def submit(self, step: Callable[..., object], *args) -> Future:
+        if self.pool is not None:
+            return self.pool.submit(step, *args)
+        done: Future = Future()
+        try:
+            done.set_result(step(*args))
+        except BaseException as exc:  # as the pool would: raised by result()
+            done.set_exception(exc)
+        return done
 
 
 def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray) -> tuple[pa.Array, pa.Array]:

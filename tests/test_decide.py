@@ -599,6 +599,33 @@ def test_two_threads_share_the_messages_each_reason_made_once(monkeypatch):
     assert len(set(takers)) == 2
 
 
+@pytest.mark.parametrize("rows", [10**9, 0], ids=["helper-thread", "in-turn"])
+def test_steps_handed_to_the_helper_run_in_order_and_raise_where_asked(monkeypatch, rows):
+    """``_Beside``: steps handed over run in the order handed over (on the
+    helper thread for a large batch, at once for a small one); a step's
+    exception is raised where its result is asked for, and leaving waits for
+    every step."""
+    decide_module = importlib.import_module("invoicekit.decide")
+    monkeypatch.setattr(decide_module, "BESIDE_FROM_ROWS", 1000)
+    ran, threads = [], set()
+
+    def step(name):
+        time.sleep(0.01)
+        ran.append(name)
+        threads.add(threading.current_thread().name)
+        if name == "bad":
+            raise ValueError("a step failed")
+        return name
+
+    with decide_module._Beside(rows=rows) as helper:
+        first, bad, last = (helper.submit(step, name) for name in ("first", "bad", "last"))
+        assert first.result() == "first"
+        with pytest.raises(ValueError, match="a step failed"):
+            bad.result()
+    assert ran == ["first", "bad", "last"] and last.done() and last.result() == "last"
+    assert (threading.current_thread().name in threads) == (rows == 0)
+
+
 @pytest.mark.parametrize("beside_from", [0, 10**9], ids=["side-by-side", "in-turn"])
 def test_a_duplicate_keeps_check_10s_reason_and_nothing_of_the_grant_it_would_match(monkeypatch, beside_from):
     """A duplicate keeps check 10's reason and message, and nothing of the
