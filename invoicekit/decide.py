@@ -178,8 +178,9 @@ class Checked:
     @functools.cached_property
     def cpr_masked(self) -> pa.Array:
         """Every invoice's CPR numbers masked (:func:`_masked_cprs`), arrow;
-        made once, when first asked for (a thread that asks while another
-        makes it waits for it)."""
+        made when first asked for, and kept. :func:`decide_checked` has its
+        helper thread ask first; from Python 3.12 on, two threads asking at
+        the very same time may each make them (the same numbers)."""
         return _masked_cprs(self.invoices.frame)
 
 
@@ -1469,9 +1470,11 @@ class _Messages:
     """The Danish messages of the manual invoices ``rows``, each reason's rows
     at once, the reasons with the most rows first: :meth:`make` takes the
     next reason not yet begun until none is left, so two threads that call
-    it share the work, each taking the next as it is free. ``made`` holds
-    (rows, messages) per reason, each message as the result holds it
-    (:func:`_finished`), in the order they were finished."""
+    it share the work, each taking the next as it is free; it returns when
+    none is left to begin, so ``made`` is whole once every thread that called
+    it has returned. ``made`` holds (rows, messages) per reason, each message
+    as the result holds it (:func:`_finished`), in the order they were
+    finished."""
 
     def __init__(self, facts: _Facts, rows: np.ndarray, reason: np.ndarray) -> None:
         reasons = reason[rows]
