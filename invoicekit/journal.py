@@ -66,13 +66,13 @@ from invoicekit.keys import (
     HASHED,
     LEGACY,
     legacy_citizen_keys,
-    legacy_invoice_keys,
     legacy_keys,
     new_secret,
     normalise_grant_ids,
     normalise_numbers,
     rekeyed,
     stored_keys,
+    stored_masked,
 )
 from invoicekit.reasons import POSTED
 from invoicekit.texts import arrow_text
@@ -906,8 +906,8 @@ def _v1_keys(d: pd.DataFrame, secret: str) -> pd.DataFrame:
     only, and left ``050419-xxxx/010140.1234`` of a number with two in it."""
     shown = d["invoice_id"].to_numpy(dtype=object)
     invoice_key = stored_keys(normalise_numbers(shown), secret)
-    legacy = legacy_invoice_keys(shown, secret)
-    again = np.flatnonzero(legacy != "")
+    legacy = np.full(len(shown), "", dtype=object)
+    again = np.flatnonzero(stored_masked(shown))
     if len(again):  # stored masked: the legacy key of the number masked as now
         legacy[again] = _legacy_keys_masked_now(shown[again], secret)
     invoice_key = np.where(legacy != "", legacy, invoice_key)

@@ -240,12 +240,18 @@ def legacy_keys(shown: np.ndarray, secret: str) -> np.ndarray:
     return LEGACY + stored_keys(normalise_numbers(shown), secret)
 
 
+def stored_masked(shown: np.ndarray) -> np.ndarray:
+    """Which invoice numbers a schema-1 journal stored masked (``xxxx`` in them)."""
+    shown = np.asarray(shown, dtype=object)
+    return np.fromiter(("xxxx" in str(s) for s in shown), dtype=bool, count=len(shown))
+
+
 def legacy_invoice_keys(shown: np.ndarray, secret: str) -> np.ndarray:
     """The invoice key a schema-1 journal allows for a number it stored
     masked (``DDMMYY-xxxx`` inside): :func:`legacy_keys`. Numbers it stored
     as written get their ordinary key (blank here)."""
     shown = np.asarray(shown, dtype=object)
-    masked = np.fromiter(("xxxx" in str(s) for s in shown), dtype=bool, count=len(shown))
+    masked = stored_masked(shown)
     out = np.full(len(shown), "", dtype=object)
     if masked.any():
         out[masked] = legacy_keys(shown[masked], secret)
