@@ -1451,19 +1451,46 @@ MATCH_BLOCK = 1 << 18
 BESIDE_FROM_ROWS = 50_000
 
 
-def _side_by_side(*calls: Callable[[], object], rows: int) -> tuple:
-    """Run ``calls`` at once, the first on this thread and each other on a
-    thread of its own, and give their results in order. For steps that do not
-    depend on each other and do their work in numpy and arrow, which let go
-    of the interpreter: both cores work (deciding otherwise runs on one while
-    the other idles). An exception of any is raised here, after all ended.
-    Steps over fewer than :data:`BESIDE_FROM_ROWS` ``rows`` run in turn."""
-    if rows < BESIDE_FROM_ROWS:
-        return tuple(call() for call in calls)
-    with ThreadPoolExecutor(max_workers=max(len(calls) - 1, 1)) as pool:
-        others = [pool.submit(call) for call in calls[1:]]
-        first = calls[0]()
-        return (first, *(other.result() for other in others))
+class _Beside:
+    """A helper thread for steps of a large batch (:data:`BESIDE_FROM_ROWS`
+    ``rows`` or more) that this thread need not wait for at once:
+    :meth:`submit` hands a step over, to be run in the order handed over;
+    below that size each step runs at once, here. Leaving the ``with`` waits
+    for every step handed over; a step's exception is raised by its
+    future's ``result``."""
+
+    def __init__(self, rows: int) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1) if rows >= BESIDE_FROM_ROWS else None
+
+    def __enter__(self) -> _Beside:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def submit(self, step: Callable[..., object], *args) -> Future:
+        if self.pool is not None:
+            return self.pool.submit(step, *args)
+        done: Future = Future()
+        try:
+            done.set_result(step(*args))
+        except BaseException as exc:  # as the pool would: raised by result()
+            done.set_exception(exc)
+        return done
+
+
+def _side_by_side(here: Callable[[], object], beside: Callable[[], object], rows: int) -> tuple:
+    """Run ``here`` on this thread and ``beside`` on a helper
+    (:class:`_Beside`) at once, and give their results in that order. For
+    steps that do not depend on each other and do their work in numpy and
+    arrow, which let go of the interpreter: both cores work (deciding
+    otherwise runs on one while the other idles). An exception of either is
+    raised here, after both ended. Steps over fewer than
+    :data:`BESIDE_FROM_ROWS` ``rows`` run in turn, ``beside`` first."""
+    with _Beside(rows) as helper:
+        other = helper.submit(beside)
+        return here(), other.result()
 
 
 class _Messages:
@@ -1629,35 +1656,6 @@ def _assemble(
         notes_table = helper.submit(notes, manual_message)
         decisions_table = decisions(message)
     return decisions_table, postings_table.result(), notes_table.result()
-
-
-class _Beside:
-    """A helper thread for steps of a large batch (:data:`BESIDE_FROM_ROWS`
-    ``rows`` or more) that this thread need not wait for at once:
-    :meth:`submit` hands a step over, to be run in the order handed over;
-    below that size each step runs at once, here. Leaving the ``with`` waits
-    for every step handed over; a step's exception is raised by its
-    future's ``result``."""
-
-    def __init__(self, rows: int) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=1) if rows >= BESIDE_FROM_ROWS else None
-
-    def __enter__(self) -> _Beside:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-
-    def submit(self, step: Callable[..., object], *args) -> Future:
-        if self.pool is not None:
-            return self.pool.submit(step, *args)
-        done: Future = Future()
-        try:
-            done.set_result(step(*args))
-        except BaseException as exc:  # as the pool would: raised by result()
-            done.set_exception(exc)
-        return done
 
 
 def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray) -> tuple[pa.Array, pa.Array]:
