@@ -246,18 +246,6 @@ def stored_masked(shown: np.ndarray) -> np.ndarray:
     return np.fromiter(("xxxx" in str(s) for s in shown), dtype=bool, count=len(shown))
 
 
-def legacy_invoice_keys(shown: np.ndarray, secret: str) -> np.ndarray:
-    """The invoice key a schema-1 journal allows for a number it stored
-    masked (``DDMMYY-xxxx`` inside): :func:`legacy_keys`. Numbers it stored
-    as written get their ordinary key (blank here)."""
-    shown = np.asarray(shown, dtype=object)
-    masked = stored_masked(shown)
-    out = np.full(len(shown), "", dtype=object)
-    if masked.any():
-        out[masked] = legacy_keys(shown[masked], secret)
-    return out
-
-
 def _join(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     arrays = [pa.array(np.asarray(x, dtype=object).astype(str), type=pa.large_string()) for x in (a, b, c)]
     joined = pc.binary_join_element_wise(*arrays, pa.scalar("|", pa.large_string()))

@@ -14,7 +14,7 @@ from invoicekit.keys import (
     digest,
     digests,
     legacy_citizen_keys,
-    legacy_invoice_keys,
+    legacy_keys,
     new_secret,
     normalise_grant_id,
     normalise_grant_ids,
@@ -23,6 +23,7 @@ from invoicekit.keys import (
     normalise_numbers_arrow,
     stored_keys,
     stored_keys_arrow,
+    stored_masked,
 )
 
 SAME_AS_SOL_1001 = ["SOL-1001", "sol-1001", "SOL 1001", "SOL–1001", "SOL—1001", "SOL−1001", "SOL\u00ad1001",
@@ -111,13 +112,13 @@ def test_each_citizen_key_is_the_hash_of_its_own_triple_however_they_repeat():
 
 def test_legacy_keys_use_what_schema_1_kept():
     secret = new_secret()
-    assert legacy_invoice_keys(np.array(["050419-xxxx", "SOL-1001"], dtype=object), secret).tolist() == [
-        LEGACY + "050419xxxx",
-        "",
-    ]
+    shown = np.array(["050419-xxxx", "SOL-1001"], dtype=object)
+    assert stored_masked(shown).tolist() == [True, False]  # only a number stored masked has a legacy key
+    assert legacy_keys(shown[stored_masked(shown)], secret).tolist() == [LEGACY + "050419xxxx"]
     # a masked number that still reads as a CPR number (a form schema 1 did not mask) is hashed
     shown = np.array(["050419-xxxx/010140/1234"], dtype=object)
-    assert legacy_invoice_keys(shown, secret).tolist() == [LEGACY + digest("050419xxxx/010140/1234", secret)]
+    assert stored_masked(shown).tolist() == [True]
+    assert legacy_keys(shown, secret).tolist() == [LEGACY + digest("050419xxxx/010140/1234", secret)]
     legacy = legacy_citizen_keys(np.array(["610190-xxxx"]), np.array(["29345716"]), np.array(["SEL108-BO"]), secret)
     again = legacy_citizen_keys(np.array(["6101901234"]), np.array(["29345716"]), np.array(["sel108 bo"]), secret)
     assert legacy[0] == again[0] and legacy[0].startswith(LEGACY + HASHED)  # the birth date is what counts
