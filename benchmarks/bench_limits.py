@@ -11,7 +11,10 @@ wall time, peak memory (max RSS) and exit status:
 - ``coding``: a support sheet with 5,000 coding rows for one key (a day's
   each) beside 20,000 invoices of that key (100 million pairs if paired);
 - ``cell``: an invoice extract with a 1.2 MB cell (refused, exit 2);
-- ``bomb``: a 0.2 MB workbook whose sheet unpacks to 200 MB (refused, exit 2).
+- ``bomb``: a 0.2 MB workbook whose sheet unpacks to 200 MB (refused, exit 2);
+- ``nested``: ``invoicekit convert oioubl`` of a 99 MB e-invoice of elements
+  nested 14 million deep, and of one of 14 million bare elements side by
+  side (each refused, exit 1; the figures are the slower one's).
 
     python benchmarks/bench_limits.py              # all cases
     python benchmarks/bench_limits.py citizen      # one
@@ -36,9 +39,14 @@ INVOICE_HEADER = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;tex
 def run(
     tmp: Path, grants: Path, invoices: Path, sheet: Path = EXAMPLE / "stoetteark.xlsx"
 ) -> tuple[float, float, int, str]:
-    """Wall time, peak memory of that process alone (wait4), exit status, stderr."""
+    """``invoicekit run --dry-run`` on the files: :func:`timed`."""
     argv = [sys.executable, "-m", "invoicekit.cli", "run", "--grants", str(grants), "--invoices", str(invoices),
             "--support-sheet", str(sheet), "--out", str(tmp / "out"), "--dry-run", "--quiet"]  # fmt: skip
+    return timed(argv, tmp)
+
+
+def timed(argv: list[str], tmp: Path) -> tuple[float, float, int, str]:
+    """Wall time, peak memory of that process alone (wait4), exit status, stderr."""
     with open(tmp / "stderr.txt", "w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
@@ -110,7 +118,25 @@ def bomb(tmp: Path) -> tuple[float, float, int, str]:
     return run(tmp, EXAMPLE / "bevillinger.csv", invoices)
 
 
-CASES = {"citizen": citizen, "twice": twice, "coding": coding, "cell": cell, "bomb": bomb}
+def nested(tmp: Path) -> tuple[float, float, int, str]:
+    inbox = tmp / "indbakke"
+    inbox.mkdir()
+    (inbox / "deep.xml").write_bytes(b"<Invoice>" + b"<a>" * 14_000_000 + b"</a>" * 14_000_000 + b"</Invoice>")
+    (inbox / "flat.xml").write_bytes(b"<Invoice>" + b"<a/>" * 24_000_000 + b"</Invoice>")
+    convert = [
+        sys.executable,
+        "-m",
+        "invoicekit.cli",
+        "convert",
+        "oioubl",
+        "--out",
+        str(tmp / "regninger.csv"),
+        "--quiet",
+    ]
+    return max(timed([*convert, str(inbox / name)], tmp) for name in ("deep.xml", "flat.xml"))
+
+
+CASES = {"citizen": citizen, "twice": twice, "coding": coding, "cell": cell, "bomb": bomb, "nested": nested}
 
 
 def main() -> None:

@@ -4,10 +4,12 @@ decides on converted e-invoices that are foreign, prepaid or credit notes."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
 
+import defusedxml.ElementTree
 import pandas as pd
 import pytest
 
@@ -83,6 +85,52 @@ def test_a_file_over_the_limit_is_refused_unread(tmp_path, monkeypatch):
     assert result.invoices.empty and "is over 0 MB" in result.refused[0][1]
     with pytest.raises(Refused, match="expected an e-invoice of at most"):
         read_document(big.read_bytes())
+
+
+def _nested_in(invoice: bytes, depth: int) -> bytes:
+    """``invoice`` with ``depth`` elements nested one inside the other in its note."""
+    return invoice.replace(b"</cbc:Note>", b"</cbc:Note>" + b"<x>" * depth + b"</x>" * depth, 1)
+
+
+def _note_depth(invoice: bytes) -> int:
+    """How deep the invoice's first note lies (the root is 1)."""
+    depth = 0
+    for event, element in defusedxml.ElementTree.iterparse(io.BytesIO(invoice), events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if event == "start" and element.tag.endswith("}Note"):
+            return depth
+    raise AssertionError("no note")
+
+
+def test_a_file_nested_too_deep_is_refused_as_read_and_the_batch_goes_on(tmp_path):
+    # under the 100 MB limit, a file of nothing but elements inside one another
+    # was built whole before it was judged (14 MB took 690 MiB; 99 MB over 4 GB)
+    invoice = (EINVOICES / "oioubl21-prepaid.xml").read_bytes()
+    deep = _nested_in(invoice, 2_000_000)  # 14 MB
+    with pytest.raises(Refused, match=f"nests elements more than {convert_module.MAX_XML_DEPTH} deep"):
+        read_document(deep)
+    inbox = tmp_path / "indbakke"
+    inbox.mkdir()
+    (inbox / "deep.xml").write_bytes(deep)
+    (inbox / "good.xml").write_bytes(invoice)
+    result = convert([inbox])
+    assert [Path(p).name for p, _ in result.refused] == ["deep.xml"]
+    assert result.invoices["invoice_id"].tolist() == ["SOL-2019-0301"]
+    # the nested elements start beside the note: nested to the limit exactly, the file is read
+    at_limit = convert_module.MAX_XML_DEPTH - _note_depth(invoice) + 1
+    assert read_document(_nested_in(invoice, at_limit)).invoice_id == "SOL-2019-0301"
+    with pytest.raises(Refused, match="deep"):
+        read_document(_nested_in(invoice, at_limit + 1))
+
+
+def test_a_file_of_too_many_elements_is_refused_as_read(monkeypatch):
+    invoice = (EINVOICES / "oioubl21-prepaid.xml").read_bytes()
+    elements = sum(1 for _ in defusedxml.ElementTree.iterparse(io.BytesIO(invoice), events=("start",)))
+    monkeypatch.setattr(convert_module, "MAX_XML_ELEMENTS", elements)
+    assert read_document(invoice).invoice_id == "SOL-2019-0301"  # exactly at the limit: read
+    flat = invoice.replace(b"</cbc:Note>", b"</cbc:Note><x/>", 1)
+    with pytest.raises(Refused, match=f"holds more than {elements:,} elements"):
+        read_document(flat)
 
 
 def test_converted_foreign_prepaid_and_credit_documents_go_to_a_caseworker(tmp_path):
