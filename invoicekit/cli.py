@@ -469,9 +469,10 @@ Reminders, order responses, application responses and other documents that
 are not invoices or credit notes are refused, one line each naming what they
 are. Values the robot validates (CVR, CPR, amount, dates) are left as read: a
 bad value becomes a manual decision with its reason, not a lost invoice. XML is
-read with defusedxml, which refuses entity declarations and external
-references; a file over 100 MB is refused unread, and one nesting elements
-more than 100 deep or holding over a million elements as it is read.
+read with defusedxml, and a document type declaration (DTD: entities,
+attribute defaults, external references) is refused; a file over 100 MB or
+with over a million '=' signs (attributes) is refused unread, and one nesting
+elements more than 100 deep or holding over a million elements as it is read.
 
 Exit status: 0 when every file was converted; 1 when some were refused (each
 is named on stderr with the reason; the others are still written); 2 when a

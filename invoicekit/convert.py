@@ -4,12 +4,15 @@ parse each one safely, hand it to the reader of its syntax (UBL:
 invoice extract and the invoice lines extract (rows by
 :mod:`invoicekit.einvoice`).
 
-XML is parsed with :mod:`defusedxml`, which refuses entity declarations (the
-"billion laughs" expansion attack) and external references, whatever the
-syntax; a file over :data:`MAX_XML_BYTES` is refused before it is read, and
-one nested deeper than :data:`MAX_XML_DEPTH` or holding more than
-:data:`MAX_XML_ELEMENTS` elements is refused as it is read (each element
-costs memory: a 14 MB file of nothing but nested elements once took 690 MiB).
+XML is parsed with :mod:`defusedxml`, and a document type declaration (DTD)
+is refused, whatever the syntax: e-invoices never have one, and it is where
+entity declarations (the "billion laughs" expansion attack), attribute
+defaults and external references hide. A file over :data:`MAX_XML_BYTES`, or
+with more ``=`` signs than :data:`MAX_XML_ATTRIBUTES`, is refused before it
+is read; one nested deeper than :data:`MAX_XML_DEPTH` or holding more than
+:data:`MAX_XML_ELEMENTS` elements is refused as it is read. Each of these
+once made a file of under 100 MB take gigabytes of memory (bounds measured by
+``benchmarks/bench_limits.py xml``).
 
 A file that cannot be read, or is no invoice or credit note, is *refused* with
 the reason, one line each; every other file gives one invoice row and a row per
@@ -21,6 +24,7 @@ rather than a lost invoice.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -50,6 +54,15 @@ MAX_XML_DEPTH = 100
 #: elements in one file at most (an invoice line is about 30: some 30,000
 #: lines; the tree of a million elements takes about 150 MiB)
 MAX_XML_ELEMENTS = 1_000_000
+#: attributes and namespace declarations in one file at most, counted as its
+#: ``=`` signs before it is read (each has one): the parser makes all of an
+#: element's attributes before the tree sees any of them (one element of 9
+#: million attributes, 98 MB, took 2.7 GiB)
+MAX_XML_ATTRIBUTES = 1_000_000
+#: pieces of one text gathered before they are joined: comments, processing
+#: instructions and CDATA sections split a text into pieces, each some 60
+#: bytes of memory as a Python text (95 MB of them took 1.2 GiB)
+_TEXT_PIECES = 4096
 
 
 class _BoundedTree:
@@ -58,14 +71,20 @@ class _BoundedTree:
     :data:`MAX_XML_DEPTH` or one more than :data:`MAX_XML_ELEMENTS` as the
     parser meets it: well under the limit on bytes, a file of bare elements
     would otherwise be built whole first, at about 300 bytes of memory an
-    element."""
+    element. A text comes in pieces, joined a few thousand at a time and
+    handed on whole where an element starts or ends, as the tree builder
+    joins them; comments and processing instructions are left out, as it
+    leaves them out."""
 
     def __init__(self) -> None:
         self._tree = TreeBuilder()
         self._depth = 0
         self._elements = 0
+        self._pieces: list[str] = []
+        self._joined: list[str] = []
 
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        self._flush()
         self._depth += 1
         self._elements += 1
         if self._depth > MAX_XML_DEPTH:
@@ -75,22 +94,57 @@ class _BoundedTree:
         return self._tree.start(tag, attrs)
 
     def end(self, tag: str) -> Element:
+        self._flush()
         self._depth -= 1
         return self._tree.end(tag)
 
     def data(self, text: str) -> None:
-        self._tree.data(text)
+        self._pieces.append(text)
+        if len(self._pieces) >= _TEXT_PIECES:
+            self._joined.append("".join(self._pieces))
+            self._pieces.clear()
+
+    def comment(self, text: str) -> None:
+        """Left out of the tree."""
+
+    def pi(self, target: str, text: str | None = None) -> None:
+        """Left out of the tree."""
 
     def close(self) -> Element:
+        self._flush()
         return self._tree.close()
+
+    def _flush(self) -> None:
+        if self._pieces or self._joined:
+            self._tree.data("".join([*self._joined, *self._pieces]))
+            self._pieces.clear()
+            self._joined.clear()
 
 
 def _parsed(data: bytes) -> Element:
-    """The root of the XML in ``data``, parsed as :func:`defusedxml.ElementTree.fromstring`
-    parses it (the same refusals), into a :class:`_BoundedTree`."""
-    parser = SafeET.DefusedXMLParser(target=_BoundedTree())
+    """The root of the XML in ``data``, parsed by defusedxml's parser into a
+    :class:`_BoundedTree`; a document type declaration (DTD) is refused
+    (``DTDForbidden``)."""
+    parser = SafeET.DefusedXMLParser(target=_BoundedTree(), forbid_dtd=True)
     parser.feed(data)
     return parser.close()
+
+
+def _dtd_refusal(data: bytes, dtd: defusedxml.DTDForbidden) -> str:
+    """Why a file with a document type declaration is refused: an e-invoice
+    never has one, and its declarations are where entity expansion, attribute
+    defaults that cost memory far beyond the file's size and references to
+    other files hide. The most telling of them found is named."""
+    if re.search(rb"<!ENTITY\s[^>]*\s(?:SYSTEM|PUBLIC)\s", data):
+        return "declares an external entity (a reference to another file or address); refused, e-invoices never do"
+    if re.search(rb"<!ENTITY\s", data):
+        return "declares XML entities, which an e-invoice never needs; refused as a possible entity-expansion attack"
+    if dtd.sysid or dtd.pubid:
+        return "refers to an external document type (DTD); refused, e-invoices never do"
+    return (
+        "declares a document type (DTD), which an e-invoice never has; refused (its declarations can make "
+        "the file take memory far beyond its size)"
+    )
 
 
 @dataclass
@@ -108,27 +162,25 @@ class Conversion:
 def read_document(data: bytes) -> Document:
     """One e-invoice (the bytes of an XML file), UBL or CII.
 
-    Raises :class:`Refused` with the reason when the bytes are too large or
-    nested too deep or hold too many elements, not well-formed, declare
-    entities or external references, or are no invoice or credit note."""
+    Raises :class:`Refused` with the reason when the bytes are too large,
+    hold too many attributes, nest too deep or hold too many elements, are not
+    well-formed, declare a document type (entities, attribute defaults,
+    external references), or are no invoice or credit note."""
     if len(data) > MAX_XML_BYTES:
         raise Refused(f"is {len(data) / 1e6:,.0f} MB; expected an e-invoice of at most {MAX_XML_BYTES // 1_000_000} MB")
     if not data.strip():
         raise Refused("the file is empty")
+    if data.count(b"=") > MAX_XML_ATTRIBUTES:
+        raise Refused(
+            f"holds more than {MAX_XML_ATTRIBUTES:,} '=' signs, so as many attributes may be; refused unread, far "
+            "more than an e-invoice holds"
+        )
     try:
         root = _parsed(data)
     except Refused:
         raise  # nested too deep or too many elements (a ValueError, as the encoding errors below)
-    except defusedxml.EntitiesForbidden as exc:
-        if exc.sysid or exc.pubid:
-            raise Refused(
-                "declares an external entity (a reference to another file or address); refused, e-invoices never do"
-            ) from None
-        raise Refused(
-            "declares XML entities, which an e-invoice never needs; refused as a possible entity-expansion attack"
-        ) from None
-    except defusedxml.ExternalReferenceForbidden:
-        raise Refused("refers to an external resource (DTD or entity); refused, e-invoices never do") from None
+    except defusedxml.DTDForbidden as exc:
+        raise Refused(_dtd_refusal(data, exc)) from None
     except defusedxml.DefusedXmlException as exc:
         raise Refused(f"refused by the safe XML parser ({exc})") from None
     except (LookupError, ValueError) as exc:  # an unknown or multi-byte encoding expat cannot read

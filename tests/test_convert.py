@@ -16,7 +16,7 @@ import pytest
 import invoicekit as ik
 from invoicekit import convert as convert_module
 from invoicekit.cli import main
-from invoicekit.convert import convert, read_document
+from invoicekit.convert import convert, parse_document, read_document
 from invoicekit.einvoice import INVOICE_COLUMNS, LINE_COLUMNS, Refused
 from invoicekit.run import run as run_robot
 from tests.einvoice_files import EINVOICES
@@ -131,6 +131,54 @@ def test_a_file_of_too_many_elements_is_refused_as_read(monkeypatch):
     flat = invoice.replace(b"</cbc:Note>", b"</cbc:Note><x/>", 1)
     with pytest.raises(Refused, match=f"holds more than {elements:,} elements"):
         read_document(flat)
+
+
+@pytest.mark.parametrize(
+    ("prolog", "reason"),
+    [
+        # attribute defaults: every <x/> of the document gets its own copy (1 MB made 2 GiB)
+        (b'<!DOCTYPE Invoice [<!ATTLIST x a CDATA "' + b"A" * 1000 + b'">]>', "declares a document type (DTD)"),
+        (b"<!DOCTYPE Invoice>", "declares a document type (DTD)"),
+        (b'<!DOCTYPE Invoice SYSTEM "http://example.org/ubl.dtd">', "refers to an external document type"),
+        (b'<!DOCTYPE Invoice [<!ENTITY e "x">]>', "entity-expansion attack"),
+        (b'<!DOCTYPE Invoice [<!ENTITY e SYSTEM "file:///etc/passwd">]>', "declares an external entity"),
+    ],
+)
+def test_a_document_type_declaration_is_refused_naming_what_it_declares(prolog, reason):
+    # e-invoices never carry one, and its declarations cost memory far beyond the
+    # file's size (attribute defaults, comments kept while it is read) or reach out
+    invoice = (EINVOICES / "oioubl21-prepaid.xml").read_bytes()
+    assert invoice.startswith(b"<?xml") and b"<!DOCTYPE" not in invoice
+    declared = invoice.replace(b"?>", b"?>" + prolog, 1)
+    with pytest.raises(Refused, match=re.escape(reason)):
+        read_document(declared)
+
+
+def test_attributes_are_counted_by_their_equals_signs_before_the_file_is_read(monkeypatch):
+    # an element's attributes are all made before the tree sees the element:
+    # 98 MB of one element's attributes took 2.7 GiB
+    invoice = (EINVOICES / "oioubl21-prepaid.xml").read_bytes()
+    monkeypatch.setattr(convert_module, "MAX_XML_ATTRIBUTES", invoice.count(b"="))
+    assert read_document(invoice).invoice_id == "SOL-2019-0301"
+    more = invoice.replace(b"<cbc:Note>", b'<cbc:Note x="">', 1)
+    with pytest.raises(Refused, match="refused unread"):
+        read_document(more)
+
+
+def test_a_text_in_thousands_of_pieces_is_read_whole(monkeypatch):
+    # comments, processing instructions and CDATA sections cut a text into pieces;
+    # each held as a Python text took 1.2 GiB for 95 MB, so they are joined as they
+    # come, a few thousand at a time: the text is the same as written in one piece
+    invoice = (EINVOICES / "oioubl21-prepaid.xml").read_bytes()
+    note = re.search(rb"<cbc:Note>(.*?)</cbc:Note>", invoice).group(1)
+    assert b"<" not in note and len(note) > 10
+    pieces = len(note.decode()) * 800  # the note 800 times, each character a piece of its own
+    assert pieces > 2 * convert_module._TEXT_PIECES
+    whole = invoice.replace(note, note * 800, 1)
+    cut = b"".join(
+        c.encode() + (b"<!--x-->", b"<?pi?>", b"<![CDATA[]]>")[k % 3] for k, c in enumerate(note.decode() * 800)
+    )
+    assert parse_document(invoice.replace(note, cut, 1)) == parse_document(whole)
 
 
 def test_converted_foreign_prepaid_and_credit_documents_go_to_a_caseworker(tmp_path):
