@@ -8,6 +8,7 @@ import io
 import re
 import shutil
 from pathlib import Path
+from xml.etree.ElementTree import TreeBuilder
 
 import defusedxml.ElementTree
 import pandas as pd
@@ -87,6 +88,35 @@ def test_a_file_over_the_limit_is_refused_unread(tmp_path, monkeypatch):
         read_document(big.read_bytes())
 
 
+class _Counted:
+    """A tree builder that counts the elements and the pieces of text handed to it."""
+
+    def __init__(self) -> None:
+        self.tree = TreeBuilder()
+        self.starts = self.texts = 0
+
+    def start(self, tag, attrs):
+        self.starts += 1
+        return self.tree.start(tag, attrs)
+
+    def end(self, tag):
+        return self.tree.end(tag)
+
+    def data(self, text):
+        self.texts += 1
+        self.tree.data(text)
+
+    def close(self):
+        return self.tree.close()
+
+
+def _spied(monkeypatch) -> list[_Counted]:
+    """The tree builders the parser hands elements to from now on, counted."""
+    made: list[_Counted] = []
+    monkeypatch.setattr(convert_module, "TreeBuilder", lambda: made.append(_Counted()) or made[-1])
+    return made
+
+
 def _nested_in(invoice: bytes, depth: int) -> bytes:
     """``invoice`` with ``depth`` elements nested one inside the other in its note."""
     return invoice.replace(b"</cbc:Note>", b"</cbc:Note>" + b"<x>" * depth + b"</x>" * depth, 1)
@@ -102,13 +132,17 @@ def _note_depth(invoice: bytes) -> int:
     raise AssertionError("no note")
 
 
-def test_a_file_nested_too_deep_is_refused_as_read_and_the_batch_goes_on(tmp_path):
+def test_a_file_nested_too_deep_is_refused_as_read_and_the_batch_goes_on(tmp_path, monkeypatch):
     # under the 100 MB limit, a file of nothing but elements inside one another
     # was built whole before it was judged (14 MB took 690 MiB; 99 MB over 4 GB)
     invoice = (EINVOICES / "oioubl21-prepaid.xml").read_bytes()
     deep = _nested_in(invoice, 2_000_000)  # 14 MB
+    builders = _spied(monkeypatch)
     with pytest.raises(Refused, match=f"nests elements more than {convert_module.MAX_XML_DEPTH} deep"):
         read_document(deep)
+    # refused as read: the elements before the note and the first hundred nested, not two million
+    assert builders[0].starts < invoice.count(b"<") + convert_module.MAX_XML_DEPTH
+    monkeypatch.undo()
     inbox = tmp_path / "indbakke"
     inbox.mkdir()
     (inbox / "deep.xml").write_bytes(deep)
@@ -128,9 +162,11 @@ def test_a_file_of_too_many_elements_is_refused_as_read(monkeypatch):
     elements = sum(1 for _ in defusedxml.ElementTree.iterparse(io.BytesIO(invoice), events=("start",)))
     monkeypatch.setattr(convert_module, "MAX_XML_ELEMENTS", elements)
     assert read_document(invoice).invoice_id == "SOL-2019-0301"  # exactly at the limit: read
-    flat = invoice.replace(b"</cbc:Note>", b"</cbc:Note><x/>", 1)
+    flat = invoice.replace(b"</cbc:Note>", b"</cbc:Note>" + b"<x/>" * 100_000, 1)
+    builders = _spied(monkeypatch)
     with pytest.raises(Refused, match=f"holds more than {elements:,} elements"):
         read_document(flat)
+    assert builders[0].starts == elements  # refused as read: the one over the limit was never built
 
 
 @pytest.mark.parametrize(
@@ -144,14 +180,19 @@ def test_a_file_of_too_many_elements_is_refused_as_read(monkeypatch):
         (b'<!DOCTYPE Invoice [<!ENTITY e SYSTEM "file:///etc/passwd">]>', "declares an external entity"),
     ],
 )
-def test_a_document_type_declaration_is_refused_naming_what_it_declares(prolog, reason):
+@pytest.mark.parametrize("utf16", [False, True])
+def test_a_document_type_declaration_is_refused_naming_what_it_declares(prolog, reason, utf16, monkeypatch):
     # e-invoices never carry one, and its declarations cost memory far beyond the
     # file's size (attribute defaults, comments kept while it is read) or reach out
     invoice = (EINVOICES / "oioubl21-prepaid.xml").read_bytes()
-    assert invoice.startswith(b"<?xml") and b"<!DOCTYPE" not in invoice
+    assert invoice.startswith(b'<?xml version="1.0" encoding="UTF-8"?>') and b"<!DOCTYPE" not in invoice
     declared = invoice.replace(b"?>", b"?>" + prolog, 1)
+    if utf16:
+        declared = declared.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"', 1).encode("utf-16")
+    builders = _spied(monkeypatch)
     with pytest.raises(Refused, match=re.escape(reason)):
         read_document(declared)
+    assert sum(b.starts for b in builders) == 0  # refused before any element
 
 
 def test_attributes_are_counted_by_their_equals_signs_before_the_file_is_read(monkeypatch):
@@ -161,11 +202,13 @@ def test_attributes_are_counted_by_their_equals_signs_before_the_file_is_read(mo
     monkeypatch.setattr(convert_module, "MAX_XML_ATTRIBUTES", invoice.count(b"="))
     assert read_document(invoice).invoice_id == "SOL-2019-0301"
     more = invoice.replace(b"<cbc:Note>", b'<cbc:Note x="">', 1)
+    builders = _spied(monkeypatch)
     with pytest.raises(Refused, match="refused unread"):
         read_document(more)
+    assert builders == []  # not a single element parsed
 
 
-def test_a_text_in_thousands_of_pieces_is_read_whole(monkeypatch):
+def test_a_text_in_thousands_of_pieces_is_read_whole_and_handed_on_at_once(monkeypatch):
     # comments, processing instructions and CDATA sections cut a text into pieces;
     # each held as a Python text took 1.2 GiB for 95 MB, so they are joined as they
     # come, a few thousand at a time: the text is the same as written in one piece
@@ -178,7 +221,10 @@ def test_a_text_in_thousands_of_pieces_is_read_whole(monkeypatch):
     cut = b"".join(
         c.encode() + (b"<!--x-->", b"<?pi?>", b"<![CDATA[]]>")[k % 3] for k, c in enumerate(note.decode() * 800)
     )
+    builders = _spied(monkeypatch)
     assert parse_document(invoice.replace(note, cut, 1)) == parse_document(whole)
+    cut_builder, whole_builder = builders
+    assert cut_builder.texts == whole_builder.texts  # the pieces joined before the tree sees them
 
 
 def test_converted_foreign_prepaid_and_credit_documents_go_to_a_caseworker(tmp_path):
