@@ -905,12 +905,12 @@ def _v1_keys(d: pd.DataFrame, secret: str) -> pd.DataFrame:
     check 10 masks a new number to compare: schema 1 masked ``DDMMYY-SSSS``
     only, and left ``050419-xxxx/010140.1234`` of a number with two in it."""
     shown = d["invoice_id"].to_numpy(dtype=object)
-    invoice_key = stored_keys(normalise_numbers(shown), secret)
-    legacy = np.full(len(shown), "", dtype=object)
-    again = np.flatnonzero(stored_masked(shown))
-    if len(again):  # stored masked: the legacy key of the number masked as now
-        legacy[again] = _legacy_keys_masked_now(shown[again], secret)
-    invoice_key = np.where(legacy != "", legacy, invoice_key)
+    masked = stored_masked(shown)
+    invoice_key = np.full(len(shown), "", dtype=object)
+    if (~masked).any():
+        invoice_key[~masked] = stored_keys(normalise_numbers(shown[~masked]), secret)
+    if masked.any():  # stored masked: the legacy key of the number masked as now
+        invoice_key[masked] = _legacy_keys_masked_now(shown[masked], secret)
     invoice_key[shown == ""] = ""
     grant_ids = d["grant_id"].to_numpy(dtype=object)
     grant_key = np.where(grant_ids != "", stored_keys(normalise_grant_ids(grant_ids), secret), "")
