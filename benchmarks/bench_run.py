@@ -26,7 +26,11 @@ host and costs the kernel about 1.5 to 3 s a GiB to hand out again. Run
 back to back, the floor always started right after the recorded run had
 freed over 2 GiB, and the dry run after the floor had freed under 1: the
 two started from different machines. ``--warm-gib 0`` measures that way
-again.
+again. For the same reason each command's files are removed as soon as it
+is measured: left on disk, a recorded run's files made the floor after it
+take 1.4 s instead of 0.8 s (1.1 s more system time; 2026-12-03), and the
+script's ratios until then (2.3x to 2.8x, the floor slow in each) were too
+kind to the dry run.
 
 ``--idle SECONDS`` measures the other end: before each command the machine
 lies idle that long (after the warming, if any), so the host takes back what
@@ -236,27 +240,35 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bo
             return [sys.executable, "-c", FLOOR, str(folder / "grants.csv"), str(folder / "invoices.csv"),
                     os.path.join(tmp, name)]  # fmt: skip
 
+        def removed(*paths: str) -> None:
+            """What a command wrote, removed once it is measured: left on disk,
+            a recorded run's files made the floor after it pay about 1.1 s more
+            system time (1.4 s against 0.8 s; measured on 2026-12-03), and each
+            command is to start from the same machine."""
+            for path in paths:
+                if os.path.isdir(path):
+                    shutil.rmtree(path)
+                elif os.path.exists(path):
+                    os.remove(path)
+
+        posted_share = journal_mib = None
         for k in range(repeat):
+            floor_out = os.path.join(tmp, f"floor{k}.csv")
             floors.append(measure(floor_cmd(f"floor{k}.csv"), warm_gib=warm_gib, idle=idle))
-            dry.append(
-                measure([*cli, *inputs, "--dry-run", "--out", os.path.join(tmp, f"dry{k}")], env, tmp, warm_gib, idle)
-            )
+            removed(floor_out)
+            dry_out = os.path.join(tmp, f"dry{k}")
+            dry.append(measure([*cli, *inputs, "--dry-run", "--out", dry_out], env, tmp, warm_gib, idle))
+            if posted_share is None:
+                status = pd.read_csv(os.path.join(dry_out, "decisions.csv"), usecols=["status"])["status"]
+                invoices, posted_share = len(status), float((status == "posted").mean())
+            removed(dry_out)
+            journal, rec_out = os.path.join(tmp, f"j{k}.sqlite"), os.path.join(tmp, f"rec{k}")
             recorded.append(
-                measure(
-                    [
-                        *cli,
-                        *inputs,
-                        "--new-journal",
-                        os.path.join(tmp, f"j{k}.sqlite"),
-                        "--out",
-                        os.path.join(tmp, f"rec{k}"),
-                    ],
-                    env,
-                    tmp,
-                    warm_gib,
-                    idle,
-                )
+                measure([*cli, *inputs, "--new-journal", journal, "--out", rec_out], env, tmp, warm_gib, idle)
             )
+            if journal_mib is None:
+                journal_mib = os.path.getsize(journal) / 2**20
+            removed(journal, rec_out)
             print(
                 f"  {n:,}: floor {floors[-1][0]:.1f} s, dry run {dry[-1][0]:.1f} s, recorded {recorded[-1][0]:.1f} s",
                 file=sys.stderr,
@@ -269,14 +281,12 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bo
             if fresh
             else (None, None)
         )
-        decisions = pd.read_csv(os.path.join(tmp, "dry0", "decisions.csv"), usecols=["status"])
-        journal_mib = os.path.getsize(os.path.join(tmp, "j0.sqlite")) / 2**20
 
     def median(xs):
         return statistics.median(x[0] for x in xs)
 
     return {
-        "invoices": len(decisions),
+        "invoices": invoices,
         "floor_s": median(floors),
         "dry_s": median(dry),
         "recorded_s": median(recorded),
@@ -292,7 +302,7 @@ def bench(n: int, repeat: int, code: Path | None, warm_gib: float = 0, fresh: bo
         "journal_mib": journal_mib,
         "floor_fresh_mib": counted[0],
         "dry_fresh_mib": counted[1],
-        "posted_share": float((decisions["status"] == "posted").mean()),
+        "posted_share": posted_share,
     }
 
 
