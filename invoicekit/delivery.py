@@ -398,11 +398,17 @@ def file_facts(staging: Path, names: list[str], durable: bool = True) -> dict[st
     return facts
 
 
-def deliver(run_id: int | None, staging: Path, out_dir: Path, files: dict[str, str]) -> dict[str, Path]:
+def deliver(
+    run_id: int | None, staging: Path, out_dir: Path, files: dict[str, str], checked: bool = False
+) -> dict[str, Path]:
     """Move the staged files (name → SHA-256) into ``out_dir``, ``run.json``
     last. A file already moved (a delivery interrupted half-way) is
     recognised by its checksum. Raises :class:`InputError` naming the run and
-    the folder when a file is neither staged nor in place."""
+    the folder when a file is neither staged nor in place, and, with
+    ``checked`` (files another process staged: a run stopped after its
+    commit), when a staged file is not the one recorded: then nothing is
+    moved. The run that staged its files a moment ago took their checksums
+    as it wrote them and does not read them again."""
     order = sorted(files, key=lambda name: name == MANIFEST)
     outputs: dict[str, Path] = {}
     missing = []
@@ -410,6 +416,15 @@ def deliver(run_id: int | None, staging: Path, out_dir: Path, files: dict[str, s
         src, dst = staging / name, out_dir / name
         if not src.exists() and not (dst.exists() and sha256(dst) == files[name]):
             missing.append(name)
+        elif checked and src.exists() and (found := sha256(src)) != files[name]:
+            which = f"run {run_id}" if run_id is not None else "the run"
+            raise InputError(
+                src,
+                None,
+                f"is not the file {which} recorded in the journal (SHA-256 {found[:16]}…, recorded "
+                f"{files[name][:16]}…): it was changed after the run, so none of the run's files were delivered; "
+                "put back the file as the run wrote it (from a backup) and run again",
+            )
     if missing:
         which = f"run {run_id}" if run_id is not None else "the run"
         raise InputError(

@@ -446,7 +446,7 @@ def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, 
             if j.delivered(run_id):  # the run itself finished delivering while we waited
                 continue
             say(f"delivering the files of run {run_id}, which was stopped after it was recorded")
-            deliver(run_id, staging, out_dir, dict(r.files))
+            deliver(run_id, staging, out_dir, dict(r.files), checked=True)
             j.mark_delivered(run_id)
             log.warning(
                 "delivered the files of run %d into %s: that run was stopped before it could",

@@ -418,6 +418,41 @@ def test_a_recorded_run_whose_staged_files_are_gone_stops_the_next_run(robot):
     assert not (robot.tmp / "o2" / "decisions.csv").exists()
 
 
+@pytest.mark.parametrize("point", ["after-commit", "mid-delivery"])
+def test_a_staged_payment_file_changed_after_the_commit_is_never_delivered(robot, point):
+    """The files a stopped run left staged are delivered only as recorded: a
+    posting line added to its OPUS file while it waited stops the next run
+    (exit 2, naming the file), and nothing more is moved into place."""
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    killed = cli(robot, invoices, "o1", env={"INVOICEKIT_CRASH_AT": point})
+    killed.communicate(timeout=120)
+    assert killed.returncode == 137
+    (staging,) = (robot.tmp / "o1").glob(".invoicekit-staging-*")
+    payment = staging / "opus_postings.csv"
+    as_written = payment.read_bytes()
+    payment.write_bytes(as_written + as_written.splitlines(keepends=True)[-1])  # the invoice paid twice
+    in_place = digests(robot.tmp / "o1")
+
+    code, printed, _ = robot.run(month(5, invoice_id="F-3"), out="o2")
+    assert code == 2
+    line = one_line(printed.err, str(payment), "run 2", "changed after the run")
+    assert "none of the run's files were delivered" in line
+    assert digests(robot.tmp / "o1") == in_place  # nothing more moved into place
+    assert not (robot.tmp / "o1" / "opus_postings.csv").exists()
+    assert runs_in(robot.journal) == 2  # nothing decided or recorded
+    assert not (robot.tmp / "o2" / "decisions.csv").exists()
+
+    payment.write_bytes(as_written)  # put back as the run wrote it: delivered, then the run goes on
+    code, printed, d = robot.run(month(5, invoice_id="F-3"), out="o2")
+    assert code == 0, printed.err
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-1"]
+    assert hashlib.sha256((robot.tmp / "o1" / "opus_postings.csv").read_bytes()).hexdigest() == (
+        hashlib.sha256(as_written).hexdigest()
+    )
+    assert d["reason"].tolist() == [""]
+
+
 def test_another_journals_undelivered_files_keep_their_folder(robot, tmp_path):
     assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
     invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
