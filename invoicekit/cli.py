@@ -42,6 +42,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
+from invoicekit.delivery import MANIFEST, STAGING_PREFIX
 from invoicekit.errors import InputError, OutputError
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.version import __version__
@@ -63,7 +64,8 @@ def _add_log_options(p: argparse.ArgumentParser) -> None:
         "--log-file",
         metavar="PATH",
         help="append a log to PATH, one line per event with its time: the run id, inputs (with SHA-256), counts, "
-        "the manual reasons, timing and warnings; CPR numbers are masked",
+        "the manual reasons, timing and warnings; CPR numbers are masked. Not an input, the journal, a file "
+        "named as a run's files (opus_postings.csv, run.json …) or a file in a staging folder",
     )
     p.add_argument(
         "--log-level",
@@ -1255,8 +1257,20 @@ class _LogFile(logging.FileHandler):
 
 def _log_file_apart(args: argparse.Namespace) -> None:
     """Refuse a ``--log-file`` that is one of the command's inputs, its
-    journal or inside a folder it reads: the log lines would be appended to it."""
+    journal or inside a folder it reads: the log lines would be appended to
+    it. Nor may it be named as a run's file (``opus_postings.csv``,
+    ``run.json`` …) or lie in a staging folder: a recorded run's files are
+    never written into again, and a file a run writes would take the log's
+    place."""
+    from invoicekit.post import OUTPUT_FILES  # lazily, for start-up speed: it imports pandas
+
     log_file = Path(args.log_file).resolve()
+    if log_file.name in (*OUTPUT_FILES, MANIFEST):
+        raise InputError(args.log_file, "--log-file", f"is named as a run's file ({log_file.name}); "
+                         "expected a log file of its own, e.g. invoicekit.log")  # fmt: skip
+    if any(folder.name.startswith(STAGING_PREFIX) for folder in log_file.parents):
+        raise InputError(args.log_file, "--log-file", "is inside a run's staging folder; "
+                         "expected a log file outside it")  # fmt: skip
     for option in ("grants", "invoices", "invoice_lines", "support_sheet", "rules", "journal", "new_journal"):
         given = getattr(args, option, None)
         if isinstance(given, str | Path) and Path(given).resolve() == log_file:

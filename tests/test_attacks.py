@@ -303,6 +303,35 @@ def test_a_recorded_runs_folder_is_never_reused_and_its_files_stay(robot):
     refused_and_untouched(robot, "o1", "holds the files of run 1", extra=("--dry-run",))  # nor a dry run
 
 
+@pytest.mark.parametrize("name", ["opus_postings.csv", "run.json", "sensum_paid.csv"])
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_log_file_never_writes_into_a_recorded_runs_files(robot, name, dry_run):
+    """``--log-file`` naming a recorded run's file (its OPUS payment file,
+    its manifest) is refused, by a run or a dry run: the log lines would be
+    appended to a file whose SHA-256 the journal holds."""
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    before = digests(robot.tmp / "o1")
+    extra = ("--log-file", str(robot.tmp / "o1" / name), *(("--dry-run",) if dry_run else ()))
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o2", extra=extra)
+    assert code == 2
+    one_line(printed.err, "--log-file", f"is named as a run's file ({name})")
+    assert digests(robot.tmp / "o1") == before
+    assert runs_in(robot.journal) == 1
+    assert not (robot.tmp / "o2").exists()
+
+
+def test_a_log_file_in_a_staging_folder_is_refused(robot):
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    killed = cli(robot, invoices, "o1", env={"INVOICEKIT_CRASH_AT": "after-commit"})
+    killed.communicate(timeout=120)
+    (staging,) = (robot.tmp / "o1").glob(".invoicekit-staging-*")
+    before = digests(staging)
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o2", extra=("--log-file", str(staging / "a.log")))
+    assert code == 2
+    one_line(printed.err, "--log-file", "staging folder")
+    assert digests(staging) == before and not (staging / "a.log").exists()
+
+
 def test_a_folder_with_output_files_and_no_manifest_is_not_reused(robot):
     (robot.tmp / "o1").mkdir()
     (robot.tmp / "o1" / "opus_postings.csv").write_text("an earlier version's payment file\n")
