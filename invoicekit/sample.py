@@ -57,16 +57,32 @@ def sample_size(confidence: float, tolerable: float, expected_errors: int = 0, p
         if population < 1:
             raise InputError(None, "--population", f"{population} is too small; expected 1 or more")
         bad = math.ceil(p * population)  # the tolerable number of errors in the population
-        for n in range(k + 1, population + 1):
-            if hypergeom.cdf(k, population, bad, n) <= 1 - c + 1e-12:
-                return n
-        return population
+        found = _first(lambda n: hypergeom.cdf(k, population, bad, n) <= 1 - c + 1e-12, k + 1, population)
+        return population if found is None else found
     if k == 0:
         return math.ceil(math.log(1 - c) / math.log(1 - p) - 1e-9)
-    n = k + 1
-    while binom.cdf(k, n, p) > 1 - c + 1e-12:
-        n += 1
-    return n
+    high = k + 1
+    while binom.cdf(k, high, p) > 1 - c + 1e-12:  # doubled until enough: the answer lies below
+        high *= 2
+    return _first(lambda n: binom.cdf(k, n, p) <= 1 - c + 1e-12, k + 1, high)
+
+
+def _first(enough, low: int, high: int) -> int | None:
+    """The smallest ``n`` from ``low`` to ``high`` for which ``enough(n)``
+    holds, None when none does. The chance of finding at most ``k`` errors
+    only falls as the sample grows, so once ``enough`` holds it holds for
+    every larger sample: halving the range finds the first (some twenty
+    looks where counting up took as many as the answer: over two million
+    for 100,000 expected errors)."""
+    if low > high or not enough(high):
+        return None
+    while low < high:
+        mid = (low + high) // 2
+        if enough(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return low
 
 
 def upper_bound(errors: int, n: int, confidence: float = 0.95) -> float:

@@ -3,6 +3,8 @@ draw from the journal, and the control sheet read back."""
 
 from __future__ import annotations
 
+import math
+
 import openpyxl
 import pytest
 from scipy.stats import beta  # the formula the bounds were computed with before scipy's binomtest
@@ -27,6 +29,42 @@ def test_a_small_population_needs_fewer_and_a_large_one_the_same():
     assert sample_size(0.95, 0.05, 0, population=100) < 59
     assert sample_size(0.95, 0.05, 0, population=1_000_000) == 59
     assert sample_size(0.95, 0.05, 0, population=10) <= 10
+
+
+def _counted_up(confidence, tolerable, errors, population=None):
+    """The sample size found by trying every size in turn, as the spec's
+    definition reads: the smallest sample in which finding at most
+    ``errors`` errors would happen with chance at most 1 - confidence."""
+    from scipy.stats import binom, hypergeom
+
+    if population is not None:
+        bad = math.ceil(tolerable * population)
+        sizes = range(errors + 1, population + 1)
+        return next((n for n in sizes if hypergeom.cdf(errors, population, bad, n) <= 1 - confidence + 1e-12),
+                    population)  # fmt: skip
+    if errors == 0:
+        return math.ceil(math.log(1 - confidence) / math.log(1 - tolerable) - 1e-9)
+    n = errors + 1
+    while binom.cdf(errors, n, tolerable) > 1 - confidence + 1e-12:
+        n += 1
+    return n
+
+
+@pytest.mark.parametrize("population", [None, 1, 10, 60, 500, 3000])
+def test_sample_sizes_are_the_smallest_found_by_counting_up(population):
+    for confidence in (0.8, 0.9, 0.95, 0.99):
+        for tolerable in (0.01, 0.05, 0.1, 0.3):
+            for errors in range(5):
+                expected = _counted_up(confidence, tolerable, errors, population)
+                assert sample_size(confidence, tolerable, errors, population) == expected
+
+
+def test_many_expected_errors_give_the_smallest_sample_at_once():
+    """100,000 expected errors: counting up took over two million looks."""
+    from scipy.stats import binom
+
+    n = sample_size(0.95, 0.05, 100_000)
+    assert binom.cdf(100_000, n, 0.05) <= 0.05 + 1e-12 < binom.cdf(100_000, n - 1, 0.05)
 
 
 def test_upper_bounds_match_clopper_pearson():
