@@ -37,6 +37,7 @@ from scipy.stats import binomtest, chi2
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.followup import load_decisions, monthly_table
+from invoicekit.identifiers import mask_cpr_text
 
 #: the automation rate the robot is meant to reach; the report shows the NPV there
 TARGET_RATE = 0.5
@@ -278,18 +279,19 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
     for key in ("title", "municipality"):
         if key in data and not isinstance(data[key], str):
             raise InputError(source, key, "expected a text in quotes")
+    # the texts go into documents people read: anything in them that reads as a CPR number masked
     cfg = Config(
         estimates=estimates,
-        non_economic_benefits=list(benefits),
-        risks=[{k: str(v) for k, v in r.items()} for r in risks],
+        non_economic_benefits=[mask_cpr_text(str(b)) for b in benefits],
+        risks=[{k: mask_cpr_text(str(v)) for k, v in r.items()} for r in risks],
         simulations=sims,
         seed=seed,
         distribution=dist,
         source=source,
     )
     if "title" in data:
-        cfg.title = data["title"]
-    cfg.municipality = data.get("municipality", "")
+        cfg.title = mask_cpr_text(data["title"])
+    cfg.municipality = mask_cpr_text(data.get("municipality", ""))
     cfg.given = set(data) & set(PARAMS) - set(ranges)
     cfg.ranges = ranges
     return cfg

@@ -408,7 +408,11 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--month", required=True, metavar="YYYY-MM", help="the month whose postings are sampled")
     common(q)
     q.add_argument(
-        "--seed", type=int, default=1, metavar="N", help="random seed; the same seed draws the same sample (default 1)"
+        "--seed",
+        type=_seed,
+        default=1,
+        metavar="N",
+        help="random seed (0 to 4294967295); the same seed draws the same sample (default 1)",
     )
     q.add_argument("--out", required=True, metavar="FILE", help="the control sheet to write, e.g. control.xlsx")
     q.epilog = "Example:\n  invoicekit sample draw --journal journal.sqlite --month 2019-03 --out kontrol-2019-03.xlsx"
@@ -588,7 +592,13 @@ def _types_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--clusters", type=int, metavar="K", help="without labels: the number of groups (default: chosen by silhouette)"
     )
-    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed for clustering and folds (default 0)")
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        metavar="N",
+        help="random seed for clustering and folds, 0 to 4294967295 (default 0)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the tables and figures (created if missing)")
     _add_quiet(p)
     p.set_defaults(handler=cmd_types)
@@ -810,6 +820,17 @@ class _Parser(argparse.ArgumentParser):
         super().error(mask_cpr_text(message))
 
 
+def _seed(text: str) -> int:
+    """A ``--seed``: a whole number numpy and scikit-learn both take."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{mask_cpr_text(text)!r}: expected a whole number from 0 to {2**32 - 1}")
+    return value
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The command line's parser for ``argv`` (the words after ``invoicekit``).
 
@@ -909,7 +930,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=_progress(sys.stderr.isatty() and not args.quiet),
     )
     if not args.quiet:
-        print(summary(res))
+        _show(summary(res))
     return 0
 
 
@@ -944,8 +965,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     with tqdm(total=n, desc="replay", unit="month", disable=args.quiet or None, file=sys.stderr) as bar:
         monthly = replay(world, args.out, args.new_journal, rules=args.rules, on_month=lambda _m: bar.update(1))
     if not args.quiet:
-        print(format_monthly(monthly))
-        print(f"Monthly table: {args.out}/monthly.csv; each month's outputs in {args.out}/YYYY-MM/")
+        _show(format_monthly(monthly))
+        _show(f"Monthly table: {args.out}/monthly.csv; each month's outputs in {args.out}/YYYY-MM/")
     return 0
 
 
@@ -974,8 +995,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         ev = evaluate(read_decisions(args.decisions), read_truth_file(args.truth))
     paths = ev.write(args.out)
     if not args.quiet:
-        print(ev.text())
-        print(f"Written: {paths['csv']}, {paths['xlsx']}")
+        _show(ev.text())
+        _show(f"Written: {paths['csv']}, {paths['xlsx']}")
     return 0
 
 
@@ -1002,8 +1023,8 @@ def _evaluate_history(args: argparse.Namespace) -> int:
         )
     paths = ev.write(args.out)
     if not args.quiet:
-        print(ev.text())
-        print(f"Written: {', '.join(str(p) for p in paths.values())}")
+        _show(ev.text())
+        _show(f"Written: {', '.join(str(p) for p in paths.values())}")
     return 0
 
 
@@ -1027,9 +1048,9 @@ def cmd_tune(args: argparse.Namespace) -> int:
     if args.out:
         paths = result.write(args.out)
     if not args.quiet:
-        print(result.text())
+        _show(result.text())
         if args.out:
-            print(f"Written: {paths['csv']}, {paths['xlsx']}, {paths['png']}")
+            _show(f"Written: {paths['csv']}, {paths['xlsx']}, {paths['png']}")
     return 0
 
 
@@ -1049,10 +1070,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     found = explain(
         invoices, grants, sheet, args.invoice_id, rules=load_rules(args.rules), history=history, source=args.invoices
     )
-    print("\n\n".join(e.text() for e in found))
+    _show("\n\n".join(e.text() for e in found))
     if args.chart:
         found[0].figure().savefig(args.chart, dpi=120)
-        print(f"Chart: {args.chart}")
+        _show(f"Chart: {args.chart}")
     return 0
 
 
@@ -1062,7 +1083,7 @@ def cmd_sample_size(args: argparse.Namespace) -> int:
 
     c, p = parse_rate(args.confidence, "--confidence"), parse_rate(args.tolerable, "--tolerable")
     n = sample_size(c, p, args.expected_errors, args.population)
-    print(n)
+    _show(n)
     return 0
 
 
@@ -1074,7 +1095,7 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
     control = draw(args.journal, args.month, c, p, args.expected_errors, args.seed)
     path = control.write(args.out)
     info = control.info
-    print(
+    _show(
         f"Drew {info['Stikprøvestørrelse']} of {info['Automatiske posteringer i måneden']} automatic postings "
         f"in {args.month} (seed {args.seed}) into {path}; fill in '{FINDING}' and run "
         f"invoicekit sample evaluate --control {path}"
@@ -1086,7 +1107,7 @@ def cmd_sample_evaluate(args: argparse.Namespace) -> int:
     from invoicekit.sample import evaluate_control
 
     control = _deprecated_positional(args, "--control", "control_positional", "invoicekit sample evaluate")
-    print(evaluate_control(control).text())
+    _show(evaluate_control(control).text())
     return 0
 
 
@@ -1113,7 +1134,7 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
     lines_written = write_lines(result.lines, args.lines_out) if args.lines_out else None
     if not args.quiet:
         credit = int((result.invoices["document_type"] == "credit_note").sum())
-        print(
+        _show(
             f"Converted {len(result.invoices)} of {len(files)} files ({credit} credit notes) into {written}"
             + (f", {len(result.lines)} invoice lines into {lines_written}" if lines_written else "")
             + (f"; {len(result.refused)} refused" if result.refused else "")
@@ -1136,8 +1157,8 @@ def cmd_types(args: argparse.Namespace) -> int:
     )
     paths = result.write(args.out)
     if not args.quiet:
-        print(result.text())
-        print(f"Written in {args.out}: " + ", ".join(p.name for p in paths.values()))
+        _show(result.text())
+        _show(f"Written in {args.out}: " + ", ".join(p.name for p in paths.values()))
     return 0
 
 
@@ -1167,8 +1188,8 @@ def cmd_report_followup(args: argparse.Namespace) -> int:
     )
     paths = write_followup(result, args.out)
     if not args.quiet:
-        print(result.text())
-        print(f"Follow-up report: {paths['html']} and {paths['xlsx']}")
+        _show(result.text())
+        _show(f"Follow-up report: {paths['html']} and {paths['xlsx']}")
     return 0
 
 
@@ -1176,7 +1197,7 @@ def cmd_report_business_case(args: argparse.Namespace) -> int:
     from invoicekit.business_case import build, default_config_text, load_config, with_journal
 
     if args.print_config:
-        print(default_config_text())
+        _show(default_config_text())
         return 0
     from invoicekit.reports import write_business_case  # draws with matplotlib: not needed to print the config
 
@@ -1188,8 +1209,8 @@ def cmd_report_business_case(args: argparse.Namespace) -> int:
     bc = build(config)
     paths = write_business_case(bc, args.out)
     if not args.quiet:
-        print(bc.text())
-        print(f"Business case: {paths['html']}, {paths['xlsx']} and {paths['json']}")
+        _show(bc.text())
+        _show(f"Business case: {paths['html']}, {paths['xlsx']} and {paths['json']}")
     return 0
 
 
@@ -1214,8 +1235,8 @@ def cmd_actions(args: argparse.Namespace) -> int:
     actions = fix_list(decisions, grants, support, month=args.month, settings=settings)
     paths = write_actions(actions, args.out, template=args.template)
     if not args.quiet:
-        print(actions.text())
-        print(f"Fix list: {paths['actions']}, {paths['xlsx']}; letters in {paths['letters']}")
+        _show(actions.text())
+        _show(f"Fix list: {paths['actions']}, {paths['xlsx']}; letters in {paths['letters']}")
     return 0
 
 
@@ -1253,6 +1274,13 @@ class _LogFile(logging.FileHandler):
             super().close()
         except OSError:
             self.handleError(None)  # type: ignore[arg-type]
+
+
+def _show(text: object) -> None:
+    """One message on stdout, for people: nothing in it reads as a CPR number
+    (a grant id, a truth file's cell, a label or a path may hold one: only
+    the OPUS posting file carries a full number)."""
+    print(mask_cpr_text(str(text)))
 
 
 def _log_file_apart(args: argparse.Namespace) -> None:

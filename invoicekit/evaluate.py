@@ -33,7 +33,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT
-from invoicekit.identifiers import mask_cprs_in
+from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
@@ -184,7 +184,7 @@ class Evaluation:
                 lines.append(f"  {where}: {r.supplier_cvr} {r.invoice_id}: {r.why}")
             if len(wrong) > 20:
                 lines.append(f"  … and {len(wrong) - 20} more (evaluation.csv)")
-        return "\n".join(lines)
+        return mask_cpr_text("\n".join(lines))  # read by people: no CPR number
 
     def write(self, out: str | Path) -> dict[str, Path]:
         """``evaluation.csv`` (every invoice) and ``evaluation.xlsx`` (Oversigt,
@@ -643,7 +643,7 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
         p = Path(p)
         if not p.exists():
             raise MissingFileError(p, "does not exist; expected a decisions.csv from invoicekit run")
-        d = _read_text_csv(p, "a decisions.csv from invoicekit run")
+        d = read_text_csv(p, "a decisions.csv from invoicekit run")
         if "status" not in d or "row" not in d:
             raise InputError(p, "status", "missing; expected a decisions.csv from invoicekit run")
         if _is_month(p.parent.name):
@@ -660,7 +660,7 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
     for p in paths:
         f = Path(p).parent / "decision_lines.csv"
         if f.exists():
-            d = _read_text_csv(f, "the decision_lines.csv invoicekit run writes")
+            d = read_text_csv(f, "the decision_lines.csv invoicekit run writes")
             for col in _LINE_COLUMNS_READ:
                 if col not in d:
                     raise InputError(f, col, "missing; expected the columns of decision_lines.csv")
@@ -681,12 +681,19 @@ def _is_month(folder: str) -> bool:
     return re.fullmatch(r"\d{4}-\d{2}", folder) is not None
 
 
-def _read_text_csv(path: Path, expected: str) -> pd.DataFrame:
-    """A CSV the robot wrote, as text cells; one that cannot be read is the user's to fix."""
+def read_text_csv(path: Path, expected: str) -> pd.DataFrame:
+    """A CSV the robot wrote (or a truth file), as text cells; one that
+    cannot be read (empty, not UTF-8, a quote left open) is the user's to fix:
+    an :class:`InputError` naming the file and what was expected."""
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        why = "is empty" if isinstance(exc, pd.errors.EmptyDataError) else "cannot be read as CSV"
+        if isinstance(exc, pd.errors.EmptyDataError):
+            why = "is empty"
+        elif isinstance(exc, UnicodeDecodeError):
+            why = "is not UTF-8 text"
+        else:
+            why = "cannot be read as CSV"
         raise InputError(path, None, f"{why}; expected {expected}") from None
 
 
@@ -694,4 +701,4 @@ def read_truth_file(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a truth.csv or the specialist's postings")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return read_text_csv(path, "a truth.csv (UTF-8, comma-separated) or the specialist's postings")

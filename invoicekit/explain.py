@@ -18,6 +18,7 @@ from invoicekit.decide import decide
 from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, Invoices, SupportSheet
 from invoicekit.history import History
+from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import money_text
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.rules import Rules
@@ -100,7 +101,7 @@ class Explanation:
         else:
             lines.append(f"Resultat: manuel, {inv['reason']} ({LABELS_DA[inv['reason']]}).")
         lines.append(f"Besked: {inv['message']}")
-        return "\n".join(lines)
+        return mask_cpr_text("\n".join(lines))  # read by people: no CPR number
 
     def figure(self):
         """The funnel as a bar chart: grants left after each check."""

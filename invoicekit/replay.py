@@ -50,7 +50,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.decide import Checked, check_batch, day_codes, decide, decide_checked, rule_reasons
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.evaluate import agrees_with_truth, parse_should_pay
+from invoicekit.evaluate import agrees_with_truth, parse_should_pay, read_text_csv
 from invoicekit.extracts import (
     Grants,
     InvoiceLines,
@@ -231,7 +231,7 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a world's truth.csv")
-    truth = pd.read_csv(path, dtype=str, keep_default_na=False)
+    truth = read_text_csv(path, "a world's truth.csv (UTF-8, comma-separated)")
     needed = {"month", "row", "true_grant_id", "should_pay", "true_psp_element", "true_art"}
     missing = needed - set(truth.columns)
     if missing:

@@ -28,6 +28,7 @@ from invoicekit.charts import (
 )
 from invoicekit.followup import FollowUp
 from invoicekit.formats import dk_money, dk_number, dk_percent, dk_value
+from invoicekit.identifiers import mask_cpr_text
 from invoicekit.render import (
     figure_html,
     kpis_html,
@@ -229,7 +230,9 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
             "ekstra minutter pr. afvist faktura, med business casens parametre.</p>" + table_html(f.hours, HOURS),
         )
     )
-    document = page("Opfølgning på robottens automatiseringsgrad", f"Journal: {Path(f.source).name}", sections)
+    document = page(
+        "Opfølgning på robottens automatiseringsgrad", f"Journal: {mask_cpr_text(Path(f.source).name)}", sections
+    )
     sheets = {
         "Måneder": (f.monthly, MONTHLY),
         "Årsager": (f.reasons, REASONS),

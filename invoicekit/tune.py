@@ -29,6 +29,7 @@ from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate_alike
 from invoicekit.formats import EXCEL_PERCENT, dk_percent, dk_tick
 from invoicekit.history import History
+from invoicekit.identifiers import mask_cpr_text
 from invoicekit.replay import WorldData, simulate_rule_sets
 from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
 
@@ -129,7 +130,7 @@ class Tuning:
                 f"Recommended (highest automation with error rate ≤ {self.max_error:.2%}): {rec['rule_set']} "
                 f"— {rec['automation_rate']:.1%} automation, {rec['error_rate']:.2%} errors"
             )
-        return "\n".join(lines)
+        return mask_cpr_text("\n".join(lines))  # read by people: no CPR number
 
     def figure(self):
         """Automation against the error rate of automatic postings, with the

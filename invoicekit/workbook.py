@@ -6,6 +6,8 @@ and months are real Excel dates."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import re
 import warnings
 from collections.abc import Sequence
@@ -49,7 +51,15 @@ def write_workbook(
     text into the month's first day, a real date.
 
     Text cells never hold a formula (a leading ``'`` where one would start)
-    and, with ``mask``, nothing in them reads as a CPR number."""
+    and, with ``mask``, nothing in them reads as a CPR number. A folder that
+    is missing or cannot be written into raises :class:`OSError` before
+    anything is built (a streamed workbook that cannot be saved leaves its
+    half-written sheets to be torn down noisily)."""
+    folder = Path(path).absolute().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
     wb = Workbook(write_only=True)  # streamed: a sheet of 100,000 invoices is written in seconds
     table_names: set[str] = set()
     for name, df in sheets.items():

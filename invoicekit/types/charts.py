@@ -10,14 +10,20 @@ from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from invoicekit.formats import dk_number, dk_tick
+from invoicekit.identifiers import mask_cpr_text
 from invoicekit.types.kinds import TYPES, type_label
+
+
+def _shown(value: str) -> str:
+    """A type as the charts name it: a label's own name may hold what reads as a CPR number."""
+    return mask_cpr_text(type_label(value))
 
 
 def type_figure(table: pd.DataFrame):
     """Bars per type: share of invoices and of the amount, and the share the
     robot posted when known."""
     t = table.iloc[::-1]
-    labels = [type_label(v) for v in t["invoice_type"]]
+    labels = [_shown(v) for v in t["invoice_type"]]
     panels = [("share", "Andel af fakturaer"), ("share_of_amount", "Andel af beløb")]
     if "posted_share" in t:
         panels.append(("posted_share", "Bogført af robotten"))
@@ -41,7 +47,7 @@ def standardisation_figure(table: pd.DataFrame):
     """Per type, the shares with a CPR number, with a period and with a single
     citizen: the three things the robot needs."""
     t = table.iloc[::-1]
-    labels = [type_label(v) for v in t["invoice_type"]]
+    labels = [_shown(v) for v in t["invoice_type"]]
     y = np.arange(len(t))
     fig = Figure(figsize=(8, 0.5 * len(t) + 1.6))
     ax = fig.subplots()
@@ -86,7 +92,7 @@ def confusion_figure(y_true, y_pred, title: str = "Fakturatyper: sand mod foruds
         y_true,
         y_pred,
         labels=labels,
-        display_labels=[type_label(v) for v in labels],
+        display_labels=[_shown(v) for v in labels],
         normalize="true",
         values_format=".2f",
         cmap="Blues",

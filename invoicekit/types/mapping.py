@@ -20,6 +20,7 @@ from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import read_decisions
 from invoicekit.extracts import read_grants
+from invoicekit.identifiers import mask_cpr_text
 from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
 from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier
 from invoicekit.types.features import invoice_features, read_extracts
@@ -117,7 +118,7 @@ class TypeMapping:
             lines.append(
                 f"  {r.supplier_cvr} {r.supplier_name}: {r.non_standard} of {r.invoices} non-standard (score {r.score:.0f})"
             )
-        return "\n".join(lines)
+        return mask_cpr_text("\n".join(lines))  # read by people: no CPR number
 
     def write(self, out: str | Path) -> dict[str, Path]:
         out = Path(out)
