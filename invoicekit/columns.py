@@ -154,3 +154,27 @@ PROBLEM_COLUMNS: tuple[str, ...] = ("file", "row", "column", "problem")
 def header_key(name: object) -> str:
     """How header names are compared: case-insensitively after trimming."""
     return " ".join(str(name).split()).casefold()
+
+
+#: words in a header the robot does not read that say the column may hold
+#: what decides whether an invoice may be paid in full: a currency, a
+#: prepayment, the kind of document (compared as :func:`header_key` compares;
+#: a date column, such as a bank's *valutadato*, is not one)
+PAYMENT_HINTS = ("valuta", "currency", "møntsort", "forudbet", "prepa", "a conto", "aconto", "a-conto", "dokumenttype",
+                 "document type", "document_type", "bilagstype", "kreditnota", "credit note", "creditnote", "credit_note")  # fmt: skip
+_DATE_WORDS = ("dato", "date")
+
+
+def unread_columns(headers: object, columns: tuple[Column, ...]) -> tuple[str, ...]:
+    """The headers that no column of ``columns`` accepts: read by nothing."""
+    accepted = {header_key(a) for c in columns for a in c.accepted()}
+    return tuple(str(h) for h in headers if header_key(h) not in accepted)
+
+
+def payment_columns(headers: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``headers`` that look as if they hold a currency, a
+    prepayment or the kind of document (:data:`PAYMENT_HINTS`)."""
+    keys = {h: header_key(h) for h in headers}
+    return tuple(
+        h for h, k in keys.items() if any(w in k for w in PAYMENT_HINTS) and not any(w in k for w in _DATE_WORDS)
+    )

@@ -28,6 +28,7 @@ from invoicekit.columns import (
     SUPPORT_SHEETS,
     Column,
     header_key,
+    unread_columns,
 )
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import (
@@ -112,10 +113,13 @@ class Invoices:
     takes. ``frame`` has one row per input row, in input order (the columns:
     :func:`_typed_invoices`); ``problems`` the rows that could not be read as
     data (none so far: every invoice row gets a decision). Made by
-    :func:`read_invoices`, or :func:`prepare_invoices` from a table in memory."""
+    :func:`read_invoices`, or :func:`prepare_invoices` from a table in memory.
+    ``unread``: the extract's columns that no invoice column accepts, which
+    the robot does not read (:func:`~invoicekit.columns.unread_columns`)."""
 
     frame: pd.DataFrame
     problems: pd.DataFrame = field(default_factory=_no_problems)
+    unread: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -126,7 +130,8 @@ class Invoices:
         batch (1..n), so that each invoice still has a row of its own."""
         frame = pd.concat([p.frame for p in parts], ignore_index=True)
         frame["row"] = np.arange(1, len(frame) + 1, dtype=np.int64)
-        return cls(frame, pd.concat([p.problems for p in parts], ignore_index=True))
+        unread = tuple(dict.fromkeys(c for p in parts for c in p.unread))
+        return cls(frame, pd.concat([p.problems for p in parts], ignore_index=True), unread)
 
 
 @dataclass(frozen=True)
@@ -193,7 +198,8 @@ def read_invoices(path: str | Path) -> Invoices:
     dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
-    return Invoices(_typed_in_parts(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates))
+    typed = _typed_in_parts(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates)
+    return Invoices(typed, unread=unread_columns(raw.frame.columns, INVOICE_COLUMNS))
 
 
 #: rows from which an extract is typed in two halves, one on each core
@@ -265,7 +271,8 @@ def prepare_invoices(
     :func:`read_invoices` types a file: for notebooks and tests that write
     small tables inline. See :func:`_typed_invoices` for the columns."""
     _refuse_typed(df, "invoices", "prepare_invoices", "Invoices")
-    return Invoices(_typed_invoices(df, misaligned=misaligned, numeric_cpr=numeric_cpr))
+    typed = _typed_invoices(df, misaligned=misaligned, numeric_cpr=numeric_cpr)
+    return Invoices(typed, unread=unread_columns(df.columns, INVOICE_COLUMNS))
 
 
 def _typed_invoices(

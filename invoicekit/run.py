@@ -38,6 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from invoicekit.cells import cpr_cells
+from invoicekit.columns import payment_columns
 from invoicekit.decide import Decisions, decide
 from invoicekit.delivery import (
     MANIFEST,
@@ -140,6 +141,8 @@ class RunResult:
     grant_rows: int = 0
     #: the grant rows left out, one row per (row, column) problem: file, row, column, problem
     grant_problems: pd.DataFrame | None = None
+    #: the invoice extract's columns the robot does not read (``Invoices.unread``)
+    unread_columns: tuple[str, ...] = ()
 
     @property
     def decisions(self) -> pd.DataFrame:
@@ -256,6 +259,8 @@ def run(
     for name, (p, digest) in inputs.items():
         log.info("input %s: %s (sha256 %s)", name, Path(p).resolve(), digest[:16])
     grants_left_out = int(grant_table.problems["row"].nunique())
+    if invoice_table.unread:
+        log.info("invoice columns not read: %s", ", ".join(map(repr, invoice_table.unread)))
     log.info(
         "read %d grants (%d rows left out), %d invoices%s; rules %s",
         len(grant_table),
@@ -391,6 +396,7 @@ def run(
         journal_backup=backup,
         grant_rows=len(grant_table) + grants_left_out,
         grant_problems=grant_table.problems,
+        unread_columns=invoice_table.unread,
     )
     _log_result(res, time.perf_counter() - clock)
     return res
@@ -508,8 +514,20 @@ def shared_problems(res: RunResult) -> list[str]:
     (and at least five) sent to manual for one reason, or more than half the
     grant rows left out for one column. Such a run usually means something
     about the inputs (a date format, a separator, the supplier list, a support
-    sheet row), not about the invoices one by one: the line says what."""
+    sheet row), not about the invoices one by one: the line says what. And a
+    line for columns of the invoice extract the robot does not read that
+    look as if they hold a currency, a prepayment or the kind of document
+    (:func:`~invoicekit.columns.payment_columns`): under another name, every
+    invoice is taken as a DKK invoice with nothing paid on account."""
     lines = []
+    unread = payment_columns(res.unread_columns)
+    if unread:
+        lines.append(
+            f"Columns not read: {', '.join(map(repr, unread))} in the invoice extract may hold a currency, a "
+            "prepayment or the kind of document, which the robot reads only from currency (Valuta), prepaid_amount "
+            "(Forudbetalt) and document_type (Dokumenttype): rename the column, or every invoice is taken as a DKK "
+            "invoice with nothing paid on account"
+        )
     d = res.decisions
     n = len(d)
     reasons = res.manual_reasons

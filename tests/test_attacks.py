@@ -248,6 +248,37 @@ def test_another_currency_or_a_prepayment_is_settled_by_hand(robot, fields, word
     assert code == 0 and d["reason"].tolist() == ["INVALID_AMOUNT"] and words in d["message"][0]
 
 
+def _with_column(robot: Robot, header: str, value: str) -> Path:
+    """An invoice extract of one March invoice with one more column."""
+    path = write_invoices(robot.tmp / "extra.csv", month(3, invoice_id="F-1"))
+    head, row = path.read_text(encoding="utf-8").splitlines()
+    path.write_text(f"{head};{header}\n{row};{value}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("header", "value"), [("Prepaid amount", "28.500,00"), ("Beløb i valuta", "EUR"),
+                                               ("Møntsort", "EUR"), ("Credit note", "ja")])  # fmt: skip
+def test_a_currency_or_prepayment_under_a_name_the_robot_does_not_read_is_pointed_out(robot, header, value):
+    """A column the robot does not read that looks as if it holds a currency,
+    a prepayment or the kind of document: the run says so, in the summary
+    and (with --quiet) on stderr, naming the column and the names it reads."""
+    invoices = _with_column(robot, header, value)
+    assert main(robot.argv(invoices, "o1")) == 0
+    out = robot.capsys.readouterr().out
+    assert f"Columns not read: '{header}' in the invoice extract" in out
+    assert "currency (Valuta)" in out and "prepaid_amount (Forudbetalt)" in out
+    assert main([*robot.argv(invoices, "o2", "--dry-run"), "--quiet"]) == 0
+    assert f"'{header}'" in one_line(robot.capsys.readouterr().err, "Columns not read")
+
+
+@pytest.mark.parametrize("header", ["Kommentar", "Valutadato", "Kreditornr"])
+def test_other_columns_are_not_pointed_out(robot, header):
+    """A comment, a bank's value date or the creditor's number: nothing to
+    point out (the extract's currency column is read under its own name)."""
+    assert main(robot.argv(_with_column(robot, header, "x"), "o1")) == 0
+    assert "Columns not read" not in robot.capsys.readouterr().out
+
+
 @pytest.mark.parametrize("amount", ["12 03 41 1403", "285 00,00", "2 8500,00", "28 5000", "28  500,00", "28 500,00 00"])
 def test_spaces_that_are_no_thousands_separators_leave_the_amount_to_a_caseworker(robot, amount):
     # read without its spaces, `12 03 41 1403` would be 1.203.411.403,00 kr.
