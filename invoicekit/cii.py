@@ -90,6 +90,15 @@ def _all(el: Element | None, path: str) -> list[Element]:
     return el.findall(path, _NS) if el is not None else []
 
 
+def _one(el: Element | None, path: str) -> Element | None:
+    """The element at ``path``, which a document has at most once (a total):
+    :class:`Refused` when it has more, as the robot cannot know which holds."""
+    found = _all(el, path)
+    if len(found) > 1:
+        raise Refused(f"has {len(found)} {path.rsplit(':', 1)[-1]} elements where a document has one; left out")
+    return found[0] if found else None
+
+
 def _texts(el: Element | None, path: str) -> list[str]:
     return [_text(e) for e in _all(el, path)]
 
@@ -129,10 +138,10 @@ def read_cii(root: Element) -> Document:
     trade = _find(root, "rsm:SupplyChainTradeTransaction")
     seller = _find(trade, "ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
     settlement = _find(trade, "ram:ApplicableHeaderTradeSettlement")
-    sums = _find(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+    sums = _one(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     currency = _text(_find(settlement, "ram:InvoiceCurrencyCode"))
     skip = inside([p for name in SUPPLIER_PARTIES for p in root.iter(f"{{{RAM}}}{name}")])
-    grand, payable = _find(sums, "ram:GrandTotalAmount"), _find(sums, "ram:DuePayableAmount")
+    grand, payable = _one(sums, "ram:GrandTotalAmount"), _one(sums, "ram:DuePayableAmount")
     vat = tax_in([(_text(t), t.get("currencyID") or "") for t in _all(sums, "ram:TaxTotalAmount")], currency)
     return Document(
         format=cii_format(root),
@@ -144,8 +153,8 @@ def read_cii(root: Element) -> Document:
         currency=currency,
         amount_currencies=tuple((el.get("currencyID") or "") for el in (grand, payable) if el is not None),
         total=_text(grand),
-        prepaid=_text(_find(sums, "ram:TotalPrepaidAmount")),
-        rounding=_text(_find(sums, "ram:RoundingAmount")),
+        prepaid=_text(_one(sums, "ram:TotalPrepaidAmount")),
+        rounding=_text(_one(sums, "ram:RoundingAmount")),
         payable=_text(payable),
         vat=vat or difference(_text(grand), _text(_find(sums, "ram:TaxBasisTotalAmount"))),
         period=_period(_find(settlement, "ram:BillingSpecifiedPeriod")),

@@ -27,7 +27,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
@@ -376,10 +376,14 @@ def _amount_text(value: object) -> object:
     dot before three digits being a Danish thousands separator), else as
     written with a decimal comma (``28,505``), which the reader refuses (an
     amount in øre at most), so the invoice goes to a caseworker. Anything
-    else as it is."""
+    else as it is; an amount of more digits than a Decimal holds (which no
+    reader takes as an amount) as written."""
     if not isinstance(value, Decimal):
         return value
-    cents = value.quantize(Decimal("0.01"))
+    try:
+        cents = value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return format(value, "f")
     if cents == value:
         return f"{cents:.2f}"
     return format(value, "f").replace(".", ",")

@@ -197,12 +197,21 @@ def check_invoice_id(number: str) -> str:
 
 
 def number(text: str) -> Decimal | None:
-    """An amount as written in XML (``1234.50``, ``-3``), else None."""
-    try:
-        value = Decimal(text.strip())
-    except decimal.InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    """An amount as XML writes one (``xsd:decimal``: ``1234.50``, ``-3``),
+    else None: no exponent (``1E+30``), no comma, no space between the digits,
+    no ``Infinity``, which :class:`~decimal.Decimal` would read but the
+    standards never write (the robot's own reader reads ``28500,00`` and
+    ``28 500.00`` as amounts: a total it could read otherwise than the
+    document's checks do is no total to pay on)."""
+    text = text.strip()
+    return Decimal(text) if _XML_DECIMAL.fullmatch(text) else None
+
+
+#: ``xsd:decimal``'s lexical form (ASCII digits only)
+_XML_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+#: the most a payable rounding may be: more is no rounding, but part of the total left unpaid
+MAX_ROUNDING = Decimal(1)
 
 
 def _as_read(text: str) -> Decimal | str:
@@ -314,6 +323,11 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     invoice_id = check_invoice_id(doc.invoice_id)
     payable, prepaid = number(doc.payable), number(doc.prepaid)
     rounding = number(doc.rounding) or Decimal(0)
+    if abs(rounding) >= MAX_ROUNDING:  # no rounding: what it leaves unpaid is asked less, below
+        warnings.append(
+            f"has a payable rounding of {rounding}, which is no rounding (at most ±{MAX_ROUNDING - Decimal('0.01')})"
+        )
+        rounding = Decimal(0)
     amount: Decimal | str
     if doc.total.strip():
         amount = _as_read(doc.total)
@@ -331,6 +345,16 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
                 f"{prepaid or 0}, rounding {rounding}); written with {prepaid_amount} prepaid, "
                 "so that the robot leaves it to a caseworker"
             )
+    unread = [(name, text.strip()) for name, text in (("total", doc.total), ("payable", doc.payable),
+              ("prepaid", doc.prepaid), ("rounding", doc.rounding)) if text.strip() and number(text) is None]  # fmt: skip
+    if unread:
+        # the robot's reader would read 28500,00 or 28 500.00 as an amount: written so that it does not
+        amount = f"{doc.total.strip() or doc.payable.strip()} (ikke tal som i XML: {', '.join(n for n, _ in unread)})"
+        warnings.append(
+            "has amounts that are not written as XML numbers (1234.50): "
+            + ", ".join(f"{name} {value!r}" for name, value in unread)
+            + "; written so that the robot does not read the amount, and a caseworker decides (INVALID_AMOUNT)"
+        )
     currency = _currency(doc)
     if "/" in currency:
         warnings.append(
@@ -410,14 +434,18 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
         )
     warnings = []
     amounts = [r["amount"] for r in rows]
+    named = any(r["cpr"] for r in rows)
     if (
-        any(r["cpr"] for r in rows)
+        rows
         and isinstance(invoice["amount"], Decimal)
         and all(isinstance(a, Decimal) for a in amounts)
-        and sum(amounts) != invoice["amount"]
+        # lines that name no citizen may differ by the VAT rounded line by line, not by more
+        and (sum(amounts) != invoice["amount"] if named else abs(sum(amounts) - invoice["amount"]) >= MAX_ROUNDING)
     ):
         total = sum(amounts)
         if len(citizens(doc)) > 1:
+            if not named:  # lines that name no citizen are not posted one by one
+                return rows, warnings
             warnings.append(
                 f"its lines add up to {total}, the invoice to {invoice['amount']}: posted line by line, "
                 "the robot leaves it to a caseworker (LINES_MISMATCH)"

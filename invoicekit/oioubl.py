@@ -72,7 +72,7 @@ NOT_INVOICES = {
     "Catalogue": "a catalogue",
 }
 #: the supplier's own parties: a sole trader's CPR there is not a citizen's
-SUPPLIER_PARTIES = ("AccountingSupplierParty", "SellerSupplierParty", "PayeeParty")
+SUPPLIER_PARTIES = ("AccountingSupplierParty", "SellerSupplierParty", "PayeeParty", "TaxRepresentativeParty")
 
 
 def is_ubl(root: Element) -> bool:
@@ -141,10 +141,18 @@ def read_ubl(root: Element) -> Document:
     supplier = root.find(_path("cac:AccountingSupplierParty", "cac:Party"))
     skip = inside([p for name in SUPPLIER_PARTIES for p in root.findall(_path(f"cac:{name}"))])
     currency = _text(root.find(_path("cbc:DocumentCurrencyCode")))
-    totals = root.find(_path("cac:LegalMonetaryTotal"))
+    all_totals = root.findall(_path("cac:LegalMonetaryTotal"))
+    if len(all_totals) > 1:
+        raise Refused(f"has {len(all_totals)} LegalMonetaryTotal elements where a document has one; left out")
+    totals = all_totals[0] if all_totals else None
 
     def total(name: str) -> Element | None:
-        return totals.find(_path(f"cbc:{name}")) if totals is not None else None
+        if totals is None:
+            return None
+        found = totals.findall(_path(f"cbc:{name}"))
+        if len(found) > 1:
+            raise Refused(f"has {len(found)} {name} elements in its LegalMonetaryTotal where it has one; left out")
+        return found[0] if found else None
 
     return Document(
         format=fmt,

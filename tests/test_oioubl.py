@@ -190,8 +190,9 @@ def test_without_a_tax_inclusive_total_the_amount_is_payable_plus_prepaid_minus_
     # an Invoice document with a credit-note type code is a credit note
     coded = parse_document(doc('<cbc:InvoiceTypeCode listID="UNCL1001">381</cbc:InvoiceTypeCode>', payable="10.00"))
     assert (coded["document_type"], coded["amount"]) == ("credit_note", Decimal("10.00"))
-    # not a number: left as read for the robot to refuse with INVALID_AMOUNT
-    assert parse_document(doc(root="CreditNote", payable="ti kroner", lines=""))["amount"] == "ti kroner"
+    # not a number: written as read, with what was not a number, for the robot to refuse with INVALID_AMOUNT
+    amount = parse_document(doc(root="CreditNote", payable="ti kroner", lines=""))["amount"]
+    assert amount == "ti kroner (ikke tal som i XML: payable)"
     assert parse_document(doc(payable=""))["amount"] == ""
 
 

@@ -1,0 +1,149 @@
+"""An attack on the conversion of e-invoices: no converted row may let the
+robot pay more than the document asks, or a citizen other than the one it
+names (README, "`invoicekit convert oioubl`"; robot spec, the invoice
+columns: ``amount`` is the total before prepayment and payable rounding, a
+prepayment is settled by hand).
+
+Each test here once got through (found by an attack session on 0.9.7)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from invoicekit.convert import convert, parse_document, read_document, write_invoices
+from invoicekit.einvoice import Refused, invoice_row, line_rows
+from invoicekit.parsing import parse_amounts
+from tests import test_cii
+from tests.test_oioubl import doc, line
+
+CPR_NOTE = "<cbc:Note>Ophold marts 2019, borger 610190-1234</cbc:Note>"
+
+
+def ubl(totals: str, body: str = CPR_NOTE, lines: str | None = None) -> bytes:
+    """A UBL invoice whose LegalMonetaryTotal holds ``totals``."""
+    data = doc(body, **({} if lines is None else {"lines": lines})).decode()
+    start, end = data.index("<cac:LegalMonetaryTotal>"), data.index("</cac:LegalMonetaryTotal>")
+    return (data[:start] + f"<cac:LegalMonetaryTotal>{totals}</cac:LegalMonetaryTotal>" + data[end + 25 :]).encode()
+
+
+def amounts(tax_inclusive: str = "", prepaid: str = "", rounding: str = "", payable: str = "") -> str:
+    tags = (("TaxInclusiveAmount", tax_inclusive), ("PrepaidAmount", prepaid), ("PayableRoundingAmount", rounding),
+            ("PayableAmount", payable))  # fmt: skip
+    return "".join(f'<cbc:{t} currencyID="DKK">{v}</cbc:{t}>' for t, v in tags if v)
+
+
+def read_by_the_robot(amount: object) -> bool:
+    """Whether the robot's reader takes the converted amount as an amount."""
+    _units, ok, _blank = parse_amounts(pd.Series([str(amount)], dtype="str"), max_decimals=2)
+    return bool(ok[0])
+
+
+@pytest.mark.parametrize(
+    "totals",
+    [
+        amounts("28500,00", payable="14250.00"),
+        amounts("28 500.00", payable="14250.00"),
+        amounts("28500.00", payable="14250,00"),
+        amounts("28500.00", prepaid="0,00", payable="14250.00"),
+        amounts("2.85E+4", payable="14250.00"),
+    ],
+    ids=["comma total", "spaced total", "comma payable", "comma prepaid", "exponent"],
+)
+def test_a_total_written_as_no_xml_number_is_never_read_as_an_amount(totals):
+    """The document asks for half its total, but one of its amounts is not
+    an XML number, so the check of total against payable cannot be made:
+    the amount is written so that the robot does not read it."""
+    row, warnings = invoice_row(read_document(ubl(totals)))
+    assert "ikke tal som i XML" in str(row["amount"])
+    assert not read_by_the_robot(row["amount"])
+    assert any("not written as XML numbers" in w for w in warnings)
+
+
+def test_the_same_in_cii():
+    totals = "<ram:GrandTotalAmount>4500,00</ram:GrandTotalAmount><ram:DuePayableAmount>450.00</ram:DuePayableAmount>"
+    row, _ = invoice_row(read_document(test_cii.doc(totals)))
+    assert not read_by_the_robot(row["amount"])
+
+
+def test_plain_xml_numbers_are_read_as_before():
+    row, warnings = invoice_row(read_document(ubl(amounts("28500.00", payable="28500.00"))))
+    assert (row["amount"], row["prepaid_amount"], warnings) == (Decimal("28500.00"), "", [])
+
+
+def test_a_payable_rounding_of_a_krone_or_more_is_no_rounding():
+    """Half the total left unpaid as "rounding" is asked less: written as
+    prepaid, so the robot leaves it to a caseworker."""
+    row, warnings = invoice_row(read_document(ubl(amounts("28500.00", rounding="-14250.00", payable="14250.00"))))
+    assert row["prepaid_amount"] == Decimal("14250.00")
+    assert any("no rounding" in w for w in warnings)
+    row, warnings = invoice_row(read_document(ubl(amounts("28500.00", rounding="-0.40", payable="28499.60"))))
+    assert (row["amount"], row["prepaid_amount"], warnings) == (Decimal("28500.00"), "", [])
+
+
+@pytest.mark.parametrize(
+    "totals",
+    [
+        amounts("28500.00", payable="28500.00") + '</cac:LegalMonetaryTotal><cac:LegalMonetaryTotal>'
+        + amounts("28500.00", payable="28500.00").replace("DKK", "EUR"),
+        amounts("28500.00", payable="28500.00") + amounts(payable="1000.00"),
+    ],
+    ids=["two totals", "two payable amounts"],
+)  # fmt: skip
+def test_a_document_with_two_totals_is_refused(totals):
+    with pytest.raises(Refused, match="where"):
+        read_document(ubl(totals))
+
+
+def test_two_cii_grand_totals_are_refused():
+    totals = "<ram:GrandTotalAmount>100.00</ram:GrandTotalAmount>" * 2
+    with pytest.raises(Refused, match="GrandTotalAmount"):
+        read_document(test_cii.doc(totals + "<ram:DuePayableAmount>100.00</ram:DuePayableAmount>"))
+
+
+def test_the_sellers_tax_representative_is_no_citizen():
+    representative = (
+        '<cac:TaxRepresentativeParty><cac:PartyIdentification><cbc:ID schemeID="DK:CPR">6212031122</cbc:ID>'
+        "</cac:PartyIdentification></cac:TaxRepresentativeParty>"
+    )
+    data = ubl(amounts("31200.00", payable="31200.00"), body="").decode()
+    data = data.replace("<cac:LegalMonetaryTotal>", representative + "<cac:LegalMonetaryTotal>", 1)
+    assert parse_document(data.encode())["cpr"] == ""
+
+
+def test_one_citizens_lines_that_contradict_the_total_leave_it_to_a_caseworker():
+    """The citizen named in a note, one line of −28,500.00 naming none, the
+    total +28,500.00: the amount is written with both, which the robot does
+    not read."""
+    lines = (
+        "<cac:InvoiceLine><cbc:ID>1</cbc:ID>"
+        '<cbc:LineExtensionAmount currencyID="DKK">-28500.00</cbc:LineExtensionAmount>'
+        "<cac:Item><cbc:Name>Ophold</cbc:Name></cac:Item></cac:InvoiceLine>"
+    )
+    document = read_document(ubl(amounts("28500.00", payable="28500.00"), lines=lines))
+    row, _ = invoice_row(document)
+    _rows, warnings = line_rows(document, row)
+    assert "linjerne: -28500.00" in str(row["amount"]) and not read_by_the_robot(row["amount"])
+    assert any("INVALID_AMOUNT" in w for w in warnings)
+
+
+def test_lines_that_name_no_citizen_may_differ_by_rounded_vat():
+    lines = line(name="a") + line(name="b")
+    document = read_document(ubl(amounts("28500.00", payable="28500.00"), lines=lines))
+    row, _ = invoice_row(document)
+    assert line_rows(document, row)[1] == [] and row["amount"] == Decimal("28500.00")
+
+
+def test_an_amount_of_more_digits_than_a_decimal_holds_stops_only_its_own_document(tmp_path):
+    (tmp_path / "a.xml").write_bytes(ubl(amounts("28500.00", payable="28500.00")))
+    (tmp_path / "b.xml").write_bytes(
+        ubl(amounts("1" + "0" * 40 + ".00", payable="1" + "0" * 40 + ".00")).replace(b"<cbc:ID>F-1", b"<cbc:ID>F-2")
+    )
+    result = convert([tmp_path])
+    assert sorted(result.invoices["invoice_id"]) == ["F-1", "F-2"]
+    out = tmp_path / "extract.csv"
+    write_invoices(result.invoices, out)
+    written = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("invoice_id")["amount"]
+    assert written["F-1"] == "28500.00" and not read_by_the_robot(written["F-2"])
