@@ -39,6 +39,7 @@ from invoicekit.cells import safe_frame
 from invoicekit.cii import is_cii, read_cii
 from invoicekit.einvoice import INVOICE_COLUMNS, LINE_COLUMNS, Document, Refused, invoice_row, line_rows
 from invoicekit.errors import InputError
+from invoicekit.extracts import CREDIT_NOTE
 from invoicekit.identifiers import compact_cvr
 from invoicekit.keys import normalise_number
 from invoicekit.oioubl import is_ubl, read_ubl
@@ -275,8 +276,10 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
     refused: list[tuple[str, str]] = []
     warnings: list[tuple[str, str]] = []
     # a document sent again (same supplier, number as check 10 compares it): the robot
-    # joins lines to invoices by that key, so its lines are written once, with the first
-    lines_of: dict[tuple[str, str], str] = {}
+    # joins lines to invoices by that key, so its lines are written once, with the first;
+    # but an invoice's lines take the place of a credit note's (which is never posted):
+    # else the invoice would be posted on the credit note's lines, periods and all
+    lines_of: dict[tuple[str, str], tuple[str, str]] = {}  # key: (file, document type) of the lines written
     for path in files:
         if on_file:
             on_file(path)
@@ -300,13 +303,21 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
             continue
         rows.append(row)
         key = (compact_cvr(row["supplier_cvr"]), normalise_number(row["invoice_id"]))
-        if doc_lines and key in lines_of:
+        first, first_type = lines_of.get(key, ("", ""))
+        if doc_lines and first and (first_type != CREDIT_NOTE or row["document_type"] == CREDIT_NOTE):
             line_warnings = [
-                f"has the supplier and number of {lines_of[key]}: its lines are written once, with that "
+                f"has the supplier and number of {first}: its lines are written once, with that "
                 "file's; the robot finds the second a DUPLICATE_INVOICE"
             ]
         elif doc_lines:
-            lines_of[key] = str(path)
+            if first:  # a credit note's lines, replaced by this invoice's
+                lines = [r for r in lines if (compact_cvr(r["supplier_cvr"]), normalise_number(r["invoice_id"])) != key]
+                line_warnings = [
+                    *line_warnings,
+                    f"has the supplier and number of the credit note {first}: the lines written are this "
+                    "invoice's, not the credit note's",
+                ]
+            lines_of[key] = (str(path), str(row["document_type"]))
             lines += doc_lines
         warnings += [(str(path), w) for w in row_warnings + line_warnings]
     invoices = pd.DataFrame(rows, columns=list(INVOICE_COLUMNS))

@@ -147,3 +147,38 @@ def test_an_amount_of_more_digits_than_a_decimal_holds_stops_only_its_own_docume
     write_invoices(result.invoices, out)
     written = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("invoice_id")["amount"]
     assert written["F-1"] == "28500.00" and not read_by_the_robot(written["F-2"])
+
+
+def _citizen_line(tag: str, no: int, cpr: str, amount: str, month: str) -> str:
+    last = {"11": "30", "12": "31"}[month]
+    return (
+        f"<cac:{tag}><cbc:ID>{no}</cbc:ID><cbc:Note>Borger CPR {cpr}</cbc:Note>"
+        f'<cbc:LineExtensionAmount currencyID="DKK">{amount}</cbc:LineExtensionAmount>'
+        f"<cac:InvoicePeriod><cbc:StartDate>2018-{month}-01</cbc:StartDate><cbc:EndDate>2018-{month}-{last}"
+        f"</cbc:EndDate></cac:InvoicePeriod><cac:Item><cbc:Name>Døgnophold</cbc:Name></cac:Item></cac:{tag}>"
+    )
+
+
+def test_an_invoice_after_a_credit_note_of_its_number_keeps_its_own_lines(tmp_path):
+    """A credit note of November and then the invoice of December under the
+    same number: the lines written are the invoice's, so the robot posts
+    (and marks paid) December, not the credited November."""
+    totals = amounts("59700.00", payable="59700.00")
+
+    def document(root: str, tag: str, month: str) -> bytes:
+        lines = _citizen_line(tag, 1, "610190-1234", "28500.00", month)
+        lines += _citizen_line(tag, 2, "621203-1122", "31200.00", month)
+        data = ubl(totals, body="", lines=lines).decode()
+        return (
+            data.replace("<Invoice ", f"<{root} ")
+            .replace("</Invoice>", f"</{root}>")
+            .replace("xsd:Invoice-2", f"xsd:{root}-2")
+            .encode()
+        )
+
+    (tmp_path / "a-kreditnota.xml").write_bytes(document("CreditNote", "CreditNoteLine", "11"))
+    (tmp_path / "b-faktura.xml").write_bytes(document("Invoice", "InvoiceLine", "12"))
+    result = convert([tmp_path])
+    assert sorted(result.invoices["document_type"]) == ["credit_note", "invoice"]
+    assert result.lines["period_start"].tolist() == ["2018-12-01", "2018-12-01"]
+    assert any("the lines written are this invoice's" in w for _, w in result.warnings)
