@@ -309,8 +309,10 @@ def _leftover(staging: Path, journal: Path | None, recovering: bool) -> None:
     journals = [Path(manifest["journal"])] if manifest and run_id is not None and manifest.get("journal") else []
     if journal is not None:
         journals.append(journal)
-    for j in journals:
-        row = _run_row(j, int(run_id) if run_id is not None else None, staging)
+    for k, j in enumerate(journals):
+        # the staged run.json's own journal (the first) is asked for its run by number too: the folder
+        # may have been moved, or be reached by another path, since the run staged into it
+        row = _run_row(j, int(run_id) if run_id is not None else None, staging, by_number=k == 0 and bool(run_id))
         if row is None:
             continue
         if row == "unknown":
@@ -323,6 +325,14 @@ def _leftover(staging: Path, journal: Path | None, recovering: bool) -> None:
         found_id, out_dir, staging_dir, delivered_at = row
         if out_dir == str(staging.resolve()):
             return  # a recorded run's output folder that happens to be named like this: not ours to touch
+        if delivered_at is None and staging_dir != str(staging.resolve()) and Path(staging_dir).name == staging.name:
+            raise InputError(
+                staging.parent,
+                None,
+                f"holds {staging.name}, the undelivered files of run {found_id} of the journal {j}, which were staged "
+                f"in {Path(staging_dir).parent}: the folder was moved or is reached by another path; put it back "
+                f"there and run invoicekit run with --journal {j} to deliver them",
+            )
         if staging_dir == str(staging.resolve()) and delivered_at is None:
             if recovering and journal is not None and _same_file(j, journal):
                 return  # this run delivers it first
@@ -344,11 +354,12 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def _run_row(journal: Path, run_id: int | None, staging: Path):
-    """What ``journal`` says of the run that staged into ``staging``: the
-    run with ``run_id``, or any run whose staging or output folder it is;
-    ``(run_id, out_dir, staging_dir, delivered_at)``, None when it knows of
-    none, ``"unknown"`` when it cannot be read."""
+def _run_row(journal: Path, run_id: int | None, staging: Path, by_number: bool = False):
+    """What ``journal`` says of the run that staged into ``staging``: any
+    run whose staging or output folder it is, else (``by_number``) the run
+    with ``run_id`` when it staged into a folder of the same (random) name
+    elsewhere; ``(run_id, out_dir, staging_dir, delivered_at)``, None when
+    it knows of none, ``"unknown"`` when it cannot be read."""
     if not journal.exists():
         return "unknown" if run_id is not None else None
     path = str(staging.resolve())
@@ -363,6 +374,11 @@ def _run_row(journal: Path, run_id: int | None, staging: Path):
                 "WHERE staging_dir = ? OR out_dir = ? ORDER BY run_id DESC LIMIT 1",
                 (path, path),
             ).fetchone()
+            if row is None and by_number and run_id is not None:
+                found = conn.execute(
+                    "SELECT run_id, out_dir, staging_dir, delivered_at FROM runs WHERE run_id = ?", (run_id,)
+                ).fetchone()
+                row = found if found is not None and Path(str(found[2] or "")).name == staging.name else None
         finally:
             conn.close()
     except sqlite3.Error:

@@ -421,7 +421,7 @@ class Journal:
                     raise InputError(
                         self.path, f"run {run_id}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
                     )
-                t, changed = _cleaned(pq.read_table(pa.BufferReader(data)), secret)
+                t, changed = _cleaned(_stored(self.path, run_id, rows, data, pq.read_table), secret)
                 if changed:
                     self.conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
                     _insert_stored(self.conn, table, run_id, rows, _to_parquet(t))
@@ -530,13 +530,13 @@ class Journal:
             return empty
         where, params = ("WHERE r.run_id = ?", (run_id,)) if run_id is not None else ("", ())
         rows = self.conn.execute(
-            f"SELECT r.run_id, r.started_at, d.data FROM run_decision_lines d JOIN runs r USING (run_id) "
+            f"SELECT r.run_id, r.started_at, d.rows, d.data FROM run_decision_lines d JOIN runs r USING (run_id) "
             f"{where} ORDER BY r.run_id",
             params,
         ).fetchall()
         tables = []
-        for rid, started_at, data in rows:
-            t = pq.read_table(pa.BufferReader(data), columns=columns)
+        for rid, started_at, count, data in rows:
+            t = _stored(self.path, rid, count, data, lambda source, cols=columns: pq.read_table(source, columns=cols))
             n = t.num_rows
             t = t.add_column(0, "run_id", pa.array(np.full(n, rid, dtype=np.int64)))
             tables.append(t.append_column("started_at", pa.array([started_at] * n, type=pa.string())))
@@ -657,18 +657,23 @@ class Journal:
                     d[c] = pd.to_datetime(d[c].replace("", None), format="%Y-%m-%d").astype("datetime64[s]")
             return d
         rows = self.conn.execute(
-            f"SELECT r.run_id, r.started_at, d.format, d.data FROM run_decisions d JOIN runs r USING (run_id) "
-            f"{where} ORDER BY r.run_id",
+            f"SELECT r.run_id, r.started_at, d.format, d.rows, d.data FROM run_decisions d JOIN runs r "
+            f"USING (run_id) {where} ORDER BY r.run_id",
             params,
         ).fetchall()
         tables = []
-        for rid, started_at, fmt, data in rows:
+        for rid, started_at, fmt, count, data in rows:
             if fmt != DECISIONS_FORMAT:
                 raise InputError(
                     self.path, f"run {rid}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
                 )
-            stored = pq.ParquetFile(pa.BufferReader(data)).schema_arrow.names
-            t = _typed(pq.read_table(pa.BufferReader(data), columns=[c for c in columns if c in stored]))
+
+            def read(source: pa.BufferReader, wanted: list[str] = columns) -> pa.Table:
+                parquet = pq.ParquetFile(source)
+                return parquet.read(columns=[c for c in wanted if c in parquet.schema_arrow.names])
+
+            t = _typed(_stored(self.path, rid, count, data, read))
+            stored = t.column_names
             n = t.num_rows
             for name in (c for c in columns if c not in stored):  # a name a run recorded earlier did not keep
                 t = t.append_column(name, pa.array([""] * n, type=pa.string()))
@@ -851,6 +856,32 @@ def _dtype(column: str) -> str:
     if column in _AMOUNT_COLUMNS:
         return "float64"
     return "datetime64[s]" if column in _DATE_COLUMNS else "object"
+
+
+def _stored(
+    journal: Path, run_id: int, rows: int, data: bytes, read: Callable[[pa.BufferReader], pa.Table]
+) -> pa.Table:
+    """A run's stored table, read by ``read`` from its Parquet ``data``; an
+    :class:`InputError` naming the journal and the run when it cannot be
+    read, or holds another number of rows than the journal recorded for it
+    (a blob damaged or replaced: a run's decisions lost would let it post
+    again what it posted)."""
+    try:
+        t = read(pa.BufferReader(data))
+    except (pa.ArrowException, OSError, TypeError, ValueError) as exc:
+        raise InputError(
+            journal,
+            f"run {run_id}",
+            f"its stored decisions cannot be read ({exc}); the journal is damaged: restore it from a backup",
+        ) from None
+    if rows is not None and t.num_rows != rows:
+        raise InputError(
+            journal,
+            f"run {run_id}",
+            f"stores {t.num_rows:,} decisions where the journal recorded {rows:,}; the "
+            "journal is damaged: restore it from a backup",
+        )
+    return t
 
 
 def _typed(t: pa.Table) -> pa.Table:

@@ -64,7 +64,7 @@ from invoicekit.extracts import (
 )
 from invoicekit.history import History
 from invoicekit.identifiers import is_utf8_path, mask_cpr_text, shown_path
-from invoicekit.journal import Journal, StoredDecisions, stored_decisions
+from invoicekit.journal import SCHEMA_VERSION, Journal, StoredDecisions, stored_decisions
 from invoicekit.post import OUTPUT_FILES, scan_messages, write_outputs
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
@@ -476,7 +476,7 @@ def summary(res: RunResult, top: int = 5) -> str:
     for run_id, folder in res.delivered:
         lines.append(f"Delivered first:  run {run_id}'s files, which a stopped run had left staged, into {folder}/")
     if res.journal_backup is not None:
-        lines.append(f"Journal upgraded: to schema 3; the old file is kept as {res.journal_backup}")
+        lines.append(f"Journal upgraded: to schema {SCHEMA_VERSION}; the old file is kept as {res.journal_backup}")
     lines += [
         f"Invoices read:   {n:,}",
         f"Posted:          {posted:,} ({share:.1%})",

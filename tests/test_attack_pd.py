@@ -449,7 +449,7 @@ def test_a_091_journal_once_migrated_keeps_no_old_table_in_its_free_pages(robot,
         sink = pa.BufferOutputStream()
         pq.write_table(t, sink, compression="zstd")
         old = sink.getvalue().to_pybytes()
-        conn.execute("UPDATE run_decisions SET data = ?", (old,))
+        conn.execute("UPDATE run_decisions SET data = ?, rows = ?", (old, len(t)))  # the rows it recorded too
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     connect = sqlite3.connect
 

@@ -513,6 +513,33 @@ def test_a_staged_payment_file_changed_after_the_commit_is_never_delivered(robot
     assert d["reason"].tolist() == [""]
 
 
+@pytest.mark.parametrize("journal", [True, False], ids=["dry run on its journal", "run without a journal"])
+def test_a_stopped_runs_staged_files_survive_their_folder_being_moved(robot, journal):
+    """A run killed after its commit, its folder then moved (or reached by
+    another path): a run into it there is refused and the staged files
+    stay; put back, they are delivered."""
+    import shutil
+
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    killed = cli(robot, invoices, "o1", env={"INVOICEKIT_CRASH_AT": "after-commit"})
+    killed.communicate(timeout=120)
+    assert killed.returncode == 137
+    shutil.move(robot.tmp / "o1", robot.tmp / "moved")
+    (staging,) = (robot.tmp / "moved").glob(".invoicekit-staging-*")
+    staged = digests(staging)
+    extra = ("--dry-run",) if journal else ()
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="moved", extra=extra, journal=journal)
+    assert code == 2
+    one_line(printed.err, staging.name, "undelivered files of run 2", "put it back")
+    assert digests(staging) == staged
+
+    shutil.move(robot.tmp / "moved", robot.tmp / "o1")
+    code, printed, _ = robot.run(month(5, invoice_id="F-3"), out="o2")
+    assert code == 0, printed.err
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-1"]
+
+
 def test_another_journals_undelivered_files_keep_their_folder(robot, tmp_path):
     assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
     invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))

@@ -19,6 +19,7 @@ from invoicekit.cli import main
 from invoicekit.delivery import sha256
 from invoicekit.journal import SCHEMA_VERSION, stored_decisions
 from invoicekit.parsing import format_date_iso, money_text
+from invoicekit.run import summary
 from tests.conftest import journal_text
 
 V1 = Path(__file__).parent / "data" / "journal_v1" / "journal-v1.sqlite"
@@ -244,6 +245,7 @@ def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_chan
 
     backup = tmp_path / "journal.sqlite.schema1-backup"
     assert res.journal_backup == backup
+    assert f"Journal upgraded: to schema {SCHEMA_VERSION};" in summary(res)  # the schema it is now
     assert table(backup, V1_DECISIONS).equals(decisions_before) and table(backup, V1_RUNS).equals(runs_before)
     assert table(backup, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["1"]
     assert original  # the copy itself is a working schema-1 journal
@@ -328,6 +330,36 @@ def test_a_damaged_journal_is_named_in_one_line(example_case, tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "table 'run_decisions'" in err[0] and "data" in err[0], err
+
+
+@pytest.mark.parametrize("damage", ["cut short", "emptied"])
+def test_a_runs_damaged_or_emptied_decisions_stop_every_command_in_one_line(example_case, tmp_path, capsys, damage):
+    """A run's stored decisions cut short, or replaced by a valid table with
+    none: the run, the follow-up and the sample control stop (exit 2) naming
+    the journal and the run, and nothing is decided, since a run's decisions
+    lost would let the robot post again what it posted."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with sqlite3.connect(journal) as conn:
+        if damage == "cut short":
+            conn.execute("UPDATE run_decisions SET data = substr(data, 1, 100)")
+        else:
+            (data,) = conn.execute("SELECT data FROM run_decisions").fetchone()
+            t = pq.read_table(pa.BufferReader(data))
+            sink = pa.BufferOutputStream()
+            pq.write_table(t.slice(0, 0), sink)
+            conn.execute("UPDATE run_decisions SET data = ?", (sink.getvalue().to_pybytes(),))
+    for argv in (
+        ["run", "--grants", str(example_case / "bevillinger.csv"), "--invoices", str(example_case / "regninger.csv"),
+         "--support-sheet", str(example_case / "stoetteark.xlsx"), "--journal", str(journal),
+         "--out", str(tmp_path / "again")],
+        ["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "r")],
+        ["sample", "draw", "--journal", str(journal), "--month", "2026-12", "--out", str(tmp_path / "c.xlsx")],
+    ):  # fmt: skip
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and str(journal) in err[0] and "run 1" in err[0] and "damaged" in err[0], err
+    assert not (tmp_path / "again" / "opus_postings.csv").exists()
 
 
 def test_the_journal_keeps_supplier_and_service_names_and_reads_runs_without_them_blank(example_case, tmp_path):
