@@ -150,8 +150,10 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
     first_line = (data if end < 0 else data[:end]).decode("utf-8")  # not split: that copies the rest
     sep = _sniff_separator(first_line)
     header = next(_csv_rows(first_line, sep, path))
+    trailing = 0  # separators that end the header line: the rows may end in as many
     while len(header) > 1 and not header[-1].strip():
         header.pop()  # a trailing separator on the header line
+        trailing += 1
     width = len(header)
     if width > MAX_COLUMNS:
         raise InputError(path, "header row", f"has {width:,} columns; expected at most {MAX_COLUMNS:,}")
@@ -175,8 +177,11 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
         # Slow path: some rows have the wrong number of fields.
         body = []
         for row in _csv_rows(data.decode("utf-8"), sep, path):
-            while len(row) > width and not row[-1].strip():
-                row.pop()  # trailing separators are not fields
+            # as many trailing separators as the header line has are not fields; more fields
+            # than that, blank or not, mean a separator inside a cell that was not quoted: the
+            # cells after it moved one place, and the row's amount cannot be trusted
+            while width < len(row) <= width + trailing and not row[-1].strip():
+                row.pop()
             body.append(row)
         body = [row for row in body[1:] if any(cell.strip() for cell in row)]
         for k, row in enumerate(body, start=1):

@@ -271,6 +271,24 @@ def test_a_currency_or_prepayment_under_a_name_the_robot_does_not_read_is_pointe
     assert f"'{header}'" in one_line(robot.capsys.readouterr().err, "Columns not read")
 
 
+def test_a_separator_in_an_unquoted_cell_never_moves_another_figure_into_the_amount(robot):
+    """A ';' in the free text, not quoted, and the invoice date blank: the
+    cells after it move one place, the last one blank. The robot once took
+    a figure from the text as the amount and posted it (13,950.00 where the
+    invoice said 14,400.00)."""
+    path = robot.tmp / "moved.csv"
+    path.write_text(
+        "Fakturanummer;Leverandør CVR;CPR-nr;Periode fra;Periode til;Tekst;Beløb;Fakturadato\n"
+        f"F-1;{SOLHOJ};{CPR};01.03.2019;31.03.2019;Takst 1 x 28.500,00; 28.500,00;29.000,00;\n",
+        encoding="utf-8",
+    )
+    assert main(robot.argv(path, "o1")) == 0
+    robot.capsys.readouterr()
+    d = pd.read_csv(robot.tmp / "o1" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d[["status", "reason"]].values.tolist() == [["manual", "INVALID_AMOUNT"]]
+    assert robot.postings("o1").empty
+
+
 @pytest.mark.parametrize("header", ["Kommentar", "Valutadato", "Kreditornr"])
 def test_other_columns_are_not_pointed_out(robot, header):
     """A comment, a bank's value date or the creditor's number: nothing to

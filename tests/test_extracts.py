@@ -120,10 +120,20 @@ def test_blank_rows_are_not_invoices(tmp_path):
     assert read_invoices(write(tmp_path / "r.csv", text)).frame["invoice_id"].tolist() == ["F-1", "F-2"]
 
 
-def test_trailing_separators_are_not_fields(tmp_path):
-    text = "invoice_id;supplier_cvr;amount\nF-1;29345716;100;\nF-2;29345716;200;;\n"
+def test_trailing_separators_are_not_fields_where_the_header_line_ends_in_them_too(tmp_path):
+    text = "invoice_id;supplier_cvr;amount;\nF-1;29345716;100;\nF-2;29345716;200\nF-3;29345716;300;;\n"
     inv = read_invoices(write(tmp_path / "r.csv", text)).frame
-    assert inv["amount_ok"].tolist() == [True, True] and inv["fields"].tolist() == [0, 0]
+    assert inv["amount_ok"].tolist() == [True, True, False] and inv["fields"].tolist() == [0, 0, 5]
+
+
+def test_a_blank_field_beyond_the_header_is_a_field_too_many(tmp_path):
+    """Without a trailing separator on the header line, a row's blank last
+    field beyond the header may be a cell moved one place by a separator in
+    a cell that was not quoted: the row's amount is not trusted."""
+    text = "invoice_id;supplier_cvr;amount;text;invoice_date\nF-1;29345716;Takst 31 x 450,00; 13.950,00;14.400,00;\n"
+    text += "F-2;29345716;200;x;\n"
+    inv = read_invoices(write(tmp_path / "r.csv", text)).frame
+    assert inv["amount_ok"].tolist() == [False, True] and inv["fields"].tolist() == [6, 0]
 
 
 def test_an_unclosed_quote_that_swallows_rows_is_refused(tmp_path):
