@@ -688,6 +688,11 @@ def digits_key(values) -> np.ndarray:
     return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
 
 
+#: a grant's end date that means none: 31 December 9999, as SAP-based systems
+#: write an open end (ISO or Danish, or a workbook's date cell with its time)
+NO_END_DATE_RE = r"\s*(?:9999-12-31(?:[ T]00:00(?::00)?)?|31[-./]12[-./]9999)\s*"
+
+
 def _read_dates(
     df: pd.DataFrame, column: str, dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -936,6 +941,10 @@ def _typed_grants(
     start, start_ok, _ = _read_dates(df, "start_date", dates)
     flag(~start_ok, "start_date", "startdatoen mangler eller kan ikke læses")
     end, end_ok, end_blank = _read_dates(df, "end_date", dates)
+    unread = ~end_ok & ~end_blank
+    if unread.any():  # 31.12.9999, the way SAP and Sensum write no end date, is open-ended
+        no_end = df["end_date"].astype(str).str.fullmatch(NO_END_DATE_RE).to_numpy(dtype=bool)
+        end_blank = end_blank | (unread & no_end)
     flag(~end_ok & ~end_blank, "end_date", "slutdatoen kan ikke læses")
     flag(start_ok & end_ok & (end < start), "end_date", "slutdatoen ligger før startdatoen")
 

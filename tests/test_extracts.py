@@ -618,3 +618,35 @@ def test_cpr_numbers_in_a_text_are_each_given_once_in_the_order_they_stand():
     typed = prepare_invoices(frame).frame
     assert typed["cpr_count"].iat[0] == 3 and typed["cpr_all"].iat[0] == ";".join(numbers)
     assert typed["cpr"].iat[0] == ""
+
+
+@pytest.mark.parametrize("end", ["31-12-9999", "9999-12-31", "31.12.9999", "31/12/9999", "xlsx"])
+def test_a_grant_ending_31_december_9999_is_open_ended(tmp_path, end):
+    """31.12.9999 is how SAP-based systems write no end date: read as
+    unreadable, the grant was left out, and the citizen's other grant was
+    posted where the two together are AMBIGUOUS."""
+    from invoicekit.cli import main
+
+    header = "grant_id,cpr,service_code,service_name,supplier_cvr,rate,rate_unit,start_date,end_date"
+    first = f"B-1001,610190-1234,SEL108-BO,Botilbud,{SOLHOJ},28500.00,month,01-01-2018,"
+    if end == "xlsx":
+        wb = Workbook()
+        ws = wb.active
+        ws.append(header.split(","))
+        ws.append([*first.split(",")[:-1], None])
+        second = f"B-2001,610190-1234,SEL108-BO,Botilbud,{SOLHOJ},28500.00,month".split(",")
+        ws.append([*second, dt.datetime(2019, 1, 1), dt.datetime(9999, 12, 31)])
+        grants_path = tmp_path / "g.xlsx"
+        wb.save(grants_path)
+    else:
+        second = f"B-2001,610190-1234,SEL108-BO,Botilbud,{SOLHOJ},28500.00,month,01-01-2019,{end}"
+        grants_path = write(tmp_path / "g.csv", "\n".join([header, first, second]) + "\n")
+    grants = read_grants(grants_path)
+    assert len(grants.problems) == 0 and len(grants.frame) == 2
+    assert grants.frame["end_date"].isna().all()
+    invoices = write(tmp_path / "i.csv", f"invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+                     f"SOL-9001;{SOLHOJ};28.500,00;610190-1234;01.03.2019;31.03.2019\n")  # fmt: skip
+    argv = ["run", "--grants", str(grants_path), "--invoices", str(invoices), "--support-sheet",
+            str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--dry-run", "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    assert "AMBIGUOUS" in (tmp_path / "o" / "decisions.csv").read_text(encoding="utf-8")
