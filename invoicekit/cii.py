@@ -50,6 +50,7 @@ from invoicekit.einvoice import (
     first_cvr,
     inside,
     make_line,
+    only_one,
     plain_text,
     tax_in,
 )
@@ -91,12 +92,9 @@ def _all(el: Element | None, path: str) -> list[Element]:
 
 
 def _one(el: Element | None, path: str) -> Element | None:
-    """The element at ``path``, which a document has at most once (a total):
-    :class:`Refused` when it has more, as the robot cannot know which holds."""
-    found = _all(el, path)
-    if len(found) > 1:
-        raise Refused(f"has {len(found)} {path.rsplit(':', 1)[-1]} elements where a document has one; left out")
-    return found[0] if found else None
+    """The element at ``path``, which a document has at most once (a total)
+    (:func:`~invoicekit.einvoice.only_one`)."""
+    return only_one(_all(el, path), path.rsplit(":", 1)[-1])
 
 
 def _texts(el: Element | None, path: str) -> list[str]:

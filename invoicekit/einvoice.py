@@ -95,6 +95,15 @@ class Refused(ValueError):
     """A file that is not a readable e-invoice or credit note; the message says why."""
 
 
+def only_one(found: list[Element], name: str) -> Element | None:
+    """The one element ``found`` of ``name``, which a document has at most
+    once (a set of totals, a total), None for none: :class:`Refused` when it
+    has more, as nothing says which holds."""
+    if len(found) > 1:
+        raise Refused(f"has {len(found)} {name} elements where a document has one; left out")
+    return found[0] if found else None
+
+
 def plain_text(el: object) -> str:
     """The value of an element that holds a plain value (an amount, a date,
     an id, a note), trimmed; blank for none. One that holds elements inside

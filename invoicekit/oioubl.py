@@ -49,6 +49,7 @@ from invoicekit.einvoice import (
     first_cvr,
     inside,
     make_line,
+    only_one,
     plain_text,
     tax_in,
 )
@@ -141,18 +142,10 @@ def read_ubl(root: Element) -> Document:
     supplier = root.find(_path("cac:AccountingSupplierParty", "cac:Party"))
     skip = inside([p for name in SUPPLIER_PARTIES for p in root.findall(_path(f"cac:{name}"))])
     currency = _text(root.find(_path("cbc:DocumentCurrencyCode")))
-    all_totals = root.findall(_path("cac:LegalMonetaryTotal"))
-    if len(all_totals) > 1:
-        raise Refused(f"has {len(all_totals)} LegalMonetaryTotal elements where a document has one; left out")
-    totals = all_totals[0] if all_totals else None
+    totals = only_one(root.findall(_path("cac:LegalMonetaryTotal")), "LegalMonetaryTotal")
 
     def total(name: str) -> Element | None:
-        if totals is None:
-            return None
-        found = totals.findall(_path(f"cbc:{name}"))
-        if len(found) > 1:
-            raise Refused(f"has {len(found)} {name} elements in its LegalMonetaryTotal where it has one; left out")
-        return found[0] if found else None
+        return only_one(totals.findall(_path(f"cbc:{name}")), name) if totals is not None else None
 
     return Document(
         format=fmt,
