@@ -309,10 +309,8 @@ def _leftover(staging: Path, journal: Path | None, recovering: bool) -> None:
     journals = [Path(manifest["journal"])] if manifest and run_id is not None and manifest.get("journal") else []
     if journal is not None:
         journals.append(journal)
-    for k, j in enumerate(journals):
-        # the staged run.json's own journal (the first) is asked for its run by number too: the folder
-        # may have been moved, or be reached by another path, since the run staged into it
-        row = _run_row(j, int(run_id) if run_id is not None else None, staging, by_number=k == 0 and bool(run_id))
+    for j in journals:
+        row = _run_row(j, int(run_id) if run_id is not None else None, staging)
         if row is None:
             continue
         if row == "unknown":
@@ -354,12 +352,13 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def _run_row(journal: Path, run_id: int | None, staging: Path, by_number: bool = False):
+def _run_row(journal: Path, run_id: int | None, staging: Path):
     """What ``journal`` says of the run that staged into ``staging``: any
-    run whose staging or output folder it is, else (``by_number``) the run
-    with ``run_id`` when it staged into a folder of the same (random) name
-    elsewhere; ``(run_id, out_dir, staging_dir, delivered_at)``, None when
-    it knows of none, ``"unknown"`` when it cannot be read."""
+    run whose staging or output folder it is, else the run with ``run_id``
+    (the staged run.json's) when it staged into a folder of the same random
+    name elsewhere (the folder was moved, or is reached by another path);
+    ``(run_id, out_dir, staging_dir, delivered_at)``, None when it knows of
+    none, ``"unknown"`` when it cannot be read."""
     if not journal.exists():
         return "unknown" if run_id is not None else None
     path = str(staging.resolve())
@@ -374,7 +373,7 @@ def _run_row(journal: Path, run_id: int | None, staging: Path, by_number: bool =
                 "WHERE staging_dir = ? OR out_dir = ? ORDER BY run_id DESC LIMIT 1",
                 (path, path),
             ).fetchone()
-            if row is None and by_number and run_id is not None:
+            if row is None and run_id is not None:
                 found = conn.execute(
                     "SELECT run_id, out_dir, staging_dir, delivered_at FROM runs WHERE run_id = ?", (run_id,)
                 ).fetchone()

@@ -536,7 +536,7 @@ class Journal:
         ).fetchall()
         tables = []
         for rid, started_at, count, data in rows:
-            t = _stored(self.path, rid, count, data, lambda source, cols=columns: pq.read_table(source, columns=cols))
+            t = _stored(self.path, rid, count, data, lambda source: pq.read_table(source, columns=columns))
             n = t.num_rows
             t = t.add_column(0, "run_id", pa.array(np.full(n, rid, dtype=np.int64)))
             tables.append(t.append_column("started_at", pa.array([started_at] * n, type=pa.string())))
@@ -661,17 +661,18 @@ class Journal:
             f"USING (run_id) {where} ORDER BY r.run_id",
             params,
         ).fetchall()
+
+        def read(source: pa.BufferReader) -> pa.Table:
+            """The columns asked for that the run stored."""
+            parquet = pq.ParquetFile(source)
+            return parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names])
+
         tables = []
         for rid, started_at, fmt, count, data in rows:
             if fmt != DECISIONS_FORMAT:
                 raise InputError(
                     self.path, f"run {rid}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
                 )
-
-            def read(source: pa.BufferReader, wanted: list[str] = columns) -> pa.Table:
-                parquet = pq.ParquetFile(source)
-                return parquet.read(columns=[c for c in wanted if c in parquet.schema_arrow.names])
-
             t = _typed(_stored(self.path, rid, count, data, read))
             stored = t.column_names
             n = t.num_rows
