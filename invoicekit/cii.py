@@ -109,7 +109,8 @@ def _date(el: Element | None) -> str:
 
 
 def _period(el: Element | None) -> tuple[str, str]:
-    return _date(_find(el, "ram:StartDateTime")), _date(_find(el, "ram:EndDateTime"))
+    """A BillingSpecifiedPeriod's start and end, each at most once."""
+    return _date(_one(el, "ram:StartDateTime")), _date(_one(el, "ram:EndDateTime"))
 
 
 def _kind(root: Element) -> str:
@@ -155,7 +156,7 @@ def read_cii(root: Element) -> Document:
         rounding=_text(_one(sums, "ram:RoundingAmount")),
         payable=_text(payable),
         vat=vat or difference(_text(grand), _text(_find(sums, "ram:TaxBasisTotalAmount"))),
-        period=_period(_find(settlement, "ram:BillingSpecifiedPeriod")),
+        period=_period(_one(settlement, "ram:BillingSpecifiedPeriod")),
         notes=tuple(_texts(header, "ram:IncludedNote/ram:Content")),
         party_texts=tuple(
             _text(_find(party, "ram:Name"))
@@ -186,7 +187,7 @@ def _line(el: Element, skip: set[int]) -> Line:
         net=_text(_find(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount")),
         vat=_text(_find(settlement, "ram:ApplicableTradeTax/ram:CalculatedAmount")),
         vat_percent=_text(_find(settlement, "ram:ApplicableTradeTax/ram:RateApplicablePercent")),
-        period=_period(_find(settlement, "ram:BillingSpecifiedPeriod")),
+        period=_period(_one(settlement, "ram:BillingSpecifiedPeriod")),
         notes=_texts(document, "ram:IncludedNote/ram:Content"),
         descriptions=_texts(product, "ram:Description"),
         names=_texts(product, "ram:Name"),

@@ -165,7 +165,7 @@ def read_ubl(root: Element) -> Document:
         rounding=_text(total("PayableRoundingAmount")),
         payable=_text(total("PayableAmount")),
         vat=_vat(root, currency, fmt, total),
-        period=_period_of(root.find(_path("cac:InvoicePeriod"))),
+        period=_period_of(root),
         notes=tuple(_texts(root, "cbc:Note")),
         party_texts=tuple(
             _text(n)
@@ -202,7 +202,7 @@ def _line(el: Element, currency: str, skip: set[int]) -> Line:
         net=_text(el.find(_path("cbc:LineExtensionAmount"))),
         vat=_tax(el.findall(_path("cac:TaxTotal")), currency),
         vat_percent=_text(el.find(_path("cac:Item", "cac:ClassifiedTaxCategory", "cbc:Percent"))),
-        period=_period_of(el.find(_path("cac:InvoicePeriod"))),
+        period=_period_of(el),
         notes=_texts(el, "cbc:Note"),
         descriptions=_texts(item, "cbc:Description"),
         names=_texts(item, "cbc:Name"),
@@ -234,7 +234,11 @@ def _supplier_name(party: Element | None) -> str:
     return name or _text(party.find(_path("cac:PartyLegalEntity", "cbc:RegistrationName")))
 
 
-def _period_of(el: Element | None) -> tuple[str, str]:
+def _period_of(parent: Element) -> tuple[str, str]:
+    """The start and end of ``parent``'s InvoicePeriod, which it has at most
+    once, each date at most once (:func:`~invoicekit.einvoice.only_one`): of
+    two periods nothing says which the amount is for."""
+    el = only_one(parent.findall(_path("cac:InvoicePeriod")), "InvoicePeriod")
     if el is None:
         return "", ""
-    return _text(el.find(_path("cbc:StartDate"))), _text(el.find(_path("cbc:EndDate")))
+    return tuple(_text(only_one(el.findall(_path(f"cbc:{name}")), name)) for name in ("StartDate", "EndDate"))

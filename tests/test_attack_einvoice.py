@@ -182,3 +182,54 @@ def test_an_invoice_after_a_credit_note_of_its_number_keeps_its_own_lines(tmp_pa
     assert sorted(result.invoices["document_type"]) == ["credit_note", "invoice"]
     assert result.lines["period_start"].tolist() == ["2018-12-01", "2018-12-01"]
     assert any("the lines written are this invoice's" in w for _, w in result.warnings)
+
+
+PERIOD = "<cac:InvoicePeriod><cbc:StartDate>2019-{m}-01</cbc:StartDate><cbc:EndDate>2019-{m}-28</cbc:EndDate></cac:InvoicePeriod>"
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        PERIOD.format(m="03") + PERIOD.format(m="04"),
+        PERIOD.format(m="03").replace(
+            "</cac:InvoicePeriod>", "<cbc:EndDate>2019-04-30</cbc:EndDate></cac:InvoicePeriod>"
+        ),
+    ],
+    ids=["two periods", "two end dates"],
+)
+def test_a_document_with_two_periods_is_refused(period):
+    """Two InvoicePeriods (or two end dates in one): nothing says which the
+    amount is for; the first was taken, and the robot could pay March for an
+    invoice that was for April."""
+    with pytest.raises(Refused, match=r"InvoicePeriod|EndDate"):
+        read_document(doc(CPR_NOTE + period))
+
+
+def test_a_line_with_two_periods_is_refused():
+    lines = (
+        "<cac:InvoiceLine><cbc:ID>1</cbc:ID>" + PERIOD.format(m="03") + PERIOD.format(m="04")
+        + "<cac:Item><cbc:Name>Ophold</cbc:Name></cac:Item></cac:InvoiceLine>"
+    )  # fmt: skip
+    with pytest.raises(Refused, match="InvoicePeriod"):
+        read_document(doc(CPR_NOTE, lines=lines))
+
+
+def test_one_period_is_read_as_before():
+    got = read_document(doc(CPR_NOTE + PERIOD.format(m="03")))
+    assert got.period == ("2019-03-01", "2019-03-28")
+
+
+def test_two_cii_billing_periods_are_refused():
+    period = (
+        "<ram:BillingSpecifiedPeriod><ram:StartDateTime><udt:DateTimeString format='102'>20190301</udt:DateTimeString>"
+        "</ram:StartDateTime></ram:BillingSpecifiedPeriod>"
+    )
+    totals = "<ram:GrandTotalAmount>100.00</ram:GrandTotalAmount><ram:DuePayableAmount>100.00</ram:DuePayableAmount>"
+    data = test_cii.doc(totals).decode()
+    at = data.index("<ram:SpecifiedTradeSettlementHeaderMonetarySummation>")
+    udt = 'xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100" '
+    one = (data[:at] + period + data[at:]).replace("<rsm:CrossIndustryInvoice ", "<rsm:CrossIndustryInvoice " + udt)
+    assert read_document(one.encode()).period == ("2019-03-01", "")
+    two = (data[:at] + period * 2 + data[at:]).replace("<rsm:CrossIndustryInvoice ", "<rsm:CrossIndustryInvoice " + udt)
+    with pytest.raises(Refused, match="BillingSpecifiedPeriod"):
+        read_document(two.encode())
