@@ -71,8 +71,10 @@ CODING_COLUMNS: tuple[Column, ...] = (
     Column("target_group", True, ("Målgruppe",)),
     Column("psp_element", True, ("PSP-element", "PSP element", "PSP")),
     Column("art", True, ("Art", "Artskonto")),
-    Column("valid_from", True, ("Gyldig fra",)),
-    Column("valid_to", False, ("Gyldig til",)),
+    Column("valid_from", True, ("Gyldig fra", "Gyldig fra og med")),
+    # required as a column (its cells may be blank: open), so that a header not
+    # recognised can never make every coding row open-ended unseen
+    Column("valid_to", True, ("Gyldig til", "Gyldig til og med")),
 )
 
 #: the sheets of the support sheet and the names accepted for each

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from invoicekit.amounts import unit_codes
 from invoicekit.columns import (
+    CODING_COLUMNS,
     GRANT_COLUMNS,
     INVOICE_COLUMNS,
     INVOICE_LINE_COLUMNS,
@@ -65,8 +66,10 @@ from invoicekit.readers import (
 from invoicekit.texts import TEXT, arrow_text, is_arrow_text
 from invoicekit.vocabulary import (
     CPR_BOUNDED_RE2,
+    CPR_INVISIBLE,
     CPR_LOOSE_RE2,
     CPR_PATTERN,
+    EXCEL_ERRORS,
     RATE_UNIT_NAMES_DA,
     RATE_UNITS,
     masked_cpr,
@@ -75,6 +78,8 @@ from invoicekit.vocabulary import (
 
 __all__ = ["RATE_UNITS", "RATE_UNIT_NAMES_DA", "normalise_paragraph"]  # where older code found them
 
+#: :data:`EXCEL_ERRORS` for arrow's ``is_in``
+_EXCEL_ERRORS_ARROW = pa.array(sorted(EXCEL_ERRORS), pa.large_string())
 MAX_RATE_DKK = 100_000_000  # a rate above this cannot be right, and would overflow
 
 # ---------------------------------------------------------------- problems
@@ -313,6 +318,10 @@ def _typed_invoices(
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
     # for OPUS and Sensum only: it may be anything the supplier wrote
     raw_ids = _trimmed(df["invoice_id"])
+    # an Excel error value (#N/A of a lookup that found nothing) is no number: blank (check 1)
+    error = pc.is_in(raw_ids, value_set=_EXCEL_ERRORS_ARROW.cast(raw_ids.type))
+    if pc.any(error).as_py():
+        raw_ids = pc.if_else(error, pa.scalar("", raw_ids.type), raw_ids)
     out["invoice_id_raw"] = _texts(raw_ids)
     # the numbers are worked on whole-column in arrow, not made distinct
     # first: hashing half a million numbers costs more than what follows.
@@ -693,6 +702,27 @@ def digits_key(values) -> np.ndarray:
 NO_END_DATE_RE = r"\s*(?:9999-12-31(?:[ T]00:00(?::00)?)?|31[-./]12[-./]9999)\s*"
 
 
+def _open_ended(cells: pd.Series, ok: np.ndarray, blank: np.ndarray) -> np.ndarray:
+    """``blank`` of an end-date column, with the cells that say 31 December
+    9999 (:data:`NO_END_DATE_RE`, which dates do not read) counted as blank:
+    open-ended."""
+    unread = ~ok & ~blank
+    if not unread.any():
+        return blank
+    return blank | (unread & cells.astype(str).str.fullmatch(NO_END_DATE_RE).to_numpy(dtype=bool))
+
+
+def _excel_errors(df: pd.DataFrame, columns: tuple[str, ...], flag) -> None:
+    """``flag`` (mask, column, problem) the rows of ``df`` where one of
+    ``columns`` holds one of Excel's error values (:data:`EXCEL_ERRORS`, a
+    lookup that found nothing): never a value to post or match on."""
+    for column in columns:
+        cells = df[column].fillna("").astype(str).str.strip()
+        found = cells.isin(EXCEL_ERRORS).to_numpy(dtype=bool)
+        for value in sorted(set(cells[found])):
+            flag(found & (cells == value).to_numpy(dtype=bool), column, f"cellen holder Excel-fejlværdien {value}")
+
+
 def _read_dates(
     df: pd.DataFrame, column: str, dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -791,6 +821,7 @@ def read_invoice_lines(path: str | Path) -> InvoiceLines:
     """Read an invoice-lines extract (CSV or xlsx): one row per line of a
     collective invoice; see :class:`InvoiceLines`."""
     raw = read_raw(path)
+    refuse_misread_file(raw, path, _named(INVOICE_LINE_COLUMNS, "period_start", "period_end"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_LINE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_LINE_COLUMNS, path)
     problems = Problems()
@@ -916,6 +947,7 @@ def _typed_grants(
         problems.add_many(source, rows[mask], column, problem)
         bad |= mask
 
+    _excel_errors(df, ("grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit"), flag)
     grant_id = df["grant_id"].str.strip()
     flag((grant_id == "").to_numpy(), "grant_id", "bevillings-ID mangler")
     # each distinct CPR and CVR cell is read once, and its text and key made once
@@ -941,10 +973,7 @@ def _typed_grants(
     start, start_ok, _ = _read_dates(df, "start_date", dates)
     flag(~start_ok, "start_date", "startdatoen mangler eller kan ikke læses")
     end, end_ok, end_blank = _read_dates(df, "end_date", dates)
-    unread = ~end_ok & ~end_blank
-    if unread.any():  # 31.12.9999, the way SAP and Sensum write no end date, is open-ended
-        no_end = df["end_date"].astype(str).str.fullmatch(NO_END_DATE_RE).to_numpy(dtype=bool)
-        end_blank = end_blank | (unread & no_end)
+    end_blank = _open_ended(df["end_date"], end_ok, end_blank)
     flag(~end_ok & ~end_blank, "end_date", "slutdatoen kan ikke læses")
     flag(start_ok & end_ok & (end < start), "end_date", "slutdatoen ligger før startdatoen")
 
@@ -1065,14 +1094,23 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
         raise InputError(path, None, f"unknown extension '{path.suffix}'; expected an .xlsx workbook")
     wb = open_workbook(path)
     try:
-        by_key = {header_key(title): title for title in wb.titles}
         frames = {}
         for name, (danish, columns) in SUPPORT_SHEETS.items():
-            title = by_key.get(header_key(name)) or by_key.get(header_key(danish))
-            if title is None:
-                found = ", ".join(map(repr, wb.titles))
+            titles = [t for t in wb.titles if header_key(t) in (header_key(name), header_key(danish))]
+            found = ", ".join(map(repr, wb.titles))
+            if not titles:
                 raise InputError(path, f"sheet '{name}'", f"missing; accepted names: {name}, {danish} (found {found})")
-            frames[name] = canonical_columns(wb.table(title).frame, columns, path, title)
+            if len(titles) > 1:  # a hidden old sheet beside the new one: nothing says which holds
+                raise InputError(
+                    path,
+                    f"sheet '{name}'",
+                    f"given {len(titles)} times ({', '.join(map(repr, titles))}), hidden sheets counted; "
+                    f"expected one sheet named {name} or {danish}: delete or rename the others",
+                )
+            raw = wb.table(titles[0])
+            if name == "coding":  # month-first dates read wrongly where they read at all
+                refuse_misread_file(raw, f"{path} [{titles[0]}]", _named(columns, "valid_from", "valid_to"))
+            frames[name] = canonical_columns(raw.frame, columns, path, titles[0])
     finally:
         wb.close()
     return prepare_support_sheet(frames, source=path.name)
@@ -1099,6 +1137,27 @@ def _rows(df: pd.DataFrame) -> np.ndarray:
     return np.arange(1, len(df) + 1, dtype=np.int64)
 
 
+def _left_out(df: pd.DataFrame, source: str, problems: Problems, columns: tuple[str, ...]) -> np.ndarray:
+    """The support-sheet rows left out because a cell holds one of Excel's
+    error values (recorded in ``problems``), as a mask; the checks after
+    look only at the rows not left out, so each row is listed once."""
+    bad = np.zeros(len(df), dtype=bool)
+    rows = _rows(df)
+
+    def flag(mask: np.ndarray, column: str, problem: str) -> None:
+        problems.add_many(source, rows[mask & ~bad], column, problem)
+        bad[:] |= mask
+
+    _excel_errors(df, columns, flag)
+    return bad
+
+
+def _visible(values: pd.Series) -> pd.Series:
+    """Cells as a person sees them: without the characters nobody sees (a
+    zero-width space, a direction mark: :data:`CPR_INVISIBLE`), trimmed."""
+    return values.fillna("").astype(str).str.replace(CPR_INVISIBLE, "", regex=True).str.strip()
+
+
 def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
     rows = _rows(df)
     out = pd.DataFrame(
@@ -1111,10 +1170,10 @@ def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> pd.D
             "target_key": _key(df["target_group"]).to_numpy(),
         }
     )
-    bad = np.zeros(len(out), dtype=bool)
+    bad = _left_out(df, source, problems, ("service_code", "paragraph", "target_group"))
     for column, problem in (
         ("service_code", "ydelseskoden mangler"),
-        ("paragraph", "paragraffen mangler"),
+        ("paragraph", "paragraffen mangler eller angiver ikke én paragraf"),
         ("target_group", "målgruppen mangler"),
     ):
         mask = (out[column] == "").to_numpy()
@@ -1128,8 +1187,9 @@ def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> pd.
     rows = _rows(df)
     cvr = cvr_column(df["supplier_cvr"].str.strip()).to_numpy(dtype=object)
     ownership = df["ownership"].str.strip().str.lower().map(OWNERSHIP).fillna("").to_numpy(dtype=object)
-    bad_cvr = cvr == ""
-    bad_own = (ownership == "") & ~bad_cvr
+    errors = _left_out(df, source, problems, ("supplier_cvr", "ownership"))
+    bad_cvr = (cvr == "") & ~errors
+    bad_own = (ownership == "") & ~bad_cvr & ~errors
     problems.add_many(source, rows[bad_cvr], "supplier_cvr", "CVR-nummeret mangler eller er ugyldigt")
     problems.add_many(
         source,
@@ -1137,7 +1197,7 @@ def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> pd.
         "ownership",
         "ukendt ejerforhold; forventet municipal, regional, private, state (kommunal, regional, privat/selvejende, statslig)",
     )
-    out = pd.DataFrame({"row": rows, "supplier_cvr": cvr, "ownership": ownership})[~(bad_cvr | bad_own)]
+    out = pd.DataFrame({"row": rows, "supplier_cvr": cvr, "ownership": ownership})[~(bad_cvr | bad_own | errors)]
     return _dedupe_key(out, "supplier_cvr", ["ownership"], source, problems, "supplier_cvr", "leverandøren")
 
 
@@ -1159,6 +1219,8 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> pd.Dat
     rows = _rows(df)
     valid_from, from_ok, _ = parse_dates(df["valid_from"])
     valid_to, to_ok, to_blank = parse_dates(df["valid_to"])
+    to_blank = _open_ended(df["valid_to"], to_ok, to_blank)
+    psp, art = _visible(df["psp_element"]), _visible(df["art"])
     out = pd.DataFrame(
         {
             "row": rows,
@@ -1166,19 +1228,30 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> pd.Dat
             "ownership": df["ownership"].str.strip().str.lower().map(OWNERSHIP).fillna("").to_numpy(dtype=object),
             "target_group": df["target_group"].str.strip().to_numpy(dtype=object),
             "target_key": _key(df["target_group"]).to_numpy(),
-            "psp_element": df["psp_element"].str.strip().to_numpy(dtype=object),
-            "art": df["art"].str.strip().to_numpy(dtype=object),
+            "psp_element": psp.to_numpy(dtype=object),
+            "art": art.to_numpy(dtype=object),
             "valid_from": valid_from,
             "valid_to": valid_to,
         }
     )
-    bad = np.zeros(len(out), dtype=bool)
+    bad = _left_out(df, source, problems, tuple(c.name for c in CODING_COLUMNS))
+    hidden = df["psp_element"].fillna("").astype(str).str.strip() != psp  # characters nobody sees
     checks = (
-        ((out["paragraph"] == "").to_numpy(), "paragraph", "paragraffen mangler"),
+        ((out["paragraph"] == "").to_numpy(), "paragraph", "paragraffen mangler eller angiver ikke én paragraf"),
         ((out["ownership"] == "").to_numpy(), "ownership", "ejerforholdet mangler eller er ukendt"),
         ((out["target_group"] == "").to_numpy(), "target_group", "målgruppen mangler"),
-        ((out["psp_element"] == "").to_numpy(), "psp_element", "PSP-elementet mangler"),
-        ((out["art"] == "").to_numpy(), "art", "arten (artskontoen) mangler"),
+        ((psp == "").to_numpy(), "psp_element", "PSP-elementet mangler"),
+        (
+            (psp.str.contains(r"\s", regex=True) | hidden).to_numpy(dtype=bool),
+            "psp_element",
+            "PSP-elementet indeholder mellemrum, linjeskift eller usynlige tegn; forventet ét PSP-element",
+        ),
+        ((art == "").to_numpy(), "art", "arten (artskontoen) mangler"),
+        (
+            ~art.str.fullmatch(r"[0-9]{8}").to_numpy(dtype=bool),
+            "art",
+            "arten er ikke en artskonto på 8 cifre",
+        ),
         (~from_ok, "valid_from", "gyldig fra-datoen mangler eller kan ikke læses"),
         (~to_ok & ~to_blank, "valid_to", "gyldig til-datoen kan ikke læses"),
         (from_ok & to_ok & (valid_to < valid_from), "valid_to", "gyldig til ligger før gyldig fra"),

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import defusedxml.ElementTree as defused_et
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -523,6 +524,76 @@ def _refuse_workbook_bomb(path: Path) -> None:
         raise InputError(path, None, f"unpacks to {total:,} bytes in all; expected a workbook under 1 GB unpacked")
 
 
+#: a formula whose cell ends without a value: ``<f>…</f></c>``, ``<f …/></c>`` or with an empty
+#: value, as openpyxl writes one (a cell holds its formula, then its value); prefixed elements too
+_UNSAVED_FORMULA = re.compile(
+    rb"(?:</(?:[\w.-]+:)?f>|<(?:[\w.-]+:)?f\b[^>]*/>)\s*(?:<(?:[\w.-]+:)?v\s*/>|<(?:[\w.-]+:)?v>\s*</(?:[\w.-]+:)?v>)?"
+    rb"\s*</(?:[\w.-]+:)?c>"
+)
+#: a whole cell: its attributes and what it holds
+_WHOLE_CELL = re.compile(rb"<(?:[\w.-]+:)?c(\s[^>]*)?>(.*?)</(?:[\w.-]+:)?c>", re.DOTALL)
+_CELL_NAME = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
+_TEXT_FORMULA = re.compile(rb'\bt="str"')
+_HAS_VALUE = re.compile(rb"<(?:[\w.-]+:)?v\b")
+
+
+def _refuse_unsaved_formulas(path: Path) -> None:
+    """Refuse a workbook with a formula whose value was not saved. Excel
+    saves each formula's value beside it, and that value is what is read; a
+    workbook last saved by a program that does not calculate (a script with
+    openpyxl) holds the formula alone, which would read as a blank cell: a
+    ``valid_to`` of ``=DATE(2018,12,31)`` as open-ended, a PSP element from a
+    lookup as missing. Such a workbook is refused as a whole, naming the first
+    such cell: opened and saved in Excel, it reads as it shows. (A text
+    formula's value may be empty text.)"""
+    try:
+        with zipfile.ZipFile(path) as z:
+            where = _first_unsaved_formula(z)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError, KeyError):
+        return  # not a workbook we can look into: opening it says what is wrong
+    if where is not None:
+        raise InputError(
+            path,
+            where,
+            "holds a formula whose value was not saved (the workbook was last saved by a program that does not "
+            "calculate); expected every formula's value: open the workbook in Excel and save it",
+        )
+
+
+def _first_unsaved_formula(z: zipfile.ZipFile) -> str | None:
+    """Where the first formula without a saved value is (sheet and cell), or None."""
+    parts = {i.filename: i for i in z.infolist()}
+    for part in sorted(p for p in parts if p.startswith("xl/worksheets/") and p.endswith(".xml")):
+        data = z.read(parts[part])
+        if not _UNSAVED_FORMULA.search(data):
+            continue  # nearly always: the cell by cell look below only where one may be
+        for attrs, inside in _WHOLE_CELL.findall(data):
+            attrs = attrs or b""
+            if _UNSAVED_FORMULA.search(inside + b"</c>") and not (
+                _TEXT_FORMULA.search(attrs) and _HAS_VALUE.search(inside)
+            ):
+                name = _CELL_NAME.search(attrs)
+                return f"sheet '{_sheet_title(z, part)}', cell {name.group(1).decode() if name else '?'}"
+    return None
+
+
+def _sheet_title(z: zipfile.ZipFile, part: str) -> str:
+    """The title of the sheet stored in ``part``, else the part's name."""
+    try:
+        rels = defused_et.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        book = defused_et.fromstring(z.read("xl/workbook.xml"))
+    except Exception:  # a damaged part: the part's own name will do
+        return part
+    target = {r.get("Id"): r.get("Target", "") for r in rels if r.tag.endswith("Relationship")}
+    for sheet in book.iter():
+        if sheet.tag.endswith("}sheet"):
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            where = target.get(rid, "").lstrip("/")
+            if where and part in (where, f"xl/{where}"):
+                return sheet.get("name", part)
+    return part
+
+
 class Workbook:
     """An open xlsx workbook: its worksheets' titles, in order, and each
     sheet's rows as a :class:`RawTable`. Read with calamine where
@@ -562,6 +633,7 @@ def open_workbook(path: Path) -> Workbook:
     unreadable files and workbook bombs."""
     _check_file(path)  # a clear error for an unreadable file, a device or a pipe
     _refuse_workbook_bomb(path)
+    _refuse_unsaved_formulas(path)
     return Workbook(path)
 
 

@@ -66,7 +66,13 @@ class Rules:
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
                 raise InputError(None, name, f"expected a list of strings, got {value!r}")
-        object.__setattr__(self, "paragraphs", tuple(normalise_paragraph(p) for p in self.paragraphs))
+        paragraphs = tuple(normalise_paragraph(p) for p in self.paragraphs)
+        if "" in paragraphs:
+            given = self.paragraphs[paragraphs.index("")]
+            raise InputError(
+                None, "paragraphs", f'expected one paragraph each, such as "107" or "§ 107", got {given!r}'
+            )
+        object.__setattr__(self, "paragraphs", paragraphs)
         cvrs = []
         for cvr in self.excluded_suppliers:
             if not is_valid_cvr(cvr):

@@ -1,5 +1,5 @@
 """The words the robot and its reports share, each defined once: the
-paragraphs of the Social Services Act, rate units, what a CPR number looks like
+paragraphs of the Social Services Act, Excel's error values, rate units, what a CPR number looks like
 and how it is masked, the truth columns of a synthetic world, and the month a
 run belongs to.
 
@@ -15,17 +15,36 @@ from pathlib import Path
 # ---------------------------------------------------------------- paragraphs
 
 
+#: a subsection or number within a paragraph (``stk. 2``, ``nr. 3``): not a paragraph
+_SUBSECTION = re.compile(r"(?i)\b(?:stk|nr)\.?\s*\d+")
+
+
 def normalise_paragraph(value: object) -> str:
-    """``§ 107``, ``SEL §107``, ``107`` → ``107``; ``stu`` → ``STU``."""
+    """``§ 107``, ``SEL §107``, ``107``, ``§ 107 stk. 2`` → ``107``; ``stu`` →
+    ``STU``. A text naming more than one paragraph (``§§ 107/108``, ``tidl.
+    § 91, nu § 108``, ``§ 103 (STU-lignende)``) gives ``""``, as one that
+    names none: nothing says which holds. Where a ``§`` is written, only the
+    numbers from it on count (``SEL 2019 § 107`` → ``107``)."""
     text = str(value).strip()
     if not text:
         return ""
+    text = _SUBSECTION.sub(" ", text)
+    named = {str(int(n)) for n in re.findall(r"\d+", text[text.find("§") :] if "§" in text else text)}
     if re.search(r"(?i)\bstu\b", text):
-        return "STU"
-    m = re.search(r"\d+", text)
-    if m:
-        return str(int(m.group()))
+        named.add("STU")
+    if named:
+        return named.pop() if len(named) == 1 else ""
     return re.sub(r"[\s§.]", "", text).upper()
+
+
+# ---------------------------------------------------------------- spreadsheet cells
+
+#: Excel's error values, as a cell that holds one is read (``#N/A`` of a
+#: lookup that found nothing, ``#REF!`` of a deleted reference): never a value
+EXCEL_ERRORS = frozenset(
+    {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!",
+     "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!", "#EXTERNAL!", "#PYTHON!"}
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------- rate units

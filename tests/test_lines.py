@@ -28,7 +28,7 @@ SHEET = {
     "services": pd.DataFrame([{"service_code": "SEL108", "paragraph": "108", "target_group": "UH"}]),
     "suppliers": pd.DataFrame([{"supplier_cvr": CVR, "ownership": "privat"}]),
     "coding": pd.DataFrame([{"paragraph": "108", "ownership": "privat", "target_group": "UH", "psp_element": "P1",
-                             "art": "400", "valid_from": "2018-01-01", "valid_to": ""}]),
+                             "art": "40000000", "valid_from": "2018-01-01", "valid_to": ""}]),
 }  # fmt: skip
 
 
