@@ -33,11 +33,14 @@ from docx.text.paragraph import Paragraph
 from invoicekit.actions import TEMPLATE_FIX_REASONS
 from invoicekit.cells import safe_text
 from invoicekit.errors import InputError, MissingFileError
+from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import LABELS_DA
 
 PLACEHOLDERS = ("dato", "måned", "leverandør", "antal", "mangler", "krav", "eksempler")
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+#: the placeholders that become a list or a table: each alone in its paragraph
+_BLOCKS = ("krav", "eksempler")
 
 #: what every invoice must carry, as the letter lists it
 REQUIREMENTS_DA = (
@@ -87,16 +90,39 @@ def read_template(path: str | Path | None) -> DocumentObject:
         doc = Document(str(path))
     except Exception as exc:  # python-docx raises several kinds for a file that is no .docx
         raise InputError(path, None, f"is not a Word document (.docx) ({type(exc).__name__})") from None
-    unknown = sorted({m for p in _paragraphs(doc) for m in _PLACEHOLDER.findall(p.text) if m not in PLACEHOLDERS})
+    paragraphs = _paragraphs(doc)
+    unknown = sorted({m for p in paragraphs for m in _PLACEHOLDER.findall(p.text) if m not in PLACEHOLDERS})
     if unknown:
         expected = ", ".join("{{" + p + "}}" for p in PLACEHOLDERS)
         raise InputError(path, "{{" + unknown[0] + "}}", f"is not a placeholder; expected one of {expected}")
+    for p in paragraphs:
+        for name in _BLOCKS:
+            if name in _PLACEHOLDER.findall(p.text) and _alone(p.text) != name:
+                shown = mask_cpr_text(p.text.strip())[:60]
+                raise InputError(
+                    path,
+                    "{{" + name + "}}",
+                    f"stands in a paragraph with other text ({shown!r}); expected it alone in its paragraph, "
+                    "which becomes a list or a table",
+                )
+        masked = mask_cpr_text(p.text)  # a CPR number in the template reaches every letter
+        if masked != p.text:
+            _set_text(p, masked)
     return doc
 
 
 def _paragraphs(doc: DocumentObject) -> list[Paragraph]:
+    """Every paragraph of the document: its body, its tables' cells, and its
+    sections' headers and footers."""
     out = list(doc.paragraphs)
-    for table in doc.tables:
+    tables = list(doc.tables)
+    for section in doc.sections:
+        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer,
+                     section.even_page_header, section.even_page_footer):  # fmt: skip
+            if not part.is_linked_to_previous:
+                out.extend(part.paragraphs)
+                tables.extend(part.tables)
+    for table in tables:
         for row in table.rows:
             for cell in row.cells:
                 out.extend(cell.paragraphs)
@@ -130,6 +156,12 @@ def _examples(invoices: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _alone(text: str) -> str | None:
+    """The placeholder a paragraph holds and nothing else, or None."""
+    m = _PLACEHOLDER.fullmatch(text.strip())
+    return m[1] if m else None
+
+
 def fill_letter(template: DocumentObject, values: dict[str, str], invoices: pd.DataFrame) -> DocumentObject:
     """One letter: ``template`` (changed in place; pass a fresh copy) with the
     placeholders filled from ``values`` and the examples from ``invoices``
@@ -138,9 +170,9 @@ def fill_letter(template: DocumentObject, values: dict[str, str], invoices: pd.D
         text = p.text
         if not _PLACEHOLDER.search(text):
             continue
-        if text.strip() == "{{krav}}":
+        if _alone(text) == "krav":
             _bullets(p, REQUIREMENTS_DA)
-        elif text.strip() == "{{eksempler}}":
+        elif _alone(text) == "eksempler":
             _table(template, p, _examples(invoices))
         else:
             _set_text(p, _PLACEHOLDER.sub(lambda m: values.get(m[1], ""), text))

@@ -471,6 +471,36 @@ def test_a_template_with_an_unknown_placeholder_is_refused(world, tmp_path, caps
     assert "{{navn}}" in capsys.readouterr().err
 
 
+def test_a_list_placeholder_amid_other_text_is_refused(world, tmp_path, capsys):
+    """``Krav: {{krav}}`` gave letters reading "Krav: " and nothing more: the
+    list and the table take a paragraph of their own."""
+    own = docx.Document()
+    own.add_paragraph("Krav: {{krav}}")
+    own.save(str(tmp_path / "t.docx"))
+    argv = ["actions", "--journal", str(world / "journal.sqlite"), "--template", str(tmp_path / "t.docx")]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "{{krav}}" in err[0] and "alone in its paragraph" in err[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_cpr_number_in_the_template_is_masked_in_every_letter(tmp_path):
+    own = docx.Document()
+    own.add_paragraph("Kære {{leverandør}}, ref. 1201904321")
+    own.add_paragraph("{{ eksempler }}")  # spaces inside the braces: still alone
+    own.sections[0].header.paragraphs[0].text = "Sag 120190-4321"
+    own.save(str(tmp_path / "mine.docx"))
+    a = fix_list(frame(decision(1, "MISSING_CPR", cpr_masked=""), decision(2)))
+    write_actions(a, tmp_path / "out", template=tmp_path / "mine.docx")
+    for path in [tmp_path / "out" / "breve" / f"{S1}.docx", *(tmp_path / "out").glob("*.docx")]:
+        document = docx.Document(str(path))
+        texts = [p.text for p in document.paragraphs] + [p.text for p in document.sections[0].header.paragraphs]
+        assert not any(CPR_RE.search(t) for t in texts), (path, texts)
+        assert "120190-xxxx" in " ".join(texts)
+    letter = docx.Document(str(tmp_path / "out" / "breve" / f"{S1}.docx"))
+    assert letter.tables, "the examples table"
+
+
 def test_help_explains_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["actions", "--help"])
