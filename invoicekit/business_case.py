@@ -37,6 +37,7 @@ from scipy.stats import binomtest, chi2
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.followup import load_decisions, monthly_table
+from invoicekit.formats import en_number, en_percent
 from invoicekit.identifiers import mask_cpr_text
 
 #: the automation rate the robot is meant to reach; the report shows the NPV there
@@ -107,6 +108,8 @@ class Config:
         journal), ``config`` (the file) or ``default``."""
         if name in self.measured:
             return "measured"
+        if name in self.ranges and self.estimates[name][1] != PARAMS[name].default:
+            return "config"  # the default lies outside the config's range: its nearest end, not the default
         return "config" if name in self.given else "default"
 
     def range_basis(self, name: str) -> str:
@@ -504,12 +507,12 @@ class BusinessCase:
         return "\n".join(
             [
                 f"Invoices a year: {self.values['invoices_per_year']:,.0f} ({self._source('invoices_per_year')})",
-                f"Automation rate: {self.values['automation_rate']:.1%} ({self._source('automation_rate')})",
+                f"Automation rate: {en_percent(self.values['automation_rate'])} ({self._source('automation_rate')})",
                 f"NPV over {int(self.values['horizon_years'])} years: {h['npv']:,.0f} kr.",
                 f"Payback: {pb}",
                 f"Hours saved a year: {h['hours_saved_per_year']:,.0f} ({h['fte']:.2f} FTE)",
                 "Break-even automation rate: "
-                + ("none" if be is None else f"{be:.1%}" + (" (cannot be reached)" if be > 1 else "")),
+                + ("none" if be is None else en_percent(be) + (" (cannot be reached)" if be > 1 else "")),
                 f"Monte Carlo ({self.config.simulations:,} draws, {self.config.distribution}): "
                 f"P10 {h['npv_p10']:,.0f}, P50 {h['npv_p50']:,.0f}, P90 {h['npv_p90']:,.0f} kr.; "
                 f"P(NPV > 0) = {h['probability_npv_positive']:.0%}",
@@ -519,7 +522,7 @@ class BusinessCase:
     def _source(self, name: str) -> str:
         """Where a figure of :meth:`text` comes from, in a few words."""
         c = self.config
-        fmt = "{:.1%}" if name == "automation_rate" else "{:,.0f}"
+        fmt = _rate_text if name == "automation_rate" else (lambda v: en_number(v, 0))
         m = c.measurements.get(name)
         if c.basis(name) == "measured":
             where = f"measured in the journal, {m.first_month} to {m.last_month}" + (
@@ -531,12 +534,14 @@ class BusinessCase:
                 stated_low, stated_high = c.ranges[name]
                 inside = stated_low <= m.value <= stated_high
                 kind = "the config's plausible range" if inside else "the config's range, widened to the measured value"
-            return f"{where}; {fmt.format(low)} to {fmt.format(high)}, {kind}"
-        if c.basis(name) == "config":
-            return "from the config" + (f"; the journal measured {fmt.format(m.value)}" if m else "")
+            return f"{where}; {fmt(low)} to {fmt(high)}, {kind}"
         if name in c.ranges:  # [low, high] with no journal to measure the likely value
-            low, _, high = c.estimates[name]
-            return f"assumed, no journal measured it; {fmt.format(low)} to {fmt.format(high)}, the config's range"
+            low, likely, high = c.estimates[name]
+            default = PARAMS[name].default
+            moved = "" if likely == default else f", the end nearest the default {fmt(default)}"
+            return f"assumed, no journal measured it; {fmt(low)} to {fmt(high)}, the config's range{moved}"
+        if c.basis(name) == "config":
+            return "from the config" + (f"; the journal measured {fmt(m.value)}" if m else "")
         return "the default, assumed"
 
     def assumptions(self) -> pd.DataFrame:
@@ -603,6 +608,10 @@ class BusinessCase:
 
     def json(self) -> str:
         return json.dumps(self.headline, indent=2, ensure_ascii=False)
+
+
+def _rate_text(value: float) -> str:
+    return en_percent(value)
 
 
 def build(config: Config) -> BusinessCase:

@@ -11,6 +11,7 @@ where that unit is defined, :func:`invoicekit.parsing.format_money_dk`.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 # ---------------------------------------------------------------- text
 
@@ -19,12 +20,34 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def dk_number(value: float, decimals: int = 0) -> str:
-    """``1234567.8`` → ``1.234.568`` (or with ``decimals``, ``1.234.567,8``);
-    blank for a missing value."""
+def rounded(value: float, decimals: int = 0) -> Decimal:
+    """``value`` rounded as Excel shows it: on its 15 significant digits, half
+    away from zero (6.25 → 6.3, 0.3625 as a percentage → 36.3), where
+    Python's ``round`` and format round the binary value half to even (6.2,
+    36.2): a page, a letter or a printed line beside a workbook's cell then
+    shows what the cell shows."""
+    exact = Decimal(f"{value:.15g}")
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) + 0  # + 0: never "-0"
+
+
+def en_number(value: float, decimals: int = 0) -> str:
+    """``1234567.8`` → ``1,234,568`` (or ``1,234,567.8``), rounded as :func:`rounded`: for English text."""
     if _missing(value):
         return ""
-    text = f"{round(value, decimals) + 0.0:,.{decimals}f}"  # + 0.0: never "-0"
+    if math.isinf(value):
+        return f"{value:,.{decimals}f}"
+    return f"{rounded(value, decimals):,.{decimals}f}"
+
+
+def en_percent(value: float, decimals: int = 1) -> str:
+    """A share as an English percentage, rounded as :func:`rounded`: ``0.3625`` → ``36.3%``."""
+    return f"{en_number(100 * value, decimals)}%" if not _missing(value) else ""
+
+
+def dk_number(value: float, decimals: int = 0) -> str:
+    """``1234567.8`` → ``1.234.568`` (or with ``decimals``, ``1.234.567,8``),
+    rounded as :func:`rounded`; blank for a missing value."""
+    text = en_number(value, decimals)
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 

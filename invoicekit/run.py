@@ -62,6 +62,7 @@ from invoicekit.extracts import (
     read_invoices,
     read_support_sheet,
 )
+from invoicekit.formats import en_percent
 from invoicekit.history import History
 from invoicekit.identifiers import is_utf8_path, mask_cpr_text, shown_path
 from invoicekit.journal import SCHEMA_VERSION, Journal, StoredDecisions, stored_decisions
@@ -479,8 +480,8 @@ def summary(res: RunResult, top: int = 5) -> str:
         lines.append(f"Journal upgraded: to schema {SCHEMA_VERSION}; the old file is kept as {res.journal_backup}")
     lines += [
         f"Invoices read:   {n:,}",
-        f"Posted:          {posted:,} ({share:.1%})",
-        f"Manual:          {n - posted:,} ({1 - share if n else 0:.1%})",
+        f"Posted:          {posted:,} ({en_percent(share)})",
+        f"Manual:          {n - posted:,} ({en_percent(1 - share if n else 0)})",
     ]
     reasons = res.manual_reasons
     if len(reasons):

@@ -14,6 +14,8 @@ from invoicekit.formats import (
     dk_short,
     dk_tick,
     dk_value,
+    en_number,
+    en_percent,
     excel_text,
 )
 
@@ -52,3 +54,20 @@ def test_excel_text_is_what_the_format_shows_in_a_danish_excel():
     assert excel_text(0.4012, EXCEL_FORMATS["pct"]) == "40,1%"
     assert excel_text(0.5, EXCEL_FORMATS["pct0"]) == "50%"
     assert excel_text(1234, EXCEL_FORMATS["int"]) == "1.234"
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "dk", "en"),
+    [(6.25, 1, "6,3", "6.3"), (-2.5, 0, "-3", "-3"), (2.675, 2, "2,68", "2.68"), (36.25, 1, "36,3", "36.3"),
+     (1234567.85, 1, "1.234.567,9", "1,234,567.9"), (-0.04, 1, "0,0", "0.0")],
+)  # fmt: skip
+def test_numbers_round_half_away_from_zero_as_excel_shows_them(value, decimals, dk, en):
+    """A page, a letter or a printed line beside a workbook cell shows what
+    Excel shows there (``#,##0.0`` shows 6.25 as 6,3): Python's round gave
+    6,2 beside it, and 36,2 % beside the cell's 36,3 %."""
+    assert (dk_number(value, decimals), en_number(value, decimals)) == (dk, en)
+
+
+def test_percentages_round_as_excel_shows_them():
+    assert (dk_percent(0.3625), en_percent(0.3625)) == ("36,3 %", "36.3%")
+    assert (dk_number(float("nan")), en_percent(float("nan"))) == ("", "")
