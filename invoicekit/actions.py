@@ -70,8 +70,9 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
+from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, SupportSheet, prepare_grants, prepare_support_sheet
-from invoicekit.formats import dk_number
+from invoicekit.formats import dk_number, en_number
 from invoicekit.journal import Journal
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import POSTED
@@ -178,7 +179,7 @@ class Actions:
         manual = len(self.invoices)
         lines = [
             f"{self.month}: {manual:,} manual invoices of {self.total:,}; {len(self.fixes)} fixes would unlock "
-            f"{unlocked:,} of them ({100 * unlocked / max(self.total, 1):.1f} points)."
+            f"{unlocked:,} of them ({en_number(100 * unlocked / max(self.total, 1), 1)} points)."
         ]
         for r in self.fixes.head(top).itertuples(index=False):
             lines.append(f"  {r.points:5.1f} pt  {r.owner:<14} {r.fix_key}")
@@ -198,8 +199,19 @@ def rules_from_journal(journal: str | Path, month: str | None = None) -> Setting
         runs = runs[[run_month(f, s) == month for f, s in zip(runs["invoices_file"], runs["started_at"], strict=True)]]
     if not len(runs):
         return Settings()
-    rules = json.loads(runs["rules"].iat[-1] or "{}")
-    return Settings(tolerance=float(rules.get("tolerance", 1.0)), max_amount=rules.get("max_amount"))
+    stored = runs["rules"].iat[-1] or "{}"
+    try:
+        rules = json.loads(stored)
+        tolerance, max_amount = rules.get("tolerance", 1.0), rules.get("max_amount")
+        for value in (tolerance, max_amount):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise ValueError(value)
+    except (ValueError, AttributeError):  # not JSON, not an object, or not numbers: a damaged journal
+        run_id = runs["run_id"].iat[-1] if "run_id" in runs else "?"
+        raise InputError(
+            journal, f"run {run_id}", "its recorded rules are damaged; expected the JSON the robot wrote"
+        ) from None
+    return Settings(tolerance=float(tolerance), max_amount=max_amount)
 
 
 def _grants_frame(grants: Grants | pd.DataFrame | None) -> pd.DataFrame | None:

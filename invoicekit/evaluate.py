@@ -32,13 +32,13 @@ import pandas as pd
 
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT
+from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, en_percent
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
 from invoicekit.reasons import POSTED
-from invoicekit.vocabulary import TRUTH_FIELDS
+from invoicekit.vocabulary import MONTH, TRUTH_FIELDS
 
 OUTCOMES = ("posted_right", "posted_wrong", "manual_payable", "manual_held")
 OUTCOME_LABELS_DA = {
@@ -160,7 +160,7 @@ class Evaluation:
         lines = [
             f"Invoices:            {s['invoices']:,}"
             + (f" ({s['without_truth']:,} {self._unjudged}, left out)" if s["without_truth"] else ""),
-            f"Posted:              {s['posted']:,} ({s['automation_rate']:.1%} automation)",
+            f"Posted:              {s['posted']:,} ({en_percent(s['automation_rate'])} automation)",
             f"  posted right:      {s['posted_right']:,}",
             f"  posted wrong:      {s['posted_wrong']:,}  error rate {s['error_rate']:.2%} "
             f"(95 % CI {s['error_rate_low']:.2%}–{s['error_rate_high']:.2%})",
@@ -242,6 +242,31 @@ def _money_as_text(df: pd.DataFrame) -> pd.DataFrame:
 
 def _text(s: pd.Series) -> pd.Series:
     return s.fillna("").astype(str).str.strip()
+
+
+def _cvr_key(values: pd.Series) -> np.ndarray:
+    """CVR numbers compared as written without spaces, dashes or a ``DK`` prefix."""
+    return _text(values).str.upper().str.replace(r"[\s\-.]|^DK", "", regex=True).to_numpy(dtype=object)
+
+
+def _truth_months(values: pd.Series) -> pd.Series:
+    months = _text(values)
+    bad = ~months.map(lambda m: bool(MONTH.fullmatch(m))).astype(bool)
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError("truth", f"row {k + 2}, column 'month'", f"{months.iloc[k]!r} is no month; expected YYYY-MM")
+    return months
+
+
+def _truth_rows(values: pd.Series) -> pd.Series:
+    rows = _text(values)
+    bad = ~rows.str.fullmatch(r"[0-9]{1,12}")
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            "truth", f"row {k + 2}, column 'row'", f"{rows.iloc[k]!r} is no row number; expected a whole number"
+        )
+    return rows.astype(np.int64)
 
 
 def parse_should_pay(values: pd.Series, source: str | Path = "truth") -> np.ndarray:
@@ -345,14 +370,35 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     t["invoice_id"] = mask_cprs_in(t["invoice_id"])  # decisions hold invoice numbers with CPR masked
     if "cause" not in t:
         t["cause"] = ""
+    if t.empty:
+        raise InputError("truth", None, "holds no invoices; expected a row per invoice under its header")
     by_row = {"month", "row"} <= set(d.columns) and {"month", "row"} <= set(t.columns)
     if by_row:
         d["month"] = _text(d["month"])
         d["row"] = pd.to_numeric(d["row"]).astype(np.int64)
-        t["month"] = _text(t["month"])
-        t["row"] = pd.to_numeric(t["row"]).astype(np.int64)
-        fields = t[["month", "row", *TRUTH_FIELDS, "cause"]]
-        m = d.merge(fields, on=["month", "row"], how="left", validate="one_to_one")
+        t["month"], t["row"] = _truth_months(t["month"]), _truth_rows(t["row"])
+        again = t.duplicated(["month", "row"], keep="first").to_numpy()
+        if again.any():
+            k = int(np.flatnonzero(again)[0])
+            raise InputError("truth", f"row {k + 2}", f"month {t['month'].iloc[k]}, row {t['row'].iloc[k]} comes "
+                             "again; expected each invoice of a month once")  # fmt: skip
+        fields = t[["month", "row", "supplier_cvr", "invoice_id", *TRUTH_FIELDS, "cause"]]
+        fields = fields.astype({"should_pay": object})  # None where the truth does not hold
+        m = d.merge(fields, on=["month", "row"], how="left", validate="many_to_one", suffixes=("", "_truth"))
+        # the truth of a row holds only for the invoice it names: another world's truth, or a second
+        # run in a month (its rows numbered from 1 again), must not pass for this invoice's
+        same = (_cvr_key(m["supplier_cvr"]) == _cvr_key(m["supplier_cvr_truth"])) & (
+            normalise_numbers(m["invoice_id"]) == normalise_numbers(_text(m["invoice_id_truth"]))
+        )
+        m.loc[~same, [*TRUTH_FIELDS, "cause"]] = None
+        m = m.drop(columns=["supplier_cvr_truth", "invoice_id_truth"])
+        if len(d) and not same.any():
+            raise InputError(
+                "truth",
+                None,
+                "names none of the decisions' invoices (by month, row, supplier CVR and invoice number); "
+                "expected the truth.csv of the world these decisions came from",
+            )
     else:
         fields = t.drop_duplicates(["supplier_cvr", "invoice_id"])[
             ["supplier_cvr", "invoice_id", *TRUTH_FIELDS, "cause"]

@@ -23,6 +23,7 @@ from invoicekit.case_parameters import PARAMS
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, first_decision, read_truth_file
 from invoicekit.extracts import Grants, SupportSheet
+from invoicekit.formats import en_number, en_percent
 from invoicekit.journal import Journal
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.sample import evaluate_control
@@ -194,6 +195,7 @@ def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     posted = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
     g = posted.groupby("month", sort=True)
     t = pd.DataFrame({"posted": g.size(), "wrong": g["outcome"].agg(lambda s: int((s == "posted_wrong").sum()))})
+    t = t.astype("int64")  # no postings at all: empty columns, still numbers
     t["error_rate"] = t["wrong"] / t["posted"]
     return t.reset_index()
 
@@ -279,14 +281,16 @@ class FollowUp:
         h = self.headline()
         lines = [
             f"{h['invoices']:,} invoices in {h['months']} months, {h['posted']:,} posted automatically "
-            f"({h['automation_rate']:.1%}); {h['last_month']}: {h['last_month_rate']:.1%} against a target of "
+            f"({en_percent(h['automation_rate'])}); {h['last_month']}: {en_percent(h['last_month_rate'])} against a target of "
             f"{h['target']:.0%}.",
             f"Hours saved so far: {round(h['hours_saved']) + 0:,} (worth {round(h['value_dkk']) + 0:,} kr.).",
         ]
         if h["wrong_postings"] is not None:
             lines.append(f"Wrong postings found in the truth: {h['wrong_postings']}.")
         top = self.reasons.head(3)
-        lines.append("Largest manual reasons: " + "; ".join(f"{r.reason} {r.points:.1f} pt" for r in top.itertuples()))
+        lines.append(
+            "Largest manual reasons: " + "; ".join(f"{r.reason} {en_number(r.points, 1)} pt" for r in top.itertuples())
+        )
         return "\n".join(lines)
 
 

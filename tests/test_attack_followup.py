@@ -1,0 +1,124 @@
+"""An attack on the follow-up's and the actions' reading of what a user
+hands them beside the journal: a truth file, and the journal's own recorded
+rules. A truth describes the invoices of one world; it must never be counted
+against other invoices, and a file that cannot be used is a user's mistake:
+one line, exit 2 (README, "Reports: follow-up and the business case").
+
+Each test here once got through (found by an attack session on 0.9.7)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from invoicekit.cli import main
+from invoicekit.evaluate import evaluate
+from invoicekit.followup import followup, load_decisions
+from tests.test_attacks import one_line
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    from invoicekit.replay import replay
+    from synthetic import synthesize
+
+    tmp = tmp_path_factory.mktemp("followup")
+    synthesize("baseline", seed=5, out=tmp / "world", months=2, citizens=80)
+    synthesize("baseline", seed=7, out=tmp / "other", months=1, citizens=20)
+    replay(tmp / "world", tmp / "replay", tmp / "journal.sqlite")
+    return tmp
+
+
+def wrong(journal: Path, truth: Path) -> int:
+    return int(followup(journal, truth=truth).wrong["wrong"].sum())
+
+
+def test_another_worlds_truth_is_refused(world, tmp_path, capsys):
+    """Joined on month and row alone, another world's truth made up wrong
+    postings (12 in the attack) where the right truth finds none."""
+    argv = ["report", "followup", "--journal", str(world / "journal.sqlite"), "--out", str(tmp_path / "f")]
+    assert main([*argv, "--truth", str(world / "other" / "truth.csv")]) == 2
+    one_line(capsys.readouterr().err, "names none of the decisions' invoices")
+    assert not (tmp_path / "f").exists()
+
+
+def test_a_truth_row_for_another_invoice_is_not_counted(world):
+    """Rows whose invoice differs from the journal's at that month and row
+    count as without truth, never as a wrong posting."""
+    truth = pd.read_csv(world / "world" / "truth.csv", dtype=str, keep_default_na=False)
+    right = evaluate(load_decisions(world / "journal.sqlite"), truth)
+    posted = truth.index[truth["should_pay"] == "true"]
+    changed = truth.copy()
+    changed.loc[posted, "invoice_id"] = "X" + changed.loc[posted, "invoice_id"]
+    changed.loc[posted, "should_pay"] = "false"  # would make every posting wrong, if it were counted
+    other = evaluate(load_decisions(world / "journal.sqlite"), changed)
+    assert other.summary["posted_wrong"] == 0
+    assert other.summary["without_truth"] == right.summary["without_truth"] + len(posted)
+
+
+def _header_only(truth: pd.DataFrame) -> pd.DataFrame:
+    return truth.head(0)
+
+
+def _excel_months(truth: pd.DataFrame) -> pd.DataFrame:
+    return truth.assign(month="01-" + truth["month"].str[5:] + "-" + truth["month"].str[:4])
+
+
+def _row_not_a_number(truth: pd.DataFrame) -> pd.DataFrame:
+    truth = truth.copy()
+    truth.loc[3, "row"] = "abc"
+    return truth
+
+
+def _line_twice(truth: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([truth, truth.iloc[[4]]], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [(_header_only, "holds no invoices"), (_excel_months, "is no month"), (_row_not_a_number, "is no row number"),
+     (_line_twice, "comes again")],
+    ids=["header only", "months as Excel saves them", "row not a number", "a line twice"],
+)  # fmt: skip
+def test_a_truth_file_that_cannot_be_used_is_one_line_and_exit_2(world, tmp_path, capsys, make, says):
+    truth = make(pd.read_csv(world / "world" / "truth.csv", dtype=str, keep_default_na=False))
+    truth.to_csv(tmp_path / "truth.csv", index=False)
+    argv = ["report", "followup", "--journal", str(world / "journal.sqlite"), "--out", str(tmp_path / "f")]
+    assert main([*argv, "--truth", str(tmp_path / "truth.csv")]) == 2
+    one_line(capsys.readouterr().err, says)
+
+
+def test_two_runs_in_a_month_with_a_truth(world, tmp_path, capsys):
+    """A municipality that runs weekly has two runs in a month, their rows
+    numbered from 1 each: the join on month and row failed (exit 1), and
+    the second run's invoices must not take the first run's truth."""
+    journal = tmp_path / "journal.sqlite"
+    shutil.copy(world / "journal.sqlite", journal)
+    month = sorted((world / "world" / "invoices").glob("invoices-*.csv"))[-1]
+    lines = month.read_text(encoding="cp1252").splitlines()
+    week = tmp_path / month.name.replace(".csv", "-uge2.csv")
+    week.write_text("\n".join([lines[0], *("B" + line for line in lines[1:])]) + "\n", encoding="cp1252")
+    grants = sorted((world / "world" / "sensum").glob("grants-*.csv"))[-1]
+    argv = ["run", "--grants", str(grants), "--invoices", str(week), "--support-sheet",
+            str(world / "world" / "stoetteark.xlsx"), "--journal", str(journal), "--out", str(tmp_path / "r"), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    before = wrong(world / "journal.sqlite", world / "world" / "truth.csv")
+    assert wrong(journal, world / "world" / "truth.csv") == before
+    argv = ["report", "followup", "--journal", str(journal), "--truth", str(world / "world" / "truth.csv")]
+    assert main([*argv, "--out", str(tmp_path / "f"), "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("stored", ["not json", "[1, 2]", '{"tolerance": "abc"}'])
+@pytest.mark.parametrize("command", [["actions"], ["report", "followup"]])
+def test_damaged_recorded_rules_are_one_line_and_exit_2(world, tmp_path, capsys, stored, command):
+    journal = tmp_path / "journal.sqlite"
+    shutil.copy(world / "journal.sqlite", journal)
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE runs SET rules = ? WHERE run_id = (SELECT max(run_id) FROM runs)", (stored,))
+    conn.close()
+    assert main([*command, "--journal", str(journal), "--out", str(tmp_path / "o")]) == 2
+    one_line(capsys.readouterr().err, "recorded rules are damaged")
