@@ -21,6 +21,7 @@ import pandas as pd
 
 from invoicekit.errors import OutputError
 from invoicekit.formats import EXCEL_FORMATS, dk_number, dk_percent
+from invoicekit.identifiers import mask_cpr_text
 from invoicekit.version import __version__
 from invoicekit.workbook import write_workbook
 
@@ -67,7 +68,9 @@ FORMATS = {
 
 def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_rows: int | None = None) -> str:
     """An HTML table of ``frame``: ``columns`` maps each column shown to its
-    Danish heading and its format (``text``, ``int``, ``pct`` …)."""
+    Danish heading and its format (``text``, ``int``, ``pct`` …). Anything in
+    a text cell that reads as a CPR number is masked, as the workbooks mask it
+    (a grant id from Sensum may be one)."""
     shown = frame if max_rows is None else frame.head(max_rows)
     head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in columns.values())
     body = []
@@ -76,11 +79,10 @@ def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_row
         for col, (_, kind) in columns.items():
             v = row[col]
             if kind == "textnum":
-                cells.append(f'<td class="num">{html.escape(str(v))}</td>')
+                cells.append(f'<td class="num">{html.escape(mask_cpr_text(str(v)))}</td>')
             elif kind in ("text", "month"):
-                cells.append(
-                    f"<td>{html.escape('' if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))}</td>"
-                )
+                text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else mask_cpr_text(str(v))
+                cells.append(f"<td>{html.escape(text)}</td>")
             else:
                 cells.append(f'<td class="num">{html.escape(FORMATS[kind](v))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")

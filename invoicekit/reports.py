@@ -287,8 +287,8 @@ ASSUMPTIONS = {
     "basis_da": ("Målt eller antaget", "text"),
     "source": ("Kilde", "text"),
     "range_da": ("Lav og høj", "text"),
-    "first_month": ("Målt fra måned", "text"),
-    "last_month": ("Målt til måned", "text"),
+    "first_month": ("Målt fra måned", "month"),
+    "last_month": ("Målt til måned", "month"),
     "months": ("Måneder målt", "int"),
     "invoices": ("Fakturaer talt", "int"),
 }

@@ -228,3 +228,40 @@ def test_a_seed_out_of_range_is_a_usage_error(decided, capsys, seed):
         err = capsys.readouterr().err
         assert "--seed" in err and "expected a whole number from 0 to 4294967295" in err and "Traceback" not in err
     assert not (decided / "k.xlsx").exists() and not (decided / "ty").exists()
+
+
+def test_followup_with_grants_masks_grant_ids_that_read_as_cpr_numbers(decided, capsys):
+    """The follow-up's task list quotes grant ids from ``--grants``; one that
+    reads as a CPR number was shown in full on the HTML page, though the
+    workbook and the actions files masked it."""
+    text = (EXAMPLE / "bevillinger.csv").read_text(encoding="utf-8")
+    for k in range(1001, 1020):
+        text = text.replace(f"B-{k},", f"750387{k + 1000},")  # 750387-2001 …: each a CPR number
+    (decided / "grants.csv").write_text(text, encoding="utf-8")
+    out = decided / "rep"
+    argv = ["report", "followup", "--journal", str(decided / "journal.sqlite"), "--out", str(out)]
+    assert main([*argv, "--grants", str(decided / "grants.csv")]) == 0
+    capsys.readouterr()
+    html = (out / "followup.html").read_text(encoding="utf-8")
+    assert "Næste måneds opgaver" in html
+    nothing_reads_as_cpr(html)
+
+
+def test_a_rate_range_without_a_journal_says_its_likely_value_is_no_default(tmp_path, capsys):
+    """``automation_rate = [0.5, 0.6]`` and no journal: the range's end nearest
+    the default (0.38), 50 %, is the likely value; the workbook labelled it
+    "antaget (standardværdi)", as if 50 % were the default."""
+    from openpyxl import load_workbook
+
+    (tmp_path / "bc.toml").write_text("automation_rate = [0.5, 0.6]\n", encoding="utf-8")
+    argv = ["report", "business-case", "--config", str(tmp_path / "bc.toml"), "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Automation rate"))
+    assert "50.0%" in line and "the end nearest the default 38.0%" in line
+    ws = load_workbook(tmp_path / "o" / "business-case.xlsx")["Forudsætninger"]
+    heading = [c.value for c in ws[1]]
+    row = next(
+        r for r in ws.iter_rows(min_row=2) if r[heading.index("Nøgle i konfigurationen")].value == "automation_rate"
+    )
+    assert row[heading.index("Målt eller antaget")].value == "antaget (konfiguration)"
+    assert row[heading.index("Kilde")].value == "konfiguration"

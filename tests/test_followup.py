@@ -284,3 +284,24 @@ def test_a_measured_rate_outside_the_configs_range_is_said_to_widen_it(replayed,
     assert main([*argv, "--out", str(tmp_path / "bc")]) == 0
     rate_line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Automation rate"))
     assert "widened to the measured value" in rate_line and "plausible" not in rate_line
+
+
+def test_the_business_cases_measured_months_are_dates_in_its_workbook(replayed, tmp_path):
+    """*Målt fra/til måned* held the month as text ('2018-11'), where the
+    README promises months as dates shown yyyy-mm."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from invoicekit.formats import EXCEL_MONTH
+
+    out = tmp_path / "bc"
+    assert main(["report", "business-case", "--journal", str(replayed["journal"]), "--out", str(out), "--quiet"]) == 0
+    ws = load_workbook(out / "business-case.xlsx")["Forudsætninger"]
+    heading = [c.value for c in ws[1]]
+    rows = {r[heading.index("Nøgle i konfigurationen")].value: r for r in ws.iter_rows(min_row=2)}
+    for column in ("Målt fra måned", "Målt til måned"):
+        cell = rows["automation_rate"][heading.index(column)]
+        assert isinstance(cell.value, dt.datetime) and cell.value.day == 1, cell.value
+        assert cell.number_format == EXCEL_MONTH
+        assert rows["hourly_cost"][heading.index(column)].value is None  # assumed: no month
