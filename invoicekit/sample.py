@@ -8,7 +8,9 @@
 - :func:`draw`: the sample, drawn reproducibly (a seed) from one month's
   automatic postings in the journal, as a control sheet (xlsx) for the reviewer.
 - :func:`evaluate_control`: the filled-in sheet read back: errors found and the
-  one-sided Clopper–Pearson upper bound on the error rate (0 in 59 → 4.95 %).
+  one-sided upper bound on the error rate, hypergeometric on the month's
+  postings as the sample was sized (0 in 37 of 71 → accepted at 95 %/5 %), or
+  Clopper–Pearson where the sheet gives no population (0 in 59 → 4.95 %).
 """
 
 from __future__ import annotations
@@ -95,6 +97,27 @@ def upper_bound(errors: int, n: int, confidence: float = 0.95) -> float:
         return 1.0
     ci = binomtest(errors, n, alternative="less").proportion_ci(confidence_level=confidence, method="exact")
     return float(ci.high)
+
+
+def upper_bound_in(errors: int, n: int, population: int, confidence: float = 0.95) -> float:
+    """The one-sided upper bound on the error rate of a population of
+    ``population`` postings when ``errors`` turned up in a sample of ``n``
+    drawn without replacement: the largest share of wrong postings ``D / N``
+    under which finding at most ``errors`` still has more than ``1 −
+    confidence`` chance (hypergeometric), the bound :func:`sample_size` sizes
+    a sample for. A month of 71 postings needs a sample of 37 (95 %/5 %), and
+    0 errors in it are accepted, where the binomial bound (:func:`upper_bound`:
+    7.78 %) would accept none under about 5,000 postings."""
+    from scipy.stats import hypergeom
+
+    if n <= 0:
+        return 1.0
+    if n >= population:
+        return errors / population
+    alpha = 1 - confidence + 1e-12
+    # the chance of at most ``errors`` falls as the wrong postings grow: the first D it rules out
+    ruled_out = _first(lambda d: hypergeom.cdf(errors, population, d, n) <= alpha, errors + 1, population)
+    return ((population if ruled_out is None else ruled_out) - 1) / population
 
 
 def month_postings(journal: str | Path, month: str) -> pd.DataFrame:
@@ -209,7 +232,9 @@ class ControlResult:
 
     @property
     def accepted(self) -> bool:
-        return self.upper_bound <= self.tolerable
+        """The tolerable rate ruled out: the bound below it (a month of 1,000
+        postings: 49 wrong ones at most, never the 50 that are 5 %)."""
+        return self.upper_bound < self.tolerable
 
     def text(self) -> str:
         verdict = (
@@ -251,10 +276,46 @@ def evaluate_control(path: str | Path) -> ControlResult:
         raise InputError(
             path, f"{SHEET_SAMPLE}: {FINDING}", f"not filled in on row(s) {rows}; expected ja or nej on every row"
         )
-    confidence = float(info.get("Konfidens", 0.95))
-    tolerable = float(info.get("Tålelig fejlrate", 0.05))
-    errors = int((finding == "ja").sum())
+    confidence = _info_number(path, info, "Konfidens", 0.95, rate=True)
+    tolerable = _info_number(path, info, "Tålelig fejlrate", 0.05, rate=True)
+    size = _info_number(path, info, "Stikprøvestørrelse", None)
+    population = _info_number(path, info, "Automatiske posteringer i måneden", None)
     n = len(sample)
-    return ControlResult(
-        n, errors, confidence, tolerable, upper_bound(errors, n, confidence), str(info.get("Måned", ""))
+    if size is not None and n != size:
+        raise InputError(
+            path, SHEET_SAMPLE, f"has {n} rows where the sample drawn has {int(size)} (Stikprøvestørrelse); "
+            "expected the rows drawn, none added or removed"
+        )  # fmt: skip
+    if {"Kørsel", "Række"} <= set(sample.columns):
+        again = sample.duplicated(["Kørsel", "Række"]).to_numpy()
+        if again.any():
+            k = int(np.flatnonzero(again)[0])
+            raise InputError(path, f"{SHEET_SAMPLE}: row {k + 2}", "checks a posting again; expected each posting once")
+    if population is not None and population < n:
+        raise InputError(path, "Automatiske posteringer i måneden", f"{int(population)} is fewer than the sample's {n}")
+    errors = int((finding == "ja").sum())
+    bound = (
+        upper_bound(errors, n, confidence)
+        if population is None
+        else upper_bound_in(errors, n, int(population), confidence)
     )
+    return ControlResult(n, errors, confidence, tolerable, bound, str(info.get("Måned", "")))
+
+
+def _info_number(path: Path, info: dict, key: str, default: float | None, rate: bool = False) -> float | None:
+    """A number of the sheet Oplysninger (a rate between 0 and 1 with
+    ``rate``, a whole number otherwise); ``default`` where the sheet has none."""
+    if key not in info:
+        return default
+    text = str(info[key]).strip()
+    if not text:
+        raise InputError(path, f"{SHEET_INFO}: {key}", "is blank; expected the value the sheet was drawn with")
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    ok = 0 < value < 1 if rate else math.isfinite(value) and value >= 0 and value.is_integer()
+    if not ok:
+        what = "a rate between 0 and 1, as the sheet was drawn with" if rate else "a whole number"
+        raise InputError(path, f"{SHEET_INFO}: {key}", f"{text!r} is not {what}")
+    return value

@@ -13,7 +13,15 @@ from invoicekit.cli import main
 from invoicekit.errors import InputError
 from invoicekit.journal import Journal
 from invoicekit.replay import replay
-from invoicekit.sample import FINDING, draw, evaluate_control, month_postings, sample_size, upper_bound
+from invoicekit.sample import (
+    FINDING,
+    draw,
+    evaluate_control,
+    month_postings,
+    sample_size,
+    upper_bound,
+    upper_bound_in,
+)
 from synthetic import synthesize
 
 
@@ -129,7 +137,8 @@ def test_draw_is_reproducible_and_the_sheet_round_trips(journal, tmp_path):
     wb.save(path)
     result = evaluate_control(path)
     assert (result.checked, result.errors) == (len(a.sample), 0)
-    assert result.upper_bound == pytest.approx(upper_bound(0, len(a.sample)))
+    assert result.upper_bound == pytest.approx(upper_bound_in(0, len(a.sample), population))
+    assert result.accepted  # sized for that population: no error found is enough
     ws.cell(2, col).value = "ja"
     wb.save(path)
     assert evaluate_control(path).errors == 1
@@ -177,3 +186,60 @@ def test_a_month_is_the_month_the_follow_up_counts(journal):
         ran_in = {str(s)[:7] for s in j.runs()["started_at"]}
     for month in ran_in - set(posted.index):
         assert month_postings(journal, month).empty
+
+
+@pytest.mark.parametrize("population", [20, 71, 280, 1000, 2000, 5000, 50_000])
+@pytest.mark.parametrize("errors", [0, 1, 2])
+def test_a_sample_sized_for_a_month_accepts_what_it_was_sized_for(population, errors):
+    """A sample sized on the month's postings, finding the errors expected,
+    is accepted at the stated confidence, and one posting fewer is not: the
+    bound once came from the binomial, which accepted no sample of a month
+    under about 5,000 postings (0 in 37 of 71 gave 7.78 %)."""
+    n = sample_size(0.95, 0.05, errors, population=population)
+    if n < population:
+        assert upper_bound_in(errors, n, population) < 0.05
+        assert upper_bound_in(errors, n - 1, population) >= 0.05
+    assert upper_bound_in(errors, n, population) <= upper_bound(errors, n) + 1e-12  # never above the binomial's
+
+
+def _filled(journal, tmp_path, month="2018-12"):
+    path = draw(journal, month, seed=3).write(tmp_path / "control.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Stikprøve"]
+    col = [c.value for c in ws[1]].index(FINDING) + 1
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, col).value = "nej"
+    return path, wb
+
+
+def test_a_control_sheet_padded_with_copied_rows_is_refused(journal, tmp_path):
+    """Rows copied until there were 59 turned a rejected sample into an accepted one."""
+    path, wb = _filled(journal, tmp_path)
+    ws = wb["Stikprøve"]
+    ws.append([c.value for c in ws[2]])
+    wb.save(path)
+    with pytest.raises(InputError, match="rows where the sample drawn has"):
+        evaluate_control(path)
+
+
+def test_a_posting_checked_twice_is_refused(journal, tmp_path):
+    path, wb = _filled(journal, tmp_path)
+    ws = wb["Stikprøve"]
+    heading = [c.value for c in ws[1]]
+    for column in ("Kørsel", "Række"):
+        ws.cell(3, heading.index(column) + 1).value = ws.cell(2, heading.index(column) + 1).value
+    wb.save(path)
+    with pytest.raises(InputError, match="checks a posting again"):
+        evaluate_control(path)
+
+
+@pytest.mark.parametrize("value", ["95 %", None, "abc"])
+def test_an_edited_confidence_is_one_line_and_exit_2(journal, tmp_path, capsys, value):
+    path, wb = _filled(journal, tmp_path)
+    for row in wb["Oplysninger"].iter_rows(min_row=2):
+        if row[0].value == "Konfidens":
+            row[1].value = value
+    wb.save(path)
+    assert main(["sample", "evaluate", "--control", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Konfidens" in err[0]
