@@ -37,6 +37,7 @@ truth) and the most common reasons.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import time
@@ -261,6 +262,13 @@ def wrong_postings(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
     return pd.Series(posted & ~(pay & grant_ok & psp_ok & art_ok), index=decisions.index)
 
 
+def _started(month: str) -> dt.datetime:
+    """When a replayed month's run is said to start: its run date
+    (:func:`~invoicekit.vocabulary.month_run_date`), 06:00 UTC, not the
+    clock: a replay reads the same whenever and wherever it is made."""
+    return dt.datetime.combine(month_run_date(month), dt.time(6), tzinfo=dt.UTC)
+
+
 def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: Path, invoices: Path) -> None:
     """The truth speaks of the same invoices, row by row, as the file the robot read."""
     from invoicekit.identifiers import mask_cprs_in
@@ -347,6 +355,7 @@ def replay(
             rules=all_rules[k],
             run_date=month_run_date(month),
             invoice_lines=month_lines(invoices),
+            started_at=_started(month),
             **started,
         )
         d = res.decisions
@@ -489,7 +498,7 @@ def simulate_with_lines(
         month_rules = rules or world.rules_of(k - 1)
         result = decide(inv, gr, world.sheet_of(k - 1), month_rules, history, messages=messages, lines=lines)
         d = result.decisions
-        history = extend_history(history, d, run_id=k, started_at=month, lines=result.lines)
+        history = extend_history(history, d, run_id=k, started_at=_started(month).isoformat(), lines=result.lines)
         frames.append(d.assign(month=month))
         if result.lines is not None:
             line_frames.append(result.lines.assign(month=month))
@@ -564,7 +573,9 @@ def _replayed_together(
         for j, reason in enumerate(own):
             reasons[j].append(reason)
         if len(seen) < k:  # unless another replay worked them out
-            own_seen = extend_history(History(secret=secret), table, run_id=k, started_at=month).seen
+            own_seen = extend_history(
+                History(secret=secret), table, run_id=k, started_at=_started(month).isoformat()
+            ).seen
             seen.append(History(seen=own_seen, secret=secret))
         if k < len(world.months):  # grown as extend_history grows it
             more = seen[k - 1].seen

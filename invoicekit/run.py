@@ -169,6 +169,7 @@ def run(
     new_journal: str | Path | None = None,
     run_date: dt.date | None = None,
     invoice_lines: str | Path | None = None,
+    started_at: dt.datetime | None = None,
 ) -> RunResult:
     """Run the robot on extract files. Raises :class:`InputError` for an input
     that cannot be used (the command line's exit 2) and
@@ -178,7 +179,10 @@ def run(
     ``journal`` names a journal that exists; ``new_journal`` starts one (and
     refuses a file that exists). A dry run takes ``journal`` only, reads it
     and records nothing. ``invoice_lines`` (``--invoice-lines``) decides the
-    collective invoices that have lines line by line."""
+    collective invoices that have lines line by line. ``started_at`` is
+    when the journal says the run started (default: now); a replay gives
+    each month's run date, so that what later runs say of it ("kørsel 1 den
+    2018-11-30") is the same whenever the world is replayed."""
     shown = progress or (lambda _msg: None)
 
     def say(message: str) -> None:
@@ -186,7 +190,7 @@ def run(
         shown(message)
 
     clock = time.perf_counter()
-    started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    started_at = (started_at or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
     run_date = run_date or dt.date.today()
     if journal is not None and new_journal is not None:
         raise InputError(

@@ -8,6 +8,7 @@ Each test here once got through (found by an attack session on 0.9.7)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -122,3 +123,28 @@ def test_damaged_recorded_rules_are_one_line_and_exit_2(world, tmp_path, capsys,
     conn.close()
     assert main([*command, "--journal", str(journal), "--out", str(tmp_path / "o")]) == 2
     one_line(capsys.readouterr().err, "recorded rules are damaged")
+
+
+def test_a_replay_reads_the_same_whenever_it_is_made(world, tmp_path):
+    """What a run says of an earlier one ("i kørsel 1 den …") quoted the day
+    the replay was made, so the same world replayed on another day (or in
+    another time zone) gave other decisions and notes; the journal now says
+    each replayed run started on its month's run date."""
+    import datetime as dt
+
+    from invoicekit.journal import Journal
+    from invoicekit.run import run
+    from invoicekit.vocabulary import month_run_date
+
+    with Journal(world / "journal.sqlite", readonly=True) as j:
+        runs = j.runs()
+    months = sorted(p.name for p in (world / "replay").iterdir() if p.is_dir())
+    assert [s[:10] for s in runs["started_at"]] == [month_run_date(m).isoformat() for m in months]
+    # a run given when it started says so in the journal, and a later run quotes that day
+    example = Path(__file__).parent / "data" / "example"
+    files = (example / "bevillinger.csv", example / "regninger.csv", example / "stoetteark.xlsx")
+    then = dt.datetime(2019, 3, 29, 6, tzinfo=dt.UTC)
+    run(*files, tmp_path / "a", new_journal=tmp_path / "j.sqlite", started_at=then)
+    again = run(*files, tmp_path / "b", journal=tmp_path / "j.sqlite")
+    quoted = set(re.findall(r"kørsel 1 den (\d{4}-\d\d-\d\d)", " ".join(again.decisions["message"])))
+    assert quoted == {"2019-03-29"}
