@@ -357,8 +357,16 @@ def _explain_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--support-sheet", required=True, metavar="PATH", help="the support sheet (.xlsx)")
     p.add_argument("--invoice-id", required=True, metavar="X", help="the invoice number to explain (every row with it)")
     p.add_argument("--rules", metavar="PATH", help="business rules (TOML; default the robot's defaults)")
-    p.add_argument("--journal", metavar="PATH", help="the journal, so earlier runs count (read only)")
-    p.add_argument("--chart", metavar="PNG", help="also save the funnel as a chart")
+    p.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="the journal, so earlier runs count (read only); when it recorded a run of this very invoice "
+        "file, the invoice is decided as that run decided it, against the runs before it",
+    )
+    p.add_argument(
+        "--invoice-lines", metavar="PATH", help="the invoice lines the run was given, for a collective invoice"
+    )
+    p.add_argument("--chart", metavar="PNG", help="also save the funnel as a chart (.png)")
     p.set_defaults(handler=cmd_explain)
 
 
@@ -1055,24 +1063,36 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from invoicekit.delivery import sha256
     from invoicekit.explain import explain
-    from invoicekit.extracts import read_grants, read_invoices, read_support_sheet
+    from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
     from invoicekit.journal import Journal
     from invoicekit.rules import load_rules
 
+    if args.chart and Path(args.chart).suffix.lower() != ".png":
+        raise InputError(args.chart, "--chart", "expected a file name ending in .png")
     grants = read_grants(args.grants)
     sheet = read_support_sheet(args.support_sheet)
     invoices = read_invoices(args.invoices)
-    history = None
+    lines = read_invoice_lines(args.invoice_lines) if args.invoice_lines else None
+    history, recorded = None, None
     if args.journal:
         with Journal(args.journal, readonly=True) as j:
-            history = j.history()
-    found = explain(
-        invoices, grants, sheet, args.invoice_id, rules=load_rules(args.rules), history=history, source=args.invoices
-    )
+            history, runs = j.history(), j.runs()
+        same = runs[runs["invoices_sha256"] == sha256(Path(args.invoices))]
+        if len(same):  # this very file was run: decide it against the runs before that one
+            recorded = int(same["run_id"].iat[-1])
+            history = history.before(recorded)
+    found = explain(invoices, grants, sheet, args.invoice_id, rules=load_rules(args.rules), history=history,
+                    source=args.invoices, lines=lines)  # fmt: skip
+    if recorded is not None:
+        _show(f"Decided as run {recorded} of the journal decided this invoice file: against the runs before it.\n")
     _show("\n\n".join(e.text() for e in found))
     if args.chart:
-        found[0].figure().savefig(args.chart, dpi=120)
+        try:
+            found[0].figure().savefig(args.chart, dpi=120)
+        except OSError as exc:
+            raise OutputError(f"{args.chart}: the chart cannot be written ({exc.strerror or exc})") from None
         _show(f"Chart: {args.chart}")
     return 0
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from invoicekit.decide import decide
 from invoicekit.errors import InputError
-from invoicekit.extracts import Grants, Invoices, SupportSheet
+from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import money_text
@@ -130,9 +130,12 @@ def explain(
     rules: Rules | None = None,
     history: History | None = None,
     source: str = "invoices",
+    lines: InvoiceLines | None = None,
 ) -> list[Explanation]:
     """Decide the batch (so duplicates and earlier payments in it count) and
-    explain every row whose invoice number is ``invoice_id``."""
+    explain every row whose invoice number is ``invoice_id``; ``lines``: the
+    invoice lines the run was given (``--invoice-lines``), so a collective
+    invoice is decided line by line as the run decided it."""
     inv = invoices.frame
     wanted = str(invoice_id).strip()
     rows = np.flatnonzero(
@@ -142,7 +145,7 @@ def explain(
         raise InputError(
             source, "invoice_id", f"no invoice numbered {wanted!r}; expected a number from the invoice file"
         )
-    result = decide(invoices, grants, support, rules, history, explain=True)
+    result = decide(invoices, grants, support, rules, history, explain=True, lines=lines)
     out = []
     for pos in rows:
         d = result.decisions.iloc[pos]

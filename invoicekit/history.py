@@ -7,7 +7,7 @@ from its runs; a replay in memory grows one run by run with
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -71,6 +71,15 @@ class History:
     seen: pd.DataFrame = field(default_factory=_empty_seen)
     paid: pd.DataFrame = field(default_factory=_empty_paid)
     secret: str = field(default_factory=new_secret)
+
+    def before(self, run_id: int) -> History:
+        """What the runs before ``run_id`` told that run: the history it was
+        decided against (``invoicekit explain`` of a recorded run)."""
+        return replace(
+            self,
+            seen=self.seen[self.seen["run_id"] < run_id].reset_index(drop=True),
+            paid=self.paid[self.paid["run_id"] < run_id].reset_index(drop=True),
+        )
 
     @classmethod
     def from_tables(

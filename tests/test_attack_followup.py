@@ -148,3 +148,37 @@ def test_a_replay_reads_the_same_whenever_it_is_made(world, tmp_path):
     again = run(*files, tmp_path / "b", journal=tmp_path / "j.sqlite")
     quoted = set(re.findall(r"kørsel 1 den (\d{4}-\d\d-\d\d)", " ".join(again.decisions["message"])))
     assert quoted == {"2019-03-29"}
+
+
+def test_explain_with_the_journal_decides_as_the_recorded_run_did(world, capsys):
+    """Explained with the journal that recorded its run, every invoice of
+    the month came out as a duplicate of itself (142 of 195 rows other than
+    the run decided): the run's own decisions counted as earlier ones."""
+    month = sorted(p.name for p in (world / "replay").iterdir() if p.is_dir())[-1]
+    decisions = pd.read_csv(world / "replay" / month / "decisions.csv", dtype=str, keep_default_na=False)
+    once = decisions.drop_duplicates("invoice_id", keep=False)  # an invoice sent twice shows both rows
+    picked = pd.concat([once[once["status"] == "posted"].head(4), once[once["status"] == "manual"].head(4)])
+    w = world / "world"
+    argv = ["explain", "--grants", str(w / "sensum" / f"grants-{month}.csv"), "--invoices",
+            str(w / "invoices" / f"invoices-{month}.csv"), "--support-sheet", str(w / "stoetteark.xlsx"),
+            "--rules", str(w / "rules.toml"), "--journal", str(world / "journal.sqlite")]  # fmt: skip
+    for d in picked.itertuples():
+        assert main([*argv, "--invoice-id", d.invoice_id]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("Decided as run 2 of the journal")
+        result = next(line for line in out.splitlines() if line.startswith("Resultat:"))
+        if d.status == "posted":
+            assert result.startswith("Resultat: bogført"), (d, result)
+        else:
+            assert d.reason in result, (d, result)
+
+
+def test_explain_chart_must_be_a_png(world, tmp_path, capsys):
+    month = sorted(p.name for p in (world / "replay").iterdir() if p.is_dir())[-1]
+    w = world / "world"
+    first = pd.read_csv(world / "replay" / month / "decisions.csv", dtype=str, keep_default_na=False)["invoice_id"][0]
+    argv = ["explain", "--grants", str(w / "sensum" / f"grants-{month}.csv"), "--invoices",
+            str(w / "invoices" / f"invoices-{month}.csv"), "--support-sheet", str(w / "stoetteark.xlsx"),
+            "--invoice-id", first]  # fmt: skip
+    assert main([*argv, "--chart", str(tmp_path / "funnel.txt")]) == 2
+    one_line(capsys.readouterr().err, ".png")

@@ -261,3 +261,15 @@ def test_a_posted_collective_invoice_names_its_own_lines_in_line_order_when_line
     assert second.split("; ") == r.postings.loc[r.postings["invoice_id"] == "S2", "text"].tolist()
     assert "G1" in first.split("; ")[0] and "G3" in first.split("; ")[1]
     assert "G2" in second.split("; ")[0] and "G3" in second.split("; ")[1]
+
+
+def test_explain_decides_a_collective_invoice_on_its_lines():
+    """explain had no lines, so an invoice the run posted line by line was
+    explained as manual."""
+    from invoicekit.explain import explain
+
+    args = (ik.prepare_invoices(pd.DataFrame([invoice("S1", "50.000,00")])), ik.prepare_grants(pd.DataFrame(GRANTS)),
+            ik.prepare_support_sheet(SHEET), "S1")  # fmt: skip
+    lines = ik.prepare_invoice_lines(pd.DataFrame([line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000")]))
+    assert explain(*args)[0].invoice["reason"] == "MISSING_CPR"  # it names no citizen itself
+    assert explain(*args, lines=lines)[0].invoice["status"] == "posted"
