@@ -986,6 +986,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InputError(
             None, "--world / --decisions", "give one: --world DIR, or --decisions FILE... with --truth FILE"
         )
+    if args.world and args.truth:  # it was read past: the world's own truth.csv was used
+        raise InputError(None, "--truth", "is for --decisions; --world compares with the world's own truth.csv")
+    if args.decisions and args.rules:  # decisions made already: no rule would change them
+        raise InputError(None, "--rules", "is for --world, whose invoices are decided here; --decisions are decided")
     if args.history:
         return _evaluate_history(args)
     if args.world:

@@ -258,13 +258,16 @@ def _truth_months(values: pd.Series) -> pd.Series:
     return months
 
 
-def _truth_rows(values: pd.Series) -> pd.Series:
+def _truth_rows(values: pd.Series, source: str = "truth") -> pd.Series:
+    """A ``row`` column (of the truth, or of decisions) as whole numbers."""
+    if pd.api.types.is_integer_dtype(values):
+        return values.astype(np.int64)
     rows = _text(values)
     bad = ~rows.str.fullmatch(r"[0-9]{1,12}")
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            "truth", f"row {k + 2}, column 'row'", f"{rows.iloc[k]!r} is no row number; expected a whole number"
+            source, f"row {k + 2}, column 'row'", f"{rows.iloc[k]!r} is no row number; expected a whole number"
         )
     return rows.astype(np.int64)
 
@@ -375,7 +378,7 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     by_row = {"month", "row"} <= set(d.columns) and {"month", "row"} <= set(t.columns)
     if by_row:
         d["month"] = _text(d["month"])
-        d["row"] = pd.to_numeric(d["row"]).astype(np.int64)
+        d["row"] = _truth_rows(d["row"], "decisions")
         t["month"], t["row"] = _truth_months(t["month"]), _truth_rows(t["row"])
         again = t.duplicated(["month", "row"], keep="first").to_numpy()
         if again.any():
@@ -500,7 +503,7 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     for col in ("supplier_cvr", "invoice_id", "status", "reason", "grant_id", "psp_element", "art"):
         d[col] = _text(d[col])
     d["month"] = _text(d["month"]) if "month" in d else ""
-    d["row"] = pd.to_numeric(d["row"]).astype(np.int64) if "row" in d else np.arange(1, len(d) + 1)
+    d["row"] = _truth_rows(d["row"], "decisions") if "row" in d else np.arange(1, len(d) + 1)
     d["amount"] = np.where(known_amount, units / MONEY_SCALE, np.nan)
     key = normalise_numbers(d["invoice_id"].to_numpy(dtype=object))
     d["invoice_key"] = key

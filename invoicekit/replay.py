@@ -462,6 +462,13 @@ def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> Wo
         found = month_lines(i)
         lines.append(read_invoice_lines(found) if found is not None else None)
     truth = read_truth(truth_file) if (truth_file := _world_file(world, "truth.csv")) is not None else None
+    if truth is not None:  # as replay checks it: a truth cut short or of another world is refused
+        for (month, _g, path), typed in zip(months, invoices, strict=True):
+            frame = typed.frame
+            rows = pd.DataFrame(
+                {"row": frame["row"].to_numpy(), "invoice_id": frame["invoice_id"].to_numpy(dtype=object)}
+            )
+            _check_alignment(truth[truth["month"] == month], rows, truth_file, path)
     varies = len(read) > 1 or len(set(map(id, rule_sets))) > 1
     return WorldData(
         world,

@@ -61,6 +61,8 @@ def sample_size(confidence: float, tolerable: float, expected_errors: int = 0, p
         bad = math.ceil(p * population)  # the tolerable number of errors in the population
         found = _first(lambda n: hypergeom.cdf(k, population, bad, n) <= 1 - c + 1e-12, k + 1, population)
         return population if found is None else found
+    if p < 1e-9:  # 1 − p is 1 to a float: no sample of any size would do
+        raise InputError(None, "--tolerable", f"{tolerable} is too small; expected a rate of at least 0.000000001")
     if k == 0:
         return math.ceil(math.log(1 - c) / math.log(1 - p) - 1e-9)
     high = k + 1

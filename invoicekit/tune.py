@@ -14,6 +14,7 @@ to the lower error rate, then the narrower rules.
 from __future__ import annotations
 
 import itertools
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -37,6 +38,7 @@ LIST_KEYS = ("paragraphs", "excluded_suppliers")
 #: tolerances from which ``tune`` replays them in parallel by default: a
 #: tolerance's rule sets take about a second together, starting a process
 #: about as long
+log = logging.getLogger(__name__)
 PARALLEL_FROM = 6
 
 
@@ -51,6 +53,8 @@ def parse_grid(text: str) -> dict[str, list]:
         key, _, values = (x.strip() for x in part.partition("="))
         if key not in RULE_KEYS:
             raise InputError(None, "--grid", f"unknown rule {key!r}; expected one of {', '.join(RULE_KEYS)}")
+        if key in grid:  # the last one was kept, unseen
+            raise InputError(None, "--grid", f"{key} is given twice; expected each rule once, its values joined by ','")
         items = [v.strip() for v in values.split(",") if v.strip()]
         if not items:
             raise InputError(None, "--grid", f"{key} has no values")
@@ -98,7 +102,8 @@ def _describe(params: dict) -> str:
 
 def pareto_front(automation: np.ndarray, error: np.ndarray) -> np.ndarray:
     """True for the rule sets no other beats on both counts (at least as much
-    automation and at most as many errors, better on one)."""
+    automation and at most as high an ``error`` rate, better on one): the
+    front of the chart of automation against error rate."""
     a = np.asarray(automation, dtype=float)
     e = np.asarray(error, dtype=float)
     better_or_equal = (a[None, :] >= a[:, None]) & (e[None, :] <= e[:, None])
@@ -269,6 +274,14 @@ def tune(
         raise InputError(world.path, "truth.csv", "is missing; tuning needs the truth to count wrong postings")
     grid = parse_grid(grid) if isinstance(grid, str) else grid
     max_error = parse_rate(max_error)
+    if not 0 <= max_error <= 1:  # also refuses nan
+        raise InputError(
+            None, "--max-error", f"{max_error!r} is out of range; expected a rate from 0 to 1 (0 % to 100 %)"
+        )
+    if world.month_rules is not None and len({id(r) for r in world.month_rules}) > 1:
+        log.warning(
+            "tune applies each rule set to every month: the world's own month rules (rules-YYYY-MM.toml) are not used"
+        )
     base = base or world.rules
     sets = rule_sets(grid)
     rule_list = [

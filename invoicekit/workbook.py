@@ -52,7 +52,8 @@ def write_workbook(
 
     Text cells never hold a formula (a leading ``'`` where one would start)
     and, with ``mask``, nothing in them reads as a CPR number. A folder that
-    is missing or cannot be written into raises :class:`OSError` before
+    is missing or cannot be written into, or a folder in the workbook's
+    place, raises :class:`OSError` before
     anything is built (a streamed workbook that cannot be saved leaves its
     half-written sheets to be torn down noisily)."""
     folder = Path(path).absolute().parent
@@ -60,6 +61,8 @@ def write_workbook(
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
     if not os.access(folder, os.W_OK):
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
+    if Path(path).is_dir():
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
     wb = Workbook(write_only=True)  # streamed: a sheet of 100,000 invoices is written in seconds
     table_names: set[str] = set()
     for name, df in sheets.items():

@@ -1,5 +1,6 @@
-"""An attack on the follow-up's and the actions' reading of what a user
-hands them beside the journal: a truth file, and the journal's own recorded
+"""An attack on the follow-up's, the actions' and the analyst commands'
+(evaluate, tune, explain, replay, sample) reading of what a user hands them
+beside the journal: a truth file, options, and the journal's own recorded
 rules. A truth describes the invoices of one world; it must never be counted
 against other invoices, and a file that cannot be used is a user's mistake:
 one line, exit 2 (README, "Reports: follow-up and the business case").
@@ -182,3 +183,81 @@ def test_explain_chart_must_be_a_png(world, tmp_path, capsys):
             "--invoice-id", first]  # fmt: skip
     assert main([*argv, "--chart", str(tmp_path / "funnel.txt")]) == 2
     one_line(capsys.readouterr().err, ".png")
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["tune", "--grid", "tolerance=0,1"]])
+def test_a_worlds_truth_cut_short_is_refused_as_replay_refuses_it(world, tmp_path, capsys, command):
+    """replay refused a truth of two rows; evaluate --world reported on two
+    invoices, and tune recommended a rule set with 100 % automation and no
+    errors from them."""
+    shutil.copytree(world / "world", tmp_path / "w")
+    truth = (tmp_path / "w" / "truth.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "w" / "truth.csv").write_text("\n".join(truth[:3]) + "\n", encoding="utf-8")
+    assert main([*command, "--world", str(tmp_path / "w"), "--out", str(tmp_path / "o")]) == 2
+    one_line(capsys.readouterr().err, "truth.csv", "expected one per invoice row")
+
+
+# ---------------------------------------------------------------- the analyst's options
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["evaluate", "--world", "{w}", "--truth", "{w}/truth.csv"], "--truth"),
+        (["evaluate", "--decisions", "{r}/decisions.csv", "--truth", "{w}/truth.csv", "--rules", "nope.toml"],
+         "--rules"),
+        (["tune", "--world", "{w}", "--grid", "tolerance=0,1", "--max-error", "-1"], "--max-error"),
+        (["tune", "--world", "{w}", "--grid", "tolerance=0,1", "--max-error", "150%"], "--max-error"),
+        (["tune", "--world", "{w}", "--grid", "tolerance=0,1", "--max-error", "nan"], "--max-error"),
+        (["tune", "--world", "{w}", "--grid", "tolerance=0;tolerance=25"], "given twice"),
+        (["sample", "size", "--tolerable", "1e-17"], "--tolerable"),
+    ],
+    ids=["evaluate world with a truth", "evaluate decisions with rules", "max-error -1", "max-error 150%",
+         "max-error nan", "a grid key twice", "a tolerable rate of nothing"],
+)  # fmt: skip
+def test_an_option_that_would_be_read_past_is_refused(world, tmp_path, capsys, argv, says):
+    """Each of these was accepted and did something else than asked (the
+    truth or rules given were read past, the last grid key kept) or crashed."""
+    month = sorted(p.name for p in (world / "replay").iterdir() if p.is_dir())[-1]
+    argv = [a.format(w=world / "world", r=world / "replay" / month) for a in argv]
+    assert main([*argv, "--out", str(tmp_path / "o")] if argv[0] != "sample" else argv) == 2
+    one_line(capsys.readouterr().err, says)
+
+
+def test_an_output_workbook_that_is_a_folder_is_one_line(world, tmp_path):
+    """The error line was followed, as the process ended, by openpyxl's
+    half-written sheets torn down: tracebacks on stderr (a fresh process sees them)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "o" / "evaluation.xlsx").mkdir(parents=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "invoicekit_command",
+        "evaluate",
+        "--world",
+        str(world / "world"),
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    one_line(done.stderr, "evaluation.xlsx", "Is a directory")
+
+
+def test_decisions_with_a_row_that_is_no_number_are_one_line(world, tmp_path, capsys):
+    month = sorted(p.name for p in (world / "replay").iterdir() if p.is_dir())[-1]
+    lines = (world / "replay" / month / "decisions.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = "abc" + lines[2][lines[2].index(",") :]
+    (tmp_path / month).mkdir()
+    (tmp_path / month / "decisions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    argv = [
+        "evaluate",
+        "--decisions",
+        str(tmp_path / month / "decisions.csv"),
+        "--truth",
+        str(world / "world" / "truth.csv"),
+    ]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    one_line(capsys.readouterr().err, "'abc' is no row number")
