@@ -512,6 +512,8 @@ class Journal:
                 keys, changed = rekeyed(frame[name], self.secret)
                 if changed:
                     frame[name] = keys.to_numpy(zero_copy_only=False).astype(object)
+        if self.version < 2:  # keyed from the numbers as stored; then read as a migration would leave them
+            d = _v1_masked(d)
         seen, paid = history_tables(d, lines)
         return History(seen=seen, paid=paid, secret=self.secret)
 
@@ -638,7 +640,9 @@ class Journal:
         """Decisions recorded, all runs or one: ``run_id``, the journal's
         columns and the run's ``started_at``, in the order decided."""
         with self._snapshot():
-            return self._decisions(list(JOURNAL_COLUMNS if self.version >= 2 else _V1_DECISION_COLUMNS), run_id)
+            if self.version >= 2:
+                return self._decisions(list(JOURNAL_COLUMNS), run_id)
+            return _v1_masked(self._decisions(list(_V1_DECISION_COLUMNS), run_id))
 
     def _decisions(self, columns: list[str], run_id: int | None = None) -> pd.DataFrame:
         where, params = ("WHERE r.run_id = ?", (run_id,)) if run_id is not None else ("", ())
@@ -741,6 +745,20 @@ def stored_decisions(
 #: with ``mask`` or :func:`~invoicekit.cells.cpr_cells` finds; None for none):
 #: a call, as the scan may still be running
 Found = Mapping[str, Callable[[], pa.BooleanArray | None]]
+
+
+def _v1_masked(d: pd.DataFrame) -> pd.DataFrame:
+    """Decisions of a schema-1 journal read as they are (read only, not
+    migrated) with their texts masked as a migration masks them: invoicekit
+    0.1 stored an invoice number that reads as a CPR number in full."""
+    out = d.copy()
+    for name in out.columns:
+        if name in (*_KEY_COLUMNS, "cpr_masked", "started_at", "run_id") or name in _AMOUNT_COLUMNS:
+            continue
+        if name in _DATE_COLUMNS or not (out[name].dtype == object or pd.api.types.is_string_dtype(out[name])):
+            continue
+        out[name] = mask_cprs_in(out[name]).to_numpy(dtype=object)
+    return out
 
 
 def _journal_table(

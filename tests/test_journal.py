@@ -648,3 +648,28 @@ def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate_after_092_mig
     res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
     assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     assert "010140.1234" not in journal_text(journal)
+
+
+def test_a_schema_1_journal_read_only_hands_out_no_cpr_number(example_case, tmp_path):
+    """Read as it is (not migrated), a schema-1 journal gave the library its
+    invoice numbers as 0.1 stored them, 010140/1234 in full, and decide's
+    messages quoted it; the keys are still made from the number as stored,
+    so the invoice sent again is still caught."""
+    from invoicekit.identifiers import mask_cpr_text
+
+    journal = v1_copy(tmp_path)
+    _v1_with(journal, {(1, 1): "010140/1234"})
+    with Journal(journal, readonly=True) as j:
+        assert j.version == 1
+        decisions, history = j.decisions(), j.history()
+    for values in (decisions["invoice_id"], history.seen["invoice_id"], history.paid["invoice_id"]):
+        assert "010140-xxxx" in set(values)
+        assert all(mask_cpr_text(str(v)) == str(v) for v in values)
+    (example_case / "again.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        "01-01-40/1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
+        encoding="utf-8",
+    )
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
+    assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    assert "010140/1234" not in " ".join(dry.decisions["message"])
