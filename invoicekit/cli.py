@@ -408,8 +408,9 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
         help="draw the sample from a month's automatic postings into a control sheet",
         description="Draw a reproducible sample of one month's automatic postings from the journal and\n"
         "write a control sheet (xlsx): one row per posting with the fields to check and a column\n"
-        "for the finding (ja/nej). The month's runs are those started in it, or whose invoice\n"
-        "extract is named for it (as in a replay).",
+        "for the finding (ja/nej). The month's runs are those whose invoice extract is named for\n"
+        "it (invoices-2019-04.csv, as in a replay) and, of those named for no month, those started\n"
+        "in it: the month the follow-up counts a run in.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     q.add_argument("--journal", required=True, metavar="PATH", help="the robot's journal")
