@@ -20,7 +20,7 @@ from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import money_text
-from invoicekit.reasons import LABELS_DA, POSTED
+from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
 
 EXCLUDED_DA = {
@@ -66,7 +66,13 @@ class Explanation:
             "",
             "Kandidater (bevillinger med borgerens CPR):",
         ]
-        if len(self.candidates) == 0:
+        stopped = CHECK_NUMBER.get(str(inv["reason"]), 99) if inv["status"] != POSTED else 99
+        if len(self.candidates) == 0 and stopped < CHECK_NUMBER["NO_GRANT"]:
+            lines.append(
+                f"  ikke sammenlignet: fakturaen stoppede ved tjek {stopped} ({inv['reason']}), "
+                "før bevillingerne blev sammenlignet"
+            )
+        elif len(self.candidates) == 0:
             lines.append("  ingen")
         for r in self.candidates.itertuples(index=False):
             end = str(pd.Timestamp(r.end_date).date()) if pd.notna(r.end_date) else "åben"
@@ -82,9 +88,13 @@ class Explanation:
                 + (f" ({r.excluded_at})" if r.excluded_at else "")
             )
         lines.append("")
-        lines.append(
-            "Tragt: " + " → ".join(f"{s} {n}" for s, n in zip(self.funnel["step"], self.funnel["grants"], strict=True))
-        )
+        if stopped < CHECK_NUMBER["NO_GRANT"]:
+            lines.append("Tragt: ingen (bevillingerne blev ikke sammenlignet)")
+        else:
+            lines.append(
+                "Tragt: "
+                + " → ".join(f"{s} {n}" for s, n in zip(self.funnel["step"], self.funnel["grants"], strict=True))
+            )
         if len(self.coding):
             lines.append("Konteringsrækker overvejet:")
             for r in self.coding.itertuples(index=False):

@@ -61,3 +61,14 @@ def test_an_unknown_invoice_number_is_a_clear_error(case, capsys):
     assert "regninger.csv: invoice_id: no invoice numbered 'NOPE'" in capsys.readouterr().err
     assert main([*argv, "KIL-202"]) == 0
     assert "AMOUNT_MISMATCH" in capsys.readouterr().out
+
+
+def test_an_invoice_stopped_before_the_grants_were_compared_says_so(case):
+    """SOL-1001 comes twice; the second copy stops at check 10. Its
+    explanation said "Kandidater: ingen" and a funnel from 0 grants, as if the
+    citizen had none."""
+    first, again = explain(*case, "SOL-1001")
+    assert again.reason == "DUPLICATE_INVOICE" and len(first.candidates)
+    text = again.text()
+    assert "ikke sammenlignet: fakturaen stoppede ved tjek 10 (DUPLICATE_INVOICE)" in text
+    assert "Tragt: ingen (bevillingerne blev ikke sammenlignet)" in text and "  ingen\n" not in text
