@@ -22,7 +22,7 @@ import pandas as pd
 from docx import Document
 
 from invoicekit.actions import FIX_COLUMNS, LINK_COLUMNS, OWNER_LABELS_DA, Actions
-from invoicekit.errors import OutputError
+from invoicekit.errors import InputError, OutputError, make_folder
 from invoicekit.formats import EXCEL_DECIMAL2, EXCEL_INT, EXCEL_MONEY, EXCEL_MONTH
 from invoicekit.letters import fill_letter, letter_values, read_template
 from invoicekit.post import write_csv
@@ -81,11 +81,13 @@ def write_actions(
     their paths by name (``letters`` is the folder of letters)."""
     out = Path(out)
     doc = read_template(template)  # refused before anything is written
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "--out", "is a file; expected a folder for the fix list and the letters")
     letters_dir = out / LETTERS
     if letters_dir.exists() and not letters_dir.is_dir():
         raise OutputError(f"{letters_dir}: is a file; expected a folder for the supplier letters")
-    letters_dir.mkdir(exist_ok=True)
+    for folder in (out, letters_dir):
+        make_folder(folder)
     # the CSV's points: a decimal point, two decimals (the workbook keeps the number)
     fixes = actions.fixes.assign(points=[f"{p:.2f}" for p in actions.fixes["points"]])
     writers = {

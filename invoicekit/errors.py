@@ -52,3 +52,13 @@ class OutputError(RuntimeError):
     """A run's files or its journal could not be written or delivered (a full
     disk, a file in use): one line for the user, exit status 1. The message
     names the file."""
+
+
+def make_folder(folder: Path) -> None:
+    """``folder`` made with its parents, where a report writes: one that
+    cannot be made is a file that could not be written (:class:`OutputError`,
+    exit 1), as the report's own files are."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: could not be written ({exc.strerror or exc})") from None

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from invoicekit.errors import OutputError
+from invoicekit.errors import InputError, OutputError, make_folder
 from invoicekit.formats import EXCEL_FORMATS, dk_number, dk_percent
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.version import __version__
@@ -154,7 +154,9 @@ def write_report(
     ``extra`` text files (``key: (file name, text)``): all of them replaced,
     or none (see :func:`replace_together`)."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "--out", "is a file; expected a folder for the reports")
+    make_folder(out)
     frames, formats = {}, {}
     for name, (frame, columns) in sheets.items():
         frames[name], formats[name] = danish_sheet(frame, columns)

@@ -261,3 +261,33 @@ def test_decisions_with_a_row_that_is_no_number_are_one_line(world, tmp_path, ca
     ]
     assert main([*argv, "--out", str(tmp_path / "o")]) == 2
     one_line(capsys.readouterr().err, "'abc' is no row number")
+
+
+@pytest.mark.parametrize("command", [["actions"], ["report", "followup"]])
+def test_an_output_folder_that_cannot_be_written_is_exit_1_for_every_report(world, tmp_path, capsys, command):
+    """actions said exit 2 where the reports said 1 for the same folder:
+    files that could not be written are exit 1, as for a run."""
+    import subprocess
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    if subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode != 0:
+        locked.chmod(0o555)
+    try:
+        try:
+            (locked / "probe").mkdir()
+        except OSError:
+            pass
+        else:
+            pytest.skip("this user can write into any folder, and chattr is not to be had")
+        assert main([*command, "--journal", str(world / "journal.sqlite"), "--out", str(locked / "o")]) == 1
+        one_line(capsys.readouterr().err, "could not be written")
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], capture_output=True)
+        locked.chmod(0o755)
+
+
+def test_actions_out_that_is_a_file_is_exit_2(world, tmp_path, capsys):
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    assert main(["actions", "--journal", str(world / "journal.sqlite"), "--out", str(tmp_path / "afile")]) == 2
+    one_line(capsys.readouterr().err, "is a file")
