@@ -131,6 +131,13 @@ def decide(
     """
     rules = rules or Rules()
     history = history or History()
+    if not isinstance(rules, Rules):
+        raise TypeError(
+            f"decide takes its rules as Rules, not {type(rules).__name__} "
+            "(invoicekit.Rules(tolerance=5), or invoicekit.load_rules for a TOML file)"
+        )
+    if run_date is not None and not isinstance(run_date, dt.date):
+        raise TypeError(f"run_date: expected a datetime.date, not {type(run_date).__name__} ({run_date!r})")
     if lines is not None:
         if not isinstance(lines, InvoiceLines):
             raise TypeError(

@@ -189,6 +189,11 @@ def run(
         log.debug("%s", message)
         shown(message)
 
+    for name, value, kind in (("run_date", run_date, dt.date), ("started_at", started_at, dt.datetime)):
+        if value is not None and not isinstance(value, kind):
+            raise TypeError(
+                f"{name}: expected a {kind.__module__}.{kind.__name__}, not {type(value).__name__} ({value!r})"
+            )
     clock = time.perf_counter()
     started_at = (started_at or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
     run_date = run_date or dt.date.today()

@@ -771,3 +771,22 @@ def test_a_citizens_daily_invoices_each_sent_twice_post_once_and_name_the_copy_p
     assert d["reason"].tolist() == ["", "ALREADY_PAID"] * 300
     second = d[d["reason"] == "ALREADY_PAID"]
     assert all(f"faktura K-{k}-a " in m for k, m in enumerate(second["message"]))
+
+
+def test_rules_or_a_run_date_of_the_wrong_kind_are_a_clear_type_error():
+    """A dict of rules, or a date as text, ended in an AttributeError deep inside."""
+    typed = (prepare_invoices(pd.DataFrame([invoice()])), prepare_grants(grants_table()),
+             prepare_support_sheet(support_tables()))  # fmt: skip
+    with pytest.raises(TypeError, match=r"Rules\(tolerance=5\)"):
+        decide(*typed, {"tolerance": 5})
+    with pytest.raises(TypeError, match="run_date"):
+        decide(*typed, run_date="2019-01-31")
+
+
+def test_run_takes_its_dates_as_dates(tmp_path):
+    from invoicekit.run import run
+
+    ex = "tests/data/example/"
+    with pytest.raises(TypeError, match="run_date"):
+        run(ex + "bevillinger.csv", ex + "regninger.csv", ex + "stoetteark.xlsx", tmp_path / "o", run_date="2019-01-31")
+    assert not (tmp_path / "o").exists()
