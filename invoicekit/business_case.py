@@ -506,15 +506,15 @@ class BusinessCase:
         be = h["break_even_automation_rate"]
         return "\n".join(
             [
-                f"Invoices a year: {self.values['invoices_per_year']:,.0f} ({self._source('invoices_per_year')})",
+                f"Invoices a year: {en_number(self.values['invoices_per_year'])} ({self._source('invoices_per_year')})",
                 f"Automation rate: {en_percent(self.values['automation_rate'])} ({self._source('automation_rate')})",
-                f"NPV over {int(self.values['horizon_years'])} years: {h['npv']:,.0f} kr.",
+                f"NPV over {int(self.values['horizon_years'])} years: {en_number(h['npv'])} kr.",
                 f"Payback: {pb}",
-                f"Hours saved a year: {h['hours_saved_per_year']:,.0f} ({h['fte']:.2f} FTE)",
+                f"Hours saved a year: {en_number(h['hours_saved_per_year'])} ({en_number(h['fte'], 2)} FTE)",
                 "Break-even automation rate: "
                 + ("none" if be is None else en_percent(be) + (" (cannot be reached)" if be > 1 else "")),
                 f"Monte Carlo ({self.config.simulations:,} draws, {self.config.distribution}): "
-                f"P10 {h['npv_p10']:,.0f}, P50 {h['npv_p50']:,.0f}, P90 {h['npv_p90']:,.0f} kr.; "
+                f"P10 {en_number(h['npv_p10'])}, P50 {en_number(h['npv_p50'])}, P90 {en_number(h['npv_p90'])} kr.; "
                 f"P(NPV > 0) = {h['probability_npv_positive']:.0%}",
             ]
         )

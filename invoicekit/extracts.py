@@ -70,6 +70,7 @@ from invoicekit.vocabulary import (
     CPR_LOOSE_RE2,
     CPR_PATTERN,
     EXCEL_ERRORS,
+    NO_END_DATE_RE,
     RATE_UNIT_NAMES_DA,
     RATE_UNITS,
     masked_cpr,
@@ -695,11 +696,6 @@ def digits_key(values) -> np.ndarray:
     digits = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{1,18}$"), False)
     arr = pc.if_else(digits, arr, "0")  # anything else (valid numbers are compact 0-9 already) joins nothing
     return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
-
-
-#: a grant's end date that means none: 31 December 9999, as SAP-based systems
-#: write an open end (ISO or Danish, or a workbook's date cell with its time)
-NO_END_DATE_RE = r"\s*(?:9999-12-31(?:[ T]00:00(?::00)?)?|31[-./]12[-./]9999)\s*"
 
 
 def _open_ended(cells: pd.Series, ok: np.ndarray, blank: np.ndarray) -> np.ndarray:

@@ -283,7 +283,7 @@ class FollowUp:
             f"{h['invoices']:,} invoices in {h['months']} months, {h['posted']:,} posted automatically "
             f"({en_percent(h['automation_rate'])}); {h['last_month']}: {en_percent(h['last_month_rate'])} against a target of "
             f"{h['target']:.0%}.",
-            f"Hours saved so far: {round(h['hours_saved']) + 0:,} (worth {round(h['value_dkk']) + 0:,} kr.).",
+            f"Hours saved so far: {en_number(h['hours_saved'])} (worth {en_number(h['value_dkk'])} kr.).",
         ]
         if h["wrong_postings"] is not None:
             lines.append(f"Wrong postings found in the truth: {h['wrong_postings']}.")

@@ -11,7 +11,7 @@ where that unit is defined, :func:`invoicekit.parsing.format_money_dk`.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 # ---------------------------------------------------------------- text
 
@@ -27,7 +27,8 @@ def rounded(value: float, decimals: int = 0) -> Decimal:
     36.2): a page, a letter or a printed line beside a workbook's cell then
     shows what the cell shows."""
     exact = Decimal(f"{value:.15g}")
-    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) + 0  # + 0: never "-0"
+    wide = Context(prec=400)  # the default 28 digits cannot hold 1e26 to two decimals
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=wide) + 0  # never "-0"
 
 
 def en_number(value: float, decimals: int = 0) -> str:

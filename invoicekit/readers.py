@@ -38,6 +38,7 @@ from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
 from invoicekit.texts import SCAN_BLOCK
+from invoicekit.vocabulary import NO_END_DATE_RE
 
 
 @dataclass
@@ -531,7 +532,7 @@ _UNSAVED_FORMULA = re.compile(
     rb"\s*</(?:[\w.-]+:)?c>"
 )
 #: a whole cell: its attributes and what it holds
-_WHOLE_CELL = re.compile(rb"<(?:[\w.-]+:)?c(\s[^>]*)?>(.*?)</(?:[\w.-]+:)?c>", re.DOTALL)
+_WHOLE_CELL = re.compile(rb"<(?:[\w.-]+:)?c(\s[^>]*)?(?<!/)>(.*?)</(?:[\w.-]+:)?c>", re.DOTALL)  # not <c …/>
 _CELL_NAME = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _TEXT_FORMULA = re.compile(rb'\bt="str"')
 _HAS_VALUE = re.compile(rb"<(?:[\w.-]+:)?v\b")
@@ -931,6 +932,8 @@ def refuse_misread_file(
     for (column, header), cells, dates in zip(found, columns, parsed, strict=True):
         read[column.name] = _, ok, blank = dates
         unreadable = ~blank & ~ok
+        if unreadable.any():  # 31.12.9999, an open end as SAP writes it, is read (the typing makes it open)
+            unreadable &= ~cells.str.fullmatch(NO_END_DATE_RE).to_numpy(dtype=bool)
         k, filled = int(unreadable.sum()), int((~blank).sum())
         if k >= MISREAD_MIN_ROWS and k > MISREAD_SHARE * filled:
             rows = np.flatnonzero(unreadable)

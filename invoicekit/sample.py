@@ -58,7 +58,8 @@ def sample_size(confidence: float, tolerable: float, expected_errors: int = 0, p
     if population is not None:
         if population < 1:
             raise InputError(None, "--population", f"{population} is too small; expected 1 or more")
-        bad = math.ceil(p * population)  # the tolerable number of errors in the population
+        # the tolerable number of errors in the population (rounded first: 0.07 × 100 is 7.000000000000001)
+        bad = math.ceil(round(p * population, 9))
         found = _first(lambda n: hypergeom.cdf(k, population, bad, n) <= 1 - c + 1e-12, k + 1, population)
         return population if found is None else found
     if p < 1e-9:  # 1 − p is 1 to a float: no sample of any size would do
@@ -119,7 +120,7 @@ def upper_bound_in(errors: int, n: int, population: int, confidence: float = 0.9
     alpha = 1 - confidence + 1e-12
     # the chance of at most ``errors`` falls as the wrong postings grow: the first D it rules out
     ruled_out = _first(lambda d: hypergeom.cdf(errors, population, d, n) <= alpha, errors + 1, population)
-    return ((population if ruled_out is None else ruled_out) - 1) / population
+    return 1.0 if ruled_out is None else (ruled_out - 1) / population  # none ruled out: every one may be wrong
 
 
 def month_postings(journal: str | Path, month: str) -> pd.DataFrame:

@@ -15,21 +15,33 @@ from pathlib import Path
 # ---------------------------------------------------------------- paragraphs
 
 
-#: a subsection or number within a paragraph (``stk. 2``, ``nr. 3``): not a paragraph
-_SUBSECTION = re.compile(r"(?i)\b(?:stk|nr)\.?\s*\d+")
+#: a part of a paragraph, not a paragraph: a subsection or several (``stk. 2``,
+#: ``stk. 1-2``, ``stk. 1 og 2``), a number, a sentence (``1. pkt.``, ``pkt. 2``)
+_PART = re.compile(r"(?i)\b(?:stk|nr|pkt|litra)\.?\s*\d+(?:\s*(?:-|–|og|,)\s*\d+)*|\b\d+\.\s*pkt\b\.?")
+#: a paragraph sign and the number after it; after ``§§`` the numbers listed too
+_SIGNED = re.compile(r"(§+)\s*(\d+)((?:\s*(?:/|,|og|-|–)\s*\d+)*)")
 
 
 def normalise_paragraph(value: object) -> str:
     """``§ 107``, ``SEL §107``, ``107``, ``§ 107 stk. 2`` → ``107``; ``stu`` →
-    ``STU``. A text naming more than one paragraph (``§§ 107/108``, ``tidl.
-    § 91, nu § 108``, ``§ 103 (STU-lignende)``) gives ``""``, as one that
-    names none: nothing says which holds. Where a ``§`` is written, only the
-    numbers from it on count (``SEL 2019 § 107`` → ``107``)."""
+    ``STU``. Where a ``§`` is written, the number right after each ``§``
+    counts, and the text around it does not (``SEL 2019 § 107``, ``§ 108 - 24
+    timers botilbud``, ``§ 104, 2. pkt.`` are § 107, 108, 104). A text naming
+    more than one paragraph (``§§ 107/108``, ``tidl. § 91, nu § 108``, ``§ 103
+    (STU-lignende)``) gives ``""``, as one that names none: nothing says
+    which holds."""
     text = str(value).strip()
     if not text:
         return ""
-    text = _SUBSECTION.sub(" ", text)
-    named = {str(int(n)) for n in re.findall(r"\d+", text[text.find("§") :] if "§" in text else text)}
+    text = _PART.sub(" ", text)
+    if "§" in text:
+        named = set()
+        for signs, first, listed in _SIGNED.findall(text):
+            named.add(str(int(first)))
+            if len(signs) > 1:  # §§: the paragraphs listed
+                named.update(str(int(n)) for n in re.findall(r"\d+", listed))
+    else:
+        named = {str(int(n)) for n in re.findall(r"\d+", text)}
     if re.search(r"(?i)\bstu\b", text):
         named.add("STU")
     if named:
@@ -38,6 +50,11 @@ def normalise_paragraph(value: object) -> str:
 
 
 # ---------------------------------------------------------------- spreadsheet cells
+
+#: an end date that means none: 31 December 9999, as SAP-based systems write
+#: an open end (ISO or Danish, or a workbook's date cell with its time); dates
+#: do not read year 9999
+NO_END_DATE_RE = r"\s*(?:9999-12-31(?:[ T]00:00(?::00)?)?|31[-./]12[-./]9999)\s*"
 
 #: Excel's error values, as a cell that holds one is read (``#N/A`` of a
 #: lookup that found nothing, ``#REF!`` of a deleted reference): never a value

@@ -135,7 +135,11 @@ def test_a_coding_row_ending_31_12_9999_is_open_ended():
 @pytest.mark.parametrize(
     ("written", "read"),
     [("§§ 107/108", ""), ("tidl. § 91, nu § 108", ""), ("§ 103 (STU-lignende)", ""), ("SEL 2019 § 107", "107"),
-     ("§ 107 stk. 2", "107"), ("SEL §107", "107"), ("stu", "STU"), ("108", "108")],
+     ("§ 107 stk. 2", "107"), ("SEL §107", "107"), ("stu", "STU"), ("108", "108"), ("§§ 107 og 108", ""),
+     # found by a review: common ways of writing one paragraph, which the first fix left out
+     ("§ 108, stk. 1, 1. pkt.", "108"), ("§ 104, 2. pkt.", "104"), ("§ 108, stk. 1-2", "108"),
+     ("§ 107, stk. 1 og 2", "107"), ("§ 108 - 24 timers botilbud", "108"), ("§ 104 (dagtilbud 2 dage/uge)", "104"),
+     ("§ 107 (2019)", "107"), ("§ 85, stk. 1", "85"), ("Serviceloven § 108", "108")],
 )  # fmt: skip
 def test_a_paragraph_cell_names_one_paragraph_or_none(written, read):
     assert normalise_paragraph(written) == read
@@ -242,3 +246,33 @@ def test_a_grants_workbook_with_a_formula_without_value_is_refused(tmp_path):
     path = workbook(tmp_path / "g.xlsx", {"Bevillinger": grants_table()}, formulas={"H2": "=DATE(2018,12,31)"})
     with pytest.raises(InputError, match="cell H2"):
         read_grants(path)
+
+
+def test_a_coding_sheet_whose_open_rows_end_31_12_9999_is_read(tmp_path):
+    """Five of six rows ending 31.12.9999 were counted as unreadable dates,
+    and the whole sheet refused as month-first (found by a review); the same
+    for a grant extract whose grants mostly end so."""
+    tables = support_tables()
+    tables["coding"]["valid_to"] = ["2018-12-31"] + ["31.12.9999"] * 5
+    typed = read_support_sheet(workbook(tmp_path / "s.xlsx", tables))
+    assert len(typed.coding) == 6 and typed.problems.empty
+    assert typed.coding["valid_to"].isna().sum() == 5
+    grants = grants_table().assign(end_date="31.12.9999")
+    grants.to_csv(tmp_path / "g.csv", index=False)
+    assert len(read_grants(tmp_path / "g.csv").frame) == len(grants)
+
+
+def test_a_blank_styled_cell_before_a_text_formula_is_no_unsaved_formula(tmp_path):
+    """``<c r="G3" s="1"/>`` was taken for the start of a cell that ran on
+    into the next one, a text formula whose value is empty text, and the
+    workbook was refused (found by a review)."""
+    path = workbook(tmp_path / "s.xlsx", support_tables())
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    sheet = sorted(p for p in parts if p.startswith("xl/worksheets/"))[0]
+    cells = b'<c r="Z2" s="0"/><c r="AA2" t="str"><f>IF(Z2="","","x")</f><v></v></c>'
+    parts[sheet] = parts[sheet].replace(b"</row>", cells + b"</row>", 1)
+    with zipfile.ZipFile(tmp_path / "t.xlsx", "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert len(read_support_sheet(tmp_path / "t.xlsx").services) == len(support_tables()["services"])

@@ -59,7 +59,8 @@ def test_excel_text_is_what_the_format_shows_in_a_danish_excel():
 @pytest.mark.parametrize(
     ("value", "decimals", "dk", "en"),
     [(6.25, 1, "6,3", "6.3"), (-2.5, 0, "-3", "-3"), (2.675, 2, "2,68", "2.68"), (36.25, 1, "36,3", "36.3"),
-     (1234567.85, 1, "1.234.567,9", "1,234,567.9"), (-0.04, 1, "0,0", "0.0")],
+     (1234567.85, 1, "1.234.567,9", "1,234,567.9"), (-0.04, 1, "0,0", "0.0"),
+     (1e26, 2, "100.000.000.000.000.000.000.000.000,00", "100,000,000,000,000,000,000,000,000.00")],
 )  # fmt: skip
 def test_numbers_round_half_away_from_zero_as_excel_shows_them(value, decimals, dk, en):
     """A page, a letter or a printed line beside a workbook cell shows what
