@@ -13,28 +13,25 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import Workbook
+from openpyxl import load_workbook
 
 from invoicekit import Rules, decide, prepare_grants, prepare_invoices, prepare_support_sheet
 from invoicekit.errors import InputError
 from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
 from invoicekit.vocabulary import normalise_paragraph
 from tests.conftest import SOLHOJ, grants_table, invoice, support_tables
+from tests.test_extracts import _workbook
 
 
 def workbook(path: Path, sheets: dict[str, pd.DataFrame], formulas: dict[str, str] | None = None) -> Path:
     """``sheets`` as a workbook; ``formulas`` puts a formula (cell → text)
     into the first sheet, saved as openpyxl saves it: without its value."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, df in sheets.items():
-        ws = wb.create_sheet(name)
-        ws.append(list(df.columns))
-        for row in df.itertuples(index=False):
-            ws.append(list(row))
-    for cell, formula in (formulas or {}).items():
-        wb.worksheets[0][cell] = formula
-    wb.save(path)
+    _workbook(path, sheets)
+    if formulas:
+        wb = load_workbook(path)
+        for cell, formula in formulas.items():
+            wb.worksheets[0][cell] = formula
+        wb.save(path)
     return path
 
 

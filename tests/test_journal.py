@@ -405,6 +405,15 @@ def test_a_cpr_number_in_a_supplier_name_is_masked_in_the_journal(example_case, 
 # ---------------------------------------------------------------- schema 1, 2, 3 → 4
 
 
+def _sent_again(case: Path, number: str) -> None:
+    """``again.csv`` in the example case: Solhøj's June invoice for citizen A, numbered ``number``."""
+    (case / "again.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        f"{number};29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
+        encoding="utf-8",
+    )
+
+
 def _v1_with(journal: Path, changes: dict[tuple[int, int], str]) -> None:
     """Invoice numbers of the schema-1 journal as a version that masked only
     ``DDMMYY-SSSS`` would have stored them: ``(run_id, row)`` → number."""
@@ -418,11 +427,7 @@ def test_a_schema_1_journal_goes_to_4_in_one_go_its_slash_cpr_hashed_and_still_c
     _v1_with(journal, {(1, 1): "010140/1234"})  # SOL-1001, posted in run 1: schema 1 masked no "/" form
     with Journal(journal, readonly=True) as j:
         before = j.decisions()
-    (example_case / "again.csv").write_text(
-        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
-        "01-01-40/1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
-        encoding="utf-8",
-    )
+    _sent_again(example_case, "01-01-40/1234")
     dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
     assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]  # read as it is, the key as 0.9.3 makes it
     res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
@@ -500,11 +505,7 @@ def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate(example_case,
     # the number resent is 050419-xxxx/010140-xxxx: the legacy key is made so too
     journal = v1_copy(tmp_path)
     _v1_with(journal, {(1, 1): f"050419-xxxx/010140{sep}1234"})  # SOL-1001, posted in run 1
-    (example_case / "again.csv").write_text(
-        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
-        f"0504190001/010140{sep}1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
-        encoding="utf-8",
-    )
+    _sent_again(example_case, f"0504190001/010140{sep}1234")
     dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
     assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
@@ -638,11 +639,7 @@ def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate_after_092_mig
         pq.write_table(t, sink, compression="zstd")
         conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = 1", (sink.getvalue().to_pybytes(),))
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    (example_case / "again.csv").write_text(
-        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
-        "0504190001/010140.1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
-        encoding="utf-8",
-    )
+    _sent_again(example_case, "0504190001/010140.1234")
     dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
     assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
@@ -665,11 +662,7 @@ def test_a_schema_1_journal_read_only_hands_out_no_cpr_number(example_case, tmp_
     for values in (decisions["invoice_id"], history.seen["invoice_id"], history.paid["invoice_id"]):
         assert "010140-xxxx" in set(values)
         assert all(mask_cpr_text(str(v)) == str(v) for v in values)
-    (example_case / "again.csv").write_text(
-        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
-        "01-01-40/1234;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n",
-        encoding="utf-8",
-    )
+    _sent_again(example_case, "01-01-40/1234")
     dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
     assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     assert "010140/1234" not in " ".join(dry.decisions["message"])
