@@ -438,3 +438,51 @@ def test_the_kinds_load_without_scikit_learn_or_matplotlib():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "['invoicekit.types.kinds']"
+
+
+# ---------------------------------------------------------------- found by an attack session on 0.9.7
+
+
+def test_row_labels_without_month_or_file_among_several_extracts_are_one_line(worlds, tmp_path, capsys):
+    """rows alone name no invoice among several extracts: a KeyError, exit 1."""
+    files = [str(f) for f in sorted((worlds[21] / "invoices").glob("invoices-*.csv"))[:2]]
+    truth = pd.read_csv(worlds[21] / "truth.csv", dtype=str, keep_default_na=False)
+    truth[["row", "invoice_type"]].to_csv(tmp_path / "rows.csv", index=False)
+    assert (
+        main(["types", "--invoices", *files, "--labels", str(tmp_path / "rows.csv"), "--out", str(tmp_path / "o")]) == 2
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "month or file beside row" in err[0]
+
+
+def test_decisions_of_other_extracts_are_refused(worlds, tmp_path, capsys):
+    """November's invoices with December's decisions, or two extracts with
+    one decisions file, were matched by supplier and number without a word:
+    "in scope 0 %", exit 0."""
+    from invoicekit.replay import replay
+
+    replay(worlds[22], tmp_path / "r", tmp_path / "j.sqlite", months=2)
+    files = sorted((worlds[22] / "invoices").glob("invoices-*.csv"))[:2]
+    decisions = [tmp_path / "r" / f.stem.removeprefix("invoices-") / "decisions.csv" for f in files]
+    for given, invoices in (([decisions[1]], [files[0]]), ([decisions[0]], files), (decisions[::-1], files)):
+        argv = ["types", "--invoices", *map(str, invoices), "--decisions", *map(str, given), "--clusters", "4"]
+        assert main([*argv, "--out", str(tmp_path / "o")]) == 2, given
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "expected" in err[0] and "decisions.csv" in err[0], err
+
+
+def test_many_copies_of_one_invoice_make_one_group():
+    """Over 5,000 invoices the ceiling of distinct invoices was dropped: 5,100
+    copies of one invoice made 4 groups, 3 of them empty."""
+    rows = pd.DataFrame([{"invoice_id": f"F-{k}", "supplier_cvr": SOLHOJ, "amount": "28500", "cpr": "",
+                          "text": "Døgnophold marts 2019"} for k in range(5_100)])  # fmt: skip
+    model = InvoiceClusters(random_state=0).fit(rows)
+    assert model.n_clusters_ == 1 and set(model.labels_) == {0}
+
+
+@pytest.mark.parametrize("k", [0, -3, 1, 2.5, True])
+def test_a_cluster_count_below_two_is_refused_by_the_library_as_by_the_command(k):
+    rows = pd.DataFrame([{"invoice_id": f"F-{i}", "supplier_cvr": SOLHOJ, "amount": str(100 + i), "cpr": "",
+                          "text": f"Ophold {i}"} for i in range(10)])  # fmt: skip
+    with pytest.raises(ValueError, match="n_clusters"):
+        InvoiceClusters(n_clusters=k, random_state=0).fit(rows)

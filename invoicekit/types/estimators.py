@@ -244,8 +244,17 @@ class InvoiceClusters(ClusterMixin, BaseEstimator):
         n = M.shape[0]
         if n < 2:
             raise ValueError("at least two invoices are needed to find groups")
-        # more groups than distinct invoices would leave groups empty
-        limit = _distinct_rows(M) if n <= 5000 else n
+        # more groups than distinct invoices would leave groups empty (counted at any size:
+        # 5,100 copies of one invoice made 4 groups, 3 of them empty)
+        limit = _distinct_rows(M)
+        if self.n_clusters is not None and (
+            isinstance(self.n_clusters, bool)
+            or not isinstance(self.n_clusters, int | np.integer)
+            or self.n_clusters < 2
+        ):
+            raise ValueError(
+                f"n_clusters: expected a whole number of 2 or more, or None to choose; got {self.n_clusters!r}"
+            )
         if self.n_clusters is not None:
             ks = [max(1, min(self.n_clusters, limit))]
         else:

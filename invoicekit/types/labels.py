@@ -76,6 +76,11 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
             lab_key = pd.Series(list(zip([Path(f).name for f in labels["file"]], labels["row"], strict=True)))
         else:
             inv_key, lab_key = pd.Series(rows), labels["row"]
+    elif "invoice_id" not in labels:  # rows alone name no invoice among several extracts
+        raise InputError(
+            "labels", "row", "is given without month or file, and there are several extracts: expected month or "
+            "file beside row (as in a world's truth.csv), or invoice_id"
+        )  # fmt: skip
     elif "supplier_cvr" in labels:
         cvr = cvr_column(labels["supplier_cvr"]).where(lambda s: s != "", labels["supplier_cvr"])
         inv_key = pd.Series(list(zip(inv["supplier_cvr"], inv["invoice_id"], strict=True)))

@@ -32,34 +32,39 @@ from invoicekit.workbook import write_workbook
 
 
 def posted_flags(invoices: pd.DataFrame, decision_paths: Sequence[str | Path]) -> np.ndarray:
-    """Whether the robot posted each invoice (1.0/0.0; NaN where no decision
-    is found). With one decisions.csv per extract, in the same order and of the
-    same length, rows are matched one to one; otherwise each invoice takes the
-    first decision for its supplier and number."""
+    """Whether the robot posted each invoice (1.0/0.0). One decisions.csv per
+    extract, in the same order and of the same length, its rows matched one
+    to one: anything else is refused (``InputError``), where matching by
+    supplier and number took another month's decisions without a word."""
     decisions = [read_decisions([p]) for p in decision_paths]
     files = list(dict.fromkeys(invoices["file"])) if "file" in invoices else [None]
     sizes = [int((invoices["file"] == f).sum()) if f is not None else len(invoices) for f in files]
-    if len(decisions) == len(files) and [len(d) for d in decisions] == sizes:
-        stacked = pd.concat(decisions, ignore_index=True)
-        same = (stacked["invoice_id"].astype(str).to_numpy() == invoices["invoice_id"].astype(str).to_numpy()) & (
-            stacked["supplier_cvr"].astype(str).to_numpy() == invoices["supplier_cvr"].astype(str).to_numpy()
-        )
-        if same.all():  # the decisions are the extracts', row for row
-            return (stacked["status"] == "posted").to_numpy(dtype=float)
-        i = int(np.flatnonzero(~same)[0])
-        bounds = np.cumsum([0, *sizes])
-        k = int(np.searchsorted(bounds, i, side="right") - 1)
+    if len(decisions) != len(files):
         raise InputError(
-            decision_paths[k],
-            f"row {i - bounds[k] + 1}",
-            f"decides invoice {stacked['invoice_id'].iat[i]!r} but that row of {files[k]} is invoice "
-            f"{invoices['invoice_id'].iat[i]!r}; expected one decisions.csv per extract, in the same order",
-        )
-    d = pd.concat(decisions, ignore_index=True).drop_duplicates(["supplier_cvr", "invoice_id"])
-    key = pd.MultiIndex.from_arrays([d["supplier_cvr"], d["invoice_id"]])
-    posted = pd.Series((d["status"] == "posted").astype(float).to_numpy(), index=key)
-    look = pd.MultiIndex.from_arrays([invoices["supplier_cvr"].astype(str), invoices["invoice_id"].astype(str)])
-    return posted.reindex(look).to_numpy(dtype=float)
+            None, "--decisions", f"{len(decisions)} file(s) for {len(files)} extract(s); expected one decisions.csv "
+            "per extract, in the same order"
+        )  # fmt: skip
+    for path, d, size, f in zip(decision_paths, decisions, sizes, files, strict=True):
+        if len(d) != size:
+            raise InputError(
+                path, None, f"decides {len(d):,} invoices where {Path(str(f)).name if f else 'the extract'} has "
+                f"{size:,}; expected the decisions.csv of that extract, in the same order"
+            )  # fmt: skip
+    stacked = pd.concat(decisions, ignore_index=True)
+    same = (stacked["invoice_id"].astype(str).to_numpy() == invoices["invoice_id"].astype(str).to_numpy()) & (
+        stacked["supplier_cvr"].astype(str).to_numpy() == invoices["supplier_cvr"].astype(str).to_numpy()
+    )
+    if same.all():  # the decisions are the extracts', row for row
+        return (stacked["status"] == "posted").to_numpy(dtype=float)
+    i = int(np.flatnonzero(~same)[0])
+    bounds = np.cumsum([0, *sizes])
+    k = int(np.searchsorted(bounds, i, side="right") - 1)
+    raise InputError(
+        decision_paths[k],
+        f"row {i - bounds[k] + 1}",
+        f"decides invoice {stacked['invoice_id'].iat[i]!r} but that row of {files[k]} is invoice "
+        f"{invoices['invoice_id'].iat[i]!r}; expected one decisions.csv per extract, in the same order",
+    )
 
 
 @dataclass
