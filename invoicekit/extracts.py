@@ -58,6 +58,7 @@ from invoicekit.parsing import (
 from invoicekit.readers import (
     canonical_columns,
     numeric_cells,
+    open_ended,
     open_workbook,
     read_raw,
     refuse_misread_file,
@@ -70,7 +71,6 @@ from invoicekit.vocabulary import (
     CPR_LOOSE_RE2,
     CPR_PATTERN,
     EXCEL_ERRORS,
-    NO_END_DATE_RE,
     RATE_UNIT_NAMES_DA,
     RATE_UNITS,
     masked_cpr,
@@ -698,16 +698,6 @@ def digits_key(values) -> np.ndarray:
     return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
 
 
-def _open_ended(cells: pd.Series, ok: np.ndarray, blank: np.ndarray) -> np.ndarray:
-    """``blank`` of an end-date column, with the cells that say 31 December
-    9999 (:data:`NO_END_DATE_RE`, which dates do not read) counted as blank:
-    open-ended."""
-    unread = ~ok & ~blank
-    if not unread.any():
-        return blank
-    return blank | (unread & cells.astype(str).str.fullmatch(NO_END_DATE_RE).to_numpy(dtype=bool))
-
-
 def _excel_errors(df: pd.DataFrame, columns: tuple[str, ...], flag) -> None:
     """``flag`` (mask, column, problem) the rows of ``df`` where one of
     ``columns`` holds one of Excel's error values (:data:`EXCEL_ERRORS`, a
@@ -969,7 +959,7 @@ def _typed_grants(
     start, start_ok, _ = _read_dates(df, "start_date", dates)
     flag(~start_ok, "start_date", "startdatoen mangler eller kan ikke læses")
     end, end_ok, end_blank = _read_dates(df, "end_date", dates)
-    end_blank = _open_ended(df["end_date"], end_ok, end_blank)
+    end_blank = open_ended(df["end_date"], end_ok, end_blank)
     flag(~end_ok & ~end_blank, "end_date", "slutdatoen kan ikke læses")
     flag(start_ok & end_ok & (end < start), "end_date", "slutdatoen ligger før startdatoen")
 
@@ -1215,7 +1205,7 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> pd.Dat
     rows = _rows(df)
     valid_from, from_ok, _ = parse_dates(df["valid_from"])
     valid_to, to_ok, to_blank = parse_dates(df["valid_to"])
-    to_blank = _open_ended(df["valid_to"], to_ok, to_blank)
+    to_blank = open_ended(df["valid_to"], to_ok, to_blank)
     psp, art = _visible(df["psp_element"]), _visible(df["art"])
     out = pd.DataFrame(
         {

@@ -538,7 +538,18 @@ _TEXT_FORMULA = re.compile(rb'\bt="str"')
 _HAS_VALUE = re.compile(rb"<(?:[\w.-]+:)?v\b")
 
 
-def _refuse_unsaved_formulas(path: Path) -> None:
+def _parts(path: Path) -> dict[str, bytes] | None:
+    """Every part of the workbook (a zip) unpacked, by name, read once for the
+    checks on it; None for a file that is not one we can unpack (opening it
+    says what is wrong)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return {info.filename: z.read(info) for info in z.infolist()}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError):
+        return None
+
+
+def _refuse_unsaved_formulas(path: Path, parts: dict[str, bytes]) -> None:
     """Refuse a workbook with a formula whose value was not saved. Excel
     saves each formula's value beside it, and that value is what is read; a
     workbook last saved by a program that does not calculate (a script with
@@ -547,11 +558,7 @@ def _refuse_unsaved_formulas(path: Path) -> None:
     lookup as missing. Such a workbook is refused as a whole, naming the first
     such cell: opened and saved in Excel, it reads as it shows. (A text
     formula's value may be empty text.)"""
-    try:
-        with zipfile.ZipFile(path) as z:
-            where = _first_unsaved_formula(z)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError, KeyError):
-        return  # not a workbook we can look into: opening it says what is wrong
+    where = _first_unsaved_formula(parts)
     if where is not None:
         raise InputError(
             path,
@@ -561,11 +568,10 @@ def _refuse_unsaved_formulas(path: Path) -> None:
         )
 
 
-def _first_unsaved_formula(z: zipfile.ZipFile) -> str | None:
+def _first_unsaved_formula(parts: dict[str, bytes]) -> str | None:
     """Where the first formula without a saved value is (sheet and cell), or None."""
-    parts = {i.filename: i for i in z.infolist()}
     for part in sorted(p for p in parts if p.startswith("xl/worksheets/") and p.endswith(".xml")):
-        data = z.read(parts[part])
+        data = parts[part]
         if not _UNSAVED_FORMULA.search(data):
             continue  # nearly always: the cell by cell look below only where one may be
         for attrs, inside in _WHOLE_CELL.findall(data):
@@ -574,16 +580,16 @@ def _first_unsaved_formula(z: zipfile.ZipFile) -> str | None:
                 _TEXT_FORMULA.search(attrs) and _HAS_VALUE.search(inside)
             ):
                 name = _CELL_NAME.search(attrs)
-                return f"sheet '{_sheet_title(z, part)}', cell {name.group(1).decode() if name else '?'}"
+                return f"sheet '{_sheet_title(parts, part)}', cell {name.group(1).decode() if name else '?'}"
     return None
 
 
-def _sheet_title(z: zipfile.ZipFile, part: str) -> str:
+def _sheet_title(parts: dict[str, bytes], part: str) -> str:
     """The title of the sheet stored in ``part``, else the part's name."""
     try:
-        rels = defused_et.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-        book = defused_et.fromstring(z.read("xl/workbook.xml"))
-    except Exception:  # a damaged part: the part's own name will do
+        rels = defused_et.fromstring(parts["xl/_rels/workbook.xml.rels"])
+        book = defused_et.fromstring(parts["xl/workbook.xml"])
+    except Exception:  # a part missing or damaged: the part's own name will do
         return part
     target = {r.get("Id"): r.get("Target", "") for r in rels if r.tag.endswith("Relationship")}
     for sheet in book.iter():
@@ -601,9 +607,9 @@ class Workbook:
     :func:`_calamine_reads_as_openpyxl` finds that it reads the file as
     openpyxl would and within the limits; else with openpyxl, a row at a time."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, parts: dict[str, bytes] | None = None) -> None:
         self.path = path
-        self._calamine = _open_calamine(path)
+        self._calamine = _open_calamine(path, parts)
         self._openpyxl = None if self._calamine is not None else _open_openpyxl(path)
         if self._calamine is not None:
             self.titles = [m.name for m in self._calamine.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
@@ -634,8 +640,10 @@ def open_workbook(path: Path) -> Workbook:
     unreadable files and workbook bombs."""
     _check_file(path)  # a clear error for an unreadable file, a device or a pipe
     _refuse_workbook_bomb(path)
-    _refuse_unsaved_formulas(path)
-    return Workbook(path)
+    parts = _parts(path)  # unpacked once for the checks below (the bomb check unpacks nothing)
+    if parts is not None:
+        _refuse_unsaved_formulas(path, parts)
+    return Workbook(path, parts)
 
 
 def _open_openpyxl(path: Path):
@@ -649,11 +657,11 @@ def _open_openpyxl(path: Path):
         raise InputError(path, None, f"cannot be opened as an Excel .xlsx workbook ({type(exc).__name__})") from None
 
 
-def _open_calamine(path: Path) -> CalamineWorkbook | None:
+def _open_calamine(path: Path, parts: dict[str, bytes] | None = None) -> CalamineWorkbook | None:
     """The workbook opened with calamine, or None where it should be read
-    with openpyxl instead."""
+    with openpyxl instead (``parts``: :func:`_parts` of it, when read already)."""
     try:
-        if not _calamine_reads_as_openpyxl(path):
+        if not _calamine_reads_as_openpyxl(path, parts):
             return None
         return CalamineWorkbook.from_path(str(path))
     except Exception:  # not a zip, a damaged part: openpyxl says what is wrong
@@ -691,7 +699,7 @@ _NOT_DATE_FORMATS = {*range(0, 14), *range(37, 45), 48, 49}
 _LAST_DATE_SERIAL = 2_958_465
 
 
-def _calamine_reads_as_openpyxl(path: Path) -> bool:
+def _calamine_reads_as_openpyxl(path: Path, parts: dict[str, bytes] | None = None) -> bool:
     """Whether calamine may read this workbook. It reads a whole sheet into
     memory as a grid, each cell a copy of its text, so a sheet whose cells
     lie far apart (one in A1, one in the last cell of the grid) or whose
@@ -701,20 +709,23 @@ def _calamine_reads_as_openpyxl(path: Path) -> bool:
     numbers both read alike, no number outside Excel's dates in a date cell,
     no damaged number (which openpyxl refuses). Checked on the parts as
     written, every part alike, at most a few regular-expression scans each;
-    anything unexpected says no."""
-    with zipfile.ZipFile(path) as z:
-        parts = [z.read(info) for info in z.infolist()]
-    for data in parts:
+    anything unexpected says no. ``parts``: :func:`_parts` of it, when read
+    already."""
+    parts = _parts(path) if parts is None else parts
+    if parts is None:
+        return False  # no zip to look into: openpyxl says what is wrong
+    contents = list(parts.values())
+    for data in contents:
         if any(text in data for text in _READ_APART) or _READ_APART_RE.search(data):
             return False
-    tables = [data for data in parts if b"si" in data and _SHARED_STRING.search(data)]
-    styles = [data for data in parts if b"cellXfs" in data and _CELL_FORMATS.search(data)]
+    tables = [data for data in contents if b"si" in data and _SHARED_STRING.search(data)]
+    styles = [data for data in contents if b"cellXfs" in data and _CELL_FORMATS.search(data)]
     if len(tables) > 1 or len(styles) > 1:
         return False
     shared = [len(m) for m in _SHARED_STRING.findall(tables[0])] if tables else []
     longest = max(shared, default=0)
     dates = _date_styles(styles[0]) if styles else set()
-    for data in parts:
+    for data in contents:
         cells = len(_CELL.findall(data))
         if not cells:
             continue
@@ -893,6 +904,16 @@ MISREAD_MIN_ROWS = 5
 _MONTH_FIRST = re.compile(r"\s*(0?[1-9]|1[0-2])[./-](1[3-9]|2\d|3[01])[./-]\d{2,4}\s*")
 
 
+def open_ended(cells: pd.Series, ok: np.ndarray, blank: np.ndarray) -> np.ndarray:
+    """``blank`` of a date column (:func:`~invoicekit.parsing.parse_dates`),
+    with the cells that say 31 December 9999 (:data:`NO_END_DATE_RE`, which
+    dates do not read) counted as blank: an open end."""
+    unread = ~ok & ~blank
+    if not unread.any():
+        return blank
+    return blank | (unread & cells.astype(str).str.fullmatch(NO_END_DATE_RE).to_numpy(dtype=bool))
+
+
 def refuse_misread_file(
     raw: RawTable, path: str | Path, date_columns: tuple[Column, ...] = ()
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -931,9 +952,7 @@ def refuse_misread_file(
     read = {}
     for (column, header), cells, dates in zip(found, columns, parsed, strict=True):
         read[column.name] = _, ok, blank = dates
-        unreadable = ~blank & ~ok
-        if unreadable.any():  # 31.12.9999, an open end as SAP writes it, is read (the typing makes it open)
-            unreadable &= ~cells.str.fullmatch(NO_END_DATE_RE).to_numpy(dtype=bool)
+        unreadable = ~ok & ~open_ended(cells, ok, blank)  # 31.12.9999, an open end as SAP writes it, reads
         k, filled = int(unreadable.sum()), int((~blank).sum())
         if k >= MISREAD_MIN_ROWS and k > MISREAD_SHARE * filled:
             rows = np.flatnonzero(unreadable)
