@@ -522,7 +522,7 @@ class BusinessCase:
     def _source(self, name: str) -> str:
         """Where a figure of :meth:`text` comes from, in a few words."""
         c = self.config
-        fmt = _rate_text if name == "automation_rate" else (lambda v: en_number(v, 0))
+        fmt = en_percent if name == "automation_rate" else en_number
         m = c.measurements.get(name)
         if c.basis(name) == "measured":
             where = f"measured in the journal, {m.first_month} to {m.last_month}" + (
@@ -608,10 +608,6 @@ class BusinessCase:
 
     def json(self) -> str:
         return json.dumps(self.headline, indent=2, ensure_ascii=False)
-
-
-def _rate_text(value: float) -> str:
-    return en_percent(value)
 
 
 def build(config: Config) -> BusinessCase:

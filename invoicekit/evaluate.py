@@ -251,7 +251,7 @@ def _cvr_key(values: pd.Series) -> np.ndarray:
 
 def _truth_months(values: pd.Series) -> pd.Series:
     months = _text(values)
-    bad = ~months.map(lambda m: bool(MONTH.fullmatch(m))).astype(bool)
+    bad = ~months.str.fullmatch(MONTH.pattern)
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError("truth", f"row {k + 2}, column 'month'", f"{months.iloc[k]!r} is no month; expected YYYY-MM")

@@ -35,10 +35,11 @@ from invoicekit.replay import WorldData, simulate_rule_sets
 from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
 
 LIST_KEYS = ("paragraphs", "excluded_suppliers")
+log = logging.getLogger(__name__)
+
 #: tolerances from which ``tune`` replays them in parallel by default: a
 #: tolerance's rule sets take about a second together, starting a process
 #: about as long
-log = logging.getLogger(__name__)
 PARALLEL_FROM = 6
 
 

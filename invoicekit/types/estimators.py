@@ -256,7 +256,7 @@ class InvoiceClusters(ClusterMixin, BaseEstimator):
                 f"n_clusters: expected a whole number of 2 or more, or None to choose; got {self.n_clusters!r}"
             )
         if self.n_clusters is not None:
-            ks = [max(1, min(self.n_clusters, limit))]
+            ks = [min(self.n_clusters, limit)]  # n_clusters is 2 or more, limit 1 or more
         else:
             ks = list(range(self.k_range[0], min(self.k_range[1], limit, n - 1) + 1)) or [max(1, min(2, limit))]
         rng = np.random.default_rng(self.random_state)
