@@ -645,8 +645,11 @@ def fix_list(
     support: SupportSheet | dict | None = None,
     month: str | None = None,
     settings: Settings | None = None,
+    run_months: list[str] | None = None,
 ) -> Actions:
-    """The fix list of ``month`` (default: the last month in ``decisions``).
+    """The fix list of ``month`` (default: the last month in ``decisions``,
+    or of ``run_months``, every month the robot ran in, when given: a month
+    whose runs found no invoice has no decision, and no fix).
 
     ``decisions`` is what :func:`invoicekit.followup.load_decisions` gives
     (each invoice once, with its run's ``month``); the months before ``month``
@@ -657,10 +660,10 @@ def fix_list(
     s = settings or Settings()
     if not len(decisions):
         raise ValueError("no decisions: expected the journal's decisions with their month")
-    months = sorted(decisions["month"].unique())
+    months = sorted(set(decisions["month"].unique()) | set(run_months or ()))
     month = month or months[-1]
     if month not in months:
-        raise ValueError(f"no run for month {month}; the decisions cover {months[0]} to {months[-1]}")
+        raise ValueError(f"no run for month {month}; the runs cover {months[0]} to {months[-1]}")
     d = decisions[decisions["month"] <= month]
     posted = d["posted"] if "posted" in d.columns else d["status"] == POSTED
     hist = d[~posted].copy()

@@ -39,6 +39,8 @@ def monthly_figure(monthly: pd.DataFrame) -> Figure:
     ax2.set_ylabel("%")
     ax2.set_ylim(0, 100)
     for xi, r in zip(x, monthly["automation_rate"], strict=True):
+        if np.isnan(r):  # a month whose runs found no invoice: no rate
+            continue
         ax2.annotate(
             dk_percent(r, 0), (xi, r * 100), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8
         )

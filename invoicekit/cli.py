@@ -1243,13 +1243,13 @@ def cmd_actions(args: argparse.Namespace) -> int:
     from invoicekit.action_files import write_actions
     from invoicekit.actions import fix_list, rules_from_journal
     from invoicekit.extracts import read_grants, read_support_sheet
-    from invoicekit.followup import load_decisions
+    from invoicekit.followup import load_decisions, run_months
     from invoicekit.vocabulary import MONTH
 
     if args.month is not None and not MONTH.fullmatch(args.month):
         raise InputError(None, "--month", f"{args.month!r} is not a month; expected YYYY-MM")
     decisions = load_decisions(args.journal)
-    months = sorted(decisions["month"].unique())
+    months = run_months(args.journal)  # with those whose runs found no invoice
     if args.month is not None and args.month not in months:
         raise InputError(
             args.journal, "--month", f"{args.month} has no run; expected a month from {months[0]} to {months[-1]}"
@@ -1257,7 +1257,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
     grants = read_grants(args.grants) if args.grants else None
     support = read_support_sheet(args.support_sheet) if args.support_sheet else None
     settings = rules_from_journal(args.journal, args.month or months[-1])
-    actions = fix_list(decisions, grants, support, month=args.month, settings=settings)
+    actions = fix_list(decisions, grants, support, month=args.month, settings=settings, run_months=months)
     paths = write_actions(actions, args.out, template=args.template)
     if not args.quiet:
         _show(actions.text())

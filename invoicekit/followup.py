@@ -53,9 +53,20 @@ def load_decisions(journal: str | Path) -> pd.DataFrame:
         d = j.decisions()
     if not len(d):
         raise InputError(path, None, "holds no decisions yet; expected a journal the robot has run with")
-    month = {int(r.run_id): run_month(r.invoices_file, r.started_at) for r in runs.itertuples(index=False)}
+    month = _months_of_runs(runs)
     d.insert(0, "month", d["run_id"].map(month))
     return first_decisions(d)
+
+
+def run_months(journal: str | Path) -> list[str]:
+    """Every month the robot ran in (see :func:`invoicekit.vocabulary.run_month`),
+    in order: also a month whose runs found no invoice, which has no decision."""
+    with Journal(Path(journal), readonly=True) as j:
+        return sorted(set(_months_of_runs(j.runs()).values()))
+
+
+def _months_of_runs(runs: pd.DataFrame) -> dict[int, str]:
+    return {int(r.run_id): run_month(r.invoices_file, r.started_at) for r in runs.itertuples(index=False)}
 
 
 def first_decisions(d: pd.DataFrame) -> pd.DataFrame:
@@ -69,13 +80,16 @@ def first_decisions(d: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- tables
 
 
-def monthly_table(d: pd.DataFrame, target: float = 0.50) -> pd.DataFrame:
+def monthly_table(d: pd.DataFrame, target: float = 0.50, months: list[str] | None = None) -> pd.DataFrame:
     """Per month: ``invoices``, ``posted``, ``manual``, ``automation_rate``
-    and the ``target``."""
+    and the ``target``; with ``months`` (:func:`run_months`), also each of
+    those without decisions: no invoices, and no rate (NaN)."""
     g = d.groupby("month", sort=True)
     t = pd.DataFrame({"invoices": g.size(), "posted": g["posted"].sum().astype(int)})
+    if months is not None:
+        t = t.reindex(sorted(set(t.index) | set(months)), fill_value=0).rename_axis("month")
     t["manual"] = t["invoices"] - t["posted"]
-    t["automation_rate"] = t["posted"] / t["invoices"]
+    t["automation_rate"] = (t["posted"] / t["invoices"].where(t["invoices"] > 0)).astype("float64")
     t["target"] = target
     return t.reset_index()
 
@@ -270,7 +284,7 @@ class FollowUp:
             "posted": int(m["posted"].sum()),
             "automation_rate": float(m["posted"].sum() / m["invoices"].sum()),
             "last_month": self.last_month,
-            "last_month_rate": float(last["automation_rate"]),
+            "last_month_rate": None if last["invoices"] == 0 else float(last["automation_rate"]),
             "target": self.target,
             "hours_saved": float(self.hours["cumulative_hours"].iat[-1]),
             "value_dkk": float(self.hours["value_dkk"].iat[-1]),
@@ -281,8 +295,13 @@ class FollowUp:
         h = self.headline()
         lines = [
             f"{h['invoices']:,} invoices in {h['months']} months, {h['posted']:,} posted automatically "
-            f"({en_percent(h['automation_rate'])}); {h['last_month']}: {en_percent(h['last_month_rate'])} against a target of "
-            f"{h['target']:.0%}.",
+            f"({en_percent(h['automation_rate'])}); {h['last_month']}: "
+            + (
+                "no invoices (the robot ran and found none)"
+                if h["last_month_rate"] is None
+                else f"{en_percent(h['last_month_rate'])} against a target of {h['target']:.0%}"
+            )
+            + ".",
             f"Hours saved so far: {en_number(h['hours_saved'])} (worth {en_number(h['value_dkk'])} kr.).",
         ]
         if h["wrong_postings"] is not None:
@@ -308,7 +327,8 @@ def followup(
     list (more fixes when the month's ``grants`` and the ``support`` sheet
     are given)."""
     d = load_decisions(journal)
-    monthly = monthly_table(d, target)
+    months = run_months(journal)
+    monthly = monthly_table(d, target, months=months)
     last = str(monthly["month"].iat[-1])
     wrong = None
     if truth is not None:
@@ -329,5 +349,5 @@ def followup(
         wrong=wrong,
         controls=wrong_from_controls(controls) if controls else None,
         source=str(journal),
-        actions=fix_list(d, grants, support, month=last, settings=rules_from_journal(journal, last)),
+        actions=fix_list(d, grants, support, month=last, settings=rules_from_journal(journal, last), run_months=months),
     )

@@ -145,19 +145,23 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
     figs = followup_figures(f)
     kpis = [
         ("Automatiseringsgrad, hele perioden", dk_percent(h["automation_rate"])),
-        (f"Automatiseringsgrad, {h['last_month']}", dk_percent(h["last_month_rate"])),
+        (
+            f"Automatiseringsgrad, {h['last_month']}",
+            "ingen fakturaer" if h["last_month_rate"] is None else dk_percent(h["last_month_rate"]),
+        ),
         ("Mål", dk_percent(h["target"], 0)),
         ("Fakturaer", dk_number(h["invoices"])),
         ("Sparede timer indtil nu", dk_number(h["hours_saved"])),
     ]
     if h["wrong_postings"] is not None:
         kpis.append(("Fejlposteringer fundet", dk_number(h["wrong_postings"])))
-    gap = h["target"] - h["last_month_rate"]
-    verdict = (
-        f"Målet er nået i {h['last_month']}."
-        if gap <= 0
-        else f"Der mangler {dk_number(100 * gap, 1)} point for at nå målet i {h['last_month']}."
-    )
+    if h["last_month_rate"] is None:
+        verdict = f"Robotten kørte i {h['last_month']} uden at finde fakturaer."
+    elif h["target"] - h["last_month_rate"] <= 0:
+        verdict = f"Målet er nået i {h['last_month']}."
+    else:
+        gap = h["target"] - h["last_month_rate"]
+        verdict = f"Der mangler {dk_number(100 * gap, 1)} point for at nå målet i {h['last_month']}."
     sections = [
         (
             "Overblik",

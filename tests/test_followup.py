@@ -305,3 +305,41 @@ def test_the_business_cases_measured_months_are_dates_in_its_workbook(replayed, 
         assert isinstance(cell.value, dt.datetime) and cell.value.day == 1, cell.value
         assert cell.number_format == EXCEL_MONTH
         assert rows["hourly_cost"][heading.index(column)].value is None  # assumed: no month
+
+
+def test_a_month_whose_only_run_found_no_invoice_is_shown_not_dropped(tmp_path, capsys):
+    """A run on an empty extract has no decision; its month is still a month the
+    robot ran in: the follow-up lists it with no invoices and no rate (not the
+    month before as the last), and actions takes it (it said 'has no run')."""
+    from invoicekit.run import run
+
+    example = Path(__file__).parent / "data" / "example"
+    march, april = tmp_path / "regninger-2019-03.csv", tmp_path / "regninger-2019-04.csv"
+    march.write_bytes((example / "regninger.csv").read_bytes())
+    april.write_bytes((example / "regninger.csv").read_bytes().splitlines(keepends=True)[0])  # the header alone (cp1252)
+    journal = tmp_path / "j.sqlite"
+    common = (example / "bevillinger.csv",)
+    run(*common, march, example / "stoetteark.xlsx", tmp_path / "o3", new_journal=journal)
+    run(*common, april, example / "stoetteark.xlsx", tmp_path / "o4", journal=journal)
+
+    f = followup(journal)
+    assert f.monthly["month"].tolist() == ["2019-03", "2019-04"]
+    last = f.monthly.iloc[-1]
+    assert (last["invoices"], last["posted"], last["manual"]) == (0, 0, 0)
+    assert pd.isna(last["automation_rate"])
+    assert f.last_month == "2019-04" and f.headline()["last_month_rate"] is None
+    assert "2019-04: no invoices" in f.text()
+    assert len(f.actions.fixes) == 0 and f.actions.month == "2019-04"
+
+    assert main(["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "rep"), "--quiet"]) == 0
+    page = (tmp_path / "rep" / "followup.html").read_text(encoding="utf-8")
+    assert "Robotten kørte i 2019-04 uden at finde fakturaer." in page
+    rows = list(load_workbook(tmp_path / "rep" / "followup.xlsx")["Måneder"].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[4]) for r in rows] == [(rows[0][1], rows[0][4]), (0, None)] and rows[0][1] > 0
+
+    for month in ("2019-04", None):
+        args = ["actions", "--journal", str(journal), "--out", str(tmp_path / f"a{month}")]
+        assert main([*args, *(["--month", month] if month else [])]) == 0
+        assert capsys.readouterr().out.startswith("2019-04: 0 manual invoices of 0")
+    assert main(["actions", "--journal", str(journal), "--month", "2019-05", "--out", str(tmp_path / "a5")]) == 2
+    assert "2019-05 has no run; expected a month from 2019-03 to 2019-04" in capsys.readouterr().err
