@@ -150,7 +150,9 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="lines of collective invoices (fakturalinjer, samlefakturaer), .csv or .xlsx, one row per line: "
         "invoice_id, supplier_cvr, line_no, amount, [cpr], [period_start], [period_end] (blank: the invoice's), "
-        "[text] (CPR and period read from it as for invoices). An invoice with lines and more than one CPR "
+        "[text] (CPR and period read from it as for invoices), [currency], [document_type], [prepaid_amount] "
+        "(a line in another currency than DKK, a credit line or a prepaid line cannot be used: its invoice goes "
+        "to manual, LINES_MISMATCH). An invoice with lines and more than one CPR "
         "number, or none, is posted line by line when every line posts; LINES_MISMATCH when a line has not "
         "exactly one CPR number, the amounts do not add up or the CPR numbers differ from the invoice's",
     )

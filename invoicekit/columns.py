@@ -40,6 +40,11 @@ INVOICE_LINE_COLUMNS: tuple[Column, ...] = (
     Column("period_start", False, ("Periode fra",)),
     Column("period_end", False, ("Periode til",)),
     Column("text", False, ("Tekst", "Beskrivelse")),
+    # read only to refuse a line that is not a plain line of an invoice in DKK (the
+    # invoice's own cells say its currency, type and prepayment): never ignored unread
+    Column("document_type", False, ("Dokumenttype", "Dokument type", "Document type", "Bilagstype")),
+    Column("currency", False, ("Valuta", "Valutakode", "Currency code")),
+    Column("prepaid_amount", False, ("Forudbetalt", "Forudbetalt beløb", "A conto", "Aconto", "Prepaid")),
 )
 
 GRANT_COLUMNS: tuple[Column, ...] = (

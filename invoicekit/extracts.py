@@ -847,8 +847,9 @@ def _typed_invoice_lines(
     A row without an invoice number or a valid supplier CVR names no invoice:
     it is left out and recorded in ``problems``. A row without a line number,
     with the wrong number of fields, or whose (supplier, invoice, line
-    number) comes again, is recorded there too and kept with ``usable``
-    False: its invoice then cannot be decided on its lines."""
+    number) comes again, or that says it is in another currency than DKK,
+    not an invoice line or prepaid, is recorded there too and kept with
+    ``usable`` False: its invoice then cannot be decided on its lines."""
     line_no = df["line_no"].str.strip().to_numpy(dtype=object)
     typed = _typed_invoices(df.drop(columns=["line_no"]), misaligned=misaligned, numeric_cpr=numeric_cpr)
     rows = typed["row"].to_numpy()
@@ -870,6 +871,16 @@ def _typed_invoice_lines(
     again = named & (line_no != "") & key.duplicated(keep=False).to_numpy()
     problems.add_many(source, rows[again], "line_no", "samme linjenummer står flere gange på fakturaen")
     usable &= ~again
+    # a line is posted in DKK as part of its invoice: one that says it is in another
+    # currency, a credit line or prepaid cannot be (its invoice goes to manual, check 3)
+    for bad, column, problem in (
+        (~typed["currency_ok"].to_numpy(), "currency", "linjen er ikke i DKK; linjer bogføres kun i DKK"),
+        ((typed["document_type"] != INVOICE).to_numpy(), "document_type", "linjen er ikke en fakturalinje"),
+        (~typed["prepaid_ok"].to_numpy() | (typed["prepaid"].to_numpy() != 0), "prepaid_amount",
+         "linjen er forudbetalt; en forudbetaling afregnes manuelt"),
+    ):  # fmt: skip
+        problems.add_many(source, rows[named & bad], column, problem)
+        usable &= ~bad
     typed["line_no"] = _objects(line_no)
     typed["usable"] = usable
     return typed[named].reset_index(drop=True)

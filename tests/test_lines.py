@@ -273,3 +273,37 @@ def test_explain_decides_a_collective_invoice_on_its_lines():
     lines = ik.prepare_invoice_lines(pd.DataFrame([line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000")]))
     assert explain(*args)[0].invoice["reason"] == "MISSING_CPR"  # it names no citizen itself
     assert explain(*args, lines=lines)[0].invoice["status"] == "posted"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("currency", "SEK", "linjen er ikke i DKK"),
+        ("Valuta", "EUR", "linjen er ikke i DKK"),
+        ("document_type", "credit_note", "linjen er ikke en fakturalinje"),
+        ("prepaid_amount", "20000", "linjen er forudbetalt"),
+    ],
+)
+def test_a_line_that_says_it_is_foreign_a_credit_or_prepaid_is_never_posted(column, value, problem):
+    """The lines are posted in DKK as parts of their invoice: a lines file whose
+    own column says otherwise was read as if it did not (posted 30,000 + 20,000
+    'DKK' of a SEK credit note); now the line cannot be used, the invoice goes
+    to manual and the problem names the line and the column."""
+    lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000")]
+    lines[1][column] = value
+    lines[0][column] = "DKK" if column in ("currency", "Valuta") else ""  # the other line is plain
+    r = decide([invoice("S1", "50.000,00")], lines)
+    d = r.decisions.iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "LINES_MISMATCH") and "linje 2 kan ikke bruges" in d["message"]
+    assert len(r.postings) == 0
+    canonical = "currency" if column == "Valuta" else column
+    got = r.problems[r.problems["column"] == canonical]
+    assert got["row"].tolist() == [2] and got["problem"].str.startswith(problem).all()
+
+
+def test_lines_that_say_dkk_invoice_and_nothing_prepaid_post_as_before():
+    lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000")]
+    for ln in lines:
+        ln |= {"Valuta": " dkk ", "document_type": "Faktura", "prepaid_amount": "0,00"}
+    r = decide([invoice("S1", "50.000,00")], lines)
+    assert r.decisions["status"].tolist() == ["posted"] and len(r.postings) == 2 and len(r.problems) == 0
