@@ -50,6 +50,7 @@ from invoicekit.einvoice import (
     first_cvr,
     inside,
     make_line,
+    named_currencies,
     only_one,
     plain_text,
     tax_in,
@@ -118,7 +119,7 @@ def _kind(root: Element) -> str:
     if root.tag != ROOT:
         what = NOT_INVOICES.get(local, f"a UN/CEFACT {local} document")
         raise Refused(f"is {what}, not an invoice or credit note (root element <{local}>); left out")
-    type_code = _text(_find(root, "rsm:ExchangedDocument/ram:TypeCode"))
+    type_code = _text(_one(_find(root, "rsm:ExchangedDocument"), "ram:TypeCode"))
     if type_code == PROFORMA_TYPE_CODE:
         raise Refused("is a pro-forma invoice, which claims no payment (type code 325); left out")
     return "credit_note" if type_code in CREDIT_TYPE_CODES else "invoice"
@@ -138,7 +139,7 @@ def read_cii(root: Element) -> Document:
     seller = _find(trade, "ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
     settlement = _find(trade, "ram:ApplicableHeaderTradeSettlement")
     sums = _one(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
-    currency = _text(_find(settlement, "ram:InvoiceCurrencyCode"))
+    currency = _text(_one(settlement, "ram:InvoiceCurrencyCode"))
     skip = inside([p for name in SUPPLIER_PARTIES for p in root.iter(f"{{{RAM}}}{name}")])
     grand, payable = _one(sums, "ram:GrandTotalAmount"), _one(sums, "ram:DuePayableAmount")
     vat = tax_in([(_text(t), t.get("currencyID") or "") for t in _all(sums, "ram:TaxTotalAmount")], currency)
@@ -165,6 +166,7 @@ def read_cii(root: Element) -> Document:
         ),
         cpr_ids=cpr_ids_in(root, skip),
         lines=tuple(_line(el, skip) for el in _all(trade, "ram:IncludedSupplyChainTradeLineItem")),
+        other_currencies=named_currencies(root),
     )
 
 

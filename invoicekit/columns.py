@@ -40,11 +40,13 @@ INVOICE_LINE_COLUMNS: tuple[Column, ...] = (
     Column("period_start", False, ("Periode fra",)),
     Column("period_end", False, ("Periode til",)),
     Column("text", False, ("Tekst", "Beskrivelse")),
-    # read only to refuse a line that is not a plain line of an invoice in DKK (the
-    # invoice's own cells say its currency, type and prepayment): never ignored unread
-    Column("document_type", False, ("Dokumenttype", "Dokument type", "Document type", "Bilagstype")),
-    Column("currency", False, ("Valuta", "Valutakode", "Currency code")),
-    Column("prepaid_amount", False, ("Forudbetalt", "Forudbetalt beløb", "A conto", "Aconto", "Prepaid")),
+)
+
+#: columns a lines file may hold beyond the spec's, read only to refuse a line
+#: that is not a plain line of an invoice in DKK (the invoice's own cells say its
+#: currency, type and prepayment): never ignored unread, never written
+INVOICE_LINE_CHECKED: tuple[Column, ...] = tuple(
+    c for c in INVOICE_COLUMNS if c.name in ("document_type", "currency", "prepaid_amount")
 )
 
 GRANT_COLUMNS: tuple[Column, ...] = (

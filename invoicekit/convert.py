@@ -320,6 +320,16 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
             lines_of[key] = (str(path), str(row["document_type"]))
             lines += doc_lines
         warnings += [(str(path), w) for w in row_warnings + line_warnings]
+    # nor may an invoice without lines of its own be posted on a credit note's of its number
+    invoice_keys = {(compact_cvr(r["supplier_cvr"]), normalise_number(r["invoice_id"]))
+                    for r in rows if r["document_type"] != CREDIT_NOTE}  # fmt: skip
+    for key, (file, kind) in lines_of.items():
+        if kind == CREDIT_NOTE and key in invoice_keys:
+            lines = [r for r in lines if (compact_cvr(r["supplier_cvr"]), normalise_number(r["invoice_id"])) != key]
+            warnings.append(
+                (file, "has the supplier and number of an invoice that has no lines: the credit note's lines are "
+                       "left out, so that the robot never posts the invoice on them")
+            )  # fmt: skip
     invoices = pd.DataFrame(rows, columns=list(INVOICE_COLUMNS))
     invoices["lines"] = invoices["lines"].astype("int64")
     return Conversion(invoices, pd.DataFrame(lines, columns=list(LINE_COLUMNS)), refused, warnings)

@@ -190,6 +190,25 @@ class Document:
     #: values under a CPR scheme anywhere outside the supplier's parties, lines included
     cpr_ids: tuple[str, ...]
     lines: tuple[Line, ...]
+    #: every other currency the document names (:func:`named_currencies`): a
+    #: tax currency, a line's or any amount's ``currencyID``
+    other_currencies: tuple[str, ...] = ()
+
+
+def named_currencies(root: Element) -> tuple[str, ...]:
+    """Every currency code the document names anywhere, in order: the
+    ``currencyID`` of any amount (lines, taxes, allowances …) and the text of
+    any ``…CurrencyCode`` element (a tax currency). A document whose own
+    currency code is missing but whose amounts are in EUR is not in DKK."""
+    found = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.get("currencyID"):
+            found.append(el.get("currencyID"))
+        if el.tag.rsplit("}", 1)[-1].endswith("CurrencyCode") and (el.text or "").strip():
+            found.append(el.text.strip())
+    return tuple(found)
 
 
 def check_invoice_id(number: str) -> str:
@@ -322,8 +341,14 @@ def _period(doc: Document, text: str) -> tuple[str, str]:
 
 
 def _currency(doc: Document) -> str:
-    codes = [c.strip().upper() for c in (doc.currency, *doc.amount_currencies)]
-    return "/".join(dict.fromkeys(c for c in codes if c))
+    """The document's currency and its totals', ``/``-joined. Where those
+    are DKK or say nothing, any other currency the document names anywhere
+    is added: DKK only when DKK is all it names (a blank means DKK to the
+    robot). A foreign invoice with a DKK tax currency stays its own."""
+    own = [c.strip().upper() for c in (doc.currency, *doc.amount_currencies)]
+    if set(own) <= {"", "DKK"}:
+        own += [c.strip().upper() for c in doc.other_currencies]
+    return "/".join(dict.fromkeys(c for c in own if c))
 
 
 def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], list[str]]:

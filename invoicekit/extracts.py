@@ -24,6 +24,7 @@ from invoicekit.columns import (
     CODING_COLUMNS,
     GRANT_COLUMNS,
     INVOICE_COLUMNS,
+    INVOICE_LINE_CHECKED,
     INVOICE_LINE_COLUMNS,
     PROBLEM_COLUMNS,
     SUPPORT_SHEETS,
@@ -809,7 +810,7 @@ def read_invoice_lines(path: str | Path) -> InvoiceLines:
     raw = read_raw(path)
     refuse_misread_file(raw, path, _named(INVOICE_LINE_COLUMNS, "period_start", "period_end"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_LINE_COLUMNS[3]))
-    df = canonical_columns(raw.frame, INVOICE_LINE_COLUMNS, path)
+    df = canonical_columns(raw.frame, INVOICE_LINE_COLUMNS + INVOICE_LINE_CHECKED, path)
     problems = Problems()
     name = Path(path).name
     for r, count in raw.misaligned.items():
@@ -827,7 +828,7 @@ def prepare_invoice_lines(df: pd.DataFrame, source: str = "invoice_lines") -> In
         raise TypeError(f"prepare_invoice_lines takes a pandas DataFrame of invoice lines, not {type(df).__name__}")
     numeric_cpr = numeric_cells(df, INVOICE_LINE_COLUMNS[3])
     problems = Problems()
-    frame = _typed_invoice_lines(canonical_columns(df, INVOICE_LINE_COLUMNS, source), source, problems,
+    frame = _typed_invoice_lines(canonical_columns(df, INVOICE_LINE_COLUMNS + INVOICE_LINE_CHECKED, source), source, problems,
                                  numeric_cpr=numeric_cpr)  # fmt: skip
     return InvoiceLines(frame, problems.frame(), source)
 

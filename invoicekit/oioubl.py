@@ -49,6 +49,7 @@ from invoicekit.einvoice import (
     first_cvr,
     inside,
     make_line,
+    named_currencies,
     only_one,
     plain_text,
     tax_in,
@@ -125,7 +126,9 @@ def _kind(root: Element) -> str:
     profile = _text(root.find(_path("cbc:ProfileID")))
     if "reminder" in profile.casefold():
         raise Refused(f"is a reminder (rykker), sent as an {local} document (ProfileID {profile}); left out")
-    type_code = _text(root.find(_path("cbc:InvoiceTypeCode"))) or _text(root.find(_path("cbc:CreditNoteTypeCode")))
+    type_code = _text(only_one(root.findall(_path("cbc:InvoiceTypeCode")), "InvoiceTypeCode")) or _text(
+        only_one(root.findall(_path("cbc:CreditNoteTypeCode")), "CreditNoteTypeCode")
+    )
     if "proforma" in profile.casefold() or type_code == PROFORMA_TYPE_CODE:
         raise Refused(
             "is a pro-forma invoice, which claims no payment (type code 325 or a pro-forma profile); left out"
@@ -141,7 +144,7 @@ def read_ubl(root: Element) -> Document:
     line_tag = _q("cac", "CreditNoteLine" if root.tag.endswith("CreditNote") else "InvoiceLine")
     supplier = root.find(_path("cac:AccountingSupplierParty", "cac:Party"))
     skip = inside([p for name in SUPPLIER_PARTIES for p in root.findall(_path(f"cac:{name}"))])
-    currency = _text(root.find(_path("cbc:DocumentCurrencyCode")))
+    currency = _text(only_one(root.findall(_path("cbc:DocumentCurrencyCode")), "DocumentCurrencyCode"))
     totals = only_one(root.findall(_path("cac:LegalMonetaryTotal")), "LegalMonetaryTotal")
 
     def total(name: str) -> Element | None:
@@ -175,6 +178,7 @@ def read_ubl(root: Element) -> Document:
         ),
         cpr_ids=cpr_ids_in(root, skip),
         lines=tuple(_line(el, currency, skip) for el in root.findall(line_tag)),
+        other_currencies=named_currencies(root),
     )
 
 

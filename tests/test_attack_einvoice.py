@@ -233,3 +233,107 @@ def test_two_cii_billing_periods_are_refused():
     two = (data[:at] + period * 2 + data[at:]).replace("<rsm:CrossIndustryInvoice ", "<rsm:CrossIndustryInvoice " + udt)
     with pytest.raises(Refused, match="BillingSpecifiedPeriod"):
         read_document(two.encode())
+
+
+# ---------------------------------------------------------------- found by an attack session on 0.9.8
+
+
+def _eur_lines(root_currency: str) -> bytes:
+    """A UBL invoice whose totals name no currency, and whose line is in EUR."""
+    lines = _citizen_line("InvoiceLine", 1, "610190-1234", "28500.00", "11").replace('"DKK"', '"EUR"')
+    data = doc(CPR_NOTE, lines=lines, currency=root_currency).decode()
+    return data.replace('<cbc:PayableAmount currencyID="">', "<cbc:PayableAmount>").encode()
+
+
+@pytest.mark.parametrize(("root_currency", "written"), [("", "EUR"), ("DKK", "DKK/EUR")])
+def test_an_invoice_whose_amounts_are_in_eur_is_never_written_as_dkk(root_currency, written):
+    """No document currency (or DKK) but its line in EUR: the currency was
+    written blank (DKK to the robot) or DKK, and the robot posted euros as kroner."""
+    row, _ = invoice_row(read_document(_eur_lines(root_currency)))
+    assert row["currency"] == written
+
+
+def test_a_cii_invoice_whose_only_currency_is_its_tax_currency_is_not_dkk():
+    totals = (
+        '<ram:TaxTotalAmount currencyID="EUR">0.00</ram:TaxTotalAmount>'
+        "<ram:GrandTotalAmount>4500.00</ram:GrandTotalAmount><ram:DuePayableAmount>4500.00</ram:DuePayableAmount>"
+    )
+    data = test_cii.doc(totals).decode().replace("<ram:InvoiceCurrencyCode>DKK</ram:InvoiceCurrencyCode>", "")
+    data = data.replace(
+        "</ram:ApplicableHeaderTradeSettlement>",
+        "<ram:TaxCurrencyCode>EUR</ram:TaxCurrencyCode></ram:ApplicableHeaderTradeSettlement>",
+    )
+    row, _ = invoice_row(read_document(data.encode()))
+    assert row["currency"] == "EUR"
+
+
+def test_a_foreign_invoice_with_a_dkk_tax_currency_keeps_its_own_and_a_dkk_one_stays_dkk():
+    data = (
+        doc(CPR_NOTE, currency="EUR")
+        .decode()
+        .replace(
+            "<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>",
+            "<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode><cbc:TaxCurrencyCode>DKK</cbc:TaxCurrencyCode>",
+        )
+    )
+    assert invoice_row(read_document(data.encode()))[0]["currency"] == "EUR"
+    assert invoice_row(read_document(doc(CPR_NOTE)))[0]["currency"] == "DKK"
+
+
+@pytest.mark.parametrize(
+    ("element", "twice"),
+    [
+        ("DocumentCurrencyCode", "<cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode><cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>"),
+        ("InvoiceTypeCode", "<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode><cbc:InvoiceTypeCode>381</cbc:InvoiceTypeCode><cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode>"),
+    ],
+)  # fmt: skip
+def test_a_document_naming_two_currencies_or_two_types_is_refused(element, twice):
+    """The first was taken: DKK of a DKK/EUR document, an invoice of a 380/381 one (both posted)."""
+    data = doc(CPR_NOTE).decode().replace("<cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode>", twice)
+    with pytest.raises(Refused, match=f"2 {element} elements"):
+        read_document(data.encode())
+
+
+def test_two_cii_type_codes_or_currencies_are_refused():
+    totals = "<ram:GrandTotalAmount>4500.00</ram:GrandTotalAmount><ram:DuePayableAmount>4500.00</ram:DuePayableAmount>"
+    data = test_cii.doc(totals).decode()
+    for old in ("<ram:TypeCode>380</ram:TypeCode>", "<ram:InvoiceCurrencyCode>DKK</ram:InvoiceCurrencyCode>"):
+        with pytest.raises(Refused, match="2 (TypeCode|InvoiceCurrencyCode) elements"):
+            read_document(data.replace(old, old * 2).encode())
+
+
+@pytest.mark.parametrize("order", ["credit note first", "invoice first"])
+def test_an_invoice_without_lines_is_never_given_a_credit_notes_lines(tmp_path, order):
+    """The credit note of an invoice's number had two citizens' lines, the
+    invoice none: the lines file held the credit note's, and the robot posted
+    the invoice line by line on them (and marked both grants paid)."""
+    totals = amounts("59700.00", payable="59700.00")
+    lines = _citizen_line("CreditNoteLine", 1, "610190-1234", "28500.00", "11")
+    lines += _citizen_line("CreditNoteLine", 2, "621203-1122", "31200.00", "11")
+    credit = ubl(totals, body="", lines=lines).decode()
+    credit = (
+        credit.replace("<Invoice ", "<CreditNote ")
+        .replace("</Invoice>", "</CreditNote>")
+        .replace("xsd:Invoice-2", "xsd:CreditNote-2")
+    )
+    invoice = ubl(totals, body="", lines="")
+    names = ("a.xml", "b.xml") if order == "credit note first" else ("b.xml", "a.xml")
+    (tmp_path / names[0]).write_bytes(credit.encode())
+    (tmp_path / names[1]).write_bytes(invoice)
+    result = convert([tmp_path])
+    assert sorted(result.invoices["document_type"]) == ["credit_note", "invoice"]
+    assert len(result.lines) == 0
+    assert any("the credit note's lines are left out" in w for _, w in result.warnings)
+
+
+def test_a_credit_note_alone_keeps_its_lines(tmp_path):
+    lines = _citizen_line("CreditNoteLine", 1, "610190-1234", "28500.00", "11")
+    lines += _citizen_line("CreditNoteLine", 2, "621203-1122", "31200.00", "11")
+    credit = ubl(amounts("59700.00", payable="59700.00"), body="", lines=lines).decode()
+    credit = (
+        credit.replace("<Invoice ", "<CreditNote ")
+        .replace("</Invoice>", "</CreditNote>")
+        .replace("xsd:Invoice-2", "xsd:CreditNote-2")
+    )
+    (tmp_path / "a.xml").write_bytes(credit.encode())
+    assert len(convert([tmp_path]).lines) == 2
