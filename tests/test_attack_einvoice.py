@@ -298,7 +298,7 @@ def test_two_cii_type_codes_or_currencies_are_refused():
     totals = "<ram:GrandTotalAmount>4500.00</ram:GrandTotalAmount><ram:DuePayableAmount>4500.00</ram:DuePayableAmount>"
     data = test_cii.doc(totals).decode()
     for old in ("<ram:TypeCode>380</ram:TypeCode>", "<ram:InvoiceCurrencyCode>DKK</ram:InvoiceCurrencyCode>"):
-        with pytest.raises(Refused, match="2 (TypeCode|InvoiceCurrencyCode) elements"):
+        with pytest.raises(Refused, match=r"2 (TypeCode|InvoiceCurrencyCode) elements"):
             read_document(data.replace(old, old * 2).encode())
 
 
