@@ -277,8 +277,10 @@ def parse_should_pay(values: pd.Series, source: str | Path = "truth") -> np.ndar
     v = _text(values).str.lower()
     ok = v.isin(["true", "false", "1", "0", "ja", "nej", "yes", "no"])
     if not ok.all():
-        bad = v[~ok].iloc[0]
-        raise InputError(source, "should_pay", f"{bad!r} is not true/false; expected true or false (ja/nej)")
+        k = int(np.flatnonzero(~ok.to_numpy())[0])
+        raise InputError(
+            source, f"row {k + 2}, column should_pay", f"{v.iat[k]!r} is not true/false; expected true or false (ja/nej)"
+        )
     return v.isin(["true", "1", "ja", "yes"]).to_numpy()
 
 

@@ -38,6 +38,7 @@ truth) and the most common reasons.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import time
@@ -118,12 +119,38 @@ def _dated(folder: Path | None, stem: str, suffixes: tuple[str, ...]) -> list[tu
     return found
 
 
+#: the key of ``world.json`` that says the world was written whole (False while
+#: ``invoicekit synth`` writes it; older worlds, without it, were)
+COMPLETE = "complete"
+
+
+def world_info(world: str | Path) -> dict | None:
+    """What a world's ``world.json`` holds, when ``invoicekit synth`` wrote it
+    (a JSON object naming the scenario and the seed); None for a world
+    folder without one, or with a ``world.json`` of something else."""
+    path = _world_file(world, "world.json")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return info if isinstance(info, dict) and {"scenario", "seed"} <= set(info) else None
+
+
 def world_months(world: str | Path) -> list[tuple[str, Path, Path]]:
     """``(month, grants file, invoices file)`` for each month in a world
-    folder, in time order."""
+    folder, in time order. A generated world (:func:`world_info`) must be
+    whole: one that ``synth`` did not finish, or whose months are not the
+    ones it wrote, is refused."""
     world = Path(world)
     if not world.is_dir():
         raise InputError(world, None, "is not a folder; expected a world folder with invoices/ and sensum/")
+    info = world_info(world)
+    if info is not None and info.get(COMPLETE) is False:
+        raise InputError(
+            world / "world.json",
+            None,
+            "says the world was still being written (invoicekit synth stopped before it ended); generate it again",
+        )
     files = _dated(_world_file(world, "invoices"), "invoices", (".csv", ".xlsx"))
     if not files:
         raise InputError(world, "invoices/", "holds no invoices-YYYY-MM.csv files; expected one per month")
@@ -145,6 +172,20 @@ def world_months(world: str | Path) -> list[tuple[str, Path, Path]]:
             raise InputError(found[1], None, f"is a second grants file for {month}; expected one per month")
         months.append((month, found[0], f))
     _refuse_a_gap(world, [m for m, _, _ in months])
+    written = (info or {}).get("invoices_per_month")
+    if isinstance(written, dict) and written:
+        # the world may end sooner than written (its last months taken out), but
+        # not begin later (go-live moved) nor hold a month it never had
+        have = [m for m, _, _ in months]
+        lacking = sorted(m for m in set(written) - set(have) if m < have[0])
+        foreign = sorted(set(have) - set(written))
+        if lacking or foreign:
+            raise InputError(
+                world,
+                f"invoices-{(lacking or foreign)[0]}",
+                ("is missing" if lacking else "is no month of this world")
+                + f"; world.json says the world has the months {min(written)} to {max(written)}",
+            )
     return months
 
 
@@ -233,19 +274,32 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a world's truth.csv")
     truth = read_text_csv(path, "a world's truth.csv (UTF-8, comma-separated)")
-    needed = {"month", "row", "true_grant_id", "should_pay", "true_psp_element", "true_art"}
+    needed = {"month", "row", "invoice_id", "true_grant_id", "should_pay", "true_psp_element", "true_art"}
     missing = needed - set(truth.columns)
     if missing:
         raise InputError(path, ", ".join(sorted(missing)), "missing; expected the columns of a world's truth.csv")
+    bad_month = ~truth["month"].fillna("").astype(str).str.fullmatch(MONTH.pattern)
+    if bad_month.any():
+        k = int(np.flatnonzero(bad_month.to_numpy())[0])
+        raise InputError(path, f"row {k + 2}, column month", f"{truth['month'].iloc[k]!r} is no month; expected YYYY-MM")
     rows = pd.to_numeric(truth["row"], errors="coerce")
-    if rows.isna().any():
-        bad = int(np.flatnonzero(rows.isna().to_numpy())[0]) + 2
+    whole = rows.notna() & np.isfinite(rows) & (rows >= 1) & (rows % 1 == 0) & (rows < 2**53)
+    if not whole.all():
+        bad = int(np.flatnonzero(~whole.to_numpy())[0]) + 2
         raise InputError(
             path,
             f"row {bad}, column row",
-            f"{truth['row'].iloc[bad - 2]!r} is not a row number; expected a whole number",
+            f"{truth['row'].iloc[bad - 2]!r} is not a row number; expected a whole number from 1",
         )
     truth["row"] = rows.astype(np.int64)
+    twice = truth.duplicated(["month", "row"])
+    if twice.any():
+        k = int(np.flatnonzero(twice.to_numpy())[0])
+        raise InputError(
+            path,
+            f"row {k + 2}",
+            f"names row {truth['row'].iat[k]} of {truth['month'].iat[k]} again; expected each invoice row once",
+        )
     truth["should_pay"] = parse_should_pay(truth["should_pay"], path)
     return truth
 
@@ -267,6 +321,26 @@ def _started(month: str) -> dt.datetime:
     (:func:`~invoicekit.vocabulary.month_run_date`), 06:00 UTC, not the
     clock: a replay reads the same whenever and wherever it is made."""
     return dt.datetime.combine(month_run_date(month), dt.time(6), tzinfo=dt.UTC)
+
+
+def _check_truth(truth: pd.DataFrame, truth_path: Path, world_months: list[str], months: list, typed: list) -> None:
+    """The truth names only the world's months, and speaks of each month's
+    invoice file (``months``: (month, grants, invoices) as replayed; ``typed``
+    their typed invoices) row by row: checked before any run is recorded."""
+    # a world may end sooner than its truth (its last months taken out), but no
+    # month of the truth may lie before its first, or among its months without a file
+    extra = sorted(m for m in set(truth["month"]) - set(world_months) if m < world_months[-1])
+    if extra:
+        raise InputError(
+            truth_path,
+            f"month {extra[0]}",
+            f"has no invoice file in the world (its months are {world_months[0]} to {world_months[-1]}); "
+            "expected the truth of this world's files",
+        )
+    for (month, _grants, path), invoices in zip(months, typed, strict=True):
+        frame = invoices.frame
+        rows = pd.DataFrame({"row": frame["row"].to_numpy(), "invoice_id": frame["invoice_id"].to_numpy(dtype=object)})
+        _check_alignment(truth[truth["month"] == month], rows, truth_path, path)
 
 
 def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: Path, invoices: Path) -> None:
@@ -325,13 +399,18 @@ def replay(
     truth = read_truth(truth_file) if (truth_file := _world_file(world, "truth.csv")) is not None else None
     # every month's files must be usable before the first run is recorded: a
     # replay stopped half-way by a bad file would leave a journal it cannot resume
+    # (the truth too: it must speak of these very files, row by row)
     for sheet in dict.fromkeys(all_sheets[: len(months)]):
         read_support_sheet(sheet)
+    typed = []
     for _month, grants, invoices in months:
         read_grants(grants)
-        read_invoices(invoices)
+        typed.append(read_invoices(invoices))
         if (lines := month_lines(invoices)) is not None:
             read_invoice_lines(lines)
+    if truth is not None:
+        _check_truth(truth, truth_file, [m for m, _, _ in all_months], months, typed)
+    del typed
     log.info(
         "replay of %s: %d months (%s to %s), journal %s, rules %s%s",
         world.resolve(),
@@ -362,9 +441,7 @@ def replay(
         posted = int((d["status"] == POSTED).sum())
         wrong = np.nan
         if truth is not None:
-            t = truth[truth["month"] == month]
-            _check_alignment(t, d, truth_file, invoices)
-            wrong = int(wrong_postings(d, t).sum())
+            wrong = int(wrong_postings(d, truth[truth["month"] == month]).sum())
         rows.append(
             {
                 "month": month,
@@ -463,12 +540,7 @@ def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> Wo
         lines.append(read_invoice_lines(found) if found is not None else None)
     truth = read_truth(truth_file) if (truth_file := _world_file(world, "truth.csv")) is not None else None
     if truth is not None:  # as replay checks it: a truth cut short or of another world is refused
-        for (month, _g, path), typed in zip(months, invoices, strict=True):
-            frame = typed.frame
-            rows = pd.DataFrame(
-                {"row": frame["row"].to_numpy(), "invoice_id": frame["invoice_id"].to_numpy(dtype=object)}
-            )
-            _check_alignment(truth[truth["month"] == month], rows, truth_file, path)
+        _check_truth(truth, truth_file, [m for m, _, _ in months], months, invoices)
     varies = len(read) > 1 or len(set(map(id, rule_sets))) > 1
     return WorldData(
         world,

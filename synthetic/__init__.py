@@ -10,10 +10,12 @@ invoicekit's readers and writers.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 from invoicekit.errors import InputError
+from invoicekit.replay import COMPLETE, world_info
 from synthetic.invoices import INVOICE_TYPES
 from synthetic.loop import rules_toml, run_loop, world_rules
 from synthetic.scenario import SCENARIOS, Params, UnknownScenario, parse_scenario
@@ -65,6 +67,9 @@ def synthesize(
     world = build_world(params, seed)
     out = Path(out)
     _prepare(out)
+    # first a world.json that says the world is being written: a synth stopped
+    # half-way leaves a world the readers refuse (and that the next synth replaces)
+    _write_world_json(out, {"scenario": scenario, "seed": seed, COMPLETE: False})
     if follow_fixes:
         on_month = (lambda _month: progress(1)) if progress else None
         loop = run_loop(world, follow_fixes, out, scenario, oioubl=oioubl, on_month=on_month)
@@ -84,10 +89,16 @@ def synthesize(
     }
     if follow_fixes:
         info["follow_fixes"] = int(follow_fixes)
-    (out / "world.json").write_text(
-        json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
+    info[COMPLETE] = True
+    _write_world_json(out, info)
     return info
+
+
+def _write_world_json(out: Path, info: dict) -> None:
+    """``world.json``, replaced whole (written beside it, then moved into place)."""
+    part = out / "world.json.part"
+    part.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    os.replace(part, out / "world.json")
 
 
 def example_municipality(
@@ -106,7 +117,8 @@ def example_municipality(
     folder = Path(folder)
     world = folder / "world"
     journal = folder / "journal.sqlite"
-    if not (world / "world.json").exists():
+    info = world_info(world) if world.is_dir() else None
+    if info is None or info.get(COMPLETE) is False:  # none yet, or one whose making was stopped
         synthesize(scenario, seed=seed, out=world, citizens=citizens, months=months)
         journal.unlink(missing_ok=True)
     if not journal.exists() or not (folder / "replay" / "monthly.csv").exists():  # none, or one cut short
@@ -136,6 +148,8 @@ WORLD_ENTRIES = (
     "truth.csv",
     HISTORY_FILE,
     "rules.toml",
+    "truth-lines.csv",
+    "world.json.part",
     "world.json",
 )
 
@@ -149,6 +163,13 @@ def _prepare(out: Path) -> None:
         if not (out / "world.json").exists():
             raise InputError(
                 out, None, "is not empty and holds no earlier world (world.json); expected a new or empty folder"
+            )
+        if world_info(out) is None:  # only a world.json synth wrote lets it delete what is there
+            raise InputError(
+                out / "world.json",
+                None,
+                "is not one invoicekit synth wrote (no scenario and seed); expected a new or empty folder, "
+                "or an earlier world",
             )
         dated = [p.name for pattern in ("stoetteark-*.xlsx", "rules-*.toml") for p in out.glob(pattern)]
         for name in (*WORLD_ENTRIES, *dated):

@@ -9,6 +9,10 @@ import sys
 
 from invoicekit.cli import QUIET_HELP
 from invoicekit.errors import InputError
+from invoicekit.identifiers import mask_cpr_text
+
+#: at most this many citizens (memory grows with them: 300,000 for one month took 1.2 GB)
+MAX_CITIZENS = 200_000
 
 SYNTH_DESCRIPTION = """\
 Generate a synthetic municipality: citizens with replacement CPR numbers
@@ -107,8 +111,13 @@ def cmd_synth(args: argparse.Namespace) -> int:
         raise InputError(None, "--start", f"{args.start!r} is not a month; expected YYYY-MM, e.g. 2018-11")
     if args.months is not None and not 1 <= args.months <= 120:
         raise InputError(None, "--months", f"{args.months} is out of range; expected 1 to 120")
-    if args.citizens is not None and args.citizens < 10:
-        raise InputError(None, "--citizens", f"{args.citizens} is too few; expected at least 10")
+    if args.citizens is not None and not 10 <= args.citizens <= MAX_CITIZENS:
+        raise InputError(
+            None,
+            "--citizens",
+            f"{args.citizens:,} is out of range; expected 10 to {MAX_CITIZENS:,} (Denmark: about 65,000 for a "
+            "million invoices a year)",
+        )
     out = Path(args.out)
     months = args.months or params.months
     with tqdm(total=months, desc="synth", unit="month", disable=args.quiet or None, file=sys.stderr) as bar:
@@ -125,10 +134,12 @@ def cmd_synth(args: argparse.Namespace) -> int:
         )
     if not args.quiet:
         n = sum(info["invoices_per_month"].values())
-        print(
-            f"Municipality written to {out}/: scenario {args.scenario}, seed {args.seed}, "
-            f"{info['citizens']:,} citizens, {info['suppliers']:,} suppliers, {info['grants']:,} grants, "
-            f"{n:,} invoices in {len(info['invoices_per_month'])} months"
-            + (f"; the top {args.follow_fixes} fixes made each month" if args.follow_fixes else "")
+        print(  # the folder's name may read as a CPR number: masked, as every command shows paths
+            mask_cpr_text(
+                f"Municipality written to {out}/: scenario {args.scenario}, seed {args.seed}, "
+                f"{info['citizens']:,} citizens, {info['suppliers']:,} suppliers, {info['grants']:,} grants, "
+                f"{n:,} invoices in {len(info['invoices_per_month'])} months"
+                + (f"; the top {args.follow_fixes} fixes made each month" if args.follow_fixes else "")
+            )
         )
     return 0
