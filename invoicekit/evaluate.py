@@ -279,7 +279,9 @@ def parse_should_pay(values: pd.Series, source: str | Path = "truth") -> np.ndar
     if not ok.all():
         k = int(np.flatnonzero(~ok.to_numpy())[0])
         raise InputError(
-            source, f"row {k + 2}, column should_pay", f"{v.iat[k]!r} is not true/false; expected true or false (ja/nej)"
+            source,
+            f"row {k + 2}, column should_pay",
+            f"{v.iat[k]!r} is not true/false; expected true or false (ja/nej)",
         )
     return v.isin(["true", "1", "ja", "yes"]).to_numpy()
 

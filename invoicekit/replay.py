@@ -281,7 +281,9 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     bad_month = ~truth["month"].fillna("").astype(str).str.fullmatch(MONTH.pattern)
     if bad_month.any():
         k = int(np.flatnonzero(bad_month.to_numpy())[0])
-        raise InputError(path, f"row {k + 2}, column month", f"{truth['month'].iloc[k]!r} is no month; expected YYYY-MM")
+        raise InputError(
+            path, f"row {k + 2}, column month", f"{truth['month'].iloc[k]!r} is no month; expected YYYY-MM"
+        )
     rows = pd.to_numeric(truth["row"], errors="coerce")
     whole = rows.notna() & np.isfinite(rows) & (rows >= 1) & (rows % 1 == 0) & (rows < 2**53)
     if not whole.all():

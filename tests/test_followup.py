@@ -316,7 +316,8 @@ def test_a_month_whose_only_run_found_no_invoice_is_shown_not_dropped(tmp_path, 
     example = Path(__file__).parent / "data" / "example"
     march, april = tmp_path / "regninger-2019-03.csv", tmp_path / "regninger-2019-04.csv"
     march.write_bytes((example / "regninger.csv").read_bytes())
-    april.write_bytes((example / "regninger.csv").read_bytes().splitlines(keepends=True)[0])  # the header alone (cp1252)
+    header = (example / "regninger.csv").read_bytes().splitlines(keepends=True)[0]  # cp1252
+    april.write_bytes(header)  # the header alone
     journal = tmp_path / "j.sqlite"
     common = (example / "bevillinger.csv",)
     run(*common, march, example / "stoetteark.xlsx", tmp_path / "o3", new_journal=journal)
