@@ -36,7 +36,7 @@ from scipy.stats import binomtest, chi2
 
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.followup import load_decisions, monthly_table
+from invoicekit.followup import load_decisions, monthly_table, run_months
 from invoicekit.formats import en_number, en_percent
 from invoicekit.identifiers import mask_cpr_text
 
@@ -648,8 +648,9 @@ def measure(journal: str | Path, months: int = 3) -> dict[str, Measurement]:
     - ``automation_rate``: posted over invoices in the last ``months`` full
       months (what the robot does now); its interval Clopper–Pearson's.
 
-    The month under way is left out, unless it is the only one."""
-    monthly = monthly_table(load_decisions(journal))
+    The month under way is left out, unless it is the only one. A month whose
+    runs found no invoice counts in the volume (as none), not in the rate."""
+    monthly = monthly_table(load_decisions(journal), months=run_months(journal))
     this_month = dt.date.today().strftime("%Y-%m")
     full = monthly[monthly["month"] < this_month]
     under_way = not len(full)
@@ -669,7 +670,9 @@ def measure(journal: str | Path, months: int = 3) -> dict[str, Measurement]:
         count,
         under_way,
     )
-    recent = full.tail(months)
+    recent = full[full["invoices"] > 0].tail(months)
+    if not len(recent):  # the full months found none: the month under way
+        recent = monthly[monthly["invoices"] > 0].tail(months)
     n, posted = int(recent["invoices"].sum()), int(recent["posted"].sum())
     interval = binomtest(posted, n).proportion_ci(CONFIDENCE, method="exact")
     rate = Measurement(

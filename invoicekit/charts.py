@@ -73,10 +73,16 @@ def pareto_figure(reasons: pd.DataFrame, title: str = "Årsager til manuel behan
         ax.annotate(dk_points(pts), (xi, n), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
     ax.set_xticks(x, t["label"], rotation=40, ha="right", fontsize=8)
     ax.set_ylabel("Fakturaer")
+    if not len(t):  # a month without manual invoices (or without invoices): said, not an empty frame
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "Ingen manuelle fakturaer", ha="center", va="center", transform=ax.transAxes)
     ax2 = ax.twinx()
     ax2.plot(x, t["cumulative_share"] * 100, color="#c0504d", marker="o")
     ax2.set_ylim(0, 105)
     ax2.set_ylabel("Akkumuleret andel af manuelle, %")
+    if not len(t):
+        ax2.set_yticks([])
     ax.set_title(title)
     ax.yaxis.set_major_formatter(dk_tick)
     ax2.yaxis.set_major_formatter(dk_tick)
@@ -117,7 +123,8 @@ def cash_flow_figure(years: pd.DataFrame) -> Figure:
     ax.axhline(0, color="#444", linewidth=0.8)
     ax.set_xlabel("År")
     ax.set_ylabel("1.000 kr.")
-    ax.set_xticks(years["year"])
+    step = max(1, int(np.ceil(len(years) / 20)))  # at most about 20 year labels: a long horizon's ran together
+    ax.set_xticks(years["year"].iloc[::step])
     ax.legend(fontsize=8)
     ax.set_title("Pengestrømme pr. år (udiskonterede)")
     ax.yaxis.set_major_formatter(dk_tick)
@@ -193,10 +200,19 @@ def monte_carlo_figure(simulated: np.ndarray, headline: dict) -> Figure:
     and P90 marked and its probability of a positive NPV in the title."""
     fig = Figure(figsize=(9, 4.2))
     ax = fig.subplots()
-    ax.hist(simulated / 1000, bins=60, color="#8fb3d3")
+    spread = float(np.ptp(simulated)) if len(simulated) else 0.0
+    if spread > 0:
+        ax.hist(simulated / 1000, bins=60, color="#8fb3d3")
+    else:  # every figure fixed: one value, drawn as one bar around it (60 bins of no width show nothing)
+        value = float(simulated[0]) / 1000 if len(simulated) else 0.0
+        width = max(abs(value) * 0.02, 1.0)
+        ax.bar([value], [len(simulated)], width=width, color="#8fb3d3")
+    marks = {}
     for key, name in (("npv_p10", "P10"), ("npv_p50", "P50"), ("npv_p90", "P90")):
-        ax.axvline(headline[key] / 1000, color="#2b6c9e", linestyle="--")
-        ax.annotate(name, (headline[key] / 1000, ax.get_ylim()[1] * 0.95), ha="center", fontsize=8)
+        marks.setdefault(round(headline[key], 0), []).append(name)  # equal marks share one line and label
+    for at, names in marks.items():
+        ax.axvline(at / 1000, color="#2b6c9e", linestyle="--")
+        ax.annotate(" = ".join(names), (at / 1000, ax.get_ylim()[1] * 0.95), ha="center", fontsize=8)
     ax.axvline(0, color="#c0504d")
     ax.set_xlabel("Nutidsværdi, 1.000 kr.")
     ax.set_ylabel("Trækninger")

@@ -233,12 +233,14 @@ def wrong_from_controls(paths: list[str | Path]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["month", "checked", "errors", "upper_bound", "tolerable", "accepted"])
 
 
-def hours_saved(d: pd.DataFrame, params: dict[str, float] | None = None) -> pd.DataFrame:
+def hours_saved(
+    d: pd.DataFrame, params: dict[str, float] | None = None, months: list[str] | None = None
+) -> pd.DataFrame:
     """Hours saved per month and cumulated, with the business case's
     minutes: posted × (manual − control) − manual × exception, in hours, and
-    their value at the hourly cost."""
+    their value at the hourly cost; ``months`` as :func:`monthly_table` takes them."""
     v = {k: p.default for k, p in PARAMS.items()} | (params or {})
-    m = monthly_table(d)
+    m = monthly_table(d, months=months)
     saved = (m["posted"] * (v["minutes_manual"] - v["minutes_control"]) - m["manual"] * v["minutes_exception"]) / 60
     cumulative = saved.cumsum()
     out = pd.DataFrame({"month": m["month"], "hours_saved": saved.round(1) + 0.0})  # + 0.0: no "-0"
@@ -344,7 +346,7 @@ def followup(
         template=template_candidates(d, suppliers=suppliers),
         paragraphs=paragraph_table(d),
         services=service_table(d),
-        hours=hours_saved(d, params),
+        hours=hours_saved(d, params, months),
         target=target,
         wrong=wrong,
         controls=wrong_from_controls(controls) if controls else None,

@@ -219,3 +219,25 @@ def test_every_chart_writes_decimal_commas_like_the_tables_ticks_included():
     npv = [t.get_text() for t in figures["cash_flow"].axes[0].get_yticklabels()]
     assert any("," in t for t in npv)  # 1.000 kr.: -2,5 … 1,5
     assert " 1,5" in texts["tornado"]
+
+
+def test_charts_of_nothing_to_show_say_so_and_fixed_figures_draw_one_bar():
+    """Found by an attack session on 0.9.8: a month without manual invoices
+    drew an empty Pareto (a y axis of -0.04 to 0.04), a business case with
+    every figure fixed drew no histogram (60 bins of no width) and P10, P50
+    and P90 on top of each other, and a 40-year horizon ran its year labels together."""
+    import numpy as np
+    import pandas as pd
+
+    from invoicekit.charts import cash_flow_figure, monte_carlo_figure, pareto_figure
+
+    empty = pd.DataFrame(columns=["reason", "label", "invoices", "share_of_manual", "cumulative_share", "points"])
+    texts = [t.get_text() for t in pareto_figure(empty, "2019-02").axes[0].texts]
+    assert texts == ["Ingen manuelle fakturaer"]
+    fixed = monte_carlo_figure(np.full(500, 250_000.0), dict.fromkeys(("npv_p10", "npv_p50", "npv_p90"), 250_000.0)
+                               | {"probability_npv_positive": 1.0})  # fmt: skip
+    ax = fixed.axes[0]
+    assert [p.get_height() for p in ax.patches] == [500]
+    assert [t.get_text() for t in ax.texts] == ["P10 = P50 = P90"]
+    years = pd.DataFrame({"year": np.arange(1, 41), "cash_flow": np.ones(40), "cumulative": np.arange(1, 41.0)})
+    assert len(cash_flow_figure(years).axes[0].get_xticks()) <= 20

@@ -344,3 +344,12 @@ def test_a_month_whose_only_run_found_no_invoice_is_shown_not_dropped(tmp_path, 
         assert capsys.readouterr().out.startswith("2019-04: 0 manual invoices of 0")
     assert main(["actions", "--journal", str(journal), "--month", "2019-05", "--out", str(tmp_path / "a5")]) == 2
     assert "2019-05 has no run; expected a month from 2019-03 to 2019-04" in capsys.readouterr().err
+
+    # the business case scales the year from both months, not from March alone (twice the volume)
+    from invoicekit.business_case import measure
+
+    m = measure(journal)
+    march = int(f.monthly["invoices"].iat[0])
+    assert (m["invoices_per_year"].months, m["invoices_per_year"].value) == (2, round(march * 12 / 2))
+    assert m["automation_rate"].months == 1 and m["automation_rate"].value == f.monthly["automation_rate"].iat[0]
+    assert f.hours["month"].tolist() == ["2019-03", "2019-04"] and f.hours["hours_saved"].iat[1] == 0

@@ -179,3 +179,24 @@ def test_notebook_01_on_an_unlabelled_extract_takes_scope_from_what_the_robot_po
     share = int(re.search(r"Types in scope: (\d+)%", line).group(1))
     assert share > 0 and "by what the robot did" in line, line
     assert "Robottens bogføringer" in texts and "Macro F1" not in texts
+
+
+def test_notebook_03_on_a_given_journal_makes_the_folder_for_its_control_sheet(data, tmp_path):
+    """Found by an attack session on 0.9.8: given a JOURNAL (as the README's
+    papermill example does), the notebook made no DATA folder, and writing the
+    control sheet into it raised FileNotFoundError."""
+    from synthetic import example_municipality
+
+    paths = example_municipality(data, seed=4, citizens=120, months=6)
+    book = nbformat.read(NOTEBOOKS[2], as_version=4)
+    injected = nbformat.v4.new_code_cell(f"JOURNAL = r'{paths['journal']}'\nDATA = r'{tmp_path / 'new' / 'folder'}'")
+    injected.metadata["tags"] = ["injected-parameters"]
+    book.cells.insert(
+        1 + next(i for i, c in enumerate(book.cells) if "parameters" in c.metadata.get("tags", [])), injected
+    )
+    NotebookClient(book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert [p.name for p in (tmp_path / "new" / "folder").iterdir()] == [f"kontrol-journal-{_last_month(paths)}.xlsx"]
+
+
+def _last_month(paths: dict) -> str:
+    return sorted(p.stem.removeprefix("invoices-") for p in paths["invoices"].glob("invoices-*.csv"))[-1]
