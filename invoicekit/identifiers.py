@@ -33,7 +33,7 @@ from stdnum.dk import cvr as _cvr
 from stdnum.exceptions import ValidationError
 
 from invoicekit.texts import arrow_text, is_arrow_text
-from invoicekit.vocabulary import CPR_INVISIBLE, CPR_LIKE, CPR_LIKE_RE2, CPR_MASK, DIGIT_LIKE, masked_cpr
+from invoicekit.vocabulary import CPR_DATED, CPR_INVISIBLE, CPR_LIKE, CPR_LIKE_RE2, CPR_MASK, DIGIT_LIKE, masked_cpr
 
 # ---------------------------------------------------------------- CPR
 
@@ -332,19 +332,29 @@ def mask_cpr_text(text: str) -> str:
     if not text or not any(ch.isdigit() for ch in text):
         return text
 
-    def masked(m: re.Match) -> str | None:
-        birth = ascii_digits((m[1] + (m[2] or m[3]) + m[4]).translate(_AS_DIGITS))
-        return birth + CPR_MASK if is_valid_cpr(birth + ascii_digits(m[5].translate(_AS_DIGITS))) else None
+    def masked(birth: str, sequence: str) -> str | None:
+        birth = ascii_digits(birth.translate(_AS_DIGITS))
+        return birth + CPR_MASK if is_valid_cpr(birth + ascii_digits(sequence.translate(_AS_DIGITS))) else None
 
+    for pattern, parts in (
+        (CPR_LIKE, lambda m: (m[1] + (m[2] or m[3]) + m[4], m[5])),
+        (CPR_DATED, lambda m: (m[1] + m[2] + m[3], m[4])),
+    ):
+        text = _masked_by(text, pattern, lambda m, parts=parts: masked(*parts(m)))
+    return text
+
+
+def _masked_by(text: str, pattern: re.Pattern, masked: Callable[[re.Match], str | None]) -> str:
+    """``text`` with each match of ``pattern`` that ``masked`` masks (None: left as it is)."""
     if not CPR_INVISIBLE.search(text):
-        return CPR_LIKE.sub(lambda m: masked(m) or m[0], text)
+        return pattern.sub(lambda m: masked(m) or m[0], text)
     # read as a person sees it, each match put back where its characters stood
     # (a code point Unicode has not assigned yet is not hidden: RE2, which finds
     # the cells worth this, may know another version of Unicode)
     kept = [i for i, ch in enumerate(text) if not CPR_INVISIBLE.match(ch) or unicodedata.category(ch) == "Cn"]
     seen = "".join(text[i] for i in kept)
     out, at = [], 0
-    for m in CPR_LIKE.finditer(seen):
+    for m in pattern.finditer(seen):
         shown = masked(m)
         if shown is not None:
             start, end = kept[m.start()], kept[m.end() - 1] + 1

@@ -131,7 +131,18 @@ DOT_LIKE = "./\u2024\ufe52\uff0e\uff0f"
 _DIGIT = f"[\\d{DIGIT_LIKE}]"
 CPR_LIKE = re.compile(
     rf"(?<!{_DIGIT})({_DIGIT}{{2}})(?:{_SEPARATED}({_DIGIT}{{2}}){_SEPARATED}|({_DIGIT}{{2}}))({_DIGIT}{{2}})"
-    rf"(?:{_SEPARATED}|\s*[{DOT_LIKE}]\s*)?({_DIGIT}{{4}})(?!{_DIGIT})"
+    rf"(?:{_SEPARATED}|\s*[{DOT_LIKE}_]\s*)?({_DIGIT}{{4}})(?!{_DIGIT})"
+)
+#: the dashes that may join a birth date written as a date and the sequence number
+_DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"
+#: beside :data:`CPR_LIKE`, a birth date written as a date, its parts joined by
+#: ``.`` or ``/`` (the year in two digits or four), and the sequence number after
+#: a dash or ``_`` (``13.03.85-3333``, ``13/03/1985 - 3333``); a date followed by
+#: a space and four digits (``01.03.2019 1250,00``) is an amount, not masked.
+#: Groups: day, month, year (its last two digits), sequence number
+CPR_DATED = re.compile(
+    rf"(?<!{_DIGIT})({_DIGIT}{{2}})\s*[{DOT_LIKE}]\s*({_DIGIT}{{2}})\s*[{DOT_LIKE}]\s*(?:{_DIGIT}{{2}})?"
+    rf"({_DIGIT}{{2}})\s*[{_DASHES}]\s*({_DIGIT}{{4}})(?!{_DIGIT})"
 )
 #: the same for RE2 (pyarrow), to find the cells worth a look: it must find
 #: every cell :data:`CPR_LIKE` finds in them once :data:`CPR_INVISIBLE` is
@@ -146,10 +157,13 @@ _RE2_HIDDEN = rf"[{_RE2_INVISIBLE}]*"
 _RE2_DIGIT_LIKE = "".join(f"\\x{{{ord(c):x}}}" if c != "-" else "-" for c in DIGIT_LIKE)
 _RE2_ANY_DIGIT = rf"[\p{{Nd}}{_RE2_DIGIT_LIKE}]"
 _RE2_DIGIT = rf"{_RE2_ANY_DIGIT}{_RE2_HIDDEN}"
-_RE2_DOT = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in DOT_LIKE) + "]"
+_RE2_DOT = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in DOT_LIKE) + "_]"
 _RE2_JOINER = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}\x{{2212}}\x{{ad}}{_RE2_INVISIBLE}]"
 CPR_LIKE_RE2 = (
-    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOINER}+{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}+|{_RE2_DIGIT}{_RE2_DIGIT})"
+    rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOINER}+{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}+|{_RE2_DIGIT}{_RE2_DIGIT}"
+    # a birth date as a date (:data:`CPR_DATED`): the day and month, each followed by one . or /
+    rf"|{_RE2_JOINER}*{_RE2_DOT}{_RE2_JOINER}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}*{_RE2_DOT}{_RE2_JOINER}*"
+    rf"(?:{_RE2_DIGIT}{_RE2_DIGIT})?)"
     rf"{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}*(?:{_RE2_DOT}{_RE2_JOINER}*)?"
     rf"{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}"
 )

@@ -5,6 +5,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.dk import cpr as std_cpr
@@ -331,3 +332,29 @@ def test_cpr_keys_are_cpr_column_and_its_digits_key():
     assert keys[4] == 6101901234 and keys[2] == 0
     empty_numbers, empty_keys = cpr_keys(pd.Series([], dtype="str"))
     assert len(empty_numbers) == 0 and empty_keys.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["13.03.85-3333 Aps", "13/03/85-3333", "13.03.1985-3333", "13. 03. 85 – 3333", "130385_3333", "13.03.85_3333"],
+)
+def test_a_birth_date_written_as_a_date_or_joined_by_an_underscore_is_masked(text):
+    """Found by an attack session on 0.9.8: a supplier named '13.03.85-3333 Aps'
+    stood in the follow-up report and workbook with the full number."""
+    import pyarrow as pa
+
+    from invoicekit.cells import safe_arrow
+    from invoicekit.identifiers import mask_cprs_in, mask_cprs_in_arrow
+
+    assert "130385-xxxx" in mask_cpr_text(text) and "3333" not in mask_cpr_text(text)
+    column = pd.Series(["intet her", text], dtype="str")
+    assert mask_cprs_in(column).tolist() == ["intet her", mask_cpr_text(text)]  # RE2 finds the cell
+    assert mask_cprs_in_arrow(pa.array(column.tolist())).to_pylist()[1] == mask_cpr_text(text)
+    assert safe_arrow(pa.array(column.tolist())).to_pylist()[1] == mask_cpr_text(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Faktura 01.03.2019 1250,00 kr", "01.03.2019-31.03.2019", "13.03.85 3333", "01.11.2018–30.11.2018"]
+)
+def test_a_date_beside_an_amount_or_a_period_is_left_as_written(text):
+    assert mask_cpr_text(text) == text
