@@ -23,9 +23,8 @@ import pyarrow.compute as pc
 
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_LIKE_RE2
+from invoicekit.vocabulary import CPR_LIKE_RE2, FORMULA_START
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: a formula start at the start of the cell, or after either separator: a file
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a
 #: new cell there

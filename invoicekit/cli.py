@@ -1139,7 +1139,7 @@ def cmd_sample_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_convert_oioubl(args: argparse.Namespace) -> int:
-    from invoicekit.convert import check_out, convert_files, write_invoices, write_lines, xml_files
+    from invoicekit.convert import check_out, convert_files, write_conversion, xml_files
 
     out = check_out(args.out)
     if args.lines_out:
@@ -1157,8 +1157,7 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
         print(f"invoicekit: refused {mask_cpr_text(path)}: {mask_cpr_text(reason)}", file=sys.stderr)
     for path, warning in result.warnings:
         print(f"invoicekit: warning: {mask_cpr_text(path)}: {mask_cpr_text(warning)}", file=sys.stderr)
-    written = write_invoices(result.invoices, out)
-    lines_written = write_lines(result.lines, args.lines_out) if args.lines_out else None
+    written, lines_written = write_conversion(result.invoices, out, result.lines, args.lines_out)
     if not args.quiet:
         credit = int((result.invoices["document_type"] == "credit_note").sum())
         _show(

@@ -337,12 +337,21 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
 
 def check_out(out: str | Path, option: str = "--out") -> Path:
     """An output file, checked before any work: a .csv or .xlsx path that is
-    not a folder."""
+    not a folder, and not a file of something else (a grants extract given
+    as ``--out`` by mistake): an existing file is replaced only when it is
+    one convert wrote (its header, or its one sheet)."""
     out = Path(out)
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise InputError(out, option, "the output must be a .csv or .xlsx file")
     if out.is_dir():
         raise InputError(out, option, "is a folder; expected the name of a .csv or .xlsx file to write")
+    if out.is_file() and out.stat().st_size and not _written_by_convert(out):
+        raise InputError(
+            out,
+            option,
+            "exists and is no extract convert wrote (its header is not convert's); expected a new file, "
+            "or one convert wrote, to replace",
+        )
     return out
 
 
@@ -356,7 +365,40 @@ def write_lines(frame: pd.DataFrame, out: str | Path) -> Path:
     return _write(frame, check_out(out, "--lines-out"), "Fakturalinjer")
 
 
+def write_conversion(
+    invoices: pd.DataFrame, out: str | Path, lines: pd.DataFrame | None = None, lines_out: str | Path | None = None
+) -> tuple[Path, Path | None]:
+    """:func:`write_invoices` and :func:`write_lines` as a pair: both files
+    are written beside their places first, and only then moved into them, so
+    that a file that cannot be written (a full disk) leaves both as they were,
+    never this batch's invoices beside the last batch's lines."""
+    targets = [(invoices, check_out(out), "Regninger")]
+    if lines_out is not None:
+        targets.append((lines if lines is not None else pd.DataFrame(), check_out(lines_out, "--lines-out"),
+                        "Fakturalinjer"))  # fmt: skip
+    written: list[Path] = []
+    try:
+        for frame, path, sheet in targets:
+            written.append(_write_beside(frame, path, sheet))
+        for tmp, (_frame, path, _sheet) in zip(written, targets, strict=True):
+            tmp.replace(path)
+    finally:
+        for tmp in written:
+            tmp.unlink(missing_ok=True)
+    return targets[0][1], targets[1][1] if len(targets) > 1 else None
+
+
 def _write(frame: pd.DataFrame, out: Path, sheet: str) -> Path:
+    tmp = _write_beside(frame, out, sheet)
+    try:
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def _write_beside(frame: pd.DataFrame, out: Path, sheet: str) -> Path:
+    """``frame`` written whole into a file beside ``out``; its path."""
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
@@ -368,10 +410,30 @@ def _write(frame: pd.DataFrame, out: Path, sheet: str) -> Path:
             frame.map(_amount_text).to_csv(tmp, index=False, encoding="utf-8")
         else:
             write_workbook(tmp, {sheet: frame}, mask=False)
-        tmp.replace(out)
-    finally:
+    except BaseException:
         tmp.unlink(missing_ok=True)
-    return out
+        raise
+    return tmp
+
+
+def _written_by_convert(path: Path) -> bool:
+    """Whether ``path`` is an invoice or lines extract convert wrote: a CSV
+    whose first line is one of its headers, or a workbook of one of its sheets."""
+    headers = {",".join(INVOICE_COLUMNS), ",".join(LINE_COLUMNS)}
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open("rb") as f:
+                first = f.readline(4096).decode("utf-8-sig", errors="replace").strip()
+            return first in headers
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        try:
+            return wb.sheetnames in (["Regninger"], ["Fakturalinjer"])
+        finally:
+            wb.close()
+    except Exception:  # unreadable: not one of ours
+        return False
 
 
 def _refuse_huge_values(rows: list[dict[str, object]]) -> None:

@@ -72,6 +72,7 @@ from invoicekit.vocabulary import (
     CPR_LOOSE_RE2,
     CPR_PATTERN,
     EXCEL_ERRORS,
+    GUARDED_CELL_RE2,
     RATE_UNIT_NAMES_DA,
     RATE_UNITS,
     masked_cpr,
@@ -324,6 +325,11 @@ def _typed_invoices(
     error = pc.is_in(raw_ids, value_set=_EXCEL_ERRORS_ARROW.cast(raw_ids.type))
     if pc.any(error).as_py():
         raw_ids = pc.if_else(error, pa.scalar("", raw_ids.type), raw_ids)
+    # a number a spreadsheet-safe writer guarded ('-SOL-77, as convert writes -SOL-77) is
+    # the number after the ', as Excel reads it: else check 10 took it for another invoice
+    guarded = pc.match_substring_regex(raw_ids, GUARDED_CELL_RE2)
+    if pc.any(guarded).as_py():
+        raw_ids = pc.if_else(guarded, pc.utf8_slice_codeunits(raw_ids, 1), raw_ids)
     out["invoice_id_raw"] = _texts(raw_ids)
     # the numbers are worked on whole-column in arrow, not made distinct
     # first: hashing half a million numbers costs more than what follows.

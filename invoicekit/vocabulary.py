@@ -177,6 +177,16 @@ def masked_cpr(birth: str) -> str:
     return (birth[:6] if len(birth) >= 6 else "x" * 6) + CPR_MASK
 
 
+# ---------------------------------------------------------------- text cells people open
+
+#: what starts a formula in a spreadsheet cell: a text cell the writers write
+#: that begins with one gets a ``'`` before it (:mod:`invoicekit.cells`), as
+#: Excel marks text, and the readers take that ``'`` off again where a number
+#: is compared (an invoice number ``-SOL-77`` converted and read back)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: a cell guarded so: its ``'`` and the formula start after it (RE2)
+GUARDED_CELL_RE2 = r"^'[=+\-@\t\r]"
+
 # ---------------------------------------------------------------- a synthetic world's truth
 
 #: what a world's truth says about each invoice, beside ``cause``

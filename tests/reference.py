@@ -71,6 +71,12 @@ def number_key(text: str) -> str:
     return "".join(out)
 
 
+def unguarded(number: str) -> str:
+    """An invoice number without the ``'`` a spreadsheet-safe writer puts
+    before a formula start (``'-SOL-77`` is ``-SOL-77``)."""
+    return number[1:] if number[:1] == "'" and number[1:2] in ("=", "+", "-", "@", "\t", "\r") else number
+
+
 def grant_key(text: str) -> str:
     return number_key(text).rstrip(".")
 
@@ -301,7 +307,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     for line in lines or ():
         cvr = cvr_ok(line["supplier_cvr"].strip())
         if line["invoice_id"].strip() and cvr:
-            by_invoice.setdefault((cvr, number_key(line["invoice_id"].strip())), []).append(line)
+            by_invoice.setdefault((cvr, number_key(unguarded(line["invoice_id"].strip()))), []).append(line)
 
     def checks_4_to_21(d: dict, cprs, cvr, s, e, amount, currency, prepaid, kind, inv_id, paid_now) -> tuple | None:
         """Checks 4-21 on one invoice (or line); the paid entry when it posts."""
@@ -394,7 +400,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     for inv in invoices:
         d = blank()
         out.append(d)
-        inv_id = inv["invoice_id"].strip()
+        inv_id = unguarded(inv["invoice_id"].strip())
         invalid, cprs = invoice_cprs(inv["cpr"], inv["text"])
         cvr = cvr_ok(inv["supplier_cvr"].strip())
         s, e, _unreadable = invoice_period(inv["period_start"], inv["period_end"], inv["text"])

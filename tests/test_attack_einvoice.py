@@ -337,3 +337,56 @@ def test_a_credit_note_alone_keeps_its_lines(tmp_path):
     )
     (tmp_path / "a.xml").write_bytes(credit.encode())
     assert len(convert([tmp_path]).lines) == 2
+
+
+def test_an_invoice_number_that_starts_a_formula_is_the_same_invoice_converted_or_not(tmp_path):
+    """Found by an attack session on 0.9.8: convert writes -SOL-77 as '-SOL-77
+    (no formula in a file people open), and the robot compared '-SOL-77 with
+    the -SOL-77 it had paid from a CSV file: another invoice, not DUPLICATE_INVOICE."""
+    from invoicekit.extracts import prepare_invoices
+
+    typed = prepare_invoices(pd.DataFrame({"invoice_id": ["-SOL-77", "'-SOL-77", "'SOL-78", "'=A1"],
+                                           "supplier_cvr": "29345716", "amount": "1,00"})).frame  # fmt: skip
+    assert typed["invoice_id_raw"].tolist() == ["-SOL-77", "-SOL-77", "'SOL-78", "=A1"]
+    assert typed["invoice_key"].tolist() == ["sol77", "sol77", "'sol78", "=a1"]
+    (tmp_path / "in").mkdir()
+    data = doc(CPR_NOTE).decode().replace("<cbc:ID>F-1</cbc:ID>", "<cbc:ID>-SOL-77</cbc:ID>")
+    (tmp_path / "in" / "a.xml").write_bytes(data.encode())
+    out = write_invoices(convert([tmp_path / "in"]).invoices, tmp_path / "regninger.csv")
+    assert "'-SOL-77" in out.read_text(encoding="utf-8")  # guarded where people open it
+    assert from_file_key(out) == "sol77"
+
+
+def from_file_key(path) -> str:
+    from invoicekit.extracts import read_invoices
+
+    return read_invoices(path).frame["invoice_key"].iat[0]
+
+
+def test_convert_writes_its_two_files_as_a_pair_and_never_over_another_file(tmp_path, capsys):
+    """Found by an attack session on 0.9.8: with the lines file unwritable,
+    the invoices were replaced beside the last batch's lines; and --out named
+    a grants extract by mistake replaced it."""
+    from invoicekit.cli import main
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.xml").write_bytes(doc(CPR_NOTE))
+    args = ["convert", "oioubl", str(tmp_path / "in"), "--quiet"]
+    out, lines = tmp_path / "r.csv", tmp_path / "l.csv"
+    assert main([*args, "--out", str(out), "--lines-out", str(lines)]) == 0
+    before = out.read_bytes(), lines.read_bytes()
+    (tmp_path / "in" / "b.xml").write_bytes(doc(CPR_NOTE).replace(b"F-1", b"F-2"))
+    (tmp_path / ".l.csv.tmp").mkdir()  # the lines cannot be written
+    assert main([*args, "--out", str(out), "--lines-out", str(lines)]) != 0
+    assert (out.read_bytes(), lines.read_bytes()) == before
+    assert not (tmp_path / ".r.csv.tmp").exists()
+    (tmp_path / ".l.csv.tmp").rmdir()
+    assert main([*args, "--out", str(out), "--lines-out", str(lines)]) == 0  # its own files: replaced
+    assert out.read_bytes() != before[0]
+
+    grants = tmp_path / "bevillinger.csv"
+    grants.write_text("grant_id,cpr,service_code\nG1,0101401234,SEL108\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main([*args, "--out", str(grants)]) == 2
+    assert "exists and is no extract convert wrote" in capsys.readouterr().err
+    assert grants.read_text(encoding="utf-8").startswith("grant_id,cpr")
