@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_LIKE_RE2, IGNORABLE
+from invoicekit.vocabulary import CPR_UNDATED_RE2, IGNORABLE
 
 HASHED = "#"
 LEGACY = "~"
@@ -64,7 +64,7 @@ def _removed(ch: str) -> bool:
 
 #: what makes a stored number a keyed hash: ten digits in a row (of any script),
 #: or what else reads as a CPR number once normalised (``010140/1234``): it might be one
-_HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_LIKE_RE2}"
+_HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_UNDATED_RE2}"
 #: a stored key that is a keyed hash (:func:`digest`), or a legacy key (``~``
 #: and one): kept as it is by :func:`rekeyed` (a hash may well hold ten digits
 #: in a row). Any other key is a text and is hashed whole where it reads as a
@@ -160,7 +160,7 @@ def digests(texts, secret: str) -> list[str]:
 def stored_keys(normalised: np.ndarray, secret: str) -> np.ndarray:
     """What the journal may hold of normalised numbers: the number itself, or
     its keyed hash where it reads as a CPR number (ten digits in a row, or
-    :data:`~invoicekit.vocabulary.CPR_LIKE_RE2`): :func:`stored_keys_arrow`,
+    :data:`~invoicekit.vocabulary.CPR_UNDATED_RE2`): :func:`stored_keys_arrow`,
     as Python texts."""
     return np.array(stored_keys_arrow(normalised, secret).to_numpy(zero_copy_only=False), dtype=object)
 
