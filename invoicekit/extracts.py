@@ -244,13 +244,15 @@ def _typed_in_parts(
     with ThreadPoolExecutor(max_workers=2) as pool:
         first, second = pool.submit(part, 0, half), pool.submit(part, half, n)
         parts = [first.result(), second.result()]
-    typed = pd.concat(parts, ignore_index=True)
-    typed["row"] = np.arange(1, n + 1, dtype=np.int64)
-    # each text column joined into one array once, here in the typing: pandas
-    # leaves it in the halves' two pieces, and each later use would join them again
-    for name in typed.columns:
-        if is_arrow_text(typed[name]):
-            typed[name] = pd.Series(arrow_text(typed[name]), dtype=typed[name].dtype, copy=False)
+        typed = pd.concat(parts, ignore_index=True)
+        typed["row"] = np.arange(1, n + 1, dtype=np.int64)
+        # each text column joined into one array once, here in the typing: pandas
+        # leaves it in the halves' two pieces, and each later use would join them
+        # again; the columns are joined on both cores (arrow copies without the interpreter)
+        names = [name for name in typed.columns if is_arrow_text(typed[name])]
+        joined = list(pool.map(lambda name: arrow_text(typed[name]), names))
+    for name, values in zip(names, joined, strict=True):
+        typed[name] = pd.Series(values, dtype=typed[name].dtype, copy=False)
     return typed
 
 
