@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from invoicekit.case_parameters import PARAMS
-from invoicekit.formats import dk_number, dk_percent, dk_points, dk_tick, dk_value
+from invoicekit.formats import dk_number, dk_percent, dk_points, dk_rate, dk_tick, dk_value
 
 # ---------------------------------------------------------------- follow-up
 
@@ -34,7 +34,7 @@ def monthly_figure(monthly: pd.DataFrame) -> Figure:
         monthly["target"].iat[0] * 100,
         color="#3a8d5c",
         linestyle="--",
-        label=f"Mål ({dk_percent(monthly['target'].iat[0], 0)})",
+        label=f"Mål ({dk_rate(monthly['target'].iat[0])})",
     )
     ax2.set_ylabel("%")
     ax2.set_ylim(0, 100)

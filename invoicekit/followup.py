@@ -23,7 +23,7 @@ from invoicekit.case_parameters import PARAMS
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, first_decision, read_truth_file
 from invoicekit.extracts import Grants, SupportSheet
-from invoicekit.formats import en_number, en_percent
+from invoicekit.formats import en_number, en_percent, en_rate
 from invoicekit.journal import Journal
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.sample import evaluate_control
@@ -301,13 +301,19 @@ class FollowUp:
             + (
                 "no invoices (the robot ran and found none)"
                 if h["last_month_rate"] is None
-                else f"{en_percent(h['last_month_rate'])} against a target of {h['target']:.0%}"
+                else f"{en_percent(h['last_month_rate'])} against a target of {en_rate(h['target'])}"
             )
             + ".",
             f"Hours saved so far: {en_number(h['hours_saved'])} (worth {en_number(h['value_dkk'])} kr.).",
         ]
         if h["wrong_postings"] is not None:
             lines.append(f"Wrong postings found in the truth: {h['wrong_postings']}.")
+        for c in self.controls.itertuples(index=False) if self.controls is not None else ():
+            lines.append(
+                f"Sample control {c.month}: {c.errors} wrong of {c.checked} checked, at most "
+                f"{en_percent(c.upper_bound)} wrong against {en_rate(c.tolerable)} tolerable: "
+                + ("accepted." if c.accepted else "not accepted.")
+            )
         top = self.reasons.head(3)
         lines.append(
             "Largest manual reasons: " + "; ".join(f"{r.reason} {en_number(r.points, 1)} pt" for r in top.itertuples())

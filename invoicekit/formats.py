@@ -66,6 +66,20 @@ def dk_percent(value: float, decimals: int = 1) -> str:
     return f"{dk_number(100 * value, decimals)} %"
 
 
+def dk_rate(value: float) -> str:
+    """A rate someone set (a target, a tolerable error rate) as a percentage
+    with the decimals it has, at most two: ``0.5`` → ``50 %``, ``0.005`` → ``0,5 %``."""
+    return f"{dk_short(100 * value, 2)} %" if not _missing(value) else ""
+
+
+def en_rate(value: float) -> str:
+    """:func:`dk_rate` in English: ``0.005`` → ``0.5%``."""
+    if _missing(value):
+        return ""
+    text = en_number(100 * value, 2)
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+
+
 def dk_points(value: float, decimals: int = 1) -> str:
     """Percentage points: ``17.44`` → ``17,4 pt``."""
     return f"{dk_number(value, decimals)} pt"

@@ -64,7 +64,7 @@ def default_template() -> DocumentObject:
     doc.add_heading("Fakturaer til kommunen: hvad de skal indeholde", level=1)
     doc.add_paragraph(
         "Kommunen betaler fakturaer for dag- og botilbud automatisk, når fakturaen kan kobles til borgerens "
-        "bevilling. I {{måned}} modtog vi {{antal}} fakturaer fra jer, som vi måtte behandle manuelt: {{mangler}}."
+        "bevilling. I {{måned}} måtte vi behandle {{antal}} af jeres fakturaer manuelt: {{mangler}}."
     )
     doc.add_paragraph("For at vi kan betale jeres fakturaer hurtigt, skal hver faktura indeholde:")
     doc.add_paragraph("{{krav}}")

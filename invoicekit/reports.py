@@ -27,7 +27,7 @@ from invoicekit.charts import (
     tornado_figure,
 )
 from invoicekit.followup import FollowUp
-from invoicekit.formats import dk_money, dk_number, dk_percent, dk_value
+from invoicekit.formats import dk_money, dk_number, dk_percent, dk_rate, dk_value
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.render import (
     figure_html,
@@ -149,7 +149,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
             f"Automatiseringsgrad, {h['last_month']}",
             "ingen fakturaer" if h["last_month_rate"] is None else dk_percent(h["last_month_rate"]),
         ),
-        ("Mål", dk_percent(h["target"], 0)),
+        ("Mål", dk_rate(h["target"])),
         ("Fakturaer", dk_number(h["invoices"])),
         ("Sparede timer indtil nu", dk_number(h["hours_saved"])),
     ]

@@ -107,7 +107,13 @@ def test_report_command_writes_a_self_contained_page_and_workbook(replayed, tmp_
     args = ["report", "followup", "--journal", str(replayed["journal"]), "--out", str(out), "--target", "45%"]
     args += ["--truth", str(replayed["world"] / "truth.csv"), "--control", str(sheet)]
     assert main(args) == 0
-    assert "Follow-up report" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "Follow-up report" in said
+    # what the control found is said too (it was left out), the target with the decimals it has
+    assert re.search(
+        r"Sample control 2019-01: 1 wrong of \d+ checked, at most [\d.]+% wrong against 5% tolerable", said
+    )
+    assert "against a target of 45%" in said
     page = (out / "followup.html").read_text(encoding="utf-8")
     images = _images(page)
     assert len(images) == page.count("<img ") == 4  # monthly, two Paretos, template

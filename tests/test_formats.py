@@ -72,3 +72,12 @@ def test_numbers_round_half_away_from_zero_as_excel_shows_them(value, decimals, 
 def test_percentages_round_as_excel_shows_them():
     assert (dk_percent(0.3625), en_percent(0.3625)) == ("36,3 %", "36.3%")
     assert (dk_number(float("nan")), en_percent(float("nan"))) == ("", "")
+
+
+def test_a_rate_someone_set_shows_the_decimals_it_has():
+    """Found by an attack session on 0.9.8: --target 0.5% was reported as a target of 0%."""
+    from invoicekit.formats import dk_rate, en_rate
+
+    assert [dk_rate(v) for v in (0.5, 0.005, 0.125, 1.0)] == ["50 %", "0,5 %", "12,5 %", "100 %"]
+    assert [en_rate(v) for v in (0.5, 0.005, 0.125, 125.0)] == ["50%", "0.5%", "12.5%", "12,500%"]
+    assert dk_rate(float("nan")) == en_rate(None) == ""
