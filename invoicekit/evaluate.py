@@ -244,7 +244,7 @@ def _text(s: pd.Series) -> pd.Series:
     return s.fillna("").astype(str).str.strip()
 
 
-def _cvr_key(values: pd.Series) -> np.ndarray:
+def cvr_key(values: pd.Series) -> np.ndarray:
     """CVR numbers compared as written without spaces, dashes or a ``DK`` prefix."""
     return _text(values).str.upper().str.replace(r"[\s\-.]|^DK", "", regex=True).to_numpy(dtype=object)
 
@@ -394,7 +394,7 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
         m = d.merge(fields, on=["month", "row"], how="left", validate="many_to_one", suffixes=("", "_truth"))
         # the truth of a row holds only for the invoice it names: another world's truth, or a second
         # run in a month (its rows numbered from 1 again), must not pass for this invoice's
-        same = (_cvr_key(m["supplier_cvr"]) == _cvr_key(m["supplier_cvr_truth"])) & (
+        same = (cvr_key(m["supplier_cvr"]) == cvr_key(m["supplier_cvr_truth"])) & (
             normalise_numbers(m["invoice_id"]) == normalise_numbers(_text(m["invoice_id_truth"]))
         )
         m.loc[~same, [*TRUTH_FIELDS, "cause"]] = None

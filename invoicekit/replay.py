@@ -52,7 +52,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.decide import Checked, check_batch, day_codes, decide, decide_checked, rule_reasons
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.evaluate import agrees_with_truth, parse_should_pay, read_text_csv
+from invoicekit.evaluate import agrees_with_truth, cvr_key, parse_should_pay, read_text_csv
 from invoicekit.extracts import (
     Grants,
     InvoiceLines,
@@ -341,7 +341,13 @@ def _check_truth(truth: pd.DataFrame, truth_path: Path, world_months: list[str],
         )
     for (month, _grants, path), invoices in zip(months, typed, strict=True):
         frame = invoices.frame
-        rows = pd.DataFrame({"row": frame["row"].to_numpy(), "invoice_id": frame["invoice_id"].to_numpy(dtype=object)})
+        rows = pd.DataFrame(
+            {
+                "row": frame["row"].to_numpy(),
+                "invoice_id": frame["invoice_id"].to_numpy(dtype=object),
+                "supplier_cvr": frame["supplier_cvr"].to_numpy(dtype=object),
+            }
+        )
         _check_alignment(truth[truth["month"] == month], rows, truth_path, path)
 
 
@@ -366,6 +372,16 @@ def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: P
             f"row {row} of {invoices.name}",
             "names another invoice number than the file; expected the truth of these very files",
         )
+    if "supplier_cvr" in truth.columns and "supplier_cvr" in decisions.columns:  # older truths may lack it
+        cvr = truth.set_index("row")["supplier_cvr"].reindex(decisions["row"].to_numpy()).fillna("")
+        differ = np.flatnonzero(cvr_key(pd.Series(cvr.to_numpy(), dtype=object)) != cvr_key(decisions["supplier_cvr"]))
+        if len(differ):
+            row = int(decisions["row"].iloc[differ[0]])
+            raise InputError(
+                truth_path,
+                f"row {row} of {invoices.name}",
+                "names another supplier CVR number than the file; expected the truth of these very files",
+            )
 
 
 def top_reasons(decisions: pd.DataFrame, top: int = 3) -> str:
