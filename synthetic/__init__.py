@@ -60,7 +60,7 @@ def synthesize(
         raise InputError(None, "--seed", f"{seed} is out of range; expected 0 to {MAX_SEED - 1:,}")
     params = params or parse_scenario(scenario)
     changes = {k: v for k, v in {"start": start, "months": months, "citizens": citizens}.items() if v is not None}
-    params = params.replace(**changes)
+    params = params.replace(**changes).check()
     year = int(params.start[:4])
     if not 1990 <= year <= 2030:
         raise InputError(None, "--start", f"{params.start} is out of range; expected a go-live month from 1990 to 2030")

@@ -10,9 +10,7 @@ import sys
 from invoicekit.cli import QUIET_HELP
 from invoicekit.errors import InputError
 from invoicekit.identifiers import mask_cpr_text
-
-#: at most this many citizens (memory grows with them: 300,000 for one month took 1.2 GB)
-MAX_CITIZENS = 200_000
+from synthetic.scenario import MAX_CITIZENS
 
 SYNTH_DESCRIPTION = """\
 Generate a synthetic municipality: citizens with replacement CPR numbers

@@ -14,7 +14,12 @@ profile.
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from dataclasses import dataclass, field
+
+#: at most this many citizens (memory grows with them: 300,000 for one month took 1.2 GB)
+MAX_CITIZENS = 200_000
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,53 @@ class Params:
 
     def replace(self, **changes: object) -> Params:
         return dataclasses.replace(self, **changes)
+
+    def check(self) -> Params:
+        """These parameters, or ``ValueError`` naming the first that no
+        municipality can have (a share outside 0 to 1, a lag that does not
+        add up to 1, an offer the generator does not know …): a world made of
+        them would be empty, or stop half-way with a ZeroDivisionError."""
+
+        def bad(name: str, expected: str) -> ValueError:
+            return ValueError(f"Params.{name} = {getattr(self, name)!r}; expected {expected}")
+
+        whole = {"citizens": (10, MAX_CITIZENS), "months": (1, 120), "collective_house_size": (1, 1000),
+                 "late_coding_groups": (0, 1000), "template_from_month": (0, 120)}  # fmt: skip
+        for name, (low, high) in whole.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise bad(name, f"a whole number from {low:,} to {high:,}")
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(self.start)):
+            raise bad("start", "a month, YYYY-MM")
+        open_ended = {"citizens_per_supplier": (0, False), "extras_per_citizen_month": (0, True),
+                      "back_payment_per_citizen_month": (0, True)}  # fmt: skip
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in whole or not isinstance(value, float | int) or isinstance(value, bool):
+                continue
+            if not math.isfinite(value):
+                raise bad(f.name, "a finite number")
+            if f.name in open_ended:
+                low, inclusive = open_ended[f.name]
+                if value < low or (value == low and not inclusive):
+                    raise bad(f.name, f"a number above {low}" if not inclusive else "0 or more")
+            elif f.name == "rate_regulation":
+                if not -1 < value < 1:
+                    raise bad(f.name, "a yearly change between -1 and 1")
+            elif not 0 <= value <= 1:
+                raise bad(f.name, "a share from 0 to 1")
+        for name in ("new_grant_lag", "end_lag", "extension_lag", "rate_lag"):
+            lag = tuple(getattr(self, name))
+            ok = lag and all(isinstance(p, float | int) and math.isfinite(p) and p >= 0 for p in lag)
+            if not ok or abs(sum(lag) - 1) > 1e-9:
+                raise bad(name, "the chances of 0, 1, 2 … months late: none negative, adding up to 1")
+        known = set(Params().offer_mix)
+        mix = self.offer_mix
+        if (not isinstance(mix, dict) or not mix or not set(mix) <= known
+                or not all(isinstance(v, float | int) and math.isfinite(v) and v >= 0 for v in mix.values())
+                or sum(mix.values()) <= 0):  # fmt: skip
+            raise bad("offer_mix", f"shares of the offers {', '.join(sorted(known))}, none negative, not all 0")
+        return self
 
     def to_dict(self) -> dict:
         """The parameters, without the switches added later while they are

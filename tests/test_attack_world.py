@@ -152,3 +152,22 @@ def test_synth_says_where_it_wrote_without_a_cpr_number_and_refuses_a_nation_of_
     assert main(["synth", "--citizens", "1000000000000", "--months", "1", "--out", str(tmp_path / "c")]) == 2
     assert "--citizens: 1,000,000,000,000 is out of range; expected 10 to 200,000" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"share_no_cpr": 1.5}, {"share_no_cpr": -0.5}, {"new_grant_lag": (0.2, 0.2)}, {"citizens_per_supplier": 0},
+     {"offer_mix": {"999": 1.0}}, {"keying_error_rate": float("nan")}, {"months": 0}, {"citizens": 5}],
+    ids=["share above 1", "share below 0", "lag not adding up", "no citizens per supplier", "unknown offer",
+         "nan", "no months", "five citizens"],
+)  # fmt: skip
+def test_synthesize_refuses_parameters_no_municipality_has(tmp_path, change):
+    """Found by an attack session on 0.9.8: months=0 wrote an empty world and
+    returned, shares of 1.5 were taken, and citizens_per_supplier=0 stopped
+    half-way with a ZeroDivisionError."""
+    from synthetic.scenario import Params
+
+    name = next(iter(change))
+    with pytest.raises(ValueError, match=f"Params.{name} = "):
+        synthesize("baseline", seed=1, out=tmp_path / "w", params=Params().replace(**change))
+    assert not (tmp_path / "w").exists()
