@@ -174,7 +174,9 @@ def _prepare(out: Path) -> None:
         dated = [p.name for pattern in ("stoetteark-*.xlsx", "rules-*.toml") for p in out.glob(pattern)]
         for name in (*WORLD_ENTRIES, *dated):
             target = out / name
-            if target.is_dir():
+            if target.is_symlink():  # the link goes, never what it points to (a folder elsewhere)
+                target.unlink()
+            elif target.is_dir():
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()

@@ -171,3 +171,14 @@ def test_synthesize_refuses_parameters_no_municipality_has(tmp_path, change):
     with pytest.raises(ValueError, match=f"Params.{name} = "):
         synthesize("baseline", seed=1, out=tmp_path / "w", params=Params().replace(**change))
     assert not (tmp_path / "w").exists()
+
+
+def test_synth_over_a_world_whose_folder_is_a_link_replaces_the_link_not_what_it_points_to(made, tmp_path):
+    world = _copy(made, tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    shutil.move(world / "invoices", tmp_path / "elsewhere" / "invoices")
+    (world / "invoices").symlink_to(tmp_path / "elsewhere" / "invoices")
+    kept = sorted(p.name for p in (tmp_path / "elsewhere" / "invoices").iterdir())
+    assert main(["synth", "--citizens", "20", "--months", "1", "--out", str(world), "--quiet"]) == 0
+    assert not (world / "invoices").is_symlink()
+    assert sorted(p.name for p in (tmp_path / "elsewhere" / "invoices").iterdir()) == kept
