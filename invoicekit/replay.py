@@ -361,26 +361,26 @@ def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: P
             None,
             f"has {len(truth)} rows for {invoices.name}, which has {len(decisions)}; expected one per invoice row",
         )
-    t = truth.set_index("row")["invoice_id"].reindex(decisions["row"].to_numpy()).fillna("")
-    differ = np.flatnonzero(
-        mask_cprs_in(pd.Series(t.to_numpy(), dtype=object)).to_numpy() != decisions["invoice_id"].fillna("").to_numpy()
+    # each row's invoice number (as the robot shows it: CPR numbers masked) and supplier CVR
+    # (as check 10 compares it; older truths may lack it) are the file's
+    compared = (
+        ("invoice_id", lambda v: mask_cprs_in(v).to_numpy(), "invoice number"),
+        ("supplier_cvr", cvr_key, "supplier CVR number"),
     )
-    if len(differ):
-        row = int(decisions["row"].iloc[differ[0]])
-        raise InputError(
-            truth_path,
-            f"row {row} of {invoices.name}",
-            "names another invoice number than the file; expected the truth of these very files",
+    for column, key, what in compared:
+        if column not in truth.columns or column not in decisions.columns:
+            continue
+        t = truth.set_index("row")[column].reindex(decisions["row"].to_numpy()).fillna("")
+        mine = decisions[column].fillna("").astype(object)
+        differ = np.flatnonzero(
+            key(pd.Series(t.to_numpy(), dtype=object)) != key(pd.Series(mine.to_numpy(), dtype=object))
         )
-    if "supplier_cvr" in truth.columns and "supplier_cvr" in decisions.columns:  # older truths may lack it
-        cvr = truth.set_index("row")["supplier_cvr"].reindex(decisions["row"].to_numpy()).fillna("")
-        differ = np.flatnonzero(cvr_key(pd.Series(cvr.to_numpy(), dtype=object)) != cvr_key(decisions["supplier_cvr"]))
         if len(differ):
             row = int(decisions["row"].iloc[differ[0]])
             raise InputError(
                 truth_path,
                 f"row {row} of {invoices.name}",
-                "names another supplier CVR number than the file; expected the truth of these very files",
+                f"names another {what} than the file; expected the truth of these very files",
             )
 
 
