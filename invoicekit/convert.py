@@ -429,7 +429,10 @@ def _written_by_convert(path: Path) -> bool:
 
         wb = load_workbook(path, read_only=True)
         try:
-            return wb.sheetnames in (["Regninger"], ["Fakturalinjer"])
+            if wb.sheetnames not in (["Regninger"], ["Fakturalinjer"]):
+                return False
+            first = next(wb.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+            return ",".join("" if v is None else str(v) for v in first) in headers  # the sheet's name is common
         finally:
             wb.close()
     except Exception:  # unreadable: not one of ours

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from invoicekit.keys import LEGACY, citizen_keys, new_secret, normalise_grant_ids, normalise_numbers, stored_keys
+from invoicekit.keys import (
+    LEGACY,
+    citizen_keys,
+    new_secret,
+    normalise_grant_ids,
+    normalise_numbers,
+    stored_keys,
+    without_text_mark,
+)
 from invoicekit.reasons import PASSED_BASIC_CHECKS, POSTED
 
 SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at")
@@ -180,4 +188,9 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
     text = [c for c in (*SEEN_COLUMNS, *PAID_COLUMNS) if c not in ("run_id", "period_start", "period_end")]
     seen = seen.astype({c: object for c in text if c in seen.columns})
     paid = paid.astype({c: object for c in text if c in paid.columns})
+    # keys written before 0.9.9 may begin with a ' that the keys made now never have
+    if "invoice_key" in seen.columns:
+        seen["invoice_key"] = without_text_mark(seen["invoice_key"])
+    if "grant_key" in paid.columns:
+        paid["grant_key"] = without_text_mark(paid["grant_key"])
     return seen, paid

@@ -336,12 +336,9 @@ def mask_cpr_text(text: str) -> str:
         birth = ascii_digits(birth.translate(_AS_DIGITS))
         return birth + CPR_MASK if is_valid_cpr(birth + ascii_digits(sequence.translate(_AS_DIGITS))) else None
 
-    for pattern, parts in (
-        (CPR_LIKE, lambda m: (m[1] + (m[2] or m[3]) + m[4], m[5])),
-        (CPR_DATED, lambda m: (m[1] + m[2] + m[3], m[4])),
-    ):
-        text = _masked_by(text, pattern, lambda m, parts=parts: masked(*parts(m)))
-    return text
+    text = _masked_by(text, CPR_LIKE, lambda m: masked(m[1] + (m[2] or m[3]) + m[4], m[5]))
+    # a birth date written as a date, in the text as written (see CPR_DATED)
+    return CPR_DATED.sub(lambda m: masked(m[1] + m[2] + m[3], m[4]) or m[0], text)
 
 
 def _masked_by(text: str, pattern: re.Pattern, masked: Callable[[re.Match], str | None]) -> str:

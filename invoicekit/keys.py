@@ -62,9 +62,12 @@ def _removed(ch: str) -> bool:
     return any(lo <= code <= hi for lo, hi in IGNORABLE)
 
 
+#: a birth date written as a date and a sequence number, as a key holds it (the
+#: dash gone: ``13.03.85-3333`` is ``13.03.853333``; the year may have four digits)
+_KEY_DATED_RE2 = r"[0-9]{2}[./][0-9]{2}[./](?:[0-9]{2})?[0-9]{2}_?[0-9]{4}"
 #: what makes a stored number a keyed hash: ten digits in a row (of any script),
 #: or what else reads as a CPR number once normalised (``010140/1234``): it might be one
-_HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_UNDATED_RE2}"
+_HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_UNDATED_RE2}|{_KEY_DATED_RE2}"
 #: a stored key that is a keyed hash (:func:`digest`), or a legacy key (``~``
 #: and one): kept as it is by :func:`rekeyed` (a hash may well hold ten digits
 #: in a row). Any other key is a text and is hashed whole where it reads as a
@@ -80,10 +83,29 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
+#: what a key never begins with: the ``'`` a spreadsheet-safe writer puts
+#: before a formula start (``'-SOL-77``), as Excel marks text: a number with it
+#: and without it are one number, in this run and in the journal, whose keys
+#: written before 0.9.9 may begin with one (:func:`without_text_mark`)
+TEXT_MARK = "'"
+
+
 def normalise_number(text: object) -> str:
     """One invoice number as check 10 compares it."""
     folded = unicodedata.normalize("NFKC", "" if text is None else str(text)).casefold()
-    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in folded if not _removed(ch))
+    kept = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in folded if not _removed(ch))
+    return kept.lstrip(TEXT_MARK)
+
+
+def without_text_mark(keys: pd.Series) -> pd.Series:
+    """Stored keys (a hash never begins with :data:`TEXT_MARK`) as this version
+    makes them: without a leading ``'``."""
+    marked = keys.str.startswith(TEXT_MARK, na=False).to_numpy()
+    if not marked.any():
+        return keys
+    out = keys.copy()
+    out[marked] = keys[marked].str.lstrip(TEXT_MARK)
+    return out
 
 
 def normalise_grant_id(text: object) -> str:
@@ -104,6 +126,8 @@ def normalise_numbers_arrow(values: object) -> pa.Array:
     arr = pc.fill_null(arrow_text(values), "")
     ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
     fast = _without_ascii_removed(pc.ascii_lower(arr))
+    if pc.any(pc.starts_with(fast, TEXT_MARK)).as_py():
+        fast = pc.utf8_ltrim(fast, TEXT_MARK)
     if ascii_.all():
         return fast
     other = arr.filter(pa.array(~ascii_)).to_pylist()

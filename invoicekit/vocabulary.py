@@ -136,13 +136,17 @@ CPR_LIKE = re.compile(
 #: the dashes that may join a birth date written as a date and the sequence number
 _DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"
 #: beside :data:`CPR_LIKE`, a birth date written as a date, its parts joined by
-#: ``.`` or ``/`` (the year in two digits or four), and the sequence number after
-#: a dash or ``_`` (``13.03.85-3333``, ``13/03/1985 - 3333``); a date followed by
-#: a space and four digits (``01.03.2019 1250,00``) is an amount, not masked.
-#: Groups: day, month, year (its last two digits), sequence number
+#: ``.`` or ``/`` (the year in two digits), and the sequence number right after
+#: a dash or ``_`` (``13.03.85-3333``, ``13/03/85_3333``). A date and an amount
+#: are not one: a dash with spaces beside it (``01.03.19 – 2500 kr``), a year of
+#: four digits (``01.03.2019-2103``) or decimals after the four digits
+#: (``01.03.19-1250,00``) are left as written. Unlike :data:`CPR_LIKE` it is read
+#: in the text as written, invisible characters included (RE2 cannot find the cells
+#: worth a look otherwise, see :data:`CPR_LIKE_RE2`): ``13.‹zero-width›03.85-3333``
+#: is not masked. Groups: day, month, year, sequence number
 CPR_DATED = re.compile(
-    rf"(?<!{_DIGIT})({_DIGIT}{{2}})\s*[{DOT_LIKE}]\s*({_DIGIT}{{2}})\s*[{DOT_LIKE}]\s*(?:{_DIGIT}{{2}})?"
-    rf"({_DIGIT}{{2}})\s*[{_DASHES}]\s*({_DIGIT}{{4}})(?!{_DIGIT})"
+    rf"(?<!{_DIGIT})({_DIGIT}{{2}})\s*[{DOT_LIKE}]\s*({_DIGIT}{{2}})\s*[{DOT_LIKE}]\s*"
+    rf"({_DIGIT}{{2}})[{_DASHES}]({_DIGIT}{{4}})(?!{_DIGIT}|[.,]{_DIGIT})"
 )
 #: the same for RE2 (pyarrow), to find the cells worth a look: it must find
 #: every cell :data:`CPR_LIKE` finds in them once :data:`CPR_INVISIBLE` is
@@ -175,9 +179,9 @@ CPR_UNDATED_RE2 = (
 CPR_LIKE_RE2 = (
     "(?:"
     + CPR_UNDATED_RE2
-    # or a birth date as a date, then a dash (:data:`CPR_DATED`): a date, a space and an amount is no
-    # match. Invisible characters are found after its digits only: allowed beside the . / and the
-    # dash too, they made RE2 give up its DFA (29 s, not 0.3 s, over a million messages)
+    # or a birth date as a date, then a dash (:data:`CPR_DATED`, more loosely: it is read in the text
+    # as written, so invisible characters are allowed only after digits here; beside the . / and the
+    # dash they made RE2 give up its automaton, 29 s instead of 0.3 s over a million messages)
     + rf"|{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DOT}{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*"
     rf"{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT}{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DASH}"
     rf"{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}" + ")"

@@ -348,7 +348,7 @@ def test_an_invoice_number_that_starts_a_formula_is_the_same_invoice_converted_o
     typed = prepare_invoices(pd.DataFrame({"invoice_id": ["-SOL-77", "'-SOL-77", "'SOL-78", "'=A1"],
                                            "supplier_cvr": "29345716", "amount": "1,00"})).frame  # fmt: skip
     assert typed["invoice_id_raw"].tolist() == ["-SOL-77", "-SOL-77", "'SOL-78", "=A1"]
-    assert typed["invoice_key"].tolist() == ["sol77", "sol77", "'sol78", "=a1"]
+    assert typed["invoice_key"].tolist() == ["sol77", "sol77", "sol78", "=a1"]  # a leading ' is no part of a key
     (tmp_path / "in").mkdir()
     data = doc(CPR_NOTE).decode().replace("<cbc:ID>F-1</cbc:ID>", "<cbc:ID>-SOL-77</cbc:ID>")
     (tmp_path / "in" / "a.xml").write_bytes(data.encode())
@@ -390,3 +390,13 @@ def test_convert_writes_its_two_files_as_a_pair_and_never_over_another_file(tmp_
     assert main([*args, "--out", str(grants)]) == 2
     assert "exists and is no extract convert wrote" in capsys.readouterr().err
     assert grants.read_text(encoding="utf-8").startswith("grant_id,cpr")
+    # nor a municipality's own workbook whose sheet is called Regninger, as convert's is (found by a review)
+    from invoicekit.workbook import write_workbook
+
+    own = tmp_path / "regninger.xlsx"
+    write_workbook(own, {"Regninger": pd.DataFrame({"Fakturanummer": ["F-9"], "Beløb": [1.0]})})
+    before = own.read_bytes()
+    assert main([*args, "--out", str(own)]) == 2
+    assert own.read_bytes() == before
+    assert main([*args, "--out", str(tmp_path / "ny.xlsx")]) == 0
+    assert main([*args, "--out", str(tmp_path / "ny.xlsx")]) == 0  # its own: replaced

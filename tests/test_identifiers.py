@@ -337,7 +337,13 @@ def test_cpr_keys_are_cpr_column_and_its_digits_key():
 
 @pytest.mark.parametrize(
     "text",
-    ["13.03.85-3333 Aps", "13/03/85-3333", "13.03.1985-3333", "13. 03. 85 – 3333", "130385_3333", "13.03.85_3333"],
+    [
+        "13.03.85-3333 Aps",
+        "13/03/85-3333",
+        "13. 03. 85-3333",
+        "130385_3333",
+        "13.03.85_3333",
+    ],
 )
 def test_a_birth_date_written_as_a_date_or_joined_by_an_underscore_is_masked(text):
     """Found by an attack session on 0.9.8: a supplier named '13.03.85-3333 Aps'
@@ -371,3 +377,21 @@ def test_a_date_beside_an_amount_or_a_period_is_left_as_written(text):
 
     assert mask_cpr_text(text) == text
     assert pc.match_substring_regex(pa.array([text]), CPR_LIKE_RE2).to_pylist() == [False]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Betalt 01.03.2019 - 1250,00 kr",
+        "Dato 01.03.19 – 2500 kr",
+        "ophold 01.03.2019-2103 timer",
+        "Periode 01.03.2019 - 2019-03-31",
+        "01.03.19-1250,00",
+        "13.03.1985-3333",
+    ],
+)
+def test_a_date_and_an_amount_joined_by_a_dash_are_no_cpr_number(text):
+    """Found by a review of 0.9.9's first dated pattern: 'Betalt 01.03.2019 -
+    1250,00 kr' became 'Betalt 010319-xxxx,00 kr'. A dash with spaces beside
+    it, a four-digit year or decimals after the four digits: a date and an amount."""
+    assert mask_cpr_text(text) == text

@@ -122,3 +122,45 @@ def test_legacy_keys_use_what_schema_1_kept():
     legacy = legacy_citizen_keys(np.array(["610190-xxxx"]), np.array(["29345716"]), np.array(["SEL108-BO"]), secret)
     again = legacy_citizen_keys(np.array(["6101901234"]), np.array(["29345716"]), np.array(["sel108 bo"]), secret)
     assert legacy[0] == again[0] and legacy[0].startswith(LEGACY + HASHED)  # the birth date is what counts
+
+
+@pytest.mark.parametrize("number", ["13.03.85-3333", "13.03.85_3333", "13/03/1985-3333", "13.03.85 - 3333"])
+def test_a_number_holding_a_birth_date_written_as_a_date_is_stored_hashed(number):
+    """Found by a review of 0.9.9: masking reads 13.03.85-3333 as a CPR number,
+    but its key (the dash gone: 13.03.853333) was stored in the journal as it was."""
+    key = stored_keys(normalise_numbers([number]), new_secret())[0]
+    assert key.startswith(HASHED) and "3333" not in key
+
+
+@pytest.mark.parametrize("number", ["'-SOL-77", "'=X1", "'+44", "''SOL 77"])
+def test_the_mark_a_spreadsheet_safe_writer_puts_first_is_no_part_of_a_number(number):
+    """convert writes -SOL-77 as '-SOL-77; the number is the same invoice either way."""
+    plain = number.lstrip("'")
+    assert normalise_number(number) == normalise_number(plain)
+    assert normalise_numbers([number, plain]).tolist() == [normalise_number(plain)] * 2
+
+
+def test_keys_a_journal_holds_from_before_with_the_mark_match_the_keys_made_now():
+    """Found by a review of 0.9.9: a journal of 0.9.8 holds '=x1 for an invoice
+    numbered '=X1; 0.9.9 makes =x1, so a resend was no longer DUPLICATE_INVOICE."""
+    import pandas as pd
+
+    from invoicekit.history import PAID_COLUMNS, SEEN_COLUMNS, history_tables
+
+    decisions = pd.DataFrame(
+        {c: ["x"] for c in {*SEEN_COLUMNS, *PAID_COLUMNS}}
+        | {
+            "status": ["posted"],
+            "reason": [""],
+            "row": [1],
+            "run_id": [1],
+            "invoice_key": ["'=x1"],
+            "grant_key": ["'g1"],
+            "period_start": [pd.Timestamp("2019-01-01")],
+            "period_end": [pd.Timestamp("2019-01-31")],
+        }
+    )
+    lines = pd.DataFrame(columns=["run_id", "row", "status", "check"])
+    seen, paid = history_tables(decisions, lines)
+    assert seen["invoice_key"].tolist() == [normalise_number("'=X1")] == ["=x1"]
+    assert paid["grant_key"].tolist() == [normalise_grant_id("'G1")] == ["g1"]
