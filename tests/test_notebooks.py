@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
@@ -196,6 +197,39 @@ def test_notebook_03_on_a_given_journal_makes_the_folder_for_its_control_sheet(d
     )
     NotebookClient(book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     assert [p.name for p in (tmp_path / "new" / "folder").iterdir()] == [f"kontrol-journal-{_last_month(paths)}.xlsx"]
+
+
+@pytest.mark.parametrize("index", [2, 4], ids=["03", "05"])
+def test_notebooks_03_and_05_take_a_journal_whose_last_month_found_no_invoice(data, tmp_path, index):
+    """Found by a review of 0.9.9: with such a month last, notebook 03 drew its
+    sample from it (no postings: an error), and notebook 05 took the month
+    before while invoicekit actions took it."""
+    import shutil
+
+    from invoicekit.run import run
+    from synthetic import example_municipality
+
+    paths = example_municipality(data, seed=4, citizens=120, months=6)
+    journal = tmp_path / "journal.sqlite"
+    shutil.copy(paths["journal"], journal)
+    last = _last_month(paths)
+    after = str(pd.Period(last, "M") + 1)
+    empty = tmp_path / f"invoices-{after}.csv"
+    empty.write_bytes((paths["invoices"] / f"invoices-{last}.csv").read_bytes().splitlines(keepends=True)[0])
+    world = paths["world"]
+    run(world / "sensum" / f"grants-{last}.csv", empty, world / "stoetteark.xlsx", tmp_path / "o", journal=journal)
+    book = nbformat.read(NOTEBOOKS[index], as_version=4)
+    injected = nbformat.v4.new_code_cell(f"JOURNAL = r'{journal}'\nDATA = r'{tmp_path / 'data'}'")
+    injected.metadata["tags"] = ["injected-parameters"]
+    book.cells.insert(
+        1 + next(i for i, c in enumerate(book.cells) if "parameters" in c.metadata.get("tags", [])), injected
+    )
+    NotebookClient(book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    texts = "\n".join(_text(o) for o in _outputs(book))
+    if index == 2:
+        assert f"kontrol-journal-{last}.xlsx" in texts  # the last month with postings
+    else:
+        assert f"{after}: 0 manual invoices of 0" in texts
 
 
 def _last_month(paths: dict) -> str:
