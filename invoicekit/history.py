@@ -19,7 +19,7 @@ from invoicekit.keys import (
     normalise_grant_ids,
     normalise_numbers,
     stored_keys,
-    without_text_mark,
+    with_unmarked,
 )
 from invoicekit.reasons import PASSED_BASIC_CHECKS, POSTED
 
@@ -188,9 +188,7 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
     text = [c for c in (*SEEN_COLUMNS, *PAID_COLUMNS) if c not in ("run_id", "period_start", "period_end")]
     seen = seen.astype({c: object for c in text if c in seen.columns})
     paid = paid.astype({c: object for c in text if c in paid.columns})
-    # keys written before 0.9.9 may begin with a ' that the keys made now never have
+    # keys written before 0.9.9 may begin with the mark the readers now take off first
     if "invoice_key" in seen.columns:
-        seen["invoice_key"] = without_text_mark(seen["invoice_key"])
-    if "grant_key" in paid.columns:
-        paid["grant_key"] = without_text_mark(paid["grant_key"])
+        seen = with_unmarked(seen)
     return seen, paid

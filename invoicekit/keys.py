@@ -83,29 +83,36 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
-#: what a key never begins with: the ``'`` a spreadsheet-safe writer puts
-#: before a formula start (``'-SOL-77``), as Excel marks text: a number with it
-#: and without it are one number, in this run and in the journal, whose keys
-#: written before 0.9.9 may begin with one (:func:`without_text_mark`)
+#: the mark a spreadsheet-safe writer puts before a formula start (``'-SOL-77``),
+#: as Excel marks text: the readers take it off a number that begins with one
+#: (:data:`invoicekit.vocabulary.GUARDED_CELL_RE2`), so the keys made now never
+#: hold it there; a journal written before 0.9.9 may (:func:`with_unmarked`)
 TEXT_MARK = "'"
 
 
 def normalise_number(text: object) -> str:
     """One invoice number as check 10 compares it."""
     folded = unicodedata.normalize("NFKC", "" if text is None else str(text)).casefold()
-    kept = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in folded if not _removed(ch))
-    return kept.lstrip(TEXT_MARK)
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in folded if not _removed(ch))
 
 
-def without_text_mark(keys: pd.Series) -> pd.Series:
-    """Stored keys (a hash never begins with :data:`TEXT_MARK`) as this version
-    makes them: without a leading ``'``."""
+def with_unmarked(seen: pd.DataFrame, column: str = "invoice_key") -> pd.DataFrame:
+    """The invoices seen, each plain key that begins with :data:`TEXT_MARK`
+    there twice: as stored, and without the mark. Before 0.9.9 a number
+    convert wrote guarded (``'-SOL-77``) was keyed with its mark (``'sol77``);
+    now the mark is read off first (``sol77``). The key as stored still
+    matches a number that truly begins with ``'``; the one without it matches
+    the guarded number read now (at worst a number without the mark is then a
+    duplicate of one with it: manual, never paid). A hashed key cannot be made
+    again without the mark: a guarded number that reads as a CPR number, seen
+    before 0.9.9, is caught by check 21 only."""
+    keys = seen[column]
     marked = keys.str.startswith(TEXT_MARK, na=False).to_numpy()
     if not marked.any():
-        return keys
-    out = keys.copy()
-    out[marked] = keys[marked].str.lstrip(TEXT_MARK)
-    return out
+        return seen
+    extra = seen[marked].copy()
+    extra[column] = extra[column].str.lstrip(TEXT_MARK)
+    return pd.concat([seen, extra], ignore_index=True)
 
 
 def normalise_grant_id(text: object) -> str:
@@ -126,8 +133,6 @@ def normalise_numbers_arrow(values: object) -> pa.Array:
     arr = pc.fill_null(arrow_text(values), "")
     ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
     fast = _without_ascii_removed(pc.ascii_lower(arr))
-    if pc.any(pc.starts_with(fast, TEXT_MARK)).as_py():
-        fast = pc.utf8_ltrim(fast, TEXT_MARK)
     if ascii_.all():
         return fast
     other = arr.filter(pa.array(~ascii_)).to_pylist()

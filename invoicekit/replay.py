@@ -353,7 +353,7 @@ def _check_truth(truth: pd.DataFrame, truth_path: Path, world_months: list[str],
 
 def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: Path, invoices: Path) -> None:
     """The truth speaks of the same invoices, row by row, as the file the robot read."""
-    from invoicekit.identifiers import mask_cprs_in
+    from invoicekit.identifiers import ascii_digits, mask_cprs_in
 
     if len(truth) != len(decisions):
         raise InputError(
@@ -365,7 +365,8 @@ def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: P
     # (as check 10 compares it; older truths may lack it) are the file's
     compared = (
         ("invoice_id", lambda v: mask_cprs_in(v).to_numpy(), "invoice number"),
-        ("supplier_cvr", cvr_key, "supplier CVR number"),
+        # digits of any script as 0-9 and a CPR number masked, as the typed file shows them
+        ("supplier_cvr", lambda v: cvr_key(mask_cprs_in(v.map(lambda x: ascii_digits(str(x))))), "supplier CVR number"),
     )
     for column, key, what in compared:
         if column not in truth.columns or column not in decisions.columns:

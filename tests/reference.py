@@ -68,7 +68,7 @@ def number_key(text: str) -> str:
         if unicodedata.category(ch) in ("Pd", "Cc", "Cf", "Mn", "Me", "Zs", "Zl", "Zp"):
             continue
         out.append(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch)
-    return "".join(out).lstrip("'")  # the ' a spreadsheet-safe writer puts first marks text: no part of it
+    return "".join(out)
 
 
 def unguarded(number: str) -> str:

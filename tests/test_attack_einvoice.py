@@ -348,7 +348,7 @@ def test_an_invoice_number_that_starts_a_formula_is_the_same_invoice_converted_o
     typed = prepare_invoices(pd.DataFrame({"invoice_id": ["-SOL-77", "'-SOL-77", "'SOL-78", "'=A1"],
                                            "supplier_cvr": "29345716", "amount": "1,00"})).frame  # fmt: skip
     assert typed["invoice_id_raw"].tolist() == ["-SOL-77", "-SOL-77", "'SOL-78", "=A1"]
-    assert typed["invoice_key"].tolist() == ["sol77", "sol77", "sol78", "=a1"]  # a leading ' is no part of a key
+    assert typed["invoice_key"].tolist() == ["sol77", "sol77", "'sol78", "=a1"]  # only a guard's ' is read off
     (tmp_path / "in").mkdir()
     data = doc(CPR_NOTE).decode().replace("<cbc:ID>F-1</cbc:ID>", "<cbc:ID>-SOL-77</cbc:ID>")
     (tmp_path / "in" / "a.xml").write_bytes(data.encode())

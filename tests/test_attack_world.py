@@ -182,3 +182,25 @@ def test_synth_over_a_world_whose_folder_is_a_link_replaces_the_link_not_what_it
     assert main(["synth", "--citizens", "20", "--months", "1", "--out", str(world), "--quiet"]) == 0
     assert not (world / "invoices").is_symlink()
     assert sorted(p.name for p in (tmp_path / "elsewhere" / "invoices").iterdir()) == kept
+
+
+@pytest.mark.parametrize("cvr", ["٣٢٠٣٨٣٦٠", "３２０３８３６０", "710899-2916"], ids=["arabic", "full-width", "a cpr"])
+def test_a_truth_that_copies_the_files_supplier_cvr_as_written_is_the_files(made, tmp_path, capsys, cvr):
+    """Found by a review of 0.9.9: the file's CVR is typed (digits made 0-9, a
+    CPR number masked) and the truth's was compared as written: refused."""
+    import csv
+    import io
+
+    world = _copy(made, tmp_path)
+    path = world / "invoices" / "invoices-2018-11.csv"
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode("cp1252")
+    sep = ";" if ";" in text.splitlines()[0] else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    column = next(i for i, h in enumerate(rows[0]) if "cvr" in h.casefold())
+    rows[1][column] = cvr
+    out = io.StringIO()
+    csv.writer(out, delimiter=sep, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    _edit_truth(world, lambda ls: _cell(ls, 1, "supplier_cvr", cvr))
+    assert main([*_replay(tmp_path), "--quiet"]) == 0, capsys.readouterr().err
