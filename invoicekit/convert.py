@@ -302,7 +302,7 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
             refused.append((str(path), str(exc)))
             continue
         rows.append(row)
-        key = (compact_cvr(row["supplier_cvr"]), normalise_number(row["invoice_id"]))
+        key = _number_key(row)
         first, first_type = lines_of.get(key, ("", ""))
         if doc_lines and first and (first_type != CREDIT_NOTE or row["document_type"] == CREDIT_NOTE):
             line_warnings = [
@@ -311,7 +311,7 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
             ]
         elif doc_lines:
             if first:  # a credit note's lines, replaced by this invoice's
-                lines = [r for r in lines if (compact_cvr(r["supplier_cvr"]), normalise_number(r["invoice_id"])) != key]
+                lines = [r for r in lines if _number_key(r) != key]
                 line_warnings = [
                     *line_warnings,
                     f"has the supplier and number of the credit note {first}: the lines written are this "
@@ -321,11 +321,10 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
             lines += doc_lines
         warnings += [(str(path), w) for w in row_warnings + line_warnings]
     # nor may an invoice without lines of its own be posted on a credit note's of its number
-    invoice_keys = {(compact_cvr(r["supplier_cvr"]), normalise_number(r["invoice_id"]))
-                    for r in rows if r["document_type"] != CREDIT_NOTE}  # fmt: skip
+    invoice_keys = {_number_key(r) for r in rows if r["document_type"] != CREDIT_NOTE}
     for key, (file, kind) in lines_of.items():
         if kind == CREDIT_NOTE and key in invoice_keys:
-            lines = [r for r in lines if (compact_cvr(r["supplier_cvr"]), normalise_number(r["invoice_id"])) != key]
+            lines = [r for r in lines if _number_key(r) != key]
             warnings.append(
                 (file, "has the supplier and number of an invoice that has no lines: the credit note's lines are "
                        "left out, so that the robot never posts the invoice on them")
@@ -333,6 +332,11 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
     invoices = pd.DataFrame(rows, columns=list(INVOICE_COLUMNS))
     invoices["lines"] = invoices["lines"].astype("int64")
     return Conversion(invoices, pd.DataFrame(lines, columns=list(LINE_COLUMNS)), refused, warnings)
+
+
+def _number_key(row: dict[str, object]) -> tuple[str, str]:
+    """A converted row's (supplier, invoice number) as check 10 compares them."""
+    return compact_cvr(row["supplier_cvr"]), normalise_number(row["invoice_id"])
 
 
 def check_out(out: str | Path, option: str = "--out") -> Path:
@@ -357,12 +361,12 @@ def check_out(out: str | Path, option: str = "--out") -> Path:
 
 def write_invoices(frame: pd.DataFrame, out: str | Path) -> Path:
     """Write converted invoices as ``.csv`` (UTF-8) or ``.xlsx``, whole or not at all."""
-    return _write(frame, check_out(out), "Regninger")
+    return _write((frame, check_out(out), "Regninger"))[0]
 
 
 def write_lines(frame: pd.DataFrame, out: str | Path) -> Path:
     """Write the invoice lines extract as ``.csv`` (UTF-8) or ``.xlsx``, whole or not at all."""
-    return _write(frame, check_out(out, "--lines-out"), "Fakturalinjer")
+    return _write((frame, check_out(out, "--lines-out"), "Fakturalinjer"))[0]
 
 
 def write_conversion(
@@ -376,6 +380,13 @@ def write_conversion(
     if lines_out is not None:
         targets.append((lines if lines is not None else pd.DataFrame(), check_out(lines_out, "--lines-out"),
                         "Fakturalinjer"))  # fmt: skip
+    written = _write(*targets)
+    return written[0], written[1] if len(written) > 1 else None
+
+
+def _write(*targets: tuple[pd.DataFrame, Path, str]) -> list[Path]:
+    """Each (frame, file, sheet) written whole beside its file, then all moved
+    into place: none is replaced unless every one could be written."""
     written: list[Path] = []
     try:
         for frame, path, sheet in targets:
@@ -385,16 +396,7 @@ def write_conversion(
     finally:
         for tmp in written:
             tmp.unlink(missing_ok=True)
-    return targets[0][1], targets[1][1] if len(targets) > 1 else None
-
-
-def _write(frame: pd.DataFrame, out: Path, sheet: str) -> Path:
-    tmp = _write_beside(frame, out, sheet)
-    try:
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+    return [path for _frame, path, _sheet in targets]
 
 
 def _write_beside(frame: pd.DataFrame, out: Path, sheet: str) -> Path:

@@ -249,12 +249,13 @@ def cvr_key(values: pd.Series) -> np.ndarray:
     return _text(values).str.upper().str.replace(r"[\s\-.]|^DK", "", regex=True).to_numpy(dtype=object)
 
 
-def _truth_months(values: pd.Series) -> pd.Series:
+def truth_months(values: pd.Series, source: str | Path = "truth") -> pd.Series:
+    """A truth's ``month`` column as text; :class:`InputError` naming the row of one that is no month."""
     months = _text(values)
     bad = ~months.str.fullmatch(MONTH.pattern)
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError("truth", f"row {k + 2}, column 'month'", f"{months.iloc[k]!r} is no month; expected YYYY-MM")
+        raise InputError(source, f"row {k + 2}, column 'month'", f"{months.iloc[k]!r} is no month; expected YYYY-MM")
     return months
 
 
@@ -383,7 +384,7 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     if by_row:
         d["month"] = _text(d["month"])
         d["row"] = _truth_rows(d["row"], "decisions")
-        t["month"], t["row"] = _truth_months(t["month"]), _truth_rows(t["row"])
+        t["month"], t["row"] = truth_months(t["month"]), _truth_rows(t["row"])
         again = t.duplicated(["month", "row"], keep="first").to_numpy()
         if again.any():
             k = int(np.flatnonzero(again)[0])

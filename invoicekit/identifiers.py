@@ -328,7 +328,8 @@ def mask_cpr_text(text: str) -> str:
     """Mask every valid CPR number in free text, e.g. a CPR typed in the wrong
     column and echoed in a message: in any form :data:`CPR_LIKE` reads as one,
     also with characters a reader does not see among its digits (those are
-    dropped with the number they hid in; elsewhere the text is as it was)."""
+    dropped with the number they hid in; elsewhere the text is as it was), and
+    a birth date written as a date (:data:`CPR_DATED`)."""
     if not text or not any(ch.isdigit() for ch in text):
         return text
 
@@ -336,22 +337,23 @@ def mask_cpr_text(text: str) -> str:
         birth = ascii_digits(birth.translate(_AS_DIGITS))
         return birth + CPR_MASK if is_valid_cpr(birth + ascii_digits(sequence.translate(_AS_DIGITS))) else None
 
-    text = _masked_by(text, CPR_LIKE, lambda m: masked(m[1] + (m[2] or m[3]) + m[4], m[5]))
+    text = _masked_like(text, lambda m: masked(m[1] + (m[2] or m[3]) + m[4], m[5]))
     # a birth date written as a date, in the text as written (see CPR_DATED)
     return CPR_DATED.sub(lambda m: masked(m[1] + m[2] + m[3], m[4]) or m[0], text)
 
 
-def _masked_by(text: str, pattern: re.Pattern, masked: Callable[[re.Match], str | None]) -> str:
-    """``text`` with each match of ``pattern`` that ``masked`` masks (None: left as it is)."""
+def _masked_like(text: str, masked: Callable[[re.Match], str | None]) -> str:
+    """``text`` with each match of :data:`CPR_LIKE` that ``masked`` masks
+    (None: left as it is), read as a person sees it."""
     if not CPR_INVISIBLE.search(text):
-        return pattern.sub(lambda m: masked(m) or m[0], text)
+        return CPR_LIKE.sub(lambda m: masked(m) or m[0], text)
     # read as a person sees it, each match put back where its characters stood
     # (a code point Unicode has not assigned yet is not hidden: RE2, which finds
     # the cells worth this, may know another version of Unicode)
     kept = [i for i, ch in enumerate(text) if not CPR_INVISIBLE.match(ch) or unicodedata.category(ch) == "Cn"]
     seen = "".join(text[i] for i in kept)
     out, at = [], 0
-    for m in pattern.finditer(seen):
+    for m in CPR_LIKE.finditer(seen):
         shown = masked(m)
         if shown is not None:
             start, end = kept[m.start()], kept[m.end() - 1] + 1

@@ -52,7 +52,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.decide import Checked, check_batch, day_codes, decide, decide_checked, rule_reasons
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.evaluate import agrees_with_truth, cvr_key, parse_should_pay, read_text_csv
+from invoicekit.evaluate import agrees_with_truth, cvr_key, parse_should_pay, read_text_csv, truth_months
 from invoicekit.extracts import (
     Grants,
     InvoiceLines,
@@ -278,12 +278,7 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     missing = needed - set(truth.columns)
     if missing:
         raise InputError(path, ", ".join(sorted(missing)), "missing; expected the columns of a world's truth.csv")
-    bad_month = ~truth["month"].fillna("").astype(str).str.fullmatch(MONTH.pattern)
-    if bad_month.any():
-        k = int(np.flatnonzero(bad_month.to_numpy())[0])
-        raise InputError(
-            path, f"row {k + 2}, column month", f"{truth['month'].iloc[k]!r} is no month; expected YYYY-MM"
-        )
+    truth["month"] = truth_months(truth["month"], path)
     rows = pd.to_numeric(truth["row"], errors="coerce")
     whole = rows.notna() & np.isfinite(rows) & (rows >= 1) & (rows % 1 == 0) & (rows < 2**53)
     if not whole.all():
@@ -325,12 +320,10 @@ def _started(month: str) -> dt.datetime:
     return dt.datetime.combine(month_run_date(month), dt.time(6), tzinfo=dt.UTC)
 
 
-def _check_truth(truth: pd.DataFrame, truth_path: Path, world_months: list[str], months: list, typed: list) -> None:
-    """The truth names only the world's months, and speaks of each month's
-    invoice file (``months``: (month, grants, invoices) as replayed; ``typed``
-    their typed invoices) row by row: checked before any run is recorded."""
-    # a world may end sooner than its truth (its last months taken out), but no
-    # month of the truth may lie before its first, or among its months without a file
+def _check_truth_months(truth: pd.DataFrame, truth_path: Path, world_months: list[str]) -> None:
+    """The truth names only the world's months: a world may end sooner than its
+    truth (its last months taken out), but no month of the truth may lie
+    before its first, or among its months without a file."""
     extra = sorted(m for m in set(truth["month"]) - set(world_months) if m < world_months[-1])
     if extra:
         raise InputError(
@@ -339,16 +332,19 @@ def _check_truth(truth: pd.DataFrame, truth_path: Path, world_months: list[str],
             f"has no invoice file in the world (its months are {world_months[0]} to {world_months[-1]}); "
             "expected the truth of this world's files",
         )
-    for (month, _grants, path), invoices in zip(months, typed, strict=True):
-        frame = invoices.frame
-        rows = pd.DataFrame(
-            {
-                "row": frame["row"].to_numpy(),
-                "invoice_id": frame["invoice_id"].to_numpy(dtype=object),
-                "supplier_cvr": frame["supplier_cvr"].to_numpy(dtype=object),
-            }
-        )
-        _check_alignment(truth[truth["month"] == month], rows, truth_path, path)
+
+
+def _check_month(truth: pd.DataFrame, truth_path: Path, month: str, invoices: Invoices, path: Path) -> None:
+    """The truth speaks of ``month``'s typed ``invoices`` (read from ``path``) row by row."""
+    frame = invoices.frame
+    rows = pd.DataFrame(
+        {
+            "row": frame["row"].to_numpy(),
+            "invoice_id": frame["invoice_id"].to_numpy(dtype=object),
+            "supplier_cvr": frame["supplier_cvr"].to_numpy(dtype=object),
+        }
+    )
+    _check_alignment(truth[truth["month"] == month], rows, truth_path, path)
 
 
 def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: Path, invoices: Path) -> None:
@@ -421,15 +417,15 @@ def replay(
     # (the truth too: it must speak of these very files, row by row)
     for sheet in dict.fromkeys(all_sheets[: len(months)]):
         read_support_sheet(sheet)
-    typed = []
-    for _month, grants, invoices in months:
+    if truth is not None:
+        _check_truth_months(truth, truth_file, [m for m, _, _ in all_months])
+    for month, grants, invoices in months:
         read_grants(grants)
-        typed.append(read_invoices(invoices))
+        typed = read_invoices(invoices)
+        if truth is not None:  # each month's typed invoices checked and let go: not all held at once
+            _check_month(truth, truth_file, month, typed, invoices)
         if (lines := month_lines(invoices)) is not None:
             read_invoice_lines(lines)
-    if truth is not None:
-        _check_truth(truth, truth_file, [m for m, _, _ in all_months], months, typed)
-    del typed
     log.info(
         "replay of %s: %d months (%s to %s), journal %s, rules %s%s",
         world.resolve(),
@@ -559,7 +555,9 @@ def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> Wo
         lines.append(read_invoice_lines(found) if found is not None else None)
     truth = read_truth(truth_file) if (truth_file := _world_file(world, "truth.csv")) is not None else None
     if truth is not None:  # as replay checks it: a truth cut short or of another world is refused
-        _check_truth(truth, truth_file, [m for m, _, _ in months], months, invoices)
+        _check_truth_months(truth, truth_file, [m for m, _, _ in months])
+        for (month, _g, path), typed in zip(months, invoices, strict=True):
+            _check_month(truth, truth_file, month, typed, path)
     varies = len(read) > 1 or len(set(map(id, rule_sets))) > 1
     return WorldData(
         world,
