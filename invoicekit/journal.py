@@ -38,6 +38,15 @@ Older versions refuse schema 4: they would compare the number unhashed and miss
 an invoice paid before. Read-only, an older journal's keys are made so in
 memory, in one read transaction that reads the schema again (another process
 may have migrated it since it was opened).
+
+Schema 5 (invoicekit 0.9.10) is schema 4 with what 0.9.9 added to what reads
+as a CPR number: a key of a birth date written as a date (``01.01.90-1234``,
+kept as ``01.01.901234``) hashed, and that form masked in the texts. Versions
+0.9.3 to 0.9.8 stored it in full, and a run of 0.9.9 compared its hash with
+the key they stored, so check 10 missed the invoice they had seen. A journal
+of schema 4 is migrated as one of schema 2 or 3 is (the same rewrite, after
+a backup copy), and read-only its keys are made so, and its texts masked so,
+in memory. Older versions refuse schema 5.
 """
 
 from __future__ import annotations
@@ -77,7 +86,7 @@ from invoicekit.keys import (
 from invoicekit.reasons import POSTED
 from invoicekit.texts import arrow_text
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _RUNS_V1 = """
 CREATE TABLE runs (
@@ -318,12 +327,13 @@ class Journal:
         return version
 
     def _migrate(self) -> None:
-        """Schema 1 → 2 → 3 → 4, in one transaction, after a backup copy beside
-        the file. 1 → 2: the decisions as one table a run, with keys computed
-        from what schema 1 kept (see :mod:`invoicekit.keys` for numbers it
-        stored masked); 2 → 3 adds the table of decision lines; 3 → 4 hashes
-        the keys that read as a CPR number and masks the texts as this version
-        does (:meth:`_migrate_v3`). No decision is changed."""
+        """Schema 1 → 2 → 3 → 4 → 5, in one transaction, after a backup copy
+        beside the file. 1 → 2: the decisions as one table a run, with keys
+        computed from what schema 1 kept (see :mod:`invoicekit.keys` for
+        numbers it stored masked); 2 → 3 adds the table of decision lines;
+        3 → 4 → 5 hash the keys that read as a CPR number and mask the texts
+        as this version does (:meth:`_rekey_and_mask`; 4 → 5 for the dated
+        form 0.9.9 added). No decision is changed."""
         self.backup = _backup_path(self.path, self.version)
         target = sqlite3.connect(self.backup)
         try:
@@ -351,7 +361,7 @@ class Journal:
                 secret = self._meta("secret") or secret
             if self.version < 3:
                 self.conn.execute(_RUN_DECISION_LINES)
-            self._migrate_v3(secret)
+            self._rekey_and_mask(secret)
             self.conn.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [
@@ -398,8 +408,8 @@ class Journal:
         # every value is now in run_decisions, unchanged; the backup keeps the old table
         self.conn.execute("DROP TABLE decisions")
 
-    def _migrate_v3(self, secret: str) -> None:
-        """Schema 3 → 4 (inside :meth:`_migrate`'s transaction): each run's
+    def _rekey_and_mask(self, secret: str) -> None:
+        """Schema 2, 3 or 4 → 5 (inside :meth:`_migrate`'s transaction): each run's
         stored decisions and lines rewritten where a key reads as a CPR number
         (it is hashed, as this version stores it) or a text shows one (it is
         masked); a run with neither is left as it is. The paths of a run's
@@ -503,7 +513,7 @@ class Journal:
             d = pd.concat([d, _v1_keys(d, self.secret)], axis=1)
         lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "grant_id",
                                              "service_code", "period_start", "period_end"])  # fmt: skip
-        if self.version < 4:  # read as it is: the keys as this version stores them, in memory
+        if self.version < SCHEMA_VERSION:  # read as it is: the keys as this version stores them, in memory
             if self.version >= 2:  # schema 1's keys are made so by _v1_keys
                 keys, changed = _legacy_made_again(d["invoice_key"], d["invoice_id"], self.secret)
                 if changed:
@@ -538,7 +548,9 @@ class Journal:
         ).fetchall()
         tables = []
         for rid, started_at, count, data in rows:
-            t = _stored(self.path, rid, count, data, lambda source: pq.read_table(source, columns=columns))
+            t = self._as_now(
+                _stored(self.path, rid, count, data, lambda source: pq.read_table(source, columns=columns))
+            )
             n = t.num_rows
             t = t.add_column(0, "run_id", pa.array(np.full(n, rid, dtype=np.int64)))
             tables.append(t.append_column("started_at", pa.array([started_at] * n, type=pa.string())))
@@ -546,6 +558,12 @@ class Journal:
             return empty
         d = pa.concat_tables(tables).to_pandas(date_as_object=False)
         return d.astype({c: "datetime64[s]" for c in _DATE_COLUMNS if c in d.columns})
+
+    def _as_now(self, t: pa.Table) -> pa.Table:
+        """A run's stored table as a migration to this schema would leave it
+        (:func:`_cleaned`), for a journal of an older schema read as it is:
+        what a reader is handed never shows a CPR number this version masks."""
+        return _cleaned(t, self.secret)[0] if 2 <= self.version < SCHEMA_VERSION else t
 
     def begin_run(
         self,
@@ -677,7 +695,7 @@ class Journal:
                 raise InputError(
                     self.path, f"run {rid}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
                 )
-            t = _typed(_stored(self.path, rid, count, data, read))
+            t = _typed(self._as_now(_stored(self.path, rid, count, data, read)))
             stored = t.column_names
             n = t.num_rows
             for name in (c for c in columns if c not in stored):  # a name a run recorded earlier did not keep
@@ -807,7 +825,7 @@ def _journal_table(
 
 
 def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
-    """A stored table as this version stores it (schema 4): the keys of numbers
+    """A stored table as this version stores it (schema 5): the keys of numbers
     that read as a CPR number hashed (:func:`~invoicekit.keys.rekeyed`), and
     every other text masked; and whether anything changed."""
     changed = False

@@ -27,6 +27,7 @@ import pytest
 import invoicekit as ik
 from invoicekit.cli import main
 from invoicekit.identifiers import is_valid_cpr, mask_cpr_text
+from invoicekit.journal import SCHEMA_VERSION
 from invoicekit.keys import normalise_number
 from tests.conftest import journal_text
 from tests.test_attacks import Robot, month, write_invoices
@@ -214,7 +215,7 @@ def test_a_092_journal_is_migrated_its_cpr_keys_hashed_and_the_paid_invoice_stil
     assert backup.exists() and shows_full_cpr(journal_text(backup))
     assert not shows_full_cpr(journal_text(robot.journal))
     with ik.Journal(robot.journal, readonly=True) as j:
-        assert j.version == 4 and j.decisions()["status"].tolist() == ["posted", "manual"]
+        assert j.version == SCHEMA_VERSION and j.decisions()["status"].tolist() == ["posted", "manual"]
     # and after it, the number is still the invoice paid in run 1
     assert robot.reasons(month(5, invoice_id=SLASHED["slash"]), out="o4") == ["DUPLICATE_INVOICE"]
 
@@ -359,7 +360,7 @@ def test_readers_of_a_092_journal_before_and_after_its_migration_show_no_cpr(rob
         assert shown == [], (stage, shown[:3])
 
 
-def test_the_migration_changes_no_decision_and_no_line_but_the_keys_it_hashes(tmp_path):
+def test_the_migration_changes_no_decision_and_no_line_but_the_keys_it_hashes(tmp_path, monkeypatch):
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -387,12 +388,17 @@ def test_the_migration_changes_no_decision_and_no_line_but_the_keys_it_hashes(tm
     assert tl.run_cli(files, tmp_path / "out1", "--new-journal", str(journal)) == 0
     _keys_as_092(journal, number)
     _keys_as_092(journal, grant_id, column="grant_key", table="run_decision_lines")
-    with ik.Journal(journal, readonly=True) as j:
+    with ik.Journal(journal, readonly=True) as j:  # read as it is: handed out as a migration would leave it
+        handed, lines_handed = j.decisions(), j.decision_lines()
+    with monkeypatch.context() as m, ik.Journal(journal, readonly=True) as j:  # the tables as stored
+        m.setattr(ik.Journal, "_as_now", lambda self, t: t)
         before, lines_before = j.decisions(), j.decision_lines()
     ik.Journal(journal).close()
     with ik.Journal(journal, readonly=True) as j:
-        assert j.version == 4
+        assert j.version == SCHEMA_VERSION
         after, lines_after = j.decisions(), j.decision_lines()
+    pd.testing.assert_frame_equal(handed, after)
+    pd.testing.assert_frame_equal(lines_handed, lines_after)
 
     def cpr_like(keys: pd.Series) -> list[bool]:
         found = pc.match_substring_regex(pa.array(keys.astype(str).tolist(), pa.string()), CPR_LIKE_RE2)

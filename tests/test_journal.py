@@ -260,7 +260,7 @@ def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_chan
     assert after[after["run_id"] <= 2].reset_index(drop=True).equals(decisions_before)
     assert table(journal, V1_RUNS).iloc[:2].equals(runs_before)
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
-    assert meta["schema_version"] == "4" and meta["migrated_from"] == "1"
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and meta["migrated_from"] == "1"
     # and the rerun of what was recorded posts nothing
     assert (res.decisions["status"] == "posted").sum() == 0
     expected = [r if r in EARLY else "DUPLICATE_INVOICE" for r in decisions_before[decisions_before.run_id == 1].reason]
@@ -436,7 +436,7 @@ def test_a_schema_1_journal_goes_to_4_in_one_go_its_slash_cpr_hashed_and_still_c
     text = journal_text(journal)
     assert "010140/1234" not in text and "0101401234" not in text
     with Journal(journal, readonly=True) as j:
-        assert j.version == 4
+        assert j.version == SCHEMA_VERSION
         after = j.decisions(1)
         seen = j.history().seen
     keys = seen.loc[seen["run_id"] <= 2, "invoice_key"]
@@ -463,7 +463,7 @@ def test_a_reader_that_opened_an_old_journal_reads_it_as_another_process_migrate
         decisions = reader.decisions()
         secret = reader.secret
     with Journal(journal, readonly=True) as j:
-        assert secret == j.secret and j.version == 4
+        assert secret == j.secret and j.version == SCHEMA_VERSION
     assert len(decisions) == 25 and len(history.seen) == 18
     assert digest(normalise_number("010140/1234"), secret) in history.seen["invoice_key"].tolist()
 
@@ -489,7 +489,7 @@ def test_a_migration_reads_the_schema_again_once_it_holds_the_lock(tmp_path):
     jm.Journal._migrate = meanwhile
     try:
         with Journal(journal) as j:
-            assert j.version == 4
+            assert j.version == SCHEMA_VERSION
     finally:
         jm.Journal._migrate = original
 
@@ -595,7 +595,7 @@ def test_a_migration_killed_half_way_leaves_the_journal_as_it_was_and_its_backup
         assert j.version == 1 and len(j.decisions()) == 25
     assert table(journal, V1_DECISIONS).equals(before)
     with Journal(journal) as j:  # and the next run migrates it
-        assert j.version == 4 and j.backup == tmp_path / f"journal.sqlite.schema1-backup-{j.backup.name[-15:]}"
+        assert j.version == SCHEMA_VERSION and j.backup == tmp_path / f"journal.sqlite.schema1-backup-{j.backup.name[-15:]}"
     assert "010140/1234" not in journal_text(journal)
 
 
@@ -617,7 +617,7 @@ def test_a_run_that_finds_the_journal_migrated_by_another_meanwhile_reports_no_u
 
     monkeypatch.setattr(jm.Journal, "_migrate", meanwhile)
     with Journal(journal) as j:
-        assert j.version == 4 and j.backup is None
+        assert j.version == SCHEMA_VERSION and j.backup is None
     assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema1-backup"]
 
 
@@ -666,3 +666,52 @@ def test_a_schema_1_journal_read_only_hands_out_no_cpr_number(example_case, tmp_
     dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
     assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     assert "010140/1234" not in " ".join(dry.decisions["message"])
+
+
+def _as_098_stored(journal: Path, number: str) -> None:
+    """Run 1's invoice number and key as invoicekit 0.9.3 to 0.9.8 stored them
+    (schema 4): a number written with its birth date as a date
+    (``01.01.90-1234``) in full, its key the number normalised, not hashed."""
+    from invoicekit.keys import normalise_number
+
+    with sqlite3.connect(journal) as conn:
+        (data,) = conn.execute("SELECT data FROM run_decisions WHERE run_id = 1").fetchone()
+        t = pq.read_table(pa.BufferReader(data))
+        for name, value in (("invoice_id", number), ("invoice_key", normalise_number(number))):
+            k = t.schema.get_field_index(name)
+            t = t.set_column(k, name, pa.array([value] * t.num_rows, t.schema.field(k).type))
+        sink = pa.BufferOutputStream()
+        pq.write_table(t, sink, compression="zstd")
+        conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = 1", (sink.getvalue().to_pybytes(),))
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+
+
+def test_a_dated_number_a_schema_4_journal_kept_in_full_is_still_a_duplicate_and_is_hashed(example_case, tmp_path):
+    # 0.9.9 hashes the key of 01.01.90-1234 (a CPR number written with its birth
+    # date as a date); 0.9.8 kept it in full, so 0.9.9 compared its hash with
+    # 01.01.901234 and posted the invoice sent again for another month (check 21
+    # does not see it: another period). Schema 5 makes the key so, in memory
+    # for a dry run and in the file for a recorded run
+    journal = tmp_path / "journal.sqlite"
+    _sent_again(example_case, "01.01.90-1234")
+    first = run_example(example_case, tmp_path / "first", journal, invoices="again.csv")
+    assert first.decisions["status"].tolist() == ["posted"]
+    _as_098_stored(journal, "01.01.90-1234")
+    assert "01.01.901234" in journal_text(journal)
+    (example_case / "july.csv").write_text(
+        (example_case / "again.csv").read_text(encoding="utf-8").replace("06.2019", "07.2019"), encoding="utf-8"
+    )
+    with Journal(journal, readonly=True) as j:  # read as it is: handed out masked
+        assert j.version == 4
+        assert j.decisions(1)["invoice_id"].tolist() == ["010190-xxxx"]
+        assert not j.history().seen["invoice_key"].str.contains("1234").any()
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="july.csv")
+    assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    res = run_example(example_case, tmp_path / "out", journal, invoices="july.csv")
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    assert f"Journal upgraded: to schema {SCHEMA_VERSION};" in summary(res)
+    meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
+    assert meta["schema_version"] == "5" and meta["migrated_from"] == "4"
+    assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema4-backup"]
+    text = journal_text(journal)
+    assert "01.01.90" not in text and "901234" not in text
