@@ -34,6 +34,7 @@ from invoicekit.keys import (
     citizen_keys,
     legacy_citizen_keys,
     legacy_keys,
+    marked_keys,
     normalise_grant_ids,
     stored_keys,
     stored_keys_arrow,
@@ -51,7 +52,7 @@ from invoicekit.parsing import (
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
 from invoicekit.texts import TEXT, arrow_text, is_arrow_text
-from invoicekit.vocabulary import CPR_MASK, masked_cpr
+from invoicekit.vocabulary import CPR_MASK, FORMULA_START_RE2, masked_cpr
 
 NO_GRANT_POS = -1
 
@@ -500,6 +501,16 @@ def _check_duplicates(
             if masked.any():
                 legacy = legacy_keys(shown[masked], history.secret)
                 hit[masked] = index.get_indexer(pd.MultiIndex.from_arrays([cvr[masked], legacy]))
+        # a number that starts a formula: a version before 0.9.9 read it from a guarded
+        # cell ('-0101901234, as convert writes it) with the mark, and where it reads as a
+        # CPR number hashed it so, which the journal's key cannot be made again without
+        raw_ids = arrow_text(_column(inv, "invoice_id_raw"))
+        formula = (hit < 0) & _starts_a_formula(raw_ids)[alive]
+        if formula.any():
+            raw = raw_ids.take(pa.array(alive[formula])).to_pylist()
+            hit[formula] = index.get_indexer(
+                pd.MultiIndex.from_arrays([cvr[formula], marked_keys(raw, history.secret)])
+            )
         found = np.flatnonzero(hit >= 0)
         if len(found):
             at = hit[found]
@@ -525,6 +536,13 @@ def _check_duplicates(
                 detail[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[alive[first[k]]])
         dup[alive[in_run]] = True
     state.fail("DUPLICATE_INVOICE", dup)
+
+
+def _starts_a_formula(numbers: pa.Array) -> np.ndarray:
+    """Which numbers (arrow text) begin with a character that starts a formula."""
+    return pc.fill_null(pc.match_substring_regex(numbers, "^" + FORMULA_START_RE2), False).to_numpy(
+        zero_copy_only=False
+    )
 
 
 def _duplicate_groups(combined: np.ndarray, group: np.ndarray, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

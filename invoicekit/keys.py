@@ -105,8 +105,8 @@ def with_unmarked(seen: pd.DataFrame, column: str = "invoice_key") -> pd.DataFra
     matches a number that truly begins with ``'``; the one without it matches
     the guarded number read now (at worst a number without the mark is then a
     duplicate of one with it: manual, never paid). A hashed key cannot be made
-    again without the mark: a guarded number that reads as a CPR number, seen
-    before 0.9.9, is caught by check 21 only."""
+    again without the mark: for a guarded number that reads as a CPR number,
+    check 10 compares the key made with it too (:func:`marked_keys`)."""
     keys = seen[column]
     marked = keys.str.startswith(TEXT_MARK, na=False).to_numpy()
     if not marked.any():
@@ -114,6 +114,16 @@ def with_unmarked(seen: pd.DataFrame, column: str = "invoice_key") -> pd.DataFra
     extra = seen[marked].copy()
     extra[column] = extra[column].str.lstrip(TEXT_MARK)
     return pd.concat([seen, extra], ignore_index=True)
+
+
+def marked_keys(numbers: np.ndarray, secret: str) -> np.ndarray:
+    """The keys versions before 0.9.9 stored of ``numbers`` (as read now, the
+    mark read off) read from a guarded cell (``'-0101901234``): made with
+    :data:`TEXT_MARK` first, hashed where they read as a CPR number. Where a
+    key is hashed, :func:`with_unmarked` cannot take the mark off what the
+    journal holds, so check 10 compares this one too."""
+    marked = np.array([TEXT_MARK + str(n) for n in np.asarray(numbers, dtype=object)], dtype=object)
+    return stored_keys(normalise_numbers(marked), secret)
 
 
 def normalise_grant_id(text: object) -> str:

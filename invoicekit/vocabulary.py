@@ -203,8 +203,10 @@ def masked_cpr(birth: str) -> str:
 #: Excel marks text, and the readers take that ``'`` off again where a number
 #: is compared (an invoice number ``-SOL-77`` converted and read back)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: one of them (an RE2 character class)
+FORMULA_START_RE2 = "[" + "".join("\\" + c if c in "\\]^-" else c for c in FORMULA_START) + "]"
 #: a cell guarded so: its ``'`` and the formula start after it (RE2)
-GUARDED_CELL_RE2 = r"^'[=+\-@\t\r]"
+GUARDED_CELL_RE2 = "^'" + FORMULA_START_RE2
 
 # ---------------------------------------------------------------- a synthetic world's truth
 

@@ -595,7 +595,10 @@ def test_a_migration_killed_half_way_leaves_the_journal_as_it_was_and_its_backup
         assert j.version == 1 and len(j.decisions()) == 25
     assert table(journal, V1_DECISIONS).equals(before)
     with Journal(journal) as j:  # and the next run migrates it
-        assert j.version == SCHEMA_VERSION and j.backup == tmp_path / f"journal.sqlite.schema1-backup-{j.backup.name[-15:]}"
+        assert (
+            j.version == SCHEMA_VERSION
+            and j.backup == tmp_path / f"journal.sqlite.schema1-backup-{j.backup.name[-15:]}"
+        )
     assert "010140/1234" not in journal_text(journal)
 
 
@@ -668,16 +671,16 @@ def test_a_schema_1_journal_read_only_hands_out_no_cpr_number(example_case, tmp_
     assert "010140/1234" not in " ".join(dry.decisions["message"])
 
 
-def _as_098_stored(journal: Path, number: str) -> None:
+def _as_098_stored(journal: Path, number: str, key: str | None = None) -> None:
     """Run 1's invoice number and key as invoicekit 0.9.3 to 0.9.8 stored them
-    (schema 4): a number written with its birth date as a date
+    (schema 4): by default a number written with its birth date as a date
     (``01.01.90-1234``) in full, its key the number normalised, not hashed."""
     from invoicekit.keys import normalise_number
 
     with sqlite3.connect(journal) as conn:
         (data,) = conn.execute("SELECT data FROM run_decisions WHERE run_id = 1").fetchone()
         t = pq.read_table(pa.BufferReader(data))
-        for name, value in (("invoice_id", number), ("invoice_key", normalise_number(number))):
+        for name, value in (("invoice_id", number), ("invoice_key", key or normalise_number(number))):
             k = t.schema.get_field_index(name)
             t = t.set_column(k, name, pa.array([value] * t.num_rows, t.schema.field(k).type))
         sink = pa.BufferOutputStream()
@@ -715,3 +718,31 @@ def test_a_dated_number_a_schema_4_journal_kept_in_full_is_still_a_duplicate_and
     assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema4-backup"]
     text = journal_text(journal)
     assert "01.01.90" not in text and "901234" not in text
+
+
+@pytest.mark.parametrize("resent", ["'-0101901234", "-0101901234"], ids=["guarded", "as-is"])
+def test_a_guarded_cpr_like_number_0_9_8_hashed_with_its_mark_is_still_a_duplicate(example_case, tmp_path, resent):
+    # convert writes -0101901234 as '-0101901234; 0.9.8 keyed the cell with its mark,
+    # and as it reads as a CPR number hashed it so (#hash of '0101901234), which
+    # no key made without the mark matches: 0.9.9 posted it again for another month
+    from invoicekit.keys import digest, normalise_number
+
+    journal = tmp_path / "journal.sqlite"
+    _sent_again(example_case, "-0101901234")
+    assert run_example(example_case, tmp_path / "first", journal, invoices="again.csv").decisions[
+        "status"
+    ].tolist() == ["posted"]
+    with sqlite3.connect(journal) as conn:
+        (secret,) = conn.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+    _as_098_stored(journal, "'-010190-xxxx", key=digest(normalise_number("'-0101901234"), secret))
+    (example_case / "july.csv").write_text(
+        (example_case / "again.csv")
+        .read_text(encoding="utf-8")
+        .replace("06.2019", "07.2019")
+        .replace("-0101901234;", f"{resent};"),
+        encoding="utf-8",
+    )
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="july.csv")
+    assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    res = run_example(example_case, tmp_path / "out", journal, invoices="july.csv")
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
