@@ -259,16 +259,19 @@ def truth_months(values: pd.Series, source: str | Path = "truth") -> pd.Series:
     return months
 
 
-def _truth_rows(values: pd.Series, source: str = "truth") -> pd.Series:
-    """A ``row`` column (of the truth, or of decisions) as whole numbers."""
+def truth_rows(values: pd.Series, source: str | Path = "truth") -> pd.Series:
+    """A ``row`` column (of a truth, or of decisions) as whole numbers from 1,
+    the one reading replay and evaluate share; :class:`InputError` naming the
+    row of one that is none (``3.9``, ``inf``, ``0``, a CPR number)."""
     if pd.api.types.is_integer_dtype(values):
-        return values.astype(np.int64)
-    rows = _text(values)
-    bad = ~rows.str.fullmatch(r"[0-9]{1,12}")
+        rows, bad = values.astype(str), (values < 1).to_numpy()
+    else:
+        rows = _text(values)
+        bad = ~rows.str.fullmatch(r"0*[1-9][0-9]{0,11}").to_numpy()
     if bad.any():
-        k = int(np.flatnonzero(bad.to_numpy())[0])
+        k = int(np.flatnonzero(bad)[0])
         raise InputError(
-            source, f"row {k + 2}, column 'row'", f"{rows.iloc[k]!r} is no row number; expected a whole number"
+            source, f"row {k + 2}, column 'row'", f"{rows.iloc[k]!r} is no row number; expected a whole number from 1"
         )
     return rows.astype(np.int64)
 
@@ -383,8 +386,8 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     by_row = {"month", "row"} <= set(d.columns) and {"month", "row"} <= set(t.columns)
     if by_row:
         d["month"] = _text(d["month"])
-        d["row"] = _truth_rows(d["row"], "decisions")
-        t["month"], t["row"] = truth_months(t["month"]), _truth_rows(t["row"])
+        d["row"] = truth_rows(d["row"], "decisions")
+        t["month"], t["row"] = truth_months(t["month"]), truth_rows(t["row"])
         again = t.duplicated(["month", "row"], keep="first").to_numpy()
         if again.any():
             k = int(np.flatnonzero(again)[0])
@@ -508,7 +511,7 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     for col in ("supplier_cvr", "invoice_id", "status", "reason", "grant_id", "psp_element", "art"):
         d[col] = _text(d[col])
     d["month"] = _text(d["month"]) if "month" in d else ""
-    d["row"] = _truth_rows(d["row"], "decisions") if "row" in d else np.arange(1, len(d) + 1)
+    d["row"] = truth_rows(d["row"], "decisions") if "row" in d else np.arange(1, len(d) + 1)
     d["amount"] = np.where(known_amount, units / MONEY_SCALE, np.nan)
     key = normalise_numbers(d["invoice_id"].to_numpy(dtype=object))
     d["invoice_key"] = key

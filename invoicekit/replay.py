@@ -52,7 +52,14 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.decide import Checked, check_batch, day_codes, decide, decide_checked, rule_reasons
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.evaluate import agrees_with_truth, cvr_key, parse_should_pay, read_text_csv, truth_months
+from invoicekit.evaluate import (
+    agrees_with_truth,
+    cvr_key,
+    parse_should_pay,
+    read_text_csv,
+    truth_months,
+    truth_rows,
+)
 from invoicekit.extracts import (
     Grants,
     InvoiceLines,
@@ -64,6 +71,7 @@ from invoicekit.extracts import (
     read_support_sheet,
 )
 from invoicekit.history import History, extend_history
+from invoicekit.identifiers import ascii_digits, mask_cprs_in
 from invoicekit.keys import new_secret
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules, load_rules
@@ -279,16 +287,7 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     if missing:
         raise InputError(path, ", ".join(sorted(missing)), "missing; expected the columns of a world's truth.csv")
     truth["month"] = truth_months(truth["month"], path)
-    rows = pd.to_numeric(truth["row"], errors="coerce")
-    whole = rows.notna() & np.isfinite(rows) & (rows >= 1) & (rows % 1 == 0) & (rows < 2**53)
-    if not whole.all():
-        bad = int(np.flatnonzero(~whole.to_numpy())[0]) + 2
-        raise InputError(
-            path,
-            f"row {bad}, column row",
-            f"{truth['row'].iloc[bad - 2]!r} is not a row number; expected a whole number from 1",
-        )
-    truth["row"] = rows.astype(np.int64)
+    truth["row"] = truth_rows(truth["row"], path)
     twice = truth.duplicated(["month", "row"])
     if twice.any():
         k = int(np.flatnonzero(twice.to_numpy())[0])
@@ -349,8 +348,6 @@ def _check_month(truth: pd.DataFrame, truth_path: Path, month: str, invoices: In
 
 def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: Path, invoices: Path) -> None:
     """The truth speaks of the same invoices, row by row, as the file the robot read."""
-    from invoicekit.identifiers import ascii_digits, mask_cprs_in
-
     if len(truth) != len(decisions):
         raise InputError(
             truth_path,

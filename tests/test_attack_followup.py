@@ -76,6 +76,12 @@ def _row_not_a_number(truth: pd.DataFrame) -> pd.DataFrame:
     return truth
 
 
+def _row_zero(truth: pd.DataFrame) -> pd.DataFrame:
+    truth = truth.copy()
+    truth.loc[3, "row"] = "0"  # replay refused it, evaluate read it: one reading now
+    return truth
+
+
 def _line_twice(truth: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([truth, truth.iloc[[4]]], ignore_index=True)
 
@@ -83,8 +89,8 @@ def _line_twice(truth: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("make", "says"),
     [(_header_only, "holds no invoices"), (_excel_months, "is no month"), (_row_not_a_number, "is no row number"),
-     (_line_twice, "comes again")],
-    ids=["header only", "months as Excel saves them", "row not a number", "a line twice"],
+     (_row_zero, "'0' is no row number"), (_line_twice, "comes again")],
+    ids=["header only", "months as Excel saves them", "row not a number", "row 0", "a line twice"],
 )  # fmt: skip
 def test_a_truth_file_that_cannot_be_used_is_one_line_and_exit_2(world, tmp_path, capsys, make, says):
     truth = make(pd.read_csv(world / "world" / "truth.csv", dtype=str, keep_default_na=False))

@@ -54,15 +54,16 @@ def _cell(lines: list[str], k: int, column: str, value: str) -> list[str]:
         (lambda ls: ls[:-1], "rows for invoices-2019-01.csv"),  # the last month's last row cut
         (lambda ls: [ls[0], *ls[2:]], "rows for invoices-2018-11.csv"),  # the first row cut
         (lambda ls: _cell(ls, 3, "row", "2"), "names row 2 of 2018-11 again"),
-        (lambda ls: _cell(ls, 3, "row", "inf"), "is not a row number"),
-        (lambda ls: _cell(ls, 3, "row", "3.9"), "is not a row number"),
+        (lambda ls: _cell(ls, 3, "row", "inf"), "is no row number"),
+        (lambda ls: _cell(ls, 3, "row", "3.9"), "is no row number"),
+        (lambda ls: _cell(ls, 3, "row", "3.0"), "'3.0' is no row number"),  # replay read it, evaluate refused it
         (lambda ls: _cell(ls, 3, "month", "2018-1"), "is no month"),
         (lambda ls: _cell(ls, 3, "should_pay", "måske"), "row 4, column should_pay"),
         (lambda ls: _cell(ls, 3, "supplier_cvr", "11111111"), "names another supplier CVR number"),
         (lambda ls: [ln.replace("invoice_id", "fakturanr", 1) if i == 0 else ln for i, ln in enumerate(ls)],
          "invoice_id: missing"),
     ],
-    ids=["last row cut", "first row cut", "a row twice", "row inf", "row 3.9", "bad month", "bad should_pay",
+    ids=["last row cut", "first row cut", "a row twice", "row inf", "row 3.9", "row 3.0", "bad month", "bad should_pay",
          "another supplier", "no invoice_id"],
 )  # fmt: skip
 def test_replay_refuses_a_bad_truth_before_it_records_a_month(made, tmp_path, capsys, edit, said):
