@@ -347,8 +347,9 @@ class Journal:
         # the pages of the tables rewritten are cleared as they are freed: they
         # show what the migration takes out (a build of SQLite may not, by default)
         self.conn.execute("PRAGMA secure_delete = ON")
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
+            # inside: a lock another run holds past the timeout leaves the journal as it was
+            self.conn.execute("BEGIN IMMEDIATE")
             # another process may have migrated it meanwhile, all the way or a step (an older version)
             self.version = self._check()
             if self.version >= SCHEMA_VERSION:  # nothing for this one to do: no backup of its own
@@ -652,7 +653,13 @@ class Journal:
             conn.execute("UPDATE runs SET delivered_at = ? WHERE run_id = ?", (_now(), run_id))
 
     def runs(self) -> pd.DataFrame:
-        return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)
+        """The runs recorded, one row each; of a journal of an older schema read
+        as it is, the input paths and rules masked as a migration masks them."""
+        runs = pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)
+        if self.version < SCHEMA_VERSION:
+            for name in (c for c in _RUN_TEXTS if c in runs.columns):
+                runs[name] = runs[name].map(lambda t: mask_cpr_text(t) if isinstance(t, str) and t else t)
+        return runs
 
     def decisions(self, run_id: int | None = None) -> pd.DataFrame:
         """Decisions recorded, all runs or one: ``run_id``, the journal's
@@ -956,11 +963,21 @@ def _to_parquet(table: pa.Table) -> pa.Buffer:
 
 
 def _backup_path(path: Path, version: int) -> Path:
-    backup = path.with_name(f"{path.name}.schema{version}-backup")
-    if backup.exists():
-        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-        backup = path.with_name(f"{path.name}.schema{version}-backup-{stamp}")
-    return backup
+    """A new file for the backup, made here (``.schema4-backup``, or with the
+    time after it where that exists): made, not only chosen, so that two
+    runs migrating at once never pick the same one (the one that finds the
+    journal migrated by the other removes its own, never the other's)."""
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    names = [f"{path.name}.schema{version}-backup", f"{path.name}.schema{version}-backup-{stamp}"]
+    names += [f"{names[1]}-{k}" for k in range(2, 100)]
+    for name in names:
+        backup = path.with_name(name)
+        try:
+            backup.open("xb").close()
+        except FileExistsError:
+            continue
+        return backup
+    raise FileExistsError(f"{path.name}: no free name for a backup beside it")
 
 
 def _v1_keys(d: pd.DataFrame, secret: str) -> pd.DataFrame:

@@ -746,3 +746,53 @@ def test_a_guarded_cpr_like_number_0_9_8_hashed_with_its_mark_is_still_a_duplica
     assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     res = run_example(example_case, tmp_path / "out", journal, invoices="july.csv")
     assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+
+
+def _schema_4(case: Path, tmp_path: Path) -> Path:
+    """A journal as 0.9.3 to 0.9.9 left it (schema 4), with one run of the example case."""
+    journal = tmp_path / "journal.sqlite"
+    run_example(case, tmp_path / "first", journal)
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    return journal
+
+
+def test_a_migration_that_cannot_take_the_lock_leaves_no_backup(example_case, tmp_path, monkeypatch):
+    # another run holds the journal past the timeout: the migration never began, and
+    # its copy (every number the old journal holds in full) is not left beside it
+    from invoicekit import journal as jm
+
+    journal = _schema_4(example_case, tmp_path)
+    other = sqlite3.connect(journal, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    connect = sqlite3.connect
+    monkeypatch.setattr(jm.sqlite3, "connect", lambda *a, **k: connect(*a, **{**k, "timeout": 0.1}))
+    with pytest.raises(InputError, match="in use"):
+        Journal(journal)
+    assert list(tmp_path.glob("journal.sqlite.*")) == []
+    other.execute("ROLLBACK")
+    other.close()
+    with Journal(journal) as j:
+        assert j.version == SCHEMA_VERSION
+    assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema4-backup"]
+
+
+def test_two_migrations_at_once_never_share_a_backup(example_case, tmp_path):
+    # each makes its own file; the one that finds the journal migrated removes its own only
+    from invoicekit.journal import _backup_path
+
+    journal = _schema_4(example_case, tmp_path)
+    first, second = _backup_path(journal, 4), _backup_path(journal, 4)
+    assert first != second and first.exists() and second.exists()
+    assert first.name == "journal.sqlite.schema4-backup"
+
+
+def test_the_runs_of_a_schema_4_journal_read_as_it_is_show_no_dated_cpr(example_case, tmp_path):
+    journal = _schema_4(example_case, tmp_path)
+    with sqlite3.connect(journal) as conn:  # as 0.9.8 masked them: the dated form let through
+        conn.execute("UPDATE runs SET invoices_file = '/data/borger 01.01.90-1234/regninger.csv'")
+    with Journal(journal, readonly=True) as j:
+        assert j.runs()["invoices_file"].tolist() == ["/data/borger 010190-xxxx/regninger.csv"]
+    with Journal(journal) as j:  # migrated: the same, stored
+        assert j.runs()["invoices_file"].tolist() == ["/data/borger 010190-xxxx/regninger.csv"]
+    assert "01.01.90" not in journal_text(journal)
