@@ -26,7 +26,23 @@ INVOICE_COLUMNS: tuple[Column, ...] = (
     Column("text", False, ("Tekst", "Beskrivelse")),
     Column("invoice_date", False, ("Fakturadato",)),
     Column("supplier_name", False, ("Leverandør", "Leverandørnavn")),
-    Column("document_type", False, ("Dokumenttype", "Dokument type", "Document type", "Bilagstype")),
+    Column(
+        "document_type",
+        False,
+        (
+            "Dokumenttype",
+            "Dokument type",
+            "Document type",
+            "Bilagstype",
+            "DocumentType",
+            "Dokumentart",
+            "Bilagsart",
+            "Fakturatype",
+            "InvoiceTypeCode",
+            "Invoice type code",
+            "CreditNoteTypeCode",
+        ),
+    ),
     Column("currency", False, ("Valuta", "Valutakode", "Currency code")),
     Column("prepaid_amount", False, ("Forudbetalt", "Forudbetalt beløb", "A conto", "Aconto", "Prepaid")),
 )
@@ -170,7 +186,8 @@ def header_key(name: object) -> str:
 #: prepayment, the kind of document (compared as :func:`header_key` compares;
 #: a date column, such as a bank's *valutadato*, is not one)
 PAYMENT_HINTS = ("valuta", "currency", "møntsort", "forudbet", "prepa", "a conto", "aconto", "a-conto", "dokumenttype",
-                 "document type", "document_type", "bilagstype", "kreditnota", "credit note", "creditnote", "credit_note")  # fmt: skip
+                 "document type", "document_type", "documenttype", "bilagstype", "bilagsart", "dokumentart", "fakturatype",
+                 "typecode", "type code", "kreditnota", "credit note", "creditnote", "credit_note")  # fmt: skip
 _DATE_WORDS = ("dato", "date")
 
 

@@ -796,3 +796,15 @@ def test_the_runs_of_a_schema_4_journal_read_as_it_is_show_no_dated_cpr(example_
     with Journal(journal) as j:  # migrated: the same, stored
         assert j.runs()["invoices_file"].tolist() == ["/data/borger 010190-xxxx/regninger.csv"]
     assert "01.01.90" not in journal_text(journal)
+
+
+@pytest.mark.parametrize(("header", "value"), [("DocumentType", "CreditNote"), ("InvoiceTypeCode", "381")])
+def test_a_credit_note_under_another_common_type_header_is_not_posted(example_case, tmp_path, header, value):
+    # the column was read by nothing and not even named: the credit note was posted as an invoice
+    (example_case / "credit.csv").write_text(
+        f"invoice_id;supplier_cvr;amount;cpr;period_start;period_end;{header}\n"
+        f"SOL-K1001;29345716;28.500,00;6101901234;01.06.2019;30.06.2019;{value}\n",
+        encoding="utf-8",
+    )
+    res = run_example(example_case, tmp_path / "out", None, dry_run=True, invoices="credit.csv")
+    assert res.decisions["reason"].tolist() == ["CREDIT_NOTE"]
