@@ -155,6 +155,15 @@ class Control:
         path = Path(path)
         if path.suffix.lower() != ".xlsx":
             raise InputError(path, None, "has no .xlsx ending; expected a control sheet like control.xlsx")
+        if path.exists():
+            # a control sheet may hold a reviewer's findings, and the path may be any workbook
+            # (the support sheet): nothing is replaced
+            raise InputError(
+                path,
+                "--out",
+                "exists; a control sheet is never written over a file (it may hold findings already): "
+                "choose a new file name, or remove the old sheet to draw again",
+            )
         info = pd.DataFrame(list(self.info.items()), columns=["Oplysning", "Værdi"])
         shown = {"Konfidens": EXCEL_PERCENT, "Tålelig fejlrate": EXCEL_PERCENT}  # the month stays text: it is read back
         counts = ("Automatiske posteringer i måneden", "Forventede fejl", "Stikprøvestørrelse")

@@ -248,3 +248,15 @@ def test_an_edited_confidence_is_one_line_and_exit_2(journal, tmp_path, capsys, 
     assert main(["sample", "evaluate", "--control", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Konfidens" in err[0]
+
+
+def test_a_control_sheet_is_never_written_over_a_file(journal, tmp_path, capsys):
+    # a sheet a reviewer filled in, or any workbook (the support sheet), was replaced without a word
+    out = tmp_path / "k.xlsx"
+    argv = ["sample", "draw", "--journal", str(journal), "--month", "2018-12", "--seed", "1", "--out", str(out)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    before = out.read_bytes()
+    assert main([*argv[:-1], str(out)]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert out.read_bytes() == before
