@@ -425,7 +425,12 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="random seed (0 to 4294967295); the same seed draws the same sample (default 1)",
     )
-    q.add_argument("--out", required=True, metavar="FILE", help="the control sheet to write, a new file (one that exists is never replaced), e.g. control.xlsx")
+    q.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the control sheet to write, a new file (one that exists is never replaced), e.g. control.xlsx",
+    )
     q.epilog = "Example:\n  invoicekit sample draw --journal journal.sqlite --month 2019-03 --out kontrol-2019-03.xlsx"
     q.set_defaults(handler=cmd_sample_draw)
     q = ss.add_parser(
