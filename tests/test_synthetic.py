@@ -602,7 +602,7 @@ def _edit_truth(w: Path, change) -> None:
                 (w / "truth.csv").read_text(encoding="utf-8").replace("\n2018-11,1,", "\n2018-11,x,", 1),
                 encoding="utf-8",
             ),
-            "not a row number",
+            "is no row number",
         ),
         (
             lambda w: _edit_truth(w, lambda t: t.assign(invoice_id=t["invoice_id"].where(t.index != 0, "OTHER"))),
