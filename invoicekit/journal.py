@@ -418,7 +418,7 @@ class Journal:
         masked again as this version masks them."""
         texts = ", ".join(_RUN_TEXTS)
         for run_id, *shown in self.conn.execute(f"SELECT run_id, {texts} FROM runs").fetchall():
-            masked = [mask_cpr_text(t) if t else t for t in shown]
+            masked = [_masked_run_text(t) for t in shown]
             if masked != shown:
                 assign = ", ".join(f"{c} = ?" for c in _RUN_TEXTS)
                 self.conn.execute(f"UPDATE runs SET {assign} WHERE run_id = ?", (*masked, run_id))
@@ -514,16 +514,14 @@ class Journal:
             d = pd.concat([d, _v1_keys(d, self.secret)], axis=1)
         lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "grant_id",
                                              "service_code", "period_start", "period_end"])  # fmt: skip
-        if self.version < SCHEMA_VERSION:  # read as it is: the keys as this version stores them, in memory
-            if self.version >= 2:  # schema 1's keys are made so by _v1_keys
-                keys, changed = _legacy_made_again(d["invoice_key"], d["invoice_id"], self.secret)
-                if changed:
-                    d["invoice_key"] = keys.to_numpy(zero_copy_only=False).astype(object)
+        if self.version < 2:
+            # read as it is: the keys as this version stores them, in memory (schemas 2
+            # to 4 are read so by _as_now); keyed from the numbers as stored, then read
+            # as a migration would leave them
             for frame, name in ((d, "invoice_key"), (d, "grant_key"), (lines, "grant_key")):
                 keys, changed = rekeyed(frame[name], self.secret)
                 if changed:
                     frame[name] = keys.to_numpy(zero_copy_only=False).astype(object)
-        if self.version < 2:  # keyed from the numbers as stored; then read as a migration would leave them
             d = _v1_masked(d)
         seen, paid = history_tables(d, lines)
         return History(seen=seen, paid=paid, secret=self.secret)
@@ -658,7 +656,7 @@ class Journal:
         runs = pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)
         if self.version < SCHEMA_VERSION:
             for name in (c for c in _RUN_TEXTS if c in runs.columns):
-                runs[name] = runs[name].map(lambda t: mask_cpr_text(t) if isinstance(t, str) and t else t)
+                runs[name] = runs[name].map(_masked_run_text)
         return runs
 
     def decisions(self, run_id: int | None = None) -> pd.DataFrame:
@@ -829,6 +827,12 @@ def _journal_table(
             else:
                 arrays[name] = mask_arrow(arr)
     return pa.table({name: arrays[name] for name in columns})
+
+
+def _masked_run_text(text: object) -> object:
+    """A run's input path or rules (:data:`_RUN_TEXTS`) masked as this version
+    masks them; a blank or missing one as it is."""
+    return mask_cpr_text(text) if isinstance(text, str) and text else text
 
 
 def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
