@@ -23,13 +23,13 @@ import pyarrow.compute as pc
 
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_LIKE_RE2, FORMULA_START
+from invoicekit.vocabulary import CPR_LIKE_RE2, FORMULA_START, FORMULA_START_RE2
 
 #: a formula start at the start of the cell, or after either separator: a file
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a
 #: new cell there
-_FORMULA_RE2 = r"(?:^|[;,])[=+\-@\t\r]"
-_AFTER_SEPARATOR = re.compile(r"([;,])(?=[=+\-@\t\r])")
+_FORMULA_RE2 = "(?:^|[;,])" + FORMULA_START_RE2
+_AFTER_SEPARATOR = re.compile(f"([;,])(?={FORMULA_START_RE2})")
 #: the fewest characters (and so bytes) that read as a CPR number: ten digits
 _CPR_CHARACTERS = 10
 #: the bytes that start a formula, and the separators after which one does (ASCII, so
