@@ -52,9 +52,14 @@ def normalise_paragraph(value: object) -> str:
 # ---------------------------------------------------------------- spreadsheet cells
 
 #: an end date that means none: 31 December 9999, as SAP-based systems write
-#: an open end (ISO or Danish, or a workbook's date cell with its time); dates
-#: do not read year 9999
-NO_END_DATE_RE = r"\s*(?:9999-12-31(?:[ T]00:00(?::00)?)?|31[-./]12[-./]9999)\s*"
+#: an open end as SAP-based systems write one: 31 December 9999 (ISO, Danish
+#: or compact ``99991231``, or a workbook's date cell with its time; dates do
+#: not read year 9999) or SAP's initial date, no date at all (``00.00.0000``,
+#: ``0000-00-00``, ``00000000``)
+NO_END_DATE_RE = (
+    r"\s*(?:9999-?12-?31|31[-./]12[-./]9999|0000-?00-?00|00[-./]00[-./]0000)"
+    r"(?:[ T]00[:.]00(?:[:.]00)?)?\s*"
+)
 
 #: Excel's error values, as a cell that holds one is read (``#N/A`` of a
 #: lookup that found nothing, ``#REF!`` of a deleted reference): never a value

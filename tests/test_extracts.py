@@ -620,11 +620,16 @@ def test_cpr_numbers_in_a_text_are_each_given_once_in_the_order_they_stand():
     assert typed["cpr"].iat[0] == ""
 
 
-@pytest.mark.parametrize("end", ["31-12-9999", "9999-12-31", "31.12.9999", "31/12/9999", "xlsx"])
+@pytest.mark.parametrize(
+    "end",
+    ["31-12-9999", "9999-12-31", "31.12.9999", "31/12/9999", "xlsx", "99991231", "31.12.9999 00:00:00",
+     "00.00.0000", "0000-00-00", "00000000"],
+)  # fmt: skip
 def test_a_grant_ending_31_december_9999_is_open_ended(tmp_path, end):
-    """31.12.9999 is how SAP-based systems write no end date: read as
-    unreadable, the grant was left out, and the citizen's other grant was
-    posted where the two together are AMBIGUOUS."""
+    """31.12.9999 is how SAP-based systems write no end date (also compact,
+    ``99991231``), and ``00.00.0000`` is SAP's initial date, no date at all:
+    read as unreadable, the grant was left out, and the citizen's other grant
+    was posted where the two together are AMBIGUOUS."""
     from invoicekit.cli import main
 
     header = "grant_id,cpr,service_code,service_name,supplier_cvr,rate,rate_unit,start_date,end_date"
