@@ -629,6 +629,43 @@ class Workbook:
                 return _table_from_rows(rows, self.path, title)
         return sheet_rows(self._openpyxl[title], self.path, title)
 
+    def holds_cells(self, title: str) -> bool:
+        """Whether the sheet named ``title`` holds any value (formatting alone
+        is none)."""
+        if self._calamine is not None:
+            try:
+                rows = self._calamine.get_sheet_by_name(title).iter_rows()
+                return any(v is not None and v != "" for row in rows for v in row)
+            except Exception:  # calamine refuses what openpyxl may read: ask openpyxl, as table() does
+                book, self._calamine = self._calamine, None
+                book.close()
+                self._openpyxl = _open_openpyxl(self.path)
+        try:
+            rows = self._openpyxl[title].iter_rows(values_only=True)
+            return any(v is not None and v != "" for row in rows for v in row)
+        except Exception:  # a damaged sheet: table() names the damage if it is the one read
+            return True
+
+    def only_sheet(self) -> str:
+        """The title of the one worksheet that holds values, hidden or not.
+        An extract is one table: a workbook with values on more than one sheet
+        is refused (``InputError``) rather than read from its first sheet with
+        the rows on the others silently left out."""
+        if not self.titles:
+            raise InputError(self.path, None, "holds no worksheet; expected an Excel .xlsx workbook")
+        if len(self.titles) == 1:
+            return self.titles[0]
+        filled = [t for t in self.titles if self.holds_cells(t)]
+        if len(filled) > 1:
+            names = ", ".join(f"'{t[:40]}'" for t in filled[:5]) + (f" and {len(filled) - 5} more" if len(filled) > 5 else "")
+            raise InputError(
+                self.path,
+                None,
+                f"has values on {len(filled)} sheets ({names}); expected one sheet of rows: save the sheet to "
+                "read as a workbook or CSV file of its own, so that no rows on another sheet are left out",
+            )
+        return filled[0] if filled else self.titles[0]
+
     def close(self) -> None:
         for book in (self._calamine, self._openpyxl):
             if book is not None:
@@ -790,7 +827,8 @@ def _column_number(letters: bytes) -> int:
 
 
 def read_raw(path: str | Path, in_parts: bool = False) -> RawTable:
-    """Read the first sheet of an xlsx file or a CSV file as text cells.
+    """Read a CSV file, or the one sheet with values of an xlsx file
+    (:meth:`Workbook.only_sheet`), as text cells.
 
     A large CSV file is read in two parts side by side; ``in_parts=True``
     leaves each column in those two chunks (pandas' text over a chunked
@@ -808,9 +846,7 @@ def read_raw(path: str | Path, in_parts: bool = False) -> RawTable:
     if suffix == ".xlsx":
         wb = open_workbook(path)
         try:
-            if not wb.titles:
-                raise InputError(path, None, "holds no worksheet; expected an Excel .xlsx workbook")
-            return wb.table(wb.titles[0])
+            return wb.table(wb.only_sheet())
         finally:
             wb.close()
     raise InputError(path, None, f"unknown extension '{path.suffix}'; expected .csv or .xlsx")

@@ -109,6 +109,40 @@ def test_xlsx_with_excel_dates_and_numbers(tmp_path):
     assert str(inv["period_start"].iloc[1])[:10] == "2019-03-01"  # a date serial
 
 
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_a_workbook_with_rows_on_two_sheets_is_refused_not_read_from_the_first(tmp_path, monkeypatch, capsys, reader):
+    """Only the first sheet was read, hidden or not, and the invoices on the
+    second were left out without a word: they were in no output at all."""
+    from invoicekit import readers
+    from invoicekit.cli import main
+
+    if reader == "openpyxl":
+        monkeypatch.setattr(readers, "_open_calamine", lambda path, parts: None)
+    header = ["Fakturanummer", "CVR", "CPR", "Periode fra", "Periode til", "Beløb"]
+    wb = Workbook()
+    first = wb.active
+    first.title = "Marts"
+    first.sheet_state = "hidden"
+    first.append(header)
+    first.append(["F-1", SOLHOJ, "610190-1234", "01.03.2019", "31.03.2019", 28500])
+    second = wb.create_sheet("April")
+    second.append(header)
+    second.append(["F-2", SOLHOJ, "610190-1234", "01.04.2019", "30.04.2019", 28500])
+    wb.create_sheet("Tom")  # a sheet without values is no rows left out
+    wb.save(tmp_path / "r.xlsx")
+    with pytest.raises(InputError, match=r"has values on 2 sheets \('Marts', 'April'\); expected one sheet"):
+        read_invoices(tmp_path / "r.xlsx")
+    argv = ["run", "--invoices", str(tmp_path / "r.xlsx"), "--grants", str(EXAMPLE / "bevillinger.csv"),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--dry-run"]  # fmt: skip
+    assert main(argv) == 2
+    assert "r.xlsx" in capsys.readouterr().err and not (tmp_path / "o" / "decisions.csv").exists()
+    # the same workbook with April's values gone (formatting left) reads its one sheet, hidden or not
+    wb["April"].delete_rows(1, 2)
+    wb["April"]["C3"].number_format = "0000000000"
+    wb.save(tmp_path / "r.xlsx")
+    assert read_invoices(tmp_path / "r.xlsx").frame["invoice_id"].tolist() == ["F-1"]
+
+
 def test_cr_and_mixed_line_endings(tmp_path):
     text = "invoice_id,supplier_cvr,amount\rF-1,29345716,100\r\nF-2,29345716,200\nF-3,29345716,300\r"
     inv = read_invoices(write(tmp_path / "r.csv", text)).frame
