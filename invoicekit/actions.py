@@ -61,7 +61,6 @@ keeps, and only where that birth date belongs to one citizen.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,12 +69,12 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
-from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, SupportSheet, prepare_grants, prepare_support_sheet
 from invoicekit.formats import dk_number, en_number
 from invoicekit.journal import Journal
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import POSTED
+from invoicekit.rules import recorded_rules
 from invoicekit.vocabulary import RATE_UNIT_NAMES_DA, run_month
 
 # ---------------------------------------------------------------- owners
@@ -199,19 +198,9 @@ def rules_from_journal(journal: str | Path, month: str | None = None) -> Setting
         runs = runs[[run_month(f, s) == month for f, s in zip(runs["invoices_file"], runs["started_at"], strict=True)]]
     if not len(runs):
         return Settings()
-    stored = runs["rules"].iat[-1] or "{}"
-    try:
-        rules = json.loads(stored)
-        tolerance, max_amount = rules.get("tolerance", 1.0), rules.get("max_amount")
-        for value in (tolerance, max_amount):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-                raise ValueError(value)
-    except (ValueError, AttributeError):  # not JSON, not an object, or not numbers: a damaged journal
-        run_id = runs["run_id"].iat[-1] if "run_id" in runs else "?"
-        raise InputError(
-            journal, f"run {run_id}", "its recorded rules are damaged; expected the JSON the robot wrote"
-        ) from None
-    return Settings(tolerance=float(tolerance), max_amount=max_amount)
+    run_id = runs["run_id"].iat[-1] if "run_id" in runs else "?"
+    rules = recorded_rules(runs["rules"].iat[-1], journal, f"run {run_id}")
+    return Settings(tolerance=float(rules.tolerance), max_amount=float(rules.max_amount))
 
 
 def _grants_frame(grants: Grants | pd.DataFrame | None) -> pd.DataFrame | None:

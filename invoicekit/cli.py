@@ -358,12 +358,17 @@ def _explain_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--invoices", required=True, metavar="PATH", help="the invoice batch (.csv or .xlsx)")
     p.add_argument("--support-sheet", required=True, metavar="PATH", help="the support sheet (.xlsx)")
     p.add_argument("--invoice-id", required=True, metavar="X", help="the invoice number to explain (every row with it)")
-    p.add_argument("--rules", metavar="PATH", help="business rules (TOML; default the robot's defaults)")
+    p.add_argument(
+        "--rules",
+        metavar="PATH",
+        help="business rules (TOML; default the robot's defaults, or the rules of the journal's run of this file)",
+    )
     p.add_argument(
         "--journal",
         metavar="PATH",
         help="the journal, so earlier runs count (read only); when it recorded a run of this very invoice "
-        "file, the invoice is decided as that run decided it, against the runs before it",
+        "file, the invoice is decided as that run decided it: against the runs before it, with the rules it "
+        "recorded (unless --rules is given, which is then said)",
     )
     p.add_argument(
         "--invoice-lines", metavar="PATH", help="the invoice lines the run was given, for a collective invoice"
@@ -1079,26 +1084,38 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from invoicekit.explain import explain
     from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
     from invoicekit.journal import Journal
-    from invoicekit.rules import load_rules
+    from invoicekit.rules import load_rules, recorded_rules
 
     if args.chart and Path(args.chart).suffix.lower() != ".png":
         raise InputError(args.chart, "--chart", "expected a file name ending in .png")
+    rules = load_rules(args.rules)
     grants = read_grants(args.grants)
     sheet = read_support_sheet(args.support_sheet)
     invoices = read_invoices(args.invoices)
     lines = read_invoice_lines(args.invoice_lines) if args.invoice_lines else None
-    history, recorded = None, None
+    history, recorded, said = None, None, ""
     if args.journal:
         with Journal(args.journal, readonly=True) as j:
             history, runs = j.history(), j.runs()
         same = runs[runs["invoices_sha256"] == sha256(Path(args.invoices))]
-        if len(same):  # this very file was run: decide it against the runs before that one
+        if len(same):  # this very file was run: decide it against the runs before that one, with its rules
             recorded = int(same["run_id"].iat[-1])
             history = history.before(recorded)
-    found = explain(invoices, grants, sheet, args.invoice_id, rules=load_rules(args.rules), history=history,
-                    source=args.invoices, lines=lines)  # fmt: skip
-    if recorded is not None:
-        _show(f"Decided as run {recorded} of the journal decided this invoice file: against the runs before it.\n")
+            run_rules = recorded_rules(same["rules"].iat[-1], args.journal, f"run {recorded}")
+            if args.rules is None:
+                rules = run_rules
+                said = f"Decided as run {recorded} of the journal decided this invoice file: against the runs before it, with its rules.\n"
+            elif rules == run_rules:
+                said = f"Decided as run {recorded} of the journal decided this invoice file: against the runs before it; the rules in {args.rules} are the ones it used.\n"
+            else:
+                changed = ", ".join(k for k, v in rules.to_dict().items() if v != run_rules.to_dict()[k])
+                said = (f"Decided against the runs before run {recorded} of the journal, which ran this invoice file, but "
+                        f"with the rules in {args.rules}: they differ from the rules that run used ({changed}). "
+                        "Leave out --rules to see the invoice as that run decided it.\n")  # fmt: skip
+    found = explain(invoices, grants, sheet, args.invoice_id, rules=rules, history=history, source=args.invoices,
+                    lines=lines)  # fmt: skip
+    if said:
+        _show(said)
     _show("\n\n".join(e.text() for e in found))
     if args.chart:
         try:

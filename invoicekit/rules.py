@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import math
 import re
 import tomllib
@@ -133,6 +134,22 @@ def load_rules(path: str | Path | None) -> Rules:
     except OSError as exc:
         raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
     return rules_from_dict(data, source=path)
+
+
+def recorded_rules(stored: str | None, source: str | Path, where: str) -> Rules:
+    """The rules a journal recorded for a run (the JSON :meth:`Rules.to_dict`
+    gave, blank in the oldest journals: the defaults). Damaged rules raise
+    :class:`InputError` naming ``source`` and ``where`` (the run)."""
+    try:
+        data = json.loads(stored or "{}")
+        if not isinstance(data, dict):
+            raise ValueError(data)
+    except ValueError:
+        raise InputError(source, where, "its recorded rules are damaged; expected the JSON the robot wrote") from None
+    try:
+        return rules_from_dict(data, source=source)
+    except InputError as exc:
+        raise InputError(source, where, f"its recorded rules are damaged ({exc.where}: {exc.expected})") from None
 
 
 def rules_from_dict(data: dict[str, Any], source: str | Path | None = None) -> Rules:

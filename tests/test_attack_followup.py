@@ -180,6 +180,40 @@ def test_explain_with_the_journal_decides_as_the_recorded_run_did(world, capsys)
             assert d.reason in result, (d, result)
 
 
+def test_explain_with_the_journal_decides_with_the_rules_the_run_recorded(tmp_path, capsys):
+    """explain --journal said it decided the invoice as the recorded run had,
+    but with the default rules (or --rules): an invoice the run sent to manual
+    for its amount limit was shown as posted."""
+    example = Path(__file__).parent / "data" / "example"
+    strict = tmp_path / "strict.toml"
+    strict.write_text("max_amount = 20000.00\n", encoding="utf-8")
+    files = ["--grants", str(example / "bevillinger.csv"), "--invoices", str(example / "regninger.csv"),
+             "--support-sheet", str(example / "stoetteark.xlsx")]  # fmt: skip
+    journal = tmp_path / "j.sqlite"
+    run_argv = ["run", *files, "--rules", str(strict), "--new-journal", str(journal), "--out", str(tmp_path / "o")]
+    assert main([*run_argv, "--quiet"]) == 0
+    decided = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert decided.loc[decided["invoice_id"] == "SOL-1001", "reason"].iat[0] == "AMOUNT_ABOVE_LIMIT"
+    capsys.readouterr()
+    argv = ["explain", *files, "--journal", str(journal), "--invoice-id", "SOL-1001"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Decided as run 1 of the journal decided this invoice file") and "with its rules" in out
+    assert "AMOUNT_ABOVE_LIMIT" in next(line for line in out.splitlines() if line.startswith("Resultat:"))
+    # other rules given on purpose are used, and said to differ from the run's
+    assert main([*argv, "--rules", str(example / "rules.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "they differ from the rules that run used (max_amount)" in out
+    assert next(line for line in out.splitlines() if line.startswith("Resultat:")).startswith("Resultat: bogført")
+    assert main([*argv, "--rules", str(strict)]) == 0
+    assert "are the ones it used" in capsys.readouterr().out
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE runs SET rules = ?", ('{"tolerance": "abc"}',))
+    conn.close()
+    assert main(argv) == 2
+    one_line(capsys.readouterr().err, "recorded rules are damaged")
+
+
 def test_explain_chart_must_be_a_png(world, tmp_path, capsys):
     month = sorted(p.name for p in (world / "replay").iterdir() if p.is_dir())[-1]
     w = world / "world"
