@@ -657,7 +657,9 @@ class Workbook:
             return self.titles[0]
         filled = [t for t in self.titles if self.holds_cells(t)]
         if len(filled) > 1:
-            names = ", ".join(f"'{t[:40]}'" for t in filled[:5]) + (f" and {len(filled) - 5} more" if len(filled) > 5 else "")
+            names = ", ".join(f"'{t[:40]}'" for t in filled[:5]) + (
+                f" and {len(filled) - 5} more" if len(filled) > 5 else ""
+            )
             raise InputError(
                 self.path,
                 None,
