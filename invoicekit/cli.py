@@ -408,7 +408,12 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
     )
     common(q)
     q.epilog = "Examples:\n  invoicekit sample size\n  invoicekit sample size --confidence 90% --tolerable 10% --expected-errors 1"
-    q.add_argument("--population", type=int, metavar="N", help="postings to sample from, for a small population")
+    q.add_argument(
+        "--population",
+        type=int,
+        metavar="N",
+        help="postings to sample from, for a small population (at most 1,000,000,000)",
+    )
     q.set_defaults(handler=cmd_sample_size)
     q = ss.add_parser(
         "draw",

@@ -46,6 +46,11 @@ def _check_rate(name: str, value: float) -> float:
     return value
 
 
+#: the largest population (and number of expected errors) a sample is sized
+#: for: more postings than any municipality makes in a century
+MAX_POPULATION = 1_000_000_000
+
+
 def sample_size(confidence: float, tolerable: float, expected_errors: int = 0, population: int | None = None) -> int:
     """Attribute sample size (see the module's docstring)."""
     from scipy.stats import binom, hypergeom
@@ -55,9 +60,16 @@ def sample_size(confidence: float, tolerable: float, expected_errors: int = 0, p
     k = int(expected_errors)
     if k < 0:
         raise InputError(None, "--expected-errors", f"{k} is negative; expected 0 or more")
+    if k > MAX_POPULATION:
+        raise InputError(None, "--expected-errors", f"{k} is too large; expected at most {MAX_POPULATION:,}")
     if population is not None:
         if population < 1:
             raise InputError(None, "--population", f"{population} is too small; expected 1 or more")
+        if population > MAX_POPULATION:  # scipy's hypergeometric lost its way there: a TypeError, or no answer in hours
+            raise InputError(
+                None, "--population", f"{population} is too large; expected at most {MAX_POPULATION:,} postings "
+                "(leave it out for a large population: the sample size hardly depends on it)"
+            )  # fmt: skip
         # the tolerable number of errors in the population (rounded first: 0.07 × 100 is 7.000000000000001)
         bad = math.ceil(round(p * population, 9))
         found = _first(lambda n: hypergeom.cdf(k, population, bad, n) <= 1 - c + 1e-12, k + 1, population)

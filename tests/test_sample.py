@@ -23,6 +23,7 @@ from invoicekit.sample import (
     upper_bound_in,
 )
 from synthetic import synthesize
+from tests.test_attacks import one_line
 
 
 @pytest.mark.parametrize(
@@ -65,6 +66,22 @@ def test_sample_sizes_are_the_smallest_found_by_counting_up(population):
             for errors in range(5):
                 expected = _counted_up(confidence, tolerable, errors, population)
                 assert sample_size(confidence, tolerable, errors, population) == expected
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--population", "100000000000000000000"), ("--population", "10000000000000"), ("--population", "1000000001"),
+     ("--expected-errors", "1000000001")],
+)  # fmt: skip
+def test_an_absurd_population_or_error_count_is_one_line_and_exit_2(capsys, option, value):
+    """10^20 postings ended in scipy's TypeError (exit 1, "please report
+    it"), and 10^13 never answered."""
+    assert main(["sample", "size", "--confidence", "95%", "--tolerable", "5%", option, value]) == 2
+    one_line(capsys.readouterr().err, f"{option}: {value} is too large; expected at most 1,000,000,000")
+
+
+def test_the_largest_population_is_sized_as_a_large_one():
+    assert sample_size(0.95, 0.05, 0, population=1_000_000_000) == 59
 
 
 def test_many_expected_errors_give_the_smallest_sample_at_once():
