@@ -334,7 +334,8 @@ def _tune_parser(sub: argparse._SubParsersAction) -> None:
         "--max-error",
         default="0.5%",
         metavar="RATE",
-        help="highest acceptable error rate of automatic postings (default 0.5%%)",
+        help="highest acceptable error rate of automatic postings: a percentage with %% (0.5%%) or a share "
+        "(0.005; a bare 0.5 is 50%%) (default 0.5%%)",
     )
     p.add_argument("--rules", metavar="PATH", help="the rules not in the grid (default: the world's rules.toml)")
     p.add_argument("--out", metavar="DIR", help="folder for tuning.csv, tuning.xlsx and tuning.png")

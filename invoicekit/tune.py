@@ -17,6 +17,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +36,12 @@ from invoicekit.replay import WorldData, simulate_rule_sets
 from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
 
 LIST_KEYS = ("paragraphs", "excluded_suppliers")
+#: the rules a grid may vary: those that decide which invoices are posted
+#: (``supplementary_period_end`` sets only the posting date of what is posted)
+GRID_KEYS = ("tolerance", "max_amount", *LIST_KEYS)
+#: a number with dots between groups of three digits (``25.000``): 25 to
+#: Python and TOML, twenty-five thousand to a Dane
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 log = logging.getLogger(__name__)
 
 #: tolerances from which ``tune`` replays them in parallel by default: a
@@ -52,8 +59,13 @@ def parse_grid(text: str) -> dict[str, list]:
         if "=" not in part:
             raise InputError(None, "--grid", f"{part!r} has no '='; expected key=value,value;key=value")
         key, _, values = (x.strip() for x in part.partition("="))
-        if key not in RULE_KEYS:
-            raise InputError(None, "--grid", f"unknown rule {key!r}; expected one of {', '.join(RULE_KEYS)}")
+        if key in RULE_KEYS and key not in GRID_KEYS:
+            raise InputError(
+                None, "--grid", f"{key} sets only the posting date, not which invoices are posted, so there is "
+                f"nothing to weigh; expected one of {', '.join(GRID_KEYS)} (set {key} in the world's rules.toml)"
+            )  # fmt: skip
+        if key not in GRID_KEYS:
+            raise InputError(None, "--grid", f"unknown rule {key!r}; expected one of {', '.join(GRID_KEYS)}")
         if key in grid:  # the last one was kept, unseen
             raise InputError(None, "--grid", f"{key} is given twice; expected each rule once, its values joined by ','")
         items = [v.strip() for v in values.split(",") if v.strip()]
@@ -62,8 +74,15 @@ def parse_grid(text: str) -> dict[str, list]:
         if key in LIST_KEYS:
             grid[key] = [tuple() if v == "-" else tuple(x.strip() for x in v.split("+") if x.strip()) for v in items]
         else:
+            if grouped := next((v for v in items if _THOUSANDS.fullmatch(v)), None):
+                whole = grouped.replace(".", "")
+                raise InputError(
+                    None, "--grid", f"{key}: {grouped!r} is {whole} DKK with Danish thousands separators but a "
+                    f"decimal number to Python and TOML; expected no thousands separator ({whole}) and a decimal "
+                    "point only before decimals"
+                )  # fmt: skip
             try:
-                grid[key] = [float(v.replace(",", ".")) for v in items]
+                grid[key] = [float(v) for v in items]
             except ValueError:
                 raise InputError(None, "--grid", f"{key}: {values!r} are not all numbers") from None
     if not grid:

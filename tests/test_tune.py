@@ -79,12 +79,22 @@ def test_grid_syntax_and_its_mistakes():
     assert g["tolerance"] == [0.0, 1.0, 5.0]
     assert g["paragraphs"][1][-1] == "97"
     assert g["excluded_suppliers"] == [(), ("29345716",)]
+    assert parse_grid("tolerance=0.125,0.5;max_amount=25000.000,2500.50")["max_amount"] == [25000.0, 2500.5]
     assert parse_rate("0.5%") == pytest.approx(0.005) and parse_rate("0,005") == pytest.approx(0.005)
     for bad, where in (
         ("tolerence=1", "unknown rule"),
         ("tolerance", "no '='"),
         ("tolerance=a,b", "not all numbers"),
         ("", "empty"),
+        # a Dane's 25.000 is twenty-five thousand: it was read as 25 kr
+        (
+            "max_amount=25.000,100000",
+            r"'25.000' is 25000 DKK with Danish thousands separators but a decimal number to Python and TOML; expected no",
+        ),
+        ("tolerance=1.500", r"'1.500' is 1500 DKK"),
+        ("max_amount=1.000.000", r"'1.000.000' is 1000000 DKK"),
+        # listed as a rule, then refused as 'not all numbers'
+        ("supplementary_period_end=01-31", r"sets only the posting date.*tolerance, max_amount, paragraphs"),
     ):
         with pytest.raises(InputError, match=where):
             parse_grid(bad)
