@@ -37,8 +37,8 @@ from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
-from invoicekit.reasons import POSTED
-from invoicekit.vocabulary import MONTH, TRUTH_FIELDS
+from invoicekit.reasons import MANUAL, POSTED
+from invoicekit.vocabulary import FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS
 
 OUTCOMES = ("posted_right", "posted_wrong", "manual_payable", "manual_held")
 OUTCOME_LABELS_DA = {
@@ -703,6 +703,12 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
         d = read_text_csv(p, "a decisions.csv from invoicekit run")
         if "status" not in d or "row" not in d:
             raise InputError(p, "status", "missing; expected a decisions.csv from invoicekit run")
+        odd = ~d["status"].isin((POSTED, MANUAL)).to_numpy()
+        if odd.any():  # an edited status ('maybe', 'Posted') was counted as manual
+            k = int(np.flatnonzero(odd)[0])
+            raise InputError(
+                p, f"row {k + 2}, column status", f"'{d['status'].iat[k][:40]}'; expected {POSTED} or {MANUAL}"
+            )
         if _is_month(p.parent.name):
             d["month"] = p.parent.name
         frames.append(d)
@@ -738,12 +744,20 @@ def _is_month(folder: str) -> bool:
     return re.fullmatch(r"\d{4}-\d{2}", folder) is not None
 
 
+#: the columns of decisions, decision lines and truth files that are read:
+#: each must stand once
+_READ_ONCE = frozenset(
+    {*_READ, *_LINE_COLUMNS_READ, "status", "reason", "line_no", "cause", *TRUTH_FIELDS, *FIX_TRUTH_FIELDS}
+)
+
+
 def read_text_csv(path: Path, expected: str) -> pd.DataFrame:
     """A CSV the robot wrote (or a truth file), as text cells; one that
     cannot be read (empty, not UTF-8, a quote left open) is the user's to fix:
     an :class:`InputError` naming the file and what was expected."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        header = pd.read_csv(path, dtype=str, keep_default_na=False, header=None, nrows=1).iloc[0].tolist()
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         if isinstance(exc, pd.errors.EmptyDataError):
             why = "is empty"
@@ -752,6 +766,13 @@ def read_text_csv(path: Path, expected: str) -> pd.DataFrame:
         else:
             why = "cannot be read as CSV"
         raise InputError(path, None, f"{why}; expected {expected}") from None
+    # pandas renames a second 'status' to 'status.1', and the first was read
+    # as if the second were not there (a column nothing reads may repeat, as
+    # in an OPUS export)
+    twice = next((h for k, h in enumerate(header) if h in _READ_ONCE and h in header[:k]), None)
+    if twice is not None:
+        raise InputError(path, f"column '{str(twice)[:40]}'", f"is given twice; expected each column once ({expected})")
+    return frame
 
 
 def read_truth_file(path: str | Path) -> pd.DataFrame:

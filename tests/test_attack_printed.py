@@ -265,3 +265,54 @@ def test_a_rate_range_without_a_journal_says_its_likely_value_is_no_default(tmp_
     )
     assert row[heading.index("Målt eller antaget")].value == "antaget (konfiguration)"
     assert row[heading.index("Kilde")].value == "konfiguration"
+
+
+def _edited_status(d, truth):
+    d.loc[2, "status"] = "maybe"  # counted as manual
+    return d, truth
+
+
+def _status_twice(d, truth):
+    d.insert(len(d.columns), "status ", "posted")
+    return d, truth
+
+
+def _should_pay_twice(d, truth):
+    truth.insert(len(truth.columns), "should_pay ", "false")
+    return d, truth
+
+
+@pytest.mark.parametrize(
+    ("edit", "file", "says"),
+    [(_edited_status, "decisions", "row 4, column status: 'maybe'; expected posted or manual"),
+     (_status_twice, "decisions", "column 'status': is given twice; expected each column once"),
+     (_should_pay_twice, "truth", "column 'should_pay': is given twice")],
+    ids=["status maybe", "status twice", "should_pay twice"],
+)  # fmt: skip
+def test_an_edited_decisions_or_truth_file_is_refused_not_half_read(decided, capsys, edit, file, says):
+    """A status edited to 'maybe' was read as manual, and a second status or
+    should_pay column was left unread (pandas names it 'status.1') while the
+    first was used: the evaluation judged other decisions than the file held."""
+    import pandas as pd
+
+    d = pd.read_csv(decided / "out" / "decisions.csv", dtype=str, keep_default_na=False)
+    truth = pd.DataFrame({"supplier_cvr": d["supplier_cvr"], "invoice_id": d["invoice_id"], "should_pay": "true",
+                          "true_grant_id": d["grant_id"], "true_psp_element": d["psp_element"], "true_art": d["art"]})  # fmt: skip
+    argv = ["evaluate", "--decisions", str(decided / "d.csv"), "--truth", str(decided / "t.csv")]
+    for edited in (False, True):
+        d_out, t_out = edit(d.copy(), truth.copy()) if edited else (d, truth)
+        d_out.to_csv(decided / "d.csv", index=False)
+        t_out.to_csv(decided / "t.csv", index=False)
+        if edited:  # the header as a person leaves it: 'status ' is 'status' once read
+            for name in ("d.csv", "t.csv"):
+                path = decided / name
+                path.write_text(path.read_text(encoding="utf-8").replace(",status ,", ",status,", 1)
+                                .replace("status \n", "status\n", 1).replace("should_pay \n", "should_pay\n", 1),
+                                encoding="utf-8")  # fmt: skip
+        code = main([*argv, "--out", str(decided / ("ev2" if edited else "ev1"))])
+        if not edited:
+            assert code == 0
+            capsys.readouterr()
+            continue
+        assert code == 2
+        one_line(capsys.readouterr().err, str(decided / ("d.csv" if file == "decisions" else "t.csv")), says)
