@@ -449,13 +449,21 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
         help="read a filled-in control sheet and bound the error rate",
         description="Read a control sheet from invoicekit sample draw, every finding filled in (ja/nej),\n"
         "and bound the error rate of the month's automatic postings: the errors found and the\n"
-        "one-sided upper bound (Clopper-Pearson) at the sheet's confidence. The sample is accepted\n"
-        "when the upper bound is below the tolerable error rate the sheet was drawn for.",
+        "one-sided upper bound at the sheet's confidence (hypergeometric on the month's postings the\n"
+        "sheet was drawn from; Clopper-Pearson for a sheet that gives none). The sample is accepted\n"
+        "when the upper bound is below the tolerable error rate the sheet was drawn for. A sheet\n"
+        "with rows or lines of Oplysninger added, removed or given twice is refused.",
         epilog="Example:\n  invoicekit sample draw --journal journal.sqlite --month 2019-03 --out kontrol-2019-03.xlsx\n"
-        "  invoicekit sample evaluate --control kontrol-2019-03.xlsx",
+        "  invoicekit sample evaluate --control kontrol-2019-03.xlsx --journal journal.sqlite",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     q.add_argument("--control", metavar="FILE", help="the control sheet, every finding filled in (ja/nej); required")
+    q.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="the journal the sheet was drawn from: every row must be one of its automatic postings in the "
+        "sheet's month (read only)",
+    )
     q.add_argument("control_positional", nargs="?", metavar="FILE", help=argparse.SUPPRESS)  # deprecated spelling
     q.set_defaults(handler=cmd_sample_evaluate)
 
@@ -1162,7 +1170,7 @@ def cmd_sample_evaluate(args: argparse.Namespace) -> int:
     from invoicekit.sample import evaluate_control
 
     control = _deprecated_positional(args, "--control", "control_positional", "invoicekit sample evaluate")
-    _show(evaluate_control(control).text())
+    _show(evaluate_control(control, args.journal).text())
     return 0
 
 

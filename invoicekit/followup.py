@@ -214,12 +214,13 @@ def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     return t.reset_index()
 
 
-def wrong_from_controls(paths: list[str | Path]) -> pd.DataFrame:
+def wrong_from_controls(paths: list[str | Path], journal: str | Path | None = None) -> pd.DataFrame:
     """Per filled-in control sheet: the month, postings checked, errors found
-    and the upper bound on the error rate."""
+    and the upper bound on the error rate. With ``journal``, each sheet must
+    have been drawn from its postings."""
     rows = []
     for p in paths:
-        r = evaluate_control(p)
+        r = evaluate_control(p, journal)
         rows.append(
             {
                 "month": r.month,
@@ -355,7 +356,7 @@ def followup(
         hours=hours_saved(d, params, months),
         target=target,
         wrong=wrong,
-        controls=wrong_from_controls(controls) if controls else None,
+        controls=wrong_from_controls(controls, journal) if controls else None,
         source=str(journal),
         actions=fix_list(d, grants, support, month=last, settings=rules_from_journal(journal, last), run_months=months),
     )

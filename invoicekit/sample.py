@@ -275,8 +275,17 @@ class ControlResult:
         )
 
 
-def evaluate_control(path: str | Path) -> ControlResult:
-    """Read a filled-in control sheet and bound the error rate."""
+#: what the sheet Oplysninger must say: without them the sheet could be
+#: judged on a laxer confidence or tolerable rate than it was drawn with, or
+#: with rows deleted
+_REQUIRED_INFO = ("Måned", "Konfidens", "Tålelig fejlrate", "Stikprøvestørrelse")
+
+
+def evaluate_control(path: str | Path, journal: str | Path | None = None) -> ControlResult:
+    """Read a filled-in control sheet and bound the error rate. With
+    ``journal``, every posting the sheet checks must be one of that journal's
+    automatic postings in the sheet's month (a sheet drawn from another
+    journal is refused)."""
     path = Path(path)
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a control sheet from invoicekit sample draw")
@@ -292,7 +301,7 @@ def evaluate_control(path: str | Path) -> ControlResult:
     sample = sheets[SHEET_SAMPLE]
     if FINDING not in sample:
         raise InputError(path, f"{SHEET_SAMPLE}: {FINDING}", "column missing; expected the finding column")
-    info = dict(zip(sheets[SHEET_INFO]["Oplysning"], sheets[SHEET_INFO]["Værdi"], strict=False))
+    info = _info(path, sheets[SHEET_INFO])
     finding = sample[FINDING].str.strip().str.lower()
     unknown = ~finding.isin(["ja", "nej"])
     if unknown.any():
@@ -305,7 +314,7 @@ def evaluate_control(path: str | Path) -> ControlResult:
     size = _info_number(path, info, "Stikprøvestørrelse", None)
     population = _info_number(path, info, "Automatiske posteringer i måneden", None)
     n = len(sample)
-    if size is not None and n != size:
+    if n != size:
         raise InputError(
             path, SHEET_SAMPLE, f"has {n} rows where the sample drawn has {int(size)} (Stikprøvestørrelse); "
             "expected the rows drawn, none added or removed"
@@ -317,6 +326,8 @@ def evaluate_control(path: str | Path) -> ControlResult:
             raise InputError(path, f"{SHEET_SAMPLE}: row {k + 2}", "checks a posting again; expected each posting once")
     if population is not None and population < n:
         raise InputError(path, "Automatiske posteringer i måneden", f"{int(population)} is fewer than the sample's {n}")
+    if journal is not None:
+        _drawn_from(path, sample, str(info["Måned"]).strip(), journal)
     errors = int((finding == "ja").sum())
     bound = (
         upper_bound(errors, n, confidence)
@@ -324,6 +335,55 @@ def evaluate_control(path: str | Path) -> ControlResult:
         else upper_bound_in(errors, n, int(population), confidence)
     )
     return ControlResult(n, errors, confidence, tolerable, bound, str(info.get("Måned", "")))
+
+
+def _info(path: Path, sheet: pd.DataFrame) -> dict[str, str]:
+    """The sheet Oplysninger as ``Oplysning`` → ``Værdi``: each of
+    :data:`_REQUIRED_INFO` once (a second *Konfidens* row was read in the
+    first one's place)."""
+    for column in ("Oplysning", "Værdi"):
+        if column not in sheet:
+            raise InputError(
+                path, f"{SHEET_INFO}: {column}", "column missing; expected the columns Oplysning and Værdi"
+            )
+    keys = sheet["Oplysning"].astype(str).str.strip()
+    twice = keys[keys.duplicated() & (keys != "")]
+    if len(twice):
+        raise InputError(path, f"{SHEET_INFO}: {twice.iat[0]}", "is given twice; expected each line once, as drawn")
+    missing = [k for k in _REQUIRED_INFO if k not in set(keys)]
+    if missing:
+        raise InputError(
+            path, f"{SHEET_INFO}: {missing[0]}", "line missing; expected the lines the sheet was drawn with"
+        )
+    return dict(zip(keys, sheet["Værdi"], strict=True))
+
+
+def _drawn_from(path: Path, sample: pd.DataFrame, month: str, journal: str | Path) -> None:
+    """Refuse a sheet whose rows are not automatic postings of ``journal`` in
+    ``month``: each row's run, row and invoice number must be one."""
+    for column in ("Kørsel", "Række", "Fakturanummer"):
+        if column not in sample:
+            raise InputError(path, f"{SHEET_SAMPLE}: {column}", "column missing; expected the columns drawn")
+    postings = month_postings(journal, month)
+    known = set()
+    if len(postings):
+        known = set(
+            zip(postings["run_id"].astype(int), postings["row"].astype(int), postings["invoice_id"], strict=True)
+        )
+    for k, (run, row, number) in enumerate(
+        zip(sample["Kørsel"], sample["Række"], sample["Fakturanummer"], strict=True)
+    ):
+        try:
+            key = (int(str(run).strip()), int(str(row).strip()))
+        except ValueError:
+            key = None
+        number = str(number)
+        plain = number[1:] if number.startswith("'") else number  # guarded where it would start a formula
+        if key is None or ((*key, number) not in known and (*key, plain) not in known):
+            raise InputError(
+                path, f"{SHEET_SAMPLE}: row {k + 2}", f"run {run}, row {row}, invoice {number[:40]} is no automatic "
+                f"posting of {journal} in {month}; expected a sheet drawn from this journal"
+            )  # fmt: skip
 
 
 def _info_number(path: Path, info: dict, key: str, default: float | None, rate: bool = False) -> float | None:

@@ -267,6 +267,75 @@ def test_an_edited_confidence_is_one_line_and_exit_2(journal, tmp_path, capsys, 
     assert len(err) == 1 and "Konfidens" in err[0]
 
 
+def _delete_info(wb, key):
+    ws = wb["Oplysninger"]
+    ws.delete_rows(next(r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == key))
+
+
+def _errors_and_size_deleted(wb):
+    """Rows with errors deleted, and the line that gave the sample's size."""
+    wb["Stikprøve"].delete_rows(2, 3)
+    _delete_info(wb, "Stikprøvestørrelse")
+
+
+def _second_confidence(wb):
+    """A second Konfidens line at 80 %: it was read in the first one's place."""
+    wb["Oplysninger"].append(["Konfidens", 0.8])
+
+
+def _confidence_deleted(wb):
+    """Drawn at 99 %, read at the default 95 % once the line was gone."""
+    _delete_info(wb, "Konfidens")
+
+
+def _headings_renamed(wb):
+    wb["Oplysninger"]["A1"].value = "Felt"  # a KeyError, exit 1
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [(_errors_and_size_deleted, "Oplysninger: Stikprøvestørrelse: line missing"),
+     (_second_confidence, "Oplysninger: Konfidens: is given twice"),
+     (_confidence_deleted, "Oplysninger: Konfidens: line missing"),
+     (_headings_renamed, "Oplysninger: Oplysning: column missing")],
+    ids=["rows and size deleted", "second confidence", "confidence deleted", "headings renamed"],
+)  # fmt: skip
+def test_a_control_sheet_edited_to_pass_is_refused(journal, tmp_path, capsys, edit, says):
+    path = draw(journal, "2018-12", confidence=0.99, seed=3).write(tmp_path / "control.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Stikprøve"]
+    col = [c.value for c in ws[1]].index(FINDING) + 1
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, col).value = "ja" if r < 4 else "nej"  # two wrong postings found
+    wb.save(path)
+    assert main(["sample", "evaluate", "--control", str(path)]) == 0
+    assert "cannot be ruled out" in capsys.readouterr().out
+    edit(wb)
+    wb.save(path)
+    assert main(["sample", "evaluate", "--control", str(path)]) == 2
+    one_line(capsys.readouterr().err, str(path), says)
+
+
+def test_a_control_sheet_drawn_from_another_journal_is_refused(journal, tmp_path, capsys):
+    """The follow-up reported a sample control of postings its journal never
+    made: the sheet was taken on its word."""
+    other = tmp_path / "other"
+    synthesize("baseline", seed=4, out=other / "world", months=2, citizens=200)
+    replay(other / "world", other / "replay", other / "journal.sqlite")
+    path, wb = _filled(other / "journal.sqlite", tmp_path)
+    wb.save(path)
+    argv = ["sample", "evaluate", "--control", str(path)]
+    assert main([*argv, "--journal", str(other / "journal.sqlite")]) == 0
+    capsys.readouterr()
+    assert main([*argv, "--journal", str(journal)]) == 2
+    one_line(
+        capsys.readouterr().err, str(path), "Stikprøve: row 2: run", f"is no automatic posting of {journal} in 2018-12"
+    )
+    argv = ["report", "followup", "--journal", str(journal), "--control", str(path), "--out", str(tmp_path / "f")]
+    assert main(argv) == 2
+    one_line(capsys.readouterr().err, "expected a sheet drawn from this journal")
+
+
 def test_a_control_sheet_is_never_written_over_a_file(journal, tmp_path, capsys):
     # a sheet a reviewer filled in, or any workbook (the support sheet), was replaced without a word
     out = tmp_path / "k.xlsx"
