@@ -40,13 +40,13 @@ import re
 from xml.etree.ElementTree import Element
 
 from invoicekit.einvoice import (
-    CREDIT_TYPE_CODES,
     PROFORMA_TYPE_CODE,
     Document,
     Line,
     Refused,
     cpr_ids_in,
     difference,
+    document_kind,
     first_cvr,
     inside,
     make_line,
@@ -122,7 +122,7 @@ def _kind(root: Element) -> str:
     type_code = _text(_one(_find(root, "rsm:ExchangedDocument"), "ram:TypeCode"))
     if type_code == PROFORMA_TYPE_CODE:
         raise Refused("is a pro-forma invoice, which claims no payment (type code 325); left out")
-    return "credit_note" if type_code in CREDIT_TYPE_CODES else "invoice"
+    return document_kind(type_code, "invoice")
 
 
 def cii_format(root: Element) -> str:

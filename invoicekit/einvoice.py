@@ -77,7 +77,33 @@ LINE_COLUMNS = tuple(c.name for c in INVOICE_LINE_COLUMNS)
 CVR_SCHEMES = {"DK:CVR", "0184"}
 CPR_SCHEMES = {"DK:CPR", "0237"}
 #: UNTDID 1001 document type codes that make an invoice document a credit note
-CREDIT_TYPE_CODES = {"81", "83", "261", "262", "296", "308", "381", "396", "420", "532"}
+#: (EN 16931's code list; 502 and 503 from the French CIUS): its amount is
+#: positive, so its type code is all that tells it from an invoice
+CREDIT_TYPE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "502", "503", "532"})
+#: UNTDID 1001 codes of invoices (EN 16931's code list, with the French
+#: CIUS's 470–473, 500 and 501); 325, pro forma, is refused apart. A code in
+#: neither list is written as it stands, so that the robot sends the document
+#: to manual as neither an invoice nor a credit note (check 9)
+INVOICE_TYPE_CODES = frozenset(
+    {"71", "80", "82", "84", "102", "130", "202", "203", "204", "211", "218", "219", "295", "326", "331", "380",
+     "382", "383", "384", "385", "386", "387", "388", "389", "390", "393", "394", "395", "456", "457", "470", "471",
+     "472", "473", "500", "501", "527", "553", "575", "623", "633", "751", "780", "817", "870", "875", "876", "877",
+     "935"}
+)  # fmt: skip
+
+
+def document_kind(type_code: str, root_kind: str) -> str:
+    """What a document with this UNTDID 1001 ``type_code`` is to the robot
+    (``document_type``): ``credit_note`` for a credit note's code, the kind its
+    root element says (``invoice`` or ``credit_note``) for an invoice's code or
+    none, and the code itself for any other, which the robot reads as neither."""
+    if type_code in CREDIT_TYPE_CODES:
+        return "credit_note"
+    if not type_code or type_code in INVOICE_TYPE_CODES:
+        return root_kind
+    return type_code
+
+
 #: UNTDID 1001 325: a pro-forma invoice, which claims no payment
 PROFORMA_TYPE_CODE = "325"
 #: a text cell longer than this is shortened (Excel holds 32,767 characters in a cell)

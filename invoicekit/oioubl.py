@@ -39,13 +39,13 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 from invoicekit.einvoice import (
-    CREDIT_TYPE_CODES,
     PROFORMA_TYPE_CODE,
     Document,
     Line,
     Refused,
     cpr_ids_in,
     difference,
+    document_kind,
     first_cvr,
     inside,
     make_line,
@@ -133,7 +133,7 @@ def _kind(root: Element) -> str:
         raise Refused(
             "is a pro-forma invoice, which claims no payment (type code 325 or a pro-forma profile); left out"
         )
-    return "credit_note" if type_code in CREDIT_TYPE_CODES else kind
+    return document_kind(type_code, kind)
 
 
 def read_ubl(root: Element) -> Document:

@@ -400,3 +400,66 @@ def test_convert_writes_its_two_files_as_a_pair_and_never_over_another_file(tmp_
     assert own.read_bytes() == before
     assert main([*args, "--out", str(tmp_path / "ny.xlsx")]) == 0
     assert main([*args, "--out", str(tmp_path / "ny.xlsx")]) == 0  # its own: replaced
+
+
+# ---------------------------------------------------------------- found by an attack session on 0.9.10
+
+MARCH = "<cac:InvoicePeriod><cbc:StartDate>2019-03-01</cbc:StartDate><cbc:EndDate>2019-03-31</cbc:EndDate></cac:InvoicePeriod>"
+
+
+def _posted_by_the_robot(tmp_path, xml: bytes) -> tuple[str, str, str]:
+    """The converted document run on the worked example: its
+    ``document_type`` as converted, and the robot's status and reason."""
+    from invoicekit.cli import main
+    from tests.conftest import EXAMPLE
+
+    (tmp_path / "in").mkdir(parents=True)
+    (tmp_path / "in" / "a.xml").write_bytes(xml)
+    assert main(["convert", "oioubl", str(tmp_path / "in"), "--out", str(tmp_path / "r.csv"), "--quiet"]) == 0
+    converted = pd.read_csv(tmp_path / "r.csv", sep=None, engine="python", dtype=str, keep_default_na=False)
+    argv = ["run", "--grants", str(EXAMPLE / "bevillinger.csv"), "--invoices", str(tmp_path / "r.csv"),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--dry-run", "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    d = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False)
+    return converted["document_type"].iat[0], d["status"].iat[0], d["reason"].iat[0]
+
+
+def cii_march(type_code: str, settlement: str = "") -> bytes:
+    """A CII invoice from Solhøj for the example's citizen 610190-1234 for
+    March 2019, 28,500.00 kr., with ``type_code``; ``settlement`` is put
+    after its one header settlement."""
+    day = '<udt:DateTimeString format="102">{}</udt:DateTimeString>'
+    sums = "<ram:GrandTotalAmount>28500.00</ram:GrandTotalAmount><ram:DuePayableAmount>28500.00</ram:DuePayableAmount>"
+    return f"""<rsm:CrossIndustryInvoice xmlns:rsm="{test_cii.RSM}"
+ xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+ xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">
+ <rsm:ExchangedDocument><ram:ID>SOL-1001</ram:ID><ram:TypeCode>{type_code}</ram:TypeCode>
+ <ram:IncludedNote><ram:Content>Ophold, borger 610190-1234</ram:Content></ram:IncludedNote></rsm:ExchangedDocument>
+ <rsm:SupplyChainTradeTransaction><ram:ApplicableHeaderTradeAgreement><ram:SellerTradeParty><ram:Name>Solhøj</ram:Name>
+ <ram:SpecifiedLegalOrganization><ram:ID schemeID="0184">29345716</ram:ID></ram:SpecifiedLegalOrganization>
+ </ram:SellerTradeParty></ram:ApplicableHeaderTradeAgreement>
+ <ram:ApplicableHeaderTradeSettlement><ram:InvoiceCurrencyCode>DKK</ram:InvoiceCurrencyCode>
+ <ram:BillingSpecifiedPeriod><ram:StartDateTime>{day.format("20190301")}</ram:StartDateTime>
+ <ram:EndDateTime>{day.format("20190331")}</ram:EndDateTime></ram:BillingSpecifiedPeriod>
+ <ram:SpecifiedTradeSettlementHeaderMonetarySummation>{sums}</ram:SpecifiedTradeSettlementHeaderMonetarySummation>
+ </ram:ApplicableHeaderTradeSettlement>{settlement}</rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>""".encode()
+
+
+@pytest.mark.parametrize("code", ["458", "502", "503", "999"])
+@pytest.mark.parametrize("syntax", ["ubl", "cii"])
+def test_a_credit_notes_type_code_is_never_posted_as_an_invoice(tmp_path, syntax, code):
+    """A reimbursable credit note (458), a self-billed factored one (502) and
+    a prepayment's credit note (503) were converted as invoices and posted:
+    their amounts are positive, so the type code is all that tells them
+    apart. A code in no list (999) is written as it stands: neither an
+    invoice nor a credit note to the robot."""
+    if syntax == "ubl":
+
+        def make(c: str) -> bytes:
+            return doc(f"<cbc:InvoiceTypeCode>{c}</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}", payable="28500.00")
+    else:
+        make = cii_march
+    assert _posted_by_the_robot(tmp_path / "invoice", make("380")) == ("invoice", "posted", "")
+    kind, status, reason = _posted_by_the_robot(tmp_path / "credit", make(code))
+    assert kind == ("credit_note" if code != "999" else "999")
+    assert (status, reason) == ("manual", "CREDIT_NOTE")
