@@ -44,6 +44,7 @@ from invoicekit.einvoice import (
     Document,
     Line,
     Refused,
+    calendar_date,
     cpr_ids_in,
     difference,
     document_kind,
@@ -103,10 +104,11 @@ def _texts(el: Element | None, path: str) -> list[str]:
 
 
 def _date(el: Element | None) -> str:
-    """A ``DateTimeString`` as ISO when it is ``YYYYMMDD`` (format 102), else as written."""
+    """A ``DateTimeString`` as ISO when it is ``YYYYMMDD`` (format 102), else
+    as written, a time zone left out (:func:`~invoicekit.einvoice.calendar_date`)."""
     text = _text(_find(el, "udt:DateTimeString"))
     m = _DATE_102.fullmatch(text)
-    return f"{m[1]}-{m[2]}-{m[3]}" if m else text
+    return f"{m[1]}-{m[2]}-{m[3]}" if m else calendar_date(text)
 
 
 def _period(el: Element | None) -> tuple[str, str]:
@@ -119,7 +121,7 @@ def _kind(root: Element) -> str:
     if root.tag != ROOT:
         what = NOT_INVOICES.get(local, f"a UN/CEFACT {local} document")
         raise Refused(f"is {what}, not an invoice or credit note (root element <{local}>); left out")
-    type_code = _text(_one(_find(root, "rsm:ExchangedDocument"), "ram:TypeCode"))
+    type_code = _text(_one(_one(root, "rsm:ExchangedDocument"), "ram:TypeCode"))
     if type_code == PROFORMA_TYPE_CODE:
         raise Refused("is a pro-forma invoice, which claims no payment (type code 325); left out")
     return document_kind(type_code, "invoice")
@@ -134,10 +136,11 @@ def read_cii(root: Element) -> Document:
     """The document's values; :class:`Refused` when it is no invoice or credit
     note."""
     kind = _kind(root)
-    header = _find(root, "rsm:ExchangedDocument")
-    trade = _find(root, "rsm:SupplyChainTradeTransaction")
-    seller = _find(trade, "ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
-    settlement = _find(trade, "ram:ApplicableHeaderTradeSettlement")
+    # each at most once: of two settlements (two totals) or two sellers nothing says which holds
+    header = _one(root, "rsm:ExchangedDocument")
+    trade = _one(root, "rsm:SupplyChainTradeTransaction")
+    seller = _one(_one(trade, "ram:ApplicableHeaderTradeAgreement"), "ram:SellerTradeParty")
+    settlement = _one(trade, "ram:ApplicableHeaderTradeSettlement")
     sums = _one(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     currency = _text(_one(settlement, "ram:InvoiceCurrencyCode"))
     skip = inside([p for name in SUPPLIER_PARTIES for p in root.iter(f"{{{RAM}}}{name}")])
@@ -146,7 +149,7 @@ def read_cii(root: Element) -> Document:
     return Document(
         format=cii_format(root),
         document_type=kind,
-        invoice_id=_text(_find(header, "ram:ID")),
+        invoice_id=_text(_one(header, "ram:ID")),
         invoice_date=_date(_find(header, "ram:IssueDateTime")),
         supplier_cvr=_supplier_cvr(seller),
         supplier_name=_text(_find(seller, "ram:Name")),

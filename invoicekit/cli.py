@@ -1182,9 +1182,16 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
         lines_out = check_out(args.lines_out, "--lines-out")
         if lines_out.resolve() == out.resolve():
             raise InputError(lines_out, "--lines-out", "is the same file as --out; expected another file")
-    files = xml_files(args.paths)
+    skipped: list[Path] = []
+    files = xml_files(args.paths, skipped)
     if not files:
         raise InputError(", ".join(args.paths), None, "no XML files found (folders are searched for *.xml)")
+    if skipped:  # an invoice saved without its .xml is no invoice passed over in silence
+        names = ", ".join(mask_cpr_text(str(p)) for p in skipped[:5]) + (
+            f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        )
+        print(f"invoicekit: warning: {len(skipped)} files in the folders given are not named *.xml and were not "
+              f"read: {names}", file=sys.stderr)  # fmt: skip
     from tqdm import tqdm
 
     with tqdm(total=len(files), desc="convert", unit="file", disable=args.quiet or None, file=sys.stderr) as bar:
@@ -1200,6 +1207,7 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
             f"Converted {len(result.invoices)} of {len(files)} files ({credit} credit notes) into {written}"
             + (f", {len(result.lines)} invoice lines into {lines_written}" if lines_written else "")
             + (f"; {len(result.refused)} refused" if result.refused else "")
+            + (f"; {len(skipped)} files not named *.xml not read" if skipped else "")
         )
     return 1 if result.refused else 0
 

@@ -23,8 +23,10 @@ rather than a lost invoice.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -122,12 +124,38 @@ class _BoundedTree:
             self._joined.clear()
 
 
+#: the XML declaration's encoding name, in a file whose declaration is ASCII
+_DECLARED_ENCODING = re.compile(
+    rb"""\A(\xef\xbb\xbf)?(<\?xml\s[^>]*?encoding\s*=\s*["'])([A-Za-z0-9._-]{1,40})(["'])"""
+)
+#: the spellings expat reads of the encodings it reads itself, by Python's name
+_EXPAT_NAMES = {"utf-8": b"UTF-8", "iso8859-1": b"ISO-8859-1", "ascii": b"US-ASCII"}
+
+
+def _expat_spelling(data: bytes) -> bytes:
+    """``data`` with a declared encoding that expat reads under another
+    spelling (``utf8``, ``UTF_8``, ``latin1``) spelled as expat spells it:
+    expat misread such a file and refused it as not well-formed at its
+    first letter beyond ASCII, never naming the encoding."""
+    m = _DECLARED_ENCODING.match(data)
+    if not m:
+        return data
+    try:
+        name = codecs.lookup(m[3].decode("ascii")).name
+    except LookupError:
+        return data  # unknown: the parser says so
+    spelled = _EXPAT_NAMES.get(name)
+    if spelled is None or m[3].upper() == spelled:
+        return data
+    return data[: m.start(3)] + spelled + data[m.end(3) :]
+
+
 def _parsed(data: bytes) -> Element:
     """The root of the XML in ``data``, parsed by defusedxml's parser into a
     :class:`_BoundedTree`; a document type declaration (DTD) is refused
     (``DTDForbidden``)."""
     parser = SafeET.DefusedXMLParser(target=_BoundedTree(), forbid_dtd=True)
-    parser.feed(data)
+    parser.feed(_expat_spelling(data))
     return parser.close()
 
 
@@ -213,13 +241,16 @@ def parse_document(data: bytes, source: str = "") -> dict[str, object]:
     return invoice_row(read_document(data), source)[0]
 
 
-def xml_files(paths: Sequence[str | Path]) -> list[Path]:
+def xml_files(paths: Sequence[str | Path], skipped: list[Path] | None = None) -> list[Path]:
     """The files named, and every ``*.xml`` file under the folders named
-    (recursively, sorted). A path that does not exist is an :class:`InputError`."""
+    (recursively, sorted). A path that does not exist is an :class:`InputError`.
+    The other files found in the folders are added to ``skipped``, for the
+    caller to name: a file that is an invoice but not named ``*.xml`` must not
+    be passed over in silence."""
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found += sorted(_walk(p))
+            found += sorted(_walk(p, skipped))
         elif os.path.lexists(p):  # a dangling link is refused as unreadable, with the others converted
             found.append(p)
         else:
@@ -228,9 +259,10 @@ def xml_files(paths: Sequence[str | Path]) -> list[Path]:
     return _once(found)
 
 
-def _walk(folder: Path) -> list[Path]:
-    """Every *.xml file under ``folder``, following linked folders once each;
-    a folder that cannot be listed is an :class:`InputError`."""
+def _walk(folder: Path, skipped: list[Path] | None = None) -> list[Path]:
+    """Every *.xml file under ``folder``, following linked folders once each
+    (the other files into ``skipped``); a folder that cannot be listed is an
+    :class:`InputError`."""
     files: list[Path] = []
     seen: set[str] = set()
 
@@ -244,6 +276,8 @@ def _walk(folder: Path) -> list[Path]:
             continue
         seen.add(real)
         files += [Path(d) / f for f in names if f.lower().endswith(".xml")]
+        if skipped is not None:
+            skipped += sorted(Path(d) / f for f in names if not f.lower().endswith(".xml"))
     return files
 
 
@@ -284,7 +318,10 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
         if on_file:
             on_file(path)
         try:
-            if path.stat().st_size > MAX_XML_BYTES:  # refused before it is read
+            st = path.stat()
+            if not stat.S_ISREG(st.st_mode):  # a pipe never ends, /dev/zero never stops giving
+                raise Refused("is not a regular file (a device, a pipe or a socket); expected an e-invoice")
+            if st.st_size > MAX_XML_BYTES:  # refused before it is read
                 raise Refused(f"is over {MAX_XML_BYTES // 1_000_000} MB; expected an e-invoice")
             data = path.read_bytes()
         except OSError as exc:
@@ -300,6 +337,10 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
             _refuse_huge_values([row, *doc_lines])
         except Refused as exc:
             refused.append((str(path), str(exc)))
+            continue
+        except ArithmeticError as exc:  # decimal's InvalidOperation or Overflow: one file, not the batch
+            refused.append((str(path), f"holds an amount, quantity or rate too large to compute with "
+                                       f"({type(exc).__name__}); expected the amounts of an invoice"))  # fmt: skip
             continue
         rows.append(row)
         key = _number_key(row)

@@ -121,6 +121,19 @@ class Refused(ValueError):
     """A file that is not a readable e-invoice or credit note; the message says why."""
 
 
+#: an XML Schema date with its time zone (``2019-03-01+01:00``, ``2019-03-01Z``)
+_ZONED_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})")
+
+
+def calendar_date(text: str) -> str:
+    """A date as written, its time zone left out: the day is the day the
+    document names (``xs:date`` may carry a zone, which the robot, reading
+    day-first or ISO dates, did not read: the period was missing, or a whole
+    extract of such dates was refused as exported wrongly)."""
+    m = _ZONED_DATE.fullmatch(text)
+    return m[1] if m else text
+
+
 def only_one(found: list[Element], name: str) -> Element | None:
     """The one element ``found`` of ``name``, which a document has at most
     once (a set of totals, a total), None for none: :class:`Refused` when it

@@ -43,6 +43,7 @@ from invoicekit.einvoice import (
     Document,
     Line,
     Refused,
+    calendar_date,
     cpr_ids_in,
     difference,
     document_kind,
@@ -142,7 +143,8 @@ def read_ubl(root: Element) -> Document:
     kind = _kind(root)
     fmt = ubl_format(root)
     line_tag = _q("cac", "CreditNoteLine" if root.tag.endswith("CreditNote") else "InvoiceLine")
-    supplier = root.find(_path("cac:AccountingSupplierParty", "cac:Party"))
+    supplier = only_one(root.findall(_path("cac:AccountingSupplierParty")), "AccountingSupplierParty")
+    supplier = only_one(supplier.findall(_path("cac:Party")), "Party") if supplier is not None else None
     skip = inside([p for name in SUPPLIER_PARTIES for p in root.findall(_path(f"cac:{name}"))])
     currency = _text(only_one(root.findall(_path("cbc:DocumentCurrencyCode")), "DocumentCurrencyCode"))
     totals = only_one(root.findall(_path("cac:LegalMonetaryTotal")), "LegalMonetaryTotal")
@@ -153,7 +155,7 @@ def read_ubl(root: Element) -> Document:
     return Document(
         format=fmt,
         document_type=kind,
-        invoice_id=_text(root.find(_path("cbc:ID"))),
+        invoice_id=_text(only_one(root.findall(_path("cbc:ID")), "ID")),
         invoice_date=_text(root.find(_path("cbc:IssueDate"))),
         supplier_cvr=supplier_cvr(supplier),
         supplier_name=_supplier_name(supplier),
@@ -245,4 +247,6 @@ def _period_of(parent: Element) -> tuple[str, str]:
     el = only_one(parent.findall(_path("cac:InvoicePeriod")), "InvoicePeriod")
     if el is None:
         return "", ""
-    return tuple(_text(only_one(el.findall(_path(f"cbc:{name}")), name)) for name in ("StartDate", "EndDate"))
+    return tuple(
+        calendar_date(_text(only_one(el.findall(_path(f"cbc:{name}")), name))) for name in ("StartDate", "EndDate")
+    )

@@ -463,3 +463,110 @@ def test_a_credit_notes_type_code_is_never_posted_as_an_invoice(tmp_path, syntax
     kind, status, reason = _posted_by_the_robot(tmp_path / "credit", make(code))
     assert kind == ("credit_note" if code != "999" else "999")
     assert (status, reason) == ("manual", "CREDIT_NOTE")
+
+
+def _convert(tmp_path, capsys, files: dict[str, bytes]) -> tuple[int, pd.DataFrame, str]:
+    """``convert oioubl`` of a folder holding ``files``: the exit code, the
+    invoices written and stderr."""
+    from invoicekit.cli import main
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name, data in files.items():
+        (inbox / name).write_bytes(data)
+    code = main(["convert", "oioubl", str(inbox), "--out", str(tmp_path / "r.csv"), "--quiet"])
+    written = pd.read_csv(tmp_path / "r.csv", sep=None, engine="python", dtype=str, keep_default_na=False)
+    return code, written, capsys.readouterr().err
+
+
+GOOD = doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}", payable="28500.00")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [doc(CPR_NOTE, payable="28500.00", lines="<cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:LineExtensionAmount "
+         'currencyID="DKK">28500.00</cbc:LineExtensionAmount><cac:Item><cbc:Name>x</cbc:Name><cac:ClassifiedTaxCategory>'
+         "<cbc:ID>S</cbc:ID><cbc:Percent>99999999999999999999999999</cbc:Percent></cac:ClassifiedTaxCategory></cac:Item>"
+         "</cac:InvoiceLine>"),
+     ubl(amounts("9" * 1_000_001, payable="1.00")),
+     ubl(amounts(prepaid="1", payable="9" * 1_000_001))],
+    ids=["vat percent", "huge total", "huge payable"],
+)  # fmt: skip
+def test_an_absurd_number_refuses_its_file_not_the_batch(tmp_path, capsys, bad):
+    """decimal's InvalidOperation or Overflow ended the whole conversion
+    (exit 1, 'unexpected', nothing written): the good invoice beside it was
+    lost too."""
+    code, written, err = _convert(tmp_path, capsys, {"a-good.xml": GOOD, "b-bad.xml": bad})
+    assert code == 1 and written["invoice_id"].tolist() == ["F-1"]
+    assert "refused" in err and "b-bad.xml" in err and "too large to compute with" in err and "unexpected" not in err
+
+
+@pytest.mark.parametrize("kind", ["pipe", "device"])
+def test_a_pipe_or_device_in_the_inbox_is_refused_unread(tmp_path, capsys, kind):
+    """convert waited on a named pipe for ever, and read /dev/zero until
+    memory ran out."""
+    import os
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    if kind == "pipe":
+        os.mkfifo(inbox / "b.xml")
+    else:
+        os.symlink("/dev/zero", inbox / "b.xml")
+    from invoicekit.cli import main
+
+    (inbox / "a.xml").write_bytes(GOOD)
+    assert main(["convert", "oioubl", str(inbox), "--out", str(tmp_path / "r.csv"), "--quiet"]) == 1
+    assert "b.xml: is not a regular file" in capsys.readouterr().err
+    assert pd.read_csv(tmp_path / "r.csv", sep=None, engine="python", dtype=str)["invoice_id"].tolist() == ["F-1"]
+
+
+@pytest.mark.parametrize("zone", ["+01:00", "Z", "-05:00"])
+@pytest.mark.parametrize("syntax", ["ubl", "cii"])
+def test_a_date_with_its_time_zone_is_the_day_it_names(tmp_path, syntax, zone):
+    """xs:date may carry a time zone; written on as it stood, the robot could
+    not read it (MISSING_PERIOD), and a batch of such invoices was refused as
+    an extract exported wrongly."""
+    if syntax == "ubl":
+        zoned = MARCH.replace("-01<", f"-01{zone}<").replace("-31<", f"-31{zone}<")
+        xml = doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{zoned}{CPR_NOTE}", payable="28500.00")
+    else:
+        xml = cii_march("380").replace(b'format="102">20190301', f'format="205">2019-03-01{zone}'.encode())
+        xml = xml.replace(b'format="102">20190331', f'format="205">2019-03-31{zone}'.encode())
+    assert read_document(xml).period == ("2019-03-01", "2019-03-31")
+    assert _posted_by_the_robot(tmp_path, xml) == ("invoice", "posted", "")
+
+
+def test_two_cii_settlements_or_ubl_numbers_are_refused(tmp_path, capsys):
+    """Of two header settlements (28,500 and 50,000 kr.) the first was paid;
+    of two invoice numbers the first was taken."""
+    second = (
+        "<ram:ApplicableHeaderTradeSettlement><ram:InvoiceCurrencyCode>DKK</ram:InvoiceCurrencyCode>"
+        "<ram:SpecifiedTradeSettlementHeaderMonetarySummation><ram:GrandTotalAmount>50000.00</ram:GrandTotalAmount>"
+        "<ram:DuePayableAmount>50000.00</ram:DuePayableAmount></ram:SpecifiedTradeSettlementHeaderMonetarySummation>"
+        "</ram:ApplicableHeaderTradeSettlement>"
+    )
+    with pytest.raises(Refused, match="has 2 ApplicableHeaderTradeSettlement elements"):
+        read_document(cii_march("380", settlement=second))
+    assert read_document(cii_march("380")).total == "28500.00"
+    with pytest.raises(Refused, match="has 2 ID elements"):
+        read_document(doc("<cbc:ID>F-2</cbc:ID>" + CPR_NOTE))
+
+
+def test_files_not_named_xml_are_named_not_passed_over(tmp_path, capsys):
+    """An invoice saved as 'c', 'd.ubl' or 'e.xml.tmp' was in no output and no
+    message: 'Converted 1 of 1 files'."""
+    code, written, err = _convert(tmp_path, capsys, {"a.xml": GOOD, "c": GOOD, "d.ubl": GOOD})
+    assert code == 0 and written["invoice_id"].tolist() == ["F-1"]
+    assert "warning: 2 files in the folders given are not named *.xml and were not read" in err
+    assert "inbox/c" in err and "d.ubl" in err
+
+
+@pytest.mark.parametrize("name", ["utf8", "UTF_8", "utf-8", "latin1"])
+def test_an_encoding_under_another_spelling_is_read(name):
+    """encoding="utf8" was refused as 'not well-formed XML' at the first ø,
+    never naming the encoding."""
+    data = GOOD.replace(b'encoding="UTF-8"', f'encoding="{name}"'.encode())
+    if name == "latin1":
+        data = data.decode("utf-8").encode("latin-1")
+    assert read_document(data).supplier_name == "Bostedet Solhøj"
