@@ -338,6 +338,13 @@ def evaluate_alike(tables: Iterable[pd.DataFrame], truth: pd.DataFrame) -> Itera
 _READ = ("month", "row", "supplier_cvr", "invoice_id", "grant_id", "psp_element", "art")
 
 
+def _source(frame: pd.DataFrame, default: str) -> str:
+    """The file a table of decisions or truth was read from
+    (:func:`read_decisions`, :func:`read_truth_file`), for an error to name;
+    ``default`` for a table made otherwise."""
+    return str(frame.attrs.get("source") or default)
+
+
 def _alike(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     """Whether two tables of decisions differ at most in status and reason."""
     return list(a.columns) == list(b.columns) and all(a[c].equals(b[c]) for c in _READ if c in a.columns)
@@ -362,36 +369,37 @@ class _Joined:
 
 def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     """The decisions and the truth joined, and what of that no status decides."""
+    ds, ts = _source(decisions, "decisions"), _source(truth, "truth")
     d = decisions.copy()
     for col in ("supplier_cvr", "invoice_id", "status", "reason", "grant_id", "psp_element", "art"):
         if col not in d:
-            raise InputError("decisions", col, "missing; expected the columns of decisions.csv")
+            raise InputError(ds, col, "missing; expected the columns of decisions.csv")
         d[col] = _text(d[col])
     t = truth.copy()
     for col in ("supplier_cvr", "invoice_id", *TRUTH_FIELDS):
         if col not in t:
             raise InputError(
-                "truth",
+                ts,
                 col,
                 "missing; expected supplier_cvr, invoice_id, should_pay, true_grant_id, true_psp_element, true_art",
             )
     for col in ("supplier_cvr", "invoice_id", "true_grant_id", "true_psp_element", "true_art"):
         t[col] = _text(t[col])
-    t["should_pay"] = parse_should_pay(t["should_pay"])
+    t["should_pay"] = parse_should_pay(t["should_pay"], ts)
     t["invoice_id"] = mask_cprs_in(t["invoice_id"])  # decisions hold invoice numbers with CPR masked
     if "cause" not in t:
         t["cause"] = ""
     if t.empty and len(d):
-        raise InputError("truth", None, "holds no invoices; expected a row per invoice under its header")
+        raise InputError(ts, None, "holds no invoices; expected a row per invoice under its header")
     by_row = {"month", "row"} <= set(d.columns) and {"month", "row"} <= set(t.columns)
     if by_row:
         d["month"] = _text(d["month"])
-        d["row"] = truth_rows(d["row"], "decisions")
-        t["month"], t["row"] = truth_months(t["month"]), truth_rows(t["row"])
+        d["row"] = truth_rows(d["row"], ds)
+        t["month"], t["row"] = truth_months(t["month"], ts), truth_rows(t["row"], ts)
         again = t.duplicated(["month", "row"], keep="first").to_numpy()
         if again.any():
             k = int(np.flatnonzero(again)[0])
-            raise InputError("truth", f"row {k + 2}", f"month {t['month'].iloc[k]}, row {t['row'].iloc[k]} comes "
+            raise InputError(ts, f"row {k + 2}", f"month {t['month'].iloc[k]}, row {t['row'].iloc[k]} comes "
                              "again; expected each invoice of a month once")  # fmt: skip
         fields = t[["month", "row", "supplier_cvr", "invoice_id", *TRUTH_FIELDS, "cause"]]
         fields = fields.astype({"should_pay": object})  # None where the truth does not hold
@@ -405,7 +413,7 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
         m = m.drop(columns=["supplier_cvr_truth", "invoice_id_truth"])
         if len(d) and not same.any():
             raise InputError(
-                "truth",
+                ts,
                 None,
                 "names none of the decisions' invoices (by month, row, supplier CVR and invoice number); "
                 "expected the truth.csv of the world these decisions came from",
@@ -506,7 +514,7 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     d = decisions.copy()
     for col in ("supplier_cvr", "invoice_id", "status", "reason", "grant_id", "psp_element", "art", "amount"):
         if col not in d:
-            raise InputError("decisions", col, "missing; expected the columns of decisions.csv")
+            raise InputError(_source(decisions, "decisions"), col, "missing; expected the columns of decisions.csv")
     units, known_amount = _decision_units(d["amount"])
     for col in ("supplier_cvr", "invoice_id", "status", "reason", "grant_id", "psp_element", "art"):
         d[col] = _text(d[col])
@@ -712,7 +720,9 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
         if _is_month(p.parent.name):
             d["month"] = p.parent.name
         frames.append(d)
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["source"] = ", ".join(str(p) for p in paths)  # named by the errors of evaluate
+    return out
 
 
 def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
@@ -779,4 +789,6 @@ def read_truth_file(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a truth.csv or the specialist's postings")
-    return read_text_csv(path, "a truth.csv (UTF-8, comma-separated) or the specialist's postings")
+    truth = read_text_csv(path, "a truth.csv (UTF-8, comma-separated) or the specialist's postings")
+    truth.attrs["source"] = str(path)  # named by the errors of evaluate
+    return truth
