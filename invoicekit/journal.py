@@ -264,6 +264,27 @@ class Journal:
 
     # ------------------------------------------------------------ schema
 
+    def _migrations(self) -> list[dict]:
+        """The migrations recorded in ``meta`` (``migrations``, a JSON list),
+        the oldest first; a journal migrated before that list was kept has its
+        one migration in ``migrated_from``, ``migrated_at`` and
+        ``migration_backup``."""
+        stored = self._meta("migrations")
+        if stored:
+            with contextlib.suppress(ValueError):
+                history = json.loads(stored)
+                if isinstance(history, list):
+                    return history
+        if self._meta("migrated_from") is None:
+            return []
+        was = self._meta("migrated_from") or ""
+        last = {
+            "from": int(was) if was.isdigit() else was,
+            "at": self._meta("migrated_at"),
+            "backup": self._meta("migration_backup"),
+        }
+        return [last]
+
     def _meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
@@ -363,14 +384,20 @@ class Journal:
             if self.version < 3:
                 self.conn.execute(_RUN_DECISION_LINES)
             self._rekey_and_mask(secret)
+            at = _now()
+            # every migration is kept (the keys below say the last): a second one
+            # wrote over the first one's, and with them where its backup is
+            history = self._migrations()
+            history.append({"from": self.version, "to": SCHEMA_VERSION, "at": at, "backup": self.backup.name})
             self.conn.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [
                     ("schema_version", str(SCHEMA_VERSION)),
                     ("secret", secret),
                     ("migrated_from", str(self.version)),
-                    ("migrated_at", _now()),
+                    ("migrated_at", at),
                     ("migration_backup", self.backup.name),
+                    ("migrations", json.dumps(history)),
                 ],
             )
         except BaseException:

@@ -98,7 +98,13 @@ def test_a_truth_file_that_cannot_be_used_is_one_line_and_exit_2(world, tmp_path
     argv = ["report", "followup", "--journal", str(world / "journal.sqlite"), "--out", str(tmp_path / "f")]
     assert main([*argv, "--truth", str(tmp_path / "truth.csv")]) == 2
     one_line(capsys.readouterr().err, says, f"{tmp_path / 'truth.csv'}: ")  # the file, not 'truth'
-    argv = ["evaluate", "--decisions", str(world / "replay" / "2018-11" / "decisions.csv"), "--out", str(tmp_path / "e")]
+    argv = [
+        "evaluate",
+        "--decisions",
+        str(world / "replay" / "2018-11" / "decisions.csv"),
+        "--out",
+        str(tmp_path / "e"),
+    ]
     assert main([*argv, "--truth", str(tmp_path / "truth.csv")]) == 2
     one_line(capsys.readouterr().err, says, f"{tmp_path / 'truth.csv'}: ")
 

@@ -4,6 +4,7 @@ of schema 1 is migrated without losing anything and a newer one is refused."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -718,6 +719,28 @@ def test_a_dated_number_a_schema_4_journal_kept_in_full_is_still_a_duplicate_and
     assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema4-backup"]
     text = journal_text(journal)
     assert "01.01.90" not in text and "901234" not in text
+
+
+def test_a_second_migration_keeps_the_record_of_the_first(example_case, tmp_path):
+    """A journal migrated from schema 1 by 0.9.3 and again from schema 4 lost
+    the first migration's record, and with it where that backup lies: the
+    second wrote over migrated_from, migrated_at and migration_backup."""
+    journal = tmp_path / "journal.sqlite"
+    run_example(example_case, tmp_path / "first", journal)
+    with sqlite3.connect(journal) as conn:  # as 0.9.3 to 0.9.8 left a journal they migrated from schema 1
+        conn.execute("DELETE FROM meta WHERE key = 'migrations'")
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                         [("schema_version", "4"), ("migrated_from", "1"), ("migrated_at", "2026-06-01T06:00:00+00:00"),
+                          ("migration_backup", "journal.sqlite.schema1-backup")])  # fmt: skip
+    conn.close()
+    run_example(example_case, tmp_path / "second", journal)
+    meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
+    assert (meta["schema_version"], meta["migrated_from"]) == (str(SCHEMA_VERSION), "4")
+    history = json.loads(meta["migrations"])
+    assert [(m["from"], m["backup"]) for m in history] == [
+        (1, "journal.sqlite.schema1-backup"), (4, "journal.sqlite.schema4-backup")
+    ]  # fmt: skip
+    assert history[0]["at"] == "2026-06-01T06:00:00+00:00" and history[1]["at"] == meta["migrated_at"]
 
 
 @pytest.mark.parametrize("resent", ["'-0101901234", "-0101901234"], ids=["guarded", "as-is"])
