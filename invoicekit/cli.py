@@ -1217,6 +1217,8 @@ def cmd_types(args: argparse.Namespace) -> int:
 
     if args.clusters is not None and args.clusters < 2:
         raise InputError(None, "--clusters", f"is {args.clusters}; expected at least 2 groups")
+    if args.clusters is not None and args.labels:  # the labels' types are the groups: the number was passed over
+        raise InputError(None, "--clusters", "is for grouping without labels; leave it out with --labels")
     result = map_types(
         args.invoices,
         labels=args.labels,
@@ -1267,6 +1269,11 @@ def cmd_report_business_case(args: argparse.Namespace) -> int:
     from invoicekit.business_case import build, default_config_text, load_config, with_journal
 
     if args.print_config:
+        given = [f"--{name}" for name in ("config", "journal", "out") if getattr(args, name, None)]
+        if given:  # they were passed over in silence: a broken config looked fine
+            raise InputError(
+                None, "--print-config", f"prints the defaults and reads nothing; leave out {', '.join(given)}"
+            )
         _show(default_config_text())
         return 0
     from invoicekit.reports import write_business_case  # draws with matplotlib: not needed to print the config

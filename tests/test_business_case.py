@@ -174,6 +174,10 @@ def test_cli_print_config_and_reports(tmp_path, capsys):
     (tmp_path / "bc.toml").write_text(edited, encoding="utf-8")
     out = tmp_path / "bc"
     assert main(["report", "business-case", "--config", str(tmp_path / "bc.toml"), "--out", str(out)]) == 0
+    # with a config beside it, --print-config printed the defaults and read nothing: a broken config looked fine
+    (tmp_path / "broken.toml").write_text("hours_per_year = [", encoding="utf-8")
+    assert main(["report", "business-case", "--print-config", "--config", str(tmp_path / "broken.toml")]) == 2
+    assert "--print-config: prints the defaults and reads nothing; leave out --config" in capsys.readouterr().err
     headline = json.loads((out / "business-case.json").read_text())
     assert set(headline) == HEADLINE_KEYS
     assert headline["npv"] == pytest.approx(npv(DEFAULTS), abs=0.01)

@@ -351,6 +351,21 @@ def test_cli_bad_labels_and_options_exit_2(worlds, tmp_path, capsys):
     assert "fewer than two types" in capsys.readouterr().err
     assert main(["types", "--invoices", *files, "--clusters", "1", "--out", str(tmp_path)]) == 2
     assert "--clusters" in capsys.readouterr().err
+    # with labels, the labels' types are the groups: a number of clusters was passed over in silence
+    (tmp_path / "two.csv").write_text("row,invoice_type\n1,extras\n2,ophold\n")
+    argv = [
+        "types",
+        "--invoices",
+        *files,
+        "--labels",
+        str(tmp_path / "two.csv"),
+        "--clusters",
+        "4",
+        "--out",
+        str(tmp_path),
+    ]
+    assert main(argv) == 2
+    assert "--clusters: is for grouping without labels" in capsys.readouterr().err
     assert main(["types", "--invoices", str(tmp_path / "none.csv"), "--out", str(tmp_path)]) == 2
     assert "Traceback" not in capsys.readouterr().err
 
