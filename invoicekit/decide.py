@@ -482,8 +482,10 @@ def _check_duplicates(
     inv: pd.DataFrame, keys: pa.Array, key_codes: np.ndarray, history: History, state: _State, detail
 ) -> None:
     """Check 10: the same (supplier CVR, invoice number as check 10 compares
-    it) passed checks 1-9 before, in the journal or earlier in this run.
-    ``key_codes``: each row's key as a code (:func:`_invoice_keys`)."""
+    it) was decided before, in the journal or earlier in this run, whatever
+    its decision: every row with a number and a valid supplier CVR counts
+    (checks 1 and 5), also one sent to manual at checks 2-9. ``key_codes``:
+    each row's key as a code (:func:`_invoice_keys`)."""
     alive = np.flatnonzero(state.open)
     dup = np.zeros(len(inv), dtype=bool)
     cvr = inv["cvr_key"].to_numpy()[alive]
@@ -520,20 +522,27 @@ def _check_duplicates(
             detail[alive[found]] = [
                 msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
             ]
-    codes = key_codes[alive]
-    combined = cvr * (int(key_codes.max(initial=0)) + 1) + codes  # one code per (supplier, key)
+    # earlier in this run: every row with a number and a valid CVR counts, whatever
+    # checks 2-9 made of it; the rows still open are the ones checked
+    known = np.flatnonzero(inv["cvr_valid"].to_numpy() & (inv["invoice_id_raw"] != "").to_numpy())
+    if len(alive) == 0:
+        state.fail("DUPLICATE_INVOICE", dup)
+        return
+    combined = inv["cvr_key"].to_numpy()[known] * (int(key_codes.max(initial=0)) + 1) + key_codes[known]
     if "post_group" in inv.columns:  # the lines of a collective invoice are not duplicates of each other
-        in_run, first = _duplicate_groups(combined, inv["post_group"].to_numpy(), alive)
+        in_known, first = _duplicate_groups(combined, inv["post_group"].to_numpy()[known])
     else:  # one hashing gives both: a row is a duplicate when its number first occurs before it
         code, distinct = pd.factorize(combined)
         first = first_rows(code, len(distinct))[code]
-        in_run = first != np.arange(len(combined))
+        in_known = first != np.arange(len(combined))
+    at = np.searchsorted(known, alive)  # every open row has a number and a valid CVR
+    in_run, first = in_known[at], first[at]
     if in_run.any():
         rows = inv["row"].to_numpy()
         for k in np.flatnonzero(in_run):
             pos = alive[k]
             if not dup[pos]:
-                detail[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[alive[first[k]]])
+                detail[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[known[first[k]]])
         dup[alive[in_run]] = True
     state.fail("DUPLICATE_INVOICE", dup)
 
@@ -545,18 +554,15 @@ def _starts_a_formula(numbers: pa.Array) -> np.ndarray:
     )
 
 
-def _duplicate_groups(combined: np.ndarray, group: np.ndarray, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _duplicate_groups(combined: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Check 10 within a run when rows come in groups that share their number
-    (``post_group``: the lines of a collective invoice). A group's number
-    counts as seen once every row of the group passed checks 1-9; a row that
-    passed them is a duplicate when a whole group before it, another one, had
-    the same number. Per row of ``alive``: whether it is a duplicate, and the
-    position in ``alive`` of that earlier group's first row."""
-    g = group[alive]
-    whole = (np.bincount(g, minlength=len(np.bincount(group))) == np.bincount(group))[g]
-    position = np.arange(len(alive))
-    first = pd.Series(np.where(whole, position, len(alive))).groupby(combined).transform("min").to_numpy()
-    in_run = (position > first) & (g != g[np.minimum(first, max(len(alive) - 1, 0))])
+    (``group``, ``post_group``: the lines of a collective invoice): a row is a
+    duplicate when a group before it, another one, had the same number
+    (``combined``). Per row: whether it is a duplicate, and the position of
+    that earlier group's first row."""
+    position = np.arange(len(combined))
+    first = pd.Series(position).groupby(combined).transform("min").to_numpy()
+    in_run = group != group[first]
     return in_run, first
 
 

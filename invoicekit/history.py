@@ -21,7 +21,7 @@ from invoicekit.keys import (
     stored_keys,
     with_unmarked,
 )
-from invoicekit.reasons import PASSED_BASIC_CHECKS, POSTED
+from invoicekit.reasons import POSTED, UNSEEN_REASONS
 
 SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at")
 PAID_COLUMNS = (
@@ -66,7 +66,7 @@ def _empty_paid() -> pd.DataFrame:
 class History:
     """What earlier runs (the journal) tell a new run.
 
-    ``seen``: invoices that passed checks 1-9 before: ``supplier_cvr``,
+    ``seen``: invoices decided before with a number and a valid supplier CVR: ``supplier_cvr``,
     ``invoice_key`` (the number as check 10 compares it, see
     :mod:`invoicekit.keys`), ``invoice_id`` (as people read it), ``run_id``,
     ``started_at``. ``paid``: posted invoices: ``grant_key``, ``citizen_key``
@@ -164,20 +164,18 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
     those decided line by line (``run_id``, ``row``, ``status``, ``check``
     and the keys, periods, grant and service of each line).
 
-    Seen: invoices that passed checks 1-9; one decided line by line passed
-    them when every line did. Paid: posted invoices; one decided line by line
-    is paid line by line (its own row holds no grant or citizen key)."""
-    passed = ((decisions["status"] == POSTED) | decisions["reason"].isin(PASSED_BASIC_CHECKS)).to_numpy()
+    Seen: every invoice with a number and a valid supplier CVR, whatever its
+    decision (:data:`~invoicekit.reasons.UNSEEN_REASONS`), one decided line by
+    line too. Paid: posted invoices; one decided line by line is paid line by
+    line (its own row holds no grant or citizen key)."""
+    passed = (~decisions["reason"].isin(UNSEEN_REASONS)).to_numpy()
     posted = (decisions["status"] == POSTED).to_numpy()
     paid = decisions.loc[posted, list(PAID_COLUMNS)]
     if len(lines):
         key = pd.MultiIndex.from_frame(decisions[["run_id", "row"]])
         line_key = pd.MultiIndex.from_frame(lines[["run_id", "row"]])
         at = key.get_indexer(line_key)
-        check = lines["check"].to_numpy()
-        basic_failed = np.bincount(at[(check > 0) & (check < 10)], minlength=len(decisions)) > 0
         by_lines = np.bincount(at, minlength=len(decisions)) > 0
-        passed = passed & ~(by_lines & basic_failed)
         posted_lines = (lines["status"] == POSTED).to_numpy()
         from_lines = lines.loc[posted_lines].assign(
             invoice_id=decisions["invoice_id"].to_numpy(dtype=object)[at[posted_lines]]

@@ -160,7 +160,8 @@ def _credit_note(f: Facts) -> list[str]:
 def _duplicate(f: Facts) -> pa.Array:
     return joined_arrow(
         "Faktura ", f["invoice_id"], " fra CVR ", f["supplier_cvr"], " er allerede behandlet ", f["detail"],
-        ". Kontrollér, om fakturaen er sendt to gange; betal den ikke igen.",
+        ". Kontrollér, om den er betalt før, af robotten eller manuelt (også en faktura, robotten sendte til "
+        "manuel behandling, kan være bogført i hånden); betal den ikke igen.",
     )  # fmt: skip
 
 

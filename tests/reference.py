@@ -268,7 +268,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                      paid: list[tuple[str, str, str, str, dt.date, dt.date]] = (),
                      lines: list[dict] | None = None, run_date: dt.date | None = None,
                      supplementary: str = "") -> list[dict]:  # fmt: skip
-    """``seen``: (supplier CVR, invoice number) that passed checks 1-9 before;
+    """``seen``: (supplier CVR, invoice number) decided before, whatever the decision;
     ``paid``: (grant id, CPR, supplier CVR, service code, start, end) posted before.
     ``lines``: invoice lines (``invoice_id``, ``supplier_cvr``, ``line_no``,
     ``cpr``, ``amount``, ``period_start``, ``period_end``, ``text``); an
@@ -397,12 +397,17 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             line_numbers[number] = line_numbers.get(number, 0) + 1
 
     out = []
+    decided = None  # the invoice before this one, seen by check 10 from now on
     for inv in invoices:
+        if decided is not None:
+            seen.add(decided)
         d = blank()
         out.append(d)
         inv_id = unguarded(inv["invoice_id"].strip())
         invalid, cprs = invoice_cprs(inv["cpr"], inv["text"])
         cvr = cvr_ok(inv["supplier_cvr"].strip())
+        # whatever its decision, once it has a number and a valid supplier CVR (spec v2.1)
+        decided = (cvr, number_key(inv_id)) if inv_id and cvr else None
         s, e, _unreadable = invoice_period(inv["period_start"], inv["period_end"], inv["text"])
         amount = money(inv["amount"], decimals=2)
         currency = inv.get("currency", "").strip().upper() or "DKK"
@@ -422,8 +427,6 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                 d["reason"] = "MULTIPLE_CPR"
                 continue
             posted = checks_4_to_21(d, cprs, cvr, s, e, amount, currency, prepaid, kind, inv_id, paid)
-            if d["status"] == "posted" or d["reason"] not in BASIC:
-                seen.add((cvr, number_key(inv_id)))
             if posted:
                 paid.append(posted)
                 if run_date is not None:
@@ -464,8 +467,6 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                 posted_lines.append(posted)
             d["lines"].append({"line_no": no, **ld})
         results = d["lines"]
-        if all(r["status"] == "posted" or r["reason"] not in BASIC for r in results):
-            seen.add((cvr, number_key(inv_id)))
         failed = [r for r in results if r["status"] != "posted"]
         if failed:
             d["reason"] = failed[0]["reason"]
@@ -481,8 +482,3 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         expected = [r["expected_amount"] for r in results]
         d["expected_amount"] = None if None in expected else sum(expected)
     return out
-
-
-#: the reasons of checks 1-9: an invoice failing one of them was not seen (check 10)
-BASIC = {"", "MISSING_INVOICE_ID", "INVALID_CPR", "MULTIPLE_CPR", "LINES_MISMATCH", "MISSING_CPR", "INVALID_CVR",
-         "MISSING_PERIOD", "INVALID_PERIOD", "INVALID_AMOUNT", "CREDIT_NOTE"}  # fmt: skip

@@ -291,7 +291,9 @@ def test_readers_read_a_schema_1_journal_as_it_is(tmp_path):
     with Journal(journal, readonly=True) as j:
         assert j.version == 1
         history = j.history()
-    assert len(history.seen) == 18 and len(history.paid) == 7
+    assert (
+        len(history.seen) == 23 and len(history.paid) == 7
+    )  # every decision but the two without a number or a valid CVR
     assert history.seen["invoice_key"].str.startswith("~").sum() == 2  # the two numbers stored masked
     out = tmp_path / "report"
     assert main(["report", "followup", "--journal", str(journal), "--out", str(out), "--quiet"]) == 0
@@ -465,7 +467,7 @@ def test_a_reader_that_opened_an_old_journal_reads_it_as_another_process_migrate
         secret = reader.secret
     with Journal(journal, readonly=True) as j:
         assert secret == j.secret and j.version == SCHEMA_VERSION
-    assert len(decisions) == 25 and len(history.seen) == 18
+    assert len(decisions) == 25 and len(history.seen) == 23
     assert digest(normalise_number("010140/1234"), secret) in history.seen["invoice_key"].tolist()
 
 
@@ -831,3 +833,41 @@ def test_a_credit_note_under_another_common_type_header_is_not_posted(example_ca
     )
     res = run_example(example_case, tmp_path / "out", None, dry_run=True, invoices="credit.csv")
     assert res.decisions["reason"].tolist() == ["CREDIT_NOTE"]
+
+
+@pytest.mark.parametrize(
+    ("first", "reason"),
+    [("SOL-3001;29345716;28.500,00;6101901234;;", "MISSING_PERIOD"),
+     ("SOL-3001;29345716;28.500,00;6101901234,0202902345;01.06.2019;30.06.2019", "MULTIPLE_CPR"),
+     ("SOL-3001;29345716;28.500,00;;01.06.2019;30.06.2019", "MISSING_CPR"),
+     ("SOL-3001;29345716;28.500,00 EUR;6101901234;01.06.2019;30.06.2019", "INVALID_AMOUNT")],
+    ids=["no period", "two citizens", "no citizen", "not an amount"],
+)  # fmt: skip
+def test_an_invoice_sent_to_manual_at_checks_2_to_9_is_a_duplicate_when_sent_again(
+    example_case, tmp_path, first, reason
+):
+    """Spec v2.1, check 10: the caseworker was told to post the first by hand
+    ("Bogfør manuelt ..."), and when the supplier sent it again corrected
+    under its number, the robot posted it: paid twice. Now every invoice with
+    a number and a valid supplier CVR is seen, whatever its decision."""
+    header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+    fixed = "sol 3001;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n"  # the same number, spelled otherwise
+    (example_case / "first.csv").write_text(header + first + "\n", encoding="utf-8")
+    (example_case / "fixed.csv").write_text(header + fixed, encoding="utf-8")
+    journal = tmp_path / "journal.sqlite"
+    was = run_example(example_case, tmp_path / "first", journal, invoices="first.csv")
+    assert was.decisions["reason"].tolist() == [reason]
+    again = run_example(example_case, tmp_path / "again", journal, invoices="fixed.csv")
+    assert again.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    assert "i kørsel 1 den" in again.decisions["message"].iat[0] and "manuelt" in again.decisions["message"].iat[0]
+    # and within one run: the corrected copy after the first
+    (example_case / "both.csv").write_text(header + first + "\n" + fixed, encoding="utf-8")
+    both = run_example(example_case, tmp_path / "both", None, dry_run=True, invoices="both.csv")
+    assert both.decisions["reason"].tolist() == [reason, "DUPLICATE_INVOICE"]
+    # a first copy without a valid supplier CVR leaves nothing to compare: the corrected one is posted
+    (example_case / "cvr.csv").write_text(
+        header + first.replace("29345716", "29345717") + "\n" + fixed, encoding="utf-8"
+    )
+    assert run_example(example_case, tmp_path / "cvr", None, dry_run=True, invoices="cvr.csv").decisions[
+        "status"
+    ].tolist() == ["manual", "posted"]

@@ -199,12 +199,16 @@ def test_a_schema_2_journal_is_migrated_to_3_after_a_backup(files, tmp_path):
     with sqlite3.connect(journal) as conn:  # as invoicekit 0.3 left it: schema 2, no table of lines
         conn.execute("DROP TABLE run_decision_lines")
         conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    for name in ("invoices", "lines"):  # S1 was sent to manual in run 1 (no CPR): sent again, it is a duplicate
+        path = files[name]
+        path.write_text(path.read_text(encoding="utf-8").replace("S1", "S2"), encoding="utf-8")
     assert run_cli(files, tmp_path / "out2", "--journal", str(journal)) == 0
     assert (tmp_path / "j.sqlite.schema2-backup").exists()
     with ik.Journal(journal, readonly=True) as j:
         assert j.version == SCHEMA_VERSION and j.decisions()["run_id"].tolist() == [1, 1, 2, 2]
-        # S1 had no CPR in run 1 (not seen); in run 2 its lines were decided, Anna's March paid by A1 in run 1
+        # in run 2, S2's lines were decided, Anna's March paid by A1 in run 1
         assert j.decision_lines()["reason"].tolist() == ["ALREADY_PAID", ""]
+        assert j.decisions()["reason"].tolist()[2:] == ["ALREADY_PAID", "DUPLICATE_INVOICE"]
 
 
 def _cprs(n: int, first_day: int) -> list[str]:
