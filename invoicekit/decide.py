@@ -440,12 +440,15 @@ def decide_checked(
     )
     # _assemble lets go of the early messages once they are in the message column
     decisions, postings, notes = _assemble(checked, state, detail, early_messages.made, messages)
-    postings["posting_date"] = posting_dates(
-        postings["period_start"].to_numpy(dtype="datetime64[D]"),
-        postings["period_end"].to_numpy(dtype="datetime64[D]"),
-        run_date or dt.date.today(),
-        rules.supplementary_period_end,
-    )
+    start = postings["period_start"].to_numpy(dtype="datetime64[D]")
+    end = postings["period_end"].to_numpy(dtype="datetime64[D]")
+    if "post_group" in inv.columns and len(postings):
+        # the lines of a collective invoice (one row number) take the date of the
+        # invoice's whole period, all its lines': one invoice, one financial year
+        by_row = pd.DataFrame({"row": postings["row"].to_numpy(), "start": start, "end": end}).groupby("row")
+        start = by_row["start"].transform("min").to_numpy(dtype="datetime64[D]")
+        end = by_row["end"].transform("max").to_numpy(dtype="datetime64[D]")
+    postings["posting_date"] = posting_dates(start, end, run_date or dt.date.today(), rules.supplementary_period_end)
     result = Decisions(decisions=decisions, postings=postings, problems=problems, notes=notes)
     if checked.explain:
         result.candidates = (

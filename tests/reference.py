@@ -475,8 +475,9 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         else:
             d["status"] = "posted"
             paid.extend(posted_lines)
-            if run_date is not None:
-                d["posting_dates"] = [posting_date(p[4], p[5], run_date, supplementary) for p in posted_lines]
+            if run_date is not None:  # one date for the invoice: from its lines' whole period
+                whole = (min(p[4] for p in posted_lines), max(p[5] for p in posted_lines))
+                d["posting_dates"] = [posting_date(*whole, run_date, supplementary)] * len(posted_lines)
         for name in ("grant_id", "paragraph", "psp_element", "art"):
             d[name] = ";".join(dict.fromkeys(r[name] for r in results if r[name]))
         expected = [r["expected_amount"] for r in results]

@@ -128,6 +128,40 @@ def test_the_same_collective_invoice_again_in_the_run_is_a_duplicate_not_its_lin
     assert r.decisions["reason"].tolist() == ["", "DUPLICATE_INVOICE"]
 
 
+@pytest.mark.parametrize(
+    ("bo_period", "dates"),
+    [(("01.01.2020", "31.01.2020"), ["2020-01-15", "2020-01-15"]),
+     (("01.12.2019", "31.12.2019"), ["2019-12-31", "2019-12-31"])],
+    ids=["over the year end", "all in the previous year"],
+)  # fmt: skip
+def test_a_collective_invoice_is_posted_on_one_date_from_its_whole_period(bo_period, dates):
+    """Each line took the posting date of its own period: a collective invoice
+    for December and January was posted half on 31 December, half on the run
+    date, in two financial years. The spec dates the invoice by its whole
+    period: its lines' together."""
+    lines = [{**line("S1", "1", ANNA, "30000"), "period_start": "01.12.2019", "period_end": "31.12.2019"},
+             {**line("S1", "2", BO, "20000"), "period_start": bo_period[0], "period_end": bo_period[1]}]  # fmt: skip
+    r = ik.decide(
+        ik.prepare_invoices(pd.DataFrame([invoice("S1", "50000", text="Samlefaktura")])),
+        ik.prepare_grants(pd.DataFrame(GRANTS)),
+        ik.prepare_support_sheet(SHEET),
+        rules=ik.Rules(supplementary_period_end="01-31"),
+        run_date=dt.date(2020, 1, 15),
+        lines=ik.prepare_invoice_lines(pd.DataFrame(lines)),
+    )
+    assert r.decisions["status"].tolist() == ["posted"]
+    assert [str(d)[:10] for d in r.postings["posting_date"]] == dates
+    # a single invoice is dated by its own period, as before
+    single = ik.decide(
+        ik.prepare_invoices(pd.DataFrame([invoice("A1", "30000", cpr=ANNA, text="december 2019")])),
+        ik.prepare_grants(pd.DataFrame(GRANTS)),
+        ik.prepare_support_sheet(SHEET),
+        rules=ik.Rules(supplementary_period_end="01-31"),
+        run_date=dt.date(2020, 1, 15),
+    )
+    assert [str(d)[:10] for d in single.postings["posting_date"]] == ["2019-12-31"]
+
+
 def test_a_line_row_that_names_no_invoice_is_an_input_problem():
     r = decide([invoice("S1", "30000", cpr=ANNA)], [line("S9", "1", ANNA, "30000"), line("", "1", ANNA, "1")])
     assert sorted(r.problems["column"]) == ["invoice_id", "invoice_id"]
