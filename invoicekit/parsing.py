@@ -73,9 +73,10 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     Returns ``(units, ok, blank)``: the amount in 1/10,000 DKK (0 where not
     ok), whether the cell held a readable amount, and whether it was blank.
     A comma is the decimal separator when present (dots are then thousands
-    separators); without a comma a dot is a decimal point, unless every dot
-    is followed by exactly three digits (``13.500``, ``1.234.567``): Danish
-    thousands separators. A space, no-break space or ``'`` between digits
+    separators, before it and grouping threes: ``1,850.5`` is no amount, where
+    it was read as 1,8505); without a comma a dot is a decimal point, unless
+    every dot is followed by exactly three digits after a first group of 1 to
+    999 (``13.500``, ``1.234.567``; not ``0.004``): Danish thousands separators. A space, no-break space or ``'`` between digits
     is a thousands separator (``1 234 567,00``, ``28'500``) in an integer part
     of one to three digits and groups of three; any other between digits
     (``12 03 41 1403``, ``1234 50``) makes the cell no amount. Up to
@@ -110,6 +111,8 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
 _PLAIN_AMOUNT_RE2 = r"^-?(?:(?:\d{1,9}|\d{1,3}(?:\.\d{3}){1,2}),|\d{1,9}\.)\d{2}$"
 
 
+#: a cell with a decimal comma whose dots, if any, group thousands before it
+_DANISH_DOTS_RE2 = r"^[-+]?(?:\d*|\d{1,3}(?:\.\d{3})+),[^.]*$"
 #: a space (or tab, line break), no-break space or apostrophe: between two
 #: digits only a thousands separator, ignored elsewhere (``- 450,00``,
 #: ``1.234,50 -``)
@@ -146,9 +149,13 @@ def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndar
         )
     comma = pc.match_substring(s, ",")
     if pc.any(comma).as_py():
+        # the dots of a Danish amount group its thousands before the comma;
+        # any other (1,850.5: English, its comma a thousands separator) spoils
+        # the cell, which was read as 1,8505 kr.
+        grouped_ok = pc.match_substring_regex(s, _DANISH_DOTS_RE2)
         danish = pc.replace_substring(pc.replace_substring(s, ".", ""), ",", ".")
-        s = pc.if_else(comma, danish, s)
-    grouped = pc.and_(pc.invert(comma), pc.match_substring_regex(s, r"^[-+]?\d{1,3}(?:\.\d{3})+$"))
+        s = pc.if_else(comma, pc.if_else(grouped_ok, danish, ""), s)
+    grouped = pc.and_(pc.invert(comma), pc.match_substring_regex(s, r"^[-+]?[1-9]\d{0,2}(?:\.\d{3})+$"))
     if pc.any(grouped).as_py():
         s = pc.if_else(grouped, pc.replace_substring(s, ".", ""), s)
     ok = pc.match_substring_regex(s, rf"^[-+]?\d{{1,11}}(?:\.\d{{1,{max_decimals}}})?$")

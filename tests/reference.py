@@ -124,8 +124,11 @@ def money(text: str, decimals: int = 4) -> Fraction | None:
         return None
     t = re.sub(SEPARATOR, "", t)
     if "," in t:
+        # Danish: dots only group the thousands before the comma (1,850.5 is none)
+        if not re.fullmatch(r"[-+]?(\d*|\d{1,3}(\.\d{3})+),[^.]*", t):
+            return None
         t = t.replace(".", "").replace(",", ".")
-    elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+", t):
+    elif re.fullmatch(r"-?[1-9]\d{0,2}(\.\d{3})+", t):
         t = t.replace(".", "")
     if not re.fullmatch(rf"-?\d+(\.\d{{1,{decimals}}})?", t):
         return None

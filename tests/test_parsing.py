@@ -44,7 +44,13 @@ def test_amounts_in_danish_and_canonical_layouts(text, units):
     assert got[0] == units
 
 
-@pytest.mark.parametrize("text", ["abc", "12,34,56", "1.2.3", "12,345678", "--5", "1e5", "99999999999999"])
+@pytest.mark.parametrize(
+    "text",
+    ["abc", "12,34,56", "1.2.3", "12,345678", "--5", "1e5", "99999999999999",
+     # English layout, its comma grouping thousands: a rate of 1,850.5 was read as 1,8505 kr. and an
+     # invoice of 12,35 kr. was posted against it (found by an attack on 0.9.10)
+     "1,850.5", "12,345.6", "12.34,00", "1.234,5.0"],
+)  # fmt: skip
 def test_garbage_amounts_are_not_read(text):
     _, ok, blank = parse_amounts(pd.Series([text]))
     assert not ok[0] and not blank[0]
@@ -100,6 +106,14 @@ def test_a_space_between_digits_that_is_no_thousands_separator_is_no_amount(text
     units, ok, blank = parse_amounts(pd.Series([text, "1 234,50"], dtype="str"), max_decimals=max_decimals)
     assert ok.tolist() == [False, True] and not blank[0]
     assert units.tolist() == [0, 12_345_000]
+
+
+def test_a_dot_after_a_first_group_of_zero_is_a_decimal_point():
+    """0.004 was read as four kroner (a thousands dot): a prepayment of 0.004
+    was told as 4,00 kr."""
+    units, ok, _ = parse_amounts(pd.Series(["0.004", "0.500", "13.500"]))
+    assert ok.all() and units.tolist() == [40, 5000, 135_000_000]
+    assert parse_amounts(pd.Series(["0.004"]), max_decimals=2)[1].tolist() == [False]
 
 
 def test_blank_amount_is_blank():
