@@ -501,3 +501,29 @@ def test_a_cluster_count_below_two_is_refused_by_the_library_as_by_the_command(k
                           "text": f"Ophold {i}"} for i in range(10)])  # fmt: skip
     with pytest.raises(ValueError, match="n_clusters"):
         InvoiceClusters(n_clusters=k, random_state=0).fit(rows)
+
+
+def test_a_cpr_number_in_a_labels_type_name_is_masked_in_every_table(tmp_path, capsys):
+    """Notebook 01 displays the mapping's tables: a type named 'Bosted
+    0101901234' stood there in full (the files masked it cell by cell), and
+    the printed summary showed a number split by a line break in full (the
+    table escaped the break before the text was masked)."""
+    from invoicekit.identifiers import mask_cpr_text
+    from invoicekit.types import map_types
+
+    rows = [f"{k},{SOLHOJ},{100 + k}.00,Ophold {k}" for k in range(1, 7)]
+    (tmp_path / "inv.csv").write_text("invoice_id,supplier_cvr,amount,text\n" + "\n".join(rows) + "\n")
+    types = ["Bosted 0101901234"] * 3 + ['"Bosted 020290-\n2345"'] * 3
+    (tmp_path / "labels.csv").write_text(
+        "invoice_id,invoice_type\n" + "\n".join(f"{k},{t}" for k, t in zip(range(1, 7), types, strict=True)) + "\n"
+    )
+    mapping = map_types([tmp_path / "inv.csv"], labels=tmp_path / "labels.csv", random_state=0)
+    for name in ("table", "quality", "types"):
+        frame = getattr(mapping, name)
+        shown = frame.to_csv() if isinstance(frame, pd.DataFrame) else "\n".join(map(str, frame))
+        assert "010190-xxxx" in shown and mask_cpr_text(shown) == shown, name
+    text = mapping.text()
+    assert "0101901234" not in text and "020290-\\n2345" not in text and "020290-xxxx" in text
+    argv = ["types", "--invoices", str(tmp_path / "inv.csv"), "--labels", str(tmp_path / "labels.csv")]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 0
+    assert "2345" not in capsys.readouterr().out and _cprs_in_outputs(tmp_path / "o") == []

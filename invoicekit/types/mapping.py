@@ -20,7 +20,7 @@ from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import read_decisions
 from invoicekit.extracts import read_grants
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
 from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
 from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier
 from invoicekit.types.features import invoice_features, read_extracts
@@ -108,7 +108,7 @@ class TypeMapping:
         if self.macro_f1 is not None:
             lines.append(f"Macro F1, cross-validated on the labelled sample: {self.macro_f1:.3f}")
         show = self.table.copy()
-        show["invoice_type"] = [type_label(v) for v in show["invoice_type"]]
+        show["invoice_type"] = [mask_cpr_text(type_label(v)) for v in show["invoice_type"]]  # before to_string escapes it
         cols = ["invoice_type", "invoices", "share", "share_of_amount", "with_cpr", "with_period", "single_citizen"]
         if "posted_share" in show:
             cols.append("posted_share")
@@ -189,6 +189,8 @@ def map_types(
     macro = None
     if labels is not None:
         label_frame = labels if isinstance(labels, pd.DataFrame) else read_labels(labels)
+        if "invoice_type" in label_frame:  # a type's name is read by people in every table, chart and notebook
+            label_frame = label_frame.assign(invoice_type=mask_cprs_in(label_frame["invoice_type"]))
         match = match_labels(invoices, label_frame)
         known = np.array([v is not None for v in match.labels])
         if match.unmatched or match.ambiguous:
