@@ -38,7 +38,7 @@ from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.followup import load_decisions, monthly_table, run_months
 from invoicekit.formats import en_number, en_percent
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import mask_cpr_text, quoted
 
 #: the automation rate the robot is meant to reach; the report shows the NPV there
 TARGET_RATE = 0.5
@@ -259,14 +259,14 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
     sims = mc.get("simulations", 10000)
     if not isinstance(sims, int) or isinstance(sims, bool) or not 100 <= sims <= 10_000_000:
         raise InputError(
-            source, "monte_carlo.simulations", f"is {sims!r}; expected a whole number from 100 to 10,000,000"
+            source, "monte_carlo.simulations", f"is {quoted(sims)}; expected a whole number from 100 to 10,000,000"
         )
     seed = mc.get("seed", 1)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise InputError(source, "monte_carlo.seed", f"is {seed!r}; expected a whole number ≥ 0")
+        raise InputError(source, "monte_carlo.seed", f"is {quoted(seed)}; expected a whole number ≥ 0")
     dist = mc.get("distribution", "triangular")
     if dist not in DISTRIBUTIONS:
-        raise InputError(source, "monte_carlo.distribution", f"is {dist!r}; expected triangular or pert")
+        raise InputError(source, "monte_carlo.distribution", f"is {quoted(dist)}; expected triangular or pert")
     benefits = data.get("non_economic_benefits", DEFAULT_BENEFITS)
     if not isinstance(benefits, list) or not all(isinstance(b, str) for b in benefits):
         raise InputError(source, "non_economic_benefits", "expected a list of texts")
@@ -303,7 +303,7 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
 def _estimate(source: str, p: Parameter, value: object) -> tuple[float, float, float]:
     def number(v: object) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise InputError(source, p.name, f"is {v!r}; expected a number or [low, likely, high]")
+            raise InputError(source, p.name, f"is {quoted(v)}; expected a number or [low, likely, high]")
         return float(v)
 
     if isinstance(value, list):

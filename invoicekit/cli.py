@@ -44,7 +44,7 @@ import pyarrow as pa
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.delivery import MANIFEST, STAGING_PREFIX
 from invoicekit.errors import InputError, OutputError
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.version import __version__
 
 #: named, not __name__: run as ``python -m invoicekit.cli`` this module is __main__
@@ -1244,7 +1244,7 @@ def cmd_report_followup(args: argparse.Namespace) -> int:
     target = parse_rate(args.target, "--target")
     if not 0 <= target <= 1:  # also refuses nan
         raise InputError(
-            None, "--target", f"{args.target!r} is out of range; expected a rate from 0 to 1 (0 % to 100 %)"
+            None, "--target", f"{quoted(args.target)} is out of range; expected a rate from 0 to 1 (0 % to 100 %)"
         )
     params = load_config(args.config).likely() if args.config else None
     grants = read_grants(args.grants) if args.grants else None
@@ -1299,7 +1299,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
     from invoicekit.vocabulary import MONTH
 
     if args.month is not None and not MONTH.fullmatch(args.month):
-        raise InputError(None, "--month", f"{args.month!r} is not a month; expected YYYY-MM")
+        raise InputError(None, "--month", f"{quoted(args.month)} is not a month; expected YYYY-MM")
     decisions = load_decisions(args.journal)
     months = run_months(args.journal)  # with those whose runs found no invoice
     if args.month is not None and args.month not in months:

@@ -48,7 +48,7 @@ from decimal import Decimal
 from xml.etree.ElementTree import Element
 
 from invoicekit.columns import INVOICE_LINE_COLUMNS
-from invoicekit.identifiers import compact_cpr
+from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import cprs_in_text, period_in_text
 
 #: the columns of the converted invoice extract, in order
@@ -259,7 +259,7 @@ def check_invoice_id(number: str) -> str:
     if not number:
         raise Refused("has no invoice number (ID is blank); an invoice the robot cannot name is left out")
     if not any(c.isalnum() for c in number) or _WRAPPED.fullmatch(number) or number.casefold() in _PLACEHOLDER_WORDS:
-        raise Refused(f"has the placeholder {number[:40]!r} for an invoice number, not a number; left out")
+        raise Refused(f"has the placeholder {quoted(number[:40])} for an invoice number, not a number; left out")
     return number
 
 
@@ -425,7 +425,7 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         amount = f"{doc.total.strip() or doc.payable.strip()} (ikke tal som i XML: {', '.join(n for n, _ in unread)})"
         warnings.append(
             "has amounts that are not written as XML numbers (1234.50): "
-            + ", ".join(f"{name} {value!r}" for name, value in unread)
+            + ", ".join(f"{name} {quoted(value)}" for name, value in unread)
             + "; written so that the robot does not read the amount, and a caseworker decides (INVALID_AMOUNT)"
         )
     currency = _currency(doc)

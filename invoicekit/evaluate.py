@@ -33,7 +33,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, en_percent
-from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
+from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, quoted
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
@@ -255,7 +255,9 @@ def truth_months(values: pd.Series, source: str | Path = "truth") -> pd.Series:
     bad = ~months.str.fullmatch(MONTH.pattern)
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(source, f"row {k + 2}, column 'month'", f"{months.iloc[k]!r} is no month; expected YYYY-MM")
+        raise InputError(
+            source, f"row {k + 2}, column 'month'", f"{quoted(months.iloc[k])} is no month; expected YYYY-MM"
+        )
     return months
 
 
@@ -271,7 +273,9 @@ def truth_rows(values: pd.Series, source: str | Path = "truth") -> pd.Series:
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise InputError(
-            source, f"row {k + 2}, column 'row'", f"{rows.iloc[k]!r} is no row number; expected a whole number from 1"
+            source,
+            f"row {k + 2}, column 'row'",
+            f"{quoted(rows.iloc[k])} is no row number; expected a whole number from 1",
         )
     return rows.astype(np.int64)
 
@@ -285,7 +289,7 @@ def parse_should_pay(values: pd.Series, source: str | Path = "truth") -> np.ndar
         raise InputError(
             source,
             f"row {k + 2}, column should_pay",
-            f"{v.iat[k]!r} is not true/false; expected true or false (ja/nej)",
+            f"{quoted(v.iat[k])} is not true/false; expected true or false (ja/nej)",
         )
     return v.isin(["true", "1", "ja", "yes"]).to_numpy()
 

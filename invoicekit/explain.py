@@ -18,7 +18,7 @@ from invoicekit.decide import decide
 from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.parsing import money_text
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
@@ -153,7 +153,7 @@ def explain(
     )
     if len(rows) == 0:
         raise InputError(
-            source, "invoice_id", f"no invoice numbered {wanted!r}; expected a number from the invoice file"
+            source, "invoice_id", f"no invoice numbered {quoted(wanted)}; expected a number from the invoice file"
         )
     result = decide(invoices, grants, support, rules, history, explain=True, lines=lines)
     out = []

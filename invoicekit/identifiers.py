@@ -342,6 +342,14 @@ def mask_cpr_text(text: str) -> str:
     return CPR_DATED.sub(lambda m: masked(m[1] + m[2] + m[3], m[4]) or m[0], text)
 
 
+def quoted(value: object) -> str:
+    """A value as an error message quotes it (``repr``), masked first: quoted
+    as ``repr`` writes it, a soft hyphen, a zero-width space or a line break
+    inside a CPR number became ``\\xad``, ``\\u200b`` or ``\\n``, which the
+    masking of the message afterwards did not read as part of the number."""
+    return repr(mask_cpr_text(str(value)))
+
+
 def _masked_like(text: str, masked: Callable[[re.Match], str | None]) -> str:
     """``text`` with each match of :data:`CPR_LIKE` that ``masked`` masks
     (None: left as it is), read as a person sees it."""

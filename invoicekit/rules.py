@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.identifiers import compact_cvr, is_valid_cvr
+from invoicekit.identifiers import compact_cvr, is_valid_cvr, quoted
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.vocabulary import normalise_paragraph
 
@@ -57,27 +57,27 @@ class Rules:
                 or not math.isfinite(value)
                 or not 0 <= value <= MAX_RULE_AMOUNT
             ):
-                raise InputError(None, name, f"expected a number from 0 to 1000000000 (DKK), got {value!r}")
+                raise InputError(None, name, f"expected a number from 0 to 1000000000 (DKK), got {quoted(value)}")
         end = self.supplementary_period_end
         if not isinstance(end, str) or (end and not _month_day(end)):
             raise InputError(
-                None, "supplementary_period_end", f'expected "MM-DD" (e.g. "01-31") or "" for none, got {end!r}'
+                None, "supplementary_period_end", f'expected "MM-DD" (e.g. "01-31") or "" for none, got {quoted(end)}'
             )
         for name in ("paragraphs", "excluded_suppliers"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
-                raise InputError(None, name, f"expected a list of strings, got {value!r}")
+                raise InputError(None, name, f"expected a list of strings, got {quoted(value)}")
         paragraphs = tuple(normalise_paragraph(p) for p in self.paragraphs)
         if "" in paragraphs:
             given = self.paragraphs[paragraphs.index("")]
             raise InputError(
-                None, "paragraphs", f'expected one paragraph each, such as "107" or "§ 107", got {given!r}'
+                None, "paragraphs", f'expected one paragraph each, such as "107" or "§ 107", got {quoted(given)}'
             )
         object.__setattr__(self, "paragraphs", paragraphs)
         cvrs = []
         for cvr in self.excluded_suppliers:
             if not is_valid_cvr(cvr):
-                raise InputError(None, "excluded_suppliers", f"expected CVR numbers, {cvr!r} is not a valid CVR")
+                raise InputError(None, "excluded_suppliers", f"expected CVR numbers, {quoted(cvr)} is not a valid CVR")
             cvrs.append(compact_cvr(cvr))
         object.__setattr__(self, "excluded_suppliers", tuple(cvrs))
 
@@ -160,7 +160,7 @@ def rules_from_dict(data: dict[str, Any], source: str | Path | None = None) -> R
     for key, value in data.items():
         if key in ("paragraphs", "excluded_suppliers"):
             if not isinstance(value, list):
-                raise InputError(source, f"key '{key}'", f"expected a list of strings, got {value!r}")
+                raise InputError(source, f"key '{key}'", f"expected a list of strings, got {quoted(value)}")
             value = tuple(value)
         kwargs[key] = value
     try:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT
+from invoicekit.identifiers import quoted
 from invoicekit.journal import Journal
 from invoicekit.reasons import POSTED
 from invoicekit.vocabulary import MONTH, run_month
@@ -140,7 +141,7 @@ def month_postings(journal: str | Path, month: str) -> pd.DataFrame:
     month each run belongs to as the follow-up counts it
     (:func:`invoicekit.vocabulary.run_month`)."""
     if not MONTH.fullmatch(month or ""):
-        raise InputError(None, "--month", f"{month!r} is not a month; expected YYYY-MM")
+        raise InputError(None, "--month", f"{quoted(month)} is not a month; expected YYYY-MM")
     if not Path(journal).exists():
         raise MissingFileError(journal, "does not exist; expected the robot's journal")
     with Journal(journal, readonly=True) as j:
@@ -401,5 +402,5 @@ def _info_number(path: Path, info: dict, key: str, default: float | None, rate: 
     ok = 0 < value < 1 if rate else math.isfinite(value) and value >= 0 and value.is_integer()
     if not ok:
         what = "a rate between 0 and 1, as the sheet was drawn with" if rate else "a whole number"
-        raise InputError(path, f"{SHEET_INFO}: {key}", f"{text!r} is not {what}")
+        raise InputError(path, f"{SHEET_INFO}: {key}", f"{quoted(text)} is not {what}")
     return value

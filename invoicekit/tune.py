@@ -31,7 +31,7 @@ from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate_alike
 from invoicekit.formats import EXCEL_PERCENT, dk_percent, dk_tick
 from invoicekit.history import History
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.replay import WorldData, simulate_rule_sets
 from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
 
@@ -57,7 +57,7 @@ def parse_grid(text: str) -> dict[str, list]:
     grid: dict[str, list] = {}
     for part in [p.strip() for p in text.split(";") if p.strip()]:
         if "=" not in part:
-            raise InputError(None, "--grid", f"{part!r} has no '='; expected key=value,value;key=value")
+            raise InputError(None, "--grid", f"{quoted(part)} has no '='; expected key=value,value;key=value")
         key, _, values = (x.strip() for x in part.partition("="))
         if key in RULE_KEYS and key not in GRID_KEYS:
             raise InputError(
@@ -65,7 +65,7 @@ def parse_grid(text: str) -> dict[str, list]:
                 f"nothing to weigh; expected one of {', '.join(GRID_KEYS)} (set {key} in the world's rules.toml)"
             )  # fmt: skip
         if key not in GRID_KEYS:
-            raise InputError(None, "--grid", f"unknown rule {key!r}; expected one of {', '.join(GRID_KEYS)}")
+            raise InputError(None, "--grid", f"unknown rule {quoted(key)}; expected one of {', '.join(GRID_KEYS)}")
         if key in grid:  # the last one was kept, unseen
             raise InputError(None, "--grid", f"{key} is given twice; expected each rule once, its values joined by ','")
         items = [v.strip() for v in values.split(",") if v.strip()]
@@ -77,14 +77,14 @@ def parse_grid(text: str) -> dict[str, list]:
             if grouped := next((v for v in items if _THOUSANDS.fullmatch(v)), None):
                 whole = grouped.replace(".", "")
                 raise InputError(
-                    None, "--grid", f"{key}: {grouped!r} is {whole} DKK with Danish thousands separators but a "
+                    None, "--grid", f"{key}: {quoted(grouped)} is {whole} DKK with Danish thousands separators but a "
                     f"decimal number to Python and TOML; expected no thousands separator ({whole}) and a decimal "
                     "point only before decimals"
                 )  # fmt: skip
             try:
                 grid[key] = [float(v) for v in items]
             except ValueError:
-                raise InputError(None, "--grid", f"{key}: {values!r} are not all numbers") from None
+                raise InputError(None, "--grid", f"{key}: {quoted(values)} are not all numbers") from None
     if not grid:
         raise InputError(None, "--grid", "is empty; expected e.g. tolerance=0,1,5,25;max_amount=25000,100000")
     return grid
@@ -105,7 +105,7 @@ def parse_rate(text: str | float, option: str = "--max-error") -> float:
     try:
         return float(t[:-1]) / 100 if t.endswith("%") else float(t)
     except ValueError:
-        raise InputError(None, option, f"{text!r} is not a rate; expected e.g. 0.5% or 0.005") from None
+        raise InputError(None, option, f"{quoted(text)} is not a rate; expected e.g. 0.5% or 0.005") from None
 
 
 def _describe(params: dict) -> str:
@@ -296,7 +296,7 @@ def tune(
     max_error = parse_rate(max_error)
     if not 0 <= max_error <= 1:  # also refuses nan
         raise InputError(
-            None, "--max-error", f"{max_error!r} is out of range; expected a rate from 0 to 1 (0 % to 100 %)"
+            None, "--max-error", f"{quoted(max_error)} is out of range; expected a rate from 0 to 1 (0 % to 100 %)"
         )
     if world.month_rules is not None and len({id(r) for r in world.month_rules}) > 1:
         log.warning(

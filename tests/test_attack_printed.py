@@ -316,3 +316,29 @@ def test_an_edited_decisions_or_truth_file_is_refused_not_half_read(decided, cap
             continue
         assert code == 2
         one_line(capsys.readouterr().err, str(decided / ("d.csv" if file == "decisions" else "t.csv")), says)
+
+
+@pytest.mark.parametrize(
+    "hidden", ["\u00ad", "\u200b", "\u00a0", "\n"], ids=["soft hyphen", "zero width", "nbsp", "newline"]
+)
+def test_a_value_quoted_in_an_error_is_masked_before_it_is_escaped(decided, tmp_path, capsys, hidden):
+    """Quoted as repr writes it, 010190‹soft hyphen›1234 became
+    '010190\\xad1234', which the masking of the message no longer read as a
+    CPR number: the full number stood on stderr (found by an attack on 0.9.10)."""
+    number = f"010190{hidden}1234"
+    rules = tmp_path / "rules.toml"
+    toml_text = number.replace("\n", "\\n")  # the character itself, but a line break as TOML escapes it
+    rules.write_text(f'excluded_suppliers = ["{toml_text}"]\n', encoding="utf-8")
+    argv = ["run", "--grants", str(EXAMPLE / "bevillinger.csv"), "--invoices", str(EXAMPLE / "regninger.csv"),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--rules", str(rules), "--out", str(tmp_path / "o"),
+            "--dry-run"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "010190-xxxx" in err and "1234" not in err, err
+    assert main(["sample", "draw", "--journal", str(decided / "journal.sqlite"), "--month", number,
+                 "--out", str(tmp_path / "k.xlsx")]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "010190-xxxx" in err and "1234" not in err, err
+    assert main(["tune", "--world", str(tmp_path), "--grid", f"max_amount={number}"]) == 2
+    err = capsys.readouterr().err
+    assert "1234" not in err, err

@@ -20,7 +20,7 @@ from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import read_decisions
 from invoicekit.extracts import read_grants
-from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
+from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, quoted
 from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
 from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier
 from invoicekit.types.features import invoice_features, read_extracts
@@ -62,8 +62,8 @@ def posted_flags(invoices: pd.DataFrame, decision_paths: Sequence[str | Path]) -
     raise InputError(
         decision_paths[k],
         f"row {i - bounds[k] + 1}",
-        f"decides invoice {stacked['invoice_id'].iat[i]!r} but that row of {files[k]} is invoice "
-        f"{invoices['invoice_id'].iat[i]!r}; expected one decisions.csv per extract, in the same order",
+        f"decides invoice {quoted(stacked['invoice_id'].iat[i])} but that row of {files[k]} is invoice "
+        f"{quoted(invoices['invoice_id'].iat[i])}; expected one decisions.csv per extract, in the same order",
     )
 
 
@@ -108,7 +108,9 @@ class TypeMapping:
         if self.macro_f1 is not None:
             lines.append(f"Macro F1, cross-validated on the labelled sample: {self.macro_f1:.3f}")
         show = self.table.copy()
-        show["invoice_type"] = [mask_cpr_text(type_label(v)) for v in show["invoice_type"]]  # before to_string escapes it
+        show["invoice_type"] = [
+            mask_cpr_text(type_label(v)) for v in show["invoice_type"]
+        ]  # before to_string escapes it
         cols = ["invoice_type", "invoices", "share", "share_of_amount", "with_cpr", "with_period", "single_citizen"]
         if "posted_share" in show:
             cols.append("posted_share")
