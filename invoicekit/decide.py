@@ -487,16 +487,21 @@ def _check_duplicates(
     """Check 10: the same (supplier CVR, invoice number as check 10 compares
     it) was decided before, in the journal or earlier in this run, whatever
     its decision: every row with a number and a valid supplier CVR counts
-    (checks 1 and 5), also one sent to manual at checks 2-9. ``key_codes``:
+    (checks 1 and 5), also one sent to manual at checks 2-8, but a credit note
+    (check 9; a collective invoice unless all its lines were). ``key_codes``:
     each row's key as a code (:func:`_invoice_keys`)."""
     alive = np.flatnonzero(state.open)
     dup = np.zeros(len(inv), dtype=bool)
     cvr = inv["cvr_key"].to_numpy()[alive]
     if len(history.seen) and len(alive):
         key = np.asarray(keys.take(pa.array(alive)).to_numpy(zero_copy_only=False), dtype=object)
-        seen = history.seen.drop_duplicates(["supplier_cvr", "invoice_key"], keep="first")
+        seen = history.seen
         seen_cvr = pd.to_numeric(seen["supplier_cvr"], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
         index = pd.MultiIndex.from_arrays([seen_cvr, seen["invoice_key"].to_numpy(dtype=object)])
+        # each (supplier, key) once, the first: as numbers, CVRs written two ways are one
+        first = ~index.duplicated(keep="first")
+        if not first.all():
+            seen, index = seen[first].reset_index(drop=True), index[first]
         hit = index.get_indexer(pd.MultiIndex.from_arrays([cvr, key]))
         if history.has_legacy:
             # a schema-1 journal stored numbers masked: compare the masked form too
@@ -526,8 +531,13 @@ def _check_duplicates(
                 msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
             ]
     # earlier in this run: every row with a number and a valid CVR counts, whatever
-    # checks 2-9 made of it; the rows still open are the ones checked
-    known = np.flatnonzero(inv["cvr_valid"].to_numpy() & (inv["invoice_id_raw"] != "").to_numpy())
+    # checks 2-8 made of it, but a credit note (UNSEEN_REASONS); the rows still open
+    # are the ones checked
+    known = np.flatnonzero(
+        inv["cvr_valid"].to_numpy()
+        & (inv["invoice_id_raw"] != "").to_numpy()
+        & (state.reason != CHECK_NUMBER["CREDIT_NOTE"])
+    )
     if len(alive) == 0:
         state.fail("DUPLICATE_INVOICE", dup)
         return

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from invoicekit.identifiers import is_valid_cvr, map_unique
 from invoicekit.keys import (
     LEGACY,
     citizen_keys,
@@ -21,7 +22,7 @@ from invoicekit.keys import (
     stored_keys,
     with_unmarked,
 )
-from invoicekit.reasons import POSTED, UNSEEN_REASONS
+from invoicekit.reasons import CHECK_NUMBER, POSTED, UNSEEN_REASONS
 
 SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at")
 PAID_COLUMNS = (
@@ -164,11 +165,15 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
     those decided line by line (``run_id``, ``row``, ``status``, ``check``
     and the keys, periods, grant and service of each line).
 
-    Seen: every invoice with a number and a valid supplier CVR, whatever its
-    decision (:data:`~invoicekit.reasons.UNSEEN_REASONS`), one decided line by
-    line too. Paid: posted invoices; one decided line by line is paid line by
-    line (its own row holds no grant or citizen key)."""
-    passed = (~decisions["reason"].isin(UNSEEN_REASONS)).to_numpy()
+    Seen: every invoice with a number and a valid supplier CVR but a credit
+    note (:data:`~invoicekit.reasons.UNSEEN_REASONS`); one decided line by
+    line unless every line was a credit note. Paid: posted invoices; one
+    decided line by line is paid line by line (its own row holds no grant or
+    citizen key)."""
+    # a valid CVR is stored compact (an invalid one as written: 029345716, 29345716.0)
+    cvr = decisions["supplier_cvr"].astype(str)
+    valid_cvr = map_unique(cvr, lambda v: len(v) == 8 and v.isdigit() and is_valid_cvr(v)).astype(bool)
+    passed = valid_cvr & (~decisions["reason"].isin(UNSEEN_REASONS)).to_numpy()
     posted = (decisions["status"] == POSTED).to_numpy()
     paid = decisions.loc[posted, list(PAID_COLUMNS)]
     if len(lines):
@@ -176,6 +181,10 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
         line_key = pd.MultiIndex.from_frame(lines[["run_id", "row"]])
         at = key.get_indexer(line_key)
         by_lines = np.bincount(at, minlength=len(decisions)) > 0
+        not_credit = (
+            np.bincount(at[lines["check"].to_numpy() != CHECK_NUMBER["CREDIT_NOTE"]], minlength=len(decisions)) > 0
+        )
+        passed = np.where(by_lines, valid_cvr & not_credit, passed)
         posted_lines = (lines["status"] == POSTED).to_numpy()
         from_lines = lines.loc[posted_lines].assign(
             invoice_id=decisions["invoice_id"].to_numpy(dtype=object)[at[posted_lines]]

@@ -40,13 +40,15 @@ LINES_MISMATCH = "LINES_MISMATCH"
 #: check number (1-based) of each reason
 CHECK_NUMBER: dict[str, int] = {code: i + 1 for i, code in enumerate(REASONS)}
 
-#: the reasons that leave check 10 nothing to compare: no invoice number, or
-#: no valid supplier CVR. An invoice decided with any other reason, or
-#: posted, is seen: a later copy of it is a duplicate (spec v2.1, check 10;
-#: until 0.9.10 only one that had passed checks 1-9, so a copy of an invoice
-#: sent to manual at checks 2-9, which the caseworker was told to post by hand,
-#: was posted again when the supplier sent it corrected under its number)
-UNSEEN_REASONS: frozenset[str] = frozenset({"MISSING_INVOICE_ID", "INVALID_CVR"})
+#: the reasons of an invoice that check 10 does not remember: no invoice
+#: number or no valid supplier CVR leave nothing to compare, and a credit note
+#: asks for no payment (an invoice of its number may follow it). An invoice
+#: decided with any other reason, or posted, is seen: a later copy of it is a
+#: duplicate. This departs from the spec (v2), whose check 10 remembers only
+#: an invoice that passed checks 1-9: one sent to manual at checks 2-8, which
+#: the caseworker was told to post by hand, was posted again when the supplier
+#: sent it corrected under its number (README, "No invoice is paid twice")
+UNSEEN_REASONS: frozenset[str] = frozenset({"MISSING_INVOICE_ID", "INVALID_CVR", "CREDIT_NOTE"})
 
 POSTED = "posted"
 MANUAL = "manual"

@@ -400,17 +400,22 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             line_numbers[number] = line_numbers.get(number, 0) + 1
 
     out = []
-    decided = None  # the invoice before this one, seen by check 10 from now on
+    decided = None  # the invoice before this one, with its decision
     for inv in invoices:
+        # check 10 remembers it from now on, whatever its decision, once it has a number and a
+        # valid supplier CVR, unless it was a credit note (all its lines, for a collective one);
+        # the spec (v2) remembered only one that passed checks 1-9 (README, "No invoice is paid twice")
         if decided is not None:
-            seen.add(decided)
+            key, was = decided
+            credit = [r["reason"] == "CREDIT_NOTE" for r in was.get("lines") or [was]]
+            if not all(credit):
+                seen.add(key)
         d = blank()
         out.append(d)
         inv_id = unguarded(inv["invoice_id"].strip())
         invalid, cprs = invoice_cprs(inv["cpr"], inv["text"])
         cvr = cvr_ok(inv["supplier_cvr"].strip())
-        # whatever its decision, once it has a number and a valid supplier CVR (spec v2.1)
-        decided = (cvr, number_key(inv_id)) if inv_id and cvr else None
+        decided = ((cvr, number_key(inv_id)), d) if inv_id and cvr else None
         s, e, _unreadable = invoice_period(inv["period_start"], inv["period_end"], inv["text"])
         amount = money(inv["amount"], decimals=2)
         currency = inv.get("currency", "").strip().upper() or "DKK"

@@ -291,9 +291,8 @@ def test_readers_read_a_schema_1_journal_as_it_is(tmp_path):
     with Journal(journal, readonly=True) as j:
         assert j.version == 1
         history = j.history()
-    assert (
-        len(history.seen) == 23 and len(history.paid) == 7
-    )  # every decision but the two without a number or a valid CVR
+    # every decision but those with no number, an invalid CVR or a credit note
+    assert len(history.seen) == 22 and len(history.paid) == 7
     assert history.seen["invoice_key"].str.startswith("~").sum() == 2  # the two numbers stored masked
     out = tmp_path / "report"
     assert main(["report", "followup", "--journal", str(journal), "--out", str(out), "--quiet"]) == 0
@@ -467,7 +466,7 @@ def test_a_reader_that_opened_an_old_journal_reads_it_as_another_process_migrate
         secret = reader.secret
     with Journal(journal, readonly=True) as j:
         assert secret == j.secret and j.version == SCHEMA_VERSION
-    assert len(decisions) == 25 and len(history.seen) == 23
+    assert len(decisions) == 25 and len(history.seen) == 22
     assert digest(normalise_number("010140/1234"), secret) in history.seen["invoice_key"].tolist()
 
 
@@ -843,13 +842,15 @@ def test_a_credit_note_under_another_common_type_header_is_not_posted(example_ca
      ("SOL-3001;29345716;28.500,00 EUR;6101901234;01.06.2019;30.06.2019", "INVALID_AMOUNT")],
     ids=["no period", "two citizens", "no citizen", "not an amount"],
 )  # fmt: skip
-def test_an_invoice_sent_to_manual_at_checks_2_to_9_is_a_duplicate_when_sent_again(
+def test_an_invoice_sent_to_manual_at_checks_2_to_8_is_a_duplicate_when_sent_again(
     example_case, tmp_path, first, reason
 ):
-    """Spec v2.1, check 10: the caseworker was told to post the first by hand
+    """Check 10 (departing from spec v2, which remembers only invoices that
+    passed checks 1-9): the caseworker was told to post the first by hand
     ("Bogfør manuelt ..."), and when the supplier sent it again corrected
     under its number, the robot posted it: paid twice. Now every invoice with
-    a number and a valid supplier CVR is seen, whatever its decision."""
+    a number and a valid supplier CVR is seen, whatever its decision, but a
+    credit note."""
     header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
     fixed = "sol 3001;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n"  # the same number, spelled otherwise
     (example_case / "first.csv").write_text(header + first + "\n", encoding="utf-8")
@@ -871,3 +872,49 @@ def test_an_invoice_sent_to_manual_at_checks_2_to_9_is_a_duplicate_when_sent_aga
     assert run_example(example_case, tmp_path / "cvr", None, dry_run=True, invoices="cvr.csv").decisions[
         "status"
     ].tolist() == ["manual", "posted"]
+
+
+def test_a_credit_note_is_not_remembered_and_an_invalid_cvr_is_neither_in_a_run_nor_in_the_journal(
+    example_case, tmp_path
+):
+    """A credit note asks for no payment: an invoice of its number after it is
+    posted (as before 0.9.11). A CVR written so that it is no valid one
+    (029345716, 29345716.0) leaves nothing to compare, in one run as across
+    runs; two such spellings in the journal beside the valid CVR broke every
+    later run (InvalidIndexError, exit 1): a review of 0.9.11's change."""
+    header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;document_type\n"
+    credit = "SOL-6001;29345716;28.500,00;6101901234;01.06.2019;30.06.2019;kreditnota\n"
+    invoice = "SOL-6001;29345716;28.500,00;6101901234;01.06.2019;30.06.2019;\n"
+    (example_case / "both.csv").write_text(header + credit + invoice, encoding="utf-8")
+    both = run_example(example_case, tmp_path / "both", None, dry_run=True, invoices="both.csv")
+    assert both.decisions["reason"].tolist() == ["CREDIT_NOTE", ""]
+    journal = tmp_path / "journal.sqlite"
+    (example_case / "credit.csv").write_text(header + credit, encoding="utf-8")
+    (example_case / "invoice.csv").write_text(header + invoice, encoding="utf-8")
+    run_example(example_case, tmp_path / "c", journal, invoices="credit.csv")
+    spelled = header + "".join(
+        f"Y-1;{cvr};1,00;{cpr};01.07.2019;31.07.2019;\n"
+        for cvr, cpr in (("29345716.0", ""), ("029345716", ""), ("29345716", "6101901234,0202902345"))
+    )
+    (example_case / "spelled.csv").write_text(spelled, encoding="utf-8")
+    first = run_example(example_case, tmp_path / "s", journal, invoices="spelled.csv")
+    assert first.decisions["reason"].tolist() == ["MISSING_CPR", "MISSING_CPR", "MULTIPLE_CPR"]
+    assert run_example(example_case, tmp_path / "i", journal, invoices="invoice.csv").decisions["status"].tolist() == [
+        "posted"
+    ]
+    # CVRs that are no valid ones are not remembered: the journal holding them beside the valid one still works
+    later = run_example(example_case, tmp_path / "later", journal)  # the example's own invoices
+    assert len(later.decisions) == 22
+    fixed = (
+        header
+        + "Y-2;029345716;1,00;;01.07.2019;31.07.2019;\nY-2;29345716;28.500,00;6101901234;01.07.2019;31.07.2019;\n"
+    )
+    (example_case / "fixed.csv").write_text(fixed, encoding="utf-8")
+    in_run = run_example(example_case, tmp_path / "f", None, dry_run=True, invoices="fixed.csv")
+    assert in_run.decisions["status"].tolist() == ["manual", "posted"]
+    (example_case / "one.csv").write_text(header + fixed.splitlines()[1] + "\n", encoding="utf-8")
+    (example_case / "two.csv").write_text(header + fixed.splitlines()[2] + "\n", encoding="utf-8")
+    run_example(example_case, tmp_path / "one", journal, invoices="one.csv")
+    assert run_example(example_case, tmp_path / "two", journal, invoices="two.csv").decisions["status"].tolist() == [
+        "posted"
+    ]
