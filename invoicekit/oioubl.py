@@ -156,7 +156,7 @@ def read_ubl(root: Element) -> Document:
         format=fmt,
         document_type=kind,
         invoice_id=_text(only_one(root.findall(_path("cbc:ID")), "ID")),
-        invoice_date=_text(root.find(_path("cbc:IssueDate"))),
+        invoice_date=calendar_date(_text(root.find(_path("cbc:IssueDate")))),
         supplier_cvr=supplier_cvr(supplier),
         supplier_name=_supplier_name(supplier),
         currency=currency,
