@@ -347,7 +347,9 @@ def quoted(value: object) -> str:
     as ``repr`` writes it, a soft hyphen, a zero-width space or a line break
     inside a CPR number became ``\\xad``, ``\\u200b`` or ``\\n``, which the
     masking of the message afterwards did not read as part of the number."""
-    return repr(mask_cpr_text(str(value)))
+    if not isinstance(value, str):  # a number or True stays one to read, as repr shows it
+        return mask_cpr_text(repr(value))
+    return repr(mask_cpr_text(value))
 
 
 def _masked_like(text: str, masked: Callable[[re.Match], str | None]) -> str:

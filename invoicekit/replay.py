@@ -604,8 +604,8 @@ def simulate_rule_sets(
     """:func:`simulate` without messages under each of ``rule_list``, rule
     sets of one tolerance, in order: the same decisions, with what they share
     worked out once a month. Checks 1-17 read no rule but the tolerance, and
-    of the history only the invoices that passed checks 1-9 before, which no
-    rule decides; so each month is checked once
+    of the history only the invoices seen before (check 10), which no rule
+    decides; so each month is checked once
     (:func:`~invoicekit.decide.check_batch`) and its table made once. Each
     rule set then runs checks 18-20 on it
     (:func:`~invoicekit.decide.rule_reasons`) and check 21 against the

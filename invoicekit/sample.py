@@ -328,7 +328,12 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     if population is not None and population < n:
         raise InputError(path, "Automatiske posteringer i måneden", f"{int(population)} is fewer than the sample's {n}")
     if journal is not None:
-        _drawn_from(path, sample, str(info["Måned"]).strip(), journal)
+        month = str(info["Måned"]).strip()
+        if not MONTH.fullmatch(month):  # the sheet's, not an option's: month_postings would blame --month
+            raise InputError(
+                path, f"{SHEET_INFO}: Måned", f"{quoted(month)} is not a month; expected YYYY-MM, as drawn"
+            )
+        _drawn_from(path, sample, month, journal)
     errors = int((finding == "ja").sum())
     bound = (
         upper_bound(errors, n, confidence)

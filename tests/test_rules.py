@@ -75,3 +75,14 @@ def test_rules_make_no_estimator_claim():
 def test_booleans_are_not_paragraphs(tmp_path):
     with pytest.raises(InputError, match="key 'paragraphs'"):
         load_rules(write(tmp_path, "paragraphs = [true]\n"))
+
+
+@pytest.mark.parametrize(("text", "shown"), [("tolerance = true", "got True"), ("max_amount = 2e9", "got 2000000000.0"),
+                                              ('tolerance = "5"', "got '5'")])  # fmt: skip
+def test_a_refused_value_is_quoted_as_its_type(tmp_path, text, shown):
+    """Masked before it is quoted, a number or a boolean must still read as
+    one: 'got True' is another complaint than "got 'True'"."""
+    (tmp_path / "r.toml").write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_rules(tmp_path / "r.toml")
+    assert str(caught.value).endswith(shown)

@@ -334,6 +334,13 @@ def test_a_control_sheet_drawn_from_another_journal_is_refused(journal, tmp_path
     argv = ["report", "followup", "--journal", str(journal), "--control", str(path), "--out", str(tmp_path / "f")]
     assert main(argv) == 2
     one_line(capsys.readouterr().err, "expected a sheet drawn from this journal")
+    # a month edited in the sheet is the sheet's mistake, not an option's (it was blamed on --month)
+    for row in wb["Oplysninger"].iter_rows(min_row=2):
+        if row[0].value == "Måned":
+            row[1].value = "december"
+    wb.save(path)
+    assert main(["sample", "evaluate", "--control", str(path), "--journal", str(journal)]) == 2
+    one_line(capsys.readouterr().err, str(path), "Oplysninger: Måned: 'december' is not a month")
 
 
 def test_a_control_sheet_is_never_written_over_a_file(journal, tmp_path, capsys):
