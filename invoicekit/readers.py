@@ -630,19 +630,19 @@ class Workbook:
         return sheet_rows(self._openpyxl[title], self.path, title)
 
     def holds_cells(self, title: str) -> bool:
-        """Whether the sheet named ``title`` holds any value (formatting alone
-        is none)."""
+        """Whether the sheet named ``title`` holds any value (formatting alone,
+        or a cell of spaces, is none)."""
         if self._calamine is not None:
             try:
                 rows = self._calamine.get_sheet_by_name(title).iter_rows()
-                return any(v is not None and v != "" for row in rows for v in row)
+                return any(v is not None and str(v).strip() != "" for row in rows for v in row)
             except Exception:  # calamine refuses what openpyxl may read: ask openpyxl, as table() does
                 book, self._calamine = self._calamine, None
                 book.close()
                 self._openpyxl = _open_openpyxl(self.path)
         try:
             rows = self._openpyxl[title].iter_rows(values_only=True)
-            return any(v is not None and v != "" for row in rows for v in row)
+            return any(v is not None and str(v).strip() != "" for row in rows for v in row)
         except Exception:  # a damaged sheet: table() names the damage if it is the one read
             return True
 

@@ -334,6 +334,7 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
                 path, f"{SHEET_INFO}: Måned", f"{quoted(month)} is not a month; expected YYYY-MM, as drawn"
             )
         _drawn_from(path, sample, month, journal)
+        _as_drawn(path, sample, info, month, journal, confidence, tolerable)
     errors = int((finding == "ja").sum())
     bound = (
         upper_bound(errors, n, confidence)
@@ -390,6 +391,33 @@ def _drawn_from(path: Path, sample: pd.DataFrame, month: str, journal: str | Pat
                 path, f"{SHEET_SAMPLE}: row {k + 2}", f"run {run}, row {row}, invoice {number[:40]} is no automatic "
                 f"posting of {journal} in {month}; expected a sheet drawn from this journal"
             )  # fmt: skip
+
+
+def _as_drawn(
+    path: Path, sample: pd.DataFrame, info: dict, month: str, journal: str | Path, confidence: float, tolerable: float
+) -> None:
+    """Refuse a sheet whose rows are not the sample its own lines draw from
+    ``journal``: drawn again with its seed, confidence, tolerable rate and
+    expected errors, while the month's postings are as many as when it was
+    drawn (a later run of the month changes the draw; then only
+    :func:`_drawn_from` holds). Rows with errors deleted and the sample size
+    lowered to match passed every other check."""
+    seed = _info_number(path, info, "Seed", None)
+    expected = _info_number(path, info, "Forventede fejl", 0)
+    population = _info_number(path, info, "Automatiske posteringer i måneden", None)
+    if seed is None or population is None:
+        return
+    again = draw(journal, month, confidence, tolerable, int(expected), seed=int(seed))
+    if again.info["Automatiske posteringer i måneden"] != population:
+        return
+    drawn = set(zip(again.sample["Kørsel"].astype(int), again.sample["Række"].astype(int), strict=True))
+    rows = set(zip(sample["Kørsel"].astype(int), sample["Række"].astype(int), strict=True))
+    if rows != drawn:
+        missing = len(drawn - rows)
+        raise InputError(
+            path, SHEET_SAMPLE, f"holds other rows than the sample its lines draw from {journal} ({missing} of the "
+            f"{len(drawn)} drawn with seed {int(seed)} missing); expected the rows drawn, none removed or changed"
+        )  # fmt: skip
 
 
 def _info_number(path: Path, info: dict, key: str, default: float | None, rate: bool = False) -> float | None:

@@ -139,6 +139,7 @@ def test_a_workbook_with_rows_on_two_sheets_is_refused_not_read_from_the_first(t
     # the same workbook with April's values gone (formatting left) reads its one sheet, hidden or not
     wb["April"].delete_rows(1, 2)
     wb["April"]["C3"].number_format = "0000000000"
+    wb["April"]["D4"] = "   "  # a cell of spaces is no value either
     wb.save(tmp_path / "r.xlsx")
     assert read_invoices(tmp_path / "r.xlsx").frame["invoice_id"].tolist() == ["F-1"]
 

@@ -316,6 +316,30 @@ def test_a_control_sheet_edited_to_pass_is_refused(journal, tmp_path, capsys, ed
     one_line(capsys.readouterr().err, str(path), says)
 
 
+def test_rows_deleted_with_the_size_lowered_to_match_are_found_against_the_journal(journal, tmp_path, capsys):
+    """Two wrong postings deleted and Stikprøvestørrelse lowered by two: the
+    rows left are genuine postings and as many as the sheet says, so the
+    rejected sample was accepted. Against its journal the sheet is drawn
+    again with its own seed and compared (a review of 0.9.11)."""
+    path, wb = _filled(journal, tmp_path)
+    ws = wb["Stikprøve"]
+    col = [c.value for c in ws[1]].index(FINDING) + 1
+    ws.cell(2, col).value = ws.cell(3, col).value = "ja"
+    wb.save(path)
+    argv = ["sample", "evaluate", "--control", str(path), "--journal", str(journal)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    ws.delete_rows(2, 2)
+    for row in wb["Oplysninger"].iter_rows(min_row=2):
+        if row[0].value == "Stikprøvestørrelse":
+            row[1].value = int(row[1].value) - 2
+    wb.save(path)
+    assert main(argv[:4]) == 0  # without its journal nothing tells
+    capsys.readouterr()
+    assert main(argv) == 2
+    one_line(capsys.readouterr().err, str(path), "holds other rows than the sample its lines draw", "2 of the")
+
+
 def test_a_control_sheet_drawn_from_another_journal_is_refused(journal, tmp_path, capsys):
     """The follow-up reported a sample control of postings its journal never
     made: the sheet was taken on its word."""
