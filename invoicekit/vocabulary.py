@@ -18,8 +18,9 @@ from pathlib import Path
 #: a part of a paragraph, not a paragraph: a subsection or several (``stk. 2``,
 #: ``stk. 1-2``, ``stk. 1 og 2``), a number, a sentence (``1. pkt.``, ``pkt. 2``)
 _PART = re.compile(r"(?i)\b(?:stk|nr|pkt|litra)\.?\s*\d+(?:\s*(?:-|–|og|,)\s*\d+)*|\b\d+\.\s*pkt\b\.?")
-#: a paragraph sign and the number after it; after ``§§`` the numbers listed too
-_SIGNED = re.compile(r"(§+)\s*(\d+)((?:\s*(?:/|,|og|-|–)\s*\d+)*)")
+#: a paragraph sign and the number after it, and the numbers listed after it
+#: (``§§ 107/108``, ``§ 107 og 108``, ``§ 107 el. 108``)
+_SIGNED = re.compile(r"(?i)(§+)\s*(\d+)((?:\s*(?:/|,|\bog\b|\beller\b|\bel\.|\+|&|-|–)\s*\d+)*)")
 
 
 def normalise_paragraph(value: object) -> str:
@@ -27,9 +28,9 @@ def normalise_paragraph(value: object) -> str:
     ``STU``. Where a ``§`` is written, the number right after each ``§``
     counts, and the text around it does not (``SEL 2019 § 107``, ``§ 108 - 24
     timers botilbud``, ``§ 104, 2. pkt.`` are § 107, 108, 104). A text naming
-    more than one paragraph (``§§ 107/108``, ``tidl. § 91, nu § 108``, ``§ 103
-    (STU-lignende)``) gives ``""``, as one that names none: nothing says
-    which holds."""
+    more than one paragraph (``§§ 107/108``, ``§ 107/108``, ``§ 107 og 108``,
+    ``tidl. § 91, nu § 108``, ``§ 103 (STU-lignende)``) gives ``""``, as one
+    that names none: nothing says which holds."""
     text = str(value).strip()
     if not text:
         return ""
@@ -38,8 +39,10 @@ def normalise_paragraph(value: object) -> str:
         named = set()
         for signs, first, listed in _SIGNED.findall(text):
             named.add(str(int(first)))
-            if len(signs) > 1:  # §§: the paragraphs listed
-                named.update(str(int(n)) for n in re.findall(r"\d+", listed))
+            # after §§ every number listed is a paragraph; after one § a number of as many
+            # digits too (§ 107/108, § 107 og 108 were read as § 107), a shorter one is none
+            # (§ 108 - 24 timers, § 104, 2. pkt.)
+            named.update(str(int(n)) for n in re.findall(r"\d+", listed) if len(signs) > 1 or len(n) >= len(first))
     else:
         named = {str(int(n)) for n in re.findall(r"\d+", text)}
     if re.search(r"(?i)\bstu\b", text):

@@ -136,25 +136,30 @@ def test_a_coding_row_ending_31_12_9999_is_open_ended():
      # found by a review: common ways of writing one paragraph, which the first fix left out
      ("§ 108, stk. 1, 1. pkt.", "108"), ("§ 104, 2. pkt.", "104"), ("§ 108, stk. 1-2", "108"),
      ("§ 107, stk. 1 og 2", "107"), ("§ 108 - 24 timers botilbud", "108"), ("§ 104 (dagtilbud 2 dage/uge)", "104"),
-     ("§ 107 (2019)", "107"), ("§ 85, stk. 1", "85"), ("Serviceloven § 108", "108")],
+     ("§ 107 (2019)", "107"), ("§ 85, stk. 1", "85"), ("Serviceloven § 108", "108"),
+     # found by an attack on 0.9.11: two paragraphs after one § were read as the first
+     ("§ 107/108", ""), ("§ 107 og 108", ""), ("§ 107, 108", ""), ("§ 107-108", ""), ("§ 107–108", ""),
+     ("§ 107 eller 108", ""), ("§ 107 el. 108", ""), ("§ 107 + 108", ""), ("§ 107 & 108", ""), ("§ 97/98", "")],
 )  # fmt: skip
 def test_a_paragraph_cell_names_one_paragraph_or_none(written, read):
     assert normalise_paragraph(written) == read
 
 
-def test_a_service_naming_two_paragraphs_is_left_out_and_not_posted():
+@pytest.mark.parametrize("written", ["§§ 107/108", "§ 107/108"])
+def test_a_service_naming_two_paragraphs_is_left_out_and_not_posted(written):
     """``§§ 107/108`` was read as § 107, and the rules that exclude § 108
     let the invoice through."""
     tables = support_tables()
-    tables["services"].loc[tables["services"]["service_code"] == "SEL108-BO", "paragraph"] = "§§ 107/108"
+    tables["services"].loc[tables["services"]["service_code"] == "SEL108-BO", "paragraph"] = written
     typed = prepare_support_sheet(tables)
     assert "paragraph" in typed.problems["column"].tolist()
     assert decided(typed)["status"] == "manual"
 
 
-def test_rules_naming_two_paragraphs_in_one_are_refused():
+@pytest.mark.parametrize("written", ["§§ 107/108", "§ 107/108", "§ 107 og 108"])
+def test_rules_naming_two_paragraphs_in_one_are_refused(written):
     with pytest.raises(InputError, match="paragraphs"):
-        Rules(paragraphs=["§§ 107/108"])
+        Rules(paragraphs=[written])
 
 
 # ---------------------------------------------------------------- the workbook as read
