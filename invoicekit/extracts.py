@@ -44,7 +44,7 @@ from invoicekit.identifiers import (
     mask_cprs_in,
     mask_cprs_in_arrow,
 )
-from invoicekit.keys import normalise_numbers_arrow
+from invoicekit.keys import normalise_grant_ids, normalise_numbers_arrow
 from invoicekit.parsing import (
     MONEY_SCALE,
     arrow_texts,
@@ -1004,8 +1004,7 @@ def _typed_grants(
             "end_date": end,
         }
     )
-    out = out[~bad]
-    out = _dedupe_grants(out, source, problems)
+    out = _dedupe_grants(out, bad, source, problems)
     return out.reset_index(drop=True)
 
 
@@ -1034,10 +1033,19 @@ def _text_and_key(codes: np.ndarray, numbers: np.ndarray) -> tuple[pa.Array, np.
     return pd.array(text, dtype="str"), digits_key(numbers)[codes]
 
 
-def _dedupe_grants(grants: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
-    """The same grant_id twice: identical copies are kept once; conflicting
-    copies are all left out (nobody can tell which is right)."""
-    dup = grants["grant_id"].duplicated(keep=False).to_numpy()
+def _dedupe_grants(grants: pd.DataFrame, bad: np.ndarray, source: str, problems: Problems) -> pd.DataFrame:
+    """The grants without the ``bad`` rows (left out already), and the same
+    grant twice: identical copies are kept once; conflicting copies are all
+    left out (nobody can tell which is right). Grant ids are compared as
+    check 21 compares them (case, dashes, a trailing ``.``: ``G1`` and ``g1.``
+    are one grant), and a copy that could not be read conflicts too: the one
+    read was posted where Sensum held another version of it."""
+    ids = grants["grant_id"].to_numpy(dtype=object)
+    key = normalise_grant_ids(np.where(pd.isna(ids), "", ids).astype(object))
+    named = key != ""
+    unread_keys = set(key[bad & named].tolist())
+    grants, key = grants[~bad], key[~bad]
+    dup = pd.Series(key).duplicated(keep=False).to_numpy() | np.isin(key, list(unread_keys))
     if not dup.any():
         return grants
     fields = [c for c in grants.columns if c != "row"]
@@ -1048,15 +1056,22 @@ def _dedupe_grants(grants: pd.DataFrame, source: str, problems: Problems) -> pd.
         problems.add_many(
             source, grants["row"].to_numpy()[exact_copy], "grant_id", "dublet af en tidligere række; ignoreret"
         )
-        grants = grants[~exact_copy]
-    conflict = grants["grant_id"].duplicated(keep=False).to_numpy()
+        grants, key = grants[~exact_copy], key[~exact_copy]
+    conflict = pd.Series(key).duplicated(keep=False).to_numpy()
     problems.add_many(
         source,
         grants["row"].to_numpy()[conflict],
         "grant_id",
         "samme bevillings-ID findes flere gange med forskellige oplysninger",
     )
-    return grants[~conflict]
+    unread = ~conflict & np.isin(key, list(unread_keys))
+    problems.add_many(
+        source,
+        grants["row"].to_numpy()[unread],
+        "grant_id",
+        "samme bevillings-ID findes også i en række, der ikke kunne læses; ret den, så robotten ved, hvilken der gælder",
+    )
+    return grants[~(conflict | unread)]
 
 
 # ---------------------------------------------------------------- support sheet

@@ -192,26 +192,30 @@ class Grant:
 
 
 def usable_grants(rows: list[dict]) -> list[Grant]:
+    """The grants read; copies of one grant (ids compared as check 21 compares
+    them) count once when identical, and are all left out when they differ
+    or when one of them could not be read."""
     grants = []
+    unread = set()
     for r in rows:
         cpr, cvr, rate = cpr_ok(r["cpr"]), cvr_ok(r["supplier_cvr"]), money(r["rate"])
         unit = UNITS.get(r["rate_unit"].strip().lower())
         start = date_of(r["start_date"])
         end = date_of(r["end_date"]) if r["end_date"].strip() else None
-        if not (r["grant_id"].strip() and cpr and cvr and rate is not None and rate >= 0 and unit and start):
-            continue
-        if r["end_date"].strip() and (end is None or end < start):
-            continue
-        if not r["service_code"].strip():
+        ok = r["grant_id"].strip() and cpr and cvr and rate is not None and rate >= 0 and unit and start
+        ok = ok and not (r["end_date"].strip() and (end is None or end < start)) and r["service_code"].strip()
+        if not ok:
+            if r["grant_id"].strip():
+                unread.add(grant_key(r["grant_id"].strip()))
             continue
         grants.append(Grant(r["grant_id"].strip(), cpr, r["service_code"].strip(), cvr, rate, unit, start, end))
     by_id: dict[str, list[Grant]] = {}
     for g in grants:
-        by_id.setdefault(g.grant_id, []).append(g)
+        by_id.setdefault(grant_key(g.grant_id), []).append(g)
     kept = []
     for g in grants:
-        copies = by_id[g.grant_id]
-        if all(c == copies[0] for c in copies) and g is copies[0]:
+        copies = by_id[grant_key(g.grant_id)]
+        if grant_key(g.grant_id) not in unread and all(c == copies[0] for c in copies) and g is copies[0]:
             kept.append(g)
     return kept
 

@@ -141,9 +141,10 @@ def test_the_same_number_from_another_supplier_is_not_a_duplicate(robot):
     assert robot.reasons(month(3, invoice_id="F-1"), {**kilden, "invoice_id": "F-1"}, out="o1") == ["", ""]
 
 
-def grants_with(robot: Robot, *lines: str, drop: str | None = None) -> Path:
+def grants_with(robot: Robot, *lines: str, drop: str | tuple[str, ...] | None = None) -> Path:
+    dropped = () if drop is None else (drop,) if isinstance(drop, str) else drop
     text = (robot.case / "bevillinger.csv").read_text(encoding="utf-8").splitlines()
-    kept = [t for t in text if drop is None or not t.startswith(drop + ",")]
+    kept = [t for t in text if not t.startswith(tuple(d + "," for d in dropped))]
     path = robot.tmp / f"grants-{len(list(robot.tmp.glob('grants-*')))}.csv"
     path.write_text("\n".join([*kept, *lines]) + "\n", encoding="utf-8")
     return path
@@ -171,8 +172,9 @@ def test_a_grant_registered_again_under_a_new_id_is_not_paid_twice(robot):
 def test_a_grant_id_spelt_differently_is_the_same_grant(robot, spelling):
     assert robot.reasons(month(3, invoice_id="SOL-1001"), out="o1") == [""]
     # the next extract numbers the Kilden grant like B-1001, spelt differently: only the id ties the two
+    # (B-1001 itself is gone from it: beside it, the two would be conflicting copies of one grant, both left out)
     robot.grants = grants_with(
-        robot, f"{spelling},610190-1234,SEL104-AKT,Aktivitet,31587603,450.00,day,01-01-2018,", drop="B-1002"
+        robot, f"{spelling},610190-1234,SEL104-AKT,Aktivitet,31587603,450.00,day,01-01-2018,", drop=("B-1001", "B-1002")
     )
     kilden = {**MARCH, "supplier_cvr": KILDEN, "amount": "13.950,00", "invoice_id": "KIL-1"}
     code, _, d = robot.run(kilden, out="o2")

@@ -318,6 +318,23 @@ def test_conflicting_copies_of_a_grant_are_all_left_out():
     assert len(res.problems) == 2
 
 
+@pytest.mark.parametrize(
+    "copy",
+    [["G-A108", A, "SEL108-BO", SOLHOJ, "29000.00", "pr døgn", "2018-01-01", ""],  # a unit not read: left out
+     ["g-a108.", A, "SEL108-BO", SOLHOJ, "29000.00", "month", "2018-01-01", ""]],  # the id as check 21 reads it
+    ids=["unreadable copy", "id spelt otherwise"],
+)  # fmt: skip
+def test_a_conflicting_copy_of_a_grant_leaves_both_out_unreadable_or_spelt_otherwise(copy):
+    """Only readable copies with identical ids were compared: with its other
+    copy left out as unreadable, or its id spelt 'g-a108.', the grant read
+    was posted where Sensum held another version of it (an attack on 0.9.11)."""
+    grants = grants_table()
+    grants.loc[len(grants)] = copy
+    res = run(invoice(), grants=grants)
+    assert res.decisions["reason"].iloc[0] == "NO_GRANT_FOR_SUPPLIER"
+    assert (res.problems["column"] == "grant_id").any()
+
+
 def test_identical_copies_of_a_grant_count_once():
     grants = pd.concat([grants_table(), grants_table().iloc[[0]]], ignore_index=True)
     res = run(invoice(), grants=grants)
