@@ -155,6 +155,7 @@ def test_keys_a_journal_holds_from_before_with_the_mark_match_a_guarded_number_r
             "reason": [""],
             "row": [1],
             "run_id": [1],
+            "supplier_cvr": ["29345716"],  # a valid one: check 10 remembers no other
             "invoice_key": ["'=x1"],
             "grant_key": ["'g1"],
             "period_start": [pd.Timestamp("2019-01-01")],
