@@ -234,6 +234,11 @@ def check_batch(
     # ------------------------------------------------ 11-16: exclude grants
     m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
     state.fail("NO_GRANT", m.n_cpr == 0)
+    if len(grants.left_out_citizens):  # a row of the citizen's was left out: no grant is not none in Sensum
+        unread = (state.reason == CHECK_NUMBER["NO_GRANT"]) & np.isin(
+            inv["cpr_key"].to_numpy(), grants.left_out_citizens
+        )
+        detail[unread] = msg.NO_GRANT_UNREAD
     state.fail("NO_GRANT_FOR_SUPPLIER", m.n_sup == 0)
     state.fail("PERIOD_NOT_COVERED", m.n_cov == 0)
     state.fail("NO_FIXED_RATE", m.n_fixed == 0)

@@ -155,6 +155,10 @@ class Grants:
     #: decision over the same grants (a replay or tuning decides each month's
     #: grants many times); never part of what the grants are
     derived: dict = field(default_factory=dict, compare=False, repr=False)
+    #: the CPR keys (``cpr_key``) of the rows left out: where no grant of a
+    #: citizen is found, the caseworker is told that a row of theirs could
+    #: not be read, not that none exists
+    left_out_citizens: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -909,8 +913,10 @@ def read_grants(path: str | Path) -> Grants:
     name = Path(path).name
     for r, count in raw.misaligned.items():
         problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(raw.frame.columns)}")
-    grants = _typed_grants(df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr, dates=dates)
-    return Grants(grants, problems.frame())
+    grants, left_out = _typed_grants(
+        df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr, dates=dates
+    )
+    return Grants(grants, problems.frame(), left_out_citizens=left_out)
 
 
 def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
@@ -919,7 +925,8 @@ def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
     and recorded in ``.problems``."""
     _refuse_typed(df, "grants", "prepare_grants", "Grants")
     problems = Problems()
-    return Grants(_typed_grants(df, source, problems), problems.frame())
+    grants, left_out = _typed_grants(df, source, problems)
+    return Grants(grants, problems.frame(), left_out_citizens=left_out)
 
 
 def _typed_grants(
@@ -929,10 +936,10 @@ def _typed_grants(
     skip_rows: list[int] | None = None,
     numeric_cpr: np.ndarray | None = None,
     dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
-) -> pd.DataFrame:
-    """The typed grant table; rows that cannot be used are left out and
-    recorded in ``problems`` (``dates``: date columns read already, see
-    :func:`_read_dates`).
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The typed grant table, and the CPR keys of the rows left out; rows
+    that cannot be used are left out and recorded in ``problems``
+    (``dates``: date columns read already, see :func:`_read_dates`).
 
     Columns: ``row``, ``grant_id``, ``cpr``, ``service_code``, ``service_name``,
     ``supplier_cvr``, ``rate`` (1/10,000 DKK), ``rate_unit`` (``day``,
@@ -1004,8 +1011,10 @@ def _typed_grants(
             "end_date": end,
         }
     )
-    out = _dedupe_grants(out, bad, source, problems)
-    return out.reset_index(drop=True)
+    kept = _dedupe_grants(out, bad, source, problems)
+    # the citizens of the rows left out, bad or conflicting (a valid CPR's key is its digits)
+    gone = out["cpr_key"].to_numpy()[~np.isin(out["row"].to_numpy(), kept["row"].to_numpy())]
+    return kept.reset_index(drop=True), np.unique(gone[gone > 0]).astype(np.int64)
 
 
 def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:

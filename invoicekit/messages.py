@@ -171,7 +171,15 @@ def _no_grant(f: Facts) -> pa.Array:
         f["cpr_masked"],
         "). Opret eller ret bevillingen "
         "i Sensum og bogfør manuelt, eller afvis fakturaen, hvis borgeren ikke er bevilget ydelsen.",
+        f["detail"],
     )
+
+
+#: the end of NO_GRANT's message when a grant row of the citizen's was left out
+NO_GRANT_UNREAD = (
+    " Men en række i bevillingsudtrækket for borgeren kunne ikke bruges (se input_problems.csv): ret den i "
+    "Sensum i stedet for at oprette en ny bevilling."
+)
 
 
 def _no_grant_for_supplier(f: Facts) -> pa.Array:

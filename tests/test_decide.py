@@ -807,3 +807,20 @@ def test_run_takes_its_dates_as_dates(tmp_path):
     with pytest.raises(TypeError, match="run_date"):
         run(ex + "bevillinger.csv", ex + "regninger.csv", ex + "stoetteark.xlsx", tmp_path / "o", run_date="2019-01-31")
     assert not (tmp_path / "o").exists()
+
+
+def test_no_grant_says_when_a_row_of_the_citizens_could_not_be_read():
+    """The only grant of the citizen had a unit not read ('pr døgn'): the
+    message said there was no grant in Sensum and to create one, where the
+    row was only left out (input_problems.csv): a second grant was asked for
+    (an attack on 0.9.11)."""
+    grants = grants_table()
+    grants = grants[grants["cpr"] != A]
+    grants.loc[len(grants)] = ["G-A108", A, "SEL108-BO", SOLHOJ, "28500.00", "pr døgn", "2018-01-01", ""]
+    res = run(invoice(), grants=grants.reset_index(drop=True))
+    d = res.decisions.iloc[0]
+    assert d["reason"] == "NO_GRANT"
+    assert "kunne ikke bruges (se input_problems.csv): ret den i Sensum i stedet for at oprette" in d["message"]
+    # a citizen with no row at all is told as before
+    fine = run(invoice(), grants=grants_table()[grants_table()["cpr"] != A].reset_index(drop=True))
+    assert fine.decisions["reason"].iloc[0] == "NO_GRANT" and "input_problems" not in fine.decisions["message"].iloc[0]
