@@ -210,10 +210,7 @@ def draw(
         raise InputError(
             journal, month, "has no automatic postings in that month; expected a month the robot posted in"
         )
-    n = sample_size(confidence, tolerable, expected_errors, population=len(postings))
-    rng = np.random.default_rng(seed)
-    chosen = np.sort(rng.choice(len(postings), size=min(n, len(postings)), replace=False))
-    s = postings.iloc[chosen].reset_index(drop=True)
+    s = postings.iloc[_chosen(len(postings), confidence, tolerable, expected_errors, seed)].reset_index(drop=True)
     sample = pd.DataFrame(
         {
             "Nr.": np.arange(1, len(s) + 1),
@@ -244,6 +241,15 @@ def draw(
         "Udfyld": f"Kontrollér hver postering og skriv ja eller nej i kolonnen '{FINDING}'.",
     }
     return Control(sample=sample, info=info)
+
+
+def _chosen(population: int, confidence: float, tolerable: float, expected_errors: int, seed: int) -> np.ndarray:
+    """The positions among a month's ``population`` postings that :func:`draw`
+    samples (sized hypergeometric on that population, drawn with ``seed``),
+    in order."""
+    n = sample_size(confidence, tolerable, expected_errors, population=population)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(population, size=min(n, population), replace=False))
 
 
 @dataclass
@@ -333,8 +339,9 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
             raise InputError(
                 path, f"{SHEET_INFO}: Måned", f"{quoted(month)} is not a month; expected YYYY-MM, as drawn"
             )
-        _drawn_from(path, sample, month, journal)
-        _as_drawn(path, sample, info, month, journal, confidence, tolerable)
+        postings = month_postings(journal, month)  # read once for both checks
+        _drawn_from(path, sample, month, journal, postings)
+        _as_drawn(path, sample, info, journal, postings, confidence, tolerable)
     errors = int((finding == "ja").sum())
     bound = (
         upper_bound(errors, n, confidence)
@@ -365,13 +372,13 @@ def _info(path: Path, sheet: pd.DataFrame) -> dict[str, str]:
     return dict(zip(keys, sheet["Værdi"], strict=True))
 
 
-def _drawn_from(path: Path, sample: pd.DataFrame, month: str, journal: str | Path) -> None:
+def _drawn_from(path: Path, sample: pd.DataFrame, month: str, journal: str | Path, postings: pd.DataFrame) -> None:
     """Refuse a sheet whose rows are not automatic postings of ``journal`` in
-    ``month``: each row's run, row and invoice number must be one."""
+    ``month`` (``postings``, :func:`month_postings`): each row's run, row and
+    invoice number must be one."""
     for column in ("Kørsel", "Række", "Fakturanummer"):
         if column not in sample:
             raise InputError(path, f"{SHEET_SAMPLE}: {column}", "column missing; expected the columns drawn")
-    postings = month_postings(journal, month)
     known = set()
     if len(postings):
         known = set(
@@ -394,23 +401,27 @@ def _drawn_from(path: Path, sample: pd.DataFrame, month: str, journal: str | Pat
 
 
 def _as_drawn(
-    path: Path, sample: pd.DataFrame, info: dict, month: str, journal: str | Path, confidence: float, tolerable: float
+    path: Path,
+    sample: pd.DataFrame,
+    info: dict,
+    journal: str | Path,
+    postings: pd.DataFrame,
+    confidence: float,
+    tolerable: float,
 ) -> None:
     """Refuse a sheet whose rows are not the sample its own lines draw from
-    ``journal``: drawn again with its seed, confidence, tolerable rate and
-    expected errors, while the month's postings are as many as when it was
-    drawn (a later run of the month changes the draw; then only
-    :func:`_drawn_from` holds). Rows with errors deleted and the sample size
-    lowered to match passed every other check."""
+    ``journal``'s ``postings`` of its month: drawn again with its seed,
+    confidence, tolerable rate and expected errors, while the month's postings
+    are as many as when it was drawn (a later run of the month changes the
+    draw; then only :func:`_drawn_from` holds). Rows with errors deleted and
+    the sample size lowered to match passed every other check."""
     seed = _info_number(path, info, "Seed", None)
     expected = _info_number(path, info, "Forventede fejl", 0)
     population = _info_number(path, info, "Automatiske posteringer i måneden", None)
-    if seed is None or population is None:
+    if seed is None or population is None or len(postings) != population:
         return
-    again = draw(journal, month, confidence, tolerable, int(expected), seed=int(seed))
-    if again.info["Automatiske posteringer i måneden"] != population:
-        return
-    drawn = set(zip(again.sample["Kørsel"].astype(int), again.sample["Række"].astype(int), strict=True))
+    again = postings.iloc[_chosen(len(postings), confidence, tolerable, int(expected), int(seed))]
+    drawn = set(zip(again["run_id"].astype(int), again["row"].astype(int), strict=True))
     rows = set(zip(sample["Kørsel"].astype(int), sample["Række"].astype(int), strict=True))
     if rows != drawn:
         missing = len(drawn - rows)
