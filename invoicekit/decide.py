@@ -535,6 +535,8 @@ def _check_duplicates(
             detail[alive[found]] = [
                 msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
             ]
+    if len(alive) == 0:  # none open: nothing to check (dup holds none from the journal either)
+        return
     # earlier in this run: every row with a number and a valid CVR counts, whatever
     # checks 2-8 made of it, but a credit note (UNSEEN_REASONS); the rows still open
     # are the ones checked
@@ -543,9 +545,6 @@ def _check_duplicates(
         & (inv["invoice_id_raw"] != "").to_numpy()
         & (state.reason != CHECK_NUMBER["CREDIT_NOTE"])
     )
-    if len(alive) == 0:
-        state.fail("DUPLICATE_INVOICE", dup)
-        return
     combined = inv["cvr_key"].to_numpy()[known] * (int(key_codes.max(initial=0)) + 1) + key_codes[known]
     if "post_group" in inv.columns:  # the lines of a collective invoice are not duplicates of each other
         in_known, first = _duplicate_groups(combined, inv["post_group"].to_numpy()[known])

@@ -1051,10 +1051,10 @@ def _dedupe_grants(grants: pd.DataFrame, bad: np.ndarray, source: str, problems:
     read was posted where Sensum held another version of it."""
     ids = grants["grant_id"].to_numpy(dtype=object)
     key = normalise_grant_ids(np.where(pd.isna(ids), "", ids).astype(object))
-    named = key != ""
-    unread_keys = set(key[bad & named].tolist())
+    # the rows read whose id is also a row's that could not be read
+    beside_unread = np.isin(key, key[bad & (key != "")])[~bad]
     grants, key = grants[~bad], key[~bad]
-    dup = pd.Series(key).duplicated(keep=False).to_numpy() | np.isin(key, list(unread_keys))
+    dup = pd.Series(key).duplicated(keep=False).to_numpy() | beside_unread
     if not dup.any():
         return grants
     fields = [c for c in grants.columns if c != "row"]
@@ -1065,7 +1065,7 @@ def _dedupe_grants(grants: pd.DataFrame, bad: np.ndarray, source: str, problems:
         problems.add_many(
             source, grants["row"].to_numpy()[exact_copy], "grant_id", "dublet af en tidligere række; ignoreret"
         )
-        grants, key = grants[~exact_copy], key[~exact_copy]
+        grants, key, beside_unread = grants[~exact_copy], key[~exact_copy], beside_unread[~exact_copy]
     conflict = pd.Series(key).duplicated(keep=False).to_numpy()
     problems.add_many(
         source,
@@ -1073,7 +1073,7 @@ def _dedupe_grants(grants: pd.DataFrame, bad: np.ndarray, source: str, problems:
         "grant_id",
         "samme bevillings-ID findes flere gange med forskellige oplysninger",
     )
-    unread = ~conflict & np.isin(key, list(unread_keys))
+    unread = ~conflict & beside_unread
     problems.add_many(
         source,
         grants["row"].to_numpy()[unread],

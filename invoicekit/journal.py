@@ -275,9 +275,9 @@ class Journal:
                 history = json.loads(stored)
                 if isinstance(history, list):
                     return history
-        if self._meta("migrated_from") is None:
+        was = self._meta("migrated_from")
+        if was is None:
             return []
-        was = self._meta("migrated_from") or ""
         last = {
             "from": int(was) if was.isdigit() else was,
             "at": self._meta("migrated_at"),
