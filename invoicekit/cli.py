@@ -43,7 +43,7 @@ import pyarrow as pa
 
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.delivery import MANIFEST, STAGING_PREFIX
-from invoicekit.errors import InputError, OutputError
+from invoicekit.errors import InputError, OutputError, first_named
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.version import __version__
 
@@ -1187,9 +1187,7 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
     if not files:
         raise InputError(", ".join(args.paths), None, "no XML files found (folders are searched for *.xml)")
     if skipped:  # an invoice saved without its .xml is no invoice passed over in silence
-        names = ", ".join(mask_cpr_text(str(p)) for p in skipped[:5]) + (
-            f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-        )
+        names = first_named([mask_cpr_text(str(p)) for p in skipped])
         print(f"invoicekit: warning: {len(skipped)} files in the folders given are not named *.xml and were not "
               f"read: {names}", file=sys.stderr)  # fmt: skip
     from tqdm import tqdm

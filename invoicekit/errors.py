@@ -12,6 +12,13 @@ import errno
 from pathlib import Path
 
 
+def first_named(names: list[str], most: int = 5) -> str:
+    """The first ``most`` of ``names`` for one line of an error or warning,
+    and how many more there are (``a, b, c, d, e and 2 more``)."""
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
 class InputError(ValueError):
     """An input file (or rules file) that cannot be used.
 

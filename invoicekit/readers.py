@@ -34,7 +34,7 @@ import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from invoicekit.columns import Column, header_key
-from invoicekit.errors import InputError, MissingFileError
+from invoicekit.errors import InputError, MissingFileError, first_named
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
 from invoicekit.texts import SCAN_BLOCK
@@ -657,9 +657,7 @@ class Workbook:
             return self.titles[0]
         filled = [t for t in self.titles if self.holds_cells(t)]
         if len(filled) > 1:
-            names = ", ".join(f"'{t[:40]}'" for t in filled[:5]) + (
-                f" and {len(filled) - 5} more" if len(filled) > 5 else ""
-            )
+            names = first_named([f"'{t[:40]}'" for t in filled])
             raise InputError(
                 self.path,
                 None,
