@@ -75,7 +75,7 @@ from invoicekit.journal import Journal
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import POSTED
 from invoicekit.rules import recorded_rules
-from invoicekit.vocabulary import RATE_UNIT_NAMES_DA, run_month
+from invoicekit.vocabulary import OWNERSHIP_DA, RATE_UNIT_NAMES_DA, run_month
 
 # ---------------------------------------------------------------- owners
 
@@ -118,9 +118,6 @@ TEMPLATE_FIX_REASONS: dict[str, str] = {
     "MISSING_PERIOD": "uden periode",
     "MULTIPLE_CPR": "med flere borgere på samme faktura",
 }
-#: ownership as the support sheet's Danish reader writes it
-OWNERSHIP_DA = {"municipal": "kommunal", "regional": "regional", "private": "privat", "state": "statslig"}
-
 FIX_COLUMNS: tuple[str, ...] = ("fix_key", "owner", "action", "invoices", "points")
 LINK_COLUMNS: tuple[str, ...] = ("fix_key", "month", "row", "invoice_id", "supplier_cvr")
 INVOICE_COLUMNS: tuple[str, ...] = (

@@ -52,7 +52,7 @@ from invoicekit.parsing import (
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
 from invoicekit.texts import TEXT, arrow_text, is_arrow_text
-from invoicekit.vocabulary import CPR_MASK, FORMULA_START_RE2, masked_cpr
+from invoicekit.vocabulary import CPR_MASK, FORMULA_START_RE2, OWNERSHIP_DA, masked_cpr
 
 NO_GRANT_POS = -1
 
@@ -191,6 +191,18 @@ class Checked:
         the very same time may each make them (the same numbers)."""
         return _masked_cprs(self.invoices.frame)
 
+    @functools.cached_property
+    def grant_row_unread(self) -> np.ndarray:
+        """Per invoice: whether a row of the citizen's in the grant extract was
+        left out (the grant that fits may be that one)."""
+        return _grant_row_unread(self.invoices, self.grants)
+
+
+def _grant_row_unread(invoices: Invoices, grants: Grants) -> np.ndarray:
+    """Per invoice: whether a row of the citizen's in the grant extract was left out."""
+    left_out, cpr_key = grants.left_out_citizens, invoices.frame["cpr_key"].to_numpy()
+    return np.isin(cpr_key, left_out) if len(left_out) else np.zeros(len(cpr_key), dtype=bool)
+
 
 def check_batch(
     invoices: Invoices,
@@ -235,10 +247,7 @@ def check_batch(
     m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
     state.fail("NO_GRANT", m.n_cpr == 0)
     if len(grants.left_out_citizens):  # a row of the citizen's was left out: no grant is not none in Sensum
-        unread = (state.reason == CHECK_NUMBER["NO_GRANT"]) & np.isin(
-            inv["cpr_key"].to_numpy(), grants.left_out_citizens
-        )
-        detail[unread] = msg.NO_GRANT_UNREAD
+        detail[(state.reason == CHECK_NUMBER["NO_GRANT"]) & _grant_row_unread(invoices, grants)] = msg.NO_GRANT_UNREAD
     state.fail("NO_GRANT_FOR_SUPPLIER", m.n_sup == 0)
     state.fail("PERIOD_NOT_COVERED", m.n_cov == 0)
     state.fail("NO_FIXED_RATE", m.n_fixed == 0)
@@ -952,20 +961,29 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         said_grants = gp[ks[first]]
         svc_names, cvrs = (_objects_of(_pick(_column(grants.frame, name), said_grants))
                            for name in ("service_code", "supplier_cvr"))  # fmt: skip
-        k_par, k_own, k_tg = (_objects_of(_pick(_column(keys, name), said_grants))
-                              for name in ("paragraph", "ownership", "target_group"))  # fmt: skip
+        k_par, k_own, k_tg, k_tk, k_svc = (_objects_of(_pick(_column(keys, name), said_grants))
+                              for name in ("paragraph", "ownership", "target_group", "target_key", "service_key"))  # fmt: skip
         texts = np.empty(len(first), dtype=object)
         for j, k in enumerate(ks[first]):
             p = found[k]
             if not has_service[k]:
-                texts[j] = msg.CODING_SERVICE_MISSING.format(service=svc_names[j])
+                unread = k_svc[j] in sheet.left_out_services
+                template = msg.CODING_SERVICE_UNREAD if unread else msg.CODING_SERVICE_MISSING
+                texts[j] = template.format(service=svc_names[j])
             elif not has_supplier[k]:
-                texts[j] = msg.CODING_SUPPLIER_MISSING.format(cvr=cvrs[j])
+                unread = cvrs[j] in sheet.left_out_suppliers
+                texts[j] = (msg.CODING_SUPPLIER_UNREAD if unread else msg.CODING_SUPPLIER_MISSING).format(cvr=cvrs[j])
             else:
                 template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
                 texts[j] = template.format(
-                    n=counts[p], paragraph=k_par[j], ownership=k_own[j], target=k_tg[j], date=date_dk(start[p])
+                    n=counts[p],
+                    paragraph=k_par[j],
+                    ownership=OWNERSHIP_DA.get(k_own[j], k_own[j]),
+                    target=k_tg[j],
+                    date=date_dk(start[p]),
                 )
+                if (k_par[j], k_own[j], k_tk[j]) in sheet.left_out_coding:
+                    texts[j] += msg.CODING_ROW_UNREAD
         detail[found[ks]] = texts[said]
         state.fail("NO_CODING", fails)
     blank_last = pa.array(np.where(coding_row >= 0, coding_row, len(coding)))
@@ -1480,6 +1498,7 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
         "rate_unit": rate_unit,
         "n_candidates": lambda r: np.where(reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),
         "detail": lambda r: detail[r],
+        "grant_row_unread": lambda r: np.where(checked.grant_row_unread[r], msg.GRANT_ROW_UNREAD, ""),
         "paragraph": lambda r: coded["paragraph"].take(pa.array(r)),
         "psp_element": lambda r: coded["psp_element"].take(pa.array(r)),
         "art": lambda r: coded["art"].take(pa.array(r)),

@@ -73,6 +73,7 @@ from invoicekit.vocabulary import (
     CPR_PATTERN,
     EXCEL_ERRORS,
     GUARDED_CELL_RE2,
+    OWNERSHIP,
     RATE_UNIT_NAMES_DA,
     RATE_UNITS,
     masked_cpr,
@@ -1085,16 +1086,6 @@ def _dedupe_grants(grants: pd.DataFrame, bad: np.ndarray, source: str, problems:
 
 # ---------------------------------------------------------------- support sheet
 
-OWNERSHIP: dict[str, str] = {}
-for _own, _names in {
-    "municipal": ("municipal", "kommunal", "kommune", "egen kommune", "anden kommune"),
-    "regional": ("regional", "region"),
-    "private": ("private", "privat", "selvejende", "privat/selvejende", "selvejende/privat"),
-    "state": ("state", "statslig", "stat", "staten"),
-}.items():
-    for _name in _names:
-        OWNERSHIP[_name] = _own
-
 
 def _key(values: pd.Series) -> pd.Series:
     """How service codes and target groups are compared."""
@@ -1111,6 +1102,13 @@ class SupportSheet:
     suppliers: pd.DataFrame
     coding: pd.DataFrame
     problems: pd.DataFrame = field(default_factory=lambda: Problems().frame())
+    #: the service keys, supplier CVR numbers and coding keys (paragraph,
+    #: ownership, target key) the sheet names in a row that was left out: a
+    #: grant whose service or supplier is not in the sheet, or whose coding
+    #: row is missing, may be one of them, and the caseworker is told so
+    left_out_services: frozenset = field(default_factory=frozenset, compare=False, repr=False)
+    left_out_suppliers: frozenset = field(default_factory=frozenset, compare=False, repr=False)
+    left_out_coding: frozenset = field(default_factory=frozenset, compare=False, repr=False)
 
 
 def read_support_sheet(path: str | Path) -> SupportSheet:
@@ -1160,7 +1158,38 @@ def prepare_support_sheet(frames: dict[str, pd.DataFrame], source: str = "suppor
     services = _prepare_services(f["services"], f"{source} [services]", problems)
     suppliers = _prepare_suppliers(f["suppliers"], f"{source} [suppliers]", problems)
     coding = _prepare_coding(f["coding"], f"{source} [coding]", problems)
-    return SupportSheet(services, suppliers, coding, problems.frame())
+    return SupportSheet(
+        services,
+        suppliers,
+        coding,
+        problems.frame(),
+        left_out_services=_keys_named(_key(f["services"]["service_code"])) - set(services["service_key"]),
+        left_out_suppliers=_keys_named(cvr_column(f["suppliers"]["supplier_cvr"].str.strip()))
+        - set(suppliers["supplier_cvr"]),
+        left_out_coding=_left_out_coding(f["coding"], coding),
+    )
+
+
+def _keys_named(keys: pd.Series) -> frozenset:
+    """The keys a column names, blank left out."""
+    return frozenset(keys.dropna()) - {""}
+
+
+def _left_out_coding(df: pd.DataFrame, coding: pd.DataFrame) -> frozenset:
+    """The coding keys (paragraph, ownership, target key) that a row left out
+    names, its three parts read."""
+    named = pd.DataFrame(
+        {
+            "paragraph": df["paragraph"].map(normalise_paragraph),
+            "ownership": df["ownership"].str.strip().str.lower().map(OWNERSHIP).fillna(""),
+            "target_key": _key(df["target_group"]),
+        }
+    )
+    named = named[(named != "").all(axis=1)]
+    kept = coding[["paragraph", "ownership", "target_key"]].value_counts()
+    counts = named.value_counts()
+    more = counts.index[counts.to_numpy() > kept.reindex(counts.index, fill_value=0).to_numpy()]
+    return frozenset(tuple(key) for key in more)
 
 
 def _rows(df: pd.DataFrame) -> np.ndarray:
@@ -1225,7 +1254,7 @@ def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> pd.
         source,
         rows[bad_own],
         "ownership",
-        "ukendt ejerforhold; forventet municipal, regional, private, state (kommunal, regional, privat/selvejende, statslig)",
+        "ukendt ejerforhold; forventet kommunal, egen kommune, anden kommune, regional, privat/selvejende eller statslig",
     )
     out = pd.DataFrame({"row": rows, "supplier_cvr": cvr, "ownership": ownership})[~(bad_cvr | bad_own | errors)]
     return _dedupe_key(out, "supplier_cvr", ["ownership"], source, problems, "supplier_cvr", "leverandøren")

@@ -182,11 +182,18 @@ NO_GRANT_UNREAD = (
 )
 
 
+#: the end of the messages of checks 12-15 when a grant row of the citizen's was left out
+GRANT_ROW_UNREAD = (
+    " En række i bevillingsudtrækket for borgeren kunne ikke bruges (se input_problems.csv); "
+    "er det den bevilling, fakturaen hører til, så ret den i Sensum."
+)
+
+
 def _no_grant_for_supplier(f: Facts) -> pa.Array:
     return joined_arrow(
         "Borgeren (", f["cpr_masked"], ") har bevilling i Sensum, men ingen hos leverandøren CVR ", f["supplier_cvr"],
         " (bevillingerne er hos ", f["detail"], "). Kontrollér leverandøren på bevillingen i Sensum, "
-        "eller om fakturaen er sendt af den rigtige leverandør.",
+        "eller om fakturaen er sendt af den rigtige leverandør.", f["grant_row_unread"],
     )  # fmt: skip
 
 
@@ -194,6 +201,7 @@ def _period_not_covered(f: Facts) -> pa.Array:
     return joined_arrow(
         "Ingen bevilling hos leverandøren dækker hele perioden ", f["period"], ". Bevillingsperioder: ",
         f["detail"], ". Forlæng eller ret bevillingen i Sensum, eller bogfør manuelt for den bevilgede del.",
+        f["grant_row_unread"],
     )  # fmt: skip
 
 
@@ -203,6 +211,7 @@ def _no_fixed_rate(f: Facts) -> pa.Array:
         f["detail"],
         ") har timetakst, så robotten kan ikke beregne et forventet beløb. "
         "Kontrollér de fakturerede timer og bogfør manuelt.",
+        f["grant_row_unread"],
     )
 
 
@@ -222,6 +231,7 @@ def _amount_mismatch(f: Facts) -> pa.Array:
         f["expected_dk"], " kr. (bevilling ", f["grant_id"], ", takst ", f["rate_dk"], " kr. pr. ", unit_da,
         "), forskel ", sign, money_dk(np.abs(diff)), " kr.", many,
         " Kontrollér om en ny takst mangler i Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt.",
+        f["grant_row_unread"],
     )  # fmt: skip
 
 
@@ -318,6 +328,15 @@ MESSAGES: dict[str, Callable[[Facts], list[str] | np.ndarray | pa.Array]] = {
 # details that decide() writes for some reasons, in Danish
 CODING_SERVICE_MISSING = "ydelsen {service} står ikke i støttearkets fane Ydelser"
 CODING_SUPPLIER_MISSING = "leverandøren CVR {cvr} står ikke i støttearkets fane Leverandører"
+CODING_SERVICE_UNREAD = (
+    "ydelsen {service} står i en række i støttearkets fane Ydelser, der ikke kunne bruges (se input_problems.csv)"
+)
+CODING_SUPPLIER_UNREAD = (
+    "leverandøren CVR {cvr} står i en række i støttearkets fane Leverandører, der ikke kunne bruges "
+    "(se input_problems.csv)"
+)
+#: after :data:`CODING_NO_ROW` or :data:`CODING_MANY_ROWS`, where a coding row of the key was left out
+CODING_ROW_UNREAD = " (en række for dem i fanen Kontering kunne ikke bruges, se input_problems.csv)"
 CODING_NO_ROW = "ingen konteringsrække for § {paragraph}, ejerforhold {ownership}, målgruppe {target} gyldig {date}"
 CODING_MANY_ROWS = "{n} konteringsrækker for § {paragraph}, ejerforhold {ownership}, målgruppe {target} gælder {date}"
 DUPLICATE_IN_RUN = "tidligere i denne kørsel (række {row})"

@@ -1,5 +1,5 @@
 """The words the robot and its reports share, each defined once: the
-paragraphs of the Social Services Act, Excel's error values, rate units, what a CPR number looks like
+paragraphs of the Social Services Act, Excel's error values, rate units, ownership, what a CPR number looks like
 and how it is masked, the truth columns of a synthetic world, and the month a
 run belongs to.
 
@@ -88,6 +88,35 @@ RATE_UNITS: dict[str, str] = {
 }
 #: the unit as a caseworker reads it
 RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "year": "år", "hour": "time"}
+
+# ---------------------------------------------------------------- ownership
+
+#: the supplier's ownership (*ejerforhold*) → how a caseworker reads it. Beside
+#: the spec's four, the municipality itself and another municipality: the
+#: chart of accounts tells them apart (ownership code 1 and 3), so a sheet
+#: that writes ``egen kommune`` and ``anden kommune`` means two things, and
+#: each matches only itself (neither matches ``kommunal``)
+OWNERSHIP_DA = {
+    "municipal": "kommunal",
+    "own_municipality": "egen kommune",
+    "other_municipality": "anden kommune",
+    "regional": "regional",
+    "private": "privat",
+    "state": "statslig",
+}
+#: how an ownership may be written in the support sheet (lower case) → the ownership
+OWNERSHIP: dict[str, str] = {
+    name: ownership
+    for ownership, names in {
+        "municipal": ("municipal", "kommunal", "kommune"),
+        "own_municipality": ("own_municipality", "own municipality", "egen kommune"),
+        "other_municipality": ("other_municipality", "other municipality", "anden kommune"),
+        "regional": ("regional", "region"),
+        "private": ("private", "privat", "selvejende", "privat/selvejende", "selvejende/privat"),
+        "state": ("state", "statslig", "stat", "staten"),
+    }.items()
+    for name in names
+}
 
 # ---------------------------------------------------------------- CPR numbers
 

@@ -53,7 +53,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.actions import OWNERSHIP_DA, Settings, fix_list
+from invoicekit.actions import Settings, fix_list
 from invoicekit.decide import decide
 from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
 from invoicekit.followup import first_decisions
@@ -61,6 +61,7 @@ from invoicekit.history import History, extend_history
 from invoicekit.reasons import POSTED
 from invoicekit.replay import wrong_postings
 from invoicekit.rules import Rules
+from invoicekit.vocabulary import OWNERSHIP_DA
 from synthetic.fixes import MAX_AMOUNT, PARAGRAPHS, TOLERANCE
 from synthetic.scenario import parse_scenario
 from synthetic.world import ALWAYS, TEMPLATE_MENDS, World, build_world, month_index

@@ -28,7 +28,7 @@ from invoicekit.parsing import (
     format_money_dk,
 )
 from invoicekit.texts import holds_ascii, text_bytes
-from invoicekit.vocabulary import FIX_TRUTH_FIELDS
+from invoicekit.vocabulary import FIX_TRUTH_FIELDS, OWNERSHIP_DA
 from synthetic.fixes import fix_truth
 from synthetic.invoices import Months, citizen_lists
 from synthetic.world import World
@@ -56,7 +56,6 @@ GRANT_HEADERS_DA = {
     "end_date": "Slutdato",
 }
 UNIT_DA = {"day": "døgn", "month": "måned", "year": "år", "hour": "time", "week": "uge"}
-OWNERSHIP_DA = {"municipal": "kommunal", "regional": "regional", "private": "privat", "state": "statslig"}
 TRUTH_COLUMNS = (
     "month",
     "row",

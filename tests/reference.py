@@ -38,7 +38,8 @@ MONTHS = [
 UNITS = {"day": "day", "dag": "day", "døgn": "day", "week": "week", "uge": "week", "month": "month", "måned": "month",
          "year": "year", "år": "year", "hour": "hour", "time": "hour"}  # fmt: skip
 OWNERSHIP = {"municipal": "municipal", "kommunal": "municipal", "regional": "regional", "private": "private",
-             "privat": "private", "selvejende": "private", "state": "state", "statslig": "state"}  # fmt: skip
+             "privat": "private", "selvejende": "private", "state": "state", "statslig": "state",
+             "egen kommune": "own_municipality", "anden kommune": "other_municipality"}  # fmt: skip
 
 
 def cpr_ok(text: str) -> str | None:

@@ -824,3 +824,95 @@ def test_no_grant_says_when_a_row_of_the_citizens_could_not_be_read():
     # a citizen with no row at all is told as before
     fine = run(invoice(), grants=grants_table()[grants_table()["cpr"] != A].reset_index(drop=True))
     assert fine.decisions["reason"].iloc[0] == "NO_GRANT" and "input_problems" not in fine.decisions["message"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("reason", "fields"),
+    [
+        ("NO_GRANT_FOR_SUPPLIER", dict(supplier_cvr=ENGEN)),
+        ("AMOUNT_MISMATCH", dict(amount="28.000,00")),
+        ("PERIOD_NOT_COVERED", dict(period_start="01.03.2017", period_end="31.03.2017")),
+    ],
+)
+def test_checks_12_to_15_say_when_a_row_of_the_citizens_could_not_be_read(reason, fields):
+    """Citizen A's second grant row has a rate unit nobody reads ('pr døgn'):
+    the message of an invoice that fits none of A's other grants named only
+    those, as if Sensum held nothing else, where the row that may fit was
+    only left out (an attack on 0.9.11: the caseworker should correct that
+    row, not create a new grant)."""
+    grants = grants_table()
+    grants.loc[len(grants)] = ["G-A107", A, "SEL107-MID", ENGEN, "950.00", "pr døgn", "2016-01-01", ""]
+    d = run(invoice(**fields), grants=grants).decisions.iloc[0]
+    assert d["reason"] == reason
+    assert d["message"].endswith(
+        "En række i bevillingsudtrækket for borgeren kunne ikke bruges (se input_problems.csv); "
+        "er det den bevilling, fakturaen hører til, så ret den i Sensum."
+    )
+    # with every row of the citizen's read, the message says nothing of it
+    fine = run(invoice(**fields)).decisions.iloc[0]
+    assert fine["reason"] == reason and "input_problems" not in fine["message"]
+
+
+def _no_coding_message(support: dict) -> str:
+    d = run(invoice(), support=support).decisions.iloc[0]
+    assert d["reason"] == "NO_CODING"
+    return d["message"]
+
+
+def test_no_coding_says_when_the_sheets_row_could_not_be_read():
+    """The service's, the supplier's or the coding row was in the support
+    sheet but left out for a bad cell: the message said it was not in the
+    sheet at all (an attack on 0.9.11), so the caseworker added a second row."""
+    support = support_tables()
+    support["services"].loc[0, "paragraph"] = "§ 107/108"  # names two paragraphs: left out
+    assert "ydelsen SEL108-BO står i en række i støttearkets fane Ydelser, der ikke kunne bruges (se " in (
+        _no_coding_message(support)
+    )
+    support = support_tables()
+    support["suppliers"].loc[0, "ownership"] = "#N/A"
+    assert f"leverandøren CVR {SOLHOJ} står i en række i støttearkets fane Leverandører, der ikke kunne bruges" in (
+        _no_coding_message(support)
+    )
+    support = support_tables()
+    support["coding"].loc[1, "art"] = "4000000"  # seven digits: left out
+    message = _no_coding_message(support)
+    assert "ingen konteringsrække for § 108, ejerforhold privat, målgruppe Udviklingshæmmede gyldig 01.03.2019" in (
+        message
+    )
+    assert "(en række for dem i fanen Kontering kunne ikke bruges, se input_problems.csv)" in message
+    # rows that are not there at all are said to be missing, as before
+    support = support_tables()
+    support["services"] = support["services"].iloc[1:]
+    assert "ydelsen SEL108-BO står ikke i støttearkets fane Ydelser" in _no_coding_message(support)
+    support = support_tables()
+    support["coding"] = support["coding"].drop(index=1)
+    assert "input_problems" not in _no_coding_message(support)
+
+
+def test_own_and_other_municipality_are_told_apart():
+    """'egen kommune' and 'anden kommune' were both read as municipal: with a
+    coding row for the one alone, an invoice from the other's supplier was
+    posted on its PSP element (an attack on 0.9.11). Each now matches only
+    itself, and neither matches 'kommunal'."""
+
+    def coded(supplier: str, rows: list[tuple[str, str]]) -> tuple[str, str]:
+        support = support_tables()
+        support["suppliers"].loc[0, "ownership"] = supplier
+        coding = support["coding"]
+        coding = coding[coding["paragraph"] != "108"]
+        extra = [("108", own, "Udviklingshæmmede", psp, "47000000", "2018-01-01", "") for own, psp in rows]
+        support["coding"] = pd.concat([coding, pd.DataFrame(extra, columns=coding.columns)], ignore_index=True)
+        d = run(invoice(), support=support).decisions.iloc[0]
+        return d["reason"], d["psp_element"]
+
+    assert coded("anden kommune", [("egen kommune", "PSP-EGEN")]) == ("NO_CODING", "")
+    assert coded("egen kommune", [("Anden kommune", "PSP-ANDEN")]) == ("NO_CODING", "")
+    assert coded("anden kommune", [("kommunal", "PSP-KOM")]) == ("NO_CODING", "")
+    both = [("egen kommune", "PSP-EGEN"), ("anden kommune", "PSP-ANDEN")]
+    assert coded("anden kommune", both) == ("", "PSP-ANDEN")
+    assert coded("Egen kommune", both) == ("", "PSP-EGEN")
+    assert coded("kommune", [("kommunal", "PSP-KOM")]) == ("", "PSP-KOM")
+    support = support_tables()
+    support["suppliers"].loc[0, "ownership"] = "anden kommune"
+    message = run(invoice(), support=support).decisions["message"].iloc[0]
+    assert "ejerforhold anden kommune, målgruppe Udviklingshæmmede" in message
