@@ -1499,6 +1499,7 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
         "n_candidates": lambda r: np.where(reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),
         "detail": lambda r: detail[r],
         "grant_row_unread": lambda r: np.where(checked.grant_row_unread[r], msg.GRANT_ROW_UNREAD, ""),
+        "hourly_too": lambda r: np.where(m.n_cov[r] > m.n_fixed[r], msg.HOURLY_TOO, ""),
         "paragraph": lambda r: coded["paragraph"].take(pa.array(r)),
         "psp_element": lambda r: coded["psp_element"].take(pa.array(r)),
         "art": lambda r: coded["art"].take(pa.array(r)),

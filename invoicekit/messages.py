@@ -231,8 +231,15 @@ def _amount_mismatch(f: Facts) -> pa.Array:
         f["expected_dk"], " kr. (bevilling ", f["grant_id"], ", takst ", f["rate_dk"], " kr. pr. ", unit_da,
         "), forskel ", sign, money_dk(np.abs(diff)), " kr.", many,
         " Kontrollér om en ny takst mangler i Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt.",
-        f["grant_row_unread"],
+        f["hourly_too"], f["grant_row_unread"],
     )  # fmt: skip
+
+
+#: in AMOUNT_MISMATCH's message, where a grant with an hourly rate at the supplier covers the period too
+HOURLY_TOO = (
+    " Borgeren har også en bevilling med timetakst hos leverandøren, der dækker perioden: hører fakturaen "
+    "til den, så kontrollér de fakturerede timer og bogfør manuelt på den."
+)
 
 
 def integers(values) -> pa.Array:

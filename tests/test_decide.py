@@ -916,3 +916,23 @@ def test_own_and_other_municipality_are_told_apart():
     support["suppliers"].loc[0, "ownership"] = "anden kommune"
     message = run(invoice(), support=support).decisions["message"].iloc[0]
     assert "ejerforhold anden kommune, målgruppe Udviklingshæmmede" in message
+
+
+def test_amount_mismatch_says_when_a_grant_with_an_hourly_rate_covers_the_period_too():
+    """Citizen D has an hourly grant (companion, 420 kr. an hour) and a
+    monthly one at the same supplier. An invoice of 8 hours' companion
+    failed the monthly grant's amount, and the message named that grant
+    alone, so the caseworker corrected the monthly rate (an attack on 0.9.11)."""
+    grants = grants_table()
+    grants.loc[len(grants)] = ["G-D-MD", D, "SEL97-LED", "36209488", "5000.00", "month", "2019-01-01", ""]
+    fields = dict(cpr=D, supplier_cvr="36209488", amount="3.360,00")
+    d = run(invoice(**fields), grants=grants).decisions.iloc[0]
+    assert d["reason"] == "AMOUNT_MISMATCH" and "bevilling G-D-MD" in d["message"]
+    assert d["message"].endswith(
+        "Borgeren har også en bevilling med timetakst hos leverandøren, der dækker perioden: hører fakturaen til "
+        "den, så kontrollér de fakturerede timer og bogfør manuelt på den."
+    )
+    # the hourly grant ended before the period: not said
+    grants.loc[grants["grant_id"] == "G-D97", "end_date"] = "2019-02-28"
+    d = run(invoice(**fields), grants=grants).decisions.iloc[0]
+    assert d["reason"] == "AMOUNT_MISMATCH" and "timetakst" not in d["message"]
