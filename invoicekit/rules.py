@@ -68,8 +68,10 @@ class Rules:
             if isinstance(value, str) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
                 raise InputError(None, name, f"expected a list of strings, got {quoted(value)}")
         paragraphs = tuple(normalise_paragraph(p) for p in self.paragraphs)
-        if "" in paragraphs:
-            given = self.paragraphs[paragraphs.index("")]
+        # a paragraph is a number or STU: "SEL" or "alle" names none (and posted nothing, unsaid)
+        named = [p == "STU" or p.isdecimal() for p in paragraphs]
+        if not all(named):
+            given = self.paragraphs[named.index(False)]
             raise InputError(
                 None, "paragraphs", f'expected one paragraph each, such as "107" or "§ 107", got {quoted(given)}'
             )
