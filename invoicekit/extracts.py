@@ -880,8 +880,10 @@ def _typed_invoice_lines(
     no_number = named & (line_no == "")
     problems.add_many(source, rows[no_number], "line_no", "linjenummeret mangler")
     usable &= ~no_number
+    # line numbers compare as numbers where they are (1, 01 and 001 are one line), else in any case
+    line_key = pd.Series(line_no, dtype=object).str.replace(r"^0+(?=\d+$)", "", regex=True).str.casefold()
     key = pd.DataFrame({"cvr": typed["cvr_key"].to_numpy(), "inv": typed["invoice_key"].to_numpy(dtype=object),
-                        "line": line_no})  # fmt: skip
+                        "line": line_key.to_numpy(dtype=object)})  # fmt: skip
     again = named & (line_no != "") & key.duplicated(keep=False).to_numpy()
     problems.add_many(source, rows[again], "line_no", "samme linjenummer står flere gange på fakturaen")
     usable &= ~again

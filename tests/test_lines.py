@@ -346,3 +346,17 @@ def test_lines_that_say_dkk_invoice_and_nothing_prepaid_post_as_before():
         ln |= {"Valuta": " dkk ", "document_type": "Faktura", "prepaid_amount": "0,00"}
     r = decide([invoice("S1", "50.000,00")], lines)
     assert r.decisions["status"].tolist() == ["posted"] and len(r.postings) == 2 and len(r.problems) == 0
+
+
+@pytest.mark.parametrize(("first", "again"), [("1", "01"), ("2", "002"), ("A", "a"), ("0", "00")])
+def test_a_line_number_written_twice_in_another_form_is_the_same_line(first, again):
+    """Lines 1 and 01 of one invoice were two lines, posted both, where a
+    repeated line number sends the invoice to manual (an attack on 0.9.11)."""
+    lines = [line("S1", first, ANNA, "30000"), line("S1", again, BO, "20000")]
+    r = decide([invoice("S1", "50.000,00")], lines)
+    d = r.decisions.iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "LINES_MISMATCH") and len(r.postings) == 0
+    assert r.problems["problem"].str.startswith("samme linjenummer står flere gange").sum() == 2
+    # 1 and 10 are two lines
+    r = decide([invoice("S1", "50.000,00")], [line("S1", "1", ANNA, "30000"), line("S1", "10", BO, "20000")])
+    assert r.decisions["status"].iloc[0] == "posted"
