@@ -974,7 +974,10 @@ def _typed_grants(
     cvr = cvr_codes(df["supplier_cvr"].str.strip())
     flag(_blank(*cvr), "supplier_cvr", "leverandørens CVR-nummer mangler eller er ugyldigt")
     rate, rate_ok, _ = parse_amounts(df["rate"], max_decimals=4)
-    flag(~rate_ok, "rate", "taksten er ikke et tal")
+    # a number with more decimals than a rate is read with (=22000/30 in a workbook): said as such
+    precise = df["rate"].str.fullmatch(r"\s*-?\d+[.,]\d{5,}\s*").fillna(False).to_numpy(dtype=bool)
+    flag(~rate_ok & precise, "rate", "taksten har mere end 4 decimaler; skriv den med højst 4")
+    flag(~rate_ok & ~precise, "rate", "taksten er ikke et tal")
     flag(rate_ok & (rate < 0), "rate", "taksten er negativ")
     flag(rate_ok & (rate > MAX_RATE_DKK * MONEY_SCALE), "rate", "taksten er urealistisk stor")
     # a handful of units: each distinct cell is read once

@@ -936,3 +936,21 @@ def test_amount_mismatch_says_when_a_grant_with_an_hourly_rate_covers_the_period
     grants.loc[grants["grant_id"] == "G-D97", "end_date"] = "2019-02-28"
     d = run(invoice(**fields), grants=grants).decisions.iloc[0]
     assert d["reason"] == "AMOUNT_MISMATCH" and "timetakst" not in d["message"]
+
+
+@pytest.mark.parametrize("rate", ["733.333333333", "733,33333", " 1850.123456 "])
+def test_a_rate_with_more_than_four_decimals_is_said_to_be_so(rate):
+    """A rate computed in a workbook (=22000/30) was left out as 'not a
+    number', and the caseworker looked for a typo that was not there (an
+    attack on 0.9.11). It is still left out (rounding it would change what is
+    paid), and the problem says why."""
+    grants = grants_table()
+    grants.loc[0, "rate"] = rate
+    res = run(invoice(), grants=grants)
+    d = res.decisions.iloc[0]  # A's other grant is at another supplier
+    assert d["reason"] == "NO_GRANT_FOR_SUPPLIER" and "kunne ikke bruges (se input_problems.csv)" in d["message"]
+    problem = res.problems[res.problems["column"] == "rate"]["problem"].tolist()
+    assert problem == ["taksten har mere end 4 decimaler; skriv den med højst 4"]
+    grants.loc[0, "rate"] = "28.500,0O"  # a letter O: not a number
+    problem = run(invoice(), grants=grants).problems
+    assert problem[problem["column"] == "rate"]["problem"].tolist() == ["taksten er ikke et tal"]
