@@ -28,7 +28,7 @@ import invoicekit.messages as msg
 from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.distinct import first_rows, tuple_codes
-from invoicekit.extracts import INVOICE, Grants, InvoiceLines, Invoices, SupportSheet
+from invoicekit.extracts import INVOICE, Grants, InvoiceLines, Invoices, SupportSheet, citizen_supplier_keys
 from invoicekit.history import History
 from invoicekit.keys import (
     citizen_keys,
@@ -198,6 +198,15 @@ class Checked:
         return _grant_row_unread(self.invoices, self.grants)
 
 
+def _left_out_at_supplier(inv: pd.DataFrame, grants: Grants) -> np.ndarray:
+    """Per invoice: whether a grant row left out names its citizen and its
+    supplier, or its citizen and a supplier that could not be read."""
+    cpr_key, cvr_key = inv["cpr_key"].to_numpy(), inv["cvr_key"].to_numpy()
+    pairs = grants.left_out_pairs
+    at_supplier = np.isin(citizen_supplier_keys(cpr_key, cvr_key), pairs)
+    return at_supplier | np.isin(citizen_supplier_keys(cpr_key, np.zeros_like(cvr_key)), pairs)
+
+
 def _grant_row_unread(invoices: Invoices, grants: Grants) -> np.ndarray:
     """Per invoice: whether a row of the citizen's in the grant extract was left out."""
     left_out, cpr_key = grants.left_out_citizens, invoices.frame["cpr_key"].to_numpy()
@@ -253,6 +262,17 @@ def check_batch(
     state.fail("NO_FIXED_RATE", m.n_fixed == 0)
     state.fail("AMOUNT_MISMATCH", m.n_ok == 0)
     state.fail("AMBIGUOUS", m.n_ok > 1)
+    if len(grants.left_out_pairs):  # one fits, but a row of the citizen's at the supplier may fit too
+        held_rows = state.open & (m.n_ok == 1) & _left_out_at_supplier(inv, grants)
+        held = np.flatnonzero(held_rows)
+        state.fail("AMBIGUOUS", held_rows)
+        # the one that fits is named in the message, and is no grant of the decision (as for two)
+        ids = _short(gr["grant_id"].to_numpy(dtype=object)[m.grant_pos[held]]).to_pylist()
+        detail[held] = [
+            f"bevilling {g}, forventet {a} kr."
+            for g, a in zip(ids, msg.money_dk(m.exp_out[held]).to_pylist(), strict=True)
+        ]
+        m.grant_pos[held], m.exp_out[held] = NO_GRANT_POS, -1
 
     # ------------------------------------------------ 17: coding, beside the keys of check 21 (the grant found is all they need)
     coded, (keys, codes, distinct) = _side_by_side(

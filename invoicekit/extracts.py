@@ -160,9 +160,20 @@ class Grants:
     #: citizen is found, the caseworker is told that a row of theirs could
     #: not be read, not that none exists
     left_out_citizens: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), compare=False, repr=False)
+    #: the (citizen, supplier) of each row left out with a valid CPR number, as
+    #: :func:`citizen_supplier_keys` (the supplier 0 where its CVR could not be
+    #: read): an invoice that fits one grant of the citizen at the supplier is
+    #: not posted while such a row may fit it too
+    left_out_pairs: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.frame)
+
+
+def citizen_supplier_keys(cpr_key: np.ndarray, cvr_key: np.ndarray) -> np.ndarray:
+    """(citizen, supplier) as one int64 per row, from the ``cpr_key`` (ten
+    digits) and ``cvr_key`` (eight digits, 0 for none) of grants or invoices."""
+    return np.asarray(cpr_key, dtype=np.int64) * 100_000_000 + np.asarray(cvr_key, dtype=np.int64)
 
 
 def as_invoices(invoices: Invoices | pd.DataFrame) -> Invoices:
@@ -916,10 +927,10 @@ def read_grants(path: str | Path) -> Grants:
     name = Path(path).name
     for r, count in raw.misaligned.items():
         problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(raw.frame.columns)}")
-    grants, left_out = _typed_grants(
+    grants, left_out, pairs = _typed_grants(
         df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr, dates=dates
     )
-    return Grants(grants, problems.frame(), left_out_citizens=left_out)
+    return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_pairs=pairs)
 
 
 def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
@@ -928,8 +939,8 @@ def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
     and recorded in ``.problems``."""
     _refuse_typed(df, "grants", "prepare_grants", "Grants")
     problems = Problems()
-    grants, left_out = _typed_grants(df, source, problems)
-    return Grants(grants, problems.frame(), left_out_citizens=left_out)
+    grants, left_out, pairs = _typed_grants(df, source, problems)
+    return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_pairs=pairs)
 
 
 def _typed_grants(
@@ -939,8 +950,9 @@ def _typed_grants(
     skip_rows: list[int] | None = None,
     numeric_cpr: np.ndarray | None = None,
     dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The typed grant table, and the CPR keys of the rows left out; rows
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The typed grant table, the CPR keys of the rows left out and their
+    (citizen, supplier) keys (:attr:`Grants.left_out_pairs`); rows
     that cannot be used are left out and recorded in ``problems``
     (``dates``: date columns read already, see :func:`_read_dates`).
 
@@ -1017,10 +1029,15 @@ def _typed_grants(
             "end_date": end,
         }
     )
-    kept = _dedupe_grants(out, bad, source, problems)
-    # the citizens of the rows left out, bad or conflicting (a valid CPR's key is its digits)
-    gone = out["cpr_key"].to_numpy()[~np.isin(out["row"].to_numpy(), kept["row"].to_numpy())]
-    return kept.reset_index(drop=True), np.unique(gone[gone > 0]).astype(np.int64)
+    kept, copies = _dedupe_grants(out, bad, source, problems)
+    # the citizens of the rows left out, bad or conflicting, not an exact copy of a row kept
+    # (a valid CPR's key is its digits)
+    rows = out["row"].to_numpy()
+    gone = ~np.isin(rows, kept["row"].to_numpy()) & ~np.isin(rows, copies)
+    gone &= out["cpr_key"].to_numpy() > 0
+    citizens = out["cpr_key"].to_numpy()[gone]
+    pairs = citizen_supplier_keys(citizens, out["cvr_key"].to_numpy()[gone])
+    return kept.reset_index(drop=True), np.unique(citizens).astype(np.int64), np.unique(pairs)
 
 
 def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
@@ -1048,10 +1065,13 @@ def _text_and_key(codes: np.ndarray, numbers: np.ndarray) -> tuple[pa.Array, np.
     return pd.array(text, dtype="str"), digits_key(numbers)[codes]
 
 
-def _dedupe_grants(grants: pd.DataFrame, bad: np.ndarray, source: str, problems: Problems) -> pd.DataFrame:
+def _dedupe_grants(
+    grants: pd.DataFrame, bad: np.ndarray, source: str, problems: Problems
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The grants without the ``bad`` rows (left out already), and the same
-    grant twice: identical copies are kept once; conflicting copies are all
-    left out (nobody can tell which is right). Grant ids are compared as
+    grant twice: identical copies are kept once (the rows of the others are
+    given beside); conflicting copies are all left out (nobody can tell which
+    is right). Grant ids are compared as
     check 21 compares them (case, dashes, a trailing ``.``: ``G1`` and ``g1.``
     are one grant), and a copy that could not be read conflicts too: the one
     read was posted where Sensum held another version of it."""
@@ -1061,12 +1081,14 @@ def _dedupe_grants(grants: pd.DataFrame, bad: np.ndarray, source: str, problems:
     beside_unread = np.isin(key, key[bad & (key != "")])[~bad]
     grants, key = grants[~bad], key[~bad]
     dup = pd.Series(key).duplicated(keep=False).to_numpy() | beside_unread
+    none = np.empty(0, dtype=np.int64)
     if not dup.any():
-        return grants
+        return grants, none
     fields = [c for c in grants.columns if c != "row"]
     # an exact copy repeats its grant_id too: only the rows whose id repeats are compared
     exact_copy = np.zeros(len(grants), dtype=bool)
     exact_copy[dup] = grants[dup].duplicated(subset=fields, keep="first").to_numpy()
+    copies = grants["row"].to_numpy()[exact_copy] if exact_copy.any() else none
     if exact_copy.any():
         problems.add_many(
             source, grants["row"].to_numpy()[exact_copy], "grant_id", "dublet af en tidligere række; ignoreret"
@@ -1086,7 +1108,7 @@ def _dedupe_grants(grants: pd.DataFrame, bad: np.ndarray, source: str, problems:
         "grant_id",
         "samme bevillings-ID findes også i en række, der ikke kunne læses; ret den, så robotten ved, hvilken der gælder",
     )
-    return grants[~(conflict | unread)]
+    return grants[~(conflict | unread)], copies
 
 
 # ---------------------------------------------------------------- support sheet

@@ -265,10 +265,20 @@ def joined_arrow(*parts) -> pa.Array:
 
 
 def _ambiguous(f: Facts) -> pa.Array:
-    return joined_arrow(
-        integers(f["n_candidates"]), " bevillinger passer på CPR, leverandør, periode og beløb (",
+    n = np.asarray(f["n_candidates"])
+    many = joined_arrow(
+        integers(n), " bevillinger passer på CPR, leverandør, periode og beløb (",
         f["detail"], "). Afslut eller ret de overlappende bevillinger i Sensum, og bogfør manuelt på den rigtige.",
     )  # fmt: skip
+    if (n > 1).all():
+        return many
+    # one fits, but a row of the citizen's at the supplier was left out and may fit too
+    one = joined_arrow(
+        "Én bevilling passer på CPR, leverandør, periode og beløb (", f["detail"], "), men en række i "
+        "bevillingsudtrækket for borgeren hos leverandøren kunne ikke bruges (se input_problems.csv) og kan "
+        "også passe. Ret rækken i Sensum, og bogfør manuelt på den rigtige bevilling.",
+    )  # fmt: skip
+    return pc.if_else(pa.array(n > 1), many, one)
 
 
 def _no_coding(f: Facts) -> pa.Array:

@@ -192,12 +192,14 @@ class Grant:
     end: dt.date | None
 
 
-def usable_grants(rows: list[dict]) -> list[Grant]:
+def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple[str, str | None]]]:
     """The grants read; copies of one grant (ids compared as check 21 compares
     them) count once when identical, and are all left out when they differ
-    or when one of them could not be read."""
+    or when one of them could not be read. Beside them the (CPR, supplier CVR
+    or None) of every row left out with a valid CPR number but an exact copy."""
     grants = []
     unread = set()
+    left_out = set()
     for r in rows:
         cpr, cvr, rate = cpr_ok(r["cpr"]), cvr_ok(r["supplier_cvr"]), money(r["rate"])
         unit = UNITS.get(r["rate_unit"].strip().lower())
@@ -208,6 +210,8 @@ def usable_grants(rows: list[dict]) -> list[Grant]:
         if not ok:
             if r["grant_id"].strip():
                 unread.add(grant_key(r["grant_id"].strip()))
+            if cpr:
+                left_out.add((cpr, cvr))
             continue
         grants.append(Grant(r["grant_id"].strip(), cpr, r["service_code"].strip(), cvr, rate, unit, start, end))
     by_id: dict[str, list[Grant]] = {}
@@ -216,9 +220,12 @@ def usable_grants(rows: list[dict]) -> list[Grant]:
     kept = []
     for g in grants:
         copies = by_id[grant_key(g.grant_id)]
-        if grant_key(g.grant_id) not in unread and all(c == copies[0] for c in copies) and g is copies[0]:
-            kept.append(g)
-    return kept
+        if grant_key(g.grant_id) not in unread and all(c == copies[0] for c in copies):
+            if g is copies[0]:
+                kept.append(g)
+        else:
+            left_out.add((g.cpr, g.cvr))
+    return kept, left_out
 
 
 def norm_paragraph(text: str) -> str:
@@ -284,7 +291,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     ``status``, ``reason``, ``grant_id``). With ``run_date``, a posted
     invoice has ``posting_dates``: one a posting line (a line each when decided
     line by line), with ``supplementary`` the rules' ``MM-DD``."""
-    usable = usable_grants(grants)
+    usable, left_out = usable_grants(grants)
     svc = {}
     for r in services:
         svc.setdefault(r["service_code"].strip().casefold(), []).append(
@@ -357,7 +364,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         elif not fitting:
             fail("AMOUNT_MISMATCH")
             d["expected_amount"] = min((abs(amount - expected[g.grant_id]), expected[g.grant_id]) for g in fixed)[1]
-        elif len(fitting) > 1:
+        elif len(fitting) > 1 or (cpr, cvr) in left_out or (cpr, None) in left_out:
             fail("AMBIGUOUS")
         if d["reason"]:
             return None

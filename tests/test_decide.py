@@ -954,3 +954,30 @@ def test_a_rate_with_more_than_four_decimals_is_said_to_be_so(rate):
     grants.loc[0, "rate"] = "28.500,0O"  # a letter O: not a number
     problem = run(invoice(), grants=grants).problems
     assert problem[problem["column"] == "rate"]["problem"].tolist() == ["taksten er ikke et tal"]
+
+
+def test_one_fitting_grant_is_not_posted_while_a_row_of_the_citizens_at_the_supplier_could_not_be_read():
+    """Citizen A's grant at Solhøj fits, but a second row of A's at Solhøj
+    was left out (a rate nobody reads): it may be the grant that holds (a
+    re-registration, a new rate), and the robot posted the one it could read
+    (an attack on 0.9.11). Now AMBIGUOUS. A row left out at another supplier,
+    or an exact copy of a row read, holds nothing back."""
+    for rate, cvr in (("28.500,00 kr/md", SOLHOJ), ("30000", "ukendt")):
+        grants = grants_table()
+        grants.loc[len(grants)] = ["G-A108-NY", A, "SEL108-BO", cvr, rate, "month", "2019-03-01", ""]
+        d = run(invoice(), grants=grants).decisions.iloc[0]
+        assert (d["status"], d["reason"]) == ("manual", "AMBIGUOUS"), (rate, cvr)
+        assert d["message"].startswith(
+            "Én bevilling passer på CPR, leverandør, periode og beløb (bevilling G-A108, forventet 28.500,00 kr.), "
+            "men en række i bevillingsudtrækket for borgeren hos leverandøren kunne ikke bruges (se input_problems.csv)"
+        )
+    grants = grants_table()
+    grants.loc[len(grants)] = ["G-A104-NY", A, "SEL104-AKT", KILDEN, "abc", "day", "2019-03-01", ""]
+    grants.loc[len(grants)] = grants.loc[0].to_list()  # an exact copy
+    res = run(invoice(), grants=grants)
+    assert len(res.problems) == 2  # both rows were left out
+    d = res.decisions.iloc[0]
+    assert (d["status"], d["grant_id"]) == ("posted", "G-A108")
+    # two grants that fit are said as before
+    d = decide_case("AMBIGUOUS")
+    assert d["message"].startswith("2 bevillinger passer på CPR, leverandør, periode og beløb (")
