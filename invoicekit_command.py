@@ -75,10 +75,14 @@ def prepare_process(command: str | None = None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
-    prepare_process(words[0] if words else None)  # the command: the first word (its only option is --version)
-    from invoicekit.cli import main as command
+    try:
+        prepare_process(words[0] if words else None)  # the command: the first word (its only option is --version)
+        from invoicekit.cli import main as command
 
-    return command(argv)
+        return command(argv)
+    except KeyboardInterrupt:  # while starting (the command itself says so in its own words): no traceback
+        print("invoicekit: error: stopped (Ctrl-C) while starting; nothing was read or written", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -895,7 +895,30 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     _actions_parser(sub)
     if not argv or argv[0] not in sub.choices:
         _plugin_commands(sub)
+    _paths_named(parser)
     return parser
+
+
+#: the options that name a file or a folder, by their metavar
+PATH_METAVARS = frozenset({"DIR", "FILE", "PATH", "PNG"})
+
+
+def _named_path(text: str) -> str:
+    """A path option's value: not blank (``--out ""``, an unset shell variable,
+    meant the current folder, and a run was recorded into it)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is blank; expected the name of a file or a folder")
+    return text
+
+
+def _paths_named(parser: argparse.ArgumentParser) -> None:
+    """Every path option of ``parser`` and its commands refuses a blank value."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                _paths_named(command)
+        elif action.metavar in PATH_METAVARS and action.type is None:
+            action.type = _named_path
 
 
 def _progress(enabled: bool):

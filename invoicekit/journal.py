@@ -254,13 +254,32 @@ class Journal:
             self.version = self._check()
             if self.version < SCHEMA_VERSION and not readonly:
                 self._migrate()
+            self.secret = self._secret()
         except sqlite3.DatabaseError as exc:
             self.close()
             raise _journal_error(self.path, exc) from None
         except BaseException:
             self.close()
             raise
-        self.secret = self._meta("secret") or new_secret()
+
+    def _secret(self) -> str:
+        """The secret the journal's keys are hashed with. A schema-1 journal
+        has none (its keys are made from its plain values, with a new one,
+        when it is read or migrated); from schema 2 on, a journal without one
+        is damaged: a new one would make every stored key match nothing, and
+        check 21 would pass an invoice for a period paid before."""
+        secret = self._meta("secret")
+        if secret:
+            return secret
+        if self.version >= 2:
+            raise InputError(
+                self.path,
+                None,
+                "has lost its secret (the table meta has no 'secret'), with which its stored keys were made: "
+                "the journal is damaged, and without it the robot cannot see what it paid before; restore the "
+                "journal from a backup",
+            )
+        return new_secret()
 
     # ------------------------------------------------------------ schema
 
@@ -518,6 +537,8 @@ class Journal:
             self.conn.execute("BEGIN")
             self.version = self._check()
             self.secret = self._meta("secret") or self.secret
+            if self.version >= 2:
+                self.secret = self._secret()
         except sqlite3.DatabaseError as exc:
             self._rollback()
             raise _journal_error(self.path, exc) from None
@@ -529,7 +550,17 @@ class Journal:
     def history(self) -> History:
         """What earlier runs tell a new one: invoices seen, periods paid."""
         with self._snapshot():
-            return self._history()
+            try:
+                return self._history()
+            except (pa.ArrowException, UnicodeDecodeError) as exc:
+                # a damaged blob can read as Parquet and still hold text that is no text (a page
+                # overwritten): what it says is not shown, it may be any bytes of the stored data
+                raise InputError(
+                    self.path,
+                    None,
+                    f"its stored decisions cannot be read ({type(exc).__name__}); the journal is damaged: "
+                    "restore it from a backup",
+                ) from None
 
     def _history(self) -> History:
         columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "period_start",

@@ -52,7 +52,7 @@ from invoicekit.delivery import (
     sha256,
     write_manifest,
 )
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, OutputError
 from invoicekit.extracts import (
     Grants,
     InvoiceLines,
@@ -381,7 +381,19 @@ def run(
                 crash_point("after-commit")
                 outputs = deliver(run_id, staging, out_dir, {n: f["sha256"] for n, f in files.items()})
                 crash_point("before-delivered-mark")
-                j.mark_delivered(run_id)
+                try:
+                    j.mark_delivered(run_id)
+                except (InputError, OutputError) as exc:
+                    # recorded and delivered: only the mark is missing, and the next run on the
+                    # journal writes it (it finds the files in place); an error here said the
+                    # run failed, or "nothing was recorded", beside a payment file to import
+                    log.warning(
+                        "run %d is recorded and its files are delivered to %s; only the journal's note that "
+                        "they were delivered could not be written (%s): the next run on this journal writes it",
+                        run_id,
+                        out_dir.resolve(),
+                        exc,
+                    )
         finally:
             lock.release()
     except BaseException:

@@ -1088,3 +1088,41 @@ def test_an_output_folder_or_journal_whose_name_is_not_utf8_is_refused_before_an
     one_line(robot.capsys.readouterr().err, "UTF-8", "\\xff")
     assert list((robot.tmp / bad).iterdir()) == []
     assert not (robot.tmp / "o1").exists() and not (robot.tmp / "j.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ("in use", "is in use by another run; try again when that run has finished"),
+        ("disk full", "cannot be written (database or disk is full); nothing was recorded"),
+    ],
+)
+def test_a_run_whose_delivered_mark_cannot_be_written_says_it_is_recorded_and_delivered(robot, monkeypatch, failure):
+    """The journal could not take the note that a run's files were delivered
+    (another run held it past the timeout, or the disk filled): the run ended
+    in an error, 'nothing was recorded', beside a payment file recorded and
+    in place (an attack on 0.9.11). It now ends well and says what happened;
+    the next run writes the note, and posts nothing again."""
+    from invoicekit.errors import InputError, OutputError
+    from invoicekit.journal import Journal
+
+    kind, text = failure
+
+    def refuse(self, run_id):
+        raise (InputError(self.path, None, text) if kind == "in use" else OutputError(f"{self.path}: {text}"))
+
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    with monkeypatch.context() as m:
+        m.setattr(Journal, "mark_delivered", refuse)
+        code, printed, d = robot.run(month(3, invoice_id="F-1"), out="o1")
+    assert code == 0, printed.err
+    assert "run 2 is recorded and its files are delivered to" in printed.err
+    assert "could not be written" in printed.err and "the next run on this journal writes it" in printed.err
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-1"]
+    with sqlite3.connect(robot.journal) as conn:
+        assert conn.execute("SELECT count(*) FROM runs WHERE delivered_at IS NULL").fetchone()[0] == 1
+    code, printed, d = robot.run(month(3, invoice_id="F-1"), month(5, invoice_id="F-3"), out="o2")
+    assert code == 0, printed.err
+    assert d["reason"].tolist() == ["DUPLICATE_INVOICE", ""]
+    with sqlite3.connect(robot.journal) as conn:
+        assert conn.execute("SELECT count(*) FROM runs WHERE delivered_at IS NULL").fetchone()[0] == 0

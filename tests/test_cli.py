@@ -721,3 +721,50 @@ def test_run_asks_to_keep_its_freed_memory(example_case, tmp_path, monkeypatch):
     monkeypatch.setattr(cli, "keep_freed_memory", lambda: asked.append("run") or True)
     assert main(args(example_case, tmp_path / "o1", "--dry-run", "--quiet")) == 0
     assert asked == ["run"]
+
+
+@pytest.mark.parametrize("when", ["settling the process", "importing the command"])
+def test_ctrl_c_while_the_command_starts_is_one_line_not_a_traceback(monkeypatch, capsys, when):
+    """Ctrl-C in the first half second (the imports) printed a raw
+    KeyboardInterrupt traceback (an attack on 0.9.11); a small run is mostly
+    that half second."""
+    import types
+
+    import invoicekit_command
+
+    def interrupted(*_args):
+        raise KeyboardInterrupt
+
+    if when == "settling the process":
+        monkeypatch.setattr(invoicekit_command, "prepare_process", interrupted)
+    else:
+        cli_module = types.ModuleType("invoicekit.cli")
+        cli_module.__getattr__ = interrupted  # the import's `from … import main` asks for it
+        monkeypatch.setitem(sys.modules, "invoicekit.cli", cli_module)
+    assert invoicekit_command.main(["run", "--help"]) == 130
+    captured = capsys.readouterr()
+    assert captured.err == "invoicekit: error: stopped (Ctrl-C) while starting; nothing was read or written\n"
+    assert "Traceback" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--grants", "g.csv", "--invoices", "i.csv", "--support-sheet", "s.xlsx", "--out", "", "--dry-run"],
+        ["run", "--grants", "g.csv", "--invoices", "i.csv", "--support-sheet", "s.xlsx", "--out", "o",
+         "--journal", " "],
+        ["evaluate", "--decisions", "d.csv", "", "--truth", "t.csv", "--out", "e"],
+        ["sample", "draw", "--journal", "j.sqlite", "--month", "2019-01", "--out", ""],
+    ],
+)  # fmt: skip
+def test_a_blank_path_is_refused_before_anything_is_read(argv, tmp_path, monkeypatch, capsys):
+    """``--out ""`` (an unset shell variable) recorded a run into the
+    current folder (an attack on 0.9.11): a blank file or folder name is now
+    refused (exit 2), naming the option."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:  # argparse's own exit, as for any option typed wrong
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "is blank; expected the name of a file or a folder" in err
+    assert not list(tmp_path.iterdir())

@@ -918,3 +918,54 @@ def test_a_credit_note_is_not_remembered_and_an_invalid_cvr_is_neither_in_a_run_
     assert run_example(example_case, tmp_path / "two", journal, invoices="two.csv").decisions["status"].tolist() == [
         "posted"
     ]
+
+
+def _run_argv(case: Path, journal: Path, out: Path, *more: str) -> list[str]:
+    return ["run", "--grants", str(case / "bevillinger.csv"), "--invoices", str(case / "regninger.csv"),
+            "--support-sheet", str(case / "stoetteark.xlsx"), "--journal", str(journal), "--out", str(out), *more]  # fmt: skip
+
+
+@pytest.mark.parametrize("how", ["deleted", "blank"])
+def test_a_journal_that_lost_its_secret_is_refused_not_keyed_anew(example_case, tmp_path, capsys, how):
+    """The journal's secret gone from meta: the run hashed with a new one, so
+    no stored citizen key matched and check 21 posted an invoice for a period
+    paid before under a grant registered again (an attack on 0.9.11). Every
+    command now stops (exit 2) and posts nothing."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with sqlite3.connect(journal) as conn:
+        if how == "deleted":
+            conn.execute("DELETE FROM meta WHERE key = 'secret'")
+        else:
+            conn.execute("UPDATE meta SET value = '' WHERE key = 'secret'")
+    for argv in (
+        _run_argv(example_case, journal, tmp_path / "again"),
+        _run_argv(example_case, journal, tmp_path / "dry", "--dry-run"),
+        ["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "r")],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and str(journal) in err[0] and "has lost its secret" in err[0], err
+    assert not (tmp_path / "again" / "opus_postings.csv").exists() and count_runs(journal) == 1
+    with pytest.raises(InputError, match="has lost its secret"):
+        Journal(journal, readonly=True)
+
+
+def test_stored_decisions_whose_text_is_no_text_stop_the_run_in_one_line(example_case, tmp_path, capsys):
+    """A damaged page can leave a blob that reads as Parquet but whose text
+    is no UTF-8: the run ended in 'unexpected ArrowException' (exit 1) and
+    showed the damaged bytes (an attack on 0.9.11)."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with sqlite3.connect(journal) as conn:
+        (data,) = conn.execute("SELECT data FROM run_decisions").fetchone()
+        t = pq.read_table(pa.BufferReader(data))
+        k = t.schema.get_field_index("invoice_id")
+        bad = pa.array([b"INV\xff\xfe"] * t.num_rows, pa.binary()).view(pa.string())
+        sink = pa.BufferOutputStream()
+        pq.write_table(t.set_column(k, "invoice_id", bad), sink)
+        conn.execute("UPDATE run_decisions SET data = ?", (sink.getvalue().to_pybytes(),))
+    assert main(_run_argv(example_case, journal, tmp_path / "again")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(journal) in err[0] and "damaged" in err[0] and "\ufffd" not in err[0], err
+    assert not (tmp_path / "again" / "opus_postings.csv").exists()

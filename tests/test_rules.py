@@ -93,7 +93,7 @@ def test_a_word_that_names_no_paragraph_is_refused(tmp_path, given):
     """``paragraphs = ["SEL"]`` was taken as a paragraph named SEL: the
     robot then posted nothing of what the list was meant to allow, and
     nothing said why (an attack on 0.9.11)."""
-    with pytest.raises(InputError, match="key 'paragraphs'.*expected one paragraph each") as err:
+    with pytest.raises(InputError, match=r"key 'paragraphs'.*expected one paragraph each") as err:
         load_rules(write(tmp_path, f'paragraphs = ["108", "{given}"]\n'))
     assert given in str(err.value)
     assert load_rules(write(tmp_path, 'paragraphs = ["108", "97", "Stu"]\n')).paragraphs == ("108", "97", "STU")
