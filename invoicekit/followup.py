@@ -203,14 +203,27 @@ def service_table(d: pd.DataFrame) -> pd.DataFrame:
 
 
 def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
-    """Per month: postings, and those the truth says were wrong (another grant,
-    PSP element or art, or not to be paid), with the error rate."""
+    """Per month with automatic postings (``d`` as :func:`load_decisions`
+    gives it): ``posted``, those the truth has a row for (``checked``), those
+    it says were wrong (another grant, PSP element or art, or not to be paid)
+    and the error rate among those checked (NaN where none was); and
+    ``unchecked``, the postings the truth has no row for, which were counted
+    as neither right nor wrong, and must not pass unsaid."""
     ev = evaluate(d, truth).invoices
-    posted = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
-    g = posted.groupby("month", sort=True)
-    t = pd.DataFrame({"posted": g.size(), "wrong": g["outcome"].agg(lambda s: int((s == "posted_wrong").sum()))})
-    t = t.astype("int64")  # no postings at all: empty columns, still numbers
-    t["error_rate"] = t["wrong"] / t["posted"]
+    checked = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
+    g = checked.groupby("month", sort=True)
+    all_posted = d[d["status"] == POSTED].groupby("month", sort=True).size()
+    t = pd.DataFrame(
+        {
+            "posted": all_posted,
+            "checked": g.size(),
+            "wrong": g["outcome"].agg(lambda s: int((s == "posted_wrong").sum())),
+        }
+    )
+    t = t.fillna(0).astype("int64")  # no postings at all: empty columns, still numbers
+    t["error_rate"] = (t["wrong"] / t["checked"]).where(t["checked"] > 0)
+    t["unchecked"] = t["posted"] - t["checked"]
+    t.index.name = "month"
     return t.reset_index()
 
 
@@ -292,6 +305,8 @@ class FollowUp:
             "hours_saved": float(self.hours["cumulative_hours"].iat[-1]),
             "value_dkk": float(self.hours["value_dkk"].iat[-1]),
             "wrong_postings": None if self.wrong is None else int(self.wrong["wrong"].sum()),
+            "postings_checked": None if self.wrong is None else int(self.wrong["checked"].sum()),
+            "postings_unchecked": None if self.wrong is None else int(self.wrong["unchecked"].sum()),
         }
 
     def text(self) -> str:
@@ -308,7 +323,15 @@ class FollowUp:
             f"Hours saved so far: {en_number(h['hours_saved'])} (worth {en_number(h['value_dkk'])} kr.).",
         ]
         if h["wrong_postings"] is not None:
-            lines.append(f"Wrong postings found in the truth: {h['wrong_postings']}.")
+            unchecked = h["postings_unchecked"]
+            lines.append(
+                f"Wrong postings found in the truth: {h['wrong_postings']:,} of {h['postings_checked']:,} checked"
+                + (
+                    f"; {unchecked:,} automatic postings have no row in the truth and were not checked."
+                    if unchecked
+                    else "."
+                )
+            )
         for c in self.controls.itertuples(index=False) if self.controls is not None else ():
             lines.append(
                 f"Sample control {c.month}: {c.errors} wrong of {c.checked} checked, at most "

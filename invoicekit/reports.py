@@ -112,8 +112,10 @@ HOURS = {
 WRONG = {
     "month": ("Måned", "month"),
     "posted": ("Bogført automatisk", "int"),
+    "checked": ("Med i facit", "int"),
     "wrong": ("Fejlposteringer", "int"),
-    "error_rate": ("Fejlrate", "pct"),
+    "error_rate": ("Fejlrate blandt dem i facit", "pct"),
+    "unchecked": ("Ikke i facit, ikke kontrolleret", "int"),
 }
 CONTROLS = {
     "month": ("Måned", "month"),
@@ -155,6 +157,8 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
     ]
     if h["wrong_postings"] is not None:
         kpis.append(("Fejlposteringer fundet", dk_number(h["wrong_postings"])))
+        if h["postings_unchecked"]:
+            kpis.append(("Bogføringer uden række i facit, ikke kontrolleret", dk_number(h["postings_unchecked"])))
     if h["last_month_rate"] is None:
         verdict = f"Robotten kørte i {h['last_month']} uden at finde fakturaer."
     elif h["target"] - h["last_month_rate"] <= 0:

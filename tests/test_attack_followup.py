@@ -340,3 +340,32 @@ def test_actions_out_that_is_a_file_is_exit_2(world, tmp_path, capsys):
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     assert main(["actions", "--journal", str(world / "journal.sqlite"), "--out", str(tmp_path / "afile")]) == 2
     one_line(capsys.readouterr().err, "is a file")
+
+
+def test_postings_the_truth_has_no_row_for_are_said_not_checked(world, tmp_path, capsys):
+    """Truth rows of postings deleted: the follow-up still said 'Wrong
+    postings found in the truth: N' over the postings left, and its table
+    counted fewer postings than the month had, with no word of those never
+    checked (an attack on 0.9.11). Now each month says how many postings
+    were checked and how many were not."""
+    journal = world / "journal.sqlite"
+    d = load_decisions(journal)
+    truth = pd.read_csv(world / "world" / "truth.csv", dtype=str, keep_default_na=False)
+    full = followup(journal, truth=truth).wrong
+    assert (full["unchecked"] == 0).all() and (full["checked"] == full["posted"]).all()
+    posted = d[d["status"] == "posted"]
+    last = posted["month"].max()
+    gone = posted[posted["month"] == last].head(5)
+    keys = set(zip(gone["month"], gone["row"].astype(str), strict=True))
+    cut = truth[[(m, r) not in keys for m, r in zip(truth["month"], truth["row"], strict=True)]]
+    assert len(cut) == len(truth) - 5
+    path = tmp_path / "truth.csv"
+    cut.to_csv(path, index=False)
+    w = followup(journal, truth=cut).wrong.set_index("month")
+    assert w.loc[last, "posted"] == full.set_index("month").loc[last, "posted"]
+    assert w.loc[last, "unchecked"] == 5 and w.loc[last, "checked"] == w.loc[last, "posted"] - 5
+    assert main(["report", "followup", "--journal", str(journal), "--truth", str(path), "--out", str(tmp_path / "f")]) == 0
+    out = capsys.readouterr().out
+    assert "5 automatic postings have no row in the truth and were not checked" in out
+    html = (tmp_path / "f" / "followup.html").read_text(encoding="utf-8")
+    assert "Bogføringer uden række i facit, ikke kontrolleret" in html and "Ikke i facit, ikke kontrolleret" in html
