@@ -143,12 +143,16 @@ class Tuning:
         lines = [f"{'rule set':<{width}} {'automation':>10} {'errors':>7} {'error rate':>10} {'upper 95%':>9}  front"]
         for r in t.itertuples(index=False):
             mark = "  <- recommended" if r.recommended else ""
+            # no postings, no error rate (0 of 0)
+            rate, high = (
+                (f"{r.error_rate:>10.2%}", f"{r.error_rate_high:>9.2%}") if r.posted else (f"{'–':>10}", f"{'–':>9}")
+            )
             lines.append(
-                f"{r.rule_set:<{width}} {r.automation_rate:>10.1%} {r.posted_wrong:>7} {r.error_rate:>10.2%} "
-                f"{r.error_rate_high:>9.2%}  {'*' if r.pareto else ' '}{mark}"
+                f"{r.rule_set:<{width}} {r.automation_rate:>10.1%} {r.posted_wrong:>7} {rate} "
+                f"{high}  {'*' if r.pareto else ' '}{mark}"
             )
         if self.recommended is None:
-            lines.append(f"No rule set keeps the error rate at or below {self.max_error:.2%}.")
+            lines.append(f"No rule set that posts anything keeps the error rate at or below {self.max_error:.2%}.")
         else:
             rec = t[t["recommended"]].iloc[0]
             lines.append(
@@ -329,7 +333,8 @@ def tune(
         )
     table = pd.DataFrame(rows)
     table["pareto"] = pareto_front(table["automation_rate"], table["error_rate"])
-    ok = table["error_rate"] <= max_error + 1e-12
+    # a rule set that posts nothing has no error rate to speak of (0 of 0): never the one recommended
+    ok = (table["error_rate"] <= max_error + 1e-12) & (table["posted"] > 0)
     table["recommended"] = False
     recommended = None
     if ok.any():

@@ -462,3 +462,21 @@ def test_tune_in_worker_processes_weighs_each_rule_set_as_replayed_alone():
         summary = evaluate(simulate(w, w.rules.replace(**params), messages=False), w.truth).summary
         for name in ("invoices", "posted", "posted_wrong", "automation_rate", "error_rate", "error_rate_high"):
             assert table.loc[_describe(params), name] == summary[name], (name, params)
+
+
+def test_a_rule_set_that_posts_nothing_is_never_recommended(world):
+    """'paragraphs=-' posts nothing: its 0 wrong of 0 read as an error rate
+    of 0.00 %, and with every other set over the limit it was recommended, a
+    robot that pays nothing (an attack on 0.9.11)."""
+    w = load_world(world)
+    grid = "tolerance=25;paragraphs=-,103+104+107+108+STU"
+    table = tune(w, grid, max_error="100%").table
+    nothing = table[table["posted"] == 0]
+    assert len(nothing) == 1 and nothing["recommended"].eq(False).all()
+    assert table.loc[table["posted"] > 0, "posted_wrong"].iloc[0] > 0  # the other set posts some wrongly
+    result = tune(w, grid, max_error="0%")
+    assert result.recommended is None and not result.table["recommended"].any()
+    text = result.text()
+    assert "No rule set that posts anything keeps the error rate at or below 0.00%." in text
+    row = next(line for line in text.splitlines() if line.startswith("paragraphs=-") or "paragraphs=-" in line)
+    assert "–" in row and "0.00%" not in row
