@@ -232,8 +232,16 @@ def wrong_from_controls(paths: list[str | Path], journal: str | Path | None = No
     and the upper bound on the error rate. With ``journal``, each sheet must
     have been drawn from its postings."""
     rows = []
+    sheet_of: dict[str, str | Path] = {}
     for p in paths:
         r = evaluate_control(p, journal)
+        if r.month in sheet_of:  # the same sheet twice, or two fillings of one month's sample: which holds?
+            raise InputError(
+                p,
+                None,
+                f"is a second control sheet for {r.month} (beside {sheet_of[r.month]}); give one filled-in sheet a month",
+            )
+        sheet_of[r.month] = p
         rows.append(
             {
                 "month": r.month,

@@ -377,3 +377,19 @@ def test_a_control_sheet_is_never_written_over_a_file(journal, tmp_path, capsys)
     assert main([*argv[:-1], str(out)]) == 2
     assert "exists" in capsys.readouterr().err
     assert out.read_bytes() == before
+
+
+def test_two_control_sheets_for_one_month_are_refused_by_the_follow_up(journal, tmp_path, capsys):
+    """One month's sample filled in twice (all 'nej', then with errors), or
+    one sheet given twice: the follow-up listed the month twice, accepted
+    and not accepted (an attack on 0.9.11)."""
+    path, wb = _filled(journal, tmp_path)
+    wb.save(path)
+    second = tmp_path / "control-again.xlsx"
+    wb.save(second)
+    base = ["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "f")]
+    for sheets in ([path, second], [path, path]):
+        assert main([*base, "--control", *map(str, sheets)]) == 2
+        one_line(capsys.readouterr().err, str(sheets[1]), "is a second control sheet for 2018-12", str(path))
+    assert not (tmp_path / "f").exists()
+    assert main([*base, "--control", str(path)]) == 0
