@@ -708,10 +708,23 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     order). A file inside a folder named ``YYYY-MM`` (a replay) gets that
     month, so it can be matched to a world's truth by row."""
     frames = []
+    given: dict[Path, Path] = {}
+    last_month = ""
     for p in paths:
         p = Path(p)
         if not p.exists():
             raise MissingFileError(p, "does not exist; expected a decisions.csv from invoicekit run")
+        # each invoice counts once, at its first decision: a file twice counted its numberless
+        # invoices twice, and months out of order took a later decision for the first
+        if p.resolve() in given:
+            raise InputError(p, None, f"is given twice (as {given[p.resolve()]} too); give each run's file once")
+        given[p.resolve()] = p
+        if _is_month(p.parent.name):
+            if p.parent.name < last_month:
+                raise InputError(
+                    p, None, f"is of {p.parent.name}, given after {last_month}; give the files oldest first"
+                )
+            last_month = p.parent.name
         d = read_text_csv(p, "a decisions.csv from invoicekit run")
         if "status" not in d or "row" not in d:
             raise InputError(p, "status", "missing; expected a decisions.csv from invoicekit run")

@@ -30,6 +30,7 @@ from invoicekit.parsing import money_text
 from invoicekit.posting_history import PostingHistory, prepare_posting_history, read_posting_history
 from invoicekit.replay import load_world, replay, simulate
 from synthetic import synthesize
+from tests.test_attacks import one_line
 
 
 @pytest.fixture(scope="module")
@@ -439,3 +440,22 @@ def test_decision_lines_that_cannot_be_used_are_refused_naming_the_file(replayed
     (bad / "decision_lines.csv").write_text("", encoding="utf-8")
     assert main(argv) == 2
     assert "decision_lines.csv: is empty" in capsys.readouterr().err
+
+
+def test_a_decisions_file_given_twice_or_months_out_of_order_are_refused(replayed, tmp_path, capsys):
+    """The same decisions.csv twice counted its numberless invoices twice
+    (692 invoices for 690), and a later month given before an earlier one
+    took the later decision for the first (an attack on 0.9.11)."""
+    world, replay_dir = replayed
+    months = sorted(p.name for p in replay_dir.iterdir() if p.is_dir())
+    first, second = (replay_dir / m / "decisions.csv" for m in months[:2])
+    truth = ["--truth", str(world / "truth.csv"), "--out", str(tmp_path / "e")]
+    assert main(["evaluate", "--decisions", str(first), str(first), *truth]) == 2
+    one_line(capsys.readouterr().err, str(first), "is given twice")
+    again = Path(str(first).replace(str(replay_dir), str(replay_dir) + "/."))  # the same file by another path
+    assert main(["evaluate", "--decisions", str(first), str(again), *truth]) == 2
+    one_line(capsys.readouterr().err, "is given twice")
+    assert main(["evaluate", "--decisions", str(second), str(first), *truth]) == 2
+    one_line(capsys.readouterr().err, str(first), f"is of {months[0]}, given after {months[1]}")
+    assert not (tmp_path / "e").exists()
+    assert main(["evaluate", "--decisions", str(first), str(second), *truth]) == 0
