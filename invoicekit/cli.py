@@ -44,7 +44,7 @@ import pyarrow as pa
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.delivery import MANIFEST, STAGING_PREFIX
 from invoicekit.errors import InputError, OutputError, first_named
-from invoicekit.identifiers import mask_cpr_text, quoted
+from invoicekit.identifiers import mask_cpr_text, quoted, shown_path
 from invoicekit.version import __version__
 
 #: named, not __name__: run as ``python -m invoicekit.cli`` this module is __main__
@@ -1258,7 +1258,7 @@ def cmd_types(args: argparse.Namespace) -> int:
 def cmd_report_followup(args: argparse.Namespace) -> int:
     from invoicekit.business_case import load_config
     from invoicekit.extracts import read_grants, read_support_sheet
-    from invoicekit.followup import followup
+    from invoicekit.followup import followup, run_months
     from invoicekit.reports import write_followup
     from invoicekit.tune import parse_rate
 
@@ -1270,6 +1270,8 @@ def cmd_report_followup(args: argparse.Namespace) -> int:
     params = load_config(args.config).likely() if args.config else None
     grants = read_grants(args.grants) if args.grants else None
     support = read_support_sheet(args.support_sheet) if args.support_sheet else None
+    if grants is not None or support is not None:
+        _warn_if_not_read(args, run_months(args.journal)[-1])
     result = followup(
         args.journal,
         truth=args.truth,
@@ -1329,6 +1331,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
         )
     grants = read_grants(args.grants) if args.grants else None
     support = read_support_sheet(args.support_sheet) if args.support_sheet else None
+    _warn_if_not_read(args, args.month or months[-1])
     settings = rules_from_journal(args.journal, args.month or months[-1])
     actions = fix_list(decisions, grants, support, month=args.month, settings=settings, run_months=months)
     paths = write_actions(actions, args.out, template=args.template)
@@ -1336,6 +1339,23 @@ def cmd_actions(args: argparse.Namespace) -> int:
         _show(actions.text())
         _show(f"Fix list: {paths['actions']}, {paths['xlsx']}; letters in {paths['letters']}")
     return 0
+
+
+def _warn_if_not_read(args: argparse.Namespace, month: str) -> None:
+    """A warning for a ``--grants`` or ``--support-sheet`` that no run of
+    ``month`` read: the fixes are then judged against another state of
+    Sensum or the sheet (another month's grants made up missing grants)."""
+    from invoicekit.followup import read_in_month
+
+    for name, option in (("grants", "--grants"), ("support_sheet", "--support-sheet")):
+        path = getattr(args, name)
+        if path and not read_in_month(args.journal, month, name, path):
+            shown = mask_cpr_text(shown_path(Path(path).resolve()))
+            print(
+                f"invoicekit: warning: {option} {shown} is not the file the runs of {month} read (the journal has "
+                "another SHA-256 for it): the fixes are judged against it as it stands, not as the robot saw it",
+                file=sys.stderr,
+            )
 
 
 class MaskingFormatter(logging.Formatter):

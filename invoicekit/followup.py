@@ -20,6 +20,7 @@ import pandas as pd
 
 from invoicekit.actions import Actions, fix_list, rules_from_journal
 from invoicekit.case_parameters import PARAMS
+from invoicekit.delivery import sha256
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, first_decision, read_truth_file
 from invoicekit.extracts import Grants, SupportSheet
@@ -67,6 +68,17 @@ def run_months(journal: str | Path) -> list[str]:
 
 def _months_of_runs(runs: pd.DataFrame) -> dict[int, str]:
     return {int(r.run_id): run_month(r.invoices_file, r.started_at) for r in runs.itertuples(index=False)}
+
+
+def read_in_month(journal: str | Path, month: str, name: str, path: str | Path) -> bool:
+    """Whether a run of ``month`` read the file ``path`` as its ``name``
+    (``grants`` or ``support_sheet``): its SHA-256 is one the journal
+    recorded for that input of that month's runs."""
+    with Journal(Path(journal), readonly=True) as j:
+        runs = j.runs()
+    of_month = [run_id for run_id, m in _months_of_runs(runs).items() if m == month]
+    recorded = set(runs.loc[runs["run_id"].isin(of_month), f"{name}_sha256"].dropna())
+    return sha256(Path(path)) in recorded
 
 
 def first_decisions(d: pd.DataFrame) -> pd.DataFrame:

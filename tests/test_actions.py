@@ -532,3 +532,26 @@ def test_the_fix_list_command_draws_no_chart_and_so_does_not_load_matplotlib():
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "[]"
+
+
+def test_a_grant_extract_or_sheet_no_run_of_the_month_read_is_warned_of(world, tmp_path, capsys):
+    """Another month's grant extract made up missing grants and lost the
+    supplier fixes, without a word (an attack on 0.9.11): the journal knows
+    the SHA-256 of what each run read, and a file none of the month's runs
+    read is now named in a warning, for the fix list and the follow-up."""
+    grants = sorted((world / "world" / "sensum").glob("grants-*.csv"))
+    first_month = grants[0].stem.removeprefix("grants-")
+    journal, sheet = str(world / "journal.sqlite"), str(world / "world" / "stoetteark.xlsx")
+    base = ["actions", "--journal", journal, "--month", first_month, "--support-sheet", sheet]
+    assert main([*base, "--grants", str(grants[0]), "--out", str(tmp_path / "a")]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main([*base, "--grants", str(grants[-1]), "--out", str(tmp_path / "b")]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: --grants {grants[-1]} is not the file the runs of {first_month} read" in err
+    assert "--support-sheet" not in err
+    # the follow-up's fix list is the last month's: the last extract is the one it read
+    report = ["report", "followup", "--journal", journal, "--support-sheet", sheet, "--out"]
+    assert main([*report, str(tmp_path / "f"), "--grants", str(grants[-1])]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main([*report, str(tmp_path / "g"), "--grants", str(grants[0])]) == 0
+    assert f"warning: --grants {grants[0]} is not the file the runs of" in capsys.readouterr().err

@@ -364,7 +364,9 @@ def test_postings_the_truth_has_no_row_for_are_said_not_checked(world, tmp_path,
     w = followup(journal, truth=cut).wrong.set_index("month")
     assert w.loc[last, "posted"] == full.set_index("month").loc[last, "posted"]
     assert w.loc[last, "unchecked"] == 5 and w.loc[last, "checked"] == w.loc[last, "posted"] - 5
-    assert main(["report", "followup", "--journal", str(journal), "--truth", str(path), "--out", str(tmp_path / "f")]) == 0
+    assert (
+        main(["report", "followup", "--journal", str(journal), "--truth", str(path), "--out", str(tmp_path / "f")]) == 0
+    )
     out = capsys.readouterr().out
     assert "5 automatic postings have no row in the truth and were not checked" in out
     html = (tmp_path / "f" / "followup.html").read_text(encoding="utf-8")
