@@ -1125,6 +1125,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     if args.chart and Path(args.chart).suffix.lower() != ".png":
         raise InputError(args.chart, "--chart", "expected a file name ending in .png")
+    if args.chart and not Path(args.chart).resolve().parent.is_dir():  # known before the explaining, as other outputs
+        raise InputError(args.chart, "--chart", "its folder does not exist; expected a .png file in a folder that does")
     rules = load_rules(args.rules)
     grants = read_grants(args.grants)
     sheet = read_support_sheet(args.support_sheet)

@@ -332,7 +332,8 @@ class FollowUp:
     def text(self) -> str:
         h = self.headline()
         lines = [
-            f"{h['invoices']:,} invoices in {h['months']} months, {h['posted']:,} posted automatically "
+            f"{h['invoices']:,} invoices in {h['months']} month{'s' if h['months'] != 1 else ''}, "
+            f"{h['posted']:,} posted automatically "
             f"({en_percent(h['automation_rate'])}); {h['last_month']}: "
             + (
                 "no invoices (the robot ran and found none)"

@@ -109,6 +109,8 @@ HOURS = {
     "cumulative_hours": ("Sparede timer i alt", "num1"),
     "value_dkk": ("Værdi i alt (kr.)", "dkk"),
 }
+#: the Monte Carlo distributions, as the report names them
+DISTRIBUTIONS_DA = {"triangular": "trekantfordeling", "pert": "PERT-fordeling"}
 WRONG = {
     "month": ("Måned", "month"),
     "posted": ("Bogført automatisk", "int"),
@@ -516,7 +518,7 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
             f"ellers over {dk_percent(CONFIDENCE, 0)}-konfidensintervallet af journalens tal; se Forudsætninger.</p>"
             + table_html(_shown(bc.tornado, "parameter"), _as_text(TORNADO))
             + figure_html(figs["montecarlo"], "Monte Carlo-simulering af nutidsværdien")
-            + f"<p>{dk_number(bc.config.simulations)} trækninger ({html.escape(bc.config.distribution)}-fordeling, "
+            + f"<p>{dk_number(bc.config.simulations)} trækninger ({DISTRIBUTIONS_DA[bc.config.distribution]}, "
             f"seed {bc.config.seed}) af alle parametre med et trepunktsestimat.</p>",
         ),
         ("Ikke-økonomiske gevinster", f"<ul>{benefits}</ul>"),

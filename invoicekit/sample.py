@@ -312,10 +312,15 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     finding = sample[FINDING].str.strip().str.lower()
     unknown = ~finding.isin(["ja", "nej"])
     if unknown.any():
-        rows = ", ".join(str(i + 2) for i in np.flatnonzero(unknown.to_numpy())[:5])
-        raise InputError(
-            path, f"{SHEET_SAMPLE}: {FINDING}", f"not filled in on row(s) {rows}; expected ja or nej on every row"
-        )
+        at = np.flatnonzero(unknown.to_numpy())
+        blank = (finding.iloc[at] == "").to_numpy()
+        if blank.all():
+            rows = ", ".join(str(i + 2) for i in at[:5])
+            said = f"not filled in on row(s) {rows}"
+        else:  # an answer that is neither (x, ja., yes): said as what it is, not as blank
+            k = int(at[~blank][0])
+            said = f"row {k + 2}: {quoted(sample[FINDING].iat[k])} is neither ja nor nej"
+        raise InputError(path, f"{SHEET_SAMPLE}: {FINDING}", f"{said}; expected ja or nej on every row")
     confidence = _info_number(path, info, "Konfidens", 0.95, rate=True)
     tolerable = _info_number(path, info, "Tålelig fejlrate", 0.05, rate=True)
     size = _info_number(path, info, "Stikprøvestørrelse", None)

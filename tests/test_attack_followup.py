@@ -371,3 +371,22 @@ def test_postings_the_truth_has_no_row_for_are_said_not_checked(world, tmp_path,
     assert "5 automatic postings have no row in the truth and were not checked" in out
     html = (tmp_path / "f" / "followup.html").read_text(encoding="utf-8")
     assert "Bogføringer uden række i facit, ikke kontrolleret" in html and "Ikke i facit, ikke kontrolleret" in html
+
+
+def test_one_month_is_said_in_the_singular():
+    from invoicekit.followup import FollowUp
+
+    h = {"months": 1, "invoices": 690, "posted": 277, "automation_rate": 0.4, "last_month": "2019-10",
+         "last_month_rate": 0.4, "target": 0.5, "hours_saved": 12.0, "value_dkk": 4800.0, "wrong_postings": None}  # fmt: skip
+
+    class One(FollowUp):
+        def __init__(self):
+            self.controls = None
+            self.reasons = pd.DataFrame({"reason": ["X"], "points": [1.0]})
+
+        def headline(self):
+            return h
+
+    assert One().text().startswith("690 invoices in 1 month, 277 posted automatically")
+    h["months"] = 2
+    assert One().text().startswith("690 invoices in 2 months, ")

@@ -185,6 +185,7 @@ def test_cli_print_config_and_reports(tmp_path, capsys):
     assert headline["fte"] == pytest.approx(175 / 1628, abs=1e-3)
     page = (out / "business-case.html").read_text(encoding="utf-8")
     assert "Eksempel Kommune" in page and "Tornado" in page and "Risici" in page
+    assert "(trekantfordeling, seed" in page and "triangular" not in page  # Danish text (was 'triangular-fordeling')
     assert page.count("<img ") == 4  # cash flows, rate, tornado, Monte Carlo
     assert (out / "business-case.xlsx").stat().st_size > 0
 

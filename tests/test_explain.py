@@ -72,3 +72,15 @@ def test_an_invoice_stopped_before_the_grants_were_compared_says_so(case):
     text = again.text()
     assert "ikke sammenlignet: fakturaen stoppede ved tjek 10 (DUPLICATE_INVOICE)" in text
     assert "Tragt: ingen (bevillingerne blev ikke sammenlignet)" in text and "  ingen\n" not in text
+
+
+def test_a_chart_in_a_missing_folder_is_refused_before_explaining(tmp_path, capsys):
+    """--chart into a folder that does not exist printed the whole
+    explanation, then ended with exit 1, where other outputs named wrong are
+    the user's to fix, exit 2, before any work (an attack on 0.9.11)."""
+    argv = ["explain", "--grants", EX + "bevillinger.csv", "--invoices", EX + "regninger.csv"]
+    argv += ["--support-sheet", EX + "stoetteark.xlsx", "--invoice-id", "KIL-202", "--chart"]
+    assert main([*argv, str(tmp_path / "nowhere" / "f.png")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--chart: its folder does not exist" in captured.err
+    assert main([*argv, str(tmp_path / "f.png")]) == 0 and (tmp_path / "f.png").stat().st_size > 0

@@ -4,6 +4,7 @@ draw from the journal, and the control sheet read back."""
 from __future__ import annotations
 
 import math
+import re
 
 import openpyxl
 import pytest
@@ -393,3 +394,16 @@ def test_two_control_sheets_for_one_month_are_refused_by_the_follow_up(journal, 
         one_line(capsys.readouterr().err, str(sheets[1]), "is a second control sheet for 2018-12", str(path))
     assert not (tmp_path / "f").exists()
     assert main([*base, "--control", str(path)]) == 0
+
+
+@pytest.mark.parametrize("answer", ["x", "ja.", "yes", "0"])
+def test_an_answer_that_is_neither_ja_nor_nej_is_said_as_such(journal, tmp_path, answer):
+    """A finding 'x', 'ja.' or 'yes' was reported as 'not filled in', and the
+    controller looked for an empty cell (an attack on 0.9.11)."""
+    path, wb = _filled(journal, tmp_path)
+    ws = wb["Stikprøve"]
+    col = [c.value for c in ws[1]].index(FINDING) + 1
+    ws.cell(3, col).value = answer
+    wb.save(path)
+    with pytest.raises(InputError, match=rf"row 3: '{re.escape(answer)}' is neither ja nor nej; expected ja or nej"):
+        evaluate_control(path)
