@@ -32,7 +32,7 @@ import pandas as pd
 
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, en_percent
+from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, quoted
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
@@ -46,6 +46,32 @@ OUTCOME_LABELS_DA = {
     "posted_wrong": "Bogført forkert",
     "manual_payable": "Manuel, kunne være betalt",
     "manual_held": "Manuel, med rette",
+}
+#: the workbook's Danish headings and kinds of the columns of its invoice sheets
+#: (:func:`~invoicekit.render.danish_sheet`); ``evaluation.csv`` keeps the names below
+SHEET_COLUMNS_DA: dict[str, tuple[str, str]] = {
+    "month": ("Måned", "month"),
+    "row": ("Række", "int"),
+    "supplier_cvr": ("Leverandør (CVR)", "text"),
+    "invoice_id": ("Fakturanummer", "text"),
+    "status": ("Status", "text"),
+    "reason": ("Årsag", "text"),
+    "grant_id": ("Bevilling", "text"),
+    "true_grant_id": ("Rigtig bevilling", "text"),
+    "psp_element": ("PSP-element", "text"),
+    "true_psp_element": ("Rigtigt PSP-element", "text"),
+    "art": ("Art", "text"),
+    "true_art": ("Rigtig art", "text"),
+    "amount": ("Beløb (kr.)", "dkk"),
+    "true_amount": ("Rigtigt beløb (kr.)", "dkk"),
+    "history_postings": ("Posteringer i historikken", "int"),
+    "should_pay": ("Skal betales", "text"),
+    "outcome": ("Udfald", "text"),
+    "why": ("Hvorfor forkert", "text"),
+    "cause": ("Årsag i verden", "text"),
+    "source": ("Fil", "text"),
+    "column": ("Kolonne", "text"),
+    "problem": ("Problem", "text"),
 }
 EVALUATION_COLUMNS = (
     "month",
@@ -189,6 +215,7 @@ class Evaluation:
     def write(self, out: str | Path) -> dict[str, Path]:
         """``evaluation.csv`` (every invoice) and ``evaluation.xlsx`` (Oversigt,
         Fakturaer, Fejlposteringer)."""
+        from invoicekit.render import danish_sheet
         from invoicekit.workbook import write_workbook
 
         out = Path(out)
@@ -208,6 +235,7 @@ class Evaluation:
             columns=["Nøgletal", "Værdi"],
         )
         sheets = {"Oversigt": overview, "Fakturaer": self.invoices, "Fejlposteringer": self.wrong}
+        shares = ("Automatiseringsgrad", "Fejlrate")  # the overview's rows that are shares
         if self.history_only is not None:
             overview.loc[len(overview)] = ("Linjer i posteringshistorikken", self.summary["history_rows"])
             overview.loc[len(overview)] = (
@@ -227,9 +255,19 @@ class Evaluation:
             sheets["Problemer i historikken"] = self.history_problems
             paths["history_problems"] = out / "history_problems.csv"
             safe_frame(self.history_problems).to_csv(paths["history_problems"], index=False)
-        rates = {2, len(OUTCOMES) + 3, len(OUTCOMES) + 4, len(OUTCOMES) + 5}  # the rows that are shares
-        shown = [EXCEL_PERCENT if i in rates else EXCEL_INT for i in range(len(overview))]
-        write_workbook(paths["xlsx"], sheets, formats={"Oversigt": {"Værdi": shown}})
+        formats: dict[str, dict] = {"Oversigt": {"Værdi": [
+            (EXCEL_PERCENT if key.startswith("Automatiseringsgrad") else EXCEL_PERCENT2)
+            if key.startswith(shares) else EXCEL_INT for key in overview["Nøgletal"]
+        ]}}  # fmt: skip
+        for name in [n for n in sheets if n != "Oversigt"]:
+            frame = sheets[name]
+            if "should_pay" in frame:
+                frame = frame.assign(should_pay=frame["should_pay"].map({"true": "ja", "false": "nej"}))
+            if "outcome" in frame:
+                frame = frame.assign(outcome=frame["outcome"].map(OUTCOME_LABELS_DA).fillna(frame["outcome"]))
+            shown = {c: SHEET_COLUMNS_DA[c] for c in frame.columns if c in SHEET_COLUMNS_DA}
+            sheets[name], formats[name] = danish_sheet(frame, shown)
+        write_workbook(paths["xlsx"], sheets, formats=formats)
         return paths
 
 

@@ -119,6 +119,8 @@ EXCEL_DECIMAL2 = "#,##0.00"
 EXCEL_MONEY = "#,##0.00"
 EXCEL_PERCENT = "0.0%"
 EXCEL_PERCENT0 = "0%"
+#: an error rate: a fraction of a percent (0.36 % is not 0,4 %)
+EXCEL_PERCENT2 = "0.00%"
 EXCEL_DATE = "dd.mm.yyyy"
 EXCEL_MONTH = "yyyy-mm"
 
@@ -129,6 +131,7 @@ EXCEL_FORMATS = {
     "num2": EXCEL_DECIMAL2,
     "pct": EXCEL_PERCENT,
     "pct0": EXCEL_PERCENT0,
+    "pct2": EXCEL_PERCENT2,
     "dkk": EXCEL_MONEY,
     "month": EXCEL_MONTH,
     "date": EXCEL_DATE,

@@ -61,6 +61,7 @@ FORMATS = {
     "num2": lambda v: dk_number(v, 2),
     "pct": lambda v: dk_percent(v),
     "pct0": lambda v: dk_percent(v, 0),
+    "pct2": lambda v: dk_percent(v, 2),
     "dkk": lambda v: dk_number(v),
     "bool": lambda v: "ja" if v else "nej",
 }

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -309,6 +310,8 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     if FINDING not in sample:
         raise InputError(path, f"{SHEET_SAMPLE}: {FINDING}", "column missing; expected the finding column")
     info = _info(path, sheets[SHEET_INFO])
+    # the month retyped in Excel becomes a date cell (its first day): still that month
+    month = re.sub(r"^(\d{4}-\d{2})-01(?:[ T]00:00:00)?$", r"\1", str(info["Måned"]).strip())
     finding = sample[FINDING].str.strip().str.lower()
     unknown = ~finding.isin(["ja", "nej"])
     if unknown.any():
@@ -339,7 +342,6 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     if population is not None and population < n:
         raise InputError(path, "Automatiske posteringer i måneden", f"{int(population)} is fewer than the sample's {n}")
     if journal is not None:
-        month = str(info["Måned"]).strip()
         if not MONTH.fullmatch(month):  # the sheet's, not an option's: month_postings would blame --month
             raise InputError(
                 path, f"{SHEET_INFO}: Måned", f"{quoted(month)} is not a month; expected YYYY-MM, as drawn"
@@ -353,7 +355,7 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
         if population is None
         else upper_bound_in(errors, n, int(population), confidence)
     )
-    return ControlResult(n, errors, confidence, tolerable, bound, str(info.get("Måned", "")))
+    return ControlResult(n, errors, confidence, tolerable, bound, month)
 
 
 def _info(path: Path, sheet: pd.DataFrame) -> dict[str, str]:

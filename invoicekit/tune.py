@@ -29,7 +29,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate_alike
-from invoicekit.formats import EXCEL_PERCENT, dk_percent, dk_tick
+from invoicekit.formats import dk_percent, dk_tick
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.replay import WorldData, simulate_rule_sets
@@ -131,6 +131,26 @@ def pareto_front(automation: np.ndarray, error: np.ndarray) -> np.ndarray:
     return ~(better_or_equal & strictly).any(axis=1)
 
 
+#: tuning.xlsx's Danish headings and kinds (:func:`~invoicekit.render.danish_sheet`); the
+#: grid's own columns are those of the rule sets it varies; ``tuning.csv`` keeps the names
+TUNING_COLUMNS_DA: dict[str, tuple[str, str]] = {
+    "rule_set": ("Regelsæt", "text"),
+    "tolerance": ("Tolerance (kr.)", "num2"),
+    "max_amount": ("Beløbsgrænse (kr.)", "dkk"),
+    "paragraphs": ("Paragraffer", "text"),
+    "excluded_suppliers": ("Undtagne leverandører", "text"),
+    "invoices": ("Fakturaer", "int"),
+    "posted": ("Bogført automatisk", "int"),
+    "posted_wrong": ("Fejlposteringer", "int"),
+    "automation_rate": ("Automatiseringsgrad", "pct"),
+    "error_rate": ("Fejlrate", "pct2"),
+    "error_rate_low": ("Fejlrate, nedre 95 %-grænse", "pct2"),
+    "error_rate_high": ("Fejlrate, øvre 95 %-grænse", "pct2"),
+    "pareto": ("Pareto-front", "text"),
+    "recommended": ("Anbefalet", "text"),
+}
+
+
 @dataclass
 class Tuning:
     table: pd.DataFrame
@@ -207,21 +227,20 @@ class Tuning:
         return fig
 
     def write(self, out: str | Path) -> dict[str, Path]:
+        from invoicekit.render import danish_sheet
         from invoicekit.workbook import write_workbook
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"csv": out / "tuning.csv", "xlsx": out / "tuning.xlsx", "png": out / "tuning.png"}
         safe_frame(self.table).to_csv(paths["csv"], index=False)
-        write_workbook(
-            paths["xlsx"],
-            {"Regelsæt": self.table},
-            formats={
-                "Regelsæt": dict.fromkeys(
-                    ("automation_rate", "error_rate", "error_rate_low", "error_rate_high"), EXCEL_PERCENT
-                )
-            },
+        yes_no = {True: "ja", False: "nej"}
+        table = self.table.assign(
+            pareto=self.table["pareto"].map(yes_no), recommended=self.table["recommended"].map(yes_no)
         )
+        shown = {c: TUNING_COLUMNS_DA[c] for c in table.columns if c in TUNING_COLUMNS_DA}
+        frame, formats = danish_sheet(table, shown)
+        write_workbook(paths["xlsx"], {"Regelsæt": frame}, formats={"Regelsæt": formats})
         self.figure().savefig(paths["png"], dpi=120)
         return paths
 

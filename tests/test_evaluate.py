@@ -5,6 +5,7 @@ history judging as its truth does."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from invoicekit.cli import main
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.evaluate import (
     HISTORY_EVALUATION_COLUMNS,
+    OUTCOME_LABELS_DA,
     OUTCOMES,
     clopper_pearson,
     evaluate,
@@ -459,3 +461,27 @@ def test_a_decisions_file_given_twice_or_months_out_of_order_are_refused(replaye
     one_line(capsys.readouterr().err, str(first), f"is of {months[0]}, given after {months[1]}")
     assert not (tmp_path / "e").exists()
     assert main(["evaluate", "--decisions", str(first), str(second), *truth]) == 0
+
+
+def test_the_evaluation_workbook_speaks_danish_with_real_months_and_fine_error_rates(replayed, tmp_path):
+    """evaluation.xlsx wrote its invoice sheets as the CSV has them: English
+    headings, the month as the text '2019-10', should_pay as 'true', and an
+    error rate of 0.36 % shown as 0,4 % (an attack on 0.9.11)."""
+    import openpyxl
+
+    world, _ = replayed
+    assert main(["evaluate", "--world", str(world), "--out", str(tmp_path / "ev")]) == 0
+    wb = openpyxl.load_workbook(tmp_path / "ev" / "evaluation.xlsx")
+    ws = wb["Fakturaer"]
+    heading = [c.value for c in ws[1]]
+    assert heading[:4] == ["Måned", "Række", "Leverandør (CVR)", "Fakturanummer"]
+    assert "Skal betales" in heading and "Udfald" in heading and "month" not in heading
+    first = {h: c for h, c in zip(heading, ws[2], strict=True)}
+    assert isinstance(first["Måned"].value, dt.datetime) and first["Måned"].number_format == "yyyy-mm"
+    assert first["Skal betales"].value in ("ja", "nej")
+    assert first["Udfald"].value in set(OUTCOME_LABELS_DA.values())
+    assert isinstance(first["Række"].value, int)
+    overview = {r[0].value: r[1] for r in wb["Oversigt"].iter_rows(min_row=2)}
+    assert overview["Fejlrate i automatiske posteringer"].number_format == "0.00%"
+    assert overview["Automatiseringsgrad"].number_format == "0.0%"
+    assert overview["Fakturaer"].number_format == "#,##0"

@@ -407,3 +407,24 @@ def test_an_answer_that_is_neither_ja_nor_nej_is_said_as_such(journal, tmp_path,
     wb.save(path)
     with pytest.raises(InputError, match=rf"row 3: '{re.escape(answer)}' is neither ja nor nej; expected ja or nej"):
         evaluate_control(path)
+
+
+def test_a_control_sheets_month_retyped_as_a_date_is_still_its_month(journal, tmp_path):
+    """Måned retyped in Excel (2018-12 → a date cell, 01-12-2018): accepted
+    without --journal, refused with it ('2018-12-01 00:00:00' is not a
+    month; an attack on 0.9.11). The month's first day is that month."""
+    import datetime as dt
+
+    path, wb = _filled(journal, tmp_path)
+    for row in wb["Oplysninger"].iter_rows(min_row=2):
+        if row[0].value == "Måned":
+            row[1].value = dt.datetime(2018, 12, 1)
+    wb.save(path)
+    result = evaluate_control(path, journal)
+    assert result.month == "2018-12" and result.accepted
+    for row in wb["Oplysninger"].iter_rows(min_row=2):
+        if row[0].value == "Måned":
+            row[1].value = dt.datetime(2018, 12, 15)  # a day inside it is no month
+    wb.save(path)
+    with pytest.raises(InputError, match="is not a month; expected YYYY-MM"):
+        evaluate_control(path, journal)

@@ -108,6 +108,16 @@ def test_tune_command_writes_table_workbook_and_chart(world, tmp_path, capsys):
     table = pd.read_csv(tmp_path / "tuning.csv")
     assert len(table) == 2 and table["recommended"].sum() == 1
     assert (tmp_path / "tuning.png").read_bytes()[:4] == b"\x89PNG"
+    # the workbook in Danish, counts with thousands separators, error rates to a hundredth of a percent
+    # (it had the CSV's English headings, counts in Excel's General format and 0.36 % shown as 0,4 %)
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "tuning.xlsx")["Regelsæt"]
+    cells = {c.value: d for c, d in zip(ws[1], ws[2], strict=True)}
+    assert {"Regelsæt", "Tolerance (kr.)", "Fakturaer", "Fejlrate", "Anbefalet"} <= set(cells)
+    assert cells["Fakturaer"].number_format == "#,##0" and isinstance(cells["Fakturaer"].value, int)
+    assert cells["Fejlrate"].number_format == "0.00%" and cells["Automatiseringsgrad"].number_format == "0.0%"
+    assert cells["Anbefalet"].value in ("ja", "nej")
     assert main(["tune", "--world", str(world), "--grid", "speed=1"]) == 2
     assert "unknown rule 'speed'" in capsys.readouterr().err
 
