@@ -284,6 +284,15 @@ def test_cli_with_labels_and_decisions(worlds, tmp_path, capsys):
     assert "Macro F1, cross-validated on the labelled sample" in printed
     for name in ("types.csv", "type_table.csv", "suppliers.csv", "quality.csv", "types.xlsx", "confusion.png"):
         assert (out / name).stat().st_size > 0, name
+    # every sheet of the workbook under Danish headings (Kvalitet and Fakturaer had the CSV's English ones)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out / "types.xlsx")
+    quality = [c.value for c in wb["Kvalitet"][1]]
+    assert quality == ["Type", "Mærkede fakturaer", "Præcision", "Genkaldelse", "F1"]
+    assert wb["Kvalitet"]["C2"].number_format == "0.0%"
+    heading = [c.value for c in wb["Fakturaer"][1]]
+    assert heading == ["Fil", "Række", "CVR-nr", "Fakturanummer", "Type", "Mærket", "Sikkerhed"]
     types = pd.read_csv(out / "types.csv", dtype=str, keep_default_na=False)
     assert len(types) == len(truth)
     labelled = types["labelled"] == "True"

@@ -143,14 +143,19 @@ class TypeMapping:
         if self.quality is not None:
             paths["quality"] = out / "quality.csv"
             safe_frame(self.quality).to_csv(paths["quality"], index=False)
-            sheets["Kvalitet"] = self.quality
+            sheets["Kvalitet"] = danish_headers(self.quality.rename(columns={"labelled": "Mærkede fakturaer"}))
         if self.clusters is not None:
             paths["clusters"] = out / "clusters.csv"
             safe_frame(self.clusters).to_csv(paths["clusters"], index=False)
             sheets["Grupper"] = self.clusters
-        sheets["Fakturaer"] = self.types
+        sheets["Fakturaer"] = danish_headers(self.types)
         pct = [DANISH[c] for c in PERCENT_COLUMNS]
-        write_workbook(paths["xlsx"], sheets, percent={"Typer": dict.fromkeys(pct), "Leverandører": dict.fromkeys(pct)})
+        shares = {"Typer": dict.fromkeys(pct), "Leverandører": dict.fromkeys(pct)}
+        if self.quality is not None:
+            shares["Kvalitet"] = dict.fromkeys(DANISH[c] for c in ("precision", "recall", "f1"))
+        if "confidence" in self.types:
+            shares["Fakturaer"] = {DANISH["confidence"]: None}
+        write_workbook(paths["xlsx"], sheets, percent=shares)
         for name, fig in self.figures().items():
             paths[f"{name}_png"] = out / f"{name}.png"
             fig.savefig(paths[f"{name}_png"], dpi=110)

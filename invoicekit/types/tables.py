@@ -109,6 +109,15 @@ DANISH = {
     "main_type": "Hyppigste type",
     "in_scope": "Kan robotten tage typen?",
     "scope_basis": "Afgjort efter",
+    # the invoices' sheet (types.csv) and the classifier's quality per type
+    "file": "Fil",
+    "row": "Række",
+    "invoice_id": "Fakturanummer",
+    "labelled": "Mærket",
+    "confidence": "Sikkerhed",
+    "precision": "Præcision",
+    "recall": "Genkaldelse",
+    "f1": "F1",
 }
 #: the columns that hold shares, shown as percentages
 PERCENT_COLUMNS = ("share", "share_of_amount", "with_cpr", "with_period", "single_citizen", "posted_share")
