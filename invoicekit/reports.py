@@ -382,8 +382,12 @@ def _by_unit(
     frame: pd.DataFrame, key: str, columns: dict[str, tuple[str, str]]
 ) -> dict[str, tuple[str, str | list[str]]]:
     """For the workbook: low, likely and high each in its parameter's own
-    format, a share as a percentage."""
-    kinds = ["pct" if PARAMS[n].unit == "andel" else "num2" for n in frame[key]]
+    format: a share as a percentage, invoices and years as whole numbers."""
+    # a share as a percentage, a count of whole things (invoices, years) without decimals, else two
+    kinds = [
+        "pct" if PARAMS[n].unit == "andel" else "int" if PARAMS[n].integer or PARAMS[n].unit == "fakturaer" else "num2"
+        for n in frame[key]
+    ]
     return {c: (label, kinds if c in ("low", "likely", "high") else kind) for c, (label, kind) in columns.items()}
 
 

@@ -188,6 +188,16 @@ def test_cli_print_config_and_reports(tmp_path, capsys):
     assert "(trekantfordeling, seed" in page and "triangular" not in page  # Danish text (was 'triangular-fordeling')
     assert page.count("<img ") == 4  # cash flows, rate, tornado, Monte Carlo
     assert (out / "business-case.xlsx").stat().st_size > 0
+    # each assumption in its own format: invoices and years whole, a share in percent, minutes with decimals
+    # (every value had two decimals: '8.443,00 fakturaer', '5,00 år')
+    import openpyxl
+
+    ws = openpyxl.load_workbook(out / "business-case.xlsx")["Forudsætninger"]
+    heading = [c.value for c in ws[1]]
+    key, likely = heading.index("Nøgle i konfigurationen"), heading.index("Sandsynlig")
+    shown = {row[key].value: row[likely].number_format for row in ws.iter_rows(min_row=2)}
+    assert shown["invoices_per_year"] == shown["horizon_years"] == "#,##0"
+    assert shown["automation_rate"] == "0.0%" and shown["minutes_control"] == "#,##0.00"
 
 
 def test_cli_bad_config_and_missing_out_exit_2(tmp_path, capsys):
