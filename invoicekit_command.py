@@ -78,11 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         prepare_process(words[0] if words else None)  # the command: the first word (its only option is --version)
         from invoicekit.cli import main as command
-
-        return command(argv)
-    except KeyboardInterrupt:  # while starting (the command itself says so in its own words): no traceback
+    except KeyboardInterrupt:  # while starting; once begun, the command says so in its own words
         print("invoicekit: error: stopped (Ctrl-C) while starting; nothing was read or written", file=sys.stderr)
         return 130
+    return command(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1260,7 +1260,7 @@ def cmd_types(args: argparse.Namespace) -> int:
 def cmd_report_followup(args: argparse.Namespace) -> int:
     from invoicekit.business_case import load_config
     from invoicekit.extracts import read_grants, read_support_sheet
-    from invoicekit.followup import followup, run_months
+    from invoicekit.followup import followup
     from invoicekit.reports import write_followup
     from invoicekit.tune import parse_rate
 
@@ -1272,8 +1272,6 @@ def cmd_report_followup(args: argparse.Namespace) -> int:
     params = load_config(args.config).likely() if args.config else None
     grants = read_grants(args.grants) if args.grants else None
     support = read_support_sheet(args.support_sheet) if args.support_sheet else None
-    if grants is not None or support is not None:
-        _warn_if_not_read(args, run_months(args.journal)[-1])
     result = followup(
         args.journal,
         truth=args.truth,
@@ -1283,6 +1281,8 @@ def cmd_report_followup(args: argparse.Namespace) -> int:
         grants=grants,
         support=support,
     )
+    if grants is not None or support is not None:  # a journal without runs is refused above, in its words
+        _warn_if_not_read(args, result.last_month)
     paths = write_followup(result, args.out)
     if not args.quiet:
         _show(result.text())

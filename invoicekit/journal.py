@@ -398,8 +398,8 @@ class Journal:
                 return
             if self.version < 2:
                 self._migrate_v1(secret)
-            else:
-                secret = self._meta("secret") or secret
+            else:  # keys made with it are stored: without it (damaged) nothing is migrated
+                secret = self._secret()
             if self.version < 3:
                 self.conn.execute(_RUN_DECISION_LINES)
             self._rekey_and_mask(secret)

@@ -386,13 +386,20 @@ def run(
                 except (InputError, OutputError) as exc:
                     # recorded and delivered: only the mark is missing, and the next run on the
                     # journal writes it (it finds the files in place); an error here said the
-                    # run failed, or "nothing was recorded", beside a payment file to import
+                    # run failed, or "nothing was recorded", beside a payment file to import.
+                    # The error's own advice (run again, nothing recorded) is not repeated
+                    if isinstance(exc, InputError):
+                        why = "another run held the journal"
+                    elif "full" in str(exc):
+                        why = "the disk was full"
+                    else:
+                        why = "the journal could not be written"
                     log.warning(
                         "run %d is recorded and its files are delivered to %s; only the journal's note that "
                         "they were delivered could not be written (%s): the next run on this journal writes it",
                         run_id,
                         out_dir.resolve(),
-                        exc,
+                        why,
                     )
         finally:
             lock.release()

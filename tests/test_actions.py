@@ -555,3 +555,18 @@ def test_a_grant_extract_or_sheet_no_run_of_the_month_read_is_warned_of(world, t
     assert "warning" not in capsys.readouterr().err
     assert main([*report, str(tmp_path / "g"), "--grants", str(grants[0])]) == 0
     assert f"warning: --grants {grants[0]} is not the file the runs of" in capsys.readouterr().err
+
+
+def test_the_follow_up_with_grants_on_a_journal_without_runs_says_so(world, tmp_path, capsys):
+    """--grants on a journal that has no run yet ended in 'unexpected
+    IndexError' (exit 1) where without it the journal was named: exit 2
+    (a review of 0.9.12's warning)."""
+    from invoicekit.journal import Journal
+
+    empty = tmp_path / "empty.sqlite"
+    Journal(empty, create=True).close()
+    grants = sorted((world / "world" / "sensum").glob("grants-*.csv"))[-1]
+    argv = ["report", "followup", "--journal", str(empty), "--grants", str(grants), "--out", str(tmp_path / "f")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "holds no decisions yet" in err and "unexpected" not in err

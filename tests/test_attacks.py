@@ -1118,6 +1118,8 @@ def test_a_run_whose_delivered_mark_cannot_be_written_says_it_is_recorded_and_de
     assert code == 0, printed.err
     assert "run 2 is recorded and its files are delivered to" in printed.err
     assert "could not be written" in printed.err and "the next run on this journal writes it" in printed.err
+    assert ("another run held the journal" if kind == "in use" else "the disk was full") in printed.err
+    assert "nothing was recorded" not in printed.err and "try again" not in printed.err  # the error's own advice
     assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-1"]
     with sqlite3.connect(robot.journal) as conn:
         assert conn.execute("SELECT count(*) FROM runs WHERE delivered_at IS NULL").fetchone()[0] == 1

@@ -925,7 +925,7 @@ def _run_argv(case: Path, journal: Path, out: Path, *more: str) -> list[str]:
             "--support-sheet", str(case / "stoetteark.xlsx"), "--journal", str(journal), "--out", str(out), *more]  # fmt: skip
 
 
-@pytest.mark.parametrize("how", ["deleted", "blank"])
+@pytest.mark.parametrize("how", ["deleted", "blank", "deleted at schema 4"])
 def test_a_journal_that_lost_its_secret_is_refused_not_keyed_anew(example_case, tmp_path, capsys, how):
     """The journal's secret gone from meta: the run hashed with a new one, so
     no stored citizen key matched and check 21 posted an invoice for a period
@@ -934,10 +934,12 @@ def test_a_journal_that_lost_its_secret_is_refused_not_keyed_anew(example_case, 
     journal = tmp_path / "j.sqlite"
     run_example(example_case, tmp_path / "out", journal)
     with sqlite3.connect(journal) as conn:
-        if how == "deleted":
+        if how.startswith("deleted"):
             conn.execute("DELETE FROM meta WHERE key = 'secret'")
         else:
             conn.execute("UPDATE meta SET value = '' WHERE key = 'secret'")
+        if how.endswith("schema 4"):  # a run migrates it first: the migration rekeyed with a new secret
+            conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     for argv in (
         _run_argv(example_case, journal, tmp_path / "again"),
         _run_argv(example_case, journal, tmp_path / "dry", "--dry-run"),
@@ -949,6 +951,10 @@ def test_a_journal_that_lost_its_secret_is_refused_not_keyed_anew(example_case, 
     assert not (tmp_path / "again" / "opus_postings.csv").exists() and count_runs(journal) == 1
     with pytest.raises(InputError, match="has lost its secret"):
         Journal(journal, readonly=True)
+    with sqlite3.connect(journal) as conn:  # nothing migrated, no backup left beside it
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+    assert version == ("4" if how.endswith("schema 4") else str(SCHEMA_VERSION))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("j.sqlite")] == ["j.sqlite"]
 
 
 def test_stored_decisions_whose_text_is_no_text_stop_the_run_in_one_line(example_case, tmp_path, capsys):
