@@ -198,13 +198,27 @@ class Checked:
         return _grant_row_unread(self.invoices, self.grants)
 
 
-def _left_out_at_supplier(inv: pd.DataFrame, grants: Grants) -> np.ndarray:
-    """Per invoice: whether a grant row left out names its citizen and its
-    supplier, or its citizen and a supplier that could not be read."""
-    cpr_key, cvr_key = inv["cpr_key"].to_numpy(), inv["cvr_key"].to_numpy()
-    pairs = grants.left_out_pairs
-    at_supplier = np.isin(citizen_supplier_keys(cpr_key, cvr_key), pairs)
-    return at_supplier | np.isin(citizen_supplier_keys(cpr_key, np.zeros_like(cvr_key)), pairs)
+def _left_out_at_supplier(inv: pd.DataFrame, grants: Grants, asked: np.ndarray, start, end) -> np.ndarray:
+    """Per invoice (of those ``asked``): whether a grant row left out names
+    its citizen and its supplier, or its citizen and a supplier that could
+    not be read, and may cover part of its period (``start`` to ``end``): its
+    dates overlap it, or could not be read. A row that ended years ago holds
+    nothing back."""
+    lo = grants.left_out_rows
+    held = np.zeros(len(inv), dtype=bool)
+    keys = [citizen_supplier_keys(inv["cpr_key"].to_numpy(), cvr) for cvr in (inv["cvr_key"].to_numpy(), 0)]
+    near = np.flatnonzero(asked & (np.isin(keys[0], lo["pair"]) | np.isin(keys[1], lo["pair"])))
+    if not len(near):
+        return held
+    pairs = pd.concat(
+        [pd.DataFrame({"i": near, "pair": key[near]}).merge(lo, on="pair") for key in keys], ignore_index=True
+    )
+    i = pairs["i"].to_numpy()
+    lo_start, lo_end = pairs["start"].to_numpy(dtype="datetime64[D]"), pairs["end"].to_numpy(dtype="datetime64[D]")
+    inv_start, inv_end = start[i].astype("datetime64[D]"), end[i].astype("datetime64[D]")
+    may = (np.isnat(lo_start) | (lo_start <= inv_end)) & (np.isnat(lo_end) | (lo_end >= inv_start))
+    held[i[may]] = True
+    return held
 
 
 def _grant_row_unread(invoices: Invoices, grants: Grants) -> np.ndarray:
@@ -262,8 +276,8 @@ def check_batch(
     state.fail("NO_FIXED_RATE", m.n_fixed == 0)
     state.fail("AMOUNT_MISMATCH", m.n_ok == 0)
     state.fail("AMBIGUOUS", m.n_ok > 1)
-    if len(grants.left_out_pairs):  # one fits, but a row of the citizen's at the supplier may fit too
-        held_rows = state.open & (m.n_ok == 1) & _left_out_at_supplier(inv, grants)
+    if len(grants.left_out_rows):  # one fits, but a row of the citizen's at the supplier may fit too
+        held_rows = _left_out_at_supplier(inv, grants, state.open & (m.n_ok == 1), start, end)
         held = np.flatnonzero(held_rows)
         state.fail("AMBIGUOUS", held_rows)
         # the one that fits is named in the message, and is no grant of the decision (as for two)

@@ -36,6 +36,7 @@ from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import (
     compact_cpr,
     cpr_codes,
+    cpr_column,
     cpr_keys,
     cprs_of_cells,
     cvr_codes,
@@ -160,14 +161,29 @@ class Grants:
     #: citizen is found, the caseworker is told that a row of theirs could
     #: not be read, not that none exists
     left_out_citizens: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), compare=False, repr=False)
-    #: the (citizen, supplier) of each row left out with a valid CPR number, as
-    #: :func:`citizen_supplier_keys` (the supplier 0 where its CVR could not be
-    #: read): an invoice that fits one grant of the citizen at the supplier is
-    #: not posted while such a row may fit it too
-    left_out_pairs: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), compare=False, repr=False)
+    #: each row left out with a valid CPR number: ``pair``, its (citizen,
+    #: supplier) as :func:`citizen_supplier_keys` (the supplier 0 where its CVR
+    #: could not be read), and ``start`` and ``end`` (NaT where not read, or
+    #: open): an invoice that fits one grant of the citizen at the supplier is
+    #: not posted while such a row may cover part of its period too
+    left_out_rows: pd.DataFrame = field(default_factory=lambda: _left_out_frame(), compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.frame)
+
+
+def _left_out_frame(
+    pair: np.ndarray | None = None, start: np.ndarray | None = None, end: np.ndarray | None = None
+) -> pd.DataFrame:
+    """:attr:`Grants.left_out_rows`, of the given columns or none."""
+    none = np.empty(0, dtype="datetime64[D]")
+    return pd.DataFrame(
+        {
+            "pair": np.empty(0, np.int64) if pair is None else np.asarray(pair, dtype=np.int64),
+            "start": none if start is None else np.asarray(start, dtype="datetime64[D]"),
+            "end": none if end is None else np.asarray(end, dtype="datetime64[D]"),
+        }
+    )
 
 
 def citizen_supplier_keys(cpr_key: np.ndarray, cvr_key: np.ndarray) -> np.ndarray:
@@ -927,10 +943,10 @@ def read_grants(path: str | Path) -> Grants:
     name = Path(path).name
     for r, count in raw.misaligned.items():
         problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(raw.frame.columns)}")
-    grants, left_out, pairs = _typed_grants(
+    grants, left_out, rows = _typed_grants(
         df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr, dates=dates
     )
-    return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_pairs=pairs)
+    return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows)
 
 
 def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
@@ -939,8 +955,8 @@ def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
     and recorded in ``.problems``."""
     _refuse_typed(df, "grants", "prepare_grants", "Grants")
     problems = Problems()
-    grants, left_out, pairs = _typed_grants(df, source, problems)
-    return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_pairs=pairs)
+    grants, left_out, rows = _typed_grants(df, source, problems)
+    return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows)
 
 
 def _typed_grants(
@@ -950,9 +966,9 @@ def _typed_grants(
     skip_rows: list[int] | None = None,
     numeric_cpr: np.ndarray | None = None,
     dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The typed grant table, the CPR keys of the rows left out and their
-    (citizen, supplier) keys (:attr:`Grants.left_out_pairs`); rows
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """The typed grant table, the CPR keys of the rows left out and those
+    rows' citizen, supplier and dates (:attr:`Grants.left_out_rows`); rows
     that cannot be used are left out and recorded in ``problems``
     (``dates``: date columns read already, see :func:`_read_dates`).
 
@@ -1034,10 +1050,20 @@ def _typed_grants(
     # (a valid CPR's key is its digits)
     rows = out["row"].to_numpy()
     gone = ~np.isin(rows, kept["row"].to_numpy()) & ~np.isin(rows, copies)
-    gone &= out["cpr_key"].to_numpy() > 0
-    citizens = out["cpr_key"].to_numpy()[gone]
-    pairs = citizen_supplier_keys(citizens, out["cvr_key"].to_numpy()[gone])
-    return kept.reset_index(drop=True), np.unique(citizens).astype(np.int64), np.unique(pairs)
+    cpr_key, cvr_key = out["cpr_key"].to_numpy().copy(), out["cvr_key"].to_numpy().copy()
+    starts, ends = out["start_date"].to_numpy(dtype="datetime64[D]"), out["end_date"].to_numpy(dtype="datetime64[D]")
+    if skip_rows:  # cells shifted: its citizen is any valid CPR number in the row; supplier and dates unknown
+        at = np.asarray(skip_rows) - 1
+        cells = df.iloc[at].fillna("").astype(str)
+        valid = cpr_column(pd.Series(cells.to_numpy().ravel(), dtype=object).str.strip())
+        valid = valid.to_numpy(dtype=object).reshape(cells.shape)
+        first = [next((c for c in row if c), "") for row in valid]  # the few rows misaligned
+        cpr_key[at], cvr_key[at] = digits_key(np.asarray(first, dtype=object)), 0
+        starts, ends = starts.copy(), ends.copy()
+        starts[at] = ends[at] = np.datetime64("NaT")
+    gone &= cpr_key > 0
+    left_out = _left_out_frame(citizen_supplier_keys(cpr_key[gone], cvr_key[gone]), starts[gone], ends[gone])
+    return kept.reset_index(drop=True), np.unique(cpr_key[gone]).astype(np.int64), left_out
 
 
 def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:

@@ -192,11 +192,18 @@ class Grant:
     end: dt.date | None
 
 
-def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple[str, str | None]]]:
+def line_key(no: str) -> str:
+    """A line number as lines are told apart: 1, 01 and 001 are one line, A and a too."""
+    no = no.strip().casefold()
+    return (no.lstrip("0") or "0") if no.isdecimal() else no
+
+
+def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
     """The grants read; copies of one grant (ids compared as check 21 compares
     them) count once when identical, and are all left out when they differ
-    or when one of them could not be read. Beside them the (CPR, supplier CVR
-    or None) of every row left out with a valid CPR number but an exact copy."""
+    or when one of them could not be read. Beside them the (CPR, supplier CVR,
+    start, end; None where not read, or open) of every row left out with a
+    valid CPR number but an exact copy."""
     grants = []
     unread = set()
     left_out = set()
@@ -211,7 +218,7 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple[str, str | N
             if r["grant_id"].strip():
                 unread.add(grant_key(r["grant_id"].strip()))
             if cpr:
-                left_out.add((cpr, cvr))
+                left_out.add((cpr, cvr, start, end if r["end_date"].strip() else None))
             continue
         grants.append(Grant(r["grant_id"].strip(), cpr, r["service_code"].strip(), cvr, rate, unit, start, end))
     by_id: dict[str, list[Grant]] = {}
@@ -224,7 +231,7 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple[str, str | N
             if g is copies[0]:
                 kept.append(g)
         else:
-            left_out.add((g.cpr, g.cvr))
+            left_out.add((g.cpr, g.cvr, g.start, g.end))
     return kept, left_out
 
 
@@ -364,7 +371,9 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         elif not fitting:
             fail("AMOUNT_MISMATCH")
             d["expected_amount"] = min((abs(amount - expected[g.grant_id]), expected[g.grant_id]) for g in fixed)[1]
-        elif len(fitting) > 1 or (cpr, cvr) in left_out or (cpr, None) in left_out:
+        elif len(fitting) > 1 or any(
+            c == cpr and v in (cvr, None) and (a is None or a <= e) and (b is None or b >= s) for c, v, a, b in left_out
+        ):  # two fit, or one and a row left out that may cover part of the period
             fail("AMBIGUOUS")
         if d["reason"]:
             return None
@@ -408,7 +417,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     line_numbers: dict[tuple, int] = {}
     for (cvr, key), group in by_invoice.items():
         for line in group:
-            number = (cvr, key, line["line_no"].strip())
+            number = (cvr, key, line_key(line["line_no"]))
             line_numbers[number] = line_numbers.get(number, 0) + 1
 
     out = []
@@ -459,7 +468,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             l_invalid, l_cprs = invoice_cprs(line["cpr"], line["text"])
             l_amount = money(line["amount"], decimals=2)
             no = line["line_no"].strip()
-            if not no or line_numbers[(cvr, number_key(inv_id), no)] > 1 or l_invalid or len(l_cprs) != 1:
+            if not no or line_numbers[(cvr, number_key(inv_id), line_key(no))] > 1 or l_invalid or len(l_cprs) != 1:
                 mismatch = True
             parsed.append((no, l_cprs, l_amount, line))
         if not mismatch:

@@ -981,3 +981,39 @@ def test_one_fitting_grant_is_not_posted_while_a_row_of_the_citizens_at_the_supp
     # two grants that fit are said as before
     d = decide_case("AMBIGUOUS")
     assert d["message"].startswith("2 bevillinger passer på CPR, leverandør, periode og beløb (")
+
+
+def test_a_left_out_row_that_cannot_cover_the_period_holds_nothing_back():
+    """A broken row of the citizen's at the supplier that ended years ago
+    held every later invoice of theirs there as AMBIGUOUS (a review of
+    0.9.12): only a row whose dates may overlap the period holds it back."""
+    for start, end, held in (
+        ("2010-01-01", "2011-12-31", False),  # ended long before March 2019
+        ("2019-04-01", "", False),  # begins after it
+        ("2019-03-15", "", True),  # overlaps it
+        ("2010-01-01", "31.02.2019", True),  # its end cannot be read: it may
+        ("ukendt", "2011-12-31", False),  # its start cannot be read, but it ended before
+    ):
+        grants = grants_table()
+        grants.loc[len(grants)] = ["G-OLD", A, "SEL108-BO", SOLHOJ, "abc", "month", start, end]
+        d = run(invoice(), grants=grants).decisions.iloc[0]
+        assert (d["reason"] == "AMBIGUOUS") == held, (start, end, d["reason"])
+        assert d["status"] == ("manual" if held else "posted")
+
+
+def test_a_misaligned_grant_row_holds_its_citizens_invoices_back(tmp_path):
+    """A grant row with an unquoted ';' in its id shifts its cells: its CPR
+    number stood in another column, the row named no citizen, and the
+    invoice was posted on the citizen's other grant (a review of 0.9.12).
+    The citizen is found in any cell of a misaligned row."""
+    from invoicekit import read_grants
+
+    grants = grants_table()
+    path = tmp_path / "grants.csv"
+    grants.to_csv(path, sep=";", index=False)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"G;NEW;{A};SEL108-BO;{SOLHOJ};29000.00;month;2019-03-01;\n")
+    g = read_grants(path)
+    assert len(g) == len(grants) and len(g.left_out_rows) == 1
+    res = decide(prepare_invoices(pd.DataFrame([invoice()])), g, prepare_support_sheet(support_tables()))
+    assert res.decisions["reason"].iloc[0] == "AMBIGUOUS"

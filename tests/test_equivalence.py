@@ -559,7 +559,8 @@ def collective_cases(draw):
             ps, pe = ("", "") if own == "inherit" else (danish(ls), danish(le))
             if own == "text":
                 ps, pe, text = "", "", f"{text} {danish(ls)} - {danish(le)}"
-            line_no = draw(st.sampled_from(["", "1"])) if rarely(draw) else str(j)
+            # rarely none, line 1 again, or this line's number written with a leading zero (1 and 01 are one line)
+            line_no = draw(st.sampled_from(["", "1", f"0{j}"])) if rarely(draw) else str(j)
             amount = f"{float(value):.2f}"
             if rarely(draw):  # a space in the amount, a thousands separator or not
                 amount = draw(st.sampled_from([spaced(amount, " "), misgrouped(amount)]))
