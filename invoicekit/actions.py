@@ -224,6 +224,18 @@ def _grants_frame(grants: Grants | pd.DataFrame | None) -> pd.DataFrame | None:
     return out.drop(columns="_cpr").reset_index(drop=True)
 
 
+def _unread_grant_rows(grants: Grants | pd.DataFrame | None) -> set[tuple[str, str]]:
+    """(birth date, supplier CVR, blank where it could not be read) of each
+    grant row left out with a valid CPR number: a fix asks for that row to be
+    corrected, not for a new grant."""
+    if grants is None:
+        return set()
+    g = grants if isinstance(grants, Grants) else prepare_grants(grants)
+    pair = g.left_out_rows["pair"].to_numpy(dtype=np.int64)
+    cpr, cvr = pair // 100_000_000, pair % 100_000_000
+    return {(f"{c:010d}"[:6], f"{v:08d}" if v else "") for c, v in zip(cpr.tolist(), cvr.tolist(), strict=True)}
+
+
 def _support(support: SupportSheet | dict | None) -> SupportSheet | None:
     if support is None or isinstance(support, SupportSheet):
         return support
@@ -444,9 +456,15 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
     return fixes
 
 
-def _grant_fixes(manual: pd.DataFrame, grants: pd.DataFrame | None, s: Settings) -> list[_Fix]:
-    """Grants to create, to move to the right supplier, or whose period is wrong."""
+def _grant_fixes(
+    manual: pd.DataFrame, grants: pd.DataFrame | None, s: Settings, unread: set[tuple[str, str]] | None = None
+) -> list[_Fix]:
+    """Grants to create, to move to the right supplier, or whose period is
+    wrong; where the citizen has a grant row left out (``unread``, see
+    :func:`_unread_grant_rows`), that row to correct instead of a new grant."""
     fixes: dict[str, _Fix] = {}
+    unread = unread or set()
+    unread_births = {b for b, _ in unread}
 
     def add(key: str, kind: str, sentence: str, i: object) -> None:
         fixes.setdefault(key, _Fix(key, kind, "caseworker", sentence, [])).index.append(i)
@@ -506,7 +524,20 @@ def _grant_fixes(manual: pd.DataFrame, grants: pd.DataFrame | None, s: Settings)
 
     for i, r in manual.iterrows():
         reason = r["reason"]
-        if reason == "PERIOD_NOT_COVERED" and i in period:
+        birth, cvr = r["_birth"], r["supplier_cvr"]
+        row_unread = (reason == "NO_GRANT" and birth in unread_births) or (
+            reason == "NO_GRANT_FOR_SUPPLIER" and ((birth, cvr) in unread or (birth, "") in unread)
+        )
+        if row_unread and "x" not in birth:
+            add(
+                f"grant_missing:{r['cpr_masked']}:{cvr}",
+                "grant_missing",
+                f"Ret borgerens række i bevillingsudtrækket: borger {r['cpr_masked']} har en række, der ikke kunne "
+                f"bruges (se input_problems.csv), måske bevillingen hos leverandør CVR {cvr}; ret den i Sensum i "
+                "stedet for at oprette en ny",
+                i,
+            )
+        elif reason == "PERIOD_NOT_COVERED" and i in period:
             gid, sentence = period[i]
             add(f"grant_period:{gid}", "grant_period", sentence, i)
         elif reason == "NO_GRANT_FOR_SUPPLIER" and i in elsewhere:
@@ -545,11 +576,25 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
         skey = str(r["service_code"]).strip().casefold()
         if skey not in services.index:
             key = f"coding_service:{r['service_code']}"
-            sentence = f"Tilføj ydelsen {r['service_code']} i støttearkets fane Ydelser med paragraf og målgruppe"
+            if skey in sheet.left_out_services:  # its row is there, but could not be used: not a second one
+                sentence = (
+                    f"Ret ydelsen {r['service_code']}s række i støttearkets fane Ydelser: den kunne ikke bruges "
+                    "(se input_problems.csv)"
+                )
+            else:
+                sentence = f"Tilføj ydelsen {r['service_code']} i støttearkets fane Ydelser med paragraf og målgruppe"
             fixes.setdefault(key, _Fix(key, "coding_service", "finance", sentence, [])).index.append(i)
         elif r["supplier_cvr"] not in owners.index:
             key = f"coding_supplier:{r['supplier_cvr']}"
-            sentence = f"Tilføj leverandøren CVR {r['supplier_cvr']} i støttearkets fane Leverandører med ejerforhold"
+            if r["supplier_cvr"] in sheet.left_out_suppliers:
+                sentence = (
+                    f"Ret leverandøren CVR {r['supplier_cvr']}s række i støttearkets fane Leverandører: den kunne "
+                    "ikke bruges (se input_problems.csv)"
+                )
+            else:
+                sentence = (
+                    f"Tilføj leverandøren CVR {r['supplier_cvr']} i støttearkets fane Leverandører med ejerforhold"
+                )
             fixes.setdefault(key, _Fix(key, "coding_supplier", "finance", sentence, [])).index.append(i)
         else:
             svc = services.loc[skey]
@@ -666,7 +711,7 @@ def fix_list(
     if g is not None:
         proposals += _rate_fixes(hist, d[posted], month, g, s)
     taken = {i for f in proposals for i in f.index}
-    proposals += _grant_fixes(manual, g, s)
+    proposals += _grant_fixes(manual, g, s, _unread_grant_rows(grants))
     if sheet is not None:
         proposals += _coding_fixes(manual, sheet)
     proposals += _template_fixes(manual)

@@ -193,9 +193,13 @@ class Checked:
 
     @functools.cached_property
     def grant_row_unread(self) -> np.ndarray:
-        """Per invoice: whether a row of the citizen's in the grant extract was
-        left out (the grant that fits may be that one)."""
-        return _grant_row_unread(self.invoices, self.grants)
+        """Per invoice: whether a row of the citizen's at its supplier, or at a
+        supplier whose CVR could not be read, was left out of the grant
+        extract (the grant that fits may be that one; one at another supplier
+        cannot be)."""
+        inv, pairs = self.invoices.frame, self.grants.left_out_rows["pair"].to_numpy()
+        keys = [citizen_supplier_keys(inv["cpr_key"].to_numpy(), cvr) for cvr in (inv["cvr_key"].to_numpy(), 0)]
+        return np.isin(keys[0], pairs) | np.isin(keys[1], pairs)
 
 
 def _left_out_at_supplier(inv: pd.DataFrame, grants: Grants, asked: np.ndarray, start, end) -> np.ndarray:

@@ -182,10 +182,11 @@ NO_GRANT_UNREAD = (
 )
 
 
-#: the end of the messages of checks 12-15 when a grant row of the citizen's was left out
+#: the end of the messages of checks 12-15 when a grant row of the citizen's at the supplier (or
+#: at a supplier whose CVR could not be read) was left out
 GRANT_ROW_UNREAD = (
-    " En række i bevillingsudtrækket for borgeren kunne ikke bruges (se input_problems.csv); "
-    "er det den bevilling, fakturaen hører til, så ret den i Sensum."
+    " En række i bevillingsudtrækket for borgeren hos leverandøren (eller uden et CVR-nummer, der kan læses) "
+    "kunne ikke bruges (se input_problems.csv); er det den bevilling, fakturaen hører til, så ret den i Sensum."
 )
 
 
@@ -275,8 +276,8 @@ def _ambiguous(f: Facts) -> pa.Array:
     # one fits, but a row of the citizen's at the supplier was left out and may fit too
     one = joined_arrow(
         "Én bevilling passer på CPR, leverandør, periode og beløb (", f["detail"], "), men en række i "
-        "bevillingsudtrækket for borgeren hos leverandøren kunne ikke bruges (se input_problems.csv) og kan "
-        "også passe. Ret rækken i Sensum, og bogfør manuelt på den rigtige bevilling.",
+        "bevillingsudtrækket for borgeren hos leverandøren (eller uden et CVR-nummer, der kan læses) kunne ikke "
+        "bruges (se input_problems.csv) og kan også passe. Ret rækken i Sensum, og bogfør manuelt på den rigtige bevilling.",
     )  # fmt: skip
     return pc.if_else(pa.array(n > 1), many, one)
 

@@ -71,7 +71,7 @@ LABELS_DA: dict[str, str] = {
     "PERIOD_NOT_COVERED": "Perioden er ikke bevilget",
     "NO_FIXED_RATE": "Timetakst (intet fast beløb)",
     "AMOUNT_MISMATCH": "Beløbet passer ikke med taksten",
-    "AMBIGUOUS": "Flere bevillinger passer",
+    "AMBIGUOUS": "Flere bevillinger kan passe",
     "NO_CODING": "Mangler kontering i støttearket",
     "SUPPLIER_EXCLUDED": "Leverandøren er undtaget",
     "PARAGRAPH_EXCLUDED": "Paragraffen er undtaget",

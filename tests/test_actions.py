@@ -570,3 +570,39 @@ def test_the_follow_up_with_grants_on_a_journal_without_runs_says_so(world, tmp_
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "holds no decisions yet" in err and "unexpected" not in err
+
+
+def test_a_grant_or_sheet_row_that_could_not_be_read_is_to_be_corrected_not_added_again():
+    """Citizen A's only grant row at S1 was left out (a rate nobody reads):
+    the fix list asked to create the grant, or to move A's grant at another
+    supplier to S1; a service or supplier row left out was to be 'added'
+    (a review of 0.9.12). Each now asks for its row to be corrected."""
+    g = grants(
+        ("G-ELSE", A, "108-LAN", S2, "1000.00", "day", "2018-01-01", ""),
+        ("G-HERE", A, "108-LAN", S1, "1.000,00 pr dag", "day", "2018-01-01", ""),
+    )
+    d = frame(decision(1, "NO_GRANT_FOR_SUPPLIER", amount=31000.0), decision(2))
+    fixes = fix_list(d, grants=g).fixes
+    assert fixes["fix_key"].tolist() == [f"grant_missing:010190-xxxx:{S1}"]
+    assert fixes["action"].iat[0].startswith("Ret borgerens række i bevillingsudtrækket: borger 010190-xxxx")
+    assert "ret den i Sensum i stedet for at oprette en ny" in fixes["action"].iat[0]
+    # with the row read, the grant elsewhere that fits is to be moved, as before
+    ok = grants(("G-ELSE", A, "108-LAN", S2, "1000.00", "day", "2018-01-01", ""))
+    assert fix_list(d, grants=ok).fixes["fix_key"].tolist() == ["grant_supplier:G-ELSE"]
+    # NO_GRANT with a row of the citizen's left out anywhere
+    only = grants(("G-HERE", A, "108-LAN", S2, "abc", "day", "2018-01-01", ""))
+    fixes = fix_list(frame(decision(1, "NO_GRANT"), decision(2)), grants=only).fixes
+    assert fixes["action"].iat[0].startswith("Ret borgerens række")
+
+    tables = support_tables()
+    tables["services"].loc[0, "paragraph"] = "§ 107/108"  # SEL108-BO's row left out
+    tables["suppliers"].loc[0, "ownership"] = "#N/A"  # Solhøj's row left out
+    sheet = prepare_support_sheet(tables)
+    d = frame(
+        decision(1, "NO_CODING", service_code="SEL108-BO", grant_id="G1"),
+        decision(2, "NO_CODING", service_code="SEL104-AKT", supplier_cvr="29345716", grant_id="G2"),
+        decision(3),
+    )
+    actions = fix_list(d, support=sheet).fixes.set_index("fix_key")["action"]
+    assert actions["coding_service:SEL108-BO"].startswith("Ret ydelsen SEL108-BOs række i støttearkets fane Ydelser")
+    assert actions["coding_supplier:29345716"].startswith("Ret leverandøren CVR 29345716s række")

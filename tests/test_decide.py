@@ -840,14 +840,20 @@ def test_checks_12_to_15_say_when_a_row_of_the_citizens_could_not_be_read(reason
     those, as if Sensum held nothing else, where the row that may fit was
     only left out (an attack on 0.9.11: the caseworker should correct that
     row, not create a new grant)."""
-    grants = grants_table()
-    grants.loc[len(grants)] = ["G-A107", A, "SEL107-MID", ENGEN, "950.00", "pr døgn", "2016-01-01", ""]
-    d = run(invoice(**fields), grants=grants).decisions.iloc[0]
-    assert d["reason"] == reason
-    assert d["message"].endswith(
-        "En række i bevillingsudtrækket for borgeren kunne ikke bruges (se input_problems.csv); "
-        "er det den bevilling, fakturaen hører til, så ret den i Sensum."
-    )
+    supplier = fields.get("supplier_cvr", SOLHOJ)
+    for cvr, said in ((supplier, True), ("ukendt", True), (VINDEN, False)):  # a row at another supplier cannot fit
+        grants = grants_table()
+        grants.loc[len(grants)] = ["G-A107", A, "SEL107-MID", cvr, "950.00", "pr døgn", "2016-01-01", ""]
+        d = run(invoice(**fields), grants=grants).decisions.iloc[0]
+        assert d["reason"] == reason
+        assert (
+            d["message"].endswith(
+                "En række i bevillingsudtrækket for borgeren hos leverandøren (eller uden et CVR-nummer, der kan "
+                "læses) kunne ikke bruges (se input_problems.csv); er det den bevilling, fakturaen hører til, så ret "
+                "den i Sensum."
+            )
+            == said
+        ), cvr
     # with every row of the citizen's read, the message says nothing of it
     fine = run(invoice(**fields)).decisions.iloc[0]
     assert fine["reason"] == reason and "input_problems" not in fine["message"]
@@ -969,7 +975,8 @@ def test_one_fitting_grant_is_not_posted_while_a_row_of_the_citizens_at_the_supp
         assert (d["status"], d["reason"]) == ("manual", "AMBIGUOUS"), (rate, cvr)
         assert d["message"].startswith(
             "Én bevilling passer på CPR, leverandør, periode og beløb (bevilling G-A108, forventet 28.500,00 kr.), "
-            "men en række i bevillingsudtrækket for borgeren hos leverandøren kunne ikke bruges (se input_problems.csv)"
+            "men en række i bevillingsudtrækket for borgeren hos leverandøren (eller uden et CVR-nummer, der kan "
+            "læses) kunne ikke bruges (se input_problems.csv)"
         )
     grants = grants_table()
     grants.loc[len(grants)] = ["G-A104-NY", A, "SEL104-AKT", KILDEN, "abc", "day", "2019-03-01", ""]
