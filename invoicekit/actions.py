@@ -525,16 +525,18 @@ def _grant_fixes(
     for i, r in manual.iterrows():
         reason = r["reason"]
         birth, cvr = r["_birth"], r["supplier_cvr"]
+        at_supplier = (birth, cvr) in unread or (birth, "") in unread
         row_unread = (reason == "NO_GRANT" and birth in unread_births) or (
-            reason == "NO_GRANT_FOR_SUPPLIER" and ((birth, cvr) in unread or (birth, "") in unread)
+            reason in ("NO_GRANT_FOR_SUPPLIER", "AMBIGUOUS") and at_supplier
         )
         if row_unread and "x" not in birth:
+            # a birth date is all the journal keeps: the row may be another citizen's born that day
             add(
                 f"grant_missing:{r['cpr_masked']}:{cvr}",
                 "grant_missing",
-                f"Ret borgerens række i bevillingsudtrækket: borger {r['cpr_masked']} har en række, der ikke kunne "
-                f"bruges (se input_problems.csv), måske bevillingen hos leverandør CVR {cvr}; ret den i Sensum i "
-                "stedet for at oprette en ny",
+                f"Se rækken i bevillingsudtrækket for en borger født {r['cpr_masked'][:6]}, der ikke kunne bruges "
+                f"(se input_problems.csv): er den borger {r['cpr_masked']}s bevilling hos leverandør CVR {cvr}, så "
+                "ret den i Sensum i stedet for at oprette en ny; ellers opret bevillingen",
                 i,
             )
         elif reason == "PERIOD_NOT_COVERED" and i in period:

@@ -217,8 +217,14 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
         if not ok:
             if r["grant_id"].strip():
                 unread.add(grant_key(r["grant_id"].strip()))
-            if cpr:
-                left_out.add((cpr, cvr, start, end if r["end_date"].strip() else None))
+            # held back (check 16) by a citizen read more loosely: a leading zero lost, '.0', a leading '
+            loose = re.sub(r"^(\d{9,10})\.0*$", r"\1", r["cpr"].strip().lstrip("'"))
+            held_by = cpr or cpr_ok("0" + loose if re.fullmatch(r"\d{9}", loose) else loose)
+            if held_by:
+                s_, e_ = start, end if r["end_date"].strip() else None
+                if s_ is not None and e_ is not None and e_ < s_:  # backwards: it may cover any period
+                    s_ = e_ = None
+                left_out.add((held_by, cvr, s_, e_))
             continue
         grants.append(Grant(r["grant_id"].strip(), cpr, r["service_code"].strip(), cvr, rate, unit, start, end))
     by_id: dict[str, list[Grant]] = {}

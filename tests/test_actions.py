@@ -584,15 +584,22 @@ def test_a_grant_or_sheet_row_that_could_not_be_read_is_to_be_corrected_not_adde
     d = frame(decision(1, "NO_GRANT_FOR_SUPPLIER", amount=31000.0), decision(2))
     fixes = fix_list(d, grants=g).fixes
     assert fixes["fix_key"].tolist() == [f"grant_missing:010190-xxxx:{S1}"]
-    assert fixes["action"].iat[0].startswith("Ret borgerens række i bevillingsudtrækket: borger 010190-xxxx")
-    assert "ret den i Sensum i stedet for at oprette en ny" in fixes["action"].iat[0]
+    assert fixes["action"].iat[0].startswith("Se rækken i bevillingsudtrækket for en borger født 010190, der ikke")
+    assert "ret den i Sensum i stedet for at oprette en ny; ellers opret bevillingen" in fixes["action"].iat[0]
     # with the row read, the grant elsewhere that fits is to be moved, as before
     ok = grants(("G-ELSE", A, "108-LAN", S2, "1000.00", "day", "2018-01-01", ""))
     assert fix_list(d, grants=ok).fixes["fix_key"].tolist() == ["grant_supplier:G-ELSE"]
     # NO_GRANT with a row of the citizen's left out anywhere
     only = grants(("G-HERE", A, "108-LAN", S2, "abc", "day", "2018-01-01", ""))
     fixes = fix_list(frame(decision(1, "NO_GRANT"), decision(2)), grants=only).fixes
-    assert fixes["action"].iat[0].startswith("Ret borgerens række")
+    assert fixes["action"].iat[0].startswith("Se rækken i bevillingsudtrækket")
+    # an invoice held back by such a row (check 16) gets the same fix (it got none)
+    g = grants(
+        ("G-HERE", A, "108-LAN", S1, "1000.00", "day", "2018-01-01", ""),
+        ("G-NEW", A, "108-LAN", S1, "abc", "day", "2019-01-01", ""),
+    )
+    fixes = fix_list(frame(decision(1, "AMBIGUOUS"), decision(2)), grants=g).fixes
+    assert fixes["fix_key"].tolist() == [f"grant_missing:010190-xxxx:{S1}"]
 
     tables = support_tables()
     tables["services"].loc[0, "paragraph"] = "§ 107/108"  # SEL108-BO's row left out

@@ -1024,3 +1024,57 @@ def test_a_misaligned_grant_row_holds_its_citizens_invoices_back(tmp_path):
     assert len(g) == len(grants) and len(g.left_out_rows) == 1
     res = decide(prepare_invoices(pd.DataFrame([invoice()])), g, prepare_support_sheet(support_tables()))
     assert res.decisions["reason"].iloc[0] == "AMBIGUOUS"
+
+
+@pytest.mark.parametrize(
+    "cpr",
+    ["010100-1234", "101001234", "101001234.0", "'0101001234", "\ufeff0101001234"],
+)
+def test_a_left_out_row_holds_back_by_a_cpr_the_reader_refuses_but_a_person_reads(cpr):
+    """The CPR cell of the broken row lost its leading zero (a CSV saved from
+    Excel: 101001234), kept '.0' or a leading ', or a byte-order mark: the
+    row named no citizen, and the invoice was posted on the readable grant
+    (an attack on 0.9.12)."""
+    c0 = "0101001234"
+    grants = grants_table()
+    grants.loc[len(grants)] = ["G-C0", c0, "SEL108-BO", SOLHOJ, "28500.00", "month", "2018-01-01", ""]
+    grants.loc[len(grants)] = ["G-C0-NY", cpr, "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", "abc"]
+    d = run(invoice(cpr="010100-1234"), grants=grants).decisions.iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "AMBIGUOUS"), cpr
+
+
+def test_a_left_out_row_that_ends_before_it_starts_may_cover_any_period():
+    """Its dates read, a row that ends before it starts (a year mistyped)
+    'could not overlap' the period, and the invoice was posted on the other
+    grant (an attack on 0.9.12)."""
+    grants = grants_table()
+    grants.loc[len(grants)] = ["G-A108-NY", A, "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", "2018-12-31"]
+    d = run(invoice(), grants=grants).decisions.iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "AMBIGUOUS")
+
+
+def test_many_left_out_rows_are_read_and_weighed_without_comparing_each_with_each():
+    """100,000 rows with a rate nobody reads took 133 s to read (np.isin over
+    Python strings compares each with each), and the hold paired every
+    citizen's left-out rows with every invoice, copies and all (7.5 GB; an
+    attack on 0.9.12). Counted, not timed: the copies of a left-out row are
+    weighed once."""
+    from invoicekit.extracts import prepare_grants as typed
+
+    n = 20_000
+    rows = pd.DataFrame(
+        {
+            "grant_id": [f"G{k}" for k in range(n)],
+            "cpr": A,
+            "service_code": "SEL108-BO",
+            "supplier_cvr": SOLHOJ,
+            "rate": "abc",
+            "rate_unit": "month",
+            "start_date": "2018-01-01",
+            "end_date": "",
+        }
+    )
+    g = typed(pd.concat([grants_table(), rows], ignore_index=True))
+    assert len(g.problems) == n and len(g.left_out_rows) == 1  # n copies of one (citizen, supplier, dates)
+    d = run(invoice(), grants=pd.concat([grants_table(), rows], ignore_index=True)).decisions.iloc[0]
+    assert d["reason"] == "AMBIGUOUS"
