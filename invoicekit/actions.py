@@ -527,7 +527,7 @@ def _grant_fixes(
         birth, cvr = r["_birth"], r["supplier_cvr"]
         at_supplier = (birth, cvr) in unread or (birth, "") in unread
         row_unread = (reason == "NO_GRANT" and birth in unread_births) or (
-            reason in ("NO_GRANT_FOR_SUPPLIER", "AMBIGUOUS") and at_supplier
+            reason in ("NO_GRANT_FOR_SUPPLIER", "PERIOD_NOT_COVERED", "AMBIGUOUS") and at_supplier
         )
         if row_unread and "x" not in birth:
             # a birth date is all the journal keeps: the row may be another citizen's born that day
@@ -536,7 +536,12 @@ def _grant_fixes(
                 "grant_missing",
                 f"Se rækken i bevillingsudtrækket for en borger født {r['cpr_masked'][:6]}, der ikke kunne bruges "
                 f"(se input_problems.csv): er den borger {r['cpr_masked']}s bevilling hos leverandør CVR {cvr}, så "
-                "ret den i Sensum i stedet for at oprette en ny; ellers opret bevillingen",
+                "ret den i Sensum i stedet for at oprette en ny; ellers "
+                + (
+                    "forlæng eller ret den bevilling, der kunne læses"
+                    if reason == "PERIOD_NOT_COVERED"
+                    else "opret bevillingen"
+                ),
                 i,
             )
         elif reason == "PERIOD_NOT_COVERED" and i in period:

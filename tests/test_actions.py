@@ -600,6 +600,16 @@ def test_a_grant_or_sheet_row_that_could_not_be_read_is_to_be_corrected_not_adde
     )
     fixes = fix_list(frame(decision(1, "AMBIGUOUS"), decision(2)), grants=g).fixes
     assert fixes["fix_key"].tolist() == [f"grant_missing:010190-xxxx:{S1}"]
+    # a period the readable grant does not cover, beside a left-out row at the supplier: that row, not
+    # "extend the grant" (an attack on 0.9.12)
+    g = grants(
+        ("G-OLD", A, "108-LAN", S1, "1000.00", "day", "2018-01-01", "2018-12-31"),
+        ("G-NEW", A, "108-LAN", S1, "1000.00", "dag pr", "2019-01-01", ""),
+    )
+    fixes = fix_list(frame(decision(1, "PERIOD_NOT_COVERED"), decision(2)), grants=g).fixes
+    assert fixes["fix_key"].tolist() == [f"grant_missing:010190-xxxx:{S1}"]
+    assert fixes["action"].iat[0].startswith("Se rækken i bevillingsudtrækket")
+    assert "; ellers forlæng eller ret den bevilling, der kunne læses (1 faktura" in fixes["action"].iat[0]
 
     tables = support_tables()
     tables["services"].loc[0, "paragraph"] = "§ 107/108"  # SEL108-BO's row left out
