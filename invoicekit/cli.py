@@ -1180,6 +1180,13 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
     from invoicekit.tune import parse_rate
 
     c, p = parse_rate(args.confidence, "--confidence"), parse_rate(args.tolerable, "--tolerable")
+    where = str(Path(args.out).resolve())
+    if mask_cpr_text(where) != where:  # the command printed to evaluate it names it masked: no such file
+        raise InputError(
+            mask_cpr_text(where),
+            "--out",
+            "holds what reads as a CPR number; choose a file name (and a folder) without one",
+        )
     control = draw(args.journal, args.month, c, p, args.expected_errors, args.seed)
     path = control.write(args.out)
     info = control.info

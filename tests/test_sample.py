@@ -428,3 +428,15 @@ def test_a_control_sheets_month_retyped_as_a_date_is_still_its_month(journal, tm
     wb.save(path)
     with pytest.raises(InputError, match="is not a month; expected YYYY-MM"):
         evaluate_control(path, journal)
+
+
+def test_a_control_sheet_named_with_a_cpr_number_is_refused(journal, tmp_path, capsys):
+    """A control sheet named 'kontrol 090190-1234.xlsx' was written, and the
+    next-step command printed its name masked ('090190-xxxx'), a file that
+    does not exist (an attack on 0.9.11). Refused, as a journal so named is."""
+    out = tmp_path / "kontrol 090190-1234.xlsx"
+    argv = ["sample", "draw", "--journal", str(journal), "--month", "2018-12", "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    one_line(err, "090190-xxxx", "holds what reads as a CPR number")
+    assert "090190-1234" not in err and not out.exists()
