@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
-from invoicekit.extracts import Grants, SupportSheet, prepare_grants, prepare_support_sheet
+from invoicekit.extracts import Grants, SupportSheet, citizen_and_supplier, prepare_grants, prepare_support_sheet
 from invoicekit.formats import dk_number, en_number
 from invoicekit.journal import Journal
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
@@ -231,8 +231,7 @@ def _unread_grant_rows(grants: Grants | pd.DataFrame | None) -> set[tuple[str, s
     if grants is None:
         return set()
     g = grants if isinstance(grants, Grants) else prepare_grants(grants)
-    pair = g.left_out_rows["pair"].to_numpy(dtype=np.int64)
-    cpr, cvr = pair // 100_000_000, pair % 100_000_000
+    cpr, cvr = citizen_and_supplier(g.left_out_rows["pair"].to_numpy())
     return {(f"{c:010d}"[:6], f"{v:08d}" if v else "") for c, v in zip(cpr.tolist(), cvr.tolist(), strict=True)}
 
 

@@ -44,7 +44,7 @@ import pyarrow as pa
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.delivery import MANIFEST, STAGING_PREFIX
 from invoicekit.errors import InputError, OutputError, first_named
-from invoicekit.identifiers import mask_cpr_text, quoted, shown_path
+from invoicekit.identifiers import mask_cpr_text, quoted, refuse_cpr_in_file_name, shown_path
 from invoicekit.version import __version__
 
 #: named, not __name__: run as ``python -m invoicekit.cli`` this module is __main__
@@ -1180,13 +1180,7 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
     from invoicekit.tune import parse_rate
 
     c, p = parse_rate(args.confidence, "--confidence"), parse_rate(args.tolerable, "--tolerable")
-    where = str(Path(args.out).resolve())
-    if mask_cpr_text(where) != where:  # the command printed to evaluate it names it masked: no such file
-        raise InputError(
-            mask_cpr_text(where),
-            "--out",
-            "holds what reads as a CPR number; choose a file name (and a folder) without one",
-        )
+    refuse_cpr_in_file_name(args.out, "--out")  # the command printed to evaluate it would name it masked
     control = draw(args.journal, args.month, c, p, args.expected_errors, args.seed)
     path = control.write(args.out)
     info = control.info
@@ -1354,17 +1348,16 @@ def _warn_if_not_read(args: argparse.Namespace, month: str) -> None:
     """A warning for a ``--grants`` or ``--support-sheet`` that no run of
     ``month`` read: the fixes are then judged against another state of
     Sensum or the sheet (another month's grants made up missing grants)."""
-    from invoicekit.followup import read_in_month
+    from invoicekit.followup import not_read_in_month
 
-    for name, option in (("grants", "--grants"), ("support_sheet", "--support-sheet")):
-        path = getattr(args, name)
-        if path and not read_in_month(args.journal, month, name, path):
-            shown = mask_cpr_text(shown_path(Path(path).resolve()))
-            print(
-                f"invoicekit: warning: {option} {shown} is not the file the runs of {month} read (the journal has "
-                "another SHA-256 for it): the fixes are judged against it as it stands, not as the robot saw it",
-                file=sys.stderr,
-            )
+    given = {name: getattr(args, name) for name in ("grants", "support_sheet") if getattr(args, name)}
+    for name in not_read_in_month(args.journal, month, given) if given else ():
+        option, shown = "--" + name.replace("_", "-"), mask_cpr_text(shown_path(Path(given[name]).resolve()))
+        print(
+            f"invoicekit: warning: {option} {shown} is not the file the runs of {month} read (the journal has "
+            "another SHA-256 for it): the fixes are judged against it as it stands, not as the robot saw it",
+            file=sys.stderr,
+        )
 
 
 class MaskingFormatter(logging.Formatter):

@@ -28,7 +28,7 @@ import invoicekit.messages as msg
 from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.distinct import first_rows, tuple_codes
-from invoicekit.extracts import INVOICE, Grants, InvoiceLines, Invoices, SupportSheet, citizen_supplier_keys
+from invoicekit.extracts import INVOICE, Grants, InvoiceLines, Invoices, SupportSheet, left_out_at_supplier
 from invoicekit.history import History
 from invoicekit.keys import (
     citizen_keys,
@@ -197,21 +197,19 @@ class Checked:
         supplier whose CVR could not be read, was left out of the grant
         extract (the grant that fits may be that one; one at another supplier
         cannot be)."""
-        inv, pairs = self.invoices.frame, self.grants.left_out_rows["pair"].to_numpy()
-        keys = [citizen_supplier_keys(inv["cpr_key"].to_numpy(), cvr) for cvr in (inv["cvr_key"].to_numpy(), 0)]
-        return np.isin(keys[0], pairs) | np.isin(keys[1], pairs)
+        return left_out_at_supplier(self.invoices.frame, self.grants.left_out_rows["pair"].to_numpy())[0]
 
 
-def _left_out_at_supplier(inv: pd.DataFrame, grants: Grants, asked: np.ndarray, start, end) -> np.ndarray:
+def _held_by_left_out_row(inv: pd.DataFrame, grants: Grants, asked: np.ndarray, start, end) -> np.ndarray:
     """Per invoice (of those ``asked``): whether a grant row left out names
     its citizen and its supplier, or its citizen and a supplier that could
-    not be read, and may cover part of its period (``start`` to ``end``): its
-    dates overlap it, or could not be read. A row that ended years ago holds
-    nothing back."""
+    not be read (:func:`~invoicekit.extracts.left_out_at_supplier`), and may
+    cover part of its period (``start`` to ``end``): its dates overlap it,
+    or could not be read. A row that ended years ago holds nothing back."""
     lo = grants.left_out_rows
     held = np.zeros(len(inv), dtype=bool)
-    keys = [citizen_supplier_keys(inv["cpr_key"].to_numpy(), cvr) for cvr in (inv["cvr_key"].to_numpy(), 0)]
-    near = np.flatnonzero(asked & (np.isin(keys[0], lo["pair"]) | np.isin(keys[1], lo["pair"])))
+    at_supplier, keys = left_out_at_supplier(inv, lo["pair"].to_numpy())
+    near = np.flatnonzero(asked & at_supplier)
     if not len(near):
         return held
     pairs = pd.concat(
@@ -281,7 +279,7 @@ def check_batch(
     state.fail("AMOUNT_MISMATCH", m.n_ok == 0)
     state.fail("AMBIGUOUS", m.n_ok > 1)
     if len(grants.left_out_rows):  # one fits, but a row of the citizen's at the supplier may fit too
-        held_rows = _left_out_at_supplier(inv, grants, state.open & (m.n_ok == 1), start, end)
+        held_rows = _held_by_left_out_row(inv, grants, state.open & (m.n_ok == 1), start, end)
         held = np.flatnonzero(held_rows)
         state.fail("AMBIGUOUS", held_rows)
         # the one that fits is named in the message, and is no grant of the decision (as for two)

@@ -188,10 +188,30 @@ def _left_out_frame(
     return rows.drop_duplicates(ignore_index=True)
 
 
+#: a CVR key's span (eight digits): a (citizen, supplier) key is the citizen's key times it, plus the supplier's
+_CVR_SPAN = 100_000_000
+
+
 def citizen_supplier_keys(cpr_key: np.ndarray, cvr_key: np.ndarray) -> np.ndarray:
     """(citizen, supplier) as one int64 per row, from the ``cpr_key`` (ten
     digits) and ``cvr_key`` (eight digits, 0 for none) of grants or invoices."""
-    return np.asarray(cpr_key, dtype=np.int64) * 100_000_000 + np.asarray(cvr_key, dtype=np.int64)
+    return np.asarray(cpr_key, dtype=np.int64) * _CVR_SPAN + np.asarray(cvr_key, dtype=np.int64)
+
+
+def citizen_and_supplier(pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``cpr_key`` and ``cvr_key`` a :func:`citizen_supplier_keys` key was made of."""
+    pair = np.asarray(pair, dtype=np.int64)
+    return pair // _CVR_SPAN, pair % _CVR_SPAN
+
+
+def left_out_at_supplier(inv: pd.DataFrame, pairs: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Per invoice of ``inv`` (typed: ``cpr_key``, ``cvr_key``): whether one of
+    ``pairs`` (:attr:`Grants.left_out_rows`) names its citizen at its supplier,
+    or at a supplier whose CVR could not be read; beside it the invoice's two
+    keys those were looked up by, in that order."""
+    cpr_key = inv["cpr_key"].to_numpy()
+    keys = [citizen_supplier_keys(cpr_key, cvr) for cvr in (inv["cvr_key"].to_numpy(), 0)]
+    return np.isin(keys[0], pairs) | np.isin(keys[1], pairs), keys
 
 
 def as_invoices(invoices: Invoices | pd.DataFrame) -> Invoices:
@@ -1053,7 +1073,8 @@ def _typed_grants(
     rows = out["row"].to_numpy()
     gone = ~np.isin(rows, kept["row"].to_numpy()) & ~np.isin(rows, copies)
     cpr_key, cvr_key = out["cpr_key"].to_numpy().copy(), out["cvr_key"].to_numpy().copy()
-    starts, ends = out["start_date"].to_numpy(dtype="datetime64[D]"), out["end_date"].to_numpy(dtype="datetime64[D]")
+    starts = out["start_date"].to_numpy(dtype="datetime64[D]").copy()  # as check 16 weighs them: changed below
+    ends = out["end_date"].to_numpy(dtype="datetime64[D]").copy()
     if skip_rows:  # cells shifted: its citizen is any valid CPR number in the row; supplier and dates unknown
         at = np.asarray(skip_rows) - 1
         cells = df.iloc[at].fillna("").astype(str)
@@ -1061,7 +1082,6 @@ def _typed_grants(
         valid = valid.to_numpy(dtype=object).reshape(cells.shape)
         first = [next((c for c in row if c), "") for row in valid]  # the few rows misaligned
         cpr_key[at], cvr_key[at] = digits_key(np.asarray(first, dtype=object)), 0
-        starts, ends = starts.copy(), ends.copy()
         starts[at] = ends[at] = np.datetime64("NaT")
     # a CPR cell the reader refuses may still name the citizen: a CSV saved from Excel drops the
     # leading zero (101001234), or keeps '.0' or a leading ' (for holding back only: check 16)
@@ -1073,9 +1093,7 @@ def _typed_grants(
         cpr_key[loose] = digits_key(cpr_column(cells).to_numpy(dtype=object))
     # a row that ends before it starts (a year mistyped) may cover any period
     backwards = ~np.isnat(starts) & ~np.isnat(ends) & (ends < starts)
-    if backwards.any():
-        starts, ends = starts.copy(), ends.copy()
-        starts[backwards] = ends[backwards] = np.datetime64("NaT")
+    starts[backwards] = ends[backwards] = np.datetime64("NaT")
     gone &= cpr_key > 0
     left_out = _left_out_frame(citizen_supplier_keys(cpr_key[gone], cvr_key[gone]), starts[gone], ends[gone])
     return kept.reset_index(drop=True), np.unique(cpr_key[gone]).astype(np.int64), left_out
@@ -1224,41 +1242,28 @@ def prepare_support_sheet(frames: dict[str, pd.DataFrame], source: str = "suppor
         if name not in frames:
             raise InputError(source, f"sheet '{name}'", "missing")
     f = {name: canonical_columns(frames[name], cols, source, name) for name, (_danish, cols) in SUPPORT_SHEETS.items()}
-    services = _prepare_services(f["services"], f"{source} [services]", problems)
-    suppliers = _prepare_suppliers(f["suppliers"], f"{source} [suppliers]", problems)
-    coding = _prepare_coding(f["coding"], f"{source} [coding]", problems)
+    services, services_out = _prepare_services(f["services"], f"{source} [services]", problems)
+    suppliers, suppliers_out = _prepare_suppliers(f["suppliers"], f"{source} [suppliers]", problems)
+    coding, coding_out = _prepare_coding(f["coding"], f"{source} [coding]", problems)
     return SupportSheet(
         services,
         suppliers,
         coding,
         problems.frame(),
-        left_out_services=_keys_named(_key(f["services"]["service_code"])) - set(services["service_key"]),
-        left_out_suppliers=_keys_named(cvr_column(f["suppliers"]["supplier_cvr"].str.strip()))
-        - set(suppliers["supplier_cvr"]),
-        left_out_coding=_left_out_coding(f["coding"], coding),
+        left_out_services=services_out,
+        left_out_suppliers=suppliers_out,
+        left_out_coding=coding_out,
     )
 
 
-def _keys_named(keys: pd.Series) -> frozenset:
-    """The keys a column names, blank left out."""
-    return frozenset(keys.dropna()) - {""}
+def _named_not_kept(named: np.ndarray, kept: pd.Series) -> frozenset:
+    """The keys that rows name (``named``, blank for none) and no row kept has."""
+    return frozenset(named) - {""} - set(kept)
 
 
-def _left_out_coding(df: pd.DataFrame, coding: pd.DataFrame) -> frozenset:
-    """The coding keys (paragraph, ownership, target key) that a row left out
-    names, its three parts read."""
-    named = pd.DataFrame(
-        {
-            "paragraph": df["paragraph"].map(normalise_paragraph),
-            "ownership": df["ownership"].str.strip().str.lower().map(OWNERSHIP).fillna(""),
-            "target_key": _key(df["target_group"]),
-        }
-    )
-    named = named[(named != "").all(axis=1)]
-    kept = coding[["paragraph", "ownership", "target_key"]].value_counts()
-    counts = named.value_counts()
-    more = counts.index[counts.to_numpy() > kept.reindex(counts.index, fill_value=0).to_numpy()]
-    return frozenset(tuple(key) for key in more)
+def _ownership(values: pd.Series) -> np.ndarray:
+    """Ownership cells as :data:`~invoicekit.vocabulary.OWNERSHIP` reads them; blank where unknown."""
+    return values.str.strip().str.lower().map(OWNERSHIP).fillna("").to_numpy(dtype=object)
 
 
 def _rows(df: pd.DataFrame) -> np.ndarray:
@@ -1286,7 +1291,8 @@ def _visible(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.replace(CPR_INVISIBLE, "", regex=True).str.strip()
 
 
-def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
+def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> tuple[pd.DataFrame, frozenset]:
+    """The services, and the service keys named only in rows left out."""
     rows = _rows(df)
     out = pd.DataFrame(
         {
@@ -1307,14 +1313,17 @@ def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> pd.D
         mask = (out[column] == "").to_numpy()
         problems.add_many(source, rows[mask & ~bad], column, problem)
         bad |= mask
-    out = out[~bad]
-    return _dedupe_key(out, "service_key", ["paragraph", "target_key"], source, problems, "service_code", "ydelsen")
+    kept = _dedupe_key(
+        out[~bad], "service_key", ["paragraph", "target_key"], source, problems, "service_code", "ydelsen"
+    )
+    return kept, _named_not_kept(out["service_key"].to_numpy(), kept["service_key"])
 
 
-def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
+def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> tuple[pd.DataFrame, frozenset]:
+    """The suppliers, and the CVR numbers named only in rows left out."""
     rows = _rows(df)
     cvr = cvr_column(df["supplier_cvr"].str.strip()).to_numpy(dtype=object)
-    ownership = df["ownership"].str.strip().str.lower().map(OWNERSHIP).fillna("").to_numpy(dtype=object)
+    ownership = _ownership(df["ownership"])
     errors = _left_out(df, source, problems, ("supplier_cvr", "ownership"))
     bad_cvr = (cvr == "") & ~errors
     bad_own = (ownership == "") & ~bad_cvr & ~errors
@@ -1326,7 +1335,8 @@ def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> pd.
         "ukendt ejerforhold; forventet kommunal, egen kommune, anden kommune, regional, privat/selvejende eller statslig",
     )
     out = pd.DataFrame({"row": rows, "supplier_cvr": cvr, "ownership": ownership})[~(bad_cvr | bad_own | errors)]
-    return _dedupe_key(out, "supplier_cvr", ["ownership"], source, problems, "supplier_cvr", "leverandøren")
+    kept = _dedupe_key(out, "supplier_cvr", ["ownership"], source, problems, "supplier_cvr", "leverandøren")
+    return kept, _named_not_kept(cvr, kept["supplier_cvr"])
 
 
 def _dedupe_key(
@@ -1343,7 +1353,9 @@ def _dedupe_key(
     return out
 
 
-def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> pd.DataFrame:
+def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[pd.DataFrame, frozenset]:
+    """The coding rows, and the coding keys (paragraph, ownership, target
+    key) that a row left out names, its three parts read."""
     rows = _rows(df)
     valid_from, from_ok, _ = parse_dates(df["valid_from"])
     valid_to, to_ok, to_blank = parse_dates(df["valid_to"])
@@ -1353,7 +1365,7 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> pd.Dat
         {
             "row": rows,
             "paragraph": df["paragraph"].map(normalise_paragraph).to_numpy(dtype=object),
-            "ownership": df["ownership"].str.strip().str.lower().map(OWNERSHIP).fillna("").to_numpy(dtype=object),
+            "ownership": _ownership(df["ownership"]),
             "target_group": df["target_group"].str.strip().to_numpy(dtype=object),
             "target_key": _key(df["target_group"]).to_numpy(),
             "psp_element": psp.to_numpy(dtype=object),
@@ -1387,4 +1399,6 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> pd.Dat
     for mask, column, problem in checks:
         problems.add_many(source, rows[mask & ~bad], column, problem)
         bad |= mask
-    return out[~bad].reset_index(drop=True)
+    keys = ["paragraph", "ownership", "target_key"]
+    named = out.loc[(out[keys] != "").all(axis=1).to_numpy() & bad, keys]
+    return out[~bad].reset_index(drop=True), frozenset(named.itertuples(index=False, name=None))

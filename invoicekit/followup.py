@@ -70,15 +70,14 @@ def _months_of_runs(runs: pd.DataFrame) -> dict[int, str]:
     return {int(r.run_id): run_month(r.invoices_file, r.started_at) for r in runs.itertuples(index=False)}
 
 
-def read_in_month(journal: str | Path, month: str, name: str, path: str | Path) -> bool:
-    """Whether a run of ``month`` read the file ``path`` as its ``name``
-    (``grants`` or ``support_sheet``): its SHA-256 is one the journal
-    recorded for that input of that month's runs."""
+def not_read_in_month(journal: str | Path, month: str, files: dict[str, str | Path]) -> list[str]:
+    """Of ``files`` (input name → path: ``grants``, ``support_sheet``), the
+    names of those no run of ``month`` read: their SHA-256 is none the
+    journal recorded for that input of that month's runs."""
     with Journal(Path(journal), readonly=True) as j:
         runs = j.runs()
-    of_month = [run_id for run_id, m in _months_of_runs(runs).items() if m == month]
-    recorded = set(runs.loc[runs["run_id"].isin(of_month), f"{name}_sha256"].dropna())
-    return sha256(Path(path)) in recorded
+    of_month = runs[runs["run_id"].isin([run_id for run_id, m in _months_of_runs(runs).items() if m == month])]
+    return [name for name, path in files.items() if sha256(Path(path)) not in set(of_month[f"{name}_sha256"].dropna())]
 
 
 def first_decisions(d: pd.DataFrame) -> pd.DataFrame:

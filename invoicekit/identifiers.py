@@ -23,6 +23,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ from stdnum.dk import cpr as _cpr
 from stdnum.dk import cvr as _cvr
 from stdnum.exceptions import ValidationError
 
+from invoicekit.errors import InputError
 from invoicekit.texts import arrow_text, is_arrow_text
 from invoicekit.vocabulary import CPR_DATED, CPR_INVISIBLE, CPR_LIKE, CPR_LIKE_RE2, CPR_MASK, DIGIT_LIKE, masked_cpr
 
@@ -306,6 +308,19 @@ def shown_path(path: str | os.PathLike) -> str:
     CPR numbers masked, and bytes of a name that is not UTF-8 (which Python
     holds as surrogate escapes, and no UTF-8 file can hold) written ``\\xff``."""
     return mask_cpr_text(os.fsencode(path).decode("utf-8", "backslashreplace"))
+
+
+def refuse_cpr_in_file_name(path: str | os.PathLike, option: str | None = None) -> None:
+    """Refuse a file (a journal, a control sheet) whose path reads as holding
+    a CPR number: it is named again later (in the journal, in the command to
+    run next), and only ever masked, as a file that does not exist."""
+    where = str(Path(path).resolve())
+    if mask_cpr_text(where) != where:
+        raise InputError(
+            mask_cpr_text(where),
+            option,
+            "holds what reads as a CPR number; choose a file name (and a folder) without one",
+        )
 
 
 def is_utf8_path(path: str | os.PathLike) -> bool:

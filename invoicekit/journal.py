@@ -536,9 +536,8 @@ class Journal:
         try:
             self.conn.execute("BEGIN")
             self.version = self._check()
-            self.secret = self._meta("secret") or self.secret
-            if self.version >= 2:
-                self.secret = self._secret()
+            # from schema 2 its own (or refused); a schema-1 journal keeps the one it was opened with
+            self.secret = self._secret() if self.version >= 2 else self._meta("secret") or self.secret
         except sqlite3.DatabaseError as exc:
             self._rollback()
             raise _journal_error(self.path, exc) from None

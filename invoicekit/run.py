@@ -64,7 +64,7 @@ from invoicekit.extracts import (
 )
 from invoicekit.formats import en_percent
 from invoicekit.history import History
-from invoicekit.identifiers import is_utf8_path, mask_cpr_text, shown_path
+from invoicekit.identifiers import is_utf8_path, mask_cpr_text, refuse_cpr_in_file_name, shown_path
 from invoicekit.journal import SCHEMA_VERSION, Journal, StoredDecisions, stored_decisions
 from invoicekit.post import OUTPUT_FILES, scan_messages, write_outputs
 from invoicekit.reasons import POSTED
@@ -212,12 +212,8 @@ def run(
             None,
             "is not named in UTF-8 (the journal is found again by its name); choose a file name (and a folder) in UTF-8",
         )
-    if journal_path is not None and mask_cpr_text(str(journal_path.resolve())) != str(journal_path.resolve()):
-        raise InputError(
-            mask_cpr_text(str(journal_path.resolve())),
-            None,
-            "holds what reads as a CPR number; choose a file name (and a folder) without one",
-        )
+    if journal_path is not None:
+        refuse_cpr_in_file_name(journal_path)
     rule_set = rules if isinstance(rules, Rules) else load_rules(rules)
     paths = {"grants": Path(grants), "invoices": Path(invoices), "support_sheet": Path(support_sheet)}
     if invoice_lines is not None:
