@@ -29,13 +29,15 @@ from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.distinct import first_rows, tuple_codes
 from invoicekit.extracts import INVOICE, Grants, InvoiceLines, Invoices, SupportSheet, left_out_at_supplier
-from invoicekit.history import History
+from invoicekit.history import PAID_KEYS, History
 from invoicekit.keys import (
     citizen_keys,
     legacy_citizen_keys,
     legacy_keys,
     marked_keys,
     normalise_grant_ids,
+    normalise_numbers,
+    paragraph_keys,
     stored_keys,
     stored_keys_arrow,
 )
@@ -182,6 +184,22 @@ class Checked:
     keys: dict[str, pa.Array]
     key_codes: dict[str, np.ndarray]
     key_distinct: dict[str, np.ndarray]
+    paragraph_rows: np.ndarray
+
+    def hash_paragraph_keys(self) -> None:
+        """Put the paragraph keys in ``keys`` and ``key_distinct`` (their codes
+        are in ``key_codes`` from the start): hashed when first asked for, so
+        that :func:`decide_checked` makes them beside checks 18-21."""
+        self._paragraph_keys  # noqa: B018 (made once)
+
+    @functools.cached_property
+    def _paragraph_keys(self) -> bool:
+        rows, coded = self.paragraph_rows, self.coded
+        cpr, cvr = (_objects_of(_pick(_column(self.invoices.frame, name), rows)) for name in ("cpr", "supplier_cvr"))
+        distinct = paragraph_keys(cpr, cvr, coded["paragraphs"][coded["paragraph_code"][rows]], self.secret)
+        self.key_distinct["paragraph_key"] = np.asarray(distinct, dtype=object)
+        self.keys["paragraph_key"] = _key_texts(self.key_codes["paragraph_key"], self.key_distinct["paragraph_key"])
+        return True
 
     @functools.cached_property
     def cpr_masked(self) -> pa.Array:
@@ -296,8 +314,10 @@ def check_batch(
         lambda: _keys_of_check_21(inv, gr, m.grant_pos, grant_keys, invoice_keys, history.secret),
         rows=n,
     )
+    # the paragraph of the grant's service is check 17's
+    codes["paragraph_key"], paragraph_rows = _paragraph_codes(inv, codes["citizen_key"], coded)
     return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
-                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct)  # fmt: skip
+                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct, paragraph_rows)  # fmt: skip
 
 
 def _the_invoice_alone(inv: pd.DataFrame, state: _State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -340,9 +360,14 @@ def _keys_of_check_21(inv, gr, grant_pos, grant_keys, invoice_keys, secret) -> t
     distinct = {"grant_key": grant_distinct, "citizen_key": citizen_distinct}
     keys = {"invoice_key": invoice_keys}
     for name in ("grant_key", "citizen_key"):
-        blank_last = np.where(codes[name] >= 0, codes[name], len(distinct[name]))
-        keys[name] = arrow_text(np.append(distinct[name], "")).take(pa.array(blank_last))
+        keys[name] = _key_texts(codes[name], distinct[name])
     return keys, codes, distinct
+
+
+def _key_texts(codes: np.ndarray, distinct: np.ndarray) -> pa.Array:
+    """Keys per invoice as arrow text, blank where the code is -1."""
+    blank_last = np.where(codes >= 0, codes, len(distinct))
+    return arrow_text(np.append(distinct, "")).take(pa.array(blank_last))
 
 
 def _citizen_codes(inv: pd.DataFrame, gr: pd.DataFrame, grant_pos: np.ndarray, secret: str) -> tuple:
@@ -375,6 +400,29 @@ def _citizen_codes(inv: pd.DataFrame, gr: pd.DataFrame, grant_pos: np.ndarray, s
         service = _objects_of(_pick(services, gp))
         codes[matched], distinct = pd.factorize(citizen_keys(_objects_of(cpr), _objects_of(cvr), service, secret))
     return codes, np.asarray(distinct, dtype=object)
+
+
+def _paragraph_codes(inv: pd.DataFrame, citizen: np.ndarray, coded: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Check 21's paragraph key (:func:`~invoicekit.keys.paragraph_keys`) of
+    every invoice with a citizen key (``citizen``, its codes) whose grant's
+    service has a paragraph in the support sheet (``coded``, check 17's), as
+    integer codes per invoice (-1 for none), and an invoice of each code
+    (the key is hashed from its texts when asked for:
+    :meth:`Checked.hash_paragraph_keys`). Invoices of one citizen key hold
+    the same CPR and CVR texts (:func:`_citizen_codes`), and a grant's CPR
+    and CVR texts are those of their integer keys (a CPR number normalised,
+    a valid CVR number compact), so each (CPR key, CVR key, paragraph) is
+    worked out once, from the first invoice of each (citizen key, paragraph)."""
+    paragraphs, code = coded["paragraphs"], coded["paragraph_code"]
+    codes = np.full(len(inv), -1, dtype=np.int64)
+    matched = np.flatnonzero((citizen >= 0) & (code < len(paragraphs) - 1))  # the blank paragraph is last
+    if len(matched) == 0:
+        return codes, np.empty(0, dtype=np.int64)
+    pair, pairs = pd.factorize(citizen[matched] * len(paragraphs) + code[matched])
+    first = matched[first_rows(pair, len(pairs))]  # each (citizen key, paragraph)'s first invoice
+    same, n = tuple_codes(inv["cpr_key"].to_numpy()[first], inv["cvr_key"].to_numpy()[first], code[first])
+    codes[matched] = same[pair]
+    return codes, first[first_rows(same, n)]
 
 
 def _same(values: np.ndarray | pa.Array, first: np.ndarray, group: np.ndarray) -> bool:
@@ -437,8 +485,10 @@ def _business_rules(checked: Checked, rules: Rules, history: History) -> tuple[_
     _business_rules_18_20(checked, rules, state, detail)
 
     # ------------------------------------------------ 21: already paid
+    if len(history.paid):
+        checked.hash_paragraph_keys()  # compared with the journal's
     _check_already_paid(inv, gr, history, state, checked.match.grant_pos, checked.key_codes, checked.key_distinct,
-                        start, end, detail)  # fmt: skip
+                        start, end, detail, checked.coded, checked.support)  # fmt: skip
     return state, detail
 
 
@@ -485,7 +535,7 @@ def decide_checked(
     early_messages = _Messages(_manual_facts(checked, checked.detail, checked.reason), early, checked.reason)
     (state, detail), _ = _side_by_side(
         lambda: (_business_rules(checked, rules, history), early_messages.make())[0],
-        lambda: (checked.cpr_masked, early_messages.make()),
+        lambda: (checked.cpr_masked, checked.hash_paragraph_keys(), early_messages.make()),
         rows=len(inv),
     )
     # _assemble lets go of the early messages once they are in the message column
@@ -1135,42 +1185,64 @@ def _coding_rows_of(pos: np.ndarray, group: np.ndarray, coding_group: np.ndarray
     return np.repeat(pos, count), by_group[at]
 
 
-def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, codes, distinct, start, end, detail):
+#: a key no stored one equals: of an invoice without that key (no paragraph)
+_NO_KEY = "\x00"
+
+
+def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, codes, distinct, start, end, detail,
+                        coded, sheet: SupportSheet):  # fmt: skip
     """Check 21, in input order: a posted invoice whose period overlaps, in the
     journal or earlier in this run, with the same grant (ids as check 10
-    compares numbers, trailing dots removed) or the same citizen, supplier and
-    service (a grant registered again under a new id). ``codes`` and
-    ``distinct``: the grant and citizen keys (see :class:`Checked`)."""
+    compares numbers, trailing dots removed), the same citizen, supplier and
+    service (a grant registered again under a new id), or the same citizen,
+    supplier and paragraph (registered again under another service: a monthly
+    rate made daily). ``codes`` and ``distinct``: the keys (see
+    :class:`Checked`); ``coded``: check 17's paragraphs. A payment recorded
+    before invoicekit 0.9.13 has no paragraph key: its service's paragraph in
+    ``sheet`` is compared instead (:func:`_paid_under_the_paragraph`)."""
     n = len(inv)
     cand = np.flatnonzero(state.open & (grant_pos >= 0))
     paid = np.zeros(n, dtype=bool)
     if len(cand) == 0:
         state.fail("ALREADY_PAID", paid)
         return
-    # within this run the keys are compared by their codes
-    g_key, c_key = codes["grant_key"][cand], codes["citizen_key"][cand]
+    # within this run the keys are compared by their codes; an invoice without a paragraph
+    # key (none passes check 17 so, but a key it lacks must equal no other's) gets one of its own
+    p_code = codes["paragraph_key"][cand]
+    none = p_code < 0
+    p_code = np.where(none, int(codes["paragraph_key"].max(initial=-1)) + np.cumsum(none), p_code)
+    run_keys = (codes["grant_key"][cand], codes["citizen_key"][cand], p_code)
     s, e = start[cand], end[cand]
     # as they are held: the few said are taken one by one (every grant made a Python string costs)
     grant_ids, services = _column(gr, "grant_id"), _column(gr, "service_code")
 
-    def say(pos: int, same_grant: bool, earlier: str, paid_grant: str) -> None:
+    def say(pos: int, kind: int, earlier: str, paid_grant: str, paid_service: str) -> None:
         period = f"{date_dk(start[pos])}–{date_dk(end[pos])}"
         g = _value_at(grant_ids, grant_pos[pos])
-        if same_grant:
+        service = _value_at(services, grant_pos[pos])
+        if kind == 0:
             text = msg.PAID_SAME_GRANT.format(grant_id=g, period=period, earlier=earlier)
-        else:
+        elif kind == 1 or normalise_numbers([service])[0] == normalise_numbers([paid_service])[0]:
             text = msg.PAID_SAME_SERVICE.format(
-                service=_value_at(services, grant_pos[pos]), period=period, paid_grant_id=paid_grant, earlier=earlier
+                service=service, period=period, paid_grant_id=paid_grant, earlier=earlier
             )
+        else:
+            text = msg.PAID_SAME_PARAGRAPH.format(
+                paragraph=coded["paragraphs"][coded["paragraph_code"][pos]], paid_service=paid_service,
+                service=service, period=period, paid_grant_id=paid_grant, earlier=earlier,
+            )  # fmt: skip
         detail[pos] = text
 
     h = history.paid
     if len(h):
         hs = h["period_start"].to_numpy(dtype="datetime64[D]")
         he = h["period_end"].to_numpy(dtype="datetime64[D]")
-        probes = [
-            (distinct[name][codes[name][cand]], h[name], name == "grant_key") for name in ("grant_key", "citizen_key")
-        ]
+        everyone, every_row = np.arange(len(cand)), np.arange(len(h))
+        probes = []  # (the candidates asked, their keys, the history rows asked, its keys, kind)
+        for kind, name in enumerate(PAID_KEYS):
+            code = codes[name][cand]
+            keys = np.where(code >= 0, np.append(distinct[name], _NO_KEY)[code], _NO_KEY)
+            probes.append((everyone, keys, every_row, h[name].to_numpy(dtype=object), kind))
         if history.has_legacy:
             legacy = legacy_citizen_keys(
                 inv["cpr"].to_numpy(dtype=object)[cand],
@@ -1178,56 +1250,99 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                 _objects_of(_pick(services, grant_pos[cand])),
                 history.secret,
             )
-            probes.append((legacy, h["citizen_key"], False))
-        for keys, hist_keys, same_grant in probes:
-            at = _overlapping(keys, s, e, hist_keys.to_numpy(dtype=object), hs, he)
-            for k in np.flatnonzero((at >= 0) & ~paid[cand]):
-                row = h.iloc[int(at[k])]
+            probes.append((everyone, legacy, every_row, h["citizen_key"].to_numpy(dtype=object), 1))
+        probes.extend(_paid_under_the_paragraph(inv, h, cand, grant_pos, coded, sheet, services, history.secret))
+        for asked, keys, rows, hist_keys, kind in probes:
+            found = _overlapping(keys, s[asked], e[asked], hist_keys, hs[rows], he[rows])
+            for j in np.flatnonzero((found >= 0) & ~paid[cand[asked]]):
+                k, r = asked[j], int(rows[found[j]])
+                row = h.iloc[r]
                 earlier = msg.PAID_IN_JOURNAL.format(
                     invoice_id=row["invoice_id"],
-                    period=f"{date_dk(hs[at[k]])}–{date_dk(he[at[k]])}",
+                    period=f"{date_dk(hs[r])}–{date_dk(he[r])}",
                     run_id=row["run_id"],
                     date=str(row["started_at"])[:10],
                 )
                 paid[cand[k]] = True
-                say(cand[k], same_grant, earlier, row["grant_id"])
+                say(cand[k], kind, earlier, row["grant_id"], row["service_code"])
 
     # within this run: only invoices that overlap another candidate with the
     # same key can clash; those are decided one by one, in input order
     rest = np.flatnonzero(~paid[cand])
     suspect = np.zeros(len(cand), dtype=bool)
+    # where each citizen key has one paragraph (a sheet gives a service one), the periods that
+    # overlap another of the same citizen key overlap another of the same paragraph key too
+    weighed = run_keys
+    if len(pd.unique(run_keys[1] * (int(p_code.max()) + 1) + p_code)) == len(pd.unique(run_keys[1])):
+        weighed = (run_keys[0], run_keys[2])
     if len(rest) == len(cand):  # none paid in the journal (the usual case): no copies
-        for keys in (g_key, c_key):
+        for keys in weighed:
             suspect |= _overlaps_another(keys, s, e)
     else:
         s_rest, e_rest = s[rest], e[rest]
-        for keys in (g_key, c_key):
+        for keys in weighed:
             suspect[rest] |= _overlaps_another(keys[rest], s_rest, e_rest)
     if suspect.any():
         invoice_ids = arrow_text(_column(inv, "invoice_id"))  # only the few rows that clash are read
-        posted: dict[tuple[bool, object], _Periods] = {}
+        posted: dict[tuple[int, object], _Periods] = {}
         together = _PostTogether(inv, cand[~paid[cand]], posted)
         s_day, e_day = s.astype("datetime64[D]").astype(np.int64), e.astype("datetime64[D]").astype(np.int64)
         for k in np.flatnonzero(suspect):  # cand is in input order
             pos = cand[k]
             together.reach(pos)
             clash = None
-            for same_grant, key in ((True, g_key[k]), (False, c_key[k])):
-                periods = posted.get((same_grant, key))
+            own = tuple((kind, keys[k]) for kind, keys in enumerate(run_keys))
+            for kind, key in own:
+                periods = posted.get((kind, key))
                 clash = periods.first_overlapping(int(s_day[k]), int(e_day[k])) if periods is not None else None
                 if clash is not None:
                     earlier = msg.PAID_IN_RUN.format(
                         invoice_id=_text_at(invoice_ids, clash), period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
                     )
                     paid[pos] = True
-                    say(pos, same_grant, earlier, _value_at(grant_ids, grant_pos[clash]))
+                    say(pos, kind, earlier, _value_at(grant_ids, grant_pos[clash]),
+                        _value_at(services, grant_pos[clash]))  # fmt: skip
                     together.failed(pos)
                     break
             if clash is None:
-                for key in ((True, g_key[k]), (False, c_key[k])):
+                for key in own:
                     posted.setdefault(key, _Periods()).add(int(pos), int(s_day[k]), int(e_day[k]))
-                together.registered(pos, ((True, g_key[k]), (False, c_key[k])))
+                together.registered(pos, own)
     state.fail("ALREADY_PAID", paid)
+
+
+def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, sheet, services, secret) -> list:
+    """Check 21's probes for payments recorded without a paragraph key (by a
+    version before 0.9.13): for each service they were paid under that has a
+    paragraph in ``sheet``, the citizen key each candidate would have under
+    it, of the candidates whose grant is of that paragraph and another
+    service; as ``_check_already_paid``'s probes (the candidates asked, their
+    keys, the payments under that service, their citizen keys, kind 2)."""
+    old = (h["paragraph_key"].to_numpy(dtype=object) == "") & (h["citizen_key"].to_numpy(dtype=object) != "")
+    if not old.any():
+        return []
+    by_service = pd.Series(h["service_code"].to_numpy(dtype=object)[old]).groupby(
+        h["service_code"].to_numpy(dtype=object)[old], sort=False
+    )
+    old_rows = np.flatnonzero(old)
+    known = sheet.services.drop_duplicates("service_key").set_index("service_key")["paragraph"]
+    paragraphs = coded["paragraphs"][coded["paragraph_code"][cand]]
+    own = normalise_numbers(_objects_of(_pick(services, grant_pos[cand])))
+    cpr = inv["cpr"].to_numpy(dtype=object)[cand]
+    cvr = inv["supplier_cvr"].to_numpy(dtype=object)[cand]
+    citizen = h["citizen_key"].to_numpy(dtype=object)
+    probes = []
+    for service, at_rows in by_service.indices.items():
+        paragraph = known.get(str(service).strip().casefold())
+        if not isinstance(paragraph, str) or not paragraph:
+            continue
+        asked = np.flatnonzero((paragraphs == paragraph) & (own != normalise_numbers([service])[0]))
+        if not len(asked):
+            continue
+        keys = citizen_keys(cpr[asked], cvr[asked], np.full(len(asked), service, dtype=object), secret)
+        rows = old_rows[at_rows]
+        probes.append((asked, keys, rows, citizen[rows], 2))
+    return probes
 
 
 class _Periods:
@@ -1665,6 +1780,7 @@ def _assemble(
     the invoices that failed checks 1-17 (:class:`_Messages`);
     the list is emptied once they are in the message column, so that their
     memory is free again (reused, not fresh) for the manual rows' column."""
+    checked.hash_paragraph_keys()
     inv, gr, coded, keys = checked.invoices.frame, checked.grants.frame, checked.coded, checked.keys
     cpr_masked = checked.cpr_masked
     grant_pos, exp_out, start, end = checked.match.grant_pos, checked.match.exp_out, checked.start, checked.end

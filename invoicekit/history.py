@@ -19,15 +19,20 @@ from invoicekit.keys import (
     new_secret,
     normalise_grant_ids,
     normalise_numbers,
+    paragraph_keys,
     stored_keys,
     with_unmarked,
 )
 from invoicekit.reasons import CHECK_NUMBER, POSTED, UNSEEN_REASONS
 
+#: the keys check 21 compares, in the order it compares them: the same grant,
+#: the same citizen, supplier and service, the same citizen, supplier and paragraph
+PAID_KEYS = ("grant_key", "citizen_key", "paragraph_key")
 SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at")
 PAID_COLUMNS = (
     "grant_key",
     "citizen_key",
+    "paragraph_key",
     "grant_id",
     "service_code",
     "period_start",
@@ -53,7 +58,10 @@ def _empty_seen() -> pd.DataFrame:
 def _empty_paid() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            **{c: pd.Series(dtype=object) for c in ("grant_key", "citizen_key", "grant_id", "service_code")},
+            **{
+                c: pd.Series(dtype=object)
+                for c in ("grant_key", "citizen_key", "paragraph_key", "grant_id", "service_code")
+            },
             "period_start": pd.Series(dtype="datetime64[s]"),
             "period_end": pd.Series(dtype="datetime64[s]"),
             "invoice_id": pd.Series(dtype=object),
@@ -70,8 +78,9 @@ class History:
     ``seen``: invoices decided before with a number and a valid supplier CVR: ``supplier_cvr``,
     ``invoice_key`` (the number as check 10 compares it, see
     :mod:`invoicekit.keys`), ``invoice_id`` (as people read it), ``run_id``,
-    ``started_at``. ``paid``: posted invoices: ``grant_key``, ``citizen_key``
-    (as check 21 compares them), ``grant_id``, ``service_code``,
+    ``started_at``. ``paid``: posted invoices: ``grant_key``, ``citizen_key``,
+    ``paragraph_key`` (as check 21 compares them; blank for a payment recorded
+    before invoicekit 0.9.13 kept it), ``grant_id``, ``service_code``,
     ``period_start``, ``period_end``, ``invoice_id``, ``run_id``,
     ``started_at``. ``secret`` keys the hashes in those keys: the journal's
     own, or a fresh one for a history held in memory.
@@ -97,7 +106,8 @@ class History:
         """A history from tables written by hand (tests, notebooks): the keys
         missing from them are worked out from ``invoice_id`` (seen) and from
         ``grant_id`` and, for the citizen key, ``cpr``, ``supplier_cvr`` and
-        ``service_code`` (paid)."""
+        ``service_code`` (paid), for the paragraph key ``cpr``,
+        ``supplier_cvr`` and ``paragraph``."""
         secret = secret or new_secret()
         seen = _empty_seen() if seen is None else seen.copy()
         paid = _empty_paid() if paid is None else paid.copy()
@@ -115,6 +125,16 @@ class History:
                 )
             else:
                 paid["citizen_key"] = ""
+        if "paragraph_key" not in paid:
+            if {"cpr", "supplier_cvr", "paragraph"} <= set(paid.columns):
+                paid["paragraph_key"] = paragraph_keys(
+                    paid["cpr"].to_numpy(dtype=object),
+                    paid["supplier_cvr"].to_numpy(dtype=object),
+                    paid["paragraph"].to_numpy(dtype=object),
+                    secret,
+                )
+            else:
+                paid["paragraph_key"] = ""
         for frame, columns in ((seen, SEEN_COLUMNS), (paid, PAID_COLUMNS)):
             for col in columns:
                 if col not in frame:

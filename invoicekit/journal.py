@@ -114,7 +114,10 @@ _KEY_COLUMNS = (
     "invoice_key",  # check 10 (keys.py)
     "grant_key",  # check 21, the same grant
     "citizen_key",  # check 21, the same citizen, supplier and service
+    "paragraph_key",  # check 21, the same citizen, supplier and paragraph (from 0.9.13; blank before)
 )
+#: keys added to schema 5 without a migration: a run recorded before kept none (read as blank)
+_LATER_KEYS = ("paragraph_key",)
 _DECISION_COLUMNS_V2 = (*_KEY_COLUMNS, "document_type")
 _RUN_DECISIONS = """
 CREATE TABLE run_decisions (
@@ -137,6 +140,7 @@ CREATE TABLE run_decision_lines (
 LINE_JOURNAL_COLUMNS = (
     "row", "line_no", "cpr_masked", "amount", "status", "reason", "grant_id", "expected_amount", "paragraph",
     "psp_element", "art", "service_code", "period_start", "period_end", "message", "check", "grant_key", "citizen_key",
+    "paragraph_key",
 )  # fmt: skip
 #: how a run's decisions are stored in ``run_decisions.data``
 DECISIONS_FORMAT = "parquet-zstd"
@@ -565,12 +569,12 @@ class Journal:
         columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "period_start",
                    "period_end", "status", "reason"]  # fmt: skip
         if self.version >= 2:
-            columns += ["invoice_key", "grant_key", "citizen_key"]
+            columns += ["invoice_key", "grant_key", "citizen_key", "paragraph_key"]
         d = self._decisions(columns)
         if self.version < 2:  # read as it is: the keys schema 1 allows, in memory
             d = pd.concat([d, _v1_keys(d, self.secret)], axis=1)
-        lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "grant_id",
-                                             "service_code", "period_start", "period_end"])  # fmt: skip
+        lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "paragraph_key",
+                                             "grant_id", "service_code", "period_start", "period_end"])  # fmt: skip
         if self.version < 2:
             # read as it is: the keys as this version stores them, in memory (schemas 2
             # to 4 are read so by _as_now); keyed from the numbers as stored, then read
@@ -603,11 +607,23 @@ class Journal:
             params,
         ).fetchall()
         tables = []
+
+        def read(source: pa.BufferReader) -> pa.Table:
+            """The columns asked for that the run stored."""
+            parquet = pq.ParquetFile(source)
+            return parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names])
+
         for rid, started_at, count, data in rows:
-            t = self._as_now(
-                _stored(self.path, rid, count, data, lambda source: pq.read_table(source, columns=columns))
-            )
+            t = self._as_now(_stored(self.path, rid, count, data, read))
             n = t.num_rows
+            for name in (c for c in columns if c not in t.column_names):
+                if name not in _LATER_KEYS:
+                    raise InputError(
+                        self.path, f"run {rid}", f"its stored lines lack {name!r}; the journal is damaged: "
+                        "restore it from a backup"
+                    )  # fmt: skip
+                t = t.append_column(name, pa.array([""] * n, type=pa.string()))  # a run recorded before it kept it
+            t = t.select(columns)
             t = t.add_column(0, "run_id", pa.array(np.full(n, rid, dtype=np.int64)))
             tables.append(t.append_column("started_at", pa.array([started_at] * n, type=pa.string())))
         if not tables:
@@ -1070,6 +1086,11 @@ def _v1_keys(d: pd.DataFrame, secret: str) -> pd.DataFrame:
             secret,
         )
     return pd.DataFrame(
-        {"invoice_key": invoice_key.astype(object), "grant_key": grant_key.astype(object), "citizen_key": citizen_key},
+        {
+            "invoice_key": invoice_key.astype(object),
+            "grant_key": grant_key.astype(object),
+            "citizen_key": citizen_key,
+            "paragraph_key": np.full(len(d), "", dtype=object),  # none kept before 0.9.13
+        },
         index=d.index,
     )

@@ -19,7 +19,8 @@ else ``#`` and a keyed hash (BLAKE2b with the journal's own secret) of it.
 Up to invoicekit 0.9.2 only ten digits in a row were hashed; :func:`rekeyed`
 makes such a journal's keys what this version stores (journal schema 5; 0.9.9 added
 the birth date written as a date, ``01.01.90-1234``). The key of a citizen's service (check 21's "same CPR,
-supplier and service") is always hashed, whole.
+supplier and service") is always hashed, whole, and so is the key of a citizen's
+paragraph at a supplier (its "same CPR, supplier and paragraph").
 
 A *legacy* key (``~`` first) is what a journal of schema 1 allows: it stored
 invoice numbers and CPR numbers masked (``DDMMYY-xxxx``). Such keys are
@@ -244,6 +245,16 @@ def citizen_keys(cpr: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: 
     and hashed whole (a service code may hold digits too), each distinct
     triple once."""
     return _hashed_triples(np.asarray(cpr, dtype=object), cvr, service, secret)
+
+
+def paragraph_keys(cpr: np.ndarray, cvr: np.ndarray, paragraph: np.ndarray, secret: str) -> np.ndarray:
+    """The key of (citizen, supplier, paragraph) for check 21: a grant
+    registered again under another service of the same paragraph (a monthly
+    rate made daily) still pays the same stay. Hashed as the citizen key,
+    the paragraph marked with ``§`` (no service code's key is ever one of
+    these, and the two are never compared)."""
+    marked = np.array(["§" + str(p) for p in np.asarray(paragraph, dtype=object)], dtype=object)
+    return _hashed_triples(np.asarray(cpr, dtype=object), cvr, marked, secret)
 
 
 def legacy_citizen_keys(cpr_masked: np.ndarray, cvr: np.ndarray, service: np.ndarray, secret: str) -> np.ndarray:

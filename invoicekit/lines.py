@@ -55,7 +55,7 @@ def decide_by_lines(
     ``status``, ``reason``, ``grant_id``, ``expected_amount``,
     ``psp_element``, ``art``, and for the journal ``message``, ``paragraph``,
     ``service_code``, ``period_start``, ``period_end``, ``check``,
-    ``grant_key``, ``citizen_key``). ``messages=False``: no texts, as the
+    ``grant_key``, ``citizen_key``, ``paragraph_key``). ``messages=False``: no texts, as the
     core was asked."""
     inv = invoices.frame
     lf = lines.frame
@@ -294,7 +294,7 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
             values[by] = pd.Series(dl[name].to_numpy()).groupby(owner).agg(agg).reindex(by).to_numpy()
             out[name] = values
         # the lines carry what checks 10 and 21 compare later (see the journal)
-        for name in ("grant_key", "citizen_key"):
+        for name in ("grant_key", "citizen_key", "paragraph_key"):
             values = out[name].to_numpy(dtype=object).copy()
             values[by] = ""
             out[name] = _text(values)
@@ -335,6 +335,7 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
             "check": dl["check"],
             "grant_key": dl["grant_key"],
             "citizen_key": dl["citizen_key"],
+            "paragraph_key": dl["paragraph_key"],
         }
     )
     return out, postings, notes, by_line

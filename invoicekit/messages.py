@@ -361,11 +361,16 @@ DUPLICATE_IN_RUN = "tidligere i denne kørsel (række {row})"
 DUPLICATE_IN_JOURNAL = "i kørsel {run_id} den {date}"
 PAID_IN_RUN = "faktura {invoice_id} tidligere i denne kørsel, {period}"
 PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
-#: check 21's two ways of finding an earlier payment; ``earlier`` is one of the two above
+#: check 21's three ways of finding an earlier payment; ``earlier`` is one of the two above
 PAID_SAME_GRANT = "Bevilling {grant_id} er allerede betalt for en periode, der overlapper {period} ({earlier})"
 PAID_SAME_SERVICE = (
     "Borgeren har allerede fået betalt ydelsen {service} hos denne leverandør for en periode, der overlapper "
     "{period}, på bevilling {paid_grant_id} ({earlier}); bevillingen er måske oprettet igen under et nyt nummer"
+)
+PAID_SAME_PARAGRAPH = (
+    "Borgeren har allerede fået betalt ydelsen {paid_service} efter § {paragraph} hos denne leverandør for en "
+    "periode, der overlapper {period}, på bevilling {paid_grant_id} ({earlier}); bevillingen er måske oprettet igen "
+    "under ydelsen {service}, eller borgeren har begge ydelser på én gang"
 )
 #: a list of grants in a message names at most this many, then how many more
 LIST_AT_MOST = 5

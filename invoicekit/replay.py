@@ -70,7 +70,7 @@ from invoicekit.extracts import (
     read_invoices,
     read_support_sheet,
 )
-from invoicekit.history import History, extend_history
+from invoicekit.history import PAID_KEYS, History, extend_history
 from invoicekit.identifiers import ascii_digits, mask_cprs_in
 from invoicekit.keys import new_secret
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
@@ -697,13 +697,13 @@ class _TooManyClashes(Exception):
 @dataclass
 class _Clashes:
     """A month's invoices open after check 17 (``rows``) with what check 21
-    compares of them (grant and citizen key ids, period start and end as
+    compares of them (grant, citizen and paragraph key ids, period start and end as
     days), and the pairs it may find: ``paid_u`` (index into ``rows``) with
     an earlier payment ``paid_p`` of the same key and an overlapping period,
     and ``run_a`` with a later ``run_b`` of this month (ordered by ``run_b``)."""
 
     rows: np.ndarray
-    ids: tuple[np.ndarray, np.ndarray]
+    ids: tuple[np.ndarray, ...]
     s_day: np.ndarray
     e_day: np.ndarray
     paid_u: np.ndarray
@@ -732,28 +732,39 @@ class _Clashes:
 class _Payments:
     """Check 21 for rule sets of one tolerance replayed together: of every
     invoice one of them could have posted in earlier months (open after
-    check 17), its grant and citizen keys (as integer ids) and its period
+    check 17), its grant, citizen and paragraph keys (as integer ids) and its period
     (days, as :func:`~invoicekit.decide.decide` compares the journal's), and
     which rule sets posted it (``paid``, one array per rule set)."""
 
     def __init__(self, rule_sets: int) -> None:
-        self.ids: tuple[dict[str, int], dict[str, int]] = ({}, {})  # grant keys, citizen keys
-        self.keys = (np.empty(0, np.int64), np.empty(0, np.int64))
+        self.ids: tuple[dict[str, int], ...] = tuple({} for _ in PAID_KEYS)  # each key's ids
+        self.keys = tuple(np.empty(0, np.int64) for _ in PAID_KEYS)
         self.start = self.end = np.empty(0, np.int64)
         self.paid = [np.empty(0, dtype=bool) for _ in range(rule_sets)]
 
     def clashes(self, checked: Checked) -> _Clashes:
         """The pairs check 21 may find among ``checked``'s open invoices and
         the payments before (see :class:`_Clashes`)."""
+        checked.hash_paragraph_keys()
         rows = np.flatnonzero((checked.reason == 0) & (checked.match.grant_pos >= 0))
         start, end = checked.start[rows], checked.end[rows]
         s_day, e_day = day_codes(start), day_codes(end)
         ids = []
-        for table, name in zip(self.ids, ("grant_key", "citizen_key"), strict=True):
+        for table, name in zip(self.ids, PAID_KEYS, strict=True):
             used, inverse = np.unique(checked.key_codes[name][rows], return_inverse=True)
-            distinct = checked.key_distinct[name][used]
-            found = np.fromiter((table.setdefault(key, len(table)) for key in distinct), np.int64, len(distinct))
-            ids.append(found[inverse.reshape(-1)])
+            # an invoice without the key (-1: no paragraph; none passes check 17 so) is given an id no other has
+            distinct = np.append(checked.key_distinct[name], None)[used]
+            found = np.fromiter(
+                (table.setdefault(key, len(table)) if key is not None else -1 for key in distinct),
+                np.int64,
+                len(distinct),
+            )
+            found = found[inverse.reshape(-1)]
+            none = found < 0
+            if none.any():
+                found[none] = len(table) + np.arange(int(none.sum()))
+                table.update({("none", int(k)): int(k) for k in found[none]})
+            ids.append(found)
         # the pairs are counted before they are listed (see CLASH_PAIRS_PER_INVOICE)
         most = max(CLASH_PAIRS_PER_INVOICE * len(rows), CLASH_PAIRS_AT_LEAST)
         pairs_so_far = 0
@@ -781,10 +792,9 @@ class _Payments:
         # period overlaps the later ones of its key that start by its end
         run_a, run_b = [], []
         days_s, days_e = start.astype(np.int64), end.astype(np.int64)
-        for name in ("grant_key", "citizen_key"):
+        for codes in ids:
             if len(rows) == 0:
                 break
-            codes = checked.key_codes[name][rows].astype(np.int64)
             order = np.lexsort((days_s, codes))
             first, last = int(days_s.min()), int(days_s.max())
             span = last - first + 1
@@ -799,7 +809,7 @@ class _Payments:
         pairs = pairs.astype(np.int64)
         a, b = (pairs // len(rows), pairs % len(rows)) if len(rows) else (pairs, pairs)
         in_order = np.lexsort((a, b))
-        return _Clashes(rows, (ids[0], ids[1]), s_day, e_day, np.concatenate(paid_u), np.concatenate(paid_p),
+        return _Clashes(rows, tuple(ids), s_day, e_day, np.concatenate(paid_u), np.concatenate(paid_p),
                         a[in_order], b[in_order])  # fmt: skip
 
     def record(self, clashes: _Clashes, reasons: list[np.ndarray]) -> None:

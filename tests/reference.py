@@ -297,7 +297,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                      lines: list[dict] | None = None, run_date: dt.date | None = None,
                      supplementary: str = "") -> list[dict]:  # fmt: skip
     """``seen``: (supplier CVR, invoice number) decided before, whatever the decision;
-    ``paid``: (grant id, CPR, supplier CVR, service code, start, end) posted before.
+    ``paid``: (grant id, CPR, supplier CVR, service code, start, end) posted before, and
+    the service's paragraph when it was paid (else the one ``services`` gives it).
     ``lines``: invoice lines (``invoice_id``, ``supplier_cvr``, ``line_no``,
     ``cpr``, ``amount``, ``period_start``, ``period_end``, ``text``); an
     invoice decided line by line has ``lines``: one dict a line (``line_no``,
@@ -328,7 +329,12 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             codes.append((norm_paragraph(r["paragraph"]), own, r["target_group"].strip().casefold(), r["psp_element"].strip(), r["art"].strip(), vf, vt))  # fmt: skip
 
     seen = {(c, number_key(i)) for c, i in seen}
-    paid = [(grant_key(g), c, v, number_key(svc), ps, pe) for g, c, v, svc, ps, pe in paid]
+    # a payment's paragraph: given (the sheet of its day), else its service's in this sheet
+    paid = [
+        (grant_key(p[0]), p[1], p[2], number_key(p[3]), p[4], p[5],
+         p[6] if len(p) > 6 else svc.get(p[3].strip().casefold(), (None,))[0])
+        for p in paid
+    ]  # fmt: skip
 
     # the lines of each (supplier, number); a line without both names no invoice
     by_invoice: dict[tuple[str, str], list[dict]] = {}
@@ -408,13 +414,19 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         elif amount > max_amount:
             fail("AMOUNT_ABOVE_LIMIT")
         elif any(
-            ps <= e and pe >= s and (pg == grant_key(g.grant_id) or (pc, pv, psvc) == (cpr, cvr, number_key(g.service)))
-            for pg, pc, pv, psvc, ps, pe in paid_now
+            ps <= e
+            and pe >= s
+            and (
+                pg == grant_key(g.grant_id)
+                or (pc, pv, psvc) == (cpr, cvr, number_key(g.service))
+                or (pc, pv, ppar) == (cpr, cvr, service[0])  # registered again under another service
+            )
+            for pg, pc, pv, psvc, ps, pe, ppar in paid_now
         ):
             fail("ALREADY_PAID")
         else:
             d["status"] = "posted"
-            return (grant_key(g.grant_id), cpr, cvr, number_key(g.service), s, e)
+            return (grant_key(g.grant_id), cpr, cvr, number_key(g.service), s, e, service[0])
         return None
 
     def blank() -> dict:

@@ -5,7 +5,8 @@ history grown with ``extend_history``) and tuning's replay of rule sets side
 by side (:func:`~invoicekit.replay.simulate_rule_sets`, whose check 21 is
 its own ``_Payments``). The months hold what check 21 must catch: the same
 grant period twice in one month, partial months, periods that touch at a
-day, a grant registered again under a new id, grant ids spelt otherwise, an
+day, a grant registered again under a new id (and under another service of
+its paragraph: a monthly rate made daily), grant ids spelt otherwise, an
 invoice sent again under a case or dash variant of its number, a credit note.
 And a month that invoices one grant period over and over, whose pairs tuning's
 replay does not list (they grow as the square of the invoices).
@@ -14,9 +15,9 @@ replay does not list (they grow as the square of the invoices).
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -33,6 +34,10 @@ INVOICE_COLUMNS = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start"
 
 def _home(grant_id: str) -> tuple:  # § 108 at Solhøj, by the month
     return (grant_id, A, "SEL108-BO", SOLHOJ, "28500.00", "month", "2018-01-01", "")
+
+
+def _home_daily(grant_id: str) -> tuple:  # the home registered again under § 108's daily service
+    return (grant_id, A, "SEL108-DAG", SOLHOJ, "950.00", "day", "2019-04-01", "")
 
 
 def _activity(grant_id: str) -> tuple:  # § 104 at Kilden, by the day
@@ -78,6 +83,13 @@ MONTHS = {
             _kil("kil\u20124", "01.05.2019", "31.05.2019", "13950.00"),  # KIL-4's number, a figure dash
         ],
     ),
+    "2019-06": (
+        [_home_daily("G-1-DAG"), _activity("G-2")],  # the home again, by the day, under another service of § 108
+        [
+            _sol("SOL-9", "01.04.2019", "15.04.2019", "14250.00"),  # April again (SOL-5), by the daily grant
+            _sol("SOL-10", "01.06.2019", "30.06.2019", "28500.00"),
+        ],
+    ),
 }
 
 RULE_SETS = [
@@ -90,7 +102,9 @@ RULE_SETS = [
 def _world(folder: Path, months: dict = MONTHS) -> Path:
     (folder / "sensum").mkdir(parents=True)
     (folder / "invoices").mkdir()
-    shutil.copy(EXAMPLE / "stoetteark.xlsx", folder / "stoetteark.xlsx")
+    sheet = openpyxl.load_workbook(EXAMPLE / "stoetteark.xlsx")
+    sheet["Ydelser"].append(["SEL108-DAG", "§ 108", "Udviklingshæmmede"])  # § 108's daily service
+    sheet.save(folder / "stoetteark.xlsx")
     for month, (grants, invoices) in months.items():
         pd.DataFrame(grants, columns=GRANT_COLUMNS).to_csv(folder / "sensum" / f"grants-{month}.csv", index=False)
         pd.DataFrame(invoices, columns=INVOICE_COLUMNS).to_csv(
@@ -136,7 +150,7 @@ def test_check_21_of_the_months_is_what_the_spec_says(world):
     assert got == {
         "SOL-1": "", "SOL-2": paid, "KIL-1": "", "KIL-CN": "CREDIT_NOTE", "SOL-3": "",
         "sol 1": dup, "SOL-4": paid, "SOL-5": "", "SOL\u20136": paid, "KIL-2": paid, "KIL-3": paid, "SOL-8": "",
-        "SOL-7": paid, "KIL-4": "", "kil\u20124": dup,
+        "SOL-7": paid, "KIL-4": "", "kil\u20124": dup, "SOL-9": paid, "SOL-10": "",
     }  # fmt: skip
 
 
@@ -149,7 +163,7 @@ OVER_AND_OVER = {
 
 def test_tunings_check_21_counts_a_months_pairs_before_it_lists_them(tmp_path, monkeypatch):
     """60 copies of one grant period pair 1,770 ways, found by the grant's
-    key and again by the citizen's: over the bound (here 8 a month's
+    key and again by the citizen's and the paragraph's: over the bound (here 8 a month's
     invoice, at least 100) they are refused before any is listed, where
     4,000 copies listed 8 million pairs (1.1 GB, 13 s of CPU)."""
     monkeypatch.setattr(replay_module, "CLASH_PAIRS_PER_INVOICE", 8)
@@ -158,8 +172,8 @@ def test_tunings_check_21_counts_a_months_pairs_before_it_lists_them(tmp_path, m
     checked = check_batch(w.invoices[0], w.grants[0], w.sheet_of(0), 0.0)
     with pytest.raises(_TooManyClashes, match="pairs of 60 invoices"):
         _Payments(1).clashes(checked)
-    # found by the grant's key and again by the citizen's: counted twice, listed once
-    monkeypatch.setattr(replay_module, "CLASH_PAIRS_AT_LEAST", 2 * 1770)
+    # found by the grant's key and again by the citizen's and the paragraph's: counted three times, listed once
+    monkeypatch.setattr(replay_module, "CLASH_PAIRS_AT_LEAST", 3 * 1770)
     assert len(_Payments(1).clashes(checked).run_a) == 1770
 
 
