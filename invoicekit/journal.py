@@ -47,6 +47,12 @@ the key they stored, so check 10 missed the invoice they had seen. A journal
 of schema 4 is migrated as one of schema 2 or 3 is (the same rewrite, after
 a backup copy), and read-only its keys are made so, and its texts masked so,
 in memory. Older versions refuse schema 5.
+
+Schema 6 (invoicekit 0.9.13) is schema 5 with what 0.9.13 added to what reads
+as a CPR number: the birth date and the sequence number joined by ``,``,
+``:``, ``+``, ``#``, ``'`` or a middle dot (``200190,1234``). Such a key is
+hashed, and such a text masked; a journal of schema 5 is migrated as one of
+schema 4 is, and older versions refuse schema 6.
 """
 
 from __future__ import annotations
@@ -86,7 +92,7 @@ from invoicekit.keys import (
 from invoicekit.reasons import POSTED
 from invoicekit.texts import arrow_text
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _RUNS_V1 = """
 CREATE TABLE runs (
@@ -116,7 +122,7 @@ _KEY_COLUMNS = (
     "citizen_key",  # check 21, the same citizen, supplier and service
     "paragraph_key",  # check 21, the same citizen, supplier and paragraph (from 0.9.13; blank before)
 )
-#: keys added to schema 5 without a migration: a run recorded before kept none (read as blank)
+#: keys added without a migration (0.9.13, schema 6): a run recorded before kept none (read as blank)
 _LATER_KEYS = ("paragraph_key",)
 _DECISION_COLUMNS_V2 = (*_KEY_COLUMNS, "document_type")
 _RUN_DECISIONS = """
@@ -371,12 +377,13 @@ class Journal:
         return version
 
     def _migrate(self) -> None:
-        """Schema 1 → 2 → 3 → 4 → 5, in one transaction, after a backup copy
+        """Schema 1 → 2 → 3 → 4 → 5 → 6, in one transaction, after a backup copy
         beside the file. 1 → 2: the decisions as one table a run, with keys
         computed from what schema 1 kept (see :mod:`invoicekit.keys` for
         numbers it stored masked); 2 → 3 adds the table of decision lines;
-        3 → 4 → 5 hash the keys that read as a CPR number and mask the texts
-        as this version does (:meth:`_rekey_and_mask`; 4 → 5 for the dated
+        3 → 4 → 5 → 6 hash the keys that read as a CPR number and mask the texts
+        as this version does (:meth:`_rekey_and_mask`; 5 → 6 for the marks
+        that may join the birth date and the sequence number, 4 → 5 for the dated
         form 0.9.9 added). No decision is changed."""
         self.backup = _backup_path(self.path, self.version)
         target = sqlite3.connect(self.backup)
@@ -460,7 +467,7 @@ class Journal:
         self.conn.execute("DROP TABLE decisions")
 
     def _rekey_and_mask(self, secret: str) -> None:
-        """Schema 2, 3 or 4 → 5 (inside :meth:`_migrate`'s transaction): each run's
+        """Schema 2, 3, 4 or 5 → 6 (inside :meth:`_migrate`'s transaction): each run's
         stored decisions and lines rewritten where a key reads as a CPR number
         (it is hashed, as this version stores it) or a text shows one (it is
         masked); a run with neither is left as it is. The paths of a run's
@@ -909,7 +916,7 @@ def _masked_run_text(text: object) -> object:
 
 
 def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
-    """A stored table as this version stores it (schema 5): the keys of numbers
+    """A stored table as this version stores it (schema 6): the keys of numbers
     that read as a CPR number hashed (:func:`~invoicekit.keys.rekeyed`), and
     every other text masked; and whether anything changed."""
     changed = False

@@ -17,8 +17,9 @@ no run of ten digits and nothing else that reads as a CPR number
 (``010140/1234``, ``010140.1234``: :data:`~invoicekit.vocabulary.CPR_LIKE`),
 else ``#`` and a keyed hash (BLAKE2b with the journal's own secret) of it.
 Up to invoicekit 0.9.2 only ten digits in a row were hashed; :func:`rekeyed`
-makes such a journal's keys what this version stores (journal schema 5; 0.9.9 added
-the birth date written as a date, ``01.01.90-1234``). The key of a citizen's service (check 21's "same CPR,
+makes such a journal's keys what this version stores (journal schema 6; 0.9.9 added
+the birth date written as a date, ``01.01.90-1234``, and 0.9.13 the birth date and
+sequence number joined by ``,`` ``:`` ``+`` ``#`` ``'`` or a middle dot, ``200190,1234``). The key of a citizen's service (check 21's "same CPR,
 supplier and service") is always hashed, whole, and so is the key of a citizen's
 paragraph at a supplier (its "same CPR, supplier and paragraph").
 

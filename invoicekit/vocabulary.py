@@ -165,10 +165,18 @@ DIGIT_LIKE = "\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2
 #: the one ``.`` or ``/`` that may join the birth date and the sequence number,
 #: and the characters NFKC makes one of them (full-width, small, the one dot leader)
 DOT_LIKE = "./\u2024\ufe52\uff0e\uff0f"
+#: beside :data:`DOT_LIKE`, the other single marks that may join the birth date
+#: and the sequence number where no date is written (``200190,1234``,
+#: ``150190:1234``, ``250190+1234``, ``260190#1234``, ``210190'1234``,
+#: ``010190·1234``; masked since 0.9.13), and their full-width, small and
+#: middle-dot lookalikes
+JOIN_LIKE = (
+    DOT_LIKE + ",:+#'\u00b7\uff0c\ufe50\ufe51\uff1a\ufe55\uff0b\ufe62\uff03\ufe5f\uff07\u2022\u2219\u22c5\u30fb\uff65"
+)
 _DIGIT = f"[\\d{DIGIT_LIKE}]"
 CPR_LIKE = re.compile(
     rf"(?<!{_DIGIT})({_DIGIT}{{2}})(?:{_SEPARATED}({_DIGIT}{{2}}){_SEPARATED}|({_DIGIT}{{2}}))({_DIGIT}{{2}})"
-    rf"(?:{_SEPARATED}|\s*[{DOT_LIKE}_]\s*)?({_DIGIT}{{4}})(?!{_DIGIT})"
+    rf"(?:{_SEPARATED}|\s*[{re.escape(JOIN_LIKE)}_]\s*)?({_DIGIT}{{4}})(?!{_DIGIT})"
 )
 #: the dashes that may join a birth date written as a date and the sequence number
 _DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"
@@ -199,6 +207,7 @@ _RE2_DIGIT_LIKE = "".join(f"\\x{{{ord(c):x}}}" if c != "-" else "-" for c in DIG
 _RE2_ANY_DIGIT = rf"[\p{{Nd}}{_RE2_DIGIT_LIKE}]"
 _RE2_DIGIT = rf"{_RE2_ANY_DIGIT}{_RE2_HIDDEN}"
 _RE2_DOT = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in DOT_LIKE) + "_]"
+_RE2_JOIN = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in JOIN_LIKE) + "_]"
 _RE2_JOINER = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}\x{{2212}}\x{{ad}}{_RE2_INVISIBLE}]"
 #: the spaces of :data:`CPR_DATED`, for RE2 (as Python's ``\s``)
 _RE2_SPACE = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}]"
@@ -210,7 +219,7 @@ _RE2_DASH = r"[\p{Pd}\x{2212}\x{ad}\x{fe58}\x{fe63}\x{ff0d}_]"
 #: 0.08 s, over a million invoice numbers)
 CPR_UNDATED_RE2 = (
     rf"{_RE2_DIGIT}{_RE2_DIGIT}(?:{_RE2_JOINER}+{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}+|{_RE2_DIGIT}{_RE2_DIGIT})"
-    rf"{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}*(?:{_RE2_DOT}{_RE2_JOINER}*)?"
+    rf"{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_JOINER}*(?:{_RE2_JOIN}{_RE2_JOINER}*)?"
     rf"{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}"
 )
 CPR_LIKE_RE2 = (

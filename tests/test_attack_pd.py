@@ -493,3 +493,30 @@ def test_a_092_grant_key_with_trailing_dots_still_finds_the_period_paid_after_th
     assert robot.reasons(resent, out="o2", extra=("--dry-run",)) == ["ALREADY_PAID"]
     assert robot.reasons(resent, out="o3") == ["ALREADY_PAID"]
     assert "010140/1234" not in journal_text(robot.journal)
+
+
+# ---------------------------------------------------------------- a supplier's name in the follow-up
+# Found by an attack session on 0.9.12: a birth date and sequence number joined by a comma, colon,
+# plus, hash, apostrophe or middle dot were not masked, and a supplier's name so written stood in
+# full in the journal and in the follow-up report and workbook.
+
+JOINED = {"comma": f"{BIRTH},{SEQ}", "colon": f"{BIRTH}:{SEQ}", "plus": f"{BIRTH}+{SEQ}", "hash": f"{BIRTH}#{SEQ}",
+          "apostrophe": f"{BIRTH}'{SEQ}", "middle dot": f"{BIRTH}\u00b7{SEQ}"}  # fmt: skip
+
+
+@pytest.mark.parametrize("form", JOINED.values(), ids=JOINED)
+def test_a_supplier_named_with_a_joined_cpr_is_masked_in_the_journal_and_the_follow_up(robot, form):
+    import zipfile
+
+    rows = [{**month(3, invoice_id="F-1"), "supplier_name": f"Bosted {form}"}]
+    header = ["supplier_name", *(c for c in rows[0] if c != "supplier_name")]
+    path = robot.tmp / "named.csv"
+    path.write_text(";".join(header) + "\n" + ";".join(rows[0][c] for c in header) + "\n", encoding="utf-8")
+    assert main(robot.argv(path, "o1")) == 0
+    assert not shows_full_cpr(journal_text(robot.journal))
+    assert main(["report", "followup", "--journal", str(robot.journal), "--out", str(robot.tmp / "rep")]) == 0
+    html = (robot.tmp / "rep" / "followup.html").read_text(encoding="utf-8")
+    assert "Bosted 010140-xxxx" in html and not shows_full_cpr(html)
+    with zipfile.ZipFile(robot.tmp / "rep" / "followup.xlsx") as book:
+        text = "".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml"))
+    assert "Bosted 010140-xxxx" in text and not shows_full_cpr(text)

@@ -362,6 +362,33 @@ def test_a_birth_date_written_as_a_date_or_joined_by_an_underscore_is_masked(tex
 
 @pytest.mark.parametrize(
     "text",
+    ["Solhøj 200190,1234", "150190:1234 ApS", "250190+1234", "260190#1234", "210190'1234", "010190·1234",
+     "010190，1234", "010190 , 1234"],
+)  # fmt: skip
+def test_a_birth_date_and_sequence_number_joined_by_a_comma_colon_plus_hash_or_dot_are_masked(text):
+    """Found by an attack session on 0.9.12: a supplier named 'Solhøj
+    200190,1234' stood in the follow-up report and workbook with the number."""
+    import pyarrow as pa
+
+    from invoicekit.cells import safe_arrow
+    from invoicekit.identifiers import mask_cprs_in, mask_cprs_in_arrow
+
+    digits = re.findall(r"\d+", text)
+    birth, sequence = digits[0], digits[-1]
+    assert f"{birth}-xxxx" in mask_cpr_text(text) and sequence not in mask_cpr_text(text)
+    column = pd.Series(["intet her", text], dtype="str")
+    assert mask_cprs_in(column).tolist() == ["intet her", mask_cpr_text(text)]  # RE2 finds the cell
+    assert mask_cprs_in_arrow(pa.array(column.tolist())).to_pylist()[1] == mask_cpr_text(text)
+    assert safe_arrow(pa.array(column.tolist())).to_pylist()[1] == mask_cpr_text(text)
+
+
+@pytest.mark.parametrize("text", ["Takst 285000,1234", "kl. 10:30", "Beløb 123.456,78", "991399,1234", "200190,12345"])
+def test_numbers_so_joined_that_hold_no_birth_date_are_left_as_written(text):
+    assert mask_cpr_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
     [
         "Faktura 01.03.2019 1250,00 kr",
         "01.03.2019-31.03.2019",

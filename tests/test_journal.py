@@ -673,10 +673,12 @@ def test_a_schema_1_journal_read_only_hands_out_no_cpr_number(example_case, tmp_
     assert "010140/1234" not in " ".join(dry.decisions["message"])
 
 
-def _as_098_stored(journal: Path, number: str, key: str | None = None) -> None:
+def _as_098_stored(journal: Path, number: str, key: str | None = None, schema: int = 4) -> None:
     """Run 1's invoice number and key as invoicekit 0.9.3 to 0.9.8 stored them
     (schema 4): by default a number written with its birth date as a date
-    (``01.01.90-1234``) in full, its key the number normalised, not hashed."""
+    (``01.01.90-1234``) in full, its key the number normalised, not hashed
+    (``schema=5``: as 0.9.10 to 0.9.12 stored a number they did not read as
+    a CPR number)."""
     from invoicekit.keys import normalise_number
 
     with sqlite3.connect(journal) as conn:
@@ -688,7 +690,7 @@ def _as_098_stored(journal: Path, number: str, key: str | None = None) -> None:
         sink = pa.BufferOutputStream()
         pq.write_table(t, sink, compression="zstd")
         conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = 1", (sink.getvalue().to_pybytes(),))
-        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(schema),))
 
 
 def test_a_dated_number_a_schema_4_journal_kept_in_full_is_still_a_duplicate_and_is_hashed(example_case, tmp_path):
@@ -716,10 +718,44 @@ def test_a_dated_number_a_schema_4_journal_kept_in_full_is_still_a_duplicate_and
     assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     assert f"Journal upgraded: to schema {SCHEMA_VERSION};" in summary(res)
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
-    assert meta["schema_version"] == "5" and meta["migrated_from"] == "4"
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and meta["migrated_from"] == "4"
     assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema4-backup"]
     text = journal_text(journal)
     assert "01.01.90" not in text and "901234" not in text
+
+
+@pytest.mark.parametrize("number", ["200190,1234", "150190:1234", "250190+1234", "260190#1234", "210190'1234",
+                                    "010190·1234"])  # fmt: skip
+def test_a_number_joined_by_a_comma_colon_or_such_is_hashed_and_a_schema_5_journal_is_migrated(
+    example_case, tmp_path, number
+):
+    """Up to 0.9.12 a birth date and sequence number joined by ``,`` ``:``
+    ``+`` ``#`` ``'`` or a middle dot were neither masked nor hashed: the
+    journal held the number in full, as the invoice's key and as its number.
+    A new run hashes and masks it; a schema-5 journal that holds it in full
+    is migrated (schema 6), and the invoice sent again is still its duplicate."""
+    journal = tmp_path / "journal.sqlite"
+    _sent_again(example_case, number)
+    first = run_example(example_case, tmp_path / "first", journal, invoices="again.csv")
+    assert first.decisions["status"].tolist() == ["posted"]
+    birth = number[:6]
+    assert number not in journal_text(journal) and number[7:] not in journal_text(journal)
+    _as_098_stored(journal, number, schema=5)  # as 0.9.12 stored it
+    assert number in journal_text(journal)
+    (example_case / "july.csv").write_text(
+        (example_case / "again.csv").read_text(encoding="utf-8").replace("06.2019", "07.2019"), encoding="utf-8"
+    )
+    with Journal(journal, readonly=True) as j:  # read as it is: handed out masked and keyed as now
+        assert j.version == 5
+        assert j.decisions(1)["invoice_id"].tolist() == [f"{birth}-xxxx"]
+        assert not j.history().seen["invoice_key"].str.contains("1234").any()
+    res = run_example(example_case, tmp_path / "out", journal, invoices="july.csv")
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
+    assert meta["schema_version"] == "6" and meta["migrated_from"] == "5"
+    assert number not in journal_text(journal) and f"{birth}-xxxx" in journal_text(journal)
+    # the file people read shows it masked too (OPUS's notes name the invoice as written, to find it)
+    assert number not in (tmp_path / "out" / "decisions.csv").read_text(encoding="utf-8-sig")
 
 
 def test_a_second_migration_keeps_the_record_of_the_first(example_case, tmp_path):
