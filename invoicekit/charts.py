@@ -38,8 +38,11 @@ def monthly_figure(monthly: pd.DataFrame) -> Figure:
     )
     ax2.set_ylabel("%")
     ax2.set_ylim(0, 100)
-    for xi, r in zip(x, monthly["automation_rate"], strict=True):
-        if np.isnan(r):  # a month whose runs found no invoice: no rate
+    notes = monthly["note"] if "note" in monthly.columns else pd.Series("", index=monthly.index)
+    for xi, r, note in zip(x, monthly["automation_rate"], notes, strict=True):
+        if np.isnan(r):  # a month without a run, or whose runs found no invoice: no rate, said so
+            if note:
+                ax2.annotate(note, (xi, 3), ha="center", va="bottom", rotation=90, fontsize=8, color="#777777")
             continue
         ax2.annotate(
             dk_percent(r, 0), (xi, r * 100), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from invoicekit.actions import Actions, fix_list, rules_from_journal
@@ -91,18 +92,49 @@ def first_decisions(d: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- tables
 
 
-def monthly_table(d: pd.DataFrame, target: float = 0.50, months: list[str] | None = None) -> pd.DataFrame:
-    """Per month: ``invoices``, ``posted``, ``manual``, ``automation_rate``
-    and the ``target``; with ``months`` (:func:`run_months`), also each of
-    those without decisions: no invoices, and no rate (NaN)."""
+def monthly_table(
+    d: pd.DataFrame, target: float = 0.50, months: list[str] | None = None, calendar: bool = False
+) -> pd.DataFrame:
+    """Per month: ``invoices``, ``posted``, ``manual``, ``automation_rate``,
+    the ``target``, ``ran`` (whether the robot ran that month) and a
+    ``note``; with ``months`` (:func:`run_months`), also each of those
+    without decisions: no invoices, and no rate (NaN), noted "ingen
+    fakturaer". With ``calendar``, also each month between the first and the
+    last in which the robot did not run ("ingen kørsel", no invoices and no
+    rate), so that a table or chart shows the gap rather than close it."""
     g = d.groupby("month", sort=True)
     t = pd.DataFrame({"invoices": g.size(), "posted": g["posted"].sum().astype(int)})
     if months is not None:
         t = t.reindex(sorted(set(t.index) | set(months)), fill_value=0).rename_axis("month")
+    t["ran"] = True
+    if calendar and len(t):
+        every = _calendar(list(t.index))
+        if every is not None:
+            t = t.reindex(every).rename_axis("month")
+            t["ran"] = t["ran"].fillna(False).astype(bool)
+            t[["invoices", "posted"]] = t[["invoices", "posted"]].fillna(0).astype(int)
     t["manual"] = t["invoices"] - t["posted"]
     t["automation_rate"] = (t["posted"] / t["invoices"].where(t["invoices"] > 0)).astype("float64")
     t["target"] = target
+    t["note"] = np.where(~t["ran"], NO_RUN, np.where(t["invoices"] == 0, NO_INVOICES, ""))
     return t.reset_index()
+
+
+#: a month's note in the follow-up's table (:func:`monthly_table`)
+NO_RUN = "ingen kørsel"
+NO_INVOICES = "ingen fakturaer"
+
+
+def _calendar(months: list[str]) -> list[str] | None:
+    """Every month from the first of ``months`` to the last (``YYYY-MM``),
+    or None where one is not such a month."""
+    try:
+        first, last = pd.Period(min(months), freq="M"), pd.Period(max(months), freq="M")
+    except (ValueError, TypeError):
+        return None
+    if any(len(m) != 7 for m in months):
+        return None
+    return [str(p) for p in pd.period_range(first, last, freq="M")]
 
 
 def reason_table(d: pd.DataFrame, month: str | None = None) -> pd.DataFrame:
@@ -314,7 +346,7 @@ class FollowUp:
         m = self.monthly
         last = m.iloc[-1]
         return {
-            "months": len(m),
+            "months": int(m["ran"].sum()),
             "invoices": int(m["invoices"].sum()),
             "posted": int(m["posted"].sum()),
             "automation_rate": float(m["posted"].sum() / m["invoices"].sum()),
@@ -380,7 +412,7 @@ def followup(
     are given)."""
     d = load_decisions(journal)
     months = run_months(journal)
-    monthly = monthly_table(d, target, months=months)
+    monthly = monthly_table(d, target, months=months, calendar=True)
     last = str(monthly["month"].iat[-1])
     wrong = None
     if truth is not None:

@@ -46,6 +46,7 @@ MONTHLY = {
     "manual": ("Manuelle", "int"),
     "automation_rate": ("Automatiseringsgrad", "pct"),
     "target": ("Mål", "pct0"),
+    "note": ("Bemærkning", "text"),
 }
 REASONS = {
     "label": ("Årsag", "text"),

@@ -359,3 +359,42 @@ def test_a_month_whose_only_run_found_no_invoice_is_shown_not_dropped(tmp_path, 
     assert (m["invoices_per_year"].months, m["invoices_per_year"].value) == (2, round(march * 12 / 2))
     assert m["automation_rate"].months == 1 and m["automation_rate"].value == f.monthly["automation_rate"].iat[0]
     assert f.hours["month"].tolist() == ["2019-03", "2019-04"] and f.hours["hours_saved"].iat[1] == 0
+
+
+def test_a_month_without_a_run_between_two_is_shown_as_a_gap_not_closed(tmp_path):
+    """The robot ran in March and May, not in April: the follow-up's table,
+    workbook and chart show April as 'ingen kørsel' (no invoices, no rate),
+    where April was left out and the rate's line ran from March to May as if
+    no month lay between. The headline and the business case count the two
+    months the robot ran."""
+    from invoicekit.business_case import measure
+    from invoicekit.charts import monthly_figure
+    from invoicekit.run import run
+
+    example = Path(__file__).parent / "data" / "example"
+    march, may = tmp_path / "regninger-2019-03.csv", tmp_path / "regninger-2019-05.csv"
+    march.write_bytes((example / "regninger.csv").read_bytes())
+    may.write_bytes((example / "regninger.csv").read_bytes().replace(b".03.2019", b".05.2019"))
+    journal = tmp_path / "j.sqlite"
+    common = (example / "bevillinger.csv",)
+    run(*common, march, example / "stoetteark.xlsx", tmp_path / "o3", new_journal=journal)
+    run(*common, may, example / "stoetteark.xlsx", tmp_path / "o5", journal=journal)
+
+    f = followup(journal)
+    m = f.monthly
+    assert m["month"].tolist() == ["2019-03", "2019-04", "2019-05"]
+    assert m["note"].tolist() == ["", "ingen kørsel", ""] and m["ran"].tolist() == [True, False, True]
+    assert m["invoices"].iat[1] == 0 and pd.isna(m["automation_rate"].iat[1])
+    assert f.headline()["months"] == 2 and "in 2 months" in f.text()
+    fig = monthly_figure(m)
+    assert "ingen kørsel" in [t.get_text() for ax in fig.axes for t in ax.texts]
+
+    assert main(["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "rep"), "--quiet"]) == 0
+    page = (tmp_path / "rep" / "followup.html").read_text(encoding="utf-8")
+    assert "<td>2019-04</td>" in page and "ingen kørsel" in page
+    rows = list(load_workbook(tmp_path / "rep" / "followup.xlsx")["Måneder"].iter_rows(min_row=1, values_only=True))
+    assert rows[0][-1] == "Bemærkning" and rows[2][-1] == "ingen kørsel" and rows[2][1] == 0
+    # the business case scales the year from the two months the robot ran, not three
+    volume = measure(journal)["invoices_per_year"]
+    assert volume.months == 2
+    assert volume.value == round((m["invoices"].iat[0] + m["invoices"].iat[2]) * 12 / 2)
