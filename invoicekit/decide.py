@@ -31,6 +31,7 @@ from invoicekit.distinct import first_rows, tuple_codes
 from invoicekit.extracts import INVOICE, Grants, InvoiceLines, Invoices, SupportSheet, left_out_at_supplier
 from invoicekit.history import PAID_KEYS, History
 from invoicekit.keys import (
+    LEGACY,
     citizen_keys,
     legacy_citizen_keys,
     legacy_keys,
@@ -54,7 +55,7 @@ from invoicekit.parsing import (
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
 from invoicekit.texts import TEXT, arrow_text, is_arrow_text
-from invoicekit.vocabulary import CPR_MASK, FORMULA_START_RE2, OWNERSHIP_DA, masked_cpr
+from invoicekit.vocabulary import CPR_MASK, FORMULA_START_RE2, OWNERSHIP_DA, masked_cpr, normalise_paragraph
 
 NO_GRANT_POS = -1
 
@@ -1251,7 +1252,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                 history.secret,
             )
             probes.append((everyone, legacy, every_row, h["citizen_key"].to_numpy(dtype=object), 1))
-        probes.extend(_paid_under_the_paragraph(inv, h, cand, grant_pos, coded, sheet, services, history.secret))
+        probes.extend(_paid_under_the_paragraph(inv, h, cand, grant_pos, coded, sheet, services, s, e, history.secret))
         for asked, keys, rows, hist_keys, kind in probes:
             found = _overlapping(keys, s[asked], e[asked], hist_keys, hs[rows], he[rows])
             for j in np.flatnonzero((found >= 0) & ~paid[cand[asked]]):
@@ -1311,36 +1312,54 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     state.fail("ALREADY_PAID", paid)
 
 
-def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, sheet, services, secret) -> list:
+def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, sheet, services, s, e, secret) -> list:
     """Check 21's probes for payments recorded without a paragraph key (by a
-    version before 0.9.13): for each service they were paid under that has a
-    paragraph in ``sheet``, the citizen key each candidate would have under
-    it, of the candidates whose grant is of that paragraph and another
-    service; as ``_check_already_paid``'s probes (the candidates asked, their
-    keys, the payments under that service, their citizen keys, kind 2)."""
-    old = (h["paragraph_key"].to_numpy(dtype=object) == "") & (h["citizen_key"].to_numpy(dtype=object) != "")
+    version before 0.9.13): for each service and paragraph they were paid
+    under (the paragraph the journal recorded with the payment; where it
+    recorded none, the one ``sheet`` gives the service today; where neither
+    knows one, any), the citizen key each candidate would have under that
+    service, of the candidates of that paragraph and another service whose
+    period (``s`` to ``e``) may overlap one of those payments; as
+    ``_check_already_paid``'s probes (the candidates asked, their keys, the
+    payments, their citizen keys, kind 2). A schema-1 journal's legacy keys
+    (``~``, the birth date for the CPR number) are compared as legacy keys."""
+    citizen = h["citizen_key"].to_numpy(dtype=object)
+    old = (h["paragraph_key"].to_numpy(dtype=object) == "") & (citizen != "")
     if not old.any():
         return []
-    by_service = pd.Series(h["service_code"].to_numpy(dtype=object)[old]).groupby(
-        h["service_code"].to_numpy(dtype=object)[old], sort=False
-    )
     old_rows = np.flatnonzero(old)
     known = sheet.services.drop_duplicates("service_key").set_index("service_key")["paragraph"]
+    service_of = h["service_code"].to_numpy(dtype=object)[old_rows]
+    recorded = h["paragraph"].to_numpy(dtype=object)[old_rows] if "paragraph" in h.columns else None
+    paragraph_of = np.array(
+        [
+            normalise_paragraph(r) if isinstance(r, str) and r.strip() else known.get(str(v).strip().casefold(), "")
+            for v, r in zip(service_of, recorded if recorded is not None else [""] * len(old_rows), strict=True)
+        ],
+        dtype=object,
+    )
+    legacy = np.array([str(k).startswith(LEGACY) for k in citizen[old_rows]], dtype=bool)
+    hs = h["period_start"].to_numpy(dtype="datetime64[D]")[old_rows]
+    he = h["period_end"].to_numpy(dtype="datetime64[D]")[old_rows]
     paragraphs = coded["paragraphs"][coded["paragraph_code"][cand]]
     own = normalise_numbers(_objects_of(_pick(services, grant_pos[cand])))
     cpr = inv["cpr"].to_numpy(dtype=object)[cand]
     cvr = inv["supplier_cvr"].to_numpy(dtype=object)[cand]
-    citizen = h["citizen_key"].to_numpy(dtype=object)
+    s_d, e_d = s.astype("datetime64[D]"), e.astype("datetime64[D]")
+    groups = pd.DataFrame({"service": service_of, "paragraph": paragraph_of, "legacy": legacy}).groupby(
+        ["service", "paragraph", "legacy"], sort=False, dropna=False
+    )
     probes = []
-    for service, at_rows in by_service.indices.items():
-        paragraph = known.get(str(service).strip().casefold())
-        if not isinstance(paragraph, str) or not paragraph:
-            continue
-        asked = np.flatnonzero((paragraphs == paragraph) & (own != normalise_numbers([service])[0]))
+    for (service, paragraph, is_legacy), at in groups.indices.items():
+        of_paragraph = (paragraphs == paragraph) if isinstance(paragraph, str) and paragraph else True
+        # only those whose period may overlap one of these payments (they all lie before the upgrade)
+        may = (s_d <= he[at].max()) & (e_d >= hs[at].min())
+        asked = np.flatnonzero(of_paragraph & may & (own != normalise_numbers([service])[0]))
         if not len(asked):
             continue
-        keys = citizen_keys(cpr[asked], cvr[asked], np.full(len(asked), service, dtype=object), secret)
-        rows = old_rows[at_rows]
+        hasher = legacy_citizen_keys if is_legacy else citizen_keys
+        keys = hasher(cpr[asked], cvr[asked], np.full(len(asked), service, dtype=object), secret)
+        rows = old_rows[at]
         probes.append((asked, keys, rows, citizen[rows], 2))
     return probes
 

@@ -24,6 +24,7 @@ from invoicekit.keys import (
     with_unmarked,
 )
 from invoicekit.reasons import CHECK_NUMBER, POSTED, UNSEEN_REASONS
+from invoicekit.vocabulary import normalise_paragraph
 
 #: the keys check 21 compares, in the order it compares them: the same grant,
 #: the same citizen, supplier and service, the same citizen, supplier and paragraph
@@ -35,6 +36,7 @@ PAID_COLUMNS = (
     "paragraph_key",
     "grant_id",
     "service_code",
+    "paragraph",
     "period_start",
     "period_end",
     "invoice_id",
@@ -60,7 +62,7 @@ def _empty_paid() -> pd.DataFrame:
         {
             **{
                 c: pd.Series(dtype=object)
-                for c in ("grant_key", "citizen_key", "paragraph_key", "grant_id", "service_code")
+                for c in ("grant_key", "citizen_key", "paragraph_key", "grant_id", "service_code", "paragraph")
             },
             "period_start": pd.Series(dtype="datetime64[s]"),
             "period_end": pd.Series(dtype="datetime64[s]"),
@@ -81,6 +83,7 @@ class History:
     ``started_at``. ``paid``: posted invoices: ``grant_key``, ``citizen_key``,
     ``paragraph_key`` (as check 21 compares them; blank for a payment recorded
     before invoicekit 0.9.13 kept it), ``grant_id``, ``service_code``,
+    ``paragraph`` (as the payment was coded; blank where unknown),
     ``period_start``, ``period_end``, ``invoice_id``, ``run_id``,
     ``started_at``. ``secret`` keys the hashes in those keys: the journal's
     own, or a fresh one for a history held in memory.
@@ -89,6 +92,12 @@ class History:
     seen: pd.DataFrame = field(default_factory=_empty_seen)
     paid: pd.DataFrame = field(default_factory=_empty_paid)
     secret: str = field(default_factory=new_secret)
+
+    def __post_init__(self) -> None:
+        # a table of paid periods built by hand as an older version's was: the columns it lacks blank
+        missing = [c for c in ("paragraph_key", "paragraph") if c not in self.paid.columns]
+        if missing:
+            object.__setattr__(self, "paid", self.paid.assign(**{c: "" for c in missing}))
 
     def before(self, run_id: int) -> History:
         """What the runs before ``run_id`` told that run: the history it was
@@ -126,15 +135,18 @@ class History:
             else:
                 paid["citizen_key"] = ""
         if "paragraph_key" not in paid:
+            paid["paragraph_key"] = ""
             if {"cpr", "supplier_cvr", "paragraph"} <= set(paid.columns):
-                paid["paragraph_key"] = paragraph_keys(
-                    paid["cpr"].to_numpy(dtype=object),
-                    paid["supplier_cvr"].to_numpy(dtype=object),
-                    paid["paragraph"].to_numpy(dtype=object),
-                    secret,
-                )
-            else:
-                paid["paragraph_key"] = ""
+                # written as in a sheet (§ 108, SEL §108): the paragraph as decide codes it
+                paid["paragraph"] = [normalise_paragraph(p) if isinstance(p, str) else "" for p in paid["paragraph"]]
+                known = (paid["paragraph"] != "").to_numpy()
+                if known.any():
+                    paid.loc[known, "paragraph_key"] = paragraph_keys(
+                        paid["cpr"].to_numpy(dtype=object)[known],
+                        paid["supplier_cvr"].to_numpy(dtype=object)[known],
+                        paid["paragraph"].to_numpy(dtype=object)[known],
+                        secret,
+                    )
         for frame, columns in ((seen, SEEN_COLUMNS), (paid, PAID_COLUMNS)):
             for col in columns:
                 if col not in frame:

@@ -573,15 +573,16 @@ class Journal:
                 ) from None
 
     def _history(self) -> History:
-        columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "period_start",
-                   "period_end", "status", "reason"]  # fmt: skip
+        columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "paragraph",
+                   "period_start", "period_end", "status", "reason"]  # fmt: skip
         if self.version >= 2:
             columns += ["invoice_key", "grant_key", "citizen_key", "paragraph_key"]
         d = self._decisions(columns)
         if self.version < 2:  # read as it is: the keys schema 1 allows, in memory
             d = pd.concat([d, _v1_keys(d, self.secret)], axis=1)
         lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "paragraph_key",
-                                             "grant_id", "service_code", "period_start", "period_end"])  # fmt: skip
+                                             "grant_id", "service_code", "paragraph", "period_start",
+                                             "period_end"])  # fmt: skip
         if self.version < 2:
             # read as it is: the keys as this version stores them, in memory (schemas 2
             # to 4 are read so by _as_now); keyed from the numbers as stored, then read

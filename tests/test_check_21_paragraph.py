@@ -9,9 +9,11 @@ journal recorded before the paragraph key was kept.
 
 from __future__ import annotations
 
+import importlib
 import io
 import sqlite3
 from pathlib import Path
+from unittest import mock
 
 import openpyxl
 import pandas as pd
@@ -19,7 +21,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from invoicekit import InputError, Journal, decide, prepare_grants, prepare_invoices, prepare_support_sheet, run
+from invoicekit import (
+    History,
+    InputError,
+    Journal,
+    decide,
+    prepare_grants,
+    prepare_invoices,
+    prepare_support_sheet,
+    run,
+)
 from tests.conftest import KILDEN, SOLHOJ, A, grants_table, invoice, support_tables
 
 #: § 108's daily service beside the monthly SEL108-BO
@@ -213,3 +224,107 @@ def test_a_run_of_another_citizen_or_supplier_is_not_held(tmp_path):
         None,
     ).decisions
     assert d["reason"].tolist() == ["", ""]
+
+
+# ---------------------------------------------------------------- payments recorded before the key
+# Found by an attack on 0.9.13's first version: the comparison of a payment recorded without a
+# paragraph key looked its service up in today's support sheet and made the ordinary citizen key.
+
+
+def test_a_payment_under_a_service_gone_from_todays_sheet_is_compared_by_the_paragraph_it_was_coded_with(tmp_path):
+    """The monthly service was retired from the sheet when the grant was
+    registered again under the daily one: the journal's own record of the
+    payment's paragraph says it was § 108."""
+    case, journal = _case(tmp_path), tmp_path / "j.sqlite"
+    _run(case, "march", tmp_path / "o1", journal, new=True)
+    _without_paragraph_keys(journal)
+    wb = openpyxl.load_workbook(case / "stoetteark.xlsx")
+    services = wb["services"]
+    for row in range(services.max_row, 1, -1):
+        if services.cell(row, 1).value == "SEL108-BO":
+            services.delete_rows(row)
+    wb.save(case / "stoetteark.xlsx")
+    second = _run(case, "april", tmp_path / "o2", journal)
+    assert second.decisions["reason"].fillna("").tolist() == ["ALREADY_PAID", ""]
+
+
+def test_a_schema_1_journals_payment_is_not_paid_again_under_the_paragraphs_other_service(tmp_path):
+    """A journal of invoicekit 0.1 keeps a legacy citizen key (the birth date
+    for the CPR number): compared as one. Its SOL-1101 paid April 2019 under
+    B-1001 (SEL108-BO); the grant ended in March and came again as the daily
+    SEL108-DAG."""
+    example = Path(__file__).parent / "data" / "example"
+    journal = tmp_path / "journal.sqlite"
+    journal.write_bytes((Path(__file__).parent / "data" / "journal_v1" / "journal-v1.sqlite").read_bytes())
+    wb = openpyxl.load_workbook(example / "stoetteark.xlsx")
+    wb["Ydelser"].append([DAILY, "§ 108", "Udviklingshæmmede"])
+    wb.save(tmp_path / "stoetteark.xlsx")
+    grants = (example / "bevillinger.csv").read_text(encoding="utf-8")
+    grants = grants.replace("28500.00,month,01-01-2018,", "28500.00,month,01-01-2018,31-03-2019")
+    grants += f"B-2001,610190-1234,{DAILY},Døgn,29345716,950.00,day,01-04-2019,\n"
+    (tmp_path / "bevillinger.csv").write_text(grants, encoding="utf-8")
+    (tmp_path / "april.csv").write_text(
+        "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+        "SOL-D1;29345716;28.500,00;6101901234;01.04.2019;30.04.2019\n",
+        encoding="utf-8",
+    )
+    common = {"grants": tmp_path / "bevillinger.csv", "invoices": tmp_path / "april.csv",
+              "support_sheet": tmp_path / "stoetteark.xlsx"}  # fmt: skip
+    dry = run(**common, out=tmp_path / "dry", journal=journal, dry_run=True)  # read as it is
+    assert dry.decisions["reason"].tolist() == ["ALREADY_PAID"]
+    res = run(**common, out=tmp_path / "out", journal=journal)  # migrated first
+    assert res.decisions["reason"].tolist() == ["ALREADY_PAID"] and "SOL-1101" in res.decisions["message"].iat[0]
+
+
+@pytest.mark.parametrize("paragraph", ["108", "§ 108", "SEL §108"])
+def test_a_history_written_by_hand_reads_its_paragraph_as_a_sheet_does(paragraph):
+    """``History.from_tables`` keyed the paragraph as written: '§ 108' never
+    matched the '108' decide codes. A blank one makes no key."""
+    paid = pd.DataFrame(
+        {"grant_id": ["OLD-1", "OLD-2"], "cpr": [A, A], "supplier_cvr": [SOLHOJ, SOLHOJ],
+         "service_code": ["SEL108-BO", "SEL104-AKT"], "paragraph": [paragraph, ""],
+         "period_start": ["2019-03-01", "2019-03-01"], "period_end": ["2019-03-31", "2019-03-31"]}
+    )  # fmt: skip
+    history = History.from_tables(paid=paid)
+    assert history.paid["paragraph_key"].iat[1] == ""
+    d = _decided(invoice(invoice_id="F-9", amount="29.450,00"), grants=_grants(DAILY_AGAIN), history=history)
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+def _march_paid() -> History:
+    """March paid under SEL108-BO, as ``History.from_tables`` keys it."""
+    paid = {"grant_id": ["OLD-1"], "cpr": [A], "supplier_cvr": [SOLHOJ], "service_code": ["SEL108-BO"],
+            "period_start": ["2019-03-01"], "period_end": ["2019-03-31"]}  # fmt: skip
+    return History.from_tables(paid=pd.DataFrame(paid))
+
+
+def test_a_history_built_as_an_older_version_built_it_is_read():
+    """A ``History`` whose paid periods lack the newer columns (paragraph key,
+    paragraph) is compared as one recorded before them, not a KeyError."""
+    older = _march_paid()
+    history = History(
+        seen=older.seen, paid=older.paid.drop(columns=["paragraph_key", "paragraph"]), secret=older.secret
+    )
+    d = _decided(invoice(invoice_id="F-9", amount="29.450,00"), grants=_grants(DAILY_AGAIN), history=history)
+    assert d["reason"].tolist() == ["ALREADY_PAID"]  # by the sheet's paragraph of SEL108-BO
+
+
+def test_the_comparison_with_payments_recorded_before_the_key_asks_only_invoices_that_may_overlap_them():
+    """Counted, not timed: an invoice whose period begins after every old
+    payment of a service is not hashed under that service (the cost stayed
+    with every run while such payments were in the journal)."""
+    decide_module = importlib.import_module("invoicekit.decide")
+    older = _march_paid()
+    history = History(seen=older.seen, paid=older.paid.assign(paragraph_key=""), secret=older.secret)
+    asked = []
+    real = decide_module._paid_under_the_paragraph
+
+    def counting(*args, **kwargs):
+        probes = real(*args, **kwargs)
+        asked.extend(len(p[0]) for p in probes)
+        return probes
+
+    later = invoice(invoice_id="F-9", amount="28.500,00", period_start="01.04.2019", period_end="30.04.2019")
+    with mock.patch.object(decide_module, "_paid_under_the_paragraph", counting):
+        d = _decided(later, grants=_grants(DAILY_AGAIN), history=history)
+    assert d["reason"].tolist() == [""] and sum(asked) == 0
