@@ -168,15 +168,19 @@ DOT_LIKE = "./\u2024\ufe52\uff0e\uff0f"
 #: beside :data:`DOT_LIKE`, the other single marks that may join the birth date
 #: and the sequence number where no date is written (``200190,1234``,
 #: ``150190:1234``, ``250190+1234``, ``260190#1234``, ``210190'1234``,
-#: ``010190·1234``; masked since 0.9.13), and their full-width, small and
-#: middle-dot lookalikes
-JOIN_LIKE = (
-    DOT_LIKE + ",:+#'\u00b7\uff0c\ufe50\ufe51\uff1a\ufe55\uff0b\ufe62\uff03\ufe5f\uff07\u2022\u2219\u22c5\u30fb\uff65"
+#: ``010190·1234``, ``010190、1234``; masked since 0.9.13): every character NFKC
+#: makes one of them (the invoice key reads a number so normalised; a test holds
+#: the list to that), the typographic apostrophes and the bullets
+JOIN_LIKE = DOT_LIKE + (
+    "#'+,:\u00b7\u0387\u207a\u208a\u3001\ufb29\ufe10\ufe11\ufe13\ufe50\ufe51\ufe55\ufe5f\ufe62"
+    "\uff03\uff07\uff0b\uff0c\uff1a\uff64"
+    "\u2018\u2019\u02bc\u2022\u2219\u22c5\u30fb\uff65"
 )
 _DIGIT = f"[\\d{DIGIT_LIKE}]"
 CPR_LIKE = re.compile(
     rf"(?<!{_DIGIT})({_DIGIT}{{2}})(?:{_SEPARATED}({_DIGIT}{{2}}){_SEPARATED}|({_DIGIT}{{2}}))({_DIGIT}{{2}})"
-    rf"(?:{_SEPARATED}|\s*[{re.escape(JOIN_LIKE)}_]\s*)?({_DIGIT}{{4}})(?!{_DIGIT})"
+    rf"(?:{_SEPARATED}|[{CPR_LIKE_SEPARATORS}]*[{re.escape(JOIN_LIKE)}_][{CPR_LIKE_SEPARATORS}]*)?"
+    rf"({_DIGIT}{{4}})(?!{_DIGIT})"
 )
 #: the dashes that may join a birth date written as a date and the sequence number
 _DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"

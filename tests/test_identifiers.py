@@ -363,7 +363,8 @@ def test_a_birth_date_written_as_a_date_or_joined_by_an_underscore_is_masked(tex
 @pytest.mark.parametrize(
     "text",
     ["Solhøj 200190,1234", "150190:1234 ApS", "250190+1234", "260190#1234", "210190'1234", "010190·1234",
-     "010190，1234", "010190 , 1234"],
+     "010190，1234", "010190 , 1234", "200190-,1234", "200190 –, 1234", "200190\u03871234", "200190\ufe101234",
+     "200190\u207a1234", "200190’1234", "200190、1234"],
 )  # fmt: skip
 def test_a_birth_date_and_sequence_number_joined_by_a_comma_colon_plus_hash_or_dot_are_masked(text):
     """Found by an attack session on 0.9.12: a supplier named 'Solhøj
@@ -380,6 +381,29 @@ def test_a_birth_date_and_sequence_number_joined_by_a_comma_colon_plus_hash_or_d
     assert mask_cprs_in(column).tolist() == ["intet her", mask_cpr_text(text)]  # RE2 finds the cell
     assert mask_cprs_in_arrow(pa.array(column.tolist())).to_pylist()[1] == mask_cpr_text(text)
     assert safe_arrow(pa.array(column.tolist())).to_pylist()[1] == mask_cpr_text(text)
+
+
+def test_every_joining_mark_the_key_reads_is_masked_and_the_key_of_each_is_hashed():
+    """Found by an attack on 0.9.13's first version: the small ideographic
+    comma was masked but its key (NFKC makes it 、) kept in clear, and marks
+    NFKC makes a comma, colon or plus (︐, ⁺, the Greek ano teleia) were
+    hashed in the key but shown in full. Every character NFKC makes one of the
+    marks is in the list, and each is masked and hashed alike."""
+    import unicodedata
+
+    from invoicekit.keys import normalise_number, stored_keys
+    from invoicekit.vocabulary import JOIN_LIKE
+
+    marks = set(",:+#'·./、")
+    preimages = {
+        chr(c) for c in range(0x110000)
+        if not 0xD800 <= c < 0xE000 and unicodedata.normalize("NFKC", chr(c)) in marks
+    }  # fmt: skip
+    assert preimages <= set(JOIN_LIKE)
+    for mark in JOIN_LIKE:
+        text = f"200190{mark}1234"
+        assert mask_cpr_text(text) == "200190-xxxx", repr(mark)
+        assert stored_keys([normalise_number(text)], "00" * 32)[0].startswith("#"), repr(mark)
 
 
 @pytest.mark.parametrize("text", ["Takst 285000,1234", "kl. 10:30", "Beløb 123.456,78", "991399,1234", "200190,12345"])
