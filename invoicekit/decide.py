@@ -1317,14 +1317,14 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
     version before 0.9.13): for each service and paragraph they were paid
     under (the paragraph the journal recorded with the payment; where it
     recorded none, the one ``sheet`` gives the service today; where neither
-    knows one, any), the citizen key each candidate would have under that
+    knows one, none: no other service is known to be its kin), the citizen key each candidate would have under that
     service, of the candidates of that paragraph and another service whose
     period (``s`` to ``e``) may overlap one of those payments; as
     ``_check_already_paid``'s probes (the candidates asked, their keys, the
     payments, their citizen keys, kind 2). A schema-1 journal's legacy keys
     (``~``, the birth date for the CPR number) are compared as legacy keys."""
-    citizen = h["citizen_key"].to_numpy(dtype=object)
-    old = (h["paragraph_key"].to_numpy(dtype=object) == "") & (citizen != "")
+    citizen = h["citizen_key"].fillna("").to_numpy(dtype=object)
+    old = (h["paragraph_key"].fillna("").to_numpy(dtype=object) == "") & (citizen != "")
     if not old.any():
         return []
     old_rows = np.flatnonzero(old)
@@ -1351,14 +1351,20 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
     )
     probes = []
     for (service, paragraph, is_legacy), at in groups.indices.items():
-        of_paragraph = (paragraphs == paragraph) if isinstance(paragraph, str) and paragraph else True
-        # only those whose period may overlap one of these payments (they all lie before the upgrade)
-        may = (s_d <= he[at].max()) & (e_d >= hs[at].min())
-        asked = np.flatnonzero(of_paragraph & may & (own != normalise_numbers([service])[0]))
+        if not isinstance(paragraph, str) or not paragraph:  # of no paragraph known: no other service is its kin
+            continue
+        # only those whose period may overlap one of these payments (they all lie before the upgrade);
+        # a payment without a start or an end bounds nothing on that side
+        may = np.ones(len(cand), dtype=bool)
+        if not np.isnat(he[at]).any():
+            may &= s_d <= he[at].max()
+        if not np.isnat(hs[at]).any():
+            may &= e_d >= hs[at].min()
+        asked = np.flatnonzero((paragraphs == paragraph) & may & (own != normalise_numbers([str(service)])[0]))
         if not len(asked):
             continue
         hasher = legacy_citizen_keys if is_legacy else citizen_keys
-        keys = hasher(cpr[asked], cvr[asked], np.full(len(asked), service, dtype=object), secret)
+        keys = hasher(cpr[asked], cvr[asked], np.full(len(asked), str(service), dtype=object), secret)
         rows = old_rows[at]
         probes.append((asked, keys, rows, citizen[rows], 2))
     return probes

@@ -13,6 +13,7 @@ are in :mod:`invoicekit.charts` and the report's layout in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,15 +127,16 @@ NO_INVOICES = "ingen fakturaer"
 
 
 def _calendar(months: list[str]) -> list[str] | None:
-    """Every month from the first of ``months`` to the last (``YYYY-MM``),
-    or None where one is not such a month."""
-    try:
-        first, last = pd.Period(min(months), freq="M"), pd.Period(max(months), freq="M")
-    except (ValueError, TypeError):
+    """Every month from the first of ``months`` to the last, or None where
+    one is not written ``YYYY-MM`` (a run's month read from an odd name or
+    date is shown as it is, and no month is made up around it)."""
+    if not months or not all(isinstance(m, str) and _MONTH.fullmatch(m) for m in months):
         return None
-    if any(len(m) != 7 for m in months):
-        return None
+    first, last = pd.Period(min(months), freq="M"), pd.Period(max(months), freq="M")
     return [str(p) for p in pd.period_range(first, last, freq="M")]
+
+
+_MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
 
 
 def reason_table(d: pd.DataFrame, month: str | None = None) -> pd.DataFrame:

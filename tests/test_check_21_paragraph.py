@@ -328,3 +328,26 @@ def test_the_comparison_with_payments_recorded_before_the_key_asks_only_invoices
     with mock.patch.object(decide_module, "_paid_under_the_paragraph", counting):
         d = _decided(later, grants=_grants(DAILY_AGAIN), history=history)
     assert d["reason"].tolist() == [""] and sum(asked) == 0
+
+
+def test_an_old_payment_without_an_end_does_not_switch_the_comparison_off_for_its_service():
+    """Found by a review: the bound of the old payments' periods was NaT when
+    one had no end, and then no invoice was asked at all."""
+    paid = {"grant_id": ["OLD-0", "OLD-1"], "cpr": [A, A], "supplier_cvr": [SOLHOJ, SOLHOJ],
+            "service_code": ["SEL108-BO", "SEL108-BO"], "period_start": ["2019-01-01", "2019-03-01"],
+            "period_end": [None, "2019-03-31"]}  # fmt: skip
+    older = History.from_tables(paid=pd.DataFrame(paid))
+    history = History(seen=older.seen, paid=older.paid.assign(paragraph_key=None), secret=older.secret)
+    d = _decided(invoice(invoice_id="F-9", amount="29.450,00"), grants=_grants(DAILY_AGAIN), history=history)
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+def test_an_old_payment_whose_paragraph_no_one_knows_holds_no_other_service_back():
+    """Neither the journal nor today's sheet knows the paragraph of OLD-SVC:
+    it is no kin of any service (it held a § 108 invoice back, and said the
+    old payment was § 108)."""
+    paid = {"grant_id": ["OLD-1"], "cpr": [A], "supplier_cvr": [SOLHOJ], "service_code": ["OLD-SVC"],
+            "paragraph": [""], "period_start": ["2019-03-01"], "period_end": ["2019-03-31"]}  # fmt: skip
+    history = History.from_tables(paid=pd.DataFrame(paid))
+    d = _decided(invoice(invoice_id="F-9", amount="29.450,00"), grants=_grants(DAILY_AGAIN), history=history)
+    assert d["reason"].tolist() == [""]

@@ -398,3 +398,16 @@ def test_a_month_without_a_run_between_two_is_shown_as_a_gap_not_closed(tmp_path
     volume = measure(journal)["invoices_per_year"]
     assert volume.months == 2
     assert volume.value == round((m["invoices"].iat[0] + m["invoices"].iat[2]) * 12 / 2)
+
+
+@pytest.mark.parametrize("odd", ["2019/03", "31-03-2", "03/31/2", "Mar 31 "])
+def test_a_month_not_written_yyyy_mm_makes_up_no_calendar_and_loses_no_invoice(odd):
+    """Found by a review: a label that pandas parses but is not YYYY-MM was
+    dropped with its invoices, or emptied the table (an IndexError in the
+    report), or stretched it over decades."""
+    from invoicekit.followup import monthly_table
+
+    d = pd.DataFrame({"month": ["2019-01", odd], "posted": [True, True]})
+    t = monthly_table(d, months=["2019-01", odd], calendar=True)
+    assert sorted(t["month"]) == sorted(["2019-01", odd]) and t["invoices"].sum() == 2
+    assert (t["note"] == "").all()
