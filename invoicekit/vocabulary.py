@@ -156,7 +156,12 @@ CPR_INVISIBLE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in (*
 #: such: :data:`DIGIT_LIKE`, :data:`DOT_LIKE`); broader
 #: than what is read as a CPR number, and at least what the invoice key reads
 #: as ten digits in a row
-CPR_LIKE_SEPARATORS = "\\s\\-\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
+CPR_LIKE_SEPARATORS = (
+    "\\s\\-\u00ad"
+    # every dash (Unicode's Pd) and the other characters with the Dash property: the invoice key removes them
+    "\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32"
+    "\ufe58\ufe63\uff0d\U00010ead\u02d7\u2053\u207b\u208b\u2212\u2796"
+)
 _SEPARATED = f"[{CPR_LIKE_SEPARATORS}]+"
 #: characters that are no digits but that Unicode's NFKC makes one (the
 #: superscript, subscript and circled digits ``¹``, ``₁``, ``①``): the invoice
@@ -212,11 +217,12 @@ _RE2_ANY_DIGIT = rf"[\p{{Nd}}{_RE2_DIGIT_LIKE}]"
 _RE2_DIGIT = rf"{_RE2_ANY_DIGIT}{_RE2_HIDDEN}"
 _RE2_DOT = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in DOT_LIKE) + "_]"
 _RE2_JOIN = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in JOIN_LIKE) + "_]"
-_RE2_JOINER = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}\x{{2212}}\x{{ad}}{_RE2_INVISIBLE}]"
+_RE2_OTHER_DASHES = r"\x{2d7}\x{2053}\x{207b}\x{208b}\x{2212}\x{2796}"  # the Dash property beyond Pd
+_RE2_JOINER = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}{_RE2_OTHER_DASHES}\x{{ad}}{_RE2_INVISIBLE}]"
 #: the spaces of :data:`CPR_DATED`, for RE2 (as Python's ``\s``)
 _RE2_SPACE = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}]"
 #: the dashes (and ``_``) of :data:`CPR_DATED`, for RE2
-_RE2_DASH = r"[\p{Pd}\x{2212}\x{ad}\x{fe58}\x{fe63}\x{ff0d}_]"
+_RE2_DASH = rf"[\p{{Pd}}{_RE2_OTHER_DASHES}\x{{ad}}_]"
 #: :data:`CPR_LIKE_RE2` without the dated form: what an invoice key (no dashes,
 #: no spaces) is hashed on (:mod:`invoicekit.keys`), beside ten digits in a row;
 #: with the dated form too, that pattern made RE2 give up its automaton (8 s, not

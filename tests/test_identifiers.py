@@ -406,6 +406,23 @@ def test_every_joining_mark_the_key_reads_is_masked_and_the_key_of_each_is_hashe
         assert stored_keys([normalise_number(text)], "00" * 32)[0].startswith("#"), repr(mark)
 
 
+def test_every_dash_the_key_removes_is_read_as_a_separator_by_the_masking():
+    """Found by a review of 0.9.13: the invoice key removes every dash
+    (Unicode's Pd and the Dash property), so it hashed 200190〜1234 and
+    200190⁻1234, but the masking knew fewer dashes and showed them in full;
+    each is masked alone, beside a joining mark, and by the arrow paths."""
+    import unicodedata
+
+    from invoicekit.cells import safe_arrow
+    from invoicekit.keys import _DASHES
+
+    dashes = {chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and unicodedata.category(chr(c)) == "Pd"}
+    texts = [f"200190{d}1234" for d in sorted(dashes | _DASHES)] + [f"200190{d},1234" for d in sorted(dashes | _DASHES)]
+    masked = [mask_cpr_text(t) for t in texts]
+    assert all(m == "200190-xxxx" for m in masked), [t for t, m in zip(texts, masked, strict=True) if "xxxx" not in m]
+    assert safe_arrow(pa.array(texts, pa.large_string())).to_pylist() == masked
+
+
 @pytest.mark.parametrize("text", ["Takst 285000,1234", "kl. 10:30", "Beløb 123.456,78", "991399,1234", "200190,12345"])
 def test_numbers_so_joined_that_hold_no_birth_date_are_left_as_written(text):
     assert mask_cpr_text(text) == text
