@@ -367,15 +367,27 @@ def quoted(value: object) -> str:
     return repr(mask_cpr_text(value))
 
 
+#: beside :data:`~invoicekit.vocabulary.CPR_INVISIBLE`, every combining and
+#: enclosing mark and format character: the invoice key removes them (a mark
+#: over a digit is read as the digit; Python's ``re`` has no ``\p{Mn}``)
+_MARKS = frozenset(("Mn", "Me", "Cf"))
+
+
+def _unseen(ch: str) -> bool:
+    """Whether masking reads past ``ch`` (a reader does not see it apart)."""
+    category = unicodedata.category(ch)
+    return category != "Cn" and (category in _MARKS or CPR_INVISIBLE.match(ch) is not None)
+
+
 def _masked_like(text: str, masked: Callable[[re.Match], str | None]) -> str:
     """``text`` with each match of :data:`CPR_LIKE` that ``masked`` masks
     (None: left as it is), read as a person sees it."""
-    if not CPR_INVISIBLE.search(text):
+    if not CPR_INVISIBLE.search(text) and not any(unicodedata.category(ch) in _MARKS for ch in text):
         return CPR_LIKE.sub(lambda m: masked(m) or m[0], text)
     # read as a person sees it, each match put back where its characters stood
     # (a code point Unicode has not assigned yet is not hidden: RE2, which finds
     # the cells worth this, may know another version of Unicode)
-    kept = [i for i, ch in enumerate(text) if not CPR_INVISIBLE.match(ch) or unicodedata.category(ch) == "Cn"]
+    kept = [i for i, ch in enumerate(text) if not _unseen(ch)]
     seen = "".join(text[i] for i in kept)
     out, at = [], 0
     for m in CPR_LIKE.finditer(seen):
