@@ -472,13 +472,22 @@ class Journal:
         (it is hashed, as this version stores it) or a text shows one (it is
         masked); a run with neither is left as it is. The paths of a run's
         inputs and its rules, masked when it began (:meth:`begin_run`), are
-        masked again as this version masks them."""
+        masked again as this version masks them, and so are the folders the
+        files of a delivered run went to."""
         texts = ", ".join(_RUN_TEXTS)
         for run_id, *shown in self.conn.execute(f"SELECT run_id, {texts} FROM runs").fetchall():
             masked = [_masked_run_text(t) for t in shown]
             if masked != shown:
                 assign = ", ".join(f"{c} = ?" for c in _RUN_TEXTS)
                 self.conn.execute(f"UPDATE runs SET {assign} WHERE run_id = ?", (*masked, run_id))
+        # where a delivered run's files went: no delivery looks for them again (an undelivered
+        # run's are masked once delivered, :meth:`mark_delivered`)
+        for run_id, *where in self.conn.execute(
+            "SELECT run_id, out_dir, staging_dir FROM runs WHERE delivered_at IS NOT NULL"
+        ).fetchall():
+            masked = [_masked_run_text(t) for t in where]
+            if masked != where:
+                self.conn.execute("UPDATE runs SET out_dir = ?, staging_dir = ? WHERE run_id = ?", (*masked, run_id))
         for table in ("run_decisions", "run_decision_lines"):
             # one run's table in memory at a time (a journal of many big runs holds GBs)
             runs = [r for (r,) in self.conn.execute(f"SELECT run_id FROM {table} ORDER BY run_id").fetchall()]
@@ -728,8 +737,16 @@ class Journal:
         return row is not None and row[0] is not None
 
     def mark_delivered(self, run_id: int) -> None:
+        """The run's files are in place; where they went is then kept masked
+        (no delivery looks for them again; a folder an older version allowed
+        may name a CPR number)."""
         with self.transaction() as conn:
-            conn.execute("UPDATE runs SET delivered_at = ? WHERE run_id = ?", (_now(), run_id))
+            where = conn.execute("SELECT out_dir, staging_dir FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            masked = [_masked_run_text(t) for t in where] if where else [None, None]
+            conn.execute(
+                "UPDATE runs SET delivered_at = ?, out_dir = ?, staging_dir = ? WHERE run_id = ?",
+                (_now(), *masked, run_id),
+            )
 
     def runs(self) -> pd.DataFrame:
         """The runs recorded, one row each; of a journal of an older schema read
@@ -738,6 +755,10 @@ class Journal:
         if self.version < SCHEMA_VERSION:
             for name in (c for c in _RUN_TEXTS if c in runs.columns):
                 runs[name] = runs[name].map(_masked_run_text)
+            if "delivered_at" in runs.columns:
+                delivered = runs["delivered_at"].notna()
+                for name in ("out_dir", "staging_dir"):
+                    runs.loc[delivered, name] = runs.loc[delivered, name].map(_masked_run_text)
         return runs
 
     def decisions(self, run_id: int | None = None) -> pd.DataFrame:

@@ -1012,3 +1012,29 @@ def test_stored_decisions_whose_text_is_no_text_stop_the_run_in_one_line(example
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(journal) in err[0] and "damaged" in err[0] and "\ufffd" not in err[0], err
     assert not (tmp_path / "again" / "opus_postings.csv").exists()
+
+
+def test_a_delivered_runs_folder_that_names_a_cpr_number_is_masked_by_the_migration_and_readers(example_case, tmp_path):
+    """Found by an attack on 0.9.13: 0.9.12 accepted an output folder named
+    with a number it did not read as a CPR number (``rapport 200190,1234``),
+    and the journal kept the path in full; the migration masked the input
+    paths and rules, not the folders. A delivered run's folder is masked (no
+    delivery looks for it again); so is one once its run is delivered."""
+    journal = tmp_path / "journal.sqlite"
+    run_example(example_case, tmp_path / "first", journal)
+    folder = str(tmp_path / "rapport 200190,1234" / "marts")
+    with sqlite3.connect(journal) as conn:  # as 0.9.12 left it
+        conn.execute("UPDATE runs SET out_dir = ?, staging_dir = ? WHERE run_id = 1", (folder, folder + "-staging"))
+        conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    with Journal(journal, readonly=True) as j:
+        assert j.version == 5 and "200190-xxxx" in j.runs()["out_dir"].iat[0]
+    run_example(example_case, tmp_path / "second", journal)  # migrates it
+    shown = table(journal, "SELECT out_dir, staging_dir FROM runs WHERE run_id = 1").iloc[0].tolist()
+    assert all("200190-xxxx" in p and "200190,1234" not in p for p in shown)
+    assert str(tmp_path / "second") in table(journal, "SELECT out_dir FROM runs WHERE run_id = 2")["out_dir"].tolist()
+    # a run delivered later (its folder was needed until then) is masked when it is
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE runs SET out_dir = ?, delivered_at = NULL WHERE run_id = 2", (folder,))
+    with Journal(journal) as j:
+        j.mark_delivered(2)
+    assert "200190,1234" not in table(journal, "SELECT out_dir FROM runs WHERE run_id = 2")["out_dir"].iat[0]
