@@ -1199,8 +1199,9 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     supplier and paragraph (registered again under another service: a monthly
     rate made daily). ``codes`` and ``distinct``: the keys (see
     :class:`Checked`); ``coded``: check 17's paragraphs. A payment recorded
-    before invoicekit 0.9.13 has no paragraph key: its service's paragraph in
-    ``sheet`` is compared instead (:func:`_paid_under_the_paragraph`)."""
+    before invoicekit 0.9.13 has no paragraph key: the paragraph it was coded
+    with (else its service's in ``sheet``) is compared instead
+    (:func:`_paid_under_the_paragraph`)."""
     n = len(inv)
     cand = np.flatnonzero(state.open & (grant_pos >= 0))
     paid = np.zeros(n, dtype=bool)
@@ -1317,8 +1318,8 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
     version before 0.9.13): for each service and paragraph they were paid
     under (the paragraph the journal recorded with the payment; where it
     recorded none, the one ``sheet`` gives the service today; where neither
-    knows one, none: no other service is known to be its kin), the citizen key each candidate would have under that
-    service, of the candidates of that paragraph and another service whose
+    knows one, none: no other service is known to be its kin), the citizen
+    key each candidate would have under that service, of the candidates of that paragraph and another service whose
     period (``s`` to ``e``) may overlap one of those payments; as
     ``_check_already_paid``'s probes (the candidates asked, their keys, the
     payments, their citizen keys, kind 2). A schema-1 journal's legacy keys
@@ -1330,11 +1331,11 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
     old_rows = np.flatnonzero(old)
     known = sheet.services.drop_duplicates("service_key").set_index("service_key")["paragraph"]
     service_of = h["service_code"].to_numpy(dtype=object)[old_rows]
-    recorded = h["paragraph"].to_numpy(dtype=object)[old_rows] if "paragraph" in h.columns else None
+    recorded = h["paragraph"].to_numpy(dtype=object)[old_rows]  # a History always has the column
     paragraph_of = np.array(
         [
             normalise_paragraph(r) if isinstance(r, str) and r.strip() else known.get(str(v).strip().casefold(), "")
-            for v, r in zip(service_of, recorded if recorded is not None else [""] * len(old_rows), strict=True)
+            for v, r in zip(service_of, recorded, strict=True)
         ],
         dtype=object,
     )

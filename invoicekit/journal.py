@@ -109,6 +109,8 @@ CREATE TABLE runs (
 """
 #: the texts of a run people read, masked (:meth:`Journal.begin_run`)
 _RUN_TEXTS = ("grants_file", "invoices_file", "support_sheet_file", "rules")
+#: where a run's files go: masked once they are delivered (:meth:`Journal.mark_delivered`)
+_RUN_FOLDERS = ("out_dir", "staging_dir")
 #: what schema 2 adds to schema 1 (the migration adds exactly these)
 _RUNS_V2 = (
     ("out_dir", "TEXT"),  # where the files go
@@ -474,20 +476,10 @@ class Journal:
         inputs and its rules, masked when it began (:meth:`begin_run`), are
         masked again as this version masks them, and so are the folders the
         files of a delivered run went to."""
-        texts = ", ".join(_RUN_TEXTS)
-        for run_id, *shown in self.conn.execute(f"SELECT run_id, {texts} FROM runs").fetchall():
-            masked = [_masked_run_text(t) for t in shown]
-            if masked != shown:
-                assign = ", ".join(f"{c} = ?" for c in _RUN_TEXTS)
-                self.conn.execute(f"UPDATE runs SET {assign} WHERE run_id = ?", (*masked, run_id))
+        _mask_runs(self.conn, _RUN_TEXTS)
         # where a delivered run's files went: no delivery looks for them again (an undelivered
         # run's are masked once delivered, :meth:`mark_delivered`)
-        for run_id, *where in self.conn.execute(
-            "SELECT run_id, out_dir, staging_dir FROM runs WHERE delivered_at IS NOT NULL"
-        ).fetchall():
-            masked = [_masked_run_text(t) for t in where]
-            if masked != where:
-                self.conn.execute("UPDATE runs SET out_dir = ?, staging_dir = ? WHERE run_id = ?", (*masked, run_id))
+        _mask_runs(self.conn, _RUN_FOLDERS, "delivered_at IS NOT NULL")
         for table in ("run_decisions", "run_decision_lines"):
             # one run's table in memory at a time (a journal of many big runs holds GBs)
             runs = [r for (r,) in self.conn.execute(f"SELECT run_id FROM {table} ORDER BY run_id").fetchall()]
@@ -625,13 +617,8 @@ class Journal:
         ).fetchall()
         tables = []
 
-        def read(source: pa.BufferReader) -> pa.Table:
-            """The columns asked for that the run stored."""
-            parquet = pq.ParquetFile(source)
-            return parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names])
-
         for rid, started_at, count, data in rows:
-            t = self._as_now(_stored(self.path, rid, count, data, read))
+            t = self._as_now(_stored(self.path, rid, count, data, _stored_columns(columns)))
             n = t.num_rows
             for name in (c for c in columns if c not in t.column_names):
                 if name not in _LATER_KEYS:
@@ -741,12 +728,8 @@ class Journal:
         (no delivery looks for them again; a folder an older version allowed
         may name a CPR number)."""
         with self.transaction() as conn:
-            where = conn.execute("SELECT out_dir, staging_dir FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-            masked = [_masked_run_text(t) for t in where] if where else [None, None]
-            conn.execute(
-                "UPDATE runs SET delivered_at = ?, out_dir = ?, staging_dir = ? WHERE run_id = ?",
-                (_now(), *masked, run_id),
-            )
+            _mask_runs(conn, _RUN_FOLDERS, "run_id = ?", (run_id,))
+            conn.execute("UPDATE runs SET delivered_at = ? WHERE run_id = ?", (_now(), run_id))
 
     def runs(self) -> pd.DataFrame:
         """The runs recorded, one row each; of a journal of an older schema read
@@ -757,7 +740,7 @@ class Journal:
                 runs[name] = runs[name].map(_masked_run_text)
             if "delivered_at" in runs.columns:
                 delivered = runs["delivered_at"].notna()
-                for name in ("out_dir", "staging_dir"):
+                for name in _RUN_FOLDERS:
                     runs.loc[delivered, name] = runs.loc[delivered, name].map(_masked_run_text)
         return runs
 
@@ -791,18 +774,13 @@ class Journal:
             params,
         ).fetchall()
 
-        def read(source: pa.BufferReader) -> pa.Table:
-            """The columns asked for that the run stored."""
-            parquet = pq.ParquetFile(source)
-            return parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names])
-
         tables = []
         for rid, started_at, fmt, count, data in rows:
             if fmt != DECISIONS_FORMAT:
                 raise InputError(
                     self.path, f"run {rid}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
                 )
-            t = _typed(self._as_now(_stored(self.path, rid, count, data, read)))
+            t = _typed(self._as_now(_stored(self.path, rid, count, data, _stored_columns(columns))))
             stored = t.column_names
             n = t.num_rows
             for name in (c for c in columns if c not in stored):  # a name a run recorded earlier did not keep
@@ -931,6 +909,18 @@ def _journal_table(
     return pa.table({name: arrays[name] for name in columns})
 
 
+def _mask_runs(conn: sqlite3.Connection, columns: tuple[str, ...], where: str = "", params: tuple = ()) -> None:
+    """Those ``columns`` of the runs (``where`` they hold) masked as this
+    version masks them (:func:`_masked_run_text`), each run only where that
+    changes it."""
+    condition = f" WHERE {where}" if where else ""
+    for run_id, *shown in conn.execute(f"SELECT run_id, {', '.join(columns)} FROM runs{condition}", params).fetchall():
+        masked = [_masked_run_text(t) for t in shown]
+        if masked != shown:
+            assign = ", ".join(f"{c} = ?" for c in columns)
+            conn.execute(f"UPDATE runs SET {assign} WHERE run_id = ?", (*masked, run_id))
+
+
 def _masked_run_text(text: object) -> object:
     """A run's input path or rules (:data:`_RUN_TEXTS`) masked as this version
     masks them; a blank or missing one as it is."""
@@ -1006,6 +996,16 @@ def _dtype(column: str) -> str:
     if column in _AMOUNT_COLUMNS:
         return "float64"
     return "datetime64[s]" if column in _DATE_COLUMNS else "object"
+
+
+def _stored_columns(columns: list[str]) -> Callable[[pa.BufferReader], pa.Table]:
+    """A reader for :func:`_stored` of the ``columns`` asked for that a run stored."""
+
+    def read(source: pa.BufferReader) -> pa.Table:
+        parquet = pq.ParquetFile(source)
+        return parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names])
+
+    return read
 
 
 def _stored(
