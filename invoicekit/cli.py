@@ -1409,7 +1409,8 @@ def _log_file_apart(args: argparse.Namespace) -> None:
     it. Nor may it be named as a run's file (``opus_postings.csv``,
     ``run.json`` …) or lie in a staging folder: a recorded run's files are
     never written into again, and a file a run writes would take the log's
-    place."""
+    place. Nor may it be a file of several names (hard links): another may
+    be any of those."""
     from invoicekit.post import OUTPUT_FILES  # lazily, for start-up speed: it imports pandas
 
     log_file = Path(args.log_file).resolve()
@@ -1427,6 +1428,16 @@ def _log_file_apart(args: argparse.Namespace) -> None:
     world = getattr(args, "world", None)
     if isinstance(world, str | Path) and Path(world).resolve() in log_file.parents:
         raise InputError(args.log_file, "--log-file", "is inside the --world folder; expected a log file outside it")
+    # a file of more than one name (a hard link, e.g. from ``cp -al``): its other name may be a
+    # recorded run's payment file, an input or a journal, which no name compared above shows
+    try:
+        names = log_file.stat().st_nlink if log_file.is_file() else 1
+    except OSError:  # not there yet, or not to be looked at: opening it says what is wrong
+        names = 1
+    if names > 1:
+        raise InputError(args.log_file, "--log-file", f"is one file under {names} names (hard links); the log "
+                         "lines would be appended to it under each of them, and another name may be a recorded "
+                         "run's file, an input or a journal; expected a log file of its own")  # fmt: skip
 
 
 class _NotPrinted(logging.Filter):

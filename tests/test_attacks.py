@@ -371,6 +371,30 @@ def test_a_log_file_never_writes_into_a_recorded_runs_files(robot, name, dry_run
     assert not (robot.tmp / "o2").exists()
 
 
+@pytest.mark.parametrize("linked", ["opus_postings.csv", "journal"])
+def test_a_log_file_that_is_a_hard_link_to_a_recorded_runs_file_or_the_journal_is_refused(robot, linked):
+    """Found by an attack on 0.9.13: a log file of another name that is the
+    same file as a recorded run's payment file (or the journal), by a hard
+    link (``cp -al``), had the log lines appended to it: no name or resolved
+    path shows it."""
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    target = robot.journal if linked == "journal" else robot.tmp / "o1" / linked
+    log_file = robot.tmp / "robot.log"
+    os.link(target, log_file)
+    before, run_files = target.read_bytes(), digests(robot.tmp / "o1")
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o2", extra=("--log-file", str(log_file)))
+    assert code == 2
+    one_line(printed.err, "--log-file", "hard links")
+    assert target.read_bytes() == before and digests(robot.tmp / "o1") == run_files
+    assert runs_in(robot.journal) == 1 and not (robot.tmp / "o2").exists()
+    # a log file of its own name goes on being appended to, run after run
+    own = robot.tmp / "own.log"
+    for k, m in enumerate((4, 5), start=2):
+        code, _, _ = robot.run(month(m, invoice_id=f"F-{k}"), out=f"o{k}", extra=("--log-file", str(own)))
+        assert code == 0
+    assert own.read_text(encoding="utf-8").count("invoicekit run finished (exit 0)") == 2
+
+
 def test_a_log_file_in_a_staging_folder_is_refused(robot):
     invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
     killed = cli(robot, invoices, "o1", env={"INVOICEKIT_CRASH_AT": "after-commit"})
