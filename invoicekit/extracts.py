@@ -74,6 +74,7 @@ from invoicekit.vocabulary import (
     CPR_PATTERN,
     EXCEL_ERRORS,
     GUARDED_CELL_RE2,
+    NAMES_SOMETHING_RE2,
     OWNERSHIP,
     RATE_UNIT_NAMES_DA,
     RATE_UNITS,
@@ -386,6 +387,11 @@ def _typed_invoices(
     guarded = pc.match_substring_regex(raw_ids, GUARDED_CELL_RE2)
     if pc.any(guarded).as_py():
         raw_ids = pc.if_else(guarded, pc.utf8_slice_codeunits(raw_ids, 1), raw_ids)
+    # nor is a number of no letter or digit (``-``, ``'``, a zero-width space): blank (check 1),
+    # never posted to OPUS under a number nobody can find
+    nameless = pc.invert(pc.fill_null(pc.match_substring_regex(raw_ids, NAMES_SOMETHING_RE2), False))
+    if pc.any(nameless).as_py():
+        raw_ids = pc.if_else(nameless, pa.scalar("", raw_ids.type), raw_ids)
     out["invoice_id_raw"] = _texts(raw_ids)
     # the numbers are worked on whole-column in arrow, not made distinct
     # first: hashing half a million numbers costs more than what follows.
@@ -1016,6 +1022,13 @@ def _typed_grants(
     _excel_errors(df, ("grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit"), flag)
     grant_id = df["grant_id"].str.strip()
     flag((grant_id == "").to_numpy(), "grant_id", "bevillings-ID mangler")
+    # an id of no letter or digit names no grant that Sensum could find again (see NAMES_SOMETHING_RE2)
+    named = pc.fill_null(pc.match_substring_regex(pa.array(grant_id, pa.large_string()), NAMES_SOMETHING_RE2), True)
+    flag(
+        (grant_id != "").to_numpy() & ~named.to_numpy(zero_copy_only=False),
+        "grant_id",
+        "bevillings-ID'et har hverken bogstav eller ciffer",
+    )
     # each distinct CPR and CVR cell is read once, and its text and key made once
     cpr = cpr_codes(_cpr_cells(df["cpr"], numeric_cpr))
     flag(_blank(*cpr), "cpr", "CPR-nummeret mangler eller er ugyldigt")

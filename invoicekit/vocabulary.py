@@ -268,6 +268,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_START_RE2 = "[" + "".join("\\" + c if c in "\\]^-" else c for c in FORMULA_START) + "]"
 #: a cell guarded so: its ``'`` and the formula start after it (RE2)
 GUARDED_CELL_RE2 = "^'" + FORMULA_START_RE2
+#: what an invoice number or a grant id holds to name anything: a letter or a
+#: digit, of any script (RE2). A cell of dashes, quotes, dots or characters a
+#: reader does not see (``-``, ``'``, a zero-width space, a control character)
+#: names no invoice and no grant: the robot reads it as blank (check 1; a grant
+#: row left out), as ``convert`` refuses it, and never posts it to OPUS or marks
+#: it paid in Sensum, where nobody could find it
+NAMES_SOMETHING_RE2 = r"[\p{L}\p{N}]"
 
 # ---------------------------------------------------------------- a synthetic world's truth
 

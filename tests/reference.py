@@ -212,7 +212,15 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
         unit = UNITS.get(r["rate_unit"].strip().lower())
         start = date_of(r["start_date"])
         end = date_of(r["end_date"]) if r["end_date"].strip() else None
-        ok = r["grant_id"].strip() and cpr and cvr and rate is not None and rate >= 0 and unit and start
+        ok = (
+            any(c.isalnum() for c in r["grant_id"])
+            and cpr
+            and cvr
+            and rate is not None
+            and rate >= 0
+            and unit
+            and start
+        )
         ok = ok and not (r["end_date"].strip() and (end is None or end < start)) and r["service_code"].strip()
         if not ok:
             if r["grant_id"].strip():
@@ -452,6 +460,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         d = blank()
         out.append(d)
         inv_id = unguarded(inv["invoice_id"].strip())
+        if not any(c.isalnum() for c in inv_id):  # no letter or digit: no number (check 1)
+            inv_id = ""
         invalid, cprs = invoice_cprs(inv["cpr"], inv["text"])
         cvr = cvr_ok(inv["supplier_cvr"].strip())
         decided = ((cvr, number_key(inv_id)), d) if inv_id and cvr else None

@@ -344,6 +344,52 @@ def test_invoice_numbers_that_look_like_cpr_numbers_are_compared_and_sent_as_wri
     assert "0504190003" not in (robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8")
 
 
+# ---------------------------------------------------------------- numbers that name nothing
+
+
+#: invoice numbers of no letter or digit: a zero-width space, a quote, a dash, an en dash, the DOS
+#: end-of-file byte, dots
+NAMELESS = ["\u200b", "'", "-", "\u2013", "\x1a", "..."]
+
+
+def test_an_invoice_number_of_no_letter_or_digit_is_missing_and_never_posted(robot):
+    """Found by an attack on 0.9.13: an invoice numbered only with a
+    zero-width space, ``'`` or ``-`` passed check 1 and was posted, its
+    number written to OPUS as nobody could find it; the next such number, of
+    another citizen, went to manual as a duplicate of it (check 10 compares
+    them as blank)."""
+    rows = [month(m, invoice_id=number) for m, number in enumerate(NAMELESS, start=1)]
+    rows.append(month(7, invoice_id="F-7"))  # a real number, posted as before
+    code, printed, d = robot.run(*rows, out="o1")
+    assert code == 0, printed.err
+    assert d["reason"].tolist() == ["MISSING_INVOICE_ID"] * len(NAMELESS) + [""]
+    assert all(m.startswith("Fakturaen har intet fakturanummer") for m in d["message"][: len(NAMELESS)])
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-7"]
+    paid = pd.read_csv(robot.tmp / "o1" / "sensum_paid.csv", dtype=str, keep_default_na=False)
+    assert paid["invoice_id"].tolist() == ["F-7"]
+    # the same periods under real numbers post in the next run: nothing of them was taken for paid
+    assert robot.reasons(*(month(m, invoice_id=f"F-{m}") for m in range(1, 7)), out="o2") == [""] * 6
+
+
+def test_a_grant_id_of_no_letter_or_digit_is_left_out_and_said_so(robot):
+    """Found by an attack on 0.9.13: a grant whose id was a zero-width space
+    was matched, and Sensum was told to mark grant ``\u200b`` paid."""
+    text = robot.grants.read_text(encoding="utf-8")
+    assert text.count("B-1001,") == 1
+    robot.grants.write_text(text.replace("B-1001,", "\u200b,"), encoding="utf-8")
+    code, printed, d = robot.run(month(3, invoice_id="F-1"), out="o1")
+    assert code == 0, printed.err
+    # held, its message pointing to the row left out (the citizen's other grant is at another supplier)
+    assert d["reason"].tolist() == ["NO_GRANT_FOR_SUPPLIER"] and d["grant_id"].tolist() == [""]
+    assert "kunne ikke bruges (se input_problems.csv)" in d["message"][0]
+    assert not (robot.tmp / "o1" / "sensum_paid.csv").read_text(encoding="utf-8").strip().count("\n")
+    problems = pd.read_csv(robot.tmp / "o1" / "input_problems.csv", dtype=str, keep_default_na=False)
+    first = problems[problems["row"] == "1"]
+    assert first[["column", "problem"]].values.tolist() == [
+        ["grant_id", "bevillings-ID'et har hverken bogstav eller ciffer"]
+    ]
+
+
 # ---------------------------------------------------------------- payment files never lost
 
 

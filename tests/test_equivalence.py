@@ -109,7 +109,7 @@ def grant_rows(draw) -> list[dict]:
             continue
         rows.append(
             {
-                "grant_id": draw(st.sampled_from([f"G{k}"] * 6 + ["G0"])),
+                "grant_id": draw(st.sampled_from([f"G{k}"] * 6 + ["G0", "\u2013"])),  # an en dash names no grant
                 "cpr": draw(st.sampled_from([*CPRS] * 4 + ["3102901234"])),
                 "service_code": service,
                 "service_name": "",
@@ -263,8 +263,10 @@ def invoice_rows(draw, grants: list[dict]) -> list[dict]:
 
 # numbers that are the same to check 10 (case, spaces, dashes, invisible characters),
 # and numbers that look like CPR numbers but differ
+# the last three name nothing (no letter or digit): blank to check 1
 INVOICE_NUMBERS = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "", "f1", "F-1", "F 2", "F–3", "F\u200b4",
-                   "Ｆ５", "F6\u034f", "F\u20537", "F٨", "0504190001", "0504190002", "050419-0001"]  # fmt: skip
+                   "Ｆ５", "F6\u034f", "F\u20537", "F٨", "0504190001", "0504190002", "050419-0001",
+                   "-", "\u200b", "'"]  # fmt: skip
 DOCUMENT_TYPES = [
     "invoice",
     "Faktura",
