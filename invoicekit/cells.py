@@ -48,6 +48,30 @@ def neutralise(text: str, csv: bool = True) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+#: a ``'`` :func:`neutralise` put before a formula start after a separator inside a cell
+_GUARD_AFTER_SEPARATOR = re.compile(f"([;,])'(?={FORMULA_START_RE2})")
+
+
+def unneutralised(values: pd.Series) -> pd.Series:
+    """The cells of a CSV the robot wrote, as they were before
+    :func:`neutralise` guarded them (``'-SOL-77`` is ``-SOL-77``): what the
+    commands that read the robot's own files back compare with an extract or
+    a truth file. Only cells holding a ``'`` are looked at."""
+    text = values.astype(str)
+    has = text.str.contains("'", regex=False).to_numpy(dtype=bool)
+    if not has.any():
+        return values
+
+    def one(cell: str) -> str:
+        if cell.startswith("'") and cell[1:2] != "" and cell[1] in FORMULA_START:
+            cell = cell[1:]
+        return _GUARD_AFTER_SEPARATOR.sub(r"\1", cell)
+
+    out = text.to_numpy(dtype=object).copy()
+    out[has] = [one(cell) for cell in out[has]]
+    return pd.Series(out, index=values.index, dtype=values.dtype if values.dtype != object else object)
+
+
 def safe_text(text: str, mask: bool = True, csv: bool = True) -> str:
     """One text cell for a file people read: CPR numbers masked, no formula."""
     return neutralise(mask_cpr_text(text) if mask else text, csv)

@@ -22,6 +22,7 @@ been paid.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.cells import safe_frame
+from invoicekit.cells import safe_frame, unneutralised
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, quoted
@@ -38,7 +39,7 @@ from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
 from invoicekit.reasons import MANUAL, POSTED
-from invoicekit.vocabulary import FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS
+from invoicekit.vocabulary import FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, run_month
 
 OUTCOMES = ("posted_right", "posted_wrong", "manual_payable", "manual_held")
 OUTCOME_LABELS_DA = {
@@ -181,6 +182,13 @@ class Evaluation:
             return "without truth"
         return "without a number or with a history row that could not be read"
 
+    @property
+    def _unjudged_da(self) -> str:
+        """The overview's row of the invoices left out (not among Fakturaer)."""
+        if self.history_only is None:
+            return "Udeladt: fakturaer uden facit"
+        return "Udeladt: uden fakturanummer eller med en historikrække, der ikke kunne læses"
+
     def text(self) -> str:
         s = self.summary
         lines = [
@@ -225,6 +233,7 @@ class Evaluation:
         overview = pd.DataFrame(
             [
                 ("Fakturaer", self.summary["invoices"]),
+                (self._unjudged_da, self.summary["without_truth"]),
                 ("Bogført automatisk", self.summary["posted"]),
                 ("Automatiseringsgrad", self.summary["automation_rate"]),
                 *((OUTCOME_LABELS_DA[o], self.summary[o]) for o in OUTCOMES),
@@ -465,6 +474,13 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
             ["supplier_cvr", "invoice_id", *TRUTH_FIELDS, "cause"]
         ]
         m = d.merge(fields, on=["supplier_cvr", "invoice_id"], how="left")
+        if len(d) and m["should_pay"].isna().all():
+            raise InputError(
+                ts,
+                None,
+                "names none of the decisions' invoices (by supplier CVR and invoice number); "
+                "expected the truth.csv of the world these decisions came from",
+            )
     for col in ("month", "row"):
         if col not in m:
             m[col] = "" if col == "month" else np.arange(1, len(m) + 1)
@@ -665,7 +681,8 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
             where,
             None,
             "belongs to decisions of several runs whose rows cannot be told apart; give each run's "
-            "decisions.csv and decision_lines.csv in a folder named for its month (YYYY-MM), as replay writes them",
+            "decisions.csv and decision_lines.csv with the run.json the run wrote beside them (it says the run's "
+            "month), or in a folder named for its month (YYYY-MM)",
         )
     at = decided.get_indexer(joined.index)
     if (at < 0).any():
@@ -741,10 +758,30 @@ def _oere_texts(dkk: np.ndarray) -> np.ndarray:
     return np.where(known, format_money_dk(units).astype(object), "intet beløb").astype(object)
 
 
+def decisions_month(path: str | Path) -> str:
+    """The month of the run that wrote the ``decisions.csv`` at ``path``, as
+    every command counts it (:func:`~invoicekit.vocabulary.run_month`: the
+    month its invoice extract is named for, else the month it started), read
+    from the ``run.json`` beside it; a file without one (copied on its own)
+    gets the month its folder is named for (``YYYY-MM``, as replay names
+    them), else none."""
+    path = Path(path)
+    try:
+        facts = json.loads((path.parent / "run.json").read_text(encoding="utf-8"))
+        month = run_month(facts["inputs"]["invoices"]["path"], facts.get("started_at"))
+    except (OSError, ValueError, KeyError, TypeError):
+        month = ""
+    if MONTH.fullmatch(month):
+        return month
+    return path.parent.name if _is_month(path.parent.name) else ""
+
+
 def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     """One or more ``decisions.csv`` files, in the order given (runs in time
-    order). A file inside a folder named ``YYYY-MM`` (a replay) gets that
-    month, so it can be matched to a world's truth by row."""
+    order). Each file's decisions get the month of the run that wrote them
+    (:func:`decisions_month`), so they can be matched to a world's truth by
+    row. Cells the writer guarded against formulas (``'-SOL-77``) are read
+    as they were (``-SOL-77``), as the extract and the truth hold them."""
     frames = []
     given: dict[Path, Path] = {}
     last_month = ""
@@ -757,12 +794,11 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
         if p.resolve() in given:
             raise InputError(p, None, f"is given twice (as {given[p.resolve()]} too); give each run's file once")
         given[p.resolve()] = p
-        if _is_month(p.parent.name):
-            if p.parent.name < last_month:
-                raise InputError(
-                    p, None, f"is of {p.parent.name}, given after {last_month}; give the files oldest first"
-                )
-            last_month = p.parent.name
+        month = decisions_month(p)
+        if month:
+            if month < last_month:
+                raise InputError(p, None, f"is of {month}, given after {last_month}; give the files oldest first")
+            last_month = month
         d = read_text_csv(p, "a decisions.csv from invoicekit run")
         if "status" not in d or "row" not in d:
             raise InputError(p, "status", "missing; expected a decisions.csv from invoicekit run")
@@ -772,8 +808,10 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
             raise InputError(
                 p, f"row {k + 2}, column status", f"'{d['status'].iat[k][:40]}'; expected {POSTED} or {MANUAL}"
             )
-        if _is_month(p.parent.name):
-            d["month"] = p.parent.name
+        for col in d.columns.drop("message", errors="ignore"):
+            d[col] = unneutralised(d[col])
+        if month:
+            d["month"] = month
         frames.append(d)
     out = pd.concat(frames, ignore_index=True)
     out.attrs["source"] = ", ".join(str(p) for p in paths)  # named by the errors of evaluate
@@ -782,7 +820,7 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
 
 def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
     """The ``decision_lines.csv`` beside each of the ``decisions.csv`` files
-    (each with its folder's ``month``, as :func:`read_decisions` gives it);
+    (each with its run's ``month``, as :func:`read_decisions` gives it);
     None when no run wrote any lines."""
     frames = []
     for p in paths:
@@ -797,8 +835,11 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
             if bad.any():
                 k = int(np.flatnonzero(bad.to_numpy())[0])
                 raise InputError(f, "row", f"line {k + 2}: '{d['row'].iat[k]}' is not a row number of decisions.csv")
-            if _is_month(f.parent.name):
-                d["month"] = f.parent.name
+            for col in d.columns:
+                d[col] = unneutralised(d[col])
+            month = decisions_month(p)
+            if month:
+                d["month"] = month
             frames.append(d.assign(source=str(f)))
     lines = pd.concat(frames, ignore_index=True) if frames else None
     return lines if lines is not None and len(lines) else None

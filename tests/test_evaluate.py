@@ -422,11 +422,17 @@ def test_decision_lines_that_cannot_be_used_are_refused_naming_the_file(replayed
     world, replay_dir = replayed_lines
     history = str(world / "opus_history.csv")
     months = sorted(p.parent.name for p in replay_dir.glob("*/decision_lines.csv"))
-    # runs kept in folders not named for their month: their rows cannot be told apart
+    # runs kept in folders not named for their month: their run.json says it (as every command counts it) ...
     runs = []
     for k, month in enumerate(months[:2], start=1):
         shutil.copytree(replay_dir / month, tmp_path / f"run{k}")
         runs.append(str(tmp_path / f"run{k}" / "decisions.csv"))
+    assert main(["evaluate", "--decisions", *runs, "--history", history, "--out", str(tmp_path / "e0")]) == 0
+    kept = pd.read_csv(tmp_path / "e0" / "evaluation.csv", dtype=str, keep_default_na=False)
+    assert sorted(kept["month"].unique()) == months[:2]
+    # ... and without it, their rows cannot be told apart
+    for run in runs:
+        Path(run).with_name("run.json").unlink()
     assert main(["evaluate", "--decisions", *runs, "--history", history, "--out", str(tmp_path / "e1")]) == 2
     assert "folder named for its month" in capsys.readouterr().err
     # a row that is not a row number (here a CPR number), an empty file
@@ -485,3 +491,94 @@ def test_the_evaluation_workbook_speaks_danish_with_real_months_and_fine_error_r
     assert overview["Fejlrate i automatiske posteringer"].number_format == "0.00%"
     assert overview["Automatiseringsgrad"].number_format == "0.0%"
     assert overview["Fakturaer"].number_format == "#,##0"
+
+
+# ---------------------------------------------------------------- the robot's own files read back
+
+
+SOLHOJ_MARCH = {"supplier_cvr": "29345716", "amount": "28.500,00", "cpr": "610190-1234", "period_start": "01.03.2019",
+                "period_end": "31.03.2019"}  # fmt: skip
+
+
+def _run_example(example_case: Path, tmp_path: Path, numbers: list[str], name: str, out: str) -> Path:
+    """``invoicekit run`` (dry) on the example case: Solhøj's March under each invoice number, in an
+    extract called ``name``; the decisions.csv it wrote."""
+    invoices = tmp_path / name
+    pd.DataFrame([{**SOLHOJ_MARCH, "invoice_id": n} for n in numbers]).to_csv(invoices, sep=";", index=False)
+    argv = ["run", "--grants", str(example_case / "bevillinger.csv"), "--invoices", str(invoices),
+            "--support-sheet", str(example_case / "stoetteark.xlsx"), "--out", str(tmp_path / out), "--dry-run"]  # fmt: skip
+    assert main(argv) == 0
+    return tmp_path / out / "decisions.csv"
+
+
+def _truth_of(decisions: Path, numbers: list[str], month: str | None = None) -> pd.DataFrame:
+    """A truth that says each invoice is paid as the robot decided it (numbers as the supplier wrote them)."""
+    d = pd.read_csv(decisions, dtype=str, keep_default_na=False)
+    truth = pd.DataFrame({"supplier_cvr": d["supplier_cvr"], "invoice_id": numbers, "should_pay": "true",
+                          "true_grant_id": "B-1001", "true_psp_element": d["psp_element"].iloc[0],
+                          "true_art": d["art"].iloc[0]})  # fmt: skip
+    if month is not None:
+        truth.insert(0, "row", d["row"])
+        truth.insert(0, "month", month)
+    return truth
+
+
+def test_guarded_invoice_numbers_are_read_as_the_supplier_wrote_them(example_case, tmp_path, capsys):
+    """Found by an attack on 0.9.13: decisions.csv writes ``-SOL-77`` as
+    ``'-SOL-77`` (no formula in Excel), and ``evaluate`` compared that with
+    the truth's ``-SOL-77``: the posted invoice was "without truth, left out".
+    ``types --decisions`` refused the robot's own file for the same reason."""
+    from invoicekit.types.features import read_extracts
+    from invoicekit.types.mapping import posted_flags
+
+    numbers = ["-SOL-77", "=1+1", "@SUM", "F-4"]
+    decisions = _run_example(example_case, tmp_path, numbers, "marts.csv", "o")
+    assert "'-SOL-77" in decisions.read_text(encoding="utf-8")  # written guarded, as before
+    assert read_decisions([decisions])["invoice_id"].tolist() == numbers
+    truth = tmp_path / "truth.csv"
+    _truth_of(decisions, numbers).to_csv(truth, index=False)
+    capsys.readouterr()
+    assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
+    out = capsys.readouterr().out
+    assert "Invoices:            4\n" in out and "without truth" not in out
+    assert posted_flags(read_extracts([tmp_path / "marts.csv"]), [decisions]).tolist() == [1.0, 0.0, 0.0, 0.0]
+
+
+def test_a_truth_that_names_none_of_the_decisions_is_refused(example_case, tmp_path, capsys):
+    """Found by an attack on 0.9.13: a truth of another world (by supplier
+    and number, no month) gave "Invoices: 0 … 0.0% automation" with exit 0,
+    and the workbook's overview did not say that anything was left out."""
+    import openpyxl
+
+    decisions = _run_example(example_case, tmp_path, ["F-1", "F-2"], "marts.csv", "o")
+    truth = tmp_path / "truth.csv"
+    _truth_of(decisions, ["X-1", "X-2"]).to_csv(truth, index=False)
+    argv = ["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]
+    assert main(argv) == 2
+    one_line(capsys.readouterr().err, "truth.csv", "names none of the decisions' invoices")
+    assert not (tmp_path / "e").exists()
+    # half of them: evaluated, and the overview counts the other half as left out
+    _truth_of(decisions, ["F-1", "X-2"]).to_csv(truth, index=False)
+    assert main(argv) == 0
+    sheet = openpyxl.load_workbook(tmp_path / "e" / "evaluation.xlsx")["Oversigt"]
+    rows = {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["Fakturaer"] == 1 and rows["Udeladt: fakturaer uden facit"] == 1
+
+
+def test_a_runs_month_is_read_from_its_run_json_as_every_command_counts_it(example_case, tmp_path, capsys):
+    """Found by an attack on 0.9.13: a run of ``invoices-2019-04.csv`` kept
+    in a folder ``2019-05`` was April's to the follow-up (the month its
+    extract is named for) and May's to ``evaluate`` (the folder's name),
+    which refused April's truth for it."""
+    decisions = _run_example(example_case, tmp_path, ["F-1"], "invoices-2019-04.csv", "2019-05")
+    truth = tmp_path / "truth.csv"
+    _truth_of(decisions, ["F-1"], month="2019-04").to_csv(truth, index=False)
+    assert read_decisions([decisions])["month"].tolist() == ["2019-04"]
+    capsys.readouterr()
+    assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
+    assert "Posted:              1 " in capsys.readouterr().out
+    # a decisions.csv copied on its own (no run.json) takes its folder's month, as before
+    alone = tmp_path / "2019-04" / "decisions.csv"
+    alone.parent.mkdir()
+    shutil.copy(decisions, alone)
+    assert read_decisions([alone])["month"].tolist() == ["2019-04"]
