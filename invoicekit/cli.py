@@ -1569,7 +1569,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a fault of ours, not the user's: one masked line, never a raw traceback
         log.debug("unexpected error", exc_info=True)
-        error(f"unexpected {type(exc).__name__}: {exc} (please report it; a run is recorded whole or not at all)")
+        # only run and replay record runs: the others have none to speak of
+        recorded = "; a run is recorded whole or not at all" if args.command in ("run", "replay") else ""
+        error(f"unexpected {type(exc).__name__}: {exc} (please report it{recorded})")
         return 1
 
 

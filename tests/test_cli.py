@@ -568,7 +568,10 @@ def test_a_file_the_command_cannot_write_is_named_with_the_option_that_named_it(
     assert _os_error_line(OSError(22, "Invalid argument"), parsed, ["--out"]) == "Invalid argument"
 
 
-def test_an_unexpected_fault_is_one_masked_line_and_exit_1(monkeypatch, capsys):
+@pytest.mark.parametrize("command", ["sample", "run"])
+def test_an_unexpected_fault_is_one_masked_line_and_exit_1(monkeypatch, capsys, command):
+    """Only a command that records runs says that a run is recorded whole or
+    not at all (0.9.13 said it after ``types``, which records none)."""
     import argparse
 
     import invoicekit.cli as cli
@@ -581,12 +584,13 @@ def test_an_unexpected_fault_is_one_masked_line_and_exit_1(monkeypatch, capsys):
             pass
 
         def parse_args(self, _argv):
-            return argparse.Namespace(command="sample", handler=broken, quiet=False, log_file=None)
+            return argparse.Namespace(command=command, handler=broken, quiet=False, log_file=None)
 
     monkeypatch.setattr(cli, "build_parser", Parser)
-    assert main(["sample", "size"]) == 1
+    assert main([command]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unexpected ValueError" in err and "010190-xxxx" in err and "1234" not in err
+    assert ("a run is recorded whole or not at all" in err) == (command == "run")
 
 
 def test_the_log_formatter_masks_a_cpr_number_whatever_logs_it():

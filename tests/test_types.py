@@ -536,3 +536,32 @@ def test_a_cpr_number_in_a_labels_type_name_is_masked_in_every_table(tmp_path, c
     argv = ["types", "--invoices", str(tmp_path / "inv.csv"), "--labels", str(tmp_path / "labels.csv")]
     assert main([*argv, "--out", str(tmp_path / "o")]) == 0
     assert "2345" not in capsys.readouterr().out and _cprs_in_outputs(tmp_path / "o") == []
+
+
+def test_the_classifier_fits_a_large_sample_whose_supplier_names_share_no_word():
+    """Found by an attack on 0.9.13: with no word shared by three suppliers'
+    names, the supplier block had no column; once the sample was large (and
+    so the features sparse), scikit-learn refused to stack it ("all columns
+    should be a numeric"): ``types --labels`` exited 1, and GridSearchCV
+    failed at its refit on all rows."""
+    from sklearn.model_selection import GridSearchCV
+
+    rng = np.random.default_rng(0)
+    words = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), 7)) for _ in range(300)]
+    names = ["Solhøj", "Kilden", "Bakkely", "Engbo", "Skovly", "Havblik"]
+    cvrs = ["29345716", "31587603", "19554627", "40713352", "82662642", "70923823"]
+    X = pd.DataFrame(
+        [
+            {"invoice_id": f"F{i}", "supplier_cvr": cvrs[i % 6], "supplier_name": names[i % 6], "amount": "1000,00",
+             "cpr": "", "period_start": "01.03.2019", "period_end": "31.03.2019",
+             "text": " ".join(rng.choice(words, 6)) + (" døgntakst" if i % 2 else " månedstakst")}
+            for i in range(400)
+        ]
+    )  # fmt: skip
+    y = np.where(np.arange(400) % 2, "døgn", "måned")
+    model = InvoiceTypeClassifier().fit(X, y)
+    assert model.pipeline_.named_steps["features"].sparse_output_  # the case that failed
+    assert (model.predict(X) == y).all()
+    search = GridSearchCV(InvoiceTypeClassifier(), {"C": [1.0, 20.0]}, cv=2).fit(X, y)
+    assert (search.predict(X) == y).all()
+    assert (clone(model).fit(X, y).predict(X) == y).all()

@@ -25,6 +25,11 @@ from invoicekit.types.features import FLAGS, NUMERIC, TERM_STOP_WORDS, UNITS, in
 
 
 TOKEN = r"(?u)\b\w\w+\b"
+#: the one column, all zeros, that :class:`SharedTermsTfidf` gives when no term
+#: is shared by enough suppliers: a block of no columns made scikit-learn's
+#: ColumnTransformer refuse to stack a sparse result ("all columns should be a
+#: numeric"), once the sample was large enough for the result to be sparse
+NO_SHARED_TERM = "(intet fælles ord)"
 
 
 class SharedTermsTfidf(TransformerMixin, BaseEstimator):
@@ -85,13 +90,13 @@ class SharedTermsTfidf(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "vocabulary_")
         text, _ = self._columns(X)
-        if self.tfidf_ is None:
-            return sparse.csr_matrix((len(text), 0))
+        if self.tfidf_ is None:  # no term shared: one column of zeros (see NO_SHARED_TERM)
+            return sparse.csr_matrix((len(text), 1))
         return self.tfidf_.transform(text)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "vocabulary_")
-        return np.asarray(self.vocabulary_, dtype=object)
+        return np.asarray(self.vocabulary_ or [NO_SHARED_TERM], dtype=object)
 
     @staticmethod
     def _columns(X) -> tuple[np.ndarray, np.ndarray]:
