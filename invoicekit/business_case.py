@@ -225,7 +225,7 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
         if not p.exists():
             raise MissingFileError(p, "does not exist; expected a TOML file (see --print-config)")
         try:
-            text = p.read_text(encoding="utf-8")
+            text = p.read_text(encoding="utf-8-sig")  # a byte order mark is no TOML error
         except UnicodeDecodeError:
             raise InputError(p, None, "is not UTF-8 text; expected a TOML file saved as UTF-8") from None
     try:

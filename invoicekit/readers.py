@@ -112,7 +112,18 @@ def _utf8_bytes(raw: bytes, path: Path) -> bytes:
         raw = _decode(raw, path).encode("utf-8")
     if b"\r" in raw:  # in UTF-8 the byte 0x0D is only ever the character \r
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if raw[-64:].rstrip(b"\n").endswith(DOS_END_OF_FILE):  # as old DOS and AS/400 exports end: no row (the
+        # tail looked at alone: stripping the whole file would copy it)
+        raw = raw.rstrip(b"\n").rstrip(DOS_END_OF_FILE)
     return raw.lstrip(b"\n")
+
+
+#: the byte (Ctrl-Z) that ends a file written by old DOS and AS/400 programs: it
+#: made a last row of its own, an invoice of blank cells but for it
+DOS_END_OF_FILE = b"\x1a"
+#: Excel's first line naming the separator (``sep=;``), which it writes for
+#: a CSV that is to open in columns whatever the machine's list separator
+_EXCEL_SEPARATOR_LINE = re.compile(r'"?sep=(.)"?[;,]*\s*', re.IGNORECASE)
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -150,7 +161,14 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
         raise InputError(path, None, "file is empty; expected a header row and data rows")
     end = data.find(b"\n")
     first_line = (data if end < 0 else data[:end]).decode("utf-8")  # not split: that copies the rest
-    sep = _sniff_separator(first_line)
+    named = _EXCEL_SEPARATOR_LINE.fullmatch(first_line) if len(first_line) < 16 else None
+    if named is not None:  # Excel's sep= line: the separator it names, the header on the next line
+        data = b"" if end < 0 else data[end + 1 :].lstrip(b"\n")
+        if _is_blank_text(data):
+            raise InputError(path, None, "holds only Excel's sep= line; expected a header row and data rows")
+        end = data.find(b"\n")
+        first_line = (data if end < 0 else data[:end]).decode("utf-8")
+    sep = named[1] if named is not None else _sniff_separator(first_line)
     header = next(_csv_rows(first_line, sep, path))
     trailing = 0  # separators that end the header line: the rows may end in as many
     while len(header) > 1 and not header[-1].strip():

@@ -128,7 +128,8 @@ def load_rules(path: str | Path | None) -> Rules:
     if path.is_dir():
         raise InputError(path, None, "is a folder; expected a rules file (TOML)")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte order mark (Notepad's "UTF-8 with BOM") is no TOML error, as the CSV readers take it
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, None, f"not valid TOML ({exc})") from None
     except RecursionError:

@@ -252,3 +252,42 @@ def test_line_breaks_are_counted_as_python_counts_them_across_blocks(monkeypatch
     monkeypatch.setattr(readers, "SCAN_BLOCK", 3)
     for data in (b"", b"\n", b"a\nb\n", b"abc\n\n\nde", b"\n" * 7, "ø\næ\r\n".encode()):
         assert readers._count_line_breaks(data) == data.count(b"\n")
+
+
+# ---------------------------------------------------------------- what old exporters and Excel put around a CSV
+
+ROWS = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\nF-1;29345716;28.500,00;610190-1234;01.03.2019;31.03.2019\nF-2;29345716;28.500,00;610190-1234;01.04.2019;30.04.2019\n"  # fmt: skip
+
+
+@pytest.mark.parametrize("ending", ["\x1a", "\r\n\x1a", "\x1a\r\n", "\x1a\x1a"])
+def test_a_dos_end_of_file_byte_is_no_invoice(tmp_path, ending):
+    """Found by an attack on 0.9.13: a file ending in Ctrl-Z, as old DOS and
+    AS/400 exports end, got a third invoice of blank cells (MISSING_CPR)."""
+    from invoicekit.extracts import read_invoices
+
+    f = tmp_path / "invoices.csv"
+    f.write_bytes((ROWS.replace("\n", "\r\n") + ending).encode("cp1252"))
+    inv = read_invoices(f).frame
+    assert inv["invoice_id"].tolist() == ["F-1", "F-2"]
+    # a Ctrl-Z inside a cell is a character like others (check 1 then finds no number in a cell of it alone)
+    f.write_bytes((ROWS + "\x1a;29345716;1,00;;;\n").encode())
+    assert read_invoices(f).frame["invoice_id_raw"].tolist() == ["F-1", "F-2", ""]
+
+
+@pytest.mark.parametrize("line", ["sep=;", "SEP=;", '"sep=;"', "sep=;;;;;"])
+def test_excels_separator_line_names_the_separator(tmp_path, line):
+    """Found by an attack on 0.9.13: a CSV beginning with Excel's ``sep=;``
+    line was refused as "column 'invoice_id': missing", the header being on
+    the line after it."""
+    from invoicekit.extracts import read_invoices
+
+    f = tmp_path / "invoices.csv"
+    f.write_text(f"{line}\n{ROWS}", encoding="utf-8")
+    inv = read_invoices(f).frame
+    assert inv["invoice_id"].tolist() == ["F-1", "F-2"] and inv["row"].tolist() == [1, 2]
+    # the separator it names is the one used: a comma file whose text holds semicolons
+    f.write_text('sep=,\ninvoice_id,supplier_cvr,amount,text\nF-1,29345716,"28.500,00",a;b;c;d\n', encoding="utf-8")
+    assert read_invoices(f).frame["text"].tolist() == ["a;b;c;d"]
+    f.write_text(f"{line}\n", encoding="utf-8")
+    with pytest.raises(readers.InputError, match="only Excel's sep= line"):
+        read_invoices(f)

@@ -23,6 +23,20 @@ def test_every_key_is_optional(tmp_path):
     assert load_rules(write(tmp_path, "tolerance = 5\n")) == Rules(tolerance=5)
 
 
+def test_a_rules_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Found by an attack on 0.9.13: Notepad's "UTF-8 with BOM" made the
+    rules "not valid TOML (at line 1, column 1)"; the CSV readers take a BOM.
+    A business-case file likewise."""
+    from invoicekit.business_case import load_config
+
+    f = tmp_path / "rules.toml"
+    f.write_bytes('\ufefftolerance = 5\nparagraphs = ["§ 108"]\n'.encode())
+    assert load_rules(f) == Rules(tolerance=5, paragraphs=("108",))
+    g = tmp_path / "business.toml"
+    g.write_bytes("\ufeffautomation_rate = [0.3, 0.4, 0.6]\n".encode())
+    assert load_config(g).estimates["automation_rate"] == (0.3, 0.4, 0.6)
+
+
 def test_paragraphs_and_suppliers_are_normalised(tmp_path):
     rules = load_rules(
         write(tmp_path, 'paragraphs = ["§ 107", "SEL §108", "stu"]\nexcluded_suppliers = ["DK 29345716"]\n')
