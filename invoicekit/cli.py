@@ -321,7 +321,8 @@ def _tune_parser(sub: argparse._SubParsersAction) -> None:
         description="Replay a world under every rule set of a grid (every combination of the values) and\n"
         "evaluate each against the truth. Prints automation against the error rate of automatic\n"
         "postings, marks the Pareto front, and recommends the rule set with the highest automation\n"
-        "whose error rate is at most --max-error. Writes tuning.csv, tuning.xlsx and tuning.png.",
+        "whose error rate is at most --max-error. With --out, writes tuning.csv, tuning.xlsx and\n"
+        "tuning.png there; without it, prints the table and writes nothing.",
         epilog="Grid: key=value,value;key=value. Keys: tolerance, max_amount (DKK), paragraphs and\n"
         "excluded_suppliers (lists: items joined by '+', '-' for none).\n\nExample:\n"
         '  invoicekit tune --world verden/ --grid "tolerance=0,1,5,25;max_amount=25000,100000;'
@@ -338,7 +339,9 @@ def _tune_parser(sub: argparse._SubParsersAction) -> None:
         "(0.005; a bare 0.5 is 50%%) (default 0.5%%)",
     )
     p.add_argument("--rules", metavar="PATH", help="the rules not in the grid (default: the world's rules.toml)")
-    p.add_argument("--out", metavar="DIR", help="folder for tuning.csv, tuning.xlsx and tuning.png")
+    p.add_argument(
+        "--out", metavar="DIR", help="folder for tuning.csv, tuning.xlsx and tuning.png (default: none, print only)"
+    )
     _add_quiet(p)
     p.set_defaults(handler=cmd_tune)
 

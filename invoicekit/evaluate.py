@@ -862,8 +862,17 @@ def read_text_csv(path: Path, expected: str) -> pd.DataFrame:
     cannot be read (empty, not UTF-8, a quote left open) is the user's to fix:
     an :class:`InputError` naming the file and what was expected."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        header = pd.read_csv(path, dtype=str, keep_default_na=False, header=None, nrows=1).iloc[0].tolist()
+        # ',' as the robot writes, or ';' as a Danish Excel saves a truth the specialists kept (by the header
+        # line, as the extracts' readers take it); a byte order mark is no part of the first column's name
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            first = f.readline()
+        sep = ";" if first.count(";") > first.count(",") else ","
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, encoding="utf-8-sig")
+        header = (
+            pd.read_csv(path, dtype=str, keep_default_na=False, header=None, nrows=1, sep=sep, encoding="utf-8-sig")
+            .iloc[0]
+            .tolist()
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         if isinstance(exc, pd.errors.EmptyDataError):
             why = "is empty"
@@ -885,6 +894,6 @@ def read_truth_file(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a truth.csv or the specialist's postings")
-    truth = read_text_csv(path, "a truth.csv (UTF-8, comma-separated) or the specialist's postings")
+    truth = read_text_csv(path, "a truth.csv (UTF-8, ',' or ';' between cells) or the specialist's postings")
     truth.attrs["source"] = str(path)  # named by the errors of evaluate
     return truth

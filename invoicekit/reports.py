@@ -117,15 +117,15 @@ WRONG = {
     "posted": ("Bogført automatisk", "int"),
     "checked": ("Med i facit", "int"),
     "wrong": ("Fejlposteringer", "int"),
-    "error_rate": ("Fejlrate blandt dem i facit", "pct"),
+    "error_rate": ("Fejlrate blandt dem i facit", "pct2"),  # 0,36 %, not 0,4 %
     "unchecked": ("Ikke i facit, ikke kontrolleret", "int"),
 }
 CONTROLS = {
     "month": ("Måned", "month"),
     "checked": ("Kontrolleret", "int"),
     "errors": ("Fejl fundet", "int"),
-    "upper_bound": ("Øvre grænse for fejlraten", "pct"),
-    "tolerable": ("Tålelig fejlrate", "pct"),
+    "upper_bound": ("Øvre grænse for fejlraten", "pct2"),
+    "tolerable": ("Tålelig fejlrate", "pct2"),
     "accepted": ("Godkendt", "bool"),
 }
 

@@ -48,7 +48,8 @@ def write_workbook(
     way to show columns as ``0.0%`` (all rows, or the 0-based data rows
     listed). A column of decimal numbers with no format is shown with two
     decimals; dates as ``dd.mm.yyyy``; a ``month`` format turns ``YYYY-MM``
-    text into the month's first day, a real date.
+    text into the month's first day, a real date. True and False are
+    written ``ja`` and ``nej``, as the reports say them.
 
     Text cells never hold a formula (a leading ``'`` where one would start)
     and, with ``mask``, nothing in them reads as a CPR number. A folder that
@@ -107,7 +108,7 @@ def _column(ws: object, values: pd.Series, fmt: ColumnFormat | None, mask: bool)
         shown = fmt if fmt is None or isinstance(fmt, str) else fmt[i]
         if isinstance(value, dt.date) and shown is None:
             shown = EXCEL_DATE
-        if value is None or isinstance(value, str | bool) or shown is None:
+        if value is None or isinstance(value, str) or shown is None:
             out.append(value)
         else:
             out.append(_styled(ws, value, number_format=shown))
@@ -180,7 +181,9 @@ def _cell(v: object, mask: bool = True, month: bool = False) -> object:
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
     if hasattr(v, "item"):  # numpy scalars
-        return v.item()
+        v = v.item()
+    if isinstance(v, bool):  # ja/nej, as the reports say it: a boolean cell reads SAND/FALSK in a Danish Excel
+        return "ja" if v else "nej"
     if isinstance(v, str):
         if month and (m := _MONTH_TEXT.fullmatch(v)):
             return dt.datetime(int(m[1]), int(m[2]), 1)

@@ -582,3 +582,16 @@ def test_a_runs_month_is_read_from_its_run_json_as_every_command_counts_it(examp
     alone.parent.mkdir()
     shutil.copy(decisions, alone)
     assert read_decisions([alone])["month"].tolist() == ["2019-04"]
+
+
+def test_a_truth_saved_by_a_danish_excel_is_read(example_case, tmp_path, capsys):
+    """Found by an attack on 0.9.13: a truth the specialists kept in Excel
+    and saved as CSV (';' between cells, a byte order mark) was refused as
+    "supplier_cvr: missing"."""
+    decisions = _run_example(example_case, tmp_path, ["F-1", "F-2"], "marts.csv", "o")
+    truth = tmp_path / "facit.csv"
+    truth.write_bytes(_truth_of(decisions, ["F-1", "F-2"]).to_csv(sep=";", index=False).encode("utf-8-sig"))
+    capsys.readouterr()
+    assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
+    assert "Invoices:            2\n" in capsys.readouterr().out
+    assert read_truth_file(truth).columns[0] == "supplier_cvr"

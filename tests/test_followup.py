@@ -139,6 +139,16 @@ def test_report_command_writes_a_self_contained_page_and_workbook(replayed, tmp_
     assert isinstance(month.value, dt.datetime) and month.value.day == 1 and month.number_format == "yyyy-mm"
     assert isinstance(rate.value, float) and rate.number_format == "0.0%"
     assert ws.cell(2, heading.index("Fakturaer") + 1).number_format == "#,##0"
+    # error rates to a hundredth, and the control's verdict in words (found by an attack on 0.9.13: 0.0%
+    # and a boolean, SAND/FALSK in a Danish Excel, where the page says "nej")
+    ws = wb["Stikprøvekontrol"]
+    heading = [c.value for c in ws[1]]
+    for name in ("Øvre grænse for fejlraten", "Tålelig fejlrate"):
+        assert ws.cell(2, heading.index(name) + 1).number_format == "0.00%"
+    assert ws.cell(2, heading.index("Godkendt") + 1).value in ("ja", "nej")
+    ws = wb["Fejlposteringer"]
+    heading = [c.value for c in ws[1]]
+    assert ws.cell(2, heading.index("Fejlrate blandt dem i facit") + 1).number_format == "0.00%"
     hours = wb["Sparede timer"]
     assert [hours.cell(1, c).value for c in (2, 4)] == ["Sparede timer", "Værdi i alt (kr.)"]
     assert hours.cell(2, 2).number_format == "#,##0.0" and hours.cell(2, 4).number_format == "#,##0.00"

@@ -293,6 +293,11 @@ def test_cli_with_labels_and_decisions(worlds, tmp_path, capsys):
     assert wb["Kvalitet"]["C2"].number_format == "0.0%"
     heading = [c.value for c in wb["Fakturaer"][1]]
     assert heading == ["Fil", "Række", "CVR-nr", "Fakturanummer", "Type", "Mærket", "Sikkerhed"]
+    # in words, and counts with a thousands separator (a boolean and General before 0.9.14)
+    assert {row[5] for row in wb["Fakturaer"].iter_rows(min_row=2, values_only=True)} == {"ja", "nej"}
+    typer = [c.value for c in wb["Typer"][1]]
+    assert wb["Typer"].cell(2, typer.index("Fakturaer") + 1).number_format == "#,##0"
+    assert wb["Kvalitet"]["B2"].number_format == "#,##0"
     types = pd.read_csv(out / "types.csv", dtype=str, keep_default_na=False)
     assert len(types) == len(truth)
     labelled = types["labelled"] == "True"

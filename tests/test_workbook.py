@@ -80,3 +80,18 @@ def test_formats_by_row_and_percent_rows(tmp_path):
 def test_text_that_would_be_a_formula_stays_text_in_a_table(tmp_path, bad):
     ws = _sheet(tmp_path, pd.DataFrame({"tekst": [bad]}))
     assert ws["A2"].value == f"'{bad}" and ws["A2"].data_type == "s"
+
+
+def test_true_and_false_are_written_ja_and_nej(tmp_path):
+    """Found by an attack on 0.9.13: a boolean cell reads SAND/FALSK in a
+    Danish Excel, where the report's page says ja/nej (the follow-up's
+    Godkendt, types' Mærket)."""
+    df = pd.DataFrame(
+        {
+            "Mærket": [True, False],
+            "as objects": pd.Series([np.True_, False], dtype=object),
+            "boolean": pd.array([True, None], dtype="boolean"),
+        }
+    )
+    ws = load_workbook(write_workbook(tmp_path / "b.xlsx", {"Ark": df}))["Ark"]
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [["ja", "ja", "ja"], ["nej", "nej", None]]

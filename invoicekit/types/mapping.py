@@ -20,6 +20,7 @@ from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import read_decisions
 from invoicekit.extracts import read_grants
+from invoicekit.formats import EXCEL_INT
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, quoted
 from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
 from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier
@@ -155,7 +156,8 @@ class TypeMapping:
             shares["Kvalitet"] = dict.fromkeys(DANISH[c] for c in ("precision", "recall", "f1"))
         if "confidence" in self.types:
             shares["Fakturaer"] = {DANISH["confidence"]: None}
-        write_workbook(paths["xlsx"], sheets, percent=shares)
+        counts = {DANISH[c]: EXCEL_INT for c in ("invoices", "non_standard")} | {"Mærkede fakturaer": EXCEL_INT}
+        write_workbook(paths["xlsx"], sheets, percent=shares, formats=dict.fromkeys(sheets, counts))
         for name, fig in self.figures().items():
             paths[f"{name}_png"] = out / f"{name}.png"
             fig.savefig(paths[f"{name}_png"], dpi=110)
