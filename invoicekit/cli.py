@@ -658,7 +658,7 @@ lacks; the contact template for a supplier whose invoices lack CPR number,
 period or one citizen per invoice; a rule (maximum amount, tolerance) only
 when the invoices show it too narrow.
 
-Fix keys: rate:<cvr>:<service>:<YYYY-MM-DD>, grant_period:<grant_id>,
+Fix keys: rate:<cvr>:<service>:<YYYY-MM-DD>, grant_rate:<grant_id>, grant_period:<grant_id>,
 grant_missing:<DDMMYY-xxxx>:<cvr>, grant_supplier:<grant_id>,
 coding:<paragraph>:<ownership>:<target group>, coding_service:<service>,
 coding_supplier:<cvr>, template:<cvr>, rule:max_amount, rule:tolerance.
