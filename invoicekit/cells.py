@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import map_unique, mask_cpr_text
 from invoicekit.texts import arrow_text, text_bytes
 from invoicekit.vocabulary import CPR_LIKE_RE2, FORMULA_START, FORMULA_START_RE2
 
@@ -48,28 +48,12 @@ def neutralise(text: str, csv: bool = True) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-#: a ``'`` :func:`neutralise` put before a formula start after a separator inside a cell
-_GUARD_AFTER_SEPARATOR = re.compile(f"([;,])'(?={FORMULA_START_RE2})")
-
-
-def unneutralised(values: pd.Series) -> pd.Series:
-    """The cells of a CSV the robot wrote, as they were before
-    :func:`neutralise` guarded them (``'-SOL-77`` is ``-SOL-77``): what the
-    commands that read the robot's own files back compare with an extract or
-    a truth file. Only cells holding a ``'`` are looked at."""
-    text = values.astype(str)
-    has = text.str.contains("'", regex=False).to_numpy(dtype=bool)
-    if not has.any():
-        return values
-
-    def one(cell: str) -> str:
-        if cell.startswith("'") and cell[1:2] != "" and cell[1] in FORMULA_START:
-            cell = cell[1:]
-        return _GUARD_AFTER_SEPARATOR.sub(r"\1", cell)
-
-    out = text.to_numpy(dtype=object).copy()
-    out[has] = [one(cell) for cell in out[has]]
-    return pd.Series(out, index=values.index, dtype=values.dtype if values.dtype != object else object)
+def as_written(values: pd.Series) -> pd.Series:
+    """Text cells as the robot writes them into a CSV people read
+    (:func:`safe_text`: CPR numbers masked, a formula start guarded): what a
+    cell of its own ``decisions.csv`` is compared with, exactly (no guess at
+    undoing the guard: ``x,'+y`` may have been written so or guarded so)."""
+    return pd.Series(map_unique(values.fillna("").astype(str), safe_text), index=values.index, dtype=object)
 
 
 def safe_text(text: str, mask: bool = True, csv: bool = True) -> str:

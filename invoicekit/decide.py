@@ -1823,6 +1823,8 @@ def _assemble(
     amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
     expected_dkk = np.where(exp_out >= 0, exp_out / MONEY_SCALE, np.nan)
     invoice_id_raw = arrow_text(_column(inv, "invoice_id_raw"))
+    # a manual invoice's note carries its number as written, so OPUS finds it (one of no letter or digit too)
+    invoice_id_written = arrow_text(_column(inv, "invoice_id_written")) if "invoice_id_written" in inv else None
     supplier_cvr = arrow_text(_column(inv, "supplier_cvr"))
     psp, art = arrow_text(coded["psp_element"]), arrow_text(coded["art"])
     # the posted and the manual rows, in input order: taken (arrow's filter of long texts is slower)
@@ -1858,7 +1860,9 @@ def _assemble(
         return pd.DataFrame(
             {
                 "row": inv["row"].to_numpy()[manual],
-                "invoice_id": _obj(invoice_id_raw.take(manual_a)),
+                "invoice_id": _obj(
+                    (invoice_id_raw if invoice_id_written is None else invoice_id_written).take(manual_a)
+                ),
                 "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
                 "message": _obj(manual_message),
             }

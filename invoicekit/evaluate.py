@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.cells import safe_frame, unneutralised
+from invoicekit.cells import as_written, safe_frame
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
-from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, quoted
+from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
@@ -418,6 +418,17 @@ class _Joined:
     why: np.ndarray
 
 
+def _truth_by_number(t: pd.DataFrame) -> pd.DataFrame:
+    """The truth's fields by supplier and invoice number, the first row of each."""
+    return t.drop_duplicates(["supplier_cvr", "invoice_id"])[["supplier_cvr", "invoice_id", *TRUTH_FIELDS, "cause"]]
+
+
+def _by_number(keys: pd.DataFrame, t: pd.DataFrame) -> pd.DataFrame:
+    """The truth's fields for each row of ``keys`` (supplier and number), in its order; None where none."""
+    found = keys.reset_index(drop=True).merge(_truth_by_number(t), on=["supplier_cvr", "invoice_id"], how="left")
+    return found.astype({"should_pay": object}).where(found.notna(), None)
+
+
 def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     """The decisions and the truth joined, and what of that no status decides."""
     ds, ts = _source(decisions, "decisions"), _source(truth, "truth")
@@ -426,6 +437,9 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
         if col not in d:
             raise InputError(ds, col, "missing; expected the columns of decisions.csv")
         d[col] = _text(d[col])
+    # both sides' numbers as decisions.csv writes them (CPR masked, a formula start guarded: '-SOL-77),
+    # whether the decisions were read back from it or made in memory (as written already: unchanged)
+    d["invoice_id"] = as_written(d["invoice_id"])
     t = truth.copy()
     for col in ("supplier_cvr", "invoice_id", *TRUTH_FIELDS):
         if col not in t:
@@ -437,7 +451,8 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     for col in ("supplier_cvr", "invoice_id", "true_grant_id", "true_psp_element", "true_art"):
         t[col] = _text(t[col])
     t["should_pay"] = parse_should_pay(t["should_pay"], ts)
-    t["invoice_id"] = mask_cprs_in(t["invoice_id"])  # decisions hold invoice numbers with CPR masked
+    # as decisions.csv writes them: a CPR number masked, a formula start guarded ('-SOL-77)
+    t["invoice_id"] = as_written(t["invoice_id"])
     if "cause" not in t:
         t["cause"] = ""
     if t.empty and len(d):
@@ -462,25 +477,21 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
         )
         m.loc[~same, [*TRUTH_FIELDS, "cause"]] = None
         m = m.drop(columns=["supplier_cvr_truth", "invoice_id_truth"])
-        if len(d) and not same.any():
-            raise InputError(
-                ts,
-                None,
-                "names none of the decisions' invoices (by month, row, supplier CVR and invoice number); "
-                "expected the truth.csv of the world these decisions came from",
-            )
+        # a row the truth's month and row do not confirm (an extract not named for its month, a month
+        # run in two parts whose rows start again at 1) is found by supplier and number, as without months
+        unconfirmed = ~np.asarray(same, dtype=bool)
+        if unconfirmed.any():
+            by_number = _by_number(m.loc[unconfirmed, ["supplier_cvr", "invoice_id"]], t)
+            m.loc[unconfirmed, [*TRUTH_FIELDS, "cause"]] = by_number[[*TRUTH_FIELDS, "cause"]].to_numpy()
     else:
-        fields = t.drop_duplicates(["supplier_cvr", "invoice_id"])[
-            ["supplier_cvr", "invoice_id", *TRUTH_FIELDS, "cause"]
-        ]
-        m = d.merge(fields, on=["supplier_cvr", "invoice_id"], how="left")
-        if len(d) and m["should_pay"].isna().all():
-            raise InputError(
-                ts,
-                None,
-                "names none of the decisions' invoices (by supplier CVR and invoice number); "
-                "expected the truth.csv of the world these decisions came from",
-            )
+        m = d.merge(_truth_by_number(t), on=["supplier_cvr", "invoice_id"], how="left")
+    if len(d) and m["should_pay"].isna().all():
+        raise InputError(
+            ts,
+            None,
+            "names none of the decisions' invoices (by month and row, or by supplier CVR and invoice number); "
+            "expected the truth.csv of the world these decisions came from",
+        )
     for col in ("month", "row"):
         if col not in m:
             m[col] = "" if col == "month" else np.arange(1, len(m) + 1)
@@ -758,6 +769,10 @@ def _oere_texts(dkk: np.ndarray) -> np.ndarray:
     return np.where(known, format_money_dk(units).astype(object), "intet beløb").astype(object)
 
 
+#: the most a run.json beside a decisions.csv may hold to be read (the robot writes about 2 kB)
+_MANIFEST_BYTES = 1 << 20
+
+
 def decisions_month(path: str | Path) -> str:
     """The month of the run that wrote the ``decisions.csv`` at ``path``, as
     every command counts it (:func:`~invoicekit.vocabulary.run_month`: the
@@ -766,10 +781,14 @@ def decisions_month(path: str | Path) -> str:
     gets the month its folder is named for (``YYYY-MM``, as replay names
     them), else none."""
     path = Path(path)
+    manifest = path.parent / "run.json"
     try:
-        facts = json.loads((path.parent / "run.json").read_text(encoding="utf-8"))
+        # a regular file of a manifest's size (a pipe named so is never waited on, nor a huge file read)
+        if not manifest.is_file() or manifest.stat().st_size > _MANIFEST_BYTES:
+            raise ValueError(manifest)
+        facts = json.loads(manifest.read_text(encoding="utf-8"))
         month = run_month(facts["inputs"]["invoices"]["path"], facts.get("started_at"))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         month = ""
     if MONTH.fullmatch(month):
         return month
@@ -780,8 +799,8 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     """One or more ``decisions.csv`` files, in the order given (runs in time
     order). Each file's decisions get the month of the run that wrote them
     (:func:`decisions_month`), so they can be matched to a world's truth by
-    row. Cells the writer guarded against formulas (``'-SOL-77``) are read
-    as they were (``-SOL-77``), as the extract and the truth hold them."""
+    row. Cells are as written (``'-SOL-77``, guarded against formulas): what
+    they are compared with is made so too (:func:`~invoicekit.cells.as_written`)."""
     frames = []
     given: dict[Path, Path] = {}
     last_month = ""
@@ -808,8 +827,6 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
             raise InputError(
                 p, f"row {k + 2}, column status", f"'{d['status'].iat[k][:40]}'; expected {POSTED} or {MANUAL}"
             )
-        for col in d.columns.drop("message", errors="ignore"):
-            d[col] = unneutralised(d[col])
         if month:
             d["month"] = month
         frames.append(d)
@@ -835,8 +852,6 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
             if bad.any():
                 k = int(np.flatnonzero(bad.to_numpy())[0])
                 raise InputError(f, "row", f"line {k + 2}: '{d['row'].iat[k]}' is not a row number of decisions.csv")
-            for col in d.columns:
-                d[col] = unneutralised(d[col])
             month = decisions_month(p)
             if month:
                 d["month"] = month

@@ -349,7 +349,8 @@ def _typed_invoices(
     """The typed invoice table.
 
     Columns: ``row``, ``invoice_id`` (any CPR number in it
-    masked), ``invoice_id_raw``, ``supplier_cvr`` (compact when valid, else as
+    masked), ``invoice_id_raw`` (blank where it names nothing: no letter or
+    digit), ``invoice_id_written`` (as written, for OPUS), ``supplier_cvr`` (compact when valid, else as
     given with any CPR number in it masked), ``cvr_valid``, ``amount`` (1/10,000 DKK),
     ``amount_ok``, ``amount_raw`` (the cell as given where it could not be
     read), ``cpr`` (the one valid CPR, else blank),
@@ -387,17 +388,20 @@ def _typed_invoices(
     guarded = pc.match_substring_regex(raw_ids, GUARDED_CELL_RE2)
     if pc.any(guarded).as_py():
         raw_ids = pc.if_else(guarded, pc.utf8_slice_codeunits(raw_ids, 1), raw_ids)
-    # nor is a number of no letter or digit (``-``, ``'``, a zero-width space): blank (check 1),
-    # never posted to OPUS under a number nobody can find
+    # the number as the supplier wrote it: what OPUS finds the invoice by (its note), and people read
+    written = raw_ids
+    # a number of no letter or digit (``-``, ``'``, a zero-width space) names no invoice: blank to
+    # the checks (check 1), so never posted to OPUS under a number nobody can tell from another
     nameless = pc.invert(pc.fill_null(pc.match_substring_regex(raw_ids, NAMES_SOMETHING_RE2), False))
     if pc.any(nameless).as_py():
         raw_ids = pc.if_else(nameless, pa.scalar("", raw_ids.type), raw_ids)
     out["invoice_id_raw"] = _texts(raw_ids)
+    out["invoice_id_written"] = _texts(written)  # the same cells but where a number names nothing
     # the numbers are worked on whole-column in arrow, not made distinct
     # first: hashing half a million numbers costs more than what follows.
     # What people read: a CPR number used as invoice number is masked like
     # any other (the cells as written, not copied, where none is)
-    out["invoice_id"] = _texts(mask_cprs_in_arrow(raw_ids))
+    out["invoice_id"] = _texts(mask_cprs_in_arrow(written))
     # what check 10 compares: the number as written, normalised (never the
     # masked form); arrow, as decide hashes it
     out["invoice_key"] = _texts(normalise_numbers_arrow(raw_ids))

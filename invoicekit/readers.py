@@ -112,9 +112,12 @@ def _utf8_bytes(raw: bytes, path: Path) -> bytes:
         raw = _decode(raw, path).encode("utf-8")
     if b"\r" in raw:  # in UTF-8 the byte 0x0D is only ever the character \r
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if raw[-64:].rstrip(b"\n").endswith(DOS_END_OF_FILE):  # as old DOS and AS/400 exports end: no row (the
-        # tail looked at alone: stripping the whole file would copy it)
-        raw = raw.rstrip(b"\n").rstrip(DOS_END_OF_FILE)
+    if raw[-64:].rstrip(b"\n").endswith(DOS_END_OF_FILE):  # as old DOS and AS/400 exports end: no row
+        # (only the tail is looked at; such a file is then copied once, without the bytes that end it)
+        end = len(raw)
+        while end and raw[end - 1] in b"\n\x1a":
+            end -= 1
+        raw = raw[:end]
     return raw.lstrip(b"\n")
 
 
@@ -123,7 +126,7 @@ def _utf8_bytes(raw: bytes, path: Path) -> bytes:
 DOS_END_OF_FILE = b"\x1a"
 #: Excel's first line naming the separator (``sep=;``), which it writes for
 #: a CSV that is to open in columns whatever the machine's list separator
-_EXCEL_SEPARATOR_LINE = re.compile(r'"?sep=(.)"?[;,]*\s*', re.IGNORECASE)
+_EXCEL_SEPARATOR_LINE = re.compile(r'"?sep=([!#-/:-@\[-`{-~\t])"?[;,]*\s*', re.IGNORECASE)  # an ASCII mark, no quote
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -161,7 +164,7 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
         raise InputError(path, None, "file is empty; expected a header row and data rows")
     end = data.find(b"\n")
     first_line = (data if end < 0 else data[:end]).decode("utf-8")  # not split: that copies the rest
-    named = _EXCEL_SEPARATOR_LINE.fullmatch(first_line) if len(first_line) < 16 else None
+    named = _EXCEL_SEPARATOR_LINE.fullmatch(first_line)
     if named is not None:  # Excel's sep= line: the separator it names, the header on the next line
         data = b"" if end < 0 else data[end + 1 :].lstrip(b"\n")
         if _is_blank_text(data):

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from invoicekit.cells import neutralise
 from invoicekit.cli import main
 from invoicekit.delivery import FolderLock
 from tests.conftest import KILDEN, SOLHOJ, journal_text
@@ -367,6 +368,12 @@ def test_an_invoice_number_of_no_letter_or_digit_is_missing_and_never_posted(rob
     assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-7"]
     paid = pd.read_csv(robot.tmp / "o1" / "sensum_paid.csv", dtype=str, keep_default_na=False)
     assert paid["invoice_id"].tolist() == ["F-7"]
+    # each shown and noted under its number as written (a review of the first fix: they were blank, and
+    # OPUS could not put the note on the invoice), a formula start guarded as in every file
+    written = [neutralise(n) for n in NAMELESS]
+    assert d["invoice_id"].tolist()[: len(NAMELESS)] == written
+    notes = pd.read_csv(robot.tmp / "o1" / "opus_notes.csv", sep=";", dtype=str, keep_default_na=False)
+    assert notes["invoice_id"].tolist() == written
     # the same periods under real numbers post in the next run: nothing of them was taken for paid
     assert robot.reasons(*(month(m, invoice_id=f"F-{m}") for m in range(1, 7)), out="o2") == [""] * 6
 

@@ -531,17 +531,19 @@ def test_guarded_invoice_numbers_are_read_as_the_supplier_wrote_them(example_cas
     from invoicekit.types.features import read_extracts
     from invoicekit.types.mapping import posted_flags
 
-    numbers = ["-SOL-77", "=1+1", "@SUM", "F-4"]
+    # a review of the first fix: x,'+y was never guarded, and undoing a guard read it as x,+y
+    numbers = ["-SOL-77", "=1+1", "@SUM", "F-4", "x,'+y"]
     decisions = _run_example(example_case, tmp_path, numbers, "marts.csv", "o")
-    assert "'-SOL-77" in decisions.read_text(encoding="utf-8")  # written guarded, as before
-    assert read_decisions([decisions])["invoice_id"].tolist() == numbers
+    written = ["'-SOL-77", "'=1+1", "'@SUM", "F-4", "x,'+y"]  # guarded, as before
+    assert read_decisions([decisions])["invoice_id"].tolist() == written
     truth = tmp_path / "truth.csv"
     _truth_of(decisions, numbers).to_csv(truth, index=False)
     capsys.readouterr()
     assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
     out = capsys.readouterr().out
-    assert "Invoices:            4\n" in out and "without truth" not in out
-    assert posted_flags(read_extracts([tmp_path / "marts.csv"]), [decisions]).tolist() == [1.0, 0.0, 0.0, 0.0]
+    assert "Invoices:            5\n" in out and "without truth" not in out
+    flags = posted_flags(read_extracts([tmp_path / "marts.csv"]), [decisions])
+    assert flags.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]  # the first posted; the others are duplicates
 
 
 def test_a_truth_that_names_none_of_the_decisions_is_refused(example_case, tmp_path, capsys):
@@ -595,3 +597,56 @@ def test_a_truth_saved_by_a_danish_excel_is_read(example_case, tmp_path, capsys)
     assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
     assert "Invoices:            2\n" in capsys.readouterr().out
     assert read_truth_file(truth).columns[0] == "supplier_cvr"
+
+
+def test_runs_the_truths_month_and_row_do_not_confirm_are_judged_by_supplier_and_number(example_case, tmp_path, capsys):
+    """Found by a review of the run.json month: a run of an extract not
+    named for its month (its month is the month it ran) was refused against
+    a world's truth, and a month run in two parts (the second's rows start
+    again at 1) had half its invoices left out as without truth. Rows the
+    truth's month and row do not confirm are found by supplier and number."""
+    whole = _run_example(example_case, tmp_path, ["F-1", "F-2", "F-3", "F-4"], "invoices-2019-03.csv", "whole")
+    truth = tmp_path / "truth.csv"
+    _truth_of(whole, ["F-1", "F-2", "F-3", "F-4"], month="2019-03").to_csv(truth, index=False)
+    parts = [
+        _run_example(example_case, tmp_path, ["F-1", "F-2"], "invoices-2019-03-uge1.csv", "uge1"),
+        _run_example(example_case, tmp_path, ["F-3", "F-4"], "invoices-2019-03-uge2.csv", "uge2"),
+    ]
+    named_otherwise = _run_example(example_case, tmp_path, ["F-1", "F-2", "F-3", "F-4"], "marts.csv", "marts")
+    for decisions in ([whole], parts, [named_otherwise]):
+        capsys.readouterr()
+        argv = ["evaluate", "--decisions", *map(str, decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]
+        assert main(argv) == 0, capsys.readouterr().err
+        out = capsys.readouterr().out
+        assert "Invoices:            4\n" in out and "without truth" not in out, out
+
+
+@pytest.mark.parametrize("manifest", ["nested", "fifo", "huge", "folder", "not json"])
+def test_a_run_json_that_cannot_say_the_month_is_passed_over(example_case, tmp_path, capsys, manifest):
+    """Found by a review of the run.json month: one nested too deeply
+    stopped evaluate with exit 1 (RecursionError), and a pipe named run.json
+    made it wait for ever. A run.json that cannot say the month is passed
+    over: the folder's month, else none (the invoices found by number)."""
+    import os
+
+    decisions = _run_example(example_case, tmp_path, ["F-1"], "invoices-2019-03.csv", "2019-04")
+    run_json = decisions.with_name("run.json")
+    run_json.unlink()
+    if manifest == "nested":
+        run_json.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    elif manifest == "fifo":
+        os.mkfifo(run_json)
+    elif manifest == "huge":
+        run_json.write_text(
+            '{"inputs": {"invoices": {"path": "invoices-2019-03.csv"}}, "x": "' + "x" * (2 << 20) + '"}'
+        )
+    elif manifest == "folder":
+        run_json.mkdir()
+    else:
+        run_json.write_bytes(b"\xff\xfe not json")
+    assert read_decisions([decisions])["month"].tolist() == ["2019-04"]  # the folder's
+    truth = tmp_path / "truth.csv"
+    _truth_of(decisions, ["F-1"], month="2019-03").to_csv(truth, index=False)
+    capsys.readouterr()
+    assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
+    assert "Invoices:            1\n" in capsys.readouterr().out

@@ -291,3 +291,18 @@ def test_excels_separator_line_names_the_separator(tmp_path, line):
     f.write_text(f"{line}\n", encoding="utf-8")
     with pytest.raises(readers.InputError, match="only Excel's sep= line"):
         read_invoices(f)
+
+
+def test_a_wide_sep_line_is_read_and_a_separator_no_csv_has_is_a_users_mistake(tmp_path):
+    """Found by a review of the first fix: Excel pads its sep= line with a
+    separator per column (a guard on the line's length refused 12 columns and
+    more), and sep=ø stopped the command with exit 1 (not an ASCII mark)."""
+    from invoicekit.extracts import read_invoices
+
+    f = tmp_path / "invoices.csv"
+    f.write_text("sep=;" + ";" * 20 + "\n" + ROWS, encoding="utf-8")
+    assert read_invoices(f).frame["invoice_id"].tolist() == ["F-1", "F-2"]
+    for mark in ("ø", "€", '"'):
+        f.write_text(f"sep={mark}\n{ROWS}", encoding="utf-8")
+        with pytest.raises(readers.InputError, match="invoice_id"):  # the header is then that line: missing
+            read_invoices(f)

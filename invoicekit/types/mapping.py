@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.metrics import classification_report, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from invoicekit.cells import safe_frame
+from invoicekit.cells import as_written, safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import read_decisions
 from invoicekit.extracts import read_grants
@@ -52,8 +52,9 @@ def posted_flags(invoices: pd.DataFrame, decision_paths: Sequence[str | Path]) -
                 f"{size:,}; expected the decisions.csv of that extract, in the same order"
             )  # fmt: skip
     stacked = pd.concat(decisions, ignore_index=True)
-    same = (stacked["invoice_id"].astype(str).to_numpy() == invoices["invoice_id"].astype(str).to_numpy()) & (
-        stacked["supplier_cvr"].astype(str).to_numpy() == invoices["supplier_cvr"].astype(str).to_numpy()
+    # the extract's cells as decisions.csv writes them (a formula start guarded: '-SOL-77)
+    same = (as_written(stacked["invoice_id"]).to_numpy() == as_written(invoices["invoice_id"]).to_numpy()) & (
+        as_written(stacked["supplier_cvr"]).to_numpy() == as_written(invoices["supplier_cvr"]).to_numpy()
     )
     if same.all():  # the decisions are the extracts', row for row
         return (stacked["status"] == "posted").to_numpy(dtype=float)
