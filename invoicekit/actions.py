@@ -128,11 +128,15 @@ INVOICE_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Settings:
-    """How much evidence a fix needs. ``tolerance`` and ``max_amount`` are
-    the robot's rules (:func:`rules_from_journal` reads the month's)."""
+    """How much evidence a fix needs. ``tolerance``, ``max_amount``,
+    ``excluded_suppliers`` and ``paragraphs`` are the robot's rules
+    (:func:`rules_from_journal` reads the month's; ``paragraphs`` None: any)."""
 
     tolerance: float = 1.0
     max_amount: float | None = None
+    #: the suppliers and paragraphs the robot may not post (its rules): no fix makes their invoices post
+    excluded_suppliers: tuple[str, ...] = ()
+    paragraphs: tuple[str, ...] | None = None
     #: a rate change: the invoices' factors agree within this (relative)
     factor_tolerance: float = 0.0015
     #: ... and differ from 1 by at least this
@@ -187,8 +191,8 @@ class Actions:
 
 
 def rules_from_journal(journal: str | Path, month: str | None = None) -> Settings:
-    """The tolerance and maximum amount the robot used in the month's last run
-    (the journal's last run when ``month`` is None), as :class:`Settings`."""
+    """The rules the robot used in the month's last run (the journal's last
+    run when ``month`` is None), as :class:`Settings`."""
     with Journal(journal, readonly=True) as j:
         runs = j.runs()
     if month is not None:
@@ -197,7 +201,12 @@ def rules_from_journal(journal: str | Path, month: str | None = None) -> Setting
         return Settings()
     run_id = runs["run_id"].iat[-1] if "run_id" in runs else "?"
     rules = recorded_rules(runs["rules"].iat[-1], journal, f"run {run_id}")
-    return Settings(tolerance=float(rules.tolerance), max_amount=float(rules.max_amount))
+    return Settings(
+        tolerance=float(rules.tolerance),
+        max_amount=float(rules.max_amount),
+        excluded_suppliers=tuple(rules.excluded_suppliers),
+        paragraphs=tuple(rules.paragraphs),
+    )
 
 
 def _grants_frame(grants: Grants | pd.DataFrame | None) -> pd.DataFrame | None:
@@ -405,6 +414,14 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
     rate (``grant_rate``); then, for the invoices left, the same factor
     across the supplier's services (a yearly regulation raises them all)."""
     r = _rate_candidates(hist, grants, s)
+    # no evidence of a new rate: an invoice of a grant that the same month was paid as registered (an
+    # extra charge or a deduction beside the regular invoice), and a reminder (the grant's period
+    # invoiced again) beside the invoice it reminds of: following such a fix paid the reminder
+    # and stopped the regular invoice (found by an attack on 0.9.13)
+    paid_as_registered = set(zip(posted["grant_id"].astype(str), posted["month"].astype(str), strict=True))
+    own = [(str(g), str(m)) in paid_as_registered for g, m in zip(r["grant_id"], r["month"], strict=True)]
+    r = r[~np.asarray(own, dtype=bool)]
+    r = r[~r.duplicated(["grant_id", "period_start", "period_end"], keep="first")]
     if not len(r):
         return []
     paid = posted.groupby(["supplier_cvr", "service_code", "month"])["grant_id"].agg(set)
@@ -508,17 +525,20 @@ def _grant_fixes(
         for r in ended.drop_duplicates("label", keep="last").itertuples(index=False):
             period[r.label] = (
                 r.grant_id,
-                f"Forlæng bevilling {r.grant_id} ud over {date_dk(_day(r.end_date))}, eller luk den og afvis "
-                f"fakturaer efter slutdatoen (leverandør CVR {r.supplier_cvr})",
+                # the check first: a bill after a stay ended is as likely as a grant not extended (an
+                # attack on 0.9.13 found following "extend" first paid bills that were not to be paid)
+                f"Kontrollér om ydelsen fortsatte efter {date_dk(_day(r.end_date))}, bevilling {r.grant_id}: "
+                f"forlæng i så fald bevillingen, ellers afvis fakturaerne efter slutdatoen "
+                f"(leverandør CVR {r.supplier_cvr})",
             )
         late = c[(start > ps)].sort_values("start_date")
         for r in late.drop_duplicates("label", keep="first").itertuples(index=False):
             if r.label not in period:
                 period[r.label] = (
                     r.grant_id,
-                    f"Tilbagedatér bevilling {r.grant_id} fra {date_dk(_day(r.start_date))} til "
-                    f"{date_dk(_day(r.period_start))}, hvis ydelsen var bevilget, ellers afvis fakturaerne "
-                    f"(leverandør CVR {r.supplier_cvr})",
+                    f"Kontrollér om ydelsen var bevilget fra {date_dk(_day(r.period_start))}, bevilling "
+                    f"{r.grant_id}: tilbagedatér i så fald bevillingen fra {date_dk(_day(r.start_date))}, "
+                    f"ellers afvis fakturaerne (leverandør CVR {r.supplier_cvr})",
                 )
 
     for i, r in manual.iterrows():
@@ -676,6 +696,30 @@ def _rule_fixes(manual: pd.DataFrame, taken: set, s: Settings) -> list[_Fix]:
 # ---------------------------------------------------------------- the fix list
 
 
+def _blocked_by_rules(
+    manual: pd.DataFrame, grants: pd.DataFrame | None, sheet: SupportSheet | None, s: Settings
+) -> set:
+    """The month's manual invoices no fix can make post, by the robot's rules
+    (checks 18 and 19): their supplier is excluded, or every grant of the
+    citizen at the supplier (none there: every grant of the citizen, one of
+    which a fix would move) is of a paragraph the robot may not post."""
+    blocked = set(manual.index[manual["supplier_cvr"].isin(set(s.excluded_suppliers))])
+    if s.paragraphs is None or grants is None or sheet is None:
+        return blocked
+    services = sheet.services.drop_duplicates("service_key")
+    paragraph_of = dict(zip(services["service_key"], services["paragraph"], strict=True))
+    c = _with_grants(manual, grants)
+    if not len(c):
+        return blocked
+    here = (c["g_supplier_cvr"] == c["supplier_cvr"]).to_numpy()
+    has_here = pd.Series(here).groupby(c["label"].to_numpy()).transform("any").to_numpy()
+    c = c[here | ~has_here]
+    paragraph = c["service_code"].astype(str).str.strip().str.casefold().map(paragraph_of)  # as the sheet keys it
+    allowed = paragraph.isna() | paragraph.isin(set(s.paragraphs))  # a service the sheet lacks: not known
+    excluded = (~allowed).groupby(c["label"].to_numpy()).all()
+    return blocked | set(excluded.index[excluded.to_numpy()])
+
+
 def fix_list(
     decisions: pd.DataFrame,
     grants: Grants | pd.DataFrame | None = None,
@@ -724,11 +768,14 @@ def fix_list(
     taken = {i for f in proposals for i in f.index}
     proposals += _rule_fixes(manual, taken, s)
 
+    # no fix makes the robot post what its rules keep from it: an excluded supplier's invoices, or
+    # a grant's of a paragraph it may not post (where the support sheet says the grant's paragraph)
+    blocked = _blocked_by_rules(manual, g, sheet, s)
     # each invoice at most once: the first proposal that takes it keeps it
     fix_of: dict[object, str] = {}
     kept = []
     for f in proposals:
-        f.index = [i for i in f.index if i not in fix_of]
+        f.index = [i for i in f.index if i not in fix_of and i not in blocked]
         if not f.index:
             continue
         fix_of.update(dict.fromkeys(f.index, f.key))

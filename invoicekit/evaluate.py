@@ -418,14 +418,14 @@ class _Joined:
     why: np.ndarray
 
 
-def _truth_by_number(t: pd.DataFrame) -> pd.DataFrame:
-    """The truth's fields by supplier and invoice number, the first row of each."""
-    return t.drop_duplicates(["supplier_cvr", "invoice_id"])[["supplier_cvr", "invoice_id", *TRUTH_FIELDS, "cause"]]
+def _truth_by_number(t: pd.DataFrame, on: tuple[str, ...] = ("supplier_cvr", "invoice_id")) -> pd.DataFrame:
+    """The truth's fields by ``on`` (supplier and invoice number, and the month where given), the first row of each."""
+    return t.drop_duplicates(list(on))[[*on, *TRUTH_FIELDS, "cause"]]
 
 
-def _by_number(keys: pd.DataFrame, t: pd.DataFrame) -> pd.DataFrame:
-    """The truth's fields for each row of ``keys`` (supplier and number), in its order; None where none."""
-    found = keys.reset_index(drop=True).merge(_truth_by_number(t), on=["supplier_cvr", "invoice_id"], how="left")
+def _by_number(keys: pd.DataFrame, t: pd.DataFrame, on: tuple[str, ...]) -> pd.DataFrame:
+    """The truth's fields for each row of ``keys``, found by ``on``, in its order; None where none."""
+    found = keys[list(on)].reset_index(drop=True).merge(_truth_by_number(t, on), on=list(on), how="left")
     return found.astype({"should_pay": object}).where(found.notna(), None)
 
 
@@ -477,12 +477,29 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
         )
         m.loc[~same, [*TRUTH_FIELDS, "cause"]] = None
         m = m.drop(columns=["supplier_cvr_truth", "invoice_id_truth"])
-        # a row the truth's month and row do not confirm (an extract not named for its month, a month
-        # run in two parts whose rows start again at 1) is found by supplier and number, as without months
-        unconfirmed = ~np.asarray(same, dtype=bool)
-        if unconfirmed.any():
-            by_number = _by_number(m.loc[unconfirmed, ["supplier_cvr", "invoice_id"]], t)
-            m.loc[unconfirmed, [*TRUTH_FIELDS, "cause"]] = by_number[[*TRUTH_FIELDS, "cause"]].to_numpy()
+        # a decision the truth's month and row cannot place is found by supplier and number: one of a
+        # month the truth does not hold (an extract not named for its month: the run's month is the
+        # month it ran), among all the truth's rows, as without months; one of a month run in parts
+        # (its month and row given twice: the second part's rows start again at 1), among its month's
+        # rows that no decision confirmed. Any other row the truth names for another invoice stays
+        # without truth: a resend of the number is never judged by another invoice's row
+        months_held = m["month"].isin(set(t["month"])).to_numpy()
+        in_parts = m.duplicated(["month", "row"], keep=False).to_numpy()
+        unplaced = ~np.asarray(same, dtype=bool) & (~months_held | in_parts)
+        if unplaced.any():
+            confirmed = pd.MultiIndex.from_frame(m.loc[np.asarray(same, dtype=bool), ["month", "row"]])
+            free = t[~pd.MultiIndex.from_frame(t[["month", "row"]]).isin(confirmed)]
+            keys = m.loc[unplaced, ["month", "supplier_cvr", "invoice_id"]].reset_index(drop=True)
+            held = months_held[unplaced]
+            found = pd.concat(
+                [
+                    _by_number(keys[held], free, on=("month", "supplier_cvr", "invoice_id")).set_index(
+                        keys.index[held]
+                    ),
+                    _by_number(keys[~held], t, on=("supplier_cvr", "invoice_id")).set_index(keys.index[~held]),
+                ]
+            ).sort_index()
+            m.loc[unplaced, [*TRUTH_FIELDS, "cause"]] = found[[*TRUTH_FIELDS, "cause"]].to_numpy()
     else:
         m = d.merge(_truth_by_number(t), on=["supplier_cvr", "invoice_id"], how="left")
     if len(d) and m["should_pay"].isna().all():

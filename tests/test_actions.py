@@ -150,7 +150,8 @@ def test_an_invoice_after_the_grant_ended_asks_to_extend_or_close_it():
     fix = fix_list(d, grants=g).fixes.iloc[0]
     assert fix["fix_key"] == "grant_period:G-END"
     assert fix["owner"] == "caseworker"
-    assert "Forlæng bevilling G-END ud over 15.01.2019" in fix["action"]
+    # the check before the extension (a bill after the stay ended must not be paid)
+    assert "Kontrollér om ydelsen fortsatte efter 15.01.2019, bevilling G-END: forlæng" in fix["action"]
 
 
 def test_no_grant_asks_to_create_it_with_the_masked_cpr():
@@ -181,6 +182,53 @@ def test_one_grant_off_while_its_siblings_are_paid_is_that_grants_rate_not_a_new
     # without siblings paid as registered, the same evidence is the supplier's new rate
     alone = d[d["row"] == 1]
     assert fix_list(alone, grants=day_grants()).fixes["fix_key"].tolist() == [f"rate:{S1}:108-LAN:2018-12-01"]
+
+
+def test_an_extra_charge_and_its_reminder_beside_a_grant_paid_as_registered_are_no_new_rate():
+    """Found by an attack on 0.9.13: an absence deduction (or an extra
+    charge) on a grant whose regular invoice posted at the registered rate
+    the same month, and the supplier's reminder of it the month after, were
+    "a factor shown in two months": following the fix paid the reminder and
+    stopped the regular invoice."""
+    extra = {"amount": 1021.0 * 31 - 30000.0, "expected_amount": 31000.0, "start": "2019-01-01", "end": "2019-01-31"}
+    d = frame(
+        decision(1, "AMOUNT_MISMATCH", "2019-01", **extra),
+        decision(2, "", "2019-01", grant_id="GA", service_code="108-LAN"),  # the regular invoice, as registered
+        decision(1, "AMOUNT_MISMATCH", "2019-02", **extra),  # the reminder: the same period again
+        decision(2, "", "2019-02", grant_id="GA", service_code="108-LAN", start="2019-02-01"),
+    )
+    a = fix_list(d, grants=day_grants())
+    assert not a.fixes["fix_key"].str.contains("rate:").any(), a.fixes
+    # the same mismatch in two months of two periods, with no posting of the grant beside it, still is one
+    moved = d.copy()
+    moved = moved[moved["status"] == "manual"].reset_index(drop=True)
+    moved.loc[1, ["period_start", "period_end"]] = [pd.Timestamp("2019-02-01"), pd.Timestamp("2019-02-28")]
+    moved.loc[1, "amount"] = 1021.0 * 28
+    moved.loc[1, "expected_amount"] = 28000.0
+    moved.loc[0, "amount"] = 1021.0 * 31
+    assert fix_list(moved, grants=day_grants()).fixes["fix_key"].str.startswith("rate:").any()
+
+
+def test_no_fix_is_proposed_for_what_the_robots_rules_keep_from_posting():
+    """Found by an attack on 0.9.13: the fix list read only the tolerance and
+    the limit of the robot's rules, and proposed new rates for an excluded
+    supplier's invoices (they stayed SUPPLIER_EXCLUDED) and to move a § 97
+    grant (PARAGRAPH_EXCLUDED), counting them as unlocked."""
+    d = mismatches([1021.0 * 31] * 3)
+    assert fix_list(d, grants=day_grants()).fixes["invoices"].tolist() == [3]
+    excluded = Settings(excluded_suppliers=(S1,))
+    a = fix_list(d, grants=day_grants(), settings=excluded)
+    assert not len(a.fixes) and (a.invoices["fix_key"] == "").all()
+    sheet = prepare_support_sheet(support_tables())
+    services = sheet.services
+    paragraph_of = dict(zip(services["service_code"], services["paragraph"], strict=True))
+    service = next(c for c, par in paragraph_of.items() if par == "108")
+    g = day_grants().assign(service_code=service)
+    d = d.assign(service_code=service)
+    assert fix_list(d, grants=g, support=sheet, settings=Settings(paragraphs=("108",))).fixes["invoices"].tolist() == [
+        3
+    ]
+    assert not len(fix_list(d, grants=g, support=sheet, settings=Settings(paragraphs=("104", "107"))).fixes)
 
 
 def test_a_suppliers_services_raised_by_one_factor_are_a_new_rate_each():
