@@ -773,6 +773,21 @@ class Journal:
             f"USING (run_id) {where} ORDER BY r.run_id",
             params,
         ).fetchall()
+        # a run recorded with invoices whose decisions are not stored at all (a journal copied while a run
+        # was committed: the run's row made it, its decisions did not) would post again all it posted
+        lost = self.conn.execute(
+            f"SELECT r.run_id, r.invoices FROM runs r LEFT JOIN run_decisions d USING (run_id) "
+            f"{where.replace('WHERE', 'WHERE d.run_id IS NULL AND') if where else 'WHERE d.run_id IS NULL'} "
+            "AND r.invoices > 0 ORDER BY r.run_id LIMIT 1",
+            params,
+        ).fetchone()
+        if lost is not None:
+            raise InputError(
+                self.path,
+                f"run {lost[0]}",
+                f"recorded {lost[1]:,} decisions, and none is stored; the journal is damaged (a copy taken while "
+                "a run was recorded?): restore it from a backup",
+            )
 
         tables = []
         for rid, started_at, fmt, count, data in rows:

@@ -650,6 +650,23 @@ def test_another_journals_undelivered_files_keep_their_folder(robot, tmp_path):
     assert len(list((robot.tmp / "o1").glob(".invoicekit-staging-*"))) == 1
 
 
+def test_a_run_whose_decisions_are_not_stored_at_all_is_refused_not_paid_again(robot):
+    """Found by an attack on 0.9.13: a journal copied while a run was
+    recorded can hold the run's row and not its stored decisions. Decisions
+    cut short were refused; decisions missing whole were read as none, and
+    the run's invoices posted again."""
+    assert robot.reasons(month(3, invoice_id="F-1"), out="o1") == [""]
+    with sqlite3.connect(robot.journal) as conn:
+        conn.execute("DELETE FROM run_decisions WHERE run_id = 1")
+    for extra in ((), ("--dry-run",)):
+        code, printed, _ = robot.run(month(3, invoice_id="F-1"), out=f"o2{len(extra)}", extra=extra)
+        assert code == 2
+        one_line(printed.err, "run 1", "recorded 1 decisions, and none is stored", "restore it from a backup")
+    assert runs_in(robot.journal) == 1
+    code = main(["report", "followup", "--journal", str(robot.journal), "--out", str(robot.tmp / "r")])
+    assert code == 2 and "none is stored" in robot.capsys.readouterr().err
+
+
 # ---------------------------------------------------------------- the journal named on the command line
 
 
