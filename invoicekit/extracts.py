@@ -301,6 +301,8 @@ def _typed_in_parts(
         parts = [first.result(), second.result()]
         typed = pd.concat(parts, ignore_index=True)
         typed["row"] = np.arange(1, n + 1, dtype=np.int64)
+        if "invoice_id_written" in typed:  # kept by one half only: the other's numbers are as written
+            typed["invoice_id_written"] = typed["invoice_id_written"].fillna(typed["invoice_id_raw"])
         # each text column joined into one array once, here in the typing: pandas
         # leaves it in the halves' two pieces, and each later use would join them
         # again; the columns are joined on both cores (arrow copies without the interpreter)
@@ -350,7 +352,8 @@ def _typed_invoices(
 
     Columns: ``row``, ``invoice_id`` (any CPR number in it
     masked), ``invoice_id_raw`` (blank where it names nothing: no letter or
-    digit), ``invoice_id_written`` (as written, for OPUS), ``supplier_cvr`` (compact when valid, else as
+    digit), ``invoice_id_written`` (only when some number names nothing: every
+    number as written, for OPUS), ``supplier_cvr`` (compact when valid, else as
     given with any CPR number in it masked), ``cvr_valid``, ``amount`` (1/10,000 DKK),
     ``amount_ok``, ``amount_raw`` (the cell as given where it could not be
     read), ``cpr`` (the one valid CPR, else blank),
@@ -394,9 +397,10 @@ def _typed_invoices(
     # the checks (check 1), so never posted to OPUS under a number nobody can tell from another
     nameless = pc.invert(pc.fill_null(pc.match_substring_regex(raw_ids, NAMES_SOMETHING_RE2), False))
     if pc.any(nameless).as_py():
+        # the numbers as written kept beside, only then (nearly never: no copy of a million numbers)
+        out["invoice_id_written"] = _texts(written)
         raw_ids = pc.if_else(nameless, pa.scalar("", raw_ids.type), raw_ids)
     out["invoice_id_raw"] = _texts(raw_ids)
-    out["invoice_id_written"] = _texts(written)  # the same cells but where a number names nothing
     # the numbers are worked on whole-column in arrow, not made distinct
     # first: hashing half a million numbers costs more than what follows.
     # What people read: a CPR number used as invoice number is masked like

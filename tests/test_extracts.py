@@ -690,3 +690,29 @@ def test_a_grant_ending_31_december_9999_is_open_ended(tmp_path, end):
             str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--dry-run", "--quiet"]  # fmt: skip
     assert main(argv) == 0
     assert "AMBIGUOUS" in (tmp_path / "o" / "decisions.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("parts_from", [2, 10**9])
+def test_numbers_that_name_nothing_in_one_part_are_kept_as_written_for_every_row(tmp_path, monkeypatch, parts_from):
+    """The numbers as written are kept beside only when some number names
+    nothing (no letter or digit): typed in two parts, one of which has none,
+    the table is the one typing it whole gives, every row's number as written."""
+    import pandas as pd
+
+    from invoicekit import extracts, readers
+
+    rows = [f"F-{k},29345716,1000,6101901234,01.03.2019,31.03.2019" for k in range(40)]
+    rows[3] = rows[3].replace("F-3", "-", 1)
+    path = write(
+        tmp_path / "r.csv", "\n".join(["invoice_id,supplier_cvr,amount,cpr,period_start,period_end", *rows]) + "\n"
+    )
+    whole = read_invoices(path).frame
+    monkeypatch.setattr(readers, "CSV_PARTS_FROM_BYTES", 1)
+    monkeypatch.setattr(extracts, "PARTS_FROM", parts_from)
+    parts = read_invoices(path).frame
+    pd.testing.assert_frame_equal(parts, whole, check_exact=True)
+    assert parts["invoice_id_written"].tolist() == [r.split(",")[0] for r in rows]
+    assert parts["invoice_id_raw"].tolist()[3] == "" and parts["invoice_id_raw"].tolist()[39] == "F-39"
+    # an extract whose numbers all name something keeps no copy of them
+    path.write_text(path.read_text().replace("\n-,", "\nF-3,"))
+    assert "invoice_id_written" not in read_invoices(path).frame
