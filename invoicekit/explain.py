@@ -50,6 +50,9 @@ class Explanation:
     candidates: pd.DataFrame  # the grants with the invoice's CPR, and where each fell out
     coding: pd.DataFrame  # the coding rows considered for the grant found
     funnel: pd.DataFrame  # step, grants left
+    #: a collective invoice decided line by line: each line's decision (``Decisions.lines``); the
+    #: candidates and the funnel above hold every line's grants together
+    lines: pd.DataFrame | None = None
 
     @property
     def reason(self) -> str:
@@ -102,6 +105,22 @@ class Explanation:
                 lines.append(
                     f"  række {r.coding_row}: {r.psp_element} art {r.art}, gyldig {pd.Timestamp(r.valid_from).date()}–{valid_to}"
                     f" → {'gyldig' if r.valid else 'ikke gyldig på periodens start'}"
+                )
+        if self.lines is not None and len(self.lines):
+            lines.append("")
+            lines.append(
+                "Afgjort linje for linje (kandidaterne og tragten ovenfor samler alle linjernes bevillinger; "
+                "fakturaen bogføres kun, når hver linje kan):"
+            )
+            for r in self.lines.itertuples(index=False):
+                outcome = (
+                    "bogført" if r.status == POSTED else f"manuel, {r.reason} ({LABELS_DA.get(r.reason, r.reason)})"
+                )
+                expected = f", forventet {_amount(r.expected_amount)} kr." if pd.notna(r.expected_amount) else ""
+                grant = f", bevilling {r.grant_id}" if r.grant_id else ""
+                lines.append(
+                    f"  linje {r.line_no}: CPR {r.cpr_masked or '—'}, beløb {_amount(r.amount)} kr.{expected}{grant}"
+                    f" → {outcome}"
                 )
         lines.append("")
         if inv["status"] == POSTED:
@@ -174,5 +193,8 @@ def explain(
                 ],
             }
         )
-        out.append(Explanation(invoice=d, candidates=cands, coding=coding, funnel=funnel))
+        decided_lines = None
+        if result.lines is not None and len(result.lines):
+            decided_lines = result.lines[result.lines["row"] == d["row"]].reset_index(drop=True)
+        out.append(Explanation(invoice=d, candidates=cands, coding=coding, funnel=funnel, lines=decided_lines))
     return out
