@@ -407,6 +407,34 @@ def _rate_fix(cvr: str, service: str, factor: float, cons: pd.DataFrame, month: 
     return _Fix(f"rate:{cvr}:{service}:{_iso(start)}", "rate", "administration", sentence, list(linked.index))
 
 
+def _paid_for_the_period(r: pd.DataFrame, posted: pd.DataFrame) -> np.ndarray:
+    """Whether each invoice of ``r`` has a posting of its grant for a period
+    that overlaps its own (the regular invoice of that period, paid as
+    registered)."""
+    if not len(r) or not len(posted):
+        return np.zeros(len(r), dtype=bool)
+    left = pd.DataFrame(
+        {
+            "at": np.arange(len(r)),
+            "grant_id": r["grant_id"].astype(str).to_numpy(),
+            "s": r["period_start"].to_numpy(dtype="datetime64[D]"),
+            "e": r["period_end"].to_numpy(dtype="datetime64[D]"),
+        }
+    )
+    right = pd.DataFrame(
+        {
+            "grant_id": posted["grant_id"].astype(str).to_numpy(),
+            "ps": posted["period_start"].to_numpy(dtype="datetime64[D]"),
+            "pe": posted["period_end"].to_numpy(dtype="datetime64[D]"),
+        }
+    )
+    pairs = left.merge(right[right["grant_id"] != ""], on="grant_id")
+    overlap = pairs[(pairs["ps"] <= pairs["e"]) & (pairs["pe"] >= pairs["s"])]
+    out = np.zeros(len(r), dtype=bool)
+    out[overlap["at"].to_numpy()] = True
+    return out
+
+
 def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd.DataFrame, s: Settings) -> list[_Fix]:
     """New rates: a consistent factor from a date on, per supplier and
     service; where only one grant shows it while the supplier's other grants
@@ -418,9 +446,10 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
     # extra charge or a deduction beside the regular invoice), and a reminder (the grant's period
     # invoiced again) beside the invoice it reminds of: following such a fix paid the reminder
     # and stopped the regular invoice (found by an attack on 0.9.13)
-    paid_as_registered = set(zip(posted["grant_id"].astype(str), posted["month"].astype(str), strict=True))
-    own = [(str(g), str(m)) in paid_as_registered for g, m in zip(r["grant_id"], r["month"], strict=True)]
-    r = r[~np.asarray(own, dtype=bool)]
+    # (a posting of the grant for an overlapping period: a late invoice for an earlier period paid at
+    # the old rate says nothing against a new one, found by a review of the first version)
+    r = r[~_paid_for_the_period(r, posted)]
+    r = r.sort_values(["month", "row"], kind="stable")
     r = r[~r.duplicated(["grant_id", "period_start", "period_end"], keep="first")]
     if not len(r):
         return []
@@ -698,26 +727,27 @@ def _rule_fixes(manual: pd.DataFrame, taken: set, s: Settings) -> list[_Fix]:
 
 def _blocked_by_rules(
     manual: pd.DataFrame, grants: pd.DataFrame | None, sheet: SupportSheet | None, s: Settings
-) -> set:
+) -> tuple[set, set]:
     """The month's manual invoices no fix can make post, by the robot's rules
-    (checks 18 and 19): their supplier is excluded, or every grant of the
-    citizen at the supplier (none there: every grant of the citizen, one of
-    which a fix would move) is of a paragraph the robot may not post."""
+    (checks 18 and 19): those whose supplier is excluded, and those for
+    which every grant of the citizen at the supplier (none there: every grant
+    of the citizen, one of which a fix would move) is of a paragraph the robot
+    may not post."""
     blocked = set(manual.index[manual["supplier_cvr"].isin(set(s.excluded_suppliers))])
     if s.paragraphs is None or grants is None or sheet is None:
-        return blocked
+        return blocked, set()
     services = sheet.services.drop_duplicates("service_key")
     paragraph_of = dict(zip(services["service_key"], services["paragraph"], strict=True))
     c = _with_grants(manual, grants)
     if not len(c):
-        return blocked
+        return blocked, set()
     here = (c["g_supplier_cvr"] == c["supplier_cvr"]).to_numpy()
     has_here = pd.Series(here).groupby(c["label"].to_numpy()).transform("any").to_numpy()
     c = c[here | ~has_here]
     paragraph = c["service_code"].astype(str).str.strip().str.casefold().map(paragraph_of)  # as the sheet keys it
     allowed = paragraph.isna() | paragraph.isin(set(s.paragraphs))  # a service the sheet lacks: not known
     excluded = (~allowed).groupby(c["label"].to_numpy()).all()
-    return blocked | set(excluded.index[excluded.to_numpy()])
+    return blocked, set(excluded.index[excluded.to_numpy()])
 
 
 def fix_list(
@@ -770,11 +800,13 @@ def fix_list(
 
     # no fix makes the robot post what its rules keep from it: an excluded supplier's invoices, or
     # a grant's of a paragraph it may not post (where the support sheet says the grant's paragraph)
-    blocked = _blocked_by_rules(manual, g, sheet, s)
+    excluded, of_excluded_paragraphs = _blocked_by_rules(manual, g, sheet, s)
     # each invoice at most once: the first proposal that takes it keeps it
     fix_of: dict[object, str] = {}
     kept = []
     for f in proposals:
+        # a grant to create may be of any paragraph: only the supplier keeps it from posting
+        blocked = excluded if f.kind == "grant_missing" else excluded | of_excluded_paragraphs
         f.index = [i for i in f.index if i not in fix_of and i not in blocked]
         if not f.index:
             continue

@@ -477,26 +477,28 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
         )
         m.loc[~same, [*TRUTH_FIELDS, "cause"]] = None
         m = m.drop(columns=["supplier_cvr_truth", "invoice_id_truth"])
-        # a decision the truth's month and row cannot place is found by supplier and number: one of a
-        # month the truth does not hold (an extract not named for its month: the run's month is the
-        # month it ran), among all the truth's rows, as without months; one of a month run in parts
-        # (its month and row given twice: the second part's rows start again at 1), among its month's
-        # rows that no decision confirmed. Any other row the truth names for another invoice stays
-        # without truth: a resend of the number is never judged by another invoice's row
-        months_held = m["month"].isin(set(t["month"])).to_numpy()
-        in_parts = m.duplicated(["month", "row"], keep=False).to_numpy()
-        unplaced = ~np.asarray(same, dtype=bool) & (~months_held | in_parts)
+        # a decision the truth's month and row cannot place is found by supplier and number, among the
+        # truth's rows no decision confirmed: one of a month in which no row is confirmed (the truth
+        # lacks the month, or holds another extract under it: an extract not named for its month
+        # belongs to the month it ran) among all of them, as without months; one of a month run in
+        # parts (a month and row given twice: a later part's rows start again at 1) among its month's.
+        # Any other row the truth names for another invoice stays without truth: a resend of the
+        # number is never judged by another invoice's row
+        confirmed_at = np.asarray(same, dtype=bool)
+        month_placed = m["month"].isin(set(m.loc[confirmed_at, "month"])).to_numpy()
+        in_parts = m["month"].isin(set(m.loc[m.duplicated(["month", "row"], keep=False), "month"])).to_numpy()
+        unplaced = ~confirmed_at & (~month_placed | in_parts)
         if unplaced.any():
-            confirmed = pd.MultiIndex.from_frame(m.loc[np.asarray(same, dtype=bool), ["month", "row"]])
+            confirmed = pd.MultiIndex.from_frame(m.loc[confirmed_at, ["month", "row"]])
             free = t[~pd.MultiIndex.from_frame(t[["month", "row"]]).isin(confirmed)]
             keys = m.loc[unplaced, ["month", "supplier_cvr", "invoice_id"]].reset_index(drop=True)
-            held = months_held[unplaced]
+            within = month_placed[unplaced]
             found = pd.concat(
                 [
-                    _by_number(keys[held], free, on=("month", "supplier_cvr", "invoice_id")).set_index(
-                        keys.index[held]
+                    _by_number(keys[within], free, on=("month", "supplier_cvr", "invoice_id")).set_index(
+                        keys.index[within]
                     ),
-                    _by_number(keys[~held], t, on=("supplier_cvr", "invoice_id")).set_index(keys.index[~held]),
+                    _by_number(keys[~within], free, on=("supplier_cvr", "invoice_id")).set_index(keys.index[~within]),
                 ]
             ).sort_index()
             m.loc[unplaced, [*TRUTH_FIELDS, "cause"]] = found[[*TRUTH_FIELDS, "cause"]].to_numpy()

@@ -209,6 +209,20 @@ def test_an_extra_charge_and_its_reminder_beside_a_grant_paid_as_registered_are_
     assert fix_list(moved, grants=day_grants()).fixes["fix_key"].str.startswith("rate:").any()
 
 
+def test_a_late_invoice_paid_at_the_old_rate_is_no_evidence_against_a_new_one():
+    """Found by a review of the first version of the test above: any posting
+    of the grant in the month threw out its mismatch, also a late invoice for
+    December paid at the old rate, so a new rate shown on two grants was no
+    longer proposed. Only a posting for an overlapping period outweighs it."""
+    new = [
+        decision(k + 1, "AMOUNT_MISMATCH", "2019-01", cpr_masked=MASKED[c], amount=1021.0 * 31, expected_amount=31000.0)
+        for k, c in enumerate((A, B))
+    ]
+    late = decision(4, "", "2019-01", grant_id="GA", service_code="108-LAN", start="2018-12-01", amount=31000.0)
+    a = fix_list(frame(*new, late), grants=day_grants())
+    assert a.fixes[["fix_key", "invoices"]].values.tolist() == [[f"rate:{S1}:108-LAN:2019-01-01", 2]]
+
+
 def test_no_fix_is_proposed_for_what_the_robots_rules_keep_from_posting():
     """Found by an attack on 0.9.13: the fix list read only the tolerance and
     the limit of the robot's rules, and proposed new rates for an excluded
@@ -229,6 +243,12 @@ def test_no_fix_is_proposed_for_what_the_robots_rules_keep_from_posting():
         3
     ]
     assert not len(fix_list(d, grants=g, support=sheet, settings=Settings(paragraphs=("104", "107"))).fixes)
+    # a grant to create may be of any paragraph: a citizen with no grant at the supplier keeps that fix, though
+    # their (or a same-day-born citizen's) grant elsewhere is of a paragraph left out (a review of the first version)
+    no_grant = frame(decision(1, "NO_GRANT"), decision(2))
+    elsewhere = grants(("G-A", A, service, S2, "1000.00", "day", "2018-01-01", ""))
+    a = fix_list(no_grant, grants=elsewhere, support=sheet, settings=Settings(paragraphs=("104", "107")))
+    assert a.fixes["fix_key"].tolist() == [f"grant_missing:010190-xxxx:{S1}"]
 
 
 def test_a_suppliers_services_raised_by_one_factor_are_a_new_rate_each():

@@ -613,9 +613,30 @@ def test_runs_the_truths_month_and_row_do_not_confirm_are_judged_by_supplier_and
         _run_example(example_case, tmp_path, ["F-3", "F-4"], "invoices-2019-03-uge2.csv", "uge2"),
     ]
     named_otherwise = _run_example(example_case, tmp_path, ["F-1", "F-2", "F-3", "F-4"], "marts.csv", "marts")
-    for decisions in ([whole], parts, [named_otherwise]):
+    # a review of the first version: a later part longer than the first (rows given once), and an
+    # extract not named for its month run in a month the truth holds for another extract
+    longer = [
+        _run_example(example_case, tmp_path, ["F-1"], "invoices-2019-03-a.csv", "a"),
+        _run_example(example_case, tmp_path, ["F-2", "F-3", "F-4"], "invoices-2019-03-b.csv", "b"),
+    ]
+    other = _truth_of(whole, ["G-1", "G-2", "G-3", "G-4"], month="2019-03").assign(
+        month=pd.Timestamp.now().strftime("%Y-%m")
+    )
+    both = tmp_path / "both.csv"
+    pd.concat([pd.read_csv(truth, dtype=str), other.astype(str)]).to_csv(both, index=False)
+    for decisions, facit in (([whole], truth), (parts, truth), ([named_otherwise], truth), (longer, truth),
+                             ([named_otherwise], both)):  # fmt: skip
+        truth_used = facit
         capsys.readouterr()
-        argv = ["evaluate", "--decisions", *map(str, decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]
+        argv = [
+            "evaluate",
+            "--decisions",
+            *map(str, decisions),
+            "--truth",
+            str(truth_used),
+            "--out",
+            str(tmp_path / "e"),
+        ]
         assert main(argv) == 0, capsys.readouterr().err
         out = capsys.readouterr().out
         assert "Invoices:            4\n" in out and "without truth" not in out, out
