@@ -752,8 +752,30 @@ class Journal:
                 return self._decisions(list(JOURNAL_COLUMNS), run_id)
             return _v1_masked(self._decisions(list(_V1_DECISION_COLUMNS), run_id))
 
+    def _refuse_lost_decisions(self, where: str, params: tuple) -> None:
+        """Refuse a run recorded with invoices whose decisions are not stored
+        at all (a journal copied while a run was committed: the run's row made
+        it, its decisions did not): read as none, it would post again all it
+        posted. Schema 1 keeps them as rows of ``decisions``, later ones as a
+        table per run in ``run_decisions``."""
+        table = "decisions" if self.version < 2 else "run_decisions"
+        missing = where.replace("WHERE", "WHERE d.run_id IS NULL AND") if where else "WHERE d.run_id IS NULL"
+        lost = self.conn.execute(
+            f"SELECT r.run_id, r.invoices FROM runs r LEFT JOIN (SELECT DISTINCT run_id FROM {table}) d "
+            f"USING (run_id) {missing} AND r.invoices > 0 ORDER BY r.run_id LIMIT 1",
+            params,
+        ).fetchone()
+        if lost is not None:
+            raise InputError(
+                self.path,
+                f"run {lost[0]}",
+                f"recorded {lost[1]:,} decisions, and none is stored; the journal is damaged (a copy taken while "
+                "a run was recorded?): restore it from a backup",
+            )
+
     def _decisions(self, columns: list[str], run_id: int | None = None) -> pd.DataFrame:
         where, params = ("WHERE r.run_id = ?", (run_id,)) if run_id is not None else ("", ())
+        self._refuse_lost_decisions(where, params)
         if self.version < 2:  # schema 1, read as it is: amounts and periods as text, typed here
             d = pd.read_sql_query(
                 f"SELECT d.run_id, {', '.join('d.' + c for c in columns)}, r.started_at "
@@ -773,21 +795,6 @@ class Journal:
             f"USING (run_id) {where} ORDER BY r.run_id",
             params,
         ).fetchall()
-        # a run recorded with invoices whose decisions are not stored at all (a journal copied while a run
-        # was committed: the run's row made it, its decisions did not) would post again all it posted
-        lost = self.conn.execute(
-            f"SELECT r.run_id, r.invoices FROM runs r LEFT JOIN run_decisions d USING (run_id) "
-            f"{where.replace('WHERE', 'WHERE d.run_id IS NULL AND') if where else 'WHERE d.run_id IS NULL'} "
-            "AND r.invoices > 0 ORDER BY r.run_id LIMIT 1",
-            params,
-        ).fetchone()
-        if lost is not None:
-            raise InputError(
-                self.path,
-                f"run {lost[0]}",
-                f"recorded {lost[1]:,} decisions, and none is stored; the journal is damaged (a copy taken while "
-                "a run was recorded?): restore it from a backup",
-            )
 
         tables = []
         for rid, started_at, fmt, count, data in rows:

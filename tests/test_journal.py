@@ -1038,3 +1038,21 @@ def test_a_delivered_runs_folder_that_names_a_cpr_number_is_masked_by_the_migrat
     with Journal(journal) as j:
         j.mark_delivered(2)
     assert "200190,1234" not in table(journal, "SELECT out_dir FROM runs WHERE run_id = 2")["out_dir"].iat[0]
+
+
+def test_a_schema_1_journal_whose_run_lost_its_decisions_is_refused_read_or_migrated(example_case, tmp_path):
+    """A run listed with its invoices and none of its decisions (a copy taken
+    while 0.1 recorded it): read as none, its invoices posted again. Refused
+    read as it is (a dry run, a report) and when it is to be migrated (found
+    by an attack on upgrades: only the migrated schema was checked)."""
+    journal = v1_copy(tmp_path)
+    with sqlite3.connect(journal) as conn:
+        conn.execute("DELETE FROM decisions WHERE run_id = 1")
+    with Journal(journal, readonly=True) as j, pytest.raises(InputError, match=r"run 1.*none is stored"):
+        j.history()
+    with pytest.raises(InputError, match="none is stored"):
+        run_example(example_case, tmp_path / "dry", journal, dry_run=True)
+    with pytest.raises(InputError, match="none is stored"):
+        run_example(example_case, tmp_path / "out", journal)
+    assert len(table(journal, "SELECT run_id FROM runs")) == 2  # nothing recorded; the old file kept as the backup
+    assert (tmp_path / "journal.sqlite.schema1-backup").exists()
