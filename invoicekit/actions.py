@@ -74,7 +74,7 @@ from invoicekit.formats import dk_number, en_number
 from invoicekit.journal import Journal
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import POSTED
-from invoicekit.rules import recorded_rules
+from invoicekit.rules import Rules, recorded_rules
 from invoicekit.vocabulary import OWNERSHIP_DA, RATE_UNIT_NAMES_DA, run_month
 
 # ---------------------------------------------------------------- owners
@@ -148,6 +148,16 @@ class Settings:
     #: ``rule:tolerance`` considers differences up to this many kroner
     small_difference: float = 5.0
 
+    @classmethod
+    def from_rules(cls, rules: Rules) -> Settings:
+        """The robot's rules as the fix list weighs them (the evidence needed at its defaults)."""
+        return cls(
+            tolerance=float(rules.tolerance),
+            max_amount=float(rules.max_amount),
+            excluded_suppliers=tuple(rules.excluded_suppliers),
+            paragraphs=tuple(rules.paragraphs),
+        )
+
 
 @dataclass
 class Actions:
@@ -200,13 +210,7 @@ def rules_from_journal(journal: str | Path, month: str | None = None) -> Setting
     if not len(runs):
         return Settings()
     run_id = runs["run_id"].iat[-1] if "run_id" in runs else "?"
-    rules = recorded_rules(runs["rules"].iat[-1], journal, f"run {run_id}")
-    return Settings(
-        tolerance=float(rules.tolerance),
-        max_amount=float(rules.max_amount),
-        excluded_suppliers=tuple(rules.excluded_suppliers),
-        paragraphs=tuple(rules.paragraphs),
-    )
+    return Settings.from_rules(recorded_rules(runs["rules"].iat[-1], journal, f"run {run_id}"))
 
 
 def _grants_frame(grants: Grants | pd.DataFrame | None) -> pd.DataFrame | None:
@@ -442,12 +446,11 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
     rate (``grant_rate``); then, for the invoices left, the same factor
     across the supplier's services (a yearly regulation raises them all)."""
     r = _rate_candidates(hist, grants, s)
-    # no evidence of a new rate: an invoice of a grant that the same month was paid as registered (an
-    # extra charge or a deduction beside the regular invoice), and a reminder (the grant's period
-    # invoiced again) beside the invoice it reminds of: following such a fix paid the reminder
-    # and stopped the regular invoice (found by an attack on 0.9.13)
-    # (a posting of the grant for an overlapping period: a late invoice for an earlier period paid at
-    # the old rate says nothing against a new one, found by a review of the first version)
+    # no evidence of a new rate: an invoice of a grant paid as registered for an overlapping period
+    # (an extra charge or a deduction beside the regular invoice; a late invoice for an earlier period
+    # paid at the old rate says nothing against a new one), and a reminder (the grant's period invoiced
+    # again) beside the invoice it reminds of: following such a fix paid the reminder and stopped the
+    # regular invoice (found by an attack on 0.9.13)
     r = r[~_paid_for_the_period(r, posted)]
     r = r.sort_values(["month", "row"], kind="stable")
     r = r[~r.duplicated(["grant_id", "period_start", "period_end"], keep="first")]

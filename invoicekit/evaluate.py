@@ -38,6 +38,7 @@ from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
+from invoicekit.readers import sniff_separator
 from invoicekit.reasons import MANUAL, POSTED
 from invoicekit.vocabulary import FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, run_month
 
@@ -900,7 +901,7 @@ def read_text_csv(path: Path, expected: str) -> pd.DataFrame:
         # line, as the extracts' readers take it); a byte order mark is no part of the first column's name
         with open(path, encoding="utf-8-sig", newline="") as f:
             first = f.readline()
-        sep = ";" if first.count(";") > first.count(",") else ","
+        sep = sniff_separator(first)
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, encoding="utf-8-sig")
         header = (
             pd.read_csv(path, dtype=str, keep_default_na=False, header=None, nrows=1, sep=sep, encoding="utf-8-sig")

@@ -73,7 +73,8 @@ def _decode(raw: bytes, path: Path) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _sniff_separator(first_line: str) -> str:
+def sniff_separator(first_line: str) -> str:
+    """The separator of a CSV by its header line: ``;`` where it holds more of them than ``,``."""
     return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
@@ -171,7 +172,7 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
             raise InputError(path, None, "holds only Excel's sep= line; expected a header row and data rows")
         end = data.find(b"\n")
         first_line = (data if end < 0 else data[:end]).decode("utf-8")
-    sep = named[1] if named is not None else _sniff_separator(first_line)
+    sep = named[1] if named is not None else sniff_separator(first_line)
     header = next(_csv_rows(first_line, sep, path))
     trailing = 0  # separators that end the header line: the rows may end in as many
     while len(header) > 1 and not header[-1].strip():

@@ -134,9 +134,6 @@ def danish_sheet(
     kind's, or where a column's kind is a list (one kind per row, as on a
     sheet of key figures), one format per row."""
     out = frame[list(columns)].rename(columns={c: label for c, (label, _) in columns.items()})
-    for column, (label, kind) in columns.items():
-        if kind == "bool":  # ja/nej, as the html says it: a boolean cell reads SAND/FALSK in a Danish Excel
-            out[label] = [("" if pd.isna(v) else FORMATS["bool"](v)) for v in frame[column]]
     formats: dict[str, str | list[str | None]] = {}
     for label, kind in columns.values():
         if isinstance(kind, list):

@@ -333,12 +333,7 @@ def run_loop(
         if fixes is not None:
             applied = [key for key in fixes.get(month.label, ()) if registrations.apply(key, k + 1) > 0]
         elif top > 0 and k + 1 < world.months:
-            settings = Settings(  # the rules of the month, as invoicekit actions reads them from the journal
-                tolerance=rules.tolerance,
-                max_amount=rules.max_amount,
-                excluded_suppliers=tuple(rules.excluded_suppliers),
-                paragraphs=tuple(rules.paragraphs),
-            )
+            settings = Settings.from_rules(rules)  # the month's, as invoicekit actions reads them from the journal
             actions = fix_list(first_decisions(pd.concat(decided, ignore_index=True)), grants, sheet,
                                month=month.label, settings=settings)  # fmt: skip
             listed = len(actions.fixes)

@@ -53,8 +53,8 @@ def posted_flags(invoices: pd.DataFrame, decision_paths: Sequence[str | Path]) -
             )  # fmt: skip
     stacked = pd.concat(decisions, ignore_index=True)
     # the extract's cells as decisions.csv writes them (a formula start guarded: '-SOL-77)
-    same = (as_written(stacked["invoice_id"]).to_numpy() == as_written(invoices["invoice_id"]).to_numpy()) & (
-        as_written(stacked["supplier_cvr"]).to_numpy() == as_written(invoices["supplier_cvr"]).to_numpy()
+    same = (stacked["invoice_id"].astype(str).to_numpy() == as_written(invoices["invoice_id"]).to_numpy()) & (
+        stacked["supplier_cvr"].astype(str).to_numpy() == as_written(invoices["supplier_cvr"]).to_numpy()
     )
     if same.all():  # the decisions are the extracts', row for row
         return (stacked["status"] == "posted").to_numpy(dtype=float)
