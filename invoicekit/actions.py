@@ -33,7 +33,9 @@ given, the grants and the support sheet); the keys have these forms:
 - ``grant_supplier:<grant_id>`` (caseworker): the grant is registered at
   another supplier (``NO_GRANT_FOR_SUPPLIER`` where exactly one of the
   citizen's grants elsewhere covers the period with the invoiced amount, or
-  whole days of its rate; the citizen's other such invoices from the supplier
+  whole days of its rate (weeks, months; a twelfth of a year rate for each
+  month of the period; whole quarter hours of an hourly rate, which has no
+  amount to expect); the citizen's other such invoices from the supplier
   that month go with it; needs the grants).
 - ``coding:<paragraph>:<ownership>:<target_group>`` (finance): the support
   sheet lacks a coding row (or has several) for that combination;
@@ -328,11 +330,15 @@ def _whole_units(amount: np.ndarray, rate_dkk: np.ndarray, unit: np.ndarray, sta
         if not mask.any():
             continue
         for div in divisors:
-            per = rate_dkk[mask] / div[mask]
-            k = np.round(amount[mask] / np.where(per > 0, per, np.nan))
-            ok = (k >= 1) & (np.abs(amount[mask] - k * per) <= 0.006 + 1e-9 * k)
-            out[np.flatnonzero(mask)[ok]] = True
+            out[np.flatnonzero(mask)[_whole_steps(amount[mask], rate_dkk[mask] / div[mask])]] = True
     return out
+
+
+def _whole_steps(amount: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Whether each amount is one or more whole ``step`` (to the øre, each step
+    rounded as an invoice rounds it)."""
+    k = np.round(amount / np.where(step > 0, step, np.nan))
+    return (k >= 1) & (np.abs(amount - k * step) <= 0.006 + 1e-9 * k)
 
 
 # ---------------------------------------------------------------- the fixes
@@ -522,17 +528,21 @@ def _grant_fixes(
     if grants is not None:
         nfs = manual[(manual["reason"] == "NO_GRANT_FOR_SUPPLIER") & manual["period_start"].notna()]
         c = _with_grants(nfs, grants)
-        c = c[(c["g_supplier_cvr"] != c["supplier_cvr"]) & (c["rate_unit"] != "hour")]
+        c = c[c["g_supplier_cvr"] != c["supplier_cvr"]]
         c = c[_covering(c)]
         c = c.assign(_exp=_expected_dkk(c))
-        # the grant's amount, or whole days (weeks, months) of it: days of attendance
-        whole = _whole_units(
-            c["amount"].to_numpy(dtype=float),
-            c["rate"].to_numpy(dtype=float) / MONEY_SCALE,
-            c["rate_unit"].to_numpy(dtype=object),
-            c["period_start"].to_numpy(dtype="datetime64[D]"),
-        )
-        c = c[((c["_exp"] - c["amount"]).abs() <= s.tolerance) | (whole & (c["amount"] <= c["_exp"] + s.tolerance))]
+        amount = c["amount"].to_numpy(dtype=float)
+        rate_dkk = c["rate"].to_numpy(dtype=float) / MONEY_SCALE
+        unit = c["rate_unit"].to_numpy(dtype=object)
+        ps = c["period_start"].to_numpy(dtype="datetime64[D]")
+        # the grant's amount, or whole days (weeks, months, twelfths of a year) of it: days of
+        # attendance, no more than the period holds, where a year's rate may be billed a twelfth for
+        # each month the period touches; an hourly rate (no amount to expect) in whole quarter hours
+        whole = _whole_units(amount, rate_dkk, unit, ps)
+        months = (c["period_end"].to_numpy(dtype="datetime64[M]") - ps.astype("datetime64[M]")).astype(np.int64) + 1
+        most = np.where(unit == "year", np.fmax(c["_exp"].to_numpy(dtype=float), months * rate_dkk / 12), c["_exp"])
+        hours = (unit == "hour") & _whole_steps(amount, rate_dkk / 4)
+        c = c[(np.abs(c["_exp"] - amount) <= s.tolerance) | (whole & (amount <= most + s.tolerance)) | hours]
         c = c[~c["label"].duplicated(keep=False)]
         elsewhere = {r.label: (r.grant_id, r.g_supplier_cvr) for r in c.itertuples(index=False)}
         # the citizen's other invoices from the supplier this month (an extra, a fee) belong to the same grant

@@ -291,6 +291,37 @@ def test_days_of_attendance_fit_a_grant_at_another_supplier_and_the_citizens_ext
     }
 
 
+def test_a_twelfth_of_a_year_rate_and_whole_quarter_hours_fit_a_grant_at_another_supplier():
+    # November billed as a twelfth of a year rate (292.373 kr.): more than its 30 days of 365
+    # (24.031,75 kr.), and what a supplier bills monthly; an hourly grant has no amount to
+    # expect, so whole quarter hours of its rate fit it (12 h, 32,5 h at 452,31 kr.)
+    g = grants(
+        ("G-YEAR", A, "108-LAN", S2, "292373.00", "year", "2018-01-01", ""),
+        ("G-HOUR", B, "85-STOT", S2, "452.31", "hour", "2018-01-01", ""),
+        ("G-HOUR-C", C, "85-STOT", S2, "452.31", "hour", "2018-01-01", ""),
+    )
+    d = frame(
+        decision(1, "NO_GRANT_FOR_SUPPLIER", month="2018-12", start="2018-11-01", amount=24364.42),
+        decision(2, "NO_GRANT_FOR_SUPPLIER", month="2018-12", start="2018-11-01", cpr_masked=MASKED[B],
+                 amount=14700.08),
+        decision(3, "NO_GRANT_FOR_SUPPLIER", month="2018-12", start="2018-11-01", cpr_masked=MASKED[C],
+                 amount=5000.00),
+        decision(4, month="2018-12"),
+    )  # fmt: skip
+    a = fix_list(d, grants=g)
+    assert dict(zip(a.invoices["row"], a.invoices["fix_key"], strict=True)) == {
+        1: "grant_supplier:G-YEAR",
+        2: "grant_supplier:G-HOUR",
+        3: f"grant_missing:030380-xxxx:{S1}",  # 11,05 hours: not the grant's rate
+    }
+    # two twelfths are more than one month holds: not days of the grant
+    two = frame(
+        decision(1, "NO_GRANT_FOR_SUPPLIER", month="2018-12", start="2018-11-01", amount=48728.83),
+        decision(2, month="2018-12"),
+    )
+    assert fix_list(two, grants=g).fixes["fix_key"].tolist() == [f"grant_missing:010190-xxxx:{S1}"]
+
+
 def test_a_grant_at_another_supplier_that_fits_the_amount_is_to_be_moved():
     g = grants(("G-ELSE", A, "108-LAN", S2, "1000.00", "day", "2018-01-01", ""))
     fits = frame(decision(1, "NO_GRANT_FOR_SUPPLIER", amount=31000.0), decision(2))
