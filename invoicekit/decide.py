@@ -28,7 +28,15 @@ import invoicekit.messages as msg
 from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.distinct import first_rows, tuple_codes
-from invoicekit.extracts import INVOICE, Grants, InvoiceLines, Invoices, SupportSheet, left_out_at_supplier
+from invoicekit.extracts import (
+    INVOICE,
+    Grants,
+    InvoiceLines,
+    Invoices,
+    SupportSheet,
+    left_out_at_supplier,
+    written_invoice_ids,
+)
 from invoicekit.history import PAID_KEYS, History
 from invoicekit.keys import (
     LEGACY,
@@ -1824,7 +1832,7 @@ def _assemble(
     expected_dkk = np.where(exp_out >= 0, exp_out / MONEY_SCALE, np.nan)
     invoice_id_raw = arrow_text(_column(inv, "invoice_id_raw"))
     # a manual invoice's note carries its number as written, so OPUS finds it (one of no letter or digit too)
-    invoice_id_written = arrow_text(_column(inv, "invoice_id_written")) if "invoice_id_written" in inv else None
+    invoice_id_written = arrow_text(written_invoice_ids(inv))
     supplier_cvr = arrow_text(_column(inv, "supplier_cvr"))
     psp, art = arrow_text(coded["psp_element"]), arrow_text(coded["art"])
     # the posted and the manual rows, in input order: taken (arrow's filter of long texts is slower)
@@ -1860,9 +1868,7 @@ def _assemble(
         return pd.DataFrame(
             {
                 "row": inv["row"].to_numpy()[manual],
-                "invoice_id": _obj(
-                    (invoice_id_raw if invoice_id_written is None else invoice_id_written).take(manual_a)
-                ),
+                "invoice_id": _obj(invoice_id_written.take(manual_a)),
                 "supplier_cvr": _obj(supplier_cvr.take(manual_a)),
                 "message": _obj(manual_message),
             }

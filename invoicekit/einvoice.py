@@ -50,6 +50,7 @@ from xml.etree.ElementTree import Element
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import cprs_in_text, period_in_text
+from invoicekit.vocabulary import names_something
 
 #: the columns of the converted invoice extract, in order
 INVOICE_COLUMNS = (
@@ -258,7 +259,7 @@ def check_invoice_id(number: str) -> str:
     number = number.strip()
     if not number:
         raise Refused("has no invoice number (ID is blank); an invoice the robot cannot name is left out")
-    if not any(c.isalnum() for c in number) or _WRAPPED.fullmatch(number) or number.casefold() in _PLACEHOLDER_WORDS:
+    if not names_something(number) or _WRAPPED.fullmatch(number) or number.casefold() in _PLACEHOLDER_WORDS:
         raise Refused(f"has the placeholder {quoted(number[:40])} for an invoice number, not a number; left out")
     return number
 

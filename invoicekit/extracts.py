@@ -74,6 +74,7 @@ from invoicekit.vocabulary import (
     CPR_PATTERN,
     EXCEL_ERRORS,
     GUARDED_CELL_RE2,
+    IGNORABLE_RE2,
     NAMES_SOMETHING_RE2,
     OWNERSHIP,
     RATE_UNIT_NAMES_DA,
@@ -229,6 +230,13 @@ def as_invoices(invoices: Invoices | pd.DataFrame) -> Invoices:
 
 #: columns only a typed table has: a frame with them was typed already
 _TYPED_MARKS = {"invoices": ("invoice_key", "cpr_key"), "grants": ("cpr_key", "unit_code")}
+
+
+def written_invoice_ids(inv: pd.DataFrame) -> pd.Series:
+    """Each invoice's number as the supplier wrote it, what OPUS finds the
+    invoice by (its note): ``invoice_id_written`` where the table keeps it
+    (some number names nothing), else ``invoice_id_raw``."""
+    return inv["invoice_id_written"] if "invoice_id_written" in inv else inv["invoice_id_raw"]
 
 
 def _is_typed(df: pd.DataFrame, what: str) -> bool:
@@ -395,7 +403,7 @@ def _typed_invoices(
     written = raw_ids
     # a number of no letter or digit (``-``, ``'``, a zero-width space) names no invoice: blank to
     # the checks (check 1), so never posted to OPUS under a number nobody can tell from another
-    nameless = pc.invert(pc.fill_null(pc.match_substring_regex(raw_ids, NAMES_SOMETHING_RE2), False))
+    nameless = pc.invert(_names_something(raw_ids))
     if pc.any(nameless).as_py():
         # the numbers as written kept beside, only then (nearly never: no copy of a million numbers)
         out["invoice_id_written"] = _texts(written)
@@ -460,6 +468,17 @@ def _typed_invoices(
     out["invoice_date"] = inv_date
     out["supplier_name"] = _texts(_trimmed(df["supplier_name"]))
     return out
+
+
+def _names_something(cells: pa.Array) -> pa.BooleanArray:
+    """Whether each cell holds a letter or a digit a reader sees
+    (:data:`~invoicekit.vocabulary.NAMES_SOMETHING_RE2`; a null cell names
+    nothing). The invisible characters are taken out only where a cell
+    holds one: nearly never."""
+    hidden = pc.fill_null(pc.match_substring_regex(cells, IGNORABLE_RE2), False)
+    if pc.any(hidden).as_py():
+        cells = pc.if_else(hidden, pc.replace_substring_regex(cells, IGNORABLE_RE2, ""), cells)
+    return pc.fill_null(pc.match_substring_regex(cells, NAMES_SOMETHING_RE2), False)
 
 
 def _cells_of_rows(values: pd.Series, codes: np.ndarray, cells: pa.Array) -> pa.Array:
@@ -1031,7 +1050,7 @@ def _typed_grants(
     grant_id = df["grant_id"].str.strip()
     flag((grant_id == "").to_numpy(), "grant_id", "bevillings-ID mangler")
     # an id of no letter or digit names no grant that Sensum could find again (see NAMES_SOMETHING_RE2)
-    named = pc.fill_null(pc.match_substring_regex(pa.array(grant_id, pa.large_string()), NAMES_SOMETHING_RE2), True)
+    named = _names_something(pa.array(grant_id, pa.large_string()))
     flag(
         (grant_id != "").to_numpy() & ~named.to_numpy(zero_copy_only=False),
         "grant_id",

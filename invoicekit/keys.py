@@ -46,7 +46,7 @@ import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_UNDATED_RE2, IGNORABLE
+from invoicekit.vocabulary import CPR_UNDATED_RE2, is_ignorable
 
 HASHED = "#"
 LEGACY = "~"
@@ -61,8 +61,7 @@ def _removed(ch: str) -> bool:
     """Whitespace, a dash or anything invisible: not part of a number."""
     if ch.isspace() or ch in _DASHES or unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
         return True
-    code = ord(ch)
-    return any(lo <= code <= hi for lo, hi in IGNORABLE)
+    return is_ignorable(ch)
 
 
 #: a birth date written as a date and a sequence number, as a key holds it (the

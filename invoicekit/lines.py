@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 import invoicekit.messages as msg
-from invoicekit.extracts import InvoiceLines, Invoices, Problems
+from invoicekit.extracts import InvoiceLines, Invoices, Problems, written_invoice_ids
 from invoicekit.parsing import MONEY_SCALE, format_money_dk
 from invoicekit.reasons import CHECK_NUMBER, LINES_MISMATCH, MANUAL, POSTED
 from invoicekit.texts import TEXT
@@ -310,7 +310,7 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
     notes = pd.DataFrame(
         {
             "row": inv["row"].to_numpy()[manual],
-            "invoice_id": _text(inv["invoice_id_raw"].to_numpy(dtype=object)[manual]),
+            "invoice_id": _text(written_invoice_ids(inv).to_numpy(dtype=object)[manual]),
             "supplier_cvr": _text(out["supplier_cvr"].to_numpy(dtype=object)[manual]),
             "message": _text(message[manual]),
         }

@@ -137,6 +137,16 @@ IGNORABLE = (
     (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )  # fmt: skip
+#: the same, an RE2 character class
+IGNORABLE_RE2 = "[" + "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in IGNORABLE) + "]"
+
+
+def is_ignorable(ch: str) -> bool:
+    """Whether a character is one of :data:`IGNORABLE`."""
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in IGNORABLE)
+
+
 #: beside them, the controls that are not space, the other format characters
 #: and the common combining marks
 _HIDDEN_TOO = (
@@ -269,12 +279,20 @@ FORMULA_START_RE2 = "[" + "".join("\\" + c if c in "\\]^-" else c for c in FORMU
 #: a cell guarded so: its ``'`` and the formula start after it (RE2)
 GUARDED_CELL_RE2 = "^'" + FORMULA_START_RE2
 #: what an invoice number or a grant id holds to name anything: a letter or a
-#: digit, of any script (RE2). A cell of dashes, quotes, dots or characters a
-#: reader does not see (``-``, ``'``, a zero-width space, a control character)
-#: names no invoice and no grant: the robot reads it as blank (check 1; a grant
-#: row left out), as ``convert`` refuses it, and never posts it to OPUS or marks
-#: it paid in Sensum, where nobody could find it
+#: digit, of any script (RE2), once :data:`IGNORABLE_RE2` is taken out (the
+#: Hangul fillers are letters that show as nothing). A cell of dashes, quotes,
+#: dots or characters a reader does not see (``-``, ``'``, a zero-width space, a
+#: control character, a Hangul filler) names no invoice and no grant: the robot
+#: reads it as blank (check 1; a grant row left out), as ``convert`` refuses it,
+#: and never posts it to OPUS or marks it paid in Sensum, where nobody could
+#: find it
 NAMES_SOMETHING_RE2 = r"[\p{L}\p{N}]"
+
+
+def names_something(text: str) -> bool:
+    """:data:`NAMES_SOMETHING_RE2` in Python: a letter or digit a reader sees."""
+    return any(c.isalnum() and not is_ignorable(c) for c in text)
+
 
 # ---------------------------------------------------------------- a synthetic world's truth
 

@@ -59,6 +59,11 @@ IGNORABLE = {0xAD, 0x34F, 0x61C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFEFF,
              *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000)}  # fmt: skip
 
 
+def names_something(text: str) -> bool:
+    """A letter or a digit that shows (a Hangul filler is a letter that does not)."""
+    return any(c.isalnum() and ord(c) not in IGNORABLE for c in text)
+
+
 def number_key(text: str) -> str:
     """Check 10's comparison: NFKC, case folding, digits of any script as
     0-9, and nothing that is whitespace, a dash or invisible."""
@@ -212,15 +217,7 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
         unit = UNITS.get(r["rate_unit"].strip().lower())
         start = date_of(r["start_date"])
         end = date_of(r["end_date"]) if r["end_date"].strip() else None
-        ok = (
-            any(c.isalnum() for c in r["grant_id"])
-            and cpr
-            and cvr
-            and rate is not None
-            and rate >= 0
-            and unit
-            and start
-        )
+        ok = names_something(r["grant_id"]) and cpr and cvr and rate is not None and rate >= 0 and unit and start
         ok = ok and not (r["end_date"].strip() and (end is None or end < start)) and r["service_code"].strip()
         if not ok:
             if r["grant_id"].strip():
@@ -460,7 +457,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         d = blank()
         out.append(d)
         inv_id = unguarded(inv["invoice_id"].strip())
-        if not any(c.isalnum() for c in inv_id):  # no letter or digit: no number (check 1)
+        if not names_something(inv_id):  # no letter or digit: no number (check 1)
             inv_id = ""
         invalid, cprs = invoice_cprs(inv["cpr"], inv["text"])
         cvr = cvr_ok(inv["supplier_cvr"].strip())

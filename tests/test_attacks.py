@@ -350,7 +350,7 @@ def test_invoice_numbers_that_look_like_cpr_numbers_are_compared_and_sent_as_wri
 
 #: invoice numbers of no letter or digit: a zero-width space, a quote, a dash, an en dash, the DOS
 #: end-of-file byte, dots
-NAMELESS = ["\u200b", "'", "-", "\u2013", "\x1a", "..."]
+NAMELESS = ["\u200b", "'", "-", "\u2013", "\x1a", "...", "\u3164", "\uffa0-\u115f"]  # the last two: Hangul fillers
 
 
 def test_an_invoice_number_of_no_letter_or_digit_is_missing_and_never_posted(robot):
@@ -360,30 +360,42 @@ def test_an_invoice_number_of_no_letter_or_digit_is_missing_and_never_posted(rob
     another citizen, went to manual as a duplicate of it (check 10 compares
     them as blank)."""
     rows = [month(m, invoice_id=number) for m, number in enumerate(NAMELESS, start=1)]
-    rows.append(month(7, invoice_id="F-7"))  # a real number, posted as before
+    rows.append(month(11, invoice_id="F-11"))  # a real number, posted as before
     code, printed, d = robot.run(*rows, out="o1")
     assert code == 0, printed.err
     assert d["reason"].tolist() == ["MISSING_INVOICE_ID"] * len(NAMELESS) + [""]
     assert all(m.startswith("Fakturaen har intet fakturanummer") for m in d["message"][: len(NAMELESS)])
-    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-7"]
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-11"]
     paid = pd.read_csv(robot.tmp / "o1" / "sensum_paid.csv", dtype=str, keep_default_na=False)
-    assert paid["invoice_id"].tolist() == ["F-7"]
+    assert paid["invoice_id"].tolist() == ["F-11"]
     # each shown and noted under its number as written (a review of the first fix: they were blank, and
     # OPUS could not put the note on the invoice), a formula start guarded as in every file
     written = [neutralise(n) for n in NAMELESS]
     assert d["invoice_id"].tolist()[: len(NAMELESS)] == written
     notes = pd.read_csv(robot.tmp / "o1" / "opus_notes.csv", sep=";", dtype=str, keep_default_na=False)
     assert notes["invoice_id"].tolist() == written
+    # so with the collective invoices' lines given (none of them here): a review of 0.9.14 found the
+    # lines' path noted them blank
+    lines = robot.tmp / "lines.csv"
+    lines.write_text("invoice_id,supplier_cvr,line_no,cpr,amount\n", encoding="utf-8")
+    code, printed, _ = robot.run(*rows, out="o-lines", extra=("--invoice-lines", str(lines), "--dry-run"))
+    assert code == 0, printed.err
+    notes = pd.read_csv(robot.tmp / "o-lines" / "opus_notes.csv", sep=";", dtype=str, keep_default_na=False)
+    assert notes["invoice_id"].tolist() == [*written, "F-11"]  # F-11 a duplicate now: the journal has it
     # the same periods under real numbers post in the next run: nothing of them was taken for paid
-    assert robot.reasons(*(month(m, invoice_id=f"F-{m}") for m in range(1, 7)), out="o2") == [""] * 6
+    n = len(NAMELESS)
+    assert robot.reasons(*(month(m, invoice_id=f"F-{m}") for m in range(1, n + 1)), out="o2") == [""] * n
 
 
-def test_a_grant_id_of_no_letter_or_digit_is_left_out_and_said_so(robot):
+@pytest.mark.parametrize("nameless", ["\u200b", "\u3164"])
+def test_a_grant_id_of_no_letter_or_digit_is_left_out_and_said_so(robot, nameless):
     """Found by an attack on 0.9.13: a grant whose id was a zero-width space
-    was matched, and Sensum was told to mark grant ``\u200b`` paid."""
+    was matched, and Sensum was told to mark grant ``\u200b`` paid; by an
+    attack on 0.9.14, the same for a Hangul filler (a letter to Unicode, that
+    shows as nothing)."""
     text = robot.grants.read_text(encoding="utf-8")
     assert text.count("B-1001,") == 1
-    robot.grants.write_text(text.replace("B-1001,", "\u200b,"), encoding="utf-8")
+    robot.grants.write_text(text.replace("B-1001,", f"{nameless},"), encoding="utf-8")
     code, printed, d = robot.run(month(3, invoice_id="F-1"), out="o1")
     assert code == 0, printed.err
     # held, its message pointing to the row left out (the citizen's other grant is at another supplier)

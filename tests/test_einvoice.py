@@ -52,7 +52,9 @@ def test_real_numbers_pass(number):
     assert check_invoice_id(f" {number} ") == number
 
 
-@pytest.mark.parametrize("number", ["", " ", "___ignore___", "__TEST__", "...", "–", "None", "TBD", "xxx"])
+@pytest.mark.parametrize(
+    "number", ["", " ", "___ignore___", "__TEST__", "...", "–", "None", "TBD", "xxx", "\u3164", "\u200b\uffa0"]
+)
 def test_placeholders_are_refused(number):
     with pytest.raises(Refused):
         check_invoice_id(number)
