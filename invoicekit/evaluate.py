@@ -22,6 +22,7 @@ been paid.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -38,9 +39,9 @@ from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
-from invoicekit.readers import sniff_separator
+from invoicekit.readers import DOS_END_OF_FILE, excel_separator, sniff_separator
 from invoicekit.reasons import MANUAL, POSTED
-from invoicekit.vocabulary import FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, run_month
+from invoicekit.vocabulary import CPR_MASK, FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, names_something, run_month
 
 OUTCOMES = ("posted_right", "posted_wrong", "manual_payable", "manual_held")
 OUTCOME_LABELS_DA = {
@@ -353,14 +354,32 @@ def agrees_with_truth(m: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return same("grant_id", "true_grant_id"), same("psp_element", "true_psp_element"), same("art", "true_art")
 
 
+def invoice_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each row's supplier and invoice number as one invoice is told from
+    another (``cvr``, ``number``): the CVR number by :func:`cvr_key`, the
+    invoice number as check 10 compares numbers (the journal's
+    ``invoice_key`` where the decisions carry it). ``number`` is blank where
+    the number as shown cannot tell one invoice from another: blank, of no
+    letter or digit (``'-``), or masked as a CPR number (two invoices
+    numbered ``0101901234`` and ``0101905678`` are both shown
+    ``010190-xxxx``)."""
+    shown = _text(frame["invoice_id"])
+    number = normalise_numbers(shown.to_numpy(dtype=object))
+    alike = ~shown.map(names_something).to_numpy(dtype=bool) | shown.str.contains(CPR_MASK, regex=False).to_numpy()
+    number[alike] = ""
+    if "invoice_key" in frame.columns:  # the journal's own key: CPR-like numbers hashed, each its own
+        kept = frame["invoice_key"].notna().to_numpy()
+        number[kept] = frame["invoice_key"].to_numpy(dtype=object)[kept]
+    return pd.DataFrame({"cvr": cvr_key(frame["supplier_cvr"]), "number": number}, index=frame.index)
+
+
 def first_decision(decisions: pd.DataFrame) -> np.ndarray:
     """True where a decision is its invoice's first: each invoice counts once
     (a resend under the same supplier and number, compared as check 10
-    compares numbers, is the same invoice); blank numbers cannot be told
-    apart and all count."""
-    number = normalise_numbers(decisions["invoice_id"].to_numpy(dtype=object))
-    key = pd.DataFrame({"cvr": decisions["supplier_cvr"].to_numpy(dtype=object), "number": number})
-    later = key.duplicated(keep="first").to_numpy() & (number != "")
+    compares numbers, is the same invoice, :func:`invoice_keys`); numbers
+    that cannot be told apart all count."""
+    key = invoice_keys(decisions)
+    later = key.duplicated(keep="first").to_numpy() & (key["number"] != "").to_numpy()
     return ~later
 
 
@@ -419,15 +438,23 @@ class _Joined:
     why: np.ndarray
 
 
-def _truth_by_number(t: pd.DataFrame, on: tuple[str, ...] = ("supplier_cvr", "invoice_id")) -> pd.DataFrame:
-    """The truth's fields by ``on`` (supplier and invoice number, and the month where given), the first row of each."""
-    return t.drop_duplicates(list(on))[[*on, *TRUTH_FIELDS, "cause"]]
+def _by_number(rows: pd.DataFrame, t: pd.DataFrame, by_month: bool = False) -> pd.DataFrame:
+    """The truth's fields for each of ``rows`` (decisions), found by supplier
+    and invoice number as :func:`invoice_keys` tells them (and by month, with
+    ``by_month``), in their order; the first truth row of each; None where
+    none, and for a number that cannot be told from another's."""
+    on = ["month", "cvr", "number"] if by_month else ["cvr", "number"]
 
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        keys = invoice_keys(frame.drop(columns=["invoice_key"], errors="ignore"))
+        return keys.assign(month=frame["month"]) if by_month else keys
 
-def _by_number(keys: pd.DataFrame, t: pd.DataFrame, on: tuple[str, ...]) -> pd.DataFrame:
-    """The truth's fields for each row of ``keys``, found by ``on``, in its order; None where none."""
-    found = keys[list(on)].reset_index(drop=True).merge(_truth_by_number(t, on), on=list(on), how="left")
-    return found.astype({"should_pay": object}).where(found.notna(), None)
+    truth = pd.concat([keyed(t), t[[*TRUTH_FIELDS, "cause"]]], axis=1)
+    truth = truth[truth["number"] != ""].drop_duplicates(on)
+    found = keyed(rows).reset_index(drop=True).merge(truth, on=on, how="left").astype({"should_pay": object})
+    found = found.where(found.notna(), None)
+    found.loc[(found["number"] == "").to_numpy(), [*TRUTH_FIELDS, "cause"]] = None
+    return found
 
 
 def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
@@ -496,15 +523,14 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
             within = month_placed[unplaced]
             found = pd.concat(
                 [
-                    _by_number(keys[within], free, on=("month", "supplier_cvr", "invoice_id")).set_index(
-                        keys.index[within]
-                    ),
-                    _by_number(keys[~within], free, on=("supplier_cvr", "invoice_id")).set_index(keys.index[~within]),
+                    _by_number(keys[within], free, by_month=True).set_index(keys.index[within]),
+                    _by_number(keys[~within], free).set_index(keys.index[~within]),
                 ]
             ).sort_index()
             m.loc[unplaced, [*TRUTH_FIELDS, "cause"]] = found[[*TRUTH_FIELDS, "cause"]].to_numpy()
     else:
-        m = d.merge(_truth_by_number(t), on=["supplier_cvr", "invoice_id"], how="left")
+        found = _by_number(d, t)
+        m = d.reset_index(drop=True).assign(**{c: found[c] for c in (*TRUTH_FIELDS, "cause")})
     if len(d) and m["should_pay"].isna().all():
         raise InputError(
             ts,
@@ -610,7 +636,8 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     d["month"] = _text(d["month"]) if "month" in d else ""
     d["row"] = truth_rows(d["row"], "decisions") if "row" in d else np.arange(1, len(d) + 1)
     d["amount"] = np.where(known_amount, units / MONEY_SCALE, np.nan)
-    key = normalise_numbers(d["invoice_id"].to_numpy(dtype=object))
+    # masked or naming nothing: no history row can be told to be the invoice's (left out, below)
+    key = invoice_keys(d.drop(columns=["invoice_key"], errors="ignore"))["number"].to_numpy(dtype=object)
     d["invoice_key"] = key
     robot_ore = np.where(known_amount, (units + ORE // 2) // ORE, 0)
     sig = posting_signature(d["psp_element"].to_numpy(dtype=object), d["art"].to_numpy(dtype=object), robot_ore)
@@ -898,16 +925,24 @@ def read_text_csv(path: Path, expected: str) -> pd.DataFrame:
     an :class:`InputError` naming the file and what was expected."""
     try:
         # ',' as the robot writes, or ';' as a Danish Excel saves a truth the specialists kept (by the header
-        # line, as the extracts' readers take it); a byte order mark is no part of the first column's name
+        # line, or the separator Excel's sep= line names, as the extracts' readers take it); a byte order
+        # mark is no part of the first column's name
         with open(path, encoding="utf-8-sig", newline="") as f:
             first = f.readline()
-        sep = sniff_separator(first)
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, encoding="utf-8-sig")
-        header = (
-            pd.read_csv(path, dtype=str, keep_default_na=False, header=None, nrows=1, sep=sep, encoding="utf-8-sig")
-            .iloc[0]
-            .tolist()
-        )
+            named = excel_separator(first)
+            sep = named or sniff_separator(f.readline() if named else first)
+        source: Path | io.StringIO = path
+        with open(path, "rb") as f:  # a file ended by Ctrl-Z, as old DOS programs end it: no row of its own
+            f.seek(max(path.stat().st_size - 64, 0))
+            dos_end = f.read().rstrip(b"\r\n").endswith(DOS_END_OF_FILE)
+        if dos_end:
+            source = io.StringIO(path.read_text(encoding="utf-8-sig").rstrip("\r\n\x1a"))
+        skip = 1 if named else 0
+        read = {"dtype": str, "keep_default_na": False, "sep": sep, "encoding": "utf-8-sig", "skiprows": skip}
+        frame = pd.read_csv(source, **read)
+        if isinstance(source, io.StringIO):
+            source.seek(0)
+        header = pd.read_csv(source, header=None, nrows=1, **read).iloc[0].tolist()
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         if isinstance(exc, pd.errors.EmptyDataError):
             why = "is empty"

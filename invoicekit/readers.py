@@ -78,6 +78,13 @@ def sniff_separator(first_line: str) -> str:
     return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
+def excel_separator(first_line: str) -> str | None:
+    """The separator Excel's ``sep=`` first line names (``sep=;``); None
+    where the line is no such line."""
+    named = _EXCEL_SEPARATOR_LINE.fullmatch(first_line.rstrip("\r\n"))
+    return named[1] if named is not None else None
+
+
 def _read_bytes(path: Path) -> bytes:
     _check_file(path)
     try:
@@ -165,14 +172,14 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
         raise InputError(path, None, "file is empty; expected a header row and data rows")
     end = data.find(b"\n")
     first_line = (data if end < 0 else data[:end]).decode("utf-8")  # not split: that copies the rest
-    named = _EXCEL_SEPARATOR_LINE.fullmatch(first_line)
+    named = excel_separator(first_line)
     if named is not None:  # Excel's sep= line: the separator it names, the header on the next line
         data = b"" if end < 0 else data[end + 1 :].lstrip(b"\n")
         if _is_blank_text(data):
             raise InputError(path, None, "holds only Excel's sep= line; expected a header row and data rows")
         end = data.find(b"\n")
         first_line = (data if end < 0 else data[:end]).decode("utf-8")
-    sep = named[1] if named is not None else sniff_separator(first_line)
+    sep = named if named is not None else sniff_separator(first_line)
     header = next(_csv_rows(first_line, sep, path))
     trailing = 0  # separators that end the header line: the rows may end in as many
     while len(header) > 1 and not header[-1].strip():

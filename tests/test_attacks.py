@@ -387,6 +387,24 @@ def test_an_invoice_number_of_no_letter_or_digit_is_missing_and_never_posted(rob
     assert robot.reasons(*(month(m, invoice_id=f"F-{m}") for m in range(1, n + 1)), out="o2") == [""] * n
 
 
+def test_the_follow_up_counts_each_invoice_whose_number_shows_like_anothers(robot):
+    """Found by an attack on 0.9.14: the follow-up (and so the fix list and
+    the business case) counted each invoice once by its number as shown,
+    so two invoices numbered ``0101901234`` and ``0101905678`` (both shown
+    ``010190-xxxx``) or ``-`` and ``-`` (both ``'-``) counted as one. The
+    journal's own key tells them apart; a resend is still counted once."""
+    from invoicekit.followup import load_decisions
+
+    numbers = ["0101901234", "0101905678", "-", "-", "F-5", "F-6"]
+    rows = [month(m, invoice_id=n) for m, n in enumerate(numbers, start=1)]
+    code, printed, d = robot.run(*rows, out="o1")
+    assert code == 0, printed.err
+    assert d["invoice_id"].tolist()[:4] == ["010190-xxxx", "010190-xxxx", "'-", "'-"]
+    assert robot.run(month(5, invoice_id="F-5"), out="o2")[0] == 0  # a resend: the same invoice
+    counted = load_decisions(robot.journal)
+    assert counted[["run_id", "row"]].values.tolist() == [[1, r] for r in range(1, len(numbers) + 1)]
+
+
 @pytest.mark.parametrize("nameless", ["\u200b", "\u3164"])
 def test_a_grant_id_of_no_letter_or_digit_is_left_out_and_said_so(robot, nameless):
     """Found by an attack on 0.9.13: a grant whose id was a zero-width space

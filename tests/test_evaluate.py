@@ -599,6 +599,27 @@ def test_a_truth_saved_by_a_danish_excel_is_read(example_case, tmp_path, capsys)
     assert read_truth_file(truth).columns[0] == "supplier_cvr"
 
 
+@pytest.mark.parametrize("form", ["sep line", "sep line ;", "dos end", "dos end crlf"])
+def test_a_truth_with_excels_sep_line_or_a_dos_end_is_read_as_the_extracts_are(example_case, tmp_path, capsys, form):
+    """Found by an attack on 0.9.14: the extracts' readers take Excel's
+    ``sep=`` first line and a file ended by Ctrl-Z, and the truth's reader
+    refused the first as "supplier_cvr: missing" and read the second's
+    Ctrl-Z as a last row ("'' is not true/false")."""
+    decisions = _run_example(example_case, tmp_path, ["F-1", "F-2"], "marts.csv", "o")
+    sep = ";" if form.endswith(";") else ","
+    text = _truth_of(decisions, ["F-1", "F-2"]).to_csv(sep=sep, index=False)
+    if form.startswith("sep line"):
+        text = f"sep={sep}\n{text}"
+    else:
+        text = text.replace("\n", "\r\n") + "\x1a" if form.endswith("crlf") else text + "\x1a\n"
+    truth = tmp_path / "facit.csv"
+    truth.write_bytes(text.encode("utf-8"))
+    capsys.readouterr()
+    assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
+    assert "Invoices:            2\n" in capsys.readouterr().out
+    assert read_truth_file(truth)["invoice_id"].tolist() == ["F-1", "F-2"]
+
+
 def test_runs_the_truths_month_and_row_do_not_confirm_are_judged_by_supplier_and_number(example_case, tmp_path, capsys):
     """Found by a review of the run.json month: a run of an extract not
     named for its month (its month is the month it ran) was refused against
@@ -671,3 +692,33 @@ def test_a_run_json_that_cannot_say_the_month_is_passed_over(example_case, tmp_p
     capsys.readouterr()
     assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
     assert "Invoices:            1\n" in capsys.readouterr().out
+
+
+def test_invoices_whose_numbers_show_alike_each_count_and_a_number_is_found_as_check_10_reads_it(
+    example_case, tmp_path, capsys
+):
+    """Found by an attack on 0.9.14: two invoices numbered ``0101901234`` and
+    ``0101905678`` are both shown ``010190-xxxx`` (a CPR-like number masked),
+    and two numbered ``-`` both ``'-``; evaluate counted each pair as one
+    invoice, and the second (here one that should not have been paid) went
+    from the figures unsaid. By supplier and number no truth row can be told
+    to be theirs: each is left out, and said so; by month and row each is
+    judged. And the truth's ``DK29345716`` and ``f-5`` name the decisions'
+    ``29345716`` and ``F-5``, as check 10 reads them (0.9.14 refused the truth)."""
+    numbers = ["0101901234", "0101905678", "-", "-", "F-5"]
+    decisions = _run_example(example_case, tmp_path, numbers, "invoices-2019-03.csv", "o")
+    assert read_decisions([decisions])["invoice_id"].tolist() == ["010190-xxxx", "010190-xxxx", "'-", "'-", "F-5"]
+    truth = tmp_path / "truth.csv"
+    t = _truth_of(decisions, numbers)
+    t.loc[1, "should_pay"] = "false"
+    t.loc[4, ["supplier_cvr", "invoice_id"]] = ["DK29345716", "f-5"]
+    t.to_csv(truth, index=False)
+    capsys.readouterr()
+    argv = ["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Invoices:            1 (4 without truth, left out)\n" in out
+    # by month and row, each of the five is judged
+    _truth_of(decisions, numbers, month="2019-03").to_csv(truth, index=False)
+    assert main([*argv[:-1], str(tmp_path / "e2")]) == 0
+    assert "Invoices:            5\n" in capsys.readouterr().out
