@@ -780,7 +780,10 @@ def test_a_real_file_size_limit_fails_the_run_cleanly(robot, dry_run):
     assert len(robot.postings("o1")) == 11
 
 
-FORMULAS = ['=HYPERLINK("http://x","klik")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+# a tab or carriage return first is taken off by the readers with the other spaces, so it cannot reach
+# an output from an extract (an audit of 0.9.14 found "\tTAB" here tested nothing): the writers' guard
+# against them is held by tests/test_cells.py
+FORMULAS = ['=HYPERLINK("http://x","klik")', "+1+1", "-2+3", "@SUM(A1)", "=cmd|'/C calc'!A0", "-@x"]
 
 
 def test_no_text_cell_in_any_output_starts_a_formula(robot):

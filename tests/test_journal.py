@@ -238,7 +238,6 @@ V1_RUNS = "SELECT run_id, started_at, finished_at, tool_version, grants_file, gr
 
 def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_changes(example_case, tmp_path):
     journal = v1_copy(tmp_path)
-    original = journal.read_bytes()
     decisions_before, runs_before = table(journal, V1_DECISIONS), table(journal, V1_RUNS)
     assert len(decisions_before) == 25 and len(runs_before) == 2
 
@@ -249,7 +248,6 @@ def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_chan
     assert f"Journal upgraded: to schema {SCHEMA_VERSION};" in summary(res)  # the schema it is now
     assert table(backup, V1_DECISIONS).equals(decisions_before) and table(backup, V1_RUNS).equals(runs_before)
     assert table(backup, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["1"]
-    assert original  # the copy itself is a working schema-1 journal
     with Journal(journal, readonly=True) as j:
         after = j.decisions()[list(decisions_before.columns)]
     # schema 2 (and 3) keep amounts and periods typed; written back as schema 1 kept them, they are the same
