@@ -34,8 +34,8 @@ given, the grants and the support sheet); the keys have these forms:
   another supplier (``NO_GRANT_FOR_SUPPLIER`` where exactly one of the
   citizen's grants elsewhere covers the period with the invoiced amount, or
   whole days of its rate (weeks, months; a twelfth of a year rate for each
-  month of the period; whole quarter hours of an hourly rate, which has no
-  amount to expect); the citizen's other such invoices from the supplier
+  calendar month the period covers whole; an hourly grant is no evidence: it
+  has no amount to expect); the citizen's other such invoices from the supplier
   that month go with it; needs the grants).
 - ``coding:<paragraph>:<ownership>:<target_group>`` (finance): the support
   sheet lacks a coding row (or has several) for that combination;
@@ -334,6 +334,16 @@ def _whole_units(amount: np.ndarray, rate_dkk: np.ndarray, unit: np.ndarray, sta
     return out
 
 
+def _whole_months(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """How many calendar months each period from ``start`` to ``end`` (both
+    days included) covers whole."""
+    first = start.astype("datetime64[M]")
+    first = first + (first.astype("datetime64[D]") < start)  # a month begun after its 1st is not whole
+    after = end + np.timedelta64(1, "D")
+    last = after.astype("datetime64[M]")  # the month after the last whole one
+    return np.maximum((last - first).astype(np.int64), 0)
+
+
 def _whole_steps(amount: np.ndarray, step: np.ndarray) -> np.ndarray:
     """Whether each amount is one or more whole ``step`` (to the øre, each step
     rounded as an invoice rounds it)."""
@@ -528,7 +538,9 @@ def _grant_fixes(
     if grants is not None:
         nfs = manual[(manual["reason"] == "NO_GRANT_FOR_SUPPLIER") & manual["period_start"].notna()]
         c = _with_grants(nfs, grants)
-        c = c[c["g_supplier_cvr"] != c["supplier_cvr"]]
+        # an hourly grant has no amount to expect, and the robot posts no invoice of one (NO_FIXED_RATE):
+        # no evidence, and no fix that could win anything
+        c = c[(c["g_supplier_cvr"] != c["supplier_cvr"]) & (c["rate_unit"] != "hour")]
         c = c[_covering(c)]
         c = c.assign(_exp=_expected_dkk(c))
         amount = c["amount"].to_numpy(dtype=float)
@@ -537,12 +549,11 @@ def _grant_fixes(
         ps = c["period_start"].to_numpy(dtype="datetime64[D]")
         # the grant's amount, or whole days (weeks, months, twelfths of a year) of it: days of
         # attendance, no more than the period holds, where a year's rate may be billed a twelfth for
-        # each month the period touches; an hourly rate (no amount to expect) in whole quarter hours
+        # each calendar month the period covers whole
         whole = _whole_units(amount, rate_dkk, unit, ps)
-        months = (c["period_end"].to_numpy(dtype="datetime64[M]") - ps.astype("datetime64[M]")).astype(np.int64) + 1
+        months = _whole_months(ps, c["period_end"].to_numpy(dtype="datetime64[D]"))
         most = np.where(unit == "year", np.fmax(c["_exp"].to_numpy(dtype=float), months * rate_dkk / 12), c["_exp"])
-        hours = (unit == "hour") & _whole_steps(amount, rate_dkk / 4)
-        c = c[(np.abs(c["_exp"] - amount) <= s.tolerance) | (whole & (amount <= most + s.tolerance)) | hours]
+        c = c[(np.abs(c["_exp"] - amount) <= s.tolerance) | (whole & (amount <= most + s.tolerance))]
         c = c[~c["label"].duplicated(keep=False)]
         elsewhere = {r.label: (r.grant_id, r.g_supplier_cvr) for r in c.itertuples(index=False)}
         # the citizen's other invoices from the supplier this month (an extra, a fee) belong to the same grant

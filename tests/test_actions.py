@@ -291,35 +291,38 @@ def test_days_of_attendance_fit_a_grant_at_another_supplier_and_the_citizens_ext
     }
 
 
-def test_a_twelfth_of_a_year_rate_and_whole_quarter_hours_fit_a_grant_at_another_supplier():
-    # November billed as a twelfth of a year rate (292.373 kr.): more than its 30 days of 365
-    # (24.031,75 kr.), and what a supplier bills monthly; an hourly grant has no amount to
-    # expect, so whole quarter hours of its rate fit it (12 h, 32,5 h at 452,31 kr.)
+def test_a_twelfth_of_a_year_rate_a_whole_month_fits_a_grant_at_another_supplier_and_hours_never_do():
+    """November billed as a twelfth of a year rate (292.373 kr.): more than
+    its 30 days of 365 (24.031,75 kr.), and what a supplier bills monthly
+    (0.9.14 proposed to create a second grant). Only for the calendar months
+    the period covers whole (a review of the first version: two twelfths
+    for 30.11-01.12 fitted). An hourly grant elsewhere is no evidence: it
+    has no amount to expect (28.500 kr. is whole quarter hours of 400 kr. by
+    chance), and the robot posts no invoice of one."""
     g = grants(
         ("G-YEAR", A, "108-LAN", S2, "292373.00", "year", "2018-01-01", ""),
-        ("G-HOUR", B, "85-STOT", S2, "452.31", "hour", "2018-01-01", ""),
-        ("G-HOUR-C", C, "85-STOT", S2, "452.31", "hour", "2018-01-01", ""),
+        ("G-HOUR", B, "85-STOT", S2, "400.00", "hour", "2018-01-01", ""),
     )
-    d = frame(
-        decision(1, "NO_GRANT_FOR_SUPPLIER", month="2018-12", start="2018-11-01", amount=24364.42),
-        decision(2, "NO_GRANT_FOR_SUPPLIER", month="2018-12", start="2018-11-01", cpr_masked=MASKED[B],
-                 amount=14700.08),
-        decision(3, "NO_GRANT_FOR_SUPPLIER", month="2018-12", start="2018-11-01", cpr_masked=MASKED[C],
-                 amount=5000.00),
-        decision(4, month="2018-12"),
-    )  # fmt: skip
-    a = fix_list(d, grants=g)
-    assert dict(zip(a.invoices["row"], a.invoices["fix_key"], strict=True)) == {
-        1: "grant_supplier:G-YEAR",
-        2: "grant_supplier:G-HOUR",
-        3: f"grant_missing:030380-xxxx:{S1}",  # 11,05 hours: not the grant's rate
-    }
-    # two twelfths are more than one month holds: not days of the grant
-    two = frame(
-        decision(1, "NO_GRANT_FOR_SUPPLIER", month="2018-12", start="2018-11-01", amount=48728.83),
-        decision(2, month="2018-12"),
-    )
-    assert fix_list(two, grants=g).fixes["fix_key"].tolist() == [f"grant_missing:010190-xxxx:{S1}"]
+
+    def invoice(amount: float, start: str, end: str | None = None, cpr: str = A) -> pd.DataFrame:
+        fields = {"end": end} if end else {}
+        return frame(
+            decision(1, "NO_GRANT_FOR_SUPPLIER", month="2018-12", start=start, cpr_masked=MASKED[cpr], amount=amount,
+                     **fields),
+            decision(2, month="2018-12"),
+        )  # fmt: skip
+
+    def fixes(d: pd.DataFrame) -> list[str]:
+        return fix_list(d, grants=g).fixes["fix_key"].tolist()
+
+    assert fixes(invoice(24364.42, "2018-11-01")) == ["grant_supplier:G-YEAR"]
+    assert fixes(invoice(48728.83, "2018-11-01", "2018-12-31")) == ["grant_supplier:G-YEAR"]  # two months
+    # more twelfths than the period holds whole months: not days of the grant
+    missing = [f"grant_missing:010190-xxxx:{S1}"]
+    assert fixes(invoice(48728.83, "2018-11-01")) == missing
+    assert fixes(invoice(48728.83, "2018-11-30", "2018-12-01")) == missing
+    assert fixes(invoice(24364.42, "2018-11-16", "2018-12-15")) == missing
+    assert fixes(invoice(28500.00, "2018-11-01", cpr=B)) == [f"grant_missing:020285-xxxx:{S1}"]
 
 
 def test_a_grant_at_another_supplier_that_fits_the_amount_is_to_be_moved():
