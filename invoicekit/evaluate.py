@@ -40,7 +40,7 @@ from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
 from invoicekit.readers import DOS_END_OF_FILE, excel_separator, sniff_separator
-from invoicekit.reasons import MANUAL, POSTED
+from invoicekit.reasons import DUPLICATE_INVOICE, MANUAL, POSTED
 from invoicekit.vocabulary import CPR_MASK, FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, names_something, run_month
 
 OUTCOMES = ("posted_right", "posted_wrong", "manual_payable", "manual_held")
@@ -362,24 +362,30 @@ def invoice_keys(frame: pd.DataFrame) -> pd.DataFrame:
     the number as shown cannot tell one invoice from another: blank, of no
     letter or digit (``'-``), or masked as a CPR number (two invoices
     numbered ``0101901234`` and ``0101905678`` are both shown
-    ``010190-xxxx``)."""
-    shown = _text(frame["invoice_id"])
-    number = normalise_numbers(shown.to_numpy(dtype=object))
-    alike = ~shown.map(names_something).to_numpy(dtype=bool) | shown.str.contains(CPR_MASK, regex=False).to_numpy()
-    number[alike] = ""
+    ``010190-xxxx``). ``shown``: the number as shown, compared so."""
+    text = _text(frame["invoice_id"])
+    shown = normalise_numbers(text.to_numpy(dtype=object))
+    alike = ~text.map(names_something).to_numpy(dtype=bool) | text.str.contains(CPR_MASK, regex=False).to_numpy()
+    number = np.where(alike, "", shown).astype(object)
     if "invoice_key" in frame.columns:  # the journal's own key: CPR-like numbers hashed, each its own
         kept = frame["invoice_key"].notna().to_numpy()
         number[kept] = frame["invoice_key"].to_numpy(dtype=object)[kept]
-    return pd.DataFrame({"cvr": cvr_key(frame["supplier_cvr"]), "number": number}, index=frame.index)
+    return pd.DataFrame({"cvr": cvr_key(frame["supplier_cvr"]), "number": number, "shown": shown}, index=frame.index)
 
 
 def first_decision(decisions: pd.DataFrame) -> np.ndarray:
     """True where a decision is its invoice's first: each invoice counts once
     (a resend under the same supplier and number, compared as check 10
     compares numbers, is the same invoice, :func:`invoice_keys`); numbers
-    that cannot be told apart all count."""
+    that cannot be told apart all count, but for a resend check 10 found
+    (``DUPLICATE_INVOICE``) under a number an earlier decision shows alike:
+    the invoice it resends, whatever its key (a number masked alike, or
+    keyed by an older release of the journal)."""
     key = invoice_keys(decisions)
-    later = key.duplicated(keep="first").to_numpy() & (key["number"] != "").to_numpy()
+    later = key.duplicated(["cvr", "number"], keep="first").to_numpy() & (key["number"] != "").to_numpy()
+    if "reason" in decisions.columns:
+        resent = (decisions["reason"] == DUPLICATE_INVOICE).to_numpy()
+        later |= resent & key.duplicated(["cvr", "shown"], keep="first").to_numpy() & (key["shown"] != "").to_numpy()
     return ~later
 
 
@@ -636,8 +642,7 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     d["month"] = _text(d["month"]) if "month" in d else ""
     d["row"] = truth_rows(d["row"], "decisions") if "row" in d else np.arange(1, len(d) + 1)
     d["amount"] = np.where(known_amount, units / MONEY_SCALE, np.nan)
-    # masked or naming nothing: no history row can be told to be the invoice's (left out, below)
-    key = invoice_keys(d.drop(columns=["invoice_key"], errors="ignore"))["number"].to_numpy(dtype=object)
+    key = normalise_numbers(d["invoice_id"].to_numpy(dtype=object))  # as the history keys its numbers, shown
     d["invoice_key"] = key
     robot_ore = np.where(known_amount, (units + ORE // 2) // ORE, 0)
     sig = posting_signature(d["psp_element"].to_numpy(dtype=object), d["art"].to_numpy(dtype=object), robot_ore)

@@ -37,6 +37,10 @@ REASONS: tuple[str, ...] = (
 #: checks one code each: the line-by-line layer (:mod:`invoicekit.lines`) sets it.
 LINES_MISMATCH = "LINES_MISMATCH"
 
+#: check 10's code: a resend of an invoice already seen (read by the evaluation, which counts it once)
+DUPLICATE_INVOICE = "DUPLICATE_INVOICE"
+assert DUPLICATE_INVOICE in REASONS
+
 #: check number (1-based) of each reason
 CHECK_NUMBER: dict[str, int] = {code: i + 1 for i, code in enumerate(REASONS)}
 

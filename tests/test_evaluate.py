@@ -260,6 +260,18 @@ def test_history_judges_psp_element_art_and_amount_to_the_oere_without_a_grant()
     assert evaluate_history(as_file, history).invoices["outcome"].tolist() == ev.invoices["outcome"].tolist()
 
 
+def test_history_finds_an_invoice_whose_number_is_shown_masked():
+    """Found by a review of 0.9.15's first version: a supplier numbering its
+    invoices by date and sequence (``0103190042``, shown ``010319-xxxx`` in
+    decisions.csv) had every invoice left out and its history rows listed as
+    never decided. The history keys its numbers as decisions.csv shows them."""
+    decisions = _decisions([("010319-xxxx", "posted", "G1", "P1", "40000000", 1000.00)])
+    history = _opus([("0103190042", "1.000,00", "P1", "40000000")])
+    ev = evaluate_history(decisions, history)
+    assert ev.invoices["outcome"].tolist() == ["posted_right"]
+    assert ev.history_only.empty and ev.summary["without_truth"] == 0
+
+
 def test_an_invoice_with_an_unreadable_history_row_is_left_out_not_judged():
     decisions = _decisions([("A", "posted", "G1", "P1", "40000000", 100.0), ("B", "manual", "", "", "", 5.0)])
     history = _opus([("A", "100,00", "P1", "40000000"), ("A", "1,005", "P1", "40000000"), ("C", "1,00", "P", "4")])
@@ -705,13 +717,18 @@ def test_invoices_whose_numbers_show_alike_each_count_and_a_number_is_found_as_c
     to be theirs: each is left out, and said so; by month and row each is
     judged. And the truth's ``DK29345716`` and ``f-5`` name the decisions'
     ``29345716`` and ``F-5``, as check 10 reads them (0.9.14 refused the truth)."""
-    numbers = ["0101901234", "0101905678", "-", "-", "F-5"]
+    # the last a resend of the first: check 10 says so (DUPLICATE_INVOICE), and it counts once (a review
+    # of the first version of this fix: it counted it twice from decisions.csv, once in memory)
+    numbers = ["0101901234", "0101905678", "-", "-", "F-5", "0101901234"]
     decisions = _run_example(example_case, tmp_path, numbers, "invoices-2019-03.csv", "o")
-    assert read_decisions([decisions])["invoice_id"].tolist() == ["010190-xxxx", "010190-xxxx", "'-", "'-", "F-5"]
+    d = read_decisions([decisions])
+    assert d["invoice_id"].tolist() == ["010190-xxxx", "010190-xxxx", "'-", "'-", "F-5", "010190-xxxx"]
+    assert d["reason"].iloc[-1] == "DUPLICATE_INVOICE"
     truth = tmp_path / "truth.csv"
     t = _truth_of(decisions, numbers)
     t.loc[1, "should_pay"] = "false"
     t.loc[4, ["supplier_cvr", "invoice_id"]] = ["DK29345716", "f-5"]
+    t = t.iloc[:5]  # the resend is no invoice of its own
     t.to_csv(truth, index=False)
     capsys.readouterr()
     argv = ["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]
@@ -719,6 +736,6 @@ def test_invoices_whose_numbers_show_alike_each_count_and_a_number_is_found_as_c
     out = capsys.readouterr().out
     assert "Invoices:            1 (4 without truth, left out)\n" in out
     # by month and row, each of the five is judged
-    _truth_of(decisions, numbers, month="2019-03").to_csv(truth, index=False)
+    _truth_of(decisions, numbers, month="2019-03").iloc[:5].to_csv(truth, index=False)
     assert main([*argv[:-1], str(tmp_path / "e2")]) == 0
     assert "Invoices:            5\n" in capsys.readouterr().out

@@ -1054,3 +1054,18 @@ def test_a_schema_1_journal_whose_run_lost_its_decisions_is_refused_read_or_migr
         run_example(example_case, tmp_path / "out", journal)
     assert len(table(journal, "SELECT run_id FROM runs")) == 2  # nothing recorded; the old file kept as the backup
     assert (tmp_path / "journal.sqlite.schema1-backup").exists()
+
+
+def test_the_follow_up_counts_a_resend_of_a_masked_number_once_in_a_schema_1_journal(tmp_path):
+    """Found by a review of 0.9.15's first version: a journal that keeps no
+    invoice keys (schema 1, read as it is) shows a resend of a CPR-like
+    number only masked (``050419-xxxx`` twice), and the follow-up counted it
+    as a second invoice. Check 10 called it a duplicate: it counts once."""
+    from invoicekit.followup import load_decisions
+
+    journal = v1_copy(tmp_path)
+    d = table(journal, "SELECT run_id, row, invoice_id, reason FROM decisions WHERE invoice_id LIKE '%xxxx'")
+    assert d.values.tolist() == [[2, 2, "050419-xxxx", ""], [2, 3, "050419-xxxx", "DUPLICATE_INVOICE"]]
+    counted = load_decisions(journal)
+    assert len(counted) == 23
+    assert counted.loc[counted["run_id"] == 2, "row"].tolist() == [1, 2]
