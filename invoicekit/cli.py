@@ -299,7 +299,13 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
         help="a world folder (invoicekit synth): replayed in memory and compared with its truth.csv",
     )
     p.add_argument("--rules", metavar="PATH", help="with --world: business rules (default: the world's rules.toml)")
-    p.add_argument("--decisions", nargs="+", metavar="FILE", help="decisions.csv files from test runs, oldest first")
+    p.add_argument(
+        "--decisions",
+        nargs="+",
+        action="extend",
+        metavar="FILE",
+        help="decisions.csv files from test runs, oldest first (after one --decisions, or each after its own)",
+    )
     p.add_argument(
         "--truth", metavar="FILE", help="with --decisions: the truth (truth.csv, or the specialist's postings)"
     )
@@ -607,8 +613,10 @@ def _types_parser(sub: argparse._SubParsersAction) -> None:
         "--invoices",
         required=True,
         nargs="+",
+        action="extend",
         metavar="FILE",
-        help="one or more invoice extracts (.csv or .xlsx, as for invoicekit run), in the order received",
+        help="one or more invoice extracts (.csv or .xlsx, as for invoicekit run), in the order received "
+        "(after one --invoices, or each after its own)",
     )
     p.add_argument(
         "--labels",
@@ -619,8 +627,10 @@ def _types_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--decisions",
         nargs="+",
+        action="extend",
         metavar="FILE",
-        help="the robot's decisions.csv for the extracts (one per extract, same order), for the share posted",
+        help="the robot's decisions.csv for the extracts (one per extract, same order), for the share posted "
+        "(after one --decisions, or each after its own)",
     )
     p.add_argument(
         "--grants",
@@ -801,7 +811,13 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="the truth (a world's truth.csv, or a specialist's postings in its columns) to count wrong postings",
     )
-    q.add_argument("--control", nargs="+", metavar="FILE", help="filled-in control sheets from invoicekit sample draw")
+    q.add_argument(
+        "--control",
+        nargs="+",
+        action="extend",
+        metavar="FILE",
+        help="filled-in control sheets from invoicekit sample draw (after one --control, or each after its own)",
+    )
     q.add_argument("--target", default="0.50", metavar="RATE", help="the target automation rate (default 0.50)")
     q.add_argument(
         "--config",

@@ -772,3 +772,22 @@ def test_a_blank_path_is_refused_before_anything_is_read(argv, tmp_path, monkeyp
     err = capsys.readouterr().err
     assert "is blank; expected the name of a file or a folder" in err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("argv", "dest"),
+    [
+        (["report", "followup", "--journal", "j", "--out", "o", "--control", "a.xlsx", "--control", "b.xlsx"], "control"),
+        (["types", "--out", "o", "--invoices", "a.csv", "--invoices", "b.csv"], "invoices"),
+        (["types", "--out", "o", "--invoices", "a.csv", "b.csv", "--decisions", "a.csv", "--decisions", "b.csv"],
+         "decisions"),
+        (["evaluate", "--truth", "t.csv", "--out", "o", "--decisions", "a.csv", "--decisions", "b.csv"], "decisions"),
+    ],
+)  # fmt: skip
+def test_an_option_of_several_files_given_again_keeps_the_files_before(argv, dest):
+    """Found by an attack on 0.9.14: ``--control a --control b`` used b
+    alone (a rejected sample control left the follow-up without a word), as
+    did ``types --invoices`` and ``evaluate --decisions``."""
+    args = build_parser(argv).parse_args(argv)
+    expected = ["a.xlsx", "b.xlsx"] if dest == "control" else ["a.csv", "b.csv"]
+    assert getattr(args, dest) == expected
