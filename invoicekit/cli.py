@@ -1199,7 +1199,6 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
     from invoicekit.tune import parse_rate
 
     c, p = parse_rate(args.confidence, "--confidence"), parse_rate(args.tolerable, "--tolerable")
-    refuse_cpr_in_file_name(args.out, "--out")  # the command printed to evaluate it would name it masked
     control = draw(args.journal, args.month, c, p, args.expected_errors, args.seed)
     path = control.write(args.out)
     info = control.info
@@ -1546,6 +1545,10 @@ def _os_error_line(exc: OSError, args: argparse.Namespace, argv: Sequence[str]) 
     return ": ".join([str(exc.filename), *(exact + around)[:1], why])
 
 
+#: the options naming a file or folder a command makes (argparse's dest, the option)
+_MADE_FILES = (("out", "--out"), ("chart", "--chart"), ("log_file", "--log-file"), ("new_journal", "--new-journal"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
@@ -1557,6 +1560,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"invoicekit: error: {mask_cpr_text(line)}", file=sys.stderr)
 
     try:
+        # a file or folder the command would make, named with what reads as a CPR number, would keep
+        # that number in its name, and be named masked (as a file that does not exist) in all it says
+        for dest, option in _MADE_FILES:
+            if getattr(args, dest, None):
+                refuse_cpr_in_file_name(getattr(args, dest), option)
         with _logging(args):
             try:
                 log.info("invoicekit %s %s started", __version__, command)

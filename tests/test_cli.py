@@ -791,3 +791,34 @@ def test_an_option_of_several_files_given_again_keeps_the_files_before(argv, des
     args = build_parser(argv).parse_args(argv)
     expected = ["a.xlsx", "b.xlsx"] if dest == "control" else ["a.csv", "b.csv"]
     assert getattr(args, dest) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["report", "followup", "--journal", "j.sqlite", "--out", "{tmp}/out-0101901234"], "--out"),
+        (["report", "business-case", "--journal", "j.sqlite", "--out", "{tmp}/bc-010190-1234"], "--out"),
+        (["actions", "--journal", "j.sqlite", "--out", "{tmp}/act-0101901234"], "--out"),
+        (["tune", "--world", "w", "--grid", "tolerance=1", "--out", "{tmp}/tune-0101901234"], "--out"),
+        (["types", "--invoices", "a.csv", "--out", "{tmp}/0101901234"], "--out"),
+        (["explain", "--grants", "g.csv", "--invoices", "i.csv", "--support-sheet", "s.xlsx", "--invoice-id", "F-1",
+          "--chart", "{tmp}/0101901234.png"], "--chart"),
+        (["replay", "--world", "w", "--new-journal", "{tmp}/j.sqlite", "--out", "{tmp}/0101901234"], "--out"),
+        (["replay", "--world", "w", "--new-journal", "{tmp}/0101901234.sqlite", "--out", "{tmp}/r"], "--new-journal"),
+        (["evaluate", "--world", "w", "--out", "{tmp}/e-0101901234"], "--out"),
+        (["run", "--grants", "g.csv", "--invoices", "i.csv", "--support-sheet", "s.xlsx", "--dry-run", "--out",
+          "{tmp}/o", "--log-file", "{tmp}/0101901234.log"], "--log-file"),
+    ],
+)  # fmt: skip
+def test_no_command_makes_a_file_named_with_a_cpr_number(tmp_path, capsys, argv, option):
+    """Found by an attack on 0.9.14: the report, business case, fix list,
+    tune, types and explain made a folder or file named with a full CPR
+    number (``--out out-0101901234``), then printed its path masked, a path
+    that does not exist. Only sample draw and run's journal refused it."""
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(argv) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert option in line and "holds what reads as a CPR number" in line and "1234" not in line
+    assert list(tmp_path.iterdir()) == []
