@@ -177,6 +177,9 @@ class Actions:
     invoices: pd.DataFrame
     total: int
     notes: list[str] = field(default_factory=list)
+    #: of ``invoices``, those decided again (a resend of an invoice decided before): listed with
+    #: their owner and the robot's message, not counted among the month's invoices
+    again: int = 0
 
     def by_owner(self) -> dict[str, pd.DataFrame]:
         """The fixes per owner, in :data:`OWNERS` order, owners without a fix left out."""
@@ -188,11 +191,16 @@ class Actions:
 
     def text(self, top: int = 5) -> str:
         unlocked = int(self.fixes["invoices"].sum())
-        manual = len(self.invoices)
+        manual = len(self.invoices) - self.again
         lines = [
             f"{self.month}: {manual:,} manual invoices of {self.total:,}; {len(self.fixes)} fixes would unlock "
             f"{unlocked:,} of them ({en_number(100 * unlocked / max(self.total, 1), 1)} points)."
         ]
+        if self.again:
+            lines.append(
+                f"Listed too: {self.again:,} sent again (decided before; counted at their first decision), "
+                "with the robot's message"
+            )
         for r in self.fixes.head(top).itertuples(index=False):
             lines.append(f"  {r.points:5.1f} pt  {r.owner:<14} {r.fix_key}")
         lines.extend(f"Note: {n}" for n in self.notes)
@@ -781,6 +789,7 @@ def fix_list(
     month: str | None = None,
     settings: Settings | None = None,
     run_months: list[str] | None = None,
+    again: pd.DataFrame | None = None,
 ) -> Actions:
     """The fix list of ``month`` (default: the last month in ``decisions``,
     or of ``run_months``, every month the robot ran in, when given: a month
@@ -791,7 +800,11 @@ def fix_list(
     are read as evidence (a rate changed from a date on), the fixes link only
     ``month``'s invoices. ``grants`` (the month's Sensum extract) and
     ``support`` (the support sheet) are optional: without them the fixes that
-    need them are not proposed, and ``notes`` says so."""
+    need them are not proposed, and ``notes`` says so. ``again``: the
+    decisions that are not their invoice's first
+    (:func:`invoicekit.followup.decided_again`): the month's manual ones are
+    listed among ``invoices`` too, with their owner and the robot's message,
+    never linked to a fix nor counted among the month's invoices."""
     s = settings or Settings()
     if not len(decisions):
         raise ValueError("no decisions: expected the journal's decisions with their month")
@@ -875,6 +888,20 @@ def fix_list(
 
     inv = manual.copy()
     inv["fix_key"] = pd.Series([fix_of.get(i, "") for i in inv.index], index=inv.index, dtype=object)
+    repeated = 0
+    if again is not None and len(again):
+        posted_again = again["posted"] if "posted" in again.columns else again["status"] == POSTED
+        more = again[(again["month"] == month) & ~posted_again]
+        if len(more):
+            texts = ("supplier_cvr", "cpr_masked", "invoice_id", "message", "reason")
+            more = more.assign(fix_key="", **{c: more[c].fillna("").astype(str) for c in texts if c in more})
+            inv = pd.concat([inv, more[[c for c in inv.columns if c in more.columns]]], ignore_index=True)
+            inv = (
+                inv.sort_values("row", kind="stable")
+                if "run_id" not in inv
+                else inv.sort_values(["run_id", "row"], kind="stable")
+            )
+            repeated = len(more)
     action_of = dict(zip(fixes["fix_key"], fixes["action"], strict=True))
     owner_of = dict(zip(fixes["fix_key"], fixes["owner"], strict=True))
     inv["owner"] = [
@@ -887,4 +914,4 @@ def fix_list(
     links = inv[inv["fix_key"] != ""]
     links = links.assign(_o=links["fix_key"].map(order)).sort_values(["_o", "row"], kind="stable")
     links = links[list(LINK_COLUMNS)].reset_index(drop=True)
-    return Actions(month=month, fixes=fixes, links=links, invoices=inv, total=scope_total, notes=notes)
+    return Actions(month=month, fixes=fixes, links=links, invoices=inv, total=scope_total, notes=notes, again=repeated)

@@ -1339,12 +1339,13 @@ def cmd_actions(args: argparse.Namespace) -> int:
     from invoicekit.action_files import write_actions
     from invoicekit.actions import fix_list, rules_from_journal
     from invoicekit.extracts import read_grants, read_support_sheet
-    from invoicekit.followup import load_decisions, run_months
+    from invoicekit.followup import decided_again, first_decisions, load_every_decision, run_months
     from invoicekit.vocabulary import MONTH
 
     if args.month is not None and not MONTH.fullmatch(args.month):
         raise InputError(None, "--month", f"{quoted(args.month)} is not a month; expected YYYY-MM")
-    decisions = load_decisions(args.journal)
+    every = load_every_decision(args.journal)
+    decisions = first_decisions(every)
     months = run_months(args.journal)  # with those whose runs found no invoice
     if args.month is not None and args.month not in months:
         raise InputError(
@@ -1354,7 +1355,9 @@ def cmd_actions(args: argparse.Namespace) -> int:
     support = read_support_sheet(args.support_sheet) if args.support_sheet else None
     _warn_if_not_read(args, args.month or months[-1])
     settings = rules_from_journal(args.journal, args.month or months[-1])
-    actions = fix_list(decisions, grants, support, month=args.month, settings=settings, run_months=months)
+    actions = fix_list(
+        decisions, grants, support, month=args.month, settings=settings, run_months=months, again=decided_again(every)
+    )
     paths = write_actions(actions, args.out, template=args.template)
     if not args.quiet:
         _show(actions.text())

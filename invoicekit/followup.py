@@ -48,6 +48,21 @@ UNKNOWN_DA = "Ukendt (ingen bevilling passede)"
 def load_decisions(journal: str | Path) -> pd.DataFrame:
     """Every decision in the journal with its run's ``month``, each invoice
     once at its first decision, in the order decided."""
+    return first_decisions(load_every_decision(journal))
+
+
+def decided_again(every: pd.DataFrame) -> pd.DataFrame:
+    """Of :func:`load_every_decision`, the decisions that are not their
+    invoice's first (a resend the robot held as a duplicate), with ``posted``."""
+    out = every[~first_decision(every)].reset_index(drop=True)
+    out["posted"] = out["status"] == POSTED
+    return out
+
+
+def load_every_decision(journal: str | Path) -> pd.DataFrame:
+    """Every decision in the journal with its run's ``month``, in the order
+    decided: an invoice sent again once for each time (:func:`load_decisions`
+    counts it once)."""
     path = Path(journal)
     if not path.exists():
         raise InputError(path, None, "does not exist; expected the robot's journal (--journal of invoicekit run)")
@@ -58,7 +73,7 @@ def load_decisions(journal: str | Path) -> pd.DataFrame:
         raise InputError(path, None, "holds no decisions yet; expected a journal the robot has run with")
     month = _months_of_runs(runs)
     d.insert(0, "month", d["run_id"].map(month))
-    return first_decisions(d)
+    return d
 
 
 def run_months(journal: str | Path) -> list[str]:

@@ -546,6 +546,37 @@ def test_command_writes_the_list_on_a_replayed_municipality(world, tmp_path, cap
         assert not CPR_RE.search("\n".join(p.text for p in docx.Document(str(letter)).paragraphs))
 
 
+def test_every_manual_decision_of_the_month_is_listed_resends_too(world, tmp_path, capsys):
+    """Found by an attack on 0.9.14: the fix list read each invoice at its
+    first decision only, so a resend the robot held as a duplicate (its note
+    in OPUS: do not pay it again) was in no list, though the README said
+    duplicates get an owner and the robot's message. Each month's manual
+    rows in decisions.csv are the workbook's manual invoices; the month's
+    count of invoices (the follow-up's) stays each invoice once."""
+    from invoicekit.followup import load_decisions
+
+    first, resent = load_decisions(world / "journal.sqlite"), 0
+    for folder in sorted(p for p in (world / "replay").iterdir() if p.is_dir()):
+        month = folder.name
+        decided = pd.read_csv(folder / "decisions.csv", dtype=str, keep_default_na=False)
+        manual = decided[decided["status"] == "manual"]
+        again = int((manual["reason"] == "DUPLICATE_INVOICE").sum())
+        out = tmp_path / month
+        argv = ["actions", "--journal", str(world / "journal.sqlite"), "--month", month, "--out", str(out)]
+        assert main(argv) == 0
+        printed = capsys.readouterr().out
+        listed = pd.read_excel(out / "actions.xlsx", sheet_name="Manuelle fakturaer", engine="openpyxl")
+        assert len(listed) == len(manual), month
+        counted = re.search(r"(\d+) manual invoices of (\d+)", printed)
+        repeated = re.search(r"Listed too: (\d+) sent again", printed)
+        n_again = int(repeated[1]) if repeated else 0
+        # the sent again are the duplicates, and any other decision of a number decided before
+        assert n_again >= again and int(counted[1]) + n_again == len(manual)
+        assert int(counted[2]) == int((first["month"] == month).sum())  # the follow-up's count
+        resent += again
+    assert resent  # the world resends invoices: the case is tested
+
+
 @pytest.mark.parametrize(
     "args, says",
     [
