@@ -648,13 +648,15 @@ def measure(journal: str | Path, months: int = 3) -> dict[str, Measurement]:
     - ``automation_rate``: posted over invoices in the last ``months`` full
       months (what the robot does now); its interval Clopper–Pearson's.
 
-    The month under way is left out, unless it is the only one. A month whose
-    runs found no invoice counts in the volume (as none), not in the rate."""
+    The month under way is left out, unless it is the only one, or the only
+    one with invoices (the volume and the rate are then measured over the
+    same months). A month whose runs found no invoice counts in the volume
+    (as none), not in the rate."""
     monthly = monthly_table(load_decisions(journal), months=run_months(journal))
     this_month = dt.date.today().strftime("%Y-%m")
     full = monthly[monthly["month"] < this_month]
-    under_way = not len(full)
-    if under_way:  # only this month so far: measure it, and say so
+    under_way = not len(full) or (full["invoices"].sum() == 0 and monthly["invoices"].sum() > 0)
+    if under_way:  # only this month so far, or only it found invoices: measure it, and say so
         full = monthly
     count = int(full["invoices"].sum())
     scale = 12 / len(full)

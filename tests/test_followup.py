@@ -371,6 +371,32 @@ def test_a_month_whose_only_run_found_no_invoice_is_shown_not_dropped(tmp_path, 
     assert f.hours["month"].tolist() == ["2019-03", "2019-04"] and f.hours["hours_saved"].iat[1] == 0
 
 
+def test_the_business_case_measures_volume_and_rate_over_the_same_months(tmp_path):
+    """Found by an attack on 0.9.14: an empty extract of a past month, then
+    an extract named for no month (so of the month under way): the volume
+    was measured over the past month alone (0 invoices a year) and the rate
+    over the month under way, and the case came out with no hours saved and
+    an NPV of -497,425 kr. Both are measured over the months with invoices."""
+    import datetime as dt
+
+    from invoicekit.business_case import measure
+    from invoicekit.run import run
+
+    example = Path(__file__).parent / "data" / "example"
+    empty, unnamed = tmp_path / "regninger-2018-12.csv", tmp_path / "regninger.csv"
+    empty.write_bytes((example / "regninger.csv").read_bytes().splitlines(keepends=True)[0])
+    unnamed.write_bytes((example / "regninger.csv").read_bytes())
+    journal = tmp_path / "j.sqlite"
+    run(example / "bevillinger.csv", empty, example / "stoetteark.xlsx", tmp_path / "o1", new_journal=journal)
+    run(example / "bevillinger.csv", unnamed, example / "stoetteark.xlsx", tmp_path / "o2", journal=journal)
+    m = measure(journal)
+    volume, rate = m["invoices_per_year"], m["automation_rate"]
+    invoices = len(load_decisions(journal))
+    assert invoices > 0 and volume.invoices == invoices and volume.value == round(invoices * 12 / 2)
+    assert volume.under_way and volume.last_month == dt.date.today().strftime("%Y-%m")
+    assert rate.last_month == volume.last_month
+
+
 def test_a_month_without_a_run_between_two_is_shown_as_a_gap_not_closed(tmp_path):
     """The robot ran in March and May, not in April: the follow-up's table,
     workbook and chart show April as 'ingen kørsel' (no invoices, no rate),
