@@ -70,6 +70,13 @@ def load_every_decision(journal: str | Path) -> pd.DataFrame:
         runs = j.runs()
         d = j.decisions()
     if not len(d):
+        if len(runs):  # the robot ran with it, and found no invoice
+            raise InputError(
+                path,
+                None,
+                f"holds no decisions yet: its {len(runs)} run(s) found no invoices; expected a journal with a run "
+                "that decided invoices",
+            )
         raise InputError(path, None, "holds no decisions yet; expected a journal the robot has run with")
     month = _months_of_runs(runs)
     d.insert(0, "month", d["run_id"].map(month))

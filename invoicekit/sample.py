@@ -304,8 +304,9 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
         raise InputError(
             path, None, f"cannot be read as a workbook ({type(exc).__name__}); expected an .xlsx file"
         ) from None
-    if SHEET_SAMPLE not in sheets or SHEET_INFO not in sheets:
-        raise InputError(path, SHEET_SAMPLE, f"sheet missing; expected the sheets {SHEET_SAMPLE} and {SHEET_INFO}")
+    for name in (SHEET_SAMPLE, SHEET_INFO):
+        if name not in sheets:
+            raise InputError(path, name, f"sheet missing; expected the sheets {SHEET_SAMPLE} and {SHEET_INFO}")
     sample = sheets[SHEET_SAMPLE]
     if FINDING not in sample:
         raise InputError(path, f"{SHEET_SAMPLE}: {FINDING}", "column missing; expected the finding column")
@@ -431,10 +432,12 @@ def _as_drawn(
     drawn = set(zip(again["run_id"].astype(int), again["row"].astype(int), strict=True))
     rows = set(zip(sample["Kørsel"].astype(int), sample["Række"].astype(int), strict=True))
     if rows != drawn:
-        missing = len(drawn - rows)
+        missing, other = len(drawn - rows), len(rows - drawn)
         raise InputError(
-            path, SHEET_SAMPLE, f"holds other rows than the sample its lines draw from {journal} ({missing} of the "
-            f"{len(drawn)} drawn with seed {int(seed)} missing); expected the rows drawn, none removed or changed"
+            path, SHEET_SAMPLE, f"holds other rows than the sample its lines draw from {journal} (drawn again with "
+            f"seed {int(seed)}, confidence {confidence:g}, tolerable rate {tolerable:g} and {int(expected)} expected "
+            f"errors: {len(drawn)} rows, {missing} of them missing here, and {other} rows here not drawn); expected "
+            f"the rows and the lines of {SHEET_INFO} as sample draw wrote them, none removed or changed"
         )  # fmt: skip
 
 

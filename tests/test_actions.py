@@ -702,7 +702,22 @@ def test_the_follow_up_with_grants_on_a_journal_without_runs_says_so(world, tmp_
     argv = ["report", "followup", "--journal", str(empty), "--grants", str(grants), "--out", str(tmp_path / "f")]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "holds no decisions yet" in err and "unexpected" not in err
+    assert "holds no decisions yet; expected a journal the robot has run with" in err and "unexpected" not in err
+
+
+def test_the_follow_up_of_a_journal_whose_runs_found_no_invoices_says_so(tmp_path, capsys):
+    """Found by an attack on 0.9.14: a journal whose only run found no
+    invoices was "expected a journal the robot has run with", though it had."""
+    from invoicekit.run import run
+
+    example = Path(__file__).parent / "data" / "example"
+    empty = tmp_path / "regninger-2019-03.csv"
+    empty.write_bytes((example / "regninger.csv").read_bytes().splitlines(keepends=True)[0])
+    journal = tmp_path / "j.sqlite"
+    run(example / "bevillinger.csv", empty, example / "stoetteark.xlsx", tmp_path / "o", new_journal=journal)
+    assert main(["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "f")]) == 2
+    err = capsys.readouterr().err
+    assert "its 1 run(s) found no invoices" in err and "has run with" not in err
 
 
 def test_a_grant_or_sheet_row_that_could_not_be_read_is_to_be_corrected_not_added_again():

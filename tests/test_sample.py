@@ -338,7 +338,34 @@ def test_rows_deleted_with_the_size_lowered_to_match_are_found_against_the_journ
     assert main(argv[:4]) == 0  # without its journal nothing tells
     capsys.readouterr()
     assert main(argv) == 2
-    one_line(capsys.readouterr().err, str(path), "holds other rows than the sample its lines draw", "2 of the")
+    one_line(capsys.readouterr().err, str(path), "holds other rows than the sample its lines draw", "2 of them missing")
+
+
+def _info_sheet_deleted(wb):
+    del wb["Oplysninger"]
+
+
+def _tolerable_raised(wb):
+    for row in wb["Oplysninger"].iter_rows(min_row=2):
+        if row[0].value == "Tålelig fejlrate":
+            row[1].value = 0.5
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [(_info_sheet_deleted, "Oplysninger: sheet missing"),
+     (_tolerable_raised, "tolerable rate 0.5")],
+)  # fmt: skip
+def test_a_control_sheet_error_names_what_to_look_at(journal, tmp_path, capsys, edit, says):
+    """Found by an attack on 0.9.14: a sheet without Oplysninger was refused
+    as "Stikprøve: sheet missing", and one whose tolerable rate was raised
+    as "0 of the 4 drawn with seed 1 missing", which said nothing of what
+    was wrong."""
+    path, wb = _filled(journal, tmp_path)
+    edit(wb)
+    wb.save(path)
+    assert main(["sample", "evaluate", "--control", str(path), "--journal", str(journal)]) == 2
+    one_line(capsys.readouterr().err, str(path), says)
 
 
 def test_a_control_sheet_drawn_from_another_journal_is_refused(journal, tmp_path, capsys):
