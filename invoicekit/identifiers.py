@@ -35,7 +35,16 @@ from stdnum.exceptions import ValidationError
 
 from invoicekit.errors import InputError
 from invoicekit.texts import arrow_text, is_arrow_text
-from invoicekit.vocabulary import CPR_DATED, CPR_INVISIBLE, CPR_LIKE, CPR_LIKE_RE2, CPR_MASK, DIGIT_LIKE, masked_cpr
+from invoicekit.vocabulary import (
+    CPR_APART,
+    CPR_DATED,
+    CPR_INVISIBLE,
+    CPR_LIKE,
+    CPR_LIKE_RE2,
+    CPR_MASK,
+    DIGIT_LIKE,
+    masked_cpr,
+)
 
 # ---------------------------------------------------------------- CPR
 
@@ -353,8 +362,9 @@ def mask_cpr_text(text: str) -> str:
         return birth + CPR_MASK if is_valid_cpr(birth + ascii_digits(sequence.translate(_AS_DIGITS))) else None
 
     text = _masked_like(text, lambda m: masked(m[1] + (m[2] or m[3]) + m[4], m[5]))
-    # a birth date written as a date, in the text as written (see CPR_DATED)
-    return CPR_DATED.sub(lambda m: masked(m[1] + m[2] + m[3], m[4]) or m[0], text)
+    # a birth date written as a date, and one with a pair apart, in the text as written (see CPR_DATED)
+    text = CPR_DATED.sub(lambda m: masked(m[1] + m[2] + m[3], m[4]) or m[0], text)
+    return CPR_APART.sub(lambda m: masked(re.sub("[^0-9]", "", m[1]), m[2]) or m[0], text)
 
 
 def quoted(value: object) -> str:
