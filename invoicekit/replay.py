@@ -459,7 +459,8 @@ def replay(
                 "month": month,
                 "invoices": len(d),
                 "posted": posted,
-                "automation_rate": round(posted / len(d), 4) if len(d) else 0.0,
+                # no invoices, no rate (blank in monthly.csv, as the follow-up shows it): not 0 %
+                "automation_rate": round(posted / len(d), 4) if len(d) else np.nan,
                 "wrong_postings": wrong,
                 "top_reasons": top_reasons(d),
             }
@@ -494,13 +495,18 @@ def replay(
     return monthly
 
 
+def _rate(rate: float) -> str:
+    """A month's rate as ``format_monthly`` prints it; ``–`` for a month without invoices."""
+    return f"{'–':>6}" if pd.isna(rate) else f"{rate:>6.1%}"
+
+
 def format_monthly(monthly: pd.DataFrame) -> str:
     """The monthly table as ``replay`` prints it."""
     lines = [f"{'month':<8} {'invoices':>8} {'posted':>7} {'rate':>6} {'wrong':>6}  top reasons"]
     for i, r in enumerate(monthly.itertuples(index=False), start=1):
         wrong = "" if pd.isna(r.wrong_postings) else f"{int(r.wrong_postings):d}"
         lines.append(
-            f"{r.month:<8} {r.invoices:>8,} {r.posted:>7,} {r.automation_rate:>6.1%} {wrong:>6}  {r.top_reasons}"
+            f"{r.month:<8} {r.invoices:>8,} {r.posted:>7,} {_rate(r.automation_rate)} {wrong:>6}  {r.top_reasons}"
             + (f"   <- month {i}" if i == 6 else "")
         )
     n = int(monthly["invoices"].sum())

@@ -822,3 +822,24 @@ def test_no_command_makes_a_file_named_with_a_cpr_number(tmp_path, capsys, argv,
     line = lines[0]
     assert option in line and "holds what reads as a CPR number" in line and "1234" not in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_replay_gives_a_month_without_invoices_no_rate(tiny_world, tmp_path, capsys):
+    """Found by an attack on 0.9.14: replay's monthly.csv (and its table)
+    gave a month without invoices an automation rate of 0.0, where the
+    follow-up rightly shows none."""
+    import shutil
+
+    world = tmp_path / "w"
+    shutil.copytree(tiny_world, world)
+    month = sorted((world / "invoices").glob("invoices-*.csv"))[-1]
+    month.write_bytes(month.read_bytes().splitlines(keepends=True)[0])  # the header alone
+    truth = pd.read_csv(world / "truth.csv", dtype=str, keep_default_na=False)
+    truth[truth["month"] != "2018-12"].to_csv(world / "truth.csv", index=False)
+    argv = ["replay", "--world", str(world), "--new-journal", str(tmp_path / "j.sqlite"), "--out", str(tmp_path / "r")]
+    assert main(argv) == 0
+    table = capsys.readouterr().out
+    monthly = pd.read_csv(tmp_path / "r" / "monthly.csv", dtype=str, keep_default_na=False)
+    assert monthly[["month", "invoices", "automation_rate"]].values.tolist()[1] == ["2018-12", "0", ""]
+    assert float(monthly["automation_rate"].iat[0]) > 0
+    assert re.search(r"^2018-12\s+0\s+0\s+–", table, re.MULTILINE), table
