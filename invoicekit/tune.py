@@ -85,6 +85,11 @@ def parse_grid(text: str) -> dict[str, list]:
                 grid[key] = [float(v) for v in items]
             except ValueError:
                 raise InputError(None, "--grid", f"{key}: {quoted(values)} are not all numbers") from None
+        # a value twice made two rule sets alike, both on the front: one of them is no other choice
+        again = next((v for k, v in enumerate(grid[key]) if v in grid[key][:k]), None)
+        if again is not None:
+            shown = "+".join(again) or "-" if key in LIST_KEYS else f"{again:g}"
+            raise InputError(None, "--grid", f"{key}: {quoted(shown)} is given twice; expected each value once")
     if not grid:
         raise InputError(None, "--grid", "is empty; expected e.g. tolerance=0,1,5,25;max_amount=25000,100000")
     return grid

@@ -95,6 +95,11 @@ def test_grid_syntax_and_its_mistakes():
         ("max_amount=1.000.000", r"'1.000.000' is 1000000 DKK"),
         # listed as a rule, then refused as 'not all numbers'
         ("supplementary_period_end=01-31", r"sets only the posting date.*tolerance, max_amount, paragraphs"),
+        # two rule sets alike, both on the front (found by an attack on 0.9.14)
+        ("tolerance=1,1", "tolerance: '1' is given twice"),
+        ("max_amount=25000,25000.0", "max_amount: '25000' is given twice"),
+        ("paragraphs=103+107,103+107", r"paragraphs: '103\+107' is given twice"),
+        ("excluded_suppliers=-,-", "excluded_suppliers: '-' is given twice"),
     ):
         with pytest.raises(InputError, match=where):
             parse_grid(bad)
