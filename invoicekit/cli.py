@@ -1545,6 +1545,9 @@ def _os_error_line(exc: OSError, args: argparse.Namespace, argv: Sequence[str]) 
             exact.append(option)
         elif any(g in path.parents for g in given):
             around.append(option)
+    if isinstance(exc, FileExistsError):  # a file the command would make: the option that names one made
+        made = {option for _, option in _MADE_FILES}
+        exact.sort(key=lambda option: option not in made)
     return ": ".join([str(exc.filename), *(exact + around)[:1], why])
 
 
