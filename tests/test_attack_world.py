@@ -146,10 +146,12 @@ def test_a_baseline_made_over_a_lines_world_leaves_no_line_truth_behind(tmp_path
 
 
 def test_synth_says_where_it_wrote_without_a_cpr_number_and_refuses_a_nation_of_citizens(tmp_path, capsys):
+    # a folder so named is not made (since 0.9.15; it was, and named masked, a path that does not exist)
     out = tmp_path / "0101401234"
-    assert main(["synth", "--citizens", "20", "--months", "1", "--out", str(out)]) == 0
-    said = capsys.readouterr().out
-    assert "010140-xxxx" in said and "0101401234" not in said
+    assert main(["synth", "--citizens", "20", "--months", "1", "--out", str(out)]) == 2
+    said = capsys.readouterr().err
+    assert "010140-xxxx" in said and "0101401234" not in said and "--out" in said
+    assert not out.exists()
     assert main(["synth", "--citizens", "1000000000000", "--months", "1", "--out", str(tmp_path / "c")]) == 2
     assert "--citizens: 1,000,000,000,000 is out of range; expected 10 to 200,000" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
