@@ -44,7 +44,7 @@ import pyarrow as pa
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.delivery import MANIFEST, STAGING_PREFIX
 from invoicekit.errors import InputError, OutputError, first_named
-from invoicekit.identifiers import mask_cpr_text, quoted, refuse_cpr_in_file_name, shown_path
+from invoicekit.identifiers import mask_cpr_text, quoted, shown_path
 from invoicekit.version import __version__
 
 #: named, not __name__: run as ``python -m invoicekit.cli`` this module is __main__
@@ -1555,6 +1555,24 @@ def _os_error_line(exc: OSError, args: argparse.Namespace, argv: Sequence[str]) 
 _MADE_FILES = (("out", "--out"), ("chart", "--chart"), ("log_file", "--log-file"), ("new_journal", "--new-journal"))
 
 
+def _refuse_cpr_in_new_name(path: str | os.PathLike, option: str) -> None:
+    """Refuse a file or folder to be made (and the folders to be made for
+    it) whose name reads as holding a CPR number: it would keep the number
+    in its name, and be named masked, as a path that does not exist, in all
+    the command says. Folders that exist already (the one worked in, a
+    date-stamped one) are the user's, and not looked at."""
+    made = Path(os.path.abspath(path))
+    while not made.parent.exists() and made.parent != made:
+        made = made.parent
+    names = Path(os.path.abspath(path)).relative_to(made.parent)
+    if not Path(os.path.abspath(path)).exists() and mask_cpr_text(str(names)) != str(names):
+        raise InputError(
+            mask_cpr_text(str(Path(os.path.abspath(path)))),
+            option,
+            "holds what reads as a CPR number; choose a name without one",
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
@@ -1566,16 +1584,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"invoicekit: error: {mask_cpr_text(line)}", file=sys.stderr)
 
     try:
-        # a file or folder the command would make, named with what reads as a CPR number, would keep
-        # that number in its name, and be named masked (as a file that does not exist) in all it says
-        for dest, option in _MADE_FILES:
-            if getattr(args, dest, None):
-                refuse_cpr_in_file_name(getattr(args, dest), option)
+        if args.log_file if "log_file" in args else None:  # the log is made first: the rest is refused in it
+            _refuse_cpr_in_new_name(args.log_file, "--log-file")
         with _logging(args):
             try:
                 log.info("invoicekit %s %s started", __version__, command)
                 # jemalloc when started as the command (invoicekit_command), else pyarrow's default
                 log.debug("arrow's memory pool: %s", pa.default_memory_pool().backend_name)
+                for dest, option in _MADE_FILES:
+                    if getattr(args, dest, None):
+                        _refuse_cpr_in_new_name(getattr(args, dest), option)
                 code = args.handler(args)
             except (InputError, OutputError, OSError) as exc:
                 log.error("invoicekit %s stopped: %s", command, exc.line() if isinstance(exc, InputError) else exc)

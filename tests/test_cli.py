@@ -816,12 +816,34 @@ def test_no_command_makes_a_file_named_with_a_cpr_number(tmp_path, capsys, argv,
     number (``--out out-0101901234``), then printed its path masked, a path
     that does not exist. Only sample draw and run's journal refused it."""
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    log_file = tmp_path.parent / f"{tmp_path.name}.log"  # beside: the folder is to stay empty
+    logged = argv[0] in ("run", "replay") and option != "--log-file"  # the commands with a --log-file
+    if logged:
+        argv += ["--log-file", str(log_file)]
     assert main(argv) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1, lines
     line = lines[0]
     assert option in line and "holds what reads as a CPR number" in line and "1234" not in line
     assert list(tmp_path.iterdir()) == []
+    if logged:  # the refusal is in the log too (a review of the first version: it was not)
+        assert "holds what reads as a CPR number" in log_file.read_text(encoding="utf-8")
+
+
+def test_a_folder_that_exists_is_never_refused_for_its_name(tmp_path, capsys, monkeypatch):
+    """A review of the first version of the check above: it read the whole
+    path, so a date-stamped folder that exists (``261204-1030``, the one
+    worked in too) refused every report made in it. Only what the command
+    makes is looked at."""
+    stamped = tmp_path / "261204-1030"
+    stamped.mkdir()
+    monkeypatch.chdir(stamped)
+    argv = ["report", "followup", "--journal", "missing.sqlite", "--out", str(stamped / "rapport")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "CPR" not in err
+    assert main([*argv[:-1], "rapport"]) == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_replay_gives_a_month_without_invoices_no_rate(tiny_world, tmp_path, capsys):
