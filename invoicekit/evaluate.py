@@ -182,14 +182,14 @@ class Evaluation:
     def _unjudged(self) -> str:
         if self.history_only is None:
             return "without truth"
-        return "without a number or with a history row that could not be read"
+        return "without a number, with a history row that could not be read, or with a number shown alike"
 
     @property
     def _unjudged_da(self) -> str:
         """The overview's row of the invoices left out (not among Fakturaer)."""
         if self.history_only is None:
             return "Udeladt: fakturaer uden facit"
-        return "Udeladt: uden fakturanummer eller med en historikrække, der ikke kunne læses"
+        return "Udeladt: uden fakturanummer, med en historikrække, der ikke kunne læses, eller med et nummer vist ens"
 
     def text(self) -> str:
         s = self.summary
@@ -628,8 +628,10 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     judged as one line of its total, and counts as wrong wherever its
     citizens' lines went to other accounts.
 
-    Left out (``without_truth``): decisions without an invoice number, and
-    invoices with a history row that could not be read. The history's
+    Left out (``without_truth``): decisions without an invoice number,
+    invoices with a history row that could not be read, and invoices whose
+    numbers show alike (masked as CPR numbers: the history keys its numbers
+    as shown, and cannot tell them apart). The history's
     invoices no decision holds are in ``history_only``, not in the figures.
     """
     d = decisions.copy()
@@ -667,13 +669,18 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
         }
     )[list(HISTORY_ONLY_COLUMNS)].reset_index(drop=True)
 
-    m = d[first_decision(d)].reset_index(drop=True)
+    # each invoice once, told apart as shown (the key above is the history's, not the journal's)
+    m = d[first_decision(d.drop(columns=["invoice_key"]))].reset_index(drop=True)
+    # two invoices whose numbers show alike (masked: 0101901234 and 0101905678 are both 010190-xxxx)
+    # cannot be told apart in the history, which keys its numbers so too: left out, not judged together
+    shown_alike = invoice_keys(m.drop(columns=["invoice_key"]))["number"].eq("").to_numpy()
+    alike = shown_alike & m.duplicated(["supplier_cvr", "invoice_key"], keep=False).to_numpy()
     m = m.merge(
         per.drop(columns=["invoice_id", "posting_date"]), on=["supplier_cvr", "invoice_key"], how="left", validate="m:1"
     )
     found = m["postings"].notna().to_numpy()
     unreadable = m["unreadable"].fillna(False).astype(bool).to_numpy()
-    leave = (m["invoice_key"] == "").to_numpy() | unreadable
+    leave = (m["invoice_key"] == "").to_numpy() | unreadable | np.asarray(alike, dtype=bool)
     without_truth = int(leave.sum())
     m, found = m[~leave].reset_index(drop=True), found[~leave]
     lines = m["lines"].fillna(0).astype(np.int64).to_numpy()

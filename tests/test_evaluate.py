@@ -270,6 +270,26 @@ def test_history_finds_an_invoice_whose_number_is_shown_masked():
     ev = evaluate_history(decisions, history)
     assert ev.invoices["outcome"].tolist() == ["posted_right"]
     assert ev.history_only.empty and ev.summary["without_truth"] == 0
+    # two invoices that show alike (0101901234 and 0101905678) cannot be told apart in the history,
+    # which keys them alike too: left out, not judged as one against both's lines (a review found a
+    # right posting called wrong, "forkert beløb (1.000,00, rigtigt: 3.000,00)")
+    decisions = _decisions(
+        [
+            ("010190-xxxx", "posted", "G1", "P1", "40000000", 1000.00),
+            ("010190-xxxx", "posted", "G2", "P1", "40000000", 2000.00),
+            ("F2018-1", "posted", "G3", "P1", "40000000", 3000.00),
+        ]
+    )
+    history = _opus(
+        [
+            ("0101901234", "1.000,00", "P1", "40000000"),
+            ("0101905678", "2.000,00", "P1", "40000000"),
+            ("F2018-1", "3.000,00", "P1", "40000000"),
+        ]
+    )
+    ev = evaluate_history(decisions, history)
+    assert ev.invoices["invoice_id"].tolist() == ["F2018-1"] and ev.invoices["outcome"].tolist() == ["posted_right"]
+    assert ev.summary["without_truth"] == 2 and ev.summary["posted_wrong"] == 0 and ev.history_only.empty
 
 
 def test_an_invoice_with_an_unreadable_history_row_is_left_out_not_judged():
