@@ -220,13 +220,13 @@ CPR_DATED = re.compile(
 #: beside :data:`CPR_LIKE`, a birth date with one pair apart from the others
 #: (``0101 90 1234``, ``01 0190-1234``: the invoice key reads past the space and
 #: hashes it as a CPR number), in ASCII digits with a month 01-12, joined by
-#: spaces (a no-break one too) and dashes (``-``, ``–``); since 0.9.15. Read in
+#: any spaces and dashes (:data:`CPR_LIKE_SEPARATORS`); since 0.9.15. Read in
 #: the text as written, as :data:`CPR_DATED` is, and for the same reason (with
 #: other characters between its digits, the pattern that finds the cells
 #: worth a look made RE2 give up its automaton: 5 s, not 0.08 s, over 300,000
 #: messages). ``2018 4104858`` (a year and a grant id) has no month where one
 #: would stand. Groups: birth date, sequence number
-_APART_BY = "[ \u00a0\\-\u2013]*"
+_APART_BY = f"[{CPR_LIKE_SEPARATORS}]*"
 CPR_APART = re.compile(
     rf"(?<!{_DIGIT})([0-9]{{2}}{_APART_BY}(?:0[1-9]|1[0-2]){_APART_BY}[0-9]{{2}}){_APART_BY}([0-9]{{4}})(?!{_DIGIT})"
 )
@@ -247,6 +247,9 @@ _RE2_DOT = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in DOT_LIKE) + "_]"
 _RE2_JOIN = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in JOIN_LIKE) + "_]"
 _RE2_OTHER_DASHES = r"\x{2d7}\x{2053}\x{207b}\x{208b}\x{2212}\x{2796}"  # the Dash property beyond Pd
 _RE2_JOINER = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}{_RE2_OTHER_DASHES}\x{{ad}}{_RE2_INVISIBLE}]"
+#: the spaces and dashes of :data:`CPR_APART`, for RE2 (:data:`CPR_LIKE_SEPARATORS`: as Python's
+#: ``\s``, every dash, the soft hyphen)
+_RE2_APART = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}{_RE2_OTHER_DASHES}\x{{ad}}]"
 #: the spaces of :data:`CPR_DATED`, for RE2 (as Python's ``\s``)
 _RE2_SPACE = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}]"
 #: the dashes (and ``_``) of :data:`CPR_DATED`, for RE2
@@ -267,8 +270,7 @@ CPR_LIKE_RE2 = (
     # as written, so invisible characters are allowed only after digits here; beside the . / and the
     # dash they made RE2 give up its automaton, 29 s instead of 0.3 s over a million messages)
     # or one pair of the birth date apart (CPR_APART, read in the text as written)
-    + r"|[0-9][0-9][ \x{a0}\-\x{2013}]*(?:0[1-9]|1[0-2])[ \x{a0}\-\x{2013}]*[0-9][0-9][ \x{a0}\-\x{2013}]*"
-    r"[0-9][0-9][0-9][0-9]"
+    + rf"|[0-9][0-9]{_RE2_APART}*(?:0[1-9]|1[0-2]){_RE2_APART}*[0-9][0-9]{_RE2_APART}*[0-9][0-9][0-9][0-9]"
     + rf"|{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DOT}{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*"
     rf"{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT}{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DASH}"
     rf"{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}" + ")"

@@ -464,6 +464,13 @@ def test_numbers_so_joined_that_hold_no_birth_date_are_left_as_written(text):
         ("2001-90-1234", "200190-xxxx"),
         ("cpr 2001 90-1234.", "cpr 200190-xxxx."),
         ("0101\u00a090\u20131234", "010190-xxxx"),
+        # every space and dash the key reads past (a review of the first version: only four were)
+        ("0101\t90 1234", "010190-xxxx"),
+        ("0101\u202f90\u202f1234", "010190-xxxx"),
+        ("0101\u200990 1234", "010190-xxxx"),
+        ("0101\u300090 1234", "010190-xxxx"),
+        ("0101\u201490\u20141234", "010190-xxxx"),
+        ("0101\u221290\u22121234", "010190-xxxx"),
     ],
 )
 def test_a_birth_date_with_one_pair_apart_is_masked(text, shown):
