@@ -649,8 +649,8 @@ def measure(journal: str | Path, months: int = 3) -> dict[str, Measurement]:
       months (what the robot does now); its interval Clopper–Pearson's.
 
     The month under way is left out, unless it is the only one, or the only
-    one with invoices (the volume and the rate are then measured over the
-    same months). A month whose runs found no invoice counts in the volume
+    one with invoices (then the volume and the rate are both measured with
+    it, each as above). A month whose runs found no invoice counts in the volume
     (as none), not in the rate."""
     monthly = monthly_table(load_decisions(journal), months=run_months(journal))
     this_month = dt.date.today().strftime("%Y-%m")

@@ -376,7 +376,8 @@ def test_the_business_case_measures_volume_and_rate_over_the_same_months(tmp_pat
     an extract named for no month (so of the month under way): the volume
     was measured over the past month alone (0 invoices a year) and the rate
     over the month under way, and the case came out with no hours saved and
-    an NPV of -497,425 kr. Both are measured over the months with invoices."""
+    an NPV of -497,425 kr. Both are measured with the month under way: the
+    volume over both months the robot ran, the rate over the one with invoices."""
     import datetime as dt
 
     from invoicekit.business_case import measure
