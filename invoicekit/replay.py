@@ -512,7 +512,7 @@ def format_monthly(monthly: pd.DataFrame) -> str:
     n = int(monthly["invoices"].sum())
     posted = int(monthly["posted"].sum())
     wrong_all = "" if monthly["wrong_postings"].isna().all() else f"{int(monthly['wrong_postings'].sum()):d}"
-    lines.append(f"{'all':<8} {n:>8,} {posted:>7,} {posted / n if n else 0:>6.1%} {wrong_all:>6}")
+    lines.append(f"{'all':<8} {n:>8,} {posted:>7,} {_rate(posted / n if n else np.nan)} {wrong_all:>6}")
     return "\n".join(lines)
 
 

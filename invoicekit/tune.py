@@ -31,9 +31,10 @@ from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate_alike
 from invoicekit.formats import dk_percent, dk_tick
 from invoicekit.history import History
-from invoicekit.identifiers import mask_cpr_text, quoted
+from invoicekit.identifiers import compact_cvr, mask_cpr_text, quoted
 from invoicekit.replay import WorldData, simulate_rule_sets
 from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
+from invoicekit.vocabulary import normalise_paragraph
 
 LIST_KEYS = ("paragraphs", "excluded_suppliers")
 #: the rules a grid may vary: those that decide which invoices are posted
@@ -86,13 +87,24 @@ def parse_grid(text: str) -> dict[str, list]:
             except ValueError:
                 raise InputError(None, "--grid", f"{key}: {quoted(values)} are not all numbers") from None
         # a value twice made two rule sets alike, both on the front: one of them is no other choice
-        again = next((v for k, v in enumerate(grid[key]) if v in grid[key][:k]), None)
+        # (a list compared as the rules read it: 103+104 is 104+103, § 107 is 107, DK29345716 is 29345716)
+        same = [_as_read(key, v) for v in grid[key]]
+        again = next((grid[key][k] for k, v in enumerate(same) if v in same[:k]), None)
         if again is not None:
             shown = "+".join(again) or "-" if key in LIST_KEYS else f"{again:g}"
             raise InputError(None, "--grid", f"{key}: {quoted(shown)} is given twice; expected each value once")
     if not grid:
         raise InputError(None, "--grid", "is empty; expected e.g. tolerance=0,1,5,25;max_amount=25000,100000")
     return grid
+
+
+def _as_read(key: str, value: object) -> object:
+    """A grid's value as the rules read it, to tell two alike."""
+    if key == "paragraphs":
+        return frozenset(normalise_paragraph(p) for p in value)
+    if key == "excluded_suppliers":
+        return frozenset(compact_cvr(c) for c in value)
+    return value
 
 
 def rule_sets(grid: dict[str, list]) -> list[dict]:

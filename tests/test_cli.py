@@ -865,6 +865,14 @@ def test_replay_gives_a_month_without_invoices_no_rate(tiny_world, tmp_path, cap
     assert monthly[["month", "invoices", "automation_rate"]].values.tolist()[1] == ["2018-12", "0", ""]
     assert float(monthly["automation_rate"].iat[0]) > 0
     assert re.search(r"^2018-12\s+0\s+0\s+–", table, re.MULTILINE), table
+    # and the year's row, where no month has invoices (a review: it said 0.0 %)
+    from invoicekit.replay import format_monthly
+
+    none = pd.DataFrame(
+        {"month": ["2018-11"], "invoices": [0], "posted": [0], "automation_rate": [float("nan")],
+         "wrong_postings": [float("nan")], "top_reasons": [""]}
+    )  # fmt: skip
+    assert re.search(r"^all\s+0\s+0\s+–", format_monthly(none), re.MULTILINE)
 
 
 def test_an_out_that_names_an_input_file_is_named_as_the_out(tmp_path, capsys):

@@ -100,6 +100,10 @@ def test_grid_syntax_and_its_mistakes():
         ("max_amount=25000,25000.0", "max_amount: '25000' is given twice"),
         ("paragraphs=103+107,103+107", r"paragraphs: '103\+107' is given twice"),
         ("excluded_suppliers=-,-", "excluded_suppliers: '-' is given twice"),
+        # as the rules read them (a review of the first version of the check)
+        ("paragraphs=103+104,104+103", r"paragraphs: '104\+103' is given twice"),
+        ("paragraphs=107,§ 107", "paragraphs: '§ 107' is given twice"),
+        ("excluded_suppliers=29345716,DK29345716", "excluded_suppliers: 'DK29345716' is given twice"),
     ):
         with pytest.raises(InputError, match=where):
             parse_grid(bad)
