@@ -673,14 +673,16 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     m = d[first_decision(d.drop(columns=["invoice_key"]))].reset_index(drop=True)
     # two invoices whose numbers show alike (masked: 0101901234 and 0101905678 are both 010190-xxxx)
     # cannot be told apart in the history, which keys its numbers so too: left out, not judged together
-    shown_alike = invoice_keys(m.drop(columns=["invoice_key"]))["number"].eq("").to_numpy()
-    alike = shown_alike & m.duplicated(["supplier_cvr", "invoice_key"], keep=False).to_numpy()
+    masked = invoice_keys(m.drop(columns=["invoice_key"]))["number"].eq("").to_numpy()
+    alike = masked & m.duplicated(["supplier_cvr", "invoice_key"], keep=False).to_numpy()
     m = m.merge(
         per.drop(columns=["invoice_id", "posting_date"]), on=["supplier_cvr", "invoice_key"], how="left", validate="m:1"
     )
     found = m["postings"].notna().to_numpy()
     unreadable = m["unreadable"].fillna(False).astype(bool).to_numpy()
-    leave = (m["invoice_key"] == "").to_numpy() | unreadable | np.asarray(alike, dtype=bool)
+    # so too where the history holds several numbers shown alike (one of them never decided)
+    alike |= m["shown_alike"].fillna(False).astype(bool).to_numpy()
+    leave = (m["invoice_key"] == "").to_numpy() | unreadable | alike
     without_truth = int(leave.sum())
     m, found = m[~leave].reset_index(drop=True), found[~leave]
     lines = m["lines"].fillna(0).astype(np.int64).to_numpy()

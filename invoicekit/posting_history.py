@@ -158,10 +158,23 @@ def _typed(raw: pd.DataFrame, path: str | Path, name: str, misaligned: dict[int,
             "art": df["art"].str.strip().to_numpy(dtype=object),
             "posting_date": date,
             "text": mask_cprs_in(df["text"].str.strip()).to_numpy(dtype=object),
+            # several numbers shown alike (0101901234 and 0101905678, both 010190-xxxx): what is posted
+            # under the number as shown is not one invoice's
+            "shown_alike": _shown_alike(cvr.to_numpy(dtype=object), key, number.to_numpy(dtype=object), usable),
         }
     )[usable].reset_index(drop=True)
     found = problems.frame().sort_values("row", kind="stable").reset_index(drop=True)
     return PostingHistory(frame, found, unreadable, str(path))
+
+
+def _shown_alike(cvr: np.ndarray, key: np.ndarray, number: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Whether each row's number, as shown (``key``), is shown so for more
+    than one number of its supplier (compared as check 10 compares them)."""
+    typed = pd.DataFrame({"cvr": cvr, "key": key, "number": normalise_numbers(number)})[usable]
+    distinct = typed.groupby(["cvr", "key"], sort=False)["number"].transform("nunique")
+    out = np.zeros(len(cvr), dtype=bool)
+    out[np.flatnonzero(usable)] = (distinct > 1).to_numpy()
+    return out
 
 
 def account_code(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -199,6 +212,7 @@ PER_INVOICE_COLUMNS = (
     "posted_as",
     "posting_date",
     "unreadable",
+    "shown_alike",
 )
 
 
@@ -211,8 +225,10 @@ def posted_per_invoice(history: PostingHistory) -> pd.DataFrame:
     the net amount (1/10,000 DKK), ``signature`` the net lines as
     :func:`posting_signature` writes them, sorted and joined, ``posted_as`` the
     net lines for people to read (``PSP / art: amount``), ``posting_date`` the
-    last, ``unreadable`` whether a row of it was left out. Invoices that only
-    had unreadable rows are there too, with no lines."""
+    last, ``unreadable`` whether a row of it was left out, ``shown_alike``
+    whether its number as shown is more than one number's (masked as CPR
+    numbers: they cannot be told apart). Invoices that only had unreadable
+    rows are there too, with no lines."""
     f = history.frame
     inv = ["supplier_cvr", "invoice_key"]
     work = f.assign(psp_code=account_code(f["psp_element"]), art_code=account_code(f["art"]), order=np.arange(len(f)))
@@ -262,6 +278,7 @@ def posted_per_invoice(history: PostingHistory) -> pd.DataFrame:
             "invoice_id": g["invoice_id"].first(),
             "postings": g.size(),
             "posting_date": g["posting_date"].max(),
+            "shown_alike": g["shown_alike"].any(),
             "order": g["order"].min(),
         }
     ).reset_index()
@@ -280,7 +297,7 @@ def posted_per_invoice(history: PostingHistory) -> pd.DataFrame:
         if len(only_bad):  # invoices known only from rows that could not be read
             extra = only_bad.to_frame(index=False).assign(
                 invoice_id="", postings=0, lines=0, true_psp_element="", true_art="", true_amount=0, signature="",
-                posted_as="", posting_date=np.datetime64("NaT", "D"), unreadable=True,
+                posted_as="", posting_date=np.datetime64("NaT", "D"), unreadable=True, shown_alike=False,
             )  # fmt: skip
             out = pd.concat([out, extra], ignore_index=True)
     out["postings"] = out["postings"].astype(np.int64)

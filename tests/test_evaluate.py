@@ -290,6 +290,11 @@ def test_history_finds_an_invoice_whose_number_is_shown_masked():
     ev = evaluate_history(decisions, history)
     assert ev.invoices["invoice_id"].tolist() == ["F2018-1"] and ev.invoices["outcome"].tolist() == ["posted_right"]
     assert ev.summary["without_truth"] == 2 and ev.summary["posted_wrong"] == 0 and ev.history_only.empty
+    # so too where the robot decided one of them, and the other is only in the history (a review of
+    # the second version: judged against both's lines, "forkert beløb (1.000,00, rigtigt: 3.000,00)")
+    ev = evaluate_history(decisions.iloc[[0, 2]], history)
+    assert ev.invoices["invoice_id"].tolist() == ["F2018-1"] and ev.summary["without_truth"] == 1
+    assert ev.summary["posted_wrong"] == 0
 
 
 def test_an_invoice_with_an_unreadable_history_row_is_left_out_not_judged():
