@@ -1561,11 +1561,16 @@ def _refuse_cpr_in_new_name(path: str | os.PathLike, option: str) -> None:
     in its name, and be named masked, as a path that does not exist, in all
     the command says. Folders that exist already (the one worked in, a
     date-stamped one) are the user's, and not looked at."""
-    made = Path(os.path.abspath(path))
-    while not made.parent.exists() and made.parent != made:
-        made = made.parent
-    names = Path(os.path.abspath(path)).relative_to(made.parent)
-    if not Path(os.path.abspath(path)).exists() and mask_cpr_text(str(names)) != str(names):
+    # the path as typed, part by part (``x/..`` is made before it is left: abspath would drop it)
+    typed = Path(path)
+    at = Path(typed.anchor) if typed.is_absolute() else Path.cwd()
+    made: list[str] = []
+    for part in typed.parts[1 if typed.is_absolute() else 0 :]:
+        at = at / part
+        if part not in (".", "..") and not os.path.lexists(at):
+            made.append(part)
+    names = "/".join(made)
+    if mask_cpr_text(names) != names:
         raise InputError(
             mask_cpr_text(str(Path(os.path.abspath(path)))),
             option,

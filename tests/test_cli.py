@@ -806,6 +806,9 @@ def test_an_option_of_several_files_given_again_keeps_the_files_before(argv, des
         (["replay", "--world", "w", "--new-journal", "{tmp}/j.sqlite", "--out", "{tmp}/0101901234"], "--out"),
         (["replay", "--world", "w", "--new-journal", "{tmp}/0101901234.sqlite", "--out", "{tmp}/r"], "--new-journal"),
         (["evaluate", "--world", "w", "--out", "{tmp}/e-0101901234"], "--out"),
+        # made before it is left (a review of the second version: abspath dropped it, mkdir made it)
+        (["synth", "--citizens", "10", "--months", "1", "--out", "{tmp}/0101901234/../w"], "--out"),
+        (["report", "followup", "--journal", "j.sqlite", "--out", "{tmp}/f/0101901234/../fu"], "--out"),
         (["run", "--grants", "g.csv", "--invoices", "i.csv", "--support-sheet", "s.xlsx", "--dry-run", "--out",
           "{tmp}/o", "--log-file", "{tmp}/0101901234.log"], "--log-file"),
     ],
