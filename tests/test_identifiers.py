@@ -488,6 +488,16 @@ def test_a_birth_date_with_one_pair_apart_is_masked(text, shown):
     assert safe_arrow(pa.array([text], pa.large_string())).to_pylist() == [shown]
 
 
+@pytest.mark.parametrize("text", ["Antal: 12\n0119 1250,00", "Uge 01\n1219 1234", "Beløb 0112 26 1250,00"])
+def test_a_pair_apart_across_lines_or_before_decimals_is_left_as_written(text):
+    """A review of the first version: two lines are two things (a count, then
+    a date), and four digits before decimals are an amount."""
+    from invoicekit.cells import safe_arrow
+
+    assert mask_cpr_text(text) == text
+    assert safe_arrow(pa.array([text], pa.large_string())).to_pylist() == [text]
+
+
 @pytest.mark.parametrize(
     "text",
     [
