@@ -466,12 +466,12 @@ def replay(
             }
         )
         log.info(
-            "month %s: run %s, %d invoices, %d posted (%.1f%%)%s; top reasons %s",
+            "month %s: run %s, %d invoices, %d posted (%s)%s; top reasons %s",
             month,
             res.run_id,
             len(d),
             posted,
-            100 * posted / len(d) if len(d) else 0.0,
+            f"{100 * posted / len(d):.1f}%" if len(d) else "no rate",
             "" if truth is None else f", {wrong} wrong postings",
             rows[-1]["top_reasons"] or "none",
         )
@@ -484,12 +484,12 @@ def replay(
     safe_frame(monthly).to_csv(out / "monthly.csv", index=False)
     n, posted = int(monthly["invoices"].sum()), int(monthly["posted"].sum())
     log.info(
-        "replay finished in %.1f s: %d months, %d invoices, %d posted (%.1f%%); monthly table %s",
+        "replay finished in %.1f s: %d months, %d invoices, %d posted (%s); monthly table %s",
         time.perf_counter() - clock,
         len(monthly),
         n,
         posted,
-        100 * posted / n if n else 0.0,
+        f"{100 * posted / n:.1f}%" if n else "no rate",
         out / "monthly.csv",
     )
     return monthly

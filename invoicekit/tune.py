@@ -100,11 +100,12 @@ def parse_grid(text: str) -> dict[str, list]:
 
 def _as_read(key: str, value: object) -> object:
     """A grid's value as the rules read it, to tell two alike."""
-    if key == "paragraphs":
-        return frozenset(normalise_paragraph(p) for p in value)
-    if key == "excluded_suppliers":
-        return frozenset(compact_cvr(c) for c in value)
-    return value
+    read = {"paragraphs": normalise_paragraph, "excluded_suppliers": compact_cvr}.get(key)
+    if read is None:
+        return value
+    items = [read(v) for v in value]
+    # one the rules cannot read stays as written, for the rules to refuse (not "given twice")
+    return frozenset(item or ("?", v) for item, v in zip(items, value, strict=True))
 
 
 def rule_sets(grid: dict[str, list]) -> list[dict]:

@@ -20,6 +20,7 @@ from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate
 from invoicekit.history import PAID_KEYS, History, extend_history
 from invoicekit.replay import WorldData, load_world, simulate, simulate_rule_sets
+from invoicekit.rules import rules_from_dict
 from invoicekit.tune import _describe, pareto_front, parse_grid, parse_rate, rule_sets, tune
 from synthetic import synthesize
 from tests.conftest import KILDEN, grants_table, invoice, support_tables
@@ -107,6 +108,10 @@ def test_grid_syntax_and_its_mistakes():
     ):
         with pytest.raises(InputError, match=where):
             parse_grid(bad)
+    # two that the rules cannot read are theirs to refuse, not "given twice" (a review)
+    unread = parse_grid("paragraphs=§ 107 og 108,§ 103/104")
+    with pytest.raises(InputError, match="expected one paragraph each"):
+        rules_from_dict({"paragraphs": list(rule_sets(unread)[0]["paragraphs"])})
 
 
 def test_tune_command_writes_table_workbook_and_chart(world, tmp_path, capsys):
