@@ -1180,7 +1180,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
             found[0].figure().savefig(args.chart, dpi=120)
         except OSError as exc:
             raise OutputError(f"{args.chart}: the chart cannot be written ({exc.strerror or exc})") from None
-        _show(f"Chart: {args.chart}")
+        # several invoices of the number: the chart is of the first, and says so
+        which = (
+            f" (row {found[0].invoice['row']}, the first of {len(found)} invoices numbered so)"
+            if len(found) > 1
+            else ""
+        )
+        _show(f"Chart: {args.chart}{which}")
     return 0
 
 
