@@ -380,6 +380,26 @@ def _period(doc: Document, text: str) -> tuple[str, str]:
     return (in_text[0].isoformat(), in_text[1].isoformat()) if in_text else ("", "")
 
 
+#: a date as e-invoices write it (ISO 8601): compared as text, in order
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | None:
+    """For an invoice of one citizen with a period of its own, the first line
+    period (start, end) that lies outside it; None where none does, or where a
+    date is not ISO (then nothing can be compared). Several citizens' lines
+    are posted each on its own period: not looked at."""
+    if not any(doc.period) or len(citizens(doc)) > 1 or not all(_ISO_DATE.fullmatch(d) for d in (start, end)):
+        return None
+    for line in doc.lines:
+        ls, le = (d.strip() for d in line.period)
+        if not (ls or le) or not all(_ISO_DATE.fullmatch(d) for d in (ls, le) if d):
+            continue
+        if (ls and ls < start) or (le and le > end) or (ls and ls > end) or (le and le < start):
+            return ls, le
+    return None
+
+
 def _currency(doc: Document) -> str:
     """The document's currency and its totals', ``/``-joined. Where those
     are DKK or say nothing, any other currency the document names anywhere
@@ -446,6 +466,16 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     if shortened:
         warnings.append(f"has over {MAX_TEXT_CHARS:,} characters of text; the text is shortened")
     start, end = _period(doc, text)
+    outside = _lines_outside(doc, start, end)
+    if outside:
+        # one citizen: the robot decides on the document's period, its lines unread; a document whose
+        # lines say another period is not paid on either (a month paid twice: found by an attack on 0.9.14)
+        ls, le = outside
+        warnings.append(
+            f"its period is {start} to {end}, a line's {ls or '?'} to {le or '?'}, outside it: the period is "
+            "written with both, which the robot does not read as a period, so a caseworker decides"
+        )
+        start, end = f"{start} (linjen: {ls or '?'})", f"{end} (linjen: {le or '?'})"
     row = {
         "invoice_id": invoice_id,
         "supplier_cvr": doc.supplier_cvr,

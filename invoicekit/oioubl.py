@@ -74,8 +74,11 @@ NOT_INVOICES = {
     "UtilityStatement": "a utility statement (forsyningsspecifikation)",
     "Catalogue": "a catalogue",
 }
-#: the supplier's own parties: a sole trader's CPR there is not a citizen's
-SUPPLIER_PARTIES = ("AccountingSupplierParty", "SellerSupplierParty", "PayeeParty", "TaxRepresentativeParty")
+#: the supplier's own parties: a sole trader's CPR there is not a citizen's; and its signature
+#: (``cac:Signature``, whose ``SignatoryParty`` is the one who signed for the supplier)
+SUPPLIER_PARTIES = (
+    "AccountingSupplierParty", "SellerSupplierParty", "PayeeParty", "TaxRepresentativeParty", "Signature",
+)  # fmt: skip
 
 
 def is_ubl(root: Element) -> bool:

@@ -219,8 +219,39 @@ def test_other_currency_is_written_and_warned_about(tmp_path):
 
 def test_period_from_the_document_first():
     body = "<cac:InvoicePeriod><cbc:StartDate>2019-03-01</cbc:StartDate><cbc:EndDate>2019-03-31</cbc:EndDate></cac:InvoicePeriod>"
-    row = parse_document(doc(body, lines=line(period="2019-02-01/2019-02-28")))
+    row = parse_document(doc(body, lines=line(period="2019-03-01/2019-03-15")))
     assert (row["period_start"], row["period_end"]) == ("2019-03-01", "2019-03-31")
+
+
+@pytest.mark.parametrize("citizens", [1, 2])
+def test_a_line_period_outside_the_documents_is_not_paid_on_either(tmp_path, citizens):
+    """Found by an attack on 0.9.14: an invoice of one citizen said March
+    and its one line "Døgnophold februar" 2019-02-01 to 2019-02-28; the robot,
+    which reads no line of such an invoice, posted it for March after
+    February had been paid: February paid twice, and March marked paid. The
+    period is now written with both, which the robot does not read as one: a
+    caseworker decides. A collective invoice is posted line by line, each on
+    its own period: left as it was."""
+    from invoicekit.convert import read_document
+    from invoicekit.einvoice import invoice_row
+
+    body = (
+        "<cbc:Note>Borger 610160-0001</cbc:Note>"
+        "<cac:InvoicePeriod><cbc:StartDate>2019-03-01</cbc:StartDate><cbc:EndDate>2019-03-31</cbc:EndDate>"
+        "</cac:InvoicePeriod>"
+    )
+    lines = line("Døgnophold februar", period="2019-02-01/2019-02-28", note="610160-0001")
+    if citizens == 2:
+        lines += line("Døgnophold marts", period="2019-03-01/2019-03-31", note="620260-0002")
+    row, warnings = invoice_row(read_document(doc(body, lines=lines)))
+    if citizens == 2:
+        assert (row["period_start"], row["period_end"]) == ("2019-03-01", "2019-03-31") and not warnings
+        return
+    assert (row["period_start"], row["period_end"]) == (
+        "2019-03-01 (linjen: 2019-02-01)",
+        "2019-03-31 (linjen: 2019-02-28)",
+    )
+    assert any("a line's 2019-02-01 to 2019-02-28, outside it" in w for w in warnings)
 
 
 def test_period_from_the_lines_when_they_agree():
@@ -279,6 +310,19 @@ def test_cpr_ignores_the_supplier_and_impossible_dates_but_keeps_bad_scheme_valu
     body = '<cac:Delivery><cac:DeliveryParty><cac:PartyIdentification><cbc:ID schemeID="DK:CPR">99 99 99-9999</cbc:ID>'
     body += "</cac:PartyIdentification></cac:DeliveryParty></cac:Delivery>"
     assert parse_document(doc(body))["cpr"] == "999999-9999"
+
+
+def test_the_supplier_signatorys_cpr_is_no_citizens():
+    """Found by an attack on 0.9.14: the CPR number of the one who signed for
+    the supplier (``cac:Signature/cac:SignatoryParty``) was read as a second
+    citizen, and a one-citizen invoice went to a caseworker as a collective one."""
+    body = (
+        "<cbc:Note>Borger 610160-0001</cbc:Note>"
+        '<cac:Signature><cbc:ID>S1</cbc:ID><cac:SignatoryParty><cac:PartyIdentification><cbc:ID schemeID="DK:CPR">'
+        "6202600002</cbc:ID></cac:PartyIdentification><cac:PartyName><cbc:Name>Jens 6303600003</cbc:Name>"
+        "</cac:PartyName></cac:SignatoryParty></cac:Signature>"
+    )
+    assert parse_document(doc(body))["cpr"] == "610160-0001"
 
 
 def test_text_joins_notes_and_descriptions_with_names_only_as_fallback():
