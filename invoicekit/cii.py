@@ -189,7 +189,13 @@ def _line(el: Element, skip: set[int]) -> Line:
     settlement = _find(el, "ram:SpecifiedLineTradeSettlement")
     return make_line(
         line_no=_text(_find(document, "ram:LineID")),
-        net=_text(_find(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount")),
+        net=_text(
+            only_one(
+                _all(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount"),
+                "LineTotalAmount",
+                "a line",
+            )
+        ),
         vat=_text(_find(settlement, "ram:ApplicableTradeTax/ram:CalculatedAmount")),
         vat_percent=_text(_find(settlement, "ram:ApplicableTradeTax/ram:RateApplicablePercent")),
         period=_period(_one(settlement, "ram:BillingSpecifiedPeriod")),

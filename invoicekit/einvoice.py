@@ -135,12 +135,12 @@ def calendar_date(text: str) -> str:
     return m[1] if m else text
 
 
-def only_one(found: list[Element], name: str) -> Element | None:
-    """The one element ``found`` of ``name``, which a document has at most
-    once (a set of totals, a total), None for none: :class:`Refused` when it
-    has more, as nothing says which holds."""
+def only_one(found: list[Element], name: str, where: str = "a document") -> Element | None:
+    """The one element ``found`` of ``name``, which a document (or ``where``:
+    a line) has at most once (a set of totals, a total), None for none:
+    :class:`Refused` when it has more, as nothing says which holds."""
     if len(found) > 1:
-        raise Refused(f"has {len(found)} {name} elements where a document has one; left out")
+        raise Refused(f"has {len(found)} {name} elements where {where} has one; left out")
     return found[0] if found else None
 
 

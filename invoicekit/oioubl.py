@@ -208,10 +208,10 @@ def _line(el: Element, currency: str, skip: set[int]) -> Line:
     item = el.find(_path("cac:Item"))
     return make_line(
         line_no=_text(el.find(_path("cbc:ID"))),
-        net=_text(el.find(_path("cbc:LineExtensionAmount"))),
+        net=_text(only_one(el.findall(_path("cbc:LineExtensionAmount")), "LineExtensionAmount", "a line")),
         vat=_tax(el.findall(_path("cac:TaxTotal")), currency),
         vat_percent=_text(el.find(_path("cac:Item", "cac:ClassifiedTaxCategory", "cbc:Percent"))),
-        period=_period_of(el),
+        period=_period_of(el, "a line"),
         notes=_texts(el, "cbc:Note"),
         descriptions=_texts(item, "cbc:Description"),
         names=_texts(item, "cbc:Name"),
@@ -243,13 +243,14 @@ def _supplier_name(party: Element | None) -> str:
     return name or _text(party.find(_path("cac:PartyLegalEntity", "cbc:RegistrationName")))
 
 
-def _period_of(parent: Element) -> tuple[str, str]:
+def _period_of(parent: Element, where: str = "a document") -> tuple[str, str]:
     """The start and end of ``parent``'s InvoicePeriod, which it has at most
     once, each date at most once (:func:`~invoicekit.einvoice.only_one`): of
     two periods nothing says which the amount is for."""
-    el = only_one(parent.findall(_path("cac:InvoicePeriod")), "InvoicePeriod")
+    el = only_one(parent.findall(_path("cac:InvoicePeriod")), "InvoicePeriod", where)
     if el is None:
         return "", ""
     return tuple(
-        calendar_date(_text(only_one(el.findall(_path(f"cbc:{name}")), name))) for name in ("StartDate", "EndDate")
+        calendar_date(_text(only_one(el.findall(_path(f"cbc:{name}")), name, where)))
+        for name in ("StartDate", "EndDate")
     )

@@ -210,7 +210,20 @@ def test_a_line_with_two_periods_is_refused():
         "<cac:InvoiceLine><cbc:ID>1</cbc:ID>" + PERIOD.format(m="03") + PERIOD.format(m="04")
         + "<cac:Item><cbc:Name>Ophold</cbc:Name></cac:Item></cac:InvoiceLine>"
     )  # fmt: skip
-    with pytest.raises(Refused, match="InvoicePeriod"):
+    with pytest.raises(Refused, match="has 2 InvoicePeriod elements where a line has one"):
+        read_document(doc(CPR_NOTE, lines=lines))
+
+
+def test_a_line_with_two_net_amounts_is_refused():
+    """Found by an attack on 0.9.14: a line with two LineExtensionAmounts
+    (20000.00 and 15000.00) was read as its first, where two totals or two
+    periods are refused: nothing says which holds."""
+    lines = (
+        "<cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:LineExtensionAmount currencyID=\"DKK\">20000.00</cbc:LineExtensionAmount>"
+        "<cbc:LineExtensionAmount currencyID=\"DKK\">15000.00</cbc:LineExtensionAmount>"
+        "<cac:Item><cbc:Name>Ophold</cbc:Name></cac:Item></cac:InvoiceLine>"
+    )  # fmt: skip
+    with pytest.raises(Refused, match="has 2 LineExtensionAmount elements where a line has one"):
         read_document(doc(CPR_NOTE, lines=lines))
 
 

@@ -171,3 +171,17 @@ def test_cii_order_response_is_refused_naming_it():
     assert result.invoices.empty
     assert "is an order response (ordrebekræftelse), not an invoice or credit note" in result.refused[0][1]
     assert "<CrossIndustryOrderResponse>" in result.refused[0][1]
+
+
+def test_cii_a_line_with_two_net_amounts_is_refused():
+    """As in UBL (an attack on 0.9.14): two LineTotalAmounts on one line, of
+    which the first was read; nothing says which holds."""
+    line = (
+        "<ram:IncludedSupplyChainTradeLineItem><ram:AssociatedDocumentLineDocument><ram:LineID>1</ram:LineID>"
+        "</ram:AssociatedDocumentLineDocument><ram:SpecifiedLineTradeSettlement>"
+        "<ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>20000.00</ram:LineTotalAmount>"
+        "<ram:LineTotalAmount>15000.00</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation>"
+        "</ram:SpecifiedLineTradeSettlement></ram:IncludedSupplyChainTradeLineItem>"
+    )
+    with pytest.raises(Refused, match="has 2 LineTotalAmount elements where a line has one"):
+        read_document(doc("<ram:GrandTotalAmount>20000.00</ram:GrandTotalAmount>", extra=line))
