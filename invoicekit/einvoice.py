@@ -130,9 +130,17 @@ def calendar_date(text: str) -> str:
     """A date as written, its time zone left out: the day is the day the
     document names (``xs:date`` may carry a zone, which the robot, reading
     day-first or ISO dates, did not read: the period was missing, or a whole
-    extract of such dates was refused as exported wrongly)."""
+    extract of such dates was refused as exported wrongly). A date that is no
+    ISO date gets `` (ikke en ISO-dato)``, so the robot reads none."""
     m = _ZONED_DATE.fullmatch(text)
-    return m[1] if m else text
+    if m:
+        return m[1]
+    if text.strip() and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        # not the ISO date both syntaxes require: 03/01/2019 is 1 March to the US and 3 January to the
+        # robot, which reads day-first; written so that it reads no date, and a caseworker decides
+        # (found by an attack on 0.9.14)
+        return f"{text.strip()} (ikke en ISO-dato)"
+    return text
 
 
 def only_one(found: list[Element], name: str, where: str = "a document") -> Element | None:
@@ -296,11 +304,12 @@ def scheme_of(value: str) -> str:
 
 def first_cvr(candidates: list[tuple[str, str]]) -> str:
     """The first ``(schemeID, value)`` under a CVR scheme (``DK:CVR``,
-    ``0184``), ``DK`` prefix and spaces removed; blank when none is."""
+    ``0184``), ``DK`` prefix (``DK-`` too) and spaces removed; blank when none is."""
     for scheme, value in candidates:
         if scheme_of(scheme) in CVR_SCHEMES:
             value = "".join(value.split())
-            return value[2:] if value[:2].upper() == "DK" else value
+            # DK-29345716 was written '-29345716, a formula guarded (found by an attack on 0.9.14)
+            return value[2:].removeprefix("-") if value[:2].upper() == "DK" else value
     return ""
 
 
@@ -458,7 +467,12 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         shown = currency if len(currency) == 3 and currency.isalpha() else "an unknown currency"
         warnings.append(f"is in {shown}, not DKK; written with its currency, so the robot leaves it to a caseworker")
     if payable is not None and payable < 0 and doc.document_type == "invoice":
-        warnings.append(f"has a negative payable amount ({payable}): more was paid on account than it costs")
+        why = (
+            "more was paid on account than it costs"
+            if prepaid
+            else "it credits, and the robot never posts it (CREDIT_NOTE)"
+        )
+        warnings.append(f"has a negative payable amount ({payable}): {why}")
 
     notes = list(doc.notes)
     descriptions = [t for line in doc.lines for t in line.texts]

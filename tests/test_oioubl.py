@@ -148,6 +148,8 @@ def test_cli_converts_the_shared_examples_into_a_file_the_robot_reads(tmp_path, 
         ),
         # DK prefix (any case) and spaces removed; the scheme compares case-insensitively
         ('<cbc:EndpointID schemeID="dk:cvr">dk 40 71 33 52</cbc:EndpointID>', "40713352"),
+        # and a dash after it (an attack on 0.9.14: written '-29345716, a formula guarded)
+        ('<cbc:EndpointID schemeID="0184">DK-29345716</cbc:EndpointID>', "29345716"),
         # left as read when it fails the checksum: the robot says INVALID_CVR
         ('<cbc:EndpointID schemeID="DK:CVR">DK12345678</cbc:EndpointID>', "12345678"),
         # no CVR at all: a GLN, or a sole trader by CPR
@@ -755,3 +757,36 @@ def test_pro_forma_invoices_and_reminders_in_an_invoice_are_refused(body, reason
 def test_blank_and_placeholder_numbers_are_refused(number):
     with pytest.raises(Refused, match="invoice number"):
         parse_document(doc().replace(b"<cbc:ID>F-1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>".encode()))
+
+
+def test_a_negative_invoice_without_a_prepayment_is_said_to_credit():
+    """Found by an attack on 0.9.14: an invoice (380) of -1000.00 with no
+    PrepaidAmount was said to have "more paid on account than it costs"."""
+    from invoicekit.convert import read_document
+    from invoicekit.einvoice import invoice_row
+
+    _, warnings = invoice_row(read_document(doc(payable="-1000.00")))
+    assert any("it credits, and the robot never posts it (CREDIT_NOTE)" in w for w in warnings)
+    assert not any("paid on account" in w for w in warnings)
+
+
+def test_a_date_that_is_no_iso_date_is_written_so_the_robot_reads_none(tmp_path):
+    """Found by an attack on 0.9.14: an InvoicePeriod written 03/01/2019 to
+    03/12/2019 (1 to 12 March, as the US writes it) was passed on as written,
+    and the robot, reading day-first, took it for 3 January to 3 December."""
+    body = (
+        "<cbc:Note>Borger 610160-0001</cbc:Note>"
+        "<cac:InvoicePeriod><cbc:StartDate>03/01/2019</cbc:StartDate><cbc:EndDate>03/12/2019</cbc:EndDate>"
+        "</cac:InvoicePeriod>"
+    )
+    row = parse_document(doc(body))
+    assert (row["period_start"], row["period_end"]) == (
+        "03/01/2019 (ikke en ISO-dato)",
+        "03/12/2019 (ikke en ISO-dato)",
+    )
+    assert (
+        parse_document(doc(body.replace("03/01/2019", "2019-03-01").replace("03/12/2019", "2019-03-12+01:00")))[
+            "period_end"
+        ]
+        == "2019-03-12"
+    )
