@@ -105,7 +105,7 @@ def _texts(el: Element | None, path: str) -> list[str]:
 
 def _date(el: Element | None) -> str:
     """A ``DateTimeString`` as ISO when it is ``YYYYMMDD`` (format 102), else
-    as :func:`~invoicekit.einvoice.calendar_date` writes it."""
+    as written, a time zone left out (:func:`~invoicekit.einvoice.calendar_date`)."""
     text = _text(_find(el, "udt:DateTimeString"))
     m = _DATE_102.fullmatch(text)
     return f"{m[1]}-{m[2]}-{m[3]}" if m else calendar_date(text)
