@@ -486,13 +486,16 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     outside = _lines_outside(doc, start, end)
     if outside:
         # one citizen: the robot decides on the document's period, its lines unread; a document whose
-        # lines say another period is not paid on either (a month paid twice: found by an attack on 0.9.14)
+        # lines say another period is not paid on either (a month paid twice: found by an attack on
+        # 0.9.14). Written in the amount, as lines that contradict the total are: in the period, a
+        # column of such made the robot refuse the whole extract as dates exported wrongly
         ls, le = outside
         warnings.append(
-            f"its period is {start} to {end}, a line's {ls or '?'} to {le or '?'}, outside it: the period is "
-            "written with both, which the robot does not read as a period, so a caseworker decides"
+            f"its period is {start} to {end}, a line's {ls or '?'} to {le or '?'}, outside it: the amount is "
+            "written with the line's period, which the robot does not read as an amount, so a caseworker "
+            "decides (INVALID_AMOUNT)"
         )
-        start, end = f"{start} (linjen: {ls or '?'})", f"{end} (linjen: {le or '?'})"
+        amount = f"{amount} (linjens periode: {ls or '?'} til {le or '?'})"
     row = {
         "invoice_id": invoice_id,
         "supplier_cvr": doc.supplier_cvr,
