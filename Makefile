@@ -31,7 +31,9 @@ demo: $(STAMP)
 	@rm -rf $(DEMO_OUT)
 	$(BIN)/invoicekit synth --scenario baseline --seed $(SEED) --out $(DEMO_OUT)/world
 	$(BIN)/invoicekit replay --world $(DEMO_OUT)/world --new-journal $(DEMO_OUT)/journal.sqlite --out $(DEMO_OUT)/replay
-	$(BIN)/invoicekit report followup --journal $(DEMO_OUT)/journal.sqlite --truth $(DEMO_OUT)/world/truth.csv --out reports
+	$(BIN)/invoicekit report followup --journal $(DEMO_OUT)/journal.sqlite --truth $(DEMO_OUT)/world/truth.csv \
+		--grants $$(ls $(DEMO_OUT)/world/sensum/grants-*.csv | tail -n 1) --support-sheet $(DEMO_OUT)/world/stoetteark.xlsx \
+		--out reports
 	$(BIN)/invoicekit report business-case --print-config > $(DEMO_OUT)/business-case.toml
 	$(BIN)/invoicekit report business-case --config $(DEMO_OUT)/business-case.toml --journal $(DEMO_OUT)/journal.sqlite --out reports
 
