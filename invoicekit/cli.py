@@ -336,7 +336,13 @@ def _tune_parser(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--world", required=True, metavar="DIR", help="a world folder with truth.csv (invoicekit synth)")
-    p.add_argument("--grid", required=True, metavar="GRID", help="the rule sets to try (see below)")
+    p.add_argument(
+        "--grid",
+        required=True,
+        action="append",
+        metavar="GRID",
+        help="the rule sets to try (see below); given again, its rules join the grid",
+    )
     p.add_argument(
         "--max-error",
         default="0.5%",
@@ -1118,8 +1124,13 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
     _as_batch()
 
-    grid = parse_grid(args.grid)
+    grid = parse_grid(";".join(args.grid))  # --grid given again joins the grid (it kept the last alone)
     max_error = parse_rate(args.max_error)
+    if not 0 <= max_error < 1:  # also refuses nan; a bare 1 is 100 %: no limit, where 1 % was meant
+        raise InputError(
+            None, "--max-error", f"{quoted(args.max_error)} is {max_error:.0%}; expected a rate below 100 %, such "
+            "as 1% or 0.01"
+        )  # fmt: skip
     world = load_world(args.world)
     base = load_rules(args.rules) if args.rules else None
     with tqdm(

@@ -136,6 +136,19 @@ def test_tune_command_writes_table_workbook_and_chart(world, tmp_path, capsys):
     assert "unknown rule 'speed'" in capsys.readouterr().err
 
 
+def test_a_grid_given_in_two_parts_is_one_grid_and_a_bare_max_error_of_1_is_refused(world, tmp_path, capsys):
+    """Found by a newcomer's walk-through of 0.9.14: --grid given twice kept
+    the last (one rule set where four were asked for, unsaid), and
+    --max-error 1 was 100 %, so the recommendation ignored errors."""
+    argv = ["tune", "--world", str(world), "--grid", "tolerance=1,25", "--grid", "max_amount=25000,100000", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "tuning.csv")
+    assert len(table) == 4
+    for value, shown in (("1", "'1' is 100%"), ("150%", "'150%' is 150%"), ("1,5", "'1,5' is 150%")):
+        assert main([*argv[:-1], "--max-error", value]) == 2
+        assert f"--max-error: {shown}; expected a rate below 100 %" in capsys.readouterr().err
+
+
 def test_rule_sets_come_in_scikit_learns_order():
     from sklearn.model_selection import ParameterGrid
 
