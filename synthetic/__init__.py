@@ -10,6 +10,7 @@ invoicekit's readers and writers.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -21,6 +22,8 @@ from synthetic.loop import rules_toml, run_loop, world_rules
 from synthetic.scenario import SCENARIOS, Params, UnknownScenario, parse_scenario
 from synthetic.world import World, build_world
 from synthetic.write import HISTORY_FILE, TRUTH_COLUMNS, generate
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "HISTORY_FILE",
@@ -118,7 +121,20 @@ def example_municipality(
     world = folder / "world"
     journal = folder / "journal.sqlite"
     info = world_info(world) if world.is_dir() else None
-    if info is None or info.get(COMPLETE) is False:  # none yet, or one whose making was stopped
+    params = (info or {}).get("params") or {}
+    # a world made for other parameters (the notebook's SEED changed, DATA not): made again, for these;
+    # it was reused unsaid, its figures taken for the new seed's (found by a newcomer's walk-through)
+    other = info is not None and (
+        info.get("scenario") != scenario
+        or info.get("seed") != seed
+        or (citizens is not None and params.get("citizens") != citizens)
+        or (months is not None and params.get("months") != months)
+    )
+    if info is None or info.get(COMPLETE) is False or other:  # none yet, one whose making was stopped, another
+        if other:
+            log.warning(
+                "%s holds the world of another scenario or seed: made again for %s, seed %d", world, scenario, seed
+            )
         synthesize(scenario, seed=seed, out=world, citizens=citizens, months=months)
         journal.unlink(missing_ok=True)
     if not journal.exists() or not (folder / "replay" / "monthly.csv").exists():  # none, or one cut short

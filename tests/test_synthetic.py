@@ -792,3 +792,23 @@ def test_replay_with_rules_given_warns_that_the_worlds_dated_rules_are_not_used(
     with caplog.at_level(logging.WARNING, logger="invoicekit"):
         load_world(two_months, given)  # a world without dated rules: nothing to tell
     assert caplog.messages == []
+
+
+def test_the_example_municipality_is_made_again_for_another_seed(tmp_path):
+    """Found by a newcomer's walk-through of 0.9.14: a notebook's SEED
+    changed, its DATA folder not, gave the old seed's world and figures
+    without a word. A world made for other parameters is made again."""
+    import json
+
+    from synthetic import example_municipality
+
+    first = example_municipality(tmp_path, seed=3, citizens=20, months=2)
+    made = (first["world"] / "world.json").stat().st_mtime_ns
+    again = example_municipality(tmp_path, seed=3, citizens=20, months=2)  # the same: kept
+    assert (again["world"] / "world.json").stat().st_mtime_ns == made
+    other = example_municipality(tmp_path, seed=11, citizens=20, months=2)
+    info = json.loads((other["world"] / "world.json").read_text(encoding="utf-8"))
+    assert info["seed"] == 11 and info["params"]["citizens"] == 20
+    assert (other["replay"] / "monthly.csv").exists()
+    bigger = example_municipality(tmp_path, seed=11, citizens=30, months=2)
+    assert json.loads((bigger["world"] / "world.json").read_text(encoding="utf-8"))["params"]["citizens"] == 30
