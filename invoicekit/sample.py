@@ -319,7 +319,7 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
         at = np.flatnonzero(unknown.to_numpy())
         blank = (finding.iloc[at] == "").to_numpy()
         if blank.all():
-            rows = ", ".join(str(i + 2) for i in at[:5])
+            rows = ", ".join(str(i + 2) for i in at[:5]) + (f" and {len(at) - 5:,} more" if len(at) > 5 else "")
             said = f"not filled in on row(s) {rows}"
         else:  # an answer that is neither (x, ja., yes): said as what it is, not as blank
             k = int(at[~blank][0])

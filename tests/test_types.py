@@ -324,8 +324,11 @@ def test_cli_without_labels_clusters(worlds, tmp_path, capsys):
     files = sorted((worlds[21] / "invoices").glob("invoices-*.csv"))[:2]
     out = tmp_path / "groups"
     assert main(["types", "--invoices", *map(str, files), "--clusters", "6", "--out", str(out)]) == 0
-    assert "6 groups, as asked" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "6 groups, as asked" in printed
     clusters = pd.read_csv(out / "clusters.csv")
+    # counted as every command counts, with a thousands separator (a newcomer saw "8570 invoices")
+    assert printed.startswith(f"{clusters['invoices'].sum():,} invoices, ")
     assert len(clusters) == 6 and clusters["invoices"].sum() == len(pd.read_csv(out / "types.csv"))
     assert {"types.png", "standardisation.png", "suppliers.png"} <= {p.name for p in out.iterdir()}
     assert not (out / "confusion.png").exists()

@@ -105,7 +105,7 @@ class TypeMapping:
         return scope_summary(self.table)
 
     def text(self) -> str:
-        lines = [f"{len(self.types)} invoices, {self.table['invoice_type'].nunique()} types ({self.mode})."]
+        lines = [f"{len(self.types):,} invoices, {self.table['invoice_type'].nunique():,} types ({self.mode})."]
         lines += self.notes
         if self.macro_f1 is not None:
             lines.append(f"Macro F1, cross-validated on the labelled sample: {self.macro_f1:.3f}")
