@@ -197,6 +197,11 @@ class Tuning:
                 f"Recommended (highest automation with error rate ≤ {self.max_error:.2%}): {rec['rule_set']} "
                 f"— {rec['automation_rate']:.1%} automation, {rec['error_rate']:.2%} errors"
             )
+            if rec["error_rate_high"] > self.max_error:  # a reader takes "≤ 1 %" as assured (a newcomer's walk-through)
+                lines.append(
+                    f"Its error rate's upper 95% bound is {rec['error_rate_high']:.2%}: the limit is held by the rate "
+                    "measured, not by the bound"
+                )
         return mask_cpr_text("\n".join(lines))  # read by people: no CPR number
 
     def figure(self):

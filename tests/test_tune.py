@@ -517,3 +517,20 @@ def test_a_rule_set_that_posts_nothing_is_never_recommended(world):
     assert "No rule set that posts anything keeps the error rate at or below 0.00%." in text
     row = next(line for line in text.splitlines() if line.startswith("paragraphs=-") or "paragraphs=-" in line)
     assert "–" in row and "0.00%" not in row
+
+
+def test_a_recommendation_whose_upper_bound_passes_the_limit_says_so():
+    """Found by a newcomer's walk-through of 0.9.14: the rule set printed
+    under "error rate ≤ 1.00%" had an upper 95 % bound of 1.14 %, unsaid."""
+    from invoicekit.rules import Rules
+    from invoicekit.tune import Tuning
+
+    table = pd.DataFrame(
+        {"rule_set": ["tolerance=1", "tolerance=5"], "automation_rate": [0.40, 0.45], "posted_wrong": [3, 9],
+         "error_rate": [0.0078, 0.02], "error_rate_high": [0.0114, 0.03], "posted": [385, 450],
+         "pareto": [True, True], "recommended": [True, False]}
+    )  # fmt: skip
+    text = Tuning(table, 0.01, Rules()).text()
+    assert "Its error rate's upper 95% bound is 1.14%: the limit is held by the rate measured" in text
+    below = table.assign(error_rate_high=[0.0095, 0.03])
+    assert "upper 95% bound is" not in Tuning(below, 0.01, Rules()).text()
