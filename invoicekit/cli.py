@@ -1168,12 +1168,15 @@ def cmd_explain(args: argparse.Namespace) -> int:
             history, runs = j.history(), j.runs()
         same = runs[runs["invoices_sha256"] == sha256(Path(args.invoices))]
         if len(same):  # this very file was run: decide it against the runs before that one, with its rules
-            recorded = int(same["run_id"].iat[-1])
+            # the first run of it: a later one of the same file finds every invoice a duplicate of itself
+            # (a newcomer's walk-through of 0.9.14 asked after run 1 and was shown run 2's DUPLICATE_INVOICE)
+            recorded = int(same["run_id"].iat[0])
             history = history.before(recorded)
-            run_rules = recorded_rules(same["rules"].iat[-1], args.journal, f"run {recorded}")
+            run_rules = recorded_rules(same["rules"].iat[0], args.journal, f"run {recorded}")
+            again = f" (the first of its {len(same)} runs)" if len(same) > 1 else ""
             if args.rules is None:
                 rules = run_rules
-                said = f"Decided as run {recorded} of the journal decided this invoice file: against the runs before it, with its rules.\n"
+                said = f"Decided as run {recorded} of the journal decided this invoice file{again}: against the runs before it, with its rules.\n"
             elif rules == run_rules:
                 said = f"Decided as run {recorded} of the journal decided this invoice file: against the runs before it; the rules in {args.rules} are the ones it used.\n"
             else:

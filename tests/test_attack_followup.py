@@ -390,3 +390,22 @@ def test_one_month_is_said_in_the_singular():
     assert One().text().startswith("690 invoices in 1 month, 277 posted automatically")
     h["months"] = 2
     assert One().text().startswith("690 invoices in 2 months, ")
+
+
+def test_explain_of_a_file_run_twice_explains_its_first_run(tmp_path, capsys):
+    """Found by a newcomer's walk-through of 0.9.14: after the README's worked
+    example (the same file run twice), explain --journal explained run 2, in
+    which every invoice is a duplicate of itself, not run 1, which decided it."""
+    from invoicekit.run import run
+
+    example = Path(__file__).parent / "data" / "example"
+    files = (example / "bevillinger.csv", example / "regninger.csv", example / "stoetteark.xlsx")
+    run(*files, tmp_path / "run1", new_journal=tmp_path / "j.sqlite")
+    run(*files, tmp_path / "run2", journal=tmp_path / "j.sqlite")
+    argv = ["explain", "--grants", str(files[0]), "--invoices", str(files[1]), "--support-sheet", str(files[2]),
+            "--invoice-id", "KIL-202", "--journal", str(tmp_path / "j.sqlite")]  # fmt: skip
+    capsys.readouterr()
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Decided as run 1 of the journal decided this invoice file (the first of its 2 runs)")
+    assert "AMOUNT_MISMATCH" in next(line for line in out.splitlines() if line.startswith("Resultat:"))
