@@ -208,8 +208,12 @@ def draw(
     population) and draw it reproducibly."""
     postings = month_postings(journal, month)
     if len(postings) == 0:
+        with Journal(journal, readonly=True) as j:
+            runs = j.runs()
+        ran = sorted({run_month(f, s) for f, s in zip(runs["invoices_file"], runs["started_at"], strict=True)})
+        within = f", from {ran[0]} to {ran[-1]}" if ran else ""  # as actions says it (a newcomer's walk-through)
         raise InputError(
-            journal, month, "has no automatic postings in that month; expected a month the robot posted in"
+            journal, month, f"has no automatic postings in that month; expected a month the robot posted in{within}"
         )
     s = postings.iloc[_chosen(len(postings), confidence, tolerable, expected_errors, seed)].reset_index(drop=True)
     sample = pd.DataFrame(
