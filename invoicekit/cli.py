@@ -1120,17 +1120,12 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
     from invoicekit.replay import load_world
     from invoicekit.rules import load_rules
-    from invoicekit.tune import parse_grid, parse_rate, rule_sets, tune
+    from invoicekit.tune import max_error_rate, parse_grid, rule_sets, tune
 
     _as_batch()
 
     grid = parse_grid(";".join(args.grid))  # --grid given again joins the grid (it kept the last alone)
-    max_error = parse_rate(args.max_error)
-    if not 0 <= max_error < 1:  # also refuses nan; a bare 1 is 100 %: no limit, where 1 % was meant
-        raise InputError(
-            None, "--max-error", f"{quoted(args.max_error)} is {max_error:.0%}; expected a rate below 100 %, such "
-            "as 1% or 0.01"
-        )  # fmt: skip
+    max_error = max_error_rate(args.max_error)  # before the world is read
     world = load_world(args.world)
     base = load_rules(args.rules) if args.rules else None
     with tqdm(

@@ -371,10 +371,11 @@ def joined(texts: list[str] | tuple[str, ...]) -> tuple[str, bool]:
     return text, False
 
 
-def _period(doc: Document, text: str) -> tuple[str, str]:
-    """The document's period; else the lines' when every line that has one has
-    the same; else the one period written in the text."""
-    if any(doc.period):
+def _period(doc: Document, text: str, documents: bool = True) -> tuple[str, str]:
+    """The document's period (unless ``documents`` is false); else the lines'
+    when every line that has one has the same; else the one period written
+    in the text."""
+    if documents and any(doc.period):
         return doc.period
     found = {line.period for line in doc.lines} - {("", "")}
     if len(found) == 1:
@@ -388,11 +389,15 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | None:
-    """For an invoice of one citizen with a period of its own, the first line
-    period (start, end) that lies outside it; None where none does, or where a
-    date is not ISO (then nothing can be compared). Several citizens' lines
-    are posted each on its own period: not looked at."""
-    if not any(doc.period) or len(citizens(doc)) > 1 or not all(_ISO_DATE.fullmatch(d) for d in (start, end)):
+    """For an invoice of one citizen, the first line period (start, end) that
+    lies outside the period it is decided on (the document's, else the
+    text's); None where none does, or where a date is not ISO (then nothing
+    can be compared). Several citizens' lines are posted each on its own
+    period, and a credit note is never posted (marked, it would be an
+    invoice seen, and the invoice of its number a duplicate): not looked at."""
+    if doc.document_type != "invoice" or len(citizens(doc)) > 1:
+        return None
+    if not all(_ISO_DATE.fullmatch(d) for d in (start, end)):
         return None
     for line in doc.lines:
         ls, le = (d.strip() for d in line.period)
@@ -476,13 +481,16 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     start, end = _period(doc, text)
     if not all(_ISO_DATE.fullmatch(d) for d in (start, end) if d):
         # not the ISO date both syntaxes require: 03/01/2019 is 1 March in the US and 3 January to the
-        # robot, which reads day-first (found by an attack on 0.9.14). Left out, as one invoice's: a
-        # column of such dates written as they are made the robot refuse the whole extract
+        # robot, which reads day-first (found by an attack on 0.9.14). Left out, as one invoice's (a
+        # column of such dates written as they are made the robot refuse the whole extract): the
+        # lines' period where they agree, else the text's, as where the document names none
         warnings.append(
-            f"has the period {start or '?'} to {end or '?'}, which is no ISO date (2019-03-01): left blank, so "
-            "the robot reads the period from the text, or a caseworker decides"
+            f"has the period {start or '?'} to {end or '?'}, which is no ISO date (2019-03-01): left out, so the "
+            "period is the lines' or the text's, or a caseworker decides"
         )
-        start, end = "", ""
+        start, end = _period(doc, text, documents=False)
+        if not all(_ISO_DATE.fullmatch(d) for d in (start, end) if d):
+            start, end = "", ""
     outside = _lines_outside(doc, start, end)
     if outside:
         # one citizen: the robot decides on the document's period, its lines unread; a document whose

@@ -126,6 +126,21 @@ def parse_rate(text: str | float, option: str = "--max-error") -> float:
         raise InputError(None, option, f"{quoted(text)} is not a rate; expected e.g. 0.5% or 0.005") from None
 
 
+def max_error_rate(given: str | float) -> float:
+    """``--max-error`` as a rate from 0 to 1; quoted as given when it is not.
+    A share of 1 or more given without ``%`` is refused too: a bare ``1`` is
+    100 %, no limit at all, where 1 % was meant (a newcomer's walk-through of
+    0.9.14); ``100%`` says it means no limit."""
+    rate = parse_rate(given)
+    as_share = not (isinstance(given, str) and given.strip().endswith("%"))
+    if not 0 <= rate <= 1 or (as_share and rate >= 1):  # also refuses nan
+        raise InputError(
+            None, "--max-error", f"{quoted(given)} is {rate:.0%}; expected a rate below 100 %, such as 1% or 0.01 "
+            "(100% for no limit)"
+        )  # fmt: skip
+    return rate
+
+
 def _describe(params: dict) -> str:
     parts = []
     for k in sorted(params, key=RULE_KEYS.index):
@@ -339,11 +354,7 @@ def tune(
     if world.truth is None:
         raise InputError(world.path, "truth.csv", "is missing; tuning needs the truth to count wrong postings")
     grid = parse_grid(grid) if isinstance(grid, str) else grid
-    max_error = parse_rate(max_error)
-    if not 0 <= max_error <= 1:  # also refuses nan
-        raise InputError(
-            None, "--max-error", f"{quoted(max_error)} is out of range; expected a rate from 0 to 1 (0 % to 100 %)"
-        )
+    max_error = max_error_rate(max_error)
     if world.month_rules is not None and len({id(r) for r in world.month_rules}) > 1:
         log.warning(
             "tune applies each rule set to every month: the world's own month rules (rules-YYYY-MM.toml) are not used"

@@ -144,9 +144,23 @@ def test_a_grid_given_in_two_parts_is_one_grid_and_a_bare_max_error_of_1_is_refu
     assert main([*argv, "--out", str(tmp_path)]) == 0
     table = pd.read_csv(tmp_path / "tuning.csv")
     assert len(table) == 4
-    for value, shown in (("1", "'1' is 100%"), ("150%", "'150%' is 150%"), ("1,5", "'1,5' is 150%")):
+    for value, shown in (
+        ("1", "'1' is 100%"),
+        ("150%", "'150%' is 150%"),
+        ("1,5", "'1,5' is 150%"),
+        ("1.0", "'1.0' is 100%"),
+    ):
         assert main([*argv[:-1], "--max-error", value]) == 2
         assert f"--max-error: {shown}; expected a rate below 100 %" in capsys.readouterr().err
+    # and so the library, as a notebook calls it (MAX_ERROR = 1, meaning 1 %; a review)
+    from invoicekit.replay import load_world
+    from invoicekit.tune import tune
+
+    data = load_world(world)
+    with pytest.raises(InputError, match="'1' is 100%"):
+        tune(data, "tolerance=1", "1")
+    with pytest.raises(InputError, match="1 is 100%"):
+        tune(data, "tolerance=1", 1)
 
 
 def test_rule_sets_come_in_scikit_learns_order():
