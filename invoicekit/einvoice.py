@@ -388,20 +388,26 @@ def _period(doc: Document, text: str, documents: bool = True) -> tuple[str, str]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def _iso_or_blank(*dates: str) -> bool:
+    """Whether each of ``dates`` is an ISO date, or blank: what the robot may
+    be given of an e-invoice's dates."""
+    return all(not d or _ISO_DATE.fullmatch(d) for d in dates)
+
+
 def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | None:
     """For an invoice of one citizen, the first line period (start, end) that
     lies outside the period it is decided on (the document's, else the
-    text's); None where none does, or where a date is not ISO (then nothing
+    lines' or the text's); None where none does, or where a date is not ISO (then nothing
     can be compared). Several citizens' lines are posted each on its own
     period, and a credit note is never posted (marked, it would be an
     invoice seen, and the invoice of its number a duplicate): not looked at."""
     if doc.document_type != "invoice" or len(citizens(doc)) > 1:
         return None
-    if not all(_ISO_DATE.fullmatch(d) for d in (start, end)):
+    if not (start and end and _iso_or_blank(start, end)):
         return None
     for line in doc.lines:
         ls, le = (d.strip() for d in line.period)
-        if not (ls or le) or not all(_ISO_DATE.fullmatch(d) for d in (ls, le) if d):
+        if not (ls or le) or not _iso_or_blank(ls, le):
             continue
         if (ls and ls < start) or (le and le > end) or (ls and ls > end) or (le and le < start):
             return ls, le
@@ -479,7 +485,7 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     if shortened:
         warnings.append(f"has over {MAX_TEXT_CHARS:,} characters of text; the text is shortened")
     start, end = _period(doc, text)
-    if not all(_ISO_DATE.fullmatch(d) for d in (start, end) if d):
+    if not _iso_or_blank(start, end):
         # not the ISO date both syntaxes require: 03/01/2019 is 1 March in the US and 3 January to the
         # robot, which reads day-first (found by an attack on 0.9.14). Left out, as one invoice's (a
         # column of such dates written as they are made the robot refuse the whole extract): the
@@ -489,7 +495,7 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
             "period is the lines' or the text's, or a caseworker decides"
         )
         start, end = _period(doc, text, documents=False)
-        if not all(_ISO_DATE.fullmatch(d) for d in (start, end) if d):
+        if not _iso_or_blank(start, end):
             start, end = "", ""
     outside = _lines_outside(doc, start, end)
     if outside:
@@ -512,7 +518,7 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         "period_start": start,
         "period_end": end,
         "text": text,
-        "invoice_date": doc.invoice_date if _ISO_DATE.fullmatch(doc.invoice_date) else "",
+        "invoice_date": doc.invoice_date if _iso_or_blank(doc.invoice_date) else "",
         "supplier_name": doc.supplier_name,
         "document_type": doc.document_type,
         "currency": currency,
@@ -552,6 +558,8 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
     lines that name citizens do not add up to the invoice's amount."""
     rows = []
     for position, line in enumerate(doc.lines, start=1):
+        # a date that is no ISO date is left out, as the invoice's (see invoice_row)
+        period = line.period if _iso_or_blank(*line.period) else ("", "")
         rows.append(
             {
                 "invoice_id": invoice["invoice_id"],
@@ -559,9 +567,8 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
                 "line_no": line.line_no.strip() or str(position),
                 "cpr": ", ".join(cprs(line.cpr_texts, line.cpr_ids)),
                 "amount": line_amount(line),
-                # a date that is no ISO date is left out, as the invoice's (see invoice_row)
-                "period_start": line.period[0] if all(_ISO_DATE.fullmatch(d) for d in line.period if d) else "",
-                "period_end": line.period[1] if all(_ISO_DATE.fullmatch(d) for d in line.period if d) else "",
+                "period_start": period[0],
+                "period_end": period[1],
                 "text": joined(line.texts)[0],
             }
         )
