@@ -39,7 +39,7 @@ from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
-from invoicekit.readers import DOS_END_OF_FILE, excel_separator, sniff_separator
+from invoicekit.readers import ends_in_dos_end, excel_separator, sniff_separator
 from invoicekit.reasons import DUPLICATE_INVOICE, MANUAL, POSTED
 from invoicekit.vocabulary import CPR_MASK, FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, names_something, run_month
 
@@ -365,12 +365,17 @@ def invoice_keys(frame: pd.DataFrame) -> pd.DataFrame:
     ``010190-xxxx``). ``shown``: the number as shown, compared so."""
     text = _text(frame["invoice_id"])
     shown = normalise_numbers(text.to_numpy(dtype=object))
-    alike = ~text.map(names_something).to_numpy(dtype=bool) | text.str.contains(CPR_MASK, regex=False).to_numpy()
-    number = np.where(alike, "", shown).astype(object)
+    number = np.where(_shown_alike(text), "", shown).astype(object)
     if "invoice_key" in frame.columns:  # the journal's own key: CPR-like numbers hashed, each its own
         kept = frame["invoice_key"].notna().to_numpy()
         number[kept] = frame["invoice_key"].to_numpy(dtype=object)[kept]
     return pd.DataFrame({"cvr": cvr_key(frame["supplier_cvr"]), "number": number, "shown": shown}, index=frame.index)
+
+
+def _shown_alike(numbers: pd.Series) -> np.ndarray:
+    """Whether each invoice number, as shown, may be another invoice's too:
+    of no letter or digit (blank too), or masked as a CPR number."""
+    return ~numbers.map(names_something).to_numpy(dtype=bool) | numbers.str.contains(CPR_MASK, regex=False).to_numpy()
 
 
 def first_decision(decisions: pd.DataFrame) -> np.ndarray:
@@ -673,8 +678,7 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     m = d[first_decision(d.drop(columns=["invoice_key"]))].reset_index(drop=True)
     # two invoices whose numbers show alike (masked: 0101901234 and 0101905678 are both 010190-xxxx)
     # cannot be told apart in the history, which keys its numbers so too: left out, not judged together
-    masked = invoice_keys(m.drop(columns=["invoice_key"]))["number"].eq("").to_numpy()
-    alike = masked & m.duplicated(["supplier_cvr", "invoice_key"], keep=False).to_numpy()
+    alike = _shown_alike(_text(m["invoice_id"])) & m.duplicated(["supplier_cvr", "invoice_key"], keep=False).to_numpy()
     m = m.merge(
         per.drop(columns=["invoice_id", "posting_date"]), on=["supplier_cvr", "invoice_key"], how="left", validate="m:1"
     )
@@ -948,7 +952,7 @@ def read_text_csv(path: Path, expected: str) -> pd.DataFrame:
         source: Path | io.StringIO = path
         with open(path, "rb") as f:  # a file ended by Ctrl-Z, as old DOS programs end it: no row of its own
             f.seek(max(path.stat().st_size - 64, 0))
-            dos_end = f.read().rstrip(b"\r\n").endswith(DOS_END_OF_FILE)
+            dos_end = ends_in_dos_end(f.read())
         if dos_end:
             source = io.StringIO(path.read_text(encoding="utf-8-sig").rstrip("\r\n\x1a"))
         skip = 1 if named else 0

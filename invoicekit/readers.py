@@ -120,7 +120,7 @@ def _utf8_bytes(raw: bytes, path: Path) -> bytes:
         raw = _decode(raw, path).encode("utf-8")
     if b"\r" in raw:  # in UTF-8 the byte 0x0D is only ever the character \r
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if raw[-64:].rstrip(b"\n").endswith(DOS_END_OF_FILE):  # as old DOS and AS/400 exports end: no row
+    if ends_in_dos_end(raw[-64:]):  # as old DOS and AS/400 exports end: no row
         # (only the tail is looked at; such a file is then copied once, without the bytes that end it)
         end = len(raw)
         while end and raw[end - 1] in b"\n\x1a":
@@ -132,6 +132,14 @@ def _utf8_bytes(raw: bytes, path: Path) -> bytes:
 #: the byte (Ctrl-Z) that ends a file written by old DOS and AS/400 programs: it
 #: made a last row of its own, an invoice of blank cells but for it
 DOS_END_OF_FILE = b"\x1a"
+
+
+def ends_in_dos_end(tail: bytes) -> bool:
+    """Whether a file whose last bytes are ``tail`` ends in
+    :data:`DOS_END_OF_FILE` (line breaks after it allowed)."""
+    return tail.rstrip(b"\r\n").endswith(DOS_END_OF_FILE)
+
+
 #: Excel's first line naming the separator (``sep=;``), which it writes for
 #: a CSV that is to open in columns whatever the machine's list separator
 _EXCEL_SEPARATOR_LINE = re.compile(r'"?sep=([!#-/:-@\[-`{-~\t])"?[;,]*\s*', re.IGNORECASE)  # an ASCII mark, no quote
