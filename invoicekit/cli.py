@@ -1604,7 +1604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"invoicekit: error: {mask_cpr_text(line)}", file=sys.stderr)
 
     try:
-        if args.log_file if "log_file" in args else None:  # the log is made first: the rest is refused in it
+        if getattr(args, "log_file", None):  # the log is made first: the rest is refused in it, below
             _refuse_cpr_in_new_name(args.log_file, "--log-file")
         with _logging(args):
             try:
@@ -1612,7 +1612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # jemalloc when started as the command (invoicekit_command), else pyarrow's default
                 log.debug("arrow's memory pool: %s", pa.default_memory_pool().backend_name)
                 for dest, option in _MADE_FILES:
-                    if getattr(args, dest, None):
+                    if dest != "log_file" and getattr(args, dest, None):  # the log's checked above
                         _refuse_cpr_in_new_name(getattr(args, dest), option)
                 code = args.handler(args)
             except (InputError, OutputError, OSError) as exc:
