@@ -782,6 +782,20 @@ def _blocked_by_rules(
     return blocked, set(excluded.index[excluded.to_numpy()])
 
 
+#: the decisions' text columns the fix list reads, blank where a decision has none
+_TEXT_COLUMNS = ("grant_id", "service_code", "supplier_cvr", "cpr_masked", "invoice_id", "message", "reason")
+
+
+def _posted(d: pd.DataFrame) -> pd.Series:
+    """Whether each decision was posted (``posted`` where the decisions carry it)."""
+    return d["posted"] if "posted" in d.columns else d["status"] == POSTED
+
+
+def _texts_filled(d: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``d`` with its :data:`_TEXT_COLUMNS` as text, blank for none."""
+    return d.assign(**{c: d[c].fillna("").astype(str) for c in _TEXT_COLUMNS if c in d.columns})
+
+
 def fix_list(
     decisions: pd.DataFrame,
     grants: Grants | pd.DataFrame | None = None,
@@ -813,11 +827,9 @@ def fix_list(
     if month not in months:
         raise ValueError(f"no run for month {month}; the runs cover {months[0]} to {months[-1]}")
     d = decisions[decisions["month"] <= month]
-    posted = d["posted"] if "posted" in d.columns else d["status"] == POSTED
-    hist = d[~posted].copy()
-    hist["_birth"] = hist["cpr_masked"].fillna("").astype(str).str[:6]
-    for col in ("grant_id", "service_code", "supplier_cvr", "cpr_masked", "invoice_id", "message", "reason"):
-        hist[col] = hist[col].fillna("").astype(str)
+    posted = _posted(d)
+    hist = _texts_filled(d[~posted])
+    hist["_birth"] = hist["cpr_masked"].str[:6]
     scope_total = int((d["month"] == month).sum())
     manual = hist[hist["month"] == month]
     g = _grants_frame(grants)
@@ -890,11 +902,9 @@ def fix_list(
     inv["fix_key"] = pd.Series([fix_of.get(i, "") for i in inv.index], index=inv.index, dtype=object)
     repeated = 0
     if again is not None and len(again):
-        posted_again = again["posted"] if "posted" in again.columns else again["status"] == POSTED
-        more = again[(again["month"] == month) & ~posted_again]
+        more = again[(again["month"] == month) & ~_posted(again)]
         if len(more):
-            texts = ("supplier_cvr", "cpr_masked", "invoice_id", "message", "reason")
-            more = more.assign(fix_key="", **{c: more[c].fillna("").astype(str) for c in texts if c in more})
+            more = _texts_filled(more).assign(fix_key="")
             inv = pd.concat([inv, more[[c for c in inv.columns if c in more.columns]]], ignore_index=True)
             inv = (
                 inv.sort_values("row", kind="stable")
