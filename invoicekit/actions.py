@@ -73,11 +73,11 @@ import pandas as pd
 from invoicekit.amounts import expected_amounts
 from invoicekit.extracts import Grants, SupportSheet, citizen_and_supplier, prepare_grants, prepare_support_sheet
 from invoicekit.formats import dk_number, en_number
-from invoicekit.journal import Journal
+from invoicekit.journal import Journal, months_of_runs
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, recorded_rules
-from invoicekit.vocabulary import OWNERSHIP_DA, RATE_UNIT_NAMES_DA, run_month
+from invoicekit.vocabulary import OWNERSHIP_DA, RATE_UNIT_NAMES_DA
 
 # ---------------------------------------------------------------- owners
 
@@ -216,7 +216,7 @@ def rules_from_journal(journal: str | Path, month: str | None = None) -> Setting
     with Journal(journal, readonly=True) as j:
         runs = j.runs()
     if month is not None:
-        runs = runs[[run_month(f, s) == month for f, s in zip(runs["invoices_file"], runs["started_at"], strict=True)]]
+        runs = runs[(months_of_runs(runs) == month).to_numpy()]
     if not len(runs):
         return Settings()
     run_id = runs["run_id"].iat[-1] if "run_id" in runs else "?"

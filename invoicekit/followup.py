@@ -27,10 +27,9 @@ from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, first_decision, read_truth_file
 from invoicekit.extracts import Grants, SupportSheet
 from invoicekit.formats import en_number, en_percent, en_rate
-from invoicekit.journal import Journal
+from invoicekit.journal import Journal, months_of_runs
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.sample import evaluate_control
-from invoicekit.vocabulary import run_month
 
 #: what the contact template asks every supplier to put on an invoice fixes these
 TEMPLATE_REASONS = (
@@ -78,7 +77,7 @@ def load_every_decision(journal: str | Path) -> pd.DataFrame:
                 "that decided invoices",
             )
         raise InputError(path, None, "holds no decisions yet; expected a journal the robot has run with")
-    month = _months_of_runs(runs)
+    month = dict(zip(runs["run_id"].astype(int), months_of_runs(runs), strict=True))
     d.insert(0, "month", d["run_id"].map(month))
     return d
 
@@ -87,11 +86,7 @@ def run_months(journal: str | Path) -> list[str]:
     """Every month the robot ran in (see :func:`invoicekit.vocabulary.run_month`),
     in order: also a month whose runs found no invoice, which has no decision."""
     with Journal(Path(journal), readonly=True) as j:
-        return sorted(set(_months_of_runs(j.runs()).values()))
-
-
-def _months_of_runs(runs: pd.DataFrame) -> dict[int, str]:
-    return {int(r.run_id): run_month(r.invoices_file, r.started_at) for r in runs.itertuples(index=False)}
+        return sorted(set(months_of_runs(j.runs())))
 
 
 def not_read_in_month(journal: str | Path, month: str, files: dict[str, str | Path]) -> list[str]:
@@ -100,7 +95,7 @@ def not_read_in_month(journal: str | Path, month: str, files: dict[str, str | Pa
     journal recorded for that input of that month's runs."""
     with Journal(Path(journal), readonly=True) as j:
         runs = j.runs()
-    of_month = runs[runs["run_id"].isin([run_id for run_id, m in _months_of_runs(runs).items() if m == month])]
+    of_month = runs[(months_of_runs(runs) == month).to_numpy()]
     return [name for name, path in files.items() if sha256(Path(path)) not in set(of_month[f"{name}_sha256"].dropna())]
 
 

@@ -91,6 +91,7 @@ from invoicekit.keys import (
 )
 from invoicekit.reasons import POSTED
 from invoicekit.texts import arrow_text
+from invoicekit.vocabulary import run_month
 
 SCHEMA_VERSION = 6
 
@@ -220,6 +221,14 @@ def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError | Outpu
 
 def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def months_of_runs(runs: pd.DataFrame) -> pd.Series:
+    """The month each run of :meth:`Journal.runs` belongs to, as every
+    command counts it (:func:`~invoicekit.vocabulary.run_month`), indexed as
+    ``runs``."""
+    months = [run_month(f, s) for f, s in zip(runs["invoices_file"], runs["started_at"], strict=True)]
+    return pd.Series(months, index=runs.index, dtype=object)
 
 
 class Journal:

@@ -26,9 +26,9 @@ import pandas as pd
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT
 from invoicekit.identifiers import quoted
-from invoicekit.journal import Journal
+from invoicekit.journal import Journal, months_of_runs
 from invoicekit.reasons import POSTED
-from invoicekit.vocabulary import MONTH, run_month
+from invoicekit.vocabulary import MONTH
 
 FINDING = "Fejl (ja/nej)"
 CHECK_COLUMNS = (
@@ -147,8 +147,7 @@ def month_postings(journal: str | Path, month: str) -> pd.DataFrame:
         raise MissingFileError(journal, "does not exist; expected the robot's journal")
     with Journal(journal, readonly=True) as j:
         runs = j.runs()
-        belongs = [run_month(f, s) == month for f, s in zip(runs["invoices_file"], runs["started_at"], strict=True)]
-        chosen = runs[np.array(belongs, dtype=bool)]
+        chosen = runs[(months_of_runs(runs) == month).to_numpy()]
         frames = [j.decisions(int(r)) for r in chosen["run_id"]]
     if not frames:
         return pd.DataFrame()
@@ -210,7 +209,7 @@ def draw(
     if len(postings) == 0:
         with Journal(journal, readonly=True) as j:
             runs = j.runs()
-        ran = sorted({run_month(f, s) for f, s in zip(runs["invoices_file"], runs["started_at"], strict=True)})
+        ran = sorted(set(months_of_runs(runs)))
         within = f", from {ran[0]} to {ran[-1]}" if ran else ""  # as actions says it (a newcomer's walk-through)
         raise InputError(
             journal, month, f"has no automatic postings in that month; expected a month the robot posted in{within}"
