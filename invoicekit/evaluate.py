@@ -365,14 +365,14 @@ def invoice_keys(frame: pd.DataFrame) -> pd.DataFrame:
     ``010190-xxxx``). ``shown``: the number as shown, compared so."""
     text = _text(frame["invoice_id"])
     shown = normalise_numbers(text.to_numpy(dtype=object))
-    number = np.where(_shown_alike(text), "", shown).astype(object)
+    number = np.where(_cannot_tell_apart(text), "", shown).astype(object)
     if "invoice_key" in frame.columns:  # the journal's own key: CPR-like numbers hashed, each its own
         kept = frame["invoice_key"].notna().to_numpy()
         number[kept] = frame["invoice_key"].to_numpy(dtype=object)[kept]
     return pd.DataFrame({"cvr": cvr_key(frame["supplier_cvr"]), "number": number, "shown": shown}, index=frame.index)
 
 
-def _shown_alike(numbers: pd.Series) -> np.ndarray:
+def _cannot_tell_apart(numbers: pd.Series) -> np.ndarray:
     """Whether each invoice number, as shown, may be another invoice's too:
     of no letter or digit (blank too), or masked as a CPR number."""
     return ~numbers.map(names_something).to_numpy(dtype=bool) | numbers.str.contains(CPR_MASK, regex=False).to_numpy()
@@ -678,7 +678,10 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     m = d[first_decision(d.drop(columns=["invoice_key"]))].reset_index(drop=True)
     # two invoices whose numbers show alike (masked: 0101901234 and 0101905678 are both 010190-xxxx)
     # cannot be told apart in the history, which keys its numbers so too: left out, not judged together
-    alike = _shown_alike(_text(m["invoice_id"])) & m.duplicated(["supplier_cvr", "invoice_key"], keep=False).to_numpy()
+    alike = (
+        _cannot_tell_apart(_text(m["invoice_id"]))
+        & m.duplicated(["supplier_cvr", "invoice_key"], keep=False).to_numpy()
+    )
     m = m.merge(
         per.drop(columns=["invoice_id", "posting_date"]), on=["supplier_cvr", "invoice_key"], how="left", validate="m:1"
     )
