@@ -56,7 +56,6 @@ from invoicekit.parsing import (
     NAT_DAYS,
     date_dk,
     format_date_dk,
-    format_money,
     format_money_dk,
     format_money_one,
 )
@@ -1984,13 +1983,14 @@ def _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amo
             "grant_supplier_cvr": gr["supplier_cvr"].to_numpy(dtype=object)[g],
             "start_date": g_start,
             "end_date": g_end,
-            "rate": format_money(gr["rate"].to_numpy()[g]).to_numpy(dtype=object),
+            # DKK, numbers: the explanation formats them as people read them
+            "rate": gr["rate"].to_numpy()[g] / MONEY_SCALE,
             "rate_unit": gr["rate_unit"].to_numpy(dtype=object)[g],
             "supplier_ok": supplier_ok,
             "covers": covers,
             "fixed_rate": fixed,
-            "expected_amount": format_money(np.maximum(expected, 0)).where(expected >= 0, "").to_numpy(dtype=object),
-            "invoiced_amount": format_money(amount[i]).to_numpy(dtype=object),
+            "expected_amount": np.where(expected >= 0, expected / MONEY_SCALE, np.nan),  # none: NaN
+            "invoiced_amount": amount[i] / MONEY_SCALE,
             "amount_ok": amount_ok,
             "excluded_at": stage,
         }

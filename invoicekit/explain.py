@@ -19,9 +19,10 @@ from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
-from invoicekit.parsing import money_text
+from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
+from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 
 EXCLUDED_DA = {
     "NO_GRANT_FOR_SUPPLIER": "anden leverandør",
@@ -39,9 +40,14 @@ FUNNEL_STEPS = (
 )
 
 
-def _amount(dkk: float) -> str:
-    """An amount as decisions.csv writes it; ``?`` where there is none."""
-    return money_text(pd.Series([dkk], dtype="float64"))[0] or "?"
+def _kr(dkk: float) -> str:
+    """An amount in DKK as the caseworker's message writes it (``9.552,48 kr.``); ``?`` where there is none."""
+    return "?" if pd.isna(dkk) else f"{format_money_one(round(float(dkk) * MONEY_SCALE))} kr."
+
+
+def _date(value: object, missing: str = "?") -> str:
+    """A date as the messages write it (``01.09.2019``); ``missing`` where there is none."""
+    return missing if pd.isna(value) else date_dk(pd.Timestamp(value).date())
 
 
 @dataclass
@@ -60,12 +66,10 @@ class Explanation:
 
     def text(self) -> str:
         inv = self.invoice
-        period = "–".join(
-            str(pd.Timestamp(x).date()) if pd.notna(x) else "?" for x in (inv["period_start"], inv["period_end"])
-        )
+        period = "–".join(_date(inv[c]) for c in ("period_start", "period_end"))
         lines = [
             f"Faktura {inv['invoice_id']} (række {inv['row']}) fra CVR {inv['supplier_cvr']}: "
-            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_amount(inv['amount'])} kr.",
+            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_kr(inv['amount'])}",
             "",
             "Kandidater (bevillinger med borgerens CPR):",
         ]
@@ -78,16 +82,17 @@ class Explanation:
         elif len(self.candidates) == 0:
             lines.append("  ingen")
         for r in self.candidates.itertuples(index=False):
-            end = str(pd.Timestamp(r.end_date).date()) if pd.notna(r.end_date) else "åben"
-            if r.expected_amount:
-                exp = f"forventet {r.expected_amount} mod faktureret {r.invoiced_amount}"
+            if pd.notna(r.expected_amount):
+                exp = f"forventet {_kr(r.expected_amount)} mod faktureret {_kr(r.invoiced_amount)}"
             elif r.excluded_at == "NO_FIXED_RATE":
                 exp = "intet forventet beløb"
             else:
                 exp = ""
             lines.append(
-                f"  {r.grant_id:<12} {r.service_code:<10} CVR {r.grant_supplier_cvr}  {pd.Timestamp(r.start_date).date()}–{end}  "
-                f"takst {r.rate}/{r.rate_unit}  {exp}  → {EXCLUDED_DA.get(r.excluded_at, r.excluded_at)}"
+                f"  {r.grant_id:<12} {r.service_code:<10} CVR {r.grant_supplier_cvr}  "
+                f"{_date(r.start_date)}–{_date(r.end_date, 'åben')}  "
+                f"takst {_kr(r.rate)} pr. {RATE_UNIT_NAMES_DA.get(r.rate_unit, r.rate_unit)}  {exp}  "
+                f"→ {EXCLUDED_DA.get(r.excluded_at, r.excluded_at)}"
                 + (f" ({r.excluded_at})" if r.excluded_at else "")
             )
         lines.append("")
@@ -101,9 +106,9 @@ class Explanation:
         if len(self.coding):
             lines.append("Konteringsrækker overvejet:")
             for r in self.coding.itertuples(index=False):
-                valid_to = str(pd.Timestamp(r.valid_to).date()) if pd.notna(r.valid_to) else "åben"
                 lines.append(
-                    f"  række {r.coding_row}: {r.psp_element} art {r.art}, gyldig {pd.Timestamp(r.valid_from).date()}–{valid_to}"
+                    f"  række {r.coding_row}: {r.psp_element} art {r.art}, "
+                    f"gyldig {_date(r.valid_from)}–{_date(r.valid_to, 'åben')}"
                     f" → {'gyldig' if r.valid else 'ikke gyldig på periodens start'}"
                 )
         if self.lines is not None and len(self.lines):
@@ -116,10 +121,10 @@ class Explanation:
                 outcome = (
                     "bogført" if r.status == POSTED else f"manuel, {r.reason} ({LABELS_DA.get(r.reason, r.reason)})"
                 )
-                expected = f", forventet {_amount(r.expected_amount)} kr." if pd.notna(r.expected_amount) else ""
+                expected = f", forventet {_kr(r.expected_amount)}" if pd.notna(r.expected_amount) else ""
                 grant = f", bevilling {r.grant_id}" if r.grant_id else ""
                 lines.append(
-                    f"  linje {r.line_no}: CPR {r.cpr_masked or '—'}, beløb {_amount(r.amount)} kr.{expected}{grant}"
+                    f"  linje {r.line_no}: CPR {r.cpr_masked or '—'}, beløb {_kr(r.amount)}{expected}{grant}"
                     f" → {outcome}"
                 )
         lines.append("")

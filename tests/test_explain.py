@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import invoicekit as ik
@@ -25,10 +26,14 @@ def test_amount_mismatch_shows_the_expected_amount_against_the_invoiced(case):
     c = e.candidates.set_index("grant_id")
     assert c.loc["B-1001", "excluded_at"] == "NO_GRANT_FOR_SUPPLIER"  # the citizen's grant at another supplier
     assert c.loc["B-1002", "excluded_at"] == "AMOUNT_MISMATCH"
-    assert (c.loc["B-1002", "expected_amount"], c.loc["B-1002", "invoiced_amount"]) == ("12600.00", "13050.00")
+    # numbers in the table (DKK), for a notebook to compute with
+    assert (c.loc["B-1002", "expected_amount"], c.loc["B-1002", "invoiced_amount"]) == (12600.0, 13050.0)
+    assert c.loc["B-1002", "rate"] == 450.0 and pd.isna(c.loc["B-1001", "expected_amount"])
     assert e.funnel["grants"].tolist() == [2, 1, 1, 1, 0]
     text = e.text()
-    assert "forventet 12600.00 mod faktureret 13050.00" in text and "forskel +450,00 kr." in text
+    assert "forventet 12.600,00 kr. mod faktureret 13.050,00 kr." in text and "forskel +450,00 kr." in text
+    # in Danish, as the caseworker's message beside it: the rate with its unit, dates as 01.06.2018
+    assert "01.06.2018–åben  takst 450,00 kr. pr. døgn/dag" in text and "28500.00" not in text
     assert "610190-xxxx" in text and "6101901234" not in text
 
 
