@@ -92,8 +92,7 @@ class Explanation:
                 f"  {r.grant_id:<12} {r.service_code:<10} CVR {r.grant_supplier_cvr}  "
                 f"{_date(r.start_date)}–{_date(r.end_date, 'åben')}  "
                 f"takst {_kr(r.rate)} pr. {RATE_UNIT_NAMES_DA.get(r.rate_unit, r.rate_unit)}  {exp}  "
-                f"→ {EXCLUDED_DA.get(r.excluded_at, r.excluded_at)}"
-                + (f" ({r.excluded_at})" if r.excluded_at else "")
+                f"→ {EXCLUDED_DA.get(r.excluded_at, r.excluded_at)}" + (f" ({r.excluded_at})" if r.excluded_at else "")
             )
         lines.append("")
         if stopped < CHECK_NUMBER["NO_GRANT"]:
