@@ -27,6 +27,7 @@ from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, first_decision, read_truth_file
 from invoicekit.extracts import Grants, SupportSheet
 from invoicekit.formats import en_number, en_percent, en_rate
+from invoicekit.identifiers import is_valid_cvr, map_unique
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.sample import evaluate_control
@@ -177,18 +178,45 @@ def _main_reason(reasons: pd.Series) -> str:
     return LABELS_DA.get(manual.value_counts().index[0], "") if len(manual) else ""
 
 
+def supplier_of_rows(d: pd.DataFrame) -> pd.Series:
+    """The supplier (CVR number) each decision counts under: its own CVR
+    number, or, where that is no valid CVR number (a digit mistyped, the number
+    left out), the one valid number the same supplier name (case and spaces
+    aside) was written with in ``d``. A name written with no valid number, or
+    with several, keeps what was written: which supplier it is, nobody can tell
+    from the journal."""
+    cvr = d["supplier_cvr"].fillna("").astype(str)
+    if "supplier_name" not in d or d.empty:
+        return cvr
+    valid = map_unique(cvr, is_valid_cvr).astype(bool)
+    if valid.all():
+        return cvr
+    name = d["supplier_name"].fillna("").astype(str).str.casefold().str.split().str.join(" ")
+    known = pd.DataFrame({"name": name[valid & (name != "")], "cvr": cvr[valid & (name != "")]})
+    numbers = known.drop_duplicates().groupby("name")["cvr"]
+    one = numbers.first()[numbers.size() == 1]
+    found = name[~valid].map(one)
+    return cvr.mask(~valid & name.isin(one.index), found.reindex(cvr.index))
+
+
 def supplier_followup(d: pd.DataFrame) -> pd.DataFrame:
     """Per supplier, most invoices first: ``invoices``, ``posted``,
     ``automation_rate``, ``main_reason`` (of its manual invoices),
-    ``template_invoices`` (manual for a reason the contact template fixes) and
-    ``template_points`` (the points of automation those invoices are)."""
+    ``template_invoices`` (manual for a reason the contact template fixes),
+    ``template_points`` (the points of automation those invoices are) and
+    ``invalid_cvr_invoices`` (its invoices written with no valid CVR number).
+    An invoice with a mistyped CVR number counts under its supplier where the
+    supplier's name tells which (:func:`supplier_of_rows`): until 0.9.15 each
+    mistyped number was a supplier of its own, with the name of the real one."""
     reasons = d["reason"].where(~d["posted"], "")
+    supplier = supplier_of_rows(d)
     frame = pd.DataFrame(
         {
-            "supplier_cvr": d["supplier_cvr"],
+            "supplier_cvr": supplier,
             "posted": d["posted"],
             "reason": reasons,
             "template": reasons.isin(TEMPLATE_REASONS),
+            "invalid_cvr": ~map_unique(d["supplier_cvr"].fillna("").astype(str), is_valid_cvr).astype(bool),
         }
     )
     g = frame.groupby("supplier_cvr", sort=False)
@@ -202,8 +230,9 @@ def supplier_followup(d: pd.DataFrame) -> pd.DataFrame:
     )
     t.insert(2, "automation_rate", t["posted"] / t["invoices"])
     t["template_points"] = 100 * t["template_invoices"] / max(len(d), 1)
+    t["invalid_cvr_invoices"] = g["invalid_cvr"].sum().astype(int)
     t = t.sort_values(["invoices", "posted"], ascending=False, kind="stable").reset_index()
-    names = latest_names(d, "supplier_cvr", "supplier_name")
+    names = latest_names(d.assign(supplier_cvr=supplier), "supplier_cvr", "supplier_name")
     t.insert(1, "supplier_name", [names.get(c, "") for c in t["supplier_cvr"]])
     return t
 
@@ -225,7 +254,7 @@ def template_candidates(d: pd.DataFrame, top: int = 10, suppliers: pd.DataFrame 
     ``d`` when already at hand."""
     t = supplier_followup(d) if suppliers is None else suppliers
     t = t[t["template_invoices"] > 0].sort_values(["template_invoices", "invoices"], ascending=False, kind="stable")
-    fixable = d[~d["posted"] & d["reason"].isin(TEMPLATE_REASONS)]
+    fixable = d.assign(supplier_cvr=supplier_of_rows(d))[~d["posted"] & d["reason"].isin(TEMPLATE_REASONS)]
     main = fixable.groupby("supplier_cvr")["reason"].agg(lambda s: LABELS_DA.get(s.value_counts().index[0], ""))
     t["template_reason"] = t["supplier_cvr"].map(main).fillna("")
     cols = ["supplier_cvr", "supplier_name", "invoices", "automation_rate", "template_invoices", "template_points",

@@ -65,6 +65,7 @@ SUPPLIERS = {
     "main_reason": ("Hyppigste årsag til manuel", "text"),
     "template_invoices": ("Fakturaer, skabelonen retter", "int"),
     "template_points": ("Point, skabelonen kan give", "num1"),
+    "invalid_cvr_invoices": ("Heraf med ugyldigt CVR-nr.", "int"),
 }
 TEMPLATE = {
     "supplier_cvr": ("Leverandør (CVR)", "text"),

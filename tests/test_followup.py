@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from invoicekit.cli import main
 from invoicekit.evaluate import evaluate, read_decisions
 from invoicekit.followup import TEMPLATE_REASONS, followup, load_decisions
+from invoicekit.identifiers import is_valid_cvr
 
 CPR_RE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 
@@ -69,9 +70,16 @@ def test_each_table_totals_against_the_decisions(replayed):
         assert table["invoices"].sum() == len(hand)
         assert table["posted"].sum() == posted.sum()
     fixable = hand[(hand["status"] != "posted") & hand["reason"].isin(TEMPLATE_REASONS)]
-    top = fixable["supplier_cvr"].value_counts()
+    # an invoice with a mistyped CVR number counts under its supplier (the journal's names tell which:
+    # test_a_mistyped_cvr_number_counts_under_the_supplier_its_name_tells), and it always stops at a
+    # reason the template fixes (checks 1-5)
+    valid = fixable["supplier_cvr"].astype(str).map(is_valid_cvr)
+    mistyped = f.suppliers.set_index("supplier_cvr")["invalid_cvr_invoices"]
+    top = fixable.loc[valid, "supplier_cvr"].astype(str).value_counts().add(mistyped, fill_value=0)
+    top = top.sort_values(ascending=False, kind="stable")
     assert f.template["supplier_cvr"].iat[0] == top.index[0]
     assert f.template["template_invoices"].iat[0] == top.iat[0]
+    assert mistyped.sum() == (~hand["supplier_cvr"].astype(str).map(is_valid_cvr)).sum()
 
 
 def test_wrong_postings_and_hours_by_hand(replayed):
@@ -448,3 +456,29 @@ def test_a_month_not_written_yyyy_mm_makes_up_no_calendar_and_loses_no_invoice(o
     t = monthly_table(d, months=["2019-01", odd], calendar=True)
     assert sorted(t["month"]) == sorted(["2019-01", odd]) and t["invoices"].sum() == 2
     assert (t["note"] == "").all()
+
+
+def test_a_mistyped_cvr_number_counts_under_the_supplier_its_name_tells():
+    """A CVR number with a digit mistyped is no supplier of its own: 0.9.15's
+    table listed each beside the real supplier, under the same name."""
+    from invoicekit.followup import supplier_followup, template_candidates
+
+    d = pd.DataFrame(
+        {
+            "supplier_cvr": ["29345716", "29345716", "29345717", "31587603", "19554627", "31587604", "1234"],
+            "supplier_name": ["Bostedet Lind", "Bostedet Lind", "BOSTEDET  lind", "Fælles", "Fælles", "Fælles", "Ny"],
+            "posted": [True, False, False, True, True, False, False],
+            "reason": ["", "AMOUNT_MISMATCH", "INVALID_CVR", "", "", "INVALID_CVR", "INVALID_CVR"],
+        }
+    )
+    t = supplier_followup(d).set_index("supplier_cvr")
+    # the mistyped number counts under the one valid number its name was written with
+    assert t.loc["29345716", ["invoices", "posted", "invalid_cvr_invoices"]].tolist() == [3, 1, 1]
+    assert t.loc["29345716", "supplier_name"] == "BOSTEDET  lind"  # the name as last written
+    assert "29345717" not in t.index
+    # a name written with two valid numbers tells nothing; a name never written with one neither
+    assert t.loc["31587604", "invalid_cvr_invoices"] == 1 and t.loc["1234", "invoices"] == 1
+    assert t["invoices"].sum() == len(d) and t["invalid_cvr_invoices"].sum() == 3
+    top = template_candidates(d).set_index("supplier_cvr")
+    assert top.loc["29345716", "template_invoices"] == 1
+    assert top.loc["29345716", "template_reason"] == "Ugyldigt eller manglende CVR-nummer"
