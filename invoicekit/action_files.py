@@ -41,6 +41,7 @@ INVOICE_HEADINGS_DA = {
     "row": "Række",
     "invoice_id": "Fakturanummer",
     "supplier_cvr": "Leverandør (CVR)",
+    "supplier_name": "Leverandør",
     "cpr_masked": "CPR-nummer",
     "amount": "Beløb (kr.)",
     "reason": "Årsag",

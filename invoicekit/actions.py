@@ -73,6 +73,7 @@ import pandas as pd
 from invoicekit.amounts import expected_amounts
 from invoicekit.extracts import Grants, SupportSheet, citizen_and_supplier, prepare_grants, prepare_support_sheet
 from invoicekit.formats import dk_number, en_number
+from invoicekit.identifiers import mask_cpr_text
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import POSTED
@@ -123,7 +124,7 @@ TEMPLATE_FIX_REASONS: dict[str, str] = {
 FIX_COLUMNS: tuple[str, ...] = ("fix_key", "owner", "action", "invoices", "points")
 LINK_COLUMNS: tuple[str, ...] = ("fix_key", "month", "row", "invoice_id", "supplier_cvr")
 INVOICE_COLUMNS: tuple[str, ...] = (
-    "month", "row", "invoice_id", "supplier_cvr", "cpr_masked", "amount", "period_start", "period_end",
+    "month", "row", "invoice_id", "supplier_cvr", "supplier_name", "cpr_masked", "amount", "period_start", "period_end",
     "reason", "owner", "fix_key", "action",
 )  # fmt: skip
 
@@ -706,13 +707,22 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
     return list(fixes.values())
 
 
+def supplier_named(cvr: str, invoices: pd.DataFrame) -> str:
+    """The supplier as a letter or a fix names it: ``Bostedet Lind (CVR 29345716)``, by the name its
+    latest invoice of ``invoices`` gave (masked); ``leverandør CVR 29345716`` where none gave one."""
+    names = invoices["supplier_name"] if "supplier_name" in invoices else pd.Series(dtype=object)
+    names = names.fillna("").astype(str).str.strip()
+    names = names[names != ""]
+    return f"{mask_cpr_text(names.iat[-1])} (CVR {cvr})" if len(names) else f"leverandør CVR {cvr}"
+
+
 def _template_fixes(manual: pd.DataFrame) -> list[_Fix]:
     t = manual[manual["reason"].isin(list(TEMPLATE_FIX_REASONS)) & manual["supplier_cvr"].str.fullmatch(r"\d{8}")]
     fixes = []
     for cvr, g in t.groupby("supplier_cvr", sort=True):
         counts = g["reason"].value_counts()
         parts = [f"{int(counts[r])} {words}" for r, words in TEMPLATE_FIX_REASONS.items() if r in counts.index]
-        sentence = f"Send kontaktskabelonen til leverandør CVR {cvr}: " + ", ".join(parts)
+        sentence = f"Send kontaktskabelonen til {supplier_named(cvr, g)}: " + ", ".join(parts)
         fixes.append(_Fix(f"template:{cvr}", "template", "supplier", sentence, list(g.index)))
     return fixes
 
@@ -783,7 +793,9 @@ def _blocked_by_rules(
 
 
 #: the decisions' text columns the fix list reads, blank where a decision has none
-_TEXT_COLUMNS = ("grant_id", "service_code", "supplier_cvr", "cpr_masked", "invoice_id", "message", "reason")
+_TEXT_COLUMNS = (
+    "grant_id", "service_code", "supplier_cvr", "supplier_name", "cpr_masked", "invoice_id", "message", "reason",
+)  # fmt: skip
 
 
 def _posted(d: pd.DataFrame) -> pd.Series:
@@ -919,6 +931,8 @@ def fix_list(
         for k, r in zip(inv["fix_key"], inv["reason"], strict=True)
     ]
     inv["action"] = [action_of.get(k) or m for k, m in zip(inv["fix_key"], inv["message"], strict=True)]
+    if "supplier_name" not in inv:  # decisions from before the journal kept names
+        inv["supplier_name"] = ""
     inv = inv[list(INVOICE_COLUMNS)].reset_index(drop=True)
     order = {k: n for n, k in enumerate(fixes["fix_key"])}
     links = inv[inv["fix_key"] != ""]

@@ -8,7 +8,8 @@ takes the formatting of its first run). :func:`default_template` makes the
 one shipped with invoicekit, to be edited.
 
 - ``{{dato}}``: today's date; ``{{måned}}``: the month of the invoices;
-  ``{{leverandør}}``: the supplier (``CVR 12345678``);
+  ``{{leverandør}}``: the supplier (``Bostedet Lind (CVR 12345678)``, ``CVR 12345678`` where
+  its invoices gave no name);
   ``{{antal}}``: how many of its invoices could not be posted automatically;
   ``{{mangler}}``: what they lacked (``12 uden CPR-nummer, 3 uden periode``).
 - ``{{krav}}`` on a paragraph of its own: replaced by a bulleted list of what
@@ -30,7 +31,7 @@ from docx.oxml import OxmlElement
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 
-from invoicekit.actions import TEMPLATE_FIX_REASONS
+from invoicekit.actions import TEMPLATE_FIX_REASONS, supplier_named
 from invoicekit.cells import safe_text
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import mask_cpr_text
@@ -222,7 +223,7 @@ def letter_values(cvr: str, month: str, invoices: pd.DataFrame, today: dt.date |
     return {
         "dato": date_dk(today or dt.date.today()),
         "måned": shown_month,
-        "leverandør": f"CVR {cvr}",
+        "leverandør": supplier_named(cvr, invoices).removeprefix("leverandør "),
         "antal": str(len(invoices)),
         "mangler": missing,
     }

@@ -497,6 +497,34 @@ def test_files_and_letters_hold_no_full_cpr_and_numbers_stay_numbers(tmp_path):
     assert not any(CPR_RE.search(t) for t in everything)
 
 
+def test_the_letter_and_the_fix_name_the_supplier_by_the_name_its_invoices_gave(tmp_path):
+    """A letter began "Til CVR 12345678" (found by a newcomer's walk-through): the
+    supplier's name stands first now, as its invoices gave it, latest last; masked."""
+    d = frame(
+        decision(1, "MISSING_CPR", cpr_masked="", supplier_name="Bostedet Lind"),
+        decision(2, "MISSING_PERIOD", supplier_name="Bostedet Lind ApS"),
+        decision(3, "MISSING_CPR", cpr_masked="", supplier_cvr=S2, supplier_name="Jens Lind 010190-1234"),
+        decision(4, "MISSING_CPR", cpr_masked="", supplier_cvr="19554627", supplier_name=""),
+    )
+    a = fix_list(d)
+    action = a.fixes.set_index("fix_key")["action"]
+    assert action[f"template:{S1}"].startswith(f"Send kontaktskabelonen til Bostedet Lind ApS (CVR {S1}): ")
+    assert action[f"template:{S2}"].startswith(f"Send kontaktskabelonen til Jens Lind 010190-xxxx (CVR {S2})")
+    assert action["template:19554627"].startswith("Send kontaktskabelonen til leverandør CVR 19554627: ")
+    paths = write_actions(a, tmp_path)
+
+    def opening(cvr: str) -> str:
+        return docx.Document(str(tmp_path / "breve" / f"{cvr}.docx")).paragraphs[1].text
+
+    assert opening(S1) == f"Til Bostedet Lind ApS (CVR {S1})"
+    assert opening(S2) == f"Til Jens Lind 010190-xxxx (CVR {S2})"
+    assert opening("19554627") == "Til CVR 19554627"
+    manual = load_workbook(paths["xlsx"])["Manuelle fakturaer"]
+    heading = [c.value for c in manual[1]]
+    names = [manual.cell(r, heading.index("Leverandør") + 1).value for r in range(2, 6)]
+    assert names == ["Bostedet Lind", "Bostedet Lind ApS", "Jens Lind 010190-xxxx", None]
+
+
 def test_the_municipalitys_own_template_is_used_and_a_stale_letter_removed(tmp_path):
     own = docx.Document()
     own.add_paragraph("Kære {{leverandør}}, se {{antal}} fakturaer fra {{måned}}.")
