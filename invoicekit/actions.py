@@ -29,7 +29,9 @@ given, the grants and the support sheet); the keys have these forms:
 - ``grant_period:<grant_id>`` (caseworker): extend, backdate or close the
   grant (``PERIOD_NOT_COVERED``; needs the grants).
 - ``grant_missing:<DDMMYY-xxxx>:<supplier_cvr>`` (caseworker): create the
-  grant (``NO_GRANT``; ``NO_GRANT_FOR_SUPPLIER`` unless the next applies).
+  grant (``NO_GRANT``; ``NO_GRANT_FOR_SUPPLIER`` unless the next applies, or
+  the citizen's only grants at other suppliers that cover the period are
+  hourly: which supplier's grant that is, no amount tells, so no fix).
 - ``grant_supplier:<grant_id>`` (caseworker): the grant is registered at
   another supplier (``NO_GRANT_FOR_SUPPLIER`` where exactly one of the
   citizen's grants elsewhere covers the period with the invoiced amount, or
@@ -544,13 +546,19 @@ def _grant_fixes(
 
     elsewhere: dict[object, tuple[str, str]] = {}
     period: dict[object, tuple[str, str]] = {}
+    only_hourly: set[object] = set()
     if grants is not None:
         nfs = manual[(manual["reason"] == "NO_GRANT_FOR_SUPPLIER") & manual["period_start"].notna()]
         c = _with_grants(nfs, grants)
-        # an hourly grant has no amount to expect, and the robot posts no invoice of one (NO_FIXED_RATE):
-        # no evidence, and no fix that could win anything
-        c = c[(c["g_supplier_cvr"] != c["supplier_cvr"]) & (c["rate_unit"] != "hour")]
+        c = c[c["g_supplier_cvr"] != c["supplier_cvr"]]
         c = c[_covering(c)]
+        # an hourly grant has no amount to expect, and the robot posts no invoice of one (NO_FIXED_RATE):
+        # no evidence, and no fix that could win anything. Where the citizen's only grants elsewhere that
+        # cover the period are hourly, the grant is as likely registered at the wrong supplier as missing
+        # (34 to 2 in bench_fixes' worlds, where 0.9.15 told all 36 to create the grant): no fix
+        hourly = (c["rate_unit"] == "hour").to_numpy()
+        only_hourly = set(c.loc[hourly, "label"]) - set(c.loc[~hourly, "label"])
+        c = c[~hourly]
         c = c.assign(_exp=_expected_dkk(c))
         amount = c["amount"].to_numpy(dtype=float)
         rate_dkk = c["rate"].to_numpy(dtype=float) / MONEY_SCALE
@@ -637,6 +645,8 @@ def _grant_fixes(
                 f"bevillingen hos CVR {r['supplier_cvr']}: fakturaerne passer med bevillingens takst",
                 i,
             )
+        elif reason == "NO_GRANT_FOR_SUPPLIER" and i in only_hourly:
+            continue  # which supplier's grant the hourly one is, nothing here tells: the caseworker's message
         elif reason in ("NO_GRANT", "NO_GRANT_FOR_SUPPLIER") and r["_birth"] and "x" not in r["_birth"]:
             masked = r["cpr_masked"]
             cvr = r["supplier_cvr"]
