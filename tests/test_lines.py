@@ -371,3 +371,24 @@ def test_a_line_number_written_twice_in_another_form_is_the_same_line(first, aga
     # 1 and 10 are two lines
     r = decide([invoice("S1", "50.000,00")], [line("S1", "1", ANNA, "30000"), line("S1", "10", BO, "20000")])
     assert r.decisions["status"].iloc[0] == "posted"
+
+
+def test_the_amount_limit_holds_for_each_line_not_for_the_total_as_the_spec_says():
+    """Checks 4-21 run for each line as if it were an invoice (robot-spec.md), check 20 too: a
+    collective invoice of 50.000 kr. posts under a limit of 35.000 kr. when each line is under
+    it, and goes to manual when one line is above it (the README says so beside the lines)."""
+    invoices, lines = [invoice("S1", "50.000,00")], [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000")]
+
+    def decided(limit: float) -> tuple[str, str]:
+        r = ik.decide(
+            ik.prepare_invoices(pd.DataFrame(invoices)),
+            ik.prepare_grants(pd.DataFrame(GRANTS)),
+            ik.prepare_support_sheet(SHEET),
+            ik.Rules(max_amount=limit),
+            lines=ik.prepare_invoice_lines(pd.DataFrame(lines)),
+        )
+        d = r.decisions.iloc[0]
+        return d["status"], d["reason"]
+
+    assert decided(35000) == ("posted", "")
+    assert decided(25000) == ("manual", "AMOUNT_ABOVE_LIMIT")
