@@ -27,7 +27,8 @@ given, the grants and the support sheet); the keys have these forms:
   registered in the same months: that grant's rate is wrong, not the
   supplier's. Needs the grants.
 - ``grant_period:<grant_id>`` (caseworker): extend, backdate or close the
-  grant (``PERIOD_NOT_COVERED``; needs the grants).
+  grant (``PERIOD_NOT_COVERED``; needs the grants; not an hourly grant, whose
+  invoices the robot never posts).
 - ``grant_missing:<DDMMYY-xxxx>:<supplier_cvr>`` (caseworker): create the
   grant (``NO_GRANT``; ``NO_GRANT_FOR_SUPPLIER`` unless the next applies, or
   the citizen's only grants at other suppliers that cover the period are
@@ -586,7 +587,9 @@ def _grant_fixes(
 
         pnc = manual[(manual["reason"] == "PERIOD_NOT_COVERED") & manual["period_start"].notna()]
         c = _with_grants(pnc, grants)
-        c = c[c["g_supplier_cvr"] == c["supplier_cvr"]]
+        # an hourly grant extended or backdated still posts nothing (NO_FIXED_RATE): no fix that wins a
+        # point, as for a grant at another supplier
+        c = c[(c["g_supplier_cvr"] == c["supplier_cvr"]) & (c["rate_unit"] != "hour")]
         pe = c["period_end"].to_numpy(dtype="datetime64[D]")
         ps = c["period_start"].to_numpy(dtype="datetime64[D]")
         start = c["start_date"].to_numpy(dtype="datetime64[D]")

@@ -389,10 +389,10 @@ _DAY = np.dtype("datetime64[D]")
 
 
 def date_dk(d: np.datetime64 | dt.date | None) -> str:
-    """One date as ``01.03.2019`` (``?`` for none). Called per row where a
+    """One date as ``01.03.2019`` (``?`` for none: ``None``, NaT or NaN). Called per row where a
     message names a date: a day (``datetime64[D]``, as the tables hold dates)
     is taken as its count of days without converting it again."""
-    if d is None:
+    if d is None or (not isinstance(d, np.datetime64) and pd.isna(d)):  # NaN, pandas' NaT, None: no date
         return "?"
     if not (isinstance(d, np.datetime64) and d.dtype == _DAY):
         d = np.datetime64(d, "D")

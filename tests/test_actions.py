@@ -154,6 +154,16 @@ def test_an_invoice_after_the_grant_ended_asks_to_extend_or_close_it():
     assert "Kontrollér om ydelsen fortsatte efter 15.01.2019, bevilling G-END: forlæng" in fix["action"]
 
 
+def test_an_hourly_grant_that_ended_gets_no_period_fix():
+    """Extended, an hourly grant still posts nothing (NO_FIXED_RATE): such a fix wins no point,
+    as a grant at another supplier does not (0.9.15 proposed it; bench_fixes' worlds wanted none)."""
+    ended = ("G-HOUR", A, "85-STOT", S1, "400", "hour", "2018-01-01", "2019-01-15")
+    d = frame(decision(1, "PERIOD_NOT_COVERED"), decision(2))
+    assert fix_list(d, grants=grants(ended)).fixes.empty
+    day = ("G-DAY", A, "104-AKT", S1, "450", "day", "2018-01-01", "2019-01-20")
+    assert fix_list(d, grants=grants(ended, day)).fixes["fix_key"].tolist() == ["grant_period:G-DAY"]
+
+
 def test_no_grant_asks_to_create_it_with_the_masked_cpr():
     d = frame(decision(1, "NO_GRANT"), decision(2, "NO_GRANT", supplier_cvr=S2), decision(3, "NO_GRANT"))
     a = fix_list(d)
@@ -542,6 +552,22 @@ def test_the_letter_and_the_fix_name_the_supplier_by_the_name_its_invoices_gave(
     heading = [c.value for c in manual[1]]
     names = [manual.cell(r, heading.index("Leverandør") + 1).value for r in range(2, 6)]
     assert names == ["Bostedet Lind", "Bostedet Lind ApS", "Jens Lind 010190-xxxx", None]
+
+
+def test_a_letter_shows_an_invoice_with_a_start_date_and_no_end(tmp_path):
+    """A supplier that writes only the period's first day (MISSING_PERIOD, the start kept): its
+    letter's examples crashed `invoicekit actions` (a PII scan found it); the end is "?" now."""
+    d = frame(
+        decision(1, "MISSING_PERIOD", start="2019-01-01", end=None),
+        decision(2, "MISSING_CPR", cpr_masked=""),
+        decision(3),
+    )
+    assert pd.isna(d.loc[0, "period_end"]) and pd.notna(d.loc[0, "period_start"])
+    a = fix_list(d)
+    write_actions(a, tmp_path)
+    rows = [[c.text for c in r.cells] for r in docx.Document(str(tmp_path / "breve" / f"{S1}.docx")).tables[0].rows]
+    periods = [r[1] for r in rows[1:]]
+    assert "01.01.2019–?" in periods
 
 
 def test_the_municipalitys_own_template_is_used_and_a_stale_letter_removed(tmp_path):
