@@ -54,6 +54,7 @@ from invoicekit.parsing import (
     parse_amounts,
     parse_dates,
     period_from_texts,
+    shown_amount_cell,
     split_cpr_cells,
     text_array,
 )
@@ -442,7 +443,8 @@ def _typed_invoices(
     out["amount_ok"] = ok
     amount_raw = np.full(n, "", dtype=object)
     if (~ok).any():
-        amount_raw[~ok] = mask_cprs_in(df["amount"][~ok].str.strip()).to_numpy(dtype=object)
+        cells = mask_cprs_in(df["amount"][~ok].str.strip()).to_numpy(dtype=object)
+        amount_raw[~ok] = [shown_amount_cell(c) for c in cells]  # few: the cells that are no amount
     out["amount_raw"] = _objects(amount_raw)
     out["fields"] = fields
 

@@ -18,13 +18,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import compact_cpr, is_valid_cpr, valid_cpr_mask
+from invoicekit.identifiers import compact_cpr, is_valid_cpr, mask_cprs_in_arrow, valid_cpr_mask
 from invoicekit.texts import is_arrow_text, text_bytes
 from invoicekit.vocabulary import CPR_PATTERN
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
 ORE = MONEY_SCALE // 100
-MAX_AMOUNT_DKK = 10**10  # larger figures are not read as amounts
+#: larger figures are not read as amounts: a billion kroner has ten digits, as a CPR number that
+#: Excel formatted as an amount (``1.507.801.515,00``), and no invoice, rate or limit comes near it
+#: (the rules' ``max_amount`` is at most 1,000,000,000); until 0.9.15 ten billion, and such a
+#: number was written back out in full in the decisions and the messages (found by a PII scan)
+MAX_AMOUNT_DKK = 10**9
+#: the digits of a cell that make it a number a message does not echo whole (a CPR number's ten)
+_ECHOED_DIGITS = 10
 
 NAT = np.datetime64("NaT", "D")
 #: NaT as ``datetime64[D]``'s count of days (the smallest int64)
@@ -81,7 +87,9 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     of one to three digits and groups of three; any other between digits
     (``12 03 41 1403``, ``1234 50``) makes the cell no amount. Up to
     ``max_decimals`` (at most four) decimals are read: an invoice amount has
-    at most two, a rate may have four.
+    at most two, a rate may have four. A cell that reads as a CPR number
+    (``1507801515``, ``150780-1515``: what masking masks) is no amount, nor
+    is :data:`MAX_AMOUNT_DKK` or more.
     """
     cells = text_array(values)
     # nearly every amount is written as a system writes it (``-1.234,50``,
@@ -102,6 +110,20 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
         u_units, u_ok, u_blank = _parse_distinct_amounts(encoded.dictionary, max_decimals)
         units[other], ok[other], blank[other] = u_units[codes], u_ok[codes], u_blank[codes]
     return units, ok, blank
+
+
+def shown_amount_cell(text: str) -> str:
+    """An amount cell that could not be read, as a message may echo it: a
+    cell of ten digits or more keeps its first six (a birth date, as a masked
+    CPR number shows it), the others become ``x`` (``1.507.80x.xxx,xx``)."""
+    if sum(ch.isdigit() for ch in text) < _ECHOED_DIGITS:
+        return text
+    seen = 0
+    out = []
+    for ch in text:
+        seen += ch.isdigit()
+        out.append("x" if ch.isdigit() and seen > 6 else ch)
+    return "".join(out)
 
 
 #: an amount as systems write it: a minus or not, up to nine digits (in groups
@@ -168,6 +190,10 @@ def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndar
         units = np.round(numbers * MONEY_SCALE).astype(np.int64)
         units[~ok] = 0
     too_big = np.abs(units) >= MAX_AMOUNT_DKK * MONEY_SCALE
+    # a cell that reads as a CPR number (``0105801515``: a hundred million kroner and more) is none
+    masked = mask_cprs_in_arrow(cells)  # ``cells`` itself where no cell may hold one (nearly always)
+    if masked is not cells:
+        too_big |= pc.fill_null(pc.not_equal(masked, cells), False).to_numpy(zero_copy_only=False)
     ok &= ~too_big
     units[too_big] = 0
     return units, ok, blank
