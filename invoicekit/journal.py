@@ -53,6 +53,12 @@ as a CPR number: the birth date and the sequence number joined by ``,``,
 ``:``, ``+``, ``#``, ``'`` or a middle dot (``200190,1234``). Such a key is
 hashed, and such a text masked; a journal of schema 5 is migrated as one of
 schema 4 is, and older versions refuse schema 6.
+
+Schema 7 (invoicekit 0.9.16) is schema 6 with a birth date written as a date
+whose sequence number follows one more ``.`` or ``/`` (``14.10.80.1515``,
+``14/10/80/1515``) read as a CPR number: such a key is hashed (0.9.15 stored
+``14.10.80.1515`` as its key, in full) and such a text masked. A journal of
+schema 6 is migrated as one of schema 5 is, and older versions refuse schema 7.
 """
 
 from __future__ import annotations
@@ -93,7 +99,7 @@ from invoicekit.reasons import POSTED
 from invoicekit.texts import arrow_text
 from invoicekit.vocabulary import run_month
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _RUNS_V1 = """
 CREATE TABLE runs (
@@ -388,12 +394,13 @@ class Journal:
         return version
 
     def _migrate(self) -> None:
-        """Schema 1 → 2 → 3 → 4 → 5 → 6, in one transaction, after a backup copy
+        """Schema 1 → 2 → 3 → 4 → 5 → 6 → 7, in one transaction, after a backup copy
         beside the file. 1 → 2: the decisions as one table a run, with keys
         computed from what schema 1 kept (see :mod:`invoicekit.keys` for
         numbers it stored masked); 2 → 3 adds the table of decision lines;
-        3 → 4 → 5 → 6 hash the keys that read as a CPR number and mask the texts
-        as this version does (:meth:`_rekey_and_mask`; 5 → 6 for the marks
+        3 → 4 → 5 → 6 → 7 hash the keys that read as a CPR number and mask the texts
+        as this version does (:meth:`_rekey_and_mask`; 6 → 7 for the sequence number
+        after a dated birth date's ``.`` or ``/``, 5 → 6 for the marks
         that may join the birth date and the sequence number, 4 → 5 for the dated
         form 0.9.9 added). No decision is changed."""
         self.backup = _backup_path(self.path, self.version)
@@ -478,7 +485,7 @@ class Journal:
         self.conn.execute("DROP TABLE decisions")
 
     def _rekey_and_mask(self, secret: str) -> None:
-        """Schema 2, 3, 4 or 5 → 6 (inside :meth:`_migrate`'s transaction): each run's
+        """Schema 2 to 6 → 7 (inside :meth:`_migrate`'s transaction): each run's
         stored decisions and lines rewritten where a key reads as a CPR number
         (it is hashed, as this version stores it) or a text shows one (it is
         masked); a run with neither is left as it is. The paths of a run's
@@ -959,7 +966,7 @@ def _masked_run_text(text: object) -> object:
 
 
 def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
-    """A stored table as this version stores it (schema 6): the keys of numbers
+    """A stored table as this version stores it (schema 7): the keys of numbers
     that read as a CPR number hashed (:func:`~invoicekit.keys.rekeyed`), and
     every other text masked; and whether anything changed."""
     changed = False

@@ -17,9 +17,10 @@ no run of ten digits and nothing else that reads as a CPR number
 (``010140/1234``, ``010140.1234``: :data:`~invoicekit.vocabulary.CPR_LIKE`),
 else ``#`` and a keyed hash (BLAKE2b with the journal's own secret) of it.
 Up to invoicekit 0.9.2 only ten digits in a row were hashed; :func:`rekeyed`
-makes such a journal's keys what this version stores (journal schema 6; 0.9.9 added
+makes such a journal's keys what this version stores (journal schema 7; 0.9.9 added
 the birth date written as a date, ``01.01.90-1234``, and 0.9.13 the birth date and
-sequence number joined by ``,`` ``:`` ``+`` ``#`` ``'`` or a middle dot, ``200190,1234``). The key of a citizen's service (check 21's "same CPR,
+sequence number joined by ``,`` ``:`` ``+`` ``#`` ``'`` or a middle dot, ``200190,1234``, and 0.9.16 the
+dated birth date and its sequence number joined by ``.`` or ``/``, ``14.10.80.1515``). The key of a citizen's service (check 21's "same CPR,
 supplier and service") is always hashed, whole, and so is the key of a citizen's
 paragraph at a supplier (its "same CPR, supplier and paragraph").
 
@@ -65,8 +66,9 @@ def _removed(ch: str) -> bool:
 
 
 #: a birth date written as a date and a sequence number, as a key holds it (the
-#: dash gone: ``13.03.85-3333`` is ``13.03.853333``; the year may have four digits)
-_KEY_DATED_RE2 = r"[0-9]{2}[./][0-9]{2}[./](?:[0-9]{2})?[0-9]{2}_?[0-9]{4}"
+#: dash gone: ``13.03.85-3333`` is ``13.03.853333``; the year may have four digits;
+#: the sequence number after one more ``.`` or ``/``, ``13.03.85.3333``, since 0.9.16)
+_KEY_DATED_RE2 = r"[0-9]{2}[./][0-9]{2}[./](?:[0-9]{2})?[0-9]{2}[_./]?[0-9]{4}"
 #: what makes a stored number a keyed hash: ten digits in a row (of any script),
 #: or what else reads as a CPR number once normalised (``010140/1234``): it might be one
 _HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_UNDATED_RE2}|{_KEY_DATED_RE2}"

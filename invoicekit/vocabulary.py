@@ -206,7 +206,8 @@ CPR_LIKE = re.compile(
 _DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"
 #: beside :data:`CPR_LIKE`, a birth date written as a date, its parts joined by
 #: ``.`` or ``/`` (the year in two digits), and the sequence number right after
-#: a dash or ``_`` (``13.03.85-3333``, ``13/03/85_3333``). A date and an amount
+#: a dash or ``_`` (``13.03.85-3333``, ``13/03/85_3333``), or after one more
+#: ``.`` or ``/`` (``13.03.85.3333``, ``13/03/85/3333``; since 0.9.16). A date and an amount
 #: are not one: a dash with spaces beside it (``01.03.19 – 2500 kr``), a year of
 #: four digits (``01.03.2019-2103``) or decimals after the four digits
 #: (``01.03.19-1250,00``) are left as written. Unlike :data:`CPR_LIKE` it is read
@@ -215,7 +216,7 @@ _DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"
 #: is not masked. Groups: day, month, year, sequence number
 CPR_DATED = re.compile(
     rf"(?<!{_DIGIT})({_DIGIT}{{2}})\s*[{DOT_LIKE}]\s*({_DIGIT}{{2}})\s*[{DOT_LIKE}]\s*"
-    rf"({_DIGIT}{{2}})[{_DASHES}]({_DIGIT}{{4}})(?!{_DIGIT}|[.,]{_DIGIT})"
+    rf"({_DIGIT}{{2}})[{_DASHES}{DOT_LIKE}]({_DIGIT}{{4}})(?!{_DIGIT}|[.,]{_DIGIT})"
 )
 #: beside :data:`CPR_LIKE`, a birth date with one pair apart from the others
 #: (``0101 90 1234``, ``01 0190-1234``: the invoice key reads past the space and
@@ -275,7 +276,7 @@ CPR_LIKE_RE2 = (
     # or one pair of the birth date apart (CPR_APART, read in the text as written)
     + rf"|[0-9][0-9]{_RE2_APART}*(?:0[1-9]|1[0-2]){_RE2_APART}*[0-9][0-9]{_RE2_APART}*[0-9][0-9][0-9][0-9]"
     + rf"|{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DOT}{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*"
-    rf"{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT}{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DASH}"
+    rf"{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT}{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*(?:{_RE2_DASH}|{_RE2_DOT})"
     rf"{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}" + ")"
 )
 #: what stands for the sequence number of a masked CPR number

@@ -343,6 +343,9 @@ def test_cpr_keys_are_cpr_column_and_its_digits_key():
         "13. 03. 85-3333",
         "130385_3333",
         "13.03.85_3333",
+        "13.03.85.3333",  # since 0.9.16: the sequence number after one more . or / (a PII scan of 0.9.15)
+        "13/03/85/3333",
+        "Faktura 13.03.85.3333.",
     ],
 )
 def test_a_birth_date_written_as_a_date_or_joined_by_an_underscore_is_masked(text):
@@ -526,6 +529,8 @@ def test_a_date_beside_an_amount_or_a_period_is_left_as_written(text):
         "Periode 01.03.2019 - 2019-03-31",
         "01.03.19-1250,00",
         "13.03.1985-3333",
+        "01.03.19.1250,00",
+        "01.03.2019.2500",
     ],
 )
 def test_a_date_and_an_amount_joined_by_a_dash_are_no_cpr_number(text):

@@ -751,9 +751,41 @@ def test_a_number_joined_by_a_comma_colon_or_such_is_hashed_and_a_schema_5_journ
     res = run_example(example_case, tmp_path / "out", journal, invoices="july.csv")
     assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
-    assert meta["schema_version"] == "6" and meta["migrated_from"] == "5"
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and meta["migrated_from"] == "5"
     assert number not in journal_text(journal) and f"{birth}-xxxx" in journal_text(journal)
     # the file people read shows it masked too (OPUS's notes name the invoice as written, to find it)
+    assert number not in (tmp_path / "out" / "decisions.csv").read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("number", ["14.10.80.1515", "14/10/80/1515"])
+def test_a_dated_number_whose_sequence_follows_a_dot_is_hashed_and_a_schema_6_journal_is_migrated(
+    example_case, tmp_path, number
+):
+    """Up to 0.9.15 a birth date written as a date with the sequence number after one more ``.``
+    or ``/`` was neither masked nor hashed (a PII scan): the journal held it in full, as the key
+    and the number. A new run hashes and masks it; a schema-6 journal that holds it in full is
+    migrated (schema 7), and the invoice sent again for another month is still its duplicate."""
+    journal = tmp_path / "journal.sqlite"
+    _sent_again(example_case, number)
+    first = run_example(example_case, tmp_path / "first", journal, invoices="again.csv")
+    assert first.decisions["status"].tolist() == ["posted"]
+    assert not re.search(r"14\D?10\D?80\D{0,3}1515", journal_text(journal))
+    _as_098_stored(journal, number, schema=6)  # as 0.9.13 to 0.9.15 stored it
+    assert number in journal_text(journal)
+    (example_case / "july.csv").write_text(
+        (example_case / "again.csv").read_text(encoding="utf-8").replace("06.2019", "07.2019"), encoding="utf-8"
+    )
+    with Journal(journal, readonly=True) as j:  # read as it is: handed out masked and keyed as now
+        assert j.version == 6
+        assert j.decisions(1)["invoice_id"].tolist() == ["141080-xxxx"]
+        assert not j.history().seen["invoice_key"].str.contains("1515").any()
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="july.csv")
+    assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    res = run_example(example_case, tmp_path / "out", journal, invoices="july.csv")
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
+    assert meta["schema_version"] == "7" and meta["migrated_from"] == "6"
+    assert number not in journal_text(journal) and "141080-xxxx" in journal_text(journal)
     assert number not in (tmp_path / "out" / "decisions.csv").read_text(encoding="utf-8-sig")
 
 
