@@ -76,7 +76,7 @@ import pandas as pd
 from invoicekit.amounts import expected_amounts
 from invoicekit.extracts import Grants, SupportSheet, citizen_and_supplier, prepare_grants, prepare_support_sheet
 from invoicekit.formats import dk_number, en_number
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import is_valid_cvr, map_unique, mask_cpr_text
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import POSTED
@@ -720,22 +720,56 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
     return list(fixes.values())
 
 
-def supplier_named(cvr: str, invoices: pd.DataFrame) -> str:
-    """The supplier as a letter or a fix names it: ``Bostedet Lind (CVR 29345716)``, by the name its
-    latest invoice of ``invoices`` gave (masked); ``leverandør CVR 29345716`` where none gave one."""
+def supplier_of_rows(d: pd.DataFrame) -> pd.Series:
+    """The supplier (CVR number) each decision counts under: its own CVR
+    number, or, where that is no valid CVR number (a digit mistyped, the number
+    left out), the one valid number the same supplier name (case and spaces
+    aside) was written with in ``d``. A name written with no valid number, or
+    with several, keeps what was written: which supplier it is, nobody can tell
+    from the journal."""
+    cvr = d["supplier_cvr"].fillna("").astype(str).to_numpy(dtype=object)  # by position: any index
+    if "supplier_name" not in d or d.empty:
+        return pd.Series(cvr, index=d.index, dtype=object)
+    valid = map_unique(pd.Series(cvr, dtype=object), is_valid_cvr).astype(bool)
+    if valid.all():
+        return pd.Series(cvr, index=d.index, dtype=object)
+    name = d["supplier_name"].fillna("").astype(str).str.casefold().str.split().str.join(" ").to_numpy(dtype=object)
+    named = valid & (name != "")
+    numbers = pd.DataFrame({"name": name[named], "cvr": cvr[named]}).drop_duplicates().groupby("name")["cvr"]
+    one = numbers.first()[numbers.size() == 1]
+    out = cvr.copy()
+    guessed = ~valid & pd.Series(name, dtype=object).isin(one.index).to_numpy()
+    out[guessed] = one.reindex(name[guessed]).to_numpy(dtype=object)
+    return pd.Series(out, index=d.index, dtype=object)
+
+
+def supplier_name_of(invoices: pd.DataFrame) -> str:
+    """The name the latest of ``invoices`` gave its supplier (masked, control characters out: a
+    letter names the supplier by it), blank where none gave one."""
     names = invoices["supplier_name"] if "supplier_name" in invoices else pd.Series(dtype=object)
-    names = names.fillna("").astype(str).str.strip()
+    names = names.fillna("").astype(str).str.replace(_CONTROL, " ", regex=True).str.strip()
     names = names[names != ""]
-    return f"{mask_cpr_text(names.iat[-1])} (CVR {cvr})" if len(names) else f"leverandør CVR {cvr}"
+    return mask_cpr_text(names.iat[-1]) if len(names) else ""
+
+
+#: characters no letter or cell holds (C0 controls, DEL and C1 controls)
+_CONTROL = r"[\x00-\x1f\x7f-\x9f]+"
 
 
 def _template_fixes(manual: pd.DataFrame) -> list[_Fix]:
-    t = manual[manual["reason"].isin(list(TEMPLATE_FIX_REASONS)) & manual["supplier_cvr"].str.fullmatch(r"\d{8}")]
+    """A supplier's invoices that lack what the contact template asks for, under the supplier its
+    name tells where the CVR number is mistyped (:func:`supplier_of_rows`, as the follow-up counts
+    them): a letter to a number that is no CVR number reaches nobody."""
+    supplier = manual["_supplier"] if "_supplier" in manual else manual["supplier_cvr"]
+    valid = map_unique(supplier.astype(str), is_valid_cvr).astype(bool)
+    t = manual[manual["reason"].isin(list(TEMPLATE_FIX_REASONS)).to_numpy() & valid]
     fixes = []
-    for cvr, g in t.groupby("supplier_cvr", sort=True):
+    for cvr, g in t.groupby(supplier[t.index] if len(t) else t["supplier_cvr"], sort=True):
         counts = g["reason"].value_counts()
         parts = [f"{int(counts[r])} {words}" for r, words in TEMPLATE_FIX_REASONS.items() if r in counts.index]
-        sentence = f"Send kontaktskabelonen til {supplier_named(cvr, g)}: " + ", ".join(parts)
+        name = supplier_name_of(g)
+        to = f"{name} (CVR {cvr})" if name else f"leverandør CVR {cvr}"
+        sentence = f"Send kontaktskabelonen til {to}: " + ", ".join(parts)
         fixes.append(_Fix(f"template:{cvr}", "template", "supplier", sentence, list(g.index)))
     return fixes
 
@@ -855,6 +889,8 @@ def fix_list(
     posted = _posted(d)
     hist = _texts_filled(d[~posted])
     hist["_birth"] = hist["cpr_masked"].str[:6]
+    # the supplier each counts under, a mistyped CVR number read by its name over every decision
+    hist["_supplier"] = supplier_of_rows(d).to_numpy(dtype=object)[~posted.to_numpy()]
     scope_total = int((d["month"] == month).sum())
     manual = hist[hist["month"] == month]
     g = _grants_frame(grants)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.actions import Actions, fix_list, rules_from_journal
+from invoicekit.actions import Actions, fix_list, rules_from_journal, supplier_of_rows
 from invoicekit.case_parameters import PARAMS
 from invoicekit.delivery import sha256
 from invoicekit.errors import InputError
@@ -176,27 +176,6 @@ def reason_table(d: pd.DataFrame, month: str | None = None) -> pd.DataFrame:
 def _main_reason(reasons: pd.Series) -> str:
     manual = reasons[reasons != ""]
     return LABELS_DA.get(manual.value_counts().index[0], "") if len(manual) else ""
-
-
-def supplier_of_rows(d: pd.DataFrame) -> pd.Series:
-    """The supplier (CVR number) each decision counts under: its own CVR
-    number, or, where that is no valid CVR number (a digit mistyped, the number
-    left out), the one valid number the same supplier name (case and spaces
-    aside) was written with in ``d``. A name written with no valid number, or
-    with several, keeps what was written: which supplier it is, nobody can tell
-    from the journal."""
-    cvr = d["supplier_cvr"].fillna("").astype(str)
-    if "supplier_name" not in d or d.empty:
-        return cvr
-    valid = map_unique(cvr, is_valid_cvr).astype(bool)
-    if valid.all():
-        return cvr
-    name = d["supplier_name"].fillna("").astype(str).str.casefold().str.split().str.join(" ")
-    known = pd.DataFrame({"name": name[valid & (name != "")], "cvr": cvr[valid & (name != "")]})
-    numbers = known.drop_duplicates().groupby("name")["cvr"]
-    one = numbers.first()[numbers.size() == 1]
-    found = name[~valid].map(one)
-    return cvr.mask(~valid & name.isin(one.index), found.reindex(cvr.index))
 
 
 def supplier_followup(d: pd.DataFrame) -> pd.DataFrame:

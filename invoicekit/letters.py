@@ -30,8 +30,9 @@ from docx.document import Document as DocumentObject
 from docx.oxml import OxmlElement
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from invoicekit.actions import TEMPLATE_FIX_REASONS, supplier_named
+from invoicekit.actions import TEMPLATE_FIX_REASONS, supplier_name_of
 from invoicekit.cells import safe_text
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import mask_cpr_text
@@ -131,6 +132,13 @@ def _paragraphs(doc: DocumentObject) -> list[Paragraph]:
     return out
 
 
+def _docx_text(text: str) -> str:
+    """A text a Word document can hold: the characters XML 1.0 does not allow (a vertical tab
+    from an Excel cell, other controls) left out; python-docx refuses them (a supplier name with
+    one crashed ``invoicekit actions``: a review of 0.9.16's letters)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def _set_text(p: Paragraph, text: str) -> None:
     """The paragraph's text replaced, keeping its first run's formatting."""
     runs = p.runs
@@ -177,7 +185,7 @@ def fill_letter(template: DocumentObject, values: dict[str, str], invoices: pd.D
         elif _alone(text) == "eksempler":
             _table(template, p, _examples(invoices))
         else:
-            _set_text(p, _PLACEHOLDER.sub(lambda m: values.get(m[1], ""), text))
+            _set_text(p, _PLACEHOLDER.sub(lambda m: _docx_text(values.get(m[1], "")), text))
     return template
 
 
@@ -209,7 +217,7 @@ def _table(doc: DocumentObject, p: Paragraph, frame: pd.DataFrame) -> None:
             run.bold = True
     for values in frame.itertuples(index=False):
         for cell, v in zip(table.add_row().cells, values, strict=True):
-            cell.text = str(v)
+            cell.text = _docx_text(str(v))
     p._p.addnext(table._tbl)
     p._p.getparent().remove(p._p)
 
@@ -223,7 +231,7 @@ def letter_values(cvr: str, month: str, invoices: pd.DataFrame, today: dt.date |
     return {
         "dato": date_dk(today or dt.date.today()),
         "måned": shown_month,
-        "leverandør": supplier_named(cvr, invoices).removeprefix("leverandør "),
+        "leverandør": f"{name} (CVR {cvr})" if (name := supplier_name_of(invoices)) else f"CVR {cvr}",
         "antal": str(len(invoices)),
         "mangler": missing,
     }

@@ -554,6 +554,46 @@ def test_the_letter_and_the_fix_name_the_supplier_by_the_name_its_invoices_gave(
     assert names == ["Bostedet Lind", "Bostedet Lind ApS", "Jens Lind 010190-xxxx", None]
 
 
+def test_a_supplier_named_with_control_characters_or_leverandoer_gets_its_letter(tmp_path):
+    """A review of the named letters: a vertical tab (Excel's line break in a cell) in a name
+    crashed `invoicekit actions` (python-docx refuses it), as it would in an invoice number; and
+    a name that began with "leverandør " lost the word in the letter."""
+    d = frame(
+        decision(1, "MISSING_CPR", cpr_masked="", supplier_name="Ledsagelse\x0bMadsenlund", invoice_id="F\x0b1"),
+        decision(2, "MISSING_CPR", cpr_masked="", supplier_cvr=S2, supplier_name="leverandør Hansen"),
+        decision(3),
+    )
+    a = fix_list(d)
+    action = a.fixes.set_index("fix_key")["action"]
+    assert action[f"template:{S1}"].startswith(f"Send kontaktskabelonen til Ledsagelse Madsenlund (CVR {S1})")
+    assert action[f"template:{S2}"].startswith(f"Send kontaktskabelonen til leverandør Hansen (CVR {S2})")
+    write_actions(a, tmp_path)
+    first = docx.Document(str(tmp_path / "breve" / f"{S1}.docx"))
+    assert first.paragraphs[1].text == f"Til Ledsagelse Madsenlund (CVR {S1})"
+    assert first.tables[0].rows[1].cells[0].text == "F1"
+    assert (
+        docx.Document(str(tmp_path / "breve" / f"{S2}.docx")).paragraphs[1].text == f"Til leverandør Hansen (CVR {S2})"
+    )
+
+
+def test_a_mistyped_cvr_number_gets_no_letter_of_its_own_but_counts_under_its_supplier(tmp_path):
+    """Check 4 comes before check 5: an invoice without a CPR number and with a mistyped CVR
+    number got a fix and a letter of its own, under the real supplier's name and a number that
+    reaches nobody (a review). It counts under the supplier its name tells, as in the follow-up;
+    a mistyped number no name tells gets no letter."""
+    d = frame(
+        decision(1, "MISSING_CPR", cpr_masked="", supplier_name="Bostedet Lind", month="2018-12"),
+        decision(2, "MISSING_CPR", cpr_masked="", supplier_cvr="29345717", supplier_name="BOSTEDET LIND"),
+        decision(3, "MISSING_CPR", cpr_masked="", supplier_cvr="29345718", supplier_name="Ukendt ApS"),
+        decision(4),
+    )
+    a = fix_list(d)
+    assert a.fixes["fix_key"].tolist() == [f"template:{S1}"]
+    assert dict(zip(a.invoices["row"], a.invoices["fix_key"], strict=True)) == {2: f"template:{S1}", 3: ""}
+    write_actions(a, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "breve").iterdir()) == [f"{S1}.docx"]
+
+
 def test_a_letter_shows_an_invoice_with_a_start_date_and_no_end(tmp_path):
     """A supplier that writes only the period's first day (MISSING_PERIOD, the start kept): its
     letter's examples crashed `invoicekit actions` (a PII scan found it); the end is "?" now."""

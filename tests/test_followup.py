@@ -479,6 +479,9 @@ def test_a_mistyped_cvr_number_counts_under_the_supplier_its_name_tells():
     # a name written with two valid numbers tells nothing; a name never written with one neither
     assert t.loc["31587604", "invalid_cvr_invoices"] == 1 and t.loc["1234", "invoices"] == 1
     assert t["invoices"].sum() == len(d) and t["invalid_cvr_invoices"].sum() == 3
+    # any index, a repeated one too (a review: pd.concat of two journals' decisions crashed it)
+    twice = supplier_followup(pd.concat([d, d])).set_index("supplier_cvr")
+    assert twice.loc["29345716", "invoices"] == 6 and twice["invoices"].sum() == 2 * len(d)
     top = template_candidates(d).set_index("supplier_cvr")
     assert top.loc["29345716", "template_invoices"] == 1
     assert top.loc["29345716", "template_reason"] == "Ugyldigt eller manglende CVR-nummer"
