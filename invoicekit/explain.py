@@ -117,9 +117,12 @@ class Explanation:
                 "fakturaen bogføres kun, når hver linje kan):"
             )
             for r in self.lines.itertuples(index=False):
-                outcome = (
-                    "bogført" if r.status == POSTED else f"manuel, {r.reason} ({LABELS_DA.get(r.reason, r.reason)})"
-                )
+                if r.status == POSTED:
+                    outcome = "bogført"
+                elif not r.reason:  # it passed its checks; another line held the invoice back
+                    outcome = "bestået, men fakturaen bogføres ikke: en anden linje kan ikke bogføres"
+                else:
+                    outcome = f"manuel, {r.reason} ({LABELS_DA.get(r.reason, r.reason)})"
                 expected = f", forventet {_kr(r.expected_amount)}" if pd.notna(r.expected_amount) else ""
                 grant = f", bevilling {r.grant_id}" if r.grant_id else ""
                 lines.append(

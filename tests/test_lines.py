@@ -323,6 +323,13 @@ def test_explain_decides_a_collective_invoice_on_its_lines():
     (e,) = explain(*args, lines=wrong)
     assert e.invoice["status"] == "manual"
     assert "manuel, AMOUNT_MISMATCH" in e.text()
+    # a line that passed beside one that failed says so (it said "manuel,  ()": a review of 0.9.16)
+    args = (ik.prepare_invoices(pd.DataFrame([invoice("S1", "51.000,00")])), *args[1:])
+    one = ik.prepare_invoice_lines(pd.DataFrame([line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "21000")]))
+    (e,) = explain(*args, lines=one)
+    text = e.text()
+    assert "linje 1: CPR 010190-xxxx, beløb 30.000,00 kr., forventet 30.000,00 kr., bevilling G1 → bestået" in text
+    assert "linje 2:" in text and "manuel, AMOUNT_MISMATCH" in text and "()" not in text
 
 
 @pytest.mark.parametrize(
