@@ -888,6 +888,11 @@ def _seed(text: str) -> int:
         value = -1
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"{mask_cpr_text(text)!r}: expected a whole number from 0 to {2**32 - 1}")
+    if mask_cpr_text(str(value)) != str(value):
+        # the seed is written into the control sheet (sample evaluate draws again with it), unmasked
+        raise argparse.ArgumentTypeError(
+            f"{mask_cpr_text(text)!r} reads as a CPR number, and the seed is written into the files; choose another"
+        )
     return value
 
 

@@ -399,6 +399,20 @@ def test_a_control_sheet_drawn_from_another_journal_is_refused(journal, tmp_path
     one_line(capsys.readouterr().err, str(path), "Oplysninger: Måned: 'december' is not a month")
 
 
+def test_a_seed_that_reads_as_a_cpr_number_is_refused(journal, tmp_path, capsys):
+    """The seed stands in the control sheet as a number (sample evaluate draws again with it): a
+    seed of 1502806969 stood there in full, printed masked (a PII scan of 0.9.15)."""
+    out = tmp_path / "k.xlsx"
+    argv = ["sample", "draw", "--journal", str(journal), "--month", "2018-12", "--seed", "1502806969"]
+    with pytest.raises(SystemExit) as stopped:  # a usage error, as any seed out of range
+        main([*argv, "--out", str(out)])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "150280-xxxx" in err and "reads as a CPR number" in err and "1502806969" not in err
+    assert not out.exists()
+    assert main([*argv[:-1], "1234567890", "--out", str(out)]) == 0  # ten digits, no date of birth (month 34)
+
+
 def test_a_control_sheet_is_never_written_over_a_file(journal, tmp_path, capsys):
     # a sheet a reviewer filled in, or any workbook (the support sheet), was replaced without a word
     out = tmp_path / "k.xlsx"
