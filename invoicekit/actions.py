@@ -67,6 +67,7 @@ keeps, and only where that birth date belongs to one citizen.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -747,9 +748,10 @@ def supplier_name_of(invoices: pd.DataFrame) -> str:
     """The name the latest of ``invoices`` gave its supplier (masked, control characters out: a
     letter names the supplier by it), blank where none gave one."""
     names = invoices["supplier_name"] if "supplier_name" in invoices else pd.Series(dtype=object)
-    names = names.fillna("").astype(str).str.replace(_CONTROL, " ", regex=True).str.strip()
+    names = names.fillna("").astype(str).str.strip()
     names = names[names != ""]
-    return mask_cpr_text(names.iat[-1]) if len(names) else ""
+    # masked before the controls go: a control between two digits is no space to a reader
+    return re.sub(_CONTROL, " ", mask_cpr_text(names.iat[-1])).strip() if len(names) else ""
 
 
 #: characters no letter or cell holds (C0 controls, DEL and C1 controls)

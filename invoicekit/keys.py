@@ -67,8 +67,9 @@ def _removed(ch: str) -> bool:
 
 #: a birth date written as a date and a sequence number, as a key holds it (the
 #: dash gone: ``13.03.85-3333`` is ``13.03.853333``; the year may have four digits;
-#: the sequence number after one more ``.`` or ``/``, ``13.03.85.3333``, since 0.9.16)
-_KEY_DATED_RE2 = r"[0-9]{2}[./][0-9]{2}[./](?:[0-9]{2})?[0-9]{2}[_./]?[0-9]{4}"
+#: the sequence number after one more ``.`` or ``/``, ``13.03.85.3333``, and the day and
+#: the month in one digit, ``1.2.85-1234``, since 0.9.16)
+_KEY_DATED_RE2 = r"[0-9]{1,2}[./][0-9]{1,2}[./](?:[0-9]{2})?[0-9]{2}[_./]?[0-9]{4}"
 #: what makes a stored number a keyed hash: ten digits in a row (of any script),
 #: or what else reads as a CPR number once normalised (``010140/1234``): it might be one
 _HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_UNDATED_RE2}|{_KEY_DATED_RE2}"

@@ -24,13 +24,15 @@ from invoicekit.vocabulary import CPR_PATTERN
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
 ORE = MONEY_SCALE // 100
-#: larger figures are not read as amounts: a billion kroner has ten digits, as a CPR number that
-#: Excel formatted as an amount (``1.507.801.515,00``), and no invoice, rate or limit comes near it
-#: (the rules' ``max_amount`` is at most 1,000,000,000); until 0.9.15 ten billion, and such a
-#: number was written back out in full in the decisions and the messages (found by a PII scan)
-MAX_AMOUNT_DKK = 10**9
-#: the digits of a cell that make it a number a message does not echo whole (a CPR number's ten)
-_ECHOED_DIGITS = 10
+#: larger figures are not read as amounts: a hundred million kroner has nine digits, as a CPR
+#: number that Excel formatted as an amount has, its leading zero dropped (``109.812.073,00`` for
+#: 010981-2073; ``1.507.801.515,00`` with ten), and no invoice or rate comes near it (a grant's rate
+#: above it is refused too, :data:`~invoicekit.extracts.MAX_RATE_DKK`); until 0.9.15 ten billion,
+#: and such a number was written back out in full in the decisions and the messages (PII scans)
+MAX_AMOUNT_DKK = 10**8
+#: the digits of a cell that make it a number a message does not echo whole (a CPR number's ten,
+#: or nine once a spreadsheet dropped its leading zero)
+_ECHOED_DIGITS = 9
 
 NAT = np.datetime64("NaT", "D")
 #: NaT as ``datetime64[D]``'s count of days (the smallest int64)
@@ -89,7 +91,7 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     ``max_decimals`` (at most four) decimals are read: an invoice amount has
     at most two, a rate may have four. A cell that reads as a CPR number
     (``1507801515``, ``150780-1515``: what masking masks) is no amount, nor
-    is :data:`MAX_AMOUNT_DKK` or more.
+    is :data:`MAX_AMOUNT_DKK` or more (a hundred million kroner).
     """
     cells = text_array(values)
     # nearly every amount is written as a system writes it (``-1.234,50``,
@@ -109,20 +111,25 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         u_units, u_ok, u_blank = _parse_distinct_amounts(encoded.dictionary, max_decimals)
         units[other], ok[other], blank[other] = u_units[codes], u_ok[codes], u_blank[codes]
+    too_big = np.abs(units) >= MAX_AMOUNT_DKK * MONEY_SCALE  # as systems write it too (109.812.073,00)
+    if too_big.any():
+        units[too_big], ok[too_big] = 0, False
     return units, ok, blank
 
 
 def shown_amount_cell(text: str) -> str:
     """An amount cell that could not be read, as a message may echo it: a
-    cell of ten digits or more keeps its first six (a birth date, as a masked
-    CPR number shows it), the others become ``x`` (``1.507.80x.xxx,xx``)."""
+    cell of nine digits or more keeps its first five (less than a birth date,
+    with or without its leading zero), the others become ``x``
+    (``1.507.8xx.xxx,xx``, ``10981xxxx``)."""
     if sum(ch.isdigit() for ch in text) < _ECHOED_DIGITS:
         return text
+    keep = 5
     seen = 0
     out = []
     for ch in text:
         seen += ch.isdigit()
-        out.append("x" if ch.isdigit() and seen > 6 else ch)
+        out.append("x" if ch.isdigit() and seen > keep else ch)
     return "".join(out)
 
 
@@ -190,7 +197,7 @@ def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndar
         units = np.round(numbers * MONEY_SCALE).astype(np.int64)
         units[~ok] = 0
     too_big = np.abs(units) >= MAX_AMOUNT_DKK * MONEY_SCALE
-    # a cell that reads as a CPR number (``0105801515``: a hundred million kroner and more) is none
+    # a cell that reads as a CPR number (``0105801515`` as text, leading zero and all) is none
     masked = mask_cprs_in_arrow(cells)  # ``cells`` itself where no cell may hold one (nearly always)
     if masked is not cells:
         too_big |= pc.fill_null(pc.not_equal(masked, cells), False).to_numpy(zero_copy_only=False)

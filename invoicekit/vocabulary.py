@@ -207,7 +207,9 @@ _DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"
 #: beside :data:`CPR_LIKE`, a birth date written as a date, its parts joined by
 #: ``.`` or ``/`` (the year in two digits), and the sequence number right after
 #: a dash or ``_`` (``13.03.85-3333``, ``13/03/85_3333``), or after one more
-#: ``.`` or ``/`` (``13.03.85.3333``, ``13/03/85/3333``; since 0.9.16). A date and an amount
+#: ``.`` or ``/``, spaces beside it allowed (``13.03.85.3333``, ``13/03/85/3333``,
+#: ``13.03.85. 3333``); the day and the month in one digit or two (``1.2.85-1234``,
+#: ``17.9.81-2665``, as Danes write dates; since 0.9.16). A date and an amount
 #: are not one: a dash with spaces beside it (``01.03.19 – 2500 kr``), a year of
 #: four digits (``01.03.2019-2103``) or decimals after the four digits
 #: (``01.03.19-1250,00``) are left as written. Unlike :data:`CPR_LIKE` it is read
@@ -215,8 +217,8 @@ _DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"
 #: worth a look otherwise, see :data:`CPR_LIKE_RE2`): ``13.‹zero-width›03.85-3333``
 #: is not masked. Groups: day, month, year, sequence number
 CPR_DATED = re.compile(
-    rf"(?<!{_DIGIT})({_DIGIT}{{2}})\s*[{DOT_LIKE}]\s*({_DIGIT}{{2}})\s*[{DOT_LIKE}]\s*"
-    rf"({_DIGIT}{{2}})[{_DASHES}{DOT_LIKE}]({_DIGIT}{{4}})(?!{_DIGIT}|[.,]{_DIGIT})"
+    rf"(?<!{_DIGIT})({_DIGIT}{{1,2}})\s*[{DOT_LIKE}]\s*({_DIGIT}{{1,2}})\s*[{DOT_LIKE}]\s*"
+    rf"({_DIGIT}{{2}})(?:[{_DASHES}]|\s*[{DOT_LIKE}]\s*)({_DIGIT}{{4}})(?!{_DIGIT}|[.,]{_DIGIT})"
 )
 #: beside :data:`CPR_LIKE`, a birth date with one pair apart from the others
 #: (``0101 90 1234``, ``01 0190-1234``: the invoice key reads past the space and
@@ -275,7 +277,7 @@ CPR_LIKE_RE2 = (
     # dash they made RE2 give up its automaton, 29 s instead of 0.3 s over a million messages)
     # or one pair of the birth date apart (CPR_APART, read in the text as written)
     + rf"|[0-9][0-9]{_RE2_APART}*(?:0[1-9]|1[0-2]){_RE2_APART}*[0-9][0-9]{_RE2_APART}*[0-9][0-9][0-9][0-9]"
-    + rf"|{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DOT}{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*"
+    + rf"|{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_SPACE}*"
     rf"{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT}{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*(?:{_RE2_DASH}|{_RE2_DOT})"
     rf"{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}" + ")"
 )

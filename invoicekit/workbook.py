@@ -188,5 +188,6 @@ def _cell(v: object, mask: bool = True, month: bool = False) -> object:
         if month and (m := _MONTH_TEXT.fullmatch(v)):
             return dt.datetime(int(m[1]), int(m[2]), 1)
         # a leading tab or carriage return is kept as the ' says; other control characters a workbook cannot hold
-        return ILLEGAL_CHARACTERS_RE.sub("", safe_text(v, mask, csv=False))
+        # (taken out first: masking then reads the text as the cell shows it)
+        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", v), mask, csv=False)
     return v

@@ -1121,21 +1121,25 @@ def test_a_cpr_number_typed_into_the_amount_or_prepaid_column_is_no_amount_and_n
     """Read as amounts (1.507.801.515,00 kr.), the numbers were written back out in full in
     decisions.csv, the notes and the journal (a PII scan of 0.9.15). A billion kroner or more is
     no amount either: a CPR number Excel formatted as one. Ordinary amounts read as before."""
-    cells = ["1507801515", "150780-1515", "1.507.801.515,00", "1507801515,00"]
+    # and nine digits: a CPR number whose day begins with 0, as a spreadsheet writes it without the zero
+    cells = ["1507801515", "150780-1515", "1.507.801.515,00", "1507801515,00", "109812073", "109.812.073,00"]
     rows = [month(3, invoice_id=f"X-{k}", amount=cell) for k, cell in enumerate(cells)]
     rows.append(month(3, invoice_id="X-P", prepaid_amount="1707801717"))
-    rows.append(month(3, invoice_id="X-OK", amount="999.999.999,99"))  # the largest amount: AMOUNT_MISMATCH
+    rows.append(month(3, invoice_id="X-P9", prepaid_amount="609.812.258,00"))
+    rows.append(month(3, invoice_id="X-OK", amount="99.999.999,99"))  # the largest amount: AMOUNT_MISMATCH
     code, _, d = robot.run(*rows, out="o1")
     assert code == 0
-    assert d["reason"].tolist() == ["INVALID_AMOUNT"] * 5 + ["AMOUNT_MISMATCH"]
-    assert d["amount"].iloc[:4].tolist() == [""] * 4 and d["amount"].iat[5] == "999999999.99"  # as read: text
-    assert "'150780-xxxx'" in d["message"].iat[0] and "'1.507.80x.xxx,xx'" in d["message"].iat[2]
-    assert "forudbetalte beløb (a conto) kan ikke læses" in d["message"].iat[4]
+    assert d["reason"].tolist() == ["INVALID_AMOUNT"] * 8 + ["AMOUNT_MISMATCH"]
+    assert d["amount"].iloc[:6].tolist() == [""] * 6 and d["amount"].iat[8] == "99999999.99"  # as read: text
+    assert "'150780-xxxx'" in d["message"].iat[0] and "'1.507.8xx.xxx,xx'" in d["message"].iat[2]
+    assert "'10981xxxx'" in d["message"].iat[4] and "'109.81x.xxx,xx'" in d["message"].iat[5]
+    assert all("forudbetalte beløb (a conto) kan ikke læses" in m for m in d["message"].iloc[6:8])
     everything = [(robot.tmp / "o1" / name).read_text(encoding="utf-8") for name in ("decisions.csv", "opus_notes.csv")]
     everything.append(journal_text(robot.journal))
     for text in everything:
         digits = re.sub(r"(?<=\d)[.,\s-](?=\d)", "", text)  # the numbers without their separators
-        assert "1507801515" not in digits and "1707801717" not in digits and "150780151" not in digits
+        for number in ("1507801515", "1707801717", "150780151", "109812073", "609812258"):
+            assert number not in digits
 
 
 def test_a_cpr_in_a_service_name_never_reaches_the_journal(robot):

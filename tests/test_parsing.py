@@ -314,11 +314,20 @@ def test_amounts_as_systems_write_them_read_as_every_other_cell_is(cells, max_de
 
 @pytest.mark.parametrize(
     ("text", "units"),
-    [("-1.234.567,89", -12_345_678_900), ("123456789.00", 1_234_567_890_000), ("0,05", 500), ("-0,00", 0)],
+    [("-1.234.567,89", -12_345_678_900), ("99999999.99", 999_999_999_900), ("0,05", 500), ("-0,00", 0)],
 )
 def test_amounts_as_systems_write_them(text, units):
     got, ok, _ = parse_amounts(pd.Series([text, "1.234,5x"], dtype="str"), max_decimals=2)
     assert got.tolist() == [units, 0] and ok.tolist() == [True, False]
+
+
+@pytest.mark.parametrize("text", ["123456789.00", "100.000.000,00", "-109.812.073,00", "109812073", "1507801515"])
+def test_a_hundred_million_kroner_or_more_is_no_amount(text):
+    """Nine digits of kroner: a CPR number Excel formatted as an amount, its leading zero gone
+    (109.812.073,00 for 010981-2073), was read as one and written back out (PII scans of 0.9.15
+    and 0.9.16). No invoice or rate comes near it."""
+    got, ok, _ = parse_amounts(pd.Series([text, "99.999.999,99"], dtype="str"), max_decimals=2)
+    assert got.tolist() == [0, 999_999_999_900] and ok.tolist() == [False, True]
 
 
 def test_every_digit_other_than_0_to_9_starts_with_the_byte_looked_for():
