@@ -617,16 +617,18 @@ def build(config: Config) -> BusinessCase:
     hours = hours_saved(v)
     pb = payback_months(v)
     be = break_even_rate(v)
+    # numbers as computed: each writer rounds once, as it shows them (rounded here to two
+    # decimals, a payback of 51.147 months was 51.15, which the report then showed as 51,2)
     headline = {
-        "npv": round(npv(v), 2),
-        "payback_months": None if pb is None else round(pb, 2),
-        "hours_saved_per_year": round(hours, 2),
-        "fte": round(hours / v["effective_hours_per_fte"], 3),
-        "break_even_automation_rate": None if be is None else round(be, 4),
-        "npv_p10": round(float(np.percentile(simulated, 10)), 2),
-        "npv_p50": round(float(np.percentile(simulated, 50)), 2),
-        "npv_p90": round(float(np.percentile(simulated, 90)), 2),
-        "probability_npv_positive": round(float((simulated > 0).mean()), 4),
+        "npv": float(npv(v)),
+        "payback_months": None if pb is None else float(pb),
+        "hours_saved_per_year": float(hours),
+        "fte": float(hours / v["effective_hours_per_fte"]),
+        "break_even_automation_rate": None if be is None else float(be),
+        "npv_p10": float(np.percentile(simulated, 10)),
+        "npv_p50": float(np.percentile(simulated, 50)),
+        "npv_p90": float(np.percentile(simulated, 90)),
+        "probability_npv_positive": float((simulated > 0).mean()),
     }
     return BusinessCase(config, v, year_table(v), tornado(config), simulated, headline)
 

@@ -167,6 +167,25 @@ def test_a_measured_figure_may_be_given_as_its_plausible_range_only():
             load_config(text=text)
 
 
+def test_the_headline_keeps_its_figures_unrounded_and_the_report_rounds_them_once(tmp_path):
+    """The headline rounded the payback to two decimals (51.147 months became 51.15), and the
+    report rounded that again, half up: 51,2 måneder beside the command's 51.1 (an analyst's
+    walk-through of 0.9.15)."""
+    from invoicekit.formats import dk_number
+    from invoicekit.reports import write_business_case
+
+    config = load_config(
+        text="invoices_per_year = 8443\nautomation_rate = 0.401\ndevelopment_cost = 250000\nhourly_cost = 400\n"
+    )
+    bc = build(config)
+    pb = payback_months(config.likely())
+    assert pb is not None and bc.headline["payback_months"] == pb and round(pb, 2) != pb
+    assert bc.headline["npv"] == npv(config.likely())
+    page = write_business_case(bc, tmp_path)["html"].read_text(encoding="utf-8")
+    assert f"{dk_number(pb, 1)} måneder" in page
+    assert json.loads((tmp_path / "business-case.json").read_text())["payback_months"] == pb
+
+
 def test_cli_print_config_and_reports(tmp_path, capsys):
     assert main(["report", "business-case", "--print-config"]) == 0
     printed = capsys.readouterr().out
