@@ -633,7 +633,7 @@ def _check_duplicates(
         if len(found):
             at = hit[found]
             run_ids = seen["run_id"].to_numpy()[at]
-            dates = seen["started_at"].astype(str).str.slice(0, 10).to_numpy(dtype=object)[at]
+            dates = [msg.run_day(d) for d in seen["started_at"].to_numpy(dtype=object)[at]]
             dup[alive[found]] = True
             detail[alive[found]] = [
                 msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
@@ -1270,7 +1270,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                     invoice_id=row["invoice_id"],
                     period=f"{date_dk(hs[r])}–{date_dk(he[r])}",
                     run_id=row["run_id"],
-                    date=str(row["started_at"])[:10],
+                    date=msg.run_day(row["started_at"]),
                 )
                 paid[cand[k]] = True
                 say(cand[k], kind, earlier, row["grant_id"], row["service_code"])

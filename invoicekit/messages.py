@@ -357,8 +357,17 @@ CODING_SUPPLIER_UNREAD = (
 CODING_ROW_UNREAD = " (en række for dem i fanen Kontering kunne ikke bruges, se input_problems.csv)"
 CODING_NO_ROW = "ingen konteringsrække for § {paragraph}, ejerforhold {ownership}, målgruppe {target} gyldig {date}"
 CODING_MANY_ROWS = "{n} konteringsrækker for § {paragraph}, ejerforhold {ownership}, målgruppe {target} gælder {date}"
+def run_day(started_at: object) -> str:
+    """The day a recorded run started, as the messages write dates (``31.12.2018`` of
+    ``2018-12-31T06:00:00+01:00``; until 0.9.15 the ISO day beside dd.mm.yyyy periods)."""
+    text = str(started_at)
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        return f"{text[8:10]}.{text[5:7]}.{text[:4]}"
+    return text[:10]
+
+
 DUPLICATE_IN_RUN = "tidligere i denne kørsel (række {row})"
-DUPLICATE_IN_JOURNAL = "i kørsel {run_id} den {date}"
+DUPLICATE_IN_JOURNAL = "i kørsel {run_id} den {date}"  # date: run_day
 PAID_IN_RUN = "faktura {invoice_id} tidligere i denne kørsel, {period}"
 PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
 #: check 21's three ways of finding an earlier payment; ``earlier`` is one of the two above

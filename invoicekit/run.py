@@ -182,7 +182,7 @@ def run(
     collective invoices that have lines line by line. ``started_at`` is
     when the journal says the run started (default: now); a replay gives
     each month's run date, so that what later runs say of it ("kørsel 1 den
-    2018-11-30") is the same whenever the world is replayed."""
+    30.11.2018") is the same whenever the world is replayed."""
     shown = progress or (lambda _msg: None)
 
     def say(message: str) -> None:

@@ -162,8 +162,8 @@ def test_a_replay_reads_the_same_whenever_it_is_made(world, tmp_path):
     then = dt.datetime(2019, 3, 29, 6, tzinfo=dt.UTC)
     run(*files, tmp_path / "a", new_journal=tmp_path / "j.sqlite", started_at=then)
     again = run(*files, tmp_path / "b", journal=tmp_path / "j.sqlite")
-    quoted = set(re.findall(r"kørsel 1 den (\d{4}-\d\d-\d\d)", " ".join(again.decisions["message"])))
-    assert quoted == {"2019-03-29"}
+    quoted = set(re.findall(r"kørsel 1 den (\d\d\.\d\d\.\d{4})", " ".join(again.decisions["message"])))
+    assert quoted == {"29.03.2019"}
 
 
 def test_explain_with_the_journal_decides_as_the_recorded_run_did(world, capsys):

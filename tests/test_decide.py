@@ -280,7 +280,7 @@ def test_history_makes_earlier_invoices_duplicates_and_earlier_postings_paid():
     )
     d = run(invoice(), invoice(invoice_id="F-2"), history=history).decisions
     assert d["reason"].tolist() == ["DUPLICATE_INVOICE", "ALREADY_PAID"]
-    assert "kørsel 3 den 2019-03-05" in d["message"].iloc[0]
+    assert "kørsel 3 den 05.03.2019" in d["message"].iloc[0]  # as the periods beside it (2019-03-05 until 0.9.15)
     assert "F-0" in d["message"].iloc[1]
 
 
