@@ -357,6 +357,8 @@ CODING_SUPPLIER_UNREAD = (
 CODING_ROW_UNREAD = " (en række for dem i fanen Kontering kunne ikke bruges, se input_problems.csv)"
 CODING_NO_ROW = "ingen konteringsrække for § {paragraph}, ejerforhold {ownership}, målgruppe {target} gyldig {date}"
 CODING_MANY_ROWS = "{n} konteringsrækker for § {paragraph}, ejerforhold {ownership}, målgruppe {target} gælder {date}"
+
+
 def run_day(started_at: object) -> str:
     """The day a recorded run started, as the messages write dates (``31.12.2018`` of
     ``2018-12-31T06:00:00+01:00``; until 0.9.15 the ISO day beside dd.mm.yyyy periods)."""
