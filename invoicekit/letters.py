@@ -28,7 +28,8 @@ import pandas as pd
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml import OxmlElement
-from docx.shared import Pt
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -62,6 +63,7 @@ def default_template() -> DocumentObject:
     with every placeholder, for the municipality to edit in Word."""
     doc = Document()
     doc.styles["Normal"].font.size = Pt(11)
+    _danish_a4(doc)
     doc.add_paragraph("{{dato}}")
     doc.add_paragraph("Til {{leverandør}}")
     doc.add_heading("Fakturaer til kommunen: hvad de skal indeholde", level=1)
@@ -76,6 +78,29 @@ def default_template() -> DocumentObject:
     doc.add_paragraph("Har I spørgsmål, er I velkomne til at kontakte os.")
     doc.add_paragraph("Med venlig hilsen\nKommunens økonomiafdeling")
     return doc
+
+
+def _danish_a4(doc: DocumentObject) -> None:
+    """A4 pages with 2,5 cm margins, Danish as the text's language (Word checks the spelling in
+    Danish), and the file's properties the municipality's, not python-docx's: the default document
+    was US Letter, English (US) and "python-docx" from 2013 (an analyst's walk-through)."""
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(25)
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    run = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
+    properties = run.find(qn("w:rPr")) if run is not None else None
+    if properties is not None:
+        lang = properties.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            properties.append(lang)
+        lang.set(qn("w:val"), "da-DK")
+    core = doc.core_properties
+    core.author = core.last_modified_by = "Kommunens økonomiafdeling"
+    core.title = "Fakturaer til kommunen: hvad de skal indeholde"
+    core.language = "da-DK"
+    core.created = core.modified = dt.datetime.now().replace(microsecond=0)
 
 
 def read_template(path: str | Path | None) -> DocumentObject:

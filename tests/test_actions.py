@@ -13,6 +13,7 @@ from pathlib import Path
 import docx
 import pandas as pd
 import pytest
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from invoicekit.action_files import write_actions
@@ -592,6 +593,21 @@ def test_a_mistyped_cvr_number_gets_no_letter_of_its_own_but_counts_under_its_su
     assert dict(zip(a.invoices["row"], a.invoices["fix_key"], strict=True)) == {2: f"template:{S1}", 3: ""}
     write_actions(a, tmp_path)
     assert sorted(p.name for p in (tmp_path / "breve").iterdir()) == [f"{S1}.docx"]
+
+
+def test_the_letters_are_a4_in_danish(tmp_path):
+    """python-docx's blank document is US Letter in English (US), made by "python-docx" in 2013:
+    Word flagged every Danish word (an analyst's walk-through)."""
+    d = frame(decision(1, "MISSING_CPR", cpr_masked=""), decision(2))
+    write_actions(fix_list(d), tmp_path)
+    for path in (tmp_path / "kontaktskabelon.docx", tmp_path / "breve" / f"{S1}.docx"):
+        letter = docx.Document(str(path))
+        section = letter.sections[0]
+        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+        lang = letter.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+        assert lang.find(qn("w:lang")).get(qn("w:val")) == "da-DK"
+        assert letter.core_properties.author != "python-docx" and letter.core_properties.language == "da-DK"
+        assert letter.core_properties.created.year >= 2026
 
 
 def test_a_letter_shows_an_invoice_with_a_start_date_and_no_end(tmp_path):
