@@ -188,7 +188,16 @@ class Control:
         ws = wb[SHEET_SAMPLE]
         col = list(self.sample.columns).index(FINDING) + 1
         letter = ws.cell(row=1, column=col).column_letter
-        dv = DataValidation(type="list", formula1='"ja,nej"', allow_blank=True)
+        # Excel refuses anything else as it is typed (without the message it took "x", which
+        # sample evaluate refused later: an analyst's walk-through)
+        dv = DataValidation(
+            type="list",
+            formula1='"ja,nej"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="ja eller nej",
+            error="Skriv ja (posteringen er forkert) eller nej (den er rigtig).",
+        )
         dv.add(f"{letter}2:{letter}{len(self.sample) + 1}")
         ws.add_data_validation(dv)
         wb.save(path)

@@ -148,6 +148,11 @@ def test_draw_is_reproducible_and_the_sheet_round_trips(journal, tmp_path):
     amount = ws.cell(2, heading.index("Beløb") + 1)
     assert isinstance(amount.value, int | float) and amount.number_format == "#,##0.00"
     assert [t.ref for t in ws.tables.values()] == [f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"]
+    # the finding column takes ja or nej, and Excel says so when anything else is typed (it took "x")
+    (check,) = ws.data_validations.dataValidation
+    col_letter = ws.cell(1, heading.index(FINDING) + 1).column_letter
+    assert check.formula1 == '"ja,nej"' and str(check.sqref) == f"{col_letter}2:{col_letter}{ws.max_row}"
+    assert check.showErrorMessage and "ja" in check.error and "nej" in check.error
     info = {r[0].value: r[1] for r in wb["Oplysninger"].iter_rows(min_row=2)}
     assert info["Konfidens"].value == 0.95 and info["Konfidens"].number_format == "0.0%"
     assert info["Måned"].value == a.info["Måned"]  # text: the result names the month as written
