@@ -26,6 +26,7 @@ from invoicekit.errors import InputError, OutputError, make_folder
 from invoicekit.formats import EXCEL_DECIMAL2, EXCEL_INT, EXCEL_MONEY, EXCEL_MONTH
 from invoicekit.letters import fill_letter, letter_values, read_template
 from invoicekit.post import write_csv
+from invoicekit.reasons import LABELS_DA
 from invoicekit.render import replace_together
 from invoicekit.workbook import write_workbook
 
@@ -44,7 +45,8 @@ INVOICE_HEADINGS_DA = {
     "supplier_name": "Leverandør",
     "cpr_masked": "CPR-nummer",
     "amount": "Beløb (kr.)",
-    "reason": "Årsag",
+    "reason_da": "Årsag",  # as the follow-up names it
+    "reason": "Årsagskode",  # as decisions.csv has it
     "owner": "Ansvarlig",
     "action": "Handling",
     "fix_key": "Nøgle",
@@ -63,7 +65,10 @@ def owner_sheets(actions: Actions) -> dict[str, pd.DataFrame]:
 
 
 def _invoice_sheet(actions: Actions) -> pd.DataFrame:
-    inv = actions.invoices.assign(owner=actions.invoices["owner"].map(OWNER_LABELS_DA))
+    inv = actions.invoices.assign(
+        owner=actions.invoices["owner"].map(OWNER_LABELS_DA),
+        reason_da=actions.invoices["reason"].map(lambda r: LABELS_DA.get(r, r)),
+    )
     return inv[list(INVOICE_HEADINGS_DA)].rename(columns=INVOICE_HEADINGS_DA)
 
 

@@ -553,6 +553,9 @@ def test_the_letter_and_the_fix_name_the_supplier_by_the_name_its_invoices_gave(
     heading = [c.value for c in manual[1]]
     names = [manual.cell(r, heading.index("Leverandør") + 1).value for r in range(2, 6)]
     assert names == ["Bostedet Lind", "Bostedet Lind ApS", "Jens Lind 010190-xxxx", None]
+    # the reason as the follow-up names it, its code beside (the sheet showed MISSING_CPR alone)
+    reasons = [manual.cell(2, heading.index(h) + 1).value for h in ("Årsag", "Årsagskode")]
+    assert reasons == ["CPR-nummer mangler", "MISSING_CPR"]
 
 
 def test_a_supplier_named_with_control_characters_or_leverandoer_gets_its_letter(tmp_path):
