@@ -1657,8 +1657,11 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
             return pa.repeat(pa.scalar("", pa.large_string()), len(r))
         return arrow_text(gr["rate_unit"]).take(pa.array(shown_take[r]))
 
+    def rate(r):
+        return gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64)
+
     def rate_dk(r):
-        return msg.money_dk(gr["rate"].to_numpy()[shown_take[r]] if has_grants else np.zeros(len(r), np.int64))
+        return msg.money_dk(rate(r))
 
     return _Facts({
         "invoice_id": lambda r: _short(_pick(column("invoice_id"), r), 60),
@@ -1683,6 +1686,7 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
         "period_unreadable": lambda r: _short(_pick(column("period_unreadable"), r)),
         "expected": lambda r: exp_out[r],
         "grant_id": grant_id,
+        "rate": rate,
         "rate_dk": rate_dk,
         "rate_unit": rate_unit,
         "n_candidates": lambda r: np.where(reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),

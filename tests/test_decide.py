@@ -1078,3 +1078,23 @@ def test_many_left_out_rows_are_read_and_weighed_without_comparing_each_with_eac
     assert len(g.problems) == n and len(g.left_out_rows) == 1  # n copies of one (citizen, supplier, dates)
     d = run(invoice(), grants=pd.concat([grants_table(), rows], ignore_index=True)).decisions.iloc[0]
     assert d["reason"] == "AMBIGUOUS"
+
+
+@pytest.mark.parametrize(
+    ("amount", "says"),
+    [
+        ("9.450,00", "Beløbet er 21 dage à 450,00 kr. af periodens 31 dage: er det dage med fremmøde"),  # 21 days
+        ("450,00", "Beløbet er 1 dag à 450,00 kr. af periodens 31 dage"),
+        ("9.450,50", "Kontrollér om en ny takst mangler"),  # no whole days
+        ("14.400,00", "Kontrollér om en ny takst mangler"),  # 32 days: more than the period holds
+        ("9.000,00", "Beløbet er 20 dage à 450,00 kr."),
+    ],
+)
+def test_an_amount_of_whole_days_at_a_day_rate_is_called_days_of_attendance(amount, says):
+    """A day offer bills the days a citizen came: 21 of 30 days at the rate is no new rate, yet the
+    message sent the caseworker after one (a third of the demo's AMOUNT_MISMATCH: an analyst's
+    walk-through of 0.9.15). The decision is the same; only the advice differs."""
+    d = one(supplier_cvr=KILDEN, amount=amount)
+    assert (d["status"], d["reason"]) == ("manual", "AMOUNT_MISMATCH")
+    assert says in d["message"]
+    assert ("ny takst" in d["message"]) != ("fremmøde" in d["message"])
