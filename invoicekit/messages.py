@@ -249,8 +249,8 @@ NEW_RATE_ADVICE = (
 
 def _mismatch_advice(f: Facts, diff: np.ndarray) -> pa.Array:
     """What to do: an amount that is whole days at the grant's day rate, fewer than the period's
-    days, is days of attendance as a day offer bills them, not a new rate (a third of the demo's
-    AMOUNT_MISMATCH, 466 of 1,469, were so, and the message sent the caseworker after a new rate:
+    days, is days of attendance as a day offer bills them, not a new rate (399 of the demo year's
+    1,469 AMOUNT_MISMATCH read so, and the message sent the caseworker after a new rate:
     an analyst's walk-through of 0.9.15); any other mismatch may be a new rate."""
     amount, rate = np.asarray(f["amount"], dtype=np.int64), np.asarray(f["rate"], dtype=np.int64)
     day = pc.fill_null(pc.equal(arrow_text(f["rate_unit"]), "day"), False).to_numpy(zero_copy_only=False)
