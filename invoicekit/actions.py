@@ -173,8 +173,10 @@ class Actions:
     first), ``links`` (``fix_key``, ``month``, ``row``, ``invoice_id``,
     ``supplier_cvr``: each manual invoice at most once), ``invoices`` (every
     manual invoice of the month with its owner, fix and action), how many
-    invoices the month had (``total``), and ``notes`` on what could not be
-    proposed for want of an input."""
+    invoices the month had (``total``), ``notes`` on what could not be
+    proposed for want of an input, and ``lacking``: per input not given
+    (``grants``, ``support_sheet``), how many of the month's manual invoices
+    have a reason only it could find a fix for."""
 
     month: str
     fixes: pd.DataFrame
@@ -185,6 +187,7 @@ class Actions:
     #: of ``invoices``, those decided again (a resend of an invoice decided before): listed with
     #: their owner and the robot's message, not counted among the month's invoices
     again: int = 0
+    lacking: dict[str, int] = field(default_factory=dict)
 
     def by_owner(self) -> dict[str, pd.DataFrame]:
         """The fixes per owner, in :data:`OWNERS` order, owners without a fix left out."""
@@ -928,7 +931,11 @@ def fix_list(
     def reason_count(reason: str) -> int:
         return int(((manual["reason"] == reason) & ~manual.index.isin(list(fix_of))).sum())
 
+    lacking: dict[str, int] = {}
     if g is None:
+        lacking["grants"] = sum(
+            reason_count(r) for r in ("AMOUNT_MISMATCH", "PERIOD_NOT_COVERED", "NO_GRANT_FOR_SUPPLIER")
+        )
         for reason, what in (
             ("AMOUNT_MISMATCH", "new rates"),
             ("PERIOD_NOT_COVERED", "grant periods"),
@@ -936,6 +943,8 @@ def fix_list(
         ):
             if reason_count(reason):
                 notes.append(f"{reason_count(reason)} {reason} invoices: give the grants (--grants) to look for {what}")
+    if sheet is None:
+        lacking["support_sheet"] = reason_count("NO_CODING")
     if sheet is None and reason_count("NO_CODING"):
         notes.append(
             f"{reason_count('NO_CODING')} NO_CODING invoices: give the support sheet (--support-sheet) to name the rows it lacks"
@@ -989,4 +998,13 @@ def fix_list(
     links = inv[inv["fix_key"] != ""]
     links = links.assign(_o=links["fix_key"].map(order)).sort_values(["_o", "row"], kind="stable")
     links = links[list(LINK_COLUMNS)].reset_index(drop=True)
-    return Actions(month=month, fixes=fixes, links=links, invoices=inv, total=scope_total, notes=notes, again=repeated)
+    return Actions(
+        month=month,
+        fixes=fixes,
+        links=links,
+        invoices=inv,
+        total=scope_total,
+        notes=notes,
+        again=repeated,
+        lacking={name: count for name, count in lacking.items() if count},
+    )

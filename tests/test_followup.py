@@ -485,3 +485,24 @@ def test_a_mistyped_cvr_number_counts_under_the_supplier_its_name_tells():
     top = template_candidates(d).set_index("supplier_cvr")
     assert top.loc["29345716", "template_invoices"] == 1
     assert top.loc["29345716", "template_reason"] == "Ugyldigt eller manglende CVR-nummer"
+
+
+def test_the_report_says_its_fix_list_lacks_what_the_grants_and_the_support_sheet_would_find(replayed, tmp_path):
+    """Without --grants and --support-sheet the report's fix list looked whole: 41 fixes where
+    there were 42, and nothing said so (an analyst's walk-through of 0.9.15)."""
+    from invoicekit.reports import write_followup
+
+    last = sorted(p.name for p in (replayed["replay"]).iterdir() if p.is_dir())[-1]
+    bare = followup(replayed["journal"])
+    assert "grants" in bare.actions.lacking and bare.actions.lacking["grants"] > 0
+    page = write_followup(bare, tmp_path / "bare")["html"].read_text(encoding="utf-8")
+    assert "Listen er ikke fuld" in page and "--grants" in page
+    from invoicekit.extracts import read_grants, read_support_sheet
+
+    whole = followup(
+        replayed["journal"],
+        grants=read_grants(replayed["world"] / "sensum" / f"grants-{last}.csv"),
+        support=read_support_sheet(replayed["world"] / "stoetteark.xlsx"),
+    )
+    assert whole.actions.lacking == {}
+    assert "Listen er ikke fuld" not in write_followup(whole, tmp_path / "whole")["html"].read_text(encoding="utf-8")
