@@ -247,26 +247,28 @@ NEW_RATE_ADVICE = (
 )
 
 
-def _mismatch_advice(f: Facts, diff: np.ndarray) -> pa.Array:
+def _mismatch_advice(f: Facts, diff: np.ndarray) -> pa.Array | str:
     """What to do: an amount that is whole days at the grant's day rate, fewer than the period's
     days, is days of attendance as a day offer bills them, not a new rate (399 of the demo year's
     1,469 AMOUNT_MISMATCH read so, and the message sent the caseworker after a new rate:
-    an analyst's walk-through of 0.9.15); any other mismatch may be a new rate."""
+    an analyst's walk-through of 0.9.15); any other mismatch may be a new rate. The text of
+    those only is made (a million invoices have some 160,000 mismatches)."""
     amount, rate = np.asarray(f["amount"], dtype=np.int64), np.asarray(f["rate"], dtype=np.int64)
     day = pc.fill_null(pc.equal(arrow_text(f["rate_unit"]), "day"), False).to_numpy(zero_copy_only=False)
     days = np.zeros(len(amount), dtype=np.int64)
     np.floor_divide(amount, rate, out=days, where=rate > 0)
     whole = day & (rate > 0) & (amount > 0) & (diff < 0) & (days * rate == amount)
     if not whole.any():
-        return pa.repeat(pa.scalar(NEW_RATE_ADVICE, pa.large_string()), len(amount))
-    period_days = np.zeros(len(amount), dtype=np.int64)
-    np.floor_divide(np.asarray(f["expected"], dtype=np.int64), rate, out=period_days, where=rate > 0)
+        return NEW_RATE_ADVICE
+    at = np.flatnonzero(whole)
     said = joined_arrow(
-        " Beløbet er ", integers(days), _said_of(days == 1, " dag à ", " dage à "), f["rate_dk"],
-        " kr. af periodens ", integers(period_days),
+        " Beløbet er ", integers(days[at]), _said_of(days[at] == 1, " dag à ", " dage à "),
+        arrow_text(f["rate_dk"]).take(pa.array(at)), " kr. af periodens ",
+        integers(np.asarray(f["expected"], dtype=np.int64)[at] // rate[at]),
         " dage: er det dage med fremmøde, så kontrollér antallet og bogfør manuelt.",
     )  # fmt: skip
-    return pc.if_else(pa.array(whole), said, pa.scalar(NEW_RATE_ADVICE, pa.large_string()))
+    advice = pa.repeat(pa.scalar(NEW_RATE_ADVICE, pa.large_string()), len(amount))
+    return pc.replace_with_mask(advice, pa.array(whole), said)
 
 
 #: in AMOUNT_MISMATCH's message, where a grant with an hourly rate at the supplier covers the period too
