@@ -185,6 +185,14 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         kpis.append(("Fejlposteringer fundet", dk_number(h["wrong_postings"])))
         if h["postings_unchecked"]:
             kpis.append(("Bogføringer uden række i facit, ikke kontrolleret", dk_number(h["postings_unchecked"])))
+    controls = ""
+    if f.controls is not None and len(f.controls):
+        accepted = f.controls["accepted"].astype(bool)
+        kpis.append(("Stikprøvekontroller godkendt", f"{dk_number(int(accepted.sum()))} af {dk_number(len(accepted))}"))
+        if not accepted.all():
+            # the overview said nothing of a control that failed (an analyst's walk-through of 0.9.15)
+            months = ", ".join(str(m) for m in f.controls.loc[~accepted, "month"])
+            controls = f" Stikprøvekontrollen er ikke godkendt for {months}: se Fejlposteringer."
     if h["last_month_rate"] is None:
         verdict = f"Robotten kørte i {h['last_month']} uden at finde fakturaer."
     elif h["target"] - h["last_month_rate"] <= 0:
@@ -196,7 +204,8 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         (
             "Overblik",
             kpis_html(kpis)
-            + f"<p>{html.escape(verdict)} Hver faktura tæller én gang, ved robottens første beslutning om den.</p>",
+            + f"<p>{html.escape(verdict + controls)} Hver faktura tæller én gang, ved robottens første beslutning "
+            "om den.</p>",
         ),
         (
             "Automatiseringsgrad pr. måned",

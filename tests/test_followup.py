@@ -130,6 +130,13 @@ def test_report_command_writes_a_self_contained_page_and_workbook(replayed, tmp_
     assert "<script" not in page
     assert "<b>45 %</b><span>Mål</span>" in page  # the target, in Danish
     assert "Stikprøvekontrol" in page or "stikprøvekontrol" in page
+    # the overview says whether the month's control was accepted (a failed one went unsaid there)
+    from invoicekit.sample import evaluate_control
+
+    overview = page[page.index("Overblik") : page.index("Overblik") + 3000]
+    accepted = evaluate_control(sheet).accepted
+    assert ("1 af 1" if accepted else "0 af 1") in overview
+    assert ("ikke godkendt for 2019-01" in overview) != accepted
     assert CPR_RE.findall(_without_images(page)) == []
     wb = load_workbook(out / "followup.xlsx", read_only=True)
     assert {"Måneder", "Årsager", "Leverandører", "Kontaktskabelon", "Paragraffer", "Ydelser"} <= set(wb.sheetnames)
