@@ -120,6 +120,13 @@ SEPARATOR = "[ \u00a0']"  # a space, no-break space or apostrophe
 
 
 def money(text: str, decimals: int = 4) -> Fraction | None:
+    """An amount, or None: no number, more decimals than ``decimals``, or a hundred million kroner
+    or more (README, Amounts; a cell that reads as a CPR number is one of those or no number)."""
+    value = _money(text, decimals)
+    return None if value is None or abs(value) >= 10**8 else value
+
+
+def _money(text: str, decimals: int) -> Fraction | None:
     t = text.strip()
     # a separator between digits only in the first number, as a thousands
     # separator: one to three digits, then groups of three
