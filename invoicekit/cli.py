@@ -888,10 +888,12 @@ def _seed(text: str) -> int:
         value = -1
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"{mask_cpr_text(text)!r}: expected a whole number from 0 to {2**32 - 1}")
-    if mask_cpr_text(str(value)) != str(value):
+    # as typed, as read, and as a number that lost a leading zero (0109812073 read as 109812073)
+    read = [t for t in (text.strip(), str(value), str(value).zfill(10)) if mask_cpr_text(t) != t]
+    if read:
         # the seed is written into the control sheet (sample evaluate draws again with it), unmasked
         raise argparse.ArgumentTypeError(
-            f"{mask_cpr_text(text)!r} reads as a CPR number, and the seed is written into the files; choose another"
+            f"{mask_cpr_text(read[-1])!r} reads as a CPR number, and the seed is written into the files; choose another"
         )
     return value
 

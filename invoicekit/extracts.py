@@ -1065,7 +1065,8 @@ def _typed_grants(
     flag((service == "").to_numpy(), "service_code", "ydelseskoden mangler")
     cvr = cvr_codes(df["supplier_cvr"].str.strip())
     flag(_blank(*cvr), "supplier_cvr", "leverandørens CVR-nummer mangler eller er ugyldigt")
-    rate, rate_ok, _ = parse_amounts(df["rate"], max_decimals=4)
+    # read up to ten billion, as before 0.9.16, so that a rate too large is said to be so
+    rate, rate_ok, _ = parse_amounts(df["rate"], max_decimals=4, limit=10**10)
     # a number with more decimals than a rate is read with (=22000/30 in a workbook): said as such
     precise = df["rate"].str.fullmatch(r"\s*-?\d+[.,]\d{5,}\s*").fillna(False).to_numpy(dtype=bool)
     flag(~rate_ok & precise, "rate", "taksten har mere end 4 decimaler; skriv den med højst 4")

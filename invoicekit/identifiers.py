@@ -41,6 +41,7 @@ from invoicekit.vocabulary import (
     CPR_INVISIBLE,
     CPR_LIKE,
     CPR_LIKE_RE2,
+    CPR_LIKE_SEPARATORS,
     CPR_MASK,
     DIGIT_LIKE,
     masked_cpr,
@@ -393,7 +394,9 @@ _MARKS = frozenset(("Mn", "Me", "Cf"))
 #: Masking reads past them as it reads past the other controls (a PII scan of 0.9.16 found
 #: ``1410813\x0b590`` in a workbook as 1410813590)
 _UNSEEN_SPACES = re.compile("[\x0b\x0c\x1c-\x1f]")
-_UNSEEN_SPACES_AMONG_DIGITS = re.compile(r"(?<=[\d./])[\x0b\x0c\x1c-\x1f]+(?=[\d./])")
+#: such controls between the parts of a dated form (digits, ``.``, ``/``, ``_`` and the dashes)
+_PARTS = "\\d./_" + CPR_LIKE_SEPARATORS.removeprefix("\\s")  # a class: the dashes are escaped there
+_UNSEEN_SPACES_AMONG_DIGITS = re.compile(f"(?<=[{_PARTS}])[\x0b\x0c\x1c-\x1f]+(?=[{_PARTS}])")
 
 
 def _unseen(ch: str) -> bool:

@@ -261,11 +261,16 @@ def _mismatch_advice(f: Facts, diff: np.ndarray) -> pa.Array | str:
     if not whole.any():
         return NEW_RATE_ADVICE
     at = np.flatnonzero(whole)
+    # the period's days counted from its dates (the expected amount is rounded to øre: a rate of
+    # 100,0010 kr. a day gave 30 days for March)
+    start = np.asarray(f["period_start"]).astype("datetime64[D]")[at]
+    end = np.asarray(f["period_end"]).astype("datetime64[D]")[at]
     said = joined_arrow(
         " Beløbet er ", integers(days[at]), _said_of(days[at] == 1, " dag à ", " dage à "),
         arrow_text(f["rate_dk"]).take(pa.array(at)), " kr. af periodens ",
-        integers(np.asarray(f["expected"], dtype=np.int64)[at] // rate[at]),
-        " dage: er det dage med fremmøde, så kontrollér antallet og bogfør manuelt.",
+        integers((end - start).astype(np.int64) + 1),
+        " dage: er det de dage, borgeren var i tilbuddet (fremmøde, ind- eller udflytning), så kontrollér "
+        "antallet og bogfør manuelt.",
     )  # fmt: skip
     advice = pa.repeat(pa.scalar(NEW_RATE_ADVICE, pa.large_string()), len(amount))
     return pc.replace_with_mask(advice, pa.array(whole), said)

@@ -74,7 +74,9 @@ def distinct_texts(values: pd.Series, strip: bool = False) -> tuple[np.ndarray, 
     return codes, pc.utf8_trim_whitespace(uniques) if strip else uniques
 
 
-def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def parse_amounts(
+    values: pd.Series, max_decimals: int = 4, limit: int = MAX_AMOUNT_DKK
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Read amounts such as ``1.234,50``, ``1234.50``, ``-1234``, ``1.234,50-``
     or ``kr. 1.234,50``, whole-column.
 
@@ -91,7 +93,8 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
     ``max_decimals`` (at most four) decimals are read: an invoice amount has
     at most two, a rate may have four. A cell that reads as a CPR number
     (``1507801515``, ``150780-1515``: what masking masks) is no amount, nor
-    is :data:`MAX_AMOUNT_DKK` or more (a hundred million kroner).
+    is ``limit`` or more (:data:`MAX_AMOUNT_DKK`, a hundred million kroner;
+    the grants' reader reads larger rates, to say that they are too large).
     """
     cells = text_array(values)
     # nearly every amount is written as a system writes it (``-1.234,50``,
@@ -109,9 +112,9 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
         other = ~plain
         encoded = pc.dictionary_encode(cells if not plain.any() else cells.filter(pa.array(other)))
         codes = encoded.indices.to_numpy(zero_copy_only=False)
-        u_units, u_ok, u_blank = _parse_distinct_amounts(encoded.dictionary, max_decimals)
+        u_units, u_ok, u_blank = _parse_distinct_amounts(encoded.dictionary, max_decimals, limit)
         units[other], ok[other], blank[other] = u_units[codes], u_ok[codes], u_blank[codes]
-    too_big = np.abs(units) >= MAX_AMOUNT_DKK * MONEY_SCALE  # as systems write it too (109.812.073,00)
+    too_big = np.abs(units) >= limit * MONEY_SCALE  # as systems write it too (109.812.073,00)
     if too_big.any():
         units[too_big], ok[too_big] = 0, False
     return units, ok, blank
@@ -119,10 +122,12 @@ def parse_amounts(values: pd.Series, max_decimals: int = 4) -> tuple[np.ndarray,
 
 def shown_amount_cell(text: str) -> str:
     """An amount cell that could not be read, as a message may echo it: a
-    cell of nine digits or more keeps its first five (less than a birth date,
-    with or without its leading zero), the others become ``x``
-    (``1.507.8xx.xxx,xx``, ``10981xxxx``)."""
-    if sum(ch.isdigit() for ch in text) < _ECHOED_DIGITS:
+    cell whose whole part has nine digits or more keeps its first five (less
+    than a birth date, with or without its leading zero), the others become
+    ``x`` (``1.507.8xx.xxx,xx``, ``10981xxxx``); decimals do not count
+    (``1.234.567,891`` is shown as written)."""
+    whole = re.sub(r"[.,]\d{1,4}\D*$", "", text)
+    if sum(ch.isdigit() for ch in whole) < _ECHOED_DIGITS:
         return text
     keep = 5
     seen = 0
@@ -155,7 +160,9 @@ _GROUPED_RE2 = rf"^(\D*\d{{1,3}}){_SEPARATOR_RE2}(\d{{3}})" + rf"(?:{_SEPARATOR_
 _SPACED_DIGITS_RE2 = rf"\d{_SEPARATOR_RE2}+\d"
 
 
-def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _parse_distinct_amounts(
+    cells: pa.Array, max_decimals: int, limit: int = MAX_AMOUNT_DKK
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     s = pc.utf8_trim_whitespace(cells)
     blank = pc.equal(s, "").to_numpy(zero_copy_only=False)
     if pc.any(pc.not_equal(pc.ascii_upper(s), pc.ascii_lower(s))).as_py():  # a letter A-Z (not a regex: faster)
@@ -196,7 +203,7 @@ def _parse_distinct_amounts(cells: pa.Array, max_decimals: int) -> tuple[np.ndar
         numbers = pc.cast(pc.if_else(pa.array(ok), s, "0"), pa.float64()).to_numpy()
         units = np.round(numbers * MONEY_SCALE).astype(np.int64)
         units[~ok] = 0
-    too_big = np.abs(units) >= MAX_AMOUNT_DKK * MONEY_SCALE
+    too_big = np.abs(units) >= limit * MONEY_SCALE
     # a cell that reads as a CPR number (``0105801515`` as text, leading zero and all) is none
     masked = mask_cprs_in_arrow(cells)  # ``cells`` itself where no cell may hold one (nearly always)
     if masked is not cells:

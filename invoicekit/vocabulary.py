@@ -207,9 +207,10 @@ _DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"
 #: beside :data:`CPR_LIKE`, a birth date written as a date, its parts joined by
 #: ``.`` or ``/`` (the year in two digits), and the sequence number right after
 #: a dash or ``_`` (``13.03.85-3333``, ``13/03/85_3333``), or after one more
-#: ``.`` or ``/``, spaces beside it allowed (``13.03.85.3333``, ``13/03/85/3333``,
-#: ``13.03.85. 3333``); the day and the month in one digit or two (``1.2.85-1234``,
-#: ``17.9.81-2665``, as Danes write dates; since 0.9.16). A date and an amount
+#: ``.`` or ``/`` (``13.03.85.3333``, ``13/03/85/3333``; not with a space beside
+#: it: ``31.1.19. 2500 kr.`` ends a period and names an amount); the day and the
+#: month in one digit or two (``1.2.85-1234``, ``17.9.81-2665``, as Danes write
+#: dates; since 0.9.16). A date and an amount
 #: are not one: a dash with spaces beside it (``01.03.19 – 2500 kr``), a year of
 #: four digits (``01.03.2019-2103``) or decimals after the four digits
 #: (``01.03.19-1250,00``) are left as written. Unlike :data:`CPR_LIKE` it is read
@@ -218,7 +219,7 @@ _DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"
 #: is not masked. Groups: day, month, year, sequence number
 CPR_DATED = re.compile(
     rf"(?<!{_DIGIT})({_DIGIT}{{1,2}})\s*[{DOT_LIKE}]\s*({_DIGIT}{{1,2}})\s*[{DOT_LIKE}]\s*"
-    rf"({_DIGIT}{{2}})(?:[{_DASHES}]|\s*[{DOT_LIKE}]\s*)({_DIGIT}{{4}})(?!{_DIGIT}|[.,]{_DIGIT})"
+    rf"({_DIGIT}{{2}})[{_DASHES}{DOT_LIKE}]({_DIGIT}{{4}})(?!{_DIGIT}|[.,]{_DIGIT})"
 )
 #: beside :data:`CPR_LIKE`, a birth date with one pair apart from the others
 #: (``0101 90 1234``, ``01 0190-1234``: the invoice key reads past the space and

@@ -1083,7 +1083,7 @@ def test_many_left_out_rows_are_read_and_weighed_without_comparing_each_with_eac
 @pytest.mark.parametrize(
     ("amount", "says"),
     [
-        ("9.450,00", "Beløbet er 21 dage à 450,00 kr. af periodens 31 dage: er det dage med fremmøde"),  # 21 days
+        ("9.450,00", "Beløbet er 21 dage à 450,00 kr. af periodens 31 dage: er det de dage, borgeren var"),
         ("450,00", "Beløbet er 1 dag à 450,00 kr. af periodens 31 dage"),
         ("9.450,50", "Kontrollér om en ny takst mangler"),  # no whole days
         ("14.400,00", "Kontrollér om en ny takst mangler"),  # 32 days: more than the period holds
@@ -1097,4 +1097,14 @@ def test_an_amount_of_whole_days_at_a_day_rate_is_called_days_of_attendance(amou
     d = one(supplier_cvr=KILDEN, amount=amount)
     assert (d["status"], d["reason"]) == ("manual", "AMOUNT_MISMATCH")
     assert says in d["message"]
-    assert ("ny takst" in d["message"]) != ("fremmøde" in d["message"])
+    assert ("ny takst" in d["message"]) != ("var i tilbuddet" in d["message"])
+
+
+def test_the_whole_days_advice_counts_the_period_by_its_dates():
+    """The period's days were the expected amount over the rate, rounded to øre first: a rate of
+    100,0010 kr. a day gave 30 days for March (a review of 0.9.16)."""
+    grants = grants_table()
+    grants.loc[grants["grant_id"] == "G-A104", "rate"] = "100.0010"
+    d = run(invoice(supplier_cvr=KILDEN, amount="1.000,01"), grants=grants).decisions.iloc[0]
+    assert d["reason"] == "AMOUNT_MISMATCH"
+    assert "Beløbet er 10 dage à 100,0010 kr. af periodens 31 dage" in d["message"]

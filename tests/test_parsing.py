@@ -381,3 +381,27 @@ def test_a_column_of_blank_cells_is_distinct_as_encoding_it_gives(values, strip)
     assert codes.tolist() == encoded.indices.to_pylist()
     assert uniques.to_pylist() == expected.to_pylist() and uniques.type == expected.type
     assert isinstance(uniques, pa.Array)
+
+
+def test_an_unreadable_amount_is_echoed_without_a_cpr_number_but_its_decimals_kept():
+    from invoicekit.parsing import shown_amount_cell
+
+    assert shown_amount_cell("1.507.801.515,00") == "1.507.8xx.xxx,xx"
+    assert shown_amount_cell("109812073") == "10981xxxx"
+    # decimals do not count: an amount of millions with too many decimals is shown as written (a review)
+    assert shown_amount_cell("1.234.567,891") == "1.234.567,891" and shown_amount_cell("28.500,5x") == "28.500,5x"
+
+
+def test_a_grant_rate_of_a_hundred_million_or_more_is_said_to_be_too_large():
+    """Refused as an amount, a rate that large was said to be "ikke et tal" (a review of 0.9.16)."""
+    from invoicekit.extracts import prepare_grants
+
+    g = prepare_grants(
+        pd.DataFrame(
+            [[f"G{k}", "0101901234", "SEL108", "29345716", rate, "month", "2019-01-01", ""]
+             for k, rate in enumerate(("150000000.00", "109.812.073,00", "28500.00"))],
+            columns=["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"],
+        )
+    )  # fmt: skip
+    problems = g.problems[g.problems["column"] == "rate"]["problem"].tolist()
+    assert problems == ["taksten er urealistisk stor"] * 2 and len(g) == 1

@@ -415,6 +415,11 @@ def test_a_seed_that_reads_as_a_cpr_number_is_refused(journal, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "150280-xxxx" in err and "reads as a CPR number" in err and "1502806969" not in err
     assert not out.exists()
+    for typed in ("0109812073", "109812073"):  # 010981-2073 with its zero, and as a number that lost it
+        with pytest.raises(SystemExit):
+            main([*argv[:-1], typed, "--out", str(out)])
+        err = capsys.readouterr().err
+        assert "010981-xxxx" in err and "109812073" not in err and not out.exists()
     assert main([*argv[:-1], "1234567890", "--out", str(out)]) == 0  # ten digits, no date of birth (month 34)
 
 
