@@ -20,7 +20,8 @@ Up to invoicekit 0.9.2 only ten digits in a row were hashed; :func:`rekeyed`
 makes such a journal's keys what this version stores (journal schema 7; 0.9.9 added
 the birth date written as a date, ``01.01.90-1234``, and 0.9.13 the birth date and
 sequence number joined by ``,`` ``:`` ``+`` ``#`` ``'`` or a middle dot, ``200190,1234``, and 0.9.16 the
-dated birth date and its sequence number joined by ``.`` or ``/``, ``14.10.80.1515``). The key of a citizen's service (check 21's "same CPR,
+dated birth date and its sequence number joined by ``.`` or ``/``, ``14.10.80.1515``, and the day
+and the month of a dated one in one digit, ``1.2.85-1234``). The key of a citizen's service (check 21's "same CPR,
 supplier and service") is always hashed, whole, and so is the key of a citizen's
 paragraph at a supplier (its "same CPR, supplier and paragraph").
 
