@@ -278,6 +278,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         "Opfølgning på robottens automatiseringsgrad", f"Journal: {mask_cpr_text(Path(f.source).name)}", sections
     )
     sheets = {
+        "Overblik": _followup_figures_sheet(f, h),
         "Måneder": (f.monthly, MONTHLY),
         "Årsager": (f.reasons, REASONS),
         f"Årsager {f.last_month}": (f.reasons_last, REASONS),
@@ -401,6 +402,34 @@ def _key_figures(bc: BusinessCase) -> tuple[pd.DataFrame, dict[str, tuple[str, s
         "unit": ("Enhed", "text"),
         "note": ("Bemærkning", "text"),
     }
+    return frame, columns
+
+
+def _followup_figures_sheet(f: FollowUp, h: dict) -> tuple[pd.DataFrame, dict[str, tuple[str, str | list[str]]]]:
+    """The overview's figures for the workbook, each a number in its own format: they stood in the
+    page only, and managers open the workbook (an analyst's walk-through of 0.9.15)."""
+    rows = [
+        ("Automatiseringsgrad, hele perioden", h["automation_rate"], "andel", "pct"),
+        (f"Automatiseringsgrad, {h['last_month']}", h["last_month_rate"], "andel", "pct"),
+        ("Mål", h["target"], "andel", "pct"),
+        ("Fakturaer", h["invoices"], "fakturaer", "int"),
+        ("Bogført automatisk", h["posted"], "fakturaer", "int"),
+        ("Sparede timer indtil nu", h["hours_saved"], "timer", "num1"),
+        ("Værdi af de sparede timer", h["value_dkk"], "kr.", "dkk"),
+    ]
+    if h["wrong_postings"] is not None:
+        rows.append(("Fejlposteringer fundet", h["wrong_postings"], "posteringer", "int"))
+    if f.controls is not None and len(f.controls):
+        accepted = f.controls["accepted"].astype(bool)
+        rows.append(("Stikprøvekontroller godkendt", int(accepted.sum()), f"af {len(accepted)}", "int"))
+    frame = pd.DataFrame(
+        {
+            "figure": [r[0] for r in rows],
+            "value": pd.array([r[1] for r in rows], dtype="Float64"),
+            "unit": [r[2] for r in rows],
+        }
+    )
+    columns = {"figure": ("Nøgletal", "text"), "value": ("Værdi", [r[3] for r in rows]), "unit": ("Enhed", "text")}
     return frame, columns
 
 

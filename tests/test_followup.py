@@ -145,6 +145,13 @@ def test_report_command_writes_a_self_contained_page_and_workbook(replayed, tmp_
     assert not [c for c in cells if CPR_RE.search(c)]
     months = pd.read_excel(out / "followup.xlsx", sheet_name="Måneder", engine="calamine")
     assert months["Fakturaer"].sum() == len(_by_hand(replayed))
+    # the overview's figures in the workbook too, as numbers (they stood in the page only)
+    overview = load_workbook(out / "followup.xlsx")["Overblik"]
+    figures = {r[0].value: r[1] for r in overview.iter_rows(min_row=2)}
+    assert figures["Fakturaer"].value == months["Fakturaer"].sum() and figures["Fakturaer"].number_format == "#,##0"
+    assert figures["Bogført automatisk"].value == months["Bogført automatisk"].sum()
+    assert figures["Mål"].value == 0.45 and figures["Mål"].number_format == "0.0%"
+    assert figures["Stikprøvekontroller godkendt"].value in (0, 1)
     controls = pd.read_excel(out / "followup.xlsx", sheet_name="Stikprøvekontrol", engine="calamine")
     assert controls["Fejl fundet"].tolist() == [1] and controls["Måned"].tolist() == [pd.Timestamp("2019-01-01")]
     wb = load_workbook(out / "followup.xlsx")
