@@ -370,7 +370,8 @@ def mask_cpr_text(text: str) -> str:
         lambda m: masked(m[1].rjust(2, "0") + m[2].rjust(2, "0") + m[3], m[4]) or m[0], t
     )
     closed = _UNSEEN_SPACES_AMONG_DIGITS.sub("", text) if _UNSEEN_SPACES.search(text) else text
-    text = dated(closed) if dated(closed) != closed else dated(text)
+    masked_closed = dated(closed)
+    text = masked_closed if closed is text or masked_closed != closed else dated(text)
     return CPR_APART.sub(lambda m: masked(re.sub("[^0-9]", "", m[1]), m[2]) or m[0], text)
 
 
