@@ -765,11 +765,10 @@ def _template_fixes(manual: pd.DataFrame) -> list[_Fix]:
     """A supplier's invoices that lack what the contact template asks for, under the supplier its
     name tells where the CVR number is mistyped (:func:`supplier_of_rows`, as the follow-up counts
     them): a letter to a number that is no CVR number reaches nobody."""
-    supplier = manual["_supplier"] if "_supplier" in manual else manual["supplier_cvr"]
-    valid = map_unique(supplier.astype(str), is_valid_cvr).astype(bool)
+    valid = map_unique(manual["_supplier"], is_valid_cvr).astype(bool)
     t = manual[manual["reason"].isin(list(TEMPLATE_FIX_REASONS)).to_numpy() & valid]
     fixes = []
-    for cvr, g in t.groupby(supplier[t.index] if len(t) else t["supplier_cvr"], sort=True):
+    for cvr, g in t.groupby("_supplier", sort=True):
         counts = g["reason"].value_counts()
         parts = [f"{int(counts[r])} {words}" for r, words in TEMPLATE_FIX_REASONS.items() if r in counts.index]
         name = supplier_name_of(g)
@@ -931,24 +930,24 @@ def fix_list(
     def reason_count(reason: str) -> int:
         return int(((manual["reason"] == reason) & ~manual.index.isin(list(fix_of))).sum())
 
+    # per input not given, the invoices only it could find a fix for, and a note for each reason
     lacking: dict[str, int] = {}
     if g is None:
-        lacking["grants"] = sum(
-            reason_count(r) for r in ("AMOUNT_MISMATCH", "PERIOD_NOT_COVERED", "NO_GRANT_FOR_SUPPLIER")
-        )
         for reason, what in (
             ("AMOUNT_MISMATCH", "new rates"),
             ("PERIOD_NOT_COVERED", "grant periods"),
             ("NO_GRANT_FOR_SUPPLIER", "grants at another supplier"),
         ):
-            if reason_count(reason):
-                notes.append(f"{reason_count(reason)} {reason} invoices: give the grants (--grants) to look for {what}")
+            count = reason_count(reason)
+            lacking["grants"] = lacking.get("grants", 0) + count
+            if count:
+                notes.append(f"{count} {reason} invoices: give the grants (--grants) to look for {what}")
     if sheet is None:
-        lacking["support_sheet"] = reason_count("NO_CODING")
-    if sheet is None and reason_count("NO_CODING"):
-        notes.append(
-            f"{reason_count('NO_CODING')} NO_CODING invoices: give the support sheet (--support-sheet) to name the rows it lacks"
-        )
+        lacking["support_sheet"] = count = reason_count("NO_CODING")
+        if count:
+            notes.append(
+                f"{count} NO_CODING invoices: give the support sheet (--support-sheet) to name the rows it lacks"
+            )
 
     fixes = pd.DataFrame(
         {
