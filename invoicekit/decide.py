@@ -890,11 +890,6 @@ def _column(inv: pd.DataFrame, name: str) -> np.ndarray | pa.Array:
     return values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
 
 
-def _said_where(where: np.ndarray, text: str) -> pa.Array:
-    """``text`` on the rows ``where`` holds, blank on the others (arrow)."""
-    return pc.if_else(pa.array(where, pa.bool_()), pa.scalar(text, pa.large_string()), pa.scalar("", pa.large_string()))
-
-
 def _pick(values: np.ndarray | pa.Array, rows: np.ndarray) -> np.ndarray | pa.Array:
     return values.take(pa.array(rows)) if isinstance(values, pa.Array) else values[rows]
 
@@ -1693,8 +1688,8 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
         "detail": lambda r: detail[r],
         # a sentence said where a condition holds: arrow, not numpy (a numpy array of the text would
         # be a fixed-width copy of it per row: 136 MB for the amount mismatches of a million invoices)
-        "grant_row_unread": lambda r: _said_where(checked.grant_row_unread[r], msg.GRANT_ROW_UNREAD),
-        "hourly_too": lambda r: _said_where(m.n_cov[r] > m.n_fixed[r], msg.HOURLY_TOO),
+        "grant_row_unread": lambda r: msg.said_where(checked.grant_row_unread[r], msg.GRANT_ROW_UNREAD),
+        "hourly_too": lambda r: msg.said_where(m.n_cov[r] > m.n_fixed[r], msg.HOURLY_TOO),
         "paragraph": lambda r: coded["paragraph"].take(pa.array(r)),
         "psp_element": lambda r: coded["psp_element"].take(pa.array(r)),
         "art": lambda r: coded["art"].take(pa.array(r)),

@@ -235,13 +235,13 @@ def _amount_mismatch(f: Facts) -> pa.Array:
     )  # fmt: skip
 
 
-def _said_of(where: np.ndarray, yes: str, no: str) -> pa.Array:
-    """``yes`` where ``where`` holds, else ``no`` (arrow)."""
+def said_where(where: np.ndarray, text: str, otherwise: str = "") -> pa.Array:
+    """``text`` on the rows ``where`` holds, ``otherwise`` (blank) on the others (arrow)."""
     kind = pa.large_string()
-    return pc.if_else(pa.array(where, pa.bool_()), pa.scalar(yes, kind), pa.scalar(no, kind))
+    return pc.if_else(pa.array(where, pa.bool_()), pa.scalar(text, kind), pa.scalar(otherwise, kind))
 
 
-#: AMOUNT_MISMATCH's advice, but where the amount is whole days at a day rate (:data:`WHOLE_DAYS`)
+#: AMOUNT_MISMATCH's advice, but where the amount is whole days at a day rate (:func:`_mismatch_advice`)
 NEW_RATE_ADVICE = (
     " Kontrollér om en ny takst mangler i Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt."
 )
@@ -266,7 +266,7 @@ def _mismatch_advice(f: Facts, diff: np.ndarray) -> pa.Array | str:
     start = np.asarray(f["period_start"]).astype("datetime64[D]")[at]
     end = np.asarray(f["period_end"]).astype("datetime64[D]")[at]
     said = joined_arrow(
-        " Beløbet er ", integers(days[at]), _said_of(days[at] == 1, " dag à ", " dage à "),
+        " Beløbet er ", integers(days[at]), said_where(days[at] == 1, " dag à ", " dage à "),
         arrow_text(f["rate_dk"]).take(pa.array(at)), " kr. af periodens ",
         integers((end - start).astype(np.int64) + 1),
         " dage: er det de dage, borgeren var i tilbuddet (fremmøde, ind- eller udflytning), så kontrollér "
