@@ -79,7 +79,7 @@ from invoicekit.extracts import Grants, SupportSheet, citizen_and_supplier, prep
 from invoicekit.formats import dk_number, en_number
 from invoicekit.identifiers import is_valid_cvr, map_unique, mask_cpr_text
 from invoicekit.journal import Journal, months_of_runs
-from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
+from invoicekit.parsing import MONEY_SCALE, date_dk, kroner_dk
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, recorded_rules
 from invoicekit.vocabulary import OWNERSHIP_DA, RATE_UNIT_NAMES_DA
@@ -275,10 +275,6 @@ def _support(support: SupportSheet | dict | None) -> SupportSheet | None:
 # ---------------------------------------------------------------- helpers
 
 
-def _kr(dkk: float) -> str:
-    return format_money_one(round(dkk * MONEY_SCALE)) + " kr."
-
-
 def _day(value: object) -> np.datetime64:
     return np.datetime64(pd.Timestamp(value).date(), "D") if pd.notna(value) else np.datetime64("NaT")
 
@@ -433,7 +429,7 @@ def _rate_fix(cvr: str, service: str, factor: float, cons: pd.DataFrame, month: 
     unit_da = RATE_UNIT_NAMES_DA.get(unit, unit)
     day = date_dk(_day(start))
     if cons["rate_unit"].nunique() == 1 and np.ptp(new) <= step + 1e-9:
-        what = f"den nye takst {_kr(float(np.median(new)))} pr. {unit_da}"
+        what = f"den nye takst {kroner_dk(float(np.median(new)))} pr. {unit_da}"
     else:
         what = f"de nye takster ({'+' if factor > 1 else ''}{dk_number(100 * (factor - 1), 1)} %, {cons['grant_id'].nunique()} bevillinger)"
     sentence = (
@@ -508,7 +504,7 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
                 if len(linked):
                     new = float(np.median(np.round(cons["_rate"] * cons["_factor"], 2)))
                     sentence = (
-                        f"Ret taksten på bevilling {gid} (leverandør CVR {cvr}, ydelse {service}) til {_kr(new)}: "
+                        f"Ret taksten på bevilling {gid} (leverandør CVR {cvr}, ydelse {service}) til {kroner_dk(new)}: "
                         f"fakturaerne afviger med samme faktor ({dk_number(factor, 4)}), mens leverandørens andre "
                         "bevillinger på ydelsen passer"
                     )
@@ -789,10 +785,10 @@ def _rule_fixes(manual: pd.DataFrame, taken: set, s: Settings) -> list[_Fix]:
     if len(above) >= s.min_rule_invoices:
         largest = float(above["amount"].max())
         new_limit = math.ceil(largest / 10_000) * 10_000
-        limit = f" på {_kr(float(s.max_amount))}" if s.max_amount is not None else ""
+        limit = f" på {kroner_dk(float(s.max_amount))}" if s.max_amount is not None else ""
         sentence = (
-            f"Overvej at hæve robottens beløbsgrænse{limit} til {_kr(new_limit)}: {len(above)} fakturaer over "
-            f"grænsen passede alle præcist med én bevilling (den største {_kr(largest)})"
+            f"Overvej at hæve robottens beløbsgrænse{limit} til {kroner_dk(new_limit)}: {len(above)} fakturaer over "
+            f"grænsen passede alle præcist med én bevilling (den største {kroner_dk(largest)})"
         )
         fixes.append(_Fix("rule:max_amount", "rule", "it", sentence, list(above.index)))
     diff = (manual["amount"] - manual["expected_amount"]).abs()
@@ -807,9 +803,9 @@ def _rule_fixes(manual: pd.DataFrame, taken: set, s: Settings) -> list[_Fix]:
     if len(small) >= s.min_rule_invoices and small["supplier_cvr"].nunique() >= 2:
         largest = float(diff[small.index].max())
         sentence = (
-            f"Overvej at hæve robottens tolerance fra {_kr(s.tolerance)} til {_kr(largest)}: "
+            f"Overvej at hæve robottens tolerance fra {kroner_dk(s.tolerance)} til {kroner_dk(largest)}: "
             f"{len(small)} fakturaer fra {small['supplier_cvr'].nunique()} leverandører afviger med højst "
-            f"{_kr(largest)} fra bevillingens forventede beløb (afrunding)"
+            f"{kroner_dk(largest)} fra bevillingens forventede beløb (afrunding)"
         )
         fixes.append(_Fix("rule:tolerance", "rule", "it", sentence, list(small.index)))
     return fixes

@@ -19,7 +19,7 @@ from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
-from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
+from invoicekit.parsing import date_dk, kroner_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
 from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
@@ -42,7 +42,7 @@ FUNNEL_STEPS = (
 
 def _kr(dkk: float) -> str:
     """An amount in DKK as the caseworker's message writes it (``9.552,48 kr.``); ``?`` where there is none."""
-    return "?" if pd.isna(dkk) else f"{format_money_one(round(float(dkk) * MONEY_SCALE))} kr."
+    return "?" if pd.isna(dkk) else kroner_dk(dkk)
 
 
 def _date(value: object, missing: str = "?") -> str:

@@ -327,6 +327,11 @@ def money_arrow(dkk: pd.Series, decimal: str = ".") -> pa.Array:
     return _money_text(units, decimal, None if known.all() else known)
 
 
+def kroner_dk(dkk: float) -> str:
+    """An amount in DKK as a Danish sentence writes it, with its unit: ``9.552,48 kr.``."""
+    return f"{format_money_one(round(float(dkk) * MONEY_SCALE))} kr."
+
+
 def format_money_one(units: int, decimal: str = ",") -> str:
     """One amount for a Danish sentence: ``1.234,50``."""
     sign = "-" if units < 0 else ""
