@@ -372,6 +372,8 @@ class FollowUp:
     def headline(self) -> dict[str, object]:
         m = self.monthly
         last = m.iloc[-1]
+        controls = self.controls if self.controls is not None and len(self.controls) else None
+        accepted = None if controls is None else controls["accepted"].astype(bool)
         return {
             "months": int(m["ran"].sum()),
             "invoices": int(m["invoices"].sum()),
@@ -385,6 +387,10 @@ class FollowUp:
             "wrong_postings": None if self.wrong is None else int(self.wrong["wrong"].sum()),
             "postings_checked": None if self.wrong is None else int(self.wrong["checked"].sum()),
             "postings_unchecked": None if self.wrong is None else int(self.wrong["unchecked"].sum()),
+            # the sample controls given (None without), how many were accepted, and the months not
+            "controls": None if controls is None else len(controls),
+            "controls_accepted": None if accepted is None else int(accepted.sum()),
+            "controls_rejected": [] if accepted is None else [str(m) for m in controls.loc[~accepted, "month"]],
         }
 
     def text(self) -> str:
