@@ -56,8 +56,9 @@ schema 4 is, and older versions refuse schema 6.
 
 Schema 7 (invoicekit 0.9.16) is schema 6 with a birth date written as a date
 whose sequence number follows one more ``.`` or ``/`` (``14.10.80.1515``,
-``14/10/80/1515``) read as a CPR number: such a key is hashed (0.9.15 stored
-``14.10.80.1515`` as its key, in full) and such a text masked. A journal of
+``14/10/80/1515``), or whose day or month has one digit (``1.2.85-1234``), read as a
+CPR number: such a key is hashed (0.9.15 stored ``14.10.80.1515`` as its key, in full)
+and such a text masked. A journal of
 schema 6 is migrated as one of schema 5 is, and older versions refuse schema 7.
 """
 
