@@ -13,7 +13,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from invoicekit.case_parameters import PARAMS
-from invoicekit.formats import dk_number, dk_percent, dk_points, dk_rate, dk_tick, dk_value
+from invoicekit.formats import dk_number, dk_percent, dk_points, dk_rate, dk_tick, dk_value, telling_decimals
+from invoicekit.identifiers import mask_cpr_text
 
 # ---------------------------------------------------------------- follow-up
 
@@ -66,8 +67,19 @@ def monthly_figure(monthly: pd.DataFrame) -> Figure:
 
 def pareto_figure(reasons: pd.DataFrame, title: str = "Årsager til manuel behandling", top: int = 12) -> Figure:
     """The manual reasons as a Pareto chart: bars of invoices, the cumulative
-    share as a line, each bar labelled with its cost in points."""
+    share as a line, each bar labelled with its cost in points. Beyond ``top``
+    bars the rest are one bar, "Øvrige", so that every manual invoice is drawn
+    and the line ends at 100 %."""
     t = reasons.head(top)
+    if len(reasons) > top:
+        rest = reasons.iloc[top - 1 :]
+        other = {
+            "label": f"Øvrige ({len(rest)} årsager)",
+            "invoices": rest["invoices"].sum(),
+            "points": rest["points"].sum(),
+            "cumulative_share": rest["cumulative_share"].iat[-1],
+        }
+        t = pd.concat([reasons.head(top - 1), pd.DataFrame([other])], ignore_index=True)
     fig = Figure(figsize=(10, 4.8))
     ax = fig.subplots()
     x = np.arange(len(t))
@@ -98,18 +110,37 @@ def template_figure(candidates: pd.DataFrame) -> Figure:
     t = candidates.iloc[::-1]
     fig = Figure(figsize=(9, 0.42 * len(t) + 1.6))
     ax = fig.subplots()
-    ax.barh(t["supplier_cvr"].astype(str), t["template_invoices"], color="#c0504d")
-    for y, (n, pts, why) in enumerate(
-        zip(t["template_invoices"], t["template_points"], t["template_reason"], strict=True)
-    ):
+    names = t["supplier_name"].fillna("") if "supplier_name" in t else pd.Series("", index=t.index)
+    labels = [_supplier_label(str(c), str(n)) for c, n in zip(t["supplier_cvr"], names, strict=True)]
+    ax.barh(np.arange(len(t)), t["template_invoices"], color="#c0504d")
+    ax.set_yticks(np.arange(len(t)), labels)
+    texts = [
         ax.text(n, y, f" {dk_points(pts)}, {why}", va="center", fontsize=8)
-    ax.set_xlabel("Fakturaer sendt til manuel behandling af en årsag, kontaktskabelonen retter")
+        for y, (n, pts, why) in enumerate(
+            zip(t["template_invoices"], t["template_points"], t["template_reason"], strict=True)
+        )
+    ]
+    ax.set_xlabel("Manuelle fakturaer, kontaktskabelonen kan rette")
     ax.set_ylabel("Leverandør (CVR)")
-    ax.set_xlim(0, max(float(t["template_invoices"].max()) * 1.8, 1) if len(t) else 1)
+    ax.set_xlim(0, max(float(t["template_invoices"].max()) * 1.3, 1) if len(t) else 1)
     ax.set_title("Leverandører, der får mest ud af kontaktskabelonen")
     ax.xaxis.set_major_formatter(dk_tick)
     fig.tight_layout()
+    _fit_texts(ax, texts)  # the longest reason beside the longest bar stays inside
     return fig
+
+
+#: the longest supplier name a chart's axis shows in full
+NAME_CHARS = 32
+
+
+def _supplier_label(cvr: str, name: str) -> str:
+    """ "Bostedet Lind (29345716)": the name, masked and cut to
+    :data:`NAME_CHARS`, then the CVR number; the number alone when unnamed."""
+    name = mask_cpr_text(" ".join(name.split()))  # spaces closed up first: masking then reads what is shown
+    if len(name) > NAME_CHARS:
+        name = name[: NAME_CHARS - 1].rstrip() + "…"
+    return f"{name} ({cvr})" if name else cvr
 
 
 # ---------------------------------------------------------------- business case
@@ -230,7 +261,7 @@ def monte_carlo_figure(simulated: np.ndarray, headline: dict) -> Figure:
 
 #: how each mark of :meth:`BusinessCase.rate_marks` is drawn: label, colour, text offset in points
 RATE_MARKS = {
-    "now": ("Nu", "#c0504d", (-10, -4)),
+    "now": ("Nu", "#c0504d", (-10, 6)),  # above the zero line, where the rising line is not
     "target": ("Mål", "#3a8d5c", (-10, 8)),
     "break_even": ("Nulpunkt", "#555", (10, -14)),
 }
@@ -244,12 +275,13 @@ def rate_figure(by_rate: pd.DataFrame, marks: pd.DataFrame) -> Figure:
     ax = fig.subplots()
     ax.plot(by_rate["automation_rate"] * 100, by_rate["npv"] / 1000, color="#2b6c9e")
     ax.axhline(0, color="#444", linewidth=0.8)
+    decimals = telling_decimals(marks["automation_rate"])  # today's 40,1 % and a break-even of 39,7 % both read "40 %"
     for mark, r, value in zip(marks["mark"], marks["automation_rate"], marks["npv"], strict=True):
         name, color, offset = RATE_MARKS[mark]
         v = value / 1000
         ax.plot([r * 100], [v], "o", color=color)
         ax.annotate(
-            f"{name}: {dk_percent(r, 0)} → {dk_number(round(v) + 0)} t.kr.",
+            f"{name}: {dk_percent(r, decimals)} → {dk_number(round(v) + 0)} t.kr.",
             (r * 100, v),
             textcoords="offset points",
             xytext=offset,

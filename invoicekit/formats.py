@@ -66,6 +66,18 @@ def dk_percent(value: float, decimals: int = 1) -> str:
     return f"{dk_number(100 * value, decimals)} %"
 
 
+def telling_decimals(shares: object, most: int = 2) -> int:
+    """The fewest decimals (at most ``most``) at which ``shares`` that differ
+    as percentages to ``most`` decimals also read differently: a chart marking
+    today's 40,1 % beside a break-even of 39,7 % must not write both "40 %"."""
+    values = [100 * float(v) for v in shares if not _missing(v)]
+    distinct = len({rounded(v, most) for v in values})
+    for d in range(most + 1):
+        if len({rounded(v, d) for v in values}) == distinct:
+            return d
+    return most
+
+
 def dk_rate(value: float) -> str:
     """A rate someone set (a target, a tolerable error rate) as a percentage
     with the decimals it has, at most two: ``0.5`` → ``50 %``, ``0.005`` → ``0,5 %``."""

@@ -51,18 +51,26 @@ def test_monthly_figure_labels_each_month_and_the_target():
     assert {"2019-01", "2019-02", "30 %", "45 %", "Mål (50 %)"} <= set(texts)
 
 
-def test_pareto_figure_shows_the_points_of_the_top_reasons_only():
+def test_pareto_figure_shows_the_top_reasons_and_the_rest_as_one_bar():
     reasons = pd.DataFrame(
         {
-            "label": ["A", "B", "C"],
-            "invoices": [50, 30, 20],
-            "points": [12.5, 7.5, 5.0],
-            "cumulative_share": [0.5, 0.8, 1.0],
+            "label": ["A", "B", "C", "D"],
+            "invoices": [50, 30, 15, 5],
+            "points": [12.5, 7.5, 3.75, 1.25],
+            "cumulative_share": [0.5, 0.8, 0.95, 1.0],
         }
     )
-    texts = _texts(charts.pareto_figure(reasons, "Årsager", top=2))
+    fig = charts.pareto_figure(reasons, "Årsager", top=3)
+    texts = _drawn_texts(fig)
     assert {"A", "B", "12,5 pt", "7,5 pt", "Årsager"} <= set(texts)
-    assert "C" not in texts and "5,0 pt" not in texts
+    assert "C" not in texts and "D" not in texts
+    # every manual invoice is drawn: the two left are one bar, and the line ends at 100 %
+    assert "Øvrige (2 årsager)" in texts and "5,0 pt" in texts
+    bars, line = fig.axes[0].patches, fig.axes[1].lines[0]
+    assert [b.get_height() for b in bars] == [50, 30, 20]
+    assert list(line.get_ydata()) == pytest.approx([50, 80, 100])
+    # as many reasons as bars: no bar of the rest
+    assert "Øvrige" not in " ".join(_texts(charts.pareto_figure(reasons, "Årsager", top=4)))
 
 
 def test_template_figure_names_each_supplier_and_its_reason():
@@ -76,6 +84,33 @@ def test_template_figure_names_each_supplier_and_its_reason():
     )
     texts = _texts(charts.template_figure(candidates))
     assert {"29345716", "10150817", " 4,0 pt, Intet CPR-nummer", " 1,5 pt, Ingen periode"} <= set(texts)
+
+
+def test_template_figure_names_a_supplier_by_name_masked_and_cut_and_keeps_its_labels_inside():
+    candidates = pd.DataFrame(
+        {
+            "supplier_cvr": ["29345716", "10150817", "12345674"],
+            "supplier_name": ["Bostedet Lind", "Beskæftigelsestilbuddet Overgaarden Nord ApS", "Hjem 010190\n1234"],
+            "template_invoices": [180, 3, 2],
+            "template_points": [4.0, 1.5, 1.0],
+            "template_reason": ["Samlefaktura (flere CPR-numre)", "Ingen periode", "Ingen periode"],
+        }
+    )
+    candidates["supplier_name"] = candidates["supplier_name"].str.replace("\\n", "\n", regex=False)
+    fig = charts.template_figure(candidates)
+    texts = _drawn_texts(fig)
+    assert "Bostedet Lind (29345716)" in texts
+    cut = {t for t in texts if t.endswith("(10150817)")}
+    assert cut == {f"{'Beskæftigelsestilbuddet Overgaarden Nord ApS'[: charts.NAME_CHARS - 1]}… (10150817)"}
+    masked = {t for t in texts if t.endswith("(12345674)")}
+    assert masked == {"Hjem 010190-xxxx (12345674)"}
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    box = ax.get_window_extent(renderer)
+    for label in ax.texts:
+        assert label.get_window_extent(renderer).x1 <= box.x1, f"{label.get_text()!r} sticks out of the axes"
 
 
 def test_cash_flow_figure_colours_years_in_and_out():
@@ -158,6 +193,20 @@ def test_rate_figure_labels_each_mark_it_is_given():
     assert {"Nu: 38 % → -58 t.kr.", "Mål: 50 % → 50 t.kr.", "Nulpunkt: 45 % → 0 t.kr."} <= set(texts)
     two = charts.rate_figure(by_rate, marks.head(2))
     assert not any(t.startswith("Nulpunkt") for t in _texts(two))
+
+
+def test_rate_figure_writes_marks_that_differ_so_that_they_read_differently():
+    # the demo's case: today 40,1 %, break-even 39,7 %; both were written "40 %"
+    by_rate = pd.DataFrame({"automation_rate": [0.0, 0.5, 1.0], "npv": [-1_260_000.0, 329_000.0, 1_910_000.0]})
+    marks = pd.DataFrame(
+        {
+            "mark": ["now", "target", "break_even"],
+            "automation_rate": [0.401, 0.5, 0.3966],
+            "npv": [14_828.0, 329_000, 0],
+        }
+    )
+    texts = _texts(charts.rate_figure(by_rate, marks))
+    assert {"Nu: 40,1 % → 15 t.kr.", "Mål: 50,0 % → 329 t.kr.", "Nulpunkt: 39,7 % → 0 t.kr."} <= set(texts)
 
 
 def _every_chart() -> dict[str, Figure]:

@@ -81,3 +81,14 @@ def test_a_rate_someone_set_shows_the_decimals_it_has():
     assert [dk_rate(v) for v in (0.5, 0.005, 0.125, 1.0)] == ["50 %", "0,5 %", "12,5 %", "100 %"]
     assert [en_rate(v) for v in (0.5, 0.005, 0.125, 125.0)] == ["50%", "0.5%", "12.5%", "12,500%"]
     assert dk_rate(float("nan")) == en_rate(None) == ""
+
+
+def test_shares_that_differ_get_the_decimals_that_tell_them_apart():
+    from invoicekit.formats import telling_decimals
+
+    assert telling_decimals([0.401, 0.5, 0.3966]) == 1  # 40 % and 40 % would not tell today from the break-even
+    assert telling_decimals([0.38, 0.5, 0.45]) == 0
+    assert telling_decimals([0.4001, 0.4004]) == 2
+    assert telling_decimals([0.40001, 0.40002]) == 0  # equal to two decimals: no more is asked for
+    assert telling_decimals([0.4, 0.4, float("nan")]) == telling_decimals([]) == 0
+    assert telling_decimals([0.40049, 0.40051], most=1) == 1  # rounded apart at the most allowed
