@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -503,6 +504,32 @@ def _measured_html(bc: BusinessCase) -> str:
     )
 
 
+def _uncertainty_sentence(bc: BusinessCase) -> str:
+    """What the simulation says beside the NPV of the likely values, said
+    with it: where the two disagree in sign (the NPV positive, the median of
+    the draws negative, as where skewed estimates are likelier to end dearer),
+    a reader of the summary alone would otherwise take the NPV for the
+    likely outcome."""
+    h = bc.headline
+    if not len(bc.simulated) or float(np.ptp(bc.simulated)) == 0:  # nothing varied: nothing to add
+        return ""
+    p, p50 = h["probability_npv_positive"], h["npv_p50"]
+    share = dk_percent(p, 0 if abs(p - 0.5) >= 0.005 else 1)  # 49,6 % is not "kun 50 %"
+    draws = f"{dk_number(bc.config.simulations)} trækninger"
+    if (h["npv"] >= 0) != (p50 >= 0):
+        only = "kun " if p < 0.5 else ""
+        direction = "dyrere" if p50 < 0 else "billigere"
+        return (
+            f"Men når alle skønnene varierer samtidig, er nutidsværdien positiv i {only}{share} af "
+            f"{draws}, og medianen (P50) er {dk_money(p50)}: flere af skønnene ligger skævt, så de oftere ender "
+            f"{direction} end de sandsynlige værdier (se Følsomhed og usikkerhed)."
+        )
+    return (
+        f"Når alle skønnene varierer samtidig, er nutidsværdien positiv i {share} af {draws} "
+        f"(P10 {dk_money(h['npv_p10'])}, P90 {dk_money(h['npv_p90'])})."
+    )
+
+
 def business_case_figures(bc: BusinessCase) -> dict[str, Figure]:
     """The business case's charts by name: ``cash_flow``, ``rate``,
     ``montecarlo`` and, when any parameter has a range, ``tornado``."""
@@ -553,6 +580,8 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
         f"året automatisk. Over {int(v['horizon_years'])} år giver det en nutidsværdi på "
         f"{dk_money(h['npv'])} med en diskonteringsrente på {dk_percent(v['discount_rate'])}, og investeringen er "
         + ("ikke tjent hjem inden for tidshorisonten." if pb is None else f"tjent hjem efter {payback_text}.")
+        + " "
+        + _uncertainty_sentence(bc)
         + "</p>"
         + _measured_html(bc)
     )
