@@ -22,10 +22,10 @@ given, the grants and the support sheet); the keys have these forms:
   miss by one factor together count as evidence for each other (a yearly
   regulation raises them all), so one invoice of a service may be enough
   when the supplier's others agree. Needs the grants.
-- ``grant_rate:<grant_id>`` (administration): the factor shows on one grant
-  only, while the supplier's other grants of the service were paid as
-  registered in the same months: that grant's rate is wrong, not the
-  supplier's. Needs the grants.
+- ``grant_rate:<grant_id>`` (administration): the factor shows on one grant,
+  or on a few, while at least as many of the supplier's other grants of the
+  service were paid as registered in each of those months: those grants'
+  rates are wrong, not the supplier's (one fix each). Needs the grants.
 - ``grant_period:<grant_id>`` (caseworker): extend, backdate or close the
   grant (``PERIOD_NOT_COVERED``; needs the grants; not an hourly grant, whose
   invoices the robot never posts).
@@ -496,13 +496,12 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
         if len(cons) < s.min_rate_share * len(g[g["period_start"] >= start]):
             continue
         gids = set(cons["grant_id"])
-        if len(gids) == 1:
-            gid = next(iter(gids))
-            others = [paid.get((cvr, service, m), set()) - gids for m in cons["month"].unique()]
-            if all(others):
-                linked = cons[cons["month"] == month]
+        others = [paid.get((cvr, service, m), set()) - gids for m in cons["month"].unique()]
+        if all(others) and len(gids) <= max(len(o) for o in others):
+            for gid, own in cons.groupby("grant_id", sort=True):
+                linked = own[own["month"] == month]
                 if len(linked):
-                    new = float(np.median(np.round(cons["_rate"] * cons["_factor"], 2)))
+                    new = float(np.median(np.round(own["_rate"] * own["_factor"], 2)))
                     sentence = (
                         f"Ret taksten på bevilling {gid} (leverandør CVR {cvr}, ydelse {service}) til {kroner_dk(new)}: "
                         f"fakturaerne afviger med samme faktor ({dk_number(factor, 4)}), mens leverandørens andre "
@@ -511,8 +510,8 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
                     fixes.append(
                         _Fix(f"grant_rate:{gid}", "grant_rate", "administration", sentence, list(linked.index))
                     )
-                taken.update(cons.index)
-                continue
+            taken.update(cons.index)
+            continue
         fix = _rate_fix(cvr, service, factor, cons, month)
         taken.update(cons.index)
         if fix is not None:

@@ -195,6 +195,40 @@ def test_one_grant_off_while_its_siblings_are_paid_is_that_grants_rate_not_a_new
     assert fix_list(alone, grants=day_grants()).fixes["fix_key"].tolist() == [f"rate:{S1}:108-LAN:2018-12-01"]
 
 
+def test_a_few_grants_off_by_one_factor_while_as_many_siblings_are_paid_are_each_that_grants_rate():
+    """Two grants registered with last year's rate, beside two of the same supplier and service
+    paid as registered: 0.9.16 proposed a new rate for the supplier (one grant off was that
+    grant's rate, two were a new rate), which would have raised the two paid grants' rate too
+    (bench_fixes: 63 of 150 such invoices)."""
+    g = grants(*(day_grants().itertuples(index=False)), ("GD", D, "108-LAN", S1, "1000.00", "day", "2018-01-01", ""))
+    off, paid = {"amount": 1021.0 * 31, "expected_amount": 31000.0}, {"service_code": "108-LAN"}
+
+    def months(off_citizens, paid_citizens):
+        return frame(
+            *(
+                row
+                for month in ("2018-12", "2019-01")
+                for row in (
+                    *(
+                        decision(k + 1, "AMOUNT_MISMATCH", month, cpr_masked=MASKED[c], grant_id=f"G{n}", **off)
+                        for k, (c, n) in enumerate(off_citizens)
+                    ),
+                    *(
+                        decision(10 + k, "", month, cpr_masked=MASKED[c], grant_id=f"G{n}", **paid)
+                        for k, (c, n) in enumerate(paid_citizens)
+                    ),
+                )
+            )
+        )
+
+    a = fix_list(months([(A, "A"), (B, "B")], [(C, "C"), (D, "D")]), grants=g)
+    assert dict(zip(a.fixes["fix_key"], a.fixes["invoices"], strict=True)) == {"grant_rate:GA": 1, "grant_rate:GB": 1}
+    assert all("1.021,00 kr." in t for t in a.fixes["action"])
+    # most of the supplier's grants off by it: the supplier's new rate, not the grants'
+    most = fix_list(months([(A, "A"), (B, "B"), (C, "C")], [(D, "D")]), grants=g)
+    assert most.fixes["fix_key"].tolist() == [f"rate:{S1}:108-LAN:2018-12-01"]
+
+
 def test_an_extra_charge_and_its_reminder_beside_a_grant_paid_as_registered_are_no_new_rate():
     """Found by an attack on 0.9.13: an absence deduction (or an extra
     charge) on a grant whose regular invoice posted at the registered rate
