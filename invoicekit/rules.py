@@ -25,6 +25,13 @@ from invoicekit.vocabulary import normalise_paragraph
 
 #: the largest tolerance or maximum amount (DKK) a rules file may set
 MAX_RULE_AMOUNT = 1_000_000_000
+#: a number with dots between groups of three digits (``25.000``): 25 to
+#: Python and TOML, twenty-five thousand to a Dane
+THOUSANDS_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
+#: an amount rule set in a rules file to such a number, as TOML reads it (the line as written)
+_GROUPED_RULE = re.compile(
+    rf"^[ \t]*(tolerance|max_amount)[ \t]*=[ \t]*({THOUSANDS_GROUPED.pattern})[ \t]*(?:#.*)?$", re.MULTILINE
+)
 
 
 @dataclass(frozen=True)
@@ -129,13 +136,24 @@ def load_rules(path: str | Path | None) -> Rules:
         raise InputError(path, None, "is a folder; expected a rules file (TOML)")
     try:
         # utf-8-sig: a byte order mark (Notepad's "UTF-8 with BOM") is no TOML error, as the CSV readers take it
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, None, f"not valid TOML ({exc})") from None
     except RecursionError:
         raise InputError(path, None, "nests too deeply to be read; expected a flat rules file") from None
     except OSError as exc:
         raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
+    if grouped := _GROUPED_RULE.search(text):
+        # max_amount = 25.000 is 25 kr. to TOML: every invoice above it went to manual, unsaid
+        key, value = grouped[1], grouped[2]
+        whole = value.replace(".", "")
+        raise InputError(
+            path,
+            f"key '{key}'",
+            f"{quoted(value)} is {whole} DKK with Danish thousands separators but {float(value):g} to TOML (a "
+            f"decimal point); expected {whole} for {whole} kr., or {float(value):.1f} for {float(value):g} kr.",
+        )
     return rules_from_dict(data, source=path)
 
 

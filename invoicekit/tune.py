@@ -33,16 +33,13 @@ from invoicekit.formats import dk_percent, dk_tick
 from invoicekit.history import History
 from invoicekit.identifiers import compact_cvr, mask_cpr_text, quoted
 from invoicekit.replay import WorldData, simulate_rule_sets
-from invoicekit.rules import RULE_KEYS, Rules, rules_from_dict
+from invoicekit.rules import RULE_KEYS, THOUSANDS_GROUPED, Rules, rules_from_dict
 from invoicekit.vocabulary import normalise_paragraph
 
 LIST_KEYS = ("paragraphs", "excluded_suppliers")
 #: the rules a grid may vary: those that decide which invoices are posted
 #: (``supplementary_period_end`` sets only the posting date of what is posted)
 GRID_KEYS = ("tolerance", "max_amount", *LIST_KEYS)
-#: a number with dots between groups of three digits (``25.000``): 25 to
-#: Python and TOML, twenty-five thousand to a Dane
-_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 log = logging.getLogger(__name__)
 
 #: tolerances from which ``tune`` replays them in parallel by default: a
@@ -75,12 +72,19 @@ def parse_grid(text: str) -> dict[str, list]:
         if key in LIST_KEYS:
             grid[key] = [tuple() if v == "-" else tuple(x.strip() for x in v.split("+") if x.strip()) for v in items]
         else:
-            if grouped := next((v for v in items if _THOUSANDS.fullmatch(v)), None):
+            if grouped := next((v for v in items if THOUSANDS_GROUPED.fullmatch(v)), None):
                 whole = grouped.replace(".", "")
                 raise InputError(
                     None, "--grid", f"{key}: {quoted(grouped)} is {whole} DKK with Danish thousands separators but a "
                     f"decimal number to Python and TOML; expected no thousands separator ({whole}) and a decimal "
                     "point only before decimals"
+                )  # fmt: skip
+            if cents := next((v for v in items[1:] if re.fullmatch(r"0[0-9]+", v)), None):
+                # "max_amount=25000,00" was two rule sets, 25000 and 0 kr. (Danish decimals after the ',')
+                raise InputError(
+                    None, "--grid", f"{key}: {quoted(values)} reads as the values {', '.join(items)}, and "
+                    f"{quoted(cents)} looks like Danish decimals; expected values separated by ',' with a decimal "
+                    "point (25000.00)"
                 )  # fmt: skip
             try:
                 grid[key] = [float(v) for v in items]

@@ -111,3 +111,33 @@ def test_a_word_that_names_no_paragraph_is_refused(tmp_path, given):
         load_rules(write(tmp_path, f'paragraphs = ["108", "{given}"]\n'))
     assert given in str(err.value)
     assert load_rules(write(tmp_path, 'paragraphs = ["108", "97", "Stu"]\n')).paragraphs == ("108", "97", "STU")
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "said"),
+    [
+        ("max_amount = 25.000\n", "key 'max_amount'", "'25.000' is 25000 DKK with Danish thousands separators but 25"),
+        ("tolerance   =  1.500   # kr.\n", "key 'tolerance'", "expected 1500 for 1500 kr., or 1.5 for 1.5 kr."),
+        ('paragraphs = ["107"]\nmax_amount=100.000\n', "key 'max_amount'", "'100.000' is 100000 DKK"),
+    ],
+)
+def test_an_amount_written_with_danish_thousands_separators_is_refused(tmp_path, text, where, said):
+    """``max_amount = 25.000`` is 25 kr. to TOML: every invoice above 25 kr. went to manual, and
+    the run said nothing (an analyst's walk-through of 0.9.16); ``tune --grid`` refused it already."""
+    with pytest.raises(InputError) as err:
+        load_rules(write(tmp_path, text))
+    assert where in err.value.line() and said in err.value.line()
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("max_amount = 25000.0\n", "max_amount", 25000.0),
+        ("max_amount = 2500.50\n", "max_amount", 2500.5),
+        ("tolerance = 0.125\n", "tolerance", 0.125),
+        ("tolerance = 1.0001\n", "tolerance", 1.0001),
+        ("# max_amount = 25.000\nmax_amount = 25000\n", "max_amount", 25000),  # a comment is not read
+    ],
+)
+def test_an_amount_with_a_decimal_point_is_read_as_written(tmp_path, text, key, value):
+    assert getattr(load_rules(write(tmp_path, text)), key) == value

@@ -94,6 +94,9 @@ def test_grid_syntax_and_its_mistakes():
         ),
         ("tolerance=1.500", r"'1.500' is 1500 DKK"),
         ("max_amount=1.000.000", r"'1.000.000' is 1000000 DKK"),
+        # Danish decimals after the ',' were a second rule set of 0 kr. (an analyst's walk-through of 0.9.16)
+        ("max_amount=25000,00", r"max_amount: '25000,00' reads as the values 25000, 00, and '00' looks like Danish"),
+        ("tolerance=0,05", r"'05' looks like Danish decimals"),
         # listed as a rule, then refused as 'not all numbers'
         ("supplementary_period_end=01-31", r"sets only the posting date.*tolerance, max_amount, paragraphs"),
         # two rule sets alike, both on the front (found by an attack on 0.9.14)
