@@ -19,6 +19,7 @@ from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
+from invoicekit.keys import normalise_number
 from invoicekit.parsing import date_dk, kroner_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
@@ -152,7 +153,8 @@ class Explanation:
         for yy, n in zip(y, f["grants"], strict=True):
             ax.text(n + 0.05, yy, str(n), va="center")
         ax.set_xlabel("bevillinger tilbage")
-        result = "bogført" if self.invoice["status"] == POSTED else f"manuel: {self.invoice['reason']}"
+        reason = self.invoice["reason"]
+        result = "bogført" if self.invoice["status"] == POSTED else f"manuel: {LABELS_DA.get(reason, reason)}"
         ax.set_title(f"Faktura {self.invoice['invoice_id']}: {result}")
         ax.set_xlim(0, max(1, int(f["grants"].max())) + 1)
         return fig
@@ -174,8 +176,12 @@ def explain(
     invoice is decided line by line as the run decided it."""
     inv = invoices.frame
     wanted = str(invoice_id).strip()
+    # as check 10 compares numbers (inv9994 is INV-9994): every row the robot takes for that invoice
+    same = inv["invoice_key"].astype(str).to_numpy() == normalise_number(wanted) if normalise_number(wanted) else False
     rows = np.flatnonzero(
-        (inv["invoice_id_raw"].astype(str).str.strip() == wanted).to_numpy() | (inv["invoice_id"] == wanted).to_numpy()
+        (inv["invoice_id_raw"].astype(str).str.strip() == wanted).to_numpy()
+        | (inv["invoice_id"] == wanted).to_numpy()
+        | same
     )
     if len(rows) == 0:
         raise InputError(
