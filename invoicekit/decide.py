@@ -1673,6 +1673,7 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
         "prepaid_ok": lambda r: _pick(column("prepaid_ok"), r),
         "prepaid_dk": lambda r: _money_dk_where_set(_pick(column("prepaid"), r)),
         "document_type": lambda r: _pick(column("document_type"), r),
+        "cvr_valid": lambda r: _pick(column("cvr_valid"), r),
         "document_type_raw": lambda r: _pick(column("document_type_raw"), r),
         "fields": lambda r: _pick(column("fields"), r),
         "period_start": lambda r: start[r],
@@ -1775,7 +1776,10 @@ class _Messages:
             except IndexError:
                 return self.made
             of = self.facts.of(at)
-            self.made.append((at, _finished(arrow_text(msg.MESSAGES[code](of)), of)))
+            text = arrow_text(msg.MESSAGES[code](of))
+            if (also := msg.also_said(of, code)) is not None:
+                text = pc.binary_join_element_wise(text.cast(pa.large_string()), also, pa.scalar("", pa.large_string()))
+            self.made.append((at, _finished(text, of)))
 
 
 def _finished(messages: pa.Array, facts: _Rows) -> pa.Array:

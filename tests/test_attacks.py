@@ -218,6 +218,32 @@ def test_an_invoice_says_what_it_is_or_nothing(robot, kind):
     assert robot.reasons(month(3, invoice_id="F-1", document_type=kind), out="o1") == [""]
 
 
+def test_a_document_stopped_before_check_9_still_says_it_is_a_credit_note_and_its_cvr_is_missing(robot):
+    """A credit note without a CPR number stops at check 4, and its message said "Find borgeren
+    og bogfør manuelt" and nothing of being a credit note, nor of the supplier CVR missing
+    beside it (an analyst's walk-through of 0.9.16, on a real OIOUBL credit note)."""
+    code, printed, d = robot.run(
+        month(3, invoice_id="KN-1", cpr="", document_type="credit_note"),
+        month(3, invoice_id="KN-2", cpr="", supplier_cvr="", amount="-28.500,00"),
+        month(3, invoice_id="KN-3", cpr="", supplier_cvr="12345678"),
+        month(4, invoice_id="X-1", period_start="", document_type="debetnota"),
+        month(5, invoice_id="F-5", cpr=""),  # an invoice: nothing added
+        month(6, invoice_id="F-6", period_start="", amount="-5,00"),  # after check 5: its CVR is check 5's
+        out="o1",
+    )
+    assert code == 0, printed.err
+    assert d["reason"].tolist() == ["MISSING_CPR"] * 3 + ["MISSING_PERIOD", "MISSING_CPR", "MISSING_PERIOD"]
+    m = d["message"].tolist()
+    credit = " Bemærk: dokumentet er en kreditnota; bogfør den som modregning i den faktura, den krediterer."
+    assert m[0].startswith("Der står intet CPR-nummer") and m[0].endswith("kontaktskabelonen)." + credit)
+    assert m[1].endswith("kontaktskabelonen). Leverandørens CVR-nummer mangler også." + credit)
+    assert m[2].endswith("kontaktskabelonen). Leverandørens CVR-nummer er heller ikke gyldigt.")
+    assert m[3].endswith(" Bemærk: dokumenttypen er hverken en faktura eller en kreditnota; kontrollér dokumentet.")
+    assert m[4].endswith("kontaktskabelonen).") and "Bemærk" not in m[4] and "CVR" not in m[4]
+    assert m[5].endswith(credit)
+    assert len(robot.postings("o1")) == 0
+
+
 def test_a_converted_e_invoice_credit_note_is_not_posted(robot):
     from tests.test_oioubl import doc, line
 
