@@ -39,7 +39,7 @@ from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
-from invoicekit.readers import ends_in_dos_end, excel_separator, sniff_separator
+from invoicekit.readers import ends_in_dos_end, excel_separator, read_raw, sniff_separator
 from invoicekit.reasons import DUPLICATE_INVOICE, MANUAL, POSTED
 from invoicekit.vocabulary import CPR_MASK, FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, names_something, run_month
 
@@ -940,15 +940,30 @@ _READ_ONCE = frozenset(
 )
 
 
-def read_text_csv(path: Path, expected: str) -> pd.DataFrame:
+def read_text_csv(path: Path, expected: str, windows_1252: bool = False) -> pd.DataFrame:
     """A CSV the robot wrote (or a truth file), as text cells; one that
     cannot be read (empty, not UTF-8, a quote left open) is the user's to fix:
-    an :class:`InputError` naming the file and what was expected."""
+    an :class:`InputError` naming the file and what was expected.
+    ``windows_1252``: a file that is not UTF-8 is read as Windows-1252, as a
+    Danish Excel saves "CSV (semikolonsepareret)" (a truth the specialists
+    kept; the robot's own files are UTF-8)."""
+    try:
+        return _read_text_csv(path, expected, "utf-8-sig")
+    except UnicodeDecodeError:
+        if not windows_1252:
+            raise InputError(path, None, f"is not UTF-8 text; expected {expected}") from None
+    try:
+        return _read_text_csv(path, expected, "cp1252")
+    except UnicodeDecodeError:
+        raise InputError(path, None, f"is neither UTF-8 nor Windows-1252 text; expected {expected}") from None
+
+
+def _read_text_csv(path: Path, expected: str, encoding: str) -> pd.DataFrame:
     try:
         # ',' as the robot writes, or ';' as a Danish Excel saves a truth the specialists kept (by the header
         # line, or the separator Excel's sep= line names, as the extracts' readers take it); a byte order
         # mark is no part of the first column's name
-        with open(path, encoding="utf-8-sig", newline="") as f:
+        with open(path, encoding=encoding, newline="") as f:
             first = f.readline()
             named = excel_separator(first)
             sep = named or sniff_separator(f.readline() if named else first)
@@ -957,21 +972,20 @@ def read_text_csv(path: Path, expected: str) -> pd.DataFrame:
             f.seek(max(path.stat().st_size - 64, 0))
             dos_end = ends_in_dos_end(f.read())
         if dos_end:
-            source = io.StringIO(path.read_text(encoding="utf-8-sig").rstrip("\r\n\x1a"))
+            source = io.StringIO(path.read_text(encoding=encoding).rstrip("\r\n\x1a"))
         skip = 1 if named else 0
-        read = {"dtype": str, "keep_default_na": False, "sep": sep, "encoding": "utf-8-sig", "skiprows": skip}
+        read = {"dtype": str, "keep_default_na": False, "sep": sep, "encoding": encoding, "skiprows": skip}
         frame = pd.read_csv(source, **read)
         if isinstance(source, io.StringIO):
             source.seek(0)
         header = pd.read_csv(source, header=None, nrows=1, **read).iloc[0].tolist()
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        if isinstance(exc, pd.errors.EmptyDataError):
-            why = "is empty"
-        elif isinstance(exc, UnicodeDecodeError):
-            why = "is not UTF-8 text"
-        else:
-            why = "cannot be read as CSV"
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        why = "is empty" if isinstance(exc, pd.errors.EmptyDataError) else "cannot be read as CSV"
         raise InputError(path, None, f"{why}; expected {expected}") from None
+    return _each_read_column_once(frame, header, path, expected)
+
+
+def _each_read_column_once(frame: pd.DataFrame, header: list, path: Path, expected: str) -> pd.DataFrame:
     # pandas renames a second 'status' to 'status.1', and the first was read
     # as if the second were not there (a column nothing reads may repeat, as
     # in an OPUS export)
@@ -982,9 +996,18 @@ def read_text_csv(path: Path, expected: str) -> pd.DataFrame:
 
 
 def read_truth_file(path: str | Path) -> pd.DataFrame:
+    """A truth file: a world's ``truth.csv``, or the specialist's postings as
+    a CSV (UTF-8 or Windows-1252, ``,`` or ``;``, as a Danish Excel saves it)
+    or a workbook (its one sheet with values), as text cells."""
     path = Path(path)
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a truth.csv or the specialist's postings")
-    truth = read_text_csv(path, "a truth.csv (UTF-8, ',' or ';' between cells) or the specialist's postings")
+    expected = "a truth.csv (UTF-8 or Windows-1252, ',' or ';' between cells), an .xlsx, or the specialist's postings"
+    if path.suffix.lower() == ".xlsx":
+        frame = read_raw(path).frame
+        header = [str(c) for c in frame.columns]
+        truth = _each_read_column_once(frame.fillna("").astype(str), header, path, expected)
+    else:
+        truth = read_text_csv(path, expected, windows_1252=True)
     truth.attrs["source"] = str(path)  # named by the errors of evaluate
     return truth

@@ -636,6 +636,46 @@ def test_a_truth_saved_by_a_danish_excel_is_read(example_case, tmp_path, capsys)
     assert read_truth_file(truth).columns[0] == "supplier_cvr"
 
 
+@pytest.mark.parametrize("form", ["windows-1252", "xlsx"])
+def test_a_truth_in_windows_1252_or_a_workbook_is_read_as_the_extracts_are(example_case, tmp_path, capsys, form):
+    """A truth saved by a Danish Excel as "CSV (semikolonsepareret)" is Windows-1252, and one kept
+    as a workbook is an .xlsx: both were refused as "is not UTF-8 text", where the extracts,
+    ``--history`` and ``--labels`` take them (an analyst's walk-through of 0.9.16)."""
+    import openpyxl
+
+    decisions = _run_example(example_case, tmp_path, ["F-1", "F-2"], "marts.csv", "o")
+    truth_frame = _truth_of(decisions, ["F-1", "F-2"]).assign(bemaerkning=["kontrolleret af Søren", "ø"])
+    if form == "xlsx":
+        truth = tmp_path / "facit.xlsx"
+        wb = openpyxl.Workbook()
+        wb.active.append(list(truth_frame.columns))
+        for row in truth_frame.itertuples(index=False):  # the CVR numbers as numbers, as Excel keeps them
+            wb.active.append([int(v) if str(v).isdigit() else v for v in row])
+        wb.save(truth)
+    else:
+        truth = tmp_path / "facit.csv"
+        truth.write_bytes(truth_frame.to_csv(sep=";", index=False).encode("cp1252"))
+    capsys.readouterr()
+    assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
+    assert "Invoices:            2\n" in capsys.readouterr().out
+    read = read_truth_file(truth)
+    assert read["invoice_id"].tolist() == ["F-1", "F-2"] and read["bemaerkning"].tolist()[0] == "kontrolleret af Søren"
+    assert read["supplier_cvr"].tolist() == ["29345716", "29345716"]
+
+
+def test_a_truth_in_neither_encoding_and_a_decisions_file_not_in_utf8_are_refused(example_case, tmp_path, capsys):
+    decisions = _run_example(example_case, tmp_path, ["F-1"], "marts.csv", "o")
+    truth = tmp_path / "facit.csv"
+    truth.write_bytes(_truth_of(decisions, ["F-1"]).to_csv(index=False).encode("utf-8") + b"\x81\x8d\n")
+    capsys.readouterr()
+    assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 2
+    one_line(capsys.readouterr().err, "facit.csv", "is neither UTF-8 nor Windows-1252 text")
+    # the robot's own files are UTF-8: one that is not is not read as anything else
+    decisions.write_bytes(decisions.read_bytes().replace(b"F-1", b"F-\xe6"))
+    assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 2
+    one_line(capsys.readouterr().err, "decisions.csv", "is not UTF-8 text")
+
+
 @pytest.mark.parametrize("form", ["sep line", "sep line ;", "dos end", "dos end crlf"])
 def test_a_truth_with_excels_sep_line_or_a_dos_end_is_read_as_the_extracts_are(example_case, tmp_path, capsys, form):
     """Found by an attack on 0.9.14: the extracts' readers take Excel's
