@@ -67,6 +67,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -83,7 +84,7 @@ from invoicekit.cells import mask_arrow
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import History, history_tables
-from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
+from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, shown_path
 from invoicekit.keys import (
     HASHED,
     LEGACY,
@@ -238,6 +239,32 @@ def months_of_runs(runs: pd.DataFrame) -> pd.Series:
     return pd.Series(months, index=runs.index, dtype=object)
 
 
+log = logging.getLogger(__name__)
+
+#: the tables that hold what a run recorded, in any schema
+_RUN_TABLES = frozenset({"runs", "decisions", "run_decisions", "run_decision_lines", "run_files"})
+
+
+def _holds_no_run(path: Path) -> bool:
+    """Whether ``path`` is an invoicekit journal that holds no run (and no
+    decision): what a run that failed before its commit leaves. Read only;
+    any doubt (another program's file, a damaged one) is False."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    except sqlite3.DatabaseError:
+        return False
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"meta", "runs"} <= tables:
+            return False
+        counted = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(tables & _RUN_TABLES)]
+        return not any(counted)
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
 class Journal:
     """A journal file.
 
@@ -253,11 +280,23 @@ class Journal:
         self.backup: Path | None = None  # the copy made before a migration
         if self.path.is_dir():
             raise InputError(self.path, None, "is a folder; expected a journal file (SQLite)")
-        if create:
-            if self.path.exists():
+        if create and self.path.exists():
+            # a journal a run started and left holding no run (it failed before its commit: the file is
+            # never removed again, as another run may have opened it meanwhile), or the empty file of a
+            # run stopped while starting it: nothing to lose, so it is started again; anything else is
+            # another journal's history or another program's file
+            if self.path.stat().st_size == 0:
+                create = True
+            elif _holds_no_run(self.path):
+                create = False
+                log.info("%s is a journal that holds no run: started on it", shown_path(self.path))
+            else:
                 raise InputError(
-                    self.path, None, "exists; --new-journal starts a journal and never reuses a file: use --journal"
+                    self.path,
+                    None,
+                    "exists; --new-journal starts a journal and never reuses one that holds a run: use --journal",
                 )
+        if create:
             if not self.path.parent.is_dir():
                 raise InputError(
                     self.path,
@@ -339,6 +378,9 @@ class Journal:
     def _create(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
+            if self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                # another run started the empty file at the same moment, and made it a journal first
+                raise InputError(self.path, None, "was started by another run at the same moment: use --journal")
             for statement in _schema_v2().split(";\n"):
                 if statement.strip():
                     self.conn.execute(statement)

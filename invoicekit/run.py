@@ -335,14 +335,14 @@ def run(
     try:
         if journal is not None:
             j = Journal(journal, readonly=dry_run)
-        elif new_journal is not None:
-            j = Journal(new_journal, create=True)
-            created = True
         if j is not None and not dry_run:
             delivered = _deliver_pending(j, say)
         input_files = [*paths.values(), *([journal_path] if journal_path is not None else [])]
         lock = prepare(out_dir, OUTPUT_FILES, input_files, journal_path, recovering=not dry_run)
         try:
+            if new_journal is not None:  # once the output folder is known to take the run: no journal for nothing
+                j = Journal(new_journal, create=True)
+                created = True
             staging = new_staging(out_dir)
             if j is None or dry_run:
                 result = decide_now(j.history() if j is not None else History())
@@ -403,9 +403,13 @@ def run(
         if j is not None:
             j.close()
         if created and not committed:
-            # the journal this run started holds nothing: leave no empty journal behind
-            for suffix in ("", "-journal"):
-                Path(f"{new_journal}{suffix}").unlink(missing_ok=True)
+            # the journal this run started is left as it is: until 0.9.16 it was removed here as holding
+            # nothing, but once it existed another run could open it with --journal and record a run in it
+            # (an attack on 0.9.16 lost a recorded run so). Holding no run, --new-journal takes it again
+            log.info(
+                "the journal %s this run started holds no run of it; --new-journal or --journal takes it",
+                shown_path(Path(new_journal)),
+            )
         raise
     backup = j.backup if j is not None else None
     if j is not None:

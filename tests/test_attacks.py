@@ -552,7 +552,36 @@ def test_two_runs_into_one_folder_at_once_the_second_is_refused(robot):
         lock.release()
     assert code == 2
     one_line(printed.err, "in use by another invoicekit run")
-    assert not robot.journal.exists()  # the journal it would have started is not left behind
+    assert not robot.journal.exists()  # the folder is checked before a journal is started
+
+
+def test_a_run_that_fails_after_starting_a_journal_never_removes_a_run_another_recorded_in_it(robot, monkeypatch):
+    """Found by an attack on 0.9.16: a run with --new-journal that failed before its commit removed
+    the journal it had started; but from the moment it existed, another run could open it with
+    --journal, record a run in it and deliver its payment file. That run was lost, and the next
+    --new-journal forgot it: a resent batch would be paid again."""
+    run_module = sys.modules["invoicekit.run"]  # the module: the package's invoicekit.run is the function
+    other = write_invoices(robot.tmp / "b.csv", month(3, invoice_id="F-1"))
+    real_staging = run_module.new_staging
+    calls = []
+
+    def new_staging(*args, **kwargs):
+        if not calls:  # the first run has started the journal: the second records a run in it
+            calls.append(None)
+            calls[0] = main(robot.argv(other, "o2", "--quiet"))
+            raise KeyboardInterrupt  # and the first is stopped (Ctrl-C) before its own commit
+        return real_staging(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "new_staging", new_staging)
+    first = write_invoices(robot.tmp / "a.csv", month(4, invoice_id="F-2"))
+    assert not robot.journal.exists()
+    assert main(robot.argv(first, "o1")) == 130
+    assert calls == [0] and json.loads((robot.tmp / "o2" / "run.json").read_text())["recorded"]
+    assert runs_in(robot.journal) == 1  # the second's run is still there
+    monkeypatch.setattr(run_module, "new_staging", real_staging)
+    # and it is remembered: the same batch again posts nothing, and the first's batch posts
+    code, printed, d = robot.run(month(3, invoice_id="F-1"), month(4, invoice_id="F-2"), out="o3")
+    assert code == 0 and d["reason"].tolist() == ["DUPLICATE_INVOICE", ""], printed.err
 
 
 def cli(robot: Robot, invoices: Path, out: str, env: dict | None = None, extra=(), **kw) -> subprocess.Popen:

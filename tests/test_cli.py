@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -324,8 +325,13 @@ def test_an_output_file_that_is_a_folder_exits_2_before_anything_is_recorded(exa
     journal = tmp_path / "j.sqlite"
     result = run_cli(args(example_case, out, "--new-journal", str(journal)))
     assert_one_line_error(result, "opus_postings.csv", "is a folder")
-    assert not journal.exists()  # the journal this run started is removed: it recorded nothing
+    assert not journal.exists()  # the folder is checked before the journal is started
     assert not list(out.glob(".invoicekit-staging-*"))
+    # and the same command takes it again once the folder is mended
+    (out / "opus_postings.csv").rmdir()
+    assert run_cli(args(example_case, out, "--new-journal", str(journal))).returncode == 0
+    with sqlite3.connect(journal) as conn:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
 
 
 def test_a_sqlite_file_of_another_program_is_refused_and_left_alone(example_case, tmp_path):

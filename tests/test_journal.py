@@ -211,8 +211,43 @@ def test_a_journal_that_does_not_exist_is_never_created_by_opening_it(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         Journal(tmp_path / "typo.sqlite", readonly=True)
     Journal(tmp_path / "new.sqlite", create=True).close()
-    with pytest.raises(InputError, match="exists; --new-journal"):
-        Journal(tmp_path / "new.sqlite", create=True)
+    assert (tmp_path / "new.sqlite").exists()
+
+
+def test_new_journal_takes_a_file_that_holds_nothing_and_refuses_one_that_holds_a_run(example_case, tmp_path):
+    """A run that failed after starting its journal leaves it (since 0.9.17: another run may have
+    recorded in it meanwhile), and the same command must then take it again; a journal with a run,
+    another program's database or any other file is never taken."""
+    import shutil
+
+    started = tmp_path / "started.sqlite"
+    Journal(started, create=True).close()
+    with Journal(started, create=True) as j:  # holds no run: taken, its secret kept
+        secret = j.secret
+    with Journal(started) as j:
+        assert j.secret == secret
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()  # a run stopped while it started the journal
+    Journal(empty, create=True).close()
+    assert count_runs(empty) == 0
+    run_example(example_case, tmp_path / "o", started)
+    assert count_runs(started) == 1
+    before = started.read_bytes()
+    with pytest.raises(
+        InputError, match="exists; --new-journal starts a journal and never reuses one that holds a run"
+    ):
+        Journal(started, create=True)
+    assert started.read_bytes() == before
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE runs (x)")
+    text = tmp_path / "regninger.csv"
+    shutil.copy(example_case / "regninger.csv", text)
+    for path in (other, text):
+        kept = path.read_bytes()
+        with pytest.raises(InputError, match="exists; --new-journal"):
+            Journal(path, create=True)
+        assert path.read_bytes() == kept
 
 
 # ---------------------------------------------------------------- schema 1 → 2
