@@ -40,7 +40,7 @@ from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
 from invoicekit.readers import ends_in_dos_end, excel_separator, read_raw, sniff_separator
-from invoicekit.reasons import DUPLICATE_INVOICE, MANUAL, POSTED
+from invoicekit.reasons import DUPLICATE_INVOICE, LABELS_DA, MANUAL, POSTED
 from invoicekit.vocabulary import CPR_MASK, FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, names_something, run_month
 
 OUTCOMES = ("posted_right", "posted_wrong", "manual_payable", "manual_held")
@@ -50,6 +50,8 @@ OUTCOME_LABELS_DA = {
     "manual_payable": "Manuel, kunne være betalt",
     "manual_held": "Manuel, med rette",
 }
+#: a decision's status as the workbook writes it
+STATUS_DA = {POSTED: "bogført", MANUAL: "manuel"}
 #: the workbook's Danish headings and kinds of the columns of its invoice sheets
 #: (:func:`~invoicekit.render.danish_sheet`); ``evaluation.csv`` keeps the names below
 SHEET_COLUMNS_DA: dict[str, tuple[str, str]] = {
@@ -59,6 +61,7 @@ SHEET_COLUMNS_DA: dict[str, tuple[str, str]] = {
     "invoice_id": ("Fakturanummer", "text"),
     "status": ("Status", "text"),
     "reason": ("Årsag", "text"),
+    "reason_code": ("Årsagskode", "text"),
     "grant_id": ("Bevilling", "text"),
     "true_grant_id": ("Rigtig bevilling", "text"),
     "psp_element": ("PSP-element", "text"),
@@ -276,6 +279,14 @@ class Evaluation:
                 frame = frame.assign(should_pay=frame["should_pay"].map({"true": "ja", "false": "nej"}))
             if "outcome" in frame:
                 frame = frame.assign(outcome=frame["outcome"].map(OUTCOME_LABELS_DA).fillna(frame["outcome"]))
+            if "status" in frame:  # in Danish, as Udfald beside it (the codes stay in evaluation.csv)
+                frame = frame.assign(status=frame["status"].map(STATUS_DA).fillna(frame["status"]))
+            if "reason" in frame:
+                reason = frame["reason"].fillna("").astype(str)
+                frame = frame.assign(reason=reason.map(LABELS_DA).fillna(reason))
+                frame.insert(frame.columns.get_loc("reason") + 1, "reason_code", reason)
+            if "why" in frame and "cause" in frame:  # the world's cause has a column of its own here
+                frame = frame.assign(why=frame["why"].str.replace(r" \[årsag: [^\]]*\]$", "", regex=True))
             shown = {c: SHEET_COLUMNS_DA[c] for c in frame.columns if c in SHEET_COLUMNS_DA}
             sheets[name], formats[name] = danish_sheet(frame, shown)
         write_workbook(paths["xlsx"], sheets, formats=formats)

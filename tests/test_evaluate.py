@@ -30,6 +30,7 @@ from invoicekit.evaluate import (
 )
 from invoicekit.parsing import money_text
 from invoicekit.posting_history import PostingHistory, prepare_posting_history, read_posting_history
+from invoicekit.reasons import LABELS_DA
 from invoicekit.replay import load_world, replay, simulate
 from synthetic import synthesize
 from tests.test_attacks import one_line
@@ -524,6 +525,18 @@ def test_the_evaluation_workbook_speaks_danish_with_real_months_and_fine_error_r
     assert first["Skal betales"].value in ("ja", "nej")
     assert first["Udfald"].value in set(OUTCOME_LABELS_DA.values())
     assert isinstance(first["Række"].value, int)
+    # status and reason in Danish beside Udfald, the reason's code beside it, the world's cause on its
+    # own (they were the codes, and Hvorfor forkert ended in "[årsag: billed_after_end]": an analyst's
+    # walk-through of 0.9.16)
+    rows = [{h: c.value for h, c in zip(heading, r, strict=True)} for r in ws.iter_rows(min_row=2)]
+    assert {r["Status"] for r in rows} == {"bogført", "manuel"}
+    assert heading.index("Årsagskode") == heading.index("Årsag") + 1
+    manual = [r for r in rows if r["Status"] == "manuel"]
+    assert all(r["Årsag"] == LABELS_DA[r["Årsagskode"]] for r in manual)
+    assert {r["Årsag"] for r in rows if r["Status"] == "bogført"} <= {None, ""}
+    header_wrong = [c.value for c in wb["Fejlposteringer"][1]]
+    whys = [row[header_wrong.index("Hvorfor forkert")].value for row in wb["Fejlposteringer"].iter_rows(min_row=2)]
+    assert whys and not any("[årsag" in w for w in whys)
     overview = {r[0].value: r[1] for r in wb["Oversigt"].iter_rows(min_row=2)}
     assert overview["Fejlrate i automatiske posteringer"].number_format == "0.00%"
     assert overview["Automatiseringsgrad"].number_format == "0.0%"

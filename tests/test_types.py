@@ -333,6 +333,20 @@ def test_cli_without_labels_clusters(worlds, tmp_path, capsys):
     assert {"types.png", "standardisation.png", "suppliers.png"} <= {p.name for p in out.iterdir()}
     assert not (out / "confusion.png").exists()
     assert _cprs_in_outputs(out) == []
+    # the groups' sheet in Danish, its shares as percentages and the score to one decimal (English
+    # headings, shares shown 0,00 and a score of 33,30: an analyst's walk-through of 0.9.16)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out / "types.xlsx")
+    heading = [c.value for c in wb["Grupper"][1]]
+    assert heading == ["Gruppe", "Fakturaer", "Hyppigste ord", "Andel kreditnotaer", "Andel med flere CPR-numre",
+                       "Medianbeløb (kr.)"]  # fmt: skip
+    second = {h: c for h, c in zip(heading, wb["Grupper"][2], strict=True)}
+    assert second["Andel kreditnotaer"].number_format == "0.0%" and second["Fakturaer"].number_format == "#,##0"
+    assert second["Medianbeløb (kr.)"].number_format == "#,##0.00"
+    suppliers = [c.value for c in wb["Leverandører"][1]]
+    score = wb["Leverandører"].cell(2, suppliers.index("Standardiseringsscore (0-100)") + 1)
+    assert score.number_format == "#,##0.0"
 
 
 def test_an_unlabelled_extract_takes_its_scope_from_what_the_robot_posted(worlds, tmp_path):

@@ -20,7 +20,7 @@ from invoicekit.cells import as_written, safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import read_decisions
 from invoicekit.extracts import read_grants
-from invoicekit.formats import EXCEL_INT
+from invoicekit.formats import EXCEL_DECIMAL1, EXCEL_INT, EXCEL_MONEY
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, quoted
 from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
 from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier
@@ -149,7 +149,7 @@ class TypeMapping:
         if self.clusters is not None:
             paths["clusters"] = out / "clusters.csv"
             safe_frame(self.clusters).to_csv(paths["clusters"], index=False)
-            sheets["Grupper"] = self.clusters
+            sheets["Grupper"] = danish_headers(self.clusters)  # it had the English names of clusters.csv
         sheets["Fakturaer"] = danish_headers(self.types)
         pct = [DANISH[c] for c in PERCENT_COLUMNS]
         shares = {"Typer": dict.fromkeys(pct), "Leverandører": dict.fromkeys(pct)}
@@ -157,7 +157,10 @@ class TypeMapping:
             shares["Kvalitet"] = dict.fromkeys(DANISH[c] for c in ("precision", "recall", "f1"))
         if "confidence" in self.types:
             shares["Fakturaer"] = {DANISH["confidence"]: None}
+        if self.clusters is not None:
+            shares["Grupper"] = dict.fromkeys(DANISH[c] for c in ("credit_share", "several_cpr_share"))
         counts = {DANISH[c]: EXCEL_INT for c in ("invoices", "non_standard")} | {"Mærkede fakturaer": EXCEL_INT}
+        counts |= {DANISH["score"]: EXCEL_DECIMAL1, DANISH["median_amount"]: EXCEL_MONEY}  # a score of 0-100: 33,3
         write_workbook(paths["xlsx"], sheets, percent=shares, formats=dict.fromkeys(sheets, counts))
         for name, fig in self.figures().items():
             paths[f"{name}_png"] = out / f"{name}.png"

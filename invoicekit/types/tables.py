@@ -118,6 +118,12 @@ DANISH = {
     "precision": "Præcision",
     "recall": "Genkaldelse",
     "f1": "F1",
+    # the groups of a mapping without labels (its clusters)
+    "group": "Gruppe",
+    "top_terms": "Hyppigste ord",
+    "credit_share": "Andel kreditnotaer",
+    "several_cpr_share": "Andel med flere CPR-numre",
+    "median_amount": "Medianbeløb (kr.)",
 }
 #: the columns that hold shares, shown as percentages
 PERCENT_COLUMNS = ("share", "share_of_amount", "with_cpr", "with_period", "single_citizen", "posted_share")
