@@ -1227,7 +1227,7 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
     _show(
         f"Drew {info['Stikprøvestørrelse']} of {info['Automatiske posteringer i måneden']} automatic postings "
         f"in {args.month} (seed {args.seed}) into {path}; fill in '{FINDING}' and run "
-        f"invoicekit sample evaluate --control {path}"
+        f"invoicekit sample evaluate --control {path} --journal {shown_path(Path(args.journal))}"
     )
     return 0
 
@@ -1268,7 +1268,8 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
     if not args.quiet:
         credit = int((result.invoices["document_type"] == "credit_note").sum())
         _show(
-            f"Converted {len(result.invoices)} of {len(files)} files ({credit} credit notes) into {written}"
+            f"Converted {len(result.invoices)} of {len(files)} files ({credit} credit note{'' if credit == 1 else 's'}) "
+            f"into {written}"
             + (f", {len(result.lines)} invoice lines into {lines_written}" if lines_written else "")
             + (f"; {len(result.refused)} refused" if result.refused else "")
             + (f"; {len(skipped)} files not named *.xml not read" if skipped else "")

@@ -273,6 +273,8 @@ class ControlResult:
     tolerable: float
     upper_bound: float
     month: str = ""
+    #: whether the sheet's rows were held against the journal's automatic postings (``--journal``)
+    against_journal: bool = True
 
     @property
     def accepted(self) -> bool:
@@ -292,6 +294,12 @@ class ControlResult:
             f"Upper bound:    {self.upper_bound:.2%} (one-sided, {self.confidence:.0%} confidence)\n"
             f"Tolerable rate: {self.tolerable:.2%}\n"
             f"Conclusion:     {verdict}"
+            + (
+                ""
+                if self.against_journal
+                else "\nNot checked:    the sheet's rows against the journal's postings (give --journal: a sheet "
+                "with rows deleted, or drawn from another journal, is refused with it)"
+            )
         )
 
 
@@ -368,7 +376,7 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
         if population is None
         else upper_bound_in(errors, n, int(population), confidence)
     )
-    return ControlResult(n, errors, confidence, tolerable, bound, month)
+    return ControlResult(n, errors, confidence, tolerable, bound, month, against_journal=journal is not None)
 
 
 def _info(path: Path, sheet: pd.DataFrame) -> dict[str, str]:

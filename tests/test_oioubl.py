@@ -113,7 +113,7 @@ def test_shared_examples_give_id_amount_currency_type_and_cvr():
 def test_cli_converts_the_shared_examples_into_a_file_the_robot_reads(tmp_path, capsys):
     out = tmp_path / "regninger.csv"
     assert main(["convert", "oioubl", str(EXAMPLES), "--out", str(out)]) == 0
-    assert "Converted 4 of 4 files (1 credit notes)" in capsys.readouterr().out
+    assert "Converted 4 of 4 files (1 credit note)" in capsys.readouterr().out
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert len(frame) == 4 and list(frame.columns) == list(COLUMNS)
     from invoicekit.extracts import read_invoices
