@@ -29,7 +29,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate_alike
-from invoicekit.formats import dk_percent, dk_tick
+from invoicekit.formats import dk_number, dk_percent, dk_tick
 from invoicekit.history import History
 from invoicekit.identifiers import compact_cvr, mask_cpr_text, quoted
 from invoicekit.replay import WorldData, simulate_rule_sets
@@ -168,6 +168,20 @@ def pareto_front(automation: np.ndarray, error: np.ndarray) -> np.ndarray:
     return ~(better_or_equal & strictly).any(axis=1)
 
 
+def _rule_set_da(row: pd.Series) -> str:
+    """A rule set of the table as a Danish reader reads it (``Tolerance 5 kr.; Beløbsgrænse 25.000 kr.``):
+    the rules the grid varies, as the chart names the recommended one."""
+    parts = []
+    for key in GRID_KEYS:
+        if key not in row.index or pd.isna(row[key]):
+            continue
+        label = TUNING_COLUMNS_DA[key][0].removesuffix(" (kr.)")
+        value = row[key]
+        money = f"{dk_number(float(value), 2).removesuffix(',00')} kr." if key not in LIST_KEYS else ""
+        parts.append(f"{label} {(str(value) or 'ingen') if key in LIST_KEYS else money}")
+    return "; ".join(parts) or str(row["rule_set"])
+
+
 #: tuning.xlsx's Danish headings and kinds (:func:`~invoicekit.render.danish_sheet`); the
 #: grid's own columns are those of the rule sets it varies; ``tuning.csv`` keeps the names
 TUNING_COLUMNS_DA: dict[str, tuple[str, str]] = {
@@ -208,7 +222,9 @@ class Tuning:
                 f"{r.rule_set:<{width}} {r.automation_rate:>10.1%} {r.posted_wrong:>7} {rate} "
                 f"{high}  {'*' if r.pareto else ' '}{mark}"
             )
-        if self.recommended is None:
+        if self.recommended is None and not (t["posted"] > 0).any():
+            lines.append("No rule set posts anything: no error rate to weigh, and none to recommend.")
+        elif self.recommended is None:
             lines.append(f"No rule set that posts anything keeps the error rate at or below {self.max_error:.2%}.")
         else:
             rec = t[t["recommended"]].iloc[0]
@@ -253,7 +269,7 @@ class Tuning:
                 label="anbefalet",
             )
             ax.annotate(
-                r["rule_set"],
+                _rule_set_da(r),
                 (r["error_rate"] * 100, r["automation_rate"] * 100),
                 xytext=(8, -14),
                 textcoords="offset points",
@@ -263,7 +279,8 @@ class Tuning:
         ax.set_ylabel("Automatiseringsgrad (%)")
         ax.set_title("Forretningsregler: automatisering mod fejl")
         ax.grid(alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8)
+        # below the axes: inside, it hid the points of the lower right (an analyst's walk-through of 0.9.16)
+        fig.legend(loc="outside lower center", ncol=4, fontsize=8, frameon=False)
         ax.xaxis.set_major_formatter(dk_tick)
         ax.yaxis.set_major_formatter(dk_tick)
         return fig
@@ -389,7 +406,12 @@ def tune(
             }
         )
     table = pd.DataFrame(rows)
-    table["pareto"] = pareto_front(table["automation_rate"], table["error_rate"])
+    # a rule set that posts nothing has no error rate (0 of 0): no point of the front, where it stood
+    # as the safest choice of all (an analyst's walk-through of 0.9.16)
+    posts = (table["posted"] > 0).to_numpy()
+    table["pareto"] = False
+    if posts.any():
+        table.loc[posts, "pareto"] = pareto_front(table["automation_rate"][posts], table["error_rate"][posts])
     # a rule set that posts nothing has no error rate to speak of (0 of 0): never the one recommended
     ok = (table["error_rate"] <= max_error + 1e-12) & (table["posted"] > 0)
     table["recommended"] = False

@@ -534,6 +534,13 @@ def test_a_rule_set_that_posts_nothing_is_never_recommended(world):
     assert "No rule set that posts anything keeps the error rate at or below 0.00%." in text
     row = next(line for line in text.splitlines() if line.startswith("paragraphs=-") or "paragraphs=-" in line)
     assert "–" in row and "0.00%" not in row
+    # nor a point of the front: it stood there as the safest choice of all (an analyst's walk-through of
+    # 0.9.16), and where no set posts anything that is what is said
+    assert not nothing["pareto"].any() and table.loc[table["posted"] > 0, "pareto"].all()
+    assert not row.rstrip().endswith("*")
+    none = tune(w, "tolerance=25;paragraphs=-,999", max_error="100%")
+    assert not none.table["pareto"].any() and (none.table["posted"] == 0).all()
+    assert "No rule set posts anything: no error rate to weigh, and none to recommend." in none.text()
 
 
 def test_a_recommendation_whose_upper_bound_passes_the_limit_says_so():
@@ -551,3 +558,39 @@ def test_a_recommendation_whose_upper_bound_passes_the_limit_says_so():
     assert "Its error rate's upper 95% bound is 1.14%: the limit is held by the rate measured" in text
     below = table.assign(error_rate_high=[0.0095, 0.03])
     assert "upper 95% bound is" not in Tuning(below, 0.01, Rules()).text()
+
+
+def test_the_chart_names_the_recommended_rule_set_in_danish_and_keeps_its_legend_off_the_points():
+    """The legend sat inside the axes, over the points of the lower right, and the recommended set was
+    labelled with the grid's English keys (an analyst's walk-through of 0.9.16)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from invoicekit.rules import Rules
+    from invoicekit.tune import Tuning
+
+    table = pd.DataFrame(
+        {
+            "rule_set": ["tolerance=5; max_amount=25000; paragraphs=103+104", "tolerance=25; max_amount=100000.5"],
+            "tolerance": [5.0, 25.0],
+            "max_amount": [25000.0, 100000.5],
+            "paragraphs": ["103+104", ""],
+            "posted": [10, 12],
+            "automation_rate": [0.30, 0.24],
+            "error_rate": [0.002, 0.0145],
+            "error_rate_high": [0.004, 0.02],
+            "pareto": [True, True],
+            "recommended": [True, False],
+        }
+    )
+    fig = Tuning(table, 0.01, Rules()).figure()
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["Tolerance 5 kr.; Beløbsgrænse 25.000 kr.; Paragraffer 103+104"]
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert legend.y1 <= ax.get_window_extent(renderer).y0  # below the axes, not over a point
+    from invoicekit.tune import _rule_set_da
+
+    assert _rule_set_da(table.iloc[1]) == "Tolerance 25 kr.; Beløbsgrænse 100.000,50 kr.; Paragraffer ingen"
