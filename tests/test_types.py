@@ -587,3 +587,38 @@ def test_the_classifier_fits_a_large_sample_whose_supplier_names_share_no_word()
     search = GridSearchCV(InvoiceTypeClassifier(), {"C": [1.0, 20.0]}, cv=2).fit(X, y)
     assert (search.predict(X) == y).all()
     assert (clone(model).fit(X, y).predict(X) == y).all()
+
+
+def test_long_group_names_leave_the_charts_their_width_and_are_masked():
+    """A group named by its words ("gruppe 09: samværstilbud udviklingshæmning, …") took most of the
+    standardisation chart's width: the bars were a sliver 30 px wide, the title and legend cut off
+    (an analyst's walk-through of 0.9.16)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from invoicekit.types.charts import LABEL_LINES, LABEL_WIDTH, standardisation_figure, supplier_figure
+
+    long = "gruppe 09: samværstilbud udviklingshæmning, aflastning weekend, døgnophold i eget hjem"
+    table = pd.DataFrame(
+        {
+            "invoice_type": [long, "gruppe 01: ophold 010190-1234", "gruppe 02: kort"],
+            "with_cpr": [0.5, 0.9, 1.0],
+            "with_period": [0.7, 0.8, 1.0],
+            "single_citizen": [1.0, 0.9, 0.95],
+        }
+    )
+    suppliers = pd.DataFrame(
+        {"supplier_cvr": ["29345716"], "supplier_name": [long + " 0101901234"], "non_standard": [5], "score": [40.0]}
+    )
+    for fig in (standardisation_figure(table), supplier_figure(suppliers)):
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        ax = fig.axes[0]
+        assert ax.get_window_extent(canvas.get_renderer()).width >= 0.4 * fig.bbox.width
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        for label in labels:
+            lines = label.split("\n")
+            assert len(lines) <= LABEL_LINES and all(len(line) <= LABEL_WIDTH for line in lines), label
+        assert not any("1234" in label.replace("xxxx", "") for label in labels), labels
+    assert any(
+        label.endswith("…") for label in [t.get_text() for t in standardisation_figure(table).axes[0].get_yticklabels()]
+    )

@@ -4,6 +4,8 @@ as the tables write them (:mod:`invoicekit.formats`)."""
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -13,10 +15,23 @@ from invoicekit.formats import dk_number, dk_tick
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.types.kinds import TYPES, type_label
 
+#: the widest line and the most lines of a label beside a chart's bars: a group named by its words
+#: ("gruppe 09: samværstilbud udviklingshæmning, …") squeezed the bars to a sliver
+LABEL_WIDTH, LABEL_LINES = 32, 2
+
+
+def _fitted(text: str) -> str:
+    """``text`` in at most :data:`LABEL_LINES` lines of :data:`LABEL_WIDTH`
+    characters, cut with … where longer."""
+    lines = textwrap.wrap(" ".join(str(text).split()), LABEL_WIDTH) or [""]
+    if len(lines) > LABEL_LINES:
+        lines = [*lines[: LABEL_LINES - 1], lines[LABEL_LINES - 1][: LABEL_WIDTH - 1].rstrip() + "…"]
+    return "\n".join(lines)
+
 
 def _shown(value: str) -> str:
     """A type as the charts name it: a label's own name may hold what reads as a CPR number."""
-    return mask_cpr_text(type_label(value))
+    return _fitted(mask_cpr_text(type_label(value)))
 
 
 def type_figure(table: pd.DataFrame):
@@ -68,7 +83,10 @@ def standardisation_figure(table: pd.DataFrame):
 def supplier_figure(suppliers: pd.DataFrame, top: int = 15):
     """The suppliers with most non-standard invoices, with their score."""
     t = suppliers[suppliers["non_standard"] > 0].head(top).iloc[::-1]  # a supplier with none needs no template
-    names = [f"{n or c} ({c})" if n else str(c) for n, c in zip(t["supplier_name"], t["supplier_cvr"], strict=True)]
+    names = [
+        _fitted(mask_cpr_text(f"{n} ({c})")) if n else str(c)
+        for n, c in zip(t["supplier_name"], t["supplier_cvr"], strict=True)
+    ]
     fig = Figure(figsize=(9, 0.4 * len(t) + 1.6))
     ax = fig.subplots()
     ax.barh(names, t["non_standard"].to_numpy(), color="#c0504d")
