@@ -283,7 +283,7 @@ def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
         "postings a specialist made by hand beside the robot in a test without posting (columns\n"
         "supplier_cvr, invoice_id, should_pay, true_grant_id, true_psp_element, true_art).\n"
         "Each invoice counts once, at its first decision, with one outcome: posted_right,\n"
-        "posted_wrong, manual_payable (automation potential) or manual_held.\n\n"
+        "posted_wrong, manual_payable (payable but held: an upper bound on what could be won) or manual_held.\n\n"
         "Writes DIR/evaluation.csv (every invoice, its outcome and why) and DIR/evaluation.xlsx\n"
         "(Oversigt, Fakturaer, Fejlposteringer), and prints the figures with the error rate of\n"
         "automatic postings and its 95 % confidence interval (Clopper-Pearson).\n\n" + _history_help(),

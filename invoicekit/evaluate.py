@@ -9,7 +9,7 @@ gets one outcome:
 
 - ``posted_right``: posted, should be paid, same grant, PSP element and art as the truth
 - ``posted_wrong``: any other posting
-- ``manual_payable``: sent to manual, should be paid (automation potential)
+- ``manual_payable``: sent to manual, should be paid (an upper bound on what better data and rules could win)
 - ``manual_held``: sent to manual, rightly
 
 The truth may instead be a posting history (:func:`evaluate_history`): an
@@ -204,7 +204,8 @@ class Evaluation:
             f"  posted wrong:      {s['posted_wrong']:,}  error rate {s['error_rate']:.2%} "
             f"(95 % CI {s['error_rate_low']:.2%}–{s['error_rate_high']:.2%})",
             f"Manual:              {s['manual']:,}",
-            f"  could be paid:     {s['manual_payable']:,} (automation potential)",
+            f"  could be paid:     {s['manual_payable']:,} (payable, held: what better data and rules could win "
+            "at most, not a rate within reach)",
             f"  rightly held:      {s['manual_held']:,}",
         ]
         if "history_invoices" in s:
