@@ -130,6 +130,10 @@ def parse_rate(text: str | float, option: str = "--max-error") -> float:
         raise InputError(None, option, f"{quoted(text)} is not a rate; expected e.g. 0.5% or 0.005") from None
 
 
+#: a bare share (no %) from which ``--max-error`` is refused as a percentage written without its %
+BARE_SHARE_LIMIT = 0.1
+
+
 def max_error_rate(given: str | float) -> float:
     """``--max-error`` as a rate from 0 to 1; quoted as given when it is not.
     A share of 1 or more given without ``%`` is refused too: a bare ``1`` is
@@ -141,6 +145,15 @@ def max_error_rate(given: str | float) -> float:
         raise InputError(
             None, "--max-error", f"{quoted(given)} is {rate:.0%}; expected a rate below 100 %, such as 1% or 0.01 "
             "(100% for no limit)"
+        )  # fmt: skip
+    if as_share and rate >= BARE_SHARE_LIMIT:
+        # "0,5" meant half a percent and was 50 %, a limit that limits nothing (an analyst's walk-through
+        # of 0.9.16); written with % it is taken as said
+        written = str(given).strip()
+        raise InputError(
+            None, "--max-error", f"{quoted(given)} is {rate:.0%} of the automatic postings wrong, a limit that "
+            f"limits nothing; expected a share below {BARE_SHARE_LIMIT:g} (such as 0.01), or a percentage: "
+            f"{written}% for {written} %, or {rate:.0%} if that much is meant"
         )  # fmt: skip
     return rate
 

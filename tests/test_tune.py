@@ -164,6 +164,16 @@ def test_a_grid_given_in_two_parts_is_one_grid_and_a_bare_max_error_of_1_is_refu
         tune(data, "tolerance=1", "1")
     with pytest.raises(InputError, match="1 is 100%"):
         tune(data, "tolerance=1", 1)
+    # a percentage written without its %: "0,5" meant half a percent and was 50 %, a limit that limits
+    # nothing (an analyst's walk-through of 0.9.16)
+    for value in ("0,5", "0.2", "0.1"):
+        assert main([*argv[:-1], "--max-error", value]) == 2
+        err = capsys.readouterr().err
+        assert f"--max-error: '{value}' is" in err and f"a percentage: {value}% for {value} %" in err
+    with pytest.raises(InputError, match="a limit that limits nothing"):
+        tune(data, "tolerance=1", 0.5)
+    assert main([*argv[:-1], "--max-error", "0,5%", "--out", str(tmp_path / "half")]) == 0
+    assert main([*argv[:-1], "--max-error", "0.099", "--out", str(tmp_path / "bare")]) == 0
 
 
 def test_rule_sets_come_in_scikit_learns_order():
