@@ -188,7 +188,7 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     journal.add_argument(
         "--new-journal",
         metavar="PATH",
-        help="start a journal with this run (refused if the file exists and holds a run or is no journal, or if its folder does not exist). Without --journal or --new-journal "
+        help="start a journal with this run (refused if the file exists, or if its folder does not). Without --journal or --new-journal "
         "only this batch counts and nothing is recorded",
     )
     p.add_argument(

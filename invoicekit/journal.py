@@ -84,7 +84,7 @@ from invoicekit.cells import mask_arrow
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import History, history_tables
-from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, shown_path
+from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
 from invoicekit.keys import (
     HASHED,
     LEGACY,
@@ -245,12 +245,38 @@ log = logging.getLogger(__name__)
 _RUN_TABLES = frozenset({"runs", "decisions", "run_decisions", "run_decision_lines", "run_files"})
 
 
+def refuse_new_journal(path: Path) -> None:
+    """Raise :class:`InputError` where ``--new-journal`` cannot start a
+    journal at ``path``: the file exists (the spec: refused, whatever it
+    holds; a journal a run started and left holding no run, as a run that
+    failed before its commit leaves it, is named so, for ``--journal``), or
+    its folder does not (a mistyped path never starts a second journal).
+    Checked before anything is made, the run's output folder included: that
+    folder may be the journal's."""
+    if path.is_dir():
+        raise InputError(path, None, "is a folder; expected a journal file (SQLite)")
+    if path.exists() or path.is_symlink():
+        if path.is_file() and path.stat().st_size > 0 and _holds_no_run(path):
+            raise InputError(
+                path,
+                None,
+                "exists, a journal that holds no run (a run that started it stopped before its commit): use --journal",
+            )
+        raise InputError(path, None, "exists; --new-journal starts a journal and never reuses a file: use --journal")
+    if not path.parent.is_dir():
+        raise InputError(
+            path, None, "its folder does not exist; create the folder first, or start the journal elsewhere"
+        )
+
+
 def _holds_no_run(path: Path) -> bool:
-    """Whether ``path`` is an invoicekit journal that holds no run (and no
-    decision): what a run that failed before its commit leaves. Read only;
-    any doubt (another program's file, a damaged one) is False."""
+    """Whether ``path`` (a regular file) is an invoicekit journal that holds
+    no run (and no decision): what a run that failed before its commit
+    leaves. Read only; any doubt (another program's file, a damaged one) is
+    False."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        # as a URI, quoted: a # or ? in the name is no part of a query
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
     except sqlite3.DatabaseError:
         return False
     try:
@@ -280,35 +306,19 @@ class Journal:
         self.backup: Path | None = None  # the copy made before a migration
         if self.path.is_dir():
             raise InputError(self.path, None, "is a folder; expected a journal file (SQLite)")
-        if create and self.path.exists():
-            # a journal a run started and left holding no run (it failed before its commit: the file is
-            # never removed again, as another run may have opened it meanwhile), or the empty file of a
-            # run stopped while starting it: nothing to lose, so it is started again; anything else is
-            # another journal's history or another program's file
-            if self.path.stat().st_size == 0:
-                create = True
-            elif _holds_no_run(self.path):
-                create = False
-                log.info("%s is a journal that holds no run: started on it", shown_path(self.path))
-            else:
-                raise InputError(
-                    self.path,
-                    None,
-                    "exists; --new-journal starts a journal and never reuses one that holds a run: use --journal",
-                )
         if create:
-            if not self.path.parent.is_dir():
-                raise InputError(
-                    self.path,
-                    None,
-                    "its folder does not exist; create the folder first, or start the journal elsewhere",
-                )
+            refuse_new_journal(self.path)
         elif not self.path.exists():
             raise MissingFileError(
                 self.path, "does not exist; expected the robot's journal (start a new one with --new-journal)"
             )
         elif self.path.stat().st_size == 0:
-            raise InputError(self.path, None, "is empty, not an invoicekit journal; expected the robot's journal")
+            raise InputError(
+                self.path,
+                None,
+                "is empty, not an invoicekit journal (a run stopped while starting it leaves one so: it holds "
+                "nothing, and may be deleted and started again with --new-journal); expected the robot's journal",
+            )
         try:
             if readonly:
                 self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, timeout=30)

@@ -65,7 +65,7 @@ from invoicekit.extracts import (
 from invoicekit.formats import en_percent
 from invoicekit.history import History
 from invoicekit.identifiers import is_utf8_path, mask_cpr_text, refuse_cpr_in_file_name, shown_path
-from invoicekit.journal import SCHEMA_VERSION, Journal, StoredDecisions, stored_decisions
+from invoicekit.journal import SCHEMA_VERSION, Journal, StoredDecisions, refuse_new_journal, stored_decisions
 from invoicekit.post import OUTPUT_FILES, scan_messages, write_outputs
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
@@ -335,6 +335,10 @@ def run(
     try:
         if journal is not None:
             j = Journal(journal, readonly=dry_run)
+        elif new_journal is not None:
+            # before the output folder is prepared: it may be the journal's own folder, which a mistyped path
+            # must not find made (the journal itself is started once the folder is known to take the run)
+            refuse_new_journal(Path(new_journal))
         if j is not None and not dry_run:
             delivered = _deliver_pending(j, say)
         input_files = [*paths.values(), *([journal_path] if journal_path is not None else [])]
@@ -405,11 +409,8 @@ def run(
         if created and not committed:
             # the journal this run started is left as it is: until 0.9.16 it was removed here as holding
             # nothing, but once it existed another run could open it with --journal and record a run in it
-            # (an attack on 0.9.16 lost a recorded run so). Holding no run, --new-journal takes it again
-            log.info(
-                "the journal %s this run started holds no run of it; --new-journal or --journal takes it",
-                shown_path(Path(new_journal)),
-            )
+            # (an attack on 0.9.16 lost a recorded run so)
+            log.info("the journal %s this run started holds no run of it: use --journal", shown_path(Path(new_journal)))
         raise
     backup = j.backup if j is not None else None
     if j is not None:

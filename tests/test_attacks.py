@@ -584,6 +584,22 @@ def test_a_run_that_fails_after_starting_a_journal_never_removes_a_run_another_r
     assert code == 0 and d["reason"].tolist() == ["DUPLICATE_INVOICE", ""], printed.err
 
 
+def test_new_journal_in_a_folder_the_run_would_make_is_refused_before_anything_is_made(robot):
+    """Found by a review of the first fix above: with the output folder prepared first, a journal
+    named in the run's own new folder (a typo in both paths) found its folder made, and a second
+    journal started unseen inside an output folder."""
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    inside = robot.tmp / "onew" / "journal.sqlite"
+    code = main([*robot.argv(invoices, "onew", journal=False), "--new-journal", str(inside)])
+    assert code == 2
+    one_line(robot.capsys.readouterr().err, "journal.sqlite", "its folder does not exist")
+    assert not (robot.tmp / "onew").exists()
+    # a journal that exists is refused before the folder is made too
+    robot.journal.write_bytes(b"")
+    assert main([*robot.argv(invoices, "o2", journal=False), "--new-journal", str(robot.journal)]) == 2
+    assert "exists" in robot.capsys.readouterr().err and not (robot.tmp / "o2").exists()
+
+
 def cli(robot: Robot, invoices: Path, out: str, env: dict | None = None, extra=(), **kw) -> subprocess.Popen:
     argv = [sys.executable, "-m", "invoicekit.cli", *robot.argv(invoices, out, *extra), "--quiet"]
     return subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -214,40 +214,43 @@ def test_a_journal_that_does_not_exist_is_never_created_by_opening_it(tmp_path):
     assert (tmp_path / "new.sqlite").exists()
 
 
-def test_new_journal_takes_a_file_that_holds_nothing_and_refuses_one_that_holds_a_run(example_case, tmp_path):
-    """A run that failed after starting its journal leaves it (since 0.9.17: another run may have
-    recorded in it meanwhile), and the same command must then take it again; a journal with a run,
-    another program's database or any other file is never taken."""
+def test_new_journal_refuses_every_file_that_exists_and_names_a_journal_left_holding_no_run(example_case, tmp_path):
+    """The spec: --new-journal is refused when the file exists. A journal a run started and left
+    holding no run (it is no longer removed: another run may have recorded in it) is named so, for
+    --journal; nothing that exists is ever written (a review of a first version, which took empty
+    files and journals holding no run: an empty rules file given as the journal too became SQLite,
+    a FIFO hung the run, and 'j#2.sqlite' was read as the journal 'j')."""
+    import os
     import shutil
 
     started = tmp_path / "started.sqlite"
     Journal(started, create=True).close()
-    with Journal(started, create=True) as j:  # holds no run: taken, its secret kept
-        secret = j.secret
-    with Journal(started) as j:
-        assert j.secret == secret
-    empty = tmp_path / "empty.sqlite"
-    empty.touch()  # a run stopped while it started the journal
-    Journal(empty, create=True).close()
-    assert count_runs(empty) == 0
+    with pytest.raises(InputError, match=r"exists, a journal that holds no run .*: use --journal"):
+        Journal(started, create=True)
+    with Journal(started) as j:  # --journal takes it
+        assert j.version == SCHEMA_VERSION
     run_example(example_case, tmp_path / "o", started)
     assert count_runs(started) == 1
-    before = started.read_bytes()
-    with pytest.raises(
-        InputError, match="exists; --new-journal starts a journal and never reuses one that holds a run"
-    ):
-        Journal(started, create=True)
-    assert started.read_bytes() == before
     other = tmp_path / "other.sqlite"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE runs (x)")
     text = tmp_path / "regninger.csv"
     shutil.copy(example_case / "regninger.csv", text)
-    for path in (other, text):
-        kept = path.read_bytes()
-        with pytest.raises(InputError, match="exists; --new-journal"):
+    empty = tmp_path / "empty.toml"
+    empty.touch()
+    fifo = tmp_path / "fifo.sqlite"
+    os.mkfifo(fifo)
+    hashed = tmp_path / "j#2.sqlite"  # the name, not the journal j and a query
+    shutil.copy(started, tmp_path / "j")
+    shutil.copy(started, hashed)
+    for path in (started, other, text, empty, fifo, hashed):
+        kept = path.read_bytes() if path.is_file() else None
+        with pytest.raises(InputError, match="exists; --new-journal starts a journal and never reuses a file"):
             Journal(path, create=True)
-        assert path.read_bytes() == kept
+        assert kept is None or path.read_bytes() == kept
+    # an empty file, as a run stopped while starting the journal leaves it, is said to hold nothing
+    with pytest.raises(InputError, match=r"is empty, not an invoicekit journal .*may be deleted and started again"):
+        Journal(empty)
 
 
 # ---------------------------------------------------------------- schema 1 → 2
