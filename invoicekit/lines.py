@@ -235,7 +235,17 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
     check[mismatch] = CHECK_NUMBER["MULTIPLE_CPR"]
     if messages:
         # the mismatch may name many citizens or a long line number: cut as every message is
-        message[mismatch] = [msg.cut(msg.LINES_MISMATCH.format(what=w)) for w in plan.mismatch[mismatch]]
+        # and, as checks 1-8 say it, that the document is a credit note
+        also = [
+            msg.also_said_of(k, bool(ok), float(a))
+            for k, ok, a in zip(
+                *(inv[name].to_numpy(dtype=object)[mismatch] for name in ("document_type", "amount_ok", "amount")),
+                strict=True,
+            )
+        ]
+        message[mismatch] = [
+            msg.cut(msg.LINES_MISMATCH.format(what=w) + a) for w, a in zip(plan.mismatch[mismatch], also, strict=True)
+        ]
 
     rows = np.flatnonzero(is_line)
     owner = src[rows]

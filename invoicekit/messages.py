@@ -360,14 +360,23 @@ def _already_paid(f: Facts) -> pa.Array:
 
 #: checks 1-8's reasons, in order: a message of one of them goes on to say what a later one of checks
 #: 1-9 would have said of the document itself (:func:`also_said`)
-_BEFORE_CREDIT_NOTE = (
-    "MISSING_INVOICE_ID", "INVALID_CPR", "MULTIPLE_CPR", "MISSING_CPR", "INVALID_CVR", "MISSING_PERIOD",
-    "INVALID_PERIOD", "INVALID_AMOUNT",
-)  # fmt: skip
+#: (check 3's LINES_MISMATCH says it of its own, :func:`also_said_of`)
+_BEFORE_CVR = ("MISSING_INVOICE_ID", "INVALID_CPR", "MULTIPLE_CPR", "MISSING_CPR")  # checks 1-4
+_BEFORE_CREDIT_NOTE = (*_BEFORE_CVR, "INVALID_CVR", "MISSING_PERIOD", "INVALID_PERIOD", "INVALID_AMOUNT")
 ALSO_CREDIT_NOTE = " Bemærk: dokumentet er en kreditnota; bogfør den som modregning i den faktura, den krediterer."
 ALSO_NOT_AN_INVOICE = " Bemærk: dokumenttypen er hverken en faktura eller en kreditnota; kontrollér dokumentet."
 ALSO_NO_CVR = " Leverandørens CVR-nummer mangler også."
 ALSO_INVALID_CVR = " Leverandørens CVR-nummer er heller ikke gyldigt."
+
+
+def also_said_of(kind: str, amount_ok: bool, amount: float) -> str:
+    """What :func:`also_said` says of one document's kind (``invoice``,
+    ``credit_note``, ``other``) and amount: as the lines' ``LINES_MISMATCH``
+    (check 3) says it (lines attach only to an invoice with a valid supplier
+    CVR, so there is no CVR to speak of)."""
+    if kind == "credit_note" or (kind == "invoice" and amount_ok and amount <= 0):
+        return ALSO_CREDIT_NOTE
+    return ALSO_NOT_AN_INVOICE if kind == "other" else ""
 
 
 def also_said(f: Facts, code: str) -> pa.Array | None:
@@ -384,7 +393,7 @@ def also_said(f: Facts, code: str) -> pa.Array | None:
     amount_ok = np.asarray(f["amount_ok"], dtype=bool)
     credit = (kind == "credit_note") | ((kind == "invoice") & amount_ok & (np.asarray(f["amount"]) <= 0))
     parts = []
-    if code in _BEFORE_CREDIT_NOTE[:4]:  # checks 1-4: check 5 is the supplier's CVR number
+    if code in _BEFORE_CVR:  # check 5 is the supplier's CVR number
         invalid = ~np.asarray(f["cvr_valid"], dtype=bool)
         if invalid.any():
             blank = pc.equal(pc.fill_null(arrow_text(f["supplier_cvr"]), ""), "").to_numpy(zero_copy_only=False)

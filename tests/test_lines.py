@@ -14,6 +14,7 @@ import pytest
 import invoicekit as ik
 from invoicekit.cli import main
 from invoicekit.journal import SCHEMA_VERSION
+from invoicekit.messages import ALSO_CREDIT_NOTE
 
 CVR = "29345716"
 ANNA, BO, CARL = "0101901234", "0202901234", "0303901234"
@@ -83,6 +84,26 @@ def test_lines_that_do_not_explain_the_invoice_are_a_lines_mismatch(lines, cpr, 
     d = r.decisions.iloc[0]
     assert (d["status"], d["reason"]) == ("manual", "LINES_MISMATCH")
     assert what in d["message"] and len(r.postings) == 0 and len(r.lines) == 0
+
+
+def test_a_lines_mismatch_says_a_credit_note_beside_it_as_checks_1_to_8_do():
+    """A collective credit note whose lines do not explain it was told nothing of being a credit note,
+    as a credit note without a CPR number was until 0.9.17 (a review of that fix). (Lines attach only
+    to an invoice with a valid supplier CVR: there is no CVR to speak of.)"""
+    lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "10000")]
+    credit = {**invoice("S1", "50000"), "document_type": "kreditnota"}
+    negative = invoice("S1", "-50000")
+    plain = invoice("S1", "50000")
+    said = {}
+    for name, inv in (("credit", credit), ("negative", negative), ("plain", plain)):
+        own = [{**x, "supplier_cvr": inv["supplier_cvr"]} for x in lines]
+        if name == "negative":
+            own = [{**x, "amount": "-" + x["amount"]} for x in own]
+        d = decide([inv], own).decisions.iloc[0]
+        assert d["reason"] == "LINES_MISMATCH", (name, d["reason"])
+        said[name] = d["message"]
+    assert said["credit"].endswith(ALSO_CREDIT_NOTE) and said["negative"].endswith(ALSO_CREDIT_NOTE)
+    assert "Bemærk" not in said["plain"]
 
 
 def test_an_invoice_whose_lines_name_no_citizen_lacks_a_cpr_and_is_not_collective():
