@@ -497,7 +497,7 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
             continue
         gids = set(cons["grant_id"])
         others = [paid.get((cvr, service, m), set()) - gids for m in cons["month"].unique()]
-        if all(others) and len(gids) <= max(len(o) for o in others):
+        if all(others) and len(gids) <= min(len(o) for o in others):  # as many paid in each month
             for gid, own in cons.groupby("grant_id", sort=True):
                 linked = own[own["month"] == month]
                 if len(linked):

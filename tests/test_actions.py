@@ -227,6 +227,10 @@ def test_a_few_grants_off_by_one_factor_while_as_many_siblings_are_paid_are_each
     # most of the supplier's grants off by it: the supplier's new rate, not the grants'
     most = fix_list(months([(A, "A"), (B, "B"), (C, "C")], [(D, "D")]), grants=g)
     assert most.fixes["fix_key"].tolist() == [f"rate:{S1}:108-LAN:2018-12-01"]
+    # as many paid in each month, not in one of them (a review: C paid in December only)
+    fewer = months([(A, "A"), (B, "B")], [(C, "C"), (D, "D")])
+    fewer = fewer[~((fewer["month"] == "2019-01") & (fewer["grant_id"] == "GC"))]
+    assert fix_list(fewer, grants=g).fixes["fix_key"].tolist() == [f"rate:{S1}:108-LAN:2018-12-01"]
 
 
 def test_an_extra_charge_and_its_reminder_beside_a_grant_paid_as_registered_are_no_new_rate():
