@@ -311,8 +311,10 @@ def cvr_key(values: pd.Series) -> np.ndarray:
 
 
 def truth_months(values: pd.Series, source: str | Path = "truth") -> pd.Series:
-    """A truth's ``month`` column as text; :class:`InputError` naming the row of one that is no month."""
-    months = _text(values)
+    """A truth's ``month`` column as text; :class:`InputError` naming the row of one that is no month.
+    A month Excel made a date (its first day, ``2018-11-01``, as a truth opened in Excel and saved as a
+    workbook holds it) is that month."""
+    months = _text(values).str.replace(r"^(\d{4}-\d{2})-01(?:[ T]00:00:00)?$", r"\1", regex=True)
     bad = ~months.str.fullmatch(MONTH.pattern)
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])

@@ -19,7 +19,7 @@ from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
-from invoicekit.keys import normalise_number
+from invoicekit.keys import TEXT_MARK, normalise_number
 from invoicekit.parsing import date_dk, kroner_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
@@ -177,7 +177,10 @@ def explain(
     inv = invoices.frame
     wanted = str(invoice_id).strip()
     # as check 10 compares numbers (inv9994 is INV-9994): every row the robot takes for that invoice
-    same = inv["invoice_key"].astype(str).to_numpy() == normalise_number(wanted) if normalise_number(wanted) else False
+    # a number read from decisions.csv may carry the ' that guards a formula start ('-SOL-77): check 10
+    # reads it off, and so is it here
+    asked = {normalise_number(w) for w in (wanted, wanted[1:] if wanted.startswith(TEXT_MARK) else "")} - {""}
+    same = inv["invoice_key"].astype(str).isin(asked).to_numpy()
     rows = np.flatnonzero(
         (inv["invoice_id_raw"].astype(str).str.strip() == wanted).to_numpy()
         | (inv["invoice_id"] == wanted).to_numpy()

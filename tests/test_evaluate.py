@@ -27,6 +27,7 @@ from invoicekit.evaluate import (
     read_decision_lines,
     read_decisions,
     read_truth_file,
+    truth_months,
 )
 from invoicekit.parsing import money_text
 from invoicekit.posting_history import PostingHistory, prepare_posting_history, read_posting_history
@@ -674,6 +675,30 @@ def test_a_truth_in_windows_1252_or_a_workbook_is_read_as_the_extracts_are(examp
     read = read_truth_file(truth)
     assert read["invoice_id"].tolist() == ["F-1", "F-2"] and read["bemaerkning"].tolist()[0] == "kontrolleret af Søren"
     assert read["supplier_cvr"].tolist() == ["29345716", "29345716"]
+
+
+def test_a_truth_workbook_whose_months_excel_made_dates_is_read(example_case, tmp_path, capsys):
+    """A world's truth.csv opened in Excel and saved as a workbook holds its months as dates (the
+    month's first day): refused as "'2019-03-01' is no month" (a review of 0.9.17's workbook truth)."""
+    import datetime as dt
+
+    import openpyxl
+
+    decisions = _run_example(example_case, tmp_path, ["F-1", "F-2"], "invoices-2019-03.csv", "o")
+    frame = _truth_of(decisions, ["F-1", "F-2"], month="2019-03")
+    truth = tmp_path / "facit.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        cells = list(row)
+        cells[0] = dt.datetime(2019, 3, 1)  # the month, as Excel keeps "2019-03"
+        cells[1] = int(cells[1])
+        wb.active.append(cells)
+    wb.save(truth)
+    capsys.readouterr()
+    assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
+    assert "Invoices:            2\n" in capsys.readouterr().out
+    assert truth_months(read_truth_file(truth)["month"]).tolist() == ["2019-03", "2019-03"]
 
 
 def test_a_truth_in_neither_encoding_and_a_decisions_file_not_in_utf8_are_refused(example_case, tmp_path, capsys):
