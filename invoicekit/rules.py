@@ -30,7 +30,9 @@ MAX_RULE_AMOUNT = 1_000_000_000
 THOUSANDS_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 #: an amount rule set in a rules file to such a number, as TOML reads it (the line as written)
 _GROUPED_RULE = re.compile(
-    rf"^[ \t]*(tolerance|max_amount)[ \t]*=[ \t]*({THOUSANDS_GROUPED.pattern})[ \t]*(?:#.*)?$", re.MULTILINE
+    r"^[ \t]*([\"']?)(tolerance|max_amount)\1[ \t]*=[ \t]*\+?"  # the key bare or quoted, the value signed or not
+    rf"({THOUSANDS_GROUPED.pattern})[ \t]*(?:#.*)?$",
+    re.MULTILINE,
 )
 
 
@@ -146,7 +148,7 @@ def load_rules(path: str | Path | None) -> Rules:
         raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
     if grouped := _GROUPED_RULE.search(text):
         # max_amount = 25.000 is 25 kr. to TOML: every invoice above it went to manual, unsaid
-        key, value = grouped[1], grouped[2]
+        key, value = grouped[2], grouped[3]
         whole = value.replace(".", "")
         raise InputError(
             path,

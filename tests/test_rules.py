@@ -119,6 +119,9 @@ def test_a_word_that_names_no_paragraph_is_refused(tmp_path, given):
         ("max_amount = 25.000\n", "key 'max_amount'", "'25.000' is 25000 DKK with Danish thousands separators but 25"),
         ("tolerance   =  1.500   # kr.\n", "key 'tolerance'", "expected 1500 for 1500 kr., or 1.5 for 1.5 kr."),
         ('paragraphs = ["107"]\nmax_amount=100.000\n', "key 'max_amount'", "'100.000' is 100000 DKK"),
+        # quoted keys and a signed value are the same rules to TOML (a review)
+        ('"max_amount" = 25.000\n', "key 'max_amount'", "'25.000' is 25000 DKK"),
+        ("'tolerance' = +1.500\n", "key 'tolerance'", "'1.500' is 1500 DKK"),
     ],
 )
 def test_an_amount_written_with_danish_thousands_separators_is_refused(tmp_path, text, where, said):
