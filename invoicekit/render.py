@@ -67,6 +67,14 @@ FORMATS = {
 }
 
 
+def _shown_text(value: object) -> str:
+    """A text cell as a browser shows it, masked: its spaces and line breaks
+    closed up first (the browser closes them up), so that a line break between
+    the pairs of a birth date (``15⏎0587-9898``), which masking reads as two
+    lines, is masked as the one number the page shows (a review)."""
+    return mask_cpr_text(" ".join(str(value).split()))
+
+
 def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_rows: int | None = None) -> str:
     """An HTML table of ``frame``: ``columns`` maps each column shown to its
     Danish heading and its format (``text``, ``int``, ``pct`` …). Anything in
@@ -80,9 +88,9 @@ def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_row
         for col, (_, kind) in columns.items():
             v = row[col]
             if kind == "textnum":
-                cells.append(f'<td class="num">{html.escape(mask_cpr_text(str(v)))}</td>')
+                cells.append(f'<td class="num">{html.escape(_shown_text(v))}</td>')
             elif kind in ("text", "month"):
-                text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else mask_cpr_text(str(v))
+                text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else _shown_text(v)
                 cells.append(f"<td>{html.escape(text)}</td>")
             else:
                 cells.append(f'<td class="num">{html.escape(FORMATS[kind](v))}</td>')

@@ -26,6 +26,16 @@ def test_table_html_escapes_text_and_says_when_rows_are_left_out():
     assert "z" not in out and "Viser 2 af 3 rækker" in out
 
 
+def test_a_text_cell_is_masked_as_the_browser_shows_it():
+    """A browser closes up spaces and line breaks, and masking reads a line break between the pairs
+    of a birth date as two lines: the follow-up's supplier "Bo 15⏎0587-9898" was shown as the full
+    number (an attack on 0.9.17)."""
+    frame = pd.DataFrame({"name": ["Bo 15\n0587-9898", "Bosted 1505\n87-9897", "Hjem  Lind"]})
+    out = table_html(frame, {"name": ("Navn", "text")})
+    assert "<td>Bo 150587-xxxx</td>" in out and "<td>Bosted 150587-xxxx</td>" in out and "<td>Hjem Lind</td>" in out
+    assert "9898" not in out and "9897" not in out
+
+
 def test_figure_html_embeds_a_png_with_its_caption():
     fig = Figure(figsize=(2, 1))
     fig.subplots().plot([0, 1], [0, 1])

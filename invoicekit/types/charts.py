@@ -21,9 +21,12 @@ LABEL_WIDTH, LABEL_LINES = 32, 2
 
 
 def _fitted(text: str) -> str:
-    """``text`` in at most :data:`LABEL_LINES` lines of :data:`LABEL_WIDTH`
-    characters, cut with … where longer."""
-    lines = textwrap.wrap(" ".join(str(text).split()), LABEL_WIDTH) or [""]
+    """``text`` masked and in at most :data:`LABEL_LINES` lines of
+    :data:`LABEL_WIDTH` characters, cut with … where longer. Its spaces and
+    line breaks are closed up first and then it is masked, as it is drawn: a
+    line break between the pairs of a birth date (``15⏎0587-9898``) is not
+    read as a CPR number, and closed up it was one (a review)."""
+    lines = textwrap.wrap(mask_cpr_text(" ".join(str(text).split())), LABEL_WIDTH) or [""]
     if len(lines) > LABEL_LINES:
         lines = [*lines[: LABEL_LINES - 1], lines[LABEL_LINES - 1][: LABEL_WIDTH - 1].rstrip() + "…"]
     return "\n".join(lines)
@@ -31,7 +34,7 @@ def _fitted(text: str) -> str:
 
 def _shown(value: str) -> str:
     """A type as the charts name it: a label's own name may hold what reads as a CPR number."""
-    return _fitted(mask_cpr_text(type_label(value)))
+    return _fitted(type_label(value))
 
 
 def type_figure(table: pd.DataFrame):
@@ -83,10 +86,7 @@ def standardisation_figure(table: pd.DataFrame):
 def supplier_figure(suppliers: pd.DataFrame, top: int = 15):
     """The suppliers with most non-standard invoices, with their score."""
     t = suppliers[suppliers["non_standard"] > 0].head(top).iloc[::-1]  # a supplier with none needs no template
-    names = [
-        _fitted(mask_cpr_text(f"{n} ({c})")) if n else str(c)
-        for n, c in zip(t["supplier_name"], t["supplier_cvr"], strict=True)
-    ]
+    names = [_fitted(f"{n} ({c})") if n else str(c) for n, c in zip(t["supplier_name"], t["supplier_cvr"], strict=True)]
     fig = Figure(figsize=(9, 0.4 * len(t) + 1.6))
     ax = fig.subplots()
     ax.barh(names, t["non_standard"].to_numpy(), color="#c0504d")
