@@ -67,6 +67,19 @@ FORMATS = {
 }
 
 
+class DanishTable:
+    """A table as the reports show it, for a notebook's ``display()``: Danish
+    headings, numbers in Danish formats (``36,7 %``, ``15.391.573,37``), CPR
+    numbers masked (:func:`table_html`). ``frame`` keeps the numbers to
+    compute with; a notebook showed ``0.367`` and ``15391573.37``."""
+
+    def __init__(self, frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_rows: int | None = None) -> None:
+        self.frame, self.columns, self.max_rows = frame, columns, max_rows
+
+    def _repr_html_(self) -> str:
+        return table_html(self.frame, self.columns, self.max_rows)
+
+
 def _shown_text(value: object) -> str:
     """A text cell as a browser shows it, masked: its spaces and line breaks
     closed up first (the browser closes them up), so that a line break between

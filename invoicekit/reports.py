@@ -31,6 +31,7 @@ from invoicekit.followup import FollowUp
 from invoicekit.formats import dk_money, dk_number, dk_percent, dk_rate, dk_value
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.render import (
+    DanishTable,
     figure_html,
     kpis_html,
     page,
@@ -633,3 +634,25 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
     return write_report(
         out, "business-case", document, sheets, extra={"json": ("business-case.json", bc.json() + "\n")}
     )
+
+
+#: the tables of the follow-up, the business case and the fix list a notebook shows, by the name of
+#: the table (``FollowUp.monthly`` …): their columns as the HTML report shows them
+SHOWN = {
+    "monthly": MONTHLY,
+    "reasons": REASONS,
+    "suppliers": SUPPLIERS,
+    "template": TEMPLATE,
+    "paragraphs": _group_columns("paragraph", "Paragraf"),
+    "fixes": FIXES,
+}
+
+
+def danish_table(frame: pd.DataFrame, table: str, max_rows: int | None = None) -> DanishTable:
+    """``frame`` (one of the tables :data:`SHOWN` names, or ``years`` of the
+    business case) as the report shows it, for a notebook's ``display()``."""
+    if table != "years" and table not in SHOWN:
+        raise ValueError(f"unknown table {table!r}; expected one of {', '.join([*SHOWN, 'years'])}")
+    if table == "fixes":
+        frame = _fixes_shown(frame)
+    return DanishTable(frame, YEARS if table == "years" else SHOWN[table], max_rows)

@@ -62,3 +62,29 @@ def test_assumptions_show_a_share_as_a_percentage_and_other_values_as_numbers(wo
     assert rows["automation_rate"][likely].number_format == "0.0%"
     assert rows["hourly_cost"][likely].number_format == "#,##0.00"
     assert all(isinstance(r[likely].value, int | float) for r in rows.values())
+
+
+def test_a_notebook_shows_a_report_table_in_danish_formats_and_keeps_its_numbers():
+    """The notebooks displayed the tables as pandas does: shares as 0.367, amounts as 15391573.37
+    (an analyst's walk-through of 0.9.16)."""
+    import pandas as pd
+    import pytest
+
+    from invoicekit.reports import danish_table
+
+    monthly = pd.DataFrame({"month": ["2019-01"], "invoices": [1234], "posted": [453], "manual": [781],
+                            "automation_rate": [0.36709], "target": [0.5], "note": [""]})  # fmt: skip
+    shown = danish_table(monthly, "monthly")
+    html = shown._repr_html_()
+    assert "<th>Automatiseringsgrad</th>" in html and "36,7 %" in html and "1.234" in html
+    assert shown.frame["automation_rate"].iat[0] == 0.36709  # the numbers stay to compute with
+    from invoicekit.actions import OWNER_LABELS_DA
+    from invoicekit.reports import YEARS
+
+    years = pd.DataFrame({c: [15391573.37] for c in YEARS}).assign(year=[1])
+    assert "15.391.573" in danish_table(years, "years")._repr_html_()
+    fixes = pd.DataFrame({"owner": ["finance"], "action": ["Opret række"], "invoices": [3], "points": [1.25],
+                          "fix_key": ["coding:108"]})  # fmt: skip
+    assert f"<td>{OWNER_LABELS_DA['finance']}</td>" in danish_table(fixes, "fixes")._repr_html_()
+    with pytest.raises(ValueError, match="unknown table 'monthy'; expected one of monthly"):
+        danish_table(monthly, "monthy")
