@@ -954,6 +954,10 @@ _READ_ONCE = frozenset(
 )
 
 
+#: a letter written in UTF-8 (two or three bytes): in Windows-1252 text such pairs are ``Ã¦`` and its like
+_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
 def read_text_csv(path: Path, expected: str, windows_1252: bool = False) -> pd.DataFrame:
     """A CSV the robot wrote (or a truth file), as text cells; one that
     cannot be read (empty, not UTF-8, a quote left open) is the user's to fix:
@@ -966,6 +970,12 @@ def read_text_csv(path: Path, expected: str, windows_1252: bool = False) -> pd.D
     except UnicodeDecodeError:
         if not windows_1252:
             raise InputError(path, None, f"is not UTF-8 text; expected {expected}") from None
+    if _UTF8_LETTER.search(path.read_bytes()):
+        # UTF-8 letters beside a byte that is not UTF-8: read as Windows-1252, every æ became Ã¦, and
+        # the truth's rows no longer matched, unsaid (an attack on 0.9.17)
+        raise InputError(
+            path, None, f"mixes UTF-8 text with bytes that are not UTF-8; expected one encoding ({expected})"
+        )
     try:
         return _read_text_csv(path, expected, "cp1252")
     except UnicodeDecodeError:
