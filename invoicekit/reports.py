@@ -515,7 +515,8 @@ def _uncertainty_sentence(bc: BusinessCase) -> str:
     if not len(bc.simulated) or float(np.ptp(bc.simulated)) == 0:  # nothing varied: nothing to add
         return ""
     p, p50 = h["probability_npv_positive"], h["npv_p50"]
-    share = dk_percent(p, 0 if abs(p - 0.5) >= 0.005 else 1)  # 49,6 % is not "kun 50 %"
+    # 49,6 % is not "kun 50 %", nor 99,6 % "100 %" or 0,4 % "0 %": a decimal where whole percent would say so
+    share = dk_percent(p, 1 if p not in (0.0, 0.5, 1.0) and round(100 * p) in (0, 50, 100) else 0)
     draws = f"{dk_number(bc.config.simulations)} trækninger"
     if (h["npv"] >= 0) != (p50 >= 0):
         only = "kun " if p < 0.5 else ""

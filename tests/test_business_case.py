@@ -341,10 +341,22 @@ def test_the_summary_says_when_the_draws_disagree_with_the_npv_of_the_likely_val
     assert s["npv"] > 0 and s["npv_p50"] > 0
     text = _summary(sure, tmp_path / "sure")
     assert "Men " not in text
+    assert 0.995 <= s["probability_npv_positive"] < 1  # nearly all: said with a decimal, not "100 %"
     assert (
-        f"positiv i {dk_percent(s['probability_npv_positive'], 0)} af 10.000 trækninger "
+        f"positiv i {dk_percent(s['probability_npv_positive'], 1)} af 10.000 trækninger "
         f"(P10 {dk_money(s['npv_p10'])}, P90 {dk_money(s['npv_p90'])})."
     ) in text
+
+
+@pytest.mark.parametrize(("share", "said"), [(0.996, "99,6 %"), (0.004, "0,4 %"), (0.4996, "50,0 %"), (1.0, "100 %"),
+                                             (0.437, "44 %")])  # fmt: skip
+def test_the_summary_never_rounds_a_share_of_draws_to_all_none_or_half(tmp_path, share, said):
+    """0,996 of the draws positive read "positiv i 100 %", 0,004 "kun 0 %" (a review of 0.9.17)."""
+    import dataclasses
+
+    bc = build(load_config(text=default_config_text()))
+    bc = dataclasses.replace(bc, headline={**bc.headline, "probability_npv_positive": share})
+    assert f"positiv i {said} af" in _summary(bc, tmp_path) or f"positiv i kun {said} af" in _summary(bc, tmp_path)
 
 
 def test_the_summary_adds_nothing_when_no_figure_varies(tmp_path):
