@@ -382,7 +382,14 @@ def quoted(value: object) -> str:
     masking of the message afterwards did not read as part of the number."""
     if not isinstance(value, str):  # a number or True stays one to read, as repr shows it
         return mask_cpr_text(repr(value))
-    return repr(mask_cpr_text(value))
+    masked = mask_cpr_text(value)
+    if len(masked) > QUOTED_CHARS:  # a 100,000-character invoice number made a 100 kB error line
+        return repr(masked[:QUOTED_CHARS]) + f"… ({len(value):,} characters)"
+    return repr(masked)
+
+
+#: the most characters of a value an error message quotes
+QUOTED_CHARS = 200
 
 
 #: beside :data:`~invoicekit.vocabulary.CPR_INVISIBLE`, every combining and

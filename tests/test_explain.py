@@ -70,6 +70,16 @@ def test_an_invoice_number_is_found_as_the_robot_compares_numbers(case, asked):
         explain(*case, "--")  # nothing left of it to compare: no number
 
 
+def test_a_very_long_value_is_quoted_cut_in_an_error(case):
+    """A 100,000-character invoice number made a 100 kB error line (an attack on 0.9.17); the cut
+    is made after masking, so no CPR number is half shown."""
+    asked = "0101901234" + "x" * 100_000
+    with pytest.raises(InputError) as err:
+        explain(*case, asked)
+    line = err.value.line()
+    assert len(line) < 400 and "(100,010 characters)" in line and "010190-xxxx" in line
+
+
 def test_an_unknown_invoice_number_is_a_clear_error(case, capsys):
     with pytest.raises(InputError, match="no invoice numbered 'NOPE'"):
         explain(*case, "NOPE")
