@@ -25,11 +25,13 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from invoicekit.cells import safe_text
 from invoicekit.formats import EXCEL_DATE, EXCEL_DECIMAL2, EXCEL_MONTH, EXCEL_PERCENT, excel_text
+from invoicekit.identifiers import mask_cpr_text
 
 #: a column's number format: one for every row, or one per data row (None: Excel's own)
 ColumnFormat = str | Sequence[str | None]
 
 _MONTH_TEXT = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
 _TABLE_STYLE = "TableStyleMedium2"
 
 
@@ -189,5 +191,13 @@ def _cell(v: object, mask: bool = True, month: bool = False) -> object:
             return dt.datetime(int(m[1]), int(m[2]), 1)
         # a leading tab or carriage return is kept as the ' says; other control characters a workbook cannot hold
         # (taken out first: masking then reads the text as the cell shows it)
-        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", v), mask, csv=False)
+        text = ILLEGAL_CHARACTERS_RE.sub("", v)
+        if mask and ("\n" in text or "\r" in text):
+            # a cell without wrapped text shows its line breaks as nothing: "15⏎0587-9898", which masking
+            # reads as two lines, showed as the full number (an attack on 0.9.17); such a cell is written
+            # on one line, its line breaks spaces, and masked so
+            joined = _LINE_BREAKS.sub("", text)
+            if mask_cpr_text(joined) != joined:
+                text = _LINE_BREAKS.sub(" ", text)
+        return safe_text(text, mask, csv=False)
     return v

@@ -95,3 +95,15 @@ def test_true_and_false_are_written_ja_and_nej(tmp_path):
     )
     ws = load_workbook(write_workbook(tmp_path / "b.xlsx", {"Ark": df}))["Ark"]
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [["ja", "ja", "ja"], ["nej", "nej", None]]
+
+
+def test_a_cpr_number_split_by_a_line_break_is_masked_as_the_cell_shows_it(tmp_path):
+    """A cell without wrapped text shows its line breaks as nothing: "Bo 15⏎0587-9898", which masking
+    reads as two lines, showed as the full number in the follow-up's workbook (an attack on 0.9.17).
+    A line break that splits no number stays."""
+    path = write_workbook(
+        tmp_path / "w.xlsx",
+        {"Ark": pd.DataFrame({"name": ["Bo 15\n0587-9898", "Bosted 1505\r\n87-9897", "Linje 1\nLinje 2 2019"]})},
+    )
+    cells = [r[0] for r in load_workbook(path)["Ark"].iter_rows(min_row=2, values_only=True)]
+    assert cells == ["Bo 150587-xxxx", "Bosted 150587-xxxx", "Linje 1\nLinje 2 2019"]
