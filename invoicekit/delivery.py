@@ -281,7 +281,7 @@ def _runs_delivered_to(journal: Path, out_dir: Path) -> list[tuple[int, bool]]:
     if not journal.exists():
         return []
     try:
-        conn = sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(f"{Path(journal).absolute().as_uri()}?mode=ro", uri=True, timeout=30)
         try:
             have = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
             if "out_dir" not in have:
@@ -363,7 +363,7 @@ def _run_row(journal: Path, run_id: int | None, staging: Path):
         return "unknown" if run_id is not None else None
     path = str(staging.resolve())
     try:
-        conn = sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(f"{Path(journal).absolute().as_uri()}?mode=ro", uri=True, timeout=30)
         try:
             have = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
             if "staging_dir" not in have:

@@ -321,7 +321,9 @@ class Journal:
             )
         try:
             if readonly:
-                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, timeout=30)
+                self.conn = sqlite3.connect(
+                    f"{self.path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30
+                )  # quoted: a # or ? in the name is no query
             else:
                 # isolation_level=None: we issue BEGIN/COMMIT ourselves
                 self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)

@@ -41,7 +41,9 @@ from invoicekit.cells import cpr_cells
 from invoicekit.columns import payment_columns
 from invoicekit.decide import Decisions, decide
 from invoicekit.delivery import (
+    LOCK,
     MANIFEST,
+    STAGING_PREFIX,
     FolderLock,
     cleaned_on_failure,
     crash_point,
@@ -339,6 +341,13 @@ def run(
             # before the output folder is prepared: it may be the journal's own folder, which a mistyped path
             # must not find made (the journal itself is started once the folder is known to take the run)
             refuse_new_journal(Path(new_journal))
+            made = Path(new_journal).absolute()
+            if made.parent == out_dir.absolute() and (
+                made.name in (*OUTPUT_FILES, MANIFEST, LOCK) or made.name.startswith(STAGING_PREFIX)
+            ):
+                # the run's own file would be written over the journal (a review found the payment file
+                # in the journal's place, the run's history gone, and exit 0)
+                raise InputError(made, "--new-journal", "is a file this run writes into --out; expected another path")
         if j is not None and not dry_run:
             delivered = _deliver_pending(j, say)
         input_files = [*paths.values(), *([journal_path] if journal_path is not None else [])]

@@ -594,6 +594,20 @@ def test_new_journal_in_a_folder_the_run_would_make_is_refused_before_anything_i
     assert code == 2
     one_line(robot.capsys.readouterr().err, "journal.sqlite", "its folder does not exist")
     assert not (robot.tmp / "onew").exists()
+    # nor may it be one of the files the run writes there: the payment file took the journal's place,
+    # with exit 0 (a review of 0.9.17)
+    (robot.tmp / "o3").mkdir()
+    for name in ("opus_postings.csv", "run.json", ".invoicekit.lock"):
+        assert main([*robot.argv(invoices, "o3", journal=False), "--new-journal", str(robot.tmp / "o3" / name)]) == 2
+        assert "is a file this run writes into --out" in robot.capsys.readouterr().err
+    assert not (robot.tmp / "o3" / "opus_postings.csv").exists()
+    # a journal named with # or ? is read as named, not as the file before it (a review)
+    hashed = robot.tmp / "hj#2.sqlite"
+    assert main([*robot.argv(invoices, "o4", journal=False), "--new-journal", str(hashed)]) == 0
+    (robot.tmp / "hj").write_bytes(b"")
+    assert main([*robot.argv(invoices, "o5", journal=False), "--journal", str(hashed), "--dry-run"]) == 0
+    assert "DUPLICATE_INVOICE" in (robot.tmp / "o5" / "decisions.csv").read_text(encoding="utf-8")
+    robot.capsys.readouterr()
     # a journal that exists is refused before the folder is made too
     robot.journal.write_bytes(b"")
     assert main([*robot.argv(invoices, "o2", journal=False), "--new-journal", str(robot.journal)]) == 2
