@@ -958,6 +958,15 @@ _READ_ONCE = frozenset(
 _UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 
 
+def _mostly_utf8(raw: bytes) -> bool:
+    """Whether more of the bytes above ASCII are UTF-8 letters than not: a UTF-8 file with a stray
+    byte. In Windows-1252 text a letter and a quote or dash may make such a pair by chance
+    (``Æ”``), among many bytes that make none (a review of the first version refused such files)."""
+    letters = _UTF8_LETTER.findall(raw)
+    high = sum(raw.count(bytes([b])) for b in range(0x80, 0x100))
+    return len(letters) > high - sum(len(x) for x in letters)
+
+
 def read_text_csv(path: Path, expected: str, windows_1252: bool = False) -> pd.DataFrame:
     """A CSV the robot wrote (or a truth file), as text cells; one that
     cannot be read (empty, not UTF-8, a quote left open) is the user's to fix:
@@ -970,7 +979,7 @@ def read_text_csv(path: Path, expected: str, windows_1252: bool = False) -> pd.D
     except UnicodeDecodeError:
         if not windows_1252:
             raise InputError(path, None, f"is not UTF-8 text; expected {expected}") from None
-    if _UTF8_LETTER.search(path.read_bytes()):
+    if _mostly_utf8(path.read_bytes()):
         # UTF-8 letters beside a byte that is not UTF-8: read as Windows-1252, every æ became Ã¦, and
         # the truth's rows no longer matched, unsaid (an attack on 0.9.17)
         raise InputError(

@@ -709,10 +709,18 @@ def test_a_truth_in_neither_encoding_and_a_decisions_file_not_in_utf8_are_refuse
     assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 2
     one_line(capsys.readouterr().err, "facit.csv", "is neither UTF-8 nor Windows-1252 text")
     # UTF-8 with one byte that is not: read as Windows-1252, every æ became Ã¦ (an attack on 0.9.17)
-    mixed = _truth_of(decisions, ["F-1"]).assign(note="særlig").to_csv(index=False).encode("utf-8")
+    mixed = _truth_of(decisions, ["F-1"]).assign(note="særlig ærø").to_csv(index=False).encode("utf-8")
     truth.write_bytes(mixed + "søren\n".encode("cp1252"))
     assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 2
     one_line(capsys.readouterr().err, "facit.csv", "mixes UTF-8 text with bytes that are not UTF-8")
+    # Windows-1252 text where a letter and a quote make a UTF-8 pair by chance is read (a review)
+    for note in ("Bosted “TRÆ” i Kolding", "Hun sagde “nu må…” til Søren"):
+        truth.write_bytes(_truth_of(decisions, ["F-1"]).assign(note=note).to_csv(index=False).encode("cp1252"))
+        assert (
+            main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 0
+        )
+        assert read_truth_file(truth)["note"].tolist() == [note]
+    capsys.readouterr()
     # the robot's own files are UTF-8: one that is not is not read as anything else
     decisions.write_bytes(decisions.read_bytes().replace(b"F-1", b"F-\xe6"))
     assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 2
