@@ -140,7 +140,8 @@ def _supplier_label(cvr: str, name: str) -> str:
     name = mask_cpr_text(" ".join(name.split()))  # spaces closed up first: masking then reads what is shown
     if len(name) > NAME_CHARS:
         name = name[: NAME_CHARS - 1].rstrip() + "…"
-    return f"{name} ({cvr})" if name else cvr
+    label = f"{name} ({cvr})" if name else cvr
+    return label.replace("$", r"\$")  # no mathtext: "15$0$5" is drawn as 1505 (a review)
 
 
 # ---------------------------------------------------------------- business case

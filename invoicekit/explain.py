@@ -155,7 +155,7 @@ class Explanation:
         ax.set_xlabel("bevillinger tilbage")
         reason = self.invoice["reason"]
         result = "bogført" if self.invoice["status"] == POSTED else f"manuel: {LABELS_DA.get(reason, reason)}"
-        ax.set_title(f"Faktura {self.invoice['invoice_id']}: {result}")
+        ax.set_title(f"Faktura {self.invoice['invoice_id']}: {result}".replace("$", r"\$"))  # no mathtext
         ax.set_xlim(0, max(1, int(f["grants"].max())) + 1)
         return fig
 

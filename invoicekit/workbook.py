@@ -32,6 +32,7 @@ ColumnFormat = str | Sequence[str | None]
 
 _MONTH_TEXT = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 _LINE_BREAKS = re.compile(r"[\r\n]+")
+_EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _TABLE_STYLE = "TableStyleMedium2"
 
 
@@ -199,5 +200,7 @@ def _cell(v: object, mask: bool = True, month: bool = False) -> object:
             joined = _LINE_BREAKS.sub("", text)
             if mask_cpr_text(joined) != joined:
                 text = _LINE_BREAKS.sub(" ", text)
-        return safe_text(text, mask, csv=False)
+        # Excel reads _xHHHH_ as the character HHHH ("Bo _x0031_50587-9898" showed a full CPR number that
+        # masking did not read): its _ is escaped so, and the text is shown as written (a review)
+        return _EXCEL_ESCAPE.sub(r"_x005F_\1", safe_text(text, mask, csv=False))
     return v

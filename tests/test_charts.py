@@ -102,6 +102,9 @@ def test_template_figure_names_a_supplier_by_name_masked_and_cut_and_keeps_its_l
     assert "Bostedet Lind (29345716)" in texts
     cut = {t for t in texts if t.endswith("(10150817)")}
     assert cut == {f"{'Beskæftigelsestilbuddet Overgaarden Nord ApS'[: charts.NAME_CHARS - 1]}… (10150817)"}
+    # no mathtext: "1505$8$7-9898" is drawn as 150587-9898 (a review of 0.9.17)
+    dollars = charts.template_figure(candidates.assign(supplier_name=["Bo 1505$8$7-9898", "b", "c"]))
+    assert {t for t in _drawn_texts(dollars) if t.endswith("(29345716)")} == {r"Bo 1505\$8\$7-9898 (29345716)"}
     masked = {t for t in texts if t.endswith("(12345674)")}
     assert masked == {"Hjem 010190-xxxx (12345674)"}
     canvas = FigureCanvasAgg(fig)

@@ -107,3 +107,12 @@ def test_a_cpr_number_split_by_a_line_break_is_masked_as_the_cell_shows_it(tmp_p
     )
     cells = [r[0] for r in load_workbook(path)["Ark"].iter_rows(min_row=2, values_only=True)]
     assert cells == ["Bo 150587-xxxx", "Bosted 150587-xxxx", "Linje 1\nLinje 2 2019"]
+
+
+def test_an_excel_escape_in_a_text_is_shown_as_written_not_as_the_character_it_names(tmp_path):
+    """Excel reads _x0031_ as "1": "Bo _x0031_50587-9898" showed a full CPR number masking did not
+    read (a review of 0.9.17). calamine reads a workbook as Excel shows it."""
+    text = "Bo _x0031_50587-9898"
+    path = write_workbook(tmp_path / "w.xlsx", {"Ark": pd.DataFrame({"name": [text, "a_b"]})})
+    shown = pd.read_excel(path, sheet_name="Ark", engine="calamine")["name"].tolist()
+    assert shown == [text, "a_b"]
