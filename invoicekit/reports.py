@@ -516,7 +516,10 @@ def _uncertainty_sentence(bc: BusinessCase) -> str:
         return ""
     p, p50 = h["probability_npv_positive"], h["npv_p50"]
     # 49,6 % is not "kun 50 %", nor 99,6 % "100 %" or 0,4 % "0 %": a decimal where whole percent would say so
-    share = dk_percent(p, 1 if p not in (0.0, 0.5, 1.0) and round(100 * p) in (0, 50, 100) else 0)
+    decimals = 0
+    while p not in (0.0, 0.5, 1.0) and decimals < 4 and round(100 * p, decimals) in (0, 50, 100):
+        decimals += 1  # 0,9996 is "99,96 %", never "100,0 %"
+    share = dk_percent(p, decimals)
     draws = f"{dk_number(bc.config.simulations)} trækninger"
     if (h["npv"] >= 0) != (p50 >= 0):
         only = "kun " if p < 0.5 else ""

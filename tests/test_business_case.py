@@ -348,7 +348,7 @@ def test_the_summary_says_when_the_draws_disagree_with_the_npv_of_the_likely_val
     ) in text
 
 
-@pytest.mark.parametrize(("share", "said"), [(0.996, "99,6 %"), (0.004, "0,4 %"), (0.4996, "50,0 %"), (1.0, "100 %"),
+@pytest.mark.parametrize(("share", "said"), [(0.996, "99,6 %"), (0.004, "0,4 %"), (0.4996, "49,96 %"), (1.0, "100 %"), (0.9996, "99,96 %"), (0.0001, "0,01 %"),
                                              (0.437, "44 %")])  # fmt: skip
 def test_the_summary_never_rounds_a_share_of_draws_to_all_none_or_half(tmp_path, share, said):
     """0,996 of the draws positive read "positiv i 100 %", 0,004 "kun 0 %" (a review of 0.9.17)."""
