@@ -381,7 +381,8 @@ def quoted(value: object) -> str:
     inside a CPR number became ``\\xad``, ``\\u200b`` or ``\\n``, which the
     masking of the message afterwards did not read as part of the number."""
     if not isinstance(value, str):  # a number or True stays one to read, as repr shows it
-        return mask_cpr_text(repr(value))
+        shown = mask_cpr_text(repr(value))  # a list of 30,000 CVR numbers is cut too (a review)
+        return shown if len(shown) <= QUOTED_CHARS else shown[:QUOTED_CHARS] + f"… ({len(shown):,} characters)"
     masked = mask_cpr_text(value)
     if len(masked) > QUOTED_CHARS:  # a 100,000-character invoice number made a 100 kB error line
         return repr(masked[:QUOTED_CHARS]) + f"… ({len(value):,} characters)"

@@ -144,3 +144,11 @@ def test_an_amount_written_with_danish_thousands_separators_is_refused(tmp_path,
 )
 def test_an_amount_with_a_decimal_point_is_read_as_written(tmp_path, text, key, value):
     assert getattr(load_rules(write(tmp_path, text)), key) == value
+
+
+def test_a_long_refused_value_is_quoted_cut(tmp_path):
+    """A list of 30,000 CVR numbers with one bad made a 360 kB error line (a review of 0.9.17)."""
+    text = "excluded_suppliers = [" + ", ".join(['"12345678"'] * 30_000) + ", true]\n"
+    with pytest.raises(InputError) as err:
+        load_rules(write(tmp_path, text))
+    assert len(err.value.line()) < 500 and "characters)" in err.value.line()
