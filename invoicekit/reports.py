@@ -649,6 +649,7 @@ SHOWN = {
     "template": TEMPLATE,
     "paragraphs": _group_columns("paragraph", "Paragraf"),
     "fixes": FIXES,
+    "wrong": WRONG,
 }
 
 
