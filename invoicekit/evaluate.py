@@ -963,7 +963,7 @@ def _mostly_utf8(raw: bytes) -> bool:
     byte. In Windows-1252 text a letter and a quote or dash may make such a pair by chance
     (``Æ”``), among many bytes that make none (a review of the first version refused such files)."""
     letters = _UTF8_LETTER.findall(raw)
-    high = sum(raw.count(bytes([b])) for b in range(0x80, 0x100))
+    high = int(np.count_nonzero(np.frombuffer(raw, dtype=np.uint8) >= 0x80))
     return len(letters) > high - sum(len(x) for x in letters)
 
 

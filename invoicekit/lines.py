@@ -236,13 +236,7 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
     if messages:
         # the mismatch may name many citizens or a long line number: cut as every message is
         # and, as checks 1-8 say it, that the document is a credit note
-        also = [
-            msg.also_said_of(k, bool(ok), float(a))
-            for k, ok, a in zip(
-                *(inv[name].to_numpy(dtype=object)[mismatch] for name in ("document_type", "amount_ok", "amount")),
-                strict=True,
-            )
-        ]
+        also = msg.also_said_of(*(inv[name].to_numpy()[mismatch] for name in ("document_type", "amount_ok", "amount")))
         message[mismatch] = [
             msg.cut(msg.LINES_MISMATCH.format(what=w) + a) for w, a in zip(plan.mismatch[mismatch], also, strict=True)
         ]

@@ -369,14 +369,25 @@ ALSO_NO_CVR = " Leverandørens CVR-nummer mangler også."
 ALSO_INVALID_CVR = " Leverandørens CVR-nummer er heller ikke gyldigt."
 
 
-def also_said_of(kind: str, amount_ok: bool, amount: float) -> str:
-    """What :func:`also_said` says of one document's kind (``invoice``,
-    ``credit_note``, ``other``) and amount: as the lines' ``LINES_MISMATCH``
-    (check 3) says it (lines attach only to an invoice with a valid supplier
-    CVR, so there is no CVR to speak of)."""
-    if kind == "credit_note" or (kind == "invoice" and amount_ok and amount <= 0):
-        return ALSO_CREDIT_NOTE
-    return ALSO_NOT_AN_INVOICE if kind == "other" else ""
+def _credit_like(kind: np.ndarray, amount_ok: object, amount: object) -> np.ndarray:
+    """Whether each document is what check 9 sends to manual as a credit note: one by its type, or an
+    invoice whose amount, read, is zero or less (an amount not read is check 8's)."""
+    return (kind == "credit_note") | (
+        (kind == "invoice") & np.asarray(amount_ok, dtype=bool) & (np.asarray(amount) <= 0)
+    )
+
+
+def also_said_of(kind: object, amount_ok: object, amount: object) -> list[str]:
+    """What :func:`also_said` says of documents' kinds (``invoice``,
+    ``credit_note``, ``other``) and amounts, one text each: as the lines'
+    ``LINES_MISMATCH`` (check 3) says it (lines attach only to an invoice with
+    a valid supplier CVR, so there is no CVR to speak of)."""
+    kind = np.asarray(kind, dtype=object)
+    credit = _credit_like(kind, amount_ok, amount)
+    return [
+        ALSO_CREDIT_NOTE if c else ALSO_NOT_AN_INVOICE if k == "other" else ""
+        for k, c in zip(kind, credit, strict=True)
+    ]
 
 
 def also_said(f: Facts, code: str) -> pa.Array | None:
@@ -390,8 +401,7 @@ def also_said(f: Facts, code: str) -> pa.Array | None:
     if code not in _BEFORE_CREDIT_NOTE:
         return None
     kind = np.asarray(f["document_type"], dtype=object)
-    amount_ok = np.asarray(f["amount_ok"], dtype=bool)
-    credit = (kind == "credit_note") | ((kind == "invoice") & amount_ok & (np.asarray(f["amount"]) <= 0))
+    credit = _credit_like(kind, f["amount_ok"], f["amount"])
     parts = []
     if code in _BEFORE_CVR:  # check 5 is the supplier's CVR number
         invalid = ~np.asarray(f["cvr_valid"], dtype=bool)

@@ -190,8 +190,8 @@ def _rule_set_da(row: pd.Series) -> str:
             continue
         label = TUNING_COLUMNS_DA[key][0].removesuffix(" (kr.)")
         value = row[key]
-        money = f"{dk_number(float(value), 2).removesuffix(',00')} kr." if key not in LIST_KEYS else ""
-        parts.append(f"{label} {(str(value) or 'ingen') if key in LIST_KEYS else money}")
+        shown = (str(value) or "ingen") if key in LIST_KEYS else f"{dk_number(float(value), 2).removesuffix(',00')} kr."
+        parts.append(f"{label} {shown}")
     return "; ".join(parts) or str(row["rule_set"])
 
 
