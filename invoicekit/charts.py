@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from invoicekit.case_parameters import PARAMS
 from invoicekit.formats import dk_number, dk_percent, dk_points, dk_rate, dk_tick, dk_value, telling_decimals
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import mask_as_shown
 
 # ---------------------------------------------------------------- follow-up
 
@@ -137,11 +137,17 @@ NAME_CHARS = 32
 def _supplier_label(cvr: str, name: str) -> str:
     """ "Bostedet Lind (29345716)": the name, masked and cut to
     :data:`NAME_CHARS`, then the CVR number; the number alone when unnamed."""
-    name = mask_cpr_text(" ".join(name.split()))  # spaces closed up first: masking then reads what is shown
+    name = mask_as_shown(name)
     if len(name) > NAME_CHARS:
         name = name[: NAME_CHARS - 1].rstrip() + "…"
-    label = f"{name} ({cvr})" if name else cvr
-    return label.replace("$", r"\$")  # no mathtext: "15$0$5" is drawn as 1505 (a review)
+    return drawn_as_written(f"{name} ({cvr})" if name else cvr)
+
+
+def drawn_as_written(text: str) -> str:
+    """``text`` as matplotlib draws it letter for letter: a ``$`` is no start of
+    mathtext (``1505$8$7-9898`` was drawn 150587-9898, a number masking did
+    not read)."""
+    return text.replace("$", r"\$")
 
 
 # ---------------------------------------------------------------- business case

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from invoicekit.charts import drawn_as_written
 from invoicekit.decide import decide
 from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
@@ -155,7 +156,7 @@ class Explanation:
         ax.set_xlabel("bevillinger tilbage")
         reason = self.invoice["reason"]
         result = "bogført" if self.invoice["status"] == POSTED else f"manuel: {LABELS_DA.get(reason, reason)}"
-        ax.set_title(f"Faktura {self.invoice['invoice_id']}: {result}".replace("$", r"\$"))  # no mathtext
+        ax.set_title(drawn_as_written(f"Faktura {self.invoice['invoice_id']}: {result}"))
         ax.set_xlim(0, max(1, int(f["grants"].max())) + 1)
         return fig
 

@@ -375,6 +375,14 @@ def mask_cpr_text(text: str) -> str:
     return CPR_APART.sub(lambda m: masked(re.sub("[^0-9]", "", m[1]), m[2]) or m[0], text)
 
 
+def mask_as_shown(text: object) -> str:
+    """``text`` with its spaces and line breaks closed up, then masked: as a
+    browser, a wrapped chart label or a cell on one line shows it. Masking
+    reads a line break between the pairs of a birth date (``15⏎0587-9898``)
+    as two lines; shown closed up, it is one number."""
+    return mask_cpr_text(" ".join(str(text).split()))
+
+
 def quoted(value: object) -> str:
     """A value as an error message quotes it (``repr``), masked first: quoted
     as ``repr`` writes it, a soft hyphen, a zero-width space or a line break

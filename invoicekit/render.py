@@ -21,7 +21,7 @@ import pandas as pd
 
 from invoicekit.errors import InputError, OutputError, make_folder
 from invoicekit.formats import EXCEL_FORMATS, dk_number, dk_percent
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import mask_as_shown
 from invoicekit.version import __version__
 from invoicekit.workbook import write_workbook
 
@@ -80,14 +80,6 @@ class DanishTable:
         return table_html(self.frame, self.columns, self.max_rows)
 
 
-def _shown_text(value: object) -> str:
-    """A text cell as a browser shows it, masked: its spaces and line breaks
-    closed up first (the browser closes them up), so that a line break between
-    the pairs of a birth date (``15⏎0587-9898``), which masking reads as two
-    lines, is masked as the one number the page shows (a review)."""
-    return mask_cpr_text(" ".join(str(value).split()))
-
-
 def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_rows: int | None = None) -> str:
     """An HTML table of ``frame``: ``columns`` maps each column shown to its
     Danish heading and its format (``text``, ``int``, ``pct`` …). Anything in
@@ -101,9 +93,9 @@ def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_row
         for col, (_, kind) in columns.items():
             v = row[col]
             if kind == "textnum":
-                cells.append(f'<td class="num">{html.escape(_shown_text(v))}</td>')
+                cells.append(f'<td class="num">{html.escape(mask_as_shown(v))}</td>')
             elif kind in ("text", "month"):
-                text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else _shown_text(v)
+                text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else mask_as_shown(v)
                 cells.append(f"<td>{html.escape(text)}</td>")
             else:
                 cells.append(f'<td class="num">{html.escape(FORMATS[kind](v))}</td>')

@@ -11,8 +11,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
+from invoicekit.charts import drawn_as_written
 from invoicekit.formats import dk_number, dk_tick
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import mask_as_shown
 from invoicekit.types.kinds import TYPES, type_label
 
 #: the widest line and the most lines of a label beside a chart's bars: a group named by its words
@@ -26,10 +27,10 @@ def _fitted(text: str) -> str:
     line breaks are closed up first and then it is masked, as it is drawn: a
     line break between the pairs of a birth date (``15⏎0587-9898``) is not
     read as a CPR number, and closed up it was one (a review)."""
-    lines = textwrap.wrap(mask_cpr_text(" ".join(str(text).split())), LABEL_WIDTH) or [""]
+    lines = textwrap.wrap(mask_as_shown(text), LABEL_WIDTH) or [""]
     if len(lines) > LABEL_LINES:
         lines = [*lines[: LABEL_LINES - 1], lines[LABEL_LINES - 1][: LABEL_WIDTH - 1].rstrip() + "…"]
-    return "\n".join(lines).replace("$", r"\$")  # no mathtext: "15$0$5" is drawn as 1505 (a review)
+    return drawn_as_written("\n".join(lines))
 
 
 def _shown(value: str) -> str:
