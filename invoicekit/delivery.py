@@ -40,6 +40,12 @@ LOCK = ".invoicekit.lock"
 STAGING_PREFIX = ".invoicekit-staging-"
 
 
+def read_only(path: str | Path, **kwargs: object) -> sqlite3.Connection:
+    """A read-only SQLite connection to the file ``path``: its name quoted as
+    a URI, so a ``#`` or ``?`` in it is no query (``j#2.sqlite`` opened ``j``)."""
+    return sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True, timeout=30, **kwargs)
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -281,7 +287,7 @@ def _runs_delivered_to(journal: Path, out_dir: Path) -> list[tuple[int, bool]]:
     if not journal.exists():
         return []
     try:
-        conn = sqlite3.connect(f"{Path(journal).absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+        conn = read_only(journal)
         try:
             have = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
             if "out_dir" not in have:
@@ -363,7 +369,7 @@ def _run_row(journal: Path, run_id: int | None, staging: Path):
         return "unknown" if run_id is not None else None
     path = str(staging.resolve())
     try:
-        conn = sqlite3.connect(f"{Path(journal).absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+        conn = read_only(journal)
         try:
             have = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
             if "staging_dir" not in have:

@@ -82,6 +82,7 @@ import pyarrow.parquet as pq
 
 from invoicekit.cells import mask_arrow
 from invoicekit.columns import DECISION_COLUMNS
+from invoicekit.delivery import read_only
 from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import History, history_tables
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
@@ -275,8 +276,7 @@ def _holds_no_run(path: Path) -> bool:
     leaves. Read only; any doubt (another program's file, a damaged one) is
     False."""
     try:
-        # as a URI, quoted: a # or ? in the name is no part of a query
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+        conn = read_only(path)
     except sqlite3.DatabaseError:
         return False
     try:
@@ -321,9 +321,7 @@ class Journal:
             )
         try:
             if readonly:
-                self.conn = sqlite3.connect(
-                    f"{self.path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30
-                )  # quoted: a # or ? in the name is no query
+                self.conn = read_only(self.path, isolation_level=None)
             else:
                 # isolation_level=None: we issue BEGIN/COMMIT ourselves
                 self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
