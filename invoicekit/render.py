@@ -71,7 +71,9 @@ class DanishTable:
     """A table as the reports show it, for a notebook's ``display()``: Danish
     headings, numbers in Danish formats (``36,7 %``, ``15.391.573,37``), CPR
     numbers masked (:func:`table_html`). ``frame`` keeps the numbers to
-    compute with; a notebook showed ``0.367`` and ``15391573.37``."""
+    compute with; a notebook showed ``0.367`` and ``15391573.37``. Its plain
+    text (a terminal, a notebook's text/plain output) is the same table as
+    text, not an object's memory address, which could read as a CPR number."""
 
     def __init__(self, frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_rows: int | None = None) -> None:
         self.frame, self.columns, self.max_rows = frame, columns, max_rows
@@ -79,31 +81,69 @@ class DanishTable:
     def _repr_html_(self) -> str:
         return table_html(self.frame, self.columns, self.max_rows)
 
+    def __repr__(self) -> str:
+        return table_text(self.frame, self.columns, self.max_rows)
+
+
+def _shown_cells(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_rows: int | None) -> list[list[str]]:
+    """Each shown row's cells as text: CPR numbers masked in text cells, numbers in Danish formats."""
+    shown = frame if max_rows is None else frame.head(max_rows)
+    rows = []
+    for _, row in shown.iterrows():
+        cells = []
+        for col, (_, kind) in columns.items():
+            v = row[col]
+            if kind == "textnum":
+                cells.append(mask_as_shown(v))
+            elif kind in ("text", "month"):
+                cells.append("" if v is None or (isinstance(v, float) and math.isnan(v)) else mask_as_shown(v))
+            else:
+                cells.append(FORMATS[kind](v))
+        rows.append(cells)
+    return rows
+
+
+def _more_rows(frame: pd.DataFrame, max_rows: int | None) -> str:
+    if max_rows is not None and len(frame) > max_rows:
+        return f"Viser {max_rows} af {len(frame)} rækker; alle står i regnearket."
+    return ""
+
 
 def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_rows: int | None = None) -> str:
     """An HTML table of ``frame``: ``columns`` maps each column shown to its
     Danish heading and its format (``text``, ``int``, ``pct`` …). Anything in
     a text cell that reads as a CPR number is masked, as the workbooks mask it
     (a grant id from Sensum may be one)."""
-    shown = frame if max_rows is None else frame.head(max_rows)
     head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in columns.values())
+    kinds = [kind for _, kind in columns.values()]
     body = []
-    for _, row in shown.iterrows():
-        cells = []
-        for col, (_, kind) in columns.items():
-            v = row[col]
-            if kind == "textnum":
-                cells.append(f'<td class="num">{html.escape(mask_as_shown(v))}</td>')
-            elif kind in ("text", "month"):
-                text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else mask_as_shown(v)
-                cells.append(f"<td>{html.escape(text)}</td>")
-            else:
-                cells.append(f'<td class="num">{html.escape(FORMATS[kind](v))}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    more = ""
-    if max_rows is not None and len(frame) > max_rows:
-        more = f'<p class="meta">Viser {max_rows} af {len(frame)} rækker; alle står i regnearket.</p>'
+    for cells in _shown_cells(frame, columns, max_rows):
+        tds = (
+            f"<td>{html.escape(c)}</td>" if kind in ("text", "month") else f'<td class="num">{html.escape(c)}</td>'
+            for c, kind in zip(cells, kinds, strict=True)
+        )
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    more = _more_rows(frame, max_rows)
+    more = f'<p class="meta">{more}</p>' if more else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def table_text(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_rows: int | None = None) -> str:
+    """The same table as :func:`table_html` as plain text, columns aligned:
+    text to the left, numbers to the right."""
+    labels = [label for label, _ in columns.values()]
+    kinds = [kind for _, kind in columns.values()]
+    rows = [[" ".join(c.split()) for c in cells] for cells in _shown_cells(frame, columns, max_rows)]
+    widths = [max([len(label)] + [len(r[i]) for r in rows]) for i, label in enumerate(labels)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if kind in ("text", "month") else c.rjust(w)
+            for c, w, kind in zip(cells, widths, kinds, strict=True)
+        ).rstrip()
+
+    more = _more_rows(frame, max_rows)
+    return "\n".join([line(labels)] + [line(r) for r in rows] + ([more] if more else []))
 
 
 def figure_html(fig: Figure, caption: str) -> str:

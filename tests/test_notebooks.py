@@ -139,6 +139,9 @@ def test_notebook_runs_clean_from_another_working_folder(path, data, tmp_path):
     assert images, f"{path.name} drew no chart"
     texts = "\n".join(_text(o) for o in outputs)
     assert CPR_RE.findall(texts) == [], f"{path.name} shows a full CPR number"
+    # an object's memory address shown as text (0x7f4539151210) holds ten digits that read as a CPR number one
+    # run in some hundred; what a notebook displays shows itself as text
+    assert re.findall(r"object at 0x|at 0x[0-9a-f]{6,}", texts) == [], f"{path.name} shows an object's address"
     # nothing written but into the data folder: not in the working folder, not in the checkout
     assert set(tmp_path.rglob("*")) == {tmp_path / "a", tmp_path / "a" / "working", elsewhere}
     assert _files(ROOT) == checkout

@@ -88,3 +88,27 @@ def test_a_notebook_shows_a_report_table_in_danish_formats_and_keeps_its_numbers
     assert f"<td>{OWNER_LABELS_DA['finance']}</td>" in danish_table(fixes, "fixes")._repr_html_()
     with pytest.raises(ValueError, match="unknown table 'monthy'; expected one of monthly"):
         danish_table(monthly, "monthy")
+
+
+def test_a_report_tables_plain_text_is_the_table_not_a_memory_address():
+    """A notebook's text/plain output of a table was ``<invoicekit.render.DanishTable at 0x7f4539151210>``:
+    ten digits of the address read as a CPR number, and the notebook check failed one run in some hundred."""
+    import re
+
+    import pandas as pd
+
+    from invoicekit.reports import danish_table
+
+    template = pd.DataFrame({"supplier_cvr": ["12345678", "87654321"], "supplier_name": ["Solhøj 010190-1234", "Bo"],
+                             "invoices": [1234, 5], "automation_rate": [0.36709, 1.0], "template_invoices": [3, 0],
+                             "template_points": [1.25, 0.0], "template_reason": ["Periode\nmangler", ""]})  # fmt: skip
+    text = repr(danish_table(template, "template", max_rows=1))
+    assert not re.search(r"0x[0-9a-f]+|object at", text)
+    lines = text.splitlines()
+    assert lines[0].split("  ")[0] == "Leverandør (CVR)" and "Automatiseringsgrad" in lines[0]
+    assert lines[1].startswith("12345678          Solhøj 010190-xxxx")  # masked as the HTML masks it
+    assert "1.234" in lines[1] and "36,7 %" in lines[1] and lines[1].endswith("Periode mangler")  # one line a row
+    assert lines[2] == "Viser 1 af 2 rækker; alle står i regnearket."
+    assert len(lines) == 3
+    # the numbers stand right-aligned under their heading, the text left-aligned
+    assert lines[0].index("Fakturaer") + len("Fakturaer") == lines[1].index("1.234") + len("1.234")
