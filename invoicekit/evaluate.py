@@ -39,7 +39,7 @@ from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
-from invoicekit.readers import ends_in_dos_end, excel_separator, read_raw, sniff_separator
+from invoicekit.readers import ends_in_dos_end, excel_separator, read_raw, sniff_separator, utf16_or_binary
 from invoicekit.reasons import DUPLICATE_INVOICE, LABELS_DA, MANUAL, POSTED
 from invoicekit.vocabulary import CPR_MASK, FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, names_something, run_month
 
@@ -974,6 +974,13 @@ def read_text_csv(path: Path, expected: str, windows_1252: bool = False) -> pd.D
     ``windows_1252``: a file that is not UTF-8 is read as Windows-1252, as a
     Danish Excel saves "CSV (semikolonsepareret)" (a truth the specialists
     kept; the robot's own files are UTF-8)."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if utf16_or_binary(head):
+        # read as Windows-1252, a UTF-16 truth's first column was "ÿþs\x00u\x00…" and the
+        # error said its columns were missing (a walk-through of 0.9.16)
+        text = "UTF-8 or Windows-1252" if windows_1252 else "UTF-8"
+        raise InputError(path, None, f"is UTF-16 or binary, not CSV text; expected {expected} in {text}")
     try:
         return _read_text_csv(path, expected, "utf-8-sig")
     except UnicodeDecodeError:

@@ -61,8 +61,14 @@ class RawTable:
         return self.numeric[column].to_numpy(dtype=bool)
 
 
+def utf16_or_binary(raw: bytes) -> bool:
+    """Whether a file's first bytes are UTF-16 (Excel's "Unicode text" saves it) or no text at all:
+    read as Windows-1252, each letter came with a zero byte beside it, and nothing was found."""
+    return raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]
+
+
 def _decode(raw: bytes, path: Path) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
+    if utf16_or_binary(raw):
         raise InputError(path, None, "file is UTF-16 or binary; expected CSV in UTF-8 or Windows-1252")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -112,7 +118,7 @@ def _utf8_bytes(raw: bytes, path: Path) -> bytes:
     """The file as UTF-8 with ``\\n`` line endings and no leading blank lines:
     what :func:`_decode` and the line-ending rules make of it, without
     holding it as Python text when it is UTF-8 already (nearly always)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
+    if utf16_or_binary(raw):
         return _decode(raw, path).encode("utf-8")  # raises the error for UTF-16 and binary
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]

@@ -713,6 +713,12 @@ def test_a_truth_in_neither_encoding_and_a_decisions_file_not_in_utf8_are_refuse
     truth.write_bytes(mixed + "søren\n".encode("cp1252"))
     assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 2
     one_line(capsys.readouterr().err, "facit.csv", "mixes UTF-8 text with bytes that are not UTF-8")
+    # UTF-16, as Excel saves "Unicode text": read as Windows-1252, the error said supplier_cvr was missing
+    truth.write_bytes(_truth_of(decisions, ["F-1"]).to_csv(index=False, sep="\t").encode("utf-16"))
+    assert main(["evaluate", "--decisions", str(decisions), "--truth", str(truth), "--out", str(tmp_path / "e")]) == 2
+    err = capsys.readouterr().err
+    one_line(err, "facit.csv", "is UTF-16 or binary, not CSV text; expected")
+    assert "UTF-8 or Windows-1252" in err and "missing" not in err
     # Windows-1252 text where a letter and a quote make a UTF-8 pair by chance is read (a review)
     for note in ("Bosted “TRÆ” i Kolding", "Hun sagde “nu må…” til Søren"):
         truth.write_bytes(_truth_of(decisions, ["F-1"]).assign(note=note).to_csv(index=False).encode("cp1252"))
