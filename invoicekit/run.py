@@ -342,6 +342,10 @@ def run(
             # must not find made (the journal itself is started once the folder is known to take the run)
             refuse_new_journal(Path(new_journal))
             made = Path(new_journal).absolute()
+            if made.resolve() in (out_dir.resolve(), *out_dir.resolve().parents):
+                # the output folder would be made where the journal was to start: refused only after the folder
+                # was made, and the folder stayed behind (an attack on 0.9.17)
+                raise InputError(made, "--new-journal", "is the output folder (--out) or holds it; expected a file")
             if made.parent == out_dir.absolute() and (
                 made.name in (*OUTPUT_FILES, MANIFEST, LOCK) or made.name.startswith(STAGING_PREFIX)
             ):

@@ -601,6 +601,11 @@ def test_new_journal_in_a_folder_the_run_would_make_is_refused_before_anything_i
         assert main([*robot.argv(invoices, "o3", journal=False), "--new-journal", str(robot.tmp / "o3" / name)]) == 2
         assert "is a file this run writes into --out" in robot.capsys.readouterr().err
     assert not (robot.tmp / "o3" / "opus_postings.csv").exists()
+    # nor the output folder itself, or a folder above it: refused, and no folder left behind to delete
+    for journal, out in (("same", "same"), ("above", "above/month")):
+        assert main([*robot.argv(invoices, out, journal=False), "--new-journal", str(robot.tmp / journal)]) == 2
+        one_line(robot.capsys.readouterr().err, journal, "is the output folder (--out) or holds it")
+        assert not (robot.tmp / journal).exists()
     # a journal named with # or ? is read as named, not as the file before it (a review)
     hashed = robot.tmp / "hj#2.sqlite"
     assert main([*robot.argv(invoices, "o4", journal=False), "--new-journal", str(hashed)]) == 0
