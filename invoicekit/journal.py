@@ -261,7 +261,8 @@ def refuse_new_journal(path: Path) -> None:
             raise InputError(
                 path,
                 None,
-                "exists, a journal that holds no run (a run that started it stopped before its commit): use --journal",
+                "exists, a journal that holds no run yet (a run that started it is still running, or stopped before "
+                "its commit): use --journal once no run is running",
             )
         raise InputError(path, None, "exists; --new-journal starts a journal and never reuses a file: use --journal")
     if not path.parent.is_dir():
