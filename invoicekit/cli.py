@@ -249,6 +249,7 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for each month's outputs and monthly.csv")
     _add_log_options(p)
     _add_quiet(p)
+    _required_in_usage(p, "--world DIR")  # once every option is there
     p.set_defaults(handler=cmd_replay)
 
 
@@ -480,6 +481,7 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
         "sheet's month (read only)",
     )
     q.add_argument("control_positional", nargs="?", metavar="FILE", help=argparse.SUPPRESS)  # deprecated spelling
+    _required_in_usage(q, "--control FILE")  # once every option is there
     q.set_defaults(handler=cmd_sample_evaluate)
 
 
@@ -1022,6 +1024,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _show(summary(res))
     return 0
+
+
+def _required_in_usage(p: argparse.ArgumentParser, option: str) -> None:
+    """Show ``option`` as required in the usage line: argparse cannot require it, since the deprecated
+    positional spelling may stand in for it (:func:`_deprecated_positional`), and showed ``[--world DIR]``."""
+    usage = p.format_usage().removeprefix("usage: ").rstrip("\n")
+    assert f"[{option}]" in usage, usage
+    p.usage = usage.replace(f"[{option}]", option).replace("%", "%%")
 
 
 def _deprecated_positional(args: argparse.Namespace, option: str, positional: str, command: str) -> str:

@@ -473,6 +473,18 @@ def test_replay_takes_world_as_an_option_and_still_the_old_positional_with_a_war
     assert "--world" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("command", "option"), [(["replay"], "--world DIR"), (["sample", "evaluate"], "--control FILE")]
+)
+def test_the_usage_line_shows_an_option_the_old_positional_stands_in_for_as_required(command, option, capsys):
+    """It showed '[--world DIR]', an option left out at will, because the deprecated positional may stand in."""
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    usage = capsys.readouterr().out.split("\n\n")[0]
+    assert f" {option} " in usage and f"[{option}]" not in usage
+    assert "--quiet" in usage or "--journal PATH" in usage  # the whole line, every option in it
+
+
 # ---------------------------------------------------------------- the log
 
 
