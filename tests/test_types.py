@@ -24,6 +24,7 @@ from invoicekit.types import (
     InvoiceClusters,
     InvoiceTypeClassifier,
     SharedTermsTfidf,
+    danish_table,
     invoice_features,
     match_labels,
     normalise_text,
@@ -204,6 +205,21 @@ def test_type_and_supplier_tables_by_hand():
     assert sup.loc[SOLHOJ, "non_standard"] == 1 and sup.loc[KILDEN, "non_standard"] == 2
     assert sup.index[0] == KILDEN  # most non-standard invoices first
     assert sup.loc[SOLHOJ, "main_type"] == "residential_monthly"
+    # as notebook 01 shows them: Danish words and formats, the numbers kept (it showed 0.367 and English types)
+    shown = danish_table(type_table(inv, types, posted=[1, 0, 0, 0]))
+    text = repr(shown).splitlines()
+    assert text[0].split()[:2] == ["Type", "Fakturaer"] and "Bogført af robotten" in text[0]
+    credit = next(line for line in text if line.startswith("Kreditnota"))
+    assert "-1.000" in credit and "10,0 %" in credit and "0,0 %" in credit
+    assert "Botilbud, månedstakst" in shown._repr_html_() and '<td class="num">50,0 %</td>' in shown._repr_html_()
+    assert shown.frame.set_index("invoice_type")["share"].max() == 0.5
+    assert "Standardiseringsscore (0-100)" in repr(danish_table(supplier_table(inv, types), max_rows=1))
+    quality = pd.DataFrame({"invoice_type": ["stu"], "labelled": [18], "precision": [0.9047], "recall": [1.0],
+                            "f1": [0.95]})  # fmt: skip
+    assert repr(danish_table(quality)).splitlines() == [
+        "Type  Mærkede fakturaer  Præcision  Genkaldelse    F1",
+        "STU                  18       0,90         1,00  0,95",
+    ]
 
 
 def test_scope_by_the_rule_for_known_types_by_what_the_robot_posted_for_groups_else_undecided():

@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from invoicekit.types.labels import LabelMatch, match_labels, read_labels
     from invoicekit.types.mapping import TypeMapping, map_types, posted_flags
     from invoicekit.types.scope import Scope, scope_summary, scope_table
-    from invoicekit.types.tables import danish_headers, supplier_table, type_table
+    from invoicekit.types.tables import danish_headers, danish_table, supplier_table, type_table
 
 #: each public name and the room it lives in
 _ROOMS = {
@@ -75,6 +75,7 @@ _ROOMS = {
     "type_table": "tables",
     "supplier_table": "tables",
     "danish_headers": "tables",
+    "danish_table": "tables",
     "type_figure": "charts",
     "standardisation_figure": "charts",
     "supplier_figure": "charts",
@@ -102,6 +103,7 @@ __all__ = [
     "TypeMapping",
     "confusion_figure",
     "danish_headers",
+    "danish_table",
     "invoice_features",
     "map_types",
     "match_labels",

@@ -1,6 +1,7 @@
 """The type mapping's tables: per type and per supplier, how many invoices,
 how much money and how standardised (what the robot needs: a CPR number, a
-period, a single citizen), and the same tables under Danish headers."""
+period, a single citizen), and the same tables under Danish headers, as a
+notebook shows them (Danish words and number formats)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pandas as pd
 from invoicekit.extracts import Invoices, as_invoices
 from invoicekit.identifiers import mask_cprs_in
 from invoicekit.parsing import MONEY_SCALE
+from invoicekit.render import DanishTable
 from invoicekit.types.kinds import type_label
 from invoicekit.types.scope import BASIS_DA, IN_SCOPE_DA
 
@@ -129,9 +131,49 @@ DANISH = {
 PERCENT_COLUMNS = ("share", "share_of_amount", "with_cpr", "with_period", "single_citizen", "posted_share")
 
 
+#: the columns that hold amounts in kroner, and measures between 0 and 1 shown with two decimals
+MONEY_COLUMNS = ("amount", "median_amount")
+PERCENT_SHOWN = (*PERCENT_COLUMNS, "confidence", "credit_share", "several_cpr_share")
+MEASURE_COLUMNS = ("precision", "recall", "f1")
+
+
 def danish_headers(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of a type or supplier table under Danish headers, with the
     types, the scope and what decided it in Danish words."""
+    return _danish_words(table).rename(columns=DANISH)
+
+
+def danish_table(table: pd.DataFrame, max_rows: int | None = None) -> DanishTable:
+    """A type, supplier, quality or group table as a notebook shows it: Danish
+    headers and words (:func:`danish_headers`), shares as ``36,7 %``, amounts
+    as ``15.391.573``, counts as ``1.234``, CPR numbers in a text masked;
+    its ``frame`` keeps the numbers (a notebook showed ``0.367``)."""
+    t = _danish_words(table)
+    columns = {}
+    for col in t.columns:
+        values = t[col]
+        if pd.api.types.is_bool_dtype(values):
+            kind = "bool"
+        elif col in PERCENT_SHOWN and pd.api.types.is_numeric_dtype(values):
+            kind = "pct"
+        elif col in MONEY_COLUMNS and pd.api.types.is_numeric_dtype(values):
+            kind = "dkk"
+        elif col in MEASURE_COLUMNS and pd.api.types.is_numeric_dtype(values):
+            kind = "num2"
+        elif pd.api.types.is_integer_dtype(values):
+            kind = "int"
+        elif pd.api.types.is_float_dtype(values):
+            kind = "num1"
+        else:
+            kind = "text"
+        # the quality table counts the labelled invoices of a type; the invoices' table says yes or no
+        label = "Mærkede fakturaer" if col == "labelled" and kind == "int" else DANISH.get(col, str(col))
+        columns[col] = (label, kind)
+    return DanishTable(t, columns, max_rows)
+
+
+def _danish_words(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` with the types, the scope and what decided it in Danish words."""
     t = table.copy()
     for col in ("invoice_type", "main_type"):
         if col in t:
@@ -140,4 +182,4 @@ def danish_headers(table: pd.DataFrame) -> pd.DataFrame:
         t["in_scope"] = [IN_SCOPE_DA.get(v, "uafgjort") if not pd.isna(v) else "uafgjort" for v in t["in_scope"]]
     if "scope_basis" in t:
         t["scope_basis"] = [BASIS_DA.get(v, v) for v in t["scope_basis"]]
-    return t.rename(columns=DANISH)
+    return t
