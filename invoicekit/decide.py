@@ -517,7 +517,8 @@ def _business_rules_18_20(checked: Checked, rules: Rules, state: _State, detail:
     allowed = pd.Series(coded["paragraphs"], dtype=object).isin(set(rules.paragraphs)).to_numpy()
     excluded_paragraph = ~allowed[coded["paragraph_code"]]
     if detail is not None:
-        detail[state.open & excluded_paragraph] = ", ".join(f"§ {p}" for p in rules.paragraphs) or "ingen"
+        shown = [f"§ {p}" if p.isdigit() else p for p in rules.paragraphs]  # STU is no §
+        detail[state.open & excluded_paragraph] = msg.listed_da(shown) or "ingen"
     state.fail("PARAGRAPH_EXCLUDED", excluded_paragraph)
     above = checked.amount > rules.max_amount_units
     if detail is not None:
@@ -941,7 +942,7 @@ def _candidate_details(
         elif code == "PERIOD_NOT_COVERED":
             e = columns["end"][gs]
             until = format_date_dk(e).where(~np.isnat(e), "løbende")
-            labels = grant_id + ": " + format_date_dk(columns["start"][gs]) + "–" + until
+            labels = "bevilling " + grant_id + " gælder " + format_date_dk(columns["start"][gs]) + "–" + until
         else:
             labels = ids  # texts already, as astype(str) makes them
         if isinstance(labels, pd.Series):

@@ -275,7 +275,7 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
                     k = first_failed[i]
                     text = msg.LINE_FAILED.format(line_no=line_no[k], cpr=dl["cpr_masked"].iloc[k], message=texts[k])
                     if i in others:
-                        text += msg.LINES_ALSO_FAILED.format(others=", ".join(others[i]))
+                        text += msg.LINES_ALSO_FAILED.format(others=msg.listed_da(others[i]))
                 else:
                     text = "; ".join(texts_of.get(i, []))
                 message[i] = msg.cut(text)

@@ -53,8 +53,9 @@ def _multiple_cpr(f: Facts) -> pa.Array:
     return joined_arrow(
         "Fakturaen dækker ", integers(f["cpr_count"]), " borgere (",
         pc.replace_substring(arrow_text(f["cpr_masked"]), ";", ", "), "): en samlefaktura. Robotten "
-        "bogfører kun fakturaer for én borger. Fordel beløbet på borgernes bevillinger og bogfør "
-        "manuelt, og bed leverandøren sende én faktura pr. borger.",
+        "bogfører kun en samlefaktura, hvis dens linjer er givet. Fordel beløbet på borgernes bevillinger og bogfør "
+        "manuelt, og bed leverandøren sende én faktura pr. borger eller en e-faktura med én linje pr. borger "
+        "(CPR-nummer, periode og beløb), som robotten kan bogføre linje for linje.",
     )  # fmt: skip
 
 
@@ -166,20 +167,27 @@ def _duplicate(f: Facts) -> pa.Array:
 
 
 def _no_grant(f: Facts) -> pa.Array:
-    return joined_arrow(
+    none = joined_arrow(
         "Der findes ingen bevilling i Sensum for borgeren (",
         f["cpr_masked"],
         "). Opret eller ret bevillingen "
         "i Sensum og bogfør manuelt, eller afvis fakturaen, hvis borgeren ikke er bevilget ydelsen.",
-        f["detail"],
     )
+    unread = pc.not_equal(arrow_text(f["detail"]), "")
+    if not pc.any(unread).as_py():
+        return none
+    # the citizen's grant may be the row left out: said first, so that nobody creates a second grant (a review
+    # of the Danish texts: the message said "create the grant" and then "do not")
+    read = joined_arrow(
+        "En række for borgeren (", f["cpr_masked"], ") i bevillingsudtrækket kunne ikke bruges (se "
+        "input_problems.csv), og ingen anden bevilling for borgeren kunne læses. Ret rækken i Sensum og bogfør "
+        "manuelt; opret ikke en ny bevilling.",
+    )  # fmt: skip
+    return pc.if_else(unread, read, none)
 
 
-#: the end of NO_GRANT's message when a grant row of the citizen's was left out
-NO_GRANT_UNREAD = (
-    " Men en række i bevillingsudtrækket for borgeren kunne ikke bruges (se input_problems.csv): ret den i "
-    "Sensum i stedet for at oprette en ny bevilling."
-)
+#: NO_GRANT's detail when a grant row of the citizen's was left out (its message then says so first)
+NO_GRANT_UNREAD = "unread"
 
 
 #: the end of the messages of checks 12-15 when a grant row of the citizen's at the supplier (or
@@ -200,8 +208,9 @@ def _no_grant_for_supplier(f: Facts) -> pa.Array:
 
 def _period_not_covered(f: Facts) -> pa.Array:
     return joined_arrow(
-        "Ingen bevilling hos leverandøren dækker hele perioden ", f["period"], ". Bevillingsperioder: ",
-        f["detail"], ". Forlæng eller ret bevillingen i Sensum, eller bogfør manuelt for den bevilgede del.",
+        "Ingen bevilling hos leverandøren dækker hele perioden ", f["period"], ": ", f["detail"], ". Kontrollér, "
+        "om borgeren fik ydelsen i hele perioden: forlæng i så fald bevillingen i Sensum; ellers bogfør manuelt "
+        "kun den bevilgede del, og bed leverandøren om en kreditnota for resten.",
         f["grant_row_unread"],
     )  # fmt: skip
 
@@ -339,8 +348,9 @@ def _supplier_excluded(f: Facts) -> pa.Array:
 
 def _paragraph_excluded(f: Facts) -> pa.Array:
     return joined_arrow(
-        "Bevilling ", f["grant_id"], " er efter § ", f["paragraph"], ", som robotten ikke må bogføre efter "
-        "reglerne (tilladt: ", f["detail"], "). Kontrollér fakturaen og bogfør manuelt på PSP-element ",
+        "Bevilling ", f["grant_id"], " er bevilget efter ", _paragraph_shown(f["paragraph"]), ", som robotten "
+        "ikke bogfører efter reglerne (den bogfører ", f["detail"], "). Kontrollér fakturaen og bogfør manuelt "
+        "på PSP-element ",
         f["psp_element"], ", art ", f["art"], ".",
     )  # fmt: skip
 
@@ -352,10 +362,20 @@ def _above_limit(f: Facts) -> pa.Array:
     )  # fmt: skip
 
 
+def _paragraph_shown(paragraph: object) -> pa.Array:
+    """``§ 97`` for a numbered paragraph, ``STU`` as it is (:func:`invoicekit.vocabulary.paragraph_shown`)."""
+    text = arrow_text(paragraph, pa.large_string())
+    kind = pa.large_string()
+    signed = pc.binary_join_element_wise(pa.scalar("§ ", kind), text, pa.scalar("", kind))
+    return pc.if_else(pc.match_substring_regex(text, "^[0-9]+$"), signed, text)
+
+
 def _already_paid(f: Facts) -> pa.Array:
+    # it said "... og bogfør manuelt" of what may be a second bill for the same service (a review of the texts)
     return joined_arrow(
-        f["detail"], ". Kontrollér, om det er dobbeltfakturering eller en efterregulering, og bogfør manuelt."
-    )
+        f["detail"], ". Er det dobbeltfakturering, så betal den ikke, og afvis den over for leverandøren; er det "
+        "en efterregulering, så bogfør kun forskellen manuelt.",
+    )  # fmt: skip
 
 
 #: checks 1-8's reasons, in order: a message of one of them goes on to say what a later one of checks
@@ -551,9 +571,9 @@ def _fit(service: str, period: str, grant: str, room: int, width: int) -> str:
 
 # collective invoices decided line by line (invoicekit.lines)
 LINES_MISMATCH = (
-    "Samlefakturaens linjer forklarer ikke fakturaen ({what}). Robotten bogfører en samlefaktura linje for "
-    "linje, når hver linje har ét CPR-nummer, og linjernes beløb tilsammen er fakturaens. Ret linjerne eller "
-    "bogfør manuelt."
+    "Samlefakturaens linjer stemmer ikke med fakturaen ({what}). Robotten bogfører en samlefaktura linje for "
+    "linje, når hver linje har ét CPR-nummer, og linjernes beløb tilsammen er fakturaens. Bogfør manuelt, og "
+    "bed leverandøren om en rettet faktura."
 )
 LINE_UNUSABLE = "linje {line_no} kan ikke bruges (se input_problems.csv)"
 LINE_NO_CPR = "linje {line_no} har intet CPR-nummer"
@@ -561,8 +581,15 @@ LINE_MANY_CPR = "linje {line_no} har {n} CPR-numre"
 LINE_INVALID_CPR = "linje {line_no} har et ugyldigt CPR-nummer ({masked})"
 LINES_INVOICE_AMOUNT = "fakturaens beløb kan ikke læses"
 LINE_AMOUNT = "beløbet på linje {line_no} kan ikke læses"
-LINES_SUM = "linjerne summer til {lines} kr., men fakturaen er på {invoice} kr."
+LINES_SUM = "linjerne giver tilsammen {lines} kr., men fakturaen er på {invoice} kr."
 LINES_CPRS = "linjernes CPR-numre ({lines}) er ikke fakturaens ({invoice})"
+
+
 #: the message of a collective invoice that went to manual: the first line that failed
-LINE_FAILED = "Linje {line_no} ({cpr}): {message}"
-LINES_ALSO_FAILED = " Også linje {others} gik til manuel (se decision_lines.csv)."
+def listed_da(items: list[str]) -> str:
+    """``2``, ``2 og 3``, ``2, 3 og 4``: items listed as Danish lists them."""
+    return " og ".join(filter(None, (", ".join(items[:-1]), items[-1]))) if items else ""
+
+
+LINE_FAILED = "Samlefakturaen er ikke bogført, heller ikke de linjer, der passer. Linje {line_no} ({cpr}): {message}"
+LINES_ALSO_FAILED = " Også linje {others} kunne ikke bogføres."

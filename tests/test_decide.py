@@ -121,6 +121,24 @@ def test_every_reason_has_a_danish_message_without_full_cpr():
         assert not re.search(r"\d{6}-?\d{4}(?!\d)", text.replace("-xxxx", "")), reason
 
 
+def test_the_advice_of_a_message_never_asks_to_pay_what_may_be_paid_already_or_not_granted():
+    """A review of the Danish texts: ALREADY_PAID said "bogfør manuelt" of what may be a second bill for the same
+    service, PERIOD_NOT_COVERED said to extend the grant first, PARAGRAPH_EXCLUDED wrote "§ STU", and MULTIPLE_CPR
+    said the robot takes no collective invoice (it takes one line by line)."""
+    paid = run(invoice(), invoice(invoice_id="F-2")).decisions["message"].iloc[1]
+    assert "Er det dobbeltfakturering, så betal den ikke" in paid and "kun forskellen" in paid
+    assert "og bogfør manuelt." not in paid
+    period = decide_case("PERIOD_NOT_COVERED")["message"]
+    assert "Kontrollér, om borgeren fik ydelsen i hele perioden: forlæng i så fald" in period
+    assert "kun den bevilgede del" in period and "Bevillingsperioder: " not in period
+    paragraph = decide_case("PARAGRAPH_EXCLUDED")["message"]
+    assert "er bevilget efter § 108, som robotten ikke bogfører efter reglerne (den bogfører § 104 og STU)" in paragraph
+    several = decide_case("MULTIPLE_CPR")["message"]
+    assert "en e-faktura med én linje pr. borger" in several and "kun fakturaer for én borger" not in several
+    excluded = run(invoice(), rules=Rules(paragraphs=("STU",))).decisions["message"].iloc[0]
+    assert "(den bogfører STU)" in excluded and "§ STU" not in excluded
+
+
 def test_amount_mismatch_message_names_the_closest_expected_amount_grant_and_difference():
     d = one(amount="28.000,00")
     assert d["expected_amount"] == 28500.0
@@ -139,13 +157,13 @@ def test_amount_mismatch_shows_the_closest_of_several_grants():
 
 def test_period_not_covered_message_lists_the_grant_periods():
     d = decide_case("PERIOD_NOT_COVERED")
-    assert "G-B107: 01.01.2019–28.02.2019" in d["message"]
+    assert "31.03.2019: bevilling G-B107 gælder 01.01.2019–28.02.2019" in d["message"]
 
 
 def test_open_ended_grant_period_is_shown_as_running():
     d = one(period_start="01.03.2017", period_end="31.03.2017")
     assert d["reason"] == "PERIOD_NOT_COVERED"
-    assert "G-A108: 01.01.2018–løbende" in d["message"]
+    assert "bevilling G-A108 gælder 01.01.2018–løbende" in d["message"]
 
 
 def test_no_grant_for_supplier_names_the_suppliers_the_citizen_has():
@@ -820,7 +838,8 @@ def test_no_grant_says_when_a_row_of_the_citizens_could_not_be_read():
     res = run(invoice(), grants=grants.reset_index(drop=True))
     d = res.decisions.iloc[0]
     assert d["reason"] == "NO_GRANT"
-    assert "kunne ikke bruges (se input_problems.csv): ret den i Sensum i stedet for at oprette" in d["message"]
+    assert d["message"].startswith("En række for borgeren (610190-xxxx) i bevillingsudtrækket kunne ikke bruges")
+    assert "opret ikke en ny bevilling" in d["message"] and "Opret" not in d["message"]
     # a citizen with no row at all is told as before
     fine = run(invoice(), grants=grants_table()[grants_table()["cpr"] != A].reset_index(drop=True))
     assert fine.decisions["reason"].iloc[0] == "NO_GRANT" and "input_problems" not in fine.decisions["message"].iloc[0]
