@@ -599,7 +599,7 @@ def _grant_fixes(
                 r.grant_id,
                 # the check first: a bill after a stay ended is as likely as a grant not extended (an
                 # attack on 0.9.13 found following "extend" first paid bills that were not to be paid)
-                f"Kontrollér om ydelsen fortsatte efter {date_dk(_day(r.end_date))}, bevilling {r.grant_id}: "
+                f"Kontrollér, om ydelsen fortsatte efter {date_dk(_day(r.end_date))}, bevilling {r.grant_id}: "
                 f"forlæng i så fald bevillingen, ellers afvis fakturaerne efter slutdatoen "
                 f"(leverandør CVR {r.supplier_cvr})",
             )
@@ -608,9 +608,10 @@ def _grant_fixes(
             if r.label not in period:
                 period[r.label] = (
                     r.grant_id,
-                    f"Kontrollér om ydelsen var bevilget fra {date_dk(_day(r.period_start))}, bevilling "
-                    f"{r.grant_id}: tilbagedatér i så fald bevillingen fra {date_dk(_day(r.start_date))}, "
-                    f"ellers afvis fakturaerne (leverandør CVR {r.supplier_cvr})",
+                    # the date to move the start to, not only the one it has (a review of the Danish texts)
+                    f"Kontrollér, om ydelsen var bevilget fra {date_dk(_day(r.period_start))}, bevilling "
+                    f"{r.grant_id}: ryk i så fald bevillingens startdato fra {date_dk(_day(r.start_date))} til "
+                    f"{date_dk(_day(r.period_start))}, ellers afvis fakturaerne (leverandør CVR {r.supplier_cvr})",
                 )
 
     for i, r in manual.iterrows():
@@ -652,13 +653,17 @@ def _grant_fixes(
         elif reason in ("NO_GRANT", "NO_GRANT_FOR_SUPPLIER") and r["_birth"] and "x" not in r["_birth"]:
             masked = r["cpr_masked"]
             cvr = r["supplier_cvr"]
-            add(
-                f"grant_missing:{masked}:{cvr}",
-                "grant_missing",
-                f"Opret bevillingen: borger {masked} hos leverandør CVR {cvr}, eller afvis fakturaerne, hvis "
-                "borgeren ikke er bevilget ydelsen",
-                i,
-            )
+            if reason == "NO_GRANT":
+                action = (
+                    f"Opret bevillingen: borger {masked} hos leverandør CVR {cvr}, eller afvis fakturaerne, hvis "
+                    "borgeren ikke er bevilget ydelsen"
+                )
+            else:  # the citizen has a grant elsewhere: a move first, as the caseworker's message says
+                action = (
+                    f"Kontrollér, om borger {masked} er flyttet til leverandør CVR {cvr}: opret i så fald "
+                    "bevillingen dér og afslut den gamle; ellers afvis fakturaerne"
+                )
+            add(f"grant_missing:{masked}:{cvr}", "grant_missing", action, i)
     return list(fixes.values())
 
 

@@ -152,7 +152,12 @@ def test_an_invoice_after_the_grant_ended_asks_to_extend_or_close_it():
     assert fix["fix_key"] == "grant_period:G-END"
     assert fix["owner"] == "caseworker"
     # the check before the extension (a bill after the stay ended must not be paid)
-    assert "Kontrollér om ydelsen fortsatte efter 15.01.2019, bevilling G-END: forlæng" in fix["action"]
+    assert "Kontrollér, om ydelsen fortsatte efter 15.01.2019, bevilling G-END: forlæng" in fix["action"]
+    # an invoice before the grant starts: the date to move the start to is named, not only the one it has
+    late = grants(("G-LATE", A, "107-MID", S1, "1000", "day", "2019-01-10", ""))
+    fix = fix_list(d, grants=late).fixes.iloc[0]
+    assert fix["fix_key"] == "grant_period:G-LATE"
+    assert "ryk i så fald bevillingens startdato fra 10.01.2019 til 01.01.2019, ellers afvis" in fix["action"]
 
 
 def test_an_hourly_grant_that_ended_gets_no_period_fix():
@@ -399,6 +404,11 @@ def test_a_grant_at_another_supplier_that_fits_the_amount_is_to_be_moved():
     assert fix_list(fits, grants=g).fixes["fix_key"].tolist() == ["grant_supplier:G-ELSE"]
     other = frame(decision(1, "NO_GRANT_FOR_SUPPLIER", amount=12345.0), decision(2))
     assert fix_list(other, grants=g).fixes["fix_key"].tolist() == [f"grant_missing:010190-xxxx:{S1}"]
+    # the citizen has a grant elsewhere: a move is asked about first, never "create the grant" outright, as the
+    # caseworker's message asks (a review of the Danish texts found the two disagreeing)
+    action = fix_list(other, grants=g).fixes["action"].iat[0]
+    assert action.startswith(f"Kontrollér, om borger 010190-xxxx er flyttet til leverandør CVR {S1}: opret i så")
+    assert "Opret bevillingen" not in action and "og afslut den gamle; ellers afvis fakturaerne (" in action
 
 
 def test_two_citizens_born_the_same_day_are_never_guessed_between():
