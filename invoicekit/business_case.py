@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -217,6 +218,32 @@ def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
 
+#: a key and its value on one line of the config (the comment after it left out)
+_KEY_LINE = re.compile(r"^[ \t]*[\"']?([A-Za-z_][\w-]*)[\"']?[ \t]*=([^#\n]*)", re.MULTILINE)
+#: a number in a value written with Danish thousands separators (250.000), not a decimal (0.035, 2.5)
+_GROUPED_NUMBER = re.compile(r"(?<![\w.])[+-]?([1-9]\d{0,2}(?:\.\d{3})+)(?![\w.])")
+
+
+def _refuse_grouped_numbers(source: str, text: str) -> None:
+    """``development_cost = 250.000`` is 250 kr. to TOML, and the case's figures were wrong with exit 0 (an
+    audit of the business case): a number with Danish thousands separators is refused, as the rules file
+    refuses one."""
+    for line in _KEY_LINE.finditer(text):
+        value = line[2]
+        if '"' in value or "'" in value:
+            continue  # a text (the distribution's name)
+        if grouped := _GROUPED_NUMBER.search(value):
+            number = grouped[1]
+            whole = number.replace(".", "")
+            read = f"{float(number):g} to TOML (a decimal point)" if number.count(".") == 1 else "no number to TOML"
+            raise InputError(
+                source,
+                line[1],
+                f"{quoted(number)} is {whole} with Danish thousands separators but {read}; expected {whole}, without "
+                "separators",
+            )
+
+
 def load_config(path: str | Path | None = None, text: str | None = None) -> Config:
     """Read a business-case TOML file (or ``text``); every key optional."""
     source = str(path) if path else "business case config"
@@ -228,10 +255,13 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
             text = p.read_text(encoding="utf-8-sig")  # a byte order mark is no TOML error
         except UnicodeDecodeError:
             raise InputError(p, None, "is not UTF-8 text; expected a TOML file saved as UTF-8") from None
+    _refuse_grouped_numbers(source, text or "")  # first: 1.250.000 is no TOML at all
     try:
         data = tomllib.loads(text or "")
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, None, f"is not valid TOML ({exc})") from None
+    except RecursionError:
+        raise InputError(source, None, "nests too deeply to be read; expected the keys of --print-config") from None
     unknown = sorted(set(data) - set(PARAMS) - OTHER_KEYS)
     if unknown:
         raise InputError(

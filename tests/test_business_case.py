@@ -133,6 +133,35 @@ def test_bad_config_names_the_key(text, where):
         assert err.value.where == where
 
 
+@pytest.mark.parametrize(
+    ("text", "where", "number"),
+    [
+        ("development_cost = 250.000", "development_cost", "250.000"),
+        ("invoices_per_year = [5.000, 6.000, 8.000] # pr. år", "invoices_per_year", "5.000"),
+        ("hourly_cost = +1.250.500", "hourly_cost", "1.250.500"),
+        ("[monte_carlo]\nsimulations = 10.000", "simulations", "10.000"),
+    ],
+)
+def test_a_number_with_danish_thousands_separators_is_refused(text, where, number):
+    """An audit: 'development_cost = 250.000' is 250 kr. to TOML, and the net present value came out
+    +68.379 kr. instead of -181.371 kr., with exit 0."""
+    with pytest.raises(InputError) as err:
+        load_config(text=text)
+    assert err.value.where == where
+    assert f"'{number}' is {number.replace('.', '')} with Danish thousands separators" in str(err.value)
+
+
+def test_decimals_and_texts_are_not_taken_for_thousands_separators():
+    cfg = load_config(text='discount_rate = 0.035\nminutes_control = 0.5 # 2.000 i alt\nhourly_cost = [390.5, 400, 410.25]\n'
+                      '[monte_carlo]\ndistribution = "pert"')  # fmt: skip
+    assert cfg.estimates["discount_rate"][1] == 0.035 and cfg.estimates["hourly_cost"][0] == 390.5
+
+
+def test_a_config_nested_too_deeply_is_refused_in_one_line():
+    with pytest.raises(InputError, match="nests too deeply"):
+        load_config(text="x = " + "[" * 5000 + "]" * 5000)
+
+
 def test_printed_config_reads_back_with_the_defaults_as_likely_values():
     cfg = load_config(text=default_config_text())
     likely = cfg.likely()
