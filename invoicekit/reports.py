@@ -653,11 +653,26 @@ SHOWN = {
 }
 
 
+#: the business case at other automation rates (:meth:`BusinessCase.at_rate`), as notebook 04 compares them
+AT_RATES = {
+    "automation_rate": ("Automatiseringsgrad", "pct"),
+    "npv": ("Nutidsværdi (kr.)", "dkk"),
+    "payback_months": ("Tilbagebetalingstid (måneder; tom: ikke inden for horisonten)", "num1"),
+    "hours_saved_per_year": ("Timer sparet pr. år", "int"),
+}
+#: the business case's tables a notebook shows as the report does, beside :data:`SHOWN`
+CASE_SHOWN = ("years", "tornado", "at_rates")
+
+
 def danish_table(frame: pd.DataFrame, table: str, max_rows: int | None = None) -> DanishTable:
-    """``frame`` (one of the tables :data:`SHOWN` names, or ``years`` of the
-    business case) as the report shows it, for a notebook's ``display()``."""
-    if table != "years" and table not in SHOWN:
-        raise ValueError(f"unknown table {table!r}; expected one of {', '.join([*SHOWN, 'years'])}")
+    """``frame`` (one of the tables :data:`SHOWN` names, or of the business
+    case: ``years``, ``tornado``, ``at_rates``) as the report shows it, for a
+    notebook's ``display()``."""
+    if table not in SHOWN and table not in CASE_SHOWN:
+        raise ValueError(f"unknown table {table!r}; expected one of {', '.join([*SHOWN, *CASE_SHOWN])}")
     if table == "fixes":
         frame = _fixes_shown(frame)
-    return DanishTable(frame, YEARS if table == "years" else SHOWN[table], max_rows)
+    if table == "tornado":  # low, likely and high each in its parameter's own format (3,5 %, not 0.04)
+        return DanishTable(_shown(frame, "parameter"), _as_text(TORNADO), max_rows)
+    columns = {"years": YEARS, "at_rates": AT_RATES}.get(table) or SHOWN[table]
+    return DanishTable(frame, columns, max_rows)

@@ -90,6 +90,32 @@ def test_a_notebook_shows_a_report_table_in_danish_formats_and_keeps_its_numbers
         danish_table(monthly, "monthy")
 
 
+def test_notebook_04_shows_the_tornado_and_the_rates_as_the_report_does():
+    """An audit: notebook 04 showed the tornado as pandas does, English headings and the discount rate as
+    0.02 / 0.04 / 0.04 (2,5 / 3,5 / 4,0 %), and a payback never reached as NaN."""
+    import pandas as pd
+
+    from invoicekit.business_case import build, load_config
+    from invoicekit.reports import danish_table
+
+    case = build(load_config(text="discount_rate = [0.025, 0.035, 0.04]\nautomation_rate = [0.3, 0.38, 0.5]"))
+    text = repr(danish_table(case.tornado, "tornado"))
+    assert text.splitlines()[0].split()[:4] == ["Parameter", "Lav", "Sandsynlig", "Høj"]
+    assert "2,5 %" in text and "3,5 %" in text and "4,0 %" in text and "0.04" not in text
+    assert case.tornado["low"].tolist()[-1] in (0.025, 0.3)  # the numbers kept
+    rates = pd.DataFrame({"automation_rate": [0.3, 0.65], "npv": [-46819, 120000], "payback_months": [None, 40.2],
+                          "hours_saved_per_year": [250, 540]})  # fmt: skip
+    shown = repr(danish_table(rates, "at_rates")).splitlines()
+    assert shown[0].startswith("Automatiseringsgrad  Nutidsværdi (kr.)  Tilbagebetalingstid")
+    assert shown[1].split() == ["30,0", "%", "-46.819", "250"] and shown[2].split() == [
+        "65,0",
+        "%",
+        "120.000",
+        "40,2",
+        "540",
+    ]
+
+
 def test_a_report_tables_plain_text_is_the_table_not_a_memory_address():
     """A notebook's text/plain output of a table was ``<invoicekit.render.DanishTable at 0x7f4539151210>``:
     ten digits of the address read as a CPR number, and the notebook check failed one run in some hundred."""
