@@ -137,7 +137,7 @@ DEFAULT_RISKS = [
         "risk": "Leverandørerne tager ikke kontaktskabelonen i brug",
         "likelihood": "middel",
         "consequence": "Automatiseringsgraden bliver under målet på 50 %",
-        "mitigation": "Følg op på de leverandører, der har flest afviste fakturaer",
+        "mitigation": "Følg op på de leverandører, der har flest fakturaer til manuel behandling",
     },
     {
         "risk": "Ændringer i OPUS eller Sensum stopper robotten",

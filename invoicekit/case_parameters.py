@@ -33,7 +33,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         "minutes_exception",
         3,
-        "Ekstra minutter pr. afvist faktura",
+        "Ekstra minutter pr. faktura til manuel behandling",
         "min.",
         "extra follow-up on an invoice the robot sends to manual",
         0,

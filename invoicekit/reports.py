@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from invoicekit.actions import OWNER_LABELS_DA, Actions
 from invoicekit.business_case import CONFIDENCE, TARGET_RATE, BusinessCase
-from invoicekit.case_parameters import PARAMS
+from invoicekit.case_parameters import PARAMETERS, PARAMS
 from invoicekit.charts import (
     cash_flow_figure,
     monte_carlo_figure,
@@ -229,7 +229,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         ),
         (
             "Leverandører",
-            "<p>De leverandører, hvis fakturaer oftest afvises af en årsag, kontaktskabelonen retter (CPR-nummer, "
+            "<p>De leverandører, hvis fakturaer oftest går til manuel behandling af en årsag, kontaktskabelonen retter (CPR-nummer, "
             "periode, én borger pr. faktura, fakturanummer, CVR-nummer):</p>"
             + (
                 figure_html(figs["template"], "Leverandører, der får mest ud af kontaktskabelonen")
@@ -274,7 +274,8 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         (
             "Sparede timer",
             "<p>Automatiske posteringer × (minutter pr. manuel faktura − kontrolminutter) − manuelle fakturaer × "
-            "ekstra minutter pr. afvist faktura, med business casens parametre.</p>" + table_html(f.hours, HOURS),
+            "ekstra minutter pr. faktura til manuel behandling, med business casens parametre.</p>"
+            + table_html(f.hours, HOURS),
         )
     )
     document = page(
@@ -521,16 +522,26 @@ def _uncertainty_sentence(bc: BusinessCase) -> str:
         decimals += 1  # 0,9996 is "99,96 %", never "100,0 %"
     share = dk_percent(p, decimals)
     draws = f"{dk_number(bc.config.simulations)} trækninger"
+    # which figures vary: "alle skønnene" was said where only the two a journal measures did (an audit)
+    varied = [q.label_da for q in PARAMETERS if bc.config.estimates[q.name][0] < bc.config.estimates[q.name][2]]
+    fixed = len(PARAMETERS) - len(varied)
+    if not fixed:
+        when = "alle skønnene varierer samtidig"
+    elif len(varied) == 1:
+        when = f"skønnet med et interval ({varied[0].lower()}) varierer, og de {fixed} øvrige står fast"
+    else:
+        named = f" ({', '.join(v.lower() for v in varied[:-1])} og {varied[-1].lower()})" if len(varied) <= 3 else ""
+        when = f"de {len(varied)} skøn med et interval{named} varierer samtidig, og de {fixed} øvrige står fast"
     if (h["npv"] >= 0) != (p50 >= 0):
         only = "kun " if p < 0.5 else ""
         direction = "dyrere" if p50 < 0 else "billigere"
         return (
-            f"Men når alle skønnene varierer samtidig, er nutidsværdien positiv i {only}{share} af "
+            f"Men når {when}, er nutidsværdien positiv i {only}{share} af "
             f"{draws}, og medianen (P50) er {dk_money(p50)}: flere af skønnene ligger skævt, så de oftere ender "
             f"{direction} end de sandsynlige værdier (se Følsomhed og usikkerhed)."
         )
     return (
-        f"Når alle skønnene varierer samtidig, er nutidsværdien positiv i {share} af {draws} "
+        f"Når {when}, er nutidsværdien positiv i {share} af {draws} "
         f"(P10 {dk_money(h['npv_p10'])}, P90 {dk_money(h['npv_p90'])})."
     )
 

@@ -360,7 +360,7 @@ def test_the_summary_says_when_the_draws_disagree_with_the_npv_of_the_likely_val
     text = _summary(bc, tmp_path)
     assert f"nutidsværdi på {dk_money(h['npv'])}" in text
     assert (
-        f"Men når alle skønnene varierer samtidig, er nutidsværdien positiv i kun "
+        f"Men når de 10 skøn med et interval varierer samtidig, og de 3 øvrige står fast, er nutidsværdien positiv i kun "
         f"{dk_percent(h['probability_npv_positive'], 0)} af 10.000 trækninger, og medianen (P50) er "
         f"{dk_money(h['npv_p50'])}: flere af skønnene ligger skævt, så de oftere ender dyrere"
     ) in text
@@ -386,6 +386,24 @@ def test_the_summary_never_rounds_a_share_of_draws_to_all_none_or_half(tmp_path,
     bc = build(load_config(text=default_config_text()))
     bc = dataclasses.replace(bc, headline={**bc.headline, "probability_npv_positive": share})
     assert f"positiv i {said} af" in _summary(bc, tmp_path) or f"positiv i kun {said} af" in _summary(bc, tmp_path)
+
+
+def test_the_summary_says_which_figures_vary_and_that_the_others_stand_fixed(tmp_path):
+    """An audit: with --journal and no config only the two figures the journal measures vary, and the
+    summary said 'når alle skønnene varierer samtidig'."""
+    measured = build(load_config(text="invoices_per_year = [8263, 8443, 8626]\nautomation_rate = [0.38, 0.401, 0.42]"))
+    text = _summary(measured, tmp_path)
+    assert (
+        "når de 2 skøn med et interval (fakturaer om året og automatiseringsgrad) varierer samtidig, og de 11 "
+        "øvrige står fast, er nutidsværdien positiv i"
+    ) in text.replace("Når", "når")
+    one = build(load_config(text="automation_rate = [0.38, 0.401, 0.42]"))
+    assert "skønnet med et interval (automatiseringsgrad) varierer, og de 12 øvrige står fast" in _summary(
+        one, tmp_path
+    )
+    every = "\n".join(f"{p.name} = [{p.default * 0.9}, {p.default}, {p.default * 1.1}]" for p in PARAMETERS
+                      if p.name not in ("horizon_years",)) + "\nhorizon_years = [4, 5, 6]"  # fmt: skip
+    assert "lle skønnene varierer samtidig, er nutidsværdien" in _summary(build(load_config(text=every)), tmp_path)
 
 
 def test_the_summary_adds_nothing_when_no_figure_varies(tmp_path):

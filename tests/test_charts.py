@@ -150,7 +150,12 @@ def test_tornado_value_labels_stay_inside_the_axes_and_a_measured_figure_is_mark
     t = pd.DataFrame(
         {
             "parameter": ["automation_rate", "minutes_exception", "change_cost_per_year", "invoices_per_year"],
-            "label": ["Automatiseringsgrad", "Ekstra minutter pr. afvist faktura", "Tilpasning", "Fakturaer om året"],
+            "label": [
+                "Automatiseringsgrad",
+                "Ekstra minutter pr. faktura til manuel behandling",
+                "Tilpasning",
+                "Fakturaer om året",
+            ],
             "low": [0.25, 1.0, 5_000.0, 8_247.0],
             "likely": [0.401, 3.0, 15_000.0, 8_443.0],
             "high": [0.6, 6.0, 40_000.0, 8_643.0],
