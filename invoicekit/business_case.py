@@ -224,6 +224,12 @@ _KEY_LINE = re.compile(r"^[ \t]*[\"']?([A-Za-z_][\w-]*)[\"']?[ \t]*=([^#\n]*)", 
 _GROUPED_NUMBER = re.compile(r"(?<![\w.])[+-]?([1-9]\d{0,2}(?:\.\d{3})+)(?![\w.])")
 
 
+#: a key set to a number with a decimal comma (automation_rate = 0,38), which is no TOML
+_DECIMAL_COMMA = re.compile(
+    r"^[ \t]*[\"']?([A-Za-z_][\w-]*)[\"']?[ \t]*=[ \t]*([+-]?\d+,\d+)[ \t]*(?:#.*)?$", re.MULTILINE
+)
+
+
 def _refuse_grouped_numbers(source: str, text: str) -> None:
     """``development_cost = 250.000`` is 250 kr. to TOML, and the case's figures were wrong with exit 0 (an
     audit of the business case): a number with Danish thousands separators is refused, as the rules file
@@ -259,6 +265,13 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
     try:
         data = tomllib.loads(text or "")
     except tomllib.TOMLDecodeError as exc:
+        if comma := _DECIMAL_COMMA.search(text or ""):
+            number = comma[2]
+            raise InputError(
+                source,
+                comma[1],
+                f"{quoted(number)} has a decimal comma; expected a decimal point ({number.replace(',', '.')})",
+            ) from None
         raise InputError(source, None, f"is not valid TOML ({exc})") from None
     except RecursionError:
         raise InputError(source, None, "nests too deeply to be read; expected the keys of --print-config") from None
@@ -351,7 +364,12 @@ def _estimate(source: str, p: Parameter, value: object) -> tuple[float, float, f
         )
     if low < p.low or high > p.high:
         limit = f"from {_fmt(p.low)} to {_fmt(p.high)}" if math.isfinite(p.high) else f"at least {_fmt(p.low)}"
-        raise InputError(source, p.name, f"is out of range; expected {limit}")
+        out = low if low < p.low else high
+        # 38 for 38 %: the value and what it may have meant (an audit found the value not said)
+        hint = (
+            f" (a share: {_fmt(round(out / 100, 6))} for {_fmt(out)} %)" if p.unit == "andel" and 1 < out <= 100 else ""
+        )
+        raise InputError(source, p.name, f"is {_fmt(out)}, out of range; expected {limit}{hint}")
     if p.integer and not all(float(v).is_integer() for v in (low, likely, high)):
         raise InputError(source, p.name, "expected whole years")
     return low, likely, high

@@ -151,6 +151,29 @@ def test_a_number_with_danish_thousands_separators_is_refused(text, where, numbe
     assert f"'{number}' is {number.replace('.', '')} with Danish thousands separators" in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("automation_rate = 38", "automation_rate: is 38, out of range; expected from 0 to 1 (a share: 0.38 for 38 %)"),
+        (
+            "discount_rate = [2.5, 3.5, 4]",
+            "discount_rate: is 4, out of range; expected from 0 to 1 (a share: 0.04 for 4 %)",
+        ),
+        ("minutes_manual = -5", "minutes_manual: is -5, out of range; expected from 0 to 10000"),
+        (
+            "automation_rate = 0,38 # målt",
+            "automation_rate: '0,38' has a decimal comma; expected a decimal point (0.38)",
+        ),
+    ],
+)
+def test_a_value_out_of_range_or_with_a_decimal_comma_is_said_with_what_it_may_have_meant(text, said):
+    """An audit: 'is out of range' did not say the value, 38 for 38 % got no hint, and 0,38 was a TOML error
+    by column only."""
+    with pytest.raises(InputError) as err:
+        load_config(text=text)
+    assert str(err.value).endswith(said)
+
+
 def test_decimals_and_texts_are_not_taken_for_thousands_separators():
     cfg = load_config(text='discount_rate = 0.035\nminutes_control = 0.5 # 2.000 i alt\nhourly_cost = [390.5, 400, 410.25]\n'
                       '[monte_carlo]\ndistribution = "pert"')  # fmt: skip
