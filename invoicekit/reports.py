@@ -506,6 +506,31 @@ def _measured_html(bc: BusinessCase) -> str:
     )
 
 
+#: the sensitivity section of a case whose parameters are all single figures (the defaults without --config):
+#: it showed an empty tornado table and "10.000 trækninger ... af alle parametre med et trepunktsestimat",
+#: every draw the same (an audit)
+NOTHING_VARIES_HTML = (
+    "<p>Ingen parameter har et interval, så der er intet at variere: hverken tornado eller Monte Carlo-"
+    "simulering. Giv de usikre tal som [lav, sandsynlig, høj] i konfigurationen (<code>invoicekit report "
+    "business-case --print-config</code> foreslår intervaller), eller giv en journal (<code>--journal</code>), "
+    "der måler automatiseringsgraden og antallet af fakturaer.</p>"
+)
+
+
+def _sensitivity_html(bc: BusinessCase, figs: dict[str, Figure]) -> str:
+    """The tornado and the draws, of the parameters with a range."""
+    return (
+        figure_html(figs["tornado"], "Tornado-diagram")
+        + "<p>Et målt tal varierer i tornadoen over det plausible interval, konfigurationen angiver for det, "
+        f"ellers over {dk_percent(CONFIDENCE, 0)}-konfidensintervallet af journalens tal; se Forudsætninger.</p>"
+        + table_html(_shown(bc.tornado, "parameter"), _as_text(TORNADO))
+        + figure_html(figs["montecarlo"], "Monte Carlo-simulering af nutidsværdien")
+        + f"<p>{dk_number(bc.config.simulations)} trækninger ({DISTRIBUTIONS_DA[bc.config.distribution]}, "
+        f"seed {bc.config.seed}) af de {dk_number(len(bc.tornado))} parametre med et interval"
+        + ("; de øvrige står fast.</p>" if len(bc.tornado) < len(PARAMETERS) else ".</p>")
+    )
+
+
 def _uncertainty_sentence(bc: BusinessCase) -> str:
     """What the simulation says beside the NPV of the likely values, said
     with it: where the two disagree in sign (the NPV positive, the median of
@@ -625,13 +650,7 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
         (
             "Følsomhed og usikkerhed",
             figure_html(figs["rate"], "Nutidsværdien som funktion af automatiseringsgraden")
-            + (figure_html(figs["tornado"], "Tornado-diagram") if "tornado" in figs else "")
-            + "<p>Et målt tal varierer i tornadoen over det plausible interval, konfigurationen angiver for det, "
-            f"ellers over {dk_percent(CONFIDENCE, 0)}-konfidensintervallet af journalens tal; se Forudsætninger.</p>"
-            + table_html(_shown(bc.tornado, "parameter"), _as_text(TORNADO))
-            + figure_html(figs["montecarlo"], "Monte Carlo-simulering af nutidsværdien")
-            + f"<p>{dk_number(bc.config.simulations)} trækninger ({DISTRIBUTIONS_DA[bc.config.distribution]}, "
-            f"seed {bc.config.seed}) af alle parametre med et trepunktsestimat.</p>",
+            + (_sensitivity_html(bc, figs) if len(bc.tornado) else NOTHING_VARIES_HTML),
         ),
         ("Ikke-økonomiske gevinster", f"<ul>{benefits}</ul>"),
         ("Risici", table_html(risks, RISKS)),

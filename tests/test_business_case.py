@@ -429,6 +429,23 @@ def test_the_summary_says_which_figures_vary_and_that_the_others_stand_fixed(tmp
     assert "lle skønnene varierer samtidig, er nutidsværdien" in _summary(build(load_config(text=every)), tmp_path)
 
 
+def test_a_case_of_single_figures_says_there_is_nothing_to_vary_and_how_to_give_ranges(tmp_path):
+    """An audit: the defaults without --config showed an empty tornado table and '10.000 trækninger ... af alle
+    parametre med et trepunktsestimat', every draw the same, and a 0 % chance of a positive NPV."""
+    import html
+    import re
+
+    from invoicekit.reports import write_business_case
+
+    page = write_business_case(build(load_config(text="")), tmp_path / "a")["html"].read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert "Ingen parameter har et interval, så der er intet at variere" in text and "trækninger" not in text
+    assert "Tornado-diagram" not in text and "Monte Carlo" in text  # named only to say there is none
+    ranged = build(load_config(text="automation_rate = [0.3, 0.38, 0.5]\nhourly_cost = [390, 400, 410]"))
+    page = write_business_case(ranged, tmp_path / "b")["html"].read_text(encoding="utf-8")
+    assert "af de 2 parametre med et interval; de øvrige står fast." in page and "Ingen parameter" not in page
+
+
 def test_the_summary_adds_nothing_when_no_figure_varies(tmp_path):
     import dataclasses
 
