@@ -627,7 +627,7 @@ def _grant_fixes(
                 f"grant_missing:{r['cpr_masked']}:{cvr}",
                 "grant_missing",
                 f"Se rækken i bevillingsudtrækket for en borger født {r['cpr_masked'][:6]}, der ikke kunne bruges "
-                f"(se input_problems.csv): er den borger {r['cpr_masked']}s bevilling hos leverandør CVR {cvr}, så "
+                f"(se input_problems.csv): er det bevillingen for borger {r['cpr_masked']} hos leverandør CVR {cvr}, så "
                 "ret den i Sensum i stedet for at oprette en ny; ellers "
                 + (
                     "forlæng eller ret den bevilling, der kunne læses"
@@ -683,7 +683,7 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
             key = f"coding_service:{r['service_code']}"
             if skey in sheet.left_out_services:  # its row is there, but could not be used: not a second one
                 sentence = (
-                    f"Ret ydelsen {r['service_code']}s række i støttearkets fane Ydelser: den kunne ikke bruges "
+                    f"Ret rækken for ydelsen {r['service_code']} i støttearkets fane Ydelser: den kunne ikke bruges "
                     "(se input_problems.csv)"
                 )
             else:
@@ -693,7 +693,7 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
             key = f"coding_supplier:{r['supplier_cvr']}"
             if r["supplier_cvr"] in sheet.left_out_suppliers:
                 sentence = (
-                    f"Ret leverandøren CVR {r['supplier_cvr']}s række i støttearkets fane Leverandører: den kunne "
+                    f"Ret rækken for leverandøren CVR {r['supplier_cvr']} i støttearkets fane Leverandører: den kunne "
                     "ikke bruges (se input_problems.csv)"
                 )
             else:

@@ -162,7 +162,7 @@ def _duplicate(f: Facts) -> pa.Array:
     return joined_arrow(
         "Faktura ", f["invoice_id"], " fra CVR ", f["supplier_cvr"], " er allerede behandlet ", f["detail"],
         ". Kontrollér, om den er betalt før, af robotten eller manuelt (også en faktura, robotten sendte til "
-        "manuel behandling, kan være bogført i hånden); betal den ikke igen.",
+        "manuel behandling, kan være bogført manuelt); betal den ikke igen.",
     )  # fmt: skip
 
 
@@ -216,9 +216,14 @@ def _period_not_covered(f: Facts) -> pa.Array:
 
 
 def _no_fixed_rate(f: Facts) -> pa.Array:
+    detail = arrow_text(f["detail"], pa.large_string())
+    # "Bevillingen (A; B) har" of two grants (a review of the Danish texts)
+    several = pc.match_substring(detail, "; ")
+    kind = pa.large_string()
+    subject = pc.if_else(several, pa.scalar("Bevillingerne (", kind), pa.scalar("Bevillingen (", kind))
     return joined_arrow(
-        "Bevillingen (",
-        f["detail"],
+        subject,
+        detail,
         ") har timetakst, så robotten kan ikke beregne et forventet beløb. "
         "Kontrollér de fakturerede timer og bogfør manuelt.",
         f["grant_row_unread"],
@@ -383,10 +388,12 @@ def _already_paid(f: Facts) -> pa.Array:
 #: (check 3's LINES_MISMATCH says it of its own, :func:`also_said_of`)
 _BEFORE_CVR = ("MISSING_INVOICE_ID", "INVALID_CPR", "MULTIPLE_CPR", "MISSING_CPR")  # checks 1-4
 _BEFORE_CREDIT_NOTE = (*_BEFORE_CVR, "INVALID_CVR", "MISSING_PERIOD", "INVALID_PERIOD", "INVALID_AMOUNT")
-ALSO_CREDIT_NOTE = " Bemærk: dokumentet er en kreditnota; bogfør den som modregning i den faktura, den krediterer."
+ALSO_CREDIT_NOTE = (
+    " Bemærk: dokumentet er en kreditnota; den skal ikke betales, men modregnes manuelt i den faktura, den krediterer."
+)
 ALSO_NOT_AN_INVOICE = " Bemærk: dokumenttypen er hverken en faktura eller en kreditnota; kontrollér dokumentet."
-ALSO_NO_CVR = " Leverandørens CVR-nummer mangler også."
-ALSO_INVALID_CVR = " Leverandørens CVR-nummer er heller ikke gyldigt."
+ALSO_NO_CVR = " Desuden mangler leverandørens CVR-nummer."
+ALSO_INVALID_CVR = " Desuden er leverandørens CVR-nummer ugyldigt."
 
 
 def _credit_like(kind: np.ndarray, amount_ok: object, amount: object) -> np.ndarray:

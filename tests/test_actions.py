@@ -959,5 +959,7 @@ def test_a_grant_or_sheet_row_that_could_not_be_read_is_to_be_corrected_not_adde
         decision(3),
     )
     actions = fix_list(d, support=sheet).fixes.set_index("fix_key")["action"]
-    assert actions["coding_service:SEL108-BO"].startswith("Ret ydelsen SEL108-BOs række i støttearkets fane Ydelser")
-    assert actions["coding_supplier:29345716"].startswith("Ret leverandøren CVR 29345716s række")
+    assert actions["coding_service:SEL108-BO"].startswith(
+        "Ret rækken for ydelsen SEL108-BO i støttearkets fane Ydelser"
+    )
+    assert actions["coding_supplier:29345716"].startswith("Ret rækken for leverandøren CVR 29345716 i")

@@ -234,10 +234,10 @@ def test_a_document_stopped_before_check_9_still_says_it_is_a_credit_note_and_it
     assert code == 0, printed.err
     assert d["reason"].tolist() == ["MISSING_CPR"] * 3 + ["MISSING_PERIOD", "MISSING_CPR", "MISSING_PERIOD"]
     m = d["message"].tolist()
-    credit = " Bemærk: dokumentet er en kreditnota; bogfør den som modregning i den faktura, den krediterer."
+    credit = " Bemærk: dokumentet er en kreditnota; den skal ikke betales, men modregnes manuelt i den faktura, den krediterer."
     assert m[0].startswith("Der står intet CPR-nummer") and m[0].endswith("kontaktskabelonen)." + credit)
-    assert m[1].endswith("kontaktskabelonen). Leverandørens CVR-nummer mangler også." + credit)
-    assert m[2].endswith("kontaktskabelonen). Leverandørens CVR-nummer er heller ikke gyldigt.")
+    assert m[1].endswith("kontaktskabelonen). Desuden mangler leverandørens CVR-nummer." + credit)
+    assert m[2].endswith("kontaktskabelonen). Desuden er leverandørens CVR-nummer ugyldigt.")
     assert m[3].endswith(" Bemærk: dokumenttypen er hverken en faktura eller en kreditnota; kontrollér dokumentet.")
     assert m[4].endswith("kontaktskabelonen).") and "Bemærk" not in m[4] and "CVR" not in m[4]
     assert m[5].endswith(credit)

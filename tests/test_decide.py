@@ -135,6 +135,13 @@ def test_the_advice_of_a_message_never_asks_to_pay_what_may_be_paid_already_or_n
     assert "er bevilget efter § 108, som robotten ikke bogfører efter reglerne (den bogfører § 104 og STU)" in paragraph
     several = decide_case("MULTIPLE_CPR")["message"]
     assert "en e-faktura med én linje pr. borger" in several and "kun fakturaer for én borger" not in several
+    hourly = decide_case("NO_FIXED_RATE")["message"]
+    assert hourly.startswith("Bevillingen (") and ") har timetakst" in hourly
+    grants = grants_table()
+    row = grants.index[(grants["cpr"] == D) & (grants["supplier_cvr"] == "36209488")][0]
+    grants = pd.concat([grants, grants.loc[[row]].assign(grant_id="G-TWIN")], ignore_index=True)
+    twins = run(invoice(**CASES["NO_FIXED_RATE"]["invoice"]), grants=grants).decisions["message"].iloc[0]
+    assert twins.startswith("Bevillingerne (") and "; G-TWIN) har timetakst" in twins
     excluded = run(invoice(), rules=Rules(paragraphs=("STU",))).decisions["message"].iloc[0]
     assert "(den bogfører STU)" in excluded and "§ STU" not in excluded
 
