@@ -34,7 +34,7 @@ from invoicekit.workbook import write_workbook
 FIX_HEADINGS_DA = {
     "action": "Opgave",
     "invoices": "Fakturaer",
-    "points": "Point",
+    "points": "Procentpoint",
     "fix_key": "Nøgle",
 }
 INVOICE_HEADINGS_DA = {

@@ -961,7 +961,7 @@ def fix_list(
     fixes["points"] = 100 * fixes["invoices"] / max(scope_total, 1)
     fixes["action"] = pd.Series(
         [
-            f"{t} ({n} {'faktura' if n == 1 else 'fakturaer'}, {dk_number(p, 1)} point)"
+            f"{t} ({n} {'faktura' if n == 1 else 'fakturaer'}, {dk_number(p, 1)} procentpoint)"
             for t, n, p in zip(fixes["sentence"], fixes["invoices"], fixes["points"], strict=True)
         ],
         dtype=object,

@@ -56,7 +56,7 @@ REASONS = {
     "invoices": ("Fakturaer", "int"),
     "share_of_manual": ("Andel af manuelle", "pct"),
     "cumulative_share": ("Akkumuleret andel", "pct"),
-    "points": ("Koster point af automatiseringsgraden", "num1"),
+    "points": ("Koster procentpoint af automatiseringsgraden", "num1"),
 }
 SUPPLIERS = {
     "supplier_cvr": ("Leverandør (CVR)", "text"),
@@ -66,7 +66,7 @@ SUPPLIERS = {
     "automation_rate": ("Automatiseringsgrad", "pct"),
     "main_reason": ("Hyppigste årsag til manuel", "text"),
     "template_invoices": ("Fakturaer, skabelonen retter", "int"),
-    "template_points": ("Point, skabelonen kan give", "num1"),
+    "template_points": ("Procentpoint, skabelonen kan give", "num1"),
     "invalid_cvr_invoices": ("Heraf med ugyldigt CVR-nr.", "int"),
 }
 TEMPLATE = {
@@ -75,7 +75,7 @@ TEMPLATE = {
     "invoices": ("Fakturaer", "int"),
     "automation_rate": ("Automatiseringsgrad", "pct"),
     "template_invoices": ("Fakturaer, skabelonen retter", "int"),
-    "template_points": ("Point, skabelonen kan give", "num1"),
+    "template_points": ("Procentpoint, skabelonen kan give", "num1"),
     "template_reason": ("Hyppigste årsag, skabelonen retter", "text"),
 }
 
@@ -83,7 +83,7 @@ FIXES = {
     "owner_da": ("Ansvarlig", "text"),
     "action": ("Opgave", "text"),
     "invoices": ("Fakturaer", "int"),
-    "points": ("Point", "num1"),
+    "points": ("Procentpoint", "num1"),
     "fix_key": ("Nøgle", "text"),
 }
 
@@ -202,7 +202,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         verdict = f"Målet er nået i {h['last_month']}."
     else:
         gap = h["target"] - h["last_month_rate"]
-        verdict = f"Der mangler {dk_number(100 * gap, 1)} point for at nå målet i {h['last_month']}."
+        verdict = f"Der mangler {dk_number(100 * gap, 1)} procentpoint for at nå målet i {h['last_month']}."
     sections = [
         (
             "Overblik",
@@ -219,7 +219,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         ),
         (
             "Årsager til manuel behandling",
-            "<p>Point: hvor mange procentpoint automatiseringsgraden ville stige, hvis fakturaerne med denne årsag "
+            "<p>Procentpoint: hvor meget automatiseringsgraden ville stige, hvis fakturaerne med denne årsag "
             "var bogført automatisk.</p>"
             + figure_html(figs["pareto"], "Pareto over årsagerne, hele perioden")
             + table_html(f.reasons, REASONS)
@@ -257,7 +257,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
                 f"<p>Hvem skal rette hvad, så fakturaerne fra {html.escape(a.month)} kan bogføres automatisk næste "
                 f"gang: {len(a.fixes)} opgaver, som tilsammen ville frigøre {dk_number(unlocked)} af "
                 f"{dk_number(len(a.invoices))} manuelle fakturaer ({dk_number(100 * unlocked / max(a.total, 1), 1)} "
-                "point). Point: hvor mange procentpoint automatiseringsgraden ville stige. Den fulde liste med "
+                "procentpoint, så meget ville automatiseringsgraden stige). Den fulde liste med "
                 "fakturaerne og brevene til leverandørerne laves med <code>invoicekit actions</code>.</p>"
                 + _lacking_html(a)
                 + table_html(_fixes_shown(a.fixes), FIXES, max_rows=25),

@@ -554,7 +554,7 @@ def test_files_and_letters_hold_no_full_cpr_and_numbers_stay_numbers(tmp_path):
     wb = load_workbook(paths["xlsx"])
     assert "Opgaver - Leverandør" in wb.sheetnames and "Opgaver - Sagsbehandler" in wb.sheetnames
     ws = wb["Opgaver - Leverandør"]
-    assert [c.value for c in ws[1]] == ["Opgave", "Fakturaer", "Point", "Nøgle"]
+    assert [c.value for c in ws[1]] == ["Opgave", "Fakturaer", "Procentpoint", "Nøgle"]
     assert isinstance(ws.cell(2, 2).value, int) and ws.cell(2, 3).value == pytest.approx(100 * 2 / 4)
     assert (ws.cell(2, 2).number_format, ws.cell(2, 3).number_format) == ("#,##0", "#,##0.00")
     manual = wb["Manuelle fakturaer"]
