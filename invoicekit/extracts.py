@@ -759,7 +759,12 @@ def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
 
 
 def _mask_raw(value: str) -> str:
-    return masked_cpr(compact_cpr(value))
+    """An invalid CPR number masked: ``DDMMYY-xxxx``, with as many ``x`` as its digits after the sixth where it
+    has more than six and not ten (seven digits showed as ``010180-xxxx``, a full number to the reader)."""
+    compact = compact_cpr(value)
+    if compact.isascii() and compact.isdigit() and len(compact) > 6 and len(compact) != 10:
+        return f"{compact[:6]}-{'x' * (len(compact) - 6)}"
+    return masked_cpr(compact)
 
 
 def _cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:

@@ -10,6 +10,7 @@ Danish text lives.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -40,13 +41,28 @@ def _missing_invoice_id(f: Facts) -> list[str]:
 
 
 def _invalid_cpr(f: Facts) -> pa.Array:
+    masked = arrow_text(f["cpr_invalid_masked"], pa.large_string())
+    # what is wrong with it, where one number is: the robot knows (a review of the texts found "forkert
+    # antal cifre eller en fødselsdato, der ikke findes" said of a seven-digit number)
+    distinct = pc.unique(masked)
+    fault = pa.array([_cpr_fault(m) for m in distinct.to_pylist()], pa.large_string())
     return joined_arrow(
         "CPR-nummeret på fakturaen (",
-        f["cpr_invalid_masked"],
-        ") er ikke et gyldigt CPR-nummer "
-        "(forkert antal cifre eller en fødselsdato, der ikke findes). Find borgerens rigtige "
-        "CPR-nummer og bogfør manuelt, og bed leverandøren rette fakturaen.",
+        masked,
+        ") er ikke et gyldigt CPR-nummer (",
+        fault.take(pc.index_in(masked, value_set=distinct)),
+        "). Find borgerens rigtige CPR-nummer og bogfør manuelt, og bed leverandøren rette fakturaen.",
     )
+
+
+def _cpr_fault(masked: str | None) -> str:
+    """What is wrong with an invalid CPR number, as its masked form shows it (``010180-x`` has seven digits)."""
+    if masked and (m := re.fullmatch(r"(\d\d)(\d\d)(\d\d)-(x+)", masked)):
+        digits = 6 + len(m[4])
+        if digits != 10:
+            return f"det har {digits} cifre, ikke 10"
+        return f"fødselsdatoen {m[1]}.{m[2]}.{m[3]} findes ikke"
+    return "forkert antal cifre eller en fødselsdato, der ikke findes"
 
 
 def _multiple_cpr(f: Facts) -> pa.Array:

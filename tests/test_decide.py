@@ -146,6 +146,23 @@ def test_the_advice_of_a_message_never_asks_to_pay_what_may_be_paid_already_or_n
     assert "(den bogfører STU)" in excluded and "§ STU" not in excluded
 
 
+@pytest.mark.parametrize(
+    ("cpr", "shown", "fault"),
+    [
+        ("0101801", "010180-x", "det har 7 cifre, ikke 10"),
+        ("010180 12345", "010180-xxxxx", "det har 11 cifre, ikke 10"),
+        ("310290-1234", "310290-xxxx", "fødselsdatoen 31.02.90 findes ikke"),
+        ("abc", "xxxxxx-xxxx", "forkert antal cifre eller en fødselsdato, der ikke findes"),
+    ],
+)
+def test_an_invalid_cpr_number_is_said_with_what_is_wrong_with_it(cpr, shown, fault):
+    """A review of the texts: seven digits showed as '010180-xxxx', a full number to the reader, and the
+    message said 'forkert antal cifre eller en fødselsdato, der ikke findes' where the robot knew which."""
+    d = one(cpr=cpr)
+    assert d["reason"] == "INVALID_CPR"
+    assert d["message"].startswith(f"CPR-nummeret på fakturaen ({shown}) er ikke et gyldigt CPR-nummer ({fault}).")
+
+
 def test_amount_mismatch_message_names_the_closest_expected_amount_grant_and_difference():
     d = one(amount="28.000,00")
     assert d["expected_amount"] == 28500.0
