@@ -273,7 +273,8 @@ def said_where(where: np.ndarray, text: str, otherwise: str = "") -> pa.Array:
 
 #: AMOUNT_MISMATCH's advice, but where the amount is whole days at a day rate (:func:`_mismatch_advice`)
 NEW_RATE_ADVICE = (
-    " Kontrollér om en ny takst mangler i Sensum, eller bed leverandøren rette fakturaen; bogfør derefter manuelt."
+    " Kontrollér, om en ny takst mangler i Sensum, om fakturaen dækker en delperiode (ind- eller udflytning), "
+    "eller om fakturaen er forkert, så bed leverandøren rette den; bogfør derefter manuelt."
 )
 
 
@@ -296,7 +297,7 @@ def _mismatch_advice(f: Facts, diff: np.ndarray) -> pa.Array | str:
     start = np.asarray(f["period_start"]).astype("datetime64[D]")[at]
     end = np.asarray(f["period_end"]).astype("datetime64[D]")[at]
     said = joined_arrow(
-        " Beløbet er ", integers(days[at]), said_where(days[at] == 1, " dag à ", " dage à "),
+        " Beløbet svarer til ", integers(days[at]), said_where(days[at] == 1, " dag à ", " dage à "),
         arrow_text(f["rate_dk"]).take(pa.array(at)), " kr. af periodens ",
         integers((end - start).astype(np.int64) + 1),
         " dage: er det de dage, borgeren var i tilbuddet (fremmøde, ind- eller udflytning), så kontrollér "

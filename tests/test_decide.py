@@ -1126,11 +1126,11 @@ def test_many_left_out_rows_are_read_and_weighed_without_comparing_each_with_eac
 @pytest.mark.parametrize(
     ("amount", "says"),
     [
-        ("9.450,00", "Beløbet er 21 dage à 450,00 kr. af periodens 31 dage: er det de dage, borgeren var"),
-        ("450,00", "Beløbet er 1 dag à 450,00 kr. af periodens 31 dage"),
-        ("9.450,50", "Kontrollér om en ny takst mangler"),  # no whole days
-        ("14.400,00", "Kontrollér om en ny takst mangler"),  # 32 days: more than the period holds
-        ("9.000,00", "Beløbet er 20 dage à 450,00 kr."),
+        ("9.450,00", "Beløbet svarer til 21 dage à 450,00 kr. af periodens 31 dage: er det de dage, borgeren var"),
+        ("450,00", "Beløbet svarer til 1 dag à 450,00 kr. af periodens 31 dage"),
+        ("9.450,50", "Kontrollér, om en ny takst mangler i Sensum, om fakturaen dækker en delperiode"),  # no whole days
+        ("14.400,00", "Kontrollér, om en ny takst mangler"),  # 32 days: more than the period holds
+        ("9.000,00", "Beløbet svarer til 20 dage à 450,00 kr."),
     ],
 )
 def test_an_amount_of_whole_days_at_a_day_rate_is_called_days_of_attendance(amount, says):
@@ -1150,4 +1150,4 @@ def test_the_whole_days_advice_counts_the_period_by_its_dates():
     grants.loc[grants["grant_id"] == "G-A104", "rate"] = "100.0010"
     d = run(invoice(supplier_cvr=KILDEN, amount="1.000,01"), grants=grants).decisions.iloc[0]
     assert d["reason"] == "AMOUNT_MISMATCH"
-    assert "Beløbet er 10 dage à 100,0010 kr. af periodens 31 dage" in d["message"]
+    assert "Beløbet svarer til 10 dage à 100,0010 kr. af periodens 31 dage" in d["message"]
