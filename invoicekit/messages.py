@@ -256,7 +256,9 @@ def _amount_mismatch(f: Facts) -> pa.Array:
     # said where more than one grant was weighed: each count's text once
     counts = [f" ({k} bevillinger undersøgt)." if k > 1 else "" for k in range(int(n.max(initial=0)) + 1)]
     many = pa.array(counts, pa.large_string()).take(pa.array(np.maximum(n, 0)))
-    sign = pc.if_else(pa.array(diff > 0), pa.scalar("+", pa.large_string()), pa.scalar("−", pa.large_string()))
+    # an ASCII minus, as the credit note's amount is written: U+2212 is no Windows-1252 character, and a note
+    # field read so would lose it (a review of the texts)
+    sign = pc.if_else(pa.array(diff > 0), pa.scalar("+", pa.large_string()), pa.scalar("-", pa.large_string()))
     return joined_arrow(
         "Beløbet ", f["amount_dk"], " kr. passer ikke med bevillingen: nærmeste forventede beløb er ",
         f["expected_dk"], " kr. (bevilling ", f["grant_id"], ", takst ", f["rate_dk"], " kr. pr. ", unit_da,
