@@ -37,9 +37,9 @@ from invoicekit.actions import TEMPLATE_FIX_REASONS, supplier_name_of
 from invoicekit.cells import safe_text
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import mask_cpr_text
-from invoicekit.parsing import MONEY_SCALE, MONTHS_DA, date_dk, format_money_one
+from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import LABELS_DA
-from invoicekit.vocabulary import MONTH
+from invoicekit.vocabulary import month_da
 
 PLACEHOLDERS = ("dato", "måned", "leverandør", "antal", "mangler", "krav", "eksempler")
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
@@ -255,7 +255,7 @@ def letter_values(cvr: str, month: str, invoices: pd.DataFrame, today: dt.date |
     counts = invoices["reason"].value_counts()
     missing = ", ".join(f"{int(counts[r])} {w}" for r, w in TEMPLATE_FIX_REASONS.items() if r in counts.index)
     # the month as a supplier reads it: oktober 2019, not 2019-10 (found by a newcomer's walk-through)
-    shown_month = f"{MONTHS_DA[int(month[5:]) - 1]} {month[:4]}" if MONTH.fullmatch(month) else month
+    shown_month = month_da(month)
     return {
         "dato": date_dk(today or dt.date.today()),
         "måned": shown_month,

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from invoicekit.identifiers import compact_cpr, is_valid_cpr, mask_cprs_in_arrow, valid_cpr_mask
 from invoicekit.texts import is_arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_PATTERN
+from invoicekit.vocabulary import CPR_PATTERN, MONTHS_DA
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
 ORE = MONEY_SCALE // 100
@@ -508,20 +508,6 @@ def cprs_in_text(text: str) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- period in text
 
-MONTHS_DA = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 _D = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
 _RANGE = re.compile(rf"(?<!\d){_D}\s*(?:-|–|til)\s*{_D}(?!\d)", re.IGNORECASE)
 _MONTH = re.compile(rf"(?<![^\W\d_])({'|'.join(MONTHS_DA)})\s+(\d{{4}})(?!\d)", re.IGNORECASE)

@@ -38,6 +38,7 @@ from invoicekit.render import (
     table_html,
     write_report,
 )
+from invoicekit.vocabulary import month_da
 
 # ---------------------------------------------------------------- follow-up
 
@@ -197,12 +198,12 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
             months = ", ".join(h["controls_rejected"])
             controls = f" Stikprøvekontrollen er ikke godkendt for {months}: se Fejlposteringer."
     if h["last_month_rate"] is None:
-        verdict = f"Robotten kørte i {h['last_month']} uden at finde fakturaer."
+        verdict = f"Robotten kørte i {month_da(h['last_month'])} uden at finde fakturaer."
     elif h["target"] - h["last_month_rate"] <= 0:
-        verdict = f"Målet er nået i {h['last_month']}."
+        verdict = f"Målet er nået i {month_da(h['last_month'])}."
     else:
         gap = h["target"] - h["last_month_rate"]
-        verdict = f"Der mangler {dk_number(100 * gap, 1)} procentpoint for at nå målet i {h['last_month']}."
+        verdict = f"Der mangler {dk_number(100 * gap, 1)} procentpoint for at nå målet i {month_da(h['last_month'])}."
     sections = [
         (
             "Overblik",
@@ -254,7 +255,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         sections.append(
             (
                 "Næste måneds opgaver",
-                f"<p>Hvem skal rette hvad, så fakturaerne fra {html.escape(a.month)} kan bogføres automatisk næste "
+                f"<p>Hvem skal rette hvad, så fakturaerne fra {html.escape(month_da(a.month))} kan bogføres automatisk næste "
                 f"gang: {len(a.fixes)} opgaver, som tilsammen ville frigøre {dk_number(unlocked)} af "
                 f"{dk_number(len(a.invoices))} manuelle fakturaer ({dk_number(100 * unlocked / max(a.total, 1), 1)} "
                 "procentpoint, så meget ville automatiseringsgraden stige). Den fulde liste med "

@@ -334,6 +334,26 @@ FIX_TRUTH_FIELDS = ("fix_owner", "fix_key")
 MONTH_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?!\d)")
 #: a month as given on the command line
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+#: the months' Danish names, January first (as a period in a text names one: ``marts 2019``)
+MONTHS_DA = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def month_da(month: str) -> str:
+    """A run's month (``2019-10``) as Danish prose writes it: ``oktober 2019``; anything else as it is."""
+    return f"{MONTHS_DA[int(month[5:]) - 1]} {month[:4]}" if MONTH.fullmatch(month) else month
 
 
 def month_in_name(path: object) -> str:

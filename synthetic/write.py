@@ -20,7 +20,6 @@ import pyarrow.compute as pc
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.parsing import (
     MONEY_SCALE,
-    MONTHS_DA,
     ORE,
     format_date_dk,
     format_date_iso,
@@ -28,7 +27,7 @@ from invoicekit.parsing import (
     format_money_dk,
 )
 from invoicekit.texts import holds_ascii, text_bytes
-from invoicekit.vocabulary import FIX_TRUTH_FIELDS, OWNERSHIP_DA
+from invoicekit.vocabulary import FIX_TRUTH_FIELDS, MONTHS_DA, OWNERSHIP_DA
 from synthetic.fixes import fix_truth
 from synthetic.invoices import Months, citizen_lists
 from synthetic.world import World

@@ -20,13 +20,13 @@ import pyarrow.compute as pc
 
 from invoicekit.keys import normalise_number, normalise_numbers
 from invoicekit.parsing import (
-    MONTHS_DA,
     OTHER_DIGITS_RE2,
     distinct_texts,
     other_digit_texts,
     period_from_texts,
     period_in_text,
 )
+from invoicekit.vocabulary import MONTHS_DA
 
 #: every code point but the surrogates, as one text (one pass of a Python pattern finds the few it matches)
 EVERYTHING = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)

@@ -15,8 +15,8 @@ from faker.providers.person.da_DK import Provider
 
 from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, Invoices, as_invoices, digits_key, read_invoices
-from invoicekit.parsing import MONEY_SCALE, MONTHS_DA
-from invoicekit.vocabulary import CPR_WORD
+from invoicekit.parsing import MONEY_SCALE
+from invoicekit.vocabulary import CPR_WORD, MONTHS_DA
 
 #: numeric features, as computed by :func:`invoice_features`
 NUMERIC = ("amount_dkk", "period_days")
