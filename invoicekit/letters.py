@@ -189,7 +189,7 @@ def _examples(invoices: pd.DataFrame) -> pd.DataFrame:
             ],
             "Beløb (kr.)": [format_money_one(round(a * MONEY_SCALE)) if pd.notna(a) else "" for a in shown["amount"]],
             "CPR-nummer": [safe_text(_docx_text(str(v)), csv=False) or "(intet)" for v in shown["cpr_masked"]],
-            "Det manglede": [LABELS_DA.get(r, r) for r in shown["reason"]],
+            "Årsag": [LABELS_DA.get(r, r) for r in shown["reason"]],
         }
     )
 

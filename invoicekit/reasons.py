@@ -76,7 +76,7 @@ LABELS_DA: dict[str, str] = {
     "NO_FIXED_RATE": "Timetakst (intet fast beløb)",
     "AMOUNT_MISMATCH": "Beløbet passer ikke med taksten",
     "AMBIGUOUS": "Flere bevillinger kan passe",
-    "NO_CODING": "Mangler kontering i støttearket",
+    "NO_CODING": "Kontering mangler i støttearket",
     "SUPPLIER_EXCLUDED": "Leverandøren er undtaget",
     "PARAGRAPH_EXCLUDED": "Paragraffen er undtaget",
     "AMOUNT_ABOVE_LIMIT": "Beløbet er over grænsen",

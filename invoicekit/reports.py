@@ -65,7 +65,7 @@ SUPPLIERS = {
     "invoices": ("Fakturaer", "int"),
     "posted": ("Bogført automatisk", "int"),
     "automation_rate": ("Automatiseringsgrad", "pct"),
-    "main_reason": ("Hyppigste årsag til manuel", "text"),
+    "main_reason": ("Hyppigste årsag til manuel behandling", "text"),
     "template_invoices": ("Fakturaer, skabelonen retter", "int"),
     "template_points": ("Procentpoint, skabelonen kan give", "num1"),
     "invalid_cvr_invoices": ("Heraf med ugyldigt CVR-nr.", "int"),
@@ -122,7 +122,7 @@ def _group_columns(key: str, label: str) -> dict[str, tuple[str, str]]:
         "posted": ("Bogført automatisk", "int"),
         "automation_rate": ("Automatiseringsgrad", "pct"),
         "amount": ("Beløb (kr.)", "dkk"),
-        "main_reason": ("Hyppigste årsag til manuel", "text"),
+        "main_reason": ("Hyppigste årsag til manuel behandling", "text"),
     }
 
 
@@ -222,10 +222,10 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
             "Årsager til manuel behandling",
             "<p>Procentpoint: hvor meget automatiseringsgraden ville stige, hvis fakturaerne med denne årsag "
             "var bogført automatisk.</p>"
-            + figure_html(figs["pareto"], "Pareto over årsagerne, hele perioden")
+            + figure_html(figs["pareto"], "Paretodiagram over årsagerne, hele perioden")
             + table_html(f.reasons, REASONS)
             + f"<h3>{html.escape(f.last_month)}</h3>"
-            + figure_html(figs["pareto_last"], f"Pareto over årsagerne, {f.last_month}")
+            + figure_html(figs["pareto_last"], f"Paretodiagram over årsagerne, {month_da(f.last_month)}")
             + table_html(f.reasons_last, REASONS),
         ),
         (

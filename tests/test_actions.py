@@ -685,6 +685,8 @@ def test_a_letter_shows_an_invoice_with_a_start_date_and_no_end(tmp_path):
     rows = [[c.text for c in r.cells] for r in docx.Document(str(tmp_path / "breve" / f"{S1}.docx")).tables[0].rows]
     periods = [r[1] for r in rows[1:]]
     assert "01.01.2019–?" in periods
+    # the last column says why, as the reason's label: 'Det manglede' stood over 'Samlefaktura (flere CPR-numre)'
+    assert rows[0][-1] == "Årsag" and {r[-1] for r in rows[1:]} == {"Periode mangler", "CPR-nummer mangler"}
 
 
 def test_the_municipalitys_own_template_is_used_and_a_stale_letter_removed(tmp_path):
