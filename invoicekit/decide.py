@@ -1664,6 +1664,7 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
         "supplier_cvr": lambda r: _short(_pick(column("supplier_cvr"), r)),
         "cpr_masked": lambda r: _short(checked.cpr_masked.take(pa.array(r)), 200),
         "cpr_invalid_masked": lambda r: _short(_pick(column("cpr_invalid_masked"), r), 200),
+        "cpr_invalid_fault": lambda r: _pick(column("cpr_invalid_fault"), r),
         "cpr_count": lambda r: _pick(column("cpr_count"), r),
         "amount": lambda r: amount[r],
         "amount_ok": lambda r: _pick(column("amount_ok"), r),

@@ -368,7 +368,7 @@ def _typed_invoices(
     read), ``cpr`` (the one valid CPR, else blank),
     ``cpr_count`` (distinct valid CPR numbers), ``cpr_all`` (all of them,
     ``;``-joined), ``cpr_invalid`` (a filled cell held an invalid part),
-    ``cpr_invalid_masked``, ``period_start``, ``period_end``, ``period_source``
+    ``cpr_invalid_masked``, ``cpr_invalid_fault`` (what is wrong with it, in Danish), ``period_start``, ``period_end``, ``period_source``
     (``columns``, ``text`` or blank), ``period_unreadable`` (date cells that
     could not be read), ``text``, ``invoice_date``, ``supplier_name``,
     ``fields`` (the number of fields of a CSV row that did not match the
@@ -632,6 +632,7 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     u_all = np.full(m, "", dtype=object)
     u_invalid = np.zeros(m, dtype=bool)
     u_masked = np.full(m, "", dtype=object)
+    u_fault = np.full(m, "", dtype=object)
     u_series = _arrow_series(cells)
     filled = (u_series != "").to_numpy()
     multi = filled & u_series.str.contains(r"[,;/|\r\n]", regex=True).to_numpy()
@@ -644,6 +645,7 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     u_count[idx[is_ok]] = 1
     u_invalid[idx[~is_ok]] = True
     u_masked[idx[~is_ok]] = [_mask_raw(v) for v in uniques[idx[~is_ok]]]
+    u_fault[idx[~is_ok]] = [_cpr_fault(v) for v in uniques[idx[~is_ok]]]
     # cells of several numbers: split in Python, set whole-column (not one
     # array item at a time)
     multi_idx = np.flatnonzero(multi)
@@ -655,6 +657,10 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     with_bad = [i for i, (_good, bad) in enumerate(split) if bad]
     u_invalid[multi_idx[with_bad]] = True
     u_masked[multi_idx[with_bad]] = _object_array([";".join(_mask_raw(b) for b in split[i][1]) for i in with_bad])
+    # of several numbers, the fault of each said only where one is invalid
+    u_fault[multi_idx[with_bad]] = _object_array(
+        [_cpr_fault(split[i][1][0]) if len(split[i][1]) == 1 else "" for i in with_bad]
+    )
     cpr, count, cpr_all = u_cpr[codes], u_count[codes], u_all[codes]
     key = digits_key(u_cpr)[codes] if m else np.zeros(n, dtype=np.int64)
 
@@ -673,6 +679,7 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     out["cpr_all"] = _objects(cpr_all)
     out["cpr_invalid"] = u_invalid[codes]
     out["cpr_invalid_masked"] = _objects(u_masked[codes])
+    out["cpr_invalid_fault"] = _objects(u_fault[codes])
 
 
 def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -759,12 +766,29 @@ def _set_cprs(i: int, numbers: list[str], cpr, count, cpr_all) -> None:
 
 
 def _mask_raw(value: str) -> str:
-    """An invalid CPR number masked: ``DDMMYY-xxxx``, with as many ``x`` as its digits after the sixth where it
-    has more than six and not ten (seven digits showed as ``010180-xxxx``, a full number to the reader)."""
+    return masked_cpr(compact_cpr(value))
+
+
+def _cpr_fault(value: str) -> str:
+    """What is wrong with an invalid CPR number, from the number as written (its masked form, always
+    ``DDMMYY-xxxx``, cannot tell: seven digits read as a birth date that does not exist)."""
     compact = compact_cpr(value)
-    if compact.isascii() and compact.isdigit() and len(compact) > 6 and len(compact) != 10:
-        return f"{compact[:6]}-{'x' * (len(compact) - 6)}"
-    return masked_cpr(compact)
+    if not (compact.isascii() and compact.isdigit()):
+        return "det indeholder andet end cifre"
+    if len(compact) != 10:
+        return f"det har {len(compact)} cifre, ikke 10"
+    return f"fødselsdatoen {compact[:2]}.{compact[2:4]}.{_cpr_year(compact)} findes ikke"
+
+
+def _cpr_year(compact: str) -> int:
+    """The birth year of ten digits by the 7th digit, as ``stdnum.dk.cpr`` reads it (29.02.00 of a 1900 number
+    is no date, of a 2000 number one)."""
+    yy, seventh = int(compact[4:6]), int(compact[6])
+    if seventh in (4, 9):
+        return (2000 if yy <= 36 else 1900) + yy
+    if seventh >= 5:
+        return (2000 if yy <= 57 else 1800) + yy
+    return 1900 + yy
 
 
 def _cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:

@@ -40,7 +40,7 @@ from invoicekit.texts import TEXT
 from invoicekit.vocabulary import masked_cpr
 
 #: the columns of a line row that come from the line (the rest from its invoice)
-LINE_OWN = ("cpr", "cpr_key", "cpr_count", "cpr_all", "cpr_invalid", "cpr_invalid_masked", "amount", "amount_ok",
+LINE_OWN = ("cpr", "cpr_key", "cpr_count", "cpr_all", "cpr_invalid", "cpr_invalid_masked", "cpr_invalid_fault", "amount", "amount_ok",
             "amount_raw", "period_start", "period_end", "period_source", "period_unreadable", "text")  # fmt: skip
 
 

@@ -10,7 +10,6 @@ Danish text lives.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -41,37 +40,30 @@ def _missing_invoice_id(f: Facts) -> list[str]:
 
 
 def _invalid_cpr(f: Facts) -> pa.Array:
-    masked = arrow_text(f["cpr_invalid_masked"], pa.large_string())
-    # what is wrong with it, where one number is: the robot knows (a review of the texts found "forkert
-    # antal cifre eller en fødselsdato, der ikke findes" said of a seven-digit number)
-    distinct = pc.unique(masked)
-    fault = pa.array([_cpr_fault(m) for m in distinct.to_pylist()], pa.large_string())
+    # what is wrong with it, where one number is (a review of the texts found "forkert antal cifre eller en
+    # fødselsdato, der ikke findes" said of a seven-digit number): the reader says it, from the number as written
+    fault = arrow_text(f["cpr_invalid_fault"], pa.large_string())
+    fault = pc.if_else(pc.equal(fault, ""), pa.scalar(CPR_FAULT_UNSAID, pa.large_string()), fault)
     return joined_arrow(
         "CPR-nummeret på fakturaen (",
-        masked,
+        f["cpr_invalid_masked"],
         ") er ikke et gyldigt CPR-nummer (",
-        fault.take(pc.index_in(masked, value_set=distinct)),
+        fault,
         "). Find borgerens rigtige CPR-nummer og bogfør manuelt, og bed leverandøren rette fakturaen.",
     )
 
 
-def _cpr_fault(masked: str | None) -> str:
-    """What is wrong with an invalid CPR number, as its masked form shows it (``010180-x`` has seven digits)."""
-    if masked and (m := re.fullmatch(r"(\d\d)(\d\d)(\d\d)-(x+)", masked)):
-        digits = 6 + len(m[4])
-        if digits != 10:
-            return f"det har {digits} cifre, ikke 10"
-        return f"fødselsdatoen {m[1]}.{m[2]}.{m[3]} findes ikke"
-    return "forkert antal cifre eller en fødselsdato, der ikke findes"
+#: INVALID_CPR's fault where a cell of several numbers holds more than one invalid
+CPR_FAULT_UNSAID = "forkert antal cifre, andet end cifre eller en fødselsdato, der ikke findes"
 
 
 def _multiple_cpr(f: Facts) -> pa.Array:
     return joined_arrow(
         "Fakturaen dækker ", integers(f["cpr_count"]), " borgere (",
         pc.replace_substring(arrow_text(f["cpr_masked"]), ";", ", "), "): en samlefaktura. Robotten "
-        "bogfører kun en samlefaktura, hvis dens linjer er givet. Fordel beløbet på borgernes bevillinger og bogfør "
-        "manuelt, og bed leverandøren sende én faktura pr. borger eller en e-faktura med én linje pr. borger "
-        "(CPR-nummer, periode og beløb), som robotten kan bogføre linje for linje.",
+        "bogfører kun en samlefaktura, når den får dens fakturalinjer. Fordel beløbet på borgernes bevillinger og "
+        "bogfør manuelt, og bed leverandøren sende én faktura pr. borger (eller, hvor robotten får fakturalinjerne, "
+        "en e-faktura med én linje pr. borger: CPR-nummer, periode og beløb).",
     )  # fmt: skip
 
 
@@ -195,9 +187,11 @@ def _no_grant(f: Facts) -> pa.Array:
     # the citizen's grant may be the row left out: said first, so that nobody creates a second grant (a review
     # of the Danish texts: the message said "create the grant" and then "do not")
     read = joined_arrow(
-        "En række for borgeren (", f["cpr_masked"], ") i bevillingsudtrækket kunne ikke bruges (se "
-        "input_problems.csv), og ingen anden bevilling for borgeren kunne læses. Ret rækken i Sensum og bogfør "
-        "manuelt; opret ikke en ny bevilling.",
+        "Borgerens (", f["cpr_masked"], ") bevilling kunne ikke læses: en række for borgeren i "
+        "bevillingsudtrækket kunne ikke bruges (se input_problems.csv), og ingen anden bevilling for borgeren kunne "
+        "læses. Er rækken borgerens bevilling til denne ydelse hos leverandøren, så ret den i Sensum og bogfør "
+        "manuelt; opret ikke en ny. Ellers opret bevillingen, eller afvis fakturaen, hvis borgeren ikke er "
+        "bevilget ydelsen.",
     )  # fmt: skip
     return pc.if_else(unread, read, none)
 
@@ -225,7 +219,8 @@ def _no_grant_for_supplier(f: Facts) -> pa.Array:
 def _period_not_covered(f: Facts) -> pa.Array:
     return joined_arrow(
         "Ingen bevilling hos leverandøren dækker hele perioden ", f["period"], ": ", f["detail"], ". Kontrollér, "
-        "om borgeren fik ydelsen i hele perioden: forlæng i så fald bevillingen i Sensum; ellers bogfør manuelt "
+        "om borgeren fik ydelsen i hele perioden: forlæng i så fald bevillingen, eller ryk dens startdato, i Sensum; "
+        "ellers bogfør manuelt "
         "kun den bevilgede del, og bed leverandøren om en kreditnota for resten.",
         f["grant_row_unread"],
     )  # fmt: skip
