@@ -218,10 +218,18 @@ def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
 
-#: a key and its value on one line of the config (the comment after it left out)
-_KEY_LINE = re.compile(r"^[ \t]*[\"']?([A-Za-z_][\w-]*)[\"']?[ \t]*=([^#\n]*)", re.MULTILINE)
-#: a number in a value written with Danish thousands separators (250.000), not a decimal (0.035, 2.5)
+#: a key where the config sets it (bare or quoted, dotted: monte_carlo.simulations)
+_KEY = re.compile(r"^[ \t]*[\"']?((?:[A-Za-z_][\w-]*\.)*[A-Za-z_][\w-]*)[\"']?[ \t]*=", re.MULTILINE)
+#: a number with Danish thousands separators (250.000), not a decimal (0.035, 2.5)
 _GROUPED_NUMBER = re.compile(r"(?<![\w.])[+-]?([1-9]\d{0,2}(?:\.\d{3})+)(?![\w.])")
+#: what is no value: texts (one line or several) and comments, blanked where they stand
+_NO_VALUE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*')
+#: the keys whose figure a Danish writer groups by thousands, and whose decimal reading would be no plausible
+#: figure (250.000 kr., 6.000 invoices, 1.628 hours a year, 10.000 draws); a minute or an hour a month may be
+#: a decimal (minutes_control = 1.250 is 1¼ minutes: a review refused it)
+GROUPED_KEYS = frozenset(
+    {p.name for p in PARAMETERS if p.unit in ("kr.", "fakturaer")} | {"effective_hours_per_fte", "simulations"}
+)
 
 
 #: a key set to a number with a decimal comma (automation_rate = 0,38), which is no TOML
@@ -232,22 +240,23 @@ _DECIMAL_COMMA = re.compile(
 
 def _refuse_grouped_numbers(source: str, text: str) -> None:
     """``development_cost = 250.000`` is 250 kr. to TOML, and the case's figures were wrong with exit 0 (an
-    audit of the business case): a number with Danish thousands separators is refused, as the rules file
-    refuses one."""
-    for line in _KEY_LINE.finditer(text):
-        value = line[2]
-        if '"' in value or "'" in value:
-            continue  # a text (the distribution's name)
-        if grouped := _GROUPED_NUMBER.search(value):
-            number = grouped[1]
-            whole = number.replace(".", "")
-            read = f"{float(number):g} to TOML (a decimal point)" if number.count(".") == 1 else "no number to TOML"
-            raise InputError(
-                source,
-                line[1],
-                f"{quoted(number)} is {whole} with Danish thousands separators but {read}; expected {whole}, without "
-                "separators",
-            )
+    audit of the business case): a number with Danish thousands separators set to one of :data:`GROUPED_KEYS`
+    is refused, as the rules file refuses one, wherever it stands (an array over several lines too)."""
+    bare = _NO_VALUE.sub(lambda m: " " * len(m[0]), text)  # the same length: places stay places
+    keys = [(m.start(), m[1].rsplit(".", 1)[-1]) for m in _KEY.finditer(text)]  # a quoted key is a text too
+    for grouped in _GROUPED_NUMBER.finditer(bare):
+        key = next((k for at, k in reversed(keys) if at < grouped.start()), None)
+        if key not in GROUPED_KEYS:
+            continue
+        number = grouped[1]
+        whole = number.replace(".", "")
+        read = f"{float(number):g} to TOML (a decimal point)" if number.count(".") == 1 else "no number to TOML"
+        raise InputError(
+            source,
+            key,
+            f"{quoted(number)} is {whole} with Danish thousands separators but {read}; expected {whole}, without "
+            "separators",
+        )
 
 
 def load_config(path: str | Path | None = None, text: str | None = None) -> Config:

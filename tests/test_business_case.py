@@ -140,6 +140,11 @@ def test_bad_config_names_the_key(text, where):
         ("invoices_per_year = [5.000, 6.000, 8.000] # pr. år", "invoices_per_year", "5.000"),
         ("hourly_cost = +1.250.500", "hourly_cost", "1.250.500"),
         ("[monte_carlo]\nsimulations = 10.000", "simulations", "10.000"),
+        ("monte_carlo.simulations = 10.000", "simulations", "10.000"),
+        ('"development_cost" = 250.000', "development_cost", "250.000"),
+        ("effective_hours_per_fte = 1.628", "effective_hours_per_fte", "1.628"),
+        # an array over several lines, as --print-config writes a list (a review of the first version)
+        ("development_cost = [\n  200.000,  # lav\n  250.000,\n  350.000,\n]", "development_cost", "200.000"),
     ],
 )
 def test_a_number_with_danish_thousands_separators_is_refused(text, where, number):
@@ -176,8 +181,11 @@ def test_a_value_out_of_range_or_with_a_decimal_comma_is_said_with_what_it_may_h
 
 def test_decimals_and_texts_are_not_taken_for_thousands_separators():
     cfg = load_config(text='discount_rate = 0.035\nminutes_control = 0.5 # 2.000 i alt\nhourly_cost = [390.5, 400, 410.25]\n'
-                      '[monte_carlo]\ndistribution = "pert"')  # fmt: skip
+                      'title = """\ndevelopment_cost = 250.000\n"""\n[monte_carlo]\ndistribution = "pert"')  # fmt: skip
     assert cfg.estimates["discount_rate"][1] == 0.035 and cfg.estimates["hourly_cost"][0] == 390.5
+    # a minute or an hour a month may be a decimal of three places: 1.250 is 1¼ minutes (a review refused it)
+    cfg = load_config(text="minutes_control = 1.250\nmaintenance_hours_per_month = [1.500, 2.000, 3.000]")
+    assert cfg.estimates["minutes_control"][1] == 1.25 and cfg.estimates["maintenance_hours_per_month"][2] == 3.0
 
 
 def test_a_config_nested_too_deeply_is_refused_in_one_line():
