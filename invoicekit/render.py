@@ -63,7 +63,9 @@ FORMATS = {
     "pct0": lambda v: dk_percent(v, 0),
     "pct2": lambda v: dk_percent(v, 2),
     "dkk": lambda v: dk_number(v),
-    "bool": lambda v: "ja" if v else "nej",
+    "bool": lambda v: (
+        "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else "ja" if v else "nej"
+    ),
 }
 
 

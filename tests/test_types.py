@@ -216,6 +216,14 @@ def test_type_and_supplier_tables_by_hand():
     assert "Standardiseringsscore (0-100)" in repr(danish_table(supplier_table(inv, types), max_rows=1))
     quality = pd.DataFrame({"invoice_type": ["stu"], "labelled": [18], "precision": [0.9047], "recall": [1.0],
                             "f1": [0.95]})  # fmt: skip
+    # by the values, not only the dtype: a count with a gap, numbers held as objects, yes/no with a gap (a review)
+    gaps = pd.DataFrame({"invoice_type": ["stu", "extras"], "labelled": [18, np.nan],
+                         "precision": pd.Series([0.9047, 0.5], dtype=object), "ok": [True, np.nan]})  # fmt: skip
+    assert [line.split() for line in repr(danish_table(gaps)).splitlines()[1:]] == [
+        ["STU", "18", "0,90", "ja"],
+        ["Ekstraudgifter", "0,50"],
+    ]
+    assert "Mærkede fakturaer" in repr(danish_table(gaps))
     assert repr(danish_table(quality)).splitlines() == [
         "Type  Mærkede fakturaer  Præcision  Genkaldelse    F1",
         "STU                  18       0,90         1,00  0,95",

@@ -151,18 +151,20 @@ def danish_table(table: pd.DataFrame, max_rows: int | None = None) -> DanishTabl
     t = _danish_words(table)
     columns = {}
     for col in t.columns:
-        values = t[col]
-        if pd.api.types.is_bool_dtype(values):
+        # by the values, not the dtype only: an object column of numbers, a count with a gap (float)
+        inferred = pd.api.types.infer_dtype(t[col], skipna=True)
+        numeric = inferred in ("integer", "floating", "mixed-integer-float", "decimal")
+        if inferred == "boolean":
             kind = "bool"
-        elif col in PERCENT_SHOWN and pd.api.types.is_numeric_dtype(values):
+        elif col in PERCENT_SHOWN and numeric:
             kind = "pct"
-        elif col in MONEY_COLUMNS and pd.api.types.is_numeric_dtype(values):
+        elif col in MONEY_COLUMNS and numeric:
             kind = "dkk"
-        elif col in MEASURE_COLUMNS and pd.api.types.is_numeric_dtype(values):
+        elif col in MEASURE_COLUMNS and numeric:
             kind = "num2"
-        elif pd.api.types.is_integer_dtype(values):
+        elif inferred == "integer" or (numeric and _whole(t[col])):
             kind = "int"
-        elif pd.api.types.is_float_dtype(values):
+        elif numeric:
             kind = "num1"
         else:
             kind = "text"
@@ -170,6 +172,12 @@ def danish_table(table: pd.DataFrame, max_rows: int | None = None) -> DanishTabl
         label = "Mærkede fakturaer" if col == "labelled" and kind == "int" else DANISH.get(col, str(col))
         columns[col] = (label, kind)
     return DanishTable(t, columns, max_rows)
+
+
+def _whole(values: pd.Series) -> bool:
+    """Whether every number given is whole (a count read as float because one is missing)."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    return bool(len(numbers)) and bool((numbers == numbers.round()).all())
 
 
 def _danish_words(table: pd.DataFrame) -> pd.DataFrame:
