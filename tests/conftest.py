@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -120,3 +121,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def full_calibration(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--full-calibration"))
+
+
+def unnumbered(text: str) -> str:
+    """``text`` with pytest's numbered temporary folders (``pytest-1234``) unnumbered: a check that a CPR
+    number's last four digits are not in a message that names a temporary path failed in the 1234th pytest
+    session on a machine (a hunt for flaky tests)."""
+    return re.sub(r"pytest-\d+", "pytest-N", text)

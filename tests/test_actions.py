@@ -843,7 +843,8 @@ def test_the_followup_report_shows_next_months_work(world, tmp_path):
     assert f.actions is not None and f.actions.month == f.last_month
     paths = write_followup(f, tmp_path)
     page = paths["html"].read_text(encoding="utf-8")
-    assert "Næste måneds opgaver" in page and not CPR_RE.search(page)
+    # the embedded charts left out: base64 may hold ten digits in a row by chance (a hunt for flaky tests)
+    assert "Næste måneds opgaver" in page and not CPR_RE.search(re.sub(r'src="data:[^"]*"', 'src=""', page))
     owners = {f"Opgaver - {o}" for o in ("Sagsbehandler", "Administration", "Leverandør", "Økonomi", "IT")}
     shown = set(load_workbook(paths["xlsx"]).sheetnames) & owners
     assert shown == {f"Opgaver - {OWNER_LABELS_DA[o]}" for o in f.actions.fixes["owner"].unique()}

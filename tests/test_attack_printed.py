@@ -21,6 +21,7 @@ import pytest
 from invoicekit.cli import main
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.types import map_types
+from tests.conftest import unnumbered
 from tests.test_attacks import one_line
 
 EXAMPLE = Path(__file__).parent / "data" / "example"
@@ -347,11 +348,11 @@ def test_a_value_quoted_in_an_error_is_masked_before_it_is_escaped(decided, tmp_
             "--dry-run"]  # fmt: skip
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "010190-xxxx" in err and "1234" not in err, err
+    assert "010190-xxxx" in err and "1234" not in unnumbered(err), err
     assert main(["sample", "draw", "--journal", str(decided / "journal.sqlite"), "--month", number,
                  "--out", str(tmp_path / "k.xlsx")]) == 2  # fmt: skip
     err = capsys.readouterr().err
-    assert "010190-xxxx" in err and "1234" not in err, err
+    assert "010190-xxxx" in err and "1234" not in unnumbered(err), err
     assert main(["tune", "--world", str(tmp_path), "--grid", f"max_amount={number}"]) == 2
     err = capsys.readouterr().err
-    assert "1234" not in err, err
+    assert "1234" not in unnumbered(err), err

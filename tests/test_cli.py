@@ -20,6 +20,7 @@ from invoicekit.columns import DECISION_COLUMNS, OPUS_POSTING_COLUMNS
 from invoicekit.reasons import LINES_MISMATCH, REASONS
 from invoicekit.run import LIKELY_CAUSE
 from invoicekit.vocabulary import CPR_PATTERN
+from tests.conftest import unnumbered
 
 EXPECTED_REASONS = [
     "", "", "PERIOD_NOT_COVERED", "", "NO_FIXED_RATE", "AMBIGUOUS", "MULTIPLE_CPR", "NO_CODING",
@@ -607,7 +608,12 @@ def test_an_unexpected_fault_is_one_masked_line_and_exit_1(monkeypatch, capsys, 
     monkeypatch.setattr(cli, "build_parser", Parser)
     assert main([command]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "unexpected ValueError" in err and "010190-xxxx" in err and "1234" not in err
+    assert (
+        err.count("\n") == 1
+        and "unexpected ValueError" in err
+        and "010190-xxxx" in err
+        and "1234" not in unnumbered(err)
+    )
     assert ("a run is recorded whole or not at all" in err) == (command == "run")
 
 
@@ -845,7 +851,7 @@ def test_no_command_makes_a_file_named_with_a_cpr_number(tmp_path, capsys, argv,
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1, lines
     line = lines[0]
-    assert option in line and "holds what reads as a CPR number" in line and "1234" not in line
+    assert option in line and "holds what reads as a CPR number" in line and "1234" not in unnumbered(line)
     assert list(tmp_path.iterdir()) == []
     if logged:  # the refusal is in the log too (a review of the first version: it was not)
         assert "holds what reads as a CPR number" in log_file.read_text(encoding="utf-8")

@@ -3,6 +3,8 @@ the journal may keep."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -129,7 +131,9 @@ def test_a_number_holding_a_birth_date_written_as_a_date_is_stored_hashed(number
     """Found by a review of 0.9.9: masking reads 13.03.85-3333 as a CPR number,
     but its key (the dash gone: 13.03.853333) was stored in the journal as it was."""
     key = stored_keys(normalise_numbers([number]), new_secret())[0]
-    assert key.startswith(HASHED) and "3333" not in key
+    # a hash and nothing else: "3333" may turn up among a random secret's hex digits (1 key in 2,500 held
+    # it, failing this test at random: a hunt for flaky tests)
+    assert re.fullmatch(re.escape(HASHED) + "[0-9a-f]{32}", key), key
 
 
 @pytest.mark.parametrize("number", ["'1000234567", "'SOL-78", "'", "''x"])
