@@ -35,6 +35,8 @@ from invoicekit.columns import (
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import (
     compact_cpr,
+    cpr_birth_year,
+    cpr_born_later,
     cpr_codes,
     cpr_column,
     cpr_keys,
@@ -777,18 +779,8 @@ def _cpr_fault(value: str) -> str:
         return "det indeholder andet end cifre"
     if len(compact) != 10:
         return f"det har {len(compact)} cifre, ikke 10"
-    return f"fødselsdatoen {compact[:2]}.{compact[2:4]}.{_cpr_year(compact)} findes ikke"
-
-
-def _cpr_year(compact: str) -> int:
-    """The birth year of ten digits by the 7th digit, as ``stdnum.dk.cpr`` reads it (29.02.00 of a 1900 number
-    is no date, of a 2000 number one)."""
-    yy, seventh = int(compact[4:6]), int(compact[6])
-    if seventh in (4, 9):
-        return (2000 if yy <= 36 else 1900) + yy
-    if seventh >= 5:
-        return (2000 if yy <= 57 else 1800) + yy
-    return 1900 + yy
+    shown = f"fødselsdatoen {compact[:2]}.{compact[2:4]}.{cpr_birth_year(compact)}"
+    return f"{shown} ligger i fremtiden" if cpr_born_later(compact) else f"{shown} findes ikke"
 
 
 def _cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:

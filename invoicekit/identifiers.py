@@ -159,6 +159,28 @@ def _cvr_or_blank(value: str) -> str:
     return compact_cvr(value) if is_valid_cvr(value) else ""
 
 
+def cpr_birth_year(compact: str) -> int:
+    """The birth year of ten digits 0-9 by the 7th digit, as ``stdnum.dk.cpr`` and :func:`valid_cpr_mask`
+    read it (29.02.00 of a 1900 number is no date, of a 2000 number one)."""
+    yy, seventh = int(compact[4:6]), int(compact[6])
+    if seventh in (5, 6, 7, 8) and yy >= 58:
+        return 1800 + yy
+    if seventh in (0, 1, 2, 3) or (seventh in (4, 9) and yy >= 37):
+        return 1900 + yy
+    return 2000 + yy
+
+
+def cpr_born_later(compact: str) -> bool:
+    """Whether ten digits 0-9 name a birth date that exists but lies after today (day + 60 read as a
+    replacement number's)."""
+    day = int(compact[:2])
+    try:
+        born = dt.date(cpr_birth_year(compact), int(compact[2:4]), day - 60 if day > 60 else day)
+    except ValueError:
+        return False
+    return born > dt.date.today()
+
+
 def valid_cpr_mask(numbers: object) -> np.ndarray:
     """Whole-column :func:`is_valid_cpr` for compact numbers (the same rules:
     stdnum's century from the 7th digit, no future birth dates, replacement

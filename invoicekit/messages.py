@@ -382,7 +382,7 @@ def _above_limit(f: Facts) -> pa.Array:
 
 
 def _paragraph_shown(paragraph: object) -> pa.Array:
-    """``§ 97`` for a numbered paragraph, ``STU`` as it is (:func:`invoicekit.vocabulary.paragraph_shown`)."""
+    """``§ 97`` for a numbered paragraph, ``STU`` as it is (no §), as the rules' allowed paragraphs are listed."""
     text = arrow_text(paragraph, pa.large_string())
     kind = pa.large_string()
     signed = pc.binary_join_element_wise(pa.scalar("§ ", kind), text, pa.scalar("", kind))
@@ -606,11 +606,11 @@ LINES_SUM = "linjerne giver tilsammen {lines} kr., men fakturaen er på {invoice
 LINES_CPRS = "linjernes CPR-numre ({lines}) er ikke fakturaens ({invoice})"
 
 
-#: the message of a collective invoice that went to manual: the first line that failed
 def listed_da(items: list[str]) -> str:
     """``2``, ``2 og 3``, ``2, 3 og 4``: items listed as Danish lists them."""
     return " og ".join(filter(None, (", ".join(items[:-1]), items[-1]))) if items else ""
 
 
+#: the message of a collective invoice that went to manual: the first line that failed
 LINE_FAILED = "Samlefakturaen er ikke bogført, heller ikke de linjer, der passer. Linje {line_no} ({cpr}): {message}"
 LINES_ALSO_FAILED = " Også linje {others} kunne ikke bogføres."

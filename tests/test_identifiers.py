@@ -81,6 +81,22 @@ def test_century_from_seventh_digit_as_stdnum():
     assert is_valid_cpr("0101504000")  # 1950
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"\A[0-9]{10}\Z"))
+def test_the_birth_year_said_of_an_invalid_number_is_the_one_validation_reads(number):
+    """INVALID_CPR says "fødselsdatoen 29.02.1900 findes ikke" or "ligger i fremtiden" by cpr_birth_year and
+    cpr_born_later: a date that exists, and is not later than today, is exactly a valid number."""
+    from invoicekit.identifiers import cpr_birth_year, cpr_born_later, valid_cpr_mask
+
+    day = int(number[:2])
+    try:
+        dt.date(cpr_birth_year(number), int(number[2:4]), day - 60 if day > 60 else day)
+        exists = day not in (0, 60)
+    except ValueError:
+        exists = False
+    assert bool(valid_cpr_mask([number])[0]) == (exists and not cpr_born_later(number))
+
+
 def test_mask_keeps_birth_date_only():
     assert mask_cpr("211062-5629") == "211062-xxxx"
     assert mask_cpr("2110625629") == "211062-xxxx"
