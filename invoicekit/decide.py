@@ -635,9 +635,12 @@ def _check_duplicates(
             at = hit[found]
             run_ids = seen["run_id"].to_numpy()[at]
             dates = [msg.run_day(d) for d in seen["started_at"].to_numpy(dtype=object)[at]]
+            # how that run decided it: a caseworker looks for a payment by hand only where the robot made none
+            how = [msg.DUPLICATE_HOW.get(s, "") for s in seen["status"].to_numpy(dtype=object)[at]]
             dup[alive[found]] = True
             detail[alive[found]] = [
-                msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) for r, d in zip(run_ids, dates, strict=True)
+                msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) + h
+                for r, d, h in zip(run_ids, dates, how, strict=True)
             ]
     if len(alive) == 0:  # none open: nothing to check (dup holds none from the journal either)
         return

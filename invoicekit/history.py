@@ -29,7 +29,7 @@ from invoicekit.vocabulary import normalise_paragraph
 #: the keys check 21 compares, in the order it compares them: the same grant,
 #: the same citizen, supplier and service, the same citizen, supplier and paragraph
 PAID_KEYS = ("grant_key", "citizen_key", "paragraph_key")
-SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at")
+SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at", "status")
 PAID_COLUMNS = (
     "grant_key",
     "citizen_key",
@@ -53,6 +53,7 @@ def _empty_seen() -> pd.DataFrame:
             "invoice_id": pd.Series(dtype=object),
             "run_id": pd.Series(dtype="int64"),
             "started_at": pd.Series(dtype=object),
+            "status": pd.Series(dtype=object),
         }
     )
 
@@ -80,7 +81,8 @@ class History:
     ``seen``: invoices decided before with a number and a valid supplier CVR: ``supplier_cvr``,
     ``invoice_key`` (the number as check 10 compares it, see
     :mod:`invoicekit.keys`), ``invoice_id`` (as people read it), ``run_id``,
-    ``started_at``. ``paid``: posted invoices: ``grant_key``, ``citizen_key``,
+    ``started_at``, ``status`` (how that run decided it: ``posted`` or ``manual``; blank where a history built
+    by hand does not say). ``paid``: posted invoices: ``grant_key``, ``citizen_key``,
     ``paragraph_key`` (as check 21 compares them; blank for a payment recorded
     before invoicekit 0.9.13 kept it), ``grant_id``, ``service_code``,
     ``paragraph`` (as the payment was coded; blank where unknown),
@@ -98,6 +100,8 @@ class History:
         missing = [c for c in ("paragraph_key", "paragraph") if c not in self.paid.columns]
         if missing:
             object.__setattr__(self, "paid", self.paid.assign(**{c: "" for c in missing}))
+        if "status" not in self.seen.columns:  # nor how an invoice seen was decided
+            object.__setattr__(self, "seen", self.seen.assign(status=""))
 
     def before(self, run_id: int) -> History:
         """What the runs before ``run_id`` told that run: the history it was

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk_arrow
+from invoicekit.reasons import MANUAL, POSTED
 from invoicekit.texts import arrow_text
 from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 
@@ -516,6 +517,12 @@ def run_day(started_at: object) -> str:
 
 DUPLICATE_IN_RUN = "tidligere i denne kørsel (række {row})"
 DUPLICATE_IN_JOURNAL = "i kørsel {run_id} den {date}"  # date: run_day
+#: how the run before decided an invoice seen again (the journal's status; a review of the texts found the
+#: message could not say whether it was paid)
+DUPLICATE_HOW = {
+    POSTED: ", hvor robotten bogførte den",
+    MANUAL: ", hvor robotten sendte den til manuel behandling",
+}
 PAID_IN_RUN = "faktura {invoice_id} tidligere i denne kørsel, {period}"
 PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
 #: check 21's three ways of finding an earlier payment; ``earlier`` is one of the two above

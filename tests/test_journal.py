@@ -110,6 +110,13 @@ def test_rerun_of_the_same_extract_posts_nothing(example_case, tmp_path):
     expected = [r if r in EARLY else "DUPLICATE_INVOICE" for r in first.decisions["reason"]]
     assert second.decisions["reason"].tolist() == expected
     assert count_runs(journal) == 2
+    # each duplicate says how run 1 decided it (its first copy: a copy run 1 found a duplicate of its own
+    # row is said of that row): posted by the robot, or sent to manual handling
+    again = (second.decisions["reason"] == "DUPLICATE_INVOICE") & (first.decisions["reason"] != "DUPLICATE_INVOICE")
+    said, was = second.decisions.loc[again, "message"], first.decisions.loc[again, "status"]
+    assert [", hvor robotten bogførte den." in m for m in said] == (was == "posted").tolist()
+    assert all(("bogførte den." in m) != ("sendte den til manuel behandling." in m) for m in said)
+    assert (was == "posted").sum() == 5 and (was == "manual").sum() > 5
 
 
 def test_new_invoice_for_a_paid_period_is_already_paid_in_a_later_run(example_case, tmp_path):
@@ -980,6 +987,8 @@ def test_an_invoice_sent_to_manual_at_checks_2_to_8_is_a_duplicate_when_sent_aga
     again = run_example(example_case, tmp_path / "again", journal, invoices="fixed.csv")
     assert again.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     assert "i kørsel 1 den" in again.decisions["message"].iat[0] and "manuelt" in again.decisions["message"].iat[0]
+    # and how run 1 decided it: sent to manual, so the caseworker looks for a payment by hand (a review of the texts)
+    assert ", hvor robotten sendte den til manuel behandling. Kontrollér" in again.decisions["message"].iat[0]
     # and within one run: the corrected copy after the first
     (example_case / "both.csv").write_text(header + first + "\n" + fixed, encoding="utf-8")
     both = run_example(example_case, tmp_path / "both", None, dry_run=True, invoices="both.csv")
