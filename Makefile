@@ -35,7 +35,8 @@ demo: $(STAMP)
 		--grants $$(ls $(DEMO_OUT)/world/sensum/grants-*.csv | tail -n 1) --support-sheet $(DEMO_OUT)/world/stoetteark.xlsx \
 		--out reports
 	$(BIN)/invoicekit report business-case --print-config > $(DEMO_OUT)/business-case.toml
-	$(BIN)/invoicekit report business-case --config $(DEMO_OUT)/business-case.toml --journal $(DEMO_OUT)/journal.sqlite --out reports
+	$(BIN)/invoicekit report business-case --config $(DEMO_OUT)/business-case.toml --journal $(DEMO_OUT)/journal.sqlite \
+		--truth $(DEMO_OUT)/world/truth.csv --out reports
 
 test: demo
 	$(BIN)/ruff check invoicekit invoicekit_command.py synthetic tests benchmarks scripts

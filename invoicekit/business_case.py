@@ -13,6 +13,9 @@ plausible range ``[low, high]``; every other figure is an assumption. The
 model, with ``V`` invoices a year and ``a`` the automation rate:
 
 - hours saved a year = V·a·m_manual/60 − V·(1−a)·m_exception/60 − V·a·m_control/60
+  − V·a·e·m_correction/60, with ``e`` the share of automatic postings found
+  wrong, each costing ``m_correction`` minutes to find, reverse and handle
+  again (the handling by hand it then gets included)
 - benefit = hours × hourly_cost
 - running cost = subscription + 12 · maintenance_hours · hourly_cost + change_cost
 - cash flow: year 0 = −development_cost; years 1..H = benefit − running cost
@@ -37,7 +40,8 @@ from scipy.stats import binomtest, chi2
 
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.followup import load_decisions, monthly_table, run_months
+from invoicekit.evaluate import read_truth_file
+from invoicekit.followup import load_decisions, monthly_table, run_months, wrong_from_truth
 from invoicekit.formats import en_number, en_percent
 from invoicekit.identifiers import mask_cpr_text, quoted
 
@@ -45,6 +49,10 @@ from invoicekit.identifiers import mask_cpr_text, quoted
 TARGET_RATE = 0.5
 #: the figures the journal knows, measured in it when the configuration leaves them out
 MEASURED = ("invoices_per_year", "automation_rate")
+#: the figure a truth (each invoice's right decision) measures in the journal's postings, given beside it
+MEASURED_BY_TRUTH = ("error_rate",)
+#: the plausible range --print-config suggests for the error rate; the likely value measured with --truth
+SUGGESTED_ERROR_RANGE = (0.0, 0.02)
 #: the confidence of the interval a measured figure gets when the configuration states no range for it
 CONFIDENCE = 0.95
 #: the plausible range --print-config suggests for the automation rate over the horizon
@@ -62,7 +70,9 @@ class Measurement:
     counts, the ``months`` it was measured over (``first_month`` to
     ``last_month``), the ``invoices`` counted there, and whether the only
     month is ``under_way``. The invoices a year are the months' invoices
-    scaled to twelve months."""
+    scaled to twelve months. ``source`` is ``journal``, or ``truth`` for the
+    error rate, measured in the journal's postings against a truth (its
+    ``invoices``: the postings the truth has a row for)."""
 
     name: str
     value: float
@@ -73,6 +83,7 @@ class Measurement:
     months: int
     invoices: int
     under_way: bool = False
+    source: str = "journal"
 
 
 @dataclass
@@ -161,6 +172,7 @@ SUGGESTED_RANGES = {
     "minutes_manual": "[5, 10, 15]",
     "minutes_exception": "[1, 3, 6]",
     "minutes_control": "[0.25, 0.5, 1]",
+    "minutes_correction": "[15, 30, 60]",
     "hourly_cost": "[350, 400, 450]",
     "development_cost": "[200000, 250000, 350000]",
     "maintenance_hours_per_month": "[1, 1, 3]",
@@ -190,6 +202,13 @@ def default_config_text() -> str:
             lines.append(
                 f"{p.name} = [{low}, {high}]   # {p.help}: the plausible range over the horizon; the likely value is "
                 f"measured from --journal (without one: {value})"
+            )
+            continue
+        if p.name in MEASURED_BY_TRUTH:
+            low, high = (_fmt(v) for v in SUGGESTED_ERROR_RANGE)
+            lines.append(
+                f"{p.name} = [{low}, {high}]   # {p.help}: the plausible range; the likely value is measured "
+                f"with --truth (without one: {value}, assumed)"
             )
             continue
         shown = examples.get(p.name) or value
@@ -295,7 +314,8 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
     ranges = {}
     for p in PARAMETERS:
         value = data.get(p.name, p.default)
-        if p.name in MEASURED and isinstance(value, list) and len(value) == 2:  # a plausible range; likely measured
+        if p.name in (*MEASURED, *MEASURED_BY_TRUTH) and isinstance(value, list) and len(value) == 2:
+            # a plausible range; the likely value measured
             if all(isinstance(v, int | float) and not isinstance(v, bool) for v in value) and value[0] > value[1]:
                 raise InputError(source, p.name, f"is [{_fmt(value[0])}, {_fmt(value[1])}]; expected [low, high]")
             low, _, high = _estimate(source, p, [value[0], value[0], value[1]])
@@ -360,7 +380,7 @@ def _estimate(source: str, p: Parameter, value: object) -> tuple[float, float, f
 
     if isinstance(value, list):
         if len(value) != 3:
-            ranged = " or [low, high]" if p.name in MEASURED else ""
+            ranged = " or [low, high]" if p.name in (*MEASURED, *MEASURED_BY_TRUTH) else ""
             raise InputError(
                 source, p.name, f"has {len(value)} values; expected a number or [low, likely, high]{ranged}"
             )
@@ -391,7 +411,10 @@ def hours_saved(v: dict[str, float]) -> float:
     """Hours saved a year; ``v`` may also be a DataFrame of many parameter sets."""
     V, a = v["invoices_per_year"], v["automation_rate"]
     return (
-        V * a * v["minutes_manual"] / 60 - V * (1 - a) * v["minutes_exception"] / 60 - V * a * v["minutes_control"] / 60
+        V * a * v["minutes_manual"] / 60
+        - V * (1 - a) * v["minutes_exception"] / 60
+        - V * a * v["minutes_control"] / 60
+        - V * a * v["error_rate"] * v["minutes_correction"] / 60
     )
 
 
@@ -434,7 +457,8 @@ def break_even_rate(v: dict[str, float]) -> float | None:
     """The automation rate at which NPV = 0 (NPV is linear in it); None when
     the rate does not change NPV."""
     V, m, me, mc = v["invoices_per_year"], v["minutes_manual"], v["minutes_exception"], v["minutes_control"]
-    slope = V * (m - mc + me) / 60 * v["hourly_cost"]  # benefit per unit of rate
+    corrected = v["error_rate"] * v["minutes_correction"]  # a posting's share of correcting the wrong ones
+    slope = V * (m - mc - corrected + me) / 60 * v["hourly_cost"]  # benefit per unit of rate
     if slope <= 0:
         return None
     r, h = v["discount_rate"], int(v["horizon_years"])
@@ -453,7 +477,8 @@ def year_table(v: dict[str, float]) -> pd.DataFrame:
     op = years > 0
     manual_all = V * v["minutes_manual"] / 60 * hc
     s1_manual = V * (1 - a) * (v["minutes_manual"] + v["minutes_exception"]) / 60 * hc
-    s1_control = V * a * v["minutes_control"] / 60 * hc
+    # the control of every automatic posting, and the correction of the wrong ones
+    s1_control = V * a * (v["minutes_control"] + v["error_rate"] * v["minutes_correction"]) / 60 * hc
     dev = np.where(years == 0, v["development_cost"], 0.0)
     running = np.where(op, running_cost(v), 0.0)
     scenario0 = np.where(op, manual_all, 0.0)
@@ -565,6 +590,7 @@ class BusinessCase:
             [
                 f"Invoices a year: {en_number(self.values['invoices_per_year'])} ({self._source('invoices_per_year')})",
                 f"Automation rate: {en_percent(self.values['automation_rate'])} ({self._source('automation_rate')})",
+                f"Wrong automatic postings: {en_percent(self.values['error_rate'])} ({self._source('error_rate')})",
                 f"NPV over {int(self.values['horizon_years'])} years: {en_number(h['npv'])} kr.",
                 f"Payback: {pb}",
                 f"Hours saved a year: {en_number(h['hours_saved_per_year'])} ({en_number(h['fte'], 2)} FTE)",
@@ -579,10 +605,11 @@ class BusinessCase:
     def _source(self, name: str) -> str:
         """Where a figure of :meth:`text` comes from, in a few words."""
         c = self.config
-        fmt = en_percent if name == "automation_rate" else en_number
+        fmt = en_percent if PARAMS[name].unit == "andel" else en_number
         m = c.measurements.get(name)
         if c.basis(name) == "measured":
-            where = f"measured in the journal, {m.first_month} to {m.last_month}" + (
+            place = f"against the truth in {m.invoices:,} postings" if m.source == "truth" else "in the journal"
+            where = f"measured {place}, {m.first_month} to {m.last_month}" + (
                 " (a month under way)" if m.under_way else ""
             )
             low, _, high = c.estimates[name]
@@ -592,13 +619,15 @@ class BusinessCase:
                 inside = stated_low <= m.value <= stated_high
                 kind = "the config's plausible range" if inside else "the config's range, widened to the measured value"
             return f"{where}; {fmt(low)} to {fmt(high)}, {kind}"
-        if name in c.ranges:  # [low, high] with no journal to measure the likely value
+        if name in c.ranges:  # [low, high] with no journal (or truth) to measure the likely value
             low, likely, high = c.estimates[name]
             default = PARAMS[name].default
             moved = "" if likely == default else f", the end nearest the default {fmt(default)}"
-            return f"assumed, no journal measured it; {fmt(low)} to {fmt(high)}, the config's range{moved}"
+            what = "no truth (--truth)" if name in MEASURED_BY_TRUTH else "no journal"
+            return f"assumed, {what} measured it; {fmt(low)} to {fmt(high)}, the config's range{moved}"
         if c.basis(name) == "config":
-            return "from the config" + (f"; the journal measured {fmt(m.value)}" if m else "")
+            by = "the truth" if m is not None and m.source == "truth" else "the journal"
+            return "from the config" + (f"; {by} measured {fmt(m.value)}" if m else "")
         return "the default, assumed"
 
     def assumptions(self) -> pd.DataFrame:
@@ -750,15 +779,52 @@ def measure(journal: str | Path, months: int = 3) -> dict[str, Measurement]:
     return {volume.name: volume, rate.name: rate}
 
 
-def with_journal(config: Config, journal: str | Path, months: int = 3) -> Config:
+def measure_errors(journal: str | Path, truth: str | Path | pd.DataFrame) -> Measurement:
+    """The share of the journal's automatic postings that ``truth`` (a file
+    or a table, as ``evaluate`` reads it) says were wrong (another grant,
+    PSP element or art, or not to be paid), each invoice counted once as the
+    follow-up counts it, over every month with a posting the truth has a
+    row for (wrong postings are few: a quarter's would say little); its
+    interval Clopper–Pearson's. The postings it has no row for are left out,
+    neither right nor wrong."""
+    frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
+    wrong = wrong_from_truth(load_decisions(journal), frame)
+    checked = wrong[wrong["checked"] > 0]
+    if not len(checked):
+        raise InputError(
+            None if isinstance(truth, pd.DataFrame) else truth,
+            None,
+            "has no row for any invoice the robot posted in the journal; expected the truth of the journal's invoices",
+        )
+    n, k = int(checked["checked"].sum()), int(checked["wrong"].sum())
+    interval = binomtest(k, n).proportion_ci(CONFIDENCE, method="exact")
+    return Measurement(
+        "error_rate",
+        k / n,
+        float(interval.low),
+        float(interval.high),
+        str(checked["month"].iat[0]),
+        str(checked["month"].iat[-1]),
+        len(checked),
+        n,
+        source="truth",
+    )
+
+
+def with_journal(
+    config: Config, journal: str | Path, months: int = 3, truth: str | Path | pd.DataFrame | None = None
+) -> Config:
     """A copy of ``config`` with the figures the journal knows
-    (:func:`measure`) taken from it where the configuration leaves them out:
-    the measured value as the likely one, and as low and high the range the
-    configuration states (``[low, high]``, widened to hold the measured
-    value) or else the confidence interval of the journal's counts. A figure
+    (:func:`measure`), and with ``truth`` the error rate of its postings
+    (:func:`measure_errors`), taken from it where the configuration leaves
+    them out: the measured value as the likely one, and as low and high the
+    range the configuration states (``[low, high]``, widened to hold the
+    measured value) or else the confidence interval of the counts. A figure
     the configuration sets keeps its value; the measurement is kept beside
     it, for the report to show."""
     measured = measure(journal, months)
+    if truth is not None:
+        measured["error_rate"] = measure_errors(journal, truth)
     estimates = dict(config.estimates)
     for name, m in measured.items():
         if name in config.given:

@@ -775,8 +775,11 @@ Every parameter in --config is a number or [low, likely, high]; see
 journal knows is measured in it unless the config sets it: the invoices a year
 (every full month, scaled to twelve) and the automation rate (the last three
 full months); as low and high, the range the config gives as [low, high], else
-a 95 % confidence interval from the journal's counts. The report says which
-figures were measured, over which months, and which assumed. Writes business-case.html, business-case.xlsx and
+a 95 % confidence interval from the journal's counts. With --truth beside
+--journal, the share of the journal's automatic postings the truth says were
+wrong is measured too (error_rate; each wrong posting costs its correction).
+The report says which figures were measured, over which months, and which
+assumed. Writes business-case.html, business-case.xlsx and
 business-case.json (npv, payback_months, hours_saved_per_year, fte,
 break_even_automation_rate, npv_p10, npv_p50, npv_p90,
 probability_npv_positive) in --out.
@@ -793,6 +796,7 @@ FOLLOWUP_EXAMPLES = """\
 BUSINESS_CASE_EXAMPLES = """\
   invoicekit report business-case --print-config > business-case.toml
   invoicekit report business-case --config business-case.toml --journal journal.sqlite --out rapporter/
+  invoicekit report business-case --journal journal.sqlite --truth verden/truth.csv --out rapporter/
 """
 
 
@@ -855,6 +859,12 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--config", metavar="FILE", help="the business-case TOML (default: every parameter at its default)")
     q.add_argument(
         "--journal", metavar="PATH", help="the robot's journal, to measure the invoices a year and the automation rate"
+    )
+    q.add_argument(
+        "--truth",
+        metavar="FILE",
+        help="the truth of the journal's invoices (as evaluate reads it), to measure the share of automatic "
+        "postings that were wrong (error_rate); needs --journal",
     )
     q.add_argument("--print-config", action="store_true", help="print a commented default config and stop")
     q.add_argument("--out", metavar="DIR", help="folder for the reports (required unless --print-config)")
@@ -1346,7 +1356,7 @@ def cmd_report_business_case(args: argparse.Namespace) -> int:
     from invoicekit.business_case import build, default_config_text, load_config, with_journal
 
     if args.print_config:
-        given = [f"--{name}" for name in ("config", "journal", "out") if getattr(args, name, None)]
+        given = [f"--{name}" for name in ("config", "journal", "truth", "out") if getattr(args, name, None)]
         if given:  # they were passed over in silence: a broken config looked fine
             raise InputError(
                 None, "--print-config", f"prints the defaults and reads nothing; leave out {', '.join(given)}"
@@ -1357,9 +1367,11 @@ def cmd_report_business_case(args: argparse.Namespace) -> int:
 
     if not args.out:
         raise InputError(None, "--out", "missing; expected the folder for the reports")
+    if args.truth and not args.journal:
+        raise InputError(None, "--truth", "measures the error rate of a journal's postings; give --journal too")
     config = load_config(args.config)
     if args.journal:
-        config = with_journal(config, args.journal)
+        config = with_journal(config, args.journal, truth=args.truth)
     bc = build(config)
     paths = write_business_case(bc, args.out)
     if not args.quiet:

@@ -281,13 +281,15 @@ def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     as neither right nor wrong, and must not pass unsaid."""
     ev = evaluate(d, truth).invoices
     checked = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
-    g = checked.groupby("month", sort=True)
+    # counted as numbers from the start: a truth of none of the postings gave an empty text column,
+    # which fillna(0) below would refuse in a later pandas
+    is_wrong = (checked["outcome"] == "posted_wrong").astype("int64")
     all_posted = d[d["status"] == POSTED].groupby("month", sort=True).size()
     t = pd.DataFrame(
         {
             "posted": all_posted,
-            "checked": g.size(),
-            "wrong": g["outcome"].agg(lambda s: int((s == "posted_wrong").sum())),
+            "checked": checked.groupby("month", sort=True).size(),
+            "wrong": is_wrong.groupby(checked["month"], sort=True).sum(),
         }
     )
     t = t.fillna(0).astype("int64")  # no postings at all: empty columns, still numbers
@@ -326,14 +328,29 @@ def wrong_from_controls(paths: list[str | Path], journal: str | Path | None = No
 
 
 def hours_saved(
-    d: pd.DataFrame, params: dict[str, float] | None = None, months: list[str] | None = None
+    d: pd.DataFrame,
+    params: dict[str, float] | None = None,
+    months: list[str] | None = None,
+    wrong: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Hours saved per month and cumulated, with the business case's
-    minutes: posted × (manual − control) − manual × exception, in hours, and
-    their value at the hourly cost; ``months`` as :func:`monthly_table` takes them."""
+    minutes: posted × (manual − control) − manual × exception − wrong ×
+    correction, in hours, and their value at the hourly cost; ``months`` as
+    :func:`monthly_table` takes them. The wrong postings are those ``wrong``
+    (:func:`wrong_from_truth`) found, and of the postings it did not check,
+    the business case's share (``error_rate``); without ``wrong``, that share
+    of every posting."""
     v = {k: p.default for k, p in PARAMS.items()} | (params or {})
     m = monthly_table(d, months=months)
-    saved = (m["posted"] * (v["minutes_manual"] - v["minutes_control"]) - m["manual"] * v["minutes_exception"]) / 60
+    wrong_postings = m["posted"] * v["error_rate"]
+    if wrong is not None:
+        known = m[["month"]].merge(wrong, on="month", how="left").fillna({"wrong": 0, "checked": 0})
+        wrong_postings = known["wrong"].to_numpy() + (m["posted"] - known["checked"].to_numpy()) * v["error_rate"]
+    saved = (
+        m["posted"] * (v["minutes_manual"] - v["minutes_control"])
+        - m["manual"] * v["minutes_exception"]
+        - wrong_postings * v["minutes_correction"]
+    ) / 60
     cumulative = saved.cumsum()
     out = pd.DataFrame({"month": m["month"], "hours_saved": saved.round(1) + 0.0})  # + 0.0: no "-0"
     out["cumulative_hours"] = cumulative.round(1) + 0.0
@@ -461,7 +478,7 @@ def followup(
         template=template_candidates(d, suppliers=suppliers),
         paragraphs=paragraph_table(d),
         services=service_table(d),
-        hours=hours_saved(d, params, months),
+        hours=hours_saved(d, params, months, wrong),
         target=target,
         wrong=wrong,
         controls=wrong_from_controls(controls, journal) if controls else None,

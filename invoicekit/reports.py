@@ -275,7 +275,9 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         (
             "Sparede timer",
             "<p>Automatiske posteringer × (minutter pr. manuel faktura − kontrolminutter) − manuelle fakturaer × "
-            "ekstra minutter pr. faktura til manuel behandling, med business casens parametre.</p>"
+            "ekstra minutter pr. faktura til manuel behandling − forkerte posteringer × minutter pr. forkert "
+            "postering, med business casens parametre. De forkerte er dem, facit viser; af de posteringer, facit "
+            "ikke har en række for (og uden facit af dem alle), business casens andel forkerte.</p>"
             + table_html(f.hours, HOURS),
         )
     )
@@ -308,7 +310,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
 YEARS = {
     "year": ("År", "int"),
     "scenario0_cost": ("Scenarie 0: manuel behandling (kr.)", "dkk"),
-    "scenario1_handling": ("Scenarie 1: manuelle rester og kontrol (kr.)", "dkk"),
+    "scenario1_handling": ("Scenarie 1: manuelle rester, kontrol og rettelser (kr.)", "dkk"),
     "development": ("Scenarie 1: udvikling (kr.)", "dkk"),
     "running": ("Scenarie 1: drift (kr.)", "dkk"),
     "scenario1_cost": ("Scenarie 1 i alt (kr.)", "dkk"),
@@ -469,12 +471,19 @@ def _assumptions(bc: BusinessCase) -> pd.DataFrame:
     source = []
     for r in a.itertuples(index=False):
         unit = PARAMS[r.name].unit
-        if r.basis == "measured":
+        by_truth = r.name in bc.config.measurements and bc.config.measurements[r.name].source == "truth"
+        if r.basis == "measured" and by_truth:
+            source.append(
+                f"målt mod facit {r.first_month} til {r.last_month} ({dk_number(r.invoices)} automatiske "
+                "posteringer, som facit har en række for)"
+            )
+        elif r.basis == "measured":
             text = f"målt i journalen {r.first_month} til {r.last_month} ({dk_number(r.invoices)} fakturaer"
             text += ", omregnet til 12 måneder)" if r.name == "invoices_per_year" else ")"
             source.append(text + (" (måneden er ikke afsluttet)" if r.under_way else ""))
         elif r.basis == "config" and not pd.isna(r.journal_value):
-            source.append(f"konfiguration (journalen målte {dk_value(r.journal_value, unit)})")
+            by = "facit" if by_truth else "journalen"
+            source.append(f"konfiguration ({by} målte {dk_value(r.journal_value, unit)})")
         else:
             source.append("konfiguration" if r.basis == "config" else "standardværdi")
     a["source"] = source
@@ -494,15 +503,19 @@ def _measured_html(bc: BusinessCase) -> str:
             "<p class='note'>Intet tal er målt: alle er antagelser (konfigurationen eller standardværdier). "
             "Med robottens journal (--journal) måles fakturaer om året og automatiseringsgraden i den.</p>"
         )
-    parts = []
+    parts: dict[str, list[str]] = {"journal": [], "truth": []}
     for name, m in measured.items():
         what = f"{PARAMS[name].label_da.lower()} {dk_value(bc.values[name], PARAMS[name].unit)}"
         months = f"{m.first_month} til {m.last_month}"
         if name == "invoices_per_year":
             months += f", {dk_number(m.months)} måneder omregnet til et år"
-        parts.append(f"{what} ({months})")
+        if m.source == "truth":
+            months += f", {dk_number(m.invoices)} automatiske posteringer"
+        parts[m.source].append(f"{what} ({months})")
+    said = [f"{where}: {'; '.join(found)}" for where, found in
+            (("Målt i journalen", parts["journal"]), ("Målt mod facit", parts["truth"])) if found]  # fmt: skip
     return (
-        f"<p class='note'>Målt i journalen: {html.escape('; '.join(parts))}. De øvrige tal er antagelser "
+        f"<p class='note'>{html.escape('. '.join(said))}. De øvrige tal er antagelser "
         "(konfigurationen eller standardværdier); se Forudsætninger.</p>"
     )
 
@@ -637,8 +650,10 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
         f"{dk_number(v['minutes_manual'], 1)} minutter pr. faktura.</p>"
         "<p><b>Scenarie 1 (robot):</b> robotten bogfører de fakturaer, den kan; de øvrige behandles manuelt med "
         f"{dk_number(v['minutes_exception'], 1)} minutters ekstra opfølgning, og de automatiske posteringer kontrolleres "
-        f"med {dk_number(v['minutes_control'], 1)} minutter pr. postering. Udvikling i år 0, derefter abonnement, drift og "
-        "tilpasning hvert år.</p>"
+        f"med {dk_number(v['minutes_control'], 1)} minutter pr. postering. Af de automatiske posteringer antages "
+        f"{dk_percent(v['error_rate'])} at være forkerte; hver koster {dk_number(v['minutes_correction'], 1)} "
+        "minutter at finde, tilbageføre og behandle igen (den manuelle behandling medregnet). Udvikling i år 0, "
+        "derefter abonnement, drift og tilpasning hvert år.</p>"
     )
     sections = [
         ("Resumé", kpis_html([(r.figure, r.value) for r in headline_rows.itertuples()][:5]) + summary),

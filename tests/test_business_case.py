@@ -39,16 +39,33 @@ HEADLINE_KEYS = {
 
 
 def test_defaults_by_hand():
-    # hours: 6000·0.38·10/60 − 6000·0.62·3/60 − 6000·0.38·0.5/60 = 380 − 186 − 19
-    assert hours_saved(DEFAULTS) == pytest.approx(175)
-    # cash flow a year: 175·400 − (35000 + 12·1·400 + 15000) = 70000 − 54800 = 15200
+    # hours: 6000·0.38·10/60 − 6000·0.62·3/60 − 6000·0.38·0.5/60 − 6000·0.38·0.005·30/60
+    #      = 380 − 186 − 19 − 5.7: the wrong postings' correction is a cost
+    assert hours_saved(DEFAULTS) == pytest.approx(169.3)
+    # cash flow a year: 169.3·400 − (35000 + 12·1·400 + 15000) = 67720 − 54800 = 12920
     annuity = sum(1.035**-t for t in range(1, 6))
-    assert npv(DEFAULTS) == pytest.approx(-250000 + 15200 * annuity)
-    assert npv(DEFAULTS) == pytest.approx(-181371.2, abs=0.5)
-    assert payback_months(DEFAULTS) is None  # −250000 + 5·15200 < 0
-    # NPV = 0 when 500000·a − 120000 = 54800 + 250000/annuity
-    assert break_even_rate(DEFAULTS) == pytest.approx((54800 + 250000 / annuity + 120000) / 500000)
+    assert npv(DEFAULTS) == pytest.approx(-250000 + 12920 * annuity)
+    assert npv(DEFAULTS) == pytest.approx(-191665.5, abs=0.5)
+    assert payback_months(DEFAULTS) is None  # −250000 + 5·12920 < 0
+    # NPV = 0 when 6000·(10 − 0.5 − 0.005·30 + 3)/60·400·a − 120000 = 494000·a − 120000 = 54800 + 250000/annuity
+    assert break_even_rate(DEFAULTS) == pytest.approx((54800 + 250000 / annuity + 120000) / 494000)
     assert npv({**DEFAULTS, "automation_rate": break_even_rate(DEFAULTS)}) == pytest.approx(0, abs=1e-6)
+
+
+def test_wrong_postings_cost_their_correction_and_without_them_the_model_is_as_before():
+    right = {**DEFAULTS, "error_rate": 0.0}
+    # no wrong postings: 380 − 186 − 19 hours, whatever a correction takes
+    assert hours_saved(right) == pytest.approx(175)
+    assert hours_saved({**right, "minutes_correction": 1000}) == pytest.approx(175)
+    # every posting wrong, each costing its manual handling and the control again: nothing saved by posting
+    wrong = {**DEFAULTS, "error_rate": 1.0, "minutes_correction": 10 - 0.5 + 3}
+    assert hours_saved(wrong) == pytest.approx(-6000 * 3 / 60)  # what the manual invoices' follow-up costs alone
+    # the break-even rate rises with the error rate; the year table carries the correction in scenario 1
+    assert break_even_rate({**DEFAULTS, "error_rate": 0.02}) > break_even_rate(DEFAULTS) > break_even_rate(right)
+    t, t0 = year_table(DEFAULTS), year_table(right)
+    extra = 6000 * 0.38 * 0.005 * 30 / 60 * 400  # 2280 kr. a year
+    assert (t["scenario1_handling"] - t0["scenario1_handling"]).iloc[1:].tolist() == pytest.approx([extra] * 5)
+    assert (t0["benefit"] - t["benefit"]).iloc[1:].tolist() == pytest.approx([extra] * 5)
 
 
 def test_payback_is_linear_within_the_year():
@@ -57,6 +74,7 @@ def test_payback_is_linear_within_the_year():
         "automation_rate": 0.5,
         "minutes_exception": 0,
         "minutes_control": 0,
+        "error_rate": 0,
         "subscription_per_year": 0,
         "maintenance_hours_per_month": 0,
         "change_cost_per_year": 0,
@@ -199,7 +217,8 @@ def test_printed_config_reads_back_with_the_defaults_as_likely_values():
     assert likely == DEFAULTS
     assert "automation_rate" not in cfg.given  # left to the journal
     assert "invoices_per_year" not in cfg.given  # left to the journal as well
-    assert cfg.ranges == {"automation_rate": (0.25, 0.6)}  # but its plausible range stated
+    assert cfg.ranges == {"automation_rate": (0.25, 0.6), "error_rate": (0.0, 0.02)}  # but their plausible ranges
+    assert "error_rate" not in cfg.given  # left to the truth (--truth), the default until then
     assert cfg.estimates["minutes_manual"] == (5, 10, 15)
     assert len(cfg.risks) == 3 and cfg.non_economic_benefits
 
@@ -261,7 +280,7 @@ def test_cli_print_config_and_reports(tmp_path, capsys):
     assert set(headline) == HEADLINE_KEYS
     assert headline["npv"] == pytest.approx(npv(DEFAULTS), abs=0.01)
     assert headline["payback_months"] is None
-    assert headline["fte"] == pytest.approx(175 / 1628, abs=1e-3)
+    assert headline["fte"] == pytest.approx(169.3 / 1628, abs=1e-3)
     page = (out / "business-case.html").read_text(encoding="utf-8")
     assert "Eksempel Kommune" in page and "Tornado" in page and "Risici" in page
     assert "(trekantfordeling, seed" in page and "triangular" not in page  # Danish text (was 'triangular-fordeling')
@@ -383,6 +402,9 @@ def test_the_summary_says_when_the_draws_disagree_with_the_npv_of_the_likely_val
         default_config_text()
         .replace("# invoices_per_year = [5000, 6000, 7000]", "invoices_per_year = [8263, 8443, 8626]")
         .replace("automation_rate = [0.25, 0.6]", "automation_rate = [0.25, 0.401, 0.6]")
+        # no wrong postings (the demo's likely NPV is below 0 with the default error rate since 0.9.19)
+        .replace("error_rate = [0, 0.02]", "error_rate = 0")
+        .replace("minutes_correction = [15, 30, 60]", "minutes_correction = 30")
     )
     config = load_config(text=demo)
     bc = build(config)
@@ -391,7 +413,7 @@ def test_the_summary_says_when_the_draws_disagree_with_the_npv_of_the_likely_val
     text = _summary(bc, tmp_path)
     assert f"nutidsværdi på {dk_money(h['npv'])}" in text
     assert (
-        f"Men når de 10 skøn med et interval varierer samtidig, og de 3 øvrige står fast, er nutidsværdien positiv i kun "
+        f"Men når de 10 skøn med et interval varierer samtidig, og de 5 øvrige står fast, er nutidsværdien positiv i kun "
         f"{dk_percent(h['probability_npv_positive'], 0)} af 10.000 trækninger, og medianen (P50) er "
         f"{dk_money(h['npv_p50'])}: flere af skønnene ligger skævt, så de oftere ender dyrere"
     ) in text
@@ -425,11 +447,11 @@ def test_the_summary_says_which_figures_vary_and_that_the_others_stand_fixed(tmp
     measured = build(load_config(text="invoices_per_year = [8263, 8443, 8626]\nautomation_rate = [0.38, 0.401, 0.42]"))
     text = _summary(measured, tmp_path)
     assert (
-        "når de 2 skøn med et interval (fakturaer om året og automatiseringsgrad) varierer samtidig, og de 11 "
+        "når de 2 skøn med et interval (fakturaer om året og automatiseringsgrad) varierer samtidig, og de 13 "
         "øvrige står fast, er nutidsværdien positiv i"
     ) in text.replace("Når", "når")
     one = build(load_config(text="automation_rate = [0.38, 0.401, 0.42]"))
-    assert "skønnet med et interval (automatiseringsgrad) varierer, og de 12 øvrige står fast" in _summary(
+    assert "skønnet med et interval (automatiseringsgrad) varierer, og de 14 øvrige står fast" in _summary(
         one, tmp_path
     )
     every = "\n".join(f"{p.name} = [{p.default * 0.9}, {p.default}, {p.default * 1.1}]" for p in PARAMETERS

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from invoicekit.cli import main
+from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, read_decisions
 from invoicekit.followup import TEMPLATE_REASONS, followup, load_decisions
 from invoicekit.identifiers import is_valid_cvr
@@ -91,8 +92,23 @@ def test_wrong_postings_and_hours_by_hand(replayed):
     hand = _by_hand(replayed)
     posted = (hand["status"] == "posted").sum()
     manual = len(hand) - posted
-    expected = (posted * (12 - 0.5) - manual * 2) / 60
+    # each wrong posting the truth found costs its correction (30 minutes); of the postings the truth has
+    # no row for, the business case's share (0.5 %) is taken to be wrong
+    assert ev.summary["posted_wrong"] > 0 and f.wrong["unchecked"].sum() == 0
+    expected = (posted * (12 - 0.5) - manual * 2 - ev.summary["posted_wrong"] * 30) / 60
     assert f.hours["cumulative_hours"].iat[-1] == pytest.approx(expected, abs=0.1)
+    # a truth of half the invoices: the wrong postings it finds, and the share of those it has no row for
+    half = truth.iloc[: len(truth) // 2]
+    part = followup(replayed["journal"], truth=half, params={"minutes_manual": 12, "minutes_exception": 2})
+    found = evaluate(load_decisions(replayed["journal"]), half).summary["posted_wrong"]
+    unchecked = part.wrong["unchecked"].sum()
+    assert 0 < unchecked < posted and 0 < found <= ev.summary["posted_wrong"]
+    expected = (posted * (12 - 0.5) - manual * 2 - (found + unchecked * 0.005) * 30) / 60
+    assert part.hours["cumulative_hours"].iat[-1] == pytest.approx(expected, abs=0.1)
+    # without the truth, the share of every posting
+    blind = followup(replayed["journal"], params={"minutes_manual": 12, "minutes_exception": 2})
+    guessed = (posted * (12 - 0.5) - manual * 2 - posted * 0.005 * 30) / 60
+    assert blind.hours["cumulative_hours"].iat[-1] == pytest.approx(guessed, abs=0.1)
     assert f.hours["value_dkk"].iat[-1] == pytest.approx(round(f.hours["cumulative_hours"].iat[-1] * 400), abs=1)
 
 
@@ -243,6 +259,70 @@ def test_business_case_measures_the_volume_and_the_rate_in_the_journal(replayed,
     page = (out / "business-case.html").read_text(encoding="utf-8")
     text = re.sub(r'src="data:image/png;base64,[^"]+"', "", page)  # base64 may hold ten digits in a row by chance
     assert "målt i journalen" in text.lower() and CPR_RE.findall(text) == []
+
+
+def test_business_case_measures_the_error_rate_against_the_truth(replayed, tmp_path, capsys):
+    """Wrong postings cost their correction (since 0.9.19): with --truth beside --journal, the share of
+    the journal's automatic postings the truth says were wrong is measured, by hand here from evaluate."""
+    from scipy.stats import binomtest
+
+    from invoicekit.business_case import build, load_config, measure_errors, with_journal
+
+    truth = pd.read_csv(replayed["world"] / "truth.csv", dtype=str, keep_default_na=False)
+    ev = evaluate(load_decisions(replayed["journal"]), truth)
+    wrong, posted = int(ev.summary["posted_wrong"]), int(ev.summary["posted"])
+    assert wrong > 0
+    m = measure_errors(replayed["journal"], truth)
+    assert (m.value, m.invoices, m.source) == (pytest.approx(wrong / posted), posted, "truth")
+    ci = binomtest(wrong, posted).proportion_ci(0.95, method="exact")
+    assert (m.low, m.high) == pytest.approx((ci.low, ci.high))
+    # the printed config's plausible range [0, 0.02]: the measured value as the likely one, within it
+    printed = load_config(text="error_rate = [0, 0.02]")
+    assert printed.estimates["error_rate"] == (0.0, 0.005, 0.02)  # no truth: the default, assumed
+    cfg = with_journal(printed, replayed["journal"], truth=truth)
+    assert cfg.estimates["error_rate"] == pytest.approx((0.0, wrong / posted, 0.02))
+    assert (
+        cfg.basis("error_rate") == "measured"
+        and "error_rate" not in with_journal(printed, replayed["journal"]).measured
+    )
+    # more wrong postings, a lower NPV: the measurement is used
+    assert (
+        build(cfg).headline["npv"]
+        < build(with_journal(load_config(text="error_rate = 0"), replayed["journal"])).headline["npv"]
+    )
+    # a figure the config sets keeps its value, the measurement shown beside it
+    given = with_journal(load_config(text="error_rate = 0.01"), replayed["journal"], truth=truth)
+    assert given.estimates["error_rate"] == (0.01, 0.01, 0.01) and given.basis("error_rate") == "config"
+    assert f"the truth measured {wrong / posted:.1%}" in build(given).text()
+    # a truth of none of the postings measures nothing: said, not a rate of 0 / 0 (one of none of the
+    # journal's invoices evaluate refuses in its own words)
+    d = load_decisions(replayed["journal"])
+    manual_only = truth[~truth["invoice_id"].isin(d.loc[d["status"] == "posted", "invoice_id"])]
+    assert 0 < len(manual_only) < len(truth)
+    with pytest.raises(InputError, match="has no row for any invoice the robot posted in the journal"):
+        measure_errors(replayed["journal"], manual_only)
+    # the follow-up with it: no wrong posting known, every posting unchecked (it warned of an empty text column)
+    blind = followup(replayed["journal"], truth=manual_only).wrong
+    assert blind["checked"].sum() == blind["wrong"].sum() == 0 and blind["unchecked"].sum() == posted
+    with pytest.raises(InputError, match="names none of the decisions' invoices"):
+        measure_errors(replayed["journal"], truth.assign(invoice_id="X" + truth["invoice_id"]))
+    # the command: --truth needs --journal; the report says what the truth measured
+    truth_file = str(replayed["world"] / "truth.csv")
+    out = tmp_path / "bc"
+    assert main(["report", "business-case", "--truth", truth_file, "--out", str(out)]) == 2
+    assert "--truth: measures the error rate of a journal's postings; give --journal too" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["report", "business-case", "--print-config", "--truth", truth_file]) == 2
+    assert "leave out --truth" in capsys.readouterr().err
+    args = ["report", "business-case", "--journal", str(replayed["journal"]), "--truth", truth_file, "--out", str(out)]
+    assert main(args) == 0
+    said = capsys.readouterr().out
+    assert f"Wrong automatic postings: {wrong / posted:.1%} (measured against the truth in {posted:,} postings" in said
+    page = (out / "business-case.html").read_text(encoding="utf-8")
+    assert "Målt mod facit: andel forkerte automatiske posteringer" in page
+    sheet = pd.read_excel(out / "business-case.xlsx", sheet_name="Forudsætninger", engine="calamine")
+    row = sheet.set_index("Nøgle i konfigurationen").loc["error_rate"]
+    assert row["Målt eller antaget"] == "målt" and row["Kilde"].startswith("målt mod facit")
 
 
 def test_business_case_and_followup_agree_on_the_demo_like_journal(replayed, tmp_path, capsys):
