@@ -283,6 +283,8 @@ def test_cli_print_config_and_reports(tmp_path, capsys):
     assert headline["fte"] == pytest.approx(169.3 / 1628, abs=1e-3)
     page = (out / "business-case.html").read_text(encoding="utf-8")
     assert "Eksempel Kommune" in page and "Tornado" in page and "Risici" in page
+    # the benefit is time freed, valued at the hourly cost: said beside the cash flow, not passed off as cash
+    assert "Gevinsten er arbejdstid, der frigøres, værdisat til timeprisen (400 kr. pr. time)" in page
     assert "(trekantfordeling, seed" in page and "triangular" not in page  # Danish text (was 'triangular-fordeling')
     assert page.count("<img ") == 4  # cash flows, rate, tornado, Monte Carlo
     assert (out / "business-case.xlsx").stat().st_size > 0
