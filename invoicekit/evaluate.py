@@ -536,9 +536,13 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
         # belongs to the month it ran) among all of them, as without months; one of a month run in
         # parts (a month and row given twice: a later part's rows start again at 1) among its month's.
         # Any other row the truth names for another invoice stays without truth: a resend of the
-        # number is never judged by another invoice's row
+        # number is never judged by another invoice's row. Nor is an invoice of a month the truth lacks
+        # judged by a row of a month the decisions confirm: that row is another invoice of that month's
+        # extract (a resend whose own decision is left out, as the follow-up counts each invoice once),
+        # and a truth of some months judged right postings of the month before as wrong (a review)
         confirmed_at = np.asarray(same, dtype=bool)
-        month_placed = m["month"].isin(set(m.loc[confirmed_at, "month"])).to_numpy()
+        placed_months = set(m.loc[confirmed_at, "month"])
+        month_placed = m["month"].isin(placed_months).to_numpy()
         in_parts = m["month"].isin(set(m.loc[m.duplicated(["month", "row"], keep=False), "month"])).to_numpy()
         unplaced = ~confirmed_at & (~month_placed | in_parts)
         if unplaced.any():
@@ -549,7 +553,7 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
             found = pd.concat(
                 [
                     _by_number(keys[within], free, by_month=True).set_index(keys.index[within]),
-                    _by_number(keys[~within], free).set_index(keys.index[~within]),
+                    _by_number(keys[~within], free[~free["month"].isin(placed_months)]).set_index(keys.index[~within]),
                 ]
             ).sort_index()
             m.loc[unplaced, [*TRUTH_FIELDS, "cause"]] = found[[*TRUTH_FIELDS, "cause"]].to_numpy()
