@@ -188,7 +188,8 @@ def default_config_text() -> str:
         "# [low, likely, high]; the likely value drives the headline figures, the range the",
         "# tornado chart and the Monte Carlo simulation. With --journal, the figures the journal",
         "# knows are measured in it when left out here, with a 95 % confidence interval from its",
-        "# counts as their range; give [low, high] to state their plausible range instead.",
+        "# counts as their range; give [low, high] to state their plausible range instead. With --truth",
+        "# beside --journal, the share of its automatic postings that were wrong is measured too.",
         "",
         'title = "Business case: robot til betaling af fakturaer på det sociale område"',
         'municipality = ""',
@@ -207,8 +208,8 @@ def default_config_text() -> str:
         if p.name in MEASURED_BY_TRUTH:
             low, high = (_fmt(v) for v in SUGGESTED_ERROR_RANGE)
             lines.append(
-                f"{p.name} = [{low}, {high}]   # {p.help}: the plausible range; the likely value is measured "
-                f"with --truth (without one: {value}, assumed)"
+                f"{p.name} = [{low}, {high}]   # {p.help} ({p.unit}): the plausible range; the likely value is "
+                f"measured with --truth (without one: {value}, assumed)"
             )
             continue
         shown = examples.get(p.name) or value
@@ -231,6 +232,12 @@ def default_config_text() -> str:
     for r in DEFAULT_RISKS:
         lines += ["[[risks]]", *[f'{k} = "{v}"' for k, v in r.items()], ""]
     return "\n".join(lines)
+
+
+def _share_text(value: float) -> str:
+    """A share in English with the decimals that keep a small one from
+    reading 0 (an error rate of 1 in 3,102 is 0.03%, not 0.0%)."""
+    return en_percent(value, 1 if value == 0 or value >= 0.01 else 2)
 
 
 def _fmt(v: float) -> str:
@@ -373,14 +380,23 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
 
 
 def _estimate(source: str, p: Parameter, value: object) -> tuple[float, float, float]:
+    ranged = " or [low, high]" if p.name in (*MEASURED, *MEASURED_BY_TRUTH) else ""
+
     def number(v: object) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise InputError(source, p.name, f"is {quoted(v)}; expected a number or [low, likely, high]")
+            # a share written as a text ("0,5 %"): the number it may have meant
+            share = isinstance(v, str) and p.unit == "andel" and v.strip().endswith("%")
+            try:
+                meant = float(v.strip().rstrip("%").strip().replace(",", ".")) / 100 if share else None
+            except ValueError:
+                meant = None
+            hint = f" ({_fmt(round(meant, 6))} for {v.strip()})" if meant is not None else ""
+            shapes = ", [low, likely, high] or [low, high]" if ranged else " or [low, likely, high]"
+            raise InputError(source, p.name, f"is {quoted(v)}; expected a number{hint}{shapes}")
         return float(v)
 
     if isinstance(value, list):
         if len(value) != 3:
-            ranged = " or [low, high]" if p.name in (*MEASURED, *MEASURED_BY_TRUTH) else ""
             raise InputError(
                 source, p.name, f"has {len(value)} values; expected a number or [low, likely, high]{ranged}"
             )
@@ -455,7 +471,8 @@ def payback_months(v: dict[str, float]) -> float | None:
 
 def break_even_rate(v: dict[str, float]) -> float | None:
     """The automation rate at which NPV = 0 (NPV is linear in it); None when
-    the rate does not change NPV."""
+    more automation does not raise the NPV (each posting costs as much in
+    control and correction as it saves, or more)."""
     V, m, me, mc = v["invoices_per_year"], v["minutes_manual"], v["minutes_exception"], v["minutes_control"]
     corrected = v["error_rate"] * v["minutes_correction"]  # a posting's share of correcting the wrong ones
     slope = V * (m - mc - corrected + me) / 60 * v["hourly_cost"]  # benefit per unit of rate
@@ -590,9 +607,9 @@ class BusinessCase:
             [
                 f"Invoices a year: {en_number(self.values['invoices_per_year'])} ({self._source('invoices_per_year')})",
                 f"Automation rate: {en_percent(self.values['automation_rate'])} ({self._source('automation_rate')})",
-                f"Wrong automatic postings: {en_percent(self.values['error_rate'])} ({self._source('error_rate')})",
+                f"Wrong automatic postings: {_share_text(self.values['error_rate'])} ({self._source('error_rate')})",
                 f"NPV over {int(self.values['horizon_years'])} years: {en_number(h['npv'])} kr.",
-                f"Payback: {pb}",
+                f"Payback (undiscounted): {pb}",
                 f"Hours saved a year: {en_number(h['hours_saved_per_year'])} ({en_number(h['fte'], 2)} FTE)",
                 "Break-even automation rate: "
                 + ("none" if be is None else en_percent(be) + (" (cannot be reached)" if be > 1 else "")),
@@ -605,10 +622,14 @@ class BusinessCase:
     def _source(self, name: str) -> str:
         """Where a figure of :meth:`text` comes from, in a few words."""
         c = self.config
-        fmt = en_percent if PARAMS[name].unit == "andel" else en_number
+        fmt = _share_text if PARAMS[name].unit == "andel" else en_number
         m = c.measurements.get(name)
         if c.basis(name) == "measured":
-            place = f"against the truth in {m.invoices:,} postings" if m.source == "truth" else "in the journal"
+            place = (
+                f"against the truth in {m.invoices:,} postings of {m.months} month{'s' * (m.months != 1)}"
+                if m.source == "truth"
+                else "in the journal"
+            )
             where = f"measured {place}, {m.first_month} to {m.last_month}" + (
                 " (a month under way)" if m.under_way else ""
             )

@@ -159,7 +159,7 @@ def cash_flow_figure(years: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(9, 4.2))
     ax = fig.subplots()
     colors = np.where(years["cash_flow"] >= 0, "#3a8d5c", "#c0504d")
-    ax.bar(years["year"], years["cash_flow"] / 1000, color=colors, label="Nettopengestrøm")
+    ax.bar(years["year"], years["cash_flow"] / 1000, color=colors, label="Nettogevinst")
     ax.plot(years["year"], years["cumulative"] / 1000, color="#2b6c9e", marker="o", label="Akkumuleret")
     ax.axhline(0, color="#444", linewidth=0.8)
     ax.set_xlabel("År")
@@ -167,7 +167,7 @@ def cash_flow_figure(years: pd.DataFrame) -> Figure:
     step = max(1, int(np.ceil(len(years) / 20)))  # at most about 20 year labels: a long horizon's ran together
     ax.set_xticks(years["year"].iloc[::step])
     ax.legend(fontsize=8)
-    ax.set_title("Pengestrømme pr. år (udiskonterede)")
+    ax.set_title("Nettogevinst pr. år (udiskonteret; frigjort tid værdisat minus udgifter)")
     ax.yaxis.set_major_formatter(dk_tick)
     fig.tight_layout()
     return fig

@@ -276,8 +276,8 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
             "Sparede timer",
             "<p>Automatiske posteringer × (minutter pr. manuel faktura − kontrolminutter) − manuelle fakturaer × "
             "ekstra minutter pr. faktura til manuel behandling − forkerte posteringer × minutter pr. forkert "
-            "postering, med business casens parametre. De forkerte er dem, facit viser; af de posteringer, facit "
-            "ikke har en række for (og uden facit af dem alle), business casens andel forkerte.</p>"
+            "postering, med business casens parametre. De forkerte er dem, facit viser; for posteringer, som facit "
+            "ikke omfatter (uden facit: alle), regnes med business casens andel forkerte.</p>"
             + table_html(f.hours, HOURS),
         )
     )
@@ -315,8 +315,8 @@ YEARS = {
     "running": ("Scenarie 1: drift (kr.)", "dkk"),
     "scenario1_cost": ("Scenarie 1 i alt (kr.)", "dkk"),
     "hours_saved": ("Sparede timer", "int"),
-    "benefit": ("Gevinst (kr.)", "dkk"),
-    "cash_flow": ("Nettopengestrøm (kr.)", "dkk"),
+    "benefit": ("Gevinst: frigjort tid værdisat (kr.)", "dkk"),
+    "cash_flow": ("Nettogevinst (kr.)", "dkk"),
     "present_value": ("Nutidsværdi (kr.)", "dkk"),
     "cumulative": ("Akkumuleret (kr.)", "dkk"),
 }
@@ -350,6 +350,8 @@ RANGE_DA = {
     "config": "konfigurationen",
     "none": "intet interval",
 }
+#: the interval of a figure measured against the truth (the error rate)
+RANGE_TRUTH_DA = f"{dk_percent(CONFIDENCE, 0)}-konfidensinterval af sammenligningen med facit"
 RISKS = {
     "risk": ("Risiko", "text"),
     "likelihood": ("Sandsynlighed", "text"),
@@ -366,7 +368,7 @@ def _key_figures(bc: BusinessCase) -> tuple[pd.DataFrame, dict[str, tuple[str, s
     pb = h["payback_months"]
     be = h["break_even_automation_rate"]
     rows = [
-        ("Nutidsværdi", h["npv"], "kr.", "dkk", ""),
+        ("Nutidsværdi", h["npv"], "kr.", "dkk", TIME_NOT_CASH_DA),
         ("Tilbagebetalingstid", pb, "måneder", "num1", "ikke inden for tidshorisonten" if pb is None else ""),
         ("Sparede timer pr. år", h["hours_saved_per_year"], "timer", "int", ""),
         ("Frigjorte årsværk", h["fte"], "årsværk", "num2", ""),
@@ -474,8 +476,9 @@ def _assumptions(bc: BusinessCase) -> pd.DataFrame:
         by_truth = r.name in bc.config.measurements and bc.config.measurements[r.name].source == "truth"
         if r.basis == "measured" and by_truth:
             source.append(
-                f"målt mod facit {r.first_month} til {r.last_month} ({dk_number(r.invoices)} automatiske "
-                "posteringer, som facit har en række for)"
+                f"målt mod facit i {dk_number(r.months)} {'måned' if r.months == 1 else 'måneder'} fra "
+                f"{r.first_month} til {r.last_month} ({dk_number(r.invoices)} automatiske posteringer, som facit "
+                "omfatter)"
             )
         elif r.basis == "measured":
             text = f"målt i journalen {r.first_month} til {r.last_month} ({dk_number(r.invoices)} fakturaer"
@@ -488,7 +491,11 @@ def _assumptions(bc: BusinessCase) -> pd.DataFrame:
             source.append("konfiguration" if r.basis == "config" else "standardværdi")
     a["source"] = source
     a["basis_da"] = [BASIS_DA[b] for b in a["basis"]]
-    a["range_da"] = [RANGE_DA[b] for b in a["range_basis"]]
+    truth = {n for n, m in bc.config.measurements.items() if m.source == "truth"}
+    a["range_da"] = [
+        RANGE_TRUTH_DA if b == "confidence" and n in truth else RANGE_DA[b]
+        for n, b in zip(a["name"], a["range_basis"], strict=True)
+    ]
     for col in ("months", "invoices"):  # empty cells where nothing was measured
         a[col] = [None if pd.isna(v) else int(v) for v in a[col]]
     return a
@@ -501,7 +508,8 @@ def _measured_html(bc: BusinessCase) -> str:
     if not measured:
         return (
             "<p class='note'>Intet tal er målt: alle er antagelser (konfigurationen eller standardværdier). "
-            "Med robottens journal (--journal) måles fakturaer om året og automatiseringsgraden i den.</p>"
+            "Med robottens journal (--journal) måles fakturaer om året og automatiseringsgraden i den, og med "
+            "facit for journalens fakturaer (--truth) andelen af forkerte automatiske posteringer.</p>"
         )
     parts: dict[str, list[str]] = {"journal": [], "truth": []}
     for name, m in measured.items():
@@ -510,7 +518,10 @@ def _measured_html(bc: BusinessCase) -> str:
         if name == "invoices_per_year":
             months += f", {dk_number(m.months)} måneder omregnet til et år"
         if m.source == "truth":
-            months += f", {dk_number(m.invoices)} automatiske posteringer"
+            months = (
+                f"{dk_number(m.months)} {'måned' if m.months == 1 else 'måneder'} fra {months}, "
+                f"{dk_number(m.invoices)} automatiske posteringer"
+            )
         parts[m.source].append(f"{what} ({months})")
     said = [f"{where}: {'; '.join(found)}" for where, found in
             (("Målt i journalen", parts["journal"]), ("Målt mod facit", parts["truth"])) if found]  # fmt: skip
@@ -536,7 +547,7 @@ def _sensitivity_html(bc: BusinessCase, figs: dict[str, Figure]) -> str:
     return (
         figure_html(figs["tornado"], "Tornado-diagram")
         + "<p>Et målt tal varierer i tornadoen over det plausible interval, konfigurationen angiver for det, "
-        f"ellers over {dk_percent(CONFIDENCE, 0)}-konfidensintervallet af journalens tal; se Forudsætninger.</p>"
+        f"ellers over {dk_percent(CONFIDENCE, 0)}-konfidensintervallet af de målte tal; se Forudsætninger.</p>"
         + table_html(_shown(bc.tornado, "parameter"), _as_text(TORNADO))
         + figure_html(figs["montecarlo"], "Monte Carlo-simulering af nutidsværdien")
         + f"<p>{dk_number(bc.config.simulations)} trækninger ({DISTRIBUTIONS_DA[bc.config.distribution]}, "
@@ -598,6 +609,12 @@ def business_case_figures(bc: BusinessCase) -> dict[str, Figure]:
     return figs
 
 
+#: what the benefit is, for the workbook's note beside the NPV (the HTML says it at more length)
+TIME_NOT_CASH_DA = (
+    "gevinsten er frigjort arbejdstid værdisat til timeprisen; en budgetbesparelse først, når tiden hjemtages"
+)
+
+
 def _time_is_not_cash_html(v: dict[str, float]) -> str:
     """What the benefit is: working time freed, valued at the hourly cost,
     which is money saved on the budget only once the time is taken home (a
@@ -605,9 +622,20 @@ def _time_is_not_cash_html(v: dict[str, float]) -> str:
     return (
         "<p class='note'>Gevinsten er arbejdstid, der frigøres, værdisat til timeprisen "
         f"({dk_money(v['hourly_cost'])} pr. time). Den bliver først en besparelse på budgettet, når tiden "
-        "hjemtages: færre timer købt, eller årsværk flyttet til andre opgaver, der ellers skulle have været "
-        "betalt. Udvikling, abonnement og tilpasning er udgifter.</p>"
+        "hjemtages, fx ved at købe færre timer eller flytte medarbejdere til opgaver, der ellers skulle betales. "
+        "Driften (timer pr. måned) er også intern tid; udvikling, abonnement og tilpasning er udgifter.</p>"
     )
+
+
+def _error_share(rate: float) -> str:
+    """An error rate in Danish with the decimals that keep it from reading
+    0 (1 wrong of 3.102 is 0,03 %, not 0,0 %)."""
+    return dk_percent(rate, 1 if rate == 0 or rate >= 0.01 else 2)
+
+
+def _minutes(minutes: float) -> str:
+    """``30 minutter``, ``1,5 minutter``: a decimal only where there is one."""
+    return f"{dk_number(minutes, 0 if float(minutes).is_integer() else 1)} minutter"
 
 
 def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
@@ -646,7 +674,12 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
         f"<p>Robotten bogfører {dk_percent(v['automation_rate'])} af {dk_number(v['invoices_per_year'])} fakturaer om "
         f"året automatisk. Over {int(v['horizon_years'])} år giver det en nutidsværdi på "
         f"{dk_money(h['npv'])} med en diskonteringsrente på {dk_percent(v['discount_rate'])}, og investeringen er "
-        + ("ikke tjent hjem inden for tidshorisonten." if pb is None else f"tjent hjem efter {payback_text}.")
+        + (
+            "ikke tjent hjem inden for tidshorisonten."
+            if pb is None
+            else f"tjent hjem efter {payback_text}, regnet uden diskontering"
+            + (", men med diskontering er nutidsværdien negativ." if h["npv"] < 0 else ".")
+        )
         + " "
         + _uncertainty_sentence(bc)
         + "</p>"
@@ -659,20 +692,27 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
     )
     scenarios = (
         "<p><b>Scenarie 0 (i dag):</b> alle fakturaer behandles manuelt, "
-        f"{dk_number(v['minutes_manual'], 1)} minutter pr. faktura.</p>"
+        f"{_minutes(v['minutes_manual'])} pr. faktura.</p>"
         "<p><b>Scenarie 1 (robot):</b> robotten bogfører de fakturaer, den kan; de øvrige behandles manuelt med "
-        f"{dk_number(v['minutes_exception'], 1)} minutters ekstra opfølgning, og de automatiske posteringer kontrolleres "
-        f"med {dk_number(v['minutes_control'], 1)} minutter pr. postering. Af de automatiske posteringer antages "
-        f"{dk_percent(v['error_rate'])} at være forkerte; hver koster {dk_number(v['minutes_correction'], 1)} "
-        "minutter at finde, tilbageføre og behandle igen (den manuelle behandling medregnet). Udvikling i år 0, "
-        "derefter abonnement, drift og tilpasning hvert år.</p>"
+        f"{_minutes(v['minutes_exception'])}s ekstra opfølgning, og de automatiske posteringer kontrolleres "
+        f"med {_minutes(v['minutes_control'])} pr. postering. "
+        + (
+            f"Sammenligningen med facit viser, at {_error_share(v['error_rate'])} af de automatiske posteringer er "
+            "forkerte"
+            if bc.config.basis("error_rate") == "measured"
+            else f"Af de automatiske posteringer antages {_error_share(v['error_rate'])} at være forkerte"
+        )
+        + f"; hver koster {_minutes(v['minutes_correction'])} at finde, tilbageføre og behandle igen (den "
+        "manuelle behandling medregnet). En forkert postering, der ikke skulle have været betalt, er også en "
+        "fejludbetaling, som skal kræves tilbage; den regnes ikke med her (se Risici). Udvikling i år 0, derefter "
+        "abonnement, drift og tilpasning hvert år.</p>"
     )
     sections = [
         ("Resumé", kpis_html([(r.figure, r.value) for r in headline_rows.itertuples()][:5]) + summary),
         ("Scenarier", scenarios),
         (
             "Økonomi pr. år",
-            figure_html(figs["cash_flow"], "Nettopengestrøm pr. år og akkumuleret")
+            figure_html(figs["cash_flow"], "Nettogevinst pr. år og akkumuleret")
             + _time_is_not_cash_html(v)
             + table_html(bc.years, YEARS),
         ),

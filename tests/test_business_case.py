@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from invoicekit.business_case import (
@@ -66,6 +67,28 @@ def test_wrong_postings_cost_their_correction_and_without_them_the_model_is_as_b
     extra = 6000 * 0.38 * 0.005 * 30 / 60 * 400  # 2280 kr. a year
     assert (t["scenario1_handling"] - t0["scenario1_handling"]).iloc[1:].tolist() == pytest.approx([extra] * 5)
     assert (t0["benefit"] - t["benefit"]).iloc[1:].tolist() == pytest.approx([extra] * 5)
+
+
+def test_a_payback_beside_a_negative_npv_is_said_to_be_undiscounted(tmp_path):
+    """A review: the demo's summary read "nutidsværdi på -4.896 kr. … og investeringen er tjent hjem efter
+    55,3 måneder": the payback is undiscounted, and said so beside a negative NPV."""
+    from invoicekit.reports import write_business_case
+
+    bc = build(load_config(text="invoices_per_year = 8443\nautomation_rate = 0.401"))
+    h = bc.headline
+    assert h["npv"] < 0 and h["payback_months"] is not None
+    page = write_business_case(bc, tmp_path)["html"].read_text(encoding="utf-8")
+    assert "regnet uden diskontering, men med diskontering er nutidsværdien negativ." in page
+    assert "Payback (undiscounted): " in bc.text()
+    # the workbook says beside the NPV what the benefit is: time freed, not cash
+    key = pd.read_excel(tmp_path / "business-case.xlsx", sheet_name="Nøgletal", engine="calamine")
+    note = key.set_index("Nøgletal").loc["Nutidsværdi", "Bemærkning"]
+    assert "frigjort arbejdstid værdisat til timeprisen" in note and "hjemtages" in note
+    # a small error rate keeps its decimals: 1 wrong in 3,102 is not 0,0 %
+    small = build(load_config(text="error_rate = 0.0003"))
+    assert "Wrong automatic postings: 0.03%" in small.text()
+    page = write_business_case(small, tmp_path / "small")["html"].read_text(encoding="utf-8")
+    assert "antages 0,03 % at være forkerte" in page
 
 
 def test_payback_is_linear_within_the_year():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
@@ -311,7 +312,8 @@ def test_business_case_measures_the_error_rate_against_the_truth(replayed, tmp_p
     # a figure the config sets keeps its value, the measurement shown beside it
     given = with_journal(load_config(text="error_rate = 0.01"), replayed["journal"], truth=truth)
     assert given.estimates["error_rate"] == (0.01, 0.01, 0.01) and given.basis("error_rate") == "config"
-    assert f"the truth measured {wrong / posted:.1%}" in build(given).text()
+    assert wrong / posted < 0.01  # said with two decimals, so that a rate of 1 in 3,102 does not read 0.0%
+    assert f"the truth measured {wrong / posted:.2%}" in build(given).text()
     # a truth of none of the postings measures nothing: said, not a rate of 0 / 0 (one of none of the
     # journal's invoices evaluate refuses in its own words)
     d = load_decisions(replayed["journal"])
@@ -335,12 +337,27 @@ def test_business_case_measures_the_error_rate_against_the_truth(replayed, tmp_p
     args = ["report", "business-case", "--journal", str(replayed["journal"]), "--truth", truth_file, "--out", str(out)]
     assert main(args) == 0
     said = capsys.readouterr().out
-    assert f"Wrong automatic postings: {wrong / posted:.1%} (measured against the truth in {posted:,} postings" in said
-    page = (out / "business-case.html").read_text(encoding="utf-8")
+    assert f"Wrong automatic postings: {wrong / posted:.2%} (measured against the truth in {posted:,} postings" in said
+    page = html.unescape((out / "business-case.html").read_text(encoding="utf-8"))
     assert "Målt mod facit: andel forkerte automatiske posteringer" in page
+    # measured, not assumed (a review: the scenario said "antages" of a measured rate)
+    share = f"{100 * wrong / posted:.2f}".replace(".", ",") + " %"
+    assert f"Sammenligningen med facit viser, at {share} af de automatiske posteringer er forkerte" in page
+    assert "antages" not in page.split("Scenarie 1 (robot)")[1].split("</p>")[0]
     sheet = pd.read_excel(out / "business-case.xlsx", sheet_name="Forudsætninger", engine="calamine")
     row = sheet.set_index("Nøgle i konfigurationen").loc["error_rate"]
     assert row["Målt eller antaget"] == "målt" and row["Kilde"].startswith("målt mod facit")
+    # its interval is the comparison's with the truth, not the journal's counts
+    assert row["Lav og høj"] == "95 %-konfidensinterval af sammenligningen med facit"
+    # a truth of two months apart: the months it covers are counted, not passed off as the span between
+    months = sorted(truth["month"].unique())
+    apart = truth[truth["month"].isin([months[0], months[-1]])]
+    m = measure_errors(replayed["journal"], apart)
+    assert (m.months, m.first_month, m.last_month) == (2, months[0], months[-1]) and len(months) > 2
+    assert (
+        f"in {m.invoices:,} postings of 2 months, {months[0]} to {months[-1]}"
+        in build(with_journal(printed, replayed["journal"], truth=apart)).text()
+    )
 
 
 def test_business_case_and_followup_agree_on_the_demo_like_journal(replayed, tmp_path, capsys):

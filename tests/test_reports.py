@@ -48,7 +48,7 @@ def test_every_sheet_is_a_table_and_amounts_are_formatted(workbook):
         assert ws.freeze_panes == "A2"
     years = wb["År"]
     heading = [c.value for c in years[1]]
-    benefit = years.cell(3, heading.index("Gevinst (kr.)") + 1)
+    benefit = years.cell(3, heading.index("Gevinst: frigjort tid værdisat (kr.)") + 1)
     assert isinstance(benefit.value, int | float) and benefit.number_format == "#,##0.00"
     assert years.cell(2, 1).value == bc.years["year"].iat[0] and years.cell(2, 1).number_format == "#,##0"
 
