@@ -784,20 +784,30 @@ def measure(journal: str | Path, months: int = 3) -> dict[str, Measurement]:
     recent = full[full["invoices"] > 0].tail(months)
     if not len(recent):  # the full months found none: the month under way
         recent = monthly[monthly["invoices"] > 0].tail(months)
-    n, posted = int(recent["invoices"].sum()), int(recent["posted"].sum())
-    interval = binomtest(posted, n).proportion_ci(CONFIDENCE, method="exact")
-    rate = Measurement(
-        "automation_rate",
-        posted / n,
-        float(interval.low),
-        float(interval.high),
-        str(recent["month"].iat[0]),
-        str(recent["month"].iat[-1]),
-        len(recent),
-        n,
-        under_way,
+    rate = _measured_share(
+        "automation_rate", int(recent["posted"].sum()), int(recent["invoices"].sum()), recent["month"], under_way
     )
     return {volume.name: volume, rate.name: rate}
+
+
+def _measured_share(
+    name: str, hits: int, n: int, months: pd.Series, under_way: bool = False, source: str = "journal"
+) -> Measurement:
+    """A share counted in the journal (``hits`` of ``n``) over ``months``, with
+    its Clopper–Pearson interval."""
+    interval = binomtest(hits, n).proportion_ci(CONFIDENCE, method="exact")
+    return Measurement(
+        name,
+        hits / n,
+        float(interval.low),
+        float(interval.high),
+        str(months.iat[0]),
+        str(months.iat[-1]),
+        len(months),
+        n,
+        under_way,
+        source,
+    )
 
 
 def measure_errors(journal: str | Path, truth: str | Path | pd.DataFrame) -> Measurement:
@@ -817,18 +827,8 @@ def measure_errors(journal: str | Path, truth: str | Path | pd.DataFrame) -> Mea
             None,
             "has no row for any invoice the robot posted in the journal; expected the truth of the journal's invoices",
         )
-    n, k = int(checked["checked"].sum()), int(checked["wrong"].sum())
-    interval = binomtest(k, n).proportion_ci(CONFIDENCE, method="exact")
-    return Measurement(
-        "error_rate",
-        k / n,
-        float(interval.low),
-        float(interval.high),
-        str(checked["month"].iat[0]),
-        str(checked["month"].iat[-1]),
-        len(checked),
-        n,
-        source="truth",
+    return _measured_share(
+        "error_rate", int(checked["wrong"].sum()), int(checked["checked"].sum()), checked["month"], source="truth"
     )
 
 
