@@ -463,20 +463,35 @@ class _Joined:
     why: np.ndarray
 
 
-def _by_number(rows: pd.DataFrame, t: pd.DataFrame, by_month: bool = False) -> pd.DataFrame:
+def _by_number(rows: pd.DataFrame, t: pd.DataFrame, by_month: bool = False, not_later: bool = False) -> pd.DataFrame:
     """The truth's fields for each of ``rows`` (decisions), found by supplier
     and invoice number as :func:`invoice_keys` tells them (and by month, with
     ``by_month``), in their order; the first truth row of each; None where
-    none, and for a number that cannot be told from another's."""
+    none, and for a number that cannot be told from another's. With
+    ``not_later``, only among the truth's rows of the decision's month or
+    before (all of them for a decision of no month): an invoice is run in
+    the month its extract is named for or later, and a truth row of a later
+    month with its number is a resend of it, another invoice."""
     on = ["month", "cvr", "number"] if by_month else ["cvr", "number"]
 
     def keyed(frame: pd.DataFrame) -> pd.DataFrame:
         keys = invoice_keys(frame.drop(columns=["invoice_key"], errors="ignore"))
-        return keys.assign(month=frame["month"]) if by_month else keys
+        return keys.assign(month=frame["month"]) if by_month or not_later else keys
 
     truth = pd.concat([keyed(t), t[[*TRUTH_FIELDS, "cause"]]], axis=1)
-    truth = truth[truth["number"] != ""].drop_duplicates(on)
-    found = keyed(rows).reset_index(drop=True).merge(truth, on=on, how="left").astype({"should_pay": object})
+    truth = truth[truth["number"] != ""]
+    if not_later:  # each decision's truth row of its month or before
+        wanted = keyed(rows).reset_index(drop=True)
+        ordered = truth.rename(columns={"month": "truth_month"}).assign(position=np.arange(len(truth)))
+        # the earliest month's first: an invoice comes before its resends, whatever the truth's order
+        pairs = wanted.reset_index(names="at").merge(ordered, on=on)
+        pairs = pairs.sort_values(["at", "truth_month", "position"], kind="stable")
+        pairs = pairs[(pairs["month"] == "") | (pairs["truth_month"] <= pairs["month"])].drop_duplicates("at")
+        fields = pairs.set_index("at")[[*TRUTH_FIELDS, "cause"]].reindex(wanted.index)
+        found = pd.concat([wanted, fields], axis=1).astype({"should_pay": object})
+    else:
+        truth = truth.drop_duplicates(on)
+        found = keyed(rows).reset_index(drop=True).merge(truth, on=on, how="left").astype({"should_pay": object})
     found = found.where(found.notna(), None)
     found.loc[(found["number"] == "").to_numpy(), [*TRUTH_FIELDS, "cause"]] = None
     return found
@@ -537,12 +552,13 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
         # parts (a month and row given twice: a later part's rows start again at 1) among its month's.
         # Any other row the truth names for another invoice stays without truth: a resend of the
         # number is never judged by another invoice's row. Nor is an invoice of a month the truth lacks
-        # judged by a row of a month the decisions confirm: that row is another invoice of that month's
-        # extract (a resend whose own decision is left out, as the follow-up counts each invoice once),
-        # and a truth of some months judged right postings of the month before as wrong (a review)
+        # judged by a row of a later month: it is a resend of the number, another invoice, whose own
+        # decision may be left out (the follow-up counts each invoice once), and a truth of some months
+        # judged right postings of the month before as wrong (a review). A row of an earlier month is
+        # looked at, of a month the decisions confirm too: a month run in parts, its rest from a file
+        # not named for it, runs in a later month (an attack on a first fix)
         confirmed_at = np.asarray(same, dtype=bool)
-        placed_months = set(m.loc[confirmed_at, "month"])
-        month_placed = m["month"].isin(placed_months).to_numpy()
+        month_placed = m["month"].isin(set(m.loc[confirmed_at, "month"])).to_numpy()
         in_parts = m["month"].isin(set(m.loc[m.duplicated(["month", "row"], keep=False), "month"])).to_numpy()
         unplaced = ~confirmed_at & (~month_placed | in_parts)
         if unplaced.any():
@@ -553,7 +569,7 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
             found = pd.concat(
                 [
                     _by_number(keys[within], free, by_month=True).set_index(keys.index[within]),
-                    _by_number(keys[~within], free[~free["month"].isin(placed_months)]).set_index(keys.index[~within]),
+                    _by_number(keys[~within], free, not_later=True).set_index(keys.index[~within]),
                 ]
             ).sort_index()
             m.loc[unplaced, [*TRUTH_FIELDS, "cause"]] = found[[*TRUTH_FIELDS, "cause"]].to_numpy()

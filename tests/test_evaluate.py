@@ -16,6 +16,7 @@ from scipy.stats import beta  # the formula the bounds were computed with before
 
 from invoicekit.cli import main
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
+from invoicekit.errors import InputError
 from invoicekit.evaluate import (
     HISTORY_EVALUATION_COLUMNS,
     OUTCOME_LABELS_DA,
@@ -796,6 +797,28 @@ def test_runs_the_truths_month_and_row_do_not_confirm_are_judged_by_supplier_and
         assert main(argv) == 0, capsys.readouterr().err
         out = capsys.readouterr().out
         assert "Invoices:            4\n" in out and "without truth" not in out, out
+
+
+def test_an_invoice_is_judged_by_its_own_months_row_never_by_a_later_resends(example_case, tmp_path):
+    """An attack on the first fix of 0.9.19: a month run in two parts, its rest from a file not named
+    for it (run in a later month), must find its rows in the truth's month although that month's first
+    part confirms it; and it must never be judged by a later month's resend of its number (the first
+    fix left 79 of 395 invoices without truth and judged one right posting wrong by its resend)."""
+    first = _run_example(example_case, tmp_path, ["F-1", "F-2"], "invoices-2019-03.csv", "named")
+    rest = _run_example(example_case, tmp_path, ["F-3", "F-4"], "eftersendte.csv", "rest")
+    march = pd.concat([_truth_of(first, ["F-1", "F-2"], month="2019-03"), _truth_of(rest, ["F-3", "F-4"])])
+    march["month"], march["row"] = "2019-03", ["1", "2", "3", "4"]
+    # F-3 sent again in April under the same number: not to be paid; listed first in the file
+    resend = march.iloc[[2]].assign(month="2019-04", row="1", should_pay="false", true_grant_id="")
+    truth = pd.concat([resend, march], ignore_index=True)
+    ev = evaluate(read_decisions([first, rest]), truth)
+    assert ev.summary["invoices"] == 4 and ev.summary.get("without_truth", 0) == 0, ev.summary
+    assert ev.summary.get("posted_wrong", 0) == 0 and ev.summary["posted_right"] == 2, ev.summary
+    # a truth of April alone judges none of March's invoices by a resend's row: they are without truth
+    # (before 0.9.19 the posted F-1 was judged wrong by the row of its resend, not to be paid)
+    resent_f1 = march.iloc[[0]].assign(month="2019-04", row="1", should_pay="false", true_grant_id="")
+    with pytest.raises(InputError, match="names none of the decisions' invoices"):
+        evaluate(read_decisions([first]), resent_f1)
 
 
 @pytest.mark.parametrize("manifest", ["nested", "fifo", "huge", "folder", "not json"])
