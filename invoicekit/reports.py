@@ -488,7 +488,7 @@ def _assumptions(bc: BusinessCase) -> pd.DataFrame:
             by = "facit" if by_truth else "journalen"
             source.append(f"konfiguration ({by} målte {dk_value(r.journal_value, unit)})")
         else:
-            source.append("konfiguration" if r.basis == "config" else "standardværdi")
+            source.append("konfiguration" if r.basis == "config" else f"standardværdi; {PARAMS[r.name].source_da}")
     a["source"] = source
     a["basis_da"] = [BASIS_DA[b] for b in a["basis"]]
     truth = {n for n, m in bc.config.measurements.items() if m.source == "truth"}

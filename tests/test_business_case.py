@@ -91,6 +91,27 @@ def test_a_payback_beside_a_negative_npv_is_said_to_be_undiscounted(tmp_path):
     assert "antages 0,03 % at være forkerte" in page
 
 
+def test_the_assumptions_say_where_each_default_comes_from(tmp_path):
+    """An audit: the sheet Forudsætninger called every default "standardværdi", the 2018 hourly cost
+    and an invented development cost alike. Each default now names its source from the domain notes
+    (with the price year), or says it is an assumption with no public source."""
+    from invoicekit.reports import write_business_case
+
+    write_business_case(build(load_config(text="")), tmp_path)
+    sheet = pd.read_excel(tmp_path / "business-case.xlsx", sheet_name="Forudsætninger", engine="calamine")
+    source = sheet.set_index("Nøgle i konfigurationen")["Kilde"]
+    assert (
+        source["hourly_cost"] == "standardværdi; Statens Administration 2018 (2018-priser): ca. 400 kr. pr. sparet time"
+    )
+    assert source["discount_rate"].startswith("standardværdi; Finansministeriet: 3,5 % real fra 2021")
+    assert source["development_cost"] == "standardværdi; antaget; ingen offentlig kilde fundet"
+    assert source.str.startswith("standardværdi; ").all() and source.str.len().gt(30).all()
+    # a figure from the config says so, whatever its default's source
+    write_business_case(build(load_config(text="hourly_cost = 450")), tmp_path / "given")
+    given = pd.read_excel(tmp_path / "given" / "business-case.xlsx", sheet_name="Forudsætninger", engine="calamine")
+    assert given.set_index("Nøgle i konfigurationen").loc["hourly_cost", "Kilde"] == "konfiguration"
+
+
 def test_payback_is_linear_within_the_year():
     v = {
         **DEFAULTS,
