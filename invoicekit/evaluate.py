@@ -167,12 +167,15 @@ class Evaluation:
     """Per invoice (``invoices``), the wrong postings (``wrong``) and the
     figures (``summary``). Against a posting history also the history's
     invoices no decision holds (``history_only``) and its rows left out
-    (``history_problems``)."""
+    (``history_problems``). ``rows``: against a truth, the position in the
+    decisions given of each of ``invoices`` (for a caller that needs more of
+    their columns, the amount say)."""
 
     invoices: pd.DataFrame
     summary: dict
     history_only: pd.DataFrame | None = None
     history_problems: pd.DataFrame | None = None
+    rows: np.ndarray | None = None
 
     @property
     def wrong(self) -> pd.DataFrame:
@@ -617,7 +620,7 @@ def _judge(joined: _Joined, decisions: pd.DataFrame | None = None) -> Evaluation
     m["should_pay"] = np.where(pay, "true", "false")
     invoices = m[list(EVALUATION_COLUMNS)]
     summary = _summary(invoices["outcome"], int(posted.sum()), without_truth)
-    return Evaluation(invoices=invoices, summary=summary)
+    return Evaluation(invoices=invoices, summary=summary, rows=joined.rows)
 
 
 def _why(m: pd.DataFrame, wrong: np.ndarray, pay, grant_ok, psp_ok, art_ok) -> np.ndarray:

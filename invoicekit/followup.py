@@ -276,24 +276,32 @@ def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """Per month with automatic postings (``d`` as :func:`load_decisions`
     gives it): ``posted``, those the truth has a row for (``checked``), those
     it says were wrong (another grant, PSP element or art, or not to be paid)
-    and the error rate among those checked (NaN where none was); and
-    ``unchecked``, the postings the truth has no row for, which were counted
-    as neither right nor wrong, and must not pass unsaid."""
-    ev = evaluate(d, truth).invoices
+    and the error rate among those checked (NaN where none was);
+    ``not_due`` of the wrong ones, those the truth says were not to be paid
+    at all (a reminder under a new number, say: paid twice), and
+    ``not_due_dkk`` their amount; and ``unchecked``, the postings the truth
+    has no row for, which were counted as neither right nor wrong, and must
+    not pass unsaid."""
+    evaluation = evaluate(d, truth)
+    ev = evaluation.invoices.assign(amount_dkk=d["amount_dkk"].to_numpy()[evaluation.rows])
     checked = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
     # counted as numbers from the start: a truth of none of the postings gave an empty text column,
     # which fillna(0) below would refuse in a later pandas
     is_wrong = (checked["outcome"] == "posted_wrong").astype("int64")
+    not_due = is_wrong * (checked["should_pay"] == "false")
     all_posted = d[d["status"] == POSTED].groupby("month", sort=True).size()
     t = pd.DataFrame(
         {
             "posted": all_posted,
             "checked": checked.groupby("month", sort=True).size(),
             "wrong": is_wrong.groupby(checked["month"], sort=True).sum(),
+            "not_due": not_due.groupby(checked["month"], sort=True).sum(),
         }
     )
     t = t.fillna(0).astype("int64")  # no postings at all: empty columns, still numbers
     t["error_rate"] = (t["wrong"] / t["checked"]).where(t["checked"] > 0)
+    paid = checked["amount_dkk"].where(not_due.astype(bool), 0.0).astype("float64")
+    t["not_due_dkk"] = paid.groupby(checked["month"], sort=True).sum().reindex(t.index, fill_value=0.0).round(2)
     t["unchecked"] = t["posted"] - t["checked"]
     t.index.name = "month"
     return t.reset_index()
@@ -404,6 +412,9 @@ class FollowUp:
             "wrong_postings": None if self.wrong is None else int(self.wrong["wrong"].sum()),
             "postings_checked": None if self.wrong is None else int(self.wrong["checked"].sum()),
             "postings_unchecked": None if self.wrong is None else int(self.wrong["unchecked"].sum()),
+            # of the wrong postings, those not to be paid at all, and their amount
+            "paid_not_due": None if self.wrong is None else int(self.wrong["not_due"].sum()),
+            "paid_not_due_dkk": None if self.wrong is None else float(self.wrong["not_due_dkk"].sum()),
             # the sample controls given (None without), how many were accepted, and the months not
             "controls": None if controls is None else len(controls),
             "controls_accepted": None if accepted is None else int(accepted.sum()),
@@ -428,6 +439,11 @@ class FollowUp:
             unchecked = h["postings_unchecked"]
             lines.append(
                 f"Wrong postings found in the truth: {h['wrong_postings']:,} of {h['postings_checked']:,} checked"
+                + (
+                    f", {h['paid_not_due']:,} of them not to be paid at all ({en_number(h['paid_not_due_dkk'], 2)} kr.)"
+                    if h["paid_not_due"]
+                    else ""
+                )
                 + (
                     f"; {unchecked:,} automatic postings have no row in the truth and were not checked."
                     if unchecked

@@ -96,6 +96,17 @@ def test_wrong_postings_and_hours_by_hand(replayed):
     # each wrong posting the truth found costs its correction (30 minutes); of the postings the truth has
     # no row for, the business case's share (0.5 %) is taken to be wrong
     assert ev.summary["posted_wrong"] > 0 and f.wrong["unchecked"].sum() == 0
+    # the wrong postings not to be paid at all, and their amount, by hand from the replay's first decisions
+    due = truth.assign(row=truth["row"].astype(int))[["month", "row", "should_pay"]]
+    judged = hand.assign(row=hand["row"].astype(int)).merge(due, on=["month", "row"], how="left")
+    not_due = judged[(judged["status"] == "posted") & (judged["should_pay"] == "false")]
+    assert len(not_due) > 0 and f.wrong["not_due"].sum() == len(not_due)
+    assert f.wrong["not_due_dkk"].sum() == pytest.approx(not_due["amount"].astype(float).sum(), abs=0.01)
+    h = f.headline()
+    assert (h["paid_not_due"], h["paid_not_due_dkk"]) == (
+        len(not_due),
+        pytest.approx(not_due["amount"].astype(float).sum()),
+    )
     expected = (posted * (12 - 0.5) - manual * 2 - ev.summary["posted_wrong"] * 30) / 60
     assert f.hours["cumulative_hours"].iat[-1] == pytest.approx(expected, abs=0.1)
     # a truth of half the invoices: the wrong postings it finds, and the share of those it has no row for
