@@ -41,7 +41,14 @@ from scipy.stats import binomtest, chi2
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.evaluate import read_truth_file
-from invoicekit.followup import load_decisions, monthly_table, run_months, wrong_from_truth
+from invoicekit.followup import (
+    first_decisions,
+    load_decisions,
+    load_every_decision,
+    monthly_table,
+    run_months,
+    wrong_from_truth,
+)
 from invoicekit.formats import en_number, en_percent
 from invoicekit.identifiers import mask_cpr_text, quoted
 
@@ -819,7 +826,8 @@ def measure_errors(journal: str | Path, truth: str | Path | pd.DataFrame) -> Mea
     interval Clopper–Pearson's. The postings it has no row for are left out,
     neither right nor wrong."""
     frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
-    wrong = wrong_from_truth(load_decisions(journal), frame)
+    every = load_every_decision(journal)
+    wrong = wrong_from_truth(first_decisions(every), frame, every)
     checked = wrong[wrong["checked"] > 0]
     if not len(checked):
         raise InputError(

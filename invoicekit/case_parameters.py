@@ -24,7 +24,7 @@ class Parameter:
     high: float = math.inf
     integer: bool = False
     #: where the default comes from, in Danish for the report's assumptions (the domain notes' figures)
-    source_da: str = "antaget; ingen offentlig kilde fundet"
+    source_da: str = "ingen offentlig kilde fundet"
 
 
 PARAMETERS: tuple[Parameter, ...] = (
@@ -39,7 +39,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "invoices in scope a year",
         0,
         1e8,
-        source_da="antaget: en kommunes fakturaer for dag- og botilbud er få tusinde til titusinder om året",
+        source_da="skøn: en kommunes fakturaer for dag- og botilbud er få tusinde til titusinder om året",
     ),
     Parameter(
         "minutes_manual",
@@ -49,7 +49,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "handling an invoice by hand",
         0,
         1e4,
-        source_da="antaget inden for 5–15 minutter (Horsens: ca. 5 minutter for almindelige fakturaer; "
+        source_da="skøn inden for 5–15 minutter (Horsens: ca. 5 minutter for almindelige fakturaer; "
         "undersøgelser af kreditorbogholderi: 10–15)",
     ),
     Parameter(
@@ -78,8 +78,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "automatic postings later found wrong (another grant, PSP element or art, or not to be paid)",
         0,
         1,
-        source_da="antaget: ingen offentlige fejlrater for robotposteringer fundet; 0,5 % er tune-kommandoens "
-        "standardgrænse (--max-error)",
+        source_da="ingen offentlige fejlrater for robotposteringer fundet; 0,5 % er den fejlrate, invoicekit som "
+        "standard højst accepterer, når forretningsreglerne afprøves",
     ),
     Parameter(
         "minutes_correction",
@@ -98,7 +98,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "share posted automatically",
         0,
         1,
-        source_da="sagen: 38 % automatisk efter 6 måneder (målet var 50 %)",
+        source_da="casen bag invoicekit: kommunens robot betalte 38 % automatisk efter 6 måneder (målet var 50 %)",
     ),
     Parameter(
         "hourly_cost",

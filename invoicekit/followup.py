@@ -272,7 +272,7 @@ def service_table(d: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame, every: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per month with automatic postings (``d`` as :func:`load_decisions`
     gives it): ``posted``, those the truth has a row for (``checked``), those
     it says were wrong (another grant, PSP element or art, or not to be paid)
@@ -281,9 +281,16 @@ def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     at all (a reminder under a new number, say: paid twice), and
     ``not_due_dkk`` their amount; and ``unchecked``, the postings the truth
     has no row for, which were counted as neither right nor wrong, and must
-    not pass unsaid."""
-    evaluation = evaluate(d, truth)
-    ev = evaluation.invoices.assign(amount_dkk=d["amount_dkk"].to_numpy()[evaluation.rows])
+    not pass unsaid. ``every``: :func:`load_every_decision` of the journal
+    ``d`` came from, to judge by (each invoice at its first decision all the
+    same): a resend's own decision then holds its row of the truth, which
+    otherwise lies free for an invoice the truth's month and row cannot
+    place (a month's rest run the next month, its rows from 1 again), and a
+    right posting was judged by its resend's row (a review)."""
+    judged = d if every is None else every
+    evaluation = evaluate(judged, truth)
+    amounts = judged["amount"].astype("float64").to_numpy()[evaluation.rows]
+    ev = evaluation.invoices.assign(amount_dkk=amounts)
     checked = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
     # counted as numbers from the start: a truth of none of the postings gave an empty text column,
     # which fillna(0) below would refuse in a later pandas
@@ -476,14 +483,15 @@ def followup(
     truth or filled-in control sheets, when given), with the last month's fix
     list (more fixes when the month's ``grants`` and the ``support`` sheet
     are given)."""
-    d = load_decisions(journal)
+    every = load_every_decision(journal)
+    d = first_decisions(every)
     months = run_months(journal)
     monthly = monthly_table(d, target, months=months, calendar=True)
     last = str(monthly["month"].iat[-1])
     wrong = None
     if truth is not None:
         truth_frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
-        wrong = wrong_from_truth(d, truth_frame)
+        wrong = wrong_from_truth(d, truth_frame, every)
     suppliers = supplier_followup(d)
     return FollowUp(
         decisions=d,

@@ -144,8 +144,8 @@ WRONG = {
     "checked": ("Med i facit", "int"),
     "wrong": ("Fejlposteringer", "int"),
     "error_rate": ("Fejlrate blandt dem i facit", "pct2"),  # 0,36 %, not 0,4 %
-    "not_due": ("Heraf betalt uden at skulle betales", "int"),
-    "not_due_dkk": ("Beløb betalt uden at skulle betales (kr.)", "dkk"),
+    "not_due": ("Heraf skulle ikke betales", "int"),
+    "not_due_dkk": ("Beløb, der ikke skulle betales (kr.)", "num2"),  # øre, as the overview gives it
     "unchecked": ("Ikke i facit, ikke kontrolleret", "int"),
 }
 CONTROLS = {
@@ -189,7 +189,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
     if h["wrong_postings"] is not None:
         kpis.append(("Fejlposteringer fundet", dk_number(h["wrong_postings"])))
         if h["paid_not_due"]:
-            kpis.append(("Betalt uden at skulle betales", dk_money(h["paid_not_due_dkk"], 2)))
+            kpis.append(("Beløb, der ikke skulle betales", dk_money(h["paid_not_due_dkk"], 2)))
         if h["postings_unchecked"]:
             kpis.append(("Bogføringer uden række i facit, ikke kontrolleret", dk_number(h["postings_unchecked"])))
     controls = ""
@@ -432,8 +432,8 @@ def _followup_figures_sheet(h: dict) -> tuple[pd.DataFrame, dict[str, tuple[str,
     ]
     if h["wrong_postings"] is not None:
         rows.append(("Fejlposteringer fundet", h["wrong_postings"], "posteringer", "int"))
-        rows.append(("Heraf betalt uden at skulle betales", h["paid_not_due"], "posteringer", "int"))
-        rows.append(("Beløb betalt uden at skulle betales", h["paid_not_due_dkk"], "kr.", "dkk"))
+        rows.append(("Heraf skulle ikke betales", h["paid_not_due"], "posteringer", "int"))
+        rows.append(("Beløb, der ikke skulle betales", h["paid_not_due_dkk"], "kr.", "num2"))
     if h["controls"] is not None:
         rows.append(("Stikprøvekontroller godkendt", h["controls_accepted"], f"af {h['controls']}", "int"))
     frame = pd.DataFrame(
@@ -494,7 +494,7 @@ def _assumptions(bc: BusinessCase) -> pd.DataFrame:
             by = "facit" if by_truth else "journalen"
             source.append(f"konfiguration ({by} målte {dk_value(r.journal_value, unit)})")
         else:
-            source.append("konfiguration" if r.basis == "config" else f"standardværdi; {PARAMS[r.name].source_da}")
+            source.append("konfiguration" if r.basis == "config" else PARAMS[r.name].source_da)
     a["source"] = source
     a["basis_da"] = [BASIS_DA[b] for b in a["basis"]]
     truth = {n for n, m in bc.config.measurements.items() if m.source == "truth"}

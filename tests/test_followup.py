@@ -84,7 +84,7 @@ def test_each_table_totals_against_the_decisions(replayed):
     assert mistyped.sum() == (~hand["supplier_cvr"].astype(str).map(is_valid_cvr)).sum()
 
 
-def test_wrong_postings_and_hours_by_hand(replayed):
+def test_wrong_postings_and_hours_by_hand(replayed, tmp_path):
     truth = pd.read_csv(replayed["world"] / "truth.csv", dtype=str, keep_default_na=False)
     f = followup(replayed["journal"], truth=truth, params={"minutes_manual": 12, "minutes_exception": 2})
     ev = evaluate(load_decisions(replayed["journal"]), truth)
@@ -107,6 +107,13 @@ def test_wrong_postings_and_hours_by_hand(replayed):
         len(not_due),
         pytest.approx(not_due["amount"].astype(float).sum()),
     )
+    # the report gives the amount in øre, in the overview and the table alike (the table rounded to kroner)
+    from invoicekit.formats import dk_number
+    from invoicekit.reports import write_followup
+
+    page = html.unescape(write_followup(f, tmp_path)["html"].read_text(encoding="utf-8"))
+    amount = dk_number(h["paid_not_due_dkk"], 2)
+    assert "Beløb, der ikke skulle betales" in page and page.count(amount) >= 2, amount
     expected = (posted * (12 - 0.5) - manual * 2 - ev.summary["posted_wrong"] * 30) / 60
     assert f.hours["cumulative_hours"].iat[-1] == pytest.approx(expected, abs=0.1)
     # a truth of half the invoices: the wrong postings it finds, and the share of those it has no row for
@@ -289,6 +296,48 @@ def test_a_truth_of_some_months_judges_no_invoice_of_another_month(replayed):
         assert w.set_index("month").loc[month, ["checked", "wrong"]].tolist() == [whole["checked"], whole["wrong"]]
         resent += part["invoice_id"].isin(d.loc[d["month"] < month, "invoice_id"]).sum()
     assert resent > 0  # the world resends invoices across months: the case is tried
+
+
+def test_a_months_rest_run_the_next_month_is_judged_by_its_own_row_not_its_resends():
+    """A review of 0.9.19: the rest of March, run in April from a file not named for its month (its
+    rows from 1 again), was left without truth, or judged by the row of its resend in April (not to
+    be paid) where the follow-up had left the resend's own decision out: a right posting counted as
+    money paid wrongly. The follow-up now judges by every decision, each invoice at its first."""
+    from invoicekit.followup import first_decisions
+
+    def decision(month, row, number, status="posted", reason=""):
+        return {"month": month, "row": row, "supplier_cvr": "29345716", "invoice_id": number, "status": status,
+                "reason": reason, "grant_id": "G" if status == "posted" else "", "psp_element": "P", "art": "A",
+                "amount": 1000.0}  # fmt: skip
+
+    every = pd.DataFrame(
+        [
+            decision("2019-03", 1, "A-1"),  # March, from invoices-2019-03.csv
+            decision("2019-03", 2, "A-2"),
+            decision("2019-04", 1, "A-3"),  # March's rest, from a file not named for it, run in April
+            decision("2019-04", 2, "A-4"),
+            decision("2019-04", 1, "B-1"),  # April, from invoices-2019-04.csv
+            decision("2019-04", 2, "A-3", "manual", "DUPLICATE_INVOICE"),  # A-3 sent again
+            decision("2019-04", 3, "B-2"),
+        ]
+    )
+    truth = pd.DataFrame(
+        [
+            {"month": m, "row": str(r), "supplier_cvr": "29345716", "invoice_id": n, "should_pay": pay,
+             "true_grant_id": "G" if pay == "true" else "", "true_psp_element": "P", "true_art": "A"}
+            for m, r, n, pay in [("2019-03", 1, "A-1", "true"), ("2019-03", 2, "A-2", "true"),
+                                 ("2019-03", 3, "A-3", "true"), ("2019-03", 4, "A-4", "true"),
+                                 ("2019-04", 1, "B-1", "true"), ("2019-04", 2, "A-3", "false"),
+                                 ("2019-04", 3, "B-2", "true")]
+        ]
+    )  # fmt: skip
+    ev = evaluate(every, truth).summary
+    assert (ev["invoices"], ev["without_truth"], ev.get("posted_wrong", 0), ev["posted_right"]) == (6, 0, 0, 6)
+    w = wrong_from_truth(first_decisions(every), truth, every)
+    assert (w["checked"].sum(), w["wrong"].sum(), w["not_due"].sum(), w["unchecked"].sum()) == (6, 0, 0, 0)
+    # judged by the first decisions alone, the resend's row lies free and A-3 is found by it: say so
+    alone = wrong_from_truth(first_decisions(every), truth)
+    assert alone["not_due"].sum() == 1
 
 
 def test_business_case_measures_the_error_rate_against_the_truth(replayed, tmp_path, capsys):
