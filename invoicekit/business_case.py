@@ -79,7 +79,9 @@ class Measurement:
     month is ``under_way``. The invoices a year are the months' invoices
     scaled to twelve months. ``source`` is ``journal``, or ``truth`` for the
     error rate, measured in the journal's postings against a truth (its
-    ``invoices``: the postings the truth has a row for)."""
+    ``invoices``: the postings the truth has a row for; ``not_due`` and
+    ``not_due_dkk``: of the wrong ones, those not to be paid at all, and their
+    amount, which the model leaves out and the report says)."""
 
     name: str
     value: float
@@ -91,6 +93,8 @@ class Measurement:
     invoices: int
     under_way: bool = False
     source: str = "journal"
+    not_due: int | None = None
+    not_due_dkk: float | None = None
 
 
 @dataclass
@@ -614,7 +618,8 @@ class BusinessCase:
             [
                 f"Invoices a year: {en_number(self.values['invoices_per_year'])} ({self._source('invoices_per_year')})",
                 f"Automation rate: {en_percent(self.values['automation_rate'])} ({self._source('automation_rate')})",
-                f"Wrong automatic postings: {_share_text(self.values['error_rate'])} ({self._source('error_rate')})",
+                f"Wrong automatic postings: {_share_text(self.values['error_rate'])} ({self._source('error_rate')})"
+                + self._not_due_text(),
                 f"NPV over {int(self.values['horizon_years'])} years: {en_number(h['npv'])} kr.",
                 f"Payback (undiscounted): {pb}",
                 f"Hours saved a year: {en_number(h['hours_saved_per_year'])} ({en_number(h['fte'], 2)} FTE)",
@@ -624,6 +629,17 @@ class BusinessCase:
                 f"P10 {en_number(h['npv_p10'])}, P50 {en_number(h['npv_p50'])}, P90 {en_number(h['npv_p90'])} kr.; "
                 f"P(NPV > 0) = {h['probability_npv_positive']:.0%}",
             ]
+        )
+
+    def _not_due_text(self) -> str:
+        """What the truth found paid that was not to be paid at all (a wrongful payment, which the
+        model leaves out), where it was measured."""
+        m = self.config.measurements.get("error_rate")
+        if m is None or not m.not_due:
+            return ""
+        return (
+            f"; {m.not_due:,} of them not to be paid at all ({en_number(m.not_due_dkk, 2)} kr. to recover, "
+            "not in the model)"
         )
 
     def _source(self, name: str) -> str:
@@ -835,9 +851,10 @@ def measure_errors(journal: str | Path, truth: str | Path | pd.DataFrame) -> Mea
             None,
             "has no row for any invoice the robot posted in the journal; expected the truth of the journal's invoices",
         )
-    return _measured_share(
+    rate = _measured_share(
         "error_rate", int(checked["wrong"].sum()), int(checked["checked"].sum()), checked["month"], source="truth"
     )
+    return replace(rate, not_due=int(checked["not_due"].sum()), not_due_dkk=float(checked["not_due_dkk"].sum()))
 
 
 def with_journal(

@@ -633,6 +633,18 @@ def _time_is_not_cash_html(v: dict[str, float]) -> str:
     )
 
 
+def _not_due_sentence(bc: BusinessCase) -> str:
+    """What the truth found paid that was not to be paid at all, where the error rate was measured."""
+    m = bc.config.measurements.get("error_rate")
+    if m is None or not m.not_due:
+        return ""
+    which = "posteringer" if m.not_due != 1 else "postering"
+    return (
+        f" Facit viser {dk_number(m.not_due)} {which} for i alt {dk_money(m.not_due_dkk, 2)}, der slet ikke "
+        "skulle betales (fx en rykker under et nyt fakturanummer); se opfølgningsrapportens Fejlposteringer."
+    )
+
+
 def _error_share(rate: float) -> str:
     """An error rate in Danish with the decimals that keep it from reading
     0 (1 wrong of 3.102 is 0,03 %, not 0,0 %)."""
@@ -710,8 +722,9 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
         )
         + f"; hver koster {_minutes(v['minutes_correction'])} at finde, tilbageføre og behandle igen (den "
         "manuelle behandling medregnet). En forkert postering, der ikke skulle have været betalt, er også en "
-        "fejludbetaling, som skal kræves tilbage; den regnes ikke med her (se Risici). Udvikling i år 0, derefter "
-        "abonnement, drift og tilpasning hvert år.</p>"
+        "fejludbetaling, som skal kræves tilbage; den regnes ikke med her (se Risici)."
+        + _not_due_sentence(bc)
+        + " Udvikling i år 0, derefter abonnement, drift og tilpasning hvert år.</p>"
     )
     sections = [
         ("Resumé", kpis_html([(r.figure, r.value) for r in headline_rows.itertuples()][:5]) + summary),

@@ -400,6 +400,15 @@ def test_business_case_measures_the_error_rate_against_the_truth(replayed, tmp_p
     assert f"Wrong automatic postings: {wrong / posted:.2%} (measured against the truth in {posted:,} postings" in said
     page = html.unescape((out / "business-case.html").read_text(encoding="utf-8"))
     assert "Målt mod facit: andel forkerte automatiske posteringer" in page
+    # what the truth found paid that was not to be paid at all: said in the summary and the scenario, not modelled
+    from invoicekit.formats import dk_money
+
+    due = wrong_from_truth(load_decisions(replayed["journal"]), truth)
+    n, kr = int(due["not_due"].sum()), float(due["not_due_dkk"].sum())
+    assert n > 0 and f"; {n:,} of them not to be paid at all ({kr:,.2f} kr. to recover, not in the model)" in said
+    assert (
+        f"Facit viser {n} postering{'er' * (n != 1)} for i alt {dk_money(kr, 2)}, der slet ikke skulle betales" in page
+    )
     # measured, not assumed (a review: the scenario said "antages" of a measured rate)
     share = f"{100 * wrong / posted:.2f}".replace(".", ",") + " %"
     assert f"Sammenligningen med facit viser, at {share} af de automatiske posteringer er forkerte" in page
