@@ -41,15 +41,8 @@ from scipy.stats import binomtest, chi2
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.evaluate import read_truth_file
-from invoicekit.followup import (
-    first_decisions,
-    load_decisions,
-    load_every_decision,
-    monthly_table,
-    run_months,
-    wrong_from_truth,
-)
-from invoicekit.formats import en_number, en_percent
+from invoicekit.followup import load_decisions, load_every_decision, monthly_table, run_months, wrong_from_truth
+from invoicekit.formats import en_number, en_percent, small_share_decimals
 from invoicekit.identifiers import mask_cpr_text, quoted
 
 #: the automation rate the robot is meant to reach; the report shows the NPV there
@@ -58,6 +51,8 @@ TARGET_RATE = 0.5
 MEASURED = ("invoices_per_year", "automation_rate")
 #: the figure a truth (each invoice's right decision) measures in the journal's postings, given beside it
 MEASURED_BY_TRUTH = ("error_rate",)
+#: the figures a configuration may give as a plausible range ``[low, high]`` alone, the likely value measured
+RANGE_ONLY = (*MEASURED, *MEASURED_BY_TRUTH)
 #: the plausible range --print-config suggests for the error rate; the likely value measured with --truth
 SUGGESTED_ERROR_RANGE = (0.0, 0.02)
 #: the confidence of the interval a measured figure gets when the configuration states no range for it
@@ -247,8 +242,8 @@ def default_config_text() -> str:
 
 def _share_text(value: float) -> str:
     """A share in English with the decimals that keep a small one from
-    reading 0 (an error rate of 1 in 3,102 is 0.03%, not 0.0%)."""
-    return en_percent(value, 1 if value == 0 or value >= 0.01 else 2)
+    reading 0 (:func:`~invoicekit.formats.small_share_decimals`)."""
+    return en_percent(value, small_share_decimals(value))
 
 
 def _fmt(v: float) -> str:
@@ -332,7 +327,7 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
     ranges = {}
     for p in PARAMETERS:
         value = data.get(p.name, p.default)
-        if p.name in (*MEASURED, *MEASURED_BY_TRUTH) and isinstance(value, list) and len(value) == 2:
+        if p.name in RANGE_ONLY and isinstance(value, list) and len(value) == 2:
             # a plausible range; the likely value measured
             if all(isinstance(v, int | float) and not isinstance(v, bool) for v in value) and value[0] > value[1]:
                 raise InputError(source, p.name, f"is [{_fmt(value[0])}, {_fmt(value[1])}]; expected [low, high]")
@@ -391,7 +386,7 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
 
 
 def _estimate(source: str, p: Parameter, value: object) -> tuple[float, float, float]:
-    ranged = " or [low, high]" if p.name in (*MEASURED, *MEASURED_BY_TRUTH) else ""
+    ranged = " or [low, high]" if p.name in RANGE_ONLY else ""
 
     def number(v: object) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
@@ -631,11 +626,16 @@ class BusinessCase:
             ]
         )
 
-    def _not_due_text(self) -> str:
-        """What the truth found paid that was not to be paid at all (a wrongful payment, which the
-        model leaves out), where it was measured."""
+    @property
+    def paid_not_due(self) -> Measurement | None:
+        """The error rate's measurement where the truth found postings not to be paid at all (a
+        wrongful payment, which the model leaves out): its ``not_due`` and ``not_due_dkk``."""
         m = self.config.measurements.get("error_rate")
-        if m is None or not m.not_due:
+        return m if m is not None and m.not_due else None
+
+    def _not_due_text(self) -> str:
+        """:attr:`paid_not_due`, said in a few words where there is any."""
+        if (m := self.paid_not_due) is None:
             return ""
         return (
             f"; {m.not_due:,} of them not to be paid at all ({en_number(m.not_due_dkk, 2)} kr. to recover, "
@@ -842,8 +842,7 @@ def measure_errors(journal: str | Path, truth: str | Path | pd.DataFrame) -> Mea
     interval Clopper–Pearson's. The postings it has no row for are left out,
     neither right nor wrong."""
     frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
-    every = load_every_decision(journal)
-    wrong = wrong_from_truth(first_decisions(every), frame, every)
+    wrong = wrong_from_truth(load_every_decision(journal), frame)
     checked = wrong[wrong["checked"] > 0]
     if not len(checked):
         raise InputError(

@@ -30,7 +30,7 @@ class Parameter:
 PARAMETERS: tuple[Parameter, ...] = (
     # upper limits far above any municipality's (a national year is about 1,000,000 invoices), so that a
     # typo is refused naming its key instead of overflowing the charts and the Monte Carlo; each default's
-    # source as the domain notes give it, else "antaget"
+    # source as the domain notes give it, else that no public source was found
     Parameter(
         "invoices_per_year",
         6000,

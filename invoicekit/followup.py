@@ -272,24 +272,25 @@ def service_table(d: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def wrong_from_truth(d: pd.DataFrame, truth: pd.DataFrame, every: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per month with automatic postings (``d`` as :func:`load_decisions`
-    gives it): ``posted``, those the truth has a row for (``checked``), those
+def wrong_from_truth(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Per month with automatic postings (of ``decisions``, each invoice at
+    its first decision: best every decision of the journal, as
+    :func:`load_every_decision` gives them): ``posted``, those the truth has a
+    row for (``checked``), those
     it says were wrong (another grant, PSP element or art, or not to be paid)
     and the error rate among those checked (NaN where none was);
     ``not_due`` of the wrong ones, those the truth says were not to be paid
     at all (a reminder under a new number, say: paid twice), and
     ``not_due_dkk`` their amount; and ``unchecked``, the postings the truth
     has no row for, which were counted as neither right nor wrong, and must
-    not pass unsaid. ``every``: :func:`load_every_decision` of the journal
-    ``d`` came from, to judge by (each invoice at its first decision all the
-    same): a resend's own decision then holds its row of the truth, which
-    otherwise lies free for an invoice the truth's month and row cannot
-    place (a month's rest run the next month, its rows from 1 again), and a
-    right posting was judged by its resend's row (a review)."""
-    judged = d if every is None else every
-    evaluation = evaluate(judged, truth)
-    amounts = judged["amount"].astype("float64").to_numpy()[evaluation.rows]
+    not pass unsaid. Every decision is best: a resend's own decision then
+    holds its row of the truth, which, given the first decisions alone,
+    lies free for an invoice the truth's month and row cannot place (a
+    month's rest run the next month, its rows from 1 again), and a right
+    posting was judged by its resend's row (a review)."""
+    d = first_decisions(decisions)
+    evaluation = evaluate(decisions, truth)  # each invoice judged at its first decision
+    amounts = decisions["amount"].astype("float64").to_numpy()[evaluation.rows]
     ev = evaluation.invoices.assign(amount_dkk=amounts)
     checked = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
     # counted as numbers from the start: a truth of none of the postings gave an empty text column,
@@ -491,7 +492,7 @@ def followup(
     wrong = None
     if truth is not None:
         truth_frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
-        wrong = wrong_from_truth(d, truth_frame, every)
+        wrong = wrong_from_truth(every, truth_frame)
     suppliers = supplier_followup(d)
     return FollowUp(
         decisions=d,

@@ -66,6 +66,12 @@ def dk_percent(value: float, decimals: int = 1) -> str:
     return f"{dk_number(100 * value, decimals)} %"
 
 
+def small_share_decimals(share: float) -> int:
+    """The decimals that keep a share below 1 % from reading 0 as a
+    percentage: two below 1 % (1 in 3,102 is 0.03 %, not 0.0 %), else one."""
+    return 1 if share == 0 or share >= 0.01 else 2
+
+
 def telling_decimals(shares: object, most: int = 2) -> int:
     """The fewest decimals (at most ``most``) at which ``shares`` that differ
     as percentages to ``most`` decimals also read differently: a chart marking

@@ -28,7 +28,7 @@ from invoicekit.charts import (
     tornado_figure,
 )
 from invoicekit.followup import FollowUp
-from invoicekit.formats import dk_money, dk_number, dk_percent, dk_rate, dk_value
+from invoicekit.formats import dk_money, dk_number, dk_percent, dk_rate, dk_value, small_share_decimals
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.render import (
     DanishTable,
@@ -476,13 +476,14 @@ def _assumptions(bc: BusinessCase) -> pd.DataFrame:
     """The business case's assumptions with Danish words for where each
     figure and its range come from; a measured figure's months and count."""
     a = bc.assumptions()
+    truth = {n for n, m in bc.config.measurements.items() if m.source == "truth"}  # measured against a truth
     source = []
     for r in a.itertuples(index=False):
         unit = PARAMS[r.name].unit
-        by_truth = r.name in bc.config.measurements and bc.config.measurements[r.name].source == "truth"
+        by_truth = r.name in truth
         if r.basis == "measured" and by_truth:
             source.append(
-                f"målt mod facit i {dk_number(r.months)} {'måned' if r.months == 1 else 'måneder'} fra "
+                f"målt mod facit i {_months_da(r.months)} fra "
                 f"{r.first_month} til {r.last_month} ({dk_number(r.invoices)} automatiske posteringer, som facit "
                 "omfatter)"
             )
@@ -497,7 +498,6 @@ def _assumptions(bc: BusinessCase) -> pd.DataFrame:
             source.append("konfiguration" if r.basis == "config" else PARAMS[r.name].source_da)
     a["source"] = source
     a["basis_da"] = [BASIS_DA[b] for b in a["basis"]]
-    truth = {n for n, m in bc.config.measurements.items() if m.source == "truth"}
     a["range_da"] = [
         RANGE_TRUTH_DA if b == "confidence" and n in truth else RANGE_DA[b]
         for n, b in zip(a["name"], a["range_basis"], strict=True)
@@ -505,6 +505,11 @@ def _assumptions(bc: BusinessCase) -> pd.DataFrame:
     for col in ("months", "invoices"):  # empty cells where nothing was measured
         a[col] = [None if pd.isna(v) else int(v) for v in a[col]]
     return a
+
+
+def _months_da(n: int) -> str:
+    """``1 måned``, ``3 måneder``."""
+    return f"{dk_number(n)} {'måned' if n == 1 else 'måneder'}"
 
 
 def _measured_html(bc: BusinessCase) -> str:
@@ -524,10 +529,7 @@ def _measured_html(bc: BusinessCase) -> str:
         if name == "invoices_per_year":
             months += f", {dk_number(m.months)} måneder omregnet til et år"
         if m.source == "truth":
-            months = (
-                f"{dk_number(m.months)} {'måned' if m.months == 1 else 'måneder'} fra {months}, "
-                f"{dk_number(m.invoices)} automatiske posteringer"
-            )
+            months = f"{_months_da(m.months)} fra {months}, {dk_number(m.invoices)} automatiske posteringer"
         parts[m.source].append(f"{what} ({months})")
     said = [f"{where}: {'; '.join(found)}" for where, found in
             (("Målt i journalen", parts["journal"]), ("Målt mod facit", parts["truth"])) if found]  # fmt: skip
@@ -634,9 +636,8 @@ def _time_is_not_cash_html(v: dict[str, float]) -> str:
 
 
 def _not_due_sentence(bc: BusinessCase) -> str:
-    """What the truth found paid that was not to be paid at all, where the error rate was measured."""
-    m = bc.config.measurements.get("error_rate")
-    if m is None or not m.not_due:
+    """:attr:`~invoicekit.business_case.BusinessCase.paid_not_due`, in a sentence where there is any."""
+    if (m := bc.paid_not_due) is None:
         return ""
     which = "posteringer" if m.not_due != 1 else "postering"
     return (
@@ -647,8 +648,8 @@ def _not_due_sentence(bc: BusinessCase) -> str:
 
 def _error_share(rate: float) -> str:
     """An error rate in Danish with the decimals that keep it from reading
-    0 (1 wrong of 3.102 is 0,03 %, not 0,0 %)."""
-    return dk_percent(rate, 1 if rate == 0 or rate >= 0.01 else 2)
+    0 (:func:`~invoicekit.formats.small_share_decimals`)."""
+    return dk_percent(rate, small_share_decimals(rate))
 
 
 def _minutes(minutes: float) -> str:

@@ -333,7 +333,7 @@ def test_a_months_rest_run_the_next_month_is_judged_by_its_own_row_not_its_resen
     )  # fmt: skip
     ev = evaluate(every, truth).summary
     assert (ev["invoices"], ev["without_truth"], ev.get("posted_wrong", 0), ev["posted_right"]) == (6, 0, 0, 6)
-    w = wrong_from_truth(first_decisions(every), truth, every)
+    w = wrong_from_truth(every, truth)
     assert (w["checked"].sum(), w["wrong"].sum(), w["not_due"].sum(), w["unchecked"].sum()) == (6, 0, 0, 0)
     # judged by the first decisions alone, the resend's row lies free and A-3 is found by it: say so
     alone = wrong_from_truth(first_decisions(every), truth)
