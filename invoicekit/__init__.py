@@ -16,6 +16,8 @@ The public API, for notebooks and scripts::
 A table held in memory (canonical or Danish headers) is typed with
 ``ik.prepare_invoices(df)``, ``ik.prepare_grants(df)`` and
 ``ik.prepare_support_sheet({"services": ..., "suppliers": ..., "coding": ...})``.
+Sensum's paid marks (``ik.read_paid_marks``, ``ik.prepare_paid_marks``) go to
+``ik.decide(..., paid=marks)``: check 21 then counts a period paid by hand.
 
 Public modules (what the notebooks use): this package's names, and
 ``invoicekit.followup``, ``invoicekit.business_case``, ``invoicekit.charts``,
@@ -44,6 +46,7 @@ from invoicekit.extracts import (
 )
 from invoicekit.history import History
 from invoicekit.journal import Journal
+from invoicekit.paid_marks import PaidMarks, prepare_paid_marks, read_paid_marks
 from invoicekit.reasons import LABELS_DA, REASONS
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import RunResult, run
@@ -59,6 +62,7 @@ __all__ = [
     "InvoiceLines",
     "Invoices",
     "Journal",
+    "PaidMarks",
     "Rules",
     "RunResult",
     "SupportSheet",
@@ -68,10 +72,12 @@ __all__ = [
     "prepare_grants",
     "prepare_invoice_lines",
     "prepare_invoices",
+    "prepare_paid_marks",
     "prepare_support_sheet",
     "read_grants",
     "read_invoice_lines",
     "read_invoices",
+    "read_paid_marks",
     "read_support_sheet",
     "run",
 ]

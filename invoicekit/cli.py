@@ -164,6 +164,16 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         "suppliers (Leverandører) and coding (Kontering)",
     )
     p.add_argument(
+        "--paid",
+        metavar="PATH",
+        help="Sensum's paid marks, .csv or .xlsx: the grant periods marked paid, by the robot or by a "
+        "caseworker paying by hand: grant_id, period_start, period_end, [invoice_id], and, for a grant no "
+        "longer in the extract, [cpr], [supplier_cvr], [service_code]; a run's own sensum_paid.csv reads as "
+        "one. Check 21 counts them as paid beside the journal's postings (ALREADY_PAID), so that an invoice "
+        "paid by hand and sent again under a new number is not paid twice. A mark whose period cannot be "
+        "read counts for every period of its grant",
+    )
+    p.add_argument(
         "--out",
         required=True,
         metavar="DIR",
@@ -247,6 +257,12 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
         "must exist)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for each month's outputs and monthly.csv")
+    p.add_argument(
+        "--paid",
+        action="store_true",
+        help="give each month's run Sensum's paid marks of that month (DIR/sensum/paid-YYYY-MM.csv, as run --paid): "
+        "a period paid by hand is then not paid again by the robot. Off by default, as the robot of the case ran",
+    )
     _add_log_options(p)
     _add_quiet(p)
     _required_in_usage(p, "--world DIR")  # once every option is there
@@ -390,6 +406,7 @@ def _explain_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--invoice-lines", metavar="PATH", help="the invoice lines the run was given, for a collective invoice"
     )
+    p.add_argument("--paid", metavar="PATH", help="Sensum's paid marks the run was given (run --paid)")
     p.add_argument("--chart", metavar="PNG", help="also save the funnel as a chart (.png)")
     p.set_defaults(handler=cmd_explain)
 
@@ -1026,6 +1043,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         out=args.out,
         rules=args.rules,
         invoice_lines=args.invoice_lines,
+        paid=args.paid,
         journal=args.journal,
         new_journal=args.new_journal,
         dry_run=args.dry_run,
@@ -1073,7 +1091,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     world = _deprecated_positional(args, "--world", "world_positional", "invoicekit replay")
     n = len(world_months(world))
     with tqdm(total=n, desc="replay", unit="month", disable=args.quiet or None, file=sys.stderr) as bar:
-        monthly = replay(world, args.out, args.new_journal, rules=args.rules, on_month=lambda _m: bar.update(1))
+        monthly = replay(
+            world, args.out, args.new_journal, rules=args.rules, on_month=lambda _m: bar.update(1), paid=args.paid
+        )
     if not args.quiet:
         _show(format_monthly(monthly))
         _show(f"Monthly table: {args.out}/monthly.csv; each month's outputs in {args.out}/YYYY-MM/")
@@ -1173,6 +1193,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from invoicekit.explain import explain
     from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
     from invoicekit.journal import Journal
+    from invoicekit.paid_marks import read_paid_marks
     from invoicekit.rules import load_rules, recorded_rules
 
     if args.chart and Path(args.chart).suffix.lower() != ".png":
@@ -1184,6 +1205,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     sheet = read_support_sheet(args.support_sheet)
     invoices = read_invoices(args.invoices)
     lines = read_invoice_lines(args.invoice_lines) if args.invoice_lines else None
+    paid = read_paid_marks(args.paid) if args.paid else None
     history, recorded, said = None, None, ""
     if args.journal:
         with Journal(args.journal, readonly=True) as j:
@@ -1207,7 +1229,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                         f"with the rules in {args.rules}: they differ from the rules that run used ({changed}). "
                         "Leave out --rules to see the invoice as that run decided it.\n")  # fmt: skip
     found = explain(invoices, grants, sheet, args.invoice_id, rules=rules, history=history, source=args.invoices,
-                    lines=lines)  # fmt: skip
+                    lines=lines, paid=paid)  # fmt: skip
     if said:
         _show(said)
     _show("\n\n".join(e.text() for e in found))
@@ -1486,7 +1508,7 @@ def _log_file_apart(args: argparse.Namespace) -> None:
     if any(folder.name.startswith(STAGING_PREFIX) for folder in log_file.parents):
         raise InputError(args.log_file, "--log-file", "is inside a run's staging folder; "
                          "expected a log file outside it")  # fmt: skip
-    for option in ("grants", "invoices", "invoice_lines", "support_sheet", "rules", "journal", "new_journal"):
+    for option in ("grants", "invoices", "invoice_lines", "paid", "support_sheet", "rules", "journal", "new_journal"):
         given = getattr(args, option, None)
         if isinstance(given, str | Path) and Path(given).resolve() == log_file:
             raise InputError(args.log_file, "--log-file", f"is the --{option.replace('_', '-')} file; "

@@ -77,6 +77,21 @@ GRANT_COLUMNS: tuple[Column, ...] = (
     Column("end_date", False, ("Slutdato", "Bevilget til")),
 )
 
+#: Sensum's paid marks (``--paid``): the grant periods marked paid, by the
+#: robot or by hand; the robot's own ``sensum_paid.csv`` reads as one (its
+#: ``amount`` is not read). ``cpr``, ``supplier_cvr`` and ``service_code``,
+#: where all three are given, name the citizen's service without the grant
+#: extract (a grant since deleted or registered again under a new id)
+PAID_MARK_COLUMNS: tuple[Column, ...] = (
+    Column("grant_id", True, ("Bevilling", "Bevillings-ID", "Bevillings-id", "Bevillingsid")),
+    Column("period_start", True, ("Periode fra", "Betalt fra")),
+    Column("period_end", True, ("Periode til", "Betalt til")),
+    Column("invoice_id", False, ("Fakturanummer", "Fakturanr", "Fakturanr.")),
+    Column("cpr", False, ("CPR", "CPR-nr", "CPR-nr.", "Personnummer")),
+    Column("supplier_cvr", False, ("Leverandør CVR", "CVR", "CVR-nr")),
+    Column("service_code", False, ("Ydelse", "Ydelseskode", "Indsats")),
+)
+
 SERVICE_COLUMNS: tuple[Column, ...] = (
     Column("service_code", True, ("Ydelse", "Ydelseskode", "Indsats")),
     Column("paragraph", True, ("Paragraf", "§")),

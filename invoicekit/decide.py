@@ -37,7 +37,7 @@ from invoicekit.extracts import (
     left_out_at_supplier,
     written_invoice_ids,
 )
-from invoicekit.history import PAID_KEYS, History
+from invoicekit.history import MARK_WHOLE_TIME, PAID_KEYS, SENSUM_MARK, History
 from invoicekit.keys import (
     LEGACY,
     citizen_keys,
@@ -51,6 +51,7 @@ from invoicekit.keys import (
     stored_keys_arrow,
 )
 from invoicekit.lines import decide_by_lines
+from invoicekit.paid_marks import PaidMarks, with_paid_marks
 from invoicekit.parsing import (
     MONEY_SCALE,
     NAT_DAYS,
@@ -85,7 +86,8 @@ class Decisions:
       ``expected_amount``, ``amount_ok``, ``excluded_at``).
     - ``coding_candidates`` (with ``explain=True``): the coding rows
       considered for each invoice whose grant was found.
-    - ``problems``: grant, support-sheet and invoice-line rows left out.
+    - ``problems``: grant, support-sheet, invoice-line and paid-mark rows left out (a paid mark
+      whose period could not be read is listed too: it counts for every period of its grant).
     - ``lines`` (when lines were given): the lines of collective invoices.
     """
 
@@ -118,6 +120,7 @@ def decide(
     run_date: dt.date | None = None,
     messages: bool = True,
     lines: InvoiceLines | None = None,
+    paid: PaidMarks | None = None,
 ) -> Decisions:
     """Decide every invoice: posted, or manual with a reason and a Danish message.
 
@@ -134,7 +137,11 @@ def decide(
     posting text): for counting only, as tuning does, where they are most of
     the work. ``lines`` (:class:`~invoicekit.extracts.InvoiceLines`) decides
     the collective invoices that have lines line by line
-    (:mod:`invoicekit.lines`); the result then has ``lines``.
+    (:mod:`invoicekit.lines`); the result then has ``lines``. ``paid``
+    (:class:`~invoicekit.paid_marks.PaidMarks`, ``--paid``): the grant
+    periods marked paid in Sensum, which check 21 counts as paid beside the
+    journal's (:func:`~invoicekit.paid_marks.with_paid_marks`); the marks
+    left out or read without their period are among the result's ``problems``.
 
     ``decide`` is :func:`check_batch` (checks 1-17, which the rules touch only
     through the tolerance) and then :func:`decide_checked` (checks 18-21 and
@@ -149,6 +156,17 @@ def decide(
         )
     if run_date is not None and not isinstance(run_date, dt.date):
         raise TypeError(f"run_date: expected a datetime.date, not {type(run_date).__name__} ({run_date!r})")
+    if paid is not None:
+        if not isinstance(paid, PaidMarks):
+            raise TypeError(
+                f"decide takes Sensum's paid marks as PaidMarks, not {type(paid).__name__} "
+                "(invoicekit.paid_marks.prepare_paid_marks types a table held in memory)"
+            )
+        result = decide(invoices, grants, support, rules, with_paid_marks(history, paid, grants, support), explain,
+                        max_pairs, run_date, messages, lines)  # fmt: skip
+        if len(paid.problems):
+            result.problems = pd.concat([result.problems, paid.problems], ignore_index=True)
+        return result
     if lines is not None:
         if not isinstance(lines, InvoiceLines):
             raise TypeError(
@@ -1265,12 +1283,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
             for j in np.flatnonzero((found >= 0) & ~paid[cand[asked]]):
                 k, r = asked[j], int(rows[found[j]])
                 row = h.iloc[r]
-                earlier = msg.PAID_IN_JOURNAL.format(
-                    invoice_id=row["invoice_id"],
-                    period=f"{date_dk(hs[r])}–{date_dk(he[r])}",
-                    run_id=row["run_id"],
-                    date=msg.run_day(row["started_at"]),
-                )
+                earlier = _earlier_payment(row, hs[r], he[r])
                 paid[cand[k]] = True
                 say(cand[k], kind, earlier, row["grant_id"], row["service_code"])
 
@@ -1317,6 +1330,20 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                     posted.setdefault(key, _Periods()).add(int(pos), int(s_day[k]), int(e_day[k]))
                 together.registered(pos, own)
     state.fail("ALREADY_PAID", paid)
+
+
+def _earlier_payment(row: pd.Series, start: np.datetime64, end: np.datetime64) -> str:
+    """Where check 21 found an earlier payment (a row of ``History.paid``,
+    its period ``start`` to ``end``): a recorded run, or a mark in Sensum."""
+    period = f"{date_dk(start)}–{date_dk(end)}"
+    if row["run_id"] != SENSUM_MARK:
+        return msg.PAID_IN_JOURNAL.format(
+            invoice_id=row["invoice_id"], period=period, run_id=row["run_id"], date=msg.run_day(row["started_at"])
+        )
+    invoice = msg.PAID_MARK_INVOICE.format(invoice_id=row["invoice_id"]) if row["invoice_id"] else ""
+    if (str(start), str(end)) == MARK_WHOLE_TIME:
+        return msg.PAID_IN_SENSUM_UNREAD.format(invoice=invoice)
+    return msg.PAID_IN_SENSUM.format(period=period, invoice=invoice)
 
 
 def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, sheet, services, s, e, secret) -> list:

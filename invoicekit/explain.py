@@ -21,6 +21,7 @@ from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import TEXT_MARK, normalise_number
+from invoicekit.paid_marks import PaidMarks
 from invoicekit.parsing import date_dk, kroner_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
@@ -170,11 +171,13 @@ def explain(
     history: History | None = None,
     source: str = "invoices",
     lines: InvoiceLines | None = None,
+    paid: PaidMarks | None = None,
 ) -> list[Explanation]:
     """Decide the batch (so duplicates and earlier payments in it count) and
     explain every row whose invoice number is ``invoice_id``; ``lines``: the
     invoice lines the run was given (``--invoice-lines``), so a collective
-    invoice is decided line by line as the run decided it."""
+    invoice is decided line by line as the run decided it; ``paid``: the
+    paid marks it was given (``--paid``)."""
     inv = invoices.frame
     wanted = str(invoice_id).strip()
     # as check 10 compares numbers (inv9994 is INV-9994): every row the robot takes for that invoice
@@ -191,7 +194,7 @@ def explain(
         raise InputError(
             source, "invoice_id", f"no invoice numbered {quoted(wanted)}; expected a number from the invoice file"
         )
-    result = decide(invoices, grants, support, rules, history, explain=True, lines=lines)
+    result = decide(invoices, grants, support, rules, history, explain=True, lines=lines, paid=paid)
     out = []
     for pos in rows:
         d = result.decisions.iloc[pos]

@@ -451,7 +451,7 @@ def _typed_invoices(
     out["fields"] = fields
 
     if numeric_cpr.any():
-        cpr_codes, cpr_cells = distinct_texts(_cpr_cells(df["cpr"], numeric_cpr))
+        cpr_codes, cpr_cells = distinct_texts(padded_cpr_cells(df["cpr"], numeric_cpr))
     else:
         cpr_codes, cpr_cells = distinct_texts(df["cpr"], strip=True)
     period = _read_dates(df, "period_start", dates), _read_dates(df, "period_end", dates)
@@ -783,7 +783,7 @@ def _cpr_fault(value: str) -> str:
     return f"{shown} ligger i fremtiden" if cpr_born_later(compact) else f"{shown} findes ikke"
 
 
-def _cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:
+def padded_cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:
     """CPR cells trimmed; a cell that was a number in a workbook gets back the
     leading zero Excel dropped. Text is never padded."""
     cells = cells.str.strip()
@@ -1080,7 +1080,7 @@ def _typed_grants(
         "bevillings-ID'et har hverken bogstav eller ciffer",
     )
     # each distinct CPR and CVR cell is read once, and its text and key made once
-    cpr = cpr_codes(_cpr_cells(df["cpr"], numeric_cpr))
+    cpr = cpr_codes(padded_cpr_cells(df["cpr"], numeric_cpr))
     flag(_blank(*cpr), "cpr", "CPR-nummeret mangler eller er ugyldigt")
     service = df["service_code"].str.strip()
     flag((service == "").to_numpy(), "service_code", "ydelseskoden mangler")

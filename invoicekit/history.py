@@ -29,6 +29,11 @@ from invoicekit.vocabulary import normalise_paragraph
 #: the keys check 21 compares, in the order it compares them: the same grant,
 #: the same citizen, supplier and service, the same citizen, supplier and paragraph
 PAID_KEYS = ("grant_key", "citizen_key", "paragraph_key")
+#: the ``run_id`` of an earlier payment that no run recorded: a grant period
+#: marked paid in Sensum (``--paid``, :mod:`invoicekit.paid_marks`)
+SENSUM_MARK = -1
+#: the period of a Sensum mark whose own period could not be read: every period of its grant
+MARK_WHOLE_TIME = ("1900-01-01", "2999-12-31")
 SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at", "status")
 PAID_COLUMNS = (
     "grant_key",

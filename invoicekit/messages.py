@@ -525,7 +525,12 @@ DUPLICATE_HOW = {
 }
 PAID_IN_RUN = "faktura {invoice_id} tidligere i denne kørsel, {period}"
 PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
-#: check 21's three ways of finding an earlier payment; ``earlier`` is one of the two above
+#: a grant period marked paid in Sensum (``--paid``); ``invoice`` is ``PAID_MARK_INVOICE`` or blank
+PAID_IN_SENSUM = "markeret betalt i Sensum for {period}{invoice}"
+PAID_MARK_INVOICE = ", faktura {invoice_id}"
+#: a mark whose own period could not be read, which counts for every period of its grant
+PAID_IN_SENSUM_UNREAD = "markeret betalt i Sensum{invoice}; mærkets periode kunne ikke læses, se input_problems.csv"
+#: check 21's three ways of finding an earlier payment; ``earlier`` is one of the three above
 PAID_SAME_GRANT = "Bevilling {grant_id} er allerede betalt for en periode, der overlapper {period} ({earlier})"
 PAID_SAME_SERVICE = (
     "Borgeren har allerede fået betalt ydelsen {service} hos denne leverandør for en periode, der overlapper "

@@ -6,6 +6,7 @@ laid out the same way) holds::
 
     stoetteark.xlsx                 the support sheet
     sensum/grants-YYYY-MM.csv       the grants as Sensum showed them that month
+    sensum/paid-YYYY-MM.csv         the grant periods Sensum showed as paid that month (optional: --paid)
     invoices/invoices-YYYY-MM.csv   the invoices received that month
     invoices/invoice-lines-YYYY-MM.csv  the lines of that month's collective invoices (optional)
     rules.toml                      the business rules (optional)
@@ -73,6 +74,7 @@ from invoicekit.extracts import (
 from invoicekit.history import PAID_KEYS, History, extend_history
 from invoicekit.identifiers import ascii_digits, mask_cprs_in
 from invoicekit.keys import new_secret
+from invoicekit.paid_marks import read_paid_marks
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
@@ -222,6 +224,21 @@ def month_lines(invoices: Path) -> Path | None:
     if len(found) > 1:
         raise InputError(found[1], None, f"is a second invoice-lines file for {month}; expected one per month")
     return found[0] if found else None
+
+
+def month_marks(world: Path, month: str) -> Path:
+    """Sensum's paid marks when the robot runs ``month``
+    (``sensum/paid-YYYY-MM.csv``, as ``invoicekit synth`` writes them); a
+    month without them is refused."""
+    found = [*_entries(_world_file(world, "sensum"), f"paid-{month}.csv"),
+             *_entries(_world_file(world, "sensum"), f"paid-{month}.xlsx")]  # fmt: skip
+    if not found:
+        raise InputError(
+            world, f"sensum/paid-{month}.csv", "is missing; replay --paid needs Sensum's paid marks for every month"
+        )
+    if len(found) > 1:
+        raise InputError(found[1], None, f"is a second file of paid marks for {month}; expected one per month")
+    return found[0]
 
 
 def _by_month(world: Path, stem: str, suffix: str, months: list[str], default: Path | None) -> list[Path | None]:
@@ -391,9 +408,12 @@ def replay(
     rules: str | Path | Rules | None = None,
     on_month: Callable[[str], None] | None = None,
     months: int | None = None,
+    paid: bool = False,
 ) -> pd.DataFrame:
     """Run the robot on each month of ``world`` in turn, with one journal, and
     return the monthly table (also written to ``OUT/monthly.csv``).
+    ``paid`` gives each month's run Sensum's paid marks of that month
+    (``sensum/paid-YYYY-MM.csv``, ``run --paid``), which every month must have.
 
     ``rules`` defaults to the world's ``rules.toml`` when it has one, else the
     robot's defaults. ``journal`` is started by the first month's run (as
@@ -409,6 +429,7 @@ def replay(
     if used:
         raise InputError(out, None, f"already holds the month folder {used[0]}; choose a new --out for a replay")
     truth = read_truth(truth_file) if (truth_file := _world_file(world, "truth.csv")) is not None else None
+    marks = {month: month_marks(world, month) for month, _, _ in months} if paid else {}
     # every month's files must be usable before the first run is recorded: a
     # replay stopped half-way by a bad file would leave a journal it cannot resume
     # (the truth too: it must speak of these very files, row by row)
@@ -423,6 +444,8 @@ def replay(
             _check_month(truth, truth_file, month, typed, invoices)
         if (lines := month_lines(invoices)) is not None:
             read_invoice_lines(lines)
+        if paid:
+            read_paid_marks(marks[month])
     log.info(
         "replay of %s: %d months (%s to %s), journal %s, rules %s%s",
         world.resolve(),
@@ -433,6 +456,8 @@ def replay(
         rules if isinstance(rules, str | Path) else "the world's" if _world_file(world, "rules.toml") else "defaults",
         ", with truth.csv" if truth is not None else "",
     )
+    if paid:
+        log.info("replay with Sensum's paid marks: sensum/paid-YYYY-MM.csv")
     clock = time.perf_counter()
     rows = []
     for k, (month, grants, invoices) in enumerate(months):
@@ -447,6 +472,7 @@ def replay(
             run_date=month_run_date(month),
             invoice_lines=month_lines(invoices),
             started_at=_started(month),
+            paid=marks.get(month),
             **started,
         )
         d = res.decisions

@@ -68,6 +68,7 @@ from invoicekit.formats import en_percent
 from invoicekit.history import History
 from invoicekit.identifiers import is_utf8_path, mask_cpr_text, refuse_cpr_in_file_name, shown_path
 from invoicekit.journal import SCHEMA_VERSION, Journal, StoredDecisions, refuse_new_journal, stored_decisions
+from invoicekit.paid_marks import PaidMarks, read_paid_marks
 from invoicekit.post import OUTPUT_FILES, scan_messages, write_outputs
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
@@ -172,6 +173,7 @@ def run(
     run_date: dt.date | None = None,
     invoice_lines: str | Path | None = None,
     started_at: dt.datetime | None = None,
+    paid: str | Path | None = None,
 ) -> RunResult:
     """Run the robot on extract files. Raises :class:`InputError` for an input
     that cannot be used (the command line's exit 2) and
@@ -181,7 +183,10 @@ def run(
     ``journal`` names a journal that exists; ``new_journal`` starts one (and
     refuses a file that exists). A dry run takes ``journal`` only, reads it
     and records nothing. ``invoice_lines`` (``--invoice-lines``) decides the
-    collective invoices that have lines line by line. ``started_at`` is
+    collective invoices that have lines line by line. ``paid``
+    (``--paid``) names Sensum's paid marks: grant periods marked paid, by
+    the robot or by hand, which check 21 counts as paid beside the
+    journal's (:mod:`invoicekit.paid_marks`). ``started_at`` is
     when the journal says the run started (default: now); a replay gives
     each month's run date, so that what later runs say of it ("kørsel 1 den
     30.11.2018") is the same whenever the world is replayed."""
@@ -220,6 +225,8 @@ def run(
     paths = {"grants": Path(grants), "invoices": Path(invoices), "support_sheet": Path(support_sheet)}
     if invoice_lines is not None:
         paths["invoice_lines"] = Path(invoice_lines)
+    if paid is not None:
+        paths["paid"] = Path(paid)
     if isinstance(rules, str | Path):
         paths["rules"] = Path(rules)
     log.info(
@@ -252,6 +259,7 @@ def run(
         lines_read = (
             pool.submit(read_and_hash, read_invoice_lines, "invoice_lines") if invoice_lines is not None else None
         )
+        paid_read = pool.submit(read_and_hash, read_paid_marks, "paid") if paid is not None else None
         invoices_hashed = pool.submit(hash_if_file, "invoices")
         grant_table, grants_digest = grants_read.result()
         sheet, sheet_digest = sheet_read.result()
@@ -261,6 +269,9 @@ def run(
         digests = {"grants": grants_digest, "invoices": invoices_digest, "support_sheet": sheet_digest}
         if lines_read is not None:
             line_table, digests["invoice_lines"] = lines_read.result()
+        marks: PaidMarks | None = None
+        if paid_read is not None:
+            marks, digests["paid"] = paid_read.result()
     if "rules" in paths:  # read by load_rules above
         digests["rules"] = (str(paths["rules"]), sha256(paths["rules"]))
     inputs = {name: digests[name] for name in paths}
@@ -270,18 +281,21 @@ def run(
     if invoice_table.unread:
         log.info("invoice columns not read: %s", ", ".join(map(repr, invoice_table.unread)))
     log.info(
-        "read %d grants (%d rows left out), %d invoices%s; rules %s",
+        "read %d grants (%d rows left out), %d invoices%s%s; rules %s",
         len(grant_table),
         grants_left_out,
         len(invoice_table),
         f", {len(line_table)} invoice lines" if line_table is not None else "",
+        f", {len(marks)} paid marks" if marks is not None else "",
         json.dumps(rule_set.to_dict(), ensure_ascii=False, sort_keys=True),
     )
     out_dir = Path(out)
 
     def decide_now(history: History) -> Decisions:
         say(f"deciding {len(invoice_table):,} invoices")
-        return decide(invoice_table, grant_table, sheet, rule_set, history, run_date=run_date, lines=line_table)
+        return decide(
+            invoice_table, grant_table, sheet, rule_set, history, run_date=run_date, lines=line_table, paid=marks
+        )
 
     def manifest(result: Decisions, run_id: int | None, outputs: dict[str, dict]) -> dict:
         d = result.decisions
@@ -537,8 +551,8 @@ def summary(res: RunResult, top: int = 5) -> str:
                      "(decision_lines.csv)")  # fmt: skip
     if len(res.result.problems):
         lines.append(
-            f"Input problems:  {len(res.result.problems):,} grant, support-sheet or invoice-line rows left out "
-            "(input_problems.csv)"
+            f"Input problems:  {len(res.result.problems):,} grant, support-sheet, invoice-line or paid-mark rows "
+            "left out or read in part (input_problems.csv)"
         )
     if res.dry_run:
         lines.append("Dry run:         nothing recorded in the journal")

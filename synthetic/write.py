@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,9 @@ HISTORY_FILE = "opus_history.csv"
 HISTORY_HEADERS = {c.name: c.aliases[0] for c in POSTING_HISTORY_COLUMNS}
 #: the days from an invoice's date to the specialists' posting of it
 POSTING_DELAY_DAYS = (2, 15)
+#: Sensum's paid marks as an extract shows them (``run --paid``; see :func:`_paid_marks`)
+PAID_MARK_HEADERS = {"grant_id": "Bevilling", "period_start": "Periode fra", "period_end": "Periode til",
+                     "invoice_id": "Fakturanummer"}  # fmt: skip
 
 
 L = pa.large_string()
@@ -709,6 +713,39 @@ def _history(
     return {HISTORY_HEADERS[c]: v for c, v in columns.items()}
 
 
+def _paid_marks(inv: pd.DataFrame, frame: pd.DataFrame, lines: pd.DataFrame | None = None) -> dict[str, pa.Array]:
+    """The month's grant periods marked paid in Sensum, by the robot or by a
+    caseworker paying by hand (Danish headers, dates as the grants file
+    writes them): every invoice the truth says to pay, on its true grant,
+    for its period; a collective invoice whose ``lines`` are known, a mark
+    for each line it should pay. The world does not know which were paid by
+    whom, nor the robot's wrong postings (the journal holds those)."""
+    pay = inv["should_pay"].to_numpy(dtype=bool)
+    by_line = np.zeros(len(inv), dtype=bool)
+    if lines is not None and len(lines):
+        by_line[lines["row"].to_numpy() - 1] = True
+    rows = np.flatnonzero(pay & ~by_line)
+    grant = inv["true_grant_id"].to_numpy(dtype=object)[rows]
+    start = inv["period_start"].to_numpy().astype("datetime64[D]")[rows]
+    end = inv["period_end"].to_numpy().astype("datetime64[D]")[rows]
+    number = frame["invoice_id"].to_numpy(dtype=object)[rows]
+    if by_line.any():
+        paid = lines[by_line[lines["row"].to_numpy() - 1] & lines["should_pay"].astype(bool).to_numpy()]
+        order = np.argsort(np.concatenate([rows, paid["row"].to_numpy() - 1]), kind="stable")
+        grant = np.concatenate([grant, paid["true_grant_id"].to_numpy(dtype=object)])[order]
+        start = np.concatenate([start, paid["period_start"].to_numpy().astype("datetime64[D]")])[order]
+        end = np.concatenate([end, paid["period_end"].to_numpy().astype("datetime64[D]")])[order]
+        number = np.concatenate([number, frame["invoice_id"].to_numpy(dtype=object)[paid["row"].to_numpy() - 1]])[order]
+    known = np.array([isinstance(g, str) and g != "" for g in grant], dtype=bool)  # paid on no grant: no mark
+    columns = {
+        "grant_id": text_column(grant[known]),
+        "period_start": pc.replace_substring(text_column(format_date_dk(start[known])), ".", "-"),
+        "period_end": pc.replace_substring(text_column(format_date_dk(end[known])), ".", "-"),
+        "invoice_id": text_column(number[known]),
+    }
+    return {PAID_MARK_HEADERS[c]: v for c, v in columns.items()}
+
+
 LINE_COLUMNS = ("invoice_id", "supplier_cvr", "line_no", "cpr", "amount", "period_start", "period_end", "text")
 LINE_TRUTH_COLUMNS = ("month", "row", "invoice_id", "supplier_cvr", "line_no", "true_grant_id", "should_pay",
                       "true_psp_element", "true_art", "cause")  # fmt: skip
@@ -831,6 +868,8 @@ def write_months(world: World, out: Path, oioubl: bool = False) -> Iterator[Mont
     sheet = out / "stoetteark.xlsx"
     write_support_sheet(world, sheet)
     sheet_state = _sheet_state(world)
+    marks: dict[str, pa.Array] = {h: pa.array([], L) for h in PAID_MARK_HEADERS.values()}  # before go-live: none
+    marks_file: Path | None = None
     for k in range(world.months):
         label = world.month_label(k)
         if _sheet_state(world) != sheet_state:
@@ -839,6 +878,12 @@ def write_months(world: World, out: Path, oioubl: bool = False) -> Iterator[Mont
             write_support_sheet(world, sheet)
         grants_file = out / "sensum" / f"grants-{label}.csv"
         write_grants_csv(months.sensum(k), grants_file)
+        # Sensum's paid marks when the robot runs this month: the months before's, as they were, and last month's
+        month_marks = out / "sensum" / f"paid-{label}.csv"
+        if marks_file is not None:
+            shutil.copyfile(marks_file, month_marks)
+        write_csv(month_marks, marks, ";", "utf-8-sig", append=marks_file is not None)
+        marks_file = month_marks
         inv = months.invoices(k)
         frame, meta = render_month(world, inv, k, rng)
         danish = layout_rng.random() < DANISH_LAYOUT_SHARE
@@ -858,6 +903,7 @@ def write_months(world: World, out: Path, oioubl: bool = False) -> Iterator[Mont
         write_csv(out / "truth.csv", truth, ",", "utf-8", append=k > 0)
         history = _history(world, inv, frame, history_rng, lines)
         write_csv(out / HISTORY_FILE, history, ";", "cp1252", errors="replace", append=k > 0)
+        marks = _paid_marks(inv, frame, lines)
         yield MonthWritten(label, k, inv, invoice_file, grants_file, lines_file, sheet, truth)
 
 

@@ -1,0 +1,378 @@
+"""Sensum's paid marks (``run --paid``): a grant period paid by hand is not
+paid again by the robot.
+
+The journal knows only the robot's postings. An invoice sent to manual
+handling, paid by hand and sent again under a new number (a reminder) was
+paid a second time by the robot: the spec's check 21 could not see the first
+payment. With Sensum's paid marks it can.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from invoicekit import decide, prepare_grants, prepare_invoices, prepare_support_sheet, run
+from invoicekit.cli import main
+from invoicekit.paid_marks import prepare_paid_marks, read_paid_marks, with_paid_marks
+from tests.conftest import SOLHOJ, A, grants_table, invoice, support_tables
+
+#: a second citizen at Solhøj
+OTHER = "0101901234"
+MARCH = {"period_start": "01.03.2019", "period_end": "31.03.2019"}
+
+
+def _decide(*invoices: dict, marks: pd.DataFrame | None = None, grants: pd.DataFrame | None = None):
+    return decide(
+        prepare_invoices(pd.DataFrame(list(invoices))),
+        prepare_grants(grants_table() if grants is None else grants),
+        prepare_support_sheet(support_tables()),
+        paid=prepare_paid_marks(marks) if marks is not None else None,
+    )
+
+
+def _marks(*rows: tuple, columns=("grant_id", "period_start", "period_end", "invoice_id")) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=list(columns))
+
+
+def test_without_marks_the_reminder_of_an_invoice_paid_by_hand_is_paid_again():
+    # the hole the marks close: nothing in this batch or a journal says March was paid
+    d = _decide(invoice(invoice_id="SOL-1001-R", **MARCH)).decisions
+    assert d["status"].tolist() == ["posted"]
+
+
+@pytest.mark.parametrize("grant_id", ["G-A108", "g-a108", "G A108", "G–A108", "G-A108.", " G-A108 "])
+def test_a_period_marked_paid_is_not_paid_again_however_the_grant_id_is_written(grant_id):
+    d = _decide(
+        invoice(invoice_id="SOL-1001-R", **MARCH), marks=_marks((grant_id, "15.03.2019", "31.03.2019", "SOL-1001"))
+    ).decisions
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+    message = d["message"].iat[0]
+    assert "markeret betalt i Sensum for 15.03.2019–31.03.2019, faktura SOL-1001" in message
+    assert "Bevilling G-A108" in message
+
+
+def test_a_mark_of_another_period_or_another_grant_pays_nothing_twice():
+    marks = _marks(
+        ("G-A108", "2019-02-01", "2019-02-28", "SOL-901"),  # February: the day before March
+        ("G-A104", "2019-03-01", "2019-03-31", "KIL-201"),  # March, but another service at another supplier
+        ("G-X", "2019-03-01", "2019-03-31", ""),  # a grant the extract does not hold
+    )
+    d = _decide(invoice(invoice_id="SOL-1001", **MARCH), marks=marks)
+    assert d.decisions["status"].tolist() == ["posted"]
+    assert len(d.problems) == 0
+
+
+def test_a_mark_on_a_grant_registered_again_under_a_new_id_is_found_by_the_citizens_service():
+    # the grant paid by hand was deleted and registered again as G-NEW: the mark names the old id, which
+    # the extract no longer holds, and the citizen, supplier and service
+    g = grants_table()
+    g.loc[g["grant_id"] == "G-A108", "grant_id"] = "G-NEW"
+    columns = ("grant_id", "period_start", "period_end", "cpr", "supplier_cvr", "service_code")
+    marks = _marks(("G-OLD", "01.03.2019", "31.03.2019", "610190-1234", f"DK{SOLHOJ}", "sel108-bo"), columns=columns)
+    d = _decide(invoice(invoice_id="SOL-1001-R", **MARCH), marks=marks, grants=g).decisions
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+    assert "på bevilling G-OLD" in d["message"].iat[0]
+    # the old grant still in the extract beside the new one: its id is enough
+    g2 = pd.concat([grants_table(), g[g["grant_id"] == "G-NEW"]], ignore_index=True)
+    g2.loc[g2["grant_id"] == "G-A108", "end_date"] = "2019-02-28"
+    d2 = _decide(
+        invoice(invoice_id="SOL-1001-R", **MARCH), marks=_marks(("G-A108", "01.03.2019", "31.03.2019", "")), grants=g2
+    ).decisions
+    assert d2["grant_id"].tolist() == ["G-NEW"] and d2["reason"].tolist() == ["ALREADY_PAID"]
+
+
+def test_a_mark_whose_period_cannot_be_read_counts_for_every_period_and_is_listed():
+    marks = _marks(("G-A108", "31.02.2019", "31.03.2019", "SOL-1001"), ("", "01.03.2019", "31.03.2019", "SOL-7"))
+    d = _decide(invoice(invoice_id="SOL-2001", period_start="01.07.2020", period_end="31.07.2020"), marks=marks)
+    assert d.decisions["reason"].tolist() == ["ALREADY_PAID"]
+    assert "mærkets periode kunne ikke læses" in d.decisions["message"].iat[0]
+    problems = d.problems.sort_values("row").reset_index(drop=True)
+    assert problems[["file", "row", "column"]].values.tolist() == [
+        ["paid", 1, "period_start"],
+        ["paid", 2, "grant_id"],
+    ]
+
+
+def test_a_mark_that_ends_before_it_begins_counts_for_every_period():
+    d = _decide(
+        invoice(invoice_id="SOL-2001", period_start="01.07.2020", period_end="31.07.2020"),
+        marks=_marks(("G-A108", "31.03.2019", "01.03.2019", "")),
+    )
+    assert d.decisions["reason"].tolist() == ["ALREADY_PAID"]
+
+
+def test_a_marks_invoice_number_holding_a_cpr_number_is_masked_in_the_message():
+    d = _decide(invoice(invoice_id="SOL-1001-R", **MARCH), marks=_marks(("G-A108", "01.03.2019", "31.03.2019", A)))
+    message = d.decisions["message"].iat[0]
+    assert A not in message and "610190-xxxx" in message
+
+
+def test_a_collective_invoices_line_of_a_period_marked_paid_is_not_paid_again():
+    from invoicekit import prepare_invoice_lines
+
+    inv = invoice(invoice_id="SAML-1", cpr="", amount="57.000,00", text="Samlefaktura marts 2019", **MARCH)
+    lines = pd.DataFrame(
+        [
+            {"invoice_id": "SAML-1", "supplier_cvr": SOLHOJ, "line_no": "1", "cpr": A, "amount": "28.500,00"},
+            {
+                "invoice_id": "SAML-1",
+                "supplier_cvr": SOLHOJ,
+                "line_no": "2",
+                "cpr": OTHER,
+                "amount": "28.500,00",
+            },
+        ]
+    )
+    other = pd.DataFrame(
+        [("G-O108", OTHER, "SEL108-BO", SOLHOJ, "28500.00", "month", "2018-01-01", "")], columns=grants_table().columns
+    )
+    args = (
+        prepare_invoices(pd.DataFrame([inv])),
+        prepare_grants(pd.concat([grants_table(), other], ignore_index=True)),
+        prepare_support_sheet(support_tables()),
+    )
+    plain = decide(*args, lines=prepare_invoice_lines(lines))
+    assert plain.decisions["status"].tolist() == ["posted"]
+    marked = decide(
+        *args,
+        lines=prepare_invoice_lines(lines),
+        paid=prepare_paid_marks(_marks(("G-A108", "2019-03-01", "2019-03-31", ""))),
+    )
+    assert marked.decisions["reason"].tolist() == ["ALREADY_PAID"]
+    assert len(marked.postings) == 0
+
+
+def test_the_robots_own_mark_back_from_sensum_is_its_posting_in_the_journal():
+    from invoicekit import History
+
+    posted = pd.DataFrame(
+        {"grant_id": ["G-A108"], "period_start": ["2019-03-01"], "period_end": ["2019-03-31"],
+         "invoice_id": ["SOL-1001"], "run_id": [4], "started_at": ["2019-04-06T06:00:00+02:00"]}
+    )  # fmt: skip
+    history = History.from_tables(paid=posted)
+
+    def said(marks: pd.DataFrame) -> str:
+        return (
+            decide(
+                prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", **MARCH)])),
+                prepare_grants(grants_table()),
+                prepare_support_sheet(support_tables()),
+                history=history,
+                paid=prepare_paid_marks(marks),
+            )
+            .decisions["message"]
+            .iat[0]
+        )
+
+    # the same grant, period and number (written otherwise): the run that posted it is named
+    assert "kørsel 4 den 06.04.2019" in said(_marks(("g-a108", "01.03.2019", "31.03.2019", "sol 1001")))
+    # a mark of another period or number: a payment by hand beside the robot's; both count
+    grants, sheet = prepare_grants(grants_table()), prepare_support_sheet(support_tables())
+    for other in (("G-A108", "01.03.2019", "15.03.2019", "SOL-1001"), ("G-A108", "01.03.2019", "31.03.2019", "X-9")):
+        both = with_paid_marks(history, prepare_paid_marks(_marks(other)), grants, sheet).paid
+        assert both["run_id"].tolist() == [4, -1]
+    same = with_paid_marks(history, prepare_paid_marks(_marks(("G-A108.", "2019-03-01", "2019-03-31", "SOL1001"))),
+                           grants, sheet).paid  # fmt: skip
+    assert same["run_id"].tolist() == [4]
+
+
+def test_decide_refuses_marks_that_are_not_typed():
+    with pytest.raises(TypeError, match="PaidMarks"):
+        decide(
+            prepare_invoices(pd.DataFrame([invoice()])),
+            prepare_grants(grants_table()),
+            prepare_support_sheet(support_tables()),
+            paid=_marks(("G-A108", "2019-03-01", "2019-03-31", "")),
+        )
+
+
+# ---------------------------------------------------------------- files and the command line
+
+
+def _case(tmp_path: Path, example_case: Path) -> list[str]:
+    return ["--grants", str(example_case / "bevillinger.csv"), "--invoices", str(example_case / "regninger.csv"),
+            "--support-sheet", str(example_case / "stoetteark.xlsx")]  # fmt: skip
+
+
+def test_a_runs_own_sensum_paid_file_read_as_marks_stops_every_invoice_sent_again_under_new_numbers(
+    example_case, tmp_path, capsys
+):
+    first = run(
+        example_case / "bevillinger.csv",
+        example_case / "regninger.csv",
+        example_case / "stoetteark.xlsx",
+        tmp_path / "o1",
+    )
+    posted = first.decisions[first.decisions["status"] == "posted"]
+    assert len(posted) >= 3
+    # every invoice sent again under a new number (no journal: only the marks can tell)
+    again = pd.read_csv(example_case / "regninger.csv", sep=";", dtype=str, encoding="cp1252", keep_default_na=False)
+    again["Fakturanummer"] = again["Fakturanummer"] + "-R"
+    again.to_csv(tmp_path / "again.csv", sep=";", index=False, encoding="cp1252")
+    argv = ["run", *_case(tmp_path, example_case), "--invoices", str(tmp_path / "again.csv")]
+    assert main([*argv, "--out", str(tmp_path / "o2")]) == 0
+    d2 = pd.read_csv(tmp_path / "o2" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert (d2["status"] == "posted").sum() == len(posted)  # without the marks: paid twice
+    assert main([*argv, "--paid", str(tmp_path / "o1" / "sensum_paid.csv"), "--out", str(tmp_path / "o3")]) == 0
+    d3 = pd.read_csv(tmp_path / "o3" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert (d3["status"] == "posted").sum() == 0
+    assert set(d3.loc[d3["row"].astype(int).isin(posted["row"]), "reason"]) == {"ALREADY_PAID"}
+    manifest = json.loads((tmp_path / "o3" / "run.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["paid"]["sha256"] and manifest["inputs"]["paid"]["path"].endswith("sensum_paid.csv")
+    assert (tmp_path / "o3" / "opus_postings.csv").read_text(encoding="utf-8").count("\n") == 1  # the header alone
+
+
+def test_marks_from_a_workbook_with_date_cells_and_a_cpr_that_lost_its_zero(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Bevilling", "Periode fra", "Periode til", "CPR", "Leverandør CVR", "Ydelse"])
+    ws.append(["G-GONE", dt.datetime(2019, 3, 1), dt.datetime(2019, 3, 31), 101901234, int(SOLHOJ), "SEL108-BO"])
+    wb.save(tmp_path / "paid.xlsx")
+    marks = read_paid_marks(tmp_path / "paid.xlsx")
+    assert marks.frame[["cpr", "supplier_cvr"]].values.tolist() == [["0101901234", SOLHOJ]]
+    assert marks.frame["period_end"].iat[0] == pd.Timestamp("2019-03-31")
+    g = pd.concat(
+        [grants_table(), pd.DataFrame([("G-NEW", "0101901234", "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-01-01", "")],
+                                      columns=grants_table().columns)],
+        ignore_index=True,
+    )  # fmt: skip
+    d = decide(
+        prepare_invoices(pd.DataFrame([invoice(cpr="010190-1234", invoice_id="SOL-5", **MARCH)])),
+        prepare_grants(g),
+        prepare_support_sheet(support_tables()),
+        paid=marks,
+    ).decisions
+    assert d["grant_id"].tolist() == ["G-NEW"] and d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+def test_the_marks_problems_are_in_input_problems_csv(example_case, tmp_path):
+    paid = tmp_path / "paid.csv"
+    paid.write_text("Bevilling;Periode fra;Periode til\nB-1001;01.03.2019;?\nB-1002;01.03.2019;31.03.2019\n", "utf-8")
+    assert main(["run", *_case(tmp_path, example_case), "--paid", str(paid), "--out", str(tmp_path / "o")]) == 0
+    problems = pd.read_csv(tmp_path / "o" / "input_problems.csv", dtype=str)
+    mine = problems[problems["file"] == "paid.csv"]
+    assert mine[["row", "column"]].values.tolist() == [["1", "period_start"]]
+    d = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False)
+    first = d.drop_duplicates("invoice_id")  # KIL-201 comes twice: the second is a duplicate
+    assert first.loc[first["invoice_id"].isin(["SOL-1001", "KIL-201"]), "reason"].tolist() == ["ALREADY_PAID"] * 2
+
+
+def _cli(argv: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "invoicekit.cli", *argv], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        ("grant_id;period_start\nB-1001;2019-03-01\n", ["paid.csv", "period_end", "Periode til"]),
+        (
+            "Bevilling;Periode fra;Periode til\n;2019-03-01;2019-03-31\n;2019-04-01;2019-04-30\nB-1;x;y\n",
+            ["paid.csv", "row 1", "grant_id", "2 of 3 rows"],
+        ),
+    ],
+)
+def test_a_marks_file_that_cannot_be_used_exits_2_in_one_line(example_case, tmp_path, content, fragments):
+    paid = tmp_path / "paid.csv"
+    paid.write_text(content, encoding="utf-8")
+    result = _cli(["run", *_case(tmp_path, example_case), "--paid", str(paid), "--out", str(tmp_path / "o")])
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert not (tmp_path / "o" / "decisions.csv").exists()
+
+
+def test_a_missing_marks_file_exits_2(example_case, tmp_path):
+    result = _cli(
+        ["run", *_case(tmp_path, example_case), "--paid", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o")]
+    )
+    assert result.returncode == 2 and "nope.csv" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_explain_says_the_mark_that_stopped_the_invoice(example_case, tmp_path, capsys):
+    paid = tmp_path / "paid.csv"
+    with paid.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["grant_id", "period_start", "period_end"], ["B-1001", "2019-03-01", "2019-03-31"]])
+    argv = ["explain", *_case(tmp_path, example_case), "--invoice-id", "SOL-1001"]
+    assert main(argv) == 0
+    assert "markeret betalt i Sensum" not in capsys.readouterr().out
+    assert main([*argv, "--paid", str(paid)]) == 0
+    assert "markeret betalt i Sensum for 01.03.2019–31.03.2019" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- a simulated municipality
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory) -> Path:
+    from invoicekit.replay import replay
+    from synthetic import synthesize
+
+    tmp = tmp_path_factory.mktemp("paid")
+    # a world where the robot pays a period again that a caseworker paid by hand the month before
+    synthesize("baseline", seed=22, out=tmp / "world", months=4, citizens=150)
+    replay(tmp / "world", tmp / "plain", tmp / "plain.sqlite")
+    replay(tmp / "world", tmp / "marked", tmp / "marked.sqlite", paid=True)
+    return tmp
+
+
+def _decisions(folder: Path) -> pd.DataFrame:
+    parts = [
+        pd.read_csv(f, dtype=str, keep_default_na=False).assign(month=f.parent.name)
+        for f in sorted(folder.glob("*/decisions.csv"))
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_synth_writes_sensums_paid_marks_as_they_stand_when_each_month_is_run(replayed):
+    world = replayed / "world"
+    truth = pd.read_csv(world / "truth.csv", dtype=str, keep_default_na=False)
+    months = sorted(truth["month"].unique())
+    for k, month in enumerate(months):
+        marks = read_paid_marks(world / "sensum" / f"paid-{month}.csv")
+        assert len(marks.problems) == 0
+        before = truth[(truth["month"] < month) & (truth["should_pay"] == "true") & (truth["true_grant_id"] != "")]
+        # every invoice of the months before that was to be paid, and nothing of this month or later
+        assert len(marks) == len(before), month
+        assert sorted(marks.frame["grant_id"]) == sorted(before["true_grant_id"])
+        if k == 0:
+            assert len(marks) == 0  # go-live: nothing paid before
+
+
+def test_replay_with_the_marks_stops_the_double_payment_and_changes_nothing_else(replayed):
+    plain, marked = _decisions(replayed / "plain"), _decisions(replayed / "marked")
+    truth = pd.read_csv(replayed / "world" / "truth.csv", dtype=str, keep_default_na=False)
+    keyed = plain.assign(row=plain["row"]).merge(
+        truth[["month", "row", "should_pay"]], on=["month", "row"], how="left", validate="one_to_one"
+    )
+    not_due = keyed[(keyed["status"] == "posted") & (keyed["should_pay"] == "false")]
+    assert len(not_due) >= 1  # the hole, in this world
+    changed = plain.compare(marked[plain.columns]).index
+    assert sorted(changed) == sorted(not_due.index)
+    assert set(marked.loc[changed, "reason"]) == {"ALREADY_PAID"}
+    assert marked.loc[changed, "message"].str.contains("markeret betalt i Sensum").all()
+
+
+def test_replay_paid_refuses_a_world_without_marks(replayed, tmp_path):
+    import shutil
+
+    from invoicekit import InputError
+    from invoicekit.replay import replay
+
+    world = tmp_path / "world"
+    shutil.copytree(replayed / "world", world)
+    month = sorted(world.glob("sensum/paid-*.csv"))[-1]
+    month.unlink()
+    with pytest.raises(InputError, match=f"sensum/{month.name}.*is missing"):
+        replay(world, tmp_path / "r", tmp_path / "j.sqlite", paid=True)
+    assert not (tmp_path / "j.sqlite").exists()
