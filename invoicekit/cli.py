@@ -110,7 +110,8 @@ Outputs written in --out (a new folder for every recorded run):
                       with the posting date; the only file with full CPR numbers
   opus_notes.csv      the note written in OPUS on each manual invoice
   sensum_paid.csv     the grant periods to mark as paid in Sensum
-  input_problems.csv  grant and support-sheet rows left out of matching, and why
+  input_problems.csv  grant, support-sheet, invoice-line and paid-mark rows left out
+                      of matching (or, for a paid mark, read without its period), and why
   run.json            the run's manifest: run id, journal, inputs and every output
                       file with its SHA-256
 
@@ -1188,6 +1189,35 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _paid_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> str:
+    """What ``explain`` says of Sensum's paid marks beside a recorded run
+    (``manifest``: its ``run.json``, None where it cannot be read): whether
+    the run was given marks, and whether ``--paid`` (``given``) is that file.
+    The journal does not keep the marks, so a decision they made is seen
+    again only with the same file."""
+    from invoicekit.delivery import sha256
+
+    if manifest is None:
+        if given is None:
+            return ""
+        return (f"Whether run {run_id} was given Sensum's paid marks cannot be told (its run.json is not where the "
+                "journal says, or has changed); the invoice is decided with the --paid file given.\n")  # fmt: skip
+    recorded = (manifest.get("inputs") or {}).get("paid")
+    if recorded is None:
+        if given is None:
+            return ""
+        return (f"Run {run_id} was given no paid marks; the invoice is decided with the --paid file given, which that "
+                "run did not see.\n")  # fmt: skip
+    path = mask_cpr_text(str(recorded.get("path", "")))
+    if given is None:
+        return (f"Run {run_id} was given Sensum's paid marks ({path}): give the same file with --paid to see the "
+                "invoice as that run decided it; it is decided here without them.\n")  # fmt: skip
+    if sha256(Path(given)) != recorded.get("sha256"):
+        return (f"The --paid file is not the one run {run_id} was given ({path}, another SHA-256): the invoice is "
+                "decided with the file given.\n")  # fmt: skip
+    return ""
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from invoicekit.delivery import sha256
     from invoicekit.explain import explain
@@ -1210,7 +1240,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.journal:
         with Journal(args.journal, readonly=True) as j:
             history, runs = j.history(), j.runs()
-        same = runs[runs["invoices_sha256"] == sha256(Path(args.invoices))]
+            same = runs[runs["invoices_sha256"] == sha256(Path(args.invoices))]
+            manifest = j.delivered_manifest(int(same["run_id"].iat[0])) if len(same) else None
         if len(same):  # this very file was run: decide it against the runs before that one, with its rules
             # the first run of it: a later one of the same file finds every invoice a duplicate of itself
             # (a newcomer's walk-through of 0.9.14 asked after run 1 and was shown run 2's DUPLICATE_INVOICE)
@@ -1228,6 +1259,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 said = (f"Decided against the runs before run {recorded} of the journal, which ran this invoice file, but "
                         f"with the rules in {args.rules}: they differ from the rules that run used ({changed}). "
                         "Leave out --rules to see the invoice as that run decided it.\n")  # fmt: skip
+    if recorded is not None:
+        said += _paid_as_recorded(recorded, manifest, args.paid)
     found = explain(invoices, grants, sheet, args.invoice_id, rules=rules, history=history, source=args.invoices,
                     lines=lines, paid=paid)  # fmt: skip
     if said:

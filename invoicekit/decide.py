@@ -162,10 +162,10 @@ def decide(
                 f"decide takes Sensum's paid marks as PaidMarks, not {type(paid).__name__} "
                 "(invoicekit.paid_marks.prepare_paid_marks types a table held in memory)"
             )
-        result = decide(invoices, grants, support, rules, with_paid_marks(history, paid, grants, support), explain,
-                        max_pairs, run_date, messages, lines)  # fmt: skip
-        if len(paid.problems):
-            result.problems = pd.concat([result.problems, paid.problems], ignore_index=True)
+        history, marks_problems = with_paid_marks(history, paid, grants, support)
+        result = decide(invoices, grants, support, rules, history, explain, max_pairs, run_date, messages, lines)
+        if len(marks_problems):
+            result.problems = pd.concat([result.problems, marks_problems], ignore_index=True)
         return result
     if lines is not None:
         if not isinstance(lines, InvoiceLines):

@@ -82,7 +82,7 @@ import pyarrow.parquet as pq
 
 from invoicekit.cells import mask_arrow
 from invoicekit.columns import DECISION_COLUMNS
-from invoicekit.delivery import read_only
+from invoicekit.delivery import MANIFEST, read_only, sha256
 from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import History, history_tables
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
@@ -788,6 +788,26 @@ class Journal:
             for r in runs["run_id"]
         ]
         return runs.assign(files=files)
+
+    def delivered_manifest(self, run_id: int) -> dict | None:
+        """The ``run.json`` a recorded run delivered, read from its output
+        folder when its SHA-256 is the one the journal recorded for it; None
+        where the folder, the file or its checksum says otherwise (moved,
+        changed, not yet delivered, or a folder kept masked)."""
+        row = self.conn.execute("SELECT out_dir FROM runs WHERE run_id = ?", (int(run_id),)).fetchone()
+        digest = self.conn.execute(
+            "SELECT sha256 FROM run_files WHERE run_id = ? AND name = ?", (int(run_id), MANIFEST)
+        ).fetchone()
+        if row is None or row[0] is None or digest is None:
+            return None
+        path = Path(row[0]) / MANIFEST
+        try:
+            if not path.is_file() or sha256(path) != digest[0]:
+                return None
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
 
     def delivered(self, run_id: int) -> bool:
         row = self.conn.execute("SELECT delivered_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()

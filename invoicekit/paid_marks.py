@@ -25,6 +25,7 @@ every period of its grant, and is listed too.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,9 @@ from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in
 from invoicekit.keys import normalise_grant_ids, normalise_numbers
 from invoicekit.parsing import parse_dates
 from invoicekit.readers import canonical_columns, read_raw, refuse_misread_file, source_column
+from invoicekit.vocabulary import EXCEL_ERRORS
+
+log = logging.getLogger(__name__)
 
 #: the share of a file's rows that may lack a grant id before the file is refused
 MAX_UNREADABLE_SHARE = 0.5
@@ -77,6 +81,8 @@ class PaidMarks:
     frame: pd.DataFrame
     problems: pd.DataFrame = field(default_factory=lambda: Problems().frame())
     source: str = "paid"
+    #: the file's name, as ``input_problems.csv`` names it
+    name: str = "paid"
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -114,10 +120,21 @@ def _typed(
     problems = Problems()
     for r, count in misaligned.items():  # its cells may be shifted: its grant id is still looked for
         problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(df.columns)}")
-    grant_id = df["grant_id"].str.strip()
-    missing = (grant_id == "").to_numpy()
+
+    def cells(column: str) -> pd.Series:
+        """A column trimmed, Excel's error values (a lookup that found nothing) blank."""
+        values = df[column].fillna("").astype(str).str.strip()
+        return values.mask(values.isin(EXCEL_ERRORS), "")
+
+    grant_id = cells("grant_id")
+    # an id of no letter or digit ('-', '.') names no grant: check 21 compares ids without them
+    missing = ~grant_id.str.contains(r"[^\W_]", regex=True).to_numpy(dtype=bool)
     problems.add_many(
-        name, rows[missing], "grant_id", "bevillings-ID mangler; mærket kan ikke knyttes til en bevilling"
+        name,
+        rows[missing],
+        "grant_id",
+        "bevillings-ID mangler (eller er en Excel-fejlværdi, eller har hverken bogstav eller ciffer); mærket kan "
+        "ikke knyttes til en bevilling",
     )
     if n and missing.sum() > MAX_UNREADABLE_SHARE * n:
         raise InputError(
@@ -135,18 +152,18 @@ def _typed(
     start, start_ok = period("period_start")
     end, end_ok = period("period_end")
     read = start_ok & end_ok & (end >= start)
-    unread = ~read & ~missing
-    problems.add_many(
-        name,
-        rows[unread],
-        "period_start",
-        "perioden mangler eller kan ikke læses (eller slutter før den begynder); mærket tæller for hver periode "
-        "af bevillingen",
-    )
+    why = " mangler eller kan ikke læses; mærket tæller for hver periode af bevillingen og borgerens ydelse"
+    for column, bad, problem in (
+        ("period_start", ~start_ok, "periodens start" + why),
+        ("period_end", start_ok & ~end_ok, "periodens slutning" + why),
+        ("period_end", ~read & start_ok & end_ok, "perioden slutter, før den begynder; mærket tæller for hver "
+                                                  "periode af bevillingen og borgerens ydelse"),
+    ):  # fmt: skip
+        problems.add_many(name, rows[bad & ~missing], column, problem)
     start = np.where(read, start, WHOLE_TIME[0])
     end = np.where(read, end, WHOLE_TIME[1])
-    cpr = cpr_column(padded_cpr_cells(df["cpr"], numeric_cpr))
-    cvr = cvr_column(df["supplier_cvr"].str.strip())
+    cpr = cpr_column(padded_cpr_cells(cells("cpr"), numeric_cpr))
+    cvr = cvr_column(cells("supplier_cvr"))
     frame = pd.DataFrame(
         {
             "row": rows,
@@ -154,23 +171,39 @@ def _typed(
             "period_start": start.astype("datetime64[D]"),
             "period_end": end.astype("datetime64[D]"),
             "period_read": read,
-            "invoice_id": mask_cprs_in(df["invoice_id"].str.strip()).to_numpy(dtype=object),
+            "invoice_id": mask_cprs_in(df["invoice_id"].fillna("").astype(str).str.strip()).to_numpy(dtype=object),
             "cpr": cpr.to_numpy(dtype=object),
             "supplier_cvr": cvr.to_numpy(dtype=object),
-            "service_code": df["service_code"].str.strip().to_numpy(dtype=object),
+            "service_code": cells("service_code").to_numpy(dtype=object),
         }
     )[~missing].reset_index(drop=True)
     found = problems.frame().sort_values("row", kind="stable").reset_index(drop=True)
-    return PaidMarks(frame, found, str(path))
+    return PaidMarks(frame, found, str(path), name)
 
 
-def paid_from_marks(marks: PaidMarks, grants: Grants, support: SupportSheet, secret: str) -> pd.DataFrame:
+#: the problem of a mark whose grant the extract lacks and that names no citizen's service of its own
+NOT_COMPARABLE = (
+    "bevillingen findes ikke i bevillingsudtrækket, og mærket har ikke både gyldigt CPR-nummer, leverandørens "
+    "CVR-nummer og ydelse; det kan ikke sammenlignes med nogen faktura"
+)
+
+
+def paid_from_marks(
+    marks: PaidMarks, grants: Grants, support: SupportSheet, secret: str
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The marks as earlier payments, in :class:`~invoicekit.history.History`'s
     ``paid`` columns (``run_id`` :data:`~invoicekit.history.SENSUM_MARK`,
-    ``started_at`` blank), keyed with ``secret``: a mark's citizen is its own
-    ``cpr``, ``supplier_cvr`` and ``service_code`` where all three are valid,
-    else that of each grant of its id in ``grants`` (ids compared as check 21
-    compares them); the paragraph is the service's in ``support``."""
+    ``started_at`` blank), keyed with ``secret``, and the rows (``row``) of
+    the marks that cannot be compared with any invoice.
+
+    A mark's citizen is that of each grant of its id in ``grants`` (ids as
+    check 21 compares them) and, where its own ``cpr``, ``supplier_cvr`` and
+    ``service_code`` are all valid, that one too: a mark yields a payment for
+    each (a mark's own cells never hide what the extract says). The paragraph
+    is the service's in ``support``, service codes compared as check 21
+    compares them. A mark with neither compares by its grant id alone, which
+    no invoice can match while the extract lacks the grant: those are the
+    rows returned."""
     m = marks.frame
     own = ((m["cpr"] != "") & (m["supplier_cvr"] != "") & (m["service_code"] != "")).to_numpy()
     g = grants.frame
@@ -183,40 +216,68 @@ def paid_from_marks(marks: PaidMarks, grants: Grants, support: SupportSheet, sec
         }
     ).drop_duplicates()
     marked = m.assign(grant_norm=normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)))
-    looked_up = marked[~own].drop(columns=["cpr", "supplier_cvr", "service_code"])
-    looked_up = looked_up.merge(extract, on="grant_norm", how="left", sort=False)
-    paid = pd.concat([marked[own], looked_up], ignore_index=True).sort_values("row", kind="stable")
-    paid = paid.fillna({"cpr": "", "supplier_cvr": "", "service_code": ""})
+    in_extract = marked["grant_norm"].isin(set(extract["grant_norm"])).to_numpy()
+    looked_up = marked[in_extract].drop(columns=["cpr", "supplier_cvr", "service_code"])
+    looked_up = looked_up.merge(extract, on="grant_norm", how="inner", sort=False)
+    citizens = pd.concat([marked[own], looked_up], ignore_index=True)
+    # a mark's own service written as in the extract: one payment, not two
+    citizens = citizens.assign(service_norm=normalise_numbers(citizens["service_code"].to_numpy(dtype=object)))
+    citizens = citizens.drop_duplicates(["row", "cpr", "supplier_cvr", "service_norm"]).sort_values(
+        "row", kind="stable"
+    )
     services = support.services
-    paragraph_of = dict(zip(services["service_key"], services["paragraph"], strict=True))
-    paid["paragraph"] = [paragraph_of.get(str(s).strip().casefold(), "") for s in paid["service_code"]]
-    known = (paid["cpr"] != "").to_numpy()
-    keyed = History.from_tables(paid=paid.loc[known, [*_KEYED]].reset_index(drop=True), secret=secret).paid
-    bare = History.from_tables(paid=paid.loc[~known, ["grant_id", "period_start", "period_end", "invoice_id"]]
-                               .reset_index(drop=True), secret=secret).paid  # fmt: skip
-    out = pd.concat([keyed, bare], ignore_index=True)
+    paragraph_of = dict(zip(normalise_numbers(services["service_code"].to_numpy(dtype=object)), services["paragraph"],
+                            strict=True))  # fmt: skip
+    citizens["paragraph"] = [paragraph_of.get(s, "") for s in citizens["service_norm"]]
+    bare = marked[~own & ~in_extract]
+    keyed = History.from_tables(paid=citizens[list(_KEYED)].reset_index(drop=True), secret=secret).paid
+    by_id = History.from_tables(paid=bare[list(_BY_ID)].reset_index(drop=True), secret=secret).paid
+    out = pd.concat([keyed, by_id], ignore_index=True)
     out["run_id"] = SENSUM_MARK
     out["started_at"] = ""
-    return out[list(PAID_COLUMNS)]
+    return out[list(PAID_COLUMNS)], bare["row"].to_numpy(dtype=np.int64)
 
 
 _KEYED = ("grant_id", "cpr", "supplier_cvr", "service_code", "paragraph", "period_start", "period_end", "invoice_id")
+_BY_ID = ("grant_id", "period_start", "period_end", "invoice_id")
 
 
-def with_paid_marks(history: History, marks: PaidMarks | None, grants: Grants, support: SupportSheet) -> History:
+def with_paid_marks(
+    history: History, marks: PaidMarks | None, grants: Grants, support: SupportSheet
+) -> tuple[History, pd.DataFrame]:
     """``history`` with ``marks`` among its earlier payments (``history``
-    itself where there are none). A mark of a posting the history holds (the
+    itself where there are none), and the marks' problems: those of reading
+    them, and the marks that cannot be compared with any invoice
+    (:func:`paid_from_marks`). A mark of a posting the history holds (the
     same grant, period and invoice number: the robot's own mark, back from
-    Sensum) is that posting, and is not added again."""
-    if marks is None or len(marks) == 0:
-        return history
-    paid = paid_from_marks(marks, grants, support, history.secret)
-    if len(history.paid):
+    Sensum) is that posting, and is not added again; the marks go before the
+    history's postings, so that where check 21 finds a mark and a posting
+    ending on the same day it names the posting (the later of two such rows:
+    see ``_overlapping`` in :mod:`invoicekit.decide`)."""
+    if marks is None:
+        return history, Problems().frame()
+    paid, inert = paid_from_marks(marks, grants, support, history.secret)
+    problems = marks.problems
+    if len(inert):
+        more = Problems()
+        more.add_many(marks.name, inert, "grant_id", NOT_COMPARABLE)
+        problems = pd.concat([problems, more.frame()], ignore_index=True).sort_values("row", kind="stable")
+        log.warning(
+            "%d of %d paid marks name a grant the grant extract lacks and no citizen's service of their own: "
+            "they cannot be compared with any invoice (input_problems.csv)",
+            len(inert),
+            len(marks),
+        )
+    if len(paid) and len(history.paid):
         # the robot's own marks, back from Sensum, are its postings: check 21 then names the run that posted
         same = ["grant_key", "period_start", "period_end", "invoice"]
         journal = history.paid.assign(invoice=normalise_numbers(history.paid["invoice_id"].to_numpy(dtype=object)))
         ours = paid.assign(invoice=normalise_numbers(paid["invoice_id"].to_numpy(dtype=object)))
         known = ours[same].merge(journal[same].drop_duplicates(), how="left", indicator=True)["_merge"] == "both"
         paid = paid[~known.to_numpy()]
-    both = pd.concat([history.paid, paid], ignore_index=True) if len(history.paid) else paid
-    return History(seen=history.seen, paid=both.astype({"run_id": "int64"}), secret=history.secret)
+    if len(paid) == 0:
+        return history, problems.reset_index(drop=True)
+    both = pd.concat([paid, history.paid], ignore_index=True) if len(history.paid) else paid
+    return History(
+        seen=history.seen, paid=both.astype({"run_id": "int64"}), secret=history.secret
+    ), problems.reset_index(drop=True)

@@ -68,7 +68,9 @@ def test_a_mark_of_another_period_or_another_grant_pays_nothing_twice():
     )
     d = _decide(invoice(invoice_id="SOL-1001", **MARCH), marks=marks)
     assert d.decisions["status"].tolist() == ["posted"]
-    assert len(d.problems) == 0
+    # the grant the extract lacks, named by its id alone, can never be compared: it is said
+    assert d.problems[["row", "column"]].values.tolist() == [[3, "grant_id"]]
+    assert "kan ikke sammenlignes med nogen faktura" in d.problems["problem"].iat[0]
 
 
 def test_a_mark_on_a_grant_registered_again_under_a_new_id_is_found_by_the_citizens_service():
@@ -178,11 +180,93 @@ def test_the_robots_own_mark_back_from_sensum_is_its_posting_in_the_journal():
     # a mark of another period or number: a payment by hand beside the robot's; both count
     grants, sheet = prepare_grants(grants_table()), prepare_support_sheet(support_tables())
     for other in (("G-A108", "01.03.2019", "15.03.2019", "SOL-1001"), ("G-A108", "01.03.2019", "31.03.2019", "X-9")):
-        both = with_paid_marks(history, prepare_paid_marks(_marks(other)), grants, sheet).paid
-        assert both["run_id"].tolist() == [4, -1]
+        both = with_paid_marks(history, prepare_paid_marks(_marks(other)), grants, sheet)[0].paid
+        assert sorted(both["run_id"].tolist()) == [-1, 4]
     same = with_paid_marks(history, prepare_paid_marks(_marks(("G-A108.", "2019-03-01", "2019-03-31", "SOL1001"))),
-                           grants, sheet).paid  # fmt: skip
+                           grants, sheet)[0].paid  # fmt: skip
     assert same["run_id"].tolist() == [4]
+
+
+def _re_registered() -> pd.DataFrame:
+    """Citizen A's § 108 stay: G-A108 until February, registered again as G-NEW from March."""
+    g = grants_table()
+    g.loc[g["grant_id"] == "G-A108", "end_date"] = "2019-02-28"
+    g.loc[len(g)] = ["G-NEW", A, "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", ""]
+    return g
+
+
+@pytest.mark.parametrize(
+    ("cpr", "cvr", "service"),
+    [
+        ("610190-1234", SOLHOJ, "Længerevarende botilbud"),  # the service's name in the code's place
+        ("610190-1234", "29345717", "SEL108-BO"),  # a CVR number mistyped (no valid CVR: not a citizen of its own)
+        ("610190-1234", "31587603", "SEL108-BO"),  # another supplier's valid CVR number
+        ("0101901234", SOLHOJ, "SEL108-BO"),  # another citizen
+    ],
+)
+def test_a_marks_own_cells_never_hide_what_the_extract_says_of_its_grant(cpr, cvr, service):
+    # the mark names G-A108, which the extract holds: its citizen, supplier and service count
+    # whatever the mark's own cells say (an attack on 0.9.20's first version: they replaced them)
+    columns = ("grant_id", "period_start", "period_end", "cpr", "supplier_cvr", "service_code")
+    marks = _marks(("G-A108", "01.03.2019", "31.03.2019", cpr, cvr, service), columns=columns)
+    d = _decide(invoice(invoice_id="SOL-1001-R", **MARCH), marks=marks, grants=_re_registered()).decisions
+    assert d["grant_id"].tolist() == ["G-NEW"] and d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+@pytest.mark.parametrize("service", ["SEL108-BO", "sel108bo", "SEL 108-BO", "SEL108–BO"])
+def test_a_marks_own_service_finds_its_paragraph_however_it_is_written(service):
+    # the grant paid is gone from the extract; the invoice is on a daily § 108 grant of another service
+    g = grants_table()
+    g = g[g["grant_id"] != "G-A108"].reset_index(drop=True)
+    g.loc[len(g)] = ["G-DAY", A, "SEL108-DAG", SOLHOJ, "950.00", "day", "2019-03-01", ""]
+    sheet = support_tables()
+    sheet["services"].loc[len(sheet["services"])] = ["SEL108-DAG", "§ 108", "Udviklingshæmmede"]
+    columns = ("grant_id", "period_start", "period_end", "cpr", "supplier_cvr", "service_code")
+    marks = _marks(("G-OLD", "01.03.2019", "31.03.2019", A, SOLHOJ, service), columns=columns)
+    d = decide(
+        prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", amount="29.450,00", **MARCH)])),
+        prepare_grants(g),
+        prepare_support_sheet(sheet),
+        paid=prepare_paid_marks(marks),
+    ).decisions
+    assert d["grant_id"].tolist() == ["G-DAY"] and d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+@pytest.mark.parametrize(
+    ("grant_id", "cpr", "cvr", "service", "column"),
+    [
+        ("G-GONE", "610190-1234", "", "SEL108-BO", "grant_id"),  # no supplier: no citizen's service of its own
+        ("G-GONE", "101901234", SOLHOJ, "SEL108-BO", "grant_id"),  # a CPR number of nine digits, as text
+        ("G-GONE", "610190-1234", SOLHOJ, "#N/A", "grant_id"),  # a lookup that found nothing
+        ("#REF!", "", "", "", "grant_id"),
+        ("–", "", "", "", "grant_id"),  # no letter or digit: names no grant
+    ],
+)
+def test_a_mark_that_can_be_compared_with_no_invoice_is_said(grant_id, cpr, cvr, service, column):
+    columns = ("grant_id", "period_start", "period_end", "cpr", "supplier_cvr", "service_code")
+    marks = _marks(
+        ("G-A104", "01.03.2019", "31.03.2019", "", "", ""), (grant_id, "01.03.2019", "31.03.2019", cpr, cvr, service),
+        columns=columns,
+    )  # fmt: skip
+    d = _decide(invoice(invoice_id="SOL-1001", **MARCH), marks=marks)
+    assert d.problems[["file", "row", "column"]].values.tolist() == [["paid", 2, column]]
+
+
+def test_the_robots_own_mark_without_its_invoice_number_still_names_the_run_that_posted():
+    from invoicekit import History
+
+    posted = pd.DataFrame(
+        {"grant_id": ["G-A108"], "period_start": ["2019-03-01"], "period_end": ["2019-03-31"],
+         "invoice_id": ["SOL-1001"], "run_id": [4], "started_at": ["2019-04-06T06:00:00+02:00"]}
+    )  # fmt: skip
+    d = decide(
+        prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", **MARCH)])),
+        prepare_grants(grants_table()),
+        prepare_support_sheet(support_tables()),
+        history=History.from_tables(paid=posted),
+        paid=prepare_paid_marks(_marks(("G-A108", "01.03.2019", "31.03.2019", ""))),
+    ).decisions
+    assert "kørsel 4 den 06.04.2019" in d["message"].iat[0]
 
 
 def test_decide_refuses_marks_that_are_not_typed():
@@ -260,7 +344,7 @@ def test_the_marks_problems_are_in_input_problems_csv(example_case, tmp_path):
     assert main(["run", *_case(tmp_path, example_case), "--paid", str(paid), "--out", str(tmp_path / "o")]) == 0
     problems = pd.read_csv(tmp_path / "o" / "input_problems.csv", dtype=str)
     mine = problems[problems["file"] == "paid.csv"]
-    assert mine[["row", "column"]].values.tolist() == [["1", "period_start"]]
+    assert mine[["row", "column"]].values.tolist() == [["1", "period_end"]]
     d = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False)
     first = d.drop_duplicates("invoice_id")  # KIL-201 comes twice: the second is a duplicate
     assert first.loc[first["invoice_id"].isin(["SOL-1001", "KIL-201"]), "reason"].tolist() == ["ALREADY_PAID"] * 2
@@ -297,6 +381,26 @@ def test_a_missing_marks_file_exits_2(example_case, tmp_path):
         ["run", *_case(tmp_path, example_case), "--paid", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o")]
     )
     assert result.returncode == 2 and "nope.csv" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_explain_of_a_recorded_run_says_which_paid_marks_that_run_was_given(example_case, tmp_path, capsys):
+    paid = tmp_path / "paid.csv"
+    paid.write_text("grant_id,period_start,period_end\nB-1001,2019-03-01,2019-03-31\n", encoding="utf-8")
+    other = tmp_path / "other.csv"
+    other.write_text("grant_id,period_start,period_end\nB-1001,2019-01-01,2019-01-31\n", encoding="utf-8")
+    journal = tmp_path / "j.sqlite"
+    run_argv = ["run", *_case(tmp_path, example_case), "--new-journal", str(journal), "--out", str(tmp_path / "o")]
+    assert main([*run_argv, "--paid", str(paid)]) == 0
+    capsys.readouterr()
+    argv = ["explain", *_case(tmp_path, example_case), "--invoice-id", "SOL-1001", "--journal", str(journal)]
+    assert main(argv) == 0  # without the marks: decided otherwise than the run did, and said so
+    out = capsys.readouterr().out
+    assert "Run 1 was given Sensum's paid marks" in out and "paid.csv" in out
+    assert main([*argv, "--paid", str(paid)]) == 0  # the same file: as the run decided it
+    out = capsys.readouterr().out
+    assert "was given" not in out and "ALREADY_PAID" in out and "markeret betalt i Sensum" in out
+    assert main([*argv, "--paid", str(other)]) == 0
+    assert "is not the one run 1 was given" in capsys.readouterr().out
 
 
 def test_explain_says_the_mark_that_stopped_the_invoice(example_case, tmp_path, capsys):

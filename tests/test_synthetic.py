@@ -220,7 +220,7 @@ def test_no_file_holds_a_cpr_number_that_could_be_a_real_persons(small_world):
 
 
 def test_every_grant_cpr_is_a_replacement_number_and_every_supplier_cvr_is_valid(small_world):
-    for f in sorted((small_world / "sensum").glob("*.csv")):
+    for f in sorted((small_world / "sensum").glob("grants-*.csv")):
         extract = read_grants(f)
         grants, problems = extract.frame, extract.problems
         assert len(problems) == 0, problems.head()
@@ -250,7 +250,10 @@ def test_world_files_are_what_the_robot_and_the_analyst_expect(small_world):
     assert (small_world / "stoetteark.xlsx").exists()
     assert (small_world / "rules.toml").exists()
     months = ["2018-11", "2018-12", "2019-01"]
-    assert [p.name for p in sorted((small_world / "sensum").iterdir())] == [f"grants-{m}.csv" for m in months]
+    assert [p.name for p in sorted((small_world / "sensum").iterdir())] == [
+        *(f"grants-{m}.csv" for m in months),
+        *(f"paid-{m}.csv" for m in months),
+    ]
     assert [p.name for p in sorted((small_world / "invoices").iterdir())] == [f"invoices-{m}.csv" for m in months]
     truth = pd.read_csv(small_world / "truth.csv", dtype=str, keep_default_na=False)
     assert tuple(truth.columns) == TRUTH_COLUMNS
@@ -406,7 +409,7 @@ def test_truth_and_robot_agree_on_the_great_majority_of_postings(baseline_year):
 def test_a_back_payment_belongs_to_the_grant_of_its_period(baseline_year):
     world, _replay, _monthly = baseline_year
     truth = read_truth(world / "truth.csv")
-    grants = read_grants(sorted((world / "sensum").glob("*.csv"))[-1]).frame
+    grants = read_grants(sorted((world / "sensum").glob("grants-*.csv"))[-1]).frame
     grants = grants.set_index("grant_id")
     checked = 0
     for month in truth["month"].unique():
@@ -713,7 +716,8 @@ def test_in_the_lines_scenario_collective_invoices_come_with_lines_that_add_up_a
     synthesize("lines", seed=4, out=tmp_path / "lines", months=3, citizens=150)
     synthesize("baseline", seed=4, out=tmp_path / "base", months=3, citizens=150)
     for f in sorted((tmp_path / "base").rglob("*")):
-        if f.is_file() and f.name not in ("truth.csv", "world.json", "opus_history.csv"):  # the history: a line each
+        # the history and Sensum's paid marks: a line each
+        if f.is_file() and f.name not in ("truth.csv", "world.json", "opus_history.csv") and "paid-" not in f.name:
             assert f.read_bytes() == (tmp_path / "lines" / f.relative_to(tmp_path / "base")).read_bytes(), f
     assert (
         not list((tmp_path / "base").rglob("invoice-lines-*")) and not (tmp_path / "base" / "truth-lines.csv").exists()
@@ -746,6 +750,14 @@ def test_in_the_lines_scenario_collective_invoices_come_with_lines_that_add_up_a
     without = replay(tmp_path / "base", tmp_path / "r2", tmp_path / "j2.sqlite")
     assert with_lines["posted"].sum() > without["posted"].sum()
     assert len(pd.read_csv(tmp_path / "r1" / month / "decision_lines.csv")) == len(lines)
+    # Sensum's marks of a collective invoice paid line by line: a mark for each line to pay, on its own grant
+    last = sorted(truth["month"].unique())[-1]
+    marks = ik.read_paid_marks(tmp_path / "lines" / "sensum" / f"paid-{last}.csv").frame
+    before = line_truth[(line_truth["month"] < last) & (line_truth["should_pay"] == "true")]
+    assert len(before) and set(before["true_grant_id"]) <= set(marks["grant_id"])
+    marked = marks.groupby("grant_id").size()
+    wanted = before.groupby("true_grant_id").size()
+    assert (marked.reindex(wanted.index) >= wanted).all()
 
 
 def test_in_the_lines_scenario_the_specialists_posted_collective_invoices_a_line_a_citizen(tmp_path):
