@@ -302,6 +302,47 @@ def posting_date(s: dt.date, e: dt.date, run_date: dt.date, supplementary: str) 
     return run_date
 
 
+#: the period of a paid mark whose own period cannot be read: every one (README, "A period paid by hand")
+WHOLE_TIME = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+
+
+def reference_marks(marks: list[dict], grants: list[dict], services: list[dict]) -> list[tuple]:
+    """Sensum's paid marks (``run --paid``, README "A period paid by hand is not
+    paid again") as the ``paid`` entries of :func:`reference_decide`, one at a
+    time: a mark (``grant_id``, ``period_start``, ``period_end``, ``cpr``,
+    ``supplier_cvr``, ``service_code``) pays its period for each usable grant of
+    its id (ids as check 21 compares them), and for its own citizen's service
+    where its CPR, CVR and service are all valid; a mark with neither pays
+    under its grant id alone. A period that cannot be read, or ends before it
+    begins, is every period. The paragraph is the service's in the sheet,
+    service codes compared as check 21 compares them."""
+    usable, _ = usable_grants(grants)
+    paragraph_of = {}
+    for r in services:
+        paragraph_of.setdefault(number_key(r["service_code"]), norm_paragraph(r["paragraph"]))
+    out = []
+    for m in marks:
+        gid = m["grant_id"].strip()
+        if not names_something(gid):
+            continue
+        s, e = date_of(m["period_start"]), date_of(m["period_end"])
+        if s is None or e is None or e < s:
+            s, e = WHOLE_TIME
+        citizens = {(g.cpr, g.cvr, g.service) for g in usable if grant_key(g.grant_id) == grant_key(gid)}
+        cpr, cvr, service = (
+            cpr_ok(m.get("cpr", "")),
+            cvr_ok(m.get("supplier_cvr", "").strip()),
+            m.get("service_code", "").strip(),
+        )
+        if cpr and cvr and service:
+            citizens.add((cpr, cvr, service))
+        if not citizens:
+            out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
+        for c, v, svc in sorted(citizens):
+            out.append((gid, c, v, svc, s, e, paragraph_of.get(number_key(svc))))
+    return out
+
+
 def reference_decide(invoices: list[dict], grants: list[dict], services: list[dict], suppliers: list[dict],
                      coding: list[dict], tolerance: Fraction, max_amount: Fraction, paragraphs: set[str],
                      excluded: set[str], seen: set[tuple[str, str]] = frozenset(),

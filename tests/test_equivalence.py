@@ -26,12 +26,13 @@ from invoicekit import (
     prepare_grants,
     prepare_invoice_lines,
     prepare_invoices,
+    prepare_paid_marks,
     prepare_support_sheet,
 )
 from invoicekit.decide import BESIDE_FROM_ROWS
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.vocabulary import normalise_paragraph
-from tests.reference import expected_amount, reference_decide
+from tests.reference import expected_amount, reference_decide, reference_marks
 
 DECIDE_MODULE = importlib.import_module("invoicekit.decide")  # the package's ``decide`` is the function
 
@@ -435,6 +436,71 @@ def test_fast_path_decides_as_the_reference(case, when, beside):
             "art": row["art"],
         }
         assert got == want, f"invoice row {k + 1}: {invoices[k]}"
+
+
+# ---------------------------------------------------------------- Sensum's paid marks (run --paid)
+
+
+@st.composite
+def paid_marks(draw, grants: list[dict]) -> list[dict]:
+    """Marks of the case's grants: under the grant's id or another spelling of it, or under an id
+    the extract lacks; with their own CPR, CVR and service (the grant's, another's, a sibling's,
+    written otherwise) or not; a period in the grant, or one that cannot be read or runs backwards."""
+    marks = []
+    named = [g for g in grants if re.search(r"[^\W_]", g["grant_id"])]  # a mark of no grant id is listed, not used
+    for _ in range(draw(st.integers(0, 4))):
+        if not named:
+            break
+        g = draw(st.sampled_from(named))
+        grant_id = draw(st.sampled_from([g["grant_id"], g["grant_id"].lower() + ".", f" {g['grant_id']} ", "GONE-1"]))
+        kind = draw(st.sampled_from(["period", "period", "period", "unread", "backwards"]))
+        if kind == "period":
+            s, e = draw(grant_period(g))
+            start, end = s.isoformat(), e.strftime("%d.%m.%Y")
+        else:
+            start, end = ("2019-02-30", "2019-03-31") if kind == "unread" else ("2019-03-31", "2019-03-01")
+        own = draw(st.sampled_from(["none", "none", "grant", "sibling", "other", "partial"]))
+        cpr = cvr = service = ""
+        if own != "none":
+            cpr, cvr, service = g["cpr"], g["supplier_cvr"], g["service_code"]
+            if own == "sibling":
+                service = SIBLING.get(service, service).lower().replace("sel", "sel-")
+            elif own == "other":
+                cvr = draw(st.sampled_from(CVRS))
+            elif own == "partial":
+                cvr = ""
+        marks.append({"grant_id": grant_id, "period_start": start, "period_end": end, "cpr": cpr,
+                      "supplier_cvr": cvr, "service_code": service})  # fmt: skip
+    return marks
+
+
+MARK_COLUMNS = ["grant_id", "period_start", "period_end", "cpr", "supplier_cvr", "service_code"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(cases(), st.data())
+def test_fast_path_with_sensum_marks_decides_as_the_reference(case, data):
+    grants, invoices, coding, rules, seen, paid = case
+    marks = data.draw(paid_marks(grants))
+    sheet = tables(coding)
+    result = decide(
+        prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
+        prepare_grants(pd.DataFrame(grants, columns=GRANT_COLUMNS)),
+        prepare_support_sheet(sheet),
+        rules,
+        history(seen, paid),
+        paid=prepare_paid_marks(pd.DataFrame(marks, columns=MARK_COLUMNS)),
+    )
+    services = sheet["services"].to_dict("records")
+    ref = reference_decide(
+        invoices, grants, services, sheet["suppliers"].to_dict("records"), coding, Fraction(str(rules.tolerance)),
+        Fraction(str(rules.max_amount)), set(rules.paragraphs), set(rules.excluded_suppliers), seen,
+        [*paid, *reference_marks(marks, grants, services)],
+    )  # fmt: skip
+    fast = result.decisions
+    for k, (row, want) in enumerate(zip(fast.to_dict("records"), ref, strict=True)):
+        got = {"status": row["status"], "reason": row["reason"], "grant_id": row["grant_id"]}
+        assert got == {c: want[c] for c in got}, f"invoice row {k + 1}: {invoices[k]}; marks {marks}"
 
 
 # ---------------------------------------------------------------- resends and grants registered again
