@@ -10,6 +10,9 @@ wall time, peak memory (max RSS) and exit status:
   under another number (40,000 invoices that check 21 weighs in this run);
 - ``coding``: a support sheet with 5,000 coding rows for one key (a day's
   each) beside 20,000 invoices of that key (100 million pairs if paired);
+- ``marks``: Sensum's paid marks (``--paid``), 500,000 of them on one grant
+  of one citizen, each a day of the 20,000 days that 20,000 daily invoices
+  of that grant bill (every invoice finds a payment: ``ALREADY_PAID``);
 - ``cell``: an invoice extract with a 1.2 MB cell (refused, exit 2);
 - ``bomb``: a 0.2 MB workbook whose sheet unpacks to 200 MB (refused, exit 2);
 - ``xml``: ``invoicekit convert oioubl`` of hostile e-invoices under the
@@ -41,11 +44,11 @@ INVOICE_HEADER = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;tex
 
 
 def run(
-    tmp: Path, grants: Path, invoices: Path, sheet: Path = EXAMPLE / "stoetteark.xlsx"
+    tmp: Path, grants: Path, invoices: Path, sheet: Path = EXAMPLE / "stoetteark.xlsx", more: tuple[str, ...] = ()
 ) -> tuple[float, float, int, str]:
-    """``invoicekit run --dry-run`` on the files: :func:`timed`."""
+    """``invoicekit run --dry-run`` on the files (and ``more`` options): :func:`timed`."""
     argv = [sys.executable, "-m", "invoicekit.cli", "run", "--grants", str(grants), "--invoices", str(invoices),
-            "--support-sheet", str(sheet), "--out", str(tmp / "out"), "--dry-run", "--quiet"]  # fmt: skip
+            "--support-sheet", str(sheet), "--out", str(tmp / "out"), "--dry-run", "--quiet", *more]  # fmt: skip
     return timed(argv, tmp)
 
 
@@ -111,6 +114,22 @@ def coding(tmp: Path) -> tuple[float, float, int, str]:
     return run(tmp, EXAMPLE / "bevillinger.csv", invoices, sheet)
 
 
+def marks(tmp: Path) -> tuple[float, float, int, str]:
+    import datetime as dt
+
+    first = dt.date(2018, 6, 1)
+    days = [(first + dt.timedelta(days=k)).strftime("%d.%m.%Y") for k in range(20_000)]
+    invoices = tmp / "invoices.csv"
+    with open(invoices, "w", encoding="utf-8") as f:
+        f.write(INVOICE_HEADER)
+        f.writelines(f"K-{k};31587603;450,00;6101901234;{day};{day};Aktivitet\n" for k, day in enumerate(days))
+    paid = tmp / "paid.csv"
+    with open(paid, "w", encoding="utf-8") as f:
+        f.write("grant_id;period_start;period_end;invoice_id\n")
+        f.writelines(f"B-1002;{days[k % 20_000]};{days[k % 20_000]};H-{k}\n" for k in range(500_000))
+    return run(tmp, EXAMPLE / "bevillinger.csv", invoices, more=("--paid", str(paid)))
+
+
 def cell(tmp: Path) -> tuple[float, float, int, str]:
     invoices = tmp / "invoices.csv"
     invoices.write_text(INVOICE_HEADER + "F-1;29345716;28.500,00;6101901234;01.03.2019;31.03.2019;" + "x" * 1_200_000)
@@ -172,7 +191,7 @@ def xml(tmp: Path) -> tuple[float, float, int, str]:
     return max(r[0] for r in runs), max(r[1] for r in runs), max(r[2] for r in runs), f"{len(runs)} files: {why}"
 
 
-CASES = {"citizen": citizen, "twice": twice, "coding": coding, "cell": cell, "bomb": bomb, "xml": xml}
+CASES = {"citizen": citizen, "twice": twice, "coding": coding, "marks": marks, "cell": cell, "bomb": bomb, "xml": xml}
 
 
 def main() -> None:

@@ -162,7 +162,7 @@ def decide(
                 f"decide takes Sensum's paid marks as PaidMarks, not {type(paid).__name__} "
                 "(invoicekit.paid_marks.prepare_paid_marks types a table held in memory)"
             )
-        history, marks_problems = with_paid_marks(history, paid, grants, support)
+        history, marks_problems = with_paid_marks(history, paid, grants, support, _periods_span(invoices, lines))
         result = decide(invoices, grants, support, rules, history, explain, max_pairs, run_date, messages, lines)
         if len(marks_problems):
             result.problems = pd.concat([result.problems, marks_problems], ignore_index=True)
@@ -178,6 +178,21 @@ def decide(
         return decide_by_lines(invoices, lines, core, messages)
     checked = check_batch(invoices, grants, support, rules.tolerance, history, explain, max_pairs)
     return decide_checked(checked, rules, history, run_date, messages)
+
+
+def _periods_span(invoices: Invoices, lines: InvoiceLines | None) -> tuple[np.datetime64, np.datetime64] | None:
+    """The first and the last day of any period decided (the invoices' and
+    the lines'): check 21 compares no earlier payment outside it. None when
+    no period was read."""
+    days = [
+        frame[c].to_numpy(dtype="datetime64[D]")
+        for frame in (invoices.frame, *(() if lines is None else (lines.frame,)))
+        for c in ("period_start", "period_end")
+        if c in frame
+    ]
+    days = np.concatenate(days) if days else np.empty(0, dtype="datetime64[D]")
+    days = days[~np.isnat(days)]
+    return (days.min(), days.max()) if len(days) else None
 
 
 @dataclass
@@ -1278,14 +1293,19 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
             )
             probes.append((everyone, legacy, every_row, h["citizen_key"].to_numpy(dtype=object), 1))
         probes.extend(_paid_under_the_paragraph(inv, h, cand, grant_pos, coded, sheet, services, s, e, history.secret))
+        # the earlier payments' columns, each taken once: a row of a table read per payment found cost
+        # 80 µs (an extract sent again under new numbers finds one for every invoice)
+        paid_as = {c: h[c].to_numpy(dtype=object) for c in ("invoice_id", "started_at", "grant_id", "service_code")}
+        paid_run = h["run_id"].to_numpy()
         for asked, keys, rows, hist_keys, kind in probes:
             found = _overlapping(keys, s[asked], e[asked], hist_keys, hs[rows], he[rows])
             for j in np.flatnonzero((found >= 0) & ~paid[cand[asked]]):
                 k, r = asked[j], int(rows[found[j]])
-                row = h.iloc[r]
-                earlier = _earlier_payment(row, hs[r], he[r])
+                earlier = _earlier_payment(
+                    paid_as["invoice_id"][r], int(paid_run[r]), paid_as["started_at"][r], hs[r], he[r]
+                )
                 paid[cand[k]] = True
-                say(cand[k], kind, earlier, row["grant_id"], row["service_code"])
+                say(cand[k], kind, earlier, paid_as["grant_id"][r], paid_as["service_code"][r])
 
     # within this run: only invoices that overlap another candidate with the
     # same key can clash; those are decided one by one, in input order
@@ -1332,15 +1352,18 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     state.fail("ALREADY_PAID", paid)
 
 
-def _earlier_payment(row: pd.Series, start: np.datetime64, end: np.datetime64) -> str:
-    """Where check 21 found an earlier payment (a row of ``History.paid``,
-    its period ``start`` to ``end``): a recorded run, or a mark in Sensum."""
+def _earlier_payment(
+    invoice_id: object, run_id: int, started_at: object, start: np.datetime64, end: np.datetime64
+) -> str:
+    """Where check 21 found an earlier payment (a row of ``History.paid``:
+    its invoice, run and start, its period ``start`` to ``end``): a recorded
+    run, or a mark in Sensum."""
     period = f"{date_dk(start)}–{date_dk(end)}"
-    if row["run_id"] != SENSUM_MARK:
+    if run_id != SENSUM_MARK:
         return msg.PAID_IN_JOURNAL.format(
-            invoice_id=row["invoice_id"], period=period, run_id=row["run_id"], date=msg.run_day(row["started_at"])
+            invoice_id=invoice_id, period=period, run_id=run_id, date=msg.run_day(started_at)
         )
-    invoice = msg.PAID_MARK_INVOICE.format(invoice_id=row["invoice_id"]) if row["invoice_id"] else ""
+    invoice = msg.PAID_MARK_INVOICE.format(invoice_id=invoice_id) if invoice_id else ""
     if (str(start), str(end)) == MARK_WHOLE_TIME:
         return msg.PAID_IN_SENSUM_UNREAD.format(invoice=invoice)
     return msg.PAID_IN_SENSUM.format(period=period, invoice=invoice)

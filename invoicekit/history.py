@@ -147,7 +147,9 @@ class History:
             paid["paragraph_key"] = ""
             if {"cpr", "supplier_cvr", "paragraph"} <= set(paid.columns):
                 # written as in a sheet (§ 108, SEL §108): the paragraph as decide codes it
-                paid["paragraph"] = [normalise_paragraph(p) if isinstance(p, str) else "" for p in paid["paragraph"]]
+                codes, written = pd.factorize(paid["paragraph"].to_numpy(dtype=object), use_na_sentinel=False)
+                each = np.array([normalise_paragraph(p) if isinstance(p, str) else "" for p in written], dtype=object)
+                paid["paragraph"] = each[codes] if len(codes) else np.empty(0, dtype=object)  # each written once
                 known = (paid["paragraph"] != "").to_numpy()
                 if known.any():
                     paid.loc[known, "paragraph_key"] = paragraph_keys(

@@ -189,7 +189,11 @@ NOT_COMPARABLE = (
 
 
 def paid_from_marks(
-    marks: PaidMarks, grants: Grants, support: SupportSheet, secret: str
+    marks: PaidMarks,
+    grants: Grants,
+    support: SupportSheet,
+    secret: str,
+    within: tuple[np.datetime64, np.datetime64] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The marks as earlier payments, in :class:`~invoicekit.history.History`'s
     ``paid`` columns (``run_id`` :data:`~invoicekit.history.SENSUM_MARK`,
@@ -203,7 +207,9 @@ def paid_from_marks(
     is the service's in ``support``, service codes compared as check 21
     compares them. A mark with neither compares by its grant id alone, which
     no invoice can match while the extract lacks the grant: those are the
-    rows returned."""
+    rows returned. ``within`` (first day, last day): the span of the periods
+    decided; a mark wholly outside it can overlap none of them and is left
+    out (a year's marks cost seconds to key)."""
     m = marks.frame
     own = ((m["cpr"] != "") & (m["supplier_cvr"] != "") & (m["service_code"] != "")).to_numpy()
     g = grants.frame
@@ -217,6 +223,10 @@ def paid_from_marks(
     ).drop_duplicates()
     marked = m.assign(grant_norm=normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)))
     in_extract = marked["grant_norm"].isin(set(extract["grant_norm"])).to_numpy()
+    inert = marked["row"].to_numpy(dtype=np.int64)[~own & ~in_extract]
+    if within is not None:
+        near = ((marked["period_end"] >= within[0]) & (marked["period_start"] <= within[1])).to_numpy()
+        marked, own, in_extract = marked[near], own[near], in_extract[near]
     looked_up = marked[in_extract].drop(columns=["cpr", "supplier_cvr", "service_code"])
     looked_up = looked_up.merge(extract, on="grant_norm", how="inner", sort=False)
     citizens = pd.concat([marked[own], looked_up], ignore_index=True)
@@ -228,14 +238,14 @@ def paid_from_marks(
     services = support.services
     paragraph_of = dict(zip(normalise_numbers(services["service_code"].to_numpy(dtype=object)), services["paragraph"],
                             strict=True))  # fmt: skip
-    citizens["paragraph"] = [paragraph_of.get(s, "") for s in citizens["service_norm"]]
+    citizens["paragraph"] = citizens["service_norm"].map(paragraph_of).fillna("").astype(object)
     bare = marked[~own & ~in_extract]
     keyed = History.from_tables(paid=citizens[list(_KEYED)].reset_index(drop=True), secret=secret).paid
     by_id = History.from_tables(paid=bare[list(_BY_ID)].reset_index(drop=True), secret=secret).paid
     out = pd.concat([keyed, by_id], ignore_index=True)
     out["run_id"] = SENSUM_MARK
     out["started_at"] = ""
-    return out[list(PAID_COLUMNS)], bare["row"].to_numpy(dtype=np.int64)
+    return out[list(PAID_COLUMNS)], inert
 
 
 _KEYED = ("grant_id", "cpr", "supplier_cvr", "service_code", "paragraph", "period_start", "period_end", "invoice_id")
@@ -243,12 +253,16 @@ _BY_ID = ("grant_id", "period_start", "period_end", "invoice_id")
 
 
 def with_paid_marks(
-    history: History, marks: PaidMarks | None, grants: Grants, support: SupportSheet
+    history: History,
+    marks: PaidMarks | None,
+    grants: Grants,
+    support: SupportSheet,
+    within: tuple[np.datetime64, np.datetime64] | None = None,
 ) -> tuple[History, pd.DataFrame]:
     """``history`` with ``marks`` among its earlier payments (``history``
     itself where there are none), and the marks' problems: those of reading
     them, and the marks that cannot be compared with any invoice
-    (:func:`paid_from_marks`). A mark of a posting the history holds (the
+    (:func:`paid_from_marks`, which ``within`` is given to). A mark of a posting the history holds (the
     same grant, period and invoice number: the robot's own mark, back from
     Sensum) is that posting, and is not added again; the marks go before the
     history's postings, so that where check 21 finds a mark and a posting
@@ -256,7 +270,7 @@ def with_paid_marks(
     see ``_overlapping`` in :mod:`invoicekit.decide`)."""
     if marks is None:
         return history, Problems().frame()
-    paid, inert = paid_from_marks(marks, grants, support, history.secret)
+    paid, inert = paid_from_marks(marks, grants, support, history.secret, within)
     problems = marks.problems
     if len(inert):
         more = Problems()

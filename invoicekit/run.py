@@ -102,7 +102,8 @@ LIKELY_CAUSE: dict[str, str] = {
     "separator of the invoice extract",
     "CREDIT_NOTE": "credit notes are never posted: check the document_type column",
     "DUPLICATE_INVOICE": "this batch was decided before: is it the extract of a month the journal already holds?",
-    "ALREADY_PAID": "these grant periods are paid already: is this the extract of a month the journal already holds?",
+    "ALREADY_PAID": "these grant periods are paid already: is this the extract of a month the journal already holds "
+    "(or, with --paid, that Sensum's marks show paid)?",
     "NO_GRANT": "no grant for the citizens: is the grant extract from the same municipality and month, and were its "
     "rows read (input_problems.csv)?",
     "NO_GRANT_FOR_SUPPLIER": "the grants name other suppliers: check the supplier CVR numbers in the grant extract "

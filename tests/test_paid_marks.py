@@ -73,6 +73,13 @@ def test_a_mark_of_another_period_or_another_grant_pays_nothing_twice():
     assert "kan ikke sammenlignes med nogen faktura" in d.problems["problem"].iat[0]
 
 
+@pytest.mark.parametrize(("start", "end"), [("2019-03-31", "2019-04-30"), ("2019-02-01", "2019-03-01")])
+def test_a_mark_touching_the_runs_periods_by_one_day_counts(start, end):
+    # marks wholly outside the periods decided are left out before they are keyed: one day in is in
+    d = _decide(invoice(invoice_id="SOL-1001-R", **MARCH), marks=_marks(("G-A108", start, end, "")))
+    assert d.decisions["reason"].tolist() == ["ALREADY_PAID"]
+
+
 def test_a_mark_on_a_grant_registered_again_under_a_new_id_is_found_by_the_citizens_service():
     # the grant paid by hand was deleted and registered again as G-NEW: the mark names the old id, which
     # the extract no longer holds, and the citizen, supplier and service
