@@ -32,6 +32,7 @@ import ctypes
 import gc
 import logging
 import os
+import re
 import sys
 import textwrap
 import time
@@ -1189,6 +1190,18 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+#: the first version whose runs could be given Sensum's paid marks (``run --paid``)
+PAID_MARKS_SINCE = (0, 9, 20)
+
+
+def _before_paid_marks(tool: str) -> bool:
+    """Whether a run recorded by ``tool`` (``invoicekit 0.9.19``, as the
+    journal keeps it) was made before runs read paid marks. A version that
+    cannot be read is not known to be."""
+    found = re.search(r"(\d+)\.(\d+)\.(\d+)", tool)
+    return found is not None and tuple(int(x) for x in found.groups()) < PAID_MARKS_SINCE
+
+
 def _paid_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> str:
     """What ``explain`` says of Sensum's paid marks beside a recorded run
     (``manifest``: its ``run.json``, None where it cannot be read): whether
@@ -1198,10 +1211,9 @@ def _paid_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> 
     from invoicekit.delivery import sha256
 
     if manifest is None:
-        if given is None:
-            return ""
+        with_what = "with the --paid file given" if given is not None else "without paid marks"
         return (f"Whether run {run_id} was given Sensum's paid marks cannot be told (its run.json is not where the "
-                "journal says, or has changed); the invoice is decided with the --paid file given.\n")  # fmt: skip
+                f"journal says, or has changed); the invoice is decided {with_what}.\n")  # fmt: skip
     recorded = (manifest.get("inputs") or {}).get("paid")
     if recorded is None:
         if given is None:
@@ -1241,7 +1253,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
         with Journal(args.journal, readonly=True) as j:
             history, runs = j.history(), j.runs()
             same = runs[runs["invoices_sha256"] == sha256(Path(args.invoices))]
-            manifest = j.delivered_manifest(int(same["run_id"].iat[0])) if len(same) else None
+            manifest = None
+            if len(same) and not _before_paid_marks(str(same["tool_version"].iat[0])):
+                manifest = j.delivered_manifest(int(same["run_id"].iat[0]))
+            elif len(same):  # recorded before marks were read: it had none
+                manifest = {"inputs": {}}
         if len(same):  # this very file was run: decide it against the runs before that one, with its rules
             # the first run of it: a later one of the same file finds every invoice a duplicate of itself
             # (a newcomer's walk-through of 0.9.14 asked after run 1 and was shown run 2's DUPLICATE_INVOICE)

@@ -406,7 +406,7 @@ def _typed_invoices(
     written = raw_ids
     # a number of no letter or digit (``-``, ``'``, a zero-width space) names no invoice: blank to
     # the checks (check 1), so never posted to OPUS under a number nobody can tell from another
-    nameless = pc.invert(_names_something(raw_ids))
+    nameless = pc.invert(names_something_cells(raw_ids))
     if pc.any(nameless).as_py():
         # the numbers as written kept beside, only then (nearly never: no copy of a million numbers)
         out["invoice_id_written"] = _texts(written)
@@ -474,7 +474,7 @@ def _typed_invoices(
     return out
 
 
-def _names_something(cells: pa.Array) -> pa.BooleanArray:
+def names_something_cells(cells: pa.Array) -> pa.BooleanArray:
     """Whether each cell holds a letter or a digit a reader sees
     (:data:`~invoicekit.vocabulary.NAMES_SOMETHING_RE2`; a null cell names
     nothing). The invisible characters are taken out only where a cell
@@ -1073,7 +1073,7 @@ def _typed_grants(
     grant_id = df["grant_id"].str.strip()
     flag((grant_id == "").to_numpy(), "grant_id", "bevillings-ID mangler")
     # an id of no letter or digit names no grant that Sensum could find again (see NAMES_SOMETHING_RE2)
-    named = _names_something(pa.array(grant_id, pa.large_string()))
+    named = names_something_cells(pa.array(grant_id, pa.large_string()))
     flag(
         (grant_id != "").to_numpy() & ~named.to_numpy(zero_copy_only=False),
         "grant_id",

@@ -794,15 +794,18 @@ class Journal:
         folder when its SHA-256 is the one the journal recorded for it; None
         where the folder, the file or its checksum says otherwise (moved,
         changed, not yet delivered, or a folder kept masked)."""
+        if self.version < 2:  # a journal of invoicekit 0.1 kept neither the folder nor the files
+            return None
         row = self.conn.execute("SELECT out_dir FROM runs WHERE run_id = ?", (int(run_id),)).fetchone()
-        digest = self.conn.execute(
-            "SELECT sha256 FROM run_files WHERE run_id = ? AND name = ?", (int(run_id), MANIFEST)
+        recorded = self.conn.execute(
+            "SELECT sha256, bytes FROM run_files WHERE run_id = ? AND name = ?", (int(run_id), MANIFEST)
         ).fetchone()
-        if row is None or row[0] is None or digest is None:
+        if row is None or row[0] is None or recorded is None:
             return None
         path = Path(row[0]) / MANIFEST
         try:
-            if not path.is_file() or sha256(path) != digest[0]:
+            # a file of another size is another file: not read (it may be anything, of any size)
+            if not path.is_file() or path.stat().st_size != recorded[1] or sha256(path) != recorded[0]:
                 return None
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

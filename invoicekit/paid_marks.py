@@ -31,16 +31,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from invoicekit.columns import PAID_MARK_COLUMNS
 from invoicekit.errors import InputError
-from invoicekit.extracts import Grants, Problems, SupportSheet, padded_cpr_cells
+from invoicekit.extracts import Grants, Problems, SupportSheet, names_something_cells, padded_cpr_cells
 from invoicekit.history import MARK_WHOLE_TIME, PAID_COLUMNS, SENSUM_MARK, History
 from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in
 from invoicekit.keys import normalise_grant_ids, normalise_numbers
 from invoicekit.parsing import parse_dates
 from invoicekit.readers import canonical_columns, read_raw, refuse_misread_file, source_column
-from invoicekit.vocabulary import EXCEL_ERRORS
+from invoicekit.vocabulary import EXCEL_ERRORS, GUARDED_CELL_RE2
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ def read_paid_marks(path: str | Path) -> PaidMarks:
     dates = refuse_misread_file(raw, path, tuple(c for c in PAID_MARK_COLUMNS if c.name.startswith("period_")))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, PAID_MARK_COLUMNS[4]))
     df = canonical_columns(raw.frame, PAID_MARK_COLUMNS, path)
-    return _typed(df, path, path.name, raw.misaligned, numeric_cpr, dates)
+    return _typed(df, path, path.name, raw.misaligned, numeric_cpr, dates, len(raw.frame.columns))
 
 
 def prepare_paid_marks(df: pd.DataFrame, source: str = "paid") -> PaidMarks:
@@ -114,21 +116,32 @@ def _typed(
     misaligned: dict[int, int],
     numeric_cpr: np.ndarray | None,
     dates: dict | None,
+    width: int = 0,
 ) -> PaidMarks:
+    """The marks of ``df`` (canonical columns), typed; ``width``: the fields of
+    the file's header, which a misaligned row is told of."""
     n = len(df)
     rows = np.arange(1, n + 1, dtype=np.int64)
     problems = Problems()
-    for r, count in misaligned.items():  # its cells may be shifted: its grant id is still looked for
-        problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(df.columns)}")
+    for r, count in misaligned.items():  # its cells may be shifted: read as they stand
+        problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {width}")
 
     def cells(column: str) -> pd.Series:
         """A column trimmed, Excel's error values (a lookup that found nothing) blank."""
         values = df[column].fillna("").astype(str).str.strip()
         return values.mask(values.isin(EXCEL_ERRORS), "")
 
-    grant_id = cells("grant_id")
-    # an id of no letter or digit ('-', '.') names no grant: check 21 compares ids without them
-    missing = ~grant_id.str.contains(r"[^\W_]", regex=True).to_numpy(dtype=bool)
+    def unguarded(values: pd.Series) -> pd.Series:
+        """A number a spreadsheet-safe writer guarded (``'-1001``, as the robot writes a grant
+        id ``-1001`` into ``sensum_paid.csv``) is the number after the ``'``."""
+        arr = pa.array(values.to_numpy(dtype=object), pa.large_string())
+        guarded = pc.match_substring_regex(arr, GUARDED_CELL_RE2).to_numpy(zero_copy_only=False)
+        return values.where(~guarded, values.str.slice(1))
+
+    grant_id = unguarded(cells("grant_id"))
+    # an id of no letter or digit ('-', '.') names no grant, as the grants reader reads one
+    arr = pa.array(grant_id.to_numpy(dtype=object), pa.large_string())
+    missing = ~names_something_cells(arr).to_numpy(zero_copy_only=False)
     problems.add_many(
         name,
         rows[missing],
@@ -171,7 +184,9 @@ def _typed(
             "period_start": start.astype("datetime64[D]"),
             "period_end": end.astype("datetime64[D]"),
             "period_read": read,
-            "invoice_id": mask_cprs_in(df["invoice_id"].fillna("").astype(str).str.strip()).to_numpy(dtype=object),
+            "invoice_id": mask_cprs_in(unguarded(df["invoice_id"].fillna("").astype(str).str.strip())).to_numpy(
+                dtype=object
+            ),
             "cpr": cpr.to_numpy(dtype=object),
             "supplier_cvr": cvr.to_numpy(dtype=object),
             "service_code": cells("service_code").to_numpy(dtype=object),
@@ -183,8 +198,9 @@ def _typed(
 
 #: the problem of a mark whose grant the extract lacks and that names no citizen's service of its own
 NOT_COMPARABLE = (
-    "bevillingen findes ikke i bevillingsudtrækket, og mærket har ikke både gyldigt CPR-nummer, leverandørens "
-    "CVR-nummer og ydelse; det kan ikke sammenlignes med nogen faktura"
+    "bevillingen er ikke blandt udtrækkets brugbare bevillinger (den mangler, eller dens rækker kunne ikke bruges), "
+    "og mærket har ikke både gyldigt CPR-nummer, leverandørens CVR-nummer og ydelse; det kan ikke sammenlignes "
+    "med nogen faktura"
 )
 
 
@@ -235,9 +251,12 @@ def paid_from_marks(
     citizens = citizens.drop_duplicates(["row", "cpr", "supplier_cvr", "service_norm"]).sort_values(
         "row", kind="stable"
     )
-    services = support.services
-    paragraph_of = dict(zip(normalise_numbers(services["service_code"].to_numpy(dtype=object)), services["paragraph"],
-                            strict=True))  # fmt: skip
+    services = pd.DataFrame(
+        {"service": normalise_numbers(support.services["service_code"].to_numpy(dtype=object)),
+         "paragraph": support.services["paragraph"].to_numpy(dtype=object)}
+    ).drop_duplicates()  # fmt: skip
+    # a service whose spellings name two paragraphs in the sheet names none
+    paragraph_of = services.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict()
     citizens["paragraph"] = citizens["service_norm"].map(paragraph_of).fillna("").astype(object)
     bare = marked[~own & ~in_extract]
     keyed = History.from_tables(paid=citizens[list(_KEYED)].reset_index(drop=True), secret=secret).paid

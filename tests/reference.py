@@ -317,9 +317,18 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
     begins, is every period. The paragraph is the service's in the sheet,
     service codes compared as check 21 compares them."""
     usable, _ = usable_grants(grants)
-    paragraph_of = {}
+    # the sheet's services as the robot keeps them (copies that differ are left out), and a service
+    # whose spellings name two paragraphs names none
+    rows: dict[str, set] = {}
     for r in services:
-        paragraph_of.setdefault(number_key(r["service_code"]), norm_paragraph(r["paragraph"]))
+        rows.setdefault(r["service_code"].strip().casefold(), set()).add(
+            (norm_paragraph(r["paragraph"]), r["target_group"].strip().casefold())
+        )
+    named: dict[str, set] = {}
+    for code, found in rows.items():
+        if len(found) == 1:
+            named.setdefault(number_key(code), set()).add(next(iter(found))[0])
+    paragraph_of = {key: next(iter(p)) for key, p in named.items() if len(p) == 1}
     out = []
     for m in marks:
         gid = m["grant_id"].strip()

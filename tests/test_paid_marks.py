@@ -410,6 +410,62 @@ def test_explain_of_a_recorded_run_says_which_paid_marks_that_run_was_given(exam
     assert "is not the one run 1 was given" in capsys.readouterr().out
 
 
+def test_explain_of_a_run_whose_run_json_is_gone_says_the_marks_cannot_be_told(example_case, tmp_path, capsys):
+    # an attack on 0.9.20's first explain: with the folder moved it said nothing, and showed the invoice
+    # posted where the run, given marks, had held it
+    paid = tmp_path / "paid.csv"
+    paid.write_text("grant_id,period_start,period_end\nB-1001,2019-03-01,2019-03-31\n", encoding="utf-8")
+    journal = tmp_path / "j.sqlite"
+    run_argv = ["run", *_case(tmp_path, example_case), "--new-journal", str(journal), "--out", str(tmp_path / "o")]
+    assert main([*run_argv, "--paid", str(paid)]) == 0
+    (tmp_path / "o").rename(tmp_path / "moved")
+    capsys.readouterr()
+    argv = ["explain", *_case(tmp_path, example_case), "--invoice-id", "SOL-1001", "--journal", str(journal)]
+    assert main(argv) == 0
+    assert "Whether run 1 was given Sensum's paid marks cannot be told" in capsys.readouterr().out
+
+
+def test_explain_on_a_journal_of_invoicekit_0_1_is_not_troubled_by_the_marks(example_case, tmp_path, capsys):
+    # an attack on 0.9.20's first explain: it asked a schema-1 journal for the run's folder, and failed
+    import shutil
+
+    journal = tmp_path / "j.sqlite"
+    shutil.copy(Path(__file__).parent / "data" / "journal_v1" / "journal-v1.sqlite", journal)
+    argv = ["explain", *_case(tmp_path, example_case), "--invoice-id", "SOL-1001", "--journal", str(journal)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Decided as run 1" in out and "paid marks" not in out
+    paid = tmp_path / "paid.csv"
+    paid.write_text("grant_id,period_start,period_end\nB-1001,2019-03-01,2019-03-31\n", encoding="utf-8")
+    assert main([*argv, "--paid", str(paid)]) == 0
+    assert "Run 1 was given no paid marks" in capsys.readouterr().out
+
+
+def test_a_runs_own_paid_file_reads_back_its_guarded_grant_ids(example_case, tmp_path):
+    # a grant id that starts a formula is written guarded ('-1001); read back, it is -1001 again
+    grants = pd.read_csv(example_case / "bevillinger.csv", dtype=str, keep_default_na=False)
+    grants["grant_id"] = grants["grant_id"].str.replace("B-", "-", regex=False)
+    grants.to_csv(example_case / "bevillinger.csv", index=False)
+    assert main(["run", *_case(tmp_path, example_case), "--out", str(tmp_path / "o1")]) == 0
+    assert "'-1001" in (tmp_path / "o1" / "sensum_paid.csv").read_text(encoding="utf-8")
+    marks = read_paid_marks(tmp_path / "o1" / "sensum_paid.csv")
+    assert "-1001" in set(marks.frame["grant_id"]) and len(marks.problems) == 0
+    again = pd.read_csv(example_case / "regninger.csv", sep=";", dtype=str, encoding="cp1252", keep_default_na=False)
+    again["Fakturanummer"] = again["Fakturanummer"] + "-R"
+    again.to_csv(tmp_path / "again.csv", sep=";", index=False, encoding="cp1252")
+    argv = ["run", *_case(tmp_path, example_case), "--invoices", str(tmp_path / "again.csv")]
+    assert main([*argv, "--paid", str(tmp_path / "o1" / "sensum_paid.csv"), "--out", str(tmp_path / "o2")]) == 0
+    d = pd.read_csv(tmp_path / "o2" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert (d["status"] == "posted").sum() == 0
+
+
+def test_a_misaligned_marks_row_is_told_the_files_own_header_width(tmp_path):
+    paid = tmp_path / "paid.csv"
+    paid.write_text("grant_id;period_start;period_end\nB-1;2019-03-01;2019-03-31;x;y\n", encoding="utf-8")
+    problems = read_paid_marks(paid).problems
+    assert "rækken har 5 felter, men overskriften har 3" in problems["problem"].tolist()
+
+
 def test_explain_says_the_mark_that_stopped_the_invoice(example_case, tmp_path, capsys):
     paid = tmp_path / "paid.csv"
     with paid.open("w", newline="", encoding="utf-8") as f:
