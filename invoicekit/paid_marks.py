@@ -12,15 +12,15 @@ The robot's own ``sensum_paid.csv`` reads as a file of marks.
 
 Check 21 compares a mark as a payment in the journal: by the grant (its id as
 check 10 compares numbers) and by the citizen's service and paragraph at the
-supplier, which the mark's own ``cpr``, ``supplier_cvr`` and
-``service_code`` give where all three are valid, else the grant extract's
-rows of that id (:func:`paid_from_marks`). A mark whose grant is in neither
-is compared by its grant id alone.
+supplier, which the grant extract's rows of that id give, and the mark's own
+``cpr``, ``supplier_cvr`` and ``service_code`` beside them where all three
+are valid (:func:`paid_from_marks`). A mark with neither is compared by its
+grant id alone, which no invoice can match: it is listed.
 
 What cannot be read is never taken as unpaid: a row without a grant id is
 listed in ``problems`` (it names no grant; a file where most rows cannot be
 read is refused), and a row whose period cannot be read counts as paying
-every period of its grant, and is listed too.
+every period of its grant and of the citizen's service, and is listed too.
 """
 
 from __future__ import annotations
