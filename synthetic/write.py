@@ -656,6 +656,39 @@ def _truth(label: str, inv: pd.DataFrame, frame: pd.DataFrame, fixes: tuple) -> 
     return {c: columns[c] for c in TRUTH_COLUMNS}
 
 
+def _payments(inv: pd.DataFrame, lines: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+    """What the month pays, one payment an entry, in row (then line) order:
+    every invoice the truth says to pay, and of a collective invoice whose
+    ``lines`` are known (the scenario ``lines``), each line it should pay,
+    with the line's own period, amount, coding and grant. Each entry's
+    ``row`` (0-based), ``period_start``, ``period_end``, ``amount``,
+    ``true_psp_element``, ``true_art`` and ``true_grant_id``: what the
+    specialists posted (:func:`_history`) and what Sensum marked paid
+    (:func:`_paid_marks`)."""
+    pay = inv["should_pay"].to_numpy(dtype=bool)
+    by_line = np.zeros(len(inv), dtype=bool)
+    if lines is not None and len(lines):
+        line_of = lines["row"].to_numpy() - 1
+        by_line[line_of] = True  # a collective invoice, or its credit note
+    rows = np.flatnonzero(pay & ~by_line)
+    # one payment per row: the invoice's own, or a line's (in row, then line order)
+    paid = {
+        "row": rows,
+        "period_start": inv["period_start"].to_numpy().astype("datetime64[D]")[rows],
+        "period_end": inv["period_end"].to_numpy().astype("datetime64[D]")[rows],
+        "amount": inv["amount"].to_numpy().astype(np.int64)[rows],
+        "true_psp_element": inv["true_psp_element"].to_numpy(dtype=object)[rows],
+        "true_art": inv["true_art"].to_numpy(dtype=object)[rows],
+        "true_grant_id": inv["true_grant_id"].to_numpy(dtype=object)[rows],
+    }
+    if by_line.any():
+        of_lines = lines[by_line[line_of] & lines["should_pay"].astype(bool).to_numpy()]
+        per_line = {"row": of_lines["row"].to_numpy() - 1, **{c: of_lines[c].to_numpy() for c in list(paid)[1:]}}
+        paid = {c: np.concatenate([v, per_line[c].astype(v.dtype)]) for c, v in paid.items()}
+    order = np.argsort(paid["row"], kind="stable")
+    return {c: v[order] for c, v in paid.items()}
+
+
 def _history(
     world: World, inv: pd.DataFrame, frame: pd.DataFrame, rng: np.random.Generator, lines: pd.DataFrame | None = None
 ) -> dict[str, pa.Array]:
@@ -669,27 +702,10 @@ def _history(
     posted a line a citizen, each line it should pay with the line's own
     coding, amount and period, all under the invoice's number; without them
     it has no coding of its own in the truth and keeps it blank here."""
-    pay = inv["should_pay"].to_numpy(dtype=bool)
-    by_line = np.zeros(len(inv), dtype=bool)
-    if lines is not None and len(lines):
-        line_of = lines["row"].to_numpy() - 1
-        by_line[line_of] = True  # a collective invoice, or its credit note
-    rows = np.flatnonzero(pay & ~by_line)
-    # one posting per row: the invoice's own, or a line's (in row, then line order)
-    posting = {
-        "row": rows,
-        "period_start": inv["period_start"].to_numpy().astype("datetime64[D]")[rows],
-        "period_end": inv["period_end"].to_numpy().astype("datetime64[D]")[rows],
-        "amount": inv["amount"].to_numpy().astype(np.int64)[rows],
-        "true_psp_element": inv["true_psp_element"].to_numpy(dtype=object)[rows],
-        "true_art": inv["true_art"].to_numpy(dtype=object)[rows],
-    }
-    if by_line.any():
-        paid = lines[by_line[line_of] & lines["should_pay"].astype(bool).to_numpy()]
-        per_line = {"row": paid["row"].to_numpy() - 1, **{c: paid[c].to_numpy() for c in list(posting)[1:]}}
-        posting = {c: np.concatenate([v, per_line[c].astype(v.dtype)]) for c, v in posting.items()}
-    order = np.argsort(posting["row"], kind="stable")
-    row, start, end, amount, psp, art = (posting[c][order] for c in posting)
+    paid = _payments(inv, lines)
+    row, start, end, amount, psp, art = (
+        paid[c] for c in ("row", "period_start", "period_end", "amount", "true_psp_element", "true_art")
+    )
     sup = world.suppliers["cvr"].to_numpy()[inv["supplier"].to_numpy()[row]]
     service = world.services["service_name"].to_numpy()[
         world.episodes["service"].to_numpy()[inv["episode"].to_numpy()[row]]
@@ -720,22 +736,9 @@ def _paid_marks(inv: pd.DataFrame, frame: pd.DataFrame, lines: pd.DataFrame | No
     for its period; a collective invoice whose ``lines`` are known, a mark
     for each line it should pay. The world does not know which were paid by
     whom, nor the robot's wrong postings (the journal holds those)."""
-    pay = inv["should_pay"].to_numpy(dtype=bool)
-    by_line = np.zeros(len(inv), dtype=bool)
-    if lines is not None and len(lines):
-        by_line[lines["row"].to_numpy() - 1] = True
-    rows = np.flatnonzero(pay & ~by_line)
-    grant = inv["true_grant_id"].to_numpy(dtype=object)[rows]
-    start = inv["period_start"].to_numpy().astype("datetime64[D]")[rows]
-    end = inv["period_end"].to_numpy().astype("datetime64[D]")[rows]
-    number = frame["invoice_id"].to_numpy(dtype=object)[rows]
-    if by_line.any():
-        paid = lines[by_line[lines["row"].to_numpy() - 1] & lines["should_pay"].astype(bool).to_numpy()]
-        order = np.argsort(np.concatenate([rows, paid["row"].to_numpy() - 1]), kind="stable")
-        grant = np.concatenate([grant, paid["true_grant_id"].to_numpy(dtype=object)])[order]
-        start = np.concatenate([start, paid["period_start"].to_numpy().astype("datetime64[D]")])[order]
-        end = np.concatenate([end, paid["period_end"].to_numpy().astype("datetime64[D]")])[order]
-        number = np.concatenate([number, frame["invoice_id"].to_numpy(dtype=object)[paid["row"].to_numpy() - 1]])[order]
+    paid = _payments(inv, lines)
+    grant, start, end = paid["true_grant_id"], paid["period_start"], paid["period_end"]
+    number = frame["invoice_id"].to_numpy(dtype=object)[paid["row"]]
     known = np.array([isinstance(g, str) and g != "" for g in grant], dtype=bool)  # paid on no grant: no mark
     columns = {
         "grant_id": text_column(grant[known]),
