@@ -397,11 +397,8 @@ def _typed_invoices(
     error = pc.is_in(raw_ids, value_set=_EXCEL_ERRORS_ARROW.cast(raw_ids.type))
     if pc.any(error).as_py():
         raw_ids = pc.if_else(error, pa.scalar("", raw_ids.type), raw_ids)
-    # a number a spreadsheet-safe writer guarded ('-SOL-77, as convert writes -SOL-77) is
-    # the number after the ', as Excel reads it: else check 10 took it for another invoice
-    guarded = pc.match_substring_regex(raw_ids, GUARDED_CELL_RE2)
-    if pc.any(guarded).as_py():
-        raw_ids = pc.if_else(guarded, pc.utf8_slice_codeunits(raw_ids, 1), raw_ids)
+    # a guarded number is the number after the ': else check 10 took it for another invoice
+    raw_ids = unguarded_cells(raw_ids)
     # the number as the supplier wrote it: what OPUS finds the invoice by (its note), and people read
     written = raw_ids
     # a number of no letter or digit (``-``, ``'``, a zero-width space) names no invoice: blank to
@@ -472,6 +469,17 @@ def _typed_invoices(
     out["invoice_date"] = inv_date
     out["supplier_name"] = _texts(_trimmed(df["supplier_name"]))
     return out
+
+
+def unguarded_cells(cells: pa.Array) -> pa.Array:
+    """Numbers a spreadsheet-safe writer guarded (``'-SOL-77``, as ``convert``
+    writes ``-SOL-77``, or ``'-1001``, a grant id in ``sensum_paid.csv``) as
+    the number after the ``'``, as Excel reads them; the cells themselves
+    where none is guarded."""
+    guarded = pc.match_substring_regex(cells, GUARDED_CELL_RE2)
+    if pc.any(guarded).as_py():
+        return pc.if_else(guarded, pc.utf8_slice_codeunits(cells, 1), cells)
+    return cells
 
 
 def names_something_cells(cells: pa.Array) -> pa.BooleanArray:

@@ -14,8 +14,8 @@ Check 21 compares a mark as a payment in the journal: by the grant (its id as
 check 10 compares numbers) and by the citizen's service and paragraph at the
 supplier, which the grant extract's rows of that id give, and the mark's own
 ``cpr``, ``supplier_cvr`` and ``service_code`` beside them where all three
-are valid (:func:`paid_from_marks`). A mark with neither is compared by its
-grant id alone, which no invoice can match: it is listed.
+are valid (:func:`paid_from_marks`). A mark with neither could be compared
+by its grant id alone, which no invoice can match: it is listed.
 
 What cannot be read is never taken as unpaid: a row without a grant id is
 listed in ``problems`` (it names no grant; a file where most rows cannot be
@@ -32,17 +32,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from invoicekit.columns import PAID_MARK_COLUMNS
 from invoicekit.errors import InputError
-from invoicekit.extracts import Grants, Problems, SupportSheet, names_something_cells, padded_cpr_cells
+from invoicekit.extracts import (
+    Grants,
+    Problems,
+    SupportSheet,
+    names_something_cells,
+    padded_cpr_cells,
+    unguarded_cells,
+)
 from invoicekit.history import MARK_WHOLE_TIME, PAID_COLUMNS, SENSUM_MARK, History
-from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in
+from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in_arrow
 from invoicekit.keys import normalise_grant_ids, normalise_numbers
 from invoicekit.parsing import parse_dates
 from invoicekit.readers import canonical_columns, read_raw, refuse_misread_file, source_column
-from invoicekit.vocabulary import EXCEL_ERRORS, GUARDED_CELL_RE2
+from invoicekit.vocabulary import EXCEL_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -131,17 +137,13 @@ def _typed(
         values = df[column].fillna("").astype(str).str.strip()
         return values.mask(values.isin(EXCEL_ERRORS), "")
 
-    def unguarded(values: pd.Series) -> pd.Series:
-        """A number a spreadsheet-safe writer guarded (``'-1001``, as the robot writes a grant
-        id ``-1001`` into ``sensum_paid.csv``) is the number after the ``'``."""
-        arr = pa.array(values.to_numpy(dtype=object), pa.large_string())
-        guarded = pc.match_substring_regex(arr, GUARDED_CELL_RE2).to_numpy(zero_copy_only=False)
-        return values.where(~guarded, values.str.slice(1))
+    def unguarded(values: pd.Series) -> pa.Array:
+        """Numbers as the checks read them (:func:`~invoicekit.extracts.unguarded_cells`)."""
+        return unguarded_cells(pa.array(values.to_numpy(dtype=object), pa.large_string()))
 
-    grant_id = unguarded(cells("grant_id"))
+    grant_ids = unguarded(cells("grant_id"))
     # an id of no letter or digit ('-', '.') names no grant, as the grants reader reads one
-    arr = pa.array(grant_id.to_numpy(dtype=object), pa.large_string())
-    missing = ~names_something_cells(arr).to_numpy(zero_copy_only=False)
+    missing = ~names_something_cells(grant_ids).to_numpy(zero_copy_only=False)
     problems.add_many(
         name,
         rows[missing],
@@ -180,12 +182,12 @@ def _typed(
     frame = pd.DataFrame(
         {
             "row": rows,
-            "grant_id": grant_id.to_numpy(dtype=object),
+            "grant_id": grant_ids.to_numpy(zero_copy_only=False),
             "period_start": start.astype("datetime64[D]"),
             "period_end": end.astype("datetime64[D]"),
             "period_read": read,
-            "invoice_id": mask_cprs_in(unguarded(df["invoice_id"].fillna("").astype(str).str.strip())).to_numpy(
-                dtype=object
+            "invoice_id": mask_cprs_in_arrow(unguarded(df["invoice_id"].fillna("").astype(str).str.strip())).to_numpy(
+                zero_copy_only=False
             ),
             "cpr": cpr.to_numpy(dtype=object),
             "supplier_cvr": cvr.to_numpy(dtype=object),
@@ -221,11 +223,12 @@ def paid_from_marks(
     ``service_code`` are all valid, that one too: a mark yields a payment for
     each (a mark's own cells never hide what the extract says). The paragraph
     is the service's in ``support``, service codes compared as check 21
-    compares them. A mark with neither compares by its grant id alone, which
-    no invoice can match while the extract lacks the grant: those are the
-    rows returned. ``within`` (first day, last day): the span of the periods
-    decided; a mark wholly outside it can overlap none of them and is left
-    out (a year's marks cost seconds to key)."""
+    compares them. A mark with neither could compare by its grant id alone,
+    which no invoice can match while the extract lacks the grant: those are
+    the rows returned, and no payment is made of them. ``within`` (first
+    day, last day): the span of the periods decided; a mark wholly outside
+    it can overlap none of them and is left out (a year's marks cost seconds
+    to key)."""
     m = marks.frame
     own = ((m["cpr"] != "") & (m["supplier_cvr"] != "") & (m["service_code"] != "")).to_numpy()
     g = grants.frame
@@ -308,9 +311,8 @@ def with_paid_marks(
         ours = paid.assign(invoice=normalise_numbers(paid["invoice_id"].to_numpy(dtype=object)))
         known = ours[same].merge(journal[same].drop_duplicates(), how="left", indicator=True)["_merge"] == "both"
         paid = paid[~known.to_numpy()]
+    problems = problems.reset_index(drop=True)
     if len(paid) == 0:
-        return history, problems.reset_index(drop=True)
+        return history, problems
     both = pd.concat([paid, history.paid], ignore_index=True) if len(history.paid) else paid
-    return History(
-        seen=history.seen, paid=both.astype({"run_id": "int64"}), secret=history.secret
-    ), problems.reset_index(drop=True)
+    return History(seen=history.seen, paid=both.astype({"run_id": "int64"}), secret=history.secret), problems
