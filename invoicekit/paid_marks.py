@@ -261,17 +261,14 @@ def paid_from_marks(
     # a service whose spellings name two paragraphs in the sheet names none
     paragraph_of = services.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict()
     citizens["paragraph"] = citizens["service_norm"].map(paragraph_of).fillna("").astype(object)
-    bare = marked[~own & ~in_extract]
-    keyed = History.from_tables(paid=citizens[list(_KEYED)].reset_index(drop=True), secret=secret).paid
-    by_id = History.from_tables(paid=bare[list(_BY_ID)].reset_index(drop=True), secret=secret).paid
-    out = pd.concat([keyed, by_id], ignore_index=True)
+    # a mark with neither is not kept: its grant key is no grant's of the extract, which every invoice's is
+    out = History.from_tables(paid=citizens[list(_KEYED)].reset_index(drop=True), secret=secret).paid
     out["run_id"] = SENSUM_MARK
     out["started_at"] = ""
     return out[list(PAID_COLUMNS)], inert
 
 
 _KEYED = ("grant_id", "cpr", "supplier_cvr", "service_code", "paragraph", "period_start", "period_end", "invoice_id")
-_BY_ID = ("grant_id", "period_start", "period_end", "invoice_id")
 
 
 def with_paid_marks(
