@@ -230,15 +230,14 @@ def month_marks(world: Path, month: str) -> Path:
     """Sensum's paid marks when the robot runs ``month``
     (``sensum/paid-YYYY-MM.csv``, as ``invoicekit synth`` writes them); a
     month without them is refused."""
-    found = [*_entries(_world_file(world, "sensum"), f"paid-{month}.csv"),
-             *_entries(_world_file(world, "sensum"), f"paid-{month}.xlsx")]  # fmt: skip
-    if not found:
+    sensum = _world_file(world, "sensum")
+    found = _one([p for ext in ("csv", "xlsx") for p in _entries(sensum, f"paid-{month}.{ext}")],
+                 f"file of paid marks for {month}")  # fmt: skip
+    if found is None:
         raise InputError(
             world, f"sensum/paid-{month}.csv", "is missing; replay --paid needs Sensum's paid marks for every month"
         )
-    if len(found) > 1:
-        raise InputError(found[1], None, f"is a second file of paid marks for {month}; expected one per month")
-    return found[0]
+    return found
 
 
 def _by_month(world: Path, stem: str, suffix: str, months: list[str], default: Path | None) -> list[Path | None]:
