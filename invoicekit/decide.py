@@ -184,13 +184,13 @@ def _periods_span(invoices: Invoices, lines: InvoiceLines | None) -> tuple[np.da
     """The first and the last day of any period decided (the invoices' and
     the lines'): check 21 compares no earlier payment outside it. None when
     no period was read."""
-    days = [
-        frame[c].to_numpy(dtype="datetime64[D]")
-        for frame in (invoices.frame, *(() if lines is None else (lines.frame,)))
-        for c in ("period_start", "period_end")
-        if c in frame
-    ]
-    days = np.concatenate(days) if days else np.empty(0, dtype="datetime64[D]")
+    days = np.concatenate(
+        [
+            frame[c].to_numpy(dtype="datetime64[D]")
+            for frame in (invoices.frame, *(() if lines is None else (lines.frame,)))
+            for c in ("period_start", "period_end")
+        ]
+    )
     days = days[~np.isnat(days)]
     return (days.min(), days.max()) if len(days) else None
 
