@@ -43,7 +43,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
-from invoicekit.delivery import MANIFEST, STAGING_PREFIX
+from invoicekit.delivery import MANIFEST, STAGING_PREFIX, sha256
 from invoicekit.errors import InputError, OutputError, first_named
 from invoicekit.identifiers import mask_cpr_text, quoted, shown_path
 from invoicekit.version import __version__
@@ -1208,8 +1208,6 @@ def _paid_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> 
     the run was given marks, and whether ``--paid`` (``given``) is that file.
     The journal does not keep the marks, so a decision they made is seen
     again only with the same file."""
-    from invoicekit.delivery import sha256
-
     if manifest is None:
         with_what = "with the --paid file given" if given is not None else "without paid marks"
         return (f"Whether run {run_id} was given Sensum's paid marks cannot be told (its run.json is not where the "
@@ -1231,7 +1229,6 @@ def _paid_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> 
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from invoicekit.delivery import sha256
     from invoicekit.explain import explain
     from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
     from invoicekit.journal import Journal
