@@ -221,9 +221,7 @@ def month_lines(invoices: Path) -> Path | None:
     or ``.xlsx``), if the world has one."""
     month = _MONTH_FILE.fullmatch(invoices.name).group(1)
     found = [p for ext in ("csv", "xlsx") for p in _entries(invoices.parent, f"invoice-lines-{month}.{ext}")]
-    if len(found) > 1:
-        raise InputError(found[1], None, f"is a second invoice-lines file for {month}; expected one per month")
-    return found[0] if found else None
+    return _one(found, f"invoice-lines file for {month}")
 
 
 def month_marks(world: Path, month: str) -> Path:
