@@ -80,7 +80,7 @@ from invoicekit.formats import dk_number, en_number
 from invoicekit.identifiers import is_valid_cvr, map_unique, mask_cpr_text
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.parsing import MONEY_SCALE, date_dk, kroner_dk
-from invoicekit.reasons import POSTED
+from invoicekit.reasons import POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.rules import Rules, recorded_rules
 from invoicekit.vocabulary import OWNERSHIP_DA, RATE_UNIT_NAMES_DA
 
@@ -118,12 +118,6 @@ OWNER_OF_REASON: dict[str, str] = {
     "PARAGRAPH_EXCLUDED": "it",
     "AMOUNT_ABOVE_LIMIT": "administration",
     "ALREADY_PAID": "administration",
-}
-#: what the contact template asks a supplier for, and the words the fix uses for each
-TEMPLATE_FIX_REASONS: dict[str, str] = {
-    "MISSING_CPR": "uden CPR-nummer",
-    "MISSING_PERIOD": "uden periode",
-    "MULTIPLE_CPR": "med flere borgere på samme faktura",
 }
 FIX_COLUMNS: tuple[str, ...] = ("fix_key", "owner", "action", "invoices", "points")
 LINK_COLUMNS: tuple[str, ...] = ("fix_key", "month", "row", "invoice_id", "supplier_cvr")

@@ -29,19 +29,9 @@ from invoicekit.extracts import Grants, SupportSheet
 from invoicekit.formats import en_number, en_percent, en_rate
 from invoicekit.identifiers import is_valid_cvr, map_unique
 from invoicekit.journal import Journal, months_of_runs
-from invoicekit.reasons import LABELS_DA, POSTED
+from invoicekit.reasons import LABELS_DA, POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.sample import evaluate_control
 
-#: what the contact template asks every supplier to put on an invoice fixes these
-TEMPLATE_REASONS = (
-    "MISSING_INVOICE_ID",
-    "INVALID_CPR",
-    "MULTIPLE_CPR",
-    "MISSING_CPR",
-    "INVALID_CVR",
-    "MISSING_PERIOD",
-    "INVALID_PERIOD",
-)
 UNKNOWN_DA = "Ukendt (ingen bevilling passede)"
 
 
@@ -194,7 +184,7 @@ def supplier_followup(d: pd.DataFrame) -> pd.DataFrame:
             "supplier_cvr": supplier,
             "posted": d["posted"],
             "reason": reasons,
-            "template": reasons.isin(TEMPLATE_REASONS),
+            "template": reasons.isin(list(TEMPLATE_FIX_REASONS)),
             "invalid_cvr": ~map_unique(d["supplier_cvr"].fillna("").astype(str), is_valid_cvr).astype(bool),
         }
     )
@@ -233,7 +223,7 @@ def template_candidates(d: pd.DataFrame, top: int = 10, suppliers: pd.DataFrame 
     ``d`` when already at hand."""
     t = supplier_followup(d) if suppliers is None else suppliers
     t = t[t["template_invoices"] > 0].sort_values(["template_invoices", "invoices"], ascending=False, kind="stable")
-    fixable = d.assign(supplier_cvr=supplier_of_rows(d))[~d["posted"] & d["reason"].isin(TEMPLATE_REASONS)]
+    fixable = d.assign(supplier_cvr=supplier_of_rows(d))[~d["posted"] & d["reason"].isin(list(TEMPLATE_FIX_REASONS))]
     main = fixable.groupby("supplier_cvr")["reason"].agg(lambda s: LABELS_DA.get(s.value_counts().index[0], ""))
     t["template_reason"] = t["supplier_cvr"].map(main).fillna("")
     cols = ["supplier_cvr", "supplier_name", "invoices", "automation_rate", "template_invoices", "template_points",

@@ -33,12 +33,12 @@ from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from invoicekit.actions import TEMPLATE_FIX_REASONS, supplier_name_of
+from invoicekit.actions import supplier_name_of
 from invoicekit.cells import safe_text
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
-from invoicekit.reasons import LABELS_DA
+from invoicekit.reasons import LABELS_DA, TEMPLATE_FIX_REASONS
 from invoicekit.vocabulary import month_da
 
 PLACEHOLDERS = ("dato", "måned", "leverandør", "antal", "mangler", "krav", "eksempler")

@@ -57,6 +57,21 @@ UNSEEN_REASONS: frozenset[str] = frozenset({"MISSING_INVOICE_ID", "INVALID_CVR",
 POSTED = "posted"
 MANUAL = "manual"
 
+#: the reasons the contact template mends, with the words a supplier's letter and its fix
+#: (``invoicekit actions``) use for them: the habits the template asks a supplier to change (a
+#: CPR number and a period on every invoice, one citizen per invoice). A mistyped number (an
+#: invalid CPR or CVR number, an unreadable period) and a missing invoice number are keying
+#: errors, which no template prevents; the synthetic world draws its true fixes the same way
+#: (``synthetic/fixes.py``). The follow-up's suppliers to contact count these reasons too: until
+#: 0.9.21 it also counted those four, and listed suppliers at the top that ``actions`` wrote no
+#: letter to
+TEMPLATE_FIX_REASONS: dict[str, str] = {
+    "MISSING_CPR": "uden CPR-nummer",
+    "MISSING_PERIOD": "uden periode",
+    "MULTIPLE_CPR": "med flere borgere på samme faktura",
+}
+assert set(TEMPLATE_FIX_REASONS) <= set(REASONS)
+
 #: short Danish labels, for summaries and report legends
 LABELS_DA: dict[str, str] = {
     "MISSING_INVOICE_ID": "Fakturanummer mangler",

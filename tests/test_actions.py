@@ -467,6 +467,27 @@ def test_a_supplier_whose_invoices_lack_cpr_or_period_gets_the_template():
     assert a.invoices.set_index("row").loc[5, "fix_key"] == ""
 
 
+def test_the_follow_up_counts_for_the_template_the_invoices_the_template_fix_takes():
+    """One reach of the contact template: until 0.9.21 the follow-up counted a mistyped CPR or CVR
+    number, an unreadable period and a missing invoice number as the template's too, and put a
+    supplier at the top of its list of suppliers to contact that ``actions`` wrote no letter to."""
+    from invoicekit.followup import supplier_followup, template_candidates
+
+    d = frame(
+        decision(1, "MISSING_CPR", cpr_masked=""),
+        decision(2, "MULTIPLE_CPR", cpr_masked="010190-xxxx;020285-xxxx"),
+        *(decision(r, reason, supplier_cvr=S2) for r, reason in enumerate(
+            ["INVALID_CPR", "INVALID_CPR", "MISSING_INVOICE_ID", "INVALID_PERIOD", "INVALID_CVR"], start=3)),
+        decision(8, "MISSING_PERIOD", supplier_cvr=S2),
+    )  # fmt: skip
+    fixes = fix_list(d).fixes.set_index("fix_key")["invoices"]
+    assert fixes.to_dict() == {f"template:{S1}": 2, f"template:{S2}": 1}
+    counted = supplier_followup(d).set_index("supplier_cvr")["template_invoices"]
+    assert counted.to_dict() == {S1: 2, S2: 1}
+    top = template_candidates(d)
+    assert top["supplier_cvr"].tolist() == [S1, S2] and top["template_invoices"].tolist() == [2, 1]
+
+
 def above(row: int, amount: float, expected: float) -> dict:
     return decision(row, "AMOUNT_ABOVE_LIMIT", amount=amount, expected_amount=expected, grant_id=f"G{row}")
 

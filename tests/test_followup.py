@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from invoicekit.actions import supplier_of_rows
 from invoicekit.cli import main
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, read_decisions
-from invoicekit.followup import TEMPLATE_REASONS, followup, load_decisions, wrong_from_truth
+from invoicekit.followup import followup, load_decisions, wrong_from_truth
 from invoicekit.identifiers import is_valid_cvr
 
 CPR_RE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
@@ -71,16 +72,13 @@ def test_each_table_totals_against_the_decisions(replayed):
     for table in (f.suppliers, f.paragraphs, f.services):
         assert table["invoices"].sum() == len(hand)
         assert table["posted"].sum() == posted.sum()
-    fixable = hand[(hand["status"] != "posted") & hand["reason"].isin(TEMPLATE_REASONS)]
     # an invoice with a mistyped CVR number counts under its supplier (the journal's names tell which:
-    # test_a_mistyped_cvr_number_counts_under_the_supplier_its_name_tells), and it always stops at a
-    # reason the template fixes (checks 1-5)
-    valid = fixable["supplier_cvr"].astype(str).map(is_valid_cvr)
-    mistyped = f.suppliers.set_index("supplier_cvr")["invalid_cvr_invoices"]
-    top = fixable.loc[valid, "supplier_cvr"].astype(str).value_counts().add(mistyped, fill_value=0)
-    top = top.sort_values(ascending=False, kind="stable")
+    # test_a_mistyped_cvr_number_counts_under_the_supplier_its_name_tells)
+    fixable = (hand["status"] != "posted") & hand["reason"].isin(["MISSING_CPR", "MISSING_PERIOD", "MULTIPLE_CPR"])
+    top = supplier_of_rows(hand)[fixable].value_counts().sort_values(ascending=False, kind="stable")
     assert f.template["supplier_cvr"].iat[0] == top.index[0]
     assert f.template["template_invoices"].iat[0] == top.iat[0]
+    mistyped = f.suppliers.set_index("supplier_cvr")["invalid_cvr_invoices"]
     assert mistyped.sum() == (~hand["supplier_cvr"].astype(str).map(is_valid_cvr)).sum()
 
 
@@ -666,7 +664,8 @@ def test_a_mistyped_cvr_number_counts_under_the_supplier_its_name_tells():
             "supplier_cvr": ["29345716", "29345716", "29345717", "31587603", "19554627", "31587604", "1234"],
             "supplier_name": ["Bostedet Lind", "Bostedet Lind", "BOSTEDET  lind", "Fælles", "Fælles", "Fælles", "Ny"],
             "posted": [True, False, False, True, True, False, False],
-            "reason": ["", "AMOUNT_MISMATCH", "INVALID_CVR", "", "", "INVALID_CVR", "INVALID_CVR"],
+            # the mistyped number's invoice lacks a CPR number too: check 4 stops it before check 5
+            "reason": ["", "AMOUNT_MISMATCH", "MISSING_CPR", "", "", "INVALID_CVR", "INVALID_CVR"],
         }
     )
     t = supplier_followup(d).set_index("supplier_cvr")
@@ -682,7 +681,8 @@ def test_a_mistyped_cvr_number_counts_under_the_supplier_its_name_tells():
     assert twice.loc["29345716", "invoices"] == 6 and twice["invoices"].sum() == 2 * len(d)
     top = template_candidates(d).set_index("supplier_cvr")
     assert top.loc["29345716", "template_invoices"] == 1
-    assert top.loc["29345716", "template_reason"] == "Ugyldigt eller manglende CVR-nummer"
+    assert top.loc["29345716", "template_reason"] == "CPR-nummer mangler"
+    assert list(top.index) == ["29345716"]  # a mistyped CVR number alone is no reason for the template
 
 
 def test_the_report_says_its_fix_list_lacks_what_the_grants_and_the_support_sheet_would_find(replayed, tmp_path):
