@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
@@ -108,6 +110,15 @@ def journal_text(path: Path) -> str:
                     else:
                         parts.append(str(value))
     return "\n".join(parts)
+
+
+def recorded_month(journal: Path) -> str:
+    """The month the journal's first run started in, read from its ``runs`` table: the month a run of
+    an extract named for no month belongs to. A test that took today's month instead failed when it
+    ran across midnight at a month's end."""
+    with closing(sqlite3.connect(journal)) as conn:
+        (started_at,) = conn.execute("SELECT started_at FROM runs ORDER BY run_id LIMIT 1").fetchone()
+    return started_at[:7]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -21,7 +21,7 @@ import pytest
 from invoicekit.cli import main
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.types import map_types
-from tests.conftest import unnumbered
+from tests.conftest import recorded_month, unnumbered
 from tests.test_attacks import one_line
 
 EXAMPLE = Path(__file__).parent / "data" / "example"
@@ -220,7 +220,7 @@ def test_a_worlds_truth_file_that_cannot_be_read_is_a_users_mistake(tmp_path, ca
 
 
 def test_a_control_sheet_into_a_missing_folder_is_one_line_and_no_traceback(decided):
-    month = dt.date.today().strftime("%Y-%m")  # the run was recorded today
+    month = recorded_month(decided / "journal.sqlite")
     argv = [sys.executable, "-m", "invoicekit.cli", "sample", "draw", "--journal", str(decided / "journal.sqlite"),
             "--month", month, "--out", str(decided / "missing" / "k.xlsx")]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120)

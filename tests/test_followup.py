@@ -20,6 +20,7 @@ from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, read_decisions
 from invoicekit.followup import followup, load_decisions, wrong_from_truth
 from invoicekit.identifiers import is_valid_cvr
+from tests.conftest import recorded_month
 
 CPR_RE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 
@@ -474,7 +475,6 @@ def _month(value) -> str:
 
 
 def test_a_run_on_an_extract_not_named_for_a_month_counts_in_the_month_it_ran(tmp_path):
-    import datetime as dt
 
     from invoicekit.business_case import load_config, with_journal
     from invoicekit.run import run
@@ -489,8 +489,7 @@ def test_a_run_on_an_extract_not_named_for_a_month_counts_in_the_month_it_ran(tm
         new_journal=journal,
     )
     f = followup(journal)
-    this_month = dt.date.today().strftime("%Y-%m")
-    assert f.monthly["month"].tolist() == [this_month]
+    assert f.monthly["month"].tolist() == [recorded_month(journal)]
     # regninger.csv sends one invoice twice: counted once
     assert f.monthly["invoices"].iat[0] == len(res.decisions) - 1
     cfg = with_journal(load_config(text=""), journal)  # only the month under way: measured, and said so
@@ -582,7 +581,6 @@ def test_the_business_case_measures_volume_and_rate_over_the_same_months(tmp_pat
     over the month under way, and the case came out with no hours saved and
     an NPV of -497,425 kr. Both are measured with the month under way: the
     volume over both months the robot ran, the rate over the one with invoices."""
-    import datetime as dt
 
     from invoicekit.business_case import measure
     from invoicekit.run import run
@@ -598,7 +596,7 @@ def test_the_business_case_measures_volume_and_rate_over_the_same_months(tmp_pat
     volume, rate = m["invoices_per_year"], m["automation_rate"]
     invoices = len(load_decisions(journal))
     assert invoices > 0 and volume.invoices == invoices and volume.value == round(invoices * 12 / 2)
-    assert volume.under_way and volume.last_month == dt.date.today().strftime("%Y-%m")
+    assert volume.under_way and volume.last_month == recorded_month(journal)
     assert rate.last_month == volume.last_month
 
 

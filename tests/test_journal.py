@@ -4,7 +4,6 @@ of schema 1 is migrated without losing anything and a newer one is refused."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import shutil
@@ -22,7 +21,7 @@ from invoicekit.delivery import sha256
 from invoicekit.journal import SCHEMA_VERSION, stored_decisions
 from invoicekit.parsing import format_date_iso, money_text
 from invoicekit.run import summary
-from tests.conftest import journal_text
+from tests.conftest import journal_text, recorded_month
 
 V1 = Path(__file__).parent / "data" / "journal_v1" / "journal-v1.sqlite"
 EARLY = {"MISSING_INVOICE_ID", "INVALID_CPR", "MULTIPLE_CPR", "MISSING_CPR", "INVALID_CVR",
@@ -371,18 +370,21 @@ def test_a_damaged_journal_is_named_in_one_line(example_case, tmp_path, capsys):
     with sqlite3.connect(journal) as conn:
         conn.execute("ALTER TABLE run_decisions RENAME COLUMN data TO blob")
     for argv in (
-        ["sample", "draw", "--journal", str(journal), "--month", _this_month(), "--out", str(tmp_path / "c.xlsx")],
+        [
+            "sample",
+            "draw",
+            "--journal",
+            str(journal),
+            "--month",
+            recorded_month(journal),
+            "--out",
+            str(tmp_path / "c.xlsx"),
+        ],
         ["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "r")],
     ):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "table 'run_decisions'" in err[0] and "data" in err[0], err
-
-
-def _this_month() -> str:
-    """The month a run of an extract named for no month is recorded in: the month it runs in (the tests said
-    "2026-12", and would have failed from 1 January 2027: a hunt for tests that fail by date)."""
-    return dt.date.today().strftime("%Y-%m")
 
 
 def _hashed(keys: pd.Series) -> bool:
@@ -413,7 +415,7 @@ def test_a_runs_damaged_or_emptied_decisions_stop_every_command_in_one_line(exam
          "--support-sheet", str(example_case / "stoetteark.xlsx"), "--journal", str(journal),
          "--out", str(tmp_path / "again")],
         ["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "r")],
-        ["sample", "draw", "--journal", str(journal), "--month", _this_month(), "--out", str(tmp_path / "c.xlsx")],
+        ["sample", "draw", "--journal", str(journal), "--month", recorded_month(journal), "--out", str(tmp_path / "c.xlsx")],
     ):  # fmt: skip
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
