@@ -230,7 +230,6 @@ def paid_from_marks(
     it can overlap none of them and is left out (a year's marks cost seconds
     to key)."""
     m = marks.frame
-    own = ((m["cpr"] != "") & (m["supplier_cvr"] != "") & (m["service_code"] != "")).to_numpy()
     g = grants.frame
     extract = pd.DataFrame(
         {
@@ -241,6 +240,8 @@ def paid_from_marks(
         }
     ).drop_duplicates()
     marked = m.assign(grant_norm=normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)))
+    marked = _by_value(marked, extract["grant_norm"])
+    own = ((marked["cpr"] != "") & (marked["supplier_cvr"] != "") & (marked["service_code"] != "")).to_numpy()
     in_extract = marked["grant_norm"].isin(set(extract["grant_norm"])).to_numpy()
     inert = marked["row"].to_numpy(dtype=np.int64)[~own & ~in_extract]
     if within is not None:
@@ -266,6 +267,36 @@ def paid_from_marks(
     out["run_id"] = SENSUM_MARK
     out["started_at"] = ""
     return out[list(PAID_COLUMNS)], inert
+
+
+def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
+    """``marked`` with each grant id of digits alone that the extract lacks
+    replaced by the extract's ids of the same value with other leading zeros
+    (a row for each; the mark's row number kept): a workbook keeps an id as a
+    number, without its leading zeros (``00123`` is ``123``), in the marks
+    or in the extract. Comparing so can only find a period paid, and hold an
+    invoice back for a person to look at; missing it could pay the period
+    again."""
+    known = set(extract_ids)
+    digits = marked["grant_norm"].str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)
+    lost = digits & ~marked["grant_norm"].isin(known).to_numpy()
+    if not lost.any():
+        return marked
+    ids = pd.Series(sorted(known), dtype=object)
+    ids = ids[ids.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)]
+    value_of = pd.DataFrame({"value": ids.str.lstrip("0").to_numpy(dtype=object), "extract_id": ids.to_numpy()})
+    wanted = marked[lost].assign(value=marked.loc[lost, "grant_norm"].str.lstrip("0"))
+    found = wanted.merge(value_of, on="value", how="inner", sort=False)
+    if not len(found):
+        return marked
+    log.info(
+        "%d paid marks name a grant by its number with other leading zeros than the grant extract: compared by "
+        "its value",
+        found["row"].nunique(),
+    )
+    found = found.assign(grant_id=found["extract_id"], grant_norm=found["extract_id"])[list(marked.columns)]
+    matched = marked["row"].isin(set(found["row"])).to_numpy() & lost
+    return pd.concat([marked[~matched], found], ignore_index=True).sort_values("row", kind="stable")
 
 
 _KEYED = ("grant_id", "cpr", "supplier_cvr", "service_code", "paragraph", "period_start", "period_end", "invoice_id")

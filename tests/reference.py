@@ -337,18 +337,26 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
         s, e = date_of(m["period_start"]), date_of(m["period_end"])
         if s is None or e is None or e < s:
             s, e = WHOLE_TIME
-        citizens = {(g.cpr, g.cvr, g.service) for g in usable if grant_key(g.grant_id) == grant_key(gid)}
-        cpr, cvr, service = (
-            cpr_ok(m.get("cpr", "")),
-            cvr_ok(m.get("supplier_cvr", "").strip()),
-            m.get("service_code", "").strip(),
-        )
-        if cpr and cvr and service:
-            citizens.add((cpr, cvr, service))
-        if not citizens:
-            out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
-        for c, v, svc in sorted(citizens):
-            out.append((gid, c, v, svc, s, e, paragraph_of.get(number_key(svc))))
+        ids = [gid]
+        key = grant_key(gid)
+        if re.fullmatch("[0-9]+", key) and not any(grant_key(g.grant_id) == key for g in usable):
+            # an id of digits alone that the extract writes with other leading zeros: each such grant
+            same = {k for g in usable if re.fullmatch("[0-9]+", k := grant_key(g.grant_id)) and
+                    k.lstrip("0") == key.lstrip("0")}  # fmt: skip
+            ids = sorted(same) or ids
+        for gid in ids:
+            citizens = {(g.cpr, g.cvr, g.service) for g in usable if grant_key(g.grant_id) == grant_key(gid)}
+            cpr, cvr, service = (
+                cpr_ok(m.get("cpr", "")),
+                cvr_ok(m.get("supplier_cvr", "").strip()),
+                m.get("service_code", "").strip(),
+            )
+            if cpr and cvr and service:
+                citizens.add((cpr, cvr, service))
+            if not citizens:
+                out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
+            for c, v, svc in sorted(citizens):
+                out.append((gid, c, v, svc, s, e, paragraph_of.get(number_key(svc))))
     return out
 
 

@@ -345,6 +345,30 @@ def test_marks_from_a_workbook_with_date_cells_and_a_cpr_that_lost_its_zero(tmp_
     assert d["grant_id"].tolist() == ["G-NEW"] and d["reason"].tolist() == ["ALREADY_PAID"]
 
 
+@pytest.mark.parametrize(("in_extract", "in_marks"), [("000108", 108), ("108", "000108"), ("0108", "00108")])
+def test_a_grant_number_with_other_leading_zeros_than_the_extracts_is_the_same_grant(tmp_path, in_extract, in_marks):
+    """A workbook keeps Sensum's grant number 000108 as the number 108: in the marks or in the
+    extract. Compared as written, the mark was listed as naming no grant, and the period paid by hand
+    was paid again."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Bevilling", "Periode fra", "Periode til", "Fakturanummer"])
+    ws.append([in_marks, dt.datetime(2019, 3, 1), dt.datetime(2019, 3, 31), "SOL-1001"])
+    ws.append([1080, dt.datetime(2019, 3, 1), dt.datetime(2019, 3, 31), "SOL-1002"])  # another number: no grant
+    wb.save(tmp_path / "paid.xlsx")
+    g = grants_table()
+    g.loc[g["grant_id"] == "G-A108", "grant_id"] = in_extract
+    d = decide(
+        prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", **MARCH)])),
+        prepare_grants(g),
+        prepare_support_sheet(support_tables()),
+        paid=read_paid_marks(tmp_path / "paid.xlsx"),
+    )
+    assert d.decisions["reason"].tolist() == ["ALREADY_PAID"]
+    assert "markeret betalt i Sensum for 01.03.2019–31.03.2019, faktura SOL-1001" in d.decisions["message"].iat[0]
+    assert d.problems[["row", "column"]].values.tolist() == [[2, "grant_id"]]  # 1080 is listed, not taken
+
+
 def test_the_marks_problems_are_in_input_problems_csv(example_case, tmp_path):
     paid = tmp_path / "paid.csv"
     paid.write_text("Bevilling;Periode fra;Periode til\nB-1001;01.03.2019;?\nB-1002;01.03.2019;31.03.2019\n", "utf-8")
