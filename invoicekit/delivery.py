@@ -23,7 +23,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -34,6 +36,8 @@ from pathlib import Path
 
 from invoicekit.errors import InputError, OutputError
 from invoicekit.identifiers import is_utf8_path, mask_cpr_text, shown_path
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "run.json"
 LOCK = ".invoicekit.lock"
@@ -277,8 +281,31 @@ def _check_folder(
         if target.exists() and not os.access(target, os.W_OK):
             raise InputError(target, None, "is read-only; expected to replace it (a dry run's file)")
     for staging in sorted(out_dir.glob(STAGING_PREFIX + "*")):
-        if staging.is_dir() and not staging.is_symlink():
+        if not staging.is_dir() or staging.is_symlink():
+            continue
+        if _made_by_a_run(staging, names):
             _leftover(staging, journal, recovering)
+        else:
+            log.warning("%s is named like a staging folder but holds what no run stages there; left as it is", staging)
+
+
+#: the name :func:`new_staging` gives a folder: the prefix and tempfile's eight characters
+_STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"[a-z0-9_]{8}")
+
+
+def _made_by_a_run(staging: Path, names: tuple[str, ...]) -> bool:
+    """Whether a folder named like a staging folder is one a run made: the
+    name :func:`new_staging` gives, and nothing in it but files of ``names``
+    (a run's files). Any other folder is not the robot's to remove, whatever
+    its name: an attack on 0.9.20 found a recorded run's delivered files in
+    ``.invoicekit-staging-archive/2019-03``, and a journal in such a folder,
+    removed by the next run into the folder above it."""
+    if not _STAGING_NAME.fullmatch(staging.name):
+        return False
+    try:
+        return all(p.name in names and p.is_file() and not p.is_symlink() for p in staging.iterdir())
+    except OSError:
+        return False
 
 
 def _runs_delivered_to(journal: Path, out_dir: Path) -> list[tuple[int, bool]]:

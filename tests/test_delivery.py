@@ -104,6 +104,31 @@ def test_staging_left_by_a_run_that_was_never_recorded_is_removed(tmp_path):
     assert not list(out.glob(STAGING_PREFIX + "*"))
 
 
+@pytest.mark.parametrize("kind", ["a run's delivered files", "a journal", "another name", "another file"])
+def test_a_folder_named_like_a_staging_folder_that_no_run_made_is_never_removed(tmp_path, kind):
+    """An attack on 0.9.20: any run into a folder removed every folder in it named like a staging folder,
+    a recorded run's delivered files one level down and a journal kept there included."""
+    out = tmp_path / "out"
+    out.mkdir()
+    if kind == "another name":
+        kept = out / (STAGING_PREFIX + "archive")  # not a name a run gives, whatever it holds
+        kept.mkdir()
+        (kept / "decisions.csv").write_text("x\n")
+    else:
+        kept = new_staging(out)
+        if kind == "a run's delivered files":
+            (kept / "2019-03").mkdir()
+            (kept / "2019-03" / "opus_postings.csv").write_text("the payment file\n")
+        elif kind == "a journal":
+            (kept / "j.sqlite").write_bytes(b"SQLite format 3\x00")
+        else:
+            (kept / "decisions.csv").write_text("x\n")
+            (kept / "notes.txt").write_text("mine\n")
+    before = sorted(str(p.relative_to(kept)) for p in kept.rglob("*"))
+    prepare(out, OUTPUTS, [], None).release()
+    assert sorted(str(p.relative_to(kept)) for p in kept.rglob("*")) == before
+
+
 def test_staging_of_a_run_whose_journal_cannot_be_opened_is_kept(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
