@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.actions import Actions, fix_list, rules_from_journal, supplier_of_rows
+from invoicekit.actions import Actions, fix_list, rules_from_journal, supplier_of_rows, suppliers_posting_nothing
 from invoicekit.case_parameters import PARAMS
 from invoicekit.delivery import sha256
 from invoicekit.errors import InputError
@@ -168,10 +168,11 @@ def _main_reason(reasons: pd.Series) -> str:
     return LABELS_DA.get(manual.value_counts().index[0], "") if len(manual) else ""
 
 
-def supplier_followup(d: pd.DataFrame) -> pd.DataFrame:
+def supplier_followup(d: pd.DataFrame, idle: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
     """Per supplier, most invoices first: ``invoices``, ``posted``,
     ``automation_rate``, ``main_reason`` (of its manual invoices),
-    ``template_invoices`` (manual for a reason the contact template fixes),
+    ``template_invoices`` (manual for a reason the contact template fixes,
+    none at a supplier of ``idle``: :func:`~invoicekit.actions.suppliers_posting_nothing`),
     ``template_points`` (the points of automation those invoices are) and
     ``invalid_cvr_invoices`` (its invoices written with no valid CVR number).
     An invoice with a mistyped CVR number counts under its supplier where the
@@ -184,7 +185,7 @@ def supplier_followup(d: pd.DataFrame) -> pd.DataFrame:
             "supplier_cvr": supplier,
             "posted": d["posted"],
             "reason": reasons,
-            "template": reasons.isin(list(TEMPLATE_FIX_REASONS)),
+            "template": reasons.isin(list(TEMPLATE_FIX_REASONS)) & ~supplier.isin(set(idle)),
             "invalid_cvr": ~map_unique(d["supplier_cvr"].fillna("").astype(str), is_valid_cvr).astype(bool),
         }
     )
@@ -483,7 +484,9 @@ def followup(
     if truth is not None:
         truth_frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
         wrong = wrong_from_truth(every, truth_frame)
-    suppliers = supplier_followup(d)
+    rules = rules_from_journal(journal, last)
+    # a supplier at which no grant can post gains nothing from the template, as the fix list says
+    suppliers = supplier_followup(d, idle=suppliers_posting_nothing(grants, support, rules))
     return FollowUp(
         decisions=d,
         monthly=monthly,
@@ -498,5 +501,5 @@ def followup(
         wrong=wrong,
         controls=wrong_from_controls(controls, journal) if controls else None,
         source=str(journal),
-        actions=fix_list(d, grants, support, month=last, settings=rules_from_journal(journal, last), run_months=months),
+        actions=fix_list(d, grants, support, month=last, settings=rules, run_months=months),
     )

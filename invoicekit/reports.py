@@ -30,6 +30,7 @@ from invoicekit.charts import (
 from invoicekit.followup import FollowUp
 from invoicekit.formats import dk_money, dk_number, dk_percent, dk_rate, dk_value, small_share_decimals
 from invoicekit.identifiers import mask_cpr_text
+from invoicekit.reasons import TEMPLATE_FIX_REASONS
 from invoicekit.render import (
     DanishTable,
     figure_html,
@@ -70,6 +71,10 @@ SUPPLIERS = {
     "template_points": ("Procentpoint, skabelonen kan give", "num1"),
     "invalid_cvr_invoices": ("Heraf med ugyldigt CVR-nr.", "int"),
 }
+#: what the template fixes, as the follow-up page says it: "uden CPR-nummer, uden periode eller med …"
+_TEMPLATE_WORDS = " eller ".join(
+    [", ".join(list(TEMPLATE_FIX_REASONS.values())[:-1]), list(TEMPLATE_FIX_REASONS.values())[-1]]
+)
 TEMPLATE = {
     "supplier_cvr": ("Leverandør (CVR)", "text"),
     "supplier_name": ("Leverandør", "text"),
@@ -234,8 +239,8 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         ),
         (
             "Leverandører",
-            "<p>De leverandører, hvis fakturaer oftest går til manuel behandling af en årsag, kontaktskabelonen retter (CPR-nummer, "
-            "periode, én borger pr. faktura, fakturanummer, CVR-nummer):</p>"
+            "<p>De leverandører, hvis fakturaer oftest går til manuel behandling af en årsag, kontaktskabelonen retter: "
+            f"fakturaer {_TEMPLATE_WORDS}.</p>"
             + (
                 figure_html(figs["template"], "Leverandører, der får mest ud af kontaktskabelonen")
                 if "template" in figs

@@ -488,6 +488,61 @@ def test_the_follow_up_counts_for_the_template_the_invoices_the_template_fix_tak
     assert top["supplier_cvr"].tolist() == [S1, S2] and top["template_invoices"].tolist() == [2, 1]
 
 
+@pytest.mark.parametrize("kind", ["§ 97", "hourly"])
+def test_no_template_is_sent_to_a_supplier_whose_grants_the_robot_can_never_post(kind):
+    """An analyst's walk-through of 0.9.20: the demo's second fix, 1.7 points, sent the template to a
+    supplier of § 97 grants, mostly hourly; with a CPR number on every invoice the robot still posts none.
+    The citizen of an invoice without a CPR number is unknown, so its grants were never looked at."""
+    sheet = prepare_support_sheet(support_tables())
+    service, unit = ("SEL97-LED", "month") if kind == "§ 97" else ("SEL108-BO", "hour")
+    g = grants(
+        ("GA", A, service, S1, "1000.00", unit, "2018-01-01", ""),
+        ("GB", B, service, S1, "1000.00", unit, "2018-01-01", ""),
+        ("GC", C, "SEL108-BO", S2, "1000.00", "month", "2018-01-01", ""),  # S2 may post: a fixed § 108 rate
+    )
+    d = frame(
+        decision(1, "MISSING_CPR", cpr_masked=""),
+        decision(2, "MISSING_PERIOD"),
+        decision(3, "MISSING_CPR", cpr_masked="", supplier_cvr=S2),
+    )
+    rules = Settings(paragraphs=("103", "104", "107", "108", "STU"))
+    assert fix_list(d, grants=g, support=sheet, settings=rules).fixes["fix_key"].tolist() == [f"template:{S2}"]
+    # without the grants nothing says the supplier posts nothing: the letter is proposed
+    assert fix_list(d, settings=rules).fixes["fix_key"].tolist() == [f"template:{S1}", f"template:{S2}"]
+
+
+def test_the_follow_up_counts_no_template_invoices_at_a_supplier_whose_grants_never_post(example_case, tmp_path):
+    """The follow-up's suppliers to contact, as the fix list: the example's escort supplier has one grant,
+    § 97 and hourly, so the template wins nothing there."""
+    from invoicekit import run
+    from invoicekit.extracts import read_grants, read_support_sheet
+    from invoicekit.followup import followup
+
+    escort, home = "36209488", "29345716"  # the § 97 escort service; Bostedet Solhøj (§ 108, monthly)
+    rows = [("L-1", escort), ("L-2", escort), ("SOL-9", home)]
+    (tmp_path / "inv.csv").write_text(
+        "invoice_id,supplier_cvr,amount,cpr,period_start,period_end\n"
+        + "".join(f"{n},{cvr},1000.00,,2019-03-01,2019-03-31\n" for n, cvr in rows),
+        encoding="utf-8",
+    )
+    journal = tmp_path / "j.sqlite"
+    paths = {name: example_case / f for name, f in (("grants", "bevillinger.csv"), ("support", "stoetteark.xlsx"))}
+    run(paths["grants"], tmp_path / "inv.csv", paths["support"], tmp_path / "o", new_journal=journal)
+    f = followup(journal, grants=read_grants(paths["grants"]), support=read_support_sheet(paths["support"]))
+    assert f.template["supplier_cvr"].tolist() == [home]
+    assert f.suppliers.set_index("supplier_cvr")["template_invoices"].to_dict() == {escort: 0, home: 1}
+    assert f.actions.fixes["fix_key"].tolist() == [f"template:{home}"]
+    # and the page says what the template fixes as the count counts it (it listed the invoice number and CVR)
+    from invoicekit.reports import write_followup
+
+    page = write_followup(f, tmp_path / "r")["html"].read_text(encoding="utf-8")
+    assert "kontaktskabelonen retter: fakturaer uden CPR-nummer, uden periode eller med flere borgere på samme" in page
+    # without the grants, nothing says so: both are listed, by the follow-up and by the fix list alike
+    bare = followup(journal)
+    assert bare.template["supplier_cvr"].tolist() == [escort, home]
+    assert sorted(bare.actions.fixes["fix_key"]) == [f"template:{home}", f"template:{escort}"]
+
+
 def above(row: int, amount: float, expected: float) -> dict:
     return decision(row, "AMOUNT_ABOVE_LIMIT", amount=amount, expected_amount=expected, grant_id=f"G{row}")
 
