@@ -4,8 +4,13 @@ folder they were run from).
 
 The notebook's folder is, first, the one Jupyter names in the kernel's
 ``JPY_SESSION_NAME`` (jupyter_server sets it to the notebook's path); else
-the ``notebooks`` folder of the checkout this package runs from (an editable
-install: ``make lab``, papermill from anywhere); else the working folder.
+the working folder when it holds a notebook (papermill, nbclient or VS Code
+started in the notebook's folder: a copy of a notebook beside the
+municipality's own journal); else the ``notebooks`` folder of the checkout
+this package runs from (an editable install: papermill from the checkout's
+root); else the working folder. Until 0.9.21 the checkout's folder came
+before the working folder: a copied notebook run by nbclient in its own folder
+read from and wrote into the checkout (an analyst's walk-through).
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ def notebook_folder() -> Path:
     session = os.environ.get("JPY_SESSION_NAME", "")
     if session.endswith(".ipynb") and Path(session).is_absolute() and Path(session).parent.is_dir():
         return Path(session).parent
+    here = Path.cwd()
+    if any(here.glob("*.ipynb")):
+        return here
     if any(CHECKOUT_NOTEBOOKS.glob("*.ipynb")):
         return CHECKOUT_NOTEBOOKS
     return Path.cwd()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,12 @@ def test_a_notebooks_relative_paths_start_in_its_own_folder(tmp_path, monkeypatc
     assert from_notebook("../reports/notebooks") == ROOT / "reports" / "notebooks"
     assert from_notebook(tmp_path / "x.csv") == tmp_path / "x.csv"
     assert from_notebook(None) is None
+    # run where a notebook lies (nbclient, papermill or VS Code in a copy's folder): that folder, not the
+    # checkout's (an analyst's walk-through of 0.9.20: a copy read from and wrote into the checkout)
+    (tmp_path / "copy").mkdir()
+    shutil.copy(ROOT / "notebooks" / "03_success_rate.ipynb", tmp_path / "copy")
+    monkeypatch.chdir(tmp_path / "copy")
+    assert from_notebook("data/journal.sqlite") == tmp_path / "copy" / "data" / "journal.sqlite"
     # in Jupyter, the notebook's own folder, wherever the notebook was copied to
     (tmp_path / "mine").mkdir()
     monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "mine" / "03_success_rate.ipynb"))
