@@ -499,6 +499,10 @@ def _assumptions(bc: BusinessCase) -> pd.DataFrame:
         elif r.basis == "config" and not pd.isna(r.journal_value):
             by = "facit" if by_truth else "journalen"
             source.append(f"konfiguration ({by} målte {dk_value(r.journal_value, unit)})")
+        elif r.basis == "config" and r.likely == PARAMS[r.name].default:
+            # the value the configuration printed (--print-config): it keeps its source (an analyst's
+            # walk-through of 0.9.20 found every source gone, "konfiguration", the way make demo runs it)
+            source.append(f"konfiguration, som standardværdien: {PARAMS[r.name].source_da}")
         else:
             source.append("konfiguration" if r.basis == "config" else PARAMS[r.name].source_da)
     a["source"] = source

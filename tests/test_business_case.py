@@ -109,6 +109,14 @@ def test_the_assumptions_say_where_each_default_comes_from(tmp_path):
     write_business_case(build(load_config(text="hourly_cost = 450")), tmp_path / "given")
     given = pd.read_excel(tmp_path / "given" / "business-case.xlsx", sheet_name="Forudsætninger", engine="calamine")
     assert given.set_index("Nøgle i konfigurationen").loc["hourly_cost", "Kilde"] == "konfiguration"
+    # the configuration --print-config writes keeps each default's source (make demo runs the case from it)
+    write_business_case(build(load_config(text=default_config_text())), tmp_path / "printed")
+    printed = pd.read_excel(tmp_path / "printed" / "business-case.xlsx", sheet_name="Forudsætninger", engine="calamine")
+    printed = printed.set_index("Nøgle i konfigurationen")["Kilde"]
+    assert printed["hourly_cost"] == (
+        "konfiguration, som standardværdien: Statens Administration 2018 (2018-priser): ca. 400 kr. pr. sparet time"
+    )
+    assert printed["discount_rate"].startswith("konfiguration, som standardværdien: Finansministeriet: 3,5 %")
 
 
 def test_payback_is_linear_within_the_year():
