@@ -28,6 +28,7 @@ One voice for every command:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import gc
 import logging
@@ -1727,6 +1728,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         error(str(exc))
         return 1
+    except BrokenPipeError:
+        # whoever read the output stopped reading (| head): no mistake of the user's or ours to report
+        # (an analyst's walk-through found "invoicekit: error: Broken pipe"); the shell's code for it
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # a stdout with no file descriptor
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        if args.command in ("run", "replay"):
+            error("the output's reader stopped reading (a closed pipe); a run is recorded whole or not at all")
+        return 141
     except OSError as exc:  # a file we may not read or write: the user's to fix
         error(_os_error_line(exc, args, argv))
         return 2

@@ -127,7 +127,12 @@ def parse_rate(text: str | float, option: str = "--max-error") -> float:
     try:
         return float(t[:-1]) / 100 if t.endswith("%") else float(t)
     except ValueError:
-        raise InputError(None, option, f"{quoted(text)} is not a rate; expected e.g. 0.5% or 0.005") from None
+        example = _RATE_EXAMPLES.get(option, "0.5% or 0.005")
+        raise InputError(None, option, f"{quoted(text)} is not a rate; expected e.g. {example}") from None
+
+
+#: the example a rate option's error gives: one a user of that option would write
+_RATE_EXAMPLES = {"--target": "50% or 0.5", "--confidence": "95% or 0.95"}
 
 
 #: a bare share (no %) from which ``--max-error`` is refused as a percentage written without its %

@@ -5,6 +5,7 @@ supplier letters opened with python-docx, and the command line."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import subprocess
 import sys
@@ -793,6 +794,19 @@ def world(tmp_path_factory) -> Path:
     synthesize("baseline", seed=5, out=tmp / "world", months=3, citizens=120)
     replay(tmp / "world", tmp / "replay", tmp / "journal.sqlite")
     return tmp
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_error(world, tmp_path, capsys, monkeypatch):
+    """`invoicekit actions … | head -2` ended in "invoicekit: error: Broken pipe" (an analyst's walk-through):
+    the reader closed the pipe, which is no mistake to report; the shell's code for it, 141."""
+
+    class Closed(io.StringIO):  # a pipe whose reader is gone: every write fails as the system's would
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert main(["actions", "--journal", str(world / "journal.sqlite"), "--out", str(tmp_path / "a")]) == 141
+    assert capsys.readouterr().err == ""
 
 
 def test_command_writes_the_list_on_a_replayed_municipality(world, tmp_path, capsys):
