@@ -74,9 +74,35 @@ def _decode(raw: bytes, path: Path) -> str:
         raw = raw[3:]
     try:
         return raw.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        _refuse_mixed_encodings(raw, exc.start, path)
         # Windows-1252; its five undefined bytes become U+FFFD rather than stop the run
         return raw.decode("cp1252", errors="replace")
+
+
+#: a Latin-1 letter or sign written in UTF-8 (``ø`` is C3 B8, ``§`` C2 A7): in Windows-1252 the
+#: same bytes are ``Ã`` or ``Â`` and a sign, which no Danish text writes
+_UTF8_LATIN = re.compile(rb"[\xc2\xc3][\x80-\xbf]")
+
+
+def _refuse_mixed_encodings(raw: bytes, bad: int, path: Path) -> None:
+    """Refuse a file that is not UTF-8 throughout (its first byte that is
+    not at ``bad``) yet writes letters in UTF-8 elsewhere: two exports pasted
+    together, a hand edit in another program. Read whole as Windows-1252,
+    every UTF-8 letter became two others: an invoice number ``SØ-1`` read
+    ``SÃ˜-1``, which check 10 did not know and OPUS cannot find, and a
+    Danish header no longer named its column (an attack on 0.9.20)."""
+    found = _UTF8_LATIN.search(raw)
+    if found is None:
+        return
+    line, utf8_line = raw.count(b"\n", 0, bad) + 1, raw.count(b"\n", 0, found.start()) + 1
+    raise InputError(
+        path,
+        f"line {line}",
+        f"holds a byte that is not UTF-8 (0x{raw[bad]:02X}), while line {utf8_line} writes a letter in UTF-8: the "
+        "file mixes two encodings, so its letters (and invoice numbers) cannot be read with certainty; expected "
+        "CSV in UTF-8 or in Windows-1252 throughout: save it again in one of them",
+    )
 
 
 def sniff_separator(first_line: str) -> str:

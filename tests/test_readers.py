@@ -306,3 +306,30 @@ def test_a_wide_sep_line_is_read_and_a_separator_no_csv_has_is_a_users_mistake(t
         f.write_text(f"sep={mark}\n{ROWS}", encoding="utf-8")
         with pytest.raises(readers.InputError, match="invoice_id"):  # the header is then that line: missing
             read_invoices(f)
+
+
+def test_a_csv_that_mixes_utf8_and_windows_1252_is_refused_naming_the_line(tmp_path, capsys):
+    """An attack on 0.9.20: one Windows-1252 byte in a UTF-8 file made the whole file read as
+    Windows-1252, every UTF-8 letter two others: SØ-1, posted the month before, read SÃ˜-1, which check
+    10 did not know, and was paid again; OPUS got a number it cannot find."""
+    from invoicekit.cli import main
+    from invoicekit.errors import InputError
+    from invoicekit.extracts import read_invoices
+
+    header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;text\n"
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(
+        (header + "SØ-1;62227869;10.756,00;;01.11.2018;30.11.2018;Bøf\n").encode("utf-8")
+        + "INV2;40249656;13.922,00;;01.10.2018;31.10.2018;Sø\n".encode("cp1252")
+    )
+    with pytest.raises(InputError, match=r"line 3: holds a byte that is not UTF-8 \(0xF8\), while line 2"):
+        read_invoices(mixed)
+    argv = ["run", "--grants", str(EXAMPLE / "bevillinger.csv"), "--invoices", str(mixed),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--dry-run", "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "mixes two encodings" in err[0] and not (tmp_path / "o" / "decisions.csv").exists()
+    # Windows-1252 throughout is read as it always was, signs after capitals included (Ø§ is no UTF-8 letter)
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes((header + "SØ-1;62227869;10.756,00;;01.11.2018;30.11.2018;Ø§ 108 Bøf\n").encode("cp1252"))
+    assert read_invoices(plain).frame[["invoice_id", "text"]].values.tolist() == [["SØ-1", "Ø§ 108 Bøf"]]
