@@ -916,6 +916,58 @@ def test_a_cpr_number_in_the_template_is_masked_in_every_letter(tmp_path):
     assert letter.tables, "the examples table"
 
 
+def test_a_cpr_number_anywhere_in_the_template_never_reaches_a_letter(tmp_path):
+    """An attack on 0.9.20: a CPR number in the template's title, subject or a comment went in full to every
+    supplier; only the body, tables, headers and footers were masked."""
+    import zipfile
+
+    own = docx.Document()
+    own.add_paragraph("Kære {{leverandør}}")
+    own.add_comment(own.paragraphs[0].runs, text="Tjek CPR 120190-4321", author="sb")
+    own.core_properties.title = "Skabelon, sag for borger 120190-4321"
+    own.core_properties.subject, own.core_properties.keywords = "1201904321", "borger 120190-4321"
+    own.save(str(tmp_path / "mine.docx"))
+    a = fix_list(frame(decision(1, "MISSING_CPR", cpr_masked=""), decision(2)))
+    write_actions(a, tmp_path / "out", template=tmp_path / "mine.docx")
+    for path in [tmp_path / "out" / "breve" / f"{S1}.docx", tmp_path / "out" / "kontaktskabelon.docx"]:
+        with zipfile.ZipFile(path) as z:
+            text = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+        assert not CPR_RE.search(text), (path, CPR_RE.findall(text))
+        assert "120190-xxxx" in text  # masked, not dropped
+        assert docx.Document(str(path)).core_properties.title == "Skabelon, sag for borger 120190-xxxx"
+
+
+def test_a_template_that_unpacks_to_a_flood_of_paragraphs_is_refused_before_it_is_read(world, tmp_path, capsys):
+    """An attack on 0.9.20: 81 KB of empty paragraphs, packed, ran `actions` for ten minutes into 5.8 GB."""
+    import zipfile
+
+    docx.Document().save(str(tmp_path / "plain.docx"))
+    with (
+        zipfile.ZipFile(tmp_path / "plain.docx") as z,
+        zipfile.ZipFile(tmp_path / "t.docx", "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for name in z.namelist():
+            data = z.read(name)
+            if name == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * 2_000_000, 1)
+            out.writestr(name, data)
+    assert (tmp_path / "t.docx").stat().st_size < 200_000
+    argv = ["actions", "--journal", str(world / "journal.sqlite"), "--template", str(tmp_path / "t.docx")]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "expected a letter template of at most 10 MB of text" in err[0], err
+    # many paragraphs in little text: refused once read, by their number
+    with zipfile.ZipFile(tmp_path / "plain.docx") as z, zipfile.ZipFile(tmp_path / "p.docx", "w") as out:
+        for name in z.namelist():
+            data = z.read(name)
+            if name == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * 10_001, 1)
+            out.writestr(name, data)
+    argv[-1] = str(tmp_path / "p.docx")
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    assert "holds 10,001 paragraphs; expected a letter of at most 10,000" in capsys.readouterr().err
+
+
 def test_help_explains_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["actions", "--help"])
