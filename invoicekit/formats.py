@@ -108,12 +108,22 @@ def dk_money(value: float, decimals: int = 0) -> str:
     return f"{dk_number(value, decimals)} kr."
 
 
-def dk_value(value: float, unit: str = "") -> str:
+def dk_value(value: float, unit: str = "", decimals: int | None = None) -> str:
     """A value as a Danish reader expects it: a share (unit ``andel``) as a
-    percentage, a whole number without decimals, else up to two decimals."""
+    percentage (``decimals`` of them, by default two below 1 %:
+    :func:`small_share_decimals`), a whole number without decimals, else up
+    to two decimals."""
     if unit == "andel":
-        return dk_percent(value, 1)
+        return dk_percent(value, small_share_decimals(value) if decimals is None else decimals)
     return dk_short(value, 2)
+
+
+def row_share_decimals(values: object) -> int:
+    """The decimals of a row of shares shown side by side (low, likely,
+    high): two where any that is not 0 lies below 1 %, so that 0,64 % is not
+    shown as 0,6 % beside 0,00 % and 2,00 %; else one."""
+    shares = [float(v) for v in values if not _missing(v)]
+    return 2 if any(0 < abs(v) < 0.01 for v in shares) else 1
 
 
 def dk_tick(value: float, _position: object = None) -> str:

@@ -28,7 +28,15 @@ from invoicekit.charts import (
     tornado_figure,
 )
 from invoicekit.followup import FollowUp
-from invoicekit.formats import dk_money, dk_number, dk_percent, dk_rate, dk_value, small_share_decimals
+from invoicekit.formats import (
+    dk_money,
+    dk_number,
+    dk_percent,
+    dk_rate,
+    dk_value,
+    row_share_decimals,
+    small_share_decimals,
+)
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.reasons import TEMPLATE_FIX_REASONS
 from invoicekit.render import (
@@ -455,8 +463,9 @@ def _followup_figures_sheet(h: dict) -> tuple[pd.DataFrame, dict[str, tuple[str,
 def _shown(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     """low, likely and high as text in each parameter's own format."""
     out = frame.copy()
+    decimals = [row_share_decimals(row) for row in frame[["low", "likely", "high"]].itertuples(index=False)]
     for col in ("low", "likely", "high"):
-        out[col] = [dk_value(v, PARAMS[n].unit) for n, v in zip(frame[key], frame[col], strict=True)]
+        out[col] = [dk_value(v, PARAMS[n].unit, d) for n, v, d in zip(frame[key], frame[col], decimals, strict=True)]
     return out
 
 
@@ -466,10 +475,12 @@ def _by_unit(
     """For the workbook: low, likely and high each in its parameter's own
     format: a share as a percentage, invoices and years as whole numbers."""
     # a share as a percentage, a count of whole things (invoices, years) without decimals, else two
+    two = [row_share_decimals(row) == 2 for row in frame[["low", "likely", "high"]].itertuples(index=False)]
     kinds = [
-        "pct" if PARAMS[n].unit == "andel" else "int" if PARAMS[n].integer or PARAMS[n].unit == "fakturaer" else "num2"
-        for n in frame[key]
-    ]
+        ("pct2" if small else "pct") if PARAMS[n].unit == "andel"
+        else "int" if PARAMS[n].integer or PARAMS[n].unit == "fakturaer" else "num2"
+        for n, small in zip(frame[key], two, strict=True)
+    ]  # fmt: skip
     return {c: (label, kinds if c in ("low", "likely", "high") else kind) for c, (label, kind) in columns.items()}
 
 

@@ -535,3 +535,26 @@ def test_the_summary_adds_nothing_when_no_figure_varies(tmp_path):
     bc = build(load_config(text="invoices_per_year = 8443\nautomation_rate = 0.401\n"))
     fixed = dataclasses.replace(bc, simulated=np.full(len(bc.simulated), bc.headline["npv"]))
     assert "trækninger" not in _summary(fixed, tmp_path)
+
+
+def test_an_error_rate_below_one_percent_is_shown_to_a_hundredth_in_every_table(tmp_path):
+    """An analyst's walk-through of 0.9.20: the scenarios said 0,64 %, the assumptions and the sensitivity
+    tables 0,6 % (beside 0,0 % and 2,0 %), where the README promises error rates to a hundredth."""
+    from openpyxl import load_workbook
+
+    from invoicekit.reports import write_business_case
+
+    written = write_business_case(build(load_config(text="error_rate = [0, 0.0064, 0.02]")), tmp_path)
+    page = written["html"].read_text(encoding="utf-8")
+    assert "0,00 %" in page and "0,64 %" in page and "2,00 %" in page and "0,6 %<" not in page
+    wb = load_workbook(tmp_path / "business-case.xlsx")
+    names = {"error_rate", PARAMETERS[[p.name for p in PARAMETERS].index("error_rate")].label_da}
+    for sheet in ("Forudsætninger", "Følsomhed"):
+        ws = wb[sheet]
+        heading = [c.value for c in ws[1]]
+        rows = [r for r in ws.iter_rows(min_row=2) if names & {c.value for c in r}]
+        assert rows, sheet
+        likely = rows[0][next(i for i, h in enumerate(heading) if "andsynlig" in str(h))]
+        assert likely.value == pytest.approx(0.0064) and likely.number_format == "0.00%", (sheet, likely.number_format)
+    # a share of 1 % or more keeps one decimal
+    assert "38,0 %" in page
