@@ -120,9 +120,17 @@ def excel_separator(first_line: str) -> str | None:
 def _read_bytes(path: Path) -> bytes:
     _check_file(path)
     try:
-        return path.read_bytes()
+        raw = path.read_bytes()
     except OSError as exc:
         raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
+    if raw.startswith(b"PK\x03\x04"):  # it was called "UTF-16 or binary"
+        raise InputError(
+            path,
+            None,
+            "is a zip file (an Excel workbook saved under a .csv name?); expected CSV text, or the workbook under "
+            "its .xlsx name",
+        )
+    return raw
 
 
 def _check_file(path: Path) -> None:
@@ -220,6 +228,13 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
         end = data.find(b"\n")
         first_line = (data if end < 0 else data[:end]).decode("utf-8")
     sep = named if named is not None else sniff_separator(first_line)
+    if named is None and "\t" in first_line and ";" not in first_line and "," not in first_line:
+        # read with , its header was one column, and the message named a column that is plainly there
+        raise InputError(
+            path,
+            "header row",
+            "is separated by tabs; expected ; or , between the columns (save it as CSV, or as an .xlsx workbook)",
+        )
     header = next(_csv_rows(first_line, sep, path))
     trailing = 0  # separators that end the header line: the rows may end in as many
     while len(header) > 1 and not header[-1].strip():

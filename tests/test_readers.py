@@ -333,3 +333,23 @@ def test_a_csv_that_mixes_utf8_and_windows_1252_is_refused_naming_the_line(tmp_p
     plain = tmp_path / "plain.csv"
     plain.write_bytes((header + "SØ-1;62227869;10.756,00;;01.11.2018;30.11.2018;Ø§ 108 Bøf\n").encode("cp1252"))
     assert read_invoices(plain).frame[["invoice_id", "text"]].values.tolist() == [["SØ-1", "Ø§ 108 Bøf"]]
+
+
+def test_a_tab_separated_file_and_a_workbook_named_csv_are_told_as_what_they_are(tmp_path):
+    """An attack on 0.9.20: a tab-separated extract was refused for a missing column that was plainly there
+    (its header read as one column), and a workbook saved as .csv was called "UTF-16 or binary"."""
+    from invoicekit.errors import InputError
+    from invoicekit.extracts import read_invoices
+
+    tab = tmp_path / "tab.csv"
+    tab.write_text("Fakturanummer\tLeverandør CVR\tBeløb\nF-1\t29345716\t100,00\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"header row: is separated by tabs; expected ; or ,"):
+        read_invoices(tab)
+    # Excel's sep= line naming the tab is read as before
+    named = tmp_path / "named.csv"
+    named.write_text("sep=\t\ninvoice_id\tsupplier_cvr\tamount\nF-1\t29345716\t100.00\n", encoding="utf-8")
+    assert read_invoices(named).frame["invoice_id"].tolist() == ["F-1"]
+    book = tmp_path / "book.csv"
+    openpyxl.Workbook().save(book)
+    with pytest.raises(InputError, match=r"is a zip file \(an Excel workbook saved under a \.csv name\?\)"):
+        read_invoices(book)
