@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from docx import Document
 
 from invoicekit.actions import FIX_COLUMNS, LINK_COLUMNS, OWNER_LABELS_DA, Actions
@@ -94,10 +96,12 @@ def write_actions(
         raise OutputError(f"{letters_dir}: is a file; expected a folder for the supplier letters")
     for folder in (out, letters_dir):
         make_folder(folder)
-    # the CSV's points: a decimal point, two decimals (the workbook keeps the number)
-    fixes = actions.fixes.assign(points=[f"{p:.2f}" for p in actions.fixes["points"]])
+    # the CSV's points: a number with a decimal point and two decimals, never quoted as text (the
+    # workbook keeps the number whole; as text, "2.03" was quoted beside a bare count of invoices)
+    points = pa.array([Decimal(f"{p:.2f}") for p in actions.fixes["points"]], pa.decimal128(18, 2))
+    fixes = {name: points if name == "points" else actions.fixes[name] for name in FIX_COLUMNS}
     writers = {
-        out / "actions.csv": lambda tmp: write_csv(fixes[list(FIX_COLUMNS)], tmp, numbers=("points",)),
+        out / "actions.csv": lambda tmp: write_csv(fixes, tmp, numbers=("points",)),
         out / "action_invoices.csv": lambda tmp: write_csv(actions.links[list(LINK_COLUMNS)], tmp),
         out / "actions.xlsx": lambda tmp: write_workbook(
             tmp, {**owner_sheets(actions), "Manuelle fakturaer": _invoice_sheet(actions)}, formats=_formats(actions)

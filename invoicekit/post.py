@@ -187,9 +187,14 @@ def sensum_paid(postings: pd.DataFrame) -> pd.DataFrame:
 
 
 def _arrow(values: object) -> pa.Array:
-    """One output column as arrow: integers as they are, everything else text."""
+    """One output column as arrow: integers as they are, everything else text
+    (an arrow column that is not text, a decimal, as it is: null an empty cell)."""
     if isinstance(values, pa.Array | pa.ChunkedArray):
-        return pc.fill_null(values, "")
+        return (
+            pc.fill_null(values, "")
+            if pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+            else values
+        )
     if isinstance(values, pd.Series):
         if isinstance(values.dtype, pd.StringDtype):
             return pc.fill_null(pa.array(values), "")

@@ -968,6 +968,16 @@ def test_a_template_that_unpacks_to_a_flood_of_paragraphs_is_refused_before_it_i
     assert "holds 10,001 paragraphs; expected a letter of at most 10,000" in capsys.readouterr().err
 
 
+def test_the_csvs_points_are_a_number_not_quoted_text(tmp_path):
+    """An analyst's walk-through of 0.9.20: points were written as quoted text ("2.03") beside a bare count."""
+    d = frame(*(decision(k, "MISSING_CPR", cpr_masked="") for k in range(1, 3)), decision(3), decision(4))
+    write_actions(fix_list(d), tmp_path / "out")
+    lines = (tmp_path / "out" / "actions.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "fix_key,owner,action,invoices,points"
+    assert re.search(r'",2,50\.00$', lines[1]), lines[1]  # two of four invoices: 50.00 points, a number
+    assert pd.read_csv(tmp_path / "out" / "actions.csv")["points"].dtype == float
+
+
 def test_help_explains_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["actions", "--help"])
