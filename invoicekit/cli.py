@@ -780,7 +780,11 @@ contact template), per paragraph and per service, the wrong postings found
 
 Each invoice counts once, at its first decision. A run belongs to the month its
 invoice extract is named for (invoices-2019-03.csv), else the month it started.
-Writes followup.html and followup.xlsx in --out.
+Writes followup.html and followup.xlsx in --out (made if missing).
+
+Exit status: 0 when the report was written, 2 when an input cannot be used (one
+line names the file or option and what was expected), 1 when a file could not
+be written.
 """
 
 BUSINESS_CASE_DESCRIPTION = """\
@@ -866,7 +870,9 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="the support sheet (støtteark): names the coding rows it lacks in 'Næste måneds opgaver'",
     )
-    q.add_argument("--out", required=True, metavar="DIR", help="folder for followup.html and followup.xlsx")
+    q.add_argument(
+        "--out", required=True, metavar="DIR", help="folder for followup.html and followup.xlsx (created if missing)"
+    )
     _add_quiet(q)
     q.set_defaults(handler=cmd_report_followup)
     q = rs.add_parser(

@@ -405,6 +405,9 @@ def test_report_help_has_examples(words):
     shown = run_cli([*words, "--help"]).stdout
     assert "Examples:" in shown
     assert f"invoicekit {' '.join(words[:2] if len(words) > 1 else ('report',))}" in shown
+    if words == ("report", "followup"):  # as actions says it (an analyst's walk-through of 0.9.20)
+        assert "Exit status: 0 when the report was written, 2 when an input cannot be used" in shown
+        assert "(created if" in shown
 
 
 def test_quiet_means_one_thing_wherever_it_is_offered():
