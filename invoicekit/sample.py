@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.errors import InputError, MissingFileError
-from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT
+from invoicekit.formats import EXCEL_INT, EXCEL_MONTH, EXCEL_PERCENT
 from invoicekit.identifiers import quoted
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.reasons import POSTED
@@ -178,7 +178,8 @@ class Control:
                 "choose a new file name, or remove the old sheet to draw again",
             )
         info = pd.DataFrame(list(self.info.items()), columns=["Oplysning", "Værdi"])
-        shown = {"Konfidens": EXCEL_PERCENT, "Tålelig fejlrate": EXCEL_PERCENT}  # the month stays text: it is read back
+        # the month a real date shown yyyy-mm, as every workbook's months (text until 0.9.21); read back either way
+        shown = {"Måned": EXCEL_MONTH, "Konfidens": EXCEL_PERCENT, "Tålelig fejlrate": EXCEL_PERCENT}
         counts = ("Automatiske posteringer i måneden", "Forventede fejl", "Stikprøvestørrelse")
         formats = [shown.get(k, EXCEL_INT if k in counts else None) for k in info["Oplysning"]]
         write_workbook(path, {SHEET_SAMPLE: self.sample, SHEET_INFO: info}, formats={SHEET_INFO: {"Værdi": formats}})
