@@ -502,8 +502,14 @@ CODING_SUPPLIER_UNREAD = (
 )
 #: after :data:`CODING_NO_ROW` or :data:`CODING_MANY_ROWS`, where a coding row of the key was left out
 CODING_ROW_UNREAD = " (en række for dem i fanen Kontering kunne ikke bruges, se input_problems.csv)"
-CODING_NO_ROW = "ingen konteringsrække for § {paragraph}, ejerforhold {ownership}, målgruppe {target} gyldig {date}"
-CODING_MANY_ROWS = "{n} konteringsrækker for § {paragraph}, ejerforhold {ownership}, målgruppe {target} gælder {date}"
+#: the target group quoted as the sheet writes it, and the day "pr." (an analyst's walk-through of 0.9.20 read
+#: "målgruppe Udviklingshæmning gyldig 01.01.2019" awkwardly)
+CODING_NO_ROW = (
+    "ingen konteringsrække for § {paragraph}, ejerforhold {ownership} og målgruppe '{target}' gælder pr. {date}"
+)
+CODING_MANY_ROWS = (
+    "{n} konteringsrækker for § {paragraph}, ejerforhold {ownership} og målgruppe '{target}' gælder pr. {date}"
+)
 
 
 def run_day(started_at: object) -> str:

@@ -309,7 +309,7 @@ def test_no_coding_names_the_date_of_each_invoice_and_says_the_same_of_the_same(
         support=sheet,
     ).decisions
     assert list(d["reason"]) == ["NO_CODING"] * 3
-    assert "gælder 01.03.2019" in d["message"][0] and "gælder 16.03.2019" in d["message"][1]
+    assert "gælder pr. 01.03.2019" in d["message"][0] and "gælder pr. 16.03.2019" in d["message"][1]
     assert d["message"][0] == d["message"][2]
 
 
@@ -947,8 +947,9 @@ def test_no_coding_says_when_the_sheets_row_could_not_be_read():
     support = support_tables()
     support["coding"].loc[1, "art"] = "4000000"  # seven digits: left out
     message = _no_coding_message(support)
-    assert "ingen konteringsrække for § 108, ejerforhold privat, målgruppe Udviklingshæmmede gyldig 01.03.2019" in (
-        message
+    assert (
+        "ingen konteringsrække for § 108, ejerforhold privat og målgruppe 'Udviklingshæmmede' gælder pr. 01.03.2019"
+        in (message)
     )
     assert "(en række for dem i fanen Kontering kunne ikke bruges, se input_problems.csv)" in message
     # rows that are not there at all are said to be missing, as before
@@ -986,7 +987,7 @@ def test_own_and_other_municipality_are_told_apart():
     support = support_tables()
     support["suppliers"].loc[0, "ownership"] = "anden kommune"
     message = run(invoice(), support=support).decisions["message"].iloc[0]
-    assert "ejerforhold anden kommune, målgruppe Udviklingshæmmede" in message
+    assert "ejerforhold anden kommune og målgruppe 'Udviklingshæmmede'" in message
 
 
 def test_amount_mismatch_says_when_a_grant_with_an_hourly_rate_covers_the_period_too():
