@@ -75,7 +75,7 @@ class Rules:
         for name in ("paragraphs", "excluded_suppliers"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
-                raise InputError(None, name, f"expected a list of strings, got {quoted(value)}")
+                raise InputError(None, name, f"expected a list of texts or whole numbers, got {quoted(value)}")
         paragraphs = tuple(normalise_paragraph(p) for p in self.paragraphs)
         # a paragraph is a number or STU: "SEL" or "alle" names none (and posted nothing, unsaid)
         named = [p == "STU" or p.isdecimal() for p in paragraphs]
@@ -183,7 +183,9 @@ def rules_from_dict(data: dict[str, Any], source: str | Path | None = None) -> R
     for key, value in data.items():
         if key in ("paragraphs", "excluded_suppliers"):
             if not isinstance(value, list):
-                raise InputError(source, f"key '{key}'", f"expected a list of strings, got {quoted(value)}")
+                raise InputError(
+                    source, f"key '{key}'", f"expected a list of texts or whole numbers, got {quoted(value)}"
+                )
             value = tuple(value)
         kwargs[key] = value
     try:

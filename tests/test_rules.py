@@ -152,3 +152,14 @@ def test_a_long_refused_value_is_quoted_cut(tmp_path):
     with pytest.raises(InputError) as err:
         load_rules(write(tmp_path, text))
     assert len(err.value.line()) < 500 and "characters)" in err.value.line()
+
+
+def test_a_list_rule_of_another_kind_is_refused_saying_what_it_takes(tmp_path):
+    """An attack on 0.9.20: paragraphs = [103.0] was refused as "expected a list of strings", while
+    whole numbers ([108]) are taken: the message now says both."""
+    path = tmp_path / "rules.toml"
+    path.write_text("paragraphs = [103.0]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="expected a list of texts or whole numbers"):
+        load_rules(path)
+    path.write_text("paragraphs = [108]\n", encoding="utf-8")
+    assert load_rules(path).paragraphs == ("108",)
