@@ -281,12 +281,8 @@ def _check_folder(
         if target.exists() and not os.access(target, os.W_OK):
             raise InputError(target, None, "is read-only; expected to replace it (a dry run's file)")
     for staging in sorted(out_dir.glob(STAGING_PREFIX + "*")):
-        if not staging.is_dir() or staging.is_symlink():
-            continue
-        if _made_by_a_run(staging, names):
-            _leftover(staging, journal, recovering)
-        else:
-            log.warning("%s is named like a staging folder but holds what no run stages there; left as it is", staging)
+        if staging.is_dir() and not staging.is_symlink():
+            _leftover(staging, journal, recovering, removable=_made_by_a_run(staging, names))
 
 
 #: the name :func:`new_staging` gives a folder: the prefix and tempfile's eight characters
@@ -329,11 +325,16 @@ def _runs_delivered_to(journal: Path, out_dir: Path) -> list[tuple[int, bool]]:
         return []  # the journal itself is checked, with a clear message, when the run opens it
 
 
-def _leftover(staging: Path, journal: Path | None, recovering: bool) -> None:
+def _leftover(staging: Path, journal: Path | None, recovering: bool, removable: bool = True) -> None:
     """A staging folder left by a killed run. It is removed when its run was
     never recorded (a kill before the commit) or was delivered; a recorded,
     undelivered run's staging folder is kept: this run delivers it first, or
-    (another journal's, or a dry run) the run is refused."""
+    (another journal's, or a dry run) the run is refused. Not ``removable``
+    (:func:`_made_by_a_run` says no run made it as it is): the same checks
+    and refusals, but it is never removed, only warned of (a review of 0.9.21's
+    first version, which skipped the checks too: a stray file in another
+    journal's undelivered staging folder let this run take the folder, and
+    that run's payment file was written over)."""
     try:
         manifest = read_manifest(staging / MANIFEST)
     except InputError:
@@ -375,7 +376,10 @@ def _leftover(staging: Path, journal: Path | None, recovering: bool) -> None:
             raise InputError(
                 staging.parent, None, f"holds the undelivered files of run {found_id} of the journal {j}; {hint}"
             )
-    shutil.rmtree(staging, ignore_errors=True)
+    if removable:
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
+        log.warning("%s is named like a staging folder but holds what no run stages there; left as it is", staging)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -771,6 +771,24 @@ def test_another_journals_undelivered_files_keep_their_folder(robot, tmp_path):
     assert len(list((robot.tmp / "o1").glob(".invoicekit-staging-*"))) == 1
 
 
+def test_a_stray_file_in_another_journals_undelivered_staging_folder_keeps_it_refused(robot, tmp_path):
+    """A review of 0.9.21's first version: a file a run never stages (Explorer's Thumbs.db) in another
+    journal's undelivered staging folder skipped every check on the folder; the other journal's run took
+    the folder (exit 0), and the first journal's next run wrote its staged payment file over that run's."""
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    invoices = write_invoices(robot.tmp / "m.csv", month(3, invoice_id="F-1"))
+    killed = cli(robot, invoices, "o1", env={"INVOICEKIT_CRASH_AT": "after-commit"})
+    killed.communicate(timeout=120)
+    (staging,) = (robot.tmp / "o1").glob(".invoicekit-staging-*")
+    (staging / "Thumbs.db").write_bytes(b"\x00")
+    other = Robot(robot.case, robot.tmp, robot.capsys)
+    other.journal = robot.tmp / "other.sqlite"
+    code, printed, _ = other.run(month(5, invoice_id="F-3"), out="o1")
+    assert code == 2
+    one_line(printed.err, "undelivered files of run 2", "--journal")
+    assert (staging / "opus_postings.csv").exists() and not (robot.tmp / "o1" / "opus_postings.csv").exists()
+
+
 def test_a_run_whose_decisions_are_not_stored_at_all_is_refused_not_paid_again(robot):
     """Found by an attack on 0.9.13: a journal copied while a run was
     recorded can hold the run's row and not its stored decisions. Decisions
