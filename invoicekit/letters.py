@@ -198,10 +198,7 @@ def _mask_everywhere(doc: DocumentObject) -> None:
         element = getattr(part, "_element", None)  # a part python-docx reads as XML
         if element is not None:
             for p in element.iter(qn("w:p")):
-                paragraph = Paragraph(p, None)
-                masked = mask_cpr_text(paragraph.text)
-                if masked != paragraph.text:
-                    _set_text(paragraph, masked)
+                _mask_paragraph(p)
             for node in element.iter():
                 for name in _TEXT_ATTRIBUTES:
                     value = node.get(name)
@@ -214,6 +211,42 @@ def _mask_everywhere(doc: DocumentObject) -> None:
         value = getattr(properties, name)
         if isinstance(value, str) and mask_cpr_text(value) != value:
             setattr(properties, name, mask_cpr_text(value))
+
+
+#: the elements that hold a paragraph's text, each a stream of its own: what it shows (runs, insertions,
+#: hyperlinks, content controls, smart tags alike), what a tracked change deleted, and field codes
+_TEXT_STREAMS = (qn("w:t"), qn("w:delText"), qn("w:instrText"))
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def _mask_paragraph(p) -> None:
+    """Mask the CPR numbers in paragraph ``p``'s text, read as each of
+    :data:`_TEXT_STREAMS` joins it across the runs, wherever they stand in
+    the paragraph (inside tracked changes, hyperlinks, content controls,
+    smart tags; not a text box's own paragraphs, which are masked as
+    paragraphs of their own). A stream that changes is written whole into
+    its first element: a number split over two runs is masked, at the
+    cost of the later runs' formatting in that paragraph. A review of
+    0.9.21's first version found a hyperlink's, a tracked insertion's and a
+    field code's numbers left as they were."""
+    for tag in _TEXT_STREAMS:
+        nodes = [n for n in p.iter(tag) if _paragraph_of(n) is p]
+        text = "".join(n.text or "" for n in nodes)
+        masked = mask_cpr_text(text)
+        if masked == text:
+            continue
+        nodes[0].text = masked
+        nodes[0].set(_XML_SPACE, "preserve")
+        for n in nodes[1:]:
+            n.text = ""
+
+
+def _paragraph_of(node):
+    """The nearest paragraph (``w:p``) that holds ``node``."""
+    parent = node.getparent()
+    while parent is not None and parent.tag != qn("w:p"):
+        parent = parent.getparent()
+    return parent
 
 
 def _masked_bytes(text: bytes) -> bytes:

@@ -937,6 +937,40 @@ def test_a_cpr_number_anywhere_in_the_template_never_reaches_a_letter(tmp_path):
         assert docx.Document(str(path)).core_properties.title == "Skabelon, sag for borger 120190-xxxx"
 
 
+def test_a_cpr_number_in_tracked_changes_links_fields_and_controls_never_reaches_a_letter(tmp_path):
+    """A review of 0.9.21's first version: a number in a tracked insertion or deletion, a hyperlink, an inline
+    content control, a field code or a smart tag was left as it was (a hyperlink's beside the masked text)."""
+    import zipfile
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    own = docx.Document()
+    own.add_paragraph("Kære {{leverandør}}")
+    body = own.element.body
+    for inner in (
+        '<w:ins w:id="1" w:author="sb" w:date="2026-01-01T00:00:00Z"><w:r><w:t>ind 120190-4321</w:t></w:r></w:ins>',
+        '<w:del w:id="2" w:author="sb" w:date="2026-01-01T00:00:00Z"><w:r><w:delText>ud 120190-4321</w:delText>'
+        "</w:r></w:del>",
+        '<w:r><w:t xml:space="preserve">Sag </w:t></w:r><w:hyperlink w:anchor="top"><w:r><w:t>120190-4321</w:t>'
+        "</w:r></w:hyperlink>",
+        "<w:sdt><w:sdtContent><w:r><w:t>felt 120190-4321</w:t></w:r></w:sdtContent></w:sdt>",
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> HYPERLINK "x?cpr=1201904321" '
+        '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>',
+        '<w:smartTag w:uri="u" w:element="e"><w:r><w:t>mærke 120190-4321</w:t></w:r></w:smartTag>',
+        "<w:r><w:t>1201</w:t></w:r><w:r><w:t>90-4321</w:t></w:r>",  # split over two runs
+    ):
+        body.insert(len(body) - 1, parse_xml(f"<w:p {nsdecls('w')}>{inner}</w:p>"))
+    own.save(str(tmp_path / "mine.docx"))
+    a = fix_list(frame(decision(1, "MISSING_CPR", cpr_masked=""), decision(2)))
+    write_actions(a, tmp_path / "out", template=tmp_path / "mine.docx")
+    with zipfile.ZipFile(tmp_path / "out" / "breve" / f"{S1}.docx") as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    paragraphs = [re.sub(r"<[^>]+>", "", p) for p in re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.DOTALL)]
+    assert not [p for p in paragraphs if CPR_RE.search(p) or re.search(r"\d{10}", p)], paragraphs
+    assert sum("120190-xxxx" in p for p in paragraphs) == 7, paragraphs
+
+
 def test_a_template_that_unpacks_to_a_flood_of_paragraphs_is_refused_before_it_is_read(world, tmp_path, capsys):
     """An attack on 0.9.20: 81 KB of empty paragraphs, packed, ran `actions` for ten minutes into 5.8 GB."""
     import zipfile
