@@ -4,13 +4,15 @@ folder they were run from).
 
 The notebook's folder is, first, the one Jupyter names in the kernel's
 ``JPY_SESSION_NAME`` (jupyter_server sets it to the notebook's path); else
-the working folder when it holds a notebook (papermill, nbclient or VS Code
-started in the notebook's folder: a copy of a notebook beside the
-municipality's own journal); else the ``notebooks`` folder of the checkout
-this package runs from (an editable install: papermill from the checkout's
-root); else the working folder. Until 0.9.21 the checkout's folder came
-before the working folder: a copied notebook run by nbclient in its own folder
-read from and wrote into the checkout (an analyst's walk-through).
+the working folder when it holds a notebook of the name of one of the
+checkout's (papermill, nbclient or VS Code started in the folder of a copy of
+a notebook, beside the municipality's own journal); else the ``notebooks``
+folder of the checkout this package runs from (an editable install: papermill
+from the checkout's root, which writes its output notebook, ``out.ipynb``, in
+the working folder before a cell runs); else the working folder. Until 0.9.21
+the checkout's folder came before the working folder: a copied notebook run by
+nbclient in its own folder read from and wrote into the checkout (an analyst's
+walk-through).
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ def notebook_folder() -> Path:
     if session.endswith(".ipynb") and Path(session).is_absolute() and Path(session).parent.is_dir():
         return Path(session).parent
     here = Path.cwd()
-    if any(here.glob("*.ipynb")):
+    ours = {p.name for p in CHECKOUT_NOTEBOOKS.glob("*.ipynb")}
+    if any((here / name).is_file() for name in ours):
         return here
-    if any(CHECKOUT_NOTEBOOKS.glob("*.ipynb")):
+    if ours:
         return CHECKOUT_NOTEBOOKS
     return Path.cwd()
 

@@ -86,6 +86,11 @@ def test_a_notebooks_relative_paths_start_in_its_own_folder(tmp_path, monkeypatc
     shutil.copy(ROOT / "notebooks" / "03_success_rate.ipynb", tmp_path / "copy")
     monkeypatch.chdir(tmp_path / "copy")
     assert from_notebook("data/journal.sqlite") == tmp_path / "copy" / "data" / "journal.sqlite"
+    # papermill writes its output notebook where it was started before a cell runs: that is no copy
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "out.ipynb").write_text("{}", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "root")
+    assert notebook_folder() == CHECKOUT_NOTEBOOKS
     # in Jupyter, the notebook's own folder, wherever the notebook was copied to
     (tmp_path / "mine").mkdir()
     monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "mine" / "03_success_rate.ipynb"))
