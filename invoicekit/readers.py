@@ -80,9 +80,12 @@ def _decode(raw: bytes, path: Path) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-#: a Latin-1 letter or sign written in UTF-8 (``ø`` is C3 B8, ``§`` C2 A7): in Windows-1252 the
-#: same bytes are ``Ã`` or ``Â`` and a sign, which no Danish text writes
-_UTF8_LATIN = re.compile(rb"[\xc2\xc3][\x80-\xbf]")
+#: a Latin-1 letter or sign written in UTF-8 (``ø`` is C3 B8, ``§`` C2 A7), or a dash, quote or
+#: euro sign (``–`` is E2 80 93, ``€`` E2 82 AC): in Windows-1252 the same bytes are ``Ã``, ``Â`` or
+#: ``â`` and a sign, which no Danish text writes
+_UTF8_LATIN = re.compile(rb"[\xc2\xc3][\x80-\xbf]|\xe2[\x80-\x84][\x80-\xbf]")
+#: a line break, as the readers take any
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
 def _refuse_mixed_encodings(raw: bytes, bad: int, path: Path) -> None:
@@ -95,13 +98,15 @@ def _refuse_mixed_encodings(raw: bytes, bad: int, path: Path) -> None:
     found = _UTF8_LATIN.search(raw)
     if found is None:
         return
-    line, utf8_line = raw.count(b"\n", 0, bad) + 1, raw.count(b"\n", 0, found.start()) + 1
+    line = len(_LINE_BREAK.findall(raw, 0, bad)) + 1
+    utf8_line = len(_LINE_BREAK.findall(raw, 0, found.start())) + 1
     raise InputError(
         path,
         f"line {line}",
-        f"holds a byte that is not UTF-8 (0x{raw[bad]:02X}), while line {utf8_line} writes a letter in UTF-8: the "
-        "file mixes two encodings, so its letters (and invoice numbers) cannot be read with certainty; expected "
-        "CSV in UTF-8 or in Windows-1252 throughout: save it again in one of them",
+        f"holds a byte that is not UTF-8 (0x{raw[bad]:02X}), while line {utf8_line} writes a letter in UTF-8 (or "
+        "text already garbled once, like 'Ã¦' for 'æ'): the file mixes two encodings, so its letters (and invoice "
+        "numbers) cannot be read with certainty; expected CSV in UTF-8 or in Windows-1252 throughout: save it "
+        "again in one of them",
     )
 
 

@@ -324,6 +324,14 @@ def test_a_csv_that_mixes_utf8_and_windows_1252_is_refused_naming_the_line(tmp_p
     )
     with pytest.raises(InputError, match=r"line 3: holds a byte that is not UTF-8 \(0xF8\), while line 2"):
         read_invoices(mixed)
+    # a UTF-8 part whose only letters beyond ASCII are a dash (E2 80 93), in a file whose lines end in CR alone
+    dashed = tmp_path / "dashed.csv"
+    dashed.write_bytes(
+        (header + "SOL–2;62227869;10.756,00;;01.11.2018;30.11.2018;x\r").replace("\n", "\r").encode("utf-8")
+        + "INV2;40249656;13.922,00;;01.10.2018;31.10.2018;bostæd\r".encode("cp1252")
+    )
+    with pytest.raises(InputError, match=r"line 3: holds a byte that is not UTF-8 \(0xE6\), while line 2"):
+        read_invoices(dashed)
     argv = ["run", "--grants", str(EXAMPLE / "bevillinger.csv"), "--invoices", str(mixed),
             "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--dry-run", "--out", str(tmp_path / "o")]  # fmt: skip
     assert main(argv) == 2
