@@ -510,6 +510,10 @@ def test_no_template_is_sent_to_a_supplier_whose_grants_the_robot_can_never_post
     assert fix_list(d, grants=g, support=sheet, settings=rules).fixes["fix_key"].tolist() == [f"template:{S2}"]
     # without the grants nothing says the supplier posts nothing: the letter is proposed
     assert fix_list(d, settings=rules).fixes["fix_key"].tolist() == [f"template:{S1}", f"template:{S2}"]
+    # nor with a grant row of the supplier's left out (a date that could not be read): mended, it may post
+    unread = pd.concat([g, grants(("GD", D, "SEL108-BO", S1, "1000.00", "month", "2018-13-45", ""))])
+    fixes = fix_list(d, grants=unread, support=sheet, settings=rules).fixes["fix_key"].tolist()
+    assert fixes[:2] == [f"template:{S1}", f"template:{S2}"]
 
 
 def test_the_follow_up_counts_no_template_invoices_at_a_supplier_whose_grants_never_post(example_case, tmp_path):
