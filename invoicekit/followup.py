@@ -485,8 +485,10 @@ def followup(
         truth_frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
         wrong = wrong_from_truth(every, truth_frame)
     rules = rules_from_journal(journal, last)
-    # a supplier at which no grant can post gains nothing from the template, as the fix list says
-    suppliers = supplier_followup(d, idle=suppliers_posting_nothing(grants, support, rules))
+    # a supplier the rules exclude, or at which no grant can post, gains nothing from the template, as the
+    # fix list says (a review of 0.9.21's first version found the excluded supplier at the top of the list)
+    idle = suppliers_posting_nothing(grants, support, rules) | set(rules.excluded_suppliers)
+    suppliers = supplier_followup(d, idle=idle)
     return FollowUp(
         decisions=d,
         monthly=monthly,

@@ -542,6 +542,16 @@ def test_the_follow_up_counts_no_template_invoices_at_a_supplier_whose_grants_ne
 
     page = write_followup(f, tmp_path / "r")["html"].read_text(encoding="utf-8")
     assert "kontaktskabelonen retter: fakturaer uden CPR-nummer, uden periode eller med flere borgere på samme" in page
+    # a supplier the rules exclude is sent no letter, and the follow-up counts none for it (a review of 0.9.21's
+    # first version: the excluded supplier stood at the top of its list)
+    from invoicekit import Rules
+
+    excluding = tmp_path / "excluding.sqlite"
+    run(paths["grants"], tmp_path / "inv.csv", paths["support"], tmp_path / "o2", new_journal=excluding,
+        rules=Rules(excluded_suppliers=(home,)))  # fmt: skip
+    ruled = followup(excluding)
+    assert home not in ruled.template["supplier_cvr"].tolist()
+    assert f"template:{home}" not in ruled.actions.fixes["fix_key"].tolist()
     # without the grants, nothing says so: both are listed, by the follow-up and by the fix list alike
     bare = followup(journal)
     assert bare.template["supplier_cvr"].tolist() == [escort, home]
