@@ -34,6 +34,7 @@ import gc
 import logging
 import os
 import re
+import stat
 import sys
 import textwrap
 import time
@@ -1698,6 +1699,15 @@ def _refuse_cpr_in_new_name(path: str | os.PathLike, option: str) -> None:
         )
 
 
+def _stdout_is_a_pipe() -> bool:
+    """Whether standard output is a pipe or a socket (what ``| head`` gives it)."""
+    try:
+        mode = os.fstat(sys.stdout.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
@@ -1734,10 +1744,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         error(str(exc))
         return 1
-    except BrokenPipeError:
+    except BrokenPipeError as exc:
+        if exc.filename is not None or not _stdout_is_a_pipe():  # a pipe given as a file, not our output's
+            error(_os_error_line(exc, args, argv))
+            return 2
         # whoever read the output stopped reading (| head): no mistake of the user's or ours to report
         # (an analyst's walk-through found "invoicekit: error: Broken pipe"); the shell's code for it
-        with contextlib.suppress(OSError, ValueError, AttributeError):  # a stdout with no file descriptor
+        with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
         if args.command in ("run", "replay"):
             error("the output's reader stopped reading (a closed pipe); a run is recorded whole or not at all")
