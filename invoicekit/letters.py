@@ -165,7 +165,8 @@ def _refuse_template_bomb(path: Path) -> None:
             parts = z.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         return  # not a zip: python-docx says so below
-    xml = sum(p.file_size for p in parts if p.filename.endswith((".xml", ".rels")))
+    # every part but pictures counts as text, whatever its name ([Content_Types] may name any part XML)
+    xml = sum(p.file_size for p in parts if not p.filename.startswith(("word/media/", "docProps/thumbnail")))
     total = sum(p.file_size for p in parts)
     if xml > MAX_TEMPLATE_XML or total > MAX_TEMPLATE_UNPACKED:
         raise InputError(
