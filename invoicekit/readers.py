@@ -233,7 +233,7 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
         end = data.find(b"\n")
         first_line = (data if end < 0 else data[:end]).decode("utf-8")
     sep = named if named is not None else sniff_separator(first_line)
-    if named is None and "\t" in first_line and ";" not in first_line and "," not in first_line:
+    if named is None and first_line.count("\t") > max(first_line.count(";"), first_line.count(",")):
         # read with , its header was one column, and the message named a column that is plainly there
         raise InputError(
             path,

@@ -353,6 +353,10 @@ def test_a_tab_separated_file_and_a_workbook_named_csv_are_told_as_what_they_are
     tab.write_text("Fakturanummer\tLeverandør CVR\tBeløb\nF-1\t29345716\t100,00\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"header row: is separated by tabs; expected ; or ,"):
         read_invoices(tab)
+    # a header name with a comma in it does not hide the tabs (a review of the first version)
+    tab.write_text("Fakturanummer\tLeverandør CVR\tBeløb, kr.\nF-1\t29345716\t100,00\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"header row: is separated by tabs; expected ; or ,"):
+        read_invoices(tab)
     # Excel's sep= line naming the tab is read as before
     named = tmp_path / "named.csv"
     named.write_text("sep=\t\ninvoice_id\tsupplier_cvr\tamount\nF-1\t29345716\t100.00\n", encoding="utf-8")
