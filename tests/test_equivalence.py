@@ -453,8 +453,9 @@ def paid_marks(draw, grants: list[dict]) -> list[dict]:
             break
         g = draw(st.sampled_from(named))
         spellings = [g["grant_id"], g["grant_id"].lower() + ".", f" {g['grant_id']} ", "GONE-1"]
-        if g["grant_id"].isdigit():  # a number in a workbook: its leading zeros lost, or others written
-            spellings += [g["grant_id"].lstrip("0") or "0", "0" + g["grant_id"], "9" + g["grant_id"]]
+        if g["grant_id"].isdigit():  # a number in a workbook: its leading zeros lost, or others written; often,
+            # so that a mark of no citizen of its own under such a number meets an invoice it holds back
+            spellings = [*spellings, *[g["grant_id"].lstrip("0") or "0"] * 6, "0" + g["grant_id"], "9" + g["grant_id"]]
         grant_id = draw(st.sampled_from(spellings))
         kind = draw(st.sampled_from(["period", "period", "period", "unread", "backwards"]))
         if kind == "period":
@@ -462,7 +463,8 @@ def paid_marks(draw, grants: list[dict]) -> list[dict]:
             start, end = s.isoformat(), e.strftime("%d.%m.%Y")
         else:
             start, end = ("2019-02-30", "2019-03-31") if kind == "unread" else ("2019-03-31", "2019-03-01")
-        own = draw(st.sampled_from(["none", "none", "grant", "sibling", "other", "partial"]))
+        by_number = grant_id != g["grant_id"] and grant_id.isdigit()
+        own = draw(st.sampled_from(["none"] if by_number else ["none", "none", "grant", "sibling", "other", "partial"]))
         cpr = cvr = service = ""
         if own != "none":
             cpr, cvr, service = g["cpr"], g["supplier_cvr"], g["service_code"]
@@ -622,6 +624,20 @@ def _sibling_case() -> tuple:
 @example(_sibling_case(), (dt.date(2019, 4, 5), ""), False)
 def test_fast_path_decides_resends_and_grants_registered_again_as_the_reference(case, when, beside):
     test_fast_path_decides_as_the_reference.hypothesis.inner_test(case, when, beside)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(resend_cases(), st.data())
+def test_fast_path_with_sensum_marks_on_invoices_that_post_decides_as_the_reference(case, data):
+    """Sensum's marks where every invoice passes checks 1-9 and fits a grant, so that check 21 decides:
+    the marks' test on :func:`cases` draws few invoices that post (of 103 examples with a mark under a
+    grant number written with other leading zeros, one had any), and did not tell 0.9.20's marks, which
+    took such a number for no grant, from the reference (this one did in two runs of three at 120
+    examples)."""
+    grants, *rest = case
+    if data.draw(st.booleans()):  # Sensum's numbers for ids: B-1 as 001, which a workbook may write 1
+        grants = [g | {"grant_id": re.sub(r"^B-", "00", g["grant_id"])} for g in grants]
+    test_fast_path_with_sensum_marks_decides_as_the_reference.hypothesis.inner_test((grants, *rest), data)
 
 
 # ---------------------------------------------------------------- collective invoices, line by line
