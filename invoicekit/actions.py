@@ -834,10 +834,7 @@ def suppliers_posting_nothing(
     can = f["rate_unit"].isin(FIXED_UNITS).to_numpy(dtype=bool, copy=True)
     sheet = _support(support)
     if settings.paragraphs is not None and sheet is not None:
-        services = sheet.services.drop_duplicates("service_key")
-        paragraph_of = dict(zip(services["service_key"], services["paragraph"], strict=True))
-        paragraph = f["service_code"].astype(str).str.strip().str.casefold().map(paragraph_of)  # as the sheet keys it
-        can &= (paragraph.isna() | paragraph.isin(set(settings.paragraphs))).to_numpy()  # a service it lacks: unknown
+        can &= _paragraph_allowed(f["service_code"], sheet, settings)
     posts = pd.Series(can).groupby(f["supplier_cvr"].astype(str).to_numpy()).any()
     return set(posts.index[~posts.to_numpy()]) - {f"{k:08d}" for k in left_out}
 
@@ -853,18 +850,25 @@ def _blocked_by_rules(
     blocked = set(manual.index[manual["supplier_cvr"].isin(set(s.excluded_suppliers))])
     if s.paragraphs is None or grants is None or sheet is None:
         return blocked, set()
-    services = sheet.services.drop_duplicates("service_key")
-    paragraph_of = dict(zip(services["service_key"], services["paragraph"], strict=True))
     c = _with_grants(manual, grants)
     if not len(c):
         return blocked, set()
     here = (c["g_supplier_cvr"] == c["supplier_cvr"]).to_numpy()
     has_here = pd.Series(here).groupby(c["label"].to_numpy()).transform("any").to_numpy()
     c = c[here | ~has_here]
-    paragraph = c["service_code"].astype(str).str.strip().str.casefold().map(paragraph_of)  # as the sheet keys it
-    allowed = paragraph.isna() | paragraph.isin(set(s.paragraphs))  # a service the sheet lacks: not known
-    excluded = (~allowed).groupby(c["label"].to_numpy()).all()
+    excluded = pd.Series(~_paragraph_allowed(c["service_code"], sheet, s)).groupby(c["label"].to_numpy()).all()
     return blocked, set(excluded.index[excluded.to_numpy()])
+
+
+def _paragraph_allowed(service_codes: pd.Series, sheet: SupportSheet, s: Settings) -> np.ndarray:
+    """Per service code (of grants): whether the rules' ``paragraphs`` take
+    the paragraph the support sheet names for it (codes keyed as the sheet
+    keys them); a service the sheet lacks has no known paragraph, and is
+    not held back."""
+    services = sheet.services.drop_duplicates("service_key")
+    paragraph_of = dict(zip(services["service_key"], services["paragraph"], strict=True))
+    paragraph = service_codes.astype(str).str.strip().str.casefold().map(paragraph_of)
+    return (paragraph.isna() | paragraph.isin(set(s.paragraphs))).to_numpy(dtype=bool)
 
 
 #: the decisions' text columns the fix list reads, blank where a decision has none
@@ -921,6 +925,8 @@ def fix_list(
     hist["_supplier"] = supplier_of_rows(d).to_numpy(dtype=object)[~posted.to_numpy()]
     scope_total = int((d["month"] == month).sum())
     manual = hist[hist["month"] == month]
+    # typed once: the frames below each read the same typed grants
+    grants = grants if grants is None or isinstance(grants, Grants) else prepare_grants(grants)
     g = _grants_frame(grants)
     sheet = _support(support)
     notes = []
