@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.columns import POSTING_HISTORY_COLUMNS
+from invoicekit.columns import PAID_MARK_COLUMNS, POSTING_HISTORY_COLUMNS
 from invoicekit.parsing import (
     MONEY_SCALE,
     ORE,
@@ -76,9 +76,13 @@ HISTORY_FILE = "opus_history.csv"
 HISTORY_HEADERS = {c.name: c.aliases[0] for c in POSTING_HISTORY_COLUMNS}
 #: the days from an invoice's date to the specialists' posting of it
 POSTING_DELAY_DAYS = (2, 15)
-#: Sensum's paid marks as an extract shows them (``run --paid``; see :func:`_paid_marks`)
-PAID_MARK_HEADERS = {"grant_id": "Bevilling", "period_start": "Periode fra", "period_end": "Periode til",
-                     "invoice_id": "Fakturanummer"}  # fmt: skip
+#: Sensum's paid marks as an extract shows them, under the first Danish header each column accepts
+#: (``run --paid``; see :func:`_paid_marks`)
+PAID_MARK_HEADERS = {
+    c.name: c.aliases[0]
+    for c in PAID_MARK_COLUMNS
+    if c.name in ("grant_id", "period_start", "period_end", "invoice_id")
+}
 
 
 L = pa.large_string()
@@ -435,8 +439,13 @@ def write_grants_csv(grants: pd.DataFrame, path: Path) -> None:
     units = text_column(grants["rate_unit"]).dictionary_encode()  # each distinct unit in Danish once
     out["rate_unit"] = pc.take(pa.array([UNIT_DA.get(u) for u in units.dictionary.to_pylist()], L), units.indices)
     for col in ("start_date", "end_date"):
-        out[col] = pc.replace_substring(text_column(format_date_dk(grants[col].to_numpy())), ".", "-")
+        out[col] = _sensum_dates(grants[col].to_numpy())
     write_csv(path, {GRANT_HEADERS_DA.get(c, c): v for c, v in out.items()}, ";", "utf-8-sig")
+
+
+def _sensum_dates(days: np.ndarray) -> pa.Array:
+    """Dates as Sensum's extracts write them: ``dd-mm-yyyy``."""
+    return pc.replace_substring(text_column(format_date_dk(days)), ".", "-")
 
 
 def write_support_sheet(world: World, path: Path) -> None:
@@ -742,8 +751,8 @@ def _paid_marks(inv: pd.DataFrame, frame: pd.DataFrame, lines: pd.DataFrame | No
     known = np.array([isinstance(g, str) and g != "" for g in grant], dtype=bool)  # paid on no grant: no mark
     columns = {
         "grant_id": text_column(grant[known]),
-        "period_start": pc.replace_substring(text_column(format_date_dk(start[known])), ".", "-"),
-        "period_end": pc.replace_substring(text_column(format_date_dk(end[known])), ".", "-"),
+        "period_start": _sensum_dates(start[known]),
+        "period_end": _sensum_dates(end[known]),
         "invoice_id": text_column(number[known]),
     }
     return {PAID_MARK_HEADERS[c]: v for c, v in columns.items()}
