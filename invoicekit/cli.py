@@ -1744,18 +1744,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         error(str(exc))
         return 1
-    except BrokenPipeError as exc:
-        if exc.filename is not None or not _stdout_is_a_pipe():  # a pipe given as a file, not our output's
-            error(_os_error_line(exc, args, argv))
-            return 2
-        # whoever read the output stopped reading (| head): no mistake of the user's or ours to report
-        # (an analyst's walk-through found "invoicekit: error: Broken pipe"); the shell's code for it
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
-        if args.command in ("run", "replay"):
-            error("the output's reader stopped reading (a closed pipe); a run is recorded whole or not at all")
-        return 141
-    except OSError as exc:  # a file we may not read or write: the user's to fix
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError) and exc.filename is None and _stdout_is_a_pipe():
+            # whoever read the output stopped reading (| head): no mistake of the user's or ours to report
+            # (an analyst's walk-through found "invoicekit: error: Broken pipe"); the shell's code for it
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            if args.command in ("run", "replay"):
+                error("the output's reader stopped reading (a closed pipe); a run is recorded whole or not at all")
+            return 141
+        # a file we may not read or write (a pipe named as one too): the user's to fix
         error(_os_error_line(exc, args, argv))
         return 2
     except KeyboardInterrupt:

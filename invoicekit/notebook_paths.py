@@ -35,7 +35,7 @@ def notebook_folder() -> Path:
         return here
     if ours:
         return CHECKOUT_NOTEBOOKS
-    return Path.cwd()
+    return here
 
 
 def from_notebook(path: str | os.PathLike | None, folder: Path | None = None) -> Path | None:
