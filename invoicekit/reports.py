@@ -35,7 +35,6 @@ from invoicekit.formats import (
     dk_rate,
     dk_value,
     row_share_decimals,
-    small_share_decimals,
 )
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.reasons import TEMPLATE_FIX_REASONS
@@ -666,12 +665,6 @@ def _not_due_sentence(bc: BusinessCase) -> str:
     )
 
 
-def _error_share(rate: float) -> str:
-    """An error rate in Danish with the decimals that keep it from reading
-    0 (:func:`~invoicekit.formats.small_share_decimals`)."""
-    return dk_percent(rate, small_share_decimals(rate))
-
-
 def _minutes(minutes: float) -> str:
     """``30 minutter``, ``1,5 minutter``: a decimal only where there is one."""
     return f"{dk_number(minutes, 0 if float(minutes).is_integer() else 1)} minutter"
@@ -736,10 +729,10 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
         f"{_minutes(v['minutes_exception'])}s ekstra opfølgning, og de automatiske posteringer kontrolleres "
         f"med {_minutes(v['minutes_control'])} pr. postering. "
         + (
-            f"Sammenligningen med facit viser, at {_error_share(v['error_rate'])} af de automatiske posteringer er "
+            f"Sammenligningen med facit viser, at {dk_value(v['error_rate'], 'andel')} af de automatiske posteringer er "
             "forkerte"
             if bc.config.basis("error_rate") == "measured"
-            else f"Af de automatiske posteringer antages {_error_share(v['error_rate'])} at være forkerte"
+            else f"Af de automatiske posteringer antages {dk_value(v['error_rate'], 'andel')} at være forkerte"
         )
         + f"; hver koster {_minutes(v['minutes_correction'])} at finde, tilbageføre og behandle igen (den "
         "manuelle behandling medregnet). En forkert postering, der ikke skulle have været betalt, er også en "
