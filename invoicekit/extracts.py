@@ -272,7 +272,10 @@ def read_invoices(path: str | Path) -> Invoices:
     dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
-    typed = _typed_in_parts(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates)
+    lost_id = lost_digit_cells(
+        arrow_text(df["invoice_id"]), raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[0]))
+    )
+    typed = _typed_in_parts(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id)
     return Invoices(typed, unread=unread_columns(raw.frame.columns, INVOICE_COLUMNS))
 
 
@@ -286,6 +289,7 @@ def _typed_in_parts(
     numeric_cpr: np.ndarray | None,
     dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None,
     parts_from: int | None = None,
+    lost_id: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """:func:`_typed_invoices` of a large extract as two halves typed side by
     side: each row is typed from its own cells alone, and most of the work is
@@ -296,7 +300,7 @@ def _typed_in_parts(
     (:func:`_second_part_at`), else in the middle."""
     n = len(df)
     if n < max(PARTS_FROM if parts_from is None else parts_from, 2):
-        return _typed_invoices(df, misaligned=misaligned, numeric_cpr=numeric_cpr, dates=dates)
+        return _typed_invoices(df, misaligned=misaligned, numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id)
 
     def part(start: int, stop: int) -> pd.DataFrame:
         return _typed_invoices(
@@ -304,6 +308,7 @@ def _typed_in_parts(
             misaligned={r - start: c for r, c in (misaligned or {}).items() if start < r <= stop},
             numeric_cpr=numeric_cpr[start:stop] if numeric_cpr is not None else None,
             dates={k: tuple(a[start:stop] for a in v) for k, v in dates.items()} if dates is not None else None,
+            lost_id=lost_id[start:stop] if lost_id is not None else None,
         )
 
     half = _second_part_at(df) or n // 2
@@ -314,6 +319,8 @@ def _typed_in_parts(
         typed["row"] = np.arange(1, n + 1, dtype=np.int64)
         if "invoice_id_written" in typed:  # kept by one half only: the other's numbers are as written
             typed["invoice_id_written"] = typed["invoice_id_written"].fillna(typed["invoice_id_raw"])
+        if "invoice_id_lost" in typed:  # likewise: the other half's numbers lost no digit
+            typed["invoice_id_lost"] = typed["invoice_id_lost"].astype(object).fillna(False).astype(bool)
         # each text column joined into one array once, here in the typing: pandas
         # leaves it in the halves' two pieces, and each later use would join them
         # again; the columns are joined on both cores (arrow copies without the interpreter)
@@ -358,13 +365,15 @@ def _typed_invoices(
     misaligned: dict[int, int] | None = None,
     numeric_cpr: np.ndarray | None = None,
     dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+    lost_id: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The typed invoice table.
 
     Columns: ``row``, ``invoice_id`` (any CPR number in it
     masked), ``invoice_id_raw`` (blank where it names nothing: no letter or
     digit), ``invoice_id_written`` (only when some number names nothing: every
-    number as written, for OPUS), ``supplier_cvr`` (compact when valid, else as
+    number as written, for OPUS), ``invoice_id_lost`` (only when some number
+    was a workbook's number cell too long to keep every digit: which), ``supplier_cvr`` (compact when valid, else as
     given with any CPR number in it masked), ``cvr_valid``, ``amount`` (1/10,000 DKK),
     ``amount_ok``, ``amount_raw`` (the cell as given where it could not be
     read), ``cpr`` (the one valid CPR, else blank),
@@ -383,10 +392,15 @@ def _typed_invoices(
 
     ``numeric_cpr`` marks CPR cells that were numbers in a workbook; a leading
     zero Excel dropped there is put back. Nothing else is padded. ``dates``:
-    date columns read already (:func:`_read_dates`).
+    date columns read already (:func:`_read_dates`). ``lost_id`` marks
+    invoice numbers that were numbers of over 15 digits in a workbook, which
+    have lost their last digits (:func:`lost_digit_cells`); in memory, floats
+    of 16 digits or more (:func:`_lossy_float_cells`).
     """
     if numeric_cpr is None:
         numeric_cpr = numeric_cells(df, INVOICE_COLUMNS[3])
+    if lost_id is None:
+        lost_id = _lossy_float_cells(df, INVOICE_COLUMNS[0])
     df = canonical_columns(df, INVOICE_COLUMNS, "invoices")
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
@@ -404,6 +418,9 @@ def _typed_invoices(
     # a number of no letter or digit (``-``, ``'``, a zero-width space) names no invoice: blank to
     # the checks (check 1), so never posted to OPUS under a number nobody can tell from another
     nameless = pc.invert(names_something_cells(raw_ids))
+    if lost_id.any():  # a number Excel could not hold to the last digit names no invoice for sure either
+        nameless = pc.or_(nameless, pa.array(lost_id))
+        out["invoice_id_lost"] = lost_id  # only then: check 1's message says why
     if pc.any(nameless).as_py():
         # the numbers as written kept beside, only then (nearly never: no copy of a million numbers)
         out["invoice_id_written"] = _texts(written)
@@ -480,6 +497,36 @@ def unguarded_cells(cells: pa.Array) -> pa.Array:
     if pc.any(guarded).as_py():
         return pc.if_else(guarded, pc.utf8_slice_codeunits(cells, 1), cells)
     return cells
+
+
+#: a whole number of more digits than the 15 a spreadsheet's number cell keeps exactly
+_TOO_LONG_FOR_A_NUMBER_CELL = r"^-?[0-9]{16,}$"
+
+
+def lost_digit_cells(cells: pa.Array, numeric: np.ndarray) -> np.ndarray:
+    """Which cells were numbers in a workbook (``numeric``) with more digits
+    than Excel keeps (15): Excel stores a number in 15 significant digits and
+    sets the rest to 0 (``12345678901234567`` is kept as
+    ``12345678901234500``), so the digits read are not the ones written."""
+    if not numeric.any():
+        return np.zeros(len(cells), dtype=bool)
+    long = pc.fill_null(pc.match_substring_regex(cells, _TOO_LONG_FOR_A_NUMBER_CELL), False)
+    return numeric & long.to_numpy(zero_copy_only=False)
+
+
+def _lossy_float_cells(df: pd.DataFrame, column: Column) -> np.ndarray:
+    """Cells of an in-memory table that are floats of 16 digits or more
+    before the point (as a workbook's number cells are read): such a float
+    holds 15 to 17 of them exactly. An integer column is exact."""
+    name = source_column(df, column)
+    if name is None:
+        return np.zeros(len(df), dtype=bool)
+    values = df[name]
+    if pd.api.types.is_float_dtype(values.dtype):
+        return (values.abs() >= 1e15).fillna(False).to_numpy(dtype=bool)
+    if values.dtype != object:
+        return np.zeros(len(df), dtype=bool)
+    return np.array([isinstance(v, float) and abs(v) >= 1e15 for v in values], dtype=bool)
 
 
 def names_something_cells(cells: pa.Array) -> pa.BooleanArray:

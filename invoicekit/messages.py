@@ -34,9 +34,15 @@ def _each(values) -> Any:
 
 def _missing_invoice_id(f: Facts) -> list[str]:
     return [
-        f"Fakturaen har intet fakturanummer (leverandør CVR {cvr or 'ukendt'}). "
+        f"Fakturanummeret {number} står som et tal i regnearket, og Excel gemmer kun et tal med 15 cifre: "
+        "de sidste cifre kan være ændret. Ret udtrækket, så fakturanummeret står som tekst, eller bogfør "
+        "fakturaen manuelt med nummeret fra fakturaen."
+        if lost
+        else f"Fakturaen har intet fakturanummer (leverandør CVR {cvr or 'ukendt'}). "
         "Bed leverandøren om en faktura med fakturanummer, eller bogfør den manuelt."
-        for cvr in _each(f["supplier_cvr"])
+        for cvr, number, lost in zip(
+            _each(f["supplier_cvr"]), _each(f["invoice_id"]), _each(f["invoice_id_lost"]), strict=True
+        )
     ]
 
 

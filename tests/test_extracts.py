@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from invoicekit import InputError, read_grants, read_invoices, read_support_sheet
-from tests.conftest import EXAMPLE, SOLHOJ, support_tables
+from tests.conftest import EXAMPLE, SOLHOJ, invoice, support_tables
 
 INVOICE_HEADER = "Fakturanummer;Leverandør CVR;CPR-nr;Periode fra;Periode til;Beløb;Tekst"
 
@@ -716,3 +716,53 @@ def test_numbers_that_name_nothing_in_one_part_are_kept_as_written_for_every_row
     # an extract whose numbers all name something keeps no copy of them
     path.write_text(path.read_text().replace("\n-,", "\nF-3,"))
     assert "invoice_id_written" not in read_invoices(path).frame
+
+
+@pytest.mark.parametrize("halves", [False, True])
+def test_an_invoice_number_excel_kept_as_a_number_of_over_15_digits_is_never_posted(tmp_path, monkeypatch, halves):
+    """Excel keeps a number cell to 15 digits and sets the rest to 0: an
+    invoice number of 19 digits typed as a number is read with other last
+    digits than the supplier's, and was posted to OPUS under that invented
+    number (check 10 could not know it from a resend typed as text). It goes
+    to manual as naming no invoice (check 1), and the message says why; 15
+    digits, and any length typed as text, post as before."""
+    import pandas as pd
+
+    from invoicekit import extracts
+    from invoicekit.cli import main
+
+    if halves:
+        monkeypatch.setattr(extracts, "PARTS_FROM", 2)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Fakturanummer", "CVR", "CPR", "Periode fra", "Periode til", "Beløb"])
+    ws.append([1234567890123456789, int(SOLHOJ), "610190-1234", "01.03.2019", "31.03.2019", 28500])
+    ws.append([123456789012345, int(SOLHOJ), "610190-1234", "01.04.2019", "30.04.2019", 28500])
+    ws.append(["12345678901234567890", int(SOLHOJ), "610190-1234", "01.05.2019", "31.05.2019", 28500])
+    ws.append([9007199254740993.0, int(SOLHOJ), "610190-1234", "01.06.2019", "30.06.2019", 28500])
+    wb.save(tmp_path / "r.xlsx")
+    out = tmp_path / "o"
+    argv = ["run", "--invoices", str(tmp_path / "r.xlsx"), "--grants", str(EXAMPLE / "bevillinger.csv"),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(out), "--dry-run"]  # fmt: skip
+    assert main(argv) == 0
+    d = pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == ["MISSING_INVOICE_ID", "", "", "MISSING_INVOICE_ID"]
+    assert "15 cifre" in d["message"].iloc[0] and "som tekst" in d["message"].iloc[0]
+    assert "intet fakturanummer" not in d["message"].iloc[0]
+    postings = pd.read_csv(out / "opus_postings.csv", sep=";", dtype=str, keep_default_na=False)
+    assert postings["Fakturanummer"].tolist() == ["123456789012345", "12345678901234567890"]
+
+
+def test_an_invoice_table_in_memory_with_float_numbers_of_16_digits_names_no_invoice():
+    import pandas as pd
+
+    from invoicekit import prepare_invoices
+
+    rows = [invoice(invoice_id="x") for _ in range(3)]
+    df = pd.DataFrame(rows)
+    df["invoice_id"] = [1.2345678901234568e18, 123456789012345.0, float("nan")]
+    typed = prepare_invoices(df).frame
+    assert typed["invoice_id_lost"].tolist() == [True, False, False]
+    assert (typed["invoice_id_raw"].iloc[0], typed["invoice_id_raw"].iloc[1] != "") == ("", True)
+    ints = pd.DataFrame(rows).assign(invoice_id=[1234567890123456789, 2, 3])  # an integer column is exact
+    assert "invoice_id_lost" not in prepare_invoices(ints).frame
