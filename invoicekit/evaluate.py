@@ -39,7 +39,14 @@ from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
-from invoicekit.readers import ends_in_dos_end, excel_separator, read_raw, sniff_separator, utf16_or_binary
+from invoicekit.readers import (
+    ends_in_dos_end,
+    excel_separator,
+    mixed_encoding_lines,
+    read_raw,
+    sniff_separator,
+    utf16_or_binary,
+)
 from invoicekit.reasons import DUPLICATE_INVOICE, LABELS_DA, MANUAL, POSTED
 from invoicekit.vocabulary import CPR_MASK, FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, names_something, run_month
 
@@ -985,19 +992,6 @@ _READ_ONCE = frozenset(
 )
 
 
-#: a letter written in UTF-8 (two or three bytes): in Windows-1252 text such pairs are ``Ã¦`` and its like
-_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
-
-
-def _mostly_utf8(raw: bytes) -> bool:
-    """Whether more of the bytes above ASCII are UTF-8 letters than not: a UTF-8 file with a stray
-    byte. In Windows-1252 text a letter and a quote or dash may make such a pair by chance
-    (``Æ”``), among many bytes that make none (a review of the first version refused such files)."""
-    letters = _UTF8_LETTER.findall(raw)
-    high = int(np.count_nonzero(np.frombuffer(raw, dtype=np.uint8) >= 0x80))
-    return len(letters) > high - sum(len(x) for x in letters)
-
-
 def read_text_csv(path: Path, expected: str, windows_1252: bool = False) -> pd.DataFrame:
     """A CSV the robot wrote (or a truth file), as text cells; one that
     cannot be read (empty, not UTF-8, a quote left open) is the user's to fix:
@@ -1017,11 +1011,21 @@ def read_text_csv(path: Path, expected: str, windows_1252: bool = False) -> pd.D
     except UnicodeDecodeError:
         if not windows_1252:
             raise InputError(path, None, f"is not UTF-8 text; expected {expected}") from None
-    if _mostly_utf8(path.read_bytes()):
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8-sig")
+        bad = None
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    lines = mixed_encoding_lines(raw, bad) if bad is not None else None
+    if lines is not None:
         # UTF-8 letters beside a byte that is not UTF-8: read as Windows-1252, every æ became Ã¦, and
         # the truth's rows no longer matched, unsaid (an attack on 0.9.17)
         raise InputError(
-            path, None, f"mixes UTF-8 text with bytes that are not UTF-8; expected one encoding ({expected})"
+            path,
+            f"line {lines[0]}",
+            f"holds a byte that is not UTF-8, while line {lines[1]} writes a letter in UTF-8: the file mixes "
+            f"UTF-8 text with bytes that are not UTF-8; expected one encoding ({expected})",
         )
     try:
         return _read_text_csv(path, expected, "cp1252")

@@ -365,3 +365,41 @@ def test_a_tab_separated_file_and_a_workbook_named_csv_are_told_as_what_they_are
     openpyxl.Workbook().save(book)
     with pytest.raises(InputError, match=r"is a zip file \(an Excel workbook saved under a \.csv name\?\)"):
         read_invoices(book)
+
+
+def test_both_readers_refuse_a_file_mixing_encodings_by_either_rule(tmp_path):
+    """The extracts' reader refused a mix only where it wrote a Latin letter in UTF-8, the truth's
+    reader only where most bytes above ASCII were UTF-8 letters: each read as Windows-1252 what
+    the other refused. A Polish supplier's name (Ł is C5 81) in UTF-8 beside one Windows-1252 ø
+    was read Å\x81Ä\x99…, and a truth's one UTF-8 number SØ-1 among Windows-1252 notes was read
+    SÃ˜-1 and matched no invoice. Now one test serves both."""
+    from invoicekit.errors import InputError
+    from invoicekit.evaluate import read_text_csv
+    from invoicekit.extracts import read_invoices
+
+    header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;supplier_name\n"
+    polish = tmp_path / "polish.csv"
+    polish.write_bytes(
+        (header + "F-1;62227869;10.756,00;;01.11.2018;30.11.2018;Łężeń Śćż Kęś\n").encode("utf-8")
+        + "F-2;40249656;13.922,00;;01.10.2018;31.10.2018;Bøf\n".encode("cp1252")
+    )
+    with pytest.raises(InputError, match=r"line 3: holds a byte that is not UTF-8 \(0xF8\), while line 2"):
+        read_invoices(polish)
+    with pytest.raises(InputError, match=r"line 3: .* line 2 writes a letter in UTF-8"):
+        read_text_csv(polish, "a truth", windows_1252=True)
+    truth = tmp_path / "facit.csv"
+    truth.write_bytes(
+        b"invoice_id,supplier_cvr,status,note\n"
+        + "SØ-1,62227869,posted,\n".encode()
+        + "F-2,40249656,manual,blød bæræble på øen små både\n".encode("cp1252")
+    )
+    with pytest.raises(InputError, match=r"line 3: .* line 2 writes a letter in UTF-8"):
+        read_text_csv(truth, "a truth", windows_1252=True)
+    with pytest.raises(InputError, match="mixes two encodings"):
+        read_invoices(truth)
+    # Windows-1252 throughout, or UTF-8 throughout, is read by both
+    plain = tmp_path / "plain.csv"
+    for encoding in ("cp1252", "utf-8"):
+        plain.write_bytes((header + "SØ-1;62227869;10.756,00;;01.11.2018;30.11.2018;Bøf “TRÆ” å…\n").encode(encoding))
+        assert read_invoices(plain).frame["supplier_name"].tolist() == ["Bøf “TRÆ” å…"]
+        assert read_text_csv(plain, "a truth", windows_1252=True)["supplier_name"].tolist() == ["Bøf “TRÆ” å…"]
