@@ -1217,22 +1217,22 @@ def _paid_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> 
     The journal does not keep the marks, so a decision they made is seen
     again only with the same file."""
     if manifest is None:
-        with_what = "with the --paid file given" if given is not None else "without paid marks"
-        return (f"Whether run {run_id} was given Sensum's paid marks cannot be told (its run.json is not where the "
-                f"journal says, or has changed); the invoice is decided {with_what}.\n")  # fmt: skip
+        with_what = "med den givne --paid-fil" if given is not None else "uden markeringer af betalte perioder"
+        return (f"Om kørsel {run_id} fik Sensums markeringer af betalte perioder, kan ikke ses (dens run.json er ikke, "
+                f"hvor journalen siger, eller er ændret); fakturaen afgøres {with_what}.\n")  # fmt: skip
     recorded = (manifest.get("inputs") or {}).get("paid")
     if recorded is None:
         if given is None:
             return ""
-        return (f"Run {run_id} was given no paid marks; the invoice is decided with the --paid file given, which that "
-                "run did not see.\n")  # fmt: skip
+        return (f"Kørsel {run_id} fik ingen markeringer af betalte perioder; fakturaen afgøres med den givne "
+                "--paid-fil, som kørslen ikke så.\n")  # fmt: skip
     path = mask_cpr_text(str(recorded.get("path", "")))
     if given is None:
-        return (f"Run {run_id} was given Sensum's paid marks ({path}): give the same file with --paid to see the "
-                "invoice as that run decided it; it is decided here without them.\n")  # fmt: skip
+        return (f"Kørsel {run_id} fik Sensums markeringer af betalte perioder ({path}): giv den samme fil med --paid "
+                "for at se fakturaen, som kørslen afgjorde den; her afgøres den uden dem.\n")  # fmt: skip
     if sha256(Path(given)) != recorded.get("sha256"):
-        return (f"The --paid file is not the one run {run_id} was given ({path}, another SHA-256): the invoice is "
-                "decided with the file given.\n")  # fmt: skip
+        return (f"--paid-filen er ikke den, kørsel {run_id} fik ({path}, en anden SHA-256): fakturaen afgøres med "
+                "den givne fil.\n")  # fmt: skip
     return ""
 
 
@@ -1269,17 +1269,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
             recorded = int(same["run_id"].iat[0])
             history = history.before(recorded)
             run_rules = recorded_rules(same["rules"].iat[0], args.journal, f"run {recorded}")
-            again = f" (the first of its {len(same)} runs)" if len(same) > 1 else ""
+            again = f" (den første af dens {len(same)} kørsler)" if len(same) > 1 else ""
             if args.rules is None:
                 rules = run_rules
-                said = f"Decided as run {recorded} of the journal decided this invoice file{again}: against the runs before it, with its rules.\n"
+                said = (f"Afgjort, som kørsel {recorded} i journalen afgjorde denne fakturafil{again}: mod kørslerne "
+                        "før den, med dens regler.\n")  # fmt: skip
             elif rules == run_rules:
-                said = f"Decided as run {recorded} of the journal decided this invoice file: against the runs before it; the rules in {args.rules} are the ones it used.\n"
+                said = (f"Afgjort, som kørsel {recorded} i journalen afgjorde denne fakturafil: mod kørslerne før den; "
+                        f"reglerne i {args.rules} er dem, kørslen brugte.\n")  # fmt: skip
             else:
                 changed = ", ".join(k for k, v in rules.to_dict().items() if v != run_rules.to_dict()[k])
-                said = (f"Decided against the runs before run {recorded} of the journal, which ran this invoice file, but "
-                        f"with the rules in {args.rules}: they differ from the rules that run used ({changed}). "
-                        "Leave out --rules to see the invoice as that run decided it.\n")  # fmt: skip
+                said = (f"Afgjort mod kørslerne før kørsel {recorded} i journalen, som kørte denne fakturafil, men med "
+                        f"reglerne i {args.rules}: de afviger fra de regler, kørslen brugte ({changed}). "
+                        "Udelad --rules for at se fakturaen, som kørslen afgjorde den.\n")  # fmt: skip
     if recorded is not None:
         said += _paid_as_recorded(recorded, manifest, args.paid)
     found = explain(invoices, grants, sheet, args.invoice_id, rules=rules, history=history, source=args.invoices,
@@ -1294,11 +1296,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
             raise OutputError(f"{args.chart}: the chart cannot be written ({exc.strerror or exc})") from None
         # several invoices of the number: the chart is of the first, and says so
         which = (
-            f" (row {found[0].invoice['row']}, the first of {len(found)} invoices numbered so)"
+            f" (række {found[0].invoice['row']}, den første af {len(found)} fakturaer med dette nummer)"
             if len(found) > 1
             else ""
         )
-        _show(f"Chart: {args.chart}{which}")
+        _show(f"Diagram: {args.chart}{which}")
     return 0
 
 

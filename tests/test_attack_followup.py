@@ -181,7 +181,7 @@ def test_explain_with_the_journal_decides_as_the_recorded_run_did(world, capsys)
     for d in picked.itertuples():
         assert main([*argv, "--invoice-id", d.invoice_id]) == 0
         out = capsys.readouterr().out
-        assert out.startswith("Decided as run 2 of the journal")
+        assert out.startswith("Afgjort, som kørsel 2 i journalen")
         result = next(line for line in out.splitlines() if line.startswith("Resultat:"))
         if d.status == "posted":
             assert result.startswith("Resultat: bogført"), (d, result)
@@ -207,15 +207,15 @@ def test_explain_with_the_journal_decides_with_the_rules_the_run_recorded(tmp_pa
     argv = ["explain", *files, "--journal", str(journal), "--invoice-id", "SOL-1001"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Decided as run 1 of the journal decided this invoice file") and "with its rules" in out
+    assert out.startswith("Afgjort, som kørsel 1 i journalen afgjorde denne fakturafil") and "med dens regler" in out
     assert "AMOUNT_ABOVE_LIMIT" in next(line for line in out.splitlines() if line.startswith("Resultat:"))
     # other rules given on purpose are used, and said to differ from the run's
     assert main([*argv, "--rules", str(example / "rules.toml")]) == 0
     out = capsys.readouterr().out
-    assert "they differ from the rules that run used (max_amount)" in out
+    assert "de afviger fra de regler, kørslen brugte (max_amount)" in out
     assert next(line for line in out.splitlines() if line.startswith("Resultat:")).startswith("Resultat: bogført")
     assert main([*argv, "--rules", str(strict)]) == 0
-    assert "are the ones it used" in capsys.readouterr().out
+    assert "er dem, kørslen brugte" in capsys.readouterr().out
     with sqlite3.connect(journal) as conn:
         conn.execute("UPDATE runs SET rules = ?", ('{"tolerance": "abc"}',))
     conn.close()
@@ -407,5 +407,5 @@ def test_explain_of_a_file_run_twice_explains_its_first_run(tmp_path, capsys):
     capsys.readouterr()
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Decided as run 1 of the journal decided this invoice file (the first of its 2 runs)")
+    assert out.startswith("Afgjort, som kørsel 1 i journalen afgjorde denne fakturafil (den første af dens 2 kørsler)")
     assert "AMOUNT_MISMATCH" in next(line for line in out.splitlines() if line.startswith("Resultat:"))

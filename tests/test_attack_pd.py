@@ -345,7 +345,7 @@ def test_readers_of_a_092_journal_before_and_after_its_migration_show_no_cpr(rob
         assert main(explain) == 0
         out = robot.capsys.readouterr().out
         # decided as run 1 decided this very file (it posted it), against the runs before it
-        assert out.startswith("Decided as run 1") and "bogført" in out and not shows_full_cpr(out), stage
+        assert out.startswith("Afgjort, som kørsel 1") and "bogført" in out and not shows_full_cpr(out), stage
         report = robot.tmp / f"report-{stage}"
         assert main(["report", "followup", "--journal", str(robot.journal), "--out", str(report), "--quiet"]) == 0
         sheet = robot.tmp / f"sample-{stage}.xlsx"

@@ -112,8 +112,8 @@ def test_a_chart_in_a_missing_folder_is_refused_before_explaining(tmp_path, caps
     captured = capsys.readouterr()
     assert captured.out == "" and "--chart: its folder does not exist" in captured.err
     assert main([*argv, str(tmp_path / "f.png")]) == 0 and (tmp_path / "f.png").stat().st_size > 0
-    assert capsys.readouterr().out.rstrip().endswith(f"Chart: {tmp_path / 'f.png'}")  # one invoice: said plainly
+    assert capsys.readouterr().out.rstrip().endswith(f"Diagram: {tmp_path / 'f.png'}")  # one invoice: said plainly
     # two invoices numbered SOL-1001: the chart is of the first, and says so (an attack on 0.9.14: it did not)
     argv[-2] = "SOL-1001"
     assert main([*argv, str(tmp_path / "g.png")]) == 0
-    assert capsys.readouterr().out.rstrip().endswith("(row 1, the first of 2 invoices numbered so)")
+    assert capsys.readouterr().out.rstrip().endswith("(række 1, den første af 2 fakturaer med dette nummer)")

@@ -426,12 +426,12 @@ def test_explain_of_a_recorded_run_says_which_paid_marks_that_run_was_given(exam
     argv = ["explain", *_case(tmp_path, example_case), "--invoice-id", "SOL-1001", "--journal", str(journal)]
     assert main(argv) == 0  # without the marks: decided otherwise than the run did, and said so
     out = capsys.readouterr().out
-    assert "Run 1 was given Sensum's paid marks" in out and "paid.csv" in out
+    assert "Kørsel 1 fik Sensums markeringer af betalte perioder" in out and "paid.csv" in out
     assert main([*argv, "--paid", str(paid)]) == 0  # the same file: as the run decided it
     out = capsys.readouterr().out
     assert "was given" not in out and "ALREADY_PAID" in out and "markeret betalt i Sensum" in out
     assert main([*argv, "--paid", str(other)]) == 0
-    assert "is not the one run 1 was given" in capsys.readouterr().out
+    assert "er ikke den, kørsel 1 fik" in capsys.readouterr().out
 
 
 def test_explain_of_a_run_whose_run_json_is_gone_says_the_marks_cannot_be_told(example_case, tmp_path, capsys):
@@ -446,7 +446,7 @@ def test_explain_of_a_run_whose_run_json_is_gone_says_the_marks_cannot_be_told(e
     capsys.readouterr()
     argv = ["explain", *_case(tmp_path, example_case), "--invoice-id", "SOL-1001", "--journal", str(journal)]
     assert main(argv) == 0
-    assert "Whether run 1 was given Sensum's paid marks cannot be told" in capsys.readouterr().out
+    assert "Om kørsel 1 fik Sensums markeringer af betalte perioder, kan ikke ses" in capsys.readouterr().out
 
 
 def test_explain_on_a_journal_of_invoicekit_0_1_is_not_troubled_by_the_marks(example_case, tmp_path, capsys):
@@ -458,11 +458,11 @@ def test_explain_on_a_journal_of_invoicekit_0_1_is_not_troubled_by_the_marks(exa
     argv = ["explain", *_case(tmp_path, example_case), "--invoice-id", "SOL-1001", "--journal", str(journal)]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "Decided as run 1" in out and "paid marks" not in out
+    assert "Afgjort, som kørsel 1" in out and "markeringer" not in out
     paid = tmp_path / "paid.csv"
     paid.write_text("grant_id,period_start,period_end\nB-1001,2019-03-01,2019-03-31\n", encoding="utf-8")
     assert main([*argv, "--paid", str(paid)]) == 0
-    assert "Run 1 was given no paid marks" in capsys.readouterr().out
+    assert "Kørsel 1 fik ingen markeringer af betalte perioder" in capsys.readouterr().out
 
 
 def test_a_runs_own_paid_file_reads_back_its_guarded_grant_ids(example_case, tmp_path):
