@@ -50,7 +50,7 @@ from xml.etree.ElementTree import Element
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import cprs_in_text, period_in_text
-from invoicekit.vocabulary import names_something
+from invoicekit.vocabulary import NO_CURRENCY, names_something
 
 #: the columns of the converted invoice extract, in order
 INVOICE_COLUMNS = (
@@ -422,7 +422,27 @@ def _currency(doc: Document) -> str:
     own = [c.strip().upper() for c in (doc.currency, *doc.amount_currencies)]
     if set(own) <= {"", "DKK"}:
         own += [c.strip().upper() for c in doc.other_currencies]
-    return "/".join(dict.fromkeys(c for c in own if c))
+    return "/".join(dict.fromkeys(c for c in own if c)) or NO_CURRENCY
+
+
+def _full_text(texts: list[str] | tuple[str, ...]) -> str:
+    """What :func:`joined` gives, never shortened: what periods are read from."""
+    return TEXT_SEPARATOR.join(dict.fromkeys(t for t in texts if t))
+
+
+#: written in a blank period cell (the start's, if blank) where the text, shortened, would give the
+#: robot a period the whole text does not give: a date it cannot read, so it reads no period from
+#: the text (MISSING_PERIOD, its message quoting this)
+MANY_PERIODS = "(flere perioder i teksten)"
+
+
+def _period_cut_away(full: str, cut: str, period: tuple[str, str]) -> bool:
+    """Whether a period cell is blank (so the robot reads the period from the
+    text it is given) and the shortened text ``cut`` gives another period than
+    the whole text ``full`` does: a note saying last month was paid, then
+    32,000 characters, then this month's period, was posted on last month
+    (an attack on 0.9.21)."""
+    return (not period[0] or not period[1]) and cut != full and period_in_text(cut) != period_in_text(full)
 
 
 def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], list[str]]:
@@ -468,6 +488,11 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         warnings.append(
             f"names several currencies ({currency}); written as such, so the robot leaves it to a caseworker"
         )
+    elif currency == NO_CURRENCY:
+        warnings.append(
+            "names no currency (DocumentCurrencyCode or InvoiceCurrencyCode, which every e-invoice has); written as "
+            f"{NO_CURRENCY} (ISO 4217: no currency), so the robot leaves it to a caseworker"
+        )
     elif currency and currency != "DKK":
         shown = currency if len(currency) == 3 and currency.isalpha() else "an unknown currency"
         warnings.append(f"is in {shown}, not DKK; written with its currency, so the robot leaves it to a caseworker")
@@ -482,9 +507,10 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     notes = list(doc.notes)
     descriptions = [t for line in doc.lines for t in line.texts]
     text, shortened = joined(notes + descriptions)
+    full = _full_text(notes + descriptions) if shortened else text
     if shortened:
         warnings.append(f"has over {MAX_TEXT_CHARS:,} characters of text; the text is shortened")
-    start, end = _period(doc, text)
+    start, end = _period(doc, full)
     if not _iso_or_blank(start, end):
         # not the ISO date both syntaxes require: 03/01/2019 is 1 March in the US and 3 January to the
         # robot, which reads day-first (found by an attack on 0.9.14). Left out, as one invoice's (a
@@ -494,9 +520,16 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
             f"has the period {start or '?'} to {end or '?'}, which is no ISO date (2019-03-01): left out, so the "
             "period is the lines' or the text's, or a caseworker decides"
         )
-        start, end = _period(doc, text, documents=False)
+        start, end = _period(doc, full, documents=False)
         if not _iso_or_blank(start, end):
             start, end = "", ""
+    if _period_cut_away(full, text, (start, end)):
+        warnings.append(
+            f"names no one period in its whole text, but another in its first {MAX_TEXT_CHARS:,} characters, which "
+            f"the extract holds: the period is written {MANY_PERIODS}, so the robot leaves it to a caseworker "
+            "(MISSING_PERIOD)"
+        )
+        start, end = (MANY_PERIODS, end) if not start else (start, MANY_PERIODS)
     outside = _lines_outside(doc, start, end)
     if outside:
         # one citizen: the robot decides on the document's period, its lines unread; a document whose
@@ -557,9 +590,14 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
     """The document's rows of the invoice lines extract, and a warning when
     lines that name citizens do not add up to the invoice's amount."""
     rows = []
+    cut_away = []
     for position, line in enumerate(doc.lines, start=1):
         # a date that is no ISO date is left out, as the invoice's (see invoice_row)
         period = line.period if _iso_or_blank(*line.period) else ("", "")
+        text, shortened = joined(line.texts)
+        if shortened and _period_cut_away(_full_text(line.texts), text, period):
+            period = (MANY_PERIODS, period[1]) if not period[0] else (period[0], MANY_PERIODS)
+            cut_away.append(line.line_no.strip() or str(position))
         rows.append(
             {
                 "invoice_id": invoice["invoice_id"],
@@ -569,10 +607,15 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
                 "amount": line_amount(line),
                 "period_start": period[0],
                 "period_end": period[1],
-                "text": joined(line.texts)[0],
+                "text": text,
             }
         )
     warnings = []
+    if cut_away:
+        warnings.append(
+            f"lines {', '.join(cut_away)} name no one period in their whole text, but another in its first "
+            f"{MAX_TEXT_CHARS:,} characters: their period is written {MANY_PERIODS}, so the robot reads none"
+        )
     amounts = [r["amount"] for r in rows]
     named = any(r["cpr"] for r in rows)
     if (

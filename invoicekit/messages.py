@@ -22,7 +22,7 @@ from invoicekit.distinct import first_rows
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk_arrow
 from invoicekit.reasons import MANUAL, POSTED
 from invoicekit.texts import arrow_text
-from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import NO_CURRENCY, RATE_UNIT_NAMES_DA
 
 Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
 
@@ -125,6 +125,11 @@ def _invalid_amount(f: Facts) -> list[str]:
             text = f"Beløbet '{raw}' er ikke et beløb i kroner og øre. Kontrollér fakturaen og bogfør manuelt."
         elif not ok:
             text = "Fakturaen har intet beløb. Kontrollér fakturaen og bogfør manuelt."
+        elif currency == NO_CURRENCY:
+            text = (
+                f"Fakturaen angiver ingen valuta ('{NO_CURRENCY}'), så beløbet kan være i en anden valuta end "
+                "danske kroner. Kontrollér valutaen med leverandøren og bogfør manuelt."
+            )
         elif currency != "DKK":
             text = (
                 f"Fakturaen er i valutaen '{currency}', ikke i danske kroner (DKK). Robotten bogfører kun "

@@ -86,6 +86,12 @@ RATE_UNITS: dict[str, str] = {
     }.items()
     for name in names
 }
+#: the currency of an e-invoice that names none anywhere: ISO 4217's code for "no currency".
+#: Both syntaxes require the document's currency (UBL's DocumentCurrencyCode, CII's
+#: InvoiceCurrencyCode, EN 16931's BT-5); written blank, the robot took it for DKK and posted a
+#: German invoice of no stated currency (an attack on 0.9.21)
+NO_CURRENCY = "XXX"
+
 #: the unit as a caseworker reads it
 RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "year": "år", "hour": "time"}
 

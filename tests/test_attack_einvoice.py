@@ -586,3 +586,62 @@ def test_an_encoding_under_another_spelling_is_read(name):
     if name == "latin1":
         data = data.decode("utf-8").encode("latin-1")
     assert read_document(data).supplier_name == "Bostedet Solhøj"
+
+
+# ---------------------------------------------------------------- found by an attack session on 0.9.21
+
+PAID_BEFORE = "<cbc:Note>Faktura for februar 2019 er betalt; denne faktura gælder næste måned</cbc:Note>"
+FILLER = "<cbc:Note>" + "Bemærkning til ophold og aftaler. " * 1100 + "</cbc:Note>"  # 37,400 characters
+MARCH_IN_TEXT = "<cbc:Note>Periode: marts 2019, borger 610190-1234</cbc:Note>"
+
+
+def test_a_period_read_from_a_text_cut_short_is_never_the_one_posted(tmp_path):
+    """A document of no period but its notes: the first says February was
+    paid, the last, 37,000 characters on, names March. The text was cut to
+    32,000 characters before its period was read, and the robot posted
+    February (and marked it paid in Sensum). The whole text names two
+    periods: none is read, and the cut text the robot is given cannot
+    give it one (its period cell says why); a period named only past the
+    cut is read from the whole text."""
+    from invoicekit.einvoice import MANY_PERIODS
+
+    xml = doc(PAID_BEFORE + FILLER + MARCH_IN_TEXT, payable="28500.00")
+    row, warnings = invoice_row(read_document(xml))
+    assert (row["period_start"], row["period_end"]) == (MANY_PERIODS, "")
+    assert any("MISSING_PERIOD" in w for w in warnings)
+    assert _posted_by_the_robot(tmp_path / "a", xml)[1:] == ("manual", "MISSING_PERIOD")
+    # the same two periods in a short text: as before, none
+    assert _posted_by_the_robot(tmp_path / "b", doc(PAID_BEFORE + MARCH_IN_TEXT, payable="28500.00"))[1:] == (
+        "manual",
+        "MISSING_PERIOD",
+    )
+    # one period, named past the cut: read from the whole text, and posted
+    xml = doc(FILLER + MARCH_IN_TEXT, payable="28500.00")
+    assert invoice_row(read_document(xml))[0]["period_start"] == "2019-03-01"
+    assert _posted_by_the_robot(tmp_path / "c", xml)[1:] == ("posted", "")
+
+
+def test_a_line_whose_text_cut_short_names_another_period_is_given_none():
+    texts = ("Denne linje gælder marts 2019 ", "x " * 20_000, "Rettet: april 2019")
+    xml = doc(
+        MARCH_IN_TEXT,
+        lines="".join(f"<cac:InvoiceLine><cbc:ID>{k}</cbc:ID><cbc:Note>{t}</cbc:Note><cac:Item><cbc:Name>Ophold</cbc:Name>"
+                      "</cac:Item></cac:InvoiceLine>" for k, t in ((1, "marts 2019"), (2, "".join(texts)))),
+    )  # fmt: skip
+    document = read_document(xml)
+    rows, warnings = line_rows(document, invoice_row(document)[0])
+    from invoicekit.einvoice import MANY_PERIODS
+
+    assert [r["period_start"] for r in rows] == ["", MANY_PERIODS]
+    assert any("lines 2 name no one period" in w for w in warnings)
+
+
+def test_an_invoice_that_names_no_currency_anywhere_is_never_posted_as_dkk(tmp_path):
+    """Both syntaxes require the document's currency; a German invoice with
+    none, and no currencyID on its amounts, was written with a blank
+    currency, which the robot reads as DKK, and posted."""
+    xml = doc(CPR_NOTE + MARCH, payable="28500.00", currency="").replace(b' currencyID=""', b"")
+    row, warnings = invoice_row(read_document(xml))
+    assert row["currency"] == "XXX" and any("names no currency" in w for w in warnings)
+    assert _posted_by_the_robot(tmp_path, xml)[1:] == ("manual", "INVALID_AMOUNT")
+    assert _posted_by_the_robot(tmp_path / "dkk", doc(CPR_NOTE + MARCH, payable="28500.00"))[1:] == ("posted", "")
