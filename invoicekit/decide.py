@@ -40,7 +40,9 @@ from invoicekit.extracts import (
 from invoicekit.history import MARK_WHOLE_TIME, PAID_KEYS, SENSUM_MARK, History
 from invoicekit.keys import (
     LEGACY,
+    PADDED_WIDTH,
     citizen_keys,
+    digits_only,
     legacy_citizen_keys,
     legacy_keys,
     marked_keys,
@@ -49,6 +51,7 @@ from invoicekit.keys import (
     paragraph_keys,
     stored_keys,
     stored_keys_arrow,
+    value_keys,
 )
 from invoicekit.lines import decide_by_lines
 from invoicekit.paid_marks import PaidMarks, with_paid_marks
@@ -617,10 +620,12 @@ class _State:
 
 def _invoice_keys(inv: pd.DataFrame, secret: str) -> tuple[pa.Array, np.ndarray]:
     """Check 10's invoice keys (what the journal stores), and each row's code
-    among them: equal codes, equal keys (the hashing check 10 needs, done
-    where a core is free)."""
-    keys = stored_keys_arrow(_column(inv, "invoice_key"), secret)
-    return keys, pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    among the numbers as check 10 compares them within the run: equal codes,
+    the same number, one of digits alone by its value (:func:`value_keys`;
+    the hashing check 10 needs, done where a core is free)."""
+    normalised = _column(inv, "invoice_key")
+    keys = stored_keys_arrow(normalised, secret)
+    return keys, pc.dictionary_encode(value_keys(normalised)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _check_duplicates(
@@ -663,6 +668,7 @@ def _check_duplicates(
             hit[formula] = index.get_indexer(
                 pd.MultiIndex.from_arrays([cvr[formula], marked_keys(raw, history.secret)])
             )
+        _by_value(inv, alive, cvr, hit, seen, index, history.secret)
         found = np.flatnonzero(hit >= 0)
         if len(found):
             at = hit[found]
@@ -702,6 +708,58 @@ def _check_duplicates(
                 detail[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[known[first[k]]])
         dup[alive[in_run]] = True
     state.fail("DUPLICATE_INVOICE", dup)
+
+
+def _by_value(
+    inv: pd.DataFrame,
+    alive: np.ndarray,
+    cvr: np.ndarray,
+    hit: np.ndarray,
+    seen: pd.DataFrame,
+    index: pd.MultiIndex,
+    secret: str,
+) -> None:
+    """Check 10 against the journal for the open rows (``alive``) not found
+    (``hit`` < 0) whose number is digits alone: by its value, as a
+    workbook's number cell drops leading zeros (``0004711`` paid by hand
+    from a CSV, ``4711`` from a workbook a month later was posted). A key the
+    journal keeps as the number is compared by value; one it keeps hashed
+    (ten digits or more) cannot be, so the value padded with zeros to ten
+    digits is hashed and looked for. ``hit`` is filled in (a position in
+    ``seen``, whose (supplier, key) pairs ``index`` holds)."""
+    miss = hit < 0
+    if not miss.any():
+        return
+    normalised = arrow_text(_column(inv, "invoice_key")).take(pa.array(alive))
+    digits = miss & digits_only(normalised)
+    if not digits.any():
+        return
+    at = np.flatnonzero(digits)
+    value = value_keys(normalised.take(pa.array(at)))
+    seen_keys = seen["invoice_key"].to_numpy(dtype=object)
+    by_value = pd.MultiIndex.from_arrays(
+        [
+            index.get_level_values(0),
+            np.asarray(value_keys(pa.array(seen_keys, pa.large_string())).to_pylist(), dtype=object),
+        ]
+    )
+    first = np.flatnonzero(~by_value.duplicated(keep="first"))  # 0004711 and 4711 both seen: the first
+    found = by_value[first].get_indexer(
+        pd.MultiIndex.from_arrays([cvr[at], np.asarray(value.to_pylist(), dtype=object)])
+    )
+    hit[at] = np.where(found >= 0, first[np.maximum(found, 0)], -1)
+    hashed = np.fromiter(
+        (isinstance(k, str) and k.startswith("#") for k in seen_keys), dtype=bool, count=len(seen_keys)
+    )
+    left = at[found < 0]
+    if not hashed.any() or not len(left):
+        return
+    value = value_keys(normalised.take(pa.array(left)))
+    short = pc.less_equal(pc.utf8_length(value), PADDED_WIDTH).to_numpy(zero_copy_only=False)
+    if short.any():
+        padded = pc.utf8_lpad(value.filter(pa.array(short)), PADDED_WIDTH, "0")
+        keys = np.asarray(stored_keys_arrow(padded, secret).to_pylist(), dtype=object)
+        hit[left[short]] = index.get_indexer(pd.MultiIndex.from_arrays([cvr[left[short]], keys]))
 
 
 def _starts_a_formula(numbers: pa.Array) -> np.ndarray:

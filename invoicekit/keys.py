@@ -8,7 +8,8 @@ lookalikes) and everything invisible (control and format characters,
 combining marks left over after NFKC, and the default-ignorable code points
 such as variation selectors and Hangul fillers), so ``SOL-1001``, ``sol
 1001``, ``SOL–1001`` and ``SOL\\u200b1001`` are the same number. A grant id is compared the same way with trailing dots
-removed (``B-1001.`` is ``b1001``). Service codes, where check 21 compares
+removed (``B-1001.`` is ``b1001``). Check 10 compares a number of digits alone by its value
+(:func:`value_keys`: ``0004711`` is ``4711``), as a workbook's number cell drops leading zeros. Service codes, where check 21 compares
 them, are normalised as invoice numbers.
 
 The journal must not hold a full CPR number, and an invoice number may be one.
@@ -173,6 +174,31 @@ def _without_ascii_removed(arr: pa.Array) -> pa.Array:
     # each cell's new end: its old end less the bytes removed before it
     offsets = (bounds - np.searchsorted(at, bounds)).astype(np.int64)
     return pa.LargeStringArray.from_buffers(len(arr), pa.py_buffer(offsets), pa.py_buffer(raw[~removed]))
+
+
+#: a normalised number of digits alone
+_DIGITS_ONLY_RE2 = r"^[0-9]+$"
+#: the width to which check 10 pads a number of digits alone to find it among the journal's hashed keys
+PADDED_WIDTH = 10
+
+
+def digits_only(normalised: pa.Array) -> np.ndarray:
+    """Which normalised numbers (arrow text) are digits alone."""
+    return pc.fill_null(pc.match_substring_regex(normalised, _DIGITS_ONLY_RE2), False).to_numpy(zero_copy_only=False)
+
+
+def value_keys(normalised: object) -> pa.Array:
+    """Normalised numbers (arrow text) as check 10 compares them: a number of
+    digits alone by its value, without leading zeros (``0004711`` is
+    ``4711``, ``000`` is ``0``), as a workbook's number cell drops them; any
+    other as it is. Never stored: the journal keeps :func:`stored_keys`."""
+    arr = pc.fill_null(arrow_text(normalised), "")
+    digits = pc.fill_null(pc.match_substring_regex(arr, _DIGITS_ONLY_RE2), False)
+    if not pc.any(digits).as_py():
+        return arr
+    stripped = pc.utf8_ltrim(arr, "0")
+    stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar("0", arr.type), stripped)
+    return pc.if_else(digits, stripped, arr)
 
 
 def normalise_grant_ids(values: object) -> np.ndarray:

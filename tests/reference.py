@@ -64,6 +64,11 @@ def names_something(text: str) -> bool:
     return any(c.isalnum() and ord(c) not in IGNORABLE for c in text)
 
 
+def by_value(key: str) -> str:
+    """A normalised number of digits alone without its leading zeros (``0`` for zeros alone)."""
+    return (key.lstrip("0") or "0") if re.fullmatch(r"[0-9]+", key) else key
+
+
 def number_key(text: str) -> str:
     """Check 10's comparison: NFKC, case folding, digits of any script as
     0-9, and nothing that is whitespace, a dash or invisible."""
@@ -398,7 +403,26 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                 continue
             codes.append((norm_paragraph(r["paragraph"]), own, r["target_group"].strip().casefold(), r["psp_element"].strip(), r["art"].strip(), vf, vt))  # fmt: skip
 
-    seen = {(c, number_key(i)) for c, i in seen}
+    journal_seen = {(c, number_key(i)) for c, i in seen}
+    seen = set()  # this run's, by value
+
+    def seen_before(cvr: str, key: str) -> bool:
+        """Check 10: decided before in this run (a number of digits alone by its value: leading zeros
+        do not count), or in the journal: the same number, or by value one it keeps as the number
+        (under ten digits); one it keeps hashed (ten digits or more) only as the value padded to ten."""
+        if (cvr, by_value(key)) in seen or (cvr, key) in journal_seen:
+            return True
+        if not re.fullmatch(r"[0-9]+", key):
+            return False
+        value = by_value(key)
+        for c, j in journal_seen:
+            if c == cvr and re.fullmatch(r"[0-9]+", j):
+                if len(j) < 10 and by_value(j) == value:
+                    return True
+                if len(j) >= 10 and len(value) <= 10 and j == value.zfill(10):
+                    return True
+        return False
+
     # a payment's paragraph: given (the sheet of its day), else its service's in this sheet
     paid = [
         (grant_key(p[0]), p[1], p[2], number_key(p[3]), p[4], p[5],
@@ -431,7 +455,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             fail("INVALID_AMOUNT")
         elif amount <= 0 or kind != "invoice":
             fail("CREDIT_NOTE")
-        elif (cvr, number_key(inv_id)) in seen:
+        elif seen_before(cvr, number_key(inv_id)):
             fail("DUPLICATE_INVOICE")
         if d["reason"]:
             return None
@@ -518,7 +542,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             key, was = decided
             credit = [r["reason"] == "CREDIT_NOTE" for r in was.get("lines") or [was]]
             if not all(credit):
-                seen.add(key)
+                seen.add((key[0], by_value(key[1])))
         d = blank()
         out.append(d)
         inv_id = unguarded(inv["invoice_id"].strip())

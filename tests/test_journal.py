@@ -1164,3 +1164,49 @@ def test_the_follow_up_counts_a_resend_of_a_masked_number_once_in_a_schema_1_jou
     counted = load_decisions(journal)
     assert len(counted) == 23
     assert counted.loc[counted["run_id"] == 2, "row"].tolist() == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [("0004711", 4711), ("0000004711", 4711), ("4711", "0004711"), ("0101901234", 101901234), ("047 11", 4711)],
+    ids=["zeros dropped", "ten digits, hashed", "zeros added", "a CPR-like number", "spaced"],
+)
+def test_an_invoice_number_whose_leading_zeros_a_workbook_dropped_is_a_duplicate(tmp_path, first, again):
+    """An attack on 0.9.21: 0004711 went to manual (its amount did not fit)
+    and was paid by hand; resent from a workbook, whose number cell keeps no
+    leading zeros, as 4711, check 10 did not know it and the robot paid it
+    again. A number of digits alone is compared by its value, in the run and
+    against the journal, whether the journal keeps it as the number or, ten
+    digits and more, hashed; the journal still keeps no CPR number."""
+    from openpyxl import Workbook
+
+    from tests.conftest import EXAMPLE
+
+    inputs = ["--grants", str(EXAMPLE / "bevillinger.csv"), "--support-sheet", str(EXAMPLE / "stoetteark.xlsx")]
+    header = ["Fakturanummer", "CVR", "Beløb", "CPR", "Periode fra", "Periode til"]
+    pd.DataFrame([[first, "29345716", "28.000,00", "610190-1234", "01.03.2019", "31.03.2019"]], columns=header).to_csv(
+        tmp_path / "marts.csv", sep=";", index=False
+    )
+    journal = tmp_path / "j.sqlite"
+    assert main(["run", *inputs, "--invoices", str(tmp_path / "marts.csv"), "--new-journal", str(journal),
+                 "--out", str(tmp_path / "o1"), "--quiet"]) == 0  # fmt: skip
+    first_decision = pd.read_csv(tmp_path / "o1" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert first_decision["reason"].tolist() == ["AMOUNT_MISMATCH"]
+    wb = Workbook()
+    wb.active.append(header)
+    wb.active.append([again, 29345716, 28500, "610190-1234", "01.03.2019", "31.03.2019"])
+    wb.active.append(["F-2", 29345716, 28500, "610190-1234", "01.04.2019", "30.04.2019"])
+    wb.save(tmp_path / "april.xlsx")
+    assert main(["run", *inputs, "--invoices", str(tmp_path / "april.xlsx"), "--journal", str(journal),
+                 "--out", str(tmp_path / "o2"), "--quiet"]) == 0  # fmt: skip
+    d = pd.read_csv(tmp_path / "o2" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == ["DUPLICATE_INVOICE", ""]
+    assert "kørsel 1" in d["message"].iat[0]
+    assert "0101901234" not in journal_text(journal)
+    # within one run alike: the second of 0004711 and 4711 is the duplicate
+    wb.active.append([first, 29345716, 28500, "610190-1234", "01.05.2019", "31.05.2019"])
+    wb.save(tmp_path / "maj.xlsx")
+    assert main(["run", *inputs, "--invoices", str(tmp_path / "maj.xlsx"), "--dry-run", "--out", str(tmp_path / "o3"),
+                 "--quiet"]) == 0  # fmt: skip
+    d = pd.read_csv(tmp_path / "o3" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == ["", "", "DUPLICATE_INVOICE"]
