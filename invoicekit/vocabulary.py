@@ -237,11 +237,15 @@ CPR_DATED = re.compile(
 #: other characters between its digits, the pattern that finds the cells
 #: worth a look made RE2 give up its automaton: 5 s, not 0.08 s, over 300,000
 #: messages). ``2018 4104858`` (a year and a grant id) has no month where one
-#: would stand. Groups: birth date, sequence number
+#: would stand. The sequence number may be written in two pairs with spaces between
+#: (``12 12 81 40 11``, ``121281 40 11``: the CPR column reads them as a CPR number
+#: and the invoice key hashes them; masked since 0.9.22), not with a dash (``03-01–2019-03``
+#: of an ISO period would then read as born 3 January 2020). Groups: birth date, sequence number
+_SPACES_ONLY = "[\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*"
 _APART_BY = "[\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000" + CPR_LIKE_SEPARATORS.removeprefix("\\s") + "]*"
 CPR_APART = re.compile(
-    rf"(?<!{_DIGIT})([0-9]{{2}}{_APART_BY}(?:0[1-9]|1[0-2]){_APART_BY}[0-9]{{2}}){_APART_BY}([0-9]{{4}})"
-    rf"(?!{_DIGIT}|[.,][0-9])"
+    rf"(?<!{_DIGIT})([0-9]{{2}}{_APART_BY}(?:0[1-9]|1[0-2]){_APART_BY}[0-9]{{2}}){_APART_BY}"
+    rf"([0-9]{{2}}{_SPACES_ONLY}[0-9]{{2}})(?!{_DIGIT}|[.,][0-9])"
 )
 #: the same for RE2 (pyarrow), to find the cells worth a look: it must find
 #: every cell :data:`CPR_LIKE` finds in them once :data:`CPR_INVISIBLE` is
@@ -263,6 +267,8 @@ _RE2_JOINER = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}{_RE2_OTHER_
 #: the spaces and dashes of :data:`CPR_APART`, for RE2 (a tab, Unicode's space separators, every
 #: dash, the soft hyphen: no line break)
 _RE2_APART = rf"[\t\p{{Zs}}\p{{Pd}}{_RE2_OTHER_DASHES}\x{{ad}}]"
+#: the spaces that may part the sequence number's pairs in :data:`CPR_APART`, for RE2
+_RE2_SPACES = r"[\t\p{Zs}]"
 #: the spaces of :data:`CPR_DATED`, for RE2 (as Python's ``\s``)
 _RE2_SPACE = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}]"
 #: the dashes (and ``_``) of :data:`CPR_DATED`, for RE2
@@ -283,7 +289,7 @@ CPR_LIKE_RE2 = (
     # as written, so invisible characters are allowed only after digits here; beside the . / and the
     # dash they made RE2 give up its automaton, 29 s instead of 0.3 s over a million messages)
     # or one pair of the birth date apart (CPR_APART, read in the text as written)
-    + rf"|[0-9][0-9]{_RE2_APART}*(?:0[1-9]|1[0-2]){_RE2_APART}*[0-9][0-9]{_RE2_APART}*[0-9][0-9][0-9][0-9]"
+    + rf"|[0-9][0-9]{_RE2_APART}*(?:0[1-9]|1[0-2]){_RE2_APART}*[0-9][0-9]{_RE2_APART}*[0-9][0-9]{_RE2_SPACES}*[0-9][0-9]"
     + rf"|{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_SPACE}*"
     rf"{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT}{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*(?:{_RE2_DASH}|{_RE2_DOT})"
     rf"{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}" + ")"

@@ -40,6 +40,11 @@ VISIBLE = {
     "grouped in pairs": "01 01 40 1234",
     "spaced dash": "010140 - 1234",
     "two dashes": "010140--1234",
+    # the sequence number in two pairs: read from a CPR cell and hashed by the key, and shown in
+    # full everywhere until 0.9.22 (an attack on 0.9.21)
+    "sequence in pairs": "010140 12 34",
+    "every part in pairs": "01 01 40 12 34",
+    "birth date and a pair run together": "01014012 34",
 }
 INVISIBLE = {
     "zero-width space": "010140\u200b1234",
@@ -54,7 +59,10 @@ def shows_full_cpr(text: str) -> bool:
     """Whether ``text``, as a person sees it (invisible characters gone, digits
     of any width read), holds 010140's sequence number next to its birth date."""
     seen = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
-    return re.search(rf"{BIRTH[:2]}\D{{0,2}}{BIRTH[2:4]}\D{{0,2}}{BIRTH[4:]}\D{{0,3}}{SEQ}", seen) is not None
+    return (
+        re.search(rf"{BIRTH[:2]}\D{{0,2}}{BIRTH[2:4]}\D{{0,2}}{BIRTH[4:]}\D{{0,3}}{SEQ[:2]}\D{{0,2}}{SEQ[2:]}", seen)
+        is not None
+    )
 
 
 @pytest.fixture
@@ -520,3 +528,30 @@ def test_a_supplier_named_with_a_joined_cpr_is_masked_in_the_journal_and_the_fol
     with zipfile.ZipFile(robot.tmp / "rep" / "followup.xlsx") as book:
         text = "".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml"))
     assert "Bosted 010140-xxxx" in text and not shows_full_cpr(text)
+
+
+@pytest.mark.parametrize("form", ["010140 12 34", "01 01 40 12 34"], ids=["sequence in pairs", "every part in pairs"])
+def test_a_cpr_whose_sequence_number_is_in_two_pairs_is_masked_everywhere_people_read(robot, form, capsys):
+    """An attack on 0.9.21: the CPR cell read ``121281 40 11`` as a citizen and
+    the journal's key hashed it, yet as an invoice number, a period cell or a
+    supplier's name it was shown in full in decisions.csv, the OPUS notes, the
+    journal and explain, and an output folder named with it was made."""
+    rows = [
+        month(3, invoice_id=form),
+        month(4, invoice_id="F-2", period_start=form),
+        month(5, invoice_id="F-3", document_type=f"rykker {form}"),
+    ]
+    code, _, d = robot.run(*rows, out="o1")
+    assert code == 0 and d["cpr_masked"].tolist()[0] == "610190-xxxx"
+    for name in ("decisions.csv", "opus_notes.csv"):
+        assert not shows_full_cpr((robot.tmp / "o1" / name).read_text(encoding="utf-8")), name
+    assert not shows_full_cpr(journal_text(robot.journal))
+    case = ["--grants", str(robot.grants), "--invoices", str(robot.tmp / "o1.csv"),
+            "--support-sheet", str(robot.case / "stoetteark.xlsx")]  # fmt: skip
+    capsys.readouterr()
+    assert main(["explain", *case, "--invoice-id", form]) == 0
+    assert not shows_full_cpr(capsys.readouterr().out)
+    # a folder named with it is refused before it is made
+    out = robot.tmp / f"ud {form}"
+    assert main(["run", *case, "--dry-run", "--out", str(out)]) == 2
+    assert not out.exists() and not shows_full_cpr(capsys.readouterr().err)
