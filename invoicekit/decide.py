@@ -38,6 +38,7 @@ from invoicekit.extracts import (
     written_invoice_ids,
 )
 from invoicekit.history import MARK_WHOLE_TIME, PAID_KEYS, SENSUM_MARK, History
+from invoicekit.identifiers import mask_cprs_in_arrow
 from invoicekit.keys import (
     LEGACY,
     PADDED_WIDTH,
@@ -345,7 +346,7 @@ def check_batch(
         held = np.flatnonzero(held_rows)
         state.fail("AMBIGUOUS", held_rows)
         # the one that fits is named in the message, and is no grant of the decision (as for two)
-        ids = _short(gr["grant_id"].to_numpy(dtype=object)[m.grant_pos[held]]).to_pylist()
+        ids = _short(_shown(gr["grant_id"]).take(pa.array(m.grant_pos[held]))).to_pylist()
         detail[held] = [
             f"bevilling {g}, forventet {a} kr."
             for g, a in zip(ids, msg.money_dk(m.exp_out[held]).to_pylist(), strict=True)
@@ -830,7 +831,7 @@ def _match(inv, gr, state: _State, amount, start, end, rules: Rules, detail, exp
     # two chunks at once, each of about half the pairs (of at most half of max_pairs), and
     # at most MATCH_BLOCK (see there)
     per_chunk = max(min(-(-int(cum[-1]) // 2) if len(cum) else 0, max_pairs // 2, MATCH_BLOCK), 1)
-    short_ids = functools.cache(lambda: _short(arrow_text(gr["grant_id"])))  # each grant's id cut once, if asked
+    short_ids = functools.cache(lambda: _short(_shown(gr["grant_id"])))  # each grant's id cut once, if asked
     columns = {  # the grants' columns the chunks read, as numpy once
         "rate": gr["rate"].to_numpy(),
         "unit": gr["unit_code"].to_numpy(),
@@ -1313,7 +1314,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     run_keys = (codes["grant_key"][cand], codes["citizen_key"][cand], p_code)
     s, e = start[cand], end[cand]
     # as they are held: the few said are taken one by one (every grant made a Python string costs)
-    grant_ids, services = _column(gr, "grant_id"), _column(gr, "service_code")
+    grant_ids, services = _shown(gr["grant_id"]), _shown(gr["service_code"])
 
     def say(pos: int, kind: int, earlier: str, paid_grant: str, paid_service: str) -> None:
         period = f"{date_dk(start[pos])}–{date_dk(end[pos])}"
@@ -1671,6 +1672,16 @@ def _money_dk_where_set(units: np.ndarray) -> np.ndarray:
     return out
 
 
+def _shown(values) -> pa.Array:
+    """Texts people read (arrow): any CPR number in them masked; ``values``'
+    own arrow array where none is."""
+    return mask_cprs_in_arrow(pc.fill_null(arrow_text(values, pa.large_string()), ""))
+
+
+def _changed(shown: pa.Array, raw: pa.Array) -> bool:
+    return shown is not raw and not pc.all(pc.equal(shown, raw)).as_py()
+
+
 def _blank_last(values) -> pa.Array:
     """A column of texts as arrow with a blank appended: index ``len(values)``
     stands for none in a take."""
@@ -1754,7 +1765,7 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
 
     @functools.cache
     def short_grant_ids() -> pa.Array:  # each grant's id cut once, a blank last for none
-        return _short(_blank_last(gr["grant_id"]))
+        return _short(_shown(_blank_last(gr["grant_id"])))
 
     def grant_id(r):
         return short_grant_ids().take(pa.array(np.where(shown[r] >= 0, shown[r], len(gr))))
@@ -1942,8 +1953,15 @@ def _assemble(
     manual = np.flatnonzero(~posted)
     has_grant = grant_pos >= 0
     blank_last = pa.array(np.where(has_grant, grant_pos, len(gr)))  # index len(gr): the blank appended
-    matched_id = _blank_last(gr["grant_id"]).take(blank_last)
-    service = _blank_last(gr["service_code"]).take(blank_last)
+    raw_ids, raw_services = _blank_last(gr["grant_id"]), _blank_last(gr["service_code"])
+    matched_id, service = raw_ids.take(blank_last), raw_services.take(blank_last)
+    # what people read (decisions.csv, the library's table, notebooks): a grant id or service code
+    # that reads as a CPR number masked (a grant extract with its columns swapped: an attack on
+    # 0.9.21 found them in full in the library's table and a notebook); OPUS and Sensum get them
+    # as written. Nearly always none is, and the columns are the same
+    shown_ids, shown_services = _shown(raw_ids), _shown(raw_services)
+    masked = _changed(shown_ids, raw_ids) or _changed(shown_services, raw_services)
+    shown_id = shown_ids.take(blank_last) if masked else matched_id
     amount = inv["amount"].to_numpy()
     # numbers stay numbers: DKK, NaN where there is none; the writers format them
     amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
@@ -1957,11 +1975,11 @@ def _assemble(
     posted_at = np.flatnonzero(posted)
     posted_a, manual_a = pa.array(posted_at), pa.array(manual)
 
-    def posting_texts() -> pa.Array:
+    def posting_texts(ids: pa.Array = matched_id, services: pa.Array = service) -> pa.Array:
         if not texts:
             return pa.repeat(pa.scalar("", pa.large_string()), len(posted_at))
         return msg.posting_texts_arrow(
-            service.take(posted_a), start[posted_at], end[posted_at], matched_id.take(posted_a)
+            services.take(posted_a), start[posted_at], end[posted_at], ids.take(posted_a)
         ).cast(pa.large_string())
 
     def postings(posting_text: Future[pa.Array]) -> pd.DataFrame:
@@ -2002,7 +2020,7 @@ def _assemble(
                 "amount": amount_dkk,
                 "status": _obj(pa.array([MANUAL, POSTED], pa.large_string()).take(pa.array(posted.astype(np.int8)))),
                 "reason": _obj(pa.array(["", *REASONS], pa.large_string()).take(pa.array(reason_idx))),
-                "grant_id": _obj(matched_id),
+                "grant_id": _obj(shown_id),
                 "expected_amount": expected_dkk,
                 "paragraph": _obj(coded["paragraph"]),
                 "psp_element": _obj(psp),
@@ -2010,7 +2028,7 @@ def _assemble(
                 "message": _obj(message),
                 "period_start": start,
                 "period_end": end,
-                "service_code": _obj(service),
+                "service_code": _obj(shown_services.take(blank_last) if masked else service),
                 "check": state.reason.astype(np.int64),
                 "document_type": _obj(_column(inv, "document_type")),
                 **{name: _obj(values) for name, values in keys.items()},
@@ -2028,7 +2046,8 @@ def _assemble(
         if texts:
             late = manual[checked.reason[manual] == 0]  # failed checks 18-21
             parts = _Messages(_manual_facts(checked, detail, reason_idx), late, reason_idx).make()
-            parts += [*early_messages, (posted_at, posting_text.result())]
+            shown_text = posting_texts(shown_id, shown_services.take(blank_last)) if masked else posting_text.result()
+            parts += [*early_messages, (posted_at, shown_text)]
             early_messages.clear()
             message, manual_message = _in_input_order(parts, manual)  # it empties parts
         else:
@@ -2097,8 +2116,8 @@ def _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amo
         {
             "row": inv["row"].to_numpy()[i],
             "invoice_id": inv["invoice_id"].to_numpy(dtype=object)[i],
-            "grant_id": gr["grant_id"].to_numpy(dtype=object)[g],
-            "service_code": gr["service_code"].to_numpy(dtype=object)[g],
+            "grant_id": _shown(gr["grant_id"]).take(pa.array(g)).to_numpy(zero_copy_only=False),
+            "service_code": _shown(gr["service_code"]).take(pa.array(g)).to_numpy(zero_copy_only=False),
             "grant_supplier_cvr": gr["supplier_cvr"].to_numpy(dtype=object)[g],
             "start_date": g_start,
             "end_date": g_end,

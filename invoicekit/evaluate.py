@@ -656,7 +656,8 @@ def _why(m: pd.DataFrame, wrong: np.ndarray, pay, grant_ok, psp_ok, art_ok) -> n
         if not art_ok[i] and pay[i]:
             parts.append(f"forkert art ({r['art']}, rigtig: {r['true_art']})")
         cause = r["cause"]
-        out[i] = "; ".join(parts) + (f" [årsag: {cause}]" if cause else "")
+        # read in notebooks and reports: a grant id of the truth's (or the robot's) that is a CPR number masked
+        out[i] = mask_cpr_text("; ".join(parts) + (f" [årsag: {cause}]" if cause else ""))
     return out
 
 

@@ -555,3 +555,35 @@ def test_a_cpr_whose_sequence_number_is_in_two_pairs_is_masked_everywhere_people
     out = robot.tmp / f"ud {form}"
     assert main(["run", *case, "--dry-run", "--out", str(out)]) == 2
     assert not out.exists() and not shows_full_cpr(capsys.readouterr().err)
+
+
+def test_a_grant_id_or_service_code_that_is_a_cpr_is_masked_in_the_librarys_table_and_kept_for_opus():
+    """An attack on 0.9.21: a grant extract with its CPR and grant-id columns
+    swapped gave ``decide(...).decisions`` (the notebooks' table, documented as
+    CPR masked) the grant id in full, in its column and in the posted
+    invoice's text, where decisions.csv masked it; so did the evaluation's
+    "why". OPUS and Sensum still get the id as written."""
+    import pandas as pd
+
+    from invoicekit.evaluate import _why
+    from tests.conftest import grants_table, invoice, support_tables
+
+    grants = grants_table()
+    grants.loc[grants["grant_id"] == "G-A108", "grant_id"] = f"{BIRTH}{SEQ}"
+    result = ik.decide(
+        ik.prepare_invoices(pd.DataFrame([invoice()])),
+        ik.prepare_grants(grants),
+        ik.prepare_support_sheet(support_tables()),
+    )
+    d = result.decisions
+    assert d["status"].tolist() == ["posted"]
+    assert d["grant_id"].tolist() == [f"{BIRTH}-xxxx"]
+    assert not shows_full_cpr(d.to_csv()), d["message"].tolist()
+    assert result.postings["grant_id"].tolist() == [f"{BIRTH}{SEQ}"]  # for Sensum's marks
+    assert f"{BIRTH}{SEQ}" in result.postings["text"].iat[0]  # OPUS's text, as the spec writes it
+    why = _why(
+        pd.DataFrame({"grant_id": ["G-1"], "true_grant_id": [f"{BIRTH}{SEQ}"], "psp_element": [""],
+                      "true_psp_element": [""], "art": [""], "true_art": [""], "cause": [""]}),
+        [True], [True], [False], [True], [True],
+    )  # fmt: skip
+    assert not shows_full_cpr(why[0]) and "010140-xxxx" in why[0]
