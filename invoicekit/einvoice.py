@@ -414,6 +414,29 @@ def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | Non
     return None
 
 
+def _unnamed_line_apart(doc: Document) -> tuple[str, str] | None:
+    """For an invoice of one citizen, the period of a line that names no
+    citizen and whose period overlaps no period of the lines that name one;
+    None where there is no such line (or nothing to compare: no ISO dates).
+    Such a line may be another citizen's, named where the reader does not
+    look: one citizen's 15 days and someone's 16 more, at one day rate, made
+    the citizen's whole month, posted and marked paid (an attack on 0.9.21)."""
+    if doc.document_type != "invoice" or len(doc.lines) < 2 or len(citizens(doc)) != 1:
+        return None
+    named, unnamed = [], []
+    for line in doc.lines:
+        ls, le = (d.strip() for d in line.period)
+        if not (ls and le and _iso_or_blank(ls, le)):
+            continue
+        (named if cprs(line.cpr_texts, line.cpr_ids) else unnamed).append((ls, le))
+    if not named:
+        return None
+    for ls, le in unnamed:
+        if all(le < ns or ls > ne for ns, ne in named):
+            return ls, le
+    return None
+
+
 def _currency(doc: Document) -> str:
     """The document's currency and its totals', ``/``-joined. Where those
     are DKK or say nothing, any other currency the document names anywhere
@@ -543,6 +566,15 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
             "decides (INVALID_AMOUNT)"
         )
         amount = f"{amount} (linjens periode: {ls or '?'} til {le or '?'})"
+    apart = _unnamed_line_apart(doc) if not outside else None
+    if apart:
+        ls, le = apart
+        warnings.append(
+            f"names one citizen, but a line that names no one is for {ls} to {le}, a period no line naming the "
+            "citizen has: it may be another citizen's; the amount is written with that line's period, which the "
+            "robot does not read as an amount, so a caseworker decides (INVALID_AMOUNT)"
+        )
+        amount = f"{amount} (linje uden CPR for {ls} til {le})"
     row = {
         "invoice_id": invoice_id,
         "supplier_cvr": doc.supplier_cvr,

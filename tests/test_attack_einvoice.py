@@ -645,3 +645,19 @@ def test_an_invoice_that_names_no_currency_anywhere_is_never_posted_as_dkk(tmp_p
     assert row["currency"] == "XXX" and any("names no currency" in w for w in warnings)
     assert _posted_by_the_robot(tmp_path, xml)[1:] == ("manual", "INVALID_AMOUNT")
     assert _posted_by_the_robot(tmp_path / "dkk", doc(CPR_NOTE + MARCH, payable="28500.00"))[1:] == ("posted", "")
+
+
+def test_a_line_naming_no_citizen_for_a_period_no_named_line_has_is_not_posted_on_the_one_citizen():
+    """One line names the citizen for 1-15 March, another names no one (its
+    citizen's CPR stood where the reader does not look) for 16-31 March: the
+    invoice was taken as the one citizen's whole month, which a day rate
+    made fit, and posted and marked paid. A line without a CPR for the same
+    period (the citizen's board) is the citizen's, as before."""
+    citizen = line(note="Borger 631290-3456", name="Ophold", period="2019-03-01/2019-03-15")
+    other = line(name="Aflastning Jens Hansen", period="2019-03-16/2019-03-31")
+    row, warnings = invoice_row(read_document(doc(lines=citizen + other, payable="31000.00")))
+    assert "(linje uden CPR for 2019-03-16 til 2019-03-31)" in str(row["amount"])
+    assert not read_by_the_robot(row["amount"]) and any("may be another citizen's" in w for w in warnings)
+    for board in (line(name="Kost", period="2019-03-01/2019-03-15"), line(name="Kost")):
+        row, warnings = invoice_row(read_document(doc(lines=citizen + board, payable="31000.00")))
+        assert read_by_the_robot(row["amount"]) and not warnings, (row["amount"], warnings)
