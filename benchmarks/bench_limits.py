@@ -13,6 +13,10 @@ wall time, peak memory (max RSS) and exit status:
 - ``marks``: Sensum's paid marks (``--paid``), 500,000 of them on one grant
   of one citizen, each a day of the 20,000 days that 20,000 daily invoices
   of that grant bill (every invoice finds a payment: ``ALREADY_PAID``);
+- ``lines``: one collective invoice of 70,000 lines, each a citizen of its
+  own, with a 30,000-character text (0.9.21 copied the invoice's text and
+  its citizens to each line before replacing them, and joined them with a
+  list's search: 25 s and 6.8 GB for such an e-invoice);
 - ``cell``: an invoice extract with a 1.2 MB cell (refused, exit 2);
 - ``bomb``: a 0.2 MB workbook whose sheet unpacks to 200 MB (refused, exit 2);
 - ``xml``: ``invoicekit convert oioubl`` of hostile e-invoices under the
@@ -130,6 +134,21 @@ def marks(tmp: Path) -> tuple[float, float, int, str]:
     return run(tmp, EXAMPLE / "bevillinger.csv", invoices, more=("--paid", str(paid)))
 
 
+def lines(tmp: Path) -> tuple[float, float, int, str]:
+    n = 70_000
+    cprs = [f"{61 + k % 28:02d}{1 + k // 28 % 12:02d}{40 + k // 336 % 50:02d}{k % 4_000:04d}" for k in range(n)]
+    invoices = tmp / "invoices.csv"
+    invoices.write_text(
+        INVOICE_HEADER + f"SAML-1;29345716;{n}.00;;01.03.2019;31.03.2019;" + "Samlefaktura " * 2_300 + "\n",
+        encoding="utf-8",
+    )
+    lines_file = tmp / "lines.csv"
+    with open(lines_file, "w", encoding="utf-8") as f:
+        f.write("invoice_id;supplier_cvr;line_no;cpr;amount;period_start;period_end;text\n")
+        f.writelines(f"SAML-1;29345716;{k + 1};{c};1,00;01.03.2019;31.03.2019;Ophold\n" for k, c in enumerate(cprs))
+    return run(tmp, EXAMPLE / "bevillinger.csv", invoices, more=("--invoice-lines", str(lines_file)))
+
+
 def cell(tmp: Path) -> tuple[float, float, int, str]:
     invoices = tmp / "invoices.csv"
     invoices.write_text(INVOICE_HEADER + "F-1;29345716;28.500,00;6101901234;01.03.2019;31.03.2019;" + "x" * 1_200_000)
@@ -191,7 +210,8 @@ def xml(tmp: Path) -> tuple[float, float, int, str]:
     return max(r[0] for r in runs), max(r[1] for r in runs), max(r[2] for r in runs), f"{len(runs)} files: {why}"
 
 
-CASES = {"citizen": citizen, "twice": twice, "coding": coding, "marks": marks, "cell": cell, "bomb": bomb, "xml": xml}
+CASES = {"citizen": citizen, "twice": twice, "coding": coding, "marks": marks, "lines": lines, "cell": cell,
+         "bomb": bomb, "xml": xml}  # fmt: skip
 
 
 def main() -> None:
