@@ -553,8 +553,10 @@ attribute defaults, external references) is refused; a file over 100 MB or
 with over a million '=' signs (attributes) is refused unread, and one nesting
 elements more than 100 deep or holding over a million elements as it is read.
 
-Exit status: 0 when every file was converted; 1 when some were refused (each
-is named on stderr with the reason; the others are still written); 2 when a
+Exit status: 0 when every file was converted; 1 when some were refused, a zip
+archive among them (each is named on stderr with the reason; the others are
+still written; other files not named *.xml, such as PDFs, are named in a
+warning); 2 when a
 path does not exist, no XML file was found, or --out or --lines-out is not
 .csv or .xlsx.
 """
@@ -1339,7 +1341,7 @@ def cmd_sample_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_convert_oioubl(args: argparse.Namespace) -> int:
-    from invoicekit.convert import check_out, convert_files, write_conversion, xml_files
+    from invoicekit.convert import archives_among, check_out, convert_files, write_conversion, xml_files
 
     out = check_out(args.out)
     if args.lines_out:
@@ -1348,7 +1350,10 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
             raise InputError(lines_out, "--lines-out", "is the same file as --out; expected another file")
     skipped: list[Path] = []
     files = xml_files(args.paths, skipped)
-    if not files:
+    # a zip in a folder may hold invoices: refused (exit 1), not a warning passed over
+    archives = archives_among(skipped)
+    skipped = [p for p in skipped if p not in {a for a, _ in archives}]
+    if not files and not archives:
         raise InputError(", ".join(args.paths), None, "no XML files found (folders are searched for *.xml)")
     if skipped:  # an invoice saved without its .xml is no invoice passed over in silence
         names = first_named([mask_cpr_text(str(p)) for p in skipped])
@@ -1358,8 +1363,9 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
 
     with tqdm(total=len(files), desc="convert", unit="file", disable=args.quiet or None, file=sys.stderr) as bar:
         result = convert_files(files, on_file=lambda _: bar.update(1))
-    for path, reason in result.refused:
-        print(f"invoicekit: refused {mask_cpr_text(path)}: {mask_cpr_text(reason)}", file=sys.stderr)
+    refused = [*archives, *result.refused]
+    for path, reason in refused:
+        print(f"invoicekit: refused {mask_cpr_text(str(path))}: {mask_cpr_text(reason)}", file=sys.stderr)
     for path, warning in result.warnings:
         print(f"invoicekit: warning: {mask_cpr_text(path)}: {mask_cpr_text(warning)}", file=sys.stderr)
     written, lines_written = write_conversion(result.invoices, out, result.lines, args.lines_out)
@@ -1369,10 +1375,10 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
             f"Converted {len(result.invoices)} of {len(files)} files ({credit} credit note{'' if credit == 1 else 's'}) "
             f"into {written}"
             + (f", {len(result.lines)} invoice lines into {lines_written}" if lines_written else "")
-            + (f"; {len(result.refused)} refused" if result.refused else "")
+            + (f"; {len(refused)} refused" if refused else "")
             + (f"; {len(skipped)} files not named *.xml not read" if skipped else "")
         )
-    return 1 if result.refused else 0
+    return 1 if refused else 0
 
 
 def cmd_types(args: argparse.Namespace) -> int:

@@ -241,6 +241,23 @@ def parse_document(data: bytes, source: str = "") -> dict[str, object]:
     return invoice_row(read_document(data), source)[0]
 
 
+def archives_among(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """The zip archives among files not named ``*.xml`` (by their first bytes,
+    whatever their name), each with why it is refused: an archive may hold
+    invoices, which a warning passed over with exit 0 (an attack on 0.9.21)."""
+    found = []
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                head = f.read(4)
+        except OSError:
+            continue
+        if head in (b"PK\x03\x04", b"PK\x05\x06"):
+            found.append((path, "is a zip archive, whose files are not read; expected e-invoices as .xml files: "
+                                "unpack it and convert the folder"))  # fmt: skip
+    return found
+
+
 def xml_files(paths: Sequence[str | Path], skipped: list[Path] | None = None) -> list[Path]:
     """The files named, and every ``*.xml`` file under the folders named
     (recursively, sorted). A path that does not exist is an :class:`InputError`.

@@ -661,3 +661,23 @@ def test_a_line_naming_no_citizen_for_a_period_no_named_line_has_is_not_posted_o
     for board in (line(name="Kost", period="2019-03-01/2019-03-15"), line(name="Kost")):
         row, warnings = invoice_row(read_document(doc(lines=citizen + board, payable="31000.00")))
         assert read_by_the_robot(row["amount"]) and not warnings, (row["amount"], warnings)
+
+
+def test_a_zip_archive_among_the_files_is_refused_not_passed_over(tmp_path, capsys):
+    """An attack on 0.9.21: an invoice inside more.zip was in no output; the
+    archive got a warning among the files not named *.xml, and exit 0."""
+    import io
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:
+        z.writestr("b.xml", GOOD.replace(b"F-1", b"F-2"))
+    files = {"a.xml": GOOD, "more.zip": packed.getvalue(), "faktura.pdf": b"%PDF-1.4", "gemt": packed.getvalue()}
+    code, written, err = _convert(tmp_path, capsys, files)
+    assert code == 1 and written["invoice_id"].tolist() == ["F-1"]
+    assert "refused" in err and "more.zip: is a zip archive" in err and "inbox/gemt: is a zip archive" in err
+    assert "warning: 1 files in the folders given are not named *.xml" in err and "faktura.pdf" in err
+    # a PDF beside the invoices (an attachment) is still a warning: exit 0
+    (tmp_path / "b").mkdir()
+    code, _, err = _convert(tmp_path / "b", capsys, {"a.xml": GOOD, "faktura.pdf": b"%PDF-1.4"})
+    assert code == 0 and "refused" not in err
