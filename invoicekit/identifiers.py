@@ -371,12 +371,30 @@ _AS_DIGITS = str.maketrans(
 )
 
 
+#: an OPUS PSP element (``XG-5385001080-00002``): two capitals, ten digits and a number, dashed.
+#: The municipality's own cost object, from its support sheet, never a person's number: its ten
+#: digits may read as a birth date (``XG-0306190114-00001``), and masked, the note told the
+#: caseworker to post by hand on ``XG-030619-xxxx-00001``, which is no PSP element (an attack on 0.9.21)
+PSP_ELEMENT = re.compile(r"(?<![0-9A-Za-z-])[A-Z]{2}-[0-9]{10}-[0-9]{1,5}(?![0-9A-Za-z-])")
+
+
 def mask_cpr_text(text: str) -> str:
     """Mask every valid CPR number in free text, e.g. a CPR typed in the wrong
     column and echoed in a message: in any form :data:`CPR_LIKE` reads as one,
     also with characters a reader does not see among its digits (those are
     dropped with the number they hid in; elsewhere the text is as it was), and
-    a birth date written as a date (:data:`CPR_DATED`)."""
+    a birth date written as a date (:data:`CPR_DATED`). An OPUS PSP element
+    (:data:`PSP_ELEMENT`) is left as it is."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    if "-" in text and PSP_ELEMENT.search(text):
+        parts = PSP_ELEMENT.split(text)
+        elements = PSP_ELEMENT.findall(text)
+        return "".join(_mask_cpr_text(p) + (elements[k] if k < len(elements) else "") for k, p in enumerate(parts))
+    return _mask_cpr_text(text)
+
+
+def _mask_cpr_text(text: str) -> str:
     if not text or not any(ch.isdigit() for ch in text):
         return text
 

@@ -587,3 +587,27 @@ def test_a_grant_id_or_service_code_that_is_a_cpr_is_masked_in_the_librarys_tabl
         [True], [True], [False], [True], [True],
     )  # fmt: skip
     assert not shows_full_cpr(why[0]) and "010140-xxxx" in why[0]
+
+
+def test_a_psp_element_whose_digits_read_as_a_birth_date_is_never_masked(robot):
+    """An attack on 0.9.21: the support sheet's PSP element XG-0306190114-00002
+    (a cost object of the municipality's, never a person's number) was masked
+    to XG-030619-xxxx-00002 in decisions.csv and in the OPUS note telling the
+    caseworker where to post by hand: no PSP element OPUS knows."""
+    import openpyxl
+
+    sheet = robot.case / "stoetteark.xlsx"
+    wb = openpyxl.load_workbook(sheet)
+    for row in wb["Kontering"].iter_rows(min_row=2):
+        row[3].value = row[3].value.replace("XG-53850", "XG-03061")  # XG-0306101080-0000k
+    wb.save(sheet)
+    psp = "XG-0306101080-00002"
+    assert mask_cpr_text("0306101080") == "030610-xxxx"  # alone, those ten digits are a CPR number
+    code, _, d = robot.run(month(3, invoice_id="F-1"), month(4, invoice_id="F-2", amount="1,00"), out="o1")
+    assert code == 0 and d["reason"].tolist() == ["", "AMOUNT_MISMATCH"]
+    assert d["psp_element"].tolist()[0] == psp
+    assert robot.postings("o1")["PSP-element"].tolist() == [psp]
+    # beside it, a CPR number is masked as ever
+    assert (
+        mask_cpr_text(f"bogfør på PSP-element {psp} for 010140-1234") == f"bogfør på PSP-element {psp} for 010140-xxxx"
+    )
