@@ -150,6 +150,14 @@ def _expat_spelling(data: bytes) -> bytes:
     return data[: m.start(3)] + spelled + data[m.end(3) :]
 
 
+def _codec(name: bytes) -> str | None:
+    """Python's name of a declared encoding; None where it knows none."""
+    try:
+        return codecs.lookup(name.decode("ascii")).name
+    except LookupError:
+        return None
+
+
 def _parsed(data: bytes) -> Element:
     """The root of the XML in ``data``, parsed by defusedxml's parser into a
     :class:`_BoundedTree`; a document type declaration (DTD) is refused
@@ -211,6 +219,14 @@ def read_document(data: bytes) -> Document:
         raise Refused(
             f"holds more than {MAX_XML_ATTRIBUTES:,} '=' signs, so as many attributes may be; refused unread, far "
             "more than an e-invoice holds"
+        )
+    declared = _DECLARED_ENCODING.match(data)
+    if declared and declared[1] and _codec(declared[3]) != "utf-8":
+        # XML 1.0, appendix F: a byte order mark says the encoding; expat let the declaration win,
+        # and a UTF-8 file declaring ISO-8859-1 was read Solhã¸j (an attack on 0.9.21)
+        raise Refused(
+            f"starts with a UTF-8 byte order mark but declares the encoding {declared[3].decode('ascii', 'replace')}; "
+            "expected one encoding: the file is UTF-8, or the mark is wrong"
         )
     try:
         root = _parsed(data)

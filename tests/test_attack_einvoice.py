@@ -681,3 +681,14 @@ def test_a_zip_archive_among_the_files_is_refused_not_passed_over(tmp_path, caps
     (tmp_path / "b").mkdir()
     code, _, err = _convert(tmp_path / "b", capsys, {"a.xml": GOOD, "faktura.pdf": b"%PDF-1.4"})
     assert code == 0 and "refused" not in err
+
+
+@pytest.mark.parametrize("declared", ["ISO-8859-1", "windows-1252", "no-such-encoding"])
+def test_a_utf8_byte_order_mark_with_another_declared_encoding_is_refused(declared):
+    """XML 1.0, appendix F: the mark says the encoding. The parser let the
+    declaration win, and Bostedet Solhøj was read Bostedet SolhÃ¸j."""
+    data = b"\xef\xbb\xbf" + GOOD.replace(b'encoding="UTF-8"', f'encoding="{declared}"'.encode())
+    with pytest.raises(Refused, match=r"byte order mark|encoding"):
+        read_document(data)
+    assert read_document(b"\xef\xbb\xbf" + GOOD).supplier_name == "Bostedet Solhøj"
+    assert read_document(b"\xef\xbb\xbf" + GOOD.replace(b'encoding="UTF-8"', b'encoding="utf8"')).supplier_name
