@@ -371,11 +371,13 @@ _AS_DIGITS = str.maketrans(
 )
 
 
-#: an OPUS PSP element (``XG-5385001080-00002``): two capitals, ten digits and a number, dashed.
-#: The municipality's own cost object, from its support sheet, never a person's number: its ten
-#: digits may read as a birth date (``XG-0306190114-00001``), and masked, the note told the
-#: caseworker to post by hand on ``XG-030619-xxxx-00001``, which is no PSP element (an attack on 0.9.21)
-PSP_ELEMENT = re.compile(r"(?<![0-9A-Za-z-])[A-Z]{2}-[0-9]{10}-[0-9]{1,5}(?![0-9A-Za-z-])")
+#: an OPUS PSP element (``XG-5385001080-00002``: two capitals, ten digits and a number, dashed) as
+#: the robot's own messages name it (``bogfør manuelt på PSP-element XG-…``). The municipality's
+#: own cost object, from its support sheet, never a person's number: its ten digits may read as a
+#: birth date (``XG-0306190114-00001``), and masked, the note told the caseworker to post by hand
+#: on ``XG-030619-xxxx-00001``, which is no PSP element (an attack on 0.9.21). Only after those
+#: words: an invoice number of that shape (``DK-1212814011-1``) may hold a CPR number (a review)
+PSP_ELEMENT = re.compile(r"(?<=PSP-element )[A-Z]{2}-[0-9]{10}-[0-9]{1,5}(?![0-9A-Za-z-])")
 
 
 def mask_cpr_text(text: str) -> str:
@@ -383,11 +385,11 @@ def mask_cpr_text(text: str) -> str:
     column and echoed in a message: in any form :data:`CPR_LIKE` reads as one,
     also with characters a reader does not see among its digits (those are
     dropped with the number they hid in; elsewhere the text is as it was), and
-    a birth date written as a date (:data:`CPR_DATED`). An OPUS PSP element
-    (:data:`PSP_ELEMENT`) is left as it is."""
+    a birth date written as a date (:data:`CPR_DATED`). A PSP element the
+    robot's messages name (:data:`PSP_ELEMENT`) is left as it is."""
     if not text or not any(ch.isdigit() for ch in text):
         return text
-    if "-" in text and PSP_ELEMENT.search(text):
+    if "PSP-element " in text and PSP_ELEMENT.search(text):
         parts = PSP_ELEMENT.split(text)
         elements = PSP_ELEMENT.findall(text)
         return "".join(_mask_cpr_text(p) + (elements[k] if k < len(elements) else "") for k, p in enumerate(parts))

@@ -1013,8 +1013,9 @@ def _journal_table(
             arrays[name] = pa.array(values.to_numpy().astype("datetime64[D]"), type=pa.date32(), from_pandas=True)
         else:
             arr = pc.fill_null(arrow_text(values, pa.string()), "")
-            # people read the journal: nothing in it reads as a CPR number
-            if masked or name in _KEY_COLUMNS:
+            # people read the journal: nothing in it reads as a CPR number (but the support sheet's
+            # PSP element, the municipality's own cost object, which masking made no PSP element)
+            if masked or name in _KEY_COLUMNS or name == "psp_element":
                 arrays[name] = arr
             elif name in found:
                 within = found[name]()

@@ -336,6 +336,10 @@ def write_outputs(
     # (name, the columns and what was found in them beforehand (made in the
     # writer's thread), separator, written as they are, masked)
     plain_decision = ("row", "amount", "expected_amount", "status", "reason")  # numbers and vocabulary codes
+    # every column masked but the PSP element: the municipality's own cost object, from its support sheet
+    # (XG-0306190114-00001 was shown as XG-030619-xxxx-00001: an attack on 0.9.21)
+    decision_mask = tuple(c for c in DECISION_COLUMNS if c != "psp_element")
+    line_mask = tuple(c for c in DECISION_LINE_COLUMNS if c != "psp_element")
     nothing_found: Callable[[], dict] = dict
     writes = {
         "decisions.csv": (
@@ -343,9 +347,15 @@ def write_outputs(
             lambda: {"message": message_found.result()},
             ",",
             plain_decision,
-            True,
+            decision_mask,
         ),
-        "decision_lines.csv": (lambda: shown(lines, DECISION_LINE_COLUMNS), nothing_found, ",", plain_decision, True),
+        "decision_lines.csv": (
+            lambda: shown(lines, DECISION_LINE_COLUMNS),
+            nothing_found,
+            ",",
+            plain_decision,
+            line_mask,
+        ),
         "opus_postings.csv": (
             lambda: _opus_postings_columns(postings),
             nothing_found,

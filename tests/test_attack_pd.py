@@ -590,10 +590,12 @@ def test_a_grant_id_or_service_code_that_is_a_cpr_is_masked_in_the_librarys_tabl
 
 
 def test_a_psp_element_whose_digits_read_as_a_birth_date_is_never_masked(robot):
-    """An attack on 0.9.21: the support sheet's PSP element XG-0306190114-00002
+    """An attack on 0.9.21: the support sheet's PSP element XG-0306101080-00002
     (a cost object of the municipality's, never a person's number) was masked
-    to XG-030619-xxxx-00002 in decisions.csv and in the OPUS note telling the
-    caseworker where to post by hand: no PSP element OPUS knows."""
+    to XG-030610-xxxx-00002 in decisions.csv, the journal and the OPUS note
+    telling the caseworker where to post by hand: no PSP element OPUS knows.
+    An invoice number of the same shape is masked as ever (a review of the
+    first mend, which left DK-1212814011-1 in full)."""
     import openpyxl
 
     sheet = robot.case / "stoetteark.xlsx"
@@ -603,11 +605,23 @@ def test_a_psp_element_whose_digits_read_as_a_birth_date_is_never_masked(robot):
     wb.save(sheet)
     psp = "XG-0306101080-00002"
     assert mask_cpr_text("0306101080") == "030610-xxxx"  # alone, those ten digits are a CPR number
-    code, _, d = robot.run(month(3, invoice_id="F-1"), month(4, invoice_id="F-2", amount="1,00"), out="o1")
-    assert code == 0 and d["reason"].tolist() == ["", "AMOUNT_MISMATCH"]
-    assert d["psp_element"].tolist()[0] == psp
-    assert robot.postings("o1")["PSP-element"].tolist() == [psp]
-    # beside it, a CPR number is masked as ever
+    rules = robot.tmp / "regler.toml"
+    rules.write_text('paragraphs = ["104", "107", "STU"]\n', encoding="utf-8")  # § 108 by hand
+    shaped = f"DK-{BIRTH}{SEQ}-1"
+    code, _, d = robot.run(
+        month(3, invoice_id="F-1"), month(4, invoice_id=shaped), out="o1", extra=("--rules", str(rules))
+    )
+    assert code == 0 and d["reason"].tolist() == ["PARAGRAPH_EXCLUDED", "PARAGRAPH_EXCLUDED"]
+    assert d["psp_element"].tolist() == [psp, psp]
+    assert f"PSP-element {psp}," in d["message"].iat[0]
+    notes = (robot.tmp / "o1" / "opus_notes.csv").read_text(encoding="utf-8")
+    assert f"PSP-element {psp}," in notes
+    assert psp in journal_text(robot.journal)
+    # an invoice number of a PSP element's shape is masked wherever people read it
+    assert not shows_full_cpr((robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8"))
+    assert not shows_full_cpr(journal_text(robot.journal))
+    assert mask_cpr_text(f"Faktura {shaped} fra CVR 29345716") == f"Faktura DK-{BIRTH}-xxxx-1 fra CVR 29345716"
+    # beside a PSP element, a CPR number is masked as ever
     assert (
         mask_cpr_text(f"bogfør på PSP-element {psp} for 010140-1234") == f"bogfør på PSP-element {psp} for 010140-xxxx"
     )
