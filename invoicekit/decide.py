@@ -41,6 +41,7 @@ from invoicekit.history import MARK_WHOLE_TIME, PAID_KEYS, SENSUM_MARK, History
 from invoicekit.identifiers import mask_cprs_in_arrow
 from invoicekit.keys import (
     LEGACY,
+    MAX_NUMBER_CELL_DIGITS,
     PADDED_WIDTH,
     citizen_keys,
     digits_only,
@@ -723,44 +724,69 @@ def _by_value(
     """Check 10 against the journal for the open rows (``alive``) not found
     (``hit`` < 0) whose number is digits alone: by its value, as a
     workbook's number cell drops leading zeros (``0004711`` paid by hand
-    from a CSV, ``4711`` from a workbook a month later was posted). A key the
-    journal keeps as the number is compared by value; one it keeps hashed
-    (ten digits or more) cannot be, so the value padded with zeros to ten
-    digits is hashed and looked for. ``hit`` is filled in (a position in
+    from a CSV, ``4711`` from a workbook a month later was posted). The
+    journal keeps a number of ten digits or more hashed, so a value is
+    found as the journal would keep it:
+
+    1. a number written with leading zeros: its value (hashed where it has
+       ten digits or more), as a workbook's cell would have given it;
+    2. a number the journal keeps as written with leading zeros (under ten
+       digits): by its value;
+    3. a workbook's number cell (``invoice_id_numeric``): its value padded
+       with zeros to each width from ten to fifteen digits (what a number
+       cell can hold), hashed, as another file may have written it.
+
+    Each step looks only at the rows still not found, and hashes only rows
+    of steps 1 and 3, so a month of new numbers against a year's journal
+    costs next to nothing (a review of the first version, which padded
+    every new number: 5 s at a million). ``hit`` is filled in (a position in
     ``seen``, whose (supplier, key) pairs ``index`` holds)."""
-    miss = hit < 0
-    if not miss.any():
-        return
     normalised = arrow_text(_column(inv, "invoice_key")).take(pa.array(alive))
-    digits = miss & digits_only(normalised)
-    if not digits.any():
+    at = np.flatnonzero((hit < 0) & digits_only(normalised))
+    if not len(at):
         return
-    at = np.flatnonzero(digits)
-    value = value_keys(normalised.take(pa.array(at)))
-    seen_keys = seen["invoice_key"].to_numpy(dtype=object)
-    by_value = pd.MultiIndex.from_arrays(
-        [
-            index.get_level_values(0),
-            np.asarray(value_keys(pa.array(seen_keys, pa.large_string())).to_pylist(), dtype=object),
-        ]
-    )
-    first = np.flatnonzero(~by_value.duplicated(keep="first"))  # 0004711 and 4711 both seen: the first
-    found = by_value[first].get_indexer(
-        pd.MultiIndex.from_arrays([cvr[at], np.asarray(value.to_pylist(), dtype=object)])
-    )
-    hit[at] = np.where(found >= 0, first[np.maximum(found, 0)], -1)
-    hashed = np.fromiter(
-        (isinstance(k, str) and k.startswith("#") for k in seen_keys), dtype=bool, count=len(seen_keys)
-    )
-    left = at[found < 0]
-    if not hashed.any() or not len(left):
+
+    def look(rows: np.ndarray, keys: pa.Array) -> None:
+        found = index.get_indexer(pd.MultiIndex.from_arrays([cvr[rows], np.asarray(keys.to_pylist(), dtype=object)]))
+        hit[rows] = np.where(found >= 0, found, hit[rows])
+
+    cur = normalised.take(pa.array(at))
+    zeros = pc.starts_with(cur, "0").to_numpy(zero_copy_only=False)
+    if zeros.any():  # 1
+        look(at[zeros], stored_keys_arrow(value_keys(cur.filter(pa.array(zeros))), secret))
+    seen_keys = pc.fill_null(arrow_text(seen["invoice_key"]), "")
+    padded = pc.starts_with(seen_keys, "0").to_numpy(zero_copy_only=False)
+    if padded.any():  # 2
+        padded &= digits_only(seen_keys)
+    left = at[hit[at] < 0]
+    if padded.any() and len(left):
+        where = np.flatnonzero(padded)
+        values = value_keys(seen_keys.take(pa.array(where)))
+        value = value_keys(normalised.take(pa.array(left)))
+        maybe = pc.is_in(value, value_set=values).to_numpy(zero_copy_only=False)
+        if maybe.any():
+            rows = left[maybe]
+            small = pd.MultiIndex.from_arrays(
+                [index.get_level_values(0)[where], np.asarray(values.to_pylist(), dtype=object)]
+            )
+            first = np.flatnonzero(~small.duplicated(keep="first"))  # 0004711 and 04711 both seen: the first
+            found = small[first].get_indexer(
+                pd.MultiIndex.from_arrays(
+                    [cvr[rows], np.asarray(value.filter(pa.array(maybe)).to_pylist(), dtype=object)]
+                )
+            )
+            hit[rows] = np.where(found >= 0, where[first[np.maximum(found, 0)]], -1)
+    if "invoice_id_numeric" not in inv:
         return
-    value = value_keys(normalised.take(pa.array(left)))
-    short = pc.less_equal(pc.utf8_length(value), PADDED_WIDTH).to_numpy(zero_copy_only=False)
-    if short.any():
-        padded = pc.utf8_lpad(value.filter(pa.array(short)), PADDED_WIDTH, "0")
-        keys = np.asarray(stored_keys_arrow(padded, secret).to_pylist(), dtype=object)
-        hit[left[short]] = index.get_indexer(pd.MultiIndex.from_arrays([cvr[left[short]], keys]))
+    numeric = inv["invoice_id_numeric"].to_numpy()[alive]
+    left = at[(hit[at] < 0) & numeric[at]]
+    if len(left):  # 3
+        value = value_keys(normalised.take(pa.array(left)))
+        length = pc.utf8_length(value).to_numpy(zero_copy_only=False)
+        for width in range(PADDED_WIDTH, MAX_NUMBER_CELL_DIGITS + 1):
+            rows = (hit[left] < 0) & (length < width)
+            if rows.any():
+                look(left[rows], stored_keys_arrow(pc.utf8_lpad(value.filter(pa.array(rows)), width, "0"), secret))
 
 
 def _starts_a_formula(numbers: pa.Array) -> np.ndarray:

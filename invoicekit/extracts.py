@@ -272,10 +272,11 @@ def read_invoices(path: str | Path) -> Invoices:
     dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
-    lost_id = lost_digit_cells(
-        arrow_text(df["invoice_id"]), raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[0]))
+    numeric_id = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[0]))
+    lost_id = lost_digit_cells(arrow_text(df["invoice_id"]), numeric_id)
+    typed = _typed_in_parts(
+        df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id, numeric_id=numeric_id
     )
-    typed = _typed_in_parts(df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id)
     return Invoices(typed, unread=unread_columns(raw.frame.columns, INVOICE_COLUMNS))
 
 
@@ -290,6 +291,7 @@ def _typed_in_parts(
     dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None,
     parts_from: int | None = None,
     lost_id: np.ndarray | None = None,
+    numeric_id: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """:func:`_typed_invoices` of a large extract as two halves typed side by
     side: each row is typed from its own cells alone, and most of the work is
@@ -300,7 +302,9 @@ def _typed_in_parts(
     (:func:`_second_part_at`), else in the middle."""
     n = len(df)
     if n < max(PARTS_FROM if parts_from is None else parts_from, 2):
-        return _typed_invoices(df, misaligned=misaligned, numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id)
+        return _typed_invoices(
+            df, misaligned=misaligned, numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id, numeric_id=numeric_id
+        )
 
     def part(start: int, stop: int) -> pd.DataFrame:
         return _typed_invoices(
@@ -309,6 +313,7 @@ def _typed_in_parts(
             numeric_cpr=numeric_cpr[start:stop] if numeric_cpr is not None else None,
             dates={k: tuple(a[start:stop] for a in v) for k, v in dates.items()} if dates is not None else None,
             lost_id=lost_id[start:stop] if lost_id is not None else None,
+            numeric_id=numeric_id[start:stop] if numeric_id is not None else None,
         )
 
     half = _second_part_at(df) or n // 2
@@ -319,8 +324,9 @@ def _typed_in_parts(
         typed["row"] = np.arange(1, n + 1, dtype=np.int64)
         if "invoice_id_written" in typed:  # kept by one half only: the other's numbers are as written
             typed["invoice_id_written"] = typed["invoice_id_written"].fillna(typed["invoice_id_raw"])
-        if "invoice_id_lost" in typed:  # likewise: the other half's numbers lost no digit
-            typed["invoice_id_lost"] = typed["invoice_id_lost"].astype(object).fillna(False).astype(bool)
+        for name in ("invoice_id_lost", "invoice_id_numeric"):  # likewise: the other half's have none
+            if name in typed:
+                typed[name] = typed[name].astype(object).fillna(False).astype(bool)
         # each text column joined into one array once, here in the typing: pandas
         # leaves it in the halves' two pieces, and each later use would join them
         # again; the columns are joined on both cores (arrow copies without the interpreter)
@@ -366,6 +372,7 @@ def _typed_invoices(
     numeric_cpr: np.ndarray | None = None,
     dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
     lost_id: np.ndarray | None = None,
+    numeric_id: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The typed invoice table.
 
@@ -373,7 +380,9 @@ def _typed_invoices(
     masked), ``invoice_id_raw`` (blank where it names nothing: no letter or
     digit), ``invoice_id_written`` (only when some number names nothing: every
     number as written, for OPUS), ``invoice_id_lost`` (only when some number
-    was a workbook's number cell too long to keep every digit: which), ``supplier_cvr`` (compact when valid, else as
+    was a workbook's number cell too long to keep every digit: which),
+    ``invoice_id_numeric`` (only when some number was a workbook's number
+    cell, or a number in memory: which), ``supplier_cvr`` (compact when valid, else as
     given with any CPR number in it masked), ``cvr_valid``, ``amount`` (1/10,000 DKK),
     ``amount_ok``, ``amount_raw`` (the cell as given where it could not be
     read), ``cpr`` (the one valid CPR, else blank),
@@ -401,6 +410,8 @@ def _typed_invoices(
         numeric_cpr = numeric_cells(df, INVOICE_COLUMNS[3])
     if lost_id is None:
         lost_id = _lossy_float_cells(df, INVOICE_COLUMNS[0])
+    if numeric_id is None:
+        numeric_id = numeric_cells(df, INVOICE_COLUMNS[0])
     df = canonical_columns(df, INVOICE_COLUMNS, "invoices")
     n = len(df)
     out = pd.DataFrame(index=pd.RangeIndex(n))
@@ -426,6 +437,8 @@ def _typed_invoices(
         out["invoice_id_written"] = _texts(written)
         raw_ids = pc.if_else(nameless, pa.scalar("", raw_ids.type), raw_ids)
     out["invoice_id_raw"] = _texts(raw_ids)
+    if numeric_id.any():  # a workbook's number cell, which drops leading zeros: check 10 pads it to find it
+        out["invoice_id_numeric"] = numeric_id
     # the numbers are worked on whole-column in arrow, not made distinct
     # first: hashing half a million numbers costs more than what follows.
     # What people read: a CPR number used as invoice number is masked like

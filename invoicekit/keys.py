@@ -178,8 +178,10 @@ def _without_ascii_removed(arr: pa.Array) -> pa.Array:
 
 #: a normalised number of digits alone
 _DIGITS_ONLY_RE2 = r"^[0-9]+$"
-#: the width to which check 10 pads a number of digits alone to find it among the journal's hashed keys
+#: the widths to which check 10 pads a workbook's number cell to find it among the journal's hashed
+#: keys: from ten digits (what is hashed) to fifteen (what a number cell holds exactly)
 PADDED_WIDTH = 10
+MAX_NUMBER_CELL_DIGITS = 15
 
 
 def digits_only(normalised: pa.Array) -> np.ndarray:

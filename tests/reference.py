@@ -409,7 +409,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     def seen_before(cvr: str, key: str) -> bool:
         """Check 10: decided before in this run (a number of digits alone by its value: leading zeros
         do not count), or in the journal: the same number, or by value one it keeps as the number
-        (under ten digits); one it keeps hashed (ten digits or more) only as the value padded to ten."""
+        (under ten digits), or one it keeps hashed (ten digits or more) that is this number's value.
+        (A workbook's number cell is also padded to the hashed widths; these tables are text.)"""
         if (cvr, by_value(key)) in seen or (cvr, key) in journal_seen:
             return True
         if not re.fullmatch(r"[0-9]+", key):
@@ -419,7 +420,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             if c == cvr and re.fullmatch(r"[0-9]+", j):
                 if len(j) < 10 and by_value(j) == value:
                     return True
-                if len(j) >= 10 and len(value) <= 10 and j == value.zfill(10):
+                if len(j) >= 10 and j == value:
                     return True
         return False
 

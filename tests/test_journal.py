@@ -1168,8 +1168,28 @@ def test_the_follow_up_counts_a_resend_of_a_masked_number_once_in_a_schema_1_jou
 
 @pytest.mark.parametrize(
     ("first", "again"),
-    [("0004711", 4711), ("0000004711", 4711), ("4711", "0004711"), ("0101901234", 101901234), ("047 11", 4711)],
-    ids=["zeros dropped", "ten digits, hashed", "zeros added", "a CPR-like number", "spaced"],
+    [
+        ("0004711", 4711),
+        ("0000004711", 4711),
+        ("4711", "0004711"),
+        ("0101901234", 101901234),
+        ("047 11", 4711),
+        ("012345678901", 12345678901),
+        ("000004711000", 4711000),
+        ("12345678901", "0012345678901"),
+        ("000000000004711", 4711),
+    ],
+    ids=[
+        "zeros dropped",
+        "ten digits, hashed",
+        "zeros added",
+        "a CPR-like number",
+        "spaced",
+        "eleven digits",
+        "twelve digits",
+        "zeros added to eleven",
+        "fifteen digits",
+    ],
 )
 def test_an_invoice_number_whose_leading_zeros_a_workbook_dropped_is_a_duplicate(tmp_path, first, again):
     """An attack on 0.9.21: 0004711 went to manual (its amount did not fit)
