@@ -41,6 +41,7 @@ caseworker (``LINES_MISMATCH``).
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import re
 from dataclasses import dataclass
@@ -416,23 +417,37 @@ def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | Non
 
 def _unnamed_line_apart(doc: Document) -> tuple[str, str] | None:
     """For an invoice of one citizen, the period of a line that names no
-    citizen and whose period overlaps no period of the lines that name one;
-    None where there is no such line (or nothing to compare: no ISO dates).
-    Such a line may be another citizen's, named where the reader does not
-    look: one citizen's 15 days and someone's 16 more, at one day rate, made
-    the citizen's whole month, posted and marked paid (an attack on 0.9.21)."""
+    citizen and has a day no line naming the citizen has; None where there
+    is no such line (or nothing to compare: no ISO dates). Such a line may be
+    another citizen's, named where the reader does not look: one citizen's 15
+    days and someone's 16 more, at one day rate, made the citizen's whole
+    month, posted and marked paid (an attack on 0.9.21; a review found the
+    first version let a line through that shared one day with the citizen's,
+    and one with a start or an end alone)."""
     if doc.document_type != "invoice" or len(doc.lines) < 2 or len(citizens(doc)) != 1:
         return None
-    named, unnamed = [], []
+    named: list[tuple[dt.date, dt.date]] = []
+    unnamed: list[tuple[str, str, dt.date, dt.date]] = []
     for line in doc.lines:
         ls, le = (d.strip() for d in line.period)
-        if not (ls and le and _iso_or_blank(ls, le)):
+        if not (ls or le) or not _iso_or_blank(ls, le):
             continue
-        (named if cprs(line.cpr_texts, line.cpr_ids) else unnamed).append((ls, le))
+        try:  # a start or an end alone is that one day
+            start, end = dt.date.fromisoformat(ls or le), dt.date.fromisoformat(le or ls)
+        except ValueError:
+            continue
+        if cprs(line.cpr_texts, line.cpr_ids):
+            named.append((start, end))
+        else:
+            unnamed.append((ls, le, start, end))
     if not named:
         return None
-    for ls, le in unnamed:
-        if all(le < ns or ls > ne for ns, ne in named):
+    for ls, le, start, end in unnamed:
+        day = start
+        for ns, ne in sorted(named):  # the days of the line the named lines cover, from its start
+            if ns <= day <= ne:
+                day = ne + dt.timedelta(days=1)
+        if day <= end:
             return ls, le
     return None
 
