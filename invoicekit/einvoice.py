@@ -51,7 +51,7 @@ from xml.etree.ElementTree import Element
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import cprs_in_text, period_in_text
-from invoicekit.vocabulary import NO_CURRENCY, names_something
+from invoicekit.vocabulary import MANY_PERIODS, NO_CURRENCY, names_something
 
 #: the columns of the converted invoice extract, in order
 INVOICE_COLUMNS = (
@@ -466,12 +466,6 @@ def _currency(doc: Document) -> str:
 def _full_text(texts: list[str] | tuple[str, ...]) -> str:
     """What :func:`joined` gives, never shortened: what periods are read from."""
     return TEXT_SEPARATOR.join(dict.fromkeys(t for t in texts if t))
-
-
-#: written in a blank period cell (the start's, if blank) where the text, shortened, would give the
-#: robot a period the whole text does not give: a date it cannot read, so it reads no period from
-#: the text (MISSING_PERIOD, its message quoting this)
-MANY_PERIODS = "(flere perioder i teksten)"
 
 
 def _period_cut_away(full: str, cut: str, period: tuple[str, str]) -> bool:

@@ -38,7 +38,7 @@ from invoicekit.errors import InputError, MissingFileError, first_named
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
 from invoicekit.texts import SCAN_BLOCK
-from invoicekit.vocabulary import NO_END_DATE_RE
+from invoicekit.vocabulary import MANY_PERIODS, NO_END_DATE_RE
 
 
 @dataclass
@@ -1105,6 +1105,8 @@ def refuse_misread_file(
     for (column, header), cells, dates in zip(found, columns, parsed, strict=True):
         read[column.name] = _, ok, blank = dates
         unreadable = ~ok & ~open_ended(cells, ok, blank)  # 31.12.9999, an open end as SAP writes it, reads
+        if unreadable.any():  # convert's word for a period cut away with the text is no date misread (a review)
+            unreadable &= (cells != MANY_PERIODS).to_numpy(dtype=bool)
         k, filled = int(unreadable.sum()), int((~blank).sum())
         if k >= MISREAD_MIN_ROWS and k > MISREAD_SHARE * filled:
             rows = np.flatnonzero(unreadable)

@@ -92,6 +92,12 @@ RATE_UNITS: dict[str, str] = {
 #: German invoice of no stated currency (an attack on 0.9.21)
 NO_CURRENCY = "XXX"
 
+#: what convert writes in a blank period cell (the start's, if blank) where the text, cut to fit a
+#: cell, would give the robot a period the whole text does not give: a date the robot cannot read,
+#: so it reads no period from the text (MISSING_PERIOD, its message quoting this); not counted as a
+#: date misread when the readers weigh whether a whole file's dates were exported wrongly
+MANY_PERIODS = "(flere perioder i teksten)"
+
 #: the unit as a caseworker reads it
 RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "year": "år", "hour": "time"}
 

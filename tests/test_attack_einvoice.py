@@ -603,7 +603,7 @@ def test_a_period_read_from_a_text_cut_short_is_never_the_one_posted(tmp_path):
     periods: none is read, and the cut text the robot is given cannot
     give it one (its period cell says why); a period named only past the
     cut is read from the whole text."""
-    from invoicekit.einvoice import MANY_PERIODS
+    from invoicekit.vocabulary import MANY_PERIODS
 
     xml = doc(PAID_BEFORE + FILLER + MARCH_IN_TEXT, payable="28500.00")
     row, warnings = invoice_row(read_document(xml))
@@ -630,7 +630,7 @@ def test_a_line_whose_text_cut_short_names_another_period_is_given_none():
     )  # fmt: skip
     document = read_document(xml)
     rows, warnings = line_rows(document, invoice_row(document)[0])
-    from invoicekit.einvoice import MANY_PERIODS
+    from invoicekit.vocabulary import MANY_PERIODS
 
     assert [r["period_start"] for r in rows] == ["", MANY_PERIODS]
     assert any("lines 2 name no one period" in w for w in warnings)
@@ -703,3 +703,26 @@ def test_a_utf8_byte_order_mark_with_another_declared_encoding_is_refused(declar
         read_document(data)
     assert read_document(b"\xef\xbb\xbf" + GOOD).supplier_name == "Bostedet Solhøj"
     assert read_document(b"\xef\xbb\xbf" + GOOD.replace(b'encoding="UTF-8"', b'encoding="utf8"')).supplier_name
+
+
+def test_many_documents_whose_period_was_cut_away_are_each_decided_not_the_extract_refused(tmp_path, capsys):
+    """A review of the first mend: six converted documents whose period cell
+    says (flere perioder i teksten) made run refuse the whole extract as
+    dates exported wrongly ("6 of 6 dates cannot be read"). Each now goes to
+    manual (MISSING_PERIOD), and the invoices beside them are decided."""
+    from invoicekit.cli import main
+    from tests.conftest import EXAMPLE
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for k in range(6):
+        xml = doc(PAID_BEFORE + FILLER + MARCH_IN_TEXT, payable="28500.00").replace(b"F-1", f"LONG-{k}".encode())
+        (inbox / f"long{k}.xml").write_bytes(xml)
+    (inbox / "good.xml").write_bytes(GOOD)
+    assert main(["convert", "oioubl", str(inbox), "--out", str(tmp_path / "r.csv"), "--quiet"]) == 0
+    argv = ["run", "--grants", str(EXAMPLE / "bevillinger.csv"), "--invoices", str(tmp_path / "r.csv"),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--dry-run", "--quiet"]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    d = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False).set_index("invoice_id")
+    assert d.loc[[f"LONG-{k}" for k in range(6)], "reason"].eq("MISSING_PERIOD").all()
+    assert d.loc["F-1", "status"] == "posted"
