@@ -27,6 +27,7 @@ import codecs
 import os
 import re
 import stat
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -150,6 +151,13 @@ def _expat_spelling(data: bytes) -> bytes:
     return data[: m.start(3)] + spelled + data[m.end(3) :]
 
 
+def _fits_utf8(codec: str | None, data: bytes) -> bool:
+    """Whether a declared encoding agrees with a UTF-8 byte order mark: UTF-8
+    itself, or ASCII for a file of ASCII alone (a review: such files read
+    before)."""
+    return codec in ("utf-8", "utf-8-sig") or (codec == "ascii" and data[3:].isascii())
+
+
 def _codec(name: bytes) -> str | None:
     """Python's name of a declared encoding; None where it knows none."""
     try:
@@ -221,7 +229,7 @@ def read_document(data: bytes) -> Document:
             "more than an e-invoice holds"
         )
     declared = _DECLARED_ENCODING.match(data)
-    if declared and declared[1] and _codec(declared[3]) != "utf-8":
+    if declared and declared[1] and not _fits_utf8(_codec(declared[3]), data):
         # XML 1.0, appendix F: a byte order mark says the encoding; expat let the declaration win,
         # and a UTF-8 file declaring ISO-8859-1 was read Solhã¸j (an attack on 0.9.21)
         raise Refused(
@@ -257,20 +265,38 @@ def parse_document(data: bytes, source: str = "") -> dict[str, object]:
     return invoice_row(read_document(data), source)[0]
 
 
+#: the first bytes of the archives and packed files an invoice may be sent in
+_ARCHIVES = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"7z\xbc\xaf\x27\x1c": "7z",
+    b"Rar!\x1a\x07": "rar",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+
+
 def archives_among(paths: Sequence[Path]) -> list[tuple[Path, str]]:
-    """The zip archives among files not named ``*.xml`` (by their first bytes,
-    whatever their name), each with why it is refused: an archive may hold
-    invoices, which a warning passed over with exit 0 (an attack on 0.9.21)."""
+    """The archives among files not named ``*.xml`` (by their bytes, whatever
+    their name: zip, a zip with a program before it, tar, gzip, bzip2, xz, 7z,
+    rar, zstd), each with why it is refused: an archive may hold invoices,
+    which a warning passed over with exit 0 (an attack on 0.9.21; a review
+    of the first mend, which knew only a zip's first bytes)."""
     found = []
     for path in paths:
         try:
             with open(path, "rb") as f:
-                head = f.read(4)
+                head = f.read(512)
+            kind = next((name for magic, name in _ARCHIVES.items() if head.startswith(magic)), None)
+            if kind is None and head[257:262] == b"ustar":
+                kind = "tar"
+            if kind is None and zipfile.is_zipfile(path):
+                kind = "zip"
         except OSError:
             continue
-        if head in (b"PK\x03\x04", b"PK\x05\x06"):
-            found.append((path, "is a zip archive, whose files are not read; expected e-invoices as .xml files: "
-                                "unpack it and convert the folder"))  # fmt: skip
+        if kind is not None:
+            found.append((path, f"is a {kind} archive, whose files are not read; expected e-invoices as .xml "
+                                "files: unpack it and convert the folder"))  # fmt: skip
     return found
 
 

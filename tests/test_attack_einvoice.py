@@ -688,6 +688,22 @@ def test_a_zip_archive_among_the_files_is_refused_not_passed_over(tmp_path, caps
     assert code == 1 and written["invoice_id"].tolist() == ["F-1"]
     assert "refused" in err and "more.zip: is a zip archive" in err and "inbox/gemt: is a zip archive" in err
     assert "warning: 1 files in the folders given are not named *.xml" in err and "faktura.pdf" in err
+    # other archives, whatever their names, and a zip with a program before it (a review of the first mend)
+    import gzip
+    import tarfile
+
+    tarred = io.BytesIO()
+    with tarfile.open(fileobj=tarred, mode="w") as t:
+        info = tarfile.TarInfo("c.xml")
+        info.size = len(GOOD)
+        t.addfile(info, io.BytesIO(GOOD))
+    others = {"a.xml": GOOD, "more.tar.gz": gzip.compress(tarred.getvalue()), "d.xml.gz": gzip.compress(GOOD),
+              "e.tar": tarred.getvalue(), "sfx.exe": b"MZ" + b"\0" * 200 + packed.getvalue()}  # fmt: skip
+    (tmp_path / "c").mkdir()
+    code, _, err = _convert(tmp_path / "c", capsys, others)
+    assert code == 1
+    for name, kind in (("more.tar.gz", "gzip"), ("d.xml.gz", "gzip"), ("e.tar", "tar"), ("sfx.exe", "zip")):
+        assert f"{name}: is a {kind} archive" in err, (name, err)
     # a PDF beside the invoices (an attachment) is still a warning: exit 0
     (tmp_path / "b").mkdir()
     code, _, err = _convert(tmp_path / "b", capsys, {"a.xml": GOOD, "faktura.pdf": b"%PDF-1.4"})
@@ -726,3 +742,12 @@ def test_many_documents_whose_period_was_cut_away_are_each_decided_not_the_extra
     d = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False).set_index("invoice_id")
     assert d.loc[[f"LONG-{k}" for k in range(6)], "reason"].eq("MISSING_PERIOD").all()
     assert d.loc["F-1", "status"] == "posted"
+
+
+@pytest.mark.parametrize("declared", ["US-ASCII", "utf-8-sig", "UTF8"])
+def test_a_utf8_byte_order_mark_with_a_declaration_that_agrees_is_read(declared):
+    """A review of the first mend: an ASCII file with the mark that declared
+    US-ASCII or UTF-8-SIG was refused, though it read before."""
+    ascii_only = GOOD.replace("Solhøj".encode(), b"Solhoej")
+    data = b"\xef\xbb\xbf" + ascii_only.replace(b'encoding="UTF-8"', f'encoding="{declared}"'.encode())
+    assert read_document(data).supplier_name == "Bostedet Solhoej"
