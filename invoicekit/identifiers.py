@@ -414,7 +414,9 @@ def _mask_cpr_text(text: str) -> str:
     closed = _UNSEEN_SPACES_AMONG_DIGITS.sub("", text) if _UNSEEN_SPACES.search(text) else text
     masked_closed = dated(closed)
     text = masked_closed if closed is text or masked_closed != closed else dated(text)
-    return CPR_APART.sub(lambda m: masked(re.sub("[^0-9]", "", m[1]), re.sub("[^0-9]", "", m[2])) or m[0], text)
+    return CPR_APART.sub(
+        lambda m: masked(re.sub("[^0-9]", "", m[1] or m[3]), re.sub("[^0-9]", "", m[2] or m[4])) or m[0], text
+    )
 
 
 def mask_as_shown(text: object) -> str:

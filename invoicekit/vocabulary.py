@@ -252,6 +252,11 @@ _APART_BY = "[\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000" + CPR_LIKE_SEPARAT
 CPR_APART = re.compile(
     rf"(?<!{_DIGIT})([0-9]{{2}}{_APART_BY}(?:0[1-9]|1[0-2]){_APART_BY}[0-9]{{2}}){_APART_BY}"
     rf"([0-9]{{2}}{_SPACES_ONLY}[0-9]{{2}})(?!{_DIGIT}|[.,][0-9])"
+    # or six digits in a row, then the sequence number in two pairs, dashes or spaces before and
+    # between them (``121281-40-11``, ``121281–40–11``, ``121281 40-11``: a review of the first
+    # mend; not ``53850112-03``, as PSP elements' digits run)
+    rf"|(?<!{_DIGIT})([0-9]{{6}}){_APART_BY.removesuffix('*')}+([0-9]{{2}}{_APART_BY}[0-9]{{2}})"
+    rf"(?!{_DIGIT}|[.,][0-9])"
 )
 #: the same for RE2 (pyarrow), to find the cells worth a look: it must find
 #: every cell :data:`CPR_LIKE` finds in them once :data:`CPR_INVISIBLE` is
@@ -296,6 +301,7 @@ CPR_LIKE_RE2 = (
     # dash they made RE2 give up its automaton, 29 s instead of 0.3 s over a million messages)
     # or one pair of the birth date apart (CPR_APART, read in the text as written)
     + rf"|[0-9][0-9]{_RE2_APART}*(?:0[1-9]|1[0-2]){_RE2_APART}*[0-9][0-9]{_RE2_APART}*[0-9][0-9]{_RE2_SPACES}*[0-9][0-9]"
+    + rf"|[0-9]{{6}}{_RE2_APART}+[0-9][0-9]{_RE2_APART}*[0-9][0-9]"
     + rf"|{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_SPACE}*"
     rf"{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT}{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*(?:{_RE2_DASH}|{_RE2_DOT})"
     rf"{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}" + ")"

@@ -45,6 +45,10 @@ VISIBLE = {
     "sequence in pairs": "010140 12 34",
     "every part in pairs": "01 01 40 12 34",
     "birth date and a pair run together": "01014012 34",
+    # and with dashes after a birth date of six digits in a row (a review of that mend)
+    "sequence in dashed pairs": "010140-12-34",
+    "sequence in pairs after en dashes": "010140–12–34",
+    "a space, then a dash": "010140 12-34",
 }
 INVISIBLE = {
     "zero-width space": "010140\u200b1234",
