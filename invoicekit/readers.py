@@ -89,6 +89,12 @@ _UTF8_LATIN = re.compile(rb"[\xc2\xc3][\x80-\xbf]|\xe2[\x80-\x84][\x80-\xbf]")
 _UTF8_LETTER = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
 )
+#: a letter written in UTF-8 with a byte Windows-1252 leaves undefined (81, 8D, 8F, 90, 9D):
+#: ``Ł`` is C5 81. No Windows-1252 text holds it, so a file that does is UTF-8 there (a review
+#: found ``ŁOD-7`` among Windows-1252 letters posted as ``Å\ufffdOD-7``)
+_UTF8_UNDEFINED_IN_1252 = re.compile(
+    rb"[\xc2-\xdf][\x81\x8d\x8f\x90\x9d]|[\xe0-\xef](?:[\x81\x8d\x8f\x90\x9d][\x80-\xbf]|[\x80-\xbf][\x81\x8d\x8f\x90\x9d])"
+)
 #: a line break, as the readers take any
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
@@ -98,14 +104,16 @@ def mixed_encoding_lines(raw: bytes, bad: int) -> tuple[int, int] | None:
     at ``bad``) also writes text in UTF-8: the lines of that byte and of the
     first UTF-8 letter, or None where it is one encoding. It mixes two when
     it writes a Latin letter, sign, dash or quote in UTF-8 (:data:`_UTF8_LATIN`),
-    or when more of its bytes above ASCII make UTF-8 letters than not (a UTF-8
+    or a letter whose bytes Windows-1252 leaves undefined
+    (:data:`_UTF8_UNDEFINED_IN_1252`), or when more of its bytes above ASCII
+    make UTF-8 letters than not (a UTF-8
     file of other letters with a stray byte). In Windows-1252 text a letter
     and a quote may make such a pair by chance (``Æ”``), among many bytes that
     make none, so a Windows-1252 file is not taken for one by the count (a
     review refused such files). The one test of both readers: the extracts'
     and the truth's, which had a rule each (each let through what the other
     refused)."""
-    found = _UTF8_LATIN.search(raw)
+    found = _UTF8_LATIN.search(raw) or _UTF8_UNDEFINED_IN_1252.search(raw)
     if found is None:
         letters = list(_UTF8_LETTER.finditer(raw))
         high = int(np.count_nonzero(np.frombuffer(raw, dtype=np.uint8) >= 0x80))

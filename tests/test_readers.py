@@ -403,3 +403,18 @@ def test_both_readers_refuse_a_file_mixing_encodings_by_either_rule(tmp_path):
         plain.write_bytes((header + "SØ-1;62227869;10.756,00;;01.11.2018;30.11.2018;Bøf “TRÆ” å…\n").encode(encoding))
         assert read_invoices(plain).frame["supplier_name"].tolist() == ["Bøf “TRÆ” å…"]
         assert read_text_csv(plain, "a truth", windows_1252=True)["supplier_name"].tolist() == ["Bøf “TRÆ” å…"]
+
+
+def test_a_utf8_letter_windows_1252_cannot_hold_among_windows_1252_letters_is_refused(tmp_path):
+    """A review of the mend above: a Windows-1252 file of Danish letters with
+    one row in UTF-8 numbered ŁOD-7 (Ł is C5 81, and 81 is no Windows-1252
+    byte) was read as Windows-1252 and posted as Å\\ufffdOD-7."""
+    from invoicekit.errors import InputError
+    from invoicekit.extracts import read_invoices
+
+    header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;supplier_name\n"
+    rows = "".join(f"F-{k};62227869;10.756,00;;01.11.2018;30.11.2018;Bøf på Ærø og Åbo\n" for k in range(6))
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes((header + rows).encode("cp1252") + "ŁOD-7;62227869;1,00;;;;x\n".encode("utf-8"))
+    with pytest.raises(InputError, match=r"line 2: .* line 8 writes a letter in UTF-8"):
+        read_invoices(mixed)
