@@ -516,15 +516,23 @@ def unguarded_cells(cells: pa.Array) -> pa.Array:
 _TOO_LONG_FOR_A_NUMBER_CELL = r"^-?[0-9]{16,}$"
 
 
+#: a number as a spreadsheet shows one too wide for its column, saved so into a CSV
+#: (``1,23457E+16``, ``1.23457E+16``): six digits of it are left
+_EXCEL_EXPONENT = r"^[0-9][.,][0-9]+[Ee]\+[0-9]{2}$"
+
+
 def lost_digit_cells(cells: pa.Array, numeric: np.ndarray) -> np.ndarray:
     """Which cells were numbers in a workbook (``numeric``) with more digits
     than Excel keeps (15): Excel stores a number in 15 significant digits and
     sets the rest to 0 (``12345678901234567`` is kept as
-    ``12345678901234500``), so the digits read are not the ones written."""
+    ``12345678901234500``), so the digits read are not the ones written. And
+    any cell a spreadsheet saved as it shows a number too wide for its column
+    (``1,23457E+16``: a review found an invoice number so posted)."""
+    lost = pc.fill_null(pc.match_substring_regex(cells, _EXCEL_EXPONENT), False).to_numpy(zero_copy_only=False)
     if not numeric.any():
-        return np.zeros(len(cells), dtype=bool)
+        return lost
     long = pc.fill_null(pc.match_substring_regex(cells, _TOO_LONG_FOR_A_NUMBER_CELL), False)
-    return numeric & long.to_numpy(zero_copy_only=False)
+    return lost | (numeric & long.to_numpy(zero_copy_only=False))
 
 
 def _lossy_float_cells(df: pd.DataFrame, column: Column) -> np.ndarray:
@@ -1085,12 +1093,15 @@ def read_grants(path: str | Path) -> Grants:
     dates = refuse_misread_file(raw, path, _named(GRANT_COLUMNS, "start_date", "end_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[1]))
     df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
+    lost_id = lost_digit_cells(
+        arrow_text(df["grant_id"].str.strip()), raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[0]))
+    )
     problems = Problems()
     name = Path(path).name
     for r, count in raw.misaligned.items():
         problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(raw.frame.columns)}")
     grants, left_out, rows = _typed_grants(
-        df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr, dates=dates
+        df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id
     )
     return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows)
 
@@ -1112,6 +1123,7 @@ def _typed_grants(
     skip_rows: list[int] | None = None,
     numeric_cpr: np.ndarray | None = None,
     dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+    lost_id: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """The typed grant table, the CPR keys of the rows left out and those
     rows' citizen, supplier and dates (:attr:`Grants.left_out_rows`); rows
@@ -1125,6 +1137,8 @@ def _typed_grants(
     """
     if numeric_cpr is None:
         numeric_cpr = numeric_cells(df, GRANT_COLUMNS[1])
+    if lost_id is None:
+        lost_id = _lossy_float_cells(df, GRANT_COLUMNS[0])
     df = canonical_columns(df, GRANT_COLUMNS, source)
     n = len(df)
     rows = np.arange(1, n + 1, dtype=np.int64)
@@ -1146,6 +1160,14 @@ def _typed_grants(
         (grant_id != "").to_numpy() & ~named.to_numpy(zero_copy_only=False),
         "grant_id",
         "bevillings-ID'et har hverken bogstav eller ciffer",
+    )
+    # a number cell of over 15 digits, whose last digits Excel changed: marked paid under it, the mark
+    # named a grant Sensum does not have (a review)
+    flag(
+        lost_id & (grant_id != "").to_numpy(),
+        "grant_id",
+        "bevillings-ID'et står som et tal med over 15 cifre i regnearket, og Excel gemmer kun 15: de sidste "
+        "cifre kan være ændret; skriv det som tekst",
     )
     # each distinct CPR and CVR cell is read once, and its text and key made once
     cpr = cpr_codes(padded_cpr_cells(df["cpr"], numeric_cpr))

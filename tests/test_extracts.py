@@ -766,3 +766,37 @@ def test_an_invoice_table_in_memory_with_float_numbers_of_16_digits_names_no_inv
     assert (typed["invoice_id_raw"].iloc[0], typed["invoice_id_raw"].iloc[1] != "") == ("", True)
     ints = pd.DataFrame(rows).assign(invoice_id=[1234567890123456789, 2, 3])  # an integer column is exact
     assert "invoice_id_lost" not in prepare_invoices(ints).frame
+
+
+def test_a_grant_id_excel_kept_as_a_number_of_over_15_digits_is_left_out_and_a_shown_exponent_names_nothing(
+    tmp_path,
+):
+    """A review: a grants workbook with 17-digit grant ids stored as numbers
+    posted every invoice and marked invented ids (12345678901234570) paid in
+    Sensum; and a CSV that Excel saved with an invoice number shown as
+    1,23457E+16 was posted under that text."""
+    import pandas as pd
+
+    from invoicekit.cli import main
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date"])
+    ws.append([12345678901234567, "610190-1234", "SEL108-BO", 29345716, 28500, "month", "01-01-2018"])
+    ws.append(["B-2", "610190-1234", "SEL104-AKT", 31587603, 450, "day", "01-06-2018"])
+    wb.save(tmp_path / "g.xlsx")
+    grants = read_grants(tmp_path / "g.xlsx")
+    assert grants.frame["grant_id"].tolist() == ["B-2"]
+    assert grants.problems["problem"].str.contains("over 15 cifre").tolist() == [True]
+    invoices = tmp_path / "r.csv"
+    invoices.write_text(
+        "Fakturanummer;CVR;Beløb;CPR;Periode fra;Periode til\n"
+        "1,23457E+16;29345716;28.500,00;610190-1234;01.03.2019;31.03.2019\n"
+        "1E+16X;29345716;28.500,00;610190-1234;01.04.2019;30.04.2019\n",
+        encoding="utf-8",
+    )
+    argv = ["run", "--invoices", str(invoices), "--grants", str(EXAMPLE / "bevillinger.csv"),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--dry-run", "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    d = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == ["MISSING_INVOICE_ID", ""]
