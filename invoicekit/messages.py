@@ -574,10 +574,12 @@ def cut(text: str) -> str:
 def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> np.ndarray:
     """OPUS ``Tekst``: service code, period ``dd.mm.yyyy-dd.mm.yyyy`` and grant
     id, at most ``width`` characters. The service code is shortened first; a
-    grant id that still does not fit keeps its end, where ids differ
-    (``BEV-2019-000000123456-AENDRING-02`` and ``-03``), after ``..`` that
-    says it was cut: cut at its end, both read ``BEV-2019-000000123456-AE..``
-    (an attack on 0.9.21). The period always fits."""
+    grant id that still does not fit keeps its start and most of its end,
+    where ids differ (``BEV-2019-000000123456-AENDRING-02`` and ``-03``), with
+    ``..`` where it was cut: cut at its end, both read
+    ``BEV-2019-000000123456-AE..`` (an attack on 0.9.21), and cut at its
+    start, ``BEV-2019-…-02`` and ``BEV-2020-…-02`` read alike (a review).
+    The period always fits."""
     texts = posting_texts_arrow(service, start, end, grant, width)
     return np.asarray(texts.to_numpy(zero_copy_only=False), dtype=object)
 
@@ -618,7 +620,8 @@ def _fit(service: str, period: str, grant: str, room: int, width: int) -> str:
     if len(text) <= width:
         return text
     keep = width - len(service[:1]) - len(period) - 2 - 2
-    return f"{service[:1]} {period} ..{grant[-keep:]}"
+    head = min(8, keep // 3)  # its start too: ids that differ there (the year) are told apart
+    return f"{service[:1]} {period} {grant[:head]}..{grant[len(grant) - (keep - head) :]}"
 
 
 # collective invoices decided line by line (invoicekit.lines)

@@ -484,11 +484,12 @@ def test_posting_text_keeps_the_period_and_marks_a_cut_grant_id():
     cut = posting_texts(pd.Series(["SEL108-BOTILBUD-LANG"]), start, end, pd.Series(["BEV-2019-0001"]))[0]
     assert cut == "SEL108-BOTILBU 01.03.2019-31.03.2019 BEV-2019-0001" and len(cut) == 50
     long_id = posting_texts(pd.Series(["X"]), start, end, pd.Series(["BEV-2019-000000000000012345678"]))[0]
-    assert len(long_id) == 50 and long_id.endswith("012345678") and "01.03.2019-31.03.2019 .." in long_id
-    # two ids that differ at their end are told apart (cut at the end, both read BEV-2019-000000123456-AE..)
-    ids = pd.Series(["BEV-2019-000000123456-AENDRING-02", "BEV-2019-000000123456-AENDRING-03"])
-    two = posting_texts(pd.Series(["SEL108-BO"] * 2), np.repeat(start, 2), np.repeat(end, 2), ids)
-    assert two[0] != two[1] and two[0].endswith("AENDRING-02") and len(two[0]) == 50
+    assert len(long_id) == 50 and long_id.endswith("012345678") and "01.03.2019-31.03.2019 BEV-2019.." in long_id
+    # ids that differ at their end, or at their start, are told apart
+    ids = pd.Series(["BEV-2019-000000123456-AENDRING-02", "BEV-2019-000000123456-AENDRING-03",
+                     "BEV-2020-000000123456-AENDRING-02"])  # fmt: skip
+    three = posting_texts(pd.Series(["SEL108-BO"] * 3), np.repeat(start, 3), np.repeat(end, 3), ids)
+    assert len(set(three)) == 3 and three[0].endswith("AENDRING-02") and {len(t) for t in three} == {50}
 
 
 def test_a_row_with_the_wrong_number_of_fields_says_so_and_is_never_posted():
