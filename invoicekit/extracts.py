@@ -950,7 +950,10 @@ def _add_invoice_periods(
     raw_end = df["period_end"].iloc[bad].tolist()
     for i, s_cell, e_cell in zip(bad, raw_start, raw_end, strict=True):
         cells = [s_cell if bad_start[i] else "", e_cell if bad_end[i] else ""]
-        unreadable[i] = mask_cpr_text(" / ".join(c.strip() for c in cells if c.strip()))
+        # a cell of nine digits alone may be a CPR number a workbook's number cell dropped the
+        # leading zero of (the CPR column pads it back): shown as an amount cell is (a PII scan)
+        shown = [shown_amount_cell(c.strip()) if c.strip().isdigit() else c.strip() for c in cells]
+        unreadable[i] = mask_cpr_text(" / ".join(c for c in shown if c))
     rows = np.flatnonzero(need)
     which, place = texts.distinct(rows)
     f_start, f_end = period_from_texts(texts.cells.take(pa.array(which)), odd=texts.other_digits(which))

@@ -629,3 +629,24 @@ def test_a_psp_element_whose_digits_read_as_a_birth_date_is_never_masked(robot):
     assert (
         mask_cpr_text(f"bogfør på PSP-element {psp} for 010140-1234") == f"bogfør på PSP-element {psp} for 010140-xxxx"
     )
+
+
+def test_a_cpr_number_a_workbook_dropped_the_leading_zero_of_is_not_quoted_from_a_period_cell(tmp_path):
+    """A PII scan of 0.9.21: a period cell of a workbook holding 101401234 as a
+    number (010140-1234, its leading zero dropped, as the CPR column pads back)
+    was quoted in full: "Periodedatoen '101401234' kan ikke læses"."""
+    import pandas as pd
+    from openpyxl import Workbook
+
+    from tests.conftest import EXAMPLE
+
+    wb = Workbook()
+    wb.active.append(["Fakturanummer", "CVR", "Beløb", "CPR", "Periode fra", "Periode til"])
+    wb.active.append(["F-1", 29345716, 28500, "610190-1234", int(f"{BIRTH}{SEQ}"), "31.03.2019"])
+    wb.save(tmp_path / "r.xlsx")
+    argv = ["run", "--invoices", str(tmp_path / "r.xlsx"), "--grants", str(EXAMPLE / "bevillinger.csv"),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--dry-run", "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    d = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].tolist() == ["MISSING_PERIOD"] and "Periodedatoen '10140xxxx" in d["message"].iat[0]
+    assert f"{BIRTH[1:]}{SEQ}" not in (tmp_path / "o" / "decisions.csv").read_text(encoding="utf-8")
