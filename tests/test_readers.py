@@ -308,6 +308,12 @@ def test_a_wide_sep_line_is_read_and_a_separator_no_csv_has_is_a_users_mistake(t
             read_invoices(f)
 
 
+def _two_encodings(path, in_utf8: str, in_windows_1252: str):
+    """A file of text in UTF-8, then text in Windows-1252."""
+    path.write_bytes(in_utf8.encode("utf-8") + in_windows_1252.encode("cp1252"))
+    return path
+
+
 def test_a_csv_that_mixes_utf8_and_windows_1252_is_refused_naming_the_line(tmp_path, capsys):
     """An attack on 0.9.20: one Windows-1252 byte in a UTF-8 file made the whole file read as
     Windows-1252, every UTF-8 letter two others: SØ-1, posted the month before, read SÃ˜-1, which check
@@ -317,10 +323,10 @@ def test_a_csv_that_mixes_utf8_and_windows_1252_is_refused_naming_the_line(tmp_p
     from invoicekit.extracts import read_invoices
 
     header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;text\n"
-    mixed = tmp_path / "mixed.csv"
-    mixed.write_bytes(
-        (header + "SØ-1;62227869;10.756,00;;01.11.2018;30.11.2018;Bøf\n").encode("utf-8")
-        + "INV2;40249656;13.922,00;;01.10.2018;31.10.2018;Sø\n".encode("cp1252")
+    mixed = _two_encodings(
+        tmp_path / "mixed.csv",
+        header + "SØ-1;62227869;10.756,00;;01.11.2018;30.11.2018;Bøf\n",
+        "INV2;40249656;13.922,00;;01.10.2018;31.10.2018;Sø\n",
     )
     with pytest.raises(InputError, match=r"line 3: holds a byte that is not UTF-8 \(0xF8\), while line 2"):
         read_invoices(mixed)
@@ -378,10 +384,10 @@ def test_both_readers_refuse_a_file_mixing_encodings_by_either_rule(tmp_path):
     from invoicekit.extracts import read_invoices
 
     header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;supplier_name\n"
-    polish = tmp_path / "polish.csv"
-    polish.write_bytes(
-        (header + "F-1;62227869;10.756,00;;01.11.2018;30.11.2018;Łężeń Śćż Kęś\n").encode("utf-8")
-        + "F-2;40249656;13.922,00;;01.10.2018;31.10.2018;Bøf\n".encode("cp1252")
+    polish = _two_encodings(
+        tmp_path / "polish.csv",
+        header + "F-1;62227869;10.756,00;;01.11.2018;30.11.2018;Łężeń Śćż Kęś\n",
+        "F-2;40249656;13.922,00;;01.10.2018;31.10.2018;Bøf\n",
     )
     with pytest.raises(InputError, match=r"line 3: holds a byte that is not UTF-8 \(0xF8\), while line 2"):
         read_invoices(polish)
@@ -415,6 +421,6 @@ def test_a_utf8_letter_windows_1252_cannot_hold_among_windows_1252_letters_is_re
     header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;supplier_name\n"
     rows = "".join(f"F-{k};62227869;10.756,00;;01.11.2018;30.11.2018;Bøf på Ærø og Åbo\n" for k in range(6))
     mixed = tmp_path / "mixed.csv"
-    mixed.write_bytes((header + rows).encode("cp1252") + "ŁOD-7;62227869;1,00;;;;x\n".encode("utf-8"))
+    mixed.write_bytes((header + rows).encode("cp1252") + "ŁOD-7;62227869;1,00;;;;x\n".encode())
     with pytest.raises(InputError, match=r"line 2: .* line 8 writes a letter in UTF-8"):
         read_invoices(mixed)
