@@ -109,7 +109,7 @@ class Explanation:
             lines.append("Konteringsrækker overvejet:")
             for r in self.coding.itertuples(index=False):
                 lines.append(
-                    f"  række {r.coding_row}: {r.psp_element} art {r.art}, "
+                    f"  række {r.coding_row}: PSP-element {r.psp_element}, art {r.art}, "
                     f"gyldig {_date(r.valid_from)}–{_date(r.valid_to, 'åben')}"
                     f" → {'gyldig' if r.valid else 'ikke gyldig på periodens start'}"
                 )
@@ -135,7 +135,7 @@ class Explanation:
         lines.append("")
         if inv["status"] == POSTED:
             lines.append(
-                f"Resultat: bogført på bevilling {inv['grant_id']}, PSP {inv['psp_element']}, art {inv['art']}."
+                f"Resultat: bogført på bevilling {inv['grant_id']}, PSP-element {inv['psp_element']}, art {inv['art']}."
             )
         else:
             lines.append(f"Resultat: manuel, {inv['reason']} ({LABELS_DA[inv['reason']]}).")

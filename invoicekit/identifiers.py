@@ -380,6 +380,22 @@ _AS_DIGITS = str.maketrans(
 PSP_ELEMENT = re.compile(r"(?<=PSP-element )[A-Z]{2}-[0-9]{10}-[0-9]{1,5}(?![0-9A-Za-z-])")
 
 
+#: a whole cell of a PSP element's shape (RE2)
+_PSP_CELL_RE2 = r"^[A-Z]{2}-[0-9]{10}-[0-9]{1,5}$"
+
+
+def mask_unless_psp(cells: object) -> pa.Array:
+    """A column of the support sheet's PSP elements as people read it: a cell
+    of a PSP element's shape as it is (its ten digits may read as a birth
+    date), any other cell masked (a CPR number pasted into the sheet's PSP
+    column is no PSP element: a review)."""
+    arr = pc.fill_null(arrow_text(cells, pa.large_string()), "")
+    masked = mask_cprs_in_arrow(arr)
+    if masked is arr:
+        return arr
+    return pc.if_else(pc.match_substring_regex(arr, _PSP_CELL_RE2), arr, masked)
+
+
 def mask_cpr_text(text: str) -> str:
     """Mask every valid CPR number in free text, e.g. a CPR typed in the wrong
     column and echoed in a message: in any form :data:`CPR_LIKE` reads as one,

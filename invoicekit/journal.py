@@ -85,7 +85,7 @@ from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.delivery import MANIFEST, read_only, sha256
 from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import History, history_tables
-from invoicekit.identifiers import mask_cpr_text, mask_cprs_in
+from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, mask_unless_psp
 from invoicekit.keys import (
     HASHED,
     LEGACY,
@@ -1015,8 +1015,10 @@ def _journal_table(
             arr = pc.fill_null(arrow_text(values, pa.string()), "")
             # people read the journal: nothing in it reads as a CPR number (but the support sheet's
             # PSP element, the municipality's own cost object, which masking made no PSP element)
-            if masked or name in _KEY_COLUMNS or name == "psp_element":
+            if masked or name in _KEY_COLUMNS:
                 arrays[name] = arr
+            elif name == "psp_element":
+                arrays[name] = mask_unless_psp(arr).cast(pa.string())
             elif name in found:
                 within = found[name]()
                 arrays[name] = arr if within is None else mask_arrow(arr, within)

@@ -40,6 +40,7 @@ from invoicekit.columns import (
 )
 from invoicekit.delivery import HashedFile, crash_point, fsync_path
 from invoicekit.errors import OutputError
+from invoicekit.identifiers import mask_unless_psp
 from invoicekit.parsing import NAT_DAYS, format_date_dk, format_date_iso, format_money, money_arrow
 from invoicekit.texts import holds_ascii
 
@@ -331,13 +332,17 @@ def write_outputs(
 
     def shown(frame: pd.DataFrame, names: tuple[str, ...]) -> Columns:
         money = {"amount", "expected_amount"}  # DKK: formatted here, in the writer's thread
-        return {c: money_arrow(frame[c]) if c in money else frame[c] for c in names}
+        return {
+            c: money_arrow(frame[c]) if c in money else mask_unless_psp(frame[c]) if c == "psp_element" else frame[c]
+            for c in names
+        }
 
     # (name, the columns and what was found in them beforehand (made in the
     # writer's thread), separator, written as they are, masked)
     plain_decision = ("row", "amount", "expected_amount", "status", "reason")  # numbers and vocabulary codes
-    # every column masked but the PSP element: the municipality's own cost object, from its support sheet
-    # (XG-0306190114-00001 was shown as XG-030619-xxxx-00001: an attack on 0.9.21)
+    # every column masked but the PSP element, the municipality's own cost object from its support sheet
+    # (XG-0306190114-00001 was shown as XG-030619-xxxx-00001: an attack on 0.9.21), which shown()
+    # masks where a cell is no PSP element
     decision_mask = tuple(c for c in DECISION_COLUMNS if c != "psp_element")
     line_mask = tuple(c for c in DECISION_LINE_COLUMNS if c != "psp_element")
     nothing_found: Callable[[], dict] = dict

@@ -621,6 +621,13 @@ def test_a_psp_element_whose_digits_read_as_a_birth_date_is_never_masked(robot):
     notes = (robot.tmp / "o1" / "opus_notes.csv").read_text(encoding="utf-8")
     assert f"PSP-element {psp}," in notes
     assert psp in journal_text(robot.journal)
+    # explain names it as a caseworker needs it (a second review: "række 2: XG-030610-xxxx-00002")
+    case = ["--grants", str(robot.grants), "--invoices", str(robot.tmp / "o1.csv"),
+            "--support-sheet", str(sheet), "--rules", str(rules)]  # fmt: skip
+    robot.capsys.readouterr()
+    assert main(["explain", *case, "--invoice-id", "F-1"]) == 0
+    explained = robot.capsys.readouterr().out
+    assert f"række 2: PSP-element {psp}, art" in explained and "xxxx-0000" not in explained
     # an invoice number of a PSP element's shape is masked wherever people read it
     assert not shows_full_cpr((robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8"))
     assert not shows_full_cpr(journal_text(robot.journal))
@@ -650,3 +657,20 @@ def test_a_cpr_number_a_workbook_dropped_the_leading_zero_of_is_not_quoted_from_
     d = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False)
     assert d["reason"].tolist() == ["MISSING_PERIOD"] and "Periodedatoen '10140xxxx" in d["message"].iat[0]
     assert f"{BIRTH[1:]}{SEQ}" not in (tmp_path / "o" / "decisions.csv").read_text(encoding="utf-8")
+
+
+def test_a_cpr_number_pasted_into_the_support_sheets_psp_column_is_masked(robot):
+    """A second review: the PSP element left as it is let a CPR number pasted
+    into the sheet's PSP column stand in full in decisions.csv and the
+    journal. Only a cell of a PSP element's shape is left as it is."""
+    import openpyxl
+
+    sheet = robot.case / "stoetteark.xlsx"
+    wb = openpyxl.load_workbook(sheet)
+    for row in wb["Kontering"].iter_rows(min_row=2):
+        row[3].value = f"{BIRTH}-{SEQ}"
+    wb.save(sheet)
+    code, _, d = robot.run(month(3, invoice_id="F-1"), out="o1")
+    assert code == 0 and d["psp_element"].tolist() == [f"{BIRTH}-xxxx"]
+    assert not shows_full_cpr((robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8"))
+    assert not shows_full_cpr(journal_text(robot.journal))
