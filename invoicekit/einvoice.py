@@ -415,7 +415,7 @@ def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | Non
     return None
 
 
-def _unnamed_line_apart(doc: Document) -> tuple[str, str] | None:
+def _unnamed_line_apart(doc: Document, period: tuple[str, str]) -> tuple[str, str] | None:
     """For an invoice of one citizen, the period of a line that names no
     citizen and has a day no line naming the citizen has; None where there
     is no such line (or nothing to compare: no ISO dates). Such a line may be
@@ -423,7 +423,10 @@ def _unnamed_line_apart(doc: Document) -> tuple[str, str] | None:
     days and someone's 16 more, at one day rate, made the citizen's whole
     month, posted and marked paid (an attack on 0.9.21; a review found the
     first version let a line through that shared one day with the citizen's,
-    and one with a start or an end alone)."""
+    and one with a start or an end alone). Where no line naming the citizen
+    has a period, such a line is one whose period is not the invoice's whole
+    ``period`` (a second review: the citizen's line undated, someone's dated
+    16-31 March, was posted)."""
     if doc.document_type != "invoice" or len(doc.lines) < 2 or len(citizens(doc)) != 1:
         return None
     named: list[tuple[dt.date, dt.date]] = []
@@ -441,6 +444,10 @@ def _unnamed_line_apart(doc: Document) -> tuple[str, str] | None:
         else:
             unnamed.append((ls, le, start, end))
     if not named:
+        whole = period if all(period) and _iso_or_blank(*period) else None
+        for ls, le, start, end in unnamed:
+            if whole is None or (start.isoformat(), end.isoformat()) != whole:
+                return ls, le
         return None
     for ls, le, start, end in unnamed:
         day = start
@@ -575,7 +582,7 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
             "decides (INVALID_AMOUNT)"
         )
         amount = f"{amount} (linjens periode: {ls or '?'} til {le or '?'})"
-    apart = _unnamed_line_apart(doc) if not outside else None
+    apart = _unnamed_line_apart(doc, (start, end)) if not outside else None
     if apart:
         ls, le = apart
         warnings.append(

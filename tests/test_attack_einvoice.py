@@ -665,6 +665,13 @@ def test_a_line_naming_no_citizen_for_a_period_no_named_line_has_is_not_posted_o
     ):
         row, _ = invoice_row(read_document(doc(lines=citizen + other, payable="31000.00")))
         assert "(linje uden CPR for 2019-03-" in str(row["amount"]), row["amount"]
+    # the citizen's line undated, the other dated for part of the invoice's month (a second review)
+    undated = line(note="Borger 631290-3456", name="Ophold")
+    aflastning = line(name="Aflastning Jens Hansen", period="2019-03-16/2019-03-31")
+    row, _ = invoice_row(read_document(doc(MARCH, lines=undated + aflastning, payable="31000.00")))
+    assert "(linje uden CPR for 2019-03-16 til 2019-03-31)" in str(row["amount"]), row["amount"]
+    row, _ = invoice_row(read_document(doc(MARCH, lines=undated + line(name="Kost", period="2019-03-01/2019-03-31"))))
+    assert read_by_the_robot(row["amount"])  # the whole month: the citizen's board, as before
     for board in (
         line(name="Kost", period="2019-03-01/2019-03-15"),
         line(name="Kost"),
