@@ -53,6 +53,7 @@ from invoicekit.keys import (
     paragraph_keys,
     stored_keys,
     stored_keys_arrow,
+    value_key_texts,
     value_keys,
 )
 from invoicekit.lines import decide_by_lines
@@ -323,14 +324,14 @@ def check_batch(
     # ------------------------------------------------ 1-9: the invoice alone
     # beside them the invoices' keys of check 10 and their codes (hashed texts, about as long
     # as checks 1-9 and the grants' keys)
-    (start, end, amount, grant_keys), (invoice_keys, invoice_key_codes) = _side_by_side(
+    (start, end, amount, grant_keys), (invoice_keys, invoice_key_codes, value_keys_) = _side_by_side(
         lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret)),
         lambda: _invoice_keys(inv, history.secret),
         rows=n,
     )
 
     # ------------------------------------------------ 10: duplicates
-    _check_duplicates(inv, invoice_keys, invoice_key_codes, history, state, detail)
+    _check_duplicates(inv, invoice_keys, invoice_key_codes, history, state, detail, value_keys_)
 
     # ------------------------------------------------ 11-16: exclude grants
     m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
@@ -357,7 +358,7 @@ def check_batch(
     # ------------------------------------------------ 17: coding, beside the keys of check 21 (the grant found is all they need)
     coded, (keys, codes, distinct) = _side_by_side(
         lambda: _code(inv, grants, sheet, state, m.grant_pos, start, detail, explain),
-        lambda: _keys_of_check_21(inv, gr, m.grant_pos, grant_keys, invoice_keys, history.secret),
+        lambda: _keys_of_check_21(inv, gr, m.grant_pos, grant_keys, (invoice_keys, value_keys_), history.secret),
         rows=n,
     )
     # the paragraph of the grant's service is check 17's
@@ -404,7 +405,7 @@ def _keys_of_check_21(inv, gr, grant_pos, grant_keys, invoice_keys, secret) -> t
         "citizen_key": citizen_code,
     }
     distinct = {"grant_key": grant_distinct, "citizen_key": citizen_distinct}
-    keys = {"invoice_key": invoice_keys}
+    keys = {"invoice_key": invoice_keys[0], "invoice_value_key": invoice_keys[1]}
     for name in ("grant_key", "citizen_key"):
         keys[name] = _key_texts(codes[name], distinct[name])
     return keys, codes, distinct
@@ -620,25 +621,36 @@ class _State:
         self.reason[hit] = CHECK_NUMBER[code]
 
 
-def _invoice_keys(inv: pd.DataFrame, secret: str) -> tuple[pa.Array, np.ndarray]:
-    """Check 10's invoice keys (what the journal stores), and each row's code
-    among the numbers as check 10 compares them within the run: equal codes,
-    the same number, one of digits alone by its value (:func:`value_keys`;
-    the hashing check 10 needs, done where a core is free)."""
+def _invoice_keys(inv: pd.DataFrame, secret: str) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    """Check 10's invoice keys (what the journal stores), each row's code
+    among the numbers as check 10 compares them within the run (equal codes,
+    the same number, one of digits alone by its value: :func:`value_keys`),
+    and the keys of their values the journal stores beside them
+    (:func:`value_key_texts`); the hashing check 10 needs, done where a core
+    is free."""
     normalised = _column(inv, "invoice_key")
     keys = stored_keys_arrow(normalised, secret)
-    return keys, pc.dictionary_encode(value_keys(normalised)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    values = value_keys(normalised)
+    codes = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return keys, codes, value_key_texts(normalised, secret, values)
 
 
 def _check_duplicates(
-    inv: pd.DataFrame, keys: pa.Array, key_codes: np.ndarray, history: History, state: _State, detail
+    inv: pd.DataFrame,
+    keys: pa.Array,
+    key_codes: np.ndarray,
+    history: History,
+    state: _State,
+    detail,
+    value_keys_: pa.Array,
 ) -> None:
     """Check 10: the same (supplier CVR, invoice number as check 10 compares
     it) was decided before, in the journal or earlier in this run, whatever
     its decision: every row with a number and a valid supplier CVR counts
     (checks 1 and 5), also one sent to manual at checks 2-8, but a credit note
     (check 9; a collective invoice unless all its lines were). ``key_codes``:
-    each row's key as a code (:func:`_invoice_keys`)."""
+    each row's key as a code, ``value_keys_`` the key of its value
+    (:func:`_invoice_keys`)."""
     alive = np.flatnonzero(state.open)
     dup = np.zeros(len(inv), dtype=bool)
     cvr = inv["cvr_key"].to_numpy()[alive]
@@ -670,7 +682,7 @@ def _check_duplicates(
             hit[formula] = index.get_indexer(
                 pd.MultiIndex.from_arrays([cvr[formula], marked_keys(raw, history.secret)])
             )
-        _by_value(inv, alive, cvr, hit, seen, index, history.secret)
+        _by_value(inv, alive, cvr, hit, seen, index, history.secret, value_keys_)
         found = np.flatnonzero(hit >= 0)
         if len(found):
             at = hit[found]
@@ -720,27 +732,28 @@ def _by_value(
     seen: pd.DataFrame,
     index: pd.MultiIndex,
     secret: str,
+    value_keys_: pa.Array,
 ) -> None:
     """Check 10 against the journal for the open rows (``alive``) not found
     (``hit`` < 0) whose number is digits alone: by its value, as a
     workbook's number cell drops leading zeros (``0004711`` paid by hand
-    from a CSV, ``4711`` from a workbook a month later was posted). The
-    journal keeps a number of ten digits or more hashed, so a value is
-    found as the journal would keep it:
+    from a CSV, ``4711`` from a workbook a month later was posted). Since
+    0.9.22 the journal keeps the key of each such number's value
+    (``invoice_value_key``), so it is found by an exact look-up whatever
+    zeros stood before it (``value_keys_``: each row's). A run recorded
+    before kept none; against its numbers:
 
     1. a number written with leading zeros: its value (hashed where it has
        ten digits or more), as a workbook's cell would have given it;
     2. a number the journal keeps as written with leading zeros (under ten
        digits): by its value;
     3. a workbook's number cell (``invoice_id_numeric``): its value padded
-       with zeros to each width from ten to fifteen digits (what a number
-       cell can hold), hashed, as another file may have written it.
+       with zeros to each width from ten to fifteen digits, hashed, as
+       another file may have written it (a number that older run kept hashed
+       with more zeros, or from a CSV without them, is not found).
 
-    Each step looks only at the rows still not found, and hashes only rows
-    of steps 1 and 3, so a month of new numbers against a year's journal
-    costs next to nothing (a review of the first version, which padded
-    every new number: 5 s at a million). ``hit`` is filled in (a position in
-    ``seen``, whose (supplier, key) pairs ``index`` holds)."""
+    ``hit`` is filled in (a position in ``seen``, whose (supplier, key) pairs
+    ``index`` holds)."""
     normalised = arrow_text(_column(inv, "invoice_key")).take(pa.array(alive))
     at = np.flatnonzero((hit < 0) & digits_only(normalised))
     if not len(at):
@@ -750,12 +763,30 @@ def _by_value(
         found = index.get_indexer(pd.MultiIndex.from_arrays([cvr[rows], np.asarray(keys.to_pylist(), dtype=object)]))
         hit[rows] = np.where(found >= 0, found, hit[rows])
 
+    stored = pc.fill_null(arrow_text(seen["invoice_value_key"]), "") if "invoice_value_key" in seen else None
+    older = np.ones(len(seen), dtype=bool) if stored is None else pc.equal(stored, "").to_numpy(zero_copy_only=False)
+    if not older.all():  # 0: the values the journal keeps
+        kept = np.flatnonzero(~older)
+        by_value = pd.MultiIndex.from_arrays(
+            [index.get_level_values(0)[kept], np.asarray(stored.take(pa.array(kept)).to_pylist(), dtype=object)]
+        )
+        first = np.flatnonzero(~by_value.duplicated(keep="first"))  # 0004711 and 4711 both seen: the first
+        value = value_keys_.take(pa.array(alive[at]))
+        found = by_value[first].get_indexer(
+            pd.MultiIndex.from_arrays([cvr[at], np.asarray(value.to_pylist(), dtype=object)])
+        )
+        hit[at] = np.where(found >= 0, kept[first[np.maximum(found, 0)]], -1)
+    if not older.any():
+        return
+    at = at[hit[at] < 0]
+    if not len(at):
+        return
     cur = normalised.take(pa.array(at))
     zeros = pc.starts_with(cur, "0").to_numpy(zero_copy_only=False)
     if zeros.any():  # 1
         look(at[zeros], stored_keys_arrow(value_keys(cur.filter(pa.array(zeros))), secret))
     seen_keys = pc.fill_null(arrow_text(seen["invoice_key"]), "")
-    padded = pc.starts_with(seen_keys, "0").to_numpy(zero_copy_only=False)
+    padded = pc.starts_with(seen_keys, "0").to_numpy(zero_copy_only=False) & older
     if padded.any():  # 2
         padded &= digits_only(seen_keys)
     left = at[hit[at] < 0]
@@ -769,14 +800,15 @@ def _by_value(
             small = pd.MultiIndex.from_arrays(
                 [index.get_level_values(0)[where], np.asarray(values.to_pylist(), dtype=object)]
             )
-            first = np.flatnonzero(~small.duplicated(keep="first"))  # 0004711 and 04711 both seen: the first
+            first = np.flatnonzero(~small.duplicated(keep="first"))
             found = small[first].get_indexer(
                 pd.MultiIndex.from_arrays(
                     [cvr[rows], np.asarray(value.filter(pa.array(maybe)).to_pylist(), dtype=object)]
                 )
             )
             hit[rows] = np.where(found >= 0, where[first[np.maximum(found, 0)]], -1)
-    if "invoice_id_numeric" not in inv:
+    hashed = pc.starts_with(seen_keys, "#").to_numpy(zero_copy_only=False) & older
+    if "invoice_id_numeric" not in inv or not hashed.any():
         return
     numeric = inv["invoice_id_numeric"].to_numpy()[alive]
     left = at[(hit[at] < 0) & numeric[at]]

@@ -21,6 +21,7 @@ from invoicekit.keys import (
     normalise_numbers,
     paragraph_keys,
     stored_keys,
+    value_key_texts,
     with_unmarked,
 )
 from invoicekit.reasons import CHECK_NUMBER, POSTED, UNSEEN_REASONS
@@ -34,7 +35,7 @@ PAID_KEYS = ("grant_key", "citizen_key", "paragraph_key")
 SENSUM_MARK = -1
 #: the period of a Sensum mark whose own period could not be read: every period of its grant
 MARK_WHOLE_TIME = ("1900-01-01", "2999-12-31")
-SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at", "status")
+SEEN_COLUMNS = ("supplier_cvr", "invoice_key", "invoice_id", "run_id", "started_at", "status", "invoice_value_key")
 PAID_COLUMNS = (
     "grant_key",
     "citizen_key",
@@ -59,6 +60,7 @@ def _empty_seen() -> pd.DataFrame:
             "run_id": pd.Series(dtype="int64"),
             "started_at": pd.Series(dtype=object),
             "status": pd.Series(dtype=object),
+            "invoice_value_key": pd.Series(dtype=object),
         }
     )
 
@@ -130,7 +132,10 @@ class History:
         seen = _empty_seen() if seen is None else seen.copy()
         paid = _empty_paid() if paid is None else paid.copy()
         if "invoice_key" not in seen:
-            seen["invoice_key"] = stored_keys(normalise_numbers(seen["invoice_id"].to_numpy(dtype=object)), secret)
+            normalised = normalise_numbers(seen["invoice_id"].to_numpy(dtype=object))
+            seen["invoice_key"] = stored_keys(normalised, secret)
+            if "invoice_value_key" not in seen:
+                seen["invoice_value_key"] = np.asarray(value_key_texts(normalised, secret).to_pylist(), dtype=object)
         if "grant_key" not in paid:
             paid["grant_key"] = stored_keys(normalise_grant_ids(paid["grant_id"].to_numpy(dtype=object)), secret)
         if "citizen_key" not in paid:
@@ -233,6 +238,8 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
             invoice_id=decisions["invoice_id"].to_numpy(dtype=object)[at[posted_lines]]
         )
         paid = pd.concat([paid[~by_lines[posted]], from_lines[list(PAID_COLUMNS)]], ignore_index=True)
+    if "invoice_value_key" not in decisions:  # decided by a version that kept none (before 0.9.22)
+        decisions = decisions.assign(invoice_value_key="")
     seen = decisions.loc[passed, list(SEEN_COLUMNS)].reset_index(drop=True)
     paid = paid.reset_index(drop=True)
     text = [c for c in (*SEEN_COLUMNS, *PAID_COLUMNS) if c not in ("run_id", "period_start", "period_end")]

@@ -130,12 +130,13 @@ _RUNS_V2 = (
 #: what schema 2 keeps of a decision beside schema 1's columns
 _KEY_COLUMNS = (
     "invoice_key",  # check 10 (keys.py)
+    "invoice_value_key",  # check 10, a number of digits alone by its value (from 0.9.22; blank before)
     "grant_key",  # check 21, the same grant
     "citizen_key",  # check 21, the same citizen, supplier and service
     "paragraph_key",  # check 21, the same citizen, supplier and paragraph (from 0.9.13; blank before)
 )
 #: keys added without a migration (0.9.13, schema 6): a run recorded before kept none (read as blank)
-_LATER_KEYS = ("paragraph_key",)
+_LATER_KEYS = ("paragraph_key", "invoice_value_key")
 _DECISION_COLUMNS_V2 = (*_KEY_COLUMNS, "document_type")
 _RUN_DECISIONS = """
 CREATE TABLE run_decisions (
@@ -647,10 +648,11 @@ class Journal:
         columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "paragraph",
                    "period_start", "period_end", "status", "reason"]  # fmt: skip
         if self.version >= 2:
-            columns += ["invoice_key", "grant_key", "citizen_key", "paragraph_key"]
+            columns += ["invoice_key", "grant_key", "citizen_key", "paragraph_key", "invoice_value_key"]
         d = self._decisions(columns)
         if self.version < 2:  # read as it is: the keys schema 1 allows, in memory
             d = pd.concat([d, _v1_keys(d, self.secret)], axis=1)
+            d["invoice_value_key"] = ""  # kept since 0.9.22 (check 10 then looks as for a run before it)
         lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "paragraph_key",
                                              "grant_id", "service_code", "paragraph", "period_start",
                                              "period_end"])  # fmt: skip
@@ -997,7 +999,8 @@ def _journal_table(
     found = found or {}
     arrays = {}
     for name in sorted(columns, key=lambda c: c in found):  # the columns found elsewhere last
-        if name in NAME_COLUMNS and name not in decisions:  # decided without the names (a migrated run)
+        # decided without the names (a migrated run), or by a version that kept no such key
+        if (name in NAME_COLUMNS or name in _LATER_KEYS) and name not in decisions:
             arrays[name] = pa.array([""] * len(decisions), type=pa.string())
             continue
         values = decisions[name]

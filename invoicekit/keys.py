@@ -9,7 +9,8 @@ combining marks left over after NFKC, and the default-ignorable code points
 such as variation selectors and Hangul fillers), so ``SOL-1001``, ``sol
 1001``, ``SOL–1001`` and ``SOL\\u200b1001`` are the same number. A grant id is compared the same way with trailing dots
 removed (``B-1001.`` is ``b1001``). Check 10 compares a number of digits alone by its value
-(:func:`value_keys`: ``0004711`` is ``4711``), as a workbook's number cell drops leading zeros. Service codes, where check 21 compares
+(:func:`value_keys`: ``0004711`` is ``4711``), as a workbook's number cell drops leading zeros,
+and the journal keeps the key of that value beside the number's (:func:`value_key_texts`). Service codes, where check 21 compares
 them, are normalised as invoice numbers.
 
 The journal must not hold a full CPR number, and an invoice number may be one.
@@ -201,6 +202,29 @@ def value_keys(normalised: object) -> pa.Array:
     stripped = pc.utf8_ltrim(arr, "0")
     stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar("0", arr.type), stripped)
     return pc.if_else(digits, stripped, arr)
+
+
+#: a value of digits alone is kept as a keyed hash from this many digits: a CPR number whose
+#: leading zero a workbook dropped (``101901234``) has nine
+VALUE_HASHED_FROM = 9
+
+
+def value_key_texts(normalised: object, secret: str, values: pa.Array | None = None) -> pa.Array:
+    """What the journal keeps of each number's value (``invoice_value_key``,
+    since 0.9.22): for a number of digits alone its value without leading
+    zeros (:func:`value_keys`), as a keyed hash from nine digits on; blank
+    for any other number. Check 10 finds a number again by it whatever
+    zeros a file or a workbook put before it or took away, by an exact
+    look-up (a review found ``0000000000004711`` paid by hand and ``4711``
+    from a workbook posted; the journal had kept the number hashed).
+    ``values``: :func:`value_keys` of them, where made already."""
+    arr = pc.fill_null(arrow_text(normalised, pa.large_string()), "")
+    digits = digits_only(arr)
+    if not digits.any():
+        return pa.repeat(pa.scalar("", pa.large_string()), len(arr))
+    value = arrow_text(values if values is not None else value_keys(arr), pa.large_string())
+    long = digits & (pc.utf8_length(value).to_numpy(zero_copy_only=False) >= VALUE_HASHED_FROM)
+    return pc.if_else(pa.array(digits), _hashed_where(value, long, secret), pa.scalar("", pa.large_string()))
 
 
 def normalise_grant_ids(values: object) -> np.ndarray:

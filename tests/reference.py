@@ -406,15 +406,13 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     journal_seen = {(c, number_key(i)) for c, i in seen}
     seen = set()  # this run's, by value
 
+    journal_by_value = {(c, by_value(j)) for c, j in journal_seen}
+
     def seen_before(cvr: str, key: str) -> bool:
-        """Check 10: decided before in this run (a number of digits alone by its value: leading zeros
-        do not count), or in the journal: the same number, or by value one it keeps as the number
-        (under ten digits), or one it keeps hashed (ten digits or more) that is this number's value.
-        (A workbook's number cell is also padded to the hashed widths; these tables are text.)"""
-        if (cvr, by_value(key)) in seen or (cvr, key) in journal_seen:
-            return True
-        if not re.fullmatch(r"[0-9]+", key):
-            return False
+        """Check 10: decided before, in this run or in the journal, a number of digits alone by
+        its value (leading zeros do not count; the journal keeps the key of each value since
+        0.9.22, and these histories are of this version's runs)."""
+        return (cvr, by_value(key)) in seen or (cvr, by_value(key)) in journal_by_value
         value = by_value(key)
         for c, j in journal_seen:
             if c == cvr and re.fullmatch(r"[0-9]+", j):

@@ -1178,6 +1178,9 @@ def test_the_follow_up_counts_a_resend_of_a_masked_number_once_in_a_schema_1_jou
         ("000004711000", 4711000),
         ("12345678901", "0012345678901"),
         ("000000000004711", 4711),
+        ("0000000000004711", 4711),
+        ("0000004711", "4711"),
+        ("00000000000000123456", 123456),
     ],
     ids=[
         "zeros dropped",
@@ -1189,6 +1192,9 @@ def test_the_follow_up_counts_a_resend_of_a_masked_number_once_in_a_schema_1_jou
         "twelve digits",
         "zeros added to eleven",
         "fifteen digits",
+        "sixteen digits",
+        "text without the zeros",
+        "twenty digits",
     ],
 )
 def test_an_invoice_number_whose_leading_zeros_a_workbook_dropped_is_a_duplicate(tmp_path, first, again):
@@ -1230,3 +1236,37 @@ def test_an_invoice_number_whose_leading_zeros_a_workbook_dropped_is_a_duplicate
                  "--quiet"]) == 0  # fmt: skip
     d = pd.read_csv(tmp_path / "o3" / "decisions.csv", dtype=str, keep_default_na=False)
     assert d["reason"].tolist() == ["", "", "DUPLICATE_INVOICE"]
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "found"),
+    [
+        ("0004711", 4711, True),
+        ("4711", "0004711", True),
+        ("0000004711", 4711, True),
+        ("012345678901", 12345678901, True),
+        ("0000004711", "4711", False),
+    ],
+    ids=["zeros dropped", "zeros added", "hashed, a number cell", "eleven digits, a number cell", "hashed, text"],
+)
+def test_a_run_recorded_before_the_journal_kept_values_is_still_looked_for_by_value(first, again, found):
+    """A journal recorded by 0.9.21 kept no key of a number's value: its
+    numbers are looked for as that version could (its numbers kept as
+    written compared by value, a workbook's number cell padded to ten to
+    fifteen digits); a hashed number written without its zeros as text is
+    the one case not found (README)."""
+    from invoicekit import History, decide, prepare_grants, prepare_invoices, prepare_support_sheet
+    from invoicekit.keys import new_secret, normalise_numbers, stored_keys
+    from tests.conftest import grants_table, invoice, support_tables
+
+    secret = new_secret()
+    seen = pd.DataFrame({"supplier_cvr": ["29345716"], "invoice_id": [first], "run_id": [1],
+                         "started_at": ["2019-04-01T10:00:00"], "status": ["manual"]})  # fmt: skip
+    seen["invoice_key"] = stored_keys(normalise_numbers(seen["invoice_id"].to_numpy(dtype=object)), secret)
+    history = History.from_tables(seen=seen, secret=secret)
+    assert history.seen["invoice_value_key"].tolist() == [""]  # as 0.9.21 recorded it
+    rows = pd.DataFrame([invoice(invoice_id="x")]).astype(object)
+    rows.loc[0, "invoice_id"] = again
+    d = decide(prepare_invoices(rows), prepare_grants(grants_table()), prepare_support_sheet(support_tables()),
+               history=history).decisions  # fmt: skip
+    assert (d["reason"].iat[0] == "DUPLICATE_INVOICE") is found
