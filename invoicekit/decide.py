@@ -659,6 +659,7 @@ def _check_duplicates(
         seen = history.seen
         seen_cvr = pd.to_numeric(seen["supplier_cvr"], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
         index = pd.MultiIndex.from_arrays([seen_cvr, seen["invoice_key"].to_numpy(dtype=object)])
+        seen = _with_value_keys_shared(seen, index)
         # each (supplier, key) once, the first: as numbers, CVRs written two ways are one
         first = ~index.duplicated(keep="first")
         if not first.all():
@@ -722,6 +723,31 @@ def _check_duplicates(
                 detail[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[known[first[k]]])
         dup[alive[in_run]] = True
     state.fail("DUPLICATE_INVOICE", dup)
+
+
+def _with_value_keys_shared(seen: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFrame:
+    """``seen`` where a (supplier, key) that some run kept the value key of
+    (``invoice_value_key``, since 0.9.22) has it on every row: check 10 keeps
+    the first row of each, and in a journal begun before 0.9.22 that is a
+    run's that kept none, which hid the later run's key (a review: 0000004711
+    recorded by 0.9.21, seen again by 0.9.22, then 4711 from a CSV was
+    posted)."""
+    if "invoice_value_key" not in seen or not len(seen):
+        return seen
+    value = pc.fill_null(arrow_text(seen["invoice_value_key"]), "")
+    blank = pc.equal(value, "").to_numpy(zero_copy_only=False)
+    if blank.all() or not blank.any():
+        return seen
+    known = pd.Series(np.asarray(value.filter(pa.array(~blank)).to_pylist(), dtype=object), index=index[~blank])
+    known = known[~known.index.duplicated(keep="first")]
+    filled = known.reindex(index[blank]).to_numpy(dtype=object)
+    if pd.isna(filled).all():
+        return seen
+    values = np.asarray(value.to_pylist(), dtype=object)
+    at = np.flatnonzero(blank)
+    got = ~pd.isna(filled)
+    values[at[got]] = filled[got]
+    return seen.assign(invoice_value_key=values)
 
 
 def _by_value(

@@ -36,7 +36,7 @@ from invoicekit.cells import as_written, safe_frame
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
 from invoicekit.identifiers import mask_cpr_text, quoted
-from invoicekit.keys import normalise_numbers
+from invoicekit.keys import normalise_numbers, value_keys
 from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
 from invoicekit.readers import (
@@ -389,10 +389,18 @@ def invoice_keys(frame: pd.DataFrame) -> pd.DataFrame:
     ``010190-xxxx``). ``shown``: the number as shown, compared so."""
     text = _text(frame["invoice_id"])
     shown = normalise_numbers(text.to_numpy(dtype=object))
-    number = np.where(_cannot_tell_apart(text), "", shown).astype(object)
+    # a number of digits alone by its value, as check 10 compares it since 0.9.22 (0004711 and 4711,
+    # a resend check 10 found so, were counted as two invoices: a review)
+    by_value = np.asarray(value_keys(shown).to_pylist(), dtype=object)
+    number = np.where(_cannot_tell_apart(text), "", by_value).astype(object)
     if "invoice_key" in frame.columns:  # the journal's own key: CPR-like numbers hashed, each its own
         kept = frame["invoice_key"].notna().to_numpy()
-        number[kept] = frame["invoice_key"].to_numpy(dtype=object)[kept]
+        keys = frame["invoice_key"].to_numpy(dtype=object)[kept]
+        number[kept] = np.asarray(value_keys(keys).to_pylist(), dtype=object)
+        if "invoice_value_key" in frame.columns:  # the key of its value, kept since 0.9.22
+            values = frame["invoice_value_key"].fillna("").to_numpy(dtype=object)
+            known = kept & (values != "")
+            number[known] = values[known]
     return pd.DataFrame({"cvr": cvr_key(frame["supplier_cvr"]), "number": number, "shown": shown}, index=frame.index)
 
 

@@ -413,14 +413,6 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         its value (leading zeros do not count; the journal keeps the key of each value since
         0.9.22, and these histories are of this version's runs)."""
         return (cvr, by_value(key)) in seen or (cvr, by_value(key)) in journal_by_value
-        value = by_value(key)
-        for c, j in journal_seen:
-            if c == cvr and re.fullmatch(r"[0-9]+", j):
-                if len(j) < 10 and by_value(j) == value:
-                    return True
-                if len(j) >= 10 and j == value:
-                    return True
-        return False
 
     # a payment's paragraph: given (the sheet of its day), else its service's in this sheet
     paid = [

@@ -885,3 +885,21 @@ def test_invoices_whose_numbers_show_alike_each_count_and_a_number_is_found_as_c
     _truth_of(decisions, numbers, month="2019-03").iloc[:5].to_csv(truth, index=False)
     assert main([*argv[:-1], str(tmp_path / "e2")]) == 0
     assert "Invoices:            5\n" in capsys.readouterr().out
+
+
+def test_a_resend_check_10_found_by_value_counts_as_the_invoice_it_resends():
+    """A third review: the follow-up counted 0004711 and its resend 4711,
+    which check 10 found by value (DUPLICATE_INVOICE), as two invoices, in
+    the journal's decisions whether a run kept the value's key or not."""
+    import pandas as pd
+
+    from invoicekit.evaluate import first_decision
+
+    decisions = pd.DataFrame({
+        "supplier_cvr": ["29345716"] * 4, "invoice_id": ["0004711", "4711", "F-1", "00047 11"],
+        "reason": ["AMOUNT_MISMATCH", "DUPLICATE_INVOICE", "", "DUPLICATE_INVOICE"],
+        "invoice_key": ["0004711", "4711", "f1", "0004711"], "invoice_value_key": ["", "4711", "", "4711"],
+    })  # fmt: skip
+    assert first_decision(decisions).tolist() == [True, False, True, False]
+    # decisions read from files carry no keys: their numbers are compared by value alike
+    assert first_decision(decisions[["supplier_cvr", "invoice_id", "reason"]]).tolist() == [True, False, True, False]

@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -1270,3 +1271,25 @@ def test_a_run_recorded_before_the_journal_kept_values_is_still_looked_for_by_va
     d = decide(prepare_invoices(rows), prepare_grants(grants_table()), prepare_support_sheet(support_tables()),
                history=history).decisions  # fmt: skip
     assert (d["reason"].iat[0] == "DUPLICATE_INVOICE") is found
+
+
+def test_a_journal_begun_before_value_keys_finds_a_number_by_the_key_a_later_run_kept():
+    """A third review: 0000004711 recorded by 0.9.21 (no value key), seen
+    again by 0.9.22 (which kept its value key), then 4711 from a CSV that
+    Excel saved again was posted: check 10 kept the first row of the number,
+    0.9.21's, which hid the later one's key."""
+    from invoicekit import History, decide, prepare_grants, prepare_invoices, prepare_support_sheet
+    from invoicekit.keys import new_secret, normalise_numbers, stored_keys, value_key_texts
+    from tests.conftest import grants_table, invoice, support_tables
+
+    secret = new_secret()
+    normalised = normalise_numbers(np.array(["0000004711", "0000004711"], dtype=object))
+    seen = pd.DataFrame({"supplier_cvr": ["29345716"] * 2, "invoice_id": ["0000004711"] * 2, "run_id": [1, 2],
+                         "started_at": ["2019-04-01T10:00:00", "2019-05-01T10:00:00"], "status": ["manual"] * 2,
+                         "invoice_key": stored_keys(normalised, secret),
+                         "invoice_value_key": ["", value_key_texts(normalised[:1], secret)[0].as_py()]})  # fmt: skip
+    history = History.from_tables(seen=seen, secret=secret)
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="4711")])), prepare_grants(grants_table()),
+               prepare_support_sheet(support_tables()), history=history).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    assert "kørsel 1" in d["message"].iat[0]  # the first run that saw it is named
