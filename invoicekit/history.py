@@ -30,6 +30,11 @@ from invoicekit.vocabulary import normalise_paragraph
 #: the keys check 21 compares, in the order it compares them: the same grant,
 #: the same citizen, supplier and service, the same citizen, supplier and paragraph
 PAID_KEYS = ("grant_key", "citizen_key", "paragraph_key")
+#: the keys of check 10 a decision carries: its number's, and its value's (since 0.9.22)
+SEEN_KEYS = ("invoice_key", "invoice_value_key")
+#: every key a decision carries, hashed (where they are) with the history's own secret: what the
+#: journal keeps unmasked, and what two replays of the same invoices hold differently
+KEY_COLUMNS = (*SEEN_KEYS, *PAID_KEYS)
 #: the ``run_id`` of an earlier payment that no run recorded: a grant period
 #: marked paid in Sensum (``--paid``, :mod:`invoicekit.paid_marks`)
 SENSUM_MARK = -1

@@ -84,7 +84,7 @@ from invoicekit.cells import mask_arrow
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.delivery import MANIFEST, read_only, sha256
 from invoicekit.errors import InputError, MissingFileError, OutputError
-from invoicekit.history import History, history_tables
+from invoicekit.history import KEY_COLUMNS, History, history_tables
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, mask_unless_psp
 from invoicekit.keys import (
     HASHED,
@@ -127,15 +127,11 @@ _RUNS_V2 = (
     ("staging_dir", "TEXT"),  # where they wait until delivered
     ("delivered_at", "TEXT"),  # NULL until they are in place
 )
-#: what schema 2 keeps of a decision beside schema 1's columns
-_KEY_COLUMNS = (
-    "invoice_key",  # check 10 (keys.py)
-    "invoice_value_key",  # check 10, a number of digits alone by its value (from 0.9.22; blank before)
-    "grant_key",  # check 21, the same grant
-    "citizen_key",  # check 21, the same citizen, supplier and service
-    "paragraph_key",  # check 21, the same citizen, supplier and paragraph (from 0.9.13; blank before)
-)
-#: keys added without a migration (0.9.13, schema 6): a run recorded before kept none (read as blank)
+#: what schema 2 keeps of a decision beside schema 1's columns: the keys of a decision (:data:`~invoicekit.history.KEY_COLUMNS`): check 10's (the number's,
+#: and from 0.9.22 its value's; blank before) and check 21's (the same grant; the same citizen,
+#: supplier and service; from 0.9.13 the same citizen, supplier and paragraph, blank before)
+_KEY_COLUMNS = KEY_COLUMNS
+#: keys added without a migration (0.9.13, schema 6; 0.9.22): a run recorded before kept none (read as blank)
 _LATER_KEYS = ("paragraph_key", "invoice_value_key")
 _DECISION_COLUMNS_V2 = (*_KEY_COLUMNS, "document_type")
 _RUN_DECISIONS = """
@@ -648,7 +644,7 @@ class Journal:
         columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "paragraph",
                    "period_start", "period_end", "status", "reason"]  # fmt: skip
         if self.version >= 2:
-            columns += ["invoice_key", "grant_key", "citizen_key", "paragraph_key", "invoice_value_key"]
+            columns += list(_KEY_COLUMNS)
         d = self._decisions(columns)
         if self.version < 2:  # read as it is: the keys schema 1 allows, in memory
             d = pd.concat([d, _v1_keys(d, self.secret)], axis=1)

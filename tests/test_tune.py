@@ -18,7 +18,7 @@ from invoicekit.cli import main
 from invoicekit.decide import check_batch, decide, decide_checked, final_reasons
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate
-from invoicekit.history import PAID_KEYS, History, extend_history
+from invoicekit.history import KEY_COLUMNS, History, extend_history
 from invoicekit.replay import WorldData, load_world, simulate, simulate_rule_sets
 from invoicekit.rules import rules_from_dict
 from invoicekit.tune import _describe, pareto_front, parse_grid, parse_rate, rule_sets, tune
@@ -190,7 +190,7 @@ def test_counting_without_texts_decides_the_same(world):
     w = load_world(world)
     with_texts, without = simulate(w), simulate(w, messages=False)
     assert (without["message"] == "").all() and (with_texts["message"] != "").all()
-    keys = ["invoice_key", *PAID_KEYS]  # hashed with each replay's own secret
+    keys = list(KEY_COLUMNS)  # hashed with each replay's own secret
     same = [c for c in with_texts.columns if c not in ("message", *keys)]
     pd.testing.assert_frame_equal(with_texts[same], without[same])
     for k in keys:  # but blank in the same places
@@ -242,7 +242,7 @@ def test_rule_sets_of_one_tolerance_replayed_together_decide_as_each_alone(world
         for p in paragraphs
         for excluded in ((), w.rules.excluded_suppliers)
     ]
-    keys = ["invoice_key", *PAID_KEYS]  # hashed with each replay's own secret
+    keys = list(KEY_COLUMNS)  # hashed with each replay's own secret
     already_paid = set()
     seen = []  # the invoices seen month by month, grown by a replay of another tolerance and read here
     list(simulate_rule_sets(w, [w.rules.replace(tolerance=25.0)], seen=seen))
@@ -323,7 +323,7 @@ def test_in_a_world_with_invoice_lines_every_rule_set_decides_its_collective_inv
     w = load_world(tmp_path / "w")
     assert any(lines is not None for lines in w.lines)
     rule_list = [w.rules.replace(max_amount=limit) for limit in (20_000.0, 1_000_000.0)]
-    keys = ["invoice_key", *PAID_KEYS]
+    keys = list(KEY_COLUMNS)
     for rules, together in zip(rule_list, simulate_rule_sets(w, rule_list), strict=True):
         alone = simulate(w, rules, messages=False)
         same = [c for c in alone.columns if c not in keys]
@@ -483,7 +483,7 @@ def _world_of(rows: dict) -> WorldData:
 def test_rule_sets_replayed_together_decide_and_weigh_as_each_alone_on_generated_worlds(case):
     rows, grid = case
     world = _world_of(rows)
-    keys = ["invoice_key", *PAID_KEYS]  # hashed with each replay's own secret
+    keys = list(KEY_COLUMNS)  # hashed with each replay's own secret
     rule_list = [Rules().replace(**params) for params in rule_sets(grid)]
     alone = {rules: simulate(world, rules, messages=False) for rules in rule_list}
     seen: list[History] = []  # shared by the tolerances, as tune's single process shares it
