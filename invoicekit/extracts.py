@@ -143,7 +143,7 @@ class Invoices:
     def concat(cls, parts: list[Invoices]) -> Invoices:
         """Several extracts as one batch: ``row`` numbers the rows of the
         batch (1..n), so that each invoice still has a row of its own."""
-        frame = pd.concat([p.frame for p in parts], ignore_index=True)
+        frame = _optional_columns_filled(pd.concat([p.frame for p in parts], ignore_index=True))
         frame["row"] = np.arange(1, len(frame) + 1, dtype=np.int64)
         unread = tuple(dict.fromkeys(c for p in parts for c in p.unread))
         return cls(frame, pd.concat([p.problems for p in parts], ignore_index=True), unread)
@@ -322,11 +322,7 @@ def _typed_in_parts(
         parts = [first.result(), second.result()]
         typed = pd.concat(parts, ignore_index=True)
         typed["row"] = np.arange(1, n + 1, dtype=np.int64)
-        if "invoice_id_written" in typed:  # kept by one half only: the other's numbers are as written
-            typed["invoice_id_written"] = typed["invoice_id_written"].fillna(typed["invoice_id_raw"])
-        for name in ("invoice_id_lost", "invoice_id_numeric"):  # likewise: the other half's have none
-            if name in typed:
-                typed[name] = typed[name].astype(object).fillna(False).astype(bool)
+        typed = _optional_columns_filled(typed)
         # each text column joined into one array once, here in the typing: pandas
         # leaves it in the halves' two pieces, and each later use would join them
         # again; the columns are joined on both cores (arrow copies without the interpreter)
@@ -334,6 +330,19 @@ def _typed_in_parts(
         joined = list(pool.map(lambda name: arrow_text(typed[name]), names))
     for name, values in zip(names, joined, strict=True):
         typed[name] = pd.Series(values, dtype=typed[name].dtype, copy=False)
+    return typed
+
+
+def _optional_columns_filled(typed: pd.DataFrame) -> pd.DataFrame:
+    """Typed invoice tables put together (two halves, or several extracts),
+    where only some held the columns made only when needed: the numbers as
+    written (the others' are as written), and the flags of numbers a
+    workbook lost digits of or held as numbers (the others' hold none)."""
+    if "invoice_id_written" in typed:
+        typed["invoice_id_written"] = typed["invoice_id_written"].fillna(typed["invoice_id_raw"])
+    for name in ("invoice_id_lost", "invoice_id_numeric"):
+        if name in typed:
+            typed[name] = typed[name].astype(object).fillna(False).astype(bool)
     return typed
 
 

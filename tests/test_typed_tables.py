@@ -74,3 +74,24 @@ def test_a_run_reports_the_rows_its_extracts_left_out(tmp_path):
     assert len(problems) == len(res.result.problems) > 0
     with Journal(tmp_path / "j.sqlite", readonly=True) as j:
         assert j.decisions()["row"].is_unique
+
+
+def test_extracts_put_together_where_one_holds_workbook_number_cells_keep_their_flags(tmp_path):
+    """Invoices.concat of a workbook's extract (numbers in number cells, one
+    of over 15 digits) and a CSV's: the flags check 1 and check 10 read were
+    missing for the CSV's rows (NaN), not False."""
+    from openpyxl import Workbook
+
+    from invoicekit import Invoices, read_invoices
+    from tests.conftest import SOLHOJ
+
+    wb = Workbook()
+    wb.active.append(["Fakturanummer", "CVR", "Beløb"])
+    wb.active.append([4711, int(SOLHOJ), 100])
+    wb.active.append([12345678901234567, int(SOLHOJ), 100])
+    wb.save(tmp_path / "a.xlsx")
+    (tmp_path / "b.csv").write_text(f"Fakturanummer;CVR;Beløb\nF-1;{SOLHOJ};100,00\n", encoding="utf-8")
+    both = Invoices.concat([read_invoices(tmp_path / "a.xlsx"), read_invoices(tmp_path / "b.csv")]).frame
+    assert both["invoice_id_numeric"].tolist() == [True, True, False]
+    assert both["invoice_id_lost"].tolist() == [False, True, False]
+    assert both["invoice_id_written"].tolist()[2] == "F-1"
