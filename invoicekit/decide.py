@@ -358,7 +358,7 @@ def check_batch(
     # ------------------------------------------------ 17: coding, beside the keys of check 21 (the grant found is all they need)
     coded, (keys, codes, distinct) = _side_by_side(
         lambda: _code(inv, grants, sheet, state, m.grant_pos, start, detail, explain),
-        lambda: _keys_of_check_21(inv, gr, m.grant_pos, grant_keys, (invoice_keys, value_keys_), history.secret),
+        lambda: _keys_of_check_21(inv, gr, m.grant_pos, grant_keys, invoice_keys, value_keys_, history.secret),
         rows=n,
     )
     # the paragraph of the grant's service is check 17's
@@ -393,7 +393,7 @@ def _grant_key_codes(gr: pd.DataFrame, secret: str) -> tuple[np.ndarray, np.ndar
     return code, np.asarray(distinct, dtype=object)
 
 
-def _keys_of_check_21(inv, gr, grant_pos, grant_keys, invoice_keys, secret) -> tuple[dict, dict, dict]:
+def _keys_of_check_21(inv, gr, grant_pos, grant_keys, invoice_keys, value_keys_, secret) -> tuple[dict, dict, dict]:
     """The keys, key codes and distinct keys of :class:`Checked`, of the
     invoices with ``grant_pos`` found; ``grant_keys`` the grants' codes
     (:func:`_grant_key_codes`)."""
@@ -405,7 +405,7 @@ def _keys_of_check_21(inv, gr, grant_pos, grant_keys, invoice_keys, secret) -> t
         "citizen_key": citizen_code,
     }
     distinct = {"grant_key": grant_distinct, "citizen_key": citizen_distinct}
-    keys = {"invoice_key": invoice_keys[0], "invoice_value_key": invoice_keys[1]}
+    keys = {"invoice_key": invoice_keys, "invoice_value_key": value_keys_}
     for name in ("grant_key", "citizen_key"):
         keys[name] = _key_texts(codes[name], distinct[name])
     return keys, codes, distinct
@@ -2046,6 +2046,7 @@ def _assemble(
     shown_ids, shown_services = _shown(raw_ids), _shown(raw_services)
     masked = _changed(shown_ids, raw_ids) or _changed(shown_services, raw_services)
     shown_id = shown_ids.take(blank_last) if masked else matched_id
+    shown_service = shown_services.take(blank_last) if masked else service
     amount = inv["amount"].to_numpy()
     # numbers stay numbers: DKK, NaN where there is none; the writers format them
     amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
@@ -2112,7 +2113,7 @@ def _assemble(
                 "message": _obj(message),
                 "period_start": start,
                 "period_end": end,
-                "service_code": _obj(shown_services.take(blank_last) if masked else service),
+                "service_code": _obj(shown_service),
                 "check": state.reason.astype(np.int64),
                 "document_type": _obj(_column(inv, "document_type")),
                 **{name: _obj(values) for name, values in keys.items()},
@@ -2130,7 +2131,7 @@ def _assemble(
         if texts:
             late = manual[checked.reason[manual] == 0]  # failed checks 18-21
             parts = _Messages(_manual_facts(checked, detail, reason_idx), late, reason_idx).make()
-            shown_text = posting_texts(shown_id, shown_services.take(blank_last)) if masked else posting_text.result()
+            shown_text = posting_texts(shown_id, shown_service) if masked else posting_text.result()
             parts += [*early_messages, (posted_at, shown_text)]
             early_messages.clear()
             message, manual_message = _in_input_order(parts, manual)  # it empties parts

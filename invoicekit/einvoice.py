@@ -366,7 +366,17 @@ def cprs(texts: tuple[str, ...] | list[str], ids: tuple[str, ...] | list[str]) -
 def joined(texts: list[str] | tuple[str, ...]) -> tuple[str, bool]:
     """Non-blank texts, each once, in order, joined by ``' | '``; shortened to
     :data:`MAX_TEXT_CHARS` (the flag says whether it was)."""
-    text = TEXT_SEPARATOR.join(dict.fromkeys(t for t in texts if t))
+    return _cut(_full_text(texts))
+
+
+def _full_text(texts: list[str] | tuple[str, ...]) -> str:
+    """Non-blank texts, each once, in order, joined by ``' | '``, never
+    shortened: what periods are read from."""
+    return TEXT_SEPARATOR.join(dict.fromkeys(t for t in texts if t))
+
+
+def _cut(text: str) -> tuple[str, bool]:
+    """``text`` shortened to :data:`MAX_TEXT_CHARS`, and whether it was."""
     if len(text) > MAX_TEXT_CHARS:
         return text[: MAX_TEXT_CHARS - 1] + "…", True
     return text, False
@@ -470,11 +480,6 @@ def _currency(doc: Document) -> str:
     return "/".join(dict.fromkeys(c for c in own if c)) or NO_CURRENCY
 
 
-def _full_text(texts: list[str] | tuple[str, ...]) -> str:
-    """What :func:`joined` gives, never shortened: what periods are read from."""
-    return TEXT_SEPARATOR.join(dict.fromkeys(t for t in texts if t))
-
-
 def _period_cut_away(full: str, cut: str, period: tuple[str, str]) -> bool:
     """Whether a period cell is blank (so the robot reads the period from the
     text it is given) and the shortened text ``cut`` gives another period than
@@ -545,8 +550,8 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
 
     notes = list(doc.notes)
     descriptions = [t for line in doc.lines for t in line.texts]
-    text, shortened = joined(notes + descriptions)
-    full = _full_text(notes + descriptions) if shortened else text
+    full = _full_text(notes + descriptions)
+    text, shortened = _cut(full)
     if shortened:
         warnings.append(f"has over {MAX_TEXT_CHARS:,} characters of text; the text is shortened")
     start, end = _period(doc, full)
@@ -642,8 +647,9 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
     for position, line in enumerate(doc.lines, start=1):
         # a date that is no ISO date is left out, as the invoice's (see invoice_row)
         period = line.period if _iso_or_blank(*line.period) else ("", "")
-        text, shortened = joined(line.texts)
-        if shortened and _period_cut_away(_full_text(line.texts), text, period):
+        full = _full_text(line.texts)
+        text, shortened = _cut(full)
+        if shortened and _period_cut_away(full, text, period):
             period = (MANY_PERIODS, period[1]) if not period[0] else (period[0], MANY_PERIODS)
             cut_away.append(line.line_no.strip() or str(position))
         rows.append(

@@ -377,11 +377,12 @@ _AS_DIGITS = str.maketrans(
 #: birth date (``XG-0306190114-00001``), and masked, the note told the caseworker to post by hand
 #: on ``XG-030619-xxxx-00001``, which is no PSP element (an attack on 0.9.21). Only after those
 #: words: an invoice number of that shape (``DK-1212814011-1``) may hold a CPR number (a review)
-PSP_ELEMENT = re.compile(r"(?<=PSP-element )[A-Z]{2}-[0-9]{10}-[0-9]{1,5}(?![0-9A-Za-z-])")
+_PSP_SHAPE = r"[A-Z]{2}-[0-9]{10}-[0-9]{1,5}"
+PSP_ELEMENT = re.compile(rf"(?<=PSP-element ){_PSP_SHAPE}(?![0-9A-Za-z-])")
 
 
 #: a whole cell of a PSP element's shape (RE2)
-_PSP_CELL_RE2 = r"^[A-Z]{2}-[0-9]{10}-[0-9]{1,5}$"
+_PSP_CELL_RE2 = rf"^{_PSP_SHAPE}$"
 
 
 def mask_unless_psp(cells: object) -> pa.Array:

@@ -127,9 +127,10 @@ _RUNS_V2 = (
     ("staging_dir", "TEXT"),  # where they wait until delivered
     ("delivered_at", "TEXT"),  # NULL until they are in place
 )
-#: what schema 2 keeps of a decision beside schema 1's columns: the keys of a decision (:data:`~invoicekit.history.KEY_COLUMNS`): check 10's (the number's,
-#: and from 0.9.22 its value's; blank before) and check 21's (the same grant; the same citizen,
-#: supplier and service; from 0.9.13 the same citizen, supplier and paragraph, blank before)
+#: what schema 2 keeps of a decision beside schema 1's columns: its keys
+#: (:data:`~invoicekit.history.KEY_COLUMNS`): check 10's (the number's, and from 0.9.22 its
+#: value's; blank before) and check 21's (the same grant; the same citizen, supplier and service;
+#: from 0.9.13 the same citizen, supplier and paragraph, blank before)
 _KEY_COLUMNS = KEY_COLUMNS
 #: keys added without a migration (0.9.13, schema 6; 0.9.22): a run recorded before kept none (read as blank)
 _LATER_KEYS = ("paragraph_key", "invoice_value_key")

@@ -196,12 +196,12 @@ def value_keys(normalised: object) -> pa.Array:
     ``4711``, ``000`` is ``0``), as a workbook's number cell drops them; any
     other as it is. Never stored: the journal keeps :func:`stored_keys`."""
     arr = pc.fill_null(arrow_text(normalised), "")
-    digits = pc.fill_null(pc.match_substring_regex(arr, _DIGITS_ONLY_RE2), False)
-    if not pc.any(digits).as_py():
+    digits = digits_only(arr)
+    if not digits.any():
         return arr
     stripped = pc.utf8_ltrim(arr, "0")
     stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar("0", arr.type), stripped)
-    return pc.if_else(digits, stripped, arr)
+    return pc.if_else(pa.array(digits), stripped, arr)
 
 
 #: a value of digits alone is kept as a keyed hash from this many digits: a CPR number whose
