@@ -446,7 +446,7 @@ def _typed_invoices(
         out["invoice_id_written"] = _texts(written)
         raw_ids = pc.if_else(nameless, pa.scalar("", raw_ids.type), raw_ids)
     out["invoice_id_raw"] = _texts(raw_ids)
-    if numeric_id.any():  # a workbook's number cell, which drops leading zeros: check 10 pads it to find it
+    if numeric_id.any():  # a workbook's number cell drops leading zeros: check 10 pads it against older runs
         out["invoice_id_numeric"] = numeric_id
     # the numbers are worked on whole-column in arrow, not made distinct
     # first: hashing half a million numbers costs more than what follows.
