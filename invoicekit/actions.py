@@ -75,7 +75,14 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import FIXED_UNITS, expected_amounts
-from invoicekit.extracts import Grants, SupportSheet, citizen_and_supplier, prepare_grants, prepare_support_sheet
+from invoicekit.extracts import (
+    Grants,
+    SupportSheet,
+    citizen_and_supplier,
+    prepare_grants,
+    prepare_support_sheet,
+    shows_lost_digits,
+)
 from invoicekit.formats import dk_number, en_number
 from invoicekit.identifiers import is_valid_cvr, map_unique, mask_cpr_text
 from invoicekit.journal import Journal, months_of_runs
@@ -119,6 +126,9 @@ OWNER_OF_REASON: dict[str, str] = {
     "AMOUNT_ABOVE_LIMIT": "administration",
     "ALREADY_PAID": "administration",
 }
+#: who must act on an invoice number a workbook cut to 15 digits (check 1): the extract is the
+#: municipality's own, made by whoever runs the robot, and must hold the number as text
+OWNER_OF_LOST_DIGITS = "it"
 FIX_COLUMNS: tuple[str, ...] = ("fix_key", "owner", "action", "invoices", "points")
 LINK_COLUMNS: tuple[str, ...] = ("fix_key", "month", "row", "invoice_id", "supplier_cvr")
 INVOICE_COLUMNS: tuple[str, ...] = (
@@ -1023,6 +1033,9 @@ def fix_list(
         owner_of.get(k) or OWNER_OF_REASON.get(r, "administration")
         for k, r in zip(inv["fix_key"], inv["reason"], strict=True)
     ]
+    # a number Excel cut to 15 digits is the extract's fault, not the supplier's: whoever makes it fixes it
+    lost = (inv["reason"] == "MISSING_INVOICE_ID").to_numpy() & shows_lost_digits(inv["invoice_id"])
+    inv.loc[lost & (inv["fix_key"] == "").to_numpy(), "owner"] = OWNER_OF_LOST_DIGITS
     inv["action"] = [action_of.get(k) or m for k, m in zip(inv["fix_key"], inv["message"], strict=True)]
     if "supplier_name" not in inv:  # decisions from before the journal kept names
         inv["supplier_name"] = ""

@@ -530,6 +530,19 @@ _TOO_LONG_FOR_A_NUMBER_CELL = r"^-?[0-9]{16,}$"
 _EXCEL_EXPONENT = r"^[0-9][.,][0-9]+[Ee]\+[0-9]{2}$"
 
 
+def shows_lost_digits(invoice_ids) -> np.ndarray:
+    """Which invoice numbers, as check 1 left them in the decisions, are a
+    workbook's number cell of over 15 digits or a number saved as Excel
+    shows it (``1,23457E+16``): a fault of the extract's making, not the
+    supplier's. Only such a number has digits alone past 15 and is check 1's
+    (a number of text cells is posted whatever its length)."""
+    cells = arrow_text(np.asarray(invoice_ids, dtype=object))
+    shown = pc.or_(
+        pc.match_substring_regex(cells, _EXCEL_EXPONENT), pc.match_substring_regex(cells, _TOO_LONG_FOR_A_NUMBER_CELL)
+    )
+    return pc.fill_null(shown, False).to_numpy(zero_copy_only=False)
+
+
 def lost_digit_cells(cells: pa.Array, numeric: np.ndarray) -> np.ndarray:
     """Which cells were numbers in a workbook (``numeric``) with more digits
     than Excel keeps (15): Excel stores a number in 15 significant digits and

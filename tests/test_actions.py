@@ -1174,3 +1174,21 @@ def test_a_grant_or_sheet_row_that_could_not_be_read_is_to_be_corrected_not_adde
         "Ret rækken for ydelsen SEL108-BO i støttearkets fane Ydelser"
     )
     assert actions["coding_supplier:29345716"].startswith("Ret rækken for leverandøren CVR 29345716 i")
+
+
+def test_an_invoice_number_a_workbook_cut_to_15_digits_is_the_extracts_fault_not_the_suppliers():
+    """Check 1 holds an invoice number that a workbook's number cell cut to 15
+    digits, or that Excel saved as it shows it (``1,23457E+16``): the supplier
+    wrote it right, so no letter to the supplier fixes it; whoever makes the
+    municipality's extract must keep the number as text. A missing number, or
+    one of no digit (``-``), stays the supplier's."""
+    d = frame(
+        decision(1, "MISSING_INVOICE_ID", invoice_id="12345678901234500000"),
+        decision(2, "MISSING_INVOICE_ID", invoice_id="1,23457E+16"),
+        decision(3, "MISSING_INVOICE_ID", invoice_id=""),
+        decision(4, "MISSING_INVOICE_ID", invoice_id="-"),
+        decision(5, "INVALID_CPR", invoice_id="12345678901234500000"),
+        decision(6),
+    )
+    owners = fix_list(d).invoices.set_index("row")["owner"]
+    assert owners.to_dict() == {1: "it", 2: "it", 3: "supplier", 4: "supplier", 5: "supplier"}
