@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import map_unique, mask_cpr_text
+from invoicekit.identifiers import map_unique, mask_cpr_text, mask_unless_psp
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_LIKE_RE2, FORMULA_START, FORMULA_START_RE2
+from invoicekit.vocabulary import CPR_LIKE_RE2, FORMULA_START, FORMULA_START_RE2, PSP_COLUMNS
 
 #: a formula start at the start of the cell, or after either separator: a file
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a
@@ -264,7 +264,9 @@ def _fix(arr: pa.Array, hit: pa.BooleanArray | None, fix: Callable[[str], str]) 
 
 
 def safe_frame(df: pd.DataFrame, mask: bool = True) -> pd.DataFrame:
-    """A copy of ``df`` whose text cells are safe to write (numbers untouched)."""
+    """A copy of ``df`` whose text cells are safe to write (numbers untouched;
+    a PSP element in a column of them, :data:`~invoicekit.vocabulary.PSP_COLUMNS`,
+    as it is)."""
     out = df.copy()
     for col in out.columns:
         values = out[col]
@@ -274,7 +276,11 @@ def safe_frame(df: pd.DataFrame, mask: bool = True) -> pd.DataFrame:
         is_text = np.fromiter((isinstance(v, str) for v in text), dtype=bool, count=len(text))
         if not is_text.any():
             continue
-        if is_text.all():
+        if mask and col in PSP_COLUMNS:
+            fixed = text.copy()
+            kept = mask_unless_psp(text[is_text]).to_numpy(zero_copy_only=False)
+            fixed[is_text] = [neutralise(v) for v in kept]
+        elif is_text.all():
             arr = safe_arrow(pa.array(text, type=pa.large_string()), mask)
             fixed = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
         else:

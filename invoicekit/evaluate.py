@@ -660,7 +660,9 @@ def _why(m: pd.DataFrame, wrong: np.ndarray, pay, grant_ok, psp_ok, art_ok) -> n
         if not grant_ok[i] and pay[i]:
             parts.append(f"forkert bevilling ({r['grant_id']}, rigtig: {r['true_grant_id'] or 'ingen'})")
         if not psp_ok[i] and pay[i]:
-            parts.append(f"forkert PSP-element ({r['psp_element']}, rigtig: {r['true_psp_element']})")
+            # each element after the words "PSP-element": so named, masking keeps it (its digits may read as a birth date)
+            true_psp = f"rigtigt PSP-element {r['true_psp_element']}" if r["true_psp_element"] else "rigtigt: intet"
+            parts.append(f"forkert PSP-element {r['psp_element']} ({true_psp})")
         if not art_ok[i] and pay[i]:
             parts.append(f"forkert art ({r['art']}, rigtig: {r['true_art']})")
         cause = r["cause"]
@@ -864,7 +866,7 @@ def _why_history(m: pd.DataFrame, wrong: np.ndarray, found: np.ndarray, lines: n
 
     one = then(
         then(
-            part(account_code(psp) != account_code(true_psp), "forkert PSP-element (" + psp + ", rigtig: " + np.where(true_psp == "", "intet", true_psp) + ")"),
+            part(account_code(psp) != account_code(true_psp), "forkert PSP-element " + psp + " (" + np.where(true_psp == "", "rigtigt: intet", "rigtigt PSP-element " + true_psp) + ")"),
             part(account_code(art) != account_code(true_art), "forkert art (" + art + ", rigtig: " + np.where(true_art == "", "ingen", true_art) + ")"),
         ),
         part(robot != truth, "forkert beløb (" + robot + ", rigtigt: " + truth + ")"),

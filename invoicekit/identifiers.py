@@ -383,6 +383,12 @@ PSP_ELEMENT = re.compile(rf"(?<=PSP-element ){_PSP_SHAPE}(?![0-9A-Za-z-])")
 
 #: a whole cell of a PSP element's shape (RE2)
 _PSP_CELL_RE2 = rf"^{_PSP_SHAPE}$"
+_PSP_CELL = re.compile(_PSP_SHAPE)
+
+
+def psp_shaped(text: object) -> bool:
+    """Whether a cell is, whole, of a PSP element's shape (``XG-0306190114-00001``)."""
+    return isinstance(text, str) and _PSP_CELL.fullmatch(text) is not None
 
 
 def mask_unless_psp(cells: object) -> pa.Array:

@@ -21,8 +21,9 @@ import pandas as pd
 
 from invoicekit.errors import InputError, OutputError, make_folder
 from invoicekit.formats import EXCEL_FORMATS, dk_number, dk_percent
-from invoicekit.identifiers import mask_as_shown
+from invoicekit.identifiers import mask_as_shown, psp_shaped
 from invoicekit.version import __version__
+from invoicekit.vocabulary import PSP_COLUMNS
 from invoicekit.workbook import write_workbook
 
 if TYPE_CHECKING:  # a figure is only drawn out here: invoicekit actions writes its files without loading matplotlib
@@ -97,6 +98,8 @@ def _shown_cells(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_r
             v = row[col]
             if kind == "textnum":
                 cells.append(mask_as_shown(v))
+            elif col in PSP_COLUMNS and psp_shaped(v):  # its digits may read as a birth date
+                cells.append(v)
             elif kind in ("text", "month"):
                 cells.append("" if v is None or (isinstance(v, float) and math.isnan(v)) else mask_as_shown(v))
             else:

@@ -347,6 +347,11 @@ def names_something(text: str) -> bool:
 
 #: what a world's truth says about each invoice, beside ``cause``
 TRUTH_FIELDS = ("should_pay", "true_grant_id", "true_psp_element", "true_art")
+
+#: the columns that hold PSP elements, by name and by the Danish heading a sheet gives them: a
+#: cell of a PSP element's shape there is shown as it is, though its ten digits may read as a
+#: birth date (:func:`invoicekit.identifiers.mask_unless_psp`)
+PSP_COLUMNS: frozenset[str] = frozenset({"psp_element", "true_psp_element", "PSP-element", "Rigtigt PSP-element"})
 #: what a world's truth says about the fix an invoice needs (the fix list's
 #: keys, :mod:`invoicekit.actions`): optional, as older worlds lack them, and
 #: not needed to judge a posting, so not among :data:`TRUTH_FIELDS`

@@ -25,7 +25,8 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from invoicekit.cells import safe_text
 from invoicekit.formats import EXCEL_DATE, EXCEL_DECIMAL2, EXCEL_MONTH, EXCEL_PERCENT, excel_text
-from invoicekit.identifiers import mask_cpr_text
+from invoicekit.identifiers import mask_cpr_text, psp_shaped
+from invoicekit.vocabulary import PSP_COLUMNS
 
 #: a column's number format: one for every row, or one per data row (None: Excel's own)
 ColumnFormat = str | Sequence[str | None]
@@ -105,7 +106,8 @@ def _column(ws: object, values: pd.Series, fmt: ColumnFormat | None, mask: bool)
         plain = [v.item() if hasattr(v, "item") else v for v in plain]  # numpy scalars from extension types
     else:
         month = fmt == EXCEL_MONTH or (fmt is not None and not isinstance(fmt, str) and EXCEL_MONTH in fmt)
-        plain = [_cell(v, mask, month=month) for v in values]
+        psp = values.name in PSP_COLUMNS  # a PSP element's digits may read as a birth date: shown as it is
+        plain = [_cell(v, mask and not (psp and psp_shaped(v)), month=month) for v in values]
     out = []
     for i, value in enumerate(plain):
         shown = fmt if fmt is None or isinstance(fmt, str) else fmt[i]

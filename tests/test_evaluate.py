@@ -903,3 +903,52 @@ def test_a_resend_check_10_found_by_value_counts_as_the_invoice_it_resends():
     assert first_decision(decisions).tolist() == [True, False, True, False]
     # decisions read from files carry no keys: their numbers are compared by value alike
     assert first_decision(decisions[["supplier_cvr", "invoice_id", "reason"]]).tolist() == [True, False, True, False]
+
+
+def test_a_psp_element_whose_digits_read_as_a_birth_date_is_shown_as_it_is_and_a_cpr_number_masked(tmp_path):
+    """The municipality's PSP elements (``XG-0306190114-00001``) may hold ten
+    digits that read as a birth date: the evaluation masked them in its CSV,
+    its workbook and its wrong postings' text, so an analyst could not tell
+    which element was wrong. A CPR number in any other column is masked."""
+    from openpyxl import load_workbook
+
+    from invoicekit.render import DanishTable
+
+    psp, true_psp, cpr = "XG-0306190114-00001", "XG-0306190115-00002", "0306190114"
+    decisions = pd.DataFrame(
+        {
+            "row": [1, 2],
+            "supplier_cvr": ["29345716"] * 2,
+            "invoice_id": ["A", "B"],
+            "status": ["posted", "posted"],
+            "reason": ["", ""],
+            "grant_id": [cpr, "G2"],
+            "psp_element": [psp, "XG-1234567890-1"],
+            "art": ["40000000"] * 2,
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "supplier_cvr": ["29345716"] * 2,
+            "invoice_id": ["A", "B"],
+            "should_pay": ["ja", "ja"],
+            "true_grant_id": [cpr, "G2"],
+            "true_psp_element": [true_psp, ""],
+            "true_art": ["40000000"] * 2,
+        }
+    )
+    ev = evaluate(decisions, truth)
+    why = ev.wrong.set_index("invoice_id")["why"]
+    assert why["A"] == f"forkert PSP-element {psp} (rigtigt PSP-element {true_psp})"
+    assert why["B"] == "forkert PSP-element XG-1234567890-1 (rigtigt: intet)"
+    paths = ev.write(tmp_path)
+    written = pd.read_csv(paths["csv"], dtype=str, keep_default_na=False)
+    assert written["psp_element"].tolist()[0] == psp and written["true_psp_element"].tolist()[0] == true_psp
+    assert written["grant_id"].tolist()[0] == "030619-xxxx"
+    book = load_workbook(paths["xlsx"], read_only=True)
+    cells = [str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert psp in cells and true_psp in cells and cpr not in cells and "030619-xxxx" in cells
+    assert any(f"forkert PSP-element {psp}" in c for c in cells)
+    shown = DanishTable(ev.invoices, {"grant_id": ("Bevilling", "text"), "psp_element": ("PSP-element", "text")})
+    assert f">{psp}<" in shown._repr_html_() and f">{cpr}<" not in shown._repr_html_()
+    assert "030619-xxxx" in repr(shown)
