@@ -66,6 +66,7 @@ from invoicekit.readers import (
     open_ended,
     open_workbook,
     read_raw,
+    refuse_lost_digits,
     refuse_misread_file,
     source_column,
 )
@@ -274,6 +275,7 @@ def read_invoices(path: str | Path) -> Invoices:
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
     numeric_id = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[0]))
     lost_id = lost_digit_cells(arrow_text(df["invoice_id"]), numeric_id)
+    refuse_lost_digits(path, source_column(raw.frame, INVOICE_COLUMNS[0]), df["invoice_id"], lost_id, "invoice numbers")
     typed = _typed_in_parts(
         df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id, numeric_id=numeric_id
     )
@@ -1121,6 +1123,7 @@ def read_grants(path: str | Path) -> Grants:
     lost_id = lost_digit_cells(
         arrow_text(df["grant_id"].str.strip()), raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[0]))
     )
+    refuse_lost_digits(path, source_column(raw.frame, GRANT_COLUMNS[0]), df["grant_id"], lost_id, "grant ids")
     problems = Problems()
     name = Path(path).name
     for r, count in raw.misaligned.items():

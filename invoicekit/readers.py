@@ -1074,6 +1074,28 @@ def open_ended(cells: pd.Series, ok: np.ndarray, blank: np.ndarray) -> np.ndarra
     return blank | (unread & cells.astype(str).str.fullmatch(NO_END_DATE_RE).to_numpy(dtype=bool))
 
 
+def refuse_lost_digits(path: str | Path, header: str | None, cells: pd.Series, lost: np.ndarray, what: str) -> None:
+    """Refuse (``InputError``, one line) a workbook whose numbers in one
+    column (``what``: the invoice numbers, the grant ids) are mostly number
+    cells that lost digits (:func:`invoicekit.extracts.lost_digit_cells`
+    marks them, ``lost``): the file was made the wrong way as a whole, and
+    row by row the supplier or Sensum would be blamed for it."""
+    k = int(lost.sum())
+    if k < MISREAD_MIN_ROWS:
+        return
+    filled = int((cells.fillna("").astype(str).str.strip() != "").sum())
+    if k > MISREAD_SHARE * filled:
+        first = int(np.flatnonzero(lost)[0])
+        shown = mask_cpr_text(str(cells.iloc[first]).strip())[:40]
+        raise InputError(
+            path,
+            f"column '{header}'",
+            f"{k:,} of {filled:,} {what} are numbers of more digits than the 15 Excel keeps, so their last "
+            f"digits were changed (row {first + 1}: {shown!r}); expected them as text: format the column as "
+            "text before the numbers are put in, or export the extract as CSV from the system itself",
+        )
+
+
 def refuse_misread_file(
     raw: RawTable, path: str | Path, date_columns: tuple[Column, ...] = ()
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -753,6 +753,55 @@ def test_an_invoice_number_excel_kept_as_a_number_of_over_15_digits_is_never_pos
     assert postings["Fakturanummer"].tolist() == ["123456789012345", "12345678901234567890"]
 
 
+@pytest.mark.parametrize("lost", [5, 6])
+def test_a_workbook_whose_invoice_numbers_excel_cut_to_15_digits_is_refused_as_a_whole(tmp_path, capsys, lost):
+    """A user review: an invoice workbook whose numbers were all number cells
+    of over 15 digits ran, blamed each invoice on its supplier ("the invoice
+    number column is empty") and was recorded. Most of a column so is the
+    export's fault: refused in one line naming the file and column (exit 2),
+    as a file exported the wrong way as a whole is. Fewer than half stay
+    rows of their own (check 1)."""
+    from invoicekit.cli import main
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Fakturanummer", "CVR", "CPR", "Periode fra", "Periode til", "Beløb"])
+    for k in range(10):
+        number = 12345678901234567000 + k * 1000 if k < lost else f"F-{k}"
+        ws.append([number, int(SOLHOJ), "610190-1234", "01.03.2019", "31.03.2019", 28500])
+    wb.save(tmp_path / "r.xlsx")
+    argv = ["run", "--invoices", str(tmp_path / "r.xlsx"), "--grants", str(EXAMPLE / "bevillinger.csv"),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--dry-run", "--quiet"]  # fmt: skip
+    code = main(argv)
+    err = capsys.readouterr().err
+    if lost == 5:  # half: each a row of its own
+        assert code == 0 and "Traceback" not in err
+        return
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "r.xlsx" in err and "column 'Fakturanummer'" in err and "6 of 10 invoice numbers" in err
+    assert "15" in err and "as text" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_grant_workbook_whose_ids_excel_cut_to_15_digits_is_refused_as_a_whole(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date"])
+    for k in range(6):
+        ws.append([12345678901234567000 + k * 1000, "610190-1234", "SEL108-BO", 29345716, 28500, "month", "01-01-2018"])
+    wb.save(tmp_path / "g.xlsx")
+    with pytest.raises(InputError, match=r"column 'grant_id'.*6 of 6 grant ids.*15"):
+        read_grants(tmp_path / "g.xlsx")
+
+
+def test_a_csv_whose_invoice_numbers_excel_saved_as_it_shows_them_is_refused_as_a_whole(tmp_path):
+    rows = "".join(f"1,2345{k}E+16;29345716;28.500,00;610190-1234;01.03.2019;31.03.2019\n" for k in range(6))
+    path = tmp_path / "r.csv"
+    path.write_text("Fakturanummer;CVR;Beløb;CPR;Periode fra;Periode til\n" + rows, encoding="utf-8")
+    with pytest.raises(InputError, match=r"column 'Fakturanummer'.*6 of 6 invoice numbers.*row 1: '1,23450E\+16'"):
+        read_invoices(path)
+
+
 def test_an_invoice_table_in_memory_with_float_numbers_of_16_digits_names_no_invoice():
     import pandas as pd
 
