@@ -1192,3 +1192,14 @@ def test_an_invoice_number_a_workbook_cut_to_15_digits_is_the_extracts_fault_not
     )
     owners = fix_list(d).invoices.set_index("row")["owner"]
     assert owners.to_dict() == {1: "it", 2: "it", 3: "supplier", 4: "supplier", 5: "supplier"}
+
+
+def test_an_invoice_the_rules_keep_from_the_robot_is_the_administrations_to_post_by_hand():
+    """A user review: invoices of an excluded supplier or paragraph had IT as
+    their owner, while their action is to post them by hand, and IT has no
+    sheet of tasks: they were on nobody's list. The rules exclude them on
+    purpose, so no fix is proposed; the administration posts them."""
+    d = frame(decision(1, "SUPPLIER_EXCLUDED"), decision(2, "PARAGRAPH_EXCLUDED"), decision(3))
+    a = fix_list(d, settings=Settings(excluded_suppliers=(S1,)))
+    assert a.invoices.set_index("row")["owner"].to_dict() == {1: "administration", 2: "administration"}
+    assert not len(a.fixes)
