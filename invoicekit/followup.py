@@ -432,7 +432,7 @@ class FollowUp:
                 else f"{en_percent(h['last_month_rate'])} against a target of {en_rate(h['target'])}"
             )
             + ".",
-            f"Hours saved so far: {en_number(h['hours_saved'])} (worth {en_number(h['value_dkk'])} kr.).",
+            f"Hours saved so far: {en_number(h['hours_saved'], 1)} (worth {en_number(h['value_dkk'])} kr.).",
         ]
         if h["wrong_postings"] is not None:
             unchecked = h["postings_unchecked"]

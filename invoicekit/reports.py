@@ -196,7 +196,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
         ),
         ("Mål", dk_rate(h["target"])),
         ("Fakturaer", dk_number(h["invoices"])),
-        ("Sparede timer indtil nu", dk_number(h["hours_saved"])),
+        ("Sparede timer indtil nu", dk_number(h["hours_saved"], 1)),  # as the workbook: to the tenth
     ]
     if h["wrong_postings"] is not None:
         kpis.append(("Fejlposteringer fundet", dk_number(h["wrong_postings"])))

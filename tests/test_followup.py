@@ -128,6 +128,11 @@ def test_wrong_postings_and_hours_by_hand(replayed, tmp_path):
     guessed = (posted * (12 - 0.5) - manual * 2 - posted * 0.005 * 30) / 60
     assert blind.hours["cumulative_hours"].iat[-1] == pytest.approx(guessed, abs=0.1)
     assert f.hours["value_dkk"].iat[-1] == pytest.approx(round(f.hours["cumulative_hours"].iat[-1] * 400), abs=1)
+    # the headline and the report's tile give the hours to the tenth, as the workbook: a user review found
+    # "38 hours (worth 14,983 kr.)" at 400 kr. an hour, 37.46 hours rounded twice
+    hours = float(re.search(r"Hours saved so far: ([\d,.]+) ", f.text())[1].replace(",", ""))
+    assert abs(hours * 400 - h["value_dkk"]) <= 0.05 * 400 + 0.5
+    assert f"<b>{dk_number(hours, 1)}</b><span>Sparede timer indtil nu</span>" in page
 
 
 def _images(page: str) -> list[bytes]:
