@@ -211,8 +211,12 @@ class Evaluation:
             + (f" ({s['without_truth']:,} {self._unjudged}, left out)" if s["without_truth"] else ""),
             f"Posted:              {s['posted']:,} ({en_percent(s['automation_rate'])} automation)",
             f"  posted right:      {s['posted_right']:,}",
-            f"  posted wrong:      {s['posted_wrong']:,}  error rate {s['error_rate']:.2%} "
-            f"(95 % CI {s['error_rate_low']:.2%}–{s['error_rate_high']:.2%})",
+            f"  posted wrong:      {s['posted_wrong']:,}  "
+            + (
+                f"error rate {s['error_rate']:.2%} (95 % CI {s['error_rate_low']:.2%}–{s['error_rate_high']:.2%})"
+                if s["posted"]
+                else "error rate – (nothing was posted)"
+            ),
             f"Manual:              {s['manual']:,}",
             f"  could be paid:     {s['manual_payable']:,} (payable, held: what better data and rules could win "
             "at most, not a rate within reach)",
@@ -253,9 +257,15 @@ class Evaluation:
                 ("Bogført automatisk", self.summary["posted"]),
                 ("Automatiseringsgrad", self.summary["automation_rate"]),
                 *((OUTCOME_LABELS_DA[o], self.summary[o]) for o in OUTCOMES),
-                ("Fejlrate i automatiske posteringer", self.summary["error_rate"]),
-                ("Fejlrate, nedre 95 %-grænse", self.summary["error_rate_low"]),
-                ("Fejlrate, øvre 95 %-grænse", self.summary["error_rate_high"]),
+                # no rate of no postings: a blank cell, not 0,00 % (a user review)
+                *(
+                    (label, self.summary[key] if self.summary["posted"] else None)
+                    for label, key in (
+                        ("Fejlrate i automatiske posteringer", "error_rate"),
+                        ("Fejlrate, nedre 95 %-grænse", "error_rate_low"),
+                        ("Fejlrate, øvre 95 %-grænse", "error_rate_high"),
+                    )
+                ),
             ],
             columns=["Nøgletal", "Værdi"],
         )

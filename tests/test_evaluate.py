@@ -952,3 +952,31 @@ def test_a_psp_element_whose_digits_read_as_a_birth_date_is_shown_as_it_is_and_a
     shown = DanishTable(ev.invoices, {"grant_id": ("Bevilling", "text"), "psp_element": ("PSP-element", "text")})
     assert f">{psp}<" in shown._repr_html_() and f">{cpr}<" not in shown._repr_html_()
     assert "030619-xxxx" in repr(shown)
+
+
+def test_an_evaluation_of_no_postings_gives_no_error_rate(tmp_path):
+    """A user review: decisions of which none was posted showed "error rate
+    0.00 %" and *Fejlrate 0,00 %*: a rate of nothing, read as a robot that
+    never errs. The text says there was nothing to judge, the workbook leaves
+    the cells blank; with postings the rate is given as before."""
+    from openpyxl import load_workbook
+
+    truth = pd.DataFrame(
+        {"supplier_cvr": ["29345716"] * 2, "invoice_id": ["A", "B"], "should_pay": ["ja", "nej"],
+         "true_grant_id": ["G1", ""], "true_psp_element": ["P1", ""], "true_art": ["40000000", ""]}
+    )  # fmt: skip
+    held = pd.DataFrame(
+        {"row": [1, 2], "supplier_cvr": ["29345716"] * 2, "invoice_id": ["A", "B"], "status": ["manual"] * 2,
+         "reason": ["AMOUNT_MISMATCH"] * 2, "grant_id": ["", ""], "psp_element": ["", ""], "art": ["", ""]}
+    )  # fmt: skip
+    posted = held.assign(status=["posted", "manual"], reason=["", "AMOUNT_MISMATCH"], grant_id=["G1", ""],
+                         psp_element=["P1", ""], art=["40000000", ""])  # fmt: skip
+    for decisions, rate in ((held, None), (posted, 0.0)):
+        ev = evaluate(decisions, truth)
+        text = ev.text()
+        assert ("error rate – (nothing was posted)" in text) == (rate is None)
+        assert ("error rate 0.00%" in text) == (rate == 0.0)
+        sheet = load_workbook(ev.write(tmp_path / str(rate))["xlsx"])["Oversigt"]
+        values = {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+        assert values["Fejlrate i automatiske posteringer"] == rate
+        assert (values["Fejlrate, øvre 95 %-grænse"] is None) == (rate is None)
