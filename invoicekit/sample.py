@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.errors import InputError, MissingFileError
+from invoicekit.errors import InputError, MissingFileError, make_folder
 from invoicekit.formats import EXCEL_INT, EXCEL_MONTH, EXCEL_PERCENT
 from invoicekit.identifiers import quoted
 from invoicekit.journal import Journal, months_of_runs
@@ -177,6 +177,7 @@ class Control:
                 "exists; a control sheet is never written over a file (it may hold findings already): "
                 "choose a new file name, or remove the old sheet to draw again",
             )
+        make_folder(path.parent)  # as the other commands make theirs (its folder missing was an error)
         info = pd.DataFrame(list(self.info.items()), columns=["Oplysning", "Værdi"])
         # the month a real date shown yyyy-mm, as every workbook's months (text until 0.9.21); read back either way
         shown = {"Måned": EXCEL_MONTH, "Konfidens": EXCEL_PERCENT, "Tålelig fejlrate": EXCEL_PERCENT}
@@ -219,8 +220,17 @@ def draw(
     if len(postings) == 0:
         with Journal(journal, readonly=True) as j:
             runs = j.runs()
-        ran = sorted(set(months_of_runs(runs)))
-        within = f", from {ran[0]} to {ran[-1]}" if ran else ""  # as actions says it (a newcomer's walk-through)
+        # the months the robot posted in, not every month it ran: "from 2019-05 to 2019-05" named the very
+        # month refused, whose runs found no invoice (a user review)
+        months = months_of_runs(runs)
+        posted = sorted(set(months[pd.to_numeric(runs["posted"], errors="coerce").fillna(0).to_numpy() > 0]))
+        within = (
+            f": {', '.join(posted)}"
+            if 0 < len(posted) <= 3
+            else f", from {posted[0]} to {posted[-1]}"
+            if posted
+            else "; the robot has posted nothing in any month of this journal"
+        )
         raise InputError(
             journal, month, f"has no automatic postings in that month; expected a month the robot posted in{within}"
         )

@@ -199,8 +199,8 @@ def test_sample_commands(journal, tmp_path, capsys):
     assert "not filled in" in capsys.readouterr().err
     assert main(["sample", "draw", "--journal", str(journal), "--month", "2031-01", "--out", str(out)]) == 2
     # the months it could be, as actions says them (a newcomer's walk-through of 0.9.14)
-    assert re.search(r"no automatic postings .*; expected a month the robot posted in, from \d{4}-\d\d to ",
-                     capsys.readouterr().err)  # fmt: skip
+    assert re.search(r"no automatic postings .*; expected a month the robot posted in: \d{4}-\d\d, \d{4}-\d\d$",
+                     capsys.readouterr().err.rstrip())  # fmt: skip
     assert main(["sample", "draw", "--journal", str(journal), "--month", "13-2019", "--out", str(out)]) == 2
     assert "--month" in capsys.readouterr().err
 
@@ -506,3 +506,31 @@ def test_a_control_sheet_named_with_a_cpr_number_is_refused(journal, tmp_path, c
     err = capsys.readouterr().err
     one_line(err, "090190-xxxx", "holds what reads as a CPR number")
     assert "090190-1234" not in err and not out.exists()
+
+
+def test_a_month_whose_runs_found_no_invoice_is_refused_naming_the_months_with_postings(tmp_path, capsys):
+    """A user review: a month whose run found no invoice was refused with
+    "expected a month the robot posted in, from 2019-05 to 2019-05", the very
+    month refused: the months named were those of runs, not of postings."""
+    import shutil
+
+    from tests.conftest import EXAMPLE
+
+    header = (EXAMPLE / "regninger.csv").read_text(encoding="cp1252").splitlines()[0]
+    shutil.copy(EXAMPLE / "regninger.csv", tmp_path / "regninger-2019-04.csv")
+    (tmp_path / "regninger-2019-05.csv").write_text(header + "\n", encoding="cp1252")
+    journal = tmp_path / "j.sqlite"
+    for month in ("2019-04", "2019-05"):
+        argv = ["run", "--invoices", str(tmp_path / f"regninger-{month}.csv"), "--grants", str(EXAMPLE / "bevillinger.csv"),
+                "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--rules", str(EXAMPLE / "rules.toml"),
+                "--journal" if journal.exists() else "--new-journal", str(journal), "--out", str(tmp_path / month),
+                "--quiet"]  # fmt: skip
+        assert main(argv) == 0
+    out = tmp_path / "k.xlsx"
+    assert main(["sample", "draw", "--journal", str(journal), "--month", "2019-05", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith("expected a month the robot posted in: 2019-04"), err
+    # into a folder not there yet, as the other commands write (a user review: "--out: No such file or directory")
+    out = tmp_path / "kontrol" / "2019-04" / "k.xlsx"
+    assert main(["sample", "draw", "--journal", str(journal), "--month", "2019-04", "--out", str(out)]) == 0
+    assert out.is_file()
