@@ -43,6 +43,7 @@ from invoicekit.identifiers import (
     cprs_of_cells,
     cvr_codes,
     cvr_column,
+    is_valid_cpr,
     mask_cpr_text,
     mask_cprs_in,
     mask_cprs_in_arrow,
@@ -877,6 +878,9 @@ def _cpr_fault(value: str) -> str:
     compact = compact_cpr(value)
     if not (compact.isascii() and compact.isdigit()):
         return "det indeholder andet end cifre"
+    if len(compact) == 9 and is_valid_cpr("0" + compact):
+        # a number cell drops the leading 0 of a birth day 1-9 (a user review: blamed on the supplier alone)
+        return "det har 9 cifre, ikke 10; med et 0 foran er det gyldigt: et regneark kan have fjernet nullet"
     if len(compact) != 10:
         return f"det har {len(compact)} cifre, ikke 10"
     shown = f"fødselsdatoen {compact[:2]}.{compact[2:4]}.{cpr_birth_year(compact)}"
