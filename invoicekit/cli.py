@@ -265,7 +265,8 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
         "--paid",
         action="store_true",
         help="give each month's run Sensum's paid marks of that month (DIR/sensum/paid-YYYY-MM.csv, as run --paid): "
-        "a period paid by hand is then not paid again by the robot. Off by default, as the robot of the case ran",
+        "a period paid by hand is then not paid again by the robot. Off by default, as the robot of the case ran "
+        "without them",
     )
     _add_log_options(p)
     _add_quiet(p)

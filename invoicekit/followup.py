@@ -32,7 +32,9 @@ from invoicekit.journal import Journal, months_of_runs
 from invoicekit.reasons import LABELS_DA, POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.sample import evaluate_control
 
-UNKNOWN_DA = "Ukendt (ingen bevilling passede)"
+#: the paragraph or service of an invoice no grant was found for: none fitted, or the robot never looked
+#: (no CPR number, say), so not "no grant fitted" (a user review)
+UNKNOWN_DA = "Ukendt (ingen bevilling fundet)"
 
 
 def load_decisions(journal: str | Path) -> pd.DataFrame:
