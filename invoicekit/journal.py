@@ -864,6 +864,23 @@ class Journal:
                 f"recorded {lost[1]:,} decisions, and none is stored; the journal is damaged (a copy taken while "
                 "a run was recorded?): restore it from a backup",
             )
+        # and the other way: decisions stored for a run that has no row in runs (deleted by hand) are read
+        # through runs, so not at all, and what that run posted would be posted again (an attack on 0.9.22)
+        stored = " UNION ".join(
+            f"SELECT run_id FROM {t}" for t in (table, *(("run_decision_lines",) if self.version >= 3 else ()))
+        )
+        orphan = self.conn.execute(
+            f"SELECT d.run_id FROM ({stored}) d LEFT JOIN runs r USING (run_id) "
+            "WHERE r.run_id IS NULL ORDER BY d.run_id LIMIT 1"
+        ).fetchone()
+        if orphan is not None:
+            raise InputError(
+                self.path,
+                f"run {orphan[0]}",
+                "has its decisions stored, but no row in the table runs; the journal is damaged (a run's row "
+                "deleted?), and read without that run it would post again what the run posted: restore it from "
+                "a backup",
+            )
 
     def _decisions(self, columns: list[str], run_id: int | None = None) -> pd.DataFrame:
         where, params = ("WHERE r.run_id = ?", (run_id,)) if run_id is not None else ("", ())

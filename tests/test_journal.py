@@ -1293,3 +1293,28 @@ def test_a_journal_begun_before_value_keys_finds_a_number_by_the_key_a_later_run
                prepare_support_sheet(support_tables()), history=history).decisions  # fmt: skip
     assert d["reason"].tolist() == ["DUPLICATE_INVOICE"]
     assert "kørsel 1" in d["message"].iat[0]  # the first run that saw it is named
+
+
+@pytest.mark.parametrize("files_too", [False, True])
+def test_a_run_whose_row_was_deleted_from_runs_is_refused_not_forgotten(example_case, tmp_path, capsys, files_too):
+    """An attack on 0.9.22: a run's row deleted from the table runs (the
+    table the README lists with sqlite3) left its decisions stored but unread,
+    as they are read through runs, and a rerun of its extract posted again
+    everything it posted. Every command now stops (exit 2) and posts nothing."""
+    journal = tmp_path / "j.sqlite"
+    first = run_example(example_case, tmp_path / "out", journal)
+    assert len(first.result.postings) == 5
+    with sqlite3.connect(journal) as conn:
+        conn.execute("DELETE FROM runs WHERE run_id = 1")
+        if files_too:
+            conn.execute("DELETE FROM run_files WHERE run_id = 1")
+    for argv in (
+        _run_argv(example_case, journal, tmp_path / "again"),
+        _run_argv(example_case, journal, tmp_path / "dry", "--dry-run"),
+        ["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "r")],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "run 1" in err[0] and "no row in the table runs" in err[0], err
+    assert not (tmp_path / "again" / "opus_postings.csv").exists()
+    assert not (tmp_path / "dry" / "opus_postings.csv").exists()
