@@ -102,7 +102,12 @@ from invoicekit.reasons import POSTED
 from invoicekit.texts import arrow_text
 from invoicekit.vocabulary import run_month
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
+#: from this schema on, what a run stored is keyed and masked as this version keys and masks it; schema 8
+#: (0.9.23) changed nothing stored, only the number: runs from 0.9.22 on may store ``invoice_value_key``
+#: (check 10 by value), which versions reading schema 7 do not read, so they would post again an invoice
+#: seen with other leading zeros (an attack on 0.9.22: 0.9.21 opened 0.9.22's journal and did)
+CLEAN_SCHEMA = 7
 
 _RUNS_V1 = """
 CREATE TABLE runs (
@@ -454,7 +459,11 @@ class Journal:
         as this version does (:meth:`_rekey_and_mask`; 6 → 7 for the sequence number
         after a dated birth date's ``.`` or ``/``, 5 → 6 for the marks
         that may join the birth date and the sequence number, 4 → 5 for the dated
-        form 0.9.9 added). No decision is changed."""
+        form 0.9.9 added). No decision is changed. 7 → 8 changes only the
+        number (:meth:`_migrate_number`)."""
+        if self.version >= CLEAN_SCHEMA:
+            self._migrate_number()
+            return
         self.backup = _backup_path(self.path, self.version)
         target = sqlite3.connect(self.backup)
         try:
@@ -511,6 +520,36 @@ class Journal:
         if old < 2:
             with contextlib.suppress(sqlite3.DatabaseError):  # give back the old table's pages (the backup keeps them)
                 self.conn.execute("VACUUM")
+
+    def _migrate_number(self) -> None:
+        """Schema 7 → 8: nothing stored changes, so no backup is made; the
+        schema number goes up so that versions reading schema 7 refuse the
+        journal (:data:`CLEAN_SCHEMA`), and the migration is kept in
+        ``migrations`` with no backup."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.version = self._check()  # another process may have migrated it meanwhile
+            if self.version >= SCHEMA_VERSION:
+                self.conn.execute("ROLLBACK")
+                return
+            at = _now()
+            history = self._migrations()
+            history.append({"from": self.version, "to": SCHEMA_VERSION, "at": at, "backup": None})
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("migrated_from", str(self.version)),
+                    ("migrated_at", at),
+                    ("migration_backup", ""),
+                    ("migrations", json.dumps(history)),
+                ],
+            )
+        except BaseException:
+            self._rollback()
+            raise
+        self.conn.execute("COMMIT")
+        self.version = SCHEMA_VERSION
 
     def _drop_backup(self) -> None:
         """The copy :meth:`_migrate` made removed, where the journal stayed as it was."""
@@ -708,7 +747,7 @@ class Journal:
         """A run's stored table as a migration to this schema would leave it
         (:func:`_cleaned`), for a journal of an older schema read as it is:
         what a reader is handed never shows a CPR number this version masks."""
-        return _cleaned(t, self.secret)[0] if 2 <= self.version < SCHEMA_VERSION else t
+        return _cleaned(t, self.secret)[0] if 2 <= self.version < CLEAN_SCHEMA else t
 
     def begin_run(
         self,
@@ -827,7 +866,7 @@ class Journal:
         """The runs recorded, one row each; of a journal of an older schema read
         as it is, the input paths and rules masked as a migration masks them."""
         runs = pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)
-        if self.version < SCHEMA_VERSION:
+        if self.version < CLEAN_SCHEMA:
             for name in (c for c in _RUN_TEXTS if c in runs.columns):
                 runs[name] = runs[name].map(_masked_run_text)
             if "delivered_at" in runs.columns:

@@ -846,7 +846,7 @@ def test_a_dated_number_whose_sequence_follows_a_dot_is_hashed_and_a_schema_6_jo
     res = run_example(example_case, tmp_path / "out", journal, invoices="july.csv")
     assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
-    assert meta["schema_version"] == "7" and meta["migrated_from"] == "6"
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and meta["migrated_from"] == "6"
     assert number not in journal_text(journal) and "141080-xxxx" in journal_text(journal)
     assert number not in (tmp_path / "out" / "decisions.csv").read_text(encoding="utf-8-sig")
 
@@ -1318,3 +1318,39 @@ def test_a_run_whose_row_was_deleted_from_runs_is_refused_not_forgotten(example_
         assert len(err) == 1 and "run 1" in err[0] and "no row in the table runs" in err[0], err
     assert not (tmp_path / "again" / "opus_postings.csv").exists()
     assert not (tmp_path / "dry" / "opus_postings.csv").exists()
+
+
+def test_a_schema_7_journal_is_numbered_8_by_a_recorded_run_with_no_backup_and_no_decision_changed(
+    example_case, tmp_path, capsys
+):
+    """An attack on 0.9.22: it stored each number's value key (check 10 by
+    value) in a schema-7 journal, which 0.9.16 to 0.9.21 read: 0.9.21 opened
+    it, did not see the key, and posted again an invoice 0.9.22 had seen with
+    other leading zeros. Schema 8 changes nothing stored, only the number, so
+    versions reading 7 refuse it. A dry run and a report read a schema-7
+    journal as it is; the first recorded run numbers it 8, with no backup
+    (nothing to back up), and keeps the migration in ``migrations``."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    before = Journal(journal, readonly=True).decisions()
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True)
+    assert (dry.decisions["status"] == "posted").sum() == 0 and (
+        dry.decisions["reason"] == "DUPLICATE_INVOICE"
+    ).sum() == 15
+    assert table(journal, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["7"]
+    again = run_example(example_case, tmp_path / "again", journal)
+    assert again.journal_backup is None and len(again.result.postings) == 0
+    meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
+    assert (meta["schema_version"], meta["migrated_from"], meta["migration_backup"]) == ("8", "7", "")
+    assert json.loads(meta["migrations"])[-1]["from"] == 7 and json.loads(meta["migrations"])[-1]["backup"] is None
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("j.sqlite")] == ["j.sqlite"]
+    with Journal(journal, readonly=True) as j:
+        after = j.decisions()
+    pd.testing.assert_frame_equal(after[after["run_id"] == 1], before)
+    # a version reading schema 7 refuses it: as this one refuses the number above its own
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
+    assert main(_run_argv(example_case, journal, tmp_path / "newer")) == 2
+    assert "newer invoicekit (journal schema 9)" in capsys.readouterr().err
