@@ -37,7 +37,7 @@ from invoicekit.extracts import (
     left_out_at_supplier,
     written_invoice_ids,
 )
-from invoicekit.history import MARK_WHOLE_TIME, PAID_KEYS, SENSUM_MARK, History
+from invoicekit.history import MARK_WHOLE_TIME, PAID_KEYS, SENSUM_MARK, History, forgotten_credit_notes
 from invoicekit.identifiers import mask_cprs_in_arrow
 from invoicekit.keys import (
     LEGACY,
@@ -699,13 +699,12 @@ def _check_duplicates(
     if len(alive) == 0:  # none open: nothing to check (dup holds none from the journal either)
         return
     # earlier in this run: every row with a number and a valid CVR counts, whatever
-    # checks 2-8 made of it, but a credit note (UNSEEN_REASONS); the rows still open
-    # are the ones checked
-    known = np.flatnonzero(
-        inv["cvr_valid"].to_numpy()
-        & (inv["invoice_id_raw"] != "").to_numpy()
-        & (state.reason != CHECK_NUMBER["CREDIT_NOTE"])
+    # checks 2-8 made of it, but a credit note (UNSEEN_REASONS: held by check 9 as one,
+    # not as a document of another type); the rows still open are the ones checked
+    credit = forgotten_credit_notes(
+        state.reason == CHECK_NUMBER["CREDIT_NOTE"], inv["amount"].to_numpy(), inv["document_type"].to_numpy()
     )
+    known = np.flatnonzero(inv["cvr_valid"].to_numpy() & (inv["invoice_id_raw"] != "").to_numpy() & ~credit)
     combined = inv["cvr_key"].to_numpy()[known] * (int(key_codes.max(initial=0)) + 1) + key_codes[known]
     if "post_group" in inv.columns:  # the lines of a collective invoice are not duplicates of each other
         in_known, first = _duplicate_groups(combined, inv["post_group"].to_numpy()[known])

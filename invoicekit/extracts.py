@@ -80,6 +80,7 @@ from invoicekit.vocabulary import (
     EXCEL_ERRORS,
     GUARDED_CELL_RE2,
     IGNORABLE_RE2,
+    INVOICE,
     NAMES_SOMETHING_RE2,
     OWNERSHIP,
     RATE_UNIT_NAMES_DA,
@@ -629,7 +630,6 @@ DOCUMENT_TYPES: dict[str, str] = {
     **dict.fromkeys(("invoice", "faktura", "380"), "invoice"),
     **dict.fromkeys(("creditnote", "kreditnota", "381"), "credit_note"),
 }
-INVOICE, CREDIT_NOTE = "invoice", "credit_note"
 
 
 def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:

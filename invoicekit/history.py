@@ -25,7 +25,7 @@ from invoicekit.keys import (
     with_unmarked,
 )
 from invoicekit.reasons import CHECK_NUMBER, POSTED, UNSEEN_REASONS
-from invoicekit.vocabulary import normalise_paragraph
+from invoicekit.vocabulary import CREDIT_NOTE, normalise_paragraph
 
 #: the keys check 21 compares, in the order it compares them: the same grant,
 #: the same citizen, supplier and service, the same citizen, supplier and paragraph
@@ -212,6 +212,18 @@ def extend_history(
     )
 
 
+def forgotten_credit_notes(credit_note: np.ndarray, amount: object, document_type: object) -> np.ndarray:
+    """Of the decisions check 9 held (``credit_note``), those check 10
+    forgets: the spec's credit notes, an amount of 0 or less or the
+    ``document_type`` credit_note. A document of another type with an
+    amount above 0, which check 9 holds too (the robot posts only invoices),
+    passed the spec's checks 1-9 and is remembered: forgotten, its number
+    resent as an invoice was posted (an attack on 0.9.22)."""
+    amount = np.asarray(amount, dtype=np.float64)
+    credit = (np.nan_to_num(amount, nan=1.0) <= 0) | (np.asarray(document_type, dtype=object) == CREDIT_NOTE)
+    return np.asarray(credit_note, dtype=bool) & credit
+
+
 def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What checks 10 and 21 see of recorded decisions (``run_id``,
     ``started_at`` and the columns :class:`History` keeps) and of the lines of
@@ -226,7 +238,11 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
     # a valid CVR is stored compact (an invalid one as written: 029345716, 29345716.0)
     cvr = decisions["supplier_cvr"].astype(str)
     valid_cvr = map_unique(cvr, lambda v: len(v) == 8 and v.isdigit() and is_valid_cvr(v)).astype(bool)
-    passed = valid_cvr & (~decisions["reason"].isin(UNSEEN_REASONS)).to_numpy()
+    reason = decisions["reason"]
+    kind = decisions["document_type"] if "document_type" in decisions else np.full(len(decisions), "", dtype=object)
+    amount = decisions["amount"] if "amount" in decisions else np.full(len(decisions), np.nan)
+    credit = forgotten_credit_notes((reason == "CREDIT_NOTE").to_numpy(), amount, kind)
+    passed = valid_cvr & (~reason.isin(UNSEEN_REASONS - {"CREDIT_NOTE"})).to_numpy() & ~credit
     posted = (decisions["status"] == POSTED).to_numpy()
     paid = decisions.loc[posted, list(PAID_COLUMNS)]
     if len(lines):
@@ -237,7 +253,9 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
         not_credit = (
             np.bincount(at[lines["check"].to_numpy() != CHECK_NUMBER["CREDIT_NOTE"]], minlength=len(decisions)) > 0
         )
-        passed = np.where(by_lines, valid_cvr & not_credit, passed)
+        # every line held as a credit note: forgotten only where the invoice is one (a credit note's lines)
+        credit_invoice = forgotten_credit_notes(np.ones(len(decisions), dtype=bool), amount, kind)
+        passed = np.where(by_lines, valid_cvr & (not_credit | ~credit_invoice), passed)
         posted_lines = (lines["status"] == POSTED).to_numpy()
         from_lines = lines.loc[posted_lines].assign(
             invoice_id=decisions["invoice_id"].to_numpy(dtype=object)[at[posted_lines]]

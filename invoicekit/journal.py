@@ -682,9 +682,9 @@ class Journal:
 
     def _history(self) -> History:
         columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "paragraph",
-                   "period_start", "period_end", "status", "reason"]  # fmt: skip
+                   "period_start", "period_end", "status", "reason", "amount"]  # fmt: skip
         if self.version >= 2:
-            columns += list(_KEY_COLUMNS)
+            columns += [*_KEY_COLUMNS, "document_type"]  # check 10 forgets a credit note, not another document
         d = self._decisions(columns)
         if self.version < 2:  # read as it is: the keys schema 1 allows, in memory
             d = pd.concat([d, _v1_keys(d, self.secret)], axis=1)

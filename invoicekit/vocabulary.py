@@ -1,5 +1,5 @@
 """The words the robot and its reports share, each defined once: the
-paragraphs of the Social Services Act, Excel's error values, rate units, ownership, what a CPR number looks like
+paragraphs of the Social Services Act, Excel's error values, rate units, document types, ownership, what a CPR number looks like
 and how it is masked, the truth columns of a synthetic world, and the month a
 run belongs to.
 
@@ -100,6 +100,12 @@ MANY_PERIODS = "(flere perioder i teksten)"
 
 #: the unit as a caseworker reads it
 RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "year": "år", "hour": "time"}
+
+# ---------------------------------------------------------------- documents
+
+#: the ``document_type`` of an invoice and of a credit note; any other type read is ``other``
+INVOICE, CREDIT_NOTE = "invoice", "credit_note"
+
 
 # ---------------------------------------------------------------- ownership
 

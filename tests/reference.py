@@ -527,12 +527,18 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     decided = None  # the invoice before this one, with its decision
     for inv in invoices:
         # check 10 remembers it from now on, whatever its decision, once it has a number and a
-        # valid supplier CVR, unless it was a credit note (all its lines, for a collective one);
-        # the spec (v2) remembered only one that passed checks 1-9 (README, "No invoice is paid twice")
+        # valid supplier CVR, unless it was a credit note (all its lines, for a collective one):
+        # held by check 9 with an amount of 0 or less or as the type credit_note; a document of
+        # another type is remembered. The spec (v2) remembered only one that passed checks 1-9
+        # (README, "No invoice is paid twice")
         if decided is not None:
-            key, was = decided
-            credit = [r["reason"] == "CREDIT_NOTE" for r in was.get("lines") or [was]]
-            if not all(credit):
+            key, was, kind_was, amounts_was = decided
+            rows = was.get("lines") or [was]
+            credit = [
+                r["reason"] == "CREDIT_NOTE" and (kind_was == "credit_note" or (a is not None and a <= 0))
+                for r, a in zip(rows, amounts_was if was.get("lines") else amounts_was[:1], strict=False)
+            ]
+            if not (len(credit) == len(rows) and all(credit)):
                 seen.add((key[0], by_value(key[1])))
         d = blank()
         out.append(d)
@@ -541,13 +547,15 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             inv_id = ""
         invalid, cprs = invoice_cprs(inv["cpr"], inv["text"])
         cvr = cvr_ok(inv["supplier_cvr"].strip())
-        decided = ((cvr, number_key(inv_id)), d) if inv_id and cvr else None
         s, e, _unreadable = invoice_period(inv["period_start"], inv["period_end"], inv["text"])
         amount = money(inv["amount"], decimals=2)
         currency = inv.get("currency", "").strip().upper() or "DKK"
         prepaid_cell = inv.get("prepaid_amount", "").strip()
         prepaid = money(prepaid_cell, decimals=2) if prepaid_cell else Fraction(0)
         kind = document_type(inv.get("document_type", ""))
+        # the invoice's amount, then its lines' as they are decided
+        amounts_was = [amount]
+        decided = ((cvr, number_key(inv_id)), d, kind, amounts_was) if inv_id and cvr else None
         group = by_invoice.get((cvr, number_key(inv_id)), []) if cvr else []
         if not inv_id:
             d["reason"] = "MISSING_INVOICE_ID"
@@ -585,6 +593,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             d["reason"] = "LINES_MISMATCH"
             continue
         d["lines"] = []
+        amounts_was[:] = [a for _, _, a, _ in parsed]  # check 10 reads a collective invoice's lines
         paid_now = list(paid)
         posted_lines = []
         for no, l_cprs, l_amount, line in parsed:

@@ -1354,3 +1354,45 @@ def test_a_schema_7_journal_is_numbered_8_by_a_recorded_run_with_no_backup_and_n
         conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     assert main(_run_argv(example_case, journal, tmp_path / "newer")) == 2
     assert "newer invoicekit (journal schema 9)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("debetnota;28.500,00", "DUPLICATE_INVOICE"),  # another type, above 0: seen, as the spec's checks 1-9 pass it
+        ("Regning;28.500,00", "DUPLICATE_INVOICE"),
+        ("kreditnota;28.500,00", ""),  # a credit note: forgotten, the invoice of that number may still post
+        ("faktura;-28.500,00", ""),  # an amount below 0: a credit note too
+    ],
+)
+@pytest.mark.parametrize("where", ["run", "journal"])
+def test_a_document_of_another_type_is_remembered_by_check_10_and_a_credit_note_forgotten(tmp_path, first, then, where):
+    """An attack on 0.9.22: a document of a type neither invoice nor credit
+    note (``debetnota``) went to manual as CREDIT_NOTE, which check 10 never
+    remembers, so the same number resent as a faktura was posted, in the same
+    run or the next, while the first may have been paid by hand. The spec's
+    check 9 holds only an amount of 0 or less or a credit note; a document of
+    another type passes it, and check 10 sees it."""
+    from invoicekit.cli import main
+    from tests.conftest import EXAMPLE
+
+    head = "Fakturanummer;CVR;Dokumenttype;Beløb;CPR;Periode fra;Periode til\n"
+    rows = [f"SOL-1001;29345716;{first};610190-1234;01.03.2019;31.03.2019\n",
+            "SOL-1001;29345716;faktura;28.500,00;610190-1234;01.03.2019;31.03.2019\n"]  # fmt: skip
+    files = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    if where == "run":
+        files = files[:1]
+        files[0].write_text(head + "".join(rows), encoding="utf-8")
+    else:
+        for path, row in zip(files, rows, strict=True):
+            path.write_text(head + row, encoding="utf-8")
+    journal = tmp_path / "j.sqlite"
+    for k, path in enumerate(files):
+        argv = ["run", "--invoices", str(path), "--grants", str(EXAMPLE / "bevillinger.csv"),
+                "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--journal" if k else "--new-journal",
+                str(journal), "--out", str(tmp_path / f"o{k}"), "--quiet"]  # fmt: skip
+        assert main(argv) == 0
+    d = pd.read_csv(tmp_path / f"o{len(files) - 1}" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].iloc[-1] == then
+    if where == "run":
+        assert d["reason"].iloc[0] == "CREDIT_NOTE"
