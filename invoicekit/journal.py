@@ -68,6 +68,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -218,6 +219,10 @@ _V1_RUN_COLUMNS = (
 )  # fmt: skip
 
 
+#: a secret as :func:`~invoicekit.keys.new_secret` makes it
+_SECRET = re.compile(r"[0-9a-f]{64}")
+
+
 def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError | OutputError:
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -225,6 +230,17 @@ def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError | Outpu
     if "full" in text or "disk I/O" in text:
         return OutputError(
             f"{path}: cannot be written ({text}); nothing was recorded: free some disk space and run again"
+        )
+    if "readonly" in text and Path(f"{path}-journal").exists():
+        # a read-only reader (a dry run, a report) meets a transaction a stopped run left unfinished:
+        # only a connection that may write can roll it back (an attack on 0.9.22 was told the file
+        # could not be written, as if its permissions were wrong)
+        return InputError(
+            path,
+            None,
+            f"holds a transaction a stopped run left unfinished ({path.name}-journal beside it), which a "
+            "reader may not roll back; expected a journal with none: a recorded run (without --dry-run) "
+            "rolls it back first, and nothing it held was recorded",
         )
     if "readonly" in text or "unable to open" in text:
         return InputError(path, None, f"cannot be written ({text}); expected a journal file I may write")
@@ -350,6 +366,16 @@ class Journal:
         is damaged: a new one would make every stored key match nothing, and
         check 21 would pass an invoice for a period paid before."""
         secret = self._meta("secret")
+        if secret and not _SECRET.fullmatch(secret):
+            # edited by hand: no key made with it could be checked (an attack on 0.9.22 met "unexpected
+            # ValueError ... please report it")
+            raise InputError(
+                self.path,
+                None,
+                "has a secret that is not the 64 hexadecimal digits invoicekit writes (the table meta, key "
+                "'secret'): the journal is damaged, and with another secret the robot cannot see what it paid "
+                "before; restore the journal from a backup",
+            )
         if secret:
             return secret
         if self.version >= 2:

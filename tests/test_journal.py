@@ -8,6 +8,8 @@ import json
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -1396,3 +1398,60 @@ def test_a_document_of_another_type_is_remembered_by_check_10_and_a_credit_note_
     assert d["reason"].iloc[-1] == then
     if where == "run":
         assert d["reason"].iloc[0] == "CREDIT_NOTE"
+
+
+@pytest.mark.parametrize("secret", ["zz", "abcd", "A" * 64, "0" * 63])
+def test_a_secret_edited_by_hand_is_refused_in_one_line(example_case, tmp_path, capsys, secret):
+    """An attack on 0.9.22: a secret set to 'zz' ended in "unexpected
+    ValueError ... please report it" (exit 1), and 'abcd' was taken: every
+    key made with it matched nothing stored. A secret that is not the 64 hex
+    digits invoicekit writes stops every command (exit 2)."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with sqlite3.connect(journal) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'secret'", (secret,))
+    for argv in (
+        _run_argv(example_case, journal, tmp_path / "again"),
+        _run_argv(example_case, journal, tmp_path / "dry", "--dry-run"),
+        ["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "r")],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "secret that is not the 64 hexadecimal digits" in err[0], err
+        assert secret not in err[0] or secret == "zz"  # what it holds is not shown
+    assert count_runs(journal) == 1
+
+
+def test_a_transaction_a_stopped_run_left_is_named_to_a_reader_not_called_unwritable(example_case, tmp_path, capsys):
+    """An attack on 0.9.22: a run killed inside a large transaction leaves a
+    live rollback file (j.sqlite-journal) that only a writer may roll back; a
+    dry run or a report, which open the journal read-only, said it "cannot be
+    written", as if its permissions were wrong. They now name the unfinished
+    transaction and what rolls it back; a recorded run does, and posts as
+    before."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    script = (
+        "import os, sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('PRAGMA cache_size = 5')\n"
+        "c.execute('BEGIN IMMEDIATE')\n"
+        "c.execute('CREATE TABLE filler (x BLOB)')\n"
+        "for _ in range(400):\n"
+        "    c.execute('INSERT INTO filler VALUES (randomblob(8000))')\n"
+        "os._exit(9)\n"  # stopped inside the transaction: the rollback file stays, live
+    )
+    assert subprocess.run([sys.executable, "-c", script, str(journal)], check=False).returncode == 9
+    assert Path(f"{journal}-journal").exists()
+    for argv in (
+        _run_argv(example_case, journal, tmp_path / "dry", "--dry-run"),
+        ["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "r")],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "transaction a stopped run left unfinished" in err[0], err
+        assert "cannot be written" not in err[0]
+    assert main(_run_argv(example_case, journal, tmp_path / "again")) == 0  # rolled back, then run
+    with sqlite3.connect(journal) as conn:
+        assert not conn.execute("SELECT name FROM sqlite_master WHERE name = 'filler'").fetchall()
+    assert count_runs(journal) == 2
