@@ -622,6 +622,8 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     for col in ("month", "row"):
         if col not in m:
             m[col] = "" if col == "month" else np.arange(1, len(m) + 1)
+    if not pd.api.types.is_integer_dtype(m["row"]):  # matched by number: the decisions' rows as read, made numbers
+        m["row"] = truth_rows(m["row"], ds).to_numpy()
     # a left join on keys that are unique in the truth keeps the decisions' rows and order
     assert len(m) == len(d)
     first = first_decision(m)

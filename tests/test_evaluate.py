@@ -980,3 +980,29 @@ def test_an_evaluation_of_no_postings_gives_no_error_rate(tmp_path):
         values = {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}
         assert values["Fejlrate i automatiske posteringer"] == rate
         assert (values["Fejlrate, øvre 95 %-grænse"] is None) == (rate is None)
+
+
+def test_the_rows_of_an_evaluation_against_a_truth_without_months_are_numbers(tmp_path):
+    """A user review: against a specialist's truth with no month column, the
+    workbook's *Række* held text ('1'), which Excel sorts 1, 10, 2; with a
+    month it held numbers."""
+    from openpyxl import load_workbook
+
+    decisions = pd.DataFrame(
+        {"row": [1, 2, 10], "supplier_cvr": ["29345716"] * 3, "invoice_id": ["A", "B", "C"],
+         "status": ["posted", "manual", "manual"], "reason": ["", "AMOUNT_MISMATCH", "NO_GRANT"],
+         "grant_id": ["G1", "", ""], "psp_element": ["P1", "", ""], "art": ["40000000", "", ""]}
+    )  # fmt: skip
+    truth = pd.DataFrame(
+        {"supplier_cvr": ["29345716"] * 3, "invoice_id": ["A", "B", "C"], "should_pay": ["ja", "nej", "nej"],
+         "true_grant_id": ["G1", "", ""], "true_psp_element": ["P1", "", ""], "true_art": ["40000000", "", ""]}
+    )  # fmt: skip
+    decisions.to_csv(tmp_path / "decisions.csv", index=False)
+    truth.to_csv(tmp_path / "truth.csv", index=False)
+    out = tmp_path / "ev"
+    argv = ["evaluate", "--decisions", str(tmp_path / "decisions.csv"), "--truth", str(tmp_path / "truth.csv")]
+    assert main([*argv, "--out", str(out)]) == 0
+    sheet = load_workbook(out / "evaluation.xlsx")["Fakturaer"]
+    header = [c.value for c in sheet[1]]
+    rows = [r[header.index("Række")] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert rows == [1, 2, 10]
