@@ -775,6 +775,16 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
 
 #: the tables of the follow-up, the business case and the fix list a notebook shows, by the name of
 #: the table (``FollowUp.monthly`` …): their columns as the HTML report shows them
+#: a sample control's draw (:attr:`invoicekit.sample.Control.sample`), as notebook 03 shows it
+SAMPLE = {
+    "Nr.": ("Nr.", "int"),
+    "Fakturanummer": ("Fakturanummer", "text"),
+    "Leverandør CVR": ("Leverandør CVR", "text"),
+    "CPR": ("CPR", "text"),
+    "Beløb": ("Beløb (kr.)", "num2"),
+    "Paragraf": ("Paragraf", "text"),
+    "PSP-element": ("PSP-element", "text"),
+}
 SHOWN = {
     "monthly": MONTHLY,
     "reasons": REASONS,
@@ -783,6 +793,7 @@ SHOWN = {
     "paragraphs": _group_columns("paragraph", "Paragraf"),
     "fixes": FIXES,
     "wrong": WRONG,
+    "sample": SAMPLE,
 }
 
 

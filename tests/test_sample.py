@@ -534,3 +534,16 @@ def test_a_month_whose_runs_found_no_invoice_is_refused_naming_the_months_with_p
     out = tmp_path / "kontrol" / "2019-04" / "k.xlsx"
     assert main(["sample", "draw", "--journal", str(journal), "--month", "2019-04", "--out", str(out)]) == 0
     assert out.is_file()
+
+
+def test_a_drawn_sample_is_shown_in_a_notebook_with_danish_amounts_to_the_oere(journal):
+    """A user review: notebook 03 showed the sample's amounts as 69243.00;
+    shown as the reports show tables, they read 69.243,00, CPR masked."""
+    from invoicekit.reports import danish_table
+
+    control = draw(journal, "2018-12", seed=1)
+    shown = repr(danish_table(control.sample, "sample"))
+    amounts = control.sample["Beløb"].astype(float)
+    first = f"{amounts.iat[0]:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    assert "Beløb (kr.)" in shown and first in shown
+    assert not re.search(r"\d{6}-?\d{4}", shown.replace("xxxx", "")), "a CPR number shown"
