@@ -628,7 +628,8 @@ def _arrow_series(cells: pa.Array) -> pd.Series:
 #: ``document_type`` values, compared case-insensitively without spaces, dashes and underscores
 DOCUMENT_TYPES: dict[str, str] = {
     **dict.fromkeys(("invoice", "faktura", "380"), "invoice"),
-    **dict.fromkeys(("creditnote", "kreditnota", "381"), "credit_note"),
+    # Kreditnote as well: Danish systems write both (since 0.9.23, which remembers a document of another type)
+    **dict.fromkeys(("creditnote", "kreditnota", "kreditnote", "381"), "credit_note"),
 }
 
 
@@ -878,7 +879,7 @@ def _cpr_fault(value: str) -> str:
     compact = compact_cpr(value)
     if not (compact.isascii() and compact.isdigit()):
         return "det indeholder andet end cifre"
-    if len(compact) == 9 and is_valid_cpr("0" + compact):
+    if len(compact) == 9 and value.strip().isdigit() and is_valid_cpr("0" + compact):
         # a number cell drops the leading 0 of a birth day 1-9 (a user review: blamed on the supplier alone)
         return "det har 9 cifre, ikke 10; med et 0 foran er det gyldigt: et regneark kan have fjernet nullet"
     if len(compact) != 10:

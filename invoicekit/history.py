@@ -250,12 +250,14 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
         line_key = pd.MultiIndex.from_frame(lines[["run_id", "row"]])
         at = key.get_indexer(line_key)
         by_lines = np.bincount(at, minlength=len(decisions)) > 0
-        not_credit = (
-            np.bincount(at[lines["check"].to_numpy() != CHECK_NUMBER["CREDIT_NOTE"]], minlength=len(decisions)) > 0
+        # a line held as a credit note, as the run forgets one: its own amount of 0 or less, or the
+        # invoice's type credit_note (a line of another type above 0 is remembered, as in the run)
+        line_amount = lines["amount"] if "amount" in lines else np.full(len(lines), np.nan)
+        line_credit = forgotten_credit_notes(
+            (lines["check"].to_numpy() == CHECK_NUMBER["CREDIT_NOTE"]), line_amount, np.asarray(kind, dtype=object)[at]
         )
-        # every line held as a credit note: forgotten only where the invoice is one (a credit note's lines)
-        credit_invoice = forgotten_credit_notes(np.ones(len(decisions), dtype=bool), amount, kind)
-        passed = np.where(by_lines, valid_cvr & (not_credit | ~credit_invoice), passed)
+        not_credit = np.bincount(at[~line_credit], minlength=len(decisions)) > 0
+        passed = np.where(by_lines, valid_cvr & not_credit, passed)
         posted_lines = (lines["status"] == POSTED).to_numpy()
         from_lines = lines.loc[posted_lines].assign(
             invoice_id=decisions["invoice_id"].to_numpy(dtype=object)[at[posted_lines]]

@@ -105,9 +105,10 @@ from invoicekit.vocabulary import run_month
 
 SCHEMA_VERSION = 8
 #: from this schema on, what a run stored is keyed and masked as this version keys and masks it; schema 8
-#: (0.9.23) changed nothing stored, only the number: runs from 0.9.22 on may store ``invoice_value_key``
-#: (check 10 by value), which versions reading schema 7 do not read, so they would post again an invoice
-#: seen with other leading zeros (an attack on 0.9.22: 0.9.21 opened 0.9.22's journal and did)
+#: (0.9.23) changed nothing stored, only the number (migrated after a backup, as the spec has it): runs
+#: from 0.9.22 on may store ``invoice_value_key`` (check 10 by value), which versions reading schema 7
+#: do not read, so they would post again an invoice seen with other leading zeros (an attack on 0.9.22:
+#: 0.9.21 opened 0.9.22's journal and did)
 CLEAN_SCHEMA = 7
 
 _RUNS_V1 = """
@@ -477,7 +478,7 @@ class Journal:
         return version
 
     def _migrate(self) -> None:
-        """Schema 1 → 2 → 3 → 4 → 5 → 6 → 7, in one transaction, after a backup copy
+        """Schema 1 → 2 → 3 → 4 → 5 → 6 → 7 → 8, in one transaction, after a backup copy
         beside the file. 1 → 2: the decisions as one table a run, with keys
         computed from what schema 1 kept (see :mod:`invoicekit.keys` for
         numbers it stored masked); 2 → 3 adds the table of decision lines;
@@ -486,10 +487,7 @@ class Journal:
         after a dated birth date's ``.`` or ``/``, 5 → 6 for the marks
         that may join the birth date and the sequence number, 4 → 5 for the dated
         form 0.9.9 added). No decision is changed. 7 → 8 changes only the
-        number (:meth:`_migrate_number`)."""
-        if self.version >= CLEAN_SCHEMA:
-            self._migrate_number()
-            return
+        number (:data:`CLEAN_SCHEMA`), after a backup as every migration."""
         self.backup = _backup_path(self.path, self.version)
         target = sqlite3.connect(self.backup)
         try:
@@ -518,7 +516,8 @@ class Journal:
                 secret = self._secret()
             if self.version < 3:
                 self.conn.execute(_RUN_DECISION_LINES)
-            self._rekey_and_mask(secret)
+            if self.version < CLEAN_SCHEMA:
+                self._rekey_and_mask(secret)
             at = _now()
             # every migration is kept (the keys below say the last): a second one
             # wrote over the first one's, and with them where its backup is
@@ -546,36 +545,6 @@ class Journal:
         if old < 2:
             with contextlib.suppress(sqlite3.DatabaseError):  # give back the old table's pages (the backup keeps them)
                 self.conn.execute("VACUUM")
-
-    def _migrate_number(self) -> None:
-        """Schema 7 → 8: nothing stored changes, so no backup is made; the
-        schema number goes up so that versions reading schema 7 refuse the
-        journal (:data:`CLEAN_SCHEMA`), and the migration is kept in
-        ``migrations`` with no backup."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.version = self._check()  # another process may have migrated it meanwhile
-            if self.version >= SCHEMA_VERSION:
-                self.conn.execute("ROLLBACK")
-                return
-            at = _now()
-            history = self._migrations()
-            history.append({"from": self.version, "to": SCHEMA_VERSION, "at": at, "backup": None})
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                [
-                    ("schema_version", str(SCHEMA_VERSION)),
-                    ("migrated_from", str(self.version)),
-                    ("migrated_at", at),
-                    ("migration_backup", ""),
-                    ("migrations", json.dumps(history)),
-                ],
-            )
-        except BaseException:
-            self._rollback()
-            raise
-        self.conn.execute("COMMIT")
-        self.version = SCHEMA_VERSION
 
     def _drop_backup(self) -> None:
         """The copy :meth:`_migrate` made removed, where the journal stayed as it was."""
@@ -717,7 +686,7 @@ class Journal:
             d["invoice_value_key"] = ""  # kept since 0.9.22 (check 10 then looks as for a run before it)
         lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "paragraph_key",
                                              "grant_id", "service_code", "paragraph", "period_start",
-                                             "period_end"])  # fmt: skip
+                                             "period_end", "amount"])  # fmt: skip
         if self.version < 2:
             # read as it is: the keys as this version stores them, in memory (schemas 2
             # to 4 are read so by _as_now); keyed from the numbers as stored, then read

@@ -93,7 +93,7 @@ def grant_key(text: str) -> str:
 
 
 DOCUMENT_TYPES = {"invoice": "invoice", "faktura": "invoice", "380": "invoice", "creditnote": "credit_note",
-                  "kreditnota": "credit_note", "381": "credit_note"}  # fmt: skip
+                  "kreditnota": "credit_note", "kreditnote": "credit_note", "381": "credit_note"}  # fmt: skip
 
 
 def document_type(text: str) -> str:

@@ -163,6 +163,7 @@ FUTURE_YY = f"{(dt.date.today().year + 2) % 100:02d}"
         # a leading 0 a spreadsheet dropped (a user review: said to be the supplier's fault alone)
         ("101801234", "101801-xxxx", "det har 9 cifre, ikke 10; med et 0 foran er det gyldigt: et regneark kan"),
         ("991801234", "991801-xxxx", "det har 9 cifre, ikke 10)"),
+        ("10180-1234", "101801-xxxx", "det har 9 cifre, ikke 10)"),  # text, not a number cell: no 0 dropped
         ("310290-1234", "310290-xxxx", "fødselsdatoen 31.02.1990 findes ikke"),
         ("290200-1234", "290200-xxxx", "fødselsdatoen 29.02.1900 findes ikke"),  # the 7th digit's century
         (f"0101{FUTURE_YY}5000", f"0101{FUTURE_YY}-xxxx", f"fødselsdatoen 01.01.20{FUTURE_YY} ligger i fremtiden"),

@@ -1006,3 +1006,27 @@ def test_the_rows_of_an_evaluation_against_a_truth_without_months_are_numbers(tm
     header = [c.value for c in sheet[1]]
     rows = [r[header.index("Række")] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert rows == [1, 2, 10]
+
+
+@pytest.mark.parametrize(
+    "true_psp", ["XG-0000000000-0101 901234", "XG-0000000000-0101\u200b901234", "XG-0000000000-01 01 90 1234"]
+)
+def test_a_cpr_number_after_a_psp_elements_shape_in_the_truth_is_masked_in_the_wrong_postings_text(tmp_path, true_psp):
+    """A review of 0.9.23's first mend: "forkert PSP-element X (rigtigt
+    PSP-element Y)" kept Y's PSP-shaped start as it is and masked the rest
+    alone, too short to read as a CPR number: a truth cell
+    ``XG-0000000000-0101 901234`` showed 0101 901234 (010190-1234) in clear
+    in the text, evaluation.csv and the workbook."""
+    decisions = pd.DataFrame(
+        {"row": [1], "supplier_cvr": ["29345716"], "invoice_id": ["A"], "status": ["posted"], "reason": [""],
+         "grant_id": ["G1"], "psp_element": ["XG-53850133-02"], "art": ["40000000"]}
+    )  # fmt: skip
+    truth = pd.DataFrame(
+        {"supplier_cvr": ["29345716"], "invoice_id": ["A"], "should_pay": ["ja"], "true_grant_id": ["G1"],
+         "true_psp_element": [true_psp], "true_art": ["40000000"]}
+    )  # fmt: skip
+    ev = evaluate(decisions, truth)
+    paths = ev.write(tmp_path)
+    texts = [ev.text(), ev.wrong["why"].iat[0], paths["csv"].read_text(encoding="utf-8")]
+    for text in texts:
+        assert "010190-xxxx" in text and "901234" not in text and "01234" not in text.replace("010190", ""), text

@@ -1322,40 +1322,42 @@ def test_a_run_whose_row_was_deleted_from_runs_is_refused_not_forgotten(example_
     assert not (tmp_path / "dry" / "opus_postings.csv").exists()
 
 
-def test_a_schema_7_journal_is_numbered_8_by_a_recorded_run_with_no_backup_and_no_decision_changed(
-    example_case, tmp_path, capsys
+def test_a_schema_7_journal_is_numbered_8_by_a_recorded_run_after_a_backup_and_no_decision_changed(
+    example_case, tmp_path, monkeypatch
 ):
     """An attack on 0.9.22: it stored each number's value key (check 10 by
     value) in a schema-7 journal, which 0.9.16 to 0.9.21 read: 0.9.21 opened
     it, did not see the key, and posted again an invoice 0.9.22 had seen with
     other leading zeros. Schema 8 changes nothing stored, only the number, so
     versions reading 7 refuse it. A dry run and a report read a schema-7
-    journal as it is; the first recorded run numbers it 8, with no backup
-    (nothing to back up), and keeps the migration in ``migrations``."""
+    journal as it is; the first recorded run numbers it 8, after a backup
+    beside it as every migration (the spec), and keeps the migration."""
+    from invoicekit import journal as journal_module
+
     journal = tmp_path / "j.sqlite"
     run_example(example_case, tmp_path / "out", journal)
     with sqlite3.connect(journal) as conn:
         conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
     before = Journal(journal, readonly=True).decisions()
     dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True)
-    assert (dry.decisions["status"] == "posted").sum() == 0 and (
-        dry.decisions["reason"] == "DUPLICATE_INVOICE"
-    ).sum() == 15
+    assert (dry.decisions["status"] == "posted").sum() == 0
+    assert (dry.decisions["reason"] == "DUPLICATE_INVOICE").sum() == 15
     assert table(journal, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["7"]
     again = run_example(example_case, tmp_path / "again", journal)
-    assert again.journal_backup is None and len(again.result.postings) == 0
+    assert again.journal_backup == tmp_path / "j.sqlite.schema7-backup" and len(again.result.postings) == 0
+    assert table(again.journal_backup, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["7"]
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
-    assert (meta["schema_version"], meta["migrated_from"], meta["migration_backup"]) == ("8", "7", "")
-    assert json.loads(meta["migrations"])[-1]["from"] == 7 and json.loads(meta["migrations"])[-1]["backup"] is None
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("j.sqlite")] == ["j.sqlite"]
+    assert (meta["schema_version"], meta["migrated_from"]) == ("8", "7")
+    assert json.loads(meta["migrations"])[-1] == {
+        "from": 7, "to": 8, "at": meta["migrated_at"], "backup": "j.sqlite.schema7-backup"
+    }  # fmt: skip
     with Journal(journal, readonly=True) as j:
         after = j.decisions()
     pd.testing.assert_frame_equal(after[after["run_id"] == 1], before)
-    # a version reading schema 7 refuses it: as this one refuses the number above its own
-    with sqlite3.connect(journal) as conn:
-        conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
-    assert main(_run_argv(example_case, journal, tmp_path / "newer")) == 2
-    assert "newer invoicekit (journal schema 9)" in capsys.readouterr().err
+    # a version that reads schema 7 and older (as 0.9.16 to 0.9.22 do) refuses it now
+    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", 7)
+    with pytest.raises(InputError, match=r"newer invoicekit \(journal schema 8\)"):
+        Journal(journal, readonly=True)
 
 
 @pytest.mark.parametrize(
@@ -1364,6 +1366,7 @@ def test_a_schema_7_journal_is_numbered_8_by_a_recorded_run_with_no_backup_and_n
         ("debetnota;28.500,00", "DUPLICATE_INVOICE"),  # another type, above 0: seen, as the spec's checks 1-9 pass it
         ("Regning;28.500,00", "DUPLICATE_INVOICE"),
         ("kreditnota;28.500,00", ""),  # a credit note: forgotten, the invoice of that number may still post
+        ("Kreditnote;28.500,00", ""),  # as Danish systems write it too (a review: else remembered as another type)
         ("faktura;-28.500,00", ""),  # an amount below 0: a credit note too
     ],
 )
@@ -1455,3 +1458,51 @@ def test_a_transaction_a_stopped_run_left_is_named_to_a_reader_not_called_unwrit
     with sqlite3.connect(journal) as conn:
         assert not conn.execute("SELECT name FROM sqlite_master WHERE name = 'filler'").fetchall()
     assert count_runs(journal) == 2
+
+
+@pytest.mark.parametrize(
+    ("lines", "then"),
+    [
+        (("50,00", "-150,00"), "DUPLICATE_INVOICE"),  # a line of another type above 0: seen, in the run and after
+        (("-50,00", "-50,00"), ""),  # every line below 0: a credit note's, forgotten
+    ],
+)
+@pytest.mark.parametrize("where", ["run", "journal"])
+def test_a_collective_document_of_another_type_is_remembered_alike_in_the_run_and_in_the_journal(
+    tmp_path, lines, then, where
+):
+    """A review of the mend above: a collective ``debetnota`` of -100 with
+    lines of +50 and -150 was remembered in the run (its +50 line is no
+    credit note) and forgotten by the journal (which judged it on the
+    invoice's amount), so the same number, resent as a faktura, was posted
+    the next month. Both now judge each line."""
+    from invoicekit.cli import main
+    from tests.conftest import EXAMPLE
+
+    total = f"{sum(float(a.replace(',', '.')) for a in lines):.2f}".replace(".", ",")
+    head = "Fakturanummer;CVR;Dokumenttype;Beløb;CPR;Periode fra;Periode til\n"
+    first = f"SOL-1001;29345716;debetnota;{total};;01.03.2019;31.03.2019\n"
+    second = "SOL-1001;29345716;faktura;28.500,00;610190-1234;01.03.2019;31.03.2019\n"
+    line_head = "Fakturanummer;CVR;Linje;CPR;Beløb\n"
+    line_rows = "".join(f"SOL-1001;29345716;{k};{cpr};{a}\n" for k, (cpr, a) in
+                        enumerate(zip(("610190-1234", "020285-1234"), lines, strict=True), start=1))  # fmt: skip
+    (tmp_path / "lines.csv").write_text(line_head + line_rows, encoding="utf-8")
+    files = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    if where == "run":
+        files = files[:1]
+        files[0].write_text(head + first + second, encoding="utf-8")
+    else:
+        files[0].write_text(head + first, encoding="utf-8")
+        files[1].write_text(head + second, encoding="utf-8")
+    journal = tmp_path / "j.sqlite"
+    for k, path in enumerate(files):
+        argv = ["run", "--invoices", str(path), "--grants", str(EXAMPLE / "bevillinger.csv"),
+                "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--journal" if k else "--new-journal",
+                str(journal), "--out", str(tmp_path / f"o{k}"), "--quiet"]  # fmt: skip
+        if k == 0:
+            argv += ["--invoice-lines", str(tmp_path / "lines.csv")]
+        assert main(argv) == 0
+    first_lines = pd.read_csv(tmp_path / "o0" / "decision_lines.csv", dtype=str, keep_default_na=False)
+    assert first_lines["reason"].tolist() == ["CREDIT_NOTE", "CREDIT_NOTE"]  # decided line by line
+    d = pd.read_csv(tmp_path / f"o{len(files) - 1}" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert d["reason"].iloc[-1] == then
