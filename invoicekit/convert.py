@@ -42,11 +42,11 @@ from invoicekit.cells import safe_frame
 from invoicekit.cii import is_cii, read_cii
 from invoicekit.einvoice import INVOICE_COLUMNS, LINE_COLUMNS, Document, Refused, invoice_row, line_rows
 from invoicekit.errors import InputError
-from invoicekit.extracts import CREDIT_NOTE
 from invoicekit.identifiers import compact_cvr
 from invoicekit.keys import normalise_number
 from invoicekit.oioubl import is_ubl, read_ubl
 from invoicekit.readers import MAX_CELL_BYTES
+from invoicekit.vocabulary import CREDIT_NOTE
 from invoicekit.workbook import write_workbook
 
 #: an e-invoice file larger than this is refused unread (100 MB: far above any
