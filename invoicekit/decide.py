@@ -29,7 +29,6 @@ from invoicekit.amounts import HOUR, expected_amounts
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.distinct import first_rows, tuple_codes
 from invoicekit.extracts import (
-    INVOICE,
     Grants,
     InvoiceLines,
     Invoices,
@@ -69,7 +68,14 @@ from invoicekit.parsing import (
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
 from invoicekit.texts import TEXT, arrow_text, is_arrow_text
-from invoicekit.vocabulary import CPR_MASK, FORMULA_START_RE2, OWNERSHIP_DA, masked_cpr, normalise_paragraph
+from invoicekit.vocabulary import (
+    CPR_MASK,
+    FORMULA_START_RE2,
+    INVOICE,
+    OWNERSHIP_DA,
+    masked_cpr,
+    normalise_paragraph,
+)
 
 NO_GRANT_POS = -1
 
