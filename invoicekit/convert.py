@@ -24,6 +24,7 @@ rather than a lost invoice.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import os
 import re
 import stat
@@ -42,6 +43,7 @@ from invoicekit.cells import safe_frame
 from invoicekit.cii import is_cii, read_cii
 from invoicekit.einvoice import INVOICE_COLUMNS, LINE_COLUMNS, Document, Refused, invoice_row, line_rows
 from invoicekit.errors import InputError
+from invoicekit.formats import EXCEL_DECIMAL2
 from invoicekit.identifiers import compact_cvr
 from invoicekit.keys import normalise_number
 from invoicekit.oioubl import is_ubl, read_ubl
@@ -510,12 +512,37 @@ def _write_beside(frame: pd.DataFrame, out: Path, sheet: str) -> Path:
     try:
         if out.suffix.lower() == ".csv":
             frame.map(_amount_text).to_csv(tmp, index=False, encoding="utf-8")
-        else:
-            write_workbook(tmp, {sheet: frame}, mask=False)
+        else:  # as a finance person opens it: dates as dates, amounts with two decimals (a user review)
+            amounts = {c: EXCEL_DECIMAL2 for c in _AMOUNT_COLUMNS if c in frame.columns}
+            write_workbook(tmp, {sheet: _dates_as_dates(frame)}, mask=False, formats={sheet: amounts})
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+#: the columns of dates and of amounts in what convert writes
+_DATE_COLUMNS = ("period_start", "period_end", "invoice_date")
+_AMOUNT_COLUMNS = ("amount", "prepaid_amount", "vat_amount", "payable_amount")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """The date columns' ISO dates as dates, for a workbook; any other cell
+    as written (the marker of a period cut with the text, say)."""
+    out = frame.copy()
+    for name in (c for c in _DATE_COLUMNS if c in out.columns):
+        out[name] = pd.Series([_iso_date(v) for v in out[name]], index=out.index, dtype=object)
+    return out
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:  # not a day of the calendar: as written, the robot says what is wrong with it
+            return value
+    return value
 
 
 def _written_by_convert(path: Path) -> bool:

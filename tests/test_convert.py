@@ -4,6 +4,7 @@ decides on converted e-invoices that are foreign, prepaid or credit notes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -285,3 +286,33 @@ def test_a_document_without_lines_does_not_keep_the_lines_of_one_sent_after_it(t
     (tmp_path / "b-with-lines.xml").write_text(collective, encoding="utf-8")
     result = convert([tmp_path])
     assert len(result.invoices) == 2 and len(result.lines) == 3
+
+
+def test_a_workbook_convert_writes_has_real_dates_and_amounts_and_is_decided_as_its_csv(tmp_path):
+    """A user review: convert's workbook held dates as text ('2024-05-15')
+    and amounts in Excel's General format. Dates are now dates (shown
+    dd.mm.yyyy) and amounts numbers with two decimals, and the robot decides
+    the workbook exactly as the CSV of the same documents."""
+    from openpyxl import load_workbook
+
+    for ext in ("csv", "xlsx"):
+        argv = ["convert", "oioubl", str(EINVOICES), "--out", str(tmp_path / f"r.{ext}"),
+                "--lines-out", str(tmp_path / f"l.{ext}"), "--quiet"]  # fmt: skip
+        assert main(argv) == 1  # some of the examples are refused
+    sheet = load_workbook(tmp_path / "r.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    cells = {name: [row[header.index(name)] for row in sheet.iter_rows(min_row=2)] for name in header}
+    dated = [c for c in cells["period_start"] + cells["invoice_date"] if c.value is not None]
+    assert dated and all(isinstance(c.value, dt.datetime) and c.number_format == "dd.mm.yyyy" for c in dated)
+    amounts = [c for c in cells["amount"] if c.value is not None]
+    assert amounts and all(not isinstance(c.value, str) and c.number_format == "#,##0.00" for c in amounts)
+    example = DATA / "example"
+    decided = {}
+    for ext in ("csv", "xlsx"):
+        argv = ["run", "--invoices", str(tmp_path / f"r.{ext}"), "--invoice-lines", str(tmp_path / f"l.{ext}"),
+                "--grants", str(example / "bevillinger.csv"), "--support-sheet", str(example / "stoetteark.xlsx"),
+                "--dry-run", "--out", str(tmp_path / f"o{ext}"), "--quiet"]  # fmt: skip
+        assert main(argv) == 0
+        decided[ext] = pd.read_csv(tmp_path / f"o{ext}" / "decisions.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(decided["xlsx"], decided["csv"])
+    assert (decided["csv"]["reason"] != "MISSING_PERIOD").any()
