@@ -378,9 +378,11 @@ _AS_DIGITS = str.maketrans(
 #: on ``XG-030619-xxxx-00001``, which is no PSP element (an attack on 0.9.21). Only after those
 #: words: an invoice number of that shape (``DK-1212814011-1``) may hold a CPR number (a review)
 _PSP_SHAPE = r"[A-Z]{2}-[0-9]{10}-[0-9]{1,5}"
-#: nor one a digit follows before any letter: its last digits and those after it may be a CPR number
-#: written apart (``PSP-element XG-0000000000-0101 901234`` kept ``0101 901234`` in clear: a review)
-PSP_ELEMENT = re.compile(rf"(?<=PSP-element ){_PSP_SHAPE}(?![0-9A-Za-z-])(?![^A-Za-zÆØÅæøå]*\d)")
+#: Only in the robot's own words, "PSP-element X, art 40000000" followed by ``.`` or ``,`` (its notes
+#: and explain): the words alone were found in any cell (an invoice number ``PSP-element
+#: DK-1212814011-1``, a text, a period) and kept a CPR number there in clear, and digits after the
+#: element (``0101 901234``, ``0101⁹⁰¹²³⁴``) joined its last digits into one (two reviews of 0.9.23)
+PSP_ELEMENT = re.compile(rf"(?<=PSP-element ){_PSP_SHAPE}(?=, art [0-9]{{8}}[.,])")
 
 
 #: a whole cell of a PSP element's shape (RE2)

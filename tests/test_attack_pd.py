@@ -634,7 +634,8 @@ def test_a_psp_element_whose_digits_read_as_a_birth_date_is_never_masked(robot):
     assert mask_cpr_text(f"Faktura {shaped} fra CVR 29345716") == f"Faktura DK-{BIRTH}-xxxx-1 fra CVR 29345716"
     # beside a PSP element, a CPR number is masked as ever
     assert (
-        mask_cpr_text(f"bogfør på PSP-element {psp} for 010140-1234") == f"bogfør på PSP-element {psp} for 010140-xxxx"
+        mask_cpr_text(f"bogfør på PSP-element {psp}, art 40000000. For 010140-1234")
+        == f"bogfør på PSP-element {psp}, art 40000000. For 010140-xxxx"
     )
 
 

@@ -583,3 +583,30 @@ def test_a_date_and_an_amount_joined_by_a_dash_are_no_cpr_number(text):
     1250,00 kr' became 'Betalt 010319-xxxx,00 kr'. A dash with spaces beside
     it, a four-digit year or decimals after the four digits: a date and an amount."""
     assert mask_cpr_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PSP-element DK-1212814011-1",  # an invoice number so written
+        "Ophold PSP-element XG-1212814011-1",  # a text
+        "31.03.2019 PSP-element XG-1212814011-1",  # a period cell, quoted in the robot's message
+        "Dokumenttypen 'PSP-element XG-1212814011-1' er hverken en faktura",
+        "rigtigt PSP-element XG-0000000000-1212 814011",  # its last digits and the next: one number
+        "PSP-element XG-0000000000-1212⁸¹⁴⁰¹¹, art 40000000.",
+    ],
+)
+def test_psp_words_in_a_cell_never_keep_a_cpr_number_in_clear(text):
+    """Two reviews of 0.9.23: the words "PSP-element " kept any text of a PSP
+    element's shape after them as it was, wherever they stood, and with it a
+    CPR number (121281-4011); and digits after the element joined its last
+    ones into one. Only the robot's own words keep the element: "PSP-element
+    X, art 40000000" and a ``.`` or ``,``."""
+    assert "121281-xxxx" in mask_cpr_text(text) and "4011" not in mask_cpr_text(text)
+
+
+def test_psp_element_in_the_robots_own_words_is_kept():
+    psp = "XG-0306190114-00001"  # its ten digits read as a birth date
+    for text in (f"bogfør manuelt på PSP-element {psp}, art 40000000.", f"række 2: PSP-element {psp}, art 40000000, "):
+        assert mask_cpr_text(text) == text
+    assert mask_cpr_text(f"PSP-element {psp}, art 4000.") == "PSP-element XG-030619-xxxx-00001, art 4000."
