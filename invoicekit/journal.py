@@ -103,13 +103,13 @@ from invoicekit.reasons import POSTED
 from invoicekit.texts import arrow_text
 from invoicekit.vocabulary import run_month
 
+#: schema 8 (0.9.23): runs from 0.9.22 on may store ``invoice_value_key`` (check 10 by value), which
+#: versions reading schema 7 do not read, so they would post again an invoice seen with other leading
+#: zeros (an attack on 0.9.22: 0.9.21 opened 0.9.22's journal and did); and 0.9.22 masked a CPR
+#: number's sequence written in two pairs (``121281 40 11``), which journals of 0.9.16 to 0.9.21 hold
+#: in full: migrated to 8, they are masked so (a review of 0.9.23's first version, which only
+#: renumbered them)
 SCHEMA_VERSION = 8
-#: from this schema on, what a run stored is keyed and masked as this version keys and masks it; schema 8
-#: (0.9.23) changed nothing stored, only the number (migrated after a backup, as the spec has it): runs
-#: from 0.9.22 on may store ``invoice_value_key`` (check 10 by value), which versions reading schema 7
-#: do not read, so they would post again an invoice seen with other leading zeros (an attack on 0.9.22:
-#: 0.9.21 opened 0.9.22's journal and did)
-CLEAN_SCHEMA = 7
 
 _RUNS_V1 = """
 CREATE TABLE runs (
@@ -486,8 +486,8 @@ class Journal:
         as this version does (:meth:`_rekey_and_mask`; 6 → 7 for the sequence number
         after a dated birth date's ``.`` or ``/``, 5 → 6 for the marks
         that may join the birth date and the sequence number, 4 → 5 for the dated
-        form 0.9.9 added). No decision is changed. 7 → 8 changes only the
-        number (:data:`CLEAN_SCHEMA`), after a backup as every migration."""
+        form 0.9.9 added; 7 → 8 for a sequence number in two pairs, which 0.9.22
+        masked). No decision is changed."""
         self.backup = _backup_path(self.path, self.version)
         target = sqlite3.connect(self.backup)
         try:
@@ -516,8 +516,7 @@ class Journal:
                 secret = self._secret()
             if self.version < 3:
                 self.conn.execute(_RUN_DECISION_LINES)
-            if self.version < CLEAN_SCHEMA:
-                self._rekey_and_mask(secret)
+            self._rekey_and_mask(secret)
             at = _now()
             # every migration is kept (the keys below say the last): a second one
             # wrote over the first one's, and with them where its backup is
@@ -571,7 +570,7 @@ class Journal:
         self.conn.execute("DROP TABLE decisions")
 
     def _rekey_and_mask(self, secret: str) -> None:
-        """Schema 2 to 6 → 7 (inside :meth:`_migrate`'s transaction): each run's
+        """Schema 2 to 7 → 8 (inside :meth:`_migrate`'s transaction): each run's
         stored decisions and lines rewritten where a key reads as a CPR number
         (it is hashed, as this version stores it) or a text shows one (it is
         masked); a run with neither is left as it is. The paths of a run's
@@ -742,7 +741,7 @@ class Journal:
         """A run's stored table as a migration to this schema would leave it
         (:func:`_cleaned`), for a journal of an older schema read as it is:
         what a reader is handed never shows a CPR number this version masks."""
-        return _cleaned(t, self.secret)[0] if 2 <= self.version < CLEAN_SCHEMA else t
+        return _cleaned(t, self.secret)[0] if 2 <= self.version < SCHEMA_VERSION else t
 
     def begin_run(
         self,
@@ -861,7 +860,7 @@ class Journal:
         """The runs recorded, one row each; of a journal of an older schema read
         as it is, the input paths and rules masked as a migration masks them."""
         runs = pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)
-        if self.version < CLEAN_SCHEMA:
+        if self.version < SCHEMA_VERSION:
             for name in (c for c in _RUN_TEXTS if c in runs.columns):
                 runs[name] = runs[name].map(_masked_run_text)
             if "delivered_at" in runs.columns:

@@ -1497,3 +1497,26 @@ def test_a_collective_document_of_another_type_is_remembered_alike_in_the_run_an
     assert first_lines["reason"].tolist() == ["CREDIT_NOTE", "CREDIT_NOTE"]  # decided line by line
     d = pd.read_csv(tmp_path / f"o{len(files) - 1}" / "decisions.csv", dtype=str, keep_default_na=False)
     assert d["reason"].iloc[-1] == then
+
+
+@pytest.mark.parametrize("number", ["121281 40 11", "121281-40-11"])
+def test_a_schema_7_journal_holding_a_sequence_in_two_pairs_is_masked_when_migrated(example_case, tmp_path, number):
+    """A review of 0.9.23's first version: 0.9.22 masked a CPR number whose
+    sequence is written in two pairs (``121281 40 11``), but journals of
+    0.9.16 to 0.9.21 (schema 7) hold it in full, and the migration to 8 only
+    renumbered them: the number stayed in the journal file and its readers.
+    Read as it is it is handed out masked; migrated it is masked in the file,
+    and the invoice sent again is still its duplicate."""
+    journal = tmp_path / "journal.sqlite"
+    _sent_again(example_case, number)
+    first = run_example(example_case, tmp_path / "first", journal, invoices="again.csv")
+    assert first.decisions["status"].tolist() == ["posted"]
+    _as_098_stored(journal, number, schema=7)  # as 0.9.16 to 0.9.21 stored it
+    assert number in journal_text(journal)
+    with Journal(journal, readonly=True) as j:  # read as it is: handed out masked as now
+        assert j.version == 7 and j.decisions(1)["invoice_id"].tolist() == ["121281-xxxx"]
+    res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
+    assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
+    assert (meta["schema_version"], meta["migrated_from"]) == ("8", "7")
+    assert number not in journal_text(journal) and "121281-xxxx" in journal_text(journal)
