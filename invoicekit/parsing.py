@@ -147,10 +147,12 @@ _PLAIN_AMOUNT_RE2 = r"^-?(?:(?:\d{1,9}|\d{1,3}(?:\.\d{3}){1,2}),|\d{1,9}\.)\d{2}
 
 #: a cell with a decimal comma whose dots, if any, group thousands before it
 _DANISH_DOTS_RE2 = r"^[-+]?(?:\d*|\d{1,3}(?:\.\d{3})+),[^.]*$"
-#: a space (or tab, line break), no-break space or apostrophe: between two
-#: digits only a thousands separator, ignored elsewhere (``- 450,00``,
-#: ``1.234,50 -``)
-_SEPARATOR_RE2 = r"[\s\x{a0}']"
+#: a space, no-break space or apostrophe: between two digits only a
+#: thousands separator, ignored elsewhere (``- 450,00``, ``1.234,50 -``).
+#: Not a tab or a line break, which no one groups thousands with: until
+#: 0.9.23 ``28⇥500,00`` was read as 28.500,00 (a fuzzer found the reference
+#: of the spec reading it as no amount)
+_SEPARATOR_RE2 = r"[ \x{a0}']"
 #: the first digits of a cell written as one to three digits and one to four
 #: groups of three, the last followed by no digit (an amount has at most
 #: eleven digits; ``1 234 567,00``, ``28'500``, ``- 28 500``): its six

@@ -132,7 +132,8 @@ def money(text: str, decimals: int = 4) -> Fraction | None:
 
 
 def _money(text: str, decimals: int) -> Fraction | None:
-    t = text.strip()
+    # kr., kr or DKK anywhere, as a word (README, Amounts)
+    t = re.sub(r"\b(?:dkk|kr)\b\.?", "", text.strip(), flags=re.IGNORECASE | re.ASCII)
     # a separator between digits only in the first number, as a thousands
     # separator: one to three digits, then groups of three
     first = re.search(rf"\d+(?:{SEPARATOR}\d+)*", t)
@@ -141,14 +142,16 @@ def _money(text: str, decimals: int) -> Fraction | None:
     if re.search(rf"\d{SEPARATOR}+\d", t):
         return None
     t = re.sub(SEPARATOR, "", t)
+    if len(t) > 1 and t.endswith("-"):  # a trailing minus, as SAP writes one (README, Amounts)
+        t = "-" + t[:-1]
     if "," in t:
         # Danish: dots only group the thousands before the comma (1,850.5 is none)
         if not re.fullmatch(r"[-+]?(\d*|\d{1,3}(\.\d{3})+),[^.]*", t):
             return None
         t = t.replace(".", "").replace(",", ".")
-    elif re.fullmatch(r"-?[1-9]\d{0,2}(\.\d{3})+", t):
+    elif re.fullmatch(r"[-+]?[1-9]\d{0,2}(\.\d{3})+", t):
         t = t.replace(".", "")
-    if not re.fullmatch(rf"-?\d+(\.\d{{1,{decimals}}})?", t):
+    if not re.fullmatch(rf"[-+]?\d+(\.\d{{1,{decimals}}})?", t):
         return None
     try:
         return Fraction(Decimal(t))

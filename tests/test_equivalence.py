@@ -51,7 +51,9 @@ UNITS = ["day", "week", "month", "year", "hour", "døgn", "måned"]
 RATES = ["450.00", "1850.50", "28500.00", "31200", "285000.00", "2100.75", "0.01"]
 SPACED_RATES = ["28 500.00", "285\u00a0000,00", "1'850.50"]  # thousands separated by a space
 BAD_RATES = ("-5", "abc", "285 00", "1 8500.50")  # the last two: spaces that separate no thousands
-SEPARATORS = [" ", "\u00a0", "'"]
+SEPARATORS = [" ", "\u00a0", "'", "\t"]  # a tab separates no thousands: no amount, to both
+#: what may stand before and after an amount (README, Amounts): a sign, the currency as a word
+DECORATIONS = [("", "")] * 8 + [("+", ""), ("", " kr."), ("DKK ", ""), ("kr. ", ""), ("", " DKK"), ("", "kr")]
 
 dates = st.dates(min_value=dt.date(2018, 11, 1), max_value=dt.date(2021, 3, 31))
 
@@ -238,8 +240,10 @@ def invoice_rows(draw, grants: list[dict]) -> list[dict]:
                     amount = spaced(amount, draw(st.sampled_from(SEPARATORS)))
                 elif layout == "misgrouped":  # read without its space, it would be the amount expected
                     amount = misgrouped(amount)
+                before, after = draw(st.sampled_from(DECORATIONS))
+                amount = f"{before}{amount}{after}"
         elif amount_kind == "zero":
-            amount = draw(st.sampled_from(["0", "-450,00"]))
+            amount = draw(st.sampled_from(["0", "-450,00", "450,00-", "450,00 kr.-"]))
         elif amount_kind == "garbage":
             amount = draw(st.sampled_from(["", "abc", "12,34,56", "12 03 41 1403", "1234 50", "1 234 56,00"]))
         rows.append(
