@@ -371,18 +371,16 @@ _AS_DIGITS = str.maketrans(
 )
 
 
-#: an OPUS PSP element (``XG-5385001080-00002``: two capitals, ten digits and a number, dashed) as
-#: the robot's own messages name it (``bogfør manuelt på PSP-element XG-…``). The municipality's
-#: own cost object, from its support sheet, never a person's number: its ten digits may read as a
-#: birth date (``XG-0306190114-00001``), and masked, the note told the caseworker to post by hand
-#: on ``XG-030619-xxxx-00001``, which is no PSP element (an attack on 0.9.21). Only after those
-#: words: an invoice number of that shape (``DK-1212814011-1``) may hold a CPR number (a review)
+#: an OPUS PSP element (``XG-5385001080-00002``: two capitals, ten digits and a number, dashed):
+#: the municipality's own cost object, from its support sheet, never a person's number, though its
+#: ten digits may read as a birth date (``XG-0306190114-00001``). Shown as it is only in a column
+#: of PSP elements (:func:`mask_unless_psp`), never in a text: 0.9.22 kept one after the words
+#: "PSP-element " in any text, and three reviews of 0.9.23 put a CPR number there in clear through
+#: those words (an invoice number ``PSP-element DK-1212814011-1``, the robot's whole phrase "…, art
+#: 12345678." typed into a cell, digits after the element joining its last ones into one). In a
+#: text it is masked as any number: the robot's note may say ``XG-030619-xxxx-00001``, and the
+#: decision's ``psp_element`` column shows the element
 _PSP_SHAPE = r"[A-Z]{2}-[0-9]{10}-[0-9]{1,5}"
-#: Only in the robot's own words, "PSP-element X, art 40000000" followed by ``.`` or ``,`` (its notes
-#: and explain): the words alone were found in any cell (an invoice number ``PSP-element
-#: DK-1212814011-1``, a text, a period) and kept a CPR number there in clear, and digits after the
-#: element (``0101 901234``, ``0101⁹⁰¹²³⁴``) joined its last digits into one (two reviews of 0.9.23)
-PSP_ELEMENT = re.compile(rf"(?<=PSP-element ){_PSP_SHAPE}(?=, art [0-9]{{8}}[.,])")
 
 
 #: a whole cell of a PSP element's shape (RE2)
@@ -412,14 +410,8 @@ def mask_cpr_text(text: str) -> str:
     column and echoed in a message: in any form :data:`CPR_LIKE` reads as one,
     also with characters a reader does not see among its digits (those are
     dropped with the number they hid in; elsewhere the text is as it was), and
-    a birth date written as a date (:data:`CPR_DATED`). A PSP element the
-    robot's messages name (:data:`PSP_ELEMENT`) is left as it is."""
-    if not text or not any(ch.isdigit() for ch in text):
-        return text
-    if "PSP-element " in text and PSP_ELEMENT.search(text):
-        parts = PSP_ELEMENT.split(text)
-        elements = PSP_ELEMENT.findall(text)
-        return "".join(_mask_cpr_text(p) + (elements[k] if k < len(elements) else "") for k, p in enumerate(parts))
+    a birth date written as a date (:data:`CPR_DATED`). A PSP element whose
+    digits read as one is masked too (see :data:`_PSP_SHAPE`)."""
     return _mask_cpr_text(text)
 
 

@@ -593,13 +593,15 @@ def test_a_grant_id_or_service_code_that_is_a_cpr_is_masked_in_the_librarys_tabl
     assert not shows_full_cpr(why[0]) and "010140-xxxx" in why[0]
 
 
-def test_a_psp_element_whose_digits_read_as_a_birth_date_is_never_masked(robot):
+def test_a_psp_element_whose_digits_read_as_a_birth_date_is_shown_in_its_column_and_masked_in_texts(robot):
     """An attack on 0.9.21: the support sheet's PSP element XG-0306101080-00002
     (a cost object of the municipality's, never a person's number) was masked
     to XG-030610-xxxx-00002 in decisions.csv, the journal and the OPUS note
-    telling the caseworker where to post by hand: no PSP element OPUS knows.
-    An invoice number of the same shape is masked as ever (a review of the
-    first mend, which left DK-1212814011-1 in full)."""
+    telling the caseworker where to post by hand. The psp_element column
+    shows it as it is. In a text it is masked as any number: 0.9.22 kept it
+    after the words "PSP-element ", and three reviews of 0.9.23 put a CPR
+    number in clear through those words, typed into any cell. An invoice
+    number of the same shape is masked as ever."""
     import openpyxl
 
     sheet = robot.case / "stoetteark.xlsx"
@@ -617,25 +619,25 @@ def test_a_psp_element_whose_digits_read_as_a_birth_date_is_never_masked(robot):
     )
     assert code == 0 and d["reason"].tolist() == ["PARAGRAPH_EXCLUDED", "PARAGRAPH_EXCLUDED"]
     assert d["psp_element"].tolist() == [psp, psp]
-    assert f"PSP-element {psp}," in d["message"].iat[0]
+    assert "PSP-element XG-030610-xxxx-00002, art" in d["message"].iat[0] and psp not in d["message"].iat[0]
     notes = (robot.tmp / "o1" / "opus_notes.csv").read_text(encoding="utf-8")
-    assert f"PSP-element {psp}," in notes
-    assert psp in journal_text(robot.journal)
-    # explain names it as a caseworker needs it (a second review: "række 2: XG-030610-xxxx-00002")
+    assert "PSP-element XG-030610-xxxx-00002," in notes and psp not in notes
+    assert psp in journal_text(robot.journal)  # its psp_element column
+    # explain masks it in its text as any number
     case = ["--grants", str(robot.grants), "--invoices", str(robot.tmp / "o1.csv"),
             "--support-sheet", str(sheet), "--rules", str(rules)]  # fmt: skip
     robot.capsys.readouterr()
     assert main(["explain", *case, "--invoice-id", "F-1"]) == 0
     explained = robot.capsys.readouterr().out
-    assert f"række 2: PSP-element {psp}, art" in explained and "xxxx-0000" not in explained
+    assert "række 2: PSP-element XG-030610-xxxx-00002, art" in explained and psp not in explained
     # an invoice number of a PSP element's shape is masked wherever people read it
     assert not shows_full_cpr((robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8"))
     assert not shows_full_cpr(journal_text(robot.journal))
     assert mask_cpr_text(f"Faktura {shaped} fra CVR 29345716") == f"Faktura DK-{BIRTH}-xxxx-1 fra CVR 29345716"
-    # beside a PSP element, a CPR number is masked as ever
+    # the robot's own words, typed into a cell, keep nothing in clear (a third review)
     assert (
-        mask_cpr_text(f"bogfør på PSP-element {psp}, art 40000000. For 010140-1234")
-        == f"bogfør på PSP-element {psp}, art 40000000. For 010140-xxxx"
+        mask_cpr_text(f"bogfør på PSP-element {shaped}, art 40000000. For 010140-1234")
+        == f"bogfør på PSP-element DK-{BIRTH}-xxxx-1, art 40000000. For 010140-xxxx"
     )
 
 

@@ -25,6 +25,7 @@ from invoicekit.identifiers import (
     mask_cpr_text,
     mask_cprs_in,
     mask_cprs_in_arrow,
+    mask_unless_psp,
     valid_cpr_mask,
     validate_cvr,
 )
@@ -605,8 +606,11 @@ def test_psp_words_in_a_cell_never_keep_a_cpr_number_in_clear(text):
     assert "121281-xxxx" in mask_cpr_text(text) and "4011" not in mask_cpr_text(text)
 
 
-def test_psp_element_in_the_robots_own_words_is_kept():
+def test_a_psp_element_in_a_text_is_masked_even_in_the_robots_own_words():
+    """A third review of 0.9.23: the robot's whole phrase typed into a cell
+    (an invoice number, a CVR cell, a grant id) kept a CPR number in clear.
+    No text is exempt; a PSP element is shown only in its own column."""
     psp = "XG-0306190114-00001"  # its ten digits read as a birth date
     for text in (f"bogfør manuelt på PSP-element {psp}, art 40000000.", f"række 2: PSP-element {psp}, art 40000000, "):
-        assert mask_cpr_text(text) == text
-    assert mask_cpr_text(f"PSP-element {psp}, art 4000.") == "PSP-element XG-030619-xxxx-00001, art 4000."
+        assert mask_cpr_text(text) == text.replace(psp, "XG-030619-xxxx-00001")
+    assert mask_unless_psp([psp, "0306190114"]).to_pylist() == [psp, "030619-xxxx"]
