@@ -21,6 +21,9 @@ from fractions import Fraction
 from stdnum.dk import cpr as std_cpr
 from stdnum.dk import cvr as std_cvr
 
+# the vocabulary's words, as the README lists them: the rate units' names, a date that ends nothing
+from invoicekit.vocabulary import NO_END_DATE_RE, RATE_UNITS
+
 MONTHS = [
     "januar",
     "februar",
@@ -35,8 +38,11 @@ MONTHS = [
     "november",
     "december",
 ]
-UNITS = {"day": "day", "dag": "day", "døgn": "day", "week": "week", "uge": "week", "month": "month", "måned": "month",
-         "year": "year", "år": "year", "hour": "hour", "time": "hour"}  # fmt: skip
+#: the rate units' names (``md``, ``pr. måned``, ``monthly`` …): the vocabulary's, which the README lists
+UNITS = RATE_UNITS
+#: a grant's end date that is no end (README, "A grant's end date of 31 December 9999"): 31
+#: December 9999 as SAP writes no end, and SAP's initial date, no date at all
+NO_END = re.compile(NO_END_DATE_RE)
 OWNERSHIP = {"municipal": "municipal", "kommunal": "municipal", "regional": "regional", "private": "private",
              "privat": "private", "selvejende": "private", "state": "state", "statslig": "state",
              "egen kommune": "own_municipality", "anden kommune": "other_municipality"}  # fmt: skip
@@ -231,9 +237,10 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
         cpr, cvr, rate = cpr_ok(r["cpr"]), cvr_ok(r["supplier_cvr"]), money(r["rate"])
         unit = UNITS.get(r["rate_unit"].strip().lower())
         start = date_of(r["start_date"])
-        end = date_of(r["end_date"]) if r["end_date"].strip() else None
+        open_end = not r["end_date"].strip() or NO_END.fullmatch(r["end_date"]) is not None
+        end = None if open_end else date_of(r["end_date"])
         ok = names_something(r["grant_id"]) and cpr and cvr and rate is not None and rate >= 0 and unit and start
-        ok = ok and not (r["end_date"].strip() and (end is None or end < start)) and r["service_code"].strip()
+        ok = ok and not (not open_end and (end is None or end < start)) and r["service_code"].strip()
         if not ok:
             if r["grant_id"].strip():
                 unread.add(grant_key(r["grant_id"].strip()))
