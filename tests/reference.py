@@ -112,15 +112,20 @@ def cvr_ok(text: str) -> str | None:
 
 
 def date_of(text: str) -> dt.date | None:
+    """README, Dates: ISO or Danish, a time after it, or five digits of an Excel date serial."""
     text = text.strip()
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if re.fullmatch(r"\d{5}(\.0+)?", text):
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(float(text)))
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", text)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     else:
-        m = re.fullmatch(r"(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})", text)
+        m = re.fullmatch(r"(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})(?: \d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?", text)
         if not m:
             return None
         d, mo, y = int(m[1]), int(m[2]), int(m[3])
+    if not 1900 <= y <= 2199:
+        return None
     try:
         return dt.date(y, mo, d)
     except ValueError:

@@ -423,10 +423,21 @@ def as_written(grants: list[dict], data) -> list[dict]:
         {
             **g,
             "rate_unit": data.draw(st.sampled_from([g["rate_unit"]] * 3 + UNIT_NAMES.get(g["rate_unit"], []))),
+            "start_date": data.draw(st.sampled_from([g["start_date"]] * 3 + other_dates(g["start_date"]))),
             "end_date": data.draw(st.sampled_from([""] * 3 + NO_ENDS)) if g["end_date"] == "" else g["end_date"],
         }
         for g in grants
     ]
+
+
+def other_dates(iso: str) -> list[str]:
+    """An ISO date as extracts may write it too: without leading zeros, with a time, as an Excel
+    date serial (README, Dates)."""
+    if not iso:
+        return []
+    day = dt.date.fromisoformat(iso)
+    serial = (day - dt.date(1899, 12, 30)).days
+    return [f"{day.year}-{day.month}-{day.day}", f"{iso} 00:00", f"{day:%d.%m.%Y} 00.00", str(serial), f"{serial}.0"]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
