@@ -672,7 +672,6 @@ def _why(m: pd.DataFrame, wrong: np.ndarray, pay, grant_ok, psp_ok, art_ok) -> n
         if not grant_ok[i] and pay[i]:
             parts.append(f"forkert bevilling ({r['grant_id']}, rigtig: {r['true_grant_id'] or 'ingen'})")
         if not psp_ok[i] and pay[i]:
-            # each element after the words "PSP-element": so named, masking keeps it (its digits may read as a birth date)
             true_psp = f"rigtigt PSP-element {r['true_psp_element']}" if r["true_psp_element"] else "rigtigt: intet"
             parts.append(f"forkert PSP-element {r['psp_element']} ({true_psp})")
         if not art_ok[i] and pay[i]:

@@ -412,10 +412,6 @@ def mask_cpr_text(text: str) -> str:
     dropped with the number they hid in; elsewhere the text is as it was), and
     a birth date written as a date (:data:`CPR_DATED`). A PSP element whose
     digits read as one is masked too (see :data:`_PSP_SHAPE`)."""
-    return _mask_cpr_text(text)
-
-
-def _mask_cpr_text(text: str) -> str:
     if not text or not any(ch.isdigit() for ch in text):
         return text
 

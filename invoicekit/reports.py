@@ -773,8 +773,6 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
     )
 
 
-#: the tables of the follow-up, the business case and the fix list a notebook shows, by the name of
-#: the table (``FollowUp.monthly`` …): their columns as the HTML report shows them
 #: a sample control's draw (:attr:`invoicekit.sample.Control.sample`), as notebook 03 shows it
 SAMPLE = {
     "Nr.": ("Nr.", "int"),
@@ -785,6 +783,8 @@ SAMPLE = {
     "Paragraf": ("Paragraf", "text"),
     "PSP-element": ("PSP-element", "text"),
 }
+#: the tables of the follow-up, the business case, the fix list and the sample control a notebook
+#: shows, by the name of the table (``FollowUp.monthly`` …): their columns as the HTML report shows them
 SHOWN = {
     "monthly": MONTHLY,
     "reasons": REASONS,

@@ -349,15 +349,17 @@ def names_something(text: str) -> bool:
     return any(c.isalnum() and not is_ignorable(c) for c in text)
 
 
-# ---------------------------------------------------------------- a synthetic world's truth
-
-#: what a world's truth says about each invoice, beside ``cause``
-TRUTH_FIELDS = ("should_pay", "true_grant_id", "true_psp_element", "true_art")
+# ---------------------------------------------------------------- PSP elements
 
 #: the columns that hold PSP elements, by name and by the Danish heading a sheet gives them: a
 #: cell of a PSP element's shape there is shown as it is, though its ten digits may read as a
 #: birth date (:func:`invoicekit.identifiers.mask_unless_psp`)
 PSP_COLUMNS: frozenset[str] = frozenset({"psp_element", "true_psp_element", "PSP-element", "Rigtigt PSP-element"})
+
+# ---------------------------------------------------------------- a synthetic world's truth
+
+#: what a world's truth says about each invoice, beside ``cause``
+TRUTH_FIELDS = ("should_pay", "true_grant_id", "true_psp_element", "true_art")
 #: what a world's truth says about the fix an invoice needs (the fix list's
 #: keys, :mod:`invoicekit.actions`): optional, as older worlds lack them, and
 #: not needed to judge a posting, so not among :data:`TRUTH_FIELDS`
