@@ -275,9 +275,10 @@ def read_invoices(path: str | Path) -> Invoices:
     dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
-    numeric_id = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[0]))
+    id_header = source_column(raw.frame, INVOICE_COLUMNS[0])
+    numeric_id = raw.numeric_cells(id_header)
     lost_id = lost_digit_cells(arrow_text(df["invoice_id"]), numeric_id)
-    refuse_lost_digits(path, source_column(raw.frame, INVOICE_COLUMNS[0]), df["invoice_id"], lost_id, "invoice numbers")
+    refuse_lost_digits(path, id_header, df["invoice_id"], lost_id, "invoice numbers")
     typed = _typed_in_parts(
         df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id, numeric_id=numeric_id
     )
@@ -541,10 +542,7 @@ def shows_lost_digits(invoice_ids) -> np.ndarray:
     supplier's. Only such a number has digits alone past 15 and is check 1's
     (a number of text cells is posted whatever its length)."""
     cells = arrow_text(np.asarray(invoice_ids, dtype=object))
-    shown = pc.or_(
-        pc.match_substring_regex(cells, _EXCEL_EXPONENT), pc.match_substring_regex(cells, _TOO_LONG_FOR_A_NUMBER_CELL)
-    )
-    return pc.fill_null(shown, False).to_numpy(zero_copy_only=False)
+    return lost_digit_cells(cells, np.ones(len(cells), dtype=bool))  # held as a number cell, or none of it is left
 
 
 def lost_digit_cells(cells: pa.Array, numeric: np.ndarray) -> np.ndarray:
@@ -1125,10 +1123,9 @@ def read_grants(path: str | Path) -> Grants:
     dates = refuse_misread_file(raw, path, _named(GRANT_COLUMNS, "start_date", "end_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[1]))
     df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
-    lost_id = lost_digit_cells(
-        arrow_text(df["grant_id"].str.strip()), raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[0]))
-    )
-    refuse_lost_digits(path, source_column(raw.frame, GRANT_COLUMNS[0]), df["grant_id"], lost_id, "grant ids")
+    id_header = source_column(raw.frame, GRANT_COLUMNS[0])
+    lost_id = lost_digit_cells(arrow_text(df["grant_id"].str.strip()), raw.numeric_cells(id_header))
+    refuse_lost_digits(path, id_header, df["grant_id"], lost_id, "grant ids")
     problems = Problems()
     name = Path(path).name
     for r, count in raw.misaligned.items():

@@ -1074,6 +1074,11 @@ def open_ended(cells: pd.Series, ok: np.ndarray, blank: np.ndarray) -> np.ndarra
     return blank | (unread & cells.astype(str).str.fullmatch(NO_END_DATE_RE).to_numpy(dtype=bool))
 
 
+def _mostly(k: int, of: int) -> bool:
+    """Whether ``k`` cells or rows misread of ``of`` make a file read wrongly as a whole."""
+    return k >= MISREAD_MIN_ROWS and k > MISREAD_SHARE * of
+
+
 def refuse_lost_digits(path: str | Path, header: str | None, cells: pd.Series, lost: np.ndarray, what: str) -> None:
     """Refuse (``InputError``, one line) a workbook whose numbers in one
     column (``what``: the invoice numbers, the grant ids) are mostly number
@@ -1081,10 +1086,10 @@ def refuse_lost_digits(path: str | Path, header: str | None, cells: pd.Series, l
     marks them, ``lost``): the file was made the wrong way as a whole, and
     row by row the supplier or Sensum would be blamed for it."""
     k = int(lost.sum())
-    if k < MISREAD_MIN_ROWS:
+    if k < MISREAD_MIN_ROWS:  # nothing to count the filled cells for
         return
     filled = int((cells.fillna("").astype(str).str.strip() != "").sum())
-    if k > MISREAD_SHARE * filled:
+    if _mostly(k, filled):
         first = int(np.flatnonzero(lost)[0])
         shown = mask_cpr_text(str(cells.iloc[first]).strip())[:40]
         raise InputError(
@@ -1112,7 +1117,7 @@ def refuse_misread_file(
     read the dates again."""
     n = len(raw.frame)
     bad = len(raw.misaligned)
-    if bad >= MISREAD_MIN_ROWS and bad > MISREAD_SHARE * n:
+    if _mostly(bad, n):
         width = len(raw.frame.columns)
         first = min(raw.misaligned)
         more = sum(1 for count in raw.misaligned.values() if count > width)
@@ -1138,7 +1143,7 @@ def refuse_misread_file(
         if unreadable.any():  # convert's word for a period cut away with the text is no date misread (a review)
             unreadable &= (cells != MANY_PERIODS).to_numpy(dtype=bool)
         k, filled = int(unreadable.sum()), int((~blank).sum())
-        if k >= MISREAD_MIN_ROWS and k > MISREAD_SHARE * filled:
+        if _mostly(k, filled):
             rows = np.flatnonzero(unreadable)
             us = cells.iloc[rows].str.fullmatch(_MONTH_FIRST).to_numpy(dtype=bool)
             shown = mask_cpr_text(str(cells.iloc[rows[0]]).strip())[:40]
