@@ -794,19 +794,22 @@ def _by_value(
         found = index.get_indexer(pd.MultiIndex.from_arrays([cvr[rows], np.asarray(keys.to_pylist(), dtype=object)]))
         hit[rows] = np.where(found >= 0, found, hit[rows])
 
+    def among(where: np.ndarray, kept: pa.Array, rows: np.ndarray, keys: pa.Array) -> None:
+        """:func:`look`, among the rows ``where`` of ``seen`` by the keys ``kept`` of them (the first of each)."""
+        by_key = pd.MultiIndex.from_arrays(
+            [index.get_level_values(0)[where], np.asarray(kept.to_pylist(), dtype=object)]
+        )
+        first = np.flatnonzero(~by_key.duplicated(keep="first"))  # 0004711 and 4711 both seen: the first
+        found = by_key[first].get_indexer(
+            pd.MultiIndex.from_arrays([cvr[rows], np.asarray(keys.to_pylist(), dtype=object)])
+        )
+        hit[rows] = np.where(found >= 0, where[first[np.maximum(found, 0)]], hit[rows])
+
     stored = pc.fill_null(arrow_text(seen["invoice_value_key"]), "") if "invoice_value_key" in seen else None
     older = np.ones(len(seen), dtype=bool) if stored is None else pc.equal(stored, "").to_numpy(zero_copy_only=False)
     if not older.all():  # 0: the values the journal keeps
         kept = np.flatnonzero(~older)
-        by_value = pd.MultiIndex.from_arrays(
-            [index.get_level_values(0)[kept], np.asarray(stored.take(pa.array(kept)).to_pylist(), dtype=object)]
-        )
-        first = np.flatnonzero(~by_value.duplicated(keep="first"))  # 0004711 and 4711 both seen: the first
-        value = value_keys_.take(pa.array(alive[at]))
-        found = by_value[first].get_indexer(
-            pd.MultiIndex.from_arrays([cvr[at], np.asarray(value.to_pylist(), dtype=object)])
-        )
-        hit[at] = np.where(found >= 0, kept[first[np.maximum(found, 0)]], -1)
+        among(kept, stored.take(pa.array(kept)), at, value_keys_.take(pa.array(alive[at])))
     if not older.any():
         return
     at = at[hit[at] < 0]
@@ -827,17 +830,7 @@ def _by_value(
         value = value_keys(normalised.take(pa.array(left)))
         maybe = pc.is_in(value, value_set=values).to_numpy(zero_copy_only=False)
         if maybe.any():
-            rows = left[maybe]
-            small = pd.MultiIndex.from_arrays(
-                [index.get_level_values(0)[where], np.asarray(values.to_pylist(), dtype=object)]
-            )
-            first = np.flatnonzero(~small.duplicated(keep="first"))
-            found = small[first].get_indexer(
-                pd.MultiIndex.from_arrays(
-                    [cvr[rows], np.asarray(value.filter(pa.array(maybe)).to_pylist(), dtype=object)]
-                )
-            )
-            hit[rows] = np.where(found >= 0, where[first[np.maximum(found, 0)]], -1)
+            among(where, values, left[maybe], value.filter(pa.array(maybe)))
     hashed = pc.starts_with(seen_keys, "#").to_numpy(zero_copy_only=False) & older
     if "invoice_id_numeric" not in inv or not hashed.any():
         return
