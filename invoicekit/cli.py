@@ -49,6 +49,7 @@ from invoicekit.delivery import MANIFEST, STAGING_PREFIX, sha256
 from invoicekit.errors import InputError, OutputError, first_named
 from invoicekit.identifiers import mask_cpr_text, quoted, shown_path
 from invoicekit.version import __version__
+from invoicekit.vocabulary import CREDIT_NOTE
 
 #: named, not __name__: run as ``python -m invoicekit.cli`` this module is __main__
 log = logging.getLogger("invoicekit.cli")
@@ -1371,7 +1372,7 @@ def cmd_convert_oioubl(args: argparse.Namespace) -> int:
         print(f"invoicekit: warning: {mask_cpr_text(path)}: {mask_cpr_text(warning)}", file=sys.stderr)
     written, lines_written = write_conversion(result.invoices, out, result.lines, args.lines_out)
     if not args.quiet:
-        credit = int((result.invoices["document_type"] == "credit_note").sum())
+        credit = int((result.invoices["document_type"] == CREDIT_NOTE).sum())
         _show(
             f"Converted {len(result.invoices)} of {len(files)} files ({credit} credit note{'' if credit == 1 else 's'}) "
             f"into {written}"

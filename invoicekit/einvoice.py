@@ -51,7 +51,7 @@ from xml.etree.ElementTree import Element
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import cprs_in_text, period_in_text
-from invoicekit.vocabulary import MANY_PERIODS, NO_CURRENCY, names_something
+from invoicekit.vocabulary import CREDIT_NOTE, MANY_PERIODS, NO_CURRENCY, names_something
 
 #: the columns of the converted invoice extract, in order
 INVOICE_COLUMNS = (
@@ -100,7 +100,7 @@ def document_kind(type_code: str, root_kind: str) -> str:
     root element says (``invoice`` or ``credit_note``) for an invoice's code or
     none, and the code itself for any other, which the robot reads as neither."""
     if type_code in CREDIT_TYPE_CODES:
-        return "credit_note"
+        return CREDIT_NOTE
     if not type_code or type_code in INVOICE_TYPE_CODES:
         return root_kind
     return type_code

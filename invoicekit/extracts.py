@@ -77,6 +77,7 @@ from invoicekit.vocabulary import (
     CPR_INVISIBLE,
     CPR_LOOSE_RE2,
     CPR_PATTERN,
+    CREDIT_NOTE,
     EXCEL_ERRORS,
     GUARDED_CELL_RE2,
     IGNORABLE_RE2,
@@ -625,9 +626,9 @@ def _arrow_series(cells: pa.Array) -> pd.Series:
 
 #: ``document_type`` values, compared case-insensitively without spaces, dashes and underscores
 DOCUMENT_TYPES: dict[str, str] = {
-    **dict.fromkeys(("invoice", "faktura", "380"), "invoice"),
+    **dict.fromkeys(("invoice", "faktura", "380"), INVOICE),
     # Kreditnote as well: Danish systems write both (since 0.9.23, which remembers a document of another type)
-    **dict.fromkeys(("creditnote", "kreditnota", "kreditnote", "381"), "credit_note"),
+    **dict.fromkeys(("creditnote", "kreditnota", "kreditnote", "381"), CREDIT_NOTE),
 }
 
 

@@ -22,7 +22,7 @@ from invoicekit.distinct import first_rows
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk_arrow
 from invoicekit.reasons import MANUAL, POSTED
 from invoicekit.texts import arrow_text
-from invoicekit.vocabulary import NO_CURRENCY, RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import CREDIT_NOTE, INVOICE, NO_CURRENCY, RATE_UNIT_NAMES_DA
 
 Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
 
@@ -163,7 +163,7 @@ def _credit_note(f: Facts) -> list[str]:
     for a, kind, raw in zip(
         *(_each(f[name]) for name in ("amount_dk", "document_type", "document_type_raw")), strict=True
     ):
-        if kind == "credit_note":
+        if kind == CREDIT_NOTE:
             head = f"Dokumentet er en kreditnota (beløb {a} kr.)."
         elif kind == "other":
             head = (
@@ -425,9 +425,7 @@ ALSO_INVALID_CVR = " Desuden er leverandørens CVR-nummer ugyldigt."
 def _credit_like(kind: np.ndarray, amount_ok: object, amount: object) -> np.ndarray:
     """Whether each document is what check 9 sends to manual as a credit note: one by its type, or an
     invoice whose amount, read, is zero or less (an amount not read is check 8's)."""
-    return (kind == "credit_note") | (
-        (kind == "invoice") & np.asarray(amount_ok, dtype=bool) & (np.asarray(amount) <= 0)
-    )
+    return (kind == CREDIT_NOTE) | ((kind == INVOICE) & np.asarray(amount_ok, dtype=bool) & (np.asarray(amount) <= 0))
 
 
 def also_said_of(kind: object, amount_ok: object, amount: object) -> list[str]:
