@@ -56,6 +56,7 @@ from invoicekit.einvoice import (
     plain_text,
     tax_in,
 )
+from invoicekit.vocabulary import INVOICE
 
 UNCEFACT = "urn:un:unece:uncefact:data:standard:"
 RSM = UNCEFACT + "CrossIndustryInvoice:100"
@@ -124,7 +125,7 @@ def _kind(root: Element) -> str:
     type_code = _text(_one(_one(root, "rsm:ExchangedDocument"), "ram:TypeCode"))
     if type_code == PROFORMA_TYPE_CODE:
         raise Refused("is a pro-forma invoice, which claims no payment (type code 325); left out")
-    return document_kind(type_code, "invoice")
+    return document_kind(type_code, INVOICE)
 
 
 def cii_format(root: Element) -> str:

@@ -55,11 +55,12 @@ from invoicekit.einvoice import (
     plain_text,
     tax_in,
 )
+from invoicekit.vocabulary import CREDIT_NOTE, INVOICE
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:"
 CBC = UBL + "CommonBasicComponents-2"
 CAC = UBL + "CommonAggregateComponents-2"
-ROOTS = {f"{{{UBL}Invoice-2}}Invoice": "invoice", f"{{{UBL}CreditNote-2}}CreditNote": "credit_note"}
+ROOTS = {f"{{{UBL}Invoice-2}}Invoice": INVOICE, f"{{{UBL}CreditNote-2}}CreditNote": CREDIT_NOTE}
 #: UBL documents that are not invoices, by root element: what they are
 NOT_INVOICES = {
     "Reminder": "a reminder (rykker)",
