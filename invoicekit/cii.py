@@ -36,6 +36,7 @@ their root element.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from xml.etree.ElementTree import Element
 
@@ -75,6 +76,11 @@ NOT_INVOICES = {
 #: the supplier's own parties: a sole trader's CPR there is not a citizen's
 SUPPLIER_PARTIES = ("SellerTradeParty", "PayeeTradeParty", "SellerTaxRepresentativeTradeParty")
 _DATE_102 = re.compile(r"(\d{4})(\d{2})(\d{2})")
+#: UNTDID 2379 formats of a day and a time: the day is what the robot reads
+_DAY_AND_TIME = {
+    "203": re.compile(r"(\d{4})(\d{2})(\d{2})\d{4}"),
+    "204": re.compile(r"(\d{4})(\d{2})(\d{2})\d{6}"),
+}
 _NS = {"rsm": RSM, "ram": RAM, "udt": UDT}
 
 
@@ -105,11 +111,22 @@ def _texts(el: Element | None, path: str) -> list[str]:
 
 
 def _date(el: Element | None) -> str:
-    """A ``DateTimeString`` as ISO when it is ``YYYYMMDD`` (format 102), else
-    as written, a time zone left out (:func:`~invoicekit.einvoice.calendar_date`)."""
-    text = _text(_find(el, "udt:DateTimeString"))
-    m = _DATE_102.fullmatch(text)
-    return f"{m[1]}-{m[2]}-{m[3]}" if m else calendar_date(text)
+    """A ``DateTimeString`` as ISO: its day when it is ``YYYYMMDD`` (format
+    102, or no format said), or that and a time, ``YYYYMMDDHHMM`` (203) or
+    ``YYYYMMDDHHMMSS`` (204); else as written, read as ISO where it is
+    (:func:`~invoicekit.einvoice.calendar_date`). A month (``201903``,
+    format 610) or a week (616) names no day: left as written, no date."""
+    found = _find(el, "udt:DateTimeString")
+    text = _text(found)
+    code = (found.get("format") or "").strip() if found is not None else ""
+    m = _DAY_AND_TIME[code].fullmatch(text) if code in _DAY_AND_TIME else None
+    m = m or _DATE_102.fullmatch(text)
+    if m is None:
+        return calendar_date(text)
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return text
 
 
 def _period(el: Element | None) -> tuple[str, str]:
@@ -171,6 +188,7 @@ def read_cii(root: Element) -> Document:
         cpr_ids=cpr_ids_in(root, skip),
         lines=tuple(_line(el, skip) for el in _all(trade, "ram:IncludedSupplyChainTradeLineItem")),
         other_currencies=named_currencies(root),
+        corrects=tuple(t for t in _texts(settlement, "ram:InvoiceReferencedDocument/ram:IssuerAssignedID") if t),
     )
 
 
@@ -187,7 +205,9 @@ def _supplier_cvr(seller: Element | None) -> str:
 def _line(el: Element, skip: set[int]) -> Line:
     document = _find(el, "ram:AssociatedDocumentLineDocument")
     product = _find(el, "ram:SpecifiedTradeProduct")
-    settlement = _find(el, "ram:SpecifiedLineTradeSettlement")
+    # at most once: of two, the first's amount and period were paid and the second's left unread
+    # (an attack on 0.9.23), as UBL's line with two periods or two amounts is refused
+    settlement = only_one(_all(el, "ram:SpecifiedLineTradeSettlement"), "SpecifiedLineTradeSettlement", "a line")
     return make_line(
         line_no=_text(_find(document, "ram:LineID")),
         net=_text(

@@ -44,7 +44,7 @@ from invoicekit.cii import is_cii, read_cii
 from invoicekit.einvoice import INVOICE_COLUMNS, LINE_COLUMNS, Document, Refused, invoice_row, line_rows
 from invoicekit.errors import InputError
 from invoicekit.formats import EXCEL_DECIMAL2
-from invoicekit.identifiers import compact_cvr
+from invoicekit.identifiers import compact_cvr, utf8_path
 from invoicekit.keys import normalise_number
 from invoicekit.oioubl import is_ubl, read_ubl
 from invoicekit.readers import MAX_CELL_BYTES
@@ -378,6 +378,9 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
     for path in files:
         if on_file:
             on_file(path)
+        # the name as the extract and the messages hold it: a name that is not UTF-8 (a Latin-1 "Søren"
+        # from a Windows share) stopped the whole batch as it was written (an attack on 0.9.23)
+        name = utf8_path(path)
         try:
             st = path.stat()
             if not stat.S_ISREG(st.st_mode):  # a pipe never ends, /dev/zero never stops giving
@@ -386,21 +389,21 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
                 raise Refused(f"is over {MAX_XML_BYTES // 1_000_000} MB; expected an e-invoice")
             data = path.read_bytes()
         except OSError as exc:
-            refused.append((str(path), f"cannot be read ({exc.strerror or exc})"))
+            refused.append((name, f"cannot be read ({exc.strerror or exc})"))
             continue
         except Refused as exc:
-            refused.append((str(path), str(exc)))
+            refused.append((name, str(exc)))
             continue
         try:
             doc = read_document(data)
-            row, row_warnings = invoice_row(doc, str(path))
+            row, row_warnings = invoice_row(doc, name)
             doc_lines, line_warnings = line_rows(doc, row)
             _refuse_huge_values([row, *doc_lines])
         except Refused as exc:
-            refused.append((str(path), str(exc)))
+            refused.append((name, str(exc)))
             continue
         except ArithmeticError as exc:  # decimal's InvalidOperation or Overflow: one file, not the batch
-            refused.append((str(path), f"holds an amount, quantity or rate too large to compute with "
+            refused.append((name, f"holds an amount, quantity or rate too large to compute with "
                                        f"({type(exc).__name__}); expected the amounts of an invoice"))  # fmt: skip
             continue
         rows.append(row)
@@ -419,9 +422,9 @@ def convert_files(files: list[Path], on_file: Callable[[Path], None] | None = No
                     f"has the supplier and number of the credit note {first}: the lines written are this "
                     "invoice's, not the credit note's",
                 ]
-            lines_of[key] = (str(path), str(row["document_type"]))
+            lines_of[key] = (name, str(row["document_type"]))
             lines += doc_lines
-        warnings += [(str(path), w) for w in row_warnings + line_warnings]
+        warnings += [(name, w) for w in row_warnings + line_warnings]
     # nor may an invoice without lines of its own be posted on a credit note's of its number
     invoice_keys = {_number_key(r) for r in rows if r["document_type"] != CREDIT_NOTE}
     for key, (file, kind) in lines_of.items():

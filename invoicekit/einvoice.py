@@ -51,7 +51,7 @@ from xml.etree.ElementTree import Element
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import cprs_in_text, period_in_text
-from invoicekit.vocabulary import CREDIT_NOTE, MANY_PERIODS, NO_CURRENCY, names_something
+from invoicekit.vocabulary import CREDIT_NOTE, INVOICE, MANY_PERIODS, NO_CURRENCY, names_something, not_iso_date
 
 #: the columns of the converted invoice extract, in order
 INVOICE_COLUMNS = (
@@ -88,7 +88,7 @@ CREDIT_TYPE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "3
 #: to manual as neither an invoice nor a credit note (check 9)
 INVOICE_TYPE_CODES = frozenset(
     {"71", "80", "82", "84", "102", "130", "202", "203", "204", "211", "218", "219", "295", "326", "331", "380",
-     "382", "383", "384", "385", "386", "387", "388", "389", "390", "393", "394", "395", "456", "457", "470", "471",
+     "382", "383", "385", "386", "387", "388", "389", "390", "393", "394", "395", "456", "457", "470", "471",
      "472", "473", "500", "501", "527", "553", "575", "623", "633", "751", "780", "817", "870", "875", "876", "877",
      "935"}
 )  # fmt: skip
@@ -98,12 +98,24 @@ def document_kind(type_code: str, root_kind: str) -> str:
     """What a document with this UNTDID 1001 ``type_code`` is to the robot
     (``document_type``): ``credit_note`` for a credit note's code, the kind its
     root element says (``invoice`` or ``credit_note``) for an invoice's code or
-    none, and the code itself for any other, which the robot reads as neither."""
+    none, :data:`CORRECTED_INVOICE` for a corrected invoice's (384), and the
+    code itself for any other, which the robot reads as neither."""
     if type_code in CREDIT_TYPE_CODES:
         return CREDIT_NOTE
+    if type_code == CORRECTED_TYPE_CODE:
+        return CORRECTED_INVOICE
     if not type_code or type_code in INVOICE_TYPE_CODES:
         return root_kind
     return type_code
+
+
+#: UNTDID 1001 384: a corrected invoice, which takes the place of one sent before
+CORRECTED_TYPE_CODE = "384"
+#: the document type convert writes for an invoice that corrects another (type code 384, or one
+#: naming a preceding invoice): neither an invoice nor a credit note to the robot, so a caseworker
+#: decides; paid as an invoice, it paid again what the invoice it corrects may have paid (an attack
+#: on 0.9.23: a correction under a new number of an invoice left to a caseworker was posted)
+CORRECTED_INVOICE = "rettet faktura"
 
 
 #: UNTDID 1001 325: a pro-forma invoice, which claims no payment
@@ -123,19 +135,29 @@ class Refused(ValueError):
     """A file that is not a readable e-invoice or credit note; the message says why."""
 
 
-#: an XML Schema date with its time zone (``2019-03-01+01:00``, ``2019-03-01Z``)
-_ZONED_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})")
+#: a date written year first, as ISO 8601 writes one: ``xs:date`` (``2019-03-01``, with a time zone
+#: ``2019-03-01+01:00`` or ``2019-03-01Z``), an ``xs:dateTime`` where the standards want a date
+#: (``2019-03-01T00:00:00``, a zone too), and the month or the day without its zero (``2019-3-1``)
+_YEAR_FIRST = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:T\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?")
 
 
 def calendar_date(text: str) -> str:
-    """A date as written, its time zone left out: the day is the day the
-    document names (``xs:date`` may carry a zone, which the robot, reading
-    day-first or ISO dates, did not read: the period was missing, or a whole
-    extract of such dates was refused as exported wrongly). A date that is no
-    ISO date is left as written here: :func:`invoice_row` and
-    :func:`line_rows` leave it out."""
-    m = _ZONED_DATE.fullmatch(text)
-    return m[1] if m else text
+    """A date written year first as ISO (``2019-03-01``): the day the
+    document names, its time and time zone left out (``xs:date`` may carry a
+    zone, and some suppliers write a date and time where a date belongs,
+    which the robot read as no date: the line's period was left out, and the
+    line paid for the invoice's month; an attack on 0.9.23). Anything else,
+    or a day no calendar has, is left as written: :func:`invoice_row` leaves
+    such a date out, and :func:`line_rows` writes it so that the robot reads
+    no period (``03/01/2019`` is 1 March in the US and 3 January to the
+    robot, which reads day first)."""
+    m = _YEAR_FIRST.fullmatch(text.strip())
+    if not m:
+        return text
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return text
 
 
 def only_one(found: list[Element], name: str, where: str = "a document") -> Element | None:
@@ -236,6 +258,9 @@ class Document:
     #: every other currency the document names (:func:`named_currencies`): a
     #: tax currency, a line's or any amount's ``currencyID``
     other_currencies: tuple[str, ...] = ()
+    #: the numbers of the invoices it says it corrects (UBL ``BillingReference/InvoiceDocumentReference``,
+    #: CII ``InvoiceReferencedDocument``: EN 16931's preceding invoice, BT-25)
+    corrects: tuple[str, ...] = ()
 
 
 def named_currencies(root: Element) -> tuple[str, ...]:
@@ -254,12 +279,18 @@ def named_currencies(root: Element) -> tuple[str, ...]:
     return tuple(found)
 
 
+_LINE_BREAKS_AND_TABS = str.maketrans("\r\n\t", "   ")
+
+
 def check_invoice_id(number: str) -> str:
     """The invoice number trimmed; :class:`Refused` when it is blank or a
     placeholder: no letter or digit at all (``---``), a word wrapped in
     underscores (``___ignore___``), or a word a template leaves behind
-    (``ignore``, ``null``, ``n/a`` …, any case)."""
-    number = number.strip()
+    (``ignore``, ``null``, ``n/a`` …, any case). A line break or a tab in it
+    is a space, as XML Schema reads an identifier (``xs:normalizedString``):
+    kept, it split the number's row of the OPUS file over two lines (an
+    attack on 0.9.23)."""
+    number = number.translate(_LINE_BREAKS_AND_TABS).strip()
     if not number:
         raise Refused("has no invoice number (ID is blank); an invoice the robot cannot name is left out")
     if not names_something(number) or _WRAPPED.fullmatch(number) or number.casefold() in _PLACEHOLDER_WORDS:
@@ -384,11 +415,16 @@ def _cut(text: str) -> tuple[str, bool]:
 
 def _period(doc: Document, text: str, documents: bool = True) -> tuple[str, str]:
     """The document's period (unless ``documents`` is false); else the lines'
-    when every line that has one has the same; else the one period written
-    in the text."""
+    when every line that has one has the same (of an invoice for several
+    citizens: when every line has the same); else the one period written in
+    the text. A collective invoice's line without a period is for the
+    invoice's: one citizen's dated line made the invoice's period, and so
+    another citizen's undated line's (an attack on 0.9.23)."""
     if documents and any(doc.period):
         return doc.period
-    found = {line.period for line in doc.lines} - {("", "")}
+    found = {line.period for line in doc.lines}
+    if len(citizens(doc)) < 2:
+        found -= {("", "")}
     if len(found) == 1:
         return found.pop()
     in_text = period_in_text(text)
@@ -405,22 +441,43 @@ def _iso_or_blank(*dates: str) -> bool:
     return all(not d or _ISO_DATE.fullmatch(d) for d in dates)
 
 
+def _as_decided(start: str, end: str, text: str) -> tuple[str, str]:
+    """The period the robot decides a row on when one of its period cells is
+    blank: that one filled from the one period its text names, where the
+    other date lies in that period (as the robot's reader does); else as
+    written."""
+    if bool(start) == bool(end) or not _iso_or_blank(start, end):
+        return start, end
+    found = period_in_text(text)
+    if not found:
+        return start, end
+    first, last = found[0].isoformat(), found[1].isoformat()
+    return (start or first, end or last) if first <= (start or end) <= last else (start, end)
+
+
 def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | None:
     """For an invoice of one citizen, the first line period (start, end) that
     lies outside the period it is decided on (the document's, else the
-    lines' or the text's); None where none does, or where a date is not ISO (then nothing
-    can be compared). Several citizens' lines are posted each on its own
+    lines' or the text's), or that has a date that is no ISO date (nothing
+    says it lies inside); None where none does. A period with only a start
+    or only an end is compared on the date it has (a line for February under
+    a document that said only that March began was posted for March, the
+    robot reading the end from the text: an attack on 0.9.23); one with no
+    ISO date, on nothing. Several citizens' lines are posted each on its own
     period, and a credit note is never posted (marked, it would be an
     invoice seen, and the invoice of its number a duplicate): not looked at."""
-    if doc.document_type != "invoice" or len(citizens(doc)) > 1:
+    if doc.document_type != INVOICE or len(citizens(doc)) > 1:
         return None
-    if not (start and end and _iso_or_blank(start, end)):
-        return None
+    start, end = (d if d and _iso_or_blank(d) else "" for d in (start, end))
     for line in doc.lines:
         ls, le = (d.strip() for d in line.period)
-        if not (ls or le) or not _iso_or_blank(ls, le):
+        if not (ls or le):
             continue
-        if (ls and ls < start) or (le and le > end) or (ls and ls > end) or (le and le < start):
+        if not _iso_or_blank(ls, le):
+            return ls, le
+        if (start and ((ls and ls < start) or (le and le < start))) or (
+            end and ((le and le > end) or (ls and ls > end))
+        ):
             return ls, le
     return None
 
@@ -437,28 +494,40 @@ def _unnamed_line_apart(doc: Document, period: tuple[str, str]) -> tuple[str, st
     has a period, such a line is one whose period is not the invoice's whole
     ``period`` (a second review: the citizen's line undated, someone's dated
     16-31 March, was posted)."""
-    if doc.document_type != "invoice" or len(doc.lines) < 2 or len(citizens(doc)) != 1:
+    if doc.document_type != INVOICE or len(doc.lines) < 2 or len(citizens(doc)) != 1:
         return None
+    whole = period if all(period) and _iso_or_blank(*period) else None
     named: list[tuple[dt.date, dt.date]] = []
     unnamed: list[tuple[str, str, dt.date, dt.date]] = []
+    undated: list[tuple[str, str, dt.date, dt.date]] = []  # lines naming no one, for the invoice's period
     for line in doc.lines:
         ls, le = (d.strip() for d in line.period)
-        if not (ls or le) or not _iso_or_blank(ls, le):
+        is_named = bool(cprs(line.cpr_texts, line.cpr_ids))
+        if not (ls or le):
+            if not is_named and whole is not None:
+                undated.append((*whole, dt.date.fromisoformat(whole[0]), dt.date.fromisoformat(whole[1])))
             continue
+        if not _iso_or_blank(ls, le):
+            if is_named:
+                continue  # the citizen's own line: what its dates say is the robot's to read
+            return ls, le  # no ISO date: nothing says its days are the citizen's
         try:  # a start or an end alone is that one day
             start, end = dt.date.fromisoformat(ls or le), dt.date.fromisoformat(le or ls)
         except ValueError:
-            continue
-        if cprs(line.cpr_texts, line.cpr_ids):
+            return ls, le
+        if is_named:
             named.append((start, end))
         else:
             unnamed.append((ls, le, start, end))
     if not named:
-        whole = period if all(period) and _iso_or_blank(*period) else None
         for ls, le, start, end in unnamed:
             if whole is None or (start.isoformat(), end.isoformat()) != whole:
                 return ls, le
         return None
+    # a line naming no one and no period is for the invoice's whole period (UBL, CII): where the
+    # citizen's lines cover only part of it, it has days they do not (one citizen's 1-15 March and an
+    # undated line of 16 days were posted as the citizen's whole March: an attack on 0.9.23)
+    unnamed += undated
     for ls, le, start, end in unnamed:
         day = start
         for ns, ne in sorted(named):  # the days of the line the named lines cover, from its start
@@ -540,7 +609,7 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     elif currency and currency != "DKK":
         shown = currency if len(currency) == 3 and currency.isalpha() else "an unknown currency"
         warnings.append(f"is in {shown}, not DKK; written with its currency, so the robot leaves it to a caseworker")
-    if payable is not None and payable < 0 and doc.document_type == "invoice":
+    if payable is not None and payable < 0 and doc.document_type == INVOICE:
         why = (
             "more was paid on account than it costs"
             if prepaid
@@ -574,7 +643,8 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
             "(MISSING_PERIOD)"
         )
         start, end = (MANY_PERIODS, end) if not start else (start, MANY_PERIODS)
-    outside = _lines_outside(doc, start, end)
+    decided_on = _as_decided(start, end, text)
+    outside = _lines_outside(doc, *decided_on)
     if outside:
         # one citizen: the robot decides on the document's period, its lines unread; a document whose
         # lines say another period is not paid on either (a month paid twice: found by an attack on
@@ -582,12 +652,12 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         # column of such made the robot refuse the whole extract as dates exported wrongly
         ls, le = outside
         warnings.append(
-            f"its period is {start} to {end}, a line's {ls or '?'} to {le or '?'}, outside it: the amount is "
+            f"its period is {start or '?'} to {end or '?'}, a line's {ls or '?'} to {le or '?'}, outside it: the amount is "
             "written with the line's period, which the robot does not read as an amount, so a caseworker "
             "decides (INVALID_AMOUNT)"
         )
         amount = f"{amount} (linjens periode: {ls or '?'} til {le or '?'})"
-    apart = _unnamed_line_apart(doc, (start, end)) if not outside else None
+    apart = _unnamed_line_apart(doc, decided_on) if not outside else None
     if apart:
         ls, le = apart
         warnings.append(
@@ -596,6 +666,18 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
             "robot does not read as an amount, so a caseworker decides (INVALID_AMOUNT)"
         )
         amount = f"{amount} (linje uden CPR for {ls} til {le})"
+    document_type = doc.document_type
+    if document_type == INVOICE and doc.corrects:
+        document_type = CORRECTED_INVOICE
+    if document_type == CORRECTED_INVOICE:
+        of = f" of {', '.join(quoted(c) for c in doc.corrects)}" if doc.corrects else ""
+        warnings.append(
+            f"is a correction{of} (type code 384, or a preceding invoice named): written as "
+            f"'{document_type}', so the robot leaves it to a caseworker, who checks what the invoice it "
+            "corrects was paid"
+        )
+        if doc.corrects:
+            document_type = f"{CORRECTED_INVOICE} af {', '.join(doc.corrects)}"
     row = {
         "invoice_id": invoice_id,
         "supplier_cvr": doc.supplier_cvr,
@@ -606,7 +688,7 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         "text": text,
         "invoice_date": doc.invoice_date if _iso_or_blank(doc.invoice_date) else "",
         "supplier_name": doc.supplier_name,
-        "document_type": doc.document_type,
+        "document_type": document_type,
         "currency": currency,
         "prepaid_amount": prepaid_amount,
         "vat_amount": _as_read(doc.vat),
@@ -643,10 +725,15 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
     """The document's rows of the invoice lines extract, and a warning when
     lines that name citizens do not add up to the invoice's amount."""
     rows = []
-    cut_away = []
+    cut_away: list[str] = []
+    not_iso: list[str] = []
     for position, line in enumerate(doc.lines, start=1):
-        # a date that is no ISO date is left out, as the invoice's (see invoice_row)
-        period = line.period if _iso_or_blank(*line.period) else ("", "")
+        # a date that is no ISO date (calendar_date read the ISO ones) is written so that the robot reads
+        # no period: left blank, it was the invoice's, and a February line was paid for March (an attack
+        # on 0.9.23); an invoice's own such date is left out (invoice_row)
+        period = tuple(d if _iso_or_blank(d.strip()) else not_iso_date(d.strip()) for d in line.period)
+        if period != line.period:
+            not_iso.append(line.line_no.strip() or str(position))
         full = _full_text(line.texts)
         text, shortened = _cut(full)
         if shortened and _period_cut_away(full, text, period):
@@ -665,6 +752,11 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
             }
         )
     warnings = []
+    if not_iso:
+        warnings.append(
+            f"lines {', '.join(not_iso)} have a period date that is no ISO date (2019-03-01): written as "
+            f"{not_iso_date('…')}, so the robot reads no period for them and a caseworker decides"
+        )
     if cut_away:
         warnings.append(
             f"lines {', '.join(cut_away)} name no one period in their whole text, but another in its first "

@@ -339,7 +339,13 @@ def shown_path(path: str | os.PathLike) -> str:
     """A file's path as the run's record shows it (``run.json``, the journal):
     CPR numbers masked, and bytes of a name that is not UTF-8 (which Python
     holds as surrogate escapes, and no UTF-8 file can hold) written ``\\xff``."""
-    return mask_cpr_text(os.fsencode(path).decode("utf-8", "backslashreplace"))
+    return mask_cpr_text(utf8_path(path))
+
+
+def utf8_path(path: str | os.PathLike) -> str:
+    """A path as UTF-8 can hold it: the bytes of a name that is not UTF-8
+    (which Python holds as surrogate escapes) written ``\\xff``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def refuse_cpr_in_file_name(path: str | os.PathLike, option: str | None = None) -> None:

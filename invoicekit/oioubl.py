@@ -185,6 +185,7 @@ def read_ubl(root: Element) -> Document:
         cpr_ids=cpr_ids_in(root, skip),
         lines=tuple(_line(el, currency, skip) for el in root.findall(line_tag)),
         other_currencies=named_currencies(root),
+        corrects=tuple(t for t in _texts(root, "cac:BillingReference", "cac:InvoiceDocumentReference", "cbc:ID") if t),
     )
 
 

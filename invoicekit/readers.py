@@ -38,7 +38,7 @@ from invoicekit.errors import InputError, MissingFileError, first_named
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
 from invoicekit.texts import SCAN_BLOCK
-from invoicekit.vocabulary import MANY_PERIODS, NO_END_DATE_RE
+from invoicekit.vocabulary import MANY_PERIODS, NO_END_DATE_RE, NOT_ISO_DATE
 
 
 @dataclass
@@ -1140,8 +1140,9 @@ def refuse_misread_file(
     for (column, header), cells, dates in zip(found, columns, parsed, strict=True):
         read[column.name] = _, ok, blank = dates
         unreadable = ~ok & ~open_ended(cells, ok, blank)  # 31.12.9999, an open end as SAP writes it, reads
-        if unreadable.any():  # convert's word for a period cut away with the text is no date misread (a review)
-            unreadable &= (cells != MANY_PERIODS).to_numpy(dtype=bool)
+        if unreadable.any():  # convert's words for a period cut away with the text (a review), or
+            # for a date no ISO date, are no dates misread
+            unreadable &= ~((cells == MANY_PERIODS) | cells.str.startswith(NOT_ISO_DATE)).to_numpy(dtype=bool)
         k, filled = int(unreadable.sum()), int((~blank).sum())
         if _mostly(k, filled):
             rows = np.flatnonzero(unreadable)

@@ -97,6 +97,16 @@ NO_CURRENCY = "XXX"
 #: so it reads no period from the text (MISSING_PERIOD, its message quoting this); not counted as a
 #: date misread when the readers weigh whether a whole file's dates were exported wrongly
 MANY_PERIODS = "(flere perioder i teksten)"
+#: what convert writes before a line's date that is no ISO date (``01/02/2019``: the 2nd of January in
+#: the US, the 1st of February read day first; a month alone, ``201902``), the date as written after
+#: it, closed by ``)``: words the robot cannot read as a date, so that the line is not paid on the
+#: invoice's period, as a blank line period would be; not counted as a date misread either
+NOT_ISO_DATE = "(ikke en ISO-dato: "
+
+
+def not_iso_date(written: str) -> str:
+    """A line's date that is no ISO date, as convert writes it (:data:`NOT_ISO_DATE`)."""
+    return f"{NOT_ISO_DATE}{written})"
 
 #: the unit as a caseworker reads it
 RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "year": "år", "hour": "time"}

@@ -758,3 +758,260 @@ def test_a_utf8_byte_order_mark_with_a_declaration_that_agrees_is_read(declared)
     ascii_only = GOOD.replace("Solhøj".encode(), b"Solhoej")
     data = b"\xef\xbb\xbf" + ascii_only.replace(b'encoding="UTF-8"', f'encoding="{declared}"'.encode())
     assert read_document(data).supplier_name == "Bostedet Solhoej"
+
+
+# ---------------------------------------------------------------- found by an attack on 0.9.23
+
+GRANTS_0923 = """grant_id,cpr,service_code,service_name,supplier_cvr,rate,rate_unit,start_date,end_date
+B-1001,610190-1234,SEL108-BO,Længerevarende botilbud,29345716,28500.00,month,01-01-2018,
+B-2002,650577-2468,SEL108-BO,Længerevarende botilbud,29345716,28500.00,month,01-01-2018,
+"""
+
+
+def _dated_line(no: int, note: str, amount: str, start: str = "", end: str = "") -> str:
+    """A UBL invoice line; its InvoicePeriod only where ``start`` or ``end`` is given."""
+    dates = "".join(f"<cbc:{tag}>{d}</cbc:{tag}>" for tag, d in (("StartDate", start), ("EndDate", end)) if d)
+    period = f"<cac:InvoicePeriod>{dates}</cac:InvoicePeriod>" if dates else ""
+    note = f"<cbc:Note>{note}</cbc:Note>" if note else ""
+    return (
+        f'<cac:InvoiceLine><cbc:ID>{no}</cbc:ID>{note}<cbc:LineExtensionAmount currencyID="DKK">{amount}'
+        f"</cbc:LineExtensionAmount>{period}<cac:Item><cbc:Name>Døgnophold</cbc:Name></cac:Item></cac:InvoiceLine>"
+    )
+
+
+def _numbered(number: str, body: str, lines: str, payable: str) -> bytes:
+    return doc(body, lines=lines, payable=payable).replace(
+        b"<cbc:ID>F-1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>".encode()
+    )
+
+
+#: February paid for citizen 650577-2468 (grant B-2002), before each attack
+FEBRUARY_PAID = _numbered(
+    "SOL-0201",
+    "<cbc:Note>Døgnophold februar 2019</cbc:Note>",
+    _dated_line(1, "Borger 650577-2468", "28500.00", "2019-02-01", "2019-02-28"),
+    "28500.00",
+)
+
+
+def _runs_on_one_journal(tmp_path, *documents: bytes) -> list[pd.DataFrame]:
+    """Each document converted (with its lines) and run in turn on one
+    journal: each run's decisions.csv."""
+    from invoicekit.cli import main
+    from tests.conftest import EXAMPLE
+
+    grants = tmp_path / "grants.csv"
+    grants.write_text(GRANTS_0923, encoding="utf-8")
+    journal = tmp_path / "journal.sqlite"
+    decided = []
+    for k, xml in enumerate(documents):
+        folder = tmp_path / f"run{k}"
+        (folder / "in").mkdir(parents=True)
+        (folder / "in" / "a.xml").write_bytes(xml)
+        converted = [str(folder / "i.csv"), str(folder / "l.csv")]
+        assert main(["convert", "oioubl", str(folder / "in"), "--out", converted[0], "--lines-out", converted[1],
+                     "--quiet"]) == 0  # fmt: skip
+        argv = ["run", "--grants", str(grants), "--invoices", converted[0], "--invoice-lines", converted[1],
+                "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(folder / "o"), "--quiet",
+                "--journal" if k else "--new-journal", str(journal)]  # fmt: skip
+        assert main(argv) == 0
+        decided.append(pd.read_csv(folder / "o" / "decisions.csv", dtype=str, keep_default_na=False))
+    return decided
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "reason"),
+    [
+        ("2019-02-01T00:00:00", "2019-02-28T00:00:00", "ALREADY_PAID"),  # a date and a time: read as its day
+        ("2019-2-1", "2019-2-28", "ALREADY_PAID"),  # ISO without its zeros: read
+        ("01/02/2019", "28/02/2019", "MISSING_PERIOD"),  # nothing says which is the day: read as none
+    ],
+)
+def test_a_collective_invoices_line_dated_otherwise_than_iso_is_never_paid_for_the_invoices_period(
+    tmp_path, start, end, reason
+):
+    """A March collective invoice whose second line is February's, its dates
+    written with a time, or as the US writes them: the line's period was left
+    blank, so it was the invoice's, and February, paid already, was paid
+    again as March (and March marked paid)."""
+    collective = _numbered(
+        "SOL-0301",
+        f"<cbc:Note>Samlefaktura</cbc:Note>{MARCH}",
+        _dated_line(1, "Borger 610190-1234", "28500.00") + _dated_line(2, "Borger 650577-2468", "28500.00", start, end),
+        "57000.00",
+    )
+    first, second = _runs_on_one_journal(tmp_path, FEBRUARY_PAID, collective)
+    assert first["status"].tolist() == ["posted"]
+    assert (second["status"].tolist(), second["reason"].tolist()) == (["manual"], [reason])
+
+
+def test_a_line_dated_otherwise_than_iso_is_read_where_it_names_a_day_and_marked_where_not():
+    from xml.etree.ElementTree import fromstring
+
+    from invoicekit.cii import UDT, _date
+
+    def written(text: str, code: str) -> str:
+        return _date(fromstring(f'<x xmlns:udt="{UDT}"><udt:DateTimeString format="{code}">{text}'
+                                "</udt:DateTimeString></x>"))  # fmt: skip
+
+    assert written("201903010000", "203") == "2019-03-01"
+    assert written("20190301000000", "204") == "2019-03-01"
+    assert written("20190301", "102") == "2019-03-01"
+    assert written("201903", "610") == "201903"  # a month names no day
+    assert written("20190230", "102") == "20190230"  # nor does a day no calendar has
+    document = read_document(
+        _numbered("S-1", CPR_NOTE, _dated_line(1, "", "1000.00", "2019-03-01T00:00:00+01:00", "03/31/2019"), "1000.00")
+    )
+    rows, warnings = line_rows(document, invoice_row(document)[0])
+    assert (rows[0]["period_start"], rows[0]["period_end"]) == ("2019-03-01", "(ikke en ISO-dato: 03/31/2019)")
+    assert any("no ISO date" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    "period",
+    ["<cbc:StartDate>2019-03-01</cbc:StartDate>", "<cbc:EndDate>2019-03-31</cbc:EndDate>"],
+    ids=["start alone", "end alone"],
+)
+def test_a_documents_period_with_a_start_or_an_end_alone_still_holds_its_lines_to_it(tmp_path, period):
+    """The document said only that March began (or ended), the text said
+    March, the one line February: the line was not compared, and the robot,
+    reading the rest of the period from the text, paid February again as
+    March."""
+    march = _numbered(
+        "SOL-0310",
+        f"<cbc:Note>Døgnophold marts 2019</cbc:Note><cac:InvoicePeriod>{period}</cac:InvoicePeriod>",
+        _dated_line(1, "Borger 650577-2468", "28500.00", "2019-02-01", "2019-02-28"),
+        "28500.00",
+    )
+    _first, second = _runs_on_one_journal(tmp_path, FEBRUARY_PAID, march)
+    assert (second["status"].tolist(), second["reason"].tolist()) == (["manual"], ["INVALID_AMOUNT"])
+    assert "linjens periode" in second["message"].iat[0]
+
+
+def test_an_undated_line_naming_no_one_is_for_the_invoices_whole_period():
+    """One citizen's line for 1-15 March and an undated line naming no one
+    (16 days of someone else's, at a day rate) made the citizen's whole
+    March: an undated line is for the invoice's period, days the citizen's
+    line does not have."""
+    lines = _dated_line(1, "Borger 610190-1234", "6000.00", "2019-03-01", "2019-03-15")
+    lines += _dated_line(2, "", "6400.00")
+    row, warnings = invoice_row(read_document(_numbered("S-3", MARCH, lines, "12400.00")))
+    assert "(linje uden CPR for 2019-03-01 til 2019-03-31)" in str(row["amount"])
+    assert not read_by_the_robot(row["amount"]) and any("may be another citizen's" in w for w in warnings)
+    # the citizen's line for the whole month, and the undated one its board, as before
+    lines = _dated_line(1, "Borger 610190-1234", "6000.00", "2019-03-01", "2019-03-31") + _dated_line(2, "", "6400.00")
+    row, warnings = invoice_row(read_document(_numbered("S-3", MARCH, lines, "12400.00")))
+    assert read_by_the_robot(row["amount"]) and not warnings
+
+
+def test_a_collective_invoices_undated_line_is_given_no_other_citizens_period():
+    """No period on the document, one citizen's line dated March, another's
+    undated: the invoice's period was taken from the one dated line, and so
+    the undated line's (a blank line period is the invoice's)."""
+    lines = _dated_line(1, "Borger 610190-1234", "28500.00", "2019-03-01", "2019-03-31")
+    lines += _dated_line(2, "Borger 650577-2468", "28500.00")
+    document = read_document(_numbered("S-4", "<cbc:Note>Samlefaktura</cbc:Note>", lines, "57000.00"))
+    row, _ = invoice_row(document)
+    assert (row["period_start"], row["period_end"]) == ("", "")
+    both = _dated_line(2, "Borger 650577-2468", "28500.00", "2019-03-01", "2019-03-31")
+    row, _ = invoice_row(
+        read_document(_numbered("S-4", "", lines.split("<cac:InvoiceLine><cbc:ID>2")[0] + both, "57000.00"))
+    )
+    assert (row["period_start"], row["period_end"]) == ("2019-03-01", "2019-03-31")  # every line's: as before
+
+
+def test_a_file_name_not_in_utf8_stops_not_the_batch(tmp_path, capsys):
+    """A name of Latin-1 bytes (a "Søren" from a Windows share) ended the
+    whole conversion as 'unexpected' (exit 1), every other invoice lost."""
+    import os
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / os.fsdecode(b"faktura-s\xf8ren.xml")).write_bytes(GOOD)
+    (inbox / "other.xml").write_bytes(GOOD.replace(b"<cbc:ID>F-1</cbc:ID>", b"<cbc:ID>F-2</cbc:ID>"))
+    from invoicekit.cli import main
+
+    for out in ("r.csv", "r.xlsx"):
+        assert main(["convert", "oioubl", str(inbox), "--out", str(tmp_path / out), "--quiet"]) == 0
+    written = pd.read_csv(tmp_path / "r.csv", dtype=str, keep_default_na=False)
+    assert sorted(written["invoice_id"]) == ["F-1", "F-2"]
+    assert any(s.endswith("faktura-s\\xf8ren.xml") for s in written["source"])
+    assert "unexpected" not in capsys.readouterr().err
+
+
+def test_a_cii_line_with_two_settlements_is_refused():
+    """Of a line's two settlements (March and April) the first was paid and
+    the second left unread, where UBL's line with two periods is refused."""
+    from tests.einvoice_files import EINVOICES
+
+    xml = (EINVOICES / "cii-collective.xml").read_bytes()
+    start = xml.index(b"<ram:SpecifiedLineTradeSettlement>")
+    end = xml.index(b"</ram:SpecifiedLineTradeSettlement>") + len(b"</ram:SpecifiedLineTradeSettlement>")
+    read_document(xml)  # one each, as sent
+    with pytest.raises(Refused, match="has 2 SpecifiedLineTradeSettlement elements where a line has one"):
+        read_document(xml[:end] + xml[start:end] + xml[end:])
+
+
+@pytest.mark.parametrize(
+    ("xml", "written"),
+    [
+        (doc(f"<cbc:InvoiceTypeCode>384</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}", payable="28500.00"),
+         "rettet faktura"),
+        (doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}<cac:BillingReference>"
+             "<cac:InvoiceDocumentReference><cbc:ID>SOL-0305</cbc:ID></cac:InvoiceDocumentReference>"
+             "</cac:BillingReference>", payable="28500.00"),
+         "rettet faktura af SOL-0305"),
+        (cii_march("380", settlement="").replace(
+            b"</ram:ApplicableHeaderTradeSettlement>",
+            b"<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>SOL-0305</ram:IssuerAssignedID>"
+            b"</ram:InvoiceReferencedDocument></ram:ApplicableHeaderTradeSettlement>"),
+         "rettet faktura af SOL-0305"),
+        (cii_march("384"), "rettet faktura"),
+    ],
+    ids=["ubl 384", "ubl preceding invoice", "cii preceding invoice", "cii 384"],
+)  # fmt: skip
+def test_a_corrected_invoice_is_left_to_a_caseworker(tmp_path, xml, written):
+    """An invoice left to a caseworker (who may pay it by hand), then its
+    correction under a new number (type 384, naming the first): the
+    correction was posted, and the month paid twice."""
+    assert _posted_by_the_robot(tmp_path, xml) == (written, "manual", "CREDIT_NOTE")
+
+
+def test_a_credit_note_naming_the_invoice_it_credits_is_a_credit_note():
+    from tests.einvoice_files import EINVOICES
+
+    assert (
+        invoice_row(read_document((EINVOICES / "peppol-credit-note.xml").read_bytes()))[0]["document_type"]
+        == "credit_note"
+    )
+
+
+def test_a_line_break_in_an_invoice_number_is_a_space():
+    """``SOL-⏎1001`` split the number's row of the OPUS file over two lines."""
+    row, _ = invoice_row(read_document(GOOD.replace(b"<cbc:ID>F-1</cbc:ID>", b"<cbc:ID>SOL-\r\n1001\t</cbc:ID>")))
+    assert row["invoice_id"] == "SOL- 1001"  # XML reads \r\n as one line break
+
+
+def test_many_lines_dated_otherwise_than_iso_are_each_decided_not_the_lines_extract_refused(tmp_path, capsys):
+    """A month of collective invoices from one supplier whose lines write
+    their dates as the US does: each line's dates are written so that the
+    robot reads none, and each invoice goes to manual; the lines extract is
+    not refused as dates exported wrongly."""
+    from invoicekit.cli import main
+    from tests.conftest import EXAMPLE
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for k in range(6):
+        lines = _dated_line(1, "Borger 610190-1234", "28500.00")
+        lines += _dated_line(2, "Borger 650577-2468", "28500.00", "03/01/2019", "03/31/2019")
+        (inbox / f"c{k}.xml").write_bytes(
+            _numbered(f"C-{k}", f"<cbc:Note>Samlefaktura</cbc:Note>{MARCH}", lines, "57000.00")
+        )
+    out = [str(tmp_path / "i.csv"), str(tmp_path / "l.csv")]
+    assert main(["convert", "oioubl", str(inbox), "--out", out[0], "--lines-out", out[1], "--quiet"]) == 0
+    argv = ["run", "--grants", str(EXAMPLE / "bevillinger.csv"), "--invoices", out[0], "--invoice-lines", out[1],
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--dry-run", "--quiet"]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    lines = pd.read_csv(tmp_path / "o" / "decision_lines.csv", dtype=str, keep_default_na=False)
+    assert lines.loc[lines["line_no"] == "2", "reason"].eq("MISSING_PERIOD").all() and len(lines) == 12
