@@ -77,7 +77,9 @@ def is_valid_cpr(number: object) -> bool:
 @functools.lru_cache(maxsize=1 << 16)
 def _is_valid_cpr_text(number: str) -> bool:
     text = compact_cpr(number)
-    if len(text) != 10 or not text.isdigit():
+    # decimal digits only: a circled or superscript digit is a digit to isdigit() but no number to int(),
+    # and a CPR cell of them stopped the whole run (an attack on 0.9.23)
+    if len(text) != 10 or not text.isdecimal():
         return False
     try:
         _cpr.validate(text)

@@ -1389,3 +1389,18 @@ def test_a_run_whose_delivered_mark_cannot_be_written_says_it_is_recorded_and_de
     assert d["reason"].tolist() == ["DUPLICATE_INVOICE", ""]
     with sqlite3.connect(robot.journal) as conn:
         assert conn.execute("SELECT count(*) FROM runs WHERE delivered_at IS NULL").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("cpr", ["⑥①⓪①⑨⓪①②③④", "⁶¹⁰¹⁹⁰¹²³⁴"], ids=["circled", "superscript"])
+def test_a_cpr_number_of_digits_that_are_no_numbers_stops_only_its_own_invoice(robot, cpr):
+    """Circled and superscript digits are digits to Python's isdigit() but no
+    number to int(): such a CPR cell, in the invoices or the grants (an
+    e-invoice's DK:CPR identifier, converted), stopped the whole run as
+    'unexpected' (an attack on 0.9.23)."""
+    assert robot.reasons(month(3, invoice_id="F-1", cpr=cpr), month(4, invoice_id="F-2"), out="o1") == [
+        "INVALID_CPR",
+        "",
+    ]
+    grants = robot.grants.read_text(encoding="utf-8")
+    robot.grants.write_text(grants + f"B-9,{cpr},SEL108-BO,x,29345716,100.00,day,01-01-2018,\n", encoding="utf-8")
+    assert robot.reasons(month(5, invoice_id="F-3"), out="o2") == [""]
