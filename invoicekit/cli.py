@@ -197,14 +197,16 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         "--journal",
         metavar="PATH",
         help="the SQLite journal of earlier runs, which must exist: catches invoices and grant periods "
-        "handled before, and records this run in one transaction. A journal of an older version is upgraded "
-        "after a backup copy beside it",
+        "handled before, and records this run in one transaction. Its key file (PATH.key, beside it) must be "
+        "there too: it holds the secret the journal's keys are hashed with. A journal of an older version is "
+        "upgraded after a backup copy beside it (its secret moved to the key file)",
     )
     journal.add_argument(
         "--new-journal",
         metavar="PATH",
-        help="start a journal with this run (refused if the file exists, or if its folder does not). Without --journal or --new-journal "
-        "only this batch counts and nothing is recorded",
+        help="start a journal with this run, and its key file PATH.key beside it, readable by you only: keep the "
+        "two together, and hand out the journal alone (refused if the file or its key file exists, or if its "
+        "folder does not). Without --journal or --new-journal only this batch counts and nothing is recorded",
     )
     p.add_argument(
         "--dry-run",
@@ -258,8 +260,8 @@ def _replay_parser(sub: argparse._SubParsersAction) -> None:
         "--new-journal",
         required=True,
         metavar="PATH",
-        help="the journal the replay starts (refused if the file exists: a replay runs from go-live; its folder "
-        "must exist)",
+        help="the journal the replay starts, with its key file PATH.key beside it (refused if either exists: a "
+        "replay runs from go-live; its folder must exist)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for each month's outputs and monthly.csv")
     p.add_argument(

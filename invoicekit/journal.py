@@ -60,6 +60,13 @@ whose sequence number follows one more ``.`` or ``/`` (``14.10.80.1515``,
 CPR number: such a key is hashed (0.9.15 stored ``14.10.80.1515`` as its key, in full)
 and such a text masked. A journal of
 schema 6 is migrated as one of schema 5 is, and older versions refuse schema 7.
+
+Schema 8 (invoicekit 0.9.23) is schema 7 with each number's value key and a
+sequence number in two pairs masked. Schema 9 (invoicekit 0.9.24) keeps the
+secret the keys are hashed with in the key file beside the journal
+(:func:`key_path`), not in ``meta``: the journal alone reveals no CPR number.
+A migration to 9 moves it there (written before the commit, never over
+another key), and clears its row from the journal's pages.
 """
 
 from __future__ import annotations
@@ -68,6 +75,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -83,7 +91,7 @@ import pyarrow.parquet as pq
 
 from invoicekit.cells import mask_arrow
 from invoicekit.columns import DECISION_COLUMNS
-from invoicekit.delivery import MANIFEST, read_only, sha256
+from invoicekit.delivery import MANIFEST, fsync_path, read_only, sha256
 from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import KEY_COLUMNS, History, history_tables
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, mask_unless_psp
@@ -109,7 +117,14 @@ from invoicekit.vocabulary import run_month
 #: number's sequence written in two pairs (``121281 40 11``), which journals of 0.9.16 to 0.9.21 hold
 #: in full: migrated to 8, they are masked so (a review of 0.9.23's first version, which only
 #: renumbered them)
-SCHEMA_VERSION = 8
+#: schema 9 (0.9.24): the secret the keys are hashed with is kept in a key file beside the journal
+#: (:func:`key_path`), no longer in it: a hashed key can be tried against the birth date stored
+#: beside it and 10,000 sequence numbers, so whoever held the journal and its secret had every CPR
+#: number it keyed (an attack on 0.9.23 had them all in under a second). Older versions refuse
+#: schema 9: they would find no secret
+SCHEMA_VERSION = 9
+#: the first schema whose secret is in its key file
+KEY_FILE_FROM = 9
 
 _RUNS_V1 = """
 CREATE TABLE runs (
@@ -224,6 +239,87 @@ _V1_RUN_COLUMNS = (
 _SECRET = re.compile(r"[0-9a-f]{64}")
 
 
+def key_path(journal: str | Path) -> Path:
+    """The key file of a journal: beside it, its name and ``.key``
+    (``journal.sqlite.key``). It holds the secret the journal's keys are
+    hashed with; the journal alone, handed to an analyst or a report, does
+    not reveal a CPR number."""
+    journal = Path(journal)
+    return journal.with_name(journal.name + ".key")
+
+
+def _read_key(journal: Path) -> str:
+    """The secret in ``journal``'s key file; :class:`InputError` when it is
+    missing, unreadable or not one invoicekit writes."""
+    path = key_path(journal)
+    restore = "restore it from a backup of the journal's folder (the journal and its key file together)"
+    try:
+        text = path.read_bytes().decode("ascii")
+    except FileNotFoundError:
+        raise InputError(
+            journal,
+            None,
+            f"its key file {path.name} is missing (made beside the journal with it: it holds the secret the "
+            "journal's keys are hashed with, and without it the robot cannot see what it paid before); " + restore,
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise InputError(path, None, f"cannot be read ({why}); expected the journal's key file: {restore}") from None
+    secret = text.strip()
+    if not _SECRET.fullmatch(secret):
+        raise InputError(
+            path,
+            None,
+            "is not a key invoicekit writes (64 hexadecimal digits): with another secret the robot cannot see "
+            f"what the journal says it paid; {restore}",
+        )
+    return secret
+
+
+def _write_key(journal: Path, secret: str) -> bool:
+    """Write ``secret`` to ``journal``'s key file, readable by its owner
+    only, flushed to disk, placed whole (never half a key) and never over
+    another key: :class:`InputError` where one with another secret is there.
+    True where this call made the file (False: it held this secret already)."""
+    path = key_path(journal)
+    if path.exists() or path.is_symlink():
+        if path.is_file() and not path.is_symlink() and _key_in(path) == secret:
+            return False
+        raise InputError(
+            path,
+            None,
+            "exists and is not this journal's key file; it may be another journal's key: move it away "
+            "(never delete a key whose journal you keep)",
+        )
+    fd, made = -1, path.with_name(f"{path.name}.{os.getpid()}.new")
+    try:
+        fd = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, (secret + "\n").encode("ascii"))
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.link(made, path)  # placed only where there is none: two runs never write over each other's
+        fsync_path(path.parent)
+    except FileExistsError:
+        raise InputError(path, None, "was made by another run at the same moment; run again") from None
+    except OSError as exc:
+        raise OutputError(
+            f"{key_path(journal)}: cannot be written ({exc.strerror or exc}); nothing was recorded: free some disk "
+            "space, or choose a folder you may write, and run again"
+        ) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        made.unlink(missing_ok=True)
+    return True
+
+
+def _key_in(path: Path) -> str | None:
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        return path.read_bytes().decode("ascii").strip()
+    return None
+
+
 def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError | OutputError:
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -276,6 +372,14 @@ def refuse_new_journal(path: Path) -> None:
     folder may be the journal's."""
     if path.is_dir():
         raise InputError(path, None, "is a folder; expected a journal file (SQLite)")
+    key = key_path(path)
+    if not (path.exists() or path.is_symlink()) and (key.exists() or key.is_symlink()):
+        raise InputError(
+            key,
+            None,
+            f"exists without its journal {path.name}: it may be the key of a journal moved elsewhere; move it "
+            "away first (never delete a key whose journal you keep), or give that journal with --journal",
+        )
     if path.exists() or path.is_symlink():
         if path.is_file() and path.stat().st_size > 0 and _holds_no_run(path):
             raise InputError(
@@ -325,6 +429,7 @@ class Journal:
     def __init__(self, path: str | Path, readonly: bool = False, create: bool = False) -> None:
         self.path = Path(path)
         self.backup: Path | None = None  # the copy made before a migration
+        self._secret_value: str | None = None  # read when first needed (see secret)
         if self.path.is_dir():
             raise InputError(self.path, None, "is a folder; expected a journal file (SQLite)")
         if create:
@@ -352,7 +457,8 @@ class Journal:
             self.version = self._check()
             if self.version < SCHEMA_VERSION and not readonly:
                 self._migrate()
-            self.secret = self._secret()
+            if self.version < KEY_FILE_FROM:  # kept in the journal: every command reads it, as before
+                self.secret = self._secret()
         except sqlite3.DatabaseError as exc:
             self.close()
             raise _journal_error(self.path, exc) from None
@@ -360,12 +466,29 @@ class Journal:
             self.close()
             raise
 
+    @property
+    def secret(self) -> str:
+        """The secret the journal's keys are hashed with: from schema 9 in its
+        key file (:func:`key_path`), read when first needed, so that the
+        commands that only read what was decided (reports, sample control)
+        need the journal alone."""
+        if self._secret_value is None:
+            self._secret_value = self._secret()
+        return self._secret_value
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self._secret_value = value
+
     def _secret(self) -> str:
         """The secret the journal's keys are hashed with. A schema-1 journal
         has none (its keys are made from its plain values, with a new one,
         when it is read or migrated); from schema 2 on, a journal without one
         is damaged: a new one would make every stored key match nothing, and
-        check 21 would pass an invoice for a period paid before."""
+        check 21 would pass an invoice for a period paid before. From schema
+        9 it is in the key file beside the journal."""
+        if self.version >= KEY_FILE_FROM:
+            return _read_key(self.path)
         secret = self._meta("secret")
         if secret and not _SECRET.fullmatch(secret):
             # edited by hand: no key made with it could be checked (an attack on 0.9.22 met "unexpected
@@ -417,6 +540,7 @@ class Journal:
         return None if row is None else str(row[0])
 
     def _create(self) -> None:
+        secret = new_secret()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             if self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
@@ -426,13 +550,16 @@ class Journal:
                 if statement.strip():
                     self.conn.execute(statement)
             self.conn.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [("schema_version", str(SCHEMA_VERSION)), ("secret", new_secret()), ("created_at", _now())],
+                "INSERT INTO meta VALUES (?, ?)", [("schema_version", str(SCHEMA_VERSION)), ("created_at", _now())]
             )
+            _write_key(self.path, secret)  # before the commit: never a journal without its key
+            self.conn.execute("COMMIT")
         except BaseException:
             self._rollback()  # SQLite may have rolled back already (a full disk)
+            if _key_in(key_path(self.path)) == secret:  # no journal was started: a key of nothing
+                key_path(self.path).unlink(missing_ok=True)
             raise
-        self.conn.execute("COMMIT")
+        self.version, self.secret = SCHEMA_VERSION, secret
 
     def _check(self) -> int:
         """The schema version, after checking the tables and columns readers need."""
@@ -478,7 +605,7 @@ class Journal:
         return version
 
     def _migrate(self) -> None:
-        """Schema 1 → 2 → 3 → 4 → 5 → 6 → 7 → 8, in one transaction, after a backup copy
+        """Schema 1 → 2 → 3 → 4 → 5 → 6 → 7 → 8 → 9, in one transaction, after a backup copy
         beside the file. 1 → 2: the decisions as one table a run, with keys
         computed from what schema 1 kept (see :mod:`invoicekit.keys` for
         numbers it stored masked); 2 → 3 adds the table of decision lines;
@@ -487,7 +614,7 @@ class Journal:
         after a dated birth date's ``.`` or ``/``, 5 → 6 for the marks
         that may join the birth date and the sequence number, 4 → 5 for the dated
         form 0.9.9 added; 7 → 8 for a sequence number in two pairs, which 0.9.22
-        masked). No decision is changed."""
+        masked); → 9 moves the secret to the key file. No decision is changed."""
         self.backup = _backup_path(self.path, self.version)
         target = sqlite3.connect(self.backup)
         try:
@@ -522,11 +649,14 @@ class Journal:
             # wrote over the first one's, and with them where its backup is
             history = self._migrations()
             history.append({"from": self.version, "to": SCHEMA_VERSION, "at": at, "backup": self.backup.name})
+            # the secret moves to the key file (written before the commit: never a journal without its
+            # key), and out of the journal: its row is cleared as it is deleted (secure_delete)
+            _write_key(self.path, secret)
+            self.conn.execute("DELETE FROM meta WHERE key = 'secret'")
             self.conn.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [
                     ("schema_version", str(SCHEMA_VERSION)),
-                    ("secret", secret),
                     ("migrated_from", str(self.version)),
                     ("migrated_at", at),
                     ("migration_backup", self.backup.name),
@@ -540,7 +670,7 @@ class Journal:
             self._drop_backup()
             raise
         self.conn.execute("COMMIT")
-        old, self.version = self.version, SCHEMA_VERSION
+        old, self.version, self.secret = self.version, SCHEMA_VERSION, secret
         if old < 2:
             with contextlib.suppress(sqlite3.DatabaseError):  # give back the old table's pages (the backup keeps them)
                 self.conn.execute("VACUUM")
@@ -649,8 +779,12 @@ class Journal:
         try:
             self.conn.execute("BEGIN")
             self.version = self._check()
-            # from schema 2 its own (or refused); a schema-1 journal keeps the one it was opened with
-            self.secret = self._secret() if self.version >= 2 else self._meta("secret") or self.secret
+            # from schema 2 its own (or refused; from schema 9 read when needed); a schema-1 journal keeps the
+            # one it was opened with
+            if self.version >= KEY_FILE_FROM:
+                self._secret_value = None
+            else:
+                self.secret = self._secret() if self.version >= 2 else self._meta("secret") or self.secret
         except sqlite3.DatabaseError as exc:
             self._rollback()
             raise _journal_error(self.path, exc) from None

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from invoicekit.errors import InputError
+from invoicekit.journal import key_path
 from invoicekit.replay import COMPLETE, world_info
 from synthetic.invoices import INVOICE_TYPES
 from synthetic.loop import rules_toml, run_loop, world_rules
@@ -136,9 +137,9 @@ def example_municipality(
                 "%s holds the world of another scenario or seed: made again for %s, seed %d", world, scenario, seed
             )
         synthesize(scenario, seed=seed, out=world, citizens=citizens, months=months)
-        journal.unlink(missing_ok=True)
+        _forget(journal)
     if not journal.exists() or not (folder / "replay" / "monthly.csv").exists():  # none, or one cut short
-        journal.unlink(missing_ok=True)
+        _forget(journal)
         if (folder / "replay").exists():
             shutil.rmtree(folder / "replay")
         replay(world, folder / "replay", journal)
@@ -206,3 +207,10 @@ def _write_rules(world: World, path: Path) -> None:
     invoiced in January are posted in the year before)."""
     comment = "The municipality's business rules (invoicekit's defaults, plus the supplier under supervision)"
     path.write_text(rules_toml(world_rules(world), comment), encoding="utf-8")
+
+
+def _forget(journal: Path) -> None:
+    """The example's journal removed, and its key file with it: both are
+    made again with the world (a key left alone refuses a new journal)."""
+    journal.unlink(missing_ok=True)
+    key_path(journal).unlink(missing_ok=True)

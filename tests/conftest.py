@@ -139,3 +139,16 @@ def unnumbered(text: str) -> str:
     number's last four digits are not in a message that names a temporary path failed in the 1234th pytest
     session on a machine (a hunt for flaky tests)."""
     return re.sub(r"pytest-\d+", "pytest-N", text)
+
+
+def old_schema(conn: sqlite3.Connection, version: int) -> None:
+    """Make the journal open on ``conn`` one of schema ``version``, as an
+    older invoicekit left it: its schema number, and before schema 9 its
+    secret in the table meta, where the key file beside it (which goes) had it."""
+    from invoicekit.journal import KEY_FILE_FROM, key_path
+
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    key = key_path(conn.execute("PRAGMA database_list").fetchone()[2])
+    if version < KEY_FILE_FROM and key.exists():
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('secret', ?)", (key.read_text(encoding="ascii").strip(),))
+        key.unlink()

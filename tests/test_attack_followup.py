@@ -20,6 +20,7 @@ import pytest
 from invoicekit.cli import main
 from invoicekit.evaluate import evaluate
 from invoicekit.followup import followup, load_decisions
+from invoicekit.journal import key_path
 from tests.test_attacks import one_line
 
 
@@ -115,6 +116,7 @@ def test_two_runs_in_a_month_with_a_truth(world, tmp_path, capsys):
     the second run's invoices must not take the first run's truth."""
     journal = tmp_path / "journal.sqlite"
     shutil.copy(world / "journal.sqlite", journal)
+    shutil.copy(key_path(world / "journal.sqlite"), key_path(journal))  # a run needs its key file too
     month = sorted((world / "world" / "invoices").glob("invoices-*.csv"))[-1]
     lines = month.read_text(encoding="cp1252").splitlines()
     week = tmp_path / month.name.replace(".csv", "-uge2.csv")

@@ -29,7 +29,7 @@ from invoicekit.cli import main
 from invoicekit.identifiers import is_valid_cpr, mask_cpr_text
 from invoicekit.journal import SCHEMA_VERSION
 from invoicekit.keys import normalise_number
-from tests.conftest import journal_text
+from tests.conftest import journal_text, old_schema
 from tests.test_attacks import Robot, month, write_invoices
 
 BIRTH, SEQ = "010140", "1234"  # 1 January 1940, a valid CPR number: 0101401234
@@ -210,7 +210,7 @@ def _as_092_left_it(journal) -> None:
             sink = pa.BufferOutputStream()
             pq.write_table(t, sink, compression="zstd")
             conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = ?", (sink.getvalue().to_pybytes(), run_id))
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        old_schema(conn, 3)
 
 
 def test_a_092_journal_is_migrated_its_cpr_keys_hashed_and_the_paid_invoice_still_caught(robot):
@@ -257,7 +257,7 @@ def _keys_as_092(journal, number: str, column: str = "invoice_key", table: str =
             sink = pa.BufferOutputStream()
             pq.write_table(t, sink, compression="zstd")
             conn.execute(f"UPDATE {table} SET data = ? WHERE run_id = ?", (sink.getvalue().to_pybytes(), run_id))
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        old_schema(conn, 3)
 
 
 @pytest.mark.parametrize(
@@ -441,7 +441,7 @@ def test_a_run_recorded_before_092_shows_no_cpr_in_its_paths_or_rules_once_migra
             "UPDATE runs SET invoices_file = ?, grants_file = ?, rules = ?",
             (f"/data/regninger {form}.csv", f"/data/{form}/bevillinger.csv", f'{{"note": "{form}"}}'),
         )
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        old_schema(conn, 3)
     assert shows_full_cpr(journal_text(robot.journal))
     assert robot.reasons(month(4, invoice_id="F-2"), out="o2") == [""]
     assert not shows_full_cpr(journal_text(robot.journal))
@@ -469,7 +469,7 @@ def test_a_091_journal_once_migrated_keeps_no_old_table_in_its_free_pages(robot,
         pq.write_table(t, sink, compression="zstd")
         old = sink.getvalue().to_pybytes()
         conn.execute("UPDATE run_decisions SET data = ?, rows = ?", (old, len(t)))  # the rows it recorded too
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        old_schema(conn, 3)
     connect = sqlite3.connect
 
     def default_build(*args, **kw):

@@ -21,10 +21,10 @@ import pytest
 from invoicekit import InputError, Journal, run
 from invoicekit.cli import main
 from invoicekit.delivery import sha256
-from invoicekit.journal import SCHEMA_VERSION, stored_decisions
+from invoicekit.journal import SCHEMA_VERSION, key_path, stored_decisions
 from invoicekit.parsing import format_date_iso, money_text
 from invoicekit.run import summary
-from tests.conftest import journal_text, recorded_month
+from tests.conftest import journal_text, old_schema, recorded_month
 
 V1 = Path(__file__).parent / "data" / "journal_v1" / "journal-v1.sqlite"
 EARLY = {"MISSING_INVOICE_ID", "INVALID_CPR", "MULTIPLE_CPR", "MISSING_CPR", "INVALID_CVR",
@@ -539,7 +539,7 @@ def test_a_migration_reads_the_schema_again_once_it_holds_the_lock(tmp_path):
     Journal(journal, create=True).close()
     with sqlite3.connect(journal) as conn:
         conn.execute("DROP TABLE run_decision_lines")
-        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        old_schema(conn, 2)
     from invoicekit import journal as jm
 
     original = jm.Journal._migrate
@@ -547,7 +547,7 @@ def test_a_migration_reads_the_schema_again_once_it_holds_the_lock(tmp_path):
     def meanwhile(self):
         with sqlite3.connect(journal) as conn:
             conn.execute(jm._RUN_DECISION_LINES)
-            conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+            old_schema(conn, 3)
         original(self)
 
     jm.Journal._migrate = meanwhile
@@ -605,7 +605,10 @@ def test_a_full_disk_during_a_migration_is_named_as_such_and_leaves_the_journal_
     assert list(tmp_path.glob("journal.sqlite.*")) == []
     with Journal(journal) as j:
         assert j.version == SCHEMA_VERSION
-    assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema1-backup"]
+    assert sorted(p.name for p in tmp_path.glob("journal.sqlite.*")) == [
+        "journal.sqlite.key",
+        "journal.sqlite.schema1-backup",
+    ]
 
 
 def test_a_backup_that_cannot_be_written_is_not_left_half_written(tmp_path, monkeypatch):
@@ -685,7 +688,10 @@ def test_a_run_that_finds_the_journal_migrated_by_another_meanwhile_reports_no_u
     monkeypatch.setattr(jm.Journal, "_migrate", meanwhile)
     with Journal(journal) as j:
         assert j.version == SCHEMA_VERSION and j.backup is None
-    assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema1-backup"]
+    assert sorted(p.name for p in tmp_path.glob("journal.sqlite.*")) == [
+        "journal.sqlite.key",
+        "journal.sqlite.schema1-backup",
+    ]
 
 
 def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate_after_092_migrated_it(example_case, tmp_path):
@@ -705,7 +711,7 @@ def test_a_number_schema_1_stored_half_masked_is_still_a_duplicate_after_092_mig
         sink = pa.BufferOutputStream()
         pq.write_table(t, sink, compression="zstd")
         conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = 1", (sink.getvalue().to_pybytes(),))
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        old_schema(conn, 3)
     _sent_again(example_case, "0504190001/010140.1234")
     dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True, invoices="again.csv")
     assert dry.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
@@ -752,7 +758,7 @@ def _as_098_stored(journal: Path, number: str, key: str | None = None, schema: i
         sink = pa.BufferOutputStream()
         pq.write_table(t, sink, compression="zstd")
         conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = 1", (sink.getvalue().to_pybytes(),))
-        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(schema),))
+        old_schema(conn, schema)
 
 
 def test_a_dated_number_a_schema_4_journal_kept_in_full_is_still_a_duplicate_and_is_hashed(example_case, tmp_path):
@@ -781,7 +787,10 @@ def test_a_dated_number_a_schema_4_journal_kept_in_full_is_still_a_duplicate_and
     assert f"Journal upgraded: to schema {SCHEMA_VERSION};" in summary(res)
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
     assert meta["schema_version"] == str(SCHEMA_VERSION) and meta["migrated_from"] == "4"
-    assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema4-backup"]
+    assert sorted(p.name for p in tmp_path.glob("journal.sqlite.*")) == [
+        "journal.sqlite.key",
+        "journal.sqlite.schema4-backup",
+    ]
     text = journal_text(journal)
     assert "01.01.90" not in text and "901234" not in text
 
@@ -861,8 +870,9 @@ def test_a_second_migration_keeps_the_record_of_the_first(example_case, tmp_path
     run_example(example_case, tmp_path / "first", journal)
     with sqlite3.connect(journal) as conn:  # as 0.9.3 to 0.9.8 left a journal they migrated from schema 1
         conn.execute("DELETE FROM meta WHERE key = 'migrations'")
+        old_schema(conn, 4)
         conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                         [("schema_version", "4"), ("migrated_from", "1"), ("migrated_at", "2026-06-01T06:00:00+00:00"),
+                         [("migrated_from", "1"), ("migrated_at", "2026-06-01T06:00:00+00:00"),
                           ("migration_backup", "journal.sqlite.schema1-backup")])  # fmt: skip
     conn.close()
     run_example(example_case, tmp_path / "second", journal)
@@ -887,8 +897,7 @@ def test_a_guarded_cpr_like_number_0_9_8_hashed_with_its_mark_is_still_a_duplica
     assert run_example(example_case, tmp_path / "first", journal, invoices="again.csv").decisions[
         "status"
     ].tolist() == ["posted"]
-    with sqlite3.connect(journal) as conn:
-        (secret,) = conn.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+    secret = key_path(journal).read_text(encoding="ascii").strip()
     _as_098_stored(journal, "'-010190-xxxx", key=digest(normalise_number("'-0101901234"), secret))
     (example_case / "july.csv").write_text(
         (example_case / "again.csv")
@@ -908,7 +917,7 @@ def _schema_4(case: Path, tmp_path: Path) -> Path:
     journal = tmp_path / "journal.sqlite"
     run_example(case, tmp_path / "first", journal)
     with sqlite3.connect(journal) as conn:
-        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+        old_schema(conn, 4)
     return journal
 
 
@@ -929,7 +938,10 @@ def test_a_migration_that_cannot_take_the_lock_leaves_no_backup(example_case, tm
     other.close()
     with Journal(journal) as j:
         assert j.version == SCHEMA_VERSION
-    assert [p.name for p in tmp_path.glob("journal.sqlite.*")] == ["journal.sqlite.schema4-backup"]
+    assert sorted(p.name for p in tmp_path.glob("journal.sqlite.*")) == [
+        "journal.sqlite.key",
+        "journal.sqlite.schema4-backup",
+    ]
 
 
 def test_two_migrations_at_once_never_share_a_backup(example_case, tmp_path):
@@ -1078,24 +1090,59 @@ def test_a_journal_that_lost_its_secret_is_refused_not_keyed_anew(example_case, 
     """The journal's secret gone from meta: the run hashed with a new one, so
     no stored citizen key matched and check 21 posted an invoice for a period
     paid before under a grant registered again (an attack on 0.9.11). Every
-    command now stops (exit 2) and posts nothing."""
+    command now stops (exit 2) and posts nothing. (Before schema 9; from 9
+    the secret is in the key file: see the test after this one.)"""
     journal = tmp_path / "j.sqlite"
     run_example(example_case, tmp_path / "out", journal)
     with sqlite3.connect(journal) as conn:
+        old_schema(conn, 4 if how.endswith("schema 4") else 8)  # a run migrates it first: the
+        # migration rekeyed with a new secret
         if how.startswith("deleted"):
             conn.execute("DELETE FROM meta WHERE key = 'secret'")
         else:
             conn.execute("UPDATE meta SET value = '' WHERE key = 'secret'")
-        if how.endswith("schema 4"):  # a run migrates it first: the migration rekeyed with a new secret
-            conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     _every_command_stops(example_case, journal, tmp_path, capsys, str(journal), "has lost its secret")
     assert count_runs(journal) == 1
     with pytest.raises(InputError, match="has lost its secret"):
         Journal(journal, readonly=True)
     with sqlite3.connect(journal) as conn:  # nothing migrated, no backup left beside it
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-    assert version == ("4" if how.endswith("schema 4") else str(SCHEMA_VERSION))
+    assert version == ("4" if how.endswith("schema 4") else "8")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("j.sqlite")] == ["j.sqlite"]
+
+
+def _runs_stop_and_reports_read(case: Path, journal: Path, tmp_path: Path, capsys, *says: str) -> None:
+    """A recorded run and a dry run on ``journal`` each stop (exit 2) in one
+    line that says each of ``says``, and neither posts; a report, which
+    needs no key, reads the journal."""
+    for argv in (_run_argv(case, journal, tmp_path / "again"), _run_argv(case, journal, tmp_path / "dry", "--dry-run")):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and all(said in err[0] for said in says), err
+    assert not (tmp_path / "again" / "opus_postings.csv").exists()
+    assert not (tmp_path / "dry" / "opus_postings.csv").exists()
+    assert main(["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "r")]) == 0
+
+
+@pytest.mark.parametrize("how", ["deleted", "blank", "edited", "a folder"])
+def test_a_journal_whose_key_file_is_lost_or_damaged_stops_every_run(example_case, tmp_path, capsys, how):
+    """From schema 9 the secret is in the key file beside the journal: gone
+    or damaged, a run would hash with another secret and see nothing it paid
+    before. Every run stops (exit 2) naming the key file; a report, which
+    reads what was decided and needs no key, still reads the journal."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    key = key_path(journal)
+    if how == "deleted":
+        key.unlink()
+    elif how == "a folder":
+        key.unlink()
+        key.mkdir()
+    else:
+        key.write_text("" if how == "blank" else "zz\n", encoding="ascii")
+    said = "j.sqlite.key is missing" if how == "deleted" else "j.sqlite.key"
+    _runs_stop_and_reports_read(example_case, journal, tmp_path, capsys, said)
+    assert count_runs(journal) == 1
 
 
 def test_stored_decisions_whose_text_is_no_text_stop_the_run_in_one_line(example_case, tmp_path, capsys):
@@ -1129,7 +1176,7 @@ def test_a_delivered_runs_folder_that_names_a_cpr_number_is_masked_by_the_migrat
     folder = str(tmp_path / "rapport 200190,1234" / "marts")
     with sqlite3.connect(journal) as conn:  # as 0.9.12 left it
         conn.execute("UPDATE runs SET out_dir = ?, staging_dir = ? WHERE run_id = 1", (folder, folder + "-staging"))
-        conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+        old_schema(conn, 5)
     with Journal(journal, readonly=True) as j:
         assert j.version == 5 and "200190-xxxx" in j.runs()["out_dir"].iat[0]
     run_example(example_case, tmp_path / "second", journal)  # migrates it
@@ -1336,7 +1383,7 @@ def test_a_schema_7_journal_is_numbered_8_by_a_recorded_run_after_a_backup_and_n
     journal = tmp_path / "j.sqlite"
     run_example(example_case, tmp_path / "out", journal)
     with sqlite3.connect(journal) as conn:
-        conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+        old_schema(conn, 7)
     before = Journal(journal, readonly=True).decisions()
     dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True)
     assert (dry.decisions["status"] == "posted").sum() == 0
@@ -1346,16 +1393,16 @@ def test_a_schema_7_journal_is_numbered_8_by_a_recorded_run_after_a_backup_and_n
     assert again.journal_backup == tmp_path / "j.sqlite.schema7-backup" and len(again.result.postings) == 0
     assert table(again.journal_backup, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["7"]
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
-    assert (meta["schema_version"], meta["migrated_from"]) == ("8", "7")
+    assert (meta["schema_version"], meta["migrated_from"]) == (str(SCHEMA_VERSION), "7")
     assert json.loads(meta["migrations"])[-1] == {
-        "from": 7, "to": 8, "at": meta["migrated_at"], "backup": "j.sqlite.schema7-backup"
+        "from": 7, "to": SCHEMA_VERSION, "at": meta["migrated_at"], "backup": "j.sqlite.schema7-backup"
     }  # fmt: skip
     with Journal(journal, readonly=True) as j:
         after = j.decisions()
     pd.testing.assert_frame_equal(after[after["run_id"] == 1], before)
     # a version that reads schema 7 and older (as 0.9.16 to 0.9.22 do) refuses it now
     monkeypatch.setattr(journal_module, "SCHEMA_VERSION", 7)
-    with pytest.raises(InputError, match=r"newer invoicekit \(journal schema 8\)"):
+    with pytest.raises(InputError, match=rf"newer invoicekit \(journal schema {SCHEMA_VERSION}\)"):
         Journal(journal, readonly=True)
 
 
@@ -1407,10 +1454,17 @@ def test_a_secret_edited_by_hand_is_refused_in_one_line(example_case, tmp_path, 
     """An attack on 0.9.22: a secret set to 'zz' ended in "unexpected
     ValueError ... please report it" (exit 1), and 'abcd' was taken: every
     key made with it matched nothing stored. A secret that is not the 64 hex
-    digits invoicekit writes stops every command (exit 2)."""
+    digits invoicekit writes stops every command (exit 2); in a key file
+    (schema 9), every run."""
     journal = tmp_path / "j.sqlite"
     run_example(example_case, tmp_path / "out", journal)
+    key = key_path(journal)
+    original = key.read_bytes()
+    key.write_text(secret + "\n", encoding="ascii")
+    _runs_stop_and_reports_read(example_case, journal, tmp_path, capsys, "is not a key invoicekit writes")
+    key.write_bytes(original)
     with sqlite3.connect(journal) as conn:
+        old_schema(conn, 8)
         conn.execute("UPDATE meta SET value = ? WHERE key = 'secret'", (secret,))
     _every_command_stops(example_case, journal, tmp_path, capsys, "secret that is not the 64 hexadecimal digits")
     assert count_runs(journal) == 1
@@ -1518,5 +1572,118 @@ def test_a_schema_7_journal_holding_a_sequence_in_two_pairs_is_masked_when_migra
     res = run_example(example_case, tmp_path / "out", journal, invoices="again.csv")
     assert res.decisions["reason"].tolist() == ["DUPLICATE_INVOICE"]
     meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
-    assert (meta["schema_version"], meta["migrated_from"]) == ("8", "7")
+    assert (meta["schema_version"], meta["migrated_from"]) == (str(SCHEMA_VERSION), "7")
     assert number not in journal_text(journal) and "121281-xxxx" in journal_text(journal)
+
+
+# ---------------------------------------------------------------- the key file (schema 9)
+
+
+def _citizens_found(journal: Path, secret: str) -> set[str]:
+    """The attack on 0.9.23: each stored citizen key tried against the birth
+    date stored beside it and every sequence number, hashed as the robot
+    hashes (:func:`invoicekit.keys.citizen_keys`) with ``secret``."""
+    from invoicekit.keys import citizen_keys
+
+    with Journal(journal, readonly=True) as j:
+        d = j.decisions()
+    d = d[(d["citizen_key"] != "") & (d["status"] == "posted")].drop_duplicates("citizen_key")
+    found = set()
+    for birth, cvr, service, key in d[["cpr_masked", "supplier_cvr", "service_code", "citizen_key"]].itertuples(
+        index=False
+    ):
+        tries = np.array([f"{birth[:6]}{k:04d}" for k in range(10_000)], dtype=object)
+        n = len(tries)
+        keys = citizen_keys(tries, np.full(n, cvr, dtype=object), np.full(n, service, dtype=object), secret)
+        found |= {str(t) for t, k in zip(tries, keys, strict=True) if k == key}
+    return found
+
+
+def test_the_journal_alone_holds_no_secret_and_reveals_no_cpr_number(example_case, tmp_path):
+    """An attack on 0.9.23: the secret the keys are hashed with sat in the
+    journal, beside each citizen's birth date (``cpr_masked``), so trying
+    10,000 sequence numbers gave every full CPR number in under a second.
+    The secret is now in the key file beside the journal, readable by its
+    owner only: the journal alone, as an analyst or a report is handed it,
+    holds no secret to try with."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    key = key_path(journal)
+    secret = key.read_text(encoding="ascii").strip()
+    assert re.fullmatch("[0-9a-f]{64}", secret) and key.stat().st_mode & 0o777 == 0o600
+    meta = dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
+    assert "secret" not in meta and secret.encode() not in journal.read_bytes()
+    # with the key file's secret the attack works (the keys are keyed with it); with any 64 hex digits
+    # the journal holds, it finds nothing
+    assert "6101901234" in _citizens_found(journal, secret)
+    candidates = set(re.findall(rb"[0-9a-f]{64}", journal.read_bytes()))
+    assert all(not _citizens_found(journal, c.decode()) for c in candidates)
+
+
+def test_a_schema_8_journal_gives_its_secret_to_a_key_file_when_migrated(example_case, tmp_path):
+    """Migrated (by the first recorded run, after a backup), the secret is
+    moved to the key file and its row cleared from the journal's pages; what
+    the journal paid before is still seen (the same secret)."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with sqlite3.connect(journal) as conn:
+        old_schema(conn, 8)
+    secret = table(journal, "SELECT value FROM meta WHERE key = 'secret'")["value"].iat[0]
+    assert not key_path(journal).exists()
+    # read as it is (a report, a dry run): with the secret it holds, no key file made
+    dry = run_example(example_case, tmp_path / "dry", journal, dry_run=True)
+    assert (dry.decisions["reason"] == "DUPLICATE_INVOICE").sum() == 15 and not key_path(journal).exists()
+    again = run_example(example_case, tmp_path / "again", journal)
+    assert len(again.result.postings) == 0 and again.journal_backup is not None
+    assert key_path(journal).read_text(encoding="ascii").strip() == secret
+    assert "secret" not in dict(table(journal, "SELECT key, value FROM meta").itertuples(index=False))
+    assert secret.encode() not in journal.read_bytes()
+    assert secret.encode() in again.journal_backup.read_bytes()  # the backup is the journal as it was
+
+
+def test_a_migration_never_writes_over_another_key_file(example_case, tmp_path, capsys):
+    """A key file beside a schema-8 journal holding another secret (another
+    journal's, moved here) is never replaced: the run stops and the journal
+    stays as it was."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with sqlite3.connect(journal) as conn:
+        old_schema(conn, 8)
+    key_path(journal).write_text("ab" * 32 + "\n", encoding="ascii")
+    assert main(_run_argv(example_case, journal, tmp_path / "again")) == 2
+    assert "exists and is not this journal's key file" in capsys.readouterr().err
+    assert key_path(journal).read_text(encoding="ascii") == "ab" * 32 + "\n"
+    assert table(journal, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["8"]
+    assert not (tmp_path / "again" / "opus_postings.csv").exists()
+
+
+def test_a_new_journal_is_refused_beside_a_key_file_without_its_journal(example_case, tmp_path, capsys):
+    """A key file whose journal is not there may be the key of a journal
+    moved elsewhere: --new-journal never writes over it (nor starts the
+    journal, nor the output folder)."""
+    journal = tmp_path / "j.sqlite"
+    key_path(journal).write_text("ab" * 32 + "\n", encoding="ascii")
+    argv = _run_argv(example_case, journal, tmp_path / "out")
+    argv[argv.index("--journal")] = "--new-journal"
+    assert main(argv) == 2
+    assert "exists without its journal" in capsys.readouterr().err
+    assert not journal.exists() and not (tmp_path / "out").exists()
+    assert key_path(journal).read_text(encoding="ascii") == "ab" * 32 + "\n"
+
+
+def test_a_journal_that_cannot_be_started_leaves_no_key_file(example_case, tmp_path, monkeypatch):
+    """A new journal whose commit fails (a full disk) leaves no key of
+    nothing beside it, which would refuse the next --new-journal."""
+    from invoicekit import journal as jm
+    from invoicekit.errors import OutputError
+
+    written = jm._write_key
+
+    def then_full(journal, secret):
+        written(journal, secret)
+        raise OutputError("disk full")
+
+    monkeypatch.setattr(jm, "_write_key", then_full)
+    with pytest.raises(OutputError):
+        Journal(tmp_path / "j.sqlite", create=True)
+    assert not key_path(tmp_path / "j.sqlite").exists()

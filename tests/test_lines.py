@@ -15,6 +15,7 @@ import invoicekit as ik
 from invoicekit.cli import main
 from invoicekit.journal import SCHEMA_VERSION
 from invoicekit.messages import ALSO_CREDIT_NOTE
+from tests.conftest import old_schema
 
 CVR = "29345716"
 ANNA, BO, CARL = "0101901234", "0202901234", "0303901234"
@@ -256,7 +257,7 @@ def test_a_schema_2_journal_is_migrated_to_3_after_a_backup(files, tmp_path):
     assert run_cli(files, tmp_path / "out1", "--new-journal", str(journal), lines=False) == 0
     with sqlite3.connect(journal) as conn:  # as invoicekit 0.3 left it: schema 2, no table of lines
         conn.execute("DROP TABLE run_decision_lines")
-        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        old_schema(conn, 2)
     for name in ("invoices", "lines"):  # S1 was sent to manual in run 1 (no CPR): sent again, it is a duplicate
         path = files[name]
         path.write_text(path.read_text(encoding="utf-8").replace("S1", "S2"), encoding="utf-8")

@@ -221,12 +221,14 @@ def test_notebooks_03_and_05_take_a_journal_whose_last_month_found_no_invoice(da
     before while invoicekit actions took it."""
     import shutil
 
+    from invoicekit.journal import key_path
     from invoicekit.run import run
     from synthetic import example_municipality
 
     paths = example_municipality(data, seed=4, citizens=120, months=6)
     journal = tmp_path / "journal.sqlite"
     shutil.copy(paths["journal"], journal)
+    shutil.copy(key_path(paths["journal"]), key_path(journal))  # the run below needs its key file too
     last = _last_month(paths)
     after = str(pd.Period(last, "M") + 1)
     empty = tmp_path / f"invoices-{after}.csv"
