@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import map_unique, mask_cpr_text, mask_unless_psp
+from invoicekit.identifiers import map_unique, mask_cpr_text, mask_unless_psp, may_hold_cpr
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_LIKE_RE2, FORMULA_START, FORMULA_START_RE2, PSP_COLUMNS
+from invoicekit.vocabulary import FORMULA_START, FORMULA_START_RE2, PSP_COLUMNS
 
 #: a formula start at the start of the cell, or after either separator: a file
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a
@@ -78,7 +78,7 @@ def mask_arrow(arr: pa.Array, within: pa.BooleanArray | None = None) -> pa.Array
 
 
 def cpr_cells(arr: pa.Array, within: pa.BooleanArray | None = None) -> pa.BooleanArray | None:
-    """Where :data:`~invoicekit.vocabulary.CPR_LIKE_RE2` matches (False for
+    """Where :func:`~invoicekit.identifiers.may_hold_cpr` finds (False for
     a null); None where nowhere (nearly always), and for a column that is
     not text. RE2 looks at every cell (:func:`_cpr_matches`); none where no
     cell has the ten bytes a match needs. ``within`` (what
@@ -98,7 +98,7 @@ def cpr_cells(arr: pa.Array, within: pa.BooleanArray | None = None) -> pa.Boolea
         return _cpr_matches(text)
     if len(rows) == 0:
         return None
-    matched = pc.fill_null(pc.match_substring_regex(text.take(pa.array(rows)), CPR_LIKE_RE2), False)
+    matched = may_hold_cpr(text.take(pa.array(rows)))
     rows = rows[matched.to_numpy(zero_copy_only=False)]
     if len(rows) == 0:
         return None
@@ -161,7 +161,10 @@ def unsafe_after(
     text = _text(arr)
     kind = text.type
     cells = pc.binary_join_element_wise(pa.scalar(prefix, kind), text.take(pa.array(rows)), pa.scalar("", kind))
-    matched = pc.fill_null(pc.match_substring_regex(cells, _pattern(mask)), False).to_numpy(zero_copy_only=False)
+    matched = pc.fill_null(pc.match_substring_regex(cells, _FORMULA_RE2), False)
+    if mask:
+        matched = pc.or_(matched, may_hold_cpr(cells))
+    matched = matched.to_numpy(zero_copy_only=False)
     if not matched.any():
         return None
     hit = np.zeros(len(text), dtype=bool)
@@ -215,7 +218,7 @@ def _formula_starts(arr: pa.Array, bounds: np.ndarray, raw: np.ndarray) -> np.nd
 
 
 def _cpr_matches(text: pa.Array) -> pa.BooleanArray | None:
-    """Where :data:`~invoicekit.vocabulary.CPR_LIKE_RE2` matches (False for
+    """Where :func:`~invoicekit.identifiers.may_hold_cpr` finds (False for
     a null), RE2 over every cell: a CPR number may be written in pairs, with
     runs of spaces and dashes, or with invisible characters among its digits,
     and a byte scan that let through only what may hold one let through
@@ -237,12 +240,7 @@ HALVES_FROM = 100_000
 
 
 def _cpr_matched(text: pa.Array) -> pa.BooleanArray:
-    return pc.fill_null(pc.match_substring_regex(text, CPR_LIKE_RE2), False)
-
-
-def _pattern(mask: bool) -> str:
-    """What :func:`unsafe_cells` looks for."""
-    return _FORMULA_RE2 + (f"|{CPR_LIKE_RE2}" if mask else "")
+    return may_hold_cpr(text)
 
 
 def _text(arr: pa.Array) -> pa.Array | None:

@@ -981,7 +981,8 @@ def _add_invoice_periods(
         # a cell of nine digits alone may be a CPR number a workbook's number cell dropped the
         # leading zero of (the CPR column pads it back): shown as an amount cell is (a PII scan)
         shown = [shown_amount_cell(c.strip()) if c.strip().isdigit() else c.strip() for c in cells]
-        unreadable[i] = mask_cpr_text(" / ".join(c for c in shown if c))
+        # joined by a word: " / " made ``kl. 12 / 01.03.2019`` read as a birth date, masked (a review of 0.9.23)
+        unreadable[i] = mask_cpr_text(" og ".join(c for c in shown if c))
     rows = np.flatnonzero(need)
     which, place = texts.distinct(rows)
     f_start, f_end = period_from_texts(texts.cells.take(pa.array(which)), odd=texts.other_digits(which))

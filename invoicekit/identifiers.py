@@ -38,6 +38,8 @@ from invoicekit.texts import arrow_text, is_arrow_text
 from invoicekit.vocabulary import (
     CPR_APART,
     CPR_DATED,
+    CPR_GROUPED,
+    CPR_GROUPED_RE2,
     CPR_INVISIBLE,
     CPR_LIKE,
     CPR_LIKE_RE2,
@@ -437,9 +439,30 @@ def mask_cpr_text(text: str) -> str:
     closed = _UNSEEN_SPACES_AMONG_DIGITS.sub("", text) if _UNSEEN_SPACES.search(text) else text
     masked_closed = dated(closed)
     text = masked_closed if closed is text or masked_closed != closed else dated(text)
-    return CPR_APART.sub(
+    text = CPR_APART.sub(
         lambda m: masked(re.sub("[^0-9]", "", m[1] or m[3]), re.sub("[^0-9]", "", m[2] or m[4])) or m[0], text
     )
+    return _masked_grouped(text, masked)
+
+
+def _masked_grouped(text: str, masked: Callable[[str, str], str | None]) -> str:
+    """``text`` with each run of :data:`CPR_GROUPED` that is ten digits, no
+    digit joined to it, no decimals after it, and a valid CPR number, masked."""
+    out, at = [], 0
+    for m in CPR_GROUPED.finditer(text):
+        digits = [ch for ch in m[0] if _IS_DIGIT(ch)]
+        if len(digits) != 10 or _DECIMALS_AFTER.match(text, m.end()):
+            continue
+        shown = masked("".join(digits[:6]), "".join(digits[6:]))
+        if shown is not None:
+            out += [text[at : m.start()], shown]
+            at = m.end()
+    return "".join([*out, text[at:]]) if out else text
+
+
+_IS_DIGIT = re.compile(f"[\\d{DIGIT_LIKE}]").fullmatch
+#: an amount's decimals right after a number (``1 234 567 890,00``)
+_DECIMALS_AFTER = re.compile(r"[.,]\d")
 
 
 def mask_as_shown(text: object) -> str:
@@ -515,6 +538,15 @@ def _masked_like(text: str, masked: Callable[[re.Match], str | None]) -> str:
     return "".join([*out, text[at:]])
 
 
+def may_hold_cpr(cells: pa.Array | pa.ChunkedArray) -> pa.BooleanArray:
+    """The text cells that may hold what :func:`mask_cpr_text` masks (False
+    for a null): where :data:`CPR_LIKE_RE2` or :data:`CPR_GROUPED_RE2`
+    matches, each its own pass (RE2 lets go of the interpreter)."""
+    found = pc.match_substring_regex(cells, CPR_LIKE_RE2)
+    grouped = pc.match_substring_regex(cells, CPR_GROUPED_RE2)
+    return pc.fill_null(pc.or_(found, grouped), False)
+
+
 def mask_cprs_in(values: pd.Series, objects: np.ndarray | None = None) -> pd.Series:
     """:func:`mask_cpr_text` for a column, once per distinct value; the
     cells that may hold one are found whole-column (RE2). ``objects``: the
@@ -523,7 +555,7 @@ def mask_cprs_in(values: pd.Series, objects: np.ndarray | None = None) -> pd.Ser
     # no copy where the text is held in arrow already
     arr = pa.array(text) if is_arrow_text(text) else pa.array(text.to_numpy(dtype=object), type=pa.large_string())
     # digits of any script, as Python's \d in the pattern that masks
-    may_hold = pc.match_substring_regex(arr, CPR_LIKE_RE2).to_numpy(zero_copy_only=False)
+    may_hold = may_hold_cpr(arr).to_numpy(zero_copy_only=False)
     out = text.to_numpy(dtype=object) if objects is None else objects
     if may_hold.any():
         out = out.copy()
@@ -542,7 +574,7 @@ def mask_cprs_in_arrow(cells: pa.Array) -> pa.Array:
     long = pc.fill_null(pc.greater_equal(pc.binary_length(cells), 10), False)
     if not pc.any(long).as_py():
         return cells
-    found = pc.fill_null(pc.match_substring_regex(cells.filter(long), CPR_LIKE_RE2), False)
+    found = may_hold_cpr(cells.filter(long))
     if not pc.any(found).as_py():
         return cells
     may_hold = long.to_numpy(zero_copy_only=False).copy()

@@ -108,6 +108,7 @@ def not_iso_date(written: str) -> str:
     """A line's date that is no ISO date, as convert writes it (:data:`NOT_ISO_DATE`)."""
     return f"{NOT_ISO_DATE}{written})"
 
+
 #: the unit as a caseworker reads it
 RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "year": "år", "hour": "time"}
 
@@ -199,6 +200,9 @@ CPR_LIKE_SEPARATORS = (
     # every dash (Unicode's Pd) and the other characters with the Dash property: the invoice key removes them
     "\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32"
     "\ufe58\ufe63\uff0d\U00010ead\u02d7\u2053\u207b\u208b\u2212\u2796"
+    # and the lines and bullets the CPR column reads past as dashes (python-stdnum's compact: ``610180⁃1234``
+    # was posted as 6101801234 and shown in full elsewhere, an attack on 0.9.23)
+    "\u180a\u2043\u23af\u23ba-\u23bd\u23e4"
 )
 _SEPARATED = f"[{CPR_LIKE_SEPARATORS}]+"
 #: characters that are no digits but that Unicode's NFKC makes one (the
@@ -247,7 +251,7 @@ _DASHES = CPR_LIKE_SEPARATORS.removeprefix("\\s") + "_"
 #: is not masked. Groups: day, month, year, sequence number
 CPR_DATED = re.compile(
     rf"(?<!{_DIGIT})({_DIGIT}{{1,2}})\s*[{DOT_LIKE}]\s*({_DIGIT}{{1,2}})\s*[{DOT_LIKE}]\s*"
-    rf"({_DIGIT}{{2}})[{_DASHES}{DOT_LIKE}]({_DIGIT}{{4}})(?!{_DIGIT}|[.,]{_DIGIT})"
+    rf"({_DIGIT}{{2}})[{_DASHES}{DOT_LIKE}]?({_DIGIT}{{4}})(?!{_DIGIT}|[.,]{_DIGIT})"
 )
 #: beside :data:`CPR_LIKE`, a birth date with one pair apart from the others
 #: (``0101 90 1234``, ``01 0190-1234``: the invoice key reads past the space and
@@ -274,6 +278,20 @@ CPR_APART = re.compile(
     rf"|(?<!{_DIGIT})([0-9]{{6}}){_APART_BY.removesuffix('*')}+([0-9]{{2}}{_APART_BY}[0-9]{{2}})"
     rf"(?!{_DIGIT}|[.,][0-9])"
 )
+#: beside them, a CPR number in any grouping of its ten digits (``610 180 1001``, ``6101 801 234``,
+#: ``61-01-80-12-34``, ``6 1 0 1 8 0 1 2 3 4``), as the CPR column reads it (python-stdnum's compact
+#: reads past its spaces and dashes; shown in full everywhere else until 0.9.24, an attack on 0.9.23):
+#: digits joined by spaces (no line break: two lines are two things), dashes, ``_`` (and what NFKC
+#: makes one) and characters a reader does not see, ten digits in all where nothing but those joins
+#: another digit before or after (``Faktura 12 610 180 1001`` is twelve digits, no CPR number), and
+#: no decimals after (an amount). Masked where the ten read as a valid CPR number
+CPR_GROUP_JOINERS = (
+    "\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+    + CPR_LIKE_SEPARATORS.removeprefix("\\s")
+    + "_\u00af\u203e\uffe3\ufe33\ufe34\ufe4d-\ufe4f\uff3f"
+)
+#: a run of digits, each joined to the next by at most three joiners (four part one run from the next)
+CPR_GROUPED = re.compile(rf"{_DIGIT}(?:[{CPR_GROUP_JOINERS}]{{0,3}}{_DIGIT})*")
 #: the same for RE2 (pyarrow), to find the cells worth a look: it must find
 #: every cell :data:`CPR_LIKE` finds in them once :data:`CPR_INVISIBLE` is
 #: taken out, so any format, control or combining character may stand between
@@ -289,7 +307,8 @@ _RE2_ANY_DIGIT = rf"[\p{{Nd}}{_RE2_DIGIT_LIKE}]"
 _RE2_DIGIT = rf"{_RE2_ANY_DIGIT}{_RE2_HIDDEN}"
 _RE2_DOT = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in DOT_LIKE) + "_]"
 _RE2_JOIN = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in JOIN_LIKE) + "_]"
-_RE2_OTHER_DASHES = r"\x{2d7}\x{2053}\x{207b}\x{208b}\x{2212}\x{2796}"  # the Dash property beyond Pd
+#: the Dash property beyond Pd, and the lines and bullets the CPR column reads past (as CPR_LIKE_SEPARATORS)
+_RE2_OTHER_DASHES = r"\x{2d7}\x{2053}\x{207b}\x{208b}\x{2212}\x{2796}\x{180a}\x{2043}\x{23af}\x{23ba}-\x{23bd}\x{23e4}"
 _RE2_JOINER = rf"[\s\x{{0b}}\x{{1c}}-\x{{1f}}\x{{85}}\p{{Z}}\p{{Pd}}{_RE2_OTHER_DASHES}\x{{ad}}{_RE2_INVISIBLE}]"
 #: the spaces and dashes of :data:`CPR_APART`, for RE2 (a tab, Unicode's space separators, every
 #: dash, the soft hyphen: no line break)
@@ -319,8 +338,25 @@ CPR_LIKE_RE2 = (
     + rf"|[0-9][0-9]{_RE2_APART}*(?:0[1-9]|1[0-2]){_RE2_APART}*[0-9][0-9]{_RE2_APART}*[0-9][0-9]{_RE2_SPACES}*[0-9][0-9]"
     + rf"|[0-9]{{6}}{_RE2_APART}+[0-9][0-9]{_RE2_APART}*[0-9][0-9]"
     + rf"|{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_SPACE}*"
-    rf"{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT}{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_SPACE}*(?:{_RE2_DASH}|{_RE2_DOT})"
-    rf"{_RE2_SPACE}*{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}" + ")"
+    rf"{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT}{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_DIGIT}"
+    # the sequence number after a dash or a dot (spaces beside it), or right after the year (``01.01.901234``)
+    rf"(?:{_RE2_SPACE}*(?:{_RE2_DASH}|{_RE2_DOT}){_RE2_SPACE}*)?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}" + ")"
+)
+#: :data:`CPR_GROUP_JOINERS` for RE2
+_RE2_GROUP_JOINER = rf"[\t\p{{Zs}}\p{{Pd}}{_RE2_OTHER_DASHES}\x{{ad}}_\x{{af}}\x{{203e}}\x{{ffe3}}\x{{fe33}}\x{{fe34}}\x{{fe4d}}-\x{{fe4f}}\x{{ff3f}}]"
+_RE2_NOT_GROUPED = r"[^0-9\t\p{Zs}\p{Pd}_]"
+_RE2_NOT_ASCII = r"[^\x{0}-\x{7f}]"
+#: the cells worth a look for :data:`CPR_GROUPED` (RE2): ten digits, each joined to the next by at
+#: most three joiners, with no digit so joined before or after; the first digit one a day (or a
+#: replacement number's day, day + 60) may begin with, the third one a month may. A pattern of its
+#: own, matched beside :data:`CPR_LIKE_RE2`: as one more way of that pattern it made RE2 give up its
+#: automaton (38 s, not 0.3 s, over a million messages)
+CPR_GROUPED_RE2 = (
+    rf"(?:^|{_RE2_NOT_GROUPED}{_RE2_GROUP_JOINER}{{0,3}}|{_RE2_GROUP_JOINER}{{4}})"
+    rf"(?:[0-36-9]|{_RE2_NOT_ASCII}){_RE2_GROUP_JOINER}{{0,3}}{_RE2_ANY_DIGIT}{_RE2_GROUP_JOINER}{{0,3}}"
+    rf"(?:[01]|{_RE2_NOT_ASCII}){_RE2_GROUP_JOINER}{{0,3}}{_RE2_ANY_DIGIT}"
+    rf"(?:{_RE2_GROUP_JOINER}{{0,3}}{_RE2_ANY_DIGIT}){{6}}"
+    rf"(?:{_RE2_GROUP_JOINER}{{0,3}}(?:$|{_RE2_NOT_GROUPED})|{_RE2_GROUP_JOINER}{{4}})"
 )
 #: what stands for the sequence number of a masked CPR number
 CPR_MASK = "-xxxx"

@@ -677,3 +677,26 @@ def test_a_cpr_number_pasted_into_the_support_sheets_psp_column_is_masked(robot)
     assert code == 0 and d["psp_element"].tolist() == [f"{BIRTH}-xxxx"]
     assert not shows_full_cpr((robot.tmp / "o1" / "decisions.csv").read_text(encoding="utf-8"))
     assert not shows_full_cpr(journal_text(robot.journal))
+
+
+def _digits_shown(text: str) -> bool:
+    """Whether ``text``, read without its spaces, dashes and ``_``, holds 010140's ten digits."""
+    seen = unicodedata.normalize("NFKC", text)
+    return BIRTH + SEQ in re.sub(r"[\s\-_\u2043\u00af]", "", seen)
+
+
+@pytest.mark.parametrize("form", ["010 140 1234", "01-01-40-12-34", "0101 401 234", "010140\u20431234"])
+def test_a_cpr_in_any_grouping_the_cpr_column_reads_is_masked_everywhere_people_read(robot, form):
+    """An attack on 0.9.23: the CPR column reads ``010 140 1234`` or
+    ``010140⁃1234`` as a CPR number (and posted the last), yet as an invoice
+    number, a supplier's name, a period cell or a document type it was in
+    full in decisions.csv, the OPUS notes, the journal and the follow-up."""
+    rows = [month(3, invoice_id=form), month(4, invoice_id="F-2", period_start=form),
+            month(5, invoice_id="F-3", document_type=f"rykker {form}"), month(6, invoice_id="F-4", currency=form)]  # fmt: skip
+    code, _, d = robot.run(*rows, out="o1")
+    assert code == 0 and d["invoice_id"].iat[0] == "010140-xxxx"
+    for name in ("decisions.csv", "opus_notes.csv"):
+        assert not _digits_shown((robot.tmp / "o1" / name).read_text(encoding="utf-8")), name
+    assert not _digits_shown(journal_text(robot.journal))
+    assert main(["report", "followup", "--journal", str(robot.journal), "--out", str(robot.tmp / "rep")]) == 0
+    assert not _digits_shown((robot.tmp / "rep" / "followup.html").read_text(encoding="utf-8"))

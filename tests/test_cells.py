@@ -180,9 +180,13 @@ def test_a_prefix_that_holds_a_digit_or_a_formula_start_is_refused(prefix):
 
 
 def _re2_found(arr: pa.Array, mask: bool) -> list[bool]:
-    """The plain scan: RE2 over each cell."""
-    pattern = cells._FORMULA_RE2 + (f"|{cells.CPR_LIKE_RE2}" if mask else "")
-    return pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_pylist()
+    """The plain scan: RE2 over each cell, for a formula start and (``mask``)
+    each pattern of what may be a CPR number."""
+    from invoicekit.vocabulary import CPR_GROUPED_RE2, CPR_LIKE_RE2
+
+    patterns = [cells._FORMULA_RE2, *((CPR_LIKE_RE2, CPR_GROUPED_RE2) if mask else ())]
+    found = [pc.fill_null(pc.match_substring_regex(arr, p), False).to_pylist() for p in patterns]
+    return [any(hits) for hits in zip(*found, strict=True)] if len(arr) else []
 
 
 @settings(max_examples=150, deadline=None)

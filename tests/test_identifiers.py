@@ -506,9 +506,9 @@ def test_a_birth_date_with_one_pair_apart_is_masked(text, shown):
     past the space (it hashes ``0101 90 1234`` as a CPR number), so masking
     does too, where the month is a month (01-12, in ASCII digits: ``2018
     4104858``, a year and a grant id, is no birth date and is not looked at),
-    in Python and in the arrow paths alike. Still not masked: the sequence
-    number apart (``010190 12 34``) and a year of four digits
-    (``01011990-1234``)."""
+    in Python and in the arrow paths alike. Still not masked: a year of four
+    digits (``01011990-1234``); since 0.9.24 the sequence number apart
+    (``010190 12 34``) is (any grouping: the test after the next)."""
     from invoicekit.cells import safe_arrow
 
     assert mask_cpr_text(text) == shown
@@ -614,3 +614,75 @@ def test_a_psp_element_in_a_text_is_masked_even_in_the_robots_own_words():
     for text in (f"bogfør manuelt på PSP-element {psp}, art 40000000.", f"række 2: PSP-element {psp}, art 40000000, "):
         assert mask_cpr_text(text) == text.replace(psp, "XG-030619-xxxx-00001")
     assert mask_unless_psp([psp, "0306190114"]).to_pylist() == [psp, "030619-xxxx"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["610 180 1001", "6101 801 234", "61018 01234", "610-180-1234", "6101801 234", "610180-123 4",
+     "6 1 0 1 8 0 1 2 3 4", "61-01-80-12-34", "Krogh 610 180 1003 A/S", "\uff16\uff11\uff10\uff11\uff18\uff10 "
+     "\uff11\uff12 \uff13\uff14", "\u0666\u0661\u0660\u0661\u0668\u0660 \u0661\u0662 \u0663\u0664",
+     "610180\u20431234", "610180\u180a1234", "610180\u23af1234", "610180\u23bd1234", "610180\u23e41234",
+     "610180\u00af1234", "610 180\uff3f1234", "01.01.901234", "1.1.901234", "Faktura 01/01/901234",
+     "610 - 180 - 1234"],
+)  # fmt: skip
+def test_a_cpr_number_in_any_grouping_the_cpr_column_reads_is_masked(text):
+    """An attack on 0.9.23: the CPR column (python-stdnum's compact) reads
+    ``610 180 1001``, ``61-01-80-12-34`` or ``620180⁃2002`` as a CPR number,
+    and posted the last, but everywhere people read them they were in full,
+    and so was a birth date as a date joined straight to the sequence number
+    (``01.01.901234``), which the invoice key hashes. Ten digits joined by
+    at most three spaces, dashes or ``_`` look-alikes are masked where they
+    are a valid CPR number, in Python and in the arrow paths alike."""
+    from invoicekit.cells import safe_arrow
+
+    shown = mask_cpr_text(text)
+    assert re.search(r"[06]10[11]80-xxxx|010190-xxxx", shown), shown
+    assert not re.search(r"\d{6}-?\d{4}", shown)
+    assert safe_arrow(pa.array([text], pa.large_string())).to_pylist() == [shown]
+    assert mask_cprs_in_arrow(pa.array([text], pa.large_string())).to_pylist() == [shown]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Faktura 12 610 180 1001", "Periode 01-03-2019 - 31-03-2019", "1 234 567 890,00", "tlf 12 34 56 78",
+     "XG-53850112-03", "2018 4104858 610", "Konto 5301 061 018 0123", "01-03-2019-31-03-2019"],
+)  # fmt: skip
+def test_ten_digits_in_a_longer_run_or_no_birth_date_are_left_as_written(text):
+    """The grouping is read where nothing but spaces and dashes joins a digit
+    before or after it (``Faktura 12 610 180 1001`` is twelve digits), not
+    before decimals (an amount), and only where the ten are a valid CPR
+    number; four spaces part two runs."""
+    from invoicekit.cells import safe_arrow
+
+    assert mask_cpr_text(text) == text
+    assert safe_arrow(pa.array([text], pa.large_string())).to_pylist() == [text]
+
+
+def test_every_character_the_cpr_column_reads_past_is_masked_there():
+    """Every code point the CPR column (python-stdnum's compact) reads past
+    between the birth date and the sequence number is read past by the
+    masking too, in Python and in the arrow paths (an attack on 0.9.23 found
+    eleven it did not)."""
+    from invoicekit.cells import safe_arrow
+    from invoicekit.identifiers import compact_cpr
+
+    everything = _code_points()
+    read_past = [c for c in everything if compact_cpr(f"610180{c}1234") == "6101801234"]
+    assert len(read_past) > 20
+    texts = [f"610180{c}1234" for c in read_past]
+    masked = [mask_cpr_text(t) for t in texts]
+    assert [t for t, m in zip(texts, masked, strict=True) if m != "610180-xxxx"] == []
+    assert safe_arrow(pa.array(texts, pa.large_string())).to_pylist() == masked
+
+
+def test_two_period_cells_that_cannot_be_read_are_quoted_as_written():
+    """A review of 0.9.23: the two unreadable period cells were joined by
+    ``" / "``, and ``kl. 12 / 01.03.2019`` then read as a birth date and was
+    masked, so the message no longer said what the cells held."""
+    from invoicekit.extracts import prepare_invoices
+    from tests.conftest import invoice
+
+    typed = prepare_invoices(
+        pd.DataFrame([invoice(period_start="01.03.2019 kl. 12", period_end="01.03.2019 kl. 12")])
+    ).frame
+    assert typed["period_unreadable"].iat[0] == "01.03.2019 kl. 12 og 01.03.2019 kl. 12"
