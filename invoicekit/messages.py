@@ -22,7 +22,7 @@ from invoicekit.distinct import first_rows
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk_arrow
 from invoicekit.reasons import MANUAL, POSTED
 from invoicekit.texts import arrow_text
-from invoicekit.vocabulary import CREDIT_NOTE, INVOICE, NO_CURRENCY, RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import CREDIT_NOTE, FORMULA_START_RE2, INVOICE, NO_CURRENCY, RATE_UNIT_NAMES_DA
 
 Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
 
@@ -582,17 +582,29 @@ def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int
     return np.asarray(texts.to_numpy(zero_copy_only=False), dtype=object)
 
 
+#: a text that starts a formula, which the writers guard with a ``'`` (RE2)
+GUARDED_START_RE2 = "^" + FORMULA_START_RE2
+
+
 def posting_texts_arrow(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> pa.Array:
-    """:func:`posting_texts` as arrow (service codes and grant ids may be arrow)."""
+    """:func:`posting_texts` as arrow (service codes and grant ids may be arrow).
+    A text that starts a formula (a service code ``-BO``) is written with a
+    ``'`` before it (:mod:`invoicekit.cells`), so it is fitted within one
+    character less: OPUS's field holds ``width`` (a review of 0.9.23 found 51)."""
     period = arrow_text(_periods_dk(start, end))
     service_a, grant_a = arrow_text(service), arrow_text(grant)
     joined = pc.binary_join_element_wise(service_a, period, grant_a, pa.scalar(" ", pa.large_string()))
-    too_long = np.flatnonzero(pc.greater(pc.utf8_length(joined), width).to_numpy(zero_copy_only=False))
+    guarded = pc.fill_null(pc.match_substring_regex(service_a, GUARDED_START_RE2), False)
+    room = pc.subtract(pa.scalar(width, pa.int64()), pc.cast(guarded, pa.int64()))
+    too_long = np.flatnonzero(pc.greater(pc.utf8_length(joined), room).to_numpy(zero_copy_only=False))
     if len(too_long) == 0:
         return joined
     at = pa.array(too_long)
     svc, per, grt = (values.take(at).to_pylist() for values in (service_a, period, grant_a))
-    fitted = [_fit(s, p, g, max(1, width - 2 - len(p) - len(g)), width) for s, p, g in zip(svc, per, grt, strict=True)]
+    widths = room.take(at).to_pylist()
+    fitted = [
+        _fit(s, p, g, max(1, w - 2 - len(p) - len(g)), w) for s, p, g, w in zip(svc, per, grt, widths, strict=True)
+    ]
     mask = np.zeros(len(joined), dtype=bool)
     mask[too_long] = True
     return pc.replace_with_mask(joined, pa.array(mask), pa.array(fitted, type=joined.type))

@@ -1183,3 +1183,19 @@ def test_the_whole_days_advice_counts_the_period_by_its_dates():
     d = run(invoice(supplier_cvr=KILDEN, amount="1.000,01"), grants=grants).decisions.iloc[0]
     assert d["reason"] == "AMOUNT_MISMATCH"
     assert "Beløbet svarer til 10 dage à 100,0010 kr. af periodens 31 dage" in d["message"]
+
+
+@pytest.mark.parametrize("service", ["-BO-MEGET-LANG-YDELSESKODE-X", "+BO", "=BO-LANG-YDELSESKODE-XXXXXXXX", "@BO"])
+def test_a_posting_text_that_starts_a_formula_fits_opus_with_its_guard(service):
+    """A review of 0.9.23: the text was fitted to 50 characters, then the
+    writer put a ``'`` before it (it starts a formula): 51 in OPUS's field
+    of 50. Fitted within 49 then, it is 50 as written."""
+    from invoicekit.cells import safe_text
+    from invoicekit.messages import posting_texts
+
+    start, end = np.array(["2019-01-01"], "datetime64[D]"), np.array(["2019-01-31"], "datetime64[D]")
+    for grant in ("B-1", "+BEVILLING-2019-000000123456-AENDRING-02"):
+        text = posting_texts(pd.Series([service]), start, end, pd.Series([grant]))[0]
+        written = safe_text(text)
+        assert written == "'" + text and len(written) <= 50, written
+        assert text.endswith(grant) or "..3456-AENDRING-02" in text
