@@ -340,7 +340,8 @@ CPR_LIKE_RE2 = (
     + rf"|{_RE2_DIGIT}{_RE2_SPACE}*{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_SPACE}*"
     rf"{_RE2_DOT}{_RE2_SPACE}*(?:{_RE2_DIGIT}{_RE2_DIGIT})?{_RE2_DIGIT}{_RE2_DIGIT}"
     # the sequence number after a dash or a dot (spaces beside it), or right after the year (``01.01.901234``)
-    rf"(?:{_RE2_SPACE}*(?:{_RE2_DASH}|{_RE2_DOT}){_RE2_SPACE}*)?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}" + ")"
+    rf"(?:{_RE2_SPACE}*(?:{_RE2_DASH}|{_RE2_DOT}){_RE2_SPACE}*)?{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_DIGIT}{_RE2_ANY_DIGIT}"
+    + ")"
 )
 #: :data:`CPR_GROUP_JOINERS` for RE2
 _RE2_GROUP_JOINER = rf"[\t\p{{Zs}}\p{{Pd}}{_RE2_OTHER_DASHES}\x{{ad}}_\x{{af}}\x{{203e}}\x{{ffe3}}\x{{fe33}}\x{{fe34}}\x{{fe4d}}-\x{{fe4f}}\x{{ff3f}}]"
