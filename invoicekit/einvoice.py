@@ -279,7 +279,8 @@ def named_currencies(root: Element) -> tuple[str, ...]:
     return tuple(found)
 
 
-_LINE_BREAKS_AND_TABS = str.maketrans("\r\n\t", "   ")
+#: every character that breaks a line (as Python's ``splitlines`` reads them) and the tabs
+_LINE_BREAKS_AND_TABS = str.maketrans(dict.fromkeys("\r\n\t\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
 
 
 def check_invoice_id(number: str) -> str:

@@ -451,7 +451,7 @@ def _masked_grouped(text: str, masked: Callable[[str, str], str | None]) -> str:
     out, at = [], 0
     for m in CPR_GROUPED.finditer(text):
         digits = [ch for ch in m[0] if _IS_DIGIT(ch)]
-        if len(digits) != 10 or _DECIMALS_AFTER.match(text, m.end()):
+        if len(digits) != 10 or _DECIMALS_AFTER.match(text, m.end()) or _year_apart(m[0]):
             continue
         shown = masked("".join(digits[:6]), "".join(digits[6:]))
         if shown is not None:
@@ -460,7 +460,20 @@ def _masked_grouped(text: str, masked: Callable[[str, str], str | None]) -> str:
     return "".join([*out, text[at:]]) if out else text
 
 
+def _year_apart(run: str) -> bool:
+    """Whether a run's fifth to eighth digits stand alone, as a group of
+    their own, and read as a year 1900-2099 (``0101-2019-12``, ``01 03 2019
+    - 31``): a date and a number, not a CPR number's birth year of two digits."""
+    at = 0
+    for group in _DIGIT_GROUP.findall(run):
+        if at == 4 and len(group) == 4:
+            return ascii_digits(group.translate(_AS_DIGITS))[:2] in ("19", "20")
+        at += len(group)
+    return False
+
+
 _IS_DIGIT = re.compile(f"[\\d{DIGIT_LIKE}]").fullmatch
+_DIGIT_GROUP = re.compile(f"[\\d{DIGIT_LIKE}]+")
 #: an amount's decimals right after a number (``1 234 567 890,00``)
 _DECIMALS_AFTER = re.compile(r"[.,]\d")
 
