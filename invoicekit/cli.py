@@ -409,7 +409,7 @@ def _explain_parser(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="the journal, so earlier runs count (read only); when it recorded a run of this very invoice "
         "file, the invoice is decided as that run decided it: against the runs before it, with the rules it "
-        "recorded (unless --rules is given, which is then said)",
+        "recorded (unless --rules is given, which is then said). Its key file (PATH.key) must be beside it",
     )
     p.add_argument(
         "--invoice-lines", metavar="PATH", help="the invoice lines the run was given, for a collective invoice"

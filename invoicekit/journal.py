@@ -73,11 +73,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import hashlib
 import json
 import logging
 import os
 import re
+import secrets
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -244,8 +248,22 @@ def key_path(journal: str | Path) -> Path:
     (``journal.sqlite.key``). It holds the secret the journal's keys are
     hashed with; the journal alone, handed to an analyst or a report, does
     not reveal a CPR number."""
-    journal = Path(journal)
+    journal = Path(os.path.realpath(journal))  # a journal reached by a link: the key beside the file itself
     return journal.with_name(journal.name + ".key")
+
+
+#: the most a key file holds: 64 hexadecimal digits and a line break (a FIFO, a device or a file of
+#: gigabytes named so is never read whole: a review of the first version hung or took 6 GB)
+_KEY_BYTES = 128
+
+
+def key_check(secret: str) -> str:
+    """What the journal keeps (``meta``, ``key_check``) to know its own key
+    by: a keyed hash of a constant, which says nothing of the secret. A key
+    file of another journal (copied in, restored from the wrong backup) is
+    refused by it: with another secret every hashed key misses, and a run
+    paid again what the journal says was paid (a review of the first version)."""
+    return hashlib.blake2b(b"invoicekit journal key", key=bytes.fromhex(secret), digest_size=16).hexdigest()
 
 
 def _read_key(journal: Path) -> str:
@@ -254,7 +272,7 @@ def _read_key(journal: Path) -> str:
     path = key_path(journal)
     restore = "restore it from a backup of the journal's folder (the journal and its key file together)"
     try:
-        text = path.read_bytes().decode("ascii")
+        text = _read_small(path).decode("ascii")
     except FileNotFoundError:
         raise InputError(
             journal,
@@ -283,7 +301,7 @@ def _write_key(journal: Path, secret: str) -> bool:
     True where this call made the file (False: it held this secret already)."""
     path = key_path(journal)
     if path.exists() or path.is_symlink():
-        if path.is_file() and not path.is_symlink() and _key_in(path) == secret:
+        if _key_in(path) == secret:  # this journal's (a link to it too)
             return False
         raise InputError(
             path,
@@ -291,14 +309,21 @@ def _write_key(journal: Path, secret: str) -> bool:
             "exists and is not this journal's key file; it may be another journal's key: move it away "
             "(never delete a key whose journal you keep)",
         )
-    fd, made = -1, path.with_name(f"{path.name}.{os.getpid()}.new")
+    fd, made = -1, path.with_name(f"{path.name}.{secrets.token_hex(8)}.new")
     try:
         fd = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.write(fd, (secret + "\n").encode("ascii"))
         os.fsync(fd)
         os.close(fd)
         fd = -1
-        os.link(made, path)  # placed only where there is none: two runs never write over each other's
+        try:
+            os.link(made, path)  # placed only where there is none: two runs never write over each other's
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            # a file system without hard links (FAT, some network shares): made in place, where there
+            # is none; a half-written key, should the machine stop now, is refused as no key, never used
+            _write_in_place(path, secret)
         fsync_path(path.parent)
     except FileExistsError:
         raise InputError(path, None, "was made by another run at the same moment; run again") from None
@@ -314,10 +339,40 @@ def _write_key(journal: Path, secret: str) -> bool:
     return True
 
 
+#: what ``link`` says where the file system has no hard links
+_NO_LINKS = frozenset(
+    code for code in (errno.EPERM, errno.ENOTSUP, getattr(errno, "EOPNOTSUPP", None), errno.EXDEV, errno.ENOSYS) if code
+)
+
+
+def _write_in_place(path: Path, secret: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, (secret + "\n").encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _key_in(path: Path) -> str | None:
     with contextlib.suppress(OSError, UnicodeDecodeError):
-        return path.read_bytes().decode("ascii").strip()
+        return _read_small(path).decode("ascii").strip()
     return None
+
+
+def _read_small(path: Path) -> bytes:
+    """A key file's bytes: a regular file (a FIFO is opened without waiting
+    and refused), at most :data:`_KEY_BYTES` of it read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file, no key")
+        data = os.read(fd, _KEY_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > _KEY_BYTES:
+        raise OSError(errno.EFBIG, f"over {_KEY_BYTES} bytes, no key")
+    return data
 
 
 def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError | OutputError:
@@ -378,7 +433,9 @@ def refuse_new_journal(path: Path) -> None:
             key,
             None,
             f"exists without its journal {path.name}: it may be the key of a journal moved elsewhere; move it "
-            "away first (never delete a key whose journal you keep), or give that journal with --journal",
+            "away first (never delete a key whose journal you keep; one a run left that stopped while starting "
+            "the journal, when you deleted the empty journal it left, keys nothing), or give that journal with "
+            "--journal",
         )
     if path.exists() or path.is_symlink():
         if path.is_file() and path.stat().st_size > 0 and _holds_no_run(path):
@@ -443,7 +500,8 @@ class Journal:
                 self.path,
                 None,
                 "is empty, not an invoicekit journal (a run stopped while starting it leaves one so: it holds "
-                "nothing, and may be deleted and started again with --new-journal); expected the robot's journal",
+                f"nothing, and may be deleted, with its key file {key_path(self.path).name} if there is one, and "
+                "started again with --new-journal); expected the robot's journal",
             )
         try:
             if readonly:
@@ -488,7 +546,17 @@ class Journal:
         check 21 would pass an invoice for a period paid before. From schema
         9 it is in the key file beside the journal."""
         if self.version >= KEY_FILE_FROM:
-            return _read_key(self.path)
+            secret = _read_key(self.path)
+            if self._meta("key_check") != key_check(secret):
+                raise InputError(
+                    key_path(self.path),
+                    None,
+                    f"is not the key of the journal {self.path.name} (the journal knows its own key, and this is "
+                    "another: another journal's, or one restored from another backup); with it the robot would "
+                    "not see what the journal says it paid: restore the journal's own key file from a backup of "
+                    "the journal's folder (the journal and its key file together)",
+                )
+            return secret
         secret = self._meta("secret")
         if secret and not _SECRET.fullmatch(secret):
             # edited by hand: no key made with it could be checked (an attack on 0.9.22 met "unexpected
@@ -550,7 +618,8 @@ class Journal:
                 if statement.strip():
                     self.conn.execute(statement)
             self.conn.executemany(
-                "INSERT INTO meta VALUES (?, ?)", [("schema_version", str(SCHEMA_VERSION)), ("created_at", _now())]
+                "INSERT INTO meta VALUES (?, ?)",
+                [("schema_version", str(SCHEMA_VERSION)), ("key_check", key_check(secret)), ("created_at", _now())],
             )
             _write_key(self.path, secret)  # before the commit: never a journal without its key
             self.conn.execute("COMMIT")
@@ -657,19 +726,20 @@ class Journal:
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [
                     ("schema_version", str(SCHEMA_VERSION)),
+                    ("key_check", key_check(secret)),
                     ("migrated_from", str(self.version)),
                     ("migrated_at", at),
                     ("migration_backup", self.backup.name),
                     ("migrations", json.dumps(history)),
                 ],
             )
+            self.conn.execute("COMMIT")  # inside: a commit that fails (a full disk) leaves it as it was too
         except BaseException:
             self._rollback()  # SQLite may have rolled back already (a full disk)
             # the journal is as it was: the copy beside it backs up nothing, and
             # would only be one more file holding every number the journal holds
             self._drop_backup()
             raise
-        self.conn.execute("COMMIT")
         old, self.version, self.secret = self.version, SCHEMA_VERSION, secret
         if old < 2:
             with contextlib.suppress(sqlite3.DatabaseError):  # give back the old table's pages (the backup keeps them)
@@ -1381,7 +1451,8 @@ def _backup_path(path: Path, version: int) -> Path:
     for name in names:
         backup = path.with_name(name)
         try:
-            backup.open("xb").close()
+            # readable by its owner only: it is the journal as it was, its secret included
+            os.close(os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except FileExistsError:
             continue
         return backup

@@ -260,7 +260,7 @@ def test_new_journal_refuses_every_file_that_exists_and_names_a_journal_left_hol
             Journal(path, create=True)
         assert kept is None or path.read_bytes() == kept
     # an empty file, as a run stopped while starting the journal leaves it, is said to hold nothing
-    with pytest.raises(InputError, match=r"is empty, not an invoicekit journal .*may be deleted and started again"):
+    with pytest.raises(InputError, match=r"is empty, not an invoicekit journal .*may be deleted, with its key file"):
         Journal(empty)
 
 
@@ -1687,3 +1687,120 @@ def test_a_journal_that_cannot_be_started_leaves_no_key_file(example_case, tmp_p
     with pytest.raises(OutputError):
         Journal(tmp_path / "j.sqlite", create=True)
     assert not key_path(tmp_path / "j.sqlite").exists()
+
+
+def _regrant(case: Path) -> None:
+    """The example's grants registered again under new ids, and its invoices
+    sent again under new numbers: only the citizen keys (hashed) tell that
+    their periods were paid (check 21)."""
+    grants = case / "bevillinger.csv"
+    grants.write_bytes(grants.read_bytes().replace(b"B-10", b"B-20"))
+    text = (case / "regninger.csv").read_text(encoding="cp1252").splitlines()
+    again = [text[0], *(";".join([f"{line.split(';')[0]}-NY", *line.split(";")[1:]]) for line in text[1:] if line)]
+    (case / "regninger.csv").write_text("\n".join(again) + "\n", encoding="cp1252")
+
+
+@pytest.mark.parametrize("how", ["another journal's", "a new one", "a link to another"])
+def test_another_journals_key_file_is_refused_not_used(example_case, tmp_path, capsys, how):
+    """A review of the first version: any 64 hexadecimal digits were taken
+    as the key, so a key file of another journal (copied in, restored from
+    the wrong backup) hashed every key anew, check 21 missed every period
+    paid, and the run posted five payments again (exit 0). The journal knows
+    its own key (``key_check``), and every run stops on another."""
+    import secrets
+
+    journal = tmp_path / "j.sqlite"
+    assert len(run_example(example_case, tmp_path / "first", journal).result.postings) == 5
+    key = key_path(journal)
+    if how == "another journal's":
+        other = tmp_path / "other" / "o.sqlite"
+        other.parent.mkdir()
+        run_example(example_case, tmp_path / "o", other)
+        key.write_bytes(key_path(other).read_bytes())
+    elif how == "a new one":
+        key.write_text(secrets.token_hex(32) + "\n", encoding="ascii")
+    else:
+        (tmp_path / "k").write_text(secrets.token_hex(32) + "\n", encoding="ascii")
+        key.unlink()
+        key.symlink_to(tmp_path / "k")
+    _regrant(example_case)
+    _runs_stop_and_reports_read(example_case, journal, tmp_path, capsys, "is not the key of the journal j.sqlite")
+    assert count_runs(journal) == 1
+
+
+def test_with_its_own_key_the_regranted_periods_are_seen_as_paid(example_case, tmp_path):
+    """The case above with the journal's own key: nothing is paid again."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "first", journal)
+    _regrant(example_case)
+    again = run_example(example_case, tmp_path / "again", journal)
+    assert len(again.result.postings) == 0 and (again.decisions["reason"] == "ALREADY_PAID").sum() >= 5
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge", "device"])
+def test_a_key_file_that_is_no_small_file_is_refused_unread(example_case, tmp_path, capsys, kind):
+    """A review of the first version: a FIFO named as the key file hung every
+    run for ever (a recorded one inside its lock), and a sparse file of 3 GB
+    took 6 GB before it was refused."""
+    import os
+
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "first", journal)
+    key = key_path(journal)
+    key.unlink()
+    if kind == "fifo":
+        os.mkfifo(key)
+    elif kind == "huge":
+        with key.open("wb") as f:
+            f.truncate(3 * 1024**3)
+    else:
+        key.symlink_to("/dev/zero")
+    _runs_stop_and_reports_read(example_case, journal, tmp_path, capsys, "j.sqlite.key", "cannot be read")
+
+
+def test_a_migration_backup_is_readable_by_its_owner_only(example_case, tmp_path):
+    """It is the journal as it was, its secret included (a review found it
+    readable by everyone beside a key file readable by its owner only)."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with sqlite3.connect(journal) as conn:
+        old_schema(conn, 8)
+    again = run_example(example_case, tmp_path / "again", journal)
+    assert again.journal_backup.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_key_file_is_written_where_the_file_system_has_no_hard_links(example_case, tmp_path, monkeypatch):
+    """A review of the first version: the key was placed with a hard link, and
+    on a file system without them (FAT, some network shares) no journal
+    could be started or migrated."""
+    import errno
+    import os
+
+    from invoicekit import journal as jm
+
+    def no_links(src, dst, *args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(jm.os, "link", no_links)
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    assert key_path(journal).stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("j.sqlite.key")] == ["j.sqlite.key"]
+    monkeypatch.undo()
+    again = run_example(example_case, tmp_path / "again", journal)
+    assert len(again.result.postings) == 0
+    assert os.path.exists(key_path(journal))
+
+
+def test_a_journal_reached_by_a_link_keeps_its_key_beside_the_file_itself(example_case, tmp_path):
+    """A review of the first version: migrated or started through a link, the
+    key was put beside the link, and the journal opened by its own path then
+    had none."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "links").mkdir()
+    journal = tmp_path / "real" / "j.sqlite"
+    run_example(example_case, tmp_path / "first", journal)
+    link = tmp_path / "links" / "j.sqlite"
+    link.symlink_to(journal)
+    assert key_path(link) == key_path(journal)
+    assert len(run_example(example_case, tmp_path / "again", link).result.postings) == 0
