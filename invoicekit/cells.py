@@ -228,19 +228,15 @@ def _cpr_matches(text: pa.Array) -> pa.BooleanArray | None:
     if len(text) >= HALVES_FROM:  # a large column in two halves side by side (RE2 lets go of the interpreter)
         half = len(text) // 2
         with ThreadPoolExecutor(max_workers=2) as pool:
-            parts = list(pool.map(_cpr_matched, (text.slice(0, half), text.slice(half))))
+            parts = list(pool.map(may_hold_cpr, (text.slice(0, half), text.slice(half))))
         matched = pa.concat_arrays(parts)
     else:
-        matched = _cpr_matched(text)
+        matched = may_hold_cpr(text)
     return matched if pc.any(matched).as_py() else None
 
 
 #: cells from which :func:`_cpr_matches` looks at a column in two halves side by side
 HALVES_FROM = 100_000
-
-
-def _cpr_matched(text: pa.Array) -> pa.BooleanArray:
-    return may_hold_cpr(text)
 
 
 def _text(arr: pa.Array) -> pa.Array | None:

@@ -36,7 +36,6 @@ their root element.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from xml.etree.ElementTree import Element
 
@@ -51,6 +50,7 @@ from invoicekit.einvoice import (
     document_kind,
     first_cvr,
     inside,
+    iso_day,
     make_line,
     named_currencies,
     only_one,
@@ -123,10 +123,7 @@ def _date(el: Element | None) -> str:
     m = m or _DATE_102.fullmatch(text)
     if m is None:
         return calendar_date(text)
-    try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-    except ValueError:
-        return text
+    return iso_day(m[1], m[2], m[3]) or text
 
 
 def _period(el: Element | None) -> tuple[str, str]:

@@ -70,7 +70,7 @@ from invoicekit.rules import Rules
 from invoicekit.texts import TEXT, arrow_text, is_arrow_text
 from invoicekit.vocabulary import (
     CPR_MASK,
-    FORMULA_START_RE2,
+    FORMULA_CELL_RE2,
     INVOICE,
     OWNERSHIP_DA,
     masked_cpr,
@@ -847,9 +847,7 @@ def _by_value(
 
 def _starts_a_formula(numbers: pa.Array) -> np.ndarray:
     """Which numbers (arrow text) begin with a character that starts a formula."""
-    return pc.fill_null(pc.match_substring_regex(numbers, "^" + FORMULA_START_RE2), False).to_numpy(
-        zero_copy_only=False
-    )
+    return pc.fill_null(pc.match_substring_regex(numbers, FORMULA_CELL_RE2), False).to_numpy(zero_copy_only=False)
 
 
 def _duplicate_groups(combined: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

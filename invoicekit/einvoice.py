@@ -152,12 +152,15 @@ def calendar_date(text: str) -> str:
     no period (``03/01/2019`` is 1 March in the US and 3 January to the
     robot, which reads day first)."""
     m = _YEAR_FIRST.fullmatch(text.strip())
-    if not m:
-        return text
+    return (iso_day(m[1], m[2], m[3]) if m else None) or text
+
+
+def iso_day(year: str, month: str, day: str) -> str | None:
+    """``2019-03-01`` of a day written in parts, None for a day no calendar has."""
     try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        return dt.date(int(year), int(month), int(day)).isoformat()
     except ValueError:
-        return text
+        return None
 
 
 def only_one(found: list[Element], name: str, where: str = "a document") -> Element | None:

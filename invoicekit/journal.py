@@ -309,13 +309,9 @@ def _write_key(journal: Path, secret: str) -> bool:
             "exists and is not this journal's key file; it may be another journal's key: move it away "
             "(never delete a key whose journal you keep)",
         )
-    fd, made = -1, path.with_name(f"{path.name}.{secrets.token_hex(8)}.new")
+    made = path.with_name(f"{path.name}.{secrets.token_hex(8)}.new")
     try:
-        fd = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.write(fd, (secret + "\n").encode("ascii"))
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
+        _write_in_place(made, secret)
         try:
             os.link(made, path)  # placed only where there is none: two runs never write over each other's
         except OSError as exc:
@@ -333,8 +329,6 @@ def _write_key(journal: Path, secret: str) -> bool:
             "space, or choose a folder you may write, and run again"
         ) from None
     finally:
-        if fd >= 0:
-            os.close(fd)
         made.unlink(missing_ok=True)
     return True
 
@@ -346,6 +340,8 @@ _NO_LINKS = frozenset(
 
 
 def _write_in_place(path: Path, secret: str) -> None:
+    """``secret`` in a new file at ``path`` (none may be there), readable by
+    its owner only, flushed to disk."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, (secret + "\n").encode("ascii"))

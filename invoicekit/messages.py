@@ -22,7 +22,7 @@ from invoicekit.distinct import first_rows
 from invoicekit.parsing import date_dk, format_date_dk, format_money_dk_arrow
 from invoicekit.reasons import MANUAL, POSTED
 from invoicekit.texts import arrow_text
-from invoicekit.vocabulary import CREDIT_NOTE, FORMULA_START_RE2, INVOICE, NO_CURRENCY, RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import CREDIT_NOTE, FORMULA_CELL_RE2, INVOICE, NO_CURRENCY, RATE_UNIT_NAMES_DA
 
 Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
 
@@ -582,10 +582,6 @@ def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int
     return np.asarray(texts.to_numpy(zero_copy_only=False), dtype=object)
 
 
-#: a text that starts a formula, which the writers guard with a ``'`` (RE2)
-GUARDED_START_RE2 = "^" + FORMULA_START_RE2
-
-
 def posting_texts_arrow(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> pa.Array:
     """:func:`posting_texts` as arrow (service codes and grant ids may be arrow).
     A text that starts a formula (a service code ``-BO``) is written with a
@@ -594,7 +590,7 @@ def posting_texts_arrow(service, start: np.ndarray, end: np.ndarray, grant, widt
     period = arrow_text(_periods_dk(start, end))
     service_a, grant_a = arrow_text(service), arrow_text(grant)
     joined = pc.binary_join_element_wise(service_a, period, grant_a, pa.scalar(" ", pa.large_string()))
-    guarded = pc.fill_null(pc.match_substring_regex(service_a, GUARDED_START_RE2), False)
+    guarded = pc.fill_null(pc.match_substring_regex(service_a, FORMULA_CELL_RE2), False)
     room = pc.subtract(pa.scalar(width, pa.int64()), pc.cast(guarded, pa.int64()))
     too_long = np.flatnonzero(pc.greater(pc.utf8_length(joined), room).to_numpy(zero_copy_only=False))
     if len(too_long) == 0:

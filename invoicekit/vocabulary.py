@@ -281,18 +281,19 @@ CPR_APART = re.compile(
 #: beside them, a CPR number in any grouping of its ten digits (``610 180 1001``, ``6101 801 234``,
 #: ``61-01-80-12-34``, ``6 1 0 1 8 0 1 2 3 4``), as the CPR column reads it (python-stdnum's compact
 #: reads past its spaces and dashes; shown in full everywhere else until 0.9.24, an attack on 0.9.23):
-#: digits joined by spaces (no line break: two lines are two things), dashes, ``_`` (and what NFKC
-#: makes one) and characters a reader does not see, ten digits in all where nothing but those joins
-#: another digit before or after (``Faktura 12 610 180 1001`` is twelve digits, no CPR number), and
-#: no decimals after (an amount). Masked where the ten read as a valid CPR number
+#: digits joined by spaces (no line break: two lines are two things), dashes and ``_`` (and what NFKC
+#: makes one, or a space and a mark), at most three between two digits, ten digits in all where
+#: nothing but those joins another digit before or after (``Faktura 12 610 180 1001`` is twelve
+#: digits, no CPR number), no decimals after (an amount), and the fifth to eighth digits not a group
+#: of their own that reads as a year (``0101-2019-12``, ``01-03-2019 - 31 dage``: a date and a
+#: number; a review of the first version masked them). Masked where the ten read as a valid CPR
+#: number (:func:`invoicekit.identifiers.mask_cpr_text`). Not characters a reader does not see:
+#: with them among the joiners RE2 gave up its automaton
 CPR_GROUP_JOINERS = (
     "\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
     + CPR_LIKE_SEPARATORS.removeprefix("\\s")
     + "_\u00af\u2017\u203e\uffe3\ufe33\ufe34\ufe4d-\ufe4f\uff3f"
 )
-#: A run whose fifth to eighth digits stand alone as a year (``0101-2019-12``, ``01-03-2019 - 31
-#: dage``: a date and a number after it, an invoice number of a date) is no CPR number's grouping
-#: (a review of the first version masked them): the birth year has two digits.
 #: a run of digits, each joined to the next by at most three joiners (four part one run from the next)
 CPR_GROUPED = re.compile(rf"{_DIGIT}(?:[{CPR_GROUP_JOINERS}]{{0,3}}{_DIGIT})*")
 #: the same for RE2 (pyarrow), to find the cells worth a look: it must find
@@ -381,6 +382,8 @@ def masked_cpr(birth: str) -> str:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: one of them (an RE2 character class)
 FORMULA_START_RE2 = "[" + "".join("\\" + c if c in "\\]^-" else c for c in FORMULA_START) + "]"
+#: a cell that starts a formula, which the writers guard with a ``'`` (RE2)
+FORMULA_CELL_RE2 = "^" + FORMULA_START_RE2
 #: a cell guarded so: its ``'`` and the formula start after it (RE2)
 GUARDED_CELL_RE2 = "^'" + FORMULA_START_RE2
 #: what an invoice number or a grant id holds to name anything: a letter or a
