@@ -44,6 +44,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.etree.ElementTree import Element
@@ -138,21 +139,43 @@ class Refused(ValueError):
 #: a date written year first, as ISO 8601 writes one: ``xs:date`` (``2019-03-01``, with a time zone
 #: ``2019-03-01+01:00`` or ``2019-03-01Z``), an ``xs:dateTime`` where the standards want a date
 #: (``2019-03-01T00:00:00``, a zone too), and the month or the day without its zero (``2019-3-1``)
-_YEAR_FIRST = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:T\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?")
+_YEAR_FIRST = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:T(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(?P<zone>Z|[+-]\d{2}:\d{2})?"
+)
+#: the municipality's clock: a moment an e-invoice writes in another zone is read as the day it is here
+DANISH_TIME = zoneinfo.ZoneInfo("Europe/Copenhagen")
 
 
 def calendar_date(text: str) -> str:
     """A date written year first as ISO (``2019-03-01``): the day the
-    document names, its time and time zone left out (``xs:date`` may carry a
-    zone, and some suppliers write a date and time where a date belongs,
-    which the robot read as no date: the line's period was left out, and the
-    line paid for the invoice's month; an attack on 0.9.23). Anything else,
-    or a day no calendar has, is left as written: :func:`invoice_row` leaves
-    such a date out, and :func:`line_rows` writes it so that the robot reads
-    no period (``03/01/2019`` is 1 March in the US and 3 January to the
-    robot, which reads day first)."""
+    document names, its time left out (some suppliers write a date and time
+    where a date belongs, which the robot read as no date: the line's period
+    was left out, and the line paid for the invoice's month; an attack on
+    0.9.23). A date and time with a zone is the day it is in Denmark then:
+    ``2019-02-28T23:00:00Z`` is midnight on 1 March here, a start a system
+    wrote in UTC, not a day of February (an ``xs:date`` with a zone,
+    ``2019-03-01Z``, names its day whatever the zone). Anything else, or a
+    day no calendar has, is left as written: :func:`invoice_row` leaves such
+    a date out, and :func:`line_rows` writes it so that the robot reads no
+    period (``03/01/2019`` is 1 March in the US and 3 January to the robot,
+    which reads day first)."""
     m = _YEAR_FIRST.fullmatch(text.strip())
-    return (iso_day(m[1], m[2], m[3]) if m else None) or text
+    day = iso_day(m[1], m[2], m[3]) if m else None
+    if day is None:
+        return text
+    if m["time"] and m["zone"]:
+        try:
+            moment = dt.datetime.fromisoformat(f"{day}T{_padded(m['time'])}{m['zone']}")
+        except ValueError:  # 24:00 or 12:61: a time no clock shows
+            return text
+        return moment.astimezone(DANISH_TIME).date().isoformat()
+    return day
+
+
+def _padded(time: str) -> str:
+    """``9:30`` as ``09:30``, as :meth:`datetime.fromisoformat` reads a time."""
+    return time.zfill(len(time) + 1) if time.index(":") == 1 else time
 
 
 def iso_day(year: str, month: str, day: str) -> str | None:
@@ -261,8 +284,9 @@ class Document:
     #: every other currency the document names (:func:`named_currencies`): a
     #: tax currency, a line's or any amount's ``currencyID``
     other_currencies: tuple[str, ...] = ()
-    #: the numbers of the invoices it says it corrects (UBL ``BillingReference/InvoiceDocumentReference``,
-    #: CII ``InvoiceReferencedDocument``: EN 16931's preceding invoice, BT-25)
+    #: the preceding documents it names, the document or any of its lines (UBL ``BillingReference``:
+    #: an invoice, credit note, self-billed or debit note reference; CII ``InvoiceReferencedDocument``:
+    #: EN 16931's preceding invoice, BT-25), by number, blank for one named without a number
     corrects: tuple[str, ...] = ()
 
 
@@ -674,14 +698,15 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     if document_type == INVOICE and doc.corrects:
         document_type = CORRECTED_INVOICE
     if document_type == CORRECTED_INVOICE:
-        of = f" of {', '.join(quoted(c) for c in doc.corrects)}" if doc.corrects else ""
+        named = [c for c in dict.fromkeys(doc.corrects) if c]  # each once (lines may name the same), a number
+        of = f" of {', '.join(quoted(c) for c in named)}" if named else ""
         warnings.append(
             f"is a correction{of} (type code 384, or a preceding invoice named): written as "
             f"'{document_type}', so the robot leaves it to a caseworker, who checks what the invoice it "
             "corrects was paid"
         )
-        if doc.corrects:
-            document_type = f"{CORRECTED_INVOICE} af {', '.join(doc.corrects)}"
+        if named:
+            document_type = f"{CORRECTED_INVOICE} af {', '.join(named)}"
     row = {
         "invoice_id": invoice_id,
         "supplier_cvr": doc.supplier_cvr,

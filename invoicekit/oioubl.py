@@ -185,8 +185,22 @@ def read_ubl(root: Element) -> Document:
         cpr_ids=cpr_ids_in(root, skip),
         lines=tuple(_line(el, currency, skip) for el in root.findall(line_tag)),
         other_currencies=named_currencies(root),
-        corrects=tuple(t for t in _texts(root, "cac:BillingReference", "cac:InvoiceDocumentReference", "cbc:ID") if t),
+        corrects=tuple(_preceding(root) + [ref for el in root.findall(line_tag) for ref in _preceding(el)]),
     )
+
+
+def _preceding(el: Element) -> list[str]:
+    """The numbers of the documents ``el`` (a document or a line) names in
+    its ``BillingReference``: an invoice, a credit note, a self-billed or a
+    debit note (each ``…DocumentReference``), blank where one has no number.
+    A line naming one was left out (an invoice correcting another on one
+    line was posted: a review of 0.9.24)."""
+    return [
+        _text(doc.find(_path("cbc:ID")))
+        for ref in el.findall(_path("cac:BillingReference"))
+        for doc in ref
+        if doc.tag.endswith("DocumentReference")
+    ]
 
 
 def _tax(tax_totals: list[Element], currency: str) -> str:

@@ -553,6 +553,40 @@ def test_a_date_with_its_time_zone_is_the_day_it_names(tmp_path, syntax, zone):
     assert _posted_by_the_robot(tmp_path, xml) == ("invoice", "posted", "")
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("2019-02-28T23:00:00Z", "2019-03-31T21:59:59Z"), ("2019-02-28T23:00:00+00:00", "2019-03-31T21:30:00+00:00"),
+     ("2019-03-01T00:00:00+01:00", "2019-03-31T23:59:59+02:00"), ("2019-03-01T06:00:00-05:00", "2019-03-31T12:00Z")],
+)  # fmt: skip
+def test_a_moment_with_its_zone_is_the_day_it_is_in_denmark(tmp_path, start, end):
+    """A period a system wrote as moments in UTC (midnight in Copenhagen on
+    1 March is 23:00 on 28 February in UTC) was read as the day UTC names:
+    28 February to 31 March, a period no grant explains."""
+    period = (
+        f"<cac:InvoicePeriod><cbc:StartDate>{start}</cbc:StartDate><cbc:EndDate>{end}</cbc:EndDate></cac:InvoicePeriod>"
+    )
+    xml = doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{period}{CPR_NOTE}", payable="28500.00")
+    assert read_document(xml).period == ("2019-03-01", "2019-03-31")
+    assert _posted_by_the_robot(tmp_path, xml) == ("invoice", "posted", "")
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("2019-03-31T22:00:00Z", "2019-04-01"), ("2019-07-31T22:00Z", "2019-08-01"), ("2019-03-01T00:30+02:00", "2019-02-28"),
+     ("2019-03-01T9:30:00.123456789+05:00", "2019-03-01"), ("2019-03-01T23:30:00", "2019-03-01"),
+     ("2019-03-01+14:00", "2019-03-01"), ("2019-03-01T24:00:00Z", "2019-03-01T24:00:00Z"),
+     ("2019-02-29T12:00Z", "2019-02-29T12:00Z"), ("2019-03-01T12:61Z", "2019-03-01T12:61Z")],
+)  # fmt: skip
+def test_the_danish_day_of_a_moment(written, read):
+    """Summer time (UTC+2), a zone east of Denmark, a fraction of a second
+    beyond what Python reads, no zone (the day as written), a date with a
+    zone (the day it names); a time no clock shows is left as written, as a
+    day no calendar has: the robot reads no date from it."""
+    from invoicekit.einvoice import calendar_date
+
+    assert calendar_date(written) == read
+
+
 def test_two_cii_settlements_or_ubl_numbers_are_refused(tmp_path, capsys):
     """Of two header settlements (28,500 and 50,000 kr.) the first was paid;
     of two invoice numbers the first was taken."""
@@ -952,6 +986,26 @@ def test_a_cii_line_with_two_settlements_is_refused():
         read_document(xml[:end] + xml[start:end] + xml[end:])
 
 
+#: an invoice line of the whole 28,500 kr., ``ref`` inside it
+UBL_LINE = (
+    "<cac:InvoiceLine><cbc:ID>1</cbc:ID>"
+    '<cbc:LineExtensionAmount currencyID="DKK">28500.00</cbc:LineExtensionAmount>{ref}'
+    "<cac:Item><cbc:Name>Ophold</cbc:Name></cac:Item></cac:InvoiceLine>"
+)
+#: half of it: two such lines make up the invoice
+HALF_LINE = UBL_LINE.replace(">28500.00<", ">14250.00<")
+UBL_REF = "<cac:BillingReference><cac:{kind}DocumentReference><cbc:ID>{id}</cbc:ID></cac:{kind}DocumentReference></cac:BillingReference>"
+CII_LINE = (
+    "<ram:IncludedSupplyChainTradeLineItem><ram:AssociatedDocumentLineDocument><ram:LineID>1</ram:LineID>"
+    "</ram:AssociatedDocumentLineDocument><ram:SpecifiedTradeProduct><ram:Name>Ophold</ram:Name>"
+    "</ram:SpecifiedTradeProduct><ram:SpecifiedLineTradeSettlement>{ref}"
+    "<ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>28500.00</ram:LineTotalAmount>"
+    "</ram:SpecifiedTradeSettlementLineMonetarySummation></ram:SpecifiedLineTradeSettlement>"
+    "</ram:IncludedSupplyChainTradeLineItem>"
+)
+CII_REF = "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>SOL-0305</ram:IssuerAssignedID></ram:InvoiceReferencedDocument>"
+
+
 @pytest.mark.parametrize(
     ("xml", "written"),
     [
@@ -967,14 +1021,43 @@ def test_a_cii_line_with_two_settlements_is_refused():
             b"</ram:InvoiceReferencedDocument></ram:ApplicableHeaderTradeSettlement>"),
          "rettet faktura af SOL-0305"),
         (cii_march("384"), "rettet faktura"),
+        (doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}", payable="28500.00",
+             lines=UBL_LINE.format(ref=UBL_REF.format(kind="Invoice", id="SOL-0305"))),
+         "rettet faktura af SOL-0305"),
+        (doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}", payable="28500.00",
+             lines=HALF_LINE.format(ref=UBL_REF.format(kind="Invoice", id="SOL-0305"))
+             + HALF_LINE.format(ref=UBL_REF.format(kind="Invoice", id="SOL-0305")).replace("<cbc:ID>1<", "<cbc:ID>2<")),
+         "rettet faktura af SOL-0305"),
+        (doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}"
+             + UBL_REF.format(kind="SelfBilledInvoice", id="SB-12"), payable="28500.00"),
+         "rettet faktura af SB-12"),
+        (doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}"
+             + UBL_REF.format(kind="Invoice", id=""), payable="28500.00"),
+         "rettet faktura"),
+        (cii_march("380", settlement=CII_LINE.format(ref=CII_REF)), "rettet faktura af SOL-0305"),
     ],
-    ids=["ubl 384", "ubl preceding invoice", "cii preceding invoice", "cii 384"],
+    ids=["ubl 384", "ubl preceding invoice", "cii preceding invoice", "cii 384", "ubl line", "ubl two lines",
+         "ubl self-billed", "ubl no number", "cii line"],
 )  # fmt: skip
 def test_a_corrected_invoice_is_left_to_a_caseworker(tmp_path, xml, written):
     """An invoice left to a caseworker (who may pay it by hand), then its
     correction under a new number (type 384, naming the first): the
-    correction was posted, and the month paid twice."""
+    correction was posted, and the month paid twice. So too where one of its
+    lines names the invoice corrected, or it names a self-billed invoice or
+    one without a number (a review of 0.9.24: each was posted)."""
     assert _posted_by_the_robot(tmp_path, xml) == (written, "manual", "CREDIT_NOTE")
+
+
+@pytest.mark.parametrize("syntax", ["ubl", "cii"])
+def test_the_same_invoice_naming_nothing_before_it_is_posted(tmp_path, syntax):
+    """The line of the corrections above without its reference: posted, so
+    that reference alone sends them to a caseworker."""
+    if syntax == "ubl":
+        xml = doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}", payable="28500.00",
+                  lines=UBL_LINE.format(ref=""))  # fmt: skip
+    else:
+        xml = cii_march("380", settlement=CII_LINE.format(ref=""))
+    assert _posted_by_the_robot(tmp_path, xml) == ("invoice", "posted", "")
 
 
 def test_a_credit_note_naming_the_invoice_it_credits_is_a_credit_note():
