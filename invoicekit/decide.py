@@ -14,6 +14,7 @@ import bisect
 import datetime as dt
 import functools
 import itertools
+import re
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -69,6 +70,7 @@ from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
 from invoicekit.texts import TEXT, arrow_text, is_arrow_text
 from invoicekit.vocabulary import (
+    AMOUNT_NOTE,
     CPR_MASK,
     FORMULA_CELL_RE2,
     INVOICE,
@@ -1070,12 +1072,17 @@ def _pick(values: np.ndarray | pa.Array, rows: np.ndarray) -> np.ndarray | pa.Ar
     return values.take(pa.array(rows)) if isinstance(values, pa.Array) else values[rows]
 
 
-def _short(values, width: int = 40) -> pa.Array:
-    """Text cut to ``width`` characters (ending in …) where longer; arrow."""
+def _short(values, width: int = 40, whole: re.Pattern | None = None) -> pa.Array:
+    """Text cut to ``width`` characters (ending in …) where longer, but where
+    ``whole`` matches it all; arrow."""
     arr = pc.fill_null(arrow_text(values), "")
     long = np.flatnonzero(pc.greater(pc.utf8_length(arr), width).to_numpy(zero_copy_only=False))
     if len(long):
-        arr = _replace(arr, long, [t[: width - 1] + "…" for t in _pylist(arr, long)])
+        arr = _replace(
+            arr,
+            long,
+            [t if whole and whole.fullmatch(t) else t[: width - 1] + "…" for t in _pylist(arr, long)],
+        )
     return arr
 
 
@@ -1875,7 +1882,7 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
         "amount_ok": lambda r: _pick(column("amount_ok"), r),
         "amount_dk": lambda r: msg.money_dk(amount[r]),
         "expected_dk": lambda r: msg.money_dk(np.maximum(exp_out[r], 0)),
-        "amount_raw": lambda r: _short(_pick(column("amount_raw"), r)),
+        "amount_raw": lambda r: _short(_pick(column("amount_raw"), r), whole=AMOUNT_NOTE),  # its message reads it
         "currency": lambda r: _short(_pick(column("currency"), r), 20),
         "prepaid_ok": lambda r: _pick(column("prepaid_ok"), r),
         "prepaid_dk": lambda r: _money_dk_where_set(_pick(column("prepaid"), r)),

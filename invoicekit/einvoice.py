@@ -52,7 +52,18 @@ from xml.etree.ElementTree import Element
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import cprs_in_text, period_in_text
-from invoicekit.vocabulary import CREDIT_NOTE, INVOICE, MANY_PERIODS, NO_CURRENCY, names_something, not_iso_date
+from invoicekit.vocabulary import (
+    CREDIT_NOTE,
+    INVOICE,
+    LINE_PERIOD_NOTE,
+    LINES_TOTAL_NOTE,
+    MANY_PERIODS,
+    NO_CURRENCY,
+    UNNAMED_LINE_NOTE,
+    amount_noted,
+    names_something,
+    not_iso_date,
+)
 
 #: the columns of the converted invoice extract, in order
 INVOICE_COLUMNS = (
@@ -684,7 +695,7 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
             "written with the line's period, which the robot does not read as an amount, so a caseworker "
             "decides (INVALID_AMOUNT)"
         )
-        amount = f"{amount} (linjens periode: {ls or '?'} til {le or '?'})"
+        amount = amount_noted(amount, LINE_PERIOD_NOTE, ls, le)
     apart = _unnamed_line_apart(doc, decided_on) if not outside else None
     if apart:
         ls, le = apart
@@ -693,7 +704,7 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
             "citizen has: it may be another citizen's; the amount is written with that line's period, which the "
             "robot does not read as an amount, so a caseworker decides (INVALID_AMOUNT)"
         )
-        amount = f"{amount} (linje uden CPR for {ls} til {le})"
+        amount = amount_noted(amount, UNNAMED_LINE_NOTE, ls, le)
     document_type = doc.document_type
     if document_type == INVOICE and doc.corrects:
         document_type = CORRECTED_INVOICE
@@ -815,5 +826,5 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
                 f"its lines add up to {total}, the invoice to {invoice['amount']}: the amount is written "
                 "with both, which the robot does not read as an amount, so a caseworker decides (INVALID_AMOUNT)"
             )
-            invoice["amount"] = f"{invoice['amount']} (linjerne: {total})"
+            invoice["amount"] = amount_noted(invoice["amount"], LINES_TOTAL_NOTE, total)
     return rows, warnings

@@ -10,7 +10,9 @@ Danish text lives.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
@@ -19,10 +21,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
-from invoicekit.parsing import date_dk, format_date_dk, format_money_dk_arrow
+from invoicekit.parsing import MONEY_SCALE, date_dk, format_date_dk, format_money_dk_arrow, format_money_one
 from invoicekit.reasons import MANUAL, POSTED
 from invoicekit.texts import arrow_text
-from invoicekit.vocabulary import CREDIT_NOTE, FORMULA_CELL_RE2, INVOICE, NO_CURRENCY, RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import (
+    AMOUNT_NOTE,
+    CREDIT_NOTE,
+    FORMULA_CELL_RE2,
+    INVOICE,
+    LINE_PERIOD_NOTE,
+    NO_CURRENCY,
+    RATE_UNIT_NAMES_DA,
+)
 
 Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
 
@@ -121,6 +131,8 @@ def _invalid_amount(f: Facts) -> list[str]:
     ):
         if fields:
             text = "Beløbet kan ikke læses sikkert. Kontrollér fakturaen og bogfør manuelt."
+        elif not ok and AMOUNT_NOTE.fullmatch(raw):
+            text = _amount_noted(AMOUNT_NOTE.fullmatch(raw))
         elif not ok and raw:
             text = f"Beløbet '{raw}' er ikke et beløb i kroner og øre. Kontrollér fakturaen og bogfør manuelt."
         elif not ok:
@@ -144,6 +156,43 @@ def _invalid_amount(f: Facts) -> list[str]:
             )
         out.append(text)
     return out
+
+
+def _amount_noted(noted) -> str:
+    """What convert's note beside an e-invoice's amount says (:data:`~invoicekit.vocabulary.AMOUNT_NOTE`)."""
+    amount = _decimal_dk(noted["amount"])
+    if noted["total"] is not None:
+        return (
+            f"E-fakturaens linjer giver tilsammen {_decimal_dk(noted['total'])} kr., fakturaen {amount} kr., så det er "
+            "uvist, hvad der skal betales. Kontrollér beløbet med leverandøren og bogfør manuelt."
+        )
+    period = f"{_iso_dk(noted['start'])}–{_iso_dk(noted['end'])}"
+    if noted["kind"] == LINE_PERIOD_NOTE:
+        return (
+            f"E-fakturaen på {amount} kr. har en linje for perioden {period}, uden for fakturaens egen periode, så "
+            "det er uvist, hvilken periode beløbet dækker, og den periode kan være betalt før. Kontrollér perioden "
+            "med leverandøren og bogfør manuelt."
+        )
+    return (
+        f"E-fakturaen på {amount} kr. har en linje uden CPR-nummer for perioden {period}, en periode ingen af "
+        "borgerens linjer har: linjen kan gælde en anden borger. Kontrollér, hvem linjen gælder, og bogfør manuelt."
+    )
+
+
+def _decimal_dk(written: str) -> str:
+    """``28500.00`` as ``28.500,00``: an amount convert wrote, in øre or less
+    (one a message shows with digits x-ed, :func:`~invoicekit.parsing.shown_amount_cell`,
+    or with more decimals, as written)."""
+    try:
+        units = Decimal(written) * MONEY_SCALE
+    except InvalidOperation:
+        return written
+    return format_money_one(int(units)) if units == units.to_integral_value() else written
+
+
+def _iso_dk(day: str) -> str:
+    """``2019-03-01`` as ``01.03.2019``; ``?`` as it stands."""
+    return "?" if day == "?" else date_dk(dt.date.fromisoformat(day))
 
 
 def misaligned_prefix(f: Facts) -> np.ndarray:

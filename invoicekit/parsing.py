@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from invoicekit.identifiers import compact_cpr, is_valid_cpr, mask_cprs_in_arrow, valid_cpr_mask
 from invoicekit.texts import is_arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_PATTERN, MONTHS_DA
+from invoicekit.vocabulary import AMOUNT_NOTE, CPR_PATTERN, MONTHS_DA
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
 ORE = MONEY_SCALE // 100
@@ -125,7 +125,16 @@ def shown_amount_cell(text: str) -> str:
     cell whose whole part has nine digits or more keeps its first five (less
     than a birth date, with or without its leading zero), the others become
     ``x`` (``1.507.8xx.xxx,xx``, ``10981xxxx``); decimals do not count
-    (``1.234.567,891`` is shown as written)."""
+    (``1.234.567,891`` is shown as written). An amount with one of convert's
+    notes (:data:`~invoicekit.vocabulary.AMOUNT_NOTE`: ISO dates, which no
+    CPR number reads as, or the lines' total) has each amount in it shown so,
+    its dates as written, for the message to say what the note says."""
+    noted = AMOUNT_NOTE.fullmatch(text)
+    if noted:
+        return "".join(
+            shown_amount_cell(part) if i % 2 else part
+            for i, part in enumerate(_split_at(text, [noted.span("amount"), noted.span("total")]))
+        )
     whole = re.sub(r"[.,]\d{1,4}\D*$", "", text)
     if sum(ch.isdigit() for ch in whole) < _ECHOED_DIGITS:
         return text
@@ -136,6 +145,15 @@ def shown_amount_cell(text: str) -> str:
         seen += ch.isdigit()
         out.append("x" if ch.isdigit() and seen > keep else ch)
     return "".join(out)
+
+
+def _split_at(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """``text`` cut around each span (``(-1, -1)``: none), the spans at odd places."""
+    out, at = [], 0
+    for start, end in sorted(s for s in spans if s[0] >= 0):
+        out += [text[at:start], text[start:end]]
+        at = end
+    return [*out, text[at:]]
 
 
 #: an amount as systems write it: a minus or not, up to nine digits (in groups

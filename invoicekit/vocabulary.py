@@ -109,6 +109,32 @@ def not_iso_date(written: str) -> str:
     return f"{NOT_ISO_DATE}{written})"
 
 
+#: what convert writes after an e-invoice's amount where the robot must not pay it (a cell the robot
+#: reads as no amount, INVALID_AMOUNT), and the message then says why: one citizen's invoice whose
+#: line is for a period outside the invoice's; whose line naming no citizen is for a period no line
+#: naming the citizen has; whose lines add up to another amount
+LINE_PERIOD_NOTE = "linjens periode:"
+UNNAMED_LINE_NOTE = "linje uden CPR for"
+LINES_TOTAL_NOTE = "linjerne:"
+_ISO_OR_NONE = r"(?:\d{4}-\d{2}-\d{2}|\?)"
+#: a decimal, or one a message shows with its digits from the sixth on x-ed (a figure that may be a CPR number)
+_DECIMAL = r"-?[\dx]+(?:\.[\dx]+)?"
+#: an amount cell as convert writes it with one of those notes
+AMOUNT_NOTE = re.compile(
+    rf"(?P<amount>{_DECIMAL}) \((?:(?P<kind>{LINE_PERIOD_NOTE}|{UNNAMED_LINE_NOTE}) "
+    rf"(?P<start>{_ISO_OR_NONE}) til (?P<end>{_ISO_OR_NONE})|{LINES_TOTAL_NOTE} (?P<total>{_DECIMAL}))\)"
+)
+
+
+def amount_noted(amount: object, note: str, *parts: object) -> str:
+    """An amount with one of convert's notes (:data:`AMOUNT_NOTE`): a period's
+    start and end (``?`` for none), or the lines' total."""
+    if note == LINES_TOTAL_NOTE:
+        return f"{amount} ({note} {parts[0]})"
+    start, end = parts
+    return f"{amount} ({note} {start or '?'} til {end or '?'})"
+
+
 #: the unit as a caseworker reads it
 RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "year": "år", "hour": "time"}
 

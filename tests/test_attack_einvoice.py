@@ -919,7 +919,44 @@ def test_a_documents_period_with_a_start_or_an_end_alone_still_holds_its_lines_t
     )
     _first, second = _runs_on_one_journal(tmp_path, FEBRUARY_PAID, march)
     assert (second["status"].tolist(), second["reason"].tolist()) == (["manual"], ["INVALID_AMOUNT"])
-    assert "linjens periode" in second["message"].iat[0]
+    assert (
+        "har en linje for perioden 01.02.2019–28.02.2019, uden for fakturaens egen periode" in second["message"].iat[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        (_dated_line(1, "Borger 610190-1234", "28500.00", "2019-02-01", "2019-02-28"),
+         "E-fakturaen på 28.500,00 kr. har en linje for perioden 01.02.2019–28.02.2019, uden for fakturaens egen "
+         "periode, så det er uvist, hvilken periode beløbet dækker, og den periode kan være betalt før."),
+        (_dated_line(1, "Borger 610190-1234", "14000.00", "2019-03-01", "2019-03-15")
+         + _dated_line(2, "", "14500.00", "2019-03-16", "2019-03-31"),
+         "E-fakturaen på 28.500,00 kr. har en linje uden CPR-nummer for perioden 16.03.2019–31.03.2019, en periode "
+         "ingen af borgerens linjer har: linjen kan gælde en anden borger."),
+        (_dated_line(1, "Borger 610190-1234", "28500.00") + _dated_line(2, "", "1250.50"),
+         "E-fakturaens linjer giver tilsammen 29.750,50 kr., fakturaen 28.500,00 kr., så det er uvist, hvad der "
+         "skal betales."),
+        (_dated_line(1, "Borger 610190-1234", "28500.00") + _dated_line(2, "", "971234567.00"),
+         "E-fakturaens linjer giver tilsammen 97126xxxx.xx kr., fakturaen 28.500,00 kr."),
+        # a total that reads as a CPR number is masked before anything else reads the cell
+        (_dated_line(1, "Borger 610190-1234", "28500.00") + _dated_line(2, "", "1010901234.00"),
+         "Beløbet '28500.xx (linjerne: xxxxxx-xxxx.xx)' er ikke et beløb i kroner og øre."),
+    ],
+    ids=["line period", "unnamed line", "lines total", "lines total of nine digits", "lines total a cpr number"],
+)  # fmt: skip
+def test_the_message_says_what_convert_noted_beside_the_amount(tmp_path, lines, says):
+    """Convert writes why the robot must not pay an e-invoice beside its
+    amount; the caseworker was told ``Beløbet '28500.xx (linjens periode:
+    xxxx-xx-xx t…' er ikke et beløb i kroner og øre``: the dates x-ed as if
+    they were CPR numbers, the reason cut off. A total of ten digits, which
+    may be a CPR number, keeps its last five x-ed."""
+    xml = _numbered("SOL-0310", f"{MARCH}{CPR_NOTE}", lines, "28500.00")
+    assert _posted_by_the_robot(tmp_path, xml)[1:] == ("manual", "INVALID_AMOUNT")
+    message = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False)["message"].iat[0]
+    assert message.startswith(says)
+    assert message.endswith("og bogfør manuelt.") and "1234" not in message and "3067" not in message
+    assert "9734" not in message
 
 
 def test_an_undated_line_naming_no_one_is_for_the_invoices_whole_period():
