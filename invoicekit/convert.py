@@ -41,7 +41,7 @@ import pandas as pd
 
 from invoicekit.cells import safe_frame
 from invoicekit.cii import is_cii, read_cii
-from invoicekit.einvoice import INVOICE_COLUMNS, LINE_COLUMNS, Document, Refused, invoice_row, line_rows
+from invoicekit.einvoice import INVOICE_COLUMNS, ISO_DATE, LINE_COLUMNS, Document, Refused, invoice_row, line_rows
 from invoicekit.errors import InputError
 from invoicekit.formats import EXCEL_DECIMAL2
 from invoicekit.identifiers import compact_cvr, utf8_path
@@ -527,7 +527,6 @@ def _write_beside(frame: pd.DataFrame, out: Path, sheet: str) -> Path:
 #: the columns of dates and of amounts in what convert writes
 _DATE_COLUMNS = ("period_start", "period_end", "invoice_date")
 _AMOUNT_COLUMNS = ("amount", "prepaid_amount", "vat_amount", "payable_amount")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -540,7 +539,7 @@ def _dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _iso_date(value: object) -> object:
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:  # not a day of the calendar: as written, the robot says what is wrong with it

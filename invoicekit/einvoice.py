@@ -470,14 +470,14 @@ def _period(doc: Document, text: str, documents: bool = True) -> tuple[str, str]
     return (in_text[0].isoformat(), in_text[1].isoformat()) if in_text else ("", "")
 
 
-#: a date as e-invoices write it (ISO 8601): compared as text, in order
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: a date as e-invoices write it (ISO 8601): compared as text, in order; what convert writes as a date
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _iso_or_blank(*dates: str) -> bool:
     """Whether each of ``dates`` is an ISO date, or blank: what the robot may
     be given of an e-invoice's dates."""
-    return all(not d or _ISO_DATE.fullmatch(d) for d in dates)
+    return all(not d or ISO_DATE.fullmatch(d) for d in dates)
 
 
 def _as_decided(start: str, end: str, text: str) -> tuple[str, str]:
