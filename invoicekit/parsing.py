@@ -529,23 +529,30 @@ def cprs_in_text(text: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- period in text
 
 _D = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
-_RANGE = re.compile(rf"(?<!\d){_D}\s*(?:-|–|til)\s*{_D}(?!\d)", re.IGNORECASE)
+#: every range, overlapping ones too (a lookahead): ``01.03.2019 - 15.03.2019 - 31.03.2019`` holds two,
+#: where the first alone was read (a review of 0.9.24)
+_RANGE = re.compile(rf"(?=((?<!\d){_D}\s*(?:-|–|til)\s*{_D}(?!\d)))", re.IGNORECASE)
 _MONTH = re.compile(rf"(?<![^\W\d_])({'|'.join(MONTHS_DA)})\s+(\d{{4}})(?!\d)", re.IGNORECASE)
+#: a month name with a day before it (``15. april 2019``, ``1.-15. marts 2019``): a date, no month; a text
+#: holding one gives no period (its ``april 2019`` was read as all of April, and a stay to 15 April paid
+#: as the month: a review of 0.9.24)
+_DATED_MONTH = re.compile(rf"(?<!\d)\d{{1,2}}\.?\s*(?:{'|'.join(MONTHS_DA)})\s+\d{{4}}(?!\d)", re.IGNORECASE)
 
 
 def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     """Every distinct period written in ``text``: ``DD.MM.YYYY - DD.MM.YYYY``
-    (separators ``.``, ``-`` or ``/``; joined by ``-``, ``–`` or ``til``) or a
-    Danish month name with a year (``marts 2019``)."""
+    (separators ``.``, ``-`` or ``/``; joined by ``-``, ``–`` or ``til``;
+    overlapping ones each) or a Danish month name with a year (``marts
+    2019``)."""
     # each period once, in the order found (a dict: a text of thousands of periods was otherwise
     # searched for each of them, the square of them)
     found: dict[tuple[dt.date, dt.date], None] = {}
     for m in _RANGE.finditer(text):
-        if not all(MIN_YEAR <= int(y) <= MAX_YEAR for y in (m[3], m[6])):
+        if not all(MIN_YEAR <= int(y) <= MAX_YEAR for y in (m[4], m[7])):
             continue  # as for dates in columns: years 1900-2199
         try:
-            start = dt.date(int(m[3]), int(m[2]), int(m[1]))
-            end = dt.date(int(m[6]), int(m[5]), int(m[4]))
+            start = dt.date(int(m[4]), int(m[3]), int(m[2]))
+            end = dt.date(int(m[7]), int(m[6]), int(m[5]))
         except ValueError:
             continue
         found[start, end] = None
@@ -570,14 +577,16 @@ _TIL_RE2 = r"t[i\x{130}\x{131}]l"
 _WS = r"[\s\x{0b}\p{Z}\x{1c}-\x{1f}\x{85}]"
 _RANGE_RE2 = (
     rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*(?:-|–|{_TIL_RE2}){_WS}*"
-    r"(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})(?:\D|$)"
+    r"(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})"
+    # a third date joined on (a second range, overlapping this one): left to Python, which reads both
+    rf"(?P<more>{_WS}*(?:-|–|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}})?(?:\D|$)"
 )
 _RANGE_LOOSE_RE2 = (
     rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:-|–|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
 )
 # the character before a month name is captured (``pre``) and tested after:
 # RE2 reads a text far faster without the Unicode class in the pattern
-_MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
+_MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<day>\d{{1,2}}\.?{_WS}*)?(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 _MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"
@@ -638,18 +647,21 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
         }
         s = _ymd(part["y1"], part["m1"], part["d1"])
         e = _ymd(part["y2"], part["m2"], part["d2"])
-        good = ok & ~np.isnat(s) & ~np.isnat(e)
+        alone = pc.fill_null(pc.equal(pc.utf8_length(g.field("more")), 0), True).to_numpy(zero_copy_only=False)
+        good = ok & alone & ~np.isnat(s) & ~np.isnat(e)
         start[idx[good]], end[idx[good]] = s[good], e[good]
         done[idx[good]] = True
     if one_month.any():
         idx = np.flatnonzero(one_month)
         g = pc.extract_regex(arr.take(pa.array(idx)), _MONTH_RE2)
         # only one candidate month in the text: the pattern matches it or
-        # nothing, and the match stands alone unless a letter comes before it
+        # nothing, and the match stands alone unless a letter comes before it;
+        # a day before it (maybe a date) is left to Python
         ok = g.is_valid().to_numpy(zero_copy_only=False).copy()
         ok[ok] = ~pc.match_substring_regex(g.field("pre").filter(g.is_valid()), _LETTER_RE2).to_numpy(
             zero_copy_only=False
         )
+        ok &= pc.fill_null(pc.equal(pc.utf8_length(g.field("day")), 0), True).to_numpy(zero_copy_only=False)
         names = pc.utf8_lower(pc.if_else(g.is_valid(), g.field("mon"), ""))
         # looked up in arrow: the names never become Python strings
         month = pc.index_in(names, value_set=pa.array(MONTHS_DA, type=names.type))
@@ -699,6 +711,7 @@ def _ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1 << 16)
 def period_in_text(text: str) -> tuple[dt.date, dt.date] | None:
-    """The period written in ``text`` when there is exactly one, else None."""
+    """The period written in ``text`` when there is exactly one, else None;
+    None too where a day stands before a month name (:data:`_DATED_MONTH`)."""
     found = periods_in_text(text)
-    return found[0] if len(found) == 1 else None
+    return found[0] if len(found) == 1 and not _DATED_MONTH.search(text) else None

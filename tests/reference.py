@@ -173,9 +173,13 @@ def _money(text: str, decimals: int) -> Fraction | None:
 def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     found = set()
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
-    for m in re.finditer(rf"(?<!\d){d}\s*(?:-|–|til)\s*{d}(?!\d)", text, re.I):
-        with contextlib.suppress(ValueError):
-            found.add((dt.date(int(m[3]), int(m[2]), int(m[1])), dt.date(int(m[6]), int(m[5]), int(m[4]))))
+    if re.search(rf"(?<!\d)\d{{1,2}}\.?\s*(?:{'|'.join(MONTHS)})\s+\d{{4}}(?!\d)", text, re.I):
+        return {None, ()}  # a day before a month name: a date, and no period can be told (two "periods")
+    for at in range(len(text)):  # every range, overlapping ones too
+        m = re.compile(rf"(?<!\d){d}\s*(?:-|–|til)\s*{d}(?!\d)", re.I).match(text, at)
+        if m:
+            with contextlib.suppress(ValueError):
+                found.add((dt.date(int(m[3]), int(m[2]), int(m[1])), dt.date(int(m[6]), int(m[5]), int(m[4]))))
     for m in re.finditer(rf"(?<![^\W\d_])({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)", text, re.I):
         if m[1].casefold() not in MONTHS:
             continue  # 'aprıl': IGNORECASE matches a Turkish i, but it is no month name

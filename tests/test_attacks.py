@@ -1404,3 +1404,20 @@ def test_a_cpr_number_of_digits_that_are_no_numbers_stops_only_its_own_invoice(r
     grants = robot.grants.read_text(encoding="utf-8")
     robot.grants.write_text(grants + f"B-9,{cpr},SEL108-BO,x,29345716,100.00,day,01-01-2018,\n", encoding="utf-8")
     assert robot.reasons(month(5, invoice_id="F-3"), out="o2") == [""]
+
+
+def test_a_stay_to_a_day_written_with_a_month_name_is_never_paid_as_the_month(robot):
+    """A review of 0.9.24: ``Ophold 1. marts 2019 - 15. marts 2019`` at a
+    whole month's amount was paid as March (and March marked paid), and the
+    correct bill for the rest of March then refused; ``Udflytning 15. april
+    2019`` was paid as all of April. A day before a month name is a date, and
+    the text then gives no period: a caseworker decides."""
+    half = {**MARCH, "period_start": "", "period_end": ""}
+    rows = (
+        {**half, "invoice_id": "F-1", "text": "Ophold 1. marts 2019 - 15. marts 2019"},
+        {**half, "invoice_id": "F-2", "text": "Udflytning 15. april 2019"},
+        {**half, "invoice_id": "F-3", "text": "Ophold 01.03.2019 - 15.03.2019 - 31.03.2019"},
+        {**half, "invoice_id": "F-4", "text": "Ophold maj 2019"},  # a month alone: paid, as before
+    )
+    assert robot.reasons(*rows, out="o") == ["MISSING_PERIOD", "MISSING_PERIOD", "MISSING_PERIOD", ""]
+    assert robot.postings("o")["Fakturanummer"].tolist() == ["F-4"]

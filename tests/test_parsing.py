@@ -195,6 +195,37 @@ def test_no_single_period_in_text(text):
     assert period_in_text(text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Ophold 1. marts 2019 - 15. marts 2019", "Udflytning 15. april 2019", "Ophold 1.-15. marts 2019",
+     "15.april 2019", "x1 april 2019", "marts 2019, fraflyttet 15. marts 2019", "den 3 marts 2019",
+     "01.03.2019 - 15.03.2019 - 31.03.2019", "01.03.2019-15.03.2019-31.03.2019",
+     "01.02.2019 til 01.03.2019 – 31.03.2019", "01.03.2019 - 31.03.2019 - 31.03.2019"],
+)  # fmt: skip
+def test_a_day_before_a_month_name_or_a_chain_of_dates_gives_no_period(text):
+    """A review of 0.9.24: ``15. april 2019`` was read as all of April (a
+    stay to 15 April paid as the month), and of three dates joined by dashes
+    the first two were the period; each path (Python and RE2) alike."""
+    from invoicekit.parsing import period_from_texts
+
+    assert period_in_text(text) is None
+    start, end = period_from_texts(np.array([text, "Ophold april 2019"], dtype=object))
+    assert np.isnat(start[0]) and np.isnat(end[0])
+    assert str(start[1]) == "2019-04-01"  # the month alone, as before
+
+
+@pytest.mark.parametrize(
+    "text", ["Ophold april 2019", "2021 april 2019", "april 2019 (30 dage)", "Ophold 01.03.2019 - 31.03.2019 x"]
+)
+def test_a_month_or_one_range_without_a_day_or_date_joined_on_is_still_read(text):
+    from invoicekit.parsing import period_from_texts
+
+    found = period_in_text(text)
+    assert found is not None
+    start, _end = period_from_texts(np.array([text], dtype=object))
+    assert start[0] == np.datetime64(found[0], "D")
+
+
 def test_two_periods_in_text_are_both_found():
     assert len(periods_in_text("01.03.2019 - 15.03.2019 og 16.03.2019 - 31.03.2019")) == 2
 
