@@ -74,14 +74,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import glob
 import hashlib
 import json
 import logging
 import os
 import re
-import secrets
 import sqlite3
 import stat
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -298,27 +299,40 @@ def _write_key(journal: Path, secret: str) -> bool:
     """Write ``secret`` to ``journal``'s key file, readable by its owner
     only, flushed to disk, placed whole (never half a key) and never over
     another key: :class:`InputError` where one with another secret is there.
-    True where this call made the file (False: it held this secret already)."""
+    A key file that holds the start of this secret or nothing (a write
+    stopped by a full disk or a kill where the folder has no hard links) is
+    this write's own, and replaced. True where this call made the file
+    (False: it held this secret already)."""
     path = key_path(journal)
+    _refuse_long_key_name(journal)
+    stopped = False  # a key file this write's last try left half written
     if path.exists() or path.is_symlink():
         if _key_in(path) == secret:  # this journal's (a link to it too)
+            _remove_key_copies(path)
             return False
-        raise InputError(
-            path,
-            None,
-            "exists and is not this journal's key file; it may be another journal's key: move it away "
-            "(never delete a key whose journal you keep)",
-        )
-    made = path.with_name(f"{path.name}.{secrets.token_hex(8)}.new")
+        if not _begun_with(path, secret):
+            raise InputError(
+                path,
+                None,
+                "exists and is not this journal's key file; it may be another journal's key: move it away "
+                "(never delete a key whose journal you keep)",
+            )
+        stopped = True
+    made: Path | None = None
     try:
-        _write_in_place(made, secret)
+        if stopped:
+            path.unlink(missing_ok=True)
+        # a name of its own length, whatever the journal's (one of 240 bytes had no room for a longer one)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=_KEY_COPY_PREFIX, suffix=".new")
+        made = Path(name)
+        _write_all(fd, secret)
         try:
             os.link(made, path)  # placed only where there is none: two runs never write over each other's
         except OSError as exc:
             if exc.errno not in _NO_LINKS:
                 raise
             # a file system without hard links (FAT, some network shares): made in place, where there
-            # is none; a half-written key, should the machine stop now, is refused as no key, never used
+            # is none; what a stopped write leaves is this write's own to replace (above), never used
             _write_in_place(path, secret)
         fsync_path(path.parent)
     except FileExistsError:
@@ -329,8 +343,57 @@ def _write_key(journal: Path, secret: str) -> bool:
             "space, or choose a folder you may write, and run again"
         ) from None
     finally:
-        made.unlink(missing_ok=True)
+        if made is not None:
+            with contextlib.suppress(OSError):
+                made.unlink(missing_ok=True)
     return True
+
+
+#: how the copy of a key a run writes before placing it begins (``.invoicekit-key-….new`` beside it)
+_KEY_COPY_PREFIX = ".invoicekit-key-"
+
+
+def _remove_key_copies(path: Path) -> None:
+    """The copies a run stopped between placing a key and removing its copy
+    left beside ``path`` (a second name of the same file, which holds the
+    secret): removed. Only a copy that is the key file itself: another run's
+    copy, not yet placed, is its own."""
+    copies = [*path.parent.glob(f"{_KEY_COPY_PREFIX}*.new"), *path.parent.glob(f"{glob.escape(path.name)}.*.new")]
+    for copy in copies:  # (named the second way by 0.9.24)
+        with contextlib.suppress(OSError):
+            if os.path.samefile(copy, path):
+                copy.unlink()
+
+
+def _begun_with(path: Path, secret: str) -> bool:
+    """Whether the key file at ``path`` (a file, no link) holds less than
+    ``secret`` and its line break, and nothing but their start: a write of
+    it that stopped."""
+    if path.is_symlink():
+        return False
+    try:
+        held = _read_small(path)
+    except OSError:
+        return False
+    whole = (secret + "\n").encode("ascii")
+    return len(held) < len(whole) and whole.startswith(held)
+
+
+def _refuse_long_key_name(journal: Path) -> None:
+    """:class:`InputError` where the key file's name (the journal's and
+    ``.key``) is longer than the folder's file system allows."""
+    path = key_path(journal)
+    try:
+        most = os.pathconf(path.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        most = 255
+    if len(os.fsencode(path.name)) > most:
+        raise InputError(
+            journal,
+            None,
+            f"its name leaves no room for its key file beside it ({path.name}, over {most} bytes); expected a "
+            "shorter name",
+        )
 
 
 #: what ``link`` says where the file system has no hard links
@@ -341,10 +404,24 @@ _NO_LINKS = frozenset(
 
 def _write_in_place(path: Path, secret: str) -> None:
     """``secret`` in a new file at ``path`` (none may be there), readable by
-    its owner only, flushed to disk."""
+    its owner only, flushed to disk; a write that fails (a full disk) leaves
+    no file."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, (secret + "\n").encode("ascii"))
+        _write_all(fd, secret)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
+
+
+def _write_all(fd: int, secret: str) -> None:
+    """``secret`` and a line break written to ``fd`` whole (a short write
+    goes on), flushed to disk; ``fd`` closed."""
+    try:
+        data = memoryview((secret + "\n").encode("ascii"))
+        while data:
+            data = data[os.write(fd, data) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -424,6 +501,8 @@ def refuse_new_journal(path: Path) -> None:
     if path.is_dir():
         raise InputError(path, None, "is a folder; expected a journal file (SQLite)")
     key = key_path(path)
+    if path.parent.is_dir():
+        _refuse_long_key_name(path)
     if not (path.exists() or path.is_symlink()) and (key.exists() or key.is_symlink()):
         raise InputError(
             key,
@@ -511,6 +590,8 @@ class Journal:
             self.version = self._check()
             if self.version < SCHEMA_VERSION and not readonly:
                 self._migrate()
+            elif not readonly:
+                _remove_key_copies(key_path(self.path))
             if self.version < KEY_FILE_FROM:  # kept in the journal: every command reads it, as before
                 self.secret = self._secret()
         except sqlite3.DatabaseError as exc:
@@ -621,8 +702,7 @@ class Journal:
             self.conn.execute("COMMIT")
         except BaseException:
             self._rollback()  # SQLite may have rolled back already (a full disk)
-            if _key_in(key_path(self.path)) == secret:  # no journal was started: a key of nothing
-                key_path(self.path).unlink(missing_ok=True)
+            self._drop_key_of_nothing(secret)  # no journal was started
             raise
         self.version, self.secret = SCHEMA_VERSION, secret
 
@@ -689,7 +769,12 @@ class Journal:
             self._drop_backup()  # half a copy is no backup
             raise
         target.close()
-        secret = new_secret()
+        # a schema-1 journal has no secret (its keys are made from its plain values): the key a migration
+        # that stopped left beside it (a kill after the key was placed) serves, else a new one; a new one
+        # each time refused the last one's key, and every later run with it (a review of 0.9.24)
+        left = _key_in(key_path(self.path)) if self.version < 2 else None
+        secret = left if left and _SECRET.fullmatch(left) else new_secret()
+        had_key = key_path(self.path).exists() or key_path(self.path).is_symlink()
         # the pages of the tables rewritten are cleared as they are freed: they
         # show what the migration takes out (a build of SQLite may not, by default)
         self.conn.execute("PRAGMA secure_delete = ON")
@@ -733,13 +818,29 @@ class Journal:
         except BaseException:
             self._rollback()  # SQLite may have rolled back already (a full disk)
             # the journal is as it was: the copy beside it backs up nothing, and
-            # would only be one more file holding every number the journal holds
+            # would only be one more file holding every number the journal holds;
+            # nor the key this call made (the journal keeps its secret, or has none)
             self._drop_backup()
+            if not had_key:
+                self._drop_key_of_nothing(secret)
             raise
         old, self.version, self.secret = self.version, SCHEMA_VERSION, secret
         if old < 2:
             with contextlib.suppress(sqlite3.DatabaseError):  # give back the old table's pages (the backup keeps them)
                 self.conn.execute("VACUUM")
+
+    def _drop_key_of_nothing(self, secret: str) -> None:
+        """The key file holding ``secret``, which this call wrote, removed
+        where the journal did not take it (its transaction rolled back): a
+        key of nothing. Kept where the journal did (an interrupt after the
+        commit), or may have: a journal never loses its key."""
+        try:
+            has_meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
+            took = has_meta and self._meta("key_check") == key_check(secret)
+        except sqlite3.DatabaseError:
+            took = True
+        if not took and _key_in(key_path(self.path)) == secret:
+            key_path(self.path).unlink(missing_ok=True)
 
     def _drop_backup(self) -> None:
         """The copy :meth:`_migrate` made removed, where the journal stayed as it was."""

@@ -1804,3 +1804,132 @@ def test_a_journal_reached_by_a_link_keeps_its_key_beside_the_file_itself(exampl
     link.symlink_to(journal)
     assert key_path(link) == key_path(journal)
     assert len(run_example(example_case, tmp_path / "again", link).result.postings) == 0
+
+
+def test_a_schema_1_migration_that_fails_after_its_key_leaves_no_key_and_migrates_next_time(
+    example_case, tmp_path, monkeypatch
+):
+    """A review of 0.9.24: a schema-1 journal has no secret, so each attempt
+    made a new one; a commit that failed (a full disk) after the key was
+    written left that key, and every later run was refused as beside
+    "another journal's key". The key is taken away with the migration."""
+    from invoicekit import journal as jm
+    from invoicekit.errors import OutputError
+
+    journal = v1_copy(tmp_path)
+    written = jm._write_key
+
+    def then_full(path, secret):
+        made = written(path, secret)
+        raise OutputError("database or disk is full")
+        return made
+
+    monkeypatch.setattr(jm, "_write_key", then_full)
+    with pytest.raises(OutputError):
+        Journal(journal)
+    monkeypatch.undo()
+    assert list(tmp_path.glob("journal.sqlite.*")) == []
+    again = run_example(example_case, tmp_path / "again", journal)
+    assert again.journal_backup is not None and key_path(journal).exists()
+
+
+def test_a_schema_1_migration_killed_after_its_key_takes_that_key_next_time(example_case, tmp_path):
+    """The same stopped by a kill, which takes nothing away: the key left
+    beside a schema-1 journal (which has no secret of its own) is the one the
+    next migration takes, not refused."""
+    import secrets
+
+    journal = v1_copy(tmp_path)
+    left = secrets.token_hex(32)
+    key_path(journal).write_text(left + "\n", encoding="ascii")
+    again = run_example(example_case, tmp_path / "again", journal)
+    assert again.journal_backup is not None
+    assert key_path(journal).read_text(encoding="ascii").strip() == left
+    with Journal(journal) as j:
+        assert j.version == SCHEMA_VERSION and j.secret == left
+
+
+def test_a_key_write_stopped_by_a_full_disk_without_hard_links_leaves_nothing_in_the_way(
+    example_case, tmp_path, monkeypatch
+):
+    """A review of 0.9.24: on a file system without hard links, the key
+    written in place on a disk that filled left an empty key file, and every
+    later run was refused as beside "another journal's key". A write that
+    fails leaves no file; one a kill stopped (empty, or the start of the
+    key) is the next write's to replace."""
+    import errno
+
+    from invoicekit import journal as jm
+    from invoicekit.errors import OutputError
+
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    with sqlite3.connect(journal) as conn:
+        old_schema(conn, 8)
+    secret = table(journal, "SELECT value FROM meta WHERE key = 'secret'")["value"].iat[0]
+
+    def no_links(src, dst, *args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    real_write, calls = jm.os.write, []
+
+    def full_second_time(fd, data):
+        calls.append(fd)
+        if len(calls) == 2:  # the copy is written; the key in place finds the disk full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(jm.os, "link", no_links)
+    monkeypatch.setattr(jm.os, "write", full_second_time)
+    with pytest.raises(OutputError, match="No space left"):
+        Journal(journal)
+    monkeypatch.undo()
+    assert not key_path(journal).exists() and not list(tmp_path.glob(".invoicekit-key-*"))
+    assert table(journal, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["8"]
+    for stopped in ("", secret[:20]):  # what a kill in the write leaves
+        key_path(journal).write_text(stopped, encoding="ascii")
+        with Journal(journal) as j:
+            assert j.version == SCHEMA_VERSION
+        assert key_path(journal).read_text(encoding="ascii") == secret + "\n"
+        with sqlite3.connect(journal) as conn:
+            old_schema(conn, 8)  # the secret back in the journal, the key file gone
+
+
+def test_a_second_name_a_stopped_run_left_for_the_key_is_removed(example_case, tmp_path):
+    """A review of 0.9.24: a run killed between placing the key (a hard link
+    of its copy) and removing the copy left a second name of the key, which
+    nothing removed: a copy of the secret beside the journal that people move
+    or hand out without the key. The next recorded run removes it; another
+    run's copy, not yet the key, is left."""
+    import os
+
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    stale = [tmp_path / ".invoicekit-key-abc123.new", tmp_path / "j.sqlite.key.403fa153576e4ac3.new"]
+    for name in stale:
+        os.link(key_path(journal), name)
+    others = tmp_path / ".invoicekit-key-def456.new"
+    others.write_text("cd" * 32 + "\n", encoding="ascii")
+    run_example(example_case, tmp_path / "dry", journal, dry_run=True)  # a reader leaves them
+    assert all(p.exists() for p in stale)
+    run_example(example_case, tmp_path / "again", journal)
+    assert not any(p.exists() for p in stale) and others.exists()
+    assert key_path(journal).stat().st_nlink == 1
+
+
+def test_a_journal_name_with_no_room_for_its_key_is_refused_before_anything_is_made(example_case, tmp_path, capsys):
+    """A review of 0.9.24: a name of 247 bytes was refused naming an internal
+    temporary file, and left an empty journal and the output folder behind."""
+    journal = tmp_path / ("j" * 245 + ".sqlite")
+    argv = _run_argv(example_case, journal, tmp_path / "out")
+    argv[argv.index("--journal")] = "--new-journal"
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "its name leaves no room for its key file beside it" in err and ".new" not in err
+    assert not journal.exists() and not (tmp_path / "out").exists()
+    # a name of 240 bytes, whose key file's name fits (the copy of the key had none)
+    journal = tmp_path / ("j" * 233 + ".sqlite")
+    argv = _run_argv(example_case, journal, tmp_path / "out")
+    argv[argv.index("--journal")] = "--new-journal"
+    assert main(argv) == 0, capsys.readouterr().err
+    assert key_path(journal).exists()
