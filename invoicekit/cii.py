@@ -186,21 +186,9 @@ def read_cii(root: Element) -> Document:
         lines=tuple(_line(el, skip) for el in _all(trade, "ram:IncludedSupplyChainTradeLineItem")),
         other_currencies=named_currencies(root),
         corrects=tuple(
-            _preceding(settlement)
-            + [
-                ref
-                for line in _all(trade, "ram:IncludedSupplyChainTradeLineItem")
-                for ref in _preceding(_find(line, "ram:SpecifiedLineTradeSettlement"))
-            ]
+            _text(_find(doc, "ram:IssuerAssignedID")) for doc in root.iter(f"{{{RAM}}}InvoiceReferencedDocument")
         ),
     )
-
-
-def _preceding(settlement: Element | None) -> list[str]:
-    """The numbers of the invoices a settlement (the document's or a line's)
-    names as preceding (``InvoiceReferencedDocument``), blank where one has
-    no number. A line naming one was left out (a review of 0.9.24)."""
-    return [_text(_find(doc, "ram:IssuerAssignedID")) for doc in _all(settlement, "ram:InvoiceReferencedDocument")]
 
 
 def _supplier_cvr(seller: Element | None) -> str:

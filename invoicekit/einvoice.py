@@ -178,9 +178,9 @@ def calendar_date(text: str) -> str:
     if m["time"] and m["zone"]:
         try:
             moment = dt.datetime.fromisoformat(f"{day}T{_padded(m['time'])}{m['zone']}")
-        except ValueError:  # 24:00 or 12:61: a time no clock shows
+            return moment.astimezone(DANISH_TIME).date().isoformat()
+        except (ValueError, OverflowError):  # 24:00 or 12:61, a time no clock shows; a moment before year 1
             return text
-        return moment.astimezone(DANISH_TIME).date().isoformat()
     return day
 
 

@@ -131,8 +131,8 @@ def _invalid_amount(f: Facts) -> list[str]:
     ):
         if fields:
             text = "Beløbet kan ikke læses sikkert. Kontrollér fakturaen og bogfør manuelt."
-        elif not ok and AMOUNT_NOTE.fullmatch(raw):
-            text = _amount_noted(AMOUNT_NOTE.fullmatch(raw))
+        elif not ok and (noted := _amount_noted(raw)):
+            text = noted
         elif not ok and raw:
             text = f"Beløbet '{raw}' er ikke et beløb i kroner og øre. Kontrollér fakturaen og bogfør manuelt."
         elif not ok:
@@ -158,8 +158,20 @@ def _invalid_amount(f: Facts) -> list[str]:
     return out
 
 
-def _amount_noted(noted) -> str:
-    """What convert's note beside an e-invoice's amount says (:data:`~invoicekit.vocabulary.AMOUNT_NOTE`)."""
+def _amount_noted(raw: str) -> str | None:
+    """What convert's note beside an e-invoice's amount says
+    (:data:`~invoicekit.vocabulary.AMOUNT_NOTE`); None for a cell that is no
+    such note (a date no calendar has: no note convert writes)."""
+    noted = AMOUNT_NOTE.fullmatch(raw)
+    if noted is None:
+        return None
+    try:
+        return _note_said(noted)
+    except ValueError:
+        return None
+
+
+def _note_said(noted) -> str:
     amount = _decimal_dk(noted["amount"])
     if noted["total"] is not None:
         return (

@@ -185,22 +185,23 @@ def read_ubl(root: Element) -> Document:
         cpr_ids=cpr_ids_in(root, skip),
         lines=tuple(_line(el, currency, skip) for el in root.findall(line_tag)),
         other_currencies=named_currencies(root),
-        corrects=tuple(_preceding(root) + [ref for el in root.findall(line_tag) for ref in _preceding(el)]),
+        corrects=_preceding(root),
     )
 
 
-def _preceding(el: Element) -> list[str]:
-    """The numbers of the documents ``el`` (a document or a line) names in
-    its ``BillingReference``: an invoice, a credit note, a self-billed or a
-    debit note (each ``…DocumentReference``), blank where one has no number.
-    A line naming one was left out (an invoice correcting another on one
-    line was posted: a review of 0.9.24)."""
-    return [
-        _text(doc.find(_path("cbc:ID")))
-        for ref in el.findall(_path("cac:BillingReference"))
-        for doc in ref
-        if doc.tag.endswith("DocumentReference")
-    ]
+def _preceding(root: Element) -> tuple[str, ...]:
+    """The numbers of the documents ``root`` names in a ``BillingReference``,
+    its own or any line's (a sub-line's too): an invoice, a credit note, a
+    self-billed invoice or credit note, a debit note, a reminder … (each a
+    ``…DocumentReference``), blank where one has no number, and for a
+    reference that names none (only a ``BillingReferenceLine``). A line
+    naming one was left out (an invoice correcting another on one line was
+    posted: a review of 0.9.24)."""
+    found: list[str] = []
+    for ref in root.iter(_q("cac", "BillingReference")):
+        docs = [doc for doc in ref if doc.tag.endswith("DocumentReference")]
+        found += [_text(doc.find(_path("cbc:ID"))) for doc in docs] or [""]
+    return tuple(found)
 
 
 def _tax(tax_totals: list[Element], currency: str) -> str:

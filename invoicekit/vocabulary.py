@@ -122,7 +122,8 @@ _DECIMAL = r"-?[\dx]+(?:\.[\dx]+)?"
 #: an amount cell as convert writes it with one of those notes
 AMOUNT_NOTE = re.compile(
     rf"(?P<amount>{_DECIMAL}) \((?:(?P<kind>{LINE_PERIOD_NOTE}|{UNNAMED_LINE_NOTE}) "
-    rf"(?P<start>{_ISO_OR_NONE}) til (?P<end>{_ISO_OR_NONE})|{LINES_TOTAL_NOTE} (?P<total>{_DECIMAL}))\)"
+    rf"(?P<start>{_ISO_OR_NONE}) til (?P<end>{_ISO_OR_NONE})|{LINES_TOTAL_NOTE} (?P<total>{_DECIMAL}))\)",
+    re.ASCII,  # digits 0-9 alone: a cell of other digits is no note convert wrote
 )
 
 

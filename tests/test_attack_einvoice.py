@@ -575,7 +575,8 @@ def test_a_moment_with_its_zone_is_the_day_it_is_in_denmark(tmp_path, start, end
     [("2019-03-31T22:00:00Z", "2019-04-01"), ("2019-07-31T22:00Z", "2019-08-01"), ("2019-03-01T00:30+02:00", "2019-02-28"),
      ("2019-03-01T9:30:00.123456789+05:00", "2019-03-01"), ("2019-03-01T23:30:00", "2019-03-01"),
      ("2019-03-01+14:00", "2019-03-01"), ("2019-03-01T24:00:00Z", "2019-03-01T24:00:00Z"),
-     ("2019-02-29T12:00Z", "2019-02-29T12:00Z"), ("2019-03-01T12:61Z", "2019-03-01T12:61Z")],
+     ("2019-02-29T12:00Z", "2019-02-29T12:00Z"), ("2019-03-01T12:61Z", "2019-03-01T12:61Z"),
+     ("9999-12-31T23:30:00-01:00", "9999-12-31T23:30:00-01:00"), ("0001-01-01T00:30:00+01:00", "0001-01-01T00:30:00+01:00")],
 )  # fmt: skip
 def test_the_danish_day_of_a_moment(written, read):
     """Summer time (UTC+2), a zone east of Denmark, a fraction of a second
@@ -1072,9 +1073,17 @@ CII_REF = "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>SOL-0305</ram:Is
              + UBL_REF.format(kind="Invoice", id=""), payable="28500.00"),
          "rettet faktura"),
         (cii_march("380", settlement=CII_LINE.format(ref=CII_REF)), "rettet faktura af SOL-0305"),
+        (doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}", payable="28500.00",
+             lines=UBL_LINE.format(ref="<cac:SubInvoiceLine><cbc:ID>1.1</cbc:ID>"
+                                   + UBL_REF.format(kind="Invoice", id="SOL-0305") + "</cac:SubInvoiceLine>")),
+         "rettet faktura af SOL-0305"),
+        (doc(f"<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>{MARCH}{CPR_NOTE}<cac:BillingReference>"
+             "<cac:BillingReferenceLine><cbc:ID>3</cbc:ID></cac:BillingReferenceLine></cac:BillingReference>",
+             payable="28500.00"),
+         "rettet faktura"),
     ],
     ids=["ubl 384", "ubl preceding invoice", "cii preceding invoice", "cii 384", "ubl line", "ubl two lines",
-         "ubl self-billed", "ubl no number", "cii line"],
+         "ubl self-billed", "ubl no number", "cii line", "ubl sub-line", "ubl reference to a line alone"],
 )  # fmt: skip
 def test_a_corrected_invoice_is_left_to_a_caseworker(tmp_path, xml, written):
     """An invoice left to a caseworker (who may pay it by hand), then its

@@ -1421,3 +1421,20 @@ def test_a_stay_to_a_day_written_with_a_month_name_is_never_paid_as_the_month(ro
     )
     assert robot.reasons(*rows, out="o") == ["MISSING_PERIOD", "MISSING_PERIOD", "MISSING_PERIOD", ""]
     assert robot.postings("o")["Fakturanummer"].tolist() == ["F-4"]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["28500.00 (linjens periode: 2019-99-99 til 2019-03-31)", "28500.00 (linje uden CPR for 2019-02-30 til ?)",
+     "28500.00 (linjens periode: \u0662\u0660\u0661\u0669-\u0660\u0663-\u0660\u0661 til ?)"],
+)  # fmt: skip
+def test_an_amount_cell_that_looks_like_converts_note_but_holds_no_date_is_decided_not_a_crash(robot, cell):
+    """A review of 0.9.25's first version: a cell shaped like convert's note
+    with a date no calendar has (or of other digits) ended the whole run
+    "unexpected ValueError", no decision written for any invoice."""
+    assert robot.reasons({**MARCH, "invoice_id": "A-1", "amount": cell}, month(4, invoice_id="A-2"), out="o") == [
+        "INVALID_AMOUNT",
+        "",
+    ]
+    decisions = pd.read_csv(robot.tmp / "o" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert decisions["message"].iat[0].startswith("Beløbet '")
