@@ -9,6 +9,7 @@ Money is held as whole numbers of ten-thousandths of a krone
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import functools
 import re
@@ -533,21 +534,65 @@ _D = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
 #: where the first alone was read (a review of 0.9.24)
 _RANGE = re.compile(rf"(?=((?<!\d){_D}\s*(?:-|–|til)\s*{_D}(?!\d)))", re.IGNORECASE)
 _MONTH = re.compile(rf"(?<![^\W\d_])({'|'.join(MONTHS_DA)})\s+(\d{{4}})(?!\d)", re.IGNORECASE)
-#: a month name with a day before it (``15. april 2019``, ``1.-15. marts 2019``): a date, no month; a text
-#: holding one gives no period (its ``april 2019`` was read as all of April, and a stay to 15 April paid
-#: as the month: a review of 0.9.24)
-_DATED_MONTH = re.compile(rf"(?<!\d)\d{{1,2}}\.?\s*(?:{'|'.join(MONTHS_DA)})\s+\d{{4}}(?!\d)", re.IGNORECASE)
+_MONTHS_ALT = "|".join(MONTHS_DA)
+#: a day written before a month name with a year (``15. april 2019``, ``15 april 2019``, ``15-april
+#: 2019``), or two days (``1.-15. marts 2019``, ``1. til 15. marts 2019``): a date, or a range of dates,
+#: read as ``15.04.2019`` and ``01.03.2019 - 15.03.2019`` are; the month name in it is no month (its
+#: ``april 2019`` was read as all of April, and a stay to 15 April paid as the month: a review of 0.9.24)
+_NAMED_DAYS = re.compile(
+    rf"(?<![\d.])(?:(?P<first>\d{{1,2}})\.?\s*(?:-|–|til)\s*)?(?P<day>\d{{1,2}})\.?[\s-]*(?P<month>{_MONTHS_ALT})\s+"
+    r"(?P<year>\d{4})(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with each day written before a month name as digits
+    (:data:`_NAMED_DAYS`), and where in the new text each one that was one
+    day (not two) stands. A month name that is none (``aprıl``: a Turkish i
+    matches i only for Python's IGNORECASE, as for RE2) is left as written."""
+    out: list[str] = []
+    single: list[tuple[int, int]] = []
+    at = length = 0
+    for m in _NAMED_DAYS.finditer(text):
+        name = m["month"].casefold()
+        if name not in MONTHS_DA:
+            continue
+        month, year = MONTHS_DA.index(name) + 1, int(m["year"])
+        written = f"{int(m['day']):02d}.{month:02d}.{year}"
+        if m["first"]:
+            written = f"{int(m['first']):02d}.{month:02d}.{year} - {written}"
+        piece = text[at : m.start()]
+        out += [piece, written]
+        length += len(piece)
+        if not m["first"]:
+            single.append((length, length + len(written)))
+        length += len(written)
+        at = m.end()
+    if not out:
+        return text, []
+    return "".join([*out, text[at:]]), single
 
 
 def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     """Every distinct period written in ``text``: ``DD.MM.YYYY - DD.MM.YYYY``
     (separators ``.``, ``-`` or ``/``; joined by ``-``, ``–`` or ``til``;
-    overlapping ones each) or a Danish month name with a year (``marts
+    overlapping ones each; a day written before a month name as its date,
+    :data:`_NAMED_DAYS`) or a Danish month name with a year (``marts
     2019``)."""
+    return _periods_and_named_days(text)[0]
+
+
+def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date]]:
+    """:func:`periods_in_text`, and the days written before a month name
+    that are part of no range."""
+    text, single = _named_days_as_numbers(text)
     # each period once, in the order found (a dict: a text of thousands of periods was otherwise
     # searched for each of them, the square of them)
     found: dict[tuple[dt.date, dt.date], None] = {}
+    ranged: list[tuple[int, int]] = []
     for m in _RANGE.finditer(text):
+        ranged.append(m.span(1))
         if not all(MIN_YEAR <= int(y) <= MAX_YEAR for y in (m[4], m[7])):
             continue  # as for dates in columns: years 1900-2199
         try:
@@ -565,7 +610,14 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
         start = dt.date(year, month, 1)
         end = dt.date(year, month, calendar.monthrange(year, month)[1])
         found[start, end] = None
-    return list(found)
+    lone = []
+    for a, b in single:
+        if any(ra <= a and b <= rb for ra, rb in ranged):
+            continue  # one end of a range
+        d, mo, y = (int(part) for part in text[a:b].split("."))
+        with contextlib.suppress(ValueError):
+            lone.append(dt.date(y, mo, d))
+    return list(found), lone
 
 
 # The same patterns for RE2 (pyarrow), which has no look-around: a boundary is
@@ -586,7 +638,10 @@ _RANGE_LOOSE_RE2 = (
 )
 # the character before a month name is captured (``pre``) and tested after:
 # RE2 reads a text far faster without the Unicode class in the pattern
-_MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<day>\d{{1,2}}\.?{_WS}*)?(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
+_MONTH_RE2 = (
+    rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<day>\d{{1,2}}(?:[.\-]|{_WS})*)?(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+"
+    r"(?P<year>\d{4})(?:\D|$)"
+)
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 _MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"
@@ -712,6 +767,11 @@ def _ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=1 << 16)
 def period_in_text(text: str) -> tuple[dt.date, dt.date] | None:
     """The period written in ``text`` when there is exactly one, else None;
-    None too where a day stands before a month name (:data:`_DATED_MONTH`)."""
-    found = periods_in_text(text)
-    return found[0] if len(found) == 1 and not _DATED_MONTH.search(text) else None
+    None too where a day written before a month name, part of no range, lies
+    inside it but for its first and last day (``april 2019, udflyttet 15.
+    april 2019``: maybe half of April)."""
+    found, lone = _periods_and_named_days(text)
+    if len(found) != 1:
+        return None
+    start, end = found[0]
+    return None if any(start < day < end for day in lone) else found[0]

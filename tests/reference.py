@@ -171,13 +171,31 @@ def _money(text: str, decimals: int) -> Fraction | None:
 
 
 def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
+    """Every period in ``text``; a day written before a month name is its date
+    (two such days a range), and one that is no end of a range and lies
+    inside the one period but for its first and last day makes the text
+    ambiguous (two "periods")."""
     found = set()
+    named = rf"(?<![\d.])(?:(\d{{1,2}})\.?\s*(?:-|–|til)\s*)?(\d{{1,2}})\.?[\s-]*({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)"
+    plain, singles, at = "", [], 0
+    for m in re.finditer(named, text, re.I):
+        if m[3].casefold() not in MONTHS:
+            continue  # 'aprıl'
+        mo, y = MONTHS.index(m[3].casefold()) + 1, int(m[4])
+        plain += text[at : m.start()]
+        if m[1]:
+            plain += f"{int(m[1]):02d}.{mo:02d}.{y} - {int(m[2]):02d}.{mo:02d}.{y}"
+        else:
+            singles.append((len(plain), len(plain) + 10))
+            plain += f"{int(m[2]):02d}.{mo:02d}.{y}"
+        at = m.end()
+    text = plain + text[at:]
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
-    if re.search(rf"(?<!\d)\d{{1,2}}\.?\s*(?:{'|'.join(MONTHS)})\s+\d{{4}}(?!\d)", text, re.I):
-        return {None, ()}  # a day before a month name: a date, and no period can be told (two "periods")
-    for at in range(len(text)):  # every range, overlapping ones too
-        m = re.compile(rf"(?<!\d){d}\s*(?:-|–|til)\s*{d}(?!\d)", re.I).match(text, at)
+    spans = []
+    for start in range(len(text)):  # every range, overlapping ones too
+        m = re.compile(rf"(?<!\d){d}\s*(?:-|–|til)\s*{d}(?!\d)", re.I).match(text, start)
         if m:
+            spans.append(m.span())
             with contextlib.suppress(ValueError):
                 found.add((dt.date(int(m[3]), int(m[2]), int(m[1])), dt.date(int(m[6]), int(m[5]), int(m[4]))))
     for m in re.finditer(rf"(?<![^\W\d_])({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)", text, re.I):
@@ -185,6 +203,15 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
             continue  # 'aprıl': IGNORECASE matches a Turkish i, but it is no month name
         y, mo = int(m[2]), MONTHS.index(m[1].casefold()) + 1
         found.add((dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])))
+    if len(found) == 1:
+        ((s, e),) = found
+        for a, b in singles:
+            if any(sa <= a and b <= sb for sa, sb in spans):
+                continue
+            day, mo, y = (int(x) for x in text[a:b].split("."))
+            with contextlib.suppress(ValueError):
+                if s < dt.date(y, mo, day) < e:
+                    return {None, ()}  # ambiguous: maybe part of the period
     return found
 
 

@@ -1410,17 +1410,21 @@ def test_a_stay_to_a_day_written_with_a_month_name_is_never_paid_as_the_month(ro
     """A review of 0.9.24: ``Ophold 1. marts 2019 - 15. marts 2019`` at a
     whole month's amount was paid as March (and March marked paid), and the
     correct bill for the rest of March then refused; ``Udflytning 15. april
-    2019`` was paid as all of April. A day before a month name is a date, and
-    the text then gives no period: a caseworker decides."""
+    2019`` was paid as all of April. A day before a month name is a date:
+    two make a range (half of March, not the month's amount), one alone or
+    inside the month named gives no period: a caseworker decides."""
     half = {**MARCH, "period_start": "", "period_end": ""}
     rows = (
         {**half, "invoice_id": "F-1", "text": "Ophold 1. marts 2019 - 15. marts 2019"},
         {**half, "invoice_id": "F-2", "text": "Udflytning 15. april 2019"},
         {**half, "invoice_id": "F-3", "text": "Ophold 01.03.2019 - 15.03.2019 - 31.03.2019"},
         {**half, "invoice_id": "F-4", "text": "Ophold maj 2019"},  # a month alone: paid, as before
+        {**half, "invoice_id": "F-5", "text": "Døgnophold juni 2019, udflyttet 15. juni 2019"},
+        {**half, "invoice_id": "F-6", "text": "Døgnophold 1.-31. juli 2019"},  # the whole month: paid
     )
-    assert robot.reasons(*rows, out="o") == ["MISSING_PERIOD", "MISSING_PERIOD", "MISSING_PERIOD", ""]
-    assert robot.postings("o")["Fakturanummer"].tolist() == ["F-4"]
+    assert robot.reasons(*rows, out="o") == [
+        "AMOUNT_MISMATCH", "MISSING_PERIOD", "MISSING_PERIOD", "", "MISSING_PERIOD", ""]  # fmt: skip
+    assert robot.postings("o")["Fakturanummer"].tolist() == ["F-4", "F-6"]
 
 
 @pytest.mark.parametrize(

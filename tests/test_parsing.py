@@ -197,15 +197,18 @@ def test_no_single_period_in_text(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["Ophold 1. marts 2019 - 15. marts 2019", "Udflytning 15. april 2019", "Ophold 1.-15. marts 2019",
-     "15.april 2019", "x1 april 2019", "marts 2019, fraflyttet 15. marts 2019", "den 3 marts 2019",
+    ["Udflytning 15. april 2019", "15.april 2019", "x1 april 2019", "marts 2019, fraflyttet 15. marts 2019",
+     "den 3 marts 2019", "Døgnophold april 2019, udflyttet 15. april 2019",
+     "Udflytning 15-april 2019, døgnophold april 2019", "Ophold 1.-31. februar 2019",
      "01.03.2019 - 15.03.2019 - 31.03.2019", "01.03.2019-15.03.2019-31.03.2019",
      "01.02.2019 til 01.03.2019 – 31.03.2019", "01.03.2019 - 31.03.2019 - 31.03.2019"],
 )  # fmt: skip
-def test_a_day_before_a_month_name_or_a_chain_of_dates_gives_no_period(text):
+def test_a_day_inside_a_named_month_or_a_chain_of_dates_gives_no_period(text):
     """A review of 0.9.24: ``15. april 2019`` was read as all of April (a
     stay to 15 April paid as the month), and of three dates joined by dashes
-    the first two were the period; each path (Python and RE2) alike."""
+    the first two were the period. A day written before a month name is a
+    date: alone, or inside the one period the text names (not its first or
+    last day), the text gives no period; each path (Python and RE2) alike."""
     from invoicekit.parsing import period_from_texts
 
     assert period_in_text(text) is None
@@ -215,15 +218,27 @@ def test_a_day_before_a_month_name_or_a_chain_of_dates_gives_no_period(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["Ophold april 2019", "2021 april 2019", "april 2019 (30 dage)", "Ophold 01.03.2019 - 31.03.2019 x"]
-)
-def test_a_month_or_one_range_without_a_day_or_date_joined_on_is_still_read(text):
+    ("text", "period"),
+    [("Ophold april 2019", ("2019-04-01", "2019-04-30")), ("2021 april 2019", ("2019-04-01", "2019-04-30")),
+     ("Ophold 01.03.2019 - 31.03.2019 x", ("2019-03-01", "2019-03-31")),
+     ("Ophold 1. marts 2019 - 15. marts 2019", ("2019-03-01", "2019-03-15")),
+     ("Ophold 1.-15. marts 2019", ("2019-03-01", "2019-03-15")), ("1. til 15. marts 2019", ("2019-03-01", "2019-03-15")),
+     ("01.03.2019 - 15. marts 2019", ("2019-03-01", "2019-03-15")),
+     ("Døgnophold 1. april 2019 - 30. april 2019", ("2019-04-01", "2019-04-30")),
+     ("Døgnophold 1.-30. april 2019, april 2019", ("2019-04-01", "2019-04-30")),
+     ("Døgnophold april 2019, faktureret 30. april 2019", ("2019-04-01", "2019-04-30")),
+     ("Døgnophold april 2019, faktureret 5. maj 2019", ("2019-04-01", "2019-04-30")),
+     ("15. aprıl 2019 og marts 2019", ("2019-03-01", "2019-03-31"))],  # a Turkish i: no month, no date
+)  # fmt: skip
+def test_days_written_with_a_month_name_are_read_as_dates(text, period):
+    """Two days and a month name are a range, as two dates are; a day on the
+    period's first or last day, or outside it (an invoice date), leaves it."""
     from invoicekit.parsing import period_from_texts
 
     found = period_in_text(text)
-    assert found is not None
-    start, _end = period_from_texts(np.array([text], dtype=object))
-    assert start[0] == np.datetime64(found[0], "D")
+    assert found is not None and (found[0].isoformat(), found[1].isoformat()) == period
+    start, end = period_from_texts(np.array([text], dtype=object))
+    assert (str(start[0]), str(end[0])) == period
 
 
 def test_two_periods_in_text_are_both_found():
