@@ -43,7 +43,7 @@ from invoicekit.extracts import (
     padded_cpr_cells,
     unguarded_cells,
 )
-from invoicekit.history import MARK_WHOLE_TIME, PAID_COLUMNS, SENSUM_MARK, History
+from invoicekit.history import MARK_WHOLE_TIME, PAID_COLUMNS, PAID_KEYS, SENSUM_MARK, History
 from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in_arrow
 from invoicekit.keys import normalise_grant_ids, normalise_numbers
 from invoicekit.parsing import parse_dates
@@ -313,8 +313,8 @@ def with_paid_marks(
     itself where there are none), and the marks' problems: those of reading
     them, and the marks that cannot be compared with any invoice
     (:func:`paid_from_marks`, which ``within`` is given to). A mark of a posting the history holds (the
-    same grant, period and invoice number: the robot's own mark, back from
-    Sensum) is that posting, and is not added again; the marks go before the
+    same grant, period and invoice number, and the same citizen and paragraph keys: the robot's own
+    mark, back from Sensum, of a grant as it was) is that posting, and is not added again; the marks go before the
     history's postings, so that where check 21 finds a mark and a posting
     ending on the same day it names the posting (the later of two such rows:
     see ``_overlapping`` in :mod:`invoicekit.decide`)."""
@@ -333,8 +333,11 @@ def with_paid_marks(
             len(marks),
         )
     if len(paid) and len(history.paid):
-        # the robot's own marks, back from Sensum, are its postings: check 21 then names the run that posted
-        same = ["grant_key", "period_start", "period_end", "invoice"]
+        # the robot's own marks, back from Sensum, are its postings: check 21 then names the run that posted;
+        # only a mark that says no more than its posting (the same keys: a grant moved to another supplier
+        # since, say, gives the mark today's citizen key, which the posting lacks and check 21 needs: a
+        # review of 0.9.24 found the month paid again to the new supplier)
+        same = [*PAID_KEYS, "period_start", "period_end", "invoice"]
         journal = history.paid.assign(invoice=normalise_numbers(history.paid["invoice_id"].to_numpy(dtype=object)))
         ours = paid.assign(invoice=normalise_numbers(paid["invoice_id"].to_numpy(dtype=object)))
         known = ours[same].merge(journal[same].drop_duplicates(), how="left", indicator=True)["_merge"] == "both"

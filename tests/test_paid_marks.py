@@ -165,7 +165,8 @@ def test_the_robots_own_mark_back_from_sensum_is_its_posting_in_the_journal():
 
     posted = pd.DataFrame(
         {"grant_id": ["G-A108"], "period_start": ["2019-03-01"], "period_end": ["2019-03-31"],
-         "invoice_id": ["SOL-1001"], "run_id": [4], "started_at": ["2019-04-06T06:00:00+02:00"]}
+         "invoice_id": ["SOL-1001"], "run_id": [4], "started_at": ["2019-04-06T06:00:00+02:00"],
+         "cpr": [A], "supplier_cvr": [SOLHOJ], "service_code": ["SEL108-BO"], "paragraph": ["108"]}
     )  # fmt: skip
     history = History.from_tables(paid=posted)
 
@@ -567,3 +568,51 @@ def test_replay_paid_refuses_a_world_without_marks(replayed, tmp_path):
     with pytest.raises(InputError, match=f"sensum/{month.name}.*is missing"):
         replay(world, tmp_path / "r", tmp_path / "j.sqlite", paid=True)
     assert not (tmp_path / "j.sqlite").exists()
+
+
+def test_the_robots_own_mark_of_a_grant_moved_to_another_supplier_still_holds_the_month(tmp_path):
+    """A review of 0.9.24: a grant paid for March (run 1) moved in Sensum to
+    the supplier that took over (another CVR), ended in February, and made
+    again from March; the robot's own mark of March, back from Sensum, was
+    taken for its posting and dropped, and with it the citizen's service at
+    the new supplier, so the new supplier's bill for March was paid again.
+    The same mark under another number held it back."""
+    new_cvr = "31587603"
+    grants = grants_table()
+    path = tmp_path / "g1.csv"
+    grants.to_csv(path, index=False)
+    sheet = tmp_path / "s.xlsx"
+    support = support_tables()  # the new supplier, not in the sheet's list, codes as a municipal one
+    support["coding"].loc[len(support["coding"])] = ["108", "kommunal", "Udviklingshæmmede", "PSP-108-K", "40000000",
+                                                     "2019-01-01", ""]  # fmt: skip
+    with pd.ExcelWriter(sheet) as x:
+        for name, frame in support.items():
+            frame.to_excel(x, sheet_name=name, index=False)
+
+    def run_on(journal: Path, grants_csv: Path, inv: dict, out: str, marks: Path | None = None) -> str:
+        invoices = tmp_path / f"{out}.csv"
+        pd.DataFrame([inv]).to_csv(invoices, index=False)
+        j = ["--journal" if journal.exists() else "--new-journal", str(journal)]
+        argv = ["run", "--grants", str(grants_csv), "--invoices", str(invoices), "--support-sheet", str(sheet),
+                "--out", str(tmp_path / out), "--quiet", *j, *(["--paid", str(marks)] if marks else [])]  # fmt: skip
+        assert main(argv) == 0
+        return pd.read_csv(tmp_path / out / "decisions.csv", dtype=str, keep_default_na=False)["reason"].iat[0]
+
+    journal = tmp_path / "j.sqlite"
+    assert run_on(journal, path, invoice(invoice_id="F-1", **MARCH), "o1") == ""  # posted
+    moved = grants.copy()
+    at = moved.index[moved["grant_id"] == "G-A108"][0]
+    moved.loc[at, ["supplier_cvr", "end_date"]] = [new_cvr, "2019-02-28"]
+    again_granted = moved.loc[at].copy()
+    again_granted[["grant_id", "start_date", "end_date"]] = ["G-N", "2019-03-01", ""]
+    moved.loc[len(moved)] = again_granted
+    moved_path = tmp_path / "g2.csv"
+    moved.to_csv(moved_path, index=False)
+    for number in ("F-1", "HAND-9"):  # the robot's own mark, and one by hand
+        marks = tmp_path / f"paid-{number}.csv"
+        _marks(("G-A108", "2019-03-01", "2019-03-31", number)).to_csv(marks, index=False)
+        again = tmp_path / f"j-{number}.sqlite"
+        again.write_bytes(journal.read_bytes())
+        (tmp_path / f"j-{number}.sqlite.key").write_bytes((tmp_path / "j.sqlite.key").read_bytes())
+        bill = invoice(invoice_id="N-1", supplier_cvr=new_cvr, **MARCH)
+        assert run_on(again, moved_path, bill, f"o-{number}", marks) == "ALREADY_PAID", number
