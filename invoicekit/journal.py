@@ -242,6 +242,8 @@ _V1_RUN_COLUMNS = (
 
 #: a secret as :func:`~invoicekit.keys.new_secret` makes it
 _SECRET = re.compile(r"[0-9a-f]{64}")
+#: less than a secret: what a write of one that stopped leaves
+_PART_OF_A_SECRET = re.compile(r"[0-9a-f]{0,63}")
 
 
 def key_path(journal: str | Path) -> Path:
@@ -354,14 +356,19 @@ _KEY_COPY_PREFIX = ".invoicekit-key-"
 
 
 def _remove_key_copies(path: Path) -> None:
-    """The copies a run stopped between placing a key and removing its copy
-    left beside ``path`` (a second name of the same file, which holds the
-    secret): removed. Only a copy that is the key file itself: another run's
-    copy, not yet placed, is its own."""
+    """The copies of the key at ``path`` a stopped run left beside it: a
+    second name of the key file (stopped between placing the key and
+    removing its copy), or a copy holding its secret (stopped before placing
+    it): removed. Another run's copy, of another secret, is its own; one of
+    this secret no other run is writing (a journal's key is written inside
+    its lock, and a run finding the key there writes none)."""
     copies = [*path.parent.glob(f"{_KEY_COPY_PREFIX}*.new"), *path.parent.glob(f"{glob.escape(path.name)}.*.new")]
+    secret = _key_in(path)
+    if not secret or not _SECRET.fullmatch(secret):
+        return
     for copy in copies:  # (named the second way by 0.9.24)
         with contextlib.suppress(OSError):
-            if os.path.samefile(copy, path):
+            if os.path.samefile(copy, path) or _key_in(copy) == secret:
                 copy.unlink()
 
 
@@ -769,12 +776,8 @@ class Journal:
             self._drop_backup()  # half a copy is no backup
             raise
         target.close()
-        # a schema-1 journal has no secret (its keys are made from its plain values): the key a migration
-        # that stopped left beside it (a kill after the key was placed) serves, else a new one; a new one
-        # each time refused the last one's key, and every later run with it (a review of 0.9.24)
-        left = _key_in(key_path(self.path)) if self.version < 2 else None
-        secret = left if left and _SECRET.fullmatch(left) else new_secret()
-        had_key = key_path(self.path).exists() or key_path(self.path).is_symlink()
+        secret = new_secret()
+        had_key = True  # a failure before it is known takes no key away
         # the pages of the tables rewritten are cleared as they are freed: they
         # show what the migration takes out (a build of SQLite may not, by default)
         self.conn.execute("PRAGMA secure_delete = ON")
@@ -788,9 +791,11 @@ class Journal:
                 self._drop_backup()
                 return
             if self.version < 2:
+                secret = self._v1_secret()
                 self._migrate_v1(secret)
             else:  # keys made with it are stored: without it (damaged) nothing is migrated
                 secret = self._secret()
+            had_key = key_path(self.path).exists() or key_path(self.path).is_symlink()
             if self.version < 3:
                 self.conn.execute(_RUN_DECISION_LINES)
             self._rekey_and_mask(secret)
@@ -828,6 +833,20 @@ class Journal:
         if old < 2:
             with contextlib.suppress(sqlite3.DatabaseError):  # give back the old table's pages (the backup keeps them)
                 self.conn.execute("VACUUM")
+
+    def _v1_secret(self) -> str:
+        """The secret a schema-1 journal is migrated with (inside the
+        migration's lock). It has none of its own (its keys are made from its
+        plain values): the key a migration that stopped left beside it (a kill
+        after the key was placed) serves, else a new one (a new one each time
+        refused the last one's key, and every later run with it: a review of
+        0.9.24); part of a key (a write in place a kill stopped) is none."""
+        key = key_path(self.path)
+        left = _key_in(key)
+        if left is not None and _PART_OF_A_SECRET.fullmatch(left) and not key.is_symlink():
+            key.unlink(missing_ok=True)
+            left = None
+        return left if left and _SECRET.fullmatch(left) else new_secret()
 
     def _drop_key_of_nothing(self, secret: str) -> None:
         """The key file holding ``secret``, which this call wrote, removed

@@ -1933,3 +1933,27 @@ def test_a_journal_name_with_no_room_for_its_key_is_refused_before_anything_is_m
     argv[argv.index("--journal")] = "--new-journal"
     assert main(argv) == 0, capsys.readouterr().err
     assert key_path(journal).exists()
+
+
+def test_a_copy_of_the_key_a_run_killed_before_placing_it_left_is_removed(example_case, tmp_path):
+    """A review of 0.9.25's first mend: killed after writing its copy of the
+    key and before placing it, a run left a file of its own holding the
+    secret, which no later run removed (only second names of the key were)."""
+    journal = tmp_path / "j.sqlite"
+    run_example(example_case, tmp_path / "out", journal)
+    copy = tmp_path / ".invoicekit-key-dmzn3l94.new"
+    copy.write_bytes(key_path(journal).read_bytes())
+    run_example(example_case, tmp_path / "again", journal)
+    assert not copy.exists() and key_path(journal).exists()
+
+
+def test_a_schema_1_journal_beside_part_of_a_key_is_migrated(example_case, tmp_path):
+    """A review of 0.9.25's first mend: a schema-1 migration killed while it
+    wrote its key in place (no hard links) left 40 of its 64 digits, and
+    every later run was refused as beside another journal's key."""
+    journal = v1_copy(tmp_path)
+    key_path(journal).write_text("ab" * 20, encoding="ascii")
+    again = run_example(example_case, tmp_path / "again", journal)
+    assert again.journal_backup is not None
+    with Journal(journal) as j:
+        assert j.version == SCHEMA_VERSION and key_path(journal).read_text(encoding="ascii").strip() == j.secret
