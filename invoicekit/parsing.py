@@ -8,10 +8,12 @@ Money is held as whole numbers of ten-thousandths of a krone
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import re
 
 import numpy as np
@@ -540,7 +542,7 @@ _MONTHS_ALT = "|".join(MONTHS_DA)
 #: read as ``15.04.2019`` and ``01.03.2019 - 15.03.2019`` are; the month name in it is no month (its
 #: ``april 2019`` was read as all of April, and a stay to 15 April paid as the month: a review of 0.9.24)
 _NAMED_DAYS = re.compile(
-    rf"(?<![\d.])(?:(?P<first>\d{{1,2}})\.?\s*(?:-|–|til)\s*)?(?P<day>\d{{1,2}})\.?[\s-]*(?P<month>{_MONTHS_ALT})\s+"
+    rf"(?<!\d)(?<!\d\.)(?:(?P<first>\d{{1,2}})\.?\s*(?:-|–|til)\s*)?(?P<day>\d{{1,2}})\.?[\s-]*(?P<month>{_MONTHS_ALT})\s+"
     r"(?P<year>\d{4})(?!\d)",
     re.IGNORECASE,
 )
@@ -574,6 +576,16 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join([*out, text[at:]]), single
 
 
+#: days no month or year follows (read once days written before a month name are dates): a range of
+#: them (``Ophold 1.-15. (marts 2019)``), or one or two joined by ``og`` or ``,`` to more (``1.-3. og
+#: 10.-12. marts 2019``: the second range was read, the first dropped; a review of 0.9.25's first
+#: version); a text holding them gives no period
+_LOOSE_DAYS = re.compile(
+    r"(?<!\d)(?<!\d\.)\d{1,2}\.(?:\s*(?:-|–|til)\s*\d{1,2}\.(?!\d)|(?:\s*(?:-|–|til)\s*\d{1,2}\.)?\s*(?:og|,|&)\s*\d)",
+    re.IGNORECASE,
+)
+
+
 def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     """Every distinct period written in ``text``: ``DD.MM.YYYY - DD.MM.YYYY``
     (separators ``.``, ``-`` or ``/``; joined by ``-``, ``–`` or ``til``;
@@ -583,9 +595,10 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     return _periods_and_named_days(text)[0]
 
 
-def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date]]:
-    """:func:`periods_in_text`, and the days written before a month name
-    that are part of no range."""
+def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date], bool]:
+    """:func:`periods_in_text`, the days written before a month name that
+    are part of no range, and whether loose days stand in it
+    (:data:`_LOOSE_DAYS`)."""
     text, single = _named_days_as_numbers(text)
     # each period once, in the order found (a dict: a text of thousands of periods was otherwise
     # searched for each of them, the square of them)
@@ -610,14 +623,20 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
         start = dt.date(year, month, 1)
         end = dt.date(year, month, calendar.monthrange(year, month)[1])
         found[start, end] = None
+    # a day that is one end of a range is none of its own: the ranges' starts in order (as found), and
+    # the furthest end any range starting there or before reaches (a search each, not a pass over all
+    # of them: a text of 50,000 such days took 52 s)
+    starts = [a for a, _ in ranged]
+    reach = list(itertools.accumulate((b for _, b in ranged), max))
     lone = []
     for a, b in single:
-        if any(ra <= a and b <= rb for ra, rb in ranged):
-            continue  # one end of a range
+        at = bisect.bisect_right(starts, a) - 1
+        if at >= 0 and reach[at] >= b:
+            continue
         d, mo, y = (int(part) for part in text[a:b].split("."))
         with contextlib.suppress(ValueError):
             lone.append(dt.date(y, mo, d))
-    return list(found), lone
+    return list(found), lone, _LOOSE_DAYS.search(text) is not None
 
 
 # The same patterns for RE2 (pyarrow), which has no look-around: a boundary is
@@ -642,6 +661,8 @@ _MONTH_RE2 = (
     rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<day>\d{{1,2}}(?:[.\-]|{_WS})*)?(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+"
     r"(?P<year>\d{4})(?:\D|$)"
 )
+#: where :data:`_LOOSE_DAYS` may stand: a digit and a dot, then a dash, ``til``, ``og``, ``,`` or ``&``
+_LOOSE_DAYS_RE2 = rf"(?i)\d\.{_WS}*(?:-|–|{_TIL_RE2}|og|,|&)"
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 _MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"
@@ -691,6 +712,14 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
     total = n_range + n_month
     one_range = (n_range == 1) & (n_month == 0) & ~odd
     one_month = (n_month == 1) & (n_range == 0) & ~odd
+    one = np.flatnonzero(one_range | one_month)
+    if len(one):  # loose days beside the one period: left to Python, which tells (a superset of them)
+        loose = one[
+            pc.fill_null(pc.match_substring_regex(arr.take(pa.array(one)), _LOOSE_DAYS_RE2), False).to_numpy(
+                zero_copy_only=False
+            )
+        ]
+        one_range[loose] = one_month[loose] = False
     done = np.zeros(n, dtype=bool)
     if one_range.any():
         idx = np.flatnonzero(one_range)
@@ -770,8 +799,8 @@ def period_in_text(text: str) -> tuple[dt.date, dt.date] | None:
     None too where a day written before a month name, part of no range, lies
     inside it but for its first and last day (``april 2019, udflyttet 15.
     april 2019``: maybe half of April)."""
-    found, lone = _periods_and_named_days(text)
-    if len(found) != 1:
+    found, lone, loose = _periods_and_named_days(text)
+    if len(found) != 1 or loose:
         return None
     start, end = found[0]
     return None if any(start < day < end for day in lone) else found[0]

@@ -176,7 +176,7 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     inside the one period but for its first and last day makes the text
     ambiguous (two "periods")."""
     found = set()
-    named = rf"(?<![\d.])(?:(\d{{1,2}})\.?\s*(?:-|–|til)\s*)?(\d{{1,2}})\.?[\s-]*({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)"
+    named = rf"(?<!\d)(?<!\d\.)(?:(\d{{1,2}})\.?\s*(?:-|–|til)\s*)?(\d{{1,2}})\.?[\s-]*({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)"
     plain, singles, at = "", [], 0
     for m in re.finditer(named, text, re.I):
         if m[3].casefold() not in MONTHS:
@@ -186,10 +186,14 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         if m[1]:
             plain += f"{int(m[1]):02d}.{mo:02d}.{y} - {int(m[2]):02d}.{mo:02d}.{y}"
         else:
-            singles.append((len(plain), len(plain) + 10))
-            plain += f"{int(m[2]):02d}.{mo:02d}.{y}"
+            written = f"{int(m[2]):02d}.{mo:02d}.{y}"
+            singles.append((len(plain), len(plain) + len(written)))
+            plain += written
         at = m.end()
     text = plain + text[at:]
+    loose = r"(?<!\d)(?<!\d\.)\d{1,2}\.(?:\s*(?:-|–|til)\s*\d{1,2}\.(?!\d)|(?:\s*(?:-|–|til)\s*\d{1,2}\.)?\s*(?:og|,|&)\s*\d)"
+    if re.search(loose, text, re.I):
+        return {None, ()}  # days no month follows beside the period: ambiguous
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     spans = []
     for start in range(len(text)):  # every range, overlapping ones too
@@ -197,9 +201,10 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         if m:
             spans.append(m.span())
             with contextlib.suppress(ValueError):
-                found.add((dt.date(int(m[3]), int(m[2]), int(m[1])), dt.date(int(m[6]), int(m[5]), int(m[4]))))
+                if all(1900 <= int(year) <= 2199 for year in (m[3], m[6])):
+                    found.add((dt.date(int(m[3]), int(m[2]), int(m[1])), dt.date(int(m[6]), int(m[5]), int(m[4]))))
     for m in re.finditer(rf"(?<![^\W\d_])({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)", text, re.I):
-        if m[1].casefold() not in MONTHS:
+        if m[1].casefold() not in MONTHS or not 1900 <= int(m[2]) <= 2199:
             continue  # 'aprıl': IGNORECASE matches a Turkish i, but it is no month name
         y, mo = int(m[2]), MONTHS.index(m[1].casefold()) + 1
         found.add((dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])))

@@ -201,7 +201,11 @@ def test_no_single_period_in_text(text):
      "den 3 marts 2019", "Døgnophold april 2019, udflyttet 15. april 2019",
      "Udflytning 15-april 2019, døgnophold april 2019", "Ophold 1.-31. februar 2019",
      "01.03.2019 - 15.03.2019 - 31.03.2019", "01.03.2019-15.03.2019-31.03.2019",
-     "01.02.2019 til 01.03.2019 – 31.03.2019", "01.03.2019 - 31.03.2019 - 31.03.2019"],
+     "01.02.2019 til 01.03.2019 – 31.03.2019", "01.03.2019 - 31.03.2019 - 31.03.2019",
+     # a review of the second version: after a dot (d.15.), and days no month follows
+     "Døgnophold april 2019, udflyttet d.15. april 2019", "Udflytning d.15.april 2019",
+     "Aflastning 1.-3. og 10.-12. marts 2019", "Ophold 1.-15. og 20.-31. marts 2019", "Ophold 1.-15. (marts 2019)",
+     "1. og 15. marts 2019", "1., 2. og 3. marts 2019", "Aflastning 1.-3. og 10.03.2019 - 12.03.2019"],
 )  # fmt: skip
 def test_a_day_inside_a_named_month_or_a_chain_of_dates_gives_no_period(text):
     """A review of 0.9.24: ``15. april 2019`` was read as all of April (a
@@ -228,7 +232,9 @@ def test_a_day_inside_a_named_month_or_a_chain_of_dates_gives_no_period(text):
      ("Døgnophold 1.-30. april 2019, april 2019", ("2019-04-01", "2019-04-30")),
      ("Døgnophold april 2019, faktureret 30. april 2019", ("2019-04-01", "2019-04-30")),
      ("Døgnophold april 2019, faktureret 5. maj 2019", ("2019-04-01", "2019-04-30")),
-     ("15. aprıl 2019 og marts 2019", ("2019-03-01", "2019-03-31"))],  # a Turkish i: no month, no date
+     ("15. aprıl 2019 og marts 2019", ("2019-03-01", "2019-03-31")),  # a Turkish i: no month, no date
+     ("kr. 50.-, marts 2019", ("2019-03-01", "2019-03-31")),
+     ("Ophold 01.03.2019 - 31.03.2019. Tak, og hilsen", ("2019-03-01", "2019-03-31"))],
 )  # fmt: skip
 def test_days_written_with_a_month_name_are_read_as_dates(text, period):
     """Two days and a month name are a range, as two dates are; a day on the
