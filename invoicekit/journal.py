@@ -325,7 +325,7 @@ def _write_key(journal: Path, secret: str) -> bool:
         if stopped:
             path.unlink(missing_ok=True)
         # a name of its own length, whatever the journal's (one of 240 bytes had no room for a longer one)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=_KEY_COPY_PREFIX, suffix=".new")
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=_key_copy_prefix(path), suffix=".new")
         made = Path(name)
         _write_all(fd, secret)
         try:
@@ -351,18 +351,25 @@ def _write_key(journal: Path, secret: str) -> bool:
     return True
 
 
-#: how the copy of a key a run writes before placing it begins (``.invoicekit-key-….new`` beside it)
-_KEY_COPY_PREFIX = ".invoicekit-key-"
+def _key_copy_prefix(path: Path) -> str:
+    """How the copy of the key at ``path`` a run writes before placing it
+    begins: ``.invoicekit-key-`` and eight hexadecimal digits of the key
+    file's name, its journal's own (``.invoicekit-key-1a2b3c4d-….new``
+    beside it), of the same length whatever the journal's name."""
+    return f".invoicekit-key-{hashlib.blake2b(os.fsencode(path.name), digest_size=4).hexdigest()}-"
 
 
 def _remove_key_copies(path: Path) -> None:
     """The copies of the key at ``path`` a stopped run left beside it: a
     second name of the key file (stopped between placing the key and
     removing its copy), or a copy holding its secret (stopped before placing
-    it): removed. Another run's copy, of another secret, is its own; one of
-    this secret no other run is writing (a journal's key is written inside
-    its lock, and a run finding the key there writes none)."""
-    copies = [*path.parent.glob(f"{_KEY_COPY_PREFIX}*.new"), *path.parent.glob(f"{glob.escape(path.name)}.*.new")]
+    it): removed. Only this journal's copies (a journal copied beside it with
+    its key holds the same secret, and its copy is its own: a review found
+    one removed while it was written); of them no other run is writing one
+    (a journal's key is written inside its lock, and a run finding the key
+    there writes none)."""
+    prefix = glob.escape(_key_copy_prefix(path))
+    copies = [*path.parent.glob(f"{prefix}*.new"), *path.parent.glob(f"{glob.escape(path.name)}.*.new")]
     secret = _key_in(path)
     if not secret or not _SECRET.fullmatch(secret):
         return

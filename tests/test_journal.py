@@ -1905,10 +1905,13 @@ def test_a_second_name_a_stopped_run_left_for_the_key_is_removed(example_case, t
 
     journal = tmp_path / "j.sqlite"
     run_example(example_case, tmp_path / "out", journal)
-    stale = [tmp_path / ".invoicekit-key-abc123.new", tmp_path / "j.sqlite.key.403fa153576e4ac3.new"]
+    from invoicekit.journal import _key_copy_prefix
+
+    prefix = _key_copy_prefix(key_path(journal))
+    stale = [tmp_path / f"{prefix}abc123.new", tmp_path / "j.sqlite.key.403fa153576e4ac3.new"]
     for name in stale:
         os.link(key_path(journal), name)
-    others = tmp_path / ".invoicekit-key-def456.new"
+    others = tmp_path / f"{prefix}def456.new"
     others.write_text("cd" * 32 + "\n", encoding="ascii")
     run_example(example_case, tmp_path / "dry", journal, dry_run=True)  # a reader leaves them
     assert all(p.exists() for p in stale)
@@ -1939,12 +1942,17 @@ def test_a_copy_of_the_key_a_run_killed_before_placing_it_left_is_removed(exampl
     """A review of 0.9.25's first mend: killed after writing its copy of the
     key and before placing it, a run left a file of its own holding the
     secret, which no later run removed (only second names of the key were)."""
+    from invoicekit.journal import _key_copy_prefix
+
     journal = tmp_path / "j.sqlite"
     run_example(example_case, tmp_path / "out", journal)
-    copy = tmp_path / ".invoicekit-key-dmzn3l94.new"
+    copy = tmp_path / f"{_key_copy_prefix(key_path(journal))}dmzn3l94.new"
     copy.write_bytes(key_path(journal).read_bytes())
+    # a copy of the same secret a run on another journal (a copy of this one, with its key) is writing
+    theirs = tmp_path / f"{_key_copy_prefix(key_path(tmp_path / 'b.sqlite'))}kcb5v82i.new"
+    theirs.write_bytes(key_path(journal).read_bytes())
     run_example(example_case, tmp_path / "again", journal)
-    assert not copy.exists() and key_path(journal).exists()
+    assert not copy.exists() and key_path(journal).exists() and theirs.exists()
 
 
 def test_a_schema_1_journal_beside_part_of_a_key_is_migrated(example_case, tmp_path):
