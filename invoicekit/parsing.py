@@ -541,9 +541,13 @@ _MONTHS_ALT = "|".join(MONTHS_DA)
 #: 2019``), or two days (``1.-15. marts 2019``, ``1. til 15. marts 2019``): a date, or a range of dates,
 #: read as ``15.04.2019`` and ``01.03.2019 - 15.03.2019`` are; the month name in it is no month (its
 #: ``april 2019`` was read as all of April, and a stay to 15 April paid as the month: a review of 0.9.24)
+#: hyphen-minus (escaped: a character class's range else), en and em dash, hyphen, non-breaking hyphen
+_DASHES = "\\-–—‐‑"
+#: a number that may be a day: not the end of a longer one, nor the decimals of an amount (``1.234,15``)
+_DAY_AT = r"(?<!\d)(?<!\d[.,])"
 _NAMED_DAYS = re.compile(
-    rf"(?<!\d)(?<!\d\.)(?:(?P<first>\d{{1,2}})\.?\s*(?:-|–|til)\s*)?(?P<day>\d{{1,2}})\.?[\s-]*(?P<month>{_MONTHS_ALT})\s+"
-    r"(?P<year>\d{4})(?!\d)",
+    rf"{_DAY_AT}(?:(?P<first>\d{{1,2}})\.?\s*(?:[{_DASHES}]|til)\s*)?(?P<day>\d{{1,2}})[\s./{_DASHES}]*"
+    rf"(?P<month>{_MONTHS_ALT})(?:\s*[.,]\s*|\s+)(?P<year>\d{{4}})(?!\d)",
     re.IGNORECASE,
 )
 
@@ -558,8 +562,8 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
     at = length = 0
     for m in _NAMED_DAYS.finditer(text):
         name = m["month"].casefold()
-        if name not in MONTHS_DA:
-            continue
+        if name not in MONTHS_DA or not all(1 <= int(d) <= 31 for d in (m["day"], m["first"] or "1")):
+            continue  # no month, or no day (``§ 84 april 2019``): the month as written
         month, year = MONTHS_DA.index(name) + 1, int(m["year"])
         written = f"{int(m['day']):02d}.{month:02d}.{year}"
         if m["first"]:
@@ -576,14 +580,30 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join([*out, text[at:]]), single
 
 
-#: days no month or year follows (read once days written before a month name are dates): a range of
-#: them (``Ophold 1.-15. (marts 2019)``), or one or two joined by ``og`` or ``,`` to more (``1.-3. og
-#: 10.-12. marts 2019``: the second range was read, the first dropped; a review of 0.9.25's first
-#: version); a text holding them gives no period
+#: days no month or year follows (read once days written before a month name with a year are dates):
+#: a dotted day, a dash and a number (``Ophold 1.-15. (marts 2019)``, ``1.-15``, ``15.-30.4.2019``); a
+#: dotted day or range joined by ``og``, ``,`` or ``&`` to a number (``1.-3. og 10.-12. marts 2019``: the
+#: second range was read, the first dropped; a review of 0.9.25's first version); a day and a month in
+#: digits, no year (``15.4.``, ``1/4``); a text holding them gives no period
 _LOOSE_DAYS = re.compile(
-    r"(?<!\d)(?<!\d\.)\d{1,2}\.(?:\s*(?:-|–|til)\s*\d{1,2}\.(?!\d)|(?:\s*(?:-|–|til)\s*\d{1,2}\.)?\s*(?:og|,|&)\s*\d)",
+    rf"{_DAY_AT}\d{{1,2}}\.\s*(?:[{_DASHES}]|til)\s*\d"
+    rf"|{_DAY_AT}\d{{1,2}}\.(?:\s*(?:[{_DASHES}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
+    r"|(?<![\d.,/])\d{1,2}(?:\.\d{1,2}\.(?!\d)|/\d{1,2}(?![\d/]))",
     re.IGNORECASE,
 )
+#: a day written before a month name without a year (``1. april - 15. april``): checked as found, the
+#: month name being one (:data:`_NAMED_DAYS`)
+_YEARLESS_DAY = re.compile(
+    rf"{_DAY_AT}(?:[1-9]|[12]\d|3[01])[\s./{_DASHES}]*(?P<month>{_MONTHS_ALT})(?![\s.,]*\d)", re.IGNORECASE
+)
+
+
+def _loose_days(text: str) -> bool:
+    """Whether ``text`` (its named days as digits) holds days no month or
+    year follows (:data:`_LOOSE_DAYS`, :data:`_YEARLESS_DAY`)."""
+    if _LOOSE_DAYS.search(text):
+        return True
+    return any(m["month"].casefold() in MONTHS_DA for m in _YEARLESS_DAY.finditer(text))
 
 
 def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
@@ -636,7 +656,7 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
         d, mo, y = (int(part) for part in text[a:b].split("."))
         with contextlib.suppress(ValueError):
             lone.append(dt.date(y, mo, d))
-    return list(found), lone, _LOOSE_DAYS.search(text) is not None
+    return list(found), lone, _loose_days(text)
 
 
 # The same patterns for RE2 (pyarrow), which has no look-around: a boundary is
@@ -661,8 +681,13 @@ _MONTH_RE2 = (
     rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<day>\d{{1,2}}(?:[.\-]|{_WS})*)?(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+"
     r"(?P<year>\d{4})(?:\D|$)"
 )
-#: where :data:`_LOOSE_DAYS` may stand: a digit and a dot, then a dash, ``til``, ``og``, ``,`` or ``&``
-_LOOSE_DAYS_RE2 = rf"(?i)\d\.{_WS}*(?:-|–|{_TIL_RE2}|og|,|&)"
+#: where :data:`_LOOSE_DAYS` or :data:`_NAMED_DAYS` may stand (a superset: the texts it finds are
+#: left to Python): a digit and a dot, then a dash, ``til``, ``og``, ``,`` or ``&``; a digit before a
+#: month name; a day and a month in digits without a year
+_LOOSE_DAYS_RE2 = (
+    rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
+    r"|\d\.\d{1,2}\.(?:\D|$)|\d/\d{1,2}(?:[^\d/]|$)"
+)
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 _MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"

@@ -176,10 +176,15 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     inside the one period but for its first and last day makes the text
     ambiguous (two "periods")."""
     found = set()
-    named = rf"(?<!\d)(?<!\d\.)(?:(\d{{1,2}})\.?\s*(?:-|–|til)\s*)?(\d{{1,2}})\.?[\s-]*({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)"
+    dashes = "\\-–—‐‑"  # the hyphen escaped: inside a class with others
+    day_at = r"(?<!\d)(?<!\d[.,])"
+    named = (
+        rf"{day_at}(?:(\d{{1,2}})\.?\s*(?:[{dashes}]|til)\s*)?(\d{{1,2}})[\s./{dashes}]*({'|'.join(MONTHS)})"
+        r"(?:\s*[.,]\s*|\s+)(\d{4})(?!\d)"
+    )
     plain, singles, at = "", [], 0
     for m in re.finditer(named, text, re.I):
-        if m[3].casefold() not in MONTHS:
+        if m[3].casefold() not in MONTHS or not all(1 <= int(x) <= 31 for x in (m[2], m[1] or "1")):
             continue  # 'aprıl'
         mo, y = MONTHS.index(m[3].casefold()) + 1, int(m[4])
         plain += text[at : m.start()]
@@ -191,8 +196,13 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
             plain += written
         at = m.end()
     text = plain + text[at:]
-    loose = r"(?<!\d)(?<!\d\.)\d{1,2}\.(?:\s*(?:-|–|til)\s*\d{1,2}\.(?!\d)|(?:\s*(?:-|–|til)\s*\d{1,2}\.)?\s*(?:og|,|&)\s*\d)"
-    if re.search(loose, text, re.I):
+    loose = (
+        rf"{day_at}\d{{1,2}}\.\s*(?:[{dashes}]|til)\s*\d"
+        rf"|{day_at}\d{{1,2}}\.(?:\s*(?:[{dashes}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
+        r"|(?<![\d.,/])\d{1,2}(?:\.\d{1,2}\.(?!\d)|/\d{1,2}(?![\d/]))"
+    )
+    yearless = rf"{day_at}(?:[1-9]|[12]\d|3[01])[\s./{dashes}]*({'|'.join(MONTHS)})(?![\s.,]*\d)"
+    if re.search(loose, text, re.I) or any(m[1].casefold() in MONTHS for m in re.finditer(yearless, text, re.I)):
         return {None, ()}  # days no month follows beside the period: ambiguous
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     spans = []

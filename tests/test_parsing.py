@@ -205,7 +205,15 @@ def test_no_single_period_in_text(text):
      # a review of the second version: after a dot (d.15.), and days no month follows
      "Døgnophold april 2019, udflyttet d.15. april 2019", "Udflytning d.15.april 2019",
      "Aflastning 1.-3. og 10.-12. marts 2019", "Ophold 1.-15. og 20.-31. marts 2019", "Ophold 1.-15. (marts 2019)",
-     "1. og 15. marts 2019", "1., 2. og 3. marts 2019", "Aflastning 1.-3. og 10.03.2019 - 12.03.2019"],
+     "1. og 15. marts 2019", "1., 2. og 3. marts 2019", "Aflastning 1.-3. og 10.03.2019 - 12.03.2019",
+     # a review of the third version: half a month written otherwise
+     "Ophold 15.-30.4.2019 april 2019", "Ophold april 2019, 1.-15.4.", "Ophold april 2019 (15.4.-30.4.)",
+     "Ophold april 2019 (1/4-15/4)", "Ophold april 2019, 1. april - 15. april", "Ophold april 2019, 1 - 15 april",
+     "Ophold april 2019, 1.-15", "Ophold april 2019 1.—15.", "Ophold april 2019, udflyttet 15–april 2019",
+     "Ophold april 2019, udflyttet 15/april 2019", "Ophold april 2019, udflyttet 15.april.2019",
+     "Ophold april 2019, udflyttet 15. april, 2019",
+     # what that costs (README): a number of 1-31 before a month name reads as its day; ordinals joined
+     "Faktura nr. 3 april 2019", "Uge 14 april 2019", "Ophold april 2019, 1. og 2. rate"],
 )  # fmt: skip
 def test_a_day_inside_a_named_month_or_a_chain_of_dates_gives_no_period(text):
     """A review of 0.9.24: ``15. april 2019`` was read as all of April (a
@@ -234,6 +242,11 @@ def test_a_day_inside_a_named_month_or_a_chain_of_dates_gives_no_period(text):
      ("Døgnophold april 2019, faktureret 5. maj 2019", ("2019-04-01", "2019-04-30")),
      ("15. aprıl 2019 og marts 2019", ("2019-03-01", "2019-03-31")),  # a Turkish i: no month, no date
      ("kr. 50.-, marts 2019", ("2019-03-01", "2019-03-31")),
+     # a review of the third version: a number that is no day, or an amount's decimals, leaves the month
+     ("Døgnophold kr. 1.234,50 april 2019", ("2019-04-01", "2019-04-30")),
+     ("Takst kr. 1.234,15 april 2019", ("2019-04-01", "2019-04-30")),
+     ("Aflastning § 84 april 2019", ("2019-04-01", "2019-04-30")),
+     ("Ophold 1.–15. marts 2019", ("2019-03-01", "2019-03-15")),
      ("Ophold 01.03.2019 - 31.03.2019. Tak, og hilsen", ("2019-03-01", "2019-03-31"))],
 )  # fmt: skip
 def test_days_written_with_a_month_name_are_read_as_dates(text, period):
