@@ -532,21 +532,23 @@ def cprs_in_text(text: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- period in text
 
 _D = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
+#: hyphen-minus (escaped: a character class's range else), en and em dash, hyphen, non-breaking hyphen
+_DASHES = "\\-–—‐‑"
 #: every range, overlapping ones too (a lookahead): ``01.03.2019 - 15.03.2019 - 31.03.2019`` holds two,
 #: where the first alone was read (a review of 0.9.24)
-_RANGE = re.compile(rf"(?=((?<!\d){_D}\s*(?:-|–|til)\s*{_D}(?!\d)))", re.IGNORECASE)
+_RANGE = re.compile(rf"(?=((?<!\d){_D}\s*(?:[{_DASHES}]|til)\s*{_D}(?!\d)))", re.IGNORECASE)
 _MONTH = re.compile(rf"(?<![^\W\d_])({'|'.join(MONTHS_DA)})\s+(\d{{4}})(?!\d)", re.IGNORECASE)
 _MONTHS_ALT = "|".join(MONTHS_DA)
 #: a day written before a month name with a year (``15. april 2019``, ``15 april 2019``, ``15-april
 #: 2019``), or two days (``1.-15. marts 2019``, ``1. til 15. marts 2019``): a date, or a range of dates,
 #: read as ``15.04.2019`` and ``01.03.2019 - 15.03.2019`` are; the month name in it is no month (its
 #: ``april 2019`` was read as all of April, and a stay to 15 April paid as the month: a review of 0.9.24)
-#: hyphen-minus (escaped: a character class's range else), en and em dash, hyphen, non-breaking hyphen
-_DASHES = "\\-–—‐‑"
-#: a number that may be a day: not the end of a longer one, nor the decimals of an amount (``1.234,15``)
-_DAY_AT = r"(?<!\d)(?<!\d[.,])"
+#: a number that may be a day: not the end of a longer one, nor the decimals of an amount (``1.234,15``),
+#: nor the end of a date or number written with ``/`` or a dash (``2019-04-15 april 2019``: no 4-15 April)
+_DAY_AT = rf"(?<!\d)(?<!\d[.,/{_DASHES}])"
 _NAMED_DAYS = re.compile(
-    rf"{_DAY_AT}(?:(?P<first>\d{{1,2}})\.?\s*(?:[{_DASHES}]|til)\s*)?(?P<day>\d{{1,2}})[\s./{_DASHES}]*"
+    rf"{_DAY_AT}(?:(?P<first>\d{{1,2}})\.?(?:[\s./{_DASHES}]*(?P<fmonth>{_MONTHS_ALT}))?\s*(?:[{_DASHES}]|til)\s*)?"
+    rf"(?P<day>\d{{1,2}})[\s./{_DASHES}]*"
     rf"(?P<month>{_MONTHS_ALT})(?:\s*[.,]\s*|\s+)(?P<year>\d{{4}})(?!\d)",
     re.IGNORECASE,
 )
@@ -561,13 +563,13 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
     single: list[tuple[int, int]] = []
     at = length = 0
     for m in _NAMED_DAYS.finditer(text):
-        name = m["month"].casefold()
-        if name not in MONTHS_DA or not all(1 <= int(d) <= 31 for d in (m["day"], m["first"] or "1")):
+        name, first_name = m["month"].casefold(), (m["fmonth"] or m["month"]).casefold()
+        if {name, first_name} - set(MONTHS_DA) or not all(1 <= int(d) <= 31 for d in (m["day"], m["first"] or "1")):
             continue  # no month, or no day (``§ 84 april 2019``): the month as written
         month, year = MONTHS_DA.index(name) + 1, int(m["year"])
         written = f"{int(m['day']):02d}.{month:02d}.{year}"
-        if m["first"]:
-            written = f"{int(m['first']):02d}.{month:02d}.{year} - {written}"
+        if m["first"]:  # ``1. april - 30. april 2019``: the first day's month its own, the year the last's
+            written = f"{int(m['first']):02d}.{MONTHS_DA.index(first_name) + 1:02d}.{year} - {written}"
         piece = text[at : m.start()]
         out += [piece, written]
         length += len(piece)
@@ -584,11 +586,12 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
 #: a dotted day, a dash and a number (``Ophold 1.-15. (marts 2019)``, ``1.-15``, ``15.-30.4.2019``); a
 #: dotted day or range joined by ``og``, ``,`` or ``&`` to a number (``1.-3. og 10.-12. marts 2019``: the
 #: second range was read, the first dropped; a review of 0.9.25's first version); a day and a month in
-#: digits, no year (``15.4.``, ``1/4``); a text holding them gives no period
+#: digits, no year or two of it (``15.4.``, ``15.04``, ``1/4``, ``15.04.19``; also ``kl. 8.30``); a text
+#: holding them gives no period
 _LOOSE_DAYS = re.compile(
     rf"{_DAY_AT}\d{{1,2}}\.\s*(?:[{_DASHES}]|til)\s*\d"
     rf"|{_DAY_AT}\d{{1,2}}\.(?:\s*(?:[{_DASHES}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
-    r"|(?<![\d.,/])\d{1,2}(?:\.\d{1,2}\.(?!\d)|/\d{1,2}(?![\d/]))",
+    r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))",
     re.IGNORECASE,
 )
 #: a day written before a month name without a year (``1. april - 15. april``): checked as found, the
@@ -667,13 +670,13 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
 _TIL_RE2 = r"t[i\x{130}\x{131}]l"
 _WS = r"[\s\x{0b}\p{Z}\x{1c}-\x{1f}\x{85}]"
 _RANGE_RE2 = (
-    rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*(?:-|–|{_TIL_RE2}){_WS}*"
+    rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*(?:[{_DASHES}]|{_TIL_RE2}){_WS}*"
     r"(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})"
     # a third date joined on (a second range, overlapping this one): left to Python, which reads both
-    rf"(?P<more>{_WS}*(?:-|–|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}})?(?:\D|$)"
+    rf"(?P<more>{_WS}*(?:[{_DASHES}]|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}})?(?:\D|$)"
 )
 _RANGE_LOOSE_RE2 = (
-    rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:-|–|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
+    rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:[{_DASHES}]|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
 )
 # the character before a month name is captured (``pre``) and tested after:
 # RE2 reads a text far faster without the Unicode class in the pattern
@@ -686,11 +689,13 @@ _MONTH_RE2 = (
 #: month name; a day and a month in digits without a year
 _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
-    r"|\d\.\d{1,2}\.(?:\D|$)|\d/\d{1,2}(?:[^\d/]|$)"
+    r"|\d[./]\d{1,2}(?:[./]\d{2})?\.?(?:[^\d./]|$)"
 )
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
-_MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)}){_WS}+\d{{4}}"
+#: a month name and a year, also with ``,`` or ``.`` between (as :data:`_NAMED_DAYS` reads them): a
+#: candidate, so that such a text is read, by Python where RE2's own pattern does not
+_MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)})(?:{_WS}*[.,]{_WS}*|{_WS}+)\d{{4}}"
 #: digits other than 0-9, where Python's \d and RE2's part ways
 OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
 #: the first digit other than 0-9 is U+0660 (ARABIC-INDIC DIGIT ZERO); in UTF-8 every

@@ -177,21 +177,23 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     ambiguous (two "periods")."""
     found = set()
     dashes = "\\-–—‐‑"  # the hyphen escaped: inside a class with others
-    day_at = r"(?<!\d)(?<!\d[.,])"
+    day_at = rf"(?<!\d)(?<!\d[.,/{dashes}])"
     named = (
-        rf"{day_at}(?:(\d{{1,2}})\.?\s*(?:[{dashes}]|til)\s*)?(\d{{1,2}})[\s./{dashes}]*({'|'.join(MONTHS)})"
-        r"(?:\s*[.,]\s*|\s+)(\d{4})(?!\d)"
+        rf"{day_at}(?:(?P<first>\d{{1,2}})\.?(?:[\s./{dashes}]*(?P<fm>{'|'.join(MONTHS)}))?\s*(?:[{dashes}]|til)\s*)?"
+        rf"(?P<day>\d{{1,2}})[\s./{dashes}]*(?P<m>{'|'.join(MONTHS)})(?:\s*[.,]\s*|\s+)(?P<y>\d{{4}})(?!\d)"
     )
     plain, singles, at = "", [], 0
     for m in re.finditer(named, text, re.I):
-        if m[3].casefold() not in MONTHS or not all(1 <= int(x) <= 31 for x in (m[2], m[1] or "1")):
-            continue  # 'aprıl'
-        mo, y = MONTHS.index(m[3].casefold()) + 1, int(m[4])
+        names = {m["m"].casefold(), (m["fm"] or m["m"]).casefold()}
+        if names - set(MONTHS) or not all(1 <= int(x) <= 31 for x in (m["day"], m["first"] or "1")):
+            continue  # 'aprıl', or no day
+        mo, y = MONTHS.index(m["m"].casefold()) + 1, int(m["y"])
         plain += text[at : m.start()]
-        if m[1]:
-            plain += f"{int(m[1]):02d}.{mo:02d}.{y} - {int(m[2]):02d}.{mo:02d}.{y}"
+        if m["first"]:
+            fmo = MONTHS.index((m["fm"] or m["m"]).casefold()) + 1
+            plain += f"{int(m['first']):02d}.{fmo:02d}.{y} - {int(m['day']):02d}.{mo:02d}.{y}"
         else:
-            written = f"{int(m[2]):02d}.{mo:02d}.{y}"
+            written = f"{int(m['day']):02d}.{mo:02d}.{y}"
             singles.append((len(plain), len(plain) + len(written)))
             plain += written
         at = m.end()
@@ -199,7 +201,7 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     loose = (
         rf"{day_at}\d{{1,2}}\.\s*(?:[{dashes}]|til)\s*\d"
         rf"|{day_at}\d{{1,2}}\.(?:\s*(?:[{dashes}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
-        r"|(?<![\d.,/])\d{1,2}(?:\.\d{1,2}\.(?!\d)|/\d{1,2}(?![\d/]))"
+        r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))"
     )
     yearless = rf"{day_at}(?:[1-9]|[12]\d|3[01])[\s./{dashes}]*({'|'.join(MONTHS)})(?![\s.,]*\d)"
     if re.search(loose, text, re.I) or any(m[1].casefold() in MONTHS for m in re.finditer(yearless, text, re.I)):
@@ -207,7 +209,7 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     spans = []
     for start in range(len(text)):  # every range, overlapping ones too
-        m = re.compile(rf"(?<!\d){d}\s*(?:-|–|til)\s*{d}(?!\d)", re.I).match(text, start)
+        m = re.compile(rf"(?<!\d){d}\s*(?:[{dashes}]|til)\s*{d}(?!\d)", re.I).match(text, start)
         if m:
             spans.append(m.span())
             with contextlib.suppress(ValueError):

@@ -212,8 +212,15 @@ def test_no_single_period_in_text(text):
      "Ophold april 2019, 1.-15", "Ophold april 2019 1.—15.", "Ophold april 2019, udflyttet 15–april 2019",
      "Ophold april 2019, udflyttet 15/april 2019", "Ophold april 2019, udflyttet 15.april.2019",
      "Ophold april 2019, udflyttet 15. april, 2019",
-     # what that costs (README): a number of 1-31 before a month name reads as its day; ordinals joined
-     "Faktura nr. 3 april 2019", "Uge 14 april 2019", "Ophold april 2019, 1. og 2. rate"],
+     # a review of the fourth version: a day and a month without a closing dot or with two digits of the
+     # year, and dates joined by another dash, beside the month
+     "Døgnophold april 2019 (01.04-15.04)", "Ophold april 2019 (udskrevet 15.04)",
+     "Døgnophold april 2019, udflyttet d. 15.4", "Døgnophold april 2019, fraflyttet pr. 15.04.19",
+     "Døgnophold april 2019 (01.04.19 - 15.04.19)", "Ophold 01.04.2019—15.04.2019, april 2019",
+     # what that costs (README): a number of 1-31 before a month name reads as its day; ordinals joined;
+     # a time
+     "Faktura nr. 3 april 2019", "Uge 14 april 2019", "Ophold april 2019, 1. og 2. rate",
+     "Dagtilbud april 2019 kl. 8.30-16.00"],
 )  # fmt: skip
 def test_a_day_inside_a_named_month_or_a_chain_of_dates_gives_no_period(text):
     """A review of 0.9.24: ``15. april 2019`` was read as all of April (a
@@ -247,6 +254,14 @@ def test_a_day_inside_a_named_month_or_a_chain_of_dates_gives_no_period(text):
      ("Takst kr. 1.234,15 april 2019", ("2019-04-01", "2019-04-30")),
      ("Aflastning § 84 april 2019", ("2019-04-01", "2019-04-30")),
      ("Ophold 1.–15. marts 2019", ("2019-03-01", "2019-03-15")),
+     # a review of the fourth version: a comma or dot before the year, a month of the first day's own,
+     # another dash; a number after a date's dash is no day
+     ("1.-15. april, 2019", ("2019-04-01", "2019-04-15")), ("15.-30. april. 2019", ("2019-04-15", "2019-04-30")),
+     ("Ophold 1. april – 30. april 2019", ("2019-04-01", "2019-04-30")),
+     ("fra 1. april til 30. april 2019", ("2019-04-01", "2019-04-30")),
+     ("Ophold 1. marts - 15. april 2019", ("2019-03-01", "2019-04-15")),
+     ("Ophold 01.04.2019—30.04.2019", ("2019-04-01", "2019-04-30")),
+     ("Ophold 2019-04-15 april 2019", ("2019-04-01", "2019-04-30")),
      ("Ophold 01.03.2019 - 31.03.2019. Tak, og hilsen", ("2019-03-01", "2019-03-31"))],
 )  # fmt: skip
 def test_days_written_with_a_month_name_are_read_as_dates(text, period):
