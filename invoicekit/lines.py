@@ -34,7 +34,7 @@ import pandas as pd
 
 import invoicekit.messages as msg
 from invoicekit.extracts import InvoiceLines, Invoices, Problems, written_invoice_ids
-from invoicekit.parsing import MONEY_SCALE, format_money_dk
+from invoicekit.parsing import MONEY_SCALE, format_money_dk, names_no_one_period
 from invoicekit.reasons import CHECK_NUMBER, LINES_MISMATCH, MANUAL, POSTED
 from invoicekit.texts import TEXT
 from invoicekit.vocabulary import masked_cpr
@@ -201,8 +201,14 @@ class _Plan:
             frame[name] = both.take(order).reset_index(drop=True)
         frame = frame[list(self.inv.columns)]  # in the invoice table's order, as before
         if own_names:
-            # a blank period cell of the line: the invoice's (a cell that could not be read stays unread)
+            # a blank period cell of the line: the invoice's (a cell that could not be read stays unread,
+            # and so does one whose text says something of its period but gives none: the line's own days
+            # may be part of the invoice's period)
             readable = own["period_unreadable"].to_numpy(dtype=object) == ""
+            open_cell = np.isnat(own["period_start"].to_numpy()) | np.isnat(own["period_end"].to_numpy())
+            texts = own["text"].to_numpy(dtype=object)
+            for i in np.flatnonzero(open_cell & readable):
+                readable[i] = not (isinstance(texts[i], str) and names_no_one_period(texts[i]))
             for name in ("period_start", "period_end"):
                 values = frame[name].to_numpy(copy=True)
                 blank = np.isnat(own[name].to_numpy()) & readable

@@ -569,7 +569,8 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
         month, year = MONTHS_DA.index(name) + 1, int(m["year"])
         written = f"{int(m['day']):02d}.{month:02d}.{year}"
         if m["first"]:  # ``1. april - 30. april 2019``: the first day's month its own, the year the last's
-            written = f"{int(m['first']):02d}.{MONTHS_DA.index(first_name) + 1:02d}.{year} - {written}"
+            first_month = MONTHS_DA.index(first_name) + 1  # or the year before (``1. december - 15. januar 2019``)
+            written = f"{int(m['first']):02d}.{first_month:02d}.{year - (first_month > month)} - {written}"
         piece = text[at : m.start()]
         out += [piece, written]
         length += len(piece)
@@ -689,7 +690,7 @@ _MONTH_RE2 = (
 #: month name; a day and a month in digits without a year
 _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
-    r"|\d[./]\d{1,2}(?:[./]\d{2})?\.?(?:[^\d./]|$)"
+    r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
 )
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
@@ -821,6 +822,17 @@ def _ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     ok &= day <= length
     out = first.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
     return np.where(ok, out, np.datetime64("NaT"))
+
+
+def names_no_one_period(text: str) -> bool:
+    """Whether ``text`` names periods, a day before a month name or loose
+    days, and yet gives no one period (:func:`period_in_text` None): a text
+    that says something of the period it is for, which no other period may
+    stand in for (a line's blank period cells are the invoice's only where
+    its text says nothing: ``udflyttet 15. april 2019`` on a line of an
+    invoice for April was paid as April; a review of 0.9.25)."""
+    found, lone, loose = _periods_and_named_days(text)
+    return bool(found or lone or loose) and period_in_text(text) is None
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -191,7 +191,8 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         plain += text[at : m.start()]
         if m["first"]:
             fmo = MONTHS.index((m["fm"] or m["m"]).casefold()) + 1
-            plain += f"{int(m['first']):02d}.{fmo:02d}.{y} - {int(m['day']):02d}.{mo:02d}.{y}"
+            fy = y - 1 if fmo > mo else y  # 1. december - 15. januar 2019: December 2018
+            plain += f"{int(m['first']):02d}.{fmo:02d}.{fy} - {int(m['day']):02d}.{mo:02d}.{y}"
         else:
             written = f"{int(m['day']):02d}.{mo:02d}.{y}"
             singles.append((len(plain), len(plain) + len(written)))
@@ -220,15 +221,19 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
             continue  # 'aprıl': IGNORECASE matches a Turkish i, but it is no month name
         y, mo = int(m[2]), MONTHS.index(m[1].casefold()) + 1
         found.add((dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])))
+    lone = []
+    for a, b in singles:
+        if any(sa <= a and b <= sb for sa, sb in spans):
+            continue  # one end of a range
+        day, mo, y = (int(x) for x in text[a:b].split("."))
+        with contextlib.suppress(ValueError):
+            lone.append(dt.date(y, mo, day))
     if len(found) == 1:
         ((s, e),) = found
-        for a, b in singles:
-            if any(sa <= a and b <= sb for sa, sb in spans):
-                continue
-            day, mo, y = (int(x) for x in text[a:b].split("."))
-            with contextlib.suppress(ValueError):
-                if s < dt.date(y, mo, day) < e:
-                    return {None, ()}  # ambiguous: maybe part of the period
+        if any(s < day < e for day in lone):
+            return {None, ()}  # ambiguous: maybe part of the period
+    if not found and lone:
+        return {None, ()}  # a date and no period: says something of the period, and gives none
     return found
 
 
@@ -663,7 +668,9 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             ls, le, l_unreadable = invoice_period(
                 line.get("period_start", ""), line.get("period_end", ""), line["text"]
             )
-            if not l_unreadable:
+            # a blank cell is the invoice's, but where the line's text says something of its period and
+            # gives none (two periods, a date, loose days: text_periods holds two "periods" then)
+            if not l_unreadable and len(text_periods(line["text"])) < 2:
                 ls = s if ls is None else ls
                 le = e if le is None else le
             ld = blank()

@@ -424,3 +424,28 @@ def test_the_amount_limit_holds_for_each_line_not_for_the_total_as_the_spec_says
 
     assert decided(35000) == ("posted", "")
     assert decided(25000) == ("manual", "AMOUNT_ABOVE_LIMIT")
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [("Døgnophold marts 2019, udflyttet 15. marts 2019", ("", "")), ("Ophold 1.-15.", ("", "")),
+     ("Ophold marts 2019, udflyttet 15.03", ("", "")), ("01.03.2019 - 15.03.2019 - 31.03.2019", ("", "")),
+     ("Udflytning 15. marts 2019", ("", "")), ("marts 2019, udflyttet 15.03..", ("", "")),
+     ("marts 2019, udflyttet 15. marts 2019", ("01.03.2019", "")),
+     ("marts 2019, indflyttet 16. marts 2019", ("", "31.03.2019"))],
+)  # fmt: skip
+def test_a_line_whose_text_says_something_of_its_period_is_not_given_the_invoices(text, cells):
+    """A review of 0.9.25: a line of a collective invoice for March, its
+    period cells blank, its text saying the citizen moved out on 15 March,
+    was paid for the invoice's whole March (a blank line cell is the
+    invoice's); a single invoice of that text goes to a caseworker. A line
+    whose text names periods, a date or loose days and gives no one period
+    is given none: MISSING_PERIOD. A line whose text says nothing is given
+    the invoice's period, as before."""
+    anna = {**line("S1", "1", ANNA, "30000", text), "period_start": cells[0], "period_end": cells[1]}
+    r = decide([invoice("S1", "50.000,00")], [anna, line("S1", "2", BO, "20000")])
+    assert r.decisions["status"].tolist() == ["manual"] and r.lines["reason"].iat[0] == "MISSING_PERIOD"
+    quiet = {**anna, "text": "Døgnophold", "period_start": "", "period_end": ""}
+    assert decide([invoice("S1", "50.000,00")], [quiet, line("S1", "2", BO, "20000")]).decisions["status"].tolist() == [
+        "posted"
+    ]

@@ -485,3 +485,23 @@ def test_a_grant_rate_of_a_hundred_million_or_more_is_said_to_be_too_large():
     )  # fmt: skip
     problems = g.problems[g.problems["column"] == "rate"]["problem"].tolist()
     assert problems == ["taksten er urealistisk stor"] * 2 and len(g) == 1
+
+
+def test_a_range_of_named_days_into_a_new_year_starts_in_the_year_before():
+    """A review of 0.9.25: ``1. december - 15. januar 2019`` read as 1 December
+    2019 to 15 January 2019, an end before its start."""
+    from invoicekit.parsing import period_from_texts
+
+    text = "Ophold 1. december - 15. januar 2019"
+    assert period_in_text(text) == (dt.date(2018, 12, 1), dt.date(2019, 1, 15))
+    start, _end = period_from_texts(np.array([text], dtype=object))
+    assert str(start[0]) == "2018-12-01"
+
+
+@pytest.mark.parametrize("text", ["april 2019, udflyttet 15.04..", "marts 2019 & 30.03.."])
+def test_a_day_and_month_before_two_dots_gives_no_period_on_either_path(text):
+    """A review of 0.9.25: the RE2 path gave the month, Python none."""
+    from invoicekit.parsing import period_from_texts
+
+    assert period_in_text(text) is None
+    assert np.isnat(period_from_texts(np.array([text], dtype=object))[0][0])
