@@ -297,21 +297,21 @@ def _read_key(journal: Path) -> str:
     return secret
 
 
-def _write_key(journal: Path, secret: str) -> bool:
+def _write_key(journal: Path, secret: str) -> None:
     """Write ``secret`` to ``journal``'s key file, readable by its owner
     only, flushed to disk, placed whole (never half a key) and never over
     another key: :class:`InputError` where one with another secret is there.
     A key file that holds the start of this secret or nothing (a write
     stopped by a full disk or a kill where the folder has no hard links) is
-    this write's own, and replaced. True where this call made the file
-    (False: it held this secret already)."""
+    this write's own, and replaced. Nothing is written where it holds this
+    secret already."""
     path = key_path(journal)
     _refuse_long_key_name(journal)
     stopped = False  # a key file this write's last try left half written
     if path.exists() or path.is_symlink():
         if _key_in(path) == secret:  # this journal's (a link to it too)
             _remove_key_copies(path)
-            return False
+            return
         if not _begun_with(path, secret):
             raise InputError(
                 path,
@@ -348,7 +348,6 @@ def _write_key(journal: Path, secret: str) -> bool:
         if made is not None:
             with contextlib.suppress(OSError):
                 made.unlink(missing_ok=True)
-    return True
 
 
 def _key_copy_prefix(path: Path) -> str:

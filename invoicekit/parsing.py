@@ -537,15 +537,16 @@ _DASHES = "\\-–—‐‑"
 #: every range, overlapping ones too (a lookahead): ``01.03.2019 - 15.03.2019 - 31.03.2019`` holds two,
 #: where the first alone was read (a review of 0.9.24)
 _RANGE = re.compile(rf"(?=((?<!\d){_D}\s*(?:[{_DASHES}]|til)\s*{_D}(?!\d)))", re.IGNORECASE)
-_MONTH = re.compile(rf"(?<![^\W\d_])({'|'.join(MONTHS_DA)})\s+(\d{{4}})(?!\d)", re.IGNORECASE)
+#: the month names, as alternatives of a pattern
 _MONTHS_ALT = "|".join(MONTHS_DA)
+_MONTH = re.compile(rf"(?<![^\W\d_])({_MONTHS_ALT})\s+(\d{{4}})(?!\d)", re.IGNORECASE)
+#: a number that may be a day: not the end of a longer one, nor the decimals of an amount (``1.234,15``),
+#: nor the end of a date or number written with ``/`` or a dash (``2019-04-15 april 2019``: no 4-15 April)
+_DAY_AT = rf"(?<!\d)(?<!\d[.,/{_DASHES}])"
 #: a day written before a month name with a year (``15. april 2019``, ``15 april 2019``, ``15-april
 #: 2019``), or two days (``1.-15. marts 2019``, ``1. til 15. marts 2019``): a date, or a range of dates,
 #: read as ``15.04.2019`` and ``01.03.2019 - 15.03.2019`` are; the month name in it is no month (its
 #: ``april 2019`` was read as all of April, and a stay to 15 April paid as the month: a review of 0.9.24)
-#: a number that may be a day: not the end of a longer one, nor the decimals of an amount (``1.234,15``),
-#: nor the end of a date or number written with ``/`` or a dash (``2019-04-15 april 2019``: no 4-15 April)
-_DAY_AT = rf"(?<!\d)(?<!\d[.,/{_DASHES}])"
 _NAMED_DAYS = re.compile(
     rf"{_DAY_AT}(?:(?P<first>\d{{1,2}})\.?(?:[\s./{_DASHES}]*(?P<fmonth>{_MONTHS_ALT}))?\s*(?:[{_DASHES}]|til)\s*)?"
     rf"(?P<day>\d{{1,2}})[\s./{_DASHES}]*"
@@ -612,7 +613,7 @@ def _loose_days(text: str) -> bool:
 
 def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     """Every distinct period written in ``text``: ``DD.MM.YYYY - DD.MM.YYYY``
-    (separators ``.``, ``-`` or ``/``; joined by ``-``, ``–`` or ``til``;
+    (separators ``.``, ``-`` or ``/``; joined by any dash or ``til``;
     overlapping ones each; a day written before a month name as its date,
     :data:`_NAMED_DAYS`) or a Danish month name with a year (``marts
     2019``)."""
@@ -681,10 +682,7 @@ _RANGE_LOOSE_RE2 = (
 )
 # the character before a month name is captured (``pre``) and tested after:
 # RE2 reads a text far faster without the Unicode class in the pattern
-_MONTH_RE2 = (
-    rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<day>\d{{1,2}}(?:[.\-]|{_WS})*)?(?P<mon>{'|'.join(MONTHS_DA)}){_WS}+"
-    r"(?P<year>\d{4})(?:\D|$)"
-)
+_MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{_MONTHS_ALT}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
 #: where :data:`_LOOSE_DAYS` or :data:`_NAMED_DAYS` may stand (a superset: the texts it finds are
 #: left to Python): a digit and a dot, then a dash, ``til``, ``og``, ``,`` or ``&``; a digit before a
 #: month name; a day and a month in digits without a year
@@ -696,7 +694,7 @@ _LOOSE_DAYS_RE2 = (
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 #: a month name and a year, also with ``,`` or ``.`` between (as :data:`_NAMED_DAYS` reads them): a
 #: candidate, so that such a text is read, by Python where RE2's own pattern does not
-_MONTH_LOOSE_RE2 = rf"(?i)({'|'.join(MONTHS_DA)})(?:{_WS}*[.,]{_WS}*|{_WS}+)\d{{4}}"
+_MONTH_LOOSE_RE2 = rf"(?i)({_MONTHS_ALT})(?:{_WS}*[.,]{_WS}*|{_WS}+)\d{{4}}"
 #: digits other than 0-9, where Python's \d and RE2's part ways
 OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
 #: the first digit other than 0-9 is U+0660 (ARABIC-INDIC DIGIT ZERO); in UTF-8 every
@@ -770,13 +768,12 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
         idx = np.flatnonzero(one_month)
         g = pc.extract_regex(arr.take(pa.array(idx)), _MONTH_RE2)
         # only one candidate month in the text: the pattern matches it or
-        # nothing, and the match stands alone unless a letter comes before it;
-        # a day before it (maybe a date) is left to Python
+        # nothing, and the match stands alone unless a letter comes before it
+        # (a digit before it, maybe a day, left the text to Python above)
         ok = g.is_valid().to_numpy(zero_copy_only=False).copy()
         ok[ok] = ~pc.match_substring_regex(g.field("pre").filter(g.is_valid()), _LETTER_RE2).to_numpy(
             zero_copy_only=False
         )
-        ok &= pc.fill_null(pc.equal(pc.utf8_length(g.field("day")), 0), True).to_numpy(zero_copy_only=False)
         names = pc.utf8_lower(pc.if_else(g.is_valid(), g.field("mon"), ""))
         # looked up in arrow: the names never become Python strings
         month = pc.index_in(names, value_set=pa.array(MONTHS_DA, type=names.type))
@@ -831,8 +828,8 @@ def names_no_one_period(text: str) -> bool:
     stand in for (a line's blank period cells are the invoice's only where
     its text says nothing: ``udflyttet 15. april 2019`` on a line of an
     invoice for April was paid as April; a review of 0.9.25)."""
-    found, lone, loose = _periods_and_named_days(text)
-    return bool(found or lone or loose) and period_in_text(text) is None
+    found, lone, loose = said = _periods_and_named_days(text)
+    return bool(found or lone or loose) and _one_period(*said) is None
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -841,7 +838,13 @@ def period_in_text(text: str) -> tuple[dt.date, dt.date] | None:
     None too where a day written before a month name, part of no range, lies
     inside it but for its first and last day (``april 2019, udflyttet 15.
     april 2019``: maybe half of April)."""
-    found, lone, loose = _periods_and_named_days(text)
+    return _one_period(*_periods_and_named_days(text))
+
+
+def _one_period(
+    found: list[tuple[dt.date, dt.date]], lone: list[dt.date], loose: bool
+) -> tuple[dt.date, dt.date] | None:
+    """:func:`period_in_text` of what :func:`_periods_and_named_days` found."""
     if len(found) != 1 or loose:
         return None
     start, end = found[0]
