@@ -131,6 +131,9 @@ class _BoundedTree:
 _DECLARED_ENCODING = re.compile(
     rb"""\A(\xef\xbb\xbf)?(<\?xml\s[^>]*?encoding\s*=\s*["'])([A-Za-z0-9._-]{1,40})(["'])"""
 )
+#: how a UTF-32 file begins (XML 1.0, appendix F): with a byte order mark, big or little
+#: endian, or without one, with its first character ``<``
+_UTF32_STARTS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"<\x00\x00\x00", b"\x00\x00\x00<")
 #: the spellings expat reads of the encodings it reads itself, by Python's name
 _EXPAT_NAMES = {"utf-8": b"UTF-8", "iso8859-1": b"ISO-8859-1", "ascii": b"US-ASCII"}
 
@@ -237,6 +240,11 @@ def read_document(data: bytes) -> Document:
         raise Refused(
             f"starts with a UTF-8 byte order mark but declares the encoding {declared[3].decode('ascii', 'replace')}; "
             "expected one encoding: the file is UTF-8, or the mark is wrong"
+        )
+    if data[:4] in _UTF32_STARTS:  # expat reads it as UTF-16 with zero characters, "not well-formed"
+        raise Refused(
+            "is written in UTF-32 (its first four bytes say so), which the XML parser cannot read; expected UTF-8 "
+            "or UTF-16: save it again as UTF-8"
         )
     try:
         root = _parsed(data)

@@ -31,7 +31,9 @@ and item property values (``AdditionalItemProperty/Value``); in the names of
 parties other than the supplier's own; and in any identifier with the scheme
 ``DK:CPR`` or ``0237`` outside the supplier's parties (a delivery party, a
 document reference, a line's delivery party). A line's CPR numbers are the
-ones found inside that line.
+ones found inside that line, its sub-lines included (``SubInvoiceLine``,
+``SubCreditNoteLine``), whose notes, item texts and periods count as the
+line's.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 from invoicekit.einvoice import (
+    ISO_DATE,
     PROFORMA_TYPE_CODE,
     Document,
     Line,
@@ -222,20 +225,55 @@ def _vat(root: Element, currency: str, fmt: str, total) -> str:
 
 
 def _line(el: Element, currency: str, skip: set[int]) -> Line:
-    item = el.find(_path("cac:Item"))
+    """One line, with what its sub-lines say (:func:`_sub_lines`)."""
+    parts = [el, *_sub_lines(el)]
+    items = [part.find(_path("cac:Item")) for part in parts]
     return make_line(
         line_no=_text(el.find(_path("cbc:ID"))),
         net=_text(only_one(el.findall(_path("cbc:LineExtensionAmount")), "LineExtensionAmount", "a line")),
         vat=_tax(el.findall(_path("cac:TaxTotal")), currency),
         vat_percent=_text(el.find(_path("cac:Item", "cac:ClassifiedTaxCategory", "cbc:Percent"))),
-        period=_period_of(el, "a line"),
-        notes=_texts(el, "cbc:Note"),
-        descriptions=_texts(item, "cbc:Description"),
-        names=_texts(item, "cbc:Name"),
-        other_texts=_texts(item, "cac:AdditionalItemProperty", "cbc:Value")
+        period=_line_period(el, parts[1:]),
+        notes=[t for part in parts for t in _texts(part, "cbc:Note")],
+        descriptions=[t for item in items for t in _texts(item, "cbc:Description")],
+        names=[t for item in items for t in _texts(item, "cbc:Name")],
+        other_texts=[t for item in items for t in _texts(item, "cac:AdditionalItemProperty", "cbc:Value")]
         + [_text(n) for pn in el.iter(_q("cac", "PartyName")) for n in pn.findall(_path("cbc:Name"))],
         cpr_ids=cpr_ids_in(el, skip),
     )
+
+
+def _sub_lines(el: Element) -> list[Element]:
+    """The sub-lines of a line (UBL 2.1's ``SubInvoiceLine`` and
+    ``SubCreditNoteLine``, nested to any depth), in document order. A sub-line
+    details its line (its amount is in the line's): its notes, item texts and
+    period say who and what the line is for, and were not read until 0.9.26
+    (a line naming no one, with two sub-lines each naming a citizen, was
+    posted in full as the first citizen's month: an attack on 0.9.25)."""
+    return [
+        sub
+        for sub in el.iter()
+        if sub is not el and sub.tag in (_q("cac", "SubInvoiceLine"), _q("cac", "SubCreditNoteLine"))
+    ]
+
+
+def _line_period(el: Element, subs: list[Element]) -> tuple[str, str]:
+    """A line's period: its own, and where its sub-lines have periods, from
+    the first day any of them names to the last (the days the line is for;
+    a sub-line in September under an October invoice makes the line reach
+    into September, which the robot does not pay as October's). A date that
+    is no calendar date is kept as written, so that the robot refuses it."""
+    own = _period_of(el, "a line")
+    periods = [own, *(_period_of(sub, "a sub-line") for sub in subs)]
+    if len(periods) == 1:
+        return own
+
+    def bound(dates: list[str], pick) -> str:
+        dates = [d for d in dates if d]
+        unread = [d for d in dates if not (d.isascii() and ISO_DATE.fullmatch(d))]
+        return unread[0] if unread else pick(dates) if dates else ""
+
+    return bound([s for s, _ in periods], min), bound([e for _, e in periods], max)
 
 
 def supplier_cvr(party: Element | None) -> str:

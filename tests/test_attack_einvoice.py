@@ -1153,3 +1153,85 @@ def test_many_lines_dated_otherwise_than_iso_are_each_decided_not_the_lines_extr
     assert main(argv) == 0, capsys.readouterr().err
     lines = pd.read_csv(tmp_path / "o" / "decision_lines.csv", dtype=str, keep_default_na=False)
     assert lines.loc[lines["line_no"] == "2", "reason"].eq("MISSING_PERIOD").all() and len(lines) == 12
+
+
+def _sub_line(no: str, note: str = "", period: tuple[str, str] | None = None, tag: str = "SubInvoiceLine") -> str:
+    """A UBL 2.1 sub-line: a detail of its line, whose amount is in the line's."""
+    dates = (
+        f"<cac:InvoicePeriod><cbc:StartDate>{period[0]}</cbc:StartDate><cbc:EndDate>{period[1]}</cbc:EndDate>"
+        "</cac:InvoicePeriod>"
+        if period
+        else ""
+    )
+    note = f"<cbc:Note>{note}</cbc:Note>" if note else ""
+    return (
+        f'<cac:{tag}><cbc:ID>{no}</cbc:ID>{note}<cbc:LineExtensionAmount currencyID="DKK">14250.00'
+        f"</cbc:LineExtensionAmount>{dates}<cac:Item><cbc:Name>Ophold</cbc:Name></cac:Item></cac:{tag}>"
+    )
+
+
+def _line_of_sub_lines(subs: str, note: str = "", tag: str = "InvoiceLine") -> str:
+    note = f"<cbc:Note>{note}</cbc:Note>" if note else ""
+    return (
+        f'<cac:{tag}><cbc:ID>1</cbc:ID>{note}<cbc:LineExtensionAmount currencyID="DKK">28500.00</cbc:LineExtensionAmount>'
+        f"<cac:Item><cbc:Name>Plads, marts</cbc:Name></cac:Item>{subs}</cac:{tag}>"
+    )
+
+
+def test_a_second_citizen_named_only_in_a_sub_line_is_never_paid_as_the_first_citizens_month(tmp_path):
+    """An attack on 0.9.25: a document naming one citizen, whose one line
+    names no one and details itself in two sub-lines (UBL 2.1's
+    ``SubInvoiceLine``), 1-15 March for that citizen and 16-31 March for
+    another. The sub-lines were not read: the invoice was posted in full as
+    the first citizen's March, and March marked paid. Both citizens are read
+    now, and the robot leaves the invoice to a caseworker."""
+    subs = _sub_line("1.1", "Borger 610190-1234", ("2019-03-01", "2019-03-15"))
+    subs += _sub_line("1.2", "Borger 650577-2468", ("2019-03-16", "2019-03-31"))
+    xml = doc(f"{MARCH}{CPR_NOTE}", payable="28500.00", lines=_line_of_sub_lines(subs))
+    row, _ = invoice_row(read_document(xml))
+    assert row["cpr"] == "610190-1234, 650577-2468"
+    [written], _ = line_rows(read_document(xml), row)
+    assert written["cpr"] == "610190-1234, 650577-2468" and "650577-2468" in written["text"]
+    assert _posted_by_the_robot(tmp_path, xml)[1:] == ("manual", "MULTIPLE_CPR")
+
+
+def test_a_sub_lines_period_outside_the_documents_is_not_paid_as_the_documents(tmp_path):
+    """The same attack: one citizen's line without a period of its own, whose
+    one sub-line is February's, under a March invoice, was posted for March.
+    The line now reaches from the first day a sub-line names to the last, so
+    it lies outside the document's period and a caseworker decides, as for
+    a line of its own period (``test_a_line_period_outside_...``)."""
+    xml = doc(f"{MARCH}{CPR_NOTE}", payable="28500.00",
+              lines=_line_of_sub_lines(_sub_line("1.1", period=("2019-02-01", "2019-02-28")), "Borger 610190-1234"))  # fmt: skip
+    [written], _ = line_rows(read_document(xml), invoice_row(read_document(xml))[0])
+    assert (written["period_start"], written["period_end"]) == ("2019-02-01", "2019-02-28")
+    assert _posted_by_the_robot(tmp_path, xml)[1:] == ("manual", "INVALID_AMOUNT")
+
+
+@pytest.mark.parametrize(
+    "own, subs, period",
+    [
+        (None, [("2019-03-01", "2019-03-15"), ("2019-03-16", "2019-03-31")], ("2019-03-01", "2019-03-31")),
+        (("2019-03-01", "2019-03-31"), [("2019-03-01", "2019-03-15")], ("2019-03-01", "2019-03-31")),
+        (("2019-03-01", "2019-03-31"), [("2019-02-20", "2019-03-05")], ("2019-02-20", "2019-03-31")),
+        (None, [("2019-03-01", "2019-03-15"), ("01.04.2019", "2019-04-30")], ("(ikke en ISO-dato: 01.04.2019)", "2019-04-30")),
+        (None, [], ("", "")),
+    ],
+    ids=["two halves", "inside its own", "reaching before", "a date as written", "none"],
+)
+def test_a_lines_period_reaches_over_its_sub_lines(own, subs, period):
+    own_period = f"<cac:InvoicePeriod><cbc:StartDate>{own[0]}</cbc:StartDate><cbc:EndDate>{own[1]}</cbc:EndDate></cac:InvoicePeriod>" if own else ""  # fmt: skip
+    nested = "".join(_sub_line(f"1.{k}", period=p) for k, p in enumerate(subs))
+    if subs:  # a sub-line of a sub-line counts as well
+        nested = nested.replace("</cac:SubInvoiceLine>", _sub_line("1.0.1") + "</cac:SubInvoiceLine>", 1)
+    line_xml = _line_of_sub_lines(nested, "Borger 610190-1234").replace("<cac:Item>", own_period + "<cac:Item>", 1)
+    document = read_document(doc(CPR_NOTE, payable="28500.00", lines=line_xml))
+    [written], _ = line_rows(document, invoice_row(document)[0])
+    assert (written["period_start"], written["period_end"]) == period
+
+
+def test_a_credit_note_reads_its_sub_lines():
+    subs = _sub_line("1.1", "Borger 650577-2468", tag="SubCreditNoteLine")
+    xml = doc(CPR_NOTE, payable="28500.00", root="CreditNote", lines=_line_of_sub_lines(subs, tag="CreditNoteLine"))
+    row, _ = invoice_row(read_document(xml))
+    assert row["document_type"] == "credit_note" and row["cpr"] == "610190-1234, 650577-2468"

@@ -364,6 +364,12 @@ EXTERNAL = b"""<?xml version="1.0"?>
         (b"<Order xmlns='urn:oasis:names:specification:ubl:schema:xsd:Order-2'/>", "root element <Order>"),
         (b"<Invoice><ID>1</ID></Invoice>", "not an e-invoice (root element <Invoice>"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not well-formed XML"),
+        # UTF-32, with a byte order mark and without, either way round (an attack on 0.9.25: "not well-formed")
+        *(
+            (text.encode(codec), "written in UTF-32")
+            for text in (doc().decode().replace('encoding="UTF-8"', 'encoding="UTF-32"'),)
+            for codec in ("utf-32", "utf-32-le", "utf-32-be")
+        ),
     ],
 )
 def test_unreadable_documents_are_refused_with_the_reason(data, reason):
