@@ -15,6 +15,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -101,11 +102,15 @@ class Rules:
 
     @property
     def tolerance_units(self) -> int:
-        return round(self.tolerance * MONEY_SCALE)
+        """The tolerance in the amounts' units, never more than written."""
+        return _units_at_most(self.tolerance)
 
     @property
     def max_amount_units(self) -> int:
-        return round(self.max_amount * MONEY_SCALE)
+        """The largest amount posted, in the amounts' units, never more than
+        written: an amount (whole units) is at most ``max_amount`` exactly when
+        it is at most this."""
+        return _units_at_most(self.max_amount)
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -113,6 +118,15 @@ class Rules:
 
 
 RULE_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Rules))
+
+
+def _units_at_most(kroner: float) -> int:
+    """The whole units (:data:`MONEY_SCALE` to a krone) in ``kroner`` as
+    written (the shortest decimal that reads as the float: ``0.29`` is 0.29,
+    not 0.28999…), rounded down. Rounded to the nearest, a tolerance of
+    0.00999 kr. let an invoice 0.01 kr. off through, and a limit of
+    28,499.99999 kr. posted 28,500.00 kr. (an attack on 0.9.25)."""
+    return int((Decimal(str(kroner)) * MONEY_SCALE).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def _month_day(text: str) -> bool:

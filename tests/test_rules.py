@@ -163,3 +163,39 @@ def test_a_list_rule_of_another_kind_is_refused_saying_what_it_takes(tmp_path):
         load_rules(path)
     path.write_text("paragraphs = [108]\n", encoding="utf-8")
     assert load_rules(path).paragraphs == ("108",)
+
+
+@pytest.mark.parametrize(
+    "rule, amount, reason",
+    [
+        ("tolerance = 0.00999", "28.500,01", "AMOUNT_MISMATCH"),
+        ("max_amount = 28499.99999", "28.500,00", "AMOUNT_ABOVE_LIMIT"),
+        ("tolerance = 0.01", "28.500,01", ""),  # the tolerance as written: 0.01 kr. off is within it
+        ("max_amount = 28500.00", "28.500,00", ""),
+        ("max_amount = 28499.99", "28.500,00", "AMOUNT_ABOVE_LIMIT"),
+    ],
+)
+def test_a_tolerance_or_limit_of_more_decimals_than_an_amount_is_never_more_lenient_than_written(
+    example_case, rule, amount, reason
+):
+    """An attack on 0.9.25: the tolerance and the limit were rounded to the
+    nearest ten-thousandth of a krone, so a tolerance of 0.00999 kr. let an
+    invoice 0.01 kr. off be posted, and a limit of 28,499.99999 kr. an
+    invoice of 28,500.00 kr. (spec, checks 15 and 20). Rounded down now."""
+    import pandas as pd
+
+    from invoicekit.cli import main
+
+    invoices = example_case / "regninger.csv"
+    text = invoices.read_text(encoding="cp1252")
+    header, first = text.splitlines()[:2]  # the invoice alone
+    assert first.startswith("SOL-1001;29345716;Bostedet Solhøj;610190-1234;01.03.2019;31.03.2019;28.500,00;")
+    invoices.write_text(f"{header}\n{first.replace('28.500,00', amount)}\n", encoding="cp1252")
+    rules = write(example_case, rule)
+    out = example_case / "out"
+    argv = ["run", "--grants", str(example_case / "bevillinger.csv"), "--invoices", str(invoices), "--support-sheet",
+            str(example_case / "stoetteark.xlsx"), "--rules", str(rules), "--out", str(out), "--dry-run", "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    decisions = pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False).set_index("invoice_id")
+    assert decisions.loc["SOL-1001", "reason"] == reason
+    assert decisions.loc["SOL-1001", "status"] == ("posted" if not reason else "manual")
