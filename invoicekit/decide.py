@@ -1177,6 +1177,9 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     g["group"] = groups.get_indexer(pair_keys)[pair] if len(groups) and len(gr) else -1
     sheet_group = groups.get_indexer(coding_keys) if len(groups) else np.empty(0, np.int64)
     g.attrs["coding_group"] = sheet_group
+    held = sheet.held_coding
+    held_keys = pd.MultiIndex.from_frame(held[["paragraph", "ownership", "target_key"]].astype(object))
+    g.attrs["held_group"] = groups.get_indexer(held_keys) if len(groups) and len(held) else np.full(len(held), -1)
     code, distinct = pd.factorize(g["paragraph"].to_numpy(dtype=object))  # -1 where missing
     g["paragraph_code"] = code
     g.attrs["paragraphs"] = np.append(np.asarray(distinct, dtype=object), "")
@@ -1226,6 +1229,16 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
             )
             coding_row[found] = np.where(counts[found] == 1, the_row, -1)
 
+        # a coding row of the key left out that may hold on the day: nobody can tell which row holds
+        held = sheet.held_coding
+        if len(held):
+            held_count, _ = _valid_coding_rows(
+                group, start[found], keys.attrs["held_group"],
+                held["valid_from"].to_numpy(dtype="datetime64[D]"), held["valid_to"].to_numpy(dtype="datetime64[D]"),
+            )  # fmt: skip
+            coding_row[found[held_count > 0]] = -1
+        else:
+            held_count = np.zeros(len(found), dtype=np.int64)
         fails = np.zeros(n, dtype=bool)
         fails[found] = True
         fails[coding_row >= 0] = False
@@ -1253,7 +1266,7 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
             else:
                 template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
                 texts[j] = template.format(
-                    n=counts[p],
+                    n=counts[p] + held_count[k],  # the rows it has, one that could not be read among them
                     paragraph=k_par[j],
                     ownership=OWNERSHIP_DA.get(k_own[j], k_own[j]),
                     target=k_tg[j],

@@ -1382,6 +1382,11 @@ class SupportSheet:
     left_out_services: frozenset = field(default_factory=frozenset, compare=False, repr=False)
     left_out_suppliers: frozenset = field(default_factory=frozenset, compare=False, repr=False)
     left_out_coding: frozenset = field(default_factory=frozenset, compare=False, repr=False)
+    #: the coding rows left out whose key (paragraph, ownership, target key)
+    #: could be read, with the days each may hold (``valid_from``, ``valid_to``;
+    #: the whole of time where its dates could not be read): on those days
+    #: nobody can tell which of its key's rows holds, so none is used
+    held_coding: pd.DataFrame = field(default_factory=lambda: _held_rows(pd.DataFrame()), compare=False, repr=False)
 
 
 def read_support_sheet(path: str | Path) -> SupportSheet:
@@ -1430,7 +1435,7 @@ def prepare_support_sheet(frames: dict[str, pd.DataFrame], source: str = "suppor
     f = {name: canonical_columns(frames[name], cols, source, name) for name, (_danish, cols) in SUPPORT_SHEETS.items()}
     services, services_out = _prepare_services(f["services"], f"{source} [services]", problems)
     suppliers, suppliers_out = _prepare_suppliers(f["suppliers"], f"{source} [suppliers]", problems)
-    coding, coding_out = _prepare_coding(f["coding"], f"{source} [coding]", problems)
+    coding, coding_out, held = _prepare_coding(f["coding"], f"{source} [coding]", problems)
     return SupportSheet(
         services,
         suppliers,
@@ -1439,7 +1444,22 @@ def prepare_support_sheet(frames: dict[str, pd.DataFrame], source: str = "suppor
         left_out_services=services_out,
         left_out_suppliers=suppliers_out,
         left_out_coding=coding_out,
+        held_coding=held,
     )
+
+
+def _held_back(kept: pd.DataFrame, key: str, named: np.ndarray, source: str, problems: Problems, column: str,
+               what: str) -> pd.DataFrame:  # fmt: skip
+    """``kept`` without its rows whose ``key`` a row left out names too
+    (``named``): the sheet says two things of it, one of them unreadable, and
+    nobody can tell which holds (as for two grants of one id). Kept, the
+    readable one decided: a service whose other row's paragraph could not be
+    read was posted under the first's (an attack on 0.9.25)."""
+    held = kept[key].isin(frozenset(named) - {""}).to_numpy()
+    problems.add_many(
+        source, kept["row"].to_numpy()[held], column, f"{what} står også i en række, der ikke kunne bruges; ignoreret"
+    )
+    return kept[~held].reset_index(drop=True)
 
 
 def _named_not_kept(named: np.ndarray, kept: pd.Series) -> frozenset:
@@ -1502,6 +1522,8 @@ def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> tupl
     kept = _dedupe_key(
         out[~bad], "service_key", ["paragraph", "target_key"], source, problems, "service_code", "ydelsen"
     )
+    kept = _held_back(kept, "service_key", out["service_key"].to_numpy()[bad], source, problems, "service_code",
+                      "ydelsen")  # fmt: skip
     return kept, _named_not_kept(out["service_key"].to_numpy(), kept["service_key"])
 
 
@@ -1522,6 +1544,7 @@ def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> tup
     )
     out = pd.DataFrame({"row": rows, "supplier_cvr": cvr, "ownership": ownership})[~(bad_cvr | bad_own | errors)]
     kept = _dedupe_key(out, "supplier_cvr", ["ownership"], source, problems, "supplier_cvr", "leverandøren")
+    kept = _held_back(kept, "supplier_cvr", cvr[bad_own | errors], source, problems, "supplier_cvr", "leverandøren")
     return kept, _named_not_kept(cvr, kept["supplier_cvr"])
 
 
@@ -1539,9 +1562,10 @@ def _dedupe_key(
     return out
 
 
-def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[pd.DataFrame, frozenset]:
-    """The coding rows, and the coding keys (paragraph, ownership, target
-    key) that a row left out names, its three parts read."""
+def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[pd.DataFrame, frozenset, pd.DataFrame]:
+    """The coding rows, the coding keys (paragraph, ownership, target key)
+    that a row left out names, its three parts read, and those rows
+    (:func:`_held_rows`)."""
     rows = _rows(df)
     valid_from, from_ok, _ = parse_dates(df["valid_from"])
     valid_to, to_ok, to_blank = parse_dates(df["valid_to"])
@@ -1586,5 +1610,26 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
         problems.add_many(source, rows[mask & ~bad], column, problem)
         bad |= mask
     keys = ["paragraph", "ownership", "target_key"]
-    named = out.loc[(out[keys] != "").all(axis=1).to_numpy() & bad, keys]
-    return out[~bad].reset_index(drop=True), frozenset(named.itertuples(index=False, name=None))
+    keyed = (out[keys] != "").all(axis=1).to_numpy() & bad
+    named = out.loc[keyed, keys]
+    whole_time = keyed & (~from_ok | (from_ok & to_ok & (valid_to < valid_from)))
+    held = out.loc[keyed, [*keys, "valid_from", "valid_to"]].copy()
+    held.loc[whole_time[keyed], ["valid_from", "valid_to"]] = (np.datetime64("NaT"), np.datetime64("NaT"))
+    held.loc[(~to_ok & ~to_blank)[keyed], "valid_to"] = np.datetime64("NaT")  # an end not read: open
+    return out[~bad].reset_index(drop=True), frozenset(named.itertuples(index=False, name=None)), _held_rows(held)
+
+
+#: the first day a held coding row whose start could not be read may hold
+HELD_FROM = np.datetime64("1900-01-01", "D")
+
+
+def _held_rows(held: pd.DataFrame) -> pd.DataFrame:
+    """Coding rows left out whose key could be read (``paragraph``,
+    ``ownership``, ``target_key``) and the days each may hold: a start not
+    read is :data:`HELD_FROM`, an end not read open (NaT)."""
+    columns = ["paragraph", "ownership", "target_key"]
+    out = pd.DataFrame({c: held[c].to_numpy(dtype=object) if c in held else np.empty(0, object) for c in columns})
+    start = held["valid_from"].to_numpy(dtype="datetime64[D]") if "valid_from" in held else np.empty(0, "datetime64[D]")
+    out["valid_from"] = np.where(np.isnat(start), HELD_FROM, start)
+    out["valid_to"] = held["valid_to"].to_numpy(dtype="datetime64[D]") if "valid_to" in held else start
+    return out.reset_index(drop=True)

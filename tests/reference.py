@@ -22,7 +22,7 @@ from stdnum.dk import cpr as std_cpr
 from stdnum.dk import cvr as std_cvr
 
 # the vocabulary's words, as the README lists them: the rate units' names, a date that ends nothing
-from invoicekit.vocabulary import NO_END_DATE_RE, RATE_UNITS
+from invoicekit.vocabulary import EXCEL_ERRORS, NO_END_DATE_RE, RATE_UNITS
 
 MONTHS = [
     "januar",
@@ -455,21 +455,34 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             (norm_paragraph(r["paragraph"]), r["target_group"].strip().casefold())
         )
     svc = {k: v[0] for k, v in svc.items() if len(set(v)) == 1}
-    sup = {}
+    # a row that cannot be used, but names its key, holds the key back: the sheet says two things of it
+    # (a supplier's CVR, a coding row's paragraph, ownership and target group on the days it may hold)
+    sup, held_sup = {}, set()
     for r in suppliers:
         c, o = cvr_ok(r["supplier_cvr"]), OWNERSHIP.get(r["ownership"].strip().lower())
-        if c and o:
+        if c and o and r["ownership"].strip() not in EXCEL_ERRORS:
             sup.setdefault(c, set()).add(o)
-    sup = {k: next(iter(v)) for k, v in sup.items() if len(v) == 1}
-    codes = []
+        elif c:
+            held_sup.add(c)
+    sup = {k: next(iter(v)) for k, v in sup.items() if len(v) == 1 and k not in held_sup}
+    codes, held_codes = [], []
     for r in coding:
         vf = date_of(r["valid_from"])
         vt = date_of(r["valid_to"]) if r["valid_to"].strip() else None
         own = OWNERSHIP.get(r["ownership"].strip().lower())
-        if vf and own and r["psp_element"].strip() and r["art"].strip() and r["target_group"].strip():
-            if r["valid_to"].strip() and (vt is None or vt < vf):
-                continue
-            codes.append((norm_paragraph(r["paragraph"]), own, r["target_group"].strip().casefold(), r["psp_element"].strip(), r["art"].strip(), vf, vt))  # fmt: skip
+        psp, art, target = r["psp_element"].strip(), r["art"].strip(), r["target_group"].strip()
+        reversed_or_unread = bool(r["valid_to"].strip()) and (vt is None or (vf is not None and vt < vf))
+        row_ok = (
+            vf and own and psp and target and re.fullmatch("[0-9]{8}", art) and not reversed_or_unread
+            and not re.search(r"\s", psp) and not any(unicodedata.category(ch) == "Cf" for ch in psp)
+            and not any(str(cell).strip() in EXCEL_ERRORS for cell in r.values())
+        )  # fmt: skip
+        key = (norm_paragraph(r["paragraph"]), own, target.casefold())
+        if row_ok:
+            codes.append((*key, psp, art, vf, vt))
+        elif own and target and key[0]:  # the days it may hold: all, where its dates cannot be read
+            whole = vf is None or (vt is not None and vt < vf)
+            held_codes.append((*key, dt.date.min if whole else vf, None if whole else vt))
 
     journal_seen = {(c, number_key(i)) for c, i in seen}
     seen = set()  # this run's, by value
@@ -556,7 +569,12 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                 for c in codes
                 if c[:3] == (service[0], owner, service[1]) and c[5] <= s and (c[6] is None or c[6] >= s)
             ]
-        if len(rows) != 1:
+            rows += [
+                None
+                for c in held_codes
+                if c[:3] == (service[0], owner, service[1]) and c[3] <= s and (c[4] is None or c[4] >= s)
+            ]
+        if len(rows) != 1 or rows[0] is None:
             fail("NO_CODING")
             return None
         d["psp_element"], d["art"] = rows[0][3], rows[0][4]
