@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from stdnum.dk import cpr as std_cpr
+from stdnum.util import clean as std_clean
 from stdnum.dk import cvr as std_cvr
 
 # the vocabulary's words, as the README lists them: the rate units' names, a date that ends nothing
@@ -49,7 +50,9 @@ OWNERSHIP = {"municipal": "municipal", "kommunal": "municipal", "regional": "reg
 
 
 def cpr_ok(text: str) -> str | None:
-    n = text.replace(" ", "").replace("-", "").strip()
+    # spaces and hyphens removed, the other dashes and spaces python-stdnum reads as them too
+    # (an en dash, a minus, a no-break space: README, "Identifiers")
+    n = std_clean(text, " -").strip()
     if len(n) != 10 or not n.isdigit():
         return None
     if std_cpr.is_valid(n):
@@ -629,7 +632,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         d = blank()
         out.append(d)
         inv_id = unguarded(inv["invoice_id"].strip())
-        if not names_something(inv_id):  # no letter or digit: no number (check 1)
+        if not names_something(inv_id) or inv_id in EXCEL_ERRORS:  # no letter or digit, #N/A: no number (check 1)
             inv_id = ""
         invalid, cprs = invoice_cprs(inv["cpr"], inv["text"])
         cvr = cvr_ok(inv["supplier_cvr"].strip())
