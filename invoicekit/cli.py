@@ -1189,6 +1189,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
     grid = parse_grid(";".join(args.grid))  # --grid given again joins the grid (it kept the last alone)
     max_error = max_error_rate(args.max_error)  # before the world is read
+    if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):  # before the rule sets are weighed
+        raise InputError(args.out, "--out", "is a file; expected a folder for tuning.csv, tuning.xlsx and tuning.png")
     world = load_world(args.world)
     base = load_rules(args.rules) if args.rules else None
     with tqdm(

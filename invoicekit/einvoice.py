@@ -662,6 +662,10 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     text, shortened = _cut(full)
     if shortened:
         warnings.append(f"has over {MAX_TEXT_CHARS:,} characters of text; the text is shortened")
+    if not _iso_or_blank(doc.invoice_date):  # left blank below: said, as the period's (an attack on 0.9.25)
+        warnings.append(
+            f"has the issue date {doc.invoice_date}, which is no ISO date (2019-03-01): left out (invoice_date blank)"
+        )
     start, end = _period(doc, full)
     if not _iso_or_blank(start, end):
         # not the ISO date both syntaxes require: 03/01/2019 is 1 March in the US and 3 January to the

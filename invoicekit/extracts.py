@@ -1396,6 +1396,8 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
     path = Path(path)
     if not path.exists():
         raise MissingFileError(path)
+    if path.is_dir():  # was "unknown extension ''" (0.9.25)
+        raise InputError(path, None, "is a folder; expected the support sheet, an .xlsx workbook")
     if path.suffix.lower() != ".xlsx":
         raise InputError(path, None, f"unknown extension '{path.suffix}'; expected an .xlsx workbook")
     wb = open_workbook(path)

@@ -173,17 +173,18 @@ def _read_bytes(path: Path) -> bytes:
     return raw
 
 
-def _check_file(path: Path) -> None:
-    """A regular file of a readable size: a device (``/dev/zero``), a pipe or a
-    file over :data:`MAX_FILE_BYTES` is refused before it is read."""
+def _check_file(path: Path, expected: str = "a .csv or .xlsx file") -> None:
+    """A regular file of a readable size: a folder, a device (``/dev/zero``), a
+    pipe or a file over :data:`MAX_FILE_BYTES` is refused before it is read,
+    saying what was ``expected``."""
     try:
         st = path.stat()
     except OSError as exc:
         raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):  # a folder named *.xlsx was called a device, a pipe or a socket (0.9.25)
+        raise InputError(path, None, f"is a folder; expected {expected}")
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(
-            path, None, "is not a regular file (a device, a pipe or a socket); expected a .csv or .xlsx file"
-        )
+        raise InputError(path, None, f"is not a regular file (a device, a pipe or a socket); expected {expected}")
     if st.st_size > MAX_FILE_BYTES:
         raise InputError(path, None, f"is {st.st_size:,} bytes; expected an extract under 1 GB")
 
@@ -799,7 +800,7 @@ class Workbook:
 def open_workbook(path: Path) -> Workbook:
     """Open an xlsx workbook for reading, once it passed the checks on
     unreadable files and workbook bombs."""
-    _check_file(path)  # a clear error for an unreadable file, a device or a pipe
+    _check_file(path, "an .xlsx workbook")  # a clear error for an unreadable file, a folder, a device or a pipe
     _refuse_workbook_bomb(path)
     parts = _parts(path)  # unpacked once for the checks below (the bomb check unpacks nothing)
     if parts is not None:

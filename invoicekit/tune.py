@@ -90,6 +90,18 @@ def parse_grid(text: str) -> dict[str, list]:
                 grid[key] = [float(v) for v in items]
             except ValueError:
                 raise InputError(None, "--grid", f"{key}: {quoted(values)} are not all numbers") from None
+        # each value as the rules take it, refused here naming --grid and the value as written (a bad
+        # one was refused later as a rules file's key, 'max_amount=7101904321' shown as 710190-xxxx.0)
+        for written, value in zip(items, grid[key], strict=True):
+            try:
+                Rules(**{key: value})
+            except InputError as exc:
+                said = (
+                    f"{quoted(written)} is not a number from 0 to 1000000000 (DKK)"
+                    if key not in LIST_KEYS
+                    else exc.expected
+                )
+                raise InputError(None, "--grid", f"{key}: {said}") from None
         # a value twice made two rule sets alike, both on the front: one of them is no other choice
         # (a list compared as the rules read it: 103+104 is 104+103, § 107 is 107, DK29345716 is 29345716)
         same = [_as_read(key, v) for v in grid[key]]

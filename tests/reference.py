@@ -19,8 +19,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from stdnum.dk import cpr as std_cpr
-from stdnum.util import clean as std_clean
 from stdnum.dk import cvr as std_cvr
+from stdnum.util import clean as std_clean
 
 # the vocabulary's words, as the README lists them: the rate units' names, a date that ends nothing
 from invoicekit.vocabulary import EXCEL_ERRORS, NO_END_DATE_RE, RATE_UNITS

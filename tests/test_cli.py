@@ -308,6 +308,20 @@ def test_rules_path_that_is_a_folder_exits_2(example_case, tmp_path):
     assert_one_line_error(result, "is a folder")
 
 
+@pytest.mark.parametrize("name, option", [("ark", "--support-sheet"), ("stoetteark.xlsx", "--support-sheet"),
+                                          ("bevillinger.xlsx", "--grants")])  # fmt: skip
+def test_a_folder_given_as_a_workbook_is_said_to_be_a_folder(example_case, tmp_path, name, option):
+    """An attack on 0.9.25: a folder given as the support sheet was said to
+    have an unknown extension '', and one named ``stoetteark.xlsx`` to be a
+    device, a pipe or a socket, where a .csv file would do."""
+    (tmp_path / name).mkdir()
+    argv = args(example_case, tmp_path / "out")
+    argv[argv.index(option) + 1] = str(tmp_path / name)
+    result = run_cli(argv)
+    assert_one_line_error(result, name, "is a folder; expected", ".xlsx")
+    assert "device" not in result.stderr and ("csv" not in result.stderr or option == "--grants")
+
+
 @pytest.mark.parametrize("value", ["nan", "inf"])
 def test_rules_with_a_number_that_is_not_finite_exit_2(example_case, tmp_path, value):
     rules = example_case / "rules.toml"

@@ -826,3 +826,22 @@ def test_a_date_that_is_no_iso_date_is_left_out():
     row, _ = invoice_row(read_document(doc(marts, lines=two)))
     assert (row["period_start"], row["period_end"]) == ("2019-03-01", "2019-03-31")
     assert row["amount"].startswith("1000.00 (linjens periode: 2019-02-01 til 2019-02-28)")
+
+
+@pytest.mark.parametrize("written", ["20-11-2005", "710190-8001"])
+def test_an_issue_date_that_is_no_iso_date_is_left_out_with_a_warning(tmp_path, capsys, written):
+    """An attack on 0.9.25: an ``IssueDate`` written otherwise than ISO was
+    left out without a word, though the help says a bad value is left as
+    read or said. It is said now (a CPR number in it masked)."""
+    xml = doc().replace(
+        b"<cbc:IssueDate>2019-03-05</cbc:IssueDate>", f"<cbc:IssueDate>{written}</cbc:IssueDate>".encode()
+    )
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.xml").write_bytes(xml)
+    assert main(["convert", "oioubl", str(tmp_path / "in"), "--out", str(tmp_path / "r.csv")]) == 0
+    err = capsys.readouterr().err
+    shown = "710190-xxxx" if written.startswith("7101") else written
+    assert f"has the issue date {shown}, which is no ISO date (2019-03-01): left out (invoice_date blank)" in err
+    assert "710190-8001" not in err
+    row = pd.read_csv(tmp_path / "r.csv", sep=None, engine="python", dtype=str, keep_default_na=False).iloc[0]
+    assert row["invoice_date"] == ""

@@ -20,7 +20,6 @@ from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate
 from invoicekit.history import KEY_COLUMNS, History, extend_history
 from invoicekit.replay import WorldData, load_world, simulate, simulate_rule_sets
-from invoicekit.rules import rules_from_dict
 from invoicekit.tune import _describe, pareto_front, parse_grid, parse_rate, rule_sets, tune
 from synthetic import synthesize
 from tests.conftest import KILDEN, grants_table, invoice, support_tables
@@ -108,13 +107,26 @@ def test_grid_syntax_and_its_mistakes():
         ("paragraphs=103+104,104+103", r"paragraphs: '104\+103' is given twice"),
         ("paragraphs=107,§ 107", "paragraphs: '§ 107' is given twice"),
         ("excluded_suppliers=29345716,DK29345716", "excluded_suppliers: 'DK29345716' is given twice"),
+        # a value the rules refuse is refused naming --grid, as written (an attack on 0.9.25: it was said
+        # to be a rules file's key, 'max_amount=7101904321' shown as 710190-xxxx.0)
+        ("excluded_suppliers=abc", "^--grid: excluded_suppliers: expected CVR numbers, 'abc' is not a valid CVR$"),
+        ("max_amount=7101904321", r"^--grid: max_amount: '710190-xxxx' is not a number from 0 to 1000000000 \(DKK\)$"),
+        ("tolerance=1,-5", r"^--grid: tolerance: '-5' is not a number from 0"),
+        # two that the rules cannot read are refused as the rules refuse them, not "given twice" (a review)
+        ("paragraphs=§ 107 og 108,§ 103/104", "^--grid: paragraphs: expected one paragraph each"),
     ):
         with pytest.raises(InputError, match=where):
             parse_grid(bad)
-    # two that the rules cannot read are theirs to refuse, not "given twice" (a review)
-    unread = parse_grid("paragraphs=§ 107 og 108,§ 103/104")
-    with pytest.raises(InputError, match="expected one paragraph each"):
-        rules_from_dict({"paragraphs": list(rule_sets(unread)[0]["paragraphs"])})
+
+
+def test_tune_out_naming_a_file_is_refused_before_anything_is_weighed(tmp_path, capsys):
+    """An attack on 0.9.25: ``--out`` naming a file said only "File exists",
+    after every rule set had been weighed."""
+    (tmp_path / "afile").write_text("x")
+    argv = ["tune", "--world", str(tmp_path / "no world"), "--grid", "tolerance=1", "--out", str(tmp_path / "afile")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "afile: --out: is a file; expected a folder for tuning.csv" in err[0]
 
 
 def test_tune_command_writes_table_workbook_and_chart(world, tmp_path, capsys):
