@@ -684,9 +684,14 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
     groups: dict[str, list] = {}
     for i, r in nc.iterrows():
         skey = str(r["service_code"]).strip().casefold()
-        if skey not in services.index:
+        if skey not in services.index or skey in sheet.held_services:
             key = f"coding_service:{r['service_code']}"
-            if skey in sheet.left_out_services:  # its row is there, but could not be used: not a second one
+            if skey in sheet.held_services:  # a row read and one not: which holds, the sheet must say
+                sentence = (
+                    f"Ret rækkerne for ydelsen {r['service_code']} i støttearkets fane Ydelser, så den står én gang: "
+                    "en af dem kunne ikke bruges (se input_problems.csv)"
+                )
+            elif skey in sheet.left_out_services:  # its row is there, but could not be used: not a second one
                 sentence = (
                     f"Ret rækken for ydelsen {r['service_code']} i støttearkets fane Ydelser: den kunne ikke bruges "
                     "(se input_problems.csv)"
@@ -694,9 +699,14 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
             else:
                 sentence = f"Tilføj ydelsen {r['service_code']} i støttearkets fane Ydelser med paragraf og målgruppe"
             fixes.setdefault(key, _Fix(key, "coding_service", "finance", sentence, [])).index.append(i)
-        elif r["supplier_cvr"] not in owners.index:
+        elif r["supplier_cvr"] not in owners.index or r["supplier_cvr"] in sheet.held_suppliers:
             key = f"coding_supplier:{r['supplier_cvr']}"
-            if r["supplier_cvr"] in sheet.left_out_suppliers:
+            if r["supplier_cvr"] in sheet.held_suppliers:
+                sentence = (
+                    f"Ret rækkerne for leverandøren CVR {r['supplier_cvr']} i støttearkets fane Leverandører, så den "
+                    "står én gang: en af dem kunne ikke bruges (se input_problems.csv)"
+                )
+            elif r["supplier_cvr"] in sheet.left_out_suppliers:
                 sentence = (
                     f"Ret rækken for leverandøren CVR {r['supplier_cvr']} i støttearkets fane Leverandører: den kunne "
                     "ikke bruges (se input_problems.csv)"

@@ -1177,14 +1177,37 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     g["group"] = groups.get_indexer(pair_keys)[pair] if len(groups) and len(gr) else -1
     sheet_group = groups.get_indexer(coding_keys) if len(groups) else np.empty(0, np.int64)
     g.attrs["coding_group"] = sheet_group
-    held = sheet.held_coding
-    held_keys = pd.MultiIndex.from_frame(held[["paragraph", "ownership", "target_key"]].astype(object))
-    g.attrs["held_group"] = groups.get_indexer(held_keys) if len(groups) and len(held) else np.full(len(held), -1)
+    # a service or supplier held back (its rows read, but named by a row left out too) codes nothing
+    for name, held_keys in (("service", sheet.held_services), ("supplier", sheet.held_suppliers)):
+        column = g["service_key" if name == "service" else "supplier_cvr"].to_numpy(dtype=object)
+        g[f"{name}_held"] = np.isin(column, list(held_keys)) if held_keys else np.zeros(len(g), dtype=bool)
+    g.loc[(g["service_held"] | g["supplier_held"]).to_numpy(), "group"] = -1
+    g.attrs["held_row"], g.attrs["held_group"] = _held_groups(sheet.held_coding, groups)
     code, distinct = pd.factorize(g["paragraph"].to_numpy(dtype=object))  # -1 where missing
     g["paragraph_code"] = code
     g.attrs["paragraphs"] = np.append(np.asarray(distinct, dtype=object), "")
     grants.derived["coding_keys"] = (sheet, g)
     return g
+
+
+def _held_groups(held: pd.DataFrame, groups: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
+    """The coding keys (``groups``) each coding row left out (``held``) holds
+    back: those that agree with every part of its key it names (a blank part
+    stands for any); as pairs (its row in ``held``, the key's group)."""
+    if not len(held) or not len(groups):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    levels = [np.asarray(groups.get_level_values(k), dtype=object) for k in range(3)]
+    rows, found = [], []
+    for h, parts in enumerate(zip(*(held[c].to_numpy(dtype=object) for c in ("paragraph", "ownership", "target_key")),
+                                  strict=True)):  # fmt: skip
+        agree = np.ones(len(groups), dtype=bool)
+        for level, part in zip(levels, parts, strict=True):
+            if part:
+                agree &= level == part
+        hits = np.flatnonzero(agree)
+        rows.append(np.full(len(hits), h, dtype=np.int64))
+        found.append(hits)
+    return np.concatenate(rows), np.concatenate(found)
 
 
 def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, detail, explain: bool = False) -> dict:
@@ -1205,8 +1228,8 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
         vf = vt = np.empty(0, dtype="datetime64[D]")
     else:
         gp = grant_pos[found]
-        has_service = keys["paragraph"].notna().to_numpy()[gp]
-        has_supplier = keys["ownership"].notna().to_numpy()[gp]
+        has_service = (keys["paragraph"].notna() & ~keys["service_held"]).to_numpy()[gp]
+        has_supplier = (keys["ownership"].notna() & ~keys["supplier_held"]).to_numpy()[gp]
         paragraphs = keys.attrs["paragraphs"]
         paragraph_code = np.full(n, len(paragraphs) - 1, dtype=np.int64)
         paragraph_code[found[has_service]] = keys["paragraph_code"].to_numpy()[gp][has_service]
@@ -1230,11 +1253,12 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
             coding_row[found] = np.where(counts[found] == 1, the_row, -1)
 
         # a coding row of the key left out that may hold on the day: nobody can tell which row holds
-        held = sheet.held_coding
-        if len(held):
+        held, held_row = sheet.held_coding, keys.attrs["held_row"]
+        if len(held_row):
             held_count, _ = _valid_coding_rows(
                 group, start[found], keys.attrs["held_group"],
-                held["valid_from"].to_numpy(dtype="datetime64[D]"), held["valid_to"].to_numpy(dtype="datetime64[D]"),
+                held["valid_from"].to_numpy(dtype="datetime64[D]")[held_row],
+                held["valid_to"].to_numpy(dtype="datetime64[D]")[held_row],
             )  # fmt: skip
             coding_row[found[held_count > 0]] = -1
         else:
@@ -1272,7 +1296,7 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
                     target=k_tg[j],
                     date=date_dk(start[p]),
                 )
-                if (k_par[j], k_own[j], k_tk[j]) in sheet.left_out_coding:
+                if held_count[k] or (k_par[j], k_own[j], k_tk[j]) in sheet.left_out_coding:
                     texts[j] += msg.CODING_ROW_UNREAD
         detail[found[ks]] = texts[said]
         state.fail("NO_CODING", fails)

@@ -1382,11 +1382,17 @@ class SupportSheet:
     left_out_services: frozenset = field(default_factory=frozenset, compare=False, repr=False)
     left_out_suppliers: frozenset = field(default_factory=frozenset, compare=False, repr=False)
     left_out_coding: frozenset = field(default_factory=frozenset, compare=False, repr=False)
-    #: the coding rows left out whose key (paragraph, ownership, target key)
-    #: could be read, with the days each may hold (``valid_from``, ``valid_to``;
-    #: the whole of time where its dates could not be read): on those days
-    #: nobody can tell which of its key's rows holds, so none is used
+    #: the coding rows left out that name a part of their key (paragraph,
+    #: ownership, target key; blank for a part that could not be read, which
+    #: then stands for any), with the days each may hold (``valid_from``,
+    #: ``valid_to``; the whole of time where its dates could not be read): on
+    #: those days nobody can tell which of its keys' rows holds, so none is used
     held_coding: pd.DataFrame = field(default_factory=lambda: _held_rows(pd.DataFrame()), compare=False, repr=False)
+    #: the service keys and supplier CVR numbers whose rows were read, but
+    #: which a row left out names too (:func:`_held_back`): not used to code,
+    #: though their rows are kept (what an earlier payment's paragraph was)
+    held_services: frozenset = field(default_factory=frozenset, compare=False, repr=False)
+    held_suppliers: frozenset = field(default_factory=frozenset, compare=False, repr=False)
 
 
 def read_support_sheet(path: str | Path) -> SupportSheet:
@@ -1435,33 +1441,40 @@ def prepare_support_sheet(frames: dict[str, pd.DataFrame], source: str = "suppor
         if name not in frames:
             raise InputError(source, f"sheet '{name}'", "missing")
     f = {name: canonical_columns(frames[name], cols, source, name) for name, (_danish, cols) in SUPPORT_SHEETS.items()}
-    services, services_out = _prepare_services(f["services"], f"{source} [services]", problems)
-    suppliers, suppliers_out = _prepare_suppliers(f["suppliers"], f"{source} [suppliers]", problems)
+    services, services_out, services_held = _prepare_services(f["services"], f"{source} [services]", problems)
+    suppliers, suppliers_out, suppliers_held = _prepare_suppliers(f["suppliers"], f"{source} [suppliers]", problems)
     coding, coding_out, held = _prepare_coding(f["coding"], f"{source} [coding]", problems)
     return SupportSheet(
         services,
         suppliers,
         coding,
         problems.frame(),
-        left_out_services=services_out,
-        left_out_suppliers=suppliers_out,
+        left_out_services=services_out | services_held,
+        left_out_suppliers=suppliers_out | suppliers_held,
         left_out_coding=coding_out,
         held_coding=held,
+        held_services=services_held,
+        held_suppliers=suppliers_held,
     )
 
 
 def _held_back(kept: pd.DataFrame, key: str, named: np.ndarray, source: str, problems: Problems, column: str,
-               what: str) -> pd.DataFrame:  # fmt: skip
-    """``kept`` without its rows whose ``key`` a row left out names too
-    (``named``): the sheet says two things of it, one of them unreadable, and
-    nobody can tell which holds (as for two grants of one id). Kept, the
-    readable one decided: a service whose other row's paragraph could not be
-    read was posted under the first's (an attack on 0.9.25)."""
+               what: str) -> frozenset:  # fmt: skip
+    """The keys of ``kept`` that a row left out names too (``named``): the
+    sheet says two things of each, one of them unreadable, and nobody can
+    tell which holds (as for two grants of one id), so none codes an invoice.
+    The readable one decided: a service whose other row's paragraph could not
+    be read was posted under the first's (an attack on 0.9.25). Its rows are
+    kept all the same: an earlier payment of the service is still known by
+    its paragraph (check 21; dropped, a period paid was paid again: a review)."""
     held = kept[key].isin(frozenset(named) - {""}).to_numpy()
     problems.add_many(
-        source, kept["row"].to_numpy()[held], column, f"{what} står også i en række, der ikke kunne bruges; ignoreret"
+        source,
+        kept["row"].to_numpy()[held],
+        column,
+        f"{what} står også i en række, der ikke kunne bruges; ikke brugt til kontering",
     )
-    return kept[~held].reset_index(drop=True)
+    return frozenset(kept.loc[held, key])
 
 
 def _named_not_kept(named: np.ndarray, kept: pd.Series) -> frozenset:
@@ -1499,8 +1512,9 @@ def _visible(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.replace(CPR_INVISIBLE, "", regex=True).str.strip()
 
 
-def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> tuple[pd.DataFrame, frozenset]:
-    """The services, and the service keys named only in rows left out."""
+def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> tuple[pd.DataFrame, frozenset, frozenset]:
+    """The services, the service keys named only in rows left out, and the
+    keys held back (:func:`_held_back`)."""
     rows = _rows(df)
     out = pd.DataFrame(
         {
@@ -1524,13 +1538,14 @@ def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> tupl
     kept = _dedupe_key(
         out[~bad], "service_key", ["paragraph", "target_key"], source, problems, "service_code", "ydelsen"
     )
-    kept = _held_back(kept, "service_key", out["service_key"].to_numpy()[bad], source, problems, "service_code",
+    held = _held_back(kept, "service_key", out["service_key"].to_numpy()[bad], source, problems, "service_code",
                       "ydelsen")  # fmt: skip
-    return kept, _named_not_kept(out["service_key"].to_numpy(), kept["service_key"])
+    return kept, _named_not_kept(out["service_key"].to_numpy(), kept["service_key"]), held
 
 
-def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> tuple[pd.DataFrame, frozenset]:
-    """The suppliers, and the CVR numbers named only in rows left out."""
+def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> tuple[pd.DataFrame, frozenset, frozenset]:
+    """The suppliers, the CVR numbers named only in rows left out, and the
+    CVR numbers held back (:func:`_held_back`)."""
     rows = _rows(df)
     cvr = cvr_column(df["supplier_cvr"].str.strip()).to_numpy(dtype=object)
     ownership = _ownership(df["ownership"])
@@ -1546,8 +1561,8 @@ def _prepare_suppliers(df: pd.DataFrame, source: str, problems: Problems) -> tup
     )
     out = pd.DataFrame({"row": rows, "supplier_cvr": cvr, "ownership": ownership})[~(bad_cvr | bad_own | errors)]
     kept = _dedupe_key(out, "supplier_cvr", ["ownership"], source, problems, "supplier_cvr", "leverandøren")
-    kept = _held_back(kept, "supplier_cvr", cvr[bad_own | errors], source, problems, "supplier_cvr", "leverandøren")
-    return kept, _named_not_kept(cvr, kept["supplier_cvr"])
+    held = _held_back(kept, "supplier_cvr", cvr[bad_own | errors], source, problems, "supplier_cvr", "leverandøren")
+    return kept, _named_not_kept(cvr, kept["supplier_cvr"]), held
 
 
 def _dedupe_key(
@@ -1612,10 +1627,17 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
         problems.add_many(source, rows[mask & ~bad], column, problem)
         bad |= mask
     keys = ["paragraph", "ownership", "target_key"]
-    keyed = (out[keys] != "").all(axis=1).to_numpy() & bad
-    named = out.loc[keyed, keys]
+    named = out.loc[(out[keys] != "").all(axis=1).to_numpy() & bad, keys]
+    # a row left out holds back every key that agrees with the parts it names (a part it does not
+    # name, or names with an Excel error, stands for any: a newer row whose paragraph read § 107/108
+    # let the older row of § 108 code, as a PSP element with a space did: a review of the first version)
+    parts = out[keys].copy()
+    parts.loc[df["target_group"].fillna("").astype(str).str.strip().isin(EXCEL_ERRORS).to_numpy(), "target_key"] = ""
+    named_one = parts["paragraph"].map(lambda p: p == "STU" or p.isdecimal()).to_numpy(dtype=bool)
+    parts.loc[~named_one, "paragraph"] = ""  # #N/A is no paragraph
+    keyed = (parts != "").any(axis=1).to_numpy() & bad
     whole_time = keyed & (~from_ok | (from_ok & to_ok & (valid_to < valid_from)))
-    held = out.loc[keyed, [*keys, "valid_from", "valid_to"]].copy()
+    held = parts.loc[keyed].assign(valid_from=out.loc[keyed, "valid_from"], valid_to=out.loc[keyed, "valid_to"])
     held.loc[whole_time[keyed], ["valid_from", "valid_to"]] = (np.datetime64("NaT"), np.datetime64("NaT"))
     held.loc[(~to_ok & ~to_blank)[keyed], "valid_to"] = np.datetime64("NaT")  # an end not read: open
     return out[~bad].reset_index(drop=True), frozenset(named.itertuples(index=False, name=None)), _held_rows(held)

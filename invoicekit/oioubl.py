@@ -228,6 +228,11 @@ def _line(el: Element, currency: str, skip: set[int]) -> Line:
     """One line, with what its sub-lines say (:func:`_sub_lines`)."""
     parts = [el, *_sub_lines(el)]
     items = [part.find(_path("cac:Item")) for part in parts]
+    # each part's item by its descriptions, else its name (a sub-line's description pooled with the
+    # line's pushed out the line's own name, "Ophold februar 2019": a review of the first version)
+    shown = [
+        t for item in items for t in ([d for d in _texts(item, "cbc:Description") if d] or _texts(item, "cbc:Name"))
+    ]
     return make_line(
         line_no=_text(el.find(_path("cbc:ID"))),
         net=_text(only_one(el.findall(_path("cbc:LineExtensionAmount")), "LineExtensionAmount", "a line")),
@@ -235,7 +240,7 @@ def _line(el: Element, currency: str, skip: set[int]) -> Line:
         vat_percent=_text(el.find(_path("cac:Item", "cac:ClassifiedTaxCategory", "cbc:Percent"))),
         period=_line_period(el, parts[1:]),
         notes=[t for part in parts for t in _texts(part, "cbc:Note")],
-        descriptions=[t for item in items for t in _texts(item, "cbc:Description")],
+        descriptions=shown if len(parts) > 1 else _texts(items[0], "cbc:Description"),
         names=[t for item in items for t in _texts(item, "cbc:Name")],
         other_texts=[t for item in items for t in _texts(item, "cac:AdditionalItemProperty", "cbc:Value")]
         + [_text(n) for pn in el.iter(_q("cac", "PartyName")) for n in pn.findall(_path("cbc:Name"))],

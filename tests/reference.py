@@ -483,9 +483,14 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         key = (norm_paragraph(r["paragraph"]), own, target.casefold())
         if row_ok:
             codes.append((*key, psp, art, vf, vt))
-        elif own and target and key[0]:  # the days it may hold: all, where its dates cannot be read
+            continue
+        # held: the parts of its key it names ("" for any), on the days it may hold (all, where its dates
+        # cannot be read)
+        named = (key[0] if key[0] == "STU" or key[0].isdecimal() else "", own or "",
+                 "" if target in EXCEL_ERRORS else key[2])  # fmt: skip
+        if any(named):
             whole = vf is None or (vt is not None and vt < vf)
-            held_codes.append((*key, dt.date.min if whole else vf, None if whole else vt))
+            held_codes.append((*named, dt.date.min if whole else vf, None if whole else vt))
 
     journal_seen = {(c, number_key(i)) for c, i in seen}
     seen = set()  # this run's, by value
@@ -575,7 +580,11 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             rows += [
                 None
                 for c in held_codes
-                if c[:3] == (service[0], owner, service[1]) and c[3] <= s and (c[4] is None or c[4] >= s)
+                if all(
+                    not part or part == mine for part, mine in zip(c[:3], (service[0], owner, service[1]), strict=True)
+                )
+                and c[3] <= s
+                and (c[4] is None or c[4] >= s)
             ]
         if len(rows) != 1 or rows[0] is None:
             fail("NO_CODING")

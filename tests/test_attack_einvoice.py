@@ -1239,3 +1239,18 @@ def test_a_credit_note_reads_its_sub_lines():
     xml = doc(CPR_NOTE, payable="28500.00", root="CreditNote", lines=_line_of_sub_lines(subs, tag="CreditNoteLine"))
     row, _ = invoice_row(read_document(xml))
     assert row["document_type"] == "credit_note" and row["cpr"] == "610190-1234, 650577-2468"
+
+
+def test_a_sub_lines_description_never_hides_its_lines_own_name(tmp_path):
+    """A review of 0.9.26's first version: a line named "Ophold februar 2019"
+    (no description) with a sub-line described "Døgnophold" lost its name
+    from the text (descriptions were pooled, the names used only when there
+    were none), so a document of no period whose note said March was posted
+    for March; the name says February too: no one period, a caseworker
+    decides. Each part is shown by its description, else its name."""
+    sub = _sub_line("1.1").replace("<cac:Item>", "<cac:Item><cbc:Description>Døgnophold</cbc:Description>")
+    line_xml = _line_of_sub_lines(sub).replace("Plads, marts", "Ophold februar 2019")
+    xml = doc(CPR_NOTE, payable="28500.00", lines=line_xml)
+    [written], _ = line_rows(read_document(xml), invoice_row(read_document(xml))[0])
+    assert written["text"] == "Ophold februar 2019 | Døgnophold"
+    assert _posted_by_the_robot(tmp_path, xml)[1:] == ("manual", "MISSING_PERIOD")

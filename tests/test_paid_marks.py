@@ -616,3 +616,26 @@ def test_the_robots_own_mark_of_a_grant_moved_to_another_supplier_still_holds_th
         (tmp_path / f"j-{number}.sqlite.key").write_bytes((tmp_path / "j.sqlite.key").read_bytes())
         bill = invoice(invoice_id="N-1", supplier_cvr=new_cvr, **MARCH)
         assert run_on(again, moved_path, bill, f"o-{number}", marks) == "ALREADY_PAID", number
+
+
+@pytest.mark.parametrize("twin", [None, ("SEL108-BO", "#N/A", "Udviklingshæmmede"), ("SEL108-BO", "§ 107/108", "x")])
+def test_a_mark_of_a_service_held_back_in_the_sheet_still_holds_its_period_paid(twin):
+    """A review of 0.9.26's first version: a service whose sheet rows say two
+    things (one could not be read) was dropped from the sheet, so a paid mark
+    of it, on a grant since registered again under another service of the same
+    paragraph, found no paragraph and March was paid again. The service codes
+    nothing, but its readable row still says what was paid."""
+    g = grants_table()
+    g = g[g["grant_id"] != "G-A108"].reset_index(drop=True)
+    g.loc[len(g)] = ["G-DAY", "610190-1234", "SEL108-DAG", SOLHOJ, "950.00", "day", "2019-03-01", ""]
+    sheet = support_tables()
+    sheet["services"].loc[len(sheet["services"])] = ["SEL108-DAG", "§ 108", "Udviklingshæmmede"]
+    if twin:
+        sheet["services"].loc[len(sheet["services"])] = list(twin)
+    columns = ("grant_id", "period_start", "period_end", "cpr", "supplier_cvr", "service_code")
+    marks = _marks(("G-OLD", "01.03.2019", "31.03.2019", "610190-1234", SOLHOJ, "SEL108-BO"), columns=columns)
+    d = decide(
+        prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", amount="29.450,00", **MARCH)])),
+        prepare_grants(g), prepare_support_sheet(sheet), paid=prepare_paid_marks(marks),
+    ).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
