@@ -201,7 +201,7 @@ def _typed(
 #: the problem of a mark whose grant the extract lacks and that names no citizen's service of its own
 NOT_COMPARABLE = (
     "bevillingen er ikke blandt udtrækkets brugbare bevillinger (den mangler, eller dens rækker kunne ikke bruges), "
-    "og mærket har ikke både gyldigt CPR-nummer, leverandørens CVR-nummer og ydelse; det kan ikke sammenlignes "
+    "og mærket har ikke både gyldigt CPR-nummer og leverandørens CVR-nummer; det kan ikke sammenlignes "
     "med nogen faktura"
 )
 
@@ -223,7 +223,10 @@ def paid_from_marks(
     ``service_code`` are all valid, that one too: a mark yields a payment for
     each (a mark's own cells never hide what the extract says). The paragraph
     is the service's in ``support``, service codes compared as check 21
-    compares them. A mark with neither could compare by its grant id alone,
+    compares them; a mark's own citizen and supplier whose service is blank,
+    or one the sheet does not know (written by its name), of a grant the
+    extract lacks, is a payment under every paragraph the sheet names: which the citizen had there, nobody can
+    tell, and comparing so can only hold an invoice back. A mark with neither could compare by its grant id alone,
     which no invoice can match while the extract lacks the grant: those are
     the rows returned, and no payment is made of them. ``within`` (first
     day, last day): the span of the periods decided; a mark wholly outside
@@ -241,7 +244,10 @@ def paid_from_marks(
     ).drop_duplicates()
     marked = m.assign(grant_norm=normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)))
     marked = _by_value(marked, extract["grant_norm"])
-    own = ((marked["cpr"] != "") & (marked["supplier_cvr"] != "") & (marked["service_code"] != "")).to_numpy()
+    # a citizen at a supplier: with a service the sheet knows, under its paragraph; else under every paragraph
+    # (a mark of a grant registered again, its service blank or written by its name, held nothing back, and
+    # the month was paid again: an attack on 0.9.25)
+    own = ((marked["cpr"] != "") & (marked["supplier_cvr"] != "")).to_numpy()
     in_extract = marked["grant_norm"].isin(set(extract["grant_norm"])).to_numpy()
     inert = marked["row"].to_numpy(dtype=np.int64)[~own & ~in_extract]
     if within is not None:
@@ -249,7 +255,8 @@ def paid_from_marks(
         marked, own, in_extract = marked[near], own[near], in_extract[near]
     looked_up = marked[in_extract].drop(columns=["cpr", "supplier_cvr", "service_code"])
     looked_up = looked_up.merge(extract, on="grant_norm", how="inner", sort=False)
-    citizens = pd.concat([marked[own], looked_up], ignore_index=True)
+    # own: a mark's own cells, of a grant the extract lacks (else the extract says which service it was)
+    citizens = pd.concat([marked[own].assign(own=~in_extract[own]), looked_up.assign(own=False)], ignore_index=True)
     # a mark's own service written as in the extract: one payment, not two
     citizens = citizens.assign(service_norm=normalise_numbers(citizens["service_code"].to_numpy(dtype=object)))
     citizens = citizens.drop_duplicates(["row", "cpr", "supplier_cvr", "service_norm"]).sort_values(
@@ -262,6 +269,11 @@ def paid_from_marks(
     # a service whose spellings name two paragraphs in the sheet names none
     paragraph_of = services.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict()
     citizens["paragraph"] = citizens["service_norm"].map(paragraph_of).fillna("").astype(object)
+    unknown = (citizens["own"] & (citizens["paragraph"] == "")).to_numpy()
+    if unknown.any():
+        every = sorted(set(services["paragraph"]) - {""})
+        anyone = citizens[unknown].drop(columns="paragraph").merge(pd.DataFrame({"paragraph": every}), how="cross")
+        citizens = pd.concat([citizens[~unknown], anyone], ignore_index=True).sort_values("row", kind="stable")
     # a mark with neither is not kept: its grant key is no grant's of the extract, which every invoice's is
     out = History.from_tables(paid=citizens[list(_KEYED)].reset_index(drop=True), secret=secret).paid
     out["run_id"] = SENSUM_MARK

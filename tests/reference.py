@@ -427,12 +427,16 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
                 cvr_ok(m.get("supplier_cvr", "").strip()),
                 m.get("service_code", "").strip(),
             )
-            if cpr and cvr and service:
+            anyone = []
+            if cpr and cvr and paragraph_of.get(number_key(service)):
                 citizens.add((cpr, cvr, service))
-            if not citizens:
+            elif cpr and cvr and not citizens:  # a grant gone, its service blank or not the sheet's: any paragraph
+                anyone = [(gid, cpr, cvr, service, s, e, p) for p in sorted(set(paragraph_of.values()))]
+            if not citizens and not anyone:
                 out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
             for c, v, svc in sorted(citizens):
                 out.append((gid, c, v, svc, s, e, paragraph_of.get(number_key(svc))))
+            out += anyone
     return out
 
 

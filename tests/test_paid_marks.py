@@ -245,7 +245,6 @@ def test_a_marks_own_service_finds_its_paragraph_however_it_is_written(service):
     [
         ("G-GONE", "610190-1234", "", "SEL108-BO", "grant_id"),  # no supplier: no citizen's service of its own
         ("G-GONE", "101901234", SOLHOJ, "SEL108-BO", "grant_id"),  # a CPR number of nine digits, as text
-        ("G-GONE", "610190-1234", SOLHOJ, "#N/A", "grant_id"),  # a lookup that found nothing
         ("#REF!", "", "", "", "grant_id"),
         ("–", "", "", "", "grant_id"),  # no letter or digit: names no grant
     ],
@@ -637,5 +636,61 @@ def test_a_mark_of_a_service_held_back_in_the_sheet_still_holds_its_period_paid(
     d = decide(
         prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", amount="29.450,00", **MARCH)])),
         prepare_grants(g), prepare_support_sheet(sheet), paid=prepare_paid_marks(marks),
+    ).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+@pytest.mark.parametrize(
+    "service", ["", "Længerevarende botilbud (§ 108), udviklingshæmning, månedstakst", "#N/A", "SEL-UKENDT"]
+)
+def test_a_mark_of_a_grant_gone_whose_service_says_nothing_holds_back_the_citizen_at_the_supplier(service):
+    """An attack on 0.9.25: a caseworker's mark of a grant since deleted and
+    registered again, with the citizen and the supplier but the service blank
+    or written by its name (as Sensum shows it), was compared with nothing
+    (listed, or not even that) and the month was paid again. Which service it
+    was, nobody can tell: it holds back the citizen's invoices at that
+    supplier under every paragraph; another citizen's, or another supplier's,
+    it leaves alone."""
+    g = grants_table()
+    g.loc[g["grant_id"] == "G-A108", "grant_id"] = "G-NEW"
+    columns = ("grant_id", "period_start", "period_end", "cpr", "supplier_cvr", "service_code")
+    marks = _marks(("G-OLD", "01.03.2019", "31.03.2019", "610190-1234", SOLHOJ, service), columns=columns)
+    d = _decide(invoice(invoice_id="SOL-1001-R", **MARCH), marks=marks, grants=g)
+    assert d.decisions["reason"].tolist() == ["ALREADY_PAID"]
+    assert "på bevilling G-OLD" in d.decisions["message"].iat[0]
+    assert d.problems.empty or "kan ikke sammenlignes" not in " ".join(d.problems["problem"])
+    for cpr, cvr in ((OTHER, SOLHOJ), ("610190-1234", "31587603")):
+        others = _marks(("G-OLD", "01.03.2019", "31.03.2019", cpr, cvr, service), columns=columns)
+        assert _decide(invoice(invoice_id="SOL-1001-R", **MARCH), marks=others, grants=g).decisions[
+            "status"
+        ].tolist() == ["posted"]
+
+
+def test_a_mark_of_a_grant_the_extract_holds_is_that_grants_whatever_its_service_cell_says():
+    """The extract says which service a mark of its grant was: a blank
+    service cell beside the citizen and the supplier holds back nothing more
+    (a review of the mend above: the citizen's other service at the supplier
+    would have been held back as paid)."""
+    columns = ("grant_id", "period_start", "period_end", "cpr", "supplier_cvr", "service_code")
+    from invoicekit import Rules
+
+    g = grants_table()
+    g.loc[len(g)] = ["G-A97-SOL", "610190-1234", "SEL97-LED", SOLHOJ, "450.00", "day", "2018-06-01", ""]
+    for service, reasons in (("", ["ALREADY_PAID", ""]), ("SEL-UKENDT", ["ALREADY_PAID", ""])):
+        marks = _marks(("G-A108", "01.03.2019", "31.03.2019", "610190-1234", SOLHOJ, service), columns=columns)
+        d = decide(
+            prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", **MARCH),
+                                           invoice(invoice_id="SOL-LED-3", amount="13.950,00", **MARCH)])),
+            prepare_grants(g), prepare_support_sheet(support_tables()),
+            Rules(paragraphs=("103", "104", "107", "108", "STU", "97")), paid=prepare_paid_marks(marks),
+        ).decisions  # fmt: skip
+        assert d["reason"].tolist() == reasons and d["grant_id"].tolist() == ["G-A108", "G-A97-SOL"]
+    # the same mark of a grant gone holds both back (the test above)
+    g2 = g[g["grant_id"] != "G-A108"]
+    marks = _marks(("G-A108", "01.03.2019", "31.03.2019", "610190-1234", SOLHOJ, ""), columns=columns)
+    d = decide(
+        prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-LED-3", amount="13.950,00", **MARCH)])),
+        prepare_grants(g2), prepare_support_sheet(support_tables()),
+        Rules(paragraphs=("103", "104", "107", "108", "STU", "97")), paid=prepare_paid_marks(marks),
     ).decisions  # fmt: skip
     assert d["reason"].tolist() == ["ALREADY_PAID"]
