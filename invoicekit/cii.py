@@ -56,6 +56,7 @@ from invoicekit.einvoice import (
     only_one,
     plain_text,
     tax_in,
+    with_sub_lines,
 )
 from invoicekit.vocabulary import INVOICE
 
@@ -183,7 +184,7 @@ def read_cii(root: Element) -> Document:
             if party.tag.endswith("TradeParty") and id(party) not in skip
         ),
         cpr_ids=cpr_ids_in(root, skip),
-        lines=tuple(_line(el, skip) for el in _all(trade, "ram:IncludedSupplyChainTradeLineItem")),
+        lines=_lines(_all(trade, "ram:IncludedSupplyChainTradeLineItem"), skip),
         other_currencies=named_currencies(root),
         corrects=tuple(
             _text(_find(doc, "ram:IssuerAssignedID")) for doc in root.iter(f"{{{RAM}}}InvoiceReferencedDocument")
@@ -199,6 +200,41 @@ def _supplier_cvr(seller: Element | None) -> str:
         + _all(seller, "ram:ID")
     )
     return first_cvr([(el.get("schemeID") or "", _text(el)) for el in candidates])
+
+
+def _lines(items: list[Element], skip: set[int]) -> tuple[Line, ...]:
+    """The document's lines, each with what its sub-lines say
+    (:func:`~invoicekit.einvoice.with_sub_lines`): a line naming its parent
+    line (``AssociatedDocumentLineDocument/ParentLineID``, XRechnung's and
+    Factur-X's sub-lines, whose amounts are in their parent's) counts as a
+    part of the line at the top of its parents. Read as lines of their own,
+    they were counted twice and a second citizen's line asked the supplier for
+    a corrected invoice that was not wrong (an attack on 0.9.25). A parent
+    that names no one line (missing, its number given twice, a circle) leaves
+    it a line of its own, which the robot does not add up to the total."""
+    lines = [_line(el, skip) for el in items]
+    parent = [_text(_find(_find(el, "ram:AssociatedDocumentLineDocument"), "ram:ParentLineID")) for el in items]
+    numbered: dict[str, list[int]] = {}
+    for k, line in enumerate(lines):
+        numbered.setdefault(line.line_no, []).append(k)
+
+    def top(k: int) -> int | None:
+        seen = {k}
+        while parent[k]:
+            found = numbered.get(parent[k], [])
+            if len(found) != 1 or found[0] in seen:
+                return None
+            k = found[0]
+            seen.add(k)
+        return k
+
+    subs: dict[int, list[Line]] = {}
+    for k in range(len(lines)):
+        at = top(k) if parent[k] else None
+        if at is not None:
+            subs.setdefault(at, []).append(lines[k])
+    is_sub = {k for k in range(len(lines)) if parent[k] and top(k) is not None}
+    return tuple(with_sub_lines(line, subs.get(k, [])) for k, line in enumerate(lines) if k not in is_sub)
 
 
 def _line(el: Element, skip: set[int]) -> Line:

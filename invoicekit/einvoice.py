@@ -41,6 +41,7 @@ caseworker (``LINES_MISMATCH``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import re
@@ -237,6 +238,34 @@ class Line:
     cpr_texts: tuple[str, ...]
     #: values under a CPR scheme (``DK:CPR``, ``0237``) inside the line
     cpr_ids: tuple[str, ...]
+
+
+def period_span(periods: list[tuple[str, str]]) -> tuple[str, str]:
+    """From the first day ``periods`` name to the last (the days a line and
+    its sub-lines are for); a date that is no ISO date is kept as written (the
+    first such), so that the robot refuses it."""
+
+    def bound(dates: list[str], pick) -> str:
+        dates = [d for d in dates if d]
+        unread = [d for d in dates if not (d.isascii() and ISO_DATE.fullmatch(d))]
+        return unread[0] if unread else pick(dates) if dates else ""
+
+    return bound([s for s, _ in periods], min), bound([e for _, e in periods], max)
+
+
+def with_sub_lines(line: Line, subs: list[Line]) -> Line:
+    """``line`` with what its sub-lines say: their texts, CPR numbers and
+    periods (:func:`period_span`); its amounts its own (a sub-line's are in
+    its line's)."""
+    if not subs:
+        return line
+    return dataclasses.replace(
+        line,
+        period=period_span([line.period, *(sub.period for sub in subs)]),
+        texts=line.texts + tuple(t for sub in subs for t in sub.texts),
+        cpr_texts=line.cpr_texts + tuple(t for sub in subs for t in sub.cpr_texts),
+        cpr_ids=line.cpr_ids + tuple(i for sub in subs for i in sub.cpr_ids),
+    )
 
 
 def make_line(

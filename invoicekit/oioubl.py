@@ -41,7 +41,6 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 from invoicekit.einvoice import (
-    ISO_DATE,
     PROFORMA_TYPE_CODE,
     Document,
     Line,
@@ -55,6 +54,7 @@ from invoicekit.einvoice import (
     make_line,
     named_currencies,
     only_one,
+    period_span,
     plain_text,
     tax_in,
 )
@@ -269,16 +269,9 @@ def _line_period(el: Element, subs: list[Element]) -> tuple[str, str]:
     into September, which the robot does not pay as October's). A date that
     is no calendar date is kept as written, so that the robot refuses it."""
     own = _period_of(el, "a line")
-    periods = [own, *(_period_of(sub, "a sub-line") for sub in subs)]
-    if len(periods) == 1:
+    if not subs:
         return own
-
-    def bound(dates: list[str], pick) -> str:
-        dates = [d for d in dates if d]
-        unread = [d for d in dates if not (d.isascii() and ISO_DATE.fullmatch(d))]
-        return unread[0] if unread else pick(dates) if dates else ""
-
-    return bound([s for s, _ in periods], min), bound([e for _, e in periods], max)
+    return period_span([own, *(_period_of(sub, "a sub-line") for sub in subs)])
 
 
 def supplier_cvr(party: Element | None) -> str:

@@ -185,3 +185,52 @@ def test_cii_a_line_with_two_net_amounts_is_refused():
     )
     with pytest.raises(Refused, match="has 2 LineTotalAmount elements where a line has one"):
         read_document(doc("<ram:GrandTotalAmount>20000.00</ram:GrandTotalAmount>", extra=line))
+
+
+def _with_sub_lines(*subs: tuple[str, str, str, str]) -> bytes:
+    """The collective fixture with sub-lines (number, parent, note, name)
+    after its first line, each of 2100.00, in its parent's 4200.00."""
+    data = (EINVOICES / "cii-collective.xml").read_text(encoding="utf-8")
+    first = data.index("<ram:IncludedSupplyChainTradeLineItem>")
+    end = data.index("</ram:IncludedSupplyChainTradeLineItem>", first) + len("</ram:IncludedSupplyChainTradeLineItem>")
+    items = "".join(
+        "<ram:IncludedSupplyChainTradeLineItem><ram:AssociatedDocumentLineDocument>"
+        f"<ram:LineID>{no}</ram:LineID><ram:ParentLineID>{parent}</ram:ParentLineID>"
+        + (f"<ram:IncludedNote><ram:Content>{note}</ram:Content></ram:IncludedNote>" if note else "")
+        + "<ram:LineStatusReasonCode>DETAIL</ram:LineStatusReasonCode></ram:AssociatedDocumentLineDocument>"
+        f"<ram:SpecifiedTradeProduct><ram:Name>{name}</ram:Name></ram:SpecifiedTradeProduct>"
+        "<ram:SpecifiedLineTradeSettlement><ram:SpecifiedTradeSettlementLineMonetarySummation>"
+        "<ram:LineTotalAmount>2100.00</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation>"
+        "</ram:SpecifiedLineTradeSettlement></ram:IncludedSupplyChainTradeLineItem>"
+        for no, parent, note, name in subs
+    )
+    return (data[:end] + items + data[end:]).encode()
+
+
+def _lines_of(data: bytes, tmp_path) -> tuple[list[dict], list[str]]:
+    (tmp_path / "s.xml").write_bytes(data)
+    result = convert([tmp_path / "s.xml"])
+    assert result.refused == []
+    return result.lines.to_dict("records"), [w for _, w in result.warnings]
+
+
+def test_cii_sub_lines_are_parts_of_their_line_not_lines_of_their_own(tmp_path):
+    """An attack on 0.9.25: XRechnung's and Factur-X's sub-lines (a line
+    naming its parent, ``ParentLineID``; its amount is in the parent's) were
+    read as lines of their own: the amounts counted twice, and a collective
+    invoice that was right went to a caseworker asking for a corrected one.
+    They are read as parts of the line at the top of their parents: their
+    texts, citizens and periods are the line's, their amounts not counted."""
+    lines, warnings = _lines_of(_with_sub_lines(("1.1", "1", "", "Bolig"), ("1.1.1", "1.1", "", "Kost")), tmp_path)
+    assert [(ln["line_no"], ln["cpr"], str(ln["amount"])) for ln in lines] == [
+        ("1", "610180-1234", "4200.00"), ("2", "620585-2345", "2100.00"), ("3", "631290-3456", "950.50"),
+    ]  # fmt: skip
+    assert lines[0]["text"] == "Borger 610180-1234 | Dagtilbud | Bolig | Kost" and warnings == []
+    # a second citizen named only in a sub-line: the line names two, and the robot leaves it to a caseworker
+    lines, _ = _lines_of(_with_sub_lines(("1.1", "1", "Borger 650577-2468", "Bolig")), tmp_path)
+    assert lines[0]["cpr"] == "610180-1234, 650577-2468"
+    # a parent that names no one line: a line of its own, counted, and the amounts do not add up
+    lines, warnings = _lines_of(_with_sub_lines(("1.1", "9", "", "Bolig")), tmp_path)
+    assert [ln["line_no"] for ln in lines] == ["1", "1.1", "2", "3"] and "add up" in " ".join(warnings)
+    lines, warnings = _lines_of(_with_sub_lines(("1.1", "1.2", "", "Bolig"), ("1.2", "1.1", "", "Kost")), tmp_path)
+    assert len(lines) == 5 and "add up" in " ".join(warnings)  # a circle
