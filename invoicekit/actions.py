@@ -731,8 +731,20 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
         ]
         first = manual.loc[index, "period_start"].min()
         label = f"§ {paragraph} / {OWNERSHIP_DA.get(ownership, ownership)} / {target}"
+        # a row of the key that could not be used holds it back: the fix names it (a review of 0.9.26's first version)
+        unusable = any(
+            all(not part or part == mine for part, mine in zip(named, (paragraph, ownership, target_key), strict=True))
+            for named in sheet.held_coding[["paragraph", "ownership", "target_key"]].itertuples(index=False, name=None)
+        )
         if len(rows):
             sentence = f"Ret konteringsrækkerne for {label}, så præcis én er gyldig fra {date_dk(_day(first))}"
+            if unusable:
+                sentence += " (en af dem kunne ikke bruges, se input_problems.csv)"
+        elif unusable:
+            sentence = (
+                f"Ret rækken for {label} i støttearkets fane Kontering, så den er gyldig fra {date_dk(_day(first))}: "
+                "den kunne ikke bruges (se input_problems.csv)"
+            )
         else:
             sentence = f"Tilføj en konteringsrække for {label} gyldig fra {date_dk(_day(first))}"
         fixes[key] = _Fix(key, "coding", "finance", sentence, index)

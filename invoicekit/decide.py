@@ -1446,6 +1446,8 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
         service = _value_at(services, grant_pos[pos])
         if kind == 0:
             text = msg.PAID_SAME_GRANT.format(grant_id=g, period=period, earlier=earlier)
+        elif not paid_service:  # a mark naming no service the sheet knows, under every paragraph
+            text = msg.PAID_ANY_SERVICE.format(period=period, paid_grant_id=paid_grant, earlier=earlier)
         elif kind == 1 or normalise_numbers([service])[0] == normalise_numbers([paid_service])[0]:
             text = msg.PAID_SAME_SERVICE.format(
                 service=service, period=period, paid_grant_id=paid_grant, earlier=earlier

@@ -1635,7 +1635,8 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
     parts.loc[df["target_group"].fillna("").astype(str).str.strip().isin(EXCEL_ERRORS).to_numpy(), "target_key"] = ""
     named_one = parts["paragraph"].map(lambda p: p == "STU" or p.isdecimal()).to_numpy(dtype=bool)
     parts.loc[~named_one, "paragraph"] = ""  # #N/A is no paragraph
-    keyed = (parts != "").any(axis=1).to_numpy() & bad
+    # and names something to post: a heading row ("Udviklingshæmmede" alone) claims nothing (a review)
+    keyed = (parts != "").any(axis=1).to_numpy() & ((psp != "") | (art != "")).to_numpy() & bad
     whole_time = keyed & (~from_ok | (from_ok & to_ok & (valid_to < valid_from)))
     held = parts.loc[keyed].assign(valid_from=out.loc[keyed, "valid_from"], valid_to=out.loc[keyed, "valid_to"])
     held.loc[whole_time[keyed], ["valid_from", "valid_to"]] = (np.datetime64("NaT"), np.datetime64("NaT"))

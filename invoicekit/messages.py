@@ -612,6 +612,13 @@ PAID_SAME_SERVICE = (
     "Borgeren har allerede fået betalt ydelsen {service} hos denne leverandør for en periode, der overlapper "
     "{period}, på bevilling {paid_grant_id} ({earlier}); bevillingen er måske oprettet igen under et nyt nummer"
 )
+#: check 21's find by a mark of a grant the extract lacks whose service the sheet does not know: it counts for every
+#: paragraph of the citizen at the supplier
+PAID_ANY_SERVICE = (
+    "Borgeren er markeret betalt hos denne leverandør for en periode, der overlapper {period}, på bevilling "
+    "{paid_grant_id} ({earlier}); mærket nævner ingen ydelse, som støttearket kender, så det gælder alle borgerens "
+    "ydelser hos leverandøren. Kontrollér i Sensum, hvilken ydelse der er betalt"
+)
 PAID_SAME_PARAGRAPH = (
     "Borgeren har allerede fået betalt ydelsen {paid_service} efter § {paragraph} hos denne leverandør for en "
     "periode, der overlapper {period}, på bevilling {paid_grant_id} ({earlier}); bevillingen er måske oprettet igen "

@@ -167,7 +167,10 @@ def _typed(
     start, start_ok = period("period_start")
     end, end_ok = period("period_end")
     read = start_ok & end_ok & (end >= start)
-    why = " mangler eller kan ikke læses; mærket tæller for hver periode af bevillingen og borgerens ydelse"
+    why = (
+        " mangler eller kan ikke læses; mærket tæller for hver periode af bevillingen og borgerens ydelse (alle "
+        "borgerens ydelser hos leverandøren, hvor mærket ikke nævner en ydelse, som støttearket kender)"
+    )
     for column, bad, problem in (
         ("period_start", ~start_ok, "periodens start" + why),
         ("period_end", start_ok & ~end_ok, "periodens slutning" + why),
@@ -206,17 +209,25 @@ NOT_COMPARABLE = (
 )
 
 
+#: the problem of a mark of a grant the extract lacks whose service the sheet does not know (blank, or its name)
+ANY_SERVICE = (
+    "bevillingen er ikke blandt udtrækkets brugbare bevillinger, og mærket nævner ingen ydelse, som støttearket "
+    "kender; det tæller for alle borgerens ydelser hos leverandøren i perioden"
+)
+
+
 def paid_from_marks(
     marks: PaidMarks,
     grants: Grants,
     support: SupportSheet,
     secret: str,
     within: tuple[np.datetime64, np.datetime64] | None = None,
-) -> tuple[pd.DataFrame, np.ndarray]:
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The marks as earlier payments, in :class:`~invoicekit.history.History`'s
     ``paid`` columns (``run_id`` :data:`~invoicekit.history.SENSUM_MARK`,
-    ``started_at`` blank), keyed with ``secret``, and the rows (``row``) of
-    the marks that cannot be compared with any invoice.
+    ``started_at`` blank), keyed with ``secret``; the rows (``row``) of
+    the marks that cannot be compared with any invoice; and those of the
+    marks that count under every paragraph (their service blank there).
 
     A mark's citizen is that of each grant of its id in ``grants`` (ids as
     check 21 compares them) and, where its own ``cpr``, ``supplier_cvr`` and
@@ -262,23 +273,32 @@ def paid_from_marks(
     citizens = citizens.drop_duplicates(["row", "cpr", "supplier_cvr", "service_norm"]).sort_values(
         "row", kind="stable"
     )
+    # a service held back in the sheet (a row of it could not be read) names no paragraph nobody doubts: unknown
+    # (trusted, its readable row's § 104 let a mark of it pass a § 108 invoice: a review)
+    usable = support.services[~support.services["service_key"].isin(support.held_services).to_numpy()]
     services = pd.DataFrame(
-        {"service": normalise_numbers(support.services["service_code"].to_numpy(dtype=object)),
-         "paragraph": support.services["paragraph"].to_numpy(dtype=object)}
+        {"service": normalise_numbers(usable["service_code"].to_numpy(dtype=object)),
+         "paragraph": usable["paragraph"].to_numpy(dtype=object)}
     ).drop_duplicates()  # fmt: skip
     # a service whose spellings name two paragraphs in the sheet names none
     paragraph_of = services.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict()
     citizens["paragraph"] = citizens["service_norm"].map(paragraph_of).fillna("").astype(object)
     unknown = (citizens["own"] & (citizens["paragraph"] == "")).to_numpy()
     if unknown.any():
-        every = sorted(set(services["paragraph"]) - {""})
-        anyone = citizens[unknown].drop(columns="paragraph").merge(pd.DataFrame({"paragraph": every}), how="cross")
+        every = sorted(set(support.services["paragraph"]) - {""})
+        # its service blank: what check 21 then says is that no service the sheet knows was named
+        anyone = citizens[unknown].drop(columns="paragraph").assign(service_code="")
+        anyone = anyone.merge(pd.DataFrame({"paragraph": every}), how="cross")
         citizens = pd.concat([citizens[~unknown], anyone], ignore_index=True).sort_values("row", kind="stable")
     # a mark with neither is not kept: its grant key is no grant's of the extract, which every invoice's is
     out = History.from_tables(paid=citizens[list(_KEYED)].reset_index(drop=True), secret=secret).paid
     out["run_id"] = SENSUM_MARK
     out["started_at"] = ""
-    return out[list(PAID_COLUMNS)], inert
+    return (
+        out[list(PAID_COLUMNS)],
+        inert,
+        np.unique(citizens.loc[citizens["own"] & (citizens["service_code"] == ""), "row"]),
+    )
 
 
 def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
@@ -332,16 +352,25 @@ def with_paid_marks(
     see ``_overlapping`` in :mod:`invoicekit.decide`)."""
     if marks is None:
         return history, Problems().frame()
-    paid, inert = paid_from_marks(marks, grants, support, history.secret, within)
+    paid, inert, anyone = paid_from_marks(marks, grants, support, history.secret, within)
     problems = marks.problems
-    if len(inert):
+    if len(inert) or len(anyone):
         more = Problems()
         more.add_many(marks.name, inert, "grant_id", NOT_COMPARABLE)
+        more.add_many(marks.name, anyone, "service_code", ANY_SERVICE)
         problems = pd.concat([problems, more.frame()], ignore_index=True).sort_values("row", kind="stable")
+    if len(inert):
         log.warning(
-            "%d of %d paid marks name a grant the grant extract lacks and no citizen's service of their own: "
-            "they cannot be compared with any invoice (input_problems.csv)",
+            "%d of %d paid marks name a grant the grant extract lacks and no valid CPR number and supplier CVR of "
+            "their own: they cannot be compared with any invoice (input_problems.csv)",
             len(inert),
+            len(marks),
+        )
+    if len(anyone):
+        log.warning(
+            "%d of %d paid marks name a grant the grant extract lacks and no service the support sheet knows: each "
+            "counts for every service of its citizen at its supplier (input_problems.csv)",
+            len(anyone),
             len(marks),
         )
     if len(paid) and len(history.paid):

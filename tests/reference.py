@@ -492,7 +492,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         # cannot be read)
         named = (key[0] if key[0] == "STU" or key[0].isdecimal() else "", own or "",
                  "" if target in EXCEL_ERRORS else key[2])  # fmt: skip
-        if any(named):
+        if any(named) and (psp or art):  # a row naming nothing to post (a heading) claims nothing
             whole = vf is None or (vt is not None and vt < vf)
             held_codes.append((*named, dt.date.min if whole else vf, None if whole else vt))
 

@@ -443,6 +443,21 @@ def test_the_support_sheet_rows_missing_are_named():
     assert solhoj and unknown  # the example's suppliers, named for the reader
 
 
+def test_a_coding_key_held_back_by_a_row_that_could_not_be_used_is_said_so_in_its_fix():
+    """A review of 0.9.26's first version: the fix for a key held back by a
+    coding row that could not be used asked finance to make "exactly one"
+    valid, and finance found exactly one."""
+    tables = support_tables()
+    bad = ("108", "privat", "Udviklingshæmmede", "XG 108 NY", "40000000", "2019-03-01", "")
+    tables["coding"] = pd.concat([tables["coding"], pd.DataFrame([bad], columns=tables["coding"].columns)])
+    d = frame(decision(1, "NO_CODING", service_code="SEL108-BO", grant_id="G1", start="2019-03-01"), decision(2))
+    action = fix_list(d, support=prepare_support_sheet(tables)).fixes.set_index("fix_key")["action"]
+    assert (
+        "så præcis én er gyldig fra 01.03.2019 (en af dem kunne ikke bruges, se input_problems.csv)"
+        in (action.loc["coding:108:private:udviklingshæmmede"])
+    )
+
+
 def test_no_coding_without_the_support_sheet_gets_a_note_and_no_fix():
     a = fix_list(frame(decision(1, "NO_CODING", service_code="X"), decision(2)))
     assert not len(a.fixes)
