@@ -732,9 +732,16 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
         first = manual.loc[index, "period_start"].min()
         label = f"§ {paragraph} / {OWNERSHIP_DA.get(ownership, ownership)} / {target}"
         # a row of the key that could not be used holds it back: the fix names it (a review of 0.9.26's first version)
+        day = np.datetime64(_day(first), "D")
+        held = sheet.held_coding
+        on_the_day = (held["valid_from"].to_numpy(dtype="datetime64[D]") <= day) & ~(
+            held["valid_to"].to_numpy(dtype="datetime64[D]") < day
+        )  # a row held back only on its days (NaT: open)
         unusable = any(
             all(not part or part == mine for part, mine in zip(named, (paragraph, ownership, target_key), strict=True))
-            for named in sheet.held_coding[["paragraph", "ownership", "target_key"]].itertuples(index=False, name=None)
+            for named in held.loc[on_the_day, ["paragraph", "ownership", "target_key"]].itertuples(
+                index=False, name=None
+            )
         )
         if len(rows):
             sentence = f"Ret konteringsrækkerne for {label}, så præcis én er gyldig fra {date_dk(_day(first))}"

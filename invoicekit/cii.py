@@ -161,6 +161,7 @@ def read_cii(root: Element) -> Document:
     currency = _text(_one(settlement, "ram:InvoiceCurrencyCode"))
     skip = inside([p for name in SUPPLIER_PARTIES for p in root.iter(f"{{{RAM}}}{name}")])
     grand, payable = _one(sums, "ram:GrandTotalAmount"), _one(sums, "ram:DuePayableAmount")
+    period = _period(_one(settlement, "ram:BillingSpecifiedPeriod"))
     vat = tax_in([(_text(t), t.get("currencyID") or "") for t in _all(sums, "ram:TaxTotalAmount")], currency)
     return Document(
         format=cii_format(root),
@@ -176,7 +177,7 @@ def read_cii(root: Element) -> Document:
         rounding=_text(_one(sums, "ram:RoundingAmount")),
         payable=_text(payable),
         vat=vat or difference(_text(grand), _text(_find(sums, "ram:TaxBasisTotalAmount"))),
-        period=_period(_one(settlement, "ram:BillingSpecifiedPeriod")),
+        period=period,
         notes=tuple(_texts(header, "ram:IncludedNote/ram:Content")),
         party_texts=tuple(
             _text(_find(party, "ram:Name"))
@@ -184,7 +185,7 @@ def read_cii(root: Element) -> Document:
             if party.tag.endswith("TradeParty") and id(party) not in skip
         ),
         cpr_ids=cpr_ids_in(root, skip),
-        lines=_lines(_all(trade, "ram:IncludedSupplyChainTradeLineItem"), skip),
+        lines=_lines(_all(trade, "ram:IncludedSupplyChainTradeLineItem"), skip, period),
         other_currencies=named_currencies(root),
         corrects=tuple(
             _text(_find(doc, "ram:IssuerAssignedID")) for doc in root.iter(f"{{{RAM}}}InvoiceReferencedDocument")
@@ -202,7 +203,7 @@ def _supplier_cvr(seller: Element | None) -> str:
     return first_cvr([(el.get("schemeID") or "", _text(el)) for el in candidates])
 
 
-def _lines(items: list[Element], skip: set[int]) -> tuple[Line, ...]:
+def _lines(items: list[Element], skip: set[int], document: tuple[str, str]) -> tuple[Line, ...]:
     """The document's lines, each with what its sub-lines say
     (:func:`~invoicekit.einvoice.with_sub_lines`): a line naming its parent
     line (``AssociatedDocumentLineDocument/ParentLineID``, XRechnung's and
@@ -218,23 +219,31 @@ def _lines(items: list[Element], skip: set[int]) -> tuple[Line, ...]:
     for k, line in enumerate(lines):
         numbered.setdefault(line.line_no, []).append(k)
 
+    tops: dict[int, int | None] = {}  # each line's top, found once (walked from every line, a chain was quadratic)
+
     def top(k: int) -> int | None:
-        seen = {k}
-        while parent[k]:
+        path, seen = [], set()
+        while k not in tops and parent[k]:
             found = numbered.get(parent[k], [])
-            if len(found) != 1 or found[0] in seen:
-                return None
-            k = found[0]
+            if len(found) != 1 or k in seen:
+                tops[k] = None  # no one parent, or a circle
+                break
             seen.add(k)
-        return k
+            path.append(k)
+            k = found[0]
+        reached = tops.get(k, k)
+        for on in path:
+            tops[on] = reached
+        return reached
 
     subs: dict[int, list[Line]] = {}
+    is_sub = set()
     for k in range(len(lines)):
         at = top(k) if parent[k] else None
-        if at is not None:
+        if at is not None and at != k:
             subs.setdefault(at, []).append(lines[k])
-    is_sub = {k for k in range(len(lines)) if parent[k] and top(k) is not None}
-    return tuple(with_sub_lines(line, subs.get(k, [])) for k, line in enumerate(lines) if k not in is_sub)
+            is_sub.add(k)
+    return tuple(with_sub_lines(line, subs.get(k, []), document) for k, line in enumerate(lines) if k not in is_sub)
 
 
 def _line(el: Element, skip: set[int]) -> Line:

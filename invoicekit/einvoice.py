@@ -253,15 +253,27 @@ def period_span(periods: list[tuple[str, str]]) -> tuple[str, str]:
     return bound([s for s, _ in periods], min), bound([e for _, e in periods], max)
 
 
-def with_sub_lines(line: Line, subs: list[Line]) -> Line:
+def lines_period(own: tuple[str, str], subs: list[tuple[str, str]], document: tuple[str, str]) -> tuple[str, str]:
+    """A line's period with its sub-lines' (:func:`period_span`): where a
+    sub-line has one, from the first day any names to the last, the line's
+    own blank period counting as the ``document``'s (blank, a line is for the
+    invoice's period: spanned as no days, a sub-line's 1-15 March made an
+    undated line 1-15 March: a review of 0.9.26's first version)."""
+    dated = [p for p in subs if any(p)]
+    if not dated:
+        return own
+    return period_span([own if any(own) else document, *dated])
+
+
+def with_sub_lines(line: Line, subs: list[Line], document: tuple[str, str]) -> Line:
     """``line`` with what its sub-lines say: their texts, CPR numbers and
-    periods (:func:`period_span`); its amounts its own (a sub-line's are in
-    its line's)."""
+    periods (:func:`lines_period`, ``document`` the document's period); its
+    amounts its own (a sub-line's are in its line's)."""
     if not subs:
         return line
     return dataclasses.replace(
         line,
-        period=period_span([line.period, *(sub.period for sub in subs)]),
+        period=lines_period(line.period, [sub.period for sub in subs], document),
         texts=line.texts + tuple(t for sub in subs for t in sub.texts),
         cpr_texts=line.cpr_texts + tuple(t for sub in subs for t in sub.cpr_texts),
         cpr_ids=line.cpr_ids + tuple(i for sub in subs for i in sub.cpr_ids),

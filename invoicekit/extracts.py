@@ -1635,8 +1635,11 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
     parts.loc[df["target_group"].fillna("").astype(str).str.strip().isin(EXCEL_ERRORS).to_numpy(), "target_key"] = ""
     named_one = parts["paragraph"].map(lambda p: p == "STU" or p.isdecimal()).to_numpy(dtype=bool)
     parts.loc[~named_one, "paragraph"] = ""  # #N/A is no paragraph
-    # and names something to post: a heading row ("Udviklingshæmmede" alone) claims nothing (a review)
-    keyed = (parts != "").any(axis=1).to_numpy() & ((psp != "") | (art != "")).to_numpy() & bad
+    # and claims something (a PSP element, an art or a date): a heading row ("Udviklingshæmmede" alone) claims
+    # nothing (a review); a new row whose PSP element is yet to be filled in does (a review of that)
+    filled = [df[c].fillna("").astype(str).str.strip() != "" for c in ("valid_from", "valid_to")]
+    claims = ((psp != "") | (art != "") | filled[0] | filled[1]).to_numpy(dtype=bool)
+    keyed = (parts != "").any(axis=1).to_numpy() & claims & bad
     whole_time = keyed & (~from_ok | (from_ok & to_ok & (valid_to < valid_from)))
     held = parts.loc[keyed].assign(valid_from=out.loc[keyed, "valid_from"], valid_to=out.loc[keyed, "valid_to"])
     held.loc[whole_time[keyed], ["valid_from", "valid_to"]] = (np.datetime64("NaT"), np.datetime64("NaT"))

@@ -616,8 +616,8 @@ PAID_SAME_SERVICE = (
 #: paragraph of the citizen at the supplier
 PAID_ANY_SERVICE = (
     "Borgeren er markeret betalt hos denne leverandør for en periode, der overlapper {period}, på bevilling "
-    "{paid_grant_id} ({earlier}); mærket nævner ingen ydelse, som støttearket kender, så det gælder alle borgerens "
-    "ydelser hos leverandøren. Kontrollér i Sensum, hvilken ydelse der er betalt"
+    "{paid_grant_id} ({earlier}); mærket nævner ingen ydelse, som støttearket entydigt kender, så det gælder alle "
+    "borgerens ydelser hos leverandøren. Kontrollér i Sensum, hvilken ydelse der er betalt"
 )
 PAID_SAME_PARAGRAPH = (
     "Borgeren har allerede fået betalt ydelsen {paid_service} efter § {paragraph} hos denne leverandør for en "

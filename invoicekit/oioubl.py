@@ -51,10 +51,10 @@ from invoicekit.einvoice import (
     document_kind,
     first_cvr,
     inside,
+    lines_period,
     make_line,
     named_currencies,
     only_one,
-    period_span,
     plain_text,
     tax_in,
 )
@@ -159,6 +159,8 @@ def read_ubl(root: Element) -> Document:
     def total(name: str) -> Element | None:
         return only_one(totals.findall(_path(f"cbc:{name}")), name) if totals is not None else None
 
+    period = _period_of(root)
+
     return Document(
         format=fmt,
         document_type=kind,
@@ -177,7 +179,7 @@ def read_ubl(root: Element) -> Document:
         rounding=_text(total("PayableRoundingAmount")),
         payable=_text(total("PayableAmount")),
         vat=_vat(root, currency, fmt, total),
-        period=_period_of(root),
+        period=period,
         notes=tuple(_texts(root, "cbc:Note")),
         party_texts=tuple(
             _text(n)
@@ -186,7 +188,7 @@ def read_ubl(root: Element) -> Document:
             for n in pn.findall(_path("cbc:Name"))
         ),
         cpr_ids=cpr_ids_in(root, skip),
-        lines=tuple(_line(el, currency, skip) for el in root.findall(line_tag)),
+        lines=tuple(_line(el, currency, skip, period) for el in root.findall(line_tag)),
         other_currencies=named_currencies(root),
         corrects=_preceding(root),
     )
@@ -224,8 +226,9 @@ def _vat(root: Element, currency: str, fmt: str, total) -> str:
     return difference(_text(total("TaxInclusiveAmount")), exclusive)
 
 
-def _line(el: Element, currency: str, skip: set[int]) -> Line:
-    """One line, with what its sub-lines say (:func:`_sub_lines`)."""
+def _line(el: Element, currency: str, skip: set[int], document: tuple[str, str]) -> Line:
+    """One line, with what its sub-lines say (:func:`_sub_lines`;
+    ``document``: the document's period)."""
     parts = [el, *_sub_lines(el)]
     items = [part.find(_path("cac:Item")) for part in parts]
     # each part's item by its descriptions, else its name (a sub-line's description pooled with the
@@ -238,7 +241,7 @@ def _line(el: Element, currency: str, skip: set[int]) -> Line:
         net=_text(only_one(el.findall(_path("cbc:LineExtensionAmount")), "LineExtensionAmount", "a line")),
         vat=_tax(el.findall(_path("cac:TaxTotal")), currency),
         vat_percent=_text(el.find(_path("cac:Item", "cac:ClassifiedTaxCategory", "cbc:Percent"))),
-        period=_line_period(el, parts[1:]),
+        period=lines_period(_period_of(el, "a line"), [_period_of(sub, "a sub-line") for sub in parts[1:]], document),
         notes=[t for part in parts for t in _texts(part, "cbc:Note")],
         descriptions=shown if len(parts) > 1 else _texts(items[0], "cbc:Description"),
         names=[t for item in items for t in _texts(item, "cbc:Name")],
@@ -260,18 +263,6 @@ def _sub_lines(el: Element) -> list[Element]:
         for sub in el.iter()
         if sub is not el and sub.tag in (_q("cac", "SubInvoiceLine"), _q("cac", "SubCreditNoteLine"))
     ]
-
-
-def _line_period(el: Element, subs: list[Element]) -> tuple[str, str]:
-    """A line's period: its own, and where its sub-lines have periods, from
-    the first day any of them names to the last (the days the line is for;
-    a sub-line in September under an October invoice makes the line reach
-    into September, which the robot does not pay as October's). A date that
-    is no calendar date is kept as written, so that the robot refuses it."""
-    own = _period_of(el, "a line")
-    if not subs:
-        return own
-    return period_span([own, *(_period_of(sub, "a sub-line") for sub in subs)])
 
 
 def supplier_cvr(party: Element | None) -> str:

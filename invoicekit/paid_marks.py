@@ -211,8 +211,9 @@ NOT_COMPARABLE = (
 
 #: the problem of a mark of a grant the extract lacks whose service the sheet does not know (blank, or its name)
 ANY_SERVICE = (
-    "bevillingen er ikke blandt udtrækkets brugbare bevillinger, og mærket nævner ingen ydelse, som støttearket "
-    "kender; det tæller for alle borgerens ydelser hos leverandøren i perioden"
+    "mærket nævner ingen ydelse, som støttearket entydigt kender (ydelsen mangler, står ikke i arket, eller arkets "
+    "rækker for den siger to ting), og bevillingen siger det ikke; det tæller for alle borgerens ydelser hos "
+    "leverandøren i perioden"
 )
 
 
@@ -283,7 +284,12 @@ def paid_from_marks(
     # a service whose spellings name two paragraphs in the sheet names none
     paragraph_of = services.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict()
     citizens["paragraph"] = citizens["service_norm"].map(paragraph_of).fillna("").astype(object)
-    unknown = (citizens["own"] & (citizens["paragraph"] == "")).to_numpy()
+    # and a mark of a service held back, of a grant in the extract or not (a review: its grant still in the
+    # extract, the readable row's paragraph was trusted all the same)
+    held = normalise_numbers(support.services.loc[support.services["service_key"].isin(support.held_services).to_numpy(),
+                                                  "service_code"].to_numpy(dtype=object))  # fmt: skip
+    unknown = ((citizens["own"] & (citizens["paragraph"] == "")) | citizens["service_norm"].isin(set(held))).to_numpy()
+    anyone_rows = np.unique(citizens.loc[unknown, "row"].to_numpy(dtype=np.int64))
     if unknown.any():
         every = sorted(set(support.services["paragraph"]) - {""})
         # its service blank: what check 21 then says is that no service the sheet knows was named
@@ -294,11 +300,7 @@ def paid_from_marks(
     out = History.from_tables(paid=citizens[list(_KEYED)].reset_index(drop=True), secret=secret).paid
     out["run_id"] = SENSUM_MARK
     out["started_at"] = ""
-    return (
-        out[list(PAID_COLUMNS)],
-        inert,
-        np.unique(citizens.loc[citizens["own"] & (citizens["service_code"] == ""), "row"]),
-    )
+    return out[list(PAID_COLUMNS)], inert, anyone_rows
 
 
 def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
@@ -368,8 +370,8 @@ def with_paid_marks(
         )
     if len(anyone):
         log.warning(
-            "%d of %d paid marks name a grant the grant extract lacks and no service the support sheet knows: each "
-            "counts for every service of its citizen at its supplier (input_problems.csv)",
+            "%d of %d paid marks name no service the support sheet knows for certain: each counts for every "
+            "service of its citizen at its supplier (input_problems.csv)",
             len(anyone),
             len(marks),
         )

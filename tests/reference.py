@@ -405,6 +405,9 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
         if len(found) == 1:
             named.setdefault(number_key(code), set()).add(next(iter(found))[0])
     paragraph_of = {key: next(iter(p)) for key, p in named.items() if len(p) == 1}
+    # a service the sheet names in rows that say two things: its paragraph is nobody's to trust
+    doubted = {number_key(code) for code, found in rows.items() if len(found) > 1}
+    every = sorted(set(paragraph_of.values()))
     out = []
     for m in marks:
         gid = m["grant_id"].strip()
@@ -431,11 +434,14 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
             if cpr and cvr and paragraph_of.get(number_key(service)):
                 citizens.add((cpr, cvr, service))
             elif cpr and cvr and not citizens:  # a grant gone, its service blank or not the sheet's: any paragraph
-                anyone = [(gid, cpr, cvr, service, s, e, p) for p in sorted(set(paragraph_of.values()))]
+                anyone = [(gid, cpr, cvr, service, s, e, p) for p in every]
             if not citizens and not anyone:
                 out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
             for c, v, svc in sorted(citizens):
-                out.append((gid, c, v, svc, s, e, paragraph_of.get(number_key(svc))))
+                if number_key(svc) in doubted:
+                    out += [(gid, c, v, "", s, e, p) for p in every]
+                else:
+                    out.append((gid, c, v, svc, s, e, paragraph_of.get(number_key(svc))))
             out += anyone
     return out
 
@@ -492,7 +498,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         # cannot be read)
         named = (key[0] if key[0] == "STU" or key[0].isdecimal() else "", own or "",
                  "" if target in EXCEL_ERRORS else key[2])  # fmt: skip
-        if any(named) and (psp or art):  # a row naming nothing to post (a heading) claims nothing
+        # a row claiming nothing (no PSP element, art or date: a heading) holds nothing
+        if any(named) and (psp or art or r["valid_from"].strip() or r["valid_to"].strip()):
             whole = vf is None or (vt is not None and vt < vf)
             held_codes.append((*named, dt.date.min if whole else vf, None if whole else vt))
 

@@ -1204,7 +1204,8 @@ def test_a_sub_lines_period_outside_the_documents_is_not_paid_as_the_documents(t
     xml = doc(f"{MARCH}{CPR_NOTE}", payable="28500.00",
               lines=_line_of_sub_lines(_sub_line("1.1", period=("2019-02-01", "2019-02-28")), "Borger 610190-1234"))  # fmt: skip
     [written], _ = line_rows(read_document(xml), invoice_row(read_document(xml))[0])
-    assert (written["period_start"], written["period_end"]) == ("2019-02-01", "2019-02-28")
+    # blank, the line is for the document's March; its sub-line reaches back into February
+    assert (written["period_start"], written["period_end"]) == ("2019-02-01", "2019-03-31")
     assert _posted_by_the_robot(tmp_path, xml)[1:] == ("manual", "INVALID_AMOUNT")
 
 
@@ -1254,3 +1255,25 @@ def test_a_sub_lines_description_never_hides_its_lines_own_name(tmp_path):
     [written], _ = line_rows(read_document(xml), invoice_row(read_document(xml))[0])
     assert written["text"] == "Ophold februar 2019 | Døgnophold"
     assert _posted_by_the_robot(tmp_path, xml)[1:] == ("manual", "MISSING_PERIOD")
+
+
+def test_an_undated_lines_sub_line_never_narrows_it_to_fewer_days_than_the_documents():
+    """A review of 0.9.26's first version: a sub-line of 1-15 March narrowed
+    its undated line (for the whole of March) to 1-15 March, a blank period
+    spanned as no days. Blank, a line is the document's period, spanned with
+    its sub-lines'. (Whether a sub-line's citizen, named for fewer days than
+    its line's, makes the whole line the citizen's is left to the spec's
+    owner: it does, as the line's own note would.)"""
+    first = _dated_line(1, "Borger 610190-1234", "13790.00", "2019-03-01", "2019-03-15")
+    sub = _sub_line("2.1", "Borger 610190-1234", ("2019-03-01", "2019-03-15")).replace("14250.00", "0.00")
+    second = (
+        '<cac:InvoiceLine><cbc:ID>2</cbc:ID><cbc:LineExtensionAmount currencyID="DKK">14710.00'
+        f"</cbc:LineExtensionAmount><cac:Item><cbc:Name>Ophold</cbc:Name></cac:Item>{sub}</cac:InvoiceLine>"
+    )
+    xml = doc(MARCH, payable="28500.00", lines=first + second)
+    rows, _ = line_rows(read_document(xml), invoice_row(read_document(xml))[0])
+    assert (rows[1]["period_start"], rows[1]["period_end"]) == ("2019-03-01", "2019-03-31")
+    # without a document period, the sub-lines' alone (nothing to span with)
+    xml = doc(CPR_NOTE, payable="28500.00", lines=first + second)
+    rows, _ = line_rows(read_document(xml), invoice_row(read_document(xml))[0])
+    assert (rows[1]["period_start"], rows[1]["period_end"]) == ("2019-03-01", "2019-03-15")

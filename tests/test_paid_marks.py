@@ -669,7 +669,9 @@ def test_a_mark_of_a_grant_gone_whose_service_says_nothing_holds_back_the_citize
     assert d.decisions["reason"].tolist() == ["ALREADY_PAID"]
     message = d.decisions["message"].iat[0]
     assert "på bevilling G-OLD" in message and "  " not in message  # it named "ydelsen  efter § 108" (a review)
-    assert "mærket nævner ingen ydelse, som støttearket kender, så det gælder alle borgerens ydelser" in message
+    assert (
+        "mærket nævner ingen ydelse, som støttearket entydigt kender, så det gælder alle borgerens ydelser" in message
+    )
     # and the mark is listed: what it now holds back, the municipality is told
     assert d.problems[["row", "column"]].values.tolist() == [[1, "service_code"]]
     assert "det tæller for alle borgerens ydelser hos leverandøren" in d.problems["problem"].iat[0]
@@ -708,3 +710,26 @@ def test_a_mark_of_a_grant_the_extract_holds_is_that_grants_whatever_its_service
         Rules(paragraphs=("103", "104", "107", "108", "STU", "97")), paid=prepare_paid_marks(marks),
     ).decisions  # fmt: skip
     assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+def test_a_mark_of_a_grant_in_the_extract_whose_service_is_held_back_counts_under_every_paragraph():
+    """A third review: the mend for a held-back service held only where the
+    mark's grant had left the extract. Its grant G-A108 still in it (ended in
+    February), its service SEL108-BO written § 104 in one row and unreadably
+    in another, a mark of March on it let the citizen's § 108 invoice of March
+    under a new grant be paid."""
+    g = grants_table()
+    g.loc[g["grant_id"] == "G-A108", "end_date"] = "2019-02-28"
+    g.loc[len(g)] = ["G-DAY", "610190-1234", "SEL108-DAG", SOLHOJ, "950.00", "day", "2019-03-01", ""]
+    sheet = support_tables()
+    sheet["services"].loc[sheet["services"]["service_code"] == "SEL108-BO", "paragraph"] = "§ 104"
+    sheet["services"].loc[len(sheet["services"])] = ["SEL108-DAG", "§ 108", "Udviklingshæmmede"]
+    sheet["services"].loc[len(sheet["services"])] = ["SEL108-BO", "§ 107/108", "Udviklingshæmmede"]
+    d = decide(
+        prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", amount="29.450,00", **MARCH)])),
+        prepare_grants(g), prepare_support_sheet(sheet),
+        paid=prepare_paid_marks(_marks(("G-A108", "01.03.2019", "31.03.2019", "SOL-1001"))),
+    )  # fmt: skip
+    assert d.decisions["grant_id"].tolist() == ["G-DAY"] and d.decisions["reason"].tolist() == ["ALREADY_PAID"]
+    assert "entydigt" in d.decisions["message"].iat[0]
+    assert "arkets rækker for den siger to ting" in " ".join(d.problems["problem"])
