@@ -262,7 +262,8 @@ def lines_period(own: tuple[str, str], subs: list[tuple[str, str]], document: tu
     dated = [p for p in subs if any(p)]
     if not dated:
         return own
-    return period_span([own if any(own) else document, *dated])
+    # a side the line leaves blank is the document's (a start alone was narrowed to a sub-line's end: a review)
+    return period_span([(own[0] or document[0], own[1] or document[1]), *dated])
 
 
 def with_sub_lines(line: Line, subs: list[Line], document: tuple[str, str]) -> Line:

@@ -284,11 +284,14 @@ def paid_from_marks(
     # a service whose spellings name two paragraphs in the sheet names none
     paragraph_of = services.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict()
     citizens["paragraph"] = citizens["service_norm"].map(paragraph_of).fillna("").astype(object)
-    # and a mark of a service held back, of a grant in the extract or not (a review: its grant still in the
-    # extract, the readable row's paragraph was trusted all the same)
-    held = normalise_numbers(support.services.loc[support.services["service_key"].isin(support.held_services).to_numpy(),
-                                                  "service_code"].to_numpy(dtype=object))  # fmt: skip
-    unknown = ((citizens["own"] & (citizens["paragraph"] == "")) | citizens["service_norm"].isin(set(held))).to_numpy()
+    # and a mark of a service the sheet does not name for certain: a row of it left out, rows of it that say
+    # two paragraphs (dropped, all of them), or rows held back; of a grant in the extract or not (reviews: its
+    # grant still in the extract, a readable row's paragraph was trusted, or none was found and nothing held)
+    doubted = support.left_out_services | support.held_services
+    unknown = (
+        (citizens["own"] & (citizens["paragraph"] == ""))
+        | citizens["service_code"].astype(str).str.strip().str.casefold().isin(doubted)
+    ).to_numpy()
     anyone_rows = np.unique(citizens.loc[unknown, "row"].to_numpy(dtype=np.int64))
     if unknown.any():
         every = sorted(set(support.services["paragraph"]) - {""})

@@ -407,6 +407,14 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
     paragraph_of = {key: next(iter(p)) for key, p in named.items() if len(p) == 1}
     # a service the sheet names in rows that say two things: its paragraph is nobody's to trust
     doubted = {number_key(code) for code, found in rows.items() if len(found) > 1}
+    # and one with a row that cannot be used (no one paragraph, no target group, an Excel error)
+    doubted |= {
+        number_key(r["service_code"].strip().casefold())
+        for r in services
+        if not (norm_paragraph(r["paragraph"]) == "STU" or norm_paragraph(r["paragraph"]).isdecimal())
+        or not r["target_group"].strip()
+        or any(str(v).strip() in EXCEL_ERRORS for v in r.values())
+    }
     every = sorted(set(paragraph_of.values()))
     out = []
     for m in marks:

@@ -1273,6 +1273,12 @@ def test_an_undated_lines_sub_line_never_narrows_it_to_fewer_days_than_the_docum
     xml = doc(MARCH, payable="28500.00", lines=first + second)
     rows, _ = line_rows(read_document(xml), invoice_row(read_document(xml))[0])
     assert (rows[1]["period_start"], rows[1]["period_end"]) == ("2019-03-01", "2019-03-31")
+    # a line of a start alone: its end is the document's, not its sub-line's (a fourth review)
+    half = second.replace("<cac:Item>", "<cac:InvoicePeriod><cbc:StartDate>2019-03-01</cbc:StartDate>"
+                          "</cac:InvoicePeriod><cac:Item>", 1)  # fmt: skip
+    xml = doc(MARCH, payable="28500.00", lines=first + half)
+    rows, _ = line_rows(read_document(xml), invoice_row(read_document(xml))[0])
+    assert (rows[1]["period_start"], rows[1]["period_end"]) == ("2019-03-01", "2019-03-31")
     # without a document period, the sub-lines' alone (nothing to span with)
     xml = doc(CPR_NOTE, payable="28500.00", lines=first + second)
     rows, _ = line_rows(read_document(xml), invoice_row(read_document(xml))[0])

@@ -733,3 +733,31 @@ def test_a_mark_of_a_grant_in_the_extract_whose_service_is_held_back_counts_unde
     assert d.decisions["grant_id"].tolist() == ["G-DAY"] and d.decisions["reason"].tolist() == ["ALREADY_PAID"]
     assert "entydigt" in d.decisions["message"].iat[0]
     assert "arkets rækker for den siger to ting" in " ".join(d.problems["problem"])
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [[("SEL108-BO", "§ 104", "Udviklingshæmmede"), ("SEL108-BO", "§ 108", "Udviklingshæmmede")],
+     [("SEL108-BO", "§ 104", "Udviklingshæmmede"), ("SEL108-BO", "§ 108", "Udviklingshæmmede"),
+      ("SEL108-BO", "§ 107/108", "Udviklingshæmmede")]],
+    ids=["two readable paragraphs", "and one unreadable"],
+)  # fmt: skip
+def test_a_mark_of_a_service_whose_rows_name_two_paragraphs_counts_under_every_paragraph(rows):
+    """A fourth review: rows of a service that name two paragraphs, all
+    readable, are all left out (nobody can tell which holds), so the service
+    was not held back, a mark of it on a grant still in the extract found no
+    paragraph, and the citizen's § 108 invoice of March under a new grant was
+    paid again."""
+    g = grants_table()
+    g.loc[g["grant_id"] == "G-A108", "end_date"] = "2019-02-28"
+    g.loc[len(g)] = ["G-DAY", "610190-1234", "SEL108-DAG", SOLHOJ, "950.00", "day", "2019-03-01", ""]
+    sheet = support_tables()
+    services = sheet["services"][sheet["services"]["service_code"] != "SEL108-BO"]
+    extra = pd.DataFrame([*rows, ("SEL108-DAG", "§ 108", "Udviklingshæmmede")], columns=services.columns)
+    sheet["services"] = pd.concat([services, extra], ignore_index=True)
+    d = decide(
+        prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", amount="29.450,00", **MARCH)])),
+        prepare_grants(g), prepare_support_sheet(sheet),
+        paid=prepare_paid_marks(_marks(("G-A108", "01.03.2019", "31.03.2019", "SOL-1001"))),
+    ).decisions  # fmt: skip
+    assert d["grant_id"].tolist() == ["G-DAY"] and d["reason"].tolist() == ["ALREADY_PAID"]
