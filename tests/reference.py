@@ -433,6 +433,7 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
             ids = sorted(same) or ids
         for gid in ids:
             citizens = {(g.cpr, g.cvr, g.service) for g in usable if grant_key(g.grant_id) == grant_key(gid)}
+            from_extract = set(citizens)
             cpr, cvr, service = (
                 cpr_ok(m.get("cpr", "")),
                 cvr_ok(m.get("supplier_cvr", "").strip()),
@@ -446,7 +447,8 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
             if not citizens and not anyone:
                 out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
             for c, v, svc in sorted(citizens):
-                if number_key(svc) in doubted:
+                if number_key(svc) in doubted or (svc and paragraph_of.get(number_key(svc)) is None
+                                                   and (c, v, svc) in from_extract):  # fmt: skip
                     out += [(gid, c, v, "", s, e, p) for p in every]
                 else:
                     out.append((gid, c, v, svc, s, e, paragraph_of.get(number_key(svc))))

@@ -761,3 +761,21 @@ def test_a_mark_of_a_service_whose_rows_name_two_paragraphs_counts_under_every_p
         paid=prepare_paid_marks(_marks(("G-A108", "01.03.2019", "31.03.2019", "SOL-1001"))),
     ).decisions  # fmt: skip
     assert d["grant_id"].tolist() == ["G-DAY"] and d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+def test_a_mark_of_a_grant_in_the_extract_whose_service_the_sheet_does_not_know_counts_under_every_paragraph():
+    """A fifth review: G-A108's service renamed in the sheet (SEL108-BO-GL
+    no longer in it), the grant ended in February and registered again as
+    G-NEW under SEL108-BO; a caseworker paid March by hand on G-A108 and
+    marked it. The mark found no paragraph, its grant still in the extract,
+    and the reminder was paid on G-NEW. The extract's own grant, of a service
+    the sheet does not know, counts under every paragraph too."""
+    g = grants_table()
+    g.loc[g["grant_id"] == "G-A108", ["service_code", "end_date"]] = ["SEL108-BO-GL", "2019-02-28"]
+    g.loc[len(g)] = ["G-NEW", "610190-1234", "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", ""]
+    d = _decide(
+        invoice(invoice_id="SOL-1001-R", **MARCH), marks=_marks(("G-A108", "01.03.2019", "31.03.2019", "SOL-1001")),
+        grants=g,
+    ).decisions  # fmt: skip
+    assert d["grant_id"].tolist() == ["G-NEW"] and d["reason"].tolist() == ["ALREADY_PAID"]
+    assert "entydigt" in d["message"].iat[0]
