@@ -176,6 +176,15 @@ class Grants:
     #: open): an invoice that fits one grant of the citizen at the supplier is
     #: not posted while such a row may cover part of its period too
     left_out_rows: pd.DataFrame = field(default_factory=lambda: _left_out_frame(), compare=False, repr=False)
+    #: the rows left out that name their grant, a valid CPR number and a valid
+    #: supplier CVR: ``grant_id``, ``cpr``, ``supplier_cvr`` as the grants hold
+    #: them. A paid mark of such a grant is still the citizen's at the supplier
+    #: (:func:`~invoicekit.paid_marks.paid_from_marks`)
+    left_out_ids: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["grant_id", "cpr", "supplier_cvr"], dtype=object),
+        compare=False,
+        repr=False,
+    )
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -1132,10 +1141,10 @@ def read_grants(path: str | Path) -> Grants:
     name = Path(path).name
     for r, count in raw.misaligned.items():
         problems.add(name, r, "", f"rækken har {count} felter, men overskriften har {len(raw.frame.columns)}")
-    grants, left_out, rows = _typed_grants(
+    grants, left_out, rows, ids = _typed_grants(
         df, name, problems, skip_rows=list(raw.misaligned), numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id
     )
-    return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows)
+    return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows, left_out_ids=ids)
 
 
 def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
@@ -1144,8 +1153,8 @@ def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
     and recorded in ``.problems``."""
     _refuse_typed(df, "grants", "prepare_grants", "Grants")
     problems = Problems()
-    grants, left_out, rows = _typed_grants(df, source, problems)
-    return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows)
+    grants, left_out, rows, ids = _typed_grants(df, source, problems)
+    return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows, left_out_ids=ids)
 
 
 def _typed_grants(
@@ -1280,9 +1289,17 @@ def _typed_grants(
     # a row that ends before it starts (a year mistyped) may cover any period
     backwards = ~np.isnat(starts) & ~np.isnat(ends) & (ends < starts)
     starts[backwards] = ends[backwards] = np.datetime64("NaT")
+    # a row left out that names its grant, citizen and supplier: a paid mark of it is theirs (a fifth review:
+    # such a mark was compared with nothing, and the citizen's month paid again under a new grant)
+    named = gone & (out["cpr"].fillna("").astype(str) != "").to_numpy() & (out["cvr_key"].to_numpy() > 0)
+    named &= out["grant_id"].fillna("").astype(str).str.strip().ne("").to_numpy()
+    ids = pd.DataFrame(
+        {c: out.loc[named, c].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+         for c in ("grant_id", "cpr", "supplier_cvr")}
+    ).drop_duplicates(ignore_index=True)  # fmt: skip
     gone &= cpr_key > 0
     left_out = _left_out_frame(citizen_supplier_keys(cpr_key[gone], cvr_key[gone]), starts[gone], ends[gone])
-    return kept.reset_index(drop=True), np.unique(cpr_key[gone]).astype(np.int64), left_out
+    return kept.reset_index(drop=True), np.unique(cpr_key[gone]).astype(np.int64), left_out, ids
 
 
 def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:

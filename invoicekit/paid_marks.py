@@ -261,17 +261,27 @@ def paid_from_marks(
     # the month was paid again: an attack on 0.9.25)
     own = ((marked["cpr"] != "") & (marked["supplier_cvr"] != "")).to_numpy()
     in_extract = marked["grant_norm"].isin(set(extract["grant_norm"])).to_numpy()
-    inert = marked["row"].to_numpy(dtype=np.int64)[~own & ~in_extract]
+    # a grant whose rows were all left out, but name its citizen and supplier: the mark is theirs
+    lost = pd.DataFrame(
+        {"grant_norm": normalise_grant_ids(grants.left_out_ids["grant_id"].to_numpy(dtype=object)),
+         "cpr": grants.left_out_ids["cpr"].to_numpy(dtype=object),
+         "supplier_cvr": grants.left_out_ids["supplier_cvr"].to_numpy(dtype=object)}
+    ).drop_duplicates()  # fmt: skip
+    in_left_out = ~own & ~in_extract & marked["grant_norm"].isin(set(lost["grant_norm"])).to_numpy()
+    inert = marked["row"].to_numpy(dtype=np.int64)[~own & ~in_extract & ~in_left_out]
     if within is not None:
         near = ((marked["period_end"] >= within[0]) & (marked["period_start"] <= within[1])).to_numpy()
-        marked, own, in_extract = marked[near], own[near], in_extract[near]
+        marked, own, in_extract, in_left_out = marked[near], own[near], in_extract[near], in_left_out[near]
     looked_up = marked[in_extract].drop(columns=["cpr", "supplier_cvr", "service_code"])
     looked_up = looked_up.merge(extract, on="grant_norm", how="inner", sort=False)
     # own: a mark's own cells, of a grant the extract lacks (else the extract says which service it was)
+    of_lost = marked[in_left_out].drop(columns=["cpr", "supplier_cvr", "service_code"])
+    of_lost = of_lost.merge(lost, on="grant_norm", how="inner", sort=False).assign(service_code="")
     citizens = pd.concat(
-        [marked[own].assign(own=~in_extract[own], looked=False), looked_up.assign(own=False, looked=True)],
+        [marked[own].assign(own=~in_extract[own], looked=False), looked_up.assign(own=False, looked=True),
+         of_lost.assign(own=True, looked=False)],
         ignore_index=True,
-    )
+    )  # fmt: skip
     # a mark's own service written as in the extract: one payment, not two
     citizens = citizens.assign(service_norm=normalise_numbers(citizens["service_code"].to_numpy(dtype=object)))
     citizens = citizens.drop_duplicates(["row", "cpr", "supplier_cvr", "service_norm"]).sort_values(

@@ -406,6 +406,13 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
             named.setdefault(number_key(code), set()).add(next(iter(found))[0])
     paragraph_of = {key: next(iter(p)) for key, p in named.items() if len(p) == 1}
     # a service the sheet names in rows that say two things: its paragraph is nobody's to trust
+    # the citizen and supplier of each grant whose rows were all left out, where a row names them
+    kept_ids = {grant_key(g.grant_id) for g in usable}
+    lost: dict[str, set] = {}
+    for r in grants:
+        c, v = cpr_ok(r["cpr"]), cvr_ok(r["supplier_cvr"].strip())
+        if c and v and names_something(r["grant_id"]) and grant_key(r["grant_id"].strip()) not in kept_ids:
+            lost.setdefault(grant_key(r["grant_id"].strip()), set()).add((c, v))
     doubted = {number_key(code) for code, found in rows.items() if len(found) > 1}
     # and one with a row that cannot be used (no one paragraph, no target group, an Excel error)
     doubted |= {
@@ -444,6 +451,8 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
                 citizens.add((cpr, cvr, service))
             elif cpr and cvr and not citizens:  # a grant gone, its service blank or not the sheet's: any paragraph
                 anyone = [(gid, cpr, cvr, service, s, e, p) for p in every]
+            if not citizens and not anyone and not (cpr and cvr):  # a grant left out: its rows' citizen, any paragraph
+                anyone = [(gid, c, v, "", s, e, p) for c, v in sorted(lost.get(grant_key(gid), ())) for p in every]
             if not citizens and not anyone:
                 out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
             for c, v, svc in sorted(citizens):

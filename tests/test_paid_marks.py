@@ -779,3 +779,22 @@ def test_a_mark_of_a_grant_in_the_extract_whose_service_the_sheet_does_not_know_
     ).decisions  # fmt: skip
     assert d["grant_id"].tolist() == ["G-NEW"] and d["reason"].tolist() == ["ALREADY_PAID"]
     assert "entydigt" in d["message"].iat[0]
+
+
+def test_a_mark_of_a_grant_whose_rows_were_left_out_is_its_citizens_at_the_supplier():
+    """A fifth review: G-A108's row left out (its service blank), its CPR and
+    CVR valid; a caseworker's March mark of it, naming the grant alone, was
+    compared with nothing ("kan ikke sammenlignes"), and the reminder was
+    paid under the citizen's new grant. The row left out still names whose
+    grant it was: the mark counts for the citizen at the supplier under every
+    paragraph."""
+    g = grants_table()
+    g.loc[g["grant_id"] == "G-A108", ["service_code", "end_date"]] = ["", "2019-02-28"]
+    g.loc[len(g)] = ["G-NEW", "610190-1234", "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", ""]
+    d = _decide(
+        invoice(invoice_id="SOL-1001-R", **MARCH), marks=_marks(("G-A108", "01.03.2019", "31.03.2019", "SOL-1001")),
+        grants=g,
+    )  # fmt: skip
+    assert d.decisions["grant_id"].tolist() == ["G-NEW"] and d.decisions["reason"].tolist() == ["ALREADY_PAID"]
+    assert "kan ikke sammenlignes" not in " ".join(d.problems["problem"])
+    assert "det tæller for alle borgerens ydelser" in " ".join(d.problems["problem"])
