@@ -1291,12 +1291,16 @@ def _typed_grants(
     starts[backwards] = ends[backwards] = np.datetime64("NaT")
     # a row left out that names its grant, citizen and supplier: a paid mark of it is theirs (a fifth review:
     # such a mark was compared with nothing, and the citizen's month paid again under a new grant)
-    named = gone & (out["cpr"].fillna("").astype(str) != "").to_numpy() & (out["cvr_key"].to_numpy() > 0)
+    # (its citizen read as check 16 reads it: a leading zero lost, '.0' or a leading ' too: a sixth review)
+    named = gone & (cpr_key > 0) & (cvr_key > 0)
     named &= out["grant_id"].fillna("").astype(str).str.strip().ne("").to_numpy()
     ids = pd.DataFrame(
-        {c: out.loc[named, c].fillna("").astype(str).str.strip().to_numpy(dtype=object)
-         for c in ("grant_id", "cpr", "supplier_cvr")}
-    ).drop_duplicates(ignore_index=True)  # fmt: skip
+        {
+            "grant_id": out.loc[named, "grant_id"].fillna("").astype(str).str.strip().to_numpy(dtype=object),
+            "cpr": np.asarray([f"{k:010d}" for k in cpr_key[named]], dtype=object),
+            "supplier_cvr": out.loc[named, "supplier_cvr"].fillna("").astype(str).to_numpy(dtype=object),
+        }
+    ).drop_duplicates(ignore_index=True)
     gone &= cpr_key > 0
     left_out = _left_out_frame(citizen_supplier_keys(cpr_key[gone], cvr_key[gone]), starts[gone], ends[gone])
     return kept.reset_index(drop=True), np.unique(cpr_key[gone]).astype(np.int64), left_out, ids

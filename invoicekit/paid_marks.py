@@ -252,21 +252,24 @@ def paid_from_marks(
             "cpr": g["cpr"].to_numpy(dtype=object),
             "supplier_cvr": g["supplier_cvr"].to_numpy(dtype=object),
             "service_code": g["service_code"].to_numpy(dtype=object),
+            "grant_start": g["start_date"].to_numpy(dtype="datetime64[D]"),
+            "grant_end": g["end_date"].to_numpy(dtype="datetime64[D]"),
         }
     ).drop_duplicates()
-    marked = m.assign(grant_norm=normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)))
-    marked = _by_value(marked, extract["grant_norm"])
-    # a citizen at a supplier: with a service the sheet knows, under its paragraph; else under every paragraph
-    # (a mark of a grant registered again, its service blank or written by its name, held nothing back, and
-    # the month was paid again: an attack on 0.9.25)
-    own = ((marked["cpr"] != "") & (marked["supplier_cvr"] != "")).to_numpy()
-    in_extract = marked["grant_norm"].isin(set(extract["grant_norm"])).to_numpy()
     # a grant whose rows were all left out, but name its citizen and supplier: the mark is theirs
     lost = pd.DataFrame(
         {"grant_norm": normalise_grant_ids(grants.left_out_ids["grant_id"].to_numpy(dtype=object)),
          "cpr": grants.left_out_ids["cpr"].to_numpy(dtype=object),
          "supplier_cvr": grants.left_out_ids["supplier_cvr"].to_numpy(dtype=object)}
     ).drop_duplicates()  # fmt: skip
+    marked = m.assign(grant_norm=normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)))
+    # ids of digits with other leading zeros: the usable grants', and the left-out rows' (a sixth review)
+    marked = _by_value(marked, pd.concat([extract["grant_norm"], lost["grant_norm"]], ignore_index=True))
+    # a citizen at a supplier: with a service the sheet knows, under its paragraph; else under every paragraph
+    # (a mark of a grant registered again, its service blank or written by its name, held nothing back, and
+    # the month was paid again: an attack on 0.9.25)
+    own = ((marked["cpr"] != "") & (marked["supplier_cvr"] != "")).to_numpy()
+    in_extract = marked["grant_norm"].isin(set(extract["grant_norm"])).to_numpy()
     in_left_out = ~own & ~in_extract & marked["grant_norm"].isin(set(lost["grant_norm"])).to_numpy()
     inert = marked["row"].to_numpy(dtype=np.int64)[~own & ~in_extract & ~in_left_out]
     if within is not None:
@@ -301,9 +304,15 @@ def paid_from_marks(
     # two paragraphs (dropped, all of them), or rows held back; of a grant in the extract or not (reviews: its
     # grant still in the extract, a readable row's paragraph was trusted, or none was found and nothing held)
     doubted = support.left_out_services | support.held_services
-    # (the extract's own grant too, whose service the sheet does not know: a fifth review, March paid again)
+    # (the extract's own grant too, whose service the sheet does not know, where the grant cannot be what was paid:
+    # the marked period not within it. A fifth review: its grant ended in February, a March mark held nothing, and
+    # March was paid again. A sixth: a mark of a grant that covers its period is that grant's, and held the
+    # citizen's other services back)
+    start, end = (citizens[c].to_numpy(dtype="datetime64[D]") for c in ("grant_start", "grant_end"))
+    marked_start, marked_end = (citizens[c].to_numpy(dtype="datetime64[D]") for c in ("period_start", "period_end"))
+    covers = (start <= marked_start) & (np.isnat(end) | (end >= marked_end))
     unknown = (
-        ((citizens["own"] | citizens["looked"]) & (citizens["paragraph"] == ""))
+        ((citizens["own"] | (citizens["looked"] & ~covers)) & (citizens["paragraph"] == ""))
         | citizens["service_code"].astype(str).str.strip().str.casefold().isin(doubted)
     ).to_numpy()
     anyone_rows = np.unique(citizens.loc[unknown, "row"].to_numpy(dtype=np.int64))

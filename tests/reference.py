@@ -410,7 +410,9 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
     kept_ids = {grant_key(g.grant_id) for g in usable}
     lost: dict[str, set] = {}
     for r in grants:
-        c, v = cpr_ok(r["cpr"]), cvr_ok(r["supplier_cvr"].strip())
+        loose = re.sub(r"^(\d{9,10})\.0*$", r"\1", r["cpr"].strip().lstrip("'"))  # as check 16 reads it
+        c = cpr_ok(r["cpr"]) or cpr_ok("0" + loose if re.fullmatch(r"\d{9}", loose) else loose)
+        v = cvr_ok(r["supplier_cvr"].strip())
         if c and v and names_something(r["grant_id"]) and grant_key(r["grant_id"].strip()) not in kept_ids:
             lost.setdefault(grant_key(r["grant_id"].strip()), set()).add((c, v))
     doubted = {number_key(code) for code, found in rows.items() if len(found) > 1}
@@ -452,12 +454,20 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
             elif cpr and cvr and not citizens:  # a grant gone, its service blank or not the sheet's: any paragraph
                 anyone = [(gid, cpr, cvr, service, s, e, p) for p in every]
             if not citizens and not anyone and not (cpr and cvr):  # a grant left out: its rows' citizen, any paragraph
-                anyone = [(gid, c, v, "", s, e, p) for c, v in sorted(lost.get(grant_key(gid), ())) for p in every]
+                key = grant_key(gid)
+                found = lost.get(key, set())
+                if not found and re.fullmatch("[0-9]+", key):  # other leading zeros
+                    found = set().union(*(v for k, v in lost.items() if re.fullmatch("[0-9]+", k)
+                                          and k.lstrip("0") == key.lstrip("0")))  # fmt: skip
+                anyone = [(gid, c, v, "", s, e, p) for c, v in sorted(found) for p in every]
             if not citizens and not anyone:
                 out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
+            # the extract's grants of the mark that cover its period: what was paid, where the sheet lacks the service
+            covering = {(g.cpr, g.cvr, g.service) for g in usable if grant_key(g.grant_id) == grant_key(gid)
+                        and g.start <= s and (g.end is None or g.end >= e)}  # fmt: skip
             for c, v, svc in sorted(citizens):
                 if number_key(svc) in doubted or (svc and paragraph_of.get(number_key(svc)) is None
-                                                   and (c, v, svc) in from_extract):  # fmt: skip
+                                                   and (c, v, svc) in from_extract - covering):  # fmt: skip
                     out += [(gid, c, v, "", s, e, p) for p in every]
                 else:
                     out.append((gid, c, v, svc, s, e, paragraph_of.get(number_key(svc))))

@@ -788,13 +788,36 @@ def test_a_mark_of_a_grant_whose_rows_were_left_out_is_its_citizens_at_the_suppl
     paid under the citizen's new grant. The row left out still names whose
     grant it was: the mark counts for the citizen at the supplier under every
     paragraph."""
+    for grant_id, marked, cpr in (
+        ("G-A108", "G-A108", "610190-1234"),
+        ("00123", "123", "610190-1234"),  # the mark's id without its leading zeros (a sixth review)
+        ("G-A108", "G-A108", "6101901234.0"),  # a CPR cell read as check 16 reads it (a sixth review)
+        ("G-A108", "G-A108", "'6101901234"),
+    ):
+        g = grants_table()
+        g.loc[g["grant_id"] == "G-A108", ["grant_id", "cpr", "service_code", "end_date"]] = [
+            grant_id, cpr, "", "2019-02-28"
+        ]  # fmt: skip
+        g.loc[len(g)] = ["G-NEW", "610190-1234", "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", ""]
+        d = _decide(
+            invoice(invoice_id="SOL-1001-R", **MARCH), marks=_marks((marked, "01.03.2019", "31.03.2019", "SOL-1001")),
+            grants=g,
+        )  # fmt: skip
+        assert d.decisions["grant_id"].tolist() == ["G-NEW"] and d.decisions["reason"].tolist() == ["ALREADY_PAID"]
+        assert "kan ikke sammenlignes" not in " ".join(d.problems["problem"])
+        assert "det tæller for alle borgerens ydelser" in " ".join(d.problems["problem"])
+
+
+def test_a_mark_of_a_grant_whose_service_the_sheet_lacks_is_that_grants_while_the_grant_covers_its_period():
+    """A sixth review: a March mark of the citizen's § 85 grant at Solhøj,
+    whose service the sheet lacks, held the citizen's § 108 invoice of March
+    back as paid, though the grant, running through March, is plainly what
+    was paid. Under every paragraph only where the grant cannot be it."""
     g = grants_table()
-    g.loc[g["grant_id"] == "G-A108", ["service_code", "end_date"]] = ["", "2019-02-28"]
-    g.loc[len(g)] = ["G-NEW", "610190-1234", "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", ""]
-    d = _decide(
-        invoice(invoice_id="SOL-1001-R", **MARCH), marks=_marks(("G-A108", "01.03.2019", "31.03.2019", "SOL-1001")),
-        grants=g,
-    )  # fmt: skip
-    assert d.decisions["grant_id"].tolist() == ["G-NEW"] and d.decisions["reason"].tolist() == ["ALREADY_PAID"]
-    assert "kan ikke sammenlignes" not in " ".join(d.problems["problem"])
-    assert "det tæller for alle borgerens ydelser" in " ".join(d.problems["problem"])
+    g.loc[len(g)] = ["G-A85", "610190-1234", "SEL85-STOETTE", SOLHOJ, "1000.00", "month", "2018-01-01", ""]
+    marks = _marks(("G-A85", "01.03.2019", "31.03.2019", "SOL-85-3"))
+    d = _decide(invoice(invoice_id="SOL-1001", **MARCH), marks=marks, grants=g).decisions
+    assert d["grant_id"].tolist() == ["G-A108"] and d["status"].tolist() == ["posted"]
+    g.loc[g["grant_id"] == "G-A85", "end_date"] = "2019-02-28"  # ended: a March mark of it was for something else
+    d = _decide(invoice(invoice_id="SOL-1001", **MARCH), marks=marks, grants=g).decisions
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
