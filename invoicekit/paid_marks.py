@@ -252,8 +252,6 @@ def paid_from_marks(
             "cpr": g["cpr"].to_numpy(dtype=object),
             "supplier_cvr": g["supplier_cvr"].to_numpy(dtype=object),
             "service_code": g["service_code"].to_numpy(dtype=object),
-            "grant_start": g["start_date"].to_numpy(dtype="datetime64[D]"),
-            "grant_end": g["end_date"].to_numpy(dtype="datetime64[D]"),
         }
     ).drop_duplicates()
     # a grant whose rows were all left out, but name its citizen and supplier: the mark is theirs
@@ -263,14 +261,17 @@ def paid_from_marks(
          "supplier_cvr": grants.left_out_ids["supplier_cvr"].to_numpy(dtype=object)}
     ).drop_duplicates()  # fmt: skip
     marked = m.assign(grant_norm=normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)))
-    # ids of digits with other leading zeros: the usable grants', and the left-out rows' (a sixth review)
-    marked = _by_value(marked, pd.concat([extract["grant_norm"], lost["grant_norm"]], ignore_index=True))
+    marked = _by_value(marked, extract["grant_norm"])
     # a citizen at a supplier: with a service the sheet knows, under its paragraph; else under every paragraph
     # (a mark of a grant registered again, its service blank or written by its name, held nothing back, and
     # the month was paid again: an attack on 0.9.25)
     own = ((marked["cpr"] != "") & (marked["supplier_cvr"] != "")).to_numpy()
     in_extract = marked["grant_norm"].isin(set(extract["grant_norm"])).to_numpy()
-    in_left_out = ~own & ~in_extract & marked["grant_norm"].isin(set(lost["grant_norm"])).to_numpy()
+    # a left-out id compared by value where it is of digits (other leading zeros: a sixth review), after the
+    # usable grants were (_by_value): a left-out "123" beside a usable "00123" hid it (a seventh review)
+    lost = lost.assign(grant_value=_value_of(lost["grant_norm"]))
+    marked = marked.assign(grant_value=_value_of(marked["grant_norm"]))
+    in_left_out = ~own & ~in_extract & marked["grant_value"].isin(set(lost["grant_value"])).to_numpy()
     inert = marked["row"].to_numpy(dtype=np.int64)[~own & ~in_extract & ~in_left_out]
     if within is not None:
         near = ((marked["period_end"] >= within[0]) & (marked["period_start"] <= within[1])).to_numpy()
@@ -279,7 +280,8 @@ def paid_from_marks(
     looked_up = looked_up.merge(extract, on="grant_norm", how="inner", sort=False)
     # own: a mark's own cells, of a grant the extract lacks (else the extract says which service it was)
     of_lost = marked[in_left_out].drop(columns=["cpr", "supplier_cvr", "service_code"])
-    of_lost = of_lost.merge(lost, on="grant_norm", how="inner", sort=False).assign(service_code="")
+    of_lost = of_lost.merge(lost.drop(columns="grant_norm"), on="grant_value", how="inner", sort=False)
+    of_lost = of_lost.assign(service_code="")
     citizens = pd.concat(
         [marked[own].assign(own=~in_extract[own], looked=False), looked_up.assign(own=False, looked=True),
          of_lost.assign(own=True, looked=False)],
@@ -304,15 +306,12 @@ def paid_from_marks(
     # two paragraphs (dropped, all of them), or rows held back; of a grant in the extract or not (reviews: its
     # grant still in the extract, a readable row's paragraph was trusted, or none was found and nothing held)
     doubted = support.left_out_services | support.held_services
-    # (the extract's own grant too, whose service the sheet does not know, where the grant cannot be what was paid:
-    # the marked period not within it. A fifth review: its grant ended in February, a March mark held nothing, and
-    # March was paid again. A sixth: a mark of a grant that covers its period is that grant's, and held the
-    # citizen's other services back)
-    start, end = (citizens[c].to_numpy(dtype="datetime64[D]") for c in ("grant_start", "grant_end"))
-    marked_start, marked_end = (citizens[c].to_numpy(dtype="datetime64[D]") for c in ("period_start", "period_end"))
-    covers = (start <= marked_start) & (np.isnat(end) | (end >= marked_end))
+    # (the extract's own grant too, whose service the sheet does not know: a fifth review, its grant ended, March
+    # paid again; a seventh, the same with the old grant left open. A mark of a grant running through the period
+    # holds the citizen's other services back too, until the sheet names its service: a sixth review asked that it
+    # did not, but nothing in the extract tells a grant left open from one still in use)
     unknown = (
-        ((citizens["own"] | (citizens["looked"] & ~covers)) & (citizens["paragraph"] == ""))
+        ((citizens["own"] | citizens["looked"]) & (citizens["paragraph"] == ""))
         | citizens["service_code"].astype(str).str.strip().str.casefold().isin(doubted)
     ).to_numpy()
     anyone_rows = np.unique(citizens.loc[unknown, "row"].to_numpy(dtype=np.int64))
@@ -327,6 +326,13 @@ def paid_from_marks(
     out["run_id"] = SENSUM_MARK
     out["started_at"] = ""
     return out[list(PAID_COLUMNS)], inert, anyone_rows
+
+
+def _value_of(ids: pd.Series) -> np.ndarray:
+    """Grant ids (normalised) as compared by value: an id of digits without
+    its leading zeros, any other as it is."""
+    digits = ids.str.fullmatch(r"[0-9]+").fillna(False).to_numpy(dtype=bool)
+    return np.where(digits, ids.str.lstrip("0").to_numpy(dtype=object), ids.to_numpy(dtype=object))
 
 
 def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:

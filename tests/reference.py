@@ -462,12 +462,9 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
                 anyone = [(gid, c, v, "", s, e, p) for c, v in sorted(found) for p in every]
             if not citizens and not anyone:
                 out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
-            # the extract's grants of the mark that cover its period: what was paid, where the sheet lacks the service
-            covering = {(g.cpr, g.cvr, g.service) for g in usable if grant_key(g.grant_id) == grant_key(gid)
-                        and g.start <= s and (g.end is None or g.end >= e)}  # fmt: skip
             for c, v, svc in sorted(citizens):
                 if number_key(svc) in doubted or (svc and paragraph_of.get(number_key(svc)) is None
-                                                   and (c, v, svc) in from_extract - covering):  # fmt: skip
+                                                   and (c, v, svc) in from_extract):  # fmt: skip
                     out += [(gid, c, v, "", s, e, p) for p in every]
                 else:
                     out.append((gid, c, v, svc, s, e, paragraph_of.get(number_key(svc))))

@@ -808,16 +808,33 @@ def test_a_mark_of_a_grant_whose_rows_were_left_out_is_its_citizens_at_the_suppl
         assert "det tæller for alle borgerens ydelser" in " ".join(d.problems["problem"])
 
 
-def test_a_mark_of_a_grant_whose_service_the_sheet_lacks_is_that_grants_while_the_grant_covers_its_period():
-    """A sixth review: a March mark of the citizen's § 85 grant at Solhøj,
-    whose service the sheet lacks, held the citizen's § 108 invoice of March
-    back as paid, though the grant, running through March, is plainly what
-    was paid. Under every paragraph only where the grant cannot be it."""
+def test_a_mark_of_a_grant_whose_service_the_sheet_lacks_holds_the_citizen_until_the_sheet_names_it():
+    """A sixth review asked that a March mark of the citizen's running § 85
+    grant at Solhøj, whose service the sheet lacks, not hold the citizen's
+    § 108 invoice of March back; a seventh showed the same extract when the
+    old grant of a re-registration is left open, and March paid again.
+    Nothing tells the two apart: it holds, the message says why, and once the
+    sheet names the service the mark is that service's alone."""
     g = grants_table()
     g.loc[len(g)] = ["G-A85", "610190-1234", "SEL85-STOETTE", SOLHOJ, "1000.00", "month", "2018-01-01", ""]
     marks = _marks(("G-A85", "01.03.2019", "31.03.2019", "SOL-85-3"))
     d = _decide(invoice(invoice_id="SOL-1001", **MARCH), marks=marks, grants=g).decisions
+    assert d["reason"].tolist() == ["ALREADY_PAID"] and "entydigt" in d["message"].iat[0]
+    sheet = support_tables()
+    sheet["services"].loc[len(sheet["services"])] = ["SEL85-STOETTE", "§ 85", "Udviklingshæmmede"]
+    d = decide(
+        prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001", **MARCH)])), prepare_grants(g),
+        prepare_support_sheet(sheet), paid=prepare_paid_marks(marks),
+    ).decisions  # fmt: skip
     assert d["grant_id"].tolist() == ["G-A108"] and d["status"].tolist() == ["posted"]
-    g.loc[g["grant_id"] == "G-A85", "end_date"] = "2019-02-28"  # ended: a March mark of it was for something else
-    d = _decide(invoice(invoice_id="SOL-1001", **MARCH), marks=marks, grants=g).decisions
-    assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+def test_a_left_out_id_of_the_marks_spelling_never_hides_the_usable_grant_of_its_value():
+    """A seventh review: a usable grant 00123 (citizen A) and a left-out row
+    123 (citizen B); a mark 123 counted only for B, and A's March was paid."""
+    g = grants_table()
+    g.loc[g["grant_id"] == "G-A108", "grant_id"] = "00123"
+    g.loc[len(g)] = ["123", "620290-1234", "SEL108-BO", SOLHOJ, "x", "month", "2018-01-01", ""]
+    d = _decide(invoice(invoice_id="SOL-1001-R", **MARCH), marks=_marks(("123", "01.03.2019", "31.03.2019", "")),
+                grants=g).decisions  # fmt: skip
+    assert d["grant_id"].tolist() == ["00123"] and d["reason"].tolist() == ["ALREADY_PAID"]
