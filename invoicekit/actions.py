@@ -79,6 +79,7 @@ from invoicekit.extracts import (
     Grants,
     SupportSheet,
     citizen_and_supplier,
+    held_agreeing,
     prepare_grants,
     prepare_support_sheet,
     shows_lost_digits,
@@ -737,12 +738,7 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
         on_the_day = (held["valid_from"].to_numpy(dtype="datetime64[D]") <= day) & ~(
             held["valid_to"].to_numpy(dtype="datetime64[D]") < day
         )  # a row held back only on its days (NaT: open)
-        unusable = any(
-            all(not part or part == mine for part, mine in zip(named, (paragraph, ownership, target_key), strict=True))
-            for named in held.loc[on_the_day, ["paragraph", "ownership", "target_key"]].itertuples(
-                index=False, name=None
-            )
-        )
+        unusable = bool((on_the_day & held_agreeing(held, paragraph, ownership, target_key)).any())
         if len(rows):
             sentence = f"Ret konteringsrækkerne for {label}, så præcis én er gyldig fra {date_dk(_day(first))}"
             if unusable:

@@ -34,6 +34,7 @@ from invoicekit.extracts import (
     InvoiceLines,
     Invoices,
     SupportSheet,
+    held_agreeing,
     left_out_at_supplier,
     written_invoice_ids,
 )
@@ -1193,21 +1194,13 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
 def _held_groups(held: pd.DataFrame, groups: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
     """The coding keys (``groups``) each coding row left out (``held``) holds
     back: those that agree with every part of its key it names (a blank part
-    stands for any); as pairs (its row in ``held``, the key's group)."""
+    stands for any: :func:`~invoicekit.extracts.held_agreeing`); as pairs
+    (its row in ``held``, the key's group)."""
     if not len(held) or not len(groups):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    levels = [np.asarray(groups.get_level_values(k), dtype=object) for k in range(3)]
-    rows, found = [], []
-    for h, parts in enumerate(zip(*(held[c].to_numpy(dtype=object) for c in ("paragraph", "ownership", "target_key")),
-                                  strict=True)):  # fmt: skip
-        agree = np.ones(len(groups), dtype=bool)
-        for level, part in zip(levels, parts, strict=True):
-            if part:
-                agree &= level == part
-        hits = np.flatnonzero(agree)
-        rows.append(np.full(len(hits), h, dtype=np.int64))
-        found.append(hits)
-    return np.concatenate(rows), np.concatenate(found)
+    rows = [np.flatnonzero(held_agreeing(held, *key)) for key in groups]  # a few dozen keys
+    found = [np.full(len(hits), k, dtype=np.int64) for k, hits in enumerate(rows)]
+    return np.concatenate(rows).astype(np.int64), np.concatenate(found)
 
 
 def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, detail, explain: bool = False) -> dict:

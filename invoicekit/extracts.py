@@ -1668,6 +1668,17 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
     return out[~bad].reset_index(drop=True), frozenset(named.itertuples(index=False, name=None)), _held_rows(held)
 
 
+def held_agreeing(held: pd.DataFrame, paragraph: str, ownership: str, target_key: str) -> np.ndarray:
+    """Which held coding rows (:attr:`SupportSheet.held_coding`) hold back the
+    coding key (``paragraph``, ``ownership``, ``target_key``): those whose
+    every part they name is the key's (a blank part stands for any)."""
+    agree = np.ones(len(held), dtype=bool)
+    for column, part in (("paragraph", paragraph), ("ownership", ownership), ("target_key", target_key)):
+        named = held[column].to_numpy(dtype=object)
+        agree &= (named == "") | (named == part)
+    return agree
+
+
 #: the first day a held coding row whose start could not be read may hold
 HELD_FROM = np.datetime64("1900-01-01", "D")
 
