@@ -292,12 +292,9 @@ def paid_from_marks(
     citizens = citizens.drop_duplicates(["row", "cpr", "supplier_cvr", "service_norm"]).sort_values(
         "row", kind="stable"
     )
-    # a service held back in the sheet (a row of it could not be read) names no paragraph nobody doubts: unknown
-    # (trusted, its readable row's § 104 let a mark of it pass a § 108 invoice: a review)
-    usable = support.services[~support.services["service_key"].isin(support.held_services).to_numpy()]
     services = pd.DataFrame(
-        {"service": normalise_numbers(usable["service_code"].to_numpy(dtype=object)),
-         "paragraph": usable["paragraph"].to_numpy(dtype=object)}
+        {"service": normalise_numbers(support.services["service_code"].to_numpy(dtype=object)),
+         "paragraph": support.services["paragraph"].to_numpy(dtype=object)}
     ).drop_duplicates()  # fmt: skip
     # a service whose spellings name two paragraphs in the sheet names none
     paragraph_of = services.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict()
@@ -305,14 +302,16 @@ def paid_from_marks(
     # and a mark of a service the sheet does not name for certain: a row of it left out, rows of it that say
     # two paragraphs (dropped, all of them), or rows held back; of a grant in the extract or not (reviews: its
     # grant still in the extract, a readable row's paragraph was trusted, or none was found and nothing held)
-    doubted = support.left_out_services | support.held_services
+    # (compared as paragraph_of compares services; a held service's readable row's § 104 trusted let a mark of it
+    # pass a § 108 invoice: a review)
+    doubted = set(normalise_numbers(sorted(support.left_out_services | support.held_services)))
     # (the extract's own grant too, whose service the sheet does not know: a fifth review, its grant ended, March
     # paid again; a seventh, the same with the old grant left open. A mark of a grant running through the period
     # holds the citizen's other services back too, until the sheet names its service: a sixth review asked that it
     # did not, but nothing in the extract tells a grant left open from one still in use)
     unknown = (
         ((citizens["own"] | citizens["looked"]) & (citizens["paragraph"] == ""))
-        | citizens["service_code"].astype(str).str.strip().str.casefold().isin(doubted)
+        | citizens["service_norm"].isin(doubted)
     ).to_numpy()
     anyone_rows = np.unique(citizens.loc[unknown, "row"].to_numpy(dtype=np.int64))
     if unknown.any():
