@@ -349,8 +349,8 @@ def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
         return marked
     ids = pd.Series(sorted(known), dtype=object)
     ids = ids[ids.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)]
-    value_of = pd.DataFrame({"value": ids.str.lstrip("0").to_numpy(dtype=object), "extract_id": ids.to_numpy()})
-    wanted = marked[lost].assign(value=marked.loc[lost, "grant_norm"].str.lstrip("0"))
+    value_of = pd.DataFrame({"value": _value_of(ids), "extract_id": ids.to_numpy()})
+    wanted = marked[lost].assign(value=_value_of(marked.loc[lost, "grant_norm"]))
     found = wanted.merge(value_of, on="value", how="inner", sort=False)
     if not len(found):
         return marked
