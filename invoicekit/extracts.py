@@ -1292,13 +1292,21 @@ def _typed_grants(
     # a row left out that names its grant, citizen and supplier: a paid mark of it is theirs (a fifth review:
     # such a mark was compared with nothing, and the citizen's month paid again under a new grant)
     # (its citizen read as check 16 reads it: a leading zero lost, '.0' or a leading ' too: a sixth review)
-    named = gone & (cpr_key > 0) & (cvr_key > 0)
+    # (its supplier read loosely too, for this only: '.0' or a leading ' of a CSV saved from Excel; check 16
+    # holds the citizen at every supplier where the CVR cell is not read strictly)
+    supplier_key = cvr_key.copy()
+    loose = gone & (supplier_key == 0)
+    if loose.any():
+        cells = df["supplier_cvr"].iloc[np.flatnonzero(loose)].fillna("").astype(str)
+        cells = cells.str.replace(CPR_INVISIBLE, "", regex=True).str.strip().str.lstrip("'")
+        supplier_key[loose] = digits_key(cvr_column(cells.str.replace(r"^(\d{8})\.0*$", r"\1", regex=True)))
+    named = gone & (cpr_key > 0) & (supplier_key > 0)
     named &= out["grant_id"].fillna("").astype(str).str.strip().ne("").to_numpy()
     ids = pd.DataFrame(
         {
             "grant_id": out.loc[named, "grant_id"].fillna("").astype(str).str.strip().to_numpy(dtype=object),
             "cpr": np.asarray([f"{k:010d}" for k in cpr_key[named]], dtype=object),
-            "supplier_cvr": out.loc[named, "supplier_cvr"].fillna("").astype(str).to_numpy(dtype=object),
+            "supplier_cvr": np.asarray([f"{k:08d}" for k in supplier_key[named]], dtype=object),
         }
     ).drop_duplicates(ignore_index=True)
     gone &= cpr_key > 0

@@ -412,7 +412,9 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
     for r in grants:
         loose = re.sub(r"^(\d{9,10})\.0*$", r"\1", r["cpr"].strip().lstrip("'"))  # as check 16 reads it
         c = cpr_ok(r["cpr"]) or cpr_ok("0" + loose if re.fullmatch(r"\d{9}", loose) else loose)
-        v = cvr_ok(r["supplier_cvr"].strip())
+        v = cvr_ok(r["supplier_cvr"].strip()) or cvr_ok(
+            re.sub(r"^(\d{8})\.0*$", r"\1", r["supplier_cvr"].strip().lstrip("'"))
+        )
         if c and v and names_something(r["grant_id"]) and grant_key(r["grant_id"].strip()) not in kept_ids:
             lost.setdefault(grant_key(r["grant_id"].strip()), set()).add((c, v))
     doubted = {number_key(code) for code, found in rows.items() if len(found) > 1}

@@ -788,15 +788,17 @@ def test_a_mark_of_a_grant_whose_rows_were_left_out_is_its_citizens_at_the_suppl
     paid under the citizen's new grant. The row left out still names whose
     grant it was: the mark counts for the citizen at the supplier under every
     paragraph."""
-    for grant_id, marked, cpr in (
-        ("G-A108", "G-A108", "610190-1234"),
-        ("00123", "123", "610190-1234"),  # the mark's id without its leading zeros (a sixth review)
-        ("G-A108", "G-A108", "6101901234.0"),  # a CPR cell read as check 16 reads it (a sixth review)
-        ("G-A108", "G-A108", "'6101901234"),
+    for grant_id, marked, cpr, cvr in (
+        ("G-A108", "G-A108", "610190-1234", SOLHOJ),
+        ("00123", "123", "610190-1234", SOLHOJ),  # the mark's id without its leading zeros (a sixth review)
+        ("G-A108", "G-A108", "6101901234.0", SOLHOJ),  # a CPR cell read as check 16 reads it (a sixth review)
+        ("G-A108", "G-A108", "'6101901234", SOLHOJ),
+        ("G-A108", "G-A108", "610190-1234", f"{SOLHOJ}.0"),  # a CVR cell of a CSV saved from Excel
+        ("G-A108", "G-A108", "610190-1234", f"'{SOLHOJ}"),
     ):
         g = grants_table()
-        g.loc[g["grant_id"] == "G-A108", ["grant_id", "cpr", "service_code", "end_date"]] = [
-            grant_id, cpr, "", "2019-02-28"
+        g.loc[g["grant_id"] == "G-A108", ["grant_id", "cpr", "service_code", "supplier_cvr", "end_date"]] = [
+            grant_id, cpr, "", cvr, "2019-02-28"
         ]  # fmt: skip
         g.loc[len(g)] = ["G-NEW", "610190-1234", "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", ""]
         d = _decide(
