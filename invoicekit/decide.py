@@ -1282,6 +1282,13 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
                 texts[j] = (msg.CODING_SUPPLIER_UNREAD if unread else msg.CODING_SUPPLIER_MISSING).format(cvr=cvrs[j])
             else:
                 template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
+                if group[k] < 0 and len(held):  # a key with no readable row: the rows left out that hold it
+                    agree = held_agreeing(held, k_par[j], k_own[j], k_tk[j])
+                    to = held["valid_to"].to_numpy(dtype="datetime64[D]")
+                    on_day = (held["valid_from"].to_numpy(dtype="datetime64[D]") <= start[p]) & (
+                        np.isnat(to) | (to >= start[p])
+                    )
+                    held_count[k] = int((agree & on_day).sum())  # (said, not counted as a row to choose from)
                 texts[j] = template.format(
                     n=counts[p] + held_count[k],  # the rows it has, one that could not be read among them
                     paragraph=k_par[j],

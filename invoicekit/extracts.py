@@ -896,6 +896,17 @@ def _cpr_fault(value: str) -> str:
     return f"{shown} ligger i fremtiden" if cpr_born_later(compact) else f"{shown} findes ikke"
 
 
+def excel_number_cells(cells: pd.Series, digits: str) -> pd.Series:
+    """Cells of a number as a person reads them where a CSV saved from Excel
+    wrote it otherwise: without characters nobody sees, trimmed, without a
+    leading ``'`` (Excel's mark of text) and a ``.0`` after a run of
+    ``digits`` digits (a regular expression's count: ``"8"``, ``"9,10"``):
+    for CPR and CVR cells read loosely where they can only hold an invoice
+    back (a row left out, a paid mark)."""
+    cells = cells.fillna("").astype(str).str.replace(CPR_INVISIBLE, "", regex=True).str.strip().str.lstrip("'")
+    return cells.str.replace(rf"^(\d{{{digits}}})\.0*$", r"\1", regex=True)
+
+
 def padded_cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:
     """CPR cells trimmed; a cell that was a number in a workbook gets back the
     leading zero Excel dropped. Text is never padded."""
@@ -1282,9 +1293,8 @@ def _typed_grants(
     # leading zero (101001234), or keeps '.0' or a leading ' (for holding back only: check 16)
     loose = gone & (cpr_key == 0)
     if loose.any():
-        cells = df["cpr"].iloc[np.flatnonzero(loose)].fillna("").astype(str)
-        cells = cells.str.replace(CPR_INVISIBLE, "", regex=True).str.strip().str.lstrip("'")
-        cells = cells.str.replace(r"^(\d{9,10})\.0*$", r"\1", regex=True).str.replace(r"^(\d{9})$", r"0\1", regex=True)
+        cells = excel_number_cells(df["cpr"].iloc[np.flatnonzero(loose)], "9,10")
+        cells = cells.str.replace(r"^(\d{9})$", r"0\1", regex=True)
         cpr_key[loose] = digits_key(cpr_column(cells).to_numpy(dtype=object))
     # a row that ends before it starts (a year mistyped) may cover any period
     backwards = ~np.isnat(starts) & ~np.isnat(ends) & (ends < starts)
@@ -1297,9 +1307,9 @@ def _typed_grants(
     supplier_key = cvr_key.copy()
     loose = gone & (supplier_key == 0)
     if loose.any():
-        cells = df["supplier_cvr"].iloc[np.flatnonzero(loose)].fillna("").astype(str)
-        cells = cells.str.replace(CPR_INVISIBLE, "", regex=True).str.strip().str.lstrip("'")
-        supplier_key[loose] = digits_key(cvr_column(cells.str.replace(r"^(\d{8})\.0*$", r"\1", regex=True)))
+        supplier_key[loose] = digits_key(
+            cvr_column(excel_number_cells(df["supplier_cvr"].iloc[np.flatnonzero(loose)], "8"))
+        )
     named = gone & (cpr_key > 0) & (supplier_key > 0)
     named &= out["grant_id"].fillna("").astype(str).str.strip().ne("").to_numpy()
     ids = pd.DataFrame(

@@ -39,6 +39,7 @@ from invoicekit.extracts import (
     Grants,
     Problems,
     SupportSheet,
+    excel_number_cells,
     names_something_cells,
     padded_cpr_cells,
     unguarded_cells,
@@ -180,8 +181,10 @@ def _typed(
         problems.add_many(name, rows[bad & ~missing], column, problem)
     start = np.where(read, start, WHOLE_TIME[0])
     end = np.where(read, end, WHOLE_TIME[1])
-    cpr = cpr_column(padded_cpr_cells(cells("cpr"), numeric_cpr))
-    cvr = cvr_column(cells("supplier_cvr"))
+    # read loosely ('.0' or a leading ' of a CSV saved from Excel): a mark can only hold an invoice back (a review:
+    # a mark written 6101901234.0 was not comparable, and March was paid again)
+    cpr = cpr_column(padded_cpr_cells(excel_number_cells(cells("cpr"), "9,10"), numeric_cpr))
+    cvr = cvr_column(excel_number_cells(cells("supplier_cvr"), "8"))
     frame = pd.DataFrame(
         {
             "row": rows,
@@ -261,27 +264,30 @@ def paid_from_marks(
          "supplier_cvr": grants.left_out_ids["supplier_cvr"].to_numpy(dtype=object)}
     ).drop_duplicates()  # fmt: skip
     marked = m.assign(grant_norm=normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)))
+    # a grant left out is looked for by the mark's own id (by value), whatever else the mark finds: a usable grant
+    # of the same value (00123 beside a left-out 123) or its own cells (another service, a mistyped supplier) hid
+    # the left-out grant's citizen, and the month was paid again (an eighth review)
+    lost = lost[lost["grant_norm"] != ""]
+    lost = lost.assign(grant_value=_value_of(lost["grant_norm"]))
+    in_left_out = pd.Series(_value_of(marked["grant_norm"]), dtype=object).isin(set(lost["grant_value"])).to_numpy()
+    of_lost = marked[in_left_out].assign(grant_value=_value_of(marked.loc[in_left_out, "grant_norm"]))
     marked = _by_value(marked, extract["grant_norm"])
     # a citizen at a supplier: with a service the sheet knows, under its paragraph; else under every paragraph
     # (a mark of a grant registered again, its service blank or written by its name, held nothing back, and
     # the month was paid again: an attack on 0.9.25)
     own = ((marked["cpr"] != "") & (marked["supplier_cvr"] != "")).to_numpy()
     in_extract = marked["grant_norm"].isin(set(extract["grant_norm"])).to_numpy()
-    # a left-out id compared by value where it is of digits (other leading zeros: a sixth review), after the
-    # usable grants were (_by_value): a left-out "123" beside a usable "00123" hid it (a seventh review)
-    lost = lost.assign(grant_value=_value_of(lost["grant_norm"]))
-    marked = marked.assign(grant_value=_value_of(marked["grant_norm"]))
-    in_left_out = ~own & ~in_extract & marked["grant_value"].isin(set(lost["grant_value"])).to_numpy()
-    inert = marked["row"].to_numpy(dtype=np.int64)[~own & ~in_extract & ~in_left_out]
+    inert = np.setdiff1d(marked["row"].to_numpy(dtype=np.int64)[~own & ~in_extract], of_lost["row"].to_numpy())
     if within is not None:
         near = ((marked["period_end"] >= within[0]) & (marked["period_start"] <= within[1])).to_numpy()
-        marked, own, in_extract, in_left_out = marked[near], own[near], in_extract[near], in_left_out[near]
+        marked, own, in_extract = marked[near], own[near], in_extract[near]
+        of_lost = of_lost[((of_lost["period_end"] >= within[0]) & (of_lost["period_start"] <= within[1])).to_numpy()]
     looked_up = marked[in_extract].drop(columns=["cpr", "supplier_cvr", "service_code"])
     looked_up = looked_up.merge(extract, on="grant_norm", how="inner", sort=False)
     # own: a mark's own cells, of a grant the extract lacks (else the extract says which service it was)
-    of_lost = marked[in_left_out].drop(columns=["cpr", "supplier_cvr", "service_code"])
+    of_lost = of_lost.drop(columns=["cpr", "supplier_cvr", "service_code"])
     of_lost = of_lost.merge(lost.drop(columns="grant_norm"), on="grant_value", how="inner", sort=False)
-    of_lost = of_lost.assign(service_code="")
+    of_lost = of_lost.drop(columns="grant_value").assign(service_code="")
     citizens = pd.concat(
         [marked[own].assign(own=~in_extract[own], looked=False), looked_up.assign(own=False, looked=True),
          of_lost.assign(own=True, looked=False)],
@@ -296,7 +302,9 @@ def paid_from_marks(
         {"service": normalise_numbers(support.services["service_code"].to_numpy(dtype=object)),
          "paragraph": support.services["paragraph"].to_numpy(dtype=object)}
     ).drop_duplicates()  # fmt: skip
-    # a service whose spellings name two paragraphs in the sheet names none
+    # a service whose spellings name two paragraphs in the sheet names none; a service code of no letter or digit
+    # (a placeholder '-') names no service: it gave a mark naming none its paragraph (an eighth review)
+    services = services[services["service"] != ""]
     paragraph_of = services.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict()
     citizens["paragraph"] = citizens["service_norm"].map(paragraph_of).fillna("").astype(object)
     # and a mark of a service the sheet does not name for certain: a row of it left out, rows of it that say
@@ -330,8 +338,16 @@ def paid_from_marks(
 def _value_of(ids: pd.Series) -> np.ndarray:
     """Grant ids (normalised) as compared by value: an id of digits without
     its leading zeros, any other as it is."""
-    digits = ids.str.fullmatch(r"[0-9]+").fillna(False).to_numpy(dtype=bool)
-    return np.where(digits, ids.str.lstrip("0").to_numpy(dtype=object), ids.to_numpy(dtype=object))
+    ids = pd.Series(ids, dtype=object) if not isinstance(ids, pd.Series) else ids
+    number = ids.str.extract(_DIGITS, expand=False)
+    digits = number.notna().to_numpy(dtype=bool)
+    value = number.fillna("").str.lstrip("0").replace("", "0")
+    return np.where(digits, value.to_numpy(dtype=object), ids.to_numpy(dtype=object))
+
+
+#: a grant id of digits alone, maybe with a '.0' after them (an id column a CSV saved from Excel wrote as a
+#: number): compared by value (a review: 123.0 was not grant 123, and March was paid again)
+_DIGITS = r"^([0-9]+)(?:\.0+)?$"
 
 
 def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
@@ -343,7 +359,7 @@ def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
     invoice back for a person to look at; missing it could pay the period
     again."""
     known = set(extract_ids)
-    digits = marked["grant_norm"].str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)
+    digits = marked["grant_norm"].str.fullmatch(_DIGITS).to_numpy(dtype=bool)
     lost = digits & ~marked["grant_norm"].isin(known).to_numpy()
     if not lost.any():
         return marked

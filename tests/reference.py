@@ -402,7 +402,7 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
         )
     named: dict[str, set] = {}
     for code, found in rows.items():
-        if len(found) == 1:
+        if len(found) == 1 and number_key(code):  # a code of no letter or digit ('-') names no service
             named.setdefault(number_key(code), set()).add(next(iter(found))[0])
     paragraph_of = {key: next(iter(p)) for key, p in named.items() if len(p) == 1}
     # a service the sheet names in rows that say two things: its paragraph is nobody's to trust
@@ -426,8 +426,20 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
         or not r["target_group"].strip()
         or any(str(v).strip() in EXCEL_ERRORS for v in r.values())
     }
+    doubted.discard("")
     every = sorted(set(paragraph_of.values()))
     out = []
+
+    def lost_of(grant_id: str) -> set:
+        key = grant_key(grant_id.strip())
+        return set().union(*(v for k, v in lost.items() if k and mark_value(k) == mark_value(key)))
+
+    def mark_value(key: str) -> str:
+        """A mark's grant id as compared by value: digits alone, maybe with '.0' after them (a CSV saved
+        from Excel), without leading zeros."""
+        found = re.fullmatch(r"([0-9]+)(?:\.0+)?", key)
+        return (found.group(1).lstrip("0") or "0") if found else key
+
     for m in marks:
         gid = m["grant_id"].strip()
         if not names_something(gid):
@@ -437,32 +449,25 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
             s, e = WHOLE_TIME
         ids = [gid]
         key = grant_key(gid)
-        if re.fullmatch("[0-9]+", key) and not any(grant_key(g.grant_id) == key for g in usable):
+        if re.fullmatch(r"[0-9]+(?:\.0+)?", key) and not any(grant_key(g.grant_id) == key for g in usable):
             # an id of digits alone that the extract writes with other leading zeros: each such grant
             same = {k for g in usable if re.fullmatch("[0-9]+", k := grant_key(g.grant_id)) and
-                    k.lstrip("0") == key.lstrip("0")}  # fmt: skip
+                    mark_value(k) == mark_value(key)}  # fmt: skip
             ids = sorted(same) or ids
         for gid in ids:
             citizens = {(g.cpr, g.cvr, g.service) for g in usable if grant_key(g.grant_id) == grant_key(gid)}
             from_extract = set(citizens)
-            cpr, cvr, service = (
-                cpr_ok(m.get("cpr", "")),
-                cvr_ok(m.get("supplier_cvr", "").strip()),
+            cpr, cvr, service = (  # '.0' or a leading ' of a CSV saved from Excel read off
+                cpr_ok(re.sub(r"^(\d{9,10})\.0*$", r"\1", m.get("cpr", "").strip().lstrip("'"))),
+                cvr_ok(re.sub(r"^(\d{8})\.0*$", r"\1", m.get("supplier_cvr", "").strip().lstrip("'"))),
                 m.get("service_code", "").strip(),
             )
             anyone = []
-            if cpr and cvr and paragraph_of.get(number_key(service)):
-                citizens.add((cpr, cvr, service))
+            if cpr and cvr and (paragraph_of.get(number_key(service)) or number_key(service) in doubted):
+                citizens.add((cpr, cvr, service))  # a doubted service: under every paragraph, below
             elif cpr and cvr and not citizens:  # a grant gone, its service blank or not the sheet's: any paragraph
                 anyone = [(gid, cpr, cvr, service, s, e, p) for p in every]
-            if not citizens and not anyone and not (cpr and cvr):  # a grant left out: its rows' citizen, any paragraph
-                key = grant_key(gid)
-                found = lost.get(key, set())
-                if not found and re.fullmatch("[0-9]+", key):  # other leading zeros
-                    found = set().union(*(v for k, v in lost.items() if re.fullmatch("[0-9]+", k)
-                                          and k.lstrip("0") == key.lstrip("0")))  # fmt: skip
-                anyone = [(gid, c, v, "", s, e, p) for c, v in sorted(found) for p in every]
-            if not citizens and not anyone:
+            if not citizens and not anyone and not (cpr and cvr) and not lost_of(m["grant_id"]):
                 out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
             for c, v, svc in sorted(citizens):
                 if number_key(svc) in doubted or (svc and paragraph_of.get(number_key(svc)) is None
@@ -471,6 +476,10 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
                 else:
                     out.append((gid, c, v, svc, s, e, paragraph_of.get(number_key(svc))))
             out += anyone
+        # a grant left out, by the mark's own id (by value): its rows' citizen at the supplier, any paragraph,
+        # whatever else the mark names
+        mark_id = m["grant_id"].strip()
+        out += [(mark_id, c, v, "", s, e, p) for c, v in sorted(lost_of(mark_id)) for p in every]
     return out
 
 
