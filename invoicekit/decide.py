@@ -1571,6 +1571,9 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
         return []
     old_rows = np.flatnonzero(old)
     known = sheet.services.drop_duplicates("service_key").set_index("service_key")["paragraph"]
+    # a service today's sheet holds back (a row of it left out) may have been paid under any paragraph: its
+    # readable row's is no more to be trusted than the other's (pre-0.9.13 payments: March paid again)
+    known = known.where(~known.index.isin(list(sheet.left_out_services)), _ANY_PARAGRAPH)
     service_of = h["service_code"].to_numpy(dtype=object)[old_rows]
     recorded = h["paragraph"].to_numpy(dtype=object)[old_rows]  # a History always has the column
     paragraph_of = np.array(
@@ -1602,7 +1605,8 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
             may &= s_d <= he[at].max()
         if not np.isnat(hs[at]).any():
             may &= e_d >= hs[at].min()
-        asked = np.flatnonzero((paragraphs == paragraph) & may & (own != normalise_numbers([str(service)])[0]))
+        of_paragraph = (paragraphs != "") if paragraph == _ANY_PARAGRAPH else (paragraphs == paragraph)
+        asked = np.flatnonzero(of_paragraph & may & (own != normalise_numbers([str(service)])[0]))
         if not len(asked):
             continue
         hasher = legacy_citizen_keys if is_legacy else citizen_keys
@@ -1610,6 +1614,10 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
         rows = old_rows[at]
         probes.append((asked, keys, rows, citizen[rows], 2))
     return probes
+
+
+#: :func:`_paid_under_the_paragraph`'s paragraph of a payment that may have been under any
+_ANY_PARAGRAPH = "*"
 
 
 class _Periods:

@@ -160,12 +160,13 @@ def test_a_later_run_does_not_pay_again_under_the_paragraphs_other_service(tmp_p
     assert len(postings) == 1  # April only
 
 
-def _without_paragraph_keys(journal: Path) -> None:
-    """The journal as invoicekit 0.9.12 left it: no paragraph key stored."""
+def _without_paragraph_keys(journal: Path, paragraph: bool = True) -> None:
+    """The journal as invoicekit 0.9.12 left it: no paragraph key stored
+    (``paragraph`` False: nor the paragraph, as a version before kept none)."""
     with sqlite3.connect(journal) as conn:
         for run_id, data in conn.execute("SELECT run_id, data FROM run_decisions").fetchall():
             t = pq.read_table(pa.BufferReader(data))
-            t = t.drop_columns(["paragraph_key"])
+            t = t.drop_columns(["paragraph_key"] + ([] if paragraph else ["paragraph"]))
             sink = io.BytesIO()
             pq.write_table(t, sink, compression="zstd")
             conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = ?", (sink.getvalue(), run_id))
@@ -183,6 +184,28 @@ def test_a_payment_recorded_before_the_paragraph_key_is_still_found_by_its_servi
     second = _run(case, "april", tmp_path / "o2", journal)
     assert second.decisions["reason"].fillna("").tolist() == ["ALREADY_PAID", ""]
     assert "SEL108-BO efter § 108" in second.decisions["message"].iloc[0]
+
+
+def test_a_payment_recorded_before_the_paragraph_key_of_a_service_the_sheet_now_doubts_holds_every_paragraph(
+    tmp_path,
+):
+    """Where today's sheet holds the paid service back (its readable row says
+    § 104, another row of it cannot be read), its readable paragraph is no
+    more to be trusted than the other: March, paid under SEL108-BO by a
+    version before 0.9.13, is not paid again under the daily § 108 service."""
+    case, journal = _case(tmp_path), tmp_path / "j.sqlite"
+    _run(case, "march", tmp_path / "o1", journal, new=True)
+    _without_paragraph_keys(journal, paragraph=False)
+    assert Journal(journal).history().paid["paragraph"].fillna("").tolist() == [""]
+    wb = openpyxl.load_workbook(case / "stoetteark.xlsx")
+    services = wb["services"]
+    for row in services.iter_rows(min_row=2):
+        if row[0].value == "SEL108-BO":
+            row[1].value = "§ 104"
+    services.append(["SEL108-BO", "§ 107/108", "Udviklingshæmmede"])
+    wb.save(case / "stoetteark.xlsx")
+    second = _run(case, "april", tmp_path / "o2", journal)
+    assert second.decisions["reason"].fillna("").tolist()[:1] == ["ALREADY_PAID"]
 
 
 def test_stored_lines_that_lack_a_column_other_than_a_later_key_are_a_damaged_journal(tmp_path):
