@@ -47,9 +47,9 @@ def normalise_paragraph(value: object) -> str:
         named = {str(int(n)) for n in re.findall(r"\d+", text)}
     if re.search(r"(?i)\bstu\b", text):
         named.add("STU")
-    if named:
-        return named.pop() if len(named) == 1 else ""
-    return re.sub(r"[\s§.]", "", text).upper()
+    # none (SEL, Serviceloven): read as the text itself until 0.9.27, a coding row of paragraph "SEL" was kept
+    # and held nothing back, where one of § 107/108 did
+    return named.pop() if len(named) == 1 else ""
 
 
 # ---------------------------------------------------------------- spreadsheet cells

@@ -330,10 +330,28 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
 
 
 def norm_paragraph(text: str) -> str:
-    if re.search(r"(?i)\bstu\b", text):
-        return "STU"
-    m = re.search(r"\d+", text)
-    return str(int(m.group())) if m else text.strip().upper()
+    """The one paragraph a cell names (a number, or STU), else "" (README, "The support sheet"):
+    where a ``§`` is written, the number right after it counts, and numbers listed after it with
+    ``/``, ``og``, ``el.``, ``eller``, ``,`` count too when as long (``§ 107/108``, ``§§ 107/108``),
+    a shorter one (``§ 108 - 24 timers``) and the text around (``SEL 2019``) do not; ``stk. 1 og 2``
+    and ``2. pkt.`` name no paragraph. Two paragraphs, or none, give ""."""
+    text = re.sub(r"(?i)\b(?:stk|nr|pkt)\.?\s*\d+(?:\s*(?:og|,|-)\s*\d+)*|\b\d+\.\s*pkt\b\.?", " ", text)
+    found = set()
+    if "§" in text:
+        for m in re.finditer(r"§+\s*(\d+)", text):
+            found.add(int(m[1]))
+            rest = text[m.end() :]
+            while True:
+                more = re.match(r"\s*(?:/|,|og\b|eller\b|el\.|&|\+|-|–)\s*(\d+)", rest)
+                if not more:
+                    break
+                if len(more[1]) >= len(m[1]) or m[0].startswith("§§"):
+                    found.add(int(more[1]))
+                rest = rest[more.end() :]
+    else:
+        found = {int(n) for n in re.findall(r"\d+", text)}
+    named = {str(n) for n in found} | ({"STU"} if re.search(r"(?i)\bstu\b", text) else set())
+    return next(iter(named)) if len(named) == 1 else ""
 
 
 def invoice_cprs(cell: str, text: str) -> tuple[bool, list[str]]:
@@ -499,12 +517,20 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     invoice has ``posting_dates``: one a posting line (a line each when decided
     line by line), with ``supplementary`` the rules' ``MM-DD``."""
     usable, left_out = usable_grants(grants)
-    svc = {}
+    # a service row is read when it names its code, one paragraph and a target group, and holds no
+    # Excel error; a service codes when its rows read all say the same and no row left out names it
+    svc, held_svc = {}, set()
     for r in services:
-        svc.setdefault(r["service_code"].strip().casefold(), []).append(
-            (norm_paragraph(r["paragraph"]), r["target_group"].strip().casefold())
+        code, paragraph, target = (
+            r["service_code"].strip().casefold(),
+            norm_paragraph(r["paragraph"]),
+            r["target_group"].strip(),
         )
-    svc = {k: v[0] for k, v in svc.items() if len(set(v)) == 1}
+        if code and paragraph and target and not any(str(v).strip() in EXCEL_ERRORS for v in r.values()):
+            svc.setdefault(code, set()).add((paragraph, target.casefold()))
+        else:
+            held_svc.add(code)
+    svc = {k: next(iter(v)) for k, v in svc.items() if len(v) == 1 and k not in held_svc}
     # a row that cannot be used, but names its key, holds the key back: the sheet says two things of it
     # (a supplier's CVR, a coding row's paragraph, ownership and target group on the days it may hold)
     sup, held_sup = {}, set()
@@ -518,12 +544,13 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     codes, held_codes = [], []
     for r in coding:
         vf = date_of(r["valid_from"])
-        vt = date_of(r["valid_to"]) if r["valid_to"].strip() else None
+        open_end = not r["valid_to"].strip() or NO_END.fullmatch(r["valid_to"]) is not None  # 31.12.9999: open
+        vt = None if open_end else date_of(r["valid_to"])
         own = OWNERSHIP.get(r["ownership"].strip().lower())
         psp, art, target = r["psp_element"].strip(), r["art"].strip(), r["target_group"].strip()
-        reversed_or_unread = bool(r["valid_to"].strip()) and (vt is None or (vf is not None and vt < vf))
+        reversed_or_unread = not open_end and (vt is None or (vf is not None and vt < vf))
         row_ok = (
-            vf and own and psp and target and re.fullmatch("[0-9]{8}", art) and not reversed_or_unread
+            vf and own and psp and target and norm_paragraph(r["paragraph"]) and re.fullmatch("[0-9]{8}", art) and not reversed_or_unread
             and not re.search(r"\s", psp) and not any(unicodedata.category(ch) == "Cf" for ch in psp)
             and not any(str(cell).strip() in EXCEL_ERRORS for cell in r.values())
         )  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 import re
 from fractions import Fraction
 from unittest import mock
@@ -847,3 +848,349 @@ def test_collective_invoices_are_decided_line_by_line_as_the_reference(case, whe
     assert len(postings) == len(fast[fast["status"] == "posted"]) + sum(
         len(by_row[r]) - 1 for r in fast.loc[fast["status"] == "posted", "row"] if r in by_row
     )
+
+
+# ---------------------------------------------------------------- a messy support sheet
+# The sheets as finance keeps them, drawn sparingly so that most invoices still post: service codes
+# and CVR numbers written otherwise, paragraphs spelt otherwise or naming two, blank or Excel-error
+# cells, unknown ownerships, a service or supplier named twice (alike, with other values, or once in
+# a row left out: held back), coding rows left out that still hold their key on the days they may
+# hold (parts they cannot read standing for any), headings that claim nothing. Both sides are given
+# the same raw rows.
+
+#: a paragraph as the sheet may write it (README: the number right after a `§` counts)
+PARAGRAPH_SPELLINGS = {
+    "108": ["108", "§108", "SEL §108", "SEL 2019 § 108", "§ 108, stk. 1 og 2", "§ 108 - 24 timers botilbud", " § 108 "],
+    "104": ["104", "§ 104", "§ 104, 2. pkt.", "SEL § 104"],
+    "97": ["97", "§97", "§ 97 stk. 2"],
+    "STU": ["STU", "stu", " STU ", "Stu"],
+}  # fmt: skip
+#: cells that name no one paragraph: the row is left out
+BAD_PARAGRAPHS = ["§ 107/108", "§§ 107/108", "§ 107 og 108", "§ 107 el. 108", "tidl. § 91, nu § 108",
+                  "§ 103 (STU-lignende)", "107/108", "", " ", "#N/A", "#REF!"]  # fmt: skip
+OWNER_SPELLINGS = {"private": ["privat", "Privat", " PRIVAT ", "selvejende", "private"],
+                   "municipal": ["kommunal", "Kommunal", "KOMMUNAL ", "municipal"],
+                   "regional": ["regional", "Regional"], "state": ["statslig", "state"]}  # fmt: skip
+OWNER_OF = {"privat": "private", "kommunal": "municipal"}
+BAD_OWNERS = ["", "ukendt", "#N/A", "#VALUE!", "privatt"]
+CVR_SPELLINGS = {
+    cvr: [cvr, f"{cvr[:2]} {cvr[2:4]} {cvr[4:6]} {cvr[6:]}", f"DK{cvr}", f"DK {cvr}", f" {cvr} "] for cvr in CVRS
+}
+SHEET_COLUMNS = {
+    "services": ["service_code", "paragraph", "target_group"],
+    "suppliers": ["supplier_cvr", "ownership"],
+    "coding": ["paragraph", "ownership", "target_group", "psp_element", "art", "valid_from", "valid_to"],
+}
+
+
+def seldom(draw) -> bool:
+    """One time in twenty (a middle value, as :func:`rarely`)."""
+    return draw(st.integers(0, 19)) == 7
+
+
+def respelt_paragraph(draw, para: str) -> str:
+    from invoicekit.vocabulary import normalise_paragraph as _n  # only to find the spellings' list
+
+    return draw(st.sampled_from(PARAGRAPH_SPELLINGS.get(_n(para), [para])))
+
+
+def respelt_code(draw, code: str) -> str:
+    return draw(st.sampled_from([code.lower(), f" {code} ", code.capitalize(), f"{code}\t"]))
+
+
+def respelt_owner(draw, owner: str) -> str:
+    return draw(st.sampled_from(OWNER_SPELLINGS[OWNER_OF.get(owner, owner)]))
+
+
+@st.composite
+def messy_services(draw) -> list[dict]:
+    rows = []
+    for code, para, target in SHEET_SERVICES:
+        row = {"service_code": code, "paragraph": para, "target_group": target}
+        if rarely(draw):
+            row["service_code"] = respelt_code(draw, code)
+        if rarely(draw):
+            row["paragraph"] = respelt_paragraph(draw, para)
+        if rarely(draw):
+            row["target_group"] = draw(st.sampled_from([f" {target} ", target.upper(), target.lower()]))
+        twin = dict(row)
+        if seldom(draw):  # the row itself cannot be read
+            fault = draw(st.sampled_from(["paragraph", "target", "error"]))
+            if fault == "paragraph":
+                row["paragraph"] = draw(st.sampled_from(BAD_PARAGRAPHS))
+            elif fault == "target":
+                row["target_group"] = draw(st.sampled_from(["", "#N/A"]))
+            else:
+                row[draw(st.sampled_from(["paragraph", "target_group"]))] = draw(st.sampled_from(["#N/A", "#REF!"]))
+        rows.append(row)
+        if seldom(draw):  # the service named again
+            kind = draw(st.sampled_from(["alike", "other", "bad"]))
+            twin["service_code"] = respelt_code(draw, code) if draw(st.booleans()) else code
+            if kind == "alike":
+                twin["paragraph"] = respelt_paragraph(draw, para)
+            elif kind == "other":
+                if draw(st.booleans()):
+                    twin["paragraph"] = draw(st.sampled_from(["§ 107", "103", "STU", "§ 108"]))
+                else:
+                    twin["target_group"] = draw(st.sampled_from(["Sindslidende", "UH", "FH"]))
+            else:
+                twin["paragraph"] = draw(st.sampled_from(BAD_PARAGRAPHS))
+            rows.append(twin)
+    if rarely(draw):  # a heading, a blank row, a row without a code
+        rows.append(draw(st.sampled_from([
+            {"service_code": "", "paragraph": "", "target_group": "Udviklingshæmmede"},
+            {"service_code": "", "paragraph": "", "target_group": ""},
+            {"service_code": "", "paragraph": "§ 108", "target_group": "UH"},
+            {"service_code": "#N/A", "paragraph": "§ 108", "target_group": "UH"},
+        ])))  # fmt: skip
+    return draw(st.permutations(rows)) if rarely(draw) else rows
+
+
+@st.composite
+def messy_suppliers(draw) -> list[dict]:
+    rows = []
+    for cvr, owner in OWNERS.items():
+        row = {"supplier_cvr": cvr, "ownership": owner}
+        if rarely(draw):
+            row["supplier_cvr"] = draw(st.sampled_from(CVR_SPELLINGS[cvr]))
+        if rarely(draw):
+            row["ownership"] = respelt_owner(draw, owner)
+        twin = dict(row)
+        if seldom(draw):
+            if draw(st.integers(0, 3)):
+                row["ownership"] = draw(st.sampled_from(BAD_OWNERS))
+            else:
+                row["supplier_cvr"] = draw(st.sampled_from(["#N/A", "", "12345678"]))
+        rows.append(row)
+        if seldom(draw):  # the supplier named again
+            kind = draw(st.sampled_from(["alike", "other", "bad"]))
+            twin["supplier_cvr"] = draw(st.sampled_from(CVR_SPELLINGS[cvr]))
+            if kind == "alike":
+                twin["ownership"] = respelt_owner(draw, owner)
+            elif kind == "other":
+                twin["ownership"] = draw(st.sampled_from(["regional", "statslig", "privat", "kommunal"]))
+            else:
+                twin["ownership"] = draw(st.sampled_from(BAD_OWNERS))
+            rows.append(twin)
+    if rarely(draw):  # the supplier the sheet lacks, read or not
+        rows.append({"supplier_cvr": draw(st.sampled_from(CVR_SPELLINGS[CVRS[2]])),
+                     "ownership": draw(st.sampled_from(["privat", "kommunal", "ukendt", "#N/A"]))})  # fmt: skip
+    if rarely(draw):
+        rows.append({"supplier_cvr": draw(st.sampled_from(["", "12345678", "#REF!"])), "ownership": "privat"})
+    return draw(st.permutations(rows)) if rarely(draw) else rows
+
+
+#: faults that leave a coding row out: (column, values)
+CODING_FAULTS = [
+    ("paragraph", BAD_PARAGRAPHS),
+    ("ownership", BAD_OWNERS),
+    ("target_group", ["", "#N/A"]),
+    ("psp_element", ["", "P 1", "P-1\u200b", "#N/A", "P-1\nP-2"]),
+    ("art", ["", "4000000", "400000001", "#REF!", "4000 0000"]),
+    ("valid_from", ["", "31.02.2019", "#N/A", "2019-13-01"]),
+    ("valid_to", ["2019-02-30", "#N/A", "reversed"]),
+]
+
+
+def broken(draw, row: dict) -> dict:
+    row = dict(row)
+    for _ in range(draw(st.sampled_from([1, 1, 1, 2]))):
+        column, values = draw(st.sampled_from(CODING_FAULTS))
+        value = draw(st.sampled_from(values))
+        if value == "reversed":
+            start = date_of_cell(row["valid_from"]) or dt.date(2019, 6, 1)
+            value = iso(start - dt.timedelta(days=draw(st.sampled_from([1, 400]))))
+        row[column] = value
+    return row
+
+
+def date_of_cell(cell: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(cell)
+    except ValueError:
+        return None
+
+
+@st.composite
+def messy_coding(draw, coding: list[dict]) -> list[dict]:
+    rows = []
+    for row in coding:
+        row = dict(row)
+        if rarely(draw):  # spelt otherwise, still read
+            column = draw(st.sampled_from(["paragraph", "ownership", "target_group", "valid_from", "valid_to"]))
+            if column == "paragraph":
+                row["paragraph"] = respelt_paragraph(draw, row["paragraph"])
+            elif column == "ownership":
+                row["ownership"] = respelt_owner(draw, row["ownership"])
+            elif column == "target_group":
+                row["target_group"] = draw(st.sampled_from([f" {row['target_group']} ", row["target_group"].upper()]))
+            elif column == "valid_from":
+                row["valid_from"] = danish(dt.date.fromisoformat(row["valid_from"]))
+            elif row["valid_to"] == "":
+                row["valid_to"] = draw(st.sampled_from(["31.12.9999", "9999-12-31"]))
+        if seldom(draw):
+            row = broken(draw, row)
+        rows.append(row)
+    for _ in range(draw(st.sampled_from([0] * 6 + [1, 1, 2]))):  # a row more, left out
+        code, para, target = draw(st.sampled_from(SERVICES))
+        cvr, owner = draw(st.sampled_from(list(OWNERS.items())))
+        kind = draw(st.sampled_from(["broken", "broken", "heading", "blank", "pending"]))
+        base = {"paragraph": para, "ownership": owner, "target_group": target, "art": f"4{cvr[:1]}000000",
+                "psp_element": f"P-{code}-{cvr}-new", "valid_from": iso(draw(dates).replace(day=1)),
+                "valid_to": ""}  # fmt: skip
+        if kind == "broken":
+            rows.append(broken(draw, base))
+        elif kind == "heading":  # claims nothing: holds nothing
+            rows.append({**{c: "" for c in SHEET_COLUMNS["coding"]},
+                         **draw(st.sampled_from([{"target_group": target}, {"paragraph": para},
+                                                 {"paragraph": para, "ownership": owner, "target_group": target}]))})  # fmt: skip
+        elif kind == "blank":
+            rows.append({c: "" for c in SHEET_COLUMNS["coding"]})
+        else:  # a new row whose PSP element is yet to be filled in: claims its dates
+            rows.append({**base, "psp_element": ""})
+    return draw(st.permutations(rows)) if rarely(draw) else rows
+
+
+@st.composite
+def coding_cases(draw):
+    """Invoices that pass checks 1-16 (each the month of one citizen's one grant), so that check 17
+    decides: every service of the sheet and the supplier it lacks, months on both sides of a split."""
+    grants, invoices, paid = [], [], []
+    for k in range(draw(st.integers(1, 6))):
+        service = draw(st.sampled_from([s[0] for s in SHEET_SERVICES]))
+        cvr = draw(st.sampled_from(CVRS[:2] * 3 + CVRS[2:]))
+        start = dt.date(draw(st.sampled_from([2018, 2019, 2019, 2020])), draw(st.integers(1, 12)), 1)
+        if rarely(draw):  # the grant and paid before under the paragraph's other service
+            paid.append((draw(st.sampled_from([f"G{k}", "OLD-1"])), CPRS[k % len(CPRS)].replace("-", ""), cvr,
+                         SIBLING.get(service, service), start, start + dt.timedelta(days=draw(st.integers(0, 400)))))  # fmt: skip
+        grants.append({"grant_id": f"G{k}", "cpr": CPRS[k % len(CPRS)],
+                       "service_code": respelt_code(draw, service) if rarely(draw) else service, "service_name": "",
+                       "supplier_cvr": draw(st.sampled_from(CVR_SPELLINGS[cvr][1:])) if rarely(draw) else cvr, "rate": "28500.00", "rate_unit": "month", "start_date": iso(start),
+                       "end_date": ""})  # fmt: skip
+        for j in range(draw(st.integers(1, 3))):
+            month = start.month - 1 + draw(st.integers(0, 24))
+            s = dt.date(start.year + month // 12, month % 12 + 1, 1)
+            invoices.append({"invoice_id": f"F{k}-{j}", "supplier_cvr": cvr, "amount": "28500.00",
+                             "cpr": CPRS[k % len(CPRS)], "period_start": danish(s), "period_end": danish(month_end(s)),
+                             "text": "", "document_type": "", "currency": "", "prepaid_amount": ""})  # fmt: skip
+    invoices = draw(st.permutations(invoices))
+    paragraphs = draw(st.sampled_from([("103", "104", "107", "108", "STU")] * 3 + [("108",), ("104", "STU", "97")]))
+    return grants, invoices, draw(coding_rows()), Rules(paragraphs=paragraphs), set(), paid
+
+
+@st.composite
+def messy_cases(draw):
+    grants, invoices, coding, rules, seen, paid = draw(
+        st.one_of(coding_cases(), coding_cases(), resend_cases(), cases())
+    )
+    sheet = {"services": draw(messy_services()), "suppliers": draw(messy_suppliers()),
+             "coding": draw(messy_coding(coding))}  # fmt: skip
+    return grants, invoices, sheet, rules, seen, paid
+
+
+@settings(
+    max_examples=int(os.environ.get("MESSY_EXAMPLES", 300)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(messy_cases(), posting_days())
+def test_fast_path_decides_as_the_reference_on_a_messy_support_sheet(case, when):
+    grants, invoices, sheet, rules, seen, paid = case
+    run_date, supplementary = when
+    rules = rules.replace(supplementary_period_end=supplementary)
+    frames = {name: pd.DataFrame(rows, columns=SHEET_COLUMNS[name], dtype=object) for name, rows in sheet.items()}
+    result = _decided(invoices, grants, frames, rules, history(seen, paid), run_date)
+    # earlier payments carry the paragraph the journal recorded (the clean sheet's), as history() gives it
+    ref = reference_decide(
+        invoices, grants, sheet["services"], sheet["suppliers"], sheet["coding"],
+        Fraction(str(rules.tolerance)), Fraction(str(rules.max_amount)), set(rules.paragraphs),
+        set(rules.excluded_suppliers), seen, [(*p, paragraph_of(p[3]) or None) for p in paid],
+        run_date=run_date, supplementary=supplementary,
+    )  # fmt: skip
+    fast = result.decisions
+    assert len(fast) == len(invoices)
+    for k, (row, want) in enumerate(zip(fast.to_dict("records"), ref, strict=True)):
+        assert posting_dates_of(result.postings, k + 1) == want.pop("posting_dates", []), f"invoice row {k + 1}"
+        exp = row["expected_amount"]
+        got = {
+            "status": row["status"],
+            "reason": row["reason"],
+            "grant_id": row["grant_id"],
+            "expected_amount": None if pd.isna(exp) else Fraction(round(exp * MONEY_SCALE), MONEY_SCALE),
+            "paragraph": row["paragraph"],
+            "psp_element": row["psp_element"],
+            "art": row["art"],
+        }
+        assert got == want, f"invoice row {k + 1}: {invoices[k]}"
+
+
+@settings(
+    max_examples=int(os.environ.get("MESSY_EXAMPLES", 300)) // 2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.one_of(coding_cases(), resend_cases()), st.data())
+def test_sensum_marks_on_a_messy_support_sheet_are_read_as_the_reference(case, data):
+    """Sensum's marks of services the messy sheet holds back, names twice or in rows left out
+    (README: such a mark counts under every paragraph)."""
+    grants, invoices, coding, rules, seen, paid = case
+    marks = data.draw(paid_marks(grants))
+    sheet = {"services": data.draw(messy_services()), "suppliers": data.draw(messy_suppliers()),
+             "coding": data.draw(messy_coding(coding))}  # fmt: skip
+    frames = {name: pd.DataFrame(rows, columns=SHEET_COLUMNS[name], dtype=object) for name, rows in sheet.items()}
+    result = decide(
+        prepare_invoices(pd.DataFrame(invoices, columns=INVOICE_COLUMNS)),
+        prepare_grants(pd.DataFrame(grants, columns=GRANT_COLUMNS)),
+        prepare_support_sheet(frames), rules, history(seen, paid),
+        paid=prepare_paid_marks(pd.DataFrame(marks, columns=MARK_COLUMNS)),
+    )  # fmt: skip
+    ref = reference_decide(
+        invoices, grants, sheet["services"], sheet["suppliers"], sheet["coding"], Fraction(str(rules.tolerance)),
+        Fraction(str(rules.max_amount)), set(rules.paragraphs), set(rules.excluded_suppliers), seen,
+        [*((*p, paragraph_of(p[3]) or None) for p in paid), *reference_marks(marks, grants, sheet["services"])],
+    )  # fmt: skip
+    for k, (row, want) in enumerate(zip(result.decisions.to_dict("records"), ref, strict=True)):
+        got = {"status": row["status"], "reason": row["reason"], "grant_id": row["grant_id"]}
+        assert got == {c: want[c] for c in got}, f"invoice row {k + 1}: {invoices[k]}; marks {marks}"
+
+
+# ---------------------------------------------------------------- suspected faults the messy sheet points at
+
+
+def _one_invoice_sheet(services, coding):
+    grants = [{"grant_id": "G1", "cpr": "6101901234", "service_code": "SEL108", "service_name": "",
+               "supplier_cvr": "29345716", "rate": "28500.00", "rate_unit": "month", "start_date": "2019-01-01",
+               "end_date": ""}]  # fmt: skip
+    invoices = [{"invoice_id": "F1", "supplier_cvr": "29345716", "amount": "28500.00", "cpr": "6101901234",
+                 "period_start": "01.03.2019", "period_end": "31.03.2019", "text": "", "document_type": "",
+                 "currency": "", "prepaid_amount": ""}]  # fmt: skip
+    frames = {"services": pd.DataFrame(services, columns=SHEET_COLUMNS["services"], dtype=object),
+              "suppliers": pd.DataFrame([{"supplier_cvr": "29345716", "ownership": "privat"}], dtype=object),
+              "coding": pd.DataFrame(coding, columns=SHEET_COLUMNS["coding"], dtype=object)}  # fmt: skip
+    typed = prepare_support_sheet(frames)
+    return typed, _decided(invoices, grants, frames, Rules(), history(set(), []), dt.date(2019, 6, 30)).decisions
+
+
+def test_a_coding_row_whose_paragraph_names_no_paragraph_holds_back_its_key():
+    """A newer coding row whose paragraph cell names none (``SEL``, no number, no STU) is left out as
+    a cell naming two paragraphs is, and holds its key back from its start (until 0.9.27 it was read
+    as a key of paragraph 'SEL', which no service has, and the older § 108 row posted March 2019)."""
+    old = {"paragraph": "§ 108", "ownership": "privat", "target_group": "UH", "psp_element": "P-OLD",
+           "art": "40000000", "valid_from": "2018-01-01", "valid_to": ""}  # fmt: skip
+    new = {**old, "paragraph": "SEL", "psp_element": "P-NEW", "valid_from": "2019-01-01"}
+    typed, decided = _one_invoice_sheet([{"service_code": "SEL108", "paragraph": "§ 108", "target_group": "UH"}],
+                                        [old, new])  # fmt: skip
+    assert "paragraph" in typed.problems["column"].tolist()
+    assert decided.loc[0, "reason"] == "NO_CODING"
+
+
+def test_a_service_whose_paragraph_names_no_paragraph_is_left_out():
+    """``Serviceloven`` names no paragraph: the row is left out and listed, as ``§ 107/108`` is (until
+    0.9.27 it was kept with the paragraph 'SERVICELOVEN', shown in decisions.csv)."""
+    old = {"paragraph": "§ 108", "ownership": "privat", "target_group": "UH", "psp_element": "P-OLD",
+           "art": "40000000", "valid_from": "2018-01-01", "valid_to": ""}  # fmt: skip
+    typed, decided = _one_invoice_sheet(
+        [{"service_code": "SEL108", "paragraph": "Serviceloven", "target_group": "UH"}], [old]
+    )
+    assert "paragraph" in typed.problems["column"].tolist()
+    assert decided.loc[0, "paragraph"] == ""
