@@ -378,13 +378,20 @@ def run(
             staging = new_staging(out_dir)
             if j is None or dry_run:
                 result = decide_now(j.history() if j is not None else History())
-                with cleaned_on_failure(staging):
+                with cleaned_on_failure(staging, (*OUTPUT_FILES, MANIFEST)):
                     files = stage(staging, result, None)
                 outputs = deliver(None, staging, out_dir, {n: f["sha256"] for n, f in files.items()})
                 run_id = None
             else:
                 # the staging folder goes with any failure up to and including the commit
-                with cleaned_on_failure(staging), j.transaction() as conn:
+                with cleaned_on_failure(staging, (*OUTPUT_FILES, MANIFEST)), j.transaction() as conn:
+                    # a run recorded while this one waited for the journal is delivered first (an attack on
+                    # 0.9.26: this run decided, recorded and delivered, and that run's files waited for a third)
+                    while len(pending := j.pending_deliveries()):
+                        conn.execute("ROLLBACK")  # the journal let go while they are delivered: nothing was written
+                        _refuse_pending_here(pending, out_dir, j)
+                        delivered += _deliver_pending(j, say)
+                        conn.execute("BEGIN IMMEDIATE")
                     result = decide_now(j.history())
                     run_id = j.begin_run(
                         conn,
@@ -488,6 +495,21 @@ def _log_result(res: RunResult, seconds: float) -> None:
         recorded = "no journal: nothing recorded"
     out_dir = next(iter(res.outputs.values())).parent if res.outputs else None
     log.info("run finished in %.1f s: %s; outputs in %s", seconds, recorded, out_dir)
+
+
+def _refuse_pending_here(pending: pd.DataFrame, out_dir: Path, j: Journal) -> None:
+    """Refuse the run when a run of ``j`` recorded while it waited (``pending``) was to deliver its files into this
+    run's own output folder: this run holds that folder, and a folder holding a recorded run's files takes no
+    other run's."""
+    for r in pending.itertuples(index=False):
+        if Path(r.out_dir).resolve() == out_dir.resolve():
+            raise InputError(
+                out_dir,
+                None,
+                f"run {int(r.run_id)} of the journal {j.path} was recorded into this folder while this run waited "
+                "for the journal; nothing was recorded: run again (it delivers that run's files first) with a new "
+                "--out folder",
+            )
 
 
 def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, Path]]:
