@@ -1573,12 +1573,16 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
     known = sheet.services.drop_duplicates("service_key").set_index("service_key")["paragraph"]
     # a service today's sheet holds back (a row of it left out) may have been paid under any paragraph: its
     # readable row's is no more to be trusted than the other's (pre-0.9.13 payments: March paid again)
-    known = known.where(~known.index.isin(list(sheet.left_out_services)), _ANY_PARAGRAPH)
+    # (and one named only in rows left out: a review)
+    known = known.where(~known.index.isin(list(sheet.left_out_services)), _ANY_PARAGRAPH).to_dict()
+    known |= dict.fromkeys(sheet.left_out_services - set(known), _ANY_PARAGRAPH)
     service_of = h["service_code"].to_numpy(dtype=object)[old_rows]
     recorded = h["paragraph"].to_numpy(dtype=object)[old_rows]  # a History always has the column
+    # a recorded paragraph that names none (SEL, as an older version coded a sheet's SEL row) is today's sheet's
+    # too: since 0.9.27 it reads as none, and the payment was compared with no other service (a review)
     paragraph_of = np.array(
         [
-            normalise_paragraph(r) if isinstance(r, str) and r.strip() else known.get(str(v).strip().casefold(), "")
+            (normalise_paragraph(r) if isinstance(r, str) else "") or known.get(str(v).strip().casefold(), "")
             for v, r in zip(service_of, recorded, strict=True)
         ],
         dtype=object,

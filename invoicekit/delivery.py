@@ -100,16 +100,18 @@ def fsync_path(path: Path) -> None:
     attack on 0.9.26: every error was ignored). A folder that cannot be
     opened or flushed as such (Windows; some file systems) is passed by;
     one that fails to flush for any other reason raises the same."""
+    folder = os.path.isdir(path)
     try:
-        fd = os.open(path, os.O_RDONLY)
+        # a file opened for writing: Windows flushes no file opened only to read (EBADF: a review)
+        fd = os.open(path, os.O_RDONLY if folder else os.O_RDWR)
     except OSError as exc:
-        if os.path.isdir(path):
+        if folder:
             return  # folders cannot be opened on Windows
         raise OutputError(f"could not flush {path} to disk ({exc.strerror or exc})") from None
     try:
         os.fsync(fd)
     except OSError as exc:
-        if not (exc.errno in _NO_FOLDER_FLUSH and os.path.isdir(path)):
+        if not (exc.errno in _NO_FOLDER_FLUSH and folder):
             raise OutputError(f"could not flush {path} to disk ({exc.strerror or exc})") from None
     finally:
         os.close(fd)
@@ -536,7 +538,15 @@ def deliver(
         outputs[name] = dst
         if k == 0:
             crash_point("mid-delivery")
-    fsync_path(out_dir)
+    try:
+        fsync_path(out_dir)
+    except OutputError as exc:
+        # the files are in place: said, as a failed move is, so that nobody takes the run for one that failed
+        which = f"run {run_id} is recorded in the journal and its files are in {out_dir}, but " if run_id else ""
+        raise OutputError(
+            f"{which}{exc}; check the disk before importing the payment file"
+            + ("; the next run on the journal finishes the delivery" if run_id else "")
+        ) from None
     remove_staging(staging, order)
     return outputs
 

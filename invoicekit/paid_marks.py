@@ -183,7 +183,9 @@ def _typed(
     end = np.where(read, end, WHOLE_TIME[1])
     # read loosely ('.0' or a leading ' of a CSV saved from Excel): a mark can only hold an invoice back (a review:
     # a mark written 6101901234.0 was not comparable, and March was paid again)
-    cpr = cpr_column(padded_cpr_cells(excel_number_cells(cells("cpr"), "9,10"), numeric_cpr))
+    # (and nine digits alone padded, the leading zero Excel dropped, as check 16 reads a grant's: a review)
+    loose_cpr = excel_number_cells(cells("cpr"), "9,10").str.replace(r"^(\d{9})$", r"0\1", regex=True)
+    cpr = cpr_column(padded_cpr_cells(loose_cpr, numeric_cpr))
     cvr = cvr_column(excel_number_cells(cells("supplier_cvr"), "8"))
     frame = pd.DataFrame(
         {
@@ -364,7 +366,7 @@ def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
     if not lost.any():
         return marked
     ids = pd.Series(sorted(known), dtype=object)
-    ids = ids[ids.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)]
+    ids = ids[ids.str.fullmatch(_DIGITS).to_numpy(dtype=bool)]  # 123.0 of an extract saved from Excel too (a review)
     value_of = pd.DataFrame({"value": _value_of(ids), "extract_id": ids.to_numpy()})
     wanted = marked[lost].assign(value=_value_of(marked.loc[lost, "grant_norm"]))
     found = wanted.merge(value_of, on="value", how="inner", sort=False)

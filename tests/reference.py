@@ -469,14 +469,18 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
         key = grant_key(gid)
         if re.fullmatch(r"[0-9]+(?:\.0+)?", key) and not any(grant_key(g.grant_id) == key for g in usable):
             # an id of digits alone that the extract writes with other leading zeros: each such grant
-            same = {k for g in usable if re.fullmatch("[0-9]+", k := grant_key(g.grant_id)) and
+            same = {k for g in usable if re.fullmatch(r"[0-9]+(?:\.0+)?", k := grant_key(g.grant_id)) and
                     mark_value(k) == mark_value(key)}  # fmt: skip
             ids = sorted(same) or ids
         for gid in ids:
             citizens = {(g.cpr, g.cvr, g.service) for g in usable if grant_key(g.grant_id) == grant_key(gid)}
             from_extract = set(citizens)
             cpr, cvr, service = (  # '.0' or a leading ' of a CSV saved from Excel read off
-                cpr_ok(re.sub(r"^(\d{9,10})\.0*$", r"\1", m.get("cpr", "").strip().lstrip("'"))),
+                cpr_ok(
+                    re.sub(
+                        r"^(\d{9})$", r"0\1", re.sub(r"^(\d{9,10})\.0*$", r"\1", m.get("cpr", "").strip().lstrip("'"))
+                    )
+                ),
                 cvr_ok(re.sub(r"^(\d{8})\.0*$", r"\1", m.get("supplier_cvr", "").strip().lstrip("'"))),
                 m.get("service_code", "").strip(),
             )

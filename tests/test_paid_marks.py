@@ -244,7 +244,7 @@ def test_a_marks_own_service_finds_its_paragraph_however_it_is_written(service):
     ("grant_id", "cpr", "cvr", "service", "column"),
     [
         ("G-GONE", "610190-1234", "", "SEL108-BO", "grant_id"),  # no supplier: no citizen's service of its own
-        ("G-GONE", "101901234", SOLHOJ, "SEL108-BO", "grant_id"),  # a CPR number of nine digits, as text
+        ("G-GONE", "10190123", SOLHOJ, "SEL108-BO", "grant_id"),  # a CPR number of eight digits: no one's
         ("#REF!", "", "", "", "grant_id"),
         ("–", "", "", "", "grant_id"),  # no letter or digit: names no grant
     ],

@@ -1,0 +1,184 @@
+"""What a review of 0.9.27's mends found, each a fault until mended: check 21's old payments of a service
+named only in rows left out, or recorded under a paragraph that names none; paid marks of a grant the extract
+writes 123.0, or whose own CPR lost its leading zero; and the flush of the output folder after the commit."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from invoicekit import History, decide, prepare_grants, prepare_invoices, prepare_support_sheet
+from invoicekit.extracts import read_grants
+from invoicekit.paid_marks import prepare_paid_marks, read_paid_marks
+from tests.conftest import SOLHOJ, A, grants_table, invoice, support_tables
+from tests.test_attacks import month, runs_in
+from tests.test_attacks import robot as robot  # a fixture, found by its name
+
+MARCH = {"period_start": "01.03.2019", "period_end": "31.03.2019"}
+DAILY = "SEL108-DAG"
+
+
+def _sheet() -> dict[str, pd.DataFrame]:
+    sheet = support_tables()
+    sheet["services"].loc[len(sheet["services"])] = [DAILY, "§ 108", "Udviklingshæmmede"]
+    return sheet
+
+
+def _daily_grants() -> pd.DataFrame:
+    g = grants_table()
+    g = g[g["cpr"] != A].reset_index(drop=True)
+    g.loc[len(g)] = ["G-D", A, DAILY, SOLHOJ, "950.00", "day", "2019-03-01", ""]
+    return g
+
+
+def _old_payment(paragraph: str = "") -> History:
+    """March paid under SEL108-BO by a version before the paragraph key (none kept)."""
+    paid = {"grant_id": ["OLD-1"], "cpr": [A], "supplier_cvr": [SOLHOJ], "service_code": ["SEL108-BO"],
+            "paragraph": [paragraph], "period_start": ["2019-03-01"], "period_end": ["2019-03-31"]}  # fmt: skip
+    return History.from_tables(paid=pd.DataFrame(paid))
+
+
+# ---------------------------------------------------------------- check 21 and payments of old versions
+@pytest.mark.parametrize("written", ["§ 107/108", "SEL"])
+def test_check21_old_payment_of_a_service_whose_only_row_is_left_out_counts_under_every_paragraph(written):
+    """README (0.9.27): an old payment without a paragraph key is compared under 'every paragraph where the
+    sheet holds the service back, a row of it left out'. That holds where a readable row of the service is
+    there too (held_services), not where the service's ONLY row is left out (services_out): then
+    known.get() finds nothing, the paragraph is '' and the payment is compared with no other service."""
+    sheet = _sheet()
+    sheet["services"].loc[sheet["services"]["service_code"] == "SEL108-BO", "paragraph"] = written
+    history = _old_payment()
+    assert history.paid["paragraph_key"].tolist() == [""]
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="29.450,00")])),
+               prepare_grants(_daily_grants()), prepare_support_sheet(sheet), None, history).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+def test_check21_control_a_readable_row_beside_the_left_out_one_holds_back():
+    """Control for the test above (passes): § 104 readable + a row left out -> held."""
+    sheet = _sheet()
+    sheet["services"].loc[sheet["services"]["service_code"] == "SEL108-BO", "paragraph"] = "§ 104"
+    sheet["services"].loc[len(sheet["services"])] = ["SEL108-BO", "§ 107/108", "Udviklingshæmmede"]
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="29.450,00")])),
+               prepare_grants(_daily_grants()), prepare_support_sheet(sheet), None, _old_payment()).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+# ---------------------------------------------------------------- paid marks
+def _re_registered(**old) -> pd.DataFrame:
+    g = grants_table()
+    for column, value in {"end_date": "2019-02-28", **old}.items():
+        g.loc[g["grant_id"] == "G-A108", column] = value
+    g.loc[len(g)] = ["G-NEW", "6101901234", "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", ""]
+    return g
+
+
+@pytest.mark.parametrize("marked", ["123", "0123", "123.0"])
+def test_a_mark_of_123_finds_the_extracts_grant_written_123_0(tmp_path: Path, marked):
+    """The mirror of test_a_grant_number_saved_as_an_excel_float_in_the_marks_is_the_grant: here the GRANTS
+    extract is the CSV saved from Excel (grant id 123.0, usable), Sensum's mark says 123. _by_value only
+    looks among extract ids of digits alone ([0-9]+), so 123.0 is never found; the mark is 'not comparable'
+    and March is paid again under G-NEW."""
+    g = _re_registered(grant_id="123.0")
+    path = tmp_path / "bevillinger.csv"
+    g.to_csv(path, index=False, sep=";")
+    marks = pd.DataFrame([(marked, "01.03.2019", "31.03.2019", "SOL-1001")],
+                         columns=["grant_id", "period_start", "period_end", "invoice_id"])  # fmt: skip
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", **MARCH)])), read_grants(path),
+               prepare_support_sheet(support_tables()), paid=prepare_paid_marks(marks)).decisions  # fmt: skip
+    assert d["grant_id"].tolist() == ["G-NEW"]
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+@pytest.mark.parametrize("cpr", ["101901234.0", "101901234"])
+def test_a_marks_own_cpr_with_its_leading_zero_lost_by_excel_still_names_the_citizen(tmp_path, cpr):
+    """A mark's own CPR as a CSV saved from Excel writes a CPR number beginning with 0 (a third of all
+    citizens): the leading zero lost (and maybe '.0'). The grants reader pads such a cell when reading
+    loosely; the marks reader strips '.0' and leaves 9 digits: the mark is 'not comparable' and March is
+    paid again."""
+    citizen = "0101901234"
+    g = grants_table()
+    g.loc[g["grant_id"] == "G-A108", ["grant_id", "cpr"]] = ["G-NEW", citizen]
+    path = tmp_path / "paid.csv"
+    path.write_text(f"grant_id;period_start;period_end;cpr;supplier_cvr;service_code\n"
+                    f"G-OLD;01.03.2019;31.03.2019;{cpr};{SOLHOJ};SEL108-BO\n", encoding="utf-8")  # fmt: skip
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", cpr="010190-1234", **MARCH)])),
+               prepare_grants(g), prepare_support_sheet(support_tables()), paid=read_paid_marks(path)).decisions  # fmt: skip
+    assert d["grant_id"].tolist() == ["G-NEW"] and d["status"].tolist() != ["posted"], d[["reason", "message"]]
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+# ---------------------------------------------------------------- delivery: fsync_path
+
+
+def test_a_failed_flush_of_the_output_folder_after_the_commit_says_the_run_is_recorded(robot, monkeypatch):
+    """deliver() flushes the output folder after the files were moved, i.e. after the commit. Since
+    0.9.27 a failure there raises OutputError 'could not flush <out> to disk', exit 1, with no word that
+    the run IS recorded and its payment file IS in place (the os.replace failure beside it says so, and
+    run.py's mark_delivered handler exists precisely so that no error says 'failed' beside a payment
+    file to import). A caseworker reads exit 1 as 'nothing happened'."""
+    from invoicekit import delivery
+
+    real = os.fsync
+    out = str(robot.tmp / "o1")
+
+    def failing(fd):
+        if os.readlink(f"/proc/self/fd/{fd}") == out:  # only the output folder: after the commit
+            raise OSError(errno.EIO, "Input/output error")
+        return real(fd)
+
+    monkeypatch.setattr(delivery.os, "fsync", failing)
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
+    monkeypatch.undo()
+    assert code == 1  # files that could not be made safe on disk: exit 1, as the README says
+    assert runs_in(robot.journal) == 1  # recorded
+    assert (robot.tmp / "o1" / "opus_postings.csv").exists()  # and the payment file is in place
+    # observed: exit 1, "could not flush .../o1 to disk (Input/output error)" and nothing more
+    assert "recorded" in printed.err, printed.err
+    # and the next run on the journal finishes the delivery (its files found in place)
+    code, printed, _ = robot.run(month(4, invoice_id="F-2"), out="o2")
+    assert code == 0, printed.err
+    with sqlite3.connect(robot.journal) as conn:
+        assert conn.execute("SELECT run_id FROM runs WHERE delivered_at IS NULL").fetchall() == []
+
+
+def test_files_are_flushed_through_a_descriptor_open_for_writing_as_windows_needs(robot, monkeypatch):
+    """Simulation of Windows: os.fsync is _commit/FlushFileBuffers, which needs a handle opened for
+    writing and fails with EBADF on one opened O_RDONLY (as fsync_path opens every file). Until 0.9.27
+    that was suppressed; now every staged file's flush raises OutputError, so no run can ever be recorded
+    on Windows (the code keeps Windows branches: msvcrt locking, 'folders cannot be opened on Windows')."""
+    from invoicekit import delivery
+
+    real = os.fsync
+
+    def windows_like(fd):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        return real(fd)
+
+    monkeypatch.setattr(delivery.os, "fsync", windows_like)
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
+    monkeypatch.undo()
+    # observed: exit 1 "could not flush .../.invoicekit-staging-…/decisions.csv to disk (Bad file descriptor)"
+    assert code == 0, printed.err
+
+
+# ---------------------------------------------------------------- a recorded paragraph that names none
+def test_check21_old_payment_recorded_under_paragraph_SEL_falls_back_to_todays_sheet():
+    """A version before 0.9.13 (and before 0.9.27) coded a service whose sheet row said 'SEL' under the
+    paragraph 'SEL' and recorded that text beside the payment (no paragraph key). Today's sheet says
+    SEL108-BO is § 108. _paid_under_the_paragraph normalises the recorded 'SEL' to '' (0.9.27) and, the
+    recorded cell not being blank, never asks today's sheet: the payment is compared with no other
+    service, and March is paid again under the daily § 108 service. With the paragraph cell blank the
+    same payment IS held (test_a_payment_recorded_before_the_paragraph_key_is_still_found_by_its_service)."""
+    older = _old_payment()
+    history = History(seen=older.seen, paid=older.paid.assign(paragraph="SEL", paragraph_key=""), secret=older.secret)
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="29.450,00")])),
+               prepare_grants(_daily_grants()), prepare_support_sheet(_sheet()), None, history).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
