@@ -1448,6 +1448,10 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
             text = msg.PAID_SAME_GRANT.format(grant_id=g, period=period, earlier=earlier)
         elif not paid_service:  # a mark naming no service the sheet knows, under every paragraph
             text = msg.PAID_ANY_SERVICE.format(period=period, paid_grant_id=paid_grant, earlier=earlier)
+        elif kind == _KIND_ANY_PARAGRAPH:  # an old payment of a service the sheet does not name for certain
+            text = msg.PAID_SERVICE_DOUBTED.format(
+                paid_service=paid_service, period=period, paid_grant_id=paid_grant, earlier=earlier
+            )
         elif kind == 1 or normalise_numbers([service])[0] == normalise_numbers([paid_service])[0]:
             text = msg.PAID_SAME_SERVICE.format(
                 service=service, period=period, paid_grant_id=paid_grant, earlier=earlier
@@ -1573,17 +1577,26 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
     known = sheet.services.drop_duplicates("service_key").set_index("service_key")["paragraph"]
     # a service today's sheet holds back (a row of it left out) may have been paid under any paragraph: its
     # readable row's is no more to be trusted than the other's (pre-0.9.13 payments: March paid again)
-    # (and one named only in rows left out: a review)
-    known = known.where(~known.index.isin(list(sheet.left_out_services)), _ANY_PARAGRAPH).to_dict()
-    known |= dict.fromkeys(sheet.left_out_services - set(known), _ANY_PARAGRAPH)
+    # (and one named only in rows left out: a review); services compared as check 21 compares them (SEL108 BO is
+    # SEL108-BO: a review found it looked up by its spelling, and March paid again), two paragraphs under one
+    # name being none for certain
+    by_name = pd.DataFrame(
+        {"service": normalise_numbers(sheet.services["service_code"].to_numpy(dtype=object)),
+         "paragraph": sheet.services["paragraph"].to_numpy(dtype=object)}
+    ).drop_duplicates()  # fmt: skip
+    known = dict.fromkeys(normalise_numbers(sorted(sheet.left_out_services)), _ANY_PARAGRAPH)
+    known |= dict.fromkeys(by_name.loc[by_name["service"].duplicated(keep=False), "service"], _ANY_PARAGRAPH)
+    known = by_name.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict() | known
+    known.pop("", None)
     service_of = h["service_code"].to_numpy(dtype=object)[old_rows]
+    service_norm = normalise_numbers(np.asarray([str(v) for v in service_of], dtype=object))
     recorded = h["paragraph"].to_numpy(dtype=object)[old_rows]  # a History always has the column
     # a recorded paragraph that names none (SEL, as an older version coded a sheet's SEL row) is today's sheet's
     # too: since 0.9.27 it reads as none, and the payment was compared with no other service (a review)
     paragraph_of = np.array(
         [
-            (normalise_paragraph(r) if isinstance(r, str) else "") or known.get(str(v).strip().casefold(), "")
-            for v, r in zip(service_of, recorded, strict=True)
+            (normalise_paragraph(r) if isinstance(r, str) else "") or known.get(v, "")
+            for v, r in zip(service_norm, recorded, strict=True)
         ],
         dtype=object,
     )
@@ -1616,12 +1629,14 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
         hasher = legacy_citizen_keys if is_legacy else citizen_keys
         keys = hasher(cpr[asked], cvr[asked], np.full(len(asked), str(service), dtype=object), secret)
         rows = old_rows[at]
-        probes.append((asked, keys, rows, citizen[rows], 2))
+        probes.append((asked, keys, rows, citizen[rows], _KIND_ANY_PARAGRAPH if paragraph == _ANY_PARAGRAPH else 2))
     return probes
 
 
-#: :func:`_paid_under_the_paragraph`'s paragraph of a payment that may have been under any
+#: :func:`_paid_under_the_paragraph`'s paragraph of a payment that may have been under any, and the kind of its
+#: probes (check 21 says so: not the invoice's paragraph)
 _ANY_PARAGRAPH = "*"
+_KIND_ANY_PARAGRAPH = 3
 
 
 class _Periods:

@@ -541,11 +541,13 @@ def deliver(
     try:
         fsync_path(out_dir)
     except OutputError as exc:
-        # the files are in place: said, as a failed move is, so that nobody takes the run for one that failed
-        which = f"run {run_id} is recorded in the journal and its files are in {out_dir}, but " if run_id else ""
+        # a recorded run's files are in place: said, as a failed move is, so that nobody takes the run for one that
+        # failed (a run not recorded, a dry run's above all, invites no import: a review)
+        if run_id is None:
+            raise
         raise OutputError(
-            f"{which}{exc}; check the disk before importing the payment file"
-            + ("; the next run on the journal finishes the delivery" if run_id else "")
+            f"run {run_id} is recorded in the journal and its files are in {out_dir}, but {exc}; check the disk "
+            "before importing the payment file; the next run on the journal finishes the delivery"
         ) from None
     remove_staging(staging, order)
     return outputs

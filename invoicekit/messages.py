@@ -619,6 +619,14 @@ PAID_ANY_SERVICE = (
     "{paid_grant_id} ({earlier}); mærket nævner ingen ydelse, som støttearket entydigt kender, så det gælder alle "
     "borgerens ydelser hos leverandøren. Kontrollér i Sensum, hvilken ydelse der er betalt"
 )
+#: check 21's find by a payment an older version recorded without its paragraph, of a service the support sheet
+#: does not name for certain today: it counts for every paragraph of the citizen at the supplier
+PAID_SERVICE_DOUBTED = (
+    "Borgeren har allerede fået betalt ydelsen {paid_service} hos denne leverandør for en periode, der overlapper "
+    "{period}, på bevilling {paid_grant_id} ({earlier}); støttearket siger ikke entydigt, hvilken paragraf "
+    "{paid_service} hører under, så betalingen gælder alle borgerens ydelser hos leverandøren. Kontrollér, hvilken "
+    "ydelse der er betalt"
+)
 PAID_SAME_PARAGRAPH = (
     "Borgeren har allerede fået betalt ydelsen {paid_service} efter § {paragraph} hos denne leverandør for en "
     "periode, der overlapper {period}, på bevilling {paid_grant_id} ({earlier}); bevillingen er måske oprettet igen "

@@ -297,9 +297,14 @@ def paid_from_marks(
     )  # fmt: skip
     # a mark's own service written as in the extract: one payment, not two
     citizens = citizens.assign(service_norm=normalise_numbers(citizens["service_code"].to_numpy(dtype=object)))
-    citizens = citizens.drop_duplicates(["row", "cpr", "supplier_cvr", "service_norm"]).sort_values(
-        "row", kind="stable"
+    # (what the extract says of the grant kept with it: a mark's own cells naming the same citizen and service came
+    # first and hid that the extract's service is unknown to the sheet, and March was paid again: a review)
+    same = ["row", "cpr", "supplier_cvr", "service_norm"]
+    citizens = citizens.assign(
+        own=citizens.groupby(same, sort=False)["own"].transform("any").to_numpy(dtype=bool),
+        looked=citizens.groupby(same, sort=False)["looked"].transform("any").to_numpy(dtype=bool),
     )
+    citizens = citizens.drop_duplicates(same).sort_values("row", kind="stable")
     services = pd.DataFrame(
         {"service": normalise_numbers(support.services["service_code"].to_numpy(dtype=object)),
          "paragraph": support.services["paragraph"].to_numpy(dtype=object)}

@@ -182,3 +182,128 @@ def test_check21_old_payment_recorded_under_paragraph_SEL_falls_back_to_todays_s
     d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="29.450,00")])),
                prepare_grants(_daily_grants()), prepare_support_sheet(_sheet()), None, history).decisions  # fmt: skip
     assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+# ---------------------------------------------------------------- a third review
+ZERO = "0101901234"  # a citizen whose CPR begins with 0: Excel writes 101901234
+
+
+def _re_registered_from_an_unknown_service() -> pd.DataFrame:
+    """G-OLD (a service today's sheet no longer names, ended Feb.) and G-NEW, § 108, from March."""
+    g = grants_table()
+    g.loc[len(g)] = ["G-OLD", ZERO, "SEL108-GAMMEL", SOLHOJ, "28500.00", "month", "2018-01-01", "2019-02-28"]
+    g.loc[len(g)] = ["G-NEW", ZERO, "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", ""]
+    return g
+
+
+@pytest.mark.parametrize("cpr", ["101901234", "101901234.0", "0101901234"])
+def test_a_marks_own_cpr_padded_hides_the_extracts_grant_of_an_unknown_service(tmp_path: Path, cpr):
+    """March marked paid in Sensum under G-OLD, whose service the sheet does not know (still in the
+    extract): the mark counts under every paragraph (the 'looked' rows of paid_from_marks; the reference
+    agrees), so G-NEW's March is held. When the mark also carries its own CPR, CVR and service, the
+    row made of its own cells is the same (row, cpr, cvr, service) as the extract's, comes first in the
+    concat and survives drop_duplicates with own=False, looked=False: it is no longer 'unknown', gets
+    paragraph '' and is compared by grant and service alone, and March is posted again under G-NEW.
+    Before 5e8ae2f a nine-digit CPR was invalid, the own row never made, and March was held: padding
+    turned a held month into a paid one (with a ten-digit CPR the fault was there already)."""
+    path = tmp_path / "paid.csv"
+    path.write_text("grant_id;period_start;period_end;cpr;supplier_cvr;service_code\n"
+                    f"G-OLD;01.03.2019;31.03.2019;{cpr};{SOLHOJ};SEL108-GAMMEL\n", encoding="utf-8")  # fmt: skip
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", cpr="010190-1234", **MARCH)])),
+               prepare_grants(_re_registered_from_an_unknown_service()), prepare_support_sheet(support_tables()),
+               paid=read_paid_marks(path)).decisions  # fmt: skip
+    assert d["grant_id"].tolist() == ["G-NEW"]
+    assert d["reason"].tolist() == ["ALREADY_PAID"], d[["status", "message"]].to_dict("records")
+
+
+def test_control_the_same_mark_without_its_own_cpr_is_held(tmp_path: Path):
+    """Control (passes): no own cells; the extract's G-OLD alone, every paragraph: held."""
+    path = tmp_path / "paid.csv"
+    path.write_text("grant_id;period_start;period_end\nG-OLD;01.03.2019;31.03.2019\n", encoding="utf-8")
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="SOL-1001-R", cpr="010190-1234", **MARCH)])),
+               prepare_grants(_re_registered_from_an_unknown_service()), prepare_support_sheet(support_tables()),
+               paid=read_paid_marks(path)).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+
+
+# ---------------------------------------------------------------- check 21: an old payment's service as check 21 reads it
+
+
+def _sheet3(bo_paragraph: str = "§ 108") -> dict[str, pd.DataFrame]:
+    sheet = support_tables()
+    sheet["services"].loc[sheet["services"]["service_code"] == "SEL108-BO", "paragraph"] = bo_paragraph
+    sheet["services"].loc[len(sheet["services"])] = [DAILY, "§ 108", "Udviklingshæmmede"]
+    return sheet
+
+
+def _daily_grants3() -> pd.DataFrame:
+    g = grants_table()
+    g = g[g["cpr"] != A].reset_index(drop=True)
+    g.loc[len(g)] = ["G-D", A, DAILY, SOLHOJ, "950.00", "day", "2019-03-01", ""]
+    return g
+
+
+def _old_payment3(service: str, paragraph: str = "") -> History:
+    """March paid by a version before the paragraph key, its service written as the extract wrote it then."""
+    paid = {"grant_id": ["OLD-1"], "cpr": [A], "supplier_cvr": [SOLHOJ], "service_code": [service],
+            "paragraph": [paragraph], "period_start": ["2019-03-01"], "period_end": ["2019-03-31"]}  # fmt: skip
+    return History.from_tables(paid=pd.DataFrame(paid))
+
+
+@pytest.mark.parametrize("bo_paragraph", ["§ 108", "SEL"])  # readable; or named only in a row left out (new)
+@pytest.mark.parametrize("recorded", ["SEL108-BO", "SEL108 BO", "SEL 108-BO", "SEL108‐BO"])
+def test_check21_old_payment_finds_todays_sheet_row_of_its_service_as_check21_compares_services(bo_paragraph, recorded):
+    """_paid_under_the_paragraph looks the recorded service up in today's sheet by
+    str(v).strip().casefold() (the sheet's service_key), while check 21 compares services by
+    normalise_numbers (spaces, dashes, NFKC: SEL108 BO is SEL108-BO, its citizen key the same).
+    paid_from_marks looks marks' services up 'as check 21 compares them'. A payment recorded as
+    'SEL108 BO' finds no paragraph (nor the new '*'), is compared with no other service, and March is paid
+    again under the daily § 108 service."""
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="29.450,00")])),
+               prepare_grants(_daily_grants3()), prepare_support_sheet(_sheet3(bo_paragraph)), None,
+               _old_payment3(recorded)).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["ALREADY_PAID"], d[["status", "message"]].to_dict("records")
+
+
+def test_check21_an_old_payment_counted_under_every_paragraph_is_not_said_to_be_of_the_invoices_paragraph():
+    """The new '*' (a service the sheet names only in rows left out) holds a § 104 day service at the same
+    supplier back, as designed; but the message is PAID_SAME_PARAGRAPH with the INVOICE's paragraph: 'har
+    allerede fået betalt ydelsen SEL108-BO efter § 104' -- a statement nobody can make (the sheet's row of
+    SEL108-BO cannot be read; it was § 108). '*' itself does not leak, but the caseworker is told a false
+    paragraph instead of being told the paragraph is unknown (as PAID_ANY_SERVICE does for marks)."""
+    sheet = _sheet3("SEL")  # SEL108-BO named only in a row left out
+    sheet["coding"].loc[len(sheet["coding"])] = ["104", "privat", "Udviklingshæmmede", "PSP-104-P", "47000000",
+                                                 "2018-01-01", ""]  # fmt: skip
+    g = _daily_grants3()
+    g.loc[len(g)] = ["G-DAG104", A, "SEL104-AKT", SOLHOJ, "450.00", "day", "2019-01-01", ""]
+    g = g[g["grant_id"] != "G-D"]
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="13.950,00")])),
+               prepare_grants(g), prepare_support_sheet(sheet), None, _old_payment3("SEL108-BO")).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["ALREADY_PAID"]  # held, as designed
+    assert "efter § 104" not in d["message"][0], d["message"][0]
+
+
+# ---------------------------------------------------------------- delivery: the folder flush's message
+
+
+def test_a_dry_runs_failed_folder_flush_does_not_invite_importing_its_payment_file(robot, monkeypatch):
+    """deliver()'s new wording for a failed flush of the output folder ends, for every run without a run id
+    (a dry run included), with '; check the disk before importing the payment file'. A dry run records
+    nothing: its opus_postings.csv imported into OPUS pays invoices the journal never hears of, and the
+    next real run pays them again. The advice must not be given for a dry run."""
+    from invoicekit import delivery
+
+    assert robot.run(month(2, invoice_id="F-0"), out="o0")[0] == 0  # a journal to dry-run on
+    real = os.fsync
+    out = str(robot.tmp / "dry")
+
+    def failing(fd):
+        if os.readlink(f"/proc/self/fd/{fd}") == out:
+            raise OSError(errno.EIO, "Input/output error")
+        return real(fd)
+
+    monkeypatch.setattr(delivery.os, "fsync", failing)
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="dry", extra=("--dry-run",))
+    monkeypatch.undo()
+    assert code == 1
+    assert "import" not in printed.err, printed.err
