@@ -1581,15 +1581,14 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
     # SEL108-BO: a review found it looked up by its spelling, and March paid again), two paragraphs under one
     # name being none for certain
     by_name = pd.DataFrame(
-        {"service": normalise_numbers(sheet.services["service_code"].to_numpy(dtype=object)),
+        {"service": _service_keys(sheet.services["service_code"].to_numpy(dtype=object)),
          "paragraph": sheet.services["paragraph"].to_numpy(dtype=object)}
     ).drop_duplicates()  # fmt: skip
-    known = dict.fromkeys(normalise_numbers(sorted(sheet.left_out_services)), _ANY_PARAGRAPH)
+    known = dict.fromkeys(_service_keys(sorted(sheet.left_out_services)), _ANY_PARAGRAPH)
     known |= dict.fromkeys(by_name.loc[by_name["service"].duplicated(keep=False), "service"], _ANY_PARAGRAPH)
     known = by_name.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict() | known
-    known.pop("", None)
     service_of = h["service_code"].to_numpy(dtype=object)[old_rows]
-    service_norm = normalise_numbers(np.asarray([str(v) for v in service_of], dtype=object))
+    service_norm = _service_keys(service_of)
     recorded = h["paragraph"].to_numpy(dtype=object)[old_rows]  # a History always has the column
     # a recorded paragraph that names none (SEL, as an older version coded a sheet's SEL row) is today's sheet's
     # too: since 0.9.27 it reads as none, and the payment was compared with no other service (a review)
@@ -1631,6 +1630,15 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
         rows = old_rows[at]
         probes.append((asked, keys, rows, citizen[rows], _KIND_ANY_PARAGRAPH if paragraph == _ANY_PARAGRAPH else 2))
     return probes
+
+
+def _service_keys(codes) -> np.ndarray:
+    """Service codes as check 21 compares them (:func:`~invoicekit.keys.normalise_numbers`); one of no letter or
+    digit (a placeholder ``-`` the sheet codes) as written, without case and spaces around, so that it is still
+    found (a review: dropped as nothing, a payment under it was compared with no other service)."""
+    codes = np.asarray([str(c) for c in codes], dtype=object)
+    keys = normalise_numbers(codes)
+    return np.where(keys == "", np.char.add("\x00", np.char.lower(np.char.strip(codes.astype(str)))), keys)
 
 
 #: :func:`_paid_under_the_paragraph`'s paragraph of a payment that may have been under any, and the kind of its

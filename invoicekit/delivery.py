@@ -490,7 +490,12 @@ def file_facts(staging: Path, names: list[str], durable: bool = True) -> dict[st
 
 
 def deliver(
-    run_id: int | None, staging: Path, out_dir: Path, files: dict[str, str], checked: bool = False
+    run_id: int | None,
+    staging: Path,
+    out_dir: Path,
+    files: dict[str, str],
+    checked: bool = False,
+    importable: bool = True,
 ) -> dict[str, Path]:
     """Move the staged files (name → SHA-256) into ``out_dir``, ``run.json``
     last. A file already moved (a delivery interrupted half-way) is
@@ -499,7 +504,9 @@ def deliver(
     ``checked`` (files another process staged: a run stopped after its
     commit), when a staged file is not the one recorded: then nothing is
     moved. The run that staged its files a moment ago took their checksums
-    as it wrote them and does not read them again."""
+    as it wrote them and does not read them again. ``importable``: the files
+    are to be imported (any run but a dry run), which an error after they
+    were moved says."""
     order = sorted(files, key=lambda name: name == MANIFEST)
     outputs: dict[str, Path] = {}
     missing = []
@@ -543,8 +550,12 @@ def deliver(
     except OutputError as exc:
         # a recorded run's files are in place: said, as a failed move is, so that nobody takes the run for one that
         # failed (a run not recorded, a dry run's above all, invites no import: a review)
-        if run_id is None:
+        if not importable:
             raise
+        if run_id is None:  # a run without a journal: its files are in place all the same (a review)
+            raise OutputError(
+                f"the run's files are in {out_dir}, but {exc}; check the disk before importing the payment file"
+            ) from None
         raise OutputError(
             f"run {run_id} is recorded in the journal and its files are in {out_dir}, but {exc}; check the disk "
             "before importing the payment file; the next run on the journal finishes the delivery"

@@ -380,7 +380,9 @@ def run(
                 result = decide_now(j.history() if j is not None else History())
                 with cleaned_on_failure(staging, (*OUTPUT_FILES, MANIFEST)):
                     files = stage(staging, result, None)
-                outputs = deliver(None, staging, out_dir, {n: f["sha256"] for n, f in files.items()})
+                outputs = deliver(
+                    None, staging, out_dir, {n: f["sha256"] for n, f in files.items()}, importable=not dry_run
+                )
                 run_id = None
             else:
                 # the staging folder goes with any failure up to and including the commit

@@ -307,3 +307,40 @@ def test_a_dry_runs_failed_folder_flush_does_not_invite_importing_its_payment_fi
     monkeypatch.undo()
     assert code == 1
     assert "import" not in printed.err, printed.err
+
+
+# ---------------------------------------------------------------- a fourth review
+def test_old_payment_of_a_service_whose_code_normalises_to_nothing_keeps_todays_sheet_paragraph():
+    """The sheet codes a service written '-' (a placeholder Sensum writes) under § 108; a version before the
+    paragraph key paid March under it. Before e930c5a the payment was looked up by the sheet's service_key
+    ('-': § 108) and the daily § 108 invoice for March was held. Now the lookup key is normalise_numbers('-')
+    == '' and `known.pop("", None)` drops it: the paragraph is '', no probe is made, March is paid again."""
+    sheet = support_tables()
+    sheet["services"].loc[len(sheet["services"])] = [DAILY, "§ 108", "Udviklingshæmmede"]
+    sheet["services"].loc[len(sheet["services"])] = ["-", "§ 108", "Udviklingshæmmede"]
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="29.450,00")])),
+               prepare_grants(_daily_grants3()), prepare_support_sheet(sheet), None, _old_payment3("-")).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["ALREADY_PAID"], d[["status", "message"]].to_dict("records")
+
+
+def test_a_run_without_a_journal_whose_folder_flush_fails_still_says_its_files_are_in_place(robot, monkeypatch):
+    """A run without a journal writes importable files (run.json: run_id null, dry_run false; prepare()
+    then refuses the folder: 'a run made without a journal, whose payment file may have been used').
+    e930c5a re-raises the plain 'could not flush <out> to disk' for every run_id None, not only dry runs:
+    exit 1 and no word that opus_postings.csv is already in place, while the folder can no longer be reused."""
+    from invoicekit import delivery
+
+    real = os.fsync
+    out = str(robot.tmp / "nojournal")
+
+    def failing(fd):
+        if os.readlink(f"/proc/self/fd/{fd}") == out:
+            raise OSError(errno.EIO, "Input/output error")
+        return real(fd)
+
+    monkeypatch.setattr(delivery.os, "fsync", failing)
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="nojournal", journal=False)
+    monkeypatch.undo()
+    assert code == 1
+    assert (robot.tmp / "nojournal" / "opus_postings.csv").exists()  # the payment file is in place
+    assert "payment file" in printed.err or "in place" in printed.err, printed.err
