@@ -537,10 +537,15 @@ def deliver(
             try:
                 os.replace(src, dst)
             except OSError as exc:
-                which = f"run {run_id} is recorded in the journal, but " if run_id is not None else ""
+                if run_id is None:  # nothing recorded: no later run delivers them (a review)
+                    raise OutputError(
+                        f"the run's file {name} could not be moved into {out_dir} ({exc.strerror or exc}); nothing "
+                        f"was recorded: run again into a new --out folder"
+                    ) from None
                 raise OutputError(
-                    f"{which}its file {name} could not be moved into {out_dir} ({exc.strerror or exc}); the files "
-                    f"are kept in {staging} and the next run on the journal delivers them"
+                    f"run {run_id} is recorded in the journal, but its file {name} could not be moved into "
+                    f"{out_dir} ({exc.strerror or exc}); the files are kept in {staging} and the next run on the "
+                    "journal delivers them"
                 ) from None
         outputs[name] = dst
         if k == 0:

@@ -344,3 +344,20 @@ def test_a_run_without_a_journal_whose_folder_flush_fails_still_says_its_files_a
     assert code == 1
     assert (robot.tmp / "nojournal" / "opus_postings.csv").exists()  # the payment file is in place
     assert "payment file" in printed.err or "in place" in printed.err, printed.err
+
+
+def test_a_dry_run_whose_file_cannot_be_moved_into_place_promises_no_later_delivery(robot, monkeypatch):
+    """A review: the message for a file that could not be moved said "the next run on the journal delivers
+    them" for a dry run too, which nothing records and no run delivers."""
+    from invoicekit import delivery
+
+    assert robot.run(month(2, invoice_id="F-0"), out="o0")[0] == 0
+
+    def failing(src, dst):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(delivery.os, "replace", failing)
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="dry", extra=("--dry-run",))
+    monkeypatch.undo()
+    assert code == 1
+    assert "nothing was recorded" in printed.err and "delivers them" not in printed.err, printed.err
