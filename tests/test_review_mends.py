@@ -19,13 +19,15 @@ from invoicekit.paid_marks import prepare_paid_marks, read_paid_marks
 from tests.conftest import SOLHOJ, A, grants_table, invoice, support_tables
 from tests.test_attacks import month, runs_in
 from tests.test_attacks import robot as robot  # a fixture, found by its name
+from tests.test_paid_marks_review import _re_registered
 
 MARCH = {"period_start": "01.03.2019", "period_end": "31.03.2019"}
 DAILY = "SEL108-DAG"
 
 
-def _sheet() -> dict[str, pd.DataFrame]:
+def _sheet(bo_paragraph: str = "§ 108") -> dict[str, pd.DataFrame]:
     sheet = support_tables()
+    sheet["services"].loc[sheet["services"]["service_code"] == "SEL108-BO", "paragraph"] = bo_paragraph
     sheet["services"].loc[len(sheet["services"])] = [DAILY, "§ 108", "Udviklingshæmmede"]
     return sheet
 
@@ -37,9 +39,10 @@ def _daily_grants() -> pd.DataFrame:
     return g
 
 
-def _old_payment(paragraph: str = "") -> History:
-    """March paid under SEL108-BO by a version before the paragraph key (none kept)."""
-    paid = {"grant_id": ["OLD-1"], "cpr": [A], "supplier_cvr": [SOLHOJ], "service_code": ["SEL108-BO"],
+def _old_payment(paragraph: str = "", service: str = "SEL108-BO") -> History:
+    """March paid by a version before the paragraph key (none kept), its service written as the extract wrote
+    it then."""
+    paid = {"grant_id": ["OLD-1"], "cpr": [A], "supplier_cvr": [SOLHOJ], "service_code": [service],
             "paragraph": [paragraph], "period_start": ["2019-03-01"], "period_end": ["2019-03-31"]}  # fmt: skip
     return History.from_tables(paid=pd.DataFrame(paid))
 
@@ -71,12 +74,6 @@ def test_check21_control_a_readable_row_beside_the_left_out_one_holds_back():
 
 
 # ---------------------------------------------------------------- paid marks
-def _re_registered(**old) -> pd.DataFrame:
-    g = grants_table()
-    for column, value in {"end_date": "2019-02-28", **old}.items():
-        g.loc[g["grant_id"] == "G-A108", column] = value
-    g.loc[len(g)] = ["G-NEW", "6101901234", "SEL108-BO", SOLHOJ, "28500.00", "month", "2019-03-01", ""]
-    return g
 
 
 @pytest.mark.parametrize("marked", ["123", "0123", "123.0"])
@@ -229,27 +226,6 @@ def test_control_the_same_mark_without_its_own_cpr_is_held(tmp_path: Path):
 # ---------------------------------------------------------------- check 21: an old payment's service as check 21 reads it
 
 
-def _sheet3(bo_paragraph: str = "§ 108") -> dict[str, pd.DataFrame]:
-    sheet = support_tables()
-    sheet["services"].loc[sheet["services"]["service_code"] == "SEL108-BO", "paragraph"] = bo_paragraph
-    sheet["services"].loc[len(sheet["services"])] = [DAILY, "§ 108", "Udviklingshæmmede"]
-    return sheet
-
-
-def _daily_grants3() -> pd.DataFrame:
-    g = grants_table()
-    g = g[g["cpr"] != A].reset_index(drop=True)
-    g.loc[len(g)] = ["G-D", A, DAILY, SOLHOJ, "950.00", "day", "2019-03-01", ""]
-    return g
-
-
-def _old_payment3(service: str, paragraph: str = "") -> History:
-    """March paid by a version before the paragraph key, its service written as the extract wrote it then."""
-    paid = {"grant_id": ["OLD-1"], "cpr": [A], "supplier_cvr": [SOLHOJ], "service_code": [service],
-            "paragraph": [paragraph], "period_start": ["2019-03-01"], "period_end": ["2019-03-31"]}  # fmt: skip
-    return History.from_tables(paid=pd.DataFrame(paid))
-
-
 @pytest.mark.parametrize("bo_paragraph", ["§ 108", "SEL"])  # readable; or named only in a row left out (new)
 @pytest.mark.parametrize("recorded", ["SEL108-BO", "SEL108 BO", "SEL 108-BO", "SEL108‐BO"])
 def test_check21_old_payment_finds_todays_sheet_row_of_its_service_as_check21_compares_services(bo_paragraph, recorded):
@@ -260,8 +236,8 @@ def test_check21_old_payment_finds_todays_sheet_row_of_its_service_as_check21_co
     'SEL108 BO' finds no paragraph (nor the new '*'), is compared with no other service, and March is paid
     again under the daily § 108 service."""
     d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="29.450,00")])),
-               prepare_grants(_daily_grants3()), prepare_support_sheet(_sheet3(bo_paragraph)), None,
-               _old_payment3(recorded)).decisions  # fmt: skip
+               prepare_grants(_daily_grants()), prepare_support_sheet(_sheet(bo_paragraph)), None,
+               _old_payment(service=recorded)).decisions  # fmt: skip
     assert d["reason"].tolist() == ["ALREADY_PAID"], d[["status", "message"]].to_dict("records")
 
 
@@ -271,14 +247,14 @@ def test_check21_an_old_payment_counted_under_every_paragraph_is_not_said_to_be_
     allerede fået betalt ydelsen SEL108-BO efter § 104' -- a statement nobody can make (the sheet's row of
     SEL108-BO cannot be read; it was § 108). '*' itself does not leak, but the caseworker is told a false
     paragraph instead of being told the paragraph is unknown (as PAID_ANY_SERVICE does for marks)."""
-    sheet = _sheet3("SEL")  # SEL108-BO named only in a row left out
+    sheet = _sheet("SEL")  # SEL108-BO named only in a row left out
     sheet["coding"].loc[len(sheet["coding"])] = ["104", "privat", "Udviklingshæmmede", "PSP-104-P", "47000000",
                                                  "2018-01-01", ""]  # fmt: skip
-    g = _daily_grants3()
+    g = _daily_grants()
     g.loc[len(g)] = ["G-DAG104", A, "SEL104-AKT", SOLHOJ, "450.00", "day", "2019-01-01", ""]
     g = g[g["grant_id"] != "G-D"]
     d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="13.950,00")])),
-               prepare_grants(g), prepare_support_sheet(sheet), None, _old_payment3("SEL108-BO")).decisions  # fmt: skip
+               prepare_grants(g), prepare_support_sheet(sheet), None, _old_payment(service="SEL108-BO")).decisions  # fmt: skip
     assert d["reason"].tolist() == ["ALREADY_PAID"]  # held, as designed
     assert "efter § 104" not in d["message"][0], d["message"][0]
 
@@ -319,7 +295,7 @@ def test_old_payment_of_a_service_whose_code_normalises_to_nothing_keeps_todays_
     sheet["services"].loc[len(sheet["services"])] = [DAILY, "§ 108", "Udviklingshæmmede"]
     sheet["services"].loc[len(sheet["services"])] = ["-", "§ 108", "Udviklingshæmmede"]
     d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="29.450,00")])),
-               prepare_grants(_daily_grants3()), prepare_support_sheet(sheet), None, _old_payment3("-")).decisions  # fmt: skip
+               prepare_grants(_daily_grants()), prepare_support_sheet(sheet), None, _old_payment(service="-")).decisions  # fmt: skip
     assert d["reason"].tolist() == ["ALREADY_PAID"], d[["status", "message"]].to_dict("records")
 
 
