@@ -1633,12 +1633,20 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
 
 
 def _service_keys(codes) -> np.ndarray:
-    """Service codes as check 21 compares them (:func:`~invoicekit.keys.normalise_numbers`); one of no letter or
-    digit (a placeholder ``-`` the sheet codes) as written, without case and spaces around, so that it is still
-    found (a review: dropped as nothing, a payment under it was compared with no other service)."""
-    codes = np.asarray([str(c) for c in codes], dtype=object)
-    keys = normalise_numbers(codes)
-    return np.where(keys == "", np.char.add("\x00", np.char.lower(np.char.strip(codes.astype(str)))), keys)
+    """Service codes as check 21 compares them (:func:`~invoicekit.keys.normalise_numbers`); a code of no letter
+    or digit (a placeholder ``-``, ``‐``, ``--``), which check 21 takes for one service, as one key of its own,
+    so that it is still found (a review: dropped as nothing, a payment under it was compared with no other
+    service; a second: keyed as written, another spelling of it was); a blank one as none."""
+    codes = ["" if c is None or (isinstance(c, float) and np.isnan(c)) else str(c) for c in codes]
+    keys = normalise_numbers(np.asarray(codes, dtype=object))
+    return np.asarray(
+        [k if k else (_PLACEHOLDER_SERVICE if c.strip() else "") for k, c in zip(keys, codes, strict=True)],
+        dtype=object,
+    )
+
+
+#: :func:`_service_keys`' key of a service code of no letter or digit
+_PLACEHOLDER_SERVICE = "\x00placeholder"
 
 
 #: :func:`_paid_under_the_paragraph`'s paragraph of a payment that may have been under any, and the kind of its

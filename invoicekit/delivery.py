@@ -523,8 +523,13 @@ def deliver(
                 f"{files[name][:16]}…): it was changed after the run, so none of the run's files were delivered; "
                 "put back the file as the run wrote it (from a backup) and run again",
             )
+    if missing and run_id is None:  # nothing recorded (a review: it was said to be)
+        raise OutputError(
+            f"the run's files ({', '.join(missing)}) are neither in {staging} nor in {out_dir}; nothing was recorded: "
+            "run again into a new --out folder"
+        )
     if missing:
-        which = f"run {run_id}" if run_id is not None else "the run"
+        which = f"run {run_id}"
         raise InputError(
             out_dir,
             None,
@@ -538,9 +543,11 @@ def deliver(
                 os.replace(src, dst)
             except OSError as exc:
                 if run_id is None:  # nothing recorded: no later run delivers them (a review)
+                    moved = [n for n in order[:k] if n != MANIFEST]
+                    there = f"; {', '.join(moved)} are already there: do not import them" if moved else ""
                     raise OutputError(
-                        f"the run's file {name} could not be moved into {out_dir} ({exc.strerror or exc}); nothing "
-                        f"was recorded: run again into a new --out folder"
+                        f"the run's file {name} could not be moved into {out_dir} ({exc.strerror or exc}){there}; "
+                        "nothing was recorded: run again into a new --out folder"
                     ) from None
                 raise OutputError(
                     f"run {run_id} is recorded in the journal, but its file {name} could not be moved into "

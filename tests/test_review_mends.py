@@ -337,3 +337,44 @@ def test_a_dry_run_whose_file_cannot_be_moved_into_place_promises_no_later_deliv
     monkeypatch.undo()
     assert code == 1
     assert "nothing was recorded" in printed.err and "delivers them" not in printed.err, printed.err
+
+
+# ---------------------------------------------------------------- a fifth review
+@pytest.mark.parametrize("recorded", ["\u2010", "\u2013", "--", "- -"])
+def test_old_payment_under_another_spelling_of_the_placeholder_keeps_its_paragraph(recorded):
+    """Check 21 takes '-', '‐', '–', '--' and '- -' for one service; the sheet's '-' (§ 108) was looked up by
+    the spelling as written, and an old payment under '‐' found no paragraph: March paid again."""
+    sheet = support_tables()
+    sheet["services"].loc[len(sheet["services"])] = [DAILY, "§ 108", "Udviklingshæmmede"]
+    sheet["services"].loc[len(sheet["services"])] = ["-", "§ 108", "Udviklingshæmmede"]
+    d = decide(prepare_invoices(pd.DataFrame([invoice(invoice_id="F-9", amount="29.450,00")])),
+               prepare_grants(_daily_grants()), prepare_support_sheet(sheet), None,
+               _old_payment(service=recorded)).decisions  # fmt: skip
+    assert d["reason"].tolist() == ["ALREADY_PAID"], d[["status", "message"]].to_dict("records")
+
+
+@pytest.mark.parametrize(("extra", "journal"), [((), False), (("--dry-run",), True)])
+def test_a_run_without_a_run_id_whose_manifest_cannot_be_moved_names_the_payment_file_already_in_place(
+    robot, monkeypatch, extra, journal
+):
+    """run.json is moved last: where only its move fails, the payment file is already in --out, and a run
+    nothing recorded must not be taken for one that left nothing (imported beside a second run's, it pays
+    twice)."""
+    from invoicekit import delivery
+
+    if journal:
+        assert robot.run(month(2, invoice_id="F-0"), out="o0")[0] == 0
+    real = os.replace
+
+    def failing(src, dst):
+        if str(dst).endswith("run.json"):
+            raise OSError(errno.EIO, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(delivery.os, "replace", failing)
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="x", journal=journal, extra=extra)
+    monkeypatch.undo()
+    assert code == 1
+    assert (robot.tmp / "x" / "opus_postings.csv").exists()
+    assert not (robot.tmp / "x" / "run.json").exists()
+    assert "opus_postings.csv" in printed.err and "do not import" in printed.err, printed.err
