@@ -79,7 +79,7 @@ from invoicekit.extracts import (
     Grants,
     SupportSheet,
     citizen_and_supplier,
-    held_agreeing,
+    held_on,
     prepare_grants,
     prepare_support_sheet,
     shows_lost_digits,
@@ -735,10 +735,7 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
         # a row of the key that could not be used holds it back: the fix names it (a review of 0.9.26's first version)
         day = np.datetime64(_day(first), "D")
         held = sheet.held_coding
-        on_the_day = (held["valid_from"].to_numpy(dtype="datetime64[D]") <= day) & ~(
-            held["valid_to"].to_numpy(dtype="datetime64[D]") < day
-        )  # a row held back only on its days (NaT: open)
-        unusable = bool((on_the_day & held_agreeing(held, paragraph, ownership, target_key)).any())
+        unusable = bool(held_on(held, paragraph, ownership, target_key, day).any())  # only on its days
         if len(rows):
             sentence = f"Ret konteringsrækkerne for {label}, så præcis én er gyldig fra {date_dk(_day(first))}"
             if unusable:

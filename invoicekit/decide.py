@@ -35,6 +35,7 @@ from invoicekit.extracts import (
     Invoices,
     SupportSheet,
     held_agreeing,
+    held_on,
     left_out_at_supplier,
     written_invoice_ids,
 )
@@ -1283,12 +1284,8 @@ def _code(inv, grants: Grants, sheet: SupportSheet, state, grant_pos, start, det
             else:
                 template = msg.CODING_NO_ROW if counts[p] == 0 else msg.CODING_MANY_ROWS
                 if group[k] < 0 and len(held):  # a key with no readable row: the rows left out that hold it
-                    agree = held_agreeing(held, k_par[j], k_own[j], k_tk[j])
-                    to = held["valid_to"].to_numpy(dtype="datetime64[D]")
-                    on_day = (held["valid_from"].to_numpy(dtype="datetime64[D]") <= start[p]) & (
-                        np.isnat(to) | (to >= start[p])
-                    )
-                    held_count[k] = int((agree & on_day).sum())  # (said, not counted as a row to choose from)
+                    # (said, not counted as a row to choose from)
+                    held_count[k] = int(held_on(held, k_par[j], k_own[j], k_tk[j], start[p]).sum())
                 texts[j] = template.format(
                     n=counts[p] + held_count[k],  # the rows it has, one that could not be read among them
                     paragraph=k_par[j],

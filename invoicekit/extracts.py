@@ -1697,6 +1697,15 @@ def held_agreeing(held: pd.DataFrame, paragraph: str, ownership: str, target_key
     return agree
 
 
+def held_on(held: pd.DataFrame, paragraph: str, ownership: str, target_key: str, day: np.datetime64) -> np.ndarray:
+    """Which held coding rows hold back the coding key on ``day``: those that
+    agree with it (:func:`held_agreeing`) and may hold that day (their end
+    blank: open)."""
+    to = held["valid_to"].to_numpy(dtype="datetime64[D]")
+    on_the_day = (held["valid_from"].to_numpy(dtype="datetime64[D]") <= day) & ~(to < day)
+    return on_the_day & held_agreeing(held, paragraph, ownership, target_key)
+
+
 #: the first day a held coding row whose start could not be read may hold
 HELD_FROM = np.datetime64("1900-01-01", "D")
 

@@ -271,8 +271,9 @@ def paid_from_marks(
     # the left-out grant's citizen, and the month was paid again (an eighth review)
     lost = lost[lost["grant_norm"] != ""]
     lost = lost.assign(grant_value=_value_of(lost["grant_norm"]))
-    in_left_out = pd.Series(_value_of(marked["grant_norm"]), dtype=object).isin(set(lost["grant_value"])).to_numpy()
-    of_lost = marked[in_left_out].assign(grant_value=_value_of(marked.loc[in_left_out, "grant_norm"]))
+    values = _value_of(marked["grant_norm"])
+    in_left_out = pd.Series(values, dtype=object).isin(set(lost["grant_value"])).to_numpy()
+    of_lost = marked[in_left_out].assign(grant_value=values[in_left_out])
     marked = _by_value(marked, extract["grant_norm"])
     # a citizen at a supplier: with a service the sheet knows, under its paragraph; else under every paragraph
     # (a mark of a grant registered again, its service blank or written by its name, held nothing back, and
@@ -345,7 +346,6 @@ def paid_from_marks(
 def _value_of(ids: pd.Series) -> np.ndarray:
     """Grant ids (normalised) as compared by value: an id of digits without
     its leading zeros, any other as it is."""
-    ids = pd.Series(ids, dtype=object) if not isinstance(ids, pd.Series) else ids
     number = ids.str.extract(_DIGITS, expand=False)
     digits = number.notna().to_numpy(dtype=bool)
     value = number.fillna("").str.lstrip("0").replace("", "0")
