@@ -6,12 +6,28 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+from collections.abc import Callable
 
 import pytest
 
 from invoicekit.cli import main
 from tests.test_attacks import month, runs_in, write_invoices
 from tests.test_attacks import robot as robot  # a fixture, found by its name
+
+
+def fail_fsync_of(monkeypatch, chosen: Callable[[str], bool], code: int = errno.EIO) -> None:
+    """Make delivery's flushes fail, as a full or failing disk does, for the files and folders whose path
+    ``chosen`` picks (the path of each descriptor flushed, as the system names it)."""
+    from invoicekit import delivery
+
+    real = os.fsync
+
+    def failing(fd: int) -> None:
+        if chosen(os.readlink(f"/proc/self/fd/{fd}")):
+            raise OSError(code, os.strerror(code))
+        real(fd)
+
+    monkeypatch.setattr(delivery.os, "fsync", failing)
 
 
 def test_an_fsync_that_fails_with_a_full_disk_fails_the_run_before_its_commit(robot, monkeypatch):
@@ -22,18 +38,8 @@ def test_an_fsync_that_fails_with_a_full_disk_fails_the_run_before_its_commit(ro
     Linux a failed fsync (ENOSPC/EIO/EDQUOT, e.g. NFS or thin provisioning)
     means the data may never reach the disk. Here fsync of the staged payment
     file fails: the run must not be recorded."""
-    from invoicekit import delivery
-
     assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
-    real = os.fsync
-
-    def failing(fd):
-        name = os.readlink(f"/proc/self/fd/{fd}")
-        if name.endswith("opus_postings.csv"):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(fd)
-
-    monkeypatch.setattr(delivery.os, "fsync", failing)
+    fail_fsync_of(monkeypatch, lambda name: name.endswith("opus_postings.csv"), errno.ENOSPC)
     code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
     monkeypatch.undo()
     # observed: exit 0, run 2 recorded and delivered although its payment file was never flushed

@@ -17,6 +17,7 @@ from invoicekit import History, decide, prepare_grants, prepare_invoices, prepar
 from invoicekit.extracts import read_grants
 from invoicekit.paid_marks import prepare_paid_marks, read_paid_marks
 from tests.conftest import SOLHOJ, A, grants_table, invoice, support_tables
+from tests.test_attack_delivery import fail_fsync_of
 from tests.test_attacks import month, runs_in
 from tests.test_attacks import robot as robot  # a fixture, found by its name
 from tests.test_paid_marks_review import _re_registered
@@ -120,17 +121,8 @@ def test_a_failed_flush_of_the_output_folder_after_the_commit_says_the_run_is_re
     the run IS recorded and its payment file IS in place (the os.replace failure beside it says so, and
     run.py's mark_delivered handler exists precisely so that no error says 'failed' beside a payment
     file to import). A caseworker reads exit 1 as 'nothing happened'."""
-    from invoicekit import delivery
-
-    real = os.fsync
     out = str(robot.tmp / "o1")
-
-    def failing(fd):
-        if os.readlink(f"/proc/self/fd/{fd}") == out:  # only the output folder: after the commit
-            raise OSError(errno.EIO, "Input/output error")
-        return real(fd)
-
-    monkeypatch.setattr(delivery.os, "fsync", failing)
+    fail_fsync_of(monkeypatch, lambda name: name == out)  # only the output folder: after the commit
     code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
     monkeypatch.undo()
     assert code == 1  # files that could not be made safe on disk: exit 1, as the README says
@@ -267,18 +259,9 @@ def test_a_dry_runs_failed_folder_flush_does_not_invite_importing_its_payment_fi
     (a dry run included), with '; check the disk before importing the payment file'. A dry run records
     nothing: its opus_postings.csv imported into OPUS pays invoices the journal never hears of, and the
     next real run pays them again. The advice must not be given for a dry run."""
-    from invoicekit import delivery
-
     assert robot.run(month(2, invoice_id="F-0"), out="o0")[0] == 0  # a journal to dry-run on
-    real = os.fsync
     out = str(robot.tmp / "dry")
-
-    def failing(fd):
-        if os.readlink(f"/proc/self/fd/{fd}") == out:
-            raise OSError(errno.EIO, "Input/output error")
-        return real(fd)
-
-    monkeypatch.setattr(delivery.os, "fsync", failing)
+    fail_fsync_of(monkeypatch, lambda name: name == out)
     code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="dry", extra=("--dry-run",))
     monkeypatch.undo()
     assert code == 1
@@ -304,17 +287,8 @@ def test_a_run_without_a_journal_whose_folder_flush_fails_still_says_its_files_a
     then refuses the folder: 'a run made without a journal, whose payment file may have been used').
     e930c5a re-raises the plain 'could not flush <out> to disk' for every run_id None, not only dry runs:
     exit 1 and no word that opus_postings.csv is already in place, while the folder can no longer be reused."""
-    from invoicekit import delivery
-
-    real = os.fsync
     out = str(robot.tmp / "nojournal")
-
-    def failing(fd):
-        if os.readlink(f"/proc/self/fd/{fd}") == out:
-            raise OSError(errno.EIO, "Input/output error")
-        return real(fd)
-
-    monkeypatch.setattr(delivery.os, "fsync", failing)
+    fail_fsync_of(monkeypatch, lambda name: name == out)
     code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="nojournal", journal=False)
     monkeypatch.undo()
     assert code == 1
