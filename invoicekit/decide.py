@@ -53,6 +53,7 @@ from invoicekit.keys import (
     normalise_grant_ids,
     normalise_numbers,
     paragraph_keys,
+    service_keys,
     stored_keys,
     stored_keys_arrow,
     value_key_texts,
@@ -73,6 +74,7 @@ from invoicekit.rules import Rules
 from invoicekit.texts import TEXT, arrow_text, is_arrow_text
 from invoicekit.vocabulary import (
     AMOUNT_NOTE,
+    ANY_PARAGRAPH,
     CPR_MASK,
     FORMULA_CELL_RE2,
     INVOICE,
@@ -1571,21 +1573,14 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
     if not old.any():
         return []
     old_rows = np.flatnonzero(old)
-    known = sheet.services.drop_duplicates("service_key").set_index("service_key")["paragraph"]
     # a service today's sheet holds back (a row of it left out) may have been paid under any paragraph: its
     # readable row's is no more to be trusted than the other's (pre-0.9.13 payments: March paid again)
     # (and one named only in rows left out: a review); services compared as check 21 compares them (SEL108 BO is
     # SEL108-BO: a review found it looked up by its spelling, and March paid again), two paragraphs under one
     # name being none for certain
-    by_name = pd.DataFrame(
-        {"service": _service_keys(sheet.services["service_code"].to_numpy(dtype=object)),
-         "paragraph": sheet.services["paragraph"].to_numpy(dtype=object)}
-    ).drop_duplicates()  # fmt: skip
-    known = dict.fromkeys(_service_keys(sorted(sheet.left_out_services)), _ANY_PARAGRAPH)
-    known |= dict.fromkeys(by_name.loc[by_name["service"].duplicated(keep=False), "service"], _ANY_PARAGRAPH)
-    known = by_name.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict() | known
+    known = sheet.service_paragraphs()
     service_of = h["service_code"].to_numpy(dtype=object)[old_rows]
-    service_norm = _service_keys(service_of)
+    service_norm = service_keys(service_of)
     recorded = h["paragraph"].to_numpy(dtype=object)[old_rows]  # a History always has the column
     # a recorded paragraph that names none (SEL, as an older version coded a sheet's SEL row) is today's sheet's
     # too: since 0.9.27 it reads as none, and the payment was compared with no other service (a review)
@@ -1618,37 +1613,19 @@ def _paid_under_the_paragraph(inv, h: pd.DataFrame, cand, grant_pos, coded, shee
             may &= s_d <= he[at].max()
         if not np.isnat(hs[at]).any():
             may &= e_d >= hs[at].min()
-        of_paragraph = (paragraphs != "") if paragraph == _ANY_PARAGRAPH else (paragraphs == paragraph)
+        of_paragraph = (paragraphs != "") if paragraph == ANY_PARAGRAPH else (paragraphs == paragraph)
         asked = np.flatnonzero(of_paragraph & may & (own != normalise_numbers([str(service)])[0]))
         if not len(asked):
             continue
         hasher = legacy_citizen_keys if is_legacy else citizen_keys
         keys = hasher(cpr[asked], cvr[asked], np.full(len(asked), str(service), dtype=object), secret)
         rows = old_rows[at]
-        probes.append((asked, keys, rows, citizen[rows], _KIND_ANY_PARAGRAPH if paragraph == _ANY_PARAGRAPH else 2))
+        probes.append((asked, keys, rows, citizen[rows], _KIND_ANY_PARAGRAPH if paragraph == ANY_PARAGRAPH else 2))
     return probes
 
 
-def _service_keys(codes) -> np.ndarray:
-    """Service codes as check 21 compares them (:func:`~invoicekit.keys.normalise_numbers`); a code of no letter
-    or digit (a placeholder ``-``, ``‐``, ``--``), which check 21 takes for one service, as one key of its own,
-    so that it is still found (a review: dropped as nothing, a payment under it was compared with no other
-    service; a second: keyed as written, another spelling of it was); a blank one as none."""
-    codes = ["" if c is None or (isinstance(c, float) and np.isnan(c)) else str(c) for c in codes]
-    keys = normalise_numbers(np.asarray(codes, dtype=object))
-    return np.asarray(
-        [k if k else (_PLACEHOLDER_SERVICE if c.strip() else "") for k, c in zip(keys, codes, strict=True)],
-        dtype=object,
-    )
-
-
-#: :func:`_service_keys`' key of a service code of no letter or digit
-_PLACEHOLDER_SERVICE = "\x00placeholder"
-
-
-#: :func:`_paid_under_the_paragraph`'s paragraph of a payment that may have been under any, and the kind of its
-#: probes (check 21 says so: not the invoice's paragraph)
-_ANY_PARAGRAPH = "*"
+#: the kind of :func:`_paid_under_the_paragraph`'s probes of a payment that may have been under any paragraph
+#: (check 21 says so: not the invoice's paragraph)
 _KIND_ANY_PARAGRAPH = 3
 
 

@@ -48,7 +48,7 @@ from invoicekit.identifiers import (
     mask_cprs_in,
     mask_cprs_in_arrow,
 )
-from invoicekit.keys import normalise_grant_ids, normalise_numbers_arrow
+from invoicekit.keys import normalise_grant_ids, normalise_numbers_arrow, service_keys
 from invoicekit.parsing import (
     MONEY_SCALE,
     arrow_texts,
@@ -73,6 +73,7 @@ from invoicekit.readers import (
 )
 from invoicekit.texts import TEXT, arrow_text, is_arrow_text
 from invoicekit.vocabulary import (
+    ANY_PARAGRAPH,
     CPR_BOUNDED_RE2,
     CPR_INVISIBLE,
     CPR_LOOSE_RE2,
@@ -1432,6 +1433,23 @@ class SupportSheet:
     #: though their rows are kept (what an earlier payment's paragraph was)
     held_services: frozenset = field(default_factory=frozenset, compare=False, repr=False)
     held_suppliers: frozenset = field(default_factory=frozenset, compare=False, repr=False)
+
+    def service_paragraphs(self) -> dict[str, str]:
+        """The paragraph the sheet names for certain of each service it names, keyed as check 21 compares
+        services (:func:`~invoicekit.keys.service_keys`): :data:`~invoicekit.vocabulary.ANY_PARAGRAPH` for one
+        that a row left out names (its readable row is no more to be trusted than the other) or whose
+        spellings name two paragraphs. What check 21 asks of a payment recorded without its paragraph, and
+        what a caseworker's mark of a paid month is paid under (``run --paid``): one rule for both."""
+        by_name = pd.DataFrame(
+            {"service": service_keys(self.services["service_code"].to_numpy(dtype=object)),
+             "paragraph": self.services["paragraph"].to_numpy(dtype=object)}
+        ).drop_duplicates()  # fmt: skip
+        doubted = set(service_keys(sorted(self.left_out_services)))
+        doubted |= set(by_name.loc[by_name["service"].duplicated(keep=False), "service"])
+        certain = by_name.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict()
+        out = certain | dict.fromkeys(doubted, ANY_PARAGRAPH)
+        out.pop("", None)  # a blank code names no service
+        return out
 
 
 def read_support_sheet(path: str | Path) -> SupportSheet:

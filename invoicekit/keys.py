@@ -159,6 +159,24 @@ def normalise_numbers_arrow(values: object) -> pa.Array:
     return pc.replace_with_mask(fast, pa.array(~ascii_), pa.array(slow, type=fast.type))
 
 
+def service_keys(codes: object) -> np.ndarray:
+    """Service codes as check 21 compares them (:func:`normalise_numbers`); a code of no letter or digit (a
+    placeholder ``-``, ``‐``, ``--``), which check 21 takes for one service, as one key of its own
+    (:data:`PLACEHOLDER_SERVICE`), so that it is still found (a review: dropped as nothing, a payment under it
+    was compared with no other service; a second: keyed as written, another spelling of it was); a blank one
+    as none (``""``)."""
+    codes = ["" if c is None or (isinstance(c, float) and np.isnan(c)) else str(c) for c in codes]
+    keys = normalise_numbers(np.asarray(codes, dtype=object))
+    return np.asarray(
+        [k if k else (PLACEHOLDER_SERVICE if c.strip() else "") for k, c in zip(keys, codes, strict=True)],
+        dtype=object,
+    )
+
+
+#: :func:`service_keys`' key of a service code of no letter or digit; :func:`normalise_numbers` gives none such
+PLACEHOLDER_SERVICE = "\x00placeholder"
+
+
 def _without_ascii_removed(arr: pa.Array) -> pa.Array:
     """``arr`` (arrow text) without the bytes :data:`_ASCII_REMOVED_RE2`
     matches, all cells at once: ASCII bytes are never part of a longer UTF-8

@@ -49,7 +49,7 @@ from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in_arrow
 from invoicekit.keys import normalise_grant_ids, normalise_numbers
 from invoicekit.parsing import parse_dates
 from invoicekit.readers import canonical_columns, read_raw, refuse_misread_file, source_column
-from invoicekit.vocabulary import EXCEL_ERRORS
+from invoicekit.vocabulary import ANY_PARAGRAPH, EXCEL_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -306,29 +306,22 @@ def paid_from_marks(
         looked=citizens.groupby(same, sort=False)["looked"].transform("any").to_numpy(dtype=bool),
     )
     citizens = citizens.drop_duplicates(same).sort_values("row", kind="stable")
-    services = pd.DataFrame(
-        {"service": normalise_numbers(support.services["service_code"].to_numpy(dtype=object)),
-         "paragraph": support.services["paragraph"].to_numpy(dtype=object)}
-    ).drop_duplicates()  # fmt: skip
-    # a service whose spellings name two paragraphs in the sheet names none; a service code of no letter or digit
-    # (a placeholder '-') names no service: it gave a mark naming none its paragraph (an eighth review)
-    services = services[services["service"] != ""]
-    paragraph_of = services.drop_duplicates("service", keep=False).set_index("service")["paragraph"].to_dict()
+    # the paragraph of each service as check 21 asks it of a payment recorded without one (one rule for both);
+    # a service code of no letter or digit (a placeholder '-') is none a mark names (its service is read as
+    # blank): it gave a mark naming none its paragraph (an eighth review)
+    paragraph_of = support.service_paragraphs()
     citizens["paragraph"] = citizens["service_norm"].map(paragraph_of).fillna("").astype(object)
     # and a mark of a service the sheet does not name for certain: a row of it left out, rows of it that say
-    # two paragraphs (dropped, all of them), or rows held back; of a grant in the extract or not (reviews: its
-    # grant still in the extract, a readable row's paragraph was trusted, or none was found and nothing held)
-    # (compared as paragraph_of compares services; a held service's readable row's § 104 trusted let a mark of it
-    # pass a § 108 invoice: a review)
-    doubted = set(normalise_numbers(sorted(support.left_out_services | support.held_services)))
+    # two paragraphs, or rows held back; of a grant in the extract or not (reviews: its grant still in the
+    # extract, a readable row's paragraph was trusted, or none was found and nothing held; a held service's
+    # readable row's § 104 trusted let a mark of it pass a § 108 invoice)
+    doubted = (citizens["paragraph"] == ANY_PARAGRAPH).to_numpy()
+    citizens.loc[doubted, "paragraph"] = ""
     # (the extract's own grant too, whose service the sheet does not know: a fifth review, its grant ended, March
     # paid again; a seventh, the same with the old grant left open. A mark of a grant running through the period
     # holds the citizen's other services back too, until the sheet names its service: a sixth review asked that it
     # did not, but nothing in the extract tells a grant left open from one still in use)
-    unknown = (
-        ((citizens["own"] | citizens["looked"]) & (citizens["paragraph"] == ""))
-        | citizens["service_norm"].isin(doubted)
-    ).to_numpy()
+    unknown = (((citizens["own"] | citizens["looked"]) & (citizens["paragraph"] == "")) | doubted).to_numpy()
     anyone_rows = np.unique(citizens.loc[unknown, "row"].to_numpy(dtype=np.int64))
     if unknown.any():
         every = sorted(set(support.services["paragraph"]) - {""})

@@ -52,6 +52,12 @@ def normalise_paragraph(value: object) -> str:
     return named.pop() if len(named) == 1 else ""
 
 
+#: the paragraph of a service the support sheet does not name for certain (a row of it left out, or its
+#: spellings naming two paragraphs): a payment of it may have been under any paragraph
+#: (:meth:`~invoicekit.extracts.SupportSheet.service_paragraphs`)
+ANY_PARAGRAPH = "*"
+
+
 # ---------------------------------------------------------------- spreadsheet cells
 
 #: an end date that means none: 31 December 9999, as SAP-based systems write

@@ -423,7 +423,8 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
         if len(found) == 1 and number_key(code):  # a code of no letter or digit ('-') names no service
             named.setdefault(number_key(code), set()).add(next(iter(found))[0])
     paragraph_of = {key: next(iter(p)) for key, p in named.items() if len(p) == 1}
-    # a service the sheet names in rows that say two things: its paragraph is nobody's to trust
+    # a service the sheet names in rows that say two things, or whose spellings name two paragraphs: its
+    # paragraph is nobody's to trust
     # the citizen and supplier of each grant whose rows were all left out, where a row names them
     kept_ids = {grant_key(g.grant_id) for g in usable}
     lost: dict[str, set] = {}
@@ -436,6 +437,7 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
         if c and v and names_something(r["grant_id"]) and grant_key(r["grant_id"].strip()) not in kept_ids:
             lost.setdefault(grant_key(r["grant_id"].strip()), set()).add((c, v))
     doubted = {number_key(code) for code, found in rows.items() if len(found) > 1}
+    doubted |= {key for key, p in named.items() if len(p) > 1}
     # and one with a row that cannot be used (no one paragraph, no target group, an Excel error)
     doubted |= {
         number_key(r["service_code"].strip().casefold())

@@ -211,3 +211,22 @@ def test_a_mark_of_grant_0_is_no_mark_of_a_left_out_grant_whose_id_has_no_letter
     assert d["grant_id"].tolist() == ["G-NEW"] and d["status"].tolist() == ["posted"]
     d = _decide([invoice(invoice_id="SOL-1001-R", **MARCH)], _marks(("000", "01.03.2019", "31.03.2019", "")), g)
     assert d["status"].tolist() == ["posted"]
+
+
+def test_a_marks_own_service_whose_spellings_name_two_paragraphs_counts_under_every_paragraph():
+    """The sheet writes one service two ways (SEL108-X under § 108, 'sel108 x' under § 107): it names no
+    paragraph for certain, and check 21 asks an old payment of it under every paragraph. A caseworker's
+    mark of March whose own cells name citizen A at Solhøj under that service (its grant id another
+    grant's) holds A's March at Solhøj under SEL108-BO. Until 0.9.28 the robot held it by another road (the
+    mark kept under no paragraph, then looked up as an old payment) and the reference paid it; marks and old
+    payments now take a service's paragraph from one rule (SupportSheet.service_paragraphs)."""
+    sheet = support_tables()
+    sheet["services"].loc[len(sheet["services"])] = ["SEL108-X", "§ 108", "Udviklingshæmmede"]
+    sheet["services"].loc[len(sheet["services"])] = ["sel108 x", "§ 107", "Udviklingshæmmede"]
+    marks = _marks(("G-A104", "01.03.2019", "31.03.2019", "610190-1234", SOLHOJ, "SEL108-X"), columns=COLS6)
+    d = _decide([invoice(invoice_id="SOL-1001-R", **MARCH)], marks, sheet=sheet)
+    assert d["grant_id"].tolist() == ["G-A108"]
+    assert d["reason"].tolist() == ["ALREADY_PAID"]
+    ref = reference_marks(marks.to_dict("records"), grants_table().to_dict("records"),
+                          sheet["services"].to_dict("records"))  # fmt: skip
+    assert {entry[-1] for entry in ref if entry[1] == "6101901234"} >= {"108", "107"}
