@@ -505,8 +505,8 @@ def deliver(
     commit), when a staged file is not the one recorded: then nothing is
     moved. The run that staged its files a moment ago took their checksums
     as it wrote them and does not read them again. ``importable``: the files
-    are to be imported (any run but a dry run), which an error after they
-    were moved says."""
+    are to be imported (any run but a dry run): only then is the folder
+    flushed to disk, and an error after they were moved says they are there."""
     order = sorted(files, key=lambda name: name == MANIFEST)
     outputs: dict[str, Path] = {}
     missing = []
@@ -557,14 +557,18 @@ def deliver(
         outputs[name] = dst
         if k == 0:
             crash_point("mid-delivery")
+    if not importable:
+        # a dry run's files are never made durable (nothing imports them): its folder neither (a failed flush ended
+        # a dry run with exit 1 and a bare 'could not flush', its staging folder left behind: an attack on 0.9.27)
+        remove_staging(staging, order)
+        return outputs
     try:
         fsync_path(out_dir)
     except OutputError as exc:
         # a recorded run's files are in place: said, as a failed move is, so that nobody takes the run for one that
-        # failed (a run not recorded, a dry run's above all, invites no import: a review)
-        if not importable:
-            raise
+        # failed
         if run_id is None:  # a run without a journal: its files are in place all the same (a review)
+            remove_staging(staging, order)
             raise OutputError(
                 f"the run's files are in {out_dir}, but {exc}; check the disk before importing the payment file"
             ) from None

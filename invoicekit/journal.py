@@ -583,6 +583,18 @@ class Journal:
             raise MissingFileError(
                 self.path, "does not exist; expected the robot's journal (start a new one with --new-journal)"
             )
+        elif not readonly and (names := self.path.stat().st_nlink) > 1:
+            # SQLite keeps a stopped run's undo file beside the name it was opened by; by another name (ln, cp -al)
+            # the stopped run read as recorded, its payment file was delivered, and the journal's own name then
+            # rolled it back and paid the month again (an attack on 0.9.27)
+            raise InputError(
+                self.path,
+                None,
+                f"is one file under {names} names (hard links, as ln or cp -al make); SQLite keeps what undoes a "
+                "stopped run beside one name only, and through another a run that was never recorded reads as "
+                "recorded; expected the journal under one name: remove the other names (a backup is a copy, "
+                "cp, taken while no run is going)",
+            )
         elif self.path.stat().st_size == 0:
             raise InputError(
                 self.path,
@@ -1169,6 +1181,33 @@ class Journal:
         except (OSError, ValueError):
             return None
         return data if isinstance(data, dict) else None
+
+    def refuse_unsound_run(self, run_id: int) -> None:
+        """Refuse to deliver recorded run ``run_id`` unless the journal holds it whole: its stored decisions
+        readable and as many as it recorded, and the journal sound (SQLite's quick check). A journal copied
+        while a run was being recorded, without the file SQLite undoes it with, holds part of a run that was
+        never recorded: delivered, its payment file was imported and the run, rolled back in the journal itself,
+        paid again (an attack on 0.9.27). Costs a read of the run's decisions; only a stopped run's delivery
+        asks it."""
+        problem = self.conn.execute("PRAGMA quick_check").fetchone()
+        if problem is None or problem[0] != "ok":
+            raise InputError(
+                self.path,
+                f"run {run_id}",
+                f"is recorded and not delivered, but the journal is damaged ({problem[0] if problem else 'no answer'}"
+                "; a copy taken while a run was being recorded?), so its files were not delivered: restore the "
+                "journal from a backup",
+            )
+        recorded = self.conn.execute("SELECT invoices FROM runs WHERE run_id = ?", (int(run_id),)).fetchone()
+        stored = len(self.decisions(int(run_id)))
+        if recorded is None or stored != recorded[0]:
+            raise InputError(
+                self.path,
+                f"run {run_id}",
+                f"is recorded with {recorded[0] if recorded else 0:,} decisions, and {stored:,} are stored; the "
+                "journal is damaged (a copy taken while a run was being recorded?), so its files were not "
+                "delivered: restore the journal from a backup",
+            )
 
     def delivered(self, run_id: int) -> bool:
         row = self.conn.execute("SELECT delivered_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()
