@@ -87,6 +87,7 @@ from invoicekit.extracts import (
 from invoicekit.formats import dk_number, en_number
 from invoicekit.identifiers import is_valid_cvr, map_unique, mask_cpr_text
 from invoicekit.journal import Journal, months_of_runs
+from invoicekit.keys import sheet_keys
 from invoicekit.parsing import MONEY_SCALE, date_dk, kroner_dk
 from invoicekit.reasons import POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.rules import Rules, recorded_rules
@@ -683,8 +684,8 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
     coding = sheet.coding
     fixes: dict[str, _Fix] = {}
     groups: dict[str, list] = {}
-    for i, r in nc.iterrows():
-        skey = str(r["service_code"]).strip().casefold()
+    service_key = sheet_keys(nc["service_code"]).to_numpy(dtype=object)
+    for (i, r), skey in zip(nc.iterrows(), service_key, strict=True):
         if skey not in services.index or skey in sheet.held_services:
             key = f"coding_service:{r['service_code']}"
             if skey in sheet.held_services:  # a row read and one not: which holds, the sheet must say
@@ -900,7 +901,7 @@ def _paragraph_allowed(service_codes: pd.Series, sheet: SupportSheet, s: Setting
     not held back."""
     services = sheet.services.drop_duplicates("service_key")
     paragraph_of = dict(zip(services["service_key"], services["paragraph"], strict=True))
-    paragraph = service_codes.astype(str).str.strip().str.casefold().map(paragraph_of)
+    paragraph = sheet_keys(service_codes).map(paragraph_of)
     return (paragraph.isna() | paragraph.isin(set(s.paragraphs))).to_numpy(dtype=bool)
 
 

@@ -42,11 +42,14 @@ from invoicekit.extracts import (
 from invoicekit.history import MARK_WHOLE_TIME, PAID_KEYS, SENSUM_MARK, History, forgotten_credit_notes
 from invoicekit.identifiers import mask_cprs_in_arrow
 from invoicekit.keys import (
+    GRANT_DIGITS,
+    HASHED,
     LEGACY,
     MAX_NUMBER_CELL_DIGITS,
     PADDED_WIDTH,
     citizen_keys,
     digits_only,
+    grant_values,
     legacy_citizen_keys,
     legacy_keys,
     marked_keys,
@@ -54,6 +57,7 @@ from invoicekit.keys import (
     normalise_numbers,
     paragraph_keys,
     service_keys,
+    sheet_keys,
     stored_keys,
     stored_keys_arrow,
     value_key_texts,
@@ -397,6 +401,13 @@ def _the_invoice_alone(inv: pd.DataFrame, state: _State) -> tuple[np.ndarray, np
     amount = inv["amount"].to_numpy()
     state.fail("CREDIT_NOTE", (amount <= 0) | (inv["document_type"] != INVOICE).to_numpy())
     return start, end, amount
+
+
+def _grant_ids_of(gr: pd.DataFrame, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The grant ids of the grants at ``pos``, as codes into the distinct ids, normalised
+    (:func:`~invoicekit.keys.normalise_grant_ids`): each distinct id normalised once."""
+    code, distinct = pd.factorize(gr["grant_id"].to_numpy(dtype=object), use_na_sentinel=False)
+    return code[pos], np.asarray(normalise_grant_ids(np.asarray(distinct, dtype=object)), dtype=object)
 
 
 def _grant_key_codes(gr: pd.DataFrame, secret: str) -> tuple[np.ndarray, np.ndarray]:
@@ -1154,7 +1165,7 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     gr = grants.frame
     svc, svc_cells = pd.factorize(gr["service_code"], use_na_sentinel=False)
     sup, sup_cells = pd.factorize(gr["supplier_cvr"], use_na_sentinel=False)
-    svc_key = pd.Series(svc_cells).astype(str).str.strip().str.casefold().to_numpy(dtype=object)
+    svc_key = sheet_keys(pd.Series(svc_cells, dtype=object)).to_numpy(dtype=object)
     services = pd.DataFrame({"service_key": svc_key}).merge(
         sheet.services[["service_key", "paragraph", "target_group", "target_key"]], on="service_key", how="left"
     )
@@ -1445,6 +1456,10 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
         service = _value_at(services, grant_pos[pos])
         if kind == 0:
             text = msg.PAID_SAME_GRANT.format(grant_id=g, period=period, earlier=earlier)
+        elif kind == _KIND_SAME_GRANT_VALUE:  # its id written otherwise: maybe another grant of the same number
+            text = msg.PAID_SAME_GRANT_VALUE.format(
+                grant_id=g, paid_grant_id=paid_grant, period=period, earlier=earlier
+            )
         elif not paid_service:  # a mark naming no service the sheet knows, under every paragraph
             text = msg.PAID_ANY_SERVICE.format(period=period, paid_grant_id=paid_grant, earlier=earlier)
         elif kind == _KIND_ANY_PARAGRAPH:  # an old payment of a service the sheet does not name for certain
@@ -1480,6 +1495,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                 history.secret,
             )
             probes.append((everyone, legacy, every_row, h["citizen_key"].to_numpy(dtype=object), 1))
+        probes.extend(_same_grant_by_value(*_grant_ids_of(gr, grant_pos[cand]), h["grant_key"], history.secret))
         probes.extend(_paid_under_the_paragraph(inv, h, cand, grant_pos, coded, sheet, services, s, e, history.secret))
         # the earlier payments' columns, each taken once: a row of a table read per payment found cost
         # 80 µs (an extract sent again under new numbers finds one for every invoice)
@@ -1538,6 +1554,77 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                     posted.setdefault(key, _Periods()).add(int(pos), int(s_day[k]), int(e_day[k]))
                 together.registered(pos, own)
     state.fail("ALREADY_PAID", paid)
+
+
+def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.Series, secret: str) -> list:
+    """Check 21's probes of the same grant by value (:func:`~invoicekit.keys.grant_values`): a grant id of
+    digits is the same grant written with other leading zeros or a ``.0`` (Sensum's 00123 as a workbook or a
+    CSV saved from Excel writes it, 123), as check 10 compares numbers (a review: a grant moved to another
+    supplier, its id written 123, was paid again for March, paid under 00123). ``code``: each candidate's grant
+    id, a code into the normalised ``distinct`` ids; ``paid_keys``: the payments' grant keys. Only the pairs whose texts differ are asked (an id
+    written alike was found by the grant key itself): the candidates written otherwise than their value
+    against every payment kept as digits, and every candidate of digits against the payments written
+    otherwise; and, where the journal kept ids hashed (ten digits or more read as a CPR number), each
+    candidate's value padded with zeros to each width from ten to fifteen digits, hashed as the journal
+    hashes it (a second review: 0123456789 and 123456789). Kind :data:`_KIND_SAME_GRANT_VALUE`."""
+    if not len(code) or not len(paid_keys):
+        return []
+    paid_code, paid_distinct = pd.factorize(paid_keys.fillna("").to_numpy(dtype=object))
+    paid_distinct = np.asarray(paid_distinct, dtype=object)
+    # nothing written otherwise than its value (no leading zero, ', . or ,) and nothing kept hashed: the grant
+    # key's own probe compared all (the usual case: skipped at the cost of two scans)
+    if not (_written_otherwise(distinct).any() or _written_otherwise(paid_distinct).any()) and not any(
+        k.startswith(HASHED) for k in paid_distinct
+    ):
+        return []
+    mine = grant_values(distinct)
+    mine_digits = pd.Series(distinct, dtype=object).str.fullmatch(GRANT_DIGITS).fillna(False).to_numpy(dtype=bool)
+    if not mine_digits.any():
+        return []
+    theirs = grant_values(paid_distinct)
+    theirs_digits = pd.Series(paid_distinct, dtype=object).str.fullmatch(GRANT_DIGITS).fillna(False)
+    theirs_digits = theirs_digits.to_numpy(dtype=bool)
+    valued = mine_digits[code]
+    written_otherwise = valued & (mine != distinct)[code]
+    paid_valued = theirs_digits[paid_code]
+    paid_otherwise = paid_valued & (theirs != paid_distinct)[paid_code]
+    keys = np.where(valued, mine[code], _NO_KEY).astype(object)
+    paid_values = theirs[paid_code]
+    probes = []
+    for asked, rows in ((np.flatnonzero(written_otherwise), np.flatnonzero(paid_valued)),
+                        (np.flatnonzero(valued), np.flatnonzero(paid_otherwise))):  # fmt: skip
+        if len(asked) and len(rows):
+            probes.append((asked, keys[asked], rows, paid_values[rows], _KIND_SAME_GRANT_VALUE))
+    hashed = np.flatnonzero(pd.Series(paid_distinct, dtype=object).str.startswith(HASHED).to_numpy(dtype=bool))
+    if len(hashed):
+        rows = np.flatnonzero(np.isin(paid_code, hashed))
+        paid_hashed = paid_distinct[paid_code[rows]]
+        value_of = mine[mine_digits]
+        own = distinct[mine_digits]
+        for width in range(10, 16):
+            fits = np.array([len(v) <= width for v in value_of], dtype=bool)
+            padded = np.array([v.zfill(width) for v in value_of], dtype=object)
+            stored = stored_keys(padded, secret)
+            # a hashed form it is not already kept as (its own key found it)
+            new = fits & np.array([k.startswith(HASHED) for k in stored], dtype=bool) & (padded != own)
+            if not new.any():
+                continue
+            key_of = np.full(len(distinct), _NO_KEY, dtype=object)
+            key_of[np.flatnonzero(mine_digits)[new]] = stored[new]
+            asked = np.flatnonzero(key_of[code] != _NO_KEY)
+            probes.append((asked, key_of[code][asked], rows, paid_hashed, _KIND_SAME_GRANT_VALUE))
+    return probes
+
+
+def _written_otherwise(ids: np.ndarray) -> np.ndarray:
+    """Which of ``ids`` may be written otherwise than its value (:data:`~invoicekit.keys.GRANT_DIGITS`): a
+    leading zero, a ``'``, a ``.`` or a ``,``."""
+    arr = pa.array(ids, type=pa.large_string(), from_pandas=True)
+    return pc.fill_null(pc.match_substring_regex(arr, r"^'|^0|[.,]"), False).to_numpy(zero_copy_only=False)
+
+
+#: the kind of :func:`_same_grant_by_value`'s probes: the same grant by the value of its id, written otherwise
+_KIND_SAME_GRANT_VALUE = 4
 
 
 def _earlier_payment(

@@ -48,7 +48,7 @@ from invoicekit.identifiers import (
     mask_cprs_in,
     mask_cprs_in_arrow,
 )
-from invoicekit.keys import normalise_grant_ids, normalise_numbers_arrow, service_keys
+from invoicekit.keys import normalise_grant_ids, normalise_numbers_arrow, service_keys, sheet_keys
 from invoicekit.parsing import (
     MONEY_SCALE,
     arrow_texts,
@@ -900,12 +900,14 @@ def _cpr_fault(value: str) -> str:
 def excel_number_cells(cells: pd.Series, digits: str) -> pd.Series:
     """Cells of a number as a person reads them where a CSV saved from Excel
     wrote it otherwise: without characters nobody sees, trimmed, without a
-    leading ``'`` (Excel's mark of text) and a ``.0`` after a run of
-    ``digits`` digits (a regular expression's count: ``"8"``, ``"9,10"``):
-    for CPR and CVR cells read loosely where they can only hold an invoice
-    back (a row left out, a paid mark)."""
-    cells = cells.fillna("").astype(str).str.replace(CPR_INVISIBLE, "", regex=True).str.strip().str.lstrip("'")
-    return cells.str.replace(rf"^(\d{{{digits}}})\.0*$", r"\1", regex=True)
+    leading ``'`` (Excel's mark of text) or the ``="…"`` of its text export,
+    and without a ``.0`` or ``,0`` after a run of ``digits`` digits (a
+    regular expression's count: ``"8"``, ``"9,10"``): for CPR and CVR cells
+    read loosely where they can only hold an invoice back (a row left out, a
+    paid mark)."""
+    cells = cells.fillna("").astype(str).str.replace(CPR_INVISIBLE, "", regex=True).str.strip()
+    cells = cells.str.replace(r'^="(.*)"$', r"\1", regex=True).str.strip().str.lstrip("'")
+    return cells.str.replace(rf"^(\d{{{digits}}})[.,]0*$", r"\1", regex=True)
 
 
 def padded_cpr_cells(cells: pd.Series, numeric: np.ndarray | None) -> pd.Series:
@@ -1400,11 +1402,6 @@ def _dedupe_grants(
 # ---------------------------------------------------------------- support sheet
 
 
-def _key(values: pd.Series) -> pd.Series:
-    """How service codes and target groups are compared."""
-    return values.fillna("").astype(str).str.strip().str.casefold().astype(object)
-
-
 @dataclass(frozen=True)
 class SupportSheet:
     """The support sheet (støtteark), typed: services, suppliers and coding
@@ -1577,10 +1574,10 @@ def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> tupl
         {
             "row": rows,
             "service_code": df["service_code"].str.strip().to_numpy(dtype=object),
-            "service_key": _key(df["service_code"]).to_numpy(),
+            "service_key": sheet_keys(df["service_code"]).to_numpy(),
             "paragraph": df["paragraph"].map(normalise_paragraph).to_numpy(dtype=object),
             "target_group": df["target_group"].str.strip().to_numpy(dtype=object),
-            "target_key": _key(df["target_group"]).to_numpy(),
+            "target_key": sheet_keys(df["target_group"]).to_numpy(),
         }
     )
     bad = _left_out(df, source, problems, ("service_code", "paragraph", "target_group"))
@@ -1651,7 +1648,7 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
             "paragraph": df["paragraph"].map(normalise_paragraph).to_numpy(dtype=object),
             "ownership": _ownership(df["ownership"]),
             "target_group": df["target_group"].str.strip().to_numpy(dtype=object),
-            "target_key": _key(df["target_group"]).to_numpy(),
+            "target_key": sheet_keys(df["target_group"]).to_numpy(),
             "psp_element": psp.to_numpy(dtype=object),
             "art": art.to_numpy(dtype=object),
             "valid_from": valid_from,

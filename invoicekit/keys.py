@@ -50,7 +50,7 @@ import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_UNDATED_RE2, is_ignorable
+from invoicekit.vocabulary import CPR_INVISIBLE, CPR_UNDATED_RE2, is_ignorable
 
 HASHED = "#"
 LEGACY = "~"
@@ -157,6 +157,34 @@ def normalise_numbers_arrow(values: object) -> pa.Array:
     each = {raw: normalise_number(raw) for raw in set(other)}  # each distinct number once
     slow = [each[raw] for raw in other]
     return pc.replace_with_mask(fast, pa.array(~ascii_), pa.array(slow, type=fast.type))
+
+
+#: a grant id of digits alone, maybe behind Excel's mark of text (``'``) or with a ``.0`` or ``,0`` after them
+#: (an id column a CSV saved from Excel wrote as a number, with a point or a Danish comma): compared by its value
+GRANT_DIGITS = r"^'?([0-9]+)(?:[.,]0*)?$"
+
+
+def grant_values(ids: object) -> np.ndarray:
+    """Grant ids (:func:`normalise_grant_ids`) as compared by value: an id of digits (:data:`GRANT_DIGITS`)
+    without its leading zeros (``00123``, ``123.0``, ``'0123`` are ``123``), any other as it is. A workbook
+    keeps an id as a number and drops its zeros; comparing so can only find a period paid."""
+    ids = pd.Series(np.asarray(ids, dtype=object), dtype=object)
+    number = ids.str.extract(GRANT_DIGITS, expand=False)
+    digits = number.notna().to_numpy(dtype=bool)
+    value = number.fillna("").str.lstrip("0").replace("", "0")
+    return np.where(digits, value.to_numpy(dtype=object), ids.to_numpy(dtype=object))
+
+
+def sheet_keys(values: pd.Series) -> pd.Series:
+    """How service codes and target groups are compared, between the grants and the support sheet and among
+    the sheet's rows: as a person reads them, without characters nobody sees
+    (:data:`~invoicekit.vocabulary.CPR_INVISIBLE`), trimmed and case folded. A row left out whose target group
+    held a zero-width space (pasted from Word) agreed with no row read, held nothing back, and the invoice was
+    posted on an older row's PSP element (a review)."""
+    # composed first: a letter written as two (A and a combining ring, as a Mac writes Å) is one letter, not A
+    # (a second review: BO-Å was coded as the sheet's BO-A)
+    cells = values.fillna("").astype(str).str.normalize("NFC").str.replace(CPR_INVISIBLE, "", regex=True)
+    return cells.str.strip().str.casefold().astype(object)
 
 
 def service_keys(codes: object) -> np.ndarray:

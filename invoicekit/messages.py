@@ -608,6 +608,11 @@ PAID_MARK_INVOICE = ", faktura {invoice_id}"
 PAID_IN_SENSUM_UNREAD = "markeret betalt i Sensum{invoice}; mærkets periode kunne ikke læses, se input_problems.csv"
 #: check 21's three ways of finding an earlier payment; ``earlier`` is one of the three above
 PAID_SAME_GRANT = "Bevilling {grant_id} er allerede betalt for en periode, der overlapper {period} ({earlier})"
+PAID_SAME_GRANT_VALUE = (
+    "Bevilling {grant_id} er måske allerede betalt: bevilling {paid_grant_id}, samme nummer skrevet med andre "
+    "foranstillede nuller, er betalt for en periode, der overlapper {period} ({earlier}); kontrollér i Sensum, om "
+    "det er samme bevilling"
+)
 PAID_SAME_SERVICE = (
     "Borgeren har allerede fået betalt ydelsen {service} hos denne leverandør for en periode, der overlapper "
     "{period}, på bevilling {paid_grant_id} ({earlier}); bevillingen er måske oprettet igen under et nyt nummer"

@@ -46,7 +46,7 @@ from invoicekit.extracts import (
 )
 from invoicekit.history import MARK_WHOLE_TIME, PAID_COLUMNS, PAID_KEYS, SENSUM_MARK, History
 from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in_arrow
-from invoicekit.keys import normalise_grant_ids, normalise_numbers
+from invoicekit.keys import GRANT_DIGITS, grant_values, normalise_grant_ids, normalise_numbers
 from invoicekit.parsing import parse_dates
 from invoicekit.readers import canonical_columns, read_raw, refuse_misread_file, source_column
 from invoicekit.vocabulary import ANY_PARAGRAPH, EXCEL_ERRORS
@@ -142,7 +142,8 @@ def _typed(
         """Numbers as the checks read them (:func:`~invoicekit.extracts.unguarded_cells`)."""
         return unguarded_cells(pa.array(values.to_numpy(dtype=object), pa.large_string()))
 
-    grant_ids = unguarded(cells("grant_id"))
+    # Excel's text export (="00123") read as the id it holds: the mark was compared with nothing (a review)
+    grant_ids = unguarded(cells("grant_id").str.replace(r'^="(.*)"$', r"\1", regex=True).str.strip())
     # an id of no letter or digit ('-', '.') names no grant, as the grants reader reads one
     missing = ~names_something_cells(grant_ids).to_numpy(zero_copy_only=False)
     problems.add_many(
@@ -270,8 +271,8 @@ def paid_from_marks(
     # of the same value (00123 beside a left-out 123) or its own cells (another service, a mistyped supplier) hid
     # the left-out grant's citizen, and the month was paid again (an eighth review)
     lost = lost[lost["grant_norm"] != ""]
-    lost = lost.assign(grant_value=_value_of(lost["grant_norm"]))
-    values = _value_of(marked["grant_norm"])
+    lost = lost.assign(grant_value=grant_values(lost["grant_norm"]))
+    values = grant_values(marked["grant_norm"])
     in_left_out = pd.Series(values, dtype=object).isin(set(lost["grant_value"])).to_numpy()
     of_lost = marked[in_left_out].assign(grant_value=values[in_left_out])
     marked = _by_value(marked, extract["grant_norm"])
@@ -321,7 +322,16 @@ def paid_from_marks(
     # paid again; a seventh, the same with the old grant left open. A mark of a grant running through the period
     # holds the citizen's other services back too, until the sheet names its service: a sixth review asked that it
     # did not, but nothing in the extract tells a grant left open from one still in use)
-    unknown = (((citizens["own"] | citizens["looked"]) & (citizens["paragraph"] == "")) | doubted).to_numpy()
+    # and a mark's own citizen and supplier that the extract does not name for its grant, its service blank or
+    # unknown: what the extract says of the grant does not say which service this was (a review: citizen B in
+    # the own cells of a mark of A's grant, service blank, and B's March paid again)
+    pair = ["row", "cpr", "supplier_cvr"]
+    by_extract = citizens.loc[citizens["looked"].to_numpy(dtype=bool), pair].drop_duplicates()
+    named = citizens[pair].merge(by_extract, how="left", indicator=True)["_merge"].eq("both").to_numpy()
+    unknown = (
+        ((citizens["own"] | citizens["looked"]).to_numpy(dtype=bool) | ~named)
+        & (citizens["paragraph"] == "").to_numpy()
+    ) | doubted
     anyone_rows = np.unique(citizens.loc[unknown, "row"].to_numpy(dtype=np.int64))
     if unknown.any():
         every = sorted(set(support.services["paragraph"]) - {""})
@@ -336,45 +346,35 @@ def paid_from_marks(
     return out[list(PAID_COLUMNS)], inert, anyone_rows
 
 
-def _value_of(ids: pd.Series) -> np.ndarray:
-    """Grant ids (normalised) as compared by value: an id of digits without
-    its leading zeros, any other as it is."""
-    number = ids.str.extract(_DIGITS, expand=False)
-    digits = number.notna().to_numpy(dtype=bool)
-    value = number.fillna("").str.lstrip("0").replace("", "0")
-    return np.where(digits, value.to_numpy(dtype=object), ids.to_numpy(dtype=object))
-
-
-#: a grant id of digits alone, maybe with a '.0' after them (an id column a CSV saved from Excel wrote as a
-#: number): compared by value (a review: 123.0 was not grant 123, and March was paid again)
-_DIGITS = r"^([0-9]+)(?:\.0+)?$"
-
-
 def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
-    """``marked`` with each grant id of digits alone that the extract lacks
-    replaced by the extract's ids of the same value with other leading zeros
-    (a row for each; the mark's row number kept): a workbook keeps an id as a
+    """``marked`` with each grant id of digits alone replaced by the
+    extract's ids of the same value, written as the mark writes it or with
+    other leading zeros (a row for each; the mark's row number kept; the
+    mark's own id where the extract holds none): a workbook keeps an id as a
     number, without its leading zeros (``00123`` is ``123``), in the marks
     or in the extract. Comparing so can only find a period paid, and hold an
     invoice back for a person to look at; missing it could pay the period
     again."""
     known = set(extract_ids)
-    digits = marked["grant_norm"].str.fullmatch(_DIGITS).to_numpy(dtype=bool)
-    lost = digits & ~marked["grant_norm"].isin(known).to_numpy()
+    # also where the extract holds the mark's id as written: 123 beside 00123, the mark may be of either
+    # (Sensum's 00123, its zeros dropped by a workbook: B's March was paid again, a review)
+    lost = marked["grant_norm"].str.fullmatch(GRANT_DIGITS).to_numpy(dtype=bool)
     if not lost.any():
         return marked
     ids = pd.Series(sorted(known), dtype=object)
-    ids = ids[ids.str.fullmatch(_DIGITS).to_numpy(dtype=bool)]  # 123.0 of an extract saved from Excel too (a review)
-    value_of = pd.DataFrame({"value": _value_of(ids), "extract_id": ids.to_numpy()})
-    wanted = marked[lost].assign(value=_value_of(marked.loc[lost, "grant_norm"]))
+    ids = ids[ids.str.fullmatch(GRANT_DIGITS).to_numpy(dtype=bool)]  # 123.0 of an extract saved from Excel too
+    value_of = pd.DataFrame({"value": grant_values(ids), "extract_id": ids.to_numpy()})
+    wanted = marked[lost].assign(value=grant_values(marked.loc[lost, "grant_norm"]))
     found = wanted.merge(value_of, on="value", how="inner", sort=False)
     if not len(found):
         return marked
-    log.info(
-        "%d paid marks name a grant by its number with other leading zeros than the grant extract: compared by "
-        "its value",
-        found["row"].nunique(),
-    )
+    other = found.loc[found["extract_id"] != found["grant_norm"], "row"].nunique()
+    if other:
+        log.info(
+            "%d paid marks name a grant by its number written otherwise than in the grant extract (other leading "
+            "zeros, a '.0'): compared by its value",
+            other,
+        )
     found = found.assign(grant_id=found["extract_id"], grant_norm=found["extract_id"])[list(marked.columns)]
     matched = marked["row"].isin(set(found["row"])).to_numpy() & lost
     return pd.concat([marked[~matched], found], ignore_index=True).sort_values("row", kind="stable")

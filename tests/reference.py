@@ -101,6 +101,33 @@ def grant_key(text: str) -> str:
     return number_key(text).rstrip(".")
 
 
+def grant_value(key: str) -> str:
+    """A grant key as compared by value: digits alone, maybe behind a ' or with '.0' or ',0' after them (a
+    CSV saved from Excel), without leading zeros; any other as it is."""
+    found = re.fullmatch(r"'?([0-9]+)(?:[.,]0*)?", key)
+    return (found.group(1).lstrip("0") or "0") if found else key
+
+
+def sheet_key(text: str) -> str:
+    """How the sheet's service codes and target groups are compared (and a grant's service with them): as a
+    person reads them, nothing invisible (format and control characters, combining marks, the default
+    ignorables), trimmed, case folded."""
+    seen = "".join(
+        ch for ch in text
+        if not (ord(ch) in IGNORABLE or unicodedata.category(ch) in ("Cf", "Mn", "Me")
+                or (unicodedata.category(ch) == "Cc" and not ch.isspace()))
+    )  # fmt: skip
+    return seen.strip().casefold()
+
+
+def excel_cell(text: str) -> str:
+    """A number cell as a person reads it where a CSV saved from Excel wrote it otherwise: trimmed, without
+    the ="…" of Excel's text export and a leading ' (read loosely where it can only hold an invoice back)."""
+    t = text.strip()
+    found = re.fullmatch(r'="(.*)"', t)
+    return (found.group(1).strip() if found else t).lstrip("'")
+
+
 DOCUMENT_TYPES = {"invoice": "invoice", "faktura": "invoice", "380": "invoice", "creditnote": "credit_note",
                   "kreditnota": "credit_note", "kreditnote": "credit_note", "381": "credit_note"}  # fmt: skip
 
@@ -306,7 +333,7 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
             if r["grant_id"].strip():
                 unread.add(grant_key(r["grant_id"].strip()))
             # held back (check 16) by a citizen read more loosely: a leading zero lost, '.0', a leading '
-            loose = re.sub(r"^(\d{9,10})\.0*$", r"\1", r["cpr"].strip().lstrip("'"))
+            loose = re.sub(r"^(\d{9,10})[.,]0*$", r"\1", excel_cell(r["cpr"]))
             held_by = cpr or cpr_ok("0" + loose if re.fullmatch(r"\d{9}", loose) else loose)
             if held_by:
                 s_, e_ = start, end if r["end_date"].strip() else None
@@ -415,8 +442,8 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
     # whose spellings name two paragraphs names none
     rows: dict[str, set] = {}
     for r in services:
-        rows.setdefault(r["service_code"].strip().casefold(), set()).add(
-            (norm_paragraph(r["paragraph"]), r["target_group"].strip().casefold())
+        rows.setdefault(sheet_key(r["service_code"]), set()).add(
+            (norm_paragraph(r["paragraph"]), sheet_key(r["target_group"]))
         )
     named: dict[str, set] = {}
     for code, found in rows.items():
@@ -429,10 +456,10 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
     kept_ids = {grant_key(g.grant_id) for g in usable}
     lost: dict[str, set] = {}
     for r in grants:
-        loose = re.sub(r"^(\d{9,10})\.0*$", r"\1", r["cpr"].strip().lstrip("'"))  # as check 16 reads it
+        loose = re.sub(r"^(\d{9,10})[.,]0*$", r"\1", excel_cell(r["cpr"]))  # as check 16 reads it
         c = cpr_ok(r["cpr"]) or cpr_ok("0" + loose if re.fullmatch(r"\d{9}", loose) else loose)
         v = cvr_ok(r["supplier_cvr"].strip()) or cvr_ok(
-            re.sub(r"^(\d{8})\.0*$", r"\1", r["supplier_cvr"].strip().lstrip("'"))
+            re.sub(r"^(\d{8})[.,]0*$", r"\1", excel_cell(r["supplier_cvr"]))
         )
         if c and v and names_something(r["grant_id"]) and grant_key(r["grant_id"].strip()) not in kept_ids:
             lost.setdefault(grant_key(r["grant_id"].strip()), set()).add((c, v))
@@ -454,14 +481,10 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
         key = grant_key(grant_id.strip())
         return set().union(*(v for k, v in lost.items() if k and mark_value(k) == mark_value(key)))
 
-    def mark_value(key: str) -> str:
-        """A mark's grant id as compared by value: digits alone, maybe with '.0' after them (a CSV saved
-        from Excel), without leading zeros."""
-        found = re.fullmatch(r"([0-9]+)(?:\.0+)?", key)
-        return (found.group(1).lstrip("0") or "0") if found else key
+    mark_value = grant_value
 
     for m in marks:
-        gid = m["grant_id"].strip()
+        written = gid = re.sub(r'^="(.*)"$', r"\1", m["grant_id"].strip()).strip()  # Excel's text export
         if not names_something(gid):
             continue
         s, e = date_of(m["period_start"]), date_of(m["period_end"])
@@ -469,29 +492,29 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
             s, e = WHOLE_TIME
         ids = [gid]
         key = grant_key(gid)
-        if re.fullmatch(r"[0-9]+(?:\.0+)?", key) and not any(grant_key(g.grant_id) == key for g in usable):
-            # an id of digits alone that the extract writes with other leading zeros: each such grant
-            same = {k for g in usable if re.fullmatch(r"[0-9]+(?:\.0+)?", k := grant_key(g.grant_id)) and
+        if re.fullmatch(r"'?[0-9]+(?:[.,]0*)?", key):
+            # an id of digits alone: each grant of the same value, written alike or with other leading zeros
+            same = {k for g in usable if re.fullmatch(r"'?[0-9]+(?:[.,]0*)?", k := grant_key(g.grant_id)) and
                     mark_value(k) == mark_value(key)}  # fmt: skip
             ids = sorted(same) or ids
+        # the citizens and suppliers the extract names for the mark's grant(s)
+        named = {(g.cpr, g.cvr) for g in usable for i in ids if grant_key(g.grant_id) == grant_key(i)}
         for gid in ids:
             citizens = {(g.cpr, g.cvr, g.service) for g in usable if grant_key(g.grant_id) == grant_key(gid)}
             from_extract = set(citizens)
             cpr, cvr, service = (  # '.0' or a leading ' of a CSV saved from Excel read off
                 cpr_ok(
-                    re.sub(
-                        r"^(\d{9})$", r"0\1", re.sub(r"^(\d{9,10})\.0*$", r"\1", m.get("cpr", "").strip().lstrip("'"))
-                    )
+                    re.sub(r"^(\d{9})$", r"0\1", re.sub(r"^(\d{9,10})[.,]0*$", r"\1", excel_cell(m.get("cpr", ""))))
                 ),
-                cvr_ok(re.sub(r"^(\d{8})\.0*$", r"\1", m.get("supplier_cvr", "").strip().lstrip("'"))),
+                cvr_ok(re.sub(r"^(\d{8})[.,]0*$", r"\1", excel_cell(m.get("supplier_cvr", "")))),
                 m.get("service_code", "").strip(),
             )
             anyone = []
             if cpr and cvr and (paragraph_of.get(number_key(service)) or number_key(service) in doubted):
                 citizens.add((cpr, cvr, service))  # a doubted service: under every paragraph, below
-            elif cpr and cvr and not citizens:  # a grant gone, its service blank or not the sheet's: any paragraph
+            elif cpr and cvr and (cpr, cvr) not in named:  # its service blank or not the sheet's: any paragraph
                 anyone = [(gid, cpr, cvr, service, s, e, p) for p in every]
-            if not citizens and not anyone and not (cpr and cvr) and not lost_of(m["grant_id"]):
+            if not citizens and not anyone and not (cpr and cvr) and not lost_of(written):
                 out.append((gid, None, None, "", s, e, None))  # compared by the grant alone
             for c, v, svc in sorted(citizens):
                 if number_key(svc) in doubted or (svc and paragraph_of.get(number_key(svc)) is None
@@ -502,7 +525,7 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
             out += anyone
         # a grant left out, by the mark's own id (by value): its rows' citizen at the supplier, any paragraph,
         # whatever else the mark names
-        mark_id = m["grant_id"].strip()
+        mark_id = written
         out += [(mark_id, c, v, "", s, e, p) for c, v in sorted(lost_of(mark_id)) for p in every]
     return out
 
@@ -528,12 +551,12 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     svc, held_svc = {}, set()
     for r in services:
         code, paragraph, target = (
-            r["service_code"].strip().casefold(),
+            sheet_key(r["service_code"]),
             norm_paragraph(r["paragraph"]),
             r["target_group"].strip(),
         )
         if code and paragraph and target and not any(str(v).strip() in EXCEL_ERRORS for v in r.values()):
-            svc.setdefault(code, set()).add((paragraph, target.casefold()))
+            svc.setdefault(code, set()).add((paragraph, sheet_key(target)))
         else:
             held_svc.add(code)
     svc = {k: next(iter(v)) for k, v in svc.items() if len(v) == 1 and k not in held_svc}
@@ -560,7 +583,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             and not re.search(r"\s", psp) and not any(unicodedata.category(ch) == "Cf" for ch in psp)
             and not any(str(cell).strip() in EXCEL_ERRORS for cell in r.values())
         )  # fmt: skip
-        key = (norm_paragraph(r["paragraph"]), own, target.casefold())
+        key = (norm_paragraph(r["paragraph"]), own, sheet_key(target))
         if row_ok:
             codes.append((*key, psp, art, vf, vt))
             continue
@@ -578,6 +601,17 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
 
     journal_by_value = {(c, by_value(j)) for c, j in journal_seen}
 
+    def same_value(paid_key: str, key: str) -> bool:
+        """A grant key of the journal (``paid_key``) and today's of the same value. The journal keeps an id
+        that reads as a CPR number (ten digits in a row) hashed: such a one is found only where it was digits
+        alone, ten to fifteen of them (today's value padded with zeros so)."""
+        digits = re.compile(r"'?[0-9]+(?:[.,]0*)?")
+        if digits.fullmatch(paid_key) is None or digits.fullmatch(key) is None:
+            return False
+        if grant_value(paid_key) != grant_value(key):
+            return False
+        return not re.search(r"[0-9]{10}", paid_key) or re.fullmatch(r"[0-9]{10,15}", paid_key) is not None
+
     def seen_before(cvr: str, key: str) -> bool:
         """Check 10: decided before, in this run or in the journal, a number of digits alone by
         its value (leading zeros do not count; the journal keeps the key of each value since
@@ -585,9 +619,10 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         return (cvr, by_value(key)) in seen or (cvr, by_value(key)) in journal_by_value
 
     # a payment's paragraph: given (the sheet of its day), else its service's in this sheet
+    # (the last: from the journal, where a grant id of digits is compared by its value too)
     paid = [
         (grant_key(p[0]), p[1], p[2], number_key(p[3]), p[4], p[5],
-         p[6] if len(p) > 6 else svc.get(p[3].strip().casefold(), (None,))[0])
+         p[6] if len(p) > 6 else svc.get(sheet_key(p[3]), (None,))[0], True)
         for p in paid
     ]  # fmt: skip
 
@@ -647,7 +682,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         g = fitting[0]
         d["grant_id"] = g.grant_id
         d["expected_amount"] = expected[g.grant_id]
-        service = svc.get(g.service.casefold())
+        service = svc.get(sheet_key(g.service))
         owner = sup.get(g.cvr)
         if service:
             d["paragraph"] = service[0]
@@ -682,15 +717,16 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             and pe >= s
             and (
                 pg == grant_key(g.grant_id)
+                or (earlier and same_value(pg, grant_key(g.grant_id)))
                 or (pc, pv, psvc) == (cpr, cvr, number_key(g.service))
                 or (pc, pv, ppar) == (cpr, cvr, service[0])  # registered again under another service
             )
-            for pg, pc, pv, psvc, ps, pe, ppar in paid_now
+            for pg, pc, pv, psvc, ps, pe, ppar, earlier in paid_now
         ):
             fail("ALREADY_PAID")
         else:
             d["status"] = "posted"
-            return (grant_key(g.grant_id), cpr, cvr, number_key(g.service), s, e, service[0])
+            return (grant_key(g.grant_id), cpr, cvr, number_key(g.service), s, e, service[0], False)
         return None
 
     def blank() -> dict:
