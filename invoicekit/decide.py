@@ -1565,8 +1565,9 @@ def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.S
     written alike was found by the grant key itself): the candidates written otherwise than their value
     against every payment kept as digits, and every candidate of digits against the payments written
     otherwise; and, where the journal kept ids hashed (ten digits or more read as a CPR number), each
-    candidate's value padded with zeros to each width from ten to fifteen digits, hashed as the journal
-    hashes it (a second review: 0123456789 and 123456789). Kind :data:`_KIND_SAME_GRANT_VALUE`."""
+    candidate's value padded with zeros to each width from ten to fifteen digits, bare, behind a ``'`` or with
+    ``.0`` or ``,0`` after it, hashed as the journal hashes it (reviews: 0123456789 and 123456789; 1234567890.0
+    and 1234567890). A hashed id of more digits is not found by value. Kind :data:`_KIND_SAME_GRANT_VALUE`."""
     if not len(code) or not len(paid_keys):
         return []
     paid_code, paid_distinct = pd.factorize(paid_keys.fillna("").to_numpy(dtype=object))
@@ -1601,9 +1602,10 @@ def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.S
         paid_hashed = paid_distinct[paid_code[rows]]
         value_of = mine[mine_digits]
         own = distinct[mine_digits]
-        for width in range(10, 16):
+        # each width, bare or as Excel writes it (a leading ', a '.0' or ',0' after it: hashed whole so)
+        for width, (before, after) in itertools.product(range(10, 16), (("", ""), ("'", ""), ("", ".0"), ("", ",0"))):
             fits = np.array([len(v) <= width for v in value_of], dtype=bool)
-            padded = np.array([v.zfill(width) for v in value_of], dtype=object)
+            padded = np.array([before + v.zfill(width) + after for v in value_of], dtype=object)
             stored = stored_keys(padded, secret)
             # a hashed form it is not already kept as (its own key found it)
             new = fits & np.array([k.startswith(HASHED) for k in stored], dtype=bool) & (padded != own)

@@ -50,7 +50,7 @@ import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_INVISIBLE, CPR_UNDATED_RE2, is_ignorable
+from invoicekit.vocabulary import CPR_UNDATED_RE2, UNSEEN, is_ignorable
 
 HASHED = "#"
 LEGACY = "~"
@@ -177,14 +177,14 @@ def grant_values(ids: object) -> np.ndarray:
 
 def sheet_keys(values: pd.Series) -> pd.Series:
     """How service codes and target groups are compared, between the grants and the support sheet and among
-    the sheet's rows: as a person reads them, without characters nobody sees
-    (:data:`~invoicekit.vocabulary.CPR_INVISIBLE`), trimmed and case folded. A row left out whose target group
-    held a zero-width space (pasted from Word) agreed with no row read, held nothing back, and the invoice was
-    posted on an older row's PSP element (a review)."""
-    # composed first: a letter written as two (A and a combining ring, as a Mac writes Å) is one letter, not A
-    # (a second review: BO-Å was coded as the sheet's BO-A)
-    cells = values.fillna("").astype(str).str.normalize("NFC").str.replace(CPR_INVISIBLE, "", regex=True)
-    return cells.str.strip().str.casefold().astype(object)
+    the sheet's rows: as a person reads them: NFKC (a letter written as two, as a Mac writes Å, is one; a
+    no-break space or a full-width letter is the plain one), without characters nobody sees
+    (:data:`~invoicekit.vocabulary.UNSEEN`; combining marks kept: O and a long solidus is Ø, not O), spaces
+    run together, trimmed and case folded. A row left out whose target group held a zero-width space or a
+    no-break space (pasted from Word) agreed with no row read, held nothing back, and the invoice was posted on
+    an older row's PSP element (reviews)."""
+    cells = values.fillna("").astype(str).str.normalize("NFKC").str.replace(UNSEEN, "", regex=True)
+    return cells.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold().astype(object)
 
 
 def service_keys(codes: object) -> np.ndarray:

@@ -209,12 +209,19 @@ def is_ignorable(ch: str) -> bool:
     return any(lo <= code <= hi for lo, hi in IGNORABLE)
 
 
-#: beside them, the controls that are not space, the other format characters
-#: and the common combining marks
-_HIDDEN_TOO = (
+#: beside them, the controls that are not space and the other format characters
+_CONTROLS = (
     (0x00, 0x08), (0x0E, 0x1B), (0x7F, 0x9F), (0x0600, 0x0605), (0x06DD, 0x06DD), (0x070F, 0x070F),
-    (0xFFF9, 0xFFFB), (0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F),
+    (0xFFF9, 0xFFFB),
 )  # fmt: skip
+#: and the common combining marks (a mark on a digit hides nothing from a reader of a number; on a letter it
+#: may make another letter: O and a long solidus is Ø)
+_COMBINING = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+_HIDDEN_TOO = (*_CONTROLS, *_COMBINING)
+#: characters nobody sees in a name (controls, format characters, Unicode's default-ignorables), the
+#: combining marks kept: how the support sheet's service codes and target groups are read
+#: (:func:`~invoicekit.keys.sheet_keys`)
+UNSEEN = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in (*_CONTROLS, *IGNORABLE)) + "]")
 #: characters a reader does not see (controls, format characters such as the
 #: zero-width space, word joiner, soft hyphen and direction marks, Unicode's
 #: default-ignorables and the common combining marks): masking reads a text

@@ -110,14 +110,14 @@ def grant_value(key: str) -> str:
 
 def sheet_key(text: str) -> str:
     """How the sheet's service codes and target groups are compared (and a grant's service with them): as a
-    person reads them, nothing invisible (format and control characters, combining marks, the default
-    ignorables), trimmed, case folded."""
+    person reads them: NFKC, nothing invisible (format and control characters, the default ignorables; a
+    combining mark is part of its letter), spaces run together, trimmed, case folded."""
     seen = "".join(
-        ch for ch in text
-        if not (ord(ch) in IGNORABLE or unicodedata.category(ch) in ("Cf", "Mn", "Me")
+        ch for ch in unicodedata.normalize("NFKC", text)
+        if not (ord(ch) in IGNORABLE or unicodedata.category(ch) == "Cf"
                 or (unicodedata.category(ch) == "Cc" and not ch.isspace()))
     )  # fmt: skip
-    return seen.strip().casefold()
+    return re.sub(r"\s+", " ", seen).strip().casefold()
 
 
 def excel_cell(text: str) -> str:
@@ -604,13 +604,15 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     def same_value(paid_key: str, key: str) -> bool:
         """A grant key of the journal (``paid_key``) and today's of the same value. The journal keeps an id
         that reads as a CPR number (ten digits in a row) hashed: such a one is found only where it was digits
-        alone, ten to fifteen of them (today's value padded with zeros so)."""
+        alone, ten to fifteen of them, bare, behind a ' or with '.0' or ',0' after them (today's value padded
+        with zeros and written so)."""
         digits = re.compile(r"'?[0-9]+(?:[.,]0*)?")
         if digits.fullmatch(paid_key) is None or digits.fullmatch(key) is None:
             return False
         if grant_value(paid_key) != grant_value(key):
             return False
-        return not re.search(r"[0-9]{10}", paid_key) or re.fullmatch(r"[0-9]{10,15}", paid_key) is not None
+        kept_hashed_findable = r"[0-9]{10,15}|'[0-9]{10,15}|[0-9]{10,15}[.,]0"  # bare, or as Excel writes it
+        return not re.search(r"[0-9]{10}", paid_key) or re.fullmatch(kept_hashed_findable, paid_key) is not None
 
     def seen_before(cvr: str, key: str) -> bool:
         """Check 10: decided before, in this run or in the journal, a number of digits alone by
