@@ -177,13 +177,14 @@ def grant_values(ids: object) -> np.ndarray:
 
 def sheet_keys(values: pd.Series) -> pd.Series:
     """How service codes and target groups are compared, between the grants and the support sheet and among
-    the sheet's rows: as a person reads them: NFKC (a letter written as two, as a Mac writes Å, is one; a
-    no-break space or a full-width letter is the plain one), without characters nobody sees
-    (:data:`~invoicekit.vocabulary.UNSEEN`; combining marks kept: O and a long solidus is Ø, not O), spaces
-    run together, trimmed and case folded. A row left out whose target group held a zero-width space or a
-    no-break space (pasted from Word) agreed with no row read, held nothing back, and the invoice was posted on
-    an older row's PSP element (reviews)."""
-    cells = values.fillna("").astype(str).str.normalize("NFKC").str.replace(UNSEEN, "", regex=True)
+    the sheet's rows: as a person reads them: NFC (a letter written as two, as a Mac writes Å, is one),
+    without characters nobody sees (:data:`~invoicekit.vocabulary.UNSEEN`; combining marks kept: O and a long
+    solidus is Ø, not O), every kind of space (a no-break space) a space and spaces run together, trimmed
+    and case folded. Not NFKC: it would make ``SEL108²`` ``SEL1082`` and ``½`` ``1/2``, which a person reads
+    as other codes. A row left out whose target group held a zero-width space or a no-break space (pasted
+    from Word) agreed with no row read, held nothing back, and the invoice was posted on an older row's PSP
+    element (reviews)."""
+    cells = values.fillna("").astype(str).str.normalize("NFC").str.replace(UNSEEN, "", regex=True)
     return cells.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold().astype(object)
 
 

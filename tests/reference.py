@@ -110,10 +110,10 @@ def grant_value(key: str) -> str:
 
 def sheet_key(text: str) -> str:
     """How the sheet's service codes and target groups are compared (and a grant's service with them): as a
-    person reads them: NFKC, nothing invisible (format and control characters, the default ignorables; a
-    combining mark is part of its letter), spaces run together, trimmed, case folded."""
+    person reads them: NFC, nothing invisible (format and control characters, the default ignorables; a
+    combining mark is part of its letter), any space a space and spaces run together, trimmed, case folded."""
     seen = "".join(
-        ch for ch in unicodedata.normalize("NFKC", text)
+        ch for ch in unicodedata.normalize("NFC", text)
         if not (ord(ch) in IGNORABLE or unicodedata.category(ch) == "Cf"
                 or (unicodedata.category(ch) == "Cc" and not ch.isspace()))
     )  # fmt: skip

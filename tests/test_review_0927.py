@@ -235,6 +235,8 @@ def test_a_marks_own_cpr_and_cvr_in_other_spreadsheet_forms_still_name_the_citiz
         ("BO-A", "BO-\u00c5", "BO-A\u030a", ["posted", "108", ""]),
         # Ø has no decomposition: O and a combining long solidus shows as Ø and is no letter of the sheet's
         ("BO-O", "BO-\u00d8", "BO-O\u0338", ["manual", "", "NO_CODING"]),
+        # a superscript two is no 2 to a reader (NFKC would make BO² the sheet's BO2, and the two one service)
+        ("BO2", "BO\u00b2", "BO\u00b2", ["posted", "108", ""]),
     ],
 )
 def test_a_grant_service_written_with_a_combining_mark_is_not_coded_as_the_service_without_it(
