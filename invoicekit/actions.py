@@ -684,7 +684,7 @@ def _coding_fixes(manual: pd.DataFrame, sheet: SupportSheet) -> list[_Fix]:
     coding = sheet.coding
     fixes: dict[str, _Fix] = {}
     groups: dict[str, list] = {}
-    service_key = sheet_keys(nc["service_code"]).to_numpy(dtype=object)
+    service_key = sheet_keys(nc["service_code"], codes=True).to_numpy(dtype=object)
     for (i, r), skey in zip(nc.iterrows(), service_key, strict=True):
         if skey not in services.index or skey in sheet.held_services:
             key = f"coding_service:{r['service_code']}"
@@ -901,7 +901,7 @@ def _paragraph_allowed(service_codes: pd.Series, sheet: SupportSheet, s: Setting
     not held back."""
     services = sheet.services.drop_duplicates("service_key")
     paragraph_of = dict(zip(services["service_key"], services["paragraph"], strict=True))
-    paragraph = sheet_keys(service_codes).map(paragraph_of)
+    paragraph = sheet_keys(service_codes, codes=True).map(paragraph_of)
     return (paragraph.isna() | paragraph.isin(set(s.paragraphs))).to_numpy(dtype=bool)
 
 

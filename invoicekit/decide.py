@@ -1165,7 +1165,7 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     gr = grants.frame
     svc, svc_cells = pd.factorize(gr["service_code"], use_na_sentinel=False)
     sup, sup_cells = pd.factorize(gr["supplier_cvr"], use_na_sentinel=False)
-    svc_key = sheet_keys(pd.Series(svc_cells, dtype=object)).to_numpy(dtype=object)
+    svc_key = sheet_keys(pd.Series(svc_cells, dtype=object), codes=True).to_numpy(dtype=object)
     services = pd.DataFrame({"service_key": svc_key}).merge(
         sheet.services[["service_key", "paragraph", "target_group", "target_key"]], on="service_key", how="left"
     )
@@ -1445,7 +1445,13 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     p_code = codes["paragraph_key"][cand]
     none = p_code < 0
     p_code = np.where(none, int(codes["paragraph_key"].max(initial=-1)) + np.cumsum(none), p_code)
-    run_keys = (codes["grant_key"][cand], codes["citizen_key"][cand], p_code)
+    # an id of digits written with zeros, ', '.0' or ',0' (one extract's 00123 and 123): compared by its value in
+    # the run too, as against the journal (a review: both of one citizen's March invoices were paid)
+    g_code, g_ids = _grant_ids_of(gr, grant_pos[cand])
+    run_grant = codes["grant_key"][cand]
+    if _written_otherwise(g_ids).any():
+        run_grant = pd.factorize(grant_values(g_ids))[0][g_code]
+    run_keys = (run_grant, codes["citizen_key"][cand], p_code)
     s, e = start[cand], end[cand]
     # as they are held: the few said are taken one by one (every grant made a Python string costs)
     grant_ids, services = _shown(gr["grant_id"]), _shown(gr["service_code"])
@@ -1495,7 +1501,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                 history.secret,
             )
             probes.append((everyone, legacy, every_row, h["citizen_key"].to_numpy(dtype=object), 1))
-        probes.extend(_same_grant_by_value(*_grant_ids_of(gr, grant_pos[cand]), h["grant_key"], history.secret))
+        probes.extend(_same_grant_by_value(g_code, g_ids, h["grant_key"], history.secret))
         probes.extend(_paid_under_the_paragraph(inv, h, cand, grant_pos, coded, sheet, services, s, e, history.secret))
         # the earlier payments' columns, each taken once: a row of a table read per payment found cost
         # 80 µs (an extract sent again under new numbers finds one for every invoice)
@@ -1545,7 +1551,10 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                         invoice_id=_text_at(invoice_ids, clash), period=f"{date_dk(start[clash])}–{date_dk(end[clash])}"
                     )
                     paid[pos] = True
-                    say(pos, kind, earlier, _value_at(grant_ids, grant_pos[clash]),
+                    # the same grant by its value, its id written otherwise: maybe another grant of the number
+                    written = g_ids[g_code[k]] != g_ids[g_code[np.searchsorted(cand, clash)]]
+                    said = _KIND_SAME_GRANT_VALUE if kind == 0 and written else kind
+                    say(pos, said, earlier, _value_at(grant_ids, grant_pos[clash]),
                         _value_at(services, grant_pos[clash]))  # fmt: skip
                     together.failed(pos)
                     break
@@ -1566,7 +1575,7 @@ def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.S
     against every payment kept as digits, and every candidate of digits against the payments written
     otherwise; and, where the journal kept ids hashed (ten digits or more read as a CPR number), each
     candidate's value padded with zeros to each width from ten to fifteen digits, bare, behind a ``'`` or with
-    ``.0`` or ``,0`` after it, hashed as the journal hashes it (reviews: 0123456789 and 123456789; 1234567890.0
+    ``.0``, ``,0``, ``.00`` or ``,00`` after it, hashed as the journal hashes it (reviews: 0123456789 and 123456789; 1234567890.0
     and 1234567890). A hashed id of more digits is not found by value. Kind :data:`_KIND_SAME_GRANT_VALUE`."""
     if not len(code) or not len(paid_keys):
         return []
@@ -1603,7 +1612,15 @@ def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.S
         value_of = mine[mine_digits]
         own = distinct[mine_digits]
         # each width, bare or as Excel writes it (a leading ', a '.0' or ',0' after it: hashed whole so)
-        for width, (before, after) in itertools.product(range(10, 16), (("", ""), ("'", ""), ("", ".0"), ("", ",0"))):
+        written = (
+            ("", ""),
+            ("'", ""),
+            ("", ".0"),
+            ("", ",0"),
+            ("", ".00"),
+            ("", ",00"),
+        )  # Excel's Number: two decimals
+        for width, (before, after) in itertools.product(range(10, 16), written):
             fits = np.array([len(v) <= width for v in value_of], dtype=bool)
             padded = np.array([before + v.zfill(width) + after for v in value_of], dtype=object)
             stored = stored_keys(padded, secret)

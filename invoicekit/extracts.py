@@ -1574,7 +1574,7 @@ def _prepare_services(df: pd.DataFrame, source: str, problems: Problems) -> tupl
         {
             "row": rows,
             "service_code": df["service_code"].str.strip().to_numpy(dtype=object),
-            "service_key": sheet_keys(df["service_code"]).to_numpy(),
+            "service_key": sheet_keys(df["service_code"], codes=True).to_numpy(),
             "paragraph": df["paragraph"].map(normalise_paragraph).to_numpy(dtype=object),
             "target_group": df["target_group"].str.strip().to_numpy(dtype=object),
             "target_key": sheet_keys(df["target_group"]).to_numpy(),

@@ -175,17 +175,34 @@ def grant_values(ids: object) -> np.ndarray:
     return np.where(digits, value.to_numpy(dtype=object), ids.to_numpy(dtype=object))
 
 
-def sheet_keys(values: pd.Series) -> pd.Series:
-    """How service codes and target groups are compared, between the grants and the support sheet and among
-    the sheet's rows: as a person reads them: NFC (a letter written as two, as a Mac writes Å, is one),
-    without characters nobody sees (:data:`~invoicekit.vocabulary.UNSEEN`; combining marks kept: O and a long
-    solidus is Ø, not O), every kind of space (a no-break space) a space and spaces run together, trimmed
-    and case folded. Not NFKC: it would make ``SEL108²`` ``SEL1082`` and ``½`` ``1/2``, which a person reads
-    as other codes. A row left out whose target group held a zero-width space or a no-break space (pasted
-    from Word) agreed with no row read, held nothing back, and the invoice was posted on an older row's PSP
-    element (reviews)."""
-    cells = values.fillna("").astype(str).str.normalize("NFC").str.replace(UNSEEN, "", regex=True)
-    return cells.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold().astype(object)
+def sheet_keys(values: pd.Series, codes: bool = False) -> pd.Series:
+    """How service codes (``codes``) and target groups are compared, between the grants and the support sheet
+    and among the sheet's rows: as a person reads them: NFC (a letter written as two, as a Mac writes Å, is
+    one), without characters nobody sees (:data:`~invoicekit.vocabulary.UNSEEN`; combining marks kept: O and a
+    long solidus is Ø, not O), every kind of dash a ``-`` and every kind of space a space, spaces run
+    together, trimmed and case folded; a service code, an identifier, without its spaces and dashes, as check
+    21 compares services (``SEL108 BO``, ``SEL108–BO`` and ``SEL108-BO`` are one). Not NFKC: it would make
+    ``SEL108²`` ``SEL1082``, which a person reads as another code. A row left out whose target group or code
+    held a zero-width space, a no-break space or an en dash (Word's) agreed with no row read, held nothing
+    back, and the invoice was posted on an older row's PSP element (reviews)."""
+    code, distinct = pd.factorize(values.fillna("").astype(str).to_numpy(dtype=object), use_na_sentinel=False)
+    keys = np.array([_sheet_key(str(v), codes) for v in distinct], dtype=object)
+    return pd.Series(keys[code] if len(code) else np.array([], dtype=object), index=values.index, dtype=object)
+
+
+def _sheet_key(text: str, code: bool) -> str:
+    """:func:`sheet_keys` of one cell."""
+    seen, out = UNSEEN.sub("", unicodedata.normalize("NFC", text)), []
+    for ch in seen:
+        if ch in _DASHES or unicodedata.category(ch) == "Pd":
+            ch = "" if code else "-"
+        elif ch.isspace():
+            ch = "" if code else " "
+        out.append(ch)
+    if not code:
+        return " ".join("".join(out).split()).casefold()
+    # a code of dashes alone (a placeholder '-', '–', '--') is one code, not none
+    return "".join(out).casefold() or ("-" if seen.strip() else "")
 
 
 def service_keys(codes: object) -> np.ndarray:

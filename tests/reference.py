@@ -108,16 +108,21 @@ def grant_value(key: str) -> str:
     return (found.group(1).lstrip("0") or "0") if found else key
 
 
-def sheet_key(text: str) -> str:
-    """How the sheet's service codes and target groups are compared (and a grant's service with them): as a
-    person reads them: NFC, nothing invisible (format and control characters, the default ignorables; a
-    combining mark is part of its letter), any space a space and spaces run together, trimmed, case folded."""
+def sheet_key(text: str, code: bool = False) -> str:
+    """How the sheet's service codes (``code``) and target groups are compared (and a grant's service with
+    them): as a person reads them: NFC, nothing invisible (format and control characters, the default
+    ignorables; a combining mark is part of its letter), any dash a '-' and any space a space, spaces run
+    together, trimmed, case folded; a code without its dashes and spaces (one of dashes alone is '-')."""
     seen = "".join(
         ch for ch in unicodedata.normalize("NFC", text)
         if not (ord(ch) in IGNORABLE or unicodedata.category(ch) == "Cf"
                 or (unicodedata.category(ch) == "Cc" and not ch.isspace()))
     )  # fmt: skip
-    return re.sub(r"\s+", " ", seen).strip().casefold()
+    dashed = "".join("-" if unicodedata.category(ch) == "Pd" or ch in DASH_LIKE else ch for ch in seen)
+    if not code:
+        return " ".join(dashed.split()).casefold()
+    key = "".join(dashed.replace("-", "").split()).casefold()
+    return key or ("-" if seen.strip() else "")
 
 
 def excel_cell(text: str) -> str:
@@ -442,7 +447,7 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
     # whose spellings name two paragraphs names none
     rows: dict[str, set] = {}
     for r in services:
-        rows.setdefault(sheet_key(r["service_code"]), set()).add(
+        rows.setdefault(sheet_key(r["service_code"], code=True), set()).add(
             (norm_paragraph(r["paragraph"]), sheet_key(r["target_group"]))
         )
     named: dict[str, set] = {}
@@ -551,7 +556,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     svc, held_svc = {}, set()
     for r in services:
         code, paragraph, target = (
-            sheet_key(r["service_code"]),
+            sheet_key(r["service_code"], code=True),
             norm_paragraph(r["paragraph"]),
             r["target_group"].strip(),
         )
@@ -611,8 +616,14 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             return False
         if grant_value(paid_key) != grant_value(key):
             return False
-        kept_hashed_findable = r"[0-9]{10,15}|'[0-9]{10,15}|[0-9]{10,15}[.,]0"  # bare, or as Excel writes it
+        kept_hashed_findable = r"[0-9]{10,15}|'[0-9]{10,15}|[0-9]{10,15}[.,]00?"  # bare, or as Excel writes it
         return not re.search(r"[0-9]{10}", paid_key) or re.fullmatch(kept_hashed_findable, paid_key) is not None
+
+    def in_run_same_value(key: str, other: str) -> bool:
+        """Two grant keys of this run's grants of the same value (both of digits)."""
+        digits = re.compile(r"'?[0-9]+(?:[.,]0*)?")
+        both = digits.fullmatch(key) is not None and digits.fullmatch(other) is not None
+        return both and grant_value(key) == grant_value(other)
 
     def seen_before(cvr: str, key: str) -> bool:
         """Check 10: decided before, in this run or in the journal, a number of digits alone by
@@ -624,7 +635,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     # (the last: from the journal, where a grant id of digits is compared by its value too)
     paid = [
         (grant_key(p[0]), p[1], p[2], number_key(p[3]), p[4], p[5],
-         p[6] if len(p) > 6 else svc.get(sheet_key(p[3]), (None,))[0], True)
+         p[6] if len(p) > 6 else svc.get(sheet_key(p[3], code=True), (None,))[0], True)
         for p in paid
     ]  # fmt: skip
 
@@ -684,7 +695,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         g = fitting[0]
         d["grant_id"] = g.grant_id
         d["expected_amount"] = expected[g.grant_id]
-        service = svc.get(sheet_key(g.service))
+        service = svc.get(sheet_key(g.service, code=True))
         owner = sup.get(g.cvr)
         if service:
             d["paragraph"] = service[0]
@@ -720,6 +731,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             and (
                 pg == grant_key(g.grant_id)
                 or (earlier and same_value(pg, grant_key(g.grant_id)))
+                or (not earlier and in_run_same_value(pg, grant_key(g.grant_id)))
                 or (pc, pv, psvc) == (cpr, cvr, number_key(g.service))
                 or (pc, pv, ppar) == (cpr, cvr, service[0])  # registered again under another service
             )
