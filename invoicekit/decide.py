@@ -1574,8 +1574,9 @@ def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.S
     written alike was found by the grant key itself): the candidates written otherwise than their value
     against every payment kept as digits, and every candidate of digits against the payments written
     otherwise; and, where the journal kept ids hashed (ten digits or more read as a CPR number), each
-    candidate's value padded with zeros to each width from ten to fifteen digits, bare, behind a ``'`` or with
-    ``.0``, ``,0``, ``.00`` or ``,00`` after it, hashed as the journal hashes it (reviews: 0123456789 and 123456789; 1234567890.0
+    candidate's value padded with zeros to each width from ten to fifteen digits, and padded to ten (or as it
+    is, where longer) behind a ``'`` and/or with a ``.`` or ``,`` and up to three zeros after it, hashed as the
+    journal hashes it (reviews: 0123456789 and 123456789; 1234567890.0
     and 1234567890). A hashed id of more digits is not found by value. Kind :data:`_KIND_SAME_GRANT_VALUE`."""
     if not len(code) or not len(paid_keys):
         return []
@@ -1611,18 +1612,16 @@ def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.S
         paid_hashed = paid_distinct[paid_code[rows]]
         value_of = mine[mine_digits]
         own = distinct[mine_digits]
-        # each width, bare or as Excel writes it (a leading ', a '.0' or ',0' after it: hashed whole so)
-        written = (
-            ("", ""),
-            ("'", ""),
-            ("", ".0"),
-            ("", ",0"),
-            ("", ".00"),
-            ("", ",00"),
-        )  # Excel's Number: two decimals
-        for width, (before, after) in itertools.product(range(10, 16), written):
-            fits = np.array([len(v) <= width for v in value_of], dtype=bool)
-            padded = np.array([before + v.zfill(width) + after for v in value_of], dtype=object)
+        # bare, padded to each width; and as Excel writes it (a leading ', a decimal point or comma and up to
+        # three zeros: its Number format), padded to ten digits or as it is where longer: each form is a hash per
+        # grant, so the widths beyond ten are tried bare only
+        decimals = ("", ".0", ",0", ".00", ",00", ".000", ",000")
+        forms = [(width, "", "") for width in range(10, 16)] + [
+            (0, before, after) for before, after in itertools.product(("", "'"), decimals) if before or after
+        ]
+        for width, before, after in forms:
+            fits = np.array([len(v) <= (width or len(v)) for v in value_of], dtype=bool)
+            padded = np.array([before + v.zfill(width or 10) + after for v in value_of], dtype=object)
             stored = stored_keys(padded, secret)
             # a hashed form it is not already kept as (its own key found it)
             new = fits & np.array([k.startswith(HASHED) for k in stored], dtype=bool) & (padded != own)

@@ -40,6 +40,7 @@ This module imports nothing of the package.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import unicodedata
 
@@ -200,7 +201,8 @@ def _sheet_key(text: str, code: bool) -> str:
             ch = "" if code else " "
         out.append(ch)
     if not code:
-        return " ".join("".join(out).split()).casefold()
+        # a dash with spaces around it (Word's ' – ') is the dash alone: 'Voksne – …' is 'Voksne-…' (a review)
+        return re.sub(r" ?- ?", "-", " ".join("".join(out).split())).casefold()
     # a code of dashes alone (a placeholder '-', '–', '--') is one code, not none
     return "".join(out).casefold() or ("-" if seen.strip() else "")
 

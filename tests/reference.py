@@ -120,7 +120,7 @@ def sheet_key(text: str, code: bool = False) -> str:
     )  # fmt: skip
     dashed = "".join("-" if unicodedata.category(ch) == "Pd" or ch in DASH_LIKE else ch for ch in seen)
     if not code:
-        return " ".join(dashed.split()).casefold()
+        return re.sub(r" ?- ?", "-", " ".join(dashed.split())).casefold()
     key = "".join(dashed.replace("-", "").split()).casefold()
     return key or ("-" if seen.strip() else "")
 
@@ -475,7 +475,7 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
         number_key(r["service_code"].strip().casefold())
         for r in services
         if not (norm_paragraph(r["paragraph"]) == "STU" or norm_paragraph(r["paragraph"]).isdecimal())
-        or not r["target_group"].strip()
+        or not sheet_key(r["target_group"])
         or any(str(v).strip() in EXCEL_ERRORS for v in r.values())
     }
     doubted.discard("")
@@ -558,7 +558,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         code, paragraph, target = (
             sheet_key(r["service_code"], code=True),
             norm_paragraph(r["paragraph"]),
-            r["target_group"].strip(),
+            sheet_key(r["target_group"]),
         )
         if code and paragraph and target and not any(str(v).strip() in EXCEL_ERRORS for v in r.values()):
             svc.setdefault(code, set()).add((paragraph, sheet_key(target)))
@@ -581,7 +581,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         open_end = not r["valid_to"].strip() or NO_END.fullmatch(r["valid_to"]) is not None  # 31.12.9999: open
         vt = None if open_end else date_of(r["valid_to"])
         own = OWNERSHIP.get(r["ownership"].strip().lower())
-        psp, art, target = r["psp_element"].strip(), r["art"].strip(), r["target_group"].strip()
+        psp, art, target = r["psp_element"].strip(), r["art"].strip(), sheet_key(r["target_group"])
         reversed_or_unread = not open_end and (vt is None or (vf is not None and vt < vf))
         row_ok = (
             vf and own and psp and target and norm_paragraph(r["paragraph"]) and re.fullmatch("[0-9]{8}", art) and not reversed_or_unread
@@ -616,8 +616,15 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             return False
         if grant_value(paid_key) != grant_value(key):
             return False
-        kept_hashed_findable = r"[0-9]{10,15}|'[0-9]{10,15}|[0-9]{10,15}[.,]00?"  # bare, or as Excel writes it
-        return not re.search(r"[0-9]{10}", paid_key) or re.fullmatch(kept_hashed_findable, paid_key) is not None
+        if not re.search(r"[0-9]{10}", paid_key):
+            return True
+        # bare, padded to ten to fifteen digits; or as Excel writes it (a leading ', a point or comma and up to
+        # three zeros), its digits padded to ten or as they are where longer
+        if re.fullmatch(r"[0-9]{10,15}", paid_key):
+            return True
+        found = re.fullmatch(r"('?)([0-9]+)((?:[.,]0{1,3})?)", paid_key)
+        return (found is not None and bool(found.group(1) or found.group(3))
+                and len(found.group(2)) == max(10, len(grant_value(paid_key))))  # fmt: skip
 
     def in_run_same_value(key: str, other: str) -> bool:
         """Two grant keys of this run's grants of the same value (both of digits)."""

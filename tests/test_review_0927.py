@@ -56,7 +56,9 @@ def _decide(invoices, grants, paid, sheet=None) -> pd.DataFrame:
      ("1234567890.0", "1234567890"), ("'0123456789", "0123456789"), ("'0123456789", "123456789"),
      ("0123456789,0", "123456789"),
      # and in Excel's Number format, two decimals (a third review: test_review_0928.py)
-     ("1234567890,00", "1234567890"), ("1234567890.00", "1234567890"), ("0123456789,00", "123456789")],
+     ("1234567890,00", "1234567890"), ("1234567890.00", "1234567890"), ("0123456789,00", "123456789"),
+     # three zeros, and a ' with decimals (a fourth review)
+     ("1234567890.000", "1234567890"), ("'1234567890,00", "1234567890")],
 )  # fmt: skip
 def test_a_grant_moved_to_another_supplier_is_the_same_grant_whatever_zeros_its_id_is_written_with(
     tmp_path: Path, first_id: str, later_id: str
