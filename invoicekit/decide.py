@@ -410,6 +410,21 @@ def _grant_ids_of(gr: pd.DataFrame, pos: np.ndarray) -> tuple[np.ndarray, np.nda
     return code[pos], np.asarray(normalise_grant_ids(np.asarray(distinct, dtype=object)), dtype=object)
 
 
+def grant_value_codes(gr: pd.DataFrame, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Check 21's grant of each of ``pos`` (positions in ``gr``, -1 for none) as compared within a run and
+    across a replay's months: codes (-1 for none) into the distinct ids, an id of digits by its value where any
+    is written otherwise (:func:`~invoicekit.keys.grant_values`: one extract's 00123 and 123 are one grant;
+    a review found both of one citizen's March invoices paid, and tuning's replay paid what the run held).
+    Held in memory only: the journal keeps each id's own key."""
+    has = pos >= 0
+    if not len(gr):
+        return np.full(len(pos), -1, dtype=np.int64), np.empty(0, dtype=object)
+    code, ids = _grant_ids_of(gr, np.where(has, pos, 0))
+    value = grant_values(ids) if len(ids) and _written_otherwise(ids).any() else ids
+    value_code, distinct = pd.factorize(np.asarray(value, dtype=object))
+    return np.where(has, value_code[code] if len(code) else -1, -1), np.asarray(distinct, dtype=object)
+
+
 def _grant_key_codes(gr: pd.DataFrame, secret: str) -> tuple[np.ndarray, np.ndarray]:
     """Check 21's grant key of every grant, as codes into the distinct keys."""
     code, distinct = pd.factorize(stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), secret))
@@ -1448,10 +1463,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     # an id of digits written with zeros, ', '.0' or ',0' (one extract's 00123 and 123): compared by its value in
     # the run too, as against the journal (a review: both of one citizen's March invoices were paid)
     g_code, g_ids = _grant_ids_of(gr, grant_pos[cand])
-    run_grant = codes["grant_key"][cand]
-    if _written_otherwise(g_ids).any():
-        run_grant = pd.factorize(grant_values(g_ids))[0][g_code]
-    run_keys = (run_grant, codes["citizen_key"][cand], p_code)
+    run_keys = (grant_value_codes(gr, grant_pos[cand])[0], codes["citizen_key"][cand], p_code)
     s, e = start[cand], end[cand]
     # as they are held: the few said are taken one by one (every grant made a Python string costs)
     grant_ids, services = _shown(gr["grant_id"]), _shown(gr["service_code"])

@@ -192,19 +192,29 @@ def sheet_keys(values: pd.Series, codes: bool = False) -> pd.Series:
 
 
 def _sheet_key(text: str, code: bool) -> str:
-    """:func:`sheet_keys` of one cell."""
-    seen, out = UNSEEN.sub("", unicodedata.normalize("NFC", text)), []
+    """:func:`sheet_keys` of one cell: a space first (a next-line character, U+0085, as cp1252's '…' reads in
+    Latin-1, is a space, not a control), then what nobody sees (every format and control character and
+    Unicode's default-ignorables, as :data:`~invoicekit.vocabulary.UNSEEN` and beyond it: a review found
+    U+0890 kept), then the dashes."""
+    seen, out = unicodedata.normalize("NFC", text), []
     for ch in seen:
-        if ch in _DASHES or unicodedata.category(ch) == "Pd":
-            ch = "" if code else "-"
-        elif ch.isspace():
+        if ch.isspace():
             ch = "" if code else " "
+        elif UNSEEN.match(ch) or unicodedata.category(ch) in ("Cf", "Cc"):
+            continue
+        elif ch in _DASHES or unicodedata.category(ch) == "Pd":
+            ch = "" if code else "-"
         out.append(ch)
     if not code:
         # a dash with spaces around it (Word's ' – ') is the dash alone: 'Voksne – …' is 'Voksne-…' (a review)
         return re.sub(r" ?- ?", "-", " ".join("".join(out).split())).casefold()
     # a code of dashes alone (a placeholder '-', '–', '--') is one code, not none
-    return "".join(out).casefold() or ("-" if seen.strip() else "")
+    return "".join(out).casefold() or ("-" if _dashes_only(seen) else "")
+
+
+def _dashes_only(text: str) -> bool:
+    """Whether ``text`` names something of dashes alone (spaces and what nobody sees aside)."""
+    return any(ch in _DASHES or unicodedata.category(ch) == "Pd" for ch in text)
 
 
 def service_keys(codes: object) -> np.ndarray:

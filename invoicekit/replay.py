@@ -51,7 +51,15 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.cells import safe_frame
-from invoicekit.decide import Checked, check_batch, day_codes, decide, decide_checked, rule_reasons
+from invoicekit.decide import (
+    Checked,
+    check_batch,
+    day_codes,
+    decide,
+    decide_checked,
+    grant_value_codes,
+    rule_reasons,
+)
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.evaluate import (
     agrees_with_truth,
@@ -779,10 +787,14 @@ class _Payments:
         start, end = checked.start[rows], checked.end[rows]
         s_day, e_day = day_codes(start), day_codes(end)
         ids = []
+        # the grant by the value of its id, as the run compares it (a review: 00123 paid in March, 123 in April)
+        by_value = grant_value_codes(checked.grants.frame, checked.match.grant_pos)
         for table, name in zip(self.ids, PAID_KEYS, strict=True):
-            used, inverse = np.unique(checked.key_codes[name][rows], return_inverse=True)
+            key_codes, key_distinct = by_value if name == "grant_key" else (checked.key_codes[name], None)
+            used, inverse = np.unique(key_codes[rows], return_inverse=True)
             # an invoice without the key (-1: no paragraph; none passes check 17 so) is given an id no other has
-            distinct = np.append(checked.key_distinct[name], None)[used]
+            key_distinct = checked.key_distinct[name] if key_distinct is None else key_distinct
+            distinct = np.append(key_distinct, None)[used]
             found = np.fromiter(
                 (table.setdefault(key, len(table)) if key is not None else -1 for key in distinct),
                 np.int64,

@@ -25,7 +25,7 @@ import invoicekit.replay as replay_module
 from invoicekit import Rules
 from invoicekit.decide import check_batch
 from invoicekit.replay import _Payments, _TooManyClashes, load_world, replay, simulate, simulate_rule_sets
-from tests.conftest import EXAMPLE, KILDEN, SOLHOJ
+from tests.conftest import EXAMPLE, KILDEN, LEDSAGER, SOLHOJ
 
 A = "610190-1234"
 GRANT_COLUMNS = ["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"]
@@ -198,3 +198,43 @@ def test_a_month_of_one_period_invoiced_over_and_over_is_replayed_rule_set_by_ru
     with caplog.at_level(logging.INFO, logger="invoicekit.replay"):
         list(simulate_rule_sets(load_world(world, Rules()), RULE_SETS))
     assert "one by one" not in caplog.text
+
+
+#: March paid on grant 00123 at Solhøj; in April the grant is 123 at Ledsager (moved supplier, zeros dropped)
+#: and Ledsager invoices March again: run (decide against a journal) holds it, kind _KIND_SAME_GRANT_VALUE
+MOVED = {
+    "2019-03": (
+        [("00123", A, "SEL108-BO", SOLHOJ, "28500.00", "month", "2018-01-01", "")],
+        [("SOL-1", SOLHOJ, "28500.00", A, "01.03.2019", "31.03.2019", "")],
+    ),
+    "2019-04": (
+        [("123", A, "SEL108-BO", LEDSAGER, "28500.00", "month", "2019-01-01", "")],
+        [("LED-1", LEDSAGER, "28500.00", A, "01.03.2019", "31.03.2019", "")],
+    ),
+}
+
+#: both in one month's extract
+TOGETHER = {
+    "2019-03": (
+        [
+            ("00123", A, "SEL108-BO", SOLHOJ, "28500.00", "month", "2018-01-01", ""),
+            ("123", A, "SEL108-BO", LEDSAGER, "28500.00", "month", "2019-01-01", ""),
+        ],
+        [
+            ("SOL-1", SOLHOJ, "28500.00", A, "01.03.2019", "31.03.2019", ""),
+            ("LED-1", LEDSAGER, "28500.00", A, "01.03.2019", "31.03.2019", ""),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("months", [MOVED, TOGETHER], ids=["across-months", "within-a-month"])
+def test_tunings_replay_compares_grant_ids_by_value_as_run_does(tmp_path, months):
+    """The replay's own check 21 (tune's) compared grant keys as text, and paid LED-1 where the run, comparing
+    an id of digits by its value since 0.9.28, held it: tune counted a double payment the robot does not make
+    (a fifth review)."""
+    w = load_world(_world(tmp_path / "world", months), Rules())
+    in_memory = simulate(w, messages=False)
+    assert in_memory["reason"].fillna("").tolist() == ["", "ALREADY_PAID"]  # decide's check 21 (the run's)
+    side_by_side = next(iter(simulate_rule_sets(w, [Rules(), Rules(max_amount=50_000.0)])))
+    assert _decided(side_by_side) == _decided(in_memory)
