@@ -420,9 +420,16 @@ def grant_value_codes(gr: pd.DataFrame, pos: np.ndarray) -> tuple[np.ndarray, np
     if not len(gr):
         return np.full(len(pos), -1, dtype=np.int64), np.empty(0, dtype=object)
     code, ids = _grant_ids_of(gr, np.where(has, pos, 0))
+    value_code, distinct = _value_codes(ids)
+    return np.where(has, value_code[code] if len(code) else -1, -1), distinct
+
+
+def _value_codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised grant ids (``ids``) as codes into the distinct ids compared by value
+    (:func:`grant_value_codes`)."""
     value = grant_values(ids) if len(ids) and _written_otherwise(ids).any() else ids
     value_code, distinct = pd.factorize(np.asarray(value, dtype=object))
-    return np.where(has, value_code[code] if len(code) else -1, -1), np.asarray(distinct, dtype=object)
+    return value_code, np.asarray(distinct, dtype=object)
 
 
 def _grant_key_codes(gr: pd.DataFrame, secret: str) -> tuple[np.ndarray, np.ndarray]:
@@ -1463,7 +1470,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     # an id of digits written with zeros, ', '.0' or ',0' (one extract's 00123 and 123): compared by its value in
     # the run too, as against the journal (a review: both of one citizen's March invoices were paid)
     g_code, g_ids = _grant_ids_of(gr, grant_pos[cand])
-    run_keys = (grant_value_codes(gr, grant_pos[cand])[0], codes["citizen_key"][cand], p_code)
+    run_keys = (_value_codes(g_ids)[0][g_code], codes["citizen_key"][cand], p_code)
     s, e = start[cand], end[cand]
     # as they are held: the few said are taken one by one (every grant made a Python string costs)
     grant_ids, services = _shown(gr["grant_id"]), _shown(gr["service_code"])
