@@ -581,14 +581,15 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         open_end = not r["valid_to"].strip() or NO_END.fullmatch(r["valid_to"]) is not None  # 31.12.9999: open
         vt = None if open_end else date_of(r["valid_to"])
         own = OWNERSHIP.get(r["ownership"].strip().lower())
-        psp, art, target = r["psp_element"].strip(), r["art"].strip(), sheet_key(r["target_group"])
+        psp, art, target = r["psp_element"].strip(), r["art"].strip(), r["target_group"].strip()
+        target = target if target in EXCEL_ERRORS else sheet_key(target)  # an Excel error stays one (any, below)
         reversed_or_unread = not open_end and (vt is None or (vf is not None and vt < vf))
         row_ok = (
             vf and own and psp and target and norm_paragraph(r["paragraph"]) and re.fullmatch("[0-9]{8}", art) and not reversed_or_unread
             and not re.search(r"\s", psp) and not any(unicodedata.category(ch) == "Cf" for ch in psp)
             and not any(str(cell).strip() in EXCEL_ERRORS for cell in r.values())
         )  # fmt: skip
-        key = (norm_paragraph(r["paragraph"]), own, sheet_key(target))
+        key = (norm_paragraph(r["paragraph"]), own, target)
         if row_ok:
             codes.append((*key, psp, art, vf, vt))
             continue
