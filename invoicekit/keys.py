@@ -202,19 +202,19 @@ def _sheet_key(text: str, code: bool) -> str:
             ch = "" if code else " "
         elif UNSEEN.match(ch) or unicodedata.category(ch) in ("Cf", "Cc"):
             continue
-        elif ch in _DASHES or unicodedata.category(ch) == "Pd":
+        elif _is_dash(ch):
             ch = "" if code else "-"
         out.append(ch)
     if not code:
         # a dash with spaces around it (Word's ' – ') is the dash alone: 'Voksne – …' is 'Voksne-…' (a review)
         return re.sub(r" ?- ?", "-", " ".join("".join(out).split())).casefold()
     # a code of dashes alone (a placeholder '-', '–', '--') is one code, not none
-    return "".join(out).casefold() or ("-" if _dashes_only(seen) else "")
+    return "".join(out).casefold() or ("-" if any(_is_dash(ch) for ch in seen) else "")
 
 
-def _dashes_only(text: str) -> bool:
-    """Whether ``text`` names something of dashes alone (spaces and what nobody sees aside)."""
-    return any(ch in _DASHES or unicodedata.category(ch) == "Pd" for ch in text)
+def _is_dash(ch: str) -> bool:
+    """Whether ``ch`` is a dash: category Pd, or one of :data:`_DASHES`."""
+    return ch in _DASHES or unicodedata.category(ch) == "Pd"
 
 
 def service_keys(codes: object) -> np.ndarray:
