@@ -42,7 +42,6 @@ from invoicekit.extracts import (
 from invoicekit.history import MARK_WHOLE_TIME, PAID_KEYS, SENSUM_MARK, History, forgotten_credit_notes
 from invoicekit.identifiers import mask_cprs_in_arrow
 from invoicekit.keys import (
-    GRANT_DIGITS,
     HASHED,
     LEGACY,
     MAX_NUMBER_CELL_DIGITS,
@@ -62,6 +61,7 @@ from invoicekit.keys import (
     stored_keys_arrow,
     value_key_texts,
     value_keys,
+    valued_grant_ids,
 )
 from invoicekit.lines import decide_by_lines
 from invoicekit.paid_marks import PaidMarks, with_paid_marks
@@ -248,6 +248,8 @@ class Checked:
     key_codes: dict[str, np.ndarray]
     key_distinct: dict[str, np.ndarray]
     paragraph_rows: np.ndarray
+    #: every grant row's id as a code into the distinct ids, normalised (:func:`_grant_codes`), and those ids
+    grant_ids: tuple[np.ndarray, np.ndarray]
 
     def hash_paragraph_keys(self) -> None:
         """Put the paragraph keys in ``keys`` and ``key_distinct`` (their codes
@@ -340,8 +342,8 @@ def check_batch(
     # ------------------------------------------------ 1-9: the invoice alone
     # beside them the invoices' keys of check 10 and their codes (hashed texts, about as long
     # as checks 1-9 and the grants' keys)
-    (start, end, amount, grant_keys), (invoice_keys, invoice_key_codes, value_keys_) = _side_by_side(
-        lambda: (*_the_invoice_alone(inv, state), _grant_key_codes(gr, history.secret)),
+    (start, end, amount, (grant_ids, grant_keys)), (invoice_keys, invoice_key_codes, value_keys_) = _side_by_side(
+        lambda: (*_the_invoice_alone(inv, state), _grant_codes(gr, history.secret)),
         lambda: _invoice_keys(inv, history.secret),
         rows=n,
     )
@@ -380,7 +382,8 @@ def check_batch(
     # the paragraph of the grant's service is check 17's
     codes["paragraph_key"], paragraph_rows = _paragraph_codes(inv, codes["citizen_key"], coded)
     return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
-                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct, paragraph_rows)  # fmt: skip
+                   state.reason, detail, m, coded, amount, start, end, keys, codes, distinct, paragraph_rows,
+                   grant_ids)  # fmt: skip
 
 
 def _the_invoice_alone(inv: pd.DataFrame, state: _State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -403,25 +406,18 @@ def _the_invoice_alone(inv: pd.DataFrame, state: _State) -> tuple[np.ndarray, np
     return start, end, amount
 
 
-def _grant_ids_of(gr: pd.DataFrame, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The grant ids of the grants at ``pos``, as codes into the distinct ids, normalised
-    (:func:`~invoicekit.keys.normalise_grant_ids`): each distinct id normalised once."""
-    code, distinct = pd.factorize(gr["grant_id"].to_numpy(dtype=object), use_na_sentinel=False)
-    return code[pos], np.asarray(normalise_grant_ids(np.asarray(distinct, dtype=object)), dtype=object)
-
-
-def grant_value_codes(gr: pd.DataFrame, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def grant_value_codes(grant_ids: tuple[np.ndarray, np.ndarray], pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Check 21's grant of each of ``pos`` (positions in ``gr``, -1 for none) as compared within a run and
     across a replay's months: codes (-1 for none) into the distinct ids, an id of digits by its value where any
     is written otherwise (:func:`~invoicekit.keys.grant_values`: one extract's 00123 and 123 are one grant;
     a review found both of one citizen's March invoices paid, and tuning's replay paid what the run held).
-    Held in memory only: the journal keeps each id's own key."""
+    ``grant_ids``: :attr:`Checked.grant_ids`. Held in memory only: the journal keeps each id's own key."""
     has = pos >= 0
-    if not len(gr):
+    id_code, ids = grant_ids
+    if not len(id_code):
         return np.full(len(pos), -1, dtype=np.int64), np.empty(0, dtype=object)
-    code, ids = _grant_ids_of(gr, np.where(has, pos, 0))
     value_code, distinct = _value_codes(ids)
-    return np.where(has, value_code[code] if len(code) else -1, -1), distinct
+    return np.where(has, value_code[id_code[np.where(has, pos, 0)]], -1), distinct
 
 
 def _value_codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -432,16 +428,23 @@ def _value_codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return value_code, np.asarray(distinct, dtype=object)
 
 
-def _grant_key_codes(gr: pd.DataFrame, secret: str) -> tuple[np.ndarray, np.ndarray]:
-    """Check 21's grant key of every grant, as codes into the distinct keys."""
-    code, distinct = pd.factorize(stored_keys(normalise_grant_ids(gr["grant_id"].to_numpy(dtype=object)), secret))
-    return code, np.asarray(distinct, dtype=object)
+def _grant_codes(gr: pd.DataFrame, secret: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Check 21's grant of every grant row, each distinct id normalised once
+    (:func:`~invoicekit.keys.normalise_grant_ids`): its id as a code into the
+    distinct normalised ids (:attr:`Checked.grant_ids`), and its key as a code
+    into the distinct keys."""
+    raw_code, raw = pd.factorize(gr["grant_id"].to_numpy(dtype=object), use_na_sentinel=False)
+    norm_code, ids = pd.factorize(normalise_grant_ids(np.asarray(raw, dtype=object)))
+    ids = np.asarray(ids, dtype=object)
+    key_code, keys = pd.factorize(stored_keys(ids, secret))
+    id_code = norm_code[raw_code] if len(raw_code) else np.empty(0, dtype=np.int64)
+    return (id_code, ids), (key_code[id_code] if len(id_code) else id_code, np.asarray(keys, dtype=object))
 
 
 def _keys_of_check_21(inv, gr, grant_pos, grant_keys, invoice_keys, value_keys_, secret) -> tuple[dict, dict, dict]:
     """The keys, key codes and distinct keys of :class:`Checked`, of the
     invoices with ``grant_pos`` found; ``grant_keys`` the grants' codes
-    (:func:`_grant_key_codes`)."""
+    (:func:`_grant_codes`)."""
     grant_code, grant_distinct = grant_keys
     has_grant = grant_pos >= 0
     citizen_code, citizen_distinct = _citizen_codes(inv, gr, grant_pos, secret)
@@ -580,7 +583,7 @@ def _business_rules(checked: Checked, rules: Rules, history: History) -> tuple[_
     if len(history.paid):
         checked.hash_paragraph_keys()  # compared with the journal's
     _check_already_paid(inv, gr, history, state, checked.match.grant_pos, checked.key_codes, checked.key_distinct,
-                        start, end, detail, checked.coded, checked.support)  # fmt: skip
+                        start, end, detail, checked.coded, checked.support, checked.grant_ids)  # fmt: skip
     return state, detail
 
 
@@ -1445,7 +1448,7 @@ _NO_KEY = "\x00"
 
 
 def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, codes, distinct, start, end, detail,
-                        coded, sheet: SupportSheet):  # fmt: skip
+                        coded, sheet: SupportSheet, grant_ids):  # fmt: skip
     """Check 21, in input order: a posted invoice whose period overlaps, in the
     journal or earlier in this run, with the same grant (ids as check 10
     compares numbers, trailing dots removed), the same citizen, supplier and
@@ -1455,7 +1458,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     :class:`Checked`); ``coded``: check 17's paragraphs. A payment recorded
     before invoicekit 0.9.13 has no paragraph key: the paragraph it was coded
     with (else its service's in ``sheet``) is compared instead
-    (:func:`_paid_under_the_paragraph`)."""
+    (:func:`_paid_under_the_paragraph`). ``grant_ids``: :attr:`Checked.grant_ids`."""
     n = len(inv)
     cand = np.flatnonzero(state.open & (grant_pos >= 0))
     paid = np.zeros(n, dtype=bool)
@@ -1469,7 +1472,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     p_code = np.where(none, int(codes["paragraph_key"].max(initial=-1)) + np.cumsum(none), p_code)
     # an id of digits written with zeros, ', '.0' or ',0' (one extract's 00123 and 123): compared by its value in
     # the run too, as against the journal (a review: both of one citizen's March invoices were paid)
-    g_code, g_ids = _grant_ids_of(gr, grant_pos[cand])
+    g_code, g_ids = grant_ids[0][grant_pos[cand]], grant_ids[1]
     run_keys = (_value_codes(g_ids)[0][g_code], codes["citizen_key"][cand], p_code)
     s, e = start[cand], end[cand]
     # as they are held: the few said are taken one by one (every grant made a Python string costs)
@@ -1607,13 +1610,10 @@ def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.S
         k.startswith(HASHED) for k in paid_distinct
     ):
         return []
-    mine = grant_values(distinct)
-    mine_digits = pd.Series(distinct, dtype=object).str.fullmatch(GRANT_DIGITS).fillna(False).to_numpy(dtype=bool)
+    mine, mine_digits = valued_grant_ids(distinct)
     if not mine_digits.any():
         return []
-    theirs = grant_values(paid_distinct)
-    theirs_digits = pd.Series(paid_distinct, dtype=object).str.fullmatch(GRANT_DIGITS).fillna(False)
-    theirs_digits = theirs_digits.to_numpy(dtype=bool)
+    theirs, theirs_digits = valued_grant_ids(paid_distinct)
     valued = mine_digits[code]
     written_otherwise = valued & (mine != distinct)[code]
     paid_valued = theirs_digits[paid_code]

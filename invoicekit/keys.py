@@ -169,11 +169,16 @@ def grant_values(ids: object) -> np.ndarray:
     """Grant ids (:func:`normalise_grant_ids`) as compared by value: an id of digits (:data:`GRANT_DIGITS`)
     without its leading zeros (``00123``, ``123.0``, ``'0123`` are ``123``), any other as it is. A workbook
     keeps an id as a number and drops its zeros; comparing so can only find a period paid."""
+    return valued_grant_ids(ids)[0]
+
+
+def valued_grant_ids(ids: object) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`grant_values` of ``ids``, and which of them are of digits (:data:`GRANT_DIGITS`): read once."""
     ids = pd.Series(np.asarray(ids, dtype=object), dtype=object)
     number = ids.str.extract(GRANT_DIGITS, expand=False)
     digits = number.notna().to_numpy(dtype=bool)
     value = number.fillna("").str.lstrip("0").replace("", "0")
-    return np.where(digits, value.to_numpy(dtype=object), ids.to_numpy(dtype=object))
+    return np.where(digits, value.to_numpy(dtype=object), ids.to_numpy(dtype=object)), digits
 
 
 def sheet_keys(values: pd.Series, codes: bool = False) -> pd.Series:

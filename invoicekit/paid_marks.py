@@ -46,7 +46,7 @@ from invoicekit.extracts import (
 )
 from invoicekit.history import MARK_WHOLE_TIME, PAID_COLUMNS, PAID_KEYS, SENSUM_MARK, History
 from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in_arrow
-from invoicekit.keys import GRANT_DIGITS, grant_values, normalise_grant_ids, normalise_numbers
+from invoicekit.keys import grant_values, normalise_grant_ids, normalise_numbers, valued_grant_ids
 from invoicekit.parsing import parse_dates
 from invoicekit.readers import canonical_columns, read_raw, refuse_misread_file, source_column
 from invoicekit.vocabulary import ANY_PARAGRAPH, EXCEL_ERRORS
@@ -358,13 +358,13 @@ def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
     known = set(extract_ids)
     # also where the extract holds the mark's id as written: 123 beside 00123, the mark may be of either
     # (Sensum's 00123, its zeros dropped by a workbook: B's March was paid again, a review)
-    lost = marked["grant_norm"].str.fullmatch(GRANT_DIGITS).to_numpy(dtype=bool)
+    values, lost = valued_grant_ids(marked["grant_norm"])
     if not lost.any():
         return marked
-    ids = pd.Series(sorted(known), dtype=object)
-    ids = ids[ids.str.fullmatch(GRANT_DIGITS).to_numpy(dtype=bool)]  # 123.0 of an extract saved from Excel too
-    value_of = pd.DataFrame({"value": grant_values(ids), "extract_id": ids.to_numpy()})
-    wanted = marked[lost].assign(value=grant_values(marked.loc[lost, "grant_norm"]))
+    ids = np.array(sorted(known), dtype=object)
+    extract_values, digits = valued_grant_ids(ids)  # 123.0 of an extract saved from Excel too
+    value_of = pd.DataFrame({"value": extract_values[digits], "extract_id": ids[digits]})
+    wanted = marked[lost].assign(value=values[lost])
     found = wanted.merge(value_of, on="value", how="inner", sort=False)
     if not len(found):
         return marked

@@ -788,7 +788,7 @@ class _Payments:
         s_day, e_day = day_codes(start), day_codes(end)
         ids = []
         # the grant by the value of its id, as the run compares it (a review: 00123 paid in March, 123 in April)
-        by_value = grant_value_codes(checked.grants.frame, checked.match.grant_pos)
+        by_value = grant_value_codes(checked.grant_ids, checked.match.grant_pos)
         for table, name in zip(self.ids, PAID_KEYS, strict=True):
             key_codes, key_distinct = by_value if name == "grant_key" else (checked.key_codes[name], None)
             used, inverse = np.unique(key_codes[rows], return_inverse=True)
