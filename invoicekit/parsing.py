@@ -603,12 +603,27 @@ _YEARLESS_DAY = re.compile(
 )
 
 
+#: a month name without a year joined to another month name (``januar og februar 2019``, ``marts-april
+#: 2019``, ``marts til og med april 2019``): the months of a year written once, as Danes write them; its
+#: ``februar 2019`` alone was read, and one month's amount posted on it and marked paid (an attack)
+_MONTH_BEFORE_MONTH = re.compile(
+    rf"(?<![^\W\d_])(?P<first>{_MONTHS_ALT})(?:\s*(?:[{_DASHES}/,&+]|til|og|samt|med)\s*)+"
+    rf"(?P<month>{_MONTHS_ALT})(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
 def _loose_days(text: str) -> bool:
     """Whether ``text`` (its named days as digits) holds days no month or
-    year follows (:data:`_LOOSE_DAYS`, :data:`_YEARLESS_DAY`)."""
+    year follows (:data:`_LOOSE_DAYS`, :data:`_YEARLESS_DAY`), or a month
+    name without a year joined to another (:data:`_MONTH_BEFORE_MONTH`)."""
     if _LOOSE_DAYS.search(text):
         return True
-    return any(m["month"].casefold() in MONTHS_DA for m in _YEARLESS_DAY.finditer(text))
+    if any(m["month"].casefold() in MONTHS_DA for m in _YEARLESS_DAY.finditer(text)):
+        return True
+    return any(
+        {m["first"].casefold(), m["month"].casefold()} <= set(MONTHS_DA) for m in _MONTH_BEFORE_MONTH.finditer(text)
+    )
 
 
 def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
@@ -683,12 +698,14 @@ _RANGE_LOOSE_RE2 = (
 # the character before a month name is captured (``pre``) and tested after:
 # RE2 reads a text far faster without the Unicode class in the pattern
 _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{_MONTHS_ALT}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
-#: where :data:`_LOOSE_DAYS` or :data:`_NAMED_DAYS` may stand (a superset: the texts it finds are
-#: left to Python): a digit and a dot, then a dash, ``til``, ``og``, ``,`` or ``&``; a digit before a
-#: month name; a day and a month in digits without a year
+#: where :data:`_LOOSE_DAYS`, :data:`_NAMED_DAYS` or :data:`_MONTH_BEFORE_MONTH` may stand (a superset:
+#: the texts it finds are left to Python): a digit and a dot, then a dash, ``til``, ``og``, ``,`` or
+#: ``&``; a digit before a month name; a day and a month in digits without a year; a month name and a
+#: word or sign that may join it to another
 _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
+    rf"|(?:{_MONTHS_ALT}){_WS}*(?:[{_DASHES}/,&+]|{_TIL_RE2}|og|samt|med)"
 )
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"

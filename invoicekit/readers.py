@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
 import stat
 import warnings
@@ -23,6 +24,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import defusedxml.ElementTree as defused_et
@@ -561,7 +563,14 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        text = f"{value:.10f}".rstrip("0").rstrip(".")  # no float noise such as 0.30000000000000004
+        if not math.isfinite(value):
+            return str(value)
+        # as Excel shows it: its 15 significant digits, never an exponent; no float noise such as
+        # 0.30000000000000004, nor 843738.0699999999 of 843738.07 (ten decimals showed the noise of an amount
+        # from 100,000 kr. on, and its invoice went to manual as no amount, its grant left out: an attack)
+        text = format(Decimal(f"{value:.15g}"), "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
         if re.fullmatch(r"-?\d{1,3}(?:\.\d{3})+", text):
             text += "0"  # 24.205 is a number with decimals, never 24.205 with a Danish thousands dot
         return text

@@ -242,6 +242,11 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     yearless = rf"{day_at}(?:[1-9]|[12]\d|3[01])[\s./{dashes}]*({'|'.join(MONTHS)})(?![\s.,]*\d)"
     if re.search(loose, text, re.I) or any(m[1].casefold() in MONTHS for m in re.finditer(yearless, text, re.I)):
         return {None, ()}  # days no month follows beside the period: ambiguous
+    # a month name without its year joined to another (januar og februar 2019, marts-april 2019): two months
+    names = "|".join(MONTHS)
+    joined = rf"(?<![^\W\d_])({names})(?:\s*(?:[{dashes}/,&+]|til|og|samt|med)\s*)+({names})(?![^\W\d_])"
+    if any({m[1].casefold(), m[2].casefold()} <= set(MONTHS) for m in re.finditer(joined, text, re.I)):
+        return {None, ()}
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     spans = []
     for start in range(len(text)):  # every range, overlapping ones too
