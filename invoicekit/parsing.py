@@ -476,12 +476,18 @@ _CPR_SEPARATORS = re.compile(r"[,;/|\r\n]+")
 
 
 def split_cpr_cell(cell: str) -> tuple[list[str], list[str]]:
-    """Split a filled ``cpr`` cell into ``(valid, invalid)`` compact parts."""
+    """Split a filled ``cpr`` cell into ``(valid, invalid)`` compact parts. A
+    blank part (``0101901234;``, two separators) is none; a part of dashes
+    alone (``0101901234,-,0202901234``: a citizen whose number the supplier
+    did not know) is one that is no CPR, as is a cell of ``-`` alone (an
+    attack: it was skipped, and the invoice of the two numbers posted)."""
     valid: list[str] = []
     invalid: list[str] = []
-    for part in _CPR_SEPARATORS.split(cell):
-        part = compact_cpr(part)
+    for written in _CPR_SEPARATORS.split(cell):
+        part = compact_cpr(written)
         if not part:
+            if written.strip():
+                invalid.append(written.strip())
             continue
         (valid if is_valid_cpr(part) else invalid).append(part)
     return valid, invalid
@@ -510,6 +516,8 @@ def split_cpr_cells(cells: object) -> list[tuple[list[str], list[str]]]:
         for part in parts:
             number = compact[part]
             if not number:
+                if part.strip():  # dashes alone: a part that is no CPR (:func:`split_cpr_cell`)
+                    bad.append(part.strip())
                 continue
             ok = valid[number] if number in valid else is_valid_cpr(number)
             (good if ok else bad).append(number)
@@ -844,9 +852,25 @@ def names_no_one_period(text: str) -> bool:
     that says something of the period it is for, which no other period may
     stand in for (a line's blank period cells are the invoice's only where
     its text says nothing: ``udflyttet 15. april 2019`` on a line of an
-    invoice for April was paid as April; a review of 0.9.25)."""
+    invoice for April was paid as April; a review of 0.9.25), nor a date in
+    digits (:data:`_DIGIT_DATE`: ``udflyttet 15.03.2019``, ``2019-03-15``;
+    an attack)."""
     found, lone, loose = said = _periods_and_named_days(text)
-    return bool(found or lone or loose) and _one_period(*said) is None
+    return bool(found or lone or loose or _digit_date_in(text)) and _one_period(*said) is None
+
+
+#: a date in digits, day first (``15.03.2019``, ``15/03/2019``, ``15-03-2019``) or ISO (``2019-03-15``)
+_DIGIT_DATE = re.compile(rf"(?<!\d){_D}(?!\d)|(?<!\d)(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})(?!\d)")
+
+
+def _digit_date_in(text: str) -> bool:
+    """Whether ``text`` holds a date in digits (:data:`_DIGIT_DATE`) that exists."""
+    for m in _DIGIT_DATE.finditer(text):
+        day, month, year = (m[1], m[2], m[3]) if m[1] else (m[6], m[5], m[4])
+        with contextlib.suppress(ValueError):
+            dt.date(int(year), int(month), int(day))
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -274,6 +274,12 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
             return {None, ()}  # ambiguous: maybe part of the period
     if not found and lone:
         return {None, ()}  # a date and no period: says something of the period, and gives none
+    if not found:  # so does a date in digits, day first or ISO (README, Collective invoices)
+        for m in re.finditer(r"(?<!\d)(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4})|(\d{4})-(\d{1,2})-(\d{1,2}))(?!\d)", text):
+            y, mo, day = (m[3], m[2], m[1]) if m[1] else (m[4], m[5], m[6])
+            with contextlib.suppress(ValueError):
+                dt.date(int(y), int(mo), int(day))
+                return {None, ()}
     return found
 
 
@@ -395,7 +401,8 @@ def invoice_cprs(cell: str, text: str) -> tuple[bool, list[str]]:
     """(a filled cell held an invalid part, the distinct valid CPR numbers)."""
     cell = cell.strip()
     if cell:
-        parts = [p for p in re.split(r"[,;/|\r\n]+", cell) if p.replace(" ", "").replace("-", "")]
+        # a blank part is none; one of dashes alone is a part that is no CPR (README, Identifiers)
+        parts = [p for p in re.split(r"[,;/|\r\n]+", cell) if p.strip()]
         valid = [cpr_ok(p) for p in parts]
         return any(v is None for v in valid), list(dict.fromkeys(v for v in valid if v))
     cprs = []

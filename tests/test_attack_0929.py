@@ -128,3 +128,60 @@ def test_two_months_of_one_year_written_once_give_no_period(text):
 def test_one_month_or_one_range_with_words_after_it_is_still_read(text):
     # only a month name joined to another makes two: a month and words after it is the month
     assert period_in_text(text) is not None
+
+
+# ---------------------------------------------------------------- collective invoices (an attack on 0.9.28)
+
+
+def _decide_lines(invoices: list[dict], lines: list[dict]):
+    import invoicekit as ik
+    from tests.test_lines import GRANTS, SHEET
+
+    return ik.decide(
+        ik.prepare_invoices(pd.DataFrame(invoices)),
+        ik.prepare_grants(pd.DataFrame(GRANTS)),
+        ik.prepare_support_sheet(SHEET),
+        lines=ik.prepare_invoice_lines(pd.DataFrame(lines)),
+    )
+
+
+@pytest.mark.parametrize("cell", ["{a},-,{b}", "{a};{b};--", "{a} / – / {b}", "-"])
+def test_a_part_of_dashes_among_cpr_numbers_is_a_part_that_is_no_cpr(cell):
+    # spec, Identifiers: split the cell, "remove spaces and hyphens in each part; every part must be a valid CPR".
+    # A part of dashes alone (a citizen whose number the supplier did not know) was skipped, and the
+    # collective invoice of the other two posted line by line; a cell of '-' alone was INVALID_CPR already
+    from tests.test_lines import ANNA, BO, invoice, line
+
+    lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000")]
+    r = _decide_lines([invoice("S1", "50.000,00", cpr=cell.format(a=ANNA, b=BO))], lines)
+    d = r.decisions.iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "INVALID_CPR"), d["message"]
+    assert len(r.postings) == 0
+
+
+@pytest.mark.parametrize("cell", ["{a};", "{a};;{b}", "{a}, ,{b}", "{a}\n"])
+def test_a_blank_part_among_cpr_numbers_is_none(cell):
+    # a separator that ends the cell, or two together, leaves a blank part: no part, as before
+    from tests.test_lines import ANNA, BO, invoice, line
+
+    lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "20000")]
+    r = _decide_lines([invoice("S1", "50.000,00", cpr=cell.format(a=ANNA, b=BO))], lines)
+    assert r.decisions["reason"].iat[0] != "INVALID_CPR", r.decisions["message"].iat[0]
+
+
+@pytest.mark.parametrize("text", ["Anna udflyttet 15.03.2019", "udflyttet 2019-03-15", "udflyttet 15/03/2019"])
+def test_a_line_whose_text_holds_a_date_in_digits_is_not_given_the_invoices_period(text):
+    # README, Collective invoices: a blank line period is the invoice's "unless the line's text says something of
+    # its period and gives none: two periods, a date or loose days". 15. marts 2019 was so; 15.03.2019 was paid as
+    # the invoice's whole March
+    from tests.test_lines import ANNA, BO, invoice, line
+
+    r = _decide_lines(
+        [invoice("S1", "50.000,00")], [line("S1", "1", ANNA, "30000", text), line("S1", "2", BO, "20000")]
+    )
+    assert r.decisions["status"].tolist() == ["manual"]
+    assert r.lines["reason"].iat[0] == "MISSING_PERIOD"
+    # a number that is no date (an account, a case number) says nothing of the period
+    quiet = line("S1", "1", ANNA, "30000", "Sag 12-34-5678, konto 2019-13-45")
+    r = _decide_lines([invoice("S1", "50.000,00")], [quiet, line("S1", "2", BO, "20000")])
+    assert r.decisions["status"].tolist() == ["posted"]
