@@ -39,7 +39,7 @@ import pandas as pd
 from scipy.stats import binomtest, chi2
 
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
-from invoicekit.errors import InputError, MissingFileError
+from invoicekit.errors import MAX_TOML_BYTES, InputError, MissingFileError, check_input_file
 from invoicekit.evaluate import read_truth_file
 from invoicekit.followup import load_decisions, load_every_decision, monthly_table, run_months, wrong_from_truth
 from invoicekit.formats import en_number, en_percent, small_share_decimals
@@ -298,6 +298,7 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
         p = Path(path)
         if not p.exists():
             raise MissingFileError(p, "does not exist; expected a TOML file (see --print-config)")
+        check_input_file(p, "a business-case file (TOML)", MAX_TOML_BYTES)
         try:
             text = p.read_text(encoding="utf-8-sig")  # a byte order mark is no TOML error
         except UnicodeDecodeError:

@@ -9,6 +9,7 @@ stderr and exit status 2.
 from __future__ import annotations
 
 import errno
+import stat
 from pathlib import Path
 
 
@@ -53,6 +54,29 @@ class MissingFileError(InputError, FileNotFoundError):
 
     def __str__(self) -> str:  # OSError's "[Errno 2] …" would win otherwise
         return self.line()
+
+
+#: the largest input file read: an extract of a million invoices is about 200 MB
+MAX_INPUT_BYTES = 1_000_000_000
+#: the largest settings file read (rules, a business case): a few lines of TOML
+MAX_TOML_BYTES = 10_000_000
+
+
+def check_input_file(path: Path, expected: str, max_bytes: int = MAX_INPUT_BYTES) -> None:
+    """Refuse, before it is opened, what is no regular file of a readable size: a folder, a device
+    (``/dev/zero``, read without end), a pipe (a command reading one waits for a writer, forever from a
+    cron job: an attack found five options that did) or a socket, or a file over ``max_bytes``;
+    saying what was ``expected``."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):  # a folder named *.xlsx was called a device, a pipe or a socket (0.9.25)
+        raise InputError(path, None, f"is a folder; expected {expected}")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(path, None, f"is not a regular file (a device, a pipe or a socket); expected {expected}")
+    if st.st_size > max_bytes:
+        raise InputError(path, None, f"is {st.st_size:,} bytes; expected {expected} under {max_bytes:,} bytes")
 
 
 class OutputError(RuntimeError):

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.cells import as_written, safe_frame
-from invoicekit.errors import InputError, MissingFileError
+from invoicekit.errors import InputError, MissingFileError, check_input_file
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers, value_keys
@@ -1021,6 +1021,7 @@ def read_text_csv(path: Path, expected: str, windows_1252: bool = False) -> pd.D
     ``windows_1252``: a file that is not UTF-8 is read as Windows-1252, as a
     Danish Excel saves "CSV (semikolonsepareret)" (a truth the specialists
     kept; the robot's own files are UTF-8)."""
+    check_input_file(path, expected)
     with open(path, "rb") as f:
         head = f.read(4096)
     if utf16_or_binary(head):

@@ -21,7 +21,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
-from invoicekit.parsing import MONEY_SCALE, date_dk, format_date_dk, format_money_dk_arrow, format_money_one
+from invoicekit.parsing import (
+    MONEY_SCALE,
+    date_dk,
+    format_date_dk,
+    format_money_dk_arrow,
+    format_money_one,
+    shown_amount_cell,
+)
 from invoicekit.reasons import MANUAL, POSTED
 from invoicekit.texts import arrow_text
 from invoicekit.vocabulary import (
@@ -95,7 +102,11 @@ def _missing_cpr(f: Facts) -> pa.Array:
 
 def _invalid_cvr(f: Facts) -> list[str]:
     return [
-        (f"Leverandørens CVR-nummer '{cvr}' er ikke gyldigt." if cvr else "Leverandørens CVR-nummer mangler.")
+        (
+            f"Leverandørens CVR-nummer '{shown_amount_cell(cvr)}' er ikke gyldigt."
+            if cvr
+            else "Leverandørens CVR-nummer mangler."
+        )
         + " Find leverandøren i OPUS, kontrollér CVR-nummeret og bogfør manuelt."
         for cvr in _each(f["supplier_cvr"])
     ]
@@ -144,7 +155,7 @@ def _invalid_amount(f: Facts) -> list[str]:
             )
         elif currency != "DKK":
             text = (
-                f"Fakturaen er i valutaen '{currency}', ikke i danske kroner (DKK). Robotten bogfører kun "
+                f"Fakturaen er i valutaen '{shown_amount_cell(currency)}', ikke i danske kroner (DKK). Robotten bogfører kun "
                 "beløb i kroner: omregn og bogfør manuelt."
             )
         elif not prepaid_ok:
@@ -228,7 +239,7 @@ def _credit_note(f: Facts) -> list[str]:
             head = f"Dokumentet er en kreditnota (beløb {a} kr.)."
         elif kind == "other":
             head = (
-                f"Dokumenttypen '{raw}' er hverken en faktura eller en kreditnota (beløb {a} kr.). "
+                f"Dokumenttypen '{shown_amount_cell(raw)}' er hverken en faktura eller en kreditnota (beløb {a} kr.). "
                 "Kontrollér dokumentet; er det en kreditnota,"
             )
             out.append(f"{head} bogfør den manuelt som modregning i den faktura, den krediterer.")

@@ -18,7 +18,6 @@ import datetime as dt
 import io
 import math
 import re
-import stat
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,7 +35,7 @@ import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from invoicekit.columns import Column, header_key
-from invoicekit.errors import InputError, MissingFileError, first_named
+from invoicekit.errors import InputError, MissingFileError, check_input_file, first_named
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
 from invoicekit.texts import SCAN_BLOCK
@@ -176,19 +175,8 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _check_file(path: Path, expected: str = "a .csv or .xlsx file") -> None:
-    """A regular file of a readable size: a folder, a device (``/dev/zero``), a
-    pipe or a file over :data:`MAX_FILE_BYTES` is refused before it is read,
-    saying what was ``expected``."""
-    try:
-        st = path.stat()
-    except OSError as exc:
-        raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(st.st_mode):  # a folder named *.xlsx was called a device, a pipe or a socket (0.9.25)
-        raise InputError(path, None, f"is a folder; expected {expected}")
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(path, None, f"is not a regular file (a device, a pipe or a socket); expected {expected}")
-    if st.st_size > MAX_FILE_BYTES:
-        raise InputError(path, None, f"is {st.st_size:,} bytes; expected an extract under 1 GB")
+    """A regular file of a readable size (:func:`~invoicekit.errors.check_input_file`)."""
+    check_input_file(path, expected, MAX_FILE_BYTES)
 
 
 def _utf8_bytes(raw: bytes, path: Path) -> bytes:
@@ -761,7 +749,21 @@ class Workbook:
                 self._openpyxl = _open_openpyxl(self.path)
             else:
                 return _table_from_rows(rows, self.path, title)
-        return sheet_rows(self._openpyxl[title], self.path, title)
+        return sheet_rows(self._worksheet(title), self.path, title)
+
+    def _worksheet(self, title: str):
+        """openpyxl's sheet named ``title``; a sheet the workbook names but does not hold (its part missing: a
+        truncated copy, a hand-edited file) is an :class:`InputError`, where openpyxl's KeyError ended the
+        command as a fault of the tool's, naming no file (an attack)."""
+        try:
+            return self._openpyxl[title]
+        except KeyError:
+            raise InputError(
+                self.path,
+                f"sheet '{title}'",
+                "is named by the workbook, but its part is missing: the file is damaged; expected an Excel .xlsx "
+                "workbook (save it again from Excel)",
+            ) from None
 
     def holds_cells(self, title: str) -> bool:
         """Whether the sheet named ``title`` holds any value (formatting alone,
@@ -775,7 +777,7 @@ class Workbook:
                 book.close()
                 self._openpyxl = _open_openpyxl(self.path)
         try:
-            rows = self._openpyxl[title].iter_rows(values_only=True)
+            rows = self._worksheet(title).iter_rows(values_only=True)
             return any(v is not None and str(v).strip() != "" for row in rows for v in row)
         except Exception:  # a damaged sheet: table() names the damage if it is the one read
             return True

@@ -19,7 +19,7 @@ from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
 
-from invoicekit.errors import InputError, MissingFileError
+from invoicekit.errors import MAX_TOML_BYTES, InputError, MissingFileError, check_input_file
 from invoicekit.identifiers import compact_cvr, is_valid_cvr, quoted
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.vocabulary import normalise_paragraph
@@ -148,8 +148,7 @@ def load_rules(path: str | Path | None) -> Rules:
     path = Path(path)
     if not path.exists():
         raise MissingFileError(path)
-    if path.is_dir():
-        raise InputError(path, None, "is a folder; expected a rules file (TOML)")
+    check_input_file(path, "a rules file (TOML)", MAX_TOML_BYTES)
     try:
         # utf-8-sig: a byte order mark (Notepad's "UTF-8 with BOM") is no TOML error, as the CSV readers take it
         text = path.read_text(encoding="utf-8-sig")

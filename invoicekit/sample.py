@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.errors import InputError, MissingFileError, make_folder
+from invoicekit.errors import InputError, MissingFileError, check_input_file, make_folder
 from invoicekit.formats import EXCEL_INT, EXCEL_MONTH, EXCEL_PERCENT
 from invoicekit.identifiers import quoted
 from invoicekit.journal import Journal, months_of_runs
@@ -328,6 +328,7 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     path = Path(path)
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a control sheet from invoicekit sample draw")
+    check_input_file(path, "a control sheet from invoicekit sample draw (.xlsx)")
     try:
         # openpyxl named: with calamine installed pandas warns that its default will change
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")

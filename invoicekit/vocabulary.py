@@ -23,6 +23,10 @@ _PART = re.compile(r"(?i)\b(?:stk|nr|pkt|litra)\.?\s*\d+(?:\s*(?:-|–|og|,)\s*\
 _SIGNED = re.compile(r"(?i)(§+)\s*(\d+)((?:\s*(?:/|,|\bog\b|\beller\b|\bel\.|\+|&|-|–)\s*\d+)*)")
 
 
+#: the most digits a paragraph's number has (Serviceloven's and Barnets Lovs run to three)
+MAX_PARAGRAPH_DIGITS = 3
+
+
 def normalise_paragraph(value: object) -> str:
     """``§ 107``, ``SEL §107``, ``107``, ``§ 107 stk. 2`` → ``107``; ``stu`` →
     ``STU``. Where a ``§`` is written, the number right after each ``§``
@@ -30,7 +34,8 @@ def normalise_paragraph(value: object) -> str:
     timers botilbud``, ``§ 104, 2. pkt.`` are § 107, 108, 104). A text naming
     more than one paragraph (``§§ 107/108``, ``§ 107/108``, ``§ 107 og 108``,
     ``tidl. § 91, nu § 108``, ``§ 103 (STU-lignende)``) gives ``""``, as one
-    that names none: nothing says which holds."""
+    that names none: nothing says which holds; so does a number of more than
+    :data:`MAX_PARAGRAPH_DIGITS` digits."""
     text = str(value).strip()
     if not text:
         return ""
@@ -45,6 +50,10 @@ def normalise_paragraph(value: object) -> str:
             named.update(str(int(n)) for n in re.findall(r"\d+", listed) if len(signs) > 1 or len(n) >= len(first))
     else:
         named = {str(int(n)) for n in re.findall(r"\d+", text)}
+    if any(len(n) > MAX_PARAGRAPH_DIGITS for n in named):
+        # no law the robot pays under has a § of four digits: such a number is something else pasted in (a CPR
+        # number's leading zero dropped, 0101401234 shown as § 101401234 in messages and reports: an attack)
+        return ""
     if re.search(r"(?i)\bstu\b", text):
         named.add("STU")
     # none (SEL, Serviceloven): read as the text itself until 0.9.27, a coding row of paragraph "SEL" was kept

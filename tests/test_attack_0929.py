@@ -185,3 +185,191 @@ def test_a_line_whose_text_holds_a_date_in_digits_is_not_given_the_invoices_peri
     quiet = line("S1", "1", ANNA, "30000", "Sag 12-34-5678, konto 2019-13-45")
     r = _decide_lines([invoice("S1", "50.000,00")], [quiet, line("S1", "2", BO, "20000")])
     assert r.decisions["status"].tolist() == ["posted"]
+
+
+# ---------------------------------------------------------------- personal data and hostile files (an attack on 0.9.28)
+
+
+def _cli(*args: str, timeout: float = 30) -> tuple[int | None, str]:
+    """The command in a process of its own, so that one that blocks on a pipe is stopped."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    try:
+        done = subprocess.run([sys.executable, "-m", "invoicekit_command", *args], capture_output=True, text=True,
+                              timeout=timeout, env=env)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return None, "(still reading the pipe: blocked)"
+    return done.returncode, done.stderr
+
+
+PIPED = ["run --rules", "explain --rules", "evaluate --truth", "sample evaluate --control", "report followup --truth",
+         "report followup --control", "report business-case --config", "types --decisions"]  # fmt: skip
+
+
+@pytest.mark.parametrize("option", PIPED)
+def test_a_pipe_given_as_any_input_file_is_refused_before_it_is_read(tmp_path, option):
+    # README, the limits: "a device, a pipe or a socket given as a file | refused before it is read". The
+    # extracts were; the rules, a truth file, a control sheet, a business case and a decisions file were opened
+    # and read, and the command waited for a writer (forever, from a cron job)
+    import os
+
+    from tests.conftest import EXAMPLE as E
+
+    fifo = tmp_path / ("pipe.toml" if "rules" in option or "config" in option else
+                       "pipe.xlsx" if "control" in option else "pipe.csv")  # fmt: skip
+    os.mkfifo(fifo)
+    inputs = ["--grants", str(E / "bevillinger.csv"), "--invoices", str(E / "regninger.csv"),
+              "--support-sheet", str(E / "stoetteark.xlsx")]  # fmt: skip
+    journal = str(tmp_path / "journal.sqlite")
+    argv = {
+        "run --rules": ["run", *inputs, "--rules", str(fifo), "--out", str(tmp_path / "out")],
+        "explain --rules": ["explain", *inputs, "--invoice-id", "SOL-1001", "--rules", str(fifo)],
+        "evaluate --truth": [
+            "evaluate",
+            "--decisions",
+            str(tmp_path / "o" / "decisions.csv"),
+            "--truth",
+            str(fifo),
+            "--out",
+            str(tmp_path / "ev"),
+        ],
+        "sample evaluate --control": ["sample", "evaluate", "--control", str(fifo)],
+        "report followup --truth": [
+            "report",
+            "followup",
+            "--journal",
+            journal,
+            "--truth",
+            str(fifo),
+            "--out",
+            str(tmp_path / "rep"),
+        ],
+        "report followup --control": [
+            "report",
+            "followup",
+            "--journal",
+            journal,
+            "--control",
+            str(fifo),
+            "--out",
+            str(tmp_path / "rep"),
+        ],
+        "report business-case --config": [
+            "report",
+            "business-case",
+            "--config",
+            str(fifo),
+            "--out",
+            str(tmp_path / "bc"),
+        ],
+        "types --decisions": [
+            "types",
+            "--decisions",
+            str(fifo),
+            "--invoices",
+            str(E / "regninger.csv"),
+            "--out",
+            str(tmp_path / "t"),
+        ],
+    }[option]
+    assert main(["run", *inputs, "--out", str(tmp_path / "o"), "--new-journal", journal, "--quiet"]) == 0
+    code, err = _cli(*argv)
+    assert code == 2, err
+    assert "is not a regular file (a device, a pipe or a socket)" in err, err
+
+
+def _without_part(source: Path, target: Path, part: str) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in src.namelist():
+            if name != part:
+                z.writestr(name, src.read(name))
+    return target
+
+
+@pytest.mark.parametrize("role", ["--invoices", "--support-sheet"])
+def test_a_workbook_whose_sheet_part_is_missing_is_refused_in_one_line(tmp_path, capsys, role):
+    # xl/workbook.xml names a sheet whose part is not in the zip (a truncated copy, a hand-edited file): the
+    # run ended with exit 1, "unexpected KeyError: 'Worksheet Regninger does not exist.'", naming no file
+    files = {"--invoices": EXAMPLE / "regninger.csv", "--support-sheet": EXAMPLE / "stoetteark.xlsx"}
+    if role == "--invoices":
+        book = openpyxl.Workbook()
+        book.active.title = "Regninger"
+        for row in (EXAMPLE / "regninger.csv").read_text(encoding="cp1252").splitlines():
+            book.active.append(row.split(";"))
+        book.save(tmp_path / "whole.xlsx")
+        files[role] = _without_part(tmp_path / "whole.xlsx", tmp_path / "regninger.xlsx", "xl/worksheets/sheet1.xml")
+    else:
+        files[role] = _without_part(
+            EXAMPLE / "stoetteark.xlsx", tmp_path / "stoetteark.xlsx", "xl/worksheets/sheet3.xml"
+        )
+    code = main(["run", "--grants", str(EXAMPLE / "bevillinger.csv"), "--invoices", str(files["--invoices"]),
+                 "--support-sheet", str(files["--support-sheet"]), "--out", str(tmp_path / "out")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and str(files[role]) in lines[0] and "part is missing" in lines[0], err
+
+
+def test_a_cpr_number_typed_as_a_support_sheet_paragraph_is_never_shown_without_its_leading_zero(tmp_path, capsys):
+    # 0101401234 (010140-1234) in the Ydelser sheet's paragraph cell was read as § 101401234 (int() dropped the
+    # zero), and written so in decisions.csv, opus_notes.csv and the journal, which no masking reads as a CPR
+    # number. No paragraph has four digits: the row is left out, and the number is shown masked if at all
+    from tests.conftest import journal_text
+
+    book = openpyxl.load_workbook(EXAMPLE / "stoetteark.xlsx")
+    book["Ydelser"].cell(row=2, column=2).value = "0101401234"
+    book.save(tmp_path / "stoetteark.xlsx")
+    code = main(["run", "--grants", str(EXAMPLE / "bevillinger.csv"), "--invoices", str(EXAMPLE / "regninger.csv"),
+                 "--support-sheet", str(tmp_path / "stoetteark.xlsx"), "--out", str(tmp_path / "out"),
+                 "--new-journal", str(tmp_path / "journal.sqlite"), "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    for name in ("decisions.csv", "opus_notes.csv", "input_problems.csv", "run.json"):
+        assert "101401234" not in (tmp_path / "out" / name).read_text(encoding="utf-8"), name
+    assert "101401234" not in journal_text(tmp_path / "journal.sqlite")
+    problems = pd.read_csv(tmp_path / "out" / "input_problems.csv", dtype=str, keep_default_na=False)
+    assert (problems["column"] == "paragraph").any(), problems.to_dict("records")
+
+
+def test_a_cpr_number_in_the_rules_paragraphs_is_refused_masked(tmp_path, capsys):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('paragraphs = ["107", "0101401234"]\n', encoding="utf-8")
+    code = main(["run", "--grants", str(EXAMPLE / "bevillinger.csv"), "--invoices", str(EXAMPLE / "regninger.csv"),
+                 "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "out"),
+                 "--rules", str(rules)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "paragraphs" in err and "01401234" not in err, err
+
+
+@pytest.mark.parametrize("column", ["Leverandør CVR", "Dokumenttype", "Valuta"])
+def test_a_cpr_number_without_its_leading_zero_is_not_quoted_in_a_message(tmp_path, capsys, column):
+    # 101401234 in a workbook's number cell is 010140-1234 with its zero dropped: quoted in full by the messages
+    # of an invalid CVR, an unknown document type or a currency ("valutaen '101401234'"); shown now as an amount
+    # cell of nine digits is (its first five digits). None of the three is valid with nine digits
+    header = [
+        "Fakturanummer",
+        "Leverandør CVR",
+        "CPR-nr",
+        "Periode fra",
+        "Periode til",
+        "Beløb",
+        "Dokumenttype",
+        "Valuta",
+    ]
+    row = ["F-1", 29345716, "6101901234", "01.03.2019", "31.03.2019", 28500, "", ""]
+    row[header.index(column)] = 101401234
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    book.active.append(row)
+    book.save(tmp_path / "regninger.xlsx")
+    code = main(["run", "--grants", str(EXAMPLE / "bevillinger.csv"), "--invoices", str(tmp_path / "regninger.xlsx"),
+                 "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(tmp_path / "o"), "--quiet",
+                 "--dry-run"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    d = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False).iloc[0]
+    assert d["status"] == "manual" and "'10140xxxx'" in d["message"], d["message"]
+    assert "01401234" not in d["message"]
