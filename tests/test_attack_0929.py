@@ -373,3 +373,19 @@ def test_a_cpr_number_without_its_leading_zero_is_not_quoted_in_a_message(tmp_pa
     d = pd.read_csv(tmp_path / "o" / "decisions.csv", dtype=str, keep_default_na=False).iloc[0]
     assert d["status"] == "manual" and "'10140xxxx'" in d["message"], d["message"]
     assert "01401234" not in d["message"]
+
+
+def test_a_lines_mismatch_names_every_line_that_does_not_explain_the_invoice():
+    # the message named the first cause alone (line 2 without a CPR number): line 3's unreadable amount was
+    # reported nowhere, and a caseworker who had line 2 mended met it only in the next run (an attack)
+    from tests.test_lines import ANNA, BO, invoice, line
+
+    lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", "", "10000"), line("S1", "3", BO, "ti tusind")]
+    d = _decide_lines([invoice("S1", "50.000,00")], lines).decisions.iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "LINES_MISMATCH")
+    assert "linje 2 har intet CPR-nummer; beløbet på linje 3 kan ikke læses" in d["message"], d["message"]
+    # many: the first five, then how many more
+    many = [line("S2", str(k), ANNA if k % 2 else BO, "hundrede") for k in range(1, 9)]
+    d = _decide_lines([invoice("S2", "800,00")], many).decisions.iloc[0]
+    assert d["reason"] == "LINES_MISMATCH", d["message"]
+    assert "beløbet på linje 5 kan ikke læses; og 3 til" in d["message"] and "linje 6" not in d["message"], d["message"]
