@@ -7,7 +7,10 @@ it; so is such a character right after a ``;`` or ``,`` inside a cell, where
 Excel would start a cell if it split the file on the other separator. Numbers
 are written as numbers and are left alone. Files that people read
 also have anything that reads as a CPR number masked (``DDMMYY-xxxx``); only
-the files imported into OPUS and Sensum keep text as written.
+the files imported into OPUS and Sensum keep text as written, and their
+identifiers (``inner=False``) are guarded at the start of the cell alone, as
+the spec says: a ``'`` inside an invoice number or a grant id (``F-2019;'-1``)
+named an invoice or a grant nobody wrote (an attack on 0.9.28).
 """
 
 from __future__ import annotations
@@ -114,7 +117,7 @@ def safe_arrow(arr: pa.Array, mask: bool = True) -> pa.Array:
     return fix_unsafe(arr, unsafe_cells(arr, mask), mask)
 
 
-def unsafe_cells(arr: pa.Array, mask: bool = True) -> pa.BooleanArray | None:
+def unsafe_cells(arr: pa.Array, mask: bool = True, inner: bool = True) -> pa.BooleanArray | None:
     """The cells of a text column that :func:`safe_arrow` fixes: where the
     scan finds a formula start or, with ``mask``, ten digits that may be a
     CPR number (False for a null); None where it finds none (nearly always),
@@ -125,7 +128,7 @@ def unsafe_cells(arr: pa.Array, mask: bool = True) -> pa.BooleanArray | None:
     if text is None:
         return None
     bounds, raw = text_bytes(text)
-    hit = _formula_starts(text, bounds, raw)
+    hit = _formula_starts(text, bounds, raw, inner)
     if mask and len(raw) and np.diff(bounds).max() >= _CPR_CHARACTERS:
         found = _cpr_matches(text)
         if found is not None:
@@ -135,13 +138,14 @@ def unsafe_cells(arr: pa.Array, mask: bool = True) -> pa.BooleanArray | None:
     return pa.array(hit) if hit.any() else None
 
 
-def fix_unsafe(arr: pa.Array, found: pa.BooleanArray | None, mask: bool = True) -> pa.Array:
+def fix_unsafe(arr: pa.Array, found: pa.BooleanArray | None, mask: bool = True, inner: bool = True) -> pa.Array:
     """:func:`safe_arrow`, given ``found``: what :func:`unsafe_cells` finds
-    in ``arr`` with the same ``mask`` (found beforehand, once for two files)."""
+    in ``arr`` with the same ``mask`` and ``inner`` (found beforehand, once for two files). ``inner=False``:
+    a formula start guarded at the start of the cell alone (an identifier in a file OPUS or Sensum imports)."""
     text = _text(arr)
     if text is None:
         return arr
-    return _fix(text, found, lambda cell: safe_text(cell, mask))
+    return _fix(text, found, lambda cell: safe_text(cell, mask, csv=inner))
 
 
 def unsafe_after(
@@ -177,7 +181,7 @@ def unsafe_after(
 SCAN_BYTES = 1 << 18
 
 
-def _formula_starts(arr: pa.Array, bounds: np.ndarray, raw: np.ndarray) -> np.ndarray:
+def _formula_starts(arr: pa.Array, bounds: np.ndarray, raw: np.ndarray, inner: bool = True) -> np.ndarray:
     """Where :data:`_FORMULA_RE2` matches (a boolean per cell; nulls not yet
     left out), looked for byte by byte (``bounds``, ``raw``:
     :func:`~invoicekit.texts.text_bytes`): a cell's first byte, and each byte
@@ -191,6 +195,8 @@ def _formula_starts(arr: pa.Array, bounds: np.ndarray, raw: np.ndarray) -> np.nd
     for byte in _FORMULA_START_BYTES:  # compared one by one: faster than a table looked up
         hit |= first == byte
     hit &= ends > starts
+    if not inner:  # the start of the cell alone
+        return hit
     semi, comma = np.empty(SCAN_BYTES, dtype=bool), np.empty(SCAN_BYTES, dtype=bool)
     shifted = np.empty(SCAN_BYTES, dtype=np.uint8)
     for at in range(0, len(raw) - 1, SCAN_BYTES):

@@ -227,6 +227,7 @@ def write_csv(
     mask: bool | tuple[str, ...] = True,
     found: Mapping[str, pa.BooleanArray | None] | None = None,
     helper: Executor | None = None,
+    exact: tuple[str, ...] = (),
 ) -> dict[str, object]:
     """Write a table (a DataFrame, or a mapping of column name to values)
     quickly, quoting only where needed. Text cells never start a formula;
@@ -236,7 +237,9 @@ def write_csv(
     vocabulary. ``found``: for the columns it names, what
     :func:`~invoicekit.cells.unsafe_cells` found in them beforehand (with
     the same ``mask``), so they are not scanned again. ``helper``: a pool
-    whose free thread may format rows ahead (:func:`_parts`). Returns the
+    whose free thread may format rows ahead (:func:`_parts`). ``exact`` names the columns another system
+    imports, whose text is guarded at the start of a cell alone (:func:`~invoicekit.cells.fix_unsafe`'s
+    ``inner``), so that it names what was written. Returns the
     file's SHA-256 and size, taken as it is written
     (:class:`~invoicekit.delivery.HashedFile`)."""
     found = found or {}
@@ -245,8 +248,9 @@ def write_csv(
         names.append(str(name))
         arr = _arrow(values)
         masked = mask if isinstance(mask, bool) else name in mask
+        inner = name not in exact
         if name not in numbers:
-            arr = fix_unsafe(arr, found[name] if name in found else unsafe_cells(arr, masked), masked)
+            arr = fix_unsafe(arr, found[name] if name in found else unsafe_cells(arr, masked, inner), masked, inner)
         arrays.append(arr)
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
@@ -338,7 +342,7 @@ def write_outputs(
         }
 
     # (name, the columns and what was found in them beforehand (made in the
-    # writer's thread), separator, written as they are, masked)
+    # writer's thread), separator, written as they are, masked, imported exactly: the spec's guard alone)
     plain_decision = ("row", "amount", "expected_amount", "status", "reason")  # numbers and vocabulary codes
     # every column masked but the PSP element, the municipality's own cost object from its support sheet
     # (XG-0306190114-00001 was shown as XG-030619-xxxx-00001: an attack on 0.9.21), which shown()
@@ -353,6 +357,7 @@ def write_outputs(
             ",",
             plain_decision,
             decision_mask,
+            (),
         ),
         "decision_lines.csv": (
             lambda: shown(lines, DECISION_LINE_COLUMNS),
@@ -360,6 +365,7 @@ def write_outputs(
             ",",
             plain_decision,
             line_mask,
+            (),
         ),
         "opus_postings.csv": (
             lambda: _opus_postings_columns(postings),
@@ -367,6 +373,7 @@ def write_outputs(
             ";",
             ("Beløb", "Ydelsesmodtagernr.kode", "Ydelsesperiode fra", "Ydelsesperiode til", "Bogføringsdato"),
             False,
+            OPUS_POSTING_COLUMNS,
         ),
         # the note is a message people read in OPUS: masked; the invoice number as written
         "opus_notes.csv": (
@@ -375,6 +382,7 @@ def write_outputs(
             ";",
             (),
             ("note",),
+            ("invoice_id", "supplier_cvr"),
         ),
         "sensum_paid.csv": (
             lambda: _sensum_paid_columns(postings),
@@ -382,6 +390,7 @@ def write_outputs(
             ",",
             ("period_start", "period_end", "amount"),
             False,
+            SENSUM_PAID_COLUMNS,
         ),
         "input_problems.csv": (
             lambda: problems.reindex(columns=list(PROBLEM_COLUMNS)),
@@ -389,17 +398,19 @@ def write_outputs(
             ",",
             ("row",),
             True,
+            (),
         ),
     }
     assert tuple(writes) == OUTPUT_FILES
     flushed: list[Future] = []  # with durable: each file's flush, once written
 
     def write(name: str) -> dict[str, object]:
-        columns, found, sep, numbers, mask = writes[name]
+        columns, found, sep, numbers, mask, exact = writes[name]
         try:
             facts = write_csv(
-                columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask, found=found(), helper=pool
-            )
+                columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask, found=found(), helper=pool,
+                exact=exact,
+            )  # fmt: skip
         except OSError as exc:
             raise OutputError(f"could not write {out_dir / name} ({exc.strerror or exc})") from None
         if durable:  # flushed by a third thread, while the two write on

@@ -1278,13 +1278,20 @@ def test_a_cpr_in_the_working_folder_never_reaches_the_journal_or_run_json(robot
 
 
 def test_a_formula_cannot_ride_in_after_the_other_separator(robot):
+    # in the files people read; the files OPUS and Sensum import carry the invoice number as written, guarded
+    # at its start alone, as the spec says (an attack on 0.9.28: F-2019;'-1 named an invoice nobody wrote)
     rows = [month(3, invoice_id="X;=2*21;Y", amount="1,00"), month(3, invoice_id="Y,=2*21,Z", amount="1,00")]
     code, _, _ = robot.run(*rows, out="o1")
     assert code == 0
+    imported = {"opus_postings.csv", "opus_notes.csv", "sensum_paid.csv"}
     for f in (robot.tmp / "o1").glob("*.csv"):
+        if f.name in imported:
+            continue
         for line in f.read_text(encoding="utf-8").splitlines():
             for cell in re_split(line):
                 assert not cell.strip('"').startswith(("=", "+", "@")), (f.name, line)
+    notes = pd.read_csv(robot.tmp / "o1" / "opus_notes.csv", sep=";", dtype=str, keep_default_na=False)
+    assert sorted(notes["invoice_id"]) == ["X;=2*21;Y", "Y,=2*21,Z"]
 
 
 def re_split(line: str) -> list[str]:
