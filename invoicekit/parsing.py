@@ -611,12 +611,17 @@ _YEARLESS_DAY = re.compile(
 )
 
 
+#: what joins two months of one year (``og``, ``til og med``, ``t.o.m.``, ``eller``, ``og/eller``, a dash …)
+_JOINED = rf"(?:\s*(?:[{_DASHES}/,;&+]|til|og|samt|med|eller|el\.|t\.?\s*o\.?\s*m\.?)\s*)+"
 #: a month name without a year joined to another month name (``januar og februar 2019``, ``marts-april
-#: 2019``, ``marts til og med april 2019``): the months of a year written once, as Danes write them; its
-#: ``februar 2019`` alone was read, and one month's amount posted on it and marked paid (an attack)
+#: 2019``, ``marts til og med april 2019``) or to a day (``marts og 1.-15. april 2019``), or a month and its
+#: year joined to a month name without one (``april 2019 til og med juni``): the months of a year written
+#: once, as Danes write them; its ``februar 2019`` alone was read, and one month's amount posted on it and
+#: marked paid (an attack; ``t.o.m.``, ``eller`` and a day after it: a review of the mend)
 _MONTH_BEFORE_MONTH = re.compile(
-    rf"(?<![^\W\d_])(?P<first>{_MONTHS_ALT})(?:\s*(?:[{_DASHES}/,&+]|til|og|samt|med)\s*)+"
-    rf"(?P<month>{_MONTHS_ALT})(?![^\W\d_])",
+    rf"(?<![^\W\d_])(?P<first>{_MONTHS_ALT}){_JOINED}(?:(?P<month>{_MONTHS_ALT})(?![^\W\d_])|(?P<day>\d))"
+    rf"|(?<![^\W\d_])(?P<dated>{_MONTHS_ALT})\s*[.,]?\s*\d{{4}}{_JOINED}(?P<after>{_MONTHS_ALT})(?![^\W\d_])"
+    rf"(?![\s.,]*\d)",
     re.IGNORECASE,
 )
 
@@ -630,7 +635,8 @@ def _loose_days(text: str) -> bool:
     if any(m["month"].casefold() in MONTHS_DA for m in _YEARLESS_DAY.finditer(text)):
         return True
     return any(
-        {m["first"].casefold(), m["month"].casefold()} <= set(MONTHS_DA) for m in _MONTH_BEFORE_MONTH.finditer(text)
+        {name.casefold() for name in (m["first"], m["month"], m["dated"], m["after"]) if name} <= set(MONTHS_DA)
+        for m in _MONTH_BEFORE_MONTH.finditer(text)
     )
 
 
@@ -713,7 +719,7 @@ _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{_MONTHS_ALT}){_WS}+(?P<year>\d
 _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
-    rf"|(?:{_MONTHS_ALT}){_WS}*(?:[{_DASHES}/,&+]|{_TIL_RE2}|og|samt|med)"
+    rf"|(?:{_MONTHS_ALT}){_WS}*(?:[.,]{_WS}*)?(?:\d{{4}}{_WS}*)?(?:[{_DASHES}/,;&+]|{_TIL_RE2}|og|samt|med|el|t\.?{_WS}*o)"
 )
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
@@ -856,19 +862,26 @@ def names_no_one_period(text: str) -> bool:
     digits (:data:`_DIGIT_DATE`: ``udflyttet 15.03.2019``, ``2019-03-15``;
     an attack)."""
     found, lone, loose = said = _periods_and_named_days(text)
-    return bool(found or lone or loose or _digit_date_in(text)) and _one_period(*said) is None
+    if found or lone or loose:
+        return _one_period(*said) is None
+    # the named days as digits, as the reference reads them: 1.-31. april 2019 makes no date (31 April), but
+    # says something of the line's period (a review: paid as the invoice's March)
+    return _digit_date_in(_named_days_as_numbers(text)[0])
 
 
-#: a date in digits, day first (``15.03.2019``, ``15/03/2019``, ``15-03-2019``) or ISO (``2019-03-15``)
-_DIGIT_DATE = re.compile(rf"(?<!\d){_D}(?!\d)|(?<!\d)(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})(?!\d)")
+#: a date in digits, day first (``15.03.2019``, ``15/03/2019``, ``15-03-2019``, ``15-03-19``) or ISO
+#: (``2019-03-15``); its day and month may be none (``01.04.2019 - 31.04.2019``)
+_DIGIT_DATE = re.compile(
+    r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)|(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"
+)
 
 
 def _digit_date_in(text: str) -> bool:
-    """Whether ``text`` holds a date in digits (:data:`_DIGIT_DATE`) that exists."""
+    """Whether ``text`` holds what reads as a date in digits (:data:`_DIGIT_DATE`): a day of 1 to 31 and
+    a month of 1 to 12."""
     for m in _DIGIT_DATE.finditer(text):
-        day, month, year = (m[1], m[2], m[3]) if m[1] else (m[6], m[5], m[4])
-        with contextlib.suppress(ValueError):
-            dt.date(int(year), int(month), int(day))
+        day, month = (m[1], m[2]) if m[1] else (m[6], m[5])
+        if 1 <= int(day) <= 31 and 1 <= int(month) <= 12:
             return True
     return False
 

@@ -549,6 +549,10 @@ def _cell_text(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
+        if math.isfinite(value):
+            # no finer than ten decimals: a formula's residue (=SUM(..)-SUM(..): 2.27E-13, shown 0,00) is 0 (a
+            # review: read as 0.000000000000227373675443232 it was no amount)
+            value = round(value, 10) + 0.0
         if value.is_integer():
             return str(int(value))
         if not math.isfinite(value):

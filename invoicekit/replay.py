@@ -60,7 +60,7 @@ from invoicekit.decide import (
     grant_value_codes,
     rule_reasons,
 )
-from invoicekit.errors import InputError, MissingFileError
+from invoicekit.errors import InputError, MissingFileError, check_input_file
 from invoicekit.evaluate import (
     agrees_with_truth,
     cvr_key,
@@ -140,6 +140,8 @@ def _dated(folder: Path | None, stem: str, suffixes: tuple[str, ...]) -> list[tu
 #: the key of ``world.json`` that says the world was written whole (False while
 #: ``invoicekit synth`` writes it; older worlds, without it, were)
 COMPLETE = "complete"
+#: the largest world.json read (synth writes a few hundred bytes)
+WORLD_JSON_BYTES = 1_000_000
 
 
 def world_info(world: str | Path) -> dict | None:
@@ -147,6 +149,8 @@ def world_info(world: str | Path) -> dict | None:
     (a JSON object naming the scenario and the seed); None for a world
     folder without one, or with a ``world.json`` of something else."""
     path = _world_file(world, "world.json")
+    if path is not None:  # a pipe so named was waited on for ever (a review of 0.9.29's file checks)
+        check_input_file(path, "the world.json invoicekit synth writes", WORLD_JSON_BYTES)
     try:
         info = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
     except (OSError, UnicodeDecodeError, ValueError):

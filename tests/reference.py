@@ -242,11 +242,18 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     yearless = rf"{day_at}(?:[1-9]|[12]\d|3[01])[\s./{dashes}]*({'|'.join(MONTHS)})(?![\s.,]*\d)"
     if re.search(loose, text, re.I) or any(m[1].casefold() in MONTHS for m in re.finditer(yearless, text, re.I)):
         return {None, ()}  # days no month follows beside the period: ambiguous
-    # a month name without its year joined to another (januar og februar 2019, marts-april 2019): two months
+    # a month name without its year joined to another or to a day (januar og februar 2019, marts-april 2019,
+    # marts t.o.m. april 2019, marts og 1.-15. april 2019), or a month and its year joined to a month without
+    # one (april 2019 til og med juni): the months of a year written once (README, "Periods")
     names = "|".join(MONTHS)
-    joined = rf"(?<![^\W\d_])({names})(?:\s*(?:[{dashes}/,&+]|til|og|samt|med)\s*)+({names})(?![^\W\d_])"
-    if any({m[1].casefold(), m[2].casefold()} <= set(MONTHS) for m in re.finditer(joined, text, re.I)):
-        return {None, ()}
+    by = rf"(?:\s*(?:[{dashes}/,;&+]|til|og|samt|med|eller|el\.|t\.?\s*o\.?\s*m\.?)\s*)+"
+    forms = (
+        rf"(?<![^\W\d_])({names}){by}(?:({names})(?![^\W\d_])|\d)",
+        rf"(?<![^\W\d_])({names})\s*[.,]?\s*\d{{4}}{by}({names})(?![^\W\d_])(?![\s.,]*\d)",
+    )
+    for form in forms:
+        if any({n.casefold() for n in m.groups() if n} <= set(MONTHS) for m in re.finditer(form, text, re.I)):
+            return {None, ()}
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     spans = []
     for start in range(len(text)):  # every range, overlapping ones too
@@ -274,11 +281,12 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
             return {None, ()}  # ambiguous: maybe part of the period
     if not found and lone:
         return {None, ()}  # a date and no period: says something of the period, and gives none
-    if not found:  # so does a date in digits, day first or ISO (README, Collective invoices)
-        for m in re.finditer(r"(?<!\d)(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4})|(\d{4})-(\d{1,2})-(\d{1,2}))(?!\d)", text):
-            y, mo, day = (m[3], m[2], m[1]) if m[1] else (m[4], m[5], m[6])
-            with contextlib.suppress(ValueError):
-                dt.date(int(y), int(mo), int(day))
+    if not found:  # so does a date in digits, day first (a year of two or four digits) or ISO (README, Collective
+        # invoices): a day 1-31 and a month 1-12, as written (31.04.2019 says something of the period too)
+        date = r"(?<!\d)(?:(\d{1,2})[./-](\d{1,2})[./-](?:\d{4}|\d{2})|\d{4}-(\d{1,2})-(\d{1,2}))(?!\d)"
+        for m in re.finditer(date, text):
+            day, mo = (m[1], m[2]) if m[1] else (m[4], m[3])
+            if 1 <= int(day) <= 31 and 1 <= int(mo) <= 12:
                 return {None, ()}
     return found
 
@@ -393,6 +401,8 @@ def norm_paragraph(text: str) -> str:
                 rest = rest[more.end() :]
     else:
         found = {int(n) for n in re.findall(r"\d+", text)}
+    if any(n > 999 for n in found):
+        return ""  # no paragraph has four digits (a CPR number pasted in: README, "The support sheet")
     named = {str(n) for n in found} | ({"STU"} if re.search(r"(?i)\bstu\b", text) else set())
     return next(iter(named)) if len(named) == 1 else ""
 
