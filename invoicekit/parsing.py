@@ -712,6 +712,8 @@ _RANGE_LOOSE_RE2 = (
 # the character before a month name is captured (``pre``) and tested after:
 # RE2 reads a text far faster without the Unicode class in the pattern
 _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{_MONTHS_ALT}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
+#: :data:`_JOINED` for RE2
+_JOINED_RE2 = rf"(?:{_WS}*(?:[{_DASHES}/,;&+]|{_TIL_RE2}|og|samt|med|eller|el\.|t\.?{_WS}*o\.?{_WS}*m\.?){_WS}*)+"
 #: where :data:`_LOOSE_DAYS`, :data:`_NAMED_DAYS` or :data:`_MONTH_BEFORE_MONTH` may stand (a superset:
 #: the texts it finds are left to Python): a digit and a dot, then a dash, ``til``, ``og``, ``,`` or
 #: ``&``; a digit before a month name; a day and a month in digits without a year; a month name and a
@@ -719,7 +721,8 @@ _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{_MONTHS_ALT}){_WS}+(?P<year>\d
 _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
-    rf"|(?:{_MONTHS_ALT}){_WS}*(?:[.,]{_WS}*)?(?:\d{{4}}{_WS}*)?(?:[{_DASHES}/,;&+]|{_TIL_RE2}|og|samt|med|el|t\.?{_WS}*o)"
+    rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|\d)"
+    rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT})"
 )
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
