@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from invoicekit.columns import PAID_MARK_COLUMNS
 from invoicekit.errors import InputError
@@ -49,7 +50,7 @@ from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in_arrow
 from invoicekit.keys import grant_values, normalise_grant_ids, normalise_numbers, valued_grant_ids
 from invoicekit.parsing import parse_dates
 from invoicekit.readers import canonical_columns, read_raw, refuse_misread_file, source_column
-from invoicekit.vocabulary import ANY_PARAGRAPH, EXCEL_ERRORS
+from invoicekit.vocabulary import ANY_PARAGRAPH, EXCEL_ERRORS, FORMULA_START_RE2
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +140,11 @@ def _typed(
         return values.mask(values.isin(EXCEL_ERRORS), "")
 
     def unguarded(values: pd.Series) -> pa.Array:
-        """Numbers as the checks read them (:func:`~invoicekit.extracts.unguarded_cells`)."""
-        return unguarded_cells(pa.array(values.to_numpy(dtype=object), pa.large_string()))
+        """Numbers as the checks read them (:func:`~invoicekit.extracts.unguarded_cells`), and without the
+        ``'`` invoicekit 0.9.28 and before put after a ``;`` or ``,`` inside an id (``B,'-1001``: the mark
+        named no grant, and the month was paid again; a review)."""
+        cells = unguarded_cells(pa.array(values.to_numpy(dtype=object), pa.large_string()))
+        return pc.replace_substring_regex(cells, "([;,])'(" + FORMULA_START_RE2 + ")", r"\1\2")
 
     # Excel's text export (="00123") read as the id it holds: the mark was compared with nothing (a review)
     grant_ids = unguarded(cells("grant_id").str.replace(r'^="(.*)"$', r"\1", regex=True).str.strip())

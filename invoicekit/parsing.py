@@ -611,19 +611,26 @@ _YEARLESS_DAY = re.compile(
 )
 
 
-#: what joins two months of one year (``og``, ``til og med``, ``t.o.m.``, ``eller``, ``og/eller``, a dash …)
-_JOINED = rf"(?:\s*(?:[{_DASHES}/,;&+]|til|og|samt|med|eller|el\.|t\.?\s*o\.?\s*m\.?)\s*)+"
+#: the words and signs that join two months of one year (``og``, ``til og med``, ``t.o.m.``, ``indtil``, ``frem
+#: til``, ``eller``, ``og/eller``, ``og i``, ``samt hele``, a dash or a minus sign …), and space alone
+_JOINERS = rf"[{_DASHES}\u2212/.,;&+]|(?:indtil|til|og|samt|med|eller|el\.?|frem|hele|i|t\.?\s*o\.?\s*m\.?)(?![^\W\d_])"
+_JOINED = rf"(?:\s+|\s*(?:{_JOINERS})\s*)+"
+#: a day of a date or a range, not the end of a longer number (``1.-15.``, ``30. april``, ``01.04.2019``; not
+#: ``1. rate``)
+_DAY_AFTER = rf"(?<!\d)\d{{1,2}}\.\s*(?:[{_DASHES}]|til|\d|{_MONTHS_ALT})"
 #: a month name without a year joined to another month name (``januar og februar 2019``, ``marts-april
 #: 2019``, ``marts til og med april 2019``) or to a day (``marts og 1.-15. april 2019``), or a month and its
 #: year joined to a month name without one (``april 2019 til og med juni``): the months of a year written
 #: once, as Danes write them; its ``februar 2019`` alone was read, and one month's amount posted on it and
 #: marked paid (an attack; ``t.o.m.``, ``eller`` and a day after it: a review of the mend)
 _MONTH_BEFORE_MONTH = re.compile(
-    rf"(?<![^\W\d_])(?P<first>{_MONTHS_ALT}){_JOINED}(?:(?P<month>{_MONTHS_ALT})(?![^\W\d_])|(?P<day>\d))"
-    rf"|(?<![^\W\d_])(?P<dated>{_MONTHS_ALT})\s*[.,]?\s*\d{{4}}{_JOINED}(?P<after>{_MONTHS_ALT})(?![^\W\d_])"
-    rf"(?![\s.,]*\d)",
+    rf"(?<![^\W\d_])(?P<first>{_MONTHS_ALT}){_JOINED}(?:(?P<month>{_MONTHS_ALT})(?![^\W\d_])|{_DAY_AFTER})"
+    rf"|(?<![^\W\d_])(?P<dated>{_MONTHS_ALT})\s*[.,]?\s*\d{{4}}{_JOINED}"
+    rf"(?:(?P<after>{_MONTHS_ALT})(?![^\W\d_])|{_DAY_AFTER})",
     re.IGNORECASE,
 )
+#: a month name that is a person's name: a capital, and a name after it (``August Jensen``, ``Maj-Britt``)
+_NAMED_PERSON = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]|-[^\W\d_])")
 
 
 def _loose_days(text: str) -> bool:
@@ -634,10 +641,26 @@ def _loose_days(text: str) -> bool:
         return True
     if any(m["month"].casefold() in MONTHS_DA for m in _YEARLESS_DAY.finditer(text)):
         return True
-    return any(
-        {name.casefold() for name in (m["first"], m["month"], m["dated"], m["after"]) if name} <= set(MONTHS_DA)
-        for m in _MONTH_BEFORE_MONTH.finditer(text)
-    )
+    # every start tried (a match that is a person's name may hide one that is not: ``maj 2020 APRIL-Juni. 2019``)
+    at = 0
+    while (m := _MONTH_BEFORE_MONTH.search(text, at)) is not None:
+        if _months_joined(m, text):
+            return True
+        at = m.start() + 1
+    return False
+
+
+def _months_joined(m: re.Match, text: str) -> bool:
+    """Whether a match of :data:`_MONTH_BEFORE_MONTH` in ``text`` names months of one year: its names are month
+    names (not ``aprıl``), and the month after the joiner is no person (``april 2019, August Jensen``, ``Maj-Britt
+    Hansen``: a capital, and a name after it; a review found such citizens' invoices held)."""
+    if not {name.casefold() for name in (m["first"], m["month"], m["dated"], m["after"]) if name} <= set(MONTHS_DA):
+        return False
+    second = m["month"] or m["after"]
+    if second is None or not second[0].isupper():
+        return True
+    person = _NAMED_PERSON.match(text, m.start("month") if m["month"] else m.start("after"))
+    return not (person and person[0][-1].isupper())
 
 
 def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
@@ -713,7 +736,10 @@ _RANGE_LOOSE_RE2 = (
 # RE2 reads a text far faster without the Unicode class in the pattern
 _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{_MONTHS_ALT}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
 #: :data:`_JOINED` for RE2
-_JOINED_RE2 = rf"(?:{_WS}*(?:[{_DASHES}/,;&+]|{_TIL_RE2}|og|samt|med|eller|el\.|t\.?{_WS}*o\.?{_WS}*m\.?){_WS}*)+"
+_JOINED_RE2 = (
+    rf"(?:{_WS}+|{_WS}*(?:[{_DASHES}\x{{2212}}/.,;&+]|ind{_TIL_RE2}|{_TIL_RE2}|og|samt|med|eller|el\.?|frem|hele|"
+    rf"[i\x{{130}}\x{{131}}]|t\.?{_WS}*o\.?{_WS}*m\.?){_WS}*)+"
+)
 #: where :data:`_LOOSE_DAYS`, :data:`_NAMED_DAYS` or :data:`_MONTH_BEFORE_MONTH` may stand (a superset:
 #: the texts it finds are left to Python): a digit and a dot, then a dash, ``til``, ``og``, ``,`` or
 #: ``&``; a digit before a month name; a day and a month in digits without a year; a month name and a
@@ -721,8 +747,8 @@ _JOINED_RE2 = rf"(?:{_WS}*(?:[{_DASHES}/,;&+]|{_TIL_RE2}|og|samt|med|eller|el\.|
 _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
-    rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|\d)"
-    rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT})"
+    rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|\d{{1,2}}\.)"
+    rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|\d{{1,2}}\.)"
 )
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"

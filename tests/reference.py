@@ -243,16 +243,27 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     if re.search(loose, text, re.I) or any(m[1].casefold() in MONTHS for m in re.finditer(yearless, text, re.I)):
         return {None, ()}  # days no month follows beside the period: ambiguous
     # a month name without its year joined to another or to a day (januar og februar 2019, marts-april 2019,
-    # marts t.o.m. april 2019, marts og 1.-15. april 2019), or a month and its year joined to a month without
-    # one (april 2019 til og med juni): the months of a year written once (README, "Periods")
+    # marts t.o.m. april 2019, marts indtil april 2019, marts april 2019, marts og 1.-15. april 2019), or a month
+    # and its year joined so to another month or a day (april 2019 til og med juni, marts 2019 til 30. april
+    # 2019): the months of a year written once; a capitalised month with a name after it is a person (August
+    # Jensen, Maj-Britt) (README, "Periods")
     names = "|".join(MONTHS)
-    by = rf"(?:\s*(?:[{dashes}/,;&+]|til|og|samt|med|eller|el\.|t\.?\s*o\.?\s*m\.?)\s*)+"
+    words = r"(?:indtil|til|og|samt|med|eller|el\.?|frem|hele|i|t\.?\s*o\.?\s*m\.?)(?![^\W\d_])"
+    by = rf"(?:\s+|\s*(?:[{dashes}\u2212/.,;&+]|{words})\s*)+"
+    day = rf"(?<!\d)\d{{1,2}}\.\s*(?:[{dashes}]|til|\d|{names})"
     forms = (
-        rf"(?<![^\W\d_])({names}){by}(?:({names})(?![^\W\d_])|\d)",
-        rf"(?<![^\W\d_])({names})\s*[.,]?\s*\d{{4}}{by}({names})(?![^\W\d_])(?![\s.,]*\d)",
+        rf"(?<![^\W\d_])({names}){by}(?:({names})(?![^\W\d_])|{day})",
+        rf"(?<![^\W\d_])({names})\s*[.,]?\s*\d{{4}}{by}(?:({names})(?![^\W\d_])|{day})",
     )
-    for form in forms:
-        if any({n.casefold() for n in m.groups() if n} <= set(MONTHS) for m in re.finditer(form, text, re.I)):
+    for start in range(len(text)):  # every start: matches may overlap
+        for form in forms:
+            m = re.compile(form, re.I).match(text, start)
+            if m is None or not {n.casefold() for n in m.groups() if n} <= set(MONTHS):
+                continue
+            second = m[2]
+            after = re.match(r"[^\W\d_]+(?:\s+|-)([^\W\d_])", text[m.start(2) :]) if second else None
+            if second and second[0].isupper() and after and after[1].isupper():
+                continue  # a person's name
             return {None, ()}
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     spans = []
