@@ -140,11 +140,8 @@ def _typed(
         return values.mask(values.isin(EXCEL_ERRORS), "")
 
     def unguarded(values: pd.Series) -> pa.Array:
-        """Numbers as the checks read them (:func:`~invoicekit.extracts.unguarded_cells`), and without the
-        ``'`` invoicekit 0.9.28 and before put after a ``;`` or ``,`` inside an id (``B,'-1001``: the mark
-        named no grant, and the month was paid again; a review)."""
-        cells = unguarded_cells(pa.array(values.to_numpy(dtype=object), pa.large_string()))
-        return pc.replace_substring_regex(cells, "([;,])'(" + FORMULA_START_RE2 + ")", r"\1\2")
+        """Numbers as the checks read them (:func:`~invoicekit.extracts.unguarded_cells`)."""
+        return unguarded_cells(pa.array(values.to_numpy(dtype=object), pa.large_string()))
 
     # Excel's text export (="00123") read as the id it holds: the mark was compared with nothing (a review)
     grant_ids = unguarded(cells("grant_id").str.replace(r'^="(.*)"$', r"\1", regex=True).str.strip())
@@ -207,9 +204,21 @@ def _typed(
             "service_code": cells("service_code").to_numpy(dtype=object),
         }
     )[~missing].reset_index(drop=True)
+    # an id with a ' after a ';' or ',' inside it, as invoicekit 0.9.28 and before guarded one (B,'-1001: the mark
+    # named no grant, and the month was paid again; a review), counts for the id without it too: a mark can only
+    # hold an invoice back (an id written so is read as written as well: a review of that)
+    inner = pc.replace_substring_regex(
+        pa.array(frame["grant_id"].to_numpy(dtype=object), pa.large_string()), _INNER_GUARD, r"\1\2"
+    ).to_numpy(zero_copy_only=False)
+    other = inner != frame["grant_id"].to_numpy(dtype=object)
+    if other.any():
+        frame = pd.concat([frame, frame[other].assign(grant_id=inner[other])], ignore_index=True)
     found = problems.frame().sort_values("row", kind="stable").reset_index(drop=True)
     return PaidMarks(frame, found, str(path), name)
 
+
+#: a ' after a ';' or ',' that a formula start follows: the guard invoicekit 0.9.28 and before put inside an id
+_INNER_GUARD = "([;,])'(" + FORMULA_START_RE2 + ")"
 
 #: the problem of a mark whose grant the extract lacks and that names no citizen's service of its own
 NOT_COMPARABLE = (

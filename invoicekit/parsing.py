@@ -617,20 +617,25 @@ _JOINERS = rf"[{_DASHES}\u2212/.,;&+]|(?:indtil|til|og|samt|med|eller|el\.?|frem
 _JOINED = rf"(?:\s+|\s*(?:{_JOINERS})\s*)+"
 #: a day of a date or a range, not the end of a longer number (``1.-15.``, ``30. april``, ``01.04.2019``; not
 #: ``1. rate``)
-_DAY_AFTER = rf"(?<!\d)\d{{1,2}}\.\s*(?:[{_DASHES}]|til|\d|{_MONTHS_ALT})"
+_DAY_AFTER = (
+    rf"(?<!\d)\d{{1,2}}\.\s*(?:[{_DASHES}]|til|{_MONTHS_ALT})|(?<!\d)\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}})(?!\d)"
+)
+#: a match of :data:`_MONTH_BEFORE_MONTH` that ends in a date (``april 2019, 30.04.2019``)
+_ENDS_IN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$")
 #: a month name without a year joined to another month name (``januar og februar 2019``, ``marts-april
 #: 2019``, ``marts til og med april 2019``) or to a day (``marts og 1.-15. april 2019``), or a month and its
 #: year joined to a month name without one (``april 2019 til og med juni``): the months of a year written
 #: once, as Danes write them; its ``februar 2019`` alone was read, and one month's amount posted on it and
 #: marked paid (an attack; ``t.o.m.``, ``eller`` and a day after it: a review of the mend)
 _MONTH_BEFORE_MONTH = re.compile(
-    rf"(?<![^\W\d_])(?P<first>{_MONTHS_ALT}){_JOINED}(?:(?P<month>{_MONTHS_ALT})(?![^\W\d_])|{_DAY_AFTER})"
+    rf"(?<![^\W\d_])(?P<first>{_MONTHS_ALT}){_JOINED}(?:(?P<month>{_MONTHS_ALT})(?![^\W\d_])|(?:{_DAY_AFTER}))"
     rf"|(?<![^\W\d_])(?P<dated>{_MONTHS_ALT})\s*[.,]?\s*\d{{4}}{_JOINED}"
-    rf"(?:(?P<after>{_MONTHS_ALT})(?![^\W\d_])|{_DAY_AFTER})",
+    rf"(?:(?P<after>{_MONTHS_ALT})(?![^\W\d_])|(?:{_DAY_AFTER}))",
     re.IGNORECASE,
 )
-#: a month name that is a person's name: a capital, and a name after it (``August Jensen``, ``Maj-Britt``)
-_NAMED_PERSON = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]|-[^\W\d_])")
+#: a name after a month name, on the same line: a space or a hyphen, a capital and a small letter (``August
+#: Jensen``, ``Maj-Britt``)
+_NAMED_PERSON = re.compile(r"[^\W\d_]+[ \u00a0-]([^\W\d_])([^\W\d_])")
 
 
 def _loose_days(text: str) -> bool:
@@ -656,11 +661,24 @@ def _months_joined(m: re.Match, text: str) -> bool:
     Hansen``: a capital, and a name after it; a review found such citizens' invoices held)."""
     if not {name.casefold() for name in (m["first"], m["month"], m["dated"], m["after"]) if name} <= set(MONTHS_DA):
         return False
-    second = m["month"] or m["after"]
-    if second is None or not second[0].isupper():
+    second = "month" if m["month"] else "after" if m["after"] else None
+    if second is None:
+        # a day: of a range, or a date of another month (marts 2019 til 30.04.2019; 30. april 2019 is made
+        # so); a date in the month named is a lone date, which leaves the period (april 2019, 30.04.2019)
+        date = _ENDS_IN_DATE.search(m[0])
+        if date is None:
+            return True
+        year = int(date[3]) + (2000 if len(date[3]) == 2 else 0)
+        named = re.match(r"\s*[.,]?\s*(\d{4})", text[m.end("dated") :]) if m["dated"] else None
+        first = MONTHS_DA.index((m["first"] or m["dated"]).casefold()) + 1
+        return (int(date[2]), year) != (first, int(named[1]) if named else year)
+    name, joiner = m[second], text[m.end("first" if m["first"] else "dated") : m.start(second)]
+    # a person: a name written Capitalised, a joiner of no capital (in Title Case, Til Og Med April Måned is
+    # a month; in capitals, APRIL BORGER too; a line break after it ends the line: a review of the rule)
+    if not (name[0].isupper() and name[1:].islower()) or any(c.isupper() for c in joiner):
         return True
-    person = _NAMED_PERSON.match(text, m.start("month") if m["month"] else m.start("after"))
-    return not (person and person[0][-1].isupper())
+    person = _NAMED_PERSON.match(text, m.start(second))
+    return not (person and person[1].isupper() and person[2].islower())
 
 
 def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
@@ -737,9 +755,11 @@ _RANGE_LOOSE_RE2 = (
 _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{_MONTHS_ALT}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
 #: :data:`_JOINED` for RE2
 _JOINED_RE2 = (
-    rf"(?:{_WS}+|{_WS}*(?:[{_DASHES}\x{{2212}}/.,;&+]|ind{_TIL_RE2}|{_TIL_RE2}|og|samt|med|eller|el\.?|frem|hele|"
+    rf"(?:{_WS}+|{_WS}*(?:[{_DASHES}\x{{2212}}/.,;&+]|[i\x{{130}}\x{{131}}]nd{_TIL_RE2}|{_TIL_RE2}|og|samt|med|eller|el\.?|frem|hele|"
     rf"[i\x{{130}}\x{{131}}]|t\.?{_WS}*o\.?{_WS}*m\.?){_WS}*)+"
 )
+#: :data:`_DAY_AFTER` for RE2 (a superset: a day before a dash, til or a month name, or a date's start)
+_DAY_AFTER_RE2 = rf"\d{{1,2}}\.(?:{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|{_MONTHS_ALT})|\d{{1,2}}\.\d{{2}})"
 #: where :data:`_LOOSE_DAYS`, :data:`_NAMED_DAYS` or :data:`_MONTH_BEFORE_MONTH` may stand (a superset:
 #: the texts it finds are left to Python): a digit and a dot, then a dash, ``til``, ``og``, ``,`` or
 #: ``&``; a digit before a month name; a day and a month in digits without a year; a month name and a
@@ -747,8 +767,8 @@ _JOINED_RE2 = (
 _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
-    rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|\d{{1,2}}\.)"
-    rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|\d{{1,2}}\.)"
+    rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
+    rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
 )
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"

@@ -250,19 +250,39 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     names = "|".join(MONTHS)
     words = r"(?:indtil|til|og|samt|med|eller|el\.?|frem|hele|i|t\.?\s*o\.?\s*m\.?)(?![^\W\d_])"
     by = rf"(?:\s+|\s*(?:[{dashes}\u2212/.,;&+]|{words})\s*)+"
-    day = rf"(?<!\d)\d{{1,2}}\.\s*(?:[{dashes}]|til|\d|{names})"
+    day = rf"(?<!\d)\d{{1,2}}\.\s*(?:[{dashes}]|til|{names})|(?<!\d)\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}})(?!\d)"
     forms = (
         rf"(?<![^\W\d_])({names}){by}(?:({names})(?![^\W\d_])|{day})",
-        rf"(?<![^\W\d_])({names})\s*[.,]?\s*\d{{4}}{by}(?:({names})(?![^\W\d_])|{day})",
+        rf"(?<![^\W\d_])({names})\s*[.,]?\s*(\d{{4}}){by}(?:({names})(?![^\W\d_])|{day})",
     )
     for start in range(len(text)):  # every start: matches may overlap
-        for form in forms:
+        for k, form in enumerate(forms):
             m = re.compile(form, re.I).match(text, start)
-            if m is None or not {n.casefold() for n in m.groups() if n} <= set(MONTHS):
+            if m is None:
                 continue
-            second = m[2]
-            after = re.match(r"[^\W\d_]+(?:\s+|-)([^\W\d_])", text[m.start(2) :]) if second else None
-            if second and second[0].isupper() and after and after[1].isupper():
+            first, second = m[1], m[2] if k == 0 else m[3]
+            if not {n.casefold() for n in (first, second) if n} <= set(MONTHS):
+                continue
+            if second is None:
+                # a day: of a range, or a date of another month than the first (a date in it is a lone date)
+                date = re.search(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$", m[0])
+                if date is not None:
+                    year = int(date[3]) + (2000 if len(date[3]) == 2 else 0)
+                    first_year = int(m[2]) if k == 1 else year
+                    if (int(date[2]), year) == (MONTHS.index(first.casefold()) + 1, first_year):
+                        continue
+                return {None, ()}
+            at = m.start(2 if k == 0 else 3)
+            joiner = text[m.end(1) : at]
+            after = re.match(r"[^\W\d_]+[ \u00a0-]([^\W\d_])([^\W\d_])", text[at:])
+            capitalised = second[0].isupper() and second[1:].islower()
+            if (
+                capitalised
+                and not any(c.isupper() for c in joiner)
+                and after
+                and after[1].isupper()
+                and after[2].islower()
+            ):
                 continue  # a person's name
             return {None, ()}
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
