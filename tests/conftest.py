@@ -8,6 +8,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -152,3 +153,20 @@ def old_schema(conn: sqlite3.Connection, version: int) -> None:
     if version < KEY_FILE_FROM and key.exists():
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('secret', ?)", (key.read_text(encoding="ascii").strip(),))
         key.unlink()
+
+
+def periods_counting_python(monkeypatch, texts: list[str]) -> tuple[np.ndarray, int]:
+    """``period_from_texts`` of ``texts`` (the starts), and how many of them it read one by one in Python
+    (:func:`~invoicekit.parsing.period_in_text`): the whole-column path is to read ordinary texts itself."""
+    import invoicekit.parsing as parsing
+
+    calls = []
+    real = parsing.period_in_text
+
+    def counted(text):
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(parsing, "period_in_text", counted)
+    start, _end = parsing.period_from_texts(np.array(texts, dtype=object))
+    return start, len(calls)

@@ -17,24 +17,14 @@ import pandas as pd
 import pytest
 
 from invoicekit.cli import main
-from tests.conftest import SOLHOJ
+from tests.conftest import invoice
 
 HEADER = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"]
 
 
 def _march(**fields: str) -> dict[str, str]:
     """An invoice of B-1001 (Solhøj, 28,500 kr. a month) for March 2019, which the robot posts."""
-    row = {
-        "invoice_id": "SOL-1",
-        "supplier_cvr": SOLHOJ,
-        "amount": "28.500,00",
-        "cpr": "610190-1234",
-        "period_start": "01.03.2019",
-        "period_end": "31.03.2019",
-        "text": "Døgnophold",
-    }
-    row.update(fields)
-    return row
+    return invoice(**{"invoice_id": "SOL-1", **fields})
 
 
 def _write_invoices(path: Path, *rows: dict[str, str]) -> Path:
