@@ -612,36 +612,44 @@ _YEARLESS_DAY = re.compile(
 
 
 #: the words and signs that join two months of one year (``og``, ``til og med``, ``t.o.m.``, ``indtil``, ``frem
-#: til``, ``eller``, ``og/eller``, ``og i``, ``samt hele``, a dash or a minus sign …), and space alone
-_JOINERS = rf"[{_DASHES}\u2212/.,;&+]|(?:indtil|til|og|samt|med|eller|el\.?|frem|hele|i|t\.?\s*o\.?\s*m\.?)(?![^\W\d_])"
-_JOINED = rf"(?:\s+|\s*(?:{_JOINERS})\s*)+"
-#: a day of a date or a range, not the end of a longer number (``1.-15.``, ``30. april``, ``01.04.2019``; not
-#: ``1. rate``)
-_DAY_AFTER = (
-    rf"(?<!\d)\d{{1,2}}\.\s*(?:[{_DASHES}]|til|{_MONTHS_ALT})|(?<!\d)\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}})(?!\d)"
+#: til``, ``til den``, ``eller``, ``og/eller``, ``og i``, ``samt hele``, ``inkl.``, ``til udgangen af``, any dash
+#: or a minus sign …), and space alone
+_JOINERS = (
+    rf"[{_DASHES}\u2012\u2015\u2212\uff0d/\\.,;&+…→]"
+    r"|(?:indtil|til|og|samt|med|eller|el\.?|frem|hele|i|den|d\.|inkl\.?|inklusive|ultimo|primo|udgangen|af"
+    r"|t\.?\s*o\.?\s*m\.?)(?![^\W\d_])"
 )
-#: a match of :data:`_MONTH_BEFORE_MONTH` that ends in a date (``april 2019, 30.04.2019``)
-_ENDS_IN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$")
+_JOINED = rf"(?:\s+|\s*(?:{_JOINERS})\s*)+"
+#: a date in digits, day first or ISO (``30.04.2019``, ``30-04-19``, ``30/04/2019``, ``2019-04-30``)
+_DATE = r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?!\d)"
+#: a day of a range or before a month name, or a date (``1.-15.``, ``30. april``, ``01.04.2019``; not ``1.
+#: rate``, nor an amount's ``12.345,67``)
+_DAY_AFTER = rf"(?<!\d)\d{{1,2}}\.\s*(?:[{_DASHES}]|til|(?P<day_month>{_MONTHS_ALT}))|{_DATE}"
+#: a match of :data:`_MONTH_BEFORE_MONTH` that ends in a date, or begins with one (``april 2019, 30.04.2019``)
+_ENDS_IN_DATE = re.compile(r"(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})|(\d{4})-(\d{1,2})-(\d{1,2}))$")
+_BEGINS_WITH_DATE = re.compile(r"(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})|(\d{4})-(\d{1,2})-(\d{1,2}))")
 #: a month name without a year joined to another month name (``januar og februar 2019``, ``marts-april
-#: 2019``, ``marts til og med april 2019``) or to a day (``marts og 1.-15. april 2019``), or a month and its
-#: year joined to a month name without one (``april 2019 til og med juni``): the months of a year written
-#: once, as Danes write them; its ``februar 2019`` alone was read, and one month's amount posted on it and
-#: marked paid (an attack; ``t.o.m.``, ``eller`` and a day after it: a review of the mend)
+#: 2019``, ``marts til og med april 2019``) or to a day (``marts og 1.-15. april 2019``), a month and its year
+#: joined so (``april 2019 til og med juni``, ``marts 2019 til den 30.04.2019``), or a date joined to a month
+#: (``01.03.2019 til april 2019``, ``1. marts 2019 til april 2019``: the named day is made a date first): the
+#: months of a year written once, as Danes write them; its ``februar 2019`` alone was read, and one month's
+#: amount posted on it and marked paid (an attack; the forms four reviews of the mend found)
 _MONTH_BEFORE_MONTH = re.compile(
     rf"(?<![^\W\d_])(?P<first>{_MONTHS_ALT}){_JOINED}(?:(?P<month>{_MONTHS_ALT})(?![^\W\d_])|(?:{_DAY_AFTER}))"
     rf"|(?<![^\W\d_])(?P<dated>{_MONTHS_ALT})\s*[.,]?\s*\d{{4}}{_JOINED}"
-    rf"(?:(?P<after>{_MONTHS_ALT})(?![^\W\d_])|(?:{_DAY_AFTER}))",
+    rf"(?:(?P<after>{_MONTHS_ALT})(?![^\W\d_])|(?:{_DAY_AFTER.replace('day_month', 'dated_day_month')}))"
+    rf"|(?P<date>{_DATE}){_JOINED}(?P<later>{_MONTHS_ALT})(?![^\W\d_])",
     re.IGNORECASE,
 )
-#: a name after a month name, on the same line: a space or a hyphen, a capital and a small letter (``August
-#: Jensen``, ``Maj-Britt``)
-_NAMED_PERSON = re.compile(r"[^\W\d_]+[ \u00a0-]([^\W\d_])([^\W\d_])")
+#: a hyphenated first name that begins with a month's name (``Maj-Britt``, ``Juni-Marie``): a capital and a
+#: small letter after the hyphen
+_HYPHENATED_NAME = re.compile(r"[^\W\d_]+-([^\W\d_])([^\W\d_]*)")
 
 
 def _loose_days(text: str) -> bool:
     """Whether ``text`` (its named days as digits) holds days no month or
-    year follows (:data:`_LOOSE_DAYS`, :data:`_YEARLESS_DAY`), or a month
-    name without a year joined to another (:data:`_MONTH_BEFORE_MONTH`)."""
+    year follows (:data:`_LOOSE_DAYS`, :data:`_YEARLESS_DAY`), or months of
+    one year written once (:data:`_MONTH_BEFORE_MONTH`)."""
     if _LOOSE_DAYS.search(text):
         return True
     if any(m["month"].casefold() in MONTHS_DA for m in _YEARLESS_DAY.finditer(text)):
@@ -655,30 +663,44 @@ def _loose_days(text: str) -> bool:
     return False
 
 
+def _date_parts(m: re.Match | None) -> tuple[int, int] | None:
+    """The month and year of a match of :data:`_ENDS_IN_DATE` or :data:`_BEGINS_WITH_DATE`."""
+    if m is None:
+        return None
+    month, year = (m[2], m[3]) if m[1] else (m[5], m[4])
+    return int(month), int(year) + (2000 if len(year) == 2 else 0)
+
+
 def _months_joined(m: re.Match, text: str) -> bool:
     """Whether a match of :data:`_MONTH_BEFORE_MONTH` in ``text`` names months of one year: its names are month
-    names (not ``aprıl``), and the month after the joiner is no person (``april 2019, August Jensen``, ``Maj-Britt
-    Hansen``: a capital, and a name after it; a review found such citizens' invoices held)."""
-    if not {name.casefold() for name in (m["first"], m["month"], m["dated"], m["after"]) if name} <= set(MONTHS_DA):
+    names (not ``aprıl``), a date in it is of another month than the month named (``april 2019, 30.04.2019`` is
+    a lone date, which leaves the period), and the month after the joiner is no hyphenated first name
+    (``Maj-Britt``). A month followed by a name (``april 2019, August Jensen``) is held all the same: a review
+    found ``April Måned``, ``April Kr. 57.000,00`` let through so, and March posted for two months."""
+    names = (m["first"], m["month"], m["dated"], m["after"], m["later"], m["day_month"], m["dated_day_month"])
+    if not {name.casefold() for name in names if name} <= set(MONTHS_DA):
         return False
+    if m["date"]:  # a date, then a month: of another month, two
+        return _date_parts(_BEGINS_WITH_DATE.match(m[0]))[0] != MONTHS_DA.index(m["later"].casefold()) + 1
     second = "month" if m["month"] else "after" if m["after"] else None
     if second is None:
-        # a day: of a range, or a date of another month (marts 2019 til 30.04.2019; 30. april 2019 is made
-        # so); a date in the month named is a lone date, which leaves the period (april 2019, 30.04.2019)
-        date = _ENDS_IN_DATE.search(m[0])
+        # a day: of a range, or a date of another month (marts 2019 til 30.04.2019; 30. april 2019 is made so)
+        date = _date_parts(_ENDS_IN_DATE.search(m[0]))
         if date is None:
             return True
-        year = int(date[3]) + (2000 if len(date[3]) == 2 else 0)
         named = re.match(r"\s*[.,]?\s*(\d{4})", text[m.end("dated") :]) if m["dated"] else None
         first = MONTHS_DA.index((m["first"] or m["dated"]).casefold()) + 1
-        return (int(date[2]), year) != (first, int(named[1]) if named else year)
+        return date != (first, int(named[1]) if named else date[1])
     name, joiner = m[second], text[m.end("first" if m["first"] else "dated") : m.start(second)]
-    # a person: a name written Capitalised, a joiner of no capital (in Title Case, Til Og Med April Måned is
-    # a month; in capitals, APRIL BORGER too; a line break after it ends the line: a review of the rule)
     if not (name[0].isupper() and name[1:].islower()) or any(c.isupper() for c in joiner):
         return True
-    person = _NAMED_PERSON.match(text, m.start(second))
-    return not (person and person[1].isupper() and person[2].islower())
+    hyphenated = _HYPHENATED_NAME.match(text, m.start(second))
+    return not (
+        hyphenated
+        and hyphenated[1].isupper()
+        and (hyphenated[1] + hyphenated[2]).casefold() not in MONTHS_DA
+        and (not hyphenated[2] or hyphenated[2][0].islower())
+    )
 
 
 def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
@@ -754,12 +776,19 @@ _RANGE_LOOSE_RE2 = (
 # RE2 reads a text far faster without the Unicode class in the pattern
 _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{_MONTHS_ALT}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
 #: :data:`_JOINED` for RE2
+#: an i as Python's IGNORECASE reads it (a dotted or dotless Turkish i is an i), for RE2
+_I_RE2 = r"[i\x{130}\x{131}]"
+#: :data:`_JOINED` for RE2
 _JOINED_RE2 = (
-    rf"(?:{_WS}+|{_WS}*(?:[{_DASHES}\x{{2212}}/.,;&+]|[i\x{{130}}\x{{131}}]nd{_TIL_RE2}|{_TIL_RE2}|og|samt|med|eller|el\.?|frem|hele|"
-    rf"[i\x{{130}}\x{{131}}]|t\.?{_WS}*o\.?{_WS}*m\.?){_WS}*)+"
+    rf"(?:{_WS}+|{_WS}*(?:[{_DASHES}\x{{2012}}\x{{2015}}\x{{2212}}\x{{ff0d}}/\\.,;&+…→]|{_I_RE2}nd{_TIL_RE2}|{_TIL_RE2}"
+    rf"|og|samt|med|eller|el\.?|frem|hele|{_I_RE2}|den|d\.|{_I_RE2}nkl\.?|{_I_RE2}nklus{_I_RE2}ve|ult{_I_RE2}mo"
+    rf"|pr{_I_RE2}mo|udgangen|af|t\.?{_WS}*o\.?{_WS}*m\.?){_WS}*)+"
 )
-#: :data:`_DAY_AFTER` for RE2 (a superset: a day before a dash, til or a month name, or a date's start)
-_DAY_AFTER_RE2 = rf"\d{{1,2}}\.(?:{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|{_MONTHS_ALT})|\d{{1,2}}\.\d{{2}})"
+#: :data:`_DAY_AFTER` for RE2 (a superset: a day before a dash, til or a month name, or a date)
+_DAY_AFTER_RE2 = (
+    rf"\d{{1,2}}\.(?:{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|{_MONTHS_ALT})|\d{{1,2}}\.\d{{2}})"
+    r"|\d{1,2}[./-]\d{1,2}[./-]\d{2}|\d{4}-\d{1,2}-\d{1,2}"
+)
 #: where :data:`_LOOSE_DAYS`, :data:`_NAMED_DAYS` or :data:`_MONTH_BEFORE_MONTH` may stand (a superset:
 #: the texts it finds are left to Python): a digit and a dot, then a dash, ``til``, ``og``, ``,`` or
 #: ``&``; a digit before a month name; a day and a month in digits without a year; a month name and a
@@ -769,6 +798,7 @@ _LOOSE_DAYS_RE2 = (
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
+    rf"|(?:\d[./-]\d{{1,2}}[./-]\d{{2}}(?:\d{{2}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}){_JOINED_RE2}(?:{_MONTHS_ALT})"
 )
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"

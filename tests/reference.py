@@ -248,42 +248,55 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     # 2019): the months of a year written once; a capitalised month with a name after it is a person (August
     # Jensen, Maj-Britt) (README, "Periods")
     names = "|".join(MONTHS)
-    words = r"(?:indtil|til|og|samt|med|eller|el\.?|frem|hele|i|t\.?\s*o\.?\s*m\.?)(?![^\W\d_])"
-    by = rf"(?:\s+|\s*(?:[{dashes}\u2212/.,;&+]|{words})\s*)+"
-    day = rf"(?<!\d)\d{{1,2}}\.\s*(?:[{dashes}]|til|{names})|(?<!\d)\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}})(?!\d)"
-    forms = (
-        rf"(?<![^\W\d_])({names}){by}(?:({names})(?![^\W\d_])|{day})",
+    words = (
+        r"(?:indtil|til|og|samt|med|eller|el\.?|frem|hele|i|den|d\.|inkl\.?|inklusive|ultimo|primo|udgangen|af"
+        r"|t\.?\s*o\.?\s*m\.?)(?![^\W\d_])"
+    )
+    by = rf"(?:\s+|\s*(?:[{dashes}\u2012\u2015\u2212\uff0d/\\.,;&+…→]|{words})\s*)+"
+    date = r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?!\d)"
+    day = rf"(?<!\d)\d{{1,2}}\.\s*(?:[{dashes}]|til|({names}))|{date}"
+
+    def month_year(written: str) -> tuple[int, int]:  # a date's month and year
+        parts = re.split(r"[./-]", written)
+        d_m_y = parts if len(parts[0]) <= 2 else parts[::-1]
+        return int(d_m_y[1]), int(d_m_y[2]) + (2000 if len(d_m_y[2]) == 2 else 0)
+
+    forms = (  # (first month, its year, the second month, a day's month name)
+        rf"(?<![^\W\d_])({names})(){by}(?:({names})(?![^\W\d_])|{day})",
         rf"(?<![^\W\d_])({names})\s*[.,]?\s*(\d{{4}}){by}(?:({names})(?![^\W\d_])|{day})",
     )
     for start in range(len(text)):  # every start: matches may overlap
-        for k, form in enumerate(forms):
+        m = re.compile(rf"({date}){by}({names})(?![^\W\d_])", re.I).match(text, start)
+        if m and m[2].casefold() in MONTHS and month_year(m[1])[0] != MONTHS.index(m[2].casefold()) + 1:
+            return {None, ()}  # a date, then another month
+        for form in forms:
             m = re.compile(form, re.I).match(text, start)
             if m is None:
                 continue
-            first, second = m[1], m[2] if k == 0 else m[3]
-            if not {n.casefold() for n in (first, second) if n} <= set(MONTHS):
+            first, year, second, day_month = m[1], m[2], m[3], m[4]
+            if not {n.casefold() for n in (first, second, day_month) if n} <= set(MONTHS):
                 continue
             if second is None:
                 # a day: of a range, or a date of another month than the first (a date in it is a lone date)
-                date = re.search(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$", m[0])
-                if date is not None:
-                    year = int(date[3]) + (2000 if len(date[3]) == 2 else 0)
-                    first_year = int(m[2]) if k == 1 else year
-                    if (int(date[2]), year) == (MONTHS.index(first.casefold()) + 1, first_year):
+                ends = re.search(r"(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})$", m[0])
+                if ends is not None:
+                    month, y = month_year(ends[0])
+                    if (month, y) == (MONTHS.index(first.casefold()) + 1, int(year) if year else y):
                         continue
                 return {None, ()}
-            at = m.start(2 if k == 0 else 3)
+            at = m.start(3)
             joiner = text[m.end(1) : at]
-            after = re.match(r"[^\W\d_]+[ \u00a0-]([^\W\d_])([^\W\d_])", text[at:])
             capitalised = second[0].isupper() and second[1:].islower()
+            hyphen = re.match(r"[^\W\d_]+-([^\W\d_])([^\W\d_]*)", text[at:])
             if (
                 capitalised
                 and not any(c.isupper() for c in joiner)
-                and after
-                and after[1].isupper()
-                and after[2].islower()
+                and hyphen
+                and hyphen[1].isupper()
+                and (hyphen[1] + hyphen[2]).casefold() not in MONTHS
+                and (not hyphen[2] or hyphen[2][0].islower())
             ):
-                continue  # a person's name
+                continue  # a hyphenated first name (Maj-Britt)
             return {None, ()}
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     spans = []

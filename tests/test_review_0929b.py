@@ -63,9 +63,10 @@ def test_two_months_of_one_year_joined_by_other_words_give_no_period(text):
 # a month: Maj, August, Juni and Juli are Danish given names, and "Maj-Britt" is no month at all. The spec
 # ("Identifiers": exactly one period, else none) reads each as the one month it names; 0.9.28 did too. Now
 # each goes to a caseworker as MISSING_PERIOD (automation lost on every invoice naming such a citizen).
-ONE_MONTH_AND_A_NAME = [
-    "Døgnophold april 2019; Maj-Britt Hansen",
-    "Døgnophold april 2019 - Maj-Britt",
+ONE_MONTH_AND_A_NAME = ["Døgnophold april 2019; Maj-Britt Hansen", "Døgnophold april 2019 - Maj-Britt"]
+#: a month and a name after it: held all the same (a fourth review found "April Måned" and "April Kr." read as
+#: names, and March posted for March and April; a name cannot be told from a word by its shape)
+ONE_MONTH_AND_A_NAME_HELD = [
     "Aflastning april 2019, August Jensen",
     "Døgnophold april 2019 til Maj Hansen",
     "Botilbud april 2019 – Juni Pedersen, 12 år",
@@ -77,6 +78,13 @@ def test_a_persons_name_after_the_period_is_no_second_month(text):
     assert period_in_text(text) is not None
     start, end = period_from_texts(np.array([text], dtype=object))
     assert (str(start[0]), str(end[0])) == ("2019-04-01", "2019-04-30")
+
+
+@pytest.mark.parametrize("text", ONE_MONTH_AND_A_NAME_HELD)
+def test_a_first_name_like_a_month_after_the_period_holds_it(text):
+    assert period_in_text(text) is None
+    start, _end = period_from_texts(np.array([text], dtype=object))
+    assert np.isnat(start[0])
 
 
 def test_an_invoice_for_april_naming_maj_britt_is_posted_as_april():
