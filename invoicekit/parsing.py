@@ -621,13 +621,14 @@ _JOINERS = (
 )
 _JOINED = rf"(?:\s+|\s*(?:{_JOINERS})\s*)+"
 #: a date in digits, day first or ISO (``30.04.2019``, ``30-04-19``, ``30/04/2019``, ``2019-04-30``)
-_DATE = r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?!\d)"
+_DATE_PARTS = r"(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})|(\d{4})-(\d{1,2})-(\d{1,2}))"
+_DATE = rf"(?<!\d){_DATE_PARTS}(?!\d)"
 #: a day of a range or before a month name, or a date (``1.-15.``, ``30. april``, ``01.04.2019``; not ``1.
 #: rate``, nor an amount's ``12.345,67``)
 _DAY_AFTER = rf"(?<!\d)\d{{1,2}}\.\s*(?:[{_DASHES}]|til|(?P<day_month>{_MONTHS_ALT}))|{_DATE}"
 #: a match of :data:`_MONTH_BEFORE_MONTH` that ends in a date, or begins with one (``april 2019, 30.04.2019``)
-_ENDS_IN_DATE = re.compile(r"(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})|(\d{4})-(\d{1,2})-(\d{1,2}))$")
-_BEGINS_WITH_DATE = re.compile(r"(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})|(\d{4})-(\d{1,2})-(\d{1,2}))")
+_ENDS_IN_DATE = re.compile(_DATE_PARTS + "$")
+_BEGINS_WITH_DATE = re.compile(_DATE_PARTS)
 #: a month name without a year joined to another month name (``januar og februar 2019``, ``marts-april
 #: 2019``, ``marts til og med april 2019``) or to a day (``marts og 1.-15. april 2019``), a month and its year
 #: joined so (``april 2019 til og med juni``, ``marts 2019 til den 30.04.2019``), or a date joined to a month
@@ -775,7 +776,6 @@ _RANGE_LOOSE_RE2 = (
 # the character before a month name is captured (``pre``) and tested after:
 # RE2 reads a text far faster without the Unicode class in the pattern
 _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{_MONTHS_ALT}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
-#: :data:`_JOINED` for RE2
 #: an i as Python's IGNORECASE reads it (a dotted or dotless Turkish i is an i), for RE2
 _I_RE2 = r"[i\x{130}\x{131}]"
 #: :data:`_JOINED` for RE2
@@ -950,9 +950,7 @@ def names_no_one_period(text: str) -> bool:
 
 #: a date in digits, day first (``15.03.2019``, ``15/03/2019``, ``15-03-2019``, ``15-03-19``) or ISO
 #: (``2019-03-15``); its day and month may be none (``01.04.2019 - 31.04.2019``)
-_DIGIT_DATE = re.compile(
-    r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)|(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"
-)
+_DIGIT_DATE = re.compile(_DATE)
 
 
 def _digit_date_in(text: str) -> bool:
