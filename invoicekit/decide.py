@@ -421,10 +421,11 @@ def grant_value_codes(grant_ids: tuple[np.ndarray, np.ndarray], pos: np.ndarray)
 
 
 def _value_codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised grant ids (``ids``) as codes into the distinct ids compared by value
-    (:func:`grant_value_codes`)."""
-    value = grant_values(ids) if len(ids) and _written_otherwise(ids).any() else ids
-    value_code, distinct = pd.factorize(np.asarray(value, dtype=object))
+    """Distinct normalised grant ids (``ids``, :attr:`Checked.grant_ids`) as codes into the distinct ids
+    compared by value (:func:`grant_value_codes`): the ids themselves where none is written otherwise."""
+    if not (len(ids) and _written_otherwise(ids).any()):
+        return np.arange(len(ids)), ids  # distinct already: no second factorising
+    value_code, distinct = pd.factorize(np.asarray(grant_values(ids), dtype=object))
     return value_code, np.asarray(distinct, dtype=object)
 
 
@@ -1448,7 +1449,7 @@ _NO_KEY = "\x00"
 
 
 def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, codes, distinct, start, end, detail,
-                        coded, sheet: SupportSheet, grant_ids):  # fmt: skip
+                        coded, sheet: SupportSheet, id_codes):  # fmt: skip
     """Check 21, in input order: a posted invoice whose period overlaps, in the
     journal or earlier in this run, with the same grant (ids as check 10
     compares numbers, trailing dots removed), the same citizen, supplier and
@@ -1458,7 +1459,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     :class:`Checked`); ``coded``: check 17's paragraphs. A payment recorded
     before invoicekit 0.9.13 has no paragraph key: the paragraph it was coded
     with (else its service's in ``sheet``) is compared instead
-    (:func:`_paid_under_the_paragraph`). ``grant_ids``: :attr:`Checked.grant_ids`."""
+    (:func:`_paid_under_the_paragraph`). ``id_codes``: :attr:`Checked.grant_ids`."""
     n = len(inv)
     cand = np.flatnonzero(state.open & (grant_pos >= 0))
     paid = np.zeros(n, dtype=bool)
@@ -1472,7 +1473,7 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     p_code = np.where(none, int(codes["paragraph_key"].max(initial=-1)) + np.cumsum(none), p_code)
     # an id of digits written with zeros, ', '.0' or ',0' (one extract's 00123 and 123): compared by its value in
     # the run too, as against the journal (a review: both of one citizen's March invoices were paid)
-    g_code, g_ids = grant_ids[0][grant_pos[cand]], grant_ids[1]
+    g_code, g_ids = id_codes[0][grant_pos[cand]], id_codes[1]
     run_keys = (_value_codes(g_ids)[0][g_code], codes["citizen_key"][cand], p_code)
     s, e = start[cand], end[cand]
     # as they are held: the few said are taken one by one (every grant made a Python string costs)

@@ -736,14 +736,12 @@ LINES_INVOICE_AMOUNT = "fakturaens beløb kan ikke læses"
 LINE_AMOUNT = "beløbet på linje {line_no} kan ikke læses"
 LINES_SUM = "linjerne giver tilsammen {lines} kr., men fakturaen er på {invoice} kr."
 LINES_CPRS = "linjernes CPR-numre ({lines}) er ikke fakturaens ({invoice})"
-#: the most causes of a ``LINES_MISMATCH`` its message names (then how many more)
-MOST_CAUSES = 5
 
 
 def causes_da(causes: list[str]) -> str:
-    """The causes of a ``LINES_MISMATCH``, ``;``-joined: the first :data:`MOST_CAUSES`, then how many more."""
-    more = f"; og {len(causes) - MOST_CAUSES} til" if len(causes) > MOST_CAUSES else ""
-    return "; ".join(causes[:MOST_CAUSES]) + more
+    """The causes of a ``LINES_MISMATCH``, ``;``-joined: the first :data:`LIST_AT_MOST`, then how many more."""
+    more = f"; og {len(causes) - LIST_AT_MOST} til" if len(causes) > LIST_AT_MOST else ""
+    return "; ".join(causes[:LIST_AT_MOST]) + more
 
 
 def listed_da(items: list[str]) -> str:

@@ -637,7 +637,7 @@ _BEGINS_WITH_DATE = re.compile(_DATE_PARTS)
 #: amount posted on it and marked paid (an attack; the forms four reviews of the mend found)
 _MONTH_BEFORE_MONTH = re.compile(
     rf"(?<![^\W\d_])(?P<first>{_MONTHS_ALT}){_JOINED}(?:(?P<month>{_MONTHS_ALT})(?![^\W\d_])|(?:{_DAY_AFTER}))"
-    rf"|(?<![^\W\d_])(?P<dated>{_MONTHS_ALT})\s*[.,]?\s*\d{{4}}{_JOINED}"
+    rf"|(?<![^\W\d_])(?P<dated>{_MONTHS_ALT})\s*[.,]?\s*(?P<dated_year>\d{{4}}){_JOINED}"
     rf"(?:(?P<after>{_MONTHS_ALT})(?![^\W\d_])|(?:{_DAY_AFTER.replace('day_month', 'dated_day_month')}))"
     rf"|(?P<date>{_DATE}){_JOINED}(?P<later>{_MONTHS_ALT})(?![^\W\d_])",
     re.IGNORECASE,
@@ -689,9 +689,8 @@ def _months_joined(m: re.Match, text: str) -> bool:
         date = _date_parts(_ENDS_IN_DATE.search(m[0]))
         if date is None:
             return True
-        named = re.match(r"\s*[.,]?\s*(\d{4})", text[m.end("dated") :]) if m["dated"] else None
         first = MONTHS_DA.index((m["first"] or m["dated"]).casefold()) + 1
-        return date != (first, int(named[1]) if named else date[1])
+        return date != (first, int(m["dated_year"]) if m["dated"] else date[1])
     name, joiner = m[second], text[m.end("first" if m["first"] else "dated") : m.start(second)]
     if not (name[0].isupper() and name[1:].islower()) or any(c.isupper() for c in joiner):
         return True

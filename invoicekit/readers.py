@@ -35,7 +35,7 @@ import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from invoicekit.columns import Column, header_key
-from invoicekit.errors import InputError, MissingFileError, check_input_file, first_named
+from invoicekit.errors import MAX_INPUT_BYTES, InputError, MissingFileError, check_input_file, first_named
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
 from invoicekit.texts import SCAN_BLOCK
@@ -399,7 +399,7 @@ CSV_PARTS_FROM_BYTES = 1 << 23
 #: the largest cell read (robot spec, limits): a bigger one is not an extract
 MAX_CELL_BYTES = 1_000_000
 #: the largest extract file, the most text a sheet may hold, the most columns
-MAX_FILE_BYTES = 1_000_000_000
+MAX_FILE_BYTES = MAX_INPUT_BYTES
 MAX_SHEET_TEXT = 1_000_000_000
 MAX_COLUMNS = 1_000
 #: a workbook part that unpacks to more than this many times its packed size and ...
@@ -549,14 +549,13 @@ def _cell_text(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isfinite(value):
-            # no finer than ten decimals: a formula's residue (=SUM(..)-SUM(..): 2.27E-13, shown 0,00) is 0 (a
-            # review: read as 0.000000000000227373675443232 it was no amount)
-            value = round(value, 10) + 0.0
-        if value.is_integer():
-            return str(int(value))
         if not math.isfinite(value):
             return str(value)
+        # no finer than ten decimals: a formula's residue (=SUM(..)-SUM(..): 2.27E-13, shown 0,00) is 0 (a
+        # review: read as 0.000000000000227373675443232 it was no amount)
+        value = round(value, 10) + 0.0
+        if value.is_integer():
+            return str(int(value))
         # as Excel shows it: its 15 significant digits, never an exponent; no float noise such as
         # 0.30000000000000004, nor 843738.0699999999 of 843738.07 (ten decimals showed the noise of an amount
         # from 100,000 kr. on, and its invoice went to manual as no amount, its grant left out: an attack)

@@ -794,10 +794,11 @@ class _Payments:
         # the grant by the value of its id, as the run compares it (a review: 00123 paid in March, 123 in April)
         by_value = grant_value_codes(checked.grant_ids, checked.match.grant_pos)
         for table, name in zip(self.ids, PAID_KEYS, strict=True):
-            key_codes, key_distinct = by_value if name == "grant_key" else (checked.key_codes[name], None)
+            key_codes, key_distinct = (
+                by_value if name == "grant_key" else (checked.key_codes[name], checked.key_distinct[name])
+            )
             used, inverse = np.unique(key_codes[rows], return_inverse=True)
             # an invoice without the key (-1: no paragraph; none passes check 17 so) is given an id no other has
-            key_distinct = checked.key_distinct[name] if key_distinct is None else key_distinct
             distinct = np.append(key_distinct, None)[used]
             found = np.fromiter(
                 (table.setdefault(key, len(table)) if key is not None else -1 for key in distinct),
