@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import math
 import re
@@ -537,9 +538,75 @@ def _refuse_swallowed_rows(cell: str, k: int, column: object, path: Path, sep: s
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ShownNumber:
+    """A workbook's number cell as its number format shows it: 108 formatted
+    ``000000`` is ``000108`` (Sensum's grant id), 101901234 formatted
+    ``000000-0000`` is ``010190-1234``. Still a number cell (the readers mark it
+    so): its value is what Excel keeps."""
+
+    text: str
+
+
+#: a number format's section of digit placeholders and literals alone: ``000000``, ``000000-0000``,
+#: ``"F-"00000``; a decimal point, a thousands separator, a percent, an exponent, a colour or a
+#: condition, a fill or a date/time letter makes it one the readers leave to the number itself
+_DIGITS_SECTION = re.compile(r'(?:[0#]|"[^"]*"|\\.|[ \-/()+:])*0(?:[0#]|"[^"]*"|\\.|[ \-/()+:])*')
+_FORMAT_TOKEN = re.compile(r'[0#]|"[^"]*"|\\.|.')
+#: the most digits a shown number cell may hold: past it the readers take the cell as one that lost digits
+_SHOWN_DIGITS = 15
+
+
+def _first_section(code: str) -> str:
+    """A number format's first section (the one for numbers ≥ 0): up to its first ``;`` outside quotes."""
+    quoted = False
+    for k, c in enumerate(code):
+        if c == '"':
+            quoted = not quoted
+        elif c == ";" and not quoted:
+            return code[:k]
+    return code
+
+
+def shown_digits(value: object, code: str | None) -> str | None:
+    """The text Excel shows for a whole number ``value`` ≥ 0 in number format
+    ``code`` where that format writes digits the value does not hold: zeros in
+    front or literals between them (``000108`` of 108 in ``000000``); None
+    where the format shows the number itself, or is one the readers do not
+    render (decimals, thousands, dates, colours: read as the value, as
+    before), or the value is negative, not whole or over
+    :data:`_SHOWN_DIGITS` digits. Excel fills the placeholders from the right:
+    ``0`` shows a zero where no digit is left, ``#`` nothing, and digits
+    beyond the placeholders go before the first."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not code:
+        return None
+    if isinstance(value, float):
+        if not (math.isfinite(value) and value.is_integer()):
+            return None
+        value = int(value)
+    section = _first_section(code)
+    if value < 0 or not _DIGITS_SECTION.fullmatch(section):
+        return None
+    digits = str(value)
+    tokens = _FORMAT_TOKEN.findall(section)
+    placeholders = [k for k, t in enumerate(tokens) if t in ("0", "#")]
+    shown = [t[1:-1] if t.startswith('"') else t[1:] if t.startswith("\\") else t for t in tokens]
+    left = digits
+    for k in reversed(placeholders):
+        shown[k] = left[-1] if left else ("0" if tokens[k] == "0" else "")
+        left = left[:-1]
+    shown[placeholders[0]] = left + shown[placeholders[0]]
+    text = "".join(shown)
+    if text == digits or sum(c.isdigit() for c in text) > _SHOWN_DIGITS:
+        return None
+    return text
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, ShownNumber):
+        return value.text
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -568,23 +635,40 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def sheet_rows(ws, path: Path, sheet: str) -> RawTable:
+def sheet_rows(ws, path: Path, sheet: str, formats: bool = False) -> RawTable:
     """The rows of an openpyxl sheet as text. The sheet's own claim of its
     size is not trusted (a hostile one claims every cell of the grid); nor is
     its text, which may repeat one shared string many times: over
-    :data:`MAX_SHEET_TEXT` characters in all, the sheet is refused."""
+    :data:`MAX_SHEET_TEXT` characters in all, the sheet is refused.
+    ``formats``: the workbook has number formats that show digits a number
+    does not hold (:func:`shown_digits`): its number cells are read as shown."""
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's warnings may quote a cell (a CPR number as a date)
-            return _table_from_rows(ws.iter_rows(values_only=True), path, sheet)
+            if formats:
+                rows = ([_shown_cell(c) for c in row] for row in ws.iter_rows())
+            else:
+                rows = ws.iter_rows(values_only=True)
+            return _table_from_rows(rows, path, sheet)
     except InputError:
         raise
     except Exception as exc:  # a damaged sheet: openpyxl raises many kinds while reading rows
         raise InputError(
             path, f"sheet '{sheet}'", f"cannot be read ({type(exc).__name__}); expected an Excel .xlsx workbook"
         ) from None
+
+
+def _shown_cell(cell: object) -> object:
+    """An openpyxl cell's value; a number as its format shows it where that
+    writes digits the number does not hold (a :class:`ShownNumber`)."""
+    value = getattr(cell, "value", None)
+    if type(value) is int or type(value) is float:
+        text = shown_digits(value, getattr(cell, "number_format", None))
+        if text is not None:
+            return ShownNumber(text)
+    return value
 
 
 #: the types of the cells that are not numbers in most rows of a sheet
@@ -618,7 +702,7 @@ def _table_from_rows(rows: Iterable[Sequence[object]], path: Path, sheet: str) -
         if _TEXT_OR_BLANK.issuperset(map(type, values[:width])):
             flags = [False] * width  # most rows: no number
         else:
-            flags = [isinstance(v, int | float) and not isinstance(v, bool) for v in values[:width]]
+            flags = [isinstance(v, int | float | ShownNumber) and not isinstance(v, bool) for v in values[:width]]
         numeric.append((flags + [False] * width)[:width])
     if header is None:
         raise InputError(path, f"sheet '{sheet}'", "sheet is empty; expected a header row and data rows")
@@ -734,6 +818,10 @@ class Workbook:
 
     def __init__(self, path: Path, parts: dict[str, bytes] | None = None) -> None:
         self.path = path
+        parts = _parts(path) if parts is None else parts
+        styles = _styles_part(parts)
+        #: whether a cell style shows digits a number does not hold (``000108``): read so, by openpyxl
+        self._shown = bool(styles and _shown_digit_styles(styles))
         self._calamine = _open_calamine(path, parts)
         self._openpyxl = None if self._calamine is not None else _open_openpyxl(path)
         if self._calamine is not None:
@@ -752,7 +840,7 @@ class Workbook:
                 self._openpyxl = _open_openpyxl(self.path)
             else:
                 return _table_from_rows(rows, self.path, title)
-        return sheet_rows(self._worksheet(title), self.path, title)
+        return sheet_rows(self._worksheet(title), self.path, title, self._shown)
 
     def _worksheet(self, title: str):
         """openpyxl's sheet named ``title``; a sheet the workbook names but does not hold (its part missing: a
@@ -901,6 +989,8 @@ def _calamine_reads_as_openpyxl(path: Path, parts: dict[str, bytes] | None = Non
     shared = [len(m) for m in _SHARED_STRING.findall(tables[0])] if tables else []
     longest = max(shared, default=0)
     dates = _date_styles(styles[0]) if styles else set()
+    # calamine gives no number formats: a number cell shown with digits it does not hold is openpyxl's
+    shown = _shown_digit_styles(styles[0]) if styles else set()
     for data in contents:
         cells = len(_CELL.findall(data))
         if not cells:
@@ -937,7 +1027,8 @@ def _calamine_reads_as_openpyxl(path: Path, parts: dict[str, bytes] | None = Non
                 if not _NUMBER.fullmatch(value):
                     return False
                 style = _STYLE.search(attrs)
-                if (int(style.group(1)) if style else 0) in dates and not 0 <= float(value) <= _LAST_DATE_SERIAL:
+                style = int(style.group(1)) if style else 0
+                if style in shown or (style in dates and not 0 <= float(value) <= _LAST_DATE_SERIAL):
                     return False
     return True
 
@@ -954,6 +1045,28 @@ def _date_styles(styles: bytes) -> set[int]:
             if re.search(rb"[dmyhsDMYHS]", custom[number_format]):
                 out.add(k)
         elif number_format not in _NOT_DATE_FORMATS:
+            out.add(k)
+    return out
+
+
+def _styles_part(parts: dict[str, bytes] | None) -> bytes | None:
+    """The workbook's one part of cell styles, or None (none, or more than one: calamine is not asked then)."""
+    styles = [data for data in (parts or {}).values() if b"cellXfs" in data and _CELL_FORMATS.search(data)]
+    return styles[0] if len(styles) == 1 else None
+
+
+def _shown_digit_styles(styles: bytes) -> set[int]:
+    """The cell styles whose number format shows a whole number with digits it
+    does not hold (:func:`shown_digits`: ``000000``, ``000000-0000``)."""
+    custom = {int(i): html.unescape(code.decode("utf-8", "replace")) for i, code in _NUMBER_FORMAT.findall(styles)}
+    padded = {i for i, code in custom.items() if shown_digits(1, code) is not None}
+    if not padded:
+        return set()
+    xfs = _CELL_FORMATS.search(styles).group(0)
+    out = set()
+    for k, attrs in enumerate(_XF.findall(xfs)):
+        found = _FORMAT_ID.search(attrs)
+        if found and int(found.group(1)) in padded:
             out.add(k)
     return out
 
