@@ -10,7 +10,8 @@ also have anything that reads as a CPR number masked (``DDMMYY-xxxx``); only
 the files imported into OPUS and Sensum keep text as written, and their
 identifiers (``inner=False``) are guarded at the start of the cell alone, as
 the spec says: a ``'`` inside an invoice number or a grant id (``F-2019;'-1``)
-named an invoice or a grant nobody wrote (an attack on 0.9.28).
+named an invoice or a grant nobody wrote (an attack on 0.9.28). Nor does an
+imported file's row ever break over lines (:func:`one_line`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pyarrow.compute as pc
 
 from invoicekit.identifiers import map_unique, mask_cpr_text, mask_unless_psp, may_hold_cpr
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import FORMULA_START, FORMULA_START_RE2, PSP_COLUMNS
+from invoicekit.vocabulary import FORMULA_START, FORMULA_START_RE2, LINE_BREAK_RE2, PSP_COLUMNS
 
 #: a formula start at the start of the cell, or after either separator: a file
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a
@@ -288,3 +289,16 @@ def safe_frame(df: pd.DataFrame, mask: bool = True) -> pd.DataFrame:
             fixed[is_text] = [safe_text(v, mask) for v in text[is_text]]
         out[col] = pd.Series(fixed, index=out.index, dtype=object)
     return out
+
+
+def one_line(arr: pa.Array) -> pa.Array:
+    """``arr`` with every line break (:data:`~invoicekit.vocabulary.LINE_BREAKS`) a space: a cell of a file
+    OPUS or Sensum imports, which read it a line at a time, so that its row stays one row whatever a cell
+    holds (a quoted line feed too). An invoice number or a grant id holding one never gets here (check 1; the
+    grant row left out); this is the last guard, for a note's texts, a service code or a support sheet's
+    PSP element. The array itself where no cell holds one."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    if not pc.any(pc.match_substring_regex(arr, LINE_BREAK_RE2)).as_py():
+        return arr
+    return pc.replace_substring_regex(arr, LINE_BREAK_RE2, " ")

@@ -56,6 +56,7 @@ from invoicekit.parsing import cprs_in_text, period_in_text
 from invoicekit.vocabulary import (
     CREDIT_NOTE,
     INVOICE,
+    LINE_BREAKS,
     LINE_PERIOD_NOTE,
     LINES_TOTAL_NOTE,
     MANY_PERIODS,
@@ -360,7 +361,7 @@ def named_currencies(root: Element) -> tuple[str, ...]:
 
 
 #: every character that breaks a line (as Python's ``splitlines`` reads them) and the tabs
-_LINE_BREAKS_AND_TABS = str.maketrans(dict.fromkeys("\r\n\t\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
+_LINE_BREAKS_AND_TABS = str.maketrans(dict.fromkeys(LINE_BREAKS + "\t", " "))
 
 
 def check_invoice_id(number: str) -> str:

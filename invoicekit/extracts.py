@@ -83,6 +83,7 @@ from invoicekit.vocabulary import (
     GUARDED_CELL_RE2,
     IGNORABLE_RE2,
     INVOICE,
+    LINE_BREAK_RE2,
     NAMES_SOMETHING_RE2,
     OWNERSHIP,
     RATE_UNIT_NAMES_DA,
@@ -356,7 +357,7 @@ def _optional_columns_filled(typed: pd.DataFrame) -> pd.DataFrame:
     workbook lost digits of or held as numbers (the others' hold none)."""
     if "invoice_id_written" in typed:
         typed["invoice_id_written"] = typed["invoice_id_written"].fillna(typed["invoice_id_raw"])
-    for name in ("invoice_id_lost", "invoice_id_numeric"):
+    for name in ("invoice_id_lost", "invoice_id_broken", "invoice_id_numeric"):
         if name in typed:
             typed[name] = typed[name].astype(object).fillna(False).astype(bool)
     return typed
@@ -457,6 +458,12 @@ def _typed_invoices(
     if lost_id.any():  # a number Excel could not hold to the last digit names no invoice for sure either
         nameless = pc.or_(nameless, pa.array(lost_id))
         out["invoice_id_lost"] = lost_id  # only then: check 1's message says why
+    # nor does one broken over lines (U+2028 as much as a line feed): OPUS reads its import a line at a time, so
+    # the posting's row split in two (an attack), and OPUS holds no such number to find the invoice by
+    broken = pc.fill_null(pc.match_substring_regex(raw_ids, LINE_BREAK_RE2), False)
+    if pc.any(broken).as_py():
+        nameless = pc.or_(nameless, broken)
+        out["invoice_id_broken"] = broken.to_numpy(zero_copy_only=False)  # only then: check 1's message says why
     if pc.any(nameless).as_py():
         # the numbers as written kept beside, only then (nearly never: no copy of a million numbers)
         out["invoice_id_written"] = _texts(written)
@@ -1215,6 +1222,13 @@ def _typed_grants(
         (grant_id != "").to_numpy() & ~named.to_numpy(zero_copy_only=False),
         "grant_id",
         "bevillings-ID'et har hverken bogstav eller ciffer",
+    )
+    # an id broken over lines: the paid mark's row split in two in Sensum's import, which reads a line at a time
+    broken = pc.fill_null(pc.match_substring_regex(pa.array(grant_id, pa.large_string()), LINE_BREAK_RE2), False)
+    flag(
+        broken.to_numpy(zero_copy_only=False),
+        "grant_id",
+        "bevillings-ID'et indeholder et linjeskift, så Sensum ikke kan læse mærket som betalt; ret det i udtrækket",
     )
     # a number cell of over 15 digits, whose last digits Excel changed: marked paid under it, the mark
     # named a grant Sensum does not have (a review)

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from invoicekit.cells import fix_unsafe, unsafe_after, unsafe_cells
+from invoicekit.cells import fix_unsafe, one_line, unsafe_after, unsafe_cells
 from invoicekit.columns import (
     DECISION_COLUMNS,
     DECISION_LINE_COLUMNS,
@@ -250,6 +250,8 @@ def write_csv(
         masked = mask if isinstance(mask, bool) else name in mask
         inner = name not in exact
         if name not in numbers:
+            if not inner:  # imported by OPUS or Sensum, a line at a time
+                arr = one_line(arr)
             arr = fix_unsafe(arr, found[name] if name in found else unsafe_cells(arr, masked, inner), masked, inner)
         arrays.append(arr)
     table = pa.Table.from_arrays(arrays, names=names)

@@ -23,7 +23,7 @@ from stdnum.dk import cvr as std_cvr
 from stdnum.util import clean as std_clean
 
 # the vocabulary's words, as the README lists them: the rate units' names, a date that ends nothing
-from invoicekit.vocabulary import EXCEL_ERRORS, NO_END_DATE_RE, RATE_UNITS
+from invoicekit.vocabulary import EXCEL_ERRORS, LINE_BREAKS, NO_END_DATE_RE, RATE_UNITS
 
 MONTHS = [
     "januar",
@@ -396,6 +396,7 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
         open_end = not r["end_date"].strip() or NO_END.fullmatch(r["end_date"]) is not None
         end = None if open_end else date_of(r["end_date"])
         ok = names_something(r["grant_id"]) and cpr and cvr and rate is not None and rate >= 0 and unit and start
+        ok = ok and not any(c in LINE_BREAKS for c in r["grant_id"].strip())  # Sensum's import reads a line at a time
         ok = ok and not (not open_end and (end is None or end < start)) and r["service_code"].strip()
         if not ok:
             if r["grant_id"].strip():
@@ -847,6 +848,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         out.append(d)
         inv_id = unguarded(inv["invoice_id"].strip())
         if not names_something(inv_id) or inv_id in EXCEL_ERRORS:  # no letter or digit, #N/A: no number (check 1)
+            inv_id = ""
+        if any(c in LINE_BREAKS for c in inv_id):  # a number broken over lines names no invoice OPUS has
             inv_id = ""
         invalid, cprs = invoice_cprs(inv["cpr"], inv["text"])
         cvr = cvr_ok(inv["supplier_cvr"].strip())

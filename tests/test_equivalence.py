@@ -120,7 +120,8 @@ def grant_rows(draw) -> list[dict]:
             continue
         rows.append(
             {
-                "grant_id": draw(st.sampled_from([f"G{k}"] * 6 + ["G0", "\u2013"])),  # an en dash names no grant
+                # an en dash names no grant; one broken over lines is left out (Sensum reads a line at a time)
+                "grant_id": draw(st.sampled_from([f"G{k}"] * 6 + ["G0", "\u2013", f"G{k}\u2028", f"G\x85{k}"])),
                 "cpr": draw(st.sampled_from([*CPRS] * 4 + ["3102901234"])),
                 "service_code": service,
                 "service_name": "",
@@ -281,7 +282,9 @@ INVOICE_NUMBERS = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "", "f1
                    "Ｆ５", "F6\u034f", "F\u20537", "F٨", "0504190001", "0504190002", "050419-0001",
                    "-", "\u200b", "'",
                    # digits alone, leading zeros dropped by a workbook's number cell or not (check 10 by value)
-                   "504190001", "00504190001", "0047", "47", "00 47", "0", "000"]  # fmt: skip
+                   "504190001", "00504190001", "0047", "47", "00 47", "0", "000",
+                   # broken over lines (a line feed, U+2028, a record separator): no number OPUS has (check 1)
+                   "F1\n2", "F2\u20283", "F\x1e1", "F1\u2028"]  # fmt: skip
 DOCUMENT_TYPES = [
     "invoice",
     "Faktura",
