@@ -286,8 +286,9 @@ def read_invoices(path: str | Path) -> Invoices:
     raw = read_raw(path, in_parts=True)  # typed in the halves it was read in
     dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
-    df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
     id_header = source_column(raw.frame, INVOICE_COLUMNS[0])
+    raw.read_as_shown(id_header)  # OPUS finds the invoice by the number as shown: 0004711, not 4711
+    df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
     numeric_id = raw.numeric_cells(id_header)
     lost_id = lost_digit_cells(arrow_text(df["invoice_id"]), numeric_id)
     refuse_lost_digits(path, id_header, df["invoice_id"], lost_id, "invoice numbers")
@@ -1066,6 +1067,7 @@ def read_invoice_lines(path: str | Path) -> InvoiceLines:
     raw = read_raw(path)
     refuse_misread_file(raw, path, _named(INVOICE_LINE_COLUMNS, "period_start", "period_end"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_LINE_COLUMNS[3]))
+    raw.read_as_shown(source_column(raw.frame, INVOICE_LINE_COLUMNS[0]))  # as the invoices' numbers are read
     df = canonical_columns(raw.frame, INVOICE_LINE_COLUMNS + INVOICE_LINE_CHECKED, path)
     problems = Problems()
     name = Path(path).name
@@ -1154,8 +1156,9 @@ def read_grants(path: str | Path) -> Grants:
     raw = read_raw(path)
     dates = refuse_misread_file(raw, path, _named(GRANT_COLUMNS, "start_date", "end_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[1]))
-    df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
     id_header = source_column(raw.frame, GRANT_COLUMNS[0])
+    raw.read_as_shown(id_header)  # Sensum finds the grant by the id as shown: 000108, not 108
+    df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
     lost_id = lost_digit_cells(arrow_text(df["grant_id"].str.strip()), raw.numeric_cells(id_header))
     refuse_lost_digits(path, id_header, df["grant_id"], lost_id, "grant ids")
     problems = Problems()

@@ -105,6 +105,8 @@ def read_paid_marks(path: str | Path) -> PaidMarks:
     raw = read_raw(path)
     dates = refuse_misread_file(raw, path, tuple(c for c in PAID_MARK_COLUMNS if c.name.startswith("period_")))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, PAID_MARK_COLUMNS[4]))
+    for column in (c for c in PAID_MARK_COLUMNS if c.name in ("grant_id", "invoice_id")):
+        raw.read_as_shown(source_column(raw.frame, column))  # as the grants' ids and the invoices' numbers are read
     df = canonical_columns(raw.frame, PAID_MARK_COLUMNS, path)
     return _typed(df, path, path.name, raw.misaligned, numeric_cpr, dates, len(raw.frame.columns))
 

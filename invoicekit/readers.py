@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import io
 import math
 import re
@@ -50,17 +49,38 @@ class RawTable:
     ``misaligned`` maps a data row (1-based) whose number of fields did not
     match the header to that number. ``numeric`` marks, per column, the cells
     that were numbers in the workbook (xlsx only): a CPR number there may have
-    lost its leading zero.
+    lost its leading zero. ``shown`` maps a column's position to its number
+    cells whose number format shows digits the number does not hold (xlsx
+    only; :func:`shown_digits`), by row position, to the text shown: the frame
+    holds their numbers, and :meth:`read_as_shown` puts the text in where a
+    column is an identifier another system finds by it.
     """
 
     frame: pd.DataFrame
     misaligned: dict[int, int] = field(default_factory=dict)
     numeric: pd.DataFrame | None = None
+    shown: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def numeric_cells(self, column: str | None) -> np.ndarray:
         if self.numeric is None or column is None:
             return np.zeros(len(self.frame), dtype=bool)
         return self.numeric[column].to_numpy(dtype=bool)
+
+    def read_as_shown(self, column: str | None) -> None:
+        """The cells of the column headed ``column`` that a number format shows
+        with digits their number does not hold (Sensum's grant id ``000108``
+        kept as 108 formatted ``000000``) made the text Excel shows, in place;
+        still number cells (``numeric``). For identifiers alone: an art account
+        formatted ``00 00 00 00`` is still the number 40000000."""
+        if column is None or not self.shown:
+            return
+        for k, name in enumerate(self.frame.columns):
+            cells = self.shown.get(k)
+            if name == column and cells:
+                rows = np.fromiter(cells, dtype=np.int64, count=len(cells))
+                values = self.frame.iloc[:, k].to_numpy(dtype=object, copy=True)
+                values[rows] = list(cells.values())
+                self.frame.isetitem(k, pd.Series(values, index=self.frame.index, dtype=object))
 
 
 def utf16_or_binary(raw: bytes) -> bool:
@@ -540,32 +560,37 @@ def _refuse_swallowed_rows(cell: str, k: int, column: object, path: Path, sep: s
 
 @dataclass(frozen=True, slots=True)
 class ShownNumber:
-    """A workbook's number cell as its number format shows it: 108 formatted
-    ``000000`` is ``000108`` (Sensum's grant id), 101901234 formatted
-    ``000000-0000`` is ``010190-1234``. Still a number cell (the readers mark it
-    so): its value is what Excel keeps."""
+    """A workbook's number cell (``value``) and the text its number format
+    shows (``text``, :func:`shown_digits`): 108 formatted ``000000`` shows
+    ``000108`` (Sensum's grant id)."""
 
+    value: int | float
     text: str
 
 
 #: a number format's section of digit placeholders and literals alone: ``000000``, ``000000-0000``,
-#: ``"F-"00000``; a decimal point, a thousands separator, a percent, an exponent, a colour or a
-#: condition, a fill or a date/time letter makes it one the readers leave to the number itself
-_DIGITS_SECTION = re.compile(r'(?:[0#]|"[^"]*"|\\.|[ \-/()+:])*0(?:[0#]|"[^"]*"|\\.|[ \-/()+:])*')
+#: ``"F-"00000``; a decimal point, a thousands separator, a percent, an exponent, a fraction's ``/``,
+#: a colour or a condition, a fill or a date/time letter makes it one the readers leave to the number
+_DIGITS_SECTION = re.compile(r'(?:[0#]|"[^"]*"|\\.|[ \-()+:])*0(?:[0#]|"[^"]*"|\\.|[ \-()+:])*')
 _FORMAT_TOKEN = re.compile(r'[0#]|"[^"]*"|\\.|.')
 #: the most digits a shown number cell may hold: past it the readers take the cell as one that lost digits
 _SHOWN_DIGITS = 15
 
 
-def _first_section(code: str) -> str:
-    """A number format's first section (the one for numbers ≥ 0): up to its first ``;`` outside quotes."""
-    quoted = False
+def _sections(code: str) -> list[str]:
+    """A number format's sections: split at each ``;`` outside quotes and not escaped (``\\;``)."""
+    out, start, quoted, escaped = [], 0, False, False
     for k, c in enumerate(code):
-        if c == '"':
+        if escaped:
+            escaped = False
+        elif c == "\\" and not quoted:
+            escaped = True
+        elif c == '"':
             quoted = not quoted
         elif c == ";" and not quoted:
-            return code[:k]
-    return code
+            out.append(code[start:k])
+            start = k + 1
+    return [*out, code[start:]]
 
 
 def shown_digits(value: object, code: str | None) -> str | None:
@@ -584,7 +609,9 @@ def shown_digits(value: object, code: str | None) -> str | None:
         if not (math.isfinite(value) and value.is_integer()):
             return None
         value = int(value)
-    section = _first_section(code)
+    sections = _sections(code)
+    # the first section shows a number > 0, and a zero too unless a third is written for it
+    section = sections[2] if value == 0 and len(sections) >= 3 else sections[0]
     if value < 0 or not _DIGITS_SECTION.fullmatch(section):
         return None
     digits = str(value)
@@ -606,7 +633,7 @@ def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, ShownNumber):
-        return value.text
+        value = value.value  # the number: read_as_shown puts the text in where a column is an identifier
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -641,7 +668,8 @@ def sheet_rows(ws, path: Path, sheet: str, formats: bool = False) -> RawTable:
     its text, which may repeat one shared string many times: over
     :data:`MAX_SHEET_TEXT` characters in all, the sheet is refused.
     ``formats``: the workbook has number formats that show digits a number
-    does not hold (:func:`shown_digits`): its number cells are read as shown."""
+    does not hold (:func:`shown_digits`): the text shown is kept beside
+    (:attr:`RawTable.shown`)."""
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()
     try:
@@ -665,9 +693,13 @@ def _shown_cell(cell: object) -> object:
     writes digits the number does not hold (a :class:`ShownNumber`)."""
     value = getattr(cell, "value", None)
     if type(value) is int or type(value) is float:
-        text = shown_digits(value, getattr(cell, "number_format", None))
+        try:
+            code = cell.number_format
+        except (IndexError, KeyError, AttributeError):  # a style or format the workbook names but lacks: General
+            return value
+        text = shown_digits(value, code)
         if text is not None:
-            return ShownNumber(text)
+            return ShownNumber(value, text)
     return value
 
 
@@ -682,6 +714,7 @@ def _table_from_rows(rows: Iterable[Sequence[object]], path: Path, sheet: str) -
     header: list[str] | None = None
     body: list[list[str]] = []
     numeric: list[list[bool]] = []
+    shown: dict[int, dict[int, str]] = {}
     total = 0
     for values in rows:
         cells = [v if type(v) is str else _cell_text(v) for v in values[: MAX_COLUMNS + 1]]  # most are text
@@ -703,12 +736,15 @@ def _table_from_rows(rows: Iterable[Sequence[object]], path: Path, sheet: str) -
             flags = [False] * width  # most rows: no number
         else:
             flags = [isinstance(v, int | float | ShownNumber) and not isinstance(v, bool) for v in values[:width]]
+            for k, v in enumerate(values[:width]):
+                if type(v) is ShownNumber:
+                    shown.setdefault(k, {})[len(body) - 1] = v.text
         numeric.append((flags + [False] * width)[:width])
     if header is None:
         raise InputError(path, f"sheet '{sheet}'", "sheet is empty; expected a header row and data rows")
     frame = pd.DataFrame(body, columns=header, dtype=object)
     _refuse_huge_cells(frame, path, sheet)
-    return RawTable(frame, {}, pd.DataFrame(numeric, columns=header, dtype=bool))
+    return RawTable(frame, {}, pd.DataFrame(numeric, columns=header, dtype=bool), shown)
 
 
 def _refuse_workbook_bomb(path: Path) -> None:
@@ -819,9 +855,8 @@ class Workbook:
     def __init__(self, path: Path, parts: dict[str, bytes] | None = None) -> None:
         self.path = path
         parts = _parts(path) if parts is None else parts
-        styles = _styles_part(parts)
         #: whether a cell style shows digits a number does not hold (``000108``): read so, by openpyxl
-        self._shown = bool(styles and _shown_digit_styles(styles))
+        self._shown = parts is not None and shows_digits_unheld(parts)
         self._calamine = _open_calamine(path, parts)
         self._openpyxl = None if self._calamine is not None else _open_openpyxl(path)
         if self._calamine is not None:
@@ -989,8 +1024,8 @@ def _calamine_reads_as_openpyxl(path: Path, parts: dict[str, bytes] | None = Non
     shared = [len(m) for m in _SHARED_STRING.findall(tables[0])] if tables else []
     longest = max(shared, default=0)
     dates = _date_styles(styles[0]) if styles else set()
-    # calamine gives no number formats: a number cell shown with digits it does not hold is openpyxl's
-    shown = _shown_digit_styles(styles[0]) if styles else set()
+    if shows_digits_unheld(parts):
+        return False  # calamine gives no number formats: a number shown with digits it does not hold is openpyxl's
     for data in contents:
         cells = len(_CELL.findall(data))
         if not cells:
@@ -1028,7 +1063,7 @@ def _calamine_reads_as_openpyxl(path: Path, parts: dict[str, bytes] | None = Non
                     return False
                 style = _STYLE.search(attrs)
                 style = int(style.group(1)) if style else 0
-                if style in shown or (style in dates and not 0 <= float(value) <= _LAST_DATE_SERIAL):
+                if style in dates and not 0 <= float(value) <= _LAST_DATE_SERIAL:
                     return False
     return True
 
@@ -1049,26 +1084,43 @@ def _date_styles(styles: bytes) -> set[int]:
     return out
 
 
-def _styles_part(parts: dict[str, bytes] | None) -> bytes | None:
-    """The workbook's one part of cell styles, or None (none, or more than one: calamine is not asked then)."""
-    styles = [data for data in (parts or {}).values() if b"cellXfs" in data and _CELL_FORMATS.search(data)]
-    return styles[0] if len(styles) == 1 else None
+def shows_digits_unheld(parts: dict[str, bytes]) -> bool:
+    """Whether a cell style of the workbook (``parts``: :func:`_parts`) has a
+    number format that shows a whole number with digits it does not hold
+    (:func:`shown_digits`: ``000000``, ``"B-"0``). Read from the style sheet
+    parsed as XML (any prefix, attribute order, quotes or character
+    references), its cell formats alone (a conditional format's own number
+    formats show nothing of a cell's value). A style sheet that cannot be
+    parsed says yes: openpyxl reads the workbook, formats and all."""
+    for data in parts.values():
+        if b"styleSheet" not in data:
+            continue
+        try:
+            root = defused_et.fromstring(data)
+        except Exception:  # damaged or hostile (defusedxml refuses entities): let openpyxl read it, formats and all
+            return True
+        if _local(root.tag) != "styleSheet":
+            continue
+        codes, ids = {}, set()
+        for section in root:
+            if _local(section.tag) == "numFmts":
+                for fmt in section:
+                    got = {_local(k): v for k, v in fmt.attrib.items()}
+                    if got.get("numFmtId", "").isdigit():
+                        codes[int(got["numFmtId"])] = got.get("formatCode", "")
+            elif _local(section.tag) == "cellXfs":
+                for xf in section:
+                    got = {_local(k): v for k, v in xf.attrib.items()}
+                    if got.get("numFmtId", "").strip().isdigit():
+                        ids.add(int(got["numFmtId"]))
+        if any(shown_digits(1, codes[i]) is not None for i in ids if i in codes):
+            return True
+    return False
 
 
-def _shown_digit_styles(styles: bytes) -> set[int]:
-    """The cell styles whose number format shows a whole number with digits it
-    does not hold (:func:`shown_digits`: ``000000``, ``000000-0000``)."""
-    custom = {int(i): html.unescape(code.decode("utf-8", "replace")) for i, code in _NUMBER_FORMAT.findall(styles)}
-    padded = {i for i, code in custom.items() if shown_digits(1, code) is not None}
-    if not padded:
-        return set()
-    xfs = _CELL_FORMATS.search(styles).group(0)
-    out = set()
-    for k, attrs in enumerate(_XF.findall(xfs)):
-        found = _FORMAT_ID.search(attrs)
-        if found and int(found.group(1)) in padded:
-            out.add(k)
-    return out
+def _local(tag: str) -> str:
+    """An XML name without its namespace (``{uri}cellXfs`` is ``cellXfs``)."""
+    return tag.rsplit("}", 1)[-1]
 
 
 def _column_number(letters: bytes) -> int:
