@@ -91,7 +91,7 @@ from invoicekit.keys import sheet_keys
 from invoicekit.parsing import MONEY_SCALE, date_dk, kroner_dk
 from invoicekit.reasons import POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.rules import Rules, recorded_rules
-from invoicekit.vocabulary import LINE_BREAKS, OWNERSHIP_DA, RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import OWNERSHIP_DA, RATE_UNIT_NAMES_DA
 
 # ---------------------------------------------------------------- owners
 
@@ -1057,11 +1057,8 @@ def fix_list(
         owner_of.get(k) or OWNER_OF_REASON.get(r, "administration")
         for k, r in zip(inv["fix_key"], inv["reason"], strict=True)
     ]
-    # a number Excel cut to 15 digits, or one broken over lines, is the extract's fault, not the supplier's:
-    # whoever makes it fixes it
-    missing = (inv["reason"] == "MISSING_INVOICE_ID").to_numpy()
-    broken = inv["invoice_id"].fillna("").astype(str).str.contains(f"[{re.escape(LINE_BREAKS)}]").to_numpy(bool)
-    lost = missing & (shows_lost_digits(inv["invoice_id"]) | broken)
+    # a number Excel cut to 15 digits is the extract's fault, not the supplier's: whoever makes it fixes it
+    lost = (inv["reason"] == "MISSING_INVOICE_ID").to_numpy() & shows_lost_digits(inv["invoice_id"])
     inv.loc[lost & (inv["fix_key"] == "").to_numpy(), "owner"] = OWNER_OF_LOST_DIGITS
     inv["action"] = [action_of.get(k) or m for k, m in zip(inv["fix_key"], inv["message"], strict=True)]
     if "supplier_name" not in inv:  # decisions from before the journal kept names

@@ -11,7 +11,7 @@ the files imported into OPUS and Sensum keep text as written, and their
 identifiers (``inner=False``) are guarded at the start of the cell alone, as
 the spec says: a ``'`` inside an invoice number or a grant id (``F-2019;'-1``)
 named an invoice or a grant nobody wrote (an attack on 0.9.28). Nor does an
-imported file's row ever break over lines (:func:`one_line`).
+imported file's row ever break over lines (:func:`~invoicekit.texts.one_line`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from invoicekit.identifiers import map_unique, mask_cpr_text, mask_unless_psp, may_hold_cpr
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import FORMULA_START, FORMULA_START_RE2, LINE_BREAK_RE2, PSP_COLUMNS
+from invoicekit.vocabulary import FORMULA_START, FORMULA_START_RE2, LINE_BREAK_RE2, LINE_BREAKS, PSP_COLUMNS
 
 #: a formula start at the start of the cell, or after either separator: a file
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a
@@ -118,39 +118,53 @@ def safe_arrow(arr: pa.Array, mask: bool = True) -> pa.Array:
     return fix_unsafe(arr, unsafe_cells(arr, mask), mask)
 
 
-def unsafe_cells(arr: pa.Array, mask: bool = True, inner: bool = True) -> pa.BooleanArray | None:
+def unsafe_cells(arr: pa.Array, mask: bool = True, inner: bool = True, breaks: bool = False) -> pa.BooleanArray | None:
     """The cells of a text column that :func:`safe_arrow` fixes: where the
     scan finds a formula start or, with ``mask``, ten digits that may be a
     CPR number (False for a null); None where it finds none (nearly always),
     and for a column that is not text. The formula starts are found byte by
     byte (:func:`_formula_starts`), the CPR numbers by RE2 over the whole
-    column (:func:`_cpr_matches`)."""
+    column (:func:`_cpr_matches`). ``breaks``: a line break found too
+    (:func:`fix_unsafe` with ``breaks`` makes it a space, then masks), in the
+    CPR numbers' pass where there is one."""
     text = _text(arr)
     if text is None:
         return None
     bounds, raw = text_bytes(text)
     hit = _formula_starts(text, bounds, raw, inner)
     if mask and len(raw) and np.diff(bounds).max() >= _CPR_CHARACTERS:
-        found = _cpr_matches(text)
+        found = _cpr_matches(text, LINE_BREAK_RE2 if breaks else None)
         if found is not None:
             hit |= found.to_numpy(zero_copy_only=False)
+    elif breaks and len(raw):
+        hit |= pc.fill_null(pc.match_substring_regex(text, LINE_BREAK_RE2), False).to_numpy(zero_copy_only=False)
     if text.null_count:
         hit &= text.is_valid().to_numpy(zero_copy_only=False)
     return pa.array(hit) if hit.any() else None
 
 
-def fix_unsafe(arr: pa.Array, found: pa.BooleanArray | None, mask: bool = True, inner: bool = True) -> pa.Array:
+def fix_unsafe(
+    arr: pa.Array, found: pa.BooleanArray | None, mask: bool = True, inner: bool = True, breaks: bool = False
+) -> pa.Array:
     """:func:`safe_arrow`, given ``found``: what :func:`unsafe_cells` finds
-    in ``arr`` with the same ``mask`` and ``inner`` (found beforehand, once for two files). ``inner=False``:
-    a formula start guarded at the start of the cell alone (an identifier in a file OPUS or Sensum imports)."""
+    in ``arr`` with the same ``mask``, ``inner`` and ``breaks`` (found beforehand, once for two files).
+    ``inner=False``: a formula start guarded at the start of the cell alone (an identifier in a file OPUS or
+    Sensum imports). ``breaks``: every line break a space first, then masked (``010190⏎1234`` is two lines
+    and no CPR number; on one line it is one)."""
     text = _text(arr)
     if text is None:
         return arr
+    if breaks:
+        return _fix(text, found, lambda cell: safe_text(cell.translate(_ONE_LINE), mask, csv=inner))
     return _fix(text, found, lambda cell: safe_text(cell, mask, csv=inner))
 
 
+#: every line break a space (:data:`~invoicekit.vocabulary.LINE_BREAKS`), in Python
+_ONE_LINE = str.maketrans(dict.fromkeys(LINE_BREAKS, " "))
+
+
 def unsafe_after(
-    prefix: str, arr: pa.Array, found: pa.BooleanArray | None, mask: bool = True
+    prefix: str, arr: pa.Array, found: pa.BooleanArray | None, mask: bool = True, breaks: bool = False
 ) -> pa.BooleanArray | None:
     """:func:`unsafe_cells` of ``prefix`` + each cell of ``arr`` (a null stays
     a null), given ``found``: what it finds in the cells of ``arr`` alone.
@@ -166,7 +180,9 @@ def unsafe_after(
     text = _text(arr)
     kind = text.type
     cells = pc.binary_join_element_wise(pa.scalar(prefix, kind), text.take(pa.array(rows)), pa.scalar("", kind))
-    matched = pc.fill_null(pc.match_substring_regex(cells, _FORMULA_RE2), False)
+    matched = pc.fill_null(
+        pc.match_substring_regex(cells, _FORMULA_RE2 + (f"|{LINE_BREAK_RE2}" if breaks else "")), False
+    )
     if mask:
         matched = pc.or_(matched, may_hold_cpr(cells))
     matched = matched.to_numpy(zero_copy_only=False)
@@ -224,7 +240,7 @@ def _formula_starts(arr: pa.Array, bounds: np.ndarray, raw: np.ndarray, inner: b
     return hit
 
 
-def _cpr_matches(text: pa.Array) -> pa.BooleanArray | None:
+def _cpr_matches(text: pa.Array, also: str | None = None) -> pa.BooleanArray | None:
     """Where :func:`~invoicekit.identifiers.may_hold_cpr` finds (False for
     a null), RE2 over every cell: a CPR number may be written in pairs, with
     runs of spaces and dashes, or with invisible characters among its digits,
@@ -235,10 +251,10 @@ def _cpr_matches(text: pa.Array) -> pa.BooleanArray | None:
     if len(text) >= HALVES_FROM:  # a large column in two halves side by side (RE2 lets go of the interpreter)
         half = len(text) // 2
         with ThreadPoolExecutor(max_workers=2) as pool:
-            parts = list(pool.map(may_hold_cpr, (text.slice(0, half), text.slice(half))))
+            parts = list(pool.map(lambda part: may_hold_cpr(part, also), (text.slice(0, half), text.slice(half))))
         matched = pa.concat_arrays(parts)
     else:
-        matched = may_hold_cpr(text)
+        matched = may_hold_cpr(text, also)
     return matched if pc.any(matched).as_py() else None
 
 
@@ -289,16 +305,3 @@ def safe_frame(df: pd.DataFrame, mask: bool = True) -> pd.DataFrame:
             fixed[is_text] = [safe_text(v, mask) for v in text[is_text]]
         out[col] = pd.Series(fixed, index=out.index, dtype=object)
     return out
-
-
-def one_line(arr: pa.Array) -> pa.Array:
-    """``arr`` with every line break (:data:`~invoicekit.vocabulary.LINE_BREAKS`) a space: a cell of a file
-    OPUS or Sensum imports, which read it a line at a time, so that its row stays one row whatever a cell
-    holds (a quoted line feed too). An invoice number or a grant id holding one never gets here (check 1; the
-    grant row left out); this is the last guard, for a note's texts, a service code or a support sheet's
-    PSP element. The array itself where no cell holds one."""
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return arr
-    if not pc.any(pc.match_substring_regex(arr, LINE_BREAK_RE2)).as_py():
-        return arr
-    return pc.replace_substring_regex(arr, LINE_BREAK_RE2, " ")

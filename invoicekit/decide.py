@@ -2055,9 +2055,6 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
         "invoice_id_lost": lambda r: (
             _pick(column("invoice_id_lost"), r) if "invoice_id_lost" in inv else np.zeros(len(r), dtype=bool)
         ),
-        "invoice_id_broken": lambda r: (
-            _pick(column("invoice_id_broken"), r) if "invoice_id_broken" in inv else np.zeros(len(r), dtype=bool)
-        ),
         "cpr_masked": lambda r: _short(checked.cpr_masked.take(pa.array(r)), 200),
         "cpr_invalid_masked": lambda r: _short(_pick(column("cpr_invalid_masked"), r), 200),
         "cpr_invalid_fault": lambda r: _pick(column("cpr_invalid_fault"), r),

@@ -71,7 +71,7 @@ from invoicekit.readers import (
     refuse_misread_file,
     source_column,
 )
-from invoicekit.texts import TEXT, arrow_text, is_arrow_text
+from invoicekit.texts import TEXT, arrow_text, is_arrow_text, one_line
 from invoicekit.vocabulary import (
     ANY_PARAGRAPH,
     CPR_BOUNDED_RE2,
@@ -358,7 +358,7 @@ def _optional_columns_filled(typed: pd.DataFrame) -> pd.DataFrame:
     workbook lost digits of or held as numbers (the others' hold none)."""
     if "invoice_id_written" in typed:
         typed["invoice_id_written"] = typed["invoice_id_written"].fillna(typed["invoice_id_raw"])
-    for name in ("invoice_id_lost", "invoice_id_broken", "invoice_id_numeric"):
+    for name in ("invoice_id_lost", "invoice_id_numeric"):
         if name in typed:
             typed[name] = typed[name].astype(object).fillna(False).astype(bool)
     return typed
@@ -451,6 +451,10 @@ def _typed_invoices(
         raw_ids = pc.if_else(error, pa.scalar("", raw_ids.type), raw_ids)
     # a guarded number is the number after the ': else check 10 took it for another invoice
     raw_ids = unguarded_cells(raw_ids)
+    # a line break inside a number is a space, as convert reads an e-invoice's (XML's identifiers): OPUS and
+    # Sensum read their import a line at a time, and 0.9.29 split the row in two (an attack). Its key is the
+    # same (check 10 drops white space): F-1⏎2 after F-12, or before it, is the invoice seen
+    raw_ids = one_line(raw_ids)
     # the number as the supplier wrote it: what OPUS finds the invoice by (its note), and people read
     written = raw_ids
     # a number of no letter or digit (``-``, ``'``, a zero-width space) names no invoice: blank to
@@ -459,12 +463,6 @@ def _typed_invoices(
     if lost_id.any():  # a number Excel could not hold to the last digit names no invoice for sure either
         nameless = pc.or_(nameless, pa.array(lost_id))
         out["invoice_id_lost"] = lost_id  # only then: check 1's message says why
-    # nor does one broken over lines (U+2028 as much as a line feed): OPUS reads its import a line at a time, so
-    # the posting's row split in two (an attack), and OPUS holds no such number to find the invoice by
-    broken = pc.fill_null(pc.match_substring_regex(raw_ids, LINE_BREAK_RE2), False)
-    if pc.any(broken).as_py():
-        nameless = pc.or_(nameless, broken)
-        out["invoice_id_broken"] = broken.to_numpy(zero_copy_only=False)  # only then: check 1's message says why
     if pc.any(nameless).as_py():
         # the numbers as written kept beside, only then (nearly never: no copy of a million numbers)
         out["invoice_id_written"] = _texts(written)

@@ -551,11 +551,13 @@ def _masked_like(text: str, masked: Callable[[re.Match], str | None]) -> str:
     return "".join([*out, text[at:]])
 
 
-def may_hold_cpr(cells: pa.Array | pa.ChunkedArray) -> pa.BooleanArray:
+def may_hold_cpr(cells: pa.Array | pa.ChunkedArray, also: str | None = None) -> pa.BooleanArray:
     """The text cells that may hold what :func:`mask_cpr_text` masks (False
     for a null): where :data:`CPR_LIKE_RE2` or :data:`CPR_GROUPED_RE2`
-    matches, each its own pass (RE2 lets go of the interpreter)."""
-    found = pc.match_substring_regex(cells, CPR_LIKE_RE2)
+    matches, each its own pass (RE2 lets go of the interpreter). ``also``: a
+    pattern (RE2) whose cells count too, looked for in the first pass (at
+    little more than its cost, where a pass of its own costs as much again)."""
+    found = pc.match_substring_regex(cells, CPR_LIKE_RE2 if also is None else f"{CPR_LIKE_RE2}|{also}")
     grouped = pc.match_substring_regex(cells, CPR_GROUPED_RE2)
     return pc.fill_null(pc.or_(found, grouped), False)
 

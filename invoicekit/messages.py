@@ -55,17 +55,10 @@ def _missing_invoice_id(f: Facts) -> list[str]:
         "de sidste cifre kan være ændret. Ret udtrækket, så fakturanummeret står som tekst, eller bogfør "
         "fakturaen manuelt med nummeret fra fakturaen."
         if lost
-        else f"Fakturanummeret er delt over flere linjer i udtrækket (leverandør CVR {cvr or 'ukendt'}), så "
-        "OPUS ikke kan finde fakturaen under det. Find fakturaen i OPUS og bogfør den manuelt, og ret udtrækket."
-        if broken
         else f"Fakturaen har intet fakturanummer (leverandør CVR {cvr or 'ukendt'}). "
         "Bed leverandøren om en faktura med fakturanummer, eller bogfør den manuelt."
-        for cvr, number, lost, broken in zip(
-            _each(f["supplier_cvr"]),
-            _each(f["invoice_id"]),
-            _each(f["invoice_id_lost"]),
-            _each(f["invoice_id_broken"]),
-            strict=True,
+        for cvr, number, lost in zip(
+            _each(f["supplier_cvr"]), _each(f["invoice_id"]), _each(f["invoice_id_lost"]), strict=True
         )
     ]
 

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from invoicekit.cells import fix_unsafe, one_line, unsafe_after, unsafe_cells
+from invoicekit.cells import fix_unsafe, unsafe_after, unsafe_cells
 from invoicekit.columns import (
     DECISION_COLUMNS,
     DECISION_LINE_COLUMNS,
@@ -42,7 +42,7 @@ from invoicekit.delivery import HashedFile, crash_point, fsync_path
 from invoicekit.errors import OutputError
 from invoicekit.identifiers import mask_unless_psp
 from invoicekit.parsing import NAT_DAYS, format_date_dk, format_date_iso, format_money, money_arrow
-from invoicekit.texts import holds_ascii
+from invoicekit.texts import holds_ascii, one_line
 
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
 RECIPIENT_CODE_CPR = "CPR"
@@ -110,9 +110,9 @@ def _notes_messages(notes: pd.DataFrame) -> pa.Array:
 def scan_messages(decisions: pd.DataFrame) -> pa.BooleanArray | None:
     """What :func:`~invoicekit.cells.unsafe_cells` finds in the decisions'
     messages, as :func:`write_outputs` scans them for decisions.csv and
-    opus_notes.csv: every message that may start a formula or hold a CPR
-    number (None where none does)."""
-    return unsafe_cells(_arrow(decisions["message"]))
+    opus_notes.csv: every message that may start a formula, hold a CPR
+    number or break a line (None where none does)."""
+    return unsafe_cells(_arrow(decisions["message"]), breaks=True)
 
 
 def _opus_notes_columns(notes: pd.DataFrame) -> Columns:
@@ -151,7 +151,7 @@ def _notes_found(
         taken = message.take(pa.array(pos[start : start + _COMPARE_ROWS]))
         if not taken.cast(mine.type).equals(mine.slice(start, _COMPARE_ROWS)):
             return {}
-    return {"note": unsafe_after(NOTE_PREFIX, mine, None if found is None else found.take(pa.array(pos)))}
+    return {"note": unsafe_after(NOTE_PREFIX, mine, None if found is None else found.take(pa.array(pos)), breaks=True)}
 
 
 #: messages compared at a time by :func:`_notes_found`
@@ -228,6 +228,7 @@ def write_csv(
     found: Mapping[str, pa.BooleanArray | None] | None = None,
     helper: Executor | None = None,
     exact: tuple[str, ...] = (),
+    breaks: tuple[str, ...] = (),
 ) -> dict[str, object]:
     """Write a table (a DataFrame, or a mapping of column name to values)
     quickly, quoting only where needed. Text cells never start a formula;
@@ -239,7 +240,9 @@ def write_csv(
     the same ``mask``), so they are not scanned again. ``helper``: a pool
     whose free thread may format rows ahead (:func:`_parts`). ``exact`` names the columns another system
     imports, whose text is guarded at the start of a cell alone (:func:`~invoicekit.cells.fix_unsafe`'s
-    ``inner``), so that it names what was written. Returns the
+    ``inner``), so that it names what was written, and line breaks made spaces. ``breaks`` names the
+    columns whose line breaks are made spaces as their CPR numbers are masked (a message quoting a cell: what
+    was found in them beforehand found line breaks too, :func:`scan_messages`). Returns the
     file's SHA-256 and size, taken as it is written
     (:class:`~invoicekit.delivery.HashedFile`)."""
     found = found or {}
@@ -252,7 +255,9 @@ def write_csv(
         if name not in numbers:
             if not inner:  # imported by OPUS or Sensum, a line at a time
                 arr = one_line(arr)
-            arr = fix_unsafe(arr, found[name] if name in found else unsafe_cells(arr, masked, inner), masked, inner)
+            one = name in breaks
+            hit = found[name] if name in found else unsafe_cells(arr, masked, inner, one)
+            arr = fix_unsafe(arr, hit, masked, inner, one)
         arrays.append(arr)
     table = pa.Table.from_arrays(arrays, names=names)
     # quote nothing when nothing needs it (cleaner for OPUS and Excel); else quote text cells
@@ -344,7 +349,8 @@ def write_outputs(
         }
 
     # (name, the columns and what was found in them beforehand (made in the
-    # writer's thread), separator, written as they are, masked, imported exactly: the spec's guard alone)
+    # writer's thread), separator, written as they are, masked, imported exactly: the spec's guard alone,
+    # a message's line breaks made spaces: it is a note in OPUS, which reads its import a line at a time)
     plain_decision = ("row", "amount", "expected_amount", "status", "reason")  # numbers and vocabulary codes
     # every column masked but the PSP element, the municipality's own cost object from its support sheet
     # (XG-0306190114-00001 was shown as XG-030619-xxxx-00001: an attack on 0.9.21), which shown()
@@ -360,6 +366,7 @@ def write_outputs(
             plain_decision,
             decision_mask,
             (),
+            ("message",),
         ),
         "decision_lines.csv": (
             lambda: shown(lines, DECISION_LINE_COLUMNS),
@@ -367,6 +374,7 @@ def write_outputs(
             ",",
             plain_decision,
             line_mask,
+            (),
             (),
         ),
         "opus_postings.csv": (
@@ -376,6 +384,7 @@ def write_outputs(
             ("Beløb", "Ydelsesmodtagernr.kode", "Ydelsesperiode fra", "Ydelsesperiode til", "Bogføringsdato"),
             False,
             OPUS_POSTING_COLUMNS,
+            (),
         ),
         # the note is a message people read in OPUS: masked; the invoice number as written
         "opus_notes.csv": (
@@ -385,6 +394,7 @@ def write_outputs(
             (),
             ("note",),
             ("invoice_id", "supplier_cvr"),
+            ("note",),
         ),
         "sensum_paid.csv": (
             lambda: _sensum_paid_columns(postings),
@@ -393,6 +403,7 @@ def write_outputs(
             ("period_start", "period_end", "amount"),
             False,
             SENSUM_PAID_COLUMNS,
+            (),
         ),
         "input_problems.csv": (
             lambda: problems.reindex(columns=list(PROBLEM_COLUMNS)),
@@ -401,17 +412,18 @@ def write_outputs(
             ("row",),
             True,
             (),
+            (),
         ),
     }
     assert tuple(writes) == OUTPUT_FILES
     flushed: list[Future] = []  # with durable: each file's flush, once written
 
     def write(name: str) -> dict[str, object]:
-        columns, found, sep, numbers, mask, exact = writes[name]
+        columns, found, sep, numbers, mask, exact, breaks = writes[name]
         try:
             facts = write_csv(
                 columns(), out_dir / name, sep=sep, numbers=numbers, mask=mask, found=found(), helper=pool,
-                exact=exact,
+                exact=exact, breaks=breaks,
             )  # fmt: skip
         except OSError as exc:
             raise OutputError(f"could not write {out_dir / name} ({exc.strerror or exc})") from None
@@ -427,7 +439,7 @@ def write_outputs(
     order = [*largest_first, *(n for n in OUTPUT_FILES if n not in largest_first)]
     with ThreadPoolExecutor(max_workers=1) as flusher, ThreadPoolExecutor(max_workers=2) as pool:
         if message_found is None:
-            message_found = pool.submit(unsafe_cells, message)
+            message_found = pool.submit(unsafe_cells, message, breaks=True)
         written = {name: pool.submit(write, name) for name in order}
         facts = {"decisions.csv": written["decisions.csv"].result()}
         crash_point("while-writing")

@@ -2,13 +2,17 @@
 underneath (:data:`TEXT`), the test for a column held that way, and the one
 way to take any column of texts as arrow (:func:`arrow_text`), so that arrow
 text is handed on without being made Python strings first, and the one way
-to look at its bytes in place (:func:`text_bytes`, :func:`holds_ascii`)."""
+to look at its bytes in place (:func:`text_bytes`, :func:`holds_ascii`), and
+a column's line breaks made spaces (:func:`one_line`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+
+from invoicekit.vocabulary import LINE_BREAK_RE2
 
 #: pandas' text type, arrow underneath, NaN where missing
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -72,3 +76,17 @@ def holds_ascii(arr: pa.Array, chars: str) -> bool:
         if any((block == w).any() for w in wanted):
             return True
     return False
+
+
+def one_line(arr: pa.Array) -> pa.Array:
+    """``arr`` with every line break (:data:`~invoicekit.vocabulary.LINE_BREAKS`) a space: a cell of a file
+    OPUS or Sensum imports, which read it a line at a time, so that its row stays one row whatever a cell
+    holds (a quoted line feed too). An invoice number or a grant id holding one never gets here (check 1; the
+    grant row left out) and an invoice number is read so (:func:`invoicekit.extracts.read_invoices`); a
+    note's message is made so as it is masked (:func:`invoicekit.cells.fix_unsafe` with ``breaks``). The
+    array itself where no cell holds one."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    if not pc.any(pc.match_substring_regex(arr, LINE_BREAK_RE2)).as_py():
+        return arr
+    return pc.replace_substring_regex(arr, LINE_BREAK_RE2, " ")

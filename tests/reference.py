@@ -846,11 +846,11 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                 seen.add((key[0], by_value(key[1])))
         d = blank()
         out.append(d)
-        inv_id = unguarded(inv["invoice_id"].strip())
+        # a line break inside the number is a space: the import files read a line at a time
+        inv_id = unguarded(inv["invoice_id"].strip()).translate(str.maketrans(dict.fromkeys(LINE_BREAKS, " ")))
         if not names_something(inv_id) or inv_id in EXCEL_ERRORS:  # no letter or digit, #N/A: no number (check 1)
             inv_id = ""
-        if any(c in LINE_BREAKS for c in inv_id):  # a number broken over lines names no invoice OPUS has
-            inv_id = ""
+
         invalid, cprs = invoice_cprs(inv["cpr"], inv["text"])
         cvr = cvr_ok(inv["supplier_cvr"].strip())
         s, e, _unreadable = invoice_period(inv["period_start"], inv["period_end"], inv["text"])
