@@ -573,8 +573,6 @@ class ShownNumber:
 #: a colour or a condition, a fill or a date/time letter makes it one the readers leave to the number
 _DIGITS_SECTION = re.compile(r'(?:[0#]|"[^"]*"|\\.|[ \-()+:])*0(?:[0#]|"[^"]*"|\\.|[ \-()+:])*')
 _FORMAT_TOKEN = re.compile(r'[0#]|"[^"]*"|\\.|.')
-#: the most digits a shown number cell may hold: past it the readers take the cell as one that lost digits
-_SHOWN_DIGITS = 15
 
 
 def _sections(code: str) -> list[str]:
@@ -595,14 +593,18 @@ def _sections(code: str) -> list[str]:
 
 def shown_digits(value: object, code: str | None) -> str | None:
     """The text Excel shows for a whole number ``value`` ≥ 0 in number format
-    ``code`` where that format writes digits the value does not hold: zeros in
-    front or literals between them (``000108`` of 108 in ``000000``); None
-    where the format shows the number itself, or is one the readers do not
-    render (decimals, thousands, dates, colours: read as the value, as
-    before), or the value is negative, not whole or over
-    :data:`_SHOWN_DIGITS` digits. Excel fills the placeholders from the right:
-    ``0`` shows a zero where no digit is left, ``#`` nothing, and digits
-    beyond the placeholders go before the first."""
+    ``code`` where that format shows it with zeros in front and nothing but
+    digits (``000108`` of 108 in ``000000``); None where the format shows the
+    number itself, shows more than digits (a literal, ``"B-"0``, or a dash,
+    ``000000-0000``: read as the value, as before, so that an id is still
+    compared by its value with one written without it), or is one the readers
+    do not render (decimals, thousands, dates, colours), or the value is
+    negative or not whole. Excel fills the placeholders from the right: ``0``
+    shows a zero where no digit is left, ``#`` nothing, and digits beyond the
+    placeholders go before the first. A text of more than 15 digits is a
+    number cell Excel could not hold to the last digit, to the readers
+    (:func:`invoicekit.extracts.lost_digit_cells`): safe, never the value
+    without its zeros."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not code:
         return None
     if isinstance(value, float):
@@ -624,7 +626,7 @@ def shown_digits(value: object, code: str | None) -> str | None:
         left = left[:-1]
     shown[placeholders[0]] = left + shown[placeholders[0]]
     text = "".join(shown)
-    if text == digits or sum(c.isdigit() for c in text) > _SHOWN_DIGITS:
+    if text == digits or not (text.isascii() and text.isdigit()):
         return None
     return text
 
@@ -857,7 +859,7 @@ class Workbook:
         parts = _parts(path) if parts is None else parts
         #: whether a cell style shows digits a number does not hold (``000108``): read so, by openpyxl
         self._shown = parts is not None and shows_digits_unheld(parts)
-        self._calamine = _open_calamine(path, parts)
+        self._calamine = None if self._shown else _open_calamine(path, parts)
         self._openpyxl = None if self._calamine is not None else _open_openpyxl(path)
         if self._calamine is not None:
             self.titles = [m.name for m in self._calamine.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
@@ -1087,13 +1089,15 @@ def _date_styles(styles: bytes) -> set[int]:
 def shows_digits_unheld(parts: dict[str, bytes]) -> bool:
     """Whether a cell style of the workbook (``parts``: :func:`_parts`) has a
     number format that shows a whole number with digits it does not hold
-    (:func:`shown_digits`: ``000000``, ``"B-"0``). Read from the style sheet
-    parsed as XML (any prefix, attribute order, quotes or character
-    references), its cell formats alone (a conditional format's own number
-    formats show nothing of a cell's value). A style sheet that cannot be
-    parsed says yes: openpyxl reads the workbook, formats and all."""
+    (:func:`shown_digits`: ``000000``). Read from the style sheet parsed as
+    XML (any prefix, attribute order, quotes, character references or
+    encoding), its cell formats alone (a conditional format's own number
+    formats show nothing of a cell's value). Only a part whose root is a style
+    sheet is parsed (a cell may say ``styleSheet``: a review found every
+    such part parsed, 17 s a time for a large sheet). A style sheet that
+    cannot be parsed says yes: openpyxl reads the workbook, formats and all."""
     for data in parts.values():
-        if b"styleSheet" not in data:
+        if not _STYLE_SHEET_ROOT.match(_xml_head(data)):
             continue
         try:
             root = defused_et.fromstring(data)
@@ -1106,7 +1110,7 @@ def shows_digits_unheld(parts: dict[str, bytes]) -> bool:
             if _local(section.tag) == "numFmts":
                 for fmt in section:
                     got = {_local(k): v for k, v in fmt.attrib.items()}
-                    if got.get("numFmtId", "").isdigit():
+                    if got.get("numFmtId", "").strip().isdigit():
                         codes[int(got["numFmtId"])] = got.get("formatCode", "")
             elif _local(section.tag) == "cellXfs":
                 for xf in section:
@@ -1116,6 +1120,20 @@ def shows_digits_unheld(parts: dict[str, bytes]) -> bool:
         if any(shown_digits(1, codes[i]) is not None for i in ids if i in codes):
             return True
     return False
+
+
+#: a part whose first element (after the XML declaration, comments, white space) is a style sheet, any prefix
+_STYLE_SHEET_ROOT = re.compile(
+    r"\ufeff?(?:\s+|<\?.*?\?>|<!--.*?-->)*<(?:[A-Za-z_][\w.-]*:)?styleSheet[\s/>]", re.DOTALL
+)
+
+
+def _xml_head(data: bytes, size: int = 4096) -> str:
+    """The start of an XML part as text: UTF-16 where it begins with its byte order mark, else UTF-8."""
+    head = data[:size]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", "ignore")
+    return head.decode("utf-8", "ignore")
 
 
 def _local(tag: str) -> str:
