@@ -15,10 +15,12 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from invoicekit.cli import main
 from invoicekit.post import write_csv, write_outputs
+from invoicekit.texts import one_line
 from invoicekit.vocabulary import LINE_BREAKS
 from tests.conftest import invoice
 from tests.test_lines import decide, line
@@ -224,3 +226,18 @@ def test_a_lines_row_whose_invoice_number_is_broken_over_lines_is_a_line_of_that
                [line("S\u20281", "1", "0101901234", "30000"), line("S1", "2", "0202901234", "20000")])  # fmt: skip
     assert r.problems.empty
     assert r.decisions.iloc[0]["status"] == "posted"
+
+
+@pytest.mark.parametrize("br", BREAKS, ids=[f"U+{ord(c):04X}" for c in BREAKS])
+def test_one_line_makes_each_line_break_a_space_wherever_it_stands_in_the_column(br):
+    cells = ["é", *["x"] * 5000, f"a{br}b", "Å\x01è"]  # a break far into the data, after bytes that look alike
+    arr = pa.array(cells, pa.large_string())
+    assert one_line(arr).to_pylist() == ["é", *["x"] * 5000, "a b", "Å\x01è"]
+    sliced = arr.slice(5001)  # a slice of the column: its own bytes alone
+    assert one_line(sliced).to_pylist() == ["a b", "Å\x01è"]
+
+
+def test_one_line_hands_back_the_column_itself_where_nothing_breaks_a_line():
+    arr = pa.array(["é è Å", "\t", "x\x01y", "æøå", None], pa.string())
+    assert one_line(arr) is arr
+    assert one_line(arr.slice(0, 0)) is not None
