@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.identifiers import map_unique, mask_cpr_text, mask_unless_psp, may_hold_cpr
-from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import FORMULA_START, FORMULA_START_RE2, LINE_BREAK_RE2, LINE_BREAKS, PSP_COLUMNS
+from invoicekit.texts import arrow_text, one_line, text_bytes
+from invoicekit.vocabulary import FORMULA_START, FORMULA_START_RE2, LINE_BREAK_RE2, PSP_COLUMNS, one_line_text
 
 #: a formula start at the start of the cell, or after either separator: a file
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a
@@ -155,12 +155,8 @@ def fix_unsafe(
     if text is None:
         return arr
     if breaks:
-        return _fix(text, found, lambda cell: safe_text(cell.translate(_ONE_LINE), mask, csv=inner))
+        return _fix(text, found, lambda cell: safe_text(one_line_text(cell), mask, csv=inner))
     return _fix(text, found, lambda cell: safe_text(cell, mask, csv=inner))
-
-
-#: every line break a space (:data:`~invoicekit.vocabulary.LINE_BREAKS`), in Python
-_ONE_LINE = str.maketrans(dict.fromkeys(LINE_BREAKS, " "))
 
 
 def unsafe_after(
@@ -305,3 +301,23 @@ def safe_frame(df: pd.DataFrame, mask: bool = True) -> pd.DataFrame:
             fixed[is_text] = [safe_text(v, mask) for v in text[is_text]]
         out[col] = pd.Series(fixed, index=out.index, dtype=object)
     return out
+
+
+def one_line_within(arr: pa.Array, within: pa.BooleanArray | None) -> pa.Array:
+    """``arr`` with the line breaks of the cells ``within`` marks made spaces: what :func:`unsafe_cells` with
+    ``breaks`` found in the same texts, which holds every cell with a line break. So a message the journal keeps
+    is the one the files hold, masked on one line (``0101⏎90⏎1234`` was kept whole where decisions.csv masked
+    it: a review)."""
+    text = _text(arr)
+    if text is None or within is None:
+        return arr
+    rows = np.flatnonzero(pc.fill_null(within, False).to_numpy(zero_copy_only=False))
+    if len(rows) == 0:
+        return arr
+    taken = text.take(pa.array(rows))
+    fixed = one_line(taken)
+    if fixed is taken:
+        return arr
+    hit = np.zeros(len(text), dtype=bool)
+    hit[rows] = True
+    return pc.replace_with_mask(text, pa.array(hit), fixed)

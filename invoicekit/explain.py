@@ -25,7 +25,7 @@ from invoicekit.paid_marks import PaidMarks
 from invoicekit.parsing import date_dk, kroner_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
-from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import RATE_UNIT_NAMES_DA, one_line_text
 
 EXCLUDED_DA = {
     "NO_GRANT_FOR_SUPPLIER": "anden leverandør",
@@ -139,7 +139,7 @@ class Explanation:
             )
         else:
             lines.append(f"Resultat: manuel, {inv['reason']} ({LABELS_DA[inv['reason']]}).")
-        lines.append(f"Besked: {inv['message']}")
+        lines.append(f"Besked: {one_line_text(inv['message'])}")  # on one line, as the files hold it
         return mask_cpr_text("\n".join(lines))  # read by people: no CPR number
 
     def figure(self):

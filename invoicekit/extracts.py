@@ -484,7 +484,9 @@ def _typed_invoices(
     u_cvr = cvr_column(_arrow_series(cvr_cells)).to_numpy(dtype=object)
     u_shown = u_cvr.copy()
     if (u_cvr == "").any():
-        u_shown[u_cvr == ""] = mask_cprs_in(_arrow_series(cvr_cells.filter(pa.array(u_cvr == "")))).to_numpy()
+        # on one line, as OPUS's note shows it: a CPR number written over two lines is one, and masked (a review)
+        invalid = one_line(cvr_cells.filter(pa.array(u_cvr == "")))
+        u_shown[u_cvr == ""] = mask_cprs_in(_arrow_series(invalid)).to_numpy()
     shown = pa.array(u_shown, type=pa.large_string())
     if len(shown) and pc.all(pc.equal(shown, cvr_cells.cast(pa.large_string()))).as_py():
         shown_cvr = _cells_of_rows(df["supplier_cvr"], cvr_codes, cvr_cells)  # as written (nearly always)

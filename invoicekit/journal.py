@@ -94,7 +94,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from invoicekit.cells import mask_arrow
+from invoicekit.cells import mask_arrow, one_line_within
 from invoicekit.columns import DECISION_COLUMNS
 from invoicekit.delivery import MANIFEST, fsync_path, read_only, sha256
 from invoicekit.errors import InputError, MissingFileError, OutputError
@@ -113,7 +113,7 @@ from invoicekit.keys import (
     stored_masked,
 )
 from invoicekit.reasons import POSTED
-from invoicekit.texts import arrow_text
+from invoicekit.texts import arrow_text, one_line
 from invoicekit.vocabulary import run_month
 
 #: schema 8 (0.9.23): runs from 0.9.22 on may store ``invoice_value_key`` (check 10 by value), which
@@ -1436,9 +1436,12 @@ def _journal_table(
                 arrays[name] = mask_unless_psp(arr).cast(pa.string())
             elif name in found:
                 within = found[name]()
+                if name == "message":  # found with its line breaks (scan_messages), made spaces as the files have it
+                    arr = one_line_within(arr, within)
                 arrays[name] = arr if within is None else mask_arrow(arr, within)
             else:
-                arrays[name] = mask_arrow(arr)
+                # a message on one line, as the files have it, then masked: a CPR number over two lines is one
+                arrays[name] = mask_arrow(one_line(arr) if name == "message" else arr)
     return pa.table({name: arrays[name] for name in columns})
 
 

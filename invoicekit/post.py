@@ -375,7 +375,7 @@ def write_outputs(
             plain_decision,
             line_mask,
             (),
-            (),
+            ("message",),
         ),
         "opus_postings.csv": (
             lambda: _opus_postings_columns(postings),

@@ -457,6 +457,12 @@ def names_something(text: str) -> bool:
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 #: :data:`LINE_BREAKS` (RE2)
 LINE_BREAK_RE2 = r"[\n\r\x0b\x0c\x1c-\x1e\x{85}\x{2028}\x{2029}]"
+_ONE_LINE = str.maketrans(dict.fromkeys(LINE_BREAKS, " "))
+
+
+def one_line_text(text: str) -> str:
+    """``text`` with every line break (:data:`LINE_BREAKS`) a space: a message as the files hold it."""
+    return text.translate(_ONE_LINE)
 
 
 # ---------------------------------------------------------------- PSP elements
