@@ -31,12 +31,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import invoicekit.messages as msg
 from invoicekit.extracts import InvoiceLines, Invoices, Problems, written_invoice_ids
+from invoicekit.keys import value_keys
 from invoicekit.parsing import MONEY_SCALE, format_money_dk, names_no_one_period
 from invoicekit.reasons import CHECK_NUMBER, LINES_MISMATCH, MANUAL, POSTED
-from invoicekit.texts import TEXT
+from invoicekit.texts import TEXT, arrow_text
 from invoicekit.vocabulary import masked_cpr
 
 #: the columns of a line row that come from the line (the rest from its invoice)
@@ -85,10 +87,15 @@ class _Plan:
     def __init__(self, inv: pd.DataFrame, lf: pd.DataFrame) -> None:
         n = len(inv)
         self.inv, self.lf = inv, lf
+        # a line is its invoice's as check 10 compares numbers: digits alone by their value, so that 4711 in
+        # the lines finds 0004711, a workbook's number cell shown with zeros (a review found the lines lost)
+        numbers = pa.concat_arrays(
+            [arrow_text(inv["invoice_key"], pa.large_string()), arrow_text(lf["invoice_key"], pa.large_string())]
+        )
         keys = pd.MultiIndex.from_arrays(
             [
                 np.concatenate([inv["cvr_key"].to_numpy(), lf["cvr_key"].to_numpy()]).astype(np.int64),
-                np.concatenate([inv["invoice_key"].to_numpy(dtype=object), lf["invoice_key"].to_numpy(dtype=object)]),
+                value_keys(numbers).to_numpy(zero_copy_only=False),
             ]
         )
         codes, _ = pd.factorize(keys)

@@ -719,7 +719,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     for line in lines or ():
         cvr = cvr_ok(line["supplier_cvr"].strip())
         if line["invoice_id"].strip() and cvr:
-            by_invoice.setdefault((cvr, number_key(unguarded(line["invoice_id"].strip()))), []).append(line)
+            # as check 10 compares numbers: digits alone by their value (4711 finds 0004711)
+            by_invoice.setdefault((cvr, by_value(number_key(unguarded(line["invoice_id"].strip())))), []).append(line)
 
     def checks_4_to_21(d: dict, cprs, cvr, s, e, amount, currency, prepaid, kind, inv_id, paid_now) -> tuple | None:
         """Checks 4-21 on one invoice (or line); the paid entry when it posts."""
@@ -862,7 +863,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         # the invoice's amount, then its lines' as they are decided
         amounts_was = [amount]
         decided = ((cvr, number_key(inv_id)), d, kind, amounts_was) if inv_id and cvr else None
-        group = by_invoice.get((cvr, number_key(inv_id)), []) if cvr else []
+        group = by_invoice.get((cvr, by_value(number_key(inv_id))), []) if cvr else []
         if not inv_id:
             d["reason"] = "MISSING_INVOICE_ID"
             continue
