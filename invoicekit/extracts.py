@@ -48,7 +48,7 @@ from invoicekit.identifiers import (
     mask_cprs_in,
     mask_cprs_in_arrow,
 )
-from invoicekit.keys import normalise_grant_ids, normalise_numbers_arrow, service_keys, sheet_keys
+from invoicekit.keys import normalise_grant_ids, normalise_numbers_arrow, service_keys, sheet_keys, value_keys
 from invoicekit.parsing import (
     MONEY_SCALE,
     arrow_texts,
@@ -1109,7 +1109,8 @@ def _typed_invoice_lines(
     number) comes again, or that says it is in another currency than DKK,
     not an invoice line or prepaid, is recorded there too and kept with
     ``usable`` False: its invoice then cannot be decided on its lines."""
-    line_no = df["line_no"].str.strip().to_numpy(dtype=object)
+    # on one line, as the invoice numbers: a CPR number over two lines is one, and masked where it is shown
+    line_no = _arrow_series(one_line(text_array(df["line_no"].str.strip()))).to_numpy(dtype=object)
     typed = _typed_invoices(df.drop(columns=["line_no"]), misaligned=misaligned, numeric_cpr=numeric_cpr)
     rows = typed["row"].to_numpy()
     named = (typed["invoice_id_raw"] != "").to_numpy() & typed["cvr_valid"].to_numpy()
@@ -1127,7 +1128,9 @@ def _typed_invoice_lines(
     usable &= ~no_number
     # line numbers compare as numbers where they are (1, 01 and 001 are one line), else in any case
     line_key = pd.Series(line_no, dtype=object).str.replace(r"^0+(?=\d+$)", "", regex=True).str.casefold()
-    key = pd.DataFrame({"cvr": typed["cvr_key"].to_numpy(), "inv": typed["invoice_key"].to_numpy(dtype=object),
+    # the invoice's number as its lines are found by it (decide: check 10's way, digits alone by value)
+    inv_key = value_keys(arrow_text(typed["invoice_key"])).to_numpy(zero_copy_only=False)
+    key = pd.DataFrame({"cvr": typed["cvr_key"].to_numpy(), "inv": inv_key,
                         "line": line_key.to_numpy(dtype=object)})  # fmt: skip
     again = named & (line_no != "") & key.duplicated(keep=False).to_numpy()
     problems.add_many(source, rows[again], "line_no", "samme linjenummer står flere gange på fakturaen")

@@ -888,7 +888,12 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             l_invalid, l_cprs = invoice_cprs(line["cpr"], line["text"])
             l_amount = money(line["amount"], decimals=2)
             no = line["line_no"].strip()
-            if not no or line_numbers[(cvr, number_key(inv_id), line_key(no))] > 1 or l_invalid or len(l_cprs) != 1:
+            if (
+                not no
+                or line_numbers[(cvr, by_value(number_key(inv_id)), line_key(no))] > 1
+                or l_invalid
+                or len(l_cprs) != 1
+            ):
                 mismatch = True
             parsed.append((no, l_cprs, l_amount, line))
         if not mismatch:
