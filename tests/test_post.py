@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from invoicekit import post, texts
 from invoicekit.cells import safe_text, unsafe_cells
 from invoicekit.columns import DECISION_COLUMNS, PROBLEM_COLUMNS
+from invoicekit.vocabulary import one_line_text
 
 _CELLS = st.one_of(st.none(), st.text(alphabet='ab;,"\n\ræø', max_size=6))
 
@@ -104,17 +105,20 @@ def test_the_notes_are_written_as_a_scan_of_the_notes_alone_writes_them(tmp_path
     if case == "a row before the first":
         notes["row"] = notes["row"] - 100
     message = post._arrow(decisions["message"])
-    found = post._notes_found(notes, decisions, message, unsafe_cells(message))
+    found = post._notes_found(notes, decisions, message, unsafe_cells(message, breaks=True))
     assert ("note" in found) == (case in ("same messages", "rows with gaps"))
     problems = pd.DataFrame(columns=list(PROBLEM_COLUMNS))
     post.write_outputs(tmp_path / "out", decisions, _no_postings(), notes, problems)
-    alone = post.write_csv(post._opus_notes_columns(notes), tmp_path / "alone.csv", sep=";", mask=("note",))
+    # as write_outputs writes them: the note masked and on one line (OPUS reads a line at a time), the invoice
+    # number and the CVR as written, guarded at their start alone
+    alone = post.write_csv(post._opus_notes_columns(notes), tmp_path / "alone.csv", sep=";", mask=("note",),
+                           exact=("invoice_id", "supplier_cvr"), breaks=("note",))  # fmt: skip
     written = (tmp_path / "out" / "opus_notes.csv").read_bytes()
     assert written == (tmp_path / "alone.csv").read_bytes()
     assert hashlib.sha256(written).hexdigest() == alone["sha256"]
     with open(tmp_path / "out" / "opus_notes.csv", newline="", encoding="utf-8") as f:
         cells = [line[2] for line in csv.reader(f, delimiter=";")][1:]
-    assert cells == [safe_text(post.NOTE_PREFIX + (m or "")) for m in notes["message"].fillna("")]
+    assert cells == [safe_text(one_line_text(post.NOTE_PREFIX + (m or ""))) for m in notes["message"].fillna("")]
 
 
 @pytest.mark.parametrize("helper_busy", [False, True])
