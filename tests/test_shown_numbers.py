@@ -24,8 +24,9 @@ from invoicekit import readers
 from invoicekit.cli import main
 from invoicekit.readers import _calamine_reads_as_openpyxl, read_raw, shown_digits, shows_digits_unheld
 from tests.conftest import invoice
+from tests.test_attack_import_files import HEADER, _write_invoices
 
-INVOICE_HEADER = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"]
+INVOICE_HEADER = HEADER
 
 
 @pytest.mark.parametrize(
@@ -92,12 +93,7 @@ def _grants_workbook(case: Path, formats: dict[str, str], **ids: object) -> Path
 def _invoices(path: Path, *rows: dict[str, object], formats: dict[str, str] | None = None) -> Path:
     if path.suffix == ".xlsx":
         return _workbook(path, INVOICE_HEADER, [[r.get(c, "") for c in INVOICE_HEADER] for r in rows], formats or {})
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, delimiter=";", lineterminator="\n")
-        w.writerow(INVOICE_HEADER)
-        for r in rows:
-            w.writerow([r.get(c, "") for c in INVOICE_HEADER])
-    return path
+    return _write_invoices(path, *rows)  # the same header, as a CSV extract
 
 
 def _run(case: Path, grants: Path, invoices: Path, out: Path, *extra: str) -> Path:
