@@ -568,10 +568,10 @@ class ShownNumber:
     text: str
 
 
-#: a number format's section of digit placeholders and literals alone: ``000000``, ``000000-0000``,
-#: ``"F-"00000``; a decimal point, a thousands separator, a percent, an exponent, a fraction's ``/``,
-#: a colour or a condition, a fill or a date/time letter makes it one the readers leave to the number
-_DIGITS_SECTION = re.compile(r'(?:[0#]|"[^"]*"|\\.|[ \-()+:])*0(?:[0#]|"[^"]*"|\\.|[ \-()+:])*')
+#: a number format's section that shows digits alone: digit placeholders, and digits quoted or escaped
+#: (``000000``, ``"0"00000``); anything else it shows (``"B-"0``, ``000000-0000``, a decimal point, a
+#: thousands separator, a percent, a fraction's ``/``, a colour, a date letter) leaves the number as it is
+_DIGITS_SECTION = re.compile(r'(?:[0#]|"\d*"|\\\d)*0(?:[0#]|"\d*"|\\\d)*')
 _FORMAT_TOKEN = re.compile(r'[0#]|"[^"]*"|\\.|.')
 
 
@@ -859,7 +859,7 @@ class Workbook:
         parts = _parts(path) if parts is None else parts
         #: whether a cell style shows digits a number does not hold (``000108``): read so, by openpyxl
         self._shown = parts is not None and shows_digits_unheld(parts)
-        self._calamine = None if self._shown else _open_calamine(path, parts)
+        self._calamine = None if self._shown else _open_calamine(path, parts, shown=False)
         self._openpyxl = None if self._calamine is not None else _open_openpyxl(path)
         if self._calamine is not None:
             self.titles = [m.name for m in self._calamine.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
@@ -958,11 +958,14 @@ def _open_openpyxl(path: Path):
         raise InputError(path, None, f"cannot be opened as an Excel .xlsx workbook ({type(exc).__name__})") from None
 
 
-def _open_calamine(path: Path, parts: dict[str, bytes] | None = None) -> CalamineWorkbook | None:
+def _open_calamine(
+    path: Path, parts: dict[str, bytes] | None = None, shown: bool | None = None
+) -> CalamineWorkbook | None:
     """The workbook opened with calamine, or None where it should be read
-    with openpyxl instead (``parts``: :func:`_parts` of it, when read already)."""
+    with openpyxl instead (``parts``: :func:`_parts` of it, when read already;
+    ``shown``: :func:`shows_digits_unheld` of it, when known already)."""
     try:
-        if not _calamine_reads_as_openpyxl(path, parts):
+        if not _calamine_reads_as_openpyxl(path, parts, shown):
             return None
         return CalamineWorkbook.from_path(str(path))
     except Exception:  # not a zip, a damaged part: openpyxl says what is wrong
@@ -1000,7 +1003,7 @@ _NOT_DATE_FORMATS = {*range(0, 14), *range(37, 45), 48, 49}
 _LAST_DATE_SERIAL = 2_958_465
 
 
-def _calamine_reads_as_openpyxl(path: Path, parts: dict[str, bytes] | None = None) -> bool:
+def _calamine_reads_as_openpyxl(path: Path, parts: dict[str, bytes] | None = None, shown: bool | None = None) -> bool:
     """Whether calamine may read this workbook. It reads a whole sheet into
     memory as a grid, each cell a copy of its text, so a sheet whose cells
     lie far apart (one in A1, one in the last cell of the grid) or whose
@@ -1011,7 +1014,8 @@ def _calamine_reads_as_openpyxl(path: Path, parts: dict[str, bytes] | None = Non
     no damaged number (which openpyxl refuses). Checked on the parts as
     written, every part alike, at most a few regular-expression scans each;
     anything unexpected says no. ``parts``: :func:`_parts` of it, when read
-    already."""
+    already; ``shown``: :func:`shows_digits_unheld` of it, when known already
+    (the style sheet is parsed once a workbook)."""
     parts = _parts(path) if parts is None else parts
     if parts is None:
         return False  # no zip to look into: openpyxl says what is wrong
@@ -1026,7 +1030,7 @@ def _calamine_reads_as_openpyxl(path: Path, parts: dict[str, bytes] | None = Non
     shared = [len(m) for m in _SHARED_STRING.findall(tables[0])] if tables else []
     longest = max(shared, default=0)
     dates = _date_styles(styles[0]) if styles else set()
-    if shows_digits_unheld(parts):
+    if shows_digits_unheld(parts) if shown is None else shown:
         return False  # calamine gives no number formats: a number shown with digits it does not hold is openpyxl's
     for data in contents:
         cells = len(_CELL.findall(data))

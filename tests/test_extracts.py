@@ -117,7 +117,7 @@ def test_a_workbook_with_rows_on_two_sheets_is_refused_not_read_from_the_first(t
     from invoicekit.cli import main
 
     if reader == "openpyxl":
-        monkeypatch.setattr(readers, "_open_calamine", lambda path, parts: None)
+        monkeypatch.setattr(readers, "_open_calamine", lambda path, parts, shown=None: None)
     header = ["Fakturanummer", "CVR", "CPR", "Periode fra", "Periode til", "Beløb"]
     wb = Workbook()
     first = wb.active
