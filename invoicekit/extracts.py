@@ -1223,14 +1223,15 @@ def _typed_grants(
     grant_id = df["grant_id"].str.strip()
     flag((grant_id == "").to_numpy(), "grant_id", "bevillings-ID mangler")
     # an id of no letter or digit names no grant that Sensum could find again (see NAMES_SOMETHING_RE2)
-    named = names_something_cells(pa.array(grant_id, pa.large_string()))
+    ids = pa.array(grant_id, pa.large_string())
+    named = names_something_cells(ids)
     flag(
         (grant_id != "").to_numpy() & ~named.to_numpy(zero_copy_only=False),
         "grant_id",
         "bevillings-ID'et har hverken bogstav eller ciffer",
     )
     # an id broken over lines: the paid mark's row split in two in Sensum's import, which reads a line at a time
-    broken = pc.fill_null(pc.match_substring_regex(pa.array(grant_id, pa.large_string()), LINE_BREAK_RE2), False)
+    broken = pc.fill_null(pc.match_substring_regex(ids, LINE_BREAK_RE2), False)
     flag(
         broken.to_numpy(zero_copy_only=False),
         "grant_id",
