@@ -170,3 +170,11 @@ def periods_counting_python(monkeypatch, texts: list[str]) -> tuple[np.ndarray, 
     monkeypatch.setattr(parsing, "period_in_text", counted)
     start, _end = parsing.period_from_texts(np.array(texts, dtype=object))
     return start, len(calls)
+
+
+def assert_read_whole_column(monkeypatch, texts: list[str]) -> None:
+    """Every text of ``texts`` gives a period, and fewer than 20 of them are read one by one in Python
+    (:func:`periods_counting_python`): the speed tests of the month rule's reviews."""
+    start, calls = periods_counting_python(monkeypatch, texts)
+    assert not np.isnat(start).any()
+    assert calls < 20, f"{calls} of {len(texts)} texts read one by one in Python"
