@@ -397,6 +397,8 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
         end = None if open_end else date_of(r["end_date"])
         ok = names_something(r["grant_id"]) and cpr and cvr and rate is not None and rate >= 0 and unit and start
         ok = ok and not any(c in LINE_BREAKS for c in r["grant_id"].strip())  # Sensum's import reads a line at a time
+        # a lookup that found nothing (#N/A) is no value to match or mark paid on
+        ok = ok and not any(r[c].strip() in EXCEL_ERRORS for c in ("grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit"))  # fmt: skip
         ok = ok and not (not open_end and (end is None or end < start)) and r["service_code"].strip()
         if not ok:
             if r["grant_id"].strip():

@@ -32,7 +32,7 @@ from invoicekit import (
 )
 from invoicekit.decide import BESIDE_FROM_ROWS
 from invoicekit.parsing import MONEY_SCALE
-from invoicekit.vocabulary import normalise_paragraph
+from invoicekit.vocabulary import EXCEL_ERRORS, normalise_paragraph
 from tests.reference import expected_amount, reference_decide, reference_marks
 
 DECIDE_MODULE = importlib.import_module("invoicekit.decide")  # the package's ``decide`` is the function
@@ -107,7 +107,7 @@ def grant_rows(draw) -> list[dict]:
                 st.just(start - dt.timedelta(days=3)),
             )
         )
-        service = draw(st.sampled_from([s[0] for s in SHEET_SERVICES] + [MISSING_SERVICE]))
+        service = draw(st.sampled_from([s[0] for s in SHEET_SERVICES] + [MISSING_SERVICE] + ["#N/A"]))
         if rows and draw(st.integers(0, 5)) == 0:
             # the same grant registered again in Sensum: a new id, or the old id spelt differently
             again = dict(draw(st.sampled_from(rows)))
@@ -121,7 +121,7 @@ def grant_rows(draw) -> list[dict]:
         rows.append(
             {
                 # an en dash names no grant; one broken over lines is left out (Sensum reads a line at a time)
-                "grant_id": draw(st.sampled_from([f"G{k}"] * 6 + ["G0", "\u2013", f"G{k}\u2028", f"G\x85{k}"])),
+                "grant_id": draw(st.sampled_from([f"G{k}"] * 6 + ["G0", "\u2013", f"G{k}\u2028", f"G\x85{k}", "#N/A"])),
                 "cpr": draw(st.sampled_from([*CPRS] * 4 + ["3102901234"])),
                 "service_code": service,
                 "service_name": "",
@@ -497,7 +497,8 @@ def paid_marks(draw, grants: list[dict]) -> list[dict]:
     the extract lacks; with their own CPR, CVR and service (the grant's, another's, a sibling's,
     written otherwise) or not; a period in the grant, or one that cannot be read or runs backwards."""
     marks = []
-    named = [g for g in grants if re.search(r"[^\W_]", g["grant_id"])]  # a mark of no grant id is listed, not used
+    # a mark of no grant id (nor #N/A, a lookup that found nothing) is listed, not used
+    named = [g for g in grants if re.search(r"[^\W_]", g["grant_id"]) and g["grant_id"] not in EXCEL_ERRORS]
     for _ in range(draw(st.integers(0, 4))):
         if not named:
             break
@@ -893,7 +894,7 @@ def seldom(draw) -> bool:
 
 
 def respelt_paragraph(draw, para: str) -> str:
-    from invoicekit.vocabulary import normalise_paragraph as _n  # only to find the spellings' list
+    from invoicekit.vocabulary import normalise_paragraph as _n
 
     return draw(st.sampled_from(PARAGRAPH_SPELLINGS.get(_n(para), [para])))
 
