@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import errno
 import gc
 import logging
 import os
@@ -1599,14 +1600,21 @@ def _log_file_apart(args: argparse.Namespace) -> None:
 class _NotPrinted(logging.Filter):
     """What the terminal leaves out: the command line's own records (it
     prints its errors itself) and, unless --quiet, a warning the printed
-    summary shows as well."""
+    summary shows as well; those are kept in ``held``, to be shown after all
+    when the command fails and prints no summary."""
 
     def __init__(self, summary: bool) -> None:
         super().__init__()
         self.summary = summary
+        self.held: list[logging.LogRecord] = []
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.name != log.name and not (self.summary and getattr(record, "in_summary", False))
+        if record.name == log.name:
+            return False
+        if self.summary and getattr(record, "in_summary", False):
+            self.held.append(record)
+            return False
+        return True
 
 
 #: the loggers whose records the command line shows and logs: the library's,
@@ -1624,7 +1632,8 @@ def _logging(args: argparse.Namespace) -> Iterator[None]:
     terminal = logging.StreamHandler(sys.stderr)
     terminal.setLevel(logging.WARNING)
     terminal.setFormatter(MaskingFormatter("invoicekit: warning: %(message)s"))
-    terminal.addFilter(_NotPrinted(summary=not getattr(args, "quiet", False)))
+    not_printed = _NotPrinted(summary=not getattr(args, "quiet", False))
+    terminal.addFilter(not_printed)
     handlers.append(terminal)
     level = logging.WARNING
     if getattr(args, "log_file", None):
@@ -1650,6 +1659,14 @@ def _logging(args: argparse.Namespace) -> Iterator[None]:
             lg.addHandler(h)
     try:
         yield
+    except BaseException:
+        # no summary will show what was kept for it (files of a stopped run delivered, the journal upgraded and
+        # the copy kept): said here, before the error (an attack on 0.9.30 found a run's payment file delivered
+        # into a folder, and a backup of the journal made, by a run that failed and told of neither)
+        not_printed.summary = False
+        for record in not_printed.held:
+            terminal.handle(record)
+        raise
     finally:
         logging.captureWarnings(False)
         for lg, (lvl, propagate) in zip(loggers, before, strict=True):
@@ -1767,8 +1784,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command in ("run", "replay"):
                 error("the output's reader stopped reading (a closed pipe); a run is recorded whole or not at all")
             return 141
-        # a file we may not read or write (a pipe named as one too): the user's to fix
         error(_os_error_line(exc, args, argv))
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            # a full disk (or quota, or size limit) wherever it struck (making the staging folder, the lock):
+            # the machine's, not the input's; exit 1 as for the files themselves (an attack on 0.9.30 found 2)
+            return 1
+        # a file we may not read or write (a pipe named as one too): the user's to fix
         return 2
     except KeyboardInterrupt:
         # a run is recorded whole or not at all; one stopped after recording is delivered by the next run

@@ -32,7 +32,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from invoicekit.errors import InputError, OutputError
@@ -489,6 +489,33 @@ def file_facts(staging: Path, names: list[str], durable: bool = True) -> dict[st
     return facts
 
 
+def _refuse_short_list(run_id: int | None, staging: Path, out_dir: Path, files: dict[str, str]) -> None:
+    """Refuse to deliver a stopped run's files by a list of them (name →
+    SHA-256, the journal's) that lacks one: ``run.json``, or a file the
+    ``run.json`` recorded names. A damaged journal that had lost them
+    delivered the rest and marked the run delivered, its payment file left
+    in a staging folder the next run into that folder removes (an attack on
+    0.9.30). A ``run.json`` found nowhere is left to the check for files
+    gone."""
+    unlisted = [MANIFEST] if MANIFEST not in files else []
+    for path in (staging / MANIFEST, out_dir / MANIFEST) if not unlisted else ():
+        try:
+            if path.is_file() and sha256(path) == files[MANIFEST]:
+                named = json.loads(path.read_text(encoding="utf-8")).get("outputs") or {}
+                unlisted = sorted(set(named) - set(files))
+                break
+        except (OSError, ValueError, AttributeError, TypeError):
+            continue
+    if unlisted:
+        which = f"run {run_id}" if run_id is not None else "the run"
+        raise InputError(
+            staging,
+            None,
+            f"{which} is recorded in the journal, but the journal does not list its files {', '.join(unlisted)}: "
+            "the journal is damaged, so none of the run's files were delivered; restore the journal from a backup",
+        )
+
+
 def deliver(
     run_id: int | None,
     staging: Path,
@@ -507,6 +534,8 @@ def deliver(
     as it wrote them and does not read them again. ``importable``: the files
     are to be imported (any run but a dry run): only then is the folder
     flushed to disk, and an error after they were moved says they are there."""
+    if checked:
+        _refuse_short_list(run_id, staging, out_dir, files)
     order = sorted(files, key=lambda name: name == MANIFEST)
     outputs: dict[str, Path] = {}
     missing = []
@@ -581,11 +610,17 @@ def deliver(
 
 
 @contextlib.contextmanager
-def cleaned_on_failure(staging: Path, names: tuple[str, ...]) -> Iterator[Path]:
+def cleaned_on_failure(
+    staging: Path, names: tuple[str, ...], recorded: Callable[[], bool] = lambda: False
+) -> Iterator[Path]:
     """Remove ``staging`` and the run's files in it (``names``:
-    :func:`remove_staging`) if anything fails inside the block."""
+    :func:`remove_staging`) if anything fails inside the block, unless
+    ``recorded()`` says the run was recorded all the same (a Ctrl-C raised as
+    the journal's commit returned): those files are then the next run's to
+    deliver."""
     try:
         yield staging
     except BaseException:
-        remove_staging(staging, names)
+        if not recorded():
+            remove_staging(staging, names)
         raise

@@ -481,6 +481,17 @@ def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError | Outpu
             "rolls it back first, and nothing it held was recorded",
         )
     if "readonly" in text or "unable to open" in text:
+        folder = path.absolute().parent
+        if path.exists() and os.access(path, os.W_OK) and not os.access(folder, os.W_OK | os.X_OK):
+            # the file may be written, its folder not: SQLite writes the file it undoes a transaction with beside
+            # the journal (an attack on 0.9.30 was sent to the file's permissions, and the folder never named)
+            return InputError(
+                path,
+                None,
+                f"cannot be written ({text}): its folder {folder} may not be written, and SQLite writes the file it "
+                f"undoes an unfinished run with ({path.name}-journal) beside the journal; expected a journal in a "
+                "folder I may write",
+            )
         return InputError(path, None, f"cannot be written ({text}); expected a journal file I may write")
     return InputError(path, None, f"not an invoicekit journal (SQLite said: {text})")
 
@@ -839,6 +850,11 @@ class Journal:
             )
             self.conn.execute("COMMIT")  # inside: a commit that fails (a full disk) leaves it as it was too
         except BaseException:
+            if self._migration_committed():
+                # a Ctrl-C raised as the commit returned (an attack on 0.9.30 found the backup the migrated
+                # journal names removed here, and the key it now needs would have gone with it)
+                self.version, self.secret = SCHEMA_VERSION, secret
+                raise
             self._rollback()  # SQLite may have rolled back already (a full disk)
             # the journal is as it was: the copy beside it backs up nothing, and
             # would only be one more file holding every number the journal holds;
@@ -851,6 +867,23 @@ class Journal:
         if old < 2:
             with contextlib.suppress(sqlite3.DatabaseError):  # give back the old table's pages (the backup keeps them)
                 self.conn.execute("VACUUM")
+
+    def _migration_committed(self) -> bool:
+        """Whether the migration is in the journal for good although the call
+        failed (a Ctrl-C pressed while SQLite wrote the commit is raised after
+        it): then its backup and key file stay. In doubt (the journal does not
+        answer) it says yes: a backup kept is one file too many, a key
+        removed is a journal no run can read."""
+        try:
+            if self.conn.in_transaction:  # not committed: rolled back below
+                return False
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'migration_backup'").fetchone()
+            version = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.Error:
+            return True
+        return (
+            version is not None and version[0] == str(SCHEMA_VERSION) and row is not None and row[0] == self.backup.name
+        )
 
     def _v1_secret(self) -> str:
         """The secret a schema-1 journal is migrated with (inside the
@@ -1204,10 +1237,25 @@ class Journal:
             raise InputError(
                 self.path,
                 f"run {run_id}",
-                f"is recorded with {recorded[0] if recorded else 0:,} decisions, and {stored:,} are stored; the "
+                f"is recorded with {(recorded[0] if recorded else 0) or 0:,} decisions, and {stored:,} are stored; the "
                 "journal is damaged (a copy taken while a run was being recorded?), so its files were not "
                 "delivered: restore the journal from a backup",
             )
+
+    def committed(self, run_id: int) -> bool:
+        """Whether run ``run_id`` is in the journal for good: asked after a
+        failure that may have come just as its commit returned (Ctrl-C pressed
+        while SQLite wrote the commit to disk is raised after it), when its
+        staged files must be kept for the next run to deliver. In doubt (the
+        journal does not answer) it says yes: a staging folder kept is left
+        over at worst, a recorded run's payment file removed is a payment lost
+        (an attack on 0.9.30)."""
+        try:
+            if self.conn.in_transaction:  # still open: nothing of it was committed, and closing rolls it back
+                return False
+            return self.conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (int(run_id),)).fetchone() is not None
+        except sqlite3.Error:
+            return True
 
     def delivered(self, run_id: int) -> bool:
         row = self.conn.execute("SELECT delivered_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()

@@ -348,10 +348,13 @@ def run(
     staged_manifest: dict = {}
     j: Journal | None = None
     created = committed = False
+    run_id: int | None = None
     delivered: list[tuple[int, Path]] = []
     try:
         if journal is not None:
             j = Journal(journal, readonly=dry_run)
+            if j.backup is not None:  # said now: the run may yet fail, and leave the journal upgraded all the same
+                log.warning("journal upgraded; the old file is kept as %s", j.backup, extra={"in_summary": True})
         elif new_journal is not None:
             # before the output folder is prepared: it may be the journal's own folder, which a mistyped path
             # must not find made (the journal itself is started once the folder is known to take the run)
@@ -385,8 +388,14 @@ def run(
                 )
                 run_id = None
             else:
-                # the staging folder goes with any failure up to and including the commit
-                with cleaned_on_failure(staging, (*OUTPUT_FILES, MANIFEST)), j.transaction() as conn:
+                # the staging folder goes with any failure up to and including the commit, but for one that
+                # came as the commit returned: the run is then recorded, and its files the next run's to deliver
+                with (
+                    cleaned_on_failure(
+                        staging, (*OUTPUT_FILES, MANIFEST), lambda: run_id is not None and j.committed(run_id)
+                    ),
+                    j.transaction() as conn,
+                ):
                     # a run recorded while this one waited for the journal is delivered first (an attack on
                     # 0.9.26: this run decided, recorded and delivered, and that run's files waited for a third)
                     while len(pending := j.pending_deliveries()):
@@ -441,6 +450,7 @@ def run(
         finally:
             lock.release()
     except BaseException:
+        committed = committed or (j is not None and run_id is not None and j.committed(run_id))
         if j is not None:
             j.close()
         if created and not committed:
@@ -487,8 +497,6 @@ def _log_result(res: RunResult, seconds: float) -> None:
         log.info("manual reasons: %s", "; ".join(f"{code} {count}" for code, count in reasons.items()))
     for line in shared_problems(res):
         log.warning("%s", line, extra={"in_summary": True})
-    if res.journal_backup is not None:
-        log.warning("journal upgraded; the old file is kept as %s", res.journal_backup, extra={"in_summary": True})
     if res.dry_run:
         recorded = "dry run: nothing recorded"
     elif res.run_id is not None:
