@@ -45,6 +45,8 @@ from invoicekit.vocabulary import (
     CPR_LIKE_RE2,
     CPR_LIKE_SEPARATORS,
     CPR_MASK,
+    CPR_THOUSANDS,
+    CPR_THOUSANDS_RE2,
     DIGIT_LIKE,
     masked_cpr,
 )
@@ -442,6 +444,7 @@ def mask_cpr_text(text: str) -> str:
     text = CPR_APART.sub(
         lambda m: masked(re.sub("[^0-9]", "", m[1] or m[3]), re.sub("[^0-9]", "", m[2] or m[4])) or m[0], text
     )
+    text = CPR_THOUSANDS.sub(lambda m: masked(m[1] + m[3] + m[4][:2], m[4][2:] + m[5]) or m[0], text)
     return _masked_grouped(text, masked)
 
 
@@ -553,12 +556,12 @@ def _masked_like(text: str, masked: Callable[[re.Match], str | None]) -> str:
 
 def may_hold_cpr(cells: pa.Array | pa.ChunkedArray, also: str | None = None) -> pa.BooleanArray:
     """The text cells that may hold what :func:`mask_cpr_text` masks (False
-    for a null): where :data:`CPR_LIKE_RE2` or :data:`CPR_GROUPED_RE2`
-    matches, each its own pass (RE2 lets go of the interpreter). ``also``: a
+    for a null): where :data:`CPR_LIKE_RE2` or :data:`CPR_GROUPED_RE2` (or
+    :data:`CPR_THOUSANDS_RE2`) matches, each its own pass (RE2 lets go of the interpreter). ``also``: a
     pattern (RE2) whose cells count too, looked for in the first pass (at
     little more than its cost, where a pass of its own costs as much again)."""
     found = pc.match_substring_regex(cells, CPR_LIKE_RE2 if also is None else f"{CPR_LIKE_RE2}|{also}")
-    grouped = pc.match_substring_regex(cells, CPR_GROUPED_RE2)
+    grouped = pc.match_substring_regex(cells, f"{CPR_GROUPED_RE2}|{CPR_THOUSANDS_RE2}")
     return pc.fill_null(pc.or_(found, grouped), False)
 
 

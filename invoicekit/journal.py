@@ -127,7 +127,10 @@ from invoicekit.vocabulary import run_month
 #: beside it and 10,000 sequence numbers, so whoever held the journal and its secret had every CPR
 #: number it keyed (an attack on 0.9.23 had them all in under a second). Older versions refuse
 #: schema 9: they would find no secret
-SCHEMA_VERSION = 9
+#: schema 10 (0.9.31): a CPR number shown with thousands separators (``2.311.854.711``, a workbook's
+#: number cell saved as CSV) is masked in the texts and its key hashed, where schema 9 kept both in
+#: full (an attack on 0.9.30); older versions refuse it, as they would not find such a number paid
+SCHEMA_VERSION = 10
 #: the first schema whose secret is in its key file
 KEY_FILE_FROM = 9
 
@@ -795,7 +798,8 @@ class Journal:
         after a dated birth date's ``.`` or ``/``, 5 → 6 for the marks
         that may join the birth date and the sequence number, 4 → 5 for the dated
         form 0.9.9 added; 7 → 8 for a sequence number in two pairs, which 0.9.22
-        masked); → 9 moves the secret to the key file. No decision is changed."""
+        masked); → 9 moves the secret to the key file; 9 → 10 for a number shown with
+        thousands separators. No decision is changed."""
         self.backup = _backup_path(self.path, self.version)
         target = sqlite3.connect(self.backup)
         try:
@@ -937,7 +941,7 @@ class Journal:
         self.conn.execute("DROP TABLE decisions")
 
     def _rekey_and_mask(self, secret: str) -> None:
-        """Schema 2 to 7 → 8 (inside :meth:`_migrate`'s transaction): each run's
+        """Schema 2 to 9 → 10 (inside :meth:`_migrate`'s transaction): each run's
         stored decisions and lines rewritten where a key reads as a CPR number
         (it is hashed, as this version stores it) or a text shows one (it is
         masked); a run with neither is left as it is. The paths of a run's

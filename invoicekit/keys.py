@@ -51,7 +51,7 @@ import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
 from invoicekit.texts import arrow_text, text_bytes
-from invoicekit.vocabulary import CPR_UNDATED_RE2, UNSEEN, is_ignorable
+from invoicekit.vocabulary import CPR_THOUSANDS_RE2, CPR_UNDATED_RE2, UNSEEN, is_ignorable
 
 HASHED = "#"
 LEGACY = "~"
@@ -76,7 +76,8 @@ def _removed(ch: str) -> bool:
 _KEY_DATED_RE2 = r"[0-9]{1,2}[./][0-9]{1,2}[./](?:[0-9]{2})?[0-9]{2}[_./]?[0-9]{4}"
 #: what makes a stored number a keyed hash: ten digits in a row (of any script),
 #: or what else reads as a CPR number once normalised (``010140/1234``): it might be one
-_HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_UNDATED_RE2}|{_KEY_DATED_RE2}"
+#: or a CPR number shown with thousands separators (``2.311.854.711``: from schema 10, 0.9.31)
+_HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_UNDATED_RE2}|{_KEY_DATED_RE2}|{CPR_THOUSANDS_RE2}"
 #: a stored key that is a keyed hash (:func:`digest`), or a legacy key (``~``
 #: and one): kept as it is by :func:`rekeyed` (a hash may well hold ten digits
 #: in a row). Any other key is a text and is hashed whole where it reads as a

@@ -138,7 +138,10 @@ def shown_amount_cell(text: str) -> str:
             shown_amount_cell(part) if i % 2 else part
             for i, part in enumerate(_split_at(text, [noted.span("amount"), noted.span("total")]))
         )
-    whole = re.sub(r"[.,]\d{1,4}\D*$", "", text)
+    # decimals after the last separator, unless it separates thousands before too (``2.311.854.711``, a CPR
+    # number a workbook showed with thousands dots, was taken for 2.311.854 and .711, and shown whole: an attack)
+    decimals = re.search(r"([.,])\d{1,4}\D*$", text)
+    whole = text[: decimals.start()] if decimals and text.count(decimals[1]) == 1 else text
     if sum(ch.isdigit() for ch in whole) < _ECHOED_DIGITS:
         return text
     keep = 5

@@ -327,6 +327,18 @@ CPR_APART = re.compile(
     rf"|(?<!{_DIGIT})([0-9]{{6}}){_APART_BY.removesuffix('*')}+([0-9]{{2}}{_APART_BY}[0-9]{{2}})"
     rf"(?!{_DIGIT}|[.,][0-9])"
 )
+#: beside them, a CPR number a workbook held as a number and showed with
+#: thousands separators (Excel's ``#,##0``, kept so in a CSV file saved from
+#: it): ``2.311.854.711``, ``2,311,854,711``: one digit, then three groups of
+#: three, one separator throughout, no digit or decimals joined before or
+#: after. Until 0.9.31 shown in full in messages, CSV files and the journal (an
+#: attack on 0.9.30). Nine digits so (``101.901.234``, a leading zero dropped)
+#: are an amount's shape as much, and left as written
+CPR_THOUSANDS = re.compile(
+    r"(?<![0-9])(?<![0-9][.,])([0-9])([.,])([0-9]{3})\2([0-9]{3})\2([0-9]{3})(?![0-9]|[.,][0-9])"
+)
+#: the cells worth a look for :data:`CPR_THOUSANDS` (RE2, which has no back-reference: either separator)
+CPR_THOUSANDS_RE2 = r"[0-9][.,][0-9]{3}[.,][0-9]{3}[.,][0-9]{3}"
 #: beside them, a CPR number in any grouping of its ten digits (``610 180 1001``, ``6101 801 234``,
 #: ``61-01-80-12-34``, ``6 1 0 1 8 0 1 2 3 4``), as the CPR column reads it (python-stdnum's compact
 #: reads past its spaces and dashes; shown in full everywhere else until 0.9.24, an attack on 0.9.23):
