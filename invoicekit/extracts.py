@@ -803,6 +803,14 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     out["cpr_invalid_fault"] = _objects(u_fault[codes])
 
 
+def cprs_in_texts(texts: object) -> np.ndarray:
+    """Every valid CPR number each text names, as ``cpr_all`` holds an
+    invoice's (``;``-joined, each once, in the order they stand; ``""`` for
+    none): read as the text of an invoice whose CPR cell is blank is read."""
+    arr = pc.fill_null(arrow_text(texts, pa.large_string()), "")
+    return _cprs_in_texts(arr, other_digit_texts(arr))[2]
+
+
 def _cprs_in_texts(texts: pa.Array, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every valid CPR number in each text: ``(cpr, count, all, key)`` as the
     typed table has them (``odd``: the texts with digits other than 0-9). The

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 import invoicekit.messages as msg
-from invoicekit.extracts import InvoiceLines, Invoices, Problems, written_invoice_ids
+from invoicekit.extracts import InvoiceLines, Invoices, Problems, cprs_in_texts, written_invoice_ids
 from invoicekit.keys import value_keys
 from invoicekit.parsing import MONEY_SCALE, format_money_dk, names_no_one_period
 from invoicekit.reasons import CHECK_NUMBER, LINES_MISMATCH, MANUAL, POSTED
@@ -79,6 +79,18 @@ def decide_by_lines(
     )
 
 
+def _naming(inv: pd.DataFrame, rows: np.ndarray, count: np.ndarray, named: np.ndarray) -> pd.DataFrame:
+    """``inv`` (a shallow copy) with the invoices ``rows`` naming the CPR
+    numbers ``named`` (``count`` of them, more than one): as a cell of
+    several reads, no one citizen's."""
+    inv = inv.copy(deep=False)
+    for name, value in (("cpr_count", count), ("cpr_all", named), ("cpr", ""), ("cpr_key", 0)):
+        column = inv[name].to_numpy(dtype=object if name in ("cpr", "cpr_all") else None).copy()
+        column[rows] = value[rows] if isinstance(value, np.ndarray) else value
+        inv[name] = pd.Series(column, index=inv.index).astype(inv[name].dtype)
+    return inv
+
+
 class _Plan:
     """Which invoices are decided line by line, which fail check 3 on their
     lines (``mismatch``: the Danish detail), and the batch rows: per row the
@@ -107,7 +119,12 @@ class _Plan:
         # e-invoice always has lines, and one that names no citizen anywhere lacks a CPR
         line_names = (lf["cpr_count"].to_numpy() > 0) | lf["cpr_invalid"].to_numpy()
         lines_name_cprs = np.isin(inv_code, line_code[line_names])
-        count = inv["cpr_count"].to_numpy()
+        count, self.named = self._named(has_lines)
+        more = np.flatnonzero(count != inv["cpr_count"].to_numpy())
+        if len(more):
+            # the invoice row itself is decided as naming them all: check 3, never posted on the cell's one
+            # citizen, where its lines do not fit (LINES_MISMATCH; the reason alone was set over a posting)
+            self.inv = inv = _naming(inv, more, count, self.named)
         candidate = (
             has_lines
             & (inv["invoice_id_raw"] != "").to_numpy()
@@ -128,6 +145,26 @@ class _Plan:
         self.lpos = np.full(len(self.src), -1, dtype=np.int64)
         self.lpos[self.by_lines[self.src]] = pos[self.by_lines[owner]]
 
+    def _named(self, has_lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How many distinct CPR numbers each invoice names, and which
+        (``;``-joined): for an invoice with lines, those of its CPR cell and
+        of its text (the spec: one is collective when "its own CPR cell and
+        text give more than one distinct CPR"; with the cell's alone, a
+        collective invoice whose cell named one citizen and text another was
+        posted whole on the one's grant: an attack on 0.9.30); for any other
+        its CPR numbers (the cell's, else the text's)."""
+        inv = self.inv
+        count = inv["cpr_count"].to_numpy().copy()
+        named = inv["cpr_all"].to_numpy(dtype=object).copy()
+        # where the cell is blank the text's numbers are the invoice's already, and read again to the same
+        more = np.flatnonzero(has_lines & (count > 0) & ~inv["cpr_invalid"].to_numpy())
+        if len(more):
+            in_text = cprs_in_texts(inv["text"].take(more))
+            for i, found in zip(more[in_text != ""].tolist(), in_text[in_text != ""], strict=True):
+                union = list(dict.fromkeys([*named[i].split(";"), *found.split(";")]))
+                count[i], named[i] = len(union), ";".join(union)
+        return count, named
+
     def _check_lines(self, cand: np.ndarray, owner: np.ndarray, pos: np.ndarray) -> None:
         """Check 3 with lines: each line usable with one valid CPR, amounts
         readable and adding up exactly, the invoice's CPR numbers (if any)
@@ -144,7 +181,7 @@ class _Plan:
         masked = lf["cpr_invalid_masked"].to_numpy(dtype=object)[pos]
         inv_amount = inv["amount"].to_numpy()
         inv_ok = inv["amount_ok"].to_numpy()
-        cpr_all = inv["cpr_all"].to_numpy(dtype=object)
+        cpr_all = self.named
         first_of = {}
         for k, i in enumerate(owner.tolist()):
             first_of.setdefault(i, []).append(k)

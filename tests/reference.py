@@ -873,6 +873,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             d["reason"] = "INVALID_CPR"
             continue
         lines_name_cprs = any(any(invoice_cprs(line["cpr"], line["text"])) for line in group)
+        if group and cprs:  # with lines: the CPR numbers its own CPR cell and text give (the spec)
+            cprs = list(dict.fromkeys([*cprs, *invoice_cprs("", inv["text"])[1]]))
         if len(cprs) == 1 or not group or (not cprs and not lines_name_cprs):
             if len(cprs) > 1:
                 d["reason"] = "MULTIPLE_CPR"

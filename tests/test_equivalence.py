@@ -769,8 +769,13 @@ def collective_cases(draw):
         named = draw(st.sampled_from(["none"] * 3 + ["all", "all", "some", "other"]))
         cell = {"none": "", "all": "; ".join(dict.fromkeys(cprs)), "some": cprs[0],
                 "other": f"{cprs[0]}; {UNKNOWN_CPR}"}[named]  # fmt: skip
+        text = "Samlefaktura"
+        if rarely(draw) or (named == "some" and draw(st.booleans())):
+            # the text names citizens too: beside a filled cell they count ("its own CPR cell and text")
+            others = draw(st.lists(st.sampled_from([*cprs, UNKNOWN_CPR]), min_size=1, max_size=3))
+            text = "Samlefaktura for " + " og ".join(f"{c[:6]}-{c[6:]}" for c in others)
         invoice = {"invoice_id": number, "supplier_cvr": cvr, "amount": f"{float(total):.2f}", "cpr": cell,
-                   "period_start": danish(s), "period_end": danish(e), "text": "Samlefaktura", "document_type": "",
+                   "period_start": danish(s), "period_end": danish(e), "text": text, "document_type": "",
                    "currency": "", "prepaid_amount": draw(st.sampled_from([""] * 20 + ["100,00"]))}  # fmt: skip
         at = draw(st.integers(0, len(invoices)))
         invoices.insert(at, invoice)
