@@ -496,7 +496,34 @@ def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError | Outpu
                 "folder I may write",
             )
         return InputError(path, None, f"cannot be written ({text}); expected a journal file I may write")
+    if "malformed" in text:
+        # an SQLite file whose pages are damaged (cut short by a copy, a disk fault): a journal, and no run can trust
+        # what it holds (an attack on 0.9.30 was told it was not a journal at all)
+        return InputError(
+            path,
+            None,
+            f"is damaged (SQLite said: {text}); nothing was recorded: restore the journal from a backup (keep the "
+            "damaged file for whoever looks into it)",
+        )
     return InputError(path, None, f"not an invoicekit journal (SQLite said: {text})")
+
+
+def _backup_error(backup: Path, exc: sqlite3.Error) -> InputError | OutputError:
+    """The error of a migration's backup copy that could not be written: the
+    copy named, not the journal (which is as it was; an attack on 0.9.30
+    found the journal named, as if it could not be written)."""
+    text = str(exc)
+    if "full" in text or "disk I/O" in text:
+        return OutputError(
+            f"{backup}: the journal's copy before its upgrade cannot be written ({text}); the journal is as it "
+            "was and nothing was recorded: free some disk space and run again"
+        )
+    return InputError(
+        backup,
+        None,
+        f"the journal's copy before its upgrade cannot be written ({text}); the journal is as it was and nothing "
+        "was recorded; expected a journal in a folder I may write",
+    )
 
 
 def _now() -> str:
@@ -800,13 +827,19 @@ class Journal:
         form 0.9.9 added; 7 → 8 for a sequence number in two pairs, which 0.9.22
         masked); → 9 moves the secret to the key file; 9 → 10 for a number shown with
         thousands separators. No decision is changed."""
-        self.backup = _backup_path(self.path, self.version)
-        target = sqlite3.connect(self.backup)
+        self.backup = copy = _backup_path(self.path, self.version)
+        try:
+            target = sqlite3.connect(copy)
+        except sqlite3.Error as exc:
+            self._drop_backup()  # the empty file made for it
+            raise _backup_error(copy, exc) from None
         try:
             self.conn.backup(target)
-        except BaseException:
+        except BaseException as exc:
             target.close()
             self._drop_backup()  # half a copy is no backup
+            if isinstance(exc, sqlite3.Error):
+                raise _backup_error(copy, exc) from None
             raise
         target.close()
         secret = new_secret()

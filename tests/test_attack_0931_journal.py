@@ -204,3 +204,55 @@ def test_a_stopped_run_whose_file_list_is_missing_from_a_damaged_journal_is_not_
     assert not (robot.tmp / "o1" / "opus_postings.csv").exists()  # nothing was delivered ...
     assert delivered is None, printed.err  # ... observed: yet run 2 is marked delivered
     assert code == 2
+
+
+def test_a_journal_cut_short_is_called_damaged_and_sent_to_its_backup(robot):
+    """A journal cut short (a copy stopped half-way, a disk fault) is an SQLite file whose pages are missing:
+    SQLite says 'database disk image is malformed'. It was refused as 'not an invoicekit journal', which
+    sends the operator looking for another file; it is the journal, damaged: restore it from a backup."""
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    data = robot.journal.read_bytes()
+    robot.journal.write_bytes(data[: len(data) // 2])
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
+    assert code == 2, printed.err
+    assert "is damaged" in printed.err and "backup" in printed.err, printed.err
+    assert "not an invoicekit journal" not in printed.err
+
+
+def test_a_full_disk_while_a_migration_copies_the_journal_names_the_copy_and_leaves_the_journal_as_it_was(
+    robot, monkeypatch
+):
+    """The backup a migration writes first may meet a full disk: the error named the journal ('cannot be
+    written'), as if the journal were at fault; it names the copy, the journal is as it was (schema 9), no
+    half copy is left, and it is exit 1 (a full disk), not 2."""
+    import invoicekit.journal as journal_module
+
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    with contextlib.closing(sqlite3.connect(robot.journal)) as conn:
+        old_schema(conn, 9)
+        conn.commit()
+    real_connect = sqlite3.connect
+
+    class FullOnCopy:
+        def __init__(self, real):
+            self._real = real
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+        def backup(self, target, *args, **kwargs):
+            raise sqlite3.OperationalError("database or disk is full")
+
+    def connect(database, *args, **kwargs):
+        conn = real_connect(database, *args, **kwargs)
+        return FullOnCopy(conn) if str(database) == str(robot.journal) else conn
+
+    monkeypatch.setattr(journal_module.sqlite3, "connect", connect)
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
+    monkeypatch.undo()
+    assert code == 1, printed.err
+    assert "schema9-backup" in printed.err, printed.err
+    assert not list(robot.journal.parent.glob("*-backup*"))
+    with contextlib.closing(sqlite3.connect(robot.journal)) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "9"
+    assert runs_in(robot.journal) == 1
