@@ -40,6 +40,10 @@ LINES_MISMATCH = "LINES_MISMATCH"
 #: check 10's code: a resend of an invoice already seen (read by the evaluation, which counts it once)
 DUPLICATE_INVOICE = "DUPLICATE_INVOICE"
 assert DUPLICATE_INVOICE in REASONS
+#: check 9's code: a credit note (or an amount of nothing or less), a document of its own beside an invoice of
+#: its number (read by the evaluation, which counts the two apart)
+CREDIT_NOTE_REASON = "CREDIT_NOTE"
+assert CREDIT_NOTE_REASON in REASONS
 
 #: check number (1-based) of each reason
 CHECK_NUMBER: dict[str, int] = {code: i + 1 for i, code in enumerate(REASONS)}
@@ -52,7 +56,7 @@ CHECK_NUMBER: dict[str, int] = {code: i + 1 for i, code in enumerate(REASONS)}
 #: an invoice that passed checks 1-9: one sent to manual at checks 2-8, which
 #: the caseworker was told to post by hand, was posted again when the supplier
 #: sent it corrected under its number (README, "No invoice is paid twice")
-UNSEEN_REASONS: frozenset[str] = frozenset({"MISSING_INVOICE_ID", "INVALID_CVR", "CREDIT_NOTE"})
+UNSEEN_REASONS: frozenset[str] = frozenset({"MISSING_INVOICE_ID", "INVALID_CVR", CREDIT_NOTE_REASON})
 
 POSTED = "posted"
 MANUAL = "manual"
