@@ -495,8 +495,10 @@ FIX_TRUTH_FIELDS = ("fix_owner", "fix_key")
 
 # ---------------------------------------------------------------- the month of a run
 
-#: ``YYYY-MM`` (month 01-12) inside a file name
-MONTH_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?!\d)")
+#: ``YYYY-MM`` (a year 1900-2099, month 01-12) inside a file name: a batch number before the month
+#: (``batch_4711-12_2019-03.csv``) was the month 4711-12, and the follow-up's calendar filled the
+#: 2,700 years between with months of no run (an attack on 0.9.30)
+MONTH_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})-(0[1-9]|1[0-2])(?!\d)")
 #: a month as given on the command line
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 #: the months' Danish names, January first (as a period in a text names one: ``marts 2019``)

@@ -27,6 +27,9 @@ def test_the_month_of_a_run():
     assert vocabulary.run_month("faktura-2018-13.csv", "2026-01-05") == "2026-01"  # month 13 is no month
     assert vocabulary.run_month("/2018-11/regninger.csv", "2026-01-05") == "2026-01"  # the file's name, not its folder
     assert vocabulary.month_in_name("invoices-12018-11.csv") == ""
+    # a batch number before the month is no year (an attack on 0.9.30: the month 4711-12)
+    assert vocabulary.month_in_name("batch_4711-12_2019-03.csv") == "2019-03"
+    assert vocabulary.run_month("batch_4711-12.csv", "2026-01-05") == "2026-01"
 
 
 def test_masked_cpr():
