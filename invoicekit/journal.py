@@ -889,8 +889,10 @@ class Journal:
         except BaseException:
             if self._migration_committed():
                 # a Ctrl-C raised as the commit returned (an attack on 0.9.30 found the backup the migrated
-                # journal names removed here, and the key it now needs would have gone with it)
+                # journal names removed here, and the key it now needs would have gone with it); said now, as
+                # no caller will (a review found the copy, every number in full, left unannounced)
                 self.version, self.secret = SCHEMA_VERSION, secret
+                log.warning("journal upgraded; the old file is kept as %s", self.backup)
                 raise
             self._rollback()  # SQLite may have rolled back already (a full disk)
             # the journal is as it was: the copy beside it backs up nothing, and
@@ -1279,18 +1281,21 @@ class Journal:
                 "delivered: restore the journal from a backup",
             )
 
-    def committed(self, run_id: int) -> bool:
+    def committed(self, run_id: int, staging: Path) -> bool:
         """Whether run ``run_id`` is in the journal for good: asked after a
         failure that may have come just as its commit returned (Ctrl-C pressed
         while SQLite wrote the commit to disk is raised after it), when its
         staged files must be kept for the next run to deliver. In doubt (the
         journal does not answer) it says yes: a staging folder kept is left
         over at worst, a recorded run's payment file removed is a payment lost
-        (an attack on 0.9.30)."""
+        (an attack on 0.9.30). ``staging``: the folder the run was recorded
+        with, as :meth:`begin_run` was given it."""
         try:
             if self.conn.in_transaction:  # still open: nothing of it was committed, and closing rolls it back
                 return False
-            return self.conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (int(run_id),)).fetchone() is not None
+            # the staging folder too: a run rolled back, its id taken by another run meanwhile, is not that run
+            query = "SELECT 1 FROM runs WHERE run_id = ? AND staging_dir = ?"
+            return self.conn.execute(query, (int(run_id), str(staging))).fetchone() is not None
         except sqlite3.Error:
             return True
 

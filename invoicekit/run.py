@@ -392,7 +392,9 @@ def run(
                 # came as the commit returned: the run is then recorded, and its files the next run's to deliver
                 with (
                     cleaned_on_failure(
-                        staging, (*OUTPUT_FILES, MANIFEST), lambda: run_id is not None and j.committed(run_id)
+                        staging,
+                        (*OUTPUT_FILES, MANIFEST),
+                        lambda: run_id is not None and j.committed(run_id, staging.resolve()),
                     ),
                     j.transaction() as conn,
                 ):
@@ -450,7 +452,7 @@ def run(
         finally:
             lock.release()
     except BaseException:
-        committed = committed or (j is not None and run_id is not None and j.committed(run_id))
+        committed = committed or (j is not None and run_id is not None and j.committed(run_id, staging.resolve()))
         if j is not None:
             j.close()
         if created and not committed:

@@ -329,14 +329,13 @@ CPR_APART = re.compile(
 )
 #: beside them, a CPR number a workbook held as a number and showed with
 #: thousands separators (Excel's ``#,##0``, kept so in a CSV file saved from
-#: it): ``2.311.854.711``, ``2,311,854,711``: one digit, then three groups of
-#: three, one separator throughout, no digit or decimals joined before or
-#: after. Until 0.9.31 shown in full in messages, CSV files and the journal (an
+#: it): ``2.311.854.711``, ``2,311,854,711``, and with decimals after the
+#: other separator (``2.311.854.711,00``: ``#,##0.00``, a review of the first
+#: mend): one digit, then three groups of three, one separator throughout, no
+#: digit or further group joined before or after. Until 0.9.31 shown in full in messages, CSV files and the journal (an
 #: attack on 0.9.30). Nine digits so (``101.901.234``, a leading zero dropped)
 #: are an amount's shape as much, and left as written
-CPR_THOUSANDS = re.compile(
-    r"(?<![0-9])(?<![0-9][.,])([0-9])([.,])([0-9]{3})\2([0-9]{3})\2([0-9]{3})(?![0-9]|[.,][0-9])"
-)
+CPR_THOUSANDS = re.compile(r"(?<![0-9])(?<![0-9][.,])([0-9])([.,])([0-9]{3})\2([0-9]{3})\2([0-9]{3})(?![0-9]|\2[0-9])")
 #: the cells worth a look for :data:`CPR_THOUSANDS` (RE2, which has no back-reference: either separator)
 CPR_THOUSANDS_RE2 = r"[0-9][.,][0-9]{3}[.,][0-9]{3}[.,][0-9]{3}"
 #: beside them, a CPR number in any grouping of its ten digits (``610 180 1001``, ``6101 801 234``,
