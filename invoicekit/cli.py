@@ -1189,7 +1189,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     _as_batch()
 
     grid = parse_grid(";".join(args.grid))  # --grid given again joins the grid (it kept the last alone)
-    max_error = max_error_rate(args.max_error)  # before the world is read
+    max_error_rate(args.max_error)  # checked before the world is read; given to tune as written (100% is no limit)
     if args.out and os.path.exists(args.out) and not os.path.isdir(args.out):  # before the rule sets are weighed
         raise InputError(args.out, "--out", "is a file; expected a folder for tuning.csv, tuning.xlsx and tuning.png")
     world = load_world(args.world)
@@ -1197,7 +1197,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     with tqdm(
         total=len(rule_sets(grid)), desc="tune", unit="rule set", disable=args.quiet or None, file=sys.stderr
     ) as bar:
-        result = tune(world, grid, max_error, base=base, progress=bar.update)
+        result = tune(world, grid, args.max_error, base=base, progress=bar.update)
     if args.out:
         paths = result.write(args.out)
     if not args.quiet:

@@ -936,10 +936,44 @@ class Workbook:
                 book.close()
 
 
+#: the first bytes of an OLE2 compound file: Excel 97-2003's .xls, and any workbook saved with a password
+#: (Excel encrypts an .xlsx into such a container)
+_OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
+def refuse_no_xlsx(path: Path) -> None:
+    """Refuse a file that is no .xlsx workbook by its first bytes, saying what it is and what to do: an
+    encrypted (password-protected) workbook or an old .xls, which both begin as OLE2 files, or text (a CSV
+    file given an .xlsx name). Each was told "cannot be opened as an Excel .xlsx workbook (BadZipFile)", a
+    Python exception's name and no way on (an attack on 0.9.30)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return  # the reader says what is wrong with it
+    if head == _OLE2:
+        raise InputError(
+            path,
+            None,
+            "is a workbook saved with a password, or in the old Excel 97-2003 format (.xls); expected an .xlsx "
+            "workbook: open it in Excel and save it as an Excel Workbook (.xlsx) without a password",
+        )
+    if (
+        head
+        and not head.startswith(b"PK")
+        and all(32 <= b < 127 or b in (9, 10, 13) for b in head.lstrip(b"\xef\xbb\xbf"))
+    ):
+        raise InputError(
+            path, None, "holds text, not a workbook (a CSV file named .xlsx?); expected an .xlsx workbook, or the "
+            "file under a .csv name"
+        )  # fmt: skip
+
+
 def open_workbook(path: Path) -> Workbook:
     """Open an xlsx workbook for reading, once it passed the checks on
     unreadable files and workbook bombs."""
     _check_file(path, "an .xlsx workbook")  # a clear error for an unreadable file, a folder, a device or a pipe
+    refuse_no_xlsx(path)
     _refuse_workbook_bomb(path)
     parts = _parts(path)  # unpacked once for the checks below (the bomb check unpacks nothing)
     if parts is not None:

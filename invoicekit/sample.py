@@ -27,6 +27,7 @@ from invoicekit.errors import InputError, MissingFileError, check_input_file, ma
 from invoicekit.formats import EXCEL_INT, EXCEL_MONTH, EXCEL_PERCENT
 from invoicekit.identifiers import quoted
 from invoicekit.journal import Journal, months_of_runs
+from invoicekit.readers import refuse_no_xlsx
 from invoicekit.reasons import POSTED
 from invoicekit.vocabulary import MONTH
 
@@ -79,11 +80,22 @@ def sample_size(confidence: float, tolerable: float, expected_errors: int = 0, p
     if p < 1e-9:  # 1 − p is 1 to a float: no sample of any size would do
         raise InputError(None, "--tolerable", f"{tolerable} is too small; expected a rate of at least 0.000000001")
     if k == 0:
-        return math.ceil(math.log(1 - c) / math.log(1 - p) - 1e-9)
-    high = k + 1
-    while binom.cdf(k, high, p) > 1 - c + 1e-12:  # doubled until enough: the answer lies below
-        high *= 2
-    return _first(lambda n: binom.cdf(k, n, p) <= 1 - c + 1e-12, k + 1, high)
+        n = math.ceil(math.log(1 - c) / math.log(1 - p) - 1e-9)
+    else:
+        high = k + 1
+        while binom.cdf(k, high, p) > 1 - c + 1e-12 and high <= MAX_POPULATION:  # doubled until enough
+            high *= 2
+        n = _first(lambda n: binom.cdf(k, n, p) <= 1 - c + 1e-12, k + 1, high) or high
+    if n > MAX_POPULATION:
+        # no municipality posts so many in a month; and a ten-digit answer may read as a CPR number, which the
+        # printed line masks (an attack on 0.9.30 was told 100100-xxxx)
+        raise InputError(
+            None,
+            "--expected-errors" if k else "--tolerable",
+            f"asks for a sample of more than {MAX_POPULATION:,} postings; expected fewer expected errors, a higher "
+            "tolerable rate or a lower confidence",
+        )
+    return n
 
 
 def _first(enough, low: int, high: int) -> int | None:
@@ -329,6 +341,7 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a control sheet from invoicekit sample draw")
     check_input_file(path, "a control sheet from invoicekit sample draw (.xlsx)")
+    refuse_no_xlsx(path)
     try:
         # openpyxl named: with calamine installed pandas warns that its default will change
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
@@ -485,8 +498,13 @@ def _info_number(path: Path, info: dict, key: str, default: float | None, rate: 
         value = float(text)
     except ValueError:
         value = math.nan
-    ok = 0 < value < 1 if rate else math.isfinite(value) and value >= 0 and value.is_integer()
+    # a whole number up to what sample size takes: 1e30 reached scipy, "unexpected TypeError" (an attack on 0.9.30)
+    ok = 0 < value < 1 if rate else math.isfinite(value) and 0 <= value <= MAX_POPULATION and value.is_integer()
     if not ok:
-        what = "a rate between 0 and 1, as the sheet was drawn with" if rate else "a whole number"
+        what = (
+            "a rate between 0 and 1, as the sheet was drawn with"
+            if rate
+            else f"a whole number up to {MAX_POPULATION:,}"
+        )
         raise InputError(path, f"{SHEET_INFO}: {key}", f"{quoted(text)} is not {what}")
     return value
