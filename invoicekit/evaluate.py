@@ -438,6 +438,9 @@ def first_decision(decisions: pd.DataFrame) -> np.ndarray:
     later = key.duplicated(["cvr", "number", "credit_note"], keep="first").to_numpy() & (key["number"] != "").to_numpy()
     if "reason" in decisions.columns:
         resent = (decisions["reason"] == DUPLICATE_INVOICE).to_numpy()
+        # a resend check 10 found follows its number, whatever the document before (a debit note check 10
+        # remembers, decided CREDIT_NOTE: a review found its resend counted as an invoice of its own)
+        later |= resent & key.duplicated(["cvr", "number"], keep="first").to_numpy() & (key["number"] != "").to_numpy()
         later |= resent & key.duplicated(["cvr", "shown"], keep="first").to_numpy() & (key["shown"] != "").to_numpy()
     return ~later
 

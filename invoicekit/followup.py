@@ -269,10 +269,28 @@ def paragraph_table(d: pd.DataFrame) -> pd.DataFrame:
 def service_table(d: pd.DataFrame) -> pd.DataFrame:
     """Per service (ydelse) of the matched grant, as :func:`paragraph_table`,
     with its ``service_name`` as the grants last gave it."""
+    if "service_name" in d:
+        # a collective invoice's services and their names, in the order its key is shown in (a review found the
+        # names looked up under the key as written, and blank)
+        pairs = [_in_order_with(c, n) for c, n in zip(d["service_code"], d["service_name"].fillna(""), strict=True)]
+        d = d.assign(service_code=[c for c, _ in pairs], service_name=[n for _, n in pairs])
     t = _group_table(d, "service_code")
     names = latest_names(d, "service_code", "service_name")
     t.insert(1, "service_name", [names.get(c, "") for c in t["service_code"]])
     return t
+
+
+def _in_order_with(codes: object, names: str) -> tuple[object, str]:
+    """``codes`` as :func:`_in_order` gives them, and ``names`` (``;``-joined, one a code) in the same order; names
+    of another count than the codes (two services of one name) as they are."""
+    if not isinstance(codes, str) or ";" not in codes:
+        return codes, names
+    parts, named = codes.split(";"), names.split(";")
+    ordered = _in_order(codes)
+    if len(named) != len(parts):
+        return ordered, names
+    name_of = dict(zip((p.strip() for p in parts), named, strict=True))
+    return ordered, ";".join(name_of.get(c, "") for c in ordered.split(";"))
 
 
 def wrong_from_truth(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:

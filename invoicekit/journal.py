@@ -464,7 +464,7 @@ def _read_small(path: Path) -> bytes:
     return data
 
 
-def _journal_error(path: Path, exc: sqlite3.DatabaseError) -> InputError | OutputError:
+def _journal_error(path: Path, exc: Exception) -> InputError | OutputError:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return InputError(path, None, "is in use by another run; try again when that run has finished")
@@ -964,7 +964,7 @@ class Journal:
             self.conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
         self.conn.execute(_RUN_FILES)
         self.conn.execute(_RUN_DECISIONS)
-        d = pd.read_sql_query(
+        d = self._frame(
             f"SELECT run_id, {', '.join(_V1_DECISION_COLUMNS)} FROM decisions ORDER BY run_id, row", self.conn
         )
         d = pd.concat([d, _v1_keys(d, secret)], axis=1).assign(document_type="invoice")
@@ -1220,7 +1220,7 @@ class Journal:
         ``out_dir``, ``staging_dir`` and ``files`` (name → SHA-256)."""
         if self.version < 2:
             return pd.DataFrame(columns=["run_id", "out_dir", "staging_dir", "files"])
-        runs = pd.read_sql_query(
+        runs = self._frame(
             "SELECT run_id, out_dir, staging_dir FROM runs "
             "WHERE delivered_at IS NULL AND staging_dir IS NOT NULL ORDER BY run_id",
             self.conn,
@@ -1281,6 +1281,15 @@ class Journal:
                 "delivered: restore the journal from a backup",
             )
 
+    def _frame(self, sql: str, conn: sqlite3.Connection, params: object = None) -> pd.DataFrame:
+        """``pandas.read_sql_query``, its error told as every journal error is: pandas wraps SQLite's (a
+        damaged table read so was "Execution failed on sql '…'", no file named; a review of 0.9.31)."""
+        try:
+            return pd.read_sql_query(sql, conn, params=params)
+        except pd.errors.DatabaseError as exc:
+            cause = exc.__cause__
+            raise _journal_error(self.path, cause if isinstance(cause, sqlite3.DatabaseError) else exc) from None
+
     def committed(self, run_id: int, staging: Path) -> bool:
         """Whether run ``run_id`` is in the journal for good: asked after a
         failure that may have come just as its commit returned (Ctrl-C pressed
@@ -1314,7 +1323,7 @@ class Journal:
     def runs(self) -> pd.DataFrame:
         """The runs recorded, one row each; of a journal of an older schema read
         as it is, the input paths and rules masked as a migration masks them."""
-        runs = pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.conn)
+        runs = self._frame("SELECT * FROM runs ORDER BY run_id", self.conn)
         if self.version < SCHEMA_VERSION:
             for name in (c for c in _RUN_TEXTS if c in runs.columns):
                 runs[name] = runs[name].map(_masked_run_text)
@@ -1374,7 +1383,7 @@ class Journal:
         where, params = ("WHERE r.run_id = ?", (run_id,)) if run_id is not None else ("", ())
         self._refuse_lost_decisions(where, params)
         if self.version < 2:  # schema 1, read as it is: amounts and periods as text, typed here
-            d = pd.read_sql_query(
+            d = self._frame(
                 f"SELECT d.run_id, {', '.join('d.' + c for c in columns)}, r.started_at "
                 f"FROM decisions d JOIN runs r USING (run_id) {where} ORDER BY d.run_id, d.row",
                 self.conn,

@@ -948,25 +948,38 @@ def refuse_no_xlsx(path: Path) -> None:
     Python exception's name and no way on (an attack on 0.9.30)."""
     try:
         with open(path, "rb") as f:
-            head = f.read(8)
+            head = f.read(512)
     except OSError:
         return  # the reader says what is wrong with it
-    if head == _OLE2:
+    if not head:
+        raise InputError(path, None, "is empty (0 bytes); expected an .xlsx workbook")
+    if head.startswith(b"PK"):
+        return
+    if head[:8] == _OLE2:
         raise InputError(
             path,
             None,
             "is a workbook saved with a password, or in the old Excel 97-2003 format (.xls); expected an .xlsx "
             "workbook: open it in Excel and save it as an Excel Workbook (.xlsx) without a password",
         )
-    if (
-        head
-        and not head.startswith(b"PK")
-        and all(32 <= b < 127 or b in (9, 10, 13) for b in head.lstrip(b"\xef\xbb\xbf"))
-    ):
+    if _text_head(head):
         raise InputError(
             path, None, "holds text, not a workbook (a CSV file named .xlsx?); expected an .xlsx workbook, or the "
             "file under a .csv name"
         )  # fmt: skip
+
+
+def _text_head(head: bytes) -> bool:
+    """Whether a file's first bytes are text: UTF-16 or UTF-8 (a BOM or none; the last character may be cut),
+    no control but tab and line breaks (a review: a Danish letter, a BOM or Excel's "Unicode text" were taken
+    for no text)."""
+    encoding = "utf-8"
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8")):
+        if head.startswith(bom):
+            head, encoding = head[len(bom) :], codec
+            break
+    text = head.decode(encoding, errors="ignore")  # a character cut at 512 bytes is dropped, never a reason
+    return bool(text) and len(text) >= len(head) // 4 and all(ch.isprintable() or ch in "\t\r\n" for ch in text)
 
 
 def open_workbook(path: Path) -> Workbook:

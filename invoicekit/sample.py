@@ -468,7 +468,7 @@ def _as_drawn(
     are as many as when it was drawn (a later run of the month changes the
     draw; then only :func:`_drawn_from` holds). Rows with errors deleted and
     the sample size lowered to match passed every other check."""
-    seed = _info_number(path, info, "Seed", None)
+    seed = _info_number(path, info, "Seed", None, most=2**32 - 1)  # as draw takes it (a review: refused above 10^9)
     expected = _info_number(path, info, "Forventede fejl", 0)
     population = _info_number(path, info, "Automatiske posteringer i måneden", None)
     if seed is None or population is None or len(postings) != population:
@@ -486,7 +486,9 @@ def _as_drawn(
         )  # fmt: skip
 
 
-def _info_number(path: Path, info: dict, key: str, default: float | None, rate: bool = False) -> float | None:
+def _info_number(
+    path: Path, info: dict, key: str, default: float | None, rate: bool = False, most: int = MAX_POPULATION
+) -> float | None:
     """A number of the sheet Oplysninger (a rate between 0 and 1 with
     ``rate``, a whole number otherwise); ``default`` where the sheet has none."""
     if key not in info:
@@ -499,12 +501,8 @@ def _info_number(path: Path, info: dict, key: str, default: float | None, rate: 
     except ValueError:
         value = math.nan
     # a whole number up to what sample size takes: 1e30 reached scipy, "unexpected TypeError" (an attack on 0.9.30)
-    ok = 0 < value < 1 if rate else math.isfinite(value) and 0 <= value <= MAX_POPULATION and value.is_integer()
+    ok = 0 < value < 1 if rate else math.isfinite(value) and 0 <= value <= most and value.is_integer()
     if not ok:
-        what = (
-            "a rate between 0 and 1, as the sheet was drawn with"
-            if rate
-            else f"a whole number up to {MAX_POPULATION:,}"
-        )
+        what = "a rate between 0 and 1, as the sheet was drawn with" if rate else f"a whole number up to {most:,}"
         raise InputError(path, f"{SHEET_INFO}: {key}", f"{quoted(text)} is not {what}")
     return value
