@@ -52,7 +52,7 @@ from xml.etree.ElementTree import Element
 
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
-from invoicekit.parsing import cprs_in_text, period_in_text
+from invoicekit.parsing import cprs_in_text, names_no_one_period, period_in_text
 from invoicekit.vocabulary import (
     CREDIT_NOTE,
     INVOICE,
@@ -537,6 +537,24 @@ def _as_decided(start: str, end: str, text: str) -> tuple[str, str]:
     return (start or first, end or last) if first <= (start or end) <= last else (start, end)
 
 
+def _read_period(line: Line) -> tuple[str, str]:
+    """A line's period as the robot reads it from the lines extract convert
+    writes: its own period element, else the one period its text names; a
+    text that says something of its period and names none (``udflyttet 15.
+    marts 2019``) gives no ISO date, so nothing says the line lies inside.
+    The guards below looked at the element alone: one citizen's line saying
+    ``februar 2019`` under a March document was posted for March, and the same
+    line of a collective invoice for February (an attack on 0.9.30)."""
+    ls, le = (d.strip() for d in line.period)
+    if ls or le:
+        return ls, le
+    text = _full_text(line.texts)
+    found = period_in_text(text)
+    if found:
+        return found[0].isoformat(), found[1].isoformat()
+    return (MANY_PERIODS, MANY_PERIODS) if names_no_one_period(text) else ("", "")
+
+
 def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | None:
     """For an invoice of one citizen, the first line period (start, end) that
     lies outside the period it is decided on (the document's, else the
@@ -552,7 +570,7 @@ def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | Non
         return None
     start, end = (d if d and _iso_or_blank(d) else "" for d in (start, end))
     for line in doc.lines:
-        ls, le = (d.strip() for d in line.period)
+        ls, le = _read_period(line)
         if not (ls or le):
             continue
         if not _iso_or_blank(ls, le):
@@ -583,7 +601,7 @@ def _unnamed_line_apart(doc: Document, period: tuple[str, str]) -> tuple[str, st
     unnamed: list[tuple[str, str, dt.date, dt.date]] = []
     undated: list[tuple[str, str, dt.date, dt.date]] = []  # lines naming no one, for the invoice's period
     for line in doc.lines:
-        ls, le = (d.strip() for d in line.period)
+        ls, le = _read_period(line)
         is_named = bool(cprs(line.cpr_texts, line.cpr_ids))
         if not (ls or le):
             if not is_named and whole is not None:
