@@ -91,7 +91,7 @@ from invoicekit.keys import sheet_keys
 from invoicekit.parsing import MONEY_SCALE, date_dk, kroner_dk
 from invoicekit.reasons import POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.rules import Rules, recorded_rules
-from invoicekit.vocabulary import OWNERSHIP_DA, RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import CREDIT_NOTE, OWNERSHIP_DA, RATE_UNIT_NAMES_DA
 
 # ---------------------------------------------------------------- owners
 
@@ -109,6 +109,9 @@ OWNER_OF_REASON: dict[str, str] = {
     "MISSING_INVOICE_ID": "supplier",
     "INVALID_CPR": "supplier",
     "MULTIPLE_CPR": "supplier",
+    # a collective invoice whose lines do not fit it: the robot's message asks the supplier for a corrected one
+    # (it fell to the administration: an attack on 0.9.30)
+    "LINES_MISMATCH": "supplier",
     "MISSING_CPR": "supplier",
     "INVALID_CVR": "administration",
     "MISSING_PERIOD": "supplier",
@@ -981,12 +984,19 @@ def fix_list(
     excluded, of_excluded_paragraphs = _blocked_by_rules(manual, g, sheet, s)
     # nor does the template help a supplier at which no grant can post
     idle = set(manual.index[manual["_supplier"].isin(suppliers_posting_nothing(grants, sheet, s)).to_numpy()])
+    # nor any fix a credit note, which the robot never posts (one without a CPR number was counted as the
+    # template's to unlock, in its worth and in the supplier's letter: an attack on 0.9.30)
+    kind = manual["document_type"] if "document_type" in manual else np.full(len(manual), "", dtype=object)
+    amount = pd.to_numeric(manual["amount"], errors="coerce").to_numpy(dtype=float)
+    credit_notes = set(
+        manual.index[(np.nan_to_num(amount, nan=1.0) <= 0) | (np.asarray(kind, dtype=object) == CREDIT_NOTE)]
+    )
     # each invoice at most once: the first proposal that takes it keeps it
     fix_of: dict[object, str] = {}
     kept = []
     for f in proposals:
         # a grant to create may be of any paragraph: only the supplier keeps it from posting
-        blocked = excluded if f.kind == "grant_missing" else excluded | of_excluded_paragraphs
+        blocked = (excluded if f.kind == "grant_missing" else excluded | of_excluded_paragraphs) | credit_notes
         if f.kind == "template":
             blocked = blocked | idle
         f.index = [i for i in f.index if i not in fix_of and i not in blocked]

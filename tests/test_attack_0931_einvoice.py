@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from invoicekit.convert import convert, write_conversion
 from invoicekit.run import run as run_robot
 
@@ -75,7 +73,10 @@ def decided(tmp_path: Path, *documents: str):
     grants = tmp_path / "bevillinger.csv"
     grants.write_text(GRANTS, encoding="utf-8")
     return run_robot(
-        grants=grants, invoices=invoices, invoice_lines=lines, support_sheet=EXAMPLE / "stoetteark.xlsx",
+        grants=grants,
+        invoices=invoices,
+        invoice_lines=lines,
+        support_sheet=EXAMPLE / "stoetteark.xlsx",
         out=tmp_path / "ud",
     ).decisions
 
