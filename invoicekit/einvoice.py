@@ -52,7 +52,7 @@ from xml.etree.ElementTree import Element
 
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
-from invoicekit.parsing import cprs_in_text, names_no_one_period, period_in_text
+from invoicekit.parsing import cprs_in_text, period_in_text
 from invoicekit.vocabulary import (
     CREDIT_NOTE,
     INVOICE,
@@ -539,10 +539,10 @@ def _as_decided(start: str, end: str, text: str) -> tuple[str, str]:
 
 def _read_period(line: Line) -> tuple[str, str]:
     """A line's period as the robot reads it from the lines extract convert
-    writes: its own period element, else the one period its text names; a
-    text that says something of its period and names none (``udflyttet 15.
-    marts 2019``) gives no ISO date, so nothing says the line lies inside.
-    The guards below looked at the element alone: one citizen's line saying
+    writes: its own period element, else the one period its text names (a
+    text that says something of its period and names none is left as before:
+    a review found one citizen's ordinary lines held, their texts naming a
+    case number, a birth date or the month in ISO dates). The guards below looked at the element alone: one citizen's line saying
     ``februar 2019`` under a March document was posted for March, and the same
     line of a collective invoice for February (an attack on 0.9.30)."""
     ls, le = (d.strip() for d in line.period)
@@ -552,7 +552,7 @@ def _read_period(line: Line) -> tuple[str, str]:
     found = period_in_text(text)
     if found:
         return found[0].isoformat(), found[1].isoformat()
-    return (MANY_PERIODS, MANY_PERIODS) if names_no_one_period(text) else ("", "")
+    return "", ""
 
 
 def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | None:

@@ -78,6 +78,7 @@ from invoicekit.vocabulary import (
     CPR_INVISIBLE,
     CPR_LOOSE_RE2,
     CPR_PATTERN,
+    CPR_THOUSANDS,
     CREDIT_NOTE,
     EXCEL_ERRORS,
     GUARDED_CELL_RE2,
@@ -505,7 +506,11 @@ def _typed_invoices(
     out["amount_ok"] = ok
     amount_raw = np.full(n, "", dtype=object)
     if (~ok).any():
-        cells = mask_cprs_in(df["amount"][~ok].str.strip()).to_numpy(dtype=object)
+        # an amount's shape with thousands separators is shown as amounts are (1.507.8xx.xxx,xx) before it is
+        # masked, which since 0.9.31 reads such a number as a CPR number's (150780-xxxx,00)
+        written = df["amount"][~ok].str.strip()
+        written = written.map(lambda c: shown_amount_cell(c) if CPR_THOUSANDS.search(c) else c)
+        cells = mask_cprs_in(written).to_numpy(dtype=object)
         amount_raw[~ok] = [shown_amount_cell(c) for c in cells]  # few: the cells that are no amount
     out["amount_raw"] = _objects(amount_raw)
     out["fields"] = fields

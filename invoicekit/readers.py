@@ -964,7 +964,7 @@ def refuse_no_xlsx(path: Path) -> None:
         )
     if _text_head(head):
         raise InputError(
-            path, None, "holds text, not a workbook (a CSV file named .xlsx?); expected an .xlsx workbook, or the "
+            path, None, "holds text, not a workbook (a CSV file named .xlsx?); expected an Excel .xlsx workbook, or the "
             "file under a .csv name"
         )  # fmt: skip
 
@@ -974,6 +974,11 @@ def _text_head(head: bytes) -> bool:
     no control but tab and line breaks (a review: a Danish letter, a BOM or Excel's "Unicode text" were taken
     for no text)."""
     encoding = "utf-8"
+    if b"\x00" in head:  # UTF-16 without its BOM: a NUL every other byte (a review)
+        halves = {"utf-16-le": head[1::2].count(0), "utf-16-be": head[0::2].count(0)}
+        codec = max(halves, key=halves.__getitem__)
+        if halves[codec] * 2 >= len(head) // 2:
+            encoding = codec
     for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8")):
         if head.startswith(bom):
             head, encoding = head[len(bom) :], codec
