@@ -5,32 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from invoicekit.actions import fix_list
+from tests.test_actions import decision as base_decision
 
 S1 = "29345716"  # a valid CVR number
 
 
 def decision(row: int, reason: str = "", month: str = "2019-01", **fields) -> dict:
-    start = pd.Timestamp(f"{month}-01")
-    out = {
-        "month": month,
-        "row": row,
-        "invoice_id": f"F-{month}-{row}",
-        "supplier_cvr": S1,
-        "supplier_name": "Bostedet Lind",
-        "cpr_masked": "",
-        "amount": 31000.0,
-        "status": "manual" if reason else "posted",
-        "reason": reason,
-        "grant_id": "",
-        "expected_amount": float("nan"),
-        "service_code": "",
-        "period_start": start,
-        "period_end": start + pd.offsets.MonthEnd(0),
-        "message": f"Robotten: {reason}",
-    }
-    out.update(fields)
-    out["posted"] = out["status"] == "posted"
-    return out
+    """:func:`tests.test_actions.decision` of a named supplier, with no CPR number."""
+    return base_decision(row, reason, month, **{"supplier_name": "Bostedet Lind", "cpr_masked": "", **fields})
 
 
 def test_a_credit_note_without_cpr_is_not_counted_as_unlocked_by_the_contact_template():

@@ -3,12 +3,12 @@ runs `invoicekit run` and asserts what the spec demands."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
 
 from invoicekit.cli import main
+from tests.test_review_0930_lines import _table
 
 EXAMPLE = Path(__file__).parent / "data" / "example"
 SOLHOJ = "29345716"
@@ -19,12 +19,7 @@ LINE_HEADER = ["invoice_id", "supplier_cvr", "line_no", "cpr", "amount", "period
 
 
 def _csv(path: Path, header: list[str], rows: list[dict]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, delimiter=";")
-        w.writerow(header)
-        for r in rows:
-            w.writerow([r.get(c, "") for c in header])
-    return path
+    return _table(path, header, rows)
 
 
 def _grant(grant_id: str, cpr: str) -> dict:

@@ -130,3 +130,14 @@ def test_a_schema_9_journal_holding_such_a_number_in_full_is_masked_and_rekeyed_
     with contextlib.closing(sqlite3.connect(journal)) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     assert not _leaks(journal_text(journal))
+
+
+@pytest.mark.parametrize("cell", ["2.311.854.711,00", "2,311,854,711.00"])
+@pytest.mark.parametrize("column", ["supplier_cvr", "invoice_id"])
+def test_a_cpr_number_shown_with_thousands_separators_and_two_decimals_is_masked(example_case, tmp_path, column, cell):
+    """Excel's usual number format with a thousands separator is ``#,##0.00`` (the Comma Style button): a CPR
+    number held as a number shows as ``2.311.854.711,00``. The first mend refused any decimals after the last
+    group, so the full number stood in decisions.csv, opus_notes.csv and the journal (a review)."""
+    out, journal, _ = _run(example_case, tmp_path, **{column: cell})
+    assert not _leaks((out / "decisions.csv").read_text(encoding="utf-8"))
+    assert not _leaks(journal_text(journal))
