@@ -412,10 +412,13 @@ def scheme_of(value: str) -> str:
 
 def first_cvr(candidates: list[tuple[str, str]]) -> str:
     """The first ``(schemeID, value)`` under a CVR scheme (``DK:CVR``,
-    ``0184``), ``DK`` prefix (``DK-`` too) and spaces removed; blank when none is."""
+    ``0184``) that holds anything, ``DK`` prefix (``DK-`` too) and spaces
+    removed; blank when none is. An empty one is passed over (an attack on
+    0.9.30: an empty ``CompanyID`` hid the ``EndpointID`` after it, and the
+    invoice went to manual as having no CVR number)."""
     for scheme, value in candidates:
-        if scheme_of(scheme) in CVR_SCHEMES:
-            value = "".join(value.split())
+        value = "".join(value.split())
+        if scheme_of(scheme) in CVR_SCHEMES and value:
             # DK-29345716 was written '-29345716, a formula guarded (found by an attack on 0.9.14)
             return value[2:].removeprefix("-") if value[:2].upper() == "DK" else value
     return ""

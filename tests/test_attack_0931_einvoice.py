@@ -128,3 +128,18 @@ def test_a_line_naming_no_one_for_the_second_half_of_the_month_in_its_text_is_no
         + line(2, "Aflastning 16.-31. marts 2019", "6400.00"),
     )
     assert posted_periods(decided(tmp_path, doc)) == []
+
+
+def test_an_empty_cvr_element_does_not_hide_the_suppliers_cvr_after_it(tmp_path):
+    """The supplier's CVR is the first value under a CVR scheme: an empty ``CompanyID schemeID="DK:CVR"``, as
+    some systems write an element they have no value for, was taken as that value, and the invoice went to
+    manual with no CVR number though its ``EndpointID`` held a valid one (an attack on 0.9.30)."""
+    from invoicekit.convert import convert
+
+    real = (Path(__file__).parent / "data" / "oioubl" / "happy-path_real.xml").read_text(encoding="utf-8")
+    legal = '<cbc:CompanyID schemeID="DK:CVR">DK16356700</cbc:CompanyID>'
+    assert real.count(legal) == 1
+    emptied = real.replace(legal, '<cbc:CompanyID schemeID="DK:CVR"> </cbc:CompanyID>')
+    (tmp_path / "empty-first.xml").write_text(emptied, encoding="utf-8")
+    result = convert([tmp_path / "empty-first.xml"])
+    assert result.invoices["supplier_cvr"].tolist() == ["16356700"]
