@@ -122,6 +122,18 @@ def example_municipality(
     world = folder / "world"
     journal = folder / "journal.sqlite"
     info = world_info(world) if world.is_dir() else None
+    if info is None:
+        # no example made here: a journal (or replay folder) beside it is someone's own, never the example's to
+        # remove (an attack on 0.9.30: a notebook's DATA pointed at the user's folder replaced their journal and
+        # its key with the example's, and the journal was lost)
+        theirs = [p.name for p in (journal, key_path(journal), folder / "replay") if p.exists() or p.is_symlink()]
+        if theirs:
+            raise InputError(
+                folder,
+                None,
+                f"holds {', '.join(theirs)}, which no example municipality made here; expected an empty folder or "
+                "one the example made (give the notebook another DATA folder, or your own files by its parameters)",
+            )
     params = (info or {}).get("params") or {}
     # a world made for other parameters (the notebook's SEED changed, DATA not): made again, for these;
     # it was reused unsaid, its figures taken for the new seed's (found by a newcomer's walk-through)
