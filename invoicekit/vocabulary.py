@@ -498,8 +498,9 @@ FIX_TRUTH_FIELDS = ("fix_owner", "fix_key")
 #: (``batch_4711-12_2019-03.csv``) was the month 4711-12, and the follow-up's calendar filled the
 #: 2,700 years between with months of no run (an attack on 0.9.30)
 MONTH_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})-(0[1-9]|1[0-2])(?!\d)")
-#: a month as given on the command line
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+#: a month as given on the command line, of a year from 1900 to 2099 as in a file's name
+#: (:data:`MONTH_IN_NAME`; a review found a world of 2150 whose runs counted in the month they ran)
+MONTH = re.compile(r"(?:19|20)\d{2}-(0[1-9]|1[0-2])")
 #: the months' Danish names, January first (as a period in a text names one: ``marts 2019``)
 MONTHS_DA = (
     "januar",

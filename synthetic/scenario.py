@@ -107,8 +107,11 @@ class Params:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise bad(name, f"a whole number from {low:,} to {high:,}")
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(self.start)):
-            raise bad("start", "a month, YYYY-MM")
+        # a year from 1900 and the last month by 2099, as every command reads a month (a file named for a later
+        # year belongs to no month: its runs would count in the month they ran)
+        first = re.fullmatch(r"((?:19|20)\d{2})-(0[1-9]|1[0-2])", str(self.start))
+        if not first or int(first[1]) * 12 + int(first[2]) - 1 + self.months - 1 > 2099 * 12 + 11:
+            raise bad("start", f"a month, YYYY-MM, from 1900-01, whose {self.months} months end by 2099-12")
         open_ended = {"citizens_per_supplier": (0, False), "extras_per_citizen_month": (0, True),
                       "back_payment_per_citizen_month": (0, True)}  # fmt: skip
         for f in dataclasses.fields(self):

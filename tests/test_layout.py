@@ -30,6 +30,14 @@ def test_the_month_of_a_run():
     # a batch number before the month is no year (an attack on 0.9.30: the month 4711-12)
     assert vocabulary.month_in_name("batch_4711-12_2019-03.csv") == "2019-03"
     assert vocabulary.run_month("batch_4711-12.csv", "2026-01-05") == "2026-01"
+    # a month given is of the same years (a review: synth made a world of 2150, whose runs counted in the month
+    # they ran), and so are a synthetic municipality's months
+    assert vocabulary.MONTH.fullmatch("2150-01") is None and vocabulary.MONTH.fullmatch("2099-12")
+    from synthetic.scenario import Params
+
+    with pytest.raises(ValueError, match="end by 2099-12"):
+        Params(start="2099-06", months=12).check()
+    assert Params(start="2099-01", months=12).check().start == "2099-01"
 
 
 def test_masked_cpr():
