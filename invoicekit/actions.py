@@ -85,13 +85,14 @@ from invoicekit.extracts import (
     shows_lost_digits,
 )
 from invoicekit.formats import dk_number, en_number
+from invoicekit.history import spec_credit_notes
 from invoicekit.identifiers import is_valid_cvr, map_unique, mask_cpr_text
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.keys import sheet_keys
 from invoicekit.parsing import MONEY_SCALE, date_dk, kroner_dk
 from invoicekit.reasons import POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.rules import Rules, recorded_rules
-from invoicekit.vocabulary import CREDIT_NOTE, OWNERSHIP_DA, RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import OWNERSHIP_DA, RATE_UNIT_NAMES_DA
 
 # ---------------------------------------------------------------- owners
 
@@ -988,9 +989,7 @@ def fix_list(
     # template's to unlock, in its worth and in the supplier's letter: an attack on 0.9.30)
     kind = manual["document_type"] if "document_type" in manual else np.full(len(manual), "", dtype=object)
     amount = pd.to_numeric(manual["amount"], errors="coerce").to_numpy(dtype=float)
-    credit_notes = set(
-        manual.index[(np.nan_to_num(amount, nan=1.0) <= 0) | (np.asarray(kind, dtype=object) == CREDIT_NOTE)]
-    )
+    credit_notes = set(manual.index[spec_credit_notes(amount, kind)])
     # each invoice at most once: the first proposal that takes it keeps it
     fix_of: dict[object, str] = {}
     kept = []

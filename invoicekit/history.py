@@ -219,9 +219,14 @@ def forgotten_credit_notes(credit_note: np.ndarray, amount: object, document_typ
     amount above 0, which check 9 holds too (the robot posts only invoices),
     passed the spec's checks 1-9 and is remembered: forgotten, its number
     resent as an invoice was posted (an attack on 0.9.22)."""
+    return np.asarray(credit_note, dtype=bool) & spec_credit_notes(amount, document_type)
+
+
+def spec_credit_notes(amount: object, document_type: object) -> np.ndarray:
+    """The spec's credit notes: an amount of 0 or less (not one that could not be read), or the
+    ``document_type`` credit_note; documents the robot never posts."""
     amount = np.asarray(amount, dtype=np.float64)
-    credit = (np.nan_to_num(amount, nan=1.0) <= 0) | (np.asarray(document_type, dtype=object) == CREDIT_NOTE)
-    return np.asarray(credit_note, dtype=bool) & credit
+    return (np.nan_to_num(amount, nan=1.0) <= 0) | (np.asarray(document_type, dtype=object) == CREDIT_NOTE)
 
 
 def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
