@@ -350,6 +350,11 @@ def run(
     created = committed = False
     run_id: int | None = None
     delivered: list[tuple[int, Path]] = []
+
+    def recorded_after_all() -> bool:
+        # a failure that came as the commit returned (a Ctrl-C): the run is recorded, its files the next run's
+        return j is not None and run_id is not None and j.committed(run_id, staging.resolve())
+
     try:
         if journal is not None:
             j = Journal(journal, readonly=dry_run)
@@ -391,11 +396,7 @@ def run(
                 # the staging folder goes with any failure up to and including the commit, but for one that
                 # came as the commit returned: the run is then recorded, and its files the next run's to deliver
                 with (
-                    cleaned_on_failure(
-                        staging,
-                        (*OUTPUT_FILES, MANIFEST),
-                        lambda: run_id is not None and j.committed(run_id, staging.resolve()),
-                    ),
+                    cleaned_on_failure(staging, (*OUTPUT_FILES, MANIFEST), recorded_after_all),
                     j.transaction() as conn,
                 ):
                     # a run recorded while this one waited for the journal is delivered first (an attack on
@@ -452,7 +453,7 @@ def run(
         finally:
             lock.release()
     except BaseException:
-        committed = committed or (j is not None and run_id is not None and j.committed(run_id, staging.resolve()))
+        committed = committed or recorded_after_all()
         if j is not None:
             j.close()
         if created and not committed:
