@@ -119,12 +119,13 @@ class _Plan:
         # e-invoice always has lines, and one that names no citizen anywhere lacks a CPR
         line_names = (lf["cpr_count"].to_numpy() > 0) | lf["cpr_invalid"].to_numpy()
         lines_name_cprs = np.isin(inv_code, line_code[line_names])
-        count, self.named = self._named(has_lines)
+        count, named = self._named(has_lines)
         more = np.flatnonzero(count != inv["cpr_count"].to_numpy())
         if len(more):
-            # the invoice row itself is decided as naming them all: check 3, never posted on the cell's one
-            # citizen, where its lines do not fit (LINES_MISMATCH; the reason alone was set over a posting)
-            self.inv = inv = _naming(inv, more, count, self.named)
+            # the invoice row itself is decided as naming them all (check 3 and the lines' CPR numbers read
+            # them): never posted on the cell's one citizen, where its lines do not fit (LINES_MISMATCH; the
+            # reason alone was set over a posting)
+            self.inv = inv = _naming(inv, more, count, named)
         candidate = (
             has_lines
             & (inv["invoice_id_raw"] != "").to_numpy()
@@ -181,7 +182,7 @@ class _Plan:
         masked = lf["cpr_invalid_masked"].to_numpy(dtype=object)[pos]
         inv_amount = inv["amount"].to_numpy()
         inv_ok = inv["amount_ok"].to_numpy()
-        cpr_all = self.named
+        cpr_all = inv["cpr_all"].to_numpy(dtype=object)
         first_of = {}
         for k, i in enumerate(owner.tolist()):
             first_of.setdefault(i, []).append(k)
