@@ -237,7 +237,7 @@ def template_candidates(d: pd.DataFrame, top: int = 10, suppliers: pd.DataFrame 
 def _group_table(d: pd.DataFrame, column: str) -> pd.DataFrame:
     # a collective invoice whose lines are of several paragraphs (services) names them all, in its lines' order:
     # one invoice, under the same key whatever that order (an attack on 0.9.30 found "108;104" and "104;108")
-    key = d[column].map(_in_order, na_action="ignore").where(d[column] != "", UNKNOWN_DA)
+    key = pd.Series(map_unique(d[column], _in_order), index=d.index).where(d[column] != "", UNKNOWN_DA)
     g = d.assign(_key=key).groupby("_key", sort=False)
     t = pd.DataFrame(
         {
@@ -252,9 +252,9 @@ def _group_table(d: pd.DataFrame, column: str) -> pd.DataFrame:
     return t.sort_values("invoices", ascending=False, kind="stable").reset_index()
 
 
-def _in_order(value: str) -> str:
-    """A ``;``-joined key's parts sorted (numbers by their value), each once."""
-    if ";" not in value:
+def _in_order(value: object) -> object:
+    """A ``;``-joined key's parts sorted (numbers by their value), each once; anything else as it is."""
+    if not isinstance(value, str) or ";" not in value:
         return value
     parts = {p.strip() for p in value.split(";") if p.strip()}
     return ";".join(sorted(parts, key=lambda p: (not p.isdecimal(), int(p) if p.isdecimal() else 0, p)))
@@ -269,11 +269,17 @@ def paragraph_table(d: pd.DataFrame) -> pd.DataFrame:
 def service_table(d: pd.DataFrame) -> pd.DataFrame:
     """Per service (ydelse) of the matched grant, as :func:`paragraph_table`,
     with its ``service_name`` as the grants last gave it."""
-    if "service_name" in d:
+    several = map_unique(d["service_code"], lambda c: isinstance(c, str) and ";" in c).astype(bool)
+    if "service_name" in d and several.any():
         # a collective invoice's services and their names, in the order its key is shown in (a review found the
         # names looked up under the key as written, and blank)
-        pairs = [_in_order_with(c, n) for c, n in zip(d["service_code"], d["service_name"].fillna(""), strict=True)]
-        d = d.assign(service_code=[c for c, _ in pairs], service_name=[n for _, n in pairs])
+        rows = d[several]
+        pairs = [
+            _in_order_with(c, n) for c, n in zip(rows["service_code"], rows["service_name"].fillna(""), strict=True)
+        ]
+        d = d.copy()
+        d.loc[several, "service_code"] = [c for c, _ in pairs]
+        d.loc[several, "service_name"] = [n for _, n in pairs]
     t = _group_table(d, "service_code")
     names = latest_names(d, "service_code", "service_name")
     t.insert(1, "service_name", [names.get(c, "") for c in t["service_code"]])
