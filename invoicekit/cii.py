@@ -10,7 +10,7 @@ Where each value is found (EN 16931 business terms in brackets):
   ``YYYYMMDD`` written ISO), notes ``ExchangedDocument/IncludedNote/Content``;
 - supplier ``SellerTradeParty``: CVR from ``SpecifiedLegalOrganization/ID``,
   else ``URIUniversalCommunication/URIID``, else ``GlobalID``, else ``ID``,
-  the first with the scheme ``0184`` or ``DK:CVR``; name ``Name``;
+  the first with the scheme ``0184``, ``DK:CVR`` or ``9902``; name ``Name``;
 - currency ``InvoiceCurrencyCode`` (BT-5); totals in
   ``SpecifiedTradeSettlementHeaderMonetarySummation``: ``GrandTotalAmount``
   (BT-112, the amount), ``TotalPrepaidAmount`` (BT-113), ``RoundingAmount``

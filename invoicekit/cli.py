@@ -535,7 +535,8 @@ line) for posting collective invoices line by line.
   vat_amount, payable_amount
                   for people to see: the VAT (TaxTotal) and the amount asked for
   supplier_cvr    the supplier's legal entity, endpoint or party identifier with
-                  scheme DK:CVR or 0184; DK prefix and spaces removed
+                  scheme DK:CVR, 0184 or 9902 (Peppol's former code);
+                  DK prefix and spaces removed
   period          the document's invoice period, else the lines' when they
                   agree, else a period written in the text
   cpr             CPR numbers in the notes, the lines' notes, descriptions, names

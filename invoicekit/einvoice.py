@@ -90,7 +90,9 @@ INVOICE_COLUMNS = (
 #: the columns of the invoice lines extract (robot spec, "Invoice lines")
 LINE_COLUMNS = tuple(c.name for c in INVOICE_LINE_COLUMNS)
 
-CVR_SCHEMES = {"DK:CVR", "0184"}
+#: 9902 is Peppol's former code for DK:CVR, still met in older senders' documents (it left the CVR
+#: blank and the invoice to a caseworker until 0.9.32)
+CVR_SCHEMES = {"DK:CVR", "0184", "9902"}
 CPR_SCHEMES = {"DK:CPR", "0237"}
 #: UNTDID 1001 document type codes that make an invoice document a credit note
 #: (EN 16931's code list; 502 and 503 from the French CIUS): its amount is
@@ -412,7 +414,7 @@ def scheme_of(value: str) -> str:
 
 def first_cvr(candidates: list[tuple[str, str]]) -> str:
     """The first ``(schemeID, value)`` under a CVR scheme (``DK:CVR``,
-    ``0184``) that holds anything, ``DK`` prefix (``DK-`` too) and spaces
+    ``0184``, ``9902``) that holds anything, ``DK`` prefix (``DK-`` too) and spaces
     removed; blank when none is. An empty one is passed over (an attack on
     0.9.30: an empty ``CompanyID`` hid the ``EndpointID`` after it, and the
     invoice went to manual as having no CVR number)."""

@@ -268,7 +268,7 @@ def _sub_lines(el: Element) -> list[Element]:
 def supplier_cvr(party: Element | None) -> str:
     """The supplier's CVR number: ``PartyLegalEntity/CompanyID``, else
     ``EndpointID``, else ``PartyIdentification/ID``, whichever first carries the
-    scheme ``DK:CVR`` or ``0184``; ``DK`` prefix and spaces removed. Blank when
+    scheme ``DK:CVR``, ``0184`` or ``9902``; ``DK`` prefix and spaces removed. Blank when
     the supplier has no CVR (a sole trader identified by CPR, or only a GLN)."""
     if party is None:
         return ""

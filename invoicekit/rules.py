@@ -159,6 +159,9 @@ def load_rules(path: str | Path | None) -> Rules:
         raise InputError(path, None, "nests too deeply to be read; expected a flat rules file") from None
     except OSError as exc:
         raise InputError(path, None, f"cannot be read ({exc.strerror or exc})") from None
+    if not text.strip():
+        # a copy cut short (a full disk, a failed download) ran on the defaults, unsaid (0.9.32)
+        raise InputError(path, None, "is empty; expected a rules file (TOML); leave out the option for the defaults")
     if grouped := _GROUPED_RULE.search(text):
         # max_amount = 25.000 is 25 kr. to TOML: every invoice above it went to manual, unsaid
         key, value = grouped[2], grouped[3]

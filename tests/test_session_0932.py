@@ -1,0 +1,78 @@
+"""Faults found and mended in 0.9.32 outside the attacks: each test failed on
+0.9.31."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from invoicekit.convert import convert
+from invoicekit.errors import InputError
+from invoicekit.rules import load_rules
+
+REAL = Path(__file__).parent / "data" / "oioubl" / "happy-path_real.xml"
+SUPPLIER = re.compile(r"(<cac:AccountingSupplierParty>.*?</cac:AccountingSupplierParty>)", re.S)
+
+
+def _with_supplier_scheme(scheme: str) -> str:
+    """The real invoice with every scheme of its supplier's identifiers made ``scheme``."""
+    real = REAL.read_text(encoding="utf-8")
+    (party,) = SUPPLIER.findall(real)
+    assert party.count('schemeID="DK:CVR"') == 3
+    return real.replace(party, party.replace('schemeID="DK:CVR"', f'schemeID="{scheme}"'))
+
+
+def test_peppols_former_cvr_code_9902_gives_the_suppliers_cvr(tmp_path):
+    """Peppol's electronic address scheme 9902 is DK:CVR, written so by older
+    senders; its CVR was left blank and the invoice went to a caseworker as
+    INVALID_CVR."""
+    (tmp_path / "old.xml").write_text(_with_supplier_scheme("9902"), encoding="utf-8")
+    assert convert([tmp_path / "old.xml"]).invoices["supplier_cvr"].tolist() == ["16356700"]
+
+
+def test_an_se_number_alone_is_still_no_cvr_number(tmp_path):
+    """An SE number need not be the CVR number (README: left blank)."""
+    (tmp_path / "se.xml").write_text(_with_supplier_scheme("DK:SE"), encoding="utf-8")
+    assert convert([tmp_path / "se.xml"]).invoices["supplier_cvr"].tolist() == [""]
+
+
+@pytest.mark.parametrize("content", ["", "\n", "  \r\n\t"])
+def test_an_empty_rules_file_is_refused_not_read_as_the_defaults(tmp_path, content):
+    """A rules file cut short to nothing (a full disk, a failed copy) ran the
+    robot on the default rules, unsaid: a municipality's lower max_amount or
+    its excluded suppliers were gone. A file of comments alone still takes
+    the defaults on purpose."""
+    path = tmp_path / "rules.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match="is empty"):
+        load_rules(path)
+    path.write_text("# the defaults\n", encoding="utf-8")
+    assert load_rules(path) == load_rules(None)
+
+
+def test_an_empty_rules_file_is_exit_2_naming_it(tmp_path):
+    from invoicekit.cli import main
+
+    example = Path(__file__).parent / "data" / "example"
+    (tmp_path / "rules.toml").write_bytes(b"")
+    code = main(
+        [
+            "run",
+            "--grants",
+            str(example / "bevillinger.csv"),
+            "--invoices",
+            str(example / "regninger.csv"),
+            "--support-sheet",
+            str(example / "stoetteark.xlsx"),
+            "--rules",
+            str(tmp_path / "rules.toml"),
+            "--dry-run",
+            "--quiet",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert code == 2
+    assert not (tmp_path / "out").exists()
