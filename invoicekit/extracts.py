@@ -50,6 +50,7 @@ from invoicekit.identifiers import (
 )
 from invoicekit.keys import normalise_grant_ids, normalise_numbers_arrow, service_keys, sheet_keys, value_keys
 from invoicekit.parsing import (
+    CPR_SEPARATOR_CLASS,
     MONEY_SCALE,
     arrow_texts,
     distinct_texts,
@@ -761,7 +762,7 @@ def _add_invoice_cprs(out: pd.DataFrame, codes: np.ndarray, cells: pa.Array, tex
     u_fault = np.full(m, "", dtype=object)
     u_series = _arrow_series(cells)
     filled = (u_series != "").to_numpy()
-    multi = filled & u_series.str.contains(r"[,;/|\r\n]", regex=True).to_numpy()
+    multi = filled & u_series.str.contains(CPR_SEPARATOR_CLASS, regex=True).to_numpy()
     single = filled & ~multi
     valid = cprs_of_cells(cells.filter(pa.array(single)))  # distinct already: not hashed again
     is_ok = valid != ""

@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.identifiers import compact_cpr, is_valid_cpr, mask_cprs_in_arrow, valid_cpr_mask
+from invoicekit.identifiers import ascii_digits, compact_cpr, is_valid_cpr, mask_cprs_in_arrow, valid_cpr_mask
 from invoicekit.texts import is_arrow_text, text_bytes
-from invoicekit.vocabulary import AMOUNT_NOTE, CPR_PATTERN, MONTHS_DA
+from invoicekit.vocabulary import AMOUNT_NOTE, CPR_PATTERN, LINE_BREAKS, MONTHS_DA
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
 ORE = MONEY_SCALE // 100
@@ -190,6 +190,15 @@ def _parse_distinct_amounts(
     cells: pa.Array, max_decimals: int, limit: int = MAX_AMOUNT_DKK
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     s = pc.utf8_trim_whitespace(cells)
+    other_script = pc.invert(pc.string_is_ascii(s))
+    if pc.any(other_script).as_py():
+        # digits of any script are read as 0-9, as in a CPR or CVR cell (``３００００,００`` was no amount
+        # until 0.9.32, where the row-by-row reference read it: an attack)
+        written = s.to_pylist()
+        flags = other_script.to_numpy(zero_copy_only=False)
+        s = pa.array(
+            [ascii_digits(c) if f and c is not None else c for c, f in zip(written, flags, strict=True)], type=s.type
+        )
     blank = pc.equal(s, "").to_numpy(zero_copy_only=False)
     if pc.any(pc.not_equal(pc.ascii_upper(s), pc.ascii_lower(s))).as_py():  # a letter A-Z (not a regex: faster)
         s = pc.replace_substring_regex(s, r"(?i)\b(?:dkk|kr)\b\.?", "")
@@ -475,7 +484,11 @@ def date_dk(d: np.datetime64 | dt.date | None) -> str:
 
 # ---------------------------------------------------------------- CPR on an invoice
 
-_CPR_SEPARATORS = re.compile(r"[,;/|\r\n]+")
+# every line break the spec's "line breaks" may be (U+2028 from a copy out of Word, NEL, a form feed):
+# two valid numbers on two such lines were one invalid part until 0.9.32 (an attack)
+#: what parts a CPR cell (robot spec: "`,` `;` `/` `|` or line breaks"), as a regular expression's class
+CPR_SEPARATOR_CLASS = f"[,;/|{LINE_BREAKS}]"
+_CPR_SEPARATORS = re.compile(f"{CPR_SEPARATOR_CLASS}+")
 
 
 def split_cpr_cell(cell: str) -> tuple[list[str], list[str]]:

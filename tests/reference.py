@@ -459,7 +459,8 @@ def invoice_cprs(cell: str, text: str) -> tuple[bool, list[str]]:
     cell = cell.strip()
     if cell:
         # a blank part is none; one of dashes alone is a part that is no CPR (README, Identifiers)
-        parts = [p for p in re.split(r"[,;/|\r\n]+", cell) if p.strip()]
+        # split on every line break (U+2028, NEL, a form feed ...: robot spec, Identifiers)
+        parts = [p for p in re.split("[,;/|\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+", cell) if p.strip()]
         valid = [cpr_ok(p) for p in parts]
         return any(v is None for v in valid), list(dict.fromkeys(v for v in valid if v))
     cprs = []
