@@ -20,7 +20,7 @@ from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
 from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
-from invoicekit.keys import TEXT_MARK, normalise_number
+from invoicekit.keys import TEXT_MARK, normalise_number, value_keys
 from invoicekit.paid_marks import PaidMarks
 from invoicekit.parsing import date_dk, kroner_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
@@ -184,7 +184,11 @@ def explain(
     # a number read from decisions.csv may carry the ' that guards a formula start ('-SOL-77): check 10
     # reads it off, and so is it here
     asked = {normalise_number(w) for w in (wanted, wanted[1:] if wanted.startswith(TEXT_MARK) else "")} - {""}
-    same = inv["invoice_key"].astype(str).isin(asked).to_numpy()
+    same = inv["invoice_key"].astype(str).isin(asked).to_numpy().copy()
+    # and a number of digits alone by its value, as check 10 compares it (0004711 is 4711): explain 4711 found
+    # no 0004711, and explain 42 showed 42 alone beside the 0042 run took it for (an attack on 0.9.31)
+    values = set(value_keys(sorted(asked)).to_pylist())
+    same |= np.isin(value_keys(inv["invoice_key"].astype(str).to_numpy(dtype=object)).to_pylist(), list(values))
     rows = np.flatnonzero(
         (inv["invoice_id_raw"].astype(str).str.strip() == wanted).to_numpy()
         | (inv["invoice_id"] == wanted).to_numpy()

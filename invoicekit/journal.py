@@ -130,7 +130,9 @@ from invoicekit.vocabulary import run_month
 #: schema 10 (0.9.31): a CPR number shown with thousands separators (``2.311.854.711``, a workbook's
 #: number cell saved as CSV) is masked in the texts and its key hashed, where schema 9 kept both in
 #: full (an attack on 0.9.30); older versions refuse it, as they would not find such a number paid
-SCHEMA_VERSION = 10
+#: schema 11 (0.9.32): ten digits joined by ``_`` have their key hashed, and a CPR number with thousands
+#: separators in other digits, full-width separators or a space after each is masked (an attack on 0.9.31)
+SCHEMA_VERSION = 11
 #: the first schema whose secret is in its key file
 KEY_FILE_FROM = 9
 
@@ -826,7 +828,8 @@ class Journal:
         that may join the birth date and the sequence number, 4 → 5 for the dated
         form 0.9.9 added; 7 → 8 for a sequence number in two pairs, which 0.9.22
         masked); → 9 moves the secret to the key file; 9 → 10 for a number shown with
-        thousands separators. No decision is changed."""
+        thousands separators; 10 → 11 for ten digits joined by ``_`` and more thousands
+        separators. No decision is changed."""
         self.backup = copy = _backup_path(self.path, self.version)
         try:
             target = sqlite3.connect(copy)

@@ -333,11 +333,17 @@ CPR_APART = re.compile(
 #: other separator (``2.311.854.711,00``: ``#,##0.00``, a review of the first
 #: mend): one digit, then three groups of three, one separator throughout, no
 #: digit or further group joined before or after. Until 0.9.31 shown in full in messages, CSV files and the journal (an
-#: attack on 0.9.30). Nine digits so (``101.901.234``, a leading zero dropped)
-#: are an amount's shape as much, and left as written
-CPR_THOUSANDS = re.compile(r"(?<![0-9])(?<![0-9][.,])([0-9])([.,])([0-9]{3})\2([0-9]{3})\2([0-9]{3})(?![0-9]|\2[0-9])")
+#: attack on 0.9.30). Digits of any script, the full-width ``．`` and ``，`` as separators, and a space
+#: after each (``2. 012. 621. 896``, which the journal's key already read as a CPR number) since 0.9.32
+#: (an attack on 0.9.31). Nine digits so (``101.901.234``, a leading zero dropped) are an amount's
+#: shape as much, and left as written
+CPR_THOUSANDS = re.compile(
+    r"(?<!\d)(?<!\d[.,\uff0e\uff0c])(\d)([.,\uff0e\uff0c])[ \u00a0]?(\d{3})\2[ \u00a0]?(\d{3})\2[ \u00a0]?(\d{3})"
+    r"(?!\d|\2[ \u00a0]?\d)"
+)
 #: the cells worth a look for :data:`CPR_THOUSANDS` (RE2, which has no back-reference: either separator)
-CPR_THOUSANDS_RE2 = r"[0-9][.,][0-9]{3}[.,][0-9]{3}[.,][0-9]{3}"
+_RE2_THOUSANDS_SEPARATOR = r"[.,\x{ff0e}\x{ff0c}][ \x{a0}]?"
+CPR_THOUSANDS_RE2 = rf"\p{{Nd}}(?:{_RE2_THOUSANDS_SEPARATOR}\p{{Nd}}{{3}}){{3}}"
 #: beside them, a CPR number in any grouping of its ten digits (``610 180 1001``, ``6101 801 234``,
 #: ``61-01-80-12-34``, ``6 1 0 1 8 0 1 2 3 4``), as the CPR column reads it (python-stdnum's compact
 #: reads past its spaces and dashes; shown in full everywhere else until 0.9.24, an attack on 0.9.23):

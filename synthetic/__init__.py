@@ -64,6 +64,11 @@ def synthesize(
         raise InputError(None, "--seed", f"{seed} is out of range; expected 0 to {MAX_SEED - 1:,}")
     params = params or parse_scenario(scenario)
     changes = {k: v for k, v in {"start": start, "months": months, "citizens": citizens}.items() if v is not None}
+    # the option's range first: --start 1899-01 failed the parameters' own check, "unexpected ValueError" and
+    # exit 1, where 1989-12 was named as out of range (an attack on 0.9.31)
+    given = str(start)[:4] if start is not None else ""
+    if given.isdigit() and not 1990 <= int(given) <= 2030:
+        raise InputError(None, "--start", f"{start} is out of range; expected a go-live month from 1990 to 2030")
     params = params.replace(**changes).check()
     year = int(params.start[:4])
     if not 1990 <= year <= 2030:

@@ -76,3 +76,52 @@ def test_an_empty_rules_file_is_exit_2_naming_it(tmp_path):
     )
     assert code == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_a_schema_10_journal_holding_an_underscored_number_in_clear_is_rekeyed_and_still_finds_it_paid(
+    example_case, tmp_path, monkeypatch
+):
+    """A journal of 0.9.31 (schema 10) kept the key of an invoice numbered ``1_806_621_861`` (a CPR
+    number grouped as Python writes it) in clear, though it masked the number itself; 0.9.32 hashes
+    such a key, so the first recorded run migrates the journal to schema 11, re-keying it: sent
+    again, the invoice is still found posted (check 10), not paid twice, and the journal no longer
+    holds the ten digits."""
+    import contextlib
+    import sqlite3
+
+    import invoicekit.keys as keys
+    from invoicekit.cli import main
+    from invoicekit.journal import SCHEMA_VERSION
+    from tests.conftest import journal_text, old_schema
+
+    number = "1_806_621_861"
+    header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end;text"
+
+    def run(journal_flag: str, month: str, out: str) -> Path:
+        invoices = tmp_path / f"{out}.csv"
+        invoices.write_text(
+            f"{header}\n{number};29345716;28.500,00;610190-1234;01.{month}.2019;28.{month}.2019;Døgnophold\n",
+            encoding="utf-8",
+        )
+        argv = ["run", "--grants", str(example_case / "bevillinger.csv"), "--invoices", str(invoices),
+                "--support-sheet", str(example_case / "stoetteark.xlsx"), "--out", str(tmp_path / out),
+                journal_flag, str(tmp_path / "journal.sqlite"), "--quiet"]  # fmt: skip
+        assert main(argv) == 0
+        return tmp_path / out / "decisions.csv"
+
+    with monkeypatch.context() as old:  # as 0.9.31 keyed it
+        without = keys._HASHED_WHEN_RE2.removesuffix(f"|{keys._KEY_UNDERSCORED_RE2}")
+        assert without != keys._HASHED_WHEN_RE2
+        old.setattr(keys, "_HASHED_WHEN_RE2", without)
+        first = run("--new-journal", "02", "first")
+    assert ",posted," in first.read_text(encoding="utf-8").replace('"', "")
+    journal = tmp_path / "journal.sqlite"
+    assert number in journal_text(journal)  # the key in clear, as schema 10 kept it
+    with contextlib.closing(sqlite3.connect(journal)) as conn:
+        old_schema(conn, 10)
+        conn.commit()
+    again = run("--journal", "03", "again")
+    assert "DUPLICATE_INVOICE" in again.read_text(encoding="utf-8")
+    with contextlib.closing(sqlite3.connect(journal)) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    assert number not in journal_text(journal)
