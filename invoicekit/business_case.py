@@ -42,7 +42,7 @@ from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import MAX_TOML_BYTES, InputError, MissingFileError, check_input_file
 from invoicekit.evaluate import read_truth_file
 from invoicekit.followup import load_decisions, load_every_decision, monthly_table, run_months, wrong_from_truth
-from invoicekit.formats import en_number, en_percent, small_share_decimals
+from invoicekit.formats import en_number, en_percent, en_probability, small_share_decimals
 from invoicekit.identifiers import mask_cpr_text, quoted
 
 #: the automation rate the robot is meant to reach; the report shows the NPV there
@@ -623,7 +623,7 @@ class BusinessCase:
                 + ("none" if be is None else en_percent(be) + (" (cannot be reached)" if be > 1 else "")),
                 f"Monte Carlo ({self.config.simulations:,} draws, {self.config.distribution}): "
                 f"P10 {en_number(h['npv_p10'])}, P50 {en_number(h['npv_p50'])}, P90 {en_number(h['npv_p90'])} kr.; "
-                f"P(NPV > 0) = {h['probability_npv_positive']:.0%}",
+                f"P(NPV > 0) = {en_probability(h['probability_npv_positive'])}",  # 99.7%, never 100% where it is not
             ]
         )
 

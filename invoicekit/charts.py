@@ -13,7 +13,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from invoicekit.case_parameters import PARAMS
-from invoicekit.formats import dk_number, dk_percent, dk_points, dk_rate, dk_tick, dk_value, telling_decimals
+from invoicekit.formats import (
+    dk_number,
+    dk_percent,
+    dk_points,
+    dk_probability,
+    dk_rate,
+    dk_tick,
+    dk_value,
+    telling_decimals,
+)
 from invoicekit.identifiers import mask_as_shown
 
 # ---------------------------------------------------------------- follow-up
@@ -260,7 +269,7 @@ def monte_carlo_figure(simulated: np.ndarray, headline: dict) -> Figure:
     ax.xaxis.set_major_formatter(dk_tick)
     ax.yaxis.set_major_formatter(dk_tick)
     ax.set_title(
-        f"Usikkerhed: sandsynligheden for en positiv nutidsværdi er {dk_percent(headline['probability_npv_positive'], 0)}"
+        f"Usikkerhed: sandsynligheden for en positiv nutidsværdi er {dk_probability(headline['probability_npv_positive'])}"
     )
     fig.tight_layout()
     return fig

@@ -11,6 +11,7 @@ where that unit is defined, :func:`invoicekit.parsing.format_money_dk`.
 from __future__ import annotations
 
 import math
+import numbers
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 # ---------------------------------------------------------------- text
@@ -84,10 +85,43 @@ def telling_decimals(shares: object, most: int = 2) -> int:
     return most
 
 
+def rate_decimals(value: float, most: int = 2) -> int:
+    """The decimals a rate someone set has as a percentage, at most ``most``:
+    ``0.5`` (50 %) → 0, ``0.375`` (37,5 %) → 1, ``0.005`` (0,5 %) → 1."""
+    if _missing(value) or math.isinf(value):
+        return 0
+    return max(0, -rounded(100 * value, most).normalize().as_tuple().exponent)
+
+
 def dk_rate(value: float) -> str:
     """A rate someone set (a target, a tolerable error rate) as a percentage
-    with the decimals it has, at most two: ``0.5`` → ``50 %``, ``0.005`` → ``0,5 %``."""
-    return f"{dk_short(100 * value, 2)} %" if not _missing(value) else ""
+    with the decimals it has, at most two (:func:`rate_decimals`): ``0.5`` →
+    ``50 %``, ``0.005`` → ``0,5 %``."""
+    return dk_percent(value, rate_decimals(value))
+
+
+def probability_decimals(p: float, most: int = 4) -> int:
+    """The decimals a probability (a share of draws) is shown with, wherever it
+    is shown: none, unless whole percent would say all, none or half where it
+    is not. 0,996 is "99,6 %", never "100 %", 0,004 "0,4 %", never "0 %",
+    0,496 "49,6 %", never "50 %"; 0,9996 "99,96 %", never "100,0 %" (at most
+    ``most``); 1, 0 and 0,5 exactly, and 0,39, are whole percent."""
+    decimals = 0
+    if _missing(p) or math.isinf(p):
+        return decimals
+    while p not in (0.0, 0.5, 1.0) and decimals < most and rounded(100 * p, decimals) in (0, 50, 100):
+        decimals += 1
+    return decimals
+
+
+def dk_probability(p: float) -> str:
+    """A probability as a Danish percentage, decimals by :func:`probability_decimals`: ``0.9966`` → ``99,7 %``."""
+    return dk_percent(p, probability_decimals(p))
+
+
+def en_probability(p: float) -> str:
+    """:func:`dk_probability` in English: ``0.9966`` → ``99.7%``, ``0.39`` → ``39%``."""
+    return en_percent(p, probability_decimals(p))
 
 
 def en_rate(value: float) -> str:
@@ -152,6 +186,12 @@ EXCEL_PERCENT2 = "0.00%"
 EXCEL_DATE = "dd.mm.yyyy"
 EXCEL_MONTH = "yyyy-mm"
 
+
+def excel_percent(decimals: int) -> str:
+    """The Excel format of a percentage with ``decimals`` decimals: ``0%``, ``0.0%``, ``0.00%`` …"""
+    return f"0.{'0' * decimals}%" if decimals > 0 else "0%"
+
+
 #: each kind of column the reports know (see :data:`invoicekit.render.FORMATS`) and its Excel format
 EXCEL_FORMATS = {
     "int": EXCEL_INT,
@@ -164,6 +204,24 @@ EXCEL_FORMATS = {
     "month": EXCEL_MONTH,
     "date": EXCEL_DATE,
 }
+
+
+#: the kinds whose Excel format is the value's own: a rate someone set with the decimals it has
+#: (:func:`rate_decimals`: a 37,5 % target is not "38%", and 50 % stays "50%"), a probability with the
+#: decimals :func:`probability_decimals` gives it (99,66 % is "99,7%", never "100%")
+EXCEL_VALUE_FORMATS = {
+    "rate": lambda v: excel_percent(rate_decimals(v)),
+    "probability": lambda v: excel_percent(probability_decimals(v)),
+}
+
+
+def excel_format(kind: str, value: object = None) -> str | None:
+    """The Excel format of a cell of ``kind`` holding ``value``: the kind's
+    (:data:`EXCEL_FORMATS`), or the value's own (:data:`EXCEL_VALUE_FORMATS`);
+    None where the kind has none (text)."""
+    if kind in EXCEL_VALUE_FORMATS:
+        return EXCEL_VALUE_FORMATS[kind](float(value) if isinstance(value, numbers.Real) else None)
+    return EXCEL_FORMATS.get(kind)
 
 
 def excel_text(value: float, number_format: str) -> str:

@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from invoicekit.errors import InputError, OutputError, make_folder
-from invoicekit.formats import EXCEL_FORMATS, dk_number, dk_percent
+from invoicekit.formats import (
+    EXCEL_FORMATS,
+    EXCEL_VALUE_FORMATS,
+    dk_number,
+    dk_percent,
+    dk_probability,
+    dk_rate,
+    excel_format,
+)
 from invoicekit.identifiers import mask_as_shown, psp_shaped
 from invoicekit.version import __version__
 from invoicekit.vocabulary import PSP_COLUMNS
@@ -63,6 +71,8 @@ FORMATS = {
     "pct": lambda v: dk_percent(v),
     "pct0": lambda v: dk_percent(v, 0),
     "pct2": lambda v: dk_percent(v, 2),
+    "rate": lambda v: dk_rate(v),  # a rate someone set, with the decimals it has: 37,5 %, 50 %
+    "probability": lambda v: dk_probability(v),  # 99,7 %, never 100 % where it is not
     "dkk": lambda v: dk_number(v),
     "bool": lambda v: (
         "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else "ja" if v else "nej"
@@ -190,12 +200,15 @@ def danish_sheet(
     """The columns of ``frame`` that ``columns`` names, under their Danish
     headings, and the Excel number format of each heading that has one: the
     kind's, or where a column's kind is a list (one kind per row, as on a
-    sheet of key figures), one format per row."""
+    sheet of key figures) or a kind whose format is each value's own (a
+    target's ``rate``, a ``probability``), one format per row."""
     out = frame[list(columns)].rename(columns={c: label for c, (label, _) in columns.items()})
     formats: dict[str, str | list[str | None]] = {}
-    for label, kind in columns.values():
+    for col, (label, kind) in columns.items():
         if isinstance(kind, list):
-            formats[label] = [EXCEL_FORMATS.get(k) for k in kind]
+            formats[label] = [excel_format(k, v) for k, v in zip(kind, frame[col], strict=True)]
+        elif kind in EXCEL_VALUE_FORMATS:
+            formats[label] = [excel_format(kind, v) for v in frame[col]]
         elif kind in EXCEL_FORMATS:
             formats[label] = EXCEL_FORMATS[kind]
     return out, formats

@@ -32,7 +32,9 @@ from invoicekit.formats import (
     dk_money,
     dk_number,
     dk_percent,
+    dk_probability,
     dk_rate,
+    dk_short,
     dk_value,
     row_share_decimals,
 )
@@ -56,7 +58,7 @@ MONTHLY = {
     "posted": ("Bogført automatisk", "int"),
     "manual": ("Manuelle", "int"),
     "automation_rate": ("Automatiseringsgrad", "pct"),
-    "target": ("Mål", "pct0"),
+    "target": ("Mål", "rate"),  # as the overview says it: 37,5 %, not 38 % (an attack on 0.9.31)
     "note": ("Bemærkning", "text"),
 }
 REASONS = {
@@ -404,7 +406,7 @@ def _key_figures(bc: BusinessCase) -> tuple[pd.DataFrame, dict[str, tuple[str, s
         ("Nutidsværdi P10", h["npv_p10"], "kr.", "dkk", ""),
         ("Nutidsværdi P50", h["npv_p50"], "kr.", "dkk", ""),
         ("Nutidsværdi P90", h["npv_p90"], "kr.", "dkk", ""),
-        ("Sandsynlighed for positiv nutidsværdi", h["probability_npv_positive"], "andel", "pct0", ""),
+        ("Sandsynlighed for positiv nutidsværdi", h["probability_npv_positive"], "andel", "probability", ""),
         (
             f"Nutidsværdi ved {dk_percent(TARGET_RATE, 0)} automatisering",
             bc.at_rate(TARGET_RATE)["npv"],
@@ -593,11 +595,7 @@ def _uncertainty_sentence(bc: BusinessCase) -> str:
     if not len(bc.simulated) or float(np.ptp(bc.simulated)) == 0:  # nothing varied: nothing to add
         return ""
     p, p50 = h["probability_npv_positive"], h["npv_p50"]
-    # 49,6 % is not "kun 50 %", nor 99,6 % "100 %" or 0,4 % "0 %": a decimal where whole percent would say so
-    decimals = 0
-    while p not in (0.0, 0.5, 1.0) and decimals < 4 and round(100 * p, decimals) in (0, 50, 100):
-        decimals += 1  # 0,9996 is "99,96 %", never "100,0 %"
-    share = dk_percent(p, decimals)
+    share = dk_probability(p)  # 49,6 % is not "kun 50 %", nor 99,6 % "100 %": as the key figures say it
     draws = f"{dk_number(bc.config.simulations)} trækninger"
     # which figures vary: "alle skønnene" was said where only the two a journal measures did (an audit)
     varied = [q.label_da for q in PARAMETERS if bc.config.estimates[q.name][0] < bc.config.estimates[q.name][2]]
@@ -666,8 +664,9 @@ def _not_due_sentence(bc: BusinessCase) -> str:
 
 
 def _minutes(minutes: float) -> str:
-    """``30 minutter``, ``1,5 minutter``: a decimal only where there is one."""
-    return f"{dk_number(minutes, 0 if float(minutes).is_integer() else 1)} minutter"
+    """``30 minutter``, ``1,5 minutter``, ``0,25 minutter``: the minutes as the assumptions give them, to two
+    decimals where there are any (0.9.31 showed one: 0,25 minutes read "0,3", an attack)."""
+    return f"{dk_short(minutes, 2)} minutter"
 
 
 def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
@@ -697,7 +696,7 @@ def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:
                 "Nutidsværdi P10 / P50 / P90",
                 f"{dk_money(h['npv_p10'])} / {dk_money(h['npv_p50'])} / {dk_money(h['npv_p90'])}",
             ),
-            ("Sandsynlighed for positiv nutidsværdi", dk_percent(h["probability_npv_positive"], 0)),
+            ("Sandsynlighed for positiv nutidsværdi", dk_probability(h["probability_npv_positive"])),
             (f"Nutidsværdi ved {dk_percent(TARGET_RATE, 0)} automatisering", dk_money(at_target["npv"])),
         ],
         columns=["figure", "value"],

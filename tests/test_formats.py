@@ -83,6 +83,30 @@ def test_a_rate_someone_set_shows_the_decimals_it_has():
     assert dk_rate(float("nan")) == en_rate(None) == ""
 
 
+def test_a_rate_someone_set_keeps_its_decimals_in_a_workbook_too():
+    """An attack on 0.9.31: the follow-up's monthly sheet showed a 37,5 % target as "38%" (format 0%)."""
+    from invoicekit.formats import excel_format, rate_decimals
+
+    assert [rate_decimals(v) for v in (0.5, 0.375, 0.3725, 0.005, 1.0, float("nan"))] == [0, 1, 2, 1, 0, 0]
+    assert [excel_format("rate", v) for v in (0.5, 0.375, 0.3725, None)] == ["0%", "0.0%", "0.00%", "0%"]
+    assert excel_text(0.375, excel_format("rate", 0.375)) == "37,5%"
+
+
+@pytest.mark.parametrize(
+    ("p", "dk", "en", "excel"),
+    [(0.39, "39 %", "39%", "0%"), (0.9966, "99,7 %", "99.7%", "0.0%"), (0.995, "99,5 %", "99.5%", "0.0%"),
+     (0.004, "0,4 %", "0.4%", "0.0%"), (0.4996, "49,96 %", "49.96%", "0.00%"), (0.9996, "99,96 %", "99.96%", "0.00%"),
+     (1.0, "100 %", "100%", "0%"), (0.0, "0 %", "0%", "0%"), (0.5, "50 %", "50%", "0%"), (0.005, "1 %", "1%", "0%")],
+)  # fmt: skip
+def test_a_probability_is_never_shown_as_certain_where_it_is_not(p, dk, en, excel):
+    """An attack on 0.9.31: P(NPV > 0) = 0.9966 read "100 %" in the key figures, the chart and the
+    printed line, and "99,7 %" in the summary. One rule for all of them, and the workbook's format."""
+    from invoicekit.formats import dk_probability, en_probability, excel_format
+
+    assert (dk_probability(p), en_probability(p), excel_format("probability", p)) == (dk, en, excel)
+    assert excel_text(p, excel) == dk.replace(" ", "")
+
+
 def test_shares_that_differ_get_the_decimals_that_tell_them_apart():
     from invoicekit.formats import telling_decimals
 

@@ -87,6 +87,20 @@ def test_a_column_of_kinds_gives_each_row_its_own_format(tmp_path):
     assert [ws["B2"].number_format, ws["B3"].number_format] == ["#,##0.00", "0%"]
 
 
+def test_a_rate_or_a_probability_is_shown_with_its_own_decimals_in_the_page_and_the_workbook(tmp_path):
+    """An attack on 0.9.31: a 37,5 % target read "38 %" in the monthly table, and a probability of
+    0,9966 "100 %" in the key figures; a whole target stays "50 %"."""
+    frame = pd.DataFrame({"target": [0.375, 0.5], "p": [0.9966, 0.39]})
+    columns = {"target": ("Mål", "rate"), "p": ("Sandsynlighed", "probability")}
+    shown = table_html(frame, columns)
+    assert '<td class="num">37,5 %</td><td class="num">99,7 %</td>' in shown
+    assert '<td class="num">50 %</td><td class="num">39 %</td>' in shown
+    ws = load_workbook(write_report(tmp_path, "r", "", {"Ark": (frame, columns)})["xlsx"])["Ark"]
+    assert [ws["A2"].number_format, ws["A3"].number_format, ws["B2"].number_format, ws["B3"].number_format] == [
+        "0.0%", "0%", "0.0%", "0%"]  # fmt: skip
+    assert ws["A2"].value == 0.375 and ws["B2"].value == 0.9966
+
+
 # --- a report is written whole or not at all
 
 
