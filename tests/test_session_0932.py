@@ -125,3 +125,17 @@ def test_a_schema_10_journal_holding_an_underscored_number_in_clear_is_rekeyed_a
     with contextlib.closing(sqlite3.connect(journal)) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     assert number not in journal_text(journal)
+
+
+def test_one_minute_is_one_minut_in_the_business_cases_scenario(tmp_path):
+    """Danish has "1 minut", "1 minuts ekstra opfølgning": the scenario said "1 minutter"."""
+    from invoicekit import business_case as b
+    from invoicekit.reports import write_business_case
+
+    bc = b.build(b.load_config(text="minutes_control = 1\nminutes_exception = 1\nminutes_manual = 2.5\n"))
+    page = write_business_case(bc, tmp_path / "bc")["html"].read_text(encoding="utf-8")
+    scenarios = page[page.index("Scenarie 0 (i dag)") :]
+    scenarios = scenarios[: scenarios.index("Scenarie 1 (robot)") + 600]
+    assert "1 minuts ekstra opfølgning" in scenarios and "med 1 minut pr. postering" in scenarios, scenarios
+    assert "2,5 minutter pr. faktura" in scenarios
+    assert "1 minutter" not in scenarios
