@@ -504,7 +504,7 @@ def _sample_parser(sub: argparse._SubParsersAction) -> None:
         "--journal",
         metavar="PATH",
         help="the journal the sheet was drawn from: every row must be one of its automatic postings in the "
-        "sheet's month (read only)",
+        "sheet's month, drawn again with the sheet's seed, and the sheet's population their count (read only)",
     )
     q.add_argument("control_positional", nargs="?", metavar="FILE", help=argparse.SUPPRESS)  # deprecated spelling
     _required_in_usage(q, "--control FILE")  # once every option is there

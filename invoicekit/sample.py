@@ -330,6 +330,14 @@ class ControlResult:
 #: judged on a laxer confidence or tolerable rate than it was drawn with, or
 #: with rows deleted
 _REQUIRED_INFO = ("Måned", "Konfidens", "Tålelig fejlrate", "Stikprøvestørrelse")
+#: what it must say besides against a journal, which draws the sample again
+#: with them: without its seed a row swapped for a posting not drawn passed,
+#: and without its population the bound was taken as the sheet gave it. A
+#: sheet evaluated without a journal may give none of them (one not drawn by
+#: sample draw: Clopper–Pearson then, as no population is given)
+_DRAWN_WITH = ("Automatiske posteringer i måneden", "Forventede fejl", "Seed")
+#: the line giving the month's automatic postings, the population the sample was sized on
+_POPULATION = _DRAWN_WITH[0]
 
 
 def evaluate_control(path: str | Path, journal: str | Path | None = None) -> ControlResult:
@@ -355,7 +363,7 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     sample = sheets[SHEET_SAMPLE]
     if FINDING not in sample:
         raise InputError(path, f"{SHEET_SAMPLE}: {FINDING}", "column missing; expected the finding column")
-    info = _info(path, sheets[SHEET_INFO])
+    info = _info(path, sheets[SHEET_INFO], _REQUIRED_INFO + (_DRAWN_WITH if journal is not None else ()))
     # the month retyped in Excel becomes a date cell (its first day): still that month
     month = re.sub(r"^(\d{4}-\d{2})-01(?:[ T]00:00:00)?$", r"\1", str(info["Måned"]).strip())
     finding = sample[FINDING].str.strip().str.lower()
@@ -373,7 +381,8 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     confidence = _info_number(path, info, "Konfidens", 0.95, rate=True)
     tolerable = _info_number(path, info, "Tålelig fejlrate", 0.05, rate=True)
     size = _info_number(path, info, "Stikprøvestørrelse", None)
-    population = _info_number(path, info, "Automatiske posteringer i måneden", None)
+    population = _info_number(path, info, _POPULATION, None)
+    expected = _info_number(path, info, "Forventede fejl", 0)
     n = len(sample)
     if n != size:
         raise InputError(
@@ -386,15 +395,26 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
             k = int(np.flatnonzero(again)[0])
             raise InputError(path, f"{SHEET_SAMPLE}: row {k + 2}", "checks a posting again; expected each posting once")
     if population is not None and population < n:
-        raise InputError(path, "Automatiske posteringer i måneden", f"{int(population)} is fewer than the sample's {n}")
+        raise InputError(path, _POPULATION, f"{int(population)} is fewer than the sample's {n}")
     if journal is not None:
         if not MONTH.fullmatch(month):  # the sheet's, not an option's: month_postings would blame --month
             raise InputError(
                 path, f"{SHEET_INFO}: Måned", f"{quoted(month)} is not a month; expected YYYY-MM, as drawn"
             )
-        postings = month_postings(journal, month)  # read once for both checks
+        postings = month_postings(journal, month)  # read once for every check
         _drawn_from(path, sample, month, journal, postings)
-        _as_drawn(path, sample, info, journal, postings, confidence, tolerable)
+        if population != len(postings):
+            # the bound is on the month's postings, and the journal holds them: lowered from 29 to 23, the
+            # sheet's own count made one error in 23 checked an accepted month (an attack on 0.9.31)
+            raise InputError(
+                path, f"{SHEET_INFO}: {_POPULATION}", f"says {int(population)} where {journal} holds {len(postings)} "
+                f"automatic postings in {month}; expected the month's postings the sample was drawn from (a run of "
+                "the month after the draw leaves postings the sample never saw: draw the sample again)"
+            )  # fmt: skip
+        if len(postings):  # a month of none has no sample to draw again
+            _as_drawn(path, sample, info, journal, postings, confidence, tolerable, int(expected))
+    elif population is not None and population >= 1:  # its size against its lines (drawn again, the rows hold it)
+        _sized_as_drawn(path, n, int(population), confidence, tolerable, int(expected))
     errors = int((finding == "ja").sum())
     bound = (
         upper_bound(errors, n, confidence)
@@ -404,10 +424,10 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     return ControlResult(n, errors, confidence, tolerable, bound, month, against_journal=journal is not None)
 
 
-def _info(path: Path, sheet: pd.DataFrame) -> dict[str, str]:
-    """The sheet Oplysninger as ``Oplysning`` → ``Værdi``: each of
-    :data:`_REQUIRED_INFO` once (a second *Konfidens* row was read in the
-    first one's place)."""
+def _info(path: Path, sheet: pd.DataFrame, required: tuple[str, ...] = _REQUIRED_INFO) -> dict[str, str]:
+    """The sheet Oplysninger as ``Oplysning`` → ``Værdi``: each line once (a
+    second *Konfidens* row was read in the first one's place), and each of
+    ``required`` there."""
     for column in ("Oplysning", "Værdi"):
         if column not in sheet:
             raise InputError(
@@ -417,10 +437,13 @@ def _info(path: Path, sheet: pd.DataFrame) -> dict[str, str]:
     twice = keys[keys.duplicated() & (keys != "")]
     if len(twice):
         raise InputError(path, f"{SHEET_INFO}: {twice.iat[0]}", "is given twice; expected each line once, as drawn")
-    missing = [k for k in _REQUIRED_INFO if k not in set(keys)]
+    missing = [k for k in required if k not in set(keys)]
     if missing:
+        again = f" (against a journal its sample is drawn again with {', '.join(_DRAWN_WITH)})"
         raise InputError(
-            path, f"{SHEET_INFO}: {missing[0]}", "line missing; expected the lines the sheet was drawn with"
+            path,
+            f"{SHEET_INFO}: {missing[0]}",
+            f"line missing; expected the lines the sheet was drawn with{again if missing[0] in _DRAWN_WITH else ''}",
         )
     return dict(zip(keys, sheet["Værdi"], strict=True))
 
@@ -453,6 +476,21 @@ def _drawn_from(path: Path, sample: pd.DataFrame, month: str, journal: str | Pat
             )  # fmt: skip
 
 
+def _sized_as_drawn(path: Path, n: int, population: int, confidence: float, tolerable: float, expected: int) -> None:
+    """Refuse a sheet whose sample is not the size its own lines give it
+    (:func:`sample_size` on its population, confidence, tolerable rate and
+    expected errors), as :func:`draw` sized it: a population lowered to the
+    sample's size was taken as a month checked whole."""
+    want = sample_size(confidence, tolerable, expected, population=population)
+    if n != want:
+        raise InputError(
+            path, f"{SHEET_INFO}: Stikprøvestørrelse", f"{n} is not the size its lines give a sample: {population} "
+            f"postings ({_POPULATION}), confidence {confidence:g}, tolerable rate {tolerable:g} and {expected} "
+            f"expected errors size it at {want}; expected the lines of {SHEET_INFO} as sample draw wrote them, none "
+            "changed"
+        )  # fmt: skip
+
+
 def _as_drawn(
     path: Path,
     sample: pd.DataFrame,
@@ -461,26 +499,25 @@ def _as_drawn(
     postings: pd.DataFrame,
     confidence: float,
     tolerable: float,
+    expected: int,
 ) -> None:
     """Refuse a sheet whose rows are not the sample its own lines draw from
-    ``journal``'s ``postings`` of its month: drawn again with its seed,
-    confidence, tolerable rate and expected errors, while the month's postings
-    are as many as when it was drawn (a later run of the month changes the
-    draw; then only :func:`_drawn_from` holds). Rows with errors deleted and
-    the sample size lowered to match passed every other check."""
+    ``journal``'s ``postings`` of its month (as many as the sheet says, the
+    caller has seen): drawn again with its seed, confidence, tolerable rate
+    and expected errors. Rows with errors deleted and the sample size lowered
+    to match passed every other check, and so did a row swapped for a posting
+    not drawn once the line *Seed* was deleted (it is required: :data:`_DRAWN_WITH`)."""
     seed = _info_number(path, info, "Seed", None, most=2**32 - 1)  # as draw takes it (a review: refused above 10^9)
-    expected = _info_number(path, info, "Forventede fejl", 0)
-    population = _info_number(path, info, "Automatiske posteringer i måneden", None)
-    if seed is None or population is None or len(postings) != population:
-        return
-    again = postings.iloc[_chosen(len(postings), confidence, tolerable, int(expected), int(seed))]
+    if seed is None:  # _info requires the line against a journal; a caller that skipped it is told so
+        raise InputError(path, f"{SHEET_INFO}: Seed", "line missing; expected the lines the sheet was drawn with")
+    again = postings.iloc[_chosen(len(postings), confidence, tolerable, expected, int(seed))]
     drawn = set(zip(again["run_id"].astype(int), again["row"].astype(int), strict=True))
     rows = set(zip(sample["Kørsel"].astype(int), sample["Række"].astype(int), strict=True))
     if rows != drawn:
         missing, other = len(drawn - rows), len(rows - drawn)
         raise InputError(
             path, SHEET_SAMPLE, f"holds other rows than the sample its lines draw from {journal} (drawn again with "
-            f"seed {int(seed)}, confidence {confidence:g}, tolerable rate {tolerable:g} and {int(expected)} expected "
+            f"seed {int(seed)}, confidence {confidence:g}, tolerable rate {tolerable:g} and {expected} expected "
             f"errors: {len(drawn)} rows, {missing} of them missing here, and {other} rows here not drawn); expected "
             f"the rows and the lines of {SHEET_INFO} as sample draw wrote them, none removed or changed"
         )  # fmt: skip

@@ -355,10 +355,25 @@ def test_rows_deleted_with_the_size_lowered_to_match_are_found_against_the_journ
         if row[0].value == "Stikprøvestørrelse":
             row[1].value = int(row[1].value) - 2
     wb.save(path)
-    assert main(argv[:4]) == 0  # without its journal nothing tells
-    capsys.readouterr()
+    # without its journal its size no longer fits its population (since 0.9.32; nothing told before)
+    assert main(argv[:4]) == 2
+    one_line(capsys.readouterr().err, str(path), "Oplysninger: Stikprøvestørrelse: ", "is not the size its lines give")
     assert main(argv) == 2
     one_line(capsys.readouterr().err, str(path), "holds other rows than the sample its lines draw", "2 of them missing")
+    # the population lowered too, to one the smaller size fits: only the journal tells
+    n = ws.max_row - 1
+    drawn_on = next(p for p in range(n, 10 * n) if sample_size(0.95, 0.05, 0, population=p) == n)
+    for row in wb["Oplysninger"].iter_rows(min_row=2):
+        if row[0].value == "Automatiske posteringer i måneden":
+            assert row[1].value > drawn_on
+            row[1].value = drawn_on
+    wb.save(path)
+    assert main(argv[:4]) == 0
+    capsys.readouterr()
+    assert main(argv) == 2
+    one_line(
+        capsys.readouterr().err, str(path), f"Automatiske posteringer i måneden: says {drawn_on} where {journal} holds"
+    )
 
 
 def _info_sheet_deleted(wb):
