@@ -48,7 +48,15 @@ from invoicekit.readers import (
     utf16_or_binary,
 )
 from invoicekit.reasons import CREDIT_NOTE_REASON, DUPLICATE_INVOICE, LABELS_DA, MANUAL, POSTED
-from invoicekit.vocabulary import CPR_MASK, FIX_TRUTH_FIELDS, MONTH, TRUTH_FIELDS, names_something, run_month
+from invoicekit.vocabulary import (
+    CPR_MASK,
+    FIX_TRUTH_FIELDS,
+    MONTH,
+    MONTH_AS_DATE,
+    TRUTH_FIELDS,
+    names_something,
+    run_month,
+)
 
 OUTCOMES = ("posted_right", "posted_wrong", "manual_payable", "manual_held")
 OUTCOME_LABELS_DA = {
@@ -334,7 +342,7 @@ def truth_months(values: pd.Series, source: str | Path = "truth") -> pd.Series:
     """A truth's ``month`` column as text; :class:`InputError` naming the row of one that is no month.
     A month Excel made a date (its first day, ``2018-11-01``, as a truth opened in Excel and saved as a
     workbook holds it) is that month."""
-    months = _text(values).str.replace(r"^(\d{4}-\d{2})-01(?:[ T]00:00:00)?$", r"\1", regex=True)
+    months = _text(values).str.replace(MONTH_AS_DATE, r"\1", regex=True)  # as month_of_cell, whole columns
     bad = ~months.str.fullmatch(MONTH.pattern)
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from invoicekit.identifiers import quoted
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.readers import refuse_no_xlsx
 from invoicekit.reasons import POSTED
-from invoicekit.vocabulary import MONTH
+from invoicekit.vocabulary import MONTH, month_of_cell
 
 FINDING = "Fejl (ja/nej)"
 CHECK_COLUMNS = (
@@ -364,8 +363,7 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     if FINDING not in sample:
         raise InputError(path, f"{SHEET_SAMPLE}: {FINDING}", "column missing; expected the finding column")
     info = _info(path, sheets[SHEET_INFO], _REQUIRED_INFO + (_DRAWN_WITH if journal is not None else ()))
-    # the month retyped in Excel becomes a date cell (its first day): still that month
-    month = re.sub(r"^(\d{4}-\d{2})-01(?:[ T]00:00:00)?$", r"\1", str(info["Måned"]).strip())
+    month = month_of_cell(info["Måned"])  # retyped in Excel, a date cell (its first day): still that month
     finding = sample[FINDING].str.strip().str.lower()
     unknown = ~finding.isin(["ja", "nej"])
     if unknown.any():

@@ -529,6 +529,19 @@ def month_da(month: str) -> str:
     return f"{MONTHS_DA[int(month[5:]) - 1]} {month[:4]}" if MONTH.fullmatch(month) else month
 
 
+#: a month Excel made a date cell: its first day, as a workbook's date cell is read (``2018-11-01``,
+#: with its time ``2018-11-01 00:00:00``); :func:`month_of_cell`
+MONTH_AS_DATE = re.compile(r"^(\d{4}-\d{2})-01(?:[ T]00:00:00)?$")
+
+
+def month_of_cell(value: object) -> str:
+    """A month as a cell holds it, as text: ``2018-11``, or a month Excel
+    retyped as a date (its first day, :data:`MONTH_AS_DATE`), still that
+    month. Anything else is left as written (stripped), for the caller to
+    refuse or match: a day inside a month is no month."""
+    return MONTH_AS_DATE.sub(r"\1", str(value).strip())
+
+
 def month_in_name(path: object) -> str:
     """The month a file is named for (``invoices-2025-03.csv`` → ``2025-03``),
     else blank."""

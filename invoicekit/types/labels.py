@@ -13,7 +13,7 @@ from invoicekit.columns import INVOICE_COLUMNS, Column
 from invoicekit.errors import InputError
 from invoicekit.identifiers import cvr_column
 from invoicekit.readers import canonical_columns, read_raw, source_column
-from invoicekit.vocabulary import month_in_name
+from invoicekit.vocabulary import month_in_name, month_of_cell
 
 
 def _label_columns() -> tuple[Column, ...]:
@@ -57,8 +57,9 @@ class LabelMatch:
 
 
 def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
-    """Each label to its invoice: by ``row`` with ``month`` or ``file`` when
-    the labels have them, else by supplier and number, else by number alone;
+    """Each label to its invoice: by ``row`` with ``month`` (a month Excel
+    made a date read as that month, :func:`~invoicekit.vocabulary.month_of_cell`)
+    or ``file`` when the labels have them, else by supplier and number, else by number alone;
     a label whose key fits several invoices (a resend under the same number)
     is left out rather than guessed."""
     inv = invoices
@@ -70,7 +71,10 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
     if "row" in labels and ("month" in labels or "file" in labels or len(set(file)) <= 1):
         if "month" in labels:
             inv_key = pd.Series(list(zip(month, rows, strict=True)))
-            lab_key = pd.Series(list(zip(labels["month"], labels["row"], strict=True)))
+            # a month Excel made a date cell (2018-11 saved as 1 November 2018) is that month, as a control
+            # sheet's is: read as 2018-11-01, no label matched (an attack on 0.9.31)
+            lab_month = [month_of_cell(m) for m in labels["month"]]
+            lab_key = pd.Series(list(zip(lab_month, labels["row"], strict=True)))
         elif "file" in labels:
             inv_key = pd.Series(list(zip([Path(f).name for f in file], rows, strict=True)))
             lab_key = pd.Series(list(zip([Path(f).name for f in labels["file"]], labels["row"], strict=True)))
