@@ -49,11 +49,13 @@ def read_labels(path: str | Path) -> pd.DataFrame:
 @dataclass
 class LabelMatch:
     """Labels matched to invoices: ``labels`` (one entry per invoice, None
-    where unlabelled), and how many labels matched no invoice or several."""
+    where unlabelled), how many labels matched no invoice or several, and
+    the label columns they were matched by (``key``)."""
 
     labels: np.ndarray
     unmatched: int = 0
     ambiguous: int = 0
+    key: tuple[str, ...] = ()
 
 
 def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
@@ -69,6 +71,7 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
     month = np.array([month_in_name(f) for f in file], dtype=object)
     rows = inv["row"].astype(str).to_numpy()
     if "row" in labels and ("month" in labels or "file" in labels or len(set(file)) <= 1):
+        by = ("month", "row") if "month" in labels else ("file", "row") if "file" in labels else ("row",)
         if "month" in labels:
             inv_key = pd.Series(list(zip(month, rows, strict=True)))
             # a month Excel made a date cell (2018-11 saved as 1 November 2018) is that month, as a control
@@ -86,10 +89,12 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
             "file beside row (as in a world's truth.csv), or invoice_id"
         )  # fmt: skip
     elif "supplier_cvr" in labels:
+        by = ("supplier_cvr", "invoice_id")
         cvr = cvr_column(labels["supplier_cvr"]).where(lambda s: s != "", labels["supplier_cvr"])
         inv_key = pd.Series(list(zip(inv["supplier_cvr"], inv["invoice_id"], strict=True)))
         lab_key = pd.Series(list(zip(cvr, labels["invoice_id"], strict=True)))
     else:
+        by = ("invoice_id",)
         inv_key, lab_key = inv["invoice_id"].reset_index(drop=True), labels["invoice_id"]
     counts = inv_key.value_counts()
     position = pd.Series(np.arange(n), index=pd.Index(inv_key))
@@ -111,4 +116,4 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
     for i, label in seen.items():
         if i not in conflicted:
             out[i] = label
-    return LabelMatch(out, unmatched, ambiguous + len(conflicted))
+    return LabelMatch(out, unmatched, ambiguous + len(conflicted), by)

@@ -211,10 +211,26 @@ def map_types(
                 f"{match.unmatched} labels matched no invoice and {match.ambiguous} matched several "
                 "(give supplier_cvr, or month/file and row); they were left out."
             )
+        source = labels if not isinstance(labels, pd.DataFrame) else None
+        if not known.any():
+            # said as it is, not as too few types: the labels named none of these invoices (another month's sample,
+            # another extract, a key column that differs), where the error blamed the type column (an attack on 0.9.31)
+            rest = (
+                f" ({match.unmatched:,} matched none; the others several invoices, or one invoice with two types)"
+                if match.unmatched < len(label_frame)
+                else ""
+            )
+            raise InputError(
+                source,
+                None,
+                f"none of the {len(label_frame):,} labels matched {'one' if rest else 'an'} invoice of {where} by "
+                f"{' and '.join(match.key)}{rest}; expected labels of these invoices: check that the extracts are "
+                f"the ones labelled and that the labels' {' and '.join(match.key)} are written as in the extracts",
+            )
         y = match.labels[known].astype(str)
         if len(np.unique(y)) < 2:
             raise InputError(
-                labels if not isinstance(labels, pd.DataFrame) else None,
+                source,
                 "invoice_type",
                 "fewer than two types among the labels that matched an invoice; expected a labelled sample",
             )
