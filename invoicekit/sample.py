@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ from invoicekit.journal import Journal, months_of_runs
 from invoicekit.readers import refuse_no_xlsx
 from invoicekit.reasons import POSTED
 from invoicekit.vocabulary import MONTH, month_of_cell
+
+log = logging.getLogger(__name__)
 
 FINDING = "Fejl (ja/nej)"
 CHECK_COLUMNS = (
@@ -401,14 +404,22 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
             )
         postings = month_postings(journal, month)  # read once for every check
         _drawn_from(path, sample, month, journal, postings)
-        if population != len(postings):
+        at_draw = _postings_at_draw(postings, int(population))
+        if at_draw is None:
             # the bound is on the month's postings, and the journal holds them: lowered from 29 to 23, the
             # sheet's own count made one error in 23 checked an accepted month (an attack on 0.9.31)
             raise InputError(
                 path, f"{SHEET_INFO}: {_POPULATION}", f"says {int(population)} where {journal} holds {len(postings)} "
-                f"automatic postings in {month}; expected the month's postings the sample was drawn from (a run of "
-                "the month after the draw leaves postings the sample never saw: draw the sample again)"
+                f"automatic postings in {month}, and no run of the month ends at that many; expected the month's "
+                "postings the sample was drawn from"
             )  # fmt: skip
+        if len(at_draw) < len(postings):
+            log.warning(
+                "%s: %d automatic postings of %s are of runs after the sample was drawn and not in it; draw "
+                "a sample of the month again to control them",
+                path, len(postings) - len(at_draw), month,
+            )  # fmt: skip
+        postings = at_draw
         if len(postings):  # a month of none has no sample to draw again
             _as_drawn(path, sample, info, journal, postings, confidence, tolerable, int(expected))
     elif population is not None and population >= 1:  # its size against its lines (drawn again, the rows hold it)
@@ -472,6 +483,19 @@ def _drawn_from(path: Path, sample: pd.DataFrame, month: str, journal: str | Pat
                 path, f"{SHEET_SAMPLE}: row {k + 2}", f"run {run}, row {row}, invoice {number[:40]} is no automatic "
                 f"posting of {journal} in {month}; expected a sheet drawn from this journal"
             )  # fmt: skip
+
+
+def _postings_at_draw(postings: pd.DataFrame, population: int) -> pd.DataFrame | None:
+    """The month's postings as they were when a sheet of ``population`` was
+    drawn: all of them, or the first ``population`` where a run of the month
+    ends there (the runs after the draw add theirs behind them, run by run);
+    ``None`` where no run ends there (the sheet's count was changed)."""
+    if population == len(postings):
+        return postings
+    if not 0 < population < len(postings):
+        return None
+    runs = postings["run_id"].astype(int).to_numpy()
+    return postings.iloc[:population] if runs[population - 1] != runs[population] else None
 
 
 def _sized_as_drawn(path: Path, n: int, population: int, confidence: float, tolerable: float, expected: int) -> None:
