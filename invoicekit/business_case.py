@@ -26,7 +26,6 @@ model, with ``V`` invoices a year and ``a`` the automation rate:
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import re
@@ -44,6 +43,7 @@ from invoicekit.evaluate import read_truth_file
 from invoicekit.followup import load_decisions, load_every_decision, monthly_table, run_months, wrong_from_truth
 from invoicekit.formats import en_number, en_percent, en_probability, small_share_decimals
 from invoicekit.identifiers import mask_cpr_text, quoted
+from invoicekit.vocabulary import danish_today
 
 #: the automation rate the robot is meant to reach; the report shows the NPV there
 TARGET_RATE = 0.5
@@ -786,7 +786,7 @@ def measure(journal: str | Path, months: int = 3) -> dict[str, Measurement]:
     it, each as above). A month whose runs found no invoice counts in the volume
     (as none), not in the rate."""
     monthly = monthly_table(load_decisions(journal), months=run_months(journal))
-    this_month = dt.date.today().strftime("%Y-%m")
+    this_month = danish_today().strftime("%Y-%m")
     full = monthly[monthly["month"] < this_month]
     under_way = not len(full) or (full["invoices"].sum() == 0 and monthly["invoices"].sum() > 0)
     if under_way:  # only this month so far, or only it found invoices: measure it, and say so

@@ -83,6 +83,7 @@ from invoicekit.vocabulary import (
     FORMULA_CELL_RE2,
     INVOICE,
     OWNERSHIP_DA,
+    danish_today,
     masked_cpr,
     normalise_paragraph,
 )
@@ -645,7 +646,7 @@ def decide_checked(
         by_row = pd.DataFrame({"row": postings["row"].to_numpy(), "start": start, "end": end}).groupby("row")
         start = by_row["start"].transform("min").to_numpy(dtype="datetime64[D]")
         end = by_row["end"].transform("max").to_numpy(dtype="datetime64[D]")
-    postings["posting_date"] = posting_dates(start, end, run_date or dt.date.today(), rules.supplementary_period_end)
+    postings["posting_date"] = posting_dates(start, end, run_date or danish_today(), rules.supplementary_period_end)
     result = Decisions(decisions=decisions, postings=postings, problems=problems, notes=notes)
     if checked.explain:
         result.candidates = (

@@ -45,7 +45,6 @@ import dataclasses
 import datetime as dt
 import decimal
 import re
-import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.etree.ElementTree import Element
@@ -55,6 +54,7 @@ from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import cprs_in_text, period_in_text
 from invoicekit.vocabulary import (
     CREDIT_NOTE,
+    DANISH_TIME,
     INVOICE,
     LINE_BREAKS,
     LINE_PERIOD_NOTE,
@@ -158,8 +158,6 @@ _YEAR_FIRST = re.compile(
     r"(\d{4})-(\d{1,2})-(\d{1,2})"
     r"(?:T(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(?P<zone>Z|[+-]\d{2}:\d{2})?"
 )
-#: the municipality's clock: a moment an e-invoice writes in another zone is read as the day it is here
-DANISH_TIME = zoneinfo.ZoneInfo("Europe/Copenhagen")
 
 
 def calendar_date(text: str) -> str:

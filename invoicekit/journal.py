@@ -114,7 +114,7 @@ from invoicekit.keys import (
 )
 from invoicekit.reasons import POSTED
 from invoicekit.texts import arrow_text, one_line
-from invoicekit.vocabulary import run_month
+from invoicekit.vocabulary import danish_now, run_month
 
 #: schema 8 (0.9.23): runs from 0.9.22 on may store ``invoice_value_key`` (check 10 by value), which
 #: versions reading schema 7 do not read, so they would post again an invoice seen with other leading
@@ -529,7 +529,7 @@ def _backup_error(backup: Path, exc: sqlite3.Error) -> InputError | OutputError:
 
 
 def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    return danish_now().isoformat(timespec="seconds")
 
 
 def months_of_runs(runs: pd.DataFrame) -> pd.Series:

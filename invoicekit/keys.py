@@ -79,7 +79,9 @@ _KEY_DATED_RE2 = r"[0-9]{1,2}[./][0-9]{1,2}[./](?:[0-9]{2})?[0-9]{2}[_./]?[0-9]{
 #: or a CPR number shown with thousands separators (``2.311.854.711``: from schema 10, 0.9.31)
 #: or (from schema 11, 0.9.32) ten digits joined by ``_`` (``1_806_621_861``, as Python groups a number): the
 #: masking read it as a CPR number, the key kept it in clear (an attack on 0.9.31)
-_KEY_UNDERSCORED_RE2 = r"(?:^|[^0-9_])[0-9](?:_{0,3}[0-9]){9}(?:$|[^0-9_])"
+#: ``_`` may stand before and after them (``FAK_1_806_621_861``, a review of the first version), not a digit
+#: so joined (``5_1_806_621_861`` is eleven digits)
+_KEY_UNDERSCORED_RE2 = r"(?:^|[^0-9_])_*[0-9](?:_{0,3}[0-9]){9}_*(?:$|[^0-9_])"
 _HASHED_WHEN_RE2 = rf"\p{{Nd}}{{10}}|{CPR_UNDATED_RE2}|{_KEY_DATED_RE2}|{CPR_THOUSANDS_RE2}|{_KEY_UNDERSCORED_RE2}"
 #: a stored key that is a keyed hash (:func:`digest`), or a legacy key (``~``
 #: and one): kept as it is by :func:`rekeyed` (a hash may well hold ten digits

@@ -40,7 +40,7 @@ from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
 from invoicekit.reasons import LABELS_DA, TEMPLATE_FIX_REASONS
-from invoicekit.vocabulary import month_da
+from invoicekit.vocabulary import danish_today, month_da
 
 PLACEHOLDERS = ("dato", "måned", "leverandør", "antal", "mangler", "krav", "eksempler")
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
@@ -373,7 +373,7 @@ def letter_values(cvr: str, month: str, invoices: pd.DataFrame, today: dt.date |
     # the month as a supplier reads it: oktober 2019, not 2019-10 (found by a newcomer's walk-through)
     shown_month = month_da(month)
     return {
-        "dato": date_dk(today or dt.date.today()),
+        "dato": date_dk(today or danish_today()),
         "måned": shown_month,
         "leverandør": f"{name} (CVR {cvr})" if (name := supplier_name_of(invoices)) else f"CVR {cvr}",
         "antal": str(len(invoices)),

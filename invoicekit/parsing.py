@@ -612,18 +612,26 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
 #: a dotted day, a dash and a number (``Ophold 1.-15. (marts 2019)``, ``1.-15``, ``15.-30.4.2019``); a
 #: dotted day or range joined by ``og``, ``,`` or ``&`` to a number (``1.-3. og 10.-12. marts 2019``: the
 #: second range was read, the first dropped; a review of 0.9.25's first version); a day and a month in
-#: digits, no year or two of it (``15.4.``, ``15.04``, ``1/4``, ``15.04.19``; also ``kl. 8.30``); a text
+#: digits, no year or two of it (``15.4.``, ``15.04``, ``1/4``, ``15.04.19``; also ``kl. 8.30``), and with
+#: dashes and two of the year (``15-03-19``: a February stay ``01-02-19 - 28-02-19`` beside ``marts 2019``
+#: was posted as March, an attack on 0.9.31); a month name and a number of one or two digits, no year
+#: (``februar 19``: 2019, or the 19th, beside ``marts 2019``: posted as March, the same attack); a text
 #: holding them gives no period
 _LOOSE_DAYS = re.compile(
     rf"{_DAY_AT}\d{{1,2}}\.\s*(?:[{_DASHES}]|til)\s*\d"
     rf"|{_DAY_AT}\d{{1,2}}\.(?:\s*(?:[{_DASHES}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
-    r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))",
+    r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))"
+    r"|(?<![\d.,/-])(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d./-])"
+    rf"|(?<![^\W\d_])(?:{_MONTHS_ALT})(?![^\W\d_])[\s.,']*\d{{1,2}}(?![\d.,]\d|\d)",
     re.IGNORECASE,
 )
 #: a day written before a month name without a year (``1. april - 15. april``): checked as found, the
-#: month name being one (:data:`_NAMED_DAYS`)
+#: month name being one (:data:`_NAMED_DAYS`); or a range of such days, dotted or not (``1-5 april``: the ``5`` after
+#: ``1-`` was taken for the end of a date, and ``marts 2019 + 1-5 april`` posted as March; an attack on 0.9.31)
 _YEARLESS_DAY = re.compile(
-    rf"{_DAY_AT}(?:[1-9]|[12]\d|3[01])[\s./{_DASHES}]*(?P<month>{_MONTHS_ALT})(?![\s.,]*\d)", re.IGNORECASE
+    rf"{_DAY_AT}(?:\d{{1,2}}\.?\s*(?:[{_DASHES}]|til)\s*)?(?:[1-9]|[12]\d|3[01])[\s./{_DASHES}]*"
+    rf"(?P<month>{_MONTHS_ALT})(?![\s.,]*\d)",
+    re.IGNORECASE,
 )
 
 
@@ -737,14 +745,20 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
     # searched for each of them, the square of them)
     found: dict[tuple[dt.date, dt.date], None] = {}
     ranged: list[tuple[int, int]] = []
+    # a range of a date that does not exist (29.02.2019) or a year out of range says the text is of some
+    # period, and gives none: beside it ``marts 2019`` was the one period, and a February stay posted as
+    # March (an attack on 0.9.31)
+    unreadable = False
     for m in _RANGE.finditer(text):
         ranged.append(m.span(1))
         if not all(MIN_YEAR <= int(y) <= MAX_YEAR for y in (m[4], m[7])):
-            continue  # as for dates in columns: years 1900-2199
+            unreadable = True  # as for dates in columns: years 1900-2199
+            continue
         try:
             start = dt.date(int(m[4]), int(m[3]), int(m[2]))
             end = dt.date(int(m[7]), int(m[6]), int(m[5]))
         except ValueError:
+            unreadable = True
             continue
         found[start, end] = None
     for m in _MONTH.finditer(text):
@@ -769,7 +783,7 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
         d, mo, y = (int(part) for part in text[a:b].split("."))
         with contextlib.suppress(ValueError):
             lone.append(dt.date(y, mo, d))
-    return list(found), lone, _loose_days(text)
+    return list(found), lone, unreadable or _loose_days(text)
 
 
 # The same patterns for RE2 (pyarrow), which has no look-around: a boundary is
@@ -811,6 +825,8 @@ _DAY_AFTER_RE2 = (
 _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
+    r"|\d-\d{1,2}-\d{2}(?:[^\d./-]|$)"
+    rf"|(?:{_MONTHS_ALT})[\s.,']*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:\d[./-]\d{{1,2}}[./-]\d{{2}}(?:\d{{2}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}){_JOINED_RE2}(?:{_MONTHS_ALT})"

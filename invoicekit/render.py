@@ -8,7 +8,6 @@ in :mod:`invoicekit.reports` use it."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import html
 import io
 import math
@@ -31,7 +30,7 @@ from invoicekit.formats import (
 )
 from invoicekit.identifiers import mask_as_shown, psp_shaped
 from invoicekit.version import __version__
-from invoicekit.vocabulary import PSP_COLUMNS
+from invoicekit.vocabulary import PSP_COLUMNS, danish_now
 from invoicekit.workbook import write_workbook
 
 if TYPE_CHECKING:  # a figure is only drawn out here: invoicekit actions writes its files without loading matplotlib
@@ -179,7 +178,7 @@ def kpis_html(items: list[tuple[str, str]]) -> str:
 def page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str:
     """The whole HTML document: the title, a line saying what it was made from
     and when, and each ``(heading, HTML body)`` section."""
-    stamp = dt.datetime.now().astimezone().strftime("%d.%m.%Y %H:%M")
+    stamp = danish_now().strftime("%d.%m.%Y %H:%M")
     parts = [
         "<!DOCTYPE html>",
         '<html lang="da"><head><meta charset="utf-8">',

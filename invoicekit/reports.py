@@ -667,7 +667,8 @@ def _minutes(minutes: float) -> str:
     """``30 minutter``, ``1,5 minutter``, ``0,25 minutter``: the minutes as the assumptions give them, to two
     decimals where there are any (0.9.31 showed one: 0,25 minutes read "0,3", an attack)."""
     # one minute is "1 minut" ("1 minuts ekstra opfølgning"), not "1 minutter" (0.9.32)
-    return f"{dk_short(minutes, 2)} {'minut' if minutes == 1 else 'minutter'}"
+    shown = dk_short(minutes, 2)
+    return f"{shown} {'minut' if shown == '1' else 'minutter'}"
 
 
 def write_business_case(bc: BusinessCase, out: str | Path) -> dict[str, Path]:

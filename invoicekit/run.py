@@ -74,6 +74,7 @@ from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
 from invoicekit.texts import TEXT, arrow_text
 from invoicekit.version import __version__
+from invoicekit.vocabulary import danish_now, danish_today
 
 log = logging.getLogger(__name__)
 
@@ -203,8 +204,8 @@ def run(
                 f"{name}: expected a {kind.__module__}.{kind.__name__}, not {type(value).__name__} ({value!r})"
             )
     clock = time.perf_counter()
-    started_at = (started_at or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
-    run_date = run_date or dt.date.today()
+    started_at = (started_at or danish_now()).isoformat(timespec="seconds")
+    run_date = run_date or danish_today()
     if journal is not None and new_journal is not None:
         raise InputError(
             None,
@@ -308,7 +309,7 @@ def run(
             "recorded": run_id is not None,
             "journal": str(journal_path.resolve()) if journal_path is not None else None,
             "started_at": started_at,
-            "decided_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "decided_at": danish_now().isoformat(timespec="seconds"),
             "run_date": run_date.isoformat(),
             "inputs": {
                 name: {"path": shown_path(Path(p).resolve()), "sha256": digest, "bytes": Path(p).stat().st_size}

@@ -415,9 +415,10 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
             )  # fmt: skip
         if len(at_draw) < len(postings):
             log.warning(
-                "%s: %d automatic postings of %s are of runs after the sample was drawn and not in it; draw "
-                "a sample of the month again to control them",
-                path, len(postings) - len(at_draw), month,
+                "%s: %d automatic postings of %s are in runs after those the sample was drawn from (its "
+                "population is %d of the month's %d): the sample does not cover them; draw a sample of the month "
+                "again to control them",
+                path, len(postings) - len(at_draw), month, len(at_draw), len(postings),
             )  # fmt: skip
         postings = at_draw
         if len(postings):  # a month of none has no sample to draw again

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from pathlib import Path
 
 # ---------------------------------------------------------------- paragraphs
@@ -337,12 +338,14 @@ CPR_APART = re.compile(
 #: after each (``2. 012. 621. 896``, which the journal's key already read as a CPR number) since 0.9.32
 #: (an attack on 0.9.31). Nine digits so (``101.901.234``, a leading zero dropped) are an amount's
 #: shape as much, and left as written
+#: Around a dot, spaces of any kind, the same throughout (``2 .012 .621 .896``, as the key reads past
+#: them: a review); a comma with a space after it is a list (``Værelser 2, 101, 102, 103``), no number
 CPR_THOUSANDS = re.compile(
-    r"(?<!\d)(?<!\d[.,\uff0e\uff0c])(\d)([.,\uff0e\uff0c])[ \u00a0]?(\d{3})\2[ \u00a0]?(\d{3})\2[ \u00a0]?(\d{3})"
-    r"(?!\d|\2[ \u00a0]?\d)"
+    r"(?<!\d)(?<!\d[.,\uff0e\uff0c])(\d)(\s*[.\uff0e]\s*|[,\uff0c])(\d{3})\2(\d{3})\2(\d{3})(?!\d|\2\d)"
 )
-#: the cells worth a look for :data:`CPR_THOUSANDS` (RE2, which has no back-reference: either separator)
-_RE2_THOUSANDS_SEPARATOR = r"[.,\x{ff0e}\x{ff0c}][ \x{a0}]?"
+#: the cells worth a look for :data:`CPR_THOUSANDS` (RE2, which has no back-reference: either separator,
+#: spaces on either side)
+_RE2_THOUSANDS_SEPARATOR = r"[\s\p{Z}]*[.,\x{ff0e}\x{ff0c}][\s\p{Z}]*"
 CPR_THOUSANDS_RE2 = rf"\p{{Nd}}(?:{_RE2_THOUSANDS_SEPARATOR}\p{{Nd}}{{3}}){{3}}"
 #: beside them, a CPR number in any grouping of its ten digits (``610 180 1001``, ``6101 801 234``,
 #: ``61-01-80-12-34``, ``6 1 0 1 8 0 1 2 3 4``), as the CPR column reads it (python-stdnum's compact
@@ -562,3 +565,20 @@ def run_month(invoices_file: object, started_at: object) -> str:
     """The month a run belongs to: the month its invoice extract is named for
     (a replay runs a past month today), else the month it started."""
     return month_in_name(invoices_file) or str(started_at or "")[:7]
+
+
+#: the municipality's clock: the day a run posts on, the month it belongs to and a moment an e-invoice
+#: writes in another zone are Denmark's, whatever zone the machine is set to (a server on UTC ran on the
+#: previous day for an hour or two after Danish midnight, past the supplementary period's last day too;
+#: an attack on 0.9.31)
+DANISH_TIME = zoneinfo.ZoneInfo("Europe/Copenhagen")
+
+
+def danish_now(now: dt.datetime | None = None) -> dt.datetime:
+    """The moment ``now`` (default: this one) on Denmark's clock."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(DANISH_TIME)
+
+
+def danish_today(now: dt.datetime | None = None) -> dt.date:
+    """The day it is in Denmark at ``now`` (default: now)."""
+    return danish_now(now).date()

@@ -238,8 +238,15 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         rf"{day_at}\d{{1,2}}\.\s*(?:[{dashes}]|til)\s*\d"
         rf"|{day_at}\d{{1,2}}\.(?:\s*(?:[{dashes}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
         r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))"
+        # a date with dashes and two digits of the year (15-03-19); a month name and one or two digits (februar 19)
+        r"|(?<![\d.,/-])(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d./-])"
+        rf"|(?<![^\W\d_])(?:{'|'.join(MONTHS)})(?![^\W\d_])[\s.,']*\d{{1,2}}(?![\d.,]\d|\d)"
     )
-    yearless = rf"{day_at}(?:[1-9]|[12]\d|3[01])[\s./{dashes}]*({'|'.join(MONTHS)})(?![\s.,]*\d)"
+    # a day before a month name without a year, or a range of such days, dotted or not (1-5 april)
+    yearless = (
+        rf"{day_at}(?:\d{{1,2}}\.?\s*(?:[{dashes}]|til)\s*)?(?:[1-9]|[12]\d|3[01])[\s./{dashes}]*"
+        rf"({'|'.join(MONTHS)})(?![\s.,]*\d)"
+    )
     if re.search(loose, text, re.I) or any(m[1].casefold() in MONTHS for m in re.finditer(yearless, text, re.I)):
         return {None, ()}  # days no month follows beside the period: ambiguous
     # a month name without its year joined to another or to a day (januar og februar 2019, marts-april 2019,
@@ -304,9 +311,12 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         m = re.compile(rf"(?<!\d){d}\s*(?:[{dashes}]|til)\s*{d}(?!\d)", re.I).match(text, start)
         if m:
             spans.append(m.span())
-            with contextlib.suppress(ValueError):
-                if all(1900 <= int(year) <= 2199 for year in (m[3], m[6])):
-                    found.add((dt.date(int(m[3]), int(m[2]), int(m[1])), dt.date(int(m[6]), int(m[5]), int(m[4]))))
+            try:
+                if not all(1900 <= int(year) <= 2199 for year in (m[3], m[6])):
+                    raise ValueError(m[0])
+                found.add((dt.date(int(m[3]), int(m[2]), int(m[1])), dt.date(int(m[6]), int(m[5]), int(m[4]))))
+            except ValueError:
+                return {None, ()}  # a range that cannot be read (29.02.2019) says the text is of some period
     for m in re.finditer(rf"(?<![^\W\d_])({'|'.join(MONTHS)})\s+(\d{{4}})(?!\d)", text, re.I):
         if m[1].casefold() not in MONTHS or not 1900 <= int(m[2]) <= 2199:
             continue  # 'aprıl': IGNORECASE matches a Turkish i, but it is no month name

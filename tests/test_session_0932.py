@@ -183,7 +183,7 @@ def test_a_control_sheet_still_evaluates_after_a_later_run_of_its_month_and_a_ch
     evaluate = ["sample", "evaluate", "--control", str(path), "--journal", str(journal)]
     assert main(evaluate) == 0
     err = capsys.readouterr().err
-    assert "are of runs after the sample was drawn" in err, err
+    assert "are in runs after those the sample was drawn from" in err, err
     info = wb["Oplysninger"]
     for r in range(2, info.max_row + 1):
         if info.cell(r, 1).value == "Automatiske posteringer i måneden":
@@ -192,3 +192,33 @@ def test_a_control_sheet_still_evaluates_after_a_later_run_of_its_month_and_a_ch
     wb.save(path)
     assert main(evaluate) == 2
     assert "no run of the month ends at that many" in capsys.readouterr().err
+
+
+def test_the_run_date_and_start_are_denmarks_whatever_the_machines_zone(example_case, tmp_path):
+    """A run at 23:30 UTC on 31 January is a run on 1 February in Denmark: the posting date and the
+    supplementary period go by the Danish day, and the journal's started_at by the Danish clock
+    (a server on UTC took the day before for an hour or two after Danish midnight)."""
+    import datetime as dt
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from invoicekit.vocabulary import danish_now, danish_today
+
+    late = dt.datetime(2019, 1, 31, 23, 30, tzinfo=dt.UTC)
+    assert danish_today(late) == dt.date(2019, 2, 1)
+    assert danish_now(dt.datetime(2019, 7, 1, 22, 30, tzinfo=dt.UTC)).isoformat().endswith("+02:00")
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "invoicekit_command", "run", "--grants", str(example_case / "bevillinger.csv"),
+         "--invoices", str(example_case / "regninger.csv"), "--support-sheet", str(example_case / "stoetteark.xlsx"),
+         "--dry-run", "--quiet", "--out", str(out)],
+        env={**os.environ, "TZ": "Pacific/Kiritimati", "PYTHONPATH": str(root)}, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    started = json.loads((out / "run.json").read_text(encoding="utf-8"))["started_at"]
+    assert started[-6:] in ("+01:00", "+02:00"), started  # Denmark's offset, not the machine's +14:00
+    assert dt.date.fromisoformat(started[:10]) == danish_today()
