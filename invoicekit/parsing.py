@@ -621,8 +621,15 @@ _LOOSE_DAYS = re.compile(
     rf"{_DAY_AT}\d{{1,2}}\.\s*(?:[{_DASHES}]|til)\s*\d"
     rf"|{_DAY_AT}\d{{1,2}}\.(?:\s*(?:[{_DASHES}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
     r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))"
-    r"|(?<![\d.,/-])(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d./-])"
-    rf"|(?<![^\W\d_])(?:{_MONTHS_ALT})(?![^\W\d_])[\s.,']*\d{{1,2}}(?![\d.,]\d|\d)",
+    # a dash or a full stop may follow (``01-02-19-28-02-19``, ``udflyttet 15-03-19.``: a review), not a
+    # digit after it; nor may a digit and a dash stand before (``2019-03-15``)
+    r"|(?<![\d.,/])(?<!\d-)(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d/]|[.-]\d{3})",
+    re.IGNORECASE,
+)
+#: a month name and a number of one or two digits after it, no year (``februar 19``, ``februar-19``,
+#: ``februar/19``: 2019, or the 19th): checked as found, the month name being one (as :data:`_YEARLESS_DAY`)
+_MONTH_SHORT_NUMBER = re.compile(
+    rf"(?<![^\W\d_])(?P<month>{_MONTHS_ALT})(?![^\W\d_])[\s.,'/{_DASHES}]*\d{{1,2}}(?![\d.,]\d|\d)",
     re.IGNORECASE,
 )
 #: a day written before a month name without a year (``1. april - 15. april``): checked as found, the
@@ -678,6 +685,8 @@ def _loose_days(text: str) -> bool:
     if _LOOSE_DAYS.search(text):
         return True
     if any(m["month"].casefold() in MONTHS_DA for m in _YEARLESS_DAY.finditer(text)):
+        return True
+    if any(m["month"].casefold() in MONTHS_DA for m in _MONTH_SHORT_NUMBER.finditer(text)):
         return True
     # every start tried (a match that is a person's name may hide one that is not: ``maj 2020 APRIL-Juni. 2019``)
     at = 0
@@ -825,8 +834,8 @@ _DAY_AFTER_RE2 = (
 _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
-    r"|\d-\d{1,2}-\d{2}(?:[^\d./-]|$)"
-    rf"|(?:{_MONTHS_ALT})[\s.,']*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
+    r"|\d-\d{1,2}-\d{2}(?:\D|$)"
+    rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:\d[./-]\d{{1,2}}[./-]\d{{2}}(?:\d{{2}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}){_JOINED_RE2}(?:{_MONTHS_ALT})"
@@ -970,13 +979,37 @@ def names_no_one_period(text: str) -> bool:
     its text says nothing: ``udflyttet 15. april 2019`` on a line of an
     invoice for April was paid as April; a review of 0.9.25), nor a date in
     digits (:data:`_DIGIT_DATE`: ``udflyttet 15.03.2019``, ``2019-03-15``;
-    an attack)."""
+    an attack), nor a month's name (:func:`_names_a_month`: ``Ophold
+    februar``, ``februar måned 2019``; an attack on 0.9.31)."""
     found, lone, loose = said = _periods_and_named_days(text)
     if found or lone or loose:
         return _one_period(*said) is None
     # the named days as digits, as the reference reads them: 1.-31. april 2019 makes no date (31 April), but
     # says something of the line's period (a review: paid as the invoice's March)
-    return _digit_date_in(_named_days_as_numbers(text)[0])
+    return _digit_date_in(_named_days_as_numbers(text)[0]) or _names_a_month(text)
+
+
+_MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_MONTHS_ALT})(?![^\W\d_])", re.IGNORECASE)
+
+
+def _names_a_month(text: str) -> bool:
+    """Whether ``text`` names a month as a word (``Ophold februar``, ``Døgnophold februar måned 2019``):
+    a line of a collective invoice so written was paid as the invoice's month (an attack on 0.9.31). A
+    month's name that begins a hyphenated first name (``Maj-Britt``) is a person, as for periods."""
+    for m in _MONTH_WORD.finditer(text):
+        if m[1].casefold() not in MONTHS_DA:
+            continue  # 'aprıl'
+        hyphenated = _HYPHENATED_NAME.match(text, m.start())
+        person = (
+            m[1][0].isupper()
+            and hyphenated is not None
+            and hyphenated[1].isupper()
+            and (hyphenated[1] + hyphenated[2]).casefold() not in MONTHS_DA
+            and (not hyphenated[2] or hyphenated[2][0].islower())
+        )
+        if not person:
+            return True
+    return False
 
 
 #: a date in digits, day first (``15.03.2019``, ``15/03/2019``, ``15-03-2019``, ``15-03-19``) or ISO

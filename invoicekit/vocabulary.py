@@ -345,7 +345,8 @@ CPR_THOUSANDS = re.compile(
 )
 #: the cells worth a look for :data:`CPR_THOUSANDS` (RE2, which has no back-reference: either separator,
 #: spaces on either side)
-_RE2_THOUSANDS_SEPARATOR = r"[\s\p{Z}]*[.,\x{ff0e}\x{ff0c}][\s\p{Z}]*"
+#: (every space Python's ``\s`` knows, the vertical tab and the file separators too: a review)
+_RE2_THOUSANDS_SEPARATOR = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}]*[.,\x{ff0e}\x{ff0c}][\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}]*"
 CPR_THOUSANDS_RE2 = rf"\p{{Nd}}(?:{_RE2_THOUSANDS_SEPARATOR}\p{{Nd}}{{3}}){{3}}"
 #: beside them, a CPR number in any grouping of its ten digits (``610 180 1001``, ``6101 801 234``,
 #: ``61-01-80-12-34``, ``6 1 0 1 8 0 1 2 3 4``), as the CPR column reads it (python-stdnum's compact

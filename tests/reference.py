@@ -238,16 +238,21 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         rf"{day_at}\d{{1,2}}\.\s*(?:[{dashes}]|til)\s*\d"
         rf"|{day_at}\d{{1,2}}\.(?:\s*(?:[{dashes}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
         r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))"
-        # a date with dashes and two digits of the year (15-03-19); a month name and one or two digits (februar 19)
-        r"|(?<![\d.,/-])(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d./-])"
-        rf"|(?<![^\W\d_])(?:{'|'.join(MONTHS)})(?![^\W\d_])[\s.,']*\d{{1,2}}(?![\d.,]\d|\d)"
+        # a date with dashes and two digits of the year (15-03-19, 01-02-19-28-02-19, not 2019-03-15)
+        r"|(?<![\d.,/])(?<!\d-)(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d/]|[.-]\d{3})"
     )
+    # a month name and one or two digits, no year (februar 19, februar-19, februar/19)
+    month_short = rf"(?<![^\W\d_])({'|'.join(MONTHS)})(?![^\W\d_])[\s.,'/{dashes}]*\d{{1,2}}(?![\d.,]\d|\d)"
     # a day before a month name without a year, or a range of such days, dotted or not (1-5 april)
     yearless = (
         rf"{day_at}(?:\d{{1,2}}\.?\s*(?:[{dashes}]|til)\s*)?(?:[1-9]|[12]\d|3[01])[\s./{dashes}]*"
         rf"({'|'.join(MONTHS)})(?![\s.,]*\d)"
     )
-    if re.search(loose, text, re.I) or any(m[1].casefold() in MONTHS for m in re.finditer(yearless, text, re.I)):
+    if (
+        re.search(loose, text, re.I)
+        or any(m[1].casefold() in MONTHS for m in re.finditer(yearless, text, re.I))
+        or any(m[1].casefold() in MONTHS for m in re.finditer(month_short, text, re.I))
+    ):
         return {None, ()}  # days no month follows beside the period: ambiguous
     # a month name without its year joined to another or to a day (januar og februar 2019, marts-april 2019,
     # marts t.o.m. april 2019, marts indtil april 2019, marts april 2019, marts og 1.-15. april 2019), or a month
@@ -341,6 +346,20 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         for m in re.finditer(date, text):
             day, mo = (m[1], m[2]) if m[1] else (m[4], m[3])
             if 1 <= int(day) <= 31 and 1 <= int(mo) <= 12:
+                return {None, ()}
+        # and a month's name as a word (Ophold februar, februar måned 2019), but for one that begins a
+        # hyphenated first name (Maj-Britt)
+        for m in re.finditer(rf"(?<![^\W\d_])({names})(?![^\W\d_])", text, re.I):
+            if m[1].casefold() not in MONTHS:
+                continue
+            hyphen = re.match(r"[^\W\d_]+-([^\W\d_])([^\W\d_]*)", text[m.start() :])
+            if not (
+                m[1][0].isupper()
+                and hyphen
+                and hyphen[1].isupper()
+                and (hyphen[1] + hyphen[2]).casefold() not in MONTHS
+                and (not hyphen[2] or hyphen[2][0].islower())
+            ):
                 return {None, ()}
     return found
 
