@@ -365,9 +365,11 @@ def wrong_from_controls(paths: list[str | Path], journal: str | Path | None = No
                 "upper_bound": r.upper_bound,
                 "tolerable": r.tolerable,
                 "accepted": r.accepted,
+                "not_covered": r.not_covered,
             }
         )
-    return pd.DataFrame(rows, columns=["month", "checked", "errors", "upper_bound", "tolerable", "accepted"])
+    columns = ["month", "checked", "errors", "upper_bound", "tolerable", "accepted", "not_covered"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def hours_saved(
@@ -490,6 +492,7 @@ class FollowUp:
                 f"Sample control {c.month}: {c.errors} wrong of {c.checked} checked, at most "
                 f"{en_percent(c.upper_bound)} wrong against {en_rate(c.tolerable)} tolerable: "
                 + ("accepted." if c.accepted else "not accepted.")
+                + (f" {c.not_covered} postings of later runs not covered." if c.not_covered else "")
             )
         top = self.reasons.head(3)
         lines.append(

@@ -169,6 +169,7 @@ CONTROLS = {
     "upper_bound": ("Øvre grænse for fejlraten", "pct2"),
     "tolerable": ("Tålelig fejlrate", "pct2"),
     "accepted": ("Godkendt", "bool"),
+    "not_covered": ("Posteringer efter stikprøven, ikke dækket", "int"),
 }
 
 

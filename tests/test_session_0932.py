@@ -182,8 +182,13 @@ def test_a_control_sheet_still_evaluates_after_a_later_run_of_its_month_and_a_ch
     capsys.readouterr()
     evaluate = ["sample", "evaluate", "--control", str(path), "--journal", str(journal)]
     assert main(evaluate) == 0
-    err = capsys.readouterr().err
-    assert "are in runs after those the sample was drawn from" in err, err
+    shown = capsys.readouterr()
+    assert "are in runs after those the sample was drawn from" in shown.err, shown.err
+    added = len(month_postings(journal, month)) - first
+    assert f"Not covered:    {added} automatic postings of the month" in shown.out, shown.out
+    from invoicekit.followup import wrong_from_controls
+
+    assert wrong_from_controls([path], journal)["not_covered"].tolist() == [added]
     info = wb["Oplysninger"]
     for r in range(2, info.max_row + 1):
         if info.cell(r, 1).value == "Automatiske posteringer i måneden":
