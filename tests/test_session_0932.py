@@ -149,11 +149,11 @@ def test_a_control_sheet_still_evaluates_after_a_later_run_of_its_month_and_a_ch
     on the population line refused it: "draw the sample again", though nothing was wrong), with a
     warning that the later run's postings are not in it; its population lowered to a count no run
     of the month ends at is refused, exit 2."""
-    import openpyxl
 
     from invoicekit.cli import main
-    from invoicekit.sample import FINDING, draw, month_postings
+    from invoicekit.sample import month_postings
     from synthetic import synthesize
+    from tests.test_sample import _filled
 
     synthesize("baseline", seed=5, out=tmp_path / "world", months=1, citizens=60)
     (extract,) = sorted((tmp_path / "world" / "invoices").glob("invoices-*.csv"))
@@ -171,12 +171,7 @@ def test_a_control_sheet_still_evaluates_after_a_later_run_of_its_month_and_a_ch
         assert main(argv) == 0
         if part == "a":
             first = len(month_postings(journal, month))
-            path = draw(journal, month, seed=1).write(tmp_path / "kontrol.xlsx")
-            wb = openpyxl.load_workbook(path)
-            ws = wb["Stikprøve"]
-            col = [c.value for c in ws[1]].index(FINDING) + 1
-            for r in range(2, ws.max_row + 1):
-                ws.cell(r, col).value = "nej"
+            path, wb = _filled(journal, tmp_path, month)  # every posting answered nej
             wb.save(path)
     assert len(month_postings(journal, month)) > first  # the second batch posted too
     capsys.readouterr()
