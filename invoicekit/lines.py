@@ -36,7 +36,7 @@ import pyarrow as pa
 import invoicekit.messages as msg
 from invoicekit.extracts import InvoiceLines, Invoices, Problems, cprs_in_texts, written_invoice_ids
 from invoicekit.keys import value_keys
-from invoicekit.parsing import MONEY_SCALE, format_money_dk, names_no_one_period
+from invoicekit.parsing import MONEY_SCALE, format_money_dk, months_named, names_no_one_period
 from invoicekit.reasons import CHECK_NUMBER, LINES_MISMATCH, MANUAL, POSTED
 from invoicekit.texts import TEXT, arrow_text
 from invoicekit.vocabulary import masked_cpr
@@ -252,8 +252,16 @@ class _Plan:
             readable = own["period_unreadable"].to_numpy(dtype=object) == ""
             open_cell = np.isnat(own["period_start"].to_numpy()) | np.isnat(own["period_end"].to_numpy())
             texts = own["text"].to_numpy(dtype=object)
+            starts = self.inv["period_start"].to_numpy()[self.src[at]].astype("datetime64[M]")
+            ends = self.inv["period_end"].to_numpy()[self.src[at]].astype("datetime64[M]")
             for i in np.flatnonzero(open_cell & readable):
-                readable[i] = not (isinstance(texts[i], str) and names_no_one_period(texts[i]))
+                text = texts[i]
+                if not isinstance(text, str):
+                    continue
+                # nor one whose text names a month the invoice's period does not hold (``Ophold februar`` on
+                # a March invoice was paid as March: an attack on 0.9.31); ``Ophold marts`` is March's
+                named = months_named(text)
+                readable[i] = not names_no_one_period(text) and (not named or named <= _months_held(starts[i], ends[i]))
             for name in ("period_start", "period_end"):
                 values = frame[name].to_numpy(copy=True)
                 blank = np.isnat(own[name].to_numpy()) & readable
@@ -409,3 +417,13 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
         }
     )
     return out, postings, notes, by_line
+
+
+def _months_held(start: np.datetime64, end: np.datetime64) -> set[int]:
+    """The months (1-12) a period from the month ``start`` to the month ``end`` holds; none without one."""
+    if np.isnat(start) or np.isnat(end) or end < start:
+        return set()
+    if (end - start).astype(int) >= 11:
+        return set(range(1, 13))
+    first = int(start.astype(int)) % 12
+    return {(first + k) % 12 + 1 for k in range(int((end - start).astype(int)) + 1)}

@@ -623,7 +623,12 @@ _LOOSE_DAYS = re.compile(
     r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))"
     # a dash or a full stop may follow (``01-02-19-28-02-19``, ``udflyttet 15-03-19.``: a review), not a
     # digit after it; nor may a digit and a dash stand before (``2019-03-15``)
-    r"|(?<![\d.,/])(?<!\d-)(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d/]|[.-]\d{3})",
+    r"|(?<![\d.,/])(?<!\d-)(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d/]|[.-]\d{3})"
+    # a range of ISO dates, a date with other dashes in it, a week's number (``2019-02-01 - 2019-02-28``,
+    # ``01‑02‑2019``, ``uge 5-8``: beside ``marts 2019`` each was posted as March; a third review)
+    rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{_DASHES}]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
+    r"|(?<!\d)\d{1,2}[–—‐‑]\d{1,2}[–—‐‑]\d{2}(?:\d{2})?(?!\d)"
+    r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d)",
     re.IGNORECASE,
 )
 #: a month name and a number of one or two digits after it, no year (``februar 19``, ``februar-19``,
@@ -835,6 +840,8 @@ _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
+    rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}]|{_TIL_RE2})|\d[–—‐‑]\d{{1,2}}[–—‐‑]\d{{2}}"
+    rf"|uge(?:nr\.?)?{_WS}*\d"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
@@ -979,37 +986,49 @@ def names_no_one_period(text: str) -> bool:
     its text says nothing: ``udflyttet 15. april 2019`` on a line of an
     invoice for April was paid as April; a review of 0.9.25), nor a date in
     digits (:data:`_DIGIT_DATE`: ``udflyttet 15.03.2019``, ``2019-03-15``;
-    an attack), nor a month's name (:func:`_names_a_month`: ``Ophold
-    februar``, ``februar måned 2019``; an attack on 0.9.31)."""
+    an attack)."""
     found, lone, loose = said = _periods_and_named_days(text)
     if found or lone or loose:
         return _one_period(*said) is None
     # the named days as digits, as the reference reads them: 1.-31. april 2019 makes no date (31 April), but
     # says something of the line's period (a review: paid as the invoice's March)
-    return _digit_date_in(_named_days_as_numbers(text)[0]) or _names_a_month(text)
+    return _digit_date_in(_named_days_as_numbers(text)[0])
 
 
-_MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_MONTHS_ALT})(?![^\W\d_])", re.IGNORECASE)
+#: the months' short names as suppliers write them (``feb.``, ``febr``, ``okt.``), each month's number
+MONTH_ABBREVIATIONS = {
+    "jan": 1, "feb": 2, "febr": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_MONTHS_ALT}|{'|'.join(MONTH_ABBREVIATIONS)})(?![^\W\d_])", re.IGNORECASE)
 
 
-def _names_a_month(text: str) -> bool:
-    """Whether ``text`` names a month as a word (``Ophold februar``, ``Døgnophold februar måned 2019``):
-    a line of a collective invoice so written was paid as the invoice's month (an attack on 0.9.31). A
-    month's name that begins a hyphenated first name (``Maj-Britt``) is a person, as for periods."""
+def months_named(text: str) -> set[int]:
+    """The months ``text`` names as a word, in full or short (``Ophold februar``, ``Døgnophold februar måned
+    2019``, ``feb. 2019``), by number: a line of a collective invoice whose text names a month its invoice's
+    period does not hold has no period of the invoice's (an attack on 0.9.31 found February's stay paid as
+    March). A capitalised one that is part of a person's name is none: joined by a hyphen to a capitalised
+    name (``Maj-Britt``, ``Anne-Maj``) or followed by one (``August Hansen``, ``Jan Olsen``)."""
+    named: set[int] = set()
     for m in _MONTH_WORD.finditer(text):
-        if m[1].casefold() not in MONTHS_DA:
+        word = m[1].casefold()
+        number = MONTHS_DA.index(word) + 1 if word in MONTHS_DA else MONTH_ABBREVIATIONS.get(word)
+        if number is None:
             continue  # 'aprıl'
-        hyphenated = _HYPHENATED_NAME.match(text, m.start())
-        person = (
-            m[1][0].isupper()
-            and hyphenated is not None
-            and hyphenated[1].isupper()
-            and (hyphenated[1] + hyphenated[2]).casefold() not in MONTHS_DA
-            and (not hyphenated[2] or hyphenated[2][0].islower())
-        )
-        if not person:
-            return True
-    return False
+        if m[1][0].isupper() and m[1][1:].islower() and _in_a_name(text, m.start(), m.end()):
+            continue
+        named.add(number)
+    return named
+
+
+def _in_a_name(text: str, start: int, end: int) -> bool:
+    """Whether the capitalised word ``text[start:end]`` is part of a person's name: a capitalised word joined
+    to it by a hyphen before or after, or one after it, a space between."""
+    after = re.match(r"(-|\s+)([^\W\d_]+)", text[end:])
+    if after and after[2][0].isupper() and (len(after[2]) == 1 or after[2][1:].islower()):
+        return after[2].casefold() not in MONTHS_DA
+    before = re.search(r"([^\W\d_]+)-$", text[:start])
+    return bool(before and before[1][0].isupper() and before[1][1:].islower())
 
 
 #: a date in digits, day first (``15.03.2019``, ``15/03/2019``, ``15-03-2019``, ``15-03-19``) or ISO

@@ -240,6 +240,10 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))"
         # a date with dashes and two digits of the year (15-03-19, 01-02-19-28-02-19, not 2019-03-15)
         r"|(?<![\d.,/])(?<!\d-)(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d/]|[.-]\d{3})"
+        # a range of ISO dates, a date with other dashes in it, a week's number (uge 5-8)
+        rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{dashes}]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
+        r"|(?<!\d)\d{1,2}[–—‐‑]\d{1,2}[–—‐‑]\d{2}(?:\d{2})?(?!\d)"
+        r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d)"
     )
     # a month name and one or two digits, no year (februar 19, februar-19, februar/19)
     month_short = rf"(?<![^\W\d_])({'|'.join(MONTHS)})(?![^\W\d_])[\s.,'/{dashes}]*\d{{1,2}}(?![\d.,]\d|\d)"
@@ -347,21 +351,42 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
             day, mo = (m[1], m[2]) if m[1] else (m[4], m[3])
             if 1 <= int(day) <= 31 and 1 <= int(mo) <= 12:
                 return {None, ()}
-        # and a month's name as a word (Ophold februar, februar måned 2019), but for one that begins a
-        # hyphenated first name (Maj-Britt)
-        for m in re.finditer(rf"(?<![^\W\d_])({names})(?![^\W\d_])", text, re.I):
-            if m[1].casefold() not in MONTHS:
-                continue
-            hyphen = re.match(r"[^\W\d_]+-([^\W\d_])([^\W\d_]*)", text[m.start() :])
-            if not (
-                m[1][0].isupper()
-                and hyphen
-                and hyphen[1].isupper()
-                and (hyphen[1] + hyphen[2]).casefold() not in MONTHS
-                and (not hyphen[2] or hyphen[2][0].islower())
-            ):
-                return {None, ()}
     return found
+
+
+SHORT_MONTHS = {"jan": 1, "feb": 2, "febr": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+                "sept": 9, "okt": 10, "nov": 11, "dec": 12}  # fmt: skip
+
+
+def line_months(text: str) -> set[int]:
+    """The months a line's text names as a word, in full or short (README, Collective invoices), but for a
+    capitalised one in a person's name: joined by a hyphen to a capitalised name, or one after it."""
+    out = set()
+    for m in re.finditer(rf"(?<![^\W\d_])({'|'.join([*MONTHS, *SHORT_MONTHS])})(?![^\W\d_])", text, re.I):
+        word = m[1].casefold()
+        number = MONTHS.index(word) + 1 if word in MONTHS else SHORT_MONTHS.get(word)
+        if number is None:
+            continue
+        if m[1][0].isupper() and m[1][1:].islower():
+            after = re.match(r"(-|\s+)([^\W\d_]+)", text[m.end() :])
+            before = re.search(r"([^\W\d_]+)-$", text[: m.start()])
+            if after and after[2][0].isupper() and (len(after[2]) == 1 or after[2][1:].islower()):
+                if after[2].casefold() not in MONTHS:
+                    continue
+            elif before and before[1][0].isupper() and before[1][1:].islower():
+                continue
+        out.add(number)
+    return out
+
+
+def months_held(s: dt.date | None, e: dt.date | None) -> set[int]:
+    if s is None or e is None or e < s:
+        return set()
+    out, y, m = set(), s.year, s.month
+    while (y, m) <= (e.year, e.month) and len(out) < 12:
+        out.add(m)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
 
 
 def expected_amount(rate: Fraction, unit: str, s: dt.date, e: dt.date) -> Fraction | None:
@@ -948,7 +973,12 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             )
             # a blank cell is the invoice's, but where the line's text says something of its period and
             # gives none (two periods, a date, loose days: text_periods holds two "periods" then)
-            if not l_unreadable and len(text_periods(line["text"])) < 2:
+            # nor one whose text names a month the invoice's period does not hold (Ophold februar on March's)
+            if (
+                not l_unreadable
+                and len(text_periods(line["text"])) < 2
+                and line_months(line["text"]) <= months_held(s, e)
+            ):
                 ls = s if ls is None else ls
                 le = e if le is None else le
             ld = blank()
