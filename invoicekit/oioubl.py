@@ -294,7 +294,15 @@ def _period_of(parent: Element, where: str = "a document") -> tuple[str, str]:
     el = only_one(parent.findall(_path("cac:InvoicePeriod")), "InvoicePeriod", where)
     if el is None:
         return "", ""
-    return tuple(
+    start, end = (
         calendar_date(_text(only_one(el.findall(_path(f"cbc:{name}")), name, where)))
         for name in ("StartDate", "EndDate")
     )
+    if not (start or end):
+        # a period given in words alone (``<cbc:Description>Februar 2019</cbc:Description>``) is a period all
+        # the same, no date: as written, as a date no calendar reads (a line so dated was paid for its
+        # invoice's month: an attack on 0.9.31)
+        said = " ".join(_text(d) for d in el.findall(_path("cbc:Description")) if _text(d))
+        if said:
+            return said, said
+    return start, end
