@@ -747,14 +747,19 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         start, end = _period(doc, full, documents=False)
         if not _iso_or_blank(start, end):
             start, end = "", ""
-    if not (start or end) and len(citizens(doc)) >= 2 and period_in_text(full) is not None:
-        # the one period of the whole text is a line's: the robot, reading it for blank cells, would make
-        # it the invoice's, and another citizen's undated line's (an attack on 0.9.31)
-        warnings.append(
-            "is for several citizens and names its one period only in a line's text, not for the invoice: the "
-            f"period is written {MANY_PERIODS}, so a line without a period of its own goes to a caseworker"
-        )
-        start, end = MANY_PERIODS, MANY_PERIODS
+    if not (start or end) and len(citizens(doc)) >= 2:
+        # of several citizens, the period the document's notes name is written (the robot reads the whole
+        # text, the lines' too, for blank cells: one citizen's line text made the invoice's period, and
+        # another citizen's undated line's; an attack on 0.9.31); where only a line's text names one, none
+        own = period_in_text(_full_text(list(doc.notes)))
+        if own is not None:
+            start, end = own[0].isoformat(), own[1].isoformat()
+        elif period_in_text(full) is not None:
+            warnings.append(
+                "is for several citizens and names its one period only in a line's text, not for the invoice: "
+                f"the period is written {MANY_PERIODS}, so a line without a period of its own goes to a caseworker"
+            )
+            start, end = MANY_PERIODS, MANY_PERIODS
     if _period_cut_away(full, text, (start, end)):
         warnings.append(
             f"names no one period in its whole text, but another in its first {MAX_TEXT_CHARS:,} characters, which "

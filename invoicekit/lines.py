@@ -260,8 +260,7 @@ class _Plan:
                     continue
                 # nor one whose text names a month the invoice's period does not hold (``Ophold februar`` on
                 # a March invoice was paid as March: an attack on 0.9.31); ``Ophold marts`` is March's
-                named = months_named(text)
-                readable[i] = not names_no_one_period(text) and (not named or named <= _months_held(starts[i], ends[i]))
+                readable[i] = not names_no_one_period(text) and _holds(_months_held(starts[i], ends[i]), text)
             for name in ("period_start", "period_end"):
                 values = frame[name].to_numpy(copy=True)
                 blank = np.isnat(own[name].to_numpy()) & readable
@@ -419,11 +418,18 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
     return out, postings, notes, by_line
 
 
-def _months_held(start: np.datetime64, end: np.datetime64) -> set[int]:
-    """The months (1-12) a period from the month ``start`` to the month ``end`` holds; none without one."""
+def _months_held(start: np.datetime64, end: np.datetime64) -> set[tuple[int, int]]:
+    """The months ``(month, year)`` a period from the month ``start`` to the month ``end`` holds (at most
+    two years of them); none without one."""
     if np.isnat(start) or np.isnat(end) or end < start:
         return set()
-    if (end - start).astype(int) >= 11:
-        return set(range(1, 13))
-    first = int(start.astype(int)) % 12
-    return {(first + k) % 12 + 1 for k in range(int((end - start).astype(int)) + 1)}
+    first, last = int(start.astype(int)), min(int(end.astype(int)), int(start.astype(int)) + 24)
+    return {(k % 12 + 1, 1970 + k // 12) for k in range(first, last + 1)}
+
+
+def _holds(held: set[tuple[int, int]], text: str) -> bool:
+    """Whether every month ``text`` names (:func:`~invoicekit.parsing.months_named`) is one of ``held``: with
+    its year, that month of that year; without, that month of any year held (``marts måned 2018`` on a line
+    of an invoice for March 2019 was paid as March 2019: a fourth review)."""
+    months = {month for month, _year in held}
+    return all((month, year) in held if year else month in months for month, year in months_named(text))

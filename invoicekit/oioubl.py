@@ -58,6 +58,7 @@ from invoicekit.einvoice import (
     plain_text,
     tax_in,
 )
+from invoicekit.parsing import period_in_text
 from invoicekit.vocabulary import CREDIT_NOTE, INVOICE
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:"
@@ -300,9 +301,10 @@ def _period_of(parent: Element, where: str = "a document") -> tuple[str, str]:
     )
     if not (start or end):
         # a period given in words alone (``<cbc:Description>Februar 2019</cbc:Description>``) is a period all
-        # the same, no date: as written, as a date no calendar reads (a line so dated was paid for its
-        # invoice's month: an attack on 0.9.31)
+        # the same: the one period the words name, as the robot reads a text; else as written, a date no
+        # calendar reads (a line so dated was paid for its invoice's month: an attack on 0.9.31)
         said = " ".join(_text(d) for d in el.findall(_path("cbc:Description")) if _text(d))
         if said:
-            return said, said
+            found = period_in_text(said)
+            return (found[0].isoformat(), found[1].isoformat()) if found else (said, said)
     return start, end

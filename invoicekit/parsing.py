@@ -626,9 +626,9 @@ _LOOSE_DAYS = re.compile(
     r"|(?<![\d.,/])(?<!\d-)(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d/]|[.-]\d{3})"
     # a range of ISO dates, a date with other dashes in it, a week's number (``2019-02-01 - 2019-02-28``,
     # ``01‑02‑2019``, ``uge 5-8``: beside ``marts 2019`` each was posted as March; a third review)
-    rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{_DASHES}]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
-    r"|(?<!\d)\d{1,2}[–—‐‑]\d{1,2}[–—‐‑]\d{2}(?:\d{2})?(?!\d)"
-    r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d)",
+    rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{_DASHES}/]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
+    r"|(?<!\d)(?:\d{1,2}[–—‐‑−]\d{1,2}[–—‐‑−]\d{2}(?:\d{2})?|\d{4}[–—‐‑−]\d{1,2}[–—‐‑−]\d{1,2})(?!\d)"
+    r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)",
     re.IGNORECASE,
 )
 #: a month name and a number of one or two digits after it, no year (``februar 19``, ``februar-19``,
@@ -840,7 +840,7 @@ _LOOSE_DAYS_RE2 = (
     rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
-    rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}]|{_TIL_RE2})|\d[–—‐‑]\d{{1,2}}[–—‐‑]\d{{2}}"
+    rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2})|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
     rf"|uge(?:nr\.?)?{_WS}*\d"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
@@ -995,40 +995,56 @@ def names_no_one_period(text: str) -> bool:
     return _digit_date_in(_named_days_as_numbers(text)[0])
 
 
-#: the months' short names as suppliers write them (``feb.``, ``febr``, ``okt.``), each month's number
+#: the months' short names as suppliers write them (``feb. 2019``, ``febr 2019``, ``okt. 2018``), each month's
+#: number: read only before a number (a year or a day) or joined to another month (``jan-feb``): ``Jan Olsen``
+#: is a man, and ``i jul`` Christmas (a fourth review)
 MONTH_ABBREVIATIONS = {
     "jan": 1, "feb": 2, "febr": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
     "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
-_MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_MONTHS_ALT}|{'|'.join(MONTH_ABBREVIATIONS)})(?![^\W\d_])", re.IGNORECASE)
+_ANY_MONTH = f"{_MONTHS_ALT}|{'|'.join(MONTH_ABBREVIATIONS)}"
+_MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_ANY_MONTH})(?![^\W\d_])", re.IGNORECASE)
+#: what may follow a short name for it to be a month's: a number, or a dash or slash and another month
+_AFTER_SHORT = re.compile(rf"\.?\s*(?:['’]?\d|[{_DASHES}/]\s*(?:{_ANY_MONTH})(?![^\W\d_]))", re.IGNORECASE)
+#: the year a month named as a word is given (``marts 2018``, ``marts måned 2018``, ``feb. 2019``)
+_YEAR_AFTER = re.compile(r"\.?\s*(?:måned\s+|md\.?\s*)?[.,]?\s*((?:19|20)\d{2})(?!\d)", re.IGNORECASE)
+#: the months that are also first names (``August Hansen``, ``Maj-Britt``, ``Anne-Maj``, ``Jan Olsen``)
+_NAME_MONTHS = frozenset({"april", "maj", "juni", "juli", "august", "jan"})
 
 
-def months_named(text: str) -> set[int]:
-    """The months ``text`` names as a word, in full or short (``Ophold februar``, ``Døgnophold februar måned
-    2019``, ``feb. 2019``), by number: a line of a collective invoice whose text names a month its invoice's
+def months_named(text: str) -> set[tuple[int, int]]:
+    """The months ``text`` names as a word, in full or short, each as ``(month, year)``, the year 0 where
+    none follows it (``Ophold februar`` is ``(2, 0)``, ``Døgnophold februar måned 2019`` ``(2, 2019)``,
+    ``feb. 2019`` ``(2, 2019)``): a line of a collective invoice whose text names a month its invoice's
     period does not hold has no period of the invoice's (an attack on 0.9.31 found February's stay paid as
-    March). A capitalised one that is part of a person's name is none: joined by a hyphen to a capitalised
-    name (``Maj-Britt``, ``Anne-Maj``) or followed by one (``August Hansen``, ``Jan Olsen``)."""
-    named: set[int] = set()
+    March). A month that is also a first name is none where it is part of a person's name: joined by a
+    hyphen to another name (``Maj-Britt``, ``Anne-Maj``) or followed by one (``August Hansen``)."""
+    named: set[tuple[int, int]] = set()
     for m in _MONTH_WORD.finditer(text):
         word = m[1].casefold()
         number = MONTHS_DA.index(word) + 1 if word in MONTHS_DA else MONTH_ABBREVIATIONS.get(word)
         if number is None:
             continue  # 'aprıl'
-        if m[1][0].isupper() and m[1][1:].islower() and _in_a_name(text, m.start(), m.end()):
+        if word not in MONTHS_DA and not _AFTER_SHORT.match(text, m.end()):
             continue
-        named.add(number)
+        if word in _NAME_MONTHS and m[1][0].isupper() and _in_a_name(text, m.start(), m.end()):
+            continue
+        year = _YEAR_AFTER.match(text, m.end())
+        named.add((number, int(year[1]) if year else 0))
     return named
 
 
 def _in_a_name(text: str, start: int, end: int) -> bool:
-    """Whether the capitalised word ``text[start:end]`` is part of a person's name: a capitalised word joined
-    to it by a hyphen before or after, or one after it, a space between."""
-    after = re.match(r"(-|\s+)([^\W\d_]+)", text[end:])
-    if after and after[2][0].isupper() and (len(after[2]) == 1 or after[2][1:].islower()):
-        return after[2].casefold() not in MONTHS_DA
+    """Whether the word ``text[start:end]``, a month that is also a first name, is part of a person's name:
+    another name joined to it by a hyphen before or after it, or one after it, a space between (a name: a
+    capital first, and no month)."""
+
+    def a_name(word: str | None) -> bool:
+        return bool(word) and word[0].isupper() and not _MONTH_WORD.fullmatch(word)
+
+    after = re.match(r"(?:-|\s+)([^\W\d_]+)", text[end:])
     before = re.search(r"([^\W\d_]+)-$", text[:start])
-    return bool(before and before[1][0].isupper() and before[1][1:].islower())
+    return a_name(after[1] if after else None) or a_name(before[1] if before else None)
 
 
 #: a date in digits, day first (``15.03.2019``, ``15/03/2019``, ``15-03-2019``, ``15-03-19``) or ISO

@@ -356,37 +356,51 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
 
 SHORT_MONTHS = {"jan": 1, "feb": 2, "febr": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
                 "sept": 9, "okt": 10, "nov": 11, "dec": 12}  # fmt: skip
+NAME_MONTHS = {"april", "maj", "juni", "juli", "august", "jan"}
 
 
-def line_months(text: str) -> set[int]:
-    """The months a line's text names as a word, in full or short (README, Collective invoices), but for a
-    capitalised one in a person's name: joined by a hyphen to a capitalised name, or one after it."""
+def line_months(text: str) -> set[tuple[int, int]]:
+    """The months a line's text names as a word, (month, year or 0) (README, Collective invoices): a short
+    name only before a number or joined to another month; a month that is also a first name none where a
+    name is joined to it by a hyphen or follows it."""
+    words = "|".join([*MONTHS, *SHORT_MONTHS])
+    word_re = rf"(?<![^\W\d_])({words})(?![^\W\d_])"
+    dashes = "\\-–—‐‑"
     out = set()
-    for m in re.finditer(rf"(?<![^\W\d_])({'|'.join([*MONTHS, *SHORT_MONTHS])})(?![^\W\d_])", text, re.I):
+    for m in re.finditer(word_re, text, re.I):
         word = m[1].casefold()
         number = MONTHS.index(word) + 1 if word in MONTHS else SHORT_MONTHS.get(word)
         if number is None:
             continue
-        if m[1][0].isupper() and m[1][1:].islower():
-            after = re.match(r"(-|\s+)([^\W\d_]+)", text[m.end() :])
+        rest = text[m.end() :]
+        joined = rf"\.?\s*(?:['’]?\d|[{dashes}/]\s*(?:{words})(?![^\W\d_]))"
+        if word not in MONTHS and not re.match(joined, rest, re.I):
+            continue
+        if word in NAME_MONTHS and m[1][0].isupper():
+            after = re.match(r"(?:-|\s+)([^\W\d_]+)", rest)
             before = re.search(r"([^\W\d_]+)-$", text[: m.start()])
-            if after and after[2][0].isupper() and (len(after[2]) == 1 or after[2][1:].islower()):
-                if after[2].casefold() not in MONTHS:
-                    continue
-            elif before and before[1][0].isupper() and before[1][1:].islower():
+            names = [w[1] for w in (after, before) if w]
+            if any(n[0].isupper() and not re.fullmatch(word_re, n, re.I) for n in names):
                 continue
-        out.add(number)
+        year = re.match(r"\.?\s*(?:måned\s+|md\.?\s*)?[.,]?\s*((?:19|20)\d{2})(?!\d)", rest, re.I)
+        out.add((number, int(year[1]) if year else 0))
     return out
 
 
-def months_held(s: dt.date | None, e: dt.date | None) -> set[int]:
+def months_held(s: dt.date | None, e: dt.date | None) -> set[tuple[int, int]]:
     if s is None or e is None or e < s:
         return set()
     out, y, m = set(), s.year, s.month
-    while (y, m) <= (e.year, e.month) and len(out) < 12:
-        out.add(m)
+    while (y, m) <= (e.year, e.month) and len(out) < 25:
+        out.add((m, y))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
+
+
+def line_months_held(s: dt.date | None, e: dt.date | None, text: str) -> bool:
+    held = months_held(s, e)
+    months = {m for m, _ in held}
+    return all((m, y) in held if y else m in months for m, y in line_months(text))
 
 
 def expected_amount(rate: Fraction, unit: str, s: dt.date, e: dt.date) -> Fraction | None:
@@ -974,11 +988,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             # a blank cell is the invoice's, but where the line's text says something of its period and
             # gives none (two periods, a date, loose days: text_periods holds two "periods" then)
             # nor one whose text names a month the invoice's period does not hold (Ophold februar on March's)
-            if (
-                not l_unreadable
-                and len(text_periods(line["text"])) < 2
-                and line_months(line["text"]) <= months_held(s, e)
-            ):
+            if not l_unreadable and len(text_periods(line["text"])) < 2 and line_months_held(s, e, line["text"]):
                 ls = s if ls is None else ls
                 le = e if le is None else le
             ld = blank()
