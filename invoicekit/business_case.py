@@ -303,6 +303,10 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
             text = p.read_text(encoding="utf-8-sig")  # a byte order mark is no TOML error
         except UnicodeDecodeError:
             raise InputError(p, None, "is not UTF-8 text; expected a TOML file saved as UTF-8") from None
+        if not text.strip():  # a copy cut short ran on the defaults, unsaid, as an empty rules file did (0.9.32)
+            raise InputError(
+                p, None, "is empty; expected a TOML file (see --print-config); leave out --config for the defaults"
+            )
     _refuse_grouped_numbers(source, text or "")  # first: 1.250.000 is no TOML at all
     try:
         data = tomllib.loads(text or "")

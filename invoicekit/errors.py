@@ -85,11 +85,16 @@ class OutputError(RuntimeError):
     names the file."""
 
 
-def make_folder(folder: Path) -> None:
+def make_folder(folder: Path, option: str = "--out") -> None:
     """``folder`` made with its parents, where a report writes: one that
     cannot be made is a file that could not be written (:class:`OutputError`,
-    exit 1), as the report's own files are."""
+    exit 1), as the report's own files are; but a folder that is a file, or
+    lies under one, is the user's mistake (:class:`InputError`, exit 2, as
+    ``run`` and ``tune`` say it; ``report``, ``actions`` and ``sample draw``
+    said exit 1, as for a full disk, until 0.9.32: an attack)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(folder, option, "is a file, or lies under one; expected a folder") from None
     except OSError as exc:
         raise OutputError(f"{folder}: could not be written ({exc.strerror or exc})") from None

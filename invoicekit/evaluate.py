@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.cells import as_written, safe_frame
-from invoicekit.errors import InputError, MissingFileError, check_input_file
+from invoicekit.errors import InputError, MissingFileError, check_input_file, make_folder
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers, value_keys
@@ -255,7 +255,7 @@ class Evaluation:
         from invoicekit.workbook import write_workbook
 
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)  # a file there is named as one (it said "--out: File exists")
         paths = {"csv": out / "evaluation.csv", "xlsx": out / "evaluation.xlsx"}
         _money_as_text(safe_frame(self.invoices)).to_csv(paths["csv"], index=False)
         overview = pd.DataFrame(
@@ -963,6 +963,9 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     frames = []
     given: dict[Path, Path] = {}
     last_month = ""
+    if paths and all(_header_only(Path(p)) for p in paths):
+        # nothing decided, nothing to weigh: "0 invoices, 0.0 % automation" was said of it (an attack on 0.9.31)
+        raise InputError(paths[0], None, "holds no decisions, only its header; expected a decisions.csv of a run")
     for p in paths:
         p = Path(p)
         if not p.exists():
@@ -992,6 +995,16 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     out.attrs["source"] = ", ".join(str(p) for p in paths)  # named by the errors of evaluate
     return out
+
+
+def _header_only(path: Path) -> bool:
+    """Whether ``path`` is a file of one line at most (a header, nothing decided); False where it cannot
+    be told (missing: named as such by the reader)."""
+    try:
+        with path.open("rb") as f:
+            return len([line for line in f.read(1 << 16).splitlines()[:2] if line.strip()]) <= 1
+    except OSError:
+        return False
 
 
 def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:

@@ -222,3 +222,19 @@ def test_the_run_date_and_start_are_denmarks_whatever_the_machines_zone(example_
     started = json.loads((out / "run.json").read_text(encoding="utf-8"))["started_at"]
     assert started[-6:] in ("+01:00", "+02:00"), started  # Denmark's offset, not the machine's +14:00
     assert dt.date.fromisoformat(started[:10]) == danish_today()
+
+
+def test_an_empty_business_case_config_is_refused_not_read_as_the_defaults(tmp_path, capsys):
+    """A business-case config cut short to nothing ran on the defaults, unsaid, as an empty rules file
+    did; a file of comments alone still takes them on purpose."""
+    from invoicekit.business_case import load_config
+    from invoicekit.cli import main
+
+    empty = tmp_path / "case.toml"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(InputError, match="is empty"):
+        load_config(empty)
+    assert main(["report", "business-case", "--config", str(empty), "--out", str(tmp_path / "out")]) == 2
+    assert "is empty" in capsys.readouterr().err
+    empty.write_text("# the defaults\n", encoding="utf-8")
+    assert load_config(empty).estimates == load_config().estimates

@@ -108,7 +108,12 @@ def read_extracts(paths: Sequence[str | Path]) -> pd.DataFrame:
     stacked in the order given, with ``file`` (the path) beside each ``row``:
     a typed frame, as the estimators take it."""
     frames = []
+    given: dict[Path, str | Path] = {}
     for p in paths:
+        # an extract given twice was read twice, every invoice of the second a resend (an attack on 0.9.31)
+        if Path(p).resolve() in given:
+            raise InputError(p, "--invoices", f"is given twice (as {given[Path(p).resolve()]} too); give each once")
+        given[Path(p).resolve()] = p
         inv = read_invoices(p).frame.copy()
         inv.insert(0, "file", str(p))
         frames.append(inv)
