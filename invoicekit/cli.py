@@ -1119,7 +1119,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from invoicekit.evaluate import evaluate, read_decisions, read_truth_file
+    from invoicekit.evaluate import evaluate, read_truth_file
     from invoicekit.replay import load_world, simulate
 
     if bool(args.world) == bool(args.decisions):
@@ -1144,7 +1144,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             raise InputError(
                 None, "--truth", "missing; --decisions needs the truth (or --history FILE) to compare with"
             )
-        ev = evaluate(read_decisions(args.decisions), read_truth_file(args.truth))
+        ev = evaluate(_decided(args.decisions), read_truth_file(args.truth))
     paths = ev.write(args.out)
     if not args.quiet:
         _show(ev.text())
@@ -1152,9 +1152,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _decided(paths: list[str]):
+    """The decisions ``evaluate`` weighs: none (files of their header alone, a month of no invoices) is
+    nothing to weigh, refused (it reported 0 invoices and 0 % automation: an attack on 0.9.31). ``types``
+    reads such a month's file as the robot wrote it."""
+    from invoicekit.evaluate import read_decisions
+
+    decisions = read_decisions(paths)
+    if decisions.empty:
+        raise InputError(paths[0], None, "holds no decisions; expected a decisions.csv of a run that decided invoices")
+    return decisions
+
+
 def _evaluate_history(args: argparse.Namespace) -> int:
     """``evaluate --history``: the decisions against what the specialists posted."""
-    from invoicekit.evaluate import evaluate_history, read_decision_lines, read_decisions
+    from invoicekit.evaluate import evaluate_history, read_decision_lines
     from invoicekit.posting_history import read_posting_history
     from invoicekit.replay import load_world, simulate_with_lines
 
@@ -1164,7 +1176,7 @@ def _evaluate_history(args: argparse.Namespace) -> int:
     if args.world:
         decisions, lines = simulate_with_lines(load_world(args.world, rules=args.rules))
     else:
-        decisions, lines = read_decisions(args.decisions), read_decision_lines(args.decisions)
+        decisions, lines = _decided(args.decisions), read_decision_lines(args.decisions)
     ev = evaluate_history(decisions, history, lines)
     if ev.summary["in_history"] == 0 and ev.summary["invoices"]:
         raise InputError(

@@ -42,7 +42,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.cii import is_cii, read_cii
 from invoicekit.einvoice import INVOICE_COLUMNS, ISO_DATE, LINE_COLUMNS, Document, Refused, invoice_row, line_rows
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, make_folder
 from invoicekit.formats import EXCEL_DECIMAL2
 from invoicekit.identifiers import compact_cvr, utf8_path
 from invoicekit.keys import normalise_number
@@ -514,8 +514,8 @@ def _write(*targets: tuple[pd.DataFrame, Path, str]) -> list[Path]:
 
 def _write_beside(frame: pd.DataFrame, out: Path, sheet: str) -> Path:
     """``frame`` written whole into a file beside ``out``; its path."""
-    if out.parent and not out.parent.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
+    if out.parent and not out.parent.is_dir():
+        make_folder(out.parent)  # a file there is named as one, not as a hidden temporary file
     tmp = out.with_name(f".{out.name}.tmp")
     # amounts stay numbers (Decimal) where the document holds one; text is
     # never a formula; CPR numbers are kept (the robot reads them)

@@ -963,9 +963,6 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     frames = []
     given: dict[Path, Path] = {}
     last_month = ""
-    if paths and all(_header_only(Path(p)) for p in paths):
-        # nothing decided, nothing to weigh: "0 invoices, 0.0 % automation" was said of it (an attack on 0.9.31)
-        raise InputError(paths[0], None, "holds no decisions, only its header; expected a decisions.csv of a run")
     for p in paths:
         p = Path(p)
         if not p.exists():
@@ -995,16 +992,6 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     out.attrs["source"] = ", ".join(str(p) for p in paths)  # named by the errors of evaluate
     return out
-
-
-def _header_only(path: Path) -> bool:
-    """Whether ``path`` is a file of one line at most (a header, nothing decided); False where it cannot
-    be told (missing: named as such by the reader)."""
-    try:
-        with path.open("rb") as f:
-            return len([line for line in f.read(1 << 16).splitlines()[:2] if line.strip()]) <= 1
-    except OSError:
-        return False
 
 
 def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:

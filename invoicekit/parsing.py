@@ -1004,10 +1004,19 @@ MONTH_ABBREVIATIONS = {
 }  # fmt: skip
 _ANY_MONTH = f"{_MONTHS_ALT}|{'|'.join(MONTH_ABBREVIATIONS)}"
 _MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_ANY_MONTH})(?![^\W\d_])", re.IGNORECASE)
-#: what may follow a short name for it to be a month's: a number, or a dash or slash and another month
-_AFTER_SHORT = re.compile(rf"\.?\s*(?:['’]?\d|[{_DASHES}/]\s*(?:{_ANY_MONTH})(?![^\W\d_]))", re.IGNORECASE)
-#: the year a month named as a word is given (``marts 2018``, ``marts måned 2018``, ``feb. 2019``)
-_YEAR_AFTER = re.compile(r"\.?\s*(?:måned\s+|md\.?\s*)?[.,]?\s*((?:19|20)\d{2})(?!\d)", re.IGNORECASE)
+#: what may follow a short name for it to be a month's: a number of at most four digits (a day or a year,
+#: ``feb-19`` as Excel writes a month, not a CPR number's ``Jan 010190-1234``), or a dash or slash and
+#: another month; or what may stand before it: a month and a dash or slash (``dec-jan``: a fifth review)
+_AFTER_SHORT = re.compile(
+    rf"\.?\s*(?:[{_DASHES}/]\s*)?(?:['’]?\d{{1,4}}(?!\d)|(?<=[{_DASHES}/])\s*(?:{_ANY_MONTH})(?![^\W\d_]))",
+    re.IGNORECASE,
+)
+_BEFORE_SHORT = re.compile(rf"(?<![^\W\d_])(?:{_ANY_MONTH})\.?\s*[{_DASHES}/]\s*$", re.IGNORECASE)
+#: the year a month named as a word is given (``marts 2018``, ``marts måned 2018``, ``marts måned, 2018``,
+#: ``feb. 2019``, ``feb-19`` is none: two digits may be a day)
+_YEAR_AFTER = re.compile(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{_DASHES}/]?\s*((?:19|20)\d{{2}})(?!\d)", re.IGNORECASE)
+#: words after a month that is also a first name that are no surname (``Juni Måned``, ``Juli Md. 2019``)
+_NO_NAMES = frozenset({"måned", "md", "mdr", "måneder", "uge", "år", "døgn", "dage", "ophold", "takst", "faktura"})
 #: the months that are also first names (``August Hansen``, ``Maj-Britt``, ``Anne-Maj``, ``Jan Olsen``)
 _NAME_MONTHS = frozenset({"april", "maj", "juni", "juli", "august", "jan"})
 
@@ -1025,7 +1034,9 @@ def months_named(text: str) -> set[tuple[int, int]]:
         number = MONTHS_DA.index(word) + 1 if word in MONTHS_DA else MONTH_ABBREVIATIONS.get(word)
         if number is None:
             continue  # 'aprıl'
-        if word not in MONTHS_DA and not _AFTER_SHORT.match(text, m.end()):
+        if word not in MONTHS_DA and not (
+            _AFTER_SHORT.match(text, m.end()) or _BEFORE_SHORT.search(text[max(0, m.start() - 24) : m.start()])
+        ):
             continue
         if word in _NAME_MONTHS and m[1][0].isupper() and _in_a_name(text, m.start(), m.end()):
             continue
@@ -1040,7 +1051,7 @@ def _in_a_name(text: str, start: int, end: int) -> bool:
     capital first, and no month)."""
 
     def a_name(word: str | None) -> bool:
-        return bool(word) and word[0].isupper() and not _MONTH_WORD.fullmatch(word)
+        return bool(word) and word[0].isupper() and not _MONTH_WORD.fullmatch(word) and word.casefold() not in _NO_NAMES
 
     after = re.match(r"(?:-|\s+)([^\W\d_]+)", text[end:])
     before = re.search(r"([^\W\d_]+)-$", text[:start])

@@ -373,16 +373,24 @@ def line_months(text: str) -> set[tuple[int, int]]:
         if number is None:
             continue
         rest = text[m.end() :]
-        joined = rf"\.?\s*(?:['’]?\d|[{dashes}/]\s*(?:{words})(?![^\W\d_]))"
-        if word not in MONTHS and not re.match(joined, rest, re.I):
+        # a short name before a number of at most four digits (feb-19, not Jan 010190-1234) or a month joined
+        # on, or after a month joined to it (dec-jan)
+        after = rf"\.?\s*(?:[{dashes}/]\s*)?(?:['’]?\d{{1,4}}(?!\d)|(?<=[{dashes}/])\s*(?:{words})(?![^\W\d_]))"
+        before = rf"(?<![^\W\d_])(?:{words})\.?\s*[{dashes}/]\s*$"
+        if word not in MONTHS and not (
+            re.match(after, rest, re.I) or re.search(before, text[max(0, m.start() - 24) : m.start()], re.I)
+        ):
             continue
         if word in NAME_MONTHS and m[1][0].isupper():
             after = re.match(r"(?:-|\s+)([^\W\d_]+)", rest)
             before = re.search(r"([^\W\d_]+)-$", text[: m.start()])
             names = [w[1] for w in (after, before) if w]
-            if any(n[0].isupper() and not re.fullmatch(word_re, n, re.I) for n in names):
+            no_names = {"måned", "md", "mdr", "måneder", "uge", "år", "døgn", "dage", "ophold", "takst", "faktura"}
+            if any(
+                n[0].isupper() and not re.fullmatch(word_re, n, re.I) and n.casefold() not in no_names for n in names
+            ):
                 continue
-        year = re.match(r"\.?\s*(?:måned\s+|md\.?\s*)?[.,]?\s*((?:19|20)\d{2})(?!\d)", rest, re.I)
+        year = re.match(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{dashes}/]?\s*((?:19|20)\d{{2}})(?!\d)", rest, re.I)
         out.add((number, int(year[1]) if year else 0))
     return out
 

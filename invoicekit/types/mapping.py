@@ -17,7 +17,7 @@ from sklearn.metrics import classification_report, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from invoicekit.cells import as_written, safe_frame
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, make_folder
 from invoicekit.evaluate import read_decisions
 from invoicekit.extracts import read_grants
 from invoicekit.formats import EXCEL_DECIMAL1, EXCEL_INT, EXCEL_MONEY
@@ -38,6 +38,10 @@ def posted_flags(invoices: pd.DataFrame, decision_paths: Sequence[str | Path]) -
     to one: anything else is refused (``InputError``), where matching by
     supplier and number took another month's decisions without a word."""
     decisions = [read_decisions([p]) for p in decision_paths]
+    # a month of no invoices: its extract adds no row, its decisions.csv (the robot's, a header alone) none
+    # either (it was counted a decisions file too many: a review)
+    kept = [(p, d) for p, d in zip(decision_paths, decisions, strict=True) if len(d)]
+    decision_paths, decisions = [p for p, _ in kept], [d for _, d in kept]
     files = list(dict.fromkeys(invoices["file"])) if "file" in invoices else [None]
     sizes = [int((invoices["file"] == f).sum()) if f is not None else len(invoices) for f in files]
     if len(decisions) != len(files):
@@ -131,7 +135,7 @@ class TypeMapping:
 
     def write(self, out: str | Path) -> dict[str, Path]:
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)  # a file there is named as one (it said "--out: File exists")
         paths = {
             "types": out / "types.csv",
             "table": out / "type_table.csv",
