@@ -221,14 +221,15 @@ def test_a_worlds_truth_file_that_cannot_be_read_is_a_users_mistake(tmp_path, ca
 
 def test_a_control_sheet_into_a_folder_that_cannot_be_made_is_one_line_and_no_traceback(decided):
     """A missing folder is made, as the other commands make theirs (since 0.9.23, a user review);
-    one that cannot be made (a file stands in its place) is one line, no traceback."""
+    one that cannot be made (a file stands in its place) is one line, no traceback: the user's mistake,
+    exit 2, as run and tune say it (exit 1, as for a full disk, until 0.9.32: an attack)."""
     month = recorded_month(decided / "journal.sqlite")
     (decided / "a-file").write_text("not a folder", encoding="utf-8")
     argv = [sys.executable, "-m", "invoicekit.cli", "sample", "draw", "--journal", str(decided / "journal.sqlite"),
             "--month", month, "--out", str(decided / "a-file" / "k.xlsx")]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1
-    one_line(done.stderr, "a-file", "could not be written")
+    assert done.returncode == 2
+    one_line(done.stderr, "a-file", "is a file, or lies under one; expected a folder")
     assert (decided / "a-file").read_text(encoding="utf-8") == "not a folder"
 
 
