@@ -3,32 +3,20 @@ period rules, sample control): faults they left open or made. Each test failed o
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import pytest
 
 import invoicekit as ik
 from tests.test_attack_0932_equivalence import fast, grant, invoice
-from tests.test_lines import ANNA, BO, CVR, GRANTS, SHEET
+from tests.test_lines import ANNA
 
 
 def _collective(line_1_text: str, line_2_text: str = "") -> ik.Decisions:
-    """A collective invoice for March 2019 (period cells 01.03.2019-31.03.2019) of 50,000 kr.: Anna's line of
-    30,000 kr. and Bo's of 20,000 kr., both with blank period cells (the invoice's), monthly grants for both."""
-    inv = {"invoice_id": "S1", "supplier_cvr": CVR, "amount": "50.000,00", "cpr": "",
-           "period_start": "01.03.2019", "period_end": "31.03.2019", "text": "Samlefaktura"}  # fmt: skip
-    lines = [
-        {"invoice_id": "S1", "supplier_cvr": CVR, "line_no": "1", "cpr": ANNA, "amount": "30000", "text": line_1_text},
-        {"invoice_id": "S1", "supplier_cvr": CVR, "line_no": "2", "cpr": BO, "amount": "20000", "text": line_2_text},
-    ]
-    return ik.decide(
-        ik.prepare_invoices(pd.DataFrame([inv])),
-        ik.prepare_grants(pd.DataFrame(GRANTS)),
-        ik.prepare_support_sheet(SHEET),
-        lines=ik.prepare_invoice_lines(pd.DataFrame(lines)),
-        run_date=dt.date(2020, 6, 1),
-    )
+    """A collective invoice for March 2019 of Anna's and Bo's lines, both with blank period cells (the
+    fourth review's, :func:`tests.test_review_0932_d._collective`)."""
+    from tests.test_review_0932_d import _collective as march
+
+    return march(line_1_text, line_2_text=line_2_text)
 
 
 def _anna_posted_for_march(r: ik.Decisions) -> bool:
