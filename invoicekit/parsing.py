@@ -680,7 +680,7 @@ _MONTH_BEFORE_MONTH = re.compile(
 )
 #: a hyphenated first name that begins with a month's name (``Maj-Britt``, ``Juni-Marie``): a capital and a
 #: small letter after the hyphen
-_HYPHENATED_NAME = re.compile(r"[^\W\d_]+-([^\W\d_])([^\W\d_]*)")
+_HYPHENATED_NAME = re.compile(rf"[^\W\d_]+[{_DASHES}]([^\W\d_])([^\W\d_]*)")  # any hyphen (a sixth review)
 
 
 def _loose_days(text: str) -> bool:
@@ -1003,7 +1003,14 @@ MONTH_ABBREVIATIONS = {
     "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
 _ANY_MONTH = f"{_MONTHS_ALT}|{'|'.join(MONTH_ABBREVIATIONS)}"
-_MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_ANY_MONTH})(?![^\W\d_])", re.IGNORECASE)
+#: a month's name as a word, or joined to ``måned`` (``februarmåned``: a sixth review)
+_MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_ANY_MONTH})(?:(?=måned)|(?![^\W\d_]))", re.IGNORECASE)
+#: a month in digits with its year (``02/2019``, ``2-2019``, ``2019-02``): a month named as much as in words
+#: (a sixth review found ``Ophold 02/2019`` paid as March)
+_MONTH_IN_DIGITS = re.compile(
+    r"(?<![\d./-])(?:(?P<month>0?[1-9]|1[0-2])[/-](?P<year>(?:19|20)\d{2})"
+    r"|(?P<iso_year>(?:19|20)\d{2})-(?P<iso_month>0[1-9]|1[0-2]))(?![\d/-])"
+)
 #: what may follow a short name for it to be a month's: a number of at most four digits (a day or a year,
 #: ``feb-19`` as Excel writes a month, not a CPR number's ``Jan 010190-1234``), or a dash or slash and
 #: another month; or what may stand before it: a month and a dash or slash (``dec-jan``: a fifth review)
@@ -1011,7 +1018,9 @@ _AFTER_SHORT = re.compile(
     rf"\.?\s*(?:[{_DASHES}/]\s*)?(?:['’]?\d{{1,4}}(?!\d)|(?<=[{_DASHES}/])\s*(?:{_ANY_MONTH})(?![^\W\d_]))",
     re.IGNORECASE,
 )
-_BEFORE_SHORT = re.compile(rf"(?<![^\W\d_])(?:{_ANY_MONTH})\.?\s*[{_DASHES}/]\s*$", re.IGNORECASE)
+_BEFORE_SHORT = re.compile(
+    rf"(?:(?<![^\W\d_])(?:{_ANY_MONTH})\.?\s*[{_DASHES}/]|(?<!\d)\d{{1,2}}\.)\s*$", re.IGNORECASE
+)  # or a day with its dot (``15. feb.``: a sixth review)
 #: the year a month named as a word is given (``marts 2018``, ``marts måned 2018``, ``marts måned, 2018``,
 #: ``feb. 2019``, ``feb-19`` is none: two digits may be a day)
 _YEAR_AFTER = re.compile(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{_DASHES}/]?\s*((?:19|20)\d{{2}})(?!\d)", re.IGNORECASE)
@@ -1042,6 +1051,8 @@ def months_named(text: str) -> set[tuple[int, int]]:
             continue
         year = _YEAR_AFTER.match(text, m.end())
         named.add((number, int(year[1]) if year else 0))
+    for m in _MONTH_IN_DIGITS.finditer(text):
+        named.add((int(m["month"] or m["iso_month"]), int(m["year"] or m["iso_year"])))
     return named
 
 
@@ -1053,8 +1064,8 @@ def _in_a_name(text: str, start: int, end: int) -> bool:
     def a_name(word: str | None) -> bool:
         return bool(word) and word[0].isupper() and not _MONTH_WORD.fullmatch(word) and word.casefold() not in _NO_NAMES
 
-    after = re.match(r"(?:-|\s+)([^\W\d_]+)", text[end:])
-    before = re.search(r"([^\W\d_]+)-$", text[:start])
+    after = re.match(rf"(?:[{_DASHES}]|\s+)([^\W\d_]+)", text[end:])  # any hyphen (``Maj‐Britt``: a review)
+    before = re.search(rf"([^\W\d_]+)[{_DASHES}]$", text[:start])
     return a_name(after[1] if after else None) or a_name(before[1] if before else None)
 
 

@@ -303,7 +303,7 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
             at = m.start(3)
             joiner = text[m.end(1) : at]
             capitalised = second[0].isupper() and second[1:].islower()
-            hyphen = re.match(r"[^\W\d_]+-([^\W\d_])([^\W\d_]*)", text[at:])
+            hyphen = re.match(rf"[^\W\d_]+[{dashes}]([^\W\d_])([^\W\d_]*)", text[at:])
             if (
                 capitalised
                 and not any(c.isupper() for c in joiner)
@@ -364,7 +364,7 @@ def line_months(text: str) -> set[tuple[int, int]]:
     name only before a number or joined to another month; a month that is also a first name none where a
     name is joined to it by a hyphen or follows it."""
     words = "|".join([*MONTHS, *SHORT_MONTHS])
-    word_re = rf"(?<![^\W\d_])({words})(?![^\W\d_])"
+    word_re = rf"(?<![^\W\d_])({words})(?:(?=måned)|(?![^\W\d_]))"  # februarmåned too
     dashes = "\\-–—‐‑"
     out = set()
     for m in re.finditer(word_re, text, re.I):
@@ -376,14 +376,14 @@ def line_months(text: str) -> set[tuple[int, int]]:
         # a short name before a number of at most four digits (feb-19, not Jan 010190-1234) or a month joined
         # on, or after a month joined to it (dec-jan)
         after = rf"\.?\s*(?:[{dashes}/]\s*)?(?:['’]?\d{{1,4}}(?!\d)|(?<=[{dashes}/])\s*(?:{words})(?![^\W\d_]))"
-        before = rf"(?<![^\W\d_])(?:{words})\.?\s*[{dashes}/]\s*$"
+        before = rf"(?:(?<![^\W\d_])(?:{words})\.?\s*[{dashes}/]|(?<!\d)\d{{1,2}}\.)\s*$"  # or 15. feb.
         if word not in MONTHS and not (
             re.match(after, rest, re.I) or re.search(before, text[max(0, m.start() - 24) : m.start()], re.I)
         ):
             continue
         if word in NAME_MONTHS and m[1][0].isupper():
-            after = re.match(r"(?:-|\s+)([^\W\d_]+)", rest)
-            before = re.search(r"([^\W\d_]+)-$", text[: m.start()])
+            after = re.match(rf"(?:[{dashes}]|\s+)([^\W\d_]+)", rest)
+            before = re.search(rf"([^\W\d_]+)[{dashes}]$", text[: m.start()])
             names = [w[1] for w in (after, before) if w]
             no_names = {"måned", "md", "mdr", "måneder", "uge", "år", "døgn", "dage", "ophold", "takst", "faktura"}
             if any(
@@ -392,6 +392,10 @@ def line_months(text: str) -> set[tuple[int, int]]:
                 continue
         year = re.match(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{dashes}/]?\s*((?:19|20)\d{{2}})(?!\d)", rest, re.I)
         out.add((number, int(year[1]) if year else 0))
+    # a month in digits with its year (02/2019, 2-2019, 2019-02)
+    digits = r"(?<![\d./-])(?:(0?[1-9]|1[0-2])[/-]((?:19|20)\d{2})|((?:19|20)\d{2})-(0[1-9]|1[0-2]))(?![\d/-])"
+    for m in re.finditer(digits, text):
+        out.add((int(m[1] or m[4]), int(m[2] or m[3])))
     return out
 
 

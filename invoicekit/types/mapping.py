@@ -40,9 +40,10 @@ def posted_flags(invoices: pd.DataFrame, decision_paths: Sequence[str | Path]) -
     decisions = [read_decisions([p]) for p in decision_paths]
     # a month of no invoices: its extract adds no row, its decisions.csv (the robot's, a header alone) none
     # either (it was counted a decisions file too many: a review)
-    kept = [(p, d) for p, d in zip(decision_paths, decisions, strict=True) if len(d)]
-    decision_paths, decisions = [p for p, _ in kept], [d for _, d in kept]
     files = list(dict.fromkeys(invoices["file"])) if "file" in invoices else [None]
+    kept = [(p, d) for p, d in zip(decision_paths, decisions, strict=True) if len(d)]
+    if len(decisions) != len(files) and len(kept) == len(files):  # only then: else the empty file is named below
+        decision_paths, decisions = [p for p, _ in kept], [d for _, d in kept]
     sizes = [int((invoices["file"] == f).sum()) if f is not None else len(invoices) for f in files]
     if len(decisions) != len(files):
         raise InputError(
