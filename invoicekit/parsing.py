@@ -628,7 +628,11 @@ _LOOSE_DAYS = re.compile(
     # ``01‑02‑2019``, ``uge 5-8``: beside ``marts 2019`` each was posted as March; a third review)
     rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{_DASHES}/]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
     r"|(?<!\d)(?:\d{1,2}[–—‐‑−]\d{1,2}[–—‐‑−]\d{2}(?:\d{2})?|\d{4}[–—‐‑−]\d{1,2}[–—‐‑−]\d{1,2})(?!\d)"
-    r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)",
+    r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
+    # a month in digits with its year (``marts 2019 - 04/2019``, ``02/2019``, ``2019-02``): it gave the month
+    # named beside it until 0.9.32, a wrong-month payment where the amount fitted
+    r"|(?<![\d./-])(?:0?[1-9]|1[0-2])[/-](?:19|20)\d{2}(?![\d/-])"
+    r"|(?<![\d./-])(?:19|20)\d{2}-(?:0[1-9]|1[0-2])(?![\d/-])",
     re.IGNORECASE,
 )
 #: a month name and a number of one or two digits after it, no year (``februar 19``, ``februar-19``,
@@ -842,6 +846,7 @@ _LOOSE_DAYS_RE2 = (
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2})|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
     rf"|uge(?:nr\.?)?{_WS}*\d"
+    r"|(?:^|[^\d./-])\d{1,2}[/-](?:19|20)\d{2}(?:[^\d/-]|$)|(?:^|[^\d./-])(?:19|20)\d{2}-[01]\d(?:[^\d/-]|$)"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"

@@ -243,7 +243,10 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         # a range of ISO dates, a date with other dashes in it, a week's number (uge 5-8)
         rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{dashes}]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
         r"|(?<!\d)\d{1,2}[–—‐‑]\d{1,2}[–—‐‑]\d{2}(?:\d{2})?(?!\d)"
-        r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d)"
+        r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
+        # a month in digits with its year (04/2019, 2019-02)
+        r"|(?<![\d./-])(?:0?[1-9]|1[0-2])[/-](?:19|20)\d{2}(?![\d/-])"
+        r"|(?<![\d./-])(?:19|20)\d{2}-(?:0[1-9]|1[0-2])(?![\d/-])"
     )
     # a month name and one or two digits, no year (februar 19, februar-19, februar/19)
     month_short = rf"(?<![^\W\d_])({'|'.join(MONTHS)})(?![^\W\d_])[\s.,'/{dashes}]*\d{{1,2}}(?![\d.,]\d|\d)"

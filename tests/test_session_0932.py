@@ -238,3 +238,27 @@ def test_an_empty_business_case_config_is_refused_not_read_as_the_defaults(tmp_p
     assert "is empty" in capsys.readouterr().err
     empty.write_text("# the defaults\n", encoding="utf-8")
     assert load_config(empty).estimates == load_config().estimates
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ophold marts 2019 - 04/2019",
+        "Døgnophold 02/2019, faktureret marts 2019",
+        "2019-02 ophold, faktureret marts 2019",
+    ],
+)
+def test_a_month_in_digits_beside_a_named_month_gives_no_period(text):
+    """A month in digits with its year beside a named month gave the named month (the README's "not read
+    yet"): February's stay invoiced in March was posted for March where the amount fitted. Now no period
+    (MISSING_PERIOD), in the fast path, in Python and in the reference alike; a date in digits beside the
+    month (``15-03-2019``) still leaves the period as it is."""
+    from tests.test_attack_0932_equivalence import fast, grant, invoice
+
+    d = fast([invoice(period_start="", period_end="", text=text, amount="30000,00")], [grant()]).iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "MISSING_PERIOD")
+    from invoicekit.parsing import period_in_text
+    from tests.reference import text_periods
+
+    assert period_in_text(text) is None and len(text_periods(text)) != 1
+    assert period_in_text("Ophold 15-03-2019 marts 2019") is not None
