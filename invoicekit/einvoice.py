@@ -501,20 +501,23 @@ def _cut(text: str) -> tuple[str, bool]:
 def _period(doc: Document, text: str, documents: bool = True) -> tuple[str, str]:
     """The document's period (unless ``documents`` is false); else the lines'
     when every line that has one has the same (of an invoice for several
-    citizens: when every line has the same); else the one period written in
-    the text. A collective invoice's line without a period is for the
+    citizens: when every line has the same, and has one); else the one period
+    written in the text (of several citizens, in the document's notes alone).
+    A collective invoice's line without a period is for the
     invoice's: one citizen's dated line made the invoice's period, and so
     another citizen's undated line's (an attack on 0.9.23)."""
     if documents and any(doc.period):
         return doc.period
     found = {line.period for line in doc.lines}
-    if len(citizens(doc)) < 2:
+    several = len(citizens(doc)) >= 2
+    if not several:
         found -= {("", "")}
-    if len(found) == 1:
+    if len(found) == 1 and found != {("", "")}:
         return found.pop()
-    # of several citizens, the period the document's own notes name: one citizen's line text ("aflastning
-    # februar 2019") was the invoice's period, and another's undated line paid for it (an attack on 0.9.31)
-    in_text = period_in_text(_full_text(doc.notes) if len(citizens(doc)) >= 2 else text)
+    # of several citizens, the period the document's own notes name, also where no line has one: one citizen's
+    # line text ("aflastning februar 2019") was the invoice's period, and another's undated line paid for it (an
+    # attack on 0.9.31)
+    in_text = period_in_text(_full_text(doc.notes) if several else text)
     return (in_text[0].isoformat(), in_text[1].isoformat()) if in_text else ("", "")
 
 
@@ -747,19 +750,15 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         start, end = _period(doc, full, documents=False)
         if not _iso_or_blank(start, end):
             start, end = "", ""
-    if not (start or end) and len(citizens(doc)) >= 2:
-        # of several citizens, the period the document's notes name is written (the robot reads the whole
-        # text, the lines' too, for blank cells: one citizen's line text made the invoice's period, and
-        # another citizen's undated line's; an attack on 0.9.31); where only a line's text names one, none
-        own = period_in_text(_full_text(list(doc.notes)))
-        if own is not None:
-            start, end = own[0].isoformat(), own[1].isoformat()
-        elif period_in_text(full) is not None:
-            warnings.append(
-                "is for several citizens and names its one period only in a line's text, not for the invoice: "
-                f"the period is written {MANY_PERIODS}, so a line without a period of its own goes to a caseworker"
-            )
-            start, end = MANY_PERIODS, MANY_PERIODS
+    if not (start or end) and len(citizens(doc)) >= 2 and period_in_text(full) is not None:
+        # of several citizens, the period is the notes' (:func:`_period`); where only a line's text names one,
+        # the robot, reading the whole text for blank cells, would make it the invoice's, and another
+        # citizen's undated line's (an attack on 0.9.31): none
+        warnings.append(
+            "is for several citizens and names its one period only in a line's text, not for the invoice: "
+            f"the period is written {MANY_PERIODS}, so a line without a period of its own goes to a caseworker"
+        )
+        start, end = MANY_PERIODS, MANY_PERIODS
     if _period_cut_away(full, text, (start, end)):
         warnings.append(
             f"names no one period in its whole text, but another in its first {MAX_TEXT_CHARS:,} characters, which "

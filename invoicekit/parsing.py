@@ -608,6 +608,17 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join([*out, text[at:]]), single
 
 
+#: a month in digits with its year (``02/2019``, ``2-2019``, ``2019-02``): beside a named month a text gives
+#: no period (:data:`_LOOSE_DAYS`: ``marts 2019 - 04/2019`` gave March until 0.9.32); on a collective
+#: invoice's line a month named as much as in words (:func:`months_named`: a sixth review found
+#: ``Ophold 02/2019`` paid as March)
+_MONTH_IN_DIGITS_RE = (
+    r"(?<![\d./-])(?:(?P<month>0?[1-9]|1[0-2])[/-](?P<year>(?:19|20)\d{2})"
+    r"|(?P<iso_year>(?:19|20)\d{2})-(?P<iso_month>0[1-9]|1[0-2]))(?![\d/-])"
+)
+_MONTH_IN_DIGITS = re.compile(_MONTH_IN_DIGITS_RE)
+
+
 #: days no month or year follows (read once days written before a month name with a year are dates):
 #: a dotted day, a dash and a number (``Ophold 1.-15. (marts 2019)``, ``1.-15``, ``15.-30.4.2019``); a
 #: dotted day or range joined by ``og``, ``,`` or ``&`` to a number (``1.-3. og 10.-12. marts 2019``: the
@@ -629,10 +640,9 @@ _LOOSE_DAYS = re.compile(
     rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{_DASHES}/]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
     r"|(?<!\d)(?:\d{1,2}[–—‐‑−]\d{1,2}[–—‐‑−]\d{2}(?:\d{2})?|\d{4}[–—‐‑−]\d{1,2}[–—‐‑−]\d{1,2})(?!\d)"
     r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
-    # a month in digits with its year (``marts 2019 - 04/2019``, ``02/2019``, ``2019-02``): it gave the month
-    # named beside it until 0.9.32, a wrong-month payment where the amount fitted
-    r"|(?<![\d./-])(?:0?[1-9]|1[0-2])[/-](?:19|20)\d{2}(?![\d/-])"
-    r"|(?<![\d./-])(?:19|20)\d{2}-(?:0[1-9]|1[0-2])(?![\d/-])",
+    # a month in digits with its year: it gave the month named beside it until 0.9.32, a wrong-month payment
+    # where the amount fitted
+    rf"|{_MONTH_IN_DIGITS_RE}",
     re.IGNORECASE,
 )
 #: a month name and a number of one or two digits after it, no year (``februar 19``, ``februar-19``,
@@ -1010,12 +1020,6 @@ MONTH_ABBREVIATIONS = {
 _ANY_MONTH = f"{_MONTHS_ALT}|{'|'.join(MONTH_ABBREVIATIONS)}"
 #: a month's name as a word, or joined to ``måned`` (``februarmåned``: a sixth review)
 _MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_ANY_MONTH})(?:(?=måned)|(?![^\W\d_]))", re.IGNORECASE)
-#: a month in digits with its year (``02/2019``, ``2-2019``, ``2019-02``): a month named as much as in words
-#: (a sixth review found ``Ophold 02/2019`` paid as March)
-_MONTH_IN_DIGITS = re.compile(
-    r"(?<![\d./-])(?:(?P<month>0?[1-9]|1[0-2])[/-](?P<year>(?:19|20)\d{2})"
-    r"|(?P<iso_year>(?:19|20)\d{2})-(?P<iso_month>0[1-9]|1[0-2]))(?![\d/-])"
-)
 #: what may follow a short name for it to be a month's: a number of at most four digits (a day or a year,
 #: ``feb-19`` as Excel writes a month, not a CPR number's ``Jan 010190-1234``), or a dash or slash and
 #: another month; or what may stand before it: a month and a dash or slash (``dec-jan``: a fifth review)

@@ -423,14 +423,14 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
                 f"automatic postings in {month}, and no run of the month ends at that many; expected the month's "
                 "postings the sample was drawn from"
             )  # fmt: skip
-        if len(at_draw) < len(postings):
+        not_covered = len(postings) - len(at_draw)
+        if not_covered:
             log.warning(
                 "%s: %d automatic postings of %s are in runs after those the sample was drawn from (its "
                 "population is %d of the month's %d): the sample does not cover them; draw a sample of the month "
                 "again to control them",
-                path, len(postings) - len(at_draw), month, len(at_draw), len(postings),
+                path, not_covered, month, len(at_draw), len(postings),
             )  # fmt: skip
-        not_covered = len(postings) - len(at_draw)
         postings = at_draw
         if len(postings):  # a month of none has no sample to draw again
             _as_drawn(path, sample, info, journal, postings, confidence, tolerable, int(expected))

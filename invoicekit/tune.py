@@ -450,16 +450,14 @@ def tune(
     if ok.any():
         # a tie goes to the narrower rules (it went to the grid's order: the wider of two limits that post
         # the same invoices was recommended, more risk for no automation; an attack on 0.9.31)
-        cand = table[ok].assign(
-            _tolerance=[r.tolerance for r in table.loc[ok, "_rules"]],
-            _max_amount=[r.max_amount for r in table.loc[ok, "_rules"]],
-            _paragraphs=[len(r.paragraphs) for r in table.loc[ok, "_rules"]],
-            _excluded=[len(r.excluded_suppliers) for r in table.loc[ok, "_rules"]],
-        )
-        cand = cand.sort_values(
-            ["automation_rate", "error_rate", "_tolerance", "_max_amount", "_paragraphs", "_excluded"],
-            ascending=[False, True, True, True, True, False],
-            kind="stable",
+        # how wide each rule set is, narrowest first: tolerance, limit, paragraphs, excluded suppliers (more is narrower)
+        width = [
+            (r.tolerance, r.max_amount, len(r.paragraphs), -len(r.excluded_suppliers)) for r in table.loc[ok, "_rules"]
+        ]
+        cand = (
+            table[ok]
+            .assign(_width=width)
+            .sort_values(["automation_rate", "error_rate", "_width"], ascending=[False, True, True], kind="stable")
         )
         best = cand.index[0]
         table.loc[best, "recommended"] = True

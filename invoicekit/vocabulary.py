@@ -334,12 +334,12 @@ CPR_APART = re.compile(
 #: other separator (``2.311.854.711,00``: ``#,##0.00``, a review of the first
 #: mend): one digit, then three groups of three, one separator throughout, no
 #: digit or further group joined before or after. Until 0.9.31 shown in full in messages, CSV files and the journal (an
-#: attack on 0.9.30). Digits of any script, the full-width ``．`` and ``，`` as separators, and a space
-#: after each (``2. 012. 621. 896``, which the journal's key already read as a CPR number) since 0.9.32
-#: (an attack on 0.9.31). Nine digits so (``101.901.234``, a leading zero dropped) are an amount's
-#: shape as much, and left as written
-#: Around a dot, spaces of any kind, the same throughout (``2 .012 .621 .896``, as the key reads past
-#: them: a review); a comma with a space after it is a list (``Værelser 2, 101, 102, 103``), no number
+#: attack on 0.9.30). Since 0.9.32 (an attack on 0.9.31 and a review) digits of any script, the
+#: full-width ``．`` and ``，`` as separators, and around a dot spaces of any kind, the same throughout
+#: (``2. 012. 621. 896``, ``2 .012 .621 .896``: the journal's key, which reads past spaces, already read
+#: them as CPR numbers); a comma with a space after it is a list (``Værelser 2, 101, 102, 103``), no
+#: number. Nine digits so (``101.901.234``, a leading zero dropped) are an amount's shape as much, and
+#: left as written
 CPR_THOUSANDS = re.compile(
     r"(?<!\d)(?<!\d[.,\uff0e\uff0c])(\d)(\s*[.\uff0e]\s*|[,\uff0c])(\d{3})\2(\d{3})\2(\d{3})(?!\d|\2\d)"
 )
