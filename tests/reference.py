@@ -205,6 +205,10 @@ def _money(text: str, decimals: int) -> Fraction | None:
         return None
 
 
+#: a month in digits with its year (02/2019, 2-2019, 2019-02): beside a named month no period; on a line, a month
+MONTH_IN_DIGITS = r"(?<![\d./-])(?:(0?[1-9]|1[0-2])[/-]((?:19|20)\d{2})|((?:19|20)\d{2})-(0[1-9]|1[0-2]))(?![\d/-])"
+
+
 def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     """Every period in ``text``; a day written before a month name is its date
     (two such days a range), and one that is no end of a range and lies
@@ -241,12 +245,10 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         # a date with dashes and two digits of the year (15-03-19, 01-02-19-28-02-19, not 2019-03-15)
         r"|(?<![\d.,/])(?<!\d-)(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d/]|[.-]\d{3})"
         # a range of ISO dates, a date with other dashes in it, a week's number (uge 5-8)
-        rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{dashes}]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
-        r"|(?<!\d)\d{1,2}[–—‐‑]\d{1,2}[–—‐‑]\d{2}(?:\d{2})?(?!\d)"
+        rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{dashes}/]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
+        r"|(?<!\d)(?:\d{1,2}[–—‐‑−]\d{1,2}[–—‐‑−]\d{2}(?:\d{2})?|\d{4}[–—‐‑−]\d{1,2}[–—‐‑−]\d{1,2})(?!\d)"
         r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
-        # a month in digits with its year (04/2019, 2019-02)
-        r"|(?<![\d./-])(?:0?[1-9]|1[0-2])[/-](?:19|20)\d{2}(?![\d/-])"
-        r"|(?<![\d./-])(?:19|20)\d{2}-(?:0[1-9]|1[0-2])(?![\d/-])"
+        rf"|{MONTH_IN_DIGITS}"  # a month in digits with its year (04/2019, 2019-02)
     )
     # a month name and one or two digits, no year (februar 19, februar-19, februar/19)
     month_short = rf"(?<![^\W\d_])({'|'.join(MONTHS)})(?![^\W\d_])[\s.,'/{dashes}]*\d{{1,2}}(?![\d.,]\d|\d)"
@@ -395,9 +397,7 @@ def line_months(text: str) -> set[tuple[int, int]]:
                 continue
         year = re.match(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{dashes}/]?\s*((?:19|20)\d{{2}})(?!\d)", rest, re.I)
         out.add((number, int(year[1]) if year else 0))
-    # a month in digits with its year (02/2019, 2-2019, 2019-02)
-    digits = r"(?<![\d./-])(?:(0?[1-9]|1[0-2])[/-]((?:19|20)\d{2})|((?:19|20)\d{2})-(0[1-9]|1[0-2]))(?![\d/-])"
-    for m in re.finditer(digits, text):
+    for m in re.finditer(MONTH_IN_DIGITS, text):  # a month in digits with its year (02/2019, 2-2019, 2019-02)
         out.add((int(m[1] or m[4]), int(m[2] or m[3])))
     return out
 
