@@ -436,6 +436,13 @@ class FollowUp:
         last = m.iloc[-1]
         controls = self.controls if self.controls is not None and len(self.controls) else None
         accepted = None if controls is None else controls["accepted"].astype(bool)
+        # a control accepted of a sample drawn before later runs of its month posted more says nothing of
+        # those postings: the month is not accepted as a whole (0.9.32 counted it as accepted all the same)
+        partial = (
+            None
+            if controls is None
+            else accepted & controls.get("not_covered", pd.Series(0, index=controls.index)).fillna(0).gt(0)
+        )
         return {
             "months": int(m["ran"].sum()),
             "invoices": int(m["invoices"].sum()),
@@ -452,10 +459,12 @@ class FollowUp:
             # of the wrong postings, those not to be paid at all, and their amount
             "paid_not_due": None if self.wrong is None else int(self.wrong["not_due"].sum()),
             "paid_not_due_dkk": None if self.wrong is None else float(self.wrong["not_due_dkk"].sum()),
-            # the sample controls given (None without), how many were accepted, and the months not
+            # the sample controls given (None without), how many accepted the whole month, the months not
+            # accepted, and the months accepted of a sample that later runs' postings are not in
             "controls": None if controls is None else len(controls),
-            "controls_accepted": None if accepted is None else int(accepted.sum()),
+            "controls_accepted": None if accepted is None else int((accepted & ~partial).sum()),
             "controls_rejected": [] if accepted is None else [str(m) for m in controls.loc[~accepted, "month"]],
+            "controls_partial": [] if partial is None else [str(m) for m in controls.loc[partial, "month"]],
         }
 
     def text(self) -> str:
@@ -491,8 +500,12 @@ class FollowUp:
             lines.append(
                 f"Sample control {c.month}: {c.errors} wrong of {c.checked} checked, at most "
                 f"{en_percent(c.upper_bound)} wrong against {en_rate(c.tolerable)} tolerable: "
-                + ("accepted." if c.accepted else "not accepted.")
-                + (f" {c.not_covered} postings of later runs not covered." if c.not_covered else "")
+                + ("accepted" if c.accepted else "not accepted")
+                + (
+                    f"; {c.not_covered} postings of later runs not covered, so not the whole month: draw a new sample."
+                    if c.not_covered
+                    else "."
+                )
             )
         top = self.reasons.head(3)
         lines.append(

@@ -216,6 +216,12 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
             # the overview said nothing of a control that failed (an analyst's walk-through of 0.9.15)
             months = ", ".join(h["controls_rejected"])
             controls = f" Stikprøvekontrollen er ikke godkendt for {months}: se Fejlposteringer."
+        if h["controls_partial"]:
+            months = ", ".join(h["controls_partial"])
+            controls += (
+                f" Stikprøven for {months} dækker ikke de automatiske posteringer fra senere kørsler i måneden:"
+                " træk en ny stikprøve, før måneden godkendes."
+            )
     if h["last_month_rate"] is None:
         verdict = f"Robotten kørte i {month_da(h['last_month'])} uden at finde fakturaer."
     elif h["target"] - h["last_month_rate"] <= 0:
@@ -451,6 +457,15 @@ def _followup_figures_sheet(h: dict) -> tuple[pd.DataFrame, dict[str, tuple[str,
         rows.append(("Beløb, der ikke skulle betales", h["paid_not_due_dkk"], "kr.", "num2"))
     if h["controls"] is not None:
         rows.append(("Stikprøvekontroller godkendt", h["controls_accepted"], f"af {h['controls']}", "int"))
+        if h["controls_partial"]:
+            rows.append(
+                (
+                    "Stikprøver, der ikke dækker senere kørsler",
+                    len(h["controls_partial"]),
+                    ", ".join(h["controls_partial"]),
+                    "int",
+                )
+            )
     frame = pd.DataFrame(
         {
             "figure": [r[0] for r in rows],

@@ -1,0 +1,62 @@
+"""Faults found and mended in the stop that made 0.9.33, each with the test that found it."""
+
+from __future__ import annotations
+
+from openpyxl import load_workbook
+
+
+def _two_runs_one_control(tmp_path):
+    """A month's invoices in two runs, a control drawn after the first and accepted (every posting
+    answered ``nej``): the second run's postings are not in its sample."""
+    from invoicekit.cli import main
+    from invoicekit.sample import month_postings
+    from synthetic import synthesize
+    from tests.test_sample import _filled
+
+    synthesize("baseline", seed=5, out=tmp_path / "world", months=1, citizens=60)
+    (extract,) = sorted((tmp_path / "world" / "invoices").glob("invoices-*.csv"))
+    (grants,) = sorted((tmp_path / "world" / "sensum").glob("grants-*.csv"))
+    month = extract.stem.removeprefix("invoices-")
+    lines = extract.read_bytes().splitlines(keepends=True)
+    half = len(lines) // 2
+    journal = tmp_path / "journal.sqlite"
+    path = None
+    for part, body, flag in (("a", lines[1:half], "--new-journal"), ("b", lines[half:], "--journal")):
+        batch = tmp_path / f"invoices-{month}-{part}.csv"
+        batch.write_bytes(lines[0] + b"".join(body))
+        argv = ["run", "--grants", str(grants), "--invoices", str(batch), "--support-sheet",
+                str(tmp_path / "world" / "stoetteark.xlsx"), "--out", str(tmp_path / f"out-{part}"), flag,
+                str(journal), "--quiet"]  # fmt: skip
+        assert main(argv) == 0
+        if part == "a":
+            first = len(month_postings(journal, month))
+            path, wb = _filled(journal, tmp_path, month)
+            wb.save(path)
+    assert len(month_postings(journal, month)) > first
+    return journal, path, month
+
+
+def test_a_control_that_does_not_cover_later_runs_is_not_a_month_accepted(tmp_path):
+    """The follow-up's overview said "Stikprøvekontroller godkendt 1 af 1" for a month whose later run
+    posted invoices no sample had seen: an auditor reads the month as accepted. The control is
+    accepted for its sample, and the overview, the workbook and the summary say the month is not
+    covered and a new sample is to be drawn."""
+    from invoicekit.followup import followup
+    from invoicekit.reports import write_followup
+
+    journal, control, month = _two_runs_one_control(tmp_path)
+    f = followup(journal, controls=[control])
+    assert bool(f.controls["accepted"].iat[0]) and f.controls["not_covered"].iat[0] > 0
+    h = f.headline()
+    assert h["controls"] == 1 and h["controls_accepted"] == 0
+    assert h["controls_partial"] == [month] and h["controls_rejected"] == []
+    assert "not the whole month: draw a new sample" in f.text()
+    written = write_followup(f, tmp_path / "report")
+    page = next(p for p in written.values() if str(p).endswith(".html")).read_text(encoding="utf-8")
+    overview = page[page.index("Overblik") : page.index("Overblik") + 4000]
+    assert "0 af 1" in overview
+    assert f"Stikprøven for {month} dækker ikke de automatiske posteringer fra senere kørsler" in overview
+    wb = load_workbook(next(p for p in written.values() if str(p).endswith(".xlsx")))
+    figures = {r[0].value: (r[1].value, r[2].value) for r in wb["Overblik"].iter_rows(min_row=2)}
+    assert figures["Stikprøvekontroller godkendt"] == (0, "af 1")
+    assert figures["Stikprøver, der ikke dækker senere kørsler"] == (1, month)
