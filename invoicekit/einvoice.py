@@ -41,6 +41,7 @@ caseworker (``LINES_MISMATCH``).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import decimal
@@ -638,14 +639,34 @@ def _unnamed_line_apart(doc: Document, period: tuple[str, str]) -> tuple[str, st
     # citizen's lines cover only part of it, it has days they do not (one citizen's 1-15 March and an
     # undated line of 16 days were posted as the citizen's whole March: an attack on 0.9.23)
     unnamed += undated
+    covered = _runs_of_days(named)
     for ls, le, start, end in unnamed:
-        day = start
-        for ns, ne in sorted(named):  # the days of the line the named lines cover, from its start
-            if ns <= day <= ne:
-                day = ne + dt.timedelta(days=1)
-        if day <= end:
+        if _first_day_not_in(covered, start) <= end:
             return ls, le
     return None
+
+
+def _runs_of_days(periods: list[tuple[dt.date, dt.date]]) -> tuple[list[dt.date], list[dt.date]]:
+    """The days ``periods`` cover, as runs of days (periods that overlap or
+    touch joined): their starts and their ends, in order. Sorted once, not
+    once per line that is compared with them (a file of 4,000 lines took 3 s
+    that way, and ten times the lines a hundred times that)."""
+    starts: list[dt.date] = []
+    ends: list[dt.date] = []
+    for start, end in sorted(periods):
+        if ends and start <= ends[-1] + dt.timedelta(days=1):
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
+def _first_day_not_in(runs: tuple[list[dt.date], list[dt.date]], day: dt.date) -> dt.date:
+    """The first day from ``day`` on that none of :func:`_runs_of_days`' ``runs`` holds."""
+    starts, ends = runs
+    k = bisect.bisect_right(starts, day) - 1
+    return ends[k] + dt.timedelta(days=1) if k >= 0 and day <= ends[k] else day
 
 
 def _currency(doc: Document) -> str:
