@@ -37,6 +37,7 @@ from pathlib import Path
 
 from invoicekit.errors import InputError, OutputError
 from invoicekit.identifiers import is_utf8_path, mask_cpr_text, shown_path
+from invoicekit.vocabulary import danish_moment
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +283,7 @@ def _check_folder(
         if manifest.get("run_id") is not None:
             whose = (
                 f"run {manifest['run_id']}, recorded in the journal {manifest.get('journal') or '?'} "
-                f"on {str(manifest.get('started_at', '?'))[:10]}"
+                f"on {danish_moment(manifest.get('started_at', '?'))[:10]}"
             )
         else:
             whose = "a run made without a journal, whose payment file may have been used"

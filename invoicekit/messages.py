@@ -39,6 +39,7 @@ from invoicekit.vocabulary import (
     LINE_PERIOD_NOTE,
     NO_CURRENCY,
     RATE_UNIT_NAMES_DA,
+    danish_moment,
 )
 
 Facts = Any  # anything with len() and facts["column"]: a DataFrame, or decide's lazy facts
@@ -596,7 +597,7 @@ CODING_MANY_ROWS = (
 def run_day(started_at: object) -> str:
     """The day a recorded run started, as the messages write dates (``31.12.2018`` of
     ``2018-12-31T06:00:00+01:00``; until 0.9.15 the ISO day beside dd.mm.yyyy periods)."""
-    text = str(started_at)
+    text = danish_moment(started_at)  # Denmark's day (an older journal holds the machine's zone)
     if len(text) >= 10 and text[4] == "-" and text[7] == "-":
         return f"{text[8:10]}.{text[5:7]}.{text[:4]}"
     return text[:10]

@@ -9,6 +9,7 @@ A leaf: it imports nothing from invoicekit, so any module may use it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from pathlib import Path
@@ -565,7 +566,7 @@ def month_run_date(month: str) -> dt.date:
 def run_month(invoices_file: object, started_at: object) -> str:
     """The month a run belongs to: the month its invoice extract is named for
     (a replay runs a past month today), else the month it started."""
-    return month_in_name(invoices_file) or str(started_at or "")[:7]
+    return month_in_name(invoices_file) or danish_moment(started_at)[:7]
 
 
 #: the municipality's clock: the day a run posts on, the month it belongs to and a moment an e-invoice
@@ -573,6 +574,22 @@ def run_month(invoices_file: object, started_at: object) -> str:
 #: previous day for an hour or two after Danish midnight, past the supplementary period's last day too;
 #: an attack on 0.9.31)
 DANISH_TIME = zoneinfo.ZoneInfo("Europe/Copenhagen")
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def danish_moment(recorded: object) -> str:
+    """A moment a journal or a manifest recorded (``started_at``, ISO 8601)
+    on Denmark's clock, as ISO text: its day and month are Denmark's. A
+    journal written before 0.9.32 holds the machine's zone (a server on UTC
+    wrote ``2019-01-31T23:30:00+00:00`` for 00:30 on 1 February in Denmark,
+    and that run was counted as January's; an attack on 0.9.32). Text that is
+    no ISO moment with its zone is returned as it is."""
+    text = str(recorded or "")
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return text if moment.tzinfo is None else moment.astimezone(DANISH_TIME).isoformat(timespec="seconds")
 
 
 def danish_now(now: dt.datetime | None = None) -> dt.datetime:
