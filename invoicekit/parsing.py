@@ -611,12 +611,17 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
 #: a month in digits with its year (``02/2019``, ``2-2019``, ``2019-02``): beside a named month a text gives
 #: no period (:data:`_LOOSE_DAYS`: ``marts 2019 - 04/2019`` gave March until 0.9.32); on a collective
 #: invoice's line a month named as much as in words (:func:`months_named`: a sixth review found
-#: ``Ophold 02/2019`` paid as March)
+#: ``Ophold 02/2019`` paid as March); since 0.9.33 also with a dot, and year first with a slash or a dot
+#: (``02.2019``, ``2.2019``, ``2019/02``, ``2019.02``: as Danes and spreadsheets write a month; not a date's
+#: ``01.02.2019`` nor ``2019.02.15``), and a posting period as OPUS writes it after ``periode`` (``periode
+#: 201902``; a six-digit number alone is more often a case's or an invoice's): an attack on 0.9.32 found each
+#: beside ``marts 2019`` paid as March
 _MONTH_IN_DIGITS_RE = (
-    r"(?<![\d./-])(?:(?P<month>0?[1-9]|1[0-2])[/-](?P<year>(?:19|20)\d{2})"
-    r"|(?P<iso_year>(?:19|20)\d{2})-(?P<iso_month>0[1-9]|1[0-2]))(?![\d/-])"
+    r"(?<![\d./-])(?:(?P<month>0?[1-9]|1[0-2])[/.-](?P<year>(?:19|20)\d{2})"
+    r"|(?P<iso_year>(?:19|20)\d{2})[/.-](?P<iso_month>0[1-9]|1[0-2]))(?![\d/-]|\.\d)"
+    r"|(?<![^\W\d_])periode\s*:?\s*(?P<opus_year>(?:19|20)\d{2})(?P<opus_month>0[1-9]|1[0-2])(?!\d)"
 )
-_MONTH_IN_DIGITS = re.compile(_MONTH_IN_DIGITS_RE)
+_MONTH_IN_DIGITS = re.compile(_MONTH_IN_DIGITS_RE, re.IGNORECASE)
 
 
 #: days no month or year follows (read once days written before a month name with a year are dates):
@@ -856,11 +861,23 @@ _LOOSE_DAYS_RE2 = (
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2})|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
     rf"|uge(?:nr\.?)?{_WS}*\d"
-    r"|(?:^|[^\d./-])\d{1,2}[/-](?:19|20)\d{2}(?:[^\d/-]|$)|(?:^|[^\d./-])(?:19|20)\d{2}-[01]\d(?:[^\d/-]|$)"
+    r"|(?:^|[^\d./-])\d{1,2}[/.-](?:19|20)\d{2}(?:[^\d/-]|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/.-][01]\d(?:[^\d/-]|$)"
+    rf"|periode{_WS}*:?{_WS}*(?:19|20)\d{{4}}"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:\d[./-]\d{{1,2}}[./-]\d{{2}}(?:\d{{2}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}){_JOINED_RE2}(?:{_MONTHS_ALT})"
+)
+#: where a month may be named as :func:`months_named` reads one (a superset: a month's name or short name at
+#: the start of a word, a quarter), for RE2: a text whose one period is a range of dates and that names one,
+#: or whose one period is a month and that names two, is left to Python, which holds what they name to the
+#: period (since 0.9.33)
+_MONTH_TOKEN_RE2 = rf"(?:{_MONTHS_ALT}|jan|febr?|mar|apr|jun|jul|aug|sept?|okt|nov|dec|kvartal|kvt|q[1-4])"
+_NAMES_A_MONTH_RE2 = rf"(?i)(?:^|[^\p{{L}}]){_MONTH_TOKEN_RE2}(?:måned|[^\p{{L}}]|$)"
+#: two of them: a sign between (``dec-marts 2019``), or a sign, anything and a sign
+_NAMES_TWO_MONTHS_RE2 = (
+    rf"(?i)(?:^|[^\p{{L}}]){_MONTH_TOKEN_RE2}(?:måned)?[^\p{{L}}](?:(?s:.)*[^\p{{L}}])?"
+    rf"{_MONTH_TOKEN_RE2}(?:måned|[^\p{{L}}]|$)"
 )
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
@@ -913,14 +930,14 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
     total = n_range + n_month
     one_range = (n_range == 1) & (n_month == 0) & ~odd
     one_month = (n_month == 1) & (n_range == 0) & ~odd
-    one = np.flatnonzero(one_range | one_month)
-    if len(one):  # loose days beside the one period: left to Python, which tells (a superset of them)
-        loose = one[
-            pc.fill_null(pc.match_substring_regex(arr.take(pa.array(one)), _LOOSE_DAYS_RE2), False).to_numpy(
-                zero_copy_only=False
-            )
-        ]
-        one_range[loose] = one_month[loose] = False
+    # loose days beside the one period, or a month named beside it (two beside a month's name): left to
+    # Python, which tells (a superset of them)
+    for one, also in ((one_range, _NAMES_A_MONTH_RE2), (one_month, _NAMES_TWO_MONTHS_RE2)):
+        at = np.flatnonzero(one)
+        if len(at):
+            taken = arr.take(pa.array(at))
+            loose = pc.match_substring_regex(taken, f"{_LOOSE_DAYS_RE2}|{also}")
+            one[at[pc.fill_null(loose, False).to_numpy(zero_copy_only=False)]] = False
     done = np.zeros(n, dtype=bool)
     if one_range.any():
         idx = np.flatnonzero(one_range)
@@ -1004,7 +1021,7 @@ def names_no_one_period(text: str) -> bool:
     an attack)."""
     found, lone, loose = said = _periods_and_named_days(text)
     if found or lone or loose:
-        return _one_period(*said) is None
+        return _one_period(text, *said) is None
     # the named days as digits, as the reference reads them: 1.-31. april 2019 makes no date (31 April), but
     # says something of the line's period (a review: paid as the invoice's March)
     return _digit_date_in(_named_days_as_numbers(text)[0])
@@ -1037,6 +1054,18 @@ _YEAR_AFTER = re.compile(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{_DASHES}/]?\s*((
 _NO_NAMES = frozenset({"måned", "md", "mdr", "måneder", "uge", "år", "døgn", "dage", "ophold", "takst", "faktura"})
 #: the months that are also first names (``August Hansen``, ``Maj-Britt``, ``Anne-Maj``, ``Jan Olsen``)
 _NAME_MONTHS = frozenset({"april", "maj", "juni", "juli", "august", "jan"})
+#: short names that are also a name or a word, so not a month's for a dot alone after them (``Jan.``, ``i
+#: jul.``): every other short name with its dot is (``okt.``, ``sept.``: beside ``marts 2019`` each was paid as
+#: March, an attack on 0.9.32)
+_WORD_MONTHS = frozenset({"jan", "jul"})
+#: a quarter, with its year where one follows (``2. kvartal 2019``, ``1. kvt. 2019``, ``kvartal 3``, ``Q4
+#: 2018``): its three months (beside ``marts 2019`` March was paid: an attack on 0.9.32)
+_QUARTER = re.compile(
+    r"(?:(?<!\d)(?P<q>[1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*(?P<q_after>[1-4])(?!\d)"
+    r"|(?<![^\W\d_])q(?P<q_letter>[1-4])(?!\d))"
+    rf"(?:\s*[.,/{_DASHES}]?\s*(?P<year>(?:19|20)\d{{2}})(?!\d))?",
+    re.IGNORECASE,
+)
 
 
 def months_named(text: str) -> set[tuple[int, int]]:
@@ -1053,7 +1082,9 @@ def months_named(text: str) -> set[tuple[int, int]]:
         if number is None:
             continue  # 'aprıl'
         if word not in MONTHS_DA and not (
-            _AFTER_SHORT.match(text, m.end()) or _BEFORE_SHORT.search(text[max(0, m.start() - 24) : m.start()])
+            _AFTER_SHORT.match(text, m.end())
+            or _BEFORE_SHORT.search(text[max(0, m.start() - 24) : m.start()])
+            or (word not in _WORD_MONTHS and text.startswith(".", m.end()))
         ):
             continue
         if word in _NAME_MONTHS and m[1][0].isupper() and _in_a_name(text, m.start(), m.end()):
@@ -1061,7 +1092,13 @@ def months_named(text: str) -> set[tuple[int, int]]:
         year = _YEAR_AFTER.match(text, m.end())
         named.add((number, int(year[1]) if year else 0))
     for m in _MONTH_IN_DIGITS.finditer(text):
-        named.add((int(m["month"] or m["iso_month"]), int(m["year"] or m["iso_year"])))
+        named.add(
+            (int(m["month"] or m["iso_month"] or m["opus_month"]), int(m["year"] or m["iso_year"] or m["opus_year"]))
+        )
+    for m in _QUARTER.finditer(text):
+        quarter = int(m["q"] or m["q_after"] or m["q_letter"])
+        year = int(m["year"]) if m["year"] else 0
+        named.update((month, year) for month in range(3 * quarter - 2, 3 * quarter + 1))
     return named
 
 
@@ -1099,14 +1136,40 @@ def period_in_text(text: str) -> tuple[dt.date, dt.date] | None:
     None too where a day written before a month name, part of no range, lies
     inside it but for its first and last day (``april 2019, udflyttet 15.
     april 2019``: maybe half of April)."""
-    return _one_period(*_periods_and_named_days(text))
+    return _one_period(text, *_periods_and_named_days(text))
 
 
 def _one_period(
-    found: list[tuple[dt.date, dt.date]], lone: list[dt.date], loose: bool
+    text: str, found: list[tuple[dt.date, dt.date]], lone: list[dt.date], loose: bool
 ) -> tuple[dt.date, dt.date] | None:
-    """:func:`period_in_text` of what :func:`_periods_and_named_days` found."""
+    """:func:`period_in_text` of what :func:`_periods_and_named_days` found
+    in ``text``: none either where the text names a month the one period
+    does not hold (:func:`months_named`, as a collective invoice's line is
+    held to its invoice's period: ``Døgnophold februar, faktureret marts
+    2019``, ``februar-2019``, ``Ophold marts 2019, afregning februar`` were
+    each paid as March until 0.9.33, an attack on 0.9.32)."""
     if len(found) != 1 or loose:
         return None
     start, end = found[0]
-    return None if any(start < day < end for day in lone) else found[0]
+    if any(start < day < end for day in lone):
+        return None
+    # the days written before a month name as dates (``faktureret 5. maj 2019`` is a date, which leaves the
+    # period, not a month named)
+    return found[0] if holds_named(_named_days_as_numbers(text)[0], start, end) else None
+
+
+def months_between(start: dt.date, end: dt.date) -> set[tuple[int, int]]:
+    """The months from ``start`` to ``end`` as ``(month, year)`` (at most 25 of them)."""
+    first, last = start.year * 12 + start.month - 1, end.year * 12 + end.month - 1
+    return {(k % 12 + 1, k // 12) for k in range(first, min(last, first + 24) + 1)}
+
+
+def holds_named(text: str, start: dt.date, end: dt.date) -> bool:
+    """Whether every month ``text`` names (:func:`months_named`) lies from ``start`` to ``end``: with its
+    year, that month of that year; without, that month of any year the period holds."""
+    named = months_named(text)
+    if not named:
+        return True
+    held = months_between(start, end)
+    months = {month for month, _year in held}
+    return all((month, year) in held if year else month in months for month, year in named)

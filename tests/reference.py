@@ -205,8 +205,17 @@ def _money(text: str, decimals: int) -> Fraction | None:
         return None
 
 
-#: a month in digits with its year (02/2019, 2-2019, 2019-02): beside a named month no period; on a line, a month
-MONTH_IN_DIGITS = r"(?<![\d./-])(?:(0?[1-9]|1[0-2])[/-]((?:19|20)\d{2})|((?:19|20)\d{2})-(0[1-9]|1[0-2]))(?![\d/-])"
+#: a month in digits with its year (02/2019, 2-2019, 2.2019, 2019-02, 2019/02, 2019.02; not in a date), or as OPUS
+#: writes it after "periode" (periode 201902): beside a named month no period; on a line, a month
+MONTH_IN_DIGITS = (
+    r"(?<![\d./-])(?:(0?[1-9]|1[0-2])[/.-]((?:19|20)\d{2})|((?:19|20)\d{2})[/.-](0[1-9]|1[0-2]))(?![\d/-]|\.\d)"
+    r"|(?<![^\W\d_])periode\s*:?\s*((?:19|20)\d{2})(0[1-9]|1[0-2])(?!\d)"
+)
+#: a quarter (2. kvartal 2019, 1. kvt. 2019, kvartal 3, Q4 2018): its three months
+QUARTER = (
+    r"(?i)(?:(?<!\d)([1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*([1-4])(?!\d)"
+    r"|(?<![^\W\d_])q([1-4])(?!\d))(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
+)
 
 
 def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
@@ -356,6 +365,8 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
             day, mo = (m[1], m[2]) if m[1] else (m[4], m[3])
             if 1 <= int(day) <= 31 and 1 <= int(mo) <= 12:
                 return {None, ()}
+    if len(found) == 1 and not line_months_held(*next(iter(found)), text):
+        return {None, ()}  # it names a month the one period does not hold (februar, faktureret marts 2019)
     return found
 
 
@@ -382,8 +393,9 @@ def line_months(text: str) -> set[tuple[int, int]]:
         # on, or after a month joined to it (dec-jan)
         after = rf"\.?\s*(?:[{dashes}/]\s*)?(?:['’]?\d{{1,4}}(?!\d)|(?<=[{dashes}/])\s*(?:{words})(?![^\W\d_]))"
         before = rf"(?:(?<![^\W\d_])(?:{words})\.?\s*[{dashes}/]|(?<!\d)\d{{1,2}}\.)\s*$"  # or 15. feb.
+        dotted = word not in ("jan", "jul") and rest.startswith(".")  # okt., sept. (not Jan., i jul.)
         if word not in MONTHS and not (
-            re.match(after, rest, re.I) or re.search(before, text[max(0, m.start() - 24) : m.start()], re.I)
+            re.match(after, rest, re.I) or re.search(before, text[max(0, m.start() - 24) : m.start()], re.I) or dotted
         ):
             continue
         if word in NAME_MONTHS and m[1][0].isupper():
@@ -397,8 +409,11 @@ def line_months(text: str) -> set[tuple[int, int]]:
                 continue
         year = re.match(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{dashes}/]?\s*((?:19|20)\d{{2}})(?!\d)", rest, re.I)
         out.add((number, int(year[1]) if year else 0))
-    for m in re.finditer(MONTH_IN_DIGITS, text):  # a month in digits with its year (02/2019, 2-2019, 2019-02)
-        out.add((int(m[1] or m[4]), int(m[2] or m[3])))
+    for m in re.finditer(MONTH_IN_DIGITS, text, re.I):  # a month in digits with its year (02/2019, 2-2019, 2019-02)
+        out.add((int(m[1] or m[4] or m[6]), int(m[2] or m[3] or m[5])))
+    for m in re.finditer(QUARTER, text):
+        q = int(m[1] or m[2] or m[3])
+        out |= {(k, int(m[4]) if m[4] else 0) for k in (3 * q - 2, 3 * q - 1, 3 * q)}
     return out
 
 

@@ -824,8 +824,9 @@ def test_a_date_that_is_no_iso_date_is_left_out():
     marts = "<cbc:Note>Borger 610160-0001, døgnophold marts 2019</cbc:Note>" + us
     two = february + line("Tillæg", period="2019-01-01/2019-01-31")
     row, _ = invoice_row(read_document(doc(marts, lines=two)))
-    assert (row["period_start"], row["period_end"]) == ("2019-03-01", "2019-03-31")
-    assert row["amount"].startswith("1000.00 (linjens periode: 2019-02-01 til 2019-02-28)")
+    # since 0.9.33 the text that names March and (its line) February gives no period at all, so a caseworker
+    # decides (MISSING_PERIOD); it gave March, and the line's February then kept it from being posted
+    assert (row["period_start"], row["period_end"]) == ("", "")
 
 
 @pytest.mark.parametrize("written", ["20-11-2005", "710190-8001"])
