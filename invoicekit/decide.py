@@ -333,6 +333,7 @@ def check_batch(
                 f"decide takes typed tables: {kind.__name__}, not {type(value).__name__} "
                 f"(invoicekit.{helper} types a table held in memory)"
             )
+    invoices.refuse_repeated_rows()
     left_out = [p for p in (invoices.problems, grants.problems, support.problems) if len(p)]
     problems = pd.concat(left_out, ignore_index=True) if left_out else invoices.problems
     inv, gr, sheet = invoices.frame, grants.frame, support
@@ -1187,7 +1188,8 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     a merge of the grants' columns with the sheet's finds it, and the grants
     take what theirs found."""
     held = grants.derived.get("coding_keys")
-    if held is not None and held[0] is sheet:
+    seen = _coding_inputs(grants, sheet)
+    if held is not None and held[0] is sheet and _same_coding_inputs(held[2], seen):
         return held[1]
     gr = grants.frame
     svc, svc_cells = pd.factorize(gr["service_code"], use_na_sentinel=False)
@@ -1228,8 +1230,32 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
     code, distinct = pd.factorize(g["paragraph"].to_numpy(dtype=object))  # -1 where missing
     g["paragraph_code"] = code
     g.attrs["paragraphs"] = np.append(np.asarray(distinct, dtype=object), "")
-    grants.derived["coding_keys"] = (sheet, g)
+    grants.derived["coding_keys"] = (sheet, g, seen)
     return g
+
+
+def _coding_inputs(grants: Grants, sheet: SupportSheet) -> tuple:
+    """What :func:`_grant_codes` works out its coding from, copied: the
+    grants' services and suppliers and the sheet's rows. A table changed in
+    place inside its container (a notebook's ``sheet.suppliers.loc[...] =
+    ...``) was decided on with the coding worked out before the change (a
+    review of 0.9.32): the worked-out coding is used again only where these
+    are still the same. A copy of two columns of pointers and of a small
+    sheet, and a comparison of them when used again: milliseconds."""
+    gr = grants.frame
+    return (
+        gr["service_code"].to_numpy(dtype=object, copy=True),
+        gr["supplier_cvr"].to_numpy(dtype=object, copy=True),
+        *(table.copy() for table in (sheet.services, sheet.suppliers, sheet.coding, sheet.held_coding)),
+    )
+
+
+def _same_coding_inputs(before: tuple, now: tuple) -> bool:
+    """Whether two :func:`_coding_inputs` are the same (a missing value the same as another)."""
+    return all(
+        pd.Series(a).equals(pd.Series(b)) if isinstance(a, np.ndarray) else a.equals(b)
+        for a, b in zip(before, now, strict=True)
+    )
 
 
 def _held_groups(held: pd.DataFrame, groups: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:

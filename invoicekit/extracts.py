@@ -144,6 +144,24 @@ class Invoices:
     problems: pd.DataFrame = field(default_factory=_no_problems)
     unread: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        _refuse_untyped(self.frame, "invoices", "prepare_invoices", "read_invoices")
+
+    def refuse_repeated_rows(self) -> None:
+        """Raise ``ValueError`` where two invoices share a row number, as
+        deciding them needs each to have its own: two typed frames joined
+        with pd.concat repeated every row number of the second, and the
+        decisions with them (a review of 0.9.32). A collective invoice's lines,
+        decided under their invoice's row, carry ``post_group``; the type
+        mapping's tables of several extracts number rows per ``file``."""
+        rows = self.frame["row"].to_numpy()
+        ascending = len(rows) < 2 or bool((np.diff(rows) > 0).all())
+        if "post_group" not in self.frame and not ascending and not pd.Index(rows).is_unique:
+            raise ValueError(
+                "these invoices' row numbers repeat (typed tables joined with pd.concat?): join typed invoices "
+                "with Invoices.concat([...]), which numbers the rows of the batch 1..n"
+            )
+
     def __len__(self) -> int:
         return len(self.frame)
 
@@ -189,6 +207,9 @@ class Grants:
         compare=False,
         repr=False,
     )
+
+    def __post_init__(self) -> None:
+        _refuse_untyped(self.frame, "grants", "prepare_grants", "read_grants")
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -261,6 +282,19 @@ def written_invoice_ids(inv: pd.DataFrame) -> pd.Series:
 
 def _is_typed(df: pd.DataFrame, what: str) -> bool:
     return all(c in df.columns for c in _TYPED_MARKS[what])
+
+
+def _refuse_untyped(df: object, what: str, helper: str, reader: str) -> None:
+    """A table given to a typed container must have been typed (by ``helper``
+    or ``reader``): a raw one was taken, and deciding it failed deep inside
+    with a KeyError naming a column the typing makes (a review of 0.9.32)."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"expected a typed pandas DataFrame of {what}, not {type(df).__name__}")
+    if not _is_typed(df, what):
+        raise TypeError(
+            f"this table of {what} was never typed: make it with invoicekit.{helper}(table) for a table in memory, "
+            f"or invoicekit.{reader}(path) for a file"
+        )
 
 
 def _refuse_typed(df: pd.DataFrame, what: str, helper: str, container: str) -> None:
@@ -391,7 +425,15 @@ def prepare_invoices(
     :func:`read_invoices` types a file: for notebooks and tests that write
     small tables inline. See :func:`_typed_invoices` for the columns."""
     _refuse_typed(df, "invoices", "prepare_invoices", "Invoices")
-    typed = _typed_invoices(df, misaligned=misaligned, numeric_cpr=numeric_cpr)
+    # what the cells were (numbers, floats too long to hold every digit) is seen before the columns are
+    # mapped, which makes every cell text; the mapping is made once, here, as read_invoices makes it
+    typed = _typed_invoices(
+        canonical_columns(df, INVOICE_COLUMNS, "invoices"),
+        misaligned=misaligned,
+        numeric_cpr=numeric_cells(df, INVOICE_COLUMNS[3]) if numeric_cpr is None else numeric_cpr,
+        lost_id=_lossy_float_cells(df, INVOICE_COLUMNS[0]),
+        numeric_id=numeric_cells(df, INVOICE_COLUMNS[0]),
+    )
     return Invoices(typed, unread=unread_columns(df.columns, INVOICE_COLUMNS))
 
 
@@ -435,14 +477,13 @@ def _typed_invoices(
     have lost their last digits (:func:`lost_digit_cells`); in memory, floats
     of 16 digits or more (:func:`_lossy_float_cells`).
     """
-    if numeric_cpr is None:
-        numeric_cpr = numeric_cells(df, INVOICE_COLUMNS[3])
-    if lost_id is None:
-        lost_id = _lossy_float_cells(df, INVOICE_COLUMNS[0])
-    if numeric_id is None:
-        numeric_id = numeric_cells(df, INVOICE_COLUMNS[0])
-    df = canonical_columns(df, INVOICE_COLUMNS, "invoices")
     n = len(df)
+    if numeric_cpr is None:
+        numeric_cpr = np.zeros(n, dtype=bool)
+    if lost_id is None:
+        lost_id = np.zeros(n, dtype=bool)
+    if numeric_id is None:
+        numeric_id = np.zeros(n, dtype=bool)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     out["row"] = np.arange(1, n + 1, dtype=np.int64)
     # for OPUS and Sensum only: it may be anything the supplier wrote
@@ -1125,7 +1166,9 @@ def _typed_invoice_lines(
     ``usable`` False: its invoice then cannot be decided on its lines."""
     # on one line, as the invoice numbers: a CPR number over two lines is one, and masked where it is shown
     line_no = _arrow_series(one_line(text_array(df["line_no"].str.strip()))).to_numpy(dtype=object)
-    typed = _typed_invoices(df.drop(columns=["line_no"]), misaligned=misaligned, numeric_cpr=numeric_cpr)
+    # the lines' columns as an invoice's, those a line has not blank (a projection: mapped on reading already)
+    as_invoices = canonical_columns(df.drop(columns=["line_no"]), INVOICE_COLUMNS, source)
+    typed = _typed_invoices(as_invoices, misaligned=misaligned, numeric_cpr=numeric_cpr)
     rows = typed["row"].to_numpy()
     named = (typed["invoice_id_raw"] != "").to_numpy() & typed["cvr_valid"].to_numpy()
     problems.add_many(source, rows[(typed["invoice_id_raw"] == "").to_numpy()], "invoice_id", "fakturanummeret mangler")
@@ -1194,7 +1237,13 @@ def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
     and recorded in ``.problems``."""
     _refuse_typed(df, "grants", "prepare_grants", "Grants")
     problems = Problems()
-    grants, left_out, rows, ids = _typed_grants(df, source, problems)
+    grants, left_out, rows, ids = _typed_grants(
+        canonical_columns(df, GRANT_COLUMNS, source),  # once, here, as read_grants maps them
+        source,
+        problems,
+        numeric_cpr=numeric_cells(df, GRANT_COLUMNS[1]),
+        lost_id=_lossy_float_cells(df, GRANT_COLUMNS[0]),
+    )
     return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows, left_out_ids=ids)
 
 
@@ -1217,12 +1266,11 @@ def _typed_grants(
     ``week``, ``month``, ``year`` or ``hour``), ``start_date``, ``end_date``
     (NaT = open-ended).
     """
-    if numeric_cpr is None:
-        numeric_cpr = numeric_cells(df, GRANT_COLUMNS[1])
-    if lost_id is None:
-        lost_id = _lossy_float_cells(df, GRANT_COLUMNS[0])
-    df = canonical_columns(df, GRANT_COLUMNS, source)
     n = len(df)
+    if numeric_cpr is None:
+        numeric_cpr = np.zeros(n, dtype=bool)
+    if lost_id is None:
+        lost_id = np.zeros(n, dtype=bool)
     rows = np.arange(1, n + 1, dtype=np.int64)
     bad = np.zeros(n, dtype=bool)
     if skip_rows:
@@ -1516,7 +1564,7 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
             frames[name] = canonical_columns(raw.frame, columns, path, titles[0])
     finally:
         wb.close()
-    return prepare_support_sheet(frames, source=path.name)
+    return _typed_support_sheet(frames, source=path.name)
 
 
 def prepare_support_sheet(frames: dict[str, pd.DataFrame], source: str = "support_sheet") -> SupportSheet:
@@ -1525,11 +1573,17 @@ def prepare_support_sheet(frames: dict[str, pd.DataFrame], source: str = "suppor
     be used are left out and recorded in ``.problems``."""
     if isinstance(frames, SupportSheet):
         raise TypeError("this support sheet is typed already; pass it on as it is")
-    problems = Problems()
     for name in SUPPORT_SHEETS:
         if name not in frames:
             raise InputError(source, f"sheet '{name}'", "missing")
     f = {name: canonical_columns(frames[name], cols, source, name) for name, (_danish, cols) in SUPPORT_SHEETS.items()}
+    return _typed_support_sheet(f, source)
+
+
+def _typed_support_sheet(f: dict[str, pd.DataFrame], source: str) -> SupportSheet:
+    """The support sheet typed from its three tables, their columns mapped (once: on reading, or by
+    :func:`prepare_support_sheet`)."""
+    problems = Problems()
     services, services_out, services_held = _prepare_services(f["services"], f"{source} [services]", problems)
     suppliers, suppliers_out, suppliers_held = _prepare_suppliers(f["suppliers"], f"{source} [suppliers]", problems)
     coding, coding_out, held = _prepare_coding(f["coding"], f"{source} [coding]", problems)
