@@ -612,7 +612,11 @@ class BusinessCase:
 
     def text(self) -> str:
         h = self.headline
-        pb = "never within the horizon" if h["payback_months"] is None else f"{h['payback_months']:.1f} months"
+        # rounded half up, as the page and the workbook show it: 30.25 is 30.3, where ":.1f" gave 30.2
+        # (an attack on 0.9.32)
+        pb = (
+            "never within the horizon" if h["payback_months"] is None else f"{en_number(h['payback_months'], 1)} months"
+        )
         be = h["break_even_automation_rate"]
         return "\n".join(
             [
