@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from invoicekit.case_parameters import PARAMS
 from invoicekit.formats import (
+    decimals_beside,
     dk_number,
     dk_percent,
     dk_points,
@@ -49,13 +50,19 @@ def monthly_figure(monthly: pd.DataFrame) -> Figure:
     ax2.set_ylabel("%")
     ax2.set_ylim(0, 100)
     notes = monthly["note"] if "note" in monthly.columns else pd.Series("", index=monthly.index)
-    for xi, r, note in zip(x, monthly["automation_rate"], notes, strict=True):
+    for xi, r, target, note in zip(x, monthly["automation_rate"], monthly["target"], notes, strict=True):
         if np.isnan(r):  # a month without a run, or whose runs found no invoice: no rate, said so
             if note:
                 ax2.annotate(note, (xi, 3), ha="center", va="bottom", rotation=90, fontsize=8, color="#777777")
             continue
+        # whole percent, unless that reads as the target line while the month is not on it: 49,95 %, not 50 %
         ax2.annotate(
-            dk_percent(r, 0), (xi, r * 100), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8
+            dk_percent(r, decimals_beside(r, target, least=0)),
+            (xi, r * 100),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize=8,
         )
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     ax.legend(

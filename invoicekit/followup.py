@@ -26,7 +26,7 @@ from invoicekit.delivery import sha256
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, first_decision, read_truth_file
 from invoicekit.extracts import Grants, SupportSheet
-from invoicekit.formats import en_number, en_percent, en_rate
+from invoicekit.formats import decimals_beside, en_number, en_percent, en_rate
 from invoicekit.identifiers import is_valid_cvr, map_unique
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.reasons import LABELS_DA, POSTED, TEMPLATE_FIX_REASONS
@@ -104,7 +104,11 @@ def first_decisions(d: pd.DataFrame) -> pd.DataFrame:
 
 
 def monthly_table(
-    d: pd.DataFrame, target: float = 0.50, months: list[str] | None = None, calendar: bool = False
+    d: pd.DataFrame,
+    target: float = 0.50,
+    months: list[str] | None = None,
+    calendar: bool = False,
+    again: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per month: ``invoices``, ``posted``, ``manual``, ``automation_rate``,
     the ``target``, ``ran`` (whether the robot ran that month) and a
@@ -112,7 +116,11 @@ def monthly_table(
     without decisions: no invoices, and no rate (NaN), noted "ingen
     fakturaer". With ``calendar``, also each month between the first and the
     last in which the robot did not run ("ingen kørsel", no invoices and no
-    rate), so that a table or chart shows the gap rather than close it."""
+    rate), so that a table or chart shows the gap rather than close it. With
+    ``again`` (:func:`decided_again`), also ``again``, the month's decisions
+    of invoices decided in an earlier month (resends, counted there), and a
+    month that had only those is noted "kun gensendte fakturaer", not "ingen
+    fakturaer": the robot found invoices that month (an attack on 0.9.32)."""
     g = d.groupby("month", sort=True)
     t = pd.DataFrame({"invoices": g.size(), "posted": g["posted"].sum().astype(int)})
     if months is not None:
@@ -127,13 +135,18 @@ def monthly_table(
     t["manual"] = t["invoices"] - t["posted"]
     t["automation_rate"] = (t["posted"] / t["invoices"].where(t["invoices"] > 0)).astype("float64")
     t["target"] = target
-    t["note"] = np.where(~t["ran"], NO_RUN, np.where(t["invoices"] == 0, NO_INVOICES, ""))
+    none = NO_INVOICES
+    if again is not None:
+        t["again"] = t.index.map(again.groupby("month").size()).fillna(0).astype(int)
+        none = np.where(t["again"] > 0, ONLY_RESENDS, NO_INVOICES)
+    t["note"] = np.where(~t["ran"], NO_RUN, np.where(t["invoices"] == 0, none, ""))
     return t.reset_index()
 
 
 #: a month's note in the follow-up's table (:func:`monthly_table`)
 NO_RUN = "ingen kørsel"
 NO_INVOICES = "ingen fakturaer"
+ONLY_RESENDS = "kun gensendte fakturaer"
 
 
 def _calendar(months: list[str]) -> list[str] | None:
@@ -450,6 +463,9 @@ class FollowUp:
             "automation_rate": float(m["posted"].sum() / m["invoices"].sum()),
             "last_month": self.last_month,
             "last_month_rate": None if last["invoices"] == 0 else float(last["automation_rate"]),
+            # the last month's decisions of invoices first decided in an earlier month: a month of resends
+            # alone is no month without invoices (an attack on 0.9.32 found it said so)
+            "last_month_again": int(last.get("again", 0)),
             "target": self.target,
             "hours_saved": float(self.hours["cumulative_hours"].iat[-1]),
             "value_dkk": float(self.hours["value_dkk"].iat[-1]),
@@ -469,16 +485,21 @@ class FollowUp:
 
     def text(self) -> str:
         h = self.headline()
+        rate, again = h["last_month_rate"], h["last_month_again"]
+        if rate is not None:  # with the decimals that tell it from the target: 49.95%, not 50.0% (an attack on 0.9.32)
+            last = f"{en_percent(rate, decimals_beside(rate, h['target']))} against a target of {en_rate(h['target'])}"
+        elif again:  # each invoice counts under its first month: resends alone are no new invoices, but found ones
+            last = (
+                f"no new invoices (the robot found only {again:,} invoice{'s' if again != 1 else ''} it had seen "
+                f"in an earlier month: {'resends' if again != 1 else 'a resend'}, held for a caseworker)"
+            )
+        else:
+            last = "no invoices (the robot ran and found none)"
         lines = [
             f"{h['invoices']:,} invoices in {h['months']} month{'s' if h['months'] != 1 else ''}, "
             f"{h['posted']:,} posted automatically "
-            f"({en_percent(h['automation_rate'])}); {h['last_month']}: "
-            + (
-                "no invoices (the robot ran and found none)"
-                if h["last_month_rate"] is None
-                else f"{en_percent(h['last_month_rate'])} against a target of {en_rate(h['target'])}"
-            )
-            + ".",
+            f"({en_percent(h['automation_rate'], decimals_beside(h['automation_rate'], h['target']))}); "
+            f"{h['last_month']}: {last}.",
             f"Hours saved so far: {en_number(h['hours_saved'], 1)} (worth {en_number(h['value_dkk'])} kr.).",
         ]
         if h["wrong_postings"] is not None:
@@ -498,8 +519,11 @@ class FollowUp:
             )
         for c in self.controls.itertuples(index=False) if self.controls is not None else ():
             lines.append(
+                # the bound to a hundredth, as ``sample evaluate`` and the workbook show it, or finer where
+                # that reads as the tolerable rate: 4.95 %, not 5.0 % (an attack on 0.9.32)
                 f"Sample control {c.month}: {c.errors} wrong of {c.checked} checked, at most "
-                f"{en_percent(c.upper_bound)} wrong against {en_rate(c.tolerable)} tolerable: "
+                f"{en_percent(c.upper_bound, decimals_beside(c.upper_bound, c.tolerable, 2))} wrong against "
+                f"{en_rate(c.tolerable)} tolerable: "
                 + ("accepted" if c.accepted else "not accepted")
                 + (
                     f"; {c.not_covered} postings of later runs not covered, so not the whole month: draw a new sample."
@@ -508,9 +532,11 @@ class FollowUp:
                 )
             )
         top = self.reasons.head(3)
-        lines.append(
-            "Largest manual reasons: " + "; ".join(f"{r.reason} {en_number(r.points, 1)} pt" for r in top.itertuples())
-        )
+        if len(top):  # none sent to manual: no line ending in nothing (an attack on 0.9.32)
+            lines.append(
+                "Largest manual reasons: "
+                + "; ".join(f"{r.reason} {en_number(r.points, 1)} pt" for r in top.itertuples())
+            )
         return "\n".join(lines)
 
 
@@ -530,7 +556,7 @@ def followup(
     every = load_every_decision(journal)
     d = first_decisions(every)
     months = run_months(journal)
-    monthly = monthly_table(d, target, months=months, calendar=True)
+    monthly = monthly_table(d, target, months=months, calendar=True, again=decided_again(every))
     last = str(monthly["month"].iat[-1])
     wrong = None
     if truth is not None:

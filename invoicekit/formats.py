@@ -85,6 +85,22 @@ def telling_decimals(shares: object, most: int = 2) -> int:
     return most
 
 
+def decimals_beside(value: float, mark: float, least: int = 1, most: int = 4) -> int:
+    """The decimals of a measured share shown beside the rate it is judged
+    against (a month's automation rate beside the target, a control's upper
+    bound beside the tolerable rate): ``least``, or as many more, at most
+    ``most``, as tell it from ``mark`` where it is not ``mark`` (:func:`telling_decimals`).
+    49.95 % is "49,95 %" beside a 50 % target, never "50,0 %", which reads as
+    reached (an attack on 0.9.32)."""
+    return max(least, telling_decimals([value, mark], most))
+
+
+def percent_kind(decimals: int) -> str:
+    """The kind of a percentage cell with ``decimals`` decimals (:data:`EXCEL_FORMATS`): ``pct0``,
+    ``pct``, ``pct2`` …"""
+    return {0: "pct0", 1: "pct"}.get(decimals, f"pct{decimals}")
+
+
 def rate_decimals(value: float, most: int = 2) -> int:
     """The decimals a rate someone set has as a percentage, at most ``most``:
     ``0.5`` (50 %) → 0, ``0.375`` (37,5 %) → 1, ``0.005`` (0,5 %) → 1."""
@@ -200,6 +216,9 @@ EXCEL_FORMATS = {
     "pct": EXCEL_PERCENT,
     "pct0": EXCEL_PERCENT0,
     "pct2": EXCEL_PERCENT2,
+    # a share told from the rate it is judged against (:func:`decimals_beside`): 49,995 %, not 50,00 %
+    "pct3": excel_percent(3),
+    "pct4": excel_percent(4),
     "dkk": EXCEL_MONEY,
     "month": EXCEL_MONTH,
     "date": EXCEL_DATE,

@@ -70,6 +70,8 @@ FORMATS = {
     "pct": lambda v: dk_percent(v),
     "pct0": lambda v: dk_percent(v, 0),
     "pct2": lambda v: dk_percent(v, 2),
+    "pct3": lambda v: dk_percent(v, 3),
+    "pct4": lambda v: dk_percent(v, 4),
     "rate": lambda v: dk_rate(v),  # a rate someone set, with the decimals it has: 37,5 %, 50 %
     "probability": lambda v: dk_probability(v),  # 99,7 %, never 100 % where it is not
     "dkk": lambda v: dk_number(v),
@@ -101,10 +103,11 @@ def _shown_cells(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_r
     """Each shown row's cells as text: CPR numbers masked in text cells, numbers in Danish formats."""
     shown = frame if max_rows is None else frame.head(max_rows)
     rows = []
-    for _, row in shown.iterrows():
+    for i, (_, row) in enumerate(shown.iterrows()):
         cells = []
-        for col, (_, kind) in columns.items():
+        for col, (_, kinds) in columns.items():
             v = row[col]
+            kind = kinds[i] if isinstance(kinds, list) else kinds  # one kind per row, as the workbook's formats
             if kind == "textnum":
                 cells.append(mask_as_shown(v))
             elif col in PSP_COLUMNS and psp_shaped(v):  # its digits may read as a birth date
@@ -125,7 +128,7 @@ def _more_rows(frame: pd.DataFrame, max_rows: int | None) -> str:
 
 def table_html(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], max_rows: int | None = None) -> str:
     """An HTML table of ``frame``: ``columns`` maps each column shown to its
-    Danish heading and its format (``text``, ``int``, ``pct`` …). Anything in
+    Danish heading and its format (``text``, ``int``, ``pct`` …, or a list of one per row). Anything in
     a text cell that reads as a CPR number is masked, as the workbooks mask it
     (a grant id from Sensum may be one)."""
     head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in columns.values())

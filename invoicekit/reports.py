@@ -29,6 +29,7 @@ from invoicekit.charts import (
 )
 from invoicekit.followup import FollowUp
 from invoicekit.formats import (
+    decimals_beside,
     dk_money,
     dk_number,
     dk_percent,
@@ -36,6 +37,8 @@ from invoicekit.formats import (
     dk_rate,
     dk_short,
     dk_value,
+    percent_kind,
+    rate_decimals,
     row_share_decimals,
 )
 from invoicekit.identifiers import mask_cpr_text
@@ -173,6 +176,25 @@ CONTROLS = {
 }
 
 
+def _beside(frame: pd.DataFrame, columns: dict, column: str, mark: str, least: int = 1) -> dict:
+    """``columns`` with ``column``'s percentages each given the decimals that tell it from ``mark``'s
+    in its row (:func:`~invoicekit.formats.decimals_beside`), in the page and the workbook: a month's
+    49,95 % showed as 50,0 % beside its 50 % target (an attack on 0.9.32)."""
+    kinds = [percent_kind(decimals_beside(v, m, least)) for v, m in zip(frame[column], frame[mark], strict=True)]
+    return {**columns, column: (columns[column][0], kinds)}
+
+
+def monthly_columns(monthly: pd.DataFrame) -> dict:
+    """:data:`MONTHLY`, each month's rate with the decimals that tell it from the target."""
+    return _beside(monthly, MONTHLY, "automation_rate", "target")
+
+
+def _controls_columns(controls: pd.DataFrame) -> dict:
+    """:data:`CONTROLS`, each upper bound to a hundredth, or finer where that reads as the tolerable rate
+    (4,9975 % of an accepted month is not 5,00 %)."""
+    return _beside(controls, CONTROLS, "upper_bound", "tolerable", least=2)
+
+
 def followup_figures(f: FollowUp) -> dict[str, Figure]:
     """The follow-up's charts by name: ``monthly``, ``pareto`` (the whole
     period), ``pareto_last`` (the last month) and, when any supplier would gain
@@ -192,10 +214,15 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
     h = f.headline()
     figs = followup_figures(f)
     kpis = [
-        ("Automatiseringsgrad, hele perioden", dk_percent(h["automation_rate"])),
+        (
+            "Automatiseringsgrad, hele perioden",
+            dk_percent(h["automation_rate"], decimals_beside(h["automation_rate"], h["target"])),
+        ),
         (
             f"Automatiseringsgrad, {h['last_month']}",
-            "ingen fakturaer" if h["last_month_rate"] is None else dk_percent(h["last_month_rate"]),
+            ("ingen nye fakturaer" if h["last_month_again"] else "ingen fakturaer")
+            if h["last_month_rate"] is None
+            else dk_percent(h["last_month_rate"], decimals_beside(h["last_month_rate"], h["target"])),
         ),
         ("Mål", dk_rate(h["target"])),
         ("Fakturaer", dk_number(h["invoices"])),
@@ -222,13 +249,23 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
                 f" Stikprøven for {months} dækker ikke de automatiske posteringer fra senere kørsler i måneden:"
                 " træk en ny stikprøve, før måneden godkendes."
             )
-    if h["last_month_rate"] is None:
+    again = h["last_month_again"]
+    if h["last_month_rate"] is None and again:  # each invoice counts under its first month (an attack on 0.9.32)
+        verdict = (
+            f"Robotten fandt i {month_da(h['last_month'])} kun fakturaer, den havde set i en tidligere måned: "
+            f"{dk_number(again)} {'gensendte fakturaer' if again != 1 else 'gensendt faktura'}, sendt til manuel "
+            "behandling."
+        )
+    elif h["last_month_rate"] is None:
         verdict = f"Robotten kørte i {month_da(h['last_month'])} uden at finde fakturaer."
     elif h["target"] - h["last_month_rate"] <= 0:
         verdict = f"Målet er nået i {month_da(h['last_month'])}."
     else:
+        # the gap to as many decimals as the rate and the target have: never 0,0 points short
         gap = h["target"] - h["last_month_rate"]
-        verdict = f"Der mangler {dk_number(100 * gap, 1)} procentpoint for at nå målet i {month_da(h['last_month'])}."
+        decimals = max(decimals_beside(h["last_month_rate"], h["target"]), rate_decimals(h["target"]))
+        month = month_da(h["last_month"])
+        verdict = f"Der mangler {dk_number(100 * gap, decimals)} procentpoint for at nå målet i {month}."
     sections = [
         (
             "Overblik",
@@ -241,7 +278,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
             figure_html(
                 figs["monthly"], "Fakturaer og automatiske posteringer pr. måned, og automatiseringsgraden mod målet"
             )
-            + table_html(f.monthly, MONTHLY),
+            + table_html(f.monthly, monthly_columns(f.monthly)),
         ),
         (
             "Årsager til manuel behandling",
@@ -293,7 +330,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
     if f.wrong is not None:
         wrong_body += "<h3>Fundet ved sammenligning med facit</h3>" + table_html(f.wrong, WRONG)
     if f.controls is not None:
-        wrong_body += "<h3>Fundet ved stikprøvekontrol</h3>" + table_html(f.controls, CONTROLS)
+        wrong_body += "<h3>Fundet ved stikprøvekontrol</h3>" + table_html(f.controls, _controls_columns(f.controls))
     if wrong_body:
         sections.append(("Fejlposteringer", wrong_body))
     sections.append(
@@ -311,7 +348,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
     )
     sheets = {
         "Overblik": _followup_figures_sheet(h),
-        "Måneder": (f.monthly, MONTHLY),
+        "Måneder": (f.monthly, monthly_columns(f.monthly)),
         "Årsager": (f.reasons, REASONS),
         f"Årsager {f.last_month}": (f.reasons_last, REASONS),
         "Leverandører": (f.suppliers, SUPPLIERS),
@@ -326,7 +363,7 @@ def write_followup(f: FollowUp, out: str | Path) -> dict[str, Path]:
     if f.wrong is not None:
         sheets["Fejlposteringer"] = (f.wrong, WRONG)
     if f.controls is not None:
-        sheets["Stikprøvekontrol"] = (f.controls, CONTROLS)
+        sheets["Stikprøvekontrol"] = (f.controls, _controls_columns(f.controls))
     return write_report(out, "followup", document, sheets)
 
 
@@ -442,9 +479,13 @@ def _key_figures(bc: BusinessCase) -> tuple[pd.DataFrame, dict[str, tuple[str, s
 def _followup_figures_sheet(h: dict) -> tuple[pd.DataFrame, dict[str, tuple[str, str | list[str]]]]:
     """The overview's figures for the workbook, each a number in its own format: they stood in the
     page only, and managers open the workbook (an analyst's walk-through of 0.9.15)."""
+    # each rate with the decimals that tell it from the target, as the page: 49,95 % beside 50 % (an attack on 0.9.32)
+    period_kind, month_kind = (
+        percent_kind(decimals_beside(h[rate], h["target"])) for rate in ("automation_rate", "last_month_rate")
+    )
     rows = [
-        ("Automatiseringsgrad, hele perioden", h["automation_rate"], "andel", "pct"),
-        (f"Automatiseringsgrad, {h['last_month']}", h["last_month_rate"], "andel", "pct"),
+        ("Automatiseringsgrad, hele perioden", h["automation_rate"], "andel", period_kind),
+        (f"Automatiseringsgrad, {h['last_month']}", h["last_month_rate"], "andel", month_kind),
         ("Mål", h["target"], "andel", "rate"),  # as the page says it: 45 %, 37,5 % (0.9.32: 45,0 %, 37,3 % of 37,25 %)
         ("Fakturaer", h["invoices"], "fakturaer", "int"),
         ("Bogført automatisk", h["posted"], "fakturaer", "int"),
@@ -836,4 +877,6 @@ def danish_table(frame: pd.DataFrame, table: str, max_rows: int | None = None) -
     if table == "tornado":  # low, likely and high each in its parameter's own format (3,5 %, not 0.04)
         return DanishTable(_shown(frame, "parameter"), _as_text(TORNADO), max_rows)
     columns = {"years": YEARS, "at_rates": AT_RATES}.get(table) or SHOWN[table]
+    if table == "monthly":  # each month's rate told from the target, as the report shows it
+        columns = monthly_columns(frame)
     return DanishTable(frame, columns, max_rows)

@@ -379,7 +379,8 @@ def test_one_month_is_said_in_the_singular():
     from invoicekit.followup import FollowUp
 
     h = {"months": 1, "invoices": 690, "posted": 277, "automation_rate": 0.4, "last_month": "2019-10",
-         "last_month_rate": 0.4, "target": 0.5, "hours_saved": 12.0, "value_dkk": 4800.0, "wrong_postings": None}  # fmt: skip
+         "last_month_rate": 0.4, "last_month_again": 0, "target": 0.5, "hours_saved": 12.0, "value_dkk": 4800.0,
+         "wrong_postings": None}  # fmt: skip
 
     class One(FollowUp):
         def __init__(self):
