@@ -90,3 +90,16 @@ def test_a_line_naming_no_one_is_compared_with_the_named_lines_days_as_before_in
         for offset in range(-1, 30):
             day = base + dt.timedelta(days=offset)
             assert _first_day_not_in(runs, day) == walked(named, day), (named, day)
+
+
+def test_sample_evaluates_printed_bound_is_never_the_tolerable_rate_it_was_accepted_below():
+    """``sample evaluate`` printed a bound of 4.9975 % as ``5.00%`` beside a tolerable rate of ``5.00%``
+    and said accepted (``:.2%``): the decimals now tell the two apart, as the follow-up shows them."""
+    from invoicekit.sample import ControlResult
+
+    accepted = ControlResult(checked=59, errors=0, confidence=0.95, tolerable=0.05, upper_bound=0.049975)
+    assert accepted.accepted
+    assert "Upper bound:    4.998% (one-sided, 95% confidence)" in accepted.text()
+    assert "Tolerable rate: 5.00%" in accepted.text()
+    plain = ControlResult(checked=59, errors=1, confidence=0.95, tolerable=0.05, upper_bound=0.0789)
+    assert "Upper bound:    7.89% (one-sided" in plain.text()
