@@ -72,7 +72,6 @@ another key), and clears its row from the journal's pages.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import errno
 import glob
 import hashlib
@@ -1711,7 +1710,7 @@ def _backup_path(path: Path, version: int) -> Path:
     time after it where that exists): made, not only chosen, so that two
     runs migrating at once never pick the same one (the one that finds the
     journal migrated by the other removes its own, never the other's)."""
-    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    stamp = danish_now().strftime("%Y%m%dT%H%M%S")  # Denmark's clock, as every time the robot shows
     names = [f"{path.name}.schema{version}-backup", f"{path.name}.schema{version}-backup-{stamp}"]
     names += [f"{names[1]}-{k}" for k in range(2, 100)]
     for name in names:
