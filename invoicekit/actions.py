@@ -74,7 +74,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.amounts import FIXED_UNITS, expected_amounts
+from invoicekit.amounts import expected_amounts
 from invoicekit.extracts import (
     Grants,
     SupportSheet,
@@ -92,7 +92,7 @@ from invoicekit.keys import sheet_keys
 from invoicekit.parsing import MONEY_SCALE, date_dk, kroner_dk
 from invoicekit.reasons import POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.rules import Rules, recorded_rules
-from invoicekit.vocabulary import OWNERSHIP_DA, RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import FIXED_RATE_UNITS, OWNERSHIP_DA, RATE_UNIT_NAMES_DA
 
 # ---------------------------------------------------------------- owners
 
@@ -869,7 +869,7 @@ def suppliers_posting_nothing(
     if (left_out == 0).any():
         return set()
     f = typed.frame
-    can = f["rate_unit"].isin(FIXED_UNITS).to_numpy(dtype=bool, copy=True)
+    can = f["rate_unit"].isin(FIXED_RATE_UNITS).to_numpy(dtype=bool, copy=True)
     sheet = _support(support)
     if settings.paragraphs is not None and sheet is not None:
         can &= _paragraph_allowed(f["service_code"], sheet, settings)

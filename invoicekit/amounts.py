@@ -23,15 +23,15 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.parsing import ORE
+from invoicekit.vocabulary import FIXED_RATE_UNITS, RATE_UNIT_ORDER
 
-FIXED_UNITS = ("day", "week", "month", "year")
-UNITS = (*FIXED_UNITS, "hour")
-HOUR = UNITS.index("hour")
+HOUR = RATE_UNIT_ORDER.index("hour")
 
 
 def unit_codes(units) -> np.ndarray:
-    """Rate units as small integers: the index in :data:`UNITS`, -1 if unknown."""
-    return pd.Index(UNITS).get_indexer(np.asarray(units, dtype=object)).astype(np.int8)
+    """Rate units as small integers: the index in
+    :data:`~invoicekit.vocabulary.RATE_UNIT_ORDER`, -1 if unknown."""
+    return pd.Index(RATE_UNIT_ORDER).get_indexer(np.asarray(units, dtype=object)).astype(np.int8)
 
 
 def _days_in(periods: np.ndarray) -> np.ndarray:
@@ -67,7 +67,7 @@ def expected_amounts(rate: np.ndarray, unit: np.ndarray, start: np.ndarray, end:
     rate = np.asarray(rate, dtype=np.int64)
     unit = np.asarray(unit)
     codes = unit if np.issubdtype(unit.dtype, np.integer) else unit_codes(unit)
-    code_of = {name: k for k, name in enumerate(FIXED_UNITS)}
+    code_of = {name: k for k, name in enumerate(FIXED_RATE_UNITS)}
     start = np.asarray(start, dtype="datetime64[D]")
     end = np.asarray(end, dtype="datetime64[D]")
     n = len(rate)
@@ -97,5 +97,5 @@ def expected_amounts(rate: np.ndarray, unit: np.ndarray, start: np.ndarray, end:
     q2, r2 = np.divmod(frac_num, frac_den)
     ore = q1 + q2 + (2 * r2 >= frac_den)
     out = ore * ORE
-    fixed = (codes >= 0) & (codes < len(FIXED_UNITS)) & usable
+    fixed = (codes >= 0) & (codes < len(FIXED_RATE_UNITS)) & usable
     return np.where(fixed, out, -1)

@@ -91,6 +91,11 @@ EXCEL_ERRORS = frozenset(
 
 # ---------------------------------------------------------------- rate units
 
+#: the units a grant's rate may be paid by whose share of a period is fixed, in the order their codes
+#: run (:func:`invoicekit.amounts.unit_codes`): an invoice of them has an expected amount
+FIXED_RATE_UNITS = ("day", "week", "month", "year")
+#: every rate unit, in that order: the fixed ones, then an hour (no expected amount: no fixed number of hours)
+RATE_UNIT_ORDER = (*FIXED_RATE_UNITS, "hour")
 #: how a grant's rate unit may be written (lower case) → the unit
 RATE_UNITS: dict[str, str] = {
     name: unit

@@ -46,8 +46,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from invoicekit.amounts import UNITS, expected_amounts, unit_codes
+from invoicekit.amounts import expected_amounts, unit_codes
 from invoicekit.parsing import MONEY_SCALE
+from invoicekit.vocabulary import RATE_UNIT_ORDER
 
 #: the business rules the world is written with (``rules.toml``)
 TOLERANCE = 1.0
@@ -180,13 +181,15 @@ def fix_truth(months, inv: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray
     first.take(~covered)  # billed for days the stay did not have: to be rejected
 
     unit = unit_codes(inv["unit"].to_numpy(dtype=object))  # worked out once for the checks below
-    first.take(unit == UNITS.index("hour"))  # no fixed rate: checked by hand
+    first.take(unit == RATE_UNIT_ORDER.index("hour"))  # no fixed rate: checked by hand
     at = cov.reindex(np.arange(n))
     rate_shown = at["rate"].fillna(-1).to_numpy(dtype=np.int64)
     rate_true = inv["rate"].to_numpy(dtype=np.int64)
     exp_true = expected_amounts(rate_true, unit, ps, pe)
     exp_shown = expected_amounts(rate_shown, unit, ps, pe)
-    attendance = (unit == UNITS.index("day")) & np.isin(ep["paragraph"].to_numpy(dtype=object)[episode], ["103", "104"])
+    attendance = (unit == RATE_UNIT_ORDER.index("day")) & np.isin(
+        ep["paragraph"].to_numpy(dtype=object)[episode], ["103", "104"]
+    )
     by_rate = (
         np.isin(np.array(own_causes, dtype=object), BY_RATE)[cause_code]
         & ~attendance

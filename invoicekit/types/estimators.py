@@ -19,7 +19,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, normalize
 from sklearn.utils.validation import check_is_fitted
 
-from invoicekit.types.features import FLAGS, NUMERIC, TERM_STOP_WORDS, UNITS, invoice_features
+from invoicekit.types.features import FLAGS, NUMERIC, TERM_STOP_WORDS, invoice_features
+from invoicekit.vocabulary import RATE_UNIT_ORDER
 
 # ---------------------------------------------------------------- transformers
 
@@ -145,7 +146,7 @@ def _columns_transformer(min_suppliers: int, text_weight: float = 1.0) -> Column
                 ["supplier", "supplier_key"],
             ),
             ("bands", FunctionTransformer(_bands, feature_names_out=_band_names), list(NUMERIC)),
-            ("unit", OneHotEncoder(categories=[["", *UNITS]], handle_unknown="ignore"), ["grant_unit"]),
+            ("unit", OneHotEncoder(categories=[["", *RATE_UNIT_ORDER]], handle_unknown="ignore"), ["grant_unit"]),
             ("flags", "passthrough", list(FLAGS)),
         ],
         transformer_weights={"words": text_weight, "supplier": 0.5},

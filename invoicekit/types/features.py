@@ -35,7 +35,6 @@ FLAGS = (
     "rate_multiple",
     "rate_unknown",
 )
-UNITS = ("day", "week", "month", "year", "hour")
 
 # RE2-friendly (pyarrow) patterns; the order matters: CPR before dates before numbers
 _NORMALISE = (
