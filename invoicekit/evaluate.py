@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -938,7 +937,7 @@ def decisions_month(path: str | Path) -> str:
     month its invoice extract is named for, else the month it started), read
     from the ``run.json`` beside it; a file without one (copied on its own)
     gets the month its folder is named for (``YYYY-MM``, as replay names
-    them), else none."""
+    them: :data:`~invoicekit.vocabulary.MONTH`), else none."""
     path = Path(path)
     manifest = path.parent / "run.json"
     try:
@@ -951,7 +950,7 @@ def decisions_month(path: str | Path) -> str:
         month = ""
     if MONTH.fullmatch(month):
         return month
-    return path.parent.name if _is_month(path.parent.name) else ""
+    return path.parent.name if MONTH.fullmatch(path.parent.name) else ""
 
 
 def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
@@ -1017,11 +1016,6 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
             frames.append(d.assign(source=str(f)))
     lines = pd.concat(frames, ignore_index=True) if frames else None
     return lines if lines is not None and len(lines) else None
-
-
-def _is_month(folder: str) -> bool:
-    """Whether a folder is named ``YYYY-MM``, as replay names each month's."""
-    return re.fullmatch(r"\d{4}-\d{2}", folder) is not None
 
 
 #: the columns of decisions, decision lines and truth files that are read:

@@ -13,7 +13,6 @@ are in :mod:`invoicekit.charts` and the report's layout in
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from invoicekit.identifiers import is_valid_cvr, map_unique
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.reasons import LABELS_DA, POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.sample import evaluate_control
+from invoicekit.vocabulary import MONTH
 
 #: the paragraph or service of an invoice no grant was found for: none fitted, or the robot never looked
 #: (no CPR number, say), so not "no grant fitted" (a user review)
@@ -151,15 +151,14 @@ ONLY_RESENDS = "kun gensendte fakturaer"
 
 def _calendar(months: list[str]) -> list[str] | None:
     """Every month from the first of ``months`` to the last, or None where
-    one is not written ``YYYY-MM`` (a run's month read from an odd name or
-    date is shown as it is, and no month is made up around it)."""
-    if not months or not all(isinstance(m, str) and _MONTH.fullmatch(m) for m in months):
+    one is not a month :data:`~invoicekit.vocabulary.MONTH` reads (``YYYY-MM``
+    of a year 1900-2099): a run's month read from an odd name or date is shown
+    as it is, and no month is made up around it (2019-12 and 2150-01 made
+    1,562 months until 0.9.33)."""
+    if not months or not all(isinstance(m, str) and MONTH.fullmatch(m) for m in months):
         return None
     first, last = pd.Period(min(months), freq="M"), pd.Period(max(months), freq="M")
     return [str(p) for p in pd.period_range(first, last, freq="M")]
-
-
-_MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
 
 
 def reason_table(d: pd.DataFrame, month: str | None = None) -> pd.DataFrame:

@@ -41,7 +41,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -86,12 +85,11 @@ from invoicekit.paid_marks import read_paid_marks
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
-from invoicekit.vocabulary import MONTH, month_run_date
+from invoicekit.vocabulary import MONTH, month_in_name, month_run_date
 
 log = logging.getLogger(__name__)
 
 MONTHLY_COLUMNS = ("month", "invoices", "posted", "automation_rate", "wrong_postings", "top_reasons")
-_MONTH_FILE = re.compile(r"invoices-(\d{4}-(?:0[1-9]|1[0-2]))\.(csv|xlsx)$", re.IGNORECASE)
 
 
 def _entries(folder: Path | None, name: str) -> list[Path]:
@@ -230,8 +228,13 @@ def _refuse_a_gap(world: Path, months: list[str]) -> None:
 
 def month_lines(invoices: Path) -> Path | None:
     """The lines extract beside a month's invoices (``invoice-lines-YYYY-MM.csv``
-    or ``.xlsx``), if the world has one."""
-    month = _MONTH_FILE.fullmatch(invoices.name).group(1)
+    or ``.xlsx``), if the world has one. ``invoices`` is a month's invoices
+    file (``invoices-YYYY-MM.csv``, a year 1900-2099); one named for no month is refused."""
+    month = month_in_name(invoices)
+    if not month:
+        raise InputError(
+            invoices, None, "is not named for a month; expected invoices-YYYY-MM.csv (a year 1900-2099, month 01-12)"
+        )
     found = [p for ext in ("csv", "xlsx") for p in _entries(invoices.parent, f"invoice-lines-{month}.{ext}")]
     return _one(found, f"invoice-lines file for {month}")
 

@@ -26,12 +26,11 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from invoicekit.cells import safe_text
 from invoicekit.formats import EXCEL_DATE, EXCEL_DECIMAL2, EXCEL_MONTH, EXCEL_PERCENT, excel_text
 from invoicekit.identifiers import mask_cpr_text, psp_shaped
-from invoicekit.vocabulary import PSP_COLUMNS
+from invoicekit.vocabulary import MONTH, PSP_COLUMNS
 
 #: a column's number format: one for every row, or one per data row (None: Excel's own)
 ColumnFormat = str | Sequence[str | None]
 
-_MONTH_TEXT = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _TABLE_STYLE = "TableStyleMedium2"
@@ -190,8 +189,8 @@ def _cell(v: object, mask: bool = True, month: bool = False) -> object:
     if isinstance(v, bool):  # ja/nej, as the reports say it: a boolean cell reads SAND/FALSK in a Danish Excel
         return "ja" if v else "nej"
     if isinstance(v, str):
-        if month and (m := _MONTH_TEXT.fullmatch(v)):
-            return dt.datetime(int(m[1]), int(m[2]), 1)
+        if month and MONTH.fullmatch(v):  # a month of a year 1900-2099; another is written as text
+            return dt.datetime(int(v[:4]), int(v[5:]), 1)
         # a leading tab or carriage return is kept as the ' says; other control characters a workbook cannot hold
         # (taken out first: masking then reads the text as the cell shows it)
         text = ILLEGAL_CHARACTERS_RE.sub("", v)
