@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.identifiers import map_unique, mask_cpr_text, mask_unless_psp, may_hold_cpr
-from invoicekit.texts import arrow_text, one_line, text_bytes
-from invoicekit.vocabulary import FORMULA_START, FORMULA_START_RE2, LINE_BREAK_RE2, PSP_COLUMNS, one_line_text
+from invoicekit.texts import LINE_BREAK_RE2, arrow_text, one_line, one_line_text, text_bytes
+from invoicekit.vocabulary import FORMULA_START, FORMULA_START_RE2, PSP_COLUMNS
 
 #: a formula start at the start of the cell, or after either separator: a file
 #: written with ',' opened where Excel splits on ';' (or the reverse) starts a

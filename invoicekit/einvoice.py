@@ -53,11 +53,11 @@ from xml.etree.ElementTree import Element
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import cprs_in_text, period_in_text
+from invoicekit.texts import LINE_BREAKS
 from invoicekit.vocabulary import (
     CREDIT_NOTE,
     DANISH_TIME,
     INVOICE,
-    LINE_BREAKS,
     LINE_PERIOD_NOTE,
     LINES_TOTAL_NOTE,
     MANY_PERIODS,

@@ -25,7 +25,8 @@ from invoicekit.paid_marks import PaidMarks
 from invoicekit.parsing import date_dk, kroner_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
-from invoicekit.vocabulary import RATE_UNIT_NAMES_DA, one_line_text
+from invoicekit.texts import one_line_text
+from invoicekit.vocabulary import RATE_UNIT_NAMES_DA
 
 EXCLUDED_DA = {
     "NO_GRANT_FOR_SUPPLIER": "anden leverandør",

@@ -72,7 +72,7 @@ from invoicekit.readers import (
     refuse_misread_file,
     source_column,
 )
-from invoicekit.texts import TEXT, arrow_text, is_arrow_text, one_line
+from invoicekit.texts import LINE_BREAK_RE2, TEXT, arrow_text, is_arrow_text, one_line
 from invoicekit.vocabulary import (
     ANY_PARAGRAPH,
     CPR_BOUNDED_RE2,
@@ -85,7 +85,6 @@ from invoicekit.vocabulary import (
     GUARDED_CELL_RE2,
     IGNORABLE_RE2,
     INVOICE,
-    LINE_BREAK_RE2,
     NAMES_SOMETHING_RE2,
     OWNERSHIP,
     RATE_UNIT_NAMES_DA,

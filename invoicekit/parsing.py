@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.identifiers import ascii_digits, compact_cpr, is_valid_cpr, mask_cprs_in_arrow, valid_cpr_mask
-from invoicekit.texts import is_arrow_text, text_bytes
-from invoicekit.vocabulary import AMOUNT_NOTE, CPR_PATTERN, LINE_BREAKS, MONTHS_DA
+from invoicekit.texts import LINE_BREAKS, is_arrow_text, text_bytes
+from invoicekit.vocabulary import AMOUNT_NOTE, CPR_PATTERN, MONTHS_DA
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
 ORE = MONEY_SCALE // 100

@@ -2,8 +2,11 @@
 underneath (:data:`TEXT`), the test for a column held that way, and the one
 way to take any column of texts as arrow (:func:`arrow_text`), so that arrow
 text is handed on without being made Python strings first, and the one way
-to look at its bytes in place (:func:`text_bytes`, :func:`holds_ascii`), and
-a column's line breaks made spaces (:func:`one_line`)."""
+to look at its bytes in place (:func:`text_bytes`, :func:`holds_ascii`); and
+what breaks a line (:data:`LINE_BREAKS`), and a text's or a column's line
+breaks made spaces (:func:`one_line_text`, :func:`one_line`).
+
+A leaf: it imports nothing from invoicekit."""
 
 from __future__ import annotations
 
@@ -12,10 +15,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from invoicekit.vocabulary import LINE_BREAK_RE2
-
 #: pandas' text type, arrow underneath, NaN where missing
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+#: every character that breaks a line, as Python's ``splitlines`` and Java's ``\R`` read them: an
+#: invoice number or a grant id holding one inside cannot go into a file OPUS or Sensum import a line
+#: at a time (the row splits in two), nor is it a number anyone wrote
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+#: :data:`LINE_BREAKS` (RE2)
+LINE_BREAK_RE2 = r"[\n\r\x0b\x0c\x1c-\x1e\x{85}\x{2028}\x{2029}]"
+_ONE_LINE = str.maketrans(dict.fromkeys(LINE_BREAKS, " "))
+
+
+def one_line_text(text: str) -> str:
+    """``text`` with every line break (:data:`LINE_BREAKS`) a space: a message as the files hold it."""
+    return text.translate(_ONE_LINE)
 
 
 def is_arrow_text(values: object) -> bool:
@@ -79,7 +93,7 @@ def holds_ascii(arr: pa.Array, chars: str) -> bool:
 
 
 def one_line(arr: pa.Array) -> pa.Array:
-    """``arr`` with every line break (:data:`~invoicekit.vocabulary.LINE_BREAKS`) a space: a cell of a file
+    """``arr`` with every line break (:data:`LINE_BREAKS`) a space: a cell of a file
     OPUS or Sensum imports, which read it a line at a time, so that its row stays one row whatever a cell
     holds (a quoted line feed too). A grant id holding one is left out, and an invoice number is read so
     (:func:`invoicekit.extracts.read_invoices`); a note's message is made so as it is masked

@@ -478,20 +478,6 @@ def names_something(text: str) -> bool:
     return any(c.isalnum() and not is_ignorable(c) for c in text)
 
 
-#: every character that breaks a line, as Python's ``splitlines`` and Java's ``\R`` read them: an
-#: invoice number or a grant id holding one inside cannot go into a file OPUS or Sensum import a line
-#: at a time (the row splits in two), nor is it a number anyone wrote
-LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-#: :data:`LINE_BREAKS` (RE2)
-LINE_BREAK_RE2 = r"[\n\r\x0b\x0c\x1c-\x1e\x{85}\x{2028}\x{2029}]"
-_ONE_LINE = str.maketrans(dict.fromkeys(LINE_BREAKS, " "))
-
-
-def one_line_text(text: str) -> str:
-    """``text`` with every line break (:data:`LINE_BREAKS`) a space: a message as the files hold it."""
-    return text.translate(_ONE_LINE)
-
-
 # ---------------------------------------------------------------- PSP elements
 
 #: the columns that hold PSP elements, by name and by the Danish heading a sheet gives them: a

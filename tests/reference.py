@@ -23,7 +23,8 @@ from stdnum.dk import cvr as std_cvr
 from stdnum.util import clean as std_clean
 
 # the vocabulary's words, as the README lists them: the rate units' names, a date that ends nothing
-from invoicekit.vocabulary import EXCEL_ERRORS, LINE_BREAKS, NO_END_DATE_RE, RATE_UNITS
+from invoicekit.texts import LINE_BREAKS
+from invoicekit.vocabulary import EXCEL_ERRORS, NO_END_DATE_RE, RATE_UNITS
 
 MONTHS = [
     "januar",

@@ -20,8 +20,7 @@ import pytest
 
 from invoicekit.cli import main
 from invoicekit.post import write_csv, write_outputs
-from invoicekit.texts import one_line
-from invoicekit.vocabulary import LINE_BREAKS
+from invoicekit.texts import LINE_BREAKS, one_line
 from tests.conftest import invoice
 from tests.test_lines import decide, line
 from tests.test_lines import invoice as collective

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from invoicekit import post, texts
 from invoicekit.cells import safe_text, unsafe_cells
 from invoicekit.columns import DECISION_COLUMNS, PROBLEM_COLUMNS
-from invoicekit.vocabulary import one_line_text
+from invoicekit.texts import one_line_text
 
 _CELLS = st.one_of(st.none(), st.text(alphabet='ab;,"\n\ræø', max_size=6))
 
