@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from invoicekit.charts import drawn_as_written
+from invoicekit.charts import funnel_figure
 from invoicekit.decide import decide
 from invoicekit.errors import InputError
 from invoicekit.extracts import Grants, InvoiceLines, Invoices, SupportSheet
@@ -144,23 +144,11 @@ class Explanation:
         return mask_cpr_text("\n".join(lines))  # read by people: no CPR number
 
     def figure(self):
-        """The funnel as a bar chart: grants left after each check."""
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(7, 3.2), layout="constrained")
-        ax = fig.subplots()
-        f = self.funnel
-        y = np.arange(len(f))[::-1]
-        ax.barh(y, f["grants"], color="#1f5fa8")
-        ax.set_yticks(y, f["step"])
-        for yy, n in zip(y, f["grants"], strict=True):
-            ax.text(n + 0.05, yy, str(n), va="center")
-        ax.set_xlabel("bevillinger tilbage")
+        """The funnel as a bar chart: grants left after each check
+        (:func:`invoicekit.charts.funnel_figure`), titled with the invoice and its result."""
         reason = self.invoice["reason"]
         result = "bogført" if self.invoice["status"] == POSTED else f"manuel: {LABELS_DA.get(reason, reason)}"
-        ax.set_title(drawn_as_written(f"Faktura {self.invoice['invoice_id']}: {result}"))
-        ax.set_xlim(0, max(1, int(f["grants"].max())) + 1)
-        return fig
+        return funnel_figure(self.funnel, f"Faktura {self.invoice['invoice_id']}: {result}")
 
 
 def explain(

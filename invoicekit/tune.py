@@ -30,7 +30,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate_alike
-from invoicekit.formats import dk_number, dk_percent, dk_tick
+from invoicekit.formats import dk_number
 from invoicekit.history import History
 from invoicekit.identifiers import compact_cvr, mask_cpr_text, quoted
 from invoicekit.replay import WorldData, simulate_rule_sets
@@ -272,49 +272,12 @@ class Tuning:
 
     def figure(self):
         """Automation against the error rate of automatic postings, with the
-        Pareto front, the maximum error rate and the recommendation."""
-        from matplotlib.figure import Figure
+        Pareto front, the maximum error rate and the recommendation, named as
+        a Danish reader reads it (:func:`invoicekit.charts.tuning_figure`)."""
+        from invoicekit.charts import tuning_figure  # here, not above: importing tune loads no matplotlib
 
-        t = self.table
-        fig = Figure(figsize=(8, 5), layout="constrained")
-        ax = fig.subplots()
-        ax.scatter(t["error_rate"] * 100, t["automation_rate"] * 100, color="#9aa5b1", label="regelsæt")
-        front = t[t["pareto"]].sort_values("error_rate")
-        ax.plot(front["error_rate"] * 100, front["automation_rate"] * 100, "-o", color="#1f5fa8", label="Pareto-front")
-        ax.axvline(
-            self.max_error * 100,
-            color="#c0392b",
-            linestyle="--",
-            label=f"maks. fejlrate {dk_percent(self.max_error, 2)}",
-        )
-        rec = t[t["recommended"]]
-        if len(rec):
-            r = rec.iloc[0]
-            ax.scatter(
-                [r["error_rate"] * 100],
-                [r["automation_rate"] * 100],
-                marker="*",
-                s=250,
-                color="#e67e22",
-                zorder=5,
-                label="anbefalet",
-            )
-            ax.annotate(
-                _rule_set_da(r),
-                (r["error_rate"] * 100, r["automation_rate"] * 100),
-                xytext=(8, -14),
-                textcoords="offset points",
-                fontsize=8,
-            )
-        ax.set_xlabel("Fejlrate i automatiske posteringer (%)")
-        ax.set_ylabel("Automatiseringsgrad (%)")
-        ax.set_title("Forretningsregler: automatisering mod fejl")
-        ax.grid(alpha=0.3)
-        # below the axes: inside, it hid the points of the lower right (an analyst's walk-through of 0.9.16)
-        fig.legend(loc="outside lower center", ncol=4, fontsize=8, frameon=False)
-        ax.xaxis.set_major_formatter(dk_tick)
-        ax.yaxis.set_major_formatter(dk_tick)
-        return fig
+        rec = self.table[self.table["recommended"]]
+        return tuning_figure(self.table, self.max_error, _rule_set_da(rec.iloc[0]) if len(rec) else "")
 
     def write(self, out: str | Path) -> dict[str, Path]:
         from invoicekit.render import danish_sheet
