@@ -23,7 +23,10 @@ Public modules (what the notebooks use): this package's names, and
 ``invoicekit.followup``, ``invoicekit.business_case``, ``invoicekit.charts``,
 ``invoicekit.reports``, ``invoicekit.replay``, ``invoicekit.tune``,
 ``invoicekit.evaluate``, ``invoicekit.posting_history``, ``invoicekit.sample``,
-``invoicekit.explain`` and ``invoicekit.types``. The others are the robot's rooms, free to change.
+``invoicekit.explain``, ``invoicekit.actions`` (the fix list), ``invoicekit.types``,
+``invoicekit.formats`` (numbers written as the reports write them) and
+``invoicekit.notebook_paths`` (a notebook's relative paths read from its own folder).
+The others are the robot's rooms, free to change.
 """
 
 from __future__ import annotations
