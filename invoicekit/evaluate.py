@@ -553,13 +553,10 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     # whether the decisions were read back from it or made in memory (as written already: unchanged)
     d["invoice_id"] = as_written(d["invoice_id"])
     t = truth.copy()
-    for col in ("supplier_cvr", "invoice_id", *TRUTH_FIELDS):
+    needed = ("supplier_cvr", "invoice_id", *TRUTH_FIELDS)
+    for col in needed:
         if col not in t:
-            raise InputError(
-                ts,
-                col,
-                "missing; expected supplier_cvr, invoice_id, should_pay, true_grant_id, true_psp_element, true_art",
-            )
+            raise InputError(ts, col, f"missing; expected {', '.join(needed)}")
     for col in ("supplier_cvr", "invoice_id", "true_grant_id", "true_psp_element", "true_art"):
         t[col] = _text(t[col])
     t["should_pay"] = parse_should_pay(t["should_pay"], ts)

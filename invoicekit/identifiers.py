@@ -336,13 +336,6 @@ _CVR_PLAIN_RE2 = r"^(?:DK|dk|Dk|dK)?[1-9][0-9]{7}$"
 _CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
 
-def mask_cpr_column(values: pd.Series) -> pd.Series:
-    """Mask a column of compact CPR numbers; blank stays blank."""
-    text = values.fillna("").astype(str)
-    out = np.where(text.str.len() >= 6, text.str.slice(0, 6) + CPR_MASK, "")
-    return pd.Series(out, index=values.index, dtype=object)
-
-
 def shown_path(path: str | os.PathLike) -> str:
     """A file's path as the run's record shows it (``run.json``, the journal):
     CPR numbers masked, and bytes of a name that is not UTF-8 (which Python

@@ -85,7 +85,7 @@ from invoicekit.paid_marks import read_paid_marks
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
-from invoicekit.vocabulary import MONTH, month_in_name, month_run_date
+from invoicekit.vocabulary import MONTH, TRUTH_FIELDS, month_in_name, month_run_date
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +311,7 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a world's truth.csv")
     truth = read_text_csv(path, "a world's truth.csv (UTF-8, comma-separated)")
-    needed = {"month", "row", "invoice_id", "true_grant_id", "should_pay", "true_psp_element", "true_art"}
+    needed = {"month", "row", "invoice_id", *TRUTH_FIELDS}
     missing = needed - set(truth.columns)
     if missing:
         raise InputError(path, ", ".join(sorted(missing)), "missing; expected the columns of a world's truth.csv")
