@@ -1235,27 +1235,44 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
 
 
 def _coding_inputs(grants: Grants, sheet: SupportSheet) -> tuple:
-    """What :func:`_grant_codes` works out its coding from, copied: the
-    grants' services and suppliers and the sheet's rows. A table changed in
-    place inside its container (a notebook's ``sheet.suppliers.loc[...] =
-    ...``) was decided on with the coding worked out before the change (a
-    review of 0.9.32): the worked-out coding is used again only where these
-    are still the same. A copy of two columns of pointers and of a small
-    sheet, and a comparison of them when used again: milliseconds."""
+    """What :func:`_grant_codes` works out its coding from: the grants'
+    services and suppliers and the sheet's rows. A table changed in place
+    inside its container (a notebook's ``sheet.suppliers.loc[...] = ...``)
+    was decided on with the coding worked out before the change (a review of
+    0.9.32): the worked-out coding is used again only where these are still
+    the same. A column held in arrow cannot change in place (pandas puts a
+    new array in its place), so it is kept as that array and compared by
+    identity; any other is copied (pointers, never the texts: making a
+    million Python strings cost 0.4 s, a review of the first version), and
+    the small sheet's tables are copied whole."""
     gr = grants.frame
     return (
-        gr["service_code"].to_numpy(dtype=object, copy=True),
-        gr["supplier_cvr"].to_numpy(dtype=object, copy=True),
+        *(_column_state(gr[name]) for name in ("service_code", "supplier_cvr")),
         *(table.copy() for table in (sheet.services, sheet.suppliers, sheet.coding, sheet.held_coding)),
     )
 
 
+def _column_state(column: pd.Series) -> object:
+    """A grants column as :func:`_coding_inputs` keeps it: its arrow array, or a copy of its values."""
+    values = column.array
+    if isinstance(values, pd.arrays.ArrowExtensionArray) or hasattr(values, "__arrow_array__"):
+        held = getattr(values, "_pa_array", None)
+        if held is not None:
+            return held
+    return column.to_numpy(copy=True)
+
+
 def _same_coding_inputs(before: tuple, now: tuple) -> bool:
     """Whether two :func:`_coding_inputs` are the same (a missing value the same as another)."""
-    return all(
-        pd.Series(a).equals(pd.Series(b)) if isinstance(a, np.ndarray) else a.equals(b)
-        for a, b in zip(before, now, strict=True)
-    )
+
+    def same(a: object, b: object) -> bool:
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+            return pd.Series(a).equals(pd.Series(b))
+        if isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame):
+            return a.equals(b)
+        return a is b
+
+    return all(same(a, b) for a, b in zip(before, now, strict=True))
 
 
 def _held_groups(held: pd.DataFrame, groups: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:

@@ -611,14 +611,16 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
 #: a month in digits with its year (``02/2019``, ``2-2019``, ``2019-02``): beside a named month a text gives
 #: no period (:data:`_LOOSE_DAYS`: ``marts 2019 - 04/2019`` gave March until 0.9.32); on a collective
 #: invoice's line a month named as much as in words (:func:`months_named`: a sixth review found
-#: ``Ophold 02/2019`` paid as March); since 0.9.33 also with a dot, and year first with a slash or a dot
-#: (``02.2019``, ``2.2019``, ``2019/02``, ``2019.02``: as Danes and spreadsheets write a month; not a date's
-#: ``01.02.2019`` nor ``2019.02.15``), and a posting period as OPUS writes it after ``periode`` (``periode
-#: 201902``; a six-digit number alone is more often a case's or an invoice's): an attack on 0.9.32 found each
-#: beside ``marts 2019`` paid as March
+#: ``Ophold 02/2019`` paid as March); since 0.9.33 also with a dot, and year first with a slash and one
+#: digit of the month (``02.2019``, ``2.2019``, ``2019/02``, ``2019-2``: as Danes and spreadsheets write a
+#: month; not a date's ``01.02.2019``, nor after a letter, ``Q3.2019`` being a quarter, nor ``2019.10``,
+#: more often an amount), and a posting period as OPUS writes it after ``periode`` (``periode 201902``; a
+#: six-digit number alone is more often a case's or an invoice's): an attack on 0.9.32 found each beside
+#: ``marts 2019`` paid as March, and a review the first mend's misreadings. Since 0.9.33 it is held to the
+#: text's period as any month named (:func:`_one_period`): beside its own month it leaves the period
 _MONTH_IN_DIGITS_RE = (
-    r"(?<![\d./-])(?:(?P<month>0?[1-9]|1[0-2])[/.-](?P<year>(?:19|20)\d{2})"
-    r"|(?P<iso_year>(?:19|20)\d{2})[/.-](?P<iso_month>0[1-9]|1[0-2]))(?![\d/-]|\.\d)"
+    r"(?<![\d./-])(?<![^\W\d_])(?:(?P<month>0?[1-9]|1[0-2])[/.-](?P<year>(?:19|20)\d{2})"
+    r"|(?P<iso_year>(?:19|20)\d{2})[/-](?P<iso_month>0?[1-9]|1[0-2]))(?![\d/-]|\.\d)"
     r"|(?<![^\W\d_])periode\s*:?\s*(?P<opus_year>(?:19|20)\d{2})(?P<opus_month>0[1-9]|1[0-2])(?!\d)"
 )
 _MONTH_IN_DIGITS = re.compile(_MONTH_IN_DIGITS_RE, re.IGNORECASE)
@@ -644,10 +646,7 @@ _LOOSE_DAYS = re.compile(
     # ``01‑02‑2019``, ``uge 5-8``: beside ``marts 2019`` each was posted as March; a third review)
     rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{_DASHES}/]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
     r"|(?<!\d)(?:\d{1,2}[–—‐‑−]\d{1,2}[–—‐‑−]\d{2}(?:\d{2})?|\d{4}[–—‐‑−]\d{1,2}[–—‐‑−]\d{1,2})(?!\d)"
-    r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
-    # a month in digits with its year: it gave the month named beside it until 0.9.32, a wrong-month payment
-    # where the amount fitted
-    rf"|{_MONTH_IN_DIGITS_RE}",
+    r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)",
     re.IGNORECASE,
 )
 #: a month name and a number of one or two digits after it, no year (``februar 19``, ``februar-19``,
@@ -861,8 +860,8 @@ _LOOSE_DAYS_RE2 = (
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2})|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
     rf"|uge(?:nr\.?)?{_WS}*\d"
-    r"|(?:^|[^\d./-])\d{1,2}[/.-](?:19|20)\d{2}(?:[^\d/-]|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/.-][01]\d(?:[^\d/-]|$)"
-    rf"|periode{_WS}*:?{_WS}*(?:19|20)\d{{4}}"
+    r"|(?:^|[^\d./-])\d{1,2}[/.-](?:19|20)\d{2}(?:[^\d/-]|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/-]\d{1,2}(?:[^\d/-]|$)"
+    rf"|per{_I_RE2}ode{_WS}*:?{_WS}*(?:19|20)\d{{4}}"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
@@ -872,13 +871,14 @@ _LOOSE_DAYS_RE2 = (
 #: the start of a word, a quarter), for RE2: a text whose one period is a range of dates and that names one,
 #: or whose one period is a month and that names two, is left to Python, which holds what they name to the
 #: period (since 0.9.33)
-_MONTH_TOKEN_RE2 = rf"(?:{_MONTHS_ALT}|jan|febr?|mar|apr|jun|jul|aug|sept?|okt|nov|dec|kvartal|kvt|q[1-4])"
-_NAMES_A_MONTH_RE2 = rf"(?i)(?:^|[^\p{{L}}]){_MONTH_TOKEN_RE2}(?:måned|[^\p{{L}}]|$)"
-#: two of them: a sign between (``dec-marts 2019``), or a sign, anything and a sign
-_NAMES_TWO_MONTHS_RE2 = (
-    rf"(?i)(?:^|[^\p{{L}}]){_MONTH_TOKEN_RE2}(?:måned)?[^\p{{L}}](?:(?s:.)*[^\p{{L}}])?"
-    rf"{_MONTH_TOKEN_RE2}(?:måned|[^\p{{L}}]|$)"
+_MONTH_TOKEN_RE2 = (
+    rf"(?:(?:{_MONTHS_ALT}|jan|febr?|mar|apr|jun|jul|aug|sept?|okt|nov|dec)(?:s|måned)?(?:[^\p{{L}}]|$)"
+    r"|kvartal|kvt|halvår|q[1-4]|h[12])"
 )
+_NAMES_A_MONTH_RE2 = rf"(?i)(?:^|[^\p{{L}}]){_MONTH_TOKEN_RE2}"
+#: two of them: the second right after the first (which ends in a sign: ``dec-marts 2019``), or after anything
+#: and a sign
+_NAMES_TWO_MONTHS_RE2 = rf"(?i)(?:^|[^\p{{L}}]){_MONTH_TOKEN_RE2}(?:(?s:.)*[^\p{{L}}])?{_MONTH_TOKEN_RE2}"
 #: what may not stand right before a month name: a letter or a number that is not a digit
 _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 #: a month name and a year, also with ``,`` or ``.`` between (as :data:`_NAMED_DAYS` reads them): a
@@ -1036,7 +1036,8 @@ MONTH_ABBREVIATIONS = {
 }  # fmt: skip
 _ANY_MONTH = f"{_MONTHS_ALT}|{'|'.join(MONTH_ABBREVIATIONS)}"
 #: a month's name as a word, or joined to ``måned`` (``februarmåned``: a sixth review)
-_MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_ANY_MONTH})(?:(?=måned)|(?![^\W\d_]))", re.IGNORECASE)
+#: (or its genitive, ``februars``: a review of 0.9.33's first mend)
+_MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_ANY_MONTH})(?:s(?![^\W\d_])|(?=måned)|(?![^\W\d_]))", re.IGNORECASE)
 #: what may follow a short name for it to be a month's: a number of at most four digits (a day or a year,
 #: ``feb-19`` as Excel writes a month, not a CPR number's ``Jan 010190-1234``), or a dash or slash and
 #: another month; or what may stand before it: a month and a dash or slash (``dec-jan``: a fifth review)
@@ -1054,15 +1055,21 @@ _YEAR_AFTER = re.compile(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{_DASHES}/]?\s*((
 _NO_NAMES = frozenset({"måned", "md", "mdr", "måneder", "uge", "år", "døgn", "dage", "ophold", "takst", "faktura"})
 #: the months that are also first names (``August Hansen``, ``Maj-Britt``, ``Anne-Maj``, ``Jan Olsen``)
 _NAME_MONTHS = frozenset({"april", "maj", "juni", "juli", "august", "jan"})
-#: short names that are also a name or a word, so not a month's for a dot alone after them (``Jan.``, ``i
-#: jul.``): every other short name with its dot is (``okt.``, ``sept.``: beside ``marts 2019`` each was paid as
-#: March, an attack on 0.9.32)
+#: short names that are also a name or a word (``Jan``, ``i jul``), a month's only before a number, after a day
+#: or joined to another month: every other short name is a month's as a word (``okt.``, ``sept.``, ``feb``:
+#: beside ``marts 2019`` each was paid as March, an attack on 0.9.32 and a review of the mend)
 _WORD_MONTHS = frozenset({"jan", "jul"})
 #: a quarter, with its year where one follows (``2. kvartal 2019``, ``1. kvt. 2019``, ``kvartal 3``, ``Q4
 #: 2018``): its three months (beside ``marts 2019`` March was paid: an attack on 0.9.32)
 _QUARTER = re.compile(
     r"(?:(?<!\d)(?P<q>[1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*(?P<q_after>[1-4])(?!\d)"
-    r"|(?<![^\W\d_])q(?P<q_letter>[1-4])(?!\d))"
+    r"|(?<![^\W\d_])q(?P<q_letter>[1-4])(?!\w))"
+    rf"(?:\s*[.,/{_DASHES}]?\s*(?P<year>(?:19|20)\d{{2}})(?!\d))?",
+    re.IGNORECASE,
+)
+#: a half year (``2. halvår 2018``, ``1. halvåret``, ``H1 2019`` with its year): its six months (a review)
+_HALF = re.compile(
+    rf"(?:(?<!\d)(?P<h>[12])\.?\s*halvår|(?<![^\W\d_])h(?P<h_letter>[12])(?=\s*[.,/{_DASHES}]?\s*(?:19|20)\d{{2}}(?!\d)))"
     rf"(?:\s*[.,/{_DASHES}]?\s*(?P<year>(?:19|20)\d{{2}})(?!\d))?",
     re.IGNORECASE,
 )
@@ -1081,12 +1088,12 @@ def months_named(text: str) -> set[tuple[int, int]]:
         number = MONTHS_DA.index(word) + 1 if word in MONTHS_DA else MONTH_ABBREVIATIONS.get(word)
         if number is None:
             continue  # 'aprıl'
-        if word not in MONTHS_DA and not (
-            _AFTER_SHORT.match(text, m.end())
-            or _BEFORE_SHORT.search(text[max(0, m.start() - 24) : m.start()])
-            or (word not in _WORD_MONTHS and text.startswith(".", m.end()))
+        if word in _WORD_MONTHS and not (
+            _AFTER_SHORT.match(text, m.end()) or _BEFORE_SHORT.search(text[max(0, m.start() - 24) : m.start()])
         ):
             continue
+        if word == "maj" and m[0][-1] in "sS":
+            continue  # majs: maize
         if word in _NAME_MONTHS and m[1][0].isupper() and _in_a_name(text, m.start(), m.end()):
             continue
         year = _YEAR_AFTER.match(text, m.end())
@@ -1099,6 +1106,10 @@ def months_named(text: str) -> set[tuple[int, int]]:
         quarter = int(m["q"] or m["q_after"] or m["q_letter"])
         year = int(m["year"]) if m["year"] else 0
         named.update((month, year) for month in range(3 * quarter - 2, 3 * quarter + 1))
+    for m in _HALF.finditer(text):
+        half = int(m["h"] or m["h_letter"])
+        year = int(m["year"]) if m["year"] else 0
+        named.update((month, year) for month in range(6 * half - 5, 6 * half + 1))
     return named
 
 

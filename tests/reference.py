@@ -206,16 +206,23 @@ def _money(text: str, decimals: int) -> Fraction | None:
         return None
 
 
-#: a month in digits with its year (02/2019, 2-2019, 2.2019, 2019-02, 2019/02, 2019.02; not in a date), or as OPUS
+#: a month in digits with its year (02/2019, 2-2019, 2.2019, 2019-02, 2019/02, 2019-2; not in a date, not after a
+#: letter as in Q3.2019, not 2019.10, an amount), or as OPUS
 #: writes it after "periode" (periode 201902): beside a named month no period; on a line, a month
 MONTH_IN_DIGITS = (
-    r"(?<![\d./-])(?:(0?[1-9]|1[0-2])[/.-]((?:19|20)\d{2})|((?:19|20)\d{2})[/.-](0[1-9]|1[0-2]))(?![\d/-]|\.\d)"
+    r"(?<![\d./-])(?<![^\W\d_])(?:(0?[1-9]|1[0-2])[/.-]((?:19|20)\d{2})|((?:19|20)\d{2})[/-](0?[1-9]|1[0-2]))"
+    r"(?![\d/-]|\.\d)"
     r"|(?<![^\W\d_])periode\s*:?\s*((?:19|20)\d{2})(0[1-9]|1[0-2])(?!\d)"
 )
 #: a quarter (2. kvartal 2019, 1. kvt. 2019, kvartal 3, Q4 2018): its three months
 QUARTER = (
     r"(?i)(?:(?<!\d)([1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*([1-4])(?!\d)"
-    r"|(?<![^\W\d_])q([1-4])(?!\d))(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
+    r"|(?<![^\W\d_])q([1-4])(?!\w))(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
+)
+#: a half year (2. halvår 2018, H1 2019 with its year): its six months
+HALF = (
+    r"(?i)(?:(?<!\d)([12])\.?\s*halvår|(?<![^\W\d_])h([12])(?=\s*[.,/\-–—‐‑]?\s*(?:19|20)\d{2}(?!\d)))"
+    r"(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
 )
 
 
@@ -258,7 +265,6 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{dashes}/]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
         r"|(?<!\d)(?:\d{1,2}[–—‐‑−]\d{1,2}[–—‐‑−]\d{2}(?:\d{2})?|\d{4}[–—‐‑−]\d{1,2}[–—‐‑−]\d{1,2})(?!\d)"
         r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
-        rf"|{MONTH_IN_DIGITS}"  # a month in digits with its year (04/2019, 2019-02)
     )
     # a month name and one or two digits, no year (februar 19, februar-19, februar/19)
     month_short = rf"(?<![^\W\d_])({'|'.join(MONTHS)})(?![^\W\d_])[\s.,'/{dashes}]*\d{{1,2}}(?![\d.,]\d|\d)"
@@ -381,7 +387,7 @@ def line_months(text: str) -> set[tuple[int, int]]:
     name only before a number or joined to another month; a month that is also a first name none where a
     name is joined to it by a hyphen or follows it."""
     words = "|".join([*MONTHS, *SHORT_MONTHS])
-    word_re = rf"(?<![^\W\d_])({words})(?:(?=måned)|(?![^\W\d_]))"  # februarmåned too
+    word_re = rf"(?<![^\W\d_])({words})(?:s(?![^\W\d_])|(?=måned)|(?![^\W\d_]))"  # februarmåned, februars
     dashes = "\\-–—‐‑"
     out = set()
     for m in re.finditer(word_re, text, re.I):
@@ -394,11 +400,13 @@ def line_months(text: str) -> set[tuple[int, int]]:
         # on, or after a month joined to it (dec-jan)
         after = rf"\.?\s*(?:[{dashes}/]\s*)?(?:['’]?\d{{1,4}}(?!\d)|(?<=[{dashes}/])\s*(?:{words})(?![^\W\d_]))"
         before = rf"(?:(?<![^\W\d_])(?:{words})\.?\s*[{dashes}/]|(?<!\d)\d{{1,2}}\.)\s*$"  # or 15. feb.
-        dotted = word not in ("jan", "jul") and rest.startswith(".")  # okt., sept. (not Jan., i jul.)
-        if word not in MONTHS and not (
-            re.match(after, rest, re.I) or re.search(before, text[max(0, m.start() - 24) : m.start()], re.I) or dotted
+        # a short name is a month's as a word, but Jan (a man) and jul (Christmas) only before a number or joined
+        if word in ("jan", "jul") and not (
+            re.match(after, rest, re.I) or re.search(before, text[max(0, m.start() - 24) : m.start()], re.I)
         ):
             continue
+        if word == "maj" and m[0][-1] in "sS":
+            continue  # majs: maize
         if word in NAME_MONTHS and m[1][0].isupper():
             after = re.match(rf"(?:[{dashes}]|\s+)([^\W\d_]+)", rest)
             before = re.search(rf"([^\W\d_]+)[{dashes}]$", text[: m.start()])
@@ -415,6 +423,9 @@ def line_months(text: str) -> set[tuple[int, int]]:
     for m in re.finditer(QUARTER, text):
         q = int(m[1] or m[2] or m[3])
         out |= {(k, int(m[4]) if m[4] else 0) for k in (3 * q - 2, 3 * q - 1, 3 * q)}
+    for m in re.finditer(HALF, text):
+        h = int(m[1] or m[2])
+        out |= {(k, int(m[3]) if m[3] else 0) for k in range(6 * h - 5, 6 * h + 1)}
     return out
 
 

@@ -88,7 +88,8 @@ MONTH_IN_DIGITS = [
     "Ophold 02.2019, faktureret marts 2019",
     "Ophold 2.2019 marts 2019",
     "Ophold 2019/02, marts 2019",
-    "Ophold 2019.02 marts 2019",
+    # "Ophold 2019.02 marts 2019" is left out: year first with a dot is more often an amount (2019.10 kr;
+    # a review of the first mend), and is not read as a month
     "Periode 201902. Fakturadato marts 2019",
 ]
 

@@ -100,3 +100,25 @@ def test_a_frozen_container_is_not_decided_on_from_a_stale_cache():
     assert again.decisions["status"].tolist() == fresh.decisions["status"].tolist(), (
         "decided on a cached coding of the support sheet as it was before the change"
     )
+
+
+def test_grants_changed_in_place_are_coded_anew_and_unchanged_ones_reuse_their_coding():
+    """The grants' own service codes changed in place (``grants.frame.loc[...]``) are coded anew too;
+    and where nothing changed, the coding worked out is used again (the cache's point: replay and tune
+    decide the same grants many times), without copying the grants' texts (a review of the mend found
+    the first version made a million Python strings for every decision)."""
+    from invoicekit.decide import _grant_coding_keys
+
+    inv = ik.read_invoices(EXAMPLE / "regninger.csv")
+    grants, sheet = _typed_pair()
+    first = ik.decide(inv, grants, sheet)
+    coded = grants.derived["coding_keys"][1]
+    assert _grant_coding_keys(grants, sheet) is coded  # nothing changed: the same coding
+    solhoj = (grants.frame["supplier_cvr"] == SOLHOJ).to_numpy()
+    assert solhoj.any() and (first.decisions["status"] == "posted").any()
+    grants.frame.loc[solhoj, "service_code"] = "UKENDT-YDELSE"
+    again = ik.decide(inv, grants, sheet)
+    fresh = ik.decide(inv, Grants(grants.frame.copy(), grants.problems), sheet)
+    assert _grant_coding_keys(grants, sheet) is not coded
+    assert again.decisions["reason"].tolist() == fresh.decisions["reason"].tolist()
+    assert again.decisions["reason"].tolist() != first.decisions["reason"].tolist()
