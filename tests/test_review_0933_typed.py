@@ -5,7 +5,6 @@ changed in place was decided on with its old coding. Each test failed on 0.9.32 
 from __future__ import annotations
 
 import collections
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,19 +13,6 @@ import invoicekit as ik
 import invoicekit.extracts as extracts
 from invoicekit.extracts import Grants, Invoices, read_invoices
 from tests.conftest import EXAMPLE, SOLHOJ, grants_table, invoice, support_tables
-
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "invoicekit"
-
-
-def _modules() -> dict[str, Path]:
-    out = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        parts = path.relative_to(ROOT).with_suffix("").parts
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        out[".".join(parts)] = path
-    return out
 
 
 def _typed_pair():
