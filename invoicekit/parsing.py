@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import itertools
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -611,16 +612,18 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
 #: a month in digits with its year (``02/2019``, ``2-2019``, ``2019-02``): beside a named month a text gives
 #: no period (:data:`_LOOSE_DAYS`: ``marts 2019 - 04/2019`` gave March until 0.9.32); on a collective
 #: invoice's line a month named as much as in words (:func:`months_named`: a sixth review found
-#: ``Ophold 02/2019`` paid as March); since 0.9.33 also with a dot, and year first with a slash and one
-#: digit of the month (``02.2019``, ``2.2019``, ``2019/02``, ``2019-2``: as Danes and spreadsheets write a
-#: month; not a date's ``01.02.2019``, nor after a letter, ``Q3.2019`` being a quarter, nor ``2019.10``,
-#: more often an amount), and a posting period as OPUS writes it after ``periode`` (``periode 201902``; a
-#: six-digit number alone is more often a case's or an invoice's): an attack on 0.9.32 found each beside
-#: ``marts 2019`` paid as March, and a review the first mend's misreadings. Since 0.9.33 it is held to the
-#: text's period as any month named (:func:`_one_period`): beside its own month it leaves the period
+#: ``Ophold 02/2019`` paid as March); since 0.9.33 also with a dot, and year first with a slash (``02.2019``,
+#: ``2.2019``, ``2019/02``: as Danes and spreadsheets write a month; not a date's ``01.02.2019``, nor after a
+#: letter, ``Q3.2019`` being a quarter, nor ``2019.10``, more often an amount, nor ``2019-7``, more often an
+#: invoice's number), either end of a range of them (``01/2019-02/2019``), and a posting period as OPUS
+#: writes it after ``periode`` (``periode 201902``; a six-digit number alone is more often a case's or an
+#: invoice's): an attack on 0.9.32 found each beside ``marts 2019`` paid as March, and two reviews the
+#: mend's misreadings. Since 0.9.33 it is held to the text's period as any month named
+#: (:func:`_one_period`): beside its own month it leaves the period
 _MONTH_IN_DIGITS_RE = (
-    r"(?<![\d./-])(?<![^\W\d_])(?:(?P<month>0?[1-9]|1[0-2])[/.-](?P<year>(?:19|20)\d{2})"
-    r"|(?P<iso_year>(?:19|20)\d{2})[/-](?P<iso_month>0?[1-9]|1[0-2]))(?![\d/-]|\.\d)"
+    r"(?:(?<![\d./-])|(?<=[/.](?:19|20)\d\d-))(?<![^\W\d_])(?:(?P<month>0?[1-9]|1[0-2])[/.-](?P<year>(?:19|20)\d{2})"
+    r"|(?P<iso_year>(?:19|20)\d{2})[/-](?P<iso_month>0[1-9]|1[0-2]))"
+    r"(?![\d/]|\.\d|-(?!(?:0?[1-9]|1[0-2])[/.](?:19|20)\d\d(?!\d)))"
     r"|(?<![^\W\d_])periode\s*:?\s*(?P<opus_year>(?:19|20)\d{2})(?P<opus_month>0[1-9]|1[0-2])(?!\d)"
 )
 _MONTH_IN_DIGITS = re.compile(_MONTH_IN_DIGITS_RE, re.IGNORECASE)
@@ -860,7 +863,7 @@ _LOOSE_DAYS_RE2 = (
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2})|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
     rf"|uge(?:nr\.?)?{_WS}*\d"
-    r"|(?:^|[^\d./-])\d{1,2}[/.-](?:19|20)\d{2}(?:[^\d/-]|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/-]\d{1,2}(?:[^\d/-]|$)"
+    r"|\d{1,2}[/.-](?:19|20)\d{2}(?:\D|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/-]\d{1,2}(?:[^\d/-]|$)"
     rf"|per{_I_RE2}ode{_WS}*:?{_WS}*(?:19|20)\d{{4}}"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
@@ -872,8 +875,9 @@ _LOOSE_DAYS_RE2 = (
 #: or whose one period is a month and that names two, is left to Python, which holds what they name to the
 #: period (since 0.9.33)
 _MONTH_TOKEN_RE2 = (
-    rf"(?:(?:{_MONTHS_ALT}|jan|febr?|mar|apr|jun|jul|aug|sept?|okt|nov|dec)(?:s|måned)?(?:[^\p{{L}}]|$)"
-    r"|kvartal|kvt|halvår|q[1-4]|h[12])"
+    rf"(?:(?:{_MONTHS_ALT}|jan|febr?|mar|apr|jun|jul|aug|sept?|okt|nov|dec)"
+    r"(?:s?(?:[^\p{L}]|$)|m(?:å|a\x{30a})ned)"  # februarmånedens too, and with a decomposed å
+    r"|kvartal|kvt|halv(?:å|a\x{30a})r|q[1-4]|h[12])"
 )
 _NAMES_A_MONTH_RE2 = rf"(?i)(?:^|[^\p{{L}}]){_MONTH_TOKEN_RE2}"
 #: two of them: the second right after the first (which ends in a sign: ``dec-marts 2019``), or after anything
@@ -1052,7 +1056,11 @@ _BEFORE_SHORT = re.compile(
 #: ``feb. 2019``, ``feb-19`` is none: two digits may be a day)
 _YEAR_AFTER = re.compile(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{_DASHES}/]?\s*((?:19|20)\d{{2}})(?!\d)", re.IGNORECASE)
 #: words after a month that is also a first name that are no surname (``Juni Måned``, ``Juli Md. 2019``)
-_NO_NAMES = frozenset({"måned", "md", "mdr", "måneder", "uge", "år", "døgn", "dage", "ophold", "takst", "faktura"})
+_NO_NAMES = frozenset(
+    {"måned", "md", "mdr", "måneder", "uge", "år", "døgn", "dage", "ophold", "takst", "faktura", "faktureret",
+     "regulering", "efterregulering", "betalt", "betaling", "afregning", "opkrævning", "døgnophold", "aflastning",
+     "samt", "og", "til", "for"}
+)  # fmt: skip
 #: the months that are also first names (``August Hansen``, ``Maj-Britt``, ``Anne-Maj``, ``Jan Olsen``)
 _NAME_MONTHS = frozenset({"april", "maj", "juni", "juli", "august", "jan"})
 #: short names that are also a name or a word (``Jan``, ``i jul``), a month's only before a number, after a day
@@ -1061,15 +1069,20 @@ _NAME_MONTHS = frozenset({"april", "maj", "juni", "juli", "august", "jan"})
 _WORD_MONTHS = frozenset({"jan", "jul"})
 #: a quarter, with its year where one follows (``2. kvartal 2019``, ``1. kvt. 2019``, ``kvartal 3``, ``Q4
 #: 2018``): its three months (beside ``marts 2019`` March was paid: an attack on 0.9.32)
+#: a quarter's or a half year's number in words (``fjerde kvartal``, ``andet halvår``; the last, ``sidste``: 4 of
+#: a quarter, 2 of a half year, set where it is read)
+_ORDINALS = {"første": 1, "anden": 2, "andet": 2, "tredje": 3, "fjerde": 4}
 _QUARTER = re.compile(
-    r"(?:(?<!\d)(?P<q>[1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*(?P<q_after>[1-4])(?!\d)"
+    r"(?:(?<![^\W\d_])(?P<q_word>første|anden|andet|tredje|fjerde|sidste)\s+kvartal"
+    r"|(?<!\d)(?P<q>[1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*(?P<q_after>[1-4])(?!\d)"
     r"|(?<![^\W\d_])q(?P<q_letter>[1-4])(?!\w))"
     rf"(?:\s*[.,/{_DASHES}]?\s*(?P<year>(?:19|20)\d{{2}})(?!\d))?",
     re.IGNORECASE,
 )
 #: a half year (``2. halvår 2018``, ``1. halvåret``, ``H1 2019`` with its year): its six months (a review)
 _HALF = re.compile(
-    rf"(?:(?<!\d)(?P<h>[12])\.?\s*halvår|(?<![^\W\d_])h(?P<h_letter>[12])(?=\s*[.,/{_DASHES}]?\s*(?:19|20)\d{{2}}(?!\d)))"
+    r"(?:(?<![^\W\d_])(?P<h_word>første|anden|andet|sidste)\s+halvår"
+    rf"|(?<!\d)(?P<h>[12])\.?\s*halvår|(?<![^\W\d_])h(?P<h_letter>[12])(?=\s*[.,/{_DASHES}]?\s*(?:19|20)\d{{2}}(?!\d)))"
     rf"(?:\s*[.,/{_DASHES}]?\s*(?P<year>(?:19|20)\d{{2}})(?!\d))?",
     re.IGNORECASE,
 )
@@ -1082,6 +1095,7 @@ def months_named(text: str) -> set[tuple[int, int]]:
     period does not hold has no period of the invoice's (an attack on 0.9.31 found February's stay paid as
     March). A month that is also a first name is none where it is part of a person's name: joined by a
     hyphen to another name (``Maj-Britt``, ``Anne-Maj``) or followed by one (``August Hansen``)."""
+    text = unicodedata.normalize("NFC", text)  # an å written as a and a ring (as a Mac writes it) is an å
     named: set[tuple[int, int]] = set()
     for m in _MONTH_WORD.finditer(text):
         word = m[1].casefold()
@@ -1094,7 +1108,7 @@ def months_named(text: str) -> set[tuple[int, int]]:
             continue
         if word == "maj" and m[0][-1] in "sS":
             continue  # majs: maize
-        if word in _NAME_MONTHS and m[1][0].isupper() and _in_a_name(text, m.start(), m.end()):
+        if word in _NAME_MONTHS and m[1][0].isupper() and not m[1].isupper() and _in_a_name(text, m.start(), m.end()):
             continue
         year = _YEAR_AFTER.match(text, m.end())
         named.add((number, int(year[1]) if year else 0))
@@ -1103,11 +1117,15 @@ def months_named(text: str) -> set[tuple[int, int]]:
             (int(m["month"] or m["iso_month"] or m["opus_month"]), int(m["year"] or m["iso_year"] or m["opus_year"]))
         )
     for m in _QUARTER.finditer(text):
-        quarter = int(m["q"] or m["q_after"] or m["q_letter"])
+        quarter = (
+            {**_ORDINALS, "sidste": 4}[m["q_word"].casefold()]
+            if m["q_word"]
+            else int(m["q"] or m["q_after"] or m["q_letter"])
+        )
         year = int(m["year"]) if m["year"] else 0
         named.update((month, year) for month in range(3 * quarter - 2, 3 * quarter + 1))
     for m in _HALF.finditer(text):
-        half = int(m["h"] or m["h_letter"])
+        half = {**_ORDINALS, "sidste": 2}[m["h_word"].casefold()] if m["h_word"] else int(m["h"] or m["h_letter"])
         year = int(m["year"]) if m["year"] else 0
         named.update((month, year) for month in range(6 * half - 5, 6 * half + 1))
     return named
@@ -1119,7 +1137,15 @@ def _in_a_name(text: str, start: int, end: int) -> bool:
     capital first, and no month)."""
 
     def a_name(word: str | None) -> bool:
-        return bool(word) and word[0].isupper() and not _MONTH_WORD.fullmatch(word) and word.casefold() not in _NO_NAMES
+        # a name's shape: a capital, then small letters (``HANSEN`` in a text in capitals, ``FAKTURERET``, is
+        # no name: ``OPHOLD JUNI FAKTURERET MARTS 2019`` was paid as March, a review)
+        return (
+            bool(word)
+            and word[0].isupper()
+            and word[1:].islower()
+            and not _MONTH_WORD.fullmatch(word)
+            and word.casefold() not in _NO_NAMES
+        )
 
     after = re.match(rf"(?:[{_DASHES}]|\s+)([^\W\d_]+)", text[end:])  # any hyphen (``Maj‐Britt``: a review)
     before = re.search(rf"([^\W\d_]+)[{_DASHES}]$", text[:start])

@@ -206,22 +206,27 @@ def _money(text: str, decimals: int) -> Fraction | None:
         return None
 
 
-#: a month in digits with its year (02/2019, 2-2019, 2.2019, 2019-02, 2019/02, 2019-2; not in a date, not after a
-#: letter as in Q3.2019, not 2019.10, an amount), or as OPUS
+#: a month in digits with its year (02/2019, 2-2019, 2.2019, 2019-02, 2019/02; not in a date, not after a letter
+#: as in Q3.2019, not 2019.10, an amount, nor 2019-7, an invoice's number; either end of a range), or as OPUS
 #: writes it after "periode" (periode 201902): beside a named month no period; on a line, a month
 MONTH_IN_DIGITS = (
-    r"(?<![\d./-])(?<![^\W\d_])(?:(0?[1-9]|1[0-2])[/.-]((?:19|20)\d{2})|((?:19|20)\d{2})[/-](0?[1-9]|1[0-2]))"
-    r"(?![\d/-]|\.\d)"
+    # after no digit, dot, slash or dash, but for the dash of a range of them (01/2019-02/2019)
+    r"(?:(?<![\d./-])|(?<=[/.](?:19|20)\d\d-))(?<![^\W\d_])"
+    r"(?:(0?[1-9]|1[0-2])[/.-]((?:19|20)\d{2})|((?:19|20)\d{2})[/-](0[1-9]|1[0-2]))"
+    r"(?![\d/]|\.\d|-(?!(?:0?[1-9]|1[0-2])[/.](?:19|20)\d\d(?!\d)))"
     r"|(?<![^\W\d_])periode\s*:?\s*((?:19|20)\d{2})(0[1-9]|1[0-2])(?!\d)"
 )
 #: a quarter (2. kvartal 2019, 1. kvt. 2019, kvartal 3, Q4 2018): its three months
 QUARTER = (
     r"(?i)(?:(?<!\d)([1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*([1-4])(?!\d)"
-    r"|(?<![^\W\d_])q([1-4])(?!\w))(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
+    r"|(?<![^\W\d_])q([1-4])(?!\w)|(?<![^\W\d_])(første|anden|andet|tredje|fjerde|sidste)\s+kvartal)"
+    r"(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
 )
+ORDINALS = {"første": 1, "anden": 2, "andet": 2, "tredje": 3, "fjerde": 4}
 #: a half year (2. halvår 2018, H1 2019 with its year): its six months
 HALF = (
-    r"(?i)(?:(?<!\d)([12])\.?\s*halvår|(?<![^\W\d_])h([12])(?=\s*[.,/\-–—‐‑]?\s*(?:19|20)\d{2}(?!\d)))"
+    r"(?i)(?:(?<!\d)([12])\.?\s*halvår|(?<![^\W\d_])h([12])(?=\s*[.,/\-–—‐‑]?\s*(?:19|20)\d{2}(?!\d))"
+    r"|(?<![^\W\d_])(første|anden|andet|sidste)\s+halvår)"
     r"(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
 )
 
@@ -386,6 +391,7 @@ def line_months(text: str) -> set[tuple[int, int]]:
     """The months a line's text names as a word, (month, year or 0) (README, Collective invoices): a short
     name only before a number or joined to another month; a month that is also a first name none where a
     name is joined to it by a hyphen or follows it."""
+    text = unicodedata.normalize("NFC", text)  # å as a and a ring is å
     words = "|".join([*MONTHS, *SHORT_MONTHS])
     word_re = rf"(?<![^\W\d_])({words})(?:s(?![^\W\d_])|(?=måned)|(?![^\W\d_]))"  # februarmåned, februars
     dashes = "\\-–—‐‑"
@@ -407,25 +413,31 @@ def line_months(text: str) -> set[tuple[int, int]]:
             continue
         if word == "maj" and m[0][-1] in "sS":
             continue  # majs: maize
-        if word in NAME_MONTHS and m[1][0].isupper():
+        if word in NAME_MONTHS and m[1][0].isupper() and not m[1].isupper():  # JUNI in capitals: a month
             after = re.match(rf"(?:[{dashes}]|\s+)([^\W\d_]+)", rest)
             before = re.search(rf"([^\W\d_]+)[{dashes}]$", text[: m.start()])
             names = [w[1] for w in (after, before) if w]
-            no_names = {"måned", "md", "mdr", "måneder", "uge", "år", "døgn", "dage", "ophold", "takst", "faktura"}
+            no_names = {"måned", "md", "mdr", "måneder", "uge", "år", "døgn", "dage", "ophold", "takst", "faktura",
+                        "faktureret", "regulering", "efterregulering", "betalt", "betaling", "afregning", "opkrævning",
+                        "døgnophold", "aflastning", "samt", "og", "til", "for"}  # fmt: skip
             if any(
-                n[0].isupper() and not re.fullmatch(word_re, n, re.I) and n.casefold() not in no_names for n in names
-            ):
+                n[0].isupper()
+                and n[1:].islower()
+                and not re.fullmatch(word_re, n, re.I)
+                and n.casefold() not in no_names
+                for n in names
+            ):  # a name: a capital, then small letters
                 continue
         year = re.match(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{dashes}/]?\s*((?:19|20)\d{{2}})(?!\d)", rest, re.I)
         out.add((number, int(year[1]) if year else 0))
     for m in re.finditer(MONTH_IN_DIGITS, text, re.I):  # a month in digits with its year (02/2019, 2-2019, 2019-02)
         out.add((int(m[1] or m[4] or m[6]), int(m[2] or m[3] or m[5])))
     for m in re.finditer(QUARTER, text):
-        q = int(m[1] or m[2] or m[3])
-        out |= {(k, int(m[4]) if m[4] else 0) for k in (3 * q - 2, 3 * q - 1, 3 * q)}
+        q = {**ORDINALS, "sidste": 4}[m[4].casefold()] if m[4] else int(m[1] or m[2] or m[3])
+        out |= {(k, int(m[5]) if m[5] else 0) for k in (3 * q - 2, 3 * q - 1, 3 * q)}
     for m in re.finditer(HALF, text):
-        h = int(m[1] or m[2])
-        out |= {(k, int(m[3]) if m[3] else 0) for k in range(6 * h - 5, 6 * h + 1)}
+        h = {**ORDINALS, "sidste": 2}[m[3].casefold()] if m[3] else int(m[1] or m[2])
+        out |= {(k, int(m[4]) if m[4] else 0) for k in range(6 * h - 5, 6 * h + 1)}
     return out
 
 
