@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import itertools
 import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -621,9 +620,10 @@ def _named_days_as_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
 #: mend's misreadings. Since 0.9.33 it is held to the text's period as any month named
 #: (:func:`_one_period`): beside its own month it leaves the period
 _MONTH_IN_DIGITS_RE = (
-    r"(?:(?<![\d./-])|(?<=[/.](?:19|20)\d\d-))(?<![^\W\d_])(?:(?P<month>0?[1-9]|1[0-2])[/.-](?P<year>(?:19|20)\d{2})"
-    r"|(?P<iso_year>(?:19|20)\d{2})[/-](?P<iso_month>0[1-9]|1[0-2]))"
-    r"(?![\d/]|\.\d|-(?!(?:0?[1-9]|1[0-2])[/.](?:19|20)\d\d(?!\d)))"
+    # after no digit, dot, slash or dash, but for those between the ends of a range of them
+    r"(?:(?<![\d./-])|(?<=[/.-](?:19|20)\d\d-)|(?<=(?:19|20)\d\d[/-](?:0[1-9]|1[0-2])[/-]))(?<![^\W\d_])"
+    r"(?:(?P<month>0?[1-9]|1[0-2])[/.-](?P<year>(?:19|20)\d{2})|(?P<iso_year>(?:19|20)\d{2})[/-](?P<iso_month>0[1-9]|1[0-2]))"
+    r"(?!\d|\.\d|[/-](?!(?:(?:0?[1-9]|1[0-2])[/.-](?:19|20)\d\d|(?:19|20)\d\d[/-](?:0[1-9]|1[0-2]))(?!\d)))"
     r"|(?<![^\W\d_])periode\s*:?\s*(?P<opus_year>(?:19|20)\d{2})(?P<opus_month>0[1-9]|1[0-2])(?!\d)"
 )
 _MONTH_IN_DIGITS = re.compile(_MONTH_IN_DIGITS_RE, re.IGNORECASE)
@@ -863,7 +863,7 @@ _LOOSE_DAYS_RE2 = (
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2})|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
     rf"|uge(?:nr\.?)?{_WS}*\d"
-    r"|(?:^|[^\d./-])\d{1,2}[/.-](?:19|20)\d{2}(?:[^\d/]|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/-]\d{1,2}(?:[^\d/-]|$)"
+    r"|(?:^|[^\d./-])\d{1,2}[/.-](?:19|20)\d{2}(?:[^\d/]|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/-]\d{1,2}(?:[^\d/-]|[/-](?:19|20)\d\d|$)"
     rf"|per{_I_RE2}ode{_WS}*:?{_WS}*(?:19|20)\d{{4}}"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
@@ -1072,8 +1072,17 @@ _WORD_MONTHS = frozenset({"jan", "jul"})
 #: a quarter's or a half year's number in words (``fjerde kvartal``, ``andet halvår``; the last, ``sidste``: 4 of
 #: a quarter, 2 of a half year, set where it is read)
 _ORDINALS = {"første": 1, "anden": 2, "andet": 2, "tredje": 3, "fjerde": 4}
+
+
+def _ordinal(word: str, last: int) -> int:
+    """The number of an ordinal in words as a pattern read it (a Turkish i as an i: ``SİDSTE`` stopped a
+    whole run with a KeyError, a review); ``sidste`` is ``last``."""
+    key = word.casefold().replace("i\u0307", "i").replace("ı", "i")
+    return {**_ORDINALS, "sidste": last}.get(key, last)
+
+
 _QUARTER = re.compile(
-    r"(?:(?<![^\W\d_])(?P<q_word>første|anden|andet|tredje|fjerde|sidste)\s+kvartal"
+    r"(?:(?<![^\W\d_])(?P<q_word>første|anden|andet|tredje|fjerde|sidste)\s+(?:kvartal|kvt\.?)"
     r"|(?<!\d)(?P<q>[1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*(?P<q_after>[1-4])(?!\d)"
     r"|(?<![^\W\d_])q(?P<q_letter>[1-4])(?!\w))"
     rf"(?:\s*[.,/{_DASHES}]?\s*(?P<year>(?:19|20)\d{{2}})(?!\d))?",
@@ -1082,6 +1091,7 @@ _QUARTER = re.compile(
 #: a half year (``2. halvår 2018``, ``1. halvåret``, ``H1 2019`` with its year): its six months (a review)
 _HALF = re.compile(
     r"(?:(?<![^\W\d_])(?P<h_word>første|anden|andet|sidste)\s+halvår"
+    r"|(?<![^\W\d_])halvår\s*(?P<h_after>[12])(?!\d)"
     rf"|(?<!\d)(?P<h>[12])\.?\s*halvår|(?<![^\W\d_])h(?P<h_letter>[12])(?=\s*[.,/{_DASHES}]?\s*(?:19|20)\d{{2}}(?!\d)))"
     rf"(?:\s*[.,/{_DASHES}]?\s*(?P<year>(?:19|20)\d{{2}})(?!\d))?",
     re.IGNORECASE,
@@ -1095,7 +1105,9 @@ def months_named(text: str) -> set[tuple[int, int]]:
     period does not hold has no period of the invoice's (an attack on 0.9.31 found February's stay paid as
     March). A month that is also a first name is none where it is part of a person's name: joined by a
     hyphen to another name (``Maj-Britt``, ``Anne-Maj``) or followed by one (``August Hansen``)."""
-    text = unicodedata.normalize("NFC", text)  # an å written as a and a ring (as a Mac writes it) is an å
+    # an å written as a and a ring (as a Mac writes it) is an å; only that is composed, as the fast path's patterns
+    # read it (a text made NFC as a whole read otherwise than they: a review)
+    text = text.replace("a\u030a", "å").replace("A\u030a", "Å")
     named: set[tuple[int, int]] = set()
     for m in _MONTH_WORD.finditer(text):
         word = m[1].casefold()
@@ -1117,15 +1129,11 @@ def months_named(text: str) -> set[tuple[int, int]]:
             (int(m["month"] or m["iso_month"] or m["opus_month"]), int(m["year"] or m["iso_year"] or m["opus_year"]))
         )
     for m in _QUARTER.finditer(text):
-        quarter = (
-            {**_ORDINALS, "sidste": 4}[m["q_word"].casefold()]
-            if m["q_word"]
-            else int(m["q"] or m["q_after"] or m["q_letter"])
-        )
+        quarter = _ordinal(m["q_word"], 4) if m["q_word"] else int(m["q"] or m["q_after"] or m["q_letter"])
         year = int(m["year"]) if m["year"] else 0
         named.update((month, year) for month in range(3 * quarter - 2, 3 * quarter + 1))
     for m in _HALF.finditer(text):
-        half = {**_ORDINALS, "sidste": 2}[m["h_word"].casefold()] if m["h_word"] else int(m["h"] or m["h_letter"])
+        half = _ordinal(m["h_word"], 2) if m["h_word"] else int(m["h"] or m["h_letter"] or m["h_after"])
         year = int(m["year"]) if m["year"] else 0
         named.update((month, year) for month in range(6 * half - 5, 6 * half + 1))
     return named

@@ -210,23 +210,32 @@ def _money(text: str, decimals: int) -> Fraction | None:
 #: as in Q3.2019, not 2019.10, an amount, nor 2019-7, an invoice's number; either end of a range), or as OPUS
 #: writes it after "periode" (periode 201902): beside a named month no period; on a line, a month
 MONTH_IN_DIGITS = (
-    # after no digit, dot, slash or dash, but for the dash of a range of them (01/2019-02/2019)
-    r"(?:(?<![\d./-])|(?<=[/.](?:19|20)\d\d-))(?<![^\W\d_])"
+    # after no digit, dot, slash or dash, but for those between the two ends of a range of them (01/2019-02/2019,
+    # 2019-01/2019-02)
+    r"(?:(?<![\d./-])|(?<=[/.-](?:19|20)\d\d-)|(?<=(?:19|20)\d\d[/-](?:0[1-9]|1[0-2])[/-]))(?<![^\W\d_])"
     r"(?:(0?[1-9]|1[0-2])[/.-]((?:19|20)\d{2})|((?:19|20)\d{2})[/-](0[1-9]|1[0-2]))"
-    r"(?![\d/]|\.\d|-(?!(?:0?[1-9]|1[0-2])[/.](?:19|20)\d\d(?!\d)))"
+    r"(?!\d|\.\d|[/-](?!(?:(?:0?[1-9]|1[0-2])[/.-](?:19|20)\d\d|(?:19|20)\d\d[/-](?:0[1-9]|1[0-2]))(?!\d)))"
     r"|(?<![^\W\d_])periode\s*:?\s*((?:19|20)\d{2})(0[1-9]|1[0-2])(?!\d)"
 )
 #: a quarter (2. kvartal 2019, 1. kvt. 2019, kvartal 3, Q4 2018): its three months
 QUARTER = (
     r"(?i)(?:(?<!\d)([1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*([1-4])(?!\d)"
-    r"|(?<![^\W\d_])q([1-4])(?!\w)|(?<![^\W\d_])(første|anden|andet|tredje|fjerde|sidste)\s+kvartal)"
+    r"|(?<![^\W\d_])q([1-4])(?!\w)|(?<![^\W\d_])(første|anden|andet|tredje|fjerde|sidste)\s+(?:kvartal|kvt\.?))"
     r"(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
 )
 ORDINALS = {"første": 1, "anden": 2, "andet": 2, "tredje": 3, "fjerde": 4}
+
+
+def ordinal(word: str, last: int) -> int:
+    """An ordinal in words (a Turkish i an i; sidste: the last)."""
+    key = word.casefold().replace("i\u0307", "i").replace("ı", "i")
+    return {**ORDINALS, "sidste": last}.get(key, last)
+
+
 #: a half year (2. halvår 2018, H1 2019 with its year): its six months
 HALF = (
     r"(?i)(?:(?<!\d)([12])\.?\s*halvår|(?<![^\W\d_])h([12])(?=\s*[.,/\-–—‐‑]?\s*(?:19|20)\d{2}(?!\d))"
-    r"|(?<![^\W\d_])(første|anden|andet|sidste)\s+halvår)"
+    r"|(?<![^\W\d_])(første|anden|andet|sidste)\s+halvår|(?<![^\W\d_])halvår\s*([12])(?!\d))"
     r"(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
 )
 
@@ -391,7 +400,7 @@ def line_months(text: str) -> set[tuple[int, int]]:
     """The months a line's text names as a word, (month, year or 0) (README, Collective invoices): a short
     name only before a number or joined to another month; a month that is also a first name none where a
     name is joined to it by a hyphen or follows it."""
-    text = unicodedata.normalize("NFC", text)  # å as a and a ring is å
+    text = text.replace("a\u030a", "å").replace("A\u030a", "Å")  # å as a and a ring is å
     words = "|".join([*MONTHS, *SHORT_MONTHS])
     word_re = rf"(?<![^\W\d_])({words})(?:s(?![^\W\d_])|(?=måned)|(?![^\W\d_]))"  # februarmåned, februars
     dashes = "\\-–—‐‑"
@@ -433,11 +442,11 @@ def line_months(text: str) -> set[tuple[int, int]]:
     for m in re.finditer(MONTH_IN_DIGITS, text, re.I):  # a month in digits with its year (02/2019, 2-2019, 2019-02)
         out.add((int(m[1] or m[4] or m[6]), int(m[2] or m[3] or m[5])))
     for m in re.finditer(QUARTER, text):
-        q = {**ORDINALS, "sidste": 4}[m[4].casefold()] if m[4] else int(m[1] or m[2] or m[3])
+        q = ordinal(m[4], 4) if m[4] else int(m[1] or m[2] or m[3])
         out |= {(k, int(m[5]) if m[5] else 0) for k in (3 * q - 2, 3 * q - 1, 3 * q)}
     for m in re.finditer(HALF, text):
-        h = {**ORDINALS, "sidste": 2}[m[3].casefold()] if m[3] else int(m[1] or m[2])
-        out |= {(k, int(m[4]) if m[4] else 0) for k in range(6 * h - 5, 6 * h + 1)}
+        h = ordinal(m[3], 2) if m[3] else int(m[1] or m[2] or m[4])
+        out |= {(k, int(m[5]) if m[5] else 0) for k in range(6 * h - 5, 6 * h + 1)}
     return out
 
 
