@@ -638,6 +638,7 @@ _MONTH_IN_DIGITS = re.compile(_MONTH_IN_DIGITS_RE, re.IGNORECASE)
 #: was posted as March, an attack on 0.9.31); a month name and a number of one or two digits, no year
 #: (``februar 19``: 2019, or the 19th, beside ``marts 2019``: posted as March, the same attack); a text
 #: holding them gives no period
+_COMPACT_DATE = r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _LOOSE_DAYS = re.compile(
     rf"{_DAY_AT}\d{{1,2}}\.\s*(?:[{_DASHES}]|til)\s*\d"
     rf"|{_DAY_AT}\d{{1,2}}\.(?:\s*(?:[{_DASHES}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
@@ -649,7 +650,10 @@ _LOOSE_DAYS = re.compile(
     # ``01‑02‑2019``, ``uge 5-8``: beside ``marts 2019`` each was posted as March; a third review)
     rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{_DASHES}/]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
     r"|(?<!\d)(?:\d{1,2}[–—‐‑−]\d{1,2}[–—‐‑−]\d{2}(?:\d{2})?|\d{4}[–—‐‑−]\d{1,2}[–—‐‑−]\d{1,2})(?!\d)"
-    r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)",
+    r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
+    # a range of compact dates (``20190201-20190228``, as exports write them: beside ``marts 2019`` it was posted
+    # as March; a review of 0.9.33's mend)
+    rf"|(?<!\d){_COMPACT_DATE}\s*(?:[{_DASHES}/]|til)\s*{_COMPACT_DATE}(?!\d)",
     re.IGNORECASE,
 )
 #: a month name and a number of one or two digits after it, no year (``februar 19``, ``februar-19``,
@@ -862,7 +866,7 @@ _LOOSE_DAYS_RE2 = (
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2})|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
-    rf"|uge(?:nr\.?)?{_WS}*\d"
+    rf"|uge(?:nr\.?)?{_WS}*\d|\d{{8}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2}){_WS}*\d{{8}}"
     r"|(?:^|[^\d./-])\d{1,2}[/.-](?:19|20)\d{2}(?:[^\d/]|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/-]\d{1,2}(?:[^\d/-]|[/-](?:19|20)\d\d|$)"
     rf"|per{_I_RE2}ode{_WS}*:?{_WS}*(?:19|20)\d{{4}}"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"

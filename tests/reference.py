@@ -269,6 +269,7 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
             plain += written
         at = m.end()
     text = plain + text[at:]
+    compact = r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"  # yyyymmdd
     loose = (
         rf"{day_at}\d{{1,2}}\.\s*(?:[{dashes}]|til)\s*\d"
         rf"|{day_at}\d{{1,2}}\.(?:\s*(?:[{dashes}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
@@ -279,6 +280,8 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{dashes}/]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
         r"|(?<!\d)(?:\d{1,2}[–—‐‑−]\d{1,2}[–—‐‑−]\d{2}(?:\d{2})?|\d{4}[–—‐‑−]\d{1,2}[–—‐‑−]\d{1,2})(?!\d)"
         r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
+        # a range of compact dates (20190201-20190228)
+        rf"|(?<!\d){compact}\s*(?:[{dashes}/]|til)\s*{compact}(?!\d)"
     )
     # a month name and one or two digits, no year (februar 19, februar-19, februar/19)
     month_short = rf"(?<![^\W\d_])({'|'.join(MONTHS)})(?![^\W\d_])[\s.,'/{dashes}]*\d{{1,2}}(?![\d.,]\d|\d)"

@@ -1,10 +1,12 @@
 """A third review of 0.9.33's mend of the periods read from free text (a helper's fuzz, kept as it found
 the faults): an ordinal with a Turkish i stopped a whole run with a KeyError, NFC of the whole text let the
 fast path and Python part ways, more ranges of months in digits and ordinals with ``kvt.`` or ``halvår 2``
-paid March. Each failed on the mend as reviewed and passes since. (A range of compact dates,
-``20190201-20190228``, beside a month gives that month, as in 0.9.32: left, and said in the note.)"""
+paid March, and a range of compact dates (``20190201-20190228``, so in 0.9.32 too) paid the month beside
+it. Each failed on the mend as reviewed and passes since."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 import pytest
@@ -114,3 +116,14 @@ def test_an_ordinal_with_kvt_or_a_half_years_number_after_names_its_months(text)
 
 
 # ---------------------------------------------------------------- 5. compact dates (YYYYMMDD, as e-invoices and SAP export them)
+
+
+def test_a_range_of_compact_dates_beside_a_month_gives_no_period():
+    """``20190201-20190228`` (dates as exports write them) was read neither as a period nor as a month named:
+    the February stay was paid as March by all three readings (so in 0.9.32 too). A range of them is now
+    loose days, as a range of ISO dates is: no period. A single compact date stays a number."""
+    text = "Ophold 20190201-20190228, faktureret marts 2019"
+    assert (period_in_text(text), _fast(text), _ref(text)) == (None, None, None)
+    alone = "Faktura 20190305 marts 2019"
+    march = (dt.date(2019, 3, 1), dt.date(2019, 3, 31))
+    assert (period_in_text(alone), _fast(alone), _ref(alone)) == (march, march, march)
