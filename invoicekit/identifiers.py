@@ -31,7 +31,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from stdnum.dk import cpr as _cpr
 from stdnum.dk import cvr as _cvr
-from stdnum.exceptions import ValidationError
 
 from invoicekit.errors import InputError
 from invoicekit.texts import arrow_text, is_arrow_text
@@ -92,14 +91,7 @@ def _birth_date(number: str) -> dt.date | None:
     text = compact_cpr(number)
     if len(text) != 10 or not (text.isascii() and text.isdigit()):
         return None
-    for day in (text[:2], f"{int(text[:2]) - 60:02d}" if int(text[:2]) > 60 else None):
-        if day is None:
-            continue
-        try:
-            return _cpr.get_birth_date(day + text[2:])
-        except ValidationError:
-            pass
-    return None
+    return cpr_birth_date(text)
 
 
 def validate_cpr(number: object) -> str:
@@ -178,15 +170,20 @@ def cpr_birth_year(compact: str) -> int:
     return 2000 + yy
 
 
-def cpr_born_later(compact: str) -> bool:
-    """Whether ten digits 0-9 name a birth date that exists but lies after today (day + 60 read as a
-    replacement number's)."""
+def cpr_birth_date(compact: str) -> dt.date | None:
+    """The birth date ten digits 0-9 name, the century by :func:`cpr_birth_year` and day + 60 read as a
+    replacement number's; None where no such day exists."""
     day = int(compact[:2])
     try:
-        born = dt.date(cpr_birth_year(compact), int(compact[2:4]), day - 60 if day > 60 else day)
+        return dt.date(cpr_birth_year(compact), int(compact[2:4]), day - 60 if day > 60 else day)
     except ValueError:
-        return False
-    return born > danish_today()
+        return None
+
+
+def cpr_born_later(compact: str) -> bool:
+    """Whether ten digits 0-9 name a birth date that exists but lies after Denmark's today."""
+    born = cpr_birth_date(compact)
+    return born is not None and born > danish_today()
 
 
 def valid_cpr_mask(numbers: object) -> np.ndarray:
