@@ -36,7 +36,7 @@ import pyarrow as pa
 import invoicekit.messages as msg
 from invoicekit.extracts import InvoiceLines, Invoices, Problems, cprs_in_texts, written_invoice_ids
 from invoicekit.keys import value_keys
-from invoicekit.parsing import MONEY_SCALE, format_money_dk, months_named, names_no_one_period
+from invoicekit.parsing import MONEY_SCALE, format_money_dk, holds_named, months_between, names_no_one_period
 from invoicekit.reasons import CHECK_NUMBER, LINES_MISMATCH, MANUAL, POSTED
 from invoicekit.texts import TEXT, arrow_text
 from invoicekit.vocabulary import masked_cpr
@@ -260,7 +260,7 @@ class _Plan:
                     continue
                 # nor one whose text names a month the invoice's period does not hold (``Ophold februar`` on
                 # a March invoice was paid as March: an attack on 0.9.31); ``Ophold marts`` is March's
-                readable[i] = not names_no_one_period(text) and _holds(_months_held(starts[i], ends[i]), text)
+                readable[i] = not names_no_one_period(text) and holds_named(text, _months_held(starts[i], ends[i]))
             for name in ("period_start", "period_end"):
                 values = frame[name].to_numpy(copy=True)
                 blank = np.isnat(own[name].to_numpy()) & readable
@@ -419,17 +419,8 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
 
 
 def _months_held(start: np.datetime64, end: np.datetime64) -> set[tuple[int, int]]:
-    """The months ``(month, year)`` a period from the month ``start`` to the month ``end`` holds (at most
-    two years of them); none without one."""
+    """The months ``(month, year)`` a period from the month ``start`` to the month ``end`` holds
+    (:func:`~invoicekit.parsing.months_between`); none without one."""
     if np.isnat(start) or np.isnat(end) or end < start:
         return set()
-    first, last = int(start.astype(int)), min(int(end.astype(int)), int(start.astype(int)) + 24)
-    return {(k % 12 + 1, 1970 + k // 12) for k in range(first, last + 1)}
-
-
-def _holds(held: set[tuple[int, int]], text: str) -> bool:
-    """Whether every month ``text`` names (:func:`~invoicekit.parsing.months_named`) is one of ``held``: with
-    its year, that month of that year; without, that month of any year held (``marts måned 2018`` on a line
-    of an invoice for March 2019 was paid as March 2019: a fourth review)."""
-    months = {month for month, _year in held}
-    return all((month, year) in held if year else month in months for month, year in months_named(text))
+    return months_between(start.astype("datetime64[D]").astype(object), end.astype("datetime64[D]").astype(object))

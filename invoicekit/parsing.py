@@ -563,6 +563,14 @@ _DASHES = "\\-–—‐‑"
 _RANGE = re.compile(rf"(?=((?<!\d){_D}\s*(?:[{_DASHES}]|til)\s*{_D}(?!\d)))", re.IGNORECASE)
 #: the month names, as alternatives of a pattern
 _MONTHS_ALT = "|".join(MONTHS_DA)
+#: the months' short names as suppliers write them (``feb. 2019``, ``febr 2019``, ``okt. 2018``), each month's
+#: number: read only before a number (a year or a day) or joined to another month (``jan-feb``): ``Jan Olsen``
+#: is a man, and ``i jul`` Christmas (a fourth review)
+MONTH_ABBREVIATIONS = {
+    "jan": 1, "feb": 2, "febr": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_ANY_MONTH = f"{_MONTHS_ALT}|{'|'.join(MONTH_ABBREVIATIONS)}"
 _MONTH = re.compile(rf"(?<![^\W\d_])({_MONTHS_ALT})\s+(\d{{4}})(?!\d)", re.IGNORECASE)
 #: a number that may be a day: not the end of a longer one, nor the decimals of an amount (``1.234,15``),
 #: nor the end of a date or number written with ``/`` or a dash (``2019-04-15 april 2019``: no 4-15 April)
@@ -775,10 +783,11 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     return _periods_and_named_days(text)[0]
 
 
-def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date], bool]:
+def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date], bool, str]:
     """:func:`periods_in_text`, the days written before a month name that
-    are part of no range, and whether loose days stand in it
-    (:data:`_LOOSE_DAYS`)."""
+    are part of no range, whether loose days stand in it
+    (:data:`_LOOSE_DAYS`), and the text with its named days as digits
+    (:func:`_named_days_as_numbers`), as it was read."""
     text, single = _named_days_as_numbers(text)
     # each period once, in the order found (a dict: a text of thousands of periods was otherwise
     # searched for each of them, the square of them)
@@ -822,7 +831,7 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
         d, mo, y = (int(part) for part in text[a:b].split("."))
         with contextlib.suppress(ValueError):
             lone.append(dt.date(y, mo, d))
-    return list(found), lone, unreadable or _loose_days(text)
+    return list(found), lone, unreadable or _loose_days(text), text
 
 
 # The same patterns for RE2 (pyarrow), which has no look-around: a boundary is
@@ -879,7 +888,7 @@ _LOOSE_DAYS_RE2 = (
 #: or whose one period is a month and that names two, is left to Python, which holds what they name to the
 #: period (since 0.9.33)
 _MONTH_TOKEN_RE2 = (
-    rf"(?:(?:{_MONTHS_ALT}|jan|febr?|mar|apr|jun|jul|aug|sept?|okt|nov|dec)"
+    rf"(?:(?:{_ANY_MONTH})"
     r"(?:s?(?:[^\p{L}]|$)|m(?:å|a\x{30a})ned)"  # februarmånedens too, and with a decomposed å
     r"|kvartal|kvt|halv(?:å|a\x{30a})r|q[1-4]|h[12])"
 )
@@ -1027,22 +1036,14 @@ def names_no_one_period(text: str) -> bool:
     invoice for April was paid as April; a review of 0.9.25), nor a date in
     digits (:data:`_DIGIT_DATE`: ``udflyttet 15.03.2019``, ``2019-03-15``;
     an attack)."""
-    found, lone, loose = said = _periods_and_named_days(text)
+    found, lone, loose, plain = said = _periods_and_named_days(text)
     if found or lone or loose:
-        return _one_period(text, *said) is None
+        return _one_period(*said) is None
     # the named days as digits, as the reference reads them: 1.-31. april 2019 makes no date (31 April), but
     # says something of the line's period (a review: paid as the invoice's March)
-    return _digit_date_in(_named_days_as_numbers(text)[0])
+    return _digit_date_in(plain)
 
 
-#: the months' short names as suppliers write them (``feb. 2019``, ``febr 2019``, ``okt. 2018``), each month's
-#: number: read only before a number (a year or a day) or joined to another month (``jan-feb``): ``Jan Olsen``
-#: is a man, and ``i jul`` Christmas (a fourth review)
-MONTH_ABBREVIATIONS = {
-    "jan": 1, "feb": 2, "febr": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_ANY_MONTH = f"{_MONTHS_ALT}|{'|'.join(MONTH_ABBREVIATIONS)}"
 #: a month's name as a word, or joined to ``måned`` (``februarmåned``: a sixth review)
 #: (or its genitive, ``februars``: a review of 0.9.33's first mend)
 _MONTH_WORD = re.compile(rf"(?<![^\W\d_])({_ANY_MONTH})(?:s(?![^\W\d_])|(?=måned)|(?![^\W\d_]))", re.IGNORECASE)
@@ -1185,14 +1186,16 @@ def period_in_text(text: str) -> tuple[dt.date, dt.date] | None:
     None too where a day written before a month name, part of no range, lies
     inside it but for its first and last day (``april 2019, udflyttet 15.
     april 2019``: maybe half of April)."""
-    return _one_period(text, *_periods_and_named_days(text))
+    return _one_period(*_periods_and_named_days(text))
 
 
 def _one_period(
-    text: str, found: list[tuple[dt.date, dt.date]], lone: list[dt.date], loose: bool
+    found: list[tuple[dt.date, dt.date]], lone: list[dt.date], loose: bool, plain: str
 ) -> tuple[dt.date, dt.date] | None:
     """:func:`period_in_text` of what :func:`_periods_and_named_days` found
-    in ``text``: none either where the text names a month the one period
+    in a text (``plain``: with its named days as digits, so that ``faktureret
+    5. maj 2019`` is a date, which leaves the period, and no month named):
+    none either where the text names a month the one period
     does not hold (:func:`months_named`, as a collective invoice's line is
     held to its invoice's period: ``Døgnophold februar, faktureret marts
     2019``, ``februar-2019``, ``Ophold marts 2019, afregning februar`` were
@@ -1202,9 +1205,7 @@ def _one_period(
     start, end = found[0]
     if any(start < day < end for day in lone):
         return None
-    # the days written before a month name as dates (``faktureret 5. maj 2019`` is a date, which leaves the
-    # period, not a month named)
-    return found[0] if holds_named(_named_days_as_numbers(text)[0], start, end) else None
+    return found[0] if holds_named(plain, months_between(start, end)) else None
 
 
 def months_between(start: dt.date, end: dt.date) -> set[tuple[int, int]]:
@@ -1213,12 +1214,10 @@ def months_between(start: dt.date, end: dt.date) -> set[tuple[int, int]]:
     return {(k % 12 + 1, k // 12) for k in range(first, min(last, first + 24) + 1)}
 
 
-def holds_named(text: str, start: dt.date, end: dt.date) -> bool:
-    """Whether every month ``text`` names (:func:`months_named`) lies from ``start`` to ``end``: with its
-    year, that month of that year; without, that month of any year the period holds."""
-    named = months_named(text)
-    if not named:
-        return True
-    held = months_between(start, end)
-    months = {month for month, _year in held}
-    return all((month, year) in held if year else month in months for month, year in named)
+def holds_named(text: str, held: set[tuple[int, int]]) -> bool:
+    """Whether every month ``text`` names (:func:`months_named`) is one of ``held``
+    (:func:`months_between`): with its year, that month of that year; without, that month of any year
+    held (``marts måned 2018`` of a period of March 2019 is not: a fourth review). Both a text's one
+    period and a collective invoice's line are held so."""
+    any_year = {month for month, _year in held}
+    return all((month, year) in held if year else month in any_year for month, year in months_named(text))
