@@ -1235,7 +1235,7 @@ def _grant_coding_keys(grants: Grants, sheet: SupportSheet) -> pd.DataFrame:
 
 
 def _coding_inputs(grants: Grants, sheet: SupportSheet) -> tuple:
-    """What :func:`_grant_codes` works out its coding from: the grants'
+    """What :func:`_grant_coding_keys` works out its coding from: the grants'
     services and suppliers and the sheet's rows. A table changed in place
     inside its container (a notebook's ``sheet.suppliers.loc[...] = ...``)
     was decided on with the coding worked out before the change (a review of
@@ -1254,12 +1254,8 @@ def _coding_inputs(grants: Grants, sheet: SupportSheet) -> tuple:
 
 def _column_state(column: pd.Series) -> object:
     """A grants column as :func:`_coding_inputs` keeps it: its arrow array, or a copy of its values."""
-    values = column.array
-    if isinstance(values, pd.arrays.ArrowExtensionArray) or hasattr(values, "__arrow_array__"):
-        held = getattr(values, "_pa_array", None)
-        if held is not None:
-            return held
-    return column.to_numpy(copy=True)
+    held = getattr(column.array, "_pa_array", None)  # pandas' arrow-backed arrays (``str`` among them)
+    return held if held is not None else column.to_numpy(copy=True)
 
 
 def _same_coding_inputs(before: tuple, now: tuple) -> bool:
