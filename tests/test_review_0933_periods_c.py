@@ -8,22 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pytest
 
-from invoicekit.parsing import period_from_texts, period_in_text
-from tests.reference import text_periods
-
-
-def _fast(text: str):
-    start, end = period_from_texts(np.array([text], dtype=object))
-    return None if np.isnat(start[0]) else (start[0].astype(object), end[0].astype(object))
-
-
-def _ref(text: str):
-    found = text_periods(text)
-    return next(iter(found)) if len(found) == 1 else None
-
+from invoicekit.parsing import period_in_text
+from tests.test_review_0933_periods import _fast, _ref
 
 # ---------------------------------------------------------------- 1. "sidste" with a Turkish i: a KeyError stops the run
 
