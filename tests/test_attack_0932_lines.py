@@ -13,12 +13,12 @@ import invoicekit as ik
 from tests.test_lines import ANNA, BO, CVR, GRANTS, SHEET
 
 
-def _decide(invoices: list[dict], lines: list[dict]) -> ik.Decisions:
+def _decide(invoices: list[dict], lines: list[dict] | None = None) -> ik.Decisions:
     return ik.decide(
         ik.prepare_invoices(pd.DataFrame(invoices)),
         ik.prepare_grants(pd.DataFrame(GRANTS)),
         ik.prepare_support_sheet(SHEET),
-        lines=ik.prepare_invoice_lines(pd.DataFrame(lines)),
+        lines=ik.prepare_invoice_lines(pd.DataFrame(lines)) if lines else None,
         run_date=dt.date(2020, 6, 1),
     )
 

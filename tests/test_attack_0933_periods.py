@@ -4,8 +4,6 @@ paid a month the text says is not (only) the invoiced one. Each failed on 0.9.32
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +11,9 @@ import pytest
 import invoicekit as ik
 from invoicekit.parsing import period_from_texts, period_in_text
 from tests.reference import text_periods
-from tests.test_lines import ANNA, BO, CVR, GRANTS, SHEET
+from tests.test_attack_0932_lines import _decide
+from tests.test_lines import ANNA, CVR
+from tests.test_review_0932_f import _march_invoice_with_line as _march_line
 
 
 def _all_three(text: str):
@@ -23,29 +23,9 @@ def _all_three(text: str):
     return period_in_text(text), column, (next(iter(ref)) if len(ref) == 1 else None)
 
 
-def _decide(invoices: list[dict], lines: list[dict] | None = None) -> ik.Decisions:
-    return ik.decide(
-        ik.prepare_invoices(pd.DataFrame(invoices)),
-        ik.prepare_grants(pd.DataFrame(GRANTS)),
-        ik.prepare_support_sheet(SHEET),
-        lines=ik.prepare_invoice_lines(pd.DataFrame(lines)) if lines else None,
-        run_date=dt.date(2020, 6, 1),
-    )
-
-
 def _one_invoice(text: str) -> ik.Decisions:
     return _decide([{"invoice_id": "F1", "supplier_cvr": CVR, "amount": "30.000,00", "cpr": ANNA,
                      "period_start": "", "period_end": "", "text": text}])  # fmt: skip
-
-
-def _march_line(text: str) -> ik.Decisions:
-    invoice = {"invoice_id": "S1", "supplier_cvr": CVR, "amount": "50.000,00", "cpr": "",
-               "period_start": "01.03.2019", "period_end": "31.03.2019", "text": "Samlefaktura"}  # fmt: skip
-    lines = [
-        {"invoice_id": "S1", "supplier_cvr": CVR, "line_no": "1", "cpr": ANNA, "amount": "30000", "text": text},
-        {"invoice_id": "S1", "supplier_cvr": CVR, "line_no": "2", "cpr": BO, "amount": "20000", "text": ""},
-    ]
-    return _decide([invoice], lines)
 
 
 def _posted_march(r: ik.Decisions) -> int:
