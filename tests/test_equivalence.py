@@ -33,7 +33,7 @@ from invoicekit import (
 from invoicekit.decide import BESIDE_FROM_ROWS
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.vocabulary import EXCEL_ERRORS, normalise_paragraph
-from tests.reference import expected_amount, reference_decide, reference_marks
+from tests.reference import expected_amount, reference_decide, reference_marks, sheet_key
 
 DECIDE_MODULE = importlib.import_module("invoicekit.decide")  # the package's ``decide`` is the function
 
@@ -358,9 +358,12 @@ def tables(coding):
 
 
 def paragraph_of(service: str) -> str:
-    """A service's paragraph in the sheet as the library reads it (blank for one it lacks)."""
-    found = {c.casefold(): normalise_paragraph(p) for c, p, _ in SHEET_SERVICES}
-    return found.get(service.strip().casefold(), "")
+    """A service's paragraph in the sheet as the library reads it (blank for one it lacks), the code
+    compared as check 17 compares a grant's service with the sheet's (SEL-108 is SEL108): the paragraph
+    a journal records with a payment (until 0.9.34 this compared spellings, so a payment of SEL-108 came
+    with none, which the fast path reads as a payment recorded before 0.9.13 and the reference did not)."""
+    found = {sheet_key(c, code=True): normalise_paragraph(p) for c, p, _ in SHEET_SERVICES}
+    return found.get(sheet_key(service, code=True), "")
 
 
 def history(seen, paid) -> History:
@@ -1162,6 +1165,33 @@ def test_sensum_marks_on_a_messy_support_sheet_are_read_as_the_reference(case, d
     for k, (row, want) in enumerate(zip(result.decisions.to_dict("records"), ref, strict=True)):
         got = {"status": row["status"], "reason": row["reason"], "grant_id": row["grant_id"]}
         assert got == {c: want[c] for c in got}, f"invoice row {k + 1}: {invoices[k]}; marks {marks}"
+
+
+def test_a_day_paid_under_a_dashed_spelling_of_the_paragraphs_other_service_is_not_paid_again():
+    """Paid for 11.03.2019 under grant ``b2.``, service ``SEL-108`` (SEL108, § 108); the grant registered
+    again as N-2 under SEL108D, the same paragraph's daily service: the same citizen, supplier and
+    paragraph, so the day is paid (check 21). The case hypothesis drew in 0.9.33's CI, where the
+    test's history gave the payment no paragraph (see :func:`paragraph_of`) and the reference posted."""
+    coding = [{"paragraph": "§ 108", "ownership": "privat", "target_group": "UH", "psp_element": "P-1",
+               "art": "40000000", "valid_from": "2018-01-01", "valid_to": ""}]  # fmt: skip
+    grants = [{"grant_id": "N-2", "cpr": "7203854321", "service_code": "SEL108D", "service_name": "",
+               "supplier_cvr": "29345716", "rate": "31200.00", "rate_unit": "month", "start_date": "2019-01-01",
+               "end_date": ""}]  # fmt: skip
+    invoices = [{"invoice_id": "F-1", "supplier_cvr": "29345716", "amount": "1006.45", "cpr": "7203854321",
+                 "period_start": "11.03.2019", "period_end": "11.03.2019", "text": "", "document_type": "",
+                 "currency": "", "prepaid_amount": ""}]  # fmt: skip
+    day = dt.date(2019, 3, 11)
+    paid = [("b2.", "7203854321", "29345716", "SEL-108", day, day)]
+    assert paragraph_of("SEL-108") == "108"
+    sheet = tables(coding)
+    fast = _decided(invoices, grants, sheet, Rules(), history(set(), paid), dt.date(2019, 6, 30)).decisions
+    ref = reference_decide(
+        invoices, grants, sheet["services"].to_dict("records"), sheet["suppliers"].to_dict("records"), coding,
+        Fraction(str(Rules().tolerance)), Fraction(str(Rules().max_amount)), set(Rules().paragraphs), set(), set(),
+        [(*p, paragraph_of(p[3]) or None) for p in paid],
+    )  # fmt: skip
+    assert (fast.loc[0, "reason"], fast.loc[0, "grant_id"]) == ("ALREADY_PAID", "N-2")
+    assert (ref[0]["reason"], ref[0]["grant_id"]) == ("ALREADY_PAID", "N-2")
 
 
 # ---------------------------------------------------------------- suspected faults the messy sheet points at
