@@ -75,6 +75,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
+from invoicekit.columns import IN_ORE
 from invoicekit.extracts import (
     Grants,
     SupportSheet,
@@ -89,7 +90,7 @@ from invoicekit.history import spec_credit_notes
 from invoicekit.identifiers import is_valid_cvr, map_unique, mask_cpr_text
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.keys import sheet_keys
-from invoicekit.parsing import MONEY_SCALE, date_dk, kroner_dk
+from invoicekit.parsing import MONEY_SCALE, date_dk, kroner_dk, ore_dkk
 from invoicekit.reasons import POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.rules import Rules, recorded_rules
 from invoicekit.vocabulary import FIXED_RATE_UNITS, OWNERSHIP_DA, RATE_UNIT_NAMES_DA
@@ -956,6 +957,8 @@ def fix_list(
     if month not in months:
         raise ValueError(f"no run for month {month}; the runs cover {months[0]} to {months[-1]}")
     d = decisions[decisions["month"] <= month]
+    # the amounts weighed as kroner: factors between them, and the fix list's column people read
+    d = d.assign(**{dkk: ore_dkk(d[ore]) for dkk, ore in IN_ORE.items() if ore in d.columns})
     posted = _posted(d)
     hist = _texts_filled(d[~posted])
     hist["_birth"] = hist["cpr_masked"].str[:6]
@@ -988,7 +991,7 @@ def fix_list(
     # nor any fix a credit note, which the robot never posts (one without a CPR number was counted as the
     # template's to unlock, in its worth and in the supplier's letter: an attack on 0.9.30)
     kind = manual["document_type"] if "document_type" in manual else np.full(len(manual), "", dtype=object)
-    amount = pd.to_numeric(manual["amount"], errors="coerce").to_numpy(dtype=float)
+    amount = manual["amount"].to_numpy(dtype=float)
     credit_notes = set(manual.index[spec_credit_notes(amount, kind)])
     # each invoice at most once: the first proposal that takes it keeps it
     fix_of: dict[object, str] = {}

@@ -152,6 +152,24 @@ DECISION_LINE_COLUMNS: tuple[str, ...] = (
     "art",
 )
 
+#: the amounts of ``decisions.csv`` and ``decision_lines.csv`` (DKK, as the spec writes them) and
+#: the columns of the typed tables they are written from (:class:`~invoicekit.decide.Decisions`,
+#: its lines, the journal): whole øre, integers (pandas ``Int64``, blank where there is none).
+#: Numbers stay numbers until a writer formats them, with the unit in the name, so that no
+#: reader takes øre for kroner
+IN_ORE: dict[str, str] = {"amount": "amount_ore", "expected_amount": "expected_amount_ore"}
+
+
+def typed_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """A file's columns as its typed table holds them: the amounts in øre (:data:`IN_ORE`)."""
+    return tuple(IN_ORE.get(c, c) for c in columns)
+
+
+#: the decisions' columns as :class:`~invoicekit.decide.Decisions` holds them (first)
+TYPED_DECISION_COLUMNS = typed_columns(DECISION_COLUMNS)
+#: the decision lines' columns as ``Decisions.lines`` holds them
+TYPED_LINE_COLUMNS = typed_columns(DECISION_LINE_COLUMNS)
+
 OPUS_POSTING_COLUMNS: tuple[str, ...] = (
     "Artskonto",
     "PSP-element",

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 import invoicekit.messages as msg
 from invoicekit.amounts import HOUR, expected_amounts
-from invoicekit.columns import DECISION_COLUMNS
+from invoicekit.columns import TYPED_DECISION_COLUMNS
 from invoicekit.distinct import first_rows, tuple_codes
 from invoicekit.extracts import (
     Grants,
@@ -72,6 +72,7 @@ from invoicekit.parsing import (
     format_date_dk,
     format_money_dk,
     format_money_one,
+    ore_array,
 )
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules
@@ -96,9 +97,11 @@ class Decisions:
     """The result of deciding a batch.
 
     - ``decisions``: one row per invoice, in input order: the columns of
-      ``decisions.csv`` plus ``period_start``, ``period_end``,
-      ``service_code`` and ``check`` (the number of the failed check, 0 when
-      posted). CPR numbers masked.
+      ``decisions.csv``, the amounts as whole øre (``amount_ore``,
+      ``expected_amount_ore``: pandas ``Int64``, blank where there is none;
+      :data:`~invoicekit.columns.IN_ORE`), plus ``period_start``,
+      ``period_end``, ``service_code`` and ``check`` (the number of the
+      failed check, 0 when posted). CPR numbers masked.
     - ``postings``: the posted invoices with what OPUS needs, full CPR
       included (``cpr``) and the invoice number as written; see
       :func:`invoicekit.post.opus_postings`.
@@ -106,7 +109,8 @@ class Decisions:
       the message, for the notes written in OPUS.
     - ``candidates`` (with ``explain=True``): every grant with the invoice's
       CPR, and how far it got (``supplier_ok``, ``covers``, ``fixed_rate``,
-      ``expected_amount``, ``amount_ok``, ``excluded_at``).
+      ``expected_amount_ore``, ``invoiced_amount_ore``, ``amount_ok``,
+      ``excluded_at``).
     - ``coding_candidates`` (with ``explain=True``): the coding rows
       considered for each invoice whose grant was found.
     - ``problems``: grant, support-sheet, invoice-line and paid-mark rows left out (a paid mark
@@ -2272,9 +2276,9 @@ def _assemble(
     shown_id = shown_ids.take(blank_last) if masked else matched_id
     shown_service = shown_services.take(blank_last) if masked else service
     amount = inv["amount"].to_numpy()
-    # numbers stay numbers: DKK, NaN where there is none; the writers format them
-    amount_dkk = np.where(inv["amount_ok"].to_numpy(), amount / MONEY_SCALE, np.nan)
-    expected_dkk = np.where(exp_out >= 0, exp_out / MONEY_SCALE, np.nan)
+    # numbers stay numbers: whole øre, blank where there is none; the writers format them
+    amount_ore = ore_array(amount, inv["amount_ok"].to_numpy())
+    expected_ore = ore_array(exp_out, exp_out >= 0)
     invoice_id_raw = arrow_text(_column(inv, "invoice_id_raw"))
     # a manual invoice's note carries its number as written, so OPUS finds it (one of no letter or digit too)
     invoice_id_written = arrow_text(written_invoice_ids(inv))
@@ -2326,11 +2330,11 @@ def _assemble(
                 "invoice_id": _obj(_column(inv, "invoice_id")),
                 "supplier_cvr": _obj(supplier_cvr),
                 "cpr_masked": _obj(cpr_masked),
-                "amount": amount_dkk,
+                "amount_ore": amount_ore,
                 "status": _obj(pa.array([MANUAL, POSTED], pa.large_string()).take(pa.array(posted.astype(np.int8)))),
                 "reason": _obj(pa.array(["", *REASONS], pa.large_string()).take(pa.array(reason_idx))),
                 "grant_id": _obj(shown_id),
-                "expected_amount": expected_dkk,
+                "expected_amount_ore": expected_ore,
                 "paragraph": _obj(coded["paragraph"]),
                 "psp_element": _obj(psp),
                 "art": _obj(art),
@@ -2343,7 +2347,7 @@ def _assemble(
                 **{name: _obj(values) for name, values in keys.items()},
             }
         )
-        assert list(table.columns[: len(DECISION_COLUMNS)]) == list(DECISION_COLUMNS)
+        assert list(table.columns[: len(TYPED_DECISION_COLUMNS)]) == list(TYPED_DECISION_COLUMNS)
         return table
 
     # the helper makes the posting texts and the postings table (which needs nothing
@@ -2430,14 +2434,15 @@ def _explain_candidates(inv, gr, i, g, supplier_ok, covers, fixed, expected, amo
             "grant_supplier_cvr": gr["supplier_cvr"].to_numpy(dtype=object)[g],
             "start_date": g_start,
             "end_date": g_end,
-            # DKK, numbers: the explanation formats them as people read them
+            # numbers: the explanation formats them as people read them (a rate in DKK: it may have
+            # four decimals; the amounts in whole øre)
             "rate": gr["rate"].to_numpy()[g] / MONEY_SCALE,
             "rate_unit": gr["rate_unit"].to_numpy(dtype=object)[g],
             "supplier_ok": supplier_ok,
             "covers": covers,
             "fixed_rate": fixed,
-            "expected_amount": np.where(expected >= 0, expected / MONEY_SCALE, np.nan),  # none: NaN
-            "invoiced_amount": amount[i] / MONEY_SCALE,
+            "expected_amount_ore": ore_array(expected, expected >= 0),  # none: blank
+            "invoiced_amount_ore": ore_array(amount[i]),
             "amount_ok": amount_ok,
             "excluded_at": stage,
         }

@@ -36,7 +36,7 @@ from invoicekit.errors import InputError, MissingFileError, check_input_file, ma
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers, value_keys
-from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, parse_amounts
+from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, ore_units, parse_amounts
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
 from invoicekit.readers import (
     ends_in_dos_end,
@@ -727,10 +727,10 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     invoices no decision holds are in ``history_only``, not in the figures.
     """
     d = decisions.copy()
-    for col in ("supplier_cvr", "invoice_id", "status", "reason", "grant_id", "psp_element", "art", "amount"):
+    for col in ("supplier_cvr", "invoice_id", "status", "reason", "grant_id", "psp_element", "art"):
         if col not in d:
             raise InputError(_source(decisions, "decisions"), col, "missing; expected the columns of decisions.csv")
-    units, known_amount = _decision_units(d["amount"])
+    units, known_amount = _decision_units(d, _source(decisions, "decisions"))
     for col in ("supplier_cvr", "invoice_id", "status", "reason", "grant_id", "psp_element", "art"):
         d[col] = _text(d[col])
     d["month"] = _text(d["month"]) if "month" in d else ""
@@ -807,8 +807,9 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     )
 
 
-#: the columns of ``decision_lines.csv`` that judging a posting by its lines reads
-_LINE_COLUMNS_READ = ("row", "amount", "status", "psp_element", "art")
+#: the columns of ``decision_lines.csv`` that judging a posting by its lines reads (and its amount:
+#: ``amount`` as the file writes it, or ``amount_ore`` as ``Decisions.lines`` holds it)
+_LINE_COLUMNS_READ = ("row", "status", "psp_element", "art")
 
 
 def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
@@ -820,12 +821,13 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
     for col in _LINE_COLUMNS_READ:
         if col not in lines:
             raise InputError(where, col, "missing; expected the columns of decision_lines.csv")
-    units, known = _decision_units(lines["amount"])
+    units, known = _decision_units(lines, where)
     posted_line = (_text(lines["status"]) == POSTED).to_numpy()
     if (posted_line & ~known).any():
         k = int(np.flatnonzero(posted_line & ~known)[0])
         src = lines["source"].iat[k] if "source" in lines else where
-        raise InputError(src, "amount", f"'{lines['amount'].iat[k]}' of a posted line is not an amount")
+        written = lines["amount"].iat[k] if "amount" in lines else ""
+        raise InputError(src, "amount", f"'{written}' of a posted line is not an amount")
     month = _text(lines["month"]) if "month" in lines else pd.Series("", index=lines.index, dtype=object)
     work = pd.DataFrame(
         {
@@ -858,10 +860,16 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _decision_units(amount: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The decisions' amounts in 1/10,000 DKK and where there is one: DKK as
-    numbers (decisions in memory) or as text (``decisions.csv``)."""
-    if pd.api.types.is_numeric_dtype(amount.dtype):
+def _decision_units(table: pd.DataFrame, source: object) -> tuple[np.ndarray, np.ndarray]:
+    """The amounts of decisions or their lines in 1/10,000 DKK and where there
+    is one: whole øre (``amount_ore``: decisions in memory, the journal's), or
+    DKK (``amount``) as ``decisions.csv`` writes them or as numbers."""
+    if "amount_ore" in table:
+        return ore_units(table["amount_ore"])
+    if "amount" not in table:
+        raise InputError(source, "amount", "missing; expected the columns of decisions.csv")
+    amount = table["amount"]
+    if pd.api.types.is_numeric_dtype(amount.dtype):  # a table of one's own, DKK as numbers
         values = amount.to_numpy(dtype=np.float64)
         known = ~np.isnan(values)
         return np.where(known, np.round(np.nan_to_num(values) * MONEY_SCALE), 0).astype(np.int64), known
@@ -999,7 +1007,7 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
         f = Path(p).parent / "decision_lines.csv"
         if f.exists():
             d = read_text_csv(f, "the decision_lines.csv invoicekit run writes")
-            for col in _LINE_COLUMNS_READ:
+            for col in (*_LINE_COLUMNS_READ, "amount"):
                 if col not in d:
                     raise InputError(f, col, "missing; expected the columns of decision_lines.csv")
             rows = pd.to_numeric(d["row"].str.strip(), errors="coerce")
@@ -1018,7 +1026,7 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
 #: the columns of decisions, decision lines and truth files that are read:
 #: each must stand once
 _READ_ONCE = frozenset(
-    {*_READ, *_LINE_COLUMNS_READ, "status", "reason", "line_no", "cause", *TRUTH_FIELDS, *FIX_TRUTH_FIELDS}
+    {*_READ, *_LINE_COLUMNS_READ, "amount", "status", "reason", "line_no", "cause", *TRUTH_FIELDS, *FIX_TRUTH_FIELDS}
 )
 
 

@@ -22,7 +22,7 @@ from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import TEXT_MARK, normalise_number, value_keys
 from invoicekit.paid_marks import PaidMarks
-from invoicekit.parsing import date_dk, kroner_dk
+from invoicekit.parsing import ORE, date_dk, format_money_one, kroner_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
 from invoicekit.texts import one_line_text
@@ -45,8 +45,13 @@ FUNNEL_STEPS = (
 
 
 def _kr(dkk: float) -> str:
-    """An amount in DKK as the caseworker's message writes it (``9.552,48 kr.``); ``?`` where there is none."""
+    """An amount in DKK (a rate) as the caseworker's message writes it (``9.552,48 kr.``); ``?`` where there is none."""
     return "?" if pd.isna(dkk) else kroner_dk(dkk)
+
+
+def _ore(ore: object) -> str:
+    """An amount in whole øre (the typed tables') as :func:`_kr` writes it; ``?`` where there is none."""
+    return "?" if pd.isna(ore) else f"{format_money_one(int(ore) * ORE)} kr."
 
 
 def _date(value: object, missing: str = "?") -> str:
@@ -73,7 +78,7 @@ class Explanation:
         period = "–".join(_date(inv[c]) for c in ("period_start", "period_end"))
         lines = [
             f"Faktura {inv['invoice_id']} (række {inv['row']}) fra CVR {inv['supplier_cvr']}: "
-            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_kr(inv['amount'])}",
+            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_ore(inv['amount_ore'])}",
             "",
             "Kandidater (bevillinger med borgerens CPR):",
         ]
@@ -86,8 +91,8 @@ class Explanation:
         elif len(self.candidates) == 0:
             lines.append("  ingen")
         for r in self.candidates.itertuples(index=False):
-            if pd.notna(r.expected_amount):
-                exp = f"forventet {_kr(r.expected_amount)} mod faktureret {_kr(r.invoiced_amount)}"
+            if pd.notna(r.expected_amount_ore):
+                exp = f"forventet {_ore(r.expected_amount_ore)} mod faktureret {_ore(r.invoiced_amount_ore)}"
             elif r.excluded_at == "NO_FIXED_RATE":
                 exp = "intet forventet beløb"
             else:
@@ -127,10 +132,10 @@ class Explanation:
                     outcome = "bestået, men fakturaen bogføres ikke: en anden linje kan ikke bogføres"
                 else:
                     outcome = f"manuel, {r.reason} ({LABELS_DA.get(r.reason, r.reason)})"
-                expected = f", forventet {_kr(r.expected_amount)}" if pd.notna(r.expected_amount) else ""
+                expected = f", forventet {_ore(r.expected_amount_ore)}" if pd.notna(r.expected_amount_ore) else ""
                 grant = f", bevilling {r.grant_id}" if r.grant_id else ""
                 lines.append(
-                    f"  linje {r.line_no}: CPR {r.cpr_masked or '—'}, beløb {_kr(r.amount)}{expected}{grant}"
+                    f"  linje {r.line_no}: CPR {r.cpr_masked or '—'}, beløb {_ore(r.amount_ore)}{expected}{grant}"
                     f" → {outcome}"
                 )
         lines.append("")

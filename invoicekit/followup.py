@@ -96,7 +96,6 @@ def first_decisions(d: pd.DataFrame) -> pd.DataFrame:
     """Each invoice once, at its first decision; numberless invoices all count."""
     out = d[first_decision(d)].reset_index(drop=True)
     out["posted"] = out["status"] == POSTED
-    out["amount_dkk"] = out["amount"].astype("float64")
     return out
 
 
@@ -255,7 +254,8 @@ def _group_table(d: pd.DataFrame, column: str) -> pd.DataFrame:
         {
             "invoices": g.size(),
             "posted": g["posted"].sum().astype(int),
-            "amount": g["amount_dkk"].sum().round(2),
+            # summed in øre (exact), shown in DKK
+            "amount": g["amount_ore"].sum().astype("int64") / 100,
             "main_reason": g.apply(lambda x: _main_reason(x["reason"].where(~x["posted"], "")), include_groups=False),
         }
     )
@@ -329,8 +329,8 @@ def wrong_from_truth(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFra
     posting was judged by its resend's row (a review)."""
     d = first_decisions(decisions)
     evaluation = evaluate(decisions, truth)  # each invoice judged at its first decision
-    amounts = decisions["amount"].astype("float64").to_numpy()[evaluation.rows]
-    ev = evaluation.invoices.assign(amount_dkk=amounts)
+    amounts = pd.array(decisions["amount_ore"], dtype="Int64")[evaluation.rows]
+    ev = evaluation.invoices.assign(amount_ore=amounts)
     checked = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
     # counted as numbers from the start: a truth of none of the postings gave an empty text column,
     # which fillna(0) below would refuse in a later pandas
@@ -347,8 +347,10 @@ def wrong_from_truth(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFra
     )
     t = t.fillna(0).astype("int64")  # no postings at all: empty columns, still numbers
     t["error_rate"] = (t["wrong"] / t["checked"]).where(t["checked"] > 0)
-    paid = checked["amount_dkk"].where(not_due.astype(bool), 0.0).astype("float64")
-    t["not_due_dkk"] = paid.groupby(checked["month"], sort=True).sum().reindex(t.index, fill_value=0.0).round(2)
+    paid = checked["amount_ore"].where(not_due.astype(bool), 0).fillna(0)  # summed in øre (exact), shown in DKK
+    t["not_due_dkk"] = (
+        paid.groupby(checked["month"], sort=True).sum().reindex(t.index, fill_value=0).astype("int64") / 100
+    )
     t["unchecked"] = t["posted"] - t["checked"]
     t.index.name = "month"
     return t.reset_index()

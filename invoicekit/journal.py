@@ -67,6 +67,13 @@ secret the keys are hashed with in the key file beside the journal
 (:func:`key_path`), not in ``meta``: the journal alone reveals no CPR number.
 A migration to 9 moves it there (written before the commit, never over
 another key), and clears its row from the journal's pages.
+
+Schema 12 (invoicekit 0.9.34) stores a decision's and a line's amounts as
+whole øre, integers (``amount_ore``, ``expected_amount_ore``), where schemas
+2 to 11 stored DKK as floating point (``amount``, ``expected_amount``) and
+schema 1 as text. A migration to 12 rewrites each run's stored tables so;
+an older journal read as it is is handed øre all the same. Older versions
+refuse schema 12: they would read øre as kroner.
 """
 
 from __future__ import annotations
@@ -94,7 +101,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from invoicekit.cells import mask_arrow, one_line_within
-from invoicekit.columns import DECISION_COLUMNS
+from invoicekit.columns import DECISION_COLUMNS, IN_ORE, TYPED_DECISION_COLUMNS
 from invoicekit.delivery import MANIFEST, fsync_path, read_only, sha256
 from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import KEY_COLUMNS, History, history_tables
@@ -131,7 +138,9 @@ from invoicekit.vocabulary import danish_now, run_month
 #: full (an attack on 0.9.30); older versions refuse it, as they would not find such a number paid
 #: schema 11 (0.9.32): ten digits joined by ``_`` have their key hashed, and a CPR number with thousands
 #: separators in other digits, full-width separators or a space after each is masked (an attack on 0.9.31)
-SCHEMA_VERSION = 11
+#: schema 12 (0.9.34): amounts as whole øre, integers (the columns of :data:`IN_ORE`), where 2 to 11 stored
+#: DKK as doubles; older versions refuse it, as they would read øre as kroner
+SCHEMA_VERSION = 12
 #: the first schema whose secret is in its key file
 KEY_FILE_FROM = 9
 
@@ -185,7 +194,7 @@ CREATE TABLE run_decision_lines (
 """
 #: what the journal keeps of a line (beside ``row``, the invoice's row)
 LINE_JOURNAL_COLUMNS = (
-    "row", "line_no", "cpr_masked", "amount", "status", "reason", "grant_id", "expected_amount", "paragraph",
+    "row", "line_no", "cpr_masked", "amount_ore", "status", "reason", "grant_id", "expected_amount_ore", "paragraph",
     "psp_element", "art", "service_code", "period_start", "period_end", "message", "check", "grant_key", "citizen_key",
     "paragraph_key",
 )  # fmt: skip
@@ -224,7 +233,7 @@ NAME_COLUMNS = ("supplier_name", "service_name")
 #: service and period beside the message (schema 1), the keys (schema 2) and
 #: the names
 JOURNAL_COLUMNS = (
-    *(c for c in DECISION_COLUMNS if c != "message"),
+    *(c for c in TYPED_DECISION_COLUMNS if c != "message"),
     "service_code",
     "period_start",
     "period_end",
@@ -232,11 +241,19 @@ JOURNAL_COLUMNS = (
     *_DECISION_COLUMNS_V2,
     *NAME_COLUMNS,
 )
-_V1_DECISION_COLUMNS = JOURNAL_COLUMNS[: -len(_DECISION_COLUMNS_V2) - len(NAME_COLUMNS)]
-#: typed in the journal: amounts in DKK (null where the invoice had none) and
+#: what schema 1 kept of a decision, in its table ``decisions`` (the amounts as text, in DKK)
+_V1_DECISION_COLUMNS = (
+    *(c for c in DECISION_COLUMNS if c != "message"),
+    "service_code",
+    "period_start",
+    "period_end",
+    "message",
+)
+#: typed in the journal: amounts in whole øre (null where the invoice had none) and
 #: periods as dates; ``row`` an integer, every other column text. (Runs recorded
-#: by 0.2.0 kept amounts and periods as text: they are read as these types.)
-_AMOUNT_COLUMNS = ("amount", "expected_amount")
+#: by 0.2.0 kept amounts and periods as text, and runs before schema 12 amounts in DKK
+#: under the names of :data:`IN_ORE`: they are read as these types.)
+_AMOUNT_COLUMNS = tuple(IN_ORE.values())
 _DATE_COLUMNS = ("period_start", "period_end")
 _V1_RUN_COLUMNS = (
     "run_id", "started_at", "finished_at", "tool_version", "grants_file", "grants_sha256", "invoices_file",
@@ -828,7 +845,8 @@ class Journal:
         form 0.9.9 added; 7 → 8 for a sequence number in two pairs, which 0.9.22
         masked); → 9 moves the secret to the key file; 9 → 10 for a number shown with
         thousands separators; 10 → 11 for ten digits joined by ``_`` and more thousands
-        separators. No decision is changed."""
+        separators; 11 → 12 for the amounts in whole øre, not DKK as floating
+        point. No decision is changed."""
         self.backup = copy = _backup_path(self.path, self.version)
         try:
             target = sqlite3.connect(copy)
@@ -969,7 +987,7 @@ class Journal:
         d = self._frame(
             f"SELECT run_id, {', '.join(_V1_DECISION_COLUMNS)} FROM decisions ORDER BY run_id, row", self.conn
         )
-        d = pd.concat([d, _v1_keys(d, secret)], axis=1).assign(document_type="invoice")
+        d = _v1_in_ore(pd.concat([d, _v1_keys(d, secret)], axis=1).assign(document_type="invoice"))
         for run_id, part in d.groupby("run_id", sort=True):
             _insert_stored(
                 self.conn, "run_decisions", int(run_id), len(part), _to_parquet(_journal_table(part, masked=True))
@@ -1088,7 +1106,7 @@ class Journal:
 
     def _history(self) -> History:
         columns = ["row", "supplier_cvr", "invoice_id", "cpr_masked", "grant_id", "service_code", "paragraph",
-                   "period_start", "period_end", "status", "reason", "amount"]  # fmt: skip
+                   "period_start", "period_end", "status", "reason", "amount_ore"]  # fmt: skip
         if self.version >= 2:
             columns += [*_KEY_COLUMNS, "document_type"]  # check 10 forgets a credit note, not another document
         d = self._decisions(columns)
@@ -1097,7 +1115,7 @@ class Journal:
             d["invoice_value_key"] = ""  # kept since 0.9.22 (check 10 then looks as for a run before it)
         lines = self.decision_lines(columns=["row", "status", "check", "grant_key", "citizen_key", "paragraph_key",
                                              "grant_id", "service_code", "paragraph", "period_start",
-                                             "period_end", "amount"])  # fmt: skip
+                                             "period_end", "amount_ore"])  # fmt: skip
         if self.version < 2:
             # read as it is: the keys as this version stores them, in memory (schemas 2
             # to 4 are read so by _as_now); keyed from the numbers as stored, then read
@@ -1147,7 +1165,7 @@ class Journal:
         if not tables:
             return empty
         d = pa.concat_tables(tables).to_pandas(date_as_object=False)
-        return d.astype({c: "datetime64[s]" for c in _DATE_COLUMNS if c in d.columns})
+        return d.astype({c: "datetime64[s]" for c in _DATE_COLUMNS if c in d.columns} | _ore_dtypes(d))
 
     def _as_now(self, t: pa.Table) -> pa.Table:
         """A run's stored table as a migration to this schema would leave it
@@ -1384,16 +1402,15 @@ class Journal:
     def _decisions(self, columns: list[str], run_id: int | None = None) -> pd.DataFrame:
         where, params = ("WHERE r.run_id = ?", (run_id,)) if run_id is not None else ("", ())
         self._refuse_lost_decisions(where, params)
-        if self.version < 2:  # schema 1, read as it is: amounts and periods as text, typed here
+        if self.version < 2:  # schema 1, read as it is: amounts (DKK) and periods as text, typed here
+            written = {ore: dkk for dkk, ore in IN_ORE.items()}
             d = self._frame(
-                f"SELECT d.run_id, {', '.join('d.' + c for c in columns)}, r.started_at "
+                f"SELECT d.run_id, {', '.join('d.' + written.get(c, c) for c in columns)}, r.started_at "
                 f"FROM decisions d JOIN runs r USING (run_id) {where} ORDER BY d.run_id, d.row",
                 self.conn,
                 params=params,
             )
-            for c in _AMOUNT_COLUMNS:
-                if c in d.columns:
-                    d[c] = pd.to_numeric(d[c].replace("", np.nan), errors="coerce").astype("float64")
+            d = _v1_in_ore(d)
             for c in _DATE_COLUMNS:
                 if c in d.columns:
                     d[c] = pd.to_datetime(d[c].replace("", None), format="%Y-%m-%d").astype("datetime64[s]")
@@ -1422,7 +1439,7 @@ class Journal:
             empty = {"run_id": pd.Series(dtype="int64"), **{c: pd.Series(dtype=_dtype(c)) for c in columns}}
             return pd.DataFrame({**empty, "started_at": pd.Series(dtype=object)})
         d = pa.concat_tables(tables, promote_options="permissive").to_pandas(date_as_object=False)
-        return d.astype({c: "datetime64[s]" for c in _DATE_COLUMNS if c in d.columns})
+        return d.astype({c: "datetime64[s]" for c in _DATE_COLUMNS if c in d.columns} | _ore_dtypes(d))
 
 
 @dataclass(frozen=True)
@@ -1501,7 +1518,7 @@ def _journal_table(
     found: Found | None = None,
 ) -> pa.Table:
     """A run's decisions as the journal keeps them: ``row`` a number, amounts
-    in DKK, periods as dates, the rest text; nothing that reads as a CPR
+    in whole øre, periods as dates, the rest text; nothing that reads as a CPR
     number, unless ``masked`` says the text was masked already (the keys are
     clean by construction: normalised without ten digits in a row, or hashed).
     ``found`` (:data:`Found`): for the columns it names, the cells found
@@ -1519,10 +1536,9 @@ def _journal_table(
         values = decisions[name]
         if name in ("row", "check"):
             arrays[name] = pa.array(values.to_numpy().astype(np.int64))
-        elif name in _AMOUNT_COLUMNS:
-            if not pd.api.types.is_numeric_dtype(values.dtype):  # text from a schema-1 journal
-                values = pd.to_numeric(values.replace("", np.nan), errors="coerce")
-            arrays[name] = pa.array(values.to_numpy(dtype=np.float64), type=pa.float64(), from_pandas=True)
+        elif name in _AMOUNT_COLUMNS:  # whole øre (Int64, blank for none)
+            ore = pd.array(values, dtype="Int64")
+            arrays[name] = pa.array(ore.to_numpy(dtype=np.int64, na_value=0), mask=np.asarray(ore.isna()))
         elif name in _DATE_COLUMNS:
             if not pd.api.types.is_datetime64_any_dtype(values.dtype):  # ISO text from a schema-1 journal
                 values = pd.to_datetime(values.replace("", None), format="%Y-%m-%d", errors="coerce")
@@ -1565,10 +1581,11 @@ def _masked_run_text(text: object) -> object:
 
 
 def _cleaned(t: pa.Table, secret: str) -> tuple[pa.Table, bool]:
-    """A stored table as this version stores it (schema 7): the keys of numbers
-    that read as a CPR number hashed (:func:`~invoicekit.keys.rekeyed`), and
-    every other text masked; and whether anything changed."""
-    changed = False
+    """A stored table as this version stores it: the amounts in øre
+    (:func:`_in_ore`), the keys of numbers that read as a CPR number hashed
+    (:func:`~invoicekit.keys.rekeyed`), and every other text masked; and
+    whether anything changed."""
+    t, changed = _in_ore(t)
     if "invoice_key" in t.column_names and "invoice_id" in t.column_names:
         k = t.schema.get_field_index("invoice_key")
         keys, count = _legacy_made_again(t.column(k), t.column("invoice_id"), secret)
@@ -1631,16 +1648,19 @@ def _dtype(column: str) -> str:
     if column in ("row", "check"):
         return "int64"
     if column in _AMOUNT_COLUMNS:
-        return "float64"
+        return "Int64"
     return "datetime64[s]" if column in _DATE_COLUMNS else "object"
 
 
 def _stored_columns(columns: list[str]) -> Callable[[pa.BufferReader], pa.Table]:
     """A reader for :func:`_stored` of the ``columns`` asked for that a run stored."""
 
+    # a run recorded before schema 12 keeps its amounts in DKK, under the names of decisions.csv
+    wanted = [*columns, *(dkk for dkk, ore in IN_ORE.items() if ore in columns)]
+
     def read(source: pa.BufferReader) -> pa.Table:
         parquet = pq.ParquetFile(source)
-        return parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names])
+        return parquet.read(columns=[c for c in wanted if c in parquet.schema_arrow.names])
 
     return read
 
@@ -1673,26 +1693,61 @@ def _stored(
 
 def _typed(t: pa.Table) -> pa.Table:
     """A stored run's decisions with amounts and periods typed: runs recorded
-    by invoicekit 0.2.0 kept them as text (blank where none)."""
-    for name in (*_AMOUNT_COLUMNS, *_DATE_COLUMNS):
+    by invoicekit 0.2.0 kept them as text (blank where none), and runs before
+    schema 12 their amounts in DKK (:func:`_in_ore`)."""
+    for name in _DATE_COLUMNS:
         k = t.schema.get_field_index(name)
         if k < 0 or not pa.types.is_string(t.schema.field(k).type):
             continue
         text = t.column(k)
         blank = pc.equal(text, "")
-        if name in _AMOUNT_COLUMNS:
-            typed = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), text), pa.float64())
-        else:
-            typed = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), text), pa.date32())
-        t = t.set_column(k, name, typed)
-    return t
+        t = t.set_column(k, name, pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), text), pa.date32()))
+    return _in_ore(t)[0]
+
+
+def _in_ore(t: pa.Table) -> tuple[pa.Table, bool]:
+    """A stored table's amounts as schema 12 stores them, whole øre (int64,
+    null for none), under the names of :data:`IN_ORE`; and whether any was
+    not. Schemas 2 to 11 stored DKK as doubles (``amount``), runs of
+    invoicekit 0.2.0 and schema 1 DKK as text (``1234.50``, blank for none):
+    each rounded to the øre, as they were written."""
+    changed = False
+    for dkk, ore in IN_ORE.items():
+        k = t.schema.get_field_index(dkk)
+        if k < 0 or ore in t.column_names:
+            continue
+        t = t.set_column(k, ore, pa.array(_dkk_as_ore(t.column(k)), type=pa.int64()))
+        changed = True
+    return t, changed
+
+
+def _v1_in_ore(d: pd.DataFrame) -> pd.DataFrame:
+    """Decisions read from schema 1's table, their amounts (DKK as text) as
+    whole øre under the names of :data:`IN_ORE`, in the same places."""
+    return d.assign(**{dkk: _dkk_as_ore(d[dkk]) for dkk in IN_ORE if dkk in d}).rename(columns=IN_ORE)
+
+
+def _ore_dtypes(d: pd.DataFrame) -> dict[str, str]:
+    """The amounts of a table read from the journal as pandas ``Int64``
+    (arrow's integers with a null come to pandas as floating point)."""
+    return {c: "Int64" for c in _AMOUNT_COLUMNS if c in d.columns}
+
+
+def _dkk_as_ore(values: object) -> pd.arrays.IntegerArray:
+    """DKK (doubles, or text as schema 1 and 0.2.0 wrote it; blank or null for none) as whole øre."""
+    series = pd.Series(values.to_pandas() if isinstance(values, (pa.Array, pa.ChunkedArray)) else values)
+    if not pd.api.types.is_numeric_dtype(series.dtype):
+        series = pd.to_numeric(series.replace("", np.nan), errors="coerce")
+    dkk = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    known = ~np.isnan(dkk)
+    return pd.arrays.IntegerArray(np.where(known, np.round(np.where(known, dkk, 0) * 100), 0).astype(np.int64), ~known)
 
 
 #: columns that hold (nearly) a value of their own per invoice or line: a
 #: dictionary of their values is built in vain (Parquet gives it up after a
 #: MB), so they are stored plain, which is both faster and smaller (0.07 s
 #: CPU and 0.8 MB less at 1M)
-_PLAIN_COLUMNS = ("row", "invoice_id", "amount", "message", "invoice_key", "citizen_key")
+_PLAIN_COLUMNS = ("row", "invoice_id", "amount_ore", "message", "invoice_key", "citizen_key")
 
 
 def _to_parquet(table: pa.Table) -> pa.Buffer:

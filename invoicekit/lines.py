@@ -36,7 +36,15 @@ import pyarrow as pa
 import invoicekit.messages as msg
 from invoicekit.extracts import InvoiceLines, Invoices, Problems, cprs_in_texts, written_invoice_ids
 from invoicekit.keys import value_keys
-from invoicekit.parsing import MONEY_SCALE, format_money_dk, holds_named, months_between, names_no_one_period
+from invoicekit.parsing import (
+    ORE,
+    format_money_dk,
+    holds_named,
+    months_between,
+    names_no_one_period,
+    ore_array,
+    ore_units,
+)
 from invoicekit.reasons import CHECK_NUMBER, LINES_MISMATCH, MANUAL, POSTED
 from invoicekit.texts import TEXT, arrow_text
 from invoicekit.vocabulary import masked_cpr
@@ -53,8 +61,8 @@ def decide_by_lines(
     typed invoices (``decide`` without lines) and returns its ``Decisions``;
     the result is the same ``Decisions`` for the invoices as given, with
     ``lines`` set (one row per line of an invoice decided line by line:
-    ``row`` the invoice's, ``line_no``, ``cpr_masked``, ``amount``,
-    ``status``, ``reason``, ``grant_id``, ``expected_amount``,
+    ``row`` the invoice's, ``line_no``, ``cpr_masked``, ``amount_ore``,
+    ``status``, ``reason``, ``grant_id``, ``expected_amount_ore`` (whole øre),
     ``psp_element``, ``art``, and for the journal ``message``, ``paragraph``,
     ``service_code``, ``period_start``, ``period_end``, ``check``,
     ``grant_key``, ``citizen_key``, ``paragraph_key``). ``messages=False``: no texts, as the
@@ -356,16 +364,18 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
             values = out[name].to_numpy(dtype=object).copy()
             values[by] = _joined(dl[name].to_numpy(dtype=object), owner, n)[by]
             out[name] = _text(values)
-        expected = dl["expected_amount"].to_numpy(dtype=np.float64)
-        units = np.where(np.isnan(expected), 0, np.round(expected * MONEY_SCALE)).astype(np.int64)
-        total = np.bincount(owner, weights=units, minlength=n)
-        missing = np.bincount(owner, weights=np.isnan(expected), minlength=n) > 0
-        exp_out = out["expected_amount"].to_numpy(dtype=np.float64).copy()
-        exp_out[by] = np.where(missing[by], np.nan, total[by] / MONEY_SCALE)
-        out["expected_amount"] = exp_out
-        amount = out["amount"].to_numpy(dtype=np.float64).copy()
-        amount[by] = inv["amount"].to_numpy()[by] / MONEY_SCALE
-        out["amount"] = amount
+        # an invoice's expected amount the sum of its lines' (blank where a line has none), in whole øre
+        expected = dl["expected_amount_ore"].array
+        none = np.asarray(expected.isna(), dtype=bool)
+        total = np.zeros(n, dtype=np.int64)
+        np.add.at(total, owner, expected.to_numpy(dtype=np.int64, na_value=0))
+        missing = np.bincount(owner, weights=none, minlength=n) > 0
+        exp_units, exp_known = ore_units(out["expected_amount_ore"].array)
+        exp_units[by], exp_known[by] = total[by] * ORE, ~missing[by]
+        out["expected_amount_ore"] = ore_array(exp_units, exp_known)
+        amount, known = ore_units(out["amount_ore"].array)
+        amount[by], known[by] = inv["amount"].to_numpy()[by], inv["amount_ok"].to_numpy()[by]
+        out["amount_ore"] = ore_array(amount, known)
         for name, agg in (("period_start", "min"), ("period_end", "max")):
             values = out[name].to_numpy().copy()
             values[by] = pd.Series(dl[name].to_numpy()).groupby(owner).agg(agg).reindex(by).to_numpy()
@@ -397,11 +407,11 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
             "row": inv["row"].to_numpy()[owner],
             "line_no": _text(line_no),
             "cpr_masked": dl["cpr_masked"],
-            "amount": dl["amount"],
+            "amount_ore": dl["amount_ore"],
             "status": _text(np.where(invoice_posted[owner], POSTED, MANUAL)),
             "reason": dl["reason"],
             "grant_id": dl["grant_id"],
-            "expected_amount": dl["expected_amount"],
+            "expected_amount_ore": dl["expected_amount_ore"],
             "psp_element": dl["psp_element"],
             "art": dl["art"],
             "message": dl["message"],

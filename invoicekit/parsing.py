@@ -346,6 +346,42 @@ def format_money_dk_arrow(units: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(*sign, *reversed(columns), decimals, blank)
 
 
+def ore_array(units: np.ndarray, known: np.ndarray | None = None) -> pd.arrays.IntegerArray:
+    """Amounts in 1/10,000 DKK as whole øre, the typed tables' money (the
+    decisions, their lines and the journal hold ``amount_ore`` and
+    ``expected_amount_ore``): pandas ``Int64``, blank where not ``known``.
+    Such amounts are whole øre (an invoice's has at most two decimals, an
+    expected amount is rounded to øre once); a fraction of one is rounded
+    half up, never cut."""
+    units = np.asarray(units, dtype=np.int64)
+    ore = (units + ORE // 2) // ORE
+    mask = np.zeros(len(ore), dtype=bool) if known is None else ~np.asarray(known, dtype=bool)
+    return pd.arrays.IntegerArray(np.where(mask, 0, ore), mask)
+
+
+def ore_units(ore: object) -> tuple[np.ndarray, np.ndarray]:
+    """Whole øre (``Int64``, or any integer or float column; blank or NaN
+    for none) as 1/10,000 DKK, and where there is an amount: what
+    :func:`ore_arrow` and a Danish text take."""
+    values = pd.array(ore, dtype="Int64") if not isinstance(ore, pd.arrays.IntegerArray) else ore
+    known = ~np.asarray(values.isna(), dtype=bool)
+    return np.asarray(values.to_numpy(dtype=np.int64, na_value=0), dtype=np.int64) * ORE, known
+
+
+def ore_arrow(ore: object, decimal: str = ".") -> pa.Array:
+    """Whole øre as the files write DKK (``1234.50``), blank where there is
+    none: the writers' one formatting of the typed tables' money."""
+    units, known = ore_units(ore)
+    return _money_text(units, decimal, None if known.all() else known)
+
+
+def ore_dkk(ore: object) -> np.ndarray:
+    """Whole øre as DKK floats (NaN for none), for a chart's axis or a
+    figure computed from exact sums: not for a sum itself (sum the øre)."""
+    units, known = ore_units(ore)
+    return np.where(known, units / MONEY_SCALE, np.nan)
+
+
 def money_text(dkk: pd.Series, decimal: str = ".") -> np.ndarray:
     """Amounts in DKK as the files write them (``1234.50``; four decimals
     when there are fractions of an øre); blank where there is none."""

@@ -33,15 +33,17 @@ from invoicekit.cells import fix_unsafe, unsafe_after, unsafe_cells
 from invoicekit.columns import (
     DECISION_COLUMNS,
     DECISION_LINE_COLUMNS,
+    IN_ORE,
     OPUS_NOTE_COLUMNS,
     OPUS_POSTING_COLUMNS,
     PROBLEM_COLUMNS,
     SENSUM_PAID_COLUMNS,
+    TYPED_LINE_COLUMNS,
 )
 from invoicekit.delivery import HashedFile, crash_point, fsync_path
 from invoicekit.errors import OutputError
 from invoicekit.identifiers import mask_unless_psp
-from invoicekit.parsing import NAT_DAYS, format_date_dk, format_date_iso, format_money, money_arrow
+from invoicekit.parsing import NAT_DAYS, format_date_dk, format_date_iso, format_money, ore_arrow
 from invoicekit.texts import holds_ascii, one_line
 
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
@@ -335,16 +337,20 @@ def write_outputs(
     caller that shares it (the journal's copy masks with it); else the
     messages are scanned here."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    lines = lines if lines is not None else pd.DataFrame(columns=list(DECISION_LINE_COLUMNS))
+    lines = lines if lines is not None else pd.DataFrame(columns=list(TYPED_LINE_COLUMNS))
 
     # the decisions' messages are scanned once, for decisions.csv and for the
     # notes in opus_notes.csv, which say the same
     message = _arrow(decisions["message"])
 
     def shown(frame: pd.DataFrame, names: tuple[str, ...]) -> Columns:
-        money = {"amount", "expected_amount"}  # DKK: formatted here, in the writer's thread
+        # the amounts, whole øre in the typed table, written as DKK: formatted here, in the writer's thread
         return {
-            c: money_arrow(frame[c]) if c in money else mask_unless_psp(frame[c]) if c == "psp_element" else frame[c]
+            c: ore_arrow(frame[IN_ORE[c]].array)
+            if c in IN_ORE
+            else mask_unless_psp(frame[c])
+            if c == "psp_element"
+            else frame[c]
             for c in names
         }
 

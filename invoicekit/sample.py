@@ -27,6 +27,7 @@ from invoicekit.errors import InputError, MissingFileError, check_input_file, ma
 from invoicekit.formats import EXCEL_INT, EXCEL_MONTH, EXCEL_PERCENT, decimals_beside, en_percent
 from invoicekit.identifiers import quoted
 from invoicekit.journal import Journal, months_of_runs
+from invoicekit.parsing import ore_dkk
 from invoicekit.readers import refuse_no_xlsx
 from invoicekit.reasons import POSTED
 from invoicekit.vocabulary import MONTH, month_of_cell
@@ -257,7 +258,7 @@ def draw(
             "Fakturanummer": s["invoice_id"].to_numpy(),
             "Leverandør CVR": s["supplier_cvr"].to_numpy(),
             "CPR": s["cpr_masked"].to_numpy(),
-            "Beløb": s["amount"].to_numpy(dtype="float64"),
+            "Beløb": ore_dkk(s["amount_ore"]),  # a number in the workbook, in kroner
             "Bevilling": s["grant_id"].to_numpy(),
             "Periode fra": s["period_start"].to_numpy(),
             "Periode til": s["period_end"].to_numpy(),

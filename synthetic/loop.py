@@ -238,11 +238,11 @@ def rules_after(key: str, month: pd.DataFrame, links: pd.DataFrame, rules: Rules
     if not len(linked):
         return rules
     if key == "rule:max_amount":
-        limit = math.ceil(float(linked["amount"].max()) / 10_000) * 10_000
+        limit = math.ceil(int(linked["amount_ore"].max()) / 1_000_000) * 10_000  # øre to 10.000 kr.
         return dataclasses.replace(rules, max_amount=float(max(limit, rules.max_amount)))
     if key == "rule:tolerance":
-        diff = (linked["amount"] - linked["expected_amount"]).abs().max()
-        return dataclasses.replace(rules, tolerance=float(max(round(float(diff), 2), rules.tolerance)))
+        diff = int((linked["amount_ore"] - linked["expected_amount_ore"]).abs().max())  # whole øre
+        return dataclasses.replace(rules, tolerance=float(max(diff / 100, rules.tolerance)))
     return rules
 
 

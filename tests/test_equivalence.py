@@ -31,7 +31,6 @@ from invoicekit import (
     prepare_support_sheet,
 )
 from invoicekit.decide import BESIDE_FROM_ROWS
-from invoicekit.parsing import MONEY_SCALE
 from invoicekit.vocabulary import EXCEL_ERRORS, normalise_paragraph
 from tests.reference import expected_amount, reference_decide, reference_marks, sheet_key
 
@@ -477,8 +476,8 @@ def test_fast_path_decides_as_the_reference(case, when, beside, data):
     assert len(fast) == len(invoices)
     for k, (row, want) in enumerate(zip(fast.to_dict("records"), ref, strict=True)):
         assert posting_dates_of(result.postings, k + 1) == want.pop("posting_dates", []), f"invoice row {k + 1}"
-        exp = row["expected_amount"]  # DKK, exact to 1/10,000 (the unit amounts are worked in)
-        got_expected = None if pd.isna(exp) else Fraction(round(exp * MONEY_SCALE), MONEY_SCALE)
+        exp = row["expected_amount_ore"]  # whole øre, an integer
+        got_expected = None if pd.isna(exp) else Fraction(int(exp), 100)
         got = {
             "status": row["status"],
             "reason": row["reason"],
@@ -836,12 +835,12 @@ def test_collective_invoices_are_decided_line_by_line_as_the_reference(case, whe
     by_row = {row: part for row, part in result.lines.groupby("row")}
     for k, (row, want) in enumerate(zip(fast.to_dict("records"), ref, strict=True)):
         assert posting_dates_of(result.postings, k + 1) == want.pop("posting_dates", []), f"invoice row {k + 1}"
-        exp = row["expected_amount"]
+        exp = row["expected_amount_ore"]
         got = {
             "status": row["status"],
             "reason": row["reason"],
             "grant_id": row["grant_id"],
-            "expected_amount": None if pd.isna(exp) else Fraction(round(exp * MONEY_SCALE), MONEY_SCALE),
+            "expected_amount": None if pd.isna(exp) else Fraction(int(exp), 100),
             "paragraph": row["paragraph"],
             "psp_element": row["psp_element"],
             "art": row["art"],
@@ -1124,12 +1123,12 @@ def test_fast_path_decides_as_the_reference_on_a_messy_support_sheet(case, when)
     assert len(fast) == len(invoices)
     for k, (row, want) in enumerate(zip(fast.to_dict("records"), ref, strict=True)):
         assert posting_dates_of(result.postings, k + 1) == want.pop("posting_dates", []), f"invoice row {k + 1}"
-        exp = row["expected_amount"]
+        exp = row["expected_amount_ore"]
         got = {
             "status": row["status"],
             "reason": row["reason"],
             "grant_id": row["grant_id"],
-            "expected_amount": None if pd.isna(exp) else Fraction(round(exp * MONEY_SCALE), MONEY_SCALE),
+            "expected_amount": None if pd.isna(exp) else Fraction(int(exp), 100),
             "paragraph": row["paragraph"],
             "psp_element": row["psp_element"],
             "art": row["art"],

@@ -30,7 +30,7 @@ from invoicekit.evaluate import (
     read_truth_file,
     truth_months,
 )
-from invoicekit.parsing import money_text
+from invoicekit.parsing import money_text, ore_arrow
 from invoicekit.posting_history import PostingHistory, prepare_posting_history, read_posting_history
 from invoicekit.reasons import LABELS_DA
 from invoicekit.replay import load_world, replay, simulate
@@ -96,8 +96,8 @@ def test_replaying_in_memory_decides_as_the_journal_replay_did(replayed):
     assert len(mem) == len(disk)
     for col in ("status", "reason", "grant_id", "psp_element"):
         assert (mem[col].fillna("").astype(str).to_numpy() == disk[col].to_numpy()).all(), col
-    for col in ("amount", "expected_amount"):  # numbers in memory, written as the file shows them
-        assert (money_text(mem[col]) == disk[col].to_numpy()).all(), col
+    for col in ("amount", "expected_amount"):  # whole øre in memory, written as the file shows them (DKK)
+        assert (ore_arrow(mem[col + "_ore"]).to_numpy(zero_copy_only=False) == disk[col].to_numpy()).all(), col
     # messages too, except where they name the earlier run and its date (a month label in memory)
     dated = disk["reason"].isin(["DUPLICATE_INVOICE", "ALREADY_PAID"]).to_numpy()
     assert (mem["message"].to_numpy()[~dated] == disk["message"].to_numpy()[~dated]).all()
@@ -410,8 +410,8 @@ def test_tables_alike_are_evaluated_as_each_alone(replayed):
     d = simulate(w, messages=False)
     posted = d["status"] == "posted"
     held = d.assign(
-        status=d["status"].where(~posted | (d["amount"] < 20_000), "manual"),
-        reason=d["reason"].where(~posted | (d["amount"] < 20_000), "AMOUNT_ABOVE_LIMIT"),
+        status=d["status"].where(~posted | (d["amount_ore"] < 2_000_000), "manual"),
+        reason=d["reason"].where(~posted | (d["amount_ore"] < 2_000_000), "AMOUNT_ABOVE_LIMIT"),
     )
     regranted = held.assign(grant_id=held["grant_id"].where(~posted, "G-OTHER"))
     tables = [d, held, d, regranted, held]

@@ -27,8 +27,8 @@ def test_amount_mismatch_shows_the_expected_amount_against_the_invoiced(case):
     assert c.loc["B-1001", "excluded_at"] == "NO_GRANT_FOR_SUPPLIER"  # the citizen's grant at another supplier
     assert c.loc["B-1002", "excluded_at"] == "AMOUNT_MISMATCH"
     # numbers in the table (DKK), for a notebook to compute with
-    assert (c.loc["B-1002", "expected_amount"], c.loc["B-1002", "invoiced_amount"]) == (12600.0, 13050.0)
-    assert c.loc["B-1002", "rate"] == 450.0 and pd.isna(c.loc["B-1001", "expected_amount"])
+    assert (c.loc["B-1002", "expected_amount_ore"], c.loc["B-1002", "invoiced_amount_ore"]) == (1_260_000, 1_305_000)
+    assert c.loc["B-1002", "rate"] == 450.0 and pd.isna(c.loc["B-1001", "expected_amount_ore"])
     assert e.funnel["grants"].tolist() == [2, 1, 1, 1, 0]
     text = e.text()
     assert "forventet 12.600,00 kr. mod faktureret 13.050,00 kr." in text and "forskel +450,00 kr." in text

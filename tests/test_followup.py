@@ -316,7 +316,7 @@ def test_a_months_rest_run_the_next_month_is_judged_by_its_own_row_not_its_resen
     def decision(month, row, number, status="posted", reason=""):
         return {"month": month, "row": row, "supplier_cvr": "29345716", "invoice_id": number, "status": status,
                 "reason": reason, "grant_id": "G" if status == "posted" else "", "psp_element": "P", "art": "A",
-                "amount": 1000.0}  # fmt: skip
+                "amount_ore": 100_000}  # fmt: skip
 
     every = pd.DataFrame(
         [

@@ -22,7 +22,7 @@ from invoicekit import InputError, Journal, run
 from invoicekit.cli import main
 from invoicekit.delivery import sha256
 from invoicekit.journal import SCHEMA_VERSION, key_path, stored_decisions
-from invoicekit.parsing import format_date_iso, money_text
+from invoicekit.parsing import format_date_iso, ore_arrow
 from invoicekit.run import summary
 from tests.conftest import journal_text, old_schema, recorded_month
 
@@ -179,25 +179,26 @@ def test_amounts_and_periods_are_kept_as_numbers_and_dates(example_case, tmp_pat
         blob = j.conn.execute("SELECT data FROM run_decisions").fetchone()[0]
     stored = pq.read_table(pa.BufferReader(blob))
     assert (
-        stored.schema.field("amount").type == pa.float64() and stored.schema.field("period_start").type == pa.date32()
+        stored.schema.field("amount_ore").type == pa.int64() and stored.schema.field("period_start").type == pa.date32()
     )
     decided = res.result.decisions
-    assert d["amount"].dtype == "float64" and d["period_start"].dtype == "datetime64[s]"
-    pd.testing.assert_series_equal(d["amount"], decided["amount"], check_names=False)
-    pd.testing.assert_series_equal(d["expected_amount"], decided["expected_amount"], check_names=False)
+    assert d["amount_ore"].dtype == "Int64" and d["period_start"].dtype == "datetime64[s]"
+    pd.testing.assert_series_equal(d["amount_ore"], decided["amount_ore"], check_names=False)
+    pd.testing.assert_series_equal(d["expected_amount_ore"], decided["expected_amount_ore"], check_names=False)
     for col in ("period_start", "period_end"):
         pd.testing.assert_series_equal(d[col], decided[col].astype("datetime64[s]"), check_names=False)
 
-    # the same run as 0.2.0 stored it: every amount and period as text, blank where none
+    # the same run as 0.2.0 stored it: every amount (DKK, under the names of decisions.csv) and period as
+    # text, blank where none
     as_text = {
-        "amount": money_text(d["amount"]),
-        "expected_amount": money_text(d["expected_amount"]),
+        "amount_ore": ore_arrow(d["amount_ore"]).to_pylist(),
+        "expected_amount_ore": ore_arrow(d["expected_amount_ore"]).to_pylist(),
         "period_start": format_date_iso(d["period_start"].to_numpy(dtype="datetime64[D]")).to_numpy(dtype=object),
         "period_end": format_date_iso(d["period_end"].to_numpy(dtype="datetime64[D]")).to_numpy(dtype=object),
     }
     for name, values in as_text.items():
         k = stored.schema.get_field_index(name)
-        stored = stored.set_column(k, name, pa.array(values, type=pa.string()))
+        stored = stored.set_column(k, name.removesuffix("_ore"), pa.array(values, type=pa.string()))
     sink = pa.BufferOutputStream()
     pq.write_table(stored, sink, compression="zstd")
     with sqlite3.connect(journal) as conn:
@@ -298,10 +299,12 @@ def test_a_schema_1_journal_is_migrated_after_a_backup_and_nothing_recorded_chan
     assert table(backup, V1_DECISIONS).equals(decisions_before) and table(backup, V1_RUNS).equals(runs_before)
     assert table(backup, "SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist() == ["1"]
     with Journal(journal, readonly=True) as j:
-        after = j.decisions()[list(decisions_before.columns)]
-    # schema 2 (and 3) keep amounts and periods typed; written back as schema 1 kept them, they are the same
+        after = j.decisions().rename(columns={"amount_ore": "amount", "expected_amount_ore": "expected_amount"})
+    after = after[list(decisions_before.columns)]
+    # schema 2 on keeps amounts (whole øre since schema 12) and periods typed; written back as schema 1 kept
+    # them (DKK as text), they are the same
     for col in ("amount", "expected_amount"):
-        after[col] = money_text(after[col])
+        after[col] = ore_arrow(after[col]).to_numpy(zero_copy_only=False).astype(object)
     for col in ("period_start", "period_end"):
         after[col] = format_date_iso(after[col].to_numpy(dtype="datetime64[D]")).to_numpy(dtype=object)
     after = after.astype(decisions_before.dtypes.to_dict())

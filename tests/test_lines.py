@@ -57,7 +57,12 @@ def decide(invoices: list[dict], lines: list[dict], history: ik.History | None =
 def test_a_collective_invoice_posts_line_by_line_with_one_posting_per_line():
     r = decide([invoice("S1", "50.000,00")], [line("S1", "1", ANNA, "30000"), line("S1", "2", "", "20000", f"Bo {BO}")])
     d = r.decisions.iloc[0]
-    assert (d["status"], d["grant_id"], d["expected_amount"], d["amount"]) == ("posted", "G1;G2", 50000.0, 50000.0)
+    assert (d["status"], d["grant_id"], d["expected_amount_ore"], d["amount_ore"]) == (
+        "posted",
+        "G1;G2",
+        5_000_000,
+        5_000_000,
+    )
     assert r.postings["cpr"].tolist() == [ANNA, BO] and r.postings["invoice_id"].tolist() == ["S1", "S1"]
     assert r.lines["status"].tolist() == ["posted", "posted"] and r.lines["cpr_masked"].tolist() == [
         "010190-xxxx",

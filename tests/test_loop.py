@@ -173,8 +173,8 @@ def test_a_fix_the_world_holds_no_cause_for_changes_nothing():
 
 
 def test_it_raises_the_limit_and_the_tolerance_to_what_the_action_proposes():
-    month = pd.DataFrame({"row": [1, 2, 3], "amount": [123_456.0, 101_000.0, 5_000.0],
-                          "expected_amount": [123_456.0, 101_000.0, 4_996.6]})  # fmt: skip
+    month = pd.DataFrame({"row": [1, 2, 3], "amount_ore": [12_345_600, 10_100_000, 500_000],
+                          "expected_amount_ore": [12_345_600, 10_100_000, 499_660]})  # whole øre  # fmt: skip
     links = pd.DataFrame({"fix_key": ["rule:max_amount", "rule:max_amount", "rule:tolerance"], "row": [1, 2, 3]})
     rules = Rules()
     assert rules_after("rule:max_amount", month, links, rules).max_amount == 130_000

@@ -437,9 +437,9 @@ def test_a_converted_synthetic_month_decides_as_its_csv_extract(oioubl_world, tm
     assert len(from_xml) == len(kept) > 50
     # the CSV writes a credit note's amount negative; the e-invoice writes it as the
     # document does, positive, with document_type credit_note: the same decision
-    assert (kept["amount"] < 0).any() and (kept.loc[kept["amount"] < 0, "reason"] == "CREDIT_NOTE").all()
-    kept = kept.assign(amount=kept["amount"].abs())
-    cols = ["invoice_id", "supplier_cvr", "cpr_masked", "amount", "status", "reason", "grant_id", "psp_element"]
+    assert (kept["amount_ore"] < 0).any() and (kept.loc[kept["amount_ore"] < 0, "reason"] == "CREDIT_NOTE").all()
+    kept = kept.assign(amount_ore=kept["amount_ore"].abs())
+    cols = ["invoice_id", "supplier_cvr", "cpr_masked", "amount_ore", "status", "reason", "grant_id", "psp_element"]
     pd.testing.assert_frame_equal(from_xml[cols].reset_index(drop=True), kept[cols])
 
 
@@ -476,7 +476,7 @@ def test_a_converted_month_of_collective_invoices_decides_line_by_line_as_its_cs
     from_xml = run_robot(invoices=converted, invoice_lines=converted_lines, out=tmp_path / "xml", **common)
     # every invoice but the scanned ones without an amount; credit notes positive, as written
     kept = from_csv.decisions[from_csv.decisions["reason"] != "INVALID_AMOUNT"].reset_index(drop=True)
-    kept = kept.assign(amount=kept["amount"].abs())
+    kept = kept.assign(amount_ore=kept["amount_ore"].abs())
     xml = from_xml.decisions
     assert len(xml) == len(kept) > 100
     # An e-invoice always has lines, so the converted lines extract has them for an
@@ -484,8 +484,8 @@ def test_a_converted_month_of_collective_invoices_decides_line_by_line_as_its_cs
     # from the CSV extract, and is not a collective invoice whose lines fail check 3
     no_cpr = (kept["reason"] == "MISSING_CPR").to_numpy()
     assert no_cpr.any() and (xml.loc[no_cpr, "reason"] == "MISSING_CPR").all()
-    cols = ["invoice_id", "supplier_cvr", "cpr_masked", "amount", "status", "reason", "grant_id", "expected_amount",
-            "psp_element", "art"]  # fmt: skip
+    cols = ["invoice_id", "supplier_cvr", "cpr_masked", "amount_ore", "status", "reason", "grant_id",
+            "expected_amount_ore", "psp_element", "art"]  # fmt: skip
     pd.testing.assert_frame_equal(xml[cols], kept[cols])
 
     # the collective invoices were decided line by line, each line as from the CSV lines

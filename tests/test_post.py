@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from invoicekit import post, texts
 from invoicekit.cells import safe_text, unsafe_cells
-from invoicekit.columns import DECISION_COLUMNS, PROBLEM_COLUMNS
+from invoicekit.columns import PROBLEM_COLUMNS, TYPED_DECISION_COLUMNS
 from invoicekit.texts import one_line_text
 
 _CELLS = st.one_of(st.none(), st.text(alphabet='ab;,"\n\ræø', max_size=6))
@@ -61,9 +61,9 @@ _MESSAGES = [
 
 def _decided(messages: list[str | None], rows: list[int]) -> pd.DataFrame:
     n = len(messages)
-    frame = pd.DataFrame({c: [f"{c}-{k}" for k in range(n)] for c in DECISION_COLUMNS})
+    frame = pd.DataFrame({c: [f"{c}-{k}" for k in range(n)] for c in TYPED_DECISION_COLUMNS})
     frame["row"] = rows
-    frame["amount"] = frame["expected_amount"] = 1.5
+    frame["amount_ore"] = frame["expected_amount_ore"] = pd.array([150] * n, dtype="Int64")
     frame["status"], frame["reason"] = "manual", ""
     frame["message"] = pd.Series(messages, dtype="str")
     return frame

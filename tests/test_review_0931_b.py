@@ -61,7 +61,7 @@ def test_service_table_names_a_collective_invoices_services_whatever_their_order
             "service_name": ["Længerevarende botilbud;Aktivitets- og samværstilbud", "Længerevarende botilbud"],
             "paragraph": ["108;104", "108"],
             "posted": [True, True],
-            "amount_dkk": [100.0, 200.0],
+            "amount_ore": pd.array([10_000, 20_000], dtype="Int64"),
             "reason": ["", ""],
             "status": ["posted", "posted"],
         }
