@@ -1166,6 +1166,20 @@ def test_sensum_marks_on_a_messy_support_sheet_are_read_as_the_reference(case, d
         assert got == {c: want[c] for c in got}, f"invoice row {k + 1}: {invoices[k]}; marks {marks}"
 
 
+def _one_grant(**fields: str) -> dict:
+    """A monthly § 108 grant of one citizen at a private supplier from 2019, with ``fields`` changed."""
+    return {"grant_id": "G1", "cpr": "6101901234", "service_code": "SEL108", "service_name": "",
+            "supplier_cvr": "29345716", "rate": "28500.00", "rate_unit": "month", "start_date": "2019-01-01",
+            "end_date": "", **fields}  # fmt: skip
+
+
+def _one_invoice(**fields: str) -> dict:
+    """That citizen's invoice for March 2019 at its rate, with ``fields`` changed."""
+    return {"invoice_id": "F1", "supplier_cvr": "29345716", "amount": "28500.00", "cpr": "6101901234",
+            "period_start": "01.03.2019", "period_end": "31.03.2019", "text": "", "document_type": "",
+            "currency": "", "prepaid_amount": "", **fields}  # fmt: skip
+
+
 def test_a_day_paid_under_a_dashed_spelling_of_the_paragraphs_other_service_is_not_paid_again():
     """Paid for 11.03.2019 under grant ``b2.``, service ``SEL-108`` (SEL108, § 108); the grant registered
     again as N-2 under SEL108D, the same paragraph's daily service: the same citizen, supplier and
@@ -1173,12 +1187,9 @@ def test_a_day_paid_under_a_dashed_spelling_of_the_paragraphs_other_service_is_n
     test's history gave the payment no paragraph (see :func:`paragraph_of`) and the reference posted."""
     coding = [{"paragraph": "§ 108", "ownership": "privat", "target_group": "UH", "psp_element": "P-1",
                "art": "40000000", "valid_from": "2018-01-01", "valid_to": ""}]  # fmt: skip
-    grants = [{"grant_id": "N-2", "cpr": "7203854321", "service_code": "SEL108D", "service_name": "",
-               "supplier_cvr": "29345716", "rate": "31200.00", "rate_unit": "month", "start_date": "2019-01-01",
-               "end_date": ""}]  # fmt: skip
-    invoices = [{"invoice_id": "F-1", "supplier_cvr": "29345716", "amount": "1006.45", "cpr": "7203854321",
-                 "period_start": "11.03.2019", "period_end": "11.03.2019", "text": "", "document_type": "",
-                 "currency": "", "prepaid_amount": ""}]  # fmt: skip
+    grants = [_one_grant(grant_id="N-2", cpr="7203854321", service_code="SEL108D", rate="31200.00")]
+    invoices = [_one_invoice(invoice_id="F-1", amount="1006.45", cpr="7203854321", period_start="11.03.2019",
+                             period_end="11.03.2019")]  # fmt: skip
     day = dt.date(2019, 3, 11)
     paid = [("b2.", "7203854321", "29345716", "SEL-108", day, day)]
     assert paragraph_of("SEL-108") == "108"
@@ -1197,12 +1208,7 @@ def test_a_day_paid_under_a_dashed_spelling_of_the_paragraphs_other_service_is_n
 
 
 def _one_invoice_sheet(services, coding):
-    grants = [{"grant_id": "G1", "cpr": "6101901234", "service_code": "SEL108", "service_name": "",
-               "supplier_cvr": "29345716", "rate": "28500.00", "rate_unit": "month", "start_date": "2019-01-01",
-               "end_date": ""}]  # fmt: skip
-    invoices = [{"invoice_id": "F1", "supplier_cvr": "29345716", "amount": "28500.00", "cpr": "6101901234",
-                 "period_start": "01.03.2019", "period_end": "31.03.2019", "text": "", "document_type": "",
-                 "currency": "", "prepaid_amount": ""}]  # fmt: skip
+    grants, invoices = [_one_grant()], [_one_invoice()]
     frames = {"services": pd.DataFrame(services, columns=SHEET_COLUMNS["services"], dtype=object),
               "suppliers": pd.DataFrame([{"supplier_cvr": "29345716", "ownership": "privat"}], dtype=object),
               "coding": pd.DataFrame(coding, columns=SHEET_COLUMNS["coding"], dtype=object)}  # fmt: skip
