@@ -90,7 +90,17 @@ from invoicekit.history import spec_credit_notes
 from invoicekit.identifiers import is_valid_cvr, map_unique, mask_cpr_text
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.keys import sheet_keys
-from invoicekit.parsing import MONEY_SCALE, date_dk, kroner_dk, ore_dkk
+from invoicekit.parsing import (
+    MONEY_SCALE,
+    ORE,
+    ORE_PER_KRONE,
+    date_dk,
+    kroner,
+    kroner_dk,
+    ore_array,
+    ore_dkk,
+    ore_units,
+)
 from invoicekit.reasons import POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.rules import Rules, recorded_rules
 from invoicekit.vocabulary import FIXED_RATE_UNITS, OWNERSHIP_DA, RATE_UNIT_NAMES_DA
@@ -166,6 +176,11 @@ class Settings:
     min_rule_invoices: int = 3
     #: ``rule:tolerance`` considers differences up to this many kroner
     small_difference: float = 5.0
+
+    @property
+    def tolerance_units(self) -> int:
+        """The tolerance in 1/10,000 DKK, as the robot compares it (:attr:`Rules.tolerance_units`)."""
+        return round(self.tolerance * MONEY_SCALE)
 
     @classmethod
     def from_rules(cls, rules: Rules) -> Settings:
@@ -320,14 +335,23 @@ def _covering(c: pd.DataFrame) -> np.ndarray:
     return (start <= ps) & (np.isnat(end) | (end >= pe))
 
 
-def _expected_dkk(c: pd.DataFrame) -> np.ndarray:
+def _with_expected(c: pd.DataFrame) -> pd.DataFrame:
+    """``c`` with each grant's expected amount over the invoice's period: ``_exp_ore`` in whole øre
+    (blank for none), for the comparisons, and ``_exp`` in kroner, for factors and steps."""
     units = expected_amounts(
         c["rate"].to_numpy(dtype=np.int64),
         c["rate_unit"].to_numpy(dtype=object),
         c["period_start"].to_numpy(dtype="datetime64[D]"),
         c["period_end"].to_numpy(dtype="datetime64[D]"),
     )
-    return np.where(units >= 0, units / MONEY_SCALE, np.nan)
+    return c.assign(_exp_ore=ore_array(units, units >= 0), _exp=np.where(units >= 0, units / MONEY_SCALE, np.nan))
+
+
+def _within(a_ore: object, b_ore: object, units: int) -> np.ndarray:
+    """Whether two amounts in whole øre differ by at most ``units`` (1/10,000 DKK), compared exactly as the
+    robot compares an invoice with a grant (check 15); False where either is blank."""
+    diff = abs(pd.array(a_ore, dtype="Int64") - pd.array(b_ore, dtype="Int64")) * ORE
+    return (diff <= units).to_numpy(dtype=bool, na_value=False)
 
 
 def _whole_units(amount: np.ndarray, rate_dkk: np.ndarray, unit: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -394,15 +418,15 @@ def _rate_candidates(hist: pd.DataFrame, grants: pd.DataFrame, s: Settings) -> p
     c = c[_covering(c)]
     if not len(c):
         return c
-    c = c.assign(_exp=_expected_dkk(c))
-    c["_same"] = (c["_exp"] - c["expected_amount"]).abs() < 0.005
+    c = _with_expected(c)
+    c["_same"] = _within(c["_exp_ore"], c["expected_amount_ore"], 0)
     # the grant the decision compared with (its expected amount), else the only covering one
     same = c[c["_same"]]
     one_same = same[~same["label"].duplicated(keep=False)]
     only = c[~c["label"].duplicated(keep=False) & ~c["label"].isin(same["label"])]
     r = pd.concat([one_same, only]).set_index("label")
     # a grant that already gives the invoiced amount: the rate is registered
-    r = r[(r["_exp"] - r["amount"]).abs() > s.tolerance]
+    r = r[~_within(r["_exp_ore"], r["amount_ore"], s.tolerance_units)]
     if not len(r):
         return r
     rate_dkk = r["rate"].to_numpy(dtype=float) / MONEY_SCALE
@@ -571,7 +595,7 @@ def _grant_fixes(
         hourly = (c["rate_unit"] == "hour").to_numpy()
         only_hourly = set(c.loc[hourly, "label"]) - set(c.loc[~hourly, "label"])
         c = c[~hourly]
-        c = c.assign(_exp=_expected_dkk(c))
+        c = _with_expected(c)
         amount = c["amount"].to_numpy(dtype=float)
         rate_dkk = c["rate"].to_numpy(dtype=float) / MONEY_SCALE
         unit = c["rate_unit"].to_numpy(dtype=object)
@@ -582,7 +606,9 @@ def _grant_fixes(
         whole = _whole_units(amount, rate_dkk, unit, ps)
         months = _whole_months(ps, c["period_end"].to_numpy(dtype="datetime64[D]"))
         most = np.where(unit == "year", np.fmax(c["_exp"].to_numpy(dtype=float), months * rate_dkk / 12), c["_exp"])
-        c = c[(np.abs(c["_exp"] - amount) <= s.tolerance) | (whole & (amount <= most + s.tolerance))]
+        units = ore_units(c["amount_ore"])[0]  # the amount compared exactly, as the robot does
+        at_most = units <= np.round(most * MONEY_SCALE) + s.tolerance_units
+        c = c[_within(c["_exp_ore"], c["amount_ore"], s.tolerance_units) | (whole & at_most)]
         c = c[~c["label"].duplicated(keep=False)]
         elsewhere = {r.label: (r.grant_id, r.g_supplier_cvr) for r in c.itertuples(index=False)}
         # the citizen's other invoices from the supplier this month (an extra, a fee) belong to the same grant
@@ -817,10 +843,10 @@ def _rule_fixes(manual: pd.DataFrame, taken: set, s: Settings) -> list[_Fix]:
     above = manual[
         (manual["reason"] == "AMOUNT_ABOVE_LIMIT")
         & (manual["grant_id"] != "")
-        & ((manual["amount"] - manual["expected_amount"]).abs() <= s.tolerance)
+        & _within(manual["amount_ore"], manual["expected_amount_ore"], s.tolerance_units)
     ]
     if len(above) >= s.min_rule_invoices:
-        largest = float(above["amount"].max())
+        largest = kroner(int(above["amount_ore"].max()))
         new_limit = math.ceil(largest / 10_000) * 10_000
         limit = f" på {kroner_dk(float(s.max_amount))}" if s.max_amount is not None else ""
         sentence = (
@@ -828,17 +854,18 @@ def _rule_fixes(manual: pd.DataFrame, taken: set, s: Settings) -> list[_Fix]:
             f"grænsen passede alle præcist med én bevilling (den største {kroner_dk(largest)})"
         )
         fixes.append(_Fix("rule:max_amount", "rule", "it", sentence, list(above.index)))
-    diff = (manual["amount"] - manual["expected_amount"]).abs()
-    ore = np.round(diff.to_numpy(dtype=np.float64) * 100)
+    # the differences in whole øre, exactly (blank where either amount is)
+    diff = abs(pd.array(manual["amount_ore"], dtype="Int64") - pd.array(manual["expected_amount_ore"], dtype="Int64"))
+    ore = diff.to_numpy(dtype=np.int64, na_value=-1)
     small = manual[
-        (manual["reason"] == "AMOUNT_MISMATCH")
-        & (diff > s.tolerance)
-        & (diff <= s.small_difference)
-        & (ore % 100 != 0)  # whole kroner: a fee or a charge, which a tolerance must not let through
+        (manual["reason"] == "AMOUNT_MISMATCH").to_numpy()
+        & (ore * ORE > s.tolerance_units)
+        & (ore * ORE <= round(s.small_difference * MONEY_SCALE))
+        & (ore % ORE_PER_KRONE != 0)  # whole kroner: a fee or a charge, which a tolerance must not let through
         & ~manual.index.isin(list(taken))
     ]
     if len(small) >= s.min_rule_invoices and small["supplier_cvr"].nunique() >= 2:
-        largest = float(diff[small.index].max())
+        largest = kroner(int(ore[manual.index.get_indexer(small.index)].max()))
         sentence = (
             f"Overvej at hæve robottens tolerance fra {kroner_dk(s.tolerance)} til {kroner_dk(largest)}: "
             f"{len(small)} fakturaer fra {small['supplier_cvr'].nunique()} leverandører afviger med højst "
@@ -957,8 +984,9 @@ def fix_list(
     if month not in months:
         raise ValueError(f"no run for month {month}; the runs cover {months[0]} to {months[-1]}")
     d = decisions[decisions["month"] <= month]
-    # the amounts weighed as kroner: factors between them, and the fix list's column people read
-    d = d.assign(**{dkk: ore_dkk(d[ore]) for dkk, ore in IN_ORE.items() if ore in d.columns})
+    # the amounts compared exactly in whole øre; beside them as kroner for the factors between them and
+    # the steps of a rate (a ratio is no sum of money)
+    d = d.assign(**{dkk: ore_dkk(d[ore]) for dkk, ore in IN_ORE.items()})
     posted = _posted(d)
     hist = _texts_filled(d[~posted])
     hist["_birth"] = hist["cpr_masked"].str[:6]
@@ -1075,6 +1103,7 @@ def fix_list(
     inv["action"] = [action_of.get(k) or m for k, m in zip(inv["fix_key"], inv["message"], strict=True)]
     if "supplier_name" not in inv:  # decisions from before the journal kept names
         inv["supplier_name"] = ""
+    inv["amount"] = ore_dkk(inv["amount_ore"])  # kroner in the list people read (a resend's too)
     inv = inv[list(INVOICE_COLUMNS)].reset_index(drop=True)
     order = {k: n for n, k in enumerate(fixes["fix_key"])}
     links = inv[inv["fix_key"] != ""]

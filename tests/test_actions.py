@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from invoicekit.action_files import write_actions
 from invoicekit.actions import OWNER_LABELS_DA, OWNERS, Settings, fix_list
 from invoicekit.cli import main
+from invoicekit.columns import IN_ORE
 from invoicekit.extracts import prepare_grants, prepare_support_sheet
 from tests.conftest import support_tables
 
@@ -51,11 +52,15 @@ def decision(row: int, reason: str = "", month: str = "2019-01", **fields) -> di
     }
     out.update(fields)
     out["posted"] = out["status"] == "posted"
+    # written in kroner here, held as load_decisions gives them: whole øre (blank for none)
+    for dkk, ore in IN_ORE.items():
+        value = out.pop(dkk)
+        out[ore] = pd.NA if pd.isna(value) else round(value * 100)
     return out
 
 
 def frame(*rows: dict) -> pd.DataFrame:
-    return pd.DataFrame(list(rows))
+    return pd.DataFrame(list(rows)).astype({ore: "Int64" for ore in IN_ORE.values()})
 
 
 def grants(*rows: tuple) -> pd.DataFrame:
@@ -258,9 +263,9 @@ def test_an_extra_charge_and_its_reminder_beside_a_grant_paid_as_registered_are_
     moved = d.copy()
     moved = moved[moved["status"] == "manual"].reset_index(drop=True)
     moved.loc[1, ["period_start", "period_end"]] = [pd.Timestamp("2019-02-01"), pd.Timestamp("2019-02-28")]
-    moved.loc[1, "amount"] = 1021.0 * 28
-    moved.loc[1, "expected_amount"] = 28000.0
-    moved.loc[0, "amount"] = 1021.0 * 31
+    moved.loc[1, "amount_ore"] = 1021_00 * 28
+    moved.loc[1, "expected_amount_ore"] = 28000_00
+    moved.loc[0, "amount_ore"] = 1021_00 * 31
     assert fix_list(moved, grants=day_grants()).fixes["fix_key"].str.startswith("rate:").any()
 
 
