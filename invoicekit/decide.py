@@ -103,7 +103,8 @@ class Decisions:
       ``period_end``, ``service_code`` and ``check`` (the number of the
       failed check, 0 when posted). CPR numbers masked.
     - ``postings``: the posted invoices with what OPUS needs, full CPR
-      included (``cpr``) and the invoice number as written; see
+      included (``cpr``), the invoice number as written and the amount in
+      whole øre (``amount_ore``); see
       :func:`invoicekit.post.opus_postings`.
     - ``notes``: the manual invoices with the invoice number as written and
       the message, for the notes written in OPUS.
@@ -2302,7 +2303,7 @@ def _assemble(
                 "invoice_id": _obj(invoice_id_raw.take(posted_a)),
                 "supplier_cvr": _obj(supplier_cvr.take(posted_a)),
                 "cpr": _obj(_pick(_column(inv, "cpr"), posted_at)),
-                "amount": amount[posted],
+                "amount_ore": ore_array(amount[posted]),  # whole øre, as the decisions hold it
                 "grant_id": _obj(matched_id.take(posted_a)),
                 "service_code": _obj(service.take(posted_a)),
                 "period_start": start[posted],

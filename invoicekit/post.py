@@ -43,7 +43,7 @@ from invoicekit.columns import (
 from invoicekit.delivery import HashedFile, crash_point, fsync_path
 from invoicekit.errors import OutputError
 from invoicekit.identifiers import mask_unless_psp
-from invoicekit.parsing import NAT_DAYS, format_date_dk, format_date_iso, format_money, ore_arrow
+from invoicekit.parsing import NAT_DAYS, format_date_dk, format_date_iso, ore_arrow
 from invoicekit.texts import holds_ascii, one_line
 
 #: the code OPUS gets in ``Ydelsesmodtagernr.kode`` for a CPR number (assumed; a setting in OPUS)
@@ -93,7 +93,7 @@ def _opus_postings_columns(postings: pd.DataFrame) -> Columns:
     return {
         "Artskonto": postings["art"],
         "PSP-element": postings["psp_element"],
-        "Beløb": format_money(postings["amount"].to_numpy(), decimal=","),
+        "Beløb": ore_arrow(postings["amount_ore"], decimal=","),
         "Tekst": postings["text"],
         "Ydelsesmodtagernr.": postings["cpr"],
         "Ydelsesmodtagernr.kode": pa.repeat(pa.scalar(RECIPIENT_CODE_CPR, pa.large_string()), len(postings)),
@@ -166,7 +166,7 @@ def _sensum_paid_columns(postings: pd.DataFrame) -> Columns:
         "period_start": _dates(postings["period_start"], format_date_iso),
         "period_end": _dates(postings["period_end"], format_date_iso),
         "invoice_id": postings["invoice_id"],
-        "amount": format_money(postings["amount"].to_numpy()),
+        "amount": ore_arrow(postings["amount_ore"]),
     }
 
 

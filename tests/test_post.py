@@ -73,7 +73,7 @@ def _no_postings() -> pd.DataFrame:
     dates = pd.Series([], dtype="datetime64[s]")
     frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("art", "psp_element", "text", "cpr", "grant_id")})
     frame["invoice_id"] = frame["supplier_cvr"] = pd.Series([], dtype=object)
-    frame["amount"] = pd.Series([], dtype=np.int64)
+    frame["amount_ore"] = pd.Series([], dtype="Int64")
     frame["period_start"] = frame["period_end"] = frame["posting_date"] = dates
     return frame
 
