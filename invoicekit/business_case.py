@@ -862,7 +862,10 @@ def measure_errors(journal: str | Path, truth: str | Path | pd.DataFrame) -> Mea
     rate = _measured_share(
         "error_rate", int(checked["wrong"].sum()), int(checked["checked"].sum()), checked["month"], source="truth"
     )
-    return replace(rate, not_due=int(checked["not_due"].sum()), not_due_dkk=float(checked["not_due_dkk"].sum()))
+    # each month's sum exact to the øre (made in øre): their total, to the øre
+    return replace(
+        rate, not_due=int(checked["not_due"].sum()), not_due_dkk=round(float(checked["not_due_dkk"].sum()), 2)
+    )
 
 
 def with_journal(

@@ -36,7 +36,7 @@ from invoicekit.errors import InputError, MissingFileError, check_input_file, ma
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers, value_keys
-from invoicekit.parsing import MONEY_SCALE, ORE, format_money_dk, money_text, ore_units, parse_amounts
+from invoicekit.parsing import MONEY_SCALE, dkk_ore, format_money_dk, money_text, ore_units, parse_amounts, whole_ore
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
 from invoicekit.readers import (
     ends_in_dos_end,
@@ -738,7 +738,7 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     d["amount"] = np.where(known_amount, units / MONEY_SCALE, np.nan)
     key = normalise_numbers(d["invoice_id"].to_numpy(dtype=object))  # as the history keys its numbers, shown
     d["invoice_key"] = key
-    robot_ore = np.where(known_amount, (units + ORE // 2) // ORE, 0)
+    robot_ore = np.where(known_amount, whole_ore(units), 0)
     sig = posting_signature(d["psp_element"].to_numpy(dtype=object), d["art"].to_numpy(dtype=object), robot_ore)
     d["robot_signature"] = np.where(known_amount, sig, "")
     if lines is not None and len(lines):
@@ -835,7 +835,7 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
             "row": pd.to_numeric(lines["row"]).astype(np.int64).to_numpy(),
             "psp_code": account_code(_text(lines["psp_element"])),
             "art_code": account_code(_text(lines["art"])),
-            "ore": np.where(known, (units + ORE // 2) // ORE, 0),
+            "ore": np.where(known, whole_ore(units), 0),
         }
     )[posted_line & known]
     net = work.groupby(["month", "row", "psp_code", "art_code"], sort=True)["ore"].sum().reset_index()
@@ -870,9 +870,7 @@ def _decision_units(table: pd.DataFrame, source: object) -> tuple[np.ndarray, np
         raise InputError(source, "amount", "missing; expected the columns of decisions.csv")
     amount = table["amount"]
     if pd.api.types.is_numeric_dtype(amount.dtype):  # a table of one's own, DKK as numbers
-        values = amount.to_numpy(dtype=np.float64)
-        known = ~np.isnan(values)
-        return np.where(known, np.round(np.nan_to_num(values) * MONEY_SCALE), 0).astype(np.int64), known
+        return ore_units(dkk_ore(amount.to_numpy(dtype=np.float64)))
     units, ok, _blank = parse_amounts(_text(amount), max_decimals=4)
     return units, ok
 
@@ -926,9 +924,7 @@ def _why_history(m: pd.DataFrame, wrong: np.ndarray, found: np.ndarray, lines: n
 
 def _oere_texts(dkk: np.ndarray) -> np.ndarray:
     """Amounts in DKK, to the øre, for a Danish sentence (``1.234,50``); ``intet beløb`` where none."""
-    dkk = np.asarray(dkk, dtype=np.float64)
-    known = ~np.isnan(dkk)
-    units = np.where(known, np.round(np.nan_to_num(dkk) * 100), 0).astype(np.int64) * ORE
+    units, known = ore_units(dkk_ore(dkk))
     return np.where(known, format_money_dk(units).astype(object), "intet beløb").astype(object)
 
 

@@ -28,6 +28,7 @@ from invoicekit.extracts import Grants, SupportSheet
 from invoicekit.formats import decimals_beside, en_number, en_percent, en_rate
 from invoicekit.identifiers import is_valid_cvr, map_unique
 from invoicekit.journal import Journal, months_of_runs
+from invoicekit.parsing import kroner
 from invoicekit.reasons import LABELS_DA, POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.sample import evaluate_control
 from invoicekit.vocabulary import MONTH
@@ -255,7 +256,7 @@ def _group_table(d: pd.DataFrame, column: str) -> pd.DataFrame:
             "invoices": g.size(),
             "posted": g["posted"].sum().astype(int),
             # summed in øre (exact), shown in DKK
-            "amount": g["amount_ore"].sum().astype("int64") / 100,
+            "amount": kroner(g["amount_ore"].sum().astype("int64")),
             "main_reason": g.apply(lambda x: _main_reason(x["reason"].where(~x["posted"], "")), include_groups=False),
         }
     )
@@ -348,8 +349,8 @@ def wrong_from_truth(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFra
     t = t.fillna(0).astype("int64")  # no postings at all: empty columns, still numbers
     t["error_rate"] = (t["wrong"] / t["checked"]).where(t["checked"] > 0)
     paid = checked["amount_ore"].where(not_due.astype(bool), 0).fillna(0)  # summed in øre (exact), shown in DKK
-    t["not_due_dkk"] = (
-        paid.groupby(checked["month"], sort=True).sum().reindex(t.index, fill_value=0).astype("int64") / 100
+    t["not_due_dkk"] = kroner(
+        paid.groupby(checked["month"], sort=True).sum().reindex(t.index, fill_value=0).astype("int64")
     )
     t["unchecked"] = t["posted"] - t["checked"]
     t.index.name = "month"
@@ -475,7 +476,8 @@ class FollowUp:
             "postings_unchecked": None if self.wrong is None else int(self.wrong["unchecked"].sum()),
             # of the wrong postings, those not to be paid at all, and their amount
             "paid_not_due": None if self.wrong is None else int(self.wrong["not_due"].sum()),
-            "paid_not_due_dkk": None if self.wrong is None else float(self.wrong["not_due_dkk"].sum()),
+            # each month's sum exact to the øre (made in øre): their total, to the øre
+            "paid_not_due_dkk": None if self.wrong is None else round(float(self.wrong["not_due_dkk"].sum()), 2),
             # the sample controls given (None without), how many accepted the whole month, the months not
             # accepted, and the months accepted of a sample that later runs' postings are not in
             "controls": None if controls is None else len(controls),

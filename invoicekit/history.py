@@ -222,8 +222,9 @@ def forgotten_credit_notes(credit_note: np.ndarray, amount: object, document_typ
     return np.asarray(credit_note, dtype=bool) & spec_credit_notes(amount, document_type)
 
 
-def _dkk_or_nan(table: pd.DataFrame) -> np.ndarray:
-    """A table's amounts (``amount_ore``) as numbers whose sign check 9 reads, NaN where there is none."""
+def _ore_or_nan(table: pd.DataFrame) -> np.ndarray:
+    """A table's amounts (``amount_ore``, whole øre) as floating point for their sign, which check 9
+    reads; NaN where there is none."""
     if "amount_ore" not in table:
         return np.full(len(table), np.nan)
     return pd.array(table["amount_ore"], dtype="Int64").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -252,7 +253,7 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
     valid_cvr = map_unique(cvr, lambda v: len(v) == 8 and v.isdigit() and is_valid_cvr(v)).astype(bool)
     reason = decisions["reason"]
     kind = decisions["document_type"] if "document_type" in decisions else np.full(len(decisions), "", dtype=object)
-    amount = _dkk_or_nan(decisions)
+    amount = _ore_or_nan(decisions)
     credit = forgotten_credit_notes((reason == "CREDIT_NOTE").to_numpy(), amount, kind)
     passed = valid_cvr & (~reason.isin(UNSEEN_REASONS - {"CREDIT_NOTE"})).to_numpy() & ~credit
     posted = (decisions["status"] == POSTED).to_numpy()
@@ -264,7 +265,7 @@ def history_tables(decisions: pd.DataFrame, lines: pd.DataFrame) -> tuple[pd.Dat
         by_lines = np.bincount(at, minlength=len(decisions)) > 0
         # a line held as a credit note, as the run forgets one: its own amount of 0 or less, or the
         # invoice's type credit_note (a line of another type above 0 is remembered, as in the run)
-        line_amount = _dkk_or_nan(lines)
+        line_amount = _ore_or_nan(lines)
         line_credit = forgotten_credit_notes(
             (lines["check"].to_numpy() == CHECK_NUMBER["CREDIT_NOTE"]), line_amount, np.asarray(kind, dtype=object)[at]
         )

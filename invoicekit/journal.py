@@ -118,6 +118,7 @@ from invoicekit.keys import (
     stored_keys,
     stored_masked,
 )
+from invoicekit.parsing import dkk_ore
 from invoicekit.reasons import POSTED
 from invoicekit.texts import arrow_text, one_line
 from invoicekit.vocabulary import danish_now, run_month
@@ -1738,9 +1739,7 @@ def _dkk_as_ore(values: object) -> pd.arrays.IntegerArray:
     series = pd.Series(values.to_pandas() if isinstance(values, (pa.Array, pa.ChunkedArray)) else values)
     if not pd.api.types.is_numeric_dtype(series.dtype):
         series = pd.to_numeric(series.replace("", np.nan), errors="coerce")
-    dkk = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    known = ~np.isnan(dkk)
-    return pd.arrays.IntegerArray(np.where(known, np.round(np.where(known, dkk, 0) * 100), 0).astype(np.int64), ~known)
+    return dkk_ore(series.to_numpy(dtype=np.float64, na_value=np.nan))
 
 
 #: columns that hold (nearly) a value of their own per invoice or line: a

@@ -27,6 +27,8 @@ from invoicekit.vocabulary import AMOUNT_NOTE, CPR_PATTERN, MONTHS_DA
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
 ORE = MONEY_SCALE // 100
+#: øre in a krone: the typed tables hold whole øre (:func:`ore_array`), people read kroner
+ORE_PER_KRONE = 100
 #: larger figures are not read as amounts: a hundred million kroner has nine digits, as a CPR
 #: number that Excel formatted as an amount has, its leading zero dropped (``109.812.073,00`` for
 #: 010981-2073; ``1.507.801.515,00`` with ten), and no invoice or rate comes near it (a grant's rate
@@ -353,10 +355,28 @@ def ore_array(units: np.ndarray, known: np.ndarray | None = None) -> pd.arrays.I
     Such amounts are whole øre (an invoice's has at most two decimals, an
     expected amount is rounded to øre once); a fraction of one is rounded
     half up, never cut."""
-    units = np.asarray(units, dtype=np.int64)
-    ore = (units + ORE // 2) // ORE
+    ore = whole_ore(units)
     mask = np.zeros(len(ore), dtype=bool) if known is None else ~np.asarray(known, dtype=bool)
     return pd.arrays.IntegerArray(np.where(mask, 0, ore), mask)
+
+
+def whole_ore(units: np.ndarray) -> np.ndarray:
+    """Amounts in 1/10,000 DKK as whole øre (int64), a fraction of one rounded half up: the one
+    rounding from the unit amounts are worked in to the øre they are held and compared in."""
+    return (np.asarray(units, dtype=np.int64) + ORE // 2) // ORE
+
+
+def dkk_ore(dkk: object) -> pd.arrays.IntegerArray:
+    """Kroner as floating point (NaN for none; a table of one's own, or a journal before schema 12)
+    as whole øre (``Int64``): to the 1/10,000 DKK nearest, then rounded as :func:`whole_ore` rounds."""
+    values = np.asarray(dkk, dtype=np.float64)
+    known = ~np.isnan(values)
+    return ore_array(np.round(np.where(known, values, 0) * MONEY_SCALE).astype(np.int64), known)
+
+
+def kroner(ore: object) -> object:
+    """Whole øre (a number or a column summed exactly) as kroner, for a figure people read."""
+    return ore / ORE_PER_KRONE
 
 
 def ore_units(ore: object) -> tuple[np.ndarray, np.ndarray]:

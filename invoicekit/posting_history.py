@@ -35,7 +35,7 @@ from invoicekit.errors import InputError
 from invoicekit.extracts import Problems
 from invoicekit.identifiers import cvr_column, mask_cprs_in
 from invoicekit.keys import normalise_numbers
-from invoicekit.parsing import ORE, format_money_dk, parse_amounts, parse_dates
+from invoicekit.parsing import format_money_dk, parse_amounts, parse_dates, whole_ore
 from invoicekit.readers import canonical_columns, read_raw, source_column
 
 #: the share of a file's rows that may be unreadable before the file is refused
@@ -242,7 +242,7 @@ def posted_per_invoice(history: PostingHistory) -> pd.DataFrame:
         .reset_index()
     )
     net = per_account[per_account["amount"] != 0].reset_index(drop=True)
-    ore = net["amount"].to_numpy(dtype=np.int64) // ORE
+    ore = whole_ore(net["amount"].to_numpy(dtype=np.int64))
     net["signature"] = posting_signature(net["psp_code"], net["art_code"], ore)
     net["posted_as"] = net["psp_element"] + " / " + net["art"] + ": " + format_money_dk(net["amount"].to_numpy())
     # the net lines are sorted by invoice: each invoice's lines are one run of rows

@@ -58,6 +58,7 @@ from invoicekit.decide import decide
 from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
 from invoicekit.followup import first_decisions
 from invoicekit.history import History, extend_history
+from invoicekit.parsing import kroner
 from invoicekit.reasons import POSTED
 from invoicekit.replay import wrong_postings
 from invoicekit.rules import Rules
@@ -238,11 +239,11 @@ def rules_after(key: str, month: pd.DataFrame, links: pd.DataFrame, rules: Rules
     if not len(linked):
         return rules
     if key == "rule:max_amount":
-        limit = math.ceil(int(linked["amount_ore"].max()) / 1_000_000) * 10_000  # øre to 10.000 kr.
+        limit = math.ceil(kroner(int(linked["amount_ore"].max())) / 10_000) * 10_000
         return dataclasses.replace(rules, max_amount=float(max(limit, rules.max_amount)))
     if key == "rule:tolerance":
         diff = int((linked["amount_ore"] - linked["expected_amount_ore"]).abs().max())  # whole øre
-        return dataclasses.replace(rules, tolerance=float(max(diff / 100, rules.tolerance)))
+        return dataclasses.replace(rules, tolerance=float(max(kroner(diff), rules.tolerance)))
     return rules
 
 

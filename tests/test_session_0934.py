@@ -42,7 +42,9 @@ def _as_0933(journal: Path) -> None:
     """The journal as invoicekit 0.9.33 (schema 11) left it: each run's amounts in DKK as doubles,
     under the names of decisions.csv."""
     with contextlib.closing(sqlite3.connect(journal)) as conn:
-        for run_id, data in conn.execute("SELECT run_id, data FROM run_decisions").fetchall():
+        stored = [(table, run_id, data) for table in ("run_decisions", "run_decision_lines")
+                  for run_id, data in conn.execute(f"SELECT run_id, data FROM {table}").fetchall()]  # fmt: skip
+        for table, run_id, data in stored:
             t = pq.read_table(pa.BufferReader(data))
             for ore, dkk in (("amount_ore", "amount"), ("expected_amount_ore", "expected_amount")):
                 k = t.schema.get_field_index(ore)
@@ -50,7 +52,7 @@ def _as_0933(journal: Path) -> None:
                 t = t.set_column(k, dkk, pa.array(values.to_numpy(dtype=np.float64, na_value=np.nan), from_pandas=True))
             sink = pa.BufferOutputStream()
             pq.write_table(t, sink, compression="zstd")
-            conn.execute("UPDATE run_decisions SET data = ? WHERE run_id = ?", (sink.getvalue().to_pybytes(), run_id))
+            conn.execute(f"UPDATE {table} SET data = ? WHERE run_id = ?", (sink.getvalue().to_pybytes(), run_id))
         old_schema(conn, 11)
         conn.commit()
 
@@ -120,18 +122,77 @@ def test_a_journal_text_amount_of_schema_1_is_read_as_whole_ore():
     assert back.tolist() == [2_850_000, pd.NA, 10, -100_645, 955_248]
 
 
-@pytest.mark.parametrize("column", ["amount_ore", "expected_amount_ore"])
-def test_a_journal_reader_never_hands_out_kroner_as_ore(example_case, tmp_path, column):
-    """The library's tables and the journal's agree to the øre, whichever a notebook reads."""
+@pytest.mark.parametrize("column", ["amount", "expected_amount"])
+def test_the_librarys_decisions_and_postings_hold_the_files_amounts_in_ore(example_case, tmp_path, column):
+    """A notebook's ``ik.decide`` gives each amount decisions.csv and opus_postings.csv write, times 100:
+    whole øre, never kroner, nor the unit amounts are worked in (1/10,000 DKK)."""
     import invoicekit as ik
 
-    _run(example_case, tmp_path, "--new-journal", "first")
+    out = _run(example_case, tmp_path, "--new-journal", "first")
+    written = pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False)
     result = ik.decide(
         ik.read_invoices(example_case / "regninger.csv"),
         ik.read_grants(example_case / "bevillinger.csv"),
         ik.read_support_sheet(example_case / "stoetteark.xlsx"),
     )
-    with Journal(tmp_path / "journal.sqlite", readonly=True) as j:
-        stored = j.decisions()[column].reset_index(drop=True)
-    assert str(result.decisions[column].dtype) == "Int64"
-    pd.testing.assert_series_equal(result.decisions[column], stored, check_names=False)
+    held = result.decisions[column + "_ore"]
+    assert str(held.dtype) == "Int64"
+    assert [None if pd.isna(v) else int(v) for v in held] == [
+        None if t == "" else int(Decimal(t) * 100) for t in written[column]
+    ]
+    if column == "amount":  # what OPUS is sent (Danish decimals), from the postings
+        posted = pd.read_csv(out / "opus_postings.csv", sep=";", dtype=str, keep_default_na=False)["Beløb"]
+        assert result.postings["amount_ore"].tolist() == [int(Decimal(t.replace(",", ".")) * 100) for t in posted]
+
+
+def test_a_schema_11_journal_of_lines_is_migrated_to_whole_ore_and_the_invoice_is_not_paid_again(tmp_path):
+    """A collective invoice posted line by line by 0.9.33: its lines' amounts, stored in DKK, come back
+    to the øre, read as they are and after the migration, and the invoice sent again is not paid."""
+    from tests.test_attack_0931_collective import (
+        EXAMPLE,
+        GRANT_HEADER,
+        INVOICE_HEADER,
+        LINE_HEADER,
+        _csv,
+        _grant,
+        _invoice,
+        _line,
+    )
+
+    a, b = "610190-1234", "020290-1235"
+    files = {
+        "--grants": _csv(tmp_path / "g.csv", GRANT_HEADER, [_grant("GA", a), _grant("GB", b)]),
+        "--invoices": _csv(tmp_path / "i.csv", INVOICE_HEADER, [_invoice(amount="57.000,01")]),
+        "--invoice-lines": _csv(tmp_path / "l.csv", LINE_HEADER, [_line(1, a, "28500,00"), _line(2, b, "28500,01")]),
+        "--support-sheet": EXAMPLE / "stoetteark.xlsx",
+    }
+    journal = tmp_path / "journal.sqlite"
+
+    def run(flag: str, out: str) -> pd.DataFrame:
+        argv = [*(str(x) for kv in files.items() for x in kv), flag, str(journal), "--out", str(tmp_path / out)]
+        assert main(["run", *argv, "--quiet"]) == 0
+        return pd.read_csv(tmp_path / out / "decisions.csv", dtype=str, keep_default_na=False)
+
+    assert run("--new-journal", "first")["status"].tolist() == ["posted"]
+    with Journal(journal, readonly=True) as j:
+        lines = j.decision_lines()
+    assert lines["amount_ore"].tolist() == [2_850_000, 2_850_001] and str(lines["amount_ore"].dtype) == "Int64"
+    _as_0933(journal)
+    assert _stored(journal, "run_decision_lines")[0].schema.field("amount").type == pa.float64()
+    with Journal(journal, readonly=True) as j:
+        pd.testing.assert_frame_equal(j.decision_lines(), lines)
+    assert run("--journal", "again")["reason"].tolist() == ["DUPLICATE_INVOICE"]
+    migrated = _stored(journal, "run_decision_lines")[0]  # the first run's (the rerun's lines after it)
+    assert migrated.column("amount_ore").to_pylist() == [2_850_000, 2_850_001] and "amount" not in migrated.column_names
+    with Journal(journal, readonly=True) as j:
+        assert j.version == SCHEMA_VERSION
+        pd.testing.assert_frame_equal(j.decision_lines(run_id=1), lines)
+
+
+def test_a_double_a_hair_off_its_ore_comes_back_to_the_nearest_ore_half_up():
+    """The rounding rule for kroner held as floating point: to the nearest øre, a half øre up, as the
+    unit amounts are rounded (one rule, ``parsing.whole_ore``)."""
+    from invoicekit.journal import _dkk_as_ore
+
+    back = _dkk_as_ore(pa.array([1006.4499999999, 1006.4500000001, 0.005, 0.015, 2.675, -0.005]))
+    assert back.tolist() == [100_645, 100_645, 1, 2, 268, 0]
