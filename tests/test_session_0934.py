@@ -196,3 +196,24 @@ def test_a_double_a_hair_off_its_ore_comes_back_to_the_nearest_ore_half_up():
 
     back = _dkk_as_ore(pa.array([1006.4499999999, 1006.4500000001, 0.005, 0.015, 2.675, -0.005]))
     assert back.tolist() == [100_645, 100_645, 1, 2, 268, 0]
+
+
+def test_a_credit_note_of_a_negative_amount_in_the_journal_is_forgotten_by_check_10(example_case, tmp_path):
+    """The journal's amounts are whole øre now: the history still reads a recorded credit note's sign
+    (an amount below 0 is a credit note, check 9), so an invoice of its number later is posted, not
+    held as a duplicate of it."""
+    from tests.test_journal import run_example
+
+    header = "invoice_id;supplier_cvr;amount;cpr;period_start;period_end\n"
+    (example_case / "credit.csv").write_text(
+        header + "SOL-7001;29345716;-28.500,00;6101901234;01.06.2019;30.06.2019\n", encoding="utf-8"
+    )
+    (example_case / "invoice.csv").write_text(
+        header + "SOL-7001;29345716;28.500,00;6101901234;01.06.2019;30.06.2019\n", encoding="utf-8"
+    )
+    journal = tmp_path / "journal.sqlite"
+    credit = run_example(example_case, tmp_path / "c", journal, invoices="credit.csv")
+    assert credit.decisions["reason"].tolist() == ["CREDIT_NOTE"]
+    assert credit.decisions["amount_ore"].tolist() == [-2_850_000]
+    later = run_example(example_case, tmp_path / "i", journal, invoices="invoice.csv")
+    assert later.decisions["status"].tolist() == ["posted"]
