@@ -75,7 +75,6 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
-from invoicekit.columns import IN_ORE
 from invoicekit.extracts import (
     Grants,
     SupportSheet,
@@ -986,7 +985,7 @@ def fix_list(
     d = decisions[decisions["month"] <= month]
     # the amounts compared exactly in whole øre; beside them as kroner for the factors between them and
     # the steps of a rate (a ratio is no sum of money)
-    d = d.assign(**{dkk: ore_dkk(d[ore]) for dkk, ore in IN_ORE.items()})
+    d = d.assign(amount=ore_dkk(d["amount_ore"]), expected_amount=ore_dkk(d["expected_amount_ore"]))
     posted = _posted(d)
     hist = _texts_filled(d[~posted])
     hist["_birth"] = hist["cpr_masked"].str[:6]

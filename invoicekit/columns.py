@@ -152,12 +152,17 @@ DECISION_LINE_COLUMNS: tuple[str, ...] = (
     "art",
 )
 
-#: the amounts of ``decisions.csv`` and ``decision_lines.csv`` (DKK, as the spec writes them) and
-#: the columns of the typed tables they are written from (:class:`~invoicekit.decide.Decisions`,
-#: its lines, the journal): whole øre, integers (pandas ``Int64``, blank where there is none).
+#: the amounts of ``decisions.csv``, ``decision_lines.csv`` and ``evaluation.csv`` (DKK, as the
+#: spec writes them) and the columns of the typed tables they are written from
+#: (:class:`~invoicekit.decide.Decisions`, its lines and postings, the journal, an evaluation
+#: against a posting history): whole øre, integers (pandas ``Int64``, blank where there is none).
 #: Numbers stay numbers until a writer formats them, with the unit in the name, so that no
 #: reader takes øre for kroner
-IN_ORE: dict[str, str] = {"amount": "amount_ore", "expected_amount": "expected_amount_ore"}
+IN_ORE: dict[str, str] = {
+    "amount": "amount_ore",
+    "expected_amount": "expected_amount_ore",
+    "true_amount": "true_amount_ore",  # an evaluation's against a posting history (evaluation.csv)
+}
 
 
 def typed_columns(columns: tuple[str, ...]) -> tuple[str, ...]:

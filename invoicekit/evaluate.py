@@ -32,11 +32,21 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.cells import as_written, safe_frame
+from invoicekit.columns import IN_ORE, typed_columns
 from invoicekit.errors import InputError, MissingFileError, check_input_file, make_folder
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers, value_keys
-from invoicekit.parsing import MONEY_SCALE, dkk_ore, format_money_dk, money_text, ore_units, parse_amounts, whole_ore
+from invoicekit.parsing import (
+    dkk_ore,
+    format_money_dk,
+    ore_array,
+    ore_arrow,
+    ore_dkk,
+    ore_units,
+    parse_amounts,
+    whole_ore,
+)
 from invoicekit.posting_history import PostingHistory, account_code, posted_per_invoice, posting_signature
 from invoicekit.readers import (
     ends_in_dos_end,
@@ -111,8 +121,10 @@ EVALUATION_COLUMNS = (
     "why",
     "cause",
 )
-#: the columns of an evaluation against a posting history: no grant to compare,
-#: the amount instead (DKK), and how many of the history's rows the invoice had
+#: the columns of an evaluation against a posting history (``evaluation.csv``): no grant to
+#: compare, the amount instead (DKK in the file; whole øre in ``Evaluation.invoices``, as
+#: ``amount_ore`` and ``true_amount_ore``: :data:`~invoicekit.columns.IN_ORE`), and how many
+#: of the history's rows the invoice had
 HISTORY_EVALUATION_COLUMNS = (
     "month",
     "row",
@@ -302,7 +314,7 @@ class Evaluation:
             if key.startswith(shares) else EXCEL_INT for key in overview["Nøgletal"]
         ]}}  # fmt: skip
         for name in [n for n in sheets if n != "Oversigt"]:
-            frame = sheets[name]
+            frame = _in_kroner(sheets[name])
             if "should_pay" in frame:
                 frame = frame.assign(should_pay=frame["should_pay"].map({"true": "ja", "false": "nej"}))
             if "outcome" in frame:
@@ -322,10 +334,17 @@ class Evaluation:
 
 
 def _money_as_text(df: pd.DataFrame) -> pd.DataFrame:
-    """The amount columns (DKK) as the CSV files write amounts (``1234.50``),
-    after :func:`safe_frame`: a negative amount is a number, not a formula."""
-    money = [c for c in ("amount", "true_amount") if c in df.columns]
-    return df.assign(**{c: money_text(df[c]) for c in money}) if money else df
+    """The amounts (whole øre) as the CSV files write them (``1234.50``, under the files' names), after
+    :func:`safe_frame`: a negative amount is a number, not a formula."""
+    money = {ore: dkk for dkk, ore in IN_ORE.items() if ore in df.columns}
+    texts = {ore: ore_arrow(df[ore]).to_numpy(zero_copy_only=False) for ore in money}
+    return df.assign(**texts).rename(columns=money) if money else df
+
+
+def _in_kroner(df: pd.DataFrame) -> pd.DataFrame:
+    """The amounts (whole øre) as kroner, numbers for a workbook's cells, under the files' names."""
+    money = {ore: dkk for dkk, ore in IN_ORE.items() if ore in df.columns}
+    return df.assign(**{ore: ore_dkk(df[ore]) for ore in money}).rename(columns=money) if money else df
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -735,7 +754,7 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
         d[col] = _text(d[col])
     d["month"] = _text(d["month"]) if "month" in d else ""
     d["row"] = truth_rows(d["row"], "decisions") if "row" in d else np.arange(1, len(d) + 1)
-    d["amount"] = np.where(known_amount, units / MONEY_SCALE, np.nan)
+    d["amount_ore"] = ore_array(units, known_amount)
     key = normalise_numbers(d["invoice_id"].to_numpy(dtype=object))  # as the history keys its numbers, shown
     d["invoice_key"] = key
     robot_ore = np.where(known_amount, whole_ore(units), 0)
@@ -752,14 +771,14 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
         {
             "supplier_cvr": only["supplier_cvr"],
             "invoice_id": only["invoice_id"],
-            "true_amount": only["true_amount"] / MONEY_SCALE,
+            "true_amount_ore": ore_array(only["true_amount"].to_numpy(dtype=np.int64)),
             "true_psp_element": only["true_psp_element"],
             "true_art": only["true_art"],
             "history_postings": only["postings"],
             "posting_date": only["posting_date"],
             "posted_as": only["posted_as"],
         }
-    )[list(HISTORY_ONLY_COLUMNS)].reset_index(drop=True)
+    )[list(typed_columns(HISTORY_ONLY_COLUMNS))].reset_index(drop=True)
 
     # each invoice once, told apart as shown (the key above is the history's, not the journal's)
     m = d[first_decision(d.drop(columns=["invoice_key"]))].reset_index(drop=True)
@@ -786,11 +805,11 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     m["outcome"] = np.select([right, posted, paid], ["posted_right", "posted_wrong", "manual_payable"], "manual_held")
     for col in ("true_psp_element", "true_art", "posted_as"):
         m[col] = _text(m[col])
-    m["true_amount"] = np.where(found, m["true_amount"].fillna(0).to_numpy() / MONEY_SCALE, np.nan)
+    m["true_amount_ore"] = ore_array(m["true_amount"].fillna(0).to_numpy(dtype=np.int64), found)
     m["history_postings"] = m["postings"].fillna(0).astype(np.int64)
     m["why"] = _why_history(m, posted & ~right, found, lines)
     m["should_pay"] = np.where(paid, "true", "false")
-    invoices = m[list(HISTORY_EVALUATION_COLUMNS)]
+    invoices = m[list(typed_columns(HISTORY_EVALUATION_COLUMNS))]
 
     left_out = history.problems[history.problems["column"] != "posting_date"]
     summary = {
@@ -886,7 +905,7 @@ def _why_history(m: pd.DataFrame, wrong: np.ndarray, found: np.ndarray, lines: n
     found, lines = found[idx], lines[idx]
     psp, true_psp = r["psp_element"].to_numpy(dtype=object), r["true_psp_element"].to_numpy(dtype=object)
     art, true_art = r["art"].to_numpy(dtype=object), r["true_art"].to_numpy(dtype=object)
-    robot, truth = _oere_texts(r["amount"].to_numpy()), _oere_texts(r["true_amount"].to_numpy())
+    robot, truth = _ore_texts(r["amount_ore"]), _ore_texts(r["true_amount_ore"])
 
     def part(differs: np.ndarray, text: np.ndarray) -> np.ndarray:
         return np.where(differs, text, "")
@@ -922,9 +941,9 @@ def _why_history(m: pd.DataFrame, wrong: np.ndarray, found: np.ndarray, lines: n
     return out
 
 
-def _oere_texts(dkk: np.ndarray) -> np.ndarray:
-    """Amounts in DKK, to the øre, for a Danish sentence (``1.234,50``); ``intet beløb`` where none."""
-    units, known = ore_units(dkk_ore(dkk))
+def _ore_texts(ore: pd.Series) -> np.ndarray:
+    """Amounts in whole øre for a Danish sentence (``1.234,50``); ``intet beløb`` where none."""
+    units, known = ore_units(ore)
     return np.where(known, format_money_dk(units).astype(object), "intet beløb").astype(object)
 
 

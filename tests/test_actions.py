@@ -30,6 +30,10 @@ S1, S2 = "29345716", "31587603"  # two suppliers (valid CVR numbers)
 A, B, C, D = "0101901234", "0202851234", "0303801234", "0404751234"
 
 
+#: a decision's amounts (decisions.csv's names), which the journal holds in whole øre
+DECISION_AMOUNTS = ("amount", "expected_amount")
+
+
 def decision(row: int, reason: str = "", month: str = "2019-01", **fields) -> dict:
     """One decision as load_decisions gives it: manual with ``reason``, or posted when blank."""
     start = pd.Timestamp(fields.pop("start", f"{month}-01"))
@@ -53,14 +57,14 @@ def decision(row: int, reason: str = "", month: str = "2019-01", **fields) -> di
     out.update(fields)
     out["posted"] = out["status"] == "posted"
     # written in kroner here, held as load_decisions gives them: whole øre (blank for none)
-    for dkk, ore in IN_ORE.items():
+    for dkk in DECISION_AMOUNTS:
         value = out.pop(dkk)
-        out[ore] = pd.NA if pd.isna(value) else round(value * 100)
+        out[IN_ORE[dkk]] = pd.NA if pd.isna(value) else round(value * 100)
     return out
 
 
 def frame(*rows: dict) -> pd.DataFrame:
-    return pd.DataFrame(list(rows)).astype({ore: "Int64" for ore in IN_ORE.values()})
+    return pd.DataFrame(list(rows)).astype({IN_ORE[dkk]: "Int64" for dkk in DECISION_AMOUNTS})
 
 
 def grants(*rows: tuple) -> pd.DataFrame:

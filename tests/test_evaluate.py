@@ -253,9 +253,9 @@ def test_history_judges_psp_element_art_and_amount_to_the_oere_without_a_grant()
     assert inv.loc["C", "why"] == "forkert art (40000000, rigtig: 47100000)"
     assert "ikke bogført" in inv.loc["D", "why"] and "tilbageført" in inv.loc["H", "why"]
     assert inv.loc["I", "why"].startswith("specialisterne bogførte fakturaen på 2 linjer (P1 / 40000000: 100,00;")
-    assert inv.loc["G", "history_postings"] == 3 and inv.loc["E", "true_amount"] == 700.0
-    assert inv.loc["D", "should_pay"] == "false" and np.isnan(inv.loc["D", "true_amount"])
-    assert ev.history_only["invoice_id"].tolist() == ["Z"] and ev.history_only["true_amount"].tolist() == [42.0]
+    assert inv.loc["G", "history_postings"] == 3 and inv.loc["E", "true_amount_ore"] == 70_000  # whole øre
+    assert inv.loc["D", "should_pay"] == "false" and pd.isna(inv.loc["D", "true_amount_ore"])
+    assert ev.history_only["invoice_id"].tolist() == ["Z"] and ev.history_only["true_amount_ore"].tolist() == [4_200]
     s = ev.summary
     assert (s["invoices"], s["without_truth"], s["posted"], s["posted_wrong"]) == (10, 1, 8, 5)
     assert (s["history_invoices"], s["history_only"], s["in_history"], s["posted_not_in_history"]) == (9, 1, 8, 1)

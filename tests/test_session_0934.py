@@ -217,3 +217,30 @@ def test_a_credit_note_of_a_negative_amount_in_the_journal_is_forgotten_by_check
     assert credit.decisions["amount_ore"].tolist() == [-2_850_000]
     later = run_example(example_case, tmp_path / "i", journal, invoices="invoice.csv")
     assert later.decisions["status"].tolist() == ["posted"]
+
+
+def test_an_evaluation_against_a_posting_history_holds_ore_and_writes_kroner(tmp_path):
+    """``Evaluation.invoices`` and ``history_only`` hold the robot's and the specialists' amounts in
+    whole øre (``amount_ore``, ``true_amount_ore``); evaluation.csv writes them as kroner under the
+    file's names, and evaluation.xlsx as numbers in kroner, an øre apart where they differ."""
+    from openpyxl import load_workbook
+
+    from invoicekit.evaluate import HISTORY_EVALUATION_COLUMNS, evaluate_history
+    from tests.test_evaluate import _decisions, _opus
+
+    decisions = _decisions([("A", "posted", "G1", "P1", "40000000", 1000.00), ("B", "manual", "", "", "", 0.01)])
+    history = _opus([("A", "1000,01", "P1", "40000000"), ("B", "0,01", "P1", "40000000"), ("Z", "42,00", "P1", "1")])
+    ev = evaluate_history(decisions, history)
+    assert ev.invoices["amount_ore"].tolist() == [100_000, 1] and str(ev.invoices["amount_ore"].dtype) == "Int64"
+    assert ev.invoices["true_amount_ore"].tolist() == [100_001, 1]
+    assert ev.history_only["true_amount_ore"].tolist() == [4_200]
+    assert "forkert beløb (1.000,00, rigtigt: 1.000,01)" in ev.invoices["why"].iat[0]
+    ev.write(tmp_path)
+    written = pd.read_csv(tmp_path / "evaluation.csv", dtype=str, keep_default_na=False)
+    assert list(written.columns) == list(HISTORY_EVALUATION_COLUMNS)
+    assert (written["amount"].tolist(), written["true_amount"].tolist()) == (["1000.00", "0.01"], ["1000.01", "0.01"])
+    assert pd.read_csv(tmp_path / "history_only.csv", dtype=str)["true_amount"].tolist() == ["42.00"]
+    ws = load_workbook(tmp_path / "evaluation.xlsx")["Fakturaer"]
+    header = [c.value for c in ws[1]]
+    cells = [ws.cell(2, header.index(name) + 1) for name in ("Beløb (kr.)", "Rigtigt beløb (kr.)")]
+    assert [c.value for c in cells] == [1000.0, 1000.01] and cells[0].number_format == cells[1].number_format
