@@ -24,6 +24,7 @@ from invoicekit.keys import (
     value_key_texts,
     with_unmarked,
 )
+from invoicekit.parsing import ore_dkk
 from invoicekit.reasons import CHECK_NUMBER, POSTED, UNSEEN_REASONS
 from invoicekit.vocabulary import CREDIT_NOTE, normalise_paragraph
 
@@ -223,11 +224,9 @@ def forgotten_credit_notes(credit_note: np.ndarray, amount: object, document_typ
 
 
 def _ore_or_nan(table: pd.DataFrame) -> np.ndarray:
-    """A table's amounts (``amount_ore``, whole øre) as floating point for their sign, which check 9
-    reads; NaN where there is none."""
-    if "amount_ore" not in table:
-        return np.full(len(table), np.nan)
-    return pd.array(table["amount_ore"], dtype="Int64").to_numpy(dtype=np.float64, na_value=np.nan)
+    """A table's amounts (``amount_ore``, whole øre) as numbers whose sign check 9 reads; NaN where
+    there is none (or the table keeps no amounts)."""
+    return ore_dkk(table["amount_ore"]) if "amount_ore" in table else np.full(len(table), np.nan)
 
 
 def spec_credit_notes(amount: object, document_type: object) -> np.ndarray:

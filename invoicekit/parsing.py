@@ -26,9 +26,9 @@ from invoicekit.texts import LINE_BREAKS, is_arrow_text, text_bytes
 from invoicekit.vocabulary import AMOUNT_NOTE, CPR_PATTERN, MONTHS_DA
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
-ORE = MONEY_SCALE // 100
 #: øre in a krone: the typed tables hold whole øre (:func:`ore_array`), people read kroner
 ORE_PER_KRONE = 100
+ORE = MONEY_SCALE // ORE_PER_KRONE
 #: larger figures are not read as amounts: a hundred million kroner has nine digits, as a CPR
 #: number that Excel formatted as an amount has, its leading zero dropped (``109.812.073,00`` for
 #: 010981-2073; ``1.507.801.515,00`` with ten), and no invoice or rate comes near it (a grant's rate
@@ -396,26 +396,10 @@ def ore_arrow(ore: object, decimal: str = ".") -> pa.Array:
 
 
 def ore_dkk(ore: object) -> np.ndarray:
-    """Whole øre as DKK floats (NaN for none), for a chart's axis or a
-    figure computed from exact sums: not for a sum itself (sum the øre)."""
-    units, known = ore_units(ore)
-    return np.where(known, units / MONEY_SCALE, np.nan)
-
-
-def money_text(dkk: pd.Series, decimal: str = ".") -> np.ndarray:
-    """Amounts in DKK as the files write them (``1234.50``; four decimals
-    when there are fractions of an øre); blank where there is none."""
-    return np.asarray(money_arrow(dkk, decimal).to_numpy(zero_copy_only=False), dtype=object)
-
-
-def money_arrow(dkk: pd.Series, decimal: str = ".") -> pa.Array:
-    """:func:`money_text` as an arrow text column, for the writers: a million
-    amounts never become a million Python strings."""
-    values = dkk.to_numpy(dtype=np.float64)
-    known = ~np.isnan(values)
-    units = np.zeros(len(values), dtype=np.int64)
-    units[known] = np.round(values[known] * MONEY_SCALE).astype(np.int64)
-    return _money_text(units, decimal, None if known.all() else known)
+    """Whole øre as DKK floats (NaN for none), for a chart's axis, a workbook's
+    number cell or a figure computed from exact sums: not for a sum itself (sum
+    the øre)."""
+    return kroner(pd.array(ore, dtype="Int64").to_numpy(dtype=np.float64, na_value=np.nan))
 
 
 def kroner_dk(dkk: float) -> str:
