@@ -343,14 +343,19 @@ def _with_expected(c: pd.DataFrame) -> pd.DataFrame:
         c["period_start"].to_numpy(dtype="datetime64[D]"),
         c["period_end"].to_numpy(dtype="datetime64[D]"),
     )
-    return c.assign(_exp_ore=ore_array(units, units >= 0), _exp=np.where(units >= 0, units / MONEY_SCALE, np.nan))
+    expected = ore_array(units, units >= 0)
+    return c.assign(_exp_ore=expected, _exp=ore_dkk(expected))
+
+
+def _ore_apart(a_ore: object, b_ore: object) -> pd.arrays.IntegerArray:
+    """How far apart two columns of amounts are, in whole øre, exactly (blank where either is)."""
+    return abs(pd.array(a_ore, dtype="Int64") - pd.array(b_ore, dtype="Int64"))
 
 
 def _within(a_ore: object, b_ore: object, units: int) -> np.ndarray:
     """Whether two amounts in whole øre differ by at most ``units`` (1/10,000 DKK), compared exactly as the
     robot compares an invoice with a grant (check 15); False where either is blank."""
-    diff = abs(pd.array(a_ore, dtype="Int64") - pd.array(b_ore, dtype="Int64")) * ORE
-    return (diff <= units).to_numpy(dtype=bool, na_value=False)
+    return (_ore_apart(a_ore, b_ore) * ORE <= units).to_numpy(dtype=bool, na_value=False)
 
 
 def _whole_units(amount: np.ndarray, rate_dkk: np.ndarray, unit: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -853,9 +858,7 @@ def _rule_fixes(manual: pd.DataFrame, taken: set, s: Settings) -> list[_Fix]:
             f"grænsen passede alle præcist med én bevilling (den største {kroner_dk(largest)})"
         )
         fixes.append(_Fix("rule:max_amount", "rule", "it", sentence, list(above.index)))
-    # the differences in whole øre, exactly (blank where either amount is)
-    diff = abs(pd.array(manual["amount_ore"], dtype="Int64") - pd.array(manual["expected_amount_ore"], dtype="Int64"))
-    ore = diff.to_numpy(dtype=np.int64, na_value=-1)
+    ore = _ore_apart(manual["amount_ore"], manual["expected_amount_ore"]).to_numpy(dtype=np.int64, na_value=-1)
     small = manual[
         (manual["reason"] == "AMOUNT_MISMATCH").to_numpy()
         & (ore * ORE > s.tolerance_units)

@@ -43,6 +43,7 @@ from invoicekit.evaluate import read_truth_file
 from invoicekit.followup import load_decisions, load_every_decision, monthly_table, run_months, wrong_from_truth
 from invoicekit.formats import en_number, en_percent, en_probability, small_share_decimals
 from invoicekit.identifiers import mask_cpr_text, quoted
+from invoicekit.parsing import kroner
 from invoicekit.vocabulary import danish_today
 
 #: the automation rate the robot is meant to reach; the report shows the NPV there
@@ -862,10 +863,7 @@ def measure_errors(journal: str | Path, truth: str | Path | pd.DataFrame) -> Mea
     rate = _measured_share(
         "error_rate", int(checked["wrong"].sum()), int(checked["checked"].sum()), checked["month"], source="truth"
     )
-    # each month's sum exact to the øre (made in øre): their total, to the øre
-    return replace(
-        rate, not_due=int(checked["not_due"].sum()), not_due_dkk=round(float(checked["not_due_dkk"].sum()), 2)
-    )
+    return replace(rate, not_due=int(checked["not_due"].sum()), not_due_dkk=kroner(int(checked["not_due_ore"].sum())))
 
 
 def with_journal(

@@ -321,7 +321,7 @@ def wrong_from_truth(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFra
     and the error rate among those checked (NaN where none was);
     ``not_due`` of the wrong ones, those the truth says were not to be paid
     at all (a reminder under a new number, say: paid twice), and
-    ``not_due_dkk`` their amount; and ``unchecked``, the postings the truth
+    ``not_due_dkk`` their amount (``not_due_ore`` in whole øre, which totals add); and ``unchecked``, the postings the truth
     has no row for, which were counted as neither right nor wrong, and must
     not pass unsaid. Every decision is best: a resend's own decision then
     holds its row of the truth, which, given the first decisions alone,
@@ -349,9 +349,8 @@ def wrong_from_truth(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFra
     t = t.fillna(0).astype("int64")  # no postings at all: empty columns, still numbers
     t["error_rate"] = (t["wrong"] / t["checked"]).where(t["checked"] > 0)
     paid = checked["amount_ore"].where(not_due.astype(bool), 0).fillna(0)  # summed in øre (exact), shown in DKK
-    t["not_due_dkk"] = kroner(
-        paid.groupby(checked["month"], sort=True).sum().reindex(t.index, fill_value=0).astype("int64")
-    )
+    t["not_due_ore"] = paid.groupby(checked["month"], sort=True).sum().reindex(t.index, fill_value=0).astype("int64")
+    t["not_due_dkk"] = kroner(t["not_due_ore"])
     t["unchecked"] = t["posted"] - t["checked"]
     t.index.name = "month"
     return t.reset_index()
@@ -476,8 +475,7 @@ class FollowUp:
             "postings_unchecked": None if self.wrong is None else int(self.wrong["unchecked"].sum()),
             # of the wrong postings, those not to be paid at all, and their amount
             "paid_not_due": None if self.wrong is None else int(self.wrong["not_due"].sum()),
-            # each month's sum exact to the øre (made in øre): their total, to the øre
-            "paid_not_due_dkk": None if self.wrong is None else round(float(self.wrong["not_due_dkk"].sum()), 2),
+            "paid_not_due_dkk": None if self.wrong is None else kroner(int(self.wrong["not_due_ore"].sum())),
             # the sample controls given (None without), how many accepted the whole month, the months not
             # accepted, and the months accepted of a sample that later runs' postings are not in
             "controls": None if controls is None else len(controls),
