@@ -37,7 +37,6 @@ import invoicekit.messages as msg
 from invoicekit.extracts import InvoiceLines, Invoices, Problems, cprs_in_texts, written_invoice_ids
 from invoicekit.keys import value_keys
 from invoicekit.parsing import (
-    ORE,
     format_money_dk,
     holds_named,
     months_between,
@@ -370,9 +369,10 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
         total = np.zeros(n, dtype=np.int64)
         np.add.at(total, owner, expected.to_numpy(dtype=np.int64, na_value=0))
         missing = np.bincount(owner, weights=none, minlength=n) > 0
-        exp_units, exp_known = ore_units(out["expected_amount_ore"].array)
-        exp_units[by], exp_known[by] = total[by] * ORE, ~missing[by]
-        out["expected_amount_ore"] = ore_array(exp_units, exp_known)
+        held = out["expected_amount_ore"].array
+        exp_ore, blank = held.to_numpy(dtype=np.int64, na_value=0), np.asarray(held.isna(), dtype=bool)
+        exp_ore[by], blank[by] = total[by], missing[by]
+        out["expected_amount_ore"] = pd.arrays.IntegerArray(np.where(blank, 0, exp_ore), blank)
         amount, known = ore_units(out["amount_ore"].array)
         amount[by], known[by] = inv["amount"].to_numpy()[by], inv["amount_ok"].to_numpy()[by]
         out["amount_ore"] = ore_array(amount, known)

@@ -136,6 +136,18 @@ def test_a_failing_line_sends_the_invoice_to_manual_naming_that_line():
     assert len(r.postings) == 0 and r.notes["invoice_id"].tolist() == ["S1"]
 
 
+def test_a_collective_invoices_expected_amount_is_its_lines_sum_in_ore_and_blank_when_a_line_has_none():
+    # line 2 of S1 misses by 10 DKK (an expected amount all the same); CARL's grant starts in June,
+    # so line 3 of S2 has none: S2 has no expected amount, not the sum of the lines that have one
+    lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "19990,01"),
+             line("S2", "1", ANNA, "30000"), line("S2", "2", CARL, "1000")]  # fmt: skip
+    r = decide([invoice("S1", "49990,01"), invoice("S2", "31000")], lines)
+    d = r.decisions
+    assert d["expected_amount_ore"].dtype == "Int64" and d["amount_ore"].tolist() == [4_999_001, 3_100_000]
+    assert d["expected_amount_ore"].iloc[0] == 5_000_000 and d["expected_amount_ore"].isna().tolist() == [False, True]
+    assert r.lines["expected_amount_ore"].isna().tolist() == [False, False, False, True]
+
+
 def test_a_line_whose_invoice_failed_paid_nothing_so_a_later_invoice_for_its_period_posts():
     lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", BO, "19000")]
     later = invoice("A1", "30000", cpr=ANNA, text="marts 2019")
