@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -77,6 +78,19 @@ def check_input_file(path: Path, expected: str, max_bytes: int = MAX_INPUT_BYTES
         raise InputError(path, None, f"is not a regular file (a device, a pipe or a socket); expected {expected}")
     if st.st_size > max_bytes:
         raise InputError(path, None, f"is {st.st_size:,} bytes; expected {expected} under {max_bytes:,} bytes")
+
+
+def refuse_given_twice(paths: Iterable[str | Path], option: str | None, advice: str) -> None:
+    """Refuse a file named twice among ``paths`` (by two spellings of one
+    path too): read twice, each of its rows would count twice (an extract's
+    invoices as resends of themselves, a run's numberless decisions twice).
+    The error names the second naming and the first, then ``advice``."""
+    given: dict[Path, str | Path] = {}
+    for p in paths:
+        key = Path(p).resolve()
+        if key in given:
+            raise InputError(p, option, f"is given twice (as {given[key]} too); {advice}")
+        given[key] = p
 
 
 class OutputError(RuntimeError):

@@ -33,7 +33,7 @@ import pandas as pd
 
 from invoicekit.cells import as_written, safe_frame
 from invoicekit.columns import IN_ORE, typed_columns
-from invoicekit.errors import InputError, MissingFileError, check_input_file, make_folder
+from invoicekit.errors import InputError, MissingFileError, check_input_file, make_folder, refuse_given_twice
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers, value_keys
@@ -980,17 +980,14 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     row. Cells are as written (``'-SOL-77``, guarded against formulas): what
     they are compared with is made so too (:func:`~invoicekit.cells.as_written`)."""
     frames = []
-    given: dict[Path, Path] = {}
     last_month = ""
+    paths = [Path(p) for p in paths]
+    # each invoice counts once, at its first decision: a file twice counted its numberless
+    # invoices twice, and months out of order took a later decision for the first
+    refuse_given_twice(paths, None, "give each run's file once")
     for p in paths:
-        p = Path(p)
         if not p.exists():
             raise MissingFileError(p, "does not exist; expected a decisions.csv from invoicekit run")
-        # each invoice counts once, at its first decision: a file twice counted its numberless
-        # invoices twice, and months out of order took a later decision for the first
-        if p.resolve() in given:
-            raise InputError(p, None, f"is given twice (as {given[p.resolve()]} too); give each run's file once")
-        given[p.resolve()] = p
         month = decisions_month(p)
         if month:
             if month < last_month:

@@ -7,7 +7,7 @@ import pytest
 
 from invoicekit.business_case import load_config
 from invoicekit.cli import main
-from invoicekit.errors import InputError, MissingFileError
+from invoicekit.errors import InputError, MissingFileError, refuse_given_twice
 from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
 from invoicekit.journal import Journal
 from invoicekit.letters import read_template
@@ -57,3 +57,13 @@ def test_the_command_line_says_a_missing_file_in_one_line_and_exits_2(tmp_path, 
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and str(missing) in err and "Traceback" not in err
+
+
+def test_a_file_named_twice_by_any_spelling_is_refused_naming_both_and_distinct_files_pass(tmp_path, monkeypatch):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    refuse_given_twice([a, b, str(tmp_path / "c.csv")], "--invoices", "give each once")  # distinct: no error
+    monkeypatch.chdir(tmp_path)
+    for again in (str(a), "a.csv", tmp_path / "." / "a.csv", tmp_path / "x" / ".." / "a.csv"):
+        with pytest.raises(InputError) as e:
+            refuse_given_twice([a, b, again], "--invoices", "give each once")
+        assert str(e.value) == f"{again}: --invoices: is given twice (as {a} too); give each once"

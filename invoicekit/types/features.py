@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from faker.providers.person.da_DK import Provider
 
-from invoicekit.errors import InputError
+from invoicekit.errors import InputError, refuse_given_twice
 from invoicekit.extracts import Grants, Invoices, as_invoices, digits_key, read_invoices
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.vocabulary import CPR_WORD, MONTHS_DA
@@ -107,12 +107,9 @@ def read_extracts(paths: Sequence[str | Path]) -> pd.DataFrame:
     stacked in the order given, with ``file`` (the path) beside each ``row``:
     a typed frame, as the estimators take it."""
     frames = []
-    given: dict[Path, str | Path] = {}
+    # an extract given twice was read twice, every invoice of the second a resend (an attack on 0.9.31)
+    refuse_given_twice(paths, "--invoices", "give each once")
     for p in paths:
-        # an extract given twice was read twice, every invoice of the second a resend (an attack on 0.9.31)
-        if Path(p).resolve() in given:
-            raise InputError(p, "--invoices", f"is given twice (as {given[Path(p).resolve()]} too); give each once")
-        given[Path(p).resolve()] = p
         inv = read_invoices(p).frame.copy()
         inv.insert(0, "file", str(p))
         frames.append(inv)
