@@ -1126,8 +1126,36 @@ class Journal:
                 if changed:
                     frame[name] = keys.to_numpy(zero_copy_only=False).astype(object)
             d = _v1_masked(d)
+        else:
+            self._refuse_lost_lines(d, lines)
         seen, paid = history_tables(d, lines)
         return History(seen=seen, paid=paid, secret=self.secret)
+
+    def _refuse_lost_lines(self, decisions: pd.DataFrame, lines: pd.DataFrame) -> None:
+        """Refuse a run that posted an invoice line by line and stores none of
+        its posted lines: such an invoice's own row holds no grant or citizen
+        key (its lines hold them), so read without its lines, what it paid
+        would be paid again (an attack on 0.9.34 deleted a run's
+        ``run_decision_lines`` and the next run paid a citizen's March twice)."""
+        keyless = (
+            (decisions["status"] == POSTED).to_numpy()
+            & (decisions["grant_key"] == "").to_numpy()
+            & (decisions["citizen_key"] == "").to_numpy()
+        )
+        if not keyless.any():
+            return
+        held = pd.MultiIndex.from_frame(lines.loc[lines["status"] == POSTED, ["run_id", "row"]])
+        wanted = decisions.loc[keyless, ["run_id", "row"]]
+        lost = ~pd.MultiIndex.from_frame(wanted).isin(held)
+        if lost.any():
+            rid, row = (int(v) for v in wanted.to_numpy()[np.flatnonzero(lost)[0]])
+            raise InputError(
+                self.path,
+                f"run {rid}",
+                f"posted the invoice of its row {row} line by line, and none of its posted lines is stored; the "
+                "journal is damaged (its lines deleted or a copy taken while a run was recorded?): restore it "
+                "from a backup",
+            )
 
     def decision_lines(self, run_id: int | None = None, columns: list[str] | None = None) -> pd.DataFrame:
         """The lines of the invoices decided line by line, all runs or one:
@@ -1292,8 +1320,10 @@ class Journal:
                 "journal from a backup",
             )
         recorded = self.conn.execute("SELECT invoices FROM runs WHERE run_id = ?", (int(run_id),)).fetchone()
-        stored = len(self.decisions(int(run_id)))
-        if recorded is None or stored != recorded[0]:
+        # counted as stored before they are read, so that a short table is named as undelivered here
+        counted = self.conn.execute("SELECT rows FROM run_decisions WHERE run_id = ?", (int(run_id),)).fetchone()
+        stored = counted[0] if counted else 0
+        if recorded is None or stored != recorded[0] or len(self.decisions(int(run_id))) != stored:
             raise InputError(
                 self.path,
                 f"run {run_id}",
@@ -1382,6 +1412,22 @@ class Journal:
                 f"recorded {lost[1]:,} decisions, and none is stored; the journal is damaged (a copy taken while "
                 "a run was recorded?): restore it from a backup",
             )
+        if self.version >= 2:
+            # stored, but not as many as the run recorded: its stored table replaced by a shorter one
+            # (the blob's rows are checked against its count when read; the count against the run's here)
+            short = self.conn.execute(
+                "SELECT r.run_id, r.invoices, d.rows FROM runs r JOIN run_decisions d USING (run_id) "
+                f"{where} {'AND' if where else 'WHERE'} d.rows != r.invoices "
+                "ORDER BY r.run_id LIMIT 1",
+                params,
+            ).fetchone()
+            if short is not None:
+                raise InputError(
+                    self.path,
+                    f"run {short[0]}",
+                    f"recorded {short[1]:,} decisions, and {short[2]:,} are stored; the journal is damaged: "
+                    "restore it from a backup",
+                )
         # and the other way: decisions stored for a run that has no row in runs (deleted by hand) are read
         # through runs, so not at all, and what that run posted would be posted again (an attack on 0.9.22)
         stored = " UNION ".join(
