@@ -101,7 +101,7 @@ from invoicekit.parsing import (
     ore_units,
 )
 from invoicekit.reasons import POSTED, TEMPLATE_FIX_REASONS
-from invoicekit.rules import Rules, recorded_rules
+from invoicekit.rules import Rules, recorded_rules, units_at_most
 from invoicekit.vocabulary import FIXED_RATE_UNITS, OWNERSHIP_DA, RATE_UNIT_NAMES_DA
 
 # ---------------------------------------------------------------- owners
@@ -178,8 +178,9 @@ class Settings:
 
     @property
     def tolerance_units(self) -> int:
-        """The tolerance in 1/10,000 DKK, as the robot compares it (:attr:`Rules.tolerance_units`)."""
-        return round(self.tolerance * MONEY_SCALE)
+        """The tolerance in 1/10,000 DKK, as the robot compares it (:attr:`Rules.tolerance_units`: rounded
+        down; rounded to the nearest, 0.00999 kr. let 0.01 kr. through here where the robot held it)."""
+        return units_at_most(self.tolerance)
 
     @classmethod
     def from_rules(cls, rules: Rules) -> Settings:
@@ -859,15 +860,17 @@ def _rule_fixes(manual: pd.DataFrame, taken: set, s: Settings) -> list[_Fix]:
         )
         fixes.append(_Fix("rule:max_amount", "rule", "it", sentence, list(above.index)))
     ore = _ore_apart(manual["amount_ore"], manual["expected_amount_ore"]).to_numpy(dtype=np.int64, na_value=-1)
-    small = manual[
+    is_small = (
         (manual["reason"] == "AMOUNT_MISMATCH").to_numpy()
         & (ore * ORE > s.tolerance_units)
         & (ore * ORE <= round(s.small_difference * MONEY_SCALE))
         & (ore % ORE_PER_KRONE != 0)  # whole kroner: a fee or a charge, which a tolerance must not let through
         & ~manual.index.isin(list(taken))
-    ]
+    )
+    small = manual[is_small]
     if len(small) >= s.min_rule_invoices and small["supplier_cvr"].nunique() >= 2:
-        largest = kroner(int(ore[manual.index.get_indexer(small.index)].max()))
+        # by position: an index may repeat (two journals' decisions joined by pd.concat)
+        largest = kroner(int(ore[is_small].max()))
         sentence = (
             f"Overvej at hæve robottens tolerance fra {kroner_dk(s.tolerance)} til {kroner_dk(largest)}: "
             f"{len(small)} fakturaer fra {small['supplier_cvr'].nunique()} leverandører afviger med højst "
@@ -985,6 +988,10 @@ def fix_list(
     month = month or months[-1]
     if month not in months:
         raise ValueError(f"no run for month {month}; the runs cover {months[0]} to {months[-1]}")
+    if not decisions.index.is_unique:
+        # each invoice is named by its label below (which fix takes it): decisions of two journals
+        # joined by pd.concat repeat them, and 0.9.34 failed on them (InvalidIndexError)
+        decisions = decisions.reset_index(drop=True)
     d = decisions[decisions["month"] <= month]
     # the amounts compared exactly in whole øre; beside them as kroner for the factors between them and
     # the steps of a rate (a ratio is no sum of money)

@@ -22,7 +22,7 @@ from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import TEXT_MARK, normalise_number, value_keys
 from invoicekit.paid_marks import PaidMarks
-from invoicekit.parsing import date_dk, kroner, kroner_dk
+from invoicekit.parsing import date_dk, kroner_dk, ore_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
 from invoicekit.texts import one_line_text
@@ -51,7 +51,7 @@ def _kr(dkk: float) -> str:
 
 def _ore(ore: object) -> str:
     """An amount in whole øre (the typed tables') as :func:`_kr` writes it; ``?`` where there is none."""
-    return "?" if pd.isna(ore) else kroner_dk(kroner(int(ore)))
+    return "?" if pd.isna(ore) else ore_dk(int(ore))
 
 
 def _date(value: object, missing: str = "?") -> str:

@@ -988,7 +988,8 @@ class Journal:
         d = self._frame(
             f"SELECT run_id, {', '.join(_V1_DECISION_COLUMNS)} FROM decisions ORDER BY run_id, row", self.conn
         )
-        d = _v1_in_ore(pd.concat([d, _v1_keys(d, secret)], axis=1).assign(document_type="invoice"))
+        with _read_as_now(self.path, None):
+            d = _v1_in_ore(pd.concat([d, _v1_keys(d, secret)], axis=1).assign(document_type="invoice"))
         for run_id, part in d.groupby("run_id", sort=True):
             _insert_stored(
                 self.conn, "run_decisions", int(run_id), len(part), _to_parquet(_journal_table(part, masked=True))
@@ -1018,7 +1019,8 @@ class Journal:
                     raise InputError(
                         self.path, f"run {run_id}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
                     )
-                t, changed = _cleaned(_stored(self.path, run_id, rows, data, pq.read_table), secret)
+                with _read_as_now(self.path, run_id):
+                    t, changed = _cleaned(_stored(self.path, run_id, rows, data, pq.read_table), secret)
                 if changed:
                     self.conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
                     _insert_stored(self.conn, table, run_id, rows, _to_parquet(t))
@@ -1179,7 +1181,8 @@ class Journal:
         tables = []
 
         for rid, started_at, count, data in rows:
-            t = self._as_now(_stored(self.path, rid, count, data, _stored_columns(columns)))
+            with _read_as_now(self.path, rid):
+                t = self._as_now(_stored(self.path, rid, count, data, _stored_columns(columns)))
             n = t.num_rows
             for name in (c for c in columns if c not in t.column_names):
                 if name not in _LATER_KEYS:
@@ -1457,7 +1460,8 @@ class Journal:
                 self.conn,
                 params=params,
             )
-            d = _v1_in_ore(d)
+            with _read_as_now(self.path, run_id):
+                d = _v1_in_ore(d)
             for c in _DATE_COLUMNS:
                 if c in d.columns:
                     d[c] = pd.to_datetime(d[c].replace("", None), format="%Y-%m-%d").astype("datetime64[s]")
@@ -1474,9 +1478,16 @@ class Journal:
                 raise InputError(
                     self.path, f"run {rid}", f"stores its decisions as {fmt!r}; expected {DECISIONS_FORMAT}"
                 )
-            t = _typed(self._as_now(_stored(self.path, rid, count, data, _stored_columns(columns))))
+            with _read_as_now(self.path, rid):
+                t = _typed(self._as_now(_stored(self.path, rid, count, data, _stored_columns(columns))))
             stored = t.column_names
             n = t.num_rows
+            lacking = next((c for c in columns if c not in stored and c in (*_AMOUNT_COLUMNS, *_DATE_COLUMNS)), None)
+            if lacking is not None:  # every version kept them: read as blank text, they ended in "unexpected"
+                raise InputError(
+                    self.path, f"run {rid}", f"its stored decisions lack {lacking!r}; the journal is damaged: "
+                    "restore it from a backup"
+                )  # fmt: skip
             for name in (c for c in columns if c not in stored):  # a name a run recorded earlier did not keep
                 t = t.append_column(name, pa.array([""] * n, type=pa.string()))
             t = t.select(columns)
@@ -1736,6 +1747,23 @@ def _stored(
             "journal is damaged: restore it from a backup",
         )
     return t
+
+
+@contextlib.contextmanager
+def _read_as_now(journal: Path, run_id: int | None) -> Iterator[None]:
+    """A run's stored table converted as this schema holds it (its amounts as
+    whole øre): a value no conversion takes (an amount of ``inf`` kr., a
+    damaged page or a hand edit) is an :class:`InputError` naming the journal
+    and the run, not another amount nor an "unexpected" error."""
+    try:
+        yield
+    except (pa.ArrowException, ValueError) as exc:
+        raise InputError(
+            journal,
+            f"run {run_id}" if run_id is not None else None,
+            ("its" if run_id is not None else "a run's")
+            + f" stored decisions cannot be read ({exc}); the journal is damaged: restore it from a backup",
+        ) from None
 
 
 def _typed(t: pa.Table) -> pa.Table:

@@ -333,15 +333,10 @@ def format_money_dk_arrow(units: np.ndarray) -> pa.Array:
     group = whole % 1000
     rest = whole // 1000
     columns = [table.take(pa.array(np.where(rest > 0, group + 1000, group)))]
-    for _ in range(2):
-        if not rest.any():
-            break
+    while rest.any():  # every group of every amount (a thousand million kroner and more were left ungrouped)
         group, more = rest % 1000, rest // 1000
         columns.append(table.take(pa.array(np.where(rest == 0, 2000, np.where(more > 0, group + 1000, group)))))
         rest = more
-    else:
-        if rest.any():  # a thousand million kroner or more: the leading digits as they are
-            columns.append(pc.if_else(pa.array(rest > 0), pc.cast(pa.array(rest), kind), pa.scalar("", kind)))
     blank = pa.scalar("", kind)
     sign = [pc.if_else(pa.array(units < 0), pa.scalar("-", kind), blank)] if (units < 0).any() else []
     decimals = _decimals(",").take(pa.array(frac))
@@ -371,7 +366,17 @@ def dkk_ore(dkk: object) -> pd.arrays.IntegerArray:
     as whole øre (``Int64``): to the 1/10,000 DKK nearest, then rounded as :func:`whole_ore` rounds."""
     values = np.asarray(dkk, dtype=np.float64)
     known = ~np.isnan(values)
+    # no whole øre holds an infinite amount, nor one whose 1/10,000 DKK overflow int64 (numpy made such
+    # a value the smallest int64, -922,337,203,685,477.58 kr., with a warning alone)
+    odd = known & ~(np.abs(values) < MOST_DKK)
+    if odd.any():
+        raise ValueError(f"{values[odd][0]!r} kr. is no amount (at most {MOST_DKK:.0e} kr. is held to the øre)")
     return ore_array(np.round(np.where(known, values, 0) * MONEY_SCALE).astype(np.int64), known)
+
+
+#: the largest amount :func:`dkk_ore` takes: its 1/10,000 DKK are held in int64 (an expected amount
+#: reaches about 1.1e13 kr.: a day rate of :data:`MAX_AMOUNT_DKK` over every year the readers take)
+MOST_DKK = 9e14
 
 
 def kroner(ore: object) -> object:
@@ -400,6 +405,12 @@ def ore_dkk(ore: object) -> np.ndarray:
     number cell or a figure computed from exact sums: not for a sum itself (sum
     the øre)."""
     return kroner(pd.array(ore, dtype="Int64").to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+def ore_dk(ore: int) -> str:
+    """Whole øre as a Danish sentence writes the amount, with its unit (``9.552,48 kr.``): exact, where
+    :func:`kroner_dk` of the kroner as floating point is not past 2**53 units (about 900 billion kr.)."""
+    return f"{format_money_one(int(ore) * ORE)} kr."
 
 
 def kroner_dk(dkk: float) -> str:

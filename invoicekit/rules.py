@@ -103,14 +103,14 @@ class Rules:
     @property
     def tolerance_units(self) -> int:
         """The tolerance in the amounts' units, never more than written."""
-        return _units_at_most(self.tolerance)
+        return units_at_most(self.tolerance)
 
     @property
     def max_amount_units(self) -> int:
         """The largest amount posted, in the amounts' units, never more than
         written: an amount (whole units) is at most ``max_amount`` exactly when
         it is at most this."""
-        return _units_at_most(self.max_amount)
+        return units_at_most(self.max_amount)
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -120,7 +120,7 @@ class Rules:
 RULE_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Rules))
 
 
-def _units_at_most(kroner: float) -> int:
+def units_at_most(kroner: float) -> int:
     """The whole units (:data:`MONEY_SCALE` to a krone) in ``kroner`` as
     written (the shortest decimal that reads as the float: ``0.29`` is 0.29,
     not 0.28999…), rounded down. Rounded to the nearest, a tolerance of
