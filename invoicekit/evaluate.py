@@ -38,12 +38,14 @@ from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_perc
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers, value_keys
 from invoicekit.parsing import (
+    ORE_PER_KRONE,
     dkk_ore,
     format_money_dk,
     ore_array,
     ore_arrow,
     ore_dkk,
     ore_units,
+    ore_values,
     parse_amounts,
     whole_ore,
 )
@@ -943,8 +945,9 @@ def _why_history(m: pd.DataFrame, wrong: np.ndarray, found: np.ndarray, lines: n
 
 def _ore_texts(ore: pd.Series) -> np.ndarray:
     """Amounts in whole øre for a Danish sentence (``1.234,50``); ``intet beløb`` where none."""
-    units, known = ore_units(ore)
-    return np.where(known, format_money_dk(units).astype(object), "intet beløb").astype(object)
+    values, known = ore_values(ore)
+    texts = format_money_dk(values, per_krone=ORE_PER_KRONE)
+    return np.where(known, texts.astype(object), "intet beløb").astype(object)
 
 
 #: the most a run.json beside a decisions.csv may hold to be read (the robot writes about 2 kB)

@@ -256,7 +256,9 @@ def format_money(units: np.ndarray, decimal: str = ".") -> pd.Series:
     return pd.Series(_money_text(np.asarray(units, dtype=np.int64), decimal), dtype="str")
 
 
-def _money_text(units: np.ndarray, decimal: str, known: np.ndarray | None = None) -> pa.Array:
+def _money_text(
+    units: np.ndarray, decimal: str, known: np.ndarray | None = None, per_krone: int = MONEY_SCALE
+) -> pa.Array:
     """:func:`format_money` as arrow text (``large_string``); ``known``
     False: a blank cell. The whole kroner are arrow's integers cast to text;
     the decimals are one of 10,000 texts (the decimal mark and two or four
@@ -264,7 +266,8 @@ def _money_text(units: np.ndarray, decimal: str, known: np.ndarray | None = None
     distinct first: the three steps cost less than finding the distinct ones
     (a million amounts: about 45 ms against 125)."""
     mag = np.abs(units)
-    whole, frac = np.divmod(mag, MONEY_SCALE)
+    whole, frac = np.divmod(mag, per_krone)
+    frac *= MONEY_SCALE // per_krone  # the fraction in 1/10,000 DKK, which the decimals' texts are taken by
     # a sign is written before the kroner: a negative whole count of kroner
     # carries its own, and only an amount above -1 DKK needs one added
     negative = units < 0
@@ -306,14 +309,15 @@ def _distinct(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=np.int64)
 
 
-def format_money_dk(units: np.ndarray) -> np.ndarray:
+def format_money_dk(units: np.ndarray, per_krone: int = MONEY_SCALE) -> np.ndarray:
     """Whole-column ``1.234,50``: what :func:`format_money_one` gives for
-    each, each distinct amount once."""
+    each, each distinct amount once (``per_krone``: :data:`ORE_PER_KRONE`
+    for amounts in whole øre)."""
     codes, uniques = _distinct(units)
-    return np.asarray(format_money_dk_arrow(uniques).to_pylist(), dtype=object)[codes]
+    return np.asarray(format_money_dk_arrow(uniques, per_krone).to_pylist(), dtype=object)[codes]
 
 
-def format_money_dk_arrow(units: np.ndarray) -> pa.Array:
+def format_money_dk_arrow(units: np.ndarray, per_krone: int = MONEY_SCALE) -> pa.Array:
     """:func:`format_money_dk` of each amount as arrow text (``large_string``),
     each amount formatted (whether distinct or not). The kroner are written a
     group of three digits at a time: each group is one of the texts of
@@ -325,7 +329,8 @@ def format_money_dk_arrow(units: np.ndarray) -> pa.Array:
     if len(units) == 0:
         return pa.array([], type=kind)
     mag = np.abs(units)
-    whole, frac = np.divmod(mag, MONEY_SCALE)
+    whole, frac = np.divmod(mag, per_krone)
+    frac *= MONEY_SCALE // per_krone
     table = _groups()
     # the groups from the last (kroner 0-999) to the first: plain where it is
     # the amount's leading group, after a dot where more lead, blank (index
@@ -366,17 +371,24 @@ def dkk_ore(dkk: object) -> pd.arrays.IntegerArray:
     as whole øre (``Int64``): to the 1/10,000 DKK nearest, then rounded as :func:`whole_ore` rounds."""
     values = np.asarray(dkk, dtype=np.float64)
     known = ~np.isnan(values)
-    # no whole øre holds an infinite amount, nor one whose 1/10,000 DKK overflow int64 (numpy made such
-    # a value the smallest int64, -922,337,203,685,477.58 kr., with a warning alone)
+    # no whole øre holds an infinite amount, nor one beyond int64's øre (numpy made such a value the
+    # smallest int64, -922,337,203,685,477.58 kr., with a warning alone)
     odd = known & ~(np.abs(values) < MOST_DKK)
     if odd.any():
-        raise ValueError(f"{values[odd][0]!r} kr. is no amount (at most {MOST_DKK:.0e} kr. is held to the øre)")
-    return ore_array(np.round(np.where(known, values, 0) * MONEY_SCALE).astype(np.int64), known)
+        raise ValueError(f"{float(values[odd][0]):g} kr. is no amount (whole øre hold less than {MOST_DKK:g} kr.)")
+    values = np.where(known, values, 0)
+    # to the 1/10,000 DKK nearest, then to øre half up, where those units fit in int64; above (a
+    # collective invoice's expected amount, a sum of its lines') a double holds no fraction of an
+    # øre: rounded to the øre at once
+    small = np.abs(values) < MOST_DKK / ORE
+    ore = np.where(small, 0, np.round(values * ORE_PER_KRONE)).astype(np.int64)
+    ore[small] = whole_ore(np.round(values[small] * MONEY_SCALE).astype(np.int64))
+    return pd.arrays.IntegerArray(np.where(known, ore, 0), ~known)
 
 
-#: the largest amount :func:`dkk_ore` takes: its 1/10,000 DKK are held in int64 (an expected amount
-#: reaches about 1.1e13 kr.: a day rate of :data:`MAX_AMOUNT_DKK` over every year the readers take)
-MOST_DKK = 9e14
+#: the amounts :func:`dkk_ore` takes are less: whole øre in int64 (a collective invoice's expected amount
+#: is its lines' sum, each up to about 1.1e13 kr.: a day rate of :data:`MAX_AMOUNT_DKK` over 300 years)
+MOST_DKK = 9e16
 
 
 def kroner(ore: object) -> object:
@@ -388,16 +400,24 @@ def ore_units(ore: object) -> tuple[np.ndarray, np.ndarray]:
     """Whole øre (``Int64``, or any integer or float column; blank or NaN
     for none) as 1/10,000 DKK, and where there is an amount: what
     :func:`ore_arrow` and a Danish text take."""
+    values, known = ore_values(ore)
+    return values * ORE, known
+
+
+def ore_values(ore: object) -> tuple[np.ndarray, np.ndarray]:
+    """Whole øre as int64 (0 where none), and where there is an amount."""
     values = pd.array(ore, dtype="Int64") if not isinstance(ore, pd.arrays.IntegerArray) else ore
     known = ~np.asarray(values.isna(), dtype=bool)
-    return np.asarray(values.to_numpy(dtype=np.int64, na_value=0), dtype=np.int64) * ORE, known
+    return np.asarray(values.to_numpy(dtype=np.int64, na_value=0), dtype=np.int64), known
 
 
 def ore_arrow(ore: object, decimal: str = ".") -> pa.Array:
     """Whole øre as the files write DKK (``1234.50``), blank where there is
     none: the writers' one formatting of the typed tables' money."""
-    units, known = ore_units(ore)
-    return _money_text(units, decimal, None if known.all() else known)
+    values, known = ore_values(ore)
+    # formatted from the øre themselves: in 1/10,000 DKK a sum of a collective invoice's lines above
+    # 9.2e14 kr. overflowed int64 (0.9.34 wrote such an expected amount as a negative one)
+    return _money_text(values, decimal, None if known.all() else known, per_krone=ORE_PER_KRONE)
 
 
 def ore_dkk(ore: object) -> np.ndarray:

@@ -8,15 +8,19 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from invoicekit.actions import Settings, fix_list
+from invoicekit.cli import main
 from invoicekit.errors import InputError
 from invoicekit.journal import Journal
+from invoicekit.parsing import dkk_ore, ore_arrow
 from invoicekit.rules import Rules
+from tests.test_session_0934 import _as_0933, _run
 
 
 def _manual(row: int, cvr: str, amount_ore: int, expected_ore: int, reason: str = "AMOUNT_MISMATCH") -> dict:
@@ -85,8 +89,6 @@ def test_fix_list_takes_decisions_whose_index_repeats():
 
 
 def _schema_11_with_amount(example_case: Path, tmp_path: Path, value: float) -> Path:
-    from tests.test_session_0934 import _as_0933, _run
-
     _run(example_case, tmp_path, "--new-journal", "first")
     journal = tmp_path / "journal.sqlite"
     _as_0933(journal)
@@ -115,8 +117,6 @@ def test_a_schema_11_amount_no_integer_holds_is_refused_as_damage_not_read_as_an
     and migrated, as -922,337,203,685,477.58 kr., which the follow-up summed. It is refused as the
     damage it is, naming the journal and the run: read as it is, by a report, and by a run's migration,
     which leaves the journal as it was."""
-    from invoicekit.cli import main
-
     journal = _schema_11_with_amount(example_case, tmp_path, value)
     before = journal.read_bytes()
     with (
@@ -145,8 +145,6 @@ def test_explain_states_a_large_expected_amount_to_the_ore_as_decisions_csv(tmp_
     the caseworker's message say. ``explain`` turns the øre into kroner as a double and multiplies by
     10,000 again, past 2**53, and shows "forventet 10.957.299.998.904,2688 kr.": an amount with a
     fraction of an øre that no file holds."""
-    from invoicekit.cli import main
-
     grants = tmp_path / "g.csv"
     grants.write_text(
         "grant_id,cpr,service_code,supplier_cvr,rate,rate_unit,start_date,end_date\n"
@@ -181,9 +179,6 @@ def test_a_report_on_a_journal_whose_run_lost_its_amounts_says_the_journal_is_da
     ... (please report it)", exit 1: the missing ``amount_ore`` is filled with blank text and then cast
     to ``Int64``. Spec, Limits: absurd inputs end "in exit 2 with one line"; README: damaged stored
     decisions stop "naming the journal"."""
-    from invoicekit.cli import main
-    from tests.test_session_0934 import _run
-
     _run(example_case, tmp_path, "--new-journal", "first")
     journal = tmp_path / "journal.sqlite"
     with contextlib.closing(sqlite3.connect(journal)) as conn:
@@ -197,3 +192,122 @@ def test_a_report_on_a_journal_whose_run_lost_its_amounts_says_the_journal_is_da
     code = main(["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "f"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "damaged" in err and "unexpected" not in err, err
+
+
+#: citizens on one collective invoice: 83 are enough for its expected amount to pass 9e14 kr.
+CITIZENS = 90
+
+
+def _collective_world(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A supplier's collective invoice of 90 lines for 1900-2199, one citizen a line, each citizen's
+    grant a day rate of 100,000,000 kr. (the most the grants' reader takes, ``MAX_RATE_DKK``) since
+    1900. Each line expects 10,957,300,000,000 kr. (the most one invoice can expect, the figure
+    ``parsing.MOST_DKK``'s comment names); the invoice's expected amount is the sum of its lines'
+    (as every release from 0.4.0 sums it): 986,157,000,000,000 kr. It goes to manual
+    (AMOUNT_MISMATCH): absurd inputs, but inputs every release reads and decides."""
+    cprs = [f"{1 + i % 28:02d}{1 + i // 28:02d}85{1000 + i:04d}" for i in range(CITIZENS)]
+    grants = tmp_path / "g.csv"
+    grants.write_text(
+        "grant_id,cpr,service_code,supplier_cvr,rate,rate_unit,start_date,end_date\n"
+        + "".join(f"G-{i},{c},SEL104-AKT,31587603,100000000.00,day,01-01-1900,\n" for i, c in enumerate(cprs)),
+        encoding="utf-8",
+    )
+    invoices = tmp_path / "i.csv"
+    invoices.write_text(
+        "invoice_id;supplier_cvr;cpr;period_start;period_end;amount;text\n"
+        "SAM-1;31587603;;01.01.1900;31.12.2199;90.000,00;Samlefaktura\n",
+        encoding="utf-8",
+    )
+    lines = tmp_path / "l.csv"
+    lines.write_text(
+        "invoice_id;supplier_cvr;line_no;cpr;amount;period_start;period_end;text\n"
+        + "".join(f"SAM-1;31587603;{i + 1};{c};1.000,00;01.01.1900;31.12.2199;Aktivitet\n" for i, c in enumerate(cprs)),
+        encoding="utf-8",
+    )
+    return grants, invoices, lines
+
+
+def test_a_schema_11_journal_of_a_large_collective_expected_amount_is_read_not_refused(tmp_path, capsys):
+    """A journal written by 0.9.33 (schema 11; 0.4.0 to 0.9.33, schemas 3 to 11, store it the same way,
+    checked by running those releases on these files) holds the collective invoice above with its
+    expected amount stored as the double 986157000000000.0 kr., exactly as each release computed it:
+    no damage and no hand edit. It is exactly 98,615,700,000,000,000 øre, an int64 (this version,
+    deciding the same files, stores and reads back that very number in a schema-12 journal).
+
+    A first fix of this review refused any amount from 9e14 kr. (its 1/10,000 DKK overflow int64) as
+    damage: ``report followup``, ``actions`` and the migration stopped on an undamaged journal (found
+    by opening journals recorded by 0.1.0 to 0.9.34). Such an amount is read in øre as it is, and
+    ``decisions.csv`` writes it, where 0.9.34 wrote -858517407370955.16 (formatted through 1/10,000
+    DKK, which overflowed)."""
+    grants, invoices, lines = _collective_world(tmp_path)
+    journal = tmp_path / "journal.sqlite"
+    argv = [
+        "--grants",
+        str(grants),
+        "--support-sheet",
+        str(Path(__file__).parent / "data" / "example" / "stoetteark.xlsx"),
+    ]
+    assert main(["run", *argv, "--invoices", str(invoices), "--invoice-lines", str(lines), "--new-journal",
+                 str(journal), "--out", str(tmp_path / "o1"), "--quiet"]) == 0  # fmt: skip
+    with Journal(journal, readonly=True) as j:
+        d = j.decisions()
+    assert d["reason"].tolist() == ["AMOUNT_MISMATCH"]
+    written = pd.read_csv(tmp_path / "o1" / "decisions.csv", dtype=str)["expected_amount"].iat[0]
+    assert written == "986157000000000.00"
+    assert int(d["expected_amount_ore"].iat[0]) == 98_615_700_000_000_000  # this version holds it as it is
+    _as_0933(journal)  # as 0.9.33 stored it: DKK as doubles
+    with contextlib.closing(sqlite3.connect(journal)) as conn:
+        (data,) = conn.execute("SELECT data FROM run_decisions WHERE run_id = 1").fetchone()
+    assert pq.read_table(pa.BufferReader(data)).column("expected_amount").to_pylist() == [986157000000000.0]
+
+    capsys.readouterr()
+    code = main(["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "f"), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    with Journal(journal, readonly=True) as j:
+        assert int(j.decisions()["expected_amount_ore"].iat[0]) == 98_615_700_000_000_000
+    # the next month's run migrates the journal and records
+    other = tmp_path / "i2.csv"
+    other.write_text(
+        "invoice_id;supplier_cvr;cpr;period_start;period_end;amount;text\n"
+        "F-2;31587603;0101851000;01.03.2019;31.03.2019;100,00;Aktivitet\n",
+        encoding="utf-8",
+    )
+    code = main(["run", *argv, "--invoices", str(other), "--journal", str(journal), "--out", str(tmp_path / "o2"),
+                 "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+
+
+def test_amounts_in_kroner_beyond_what_units_hold_are_read_and_written_to_the_ore():
+    """Kroner as doubles become whole øre to the øre up to what int64 øre hold (half up, as before,
+    below 9e12 kr.), and the writers format øre without going through 1/10,000 DKK."""
+    ore = dkk_ore([986157000000000.0, 0.005, -0.005, 12.345, np.nan, 8.9e16])
+    assert ore.tolist() == [98_615_700_000_000_000, 1, 0, 1235, pd.NA, 8_900_000_000_000_000_000]
+    with pytest.raises(ValueError, match=r"9e\+16 kr\. is no amount"):
+        dkk_ore([9e16])
+    most = 2**63 - 1
+    assert ore_arrow(pd.array([most, -most, 5, None], dtype="Int64")).to_pylist() == [
+        "92233720368547758.07", "-92233720368547758.07", "0.05", ""]  # fmt: skip
+
+
+def test_a_collective_invoice_whose_lines_expect_more_than_int64_oere_hold_has_no_expected_amount():
+    """8,500 lines, each a citizen's day rate of 100 million kr. over 1900-2199 (about 1.1e15 øre a line):
+    their sum is beyond int64's øre, and int64 arithmetic wrapped it round to a negative amount. The
+    invoice has no expected amount instead (its lines keep theirs)."""
+    n = 8_500
+    cprs = [f"{1 + i % 28:02d}{1 + (i // 28) % 12:02d}{(i // 336) % 100:02d}{1000 + i % 9000:04d}" for i in range(n)]
+    assert len(set(cprs)) == n
+    grants = pd.DataFrame({"grant_id": [f"G{i}" for i in range(n)], "cpr": cprs, "service_code": "SEL104-AKT",
+                           "supplier_cvr": "31587603", "rate": "100000000", "rate_unit": "day",
+                           "start_date": "1900-01-01", "end_date": ""})  # fmt: skip
+    invoices = pd.DataFrame([{"invoice_id": "SAM-1", "supplier_cvr": "31587603", "amount": "8.500.000,00", "cpr": "",
+                              "period_start": "01.01.1900", "period_end": "31.12.2199", "text": ""}])  # fmt: skip
+    lines = pd.DataFrame({"invoice_id": "SAM-1", "supplier_cvr": "31587603", "line_no": [str(i + 1) for i in range(n)],
+                          "cpr": cprs, "amount": "1000"})  # fmt: skip
+    import invoicekit as ik
+    from tests.conftest import support_tables
+
+    r = ik.decide(ik.prepare_invoices(invoices), ik.prepare_grants(grants), ik.prepare_support_sheet(support_tables()),
+                  lines=ik.prepare_invoice_lines(lines))  # fmt: skip
+    assert r.decisions["reason"].tolist() == ["AMOUNT_MISMATCH"]
+    assert r.decisions["expected_amount_ore"].isna().tolist() == [True]
+    assert (r.lines["expected_amount_ore"] > 10**15).all()
