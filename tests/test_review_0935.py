@@ -49,11 +49,9 @@ def _collective_march() -> tuple[dict, list[dict]]:
     """A collective invoice for March 2019 from Solhøj: A (28.500,00) and F (30.000,00), one line each."""
     inv = invoice(invoice_id="SAM-1", cpr="", amount="58.500,00", text="Samlefaktura marts")
     lines = [
-        {"invoice_id": "SAM-1", "supplier_cvr": SOLHOJ, "line_no": "1", "cpr": A, "amount": "28500,00",
-         "period_start": "", "period_end": "", "text": ""},
-        {"invoice_id": "SAM-1", "supplier_cvr": SOLHOJ, "line_no": "2", "cpr": F, "amount": "30000,00",
-         "period_start": "", "period_end": "", "text": ""},
-    ]  # fmt: skip
+        dict(zip(LINE_COLUMNS, ("SAM-1", SOLHOJ, str(no), cpr, amount, "", "", ""), strict=True))
+        for no, (cpr, amount) in enumerate(((A, "28500,00"), (F, "30000,00")), start=1)
+    ]
     return inv, lines
 
 
