@@ -281,13 +281,27 @@ def _text(values) -> pd.Series:
     return pd.Series(pd.array(np.asarray(values, dtype=object), dtype=TEXT))
 
 
-def _joined(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-    """Per invoice: its lines' non-blank values, each once, ``;``-joined in line order."""
-    out: list[dict[str, None]] = [{} for _ in range(n)]  # each value once, in order (a list's search was
-    for i, v in zip(owner.tolist(), values.tolist(), strict=True):  # 25 s for one invoice's 70,000 lines)
-        if v:
-            out[i][v] = None
-    return np.array([";".join(v) for v in out], dtype=object)
+def _joined(values: np.ndarray, owner: np.ndarray, n: int, same: np.ndarray | None = None) -> np.ndarray:
+    """Per invoice: its lines' non-blank values, each once, ``;``-joined in line order. ``same``:
+    what says two lines' values are one (a grant's or a citizen's key, blank for none), where the
+    values shown may be alike for two (two grant ids that read as CPR numbers of one birth date,
+    masked alike, were shown as one grant for two paid: a fuzzing of 0.9.34 against the reference)."""
+    keys = same.tolist() if same is not None else [""] * len(values)
+    rows = list(zip(owner.tolist(), keys, values.tolist(), strict=True))
+    # a value of a line without a key is the keyed lines' of that value, where there are any
+    keyed: list[set[str]] = [set() for _ in range(n)]
+    for i, k, v in rows:
+        if k and v:
+            keyed[i].add(v)
+    out: list[dict[object, str]] = [{} for _ in range(n)]  # each once, in order (a list's search was
+    for i, k, v in rows:  # 25 s for one invoice's 70,000 lines)
+        if v and (k or v not in keyed[i]):
+            out[i].setdefault(k or ("value", v), v)
+    return np.array([";".join(v.values()) for v in out], dtype=object)
+
+
+#: the key that says two lines' shown values are one: the grant's, the citizen's
+_SAME = {"grant_id": "grant_key", "cpr_masked": "citizen_key"}
 
 
 def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
@@ -361,7 +375,9 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
                 message[i] = msg.cut(text)
         for name in ("grant_id", "paragraph", "psp_element", "art", "service_code", "cpr_masked"):
             values = out[name].to_numpy(dtype=object).copy()
-            values[by] = _joined(dl[name].to_numpy(dtype=object), owner, n)[by]
+            same = _SAME.get(name)
+            keys = dl[same].to_numpy(dtype=object) if same is not None else None
+            values[by] = _joined(dl[name].to_numpy(dtype=object), owner, n, keys)[by]
             out[name] = _text(values)
         # an invoice's expected amount the sum of its lines' (blank where a line has none), in whole øre
         expected = dl["expected_amount_ore"].array
