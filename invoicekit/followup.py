@@ -19,7 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.actions import Actions, fix_list, rules_from_journal, supplier_of_rows, suppliers_posting_nothing
+from invoicekit.actions import (
+    Actions,
+    fix_list,
+    rules_from_journal,
+    supplier_of_rows,
+    suppliers_posting_nothing,
+    template_fixable,
+)
 from invoicekit.case_parameters import PARAMS
 from invoicekit.delivery import sha256
 from invoicekit.errors import InputError
@@ -29,7 +36,7 @@ from invoicekit.formats import decimals_beside, en_number, en_percent, en_rate
 from invoicekit.identifiers import is_valid_cvr, map_unique
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.parsing import kroner
-from invoicekit.reasons import LABELS_DA, POSTED, TEMPLATE_FIX_REASONS
+from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.sample import evaluate_control
 from invoicekit.vocabulary import MONTH
 
@@ -199,7 +206,7 @@ def supplier_followup(d: pd.DataFrame, idle: set[str] | frozenset[str] = frozens
             "supplier_cvr": supplier,
             "posted": d["posted"],
             "reason": reasons,
-            "template": reasons.isin(list(TEMPLATE_FIX_REASONS)) & ~supplier.isin(set(idle)),
+            "template": template_fixable(d.assign(reason=reasons)) & ~supplier.isin(set(idle)).to_numpy(),
             "invalid_cvr": ~map_unique(d["supplier_cvr"].fillna("").astype(str), is_valid_cvr).astype(bool),
         }
     )
@@ -238,7 +245,7 @@ def template_candidates(d: pd.DataFrame, top: int = 10, suppliers: pd.DataFrame 
     ``d`` when already at hand."""
     t = supplier_followup(d) if suppliers is None else suppliers
     t = t[t["template_invoices"] > 0].sort_values(["template_invoices", "invoices"], ascending=False, kind="stable")
-    fixable = d.assign(supplier_cvr=supplier_of_rows(d))[~d["posted"] & d["reason"].isin(list(TEMPLATE_FIX_REASONS))]
+    fixable = d.assign(supplier_cvr=supplier_of_rows(d))[~d["posted"].to_numpy() & template_fixable(d)]
     main = fixable.groupby("supplier_cvr")["reason"].agg(lambda s: LABELS_DA.get(s.value_counts().index[0], ""))
     t["template_reason"] = t["supplier_cvr"].map(main).fillna("")
     cols = ["supplier_cvr", "supplier_name", "invoices", "automation_rate", "template_invoices", "template_points",
