@@ -75,7 +75,12 @@ NOT_INVOICES = {
     "CrossIndustryRemittanceAdvice": "a remittance advice",
 }
 #: the supplier's own parties: a sole trader's CPR there is not a citizen's
-SUPPLIER_PARTIES = ("SellerTradeParty", "PayeeTradeParty", "SellerTaxRepresentativeTradeParty")
+#: (the invoicer, who issues the invoice for the seller, and the party goods are shipped from, too:
+#: a sole trader's CPR as the invoicer was written as a citizen's, an attack on 0.9.35)
+SUPPLIER_PARTIES = (
+    "SellerTradeParty", "PayeeTradeParty", "SellerTaxRepresentativeTradeParty", "InvoicerTradeParty",
+    "ShipFromTradeParty",
+)  # fmt: skip
 _DATE_102 = re.compile(r"(\d{4})(\d{2})(\d{2})")
 #: UNTDID 2379 formats of a day and a time: the day is what the robot reads
 _DAY_AND_TIME = {

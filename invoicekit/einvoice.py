@@ -57,6 +57,7 @@ from invoicekit.texts import LINE_BREAKS
 from invoicekit.vocabulary import (
     CREDIT_NOTE,
     DANISH_TIME,
+    DOCUMENT_TYPES,
     INVOICE,
     LINE_PERIOD_NOTE,
     LINES_TOTAL_NOTE,
@@ -64,6 +65,7 @@ from invoicekit.vocabulary import (
     NO_CURRENCY,
     UNNAMED_LINE_NOTE,
     amount_noted,
+    document_type_key,
     names_something,
     not_iso_date,
 )
@@ -123,6 +125,12 @@ def document_kind(type_code: str, root_kind: str) -> str:
         return CORRECTED_INVOICE
     if not type_code or type_code in INVOICE_TYPE_CODES:
         return root_kind
+    if document_type_key(type_code) in DOCUMENT_TYPES:
+        # a word or a code spaced out that the robot reads as an invoice or a credit note ("Faktura",
+        # "3 8 0"): written so that it reads as neither. As it stood, a CreditNote typed "invoice" was
+        # posted as an invoice, and an Invoice typed "Faktura" passed without convert's checks of an
+        # invoice (its lines' periods, a correction named): an attack on 0.9.35
+        return f"typekode {type_code}"
     return type_code
 
 

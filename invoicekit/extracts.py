@@ -80,7 +80,8 @@ from invoicekit.vocabulary import (
     CPR_LOOSE_RE2,
     CPR_PATTERN,
     CPR_THOUSANDS,
-    CREDIT_NOTE,
+    DOCUMENT_TYPE_IGNORED,
+    DOCUMENT_TYPES,
     EXCEL_ERRORS,
     GUARDED_CELL_RE2,
     IGNORABLE_RE2,
@@ -689,11 +690,6 @@ def _arrow_series(cells: pa.Array) -> pd.Series:
 
 
 #: ``document_type`` values, compared case-insensitively without spaces, dashes and underscores
-DOCUMENT_TYPES: dict[str, str] = {
-    **dict.fromkeys(("invoice", "faktura", "380"), INVOICE),
-    # Kreditnote as well: Danish systems write both (since 0.9.23, which remembers a document of another type)
-    **dict.fromkeys(("creditnote", "kreditnota", "kreditnote", "381"), CREDIT_NOTE),
-}
 
 
 def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:
@@ -701,7 +697,7 @@ def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:
     ``other`` with the cell as written (masked) in ``document_type_raw``."""
     codes, uniques = distinct_texts(cells, strip=True)
     raw = pd.Series(_python_texts(uniques), dtype=object).fillna("").astype(str)
-    key = raw.str.casefold().str.replace(r"[\s_\-]+", "", regex=True)
+    key = raw.str.casefold().str.replace(DOCUMENT_TYPE_IGNORED, "", regex=True)
     kind = key.map(DOCUMENT_TYPES).astype(object)
     kind = kind.where(kind.notna(), "other").to_numpy(dtype=object).copy()
     kind[(raw == "").to_numpy()] = INVOICE

@@ -153,7 +153,9 @@ def read_ubl(root: Element) -> Document:
     line_tag = _q("cac", "CreditNoteLine" if root.tag.endswith("CreditNote") else "InvoiceLine")
     supplier = only_one(root.findall(_path("cac:AccountingSupplierParty")), "AccountingSupplierParty")
     supplier = only_one(supplier.findall(_path("cac:Party")), "Party") if supplier is not None else None
-    skip = inside([p for name in SUPPLIER_PARTIES for p in root.findall(_path(f"cac:{name}"))])
+    # and the party that despatches (a delivery's, at any depth): the supplier's own
+    despatch = list(root.iter(_q("cac", "DespatchParty")))
+    skip = inside([p for name in SUPPLIER_PARTIES for p in root.findall(_path(f"cac:{name}"))] + despatch)
     currency = _text(only_one(root.findall(_path("cbc:DocumentCurrencyCode")), "DocumentCurrencyCode"))
     totals = only_one(root.findall(_path("cac:LegalMonetaryTotal")), "LegalMonetaryTotal")
 

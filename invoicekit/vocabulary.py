@@ -165,6 +165,19 @@ RATE_UNIT_NAMES_DA = {"day": "døgn/dag", "week": "uge", "month": "måned", "yea
 
 #: the ``document_type`` of an invoice and of a credit note; any other type read is ``other``
 INVOICE, CREDIT_NOTE = "invoice", "credit_note"
+#: the document types the readers take, keyed by :func:`document_type_key`; any other is neither
+#: (Kreditnote as well: Danish systems write both)
+DOCUMENT_TYPES: dict[str, str] = {
+    **dict.fromkeys(("invoice", "faktura", "380"), INVOICE),
+    **dict.fromkeys(("creditnote", "kreditnota", "kreditnote", "381"), CREDIT_NOTE),
+}
+#: what a document type is read without: case, white space, dashes and underscores
+DOCUMENT_TYPE_IGNORED = r"[\s_\-]+"
+
+
+def document_type_key(text: str) -> str:
+    """A document type as the readers look it up in :data:`DOCUMENT_TYPES` (``Kredit-nota`` → ``kreditnota``)."""
+    return re.sub(DOCUMENT_TYPE_IGNORED, "", text.casefold())
 
 
 # ---------------------------------------------------------------- ownership
