@@ -195,6 +195,13 @@ def read_cii(root: Element) -> Document:
         corrects=tuple(
             _text(_find(doc, "ram:IssuerAssignedID")) for doc in root.iter(f"{{{RAM}}}InvoiceReferencedDocument")
         ),
+        adjustments=tuple(
+            (
+                _text(_find(ac, "ram:ChargeIndicator/udt:Indicator")).strip().casefold() == "true",
+                _text(_find(ac, "ram:ActualAmount")),
+            )
+            for ac in _all(settlement, "ram:SpecifiedTradeAllowanceCharge")
+        ),
     )
 
 

@@ -55,6 +55,7 @@ from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import cprs_in_text, period_in_text
 from invoicekit.texts import LINE_BREAKS
 from invoicekit.vocabulary import (
+    ADJUSTED_NOTE,
     CREDIT_NOTE,
     DANISH_TIME,
     DOCUMENT_TYPES,
@@ -351,6 +352,25 @@ class Document:
     #: an invoice, credit note, self-billed or debit note reference; CII ``InvoiceReferencedDocument``:
     #: EN 16931's preceding invoice, BT-25), by number, blank for one named without a number
     corrects: tuple[str, ...] = ()
+    #: the allowances and charges on the whole document, not on a line: (a charge?, its amount as written)
+    adjustments: tuple[tuple[bool, str], ...] = ()
+
+
+def adjusted_totals(doc: Document) -> tuple[Decimal, Decimal] | None:
+    """The totals of the document's own allowances and charges (on the whole document, not on a
+    line); None where it has none, or only of 0 (one whose amount is no number counts as one)."""
+    allowances = charges = Decimal(0)
+    found = False
+    for charge, written in doc.adjustments:
+        value = number(written.strip())
+        if value is None or value != 0:
+            found = True
+        value = abs(value) if value is not None else Decimal(0)
+        if charge:
+            charges += value
+        else:
+            allowances += value
+    return (allowances, charges) if found else None
 
 
 def named_currencies(root: Element) -> tuple[str, ...]:
@@ -915,6 +935,18 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
             f"lines {', '.join(cut_away)} name no one period in their whole text, but another in its first "
             f"{MAX_TEXT_CHARS:,} characters: their period is written {MANY_PERIODS}, so the robot reads none"
         )
+    adjusted = adjusted_totals(doc)
+    if adjusted is not None and isinstance(invoice["amount"], Decimal):
+        # what each line (each citizen, each period) is owed is not told where the document takes off or
+        # adds on the whole of it: a caseworker decides, whether or not the lines add up to the total
+        allowances, charges = adjusted
+        warnings.append(
+            f"has allowances of {allowances} and charges of {charges} on the whole document, not on its lines: "
+            "the amount is written with them, which the robot does not read as an amount, so a caseworker "
+            "decides (INVALID_AMOUNT)"
+        )
+        invoice["amount"] = amount_noted(invoice["amount"], ADJUSTED_NOTE, allowances, charges)
+        return rows, warnings
     amounts = [r["amount"] for r in rows]
     named = any(r["cpr"] for r in rows)
     if (

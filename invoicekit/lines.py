@@ -211,7 +211,8 @@ class _Plan:
                 if not amount_ok[k]:
                     causes.append(msg.LINE_AMOUNT.format(line_no=line_no[k]))
             if not inv_ok[i]:
-                causes.insert(0, msg.LINES_INVOICE_AMOUNT)
+                # convert's note says why (allowances and charges on the whole document: not the lines')
+                causes.insert(0, msg.invoice_amount_cause(str(inv["amount_raw"].iat[i]) if "amount_raw" in inv else ""))
             what = msg.causes_da(causes)
             if not what and total[i] != inv_amount[i]:
                 what = msg.LINES_SUM.format(

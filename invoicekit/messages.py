@@ -185,6 +185,12 @@ def _amount_noted(raw: str) -> str | None:
 
 def _note_said(noted) -> str:
     amount = _decimal_dk(noted["amount"])
+    if noted["allowances"] is not None:
+        return (
+            f"E-fakturaen på {amount} kr. har fradrag på {_decimal_dk(noted['allowances'])} kr. og tillæg på "
+            f"{_decimal_dk(noted['charges'])} kr. på hele fakturaen, ikke på linjerne, så det er uvist, hvad "
+            "hver borger og hver periode skal betales. Kontrollér beløbene med leverandøren og bogfør manuelt."
+        )
     if noted["total"] is not None:
         return (
             f"E-fakturaens linjer giver tilsammen {_decimal_dk(noted['total'])} kr., fakturaen {amount} kr., så det er "
@@ -734,6 +740,25 @@ LINE_NO_CPR = "linje {line_no} har intet CPR-nummer"
 LINE_MANY_CPR = "linje {line_no} har {n} CPR-numre"
 LINE_INVALID_CPR = "linje {line_no} har et ugyldigt CPR-nummer ({masked})"
 LINES_INVOICE_AMOUNT = "fakturaens beløb kan ikke læses"
+LINES_ADJUSTED = (
+    "e-fakturaen har fradrag på {allowances} kr. og tillæg på {charges} kr. på hele fakturaen, ikke på linjerne"
+)
+
+
+def invoice_amount_cause(raw: str) -> str:
+    """Why a collective invoice's own amount cannot be used, for its LINES_MISMATCH message: convert's
+    note of allowances and charges on the whole document, else that it cannot be read."""
+    noted = AMOUNT_NOTE.fullmatch(raw)
+    if noted is not None and noted["allowances"] is not None:
+        try:
+            return LINES_ADJUSTED.format(
+                allowances=_decimal_dk(noted["allowances"]), charges=_decimal_dk(noted["charges"])
+            )
+        except ValueError:
+            pass
+    return LINES_INVOICE_AMOUNT
+
+
 LINE_AMOUNT = "beløbet på linje {line_no} kan ikke læses"
 LINES_SUM = "linjerne giver tilsammen {lines} kr., men fakturaen er på {invoice} kr."
 LINES_CPRS = "linjernes CPR-numre ({lines}) er ikke fakturaens ({invoice})"

@@ -194,6 +194,13 @@ def read_ubl(root: Element) -> Document:
         lines=tuple(_line(el, currency, skip, period) for el in root.findall(line_tag)),
         other_currencies=named_currencies(root),
         corrects=_preceding(root),
+        adjustments=tuple(
+            (
+                _text(ac.find(_path("cbc:ChargeIndicator"))).strip().casefold() == "true",
+                _text(ac.find(_path("cbc:Amount"))),
+            )
+            for ac in root.findall(_path("cac:AllowanceCharge"))
+        ),
     )
 
 

@@ -138,7 +138,9 @@ def shown_amount_cell(text: str) -> str:
     if noted:
         return "".join(
             shown_amount_cell(part) if i % 2 else part
-            for i, part in enumerate(_split_at(text, [noted.span("amount"), noted.span("total")]))
+            for i, part in enumerate(
+                _split_at(text, [noted.span(g) for g in ("amount", "total", "allowances", "charges")])
+            )
         )
     # decimals after the last separator, unless it separates thousands before too (``2.311.854.711``, a CPR
     # number a workbook showed with thousands dots, was taken for 2.311.854 and .711, and shown whole: an attack)

@@ -138,22 +138,30 @@ def not_iso_date(written: str) -> str:
 LINE_PERIOD_NOTE = "linjens periode:"
 UNNAMED_LINE_NOTE = "linje uden CPR for"
 LINES_TOTAL_NOTE = "linjerne:"
+#: and one with allowances or charges on the whole document, not on a line: what each citizen's line is
+#: owed is not told (an allowance for one citizen offset by a charge for another left the lines adding
+#: up, and each line was posted as written: an attack on 0.9.35)
+ADJUSTED_NOTE = "fradrag og tillæg på hele fakturaen:"
 _ISO_OR_NONE = r"(?:\d{4}-\d{2}-\d{2}|\?)"
 #: a decimal, or one a message shows with its digits from the sixth on x-ed (a figure that may be a CPR number)
 _DECIMAL = r"-?[\dx]+(?:\.[\dx]+)?"
 #: an amount cell as convert writes it with one of those notes
 AMOUNT_NOTE = re.compile(
     rf"(?P<amount>{_DECIMAL}) \((?:(?P<kind>{LINE_PERIOD_NOTE}|{UNNAMED_LINE_NOTE}) "
-    rf"(?P<start>{_ISO_OR_NONE}) til (?P<end>{_ISO_OR_NONE})|{LINES_TOTAL_NOTE} (?P<total>{_DECIMAL}))\)",
+    rf"(?P<start>{_ISO_OR_NONE}) til (?P<end>{_ISO_OR_NONE})|{LINES_TOTAL_NOTE} (?P<total>{_DECIMAL})"
+    rf"|{ADJUSTED_NOTE} (?P<allowances>{_DECIMAL}) og (?P<charges>{_DECIMAL}))\)",
     re.ASCII,  # digits 0-9 alone: a cell of other digits is no note convert wrote
 )
 
 
 def amount_noted(amount: object, note: str, *parts: object) -> str:
     """An amount with one of convert's notes (:data:`AMOUNT_NOTE`): a period's
-    start and end (``?`` for none), or the lines' total."""
+    start and end (``?`` for none), the lines' total, or the allowances' and the
+    charges' totals on the whole document."""
     if note == LINES_TOTAL_NOTE:
         return f"{amount} ({note} {parts[0]})"
+    if note == ADJUSTED_NOTE:
+        return f"{amount} ({note} {parts[0]} og {parts[1]})"
     start, end = parts
     return f"{amount} ({note} {start or '?'} til {end or '?'})"
 
