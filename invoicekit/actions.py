@@ -831,10 +831,15 @@ def template_fixable(d: pd.DataFrame) -> np.ndarray:
     note, which the robot never posts. The fix list's ``template:<cvr>`` fixes and the follow-up's
     template figures count these (0.9.35 counted credit notes in the fix's sentence and in the
     follow-up, which the fix's worth and the letter left out: a review of reports)."""
+    return d["reason"].isin(list(TEMPLATE_FIX_REASONS)).to_numpy() & ~_credit_notes(d)
+
+
+def _credit_notes(d: pd.DataFrame) -> np.ndarray:
+    """Which decisions are the spec's credit notes (:func:`~invoicekit.history.spec_credit_notes`), by
+    their amount and type; a table without amounts (a frame of one's own) knows them by type alone."""
     kind = d["document_type"] if "document_type" in d else np.full(len(d), "", dtype=object)
-    # a table without amounts (a frame of one's own) knows credit notes by their type alone
     amount = ore_dkk(d["amount_ore"]) if "amount_ore" in d else np.full(len(d), np.nan)
-    return d["reason"].isin(list(TEMPLATE_FIX_REASONS)).to_numpy() & ~spec_credit_notes(amount, kind)
+    return spec_credit_notes(amount, kind)
 
 
 def _template_fixes(manual: pd.DataFrame) -> list[_Fix]:
@@ -1039,9 +1044,7 @@ def fix_list(
     idle = set(manual.index[manual["_supplier"].isin(suppliers_posting_nothing(grants, sheet, s)).to_numpy()])
     # nor any fix a credit note, which the robot never posts (one without a CPR number was counted as the
     # template's to unlock, in its worth and in the supplier's letter: an attack on 0.9.30)
-    kind = manual["document_type"] if "document_type" in manual else np.full(len(manual), "", dtype=object)
-    amount = manual["amount"].to_numpy(dtype=float)
-    credit_notes = set(manual.index[spec_credit_notes(amount, kind)])
+    credit_notes = set(manual.index[_credit_notes(manual)])
     # each invoice at most once: the first proposal that takes it keeps it
     fix_of: dict[object, str] = {}
     kept = []

@@ -50,6 +50,7 @@ from invoicekit.einvoice import (
     document_kind,
     first_cvr,
     inside,
+    is_charge,
     iso_day,
     make_line,
     named_currencies,
@@ -197,7 +198,7 @@ def read_cii(root: Element) -> Document:
         ),
         adjustments=tuple(
             (
-                _text(_find(ac, "ram:ChargeIndicator/udt:Indicator")).strip().casefold() == "true",
+                is_charge(_text(_find(ac, "ram:ChargeIndicator/udt:Indicator"))),
                 _text(_find(ac, "ram:ActualAmount")),
             )
             for ac in _all(settlement, "ram:SpecifiedTradeAllowanceCharge")

@@ -356,6 +356,12 @@ class Document:
     adjustments: tuple[tuple[bool, str], ...] = ()
 
 
+def is_charge(indicator: str) -> bool:
+    """An allowance or charge's indicator (UBL ``ChargeIndicator``, CII ``ChargeIndicator/Indicator``):
+    ``true`` for a charge, anything else an allowance."""
+    return indicator.strip().casefold() == "true"
+
+
 def adjusted_totals(doc: Document) -> tuple[Decimal, Decimal] | None:
     """The totals of the document's own allowances and charges (on the whole document, not on a
     line); None where it has none, or only of 0 (one whose amount is no number counts as one)."""

@@ -80,7 +80,6 @@ from invoicekit.vocabulary import (
     CPR_LOOSE_RE2,
     CPR_PATTERN,
     CPR_THOUSANDS,
-    DOCUMENT_TYPE_IGNORED,
     DOCUMENT_TYPES,
     EXCEL_ERRORS,
     GUARDED_CELL_RE2,
@@ -90,6 +89,7 @@ from invoicekit.vocabulary import (
     OWNERSHIP,
     RATE_UNIT_NAMES_DA,
     RATE_UNITS,
+    document_type_key,
     masked_cpr,
     normalise_paragraph,
 )
@@ -689,15 +689,12 @@ def _arrow_series(cells: pa.Array) -> pd.Series:
     return pd.Series(cells, dtype="str")
 
 
-#: ``document_type`` values, compared case-insensitively without spaces, dashes and underscores
-
-
 def _add_document_type(out: pd.DataFrame, cells: pd.Series) -> None:
     """``document_type``: ``invoice`` (also when blank), ``credit_note``, or
     ``other`` with the cell as written (masked) in ``document_type_raw``."""
     codes, uniques = distinct_texts(cells, strip=True)
     raw = pd.Series(_python_texts(uniques), dtype=object).fillna("").astype(str)
-    key = raw.str.casefold().str.replace(DOCUMENT_TYPE_IGNORED, "", regex=True)
+    key = raw.map(document_type_key)  # each distinct cell once
     kind = key.map(DOCUMENT_TYPES).astype(object)
     kind = kind.where(kind.notna(), "other").to_numpy(dtype=object).copy()
     kind[(raw == "").to_numpy()] = INVOICE

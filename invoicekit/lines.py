@@ -42,7 +42,9 @@ from invoicekit.parsing import (
     months_between,
     names_no_one_period,
     ore_array,
+    ore_column,
     ore_units,
+    ore_values,
 )
 from invoicekit.reasons import CHECK_NUMBER, LINES_MISMATCH, MANUAL, POSTED
 from invoicekit.texts import TEXT, arrow_text
@@ -189,6 +191,7 @@ class _Plan:
         masked = lf["cpr_invalid_masked"].to_numpy(dtype=object)[pos]
         inv_amount = inv["amount"].to_numpy()
         inv_ok = inv["amount_ok"].to_numpy()
+        inv_raw = inv["amount_raw"].to_numpy(dtype=object)
         cpr_all = inv["cpr_all"].to_numpy(dtype=object)
         first_of = {}
         for k, i in enumerate(owner.tolist()):
@@ -212,7 +215,7 @@ class _Plan:
                     causes.append(msg.LINE_AMOUNT.format(line_no=line_no[k]))
             if not inv_ok[i]:
                 # convert's note says why (allowances and charges on the whole document: not the lines')
-                causes.insert(0, msg.invoice_amount_cause(str(inv["amount_raw"].iat[i]) if "amount_raw" in inv else ""))
+                causes.insert(0, msg.invoice_amount_cause(str(inv_raw[i])))
             what = msg.causes_da(causes)
             if not what and total[i] != inv_amount[i]:
                 what = msg.LINES_SUM.format(
@@ -390,10 +393,9 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
         # rather than the wrapped-round one int64 arithmetic leaves
         approx = np.bincount(owner, weights=expected.to_numpy(dtype=np.float64, na_value=0), minlength=n)
         missing |= np.abs(approx) >= 2.0**63 * 0.99
-        held = out["expected_amount_ore"].array
-        exp_ore, blank = held.to_numpy(dtype=np.int64, na_value=0), np.asarray(held.isna(), dtype=bool)
-        exp_ore[by], blank[by] = total[by], missing[by]
-        out["expected_amount_ore"] = pd.arrays.IntegerArray(np.where(blank, 0, exp_ore), blank)
+        exp_ore, exp_known = ore_values(out["expected_amount_ore"].array)
+        exp_ore[by], exp_known[by] = total[by], ~missing[by]
+        out["expected_amount_ore"] = ore_column(exp_ore, exp_known)
         amount, known = ore_units(out["amount_ore"].array)
         amount[by], known[by] = inv["amount"].to_numpy()[by], inv["amount_ok"].to_numpy()[by]
         out["amount_ore"] = ore_array(amount, known)

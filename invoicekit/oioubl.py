@@ -51,6 +51,7 @@ from invoicekit.einvoice import (
     document_kind,
     first_cvr,
     inside,
+    is_charge,
     lines_period,
     make_line,
     named_currencies,
@@ -196,7 +197,7 @@ def read_ubl(root: Element) -> Document:
         corrects=_preceding(root),
         adjustments=tuple(
             (
-                _text(ac.find(_path("cbc:ChargeIndicator"))).strip().casefold() == "true",
+                is_charge(_text(ac.find(_path("cbc:ChargeIndicator")))),
                 _text(ac.find(_path("cbc:Amount"))),
             )
             for ac in root.findall(_path("cac:AllowanceCharge"))

@@ -357,7 +357,12 @@ def ore_array(units: np.ndarray, known: np.ndarray | None = None) -> pd.arrays.I
     Such amounts are whole øre (an invoice's has at most two decimals, an
     expected amount is rounded to øre once); a fraction of one is rounded
     half up, never cut."""
-    ore = whole_ore(units)
+    return ore_column(whole_ore(units), known)
+
+
+def ore_column(ore: np.ndarray, known: np.ndarray | None = None) -> pd.arrays.IntegerArray:
+    """Whole øre (int64) as the typed tables' ``Int64`` column, blank where not ``known``."""
+    ore = np.asarray(ore, dtype=np.int64)
     mask = np.zeros(len(ore), dtype=bool) if known is None else ~np.asarray(known, dtype=bool)
     return pd.arrays.IntegerArray(np.where(mask, 0, ore), mask)
 
@@ -385,7 +390,7 @@ def dkk_ore(dkk: object) -> pd.arrays.IntegerArray:
     small = np.abs(values) < MOST_DKK / ORE
     ore = np.where(small, 0, np.round(values * ORE_PER_KRONE)).astype(np.int64)
     ore[small] = whole_ore(np.round(values[small] * MONEY_SCALE).astype(np.int64))
-    return pd.arrays.IntegerArray(np.where(known, ore, 0), ~known)
+    return ore_column(ore, known)
 
 
 #: the amounts :func:`dkk_ore` takes are less: whole øre in int64 (a collective invoice's expected amount

@@ -180,12 +180,12 @@ DOCUMENT_TYPES: dict[str, str] = {
     **dict.fromkeys(("creditnote", "kreditnota", "kreditnote", "381"), CREDIT_NOTE),
 }
 #: what a document type is read without: case, white space, dashes and underscores
-DOCUMENT_TYPE_IGNORED = r"[\s_\-]+"
+_DOCUMENT_TYPE_IGNORED = re.compile(r"[\s_\-]+")
 
 
 def document_type_key(text: str) -> str:
     """A document type as the readers look it up in :data:`DOCUMENT_TYPES` (``Kredit-nota`` → ``kreditnota``)."""
-    return re.sub(DOCUMENT_TYPE_IGNORED, "", text.casefold())
+    return _DOCUMENT_TYPE_IGNORED.sub("", text.casefold())
 
 
 # ---------------------------------------------------------------- ownership
