@@ -1389,10 +1389,15 @@ class Journal:
 
     def decisions(self, run_id: int | None = None) -> pd.DataFrame:
         """Decisions recorded, all runs or one: ``run_id``, the journal's
-        columns and the run's ``started_at``, in the order decided."""
+        columns and the run's ``started_at``, in the order decided. A run
+        whose invoices posted line by line lost their stored lines is refused
+        here as in :meth:`history`: every reader of the journal (the follow-up,
+        the sample, a delivery) sees the damage, not a run that looks whole."""
         with self._snapshot():
             if self.version >= 2:
-                return self._decisions(list(JOURNAL_COLUMNS), run_id)
+                d = self._decisions(list(JOURNAL_COLUMNS), run_id)
+                self._refuse_lost_lines(d, self._decision_lines(run_id, ["row", "status"]))
+                return d
             return _v1_masked(self._decisions(list(_V1_DECISION_COLUMNS), run_id))
 
     def _refuse_lost_decisions(self, where: str, params: tuple) -> None:

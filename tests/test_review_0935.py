@@ -11,6 +11,7 @@ import pytest
 
 from invoicekit import InputError, run
 from invoicekit.cli import main
+from invoicekit.followup import run_months
 from tests.conftest import SOLHOJ, A, invoice, support_tables
 
 #: a second citizen at Solhøj, with a grant of her own
@@ -88,6 +89,37 @@ def test_a_journal_that_lost_a_runs_stored_lines_is_refused_not_paid_again(tmp_p
         assert not (tmp_path / f"o3{len(extra)}" / "opus_postings.csv").exists()
     with sqlite3.connect(journal) as conn:
         assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+
+
+def test_the_follow_up_and_the_sample_refuse_a_journal_that_lost_a_runs_stored_lines(tmp_path, capsys):
+    """The same damage as above, read by the analysts' commands: 0.9.35 refused it only where a run
+    reads the history, and `report followup` wrote its report on the damaged journal as if it were whole
+    (and `sample draw` drew from it). Every reader of the decisions now stops with exit 2 naming run 1,
+    one line, no traceback, no report written."""
+    _, _, journal = _collective_run(tmp_path)
+    with sqlite3.connect(journal) as conn:
+        conn.execute("DELETE FROM run_decision_lines WHERE run_id = 1")
+    for argv, out in (
+        (["report", "followup", "--journal", str(journal), "--out", str(tmp_path / "f")], tmp_path / "f"),
+        (
+            [
+                "sample",
+                "draw",
+                "--journal",
+                str(journal),
+                "--month",
+                run_months(journal)[0],
+                "--out",
+                str(tmp_path / "s" / "kontrol.xlsx"),
+            ],
+            tmp_path / "s",
+        ),
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "run 1: posted the invoice of its row 1 line by line" in err, err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+        assert not out.exists() or not any(out.iterdir())
 
 
 def test_a_journal_whose_lines_are_all_there_posts_nothing_of_them_again(tmp_path):
