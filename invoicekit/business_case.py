@@ -39,8 +39,15 @@ from scipy.stats import binomtest, chi2
 
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import MAX_TOML_BYTES, InputError, MissingFileError, check_input_file
-from invoicekit.evaluate import read_truth_file
-from invoicekit.followup import load_decisions, load_every_decision, monthly_table, run_months, wrong_from_truth
+from invoicekit.evaluate import read_truth_file, truth_lines_beside
+from invoicekit.followup import (
+    journal_lines,
+    load_decisions,
+    load_every_decision,
+    monthly_table,
+    run_months,
+    wrong_from_truth,
+)
 from invoicekit.formats import en_number, en_percent, en_probability, small_share_decimals
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.parsing import kroner
@@ -852,7 +859,8 @@ def measure_errors(journal: str | Path, truth: str | Path | pd.DataFrame) -> Mea
     interval Clopper–Pearson's. The postings it has no row for are left out,
     neither right nor wrong."""
     frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
-    wrong = wrong_from_truth(load_every_decision(journal), frame)
+    truth_lines = None if isinstance(truth, pd.DataFrame) else truth_lines_beside(truth)
+    wrong = wrong_from_truth(load_every_decision(journal), frame, journal_lines(journal), truth_lines)
     checked = wrong[wrong["checked"] > 0]
     if not len(checked):
         raise InputError(

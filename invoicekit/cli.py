@@ -1119,8 +1119,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from invoicekit.evaluate import evaluate, read_truth_file
-    from invoicekit.replay import load_world, simulate
+    from invoicekit.evaluate import evaluate, read_decision_lines, read_truth_file, truth_lines_beside
+    from invoicekit.replay import load_world, simulate_with_lines
 
     if bool(args.world) == bool(args.decisions):
         raise InputError(
@@ -1138,13 +1138,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             raise InputError(
                 args.world, "truth.csv", "is missing; expected a world from invoicekit synth, or --history FILE"
             )
-        ev = evaluate(simulate(world), world.truth)
+        decisions, lines = simulate_with_lines(world)
+        ev = evaluate(decisions, world.truth, lines, world.truth_lines)
     else:
         if not args.truth:
             raise InputError(
                 None, "--truth", "missing; --decisions needs the truth (or --history FILE) to compare with"
             )
-        ev = evaluate(_decided(args.decisions), read_truth_file(args.truth))
+        # a world's truth-lines.csv beside its truth.csv judges the collective invoices by their lines
+        ev = evaluate(
+            _decided(args.decisions),
+            read_truth_file(args.truth),
+            read_decision_lines(args.decisions),
+            truth_lines_beside(args.truth),
+        )
     paths = ev.write(args.out)
     if not args.quiet:
         _show(ev.text())

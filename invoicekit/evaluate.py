@@ -473,12 +473,22 @@ def first_decision(decisions: pd.DataFrame) -> np.ndarray:
     return ~later
 
 
-def evaluate(decisions: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:
+def evaluate(
+    decisions: pd.DataFrame,
+    truth: pd.DataFrame,
+    lines: pd.DataFrame | None = None,
+    truth_lines: pd.DataFrame | None = None,
+) -> Evaluation:
     """Compare decisions (the columns of ``decisions.csv``, from one or more
     runs in order; with ``month`` when they come from a replay) with the
     truth. Matches on ``(month, row)`` when both have them (a world's truth),
-    else on ``(supplier_cvr, invoice_id)``."""
-    return _judge(_join(decisions, truth))
+    else on ``(supplier_cvr, invoice_id)``. ``lines`` (the columns of
+    ``decision_lines.csv`` with ``month``, or ``run_id`` where the decisions
+    have it) and ``truth_lines`` (a world's ``truth-lines.csv``,
+    :func:`read_truth_lines`): a collective invoice decided line by line is
+    judged line by line where the truth has each of its lines (its row of
+    the truth lists each value once, and cannot say which line had which)."""
+    return _judge(_join(decisions, truth, lines, truth_lines))
 
 
 def evaluate_alike(tables: Iterable[pd.DataFrame], truth: pd.DataFrame) -> Iterator[Evaluation]:
@@ -562,7 +572,12 @@ def _by_number(rows: pd.DataFrame, t: pd.DataFrame, by_month: bool = False, not_
     return found
 
 
-def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
+def _join(
+    decisions: pd.DataFrame,
+    truth: pd.DataFrame,
+    lines: pd.DataFrame | None = None,
+    truth_lines: pd.DataFrame | None = None,
+) -> _Joined:
     """The decisions and the truth joined, and what of that no status decides."""
     ds, ts = _source(decisions, "decisions"), _source(truth, "truth")
     d = decisions.copy()
@@ -588,6 +603,7 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     if t.empty and len(d):
         raise InputError(ts, None, "holds no invoices; expected a row per invoice under its header")
     by_row = {"month", "row"} <= set(d.columns) and {"month", "row"} <= set(t.columns)
+    placed = np.zeros(len(d), dtype=bool)  # found by month and row: the rows whose truth lines are theirs
     if by_row:
         d["month"] = _text(d["month"])
         d["row"] = truth_rows(d["row"], ds)
@@ -620,6 +636,7 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
         # looked at, of a month the decisions confirm too: a month run in parts, its rest from a file
         # not named for it, runs in a later month (an attack on a first fix)
         confirmed_at = np.asarray(same, dtype=bool)
+        placed = confirmed_at.copy()
         month_placed = m["month"].isin(set(m.loc[confirmed_at, "month"])).to_numpy()
         in_parts = m["month"].isin(set(m.loc[m.duplicated(["month", "row"], keep=False), "month"])).to_numpy()
         unplaced = ~confirmed_at & (~month_placed | in_parts)
@@ -664,14 +681,102 @@ def _join(decisions: pd.DataFrame, truth: pd.DataFrame) -> _Joined:
     m = m[first].reset_index(drop=True)
     known = m["should_pay"].notna().to_numpy()
     without_truth = int((~known).sum())
+    placed = placed[first][known]
     m = m[known].reset_index(drop=True)
     pay = m["should_pay"].astype(bool).to_numpy()
     for col in ("true_grant_id", "true_psp_element", "true_art", "cause"):
         m[col] = _text(m[col])
     grant_ok, psp_ok, art_ok = agrees_with_truth(m)
+    line_values: dict[int, dict[str, str]] = {}
+    if lines is not None and truth_lines is not None and len(lines) and placed.any():
+        line_values = agree_by_lines(m, placed, lines, truth_lines, (grant_ok, psp_ok, art_ok))
     agree = grant_ok & psp_ok & art_ok
-    why = _why(m, ~(pay & agree), pay, grant_ok, psp_ok, art_ok)
+    why = _why(m, ~(pay & agree), pay, grant_ok, psp_ok, art_ok, line_values)
     return _Joined(m, np.flatnonzero(first)[known], pay, without_truth, agree, why)
+
+
+#: what an invoice's lines are judged on, beside the truth's name of each
+_LINE_FIELDS = (("grant_id", "true_grant_id"), ("psp_element", "true_psp_element"), ("art", "true_art"))
+
+
+def agree_by_lines(
+    m: pd.DataFrame,
+    placed: np.ndarray,
+    lines: pd.DataFrame,
+    truth_lines: pd.DataFrame,
+    agreed: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> dict[int, dict[str, str]]:
+    """Of the joined invoices ``m`` (``placed``: found in the truth by month
+    and row), those decided line by line whose every line the truth holds
+    (the same line numbers, of the same invoice): judged line by line, each
+    line's grant, PSP element and art against its own truth, in ``agreed``
+    (changed in place). Their row of the truth lists each value once, in line
+    order, as ``decisions.csv`` lists the robot's, so a line posted on
+    another line's PSP element read alike (an attack on 0.9.35: lines on
+    108, 108, 104 where the truth said 108, 104, 104 were judged right).
+    Returns, per invoice wrong on a line, the values to name in the message:
+    the first line that differs, of each field."""
+    by_run = "run_id" in m.columns and "run_id" in lines.columns
+    key = "run_id" if by_run else "month"
+    if key not in lines.columns or "line_no" not in lines.columns:
+        return {}
+    own = pd.DataFrame({key: m[key].to_numpy(), "row": m["row"].to_numpy(dtype=np.int64), "at": np.arange(len(m))})
+    own = own[placed & ~own.duplicated([key, "row"], keep=False).to_numpy()]  # one invoice a key, or none judged
+    robot = pd.DataFrame(
+        {
+            key: lines[key].to_numpy() if by_run else _text(lines[key]).to_numpy(),
+            "row": pd.to_numeric(lines["row"]).to_numpy(dtype=np.int64),
+            "line_no": _text(lines["line_no"]).str.strip().to_numpy(),
+            **{c: _text(lines[c]).to_numpy() for c, _ in _LINE_FIELDS if c in lines.columns},
+        }
+    )
+    if any(c not in robot.columns for c, _ in _LINE_FIELDS):
+        return {}
+    robot = robot.merge(own, on=[key, "row"])
+    if robot.empty:
+        return {}
+    robot["month"] = m["month"].to_numpy()[robot["at"].to_numpy()]
+    ts = _source(truth_lines, "truth lines")
+    truth = pd.DataFrame(
+        {
+            "month": truth_months(truth_lines["month"], ts).to_numpy(),
+            "row": truth_rows(truth_lines["row"], ts).to_numpy(),
+            "line_no": _text(truth_lines["line_no"]).str.strip().to_numpy(),
+            "cvr_truth": cvr_key(_text(truth_lines["supplier_cvr"])),
+            "number_truth": normalise_numbers(as_written(_text(truth_lines["invoice_id"]))),
+            **{t: _text(truth_lines[t]).to_numpy() for _, t in _LINE_FIELDS},
+        }
+    ).drop_duplicates(["month", "row", "line_no"], keep=False)  # a line given twice is no line's truth
+    joined = robot.merge(truth, on=["month", "row", "line_no"], how="left")
+    at = joined["at"].to_numpy()
+    # the truth's line of this invoice (a line of another invoice under its month and row is not)
+    its_own = (joined["cvr_truth"].to_numpy() == cvr_key(m["supplier_cvr"])[at]) & (
+        joined["number_truth"].to_numpy() == normalise_numbers(m["invoice_id"])[at]
+    )
+    held = pd.Series(its_own).groupby(at).all()
+    # and the truth has no line the robot did not decide
+    truth_count = truth.groupby(["month", "row"]).size()
+    robot_count = joined.groupby("at").size()
+    keys = pd.MultiIndex.from_arrays([m["month"].to_numpy()[robot_count.index], m["row"].to_numpy()[robot_count.index]])
+    same_count = truth_count.reindex(keys).to_numpy() == robot_count.to_numpy()
+    judged = held.index.to_numpy()[held.to_numpy() & same_count]
+    if not len(judged):
+        return {}
+    joined = joined[np.isin(at, judged)]
+    joined = joined.assign(order=pd.to_numeric(joined["line_no"], errors="coerce")).sort_values(
+        ["at", "order"], kind="stable"
+    )
+    shown: dict[int, dict[str, str]] = {}
+    for (robot_col, truth_col), ok in zip(_LINE_FIELDS, agreed, strict=True):
+        equal = joined[robot_col].to_numpy() == joined[truth_col].to_numpy()
+        every = pd.Series(equal).groupby(joined["at"].to_numpy()).all()
+        ok[every.index.to_numpy()] = every.to_numpy()
+        differ = joined[~equal].drop_duplicates("at")
+        for i, line, value, true in zip(differ["at"], differ["line_no"], differ[robot_col], differ[truth_col],
+                                        strict=True):  # fmt: skip
+            shown.setdefault(int(i), {})[robot_col] = f"{value or 'intet'} på linje {line}"
+            shown[int(i)][truth_col] = true
+    return shown
 
 
 def _judge(joined: _Joined, decisions: pd.DataFrame | None = None) -> Evaluation:
@@ -692,14 +797,19 @@ def _judge(joined: _Joined, decisions: pd.DataFrame | None = None) -> Evaluation
     return Evaluation(invoices=invoices, summary=summary, rows=joined.rows)
 
 
-def _why(m: pd.DataFrame, wrong: np.ndarray, pay, grant_ok, psp_ok, art_ok) -> np.ndarray:
-    """For each wrong posting, in Danish: what differs from the truth."""
+def _why(
+    m: pd.DataFrame, wrong: np.ndarray, pay, grant_ok, psp_ok, art_ok, line_values: dict | None = None
+) -> np.ndarray:
+    """For each wrong posting, in Danish: what differs from the truth
+    (``line_values``: of an invoice judged line by line, the first line that
+    differs, by :func:`agree_by_lines`)."""
     out = np.full(len(m), "", dtype=object)
     # the columns as arrays: a row taken out of the table each time is most of the work
     columns = ("grant_id", "true_grant_id", "psp_element", "true_psp_element", "art", "true_art", "cause")
     values = {c: m[c].to_numpy(dtype=object) for c in columns}
+    line_values = line_values or {}
     for i in np.flatnonzero(wrong):
-        r = {c: values[c][i] for c in columns}
+        r = {c: values[c][i] for c in columns} | line_values.get(int(i), {})
         parts = []
         if not pay[i]:
             parts.append("skulle ikke være betalt")
@@ -1122,6 +1232,35 @@ def _each_read_column_once(frame: pd.DataFrame, header: list, path: Path, expect
     if twice is not None:
         raise InputError(path, f"column '{str(twice)[:40]}'", f"is given twice; expected each column once ({expected})")
     return frame
+
+
+#: the columns a world's truth-lines.csv is read for
+TRUTH_LINE_COLUMNS = ("month", "row", "line_no", "supplier_cvr", "invoice_id", "true_grant_id", "true_psp_element",
+                      "true_art")  # fmt: skip
+
+
+def read_truth_lines(path: str | Path) -> pd.DataFrame:
+    """A world's ``truth-lines.csv``: the truth of each line of its collective
+    invoices (month, row and line number, the grant, PSP element and art)."""
+    path = Path(path)
+    if not path.exists():
+        raise MissingFileError(path, "does not exist; expected a world's truth-lines.csv")
+    lines = read_text_csv(path, "a world's truth-lines.csv (UTF-8, comma-separated)")
+    missing = [c for c in TRUTH_LINE_COLUMNS if c not in lines.columns]
+    if missing:
+        raise InputError(path, ", ".join(missing), "missing; expected the columns of a world's truth-lines.csv")
+    lines["month"] = truth_months(lines["month"], path)
+    lines["row"] = truth_rows(lines["row"], path)
+    lines.attrs["source"] = str(path)  # named by the errors of evaluate
+    return lines
+
+
+def truth_lines_beside(truth: str | Path) -> pd.DataFrame | None:
+    """The ``truth-lines.csv`` beside a world's ``truth.csv`` (None for
+    another truth file, or where the world has no collective invoices)."""
+    path = Path(truth)
+    beside = path.with_name("truth-lines.csv")
+    return read_truth_lines(beside) if path.name == "truth.csv" and beside.is_file() else None
 
 
 def read_truth_file(path: str | Path) -> pd.DataFrame:

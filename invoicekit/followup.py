@@ -30,7 +30,7 @@ from invoicekit.actions import (
 from invoicekit.case_parameters import PARAMS
 from invoicekit.delivery import sha256
 from invoicekit.errors import InputError
-from invoicekit.evaluate import evaluate, first_decision, read_truth_file
+from invoicekit.evaluate import evaluate, first_decision, read_truth_file, truth_lines_beside
 from invoicekit.extracts import Grants, SupportSheet
 from invoicekit.formats import decimals_beside, en_number, en_percent, en_rate
 from invoicekit.identifiers import is_valid_cvr, map_unique
@@ -319,7 +319,20 @@ def _in_order_with(codes: object, names: str) -> tuple[object, str]:
     return ordered, ";".join(name_of.get(c, "") for c in ordered.split(";"))
 
 
-def wrong_from_truth(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+def journal_lines(journal: str | Path) -> pd.DataFrame:
+    """The lines of the journal's invoices decided line by line (``run_id``,
+    ``row``, ``line_no`` and what each was posted on), for judging them line
+    by line against a world's ``truth-lines.csv``."""
+    with Journal(Path(journal), readonly=True) as j:
+        return j.decision_lines(columns=["row", "line_no", "status", "grant_id", "psp_element", "art"])
+
+
+def wrong_from_truth(
+    decisions: pd.DataFrame,
+    truth: pd.DataFrame,
+    lines: pd.DataFrame | None = None,
+    truth_lines: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Per month with automatic postings (of ``decisions``, each invoice at
     its first decision: best every decision of the journal, as
     :func:`load_every_decision` gives them): ``posted``, those the truth has a
@@ -334,9 +347,11 @@ def wrong_from_truth(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFra
     holds its row of the truth, which, given the first decisions alone,
     lies free for an invoice the truth's month and row cannot place (a
     month's rest run the next month, its rows from 1 again), and a right
-    posting was judged by its resend's row (a review)."""
+    posting was judged by its resend's row (a review). ``lines`` and
+    ``truth_lines``: a collective invoice decided line by line is judged by
+    its lines (see :func:`~invoicekit.evaluate.evaluate`)."""
     d = first_decisions(decisions)
-    evaluation = evaluate(decisions, truth)  # each invoice judged at its first decision
+    evaluation = evaluate(decisions, truth, lines, truth_lines)  # each invoice judged at its first decision
     amounts = pd.array(decisions["amount_ore"], dtype="Int64")[evaluation.rows]
     ev = evaluation.invoices.assign(amount_ore=amounts)
     checked = ev[ev["outcome"].isin(["posted_right", "posted_wrong"])]
@@ -569,7 +584,8 @@ def followup(
     wrong = None
     if truth is not None:
         truth_frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
-        wrong = wrong_from_truth(every, truth_frame)
+        truth_lines = None if isinstance(truth, pd.DataFrame) else truth_lines_beside(truth)
+        wrong = wrong_from_truth(every, truth_frame, journal_lines(journal), truth_lines)
     rules = rules_from_journal(journal, last)
     # a supplier the rules exclude, or at which no grant can post, gains nothing from the template, as the
     # fix list says (a review of 0.9.21's first version found the excluded supplier at the top of the list)

@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invoicekit.cells import safe_frame
+from invoicekit.cells import as_written, safe_frame
 from invoicekit.decide import (
     Checked,
     check_batch,
@@ -61,10 +61,12 @@ from invoicekit.decide import (
 )
 from invoicekit.errors import InputError, MissingFileError, check_input_file
 from invoicekit.evaluate import (
+    agree_by_lines,
     agrees_with_truth,
     cvr_key,
     parse_should_pay,
     read_text_csv,
+    truth_lines_beside,
     truth_months,
     truth_rows,
 )
@@ -329,13 +331,33 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     return truth
 
 
-def wrong_postings(decisions: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
+def wrong_postings(
+    decisions: pd.DataFrame,
+    truth: pd.DataFrame,
+    lines: pd.DataFrame | None = None,
+    truth_lines: pd.DataFrame | None = None,
+) -> pd.Series:
     """For one month's decisions and that month's truth: whether each posted
     invoice was posted wrongly (it should not have been paid, or went to
-    another grant, PSP element or art than the truth)."""
+    another grant, PSP element or art than the truth). ``lines`` (the
+    month's ``Decisions.lines``) and ``truth_lines`` (the world's
+    ``truth-lines.csv``): a collective invoice decided line by line is
+    judged line by line (:func:`~invoicekit.evaluate.agree_by_lines`)."""
     t = truth.set_index("row").reindex(decisions["row"].to_numpy()).reset_index(drop=True)
     m = pd.concat([decisions[["grant_id", "psp_element", "art"]].reset_index(drop=True), t], axis=1)
-    grant_ok, psp_ok, art_ok = agrees_with_truth(m)
+    agreed = agrees_with_truth(m)
+    if lines is not None and truth_lines is not None and len(lines) and len(truth):
+        month = str(truth["month"].iat[0])
+        own = pd.DataFrame(
+            {
+                "month": month,
+                "row": decisions["row"].to_numpy(dtype=np.int64),
+                "supplier_cvr": decisions["supplier_cvr"].to_numpy(dtype=object),
+                "invoice_id": as_written(decisions["invoice_id"]).to_numpy(dtype=object),
+            }
+        )
+        agree_by_lines(own, t["should_pay"].notna().to_numpy(), lines.assign(month=month), truth_lines, agreed)
+    grant_ok, psp_ok, art_ok = agreed
     pay = t["should_pay"].fillna(False).astype(bool).to_numpy()
     posted = (decisions["status"] == POSTED).to_numpy()
     return pd.Series(posted & ~(pay & grant_ok & psp_ok & art_ok), index=decisions.index)
@@ -447,8 +469,10 @@ def replay(
     # (the truth too: it must speak of these very files, row by row)
     for sheet in dict.fromkeys(all_sheets[: len(months)]):
         read_support_sheet(sheet)
+    truth_lines = None
     if truth is not None:
         _check_truth_months(truth, truth_file, [m for m, _, _ in all_months])
+        truth_lines = truth_lines_beside(truth_file)
     for month, grants, invoices in months:
         read_grants(grants)
         typed = read_invoices(invoices)
@@ -491,7 +515,7 @@ def replay(
         posted = int((d["status"] == POSTED).sum())
         wrong = np.nan
         if truth is not None:
-            wrong = int(wrong_postings(d, truth[truth["month"] == month]).sum())
+            wrong = int(wrong_postings(d, truth[truth["month"] == month], res.result.lines, truth_lines).sum())
         rows.append(
             {
                 "month": month,
@@ -572,6 +596,8 @@ class WorldData:
     #: each month's support sheet and rules, where the world changes them during the year
     month_sheets: list[SupportSheet] | None = None
     month_rules: list[Rules] | None = None
+    #: the truth of each line of the collective invoices (``truth-lines.csv``), None where it has none
+    truth_lines: pd.DataFrame | None = None
 
     def sheet_of(self, k: int) -> SupportSheet:
         """The support sheet of month ``k`` (0 = the first)."""
@@ -611,6 +637,7 @@ def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> Wo
         truth,
         month_sheets=sheets if varies else None,
         month_rules=rule_sets if varies else None,
+        truth_lines=truth_lines_beside(truth_file) if truth is not None else None,
     )
 
 
