@@ -55,6 +55,7 @@ from invoicekit.einvoice import (
     make_line,
     named_currencies,
     only_one,
+    period_as_said,
     plain_text,
     tax_in,
     with_sub_lines,
@@ -134,8 +135,12 @@ def _date(el: Element | None) -> str:
 
 
 def _period(el: Element | None) -> tuple[str, str]:
-    """A BillingSpecifiedPeriod's start and end, each at most once."""
-    return _date(_one(el, "ram:StartDateTime")), _date(_one(el, "ram:EndDateTime"))
+    """A BillingSpecifiedPeriod's start and end, each at most once; one whose
+    dates read as none, as it says (:func:`~invoicekit.einvoice.period_as_said`)."""
+    start, end = _date(_one(el, "ram:StartDateTime")), _date(_one(el, "ram:EndDateTime"))
+    if el is None or start or end:
+        return start, end
+    return period_as_said(el, _texts(el, "ram:Description"))
 
 
 def _kind(root: Element) -> str:

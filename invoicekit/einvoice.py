@@ -264,6 +264,24 @@ def period_span(periods: list[tuple[str, str]]) -> tuple[str, str]:
     return bound([s for s, _ in periods], min), bound([e for _, e in periods], max)
 
 
+def period_as_said(el: Element, descriptions: list[str]) -> tuple[str, str]:
+    """The period of a period element (UBL's ``InvoicePeriod``, CII's
+    ``BillingSpecifiedPeriod``) whose dates read as none: the one period its
+    description names, as the robot reads a text (``Februar 2019``); else
+    whatever it holds, as written, a period no calendar reads, so that the
+    robot finds none and a caseworker decides; ("", "") for an empty one. A
+    period element is never read as no period while it says something: a
+    line dated in words, or in dates the reader does not know (CII's dates
+    without ``udt:DateTimeString``, or in another namespace), was paid for
+    its invoice's month (an attack on 0.9.35)."""
+    said = " ".join(t for t in descriptions if t)
+    if said:
+        found = period_in_text(said)
+        return (found[0].isoformat(), found[1].isoformat()) if found else (said, said)
+    written = " ".join(t.strip() for t in el.itertext() if t.strip())
+    return written, written
+
+
 def lines_period(own: tuple[str, str], subs: list[tuple[str, str]], document: tuple[str, str]) -> tuple[str, str]:
     """A line's period with its sub-lines' (:func:`period_span`): where a
     sub-line has one, from the first day any names to the last, the line's
@@ -594,10 +612,22 @@ def _read_period(line: Line) -> tuple[str, str]:
     if ls or le:
         return ls, le
     text = _full_text(line.texts)
-    found = period_in_text(text)
+    found = period_in_text(text) or _period_named_beside(line)
     if found:
         return found[0].isoformat(), found[1].isoformat()
     return "", ""
+
+
+def _period_named_beside(line: Line) -> tuple[dt.date, dt.date] | None:
+    """The one period a line's other texts name (its item's name where it has
+    a description, its item's properties), where its text names none: a line
+    named ``Døgnophold februar 2019`` (or with a property ``Periode: februar
+    2019``) beside a description naming no month was paid for its invoice's
+    March (an attack on 0.9.35); its CPR numbers were read there already."""
+    if period_in_text(_full_text(line.texts)):
+        return None
+    beside = [t for t in line.cpr_texts if t not in line.texts]
+    return period_in_text(_full_text(beside)) if beside else None
 
 
 def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | None:
@@ -745,7 +775,9 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     if isinstance(amount, Decimal) and payable is not None:
         asked_less = amount - (prepaid or 0) + rounding - payable
         if asked_less and (prepaid is not None or not doc.prepaid.strip()):
-            prepaid_amount = (prepaid or 0) + asked_less
+            # never 0: a stated prepayment the payable amount forgot (prepaid 10000, payable the whole
+            # 28500) came out as 0 prepaid, and the robot posted the whole again (an attack on 0.9.35)
+            prepaid_amount = (prepaid or 0) + asked_less or prepaid
             warnings.append(
                 f"asks for {payable} of a total of {amount} without saying why (prepaid "
                 f"{prepaid or 0}, rounding {rounding}); written with {prepaid_amount} prepaid, "
@@ -913,6 +945,9 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
         period = tuple(d if _iso_or_blank(d.strip()) else not_iso_date(d.strip()) for d in line.period)
         if period != line.period:
             not_iso.append(line.line_no.strip() or str(position))
+        if not any(d.strip() for d in period) and (named := _period_named_beside(line)) is not None:
+            # the robot reads the line's period from the text written below, which holds no name or property
+            period = (named[0].isoformat(), named[1].isoformat())
         full = _full_text(line.texts)
         text, shortened = _cut(full)
         if shortened and _period_cut_away(full, text, period):

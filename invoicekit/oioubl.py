@@ -56,10 +56,10 @@ from invoicekit.einvoice import (
     make_line,
     named_currencies,
     only_one,
+    period_as_said,
     plain_text,
     tax_in,
 )
-from invoicekit.parsing import period_in_text
 from invoicekit.vocabulary import CREDIT_NOTE, INVOICE
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:"
@@ -136,9 +136,15 @@ def _kind(root: Element) -> str:
     profile = _text(root.find(_path("cbc:ProfileID")))
     if "reminder" in profile.casefold():
         raise Refused(f"is a reminder (rykker), sent as an {local} document (ProfileID {profile}); left out")
-    type_code = _text(only_one(root.findall(_path("cbc:InvoiceTypeCode")), "InvoiceTypeCode")) or _text(
-        only_one(root.findall(_path("cbc:CreditNoteTypeCode")), "CreditNoteTypeCode")
-    )
+    # an invoice's and a credit note's type code together are two type codes, refused as two of one
+    # name are (an Invoice typed 380 with a CreditNoteTypeCode 381 beside it was posted: an attack on 0.9.35)
+    invoice_code = only_one(root.findall(_path("cbc:InvoiceTypeCode")), "InvoiceTypeCode")
+    credit_code = only_one(root.findall(_path("cbc:CreditNoteTypeCode")), "CreditNoteTypeCode")
+    if invoice_code is not None and credit_code is not None:
+        raise Refused(
+            "has an InvoiceTypeCode and a CreditNoteTypeCode, two type codes where a document has one; left out"
+        )
+    type_code = _text(invoice_code if invoice_code is not None else credit_code)
     if "proforma" in profile.casefold() or type_code == PROFORMA_TYPE_CODE:
         raise Refused(
             "is a pro-forma invoice, which claims no payment (type code 325 or a pro-forma profile); left out"
@@ -311,10 +317,7 @@ def _period_of(parent: Element, where: str = "a document") -> tuple[str, str]:
     )
     if not (start or end):
         # a period given in words alone (``<cbc:Description>Februar 2019</cbc:Description>``) is a period all
-        # the same: the one period the words name, as the robot reads a text; else as written, a date no
-        # calendar reads (a line so dated was paid for its invoice's month: an attack on 0.9.31)
-        said = " ".join(_text(d) for d in el.findall(_path("cbc:Description")) if _text(d))
-        if said:
-            found = period_in_text(said)
-            return (found[0].isoformat(), found[1].isoformat()) if found else (said, said)
+        # the same (a line so dated was paid for its invoice's month: an attack on 0.9.31), and one of dates
+        # this reader does not know is none it may pass over
+        return period_as_said(el, [_text(d) for d in el.findall(_path("cbc:Description"))])
     return start, end
