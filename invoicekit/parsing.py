@@ -638,7 +638,12 @@ _D = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
 _DASHES = "\\-–—‐‑"
 #: every range, overlapping ones too (a lookahead): ``01.03.2019 - 15.03.2019 - 31.03.2019`` holds two,
 #: where the first alone was read (a review of 0.9.24)
-_RANGE = re.compile(rf"(?=((?<!\d){_D}\s*(?:[{_DASHES}]|til)\s*{_D}(?!\d)))", re.IGNORECASE)
+#: what joins the two dates of a range: any dash, a minus sign, two hyphens as typed, ``til``, ``til og
+#: med``, ``t.o.m.``, ``indtil``, ``frem til``, ``til den`` (since 0.9.36: joined so, the two dates of a
+#: February stay were taken for lone dates, and ``faktureret marts 2019`` beside them was paid as March,
+#: February paid twice; an attack on 0.9.35)
+RANGE_JOINER = rf"(?:[{_DASHES}\u2212]{{1,2}}|til\s+og\s+med|t\.?\s*o\.?\s*m\.?|indtil|frem\s+til|til\s+den|til)"
+_RANGE = re.compile(rf"(?=((?<!\d){_D}\s*{RANGE_JOINER}\s*{_D}(?!\d)))", re.IGNORECASE)
 #: the month names, as alternatives of a pattern
 _MONTHS_ALT = "|".join(MONTHS_DA)
 #: the months' short names as suppliers write them (``feb. 2019``, ``febr 2019``, ``okt. 2018``), each month's
@@ -865,8 +870,12 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
     """:func:`periods_in_text`, the days written before a month name that
     are part of no range, whether loose days stand in it
     (:data:`_LOOSE_DAYS`), and the text with its named days as digits
-    (:func:`_named_days_as_numbers`), as it was read."""
-    text, single = _named_days_as_numbers(text)
+    (:func:`_named_days_as_numbers`), as it was read. Digits of any script
+    are read as 0-9 first (``０２/２０１９``, full-width as a PDF's text layer
+    may give them: the ranges read them, the forms that make no period did
+    not, and such a February beside ``marts 2019`` was paid as March; an
+    attack on 0.9.35)."""
+    text, single = _named_days_as_numbers(ascii_digits(text))
     # each period once, in the order found (a dict: a text of thousands of periods was otherwise
     # searched for each of them, the square of them)
     found: dict[tuple[dt.date, dt.date], None] = {}
@@ -919,20 +928,25 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
 #: "til" as Python's IGNORECASE reads it: a dotted or dotless Turkish i is an i
 _TIL_RE2 = r"t[i\x{130}\x{131}]l"
 _WS = r"[\s\x{0b}\p{Z}\x{1c}-\x{1f}\x{85}]"
+#: an i as Python's IGNORECASE reads it (a dotted or dotless Turkish i is an i), for RE2
+_I_RE2 = r"[i\x{130}\x{131}]"
+#: :data:`RANGE_JOINER` for RE2
+_RANGE_JOINER_RE2 = (
+    rf"(?:[{_DASHES}\x{{2212}}]{{1,2}}|{_TIL_RE2}{_WS}+og{_WS}+med|t\.?{_WS}*o\.?{_WS}*m\.?|{_I_RE2}nd{_TIL_RE2}"
+    rf"|frem{_WS}+{_TIL_RE2}|{_TIL_RE2}{_WS}+den|{_TIL_RE2})"
+)
 _RANGE_RE2 = (
-    rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*(?:[{_DASHES}]|{_TIL_RE2}){_WS}*"
+    rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*{_RANGE_JOINER_RE2}{_WS}*"
     r"(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})"
     # a third date joined on (a second range, overlapping this one): left to Python, which reads both
-    rf"(?P<more>{_WS}*(?:[{_DASHES}]|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}})?(?:\D|$)"
+    rf"(?P<more>{_WS}*{_RANGE_JOINER_RE2}{_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}})?(?:\D|$)"
 )
 _RANGE_LOOSE_RE2 = (
-    rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*(?:[{_DASHES}]|{_TIL_RE2}){_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
+    rf"(?i)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}{_WS}*{_RANGE_JOINER_RE2}{_WS}*\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
 )
 # the character before a month name is captured (``pre``) and tested after:
 # RE2 reads a text far faster without the Unicode class in the pattern
 _MONTH_RE2 = rf"(?i)(?:^|(?P<pre>(?s:.)))(?P<mon>{_MONTHS_ALT}){_WS}+(?P<year>\d{{4}})(?:\D|$)"
-#: an i as Python's IGNORECASE reads it (a dotted or dotless Turkish i is an i), for RE2
-_I_RE2 = r"[i\x{130}\x{131}]"
 #: :data:`_JOINED` for RE2
 _JOINED_RE2 = (
     rf"(?:{_WS}+|{_WS}*(?:[{_DASHES}\x{{2012}}\x{{2015}}\x{{2212}}\x{{ff0d}}/\\.,;&+…→]|{_I_RE2}nd{_TIL_RE2}|{_TIL_RE2}"

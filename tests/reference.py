@@ -244,7 +244,8 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     """Every period in ``text``; a day written before a month name is its date
     (two such days a range), and one that is no end of a range and lies
     inside the one period but for its first and last day makes the text
-    ambiguous (two "periods")."""
+    ambiguous (two "periods"). Digits of any script count as 0-9."""
+    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
     found = set()
     dashes = "\\-–—‐‑"  # the hyphen escaped: inside a class with others
     day_at = rf"(?<!\d)(?<!\d[.,/{dashes}])"
@@ -355,7 +356,9 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     spans = []
     for start in range(len(text)):  # every range, overlapping ones too
-        m = re.compile(rf"(?<!\d){d}\s*(?:[{dashes}]|til)\s*{d}(?!\d)", re.I).match(text, start)
+        # two dates joined by a dash or two, a minus sign, til, til og med, t.o.m., indtil, frem til or til den
+        joiner = rf"(?:[{dashes}\u2212]{{1,2}}|til\s+og\s+med|t\.?\s*o\.?\s*m\.?|indtil|frem\s+til|til\s+den|til)"
+        m = re.compile(rf"(?<!\d){d}\s*{joiner}\s*{d}(?!\d)", re.I).match(text, start)
         if m:
             spans.append(m.span())
             try:

@@ -1,0 +1,133 @@
+"""Periods read from an invoice's text (an attack on 0.9.35's matcher): two dates joined by `til og med`,
+`t.o.m.`, `indtil`, `frem til`, `til den`, a minus sign or two hyphens are a range, and digits of any
+script are read as 0-9, so that neither is paid as the month named beside it."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from invoicekit.cli import main
+
+EXAMPLE = Path(__file__).parent / "data" / "example"
+SOLHOJ = "29345716"
+A = "610190-1234"
+GRANT_HEADER = ["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"]
+INVOICE_HEADER = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"]
+
+
+def _csv(path: Path, header: list[str], rows: list[dict]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, header, delimiter=";", restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _grant(**fields: str) -> dict:
+    # 28,500 kr. a month at Solhøj, § 108 (coded in the example support sheet)
+    row = {"grant_id": "G1", "cpr": A, "service_code": "SEL108-BO", "supplier_cvr": SOLHOJ, "rate": "28500.00",
+           "rate_unit": "month", "start_date": "2018-01-01", "end_date": ""}  # fmt: skip
+    row.update(fields)
+    return row
+
+
+def _invoice(**fields: str) -> dict:
+    row = {"invoice_id": "F-1", "supplier_cvr": SOLHOJ, "amount": "28.500,00", "cpr": A,
+           "period_start": "01.03.2019", "period_end": "31.03.2019", "text": "Døgnophold"}  # fmt: skip
+    row.update(fields)
+    return row
+
+
+def _run(folder: Path, grants: list[dict], invoices: list[dict], journal: Path | None = None) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    argv = ["run", "--grants", str(_csv(folder / "g.csv", GRANT_HEADER, grants)),
+            "--invoices", str(_csv(folder / "i.csv", INVOICE_HEADER, invoices)),
+            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(folder / "out"), "--quiet"]  # fmt: skip
+    if journal is not None:
+        argv += ["--journal" if journal.exists() else "--new-journal", str(journal)]
+    assert main(argv) == 0
+    out = folder / "out"
+    return {
+        "decisions": pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False),
+        "postings": pd.read_csv(out / "opus_postings.csv", sep=";", dtype=str, keep_default_na=False),
+    }
+
+
+# ------------------------------------------------------------------ periods read from an invoice's text
+
+#: a February stay written as a range of dates joined otherwise than by "-", "–" or a bare "til" (Danish
+#: "til og med", "t.o.m.", "indtil", "frem til", "fra den ... til den ..."; a minus sign; a double hyphen
+#: as typed), beside the month it was invoiced in
+FEBRUARY_JOINED_OTHERWISE = [
+    "Døgnophold 01.02.2019 til og med 28.02.2019, faktureret marts 2019",
+    "Døgnophold 01.02.2019 t.o.m. 28.02.2019, faktureret marts 2019",
+    "Døgnophold 01.02.2019 indtil 28.02.2019, faktureret marts 2019",
+    "Døgnophold 01.02.2019 frem til 28.02.2019. Faktura marts 2019",
+    "Døgnophold 01.02.2019 \u2212 28.02.2019, faktureret marts 2019",
+    "Døgnophold 01.02.2019 -- 28.02.2019, faktureret marts 2019",
+    "Døgnophold fra den 01.02.2019 til den 28.02.2019, faktureret marts 2019",
+    "Døgnophold 01.02.2019 til den 28.02.2019, faktureret marts 2019",
+]
+
+
+@pytest.mark.parametrize("text", FEBRUARY_JOINED_OTHERWISE)
+def test_a_february_stay_written_til_og_med_is_never_paid_again_as_march(tmp_path, text):
+    """A user suffers February paid twice: the supplier's February invoice F-100 (period cells filled)
+    is posted in one run; a reminder F-101 with its period only in the text, "Døgnophold 01.02.2019 til
+    og med 28.02.2019, faktureret marts 2019", is read as March (the two dates are taken for lone
+    dates, "marts 2019" for the one period), posted as 01.03.2019-31.03.2019 at a month's rate and
+    March marked paid in Sensum; check 21 does not see February again. The same text joined by
+    "til" alone, "-" or "–" gives no period, and the same text on a collective invoice's line gives
+    none (MISSING_PERIOD). README, "Periods": months and dates joined by "til og med", "t.o.m.",
+    "indtil", "frem" ... give no period (`marts 2019 til den 30.04.2019`, `01.03.2019 til april 2019`),
+    and "a text whose one period is found is held to it"; spec, check 21 ("never pay twice"): the
+    stay of 1-28 February is paid once. Either no period (manual) or February (ALREADY_PAID) is
+    right; March is not."""
+    journal = tmp_path / "journal.sqlite"
+    first = _run(tmp_path / "feb", [_grant()],
+                 [_invoice(invoice_id="F-100", period_start="01.02.2019", period_end="28.02.2019")], journal)  # fmt: skip
+    assert first["decisions"].loc[0, "status"] == "posted"
+    again = _run(tmp_path / "reminder", [_grant()],
+                 [_invoice(invoice_id="F-101", period_start="", period_end="", text=text)], journal)  # fmt: skip
+    d = again["decisions"].iloc[0]
+    assert d["status"] == "manual", (
+        f"{text!r} posted as {list(again['postings']['Ydelsesperiode fra'])}-"
+        f"{list(again['postings']['Ydelsesperiode til'])}: February's stay paid a second time, as March"
+    )
+    assert len(again["postings"]) == 0
+
+
+#: forms the README says give no period beside a month (`01-02-19 - 28-02-19`, `02/2019`, `02.2019`,
+#: `periode 201902`, `Q4 2018`, a range of compact dates), written with full-width digits, as a PDF's
+#: text layer or an East-Asian input method writes them; the README reads such digits as 0-9 in CPR,
+#: CVR and amount cells, and the text's own range `０１.０３.２０１９ - ３１.０３.２０１９` is read as March
+OTHER_DIGIT_FEBRUARY = [
+    "Døgnophold ０１-０２-１９ - ２８-０２-１９, faktureret marts 2019",
+    "Ophold ０２/２０１９, faktureret marts 2019",
+    "Ophold ０２.２０１９, faktureret marts 2019",
+    "Ophold marts 2019, periode ２０１９０２",
+    "Ophold ２０１９０２０１-２０１９０２２８, faktureret marts 2019",
+    "Ophold Q４ 2018 marts 2019",
+]
+
+
+@pytest.mark.parametrize("text", OTHER_DIGIT_FEBRUARY)
+def test_a_stay_written_in_full_width_digits_is_never_paid_as_the_month_beside_it(tmp_path, text):
+    """A user suffers another month's stay posted as March: each text names February (or the fourth
+    quarter of 2018) in full-width digits beside "marts 2019"; written in digits 0-9 the robot gives
+    no period (MISSING_PERIOD: README, "Periods", `Døgnophold 01-02-19 - 28-02-19, faktureret marts
+    2019`, `Ophold 02.2019, faktureret marts 2019`, `periode 201902`, `Q4 2018`, `20190201-20190228`
+    were each "paid as March" and mended), but in full-width digits the loose-day, month-in-digits,
+    compact-date and quarter patterns (ASCII classes such as `0?[1-9]`, `(?:19|20)\\d\\d`, `q([1-4])`)
+    do not see them, while the range and month patterns read `\\d` of any script: March is posted and
+    marked paid. The row-by-row reference (tests/reference.py) shares the patterns, so the equivalence
+    tests cannot see it. README, "Amounts"/"CPR numbers": digits of any script are read as 0-9."""
+    got = _run(tmp_path, [_grant()], [_invoice(period_start="", period_end="", text=text)])
+    d = got["decisions"].iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "MISSING_PERIOD"), (
+        f"{text!r} read as {list(got['postings']['Ydelsesperiode fra'])} and posted"
+    )
