@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import itertools
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -744,7 +745,10 @@ _LOOSE_DAYS = re.compile(
     r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
     # a range of compact dates (``20190201-20190228``, as exports write them: beside ``marts 2019`` it was posted
     # as March; a review of 0.9.33's mend)
-    rf"|(?<!\d){_COMPACT_DATE}\s*(?:[{_DASHES}/]|til)\s*{_COMPACT_DATE}(?!\d)",
+    rf"|(?<!\d){_COMPACT_DATE}\s*(?:[{_DASHES}/]|til)\s*{_COMPACT_DATE}(?!\d)"
+    # a date written with spaces after its dots (``01. 02. 2019 - 28. 02. 2019``: beside ``marts 2019`` it was
+    # posted as March; an attack on 0.9.35)
+    r"|(?<![\d.,])\d{1,2}\.\s+\d{1,2}\.\s*(?:\d{4}|\d{2})(?!\d)",
     re.IGNORECASE,
 )
 #: a month name and a number of one or two digits after it, no year (``februar 19``, ``februar-19``,
@@ -866,6 +870,16 @@ def periods_in_text(text: str) -> list[tuple[dt.date, dt.date]]:
     return _periods_and_named_days(text)[0]
 
 
+def _as_read(text: str) -> str:
+    """A text as its periods are read: digits of any script as 0-9, and
+    without the characters that show nothing (a soft hyphen, a zero-width
+    space: ``Fe\u00adbruar 2019`` is February, which beside ``marts 2019`` was
+    not read, and March was paid; an attack on 0.9.35)."""
+    if text.isascii():
+        return text
+    return ascii_digits("".join(ch for ch in text if unicodedata.category(ch) != "Cf"))
+
+
 def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date], bool, str]:
     """:func:`periods_in_text`, the days written before a month name that
     are part of no range, whether loose days stand in it
@@ -875,7 +889,7 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
     may give them: the ranges read them, the forms that make no period did
     not, and such a February beside ``marts 2019`` was paid as March; an
     attack on 0.9.35)."""
-    text, single = _named_days_as_numbers(ascii_digits(text))
+    text, single = _named_days_as_numbers(_as_read(text))
     # each period once, in the order found (a dict: a text of thousands of periods was otherwise
     # searched for each of them, the square of them)
     found: dict[tuple[dt.date, dt.date], None] = {}
@@ -967,7 +981,7 @@ _LOOSE_DAYS_RE2 = (
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2})|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
-    rf"|uge(?:nr\.?)?{_WS}*\d|\d{{8}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2}){_WS}*\d{{8}}"
+    rf"|uge(?:nr\.?)?{_WS}*\d|\d{{8}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2}){_WS}*\d{{8}}|\d\.{_WS}+\d{{1,2}}\."
     r"|(?:^|[^\d./-])\d{1,2}[/.-](?:19|20)\d{2}(?:[^\d/]|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/-]\d{1,2}(?:[^\d/-]|[/-](?:19|20)\d\d|$)"
     rf"|per{_I_RE2}ode{_WS}*:?{_WS}*(?:19|20)\d{{4}}"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
@@ -1017,6 +1031,28 @@ def other_digit_texts(texts: pa.Array) -> np.ndarray:
     return odd
 
 
+#: a character that shows nothing (Unicode's format characters: a soft hyphen, a zero-width space …)
+_UNSEEN_RE2 = r"\p{Cf}"
+#: the bytes that start such a character in UTF-8: the soft hyphen's (U+00AD: C2 AD) and from U+0600 on
+_SOFT_HYPHEN_LEAD, _UNSEEN_LEAD_FROM = 0xC2, 0xD8
+
+
+def unseen_texts(texts: pa.Array) -> np.ndarray:
+    """Whether each text (arrow) holds a character that shows nothing
+    (:data:`_UNSEEN_RE2`); matched with the pattern only where a byte that
+    may start one stands (a ``§`` or an NBSP starts as a soft hyphen does)."""
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        texts = texts.cast(pa.large_string())
+    unseen = np.zeros(len(texts), dtype=bool)
+    bounds, raw = text_bytes(texts)
+    at = np.flatnonzero((raw == _SOFT_HYPHEN_LEAD) | (raw >= _UNSEEN_LEAD_FROM))
+    if len(at):
+        rows = np.unique(np.searchsorted(bounds, at, side="right") - 1)
+        found = pc.match_substring_regex(texts.take(pa.array(rows)), _UNSEEN_RE2)
+        unseen[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    return unseen
+
+
 def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`period_in_text` for a whole column: ``(start, end)`` as
     ``datetime64[D]``, NaT where a text holds no period or more than one.
@@ -1032,10 +1068,10 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
     if n == 0:
         return start, end
     arr, texts = arrow_texts(texts)
+    # and those with characters that show nothing, which Python reads past (:func:`_as_read`)
+    odd = (other_digit_texts(arr) if odd is None else odd) | unseen_texts(arr)
     n_range = pc.count_substring_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
     n_month = pc.count_substring_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
-    if odd is None:
-        odd = other_digit_texts(arr)
     total = n_range + n_month
     one_range = (n_range == 1) & (n_month == 0) & ~odd
     one_month = (n_month == 1) & (n_range == 0) & ~odd
@@ -1204,7 +1240,7 @@ def months_named(text: str) -> set[tuple[int, int]]:
     hyphen to another name (``Maj-Britt``, ``Anne-Maj``) or followed by one (``August Hansen``)."""
     # an å written as a and a ring (as a Mac writes it) is an å; only that is composed, as the fast path's patterns
     # read it (a text made NFC as a whole read otherwise than they: a review)
-    text = text.replace("a\u030a", "å").replace("A\u030a", "Å")
+    text = _as_read(text).replace("a\u030a", "å").replace("A\u030a", "Å")
     named: set[tuple[int, int]] = set()
     for m in _MONTH_WORD.finditer(text):
         word = m[1].casefold()

@@ -244,8 +244,11 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     """Every period in ``text``; a day written before a month name is its date
     (two such days a range), and one that is no end of a range and lies
     inside the one period but for its first and last day makes the text
-    ambiguous (two "periods"). Digits of any script count as 0-9."""
-    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+    ambiguous (two "periods"). Digits of any script count as 0-9, and what
+    shows nothing (a soft hyphen, a zero-width space) is not read."""
+    text = "".join(
+        str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text if unicodedata.category(ch) != "Cf"
+    )
     found = set()
     dashes = "\\-–—‐‑"  # the hyphen escaped: inside a class with others
     day_at = rf"(?<!\d)(?<!\d[.,/{dashes}])"
@@ -283,6 +286,8 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
         # a range of compact dates (20190201-20190228)
         rf"|(?<!\d){compact}\s*(?:[{dashes}/]|til)\s*{compact}(?!\d)"
+        # a date with spaces after its dots (01. 02. 2019)
+        r"|(?<![\d.,])\d{1,2}\.\s+\d{1,2}\.\s*(?:\d{4}|\d{2})(?!\d)"
     )
     # a month name and one or two digits, no year (februar 19, februar-19, februar/19)
     month_short = rf"(?<![^\W\d_])({'|'.join(MONTHS)})(?![^\W\d_])[\s.,'/{dashes}]*\d{{1,2}}(?![\d.,]\d|\d)"

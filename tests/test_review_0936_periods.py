@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from invoicekit.cli import main
+from invoicekit.parsing import period_from_texts, period_in_text
 
 EXAMPLE = Path(__file__).parent / "data" / "example"
 SOLHOJ = "29345716"
@@ -131,3 +133,38 @@ def test_a_stay_written_in_full_width_digits_is_never_paid_as_the_month_beside_i
     assert (d["status"], d["reason"]) == ("manual", "MISSING_PERIOD"), (
         f"{text!r} read as {list(got['postings']['Ydelsesperiode fra'])} and posted"
     )
+
+
+#: a February stay beside "marts 2019" written so that its dates or month name were not read: a date with
+#: spaces after its dots, a soft hyphen or a zero-width space inside the month's name (each was read as
+#: March, the one period left, and paid)
+FEBRUARY_HIDDEN = [
+    "Døgnophold 01. 02. 2019 - 28. 02. 2019, faktureret marts 2019",
+    "Døgnophold 1. 2. 19 - 28. 2. 19, faktureret marts 2019",
+    "Døgnophold Fe\u00adbruar 2019, faktureret marts 2019",
+    "Døgnophold Febru\u200bar 2019, faktureret marts 2019",
+]
+
+
+@pytest.mark.parametrize("text", FEBRUARY_HIDDEN)
+def test_a_stay_whose_dates_are_spaced_or_whose_month_hides_a_soft_hyphen_is_never_paid_as_march(tmp_path, text):
+    """The text names February in a form people write (spaced dates) or a PDF's text layer gives (a soft
+    hyphen, a zero-width space), beside the month it was invoiced in: the robot reads no one period
+    (MISSING_PERIOD), a caseworker decides; 0.9.35 posted March. The row-by-row reference reads them so."""
+    got = _run(tmp_path, [_grant()], [_invoice(period_start="", period_end="", text=text)])
+    d = got["decisions"].iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "MISSING_PERIOD"), (
+        f"{text!r} read as {list(got['postings']['Ydelsesperiode fra'])} and posted"
+    )
+
+
+def test_a_soft_hyphen_in_the_only_month_named_is_read_past_and_the_fast_path_agrees():
+    """What shows nothing is read past, by the whole-column reading as by one text at a time:
+    `Fe\u00adbruar 2019` alone is February, and `§ 108` (whose first byte a soft hyphen shares) changes
+    nothing."""
+    texts = np.array(["Ophold Fe\u00adbruar 2019", "Ophold § 108 marts 2019", "Ophold\u200b marts 2019"], dtype=object)
+    start, end = period_from_texts(texts)
+    expected = [("2019-02-01", "2019-02-28"), ("2019-03-01", "2019-03-31"), ("2019-03-01", "2019-03-31")]
+    assert [(str(s), str(e)) for s, e in zip(start, end, strict=True)] == expected
+    for text, (s, e) in zip(texts, expected, strict=True):
+        assert tuple(d.isoformat() for d in period_in_text(text)) == (s, e)
