@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import sys
 import tempfile
 import time
@@ -196,13 +197,34 @@ def _lock_file(f) -> None:
 # ---------------------------------------------------------------- the folder
 
 
+#: the most a run's ``run.json`` is read for (a run's is a few kB)
+MAX_MANIFEST_BYTES = 16 << 20
+
+
+def _read_regular(path: Path, most: int) -> bytes:
+    """A regular file's bytes, at most ``most`` of them: anything else (a
+    pipe named ``run.json``, which the run waited on for ever, holding the
+    folder's lock: an attack on 0.9.35) is opened without waiting and refused."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(most + 1)
+    finally:
+        os.close(fd)
+    if len(data) > most:
+        raise OSError(errno.EFBIG, f"over {most:,} bytes")
+    return data
+
+
 def read_manifest(path: Path) -> dict | None:
     """A ``run.json``, or None when there is none. One that cannot be read is
     an error: whose files the folder holds cannot be told."""
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(_read_regular(path, MAX_MANIFEST_BYTES).decode("utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not an object")
         return data
@@ -558,7 +580,21 @@ def deliver(
             f"the run's files ({', '.join(missing)}) are neither in {staging} nor in {out_dir}; nothing was recorded: "
             "run again into a new --out folder"
         )
-    if missing:
+    if missing and _delivered_whole(out_dir, files, missing):
+        # run.json, moved last, is in place as recorded: every file was delivered, and those gone were taken
+        # from the folder since (a payment file imported, moved out by the import), the delivery's note
+        # unwritten (the journal busy or full, the folder not flushed). Stopping for them stopped the robot
+        # for good, and its advice, to put the file back, had an imported payment file imported again (an
+        # attack on 0.9.35)
+        log.warning(
+            "run %d's files were delivered into %s; %s have been taken from there since (imported?)",
+            run_id,
+            out_dir,
+            ", ".join(missing),
+            extra={"in_summary": True},
+        )
+        order = [name for name in order if name not in missing]
+    elif missing:
         which = f"run {run_id}"
         raise InputError(
             out_dir,
@@ -608,6 +644,19 @@ def deliver(
         ) from None
     remove_staging(staging, order)
     return outputs
+
+
+def _delivered_whole(out_dir: Path, files: dict[str, str], missing: list[str]) -> bool:
+    """Whether a run's files were all delivered into ``out_dir`` once: its
+    ``run.json``, moved in last, is there as recorded (and is not among the
+    ``missing``)."""
+    if MANIFEST not in files or MANIFEST in missing:
+        return False
+    try:
+        path = out_dir / MANIFEST
+        return path.is_file() and sha256(path) == files[MANIFEST]
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
