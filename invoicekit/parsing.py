@@ -639,11 +639,23 @@ _D = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
 _DASHES = "\\-–—‐‑"
 #: every range, overlapping ones too (a lookahead): ``01.03.2019 - 15.03.2019 - 31.03.2019`` holds two,
 #: where the first alone was read (a review of 0.9.24)
-#: what joins the two dates of a range: any dash, a minus sign, two hyphens as typed, ``til``, ``til og
-#: med``, ``t.o.m.``, ``indtil``, ``frem til``, ``til den`` (since 0.9.36: joined so, the two dates of a
-#: February stay were taken for lone dates, and ``faktureret marts 2019`` beside them was paid as March,
-#: February paid twice; an attack on 0.9.35)
-RANGE_JOINER = rf"(?:[{_DASHES}\u2212]{{1,2}}|til\s+og\s+med|t\.?\s*o\.?\s*m\.?|indtil|frem\s+til|til\s+den|til)"
+#: every dash (Unicode's ``Pd``), a minus sign and a tilde, as they join two dates or days: one set, written
+#: out for Python's patterns and RE2's alike (their Unicode versions may differ)
+_RANGE_DASH_CHARS = sorted(
+    {chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Pd"} | {"\u2212", "~", "\u223c"}
+)
+_RANGE_DASH = "".join(re.escape(c) for c in _RANGE_DASH_CHARS)
+#: the words that join two days or dates of a range: ``til``, ``til og med``, ``t.o.m.``, ``indtil``, ``frem
+#: til`` (``og`` before, ``den`` or ``d.`` after)
+_TIL_WORDS = r"(?:og\s+)?(?:til\s+og\s+med|t\.?\s*o\.?\s*m\.?|indtil|frem\s+til|til)(?:\s+(?:den|d\.))?"
+#: what joins two days of a range (``1. til og med 28. februar 2019``): a dash or two (and ``til``), an arrow,
+#: or the words
+DAY_JOINER = rf"(?:->|→|[{_RANGE_DASH}](?:\s*[{_RANGE_DASH}])?(?:\s*{_TIL_WORDS})?|,?\s*{_TIL_WORDS})"
+#: what joins the two dates of a range: as two days, a slash, a label (``Periode fra: … Periode til: …``,
+#: ``Startdato … Slutdato …``) or space alone (a line break: a PDF's table). Since 0.9.36: joined by
+#: anything but a dash or ``til``, the two dates of a February stay were taken for lone dates, and
+#: ``faktureret marts 2019`` beside them was paid as March, February paid twice (two attacks on 0.9.35)
+RANGE_JOINER = rf"(?:{DAY_JOINER}|/|(?:periode\s+)?(?:til|slut(?:dato)?)\s*:|slutdato|\s)"
 _RANGE = re.compile(rf"(?=((?<!\d){_D}\s*{RANGE_JOINER}\s*{_D}(?!\d)))", re.IGNORECASE)
 #: the month names, as alternatives of a pattern
 _MONTHS_ALT = "|".join(MONTHS_DA)
@@ -664,7 +676,7 @@ _DAY_AT = rf"(?<!\d)(?<!\d[.,/{_DASHES}])"
 #: read as ``15.04.2019`` and ``01.03.2019 - 15.03.2019`` are; the month name in it is no month (its
 #: ``april 2019`` was read as all of April, and a stay to 15 April paid as the month: a review of 0.9.24)
 _NAMED_DAYS = re.compile(
-    rf"{_DAY_AT}(?:(?P<first>\d{{1,2}})\.?(?:[\s./{_DASHES}]*(?P<fmonth>{_MONTHS_ALT}))?\s*(?:[{_DASHES}]|til)\s*)?"
+    rf"{_DAY_AT}(?:(?P<first>\d{{1,2}})\.?(?:[\s./{_DASHES}]*(?P<fmonth>{_MONTHS_ALT}))?\s*{DAY_JOINER}\s*)?"
     rf"(?P<day>\d{{1,2}})[\s./{_DASHES}]*"
     rf"(?P<month>{_MONTHS_ALT})(?:\s*[.,]\s*|\s+)(?P<year>\d{{4}})(?!\d)",
     re.IGNORECASE,
@@ -732,20 +744,20 @@ _MONTH_IN_DIGITS = re.compile(_MONTH_IN_DIGITS_RE, re.IGNORECASE)
 #: holding them gives no period
 _COMPACT_DATE = r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _LOOSE_DAYS = re.compile(
-    rf"{_DAY_AT}\d{{1,2}}\.\s*(?:[{_DASHES}]|til)\s*\d"
-    rf"|{_DAY_AT}\d{{1,2}}\.(?:\s*(?:[{_DASHES}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
+    rf"{_DAY_AT}\d{{1,2}}\.\s*{DAY_JOINER}\s*\d"
+    rf"|{_DAY_AT}\d{{1,2}}\.(?:\s*{DAY_JOINER}\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
     r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))"
     # a dash or a full stop may follow (``01-02-19-28-02-19``, ``udflyttet 15-03-19.``: a review), not a
     # digit after it; nor may a digit and a dash stand before (``2019-03-15``)
     r"|(?<![\d.,/])(?<!\d-)(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d/]|[.-]\d{3})"
     # a range of ISO dates, a date with other dashes in it, a week's number (``2019-02-01 - 2019-02-28``,
     # ``01‑02‑2019``, ``uge 5-8``: beside ``marts 2019`` each was posted as March; a third review)
-    rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{_DASHES}/]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
+    rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*{RANGE_JOINER}\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
     r"|(?<!\d)(?:\d{1,2}[–—‐‑−]\d{1,2}[–—‐‑−]\d{2}(?:\d{2})?|\d{4}[–—‐‑−]\d{1,2}[–—‐‑−]\d{1,2})(?!\d)"
     r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
     # a range of compact dates (``20190201-20190228``, as exports write them: beside ``marts 2019`` it was posted
     # as March; a review of 0.9.33's mend)
-    rf"|(?<!\d){_COMPACT_DATE}\s*(?:[{_DASHES}/]|til)\s*{_COMPACT_DATE}(?!\d)"
+    rf"|(?<!\d){_COMPACT_DATE}\s*{RANGE_JOINER}\s*{_COMPACT_DATE}(?!\d)"
     # a date written with spaces after its dots (``01. 02. 2019 - 28. 02. 2019``: beside ``marts 2019`` it was
     # posted as March; an attack on 0.9.35)
     r"|(?<![\d.,])\d{1,2}\.\s+\d{1,2}\.\s*(?:\d{4}|\d{2})(?!\d)",
@@ -932,7 +944,19 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
         d, mo, y = (int(part) for part in text[a:b].split("."))
         with contextlib.suppress(ValueError):
             lone.append(dt.date(y, mo, d))
+    # and a date in digits that is no end of a range, as a day before a month name is (``Døgnophold marts
+    # 2019, udflyttet 15.03.2019`` was paid as the whole of March: an attack on 0.9.35)
+    for m in _LONE_DATE.finditer(text):
+        at = bisect.bisect_right(starts, m.start()) - 1
+        if at >= 0 and reach[at] >= m.end():
+            continue
+        with contextlib.suppress(ValueError):
+            lone.append(dt.date(int(m[3]), int(m[2]), int(m[1])))
     return list(found), lone, unreadable or _loose_days(text), text
+
+
+#: a date in digits, day first, with its year in full (``15.03.2019``, ``15-03-2019``, ``15/03/2019``)
+_LONE_DATE = re.compile(rf"(?<!\d){_D}(?!\d)")
 
 
 # The same patterns for RE2 (pyarrow), which has no look-around: a boundary is
@@ -944,10 +968,18 @@ _TIL_RE2 = r"t[i\x{130}\x{131}]l"
 _WS = r"[\s\x{0b}\p{Z}\x{1c}-\x{1f}\x{85}]"
 #: an i as Python's IGNORECASE reads it (a dotted or dotless Turkish i is an i), for RE2
 _I_RE2 = r"[i\x{130}\x{131}]"
-#: :data:`RANGE_JOINER` for RE2
+_RANGE_DASH_RE2 = "".join(f"\\x{{{ord(c):x}}}" for c in _RANGE_DASH_CHARS)
+#: :data:`_TIL_WORDS`, :data:`DAY_JOINER` and :data:`RANGE_JOINER` for RE2
+_TIL_WORDS_RE2 = (
+    rf"(?:og{_WS}+)?(?:{_TIL_RE2}{_WS}+og{_WS}+med|t\.?{_WS}*o\.?{_WS}*m\.?|{_I_RE2}nd{_TIL_RE2}"
+    rf"|frem{_WS}+{_TIL_RE2}|{_TIL_RE2})(?:{_WS}+(?:den|d\.))?"
+)
+_DAY_JOINER_RE2 = (
+    rf"(?:->|\x{{2192}}|[{_RANGE_DASH_RE2}](?:{_WS}*[{_RANGE_DASH_RE2}])?(?:{_WS}*{_TIL_WORDS_RE2})?"
+    rf"|,?{_WS}*{_TIL_WORDS_RE2})"
+)
 _RANGE_JOINER_RE2 = (
-    rf"(?:[{_DASHES}\x{{2212}}]{{1,2}}|{_TIL_RE2}{_WS}+og{_WS}+med|t\.?{_WS}*o\.?{_WS}*m\.?|{_I_RE2}nd{_TIL_RE2}"
-    rf"|frem{_WS}+{_TIL_RE2}|{_TIL_RE2}{_WS}+den|{_TIL_RE2})"
+    rf"(?:{_DAY_JOINER_RE2}|/|(?:per{_I_RE2}ode{_WS}+)?(?:{_TIL_RE2}|slut(?:dato)?){_WS}*:|slutdato|{_WS})"
 )
 _RANGE_RE2 = (
     rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*{_RANGE_JOINER_RE2}{_WS}*"
@@ -977,11 +1009,11 @@ _DAY_AFTER_RE2 = (
 #: ``&``; a digit before a month name; a day and a month in digits without a year; a month name and a
 #: word or sign that may join it to another
 _LOOSE_DAYS_RE2 = (
-    rf"(?i)\d\.{_WS}*(?:[{_DASHES}]|{_TIL_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
+    rf"(?i)\d\.{_WS}*(?:{_DAY_JOINER_RE2}|og|,|&)|\d(?:[./{_DASHES}]|{_WS})*(?:{_MONTHS_ALT})"
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
-    rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2})|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
-    rf"|uge(?:nr\.?)?{_WS}*\d|\d{{8}}{_WS}*(?:[{_DASHES}/]|{_TIL_RE2}){_WS}*\d{{8}}|\d\.{_WS}+\d{{1,2}}\."
+    rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*{_RANGE_JOINER_RE2}|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
+    rf"|uge(?:nr\.?)?{_WS}*\d|\d{{8}}{_WS}*{_RANGE_JOINER_RE2}{_WS}*\d{{8}}|\d\.{_WS}+\d{{1,2}}\."
     r"|(?:^|[^\d./-])\d{1,2}[/.-](?:19|20)\d{2}(?:[^\d/]|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/-]\d{1,2}(?:[^\d/-]|[/-](?:19|20)\d\d|$)"
     rf"|per{_I_RE2}ode{_WS}*:?{_WS}*(?:19|20)\d{{4}}"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
@@ -1007,6 +1039,8 @@ _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 #: a month name and a year, also with ``,`` or ``.`` between (as :data:`_NAMED_DAYS` reads them): a
 #: candidate, so that such a text is read, by Python where RE2's own pattern does not
 _MONTH_LOOSE_RE2 = rf"(?i)({_MONTHS_ALT})(?:{_WS}*[.,]{_WS}*|{_WS}+)\d{{4}}"
+#: :data:`_LONE_DATE`'s dates, for RE2 (each counted: a superset, not looking at what stands beside)
+_DATE_DIGITS_RE2 = r"\d{1,2}[./-]\d{1,2}[./-]\d{4}"
 #: digits other than 0-9, where Python's \d and RE2's part ways
 OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
 #: the first digit other than 0-9 is U+0660 (ARABIC-INDIC DIGIT ZERO); in UTF-8 every
@@ -1077,12 +1111,16 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
     one_month = (n_month == 1) & (n_range == 0) & ~odd
     # loose days beside the one period, or a month named beside it (two beside a month's name): left to
     # Python, which tells (a superset of them)
-    for one, also in ((one_range, _NAMES_A_MONTH_RE2), (one_month, _NAMES_TWO_MONTHS_RE2)):
+    # a date in digits beside the one period (a month's, or a third beside a range's two) too: Python holds it
+    # to the period (:data:`_LONE_DATE`)
+    for one, also, dates in ((one_range, _NAMES_A_MONTH_RE2, 2), (one_month, _NAMES_TWO_MONTHS_RE2, 0)):
         at = np.flatnonzero(one)
         if len(at):
             taken = arr.take(pa.array(at))
-            loose = pc.match_substring_regex(taken, f"{_LOOSE_DAYS_RE2}|{also}")
-            one[at[pc.fill_null(loose, False).to_numpy(zero_copy_only=False)]] = False
+            loose = pc.fill_null(pc.match_substring_regex(taken, f"{_LOOSE_DAYS_RE2}|{also}"), False)
+            beside = pc.fill_null(pc.count_substring_regex(taken, _DATE_DIGITS_RE2), 0)
+            left = loose.to_numpy(zero_copy_only=False) | (beside.to_numpy(zero_copy_only=False) > dates)
+            one[at[left]] = False
     done = np.zeros(n, dtype=bool)
     if one_range.any():
         idx = np.flatnonzero(one_range)

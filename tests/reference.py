@@ -252,8 +252,17 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     found = set()
     dashes = "\\-–—‐‑"  # the hyphen escaped: inside a class with others
     day_at = rf"(?<!\d)(?<!\d[.,/{dashes}])"
+    # what joins two days of a range: any dash (Unicode's Pd), a minus sign or a tilde, one or two (then maybe
+    # til), an arrow, or til, til og med, t.o.m., indtil, frem til (og before, den or d. after); two dates also
+    # a slash, "Periode til:", "Slutdato" or space alone
+    joining = "".join(
+        re.escape(chr(c)) for c in range(0x110000) if unicodedata.category(chr(c)) == "Pd" or chr(c) in "\u2212~\u223c"
+    )
+    til = r"(?:og\s+)?(?:til\s+og\s+med|t\.?\s*o\.?\s*m\.?|indtil|frem\s+til|til)(?:\s+(?:den|d\.))?"
+    day_joiner = rf"(?:->|→|[{joining}](?:\s*[{joining}])?(?:\s*{til})?|,?\s*{til})"
+    date_joiner = rf"(?:{day_joiner}|/|(?:periode\s+)?(?:til|slut(?:dato)?)\s*:|slutdato|\s)"
     named = (
-        rf"{day_at}(?:(?P<first>\d{{1,2}})\.?(?:[\s./{dashes}]*(?P<fm>{'|'.join(MONTHS)}))?\s*(?:[{dashes}]|til)\s*)?"
+        rf"{day_at}(?:(?P<first>\d{{1,2}})\.?(?:[\s./{dashes}]*(?P<fm>{'|'.join(MONTHS)}))?\s*{day_joiner}\s*)?"
         rf"(?P<day>\d{{1,2}})[\s./{dashes}]*(?P<m>{'|'.join(MONTHS)})(?:\s*[.,]\s*|\s+)(?P<y>\d{{4}})(?!\d)"
     )
     plain, singles, at = "", [], 0
@@ -275,17 +284,17 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     text = plain + text[at:]
     compact = r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"  # yyyymmdd
     loose = (
-        rf"{day_at}\d{{1,2}}\.\s*(?:[{dashes}]|til)\s*\d"
-        rf"|{day_at}\d{{1,2}}\.(?:\s*(?:[{dashes}]|til)\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
+        rf"{day_at}\d{{1,2}}\.\s*{day_joiner}\s*\d"
+        rf"|{day_at}\d{{1,2}}\.(?:\s*{day_joiner}\s*\d{{1,2}}\.)?\s*(?:og|,|&)\s*\d"
         r"|(?<![\d.,/])\d{1,2}[./]\d{1,2}(?:[./]\d{2})?(?:\.(?!\d)|(?![\d./]))"
         # a date with dashes and two digits of the year (15-03-19, 01-02-19-28-02-19, not 2019-03-15)
         r"|(?<![\d.,/])(?<!\d-)(?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-\d{2}(?![\d/]|[.-]\d{3})"
         # a range of ISO dates, a date with other dashes in it, a week's number (uge 5-8)
-        rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*(?:[{dashes}/]|til)\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
+        rf"|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}\s*{date_joiner}\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d)"
         r"|(?<!\d)(?:\d{1,2}[–—‐‑−]\d{1,2}[–—‐‑−]\d{2}(?:\d{2})?|\d{4}[–—‐‑−]\d{1,2}[–—‐‑−]\d{1,2})(?!\d)"
         r"|(?<![^\W\d_])uge(?:nr\.?)?\s*\d{1,2}(?!\d|[.,]\d)"
         # a range of compact dates (20190201-20190228)
-        rf"|(?<!\d){compact}\s*(?:[{dashes}/]|til)\s*{compact}(?!\d)"
+        rf"|(?<!\d){compact}\s*{date_joiner}\s*{compact}(?!\d)"
         # a date with spaces after its dots (01. 02. 2019)
         r"|(?<![\d.,])\d{1,2}\.\s+\d{1,2}\.\s*(?:\d{4}|\d{2})(?!\d)"
     )
@@ -361,9 +370,7 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     d = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     spans = []
     for start in range(len(text)):  # every range, overlapping ones too
-        # two dates joined by a dash or two, a minus sign, til, til og med, t.o.m., indtil, frem til or til den
-        joiner = rf"(?:[{dashes}\u2212]{{1,2}}|til\s+og\s+med|t\.?\s*o\.?\s*m\.?|indtil|frem\s+til|til\s+den|til)"
-        m = re.compile(rf"(?<!\d){d}\s*{joiner}\s*{d}(?!\d)", re.I).match(text, start)
+        m = re.compile(rf"(?<!\d){d}\s*{date_joiner}\s*{d}(?!\d)", re.I).match(text, start)
         if m:
             spans.append(m.span())
             try:
@@ -384,6 +391,11 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         day, mo, y = (int(x) for x in text[a:b].split("."))
         with contextlib.suppress(ValueError):
             lone.append(dt.date(y, mo, day))
+    for m in re.finditer(rf"(?<!\d){d}(?!\d)", text):  # a date in digits, day first, no end of a range: as lone
+        if any(sa <= m.start() and m.end() <= sb for sa, sb in spans):
+            continue
+        with contextlib.suppress(ValueError):
+            lone.append(dt.date(int(m[3]), int(m[2]), int(m[1])))
     if len(found) == 1:
         ((s, e),) = found
         if any(s < day < e for day in lone):

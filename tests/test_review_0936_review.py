@@ -1,0 +1,116 @@
+"""A review of 0.9.36's first mends (periods joined by `til og med den`, a collective line's period in full-width
+digits): each near variant of a fault mended is mended too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from invoicekit import run
+from invoicekit.cli import main
+from tests.conftest import SOLHOJ, A, invoice
+from tests.test_review_0935 import LINE_COLUMNS, F, _grants, _sheet, _write
+from tests.test_review_0936_einvoice import ubl_line
+from tests.test_review_0936_evaluate import _collective_world
+from tests.test_review_0936_periods import _grant, _invoice, _run
+
+# ------------------------------------------------------------------ range joiners: near variants
+
+#: a February stay whose two dates are joined as Danes write them, one word or sign beside those 0.9.36
+#: added (``til og med den``, ``indtil den``, ``frem til den``, ``til d.``), or a day before a month name /
+#: ISO dates / compact dates joined by ``til og med``, or a dash _JOINERS already lists for months
+FEBRUARY_JOINED_NEARLY_SO = [
+    "Døgnophold fra den 01.02.2019 til og med den 28.02.2019, faktureret marts 2019",
+    "Døgnophold 01.02.2019 indtil den 28.02.2019, faktureret marts 2019",
+    "Døgnophold 01.02.2019 frem til den 28.02.2019, faktureret marts 2019",
+    "Døgnophold 01.02.2019 til d. 28.02.2019, faktureret marts 2019",
+    "Døgnophold 1. til og med 28. februar 2019, faktureret marts 2019",
+    "Døgnophold 2019-02-01 til og med 2019-02-28, faktureret marts 2019",
+    "Døgnophold 20190201 t.o.m. 20190228, faktureret marts 2019",
+    "Døgnophold 01.02.2019 \u2012 28.02.2019, faktureret marts 2019",
+]
+
+
+@pytest.mark.parametrize("text", FEBRUARY_JOINED_NEARLY_SO)
+def test_a_february_stay_joined_til_og_med_den_is_never_paid_again_as_march(tmp_path, text):
+    """A user suffers February's stay paid twice: F-100 (February, period cells filled) is posted; a
+    reminder F-101 with its period only in its text, "Døgnophold fra den 01.02.2019 til og med den
+    28.02.2019, faktureret marts 2019", is posted as 01.03.2019-31.03.2019 at a month's rate. 0.9.36
+    added `til og med`, `til den` ... as range joiners (README, Periods: "joined so, the two dates were
+    taken for lone dates, and `faktureret marts 2019` beside them was paid as March, February paid
+    twice"), but `til og med den` (the form Danish letters use most), `indtil den`, `frem til den`,
+    `til d.`, a day before a month name joined `til og med` (`1. til og med 28. februar 2019`), ISO or
+    compact dates joined so, and the figure dash are still not ranges: the two dates are dropped and
+    "marts 2019" is the one period. Spec check 21: never pay twice. Manual (no period) is right."""
+    journal = tmp_path / "journal.sqlite"
+    first = _run(tmp_path / "feb", [_grant()],
+                 [_invoice(invoice_id="F-100", period_start="01.02.2019", period_end="28.02.2019")], journal)  # fmt: skip
+    assert first["decisions"].loc[0, "status"] == "posted"
+    again = _run(tmp_path / "reminder", [_grant()],
+                 [_invoice(invoice_id="F-101", period_start="", period_end="", text=text)], journal)  # fmt: skip
+    d = again["decisions"].iloc[0]
+    assert d["status"] == "manual", f"{text!r} posted: {d['message']}"
+    assert len(again["postings"]) == 0
+
+
+# ------------------------------------------------------------------ digits of any script on a collective line
+
+
+def _collective_with_line_text(tmp: Path, text: str):
+    """A collective invoice of Solhøj for March 2019: A's line says March, F's line says ``text``."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    inv = invoice(invoice_id="SAM-1", cpr="", amount="58.500,00", text="Samlefaktura marts")
+    lines = [
+        dict(zip(LINE_COLUMNS, ("SAM-1", SOLHOJ, "1", A, "28500,00", "", "", "Ophold marts 2019"), strict=True)),
+        dict(zip(LINE_COLUMNS, ("SAM-1", SOLHOJ, "2", F, "30000,00", "", "", text), strict=True)),
+    ]
+    return run(grants=_write(tmp, "g.csv", _grants()), invoices=_write(tmp, "i.csv", [inv]),
+               support_sheet=_sheet(tmp), invoice_lines=_write(tmp, "l.csv", lines, LINE_COLUMNS),
+               out=tmp / "o")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text", ["Ophold ０２/２０１９", "Ophold ０２.２０１９", "Ophold periode ２０１９０２", "Ophold Q４ 2018"]
+)
+def test_a_collective_line_naming_february_in_full_width_digits_is_never_paid_as_march(tmp_path, text):
+    """A user suffers F's February paid as March: on a collective invoice for March, F's line says
+    "Ophold ０２/２０１９" (full-width digits, as a PDF's text layer gives them). Written `Ophold 02/2019`
+    the line goes to a caseworker (MISSING_PERIOD: README, a month in digits on a collective invoice's
+    line is "a month named as much as in words", a sixth review found `Ophold 02/2019` paid as March);
+    0.9.36 reads "digits of any script ... as 0-9 in a text's periods", but only inside
+    `_periods_and_named_days`: lines.py holds a line's text to its invoice's months with
+    `holds_named(text, ...)` on the raw text, whose `_MONTH_IN_DIGITS`/`_QUARTER` classes are ASCII,
+    so the line gets the invoice's March and is posted."""
+    plain = _collective_with_line_text(tmp_path / "plain", text.translate({0xFF10 + k: 0x30 + k for k in range(10)}))
+    assert plain.decisions["status"].tolist() == ["manual"]  # the same words in digits 0-9
+    got = _collective_with_line_text(tmp_path / "wide", text)
+    assert got.decisions["status"].tolist() == ["manual"], f"{text!r} posted: {got.decisions['message'].tolist()}"
+
+
+# ------------------------------------------------------------------ a line's month named in its item
+
+
+def _ubl_line_with_item(no: int, note: str, name: str = "", prop: str = "") -> str:
+    line = ubl_line(no, "28500.00", note=note)
+    if name:
+        line = line.replace("<cbc:Name>Døgnophold</cbc:Name>", f"<cbc:Name>{name}</cbc:Name>")
+    if prop:
+        line = line.replace(
+            "</cac:ClassifiedTaxCategory>",
+            "</cac:ClassifiedTaxCategory><cac:AdditionalItemProperty><cbc:Name>Periode</cbc:Name>"
+            f"<cbc:Value>{prop}</cbc:Value></cac:AdditionalItemProperty>",
+        )
+    return line
+
+
+# ------------------------------------------------------------------ evaluate, line by line
+
+
+def _evaluated(tmp_path: Path, change) -> pd.DataFrame:
+    w = tmp_path / "w"
+    _collective_world(w)
+    change(w)
+    assert main(["evaluate", "--world", str(w), "--out", str(tmp_path / "ev"), "--quiet"]) == 0
+    return pd.read_csv(tmp_path / "ev" / "evaluation.csv", dtype=str, keep_default_na=False)
