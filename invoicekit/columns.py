@@ -3,6 +3,7 @@ Danish names accepted beside it. The one place they live."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -233,6 +234,21 @@ def unread_columns(headers: object, columns: tuple[Column, ...]) -> tuple[str, .
     """The headers that no column of ``columns`` accepts: read by nothing."""
     accepted = {header_key(a) for c in columns for a in c.accepted()}
     return tuple(str(h) for h in headers if header_key(h) not in accepted)
+
+
+def end_date_columns(headers: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``headers`` that look as if they hold an end date (a word
+    ``til``, ``end`` or ``to``, or one beginning ``slut``, ``ophør``,
+    ``udløb`` or ``afslut``; none beginning ``fra``, ``start`` or ``from``):
+    ``Bevilget til og med``, ``Slutdato (inkl.)``, ``Ophørsdato``."""
+    found = []
+    for h in headers:
+        words = re.findall(r"[^\W\d_]+", str(h).casefold())
+        if any(w in ("fra", "from") or w.startswith("start") for w in words):
+            continue
+        if any(w in ("til", "end", "to") or w.startswith(("slut", "ophør", "udløb", "afslut")) for w in words):
+            found.append(h)
+    return tuple(found)
 
 
 def payment_columns(headers: tuple[str, ...]) -> tuple[str, ...]:

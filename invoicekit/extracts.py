@@ -29,6 +29,7 @@ from invoicekit.columns import (
     PROBLEM_COLUMNS,
     SUPPORT_SHEETS,
     Column,
+    end_date_columns,
     header_key,
     unread_columns,
 )
@@ -1210,6 +1211,7 @@ def read_grants(path: str | Path) -> Grants:
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[1]))
     id_header = source_column(raw.frame, GRANT_COLUMNS[0])
     raw.read_as_shown(id_header)  # Sensum finds the grant by the id as shown: 000108, not 108
+    _refuse_unread_end_dates(raw.frame.columns, path)
     df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
     lost_id = lost_digit_cells(arrow_text(df["grant_id"].str.strip()), raw.numeric_cells(id_header))
     refuse_lost_digits(path, id_header, df["grant_id"], lost_id, "grant ids")
@@ -1223,11 +1225,33 @@ def read_grants(path: str | Path) -> Grants:
     return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows, left_out_ids=ids)
 
 
+def _refuse_unread_end_dates(headers: object, source: str | Path) -> None:
+    """Refuse a grant extract with no end-date column of a name the robot
+    knows, where a column it does not read looks like one (``Bevilget til og
+    med``, ``Ophørsdato``): read without it, every grant is open-ended, and a
+    grant that had ended was paid on, unsaid (an attack on 0.9.35). Its
+    accepted names are said, so that the column can be named one of them."""
+    end = next(c for c in GRANT_COLUMNS if c.name == "end_date")
+    unread = unread_columns(headers, GRANT_COLUMNS)
+    known = {header_key(a) for a in end.accepted()}
+    if any(header_key(h) in known for h in headers):
+        return
+    looks = end_date_columns(unread)
+    if looks:
+        raise InputError(
+            source,
+            f"column {looks[0]!r}",
+            "is not read, and the extract has no end-date column: read without it every grant would be open-ended. "
+            f"If it holds the grants' end dates, name it one of {', '.join(end.accepted())}; else remove it",
+        )
+
+
 def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
     """Type a grant table held in memory (canonical or Danish headers), as
     :func:`read_grants` types a file; rows that cannot be used are left out
     and recorded in ``.problems``."""
     _refuse_typed(df, "grants", "prepare_grants", "Grants")
+    _refuse_unread_end_dates(df.columns, source)
     problems = Problems()
     grants, left_out, rows, ids = _typed_grants(
         canonical_columns(df, GRANT_COLUMNS, source),  # once, here, as read_grants maps them
@@ -1549,6 +1573,15 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
                     f"sheet '{name}'",
                     f"given {len(titles)} times ({', '.join(map(repr, titles))}), hidden sheets counted; "
                     f"expected one sheet named {name} or {danish}: delete or rename the others",
+                )
+            if wb.hidden(titles[0]):
+                # a hidden sheet is read by nobody but the robot: the one people keep may be a visible copy
+                # ('Kontering (2)'), and the robot posted on the old sheet's PSP elements (an attack on 0.9.35)
+                raise InputError(
+                    path,
+                    f"sheet '{titles[0]}'",
+                    "is hidden; expected the sheet people see and keep: show it (right-click a sheet tab, Unhide), "
+                    "or delete it and name the sheet in use " + f"{name} or {danish}",
                 )
             raw = wb.table(titles[0])
             if name == "coding":  # month-first dates read wrongly where they read at all

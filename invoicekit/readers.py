@@ -664,7 +664,9 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def sheet_rows(ws, path: Path, sheet: str, formats: bool = False) -> RawTable:
+def sheet_rows(
+    ws, path: Path, sheet: str, formats: bool = False, merged: list[tuple[int, int, int, int]] | None = None
+) -> RawTable:
     """The rows of an openpyxl sheet as text. The sheet's own claim of its
     size is not trusted (a hostile one claims every cell of the grid); nor is
     its text, which may repeat one shared string many times: over
@@ -681,7 +683,7 @@ def sheet_rows(ws, path: Path, sheet: str, formats: bool = False) -> RawTable:
                 rows = ([_shown_cell(c) for c in row] for row in ws.iter_rows())
             else:
                 rows = ws.iter_rows(values_only=True)
-            return _table_from_rows(rows, path, sheet)
+            return _table_from_rows(_merged_filled(rows, merged or []), path, sheet)
     except InputError:
         raise
     except Exception as exc:  # a damaged sheet: openpyxl raises many kinds while reading rows
@@ -707,6 +709,62 @@ def _shown_cell(cell: object) -> object:
 
 #: the types of the cells that are not numbers in most rows of a sheet
 _TEXT_OR_BLANK = frozenset({str, type(None)})
+
+
+#: a merged range of a sheet's part: ``<mergeCell ref="G2:G3"/>`` (a prefixed element too)
+_MERGE_CELL = re.compile(rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _column_index(letters: bytes) -> int:
+    k = 0
+    for ch in letters:
+        k = k * 26 + ch - 64
+    return k - 1
+
+
+def merged_ranges(parts: dict[str, bytes], title: str) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of the sheet named ``title`` (first row, first
+    column, last row, last column; from 0), from its part as stored."""
+    found = []
+    for part in (p for p in parts if p.startswith("xl/worksheets/") and p.endswith(".xml")):
+        if b"mergeCell" not in parts[part] or _sheet_title(parts, part) != title:
+            continue
+        for c1, r1, c2, r2 in _MERGE_CELL.findall(parts[part]):
+            found.append((int(r1) - 1, _column_index(c1), int(r2) - 1, _column_index(c2)))
+    return found
+
+
+def _merged_filled(
+    rows: Iterable[Sequence[object]], merged: list[tuple[int, int, int, int]]
+) -> Iterator[Sequence[object]]:
+    """``rows`` (from the sheet's first row and column) with every cell of a
+    merged range below the header row holding its first cell's value, as
+    Excel shows it: read as blank, a merged ``Gyldig til`` was open-ended (a
+    posting on an expired PSP element), a merged ``Bevilling`` of paid marks
+    left a month paid by hand unpaid, and paid again (an attack on 0.9.35). A
+    range in the header row is left as it is (a title over the columns)."""
+    if not merged:
+        yield from rows
+        return
+    header_at: int | None = None
+    held: dict[tuple[int, int, int, int], object] = {}
+    for i, row in enumerate(rows):
+        if header_at is None and any(v is not None and str(v).strip() for v in row):
+            header_at = i
+        ranges = [m for m in merged if m[0] <= i <= m[2] and header_at is not None and m[0] > header_at]
+        if not ranges:
+            yield row
+            continue
+        row = list(row)
+        for m in ranges:
+            if i == m[0]:
+                held[m] = row[m[1]] if m[1] < len(row) else None
+            if len(row) <= m[3]:
+                row += [None] * (m[3] + 1 - len(row))
+            for j in range(m[1], m[3] + 1):
+                if (i, j) != (m[0], m[1]):
+                    row[j] = held.get(m)
+        yield row
 
 
 def _table_from_rows(rows: Iterable[Sequence[object]], path: Path, sheet: str) -> RawTable:
@@ -857,6 +915,7 @@ class Workbook:
     def __init__(self, path: Path, parts: dict[str, bytes] | None = None) -> None:
         self.path = path
         parts = _parts(path) if parts is None else parts
+        self._parts = parts
         #: whether a cell style shows digits a number does not hold (``000108``): read so, by openpyxl
         self._shown = parts is not None and shows_digits_unheld(parts)
         self._calamine = None if self._shown else _open_calamine(path, parts, shown=False)
@@ -876,8 +935,26 @@ class Workbook:
                 book.close()
                 self._openpyxl = _open_openpyxl(self.path)
             else:
-                return _table_from_rows(rows, self.path, title)
-        return sheet_rows(self._worksheet(title), self.path, title, self._shown)
+                return _table_from_rows(_merged_filled(rows, self._merged(title)), self.path, title)
+        return sheet_rows(self._worksheet(title), self.path, title, self._shown, self._merged(title))
+
+    def hidden(self, title: str) -> bool:
+        """Whether the sheet named ``title`` is hidden (``hidden`` or
+        ``veryHidden`` in the workbook's list of sheets)."""
+        if self._parts is None or "xl/workbook.xml" not in self._parts:
+            return False
+        try:
+            book = defused_et.fromstring(self._parts["xl/workbook.xml"])
+        except Exception:  # a damaged list of sheets: reading the sheet says what is wrong
+            return False
+        return any(
+            el.tag.endswith("}sheet") and el.get("name") == title and el.get("state") in ("hidden", "veryHidden")
+            for el in book.iter()
+        )
+
+    def _merged(self, title: str) -> list[tuple[int, int, int, int]]:
+        """The merged ranges of the sheet named ``title`` (:func:`merged_ranges`)."""
+        return merged_ranges(self._parts, title) if self._parts is not None else []
 
     def _worksheet(self, title: str):
         """openpyxl's sheet named ``title``; a sheet the workbook names but does not hold (its part missing: a
