@@ -52,7 +52,7 @@ from xml.etree.ElementTree import Element
 
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
-from invoicekit.parsing import cprs_in_text, period_in_text
+from invoicekit.parsing import cprs_in_text, months_named, names_no_one_period, period_in_text
 from invoicekit.texts import LINE_BREAKS
 from invoicekit.vocabulary import (
     ADJUSTED_NOTE,
@@ -615,6 +615,8 @@ def _read_period(line: Line) -> tuple[str, str]:
     found = period_in_text(text) or _period_named_beside(line)
     if found:
         return found[0].isoformat(), found[1].isoformat()
+    if _beside_names_no_one_period(line):
+        return MANY_PERIODS, MANY_PERIODS  # no ISO date: nothing says it lies inside the invoice's period
     return "", ""
 
 
@@ -628,6 +630,20 @@ def _period_named_beside(line: Line) -> tuple[dt.date, dt.date] | None:
         return None
     beside = [t for t in line.cpr_texts if t not in line.texts]
     return period_in_text(_full_text(beside)) if beside else None
+
+
+def _beside_names_no_one_period(line: Line) -> bool:
+    """Whether a line's other texts (:func:`_period_named_beside`) say
+    something of its period and name no one period (``Døgnophold februar``,
+    ``02/2019``), where neither its period element nor its text says one: a
+    collective invoice's line so named was paid for its invoice's March (a
+    review of 0.9.36's first mend)."""
+    if any(d.strip() for d in line.period) or period_in_text(_full_text(line.texts)):
+        return False
+    beside = _full_text([t for t in line.cpr_texts if t not in line.texts])
+    return (
+        bool(beside) and period_in_text(beside) is None and (bool(months_named(beside)) or names_no_one_period(beside))
+    )
 
 
 def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | None:
@@ -948,6 +964,8 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
         if not any(d.strip() for d in period) and (named := _period_named_beside(line)) is not None:
             # the robot reads the line's period from the text written below, which holds no name or property
             period = (named[0].isoformat(), named[1].isoformat())
+        elif not any(d.strip() for d in period) and _beside_names_no_one_period(line):
+            period = (MANY_PERIODS, MANY_PERIODS)  # a period no calendar reads: the robot reads none
         full = _full_text(line.texts)
         text, shortened = _cut(full)
         if shortened and _period_cut_away(full, text, period):

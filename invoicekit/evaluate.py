@@ -707,15 +707,18 @@ def agree_by_lines(
     agreed: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> dict[int, dict[str, str]]:
     """Of the joined invoices ``m`` (``placed``: found in the truth by month
-    and row), those decided line by line whose every line the truth holds
-    (the same line numbers, of the same invoice): judged line by line, each
-    line's grant, PSP element and art against its own truth, in ``agreed``
-    (changed in place). Their row of the truth lists each value once, in line
-    order, as ``decisions.csv`` lists the robot's, so a line posted on
-    another line's PSP element read alike (an attack on 0.9.35: lines on
-    108, 108, 104 where the truth said 108, 104, 104 were judged right).
-    Returns, per invoice wrong on a line, the values to name in the message:
-    the first line that differs, of each field."""
+    and row), those decided line by line, judged by their lines, each line's
+    grant, PSP element and art against the truth of its own line (the same
+    line number, by value: ``01`` is line 1; of the same invoice), in
+    ``agreed`` (changed in place). Their row of the truth lists each value
+    once, in line order, as ``decisions.csv`` lists the robot's, so a line
+    posted on another line's PSP element read alike (an attack on 0.9.35:
+    lines on 108, 108, 104 where the truth said 108, 104, 104 were judged
+    right). A line that differs from its truth makes the invoice wrong, as
+    far as the truth holds its lines; where it holds every one of them (no
+    more), what they say decides. Returns, per invoice wrong on a line, the
+    values to name in the message: the first line that differs, of each
+    field."""
     by_run = "run_id" in m.columns and "run_id" in lines.columns
     key = "run_id" if by_run else "month"
     if key not in lines.columns or "line_no" not in lines.columns:
@@ -726,7 +729,7 @@ def agree_by_lines(
         {
             key: lines[key].to_numpy() if by_run else _text(lines[key]).to_numpy(),
             "row": pd.to_numeric(lines["row"]).to_numpy(dtype=np.int64),
-            "line_no": _text(lines["line_no"]).str.strip().to_numpy(),
+            "line_no": _line_numbers(lines["line_no"]),
             **{c: _text(lines[c]).to_numpy() for c, _ in _LINE_FIELDS if c in lines.columns},
         }
     )
@@ -741,7 +744,7 @@ def agree_by_lines(
         {
             "month": truth_months(truth_lines["month"], ts).to_numpy(),
             "row": truth_rows(truth_lines["row"], ts).to_numpy(),
-            "line_no": _text(truth_lines["line_no"]).str.strip().to_numpy(),
+            "line_no": _line_numbers(truth_lines["line_no"]),
             "cvr_truth": cvr_key(_text(truth_lines["supplier_cvr"])),
             "number_truth": normalise_numbers(as_written(_text(truth_lines["invoice_id"]))),
             **{t: _text(truth_lines[t]).to_numpy() for _, t in _LINE_FIELDS},
@@ -750,19 +753,22 @@ def agree_by_lines(
     joined = robot.merge(truth, on=["month", "row", "line_no"], how="left")
     at = joined["at"].to_numpy()
     # the truth's line of this invoice (a line of another invoice under its month and row is not)
-    its_own = (joined["cvr_truth"].to_numpy() == cvr_key(m["supplier_cvr"])[at]) & (
+    held = (joined["cvr_truth"].to_numpy() == cvr_key(m["supplier_cvr"])[at]) & (
         joined["number_truth"].to_numpy() == normalise_numbers(m["invoice_id"])[at]
     )
-    held = pd.Series(its_own).groupby(at).all()
-    # and the truth has no line the robot did not decide
+    judged = np.unique(at[held])
+    if not len(judged):
+        return {}
+    # where the truth holds every line of the invoice and no other, the lines decide; else a line that differs
+    every_held = pd.Series(held).groupby(at).all()
     truth_count = truth.groupby(["month", "row"]).size()
     robot_count = joined.groupby("at").size()
     keys = pd.MultiIndex.from_arrays([m["month"].to_numpy()[robot_count.index], m["row"].to_numpy()[robot_count.index]])
-    same_count = truth_count.reindex(keys).to_numpy() == robot_count.to_numpy()
-    judged = held.index.to_numpy()[held.to_numpy() & same_count]
-    if not len(judged):
-        return {}
-    joined = joined[np.isin(at, judged)]
+    whole = every_held.reindex(robot_count.index).to_numpy() & (
+        truth_count.reindex(keys).to_numpy() == robot_count.to_numpy()
+    )
+    whole_at = robot_count.index.to_numpy()[whole]
+    joined = joined[held]
     joined = joined.assign(order=pd.to_numeric(joined["line_no"], errors="coerce")).sort_values(
         ["at", "order"], kind="stable"
     )
@@ -770,13 +776,23 @@ def agree_by_lines(
     for (robot_col, truth_col), ok in zip(_LINE_FIELDS, agreed, strict=True):
         equal = joined[robot_col].to_numpy() == joined[truth_col].to_numpy()
         every = pd.Series(equal).groupby(joined["at"].to_numpy()).all()
-        ok[every.index.to_numpy()] = every.to_numpy()
+        decided = every.index.to_numpy()
+        ok[decided[~every.to_numpy()]] = False  # a line wrong: the invoice wrong
+        right = decided[every.to_numpy() & np.isin(decided, whole_at)]
+        ok[right] = True  # every line right, the truth holding them all: right
         differ = joined[~equal].drop_duplicates("at")
         for i, line, value, true in zip(differ["at"], differ["line_no"], differ[robot_col], differ[truth_col],
                                         strict=True):  # fmt: skip
             shown.setdefault(int(i), {})[robot_col] = f"{value or 'intet'} på linje {line}"
             shown[int(i)][truth_col] = true
     return shown
+
+
+def _line_numbers(values: pd.Series) -> np.ndarray:
+    """Line numbers as compared: trimmed, one of digits alone by its value (``01`` is ``1``)."""
+    text = _text(values).str.strip()
+    digits = text.str.fullmatch(r"[0-9]+")
+    return text.where(~digits, text.str.lstrip("0").replace("", "0")).to_numpy(dtype=object)
 
 
 def _judge(joined: _Joined, decisions: pd.DataFrame | None = None) -> Evaluation:

@@ -1,5 +1,6 @@
-"""A review of 0.9.36's first mends (periods joined by `til og med den`, a collective line's period in full-width
-digits): each near variant of a fault mended is mended too."""
+"""A review of 0.9.36's first mends: periods joined by `til og med den` and the like, a collective line's period
+in full-width digits or named by its item without one period, and the line-by-line evaluation where the
+truth lacks a line or numbers its lines `01`: each near variant of a fault mended is mended too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from invoicekit import run
 from invoicekit.cli import main
 from tests.conftest import SOLHOJ, A, invoice
 from tests.test_review_0935 import LINE_COLUMNS, F, _grants, _sheet, _write
-from tests.test_review_0936_einvoice import ubl_line
+from tests.test_review_0936_einvoice import decided, posted, ubl, ubl_line
 from tests.test_review_0936_evaluate import _collective_world
 from tests.test_review_0936_periods import _grant, _invoice, _run
 
@@ -105,6 +106,38 @@ def _ubl_line_with_item(no: int, note: str, name: str = "", prop: str = "") -> s
     return line
 
 
+@pytest.mark.parametrize(
+    "where,value",
+    [
+        ("name", "Døgnophold februar"),
+        ("property", "02/2019"),
+        ("property", "2019-02"),
+        ("property", "februar"),
+    ],
+)
+def test_a_collective_lines_item_naming_february_without_one_period_is_never_paid_as_march(tmp_path, where, value):
+    """A user suffers B's February paid as March: a collective e-invoice for March (document period
+    1-31 March), B's line with the generic description `Døgnophold § 108` and its month in the item's
+    name (`Døgnophold februar`) or an item property (`Periode: 02/2019`, `2019-02`, `februar`). The same
+    words as the line's description go to a caseworker (MISSING_PERIOD: the robot holds a collective
+    line's text to its invoice's months). 0.9.36's `einvoice._period_named_beside` reads the item only
+    for ONE period (`period_in_text`): a month without a year or in digits gives none, nothing of it
+    reaches the line's text, and the line is paid for March. README, period_start: "a line's item name
+    ... or item property that names its one period holds the line to it as its text would"."""
+    kw = {"name": value} if where == "name" else {"prop": value}
+    as_description = ubl_line(2, "28500.00", note="Borger 620585-2345").replace(
+        "Døgnophold § 108", value if where == "name" else f"Døgnophold {value}"
+    )
+    (tmp_path / "d").mkdir()
+    said = decided(tmp_path / "d", ubl("Samlefaktura", "57000.00",
+                                       ubl_line(1, "28500.00", note="Borger 610190-1234") + as_description))  # fmt: skip
+    assert posted(said) == []  # written in the description: a caseworker decides
+    (tmp_path / "i").mkdir()
+    lines = ubl_line(1, "28500.00", note="Borger 610190-1234") + _ubl_line_with_item(2, "Borger 620585-2345", **kw)
+    got = decided(tmp_path / "i", ubl("Samlefaktura", "57000.00", lines))
+    assert not any("01.03.2019-31.03.2019 B-2001" in m for m in posted(got)), posted(got)
+
+
 # ------------------------------------------------------------------ evaluate, line by line
 
 
@@ -114,3 +147,37 @@ def _evaluated(tmp_path: Path, change) -> pd.DataFrame:
     change(w)
     assert main(["evaluate", "--world", str(w), "--out", str(tmp_path / "ev"), "--quiet"]) == 0
     return pd.read_csv(tmp_path / "ev" / "evaluation.csv", dtype=str, keep_default_na=False)
+
+
+def test_a_line_known_wrong_stays_wrong_when_another_lines_truth_is_missing(tmp_path):
+    """An auditor is told the miscoded collective invoice was posted right: truth-lines.csv holds lines
+    1 and 2 of SOL-2000 (line 2's truth: the § 104 PSP element, where the robot posted § 108) but not
+    line 3. `agree_by_lines` judges an invoice by its lines only where the truth holds every one of
+    them, else falls back to the invoice's row of truth.csv, which lists each PSP element once and
+    reads 108;104 alike for 108,108,104: posted_right. Line 2 is wrong whatever line 3's truth says
+    (README, evaluate: "the message names the first line that differs"; the 0.9.36 attack: a line
+    posted on another line's PSP element was judged right)."""
+
+    def drop_line_3(w: Path) -> None:
+        t = pd.read_csv(w / "truth-lines.csv", dtype=str)
+        t[t["line_no"] != "3"].to_csv(w / "truth-lines.csv", index=False)
+
+    ev = _evaluated(tmp_path, drop_line_3)
+    assert ev["outcome"].tolist() == ["posted_wrong"], ev.to_dict("records")
+
+
+def test_line_numbers_written_with_a_leading_zero_are_still_judged_line_by_line(tmp_path):
+    """The same miscoded line judged right: the supplier numbers its e-invoice lines `01`, `02`, `03`
+    (UBL `cbc:ID` is text), the truth `1`, `2`, `3`. `agree_by_lines` compares line numbers as text, finds
+    no truth for any line and silently falls back to the row comparison: posted_right, where line 2 is
+    on § 108 and its truth on § 104 (README, evaluate: judged line by line where the world's
+    truth-lines.csv holds each of its lines)."""
+
+    def zero_padded(w: Path) -> None:
+        f = w / "invoices" / "invoice-lines-2019-03.csv"
+        lines = pd.read_csv(f, dtype=str)
+        lines["line_no"] = ["01", "02", "03"]
+        lines.to_csv(f, index=False)
+
+    ev = _evaluated(tmp_path, zero_padded)
+    assert ev["outcome"].tolist() == ["posted_wrong"], ev.to_dict("records")
