@@ -1211,7 +1211,7 @@ def read_grants(path: str | Path) -> Grants:
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, GRANT_COLUMNS[1]))
     id_header = source_column(raw.frame, GRANT_COLUMNS[0])
     raw.read_as_shown(id_header)  # Sensum finds the grant by the id as shown: 000108, not 108
-    _refuse_unread_end_dates(raw.frame.columns, path)
+    _refuse_unread_end_dates(raw.frame, path)
     df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
     lost_id = lost_digit_cells(arrow_text(df["grant_id"].str.strip()), raw.numeric_cells(id_header))
     refuse_lost_digits(path, id_header, df["grant_id"], lost_id, "grant ids")
@@ -1225,18 +1225,28 @@ def read_grants(path: str | Path) -> Grants:
     return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows, left_out_ids=ids)
 
 
-def _refuse_unread_end_dates(headers: object, source: str | Path) -> None:
+def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
     """Refuse a grant extract with no end-date column of a name the robot
-    knows, where a column it does not read looks like one (``Bevilget til og
-    med``, ``Ophørsdato``): read without it, every grant is open-ended, and a
-    grant that had ended was paid on, unsaid (an attack on 0.9.35). Its
-    accepted names are said, so that the column can be named one of them."""
+    knows, where a column it does not read looks like one: named so
+    (``Bevilget til og med``, ``Ophørsdato``) and holding dates (at least half
+    of its filled cells; ``Visiteret til`` naming a place is none: a review).
+    Read without it, every grant is open-ended, and a grant that had ended was
+    paid on, unsaid (an attack on 0.9.35). Its accepted names are said, so
+    that the column can be named one of them."""
     end = next(c for c in GRANT_COLUMNS if c.name == "end_date")
-    unread = unread_columns(headers, GRANT_COLUMNS)
+    headers = list(frame.columns)
     known = {header_key(a) for a in end.accepted()}
     if any(header_key(h) in known for h in headers):
         return
-    looks = end_date_columns(unread)
+    looks = []
+    for h in end_date_columns(unread_columns(headers, GRANT_COLUMNS)):
+        cells = frame[h]
+        if isinstance(cells, pd.DataFrame):
+            continue  # a header given twice: canonical_columns says so if it is one it reads
+        _values, ok, blank = parse_dates(cells.fillna("").astype(str))
+        filled = int((~np.asarray(blank)).sum())
+        if filled and int(np.asarray(ok & ~np.asarray(blank)).sum()) * 2 >= filled:
+            looks.append(h)
     if looks:
         raise InputError(
             source,
@@ -1251,7 +1261,7 @@ def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
     :func:`read_grants` types a file; rows that cannot be used are left out
     and recorded in ``.problems``."""
     _refuse_typed(df, "grants", "prepare_grants", "Grants")
-    _refuse_unread_end_dates(df.columns, source)
+    _refuse_unread_end_dates(df, source)
     problems = Problems()
     grants, left_out, rows, ids = _typed_grants(
         canonical_columns(df, GRANT_COLUMNS, source),  # once, here, as read_grants maps them

@@ -651,11 +651,13 @@ _TIL_WORDS = r"(?:og\s+)?(?:til\s+og\s+med|t\.?\s*o\.?\s*m\.?|indtil|frem\s+til|
 #: what joins two days of a range (``1. til og med 28. februar 2019``): a dash or two (and ``til``), an arrow,
 #: or the words
 DAY_JOINER = rf"(?:->|→|[{_RANGE_DASH}](?:\s*[{_RANGE_DASH}])?(?:\s*{_TIL_WORDS})?|,?\s*{_TIL_WORDS})"
-#: what joins the two dates of a range: as two days, a slash, a label (``Periode fra: … Periode til: …``,
-#: ``Startdato … Slutdato …``) or space alone (a line break: a PDF's table). Since 0.9.36: joined by
-#: anything but a dash or ``til``, the two dates of a February stay were taken for lone dates, and
-#: ``faktureret marts 2019`` beside them was paid as March, February paid twice (two attacks on 0.9.35)
-RANGE_JOINER = rf"(?:{DAY_JOINER}|/|(?:periode\s+)?(?:til|slut(?:dato)?)\s*:|slutdato|\s)"
+#: what joins the two dates of a range: as two days, or a label (``Periode fra: … Periode til: …``,
+#: ``Startdato … Slutdato …``). Since 0.9.36: joined by anything but a dash or ``til``, the two dates of a
+#: February stay were taken for lone dates, and ``faktureret marts 2019`` beside them was paid as March,
+#: February paid twice (two attacks on 0.9.35). Two dates with space alone or a slash between them are
+#: no range (an invoice date and a due date, as a PDF's table gives them, were paid as a period: a review)
+#: but say the text is of some period (:data:`_LOOSE_DAYS`)
+RANGE_JOINER = rf"(?:{DAY_JOINER}|(?:periode\s+)?(?:til|slut(?:dato)?)\s*:|slutdato)"
 _RANGE = re.compile(rf"(?=((?<!\d){_D}\s*{RANGE_JOINER}\s*{_D}(?!\d)))", re.IGNORECASE)
 #: the month names, as alternatives of a pattern
 _MONTHS_ALT = "|".join(MONTHS_DA)
@@ -760,7 +762,14 @@ _LOOSE_DAYS = re.compile(
     rf"|(?<!\d){_COMPACT_DATE}\s*{RANGE_JOINER}\s*{_COMPACT_DATE}(?!\d)"
     # a date written with spaces after its dots (``01. 02. 2019 - 28. 02. 2019``: beside ``marts 2019`` it was
     # posted as March; an attack on 0.9.35)
-    r"|(?<![\d.,])\d{1,2}\.\s+\d{1,2}\.\s*(?:\d{4}|\d{2})(?!\d)",
+    r"|(?<![\d.,])\d{1,2}\.\s+\d{1,2}\.\s*(?:\d{4}|\d{2})(?!\d)"
+    # a month named by where it stands (``forrige måned``, ``sidste måned``, ``måneden før``: beside ``marts
+    # 2019`` each was paid as March; an attack on 0.9.35), and a range of compact dates with two digits of the
+    # year (``010219-280219``) or ISO dates with dots (``2019.02.01``)
+    r"|(?<![^\W\d_])(?:forrige|sidste|næste|foregående|kommende)\s+måned(?![^\W\d_])|(?<![^\W\d_])måneden\s+før"
+    r"|(?<![\d.,/-])\d{6}\s*[-–]\s*\d{6}(?![\d])|(?<![\d.])(?:19|20)\d\d\.\d{1,2}\.\d{1,2}(?![\d])"
+    # two dates with space alone or a slash between them (``01.02.2019 28.02.2019``, ``01.03.2019/31.03.2019``)
+    r"|(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{4}(?:\s+|\s*/\s*)\d{1,2}[./-]\d{1,2}[./-]\d{4}(?!\d)",
     re.IGNORECASE,
 )
 #: a month name and a number of one or two digits after it, no year (``februar 19``, ``februar-19``,
@@ -887,9 +896,17 @@ def _as_read(text: str) -> str:
     without the characters that show nothing (a soft hyphen, a zero-width
     space: ``Fe\u00adbruar 2019`` is February, which beside ``marts 2019`` was
     not read, and March was paid; an attack on 0.9.35)."""
+    if "\n" in text:  # a word broken over two lines by a hyphen (``febru-\nar 2019``) is one word
+        text = _BROKEN_WORD.sub(r"\1\2", text)
     if text.isascii():
         return text
     return ascii_digits("".join(ch for ch in text if unicodedata.category(ch) != "Cf"))
+
+
+#: a word broken over two lines by a hyphen, as a PDF's text layer gives it: a letter, a hyphen, the line
+#: break, a small letter (``Febru-\nar 2019`` beside ``marts 2019`` was not read, and March paid; an attack on
+#: 0.9.35)
+_BROKEN_WORD = re.compile(r"([^\W\d_])[-\u2010\u2011\u00ad][ \t]*\r?\n[ \t]*([a-zæøåäöü])")
 
 
 def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date], bool, str]:
@@ -950,13 +967,16 @@ def _periods_and_named_days(text: str) -> tuple[list[tuple[dt.date, dt.date]], l
         at = bisect.bisect_right(starts, m.start()) - 1
         if at >= 0 and reach[at] >= m.end():
             continue
+        y, mo, d = (m[3], m[2], m[1]) if m[1] else (m[4], m[5], m[6])
         with contextlib.suppress(ValueError):
-            lone.append(dt.date(int(m[3]), int(m[2]), int(m[1])))
+            lone.append(dt.date(int(y), int(mo), int(d)))
     return list(found), lone, unreadable or _loose_days(text), text
 
 
-#: a date in digits, day first, with its year in full (``15.03.2019``, ``15-03-2019``, ``15/03/2019``)
-_LONE_DATE = re.compile(rf"(?<!\d){_D}(?!\d)")
+#: a date in digits with its year in full, day first (``15.03.2019``, ``15-03-2019``, ``15/03/2019``) or ISO
+#: (``2019-03-15``; a review of 0.9.36's first mend); a compact one (``20190315``) stays a number, as an
+#: invoice's number may be one
+_LONE_DATE = re.compile(rf"(?<!\d)(?:{_D}|(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}))(?!\d)")
 
 
 # The same patterns for RE2 (pyarrow), which has no look-around: a boundary is
@@ -978,9 +998,7 @@ _DAY_JOINER_RE2 = (
     rf"(?:->|\x{{2192}}|[{_RANGE_DASH_RE2}](?:{_WS}*[{_RANGE_DASH_RE2}])?(?:{_WS}*{_TIL_WORDS_RE2})?"
     rf"|,?{_WS}*{_TIL_WORDS_RE2})"
 )
-_RANGE_JOINER_RE2 = (
-    rf"(?:{_DAY_JOINER_RE2}|/|(?:per{_I_RE2}ode{_WS}+)?(?:{_TIL_RE2}|slut(?:dato)?){_WS}*:|slutdato|{_WS})"
-)
+_RANGE_JOINER_RE2 = rf"(?:{_DAY_JOINER_RE2}|(?:per{_I_RE2}ode{_WS}+)?(?:{_TIL_RE2}|slut(?:dato)?){_WS}*:|slutdato)"
 _RANGE_RE2 = (
     rf"(?i)(?:^|\D)(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>\d{{4}}){_WS}*{_RANGE_JOINER_RE2}{_WS}*"
     r"(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})"
@@ -1014,6 +1032,9 @@ _LOOSE_DAYS_RE2 = (
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*{_RANGE_JOINER_RE2}|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
     rf"|uge(?:nr\.?)?{_WS}*\d|\d{{8}}{_WS}*{_RANGE_JOINER_RE2}{_WS}*\d{{8}}|\d\.{_WS}+\d{{1,2}}\."
+    rf"|(?:forrige|s{_I_RE2}dste|næste|foregående|kommende){_WS}+m(?:å|a\x{{30a}})ned|m(?:å|a\x{{30a}})neden{_WS}+før"
+    r"|\d{6}\s*[-–]\s*\d{6}|(?:19|20)\d\d\.\d{1,2}\.\d"
+    rf"|\d{{4}}(?:{_WS}+|{_WS}*/{_WS}*)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
     r"|(?:^|[^\d./-])\d{1,2}[/.-](?:19|20)\d{2}(?:[^\d/]|$)|(?:^|[^\d./-])(?:19|20)\d{2}[/-]\d{1,2}(?:[^\d/-]|[/-](?:19|20)\d\d|$)"
     rf"|per{_I_RE2}ode{_WS}*:?{_WS}*(?:19|20)\d{{4}}"
     rf"|(?:{_MONTHS_ALT})(?:{_WS}|[.,'/{_DASHES}])*\d{{1,2}}(?:[^\d.,]|[.,](?:\D|$)|$)"
@@ -1026,9 +1047,9 @@ _LOOSE_DAYS_RE2 = (
 #: or whose one period is a month and that names two, is left to Python, which holds what they name to the
 #: period (since 0.9.33)
 _MONTH_TOKEN_RE2 = (
-    rf"(?:(?:{_ANY_MONTH})"
+    rf"(?:(?:{_ANY_MONTH}|january|february|march|may|june|july|october|m(?:ä|ae)rz|mai|dezember)"
     r"(?:s?(?:[^\p{L}]|$)|m(?:å|a\x{30a})ned)"  # februarmånedens too, and with a decomposed å
-    r"|kvartal|kvt|halv(?:å|a\x{30a})r|q[1-4]|h[12])"
+    r"|kvartal|kvt|kv\.|halv(?:å|a\x{30a})r|halvdel|q[1-4]|h[12])"
 )
 _NAMES_A_MONTH_RE2 = rf"(?i)(?:^|[^\p{{L}}]){_MONTH_TOKEN_RE2}"
 #: two of them: the second right after the first (which ends in a sign: ``dec-marts 2019``), or after anything
@@ -1040,7 +1061,7 @@ _LETTER_RE2 = r"[\p{L}\p{Nl}\p{No}]"
 #: candidate, so that such a text is read, by Python where RE2's own pattern does not
 _MONTH_LOOSE_RE2 = rf"(?i)({_MONTHS_ALT})(?:{_WS}*[.,]{_WS}*|{_WS}+)\d{{4}}"
 #: :data:`_LONE_DATE`'s dates, for RE2 (each counted: a superset, not looking at what stands beside)
-_DATE_DIGITS_RE2 = r"\d{1,2}[./-]\d{1,2}[./-]\d{4}"
+_DATE_DIGITS_RE2 = r"\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{1,2}-\d{1,2}"
 #: digits other than 0-9, where Python's \d and RE2's part ways
 OTHER_DIGITS_RE2 = r"[^0-9\P{Nd}]"
 #: the first digit other than 0-9 is U+0660 (ARABIC-INDIC DIGIT ZERO); in UTF-8 every
@@ -1065,21 +1086,24 @@ def other_digit_texts(texts: pa.Array) -> np.ndarray:
     return odd
 
 
-#: a character that shows nothing (Unicode's format characters: a soft hyphen, a zero-width space …)
-_UNSEEN_RE2 = r"\p{Cf}"
+#: a character that shows nothing (Unicode's format characters: a soft hyphen, a zero-width space …), or a word
+#: broken over two lines by a hyphen (:data:`_BROKEN_WORD`)
+_UNSEEN_RE2 = r"\p{Cf}|\pL[-\x{2010}\x{2011}\x{ad}][ \t]*\r?\n[ \t]*[a-zæøåäöü]"
 #: the bytes that start such a character in UTF-8: the soft hyphen's (U+00AD: C2 AD) and from U+0600 on
-_SOFT_HYPHEN_LEAD, _UNSEEN_LEAD_FROM = 0xC2, 0xD8
+_SOFT_HYPHEN_LEAD, _UNSEEN_LEAD_FROM, _LINE_FEED = 0xC2, 0xD8, 0x0A
 
 
 def unseen_texts(texts: pa.Array) -> np.ndarray:
-    """Whether each text (arrow) holds a character that shows nothing
-    (:data:`_UNSEEN_RE2`); matched with the pattern only where a byte that
-    may start one stands (a ``§`` or an NBSP starts as a soft hyphen does)."""
+    """Whether each text (arrow) holds a character that shows nothing, or a
+    word broken over two lines (:data:`_UNSEEN_RE2`), which Python reads
+    otherwise than RE2's patterns (:func:`_as_read`); matched with the
+    pattern only where a byte that may start one stands (a ``§`` or an NBSP
+    starts as a soft hyphen does)."""
     if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
         texts = texts.cast(pa.large_string())
     unseen = np.zeros(len(texts), dtype=bool)
     bounds, raw = text_bytes(texts)
-    at = np.flatnonzero((raw == _SOFT_HYPHEN_LEAD) | (raw >= _UNSEEN_LEAD_FROM))
+    at = np.flatnonzero((raw == _SOFT_HYPHEN_LEAD) | (raw >= _UNSEEN_LEAD_FROM) | (raw == _LINE_FEED))
     if len(at):
         rows = np.unique(np.searchsorted(bounds, at, side="right") - 1)
         found = pc.match_substring_regex(texts.take(pa.array(rows)), _UNSEEN_RE2)
@@ -1233,6 +1257,14 @@ _NO_NAMES = frozenset(
      "samt", "og", "til", "for"}
 )  # fmt: skip
 #: the months that are also first names (``August Hansen``, ``Maj-Britt``, ``Anne-Maj``, ``Jan Olsen``)
+#: months named in English or German where the Danish name is another (``February 2019``, ``Mai 2019``): a
+#: month's before a year or a day only (``may be``, ``Mai Hansen`` are none); beside ``marts 2019`` such a
+#: month was not read, and March was paid (an attack on 0.9.35)
+FOREIGN_MONTHS = {"january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10,
+                  "märz": 3, "mai": 5, "dezember": 12}  # fmt: skip
+_FOREIGN_MONTH = re.compile(
+    rf"(?<![^\W\d_])({'|'.join(FOREIGN_MONTHS)}|maerz)(?![^\W\d_])\.?\s*((?:19|20)\d\d|\d{{1,2}})(?!\d)", re.IGNORECASE
+)
 _NAME_MONTHS = frozenset({"april", "maj", "juni", "juli", "august", "jan"})
 #: short names that are also a name or a word (``Jan``, ``i jul``), a month's only before a number, after a day
 #: or joined to another month: every other short name is a month's as a word (``okt.``, ``sept.``, ``feb``:
@@ -1253,18 +1285,21 @@ def _ordinal(word: str, last: int) -> int:
 
 
 _QUARTER = re.compile(
-    r"(?:(?<![^\W\d_])(?P<q_word>første|anden|andet|tredje|fjerde|sidste)\s+(?:kvartal|kvt\.?)"
-    r"|(?<!\d)(?P<q>[1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*(?P<q_after>[1-4])(?!\d)"
+    r"(?:(?<![^\W\d_])(?P<q_word>første|anden|andet|tredje|fjerde|sidste)\s+(?:kvartal|kvt\.?|kv\.)"
+    r"|(?<!\d)(?P<q>[1-4])\.?\s*(?:kvartal|kvt\.?|kv\.)|(?<![^\W\d_])(?:kvartal|kvt\.?|kv\.)\s*(?P<q_after>[1-4])(?!\d)"
+    # in Roman numerals (``II. kvartal``), and ``kv.`` for kvartal (an attack on 0.9.35)
+    r"|(?<![^\W\d_])(?P<q_roman>(?-i:IV|I{1,3}))\.?\s*(?:kvartal|kvt\.?|kv\.)"
     r"|(?<![^\W\d_])q(?P<q_letter>[1-4])(?!\w))"
     rf"(?:\s*[.,/{_DASHES}]?\s*(?P<year>(?:19|20)\d{{2}})(?!\d))?",
     re.IGNORECASE,
 )
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 #: a half year (``2. halvår 2018``, ``1. halvåret``, ``H1 2019`` with its year): its six months (a review)
 _HALF = re.compile(
     r"(?:(?<![^\W\d_])(?P<h_word>første|anden|andet|sidste)\s+halvår"
     r"|(?<![^\W\d_])halvår\s*(?P<h_after>[12])(?!\d)"
-    rf"|(?<!\d)(?P<h>[12])\.?\s*halvår|(?<![^\W\d_])h(?P<h_letter>[12])(?=\s*[.,/{_DASHES}]?\s*(?:19|20)\d{{2}}(?!\d)))"
-    rf"(?:\s*[.,/{_DASHES}]?\s*(?P<year>(?:19|20)\d{{2}})(?!\d))?",
+    rf"|(?<!\d)(?P<h>[12])\.?\s*halv(?:år|del(?:en)?)|(?<![^\W\d_])h(?P<h_letter>[12])(?=\s*[.,/{_DASHES}]?\s*(?:19|20)\d{{2}}(?!\d)))"
+    rf"(?:\s*(?:[.,/{_DASHES}]|af)?\s*(?P<year>(?:19|20)\d{{2}})(?!\d))?",
     re.IGNORECASE,
 )
 
@@ -1295,12 +1330,20 @@ def months_named(text: str) -> set[tuple[int, int]]:
             continue
         year = _YEAR_AFTER.match(text, m.end())
         named.add((number, int(year[1]) if year else 0))
+    for m in _FOREIGN_MONTH.finditer(text):
+        named.add((FOREIGN_MONTHS[m[1].casefold().replace("ae", "ä")], int(m[2]) if len(m[2]) == 4 else 0))
     for m in _MONTH_IN_DIGITS.finditer(text):
         named.add(
             (int(m["month"] or m["iso_month"] or m["opus_month"]), int(m["year"] or m["iso_year"] or m["opus_year"]))
         )
     for m in _QUARTER.finditer(text):
-        quarter = _ordinal(m["q_word"], 4) if m["q_word"] else int(m["q"] or m["q_after"] or m["q_letter"])
+        quarter = (
+            _ordinal(m["q_word"], 4)
+            if m["q_word"]
+            else _ROMAN[m["q_roman"].upper()]
+            if m["q_roman"]
+            else int(m["q"] or m["q_after"] or m["q_letter"])
+        )
         year = int(m["year"]) if m["year"] else 0
         named.update((month, year) for month in range(3 * quarter - 2, 3 * quarter + 1))
     for m in _HALF.finditer(text):

@@ -219,8 +219,9 @@ MONTH_IN_DIGITS = (
 )
 #: a quarter (2. kvartal 2019, 1. kvt. 2019, kvartal 3, Q4 2018): its three months
 QUARTER = (
-    r"(?i)(?:(?<!\d)([1-4])\.?\s*(?:kvartal|kvt\.?)|(?<![^\W\d_])(?:kvartal|kvt\.?)\s*([1-4])(?!\d)"
-    r"|(?<![^\W\d_])q([1-4])(?!\w)|(?<![^\W\d_])(første|anden|andet|tredje|fjerde|sidste)\s+(?:kvartal|kvt\.?))"
+    r"(?i)(?:(?<!\d)([1-4])\.?\s*(?:kvartal|kvt\.?|kv\.)|(?<![^\W\d_])(?:kvartal|kvt\.?|kv\.)\s*([1-4])(?!\d)"
+    r"|(?<![^\W\d_])q([1-4])(?!\w)|(?<![^\W\d_])(første|anden|andet|tredje|fjerde|sidste)\s+(?:kvartal|kvt\.?|kv\.)"
+    r"|(?<![^\W\d_])((?-i:IV|I{1,3}))\.?\s*(?:kvartal|kvt\.?|kv\.))"  # a quarter in Roman numerals
     r"(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
 )
 ORDINALS = {"første": 1, "anden": 2, "andet": 2, "tredje": 3, "fjerde": 4}
@@ -234,10 +235,15 @@ def ordinal(word: str, last: int) -> int:
 
 #: a half year (2. halvår 2018, H1 2019 with its year): its six months
 HALF = (
-    r"(?i)(?:(?<!\d)([12])\.?\s*halvår|(?<![^\W\d_])h([12])(?=\s*[.,/\-–—‐‑]?\s*(?:19|20)\d{2}(?!\d))"
+    r"(?i)(?:(?<!\d)([12])\.?\s*halv(?:år|del(?:en)?)|(?<![^\W\d_])h([12])(?=\s*[.,/\-–—‐‑]?\s*(?:19|20)\d{2}(?!\d))"
     r"|(?<![^\W\d_])(første|anden|andet|sidste)\s+halvår|(?<![^\W\d_])halvår\s*([12])(?!\d))"
-    r"(?:\s*[.,/\-–—‐‑]?\s*((?:19|20)\d{2})(?!\d))?"
+    r"(?:\s*(?:[.,/\-–—‐‑]|af)?\s*((?:19|20)\d{2})(?!\d))?"
 )
+
+
+def unbroken(text: str) -> str:
+    """A word broken over two lines by a hyphen (febru-, line break, ar) made one again."""
+    return re.sub(r"([^\W\d_])[-\u2010\u2011\u00ad][ \t]*\r?\n[ \t]*([a-zæøåäöü])", r"\1\2", text)
 
 
 def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
@@ -247,7 +253,9 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     ambiguous (two "periods"). Digits of any script count as 0-9, and what
     shows nothing (a soft hyphen, a zero-width space) is not read."""
     text = "".join(
-        str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text if unicodedata.category(ch) != "Cf"
+        str(unicodedata.decimal(ch)) if ch.isdecimal() else ch
+        for ch in unbroken(text)
+        if unicodedata.category(ch) != "Cf"
     )
     found = set()
     dashes = "\\-–—‐‑"  # the hyphen escaped: inside a class with others
@@ -260,7 +268,7 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
     )
     til = r"(?:og\s+)?(?:til\s+og\s+med|t\.?\s*o\.?\s*m\.?|indtil|frem\s+til|til)(?:\s+(?:den|d\.))?"
     day_joiner = rf"(?:->|→|[{joining}](?:\s*[{joining}])?(?:\s*{til})?|,?\s*{til})"
-    date_joiner = rf"(?:{day_joiner}|/|(?:periode\s+)?(?:til|slut(?:dato)?)\s*:|slutdato|\s)"
+    date_joiner = rf"(?:{day_joiner}|(?:periode\s+)?(?:til|slut(?:dato)?)\s*:|slutdato)"
     named = (
         rf"{day_at}(?:(?P<first>\d{{1,2}})\.?(?:[\s./{dashes}]*(?P<fm>{'|'.join(MONTHS)}))?\s*{day_joiner}\s*)?"
         rf"(?P<day>\d{{1,2}})[\s./{dashes}]*(?P<m>{'|'.join(MONTHS)})(?:\s*[.,]\s*|\s+)(?P<y>\d{{4}})(?!\d)"
@@ -297,6 +305,12 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         rf"|(?<!\d){compact}\s*{date_joiner}\s*{compact}(?!\d)"
         # a date with spaces after its dots (01. 02. 2019)
         r"|(?<![\d.,])\d{1,2}\.\s+\d{1,2}\.\s*(?:\d{4}|\d{2})(?!\d)"
+        # a month named by where it stands (forrige måned, måneden før), compact dates of two-digit years joined
+        # by a dash (010219-280219), an ISO date with dots (2019.02.01)
+        r"|(?<![^\W\d_])(?:forrige|sidste|næste|foregående|kommende)\s+måned(?![^\W\d_])|(?<![^\W\d_])måneden\s+før"
+        r"|(?<![\d.,/-])\d{6}\s*[-–]\s*\d{6}(?!\d)|(?<![\d.])(?:19|20)\d\d\.\d{1,2}\.\d{1,2}(?!\d)"
+        # two dates with space alone or a slash between (an invoice date and a due date, or a period: cannot tell)
+        r"|(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{4}(?:\s+|\s*/\s*)\d{1,2}[./-]\d{1,2}[./-]\d{4}(?!\d)"
     )
     # a month name and one or two digits, no year (februar 19, februar-19, februar/19)
     month_short = rf"(?<![^\W\d_])({'|'.join(MONTHS)})(?![^\W\d_])[\s.,'/{dashes}]*\d{{1,2}}(?![\d.,]\d|\d)"
@@ -391,11 +405,13 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         day, mo, y = (int(x) for x in text[a:b].split("."))
         with contextlib.suppress(ValueError):
             lone.append(dt.date(y, mo, day))
-    for m in re.finditer(rf"(?<!\d){d}(?!\d)", text):  # a date in digits, day first, no end of a range: as lone
+    # a date in digits, day first or ISO, no end of a range: as lone (a compact one stays a number)
+    for m in re.finditer(rf"(?<!\d)(?:{d}|(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}))(?!\d)", text):
         if any(sa <= m.start() and m.end() <= sb for sa, sb in spans):
             continue
+        y, mo, day = (m[3], m[2], m[1]) if m[1] else (m[4], m[5], m[6])
         with contextlib.suppress(ValueError):
-            lone.append(dt.date(int(m[3]), int(m[2]), int(m[1])))
+            lone.append(dt.date(int(y), int(mo), int(day)))
     if len(found) == 1:
         ((s, e),) = found
         if any(s < day < e for day in lone):
@@ -423,6 +439,10 @@ def line_months(text: str) -> set[tuple[int, int]]:
     """The months a line's text names as a word, (month, year or 0) (README, Collective invoices): a short
     name only before a number or joined to another month; a month that is also a first name none where a
     name is joined to it by a hyphen or follows it."""
+    text = unbroken(text)
+    text = "".join(
+        str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text if unicodedata.category(ch) != "Cf"
+    )
     text = text.replace("a\u030a", "å").replace("A\u030a", "Å")  # å as a and a ring is å
     words = "|".join([*MONTHS, *SHORT_MONTHS])
     word_re = rf"(?<![^\W\d_])({words})(?:s(?![^\W\d_])|(?=måned)|(?![^\W\d_]))"  # februarmåned, februars
@@ -462,11 +482,19 @@ def line_months(text: str) -> set[tuple[int, int]]:
                 continue
         year = re.match(rf"\.?\s*(?:(?:måned|mdr?)\.?\s*)?[.,{dashes}/]?\s*((?:19|20)\d{{2}})(?!\d)", rest, re.I)
         out.add((number, int(year[1]) if year else 0))
+    # a month in English or German where the Danish name is another, before a year or a day (February 2019)
+    foreign = {"january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10, "märz": 3,
+               "maerz": 3, "mai": 5, "dezember": 12}  # fmt: skip
+    for m in re.finditer(
+        rf"(?<![^\W\d_])({'|'.join(foreign)})(?![^\W\d_])\.?\s*((?:19|20)\d\d|\d{{1,2}})(?!\d)", text, re.I
+    ):
+        out.add((foreign[m[1].casefold()], int(m[2]) if len(m[2]) == 4 else 0))
     for m in re.finditer(MONTH_IN_DIGITS, text, re.I):  # a month in digits with its year (02/2019, 2-2019, 2019-02)
         out.add((int(m[1] or m[4] or m[6]), int(m[2] or m[3] or m[5])))
     for m in re.finditer(QUARTER, text):
-        q = ordinal(m[4], 4) if m[4] else int(m[1] or m[2] or m[3])
-        out |= {(k, int(m[5]) if m[5] else 0) for k in (3 * q - 2, 3 * q - 1, 3 * q)}
+        roman = {"I": 1, "II": 2, "III": 3, "IV": 4}
+        q = ordinal(m[4], 4) if m[4] else roman[m[5].upper()] if m[5] else int(m[1] or m[2] or m[3])
+        out |= {(k, int(m[6]) if m[6] else 0) for k in (3 * q - 2, 3 * q - 1, 3 * q)}
     for m in re.finditer(HALF, text):
         h = ordinal(m[3], 2) if m[3] else int(m[1] or m[2] or m[4])
         out |= {(k, int(m[5]) if m[5] else 0) for k in range(6 * h - 5, 6 * h + 1)}

@@ -12,6 +12,7 @@ modules' own test files.)
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -42,11 +43,14 @@ def test_every_white_space_python_reads_between_the_parts_of_a_period_is_read_wh
     dates, with ``\\s``: only a character it matches can make a period, so
     every code point is tried whole-column and those it matches in Python."""
     spaces = set(re.findall(r"\s", EVERYTHING))
+    # a character that shows nothing (Unicode's Cf) is read past by Python since 0.9.36: between a range's
+    # dates and its dash, the range stands
+    unseen = {c for c in EVERYTHING if unicodedata.category(c) == "Cf"}
     for make in (lambda c: f"Ophold marts{c}2019", lambda c: f"Ophold 01.03.2019{c}-{c}31.03.2019"):
         texts = [make(c) for c in EVERYTHING]
         found = _periods(texts)
-        expected = [period_in_text(t) if c in spaces else None for c, t in zip(EVERYTHING, texts, strict=True)]
-        assert sum(e is not None for e in expected) == len(spaces) >= 25
+        expected = [period_in_text(t) if c in spaces | unseen else None for c, t in zip(EVERYTHING, texts, strict=True)]
+        assert sum(e is not None for e in expected) >= len(spaces) >= 25
         assert [repr(c) for c, f, e in zip(EVERYTHING, found, expected, strict=True) if f != e] == []
 
 

@@ -252,7 +252,8 @@ def test_a_month_in_digits_beside_a_named_month_gives_no_period(text):
     """A month in digits with its year beside a named month gave the named month (the README's "not read
     yet"): February's stay invoiced in March was posted for March where the amount fitted. Now no period
     (MISSING_PERIOD), in the fast path, in Python and in the reference alike; a date in digits beside the
-    month (``15-03-2019``) still leaves the period as it is."""
+    month outside it (``fakturadato 15-04-2019``) still leaves the period as it is; one inside it
+    (``15-03-2019``) gives none since 0.9.36 (maybe part of the month, as a day before a month name)."""
     from tests.test_attack_0932_equivalence import fast, grant, invoice
 
     d = fast([invoice(period_start="", period_end="", text=text, amount="30000,00")], [grant()]).iloc[0]
@@ -261,4 +262,5 @@ def test_a_month_in_digits_beside_a_named_month_gives_no_period(text):
     from tests.reference import text_periods
 
     assert period_in_text(text) is None and len(text_periods(text)) != 1
-    assert period_in_text("Ophold 15-03-2019 marts 2019") is not None
+    assert period_in_text("Ophold marts 2019, fakturadato 15-04-2019") is not None
+    assert period_in_text("Ophold 15-03-2019 marts 2019") is None
