@@ -4,60 +4,14 @@ script are read as 0-9, so that neither is paid as the month named beside it."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
 
-from invoicekit.cli import main
 from invoicekit.parsing import period_from_texts, period_in_text
-
-EXAMPLE = Path(__file__).parent / "data" / "example"
-SOLHOJ = "29345716"
-A = "610190-1234"
-GRANT_HEADER = ["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"]
-INVOICE_HEADER = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"]
-
-
-def _csv(path: Path, header: list[str], rows: list[dict]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, header, delimiter=";", restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def _grant(**fields: str) -> dict:
-    # 28,500 kr. a month at Solhøj, § 108 (coded in the example support sheet)
-    row = {"grant_id": "G1", "cpr": A, "service_code": "SEL108-BO", "supplier_cvr": SOLHOJ, "rate": "28500.00",
-           "rate_unit": "month", "start_date": "2018-01-01", "end_date": ""}  # fmt: skip
-    row.update(fields)
-    return row
-
-
-def _invoice(**fields: str) -> dict:
-    row = {"invoice_id": "F-1", "supplier_cvr": SOLHOJ, "amount": "28.500,00", "cpr": A,
-           "period_start": "01.03.2019", "period_end": "31.03.2019", "text": "Døgnophold"}  # fmt: skip
-    row.update(fields)
-    return row
-
-
-def _run(folder: Path, grants: list[dict], invoices: list[dict], journal: Path | None = None) -> dict:
-    folder.mkdir(parents=True, exist_ok=True)
-    argv = ["run", "--grants", str(_csv(folder / "g.csv", GRANT_HEADER, grants)),
-            "--invoices", str(_csv(folder / "i.csv", INVOICE_HEADER, invoices)),
-            "--support-sheet", str(EXAMPLE / "stoetteark.xlsx"), "--out", str(folder / "out"), "--quiet"]  # fmt: skip
-    if journal is not None:
-        argv += ["--journal" if journal.exists() else "--new-journal", str(journal)]
-    assert main(argv) == 0
-    out = folder / "out"
-    return {
-        "decisions": pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False),
-        "postings": pd.read_csv(out / "opus_postings.csv", sep=";", dtype=str, keep_default_na=False),
-    }
-
+from tests.period_runs import february_then as _february_then
+from tests.period_runs import grant as _grant
+from tests.period_runs import invoice as _invoice
+from tests.period_runs import run_robot as _run
 
 # ------------------------------------------------------------------ periods read from an invoice's text
 
@@ -89,12 +43,7 @@ def test_a_february_stay_written_til_og_med_is_never_paid_again_as_march(tmp_pat
     and "a text whose one period is found is held to it"; spec, check 21 ("never pay twice"): the
     stay of 1-28 February is paid once. Either no period (manual) or February (ALREADY_PAID) is
     right; March is not."""
-    journal = tmp_path / "journal.sqlite"
-    first = _run(tmp_path / "feb", [_grant()],
-                 [_invoice(invoice_id="F-100", period_start="01.02.2019", period_end="28.02.2019")], journal)  # fmt: skip
-    assert first["decisions"].loc[0, "status"] == "posted"
-    again = _run(tmp_path / "reminder", [_grant()],
-                 [_invoice(invoice_id="F-101", period_start="", period_end="", text=text)], journal)  # fmt: skip
+    again = _february_then(tmp_path, text)
     d = again["decisions"].iloc[0]
     assert d["status"] == "manual", (
         f"{text!r} posted as {list(again['postings']['Ydelsesperiode fra'])}-"

@@ -4,82 +4,26 @@ date in digits inside the one period gives none, so that neither is paid as the 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from invoicekit.parsing import period_from_texts, period_in_text
 from invoicekit.rules import Rules
-from invoicekit.run import run
-
-EXAMPLE = Path(__file__).parent / "data" / "example"
-SOLHOJ = "29345716"
-A = "610190-1234"
-GRANT_HEADER = ["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"]
-INVOICE_HEADER = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"]
-
-
-def _csv(path: Path, header: list[str], rows: list[dict]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, header, delimiter=";", restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def _grant(**fields: str) -> dict:
-    # 28,500 kr. a month at Solhøj, § 108 (coded in the example support sheet)
-    row = {"grant_id": "G1", "cpr": A, "service_code": "SEL108-BO", "supplier_cvr": SOLHOJ, "rate": "28500.00",
-           "rate_unit": "month", "start_date": "2018-01-01", "end_date": ""}  # fmt: skip
-    row.update(fields)
-    return row
-
-
-def _invoice(**fields: str) -> dict:
-    row = {"invoice_id": "F-1", "supplier_cvr": SOLHOJ, "amount": "28.500,00", "cpr": A,
-           "period_start": "", "period_end": "", "text": "Døgnophold"}  # fmt: skip
-    row.update(fields)
-    return row
-
-
-def _run(folder: Path, grants: list[dict], invoices: list[dict], journal: Path | None = None, **kw) -> dict:
-    folder.mkdir(parents=True, exist_ok=True)
-    args = {}
-    if journal is not None:
-        args["journal" if journal.exists() else "new_journal"] = journal
-    run(_csv(folder / "g.csv", GRANT_HEADER, grants), _csv(folder / "i.csv", INVOICE_HEADER, invoices),
-        EXAMPLE / "stoetteark.xlsx", folder / "out", **args, **kw)  # fmt: skip
-    out = folder / "out"
-    return {
-        "decisions": pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False),
-        "postings": pd.read_csv(out / "opus_postings.csv", sep=";", dtype=str, keep_default_na=False),
-    }
-
-
-def _february_then(tmp_path: Path, text: str) -> dict:
-    """February posted from its cells in one run; then a reminder whose period is only in ``text``."""
-    journal = tmp_path / "journal.sqlite"
-    first = _run(tmp_path / "feb", [_grant()],
-                 [_invoice(invoice_id="F-100", period_start="01.02.2019", period_end="28.02.2019")], journal)  # fmt: skip
-    assert first["decisions"].loc[0, "status"] == "posted"
-    return _run(tmp_path / "reminder", [_grant()], [_invoice(invoice_id="F-101", text=text)], journal)
-
-
-def _posted_as(result: dict) -> str:
-    p = result["postings"]
-    return f"{list(p['Ydelsesperiode fra'])}-{list(p['Ydelsesperiode til'])}"
-
-
-def _both_paths(text: str):
-    """period_in_text and the whole-column fast path, which agree on every text here."""
-    start, end = period_from_texts(np.array([text], dtype=object))
-    fast = None if np.isnat(start[0]) else (start[0].astype(object), end[0].astype(object))
-    return period_in_text(text), fast
-
+from tests.period_runs import (
+    february_then as _february_then,
+)
+from tests.period_runs import (
+    grant as _grant,
+)
+from tests.period_runs import (
+    invoice as _invoice,
+)
+from tests.period_runs import (
+    posted_as as _posted_as,
+)
+from tests.period_runs import (
+    run_robot as _run,
+)
 
 # ------------------------------------------------------------------ 1. two dates joined otherwise
 

@@ -5,117 +5,20 @@ month, so that neither is paid as that month."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from invoicekit.parsing import period_from_texts, period_in_text
-from invoicekit.run import run
-
-EXAMPLE = Path(__file__).parent / "data" / "example"
-SOLHOJ = "29345716"
-A = "610190-1234"
-GRANT_HEADER = ["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"]
-INVOICE_HEADER = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"]
-
-
-def _csv(path: Path, header: list[str], rows: list[dict]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, header, delimiter=";", restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def _grant(**fields: str) -> dict:
-    # 28,500 kr. a month at Solhøj, § 108 (coded in the example support sheet)
-    row = {"grant_id": "G1", "cpr": A, "service_code": "SEL108-BO", "supplier_cvr": SOLHOJ, "rate": "28500.00",
-           "rate_unit": "month", "start_date": "2018-01-01", "end_date": ""}  # fmt: skip
-    row.update(fields)
-    return row
-
-
-def _invoice(**fields: str) -> dict:
-    row = {"invoice_id": "F-1", "supplier_cvr": SOLHOJ, "amount": "28.500,00", "cpr": A,
-           "period_start": "", "period_end": "", "text": "Døgnophold"}  # fmt: skip
-    row.update(fields)
-    return row
-
-
-def _run(folder: Path, grants: list[dict], invoices: list[dict], journal: Path | None = None, **kw) -> dict:
-    folder.mkdir(parents=True, exist_ok=True)
-    args = {}
-    if journal is not None:
-        args["journal" if journal.exists() else "new_journal"] = journal
-    run(_csv(folder / "g.csv", GRANT_HEADER, grants), _csv(folder / "i.csv", INVOICE_HEADER, invoices),
-        EXAMPLE / "stoetteark.xlsx", folder / "out", **args, **kw)  # fmt: skip
-    out = folder / "out"
-    return {
-        "decisions": pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False),
-        "postings": pd.read_csv(out / "opus_postings.csv", sep=";", dtype=str, keep_default_na=False),
-    }
-
-
-def _february_then(tmp_path: Path, text: str) -> dict:
-    """February posted from its cells in one run; then a reminder whose period is only in ``text``."""
-    journal = tmp_path / "journal.sqlite"
-    first = _run(tmp_path / "feb", [_grant()],
-                 [_invoice(invoice_id="F-100", period_start="01.02.2019", period_end="28.02.2019")], journal)  # fmt: skip
-    assert first["decisions"].loc[0, "status"] == "posted"
-    return _run(tmp_path / "reminder", [_grant()], [_invoice(invoice_id="F-101", text=text)], journal)
-
-
-def _posted_as(result: dict) -> str:
-    p = result["postings"]
-    return f"{list(p['Ydelsesperiode fra'])}-{list(p['Ydelsesperiode til'])}"
-
-
-def _both_paths(text: str):
-    """period_in_text and the whole-column fast path, which agree on every text here."""
-    start, end = period_from_texts(np.array([text], dtype=object))
-    fast = None if np.isnat(start[0]) else (start[0].astype(object), end[0].astype(object))
-    return period_in_text(text), fast
-
-
-# ------------------------------------------------------------------ 1. two dates joined otherwise
-
-#: a February stay as Danish suppliers write it: two dates joined by a word the joiner list lacks (``til d.``
-#: is ``til den`` abbreviated; ``til og med den``; ``t.o.m. d.``), by labels (``Periode fra: … Periode til:``,
-#: ``Startdato … Slutdato``, a comma before ``til``), by an arrow or a slash; beside the month it was invoiced in
-FEBRUARY_JOINED_BY_WORDS = [
-    "Døgnophold 01.02.2019 til d. 28.02.2019, faktureret marts 2019",
-    "Døgnophold fra den 01.02.2019 til og med den 28.02.2019, faktureret marts 2019",
-    "Døgnophold fra d. 01.02.2019 t.o.m. d. 28.02.2019, faktureret marts 2019",
-    "Døgnophold 01.02.2019 indtil d. 28.02.2019, faktureret marts 2019",
-    "Døgnophold fra 01.02.2019, til 28.02.2019, faktureret marts 2019",
-    "Periode fra: 01.02.2019 Periode til: 28.02.2019. Døgnophold faktureret marts 2019",
-    "Startdato 01.02.2019 Slutdato 28.02.2019, døgnophold faktureret marts 2019",
-    "Døgnophold 01.02.2019 -> 28.02.2019, faktureret marts 2019",
-    "Døgnophold 01.02.2019 / 28.02.2019, faktureret marts 2019",
-]
-
-
-#: the same stay joined by dashes Unicode calls dashes (figure dash, horizontal bar, full-width and small
-#: hyphen-minus) or by two hyphens with a space between
-FEBRUARY_JOINED_BY_OTHER_DASHES = [
-    "Døgnophold 01.02.2019 \u2012 28.02.2019, faktureret marts 2019",  # figure dash
-    "Døgnophold 01.02.2019 \u2015 28.02.2019, faktureret marts 2019",  # horizontal bar
-    "Døgnophold 01.02.2019 \uff0d 28.02.2019, faktureret marts 2019",  # full-width hyphen-minus
-    "Døgnophold 01.02.2019 \ufe63 28.02.2019, faktureret marts 2019",  # small hyphen-minus
-    "Døgnophold 01.02.2019 - - 28.02.2019, faktureret marts 2019",
-]
-
-
-#: a period split over lines, as a PDF's text layer gives a table of "Fra" and "Til" columns
-FEBRUARY_ON_TWO_LINES = [
-    "Døgnophold\n01.02.2019\n28.02.2019\nFaktureret marts 2019",
-    "Periode\n01.02.2019\n28.02.2019\nFakturadato 01.03.2019\nmarts 2019",
-]
-
+from tests.period_runs import (
+    both_paths as _both_paths,
+)
+from tests.period_runs import (
+    february_then as _february_then,
+)
+from tests.period_runs import (
+    posted_as as _posted_as,
+)
 
 # ------------------------------------------------------------------ 2. a move-out date in digits
 

@@ -12,10 +12,10 @@ import pytest
 from invoicekit import run
 from invoicekit.cli import main
 from tests.conftest import SOLHOJ, A, invoice
+from tests.period_runs import february_then
 from tests.test_review_0935 import LINE_COLUMNS, F, _grants, _sheet, _write
 from tests.test_review_0936_einvoice import decided, posted, ubl, ubl_line
 from tests.test_review_0936_evaluate import _collective_world
-from tests.test_review_0936_periods import _grant, _invoice, _run
 
 # ------------------------------------------------------------------ range joiners: near variants
 
@@ -45,12 +45,7 @@ def test_a_february_stay_joined_til_og_med_den_is_never_paid_again_as_march(tmp_
     `til d.`, a day before a month name joined `til og med` (`1. til og med 28. februar 2019`), ISO or
     compact dates joined so, and the figure dash are still not ranges: the two dates are dropped and
     "marts 2019" is the one period. Spec check 21: never pay twice. Manual (no period) is right."""
-    journal = tmp_path / "journal.sqlite"
-    first = _run(tmp_path / "feb", [_grant()],
-                 [_invoice(invoice_id="F-100", period_start="01.02.2019", period_end="28.02.2019")], journal)  # fmt: skip
-    assert first["decisions"].loc[0, "status"] == "posted"
-    again = _run(tmp_path / "reminder", [_grant()],
-                 [_invoice(invoice_id="F-101", period_start="", period_end="", text=text)], journal)  # fmt: skip
+    again = february_then(tmp_path, text)
     d = again["decisions"].iloc[0]
     assert d["status"] == "manual", f"{text!r} posted: {d['message']}"
     assert len(again["postings"]) == 0

@@ -5,59 +5,31 @@ end date that holds no dates is no end-date column."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
 
 from invoicekit.parsing import period_in_text
-from invoicekit.run import run
-
-EXAMPLE = Path(__file__).parent / "data" / "example"
-SOLHOJ = "29345716"
-A = "610190-1234"
-GRANT_HEADER = ["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"]
-INVOICE_HEADER = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"]
-
-
-def _csv(path: Path, header: list[str], rows: list[dict]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, header, delimiter=";", restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def _grant(**fields: str) -> dict:
-    # 28,500 kr. a month at Solhøj, § 108 (coded in the example support sheet)
-    row = {"grant_id": "G1", "cpr": A, "service_code": "SEL108-BO", "supplier_cvr": SOLHOJ, "rate": "28500.00",
-           "rate_unit": "month", "start_date": "2018-01-01", "end_date": ""}  # fmt: skip
-    row.update(fields)
-    return row
-
-
-def _invoice(**fields: str) -> dict:
-    row = {"invoice_id": "F-1", "supplier_cvr": SOLHOJ, "amount": "28.500,00", "cpr": A,
-           "period_start": "", "period_end": "", "text": "Døgnophold"}  # fmt: skip
-    row.update(fields)
-    return row
-
-
-def _run(folder: Path, grants: list[dict], invoices: list[dict], **kw) -> dict:
-    folder.mkdir(parents=True, exist_ok=True)
-    run(_csv(folder / "g.csv", GRANT_HEADER, grants), _csv(folder / "i.csv", INVOICE_HEADER, invoices),
-        EXAMPLE / "stoetteark.xlsx", folder / "out", **kw)  # fmt: skip
-    out = folder / "out"
-    return {
-        "decisions": pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False),
-        "postings": pd.read_csv(out / "opus_postings.csv", sep=";", dtype=str, keep_default_na=False),
-    }
-
-
-def _posted_as(result: dict) -> str:
-    p = result["postings"]
-    return f"{list(p['Ydelsesperiode fra'])}-{list(p['Ydelsesperiode til'])}"
-
+from tests.period_runs import (
+    EXAMPLE,
+    GRANT_HEADER,
+    INVOICE_HEADER,
+    SOLHOJ,
+    A,
+)
+from tests.period_runs import (
+    grant as _grant,
+)
+from tests.period_runs import (
+    invoice as _invoice,
+)
+from tests.period_runs import (
+    posted_as as _posted_as,
+)
+from tests.period_runs import (
+    run_robot as _run,
+)
+from tests.period_runs import write_rows as _csv
 
 # ------------------------------------------------------------------ 1. an invoice date and a due date read as a period
 
