@@ -625,7 +625,9 @@ def test_an_encoding_under_another_spelling_is_read(name):
 
 # ---------------------------------------------------------------- found by an attack session on 0.9.21
 
-PAID_BEFORE = "<cbc:Note>Faktura for februar 2019 er betalt; denne faktura gælder næste måned</cbc:Note>"
+# (it said "denne faktura gælder næste måned" until 0.9.36, which reads a month named by where it stands
+# as saying something of the period: the text cut short then gave no period either)
+PAID_BEFORE = "<cbc:Note>Faktura for februar 2019 er betalt; denne faktura gælder perioden nedenfor</cbc:Note>"
 FILLER = "<cbc:Note>" + "Bemærkning til ophold og aftaler. " * 1100 + "</cbc:Note>"  # 37,400 characters
 MARCH_IN_TEXT = "<cbc:Note>Periode: marts 2019, borger 610190-1234</cbc:Note>"
 
