@@ -39,15 +39,7 @@ from scipy.stats import binomtest, chi2
 
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import MAX_TOML_BYTES, InputError, MissingFileError, check_input_file
-from invoicekit.evaluate import read_truth_file, truth_lines_beside
-from invoicekit.followup import (
-    journal_lines,
-    load_decisions,
-    load_every_decision,
-    monthly_table,
-    run_months,
-    wrong_from_truth,
-)
+from invoicekit.followup import load_decisions, load_every_decision, monthly_table, run_months, wrong_in_journal
 from invoicekit.formats import en_number, en_percent, en_probability, small_share_decimals
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.parsing import kroner
@@ -858,9 +850,7 @@ def measure_errors(journal: str | Path, truth: str | Path | pd.DataFrame) -> Mea
     row for (wrong postings are few: a quarter's would say little); its
     interval Clopper–Pearson's. The postings it has no row for are left out,
     neither right nor wrong."""
-    frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
-    truth_lines = None if isinstance(truth, pd.DataFrame) else truth_lines_beside(truth)
-    wrong = wrong_from_truth(load_every_decision(journal), frame, journal_lines(journal), truth_lines)
+    wrong = wrong_in_journal(journal, truth, load_every_decision(journal))
     checked = wrong[wrong["checked"] > 0]
     if not len(checked):
         raise InputError(

@@ -201,10 +201,11 @@ def _lock_file(f) -> None:
 MAX_MANIFEST_BYTES = 16 << 20
 
 
-def _read_regular(path: Path, most: int) -> bytes:
-    """A regular file's bytes, at most ``most`` of them: anything else (a
-    pipe named ``run.json``, which the run waited on for ever, holding the
-    folder's lock: an attack on 0.9.35) is opened without waiting and refused."""
+def read_regular(path: Path, most: int) -> bytes:
+    """A small regular file's bytes (a ``run.json``, a journal's key file), at
+    most ``most`` of them: anything else (a pipe named ``run.json``, which the
+    run waited on for ever, holding the folder's lock: an attack on 0.9.35) is
+    opened without waiting and refused, :class:`OSError` as a read's are."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -224,7 +225,7 @@ def read_manifest(path: Path) -> dict | None:
     if not path.exists():
         return None
     try:
-        data = json.loads(_read_regular(path, MAX_MANIFEST_BYTES).decode("utf-8"))
+        data = json.loads(read_regular(path, MAX_MANIFEST_BYTES).decode("utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not an object")
         return data

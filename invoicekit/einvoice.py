@@ -611,39 +611,34 @@ def _read_period(line: Line) -> tuple[str, str]:
     ls, le = (d.strip() for d in line.period)
     if ls or le:
         return ls, le
-    text = _full_text(line.texts)
-    found = period_in_text(text) or _period_named_beside(line)
+    found = period_in_text(_full_text(line.texts))
     if found:
         return found[0].isoformat(), found[1].isoformat()
-    if _beside_names_no_one_period(line):
-        return MANY_PERIODS, MANY_PERIODS  # no ISO date: nothing says it lies inside the invoice's period
-    return "", ""
+    return _period_beside(line) or ("", "")
 
 
-def _period_named_beside(line: Line) -> tuple[dt.date, dt.date] | None:
-    """The one period a line's other texts name (its item's name where it has
-    a description, its item's properties), where its text names none: a line
-    named ``Døgnophold februar 2019`` (or with a property ``Periode: februar
-    2019``) beside a description naming no month was paid for its invoice's
-    March (an attack on 0.9.35); its CPR numbers were read there already."""
-    if period_in_text(_full_text(line.texts)):
-        return None
-    beside = [t for t in line.cpr_texts if t not in line.texts]
-    return period_in_text(_full_text(beside)) if beside else None
-
-
-def _beside_names_no_one_period(line: Line) -> bool:
-    """Whether a line's other texts (:func:`_period_named_beside`) say
-    something of its period and name no one period (``Døgnophold februar``,
-    ``02/2019``), where neither its period element nor its text says one: a
-    collective invoice's line so named was paid for its invoice's March (a
-    review of 0.9.36's first mend)."""
+def _period_beside(line: Line) -> tuple[str, str] | None:
+    """What a line's other texts (its item's name where it has a
+    description, its item's properties; its CPR numbers were read there
+    already) say of its period, where neither its period element nor its
+    text says one: the one period they name, ISO (a line named ``Døgnophold
+    februar 2019``, or with a property ``Periode: februar 2019``, beside a
+    description naming no month was paid for its invoice's March: an attack
+    on 0.9.35); :data:`MANY_PERIODS` where they say something of it and name
+    no one period (``Døgnophold februar``, ``02/2019``: no ISO date, so
+    nothing says it lies inside the invoice's period; a review of the first
+    mend); None where they say nothing of it."""
     if any(d.strip() for d in line.period) or period_in_text(_full_text(line.texts)):
-        return False
+        return None
     beside = _full_text([t for t in line.cpr_texts if t not in line.texts])
-    return (
-        bool(beside) and period_in_text(beside) is None and (bool(months_named(beside)) or names_no_one_period(beside))
-    )
+    if not beside:
+        return None
+    found = period_in_text(beside)
+    if found:
+        return found[0].isoformat(), found[1].isoformat()
+    if months_named(beside) or names_no_one_period(beside):
+        return MANY_PERIODS, MANY_PERIODS
+    return None
 
 
 def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | None:
@@ -961,11 +956,9 @@ def line_rows(doc: Document, invoice: dict[str, object]) -> tuple[list[dict[str,
         period = tuple(d if _iso_or_blank(d.strip()) else not_iso_date(d.strip()) for d in line.period)
         if period != line.period:
             not_iso.append(line.line_no.strip() or str(position))
-        if not any(d.strip() for d in period) and (named := _period_named_beside(line)) is not None:
+        if (beside := _period_beside(line)) is not None:
             # the robot reads the line's period from the text written below, which holds no name or property
-            period = (named[0].isoformat(), named[1].isoformat())
-        elif not any(d.strip() for d in period) and _beside_names_no_one_period(line):
-            period = (MANY_PERIODS, MANY_PERIODS)  # a period no calendar reads: the robot reads none
+            period = beside
         full = _full_text(line.texts)
         text, shortened = _cut(full)
         if shortened and _period_cut_away(full, text, period):

@@ -1243,9 +1243,9 @@ def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
         cells = frame[h]
         if isinstance(cells, pd.DataFrame):
             continue  # a header given twice: canonical_columns says so if it is one it reads
-        _values, ok, blank = parse_dates(cells.fillna("").astype(str))
-        filled = int((~np.asarray(blank)).sum())
-        if filled and int(np.asarray(ok & ~np.asarray(blank)).sum()) * 2 >= filled:
+        _values, ok, blank = parse_dates(cells)
+        filled = int((~blank).sum())
+        if filled and int((ok & ~blank).sum()) * 2 >= filled:
             looks.append(h)
     if looks:
         raise InputError(

@@ -327,6 +327,16 @@ def journal_lines(journal: str | Path) -> pd.DataFrame:
         return j.decision_lines(columns=["row", "line_no", "status", "grant_id", "psp_element", "art"])
 
 
+def wrong_in_journal(journal: str | Path, truth: str | Path | pd.DataFrame, every: pd.DataFrame) -> pd.DataFrame:
+    """:func:`wrong_from_truth` of the journal's decisions (``every``, as
+    :func:`load_every_decision` gives them) against ``truth`` (a file, with
+    the ``truth-lines.csv`` beside a world's ``truth.csv``, or a table), the
+    collective invoices judged by the journal's lines."""
+    if isinstance(truth, pd.DataFrame):
+        return wrong_from_truth(every, truth, journal_lines(journal))
+    return wrong_from_truth(every, read_truth_file(truth), journal_lines(journal), truth_lines_beside(truth))
+
+
 def wrong_from_truth(
     decisions: pd.DataFrame,
     truth: pd.DataFrame,
@@ -583,9 +593,7 @@ def followup(
     last = str(monthly["month"].iat[-1])
     wrong = None
     if truth is not None:
-        truth_frame = truth if isinstance(truth, pd.DataFrame) else read_truth_file(truth)
-        truth_lines = None if isinstance(truth, pd.DataFrame) else truth_lines_beside(truth)
-        wrong = wrong_from_truth(every, truth_frame, journal_lines(journal), truth_lines)
+        wrong = wrong_in_journal(journal, truth, every)
     rules = rules_from_journal(journal, last)
     # a supplier the rules exclude, or at which no grant can post, gains nothing from the template, as the
     # fix list says (a review of 0.9.21's first version found the excluded supplier at the top of the list)

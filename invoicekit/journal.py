@@ -87,7 +87,6 @@ import logging
 import os
 import re
 import sqlite3
-import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -102,7 +101,7 @@ import pyarrow.parquet as pq
 
 from invoicekit.cells import mask_arrow, one_line_within
 from invoicekit.columns import DECISION_COLUMNS, IN_ORE, TYPED_DECISION_COLUMNS
-from invoicekit.delivery import MANIFEST, fsync_path, read_only, sha256
+from invoicekit.delivery import MANIFEST, fsync_path, read_only, read_regular, sha256
 from invoicekit.errors import InputError, MissingFileError, OutputError
 from invoicekit.history import KEY_COLUMNS, History, history_tables
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, mask_unless_psp
@@ -297,7 +296,7 @@ def _read_key(journal: Path) -> str:
     path = key_path(journal)
     restore = "restore it from a backup of the journal's folder (the journal and its key file together)"
     try:
-        text = _read_small(path).decode("ascii")
+        text = read_regular(path, _KEY_BYTES).decode("ascii")
     except FileNotFoundError:
         raise InputError(
             journal,
@@ -407,7 +406,7 @@ def _begun_with(path: Path, secret: str) -> bool:
     if path.is_symlink():
         return False
     try:
-        held = _read_small(path)
+        held = read_regular(path, _KEY_BYTES)
     except OSError:
         return False
     whole = (secret + "\n").encode("ascii")
@@ -464,23 +463,8 @@ def _write_all(fd: int, secret: str) -> None:
 
 def _key_in(path: Path) -> str | None:
     with contextlib.suppress(OSError, UnicodeDecodeError):
-        return _read_small(path).decode("ascii").strip()
+        return read_regular(path, _KEY_BYTES).decode("ascii").strip()
     return None
-
-
-def _read_small(path: Path) -> bytes:
-    """A key file's bytes: a regular file (a FIFO is opened without waiting
-    and refused), at most :data:`_KEY_BYTES` of it read."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file, no key")
-        data = os.read(fd, _KEY_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(data) > _KEY_BYTES:
-        raise OSError(errno.EFBIG, f"over {_KEY_BYTES} bytes, no key")
-    return data
 
 
 def _journal_error(path: Path, exc: Exception) -> InputError | OutputError:

@@ -115,7 +115,7 @@ def test_a_collective_lines_item_naming_february_without_one_period_is_never_pai
     1-31 March), B's line with the generic description `Døgnophold § 108` and its month in the item's
     name (`Døgnophold februar`) or an item property (`Periode: 02/2019`, `2019-02`, `februar`). The same
     words as the line's description go to a caseworker (MISSING_PERIOD: the robot holds a collective
-    line's text to its invoice's months). 0.9.36's `einvoice._period_named_beside` reads the item only
+    line's text to its invoice's months). 0.9.36's first mend (`einvoice._period_named_beside`, since `_period_beside`) read the item only
     for ONE period (`period_in_text`): a month without a year or in digits gives none, nothing of it
     reaches the line's text, and the line is paid for March. README, period_start: "a line's item name
     ... or item property that names its one period holds the line to it as its text would"."""
