@@ -10,6 +10,8 @@ import pytest
 
 from invoicekit.convert import convert, write_conversion
 from invoicekit.run import run as run_robot
+from tests.test_attack_0932_einvoice import line as ubl_line
+from tests.test_attack_0932_einvoice import peppol
 
 EXAMPLE = Path(__file__).parent / "data" / "example"
 
@@ -20,28 +22,6 @@ B-2002,631290-3456,SEL108-BO,Længerevarende botilbud,29345716,400.00,day,01-01-
 """
 
 # ------------------------------------------------------------------ UBL (Peppol BIS 3)
-
-_UBL_NS = (
-    'xmlns="urn:oasis:names:specification:ubl:schema:xsd:{root}-2" '
-    'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" '
-    'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"'
-)
-
-
-def ubl_line(no: object, amount: str, note: str = "", period: str = "", extra: str = "") -> str:
-    per = ""
-    if period:
-        s, e = period.split("/")
-        per = f"<cac:InvoicePeriod><cbc:StartDate>{s}</cbc:StartDate><cbc:EndDate>{e}</cbc:EndDate></cac:InvoicePeriod>"
-    n = f"<cbc:Note>{note}</cbc:Note>" if note else ""
-    return (
-        f'<cac:InvoiceLine><cbc:ID>{no}</cbc:ID>{n}<cbc:InvoicedQuantity unitCode="MON">1</cbc:InvoicedQuantity>'
-        f'<cbc:LineExtensionAmount currencyID="DKK">{amount}</cbc:LineExtensionAmount>{per}{extra}'
-        "<cac:Item><cbc:Description>Døgnophold § 108</cbc:Description><cbc:Name>Døgnophold</cbc:Name>"
-        "<cac:ClassifiedTaxCategory><cbc:ID>E</cbc:ID><cbc:Percent>0</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID>"
-        "</cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item>"
-        f'<cac:Price><cbc:PriceAmount currencyID="DKK">{amount}</cbc:PriceAmount></cac:Price></cac:InvoiceLine>'
-    )
 
 
 def ubl(
@@ -54,29 +34,9 @@ def ubl(
     payable: str = "",
     head: str = "",
 ) -> str:
-    """A Peppol BIS 3 invoice from Bostedet Solhøj (CVR 29345716), VAT exempt."""
-    start, end = period.split("/") if period else ("", "")
-    invoice_period = (
-        f"<cac:InvoicePeriod><cbc:StartDate>{start}</cbc:StartDate><cbc:EndDate>{end}</cbc:EndDate></cac:InvoicePeriod>"
-        if period
-        else ""
-    )
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Invoice {_UBL_NS.format(root="Invoice")}>
-  <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
-  <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
-  <cbc:ID>{number}</cbc:ID>
-  <cbc:IssueDate>2019-04-03</cbc:IssueDate>
-  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
-  <cbc:Note>{note}</cbc:Note>{head}
-  <cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode>
-  {invoice_period}
-  <cac:AccountingSupplierParty><cac:Party><cbc:EndpointID schemeID="0184">29345716</cbc:EndpointID><cac:PartyName><cbc:Name>Bostedet Solhøj</cbc:Name></cac:PartyName><cac:PartyLegalEntity><cbc:RegistrationName>Bostedet Solhøj ApS</cbc:RegistrationName><cbc:CompanyID schemeID="0184">DK29345716</cbc:CompanyID></cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>
-  <cac:AccountingCustomerParty><cac:Party><cbc:EndpointID schemeID="0088">5798000000001</cbc:EndpointID><cac:PartyName><cbc:Name>Kommunen</cbc:Name></cac:PartyName></cac:Party></cac:AccountingCustomerParty>
-  <cac:TaxTotal><cbc:TaxAmount currencyID="DKK">0.00</cbc:TaxAmount></cac:TaxTotal>
-  <cac:LegalMonetaryTotal><cbc:LineExtensionAmount currencyID="DKK">{total}</cbc:LineExtensionAmount><cbc:TaxExclusiveAmount currencyID="DKK">{total}</cbc:TaxExclusiveAmount><cbc:TaxInclusiveAmount currencyID="DKK">{total}</cbc:TaxInclusiveAmount>{totals}<cbc:PayableAmount currencyID="DKK">{payable or total}</cbc:PayableAmount></cac:LegalMonetaryTotal>
-  {lines}
-</Invoice>"""
+    """A Peppol BIS 3 invoice from Bostedet Solhøj (CVR 29345716), VAT exempt, with ``note`` (and ``head``)
+    after its type code (:func:`tests.test_attack_0932_einvoice.peppol`)."""
+    return peppol(f"<cbc:Note>{note}</cbc:Note>{head}", total, lines, period, number, totals=totals, payable=payable)
 
 
 # ------------------------------------------------------------------ CII (UN/CEFACT D16B)

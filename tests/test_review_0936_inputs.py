@@ -68,13 +68,19 @@ def write_xlsx(path: Path, tables: dict[str, list[list]], hook=None) -> Path:
     return path
 
 
-def run(tmp_path: Path, grants: Path | None = None, support: Path | None = None, invoices: Path | None = None):
+def run(
+    tmp_path: Path,
+    grants: Path | None = None,
+    support: Path | None = None,
+    invoices: Path | None = None,
+    paid: Path | None = None,
+):
     grants = grants or write_csv(tmp_path / "grants.csv", GRANT_HEADER, GRANTS)
     support = support or write_xlsx(tmp_path / "support.xlsx", sheets())
     invoices = invoices or write_csv(tmp_path / "invoices.csv", INVOICE_HEADER, [MARCH_A])
     out = tmp_path / "out"
     rc = main(["run", "--grants", str(grants), "--invoices", str(invoices), "--support-sheet", str(support),
-               "--out", str(out), "--quiet"])  # fmt: skip
+               "--out", str(out), "--quiet", *(["--paid", str(paid)] if paid is not None else [])])  # fmt: skip
     decisions = pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False) if rc == 0 else None
     problems = pd.read_csv(out / "input_problems.csv", dtype=str, keep_default_na=False) if rc == 0 else None
     return rc, decisions, problems
@@ -213,13 +219,9 @@ def test_a_paid_mark_under_a_merged_grant_cell_still_counts_as_paid(tmp_path):
         wb["paid"].merge_cells("A4:A5")
 
     paid = write_xlsx(tmp_path / "paid.xlsx", marks, merge)
-    out = tmp_path / "out"
-    rc = main(["run", "--grants", str(write_csv(tmp_path / "g.csv", GRANT_HEADER, GRANTS)),
-               "--invoices", str(write_csv(tmp_path / "i.csv", INVOICE_HEADER, [MARCH_A])),
-               "--support-sheet", str(write_xlsx(tmp_path / "s.xlsx", sheets())),
-               "--paid", str(paid), "--out", str(out), "--quiet"])  # fmt: skip
+    rc, decisions, _ = run(tmp_path, paid=paid)
     assert rc == 0
-    d = pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False).iloc[0]
+    d = decisions.iloc[0]
     assert (d["status"], d["reason"]) == ("manual", "ALREADY_PAID"), "March, marked paid in the workbook, paid again"
 
 
@@ -237,11 +239,7 @@ def test_a_paid_mark_without_grant_id_that_names_the_citizens_service_still_coun
          ["", "01.03.2019", "31.03.2019", "610190-1234", SOLHOJ, "SEL108-BO"]],
         sep=";",
     )  # fmt: skip
-    out = tmp_path / "out"
-    rc = main(["run", "--grants", str(write_csv(tmp_path / "g.csv", GRANT_HEADER, GRANTS)),
-               "--invoices", str(write_csv(tmp_path / "i.csv", INVOICE_HEADER, [MARCH_A])),
-               "--support-sheet", str(write_xlsx(tmp_path / "s.xlsx", sheets())),
-               "--paid", str(paid), "--out", str(out), "--quiet"])  # fmt: skip
+    rc, decisions, _ = run(tmp_path, paid=paid)
     assert rc == 0
-    d = pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False).iloc[0]
+    d = decisions.iloc[0]
     assert (d["status"], d["reason"]) == ("manual", "ALREADY_PAID"), "March, marked paid, paid again"
