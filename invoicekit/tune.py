@@ -29,11 +29,11 @@ import pandas as pd
 
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
-from invoicekit.evaluate import evaluate_alike
+from invoicekit.evaluate import evaluate, evaluate_alike
 from invoicekit.formats import dk_number
 from invoicekit.history import History
 from invoicekit.identifiers import compact_cvr, mask_cpr_text, quoted
-from invoicekit.replay import WorldData, simulate_rule_sets
+from invoicekit.replay import WorldData, simulate_rule_sets, simulate_with_lines
 from invoicekit.rules import RULE_KEYS, THOUSANDS_GROUPED, Rules, rules_from_dict
 from invoicekit.vocabulary import normalise_paragraph
 
@@ -347,7 +347,18 @@ def _group_summaries_of_held(rule_list: list[Rules]) -> list[dict]:
 
 def _group_summaries(world: WorldData, rule_list: list[Rules], seen: list[History] | None = None) -> list[dict]:
     """The summaries of rule sets of one tolerance, in order (``seen``: see
-    :func:`~invoicekit.replay.simulate_rule_sets`)."""
+    :func:`~invoicekit.replay.simulate_rule_sets`). A world with the lines
+    of its collective invoices and their truth (``truth-lines.csv``) is
+    replayed a rule set at a time, as :func:`simulate_rule_sets` replays it,
+    and each collective invoice decided line by line judged by its lines, as
+    ``evaluate`` judges it: its row of the truth lists each PSP element once,
+    and read alone counted a line on another line's PSP element as right."""
+    if world.truth_lines is not None and any(lines is not None for lines in world.lines):
+        summaries = []
+        for rules in rule_list:
+            decisions, lines = simulate_with_lines(world, rules, messages=False)
+            summaries.append(evaluate(decisions, world.truth, lines, world.truth_lines).summary)
+        return summaries
     return [e.summary for e in evaluate_alike(simulate_rule_sets(world, rule_list, seen=seen), world.truth)]
 
 
