@@ -245,11 +245,15 @@ class Actions:
 # ---------------------------------------------------------------- inputs
 
 
-def rules_from_journal(journal: str | Path, month: str | None = None) -> Settings:
+def rules_from_journal(journal: str | Path, month: str | None = None, runs: pd.DataFrame | None = None) -> Settings:
     """The rules the robot used in the month's last run (the journal's last
-    run when ``month`` is None), as :class:`Settings`."""
-    with Journal(journal, readonly=True) as j:
-        runs = j.runs()
+    run when ``month`` is None), as :class:`Settings`. ``runs``: the
+    journal's runs as read already (:func:`invoicekit.followup.read_journal`),
+    so that the rules are those of the runs the decisions came from, not of
+    a run recorded since."""
+    if runs is None:
+        with Journal(journal, readonly=True) as j:
+            runs = j.runs()
     if month is not None:
         runs = runs[(months_of_runs(runs) == month).to_numpy()]
     if not len(runs):

@@ -39,7 +39,7 @@ from scipy.stats import binomtest, chi2
 
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
 from invoicekit.errors import MAX_TOML_BYTES, InputError, MissingFileError, check_input_file
-from invoicekit.followup import load_decisions, load_every_decision, monthly_table, run_months, wrong_in_journal
+from invoicekit.followup import first_decisions, load_every_decision, monthly_table, read_journal, wrong_in_journal
 from invoicekit.formats import en_number, en_percent, en_probability, small_share_decimals
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.parsing import kroner
@@ -793,7 +793,8 @@ def measure(journal: str | Path, months: int = 3) -> dict[str, Measurement]:
     one with invoices (then the volume and the rate are both measured with
     it, each as above). A month whose runs found no invoice counts in the volume
     (as none), not in the rate."""
-    monthly = monthly_table(load_decisions(journal), months=run_months(journal))
+    read = read_journal(journal)  # the runs and decisions of one reading: a run recorded meanwhile in neither
+    monthly = monthly_table(first_decisions(read.every), months=read.months)
     this_month = danish_today().strftime("%Y-%m")
     full = monthly[monthly["month"] < this_month]
     under_way = not len(full) or (full["invoices"].sum() == 0 and monthly["invoices"].sum() > 0)

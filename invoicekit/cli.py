@@ -1495,14 +1495,14 @@ def cmd_actions(args: argparse.Namespace) -> int:
     from invoicekit.action_files import write_actions
     from invoicekit.actions import fix_list, rules_from_journal
     from invoicekit.extracts import read_grants, read_support_sheet
-    from invoicekit.followup import decided_again, first_decisions, load_every_decision, run_months
+    from invoicekit.followup import decided_again, first_decisions, read_journal
     from invoicekit.vocabulary import MONTH
 
     if args.month is not None and not MONTH.fullmatch(args.month):
         raise InputError(None, "--month", f"{quoted(args.month)} is not a month; expected YYYY-MM")
-    every = load_every_decision(args.journal)
+    read = read_journal(args.journal)  # the runs and decisions of one reading: a run recorded meanwhile in neither
+    every, months = read.every, read.months  # the months with those whose runs found no invoice
     decisions = first_decisions(every)
-    months = run_months(args.journal)  # with those whose runs found no invoice
     if args.month is not None and args.month not in months:
         raise InputError(
             args.journal, "--month", f"{args.month} has no run; expected a month from {months[0]} to {months[-1]}"
@@ -1510,7 +1510,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
     grants = read_grants(args.grants) if args.grants else None
     support = read_support_sheet(args.support_sheet) if args.support_sheet else None
     _warn_if_not_read(args, args.month or months[-1])
-    settings = rules_from_journal(args.journal, args.month or months[-1])
+    settings = rules_from_journal(args.journal, args.month or months[-1], runs=read.runs)
     actions = fix_list(
         decisions, grants, support, month=args.month, settings=settings, run_months=months, again=decided_again(every)
     )

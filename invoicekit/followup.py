@@ -59,16 +59,37 @@ def decided_again(every: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def load_every_decision(journal: str | Path) -> pd.DataFrame:
-    """Every decision in the journal with its run's ``month``, in the order
-    decided: an invoice sent again once for each time (:func:`load_decisions`
-    counts it once)."""
+@dataclass(frozen=True)
+class JournalRead:
+    """The journal as one reading saw it: its ``runs`` and ``every``
+    decision of them (:func:`load_every_decision`). A run the robot recorded
+    while it was read (each run's row and decisions are committed together)
+    is in neither: read apart, its decisions came with no month, and the
+    follow-up and the fix list ended in a TypeError (an attack on 0.9.36)."""
+
+    runs: pd.DataFrame
+    every: pd.DataFrame
+
+    @property
+    def months(self) -> list[str]:
+        """Every month the robot ran in (:func:`run_months`), in order."""
+        return sorted(set(months_of_runs(self.runs)))
+
+
+def read_journal(journal: str | Path) -> JournalRead:
+    """Every run of the journal and every decision of them, with its run's
+    ``month``, in the order decided (:class:`JournalRead`). A reader holds
+    no lock (the robot records on while a report is made): the runs are
+    read first, and the decisions of any run recorded after that are left
+    out, as the run is."""
     path = Path(journal)
     if not path.exists():
         raise InputError(path, None, "does not exist; expected the robot's journal (--journal of invoicekit run)")
     with Journal(path, readonly=True) as j:
         runs = j.runs()
         d = j.decisions()
+    month = dict(zip(runs["run_id"].astype(int), months_of_runs(runs), strict=True))
+    d = d[d["run_id"].isin(month.keys())].reset_index(drop=True)  # a run recorded since the runs were read
     if not len(d):
         if len(runs):  # the robot ran with it, and found no invoice
             raise InputError(
@@ -78,9 +99,15 @@ def load_every_decision(journal: str | Path) -> pd.DataFrame:
                 "that decided invoices",
             )
         raise InputError(path, None, "holds no decisions yet; expected a journal the robot has run with")
-    month = dict(zip(runs["run_id"].astype(int), months_of_runs(runs), strict=True))
     d.insert(0, "month", d["run_id"].map(month))
-    return d
+    return JournalRead(runs, d)
+
+
+def load_every_decision(journal: str | Path) -> pd.DataFrame:
+    """Every decision in the journal with its run's ``month``, in the order
+    decided: an invoice sent again once for each time (:func:`load_decisions`
+    counts it once)."""
+    return read_journal(journal).every
 
 
 def run_months(journal: str | Path) -> list[str]:
@@ -586,15 +613,15 @@ def followup(
     truth or filled-in control sheets, when given), with the last month's fix
     list (more fixes when the month's ``grants`` and the ``support`` sheet
     are given)."""
-    every = load_every_decision(journal)
+    read = read_journal(journal)  # the runs and decisions of one reading: a run recorded meanwhile in neither
+    every, months = read.every, read.months
     d = first_decisions(every)
-    months = run_months(journal)
     monthly = monthly_table(d, target, months=months, calendar=True, again=decided_again(every))
     last = str(monthly["month"].iat[-1])
     wrong = None
     if truth is not None:
         wrong = wrong_in_journal(journal, truth, every)
-    rules = rules_from_journal(journal, last)
+    rules = rules_from_journal(journal, last, runs=read.runs)
     # a supplier the rules exclude, or at which no grant can post, gains nothing from the template, as the
     # fix list says (a review of 0.9.21's first version found the excluded supplier at the top of the list)
     idle = suppliers_posting_nothing(grants, support, rules) | set(rules.excluded_suppliers)
