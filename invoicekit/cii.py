@@ -208,6 +208,9 @@ def read_cii(root: Element) -> Document:
             )
             for ac in _all(settlement, "ram:SpecifiedTradeAllowanceCharge")
         ),
+        allowance_total=_text(_one(sums, "ram:AllowanceTotalAmount")),
+        charge_total=_text(_one(sums, "ram:ChargeTotalAmount")),
+        paid=tuple(_text(el) for el in _all(settlement, "ram:SpecifiedAdvancePayment/ram:PaidAmount")),
     )
 
 

@@ -372,20 +372,38 @@ class Document:
     corrects: tuple[str, ...] = ()
     #: the allowances and charges on the whole document, not on a line: (a charge?, its amount as written)
     adjustments: tuple[tuple[bool, str], ...] = ()
+    #: the totals of those, as the document's totals state them (UBL ``AllowanceTotalAmount`` and
+    #: ``ChargeTotalAmount``, CII the same names, BT-107 and BT-108), as written: blank for none
+    allowance_total: str = ""
+    charge_total: str = ""
+    #: the payments it says were made on account, each as written (UBL ``PrepaidPayment/PaidAmount``,
+    #: CII ``SpecifiedAdvancePayment/PaidAmount``)
+    paid: tuple[str, ...] = ()
 
 
 def is_charge(indicator: str) -> bool:
     """An allowance or charge's indicator (UBL ``ChargeIndicator``, CII ``ChargeIndicator/Indicator``):
-    ``true`` for a charge, anything else an allowance."""
-    return indicator.strip().casefold() == "true"
+    true (``xs:boolean``'s ``true`` or ``1``) for a charge, anything else an allowance (``1`` was read
+    as an allowance, and a caseworker told of a deduction where the supplier added a charge: an
+    attack on 0.9.36)."""
+    return indicator.strip().casefold() in ("true", "1")
 
 
 def adjusted_totals(doc: Document) -> tuple[Decimal, Decimal] | None:
     """The totals of the document's own allowances and charges (on the whole document, not on a
-    line); None where it has none, or only of 0 (one whose amount is no number counts as one)."""
+    line); None where it has none, or only of 0 (one whose amount is no number counts as one).
+    A document whose totals state allowances or charges (``AllowanceTotalAmount``,
+    ``ChargeTotalAmount``) without the elements that say which has them as stated: read from the
+    elements alone, a collective invoice taking off 1,500 on the whole of it was posted line by
+    line in full (an attack on 0.9.36)."""
+    adjustments = doc.adjustments or tuple(
+        (charge, written)
+        for charge, written in ((False, doc.allowance_total), (True, doc.charge_total))
+        if written.strip()
+    )
     allowances = charges = Decimal(0)
     found = False
-    for charge, written in doc.adjustments:
+    for charge, written in adjustments:
         value = number(written.strip())
         if value is None or value != 0:
             found = True
@@ -744,6 +762,17 @@ def _first_day_not_in(runs: tuple[list[dt.date], list[dt.date]], day: dt.date) -
     return ends[k] + dt.timedelta(days=1) if k >= 0 and day <= ends[k] else day
 
 
+def stated_payments(doc: Document) -> Decimal | str | None:
+    """What the document says was paid on account (:attr:`Document.paid`): their sum, the texts as
+    written (``;``-joined) where one is no number, None where it states none or only 0."""
+    written = [p.strip() for p in doc.paid if p.strip()]
+    values = [number(p) for p in written]
+    if any(v is None for v in values):
+        return "; ".join(written)
+    total = sum(values, Decimal(0))
+    return total if any(values) else None
+
+
 def _currency(doc: Document) -> str:
     """The document's currency and its totals', ``/``-joined. Where those
     are DKK or say nothing, any other currency the document names anywhere
@@ -794,6 +823,15 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
                 f"{prepaid or 0}, rounding {rounding}); written with {prepaid_amount} prepaid, "
                 "so that the robot leaves it to a caseworker"
             )
+    if (said := stated_payments(doc)) is not None and not number(str(prepaid_amount) or "0"):
+        # payments on account stated, and no prepaid amount (or 0) beside them: the payable amount may
+        # have forgotten them (10,000 paid on account, the whole 28,500 payable), and the robot paid the
+        # whole again (an attack on 0.9.36); written as prepaid, so that a caseworker settles it
+        prepaid_amount = said
+        warnings.append(
+            f"states payments of {said} made on account (PrepaidPayment, SpecifiedAdvancePayment) and no prepaid "
+            f"amount; written with {said} prepaid, so that the robot leaves it to a caseworker"
+        )
     unread = [(name, text.strip()) for name, text in (("total", doc.total), ("payable", doc.payable),
               ("prepaid", doc.prepaid), ("rounding", doc.rounding)) if text.strip() and number(text) is None]  # fmt: skip
     if unread:

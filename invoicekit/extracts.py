@@ -49,7 +49,14 @@ from invoicekit.identifiers import (
     mask_cprs_in,
     mask_cprs_in_arrow,
 )
-from invoicekit.keys import normalise_grant_ids, normalise_numbers_arrow, service_keys, sheet_keys, value_keys
+from invoicekit.keys import (
+    ascii_dashes,
+    normalise_grant_ids,
+    normalise_numbers_arrow,
+    service_keys,
+    sheet_keys,
+    value_keys,
+)
 from invoicekit.parsing import (
     CPR_SEPARATOR_CLASS,
     MONEY_SCALE,
@@ -64,6 +71,8 @@ from invoicekit.parsing import (
     text_array,
 )
 from invoicekit.readers import (
+    ROW_HIDDEN,
+    Workbook,
     canonical_columns,
     numeric_cells,
     open_ended,
@@ -321,6 +330,7 @@ def read_invoices(path: str | Path) -> Invoices:
     """Read an invoice extract (CSV or xlsx) into the typed table the robot
     decides on: one row per input row, in input order."""
     raw = read_raw(path, in_parts=True)  # typed in the halves it was read in
+    _refuse_lines_extract(raw.frame, path)
     dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     id_header = source_column(raw.frame, INVOICE_COLUMNS[0])
@@ -333,6 +343,23 @@ def read_invoices(path: str | Path) -> Invoices:
         df, misaligned=raw.misaligned, numeric_cpr=numeric_cpr, dates=dates, lost_id=lost_id, numeric_id=numeric_id
     )
     return Invoices(typed, unread=unread_columns(raw.frame.columns, INVOICE_COLUMNS))
+
+
+def _refuse_lines_extract(df: pd.DataFrame, source: str | Path) -> None:
+    """Refuse an invoice extract with a column of line numbers: the invoice
+    lines extract (``--invoice-lines``; ``convert --lines-out`` writes it), a
+    row a line, given as the invoices. Its lines hold every column an invoice
+    needs but not their invoice's type, currency or prepayment, and a credit
+    note's line was paid as an invoice (an attack on 0.9.36)."""
+    header = source_column(df, INVOICE_LINE_COLUMNS[2])
+    if header is not None:
+        raise InputError(
+            source,
+            str(header),
+            "is a column of invoice line numbers, as the invoice lines extract has (a row a line, without its "
+            "invoice's document type, currency or prepayment); expected the invoice extract, a row an invoice: "
+            "give this file as --invoice-lines beside it",
+        )
 
 
 #: rows from which an extract is typed in two halves, one on each core
@@ -426,6 +453,7 @@ def prepare_invoices(
     :func:`read_invoices` types a file: for notebooks and tests that write
     small tables inline. See :func:`_typed_invoices` for the columns."""
     _refuse_typed(df, "invoices", "prepare_invoices", "Invoices")
+    _refuse_lines_extract(df, "invoices")
     # what the cells were (numbers, floats too long to hold every digit) is seen before the columns are
     # mapped, which makes every cell text; the mapping is made once, here, as read_invoices makes it
     typed = _typed_invoices(
@@ -1571,7 +1599,7 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
         raise InputError(path, None, f"unknown extension '{path.suffix}'; expected an .xlsx workbook")
     wb = open_workbook(path)
     try:
-        frames = {}
+        frames, chosen = {}, {}
         for name, (danish, columns) in SUPPORT_SHEETS.items():
             titles = [t for t in wb.titles if header_key(t) in (header_key(name), header_key(danish))]
             found = ", ".join(map(repr, wb.titles))
@@ -1593,13 +1621,67 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
                     "is hidden; expected the sheet people see and keep: show it (right-click a sheet tab, Unhide), "
                     "or delete it and name the sheet in use " + f"{name} or {danish}",
                 )
+            _refuse_rows_not_shown(wb, path, titles[0])
             raw = wb.table(titles[0])
             if name == "coding":  # month-first dates read wrongly where they read at all
                 refuse_misread_file(raw, f"{path} [{titles[0]}]", _named(columns, "valid_from", "valid_to"))
             frames[name] = canonical_columns(raw.frame, columns, path, titles[0])
+            chosen[name] = titles[0]
+        _refuse_second_tables(wb, path, chosen)
     finally:
         wb.close()
     return _typed_support_sheet(frames, source=path.name)
+
+
+def _refuse_rows_not_shown(wb: Workbook, path: Path, title: str) -> None:
+    """Refuse a support sheet's role sheet with a row of values hidden (or
+    filtered away) or struck through: nobody reading the sheet takes it for a
+    row in use, and the robot posted on a retired row's PSP element, hidden
+    or struck through at the new year, without a word (an attack on 0.9.36).
+    Refused, not left out: a filter hides rows in use, and left out they
+    would send every invoice of their keys to a caseworker."""
+    found = wb.rows_not_shown(title)
+    if not found:
+        return
+    at, why = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    if why == ROW_HIDDEN:
+        said = (
+            f"is hidden{more} (hidden, or filtered away): nobody who reads the sheet sees it, and the robot would "
+            "code postings by it; expected every row shown: show it (or clear the filter), or delete it, or end "
+            "it with a valid_to (Gyldig til) date if it no longer holds"
+        )
+    else:
+        said = (
+            f"is struck through{more}, which a person reads as void, and the robot would code postings by it; "
+            "expected only rows in use: delete it, or end it with a valid_to (Gyldig til) date and take the "
+            "strike off"
+        )
+    raise InputError(path, f"sheet '{title}', row {at}", said)
+
+
+def _refuse_second_tables(wb: Workbook, path: Path, chosen: dict[str, str]) -> None:
+    """Refuse a support sheet with another sheet holding a role's columns
+    beside the role's own sheet (``Kontering (2)``, Excel's name for a copy,
+    beside ``Kontering``): nothing says which holds, and the robot posted on
+    the old sheet's PSP elements while staff kept the copy (an attack on
+    0.9.36). An old year's table kept beside it is refused alike: it belongs
+    in another workbook."""
+    for title in wb.titles:
+        if title in chosen.values() or not wb.holds_cells(title):
+            continue
+        try:
+            frame = wb.table(title).frame
+        except InputError:  # a damaged sheet no role reads
+            continue
+        for name, (_danish, columns) in SUPPORT_SHEETS.items():
+            if all(source_column(frame, c) is not None for c in columns if c.required):
+                raise InputError(
+                    path,
+                    f"sheet '{title}'",
+                    f"holds the columns of the {name} table, as sheet '{chosen[name]}' does: nothing says which "
+                    f"holds; expected the {name} table once: delete the other sheet, or move it to another workbook",
+                )
 
 
 def prepare_support_sheet(frames: dict[str, pd.DataFrame], source: str = "support_sheet") -> SupportSheet:
@@ -1767,7 +1849,9 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
     valid_from, from_ok, _ = parse_dates(df["valid_from"])
     valid_to, to_ok, to_blank = parse_dates(df["valid_to"])
     to_blank = open_ended(df["valid_to"], to_ok, to_blank)
-    psp, art = _visible(df["psp_element"]), _visible(df["art"])
+    # a PSP element pasted from Word or a PDF keeps its typographic dashes: written as OPUS knows it, not
+    # as an element OPUS does not have (an attack on 0.9.36)
+    psp, art = _visible(df["psp_element"]).map(ascii_dashes), _visible(df["art"])
     out = pd.DataFrame(
         {
             "row": rows,
@@ -1788,6 +1872,12 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
         ((out["ownership"] == "").to_numpy(), "ownership", "ejerforholdet mangler eller er ukendt"),
         ((out["target_key"] == "").to_numpy(), "target_group", "målgruppen mangler"),
         ((psp == "").to_numpy(), "psp_element", "PSP-elementet mangler"),
+        (
+            # a placeholder (-, ?, ...) for an element yet to be made was posted as one (an attack on 0.9.36)
+            ~psp.str.contains(r"[^\W_]", regex=True).to_numpy(dtype=bool),
+            "psp_element",
+            "PSP-elementet har intet bogstav eller ciffer (en pladsholder?); forventet ét PSP-element",
+        ),
         (
             (psp.str.contains(r"\s", regex=True) | hidden).to_numpy(dtype=bool),
             "psp_element",

@@ -223,6 +223,13 @@ def _sheet_key(text: str, code: bool) -> str:
     return "".join(out).casefold() or ("-" if any(_is_dash(ch) for ch in seen) else "")
 
 
+def ascii_dashes(text: str) -> str:
+    """``text`` with every dash (:func:`_is_dash`: Word's en dash, a
+    non-breaking hyphen) written as ``-``: an identifier OPUS knows
+    (``XG‑5385000108‑00001`` pasted from Word is ``XG-5385000108-00001``)."""
+    return "".join("-" if _is_dash(ch) else ch for ch in text) if not text.isascii() else text
+
+
 def _is_dash(ch: str) -> bool:
     """Whether ``ch`` is a dash: category Pd, or one of :data:`_DASHES`."""
     return ch in _DASHES or unicodedata.category(ch) == "Pd"

@@ -208,6 +208,9 @@ def read_ubl(root: Element) -> Document:
             )
             for ac in root.findall(_path("cac:AllowanceCharge"))
         ),
+        allowance_total=_text(total("AllowanceTotalAmount")),
+        charge_total=_text(total("ChargeTotalAmount")),
+        paid=tuple(_text(el) for el in root.findall(_path("cac:PrepaidPayment", "cbc:PaidAmount"))),
     )
 
 

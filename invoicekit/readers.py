@@ -734,6 +734,69 @@ def merged_ranges(parts: dict[str, bytes], title: str) -> list[tuple[int, int, i
     return found
 
 
+#: why a row of a sheet is not shown as data (:func:`rows_not_shown`)
+ROW_HIDDEN, ROW_STRUCK = "hidden", "struck through"
+
+
+def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]:
+    """The rows of the sheet named ``title`` that hold values a person does
+    not read as data, each as Excel numbers it with why: hidden (right-click,
+    Hide; or filtered away), or every value in it struck through (a row a
+    person reads as void). From the parts as stored; nearly always none, and
+    a sheet without a hidden row or a struck-through font is not parsed."""
+    struck = _struck_styles(parts)
+    found: list[tuple[int, str]] = []
+    for part in (p for p in parts if p.startswith("xl/worksheets/") and p.endswith(".xml")):
+        data = parts[part]
+        if (b'hidden="1"' not in data and b'hidden="true"' not in data and not struck) or _sheet_title(
+            parts, part
+        ) != title:
+            continue
+        try:
+            root = defused_et.fromstring(data)
+        except Exception:  # a damaged sheet: reading it says what is wrong
+            continue
+        for row in root.iter():
+            if not row.tag.endswith("}row"):
+                continue
+            styles = [
+                int(c.get("s") or 0)
+                for c in row
+                if c.tag.endswith("}c") and any(v.tag.endswith(("}v", "}is")) and "".join(v.itertext()) for v in c)
+            ]
+            if not styles:
+                continue
+            at = int(row.get("r") or 0)
+            if row.get("hidden") in ("1", "true"):
+                found.append((at, ROW_HIDDEN))
+            elif struck and all(s in struck for s in styles):
+                found.append((at, ROW_STRUCK))
+    return sorted(found)
+
+
+def _struck_styles(parts: dict[str, bytes]) -> frozenset[int]:
+    """The cell styles (``cellXfs``) whose font is struck through."""
+    data = parts.get("xl/styles.xml", b"")
+    if b"strike" not in data:
+        return frozenset()
+    try:
+        root = defused_et.fromstring(data)
+    except Exception:  # damaged styles: the sheet is read as it reads
+        return frozenset()
+    fonts = next((el for el in root if el.tag.endswith("}fonts")), None)
+    xfs = next((el for el in root if el.tag.endswith("}cellXfs")), None)
+    if fonts is None or xfs is None:
+        return frozenset()
+    struck_fonts = {
+        k
+        for k, font in enumerate(f for f in fonts if f.tag.endswith("}font"))
+        if any(el.tag.endswith("}strike") and el.get("val") not in ("0", "false") for el in font)
+    }
+    return frozenset(
+        k for k, xf in enumerate(x for x in xfs if x.tag.endswith("}xf")) if int(xf.get("fontId") or 0) in struck_fonts
+    )
+
+
 def _merged_filled(
     rows: Iterable[Sequence[object]], merged: list[tuple[int, int, int, int]]
 ) -> Iterator[Sequence[object]]:
@@ -967,6 +1030,10 @@ class Workbook:
             el.tag.endswith("}sheet") and el.get("name") == title and el.get("state") in ("hidden", "veryHidden")
             for el in book.iter()
         )
+
+    def rows_not_shown(self, title: str) -> list[tuple[int, str]]:
+        """The rows of the sheet named ``title`` hidden or struck through (:func:`rows_not_shown`)."""
+        return rows_not_shown(self._parts, title) if self._parts is not None else []
 
     def _merged(self, title: str) -> list[tuple[int, int, int, int]]:
         """The merged ranges of the sheet named ``title`` (:func:`merged_ranges`)."""
