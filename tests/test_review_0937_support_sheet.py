@@ -5,7 +5,6 @@ and a pasted typographic dash in the PSP element. Each was posted on in 0.9.36."
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,8 +12,6 @@ from openpyxl.styles import Font
 
 from tests.test_review_0936_inputs import CODING_HEADER, run, write_xlsx
 from tests.test_review_0936_inputs import sheets as _sheets
-
-SOLHOJ, KILDEN = "29345716", "31587603"
 
 
 def sheets() -> dict[str, list[list]]:
