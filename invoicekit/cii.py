@@ -57,6 +57,7 @@ from invoicekit.einvoice import (
     only_one,
     period_as_said,
     plain_text,
+    reference_texts,
     tax_in,
     with_sub_lines,
 )
@@ -211,7 +212,19 @@ def read_cii(root: Element) -> Document:
         allowance_total=_text(_one(sums, "ram:AllowanceTotalAmount")),
         charge_total=_text(_one(sums, "ram:ChargeTotalAmount")),
         paid=tuple(_text(el) for el in _all(settlement, "ram:SpecifiedAdvancePayment/ram:PaidAmount")),
+        # its own number and its lines' aside (each line reads its own)
+        reference_texts=reference_texts(
+            root,
+            skip | inside(_all(trade, "ram:IncludedSupplyChainTradeLineItem")),
+            {id(el) for el in _all(header, "ram:ID")},
+        ),
+        payee=_payee(_one(settlement, "ram:PayeeTradeParty")),
     )
+
+
+def _payee(party: Element | None) -> tuple[str, str]:
+    """The payee's CVR number and name (blank where the document names none)."""
+    return (_supplier_cvr(party), _text(_find(party, "ram:Name"))) if party is not None else ("", "")
 
 
 def _supplier_cvr(seller: Element | None) -> str:
@@ -289,6 +302,12 @@ def _line(el: Element, skip: set[int]) -> Line:
         descriptions=_texts(product, "ram:Description"),
         names=_texts(product, "ram:Name"),
         other_texts=_texts(product, "ram:ApplicableProductCharacteristic/ram:Value")
-        + [_text(_find(p, "ram:Name")) for p in el.iter() if p.tag.endswith("TradeParty")],
+        + [_text(_find(p, "ram:Name")) for p in el.iter() if p.tag.endswith("TradeParty")]
+        # its references (its own number and its parent's aside): a citizen written there is the line's
+        + list(
+            reference_texts(
+                el, skip, {id(x) for x in _all(document, "ram:LineID") + _all(document, "ram:ParentLineID")}
+            )
+        ),
         cpr_ids=cpr_ids_in(el, skip),
     )

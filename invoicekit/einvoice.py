@@ -64,6 +64,7 @@ from invoicekit.vocabulary import (
     LINES_TOTAL_NOTE,
     MANY_PERIODS,
     NO_CURRENCY,
+    PAYEE_NOTE,
     UNNAMED_LINE_NOTE,
     amount_noted,
     document_type_key,
@@ -97,7 +98,12 @@ LINE_COLUMNS = tuple(c.name for c in INVOICE_LINE_COLUMNS)
 #: 9902 is Peppol's former code for DK:CVR, still met in older senders' documents (it left the CVR
 #: blank and the invoice to a caseworker until 0.9.32)
 CVR_SCHEMES = {"DK:CVR", "0184", "9902"}
-CPR_SCHEMES = {"DK:CPR", "0237"}
+#: 9901 is Peppol's former code for DK:CPR, as 9902 was for DK:CVR (not read until 0.9.37: a citizen named
+#: under it beside another was passed over, and the invoice paid on the other's grant)
+CPR_SCHEMES = {"DK:CPR", "0237", "9901"}
+#: the elements beside the identifiers (whose names end in ``ID``) that hold a buyer's references:
+#: what municipalities ask suppliers to write the citizen in (:func:`reference_texts`)
+REFERENCE_NAMES = ("BuyerReference", "AccountingCost")
 #: UNTDID 1001 document type codes that make an invoice document a credit note
 #: (EN 16931's code list; 502 and 503 from the French CIUS): its amount is
 #: positive, so its type code is all that tells it from an invoice
@@ -379,6 +385,12 @@ class Document:
     #: the payments it says were made on account, each as written (UBL ``PrepaidPayment/PaidAmount``,
     #: CII ``SpecifiedAdvancePayment/PaidAmount``)
     paid: tuple[str, ...] = ()
+    #: its references and identifiers outside its lines and the supplier's parties, but its own number
+    #: (:func:`reference_texts`), searched for CPR numbers
+    reference_texts: tuple[str, ...] = ()
+    #: the party to be paid where the document names one (UBL ``PayeeParty``, CII ``PayeeTradeParty``):
+    #: its CVR number and its name, blank where it names none
+    payee: tuple[str, str] = ("", "")
 
 
 def is_charge(indicator: str) -> bool:
@@ -520,6 +532,27 @@ def difference(total: str, part: str) -> str:
 def inside(elements: list[Element]) -> set[int]:
     """ids of every element in the trees of ``elements`` (the supplier's parties)."""
     return {id(el) for top in elements for el in top.iter()}
+
+
+def reference_texts(el: Element, skip: set[int], own: set[int]) -> tuple[str, ...]:
+    """The identifiers (an element whose name ends in ``ID``) and the buyer's
+    references (:data:`REFERENCE_NAMES`) in the tree of ``el``, outside the
+    elements in ``skip`` and ``own`` (the document's or line's own number), as
+    written: searched for CPR numbers as notes are. A citizen written in the
+    buyer's reference, an order or a grant letter's reference, or as the
+    party delivered to under another scheme, beside another in a note, was
+    passed over, and the invoice paid on the other's grant (an attack on
+    0.9.36)."""
+    found = []
+    for e in el.iter():
+        if not isinstance(e.tag, str) or id(e) in skip or id(e) in own or len(e):
+            continue
+        name = e.tag.rsplit("}", 1)[-1]
+        if (name.endswith("ID") and name != "UUID") or name in REFERENCE_NAMES:
+            text = (e.text or "").strip()
+            if text:
+                found.append(text)
+    return tuple(found)
 
 
 def cpr_ids_in(el: Element, skip: set[int]) -> tuple[str, ...]:
@@ -938,6 +971,15 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         )
         if named:
             document_type = f"{CORRECTED_INVOICE} af {', '.join(named)}"
+    if (payee := _other_payee(doc)) is not None:
+        # a factored invoice: paid to the supplier after notice of the assignment, the municipality may have
+        # to pay it again (an attack on 0.9.36)
+        warnings.append(
+            f"is to be paid to another party than the supplier ({payee[1] or 'a payee'}, CVR {payee[0] or '?'}): "
+            "written so that the robot does not read the amount, and a caseworker pays the right party"
+        )
+        if isinstance(amount, Decimal):
+            amount = amount_noted(amount, PAYEE_NOTE, payee[0])
     row = {
         "invoice_id": invoice_id,
         "supplier_cvr": doc.supplier_cvr,
@@ -960,12 +1002,25 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
     return row, warnings
 
 
+def _other_payee(doc: Document) -> tuple[str, str] | None:
+    """The payee the document names (its CVR number and name) where it is
+    another party than the supplier: another CVR number, or without one
+    another name; None where it names none or the supplier itself."""
+    cvr, name = doc.payee
+    if not cvr and not name:
+        return None
+    if cvr:
+        return (cvr, name) if cvr != doc.supplier_cvr else None
+    same = " ".join(name.casefold().split()) == " ".join(doc.supplier_name.casefold().split())
+    return None if same else (cvr, name)
+
+
 def citizens(doc: Document) -> list[str]:
     """The CPR numbers the invoice names: in its notes, its lines' notes and
     item texts, and parties other than the supplier's, and identifiers of a
     CPR scheme (see :func:`cprs`)."""
     line_texts = [t for line in doc.lines for t in line.cpr_texts]
-    return cprs([*doc.notes, *line_texts, *doc.party_texts], doc.cpr_ids)
+    return cprs([*doc.notes, *line_texts, *doc.party_texts, *doc.reference_texts], doc.cpr_ids)
 
 
 def line_amount(line: Line) -> Decimal | str:

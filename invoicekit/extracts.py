@@ -99,6 +99,7 @@ from invoicekit.vocabulary import (
     OWNERSHIP,
     RATE_UNIT_NAMES_DA,
     RATE_UNITS,
+    cpr_digits,
     document_type_key,
     masked_cpr,
     normalise_paragraph,
@@ -936,13 +937,13 @@ def _text_cpr_candidates(
         g = pc.extract_regex(arr.take(pa.array(idx)), CPR_BOUNDED_RE2)
         ok = g.is_valid()
         owners.append(np.asarray(rows)[idx[ok.to_numpy(zero_copy_only=False)]])
-        found.append(pc.replace_substring(g.field("cpr").filter(ok), "-", "").cast(pa.large_string()))
+        found.append(pc.replace_substring_regex(g.field("cpr").filter(ok), r"\D", "").cast(pa.large_string()))
     owner: list[int] = []
     numbers: list[str] = []
     for i in np.flatnonzero(~one & ((loose > 0) | odd)):
         for match in CPR_PATTERN.finditer(texts[i]):
             owner.append(int(rows[i]))
-            numbers.append(match.group().replace("-", ""))
+            numbers.append(cpr_digits(match.group()))
     owners.append(np.array(owner, dtype=np.int64))
     found.append(pa.array(numbers, type=pa.large_string()))
     return np.concatenate(owners).astype(np.int64), pa.concat_arrays(found)

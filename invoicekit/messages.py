@@ -185,6 +185,11 @@ def _amount_noted(raw: str) -> str | None:
 
 def _note_said(noted) -> str:
     amount = _decimal_dk(noted["amount"])
+    if noted["payee"] is not None:
+        return (
+            f"E-fakturaen på {amount} kr. skal betales til en anden end leverandøren ({_payee_da(noted['payee'])}): "
+            "fakturaen er overdraget (factoring). Betal kun til den part, den er overdraget til, og bogfør manuelt."
+        )
     if noted["allowances"] is not None:
         return (
             f"E-fakturaen på {amount} kr. har fradrag på {_decimal_dk(noted['allowances'])} kr. og tillæg på "
@@ -745,10 +750,19 @@ LINES_ADJUSTED = (
 )
 
 
+LINES_PAYEE = "e-fakturaen skal betales til en anden end leverandøren ({payee}): den er overdraget (factoring)"
+
+
+def _payee_da(cvr: str) -> str:
+    return f"CVR {cvr}" if cvr != "?" else "uden CVR-nummer"
+
+
 def invoice_amount_cause(raw: str) -> str:
     """Why a collective invoice's own amount cannot be used, for its LINES_MISMATCH message: convert's
-    note of allowances and charges on the whole document, else that it cannot be read."""
+    note of allowances and charges on the whole document, or of another payee, else that it cannot be read."""
     noted = AMOUNT_NOTE.fullmatch(raw)
+    if noted is not None and noted["payee"] is not None:
+        return LINES_PAYEE.format(payee=_payee_da(noted["payee"]))
     if noted is not None and noted["allowances"] is not None:
         try:
             return LINES_ADJUSTED.format(

@@ -58,6 +58,7 @@ from invoicekit.einvoice import (
     only_one,
     period_as_said,
     plain_text,
+    reference_texts,
     tax_in,
 )
 from invoicekit.vocabulary import CREDIT_NOTE, INVOICE
@@ -211,7 +212,17 @@ def read_ubl(root: Element) -> Document:
         allowance_total=_text(total("AllowanceTotalAmount")),
         charge_total=_text(total("ChargeTotalAmount")),
         paid=tuple(_text(el) for el in root.findall(_path("cac:PrepaidPayment", "cbc:PaidAmount"))),
+        # its own number and its lines' aside (each line reads its own)
+        reference_texts=reference_texts(
+            root, skip | inside(root.findall(line_tag)), {id(el) for el in root.findall(_path("cbc:ID"))}
+        ),
+        payee=_payee(only_one(root.findall(_path("cac:PayeeParty")), "PayeeParty")),
     )
+
+
+def _payee(party: Element | None) -> tuple[str, str]:
+    """The payee's CVR number and name (blank where the document names none)."""
+    return (supplier_cvr(party), _supplier_name(party)) if party is not None else ("", "")
 
 
 def _preceding(root: Element) -> tuple[str, ...]:
@@ -266,7 +277,9 @@ def _line(el: Element, currency: str, skip: set[int], document: tuple[str, str])
         descriptions=shown if len(parts) > 1 else _texts(items[0], "cbc:Description"),
         names=[t for item in items for t in _texts(item, "cbc:Name")],
         other_texts=[t for item in items for t in _texts(item, "cac:AdditionalItemProperty", "cbc:Value")]
-        + [_text(n) for pn in el.iter(_q("cac", "PartyName")) for n in pn.findall(_path("cbc:Name"))],
+        + [_text(n) for pn in el.iter(_q("cac", "PartyName")) for n in pn.findall(_path("cbc:Name"))]
+        # its references (its own number and its sub-lines' aside): a citizen written there is the line's
+        + list(reference_texts(el, skip, {id(x) for part in parts for x in part.findall(_path("cbc:ID"))})),
         cpr_ids=cpr_ids_in(el, skip),
     )
 

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from invoicekit.identifiers import ascii_digits, compact_cpr, is_valid_cpr, mask_cprs_in_arrow, valid_cpr_mask
 from invoicekit.texts import LINE_BREAKS, is_arrow_text, text_bytes
-from invoicekit.vocabulary import AMOUNT_NOTE, CPR_PATTERN, MONTHS_DA
+from invoicekit.vocabulary import AMOUNT_NOTE, CPR_PATTERN, DASH_CHARS, MONTHS_DA, cpr_digits
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
 #: øre in a krone: the typed tables hold whole øre (:func:`ore_array`), people read kroner
@@ -622,11 +622,12 @@ def split_cpr_cells(cells: object) -> list[tuple[list[str], list[str]]]:
 
 @functools.lru_cache(maxsize=1 << 16)
 def cprs_in_text(text: str) -> tuple[str, ...]:
-    """Every ``DDMMYY-SSSS`` (hyphen optional) in ``text`` not touching other
-    digits and whose date is valid, compact, distinct, in order of appearance."""
+    """Every CPR number (:data:`~invoicekit.vocabulary.CPR_PATTERN`: ``DDMMYY-SSSS``, the hyphen optional,
+    or another dash or spaces) in ``text`` not touching other digits and whose date is valid, compact,
+    distinct, in order of appearance."""
     found: dict[str, None] = {}  # ordered and distinct
     for m in CPR_PATTERN.finditer(text):
-        number = compact_cpr(m.group())
+        number = compact_cpr(cpr_digits(m.group()))
         if number not in found and is_valid_cpr(number):
             found[number] = None
     return tuple(found)
@@ -641,9 +642,7 @@ _DASHES = "\\-–—‐‑"
 #: where the first alone was read (a review of 0.9.24)
 #: every dash (Unicode's ``Pd``), a minus sign and a tilde, as they join two dates or days: one set, written
 #: out for Python's patterns and RE2's alike (their Unicode versions may differ)
-_RANGE_DASH_CHARS = sorted(
-    {chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Pd"} | {"\u2212", "~", "\u223c"}
-)
+_RANGE_DASH_CHARS = sorted(DASH_CHARS | {"~", "\u223c"})
 _RANGE_DASH = "".join(re.escape(c) for c in _RANGE_DASH_CHARS)
 #: the words that join two days or dates of a range: ``til``, ``til og med``, ``t.o.m.``, ``indtil``, ``frem
 #: til`` (``og`` before, ``den`` or ``d.`` after)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 import zoneinfo
 from pathlib import Path
 
@@ -142,6 +143,9 @@ LINES_TOTAL_NOTE = "linjerne:"
 #: owed is not told (an allowance for one citizen offset by a charge for another left the lines adding
 #: up, and each line was posted as written: an attack on 0.9.35)
 ADJUSTED_NOTE = "fradrag og tillæg på hele fakturaen:"
+#: and one to be paid to another party than the supplier (a factored invoice, *overdraget*): its CVR
+#: number (``?`` for none), as the document names the payee (posted to the supplier until 0.9.37)
+PAYEE_NOTE = "betales til:"
 _ISO_OR_NONE = r"(?:\d{4}-\d{2}-\d{2}|\?)"
 #: a decimal, or one a message shows with its digits from the sixth on x-ed (a figure that may be a CPR number)
 _DECIMAL = r"-?[\dx]+(?:\.[\dx]+)?"
@@ -149,19 +153,22 @@ _DECIMAL = r"-?[\dx]+(?:\.[\dx]+)?"
 AMOUNT_NOTE = re.compile(
     rf"(?P<amount>{_DECIMAL}) \((?:(?P<kind>{LINE_PERIOD_NOTE}|{UNNAMED_LINE_NOTE}) "
     rf"(?P<start>{_ISO_OR_NONE}) til (?P<end>{_ISO_OR_NONE})|{LINES_TOTAL_NOTE} (?P<total>{_DECIMAL})"
-    rf"|{ADJUSTED_NOTE} (?P<allowances>{_DECIMAL}) og (?P<charges>{_DECIMAL}))\)",
+    rf"|{ADJUSTED_NOTE} (?P<allowances>{_DECIMAL}) og (?P<charges>{_DECIMAL})"
+    rf"|{PAYEE_NOTE} CVR (?P<payee>[0-9]{{8}}|\?))\)",
     re.ASCII,  # digits 0-9 alone: a cell of other digits is no note convert wrote
 )
 
 
 def amount_noted(amount: object, note: str, *parts: object) -> str:
     """An amount with one of convert's notes (:data:`AMOUNT_NOTE`): a period's
-    start and end (``?`` for none), the lines' total, or the allowances' and the
-    charges' totals on the whole document."""
+    start and end (``?`` for none), the lines' total, the allowances' and the
+    charges' totals on the whole document, or the payee's CVR number."""
     if note == LINES_TOTAL_NOTE:
         return f"{amount} ({note} {parts[0]})"
     if note == ADJUSTED_NOTE:
         return f"{amount} ({note} {parts[0]} og {parts[1]})"
+    if note == PAYEE_NOTE:
+        return f"{amount} ({note} CVR {parts[0] or '?'})"
     start, end = parts
     return f"{amount} ({note} {start or '?'} til {end or '?'})"
 
@@ -219,14 +226,30 @@ OWNERSHIP: dict[str, str] = {
 
 # ---------------------------------------------------------------- CPR numbers
 
-#: a CPR number as read from an invoice: ten digits, one optional hyphen after six
-CPR_PATTERN = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+#: every dash: Unicode's ``Pd`` (the hyphen-minus, Word's en dash, a non-breaking hyphen …) and the minus sign
+DASH_CHARS = frozenset({chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Pd"} | {"\u2212"})
+_CPR_DASH = "".join(re.escape(c) for c in sorted(DASH_CHARS))
+#: the spaces that stand between a CPR number's birth date and its sequence number: a space, a tab, a no-break space
+_CPR_SPACE = "[ \t\u00a0\u202f]"
+#: a CPR number as read from an invoice's text: ten digits, the birth date and the sequence number joined by
+#: nothing, a hyphen, any other dash (Word's en dash) or spaces (``620585 2345``, ``620585 – 2345``): read
+#: as a hyphen alone (the spec's ``\d{6}-?\d{4}``), a citizen written so beside another was passed over
+#: and the invoice paid on the other's grant (an attack on 0.9.36)
+CPR_PATTERN = re.compile(rf"(?<!\d)\d{{6}}(?:{_CPR_SPACE}*[{_CPR_DASH}]{_CPR_SPACE}*|{_CPR_SPACE}+)?\d{{4}}(?!\d)")
 #: a CPR number as a word of free text (the type mapping's text features)
 CPR_WORD = r"\b\d{6}-?\d{4}\b"
 #: the same for RE2 (pyarrow), which has no look-around: count the loose form,
 #: extract the bounded one (the boundary matched as a character)
-CPR_LOOSE_RE2 = r"\d{6}-?\d{4}"
-CPR_BOUNDED_RE2 = r"(?:^|\D)(?P<cpr>\d{6}-?\d{4})(?:\D|$)"
+_CPR_JOIN_RE2 = r"(?:[ \t\x{a0}\x{202f}]*[\p{Pd}\x{2212}][ \t\x{a0}\x{202f}]*|[ \t\x{a0}\x{202f}]+)?"
+CPR_LOOSE_RE2 = rf"\d{{6}}{_CPR_JOIN_RE2}\d{{4}}"
+CPR_BOUNDED_RE2 = rf"(?:^|\D)(?P<cpr>\d{{6}}{_CPR_JOIN_RE2}\d{{4}})(?:\D|$)"
+
+
+def cpr_digits(found: str) -> str:
+    """A CPR number :data:`CPR_PATTERN` found, its digits alone."""
+    return re.sub(r"\D", "", found)
+
+
 #: Unicode's default-ignorable code points (DerivedCoreProperties), as ranges:
 #: what an invoice number's key leaves out (:mod:`invoicekit.keys`) and
 #: masking reads a text without

@@ -636,6 +636,14 @@ def norm_paragraph(text: str) -> str:
     return next(iter(named)) if len(named) == 1 else ""
 
 
+#: a CPR number in a text: six digits and four, joined by nothing, any dash (Unicode's Pd, a minus sign)
+#: or spaces, spaces around a dash too (README, Identifiers)
+_TEXT_DASHES = "".join(re.escape(chr(c)) for c in range(0x110000) if unicodedata.category(chr(c)) == "Pd")
+_TEXT_CPR = re.compile(
+    rf"(?<!\d)\d{{6}}(?:[ \t\u00a0\u202f]*[{_TEXT_DASHES}\u2212][ \t\u00a0\u202f]*|[ \t\u00a0\u202f]+)?\d{{4}}(?!\d)"
+)
+
+
 def invoice_cprs(cell: str, text: str) -> tuple[bool, list[str]]:
     """(a filled cell held an invalid part, the distinct valid CPR numbers)."""
     cell = cell.strip()
@@ -646,8 +654,8 @@ def invoice_cprs(cell: str, text: str) -> tuple[bool, list[str]]:
         valid = [cpr_ok(p) for p in parts]
         return any(v is None for v in valid), list(dict.fromkeys(v for v in valid if v))
     cprs = []
-    for m in re.finditer(r"(?<!\d)\d{6}-?\d{4}(?!\d)", text):
-        c = cpr_ok(m.group())
+    for m in _TEXT_CPR.finditer(text):
+        c = cpr_ok(re.sub(r"\D", "", m.group()))
         if c and c not in cprs:
             cprs.append(c)
     return False, cprs

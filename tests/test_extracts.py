@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import numpy as np
@@ -329,6 +330,14 @@ _CPR_FRAGMENTS = st.sampled_from(
         "/",
         "0101012345",
         "680952-28367",
+        # the birth date and the sequence number joined by another dash or by spaces (0.9.37)
+        "680952 2836",
+        "680952\u20132836",
+        "680952 \u2011 2836",
+        "680952",
+        "2836",
+        "\u00a0",
+        "\u2013",
     ]
 )
 
@@ -340,7 +349,7 @@ def test_cpr_candidates_in_texts_whole_column_equal_the_python_pattern(texts):
     from invoicekit.parsing import CPR_PATTERN
 
     owner, found = _text_cpr_candidates(np.arange(len(texts)), np.array(texts, dtype=object))
-    expected = [(i, m.group().replace("-", "")) for i, t in enumerate(texts) for m in CPR_PATTERN.finditer(t)]
+    expected = [(i, re.sub(r"\D", "", m.group())) for i, t in enumerate(texts) for m in CPR_PATTERN.finditer(t)]
     got = list(zip(owner.tolist(), found.to_pylist(), strict=True))
     assert sorted(got) == sorted(expected)
     # each text's numbers in the order they stand in it
