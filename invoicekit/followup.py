@@ -233,7 +233,11 @@ def supplier_followup(d: pd.DataFrame, idle: set[str] | frozenset[str] = frozens
             "supplier_cvr": supplier,
             "posted": d["posted"],
             "reason": reasons,
-            "template": template_fixable(d.assign(reason=reasons)) & ~supplier.isin(set(idle)).to_numpy(),
+            # a letter to a number that is no CVR number reaches nobody, as the fix list writes none (an attack
+            # on 0.9.36 found such a number at the top of the suppliers to contact)
+            "template": template_fixable(d.assign(reason=reasons))
+            & ~supplier.isin(set(idle)).to_numpy()
+            & map_unique(supplier, is_valid_cvr).astype(bool),
             "invalid_cvr": ~map_unique(d["supplier_cvr"].fillna("").astype(str), is_valid_cvr).astype(bool),
         }
     )
