@@ -22,6 +22,7 @@ been paid.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -448,6 +449,18 @@ def _cannot_tell_apart(numbers: pd.Series) -> np.ndarray:
     return ~numbers.map(names_something).to_numpy(dtype=bool) | numbers.str.contains(CPR_MASK, regex=False).to_numpy()
 
 
+#: the extract a decision came from (its SHA-256, as the run recorded it) and its row there: a numberless
+#: invoice is told from another by it (:func:`first_decision`)
+SOURCE_ROW = "source_row"
+
+
+def source_rows(digest: pd.Series | str, rows: pd.Series) -> pd.Series:
+    """:data:`SOURCE_ROW` of decisions: the extract's SHA-256 and the row, blank where the digest is unknown."""
+    digest = pd.Series(digest, index=rows.index, dtype=object) if isinstance(digest, str) else digest
+    digest = digest.fillna("").astype(str)
+    return (digest + ":" + rows.astype(str)).where(digest != "", "")
+
+
 def first_decision(decisions: pd.DataFrame) -> np.ndarray:
     """True where a decision is its invoice's first: each invoice counts once
     (a resend under the same supplier and number, compared as check 10
@@ -464,6 +477,13 @@ def first_decision(decisions: pd.DataFrame) -> np.ndarray:
     kind = decisions["reason"].eq(CREDIT_NOTE_REASON).to_numpy() if "reason" in decisions.columns else False
     key = key.assign(credit_note=kind)
     later = key.duplicated(["cvr", "number", "credit_note"], keep="first").to_numpy() & (key["number"] != "").to_numpy()
+    if SOURCE_ROW in decisions.columns:
+        # a numberless invoice decided again from the same row of the same extract (a rerun of the file, by its
+        # SHA-256) is the same invoice: counted each time, a rerun lowered the month's rate (an attack on 0.9.36)
+        source = decisions[SOURCE_ROW].fillna("").astype(str)
+        later |= (
+            (key["number"] == "").to_numpy() & source.duplicated(keep="first").to_numpy() & (source != "").to_numpy()
+        )
     if "reason" in decisions.columns:
         resent = (decisions["reason"] == DUPLICATE_INVOICE).to_numpy()
         # a resend check 10 found follows its number, whatever the document before (a debit note check 10
@@ -536,6 +556,32 @@ class _Joined:
     without_truth: int
     agree: np.ndarray
     why: np.ndarray
+
+
+def _refuse_contradicting_truth(t: pd.DataFrame, source: str) -> None:
+    """Refuse a truth read by supplier and number that names one invoice
+    twice (in one month, where it has months) with different verdicts: which
+    row holds nobody can tell, and the first was taken, a wrong posting
+    judged right from a verdict the second row corrected (an attack on
+    0.9.36). A row given twice alike is one."""
+    keys = invoice_keys(t.drop(columns=["invoice_key"], errors="ignore"))
+    on = ["cvr", "number"] + (["month"] if "month" in t.columns else [])
+    keyed = pd.concat([keys, t[[c for c in ("month",) if c in t.columns]]], axis=1).assign(
+        verdict=t[list(TRUTH_FIELDS)].astype(str).agg("|".join, axis=1).to_numpy(), at=np.arange(len(t))
+    )
+    keyed = keyed[keyed["number"] != ""]
+    both = keyed.drop_duplicates([*on, "verdict"])
+    again = both[both.duplicated(on, keep=False)]
+    if len(again):
+        first = again.iloc[0]
+        rows = keyed.loc[(keyed[on] == first[on]).all(axis=1), "at"].to_numpy()
+        raise InputError(
+            source,
+            f"rows {' and '.join(str(int(r) + 2) for r in rows[:2])}",
+            f"name invoice {quoted(mask_cpr_text(str(t['invoice_id'].iat[int(rows[0])])))} of supplier "
+            f"{t['supplier_cvr'].iat[int(rows[0])]} twice with different verdicts; expected each invoice once: "
+            "keep the row that holds",
+        )
 
 
 def _by_number(rows: pd.DataFrame, t: pd.DataFrame, by_month: bool = False, not_later: bool = False) -> pd.DataFrame:
@@ -661,6 +707,7 @@ def _join(
                 ].to_numpy()
             m.loc[unplaced, [*TRUTH_FIELDS, "cause"]] = found[[*TRUTH_FIELDS, "cause"]].to_numpy()
     else:
+        _refuse_contradicting_truth(t, ts)
         found = _by_number(d, t)
         m = d.reset_index(drop=True).assign(**{c: found[c] for c in (*TRUTH_FIELDS, "cause")})
     if len(d) and m["should_pay"].isna().all():
@@ -1088,18 +1135,39 @@ def decisions_month(path: str | Path) -> str:
     gets the month its folder is named for (``YYYY-MM``, as replay names
     them: :data:`~invoicekit.vocabulary.MONTH`), else none."""
     path = Path(path)
-    manifest = path.parent / "run.json"
+    facts = _manifest_beside(path)
     try:
-        # a regular file of a manifest's size (a pipe named so is never waited on, nor a huge file read)
-        if not manifest.is_file() or manifest.stat().st_size > _MANIFEST_BYTES:
-            raise ValueError(manifest)
-        facts = json.loads(manifest.read_text(encoding="utf-8"))
-        month = run_month(facts["inputs"]["invoices"]["path"], facts.get("started_at"))
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        month = run_month(facts["inputs"]["invoices"]["path"], facts.get("started_at")) if facts else ""
+    except (ValueError, KeyError, TypeError):
         month = ""
     if MONTH.fullmatch(month):
         return month
     return path.parent.name if MONTH.fullmatch(path.parent.name) else ""
+
+
+def _manifest_beside(path: Path) -> dict | None:
+    """The ``run.json`` beside the file at ``path``, None where there is none that reads as one."""
+    manifest = path.parent / "run.json"
+    try:
+        # a regular file of a manifest's size (a pipe named so is never waited on, nor a huge file read)
+        if not manifest.is_file() or manifest.stat().st_size > _MANIFEST_BYTES:
+            return None
+        facts = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return facts if isinstance(facts, dict) else None
+
+
+def _recorded_run(path: Path) -> tuple[str, int] | None:
+    """The journal and run id of the recorded run that wrote the file at
+    ``path`` (its ``run.json``), None for a dry run or a file without one."""
+    facts = _manifest_beside(path)
+    if not facts or not facts.get("recorded"):
+        return None
+    journal, run_id = facts.get("journal"), facts.get("run_id")
+    if not isinstance(journal, str) or not isinstance(run_id, int) or isinstance(run_id, bool):
+        return None
+    return journal, run_id
 
 
 def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
@@ -1114,6 +1182,13 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     # each invoice counts once, at its first decision: a file twice counted its numberless
     # invoices twice, and months out of order took a later decision for the first
     refuse_given_twice(paths, None, "give each run's file once")
+    # and by any path: a copy of a run's folder (Explorer's '2019-03 - Kopi') read by a glob counted its
+    # numberless invoices twice; runs of one month out of the order they ran ('uge10' sorts before 'uge9')
+    # took a later duplicate for the first decision, and a wrong payment went from the figures (an attack
+    # on 0.9.36). The same run by its run.json, the same file by its bytes; the order by the run ids
+    runs: dict[tuple[str, int], Path] = {}
+    contents: dict[str, Path] = {}
+    last_run: dict[str, int] = {}
     for p in paths:
         if not p.exists():
             raise MissingFileError(p, "does not exist; expected a decisions.csv from invoicekit run")
@@ -1122,6 +1197,25 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
             if month < last_month:
                 raise InputError(p, None, f"is of {month}, given after {last_month}; give the files oldest first")
             last_month = month
+        if (run := _recorded_run(p)) is not None:
+            journal, run_id = run
+            if run in runs:
+                raise InputError(p, None, f"is run {run_id}'s decisions, as {runs[run]} is (a copy of the run's "
+                                 "folder?); give each run's file once")  # fmt: skip
+            if run_id < last_run.get(journal, run_id):
+                raise InputError(
+                    p,
+                    None,
+                    f"is run {run_id} of its journal, given after run {last_run[journal]}; give the files oldest "
+                    "first, in the order the runs were made",
+                )
+            runs[run], last_run[journal] = p, run_id
+        digest = _file_digest(p)
+        if digest in contents:
+            raise InputError(
+                p, None, f"holds the same decisions as {contents[digest]} (a copy?); give each run's file once"
+            )
+        contents[digest] = p
         d = read_text_csv(p, "a decisions.csv from invoicekit run")
         if "status" not in d or "row" not in d:
             raise InputError(p, "status", "missing; expected a decisions.csv from invoicekit run")
@@ -1133,10 +1227,29 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
             )
         if month:
             d["month"] = month
+        facts = _manifest_beside(p) or {}
+        invoices = facts.get("inputs", {}).get("invoices", {}) if isinstance(facts.get("inputs"), dict) else {}
+        digest = invoices.get("sha256") if isinstance(invoices, dict) else None
+        if isinstance(digest, str) and digest:
+            d[SOURCE_ROW] = source_rows(digest, d["row"].str.strip())
         frames.append(d)
     out = pd.concat(frames, ignore_index=True)
     out.attrs["source"] = ", ".join(str(p) for p in paths)  # named by the errors of evaluate
     return out
+
+
+def _file_digest(path: Path) -> str:
+    """The SHA-256 of the file at ``path`` (a file that cannot be read: its reader says why, later)."""
+    if not path.is_file():  # a pipe or a device is never waited on: its reader refuses it
+        return f"unread:{path}"
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return f"unread:{path}"
+    return h.hexdigest()
 
 
 def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:

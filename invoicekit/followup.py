@@ -30,7 +30,7 @@ from invoicekit.actions import (
 from invoicekit.case_parameters import PARAMS
 from invoicekit.delivery import sha256
 from invoicekit.errors import InputError
-from invoicekit.evaluate import evaluate, first_decision, read_truth_file, truth_lines_beside
+from invoicekit.evaluate import SOURCE_ROW, evaluate, first_decision, read_truth_file, source_rows, truth_lines_beside
 from invoicekit.extracts import Grants, SupportSheet
 from invoicekit.formats import decimals_beside, en_number, en_percent, en_rate
 from invoicekit.identifiers import is_valid_cvr, map_unique
@@ -100,6 +100,9 @@ def read_journal(journal: str | Path) -> JournalRead:
             )
         raise InputError(path, None, "holds no decisions yet; expected a journal the robot has run with")
     d.insert(0, "month", d["run_id"].map(month))
+    if "invoices_sha256" in runs.columns:  # a numberless invoice of an extract run again counts once
+        extract = dict(zip(runs["run_id"].astype(int), runs["invoices_sha256"], strict=True))
+        d[SOURCE_ROW] = source_rows(d["run_id"].map(extract), d["row"])
     return JournalRead(runs, d)
 
 

@@ -392,6 +392,20 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
             k = int(at[~blank][0])
             said = f"row {k + 2}: {quoted(sample[FINDING].iat[k])} is neither ja nor nej"
         raise InputError(path, f"{SHEET_SAMPLE}: {FINDING}", f"{said}; expected ja or nej on every row")
+    # a check answered nej (the grant, the amount and period, the coding) is an error found: with the finding
+    # left at nej, the month was accepted on 0 errors (an attack on 0.9.36). Which holds, the reviewer says
+    for question in CHECK_COLUMNS[:3]:
+        if question not in sample:
+            continue
+        said_wrong = sample[question].str.strip().str.lower().eq("nej").to_numpy() & (finding == "nej").to_numpy()
+        if said_wrong.any():
+            k = int(np.flatnonzero(said_wrong)[0])
+            raise InputError(
+                path,
+                f"{SHEET_SAMPLE}: row {k + 2}",
+                f"answers nej to {quoted(question)} and nej to {quoted(FINDING)}; expected the finding ja where a "
+                "check found the posting wrong (or the check ja, if it was right)",
+            )
     confidence = _info_number(path, info, "Konfidens", 0.95, rate=True)
     tolerable = _info_number(path, info, "Tålelig fejlrate", 0.05, rate=True)
     size = _info_number(path, info, "Stikprøvestørrelse", None)
