@@ -160,8 +160,11 @@ def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = 
         "no_invoice_id": (inv["invoice_id"] == "").to_numpy(),
     }
     key = inv["cvr_key"].astype("int64")
+    # the number as check 10 compares it (its key, from the number as written), never its masked form: numbers
+    # that read as CPR numbers (1503190001, 1503190002) were one masked number, each a resend (an attack on 0.9.36)
+    number = inv["invoice_key"] if "invoice_key" in inv else inv["invoice_id"]
     numbered = inv["invoice_id"] != ""
-    same_number = pd.DataFrame({"k": key, "i": inv["invoice_id"]}).groupby(["k", "i"], sort=False).cumcount() > 0
+    same_number = pd.DataFrame({"k": key, "i": number}).groupby(["k", "i"], sort=False).cumcount() > 0
     flags["same_number_before"] = (same_number & numbered).to_numpy()
     content = pd.DataFrame({"k": key, "c": inv["cpr_all"], "s": start, "e": end, "a": np.where(ok, amount, -1)})
     same_content = content.groupby(["k", "c", "s", "e", "a"], sort=False, dropna=False).cumcount() > 0

@@ -12,6 +12,7 @@ import pandas as pd
 from invoicekit.columns import INVOICE_COLUMNS, Column
 from invoicekit.errors import InputError
 from invoicekit.identifiers import cvr_column
+from invoicekit.keys import normalise_numbers
 from invoicekit.readers import canonical_columns, read_raw, source_column
 from invoicekit.vocabulary import month_in_name, month_of_cell
 
@@ -43,6 +44,12 @@ def read_labels(path: str | Path) -> pd.DataFrame:
     out = out[out["invoice_type"] != ""].reset_index(drop=True)
     if not len(out):
         raise InputError(path, "invoice_type", "no row has a type; expected a labelled sample")
+    # a type written in another case or spacing (Døgnophold, døgnophold, DØGNOPHOLD: typed by hand) is one type,
+    # named as first written: each spelling was a type of its own, and the type table split one kind of
+    # invoice over three rows (an attack on 0.9.36)
+    said = out["invoice_type"].str.casefold().str.split().str.join(" ")
+    first = dict(zip(said[~said.duplicated()], out["invoice_type"][~said.duplicated()], strict=True))
+    out["invoice_type"] = said.map(first)
     return out
 
 
@@ -67,6 +74,9 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
     inv = invoices
     n = len(inv)
     out = np.full(n, None, dtype=object)
+    # the numbers as written, not masked: one that reads as a CPR number (1503190001) is shown masked, and a
+    # label of it matched nothing (an attack on 0.9.36)
+    ids = (inv["invoice_id_raw"] if "invoice_id_raw" in inv else inv["invoice_id"]).astype(str).reset_index(drop=True)
     file = inv["file"].astype(str).to_numpy() if "file" in inv else np.full(n, "", dtype=object)
     month = np.array([month_in_name(f) for f in file], dtype=object)
     rows = inv["row"].astype(str).to_numpy()
@@ -91,17 +101,24 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
     elif "supplier_cvr" in labels:
         by = ("supplier_cvr", "invoice_id")
         cvr = cvr_column(labels["supplier_cvr"]).where(lambda s: s != "", labels["supplier_cvr"])
-        inv_key = pd.Series(list(zip(inv["supplier_cvr"], inv["invoice_id"], strict=True)))
+        inv_key = pd.Series(list(zip(inv["supplier_cvr"], ids, strict=True)))
         lab_key = pd.Series(list(zip(cvr, labels["invoice_id"], strict=True)))
     else:
         by = ("invoice_id",)
-        inv_key, lab_key = inv["invoice_id"].reset_index(drop=True), labels["invoice_id"]
+        inv_key, lab_key = ids, labels["invoice_id"]
     counts = inv_key.value_counts()
     position = pd.Series(np.arange(n), index=pd.Index(inv_key))
     unmatched = ambiguous = 0
     seen: dict[int, str] = {}
     conflicted: set[int] = set()
-    for key, label in zip(lab_key, labels["invoice_type"], strict=True):
+    # a label found by its row that names an invoice number (and supplier) beside it is put only on an invoice
+    # of that number: the extract pulled again, its rows moved, and labels went on other invoices (an attack on
+    # 0.9.36)
+    by_row = "row" in by
+    said_id = labels["invoice_id"].astype(str).to_numpy() if by_row and "invoice_id" in labels else None
+    said_cvr = cvr_column(labels["supplier_cvr"]).to_numpy() if by_row and "supplier_cvr" in labels else None
+    own_cvr = cvr_column(inv["supplier_cvr"].astype(str)).to_numpy() if said_cvr is not None else None
+    for k, (key, label) in enumerate(zip(lab_key, labels["invoice_type"], strict=True)):
         c = counts.get(key, 0)
         if c == 0:
             unmatched += 1
@@ -110,6 +127,11 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
             ambiguous += 1
             continue
         i = int(position[key]) if np.isscalar(position[key]) else int(position[key].iat[0])
+        if (said_id is not None and said_id[k] and _number_key(said_id[k]) != _number_key(ids.iat[i])) or (
+            said_cvr is not None and said_cvr[k] and own_cvr[i] and said_cvr[k] != own_cvr[i]
+        ):
+            unmatched += 1
+            continue
         if i in seen and seen[i] != label:
             conflicted.add(i)
         seen[i] = label
@@ -117,3 +139,8 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
         if i not in conflicted:
             out[i] = label
     return LabelMatch(out, unmatched, ambiguous + len(conflicted), by)
+
+
+def _number_key(number: str) -> str:
+    """An invoice number as check 10 compares it (:func:`~invoicekit.keys.normalise_numbers`)."""
+    return str(normalise_numbers(np.asarray([number], dtype=object))[0])
