@@ -3,7 +3,6 @@ what the tool tells the municipality to fix, and for whom. Each test failed on 0
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -13,36 +12,28 @@ from invoicekit.actions import Settings, fix_list
 from invoicekit.extracts import read_grants, read_support_sheet
 from invoicekit.followup import load_decisions, template_candidates
 from invoicekit.run import run
+from tests.period_runs import GRANT_HEADER, write_rows
 from tests.test_actions import S1, S2, A, decision, frame, grants
 
 EXAMPLE = Path(__file__).parent / "data" / "example"
 SOLHOJ = "29345716"  # Bostedet Solhøj: privat in the example support sheet
 ANNA, BO = "610190-1234", "720385-4321"
-GRANT_HEADER = ["grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"]
 INVOICE_HEADER = ["invoice_id", "supplier_cvr", "supplier_name", "amount", "cpr", "period_start", "period_end", "text"]
 LINE_HEADER = ["invoice_id", "supplier_cvr", "line_no", "cpr", "amount", "period_start", "period_end", "text"]
-
-
-def _write(path: Path, header: list[str], rows: list[dict]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, header, delimiter=";", restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def _collective_march(tmp_path: Path, grant_rows: list[dict], amounts: tuple[str, str]) -> tuple[pd.DataFrame, Path]:
     """A collective invoice from Solhøj for March 2019 with one line for Anna and one for Bo, run with the
     example support sheet into a journal; returns the journal's decisions and the grants file."""
-    g = _write(tmp_path / "bevillinger-2019-03.csv", GRANT_HEADER, grant_rows)
+    g = write_rows(tmp_path / "bevillinger-2019-03.csv", GRANT_HEADER, grant_rows)
     total = f"{sum(float(a) for a in amounts):.2f}"
-    i = _write(
+    i = write_rows(
         tmp_path / "invoices-2019-03.csv",
         INVOICE_HEADER,
         [{"invoice_id": "S-1", "supplier_cvr": SOLHOJ, "supplier_name": "Bostedet Solhøj", "amount": total,
           "period_start": "2019-03-01", "period_end": "2019-03-31", "text": "Samlefaktura marts 2019"}],
     )  # fmt: skip
-    lines = _write(
+    lines = write_rows(
         tmp_path / "lines-2019-03.csv",
         LINE_HEADER,
         [
