@@ -498,18 +498,31 @@ def _paid_for_the_period(r: pd.DataFrame, posted: pd.DataFrame) -> np.ndarray:
             "e": r["period_end"].to_numpy(dtype="datetime64[D]"),
         }
     )
-    right = pd.DataFrame(
-        {
-            "grant_id": posted["grant_id"].astype(str).to_numpy(),
-            "ps": posted["period_start"].to_numpy(dtype="datetime64[D]"),
-            "pe": posted["period_end"].to_numpy(dtype="datetime64[D]"),
-        }
+    right = _grant_per_row(
+        pd.DataFrame(
+            {
+                "grant_id": posted["grant_id"].astype(str).to_numpy(),
+                "ps": posted["period_start"].to_numpy(dtype="datetime64[D]"),
+                "pe": posted["period_end"].to_numpy(dtype="datetime64[D]"),
+            }
+        )
     )
     pairs = left.merge(right[right["grant_id"] != ""], on="grant_id")
     overlap = pairs[(pairs["ps"] <= pairs["e"]) & (pairs["pe"] >= pairs["s"])]
     out = np.zeros(len(r), dtype=bool)
     out[overlap["at"].to_numpy()] = True
     return out
+
+
+def _grant_per_row(posted: pd.DataFrame) -> pd.DataFrame:
+    """``posted`` with a row per grant: a collective invoice posted line by line holds its lines' grants
+    joined (``G1;G2``), and a grant paid on a line was found by no grant's id (a review of 0.9.37's first
+    version: the grant was still proposed moved to another supplier)."""
+    joined = posted["grant_id"].astype(str).str.contains(";", regex=False)
+    if not joined.any():
+        return posted
+    out = posted.assign(grant_id=posted["grant_id"].astype(str).str.split(";")).explode("grant_id")
+    return out.assign(grant_id=out["grant_id"].str.strip()).reset_index(drop=True)
 
 
 def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd.DataFrame, s: Settings) -> list[_Fix]:
@@ -529,7 +542,12 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
     r = r[~r.duplicated(["grant_id", "period_start", "period_end"], keep="first")]
     if not len(r):
         return []
-    paid = posted.groupby(["supplier_cvr", "service_code", "month"])["grant_id"].agg(set)
+    # a collective invoice's lines each under their own grant and service (joined alike, in line order)
+    lined = posted[["supplier_cvr", "service_code", "month", "grant_id"]].astype({"grant_id": str, "service_code": str})
+    lined = lined.assign(grant_id=lined["grant_id"].str.split(";"), service_code=lined["service_code"].str.split(";"))
+    even = lined["grant_id"].str.len() == lined["service_code"].str.len()
+    lined = lined[even].explode(["grant_id", "service_code"])
+    paid = lined.groupby(["supplier_cvr", "service_code", "month"])["grant_id"].agg(set)
     fixes: list[_Fix] = []
     taken: set = set()
     for (cvr, service), g in r.groupby(["supplier_cvr", "service_code"], sort=True):

@@ -55,6 +55,7 @@ from invoicekit.einvoice import (
     make_line,
     named_currencies,
     only_one,
+    payee_of,
     period_as_said,
     plain_text,
     reference_texts,
@@ -218,13 +219,18 @@ def read_cii(root: Element) -> Document:
             skip | inside(_all(trade, "ram:IncludedSupplyChainTradeLineItem")),
             {id(el) for el in _all(header, "ram:ID")},
         ),
-        payee=_payee(_one(settlement, "ram:PayeeTradeParty")),
+        payee=payee_of(_party(_one(settlement, "ram:PayeeTradeParty")), _party(seller) or ("", [], [])),
     )
 
 
-def _payee(party: Element | None) -> tuple[str, str]:
-    """The payee's CVR number and name (blank where the document names none)."""
-    return (_supplier_cvr(party), _text(_find(party, "ram:Name"))) if party is not None else ("", "")
+def _party(party: Element | None) -> tuple[str, list[str], list[str]] | None:
+    """A party's CVR number, identifiers and names, for :func:`~invoicekit.einvoice.payee_of`."""
+    if party is None:
+        return None
+    ids = _all(party, "ram:ID") + _all(party, "ram:GlobalID") + _all(party, "ram:SpecifiedLegalOrganization/ram:ID")
+    ids += _all(party, "ram:URIUniversalCommunication/ram:URIID")
+    names = _all(party, "ram:Name") + _all(party, "ram:SpecifiedLegalOrganization/ram:TradingBusinessName")
+    return _supplier_cvr(party), [_text(e) for e in ids], [_text(e) for e in names]
 
 
 def _supplier_cvr(seller: Element | None) -> str:

@@ -404,15 +404,21 @@ def is_charge(indicator: str) -> bool:
 def adjusted_totals(doc: Document) -> tuple[Decimal, Decimal] | None:
     """The totals of the document's own allowances and charges (on the whole document, not on a
     line); None where it has none, or only of 0 (one whose amount is no number counts as one).
-    A document whose totals state allowances or charges (``AllowanceTotalAmount``,
-    ``ChargeTotalAmount``) without the elements that say which has them as stated: read from the
-    elements alone, a collective invoice taking off 1,500 on the whole of it was posted line by
-    line in full (an attack on 0.9.36)."""
-    adjustments = doc.adjustments or tuple(
+    Where its elements say none but 0, the totals it states (``AllowanceTotalAmount``,
+    ``ChargeTotalAmount``): read from the elements alone, a collective invoice whose totals took off
+    1,500 on the whole of it, without an element or beside one of 0, was posted line by line in full
+    (an attack on 0.9.36, and a review of its first mend)."""
+    totals = tuple(
         (charge, written)
         for charge, written in ((False, doc.allowance_total), (True, doc.charge_total))
         if written.strip()
     )
+    return _summed(doc.adjustments) or _summed(totals)
+
+
+def _summed(adjustments: tuple[tuple[bool, str], ...]) -> tuple[Decimal, Decimal] | None:
+    """The allowances' and the charges' sums of ``adjustments`` ((a charge?, its amount as written));
+    None where there is none, or only of 0 (one whose amount is no number counts as one)."""
     allowances = charges = Decimal(0)
     found = False
     for charge, written in adjustments:
@@ -534,23 +540,49 @@ def inside(elements: list[Element]) -> set[int]:
     return {id(el) for top in elements for el in top.iter()}
 
 
+#: the parts of a document that say how it is paid, taxed and totalled, whose identifiers are no reference to a
+#: citizen: a bank account (``3001234567`` read as 300123-4567), a payment id repeating the invoice's number
+#: (a review of 0.9.37's first version sent ordinary invoices to a caseworker by them)
+NOT_REFERENCES = frozenset(
+    {
+        "PaymentMeans", "PaymentTerms", "PrepaidPayment", "TaxTotal", "WithholdingTaxTotal", "LegalMonetaryTotal",
+        "SpecifiedTradeSettlementPaymentMeans", "SpecifiedTradePaymentTerms", "SpecifiedAdvancePayment",
+        "ApplicableTradeTax", "SpecifiedTradeSettlementHeaderMonetarySummation",
+    }
+)  # fmt: skip
+
+
 def reference_texts(el: Element, skip: set[int], own: set[int]) -> tuple[str, ...]:
     """The identifiers (an element whose name ends in ``ID``) and the buyer's
     references (:data:`REFERENCE_NAMES`) in the tree of ``el``, outside the
-    elements in ``skip`` and ``own`` (the document's or line's own number), as
-    written: searched for CPR numbers as notes are. A citizen written in the
-    buyer's reference, an order or a grant letter's reference, or as the
-    party delivered to under another scheme, beside another in a note, was
-    passed over, and the invoice paid on the other's grant (an attack on
-    0.9.36)."""
-    found = []
+    elements in ``skip`` and the parts that say how it is paid
+    (:data:`NOT_REFERENCES`), as written, but the document's or line's own
+    number (the elements ``own``, and their text wherever it is repeated):
+    searched for CPR numbers as notes are. A citizen written in the buyer's
+    reference, an order or a grant letter's reference, or as the party
+    delivered to under another scheme, beside another in a note, was passed
+    over, and the invoice paid on the other's grant (an attack on 0.9.36)."""
+    numbers = set()
     for e in el.iter():
-        if not isinstance(e.tag, str) or id(e) in skip or id(e) in own or len(e):
+        if id(e) in own:
+            numbers.add((e.text or "").strip())
+    found = []
+    stack = [iter(el)]  # depth first, in document order, without recursion (a document may nest deep)
+    while stack:
+        e = next(stack[-1], None)
+        if e is None:
+            stack.pop()
+            continue
+        if not isinstance(e.tag, str) or id(e) in skip or id(e) in own:
             continue
         name = e.tag.rsplit("}", 1)[-1]
-        if (name.endswith("ID") and name != "UUID") or name in REFERENCE_NAMES:
+        if name in NOT_REFERENCES:
+            continue
+        if len(e):
+            stack.append(iter(e))
+        elif (name.endswith("ID") and name != "UUID") or name in REFERENCE_NAMES:
             text = (e.text or "").strip()
-            if text:
+            if text and text not in numbers:
                 found.append(text)
     return tuple(found)
 
@@ -1004,15 +1036,55 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
 
 def _other_payee(doc: Document) -> tuple[str, str] | None:
     """The payee the document names (its CVR number and name) where it is
-    another party than the supplier: another CVR number, or without one
-    another name; None where it names none or the supplier itself."""
+    another party than the supplier (its syntax reader has left out a payee
+    that is the supplier: :func:`payee_of`); None where it names none."""
     cvr, name = doc.payee
     if not cvr and not name:
         return None
+    return None if cvr and cvr == doc.supplier_cvr else (cvr, name)
+
+
+#: legal forms a company's name may end in or leave out (``Bostedet Solhøj ApS`` is ``Bostedet Solhøj``)
+_LEGAL_FORMS = re.compile(r"[\s,.]+(?:aps|a/s|as|i/s|is|ivs|k/s|p/s|smba|s\.m\.b\.a\.|amba|a\.m\.b\.a\.|fmba)\.?$")
+
+
+def _party_id(identifier: str) -> str:
+    """A party's identifier as compared: letters and digits alone, a ``DK`` before a number aside."""
+    said = re.sub(r"[^0-9A-Za-z]", "", identifier).upper()
+    return said[2:] if said.startswith("DK") and said[2:].isdigit() else said
+
+
+def _party_name(name: str) -> str:
+    """A party's name as compared: case, spaces and a legal form at its end aside."""
+    said = " ".join(name.casefold().split())
+    return _LEGAL_FORMS.sub("", said).strip()
+
+
+def payee_of(
+    payee: tuple[str, list[str], list[str]] | None, supplier: tuple[str, list[str], list[str]]
+) -> tuple[str, str]:
+    """The payee a document names, as its CVR number and name, where it is
+    another party than the supplier; ("", "") where it names none, or the
+    supplier itself: the same CVR number, another of the same identifiers
+    (a GLN), or, where the payee has no CVR number, one of the supplier's
+    names (its party name or registered name; a legal form aside). Each
+    party is given as (CVR number, identifiers, names). A payee naming the
+    supplier by its registered name was taken for a factoring company (a
+    review of 0.9.37's first version)."""
+    if payee is None:
+        return "", ""
+    cvr, ids, names = payee
+    own_cvr, own_ids, own_names = supplier
+    shown = next((n for n in names if n.strip()), "")
+    if not cvr and not any(i.strip() for i in ids) and not shown:
+        return "", ""
     if cvr:
-        return (cvr, name) if cvr != doc.supplier_cvr else None
-    same = " ".join(name.casefold().split()) == " ".join(doc.supplier_name.casefold().split())
-    return None if same else (cvr, name)
+        return ("", "") if cvr == own_cvr else (cvr, shown)
+    if {_party_id(i) for i in ids} - {""} & {_party_id(i) for i in own_ids}:
+        return "", ""
+    if {_party_name(n) for n in names if n.strip()} & {_party_name(n) for n in own_names if n.strip()}:
+        return "", ""
+    return cvr, shown or "?"
 
 
 def citizens(doc: Document) -> list[str]:

@@ -558,29 +558,37 @@ class _Joined:
     why: np.ndarray
 
 
-def _refuse_contradicting_truth(t: pd.DataFrame, source: str) -> None:
+def _refuse_contradicting_truth(t: pd.DataFrame, source: str, d: pd.DataFrame) -> None:
     """Refuse a truth read by supplier and number that names one invoice
-    twice (in one month, where it has months) with different verdicts: which
-    row holds nobody can tell, and the first was taken, a wrong posting
-    judged right from a verdict the second row corrected (an attack on
-    0.9.36). A row given twice alike is one."""
-    keys = invoice_keys(t.drop(columns=["invoice_key"], errors="ignore"))
-    on = ["cvr", "number"] + (["month"] if "month" in t.columns else [])
-    keyed = pd.concat([keys, t[[c for c in ("month",) if c in t.columns]]], axis=1).assign(
+    with more different verdicts than the decisions hold decisions of it
+    (in one month, where both have months): which row holds nobody can
+    tell, and the first was taken, a wrong payment judged right from a
+    verdict the second row corrected (an attack on 0.9.36). A truth that
+    follows the decisions, an invoice and its resend each a row of their
+    own (pay, then do not pay again), holds no more verdicts than those."""
+    on = ["cvr", "number"] + (["month"] if "month" in t.columns and "month" in d.columns else [])
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        keys = invoice_keys(frame.drop(columns=["invoice_key"], errors="ignore"))
+        return keys.assign(month=frame["month"].to_numpy()) if "month" in on else keys
+
+    truth = keyed(t).assign(
         verdict=t[list(TRUTH_FIELDS)].astype(str).agg("|".join, axis=1).to_numpy(), at=np.arange(len(t))
     )
-    keyed = keyed[keyed["number"] != ""]
-    both = keyed.drop_duplicates([*on, "verdict"])
-    again = both[both.duplicated(on, keep=False)]
-    if len(again):
-        first = again.iloc[0]
-        rows = keyed.loc[(keyed[on] == first[on]).all(axis=1), "at"].to_numpy()
+    truth = truth[truth["number"] != ""]
+    verdicts = truth.drop_duplicates([*on, "verdict"]).groupby(on).size()
+    decided = keyed(d).groupby(on).size().reindex(verdicts.index, fill_value=0)
+    over = verdicts[(verdicts > 1) & (verdicts > decided)]
+    if len(over):
+        first = dict(zip(on, over.index[0] if len(on) > 1 else (over.index[0],), strict=True))
+        rows = truth.loc[(truth[on] == pd.Series(first)).all(axis=1), "at"].to_numpy()
         raise InputError(
             source,
             f"rows {' and '.join(str(int(r) + 2) for r in rows[:2])}",
             f"name invoice {quoted(mask_cpr_text(str(t['invoice_id'].iat[int(rows[0])])))} of supplier "
-            f"{t['supplier_cvr'].iat[int(rows[0])]} twice with different verdicts; expected each invoice once: "
-            "keep the row that holds",
+            f"{t['supplier_cvr'].iat[int(rows[0])]} {len(rows)} times with different verdicts, where the decisions "
+            f"hold {int(decided[over.index[0]])}; expected each invoice once (a resend a row of its own): keep the "
+            "row that holds",
         )
 
 
@@ -707,7 +715,7 @@ def _join(
                 ].to_numpy()
             m.loc[unplaced, [*TRUTH_FIELDS, "cause"]] = found[[*TRUTH_FIELDS, "cause"]].to_numpy()
     else:
-        _refuse_contradicting_truth(t, ts)
+        _refuse_contradicting_truth(t, ts, d)
         found = _by_number(d, t)
         m = d.reset_index(drop=True).assign(**{c: found[c] for c in (*TRUTH_FIELDS, "cause")})
     if len(d) and m["should_pay"].isna().all():
@@ -1158,16 +1166,18 @@ def _manifest_beside(path: Path) -> dict | None:
     return facts if isinstance(facts, dict) else None
 
 
-def _recorded_run(path: Path) -> tuple[str, int] | None:
-    """The journal and run id of the recorded run that wrote the file at
-    ``path`` (its ``run.json``), None for a dry run or a file without one."""
+def _recorded_run(path: Path) -> tuple[str, int, str] | None:
+    """The journal, run id and start of the recorded run that wrote the file
+    at ``path`` (its ``run.json``), None for a dry run or a file without one.
+    The start tells a run from one of the same id in a journal started again
+    at the same path."""
     facts = _manifest_beside(path)
     if not facts or not facts.get("recorded"):
         return None
-    journal, run_id = facts.get("journal"), facts.get("run_id")
+    journal, run_id, started = facts.get("journal"), facts.get("run_id"), facts.get("started_at")
     if not isinstance(journal, str) or not isinstance(run_id, int) or isinstance(run_id, bool):
         return None
-    return journal, run_id
+    return journal, run_id, started if isinstance(started, str) else ""
 
 
 def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
@@ -1186,9 +1196,9 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     # numberless invoices twice; runs of one month out of the order they ran ('uge10' sorts before 'uge9')
     # took a later duplicate for the first decision, and a wrong payment went from the figures (an attack
     # on 0.9.36). The same run by its run.json, the same file by its bytes; the order by the run ids
-    runs: dict[tuple[str, int], Path] = {}
+    runs: dict[tuple[str, int, str], Path] = {}
     contents: dict[str, Path] = {}
-    last_run: dict[str, int] = {}
+    last_run: dict[str, tuple[int, str]] = {}
     for p in paths:
         if not p.exists():
             raise MissingFileError(p, "does not exist; expected a decisions.csv from invoicekit run")
@@ -1198,25 +1208,31 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
                 raise InputError(p, None, f"is of {month}, given after {last_month}; give the files oldest first")
             last_month = month
         if (run := _recorded_run(p)) is not None:
-            journal, run_id = run
+            journal, run_id, started = run
             if run in runs:
                 raise InputError(p, None, f"is run {run_id}'s decisions, as {runs[run]} is (a copy of the run's "
                                  "folder?); give each run's file once")  # fmt: skip
-            if run_id < last_run.get(journal, run_id):
+            before = last_run.get(journal)
+            # a later id, or a later start (a journal started again at the same path counts from 1 again)
+            if before is not None and run_id < before[0] and not (started and before[1] and started > before[1]):
                 raise InputError(
                     p,
                     None,
-                    f"is run {run_id} of its journal, given after run {last_run[journal]}; give the files oldest "
+                    f"is run {run_id} of its journal, given after run {before[0]}; give the files oldest "
                     "first, in the order the runs were made",
                 )
-            runs[run], last_run[journal] = p, run_id
-        digest = _file_digest(p)
-        if digest in contents:
-            raise InputError(
-                p, None, f"holds the same decisions as {contents[digest]} (a copy?); give each run's file once"
-            )
-        contents[digest] = p
+            runs[run], last_run[journal] = p, (run_id, started)
         d = read_text_csv(p, "a decisions.csv from invoicekit run")
+        # a file without a run of its own to tell it by (a dry run's, or its run.json lost), by its bytes: a
+        # file of no decisions counts nothing twice (two months that found no invoice were refused as copies:
+        # a review of 0.9.37's first version)
+        if run is None and len(d):
+            digest = _file_digest(p)
+            if digest in contents:
+                raise InputError(
+                    p, None, f"holds the same decisions as {contents[digest]} (a copy?); give each run's file once"
+                )
+            contents[digest] = p
         if "status" not in d or "row" not in d:
             raise InputError(p, "status", "missing; expected a decisions.csv from invoicekit run")
         odd = ~d["status"].isin((POSTED, MANUAL)).to_numpy()

@@ -56,6 +56,7 @@ from invoicekit.einvoice import (
     make_line,
     named_currencies,
     only_one,
+    payee_of,
     period_as_said,
     plain_text,
     reference_texts,
@@ -216,13 +217,22 @@ def read_ubl(root: Element) -> Document:
         reference_texts=reference_texts(
             root, skip | inside(root.findall(line_tag)), {id(el) for el in root.findall(_path("cbc:ID"))}
         ),
-        payee=_payee(only_one(root.findall(_path("cac:PayeeParty")), "PayeeParty")),
+        payee=payee_of(
+            _party(only_one(root.findall(_path("cac:PayeeParty")), "PayeeParty")), _party(supplier) or ("", [], [])
+        ),
     )
 
 
-def _payee(party: Element | None) -> tuple[str, str]:
-    """The payee's CVR number and name (blank where the document names none)."""
-    return (supplier_cvr(party), _supplier_name(party)) if party is not None else ("", "")
+def _party(party: Element | None) -> tuple[str, list[str], list[str]] | None:
+    """A party's CVR number, identifiers and names, for :func:`~invoicekit.einvoice.payee_of`."""
+    if party is None:
+        return None
+    ids = party.findall(_path("cac:PartyIdentification", "cbc:ID")) + party.findall(_path("cbc:EndpointID"))
+    ids += party.findall(_path("cac:PartyLegalEntity", "cbc:CompanyID"))
+    names = party.findall(_path("cac:PartyName", "cbc:Name")) + party.findall(
+        _path("cac:PartyLegalEntity", "cbc:RegistrationName")
+    )
+    return supplier_cvr(party), [_text(e) for e in ids], [_text(e) for e in names]
 
 
 def _preceding(root: Element) -> tuple[str, ...]:

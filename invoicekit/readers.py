@@ -756,14 +756,20 @@ def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]
             root = defused_et.fromstring(data)
         except Exception:  # a damaged sheet: reading it says what is wrong
             continue
+        shared = None
         for row in root.iter():
             if not row.tag.endswith("}row"):
                 continue
-            styles = [
-                int(c.get("s") or 0)
-                for c in row
-                if c.tag.endswith("}c") and any(v.tag.endswith(("}v", "}is")) and "".join(v.itertext()) for v in c)
-            ]
+            styles = []
+            for c in row:
+                if not c.tag.endswith("}c"):
+                    continue
+                held = "".join(t for v in c if v.tag.endswith(("}v", "}is")) for t in v.itertext())
+                if c.get("t") == "s" and held.strip().isdigit():  # an index into the shared strings
+                    shared = _shared_strings(parts) if shared is None else shared
+                    held = shared[int(held)] if int(held) < len(shared) else held
+                if held.strip():  # as the reader reads it: a cell of spaces holds nothing
+                    styles.append(int(c.get("s") or 0))
             if not styles:
                 continue
             at = int(row.get("r") or 0)
@@ -772,6 +778,15 @@ def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]
             elif struck and all(s in struck for s in styles):
                 found.append((at, ROW_STRUCK))
     return sorted(found)
+
+
+def _shared_strings(parts: dict[str, bytes]) -> list[str]:
+    """The workbook's shared strings, in order (empty where it has none that read)."""
+    try:
+        root = defused_et.fromstring(parts.get("xl/sharedStrings.xml", b"<sst/>"))
+    except Exception:  # damaged: each cell's index read as it is
+        return []
+    return ["".join(t.text or "" for t in si.iter() if t.tag.endswith("}t")) for si in root if si.tag.endswith("}si")]
 
 
 def _struck_styles(parts: dict[str, bytes]) -> frozenset[int]:

@@ -77,6 +77,7 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
     # the numbers as written, not masked: one that reads as a CPR number (1503190001) is shown masked, and a
     # label of it matched nothing (an attack on 0.9.36)
     ids = (inv["invoice_id_raw"] if "invoice_id_raw" in inv else inv["invoice_id"]).astype(str).reset_index(drop=True)
+    shown = inv["invoice_id"].astype(str).reset_index(drop=True)
     file = inv["file"].astype(str).to_numpy() if "file" in inv else np.full(n, "", dtype=object)
     month = np.array([month_in_name(f) for f in file], dtype=object)
     rows = inv["row"].astype(str).to_numpy()
@@ -103,9 +104,17 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
         cvr = cvr_column(labels["supplier_cvr"]).where(lambda s: s != "", labels["supplier_cvr"])
         inv_key = pd.Series(list(zip(inv["supplier_cvr"], ids, strict=True)))
         lab_key = pd.Series(list(zip(cvr, labels["invoice_id"], strict=True)))
+        # a label made from types.csv names a number that reads as a CPR number as the tool shows it, masked
+        shown_key = pd.Series(list(zip(inv["supplier_cvr"], shown, strict=True)))
     else:
         by = ("invoice_id",)
-        inv_key, lab_key = ids, labels["invoice_id"]
+        inv_key, lab_key, shown_key = ids, labels["invoice_id"], shown
+    # a key no number as written gives is looked for among the numbers as shown (masked), by number
+    as_shown: dict[object, list[int]] = {}
+    if "row" not in by:
+        for at, (raw_key, shown_at) in enumerate(zip(inv_key, shown_key, strict=True)):
+            if shown_at != raw_key:
+                as_shown.setdefault(shown_at, []).append(at)
     counts = inv_key.value_counts()
     position = pd.Series(np.arange(n), index=pd.Index(inv_key))
     unmatched = ambiguous = 0
@@ -120,16 +129,24 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
     own_cvr = cvr_column(inv["supplier_cvr"].astype(str)).to_numpy() if said_cvr is not None else None
     for k, (key, label) in enumerate(zip(lab_key, labels["invoice_type"], strict=True)):
         c = counts.get(key, 0)
+        if c == 0 and key in as_shown:
+            c = len(as_shown[key])
+            if c == 1:
+                i = as_shown[key][0]
+        elif c == 1:
+            i = int(position[key]) if np.isscalar(position[key]) else int(position[key].iat[0])
         if c == 0:
             unmatched += 1
             continue
         if c > 1:
             ambiguous += 1
             continue
-        i = int(position[key]) if np.isscalar(position[key]) else int(position[key].iat[0])
-        if (said_id is not None and said_id[k] and _number_key(said_id[k]) != _number_key(ids.iat[i])) or (
-            said_cvr is not None and said_cvr[k] and own_cvr[i] and said_cvr[k] != own_cvr[i]
-        ):
+        # the number as written, or as the tool shows it (masked: a label made from types.csv)
+        if (
+            said_id is not None
+            and said_id[k]
+            and _number_key(said_id[k]) not in (_number_key(ids.iat[i]), _number_key(shown.iat[i]))
+        ) or (said_cvr is not None and said_cvr[k] and own_cvr[i] and said_cvr[k] != own_cvr[i]):
             unmatched += 1
             continue
         if i in seen and seen[i] != label:
