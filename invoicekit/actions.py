@@ -542,11 +542,15 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
     r = r[~r.duplicated(["grant_id", "period_start", "period_end"], keep="first")]
     if not len(r):
         return []
-    # a collective invoice's lines each under their own grant and service (joined alike, in line order)
+    # a collective invoice's lines each under their own grant (joined, in line order); its services joined each
+    # once, so where they are as many as the grants they pair with them, else each grant counts under each
     lined = posted[["supplier_cvr", "service_code", "month", "grant_id"]].astype({"grant_id": str, "service_code": str})
-    lined = lined.assign(grant_id=lined["grant_id"].str.split(";"), service_code=lined["service_code"].str.split(";"))
-    even = lined["grant_id"].str.len() == lined["service_code"].str.len()
-    lined = lined[even].explode(["grant_id", "service_code"])
+    pairs = [
+        list(zip(g, v, strict=True)) if len(g) == len(v) else [(x, y) for x in g for y in v]
+        for g, v in zip(lined["grant_id"].str.split(";"), lined["service_code"].str.split(";"), strict=True)
+    ]
+    lined = lined.assign(_pair=pairs).explode("_pair").dropna(subset=["_pair"])
+    lined = lined.assign(grant_id=lined["_pair"].str[0], service_code=lined["_pair"].str[1])
     paid = lined.groupby(["supplier_cvr", "service_code", "month"])["grant_id"].agg(set)
     fixes: list[_Fix] = []
     taken: set = set()

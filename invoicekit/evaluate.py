@@ -1197,7 +1197,7 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     # took a later duplicate for the first decision, and a wrong payment went from the figures (an attack
     # on 0.9.36). The same run by its run.json, the same file by its bytes; the order by the run ids
     runs: dict[tuple[str, int, str], Path] = {}
-    contents: dict[str, Path] = {}
+    contents: dict[str, tuple[Path, tuple[str, int, str] | None]] = {}
     last_run: dict[str, tuple[int, str]] = {}
     for p in paths:
         if not p.exists():
@@ -1223,16 +1223,15 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
                 )
             runs[run], last_run[journal] = p, (run_id, started)
         d = read_text_csv(p, "a decisions.csv from invoicekit run")
-        # a file without a run of its own to tell it by (a dry run's, or its run.json lost), by its bytes: a
-        # file of no decisions counts nothing twice (two months that found no invoice were refused as copies:
-        # a review of 0.9.37's first version)
-        if run is None and len(d):
+        # a file of decisions by its bytes too (one copied without its run.json); two runs that each name a run
+        # of their own are none's copy, and a file of no decisions counts nothing twice (two months that found
+        # no invoice were refused as copies: a review of 0.9.37's first version)
+        if len(d):
             digest = _file_digest(p)
-            if digest in contents:
-                raise InputError(
-                    p, None, f"holds the same decisions as {contents[digest]} (a copy?); give each run's file once"
-                )
-            contents[digest] = p
+            other, other_run = contents.get(digest, (None, None))
+            if other is not None and (run is None or other_run is None or run == other_run):
+                raise InputError(p, None, f"holds the same decisions as {other} (a copy?); give each run's file once")
+            contents[digest] = (p, run)
         if "status" not in d or "row" not in d:
             raise InputError(p, "status", "missing; expected a decisions.csv from invoicekit run")
         odd = ~d["status"].isin((POSTED, MANUAL)).to_numpy()

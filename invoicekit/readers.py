@@ -765,7 +765,7 @@ def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]
                 if not c.tag.endswith("}c"):
                     continue
                 held = "".join(t for v in c if v.tag.endswith(("}v", "}is")) for t in v.itertext())
-                if c.get("t") == "s" and held.strip().isdigit():  # an index into the shared strings
+                if c.get("t") == "s" and held.strip().isascii() and held.strip().isdigit():  # a shared string's index
                     shared = _shared_strings(parts) if shared is None else shared
                     held = shared[int(held)] if int(held) < len(shared) else held
                 if held.strip():  # as the reader reads it: a cell of spaces holds nothing
