@@ -1265,6 +1265,26 @@ def _paid_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> 
     return ""
 
 
+def _lines_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> str:
+    """What ``explain`` says of the invoice lines beside a recorded run
+    (``manifest``: its ``run.json``): whether the run was given an invoice
+    lines file, and whether ``--invoice-lines`` (``given``) is that file. A
+    collective invoice the run posted line by line read as manual
+    (MISSING_CPR) under "decided as run 1 decided it", the lines not given
+    (an attack on 0.9.36)."""
+    recorded = ((manifest or {}).get("inputs") or {}).get("invoice_lines")
+    if not isinstance(recorded, dict):
+        return ""
+    path = mask_cpr_text(str(recorded.get("path", "")))
+    if given is None:
+        return (f"Kørsel {run_id} fik fakturalinjer ({path}): giv den samme fil med --invoice-lines for at se "
+                "fakturaen, som kørslen afgjorde den; her afgøres den uden dem.\n")  # fmt: skip
+    if sha256(Path(given)) != recorded.get("sha256"):
+        return (f"--invoice-lines-filen er ikke den, kørsel {run_id} fik ({path}, en anden SHA-256): fakturaen "
+                "afgøres med den givne fil.\n")  # fmt: skip
+    return ""
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from invoicekit.explain import explain
     from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
@@ -1313,6 +1333,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                         "Udelad --rules for at se fakturaen, som kørslen afgjorde den.\n")  # fmt: skip
     if recorded is not None:
         said += _paid_as_recorded(recorded, manifest, args.paid)
+        said += _lines_as_recorded(recorded, manifest, args.invoice_lines)
     found = explain(invoices, grants, sheet, args.invoice_id, rules=rules, history=history, source=args.invoices,
                     lines=lines, paid=paid)  # fmt: skip
     if said:

@@ -79,7 +79,9 @@ ANY_PARAGRAPH = "*"
 #: ``0000-00-00``, ``00000000``)
 NO_END_DATE_RE = (
     r"\s*(?:9999-?12-?31|31[-./]12[-./]9999|0000-?00-?00|00[-./]00[-./]0000)"
-    r"(?:[ T]00[:.]00(?:[:.]00)?)?\s*"
+    # with any time of the day (an export's 23:59:59, its fractions and zone too: until 0.9.37 only midnight,
+    # and the same Sensum export read open-ended from a workbook and refused as CSV)
+    r"(?:[ T](?:[01][0-9]|2[0-4])[:.][0-5][0-9](?:[:.][0-5][0-9](?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?\s*"
 )
 
 #: Excel's error values, as a cell that holds one is read (``#N/A`` of a
