@@ -549,8 +549,15 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
         list(zip(g, v, strict=True)) if len(g) == len(v) else [(x, y) for x in g for y in v]
         for g, v in zip(lined["grant_id"].str.split(";"), lined["service_code"].str.split(";"), strict=True)
     ]
-    lined = lined.assign(_pair=pairs).explode("_pair").dropna(subset=["_pair"])
-    lined = lined.assign(grant_id=lined["_pair"].str[0], service_code=lined["_pair"].str[1])
+    counts = [len(p) for p in pairs]
+    lined = pd.DataFrame(
+        {
+            "supplier_cvr": np.repeat(lined["supplier_cvr"].to_numpy(dtype=object), counts),
+            "month": np.repeat(lined["month"].to_numpy(dtype=object), counts),
+            "grant_id": pd.Series([g for p in pairs for g, _ in p], dtype=object),
+            "service_code": pd.Series([v for p in pairs for _, v in p], dtype=object),
+        }
+    )
     paid = lined.groupby(["supplier_cvr", "service_code", "month"])["grant_id"].agg(set)
     fixes: list[_Fix] = []
     taken: set = set()

@@ -85,6 +85,7 @@ from invoicekit.vocabulary import (
     INVOICE,
     OWNERSHIP_DA,
     danish_today,
+    latest_start,
     masked_cpr,
     normalise_paragraph,
 )
@@ -204,7 +205,7 @@ def decide(
         core = functools.partial(decide, grants=grants, support=support, rules=rules, history=history,
                                  explain=explain, max_pairs=max_pairs, run_date=run_date, messages=messages)  # fmt: skip
         return decide_by_lines(invoices, lines, core, messages)
-    checked = check_batch(invoices, grants, support, rules.tolerance, history, explain, max_pairs)
+    checked = check_batch(invoices, grants, support, rules.tolerance, history, explain, max_pairs, run_date)
     return decide_checked(checked, rules, history, run_date, messages)
 
 
@@ -326,9 +327,11 @@ def check_batch(
     history: History | None = None,
     explain: bool = False,
     max_pairs: int = 2_000_000,
+    run_date: dt.date | None = None,
 ) -> Checked:
     """Checks 1-17 of a batch (see :func:`decide`): the only rule they read is
-    ``tolerance``, and of ``history`` only the invoices seen (check 10)."""
+    ``tolerance``, and of ``history`` only the invoices seen (check 10);
+    ``run_date`` (default today) how far ahead a period may start (check 7)."""
     history = history or History()
     rules = Rules(tolerance=tolerance)
     for value, kind, helper in ((invoices, Invoices, "prepare_invoices"), (grants, Grants, "prepare_grants"),
@@ -350,7 +353,7 @@ def check_batch(
     # beside them the invoices' keys of check 10 and their codes (hashed texts, about as long
     # as checks 1-9 and the grants' keys)
     (start, end, amount, (grant_ids, grant_keys)), (invoice_keys, invoice_key_codes, value_keys_) = _side_by_side(
-        lambda: (*_the_invoice_alone(inv, state), _grant_codes(gr, history.secret)),
+        lambda: (*_the_invoice_alone(inv, state, run_date or danish_today()), _grant_codes(gr, history.secret)),
         lambda: _invoice_keys(inv, history.secret),
         rows=n,
     )
@@ -393,8 +396,12 @@ def check_batch(
                    grant_ids)  # fmt: skip
 
 
-def _the_invoice_alone(inv: pd.DataFrame, state: _State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Checks 1-9 on ``state``; the periods' start and end and the amounts."""
+def _the_invoice_alone(
+    inv: pd.DataFrame, state: _State, run_date: dt.date
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Checks 1-9 on ``state``; the periods' start and end and the amounts. A
+    period that starts more than :data:`~invoicekit.vocabulary.FUTURE_DAYS`
+    after ``run_date`` is no period to pay (check 7)."""
     state.fail("MISSING_INVOICE_ID", (inv["invoice_id_raw"] == "").to_numpy())
     state.fail("INVALID_CPR", inv["cpr_invalid"].to_numpy())
     count = inv["cpr_count"].to_numpy()
@@ -404,7 +411,7 @@ def _the_invoice_alone(inv: pd.DataFrame, state: _State) -> tuple[np.ndarray, np
     start = inv["period_start"].to_numpy(dtype="datetime64[D]")
     end = inv["period_end"].to_numpy(dtype="datetime64[D]")
     state.fail("MISSING_PERIOD", np.isnat(start) | np.isnat(end))
-    state.fail("INVALID_PERIOD", end < start)
+    state.fail("INVALID_PERIOD", (end < start) | (start > np.datetime64(latest_start(run_date), "D")))
     currency_ok = inv["currency_ok"].to_numpy()
     prepaid_ok = inv["prepaid_ok"].to_numpy() & (inv["prepaid"].to_numpy() == 0)
     state.fail("INVALID_AMOUNT", ~inv["amount_ok"].to_numpy() | ~currency_ok | ~prepaid_ok)

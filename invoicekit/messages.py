@@ -131,6 +131,9 @@ def _invalid_period(f: Facts) -> list[str]:
     return [
         f"Perioden slutter ({date_dk(e)}) før den starter ({date_dk(s)}). Ret perioden og bogfør "
         "manuelt, eller bed leverandøren om en rettet faktura."
+        if e < s
+        else f"Perioden ({date_dk(s)}–{date_dk(e)}) begynder mere end et år efter kørslen: kontrollér årstallet "
+        "med leverandøren, og bogfør manuelt, hvis perioden er rigtig, eller bed om en rettet faktura."
         for s, e in zip(f["period_start"], f["period_end"], strict=True)
     ]
 

@@ -634,6 +634,17 @@ def danish_now(now: dt.datetime | None = None) -> dt.datetime:
     return (now or dt.datetime.now(dt.UTC)).astimezone(DANISH_TIME)
 
 
+#: how many days after the run date an invoice's period may start: a month or two ahead is invoiced in
+#: advance; a period starting later (a year mistyped, 2091 for 2019) is no period to pay (INVALID_PERIOD):
+#: posted, it was marked paid for 2091, and the corrected invoice for 2019 was paid again (an attack on 0.9.36)
+FUTURE_DAYS = 366
+
+
+def latest_start(run_date: dt.date) -> dt.date:
+    """The last day an invoice's period may start on in a run of ``run_date`` (:data:`FUTURE_DAYS`)."""
+    return run_date + dt.timedelta(days=FUTURE_DAYS)
+
+
 def danish_today(now: dt.datetime | None = None) -> dt.date:
     """The day it is in Denmark at ``now`` (default: now)."""
     return danish_now(now).date()

@@ -24,7 +24,7 @@ from stdnum.util import clean as std_clean
 
 # the vocabulary's words, as the README lists them: the rate units' names, a date that ends nothing
 from invoicekit.texts import LINE_BREAKS
-from invoicekit.vocabulary import EXCEL_ERRORS, NO_END_DATE_RE, RATE_UNITS
+from invoicekit.vocabulary import EXCEL_ERRORS, NO_END_DATE_RE, RATE_UNITS, danish_today
 
 MONTHS = [
     "januar",
@@ -811,6 +811,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     invoice has ``posting_dates``: one a posting line (a line each when decided
     line by line), with ``supplementary`` the rules' ``MM-DD``."""
     usable, left_out = usable_grants(grants)
+    latest_start = (run_date or danish_today()) + dt.timedelta(days=366)
     # a service row is read when it names its code, one paragraph and a target group, and holds no
     # Excel error; a service codes when its rows read all say the same and no row left out names it
     svc, held_svc = {}, set()
@@ -927,7 +928,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             fail("INVALID_CVR")
         elif s is None or e is None:
             fail("MISSING_PERIOD")
-        elif e < s:
+        elif e < s or s > latest_start:  # a period starting more than a year after the run (README)
             fail("INVALID_PERIOD")
         elif amount is None or currency != "DKK" or prepaid != 0:
             fail("INVALID_AMOUNT")
