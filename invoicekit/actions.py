@@ -1193,8 +1193,10 @@ def fix_list(
     # a credit note is offset by the administration, whichever check held it (one without a CPR number stood
     # under the supplier, held at check 4 before check 9: an attack on 0.9.36)
     inv.loc[_credit_notes(inv) & (inv["fix_key"] == "").to_numpy(), "owner"] = OWNER_OF_REASON["CREDIT_NOTE"]
-    # a number Excel cut to 15 digits is the extract's fault, not the supplier's: whoever makes it fixes it
-    lost = (inv["reason"] == "MISSING_INVOICE_ID").to_numpy() & shows_lost_digits(inv["invoice_id"])
+    # a number Excel cut to 15 digits, or made a date (read as 2019-03-04), is the extract's fault, not the
+    # supplier's: whoever makes it fixes it
+    dated = inv["invoice_id"].astype(str).str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").to_numpy(dtype=bool)
+    lost = (inv["reason"] == "MISSING_INVOICE_ID").to_numpy() & (shows_lost_digits(inv["invoice_id"]) | dated)
     inv.loc[lost & (inv["fix_key"] == "").to_numpy(), "owner"] = OWNER_OF_LOST_DIGITS
     inv["action"] = [action_of.get(k) or m for k, m in zip(inv["fix_key"], inv["message"], strict=True)]
     if "supplier_name" not in inv:  # decisions from before the journal kept names

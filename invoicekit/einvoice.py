@@ -548,8 +548,19 @@ NOT_REFERENCES = frozenset(
         "PaymentMeans", "PaymentTerms", "PrepaidPayment", "TaxTotal", "WithholdingTaxTotal", "LegalMonetaryTotal",
         "SpecifiedTradeSettlementPaymentMeans", "SpecifiedTradePaymentTerms", "SpecifiedAdvancePayment",
         "ApplicableTradeTax", "SpecifiedTradeSettlementHeaderMonetarySummation",
+        # and the supplier's own numbers of other documents and of its goods, which it numbers as it numbers its
+        # invoices (by date: a despatch note 2403150012 read as a citizen, a second review of 0.9.37), and the
+        # invoices a document corrects
+        "SalesOrderID", "DespatchDocumentReference", "ReceiptDocumentReference", "BillingReference",
+        "SellersItemIdentification", "StandardItemIdentification", "CommodityClassification",
+        "SellerOrderReferencedDocument", "DespatchAdviceReferencedDocument", "ReceivingAdviceReferencedDocument",
+        "InvoiceReferencedDocument", "SellerAssignedID", "GlobalID",
     }
 )  # fmt: skip
+#: the schemes an identifier may name and still be a person's: a CPR scheme, the mutually agreed ``ZZZ``, or none;
+#: one that names another (a P number under ``DK:P``, a GLN under ``0088``, a CVR number) is no citizen (a P
+#: number 1012107685 read as 101210-7685: a second review of 0.9.37)
+_PERSON_SCHEMES = {"", "ZZZ"}
 
 
 def reference_texts(el: Element, skip: set[int], own: set[int]) -> tuple[str, ...]:
@@ -580,6 +591,8 @@ def reference_texts(el: Element, skip: set[int], own: set[int]) -> tuple[str, ..
             continue
         if len(e):
             stack.append(iter(e))
+        elif scheme_of(e.get("schemeID") or "") not in _PERSON_SCHEMES | CPR_SCHEMES:
+            continue
         elif (name.endswith("ID") and name != "UUID") or name in REFERENCE_NAMES:
             text = (e.text or "").strip()
             if text and text not in numbers:

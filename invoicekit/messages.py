@@ -11,6 +11,7 @@ Danish text lives.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -52,7 +53,11 @@ def _each(values) -> Any:
 
 def _missing_invoice_id(f: Facts) -> list[str]:
     return [
-        f"Fakturanummeret {number} står som et tal i regnearket, og Excel gemmer kun et tal med 15 cifre: "
+        f"Fakturanummeret står som en dato i regnearket ({number}): Excel har gjort nummeret til en dato, så "
+        "det kan ikke læses, som leverandøren skrev det. Ret udtrækket, så fakturanummeret står som tekst, eller "
+        "bogfør fakturaen manuelt med nummeret fra fakturaen."
+        if lost and _ISO_DAY.fullmatch(str(number))
+        else f"Fakturanummeret {number} står som et tal i regnearket, og Excel gemmer kun et tal med 15 cifre: "
         "de sidste cifre kan være ændret. Ret udtrækket, så fakturanummeret står som tekst, eller bogfør "
         "fakturaen manuelt med nummeret fra fakturaen."
         if lost
@@ -62,6 +67,10 @@ def _missing_invoice_id(f: Facts) -> list[str]:
             _each(f["supplier_cvr"]), _each(f["invoice_id"]), _each(f["invoice_id_lost"]), strict=True
         )
     ]
+
+
+#: an ISO day, as a workbook's date cell is read
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _invalid_cpr(f: Facts) -> pa.Array:

@@ -60,11 +60,25 @@ class RawTable:
     misaligned: dict[int, int] = field(default_factory=dict)
     numeric: pd.DataFrame | None = None
     shown: dict[int, dict[int, str]] = field(default_factory=dict)
+    #: per column position, the row positions of the cells that were dates in the workbook (xlsx only)
+    dated: dict[int, set[int]] = field(default_factory=dict)
 
     def numeric_cells(self, column: str | None) -> np.ndarray:
         if self.numeric is None or column is None:
             return np.zeros(len(self.frame), dtype=bool)
         return self.numeric[column].to_numpy(dtype=bool)
+
+    def dated_cells(self, column: str | None) -> np.ndarray:
+        """The cells of the column headed ``column`` that were dates in the
+        workbook: an identifier Excel made a date (``4-3`` typed, kept as 4
+        March) is read as the date (``2019-03-04``), which nobody wrote."""
+        out = np.zeros(len(self.frame), dtype=bool)
+        if column is None or not self.dated:
+            return out
+        at = list(self.frame.columns).index(column)
+        rows = sorted(self.dated.get(at, ()))
+        out[rows] = True
+        return out
 
     def read_as_shown(self, column: str | None) -> None:
         """The cells of the column headed ``column`` that a number format shows
@@ -869,6 +883,7 @@ def _table_from_rows(rows: Iterable[Sequence[object]], path: Path, sheet: str) -
     body: list[list[str]] = []
     numeric: list[list[bool]] = []
     shown: dict[int, dict[int, str]] = {}
+    dated: dict[int, set[int]] = {}
     total = 0
     for values in rows:
         cells = [v if type(v) is str else _cell_text(v) for v in values[: MAX_COLUMNS + 1]]  # most are text
@@ -893,12 +908,14 @@ def _table_from_rows(rows: Iterable[Sequence[object]], path: Path, sheet: str) -
             for k, v in enumerate(values[:width]):
                 if type(v) is ShownNumber:
                     shown.setdefault(k, {})[len(body) - 1] = v.text
+                elif isinstance(v, dt.date):
+                    dated.setdefault(k, set()).add(len(body) - 1)
         numeric.append((flags + [False] * width)[:width])
     if header is None:
         raise InputError(path, f"sheet '{sheet}'", "sheet is empty; expected a header row and data rows")
     frame = pd.DataFrame(body, columns=header, dtype=object)
     _refuse_huge_cells(frame, path, sheet)
-    return RawTable(frame, {}, pd.DataFrame(numeric, columns=header, dtype=bool), shown)
+    return RawTable(frame, {}, pd.DataFrame(numeric, columns=header, dtype=bool), shown, dated)
 
 
 def _refuse_workbook_bomb(path: Path) -> None:
