@@ -102,7 +102,7 @@ from invoicekit.parsing import (
 )
 from invoicekit.reasons import POSTED, TEMPLATE_FIX_REASONS
 from invoicekit.rules import Rules, recorded_rules, units_at_most
-from invoicekit.vocabulary import FIXED_RATE_UNITS, OWNERSHIP_DA, RATE_UNIT_NAMES_DA
+from invoicekit.vocabulary import FIXED_RATE_UNITS, ISO_DAY, OWNERSHIP_DA, RATE_UNIT_NAMES_DA
 
 # ---------------------------------------------------------------- owners
 
@@ -498,14 +498,13 @@ def _paid_for_the_period(r: pd.DataFrame, posted: pd.DataFrame) -> np.ndarray:
             "e": r["period_end"].to_numpy(dtype="datetime64[D]"),
         }
     )
-    right = _grant_per_row(
-        pd.DataFrame(
-            {
-                "grant_id": posted["grant_id"].astype(str).to_numpy(),
-                "ps": posted["period_start"].to_numpy(dtype="datetime64[D]"),
-                "pe": posted["period_end"].to_numpy(dtype="datetime64[D]"),
-            }
-        )
+    per_grant = _per_grant(posted)
+    right = pd.DataFrame(
+        {
+            "grant_id": per_grant["grant_id"].astype(str).to_numpy(),
+            "ps": per_grant["period_start"].to_numpy(dtype="datetime64[D]"),
+            "pe": per_grant["period_end"].to_numpy(dtype="datetime64[D]"),
+        }
     )
     pairs = left.merge(right[right["grant_id"] != ""], on="grant_id")
     overlap = pairs[(pairs["ps"] <= pairs["e"]) & (pairs["pe"] >= pairs["s"])]
@@ -514,15 +513,24 @@ def _paid_for_the_period(r: pd.DataFrame, posted: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _grant_per_row(posted: pd.DataFrame) -> pd.DataFrame:
-    """``posted`` with a row per grant: a collective invoice posted line by line holds its lines' grants
-    joined (``G1;G2``), and a grant paid on a line was found by no grant's id (a review of 0.9.37's first
-    version: the grant was still proposed moved to another supplier)."""
-    joined = posted["grant_id"].astype(str).str.contains(";", regex=False)
-    if not joined.any():
+def _per_grant(posted: pd.DataFrame) -> pd.DataFrame:
+    """``posted`` with a row per grant. A collective invoice posted line by line holds its lines' grants
+    joined (``G1;G2``, in line order) and its services joined each once: paired with the grants where they
+    are as many, else each grant counts under each. Read joined, a grant paid on a line was found by no
+    grant's id, and still proposed moved to another supplier (a review of 0.9.37's first version), and a
+    collective invoice of one service left its grants unpaid in the rate fixes (a second review)."""
+    grants = posted["grant_id"].astype(str).str.split(";")
+    if not (grants.str.len() > 1).any():
         return posted
-    out = posted.assign(grant_id=posted["grant_id"].astype(str).str.split(";")).explode("grant_id")
-    return out.assign(grant_id=out["grant_id"].str.strip()).reset_index(drop=True)
+    services = posted["service_code"] if "service_code" in posted else pd.Series("", index=posted.index)
+    pairs = [
+        list(zip(g, v, strict=True)) if len(g) == len(v) else [(x, y) for x in g for y in v]
+        for g, v in zip(grants, services.astype(str).str.split(";"), strict=True)
+    ]
+    out = posted.iloc[np.repeat(np.arange(len(posted)), [len(p) for p in pairs])].reset_index(drop=True)
+    out["grant_id"] = pd.Series([g.strip() for p in pairs for g, _ in p], dtype=object)
+    out["service_code"] = pd.Series([v for p in pairs for _, v in p], dtype=object)
+    return out
 
 
 def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd.DataFrame, s: Settings) -> list[_Fix]:
@@ -542,23 +550,8 @@ def _rate_fixes(hist: pd.DataFrame, posted: pd.DataFrame, month: str, grants: pd
     r = r[~r.duplicated(["grant_id", "period_start", "period_end"], keep="first")]
     if not len(r):
         return []
-    # a collective invoice's lines each under their own grant (joined, in line order); its services joined each
-    # once, so where they are as many as the grants they pair with them, else each grant counts under each
-    lined = posted[["supplier_cvr", "service_code", "month", "grant_id"]].astype({"grant_id": str, "service_code": str})
-    pairs = [
-        list(zip(g, v, strict=True)) if len(g) == len(v) else [(x, y) for x in g for y in v]
-        for g, v in zip(lined["grant_id"].str.split(";"), lined["service_code"].str.split(";"), strict=True)
-    ]
-    counts = [len(p) for p in pairs]
-    lined = pd.DataFrame(
-        {
-            "supplier_cvr": np.repeat(lined["supplier_cvr"].to_numpy(dtype=object), counts),
-            "month": np.repeat(lined["month"].to_numpy(dtype=object), counts),
-            "grant_id": pd.Series([g for p in pairs for g, _ in p], dtype=object),
-            "service_code": pd.Series([v for p in pairs for _, v in p], dtype=object),
-        }
-    )
-    paid = lined.groupby(["supplier_cvr", "service_code", "month"])["grant_id"].agg(set)
+    # a collective invoice's lines each under their own grant and service
+    paid = _per_grant(posted).groupby(["supplier_cvr", "service_code", "month"])["grant_id"].agg(set)
     fixes: list[_Fix] = []
     taken: set = set()
     for (cvr, service), g in r.groupby(["supplier_cvr", "service_code"], sort=True):
@@ -1195,7 +1188,7 @@ def fix_list(
     inv.loc[_credit_notes(inv) & (inv["fix_key"] == "").to_numpy(), "owner"] = OWNER_OF_REASON["CREDIT_NOTE"]
     # a number Excel cut to 15 digits, or made a date (read as 2019-03-04), is the extract's fault, not the
     # supplier's: whoever makes it fixes it
-    dated = inv["invoice_id"].astype(str).str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").to_numpy(dtype=bool)
+    dated = inv["invoice_id"].astype(str).str.fullmatch(ISO_DAY.pattern).to_numpy(dtype=bool)
     lost = (inv["reason"] == "MISSING_INVOICE_ID").to_numpy() & (shows_lost_digits(inv["invoice_id"]) | dated)
     inv.loc[lost & (inv["fix_key"] == "").to_numpy(), "owner"] = OWNER_OF_LOST_DIGITS
     inv["action"] = [action_of.get(k) or m for k, m in zip(inv["fix_key"], inv["message"], strict=True)]

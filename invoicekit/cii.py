@@ -215,9 +215,7 @@ def read_cii(root: Element) -> Document:
         paid=tuple(_text(el) for el in _all(settlement, "ram:SpecifiedAdvancePayment/ram:PaidAmount")),
         # its own number and its lines' aside (each line reads its own)
         reference_texts=reference_texts(
-            root,
-            skip | inside(_all(trade, "ram:IncludedSupplyChainTradeLineItem")),
-            {id(el) for el in _all(header, "ram:ID")},
+            root, skip | {id(el) for el in _all(trade, "ram:IncludedSupplyChainTradeLineItem")}, _all(header, "ram:ID")
         ),
         payee=payee_of(_party(_one(settlement, "ram:PayeeTradeParty")), _party(seller) or ("", [], [])),
     )
@@ -310,10 +308,6 @@ def _line(el: Element, skip: set[int]) -> Line:
         other_texts=_texts(product, "ram:ApplicableProductCharacteristic/ram:Value")
         + [_text(_find(p, "ram:Name")) for p in el.iter() if p.tag.endswith("TradeParty")]
         # its references (its own number and its parent's aside): a citizen written there is the line's
-        + list(
-            reference_texts(
-                el, skip, {id(x) for x in _all(document, "ram:LineID") + _all(document, "ram:ParentLineID")}
-            )
-        ),
+        + list(reference_texts(el, skip, _all(document, "ram:LineID") + _all(document, "ram:ParentLineID"))),
         cpr_ids=cpr_ids_in(el, skip),
     )

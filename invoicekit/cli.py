@@ -1255,14 +1255,7 @@ def _paid_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> 
             return ""
         return (f"Kørsel {run_id} fik ingen markeringer af betalte perioder; fakturaen afgøres med den givne "
                 "--paid-fil, som kørslen ikke så.\n")  # fmt: skip
-    path = mask_cpr_text(str(recorded.get("path", "")))
-    if given is None:
-        return (f"Kørsel {run_id} fik Sensums markeringer af betalte perioder ({path}): giv den samme fil med --paid "
-                "for at se fakturaen, som kørslen afgjorde den; her afgøres den uden dem.\n")  # fmt: skip
-    if sha256(Path(given)) != recorded.get("sha256"):
-        return (f"--paid-filen er ikke den, kørsel {run_id} fik ({path}, en anden SHA-256): fakturaen afgøres med "
-                "den givne fil.\n")  # fmt: skip
-    return ""
+    return _file_as_recorded(run_id, recorded, given, "--paid", "Sensums markeringer af betalte perioder")
 
 
 def _lines_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> str:
@@ -1275,13 +1268,19 @@ def _lines_as_recorded(run_id: int, manifest: dict | None, given: str | None) ->
     recorded = ((manifest or {}).get("inputs") or {}).get("invoice_lines")
     if not isinstance(recorded, dict):
         return ""
+    return _file_as_recorded(run_id, recorded, given, "--invoice-lines", "fakturalinjer")
+
+
+def _file_as_recorded(run_id: int, recorded: dict, given: str | None, option: str, what: str) -> str:
+    """What ``explain`` says of an input file a recorded run was given (``recorded``: its entry in the
+    run's ``run.json``) beside ``option`` (``given``): to give the same file, or that it is another."""
     path = mask_cpr_text(str(recorded.get("path", "")))
     if given is None:
-        return (f"Kørsel {run_id} fik fakturalinjer ({path}): giv den samme fil med --invoice-lines for at se "
-                "fakturaen, som kørslen afgjorde den; her afgøres den uden dem.\n")  # fmt: skip
+        return (f"Kørsel {run_id} fik {what} ({path}): giv den samme fil med {option} for at se fakturaen, som "
+                "kørslen afgjorde den; her afgøres den uden dem.\n")  # fmt: skip
     if sha256(Path(given)) != recorded.get("sha256"):
-        return (f"--invoice-lines-filen er ikke den, kørsel {run_id} fik ({path}, en anden SHA-256): fakturaen "
-                "afgøres med den givne fil.\n")  # fmt: skip
+        return (f"{option}-filen er ikke den, kørsel {run_id} fik ({path}, en anden SHA-256): fakturaen afgøres "
+                "med den givne fil.\n")  # fmt: skip
     return ""
 
 

@@ -388,8 +388,8 @@ class Document:
     #: its references and identifiers outside its lines and the supplier's parties, but its own number
     #: (:func:`reference_texts`), searched for CPR numbers
     reference_texts: tuple[str, ...] = ()
-    #: the party to be paid where the document names one (UBL ``PayeeParty``, CII ``PayeeTradeParty``):
-    #: its CVR number and its name, blank where it names none
+    #: the party to be paid where the document names one other than the supplier (UBL ``PayeeParty``, CII
+    #: ``PayeeTradeParty``; :func:`payee_of`): its CVR number and its name, blank where it names none
     payee: tuple[str, str] = ("", "")
 
 
@@ -560,23 +560,22 @@ NOT_REFERENCES = frozenset(
 #: the schemes an identifier may name and still be a person's: a CPR scheme, the mutually agreed ``ZZZ``, or none;
 #: one that names another (a P number under ``DK:P``, a GLN under ``0088``, a CVR number) is no citizen (a P
 #: number 1012107685 read as 101210-7685: a second review of 0.9.37)
-_PERSON_SCHEMES = {"", "ZZZ"}
+_PERSON_SCHEMES = frozenset({"", "ZZZ"} | CPR_SCHEMES)
 
 
-def reference_texts(el: Element, skip: set[int], own: set[int]) -> tuple[str, ...]:
+def reference_texts(el: Element, skip: set[int], own: list[Element]) -> tuple[str, ...]:
     """The identifiers (an element whose name ends in ``ID``) and the buyer's
     references (:data:`REFERENCE_NAMES`) in the tree of ``el``, outside the
-    elements in ``skip`` and the parts that say how it is paid
-    (:data:`NOT_REFERENCES`), as written, but the document's or line's own
-    number (the elements ``own``, and their text wherever it is repeated):
-    searched for CPR numbers as notes are. A citizen written in the buyer's
-    reference, an order or a grant letter's reference, or as the party
-    delivered to under another scheme, beside another in a note, was passed
-    over, and the invoice paid on the other's grant (an attack on 0.9.36)."""
-    numbers = set()
-    for e in el.iter():
-        if id(e) in own:
-            numbers.add((e.text or "").strip())
+    elements in ``skip`` (and below them: a skipped element is not entered)
+    and the parts that say how it is paid (:data:`NOT_REFERENCES`), as
+    written, but the document's or line's own number (the elements ``own``,
+    and their text wherever it is repeated): searched for CPR numbers as
+    notes are. A citizen written in the buyer's reference, an order or a
+    grant letter's reference, or as the party delivered to under another
+    scheme, beside another in a note, was passed over, and the invoice paid
+    on the other's grant (an attack on 0.9.36)."""
+    numbers = {(e.text or "").strip() for e in own}
+    skip = skip | {id(e) for e in own}
     found = []
     stack = [iter(el)]  # depth first, in document order, without recursion (a document may nest deep)
     while stack:
@@ -584,14 +583,14 @@ def reference_texts(el: Element, skip: set[int], own: set[int]) -> tuple[str, ..
         if e is None:
             stack.pop()
             continue
-        if not isinstance(e.tag, str) or id(e) in skip or id(e) in own:
+        if not isinstance(e.tag, str) or id(e) in skip:
             continue
         name = e.tag.rsplit("}", 1)[-1]
         if name in NOT_REFERENCES:
             continue
         if len(e):
             stack.append(iter(e))
-        elif scheme_of(e.get("schemeID") or "") not in _PERSON_SCHEMES | CPR_SCHEMES:
+        elif scheme_of(e.get("schemeID") or "") not in _PERSON_SCHEMES:
             continue
         elif (name.endswith("ID") and name != "UUID") or name in REFERENCE_NAMES:
             text = (e.text or "").strip()
@@ -1016,7 +1015,7 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         )
         if named:
             document_type = f"{CORRECTED_INVOICE} af {', '.join(named)}"
-    if (payee := _other_payee(doc)) is not None:
+    if any(payee := doc.payee):
         # a factored invoice: paid to the supplier after notice of the assignment, the municipality may have
         # to pay it again (an attack on 0.9.36)
         warnings.append(
@@ -1045,16 +1044,6 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         "lines": len(doc.lines),
     }
     return row, warnings
-
-
-def _other_payee(doc: Document) -> tuple[str, str] | None:
-    """The payee the document names (its CVR number and name) where it is
-    another party than the supplier (its syntax reader has left out a payee
-    that is the supplier: :func:`payee_of`); None where it names none."""
-    cvr, name = doc.payee
-    if not cvr and not name:
-        return None
-    return None if cvr and cvr == doc.supplier_cvr else (cvr, name)
 
 
 #: legal forms a company's name may end in or leave out (``Bostedet Solhøj ApS`` is ``Bostedet Solhøj``)

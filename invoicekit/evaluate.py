@@ -22,7 +22,6 @@ been paid.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -34,6 +33,7 @@ import pandas as pd
 
 from invoicekit.cells import as_written, safe_frame
 from invoicekit.columns import IN_ORE, typed_columns
+from invoicekit.delivery import sha256
 from invoicekit.errors import InputError, MissingFileError, check_input_file, make_folder, refuse_given_twice
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
 from invoicekit.identifiers import mask_cpr_text, quoted
@@ -1143,7 +1143,11 @@ def decisions_month(path: str | Path) -> str:
     gets the month its folder is named for (``YYYY-MM``, as replay names
     them: :data:`~invoicekit.vocabulary.MONTH`), else none."""
     path = Path(path)
-    facts = _manifest_beside(path)
+    return _month_of(path, _manifest_beside(path))
+
+
+def _month_of(path: Path, facts: dict | None) -> str:
+    """:func:`decisions_month` of the file at ``path`` whose ``run.json`` says ``facts`` (None: none)."""
     try:
         month = run_month(facts["inputs"]["invoices"]["path"], facts.get("started_at")) if facts else ""
     except (ValueError, KeyError, TypeError):
@@ -1166,12 +1170,11 @@ def _manifest_beside(path: Path) -> dict | None:
     return facts if isinstance(facts, dict) else None
 
 
-def _recorded_run(path: Path) -> tuple[str, int, str] | None:
-    """The journal, run id and start of the recorded run that wrote the file
-    at ``path`` (its ``run.json``), None for a dry run or a file without one.
-    The start tells a run from one of the same id in a journal started again
-    at the same path."""
-    facts = _manifest_beside(path)
+def _recorded_run(facts: dict | None) -> tuple[str, int, str] | None:
+    """The journal, run id and start of the recorded run whose ``run.json``
+    says ``facts``, None for a dry run or a file without one. The start
+    tells a run from one of the same id in a journal started again at the
+    same path."""
     if not facts or not facts.get("recorded"):
         return None
     journal, run_id, started = facts.get("journal"), facts.get("run_id"), facts.get("started_at")
@@ -1202,12 +1205,13 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     for p in paths:
         if not p.exists():
             raise MissingFileError(p, "does not exist; expected a decisions.csv from invoicekit run")
-        month = decisions_month(p)
+        facts = _manifest_beside(p)  # read once: the month, the run and the extract it read
+        month = _month_of(p, facts)
         if month:
             if month < last_month:
                 raise InputError(p, None, f"is of {month}, given after {last_month}; give the files oldest first")
             last_month = month
-        if (run := _recorded_run(p)) is not None:
+        if (run := _recorded_run(facts)) is not None:
             journal, run_id, started = run
             if run in runs:
                 raise InputError(p, None, f"is run {run_id}'s decisions, as {runs[run]} is (a copy of the run's "
@@ -1227,7 +1231,7 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
         # of their own are none's copy, and a file of no decisions counts nothing twice (two months that found
         # no invoice were refused as copies: a review of 0.9.37's first version)
         if len(d):
-            digest = _file_digest(p)
+            digest = sha256(p)  # a regular file: read_text_csv read it
             other, other_run = contents.get(digest, (None, None))
             if other is not None and (run is None or other_run is None or run == other_run):
                 raise InputError(p, None, f"holds the same decisions as {other} (a copy?); give each run's file once")
@@ -1242,7 +1246,7 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
             )
         if month:
             d["month"] = month
-        facts = _manifest_beside(p) or {}
+        facts = facts or {}
         invoices = facts.get("inputs", {}).get("invoices", {}) if isinstance(facts.get("inputs"), dict) else {}
         digest = invoices.get("sha256") if isinstance(invoices, dict) else None
         if isinstance(digest, str) and digest:
@@ -1251,20 +1255,6 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     out.attrs["source"] = ", ".join(str(p) for p in paths)  # named by the errors of evaluate
     return out
-
-
-def _file_digest(path: Path) -> str:
-    """The SHA-256 of the file at ``path`` (a file that cannot be read: its reader says why, later)."""
-    if not path.is_file():  # a pipe or a device is never waited on: its reader refuses it
-        return f"unread:{path}"
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    except OSError:
-        return f"unread:{path}"
-    return h.hexdigest()
 
 
 def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:

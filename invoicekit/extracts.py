@@ -1684,11 +1684,11 @@ def _refuse_second_tables(wb: Workbook, path: Path, chosen: dict[str, str]) -> N
     0.9.36). An old year's table kept beside it is refused alike: it belongs
     in another workbook."""
     for title in wb.titles:
-        if title in chosen.values() or not wb.holds_cells(title):
+        if title in chosen.values():
             continue
         try:
             frame = wb.table(title).frame
-        except InputError:  # a damaged sheet no role reads
+        except InputError:  # a sheet of no values, or a damaged one: no table of a role
             continue
         for name, (_danish, columns) in SUPPORT_SHEETS.items():
             if all(source_column(frame, c) is not None for c in columns if c.required):

@@ -73,7 +73,7 @@ class JournalRead:
     @property
     def months(self) -> list[str]:
         """Every month the robot ran in (:func:`run_months`), in order."""
-        return sorted(set(months_of_runs(self.runs)))
+        return _months_run(self.runs)
 
 
 def read_journal(journal: str | Path) -> JournalRead:
@@ -117,7 +117,12 @@ def run_months(journal: str | Path) -> list[str]:
     """Every month the robot ran in (see :func:`invoicekit.vocabulary.run_month`),
     in order: also a month whose runs found no invoice, which has no decision."""
     with Journal(Path(journal), readonly=True) as j:
-        return sorted(set(months_of_runs(j.runs())))
+        return _months_run(j.runs())
+
+
+def _months_run(runs: pd.DataFrame) -> list[str]:
+    """The months ``runs`` belong to, each once, in order."""
+    return sorted(set(months_of_runs(runs)))
 
 
 def not_read_in_month(journal: str | Path, month: str, files: dict[str, str | Path]) -> list[str]:

@@ -11,7 +11,6 @@ Danish text lives.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -37,6 +36,7 @@ from invoicekit.vocabulary import (
     CREDIT_NOTE,
     FORMULA_CELL_RE2,
     INVOICE,
+    ISO_DAY,
     LINE_PERIOD_NOTE,
     NO_CURRENCY,
     RATE_UNIT_NAMES_DA,
@@ -56,7 +56,7 @@ def _missing_invoice_id(f: Facts) -> list[str]:
         f"Fakturanummeret står som en dato i regnearket ({number}): Excel har gjort nummeret til en dato, så "
         "det kan ikke læses, som leverandøren skrev det. Ret udtrækket, så fakturanummeret står som tekst, eller "
         "bogfør fakturaen manuelt med nummeret fra fakturaen."
-        if lost and _ISO_DAY.fullmatch(str(number))
+        if lost and ISO_DAY.fullmatch(str(number))
         else f"Fakturanummeret {number} står som et tal i regnearket, og Excel gemmer kun et tal med 15 cifre: "
         "de sidste cifre kan være ændret. Ret udtrækket, så fakturanummeret står som tekst, eller bogfør "
         "fakturaen manuelt med nummeret fra fakturaen."
@@ -67,10 +67,6 @@ def _missing_invoice_id(f: Facts) -> list[str]:
             _each(f["supplier_cvr"]), _each(f["invoice_id"]), _each(f["invoice_id_lost"]), strict=True
         )
     ]
-
-
-#: an ISO day, as a workbook's date cell is read
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _invalid_cpr(f: Facts) -> pa.Array:

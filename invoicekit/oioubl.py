@@ -215,7 +215,7 @@ def read_ubl(root: Element) -> Document:
         paid=tuple(_text(el) for el in root.findall(_path("cac:PrepaidPayment", "cbc:PaidAmount"))),
         # its own number and its lines' aside (each line reads its own)
         reference_texts=reference_texts(
-            root, skip | inside(root.findall(line_tag)), {id(el) for el in root.findall(_path("cbc:ID"))}
+            root, skip | {id(el) for el in root.findall(line_tag)}, root.findall(_path("cbc:ID"))
         ),
         payee=payee_of(
             _party(only_one(root.findall(_path("cac:PayeeParty")), "PayeeParty")), _party(supplier) or ("", [], [])
@@ -289,7 +289,7 @@ def _line(el: Element, currency: str, skip: set[int], document: tuple[str, str])
         other_texts=[t for item in items for t in _texts(item, "cac:AdditionalItemProperty", "cbc:Value")]
         + [_text(n) for pn in el.iter(_q("cac", "PartyName")) for n in pn.findall(_path("cbc:Name"))]
         # its references (its own number and its sub-lines' aside): a citizen written there is the line's
-        + list(reference_texts(el, skip, {id(x) for part in parts for x in part.findall(_path("cbc:ID"))})),
+        + list(reference_texts(el, skip, [x for part in parts for x in part.findall(_path("cbc:ID"))])),
         cpr_ids=cpr_ids_in(el, skip),
     )
 

@@ -727,7 +727,7 @@ def _replayed_together(
     for k, (month, inv, gr) in enumerate(zip(world.months, world.invoices, world.grants, strict=True), start=1):
         # check_batch reads of the history the invoices seen, the same under every
         # rule set, and whether it holds a schema-1 journal's keys, which no replay has
-        checked = check_batch(inv, gr, world.sheet_of(k - 1), first.tolerance, history)  # run today, as simulate
+        checked = check_batch(inv, gr, world.sheet_of(k - 1), first.tolerance, history)
         # the table: all but status, reason and check is the same under every rule set
         table = decide_checked(checked, first, history, messages=False).decisions
         clashes = payments.clashes(checked)

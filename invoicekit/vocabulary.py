@@ -149,6 +149,8 @@ ADJUSTED_NOTE = "fradrag og tillæg på hele fakturaen:"
 #: number (``?`` for none), as the document names the payee (posted to the supplier until 0.9.37)
 PAYEE_NOTE = "betales til:"
 _ISO_OR_NONE = r"(?:\d{4}-\d{2}-\d{2}|\?)"
+#: an ISO day in digits 0-9, as a workbook's date cell is read: an identifier Excel made a date reads so
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: a decimal, or one a message shows with its digits from the sixth on x-ed (a figure that may be a CPR number)
 _DECIMAL = r"-?[\dx]+(?:\.[\dx]+)?"
 #: an amount cell as convert writes it with one of those notes

@@ -125,6 +125,10 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
     # 0.9.36)
     by_row = "row" in by
     said_id = labels["invoice_id"].astype(str).to_numpy() if by_row and "invoice_id" in labels else None
+    if said_id is not None:  # each number as check 10 compares it, keyed once
+        said_key = normalise_numbers(said_id.astype(object))
+        id_key = normalise_numbers(ids.to_numpy(dtype=object))
+        shown_id_key = normalise_numbers(shown.to_numpy(dtype=object))
     said_cvr = cvr_column(labels["supplier_cvr"]).to_numpy() if by_row and "supplier_cvr" in labels else None
     own_cvr = cvr_column(inv["supplier_cvr"].astype(str)).to_numpy() if said_cvr is not None else None
     for k, (key, label) in enumerate(zip(lab_key, labels["invoice_type"], strict=True)):
@@ -142,11 +146,9 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
             ambiguous += 1
             continue
         # the number as written, or as the tool shows it (masked: a label made from types.csv)
-        if (
-            said_id is not None
-            and said_id[k]
-            and _number_key(said_id[k]) not in (_number_key(ids.iat[i]), _number_key(shown.iat[i]))
-        ) or (said_cvr is not None and said_cvr[k] and own_cvr[i] and said_cvr[k] != own_cvr[i]):
+        if (said_id is not None and said_id[k] and said_key[k] not in (id_key[i], shown_id_key[i])) or (
+            said_cvr is not None and said_cvr[k] and own_cvr[i] and said_cvr[k] != own_cvr[i]
+        ):
             unmatched += 1
             continue
         if i in seen and seen[i] != label:
@@ -156,8 +158,3 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
         if i not in conflicted:
             out[i] = label
     return LabelMatch(out, unmatched, ambiguous + len(conflicted), by)
-
-
-def _number_key(number: str) -> str:
-    """An invoice number as check 10 compares it (:func:`~invoicekit.keys.normalise_numbers`)."""
-    return str(normalise_numbers(np.asarray([number], dtype=object))[0])
