@@ -71,7 +71,6 @@ from invoicekit.parsing import (
     text_array,
 )
 from invoicekit.readers import (
-    ROW_HIDDEN,
     Workbook,
     canonical_columns,
     numeric_cells,
@@ -1637,7 +1636,7 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
                     "is hidden; expected the sheet people see and keep: show it (right-click a sheet tab, Unhide), "
                     "or delete it and name the sheet in use " + f"{name} or {danish}",
                 )
-            _refuse_rows_not_shown(wb, path, titles[0])
+            _refuse_rows_not_shown(wb, titles[0])
             raw = wb.table(titles[0])
             if name == "coding":  # month-first dates read wrongly where they read at all
                 refuse_misread_file(raw, f"{path} [{titles[0]}]", _named(columns, "valid_from", "valid_to"))
@@ -1649,31 +1648,20 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
     return _typed_support_sheet(frames, source=path.name)
 
 
-def _refuse_rows_not_shown(wb: Workbook, path: Path, title: str) -> None:
+def _refuse_rows_not_shown(wb: Workbook, title: str) -> None:
     """Refuse a support sheet's role sheet with a row of values hidden (or
-    filtered away) or struck through: nobody reading the sheet takes it for a
-    row in use, and the robot posted on a retired row's PSP element, hidden
-    or struck through at the new year, without a word (an attack on 0.9.36).
-    Refused, not left out: a filter hides rows in use, and left out they
-    would send every invoice of their keys to a caseworker."""
-    found = wb.rows_not_shown(title)
-    if not found:
-        return
-    at, why = found[0]
-    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    if why == ROW_HIDDEN:
-        said = (
-            f"is hidden{more} (hidden, or filtered away): nobody who reads the sheet sees it, and the robot would "
-            "code postings by it; expected every row shown: show it (or clear the filter), or delete it, or end "
-            "it with a valid_to (Gyldig til) date if it no longer holds"
-        )
-    else:
-        said = (
-            f"is struck through{more}, which a person reads as void, and the robot would code postings by it; "
-            "expected only rows in use: delete it, or end it with a valid_to (Gyldig til) date and take the "
-            "strike off"
-        )
-    raise InputError(path, f"sheet '{title}', row {at}", said)
+    filtered away) or struck through (:meth:`Workbook.refuse_rows_not_shown`):
+    the robot posted on a retired row's PSP element, hidden or struck through
+    at the new year, without a word (an attack on 0.9.36). Refused, not left
+    out: a filter hides rows in use, and left out they would send every
+    invoice of their keys to a caseworker."""
+    wb.refuse_rows_not_shown(
+        title,
+        "would code postings by it",
+        "show it (or clear the filter), or delete it, or end it with a valid_to (Gyldig til) date if it no "
+        "longer holds",
+        "only rows in use: delete it, or end it with a valid_to (Gyldig til) date and take the strike off",
+    )
 
 
 def _refuse_second_tables(wb: Workbook, path: Path, chosen: dict[str, str]) -> None:

@@ -1067,6 +1067,27 @@ class Workbook:
         """The rows of the sheet named ``title`` hidden or struck through (:func:`rows_not_shown`)."""
         return rows_not_shown(self._parts, title) if self._parts is not None else []
 
+    def refuse_rows_not_shown(self, title: str, used: str, hidden_fix: str, struck_fix: str) -> None:
+        """Refuse (:class:`InputError`, naming the sheet and the first row)
+        the sheet named ``title`` when a row of values in it is hidden (or
+        filtered away) or struck through (:func:`rows_not_shown`): nobody
+        reading the sheet takes it for a row in use, and the robot reads it as
+        any other. ``used``: what the robot does with a row ("would code
+        postings by it"); ``hidden_fix`` and ``struck_fix``: what to do."""
+        found = self.rows_not_shown(title)
+        if not found:
+            return
+        at, why = found[0]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        if why == ROW_HIDDEN:
+            said = (
+                f"is hidden{more} (hidden, or filtered away): nobody who reads the sheet sees it, and the robot "
+                f"{used}; expected every row shown: {hidden_fix}"
+            )
+        else:
+            said = f"is struck through{more}, which a person reads as void, and the robot {used}; expected {struck_fix}"
+        raise InputError(self.path, f"sheet '{title}', row {at}", said)
+
     def _merged(self, title: str) -> list[tuple[int, int, int, int]]:
         """The merged ranges of the sheet named ``title`` (:func:`merged_ranges`)."""
         return merged_ranges(self._parts, title) if self._parts is not None else []
@@ -1416,7 +1437,16 @@ def read_raw(path: str | Path, in_parts: bool = False) -> RawTable:
     if suffix == ".xlsx":
         wb = open_workbook(path)
         try:
-            return wb.table(wb.only_sheet())
+            title = wb.only_sheet()
+            # a row someone hid, filtered away or struck through is no row they mean the robot to act on: a
+            # filter left on to hide the invoices already paid by hand paid each of them again
+            wb.refuse_rows_not_shown(
+                title,
+                "reads it as any other row",
+                "show it (or clear the filter), or delete the row if it is not meant to be read",
+                "only rows in use: delete it, or take the strike off",
+            )
+            return wb.table(title)
         finally:
             wb.close()
     raise InputError(path, None, f"unknown extension '{path.suffix}'; expected .csv or .xlsx")
