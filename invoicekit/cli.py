@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import datetime as dt
 import errno
 import gc
 import logging
@@ -1284,6 +1285,17 @@ def _file_as_recorded(run_id: int, recorded: dict, given: str | None, option: st
     return ""
 
 
+def _recorded_run_date(manifest: dict | None, started_at: str) -> dt.date | None:
+    """The run date of a recorded run: its manifest's (``run_date``), else the
+    day it started; None where neither reads as a date."""
+    for said in ((manifest or {}).get("run_date"), started_at):
+        try:
+            return dt.date.fromisoformat(str(said)[:10])
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from invoicekit.explain import explain
     from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
@@ -1301,7 +1313,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     invoices = read_invoices(args.invoices)
     lines = read_invoice_lines(args.invoice_lines) if args.invoice_lines else None
     paid = read_paid_marks(args.paid) if args.paid else None
-    history, recorded, said = None, None, ""
+    history, recorded, said, run_date = None, None, "", None
     if args.journal:
         with Journal(args.journal, readonly=True) as j:
             history, runs = j.history(), j.runs()
@@ -1316,6 +1328,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             # (a newcomer's walk-through of 0.9.14 asked after run 1 and was shown run 2's DUPLICATE_INVOICE)
             recorded = int(same["run_id"].iat[0])
             history = history.before(recorded)
+            # on that run's date: check 7 judges from it how far ahead a period may start
+            run_date = _recorded_run_date(manifest, str(same["started_at"].iat[0]))
             run_rules = recorded_rules(same["rules"].iat[0], args.journal, f"run {recorded}")
             again = f" (den første af dens {len(same)} kørsler)" if len(same) > 1 else ""
             if args.rules is None:
@@ -1334,7 +1348,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         said += _paid_as_recorded(recorded, manifest, args.paid)
         said += _lines_as_recorded(recorded, manifest, args.invoice_lines)
     found = explain(invoices, grants, sheet, args.invoice_id, rules=rules, history=history, source=args.invoices,
-                    lines=lines, paid=paid)  # fmt: skip
+                    lines=lines, paid=paid, run_date=run_date)  # fmt: skip
     if said:
         _show(said)
     _show("\n\n".join(e.text() for e in found))

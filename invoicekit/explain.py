@@ -9,6 +9,7 @@ final reason with the caseworker's message. CPR numbers are masked.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,12 +167,14 @@ def explain(
     source: str = "invoices",
     lines: InvoiceLines | None = None,
     paid: PaidMarks | None = None,
+    run_date: dt.date | None = None,
 ) -> list[Explanation]:
     """Decide the batch (so duplicates and earlier payments in it count) and
     explain every row whose invoice number is ``invoice_id``; ``lines``: the
     invoice lines the run was given (``--invoice-lines``), so a collective
     invoice is decided line by line as the run decided it; ``paid``: the
-    paid marks it was given (``--paid``)."""
+    paid marks it was given (``--paid``); ``run_date``: the run's date
+    (default today), from which check 7 judges how far ahead a period starts."""
     inv = invoices.frame
     wanted = str(invoice_id).strip()
     # as check 10 compares numbers (inv9994 is INV-9994): every row the robot takes for that invoice
@@ -192,7 +195,7 @@ def explain(
         raise InputError(
             source, "invoice_id", f"no invoice numbered {quoted(wanted)}; expected a number from the invoice file"
         )
-    result = decide(invoices, grants, support, rules, history, explain=True, lines=lines, paid=paid)
+    result = decide(invoices, grants, support, rules, history, explain=True, lines=lines, paid=paid, run_date=run_date)
     out = []
     for pos in rows:
         d = result.decisions.iloc[pos]

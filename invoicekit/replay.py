@@ -660,7 +660,9 @@ def simulate_with_lines(
     months = zip(world.months, world.invoices, world.grants, world.lines, strict=True)
     for k, (month, inv, gr, lines) in enumerate(months, start=1):
         month_rules = rules or world.rules_of(k - 1)
-        result = decide(inv, gr, world.sheet_of(k - 1), month_rules, history, messages=messages, lines=lines)
+        # the month's own run date, as replay runs it: check 7 reads how far ahead a period starts from it
+        result = decide(inv, gr, world.sheet_of(k - 1), month_rules, history, messages=messages, lines=lines,
+                        run_date=month_run_date(month))  # fmt: skip
         d = result.decisions
         history = extend_history(history, d, run_id=k, started_at=_started(month).isoformat(), lines=result.lines)
         frames.append(d.assign(month=month))
@@ -727,7 +729,7 @@ def _replayed_together(
     for k, (month, inv, gr) in enumerate(zip(world.months, world.invoices, world.grants, strict=True), start=1):
         # check_batch reads of the history the invoices seen, the same under every
         # rule set, and whether it holds a schema-1 journal's keys, which no replay has
-        checked = check_batch(inv, gr, world.sheet_of(k - 1), first.tolerance, history)
+        checked = check_batch(inv, gr, world.sheet_of(k - 1), first.tolerance, history, run_date=month_run_date(month))
         # the table: all but status, reason and check is the same under every rule set
         table = decide_checked(checked, first, history, messages=False).decisions
         clashes = payments.clashes(checked)
