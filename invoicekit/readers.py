@@ -278,6 +278,35 @@ def _is_blank_text(data: bytes) -> bool:
     return not data.decode("utf-8").strip()
 
 
+#: how many lines a header row may take, its cells wrapped (a quoted line break in a cell)
+MAX_HEADER_LINES = 10
+
+
+def _header_first(data: bytes, first_line: str) -> tuple[bytes, str]:
+    """``data`` and its first line, the header row first and on one line:
+    rows of nothing but separators and spaces above it left out (Excel and
+    LibreOffice write a blank first row as ``;;;;;;``, which was taken for
+    the header and every column was said to be missing), and a header cell
+    wrapped in Excel (Alt+Enter, written quoted with its line break) read
+    with a space for the break, where the header was cut at the break and
+    every row was read as misaligned (both an attack on 0.9.37)."""
+    while first_line.strip(" \t\r;,") == "" and b"\n" in data:
+        data = data[data.find(b"\n") + 1 :]
+        end = data.find(b"\n")
+        first_line = (data if end < 0 else data[:end]).decode("utf-8")
+    if first_line.count('"') % 2 == 0:
+        return data, first_line
+    end = -1
+    for _ in range(MAX_HEADER_LINES):  # the header's quote closed on a later line: the line break is a cell's
+        end = data.find(b"\n", end + 1)
+        if end < 0 or data[:end].count(b'"') % 2 == 0:
+            break
+    if end < 0 or data[:end].count(b'"') % 2:
+        return data, first_line  # never closed: read as it is, and the reading says what is wrong
+    header = data[:end].replace(b"\r\n", b" ").replace(b"\n", b" ").replace(b"\r", b" ")
+    return header + data[end:], header.decode("utf-8")
+
+
 def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
     """All cells as text, every line ending accepted. Rows whose every cell is
     blank are not data and are skipped. ``in_parts``: see :func:`read_raw`."""
@@ -293,6 +322,7 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
             raise InputError(path, None, "holds only Excel's sep= line; expected a header row and data rows")
         end = data.find(b"\n")
         first_line = (data if end < 0 else data[:end]).decode("utf-8")
+    data, first_line = _header_first(data, first_line)
     sep = named if named is not None else sniff_separator(first_line)
     if named is None and first_line.count("\t") > max(first_line.count(";"), first_line.count(",")):
         # read with , its header was one column, and the message named a column that is plainly there
@@ -562,14 +592,26 @@ def _refuse_unclosed_quotes(df: pd.DataFrame, path: Path, sep: str, width: int) 
 
 def _refuse_swallowed_rows(cell: str, k: int, column: object, path: Path, sep: str, width: int) -> None:
     """One cell of several lines: refused when a line after the first holds
-    a field for every column (a whole row swallowed by an unclosed quote)."""
-    if width > 1 and any(line.count(sep) >= width - 1 for line in cell.split("\n")[1:]):
-        raise InputError(
-            path,
-            f"row {k + 1}, column '{column}'",
-            'a quote (") opened here is never closed, so the rows after it were read as part of this cell; '
-            "expected every quote to be closed",
+    a field for every column (a whole row swallowed by an unclosed quote),
+    or when the cell holds a row's worth of separators in all and a line
+    after the first holds one: a quote opened and never closed in its row
+    (``"Solsikken``) closed by a quote in the next (``Bosted "Lyset"``), the
+    rest of its row and the start of the next taken for one cell, and the
+    next row's fields for this row's (an attack on 0.9.37: the invoice posted
+    with the next one's period, and the next one had no decision)."""
+    if width <= 1:
+        return
+    lines = cell.split("\n")
+    if any(line.count(sep) >= width - 1 for line in lines[1:]):
+        said = 'a quote (") opened here is never closed, so the rows after it were read as part of this cell'
+    elif cell.count(sep) >= width - 1 and any(sep in line for line in lines[1:]):
+        said = (
+            'a quote (") opened here is not closed in its row, so the rest of the row and the start of the next '
+            "were read as this cell, and the next row's values as this row's"
         )
+    else:
+        return
+    raise InputError(path, f"row {k + 1}, column '{column}'", f"{said}; expected every quote closed in its own row")
 
 
 @dataclass(frozen=True, slots=True)
@@ -1490,7 +1532,7 @@ def canonical_columns(
                 raise InputError(
                     source,
                     _where(where, f"column '{col.name}'"),
-                    f"missing; accepted names: {', '.join(col.accepted())}",
+                    f"missing; accepted names: {', '.join(col.accepted())}{_header_below(df, col)}",
                 )
             out[col.name] = _blank_column(df.index)
             continue
@@ -1502,6 +1544,29 @@ def canonical_columns(
         out[col.name] = values.fillna("")
     result = pd.DataFrame(out, index=df.index)
     return result
+
+
+#: how many rows below the header are searched for the header's names (:func:`_header_below`)
+HEADER_SEARCH_ROWS = 20
+
+
+def _header_below(df: pd.DataFrame, col: Column) -> str:
+    """Where one of ``col``'s names stands in a row below the header (a title
+    row above the table was read as the header, and the message listed as
+    accepted the very name the user saw in the file: an attack on 0.9.37),
+    said as a clause; else ``""``."""
+    wanted = {header_key(a) for a in col.accepted()}
+    for k in range(min(len(df), HEADER_SEARCH_ROWS)):
+        for cell in df.iloc[k]:
+            if isinstance(cell, str) and header_key(cell) in wanted:
+                read = next((str(c).strip() for c in df.columns if str(c).strip()), "")
+                below = "in the row" if k == 0 else f"{k + 1} rows"
+                return (
+                    f"; '{cell.strip()[:40]}' stands {below} below the one read as the header "
+                    f"({mask_cpr_text(read)[:40]!r} …): expected the header as the first row with values (delete "
+                    "the rows above it)"
+                )
+    return ""
 
 
 def _blank_column(index: pd.Index) -> pd.Series:
@@ -1538,6 +1603,10 @@ MISREAD_SHARE = 0.5
 MISREAD_MIN_ROWS = 5
 #: ``03/31/2019``: a month first, a day over 12 second
 _MONTH_FIRST = re.compile(r"\s*(0?[1-9]|1[0-2])[./-](1[3-9]|2\d|3[01])[./-]\d{2,4}\s*")
+#: ``04/01/2019``: a date that reads day first and month first alike
+_EITHER_WAY = re.compile(r"\s*(0?[1-9]|1[0-2])[./-](0?[1-9]|1[0-2])[./-]\d{2,4}\s*")
+#: ``31/03/2019``: a day over 12 first, a month second
+_DAY_FIRST = re.compile(r"\s*(1[3-9]|2\d|3[01])[./-](0?[1-9]|1[0-2])[./-]\d{2,4}\s*")
 
 
 def open_ended(cells: pd.Series, ok: np.ndarray, blank: np.ndarray) -> np.ndarray:
@@ -1631,4 +1700,35 @@ def refuse_misread_file(
                 f"{k:,} of {filled:,} dates cannot be read (row {rows[0] + 1}: {shown!r}){why}; expected dates "
                 "as 2019-03-31, 31-03-2019, 31.03.2019 or 31/03/2019: export the dates day first or as ISO dates",
             )
+        if k:
+            _refuse_month_first(cells, unreadable, ok, path, header)
     return read
+
+
+def _refuse_month_first(
+    cells: pd.Series, unreadable: np.ndarray, ok: np.ndarray, path: str | Path, header: str
+) -> None:
+    """Refuse a date column with a cell that reads only month first
+    (``03/15/2019``) and none that reads only day first (``15/03/2019``): the
+    column was exported month first, and its dates that read at all (a grant
+    from ``04/01/2019``, 1 April) read with day and month swapped (4 January).
+    Grants mostly start on the first of a month, so few cells failed, too few
+    for the share above, and a February invoice was paid on a grant from
+    April (an attack on 0.9.37)."""
+    us = cells[unreadable].str.fullmatch(_MONTH_FIRST).to_numpy(dtype=bool)
+    if not us.any():
+        return
+    read = cells[ok]
+    # only a date that reads either way can have been read swapped (an ISO date cannot)
+    if not read.str.fullmatch(_EITHER_WAY).any() or read.str.fullmatch(_DAY_FIRST).any():
+        return
+    row = int(np.flatnonzero(unreadable)[np.argmax(us)])
+    shown = mask_cpr_text(str(cells.iloc[row]).strip())[:40]
+    raise InputError(
+        path,
+        f"column '{header}'",
+        f"row {row + 1}: {shown!r} reads only month first, and no date in the column reads only day first: the "
+        "column was exported month first (US settings?), and its dates that read may be read with day and month "
+        "swapped; expected dates as 2019-03-31, 31-03-2019, 31.03.2019 or 31/03/2019: export the dates day first "
+        "or as ISO dates",
+    )
