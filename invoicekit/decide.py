@@ -1652,7 +1652,8 @@ def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.S
     candidate's value padded with zeros to each width from ten to fifteen digits, and padded to ten (or as it
     is, where longer) behind a ``'`` and/or with a ``.`` or ``,`` and up to three zeros after it, hashed as the
     journal hashes it (reviews: 0123456789 and 123456789; 1234567890.0
-    and 1234567890). A hashed id of more digits is not found by value. Kind :data:`_KIND_SAME_GRANT_VALUE`."""
+    and 1234567890), and grouped in threes by ``.`` or ``,`` (Excel's thousands separator). A hashed id of
+    more digits is not found by value. Kind :data:`_KIND_SAME_GRANT_VALUE`."""
     if not len(code) or not len(paid_keys):
         return []
     paid_code, paid_distinct = pd.factorize(paid_keys.fillna("").to_numpy(dtype=object))
@@ -1688,12 +1689,18 @@ def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.S
         # three zeros: its Number format), padded to ten digits or as it is where longer: each form is a hash per
         # grant, so the widths beyond ten are tried bare only
         decimals = ("", ".0", ",0", ".00", ",00", ".000", ",000")
-        forms = [(width, "", "") for width in range(10, 16)] + [
-            (0, before, after) for before, after in itertools.product(("", "'"), decimals) if before or after
+        forms = [(width, "", "", "") for width in range(10, 16)] + [
+            (0, before, after, "") for before, after in itertools.product(("", "'"), decimals) if before or after
         ]
-        for width, before, after in forms:
+        # and grouped in threes, as Excel's number format with its thousands separator shows the value
+        # (1.234.567.890, maybe with ,00; 1,234,567,890, maybe with .00): since 0.9.38
+        forms += [(0, "", after, group) for group, after in ((".", ""), (".", ",00"), (",", ""), (",", ".00"))]
+        for width, before, after, group in forms:
             fits = np.array([len(v) <= (width or len(v)) for v in value_of], dtype=bool)
-            padded = np.array([before + v.zfill(width or 10) + after for v in value_of], dtype=object)
+            padded = np.array(
+                [before + (_grouped(v, group) if group else v.zfill(width or 10)) + after for v in value_of],
+                dtype=object,
+            )
             stored = stored_keys(padded, secret)
             # a hashed form it is not already kept as (its own key found it)
             new = fits & np.array([k.startswith(HASHED) for k in stored], dtype=bool) & (padded != own)
@@ -1704,6 +1711,12 @@ def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.S
             asked = np.flatnonzero(key_of[code] != _NO_KEY)
             probes.append((asked, key_of[code][asked], rows, paid_hashed, _KIND_SAME_GRANT_VALUE))
     return probes
+
+
+def _grouped(digits: str, sep: str) -> str:
+    """``digits`` grouped in threes from the right by ``sep`` (``1234567890``, ``.``: ``1.234.567.890``)."""
+    head = len(digits) % 3 or 3
+    return sep.join([digits[:head], *(digits[k : k + 3] for k in range(head, len(digits), 3))])
 
 
 def _written_otherwise(ids: np.ndarray) -> np.ndarray:

@@ -167,8 +167,14 @@ def normalise_numbers_arrow(values: object) -> pa.Array:
 
 
 #: a grant id of digits alone, maybe behind Excel's mark of text (``'``) or with a ``.0`` or ``,0`` after them
-#: (an id column a CSV saved from Excel wrote as a number, with a point or a Danish comma): compared by its value
-GRANT_DIGITS = r"^'?([0-9]+)(?:[.,]0*)?$"
+#: (an id column a CSV saved from Excel wrote as a number, with a point or a Danish comma), or grouped in
+#: threes by ``.`` or ``,`` (Excel's number format with its thousands separator, Danish ``4.104.858`` or
+#: English ``4,104,858``, since 0.9.38: a grant moved to another supplier was paid again for March under
+#: ``4.104.858``); a single group of ``000`` (``123.000``) is read as decimals, as before: compared by value
+GRANT_DIGITS = (
+    r"^'?([0-9]{1,3}(?:\.[0-9]{3}){2,}(?=(?:,0*)?$)|[0-9]{1,3}\.(?!000)[0-9]{3}(?=(?:,0*)?$)"
+    r"|[0-9]{1,3}(?:,[0-9]{3}){2,}(?=(?:\.0*)?$)|[0-9]{1,3},(?!000)[0-9]{3}(?=(?:\.0*)?$)|[0-9]+)(?:[.,]0*)?$"
+)
 
 
 def grant_values(ids: object) -> np.ndarray:
@@ -183,7 +189,7 @@ def valued_grant_ids(ids: object) -> tuple[np.ndarray, np.ndarray]:
     ids = pd.Series(np.asarray(ids, dtype=object), dtype=object)
     number = ids.str.extract(GRANT_DIGITS, expand=False)
     digits = number.notna().to_numpy(dtype=bool)
-    value = number.fillna("").str.lstrip("0").replace("", "0")
+    value = number.fillna("").str.replace(r"[.,]", "", regex=True).str.lstrip("0").replace("", "0")
     return np.where(digits, value.to_numpy(dtype=object), ids.to_numpy(dtype=object)), digits
 
 

@@ -102,11 +102,28 @@ def grant_key(text: str) -> str:
     return number_key(text).rstrip(".")
 
 
-def grant_value(key: str) -> str:
-    """A grant key as compared by value: digits alone, maybe behind a ' or with '.0' or ',0' after them (a
-    CSV saved from Excel), without leading zeros; any other as it is."""
+def grant_digits(key: str) -> str | None:
+    """The digits of a grant key written as a number: digits alone, maybe behind a ' or with '.0' or ',0'
+    after them (a CSV saved from Excel), or grouped in threes by '.' (then maybe ',0' after) or by ','
+    (then maybe '.0'), one group of 000 alone read as decimals; None for any other key."""
     found = re.fullmatch(r"'?([0-9]+)(?:[.,]0*)?", key)
-    return (found.group(1).lstrip("0") or "0") if found else key
+    if found:
+        return found.group(1)
+    bare = key.removeprefix("'")
+    for group, decimal in ((".", ","), (",", ".")):
+        whole, _, fraction = bare.partition(decimal)
+        parts = whole.split(group)
+        if fraction.strip("0") or len(parts) < 2 or not all(p.isascii() and p.isdigit() for p in parts):
+            continue
+        if 1 <= len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:]) and (len(parts) > 2 or parts[1] != "000"):
+            return "".join(parts)
+    return None
+
+
+def grant_value(key: str) -> str:
+    """A grant key as compared by value (:func:`grant_digits`), without leading zeros; any other as it is."""
+    digits = grant_digits(key)
+    return (digits.lstrip("0") or "0") if digits is not None else key
 
 
 def sheet_key(text: str, code: bool = False) -> str:
@@ -757,9 +774,9 @@ def reference_marks(marks: list[dict], grants: list[dict], services: list[dict])
             s, e = WHOLE_TIME
         ids = [gid]
         key = grant_key(gid)
-        if re.fullmatch(r"'?[0-9]+(?:[.,]0*)?", key):
+        if grant_digits(key) is not None:
             # an id of digits alone: each grant of the same value, written alike or with other leading zeros
-            same = {k for g in usable if re.fullmatch(r"'?[0-9]+(?:[.,]0*)?", k := grant_key(g.grant_id)) and
+            same = {k for g in usable if grant_digits(k := grant_key(g.grant_id)) is not None and
                     mark_value(k) == mark_value(key)}  # fmt: skip
             ids = sorted(same) or ids
         # the citizens and suppliers the extract names for the mark's grant(s)
