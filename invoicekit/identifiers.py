@@ -486,6 +486,15 @@ def quoted(value: object) -> str:
     as ``repr`` writes it, a soft hyphen, a zero-width space or a line break
     inside a CPR number became ``\\xad``, ``\\u200b`` or ``\\n``, which the
     masking of the message afterwards did not read as part of the number."""
+    if isinstance(value, dt.date | dt.time):  # a TOML date or time: as people write it, not as Python's repr
+        kind = (
+            "a date and time"
+            if isinstance(value, dt.datetime)
+            else "a date"
+            if isinstance(value, dt.date)
+            else "a time"
+        )
+        return f"{value.isoformat()} ({kind}, not a text)"
     if not isinstance(value, str):  # a number or True stays one to read, as repr shows it
         shown = mask_cpr_text(repr(value))  # a list of 30,000 CVR numbers is cut too (a review)
         return shown if len(shown) <= QUOTED_CHARS else shown[:QUOTED_CHARS] + f"… ({len(shown):,} characters)"

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from invoicekit.distinct import first_rows
 from invoicekit.parsing import (
     MONEY_SCALE,
+    ORE,
     date_dk,
     format_date_dk,
     format_money_dk_arrow,
@@ -388,8 +389,11 @@ def _mismatch_advice(f: Facts, diff: np.ndarray) -> pa.Array | str:
     amount, rate = np.asarray(f["amount"], dtype=np.int64), np.asarray(f["rate"], dtype=np.int64)
     day = pc.fill_null(pc.equal(arrow_text(f["rate_unit"]), "day"), False).to_numpy(zero_copy_only=False)
     days = np.zeros(len(amount), dtype=np.int64)
-    np.floor_divide(amount, rate, out=days, where=rate > 0)
-    whole = day & (rate > 0) & (amount > 0) & (diff < 0) & (days * rate == amount)
+    # the nearest whole number of days, and its amount rounded to øre half up as the expected amount is:
+    # a rate with fractions of an øre (1.234,5678 kr.) never gave days × rate to the last 1/10,000 krone
+    np.floor_divide(amount + rate // 2, rate, out=days, where=rate > 0)
+    billed = (days * rate + ORE // 2) // ORE * ORE
+    whole = day & (rate > 0) & (amount > 0) & (diff < 0) & (days > 0) & (billed == amount)
     if not whole.any():
         return NEW_RATE_ADVICE
     at = np.flatnonzero(whole)

@@ -224,6 +224,9 @@ def _parse_distinct_amounts(
             s,
         )
     comma = pc.match_substring(s, ",")
+    # 1,000 or 28,000: a thousand English-written, or one krone with three decimals in Danish; read so
+    # below only to be no amount (three decimals), never as either
+    either_way = pc.match_substring_regex(s, r"^[-+]?\d{1,3},\d{3}$")
     if pc.any(comma).as_py():
         # the dots of a Danish amount group its thousands before the comma;
         # any other (1,850.5: English, its comma a thousands separator) spoils
@@ -234,6 +237,9 @@ def _parse_distinct_amounts(
     grouped = pc.and_(pc.invert(comma), pc.match_substring_regex(s, r"^[-+]?[1-9]\d{0,2}(?:\.\d{3})+$"))
     if pc.any(grouped).as_py():
         s = pc.if_else(grouped, pc.replace_substring(s, ".", ""), s)
+    # decimals beyond max_decimals that are zeros are no fraction of an øre (28.500,000 is 28.500,00 kr.,
+    # as an e-invoice's 28500.000 is read: since 0.9.38, where it was INVALID_AMOUNT)
+    s = pc.if_else(either_way, s, pc.replace_substring_regex(s, rf"^([-+]?\d+\.\d{{{max_decimals}}})0+$", r"\1"))
     ok = pc.match_substring_regex(s, rf"^[-+]?\d{{1,11}}(?:\.\d{{1,{max_decimals}}})?$")
     ok = ok.to_numpy(zero_copy_only=False).copy()
     units = np.zeros(len(ok), dtype=np.int64)

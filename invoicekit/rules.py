@@ -64,8 +64,9 @@ class Rules:
             if (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)
-                or not math.isfinite(value)
+                # the range first: math.isfinite of a whole number beyond a float's range raises (an attack)
                 or not 0 <= value <= MAX_RULE_AMOUNT
+                or not math.isfinite(value)
             ):
                 raise InputError(None, name, f"expected a number from 0 to 1000000000 (DKK), got {quoted(value)}")
         end = self.supplementary_period_end

@@ -208,6 +208,8 @@ def _money(text: str, decimals: int) -> Fraction | None:
     t = re.sub(SEPARATOR, "", t)
     if len(t) > 1 and t.endswith("-"):  # a trailing minus, as SAP writes one (README, Amounts)
         t = "-" + t[:-1]
+    # 1,000: a thousand in English, a krone to three decimals in Danish: never read as either
+    thousand_or_one = re.fullmatch(r"[-+]?\d{1,3},\d{3}", t) is not None
     if "," in t:
         # Danish: dots only group the thousands before the comma (1,850.5 is none)
         if not re.fullmatch(r"[-+]?(\d*|\d{1,3}(\.\d{3})+),[^.]*", t):
@@ -215,6 +217,9 @@ def _money(text: str, decimals: int) -> Fraction | None:
         t = t.replace(".", "").replace(",", ".")
     elif re.fullmatch(r"[-+]?[1-9]\d{0,2}(\.\d{3})+", t):
         t = t.replace(".", "")
+    whole, point, fraction = t.partition(".")
+    if point and not thousand_or_one and len(fraction) > decimals and not fraction[decimals:].strip("0"):
+        t = f"{whole}.{fraction[:decimals]}"  # zeros past the last decimal read are no fraction (README, Amounts)
     if not re.fullmatch(rf"[-+]?\d+(\.\d{{1,{decimals}}})?", t):
         return None
     try:
