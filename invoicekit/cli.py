@@ -49,7 +49,7 @@ import pyarrow as pa
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.delivery import MANIFEST, STAGING_PREFIX, sha256
 from invoicekit.errors import InputError, OutputError, first_named
-from invoicekit.identifiers import mask_cpr_text, quoted, shown_path
+from invoicekit.identifiers import mask_cpr_text, quoted, shown_path, utf8_text
 from invoicekit.version import __version__
 from invoicekit.vocabulary import CREDIT_NOTE
 
@@ -1577,7 +1577,9 @@ class MaskingFormatter(logging.Formatter):
     rule that logs never hold a full CPR number."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_cpr_text(super().format(record))
+        # a file name not in UTF-8 (surrogate escapes) with its bytes written \xe6, as run.json names it:
+        # unwritable to a UTF-8 log, it stopped the log at the line naming the input (an attack on 0.9.37)
+        return mask_cpr_text(utf8_text(super().format(record)))
 
 
 class _LogFile(logging.FileHandler):

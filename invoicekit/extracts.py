@@ -48,6 +48,7 @@ from invoicekit.identifiers import (
     mask_cpr_text,
     mask_cprs_in,
     mask_cprs_in_arrow,
+    utf8_path,
 )
 from invoicekit.keys import (
     ascii_dashes,
@@ -126,7 +127,10 @@ class Problems:
         self.records.extend((file, int(r), column, problem) for r in rows)
 
     def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame(self.records, columns=list(PROBLEM_COLUMNS))
+        # a file named otherwise than in UTF-8 (a Windows share's æøå) named with its bytes as \xe6, as
+        # run.json names it: its name stopped the run as an unexpected error (an attack on 0.9.37)
+        records = [(utf8_path(f) if isinstance(f, str) else f, *rest) for f, *rest in self.records]
+        df = pd.DataFrame(records, columns=list(PROBLEM_COLUMNS))
         return df.astype({"row": "int64"})
 
     def __len__(self) -> int:

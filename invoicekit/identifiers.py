@@ -340,6 +340,17 @@ def shown_path(path: str | os.PathLike) -> str:
     return mask_cpr_text(utf8_path(path))
 
 
+def utf8_text(text: str) -> str:
+    """``text`` as UTF-8 can hold it: the surrogate escapes of a file name
+    that is not UTF-8 written as their bytes, ``\\xff`` (the text itself,
+    nearly always)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
 def utf8_path(path: str | os.PathLike) -> str:
     """A path as UTF-8 can hold it: the bytes of a name that is not UTF-8
     (which Python holds as surrogate escapes) written ``\\xff``."""

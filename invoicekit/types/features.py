@@ -15,6 +15,7 @@ from faker.providers.person.da_DK import Provider
 
 from invoicekit.errors import InputError, refuse_given_twice
 from invoicekit.extracts import Grants, Invoices, as_invoices, digits_key, read_invoices
+from invoicekit.identifiers import utf8_path
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.vocabulary import CPR_WORD, MONTHS_DA
 
@@ -111,7 +112,7 @@ def read_extracts(paths: Sequence[str | Path]) -> pd.DataFrame:
     refuse_given_twice(paths, "--invoices", "give each once")
     for p in paths:
         inv = read_invoices(p).frame.copy()
-        inv.insert(0, "file", str(p))
+        inv.insert(0, "file", utf8_path(p))  # a name not in UTF-8 (a Windows share's æøå) with its bytes as \xe6
         frames.append(inv)
     if not frames:
         raise InputError(None, "--invoices", "no invoice extract given")
