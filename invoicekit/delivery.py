@@ -404,7 +404,9 @@ def _leftover(staging: Path, journal: Path | None, recovering: bool, removable: 
         manifest = None
     run_id = manifest.get("run_id") if manifest else None
     journals = [Path(manifest["journal"])] if manifest and run_id is not None and manifest.get("journal") else []
-    if journal is not None:
+    if journal is not None and journal.exists():
+        # a journal this run is about to start (--new-journal) holds no run of anyone's: asked, it "could
+        # not be opened", and a folder another journal's killed run had staged in was refused (an attack)
         journals.append(journal)
     for j in journals:
         row = _run_row(j, int(run_id) if run_id is not None else None, staging)

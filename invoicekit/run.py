@@ -370,7 +370,9 @@ def run(
                 # the output folder would be made where the journal was to start: refused only after the folder
                 # was made, and the folder stayed behind (an attack on 0.9.17)
                 raise InputError(made, "--new-journal", "is the output folder (--out) or holds it; expected a file")
-            if made.parent == out_dir.absolute() and (
+            # the folders as resolved: an --out given as a link to the folder (current -> 2019-03), or with
+            # "..", passed a comparison of the paths as typed, and run.json was delivered over the journal
+            if made.parent.resolve() == out_dir.resolve() and (
                 made.name in (*OUTPUT_FILES, MANIFEST, LOCK) or made.name.startswith(STAGING_PREFIX)
             ):
                 # the run's own file would be written over the journal (a review found the payment file
@@ -549,7 +551,18 @@ def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, 
             j.refuse_unsound_run(run_id)
             say(f"delivering the files of run {run_id}, which was stopped after it was recorded")
             deliver(run_id, staging, out_dir, dict(r.files), checked=True)
-            j.mark_delivered(run_id)
+            try:
+                j.mark_delivered(run_id)
+            except (InputError, OutputError):
+                # the files are in place: said before the error, which says only that this run recorded
+                # nothing, so that the payment file just delivered is imported (an attack on 0.9.37)
+                log.warning(
+                    "delivered the files of run %d into %s, which was stopped before it could; the journal's "
+                    "note that they were delivered could not be written: the next run on this journal writes it",
+                    run_id,
+                    out_dir,
+                )
+                raise
             log.warning(
                 "delivered the files of run %d into %s: that run was stopped before it could",
                 run_id,
