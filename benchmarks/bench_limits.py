@@ -19,6 +19,7 @@ wall time, peak memory (max RSS) and exit status:
   list's search: 25 s and 6.8 GB for such an e-invoice);
 - ``cell``: an invoice extract with a 1.2 MB cell (refused, exit 2);
 - ``bomb``: a 0.2 MB workbook whose sheet unpacks to 200 MB (refused, exit 2);
+- ``hidden``: a workbook of a million invoices with one row hidden (refused, exit 2);
 - ``xml``: ``invoicekit convert oioubl`` of hostile e-invoices under the
   100 MB limit, each on its own: elements nested 14 million deep, 24 million
   bare elements, one element of 9 million attributes, a text cut into 14
@@ -165,6 +166,29 @@ def bomb(tmp: Path) -> tuple[float, float, int, str]:
     return run(tmp, EXAMPLE / "bevillinger.csv", invoices)
 
 
+def hidden(tmp: Path) -> tuple[float, float, int, str]:
+    """A workbook of a million invoices, one row hidden: the rows are looked at a row at a time (parsed whole,
+    300,000 rows took 2 GB)."""
+    from openpyxl import Workbook
+
+    plain = tmp / "plain.xlsx"
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Regninger")
+    ws.append(["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text"])
+    for k in range(1_000_000):
+        ws.append([f"F-{k}", "29345716", "28500.00", "6101901234", "2019-03-01", "2019-03-31", "Døgnophold"])
+    wb.save(plain)
+    invoices = tmp / "invoices.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(invoices, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b'<row r="3"', b'<row r="3" hidden="1"', 1)
+            out.writestr(item, data)
+    plain.unlink()
+    return run(tmp, EXAMPLE / "bevillinger.csv", invoices)
+
+
 def _written(path: Path, head: bytes, body: Callable[[int], bytes], parts: int, tail: bytes) -> Path:
     """A file of ``head``, ``parts`` pieces made by ``body`` and ``tail``, written
     a piece at a time: a child started by this process is measured from this
@@ -211,7 +235,7 @@ def xml(tmp: Path) -> tuple[float, float, int, str]:
 
 
 CASES = {"citizen": citizen, "twice": twice, "coding": coding, "marks": marks, "lines": lines, "cell": cell,
-         "bomb": bomb, "xml": xml}  # fmt: skip
+         "bomb": bomb, "xml": xml, "hidden": hidden}  # fmt: skip
 
 
 def main() -> None:
