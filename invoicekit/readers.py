@@ -349,7 +349,7 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
         table = _drop_blank_arrow_rows(table)
         _refuse_huge_arrow_cells(table, header, path)
         if not one_line_each:
-            _refuse_unclosed_arrow_quotes(table, header, path, sep, width)
+            _refuse_unclosed_arrow_quotes(table, header, path, sep, width, data)
         # one chunk per column (per part): the typing's whole-column kernels then
         # take the cells as they are, without joining the chunks again for each kernel
         df = (table if in_parts else table.combine_chunks()).to_pandas()
@@ -373,7 +373,7 @@ def _read_csv_strings(path: Path, in_parts: bool = False) -> RawTable:
         df = pd.DataFrame(body, columns=header, dtype=object)
     df = _drop_blank_rows(df)
     _refuse_huge_cells(df, path)
-    _refuse_unclosed_quotes(df, path, sep, width)
+    _refuse_unclosed_quotes(df, path, sep, width, data)
     return RawTable(df, misaligned)
 
 
@@ -559,7 +559,9 @@ def _refuse_huge_arrow_cells(table: pa.Table, header: list[str], path: Path) -> 
         )
 
 
-def _refuse_unclosed_arrow_quotes(table: pa.Table, header: list[str], path: Path, sep: str, width: int) -> None:
+def _refuse_unclosed_arrow_quotes(
+    table: pa.Table, header: list[str], path: Path, sep: str, width: int, data: bytes
+) -> None:
     """:func:`_refuse_unclosed_quotes` for the table pyarrow read."""
     for col, values in enumerate(table.columns):
         multi = pc.match_substring(values, "\n")
@@ -567,7 +569,7 @@ def _refuse_unclosed_arrow_quotes(table: pa.Table, header: list[str], path: Path
             continue
         rows = np.flatnonzero(multi.to_numpy(zero_copy_only=False))
         for k, cell in zip(rows, values.filter(multi).to_pylist(), strict=True):
-            _refuse_swallowed_rows(cell, k, header[col], path, sep, width)
+            _refuse_swallowed_rows(cell, k, header[col], path, sep, width, data)
 
 
 def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -579,7 +581,7 @@ def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
     return df[~blank].reset_index(drop=True) if blank.any() else df
 
 
-def _refuse_unclosed_quotes(df: pd.DataFrame, path: Path, sep: str, width: int) -> None:
+def _refuse_unclosed_quotes(df: pd.DataFrame, path: Path, sep: str, width: int, data: bytes) -> None:
     """A quote that is never closed swallows the lines after it into one cell.
     Such a cell holds whole rows (lines with a field for every column); the
     file cannot be trusted and is refused."""
@@ -587,24 +589,19 @@ def _refuse_unclosed_quotes(df: pd.DataFrame, path: Path, sep: str, width: int) 
         values = df.iloc[:, col].fillna("").astype(str)
         multi = values.str.contains("\n", regex=False).to_numpy()
         for k in np.flatnonzero(multi):
-            _refuse_swallowed_rows(values.iat[k], k, df.columns[col], path, sep, width)
+            _refuse_swallowed_rows(values.iat[k], k, df.columns[col], path, sep, width, data)
 
 
-def _refuse_swallowed_rows(cell: str, k: int, column: object, path: Path, sep: str, width: int) -> None:
+def _refuse_swallowed_rows(cell: str, k: int, column: object, path: Path, sep: str, width: int, data: bytes) -> None:
     """One cell of several lines: refused when a line after the first holds
-    a field for every column (a whole row swallowed by an unclosed quote),
-    or when the cell holds a row's worth of separators in all and a line
-    after the first holds one: a quote opened and never closed in its row
-    (``"Solsikken``) closed by a quote in the next (``Bosted "Lyset"``), the
-    rest of its row and the start of the next taken for one cell, and the
-    next row's fields for this row's (an attack on 0.9.37: the invoice posted
-    with the next one's period, and the next one had no decision)."""
+    a field for every column (a whole row swallowed by an unclosed quote), or
+    when the quote that opened it was stray (:func:`_opened_by_a_stray_quote`)."""
     if width <= 1:
         return
     lines = cell.split("\n")
     if any(line.count(sep) >= width - 1 for line in lines[1:]):
         said = 'a quote (") opened here is never closed, so the rows after it were read as part of this cell'
-    elif cell.count(sep) >= width - 1 and any(sep in line for line in lines[1:]):
+    elif any(sep in line for line in lines[1:]) and _opened_by_a_stray_quote(lines, sep, width, data):
         said = (
             'a quote (") opened here is not closed in its row, so the rest of the row and the start of the next '
             "were read as this cell, and the next row's values as this row's"
@@ -612,6 +609,35 @@ def _refuse_swallowed_rows(cell: str, k: int, column: object, path: Path, sep: s
     else:
         return
     raise InputError(path, f"row {k + 1}, column '{column}'", f"{said}; expected every quote closed in its own row")
+
+
+def _opened_by_a_stray_quote(lines: list[str], sep: str, width: int, data: bytes) -> bool:
+    """Whether the cell of ``lines`` was opened by a stray quote and closed
+    by one in a later row: the line where it opens and the line where it
+    closes each hold a field for every column when their quotes are not read
+    as quotes (``F-1;"Solsikken;…`` and ``F-2;Bosted "Lyset";…``), where a
+    cell Excel wrapped and quoted leaves its first line short of the row's
+    later fields. A quote closed only in the next row took that row's values
+    for this row's, and the next row had no decision (an attack on 0.9.37);
+    a first rule that counted the cell's separators refused a correct ``,``
+    file whose wrapped text held commas (a review)."""
+    first = lines[0].rstrip("\r").encode("utf-8")
+    opens = data.find(b'"' + first + b"\n")
+    if opens < 0:
+        opens = data.find(b'"' + first + b"\r\n")
+    if opens < 0:
+        return False
+    start = data.rfind(b"\n", 0, opens) + 1
+    closes = data.find(b"\n", opens)  # the end of the line it opens on; the cell's lines follow
+    for _ in range(len(lines) - 2):
+        closes = data.find(b"\n", closes + 1)
+        if closes < 0:
+            return False
+    end = data.find(b"\n", closes + 1)
+    opening = data[start : opens + 1 + len(first)]
+    closing = data[closes + 1 : len(data) if end < 0 else end].rstrip(b"\r")
+    sep_bytes = sep.encode()
+    return opening.count(sep_bytes) == width - 1 and closing.count(sep_bytes) == width - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -804,9 +830,7 @@ def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]
     found: list[tuple[int, str]] = []
     for part in (p for p in parts if p.startswith("xl/worksheets/") and p.endswith(".xml")):
         data = parts[part]
-        if (b'hidden="1"' not in data and b'hidden="true"' not in data and not struck) or _sheet_title(
-            parts, part
-        ) != title:
+        if _sheet_title(parts, part) != title or not _may_hide_rows(data, struck):
             continue
         shared = None
         for row in _rows_streamed(data):
@@ -828,6 +852,24 @@ def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]
             elif struck and all(s in struck for s in styles):
                 found.append((at, ROW_STRUCK))
     return sorted(found)
+
+
+#: a row element hidden (``<row r="3" hidden="1">``; a hidden column's ``<col … hidden="1"/>`` is none)
+_HIDDEN_ROW = re.compile(rb"""<(?:\w+:)?row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["']""")
+
+
+def _may_hide_rows(data: bytes, struck: frozenset[int]) -> bool:
+    """Whether a worksheet part may hold a hidden row, or a cell in a style
+    struck through: only such a sheet is parsed a row at a time. A hidden
+    column (``hidden="1"`` too) or a struck style no cell uses made every row
+    of a large workbook be looked at in Python (a review: 30 s more at a
+    million rows)."""
+    if b"hidden" in data and _HIDDEN_ROW.search(data):
+        return True
+    if not struck:
+        return False
+    ids = b"|".join(str(k).encode() for k in sorted(struck))
+    return re.search(rb"""<(?:\w+:)?c\b[^>]*\bs\s*=\s*["'](?:""" + ids + rb""")["']""", data) is not None
 
 
 def _rows_streamed(data: bytes) -> Iterator:
@@ -1609,12 +1651,14 @@ def _where(sheet: str | None, what: str) -> str:
 MISREAD_SHARE = 0.5
 #: ... and at least this many: a small file's one bad row stays a bad row
 MISREAD_MIN_ROWS = 5
+#: a time after a date, as an export may write one (``04/01/2019 00:00:00``, ``04/01/2019 0:00``)
+_TIME_AFTER = r"(?:[ T]+\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?\s*"
 #: ``03/31/2019``: a month first, a day over 12 second
-_MONTH_FIRST = re.compile(r"\s*(0?[1-9]|1[0-2])[./-](1[3-9]|2\d|3[01])[./-]\d{2,4}\s*")
+_MONTH_FIRST = re.compile(r"\s*(0?[1-9]|1[0-2])[./-](1[3-9]|2\d|3[01])[./-]\d{2,4}" + _TIME_AFTER)
 #: ``04/01/2019``: a date that reads day first and month first alike
-_EITHER_WAY = re.compile(r"\s*(0?[1-9]|1[0-2])[./-](0?[1-9]|1[0-2])[./-]\d{2,4}\s*")
+_EITHER_WAY = re.compile(r"\s*(0?[1-9]|1[0-2])[./-](0?[1-9]|1[0-2])[./-]\d{2,4}" + _TIME_AFTER)
 #: ``31/03/2019``: a day over 12 first, a month second
-_DAY_FIRST = re.compile(r"\s*(1[3-9]|2\d|3[01])[./-](0?[1-9]|1[0-2])[./-]\d{2,4}\s*")
+_DAY_FIRST = re.compile(r"\s*(1[3-9]|2\d|3[01])[./-](0?[1-9]|1[0-2])[./-]\d{2,4}" + _TIME_AFTER)
 
 
 def open_ended(cells: pd.Series, ok: np.ndarray, blank: np.ndarray) -> np.ndarray:
@@ -1690,6 +1734,7 @@ def refuse_misread_file(
     else:
         parsed = [parse_dates(cells) for cells in columns]
     read = {}
+    seen: list[tuple[str, pd.Series, np.ndarray, np.ndarray]] = []  # each column's cells, unreadable and read
     for (column, header), cells, dates in zip(found, columns, parsed, strict=True):
         read[column.name] = _, ok, blank = dates
         unreadable = ~ok & ~open_ended(cells, ok, blank)  # 31.12.9999, an open end as SAP writes it, reads
@@ -1708,35 +1753,43 @@ def refuse_misread_file(
                 f"{k:,} of {filled:,} dates cannot be read (row {rows[0] + 1}: {shown!r}){why}; expected dates "
                 "as 2019-03-31, 31-03-2019, 31.03.2019 or 31/03/2019: export the dates day first or as ISO dates",
             )
-        if k:
-            _refuse_month_first(cells, unreadable, ok, path, header)
+        seen.append((header, cells, unreadable, ok))
+    _refuse_month_first(seen, path)
     return read
 
 
-def _refuse_month_first(
-    cells: pd.Series, unreadable: np.ndarray, ok: np.ndarray, path: str | Path, header: str
-) -> None:
-    """Refuse a date column with a cell that reads only month first
-    (``03/15/2019``) and none that reads only day first (``15/03/2019``): the
-    column was exported month first, and its dates that read at all (a grant
-    from ``04/01/2019``, 1 April) read with day and month swapped (4 January).
-    Grants mostly start on the first of a month, so few cells failed, too few
-    for the share above, and a February invoice was paid on a grant from
-    April (an attack on 0.9.37)."""
-    us = cells[unreadable].str.fullmatch(_MONTH_FIRST).to_numpy(dtype=bool)
-    if not us.any():
+def _refuse_month_first(seen: list[tuple[str, pd.Series, np.ndarray, np.ndarray]], path: str | Path) -> None:
+    """Refuse a file whose date columns (``seen``: each column's header,
+    cells, unreadable cells and cells read) hold a cell that reads only month
+    first (``03/15/2019``), one read that reads either way (``04/01/2019``),
+    and none read that reads only day first (``15/03/2019``): it was exported
+    month first, and its dates that read at all read with day and month
+    swapped (a grant from 1 April as from 4 January). Grants mostly start on
+    the first of a month, so few cells failed, too few for the share above,
+    and a February invoice was paid on a grant from April (an attack on
+    0.9.37). The file as a whole, as it was exported: the only month-first
+    date may be an end date, the start dates each reading either way (a
+    review); a time after the date counts alike (``04/01/2019 00:00:00``)."""
+    evidence = None
+    either = day_first = False
+    for header, cells, unreadable, ok in seen:
+        if evidence is None and unreadable.any():
+            us = cells[unreadable].str.fullmatch(_MONTH_FIRST).to_numpy(dtype=bool)
+            if us.any():
+                evidence = (header, cells, int(np.flatnonzero(unreadable)[np.argmax(us)]))
+        if ok.any():
+            read = cells[ok]
+            either = either or bool(read.str.fullmatch(_EITHER_WAY).any())
+            day_first = day_first or bool(read.str.fullmatch(_DAY_FIRST).any())
+    if evidence is None or not either or day_first:
         return
-    read = cells[ok]
-    # only a date that reads either way can have been read swapped (an ISO date cannot)
-    if not read.str.fullmatch(_EITHER_WAY).any() or read.str.fullmatch(_DAY_FIRST).any():
-        return
-    row = int(np.flatnonzero(unreadable)[np.argmax(us)])
+    header, cells, row = evidence
     shown = mask_cpr_text(str(cells.iloc[row]).strip())[:40]
     raise InputError(
         path,
         f"column '{header}'",
-        f"row {row + 1}: {shown!r} reads only month first, and no date in the column reads only day first: the "
-        "column was exported month first (US settings?), and its dates that read may be read with day and month "
-        "swapped; expected dates as 2019-03-31, 31-03-2019, 31.03.2019 or 31/03/2019: export the dates day first "
-        "or as ISO dates",
+        f"row {row + 1}: {shown!r} reads only month first, and no date in the file reads only day first: it was "
+        "exported month first (US settings?), and its dates that read may be read with day and month swapped; "
+        "expected dates as 2019-03-31, 31-03-2019, 31.03.2019 or 31/03/2019: export the dates day first or as "
+        "ISO dates",
     )
