@@ -31,6 +31,7 @@ from invoicekit.columns import (
     Column,
     end_date_columns,
     header_key,
+    start_date_columns,
     unread_columns,
 )
 from invoicekit.errors import InputError, MissingFileError
@@ -335,6 +336,7 @@ def read_invoices(path: str | Path) -> Invoices:
     decides on: one row per input row, in input order."""
     raw = read_raw(path, in_parts=True)  # typed in the halves it was read in
     _refuse_lines_extract(raw.frame, path)
+    _refuse_unread_periods(raw.frame, INVOICE_COLUMNS, path)
     dates = refuse_misread_file(raw, path, _named(INVOICE_COLUMNS, "period_start", "period_end", "invoice_date"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_COLUMNS[3]))
     id_header = source_column(raw.frame, INVOICE_COLUMNS[0])
@@ -1148,6 +1150,7 @@ def read_invoice_lines(path: str | Path) -> InvoiceLines:
     """Read an invoice-lines extract (CSV or xlsx): one row per line of a
     collective invoice; see :class:`InvoiceLines`."""
     raw = read_raw(path)
+    _refuse_unread_periods(raw.frame, INVOICE_LINE_COLUMNS, path)
     refuse_misread_file(raw, path, _named(INVOICE_LINE_COLUMNS, "period_start", "period_end"))
     numeric_cpr = raw.numeric_cells(source_column(raw.frame, INVOICE_LINE_COLUMNS[3]))
     raw.read_as_shown(source_column(raw.frame, INVOICE_LINE_COLUMNS[0]))  # as the invoices' numbers are read
@@ -1260,6 +1263,36 @@ def read_grants(path: str | Path) -> Grants:
         dated_id=dated_id,
     )  # fmt: skip
     return Grants(grants, problems.frame(), left_out_citizens=left_out, left_out_rows=rows, left_out_ids=ids)
+
+
+def _refuse_unread_periods(frame: pd.DataFrame, columns: tuple[Column, ...], source: str | Path) -> None:
+    """Refuse an invoice or invoice-lines extract with no period column of a
+    name the robot knows for a start (or an end), where a column it does not
+    read looks like one (:func:`~invoicekit.columns.start_date_columns`,
+    :func:`~invoicekit.columns.end_date_columns`) and holds dates (at least
+    half of its filled cells). Read without it, a line's period was the
+    invoice's and an invoice's the one its text names: a February line of a
+    March invoice was paid as March (an attack on 0.9.37)."""
+    headers = list(frame.columns)
+    unread = unread_columns(headers, columns)
+    for name, looking in (("period_start", start_date_columns), ("period_end", end_date_columns)):
+        role = next(c for c in columns if c.name == name)
+        if any(header_key(h) in {header_key(a) for a in role.accepted()} for h in headers):
+            continue
+        for h in looking(unread):
+            cells = frame[h]
+            if isinstance(cells, pd.DataFrame):
+                continue  # a header given twice: canonical_columns says so if it is one it reads
+            _values, ok, blank = parse_dates(cells)
+            filled = int((~blank).sum())
+            if filled and int((ok & ~blank).sum()) * 2 >= filled:
+                raise InputError(
+                    source,
+                    f"column {h!r}",
+                    f"is not read, and the extract has no {name} column: read without it the period would be "
+                    f"taken from elsewhere (the text, or the invoice's). If it holds the {name}, name it one of "
+                    f"{', '.join(role.accepted())}; else remove it",
+                )
 
 
 def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:

@@ -305,7 +305,7 @@ def _joined(values: np.ndarray, owner: np.ndarray, n: int, same: np.ndarray | No
 
 
 #: the key that says two lines' shown values are one: the grant's, the citizen's
-_SAME = {"grant_id": "grant_key", "cpr_masked": "citizen_key"}
+_SAME = {"grant_id": "grant_key", "cpr_masked": "citizen_key"}  # the citizen by its CPR key where the lines have it
 
 
 def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
@@ -381,6 +381,10 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
             values = out[name].to_numpy(dtype=object).copy()
             same = _SAME.get(name)
             keys = dl[same].to_numpy(dtype=object) if same is not None else None
+            if name == "cpr_masked" and "cpr_key" in plan.lf.columns:
+                # each citizen once: check 21's citizen key is (citizen, supplier, service), and a citizen with two
+                # services was named twice, as two citizens born the same day are (an attack on 0.9.37)
+                keys = plan.lf["cpr_key"].to_numpy()[lpos[rows]].astype(object)
             values[by] = _joined(dl[name].to_numpy(dtype=object), owner, n, keys)[by]
             out[name] = _text(values)
         # an invoice's expected amount the sum of its lines' (blank where a line has none), in whole øre

@@ -768,6 +768,9 @@ _LOOSE_DAYS = re.compile(
     # a date written with spaces after its dots (``01. 02. 2019 - 28. 02. 2019``: beside ``marts 2019`` it was
     # posted as March; an attack on 0.9.35)
     r"|(?<![\d.,])\d{1,2}\.\s+\d{1,2}\.\s*(?:\d{4}|\d{2})(?!\d)"
+    # a day of the month named alone (``udflyttet d. 15.``, ``død den 12.``, ``ophold d. 1 - 15``): a March line so
+    # written was posted as the whole of March (an attack on 0.9.37)
+    r"|(?<![^\W\d_])[Dd](?:en)?\.?\s+\d{1,2}\.?(?![\d.,]?\d)"
     # a month named by where it stands (``forrige måned``, ``sidste måned``, ``måneden før``: beside ``marts
     # 2019`` each was paid as March; an attack on 0.9.35), and a range of compact dates with two digits of the
     # year (``010219-280219``) or ISO dates with dots (``2019.02.01``)
