@@ -97,6 +97,7 @@ PAID_MARK_COLUMNS: tuple[Column, ...] = (
     Column("cpr", False, ("CPR", "CPR-nr", "CPR-nr.", "Personnummer")),
     Column("supplier_cvr", False, ("Leverandør CVR", "CVR", "CVR-nr")),
     Column("service_code", False, ("Ydelse", "Ydelseskode", "Indsats")),
+    Column("amount", False, ("Beløb",)),
 )
 
 SERVICE_COLUMNS: tuple[Column, ...] = (

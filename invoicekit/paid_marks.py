@@ -48,7 +48,7 @@ from invoicekit.extracts import (
 from invoicekit.history import MARK_WHOLE_TIME, PAID_COLUMNS, PAID_KEYS, SENSUM_MARK, History
 from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in_arrow
 from invoicekit.keys import grant_values, normalise_grant_ids, normalise_numbers, valued_grant_ids
-from invoicekit.parsing import parse_dates
+from invoicekit.parsing import parse_amounts, parse_dates
 from invoicekit.readers import canonical_columns, read_raw, refuse_misread_file, source_column
 from invoicekit.vocabulary import ANY_PARAGRAPH, EXCEL_ERRORS, FORMULA_START_RE2
 
@@ -186,6 +186,16 @@ def _typed(
         values, ok, _blank = read if read is not None else parse_dates(df[column])
         return values, ok
 
+    # a mark of a negative or no amount (a reversal, a credit) still counts as paid: it can only hold an invoice back;
+    # said, since the caseworker is told the period is paid (an attack on 0.9.37: taken as a payment unsaid)
+    amounts, amount_ok, amount_blank = parse_amounts(cells("amount"))
+    problems.add_many(
+        name,
+        rows[amount_ok & ~amount_blank & (amounts <= 0) & ~missing],
+        "amount",
+        "beløbet er negativt eller 0 (en tilbageførsel?); mærket tæller stadig som betalt for perioden: kontrollér "
+        "i Sensum, om perioden er betalt",
+    )
     start, start_ok = period("period_start")
     end, end_ok = period("period_end")
     read = start_ok & end_ok & (end >= start)
@@ -372,6 +382,42 @@ def paid_from_marks(
     return out[list(PAID_COLUMNS)], inert, anyone_rows
 
 
+def _another_citizen(marks: PaidMarks, grants: Grants) -> np.ndarray:
+    """The rows of the marks whose own CPR number is none of the citizens the
+    extract names for the mark's grant: the mark counts for both (it can
+    only hold an invoice back), but the caseworker of the grant's citizen was
+    told as fact that the period was paid, and nothing said the mark was in
+    doubt (an attack on 0.9.37)."""
+    m = marks.frame
+    own = m["cpr"].to_numpy(dtype=object) != ""
+    if not own.any():
+        return np.empty(0, dtype=np.int64)
+    g = grants.frame
+    named = pd.DataFrame(
+        {
+            "grant_norm": normalise_grant_ids(g["grant_id"].to_numpy(dtype=object)),
+            "cpr": g["cpr"].to_numpy(dtype=object),
+        }
+    ).drop_duplicates()
+    marked = pd.DataFrame(
+        {"row": m["row"].to_numpy(dtype=np.int64)[own],
+         "grant_norm": normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)[own]),
+         "cpr": m["cpr"].to_numpy(dtype=object)[own]}
+    ).drop_duplicates()  # fmt: skip
+    of_grant = marked.merge(named, on="grant_norm", how="inner", suffixes=("", "_grant"))
+    if of_grant.empty:
+        return np.empty(0, dtype=np.int64)
+    agrees = (of_grant["cpr"] == of_grant["cpr_grant"]).groupby(of_grant["row"]).any()
+    return np.asarray(agrees.index[~agrees.to_numpy(dtype=bool)], dtype=np.int64)
+
+
+#: the problem of a mark whose own CPR number is not its grant's citizen's
+ANOTHER_CITIZEN = (
+    "mærkets CPR-nummer er ikke bevillingens borgers; mærket tæller for dem begge: kontrollér i Sensum, hvem "
+    "perioden er betalt for"
+)
+
+
 def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
     """``marked`` with each grant id of digits alone replaced by the
     extract's ids of the same value, written as the mark writes it or with
@@ -429,10 +475,12 @@ def with_paid_marks(
         return history, Problems().frame()
     paid, inert, anyone = paid_from_marks(marks, grants, support, history.secret, within)
     problems = marks.problems
-    if len(inert) or len(anyone):
+    other = _another_citizen(marks, grants)
+    if len(inert) or len(anyone) or len(other):
         more = Problems()
         more.add_many(marks.name, inert, "grant_id", NOT_COMPARABLE)
         more.add_many(marks.name, anyone, "service_code", ANY_SERVICE)
+        more.add_many(marks.name, other, "cpr", ANOTHER_CITIZEN)
         problems = pd.concat([problems, more.frame()], ignore_index=True).sort_values("row", kind="stable")
     if len(inert):
         log.warning(
