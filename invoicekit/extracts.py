@@ -1279,20 +1279,30 @@ def _refuse_unread_periods(frame: pd.DataFrame, columns: tuple[Column, ...], sou
         role = next(c for c in columns if c.name == name)
         if any(header_key(h) in {header_key(a) for a in role.accepted()} for h in headers):
             continue
-        for h in looking(unread):
-            cells = frame[h]
-            if isinstance(cells, pd.DataFrame):
-                continue  # a header given twice: canonical_columns says so if it is one it reads
-            _values, ok, blank = parse_dates(cells)
-            filled = int((~blank).sum())
-            if filled and int((ok & ~blank).sum()) * 2 >= filled:
-                raise InputError(
-                    source,
-                    f"column {h!r}",
-                    f"is not read, and the extract has no {name} column: read without it the period would be "
-                    f"taken from elsewhere (the text, or the invoice's). If it holds the {name}, name it one of "
-                    f"{', '.join(role.accepted())}; else remove it",
-                )
+        looks = _dated(frame, looking(unread))
+        if looks:
+            raise InputError(
+                source,
+                f"column {looks[0]!r}",
+                f"is not read, and the extract has no {name} column: read without it the period would be "
+                f"taken from elsewhere (the text, or the invoice's). If it holds the {name}, name it one of "
+                f"{', '.join(role.accepted())}; else remove it",
+            )
+
+
+def _dated(frame: pd.DataFrame, headers: tuple[str, ...]) -> list[str]:
+    """Those of ``headers`` whose column holds dates (at least half of its
+    filled cells; ``Visiteret til`` naming a place is none: a review)."""
+    found = []
+    for h in headers:
+        cells = frame[h]
+        if isinstance(cells, pd.DataFrame):
+            continue  # a header given twice: canonical_columns says so if it is one it reads
+        _values, ok, blank = parse_dates(cells)
+        filled = int((~blank).sum())
+        if filled and int((ok & ~blank).sum()) * 2 >= filled:
+            found.append(h)
+    return found
 
 
 def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
@@ -1308,15 +1318,7 @@ def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
     known = {header_key(a) for a in end.accepted()}
     if any(header_key(h) in known for h in headers):
         return
-    looks = []
-    for h in end_date_columns(unread_columns(headers, GRANT_COLUMNS)):
-        cells = frame[h]
-        if isinstance(cells, pd.DataFrame):
-            continue  # a header given twice: canonical_columns says so if it is one it reads
-        _values, ok, blank = parse_dates(cells)
-        filled = int((~blank).sum())
-        if filled and int((ok & ~blank).sum()) * 2 >= filled:
-            looks.append(h)
+    looks = _dated(frame, end_date_columns(unread_columns(headers, GRANT_COLUMNS)))
     if looks:
         raise InputError(
             source,
