@@ -94,6 +94,17 @@ _DAY_AND_TIME = {
 _NS = {"rsm": RSM, "ram": RAM, "udt": UDT}
 
 
+#: where a trade party names itself, a person or a place (:data:`invoicekit.oioubl.PERSON_PATHS` as CII writes them)
+PERSON_PATHS = (
+    "ram:Name",
+    "ram:DefinedTradeContact/ram:PersonName",
+    "ram:DefinedTradeContact/ram:DepartmentName",
+    "ram:PostalTradeAddress/ram:LineOne",
+    "ram:PostalTradeAddress/ram:LineTwo",
+    "ram:PostalTradeAddress/ram:LineThree",
+)
+
+
 def is_cii(root: Element) -> bool:
     return root.tag.startswith(f"{{{UNCEFACT}")
 
@@ -193,9 +204,13 @@ def read_cii(root: Element) -> Document:
         period=period,
         notes=tuple(_texts(header, "ram:IncludedNote/ram:Content")),
         party_texts=tuple(
-            _text(_find(party, "ram:Name"))
+            _text(el)
             for party in root.iter()
             if party.tag.endswith("TradeParty") and id(party) not in skip
+            # its name, and where it names a person or a place (a contact, an address's lines): a second citizen
+            # written in the ship-to party's contact was passed over (an attack on 0.9.37)
+            for path in PERSON_PATHS
+            for el in _all(party, path)
         ),
         cpr_ids=cpr_ids_in(root, skip),
         lines=_lines(_all(trade, "ram:IncludedSupplyChainTradeLineItem"), skip, period),

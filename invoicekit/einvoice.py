@@ -128,8 +128,12 @@ def document_kind(type_code: str, root_kind: str) -> str:
     code itself for any other, which the robot reads as neither."""
     if type_code in CREDIT_TYPE_CODES:
         return CREDIT_NOTE
-    if type_code == CORRECTED_TYPE_CODE:
+    if type_code in CORRECTED_TYPE_CODES:
         return CORRECTED_INVOICE
+    if type_code in FACTORED_TYPE_CODES:
+        # assigned to a factoring company: paid to the supplier after that notice, it may have to be paid again
+        # (a type code alone says so, where a payee party may be left out: an attack on 0.9.37)
+        return f"{FACTORED_INVOICE} (typekode {type_code})"
     if not type_code or type_code in INVOICE_TYPE_CODES:
         return root_kind
     if document_type_key(type_code) in DOCUMENT_TYPES:
@@ -143,6 +147,14 @@ def document_kind(type_code: str, root_kind: str) -> str:
 
 #: UNTDID 1001 384: a corrected invoice, which takes the place of one sent before
 CORRECTED_TYPE_CODE = "384"
+#: and the French CIUS's corrective invoices, self-invoiced, factored, or both (471, 472, 473): written as
+#: invoices until 0.9.38, they were posted where 384 went to a caseworker (an attack on 0.9.37)
+CORRECTED_TYPE_CODES = frozenset({CORRECTED_TYPE_CODE, "471", "472", "473"})
+#: UNTDID 1001 393 (a factored invoice) and the French CIUS's 501 (self-billed and factored)
+FACTORED_TYPE_CODES = frozenset({"393", "501"})
+#: the document type convert writes for a factored invoice: neither an invoice nor a credit note to the
+#: robot, so a caseworker pays the party the claim was assigned to
+FACTORED_INVOICE = "factoringfaktura"
 #: the document type convert writes for an invoice that corrects another (type code 384, or one
 #: naming a preceding invoice): neither an invoice nor a credit note to the robot, so a caseworker
 #: decides; paid as an invoice, it paid again what the invoice it corrects may have paid (an attack
@@ -972,6 +984,17 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
             f"the period is written {MANY_PERIODS}, so a line without a period of its own goes to a caseworker"
         )
         start, end = MANY_PERIODS, MANY_PERIODS
+    said = period_in_text(_full_text(notes)) if start and end and start != MANY_PERIODS else None
+    if said is not None and not (said[0].isoformat() <= start and end <= said[1].isoformat()):
+        # the period element and the document's own notes name two periods (InvoicePeriod filled with the month
+        # of issue, the note saying which month the stay was for): which the amount is for, nobody can tell, and
+        # the element's was posted while the note's month may be paid already (an attack on 0.9.37). An element
+        # within the note's period (ten days of the April a note names) says the same
+        warnings.append(
+            f"has the period {start} to {end}, but its notes name {said[0].isoformat()} to {said[1].isoformat()}: "
+            f"the period is written {MANY_PERIODS}, so the robot leaves it to a caseworker (MISSING_PERIOD)"
+        )
+        start, end = MANY_PERIODS, MANY_PERIODS
     if _period_cut_away(full, text, (start, end)):
         warnings.append(
             f"names no one period in its whole text, but another in its first {MAX_TEXT_CHARS:,} characters, which "
@@ -1015,6 +1038,11 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         )
         if named:
             document_type = f"{CORRECTED_INVOICE} af {', '.join(named)}"
+    if document_type.startswith(FACTORED_INVOICE):
+        warnings.append(
+            f"is a factored invoice ({document_type}): written as '{document_type}', so the robot leaves it to a "
+            "caseworker, who pays the party the claim was assigned to"
+        )
     if any(payee := doc.payee):
         # a factored invoice: paid to the supplier after notice of the assignment, the municipality may have
         # to pay it again (an attack on 0.9.36)

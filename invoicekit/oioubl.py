@@ -89,6 +89,34 @@ SUPPLIER_PARTIES = (
 )  # fmt: skip
 
 
+#: where a document names a person or a place outside the supplier's party, which a citizen may be written
+#: in (``cac:DeliveryLocation/cbc:Name``, an address's ``cbc:MarkAttention``, the buyer's ``cac:Contact``): a
+#: second citizen so written was passed over, and the invoice paid on the first's grant (an attack on 0.9.37)
+PERSON_PATHS = (
+    ("DeliveryLocation", "cbc:Name"),
+    ("Address", "cbc:MarkAttention"),
+    ("Address", "cbc:MarkCare"),
+    ("DeliveryAddress", "cbc:MarkAttention"),
+    ("DeliveryAddress", "cbc:MarkCare"),
+    ("PostalAddress", "cbc:MarkAttention"),
+    ("PostalAddress", "cbc:MarkCare"),
+    ("Contact", "cbc:Name"),
+    ("Person", "cbc:FirstName"),
+    ("Person", "cbc:MiddleName"),
+    ("Person", "cbc:FamilyName"),
+)
+
+
+def _person_texts(root, skip: set[int]) -> list[str]:
+    """The texts of :data:`PERSON_PATHS` outside the supplier's party (``skip``)."""
+    found = []
+    for parent, child in PERSON_PATHS:
+        for el in root.iter(_q("cac", parent)):
+            if id(el) not in skip:
+                found.extend(_text(n) for n in el.findall(_path(child)))
+    return found
+
+
 def is_ubl(root: Element) -> bool:
     return root.tag.startswith(f"{{{UBL}")
 
@@ -193,11 +221,14 @@ def read_ubl(root: Element) -> Document:
         vat=_vat(root, currency, fmt, total),
         period=period,
         notes=tuple(_texts(root, "cbc:Note")),
-        party_texts=tuple(
-            _text(n)
-            for pn in root.iter(_q("cac", "PartyName"))
-            if id(pn) not in skip
-            for n in pn.findall(_path("cbc:Name"))
+        party_texts=(
+            *(
+                _text(n)
+                for pn in root.iter(_q("cac", "PartyName"))
+                if id(pn) not in skip
+                for n in pn.findall(_path("cbc:Name"))
+            ),
+            *_person_texts(root, skip),
         ),
         cpr_ids=cpr_ids_in(root, skip),
         lines=tuple(_line(el, currency, skip, period) for el in root.findall(line_tag)),
