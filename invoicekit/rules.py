@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import numbers
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -61,6 +62,11 @@ class Rules:
     def __post_init__(self) -> None:
         for name in ("tolerance", "max_amount"):
             value = getattr(self, name)
+            if isinstance(value, numbers.Real) and not isinstance(value, bool | int | float):
+                # a numpy number (np.arange's, a column's maximum) is a number: taken as its Python value, where
+                # it was refused as "not a number" (an attack on 0.9.37)
+                value = value.item() if hasattr(value, "item") else float(value)
+                object.__setattr__(self, name, value)
             if (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)

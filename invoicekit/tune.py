@@ -115,6 +115,43 @@ def parse_grid(text: str) -> dict[str, list]:
     return grid
 
 
+def check_grid(grid: dict) -> dict[str, list]:
+    """A grid given as a dict (scikit-learn's ``ParameterGrid`` form: a list
+    or array of values per rule), checked as :func:`parse_grid` checks the
+    text: a dict skipped the checks, and a value given twice made two rule
+    sets alike, both on the front, and a rule of the posting date alone was
+    weighed (an attack on 0.9.37). Returned with lists of values."""
+    if not grid:
+        raise InputError(None, "grid", "is empty; expected e.g. {'tolerance': [0, 1, 5, 25]}")
+    checked: dict[str, list] = {}
+    for key, values in grid.items():
+        if key in RULE_KEYS and key not in GRID_KEYS:
+            raise InputError(
+                None, "grid", f"{key} sets only the posting date, not which invoices are posted, so there is nothing "
+                f"to weigh; expected one of {', '.join(GRID_KEYS)}"
+            )  # fmt: skip
+        if key not in GRID_KEYS:
+            raise InputError(None, "grid", f"unknown rule {quoted(key)}; expected one of {', '.join(GRID_KEYS)}")
+        items = list(values) if not isinstance(values, str) else [values]
+        if not items:
+            raise InputError(None, "grid", f"{key} has no values")
+        if key in LIST_KEYS:
+            items = [tuple(v) if not isinstance(v, str) else (v,) for v in items]
+        else:
+            items = [v.item() if hasattr(v, "item") else v for v in items]  # numpy's numbers as Python's
+        for value in items:
+            try:
+                Rules(**{key: list(value) if key in LIST_KEYS else value})
+            except InputError as exc:
+                raise InputError(None, "grid", f"{key}: {exc.expected}") from None
+        same = [_as_read(key, v) for v in items]
+        again = next((items[k] for k, v in enumerate(same) if v in same[:k]), None)
+        if again is not None:
+            raise InputError(None, "grid", f"{key}: {quoted(again)} is given twice; expected each value once")
+        checked[key] = items
+    return checked
+
+
 def _as_read(key: str, value: object) -> object:
     """A grid's value as the rules read it, to tell two alike."""
     read = {"paragraphs": normalise_paragraph, "excluded_suppliers": compact_cvr}.get(key)
@@ -379,7 +416,7 @@ def tune(
     each process gets the world once)."""
     if world.truth is None:
         raise InputError(world.path, "truth.csv", "is missing; tuning needs the truth to count wrong postings")
-    grid = parse_grid(grid) if isinstance(grid, str) else grid
+    grid = parse_grid(grid) if isinstance(grid, str) else check_grid(grid)
     max_error = max_error_rate(max_error)
     if world.month_rules is not None and len({id(r) for r in world.month_rules}) > 1:
         log.warning(

@@ -56,7 +56,7 @@ class SharedTermsTfidf(TransformerMixin, BaseEstimator):
         self.stop_words = stop_words
 
     def fit(self, X, y=None):
-        text, supplier = self._columns(X)
+        text, supplier, citizen = self._columns(X)
         counts = CountVectorizer(
             ngram_range=self.ngram_range, binary=True, token_pattern=TOKEN, stop_words=self.stop_words
         )
@@ -72,7 +72,12 @@ class SharedTermsTfidf(TransformerMixin, BaseEstimator):
             )
             suppliers_per_term = np.asarray(((by_supplier @ occurs) > 0).sum(axis=0)).ravel()
             terms = counts.get_feature_names_out()
-            keep = np.flatnonzero(suppliers_per_term >= self.min_suppliers)
+            shared = suppliers_per_term >= self.min_suppliers
+            if citizen is not None:
+                # a word seen beside one citizen alone, wherever a citizen is named, is the citizen's name: three
+                # suppliers writing "Borger: Yusuf Hassan" named a group after him (an attack on 0.9.37)
+                shared &= _beside_several_citizens(occurs, citizen)
+            keep = np.flatnonzero(shared)
             if len(keep) > self.max_features:
                 keep = keep[np.argsort(-suppliers_per_term[keep], kind="stable")[: self.max_features]]
             vocabulary = sorted(terms[keep])
@@ -90,7 +95,7 @@ class SharedTermsTfidf(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self, "vocabulary_")
-        text, _ = self._columns(X)
+        text, _, _ = self._columns(X)
         if self.tfidf_ is None:  # no term shared: one column of zeros (see NO_SHARED_TERM)
             return sparse.csr_matrix((len(text), 1))
         return self.tfidf_.transform(text)
@@ -100,9 +105,26 @@ class SharedTermsTfidf(TransformerMixin, BaseEstimator):
         return np.asarray(self.vocabulary_ or [NO_SHARED_TERM], dtype=object)
 
     @staticmethod
-    def _columns(X) -> tuple[np.ndarray, np.ndarray]:
+    def _columns(X) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         X = pd.DataFrame(X)
-        return X.iloc[:, 0].fillna("").astype(str).to_numpy(), X.iloc[:, 1].to_numpy()
+        citizen = X.iloc[:, 2].to_numpy() if X.shape[1] > 2 else None
+        return X.iloc[:, 0].fillna("").astype(str).to_numpy(), X.iloc[:, 1].to_numpy(), citizen
+
+
+def _beside_several_citizens(occurs: sparse.spmatrix, citizen: np.ndarray) -> np.ndarray:
+    """Per term (a column of ``occurs``, invoices by terms): whether it occurs
+    on the invoices of two citizens or more, or on one that names none
+    (``citizen`` 0)."""
+    citizen = np.asarray(citizen)
+    named = citizen != 0
+    codes, _ = pd.factorize(citizen[named])
+    rows = np.flatnonzero(named)
+    if len(rows) == 0:
+        return np.ones(occurs.shape[1], dtype=bool)
+    by_citizen = sparse.csr_matrix((np.ones(len(rows)), (codes, rows)), shape=(codes.max() + 1, occurs.shape[0]))
+    citizens_per_term = np.asarray(((by_citizen @ occurs) > 0).sum(axis=0)).ravel()
+    anonymous = np.asarray(occurs[~named].sum(axis=0)).ravel() > 0
+    return (citizens_per_term >= 2) | anonymous
 
 
 # amount in DKK and period in days, in bands a caseworker would name
@@ -139,7 +161,7 @@ def _features_of(X) -> pd.DataFrame:
 def _columns_transformer(min_suppliers: int, text_weight: float = 1.0) -> ColumnTransformer:
     return ColumnTransformer(
         [
-            ("words", SharedTermsTfidf(min_suppliers=min_suppliers), ["text", "supplier_key"]),
+            ("words", SharedTermsTfidf(min_suppliers=min_suppliers), ["text", "supplier_key", "citizen_key"]),
             (
                 "supplier",
                 SharedTermsTfidf(min_suppliers=min_suppliers, ngram_range=(1, 1)),
@@ -235,9 +257,9 @@ class InvoiceClusters(ClusterMixin, BaseEstimator):
     def _matrix(self, features: pd.DataFrame, fit: bool):
         if fit:
             self.words_ = SharedTermsTfidf(min_suppliers=self.min_suppliers, stop_words=TERM_STOP_WORDS).fit(
-                features[["text", "supplier_key"]]
+                features[["text", "supplier_key", "citizen_key"]]
             )
-        words = self.words_.transform(features[["text", "supplier_key"]])
+        words = self.words_.transform(features[["text", "supplier_key", "citizen_key"]])
         flags = features[["credit", "several_cpr", "no_cpr", "same_number_before", "same_content_before"]]
         bands = _bands(features[list(NUMERIC)])
         weights = np.array([2.0, 0.8, 0.3, 0.8, 0.8])

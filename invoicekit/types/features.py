@@ -138,6 +138,8 @@ def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = 
     f["text"] = normalise_text(inv["text"]).to_numpy()
     f["supplier"] = normalise_text(inv["supplier_name"]).to_numpy()
     f["supplier_key"] = inv["cvr_key"].to_numpy()
+    # the citizen (a keyed number, 0 for none): a word seen beside one citizen alone is a name (:class:`SharedTermsTfidf`)
+    f["citizen_key"] = inv["cpr_key"].to_numpy()
     ok = inv["amount_ok"].to_numpy(dtype=bool)
     amount = inv["amount"].to_numpy(dtype=np.int64)
     f["amount_dkk"] = np.where(ok, amount / MONEY_SCALE, np.nan)

@@ -36,3 +36,15 @@ FIXED_RATE_TYPES = frozenset({"residential_monthly", "daily_rate", "day_offer", 
 def type_label(value: str) -> str:
     """A type's Danish name; any other value (a cluster's name) as it is."""
     return TYPE_NAMES_DA.get(value, value)
+
+
+#: each type by its key and by its Danish name, case and spacing aside
+_BY_NAME = {" ".join(name.casefold().split()): key for key, name in TYPE_NAMES_DA.items()} | {k: k for k in TYPES}
+
+
+def canonical_type(value: object) -> object:
+    """A label's type as its key where it names one of :data:`TYPES`, by the
+    key or by the Danish name the tool shows (``Døgntakst`` is
+    ``daily_rate``); any other value as it is. Labelled with the tool's own
+    Danish names, every type was undecided (an attack on 0.9.37)."""
+    return _BY_NAME.get(" ".join(str(value).casefold().split()), value) if isinstance(value, str) else value

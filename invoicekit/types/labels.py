@@ -14,6 +14,7 @@ from invoicekit.errors import InputError
 from invoicekit.identifiers import cvr_column
 from invoicekit.keys import normalise_numbers
 from invoicekit.readers import canonical_columns, read_raw, source_column
+from invoicekit.types.kinds import canonical_type
 from invoicekit.vocabulary import month_in_name, month_of_cell
 
 
@@ -73,6 +74,7 @@ def match_labels(invoices: pd.DataFrame, labels: pd.DataFrame) -> LabelMatch:
     is left out rather than guessed."""
     inv = invoices
     n = len(inv)
+    labels = labels.assign(invoice_type=labels["invoice_type"].map(canonical_type))  # Døgntakst is daily_rate
     out = np.full(n, None, dtype=object)
     # the numbers as written, not masked: one that reads as a CPR number (1503190001) is shown masked, and a
     # label of it matched nothing (an attack on 0.9.36)
