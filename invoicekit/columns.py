@@ -258,17 +258,48 @@ def end_date_columns(headers: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def start_date_columns(headers: tuple[str, ...]) -> tuple[str, ...]:
-    """Those of ``headers`` that look as if they hold a start date (a word
-    ``fra`` or ``from``, or one beginning ``start`` or ``begynd``; none that
-    :func:`end_date_columns` finds): ``Leveret fra``, ``Startdato``."""
-    ends = set(end_date_columns(headers))
+def _period_words(header: object) -> list[str]:
+    return re.findall(r"[^\W\d_]+", str(header).casefold())
+
+
+def _names_a_period(words: list[str]) -> bool:
+    """A header's words that say it is of the period: a word beginning ``period`` (``Periode``,
+    ``Ydelsesperiode``, ``Periodestart``), or ``første``/``sidste`` with ``dag``."""
+    return any(w.startswith("period") or "periode" in w for w in words) or (
+        "dag" in words and ("første" in words or "sidste" in words)
+    )
+
+
+def period_start_columns(headers: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``headers`` that look as if they hold an invoice's or a line's first day: of the
+    period (:func:`_names_a_period`) and of its start (``fra``, ``from``, ``første``, a word ending
+    ``start``): ``Ydelsesperiode fra``, ``Periodestart``, ``Første dag``. A date of the invoice's
+    handling (``Modtaget fra leverandør``) is none (a review of 0.9.38's first version)."""
     found = []
     for h in headers:
-        words = re.findall(r"[^\W\d_]+", str(h).casefold())
-        if h not in ends and any(w in ("fra", "from") or w.startswith(("start", "begynd")) for w in words):
+        words = _period_words(h)
+        if _names_a_period(words) and any(w in ("fra", "from", "første") or w.endswith("start") for w in words):
             found.append(h)
     return tuple(found)
+
+
+def period_end_columns(headers: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``headers`` that look as if they hold an invoice's or a line's last day
+    (:func:`period_start_columns`, its end: ``til``, ``to``, ``sidste``, a word ending ``slut`` or
+    ``end``)."""
+    found = []
+    for h in headers:
+        words = _period_words(h)
+        if _names_a_period(words) and any(w in ("til", "to", "sidste") or w.endswith(("slut", "end")) for w in words):
+            found.append(h)
+    return tuple(found)
+
+
+def period_range_columns(headers: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``headers`` named for the period alone, neither its start nor its end
+    (``Periode``, ``Ydelsesperiode``): a column that may hold the period as a range."""
+    starts, ends = set(period_start_columns(headers)), set(period_end_columns(headers))
+    return tuple(h for h in headers if h not in starts and h not in ends and _names_a_period(_period_words(h)))
 
 
 def payment_columns(headers: tuple[str, ...]) -> tuple[str, ...]:

@@ -31,7 +31,9 @@ from invoicekit.columns import (
     Column,
     end_date_columns,
     header_key,
-    start_date_columns,
+    period_end_columns,
+    period_range_columns,
+    period_start_columns,
     unread_columns,
 )
 from invoicekit.errors import InputError, MissingFileError
@@ -68,6 +70,7 @@ from invoicekit.parsing import (
     parse_amounts,
     parse_dates,
     period_from_texts,
+    period_in_text,
     shown_amount_cell,
     split_cpr_cells,
     text_array,
@@ -1268,14 +1271,30 @@ def read_grants(path: str | Path) -> Grants:
 def _refuse_unread_periods(frame: pd.DataFrame, columns: tuple[Column, ...], source: str | Path) -> None:
     """Refuse an invoice or invoice-lines extract with no period column of a
     name the robot knows for a start (or an end), where a column it does not
-    read looks like one (:func:`~invoicekit.columns.start_date_columns`,
-    :func:`~invoicekit.columns.end_date_columns`) and holds dates (at least
+    read looks like one (:func:`~invoicekit.columns.period_start_columns`,
+    :func:`~invoicekit.columns.period_end_columns`) and holds dates (at least
     half of its filled cells). Read without it, a line's period was the
     invoice's and an invoice's the one its text names: a February line of a
     March invoice was paid as March (an attack on 0.9.37)."""
     headers = list(frame.columns)
     unread = unread_columns(headers, columns)
-    for name, looking in (("period_start", start_date_columns), ("period_end", end_date_columns)):
+    known = {c.name for c in columns if any(header_key(h) in {header_key(a) for a in c.accepted()} for h in headers)}
+    if not known & {"period_start", "period_end"}:
+        # one column of the period as a range (``Periode``: 01.02.2019-28.02.2019), which the robot does not split
+        for h in period_range_columns(unread):
+            cells = frame[h]
+            if isinstance(cells, pd.DataFrame):
+                continue
+            filled = [c for c in cells.astype(str).str.strip().tolist() if c][:RANGE_SAMPLE]
+            if filled and sum(period_in_text(c) is not None for c in filled) * 2 >= len(filled):
+                raise InputError(
+                    source,
+                    f"column {h!r}",
+                    "is not read, and holds the period as one range; expected the period in two columns, "
+                    "Periode fra and Periode til (read without them the period would be taken from elsewhere: "
+                    "the text, or the invoice's)",
+                )
+    for name, looking in (("period_start", period_start_columns), ("period_end", period_end_columns)):
         role = next(c for c in columns if c.name == name)
         if any(header_key(h) in {header_key(a) for a in role.accepted()} for h in headers):
             continue
@@ -1288,6 +1307,10 @@ def _refuse_unread_periods(frame: pd.DataFrame, columns: tuple[Column, ...], sou
                 f"taken from elsewhere (the text, or the invoice's). If it holds the {name}, name it one of "
                 f"{', '.join(role.accepted())}; else remove it",
             )
+
+
+#: the cells of a column looked at for periods written as ranges (:func:`_refuse_unread_periods`)
+RANGE_SAMPLE = 1_000
 
 
 def _dated(frame: pd.DataFrame, headers: tuple[str, ...]) -> list[str]:

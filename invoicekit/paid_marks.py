@@ -189,12 +189,14 @@ def _typed(
     # a mark of a negative or no amount (a reversal, a credit) still counts as paid: it can only hold an invoice back;
     # said, since the caseworker is told the period is paid (an attack on 0.9.37: taken as a payment unsaid)
     amounts, amount_ok, amount_blank = parse_amounts(cells("amount"))
+    # (or one no amount reads from: a reversal written with a minus sign or in parentheses, −28.500,00 or (28.500,00),
+    # was taken unsaid: a review)
     problems.add_many(
         name,
-        rows[amount_ok & ~amount_blank & (amounts <= 0) & ~missing],
+        rows[~amount_blank & (~amount_ok | (amounts <= 0)) & ~missing],
         "amount",
-        "beløbet er negativt eller 0 (en tilbageførsel?); mærket tæller stadig som betalt for perioden: kontrollér "
-        "i Sensum, om perioden er betalt",
+        "beløbet er negativt, 0 eller kan ikke læses (en tilbageførsel?); mærket tæller stadig som betalt for "
+        "perioden: kontrollér i Sensum, om perioden er betalt",
     )
     start, start_ok = period("period_start")
     end, end_ok = period("period_end")

@@ -770,7 +770,7 @@ _LOOSE_DAYS = re.compile(
     r"|(?<![\d.,])\d{1,2}\.\s+\d{1,2}\.\s*(?:\d{4}|\d{2})(?!\d)"
     # a day of the month named alone (``udflyttet d. 15.``, ``død den 12.``, ``ophold d. 1 - 15``): a March line so
     # written was posted as the whole of March (an attack on 0.9.37)
-    r"|(?<![^\W\d_])[Dd](?:en)?\.?\s+\d{1,2}\.?(?![\d.,]?\d)"
+    r"|(?<![^\W\d_])[Dd](?:en)?(?:\.\s*|\s+)\d{1,2}\.?(?![\d.,]?\d)"
     # a month named by where it stands (``forrige måned``, ``sidste måned``, ``måneden før``: beside ``marts
     # 2019`` each was paid as March; an attack on 0.9.35), and a range of compact dates with two digits of the
     # year (``010219-280219``) or ISO dates with dots (``2019.02.01``)
@@ -1049,6 +1049,8 @@ _LOOSE_DAYS_RE2 = (
     rf"|(?:{_MONTHS_ALT}){_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:{_MONTHS_ALT}){_WS}*[.,]?{_WS}*\d{{4}}{_JOINED_RE2}(?:{_MONTHS_ALT}|{_DAY_AFTER_RE2})"
     rf"|(?:\d[./-]\d{{1,2}}[./-]\d{{2}}(?:\d{{2}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}){_JOINED_RE2}(?:{_MONTHS_ALT})"
+    # a day named alone after d. or den (``udflyttet d. 15.``): :data:`_LOOSE_DAYS` decides
+    rf"|(?:^|[^\p{{L}}\d_])d(?:en)?[.\s]{_WS}*\d"
 )
 #: where a month may be named as :func:`months_named` reads one (a superset: a month's name or short name at
 #: the start of a word, a quarter), for RE2: a text whose one period is a range of dates and that names one,

@@ -563,13 +563,16 @@ def _refuse_unclosed_arrow_quotes(
     table: pa.Table, header: list[str], path: Path, sep: str, width: int, data: bytes
 ) -> None:
     """:func:`_refuse_unclosed_quotes` for the table pyarrow read."""
+    cells = []
     for col, values in enumerate(table.columns):
         multi = pc.match_substring(values, "\n")
         if not pc.any(multi).as_py():
             continue
         rows = np.flatnonzero(multi.to_numpy(zero_copy_only=False))
-        for k, cell in zip(rows, values.filter(multi).to_pylist(), strict=True):
-            _refuse_swallowed_rows(cell, k, header[col], path, sep, width, data)
+        cells.extend(
+            (int(k), col, header[col], cell) for k, cell in zip(rows, values.filter(multi).to_pylist(), strict=True)
+        )
+    _refuse_swallowing(cells, path, sep, width, data)
 
 
 def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -582,62 +585,68 @@ def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _refuse_unclosed_quotes(df: pd.DataFrame, path: Path, sep: str, width: int, data: bytes) -> None:
-    """A quote that is never closed swallows the lines after it into one cell.
-    Such a cell holds whole rows (lines with a field for every column); the
-    file cannot be trusted and is refused."""
+    """Refuse a file with a quote that swallowed what follows it into one
+    cell (:func:`_refuse_swallowing`), for the rows Python's reader read."""
+    cells = []
     for col in range(len(df.columns)):
         values = df.iloc[:, col].fillna("").astype(str)
         multi = values.str.contains("\n", regex=False).to_numpy()
-        for k in np.flatnonzero(multi):
-            _refuse_swallowed_rows(values.iat[k], k, df.columns[col], path, sep, width, data)
+        cells.extend((int(k), col, df.columns[col], values.iat[k]) for k in np.flatnonzero(multi))
+    _refuse_swallowing(cells, path, sep, width, data)
 
 
-def _refuse_swallowed_rows(cell: str, k: int, column: object, path: Path, sep: str, width: int, data: bytes) -> None:
-    """One cell of several lines: refused when a line after the first holds
-    a field for every column (a whole row swallowed by an unclosed quote), or
-    when the quote that opened it was stray (:func:`_opened_by_a_stray_quote`)."""
-    if width <= 1:
-        return
-    lines = cell.split("\n")
-    if any(line.count(sep) >= width - 1 for line in lines[1:]):
-        said = 'a quote (") opened here is never closed, so the rows after it were read as part of this cell'
-    elif any(sep in line for line in lines[1:]) and _opened_by_a_stray_quote(lines, sep, width, data):
-        said = (
-            'a quote (") opened here is not closed in its row, so the rest of the row and the start of the next '
-            "were read as this cell, and the next row's values as this row's"
-        )
-    else:
-        return
-    raise InputError(path, f"row {k + 1}, column '{column}'", f"{said}; expected every quote closed in its own row")
+def _refuse_swallowing(
+    cells: list[tuple[int, int, object, str]], path: Path, sep: str, width: int, data: bytes
+) -> None:
+    """Refuse a file whose cell of several lines (``cells``: row, column
+    number, header, cell) was not quoted as CSV quotes one: its quote is
+    never closed, or the quote that ends it is followed by something other
+    than a separator or the line's end (``"Solsikken`` above ``Bosted
+    "Lyset"``: a stray quote closed by one inside the next row). Read so, the
+    rest of the row and the start of the next were taken for one cell and the
+    next row's values for this row's: an invoice was posted with the next
+    one's period, and the next had no decision (an attack on 0.9.37). A cell
+    Excel wrapped and quoted is closed by its quote and a separator or the
+    line's end (a rule that counted its separators refused correct files: a
+    review), unless a line of it holds a field for every column. Cells are looked for in the file in row
+    order, from where the last was found: once through the file."""
+    at = 0
+    quote, sep_byte = ord('"'), ord(sep)
+    for k, _col, column, cell in sorted(cells, key=lambda c: (c[0], c[1])):
+        if width > 1 and any(line.count(sep) >= width - 1 for line in cell.split("\n")[1:]):
+            # a line of it holds a field for every column: whole rows swallowed, by a quote closed or not (a text
+            # line of as many separators as a row has reads so too, and is refused with it: a row lost is worse)
+            raise _swallowed(path, k, column, 'a quote (") opened here is never closed')
+        first = cell.split("\n", 1)[0].rstrip("\r").encode("utf-8")
+        opens = -1
+        for ending in (b"\n", b"\r\n"):
+            found = data.find(b'"' + first + ending, at)
+            opens = found if opens < 0 or (0 <= found < opens) else opens
+        if opens < 0:  # not found as written (a cell the reader changed): whole rows swallowed were looked for
+            continue
+        q = opens + 1
+        while True:  # the quote that closes the cell: not one of a pair ("") that writes a quote
+            q = data.find(b'"', q)
+            if q < 0 or q + 1 >= len(data) or data[q + 1] != quote:
+                break
+            q += 2
+        if q < 0:
+            raise _swallowed(path, k, column, 'a quote (") opened here is never closed')
+        after = data[q + 1] if q + 1 < len(data) else None
+        if after not in (None, sep_byte, ord("\n"), ord("\r")):
+            raise _swallowed(
+                path, k, column, 'a quote (") opened here is not closed in its row, but by a quote inside a later one'
+            )
+        at = q + 1
 
 
-def _opened_by_a_stray_quote(lines: list[str], sep: str, width: int, data: bytes) -> bool:
-    """Whether the cell of ``lines`` was opened by a stray quote and closed
-    by one in a later row: the line where it opens and the line where it
-    closes each hold a field for every column when their quotes are not read
-    as quotes (``F-1;"Solsikken;…`` and ``F-2;Bosted "Lyset";…``), where a
-    cell Excel wrapped and quoted leaves its first line short of the row's
-    later fields. A quote closed only in the next row took that row's values
-    for this row's, and the next row had no decision (an attack on 0.9.37);
-    a first rule that counted the cell's separators refused a correct ``,``
-    file whose wrapped text held commas (a review)."""
-    first = lines[0].rstrip("\r").encode("utf-8")
-    opens = data.find(b'"' + first + b"\n")
-    if opens < 0:
-        opens = data.find(b'"' + first + b"\r\n")
-    if opens < 0:
-        return False
-    start = data.rfind(b"\n", 0, opens) + 1
-    closes = data.find(b"\n", opens)  # the end of the line it opens on; the cell's lines follow
-    for _ in range(len(lines) - 2):
-        closes = data.find(b"\n", closes + 1)
-        if closes < 0:
-            return False
-    end = data.find(b"\n", closes + 1)
-    opening = data[start : opens + 1 + len(first)]
-    closing = data[closes + 1 : len(data) if end < 0 else end].rstrip(b"\r")
-    sep_bytes = sep.encode()
-    return opening.count(sep_bytes) == width - 1 and closing.count(sep_bytes) == width - 1
+def _swallowed(path: Path, k: int, column: object, said: str) -> InputError:
+    return InputError(
+        path,
+        f"row {k + 1}, column '{column}'",
+        f"{said}, so the rows after it were read as part of this cell, and the next row's values as this row's; "
+        "expected every quote closed in its own row",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -1754,11 +1763,13 @@ def refuse_misread_file(
                 "as 2019-03-31, 31-03-2019, 31.03.2019 or 31/03/2019: export the dates day first or as ISO dates",
             )
         seen.append((header, cells, unreadable, ok))
-    _refuse_month_first(seen, path)
+    _refuse_month_first(seen, path, raw.frame)
     return read
 
 
-def _refuse_month_first(seen: list[tuple[str, pd.Series, np.ndarray, np.ndarray]], path: str | Path) -> None:
+def _refuse_month_first(
+    seen: list[tuple[str, pd.Series, np.ndarray, np.ndarray]], path: str | Path, frame: pd.DataFrame | None = None
+) -> None:
     """Refuse a file whose date columns (``seen``: each column's header,
     cells, unreadable cells and cells read) hold a cell that reads only month
     first (``03/15/2019``), one read that reads either way (``04/01/2019``),
@@ -1769,7 +1780,11 @@ def _refuse_month_first(seen: list[tuple[str, pd.Series, np.ndarray, np.ndarray]
     and a February invoice was paid on a grant from April (an attack on
     0.9.37). The file as a whole, as it was exported: the only month-first
     date may be an end date, the start dates each reading either way (a
-    review); a time after the date counts alike (``04/01/2019 00:00:00``)."""
+    review); a time after the date counts alike (``04/01/2019 00:00:00``).
+    Where the dates read could be swapped and nothing in them says so,
+    the file's other columns (``frame``) are asked too: the only month-first
+    date may stand in a column the robot does not read (a decision date: a
+    review)."""
     evidence = None
     either = day_first = False
     for header, cells, unreadable, ok in seen:
@@ -1781,6 +1796,18 @@ def _refuse_month_first(seen: list[tuple[str, pd.Series, np.ndarray, np.ndarray]
             read = cells[ok]
             either = either or bool(read.str.fullmatch(_EITHER_WAY).any())
             day_first = day_first or bool(read.str.fullmatch(_DAY_FIRST).any())
+    if evidence is None and either and not day_first and frame is not None:
+        read_headers = {h for h, *_ in seen}
+        for header in (h for h in frame.columns if h not in read_headers):
+            cells = frame[header]
+            if isinstance(cells, pd.DataFrame):
+                continue
+            cells = cells.fillna("").astype(str)
+            us = cells.str.fullmatch(_MONTH_FIRST).to_numpy(dtype=bool)
+            if cells.str.fullmatch(_DAY_FIRST).any():
+                return  # a day-first date in the file: it was exported day first
+            if us.any() and evidence is None:
+                evidence = (str(header), cells, int(np.argmax(us)))
     if evidence is None or not either or day_first:
         return
     header, cells, row = evidence

@@ -334,7 +334,7 @@ def text_periods(text: str) -> set[tuple[dt.date, dt.date]]:
         # two dates with space alone or a slash between (an invoice date and a due date, or a period: cannot tell)
         r"|(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{4}(?:\s+|\s*/\s*)\d{1,2}[./-]\d{1,2}[./-]\d{4}(?!\d)"
         # a day named alone after d. or den (udflyttet d. 15., død den 12.)
-        r"|(?<![^\W\d_])d(?:en)?\.?\s+\d{1,2}\.?(?![\d.,]?\d)"
+        r"|(?<![^\W\d_])d(?:en)?(?:\.\s*|\s+)\d{1,2}\.?(?![\d.,]?\d)"
     )
     # a month name and one or two digits, no year (februar 19, februar-19, februar/19)
     month_short = rf"(?<![^\W\d_])({'|'.join(MONTHS)})(?![^\W\d_])[\s.,'/{dashes}]*\d{{1,2}}(?![\d.,]\d|\d)"
