@@ -58,13 +58,7 @@ def parse_grid(text: str) -> dict[str, list]:
         if "=" not in part:
             raise InputError(None, "--grid", f"{quoted(part)} has no '='; expected key=value,value;key=value")
         key, _, values = (x.strip() for x in part.partition("="))
-        if key in RULE_KEYS and key not in GRID_KEYS:
-            raise InputError(
-                None, "--grid", f"{key} sets only the posting date, not which invoices are posted, so there is "
-                f"nothing to weigh; expected one of {', '.join(GRID_KEYS)} (set {key} in the world's rules.toml)"
-            )  # fmt: skip
-        if key not in GRID_KEYS:
-            raise InputError(None, "--grid", f"unknown rule {quoted(key)}; expected one of {', '.join(GRID_KEYS)}")
+        _check_grid_key(key, "--grid")
         if key in grid:  # the last one was kept, unseen
             raise InputError(None, "--grid", f"{key} is given twice; expected each rule once, its values joined by ','")
         items = [v.strip() for v in values.split(",") if v.strip()]
@@ -115,6 +109,17 @@ def parse_grid(text: str) -> dict[str, list]:
     return grid
 
 
+def _check_grid_key(key: str, option: str) -> None:
+    """Refuse a grid's rule that is none, or one of the posting date alone (nothing to weigh)."""
+    if key in RULE_KEYS and key not in GRID_KEYS:
+        raise InputError(
+            None, option, f"{key} sets only the posting date, not which invoices are posted, so there is "
+            f"nothing to weigh; expected one of {', '.join(GRID_KEYS)} (set {key} in the world's rules.toml)"
+        )  # fmt: skip
+    if key not in GRID_KEYS:
+        raise InputError(None, option, f"unknown rule {quoted(key)}; expected one of {', '.join(GRID_KEYS)}")
+
+
 def check_grid(grid: dict) -> dict[str, list]:
     """A grid given as a dict (scikit-learn's ``ParameterGrid`` form: a list
     or array of values per rule), checked as :func:`parse_grid` checks the
@@ -125,13 +130,7 @@ def check_grid(grid: dict) -> dict[str, list]:
         raise InputError(None, "grid", "is empty; expected e.g. {'tolerance': [0, 1, 5, 25]}")
     checked: dict[str, list] = {}
     for key, values in grid.items():
-        if key in RULE_KEYS and key not in GRID_KEYS:
-            raise InputError(
-                None, "grid", f"{key} sets only the posting date, not which invoices are posted, so there is nothing "
-                f"to weigh; expected one of {', '.join(GRID_KEYS)}"
-            )  # fmt: skip
-        if key not in GRID_KEYS:
-            raise InputError(None, "grid", f"unknown rule {quoted(key)}; expected one of {', '.join(GRID_KEYS)}")
+        _check_grid_key(key, "grid")
         items = list(values) if not isinstance(values, str) else [values]
         if not items:
             raise InputError(None, "grid", f"{key} has no values")
