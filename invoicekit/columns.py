@@ -270,27 +270,50 @@ def _names_a_period(words: list[str]) -> bool:
     )
 
 
+#: words of an invoice's handling, not of its period: a date so named (``Modtaget fra leverandør``,
+#: ``Sendt til attestation``, ``Godkendt til betaling``) is none (a review of 0.9.38's first version)
+HANDLING_WORDS = ("modtag", "send", "godkend", "attest", "betal", "bogfør", "oprett", "registr", "forfald",
+                  "udstedt", "scann", "import", "ændr", "rykk", "behandl")  # fmt: skip
+
+
+def _of_handling(words: list[str]) -> bool:
+    return any(w.startswith(HANDLING_WORDS) for w in words)
+
+
 def period_start_columns(headers: tuple[str, ...]) -> tuple[str, ...]:
-    """Those of ``headers`` that look as if they hold an invoice's or a line's first day: of the
-    period (:func:`_names_a_period`) and of its start (``fra``, ``from``, ``første``, a word ending
-    ``start``): ``Ydelsesperiode fra``, ``Periodestart``, ``Første dag``. A date of the invoice's
-    handling (``Modtaget fra leverandør``) is none (a review of 0.9.38's first version)."""
+    """Those of ``headers`` that look as if they hold an invoice's or a line's first day: a word of a
+    start (``fra``, ``from``, ``første``, one beginning or ending ``start``, one beginning ``begynd``),
+    and none of the invoice's handling (:data:`HANDLING_WORDS`): ``Ydelsesperiode fra``,
+    ``Periodestart``, ``Første dag``, ``Leveret fra``, ``Fra dato``, ``Startdato``; not ``Modtaget
+    fra leverandør`` (reviews of 0.9.38's first versions: handling dates were refused as periods, then
+    ``Fra dato``/``Leveret fra`` were let through and a line's period was the invoice's)."""
     found = []
     for h in headers:
         words = _period_words(h)
-        if _names_a_period(words) and any(w in ("fra", "from", "første") or w.endswith("start") for w in words):
+        if _of_handling(words):
+            continue
+        if any(
+            w in ("fra", "from", "første") or w.startswith(("start", "begynd")) or w.endswith("start") for w in words
+        ):
             found.append(h)
     return tuple(found)
 
 
 def period_end_columns(headers: tuple[str, ...]) -> tuple[str, ...]:
     """Those of ``headers`` that look as if they hold an invoice's or a line's last day
-    (:func:`period_start_columns`, its end: ``til``, ``to``, ``sidste``, a word ending ``slut`` or
-    ``end``)."""
+    (:func:`period_start_columns`, its end: ``til``, ``to``, ``sidste``, a word beginning ``slut``,
+    ``ophør``, ``udløb`` or ``afslut``, or ending ``slut`` or ``end``), none of its handling."""
     found = []
     for h in headers:
         words = _period_words(h)
-        if _names_a_period(words) and any(w in ("til", "to", "sidste") or w.endswith(("slut", "end")) for w in words):
+        if _of_handling(words) or h in period_start_columns((h,)):
+            continue
+        if any(
+            w in ("til", "to", "sidste")
+            or w.startswith(("slut", "ophør", "udløb", "afslut"))
+            or w.endswith(("slut", "end"))
+            for w in words
+        ):
             found.append(h)
     return tuple(found)
 

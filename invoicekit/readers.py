@@ -618,6 +618,8 @@ def _refuse_swallowing(
             # line of as many separators as a row has reads so too, and is refused with it: a row lost is worse)
             raise _swallowed(path, k, column, 'a quote (") opened here is never closed')
         first = cell.split("\n", 1)[0].rstrip("\r").encode("utf-8")
+        if not first:  # a cell beginning with its line break: nothing to find it by (the header's quote was found)
+            continue
         opens = -1
         for ending in (b"\n", b"\r\n"):
             found = data.find(b'"' + first + ending, at)
