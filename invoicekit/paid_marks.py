@@ -397,13 +397,14 @@ def _another_citizen(marks: PaidMarks, grants: Grants) -> np.ndarray:
     g = grants.frame
     named = pd.DataFrame(
         {
-            "grant_norm": normalise_grant_ids(g["grant_id"].to_numpy(dtype=object)),
+            # grants compared as check 21 compares them, by value (a mark of 123 is the extract's 00123: a review)
+            "grant_norm": grant_values(normalise_grant_ids(g["grant_id"].to_numpy(dtype=object))),
             "cpr": g["cpr"].to_numpy(dtype=object),
         }
     ).drop_duplicates()
     marked = pd.DataFrame(
         {"row": m["row"].to_numpy(dtype=np.int64)[own],
-         "grant_norm": normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)[own]),
+         "grant_norm": grant_values(normalise_grant_ids(m["grant_id"].to_numpy(dtype=object)[own])),
          "cpr": m["cpr"].to_numpy(dtype=object)[own]}
     ).drop_duplicates()  # fmt: skip
     of_grant = marked.merge(named, on="grant_norm", how="inner", suffixes=("", "_grant"))

@@ -19,7 +19,7 @@ import logging
 import multiprocessing
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,11 +131,14 @@ def check_grid(grid: dict) -> dict[str, list]:
     checked: dict[str, list] = {}
     for key, values in grid.items():
         _check_grid_key(key, "grid")
-        items = list(values) if not isinstance(values, str) else [values]
+        # one value not in a list (5, np.float64(5), a text) is a list of one
+        items = list(values) if isinstance(values, Iterable) and not isinstance(values, str) else [values]
         if not items:
             raise InputError(None, "grid", f"{key} has no values")
         if key in LIST_KEYS:
-            items = [tuple(v) if not isinstance(v, str) else (v,) for v in items]
+            # each item as text: paragraphs given as whole numbers (103) were taken, and describing the rule set
+            # failed after the whole replay (a review)
+            items = [tuple(str(x) for x in v) if not isinstance(v, str) else (v,) for v in items]
         else:
             items = [v.item() if hasattr(v, "item") else v for v in items]  # numpy's numbers as Python's
         for value in items:

@@ -112,19 +112,21 @@ class SharedTermsTfidf(TransformerMixin, BaseEstimator):
 
 
 def _beside_several_citizens(occurs: sparse.spmatrix, citizen: np.ndarray) -> np.ndarray:
-    """Per term (a column of ``occurs``, invoices by terms): whether it occurs
-    on the invoices of two citizens or more, or on one that names none
-    (``citizen`` 0)."""
-    citizen = np.asarray(citizen)
-    named = citizen != 0
-    codes, _ = pd.factorize(citizen[named])
+    """Per term (a column of ``occurs``, invoices by terms): whether it is not
+    seen beside exactly one citizen (``citizen`` 0 or blank: none named)."""
+    citizen = pd.Series(np.asarray(citizen, dtype=object))
+    named = (
+        citizen.notna() & (citizen.astype(str) != "0") & (citizen.astype(str) != "")
+    ).to_numpy()  # 0 or blank: none
+    codes, _ = pd.factorize(citizen[named].to_numpy())
     rows = np.flatnonzero(named)
     if len(rows) == 0:
         return np.ones(occurs.shape[1], dtype=bool)
     by_citizen = sparse.csr_matrix((np.ones(len(rows)), (codes, rows)), shape=(codes.max() + 1, occurs.shape[0]))
     citizens_per_term = np.asarray(((by_citizen @ occurs) > 0).sum(axis=0)).ravel()
-    anonymous = np.asarray(occurs[~named].sum(axis=0)).ravel() > 0
-    return (citizens_per_term >= 2) | anonymous
+    # seen beside one citizen alone is a name, whatever invoices naming no one say too: one invoice of his
+    # without its CPR number named a group after him again (a review); a term of no citizen's invoices is kept
+    return citizens_per_term != 1
 
 
 # amount in DKK and period in days, in bands a caseworker would name
@@ -154,7 +156,8 @@ def _band_names(_transformer, _input) -> np.ndarray:
 def _features_of(X) -> pd.DataFrame:
     """Features from a feature frame or an invoice extract."""
     if isinstance(X, pd.DataFrame) and "supplier_key" in X and "text" in X and "credit" in X:
-        return X
+        # a feature frame made before 0.9.38, or by hand, has no citizens: every term is then a kind's (a review)
+        return X if "citizen_key" in X else X.assign(citizen_key=0)
     return invoice_features(X)
 
 
