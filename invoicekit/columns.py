@@ -303,10 +303,11 @@ def period_end_columns(headers: tuple[str, ...]) -> tuple[str, ...]:
     """Those of ``headers`` that look as if they hold an invoice's or a line's last day
     (:func:`period_start_columns`, its end: ``til``, ``to``, ``sidste``, a word beginning ``slut``,
     ``ophør``, ``udløb`` or ``afslut``, or ending ``slut`` or ``end``), none of its handling."""
+    starts = set(period_start_columns(headers))
     found = []
     for h in headers:
         words = _period_words(h)
-        if _of_handling(words) or h in period_start_columns((h,)):
+        if _of_handling(words) or h in starts:
             continue
         if any(
             w in ("til", "to", "sidste")

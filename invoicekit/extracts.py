@@ -1276,10 +1276,10 @@ def _refuse_unread_periods(frame: pd.DataFrame, columns: tuple[Column, ...], sou
     half of its filled cells). Read without it, a line's period was the
     invoice's and an invoice's the one its text names: a February line of a
     March invoice was paid as March (an attack on 0.9.37)."""
-    headers = list(frame.columns)
-    unread = unread_columns(headers, columns)
-    known = {c.name for c in columns if any(header_key(h) in {header_key(a) for a in c.accepted()} for h in headers)}
-    if not known & {"period_start", "period_end"}:
+    unread = unread_columns(list(frame.columns), columns)
+    roles = {c.name: c for c in columns if c.name in ("period_start", "period_end")}
+    known = {name for name, role in roles.items() if source_column(frame, role) is not None}
+    if not known:
         # one column of the period as a range (``Periode``: 01.02.2019-28.02.2019), which the robot does not split
         for h in period_range_columns(unread):
             cells = frame[h]
@@ -1295,9 +1295,9 @@ def _refuse_unread_periods(frame: pd.DataFrame, columns: tuple[Column, ...], sou
                     "the text, or the invoice's)",
                 )
     for name, looking in (("period_start", period_start_columns), ("period_end", period_end_columns)):
-        role = next(c for c in columns if c.name == name)
-        if any(header_key(h) in {header_key(a) for a in role.accepted()} for h in headers):
+        if name in known:
             continue
+        role = roles[name]
         looks = _dated(frame, looking(unread))
         if looks:
             raise InputError(
@@ -1337,11 +1337,9 @@ def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
     paid on, unsaid (an attack on 0.9.35). Its accepted names are said, so
     that the column can be named one of them."""
     end = next(c for c in GRANT_COLUMNS if c.name == "end_date")
-    headers = list(frame.columns)
-    known = {header_key(a) for a in end.accepted()}
-    if any(header_key(h) in known for h in headers):
+    if source_column(frame, end) is not None:
         return
-    looks = _dated(frame, end_date_columns(unread_columns(headers, GRANT_COLUMNS)))
+    looks = _dated(frame, end_date_columns(unread_columns(list(frame.columns), GRANT_COLUMNS)))
     if looks:
         raise InputError(
             source,

@@ -304,10 +304,6 @@ def _joined(values: np.ndarray, owner: np.ndarray, n: int, same: np.ndarray | No
     return np.array([";".join(v.values()) for v in out], dtype=object)
 
 
-#: the key that says two lines' shown values are one: the grant's, the citizen's
-_SAME = {"grant_id": "grant_key", "cpr_masked": "citizen_key"}  # the citizen by its CPR key where the lines have it
-
-
 def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
     """One decision per invoice from the batch's: an invoice decided line by
     line posts when every line posted, else goes to manual with the reason
@@ -377,15 +373,16 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
                 else:
                     text = "; ".join(texts_of.get(i, []))
                 message[i] = msg.cut(text)
+        # the keys that say two lines' shown values are one: the grant's, and the citizen's CPR key (check 21's
+        # citizen key is the citizen, supplier and service: a citizen with two services was named twice, as two
+        # citizens born the same day are; an attack on 0.9.37)
+        same = {
+            "grant_id": dl["grant_key"].to_numpy(dtype=object),
+            "cpr_masked": plan.lf["cpr_key"].to_numpy()[lpos[rows]].astype(object),
+        }
         for name in ("grant_id", "paragraph", "psp_element", "art", "service_code", "cpr_masked"):
             values = out[name].to_numpy(dtype=object).copy()
-            same = _SAME.get(name)
-            keys = dl[same].to_numpy(dtype=object) if same is not None else None
-            if name == "cpr_masked" and "cpr_key" in plan.lf.columns:
-                # each citizen once: check 21's citizen key is (citizen, supplier, service), and a citizen with two
-                # services was named twice, as two citizens born the same day are (an attack on 0.9.37)
-                keys = plan.lf["cpr_key"].to_numpy()[lpos[rows]].astype(object)
-            values[by] = _joined(dl[name].to_numpy(dtype=object), owner, n, keys)[by]
+            values[by] = _joined(dl[name].to_numpy(dtype=object), owner, n, same.get(name))[by]
             out[name] = _text(values)
         # an invoice's expected amount the sum of its lines' (blank where a line has none), in whole øre
         expected = dl["expected_amount_ore"].array

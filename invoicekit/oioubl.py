@@ -89,10 +89,12 @@ SUPPLIER_PARTIES = (
 )  # fmt: skip
 
 
-#: where a document names a person or a place outside the supplier's party, which a citizen may be written
-#: in (``cac:DeliveryLocation/cbc:Name``, an address's ``cbc:MarkAttention``, the buyer's ``cac:Contact``): a
-#: second citizen so written was passed over, and the invoice paid on the first's grant (an attack on 0.9.37)
+#: where a document names a party, a person or a place outside the supplier's party, which a citizen may be
+#: written in (a party's name; ``cac:DeliveryLocation/cbc:Name``, an address's ``cbc:MarkAttention``, the
+#: buyer's ``cac:Contact``): a second citizen so written was passed over, and the invoice paid on the first's
+#: grant (an attack on 0.9.37)
 PERSON_PATHS = (
+    ("PartyName", "cbc:Name"),
     ("DeliveryLocation", "cbc:Name"),
     ("Address", "cbc:MarkAttention"),
     ("Address", "cbc:MarkCare"),
@@ -221,15 +223,7 @@ def read_ubl(root: Element) -> Document:
         vat=_vat(root, currency, fmt, total),
         period=period,
         notes=tuple(_texts(root, "cbc:Note")),
-        party_texts=(
-            *(
-                _text(n)
-                for pn in root.iter(_q("cac", "PartyName"))
-                if id(pn) not in skip
-                for n in pn.findall(_path("cbc:Name"))
-            ),
-            *_person_texts(root, skip),
-        ),
+        party_texts=tuple(_person_texts(root, skip)),
         cpr_ids=cpr_ids_in(root, skip),
         lines=tuple(_line(el, currency, skip, period) for el in root.findall(line_tag)),
         other_currencies=named_currencies(root),

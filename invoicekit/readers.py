@@ -38,7 +38,7 @@ from invoicekit.columns import Column, header_key
 from invoicekit.errors import MAX_INPUT_BYTES, InputError, MissingFileError, check_input_file, first_named
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
-from invoicekit.texts import SCAN_BLOCK
+from invoicekit.texts import SCAN_BLOCK, arrow_text
 from invoicekit.vocabulary import MANY_PERIODS, NO_END_DATE_RE, NOT_ISO_DATE
 
 
@@ -613,11 +613,12 @@ def _refuse_swallowing(
     at = 0
     quote, sep_byte = ord('"'), ord(sep)
     for k, _col, column, cell in sorted(cells, key=lambda c: (c[0], c[1])):
-        if width > 1 and any(line.count(sep) >= width - 1 for line in cell.split("\n")[1:]):
+        lines = cell.split("\n")
+        if width > 1 and any(line.count(sep) >= width - 1 for line in lines[1:]):
             # a line of it holds a field for every column: whole rows swallowed, by a quote closed or not (a text
             # line of as many separators as a row has reads so too, and is refused with it: a row lost is worse)
             raise _swallowed(path, k, column, 'a quote (") opened here is never closed')
-        first = cell.split("\n", 1)[0].rstrip("\r").encode("utf-8")
+        first = lines[0].rstrip("\r").encode("utf-8")
         if not first:  # a cell beginning with its line break: nothing to find it by (the header's quote was found)
             continue
         opens = -1
@@ -1769,12 +1770,9 @@ def refuse_misread_file(
     return read
 
 
-def _any_match(cells: pd.Series, pattern: re.Pattern) -> bool:
+def _any_match(cells: pa.Array, pattern: re.Pattern) -> bool:
     """Whether any of ``cells`` matches ``pattern`` whole (its syntax is RE2's too), whole-column."""
-    if not len(cells):
-        return False
-    arr = pa.array(cells.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-    return bool(pc.any(pc.match_substring_regex(arr, f"^(?:{pattern.pattern})$")).as_py())
+    return len(cells) > 0 and bool(pc.any(pc.match_substring_regex(cells, f"^(?:{pattern.pattern})$")).as_py())
 
 
 def _refuse_month_first(
@@ -1797,9 +1795,10 @@ def _refuse_month_first(
     review)."""
     # whole-column RE2 (pyarrow), the usual Danish file told at once by a day-first date: Python's re over every
     # cell cost a run of a million invoices a third of a second
-    if any(_any_match(cells[ok], _DAY_FIRST) for _header, cells, _unreadable, ok in seen if ok.any()):
+    read = [arrow_text(cells[ok]) for _header, cells, _unreadable, ok in seen if ok.any()]  # each column once
+    if any(_any_match(cells, _DAY_FIRST) for cells in read):
         return
-    if not any(_any_match(cells[ok], _EITHER_WAY) for _header, cells, _unreadable, ok in seen if ok.any()):
+    if not any(_any_match(cells, _EITHER_WAY) for cells in read):
         return  # nothing read that could have been read swapped
     evidence = None
     for header, cells, unreadable, _ok in seen:
@@ -1815,9 +1814,10 @@ def _refuse_month_first(
             if isinstance(cells, pd.DataFrame):
                 continue
             cells = cells.fillna("").astype(str)
-            if _any_match(cells, _DAY_FIRST):
+            text = arrow_text(cells)
+            if _any_match(text, _DAY_FIRST):
                 return  # a day-first date in the file: it was exported day first
-            if evidence is None and _any_match(cells, _MONTH_FIRST):
+            if evidence is None and _any_match(text, _MONTH_FIRST):
                 evidence = (str(header), cells, int(np.argmax(cells.str.fullmatch(_MONTH_FIRST).to_numpy(dtype=bool))))
     if evidence is None:
         return

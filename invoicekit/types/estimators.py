@@ -115,9 +115,7 @@ def _beside_several_citizens(occurs: sparse.spmatrix, citizen: np.ndarray) -> np
     """Per term (a column of ``occurs``, invoices by terms): whether it is not
     seen beside exactly one citizen (``citizen`` 0 or blank: none named)."""
     citizen = pd.Series(np.asarray(citizen, dtype=object))
-    named = (
-        citizen.notna() & (citizen.astype(str) != "0") & (citizen.astype(str) != "")
-    ).to_numpy()  # 0 or blank: none
+    named = (citizen.notna() & ~citizen.astype(str).isin(["0", ""])).to_numpy()  # 0 or blank: none
     codes, _ = pd.factorize(citizen[named].to_numpy())
     rows = np.flatnonzero(named)
     if len(rows) == 0:
