@@ -9,38 +9,14 @@ import pandas as pd
 
 from invoicekit import read_grants, read_support_sheet, run
 from invoicekit.followup import followup
-
-CVR = "29345716"
-ANNA, BO = "0101901234", "0202901234"
+from tests.test_attack_0931_followup import ANNA, BO, CVR, SHEET
 
 
 def _sheet(path: Path, with_104_coding: bool = True) -> Path:
-    coding = [
-        {"paragraph": "108", "ownership": "privat", "target_group": "UH", "psp_element": "P108", "art": "40000000",
-         "valid_from": "2018-01-01", "valid_to": ""},
-    ]  # fmt: skip
-    if with_104_coding:
-        coding.append(
-            {
-                "paragraph": "104",
-                "ownership": "privat",
-                "target_group": "UH",
-                "psp_element": "P104",
-                "art": "40000000",
-                "valid_from": "2018-01-01",
-                "valid_to": "",
-            }
-        )
-    sheets = {
-        "services": pd.DataFrame(
-            [
-                {"service_code": "SEL108", "paragraph": "108", "target_group": "UH"},
-                {"service_code": "SEL104", "paragraph": "104", "target_group": "UH"},
-            ]
-        ),
-        "suppliers": pd.DataFrame([{"supplier_cvr": CVR, "ownership": "privat"}]),
-        "coding": pd.DataFrame(coding),
-    }
+    """The support sheet of tests/test_attack_0931_followup.py, or without its § 104 coding row."""
+    sheets = dict(SHEET)
+    if not with_104_coding:
+        sheets["coding"] = SHEET["coding"][SHEET["coding"]["paragraph"] != "104"]
     with pd.ExcelWriter(path) as w:
         for name, frame in sheets.items():
             frame.to_excel(w, sheet_name=name, index=False)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_lines import ANNA, BO, CVR
 from tests.test_review_0938_extract_files import SOLHOJ, A, run, write_text
-from tests.test_review_0938_lines import _invoice, _postings, _run
+from tests.test_review_0938_lines import bos_february_with_line_periods_under
 
 
 def _quoted(row: list[str]) -> str:
@@ -62,16 +61,7 @@ def test_a_lines_period_in_fra_dato_columns_is_paid_as_the_invoices_month(tmp_pa
     cells are blank.
 
     Right behaviour: exit 2 naming the column, or Bo's February line never posted as March."""
-    single = _invoice("B2", "20000", cpr=BO, text="Ophold februar 2019")
-    lines = [
-        {"Fakturanummer": "S1", "CVR": CVR, "Linje": "1", "CPR": ANNA, "Beløb": "30000",
-         start: "01.03.2019", end: "31.03.2019"},
-        {"Fakturanummer": "S1", "CVR": CVR, "Linje": "2", "CPR": BO, "Beløb": "20000",
-         start: "01.02.2019", end: "28.02.2019"},
-    ]  # fmt: skip
-    code, out = _run(tmp_path, "out", [single, _invoice("S1", "50000")], lines)
+    code, bo = bos_february_with_line_periods_under(tmp_path, start, end)
     if code == 2:
         return  # refused, naming the column: right
-    bo = _postings(out)
-    bo = bo[bo["Ydelsesmodtagernr."] == BO]
     assert len(bo) == 1, f"Bo's February paid twice, the second time as March:\n{bo.to_string()}"
