@@ -52,6 +52,7 @@ INVOICE_HEADINGS_DA = {
     "owner": "Ansvarlig",
     "action": "Handling",
     "fix_key": "Nøgle",
+    "sent_again": "Sendt igen",  # a resend, counted at its first decision
 }
 LETTERS = "breve"
 TEMPLATE_FILE = "kontaktskabelon.docx"

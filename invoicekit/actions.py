@@ -150,7 +150,7 @@ FIX_COLUMNS: tuple[str, ...] = ("fix_key", "owner", "action", "invoices", "point
 LINK_COLUMNS: tuple[str, ...] = ("fix_key", "month", "row", "invoice_id", "supplier_cvr")
 INVOICE_COLUMNS: tuple[str, ...] = (
     "month", "row", "invoice_id", "supplier_cvr", "supplier_name", "cpr_masked", "amount", "period_start", "period_end",
-    "reason", "owner", "fix_key", "action",
+    "reason", "owner", "fix_key", "action", "sent_again",
 )  # fmt: skip
 
 
@@ -215,6 +215,26 @@ class Actions:
     #: their owner and the robot's message, not counted among the month's invoices
     again: int = 0
     lacking: dict[str, int] = field(default_factory=dict)
+
+    def per_owner(self) -> pd.DataFrame:
+        """The month's manual invoices per owner (:data:`OWNERS` order, owners with none left out):
+        ``manual`` (each invoice at its first decision), ``linked`` (of those, the ones a fix
+        covers), ``points`` (what those fixes would win) and ``sent_again`` (resends listed beside
+        them, counted at their first decision: never in ``manual`` nor in ``points``)."""
+        inv = self.invoices
+        first = ~inv["sent_again"].to_numpy(dtype=bool)
+        linked = (inv["fix_key"] != "").to_numpy() & first
+        out = pd.DataFrame(
+            {
+                "manual": pd.Series(first, dtype=int).groupby(inv["owner"].to_numpy()).sum(),
+                "linked": pd.Series(linked, dtype=int).groupby(inv["owner"].to_numpy()).sum(),
+                "sent_again": pd.Series(~first, dtype=int).groupby(inv["owner"].to_numpy()).sum(),
+            }
+        )
+        out = out.reindex([o for o in OWNERS if o in out.index]).astype(int)
+        out["points"] = 100 * out["linked"] / max(self.total, 1)
+        out.index.name = "owner"
+        return out[["manual", "linked", "points", "sent_again"]]
 
     def by_owner(self) -> dict[str, pd.DataFrame]:
         """The fixes per owner, in :data:`OWNERS` order, owners without a fix left out."""
@@ -1184,11 +1204,12 @@ def fix_list(
 
     inv = manual.copy()
     inv["fix_key"] = pd.Series([fix_of.get(i, "") for i in inv.index], index=inv.index, dtype=object)
+    inv["sent_again"] = False
     repeated = 0
     if again is not None and len(again):
         more = again[(again["month"] == month) & ~_posted(again)]
         if len(more):
-            more = _texts_filled(more).assign(fix_key="")
+            more = _texts_filled(more).assign(fix_key="", sent_again=True)
             inv = pd.concat([inv, more[[c for c in inv.columns if c in more.columns]]], ignore_index=True)
             inv = (
                 inv.sort_values("row", kind="stable")

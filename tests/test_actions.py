@@ -913,6 +913,43 @@ def test_every_manual_decision_of_the_month_is_listed_resends_too(world, tmp_pat
     assert resent  # the world resends invoices: the case is tested
 
 
+def test_resends_are_marked_and_counted_apart_per_owner(world, tmp_path):
+    """Notebook 05 drew its per-owner counts from a fix list without the
+    resends (0.9.38 and before), and the workbook listed a resend like any
+    other manual invoice. Now the workbook's *Sendt igen* says which they are,
+    and ``per_owner`` counts them apart: its ``manual`` per owner adds up to
+    the month's manual invoices at their first decision (the figure the
+    text gives), its ``points`` to the fixes' points."""
+    from invoicekit.actions import fix_list
+    from invoicekit.followup import decided_again, first_decisions, read_journal
+
+    read = read_journal(world / "journal.sqlite")
+    checked = 0
+    for month in read.months:
+        acts = fix_list(
+            first_decisions(read.every), month=month, run_months=read.months, again=decided_again(read.every)
+        )
+        owners = acts.per_owner()
+        assert int(owners["manual"].sum()) == len(acts.invoices) - acts.again
+        assert int(owners["sent_again"].sum()) == acts.again
+        linked = acts.invoices[(acts.invoices["fix_key"] != "") & ~acts.invoices["sent_again"]]
+        assert int(owners["linked"].sum()) == len(linked)
+        assert owners["points"].sum() == pytest.approx(100 * len(linked) / acts.total)
+        assert list(owners.index) == [
+            o for o in ("caseworker", "administration", "supplier", "finance", "it") if o in owners.index
+        ]
+        if acts.again:
+            out = tmp_path / month
+            assert (
+                main(["actions", "--journal", str(world / "journal.sqlite"), "--month", month, "--out", str(out)]) == 0
+            )
+            listed = pd.read_excel(out / "actions.xlsx", sheet_name="Manuelle fakturaer", engine="openpyxl")
+            assert (listed["Sendt igen"] == "ja").sum() == acts.again
+            assert set(listed["Sendt igen"]) == {"ja", "nej"}
+            checked += 1
+    assert checked  # the world resends invoices: the case is tested
+
+
 @pytest.mark.parametrize(
     "args, says",
     [
