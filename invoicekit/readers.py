@@ -828,14 +828,18 @@ def merged_ranges(parts: dict[str, bytes], title: str) -> list[tuple[int, int, i
     return found
 
 
+#: how each reader's advice for a hidden row begins (:meth:`Workbook.refuse_rows_not_shown`), left out for a
+#: collapsed group, which is expanded instead
+_SHOW_IT = "show it (or clear the filter), or "
 #: why a row of a sheet is not shown as data (:func:`rows_not_shown`)
-ROW_HIDDEN, ROW_STRUCK = "hidden", "struck through"
+ROW_HIDDEN, ROW_STRUCK, ROW_GROUPED = "hidden", "struck through", "in a collapsed group"
 
 
 def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]:
     """The rows of the sheet named ``title`` that hold values a person does
     not read as data, each as Excel numbers it with why: hidden (right-click,
-    Hide; or filtered away), or every value in it struck through (a row a
+    Hide; or filtered away; or in a collapsed group, an outline Excel draws with a + beside
+    it), or every value in it struck through (a row a
     person reads as void). From the parts as stored; nearly always none, and
     a sheet without a hidden row or a struck-through font is not parsed."""
     struck = _struck_styles(parts)
@@ -860,7 +864,8 @@ def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]
                 continue
             at = int(row.get("r") or 0)
             if row.get("hidden") in ("1", "true"):
-                found.append((at, ROW_HIDDEN))
+                grouped = (row.get("outlineLevel") or "0").strip() not in ("", "0")
+                found.append((at, ROW_GROUPED if grouped else ROW_HIDDEN))
             elif struck and all(s in struck for s in styles):
                 found.append((at, ROW_STRUCK))
     return sorted(found)
@@ -1183,7 +1188,13 @@ class Workbook:
             return
         at, why = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        if why == ROW_HIDDEN:
+        if why == ROW_GROUPED:
+            said = (
+                f"is in a collapsed group{more} (the + in the margin): nobody who reads the sheet sees it, and the "
+                f"robot {used}; expected every row shown: expand the group (click the + in the margin), or "
+                f"{hidden_fix.removeprefix(_SHOW_IT)}"
+            )
+        elif why == ROW_HIDDEN:
             said = (
                 f"is hidden{more} (hidden, or filtered away): nobody who reads the sheet sees it, and the robot "
                 f"{used}; expected every row shown: {hidden_fix}"

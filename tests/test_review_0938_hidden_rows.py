@@ -96,3 +96,37 @@ def test_the_readers_refuse_a_hidden_row_by_name(tmp_path, reader, header, rows)
         setattr(wb["Ark1"].row_dimensions[r], "hidden", True) for r in (2, 3)])  # fmt: skip
     with pytest.raises(InputError, match=r"sheet 'Ark1', row 2.*is hidden \(and 1 more\)"):
         reader(path)
+
+
+def group_rows(sheet: str, first: int, last: int):
+    """Rows ``first`` to ``last`` in an outline group, collapsed (Data, Group, then the − in the margin)."""
+
+    def hook(wb):
+        wb[sheet].row_dimensions.group(first, last, outline_level=1, hidden=True)
+
+    return hook
+
+
+def test_an_invoice_row_in_a_collapsed_group_is_refused_and_named_so(tmp_path, capsys):
+    """Finance grouped the invoices already paid by hand and collapsed the group: the rows show as a + in
+    the margin, not as hidden rows, so "hidden, or filtered away" (0.9.38) sent them looking for a hidden
+    row or a filter they could not find. The error names the collapsed group and says to expand it."""
+    invoices = write_xlsx(tmp_path / "invoices.xlsx", {"Regninger": [INVOICE_HEADER, MARCH_A, APRIL_A]},
+                          group_rows("Regninger", 3, 3))  # fmt: skip
+    rc, decisions, _ = run(tmp_path, invoices=invoices)
+    err = capsys.readouterr().err
+    assert rc == 2 and decisions is None
+    assert "sheet 'Regninger', row 3: is in a collapsed group" in err and "expand the group" in err, err
+    assert "or delete the row if it is not meant to be read" in err and "show it" not in err, err
+
+
+def test_a_coding_row_in_a_collapsed_group_is_refused_and_named_so(tmp_path, capsys):
+    """The support sheet's retired rows kept in a collapsed group: the sheet is refused as for a hidden
+    row (0.9.36), now naming the group, with the support sheet's own advice for a row not in use."""
+    from tests.test_review_0937_support_sheet import coding_2018_only
+
+    support = write_xlsx(tmp_path / "support.xlsx", coding_2018_only(), group_rows("coding", 2, 3))
+    rc, _, _ = run(tmp_path, support=support)
+    err = capsys.readouterr().err
+    assert rc == 2 and "sheet 'coding', row 2: is in a collapsed group (and 1 more)" in err, err
+    assert "expand the group" in err and "end it with a valid_to (Gyldig til) date" in err, err
