@@ -515,9 +515,11 @@ def file_facts(staging: Path, names: list[str], durable: bool = True) -> dict[st
     return facts
 
 
-def _refuse_short_list(run_id: int | None, staging: Path, out_dir: Path, files: dict[str, str]) -> None:
+def _refuse_short_list(
+    run_id: int | None, staging: Path, out_dir: Path, files: dict[str, str], digest: Callable[[Path], str] = sha256
+) -> None:
     """Refuse to deliver a stopped run's files by a list of them (name →
-    SHA-256, the journal's) that lacks one: ``run.json``, or a file the
+    checksum, the journal's, as ``digest`` makes it of a file) that lacks one: ``run.json``, or a file the
     ``run.json`` recorded names. A damaged journal that had lost them
     delivered the rest and marked the run delivered, its payment file left
     in a staging folder the next run into that folder removes (an attack on
@@ -526,7 +528,7 @@ def _refuse_short_list(run_id: int | None, staging: Path, out_dir: Path, files: 
     unlisted = [MANIFEST] if MANIFEST not in files else []
     for path in (staging / MANIFEST, out_dir / MANIFEST) if not unlisted else ():
         try:
-            if path.is_file() and sha256(path) == files[MANIFEST]:
+            if path.is_file() and digest(path) == files[MANIFEST]:
                 named = json.loads(path.read_text(encoding="utf-8")).get("outputs") or {}
                 unlisted = sorted(set(named) - set(files))
                 break
@@ -549,8 +551,11 @@ def deliver(
     files: dict[str, str],
     checked: bool = False,
     importable: bool = True,
+    digest: Callable[[Path], str] = sha256,
 ) -> dict[str, Path]:
-    """Move the staged files (name → SHA-256) into ``out_dir``, ``run.json``
+    """Move the staged files (name → checksum, as ``digest`` makes it of a
+    file: their SHA-256, or for a stopped run's the journal's keyed form,
+    :meth:`~invoicekit.journal.Journal.file_digest`) into ``out_dir``, ``run.json``
     last. A file already moved (a delivery interrupted half-way) is
     recognised by its checksum. Raises :class:`InputError` naming the run and
     the folder when a file is neither staged nor in place, and, with
@@ -561,20 +566,20 @@ def deliver(
     are to be imported (any run but a dry run): only then is the folder
     flushed to disk, and an error after they were moved says they are there."""
     if checked:
-        _refuse_short_list(run_id, staging, out_dir, files)
+        _refuse_short_list(run_id, staging, out_dir, files, digest)
     order = sorted(files, key=lambda name: name == MANIFEST)
     outputs: dict[str, Path] = {}
     missing = []
     for name in order:
         src, dst = staging / name, out_dir / name
-        if not src.exists() and not (dst.exists() and sha256(dst) == files[name]):
+        if not src.exists() and not (dst.exists() and digest(dst) == files[name]):
             missing.append(name)
-        elif checked and src.exists() and (found := sha256(src)) != files[name]:
+        elif checked and src.exists() and (found := digest(src)) != files[name]:
             which = f"run {run_id}" if run_id is not None else "the run"
             raise InputError(
                 src,
                 None,
-                f"is not the file {which} recorded in the journal (SHA-256 {found[:16]}…, recorded "
+                f"is not the file {which} recorded in the journal (checksum {found[:16]}…, recorded "
                 f"{files[name][:16]}…): it was changed after the run, so none of the run's files were delivered; "
                 "put back the file as the run wrote it (from a backup) and run again",
             )
@@ -583,7 +588,7 @@ def deliver(
             f"the run's files ({', '.join(missing)}) are neither in {staging} nor in {out_dir}; nothing was recorded: "
             "run again into a new --out folder"
         )
-    if missing and _delivered_whole(out_dir, files, missing):
+    if missing and _delivered_whole(out_dir, files, missing, digest):
         # run.json, moved last, is in place as recorded: every file was delivered, and those gone were taken
         # from the folder since (a payment file imported, moved out by the import), the delivery's note
         # unwritten (the journal busy or full, the folder not flushed). Stopping for them stopped the robot
@@ -649,7 +654,9 @@ def deliver(
     return outputs
 
 
-def _delivered_whole(out_dir: Path, files: dict[str, str], missing: list[str]) -> bool:
+def _delivered_whole(
+    out_dir: Path, files: dict[str, str], missing: list[str], digest: Callable[[Path], str] = sha256
+) -> bool:
     """Whether a run's files were all delivered into ``out_dir`` once: its
     ``run.json``, moved in last, is there as recorded (and is not among the
     ``missing``)."""
@@ -657,7 +664,7 @@ def _delivered_whole(out_dir: Path, files: dict[str, str], missing: list[str]) -
         return False
     try:
         path = out_dir / MANIFEST
-        return path.is_file() and sha256(path) == files[MANIFEST]
+        return path.is_file() and digest(path) == files[MANIFEST]
     except OSError:
         return False
 

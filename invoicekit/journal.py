@@ -74,6 +74,14 @@ whole øre, integers (``amount_ore``, ``expected_amount_ore``), where schemas
 schema 1 as text. A migration to 12 rewrites each run's stored tables so;
 an older journal read as it is is handed øre all the same. Older versions
 refuse schema 12: they would read øre as kroner.
+
+Schema 13 (invoicekit 0.9.39) keeps each file's checksum keyed with the journal's secret
+(``run_files.keyed_sha256``: :func:`~invoicekit.keys.file_digest` of its SHA-256), where schemas 2
+to 12 kept its SHA-256 (``run_files.sha256``). The payment file ``opus_postings.csv`` holds the
+citizens' CPR numbers and nothing the journal does not hold besides (art, PSP element, amount, text,
+period, invoice number, CVR number, posting date, birth date), so its plain checksum gave a run's
+citizen's whole number to 10,000 tries (an attack on 0.9.38). A migration to 13 keys the checksums
+kept, and older versions refuse schema 13: they would find every staged file changed.
 """
 
 from __future__ import annotations
@@ -108,6 +116,7 @@ from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, mask_unless_psp
 from invoicekit.keys import (
     HASHED,
     LEGACY,
+    file_digest,
     legacy_citizen_keys,
     legacy_keys,
     new_secret,
@@ -140,7 +149,13 @@ from invoicekit.vocabulary import danish_now, run_month
 #: separators in other digits, full-width separators or a space after each is masked (an attack on 0.9.31)
 #: schema 12 (0.9.34): amounts as whole øre, integers (the columns of :data:`IN_ORE`), where 2 to 11 stored
 #: DKK as doubles; older versions refuse it, as they would read øre as kroner
-SCHEMA_VERSION = 12
+#: schema 13 (0.9.39): each file's checksum keyed with the secret (``run_files.keyed_sha256``), where 2 to
+#: 12 kept its SHA-256, which with the rest of what the journal holds gave away a payment file's CPR numbers
+SCHEMA_VERSION = 13
+#: the first schema that keeps the files' checksums keyed
+KEYED_FILES_FROM = 13
+#: schema 13's change to ``run_files``, made on a new journal and by a migration
+_KEYED_FILES = "ALTER TABLE run_files RENAME COLUMN sha256 TO keyed_sha256"
 #: the first schema whose secret is in its key file
 KEY_FILE_FROM = 9
 
@@ -763,6 +778,7 @@ class Journal:
             for statement in _schema_v2().split(";\n"):
                 if statement.strip():
                     self.conn.execute(statement)
+            self.conn.execute(_KEYED_FILES)
             self.conn.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
                 [("schema_version", str(SCHEMA_VERSION)), ("key_check", key_check(secret)), ("created_at", _now())],
@@ -801,7 +817,7 @@ class Journal:
             need = {
                 "runs": (*_V1_RUN_COLUMNS, *(n for n, _ in _RUNS_V2)),
                 "run_decisions": ("run_id", "rows", "format", "data"),
-                "run_files": ("run_id", "name", "sha256", "bytes"),
+                "run_files": ("run_id", "name", "keyed_sha256" if version >= KEYED_FILES_FROM else "sha256", "bytes"),
             }
         if version >= 3:
             need["run_decision_lines"] = ("run_id", "rows", "format", "data")
@@ -831,7 +847,7 @@ class Journal:
         masked); → 9 moves the secret to the key file; 9 → 10 for a number shown with
         thousands separators; 10 → 11 for ten digits joined by ``_`` and more thousands
         separators; 11 → 12 for the amounts in whole øre, not DKK as floating
-        point. No decision is changed."""
+        point; 12 → 13 keys the files' checksums (:meth:`_key_file_digests`). No decision is changed."""
         self.backup = copy = _backup_path(self.path, self.version)
         try:
             target = sqlite3.connect(copy)
@@ -870,6 +886,8 @@ class Journal:
             if self.version < 3:
                 self.conn.execute(_RUN_DECISION_LINES)
             self._rekey_and_mask(secret)
+            if self.version < KEYED_FILES_FROM:
+                self._key_file_digests(secret)
             at = _now()
             # every migration is kept (the keys below say the last): a second one
             # wrote over the first one's, and with them where its backup is
@@ -980,6 +998,17 @@ class Journal:
             )
         # every value is now in run_decisions, unchanged; the backup keeps the old table
         self.conn.execute("DROP TABLE decisions")
+
+    def _key_file_digests(self, secret: str) -> None:
+        """→ 13 (inside :meth:`_migrate`'s transaction): each file's SHA-256 kept keyed
+        (:func:`~invoicekit.keys.file_digest`), in the column named so; the plain ones' pages
+        are cleared as they are freed (``secure_delete``)."""
+        rows = self.conn.execute("SELECT run_id, name, sha256 FROM run_files").fetchall()
+        self.conn.executemany(
+            "UPDATE run_files SET sha256 = ? WHERE run_id = ? AND name = ?",
+            [(file_digest(str(plain), secret), run_id, name) for run_id, name, plain in rows],
+        )
+        self.conn.execute(_KEYED_FILES)
 
     def _rekey_and_mask(self, secret: str) -> None:
         """Schema 2 to 9 → 10 (inside :meth:`_migrate`'s transaction): each run's
@@ -1241,8 +1270,8 @@ class Journal:
             (len(decisions), posted, _now(), run_id),
         )
         conn.executemany(
-            "INSERT INTO run_files (run_id, name, sha256, bytes) VALUES (?, ?, ?, ?)",
-            [(run_id, name, f["sha256"], int(f["bytes"])) for name, f in files.items()],
+            f"INSERT INTO run_files (run_id, name, {self._digest_column}, bytes) VALUES (?, ?, ?, ?)",
+            [(run_id, name, self.keyed_digest(f["sha256"]), int(f["bytes"])) for name, f in files.items()],
         )
         stored = stored if stored is not None else stored_decisions(decisions, lines)
         if stored.rows != len(decisions) or stored.line_rows != (len(lines) if lines is not None else 0):
@@ -1251,9 +1280,24 @@ class Journal:
         if stored.lines is not None:
             _insert_stored(conn, "run_decision_lines", run_id, stored.line_rows, stored.lines)
 
+    @property
+    def _digest_column(self) -> str:
+        """The column of ``run_files`` that holds each file's checksum, as :meth:`keyed_digest` makes it."""
+        return "keyed_sha256" if self.version >= KEYED_FILES_FROM else "sha256"
+
+    def keyed_digest(self, sha256_hex: str) -> str:
+        """A file's checksum as the journal keeps it (``sha256_hex``: its SHA-256): keyed with the secret
+        (:func:`~invoicekit.keys.file_digest`) from schema 13, as it is in an older journal read as it is."""
+        return file_digest(sha256_hex, self.secret) if self.version >= KEYED_FILES_FROM else sha256_hex
+
+    def file_digest(self, path: Path) -> str:
+        """:meth:`keyed_digest` of the file at ``path``: what to compare with a checksum the journal keeps."""
+        return self.keyed_digest(sha256(path))
+
     def pending_deliveries(self) -> pd.DataFrame:
         """Recorded runs whose files are not yet in place: ``run_id``,
-        ``out_dir``, ``staging_dir`` and ``files`` (name → SHA-256)."""
+        ``out_dir``, ``staging_dir`` and ``files`` (name → the checksum kept,
+        :meth:`keyed_digest`; compare a file's with :meth:`file_digest`)."""
         if self.version < 2:
             return pd.DataFrame(columns=["run_id", "out_dir", "staging_dir", "files"])
         runs = self._frame(
@@ -1262,7 +1306,11 @@ class Journal:
             self.conn,
         )
         files = [
-            dict(self.conn.execute("SELECT name, sha256 FROM run_files WHERE run_id = ?", (int(r),)).fetchall())
+            dict(
+                self.conn.execute(
+                    f"SELECT name, {self._digest_column} FROM run_files WHERE run_id = ?", (int(r),)
+                ).fetchall()
+            )
             for r in runs["run_id"]
         ]
         return runs.assign(files=files)
@@ -1276,14 +1324,15 @@ class Journal:
             return None
         row = self.conn.execute("SELECT out_dir FROM runs WHERE run_id = ?", (int(run_id),)).fetchone()
         recorded = self.conn.execute(
-            "SELECT sha256, bytes FROM run_files WHERE run_id = ? AND name = ?", (int(run_id), MANIFEST)
+            f"SELECT {self._digest_column}, bytes FROM run_files WHERE run_id = ? AND name = ?",
+            (int(run_id), MANIFEST),
         ).fetchone()
         if row is None or row[0] is None or recorded is None:
             return None
         path = Path(row[0]) / MANIFEST
         try:
             # a file of another size is another file: not read (it may be anything, of any size)
-            if not path.is_file() or path.stat().st_size != recorded[1] or sha256(path) != recorded[0]:
+            if not path.is_file() or path.stat().st_size != recorded[1] or self.file_digest(path) != recorded[0]:
                 return None
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -550,7 +550,7 @@ def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, 
             # the run whole in the journal before any of its files is put where it is imported from
             j.refuse_unsound_run(run_id)
             say(f"delivering the files of run {run_id}, which was stopped after it was recorded")
-            deliver(run_id, staging, out_dir, dict(r.files), checked=True)
+            deliver(run_id, staging, out_dir, dict(r.files), checked=True, digest=j.file_digest)
             try:
                 j.mark_delivered(run_id)
             except (InputError, OutputError):

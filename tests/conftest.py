@@ -146,9 +146,22 @@ def old_schema(conn: sqlite3.Connection, version: int) -> None:
     """Make the journal open on ``conn`` one of schema ``version``, as an
     older invoicekit left it: its schema number, and before schema 9 its
     secret in the table meta, where the key file beside it (which goes) had it."""
-    from invoicekit.journal import KEY_FILE_FROM, key_path
+    from invoicekit.delivery import sha256
+    from invoicekit.journal import KEY_FILE_FROM, KEYED_FILES_FROM, key_path
 
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    keyed = "keyed_sha256" in {r[1] for r in conn.execute("PRAGMA table_info(run_files)")}
+    if version < KEYED_FILES_FROM and keyed:  # each file's plain SHA-256, as older versions kept it
+        conn.execute("ALTER TABLE run_files RENAME COLUMN keyed_sha256 TO sha256")
+        folders = conn.execute("SELECT run_id, out_dir, staging_dir FROM runs").fetchall()
+        for run_id, *where in folders:
+            for (name,) in conn.execute("SELECT name FROM run_files WHERE run_id = ?", (run_id,)).fetchall():
+                found = [Path(d) / name for d in where if d and (Path(d) / name).is_file()]
+                if found:
+                    conn.execute(
+                        "UPDATE run_files SET sha256 = ? WHERE run_id = ? AND name = ?",
+                        (sha256(found[-1]), run_id, name),
+                    )
     key = key_path(conn.execute("PRAGMA database_list").fetchone()[2])
     if version < KEY_FILE_FROM and key.exists():
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('secret', ?)", (key.read_text(encoding="ascii").strip(),))

@@ -56,15 +56,18 @@ def test_a_run_is_recorded_with_its_inputs_decisions_and_files(example_case, tmp
     with Journal(journal) as j:
         runs = j.runs()
         decisions = j.decisions(res.run_id)
-        files = dict(j.conn.execute("SELECT name, sha256 FROM run_files").fetchall())
+        files = dict(j.conn.execute("SELECT name, keyed_sha256 FROM run_files").fetchall())
+        keyed = {name: j.keyed_digest(f["sha256"]) for name, f in res.manifest["outputs"].items()}
+        delivered = {p.name: j.file_digest(p) for p in res.outputs.values()}
     assert len(runs) == 1 and runs["invoices"].iloc[0] == 22 and runs["posted"].iloc[0] == 5
     assert len(runs["invoices_sha256"].iloc[0]) == 64 and runs["delivered_at"].notna().all()
     assert len(decisions) == 22
     assert decisions["status"].value_counts()["posted"] == 5
-    assert files == {name: f["sha256"] for name, f in res.manifest["outputs"].items()} | {"run.json": files["run.json"]}
+    assert files == keyed | {"run.json": files["run.json"]}
     assert set(files) == {p.name for p in res.outputs.values()}
-    # the checksums and sizes taken while writing are those of the files delivered
-    assert {p.name: sha256(p) for p in res.outputs.values()} == files
+    # the checksums and sizes taken while writing are those of the files delivered; the journal keeps them keyed
+    assert delivered == files
+    assert not set(files.values()) & {sha256(p) for p in res.outputs.values()}
     assert all(f["bytes"] == (tmp_path / "out" / name).stat().st_size for name, f in res.manifest["outputs"].items())
 
 

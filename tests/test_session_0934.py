@@ -97,7 +97,7 @@ def test_a_schema_11_journal_is_migrated_to_whole_ore_and_no_amount_changes(exam
     first, _second = _stored(journal)
     assert first.schema.field("amount_ore").type == pa.int64() and "amount" not in first.column_names
     with Journal(journal, readonly=True) as j:
-        assert j.version == SCHEMA_VERSION == 12
+        assert j.version == SCHEMA_VERSION == 13
         pd.testing.assert_frame_equal(j.decisions(run_id=1).reset_index(drop=True), before)
     assert "posted" not in pd.read_csv(again / "decisions.csv", dtype=str)["status"].tolist()
 
