@@ -38,7 +38,7 @@ import pandas as pd
 from scipy.stats import binomtest, chi2
 
 from invoicekit.case_parameters import PARAMETERS, PARAMS, Parameter
-from invoicekit.errors import MAX_TOML_BYTES, InputError, MissingFileError, check_input_file
+from invoicekit.errors import MAX_TOML_BYTES, InputError, MissingFileError, check_input_file, read_toml_text
 from invoicekit.followup import first_decisions, load_every_decision, monthly_table, read_journal, wrong_in_journal
 from invoicekit.formats import en_number, en_percent, en_probability, small_share_decimals
 from invoicekit.identifiers import mask_cpr_text, quoted
@@ -299,10 +299,7 @@ def load_config(path: str | Path | None = None, text: str | None = None) -> Conf
         if not p.exists():
             raise MissingFileError(p, "does not exist; expected a TOML file (see --print-config)")
         check_input_file(p, "a business-case file (TOML)", MAX_TOML_BYTES)
-        try:
-            text = p.read_text(encoding="utf-8-sig")  # a byte order mark is no TOML error
-        except UnicodeDecodeError:
-            raise InputError(p, None, "is not UTF-8 text; expected a TOML file saved as UTF-8") from None
+        text = read_toml_text(p, "a TOML file")
         if not text.strip():  # a copy cut short ran on the defaults, unsaid, as an empty rules file did (0.9.32)
             raise InputError(
                 p, None, "is empty; expected a TOML file (see --print-config); leave out --config for the defaults"

@@ -57,7 +57,10 @@ from invoicekit.vocabulary import CREDIT_NOTE
 log = logging.getLogger("invoicekit.cli")
 
 #: what --quiet means, for every command that has it
-QUIET_HELP = "print no progress and no summary (errors and warnings still go to stderr)"
+QUIET_HELP = (
+    "print no progress and no summary (errors and warnings still go to stderr); a result printed for want of "
+    "--out (tune's table) is printed all the same"
+)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING")
 
 
@@ -985,19 +988,59 @@ PATH_METAVARS = frozenset({"DIR", "FILE", "PATH", "PNG"})
 
 def _named_path(text: str) -> str:
     """A path option's value: not blank (``--out ""``, an unset shell variable,
-    meant the current folder, and a run was recorded into it)."""
+    meant the current folder, and a run was recorded into it), with a ``~``
+    first read as the home folder, as the shell reads it where it sees one
+    (``--out=~/ud`` it does not: the files went into a folder named ``~``, an
+    attack on 0.9.38)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("is blank; expected the name of a file or a folder")
-    return text
+    return os.path.expanduser(text) if text.startswith("~") else text
+
+
+class _Once(argparse._StoreAction):
+    """An option that takes one value, given once: argparse kept the last of
+    two without a word, so ``run --paid a.csv --paid b.csv`` read ``b.csv``
+    alone and paid again what ``a.csv`` marked paid, and a second
+    ``--invoices`` left the first extract's invoices undecided (an attack on
+    0.9.38). A second one is noted here and refused by :func:`main`, in one
+    line (:func:`refuse_repeated`)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        seen = namespace.__dict__.setdefault(_SEEN, set())
+        if self.dest in seen:
+            namespace.__dict__.setdefault(REPEATED, {}).setdefault(
+                self.dest, (option_string, getattr(namespace, self.dest), values)
+            )
+        seen.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
+#: the namespace attributes that hold the options of one value given so far, and those given twice (:class:`_Once`)
+_SEEN, REPEATED = "_options_given", "_given_twice"
+
+
+def refuse_repeated(args: argparse.Namespace) -> None:
+    """Refuse (:class:`InputError`, exit 2) an option of one value given twice (:class:`_Once`)."""
+    for option, first, second in getattr(args, REPEATED, {}).values():
+        raise InputError(
+            None,
+            option,
+            f"given twice ({first} and {second}); it takes one value, and the robot would read the last "
+            f"alone: give {option} once",
+        )
 
 
 def _paths_named(parser: argparse.ArgumentParser) -> None:
-    """Every path option of ``parser`` and its commands refuses a blank value."""
+    """Every path option of ``parser`` and its commands refuses a blank value,
+    and every option of one value refuses to be given twice (:class:`_Once`)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for command in action.choices.values():
                 _paths_named(command)
-        elif action.metavar in PATH_METAVARS and action.type is None:
+            continue
+        if type(action) is argparse._StoreAction and action.option_strings:
+            action.__class__ = _Once
+        if action.metavar in PATH_METAVARS and action.type is None:
             action.type = _named_path
 
 
@@ -1221,10 +1264,12 @@ def cmd_tune(args: argparse.Namespace) -> int:
         result = tune(world, grid, args.max_error, base=base, progress=bar.update)
     if args.out:
         paths = result.write(args.out)
-    if not args.quiet:
+    # without --out the table is the command's only result: shown with --quiet too, which silences the progress
+    # (a scheduled tune --quiet weighed every rule set and showed nothing, exit 0: an attack on 0.9.38)
+    if not args.quiet or not args.out:
         _show(result.text())
-        if args.out:
-            _show(f"Written: {paths['csv']}, {paths['xlsx']}, {paths['png']}")
+    if not args.quiet and args.out:
+        _show(f"Written: {paths['csv']}, {paths['xlsx']}, {paths['png']}")
     return 0
 
 
@@ -1816,6 +1861,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for dest, option in _MADE_FILES:
                     if dest != "log_file" and getattr(args, dest, None):  # the log's checked above
                         _refuse_cpr_in_new_name(getattr(args, dest), option)
+                refuse_repeated(args)
                 code = args.handler(args)
             except (InputError, OutputError, OSError) as exc:
                 log.error("invoicekit %s stopped: %s", command, exc.line() if isinstance(exc, InputError) else exc)

@@ -80,6 +80,24 @@ def check_input_file(path: Path, expected: str, max_bytes: int = MAX_INPUT_BYTES
         raise InputError(path, None, f"is {st.st_size:,} bytes; expected {expected} under {max_bytes:,} bytes")
 
 
+def read_toml_text(path: Path, expected: str) -> str:
+    """The text of a settings file (TOML) that :func:`check_input_file` let
+    through: UTF-8, a byte order mark (Notepad's "UTF-8 with BOM") left out.
+    A file in another encoding (Notepad's "ANSI" or "Unicode") is refused
+    saying so, where the rules file said "not valid TOML ('utf-8' codec
+    can't decode byte 0xe6 …)" (an attack on 0.9.38)."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        saved = "UTF-16 (Notepad's 'Unicode')"
+    else:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            saved = "another encoding (Notepad's 'ANSI', Windows-1252?)"
+    raise InputError(path, None, f"is not UTF-8 text but {saved}; expected {expected} saved as UTF-8 (in Notepad: "
+                     "Save as, Encoding UTF-8)")  # fmt: skip
+
+
 def refuse_given_twice(paths: Iterable[str | Path], option: str | None, advice: str) -> None:
     """Refuse a file named twice among ``paths`` (by two spellings of one
     path too): read twice, each of its rows would count twice (an extract's

@@ -1269,11 +1269,13 @@ class Workbook:
 _OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")
 
 
-def refuse_no_xlsx(path: Path) -> None:
+def refuse_no_xlsx(path: Path, expected: str | None = None) -> None:
     """Refuse a file that is no .xlsx workbook by its first bytes, saying what it is and what to do: an
     encrypted (password-protected) workbook or an old .xls, which both begin as OLE2 files, or text (a CSV
     file given an .xlsx name). Each was told "cannot be opened as an Excel .xlsx workbook (BadZipFile)", a
-    Python exception's name and no way on (an attack on 0.9.30)."""
+    Python exception's name and no way on (an attack on 0.9.30). ``expected``: what the option takes, said
+    for text in a file not named .xlsx, where only a workbook will do (a control sheet saved as CSV was told
+    to take a .csv name it had: an attack on 0.9.38)."""
     try:
         with open(path, "rb") as f:
             head = f.read(512)
@@ -1290,6 +1292,8 @@ def refuse_no_xlsx(path: Path) -> None:
             "is a workbook saved with a password, or in the old Excel 97-2003 format (.xls); expected an .xlsx "
             "workbook: open it in Excel and save it as an Excel Workbook (.xlsx) without a password",
         )
+    if _text_head(head) and expected is not None and path.suffix.lower() != ".xlsx":
+        raise InputError(path, None, f"holds text (a CSV file?), not a workbook; expected {expected}")
     if _text_head(head):
         raise InputError(
             path, None, "holds text, not a workbook (a CSV file named .xlsx?); expected an Excel .xlsx workbook, or the "

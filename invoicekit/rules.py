@@ -20,7 +20,7 @@ from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
 
-from invoicekit.errors import MAX_TOML_BYTES, InputError, MissingFileError, check_input_file
+from invoicekit.errors import MAX_TOML_BYTES, InputError, MissingFileError, check_input_file, read_toml_text
 from invoicekit.identifiers import compact_cvr, is_valid_cvr, quoted
 from invoicekit.parsing import MONEY_SCALE
 from invoicekit.vocabulary import normalise_paragraph
@@ -157,10 +157,9 @@ def load_rules(path: str | Path | None) -> Rules:
         raise MissingFileError(path)
     check_input_file(path, "a rules file (TOML)", MAX_TOML_BYTES)
     try:
-        # utf-8-sig: a byte order mark (Notepad's "UTF-8 with BOM") is no TOML error, as the CSV readers take it
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_toml_text(path, "a rules file (TOML)")
         data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(path, None, f"not valid TOML ({exc})") from None
     except RecursionError:
         raise InputError(path, None, "nests too deeply to be read; expected a flat rules file") from None

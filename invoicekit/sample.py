@@ -364,7 +364,11 @@ def evaluate_control(path: str | Path, journal: str | Path | None = None) -> Con
     if not path.exists():
         raise MissingFileError(path, "does not exist; expected a control sheet from invoicekit sample draw")
     check_input_file(path, "a control sheet from invoicekit sample draw (.xlsx)")
-    refuse_no_xlsx(path)
+    refuse_no_xlsx(
+        path,
+        "the control sheet as the .xlsx workbook invoicekit sample draw wrote, filled in and saved in Excel as an "
+        "Excel Workbook (.xlsx), not as CSV",
+    )
     try:
         # openpyxl named: with calamine installed pandas warns that its default will change
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")

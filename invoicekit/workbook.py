@@ -5,10 +5,13 @@ and months are real Excel dates."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
+import gc
 import os
 import re
+import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,7 +62,10 @@ def write_workbook(
     is missing or cannot be written into, or a folder in the workbook's
     place, raises :class:`OSError` before
     anything is built (a streamed workbook that cannot be saved leaves its
-    half-written sheets to be torn down noisily)."""
+    half-written sheets to be torn down noisily). The workbook is written
+    beside ``path`` under a hidden name and moved into place whole: one that
+    cannot be written (a full disk) leaves nothing at ``path`` and raises
+    :class:`OSError` naming it (:func:`_write_error`)."""
     folder = Path(path).absolute().parent
     if not folder.is_dir():
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
@@ -67,7 +73,72 @@ def write_workbook(
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
     if Path(path).is_dir():
         raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+    path = Path(path)
     wb = Workbook(write_only=True)  # streamed: a sheet of 100,000 invoices is written in seconds
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    failed = None
+    hook = sys.unraisablehook
+    try:
+        try:
+            _fill(wb, sheets, percent, mask, formats)
+            wb.save(tmp)
+            os.replace(tmp, path)
+        except Exception as exc:
+            tmp.unlink(missing_ok=True)
+            failed = _write_error(exc)
+            if failed is None:
+                raise
+            # what the half-written workbook held open raises again as it is let go (the zip file, the
+            # sheets' writers): "Exception ignored" tracebacks that say nothing the error does not
+            sys.unraisablehook = lambda _unraisable: None
+        if failed is not None:
+            _discard(wb)
+            raise OSError(failed[0], failed[1], str(path))
+    finally:
+        sys.unraisablehook = hook
+    return path
+
+
+#: what lxml names the errors of the file it writes (a full disk, a size limit): the OS's numbers
+_LXML_IO_ERRORS = {"IO_ENOSPC": errno.ENOSPC, "IO_EFBIG": errno.EFBIG, "IO_EDQUOT": errno.EDQUOT, "IO_EIO": errno.EIO}
+
+
+def _write_error(exc: BaseException) -> tuple[int, str] | None:
+    """The OS's number and reason of an error writing a workbook (a full disk,
+    a size limit), also where lxml names it (``SerialisationError: IO_EFBIG``:
+    openpyxl streams a sheet's rows through lxml); None for any other error.
+    A workbook that could not be written left lxml's own error ("unexpected
+    SerialisationError … please report it") and the tracebacks of the
+    half-written sheets torn down after it, and a control sheet cut short
+    where a drawn one is never written over (an attack on 0.9.38)."""
+    if isinstance(exc, OSError):
+        return exc.errno or errno.EIO, exc.strerror or str(exc)
+    if type(exc).__module__.startswith("lxml") and type(exc).__name__ == "SerialisationError":
+        code = next((n for name, n in _LXML_IO_ERRORS.items() if name in str(exc)), errno.EIO)
+        return code, os.strerror(code)
+    return None
+
+
+def _discard(wb: Workbook) -> None:
+    """Let go of a streamed workbook whose writing failed: its sheets' writers closed, and what they held
+    collected now (while :func:`write_workbook` keeps what that raises off stderr)."""
+    for ws in list(getattr(wb, "_sheets", [])):
+        writer = getattr(ws, "_writer", None)
+        with contextlib.suppress(Exception):
+            if writer is not None:
+                writer.close()
+    wb._sheets = []
+    gc.collect()
+
+
+def _fill(
+    wb: Workbook,
+    sheets: dict[str, pd.DataFrame],
+    percent: dict[str, dict[str, list[int] | None]] | None,
+    mask: bool,
+    formats: dict[str, dict[str, ColumnFormat]] | None,
+) -> None:
+    """The sheets of :func:`write_workbook`, streamed into ``wb``."""
     table_names: set[str] = set()
     for name, df in sheets.items():
         ws = wb.create_sheet(title=name[:31])
@@ -93,9 +164,6 @@ def write_workbook(
                     ws.add_table(table)
             else:
                 ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(1, len(df) + 1)}"
-    path = Path(path)
-    wb.save(path)
-    return path
 
 
 def _column(ws: object, values: pd.Series, fmt: ColumnFormat | None, mask: bool) -> list[object]:
