@@ -1701,6 +1701,8 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
             if name == "coding":  # month-first dates read wrongly where they read at all
                 refuse_misread_file(raw, f"{path} [{titles[0]}]", _named(columns, "valid_from", "valid_to"))
             frames[name] = canonical_columns(raw.frame, columns, path, titles[0])
+            _refuse_header_again(frames[name], columns, path, titles[0])
+            _refuse_columns_not_shown(wb, raw.frame, columns, path, titles[0])
             chosen[name] = titles[0]
         _refuse_second_tables(wb, path, chosen)
     finally:
@@ -1722,6 +1724,57 @@ def _refuse_rows_not_shown(wb: Workbook, title: str) -> None:
         "longer holds",
         "only rows in use: delete it, or end it with a valid_to (Gyldig til) date and take the strike off",
     )
+
+
+def _refuse_header_again(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path, title: str) -> None:
+    """Refuse a role's sheet with a row that repeats its header (each required column's cell one of that
+    column's names): a second table begins there, as last year's coding kept below this year's under a
+    heading, and the robot read its rows as rows in use and posted on a retired PSP element (an attack on
+    0.9.38), where a second table on another sheet is refused (:func:`_refuse_second_tables`)."""
+    again = np.ones(len(frame), dtype=bool)
+    for column in (c for c in columns if c.required):
+        names = {header_key(a) for a in column.accepted()}
+        again &= frame[column.name].fillna("").astype(str).map(header_key).isin(names).to_numpy(dtype=bool)
+    if again.any():
+        raise InputError(
+            path,
+            f"sheet '{title}', data row {int(np.flatnonzero(again)[0]) + 1}",
+            "repeats the table's header: a second table begins there (last year's kept below this year's?), "
+            "and nothing says which holds; expected the table once: move the other table to another workbook, "
+            "or delete it",
+        )
+
+
+def _refuse_columns_not_shown(
+    wb: Workbook, frame: pd.DataFrame, columns: tuple[Column, ...], path: Path, title: str
+) -> None:
+    """Refuse a role's sheet where a column the robot reads is hidden, or holds a value struck through: the
+    old ``PSP-element`` column hidden beside a visible ``PSP-element 2019``, or a retired element's cell
+    struck through with its key cells left as they were, was posted on, while everyone who reads the sheet
+    sees the new element, or the old one void (an attack on 0.9.38). A hidden column the robot does not
+    read, or a struck cell in one, is no reason to refuse."""
+    hidden, struck = wb.columns_not_shown(title)
+    if not hidden and not struck:
+        return
+    read = {header_key(h): str(h) for c in columns if (h := source_column(frame, c)) is not None}
+    for header in sorted(hidden, key=str):
+        if header_key(header) in read:
+            raise InputError(
+                path,
+                f"sheet '{title}', column '{read[header_key(header)]}'",
+                "is hidden: nobody who reads the sheet sees it, and the robot would code postings by it; expected "
+                "the columns it reads shown: show it (select the columns beside it, right-click, Unhide), or "
+                "delete it and give its place to the column in use",
+            )
+    for row, header in struck:
+        if header_key(header) in read:
+            raise InputError(
+                path,
+                f"sheet '{title}', row {row}",
+                f"its {read[header_key(header)]} is struck through, which a person reads as void, and the robot "
+                "would code postings by it; expected only values in use: delete the row, or end it with a "
+                "valid_to (Gyldig til) date and take the strike off",
+            )
 
 
 def _refuse_second_tables(wb: Workbook, path: Path, chosen: dict[str, str]) -> None:
@@ -1807,8 +1860,12 @@ def _named_not_kept(named: np.ndarray, kept: pd.Series) -> frozenset:
 
 
 def _ownership(values: pd.Series) -> np.ndarray:
-    """Ownership cells as :data:`~invoicekit.vocabulary.OWNERSHIP` reads them; blank where unknown."""
-    return values.str.strip().str.lower().map(OWNERSHIP).fillna("").to_numpy(dtype=object)
+    """Ownership cells as :data:`~invoicekit.vocabulary.OWNERSHIP` reads them; blank where unknown. Read as the
+    target groups are (:func:`~invoicekit.keys.sheet_keys`: any space a space, spaces run together, case folded),
+    and a ``/`` with spaces around it as one without: ``Egen kommune`` with a no-break space, pasted from an
+    intranet, was unknown, and its message asked for what the cell showed (an attack on 0.9.38)."""
+    keys = sheet_keys(values).str.replace(r"\s*/\s*", "/", regex=True)
+    return keys.map(OWNERSHIP).fillna("").to_numpy(dtype=object)
 
 
 def _rows(df: pd.DataFrame) -> np.ndarray:
@@ -1941,6 +1998,14 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
             ~psp.str.contains(r"[^\W_]", regex=True).to_numpy(dtype=bool),
             "psp_element",
             "PSP-elementet har intet bogstav eller ciffer (en pladsholder?); forventet ét PSP-element",
+        ),
+        (
+            # a word for an element yet to be made (Afventer, TBD, N/A, mangler), or the 0 a lookup of a blank
+            # cell gives, was posted as one (an attack on 0.9.38): OPUS's elements carry digits
+            ~psp.str.contains(r"[1-9]", regex=True).to_numpy(dtype=bool),
+            "psp_element",
+            "PSP-elementet har intet andet ciffer end 0 (en pladsholder som 'Afventer' eller 'TBD', eller et "
+            "opslags 0?); forventet ét PSP-element",
         ),
         (
             (psp.str.contains(r"\s", regex=True) | hidden).to_numpy(dtype=bool),

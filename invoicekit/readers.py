@@ -848,17 +848,13 @@ def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]
         data = parts[part]
         if _sheet_title(parts, part) != title or not _may_hide_rows(data, struck):
             continue
-        shared = None
+        texts = _CellTexts(parts)
         for row in _rows_streamed(data):
             styles = []
             for c in row:
                 if not c.tag.endswith("}c"):
                     continue
-                held = "".join(t for v in c if v.tag.endswith(("}v", "}is")) for t in v.itertext())
-                if c.get("t") == "s" and held.strip().isascii() and held.strip().isdigit():  # a shared string's index
-                    shared = _shared_strings(parts) if shared is None else shared
-                    held = shared[int(held)] if int(held) < len(shared) else held
-                if held.strip():  # as the reader reads it: a cell of spaces holds nothing
+                if texts(c).strip():  # as the reader reads it: a cell of spaces holds nothing
                     styles.append(int(c.get("s") or 0))
             if not styles:
                 continue
@@ -871,6 +867,76 @@ def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]
     return sorted(found)
 
 
+class _CellTexts:
+    """A ``c`` element's text as stored (a shared string looked up, read once when first needed)."""
+
+    def __init__(self, parts: dict[str, bytes]) -> None:
+        self._parts = parts
+        self._shared: list[str] | None = None
+
+    def __call__(self, c) -> str:
+        held = "".join(t for v in c if v.tag.endswith(("}v", "}is")) for t in v.itertext())
+        if c.get("t") == "s" and held.strip().isascii() and held.strip().isdigit():  # a shared string's index
+            self._shared = _shared_strings(self._parts) if self._shared is None else self._shared
+            held = self._shared[int(held)] if int(held) < len(self._shared) else held
+        return held
+
+
+def _ref_column(ref: str) -> int:
+    """The 1-based column of a cell reference (``D2`` → 4); 0 where it names none."""
+    letters = ref.rstrip("0123456789").upper()
+    if not letters or not all("A" <= ch <= "Z" for ch in letters):
+        return 0
+    return _column_number(letters.encode("ascii"))
+
+
+def columns_not_shown(parts: dict[str, bytes], title: str) -> tuple[set[str], list[tuple[int, str]]]:
+    """Of the sheet named ``title``, whose header is its first row of values: the headers of its hidden
+    columns (``<col … hidden="1"/>``), and each cell below the header that holds a value struck through, as
+    (the row as Excel numbers it, its column's header). From the parts as stored; a sheet with neither a
+    hidden column nor a struck style is not parsed."""
+    struck = _struck_styles(parts)
+    hidden_headers: set[str] = set()
+    struck_cells: list[tuple[int, str]] = []
+    for part in (p for p in parts if p.startswith("xl/worksheets/") and p.endswith(".xml")):
+        data = parts[part]
+        if _sheet_title(parts, part) != title:
+            continue
+        hidden = _hidden_columns(data)
+        if not hidden and not (struck and _may_hide_rows(data, struck)):
+            continue
+        texts, header = _CellTexts(parts), None
+        for row in _rows_streamed(data):
+            cells, at = [], 0
+            for c in (c for c in row if c.tag.endswith("}c")):
+                at = _ref_column(c.get("r") or "") or at + 1
+                cells.append((at, texts(c).strip(), int(c.get("s") or 0)))
+            if header is None:
+                if any(text for _, text, _ in cells):
+                    header = {col: text for col, text, _ in cells if text}
+                    hidden_headers |= {text for col, text in header.items() if col in hidden}
+                continue
+            row_at = int(row.get("r") or 0)
+            struck_cells += [(row_at, header[col]) for col, text, s in cells if text and s in struck and col in header]
+    return hidden_headers, struck_cells
+
+
+def _hidden_columns(data: bytes) -> set[int]:
+    """The 1-based columns a worksheet part hides (``<col min="4" max="4" hidden="1"/>``)."""
+    if b"hidden" not in data:
+        return set()
+    out: set[int] = set()
+    for m in _HIDDEN_COL.finditer(data):
+        low, high = int(m["min"]), int(m["max"])
+        out |= set(range(low, min(high, low + 16384) + 1))
+    return out
+
+
+#: a ``col`` element hidden, its range
+_HIDDEN_COL = re.compile(
+    rb"""<(?:\w+:)?col\b(?=[^>]*\bhidden\s*=\s*["'](?:1|true)["'])(?=[^>]*\bmin\s*=\s*["'](?P<min>\d+)["'])"""
+    rb"""(?=[^>]*\bmax\s*=\s*["'](?P<max>\d+)["'])"""
+)
 #: a row element hidden (``<row r="3" hidden="1">``; a hidden column's ``<col … hidden="1"/>`` is none)
 _HIDDEN_ROW = re.compile(rb"""<(?:\w+:)?row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["']""")
 
@@ -1171,6 +1237,11 @@ class Workbook:
             el.tag.endswith("}sheet") and el.get("name") == title and el.get("state") in ("hidden", "veryHidden")
             for el in book.iter()
         )
+
+    def columns_not_shown(self, title: str) -> tuple[set[str], list[tuple[int, str]]]:
+        """The hidden columns' headers and the struck-through cells of the sheet named ``title``
+        (:func:`columns_not_shown`)."""
+        return columns_not_shown(self._parts, title) if self._parts is not None else (set(), [])
 
     def rows_not_shown(self, title: str) -> list[tuple[int, str]]:
         """The rows of the sheet named ``title`` hidden or struck through (:func:`rows_not_shown`)."""

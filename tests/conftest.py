@@ -61,7 +61,7 @@ def support_tables() -> dict[str, pd.DataFrame]:
                 ("108", "privat", "udviklingshæmmede ", "PSP-108-2019", "40000000", "2019-01-01", ""),
                 ("104", "kommunal", "Udviklingshæmmede", "PSP-104", "47000000", "2018-01-01", ""),
                 ("107", "regional", "Sindslidende", "PSP-107", "48000000", "2018-01-01", ""),
-                ("STU", "selvejende", "Unge", "PSP-STU", "40000000", "2018-01-01", ""),
+                ("STU", "selvejende", "Unge", "PSP-STU-1", "40000000", "2018-01-01", ""),
                 ("97", "privat", "Fysisk handicappede", "PSP-97", "40000000", "2018-01-01", ""),
             ],
             columns=["paragraph", "ownership", "target_group", "psp_element", "art", "valid_from", "valid_to"],

@@ -296,7 +296,7 @@ def test_no_coding_when_the_supplier_is_missing_from_the_support_sheet():
 def test_no_coding_when_two_coding_rows_are_valid():
     sheet = support_tables()
     coding = sheet["coding"]
-    coding.loc[len(coding)] = ["§108", "privat", "Udviklingshæmmede", "PSP-X", "40000000", "2019-03-01", ""]
+    coding.loc[len(coding)] = ["§108", "privat", "Udviklingshæmmede", "PSP-X1", "40000000", "2019-03-01", ""]
     d = run(invoice(), support=sheet).decisions.iloc[0]
     assert d["reason"] == "NO_CODING" and "2 konteringsrækker" in d["message"]
 
@@ -305,7 +305,7 @@ def test_no_coding_names_the_date_of_each_invoice_and_says_the_same_of_the_same(
     # the detail is worked out once per (grant, number of rows, start date): each invoice gets its own
     sheet = support_tables()
     coding = sheet["coding"]
-    coding.loc[len(coding)] = ["§108", "privat", "Udviklingshæmmede", "PSP-X", "40000000", "2019-03-01", ""]
+    coding.loc[len(coding)] = ["§108", "privat", "Udviklingshæmmede", "PSP-X1", "40000000", "2019-03-01", ""]
     d = run(
         invoice(),
         invoice(invoice_id="F-2", period_start="16.03.2019", amount="14.709,68"),
@@ -986,13 +986,13 @@ def test_own_and_other_municipality_are_told_apart():
         d = run(invoice(), support=support).decisions.iloc[0]
         return d["reason"], d["psp_element"]
 
-    assert coded("anden kommune", [("egen kommune", "PSP-EGEN")]) == ("NO_CODING", "")
-    assert coded("egen kommune", [("Anden kommune", "PSP-ANDEN")]) == ("NO_CODING", "")
-    assert coded("anden kommune", [("kommunal", "PSP-KOM")]) == ("NO_CODING", "")
-    both = [("egen kommune", "PSP-EGEN"), ("anden kommune", "PSP-ANDEN")]
-    assert coded("anden kommune", both) == ("", "PSP-ANDEN")
-    assert coded("Egen kommune", both) == ("", "PSP-EGEN")
-    assert coded("kommune", [("kommunal", "PSP-KOM")]) == ("", "PSP-KOM")
+    assert coded("anden kommune", [("egen kommune", "PSP-EGEN-1")]) == ("NO_CODING", "")
+    assert coded("egen kommune", [("Anden kommune", "PSP-ANDEN-1")]) == ("NO_CODING", "")
+    assert coded("anden kommune", [("kommunal", "PSP-KOM-1")]) == ("NO_CODING", "")
+    both = [("egen kommune", "PSP-EGEN-1"), ("anden kommune", "PSP-ANDEN-1")]
+    assert coded("anden kommune", both) == ("", "PSP-ANDEN-1")
+    assert coded("Egen kommune", both) == ("", "PSP-EGEN-1")
+    assert coded("kommune", [("kommunal", "PSP-KOM-1")]) == ("", "PSP-KOM-1")
     support = support_tables()
     support["suppliers"].loc[0, "ownership"] = "anden kommune"
     message = run(invoice(), support=support).decisions["message"].iloc[0]
@@ -1210,30 +1210,30 @@ def test_a_posting_text_that_starts_a_formula_fits_opus_with_its_guard(service):
         ("coding", ("108", "privat", "Udviklingshæmmede", "XG 108 NEW", "40000000", "2019-03-01", ""), "NO_CODING",
          "2 konteringsrækker for § 108, ejerforhold privat og målgruppe 'Udviklingshæmmede' gælder pr. 01.03.2019 (en "
          "række for dem i fanen Kontering kunne ikke bruges"),
-        ("coding", ("108", "privat", "Udviklingshæmmede", "PSP-X", "40000000", "marts", ""), "NO_CODING",
+        ("coding", ("108", "privat", "Udviklingshæmmede", "PSP-X1", "40000000", "marts", ""), "NO_CODING",
          "2 konteringsrækker"),  # a start not read: it may hold on any day
-        ("coding", ("108", "privat", "Udviklingshæmmede", "PSP-X", "4000000", "2019-01-01", "2019-13-01"), "NO_CODING",
+        ("coding", ("108", "privat", "Udviklingshæmmede", "PSP-X1", "4000000", "2019-01-01", "2019-13-01"), "NO_CODING",
          "2 konteringsrækker"),  # an end not read: open
         # a part of the key it cannot read stands for any (a review of the first version: these coded)
-        ("coding", ("§ 107/108", "privat", "Udviklingshæmmede", "PSP-X", "40000000", "2019-03-01", ""), "NO_CODING",
+        ("coding", ("§ 107/108", "privat", "Udviklingshæmmede", "PSP-X1", "40000000", "2019-03-01", ""), "NO_CODING",
          "en række for dem i fanen Kontering kunne ikke bruges"),
-        ("coding", ("#N/A", "privat", "Udviklingshæmmede", "PSP-X", "40000000", "2019-03-01", ""), "NO_CODING",
+        ("coding", ("#N/A", "privat", "Udviklingshæmmede", "PSP-X1", "40000000", "2019-03-01", ""), "NO_CODING",
          "en række for dem i fanen Kontering kunne ikke bruges"),
-        ("coding", ("108", "privatejet", "Udviklingshæmmede", "PSP-X", "40000000", "2019-03-01", ""), "NO_CODING",
+        ("coding", ("108", "privatejet", "Udviklingshæmmede", "PSP-X1", "40000000", "2019-03-01", ""), "NO_CODING",
          "en række for dem i fanen Kontering kunne ikke bruges"),
-        ("coding", ("108", "privat", "#N/A", "PSP-X", "40000000", "2019-03-01", ""), "NO_CODING",
+        ("coding", ("108", "privat", "#N/A", "PSP-X1", "40000000", "2019-03-01", ""), "NO_CODING",
          "en række for dem i fanen Kontering kunne ikke bruges"),
-        ("coding", ("108", "kommunal", "#N/A", "PSP-X", "40000000", "2019-03-01", ""), "", ""),  # another ownership
-        ("coding", ("", "", "", "PSP-X", "40000000", "2019-03-01", ""), "", ""),  # names no key at all
+        ("coding", ("108", "kommunal", "#N/A", "PSP-X1", "40000000", "2019-03-01", ""), "", ""),  # another ownership
+        ("coding", ("", "", "", "PSP-X1", "40000000", "2019-03-01", ""), "", ""),  # names no key at all
         # a heading row names nothing to post: it claims nothing (a review: it held its group back for all time)
         ("coding", ("", "", "Udviklingshæmmede", "", "", "", ""), "", ""),
         ("coding", ("§ 108", "privat", "", "", "", "", ""), "", ""),
         ("coding", ("108", "privat", "Udviklingshæmmede", "#N/A", "", "", ""), "NO_CODING", "2 konteringsrækker"),
         # a new row whose PSP element and art are yet to be filled in claims its days (a third review)
         ("coding", ("108", "privat", "Udviklingshæmmede", "", "", "2019-03-01", ""), "NO_CODING", "2 konteringsrækker"),
-        ("coding", ("108", "privat", "Udviklingshæmmede", "PSP-X", "4000000", "2017-01-01", "2017-12-31"), "", ""),
-        ("coding", ("108", "kommunal", "Udviklingshæmmede", "PSP X", "40000000", "2019-01-01", ""), "", ""),
-        ("coding", ("108", "privat", "Udviklingshæmmede", "PSP X", "40000000", "2019-04-01", ""), "", ""),
+        ("coding", ("108", "privat", "Udviklingshæmmede", "PSP-X1", "4000000", "2017-01-01", "2017-12-31"), "", ""),
+        ("coding", ("108", "kommunal", "Udviklingshæmmede", "PSP X1", "40000000", "2019-01-01", ""), "", ""),
+        ("coding", ("108", "privat", "Udviklingshæmmede", "PSP X1", "40000000", "2019-04-01", ""), "", ""),
     ],
     ids=["two paragraphs", "excel error", "unknown ownership", "newer psp with a space", "start not read",
          "end not read", "paragraph not one", "paragraph error", "ownership not read", "target error",

@@ -304,7 +304,7 @@ def test_support_sheet_bad_rows_are_listed(tmp_path):
     tables = support_tables()
     tables["suppliers"].loc[len(tables["suppliers"])] = ["12345678", "privat"]
     tables["suppliers"].loc[len(tables["suppliers"])] = ["13585628", "andelsejet"]
-    tables["coding"].loc[len(tables["coding"])] = ["108", "privat", "UH", "PSP", "40000000", "i går", ""]
+    tables["coding"].loc[len(tables["coding"])] = ["108", "privat", "UH", "PSP-1", "40000000", "i går", ""]
     problems = read_support_sheet(_workbook(tmp_path / "s.xlsx", tables)).problems
     assert problems["column"].tolist() == ["supplier_cvr", "ownership", "valid_from"]
     assert problems["file"].str.startswith("s.xlsx [").all()
