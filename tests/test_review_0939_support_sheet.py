@@ -292,7 +292,8 @@ def test_a_hidden_or_struck_column_the_robot_does_not_read_is_no_reason_to_refus
     """A helper column finance hides (a lookup key), or a note struck through in a column the robot does
     not read, changes nothing: March is posted on the 2019 element as before."""
     tables = sheets()
-    tables["coding"] = [row + [note] for row, note in zip(tables["coding"], ["Note", "gammel", "", ""], strict=False)]
+    notes = ["Note", "gammel"] + [""] * (len(tables["coding"]) - 2)
+    tables["coding"] = [[*row, note] for row, note in zip(tables["coding"], notes, strict=True)]
 
     def hide_and_strike(wb):
         wb["coding"].column_dimensions["H"].hidden = True
