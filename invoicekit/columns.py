@@ -82,6 +82,10 @@ GRANT_COLUMNS: tuple[Column, ...] = (
     Column("rate_unit", True, ("Takstenhed",)),
     Column("start_date", True, ("Startdato", "Bevilget fra")),
     Column("end_date", False, ("Slutdato", "Bevilget til")),
+    # whether the grant is in force (:data:`~invoicekit.vocabulary.GRANT_VOID`): a grant Sensum marks cancelled,
+    # refused or ended was paid on as any other (an attack on 0.9.38)
+    Column("status", False, ("Status", "Bevillingsstatus", "Sagsstatus", "Tilstand")),
+    Column("cancelled", False, ("Annulleret", "Annulleret?", "Afvist", "Slettet", "Cancelled")),
 )
 
 #: Sensum's paid marks (``--paid``): the grant periods marked paid, by the
@@ -278,6 +282,12 @@ HANDLING_WORDS = ("modtag", "send", "godkend", "attest", "betal", "bogfør", "op
 
 def _of_handling(words: list[str]) -> bool:
     return any(w.startswith(HANDLING_WORDS) for w in words)
+
+
+def of_handling(header: object) -> bool:
+    """Whether a header names a date of handling (:data:`HANDLING_WORDS`: ``Betalt til``, ``Modtaget fra``),
+    not of the service or its grant."""
+    return _of_handling(_period_words(header))
 
 
 def period_start_columns(headers: tuple[str, ...]) -> tuple[str, ...]:

@@ -64,7 +64,7 @@ from invoicekit.keys import (
     valued_grant_ids,
 )
 from invoicekit.lines import decide_by_lines
-from invoicekit.paid_marks import PaidMarks, with_paid_marks
+from invoicekit.paid_marks import PaidMarks, with_moved_grants, with_paid_marks
 from invoicekit.parsing import (
     MONEY_SCALE,
     NAT_DAYS,
@@ -196,6 +196,8 @@ def decide(
         if len(marks_problems):
             result.problems = pd.concat([result.problems, marks_problems], ignore_index=True)
         return result
+    # the robot's own payments on a grant moved to another supplier since, under today's keys too
+    history = with_moved_grants(history, grants, support, _periods_span(invoices, lines))
     if lines is not None:
         if not isinstance(lines, InvoiceLines):
             raise TypeError(

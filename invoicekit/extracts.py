@@ -10,6 +10,7 @@ Danish headers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from invoicekit.columns import (
     Column,
     end_date_columns,
     header_key,
+    of_handling,
     period_end_columns,
     period_range_columns,
     period_start_columns,
@@ -96,6 +98,11 @@ from invoicekit.vocabulary import (
     CPR_THOUSANDS,
     DOCUMENT_TYPES,
     EXCEL_ERRORS,
+    FLAG_NO,
+    FLAG_YES,
+    GRANT_ENDED,
+    GRANT_IN_FORCE,
+    GRANT_VOID,
     GUARDED_CELL_RE2,
     IGNORABLE_RE2,
     INVOICE,
@@ -1337,7 +1344,21 @@ def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
     paid on, unsaid (an attack on 0.9.35). Its accepted names are said, so
     that the column can be named one of them."""
     end = next(c for c in GRANT_COLUMNS if c.name == "end_date")
-    if source_column(frame, end) is not None:
+    read = source_column(frame, end)
+    if read is not None:
+        # a second end beside it (``Ophørsdato``, ``Faktisk slutdato``: the day the stay stopped, where the
+        # granted end is blank): read without it, March was paid on a grant that ended in February (an attack on
+        # 0.9.38); a date of the grant's handling (``Betalt til``, ``Godkendt til``) is none
+        unread = unread_columns(list(frame.columns), GRANT_COLUMNS)
+        second = _dated(frame, tuple(h for h in end_date_columns(unread) if not of_handling(h)))
+        if second:
+            raise InputError(
+                source,
+                f"column {second[0]!r}",
+                f"is not read, and holds end dates beside {read!r}, which is: nothing says which end holds, and "
+                f"read without it a grant that had stopped would be paid on; expected one end date a grant: give "
+                f"the earlier of the two under {read!r}, or remove the column",
+            )
         return
     looks = _dated(frame, end_date_columns(unread_columns(list(frame.columns), GRANT_COLUMNS)))
     if looks:
@@ -1466,6 +1487,7 @@ def _typed_grants(
     end_blank = open_ended(df["end_date"], end_ok, end_blank)
     flag(~end_ok & ~end_blank, "end_date", "slutdatoen kan ikke læses")
     flag(start_ok & end_ok & (end < start), "end_date", "slutdatoen ligger før startdatoen")
+    void = _grant_standing(df, end_blank, flag)
 
     cpr_text, cpr_key = _text_and_key(*cpr)
     cvr_text, cvr_key = _text_and_key(*cvr)
@@ -1489,10 +1511,10 @@ def _typed_grants(
         }
     )
     kept, copies = _dedupe_grants(out, bad, source, problems)
-    # the citizens of the rows left out, bad or conflicting, not an exact copy of a row kept
-    # (a valid CPR's key is its digits)
+    # the citizens of the rows left out, bad or conflicting, not an exact copy of a row kept, nor a grant its
+    # status says never holds (a valid CPR's key is its digits)
     rows = out["row"].to_numpy()
-    gone = ~np.isin(rows, kept["row"].to_numpy()) & ~np.isin(rows, copies)
+    gone = ~np.isin(rows, kept["row"].to_numpy()) & ~np.isin(rows, copies) & ~void
     cpr_key, cvr_key = out["cpr_key"].to_numpy().copy(), out["cvr_key"].to_numpy().copy()
     starts = out["start_date"].to_numpy(dtype="datetime64[D]").copy()  # as check 16 weighs them: changed below
     ends = out["end_date"].to_numpy(dtype="datetime64[D]").copy()
@@ -1537,6 +1559,30 @@ def _typed_grants(
     gone &= cpr_key > 0
     left_out = _left_out_frame(citizen_supplier_keys(cpr_key[gone], cvr_key[gone]), starts[gone], ends[gone])
     return kept.reset_index(drop=True), np.unique(cpr_key[gone]).astype(np.int64), left_out, ids
+
+
+def _grant_standing(
+    df: pd.DataFrame, end_blank: np.ndarray, flag: Callable[[np.ndarray, str, str], None]
+) -> np.ndarray:
+    """Leave out (``flag``) the grants whose ``status`` or ``cancelled`` flag says they do not hold, and
+    return those that never hold (cancelled, refused, deleted: :data:`~invoicekit.vocabulary.GRANT_VOID`),
+    which hold nothing back. A grant whose status says it has ended holds up to its end date, and is left
+    out, holding back, where it has none; a status or flag of no word the robot knows is left out, holding
+    back. Sensum's extracts carry a grant's status beside the columns read, and the robot paid March on a
+    grant marked *Annulleret* or *Afslået* as on any other (an attack on 0.9.38)."""
+    status = df["status"].fillna("").astype(str).str.strip().str.casefold()
+    said = df["cancelled"].fillna("").astype(str).str.strip().str.casefold()
+    void = (status.str.startswith(GRANT_VOID) | said.isin(FLAG_YES)).to_numpy(dtype=bool)
+    ended = status.str.startswith(GRANT_ENDED).to_numpy(dtype=bool) & ~void
+    known = status.eq("") | status.str.startswith(GRANT_IN_FORCE)
+    flag(void, "status", "bevillingen er annulleret, afslået eller slettet ifølge sin status; den bruges ikke")
+    flag(ended & end_blank, "status", "bevillingen er afsluttet ifølge sin status, men har ingen slutdato; "
+         "forventet slutdatoen")  # fmt: skip
+    flag(~void & ~ended & ~known.to_numpy(dtype=bool), "status",
+         "ukendt bevillingsstatus; forventet fx Bevilget, Aktiv, Afsluttet eller Annulleret")  # fmt: skip
+    flag(~said.isin(FLAG_YES + FLAG_NO).to_numpy(dtype=bool), "cancelled",
+         "kolonnen om annullering siger hverken ja eller nej")  # fmt: skip
+    return void
 
 
 def _text(values: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:

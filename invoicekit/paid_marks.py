@@ -47,7 +47,7 @@ from invoicekit.extracts import (
 )
 from invoicekit.history import MARK_WHOLE_TIME, PAID_COLUMNS, PAID_KEYS, SENSUM_MARK, History
 from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in_arrow
-from invoicekit.keys import grant_values, normalise_grant_ids, normalise_numbers, valued_grant_ids
+from invoicekit.keys import grant_values, normalise_grant_ids, normalise_numbers, service_keys, valued_grant_ids
 from invoicekit.parsing import parse_amounts, parse_dates
 from invoicekit.readers import canonical_columns, read_raw, refuse_misread_file, source_column
 from invoicekit.vocabulary import ANY_PARAGRAPH, EXCEL_ERRORS, FORMULA_START_RE2
@@ -456,6 +456,47 @@ def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
 
 
 _KEYED = ("grant_id", "cpr", "supplier_cvr", "service_code", "paragraph", "period_start", "period_end", "invoice_id")
+
+
+def with_moved_grants(
+    history: History,
+    grants: Grants,
+    support: SupportSheet,
+    within: tuple[np.datetime64, np.datetime64] | None = None,
+) -> History:
+    """``history`` with each of the robot's own payments on a grant that today's extract names for another
+    citizen's service at another supplier (the grant moved since: a place taken over by a new owner, the
+    grant moved to its CVR number and the stay registered again under a new id) counted under today's keys
+    too, as a paid mark of it is (:func:`paid_from_marks`): check 21 then holds the new owner's bill for a
+    month paid to the old. With the journal alone, the month was paid again (an attack on 0.9.38). ``within``:
+    the span of the periods decided (:func:`with_paid_marks`). Where today's extract names the grant's
+    service under no paragraph for certain, the citizen's service alone is compared."""
+    paid = history.paid
+    if not len(paid) or not len(grants.frame):
+        return history
+    posted = paid[(paid["run_id"] > 0).to_numpy()]
+    if within is not None:
+        posted = posted[((posted["period_end"] >= within[0]) & (posted["period_start"] <= within[1])).to_numpy()]
+    if not len(posted):
+        return history
+    g = grants.frame
+    today = pd.DataFrame(
+        {c: g[c].astype(str).to_numpy(dtype=object) for c in ("grant_id", "cpr", "supplier_cvr", "service_code")}
+    ).drop_duplicates()
+    paragraph = pd.Series(service_keys(today["service_code"].to_numpy(dtype=object)), dtype=object)
+    paragraph = paragraph.map(support.service_paragraphs()).fillna("").replace(ANY_PARAGRAPH, "")
+    today = today.assign(paragraph=paragraph.to_numpy(dtype=object), period_start="2000-01-01",
+                         period_end="2000-01-01", invoice_id="")  # fmt: skip
+    keyed = History.from_tables(paid=today, secret=history.secret).paid[list(PAID_KEYS)].drop_duplicates()
+    joined = posted.merge(keyed, on="grant_key", how="inner", suffixes=("", "_today"), sort=False)
+    moved = (joined["citizen_key_today"] != "") & (joined["citizen_key_today"] != joined["citizen_key"])
+    if not moved.any():
+        return history
+    extra = joined[moved.to_numpy()].assign(
+        citizen_key=lambda f: f["citizen_key_today"], paragraph_key=lambda f: f["paragraph_key_today"]
+    )[list(PAID_COLUMNS)]
+    both = pd.concat([paid, extra], ignore_index=True).astype({"run_id": "int64"})
+    return History(seen=history.seen, paid=both, secret=history.secret)
 
 
 def with_paid_marks(

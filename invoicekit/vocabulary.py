@@ -91,6 +91,23 @@ EXCEL_ERRORS = frozenset(
 )  # fmt: skip
 
 
+# ---------------------------------------------------------------- a grant's status
+
+#: how a grant's status begins (case folded) where it says the grant never holds: cancelled, refused,
+#: deleted, withdrawn, registered by mistake. Such a grant is left out and listed, and holds nothing back
+GRANT_VOID = ("annull", "afslå", "afslag", "afvis", "afvist", "slet", "tilbagekald", "ophævet", "fejlregistr",
+              "ikke bevilget", "cancel", "reject", "void", "delete", "withdrawn")  # fmt: skip
+#: … where it says the grant has ended: it holds up to its end date, and is left out (holding its citizen's
+#: invoices back) where it has none
+GRANT_ENDED = ("afslut", "ophør", "lukket", "udløb", "stop", "ended", "closed", "expired")
+#: … where it says the grant is in force; a status of none of these words is left out, holding back
+GRANT_IN_FORCE = ("bevilg", "aktiv", "godkend", "igangv", "i gang", "løbend", "gæld", "visiter", "aktuel", "åben",
+                  "active", "approved", "granted", "open", "current")  # fmt: skip
+#: a cancelled flag's cells (``Annulleret``: ``Ja``/``Nej``) that say yes, and those that say no
+FLAG_YES = ("ja", "j", "x", "1", "sand", "true", "yes", "y")
+FLAG_NO = ("nej", "n", "0", "falsk", "false", "no", "")
+
+
 # ---------------------------------------------------------------- rate units
 
 #: the units a grant's rate may be paid by whose share of a period is fixed, in the order their codes

@@ -24,7 +24,17 @@ from stdnum.util import clean as std_clean
 
 # the vocabulary's words, as the README lists them: the rate units' names, a date that ends nothing
 from invoicekit.texts import LINE_BREAKS
-from invoicekit.vocabulary import EXCEL_ERRORS, NO_END_DATE_RE, RATE_UNITS, danish_today
+from invoicekit.vocabulary import (
+    EXCEL_ERRORS,
+    FLAG_NO,
+    FLAG_YES,
+    GRANT_ENDED,
+    GRANT_IN_FORCE,
+    GRANT_VOID,
+    NO_END_DATE_RE,
+    RATE_UNITS,
+    danish_today,
+)
 
 MONTHS = [
     "januar",
@@ -606,6 +616,16 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
         # a lookup that found nothing (#N/A) is no value to match or mark paid on
         ok = ok and not any(r[c].strip() in EXCEL_ERRORS for c in ("grant_id", "cpr", "service_code", "supplier_cvr", "rate", "rate_unit"))  # fmt: skip
         ok = ok and not (not open_end and (end is None or end < start)) and r["service_code"].strip()
+        # a grant whose status says it never holds is no grant, and holds nothing back; one ended with no end
+        # date, or of a status or flag of no word known, is left out, holding back
+        status, flag = r.get("status", "").strip().casefold(), r.get("cancelled", "").strip().casefold()
+        if status.startswith(GRANT_VOID) or flag in FLAG_YES:
+            if r["grant_id"].strip():  # another row of its id is no copy of it: nothing says which holds
+                unread.add(grant_key(r["grant_id"].strip()))
+            continue
+        ended = status.startswith(GRANT_ENDED)
+        ok = ok and not (ended and open_end) and (ended or not status or status.startswith(GRANT_IN_FORCE))
+        ok = ok and flag in FLAG_NO
         if not ok:
             if r["grant_id"].strip():
                 unread.add(grant_key(r["grant_id"].strip()))
@@ -631,6 +651,12 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
         else:
             left_out.add((g.cpr, g.cvr, g.start, g.end))
     return kept, left_out
+
+
+def ownership(text: str) -> str | None:
+    """An ownership cell read as a target group is (any space a space, spaces run together, case folded),
+    a ``/`` with spaces around it as one without."""
+    return OWNERSHIP.get(re.sub(r"\s*/\s*", "/", sheet_key(text)))
 
 
 def norm_paragraph(text: str) -> str:
@@ -854,7 +880,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
     # (a supplier's CVR, a coding row's paragraph, ownership and target group on the days it may hold)
     sup, held_sup = {}, set()
     for r in suppliers:
-        c, o = cvr_ok(r["supplier_cvr"]), OWNERSHIP.get(r["ownership"].strip().lower())
+        c, o = cvr_ok(r["supplier_cvr"]), ownership(r["ownership"])
         if c and o and r["ownership"].strip() not in EXCEL_ERRORS:
             sup.setdefault(c, set()).add(o)
         elif c:
@@ -865,12 +891,13 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         vf = date_of(r["valid_from"])
         open_end = not r["valid_to"].strip() or NO_END.fullmatch(r["valid_to"]) is not None  # 31.12.9999: open
         vt = None if open_end else date_of(r["valid_to"])
-        own = OWNERSHIP.get(r["ownership"].strip().lower())
+        own = ownership(r["ownership"])
         psp, art, target = r["psp_element"].strip(), r["art"].strip(), r["target_group"].strip()
         target = target if target in EXCEL_ERRORS else sheet_key(target)  # an Excel error stays one (any, below)
         reversed_or_unread = not open_end and (vt is None or (vf is not None and vt < vf))
         row_ok = (
             vf and own and psp and target and norm_paragraph(r["paragraph"]) and re.fullmatch("[0-9]{8}", art) and not reversed_or_unread
+            and re.search("[1-9]", psp)  # OPUS's elements carry digits: Afventer, TBD or a lookup's 0 are none
             and not re.search(r"\s", psp) and not any(unicodedata.category(ch) == "Cf" for ch in psp)
             and not any(str(cell).strip() in EXCEL_ERRORS for cell in r.values())
         )  # fmt: skip
@@ -931,6 +958,18 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
          p[6] if len(p) > 6 else svc.get(sheet_key(p[3], code=True), (None,))[0], True)
         for p in paid
     ]  # fmt: skip
+    # a payment on a grant today's extract names for another citizen's service at another supplier (moved there
+    # since) counts under today's citizen, supplier and service too, with its paragraph (0.9.39)
+    today: dict[str, set] = {}
+    for g in usable:
+        paragraph = svc.get(sheet_key(g.service, code=True), (None,))[0]
+        today.setdefault(grant_key(g.grant_id), set()).add((g.cpr, g.cvr, number_key(g.service), paragraph))
+    paid += [
+        (pg, c, v, sv, ps, pe, par, True)
+        for pg, pc, pv, psvc, ps, pe, _ppar, _ in list(paid)
+        for c, v, sv, par in sorted(today.get(pg, ()), key=str)
+        if (c, v, sv) != (pc, pv, psvc)
+    ]
 
     # the lines of each (supplier, number); a line without both names no invoice
     by_invoice: dict[tuple[str, str], list[dict]] = {}

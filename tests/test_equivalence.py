@@ -390,7 +390,8 @@ def history(seen, paid) -> History:
     )
 
 
-GRANT_COLUMNS = ["grant_id", "cpr", "service_code", "service_name", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date"]  # fmt: skip
+GRANT_COLUMNS = ["grant_id", "cpr", "service_code", "service_name", "supplier_cvr", "rate", "rate_unit", "start_date", "end_date",
+                 "status", "cancelled"]  # fmt: skip
 INVOICE_COLUMNS = ["invoice_id", "supplier_cvr", "amount", "cpr", "period_start", "period_end", "text", "document_type",
                    "currency", "prepaid_amount"]  # fmt: skip
 
@@ -431,6 +432,12 @@ def as_written(grants: list[dict], data) -> list[dict]:
             "rate_unit": data.draw(st.sampled_from([g["rate_unit"]] * 3 + UNIT_NAMES.get(g["rate_unit"], []))),
             "start_date": data.draw(st.sampled_from([g["start_date"]] * 3 + other_dates(g["start_date"]))),
             "end_date": data.draw(st.sampled_from([""] * 3 + NO_ENDS)) if g["end_date"] == "" else g["end_date"],
+            # Sensum's status beside them: cancelled (no grant), ended (holds to its end; without one left out),
+            # one the robot does not know (left out), or a cancelled flag (0.9.39)
+            "status": data.draw(
+                st.sampled_from([""] * 8 + ["Bevilget", "Annulleret", "Afsluttet", "Under behandling"])
+            ),
+            "cancelled": data.draw(st.sampled_from([""] * 8 + ["Nej", "Ja", "?"])),
         }
         for g in grants
     ]

@@ -289,8 +289,9 @@ def test_decide_refuses_marks_that_are_not_typed():
 # ---------------------------------------------------------------- files and the command line
 
 
-def _case(tmp_path: Path, example_case: Path) -> list[str]:
-    return ["--grants", str(example_case / "bevillinger.csv"), "--invoices", str(example_case / "regninger.csv"),
+def _case(tmp_path: Path, example_case: Path, invoices: Path | None = None) -> list[str]:
+    """The example's inputs, ``invoices`` in place of its invoices where given (an option given twice is refused)."""
+    return ["--grants", str(example_case / "bevillinger.csv"), "--invoices", str(invoices or example_case / "regninger.csv"),
             "--support-sheet", str(example_case / "stoetteark.xlsx")]  # fmt: skip
 
 
@@ -309,7 +310,7 @@ def test_a_runs_own_sensum_paid_file_read_as_marks_stops_every_invoice_sent_agai
     again = pd.read_csv(example_case / "regninger.csv", sep=";", dtype=str, encoding="cp1252", keep_default_na=False)
     again["Fakturanummer"] = again["Fakturanummer"] + "-R"
     again.to_csv(tmp_path / "again.csv", sep=";", index=False, encoding="cp1252")
-    argv = ["run", *_case(tmp_path, example_case), "--invoices", str(tmp_path / "again.csv")]
+    argv = ["run", *_case(tmp_path, example_case, tmp_path / "again.csv")]
     assert main([*argv, "--out", str(tmp_path / "o2")]) == 0
     d2 = pd.read_csv(tmp_path / "o2" / "decisions.csv", dtype=str, keep_default_na=False)
     assert (d2["status"] == "posted").sum() == len(posted)  # without the marks: paid twice
@@ -477,7 +478,7 @@ def test_a_runs_own_paid_file_reads_back_its_guarded_grant_ids(example_case, tmp
     again = pd.read_csv(example_case / "regninger.csv", sep=";", dtype=str, encoding="cp1252", keep_default_na=False)
     again["Fakturanummer"] = again["Fakturanummer"] + "-R"
     again.to_csv(tmp_path / "again.csv", sep=";", index=False, encoding="cp1252")
-    argv = ["run", *_case(tmp_path, example_case), "--invoices", str(tmp_path / "again.csv")]
+    argv = ["run", *_case(tmp_path, example_case, tmp_path / "again.csv")]
     assert main([*argv, "--paid", str(tmp_path / "o1" / "sensum_paid.csv"), "--out", str(tmp_path / "o2")]) == 0
     d = pd.read_csv(tmp_path / "o2" / "decisions.csv", dtype=str, keep_default_na=False)
     assert (d["status"] == "posted").sum() == 0

@@ -302,4 +302,3 @@ def test_a_hidden_or_struck_column_the_robot_does_not_read_is_no_reason_to_refus
     rc, decisions, _ = run(tmp_path, support=write_xlsx(tmp_path / "s.xlsx", tables, hide_and_strike))
     assert rc == 0
     assert decisions.iloc[0]["status"] == "posted", decisions.iloc[0].to_dict()
-
