@@ -96,6 +96,8 @@ from invoicekit.vocabulary import (
     CPR_LOOSE_RE2,
     CPR_PATTERN,
     CPR_THOUSANDS,
+    CREDIT_NOTE,
+    CURRENCY_CODES,
     DOCUMENT_TYPES,
     EXCEL_ERRORS,
     FLAG_NO,
@@ -341,6 +343,36 @@ def _named(columns: tuple[Column, ...], *names: str) -> tuple[Column, ...]:
     return tuple(c for c in columns if c.name in names)
 
 
+#: a document type's words (:func:`~invoicekit.vocabulary.document_type_key`) that say a credit note, written out
+CREDIT_NOTE_WORDS = frozenset(k for k, kind in DOCUMENT_TYPES.items() if kind == CREDIT_NOTE and not k.isdigit())
+
+
+def _kinds_from_unread(frame: pd.DataFrame, df: pd.DataFrame) -> None:
+    """In ``df`` (the invoices' columns of ``frame``), where an invoice's document type is blank, a column the
+    robot does not read whose cell says a credit note (``Kreditnota``, ``Credit note``) gives it; where its
+    currency is blank, a column whose every filled cell is a currency code, one of them not DKK (SAP's
+    ``Crcy``), gives it. Under a name the robot does not read (``Type``, ``Dok.type``, ``Crcy``) a credit note of
+    28,500 kr. was paid out as an invoice, and an amount in euro posted as kroner, unsaid (an attack on
+    0.9.38). Nothing is looked at where every column is read."""
+    for header in unread_columns(list(frame.columns), INVOICE_COLUMNS):
+        cells = frame[header]
+        if isinstance(cells, pd.DataFrame):
+            continue  # a header given twice: canonical_columns says so if it is one it reads
+        codes, distinct = pd.factorize(cells.fillna("").astype(str).str.strip().to_numpy(dtype=object))
+        if not len(distinct):
+            continue
+        said = np.asarray(distinct, dtype=object)
+        credit = np.array([document_type_key(v) in CREDIT_NOTE_WORDS for v in said])[codes]
+        upper = np.array([v.upper() for v in said], dtype=object)
+        filled = upper[upper != ""]
+        currency = len(filled) > 0 and all(v in CURRENCY_CODES or v == "DKK" for v in filled)
+        foreign = np.isin(upper, list(CURRENCY_CODES))[codes] if currency else np.zeros(len(codes), dtype=bool)
+        for column, given in (("document_type", credit), ("currency", foreign)):
+            take = given & df[column].fillna("").astype(str).str.strip().eq("").to_numpy(dtype=bool)
+            if take.any():
+                df[column] = df[column].mask(pd.Series(take, index=df.index), pd.Series(said[codes], index=df.index))
+
+
 def read_invoices(path: str | Path) -> Invoices:
     """Read an invoice extract (CSV or xlsx) into the typed table the robot
     decides on: one row per input row, in input order."""
@@ -352,6 +384,7 @@ def read_invoices(path: str | Path) -> Invoices:
     id_header = source_column(raw.frame, INVOICE_COLUMNS[0])
     raw.read_as_shown(id_header)  # OPUS finds the invoice by the number as shown: 0004711, not 4711
     df = canonical_columns(raw.frame, INVOICE_COLUMNS, path)
+    _kinds_from_unread(raw.frame, df)
     numeric_id = raw.numeric_cells(id_header)
     lost_id = lost_digit_cells(arrow_text(df["invoice_id"]), numeric_id)
     refuse_lost_digits(path, id_header, df["invoice_id"], lost_id, "invoice numbers")
@@ -475,8 +508,10 @@ def prepare_invoices(
     _refuse_lines_extract(df, "invoices")
     # what the cells were (numbers, floats too long to hold every digit) is seen before the columns are
     # mapped, which makes every cell text; the mapping is made once, here, as read_invoices makes it
+    mapped = canonical_columns(df, INVOICE_COLUMNS, "invoices")
+    _kinds_from_unread(df, mapped)
     typed = _typed_invoices(
-        canonical_columns(df, INVOICE_COLUMNS, "invoices"),
+        mapped,
         misaligned=misaligned,
         numeric_cpr=numeric_cells(df, INVOICE_COLUMNS[3]) if numeric_cpr is None else numeric_cpr,
         lost_id=_lossy_float_cells(df, INVOICE_COLUMNS[0]),

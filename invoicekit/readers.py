@@ -39,7 +39,7 @@ from invoicekit.errors import MAX_INPUT_BYTES, InputError, MissingFileError, che
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
 from invoicekit.texts import SCAN_BLOCK, arrow_text
-from invoicekit.vocabulary import MANY_PERIODS, NO_END_DATE_RE, NOT_ISO_DATE
+from invoicekit.vocabulary import CURRENCY_CODES, MANY_PERIODS, NO_END_DATE_RE, NOT_ISO_DATE
 
 
 @dataclass
@@ -798,7 +798,43 @@ def _shown_cell(cell: object) -> object:
         text = shown_digits(value, code)
         if text is not None:
             return ShownNumber(value, text)
+        currency = format_currency(code)
+        if currency is not None:  # read as shown: no DKK amount (an attack on 0.9.38 found it posted as kroner)
+            return f"{_cell_text(value)} {currency}"
     return value
+
+
+#: a currency symbol a number format writes, and its code
+_CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
+#: the locales (Excel's language ids, ``[$kr.-406]``) whose ``kr`` is the Danish krone, and those of others'
+_KRONE_LOCALES = {"406": "DKK", "438": "DKK", "46f": "DKK", "41d": "SEK", "81d": "SEK", "414": "NOK", "814": "NOK",
+                  "40f": "ISK"}  # fmt: skip
+_FORMAT_BRACKET = re.compile(r"\[\$([^\]-]*)(?:-([0-9A-Fa-f]+))?\]")
+
+
+def format_currency(code: str | None) -> str | None:
+    """The currency other than the Danish krone that a number format shows a number in (``EUR`` of
+    ``#,##0.00 [$€-407]``, ``[$EUR] #,##0.00``, ``#,##0.00 "EUR"``, ``€#,##0``; ``SEK`` of ``[$kr-41D]``); None
+    for one showing kroner (``[$kr.-406]``, ``"kr."``) or no currency. A workbook's amount cell so formatted
+    shows 28.500,00 € and holds 28500: read as its number, it was posted as 28.500 kr. (an attack on 0.9.38)."""
+    if not code or not any(ch in code for ch in '[$"€£¥'):
+        return None
+    found: list[str | None] = []
+    for m in _FORMAT_BRACKET.finditer(code):
+        said, locale = m.group(1).strip(), (m.group(2) or "").lower()[-3:]
+        word = said.rstrip(".").upper()
+        if word == "KR":
+            found.append(_KRONE_LOCALES.get(locale, "DKK" if not locale else f"kr ({locale})"))
+        elif said in _CURRENCY_SYMBOLS:
+            found.append(_CURRENCY_SYMBOLS[said])
+        elif word in CURRENCY_CODES or word in ("DKK", "DKR"):
+            found.append(word)
+    for quoted in re.findall(r'"([^"]*)"', code):
+        found += [_CURRENCY_SYMBOLS.get(w, w.upper()) for w in re.findall(r"[€$£¥]|[A-Za-z]{3}", quoted)
+                  if w in _CURRENCY_SYMBOLS or w.upper() in CURRENCY_CODES]  # fmt: skip
+    outside = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code)
+    found += [_CURRENCY_SYMBOLS[ch] for ch in outside if ch in _CURRENCY_SYMBOLS]
+    return next((c for c in found if c and c not in ("DKK", "DKR")), None)
 
 
 #: the types of the cells that are not numbers in most rows of a sheet
@@ -1548,7 +1584,8 @@ def _date_styles(styles: bytes) -> set[int]:
 def shows_digits_unheld(parts: dict[str, bytes]) -> bool:
     """Whether a cell style of the workbook (``parts``: :func:`_parts`) has a
     number format that shows a whole number with digits it does not hold
-    (:func:`shown_digits`: ``000000``). Read from the style sheet parsed as
+    (:func:`shown_digits`: ``000000``), or a currency other than the krone
+    (:func:`format_currency`): such a workbook is read by openpyxl, formats and all. Read from the style sheet parsed as
     XML (any prefix, attribute order, quotes, character references or
     encoding), its cell formats alone (a conditional format's own number
     formats show nothing of a cell's value). Only a part whose root is a style
@@ -1576,7 +1613,7 @@ def shows_digits_unheld(parts: dict[str, bytes]) -> bool:
                     got = {_local(k): v for k, v in xf.attrib.items()}
                     if got.get("numFmtId", "").strip().isdigit():
                         ids.add(int(got["numFmtId"]))
-        if any(shown_digits(1, codes[i]) is not None for i in ids if i in codes):
+        if any(shown_digits(1, codes[i]) is not None or format_currency(codes[i]) for i in ids if i in codes):
             return True
     return False
 

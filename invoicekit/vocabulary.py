@@ -206,6 +206,12 @@ DOCUMENT_TYPES: dict[str, str] = {
     **dict.fromkeys(("invoice", "faktura", "380"), INVOICE),
     **dict.fromkeys(("creditnote", "kreditnota", "kreditnote", "381"), CREDIT_NOTE),
 }
+#: the codes of currencies other than the krone that an extract or a number format may write out (a quoted word of
+#: three letters in a number format is otherwise a unit, ``"stk"``, ``"dgn"``)
+CURRENCY_CODES = frozenset(
+    ("EUR", "SEK", "NOK", "ISK", "USD", "GBP", "CHF", "PLN", "CZK", "HUF", "JPY", "CNY", "CAD", "AUD", "NZD", "RUB",
+     "TRY", "INR", "BRL", "ZAR", "HKD", "SGD", "RON", "BGN", "UAH")
+)  # fmt: skip
 #: what a document type is read without: case, white space, dashes and underscores
 _DOCUMENT_TYPE_IGNORED = re.compile(r"[\s_\-]+")
 
