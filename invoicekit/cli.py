@@ -1362,7 +1362,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.journal:
         with Journal(args.journal, readonly=True) as j:
             history, runs = j.history(), j.runs()
-            same = runs[runs["invoices_sha256"] == sha256(Path(args.invoices))]
+            same = runs[runs["invoices_sha256"] == j.file_digest(Path(args.invoices))]
             manifest = None
             if len(same) and not _before_paid_marks(str(same["tool_version"].iat[0])):
                 manifest = j.delivered_manifest(int(same["run_id"].iat[0]))

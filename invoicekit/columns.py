@@ -278,16 +278,20 @@ def _names_a_period(words: list[str]) -> bool:
 #: ``Sendt til attestation``, ``Godkendt til betaling``) is none (a review of 0.9.38's first version)
 HANDLING_WORDS = ("modtag", "send", "godkend", "attest", "betal", "bogfør", "oprett", "registr", "forfald",
                   "udstedt", "scann", "import", "ændr", "rykk", "behandl")  # fmt: skip
+#: … and of a grant's payment, beside them (``Udbetalt til``, ``Afregnet til``, ``Faktureret til``: how far it was
+#: paid, no end of the grant: a review of 0.9.39's first version refused an extract for one). Not for an
+#: invoice's period, which ``Fakturaperiode fra`` or ``Afregningsperiode`` may name
+GRANT_HANDLING_WORDS = (*HANDLING_WORDS, "udbetal", "afregn", "faktur")
 
 
 def _of_handling(words: list[str]) -> bool:
     return any(w.startswith(HANDLING_WORDS) for w in words)
 
 
-def of_handling(header: object) -> bool:
-    """Whether a header names a date of handling (:data:`HANDLING_WORDS`: ``Betalt til``, ``Modtaget fra``),
-    not of the service or its grant."""
-    return _of_handling(_period_words(header))
+def of_grant_handling(header: object) -> bool:
+    """Whether a header of a grant extract names a date or state of handling (:data:`GRANT_HANDLING_WORDS`:
+    ``Betalt til``, ``Udbetalt til og med``, ``Betalingsstatus``), not of the grant itself."""
+    return any(w.startswith(GRANT_HANDLING_WORDS) for w in _period_words(header))
 
 
 def period_start_columns(headers: tuple[str, ...]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ Danish headers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from invoicekit.columns import (
     Column,
     end_date_columns,
     header_key,
-    of_handling,
+    of_grant_handling,
     period_end_columns,
     period_range_columns,
     period_start_columns,
@@ -96,12 +97,12 @@ from invoicekit.vocabulary import (
     CPR_LOOSE_RE2,
     CPR_PATTERN,
     CPR_THOUSANDS,
-    CREDIT_NOTE,
     CURRENCY_CODES,
     DOCUMENT_TYPES,
     EXCEL_ERRORS,
     FLAG_NO,
     FLAG_YES,
+    GRANT_DENIED,
     GRANT_ENDED,
     GRANT_IN_FORCE,
     GRANT_VOID,
@@ -343,15 +344,19 @@ def _named(columns: tuple[Column, ...], *names: str) -> tuple[Column, ...]:
     return tuple(c for c in columns if c.name in names)
 
 
-#: a document type's words (:func:`~invoicekit.vocabulary.document_type_key`) that say a credit note, written out
-CREDIT_NOTE_WORDS = frozenset(k for k, kind in DOCUMENT_TYPES.items() if kind == CREDIT_NOTE and not k.isdigit())
+#: what a cell says of a document that is a credit note, anywhere in it (case folded): ``Kreditnota``,
+#: ``Kreditnota.``, ``Købskreditnota`` (Business Central), ``Credit note``, ``Credit memo`` (SAP), ``Kreditering``
+CREDIT_NOTE_SAID = re.compile(r"kredit\s*-?\s*not[ae]|credit\s*-?\s*(?:note|memo)|kreditering")
+#: how a currency column may write the krone (a review of 0.9.39's first version: one ``DKR`` made the whole
+#: column no currency column, and a euro invoice beside it was posted as kroner)
+KRONE_SAID = frozenset({"DKK", "DKR", "KR", "KR.", "KRONER"})
 
 
 def _kinds_from_unread(frame: pd.DataFrame, df: pd.DataFrame) -> None:
     """In ``df`` (the invoices' columns of ``frame``), where an invoice's document type is blank, a column the
-    robot does not read whose cell says a credit note (``Kreditnota``, ``Credit note``) gives it; where its
-    currency is blank, a column whose every filled cell is a currency code, one of them not DKK (SAP's
-    ``Crcy``), gives it. Under a name the robot does not read (``Type``, ``Dok.type``, ``Crcy``) a credit note of
+    robot does not read whose cell says a credit note (:data:`CREDIT_NOTE_SAID`) gives it; where its
+    currency is blank, a column whose every filled cell is a currency code (the krone's as :data:`KRONE_SAID`
+    writes it) or an Excel error, one of them not the krone's (SAP's ``Crcy``), gives it. Under a name the robot does not read (``Type``, ``Dok.type``, ``Crcy``) a credit note of
     28,500 kr. was paid out as an invoice, and an amount in euro posted as kroner, unsaid (an attack on
     0.9.38). Nothing is looked at where every column is read."""
     for header in unread_columns(list(frame.columns), INVOICE_COLUMNS):
@@ -362,11 +367,15 @@ def _kinds_from_unread(frame: pd.DataFrame, df: pd.DataFrame) -> None:
         if not len(distinct):
             continue
         said = np.asarray(distinct, dtype=object)
-        credit = np.array([document_type_key(v) in CREDIT_NOTE_WORDS for v in said])[codes]
+        credit = np.array([CREDIT_NOTE_SAID.search(v.casefold()) is not None for v in said])[codes]
         upper = np.array([v.upper() for v in said], dtype=object)
         filled = upper[upper != ""]
-        currency = len(filled) > 0 and all(v in CURRENCY_CODES or v == "DKK" for v in filled)
-        foreign = np.isin(upper, list(CURRENCY_CODES))[codes] if currency else np.zeros(len(codes), dtype=bool)
+        # a currency column: every filled cell a currency's code, the krone's, or an Excel error (a lookup that
+        # found none: no currency known, which no DKK invoice is)
+        known = CURRENCY_CODES | KRONE_SAID | EXCEL_ERRORS
+        currency = len(filled) > 0 and all(v in known for v in filled) and any(v not in KRONE_SAID for v in filled)
+        other = np.array([v != "" and v not in KRONE_SAID for v in upper])[codes]
+        foreign = other if currency else np.zeros(len(codes), dtype=bool)
         for column, given in (("document_type", credit), ("currency", foreign)):
             take = given & df[column].fillna("").astype(str).str.strip().eq("").to_numpy(dtype=bool)
             if take.any():
@@ -1295,6 +1304,7 @@ def read_grants(path: str | Path) -> Grants:
     id_header = source_column(raw.frame, GRANT_COLUMNS[0])
     raw.read_as_shown(id_header)  # Sensum finds the grant by the id as shown: 000108, not 108
     _refuse_unread_end_dates(raw.frame, path)
+    raw.frame = _status_by_another_name(raw.frame, path)
     df = canonical_columns(raw.frame, GRANT_COLUMNS, path)
     lost_id = lost_digit_cells(arrow_text(df["grant_id"].str.strip()), raw.numeric_cells(id_header))
     refuse_lost_digits(path, id_header, df["grant_id"], lost_id, "grant ids")
@@ -1370,6 +1380,30 @@ def _dated(frame: pd.DataFrame, headers: tuple[str, ...]) -> list[str]:
     return found
 
 
+def _status_by_another_name(frame: pd.DataFrame, source: str | Path) -> pd.DataFrame:
+    """``frame`` with a grant's status under a name the robot does not know read as its ``status``: a header
+    holding ``status`` (``Indsatsstatus``, ``Status på bevilling``) or beginning ``Afgørelse`` (*Afslag*), where
+    no status column has a name it knows, and it names no handling (``Betalingsstatus``). Two such columns are refused: nothing says which holds. Under such a
+    name a grant marked *Annulleret* was paid on, unsaid (a review of 0.9.39's first version)."""
+    status = next(c for c in GRANT_COLUMNS if c.name == "status")
+    if source_column(frame, status) is not None:
+        return frame
+    found = [
+        h
+        for h in unread_columns(list(frame.columns), GRANT_COLUMNS)
+        if ("status" in header_key(h) or header_key(h).startswith(("afgørelse", "afgoerelse")))
+        and not of_grant_handling(h)
+    ]
+    if len(found) > 1:
+        raise InputError(
+            source,
+            f"columns {found[0]!r} and {found[1]!r}",
+            "both look as if they hold the grant's status, and nothing says which holds; expected one: name it "
+            f"{status.aliases[0]}, or remove the other",
+        )
+    return frame.rename(columns={found[0]: status.name}) if found else frame
+
+
 def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
     """Refuse a grant extract with no end-date column of a name the robot
     knows, where a column it does not read looks like one: named so
@@ -1385,15 +1419,23 @@ def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
         # granted end is blank): read without it, March was paid on a grant that ended in February (an attack on
         # 0.9.38); a date of the grant's handling (``Betalt til``, ``Godkendt til``) is none
         unread = unread_columns(list(frame.columns), GRANT_COLUMNS)
-        second = _dated(frame, tuple(h for h in end_date_columns(unread) if not of_handling(h)))
-        if second:
-            raise InputError(
-                source,
-                f"column {second[0]!r}",
-                f"is not read, and holds end dates beside {read!r}, which is: nothing says which end holds, and "
-                f"read without it a grant that had stopped would be paid on; expected one end date a grant: give "
-                f"the earlier of the two under {read!r}, or remove the column",
-            )
+        second = _dated(frame, tuple(h for h in end_date_columns(unread) if not of_grant_handling(h)))
+        if not second or isinstance(frame[read], pd.DataFrame):
+            return  # (a header given twice: canonical_columns says so)
+        end, end_ok, end_blank = parse_dates(frame[read])
+        for h in second:
+            other, other_ok, other_blank = parse_dates(frame[h])
+            # only where it ends the grant sooner than the end read (an Ophørsdato that repeats Slutdato, or
+            # lies after it, changes nothing: a review of 0.9.39's first version refused such an extract)
+            sooner = other_ok & ~other_blank & (end_blank | (end_ok & (other < end)))
+            if sooner.any():
+                raise InputError(
+                    source,
+                    f"column {h!r}, row {int(np.flatnonzero(sooner)[0]) + 1}",
+                    f"is not read, and ends the grant sooner than {read!r}, which is read: nothing says which end "
+                    f"holds, and read without it a grant that had stopped would be paid on; expected one end date a "
+                    f"grant: give the earlier of the two under {read!r}, or remove the column",
+                )
         return
     looks = _dated(frame, end_date_columns(unread_columns(list(frame.columns), GRANT_COLUMNS)))
     if looks:
@@ -1413,7 +1455,9 @@ def prepare_grants(df: pd.DataFrame, source: str = "grants") -> Grants:
     _refuse_unread_end_dates(df, source)
     problems = Problems()
     grants, left_out, rows, ids = _typed_grants(
-        canonical_columns(df, GRANT_COLUMNS, source),  # once, here, as read_grants maps them
+        canonical_columns(
+            _status_by_another_name(df, source), GRANT_COLUMNS, source
+        ),  # once, here, as read_grants maps them
         source,
         problems,
         numeric_cpr=numeric_cells(df, GRANT_COLUMNS[1]),
@@ -1596,6 +1640,11 @@ def _typed_grants(
     return kept.reset_index(drop=True), np.unique(cpr_key[gone]).astype(np.int64), left_out, ids
 
 
+def _status_words(stems: tuple[str, ...]) -> str:
+    """A pattern finding any of ``stems`` at the start of a word of a status."""
+    return r"(?<![^\W\d_])(?:" + "|".join(re.escape(s) for s in stems) + ")"
+
+
 def _grant_standing(
     df: pd.DataFrame, end_blank: np.ndarray, flag: Callable[[np.ndarray, str, str], None]
 ) -> np.ndarray:
@@ -1605,11 +1654,12 @@ def _grant_standing(
     out, holding back, where it has none; a status or flag of no word the robot knows is left out, holding
     back. Sensum's extracts carry a grant's status beside the columns read, and the robot paid March on a
     grant marked *Annulleret* or *Afslået* as on any other (an attack on 0.9.38)."""
-    status = df["status"].fillna("").astype(str).str.strip().str.casefold()
+    status = sheet_keys(df["status"])  # any space a space, case folded
     said = df["cancelled"].fillna("").astype(str).str.strip().str.casefold()
-    void = (status.str.startswith(GRANT_VOID) | said.isin(FLAG_YES)).to_numpy(dtype=bool)
-    ended = status.str.startswith(GRANT_ENDED).to_numpy(dtype=bool) & ~void
-    known = status.eq("") | status.str.startswith(GRANT_IN_FORCE)
+    void = (status.str.contains(_status_words(GRANT_VOID)) | said.isin(FLAG_YES)).to_numpy(dtype=bool)
+    ended = status.str.contains(_status_words(GRANT_ENDED)).to_numpy(dtype=bool) & ~void
+    denied = status.str.contains(_status_words(GRANT_DENIED))
+    known = status.eq("") | (status.str.contains(_status_words(GRANT_IN_FORCE)) & ~denied)
     flag(void, "status", "bevillingen er annulleret, afslået eller slettet ifølge sin status; den bruges ikke")
     flag(ended & end_blank, "status", "bevillingen er afsluttet ifølge sin status, men har ingen slutdato; "
          "forventet slutdatoen")  # fmt: skip
@@ -1847,7 +1897,12 @@ def _refuse_columns_not_shown(
                 "the columns it reads shown: show it (select the columns beside it, right-click, Unhide), or "
                 "delete it and give its place to the column in use",
             )
-    for row, header in struck:
+    # a row that says its own end (Gyldig til) is read as ended by it, the strike beside it the same (a review
+    # of 0.9.39's first version refused such a sheet, where the row coded nothing after its end)
+    ends = {header_key(h) for c in columns if c.name == "valid_to" and (h := source_column(frame, c)) is not None}
+    for row, header, held in struck:
+        if any(header_key(h) in ends and text.strip() for h, text in held.items()):
+            continue
         if header_key(header) in read:
             raise InputError(
                 path,

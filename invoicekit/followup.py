@@ -13,6 +13,7 @@ are in :mod:`invoicekit.charts` and the report's layout in
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,6 @@ from invoicekit.actions import (
     template_fixable,
 )
 from invoicekit.case_parameters import PARAMS
-from invoicekit.delivery import sha256
 from invoicekit.errors import InputError
 from invoicekit.evaluate import SOURCE_ROW, evaluate, first_decision, read_truth_file, source_rows, truth_lines_beside
 from invoicekit.extracts import Grants, SupportSheet
@@ -39,6 +39,8 @@ from invoicekit.parsing import kroner
 from invoicekit.reasons import LABELS_DA, POSTED
 from invoicekit.sample import evaluate_control
 from invoicekit.vocabulary import MONTH
+
+log = logging.getLogger(__name__)
 
 #: the paragraph or service of an invoice no grant was found for: none fitted, or the robot never looked
 #: (no CPR number, say), so not "no grant fitted" (a user review)
@@ -131,8 +133,16 @@ def not_read_in_month(journal: str | Path, month: str, files: dict[str, str | Pa
     journal recorded for that input of that month's runs."""
     with Journal(Path(journal), readonly=True) as j:
         runs = j.runs()
+        try:  # the journal keeps them keyed with its secret (schema 13): compared so
+            digests = {name: j.file_digest(Path(path)) for name, path in files.items()}
+        except InputError:  # the journal alone, without its key file: what its runs read cannot be told
+            log.warning(
+                "the journal's key file is not beside it: whether the month's runs read %s cannot be told",
+                ", ".join(files),
+            )
+            return []
     of_month = runs[(months_of_runs(runs) == month).to_numpy()]
-    return [name for name, path in files.items() if sha256(Path(path)) not in set(of_month[f"{name}_sha256"].dropna())]
+    return [name for name, digest in digests.items() if digest not in set(of_month[f"{name}_sha256"].dropna())]
 
 
 def first_decisions(d: pd.DataFrame) -> pd.DataFrame:

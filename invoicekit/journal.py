@@ -77,7 +77,9 @@ refuse schema 12: they would read øre as kroner.
 
 Schema 13 (invoicekit 0.9.39) keeps each file's checksum keyed with the journal's secret
 (``run_files.keyed_sha256``: :func:`~invoicekit.keys.file_digest` of its SHA-256), where schemas 2
-to 12 kept its SHA-256 (``run_files.sha256``). The payment file ``opus_postings.csv`` holds the
+to 12 kept its SHA-256 (``run_files.sha256``), and so each run's inputs' (``runs.invoices_sha256`` and the
+others keep their names and hold the keyed form: a one-invoice extract with the spec's columns holds nothing
+the journal does not, but four digits). The payment file ``opus_postings.csv`` holds the
 citizens' CPR numbers and nothing the journal does not hold besides (art, PSP element, amount, text,
 period, invoice number, CVR number, posting date, birth date), so its plain checksum gave a run's
 citizen's whole number to 10,000 tries (an attack on 0.9.38). A migration to 13 keys the checksums
@@ -154,6 +156,8 @@ from invoicekit.vocabulary import danish_now, run_month
 SCHEMA_VERSION = 13
 #: the first schema that keeps the files' checksums keyed
 KEYED_FILES_FROM = 13
+#: the runs' columns of their inputs' checksums, keyed with the secret from schema 13 on, their names kept
+_INPUT_DIGESTS = ("grants_sha256", "invoices_sha256", "support_sheet_sha256")
 #: schema 13's change to ``run_files``, made on a new journal and by a migration
 _KEYED_FILES = "ALTER TABLE run_files RENAME COLUMN sha256 TO keyed_sha256"
 #: the first schema whose secret is in its key file
@@ -1009,6 +1013,13 @@ class Journal:
             [(file_digest(str(plain), secret), run_id, name) for run_id, name, plain in rows],
         )
         self.conn.execute(_KEYED_FILES)
+        # and the inputs' (a one-invoice extract holds nothing but what the journal holds and four digits)
+        for column in _INPUT_DIGESTS:
+            rows = self.conn.execute(f"SELECT run_id, {column} FROM runs WHERE {column} IS NOT NULL").fetchall()
+            self.conn.executemany(
+                f"UPDATE runs SET {column} = ? WHERE run_id = ?",
+                [(file_digest(str(plain), secret), run_id) for run_id, plain in rows if str(plain)],
+            )
 
     def _rekey_and_mask(self, secret: str) -> None:
         """Schema 2 to 9 → 10 (inside :meth:`_migrate`'s transaction): each run's
@@ -1232,7 +1243,9 @@ class Journal:
 
         def inp(name: str) -> tuple[str | None, str | None]:
             path, digest = inputs.get(name, (None, None))
-            return (mask_cpr_text(path) if path else None, digest)
+            # its checksum keyed, as the files' are (schema 13): a one-invoice extract holds nothing but what the
+            # journal holds and four digits (a review of 0.9.39's first version)
+            return (mask_cpr_text(path) if path else None, self.keyed_digest(digest) if digest else digest)
 
         cur = conn.execute(
             "INSERT INTO runs (started_at, finished_at, tool_version, grants_file, grants_sha256, "

@@ -47,7 +47,15 @@ from invoicekit.extracts import (
 )
 from invoicekit.history import MARK_WHOLE_TIME, PAID_COLUMNS, PAID_KEYS, SENSUM_MARK, History
 from invoicekit.identifiers import cpr_column, cvr_column, mask_cprs_in_arrow
-from invoicekit.keys import grant_values, normalise_grant_ids, normalise_numbers, service_keys, valued_grant_ids
+from invoicekit.keys import (
+    HASHED,
+    grant_values,
+    normalise_grant_ids,
+    normalise_numbers,
+    service_keys,
+    stored_keys,
+    valued_grant_ids,
+)
 from invoicekit.parsing import parse_amounts, parse_dates
 from invoicekit.readers import canonical_columns, read_raw, refuse_misread_file, source_column
 from invoicekit.vocabulary import ANY_PARAGRAPH, EXCEL_ERRORS, FORMULA_START_RE2
@@ -487,14 +495,41 @@ def with_moved_grants(
     paragraph = paragraph.map(support.service_paragraphs()).fillna("").replace(ANY_PARAGRAPH, "")
     today = today.assign(paragraph=paragraph.to_numpy(dtype=object), period_start="2000-01-01",
                          period_end="2000-01-01", invoice_id="")  # fmt: skip
-    keyed = History.from_tables(paid=today, secret=history.secret).paid[list(PAID_KEYS)].drop_duplicates()
-    joined = posted.merge(keyed, on="grant_key", how="inner", suffixes=("", "_today"), sort=False)
+    keyed = History.from_tables(paid=today, secret=history.secret).paid[list(PAID_KEYS)]
+    # an id of digits by its value too, as check 21 compares the journal's (``00123`` paid, ``123`` today: a review
+    # of 0.9.39's first version paid the month again); one the journal keeps hashed, where it was ten to fifteen
+    # digits bare, by today's value padded so and hashed
+    values, digits = valued_grant_ids(normalise_grant_ids(today["grant_id"].to_numpy(dtype=object)))
+    probes = [keyed.rename(columns={"grant_key": "probe"})]
+    by_value = keyed[digits].assign(probe=["=" + v for v in values[digits]]).drop(columns="grant_key")
+    probes.append(by_value)
+    hashed = posted["grant_key"].astype(str).str.startswith(HASHED)
+    if hashed.any() and digits.any():
+        for width in range(10, 16):
+            fits = np.array([len(v) <= width for v in values[digits]], dtype=bool)
+            padded = np.array([v.zfill(width) for v in values[digits][fits]], dtype=object)
+            probes.append(
+                keyed[digits][fits].assign(probe=stored_keys(padded, history.secret)).drop(columns="grant_key")
+            )
+    probes_all = pd.concat(probes, ignore_index=True).drop_duplicates()
+    posted_values, posted_digits = valued_grant_ids(posted["grant_key"].astype(str).to_numpy(dtype=object))
+    posted_digits = posted_digits & ~hashed.to_numpy(dtype=bool)
+    asked = pd.concat(
+        [posted.assign(probe=posted["grant_key"]),
+         posted[posted_digits].assign(probe=["=" + v for v in posted_values[posted_digits]])],
+        ignore_index=True,
+    )  # fmt: skip
+    joined = asked.merge(probes_all, on="probe", how="inner", suffixes=("", "_today"), sort=False)
     moved = (joined["citizen_key_today"] != "") & (joined["citizen_key_today"] != joined["citizen_key"])
     if not moved.any():
         return history
-    extra = joined[moved.to_numpy()].assign(
-        citizen_key=lambda f: f["citizen_key_today"], paragraph_key=lambda f: f["paragraph_key_today"]
-    )[list(PAID_COLUMNS)]
+    extra = (
+        joined[moved.to_numpy()]
+        .assign(citizen_key=lambda f: f["citizen_key_today"], paragraph_key=lambda f: f["paragraph_key_today"])[
+            list(PAID_COLUMNS)
+        ]
+        .drop_duplicates()
+    )
     both = pd.concat([paid, extra], ignore_index=True).astype({"run_id": "int64"})
     return History(seen=history.seen, paid=both, secret=history.secret)
 

@@ -809,7 +809,7 @@ _CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
 #: the locales (Excel's language ids, ``[$kr.-406]``) whose ``kr`` is the Danish krone, and those of others'
 _KRONE_LOCALES = {"406": "DKK", "438": "DKK", "46f": "DKK", "41d": "SEK", "81d": "SEK", "414": "NOK", "814": "NOK",
                   "40f": "ISK"}  # fmt: skip
-_FORMAT_BRACKET = re.compile(r"\[\$([^\]-]*)(?:-([0-9A-Fa-f]+))?\]")
+_FORMAT_BRACKET = re.compile(r"\[\$([^\]-]*)(?:-([^\]]*))?\]")
 
 
 def format_currency(code: str | None) -> str | None:
@@ -821,7 +821,9 @@ def format_currency(code: str | None) -> str | None:
         return None
     found: list[str | None] = []
     for m in _FORMAT_BRACKET.finditer(code):
-        said, locale = m.group(1).strip(), (m.group(2) or "").lower()[-3:]
+        # Excel's language id (``-406``), or another tail (``-x-euro2``, Excel 365's): no locale
+        tail = (m.group(2) or "").lower()
+        said, locale = m.group(1).strip(), tail[-3:] if re.fullmatch(r"[0-9a-f]+", tail) else ""
         word = said.rstrip(".").upper()
         if word == "KR":
             found.append(_KRONE_LOCALES.get(locale, "DKK" if not locale else f"kr ({locale})"))
@@ -832,7 +834,8 @@ def format_currency(code: str | None) -> str | None:
     for quoted in re.findall(r'"([^"]*)"', code):
         found += [_CURRENCY_SYMBOLS.get(w, w.upper()) for w in re.findall(r"[€$£¥]|[A-Za-z]{3}", quoted)
                   if w in _CURRENCY_SYMBOLS or w.upper() in CURRENCY_CODES]  # fmt: skip
-    outside = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code)
+    # what it shows outside quotes and brackets, an escaped character as itself (``\€``: Excel's euro typed in)
+    outside = re.sub(r'"[^"]*"|\[[^\]]*\]', "", code).replace("\\", "")
     found += [_CURRENCY_SYMBOLS[ch] for ch in outside if ch in _CURRENCY_SYMBOLS]
     return next((c for c in found if c and c not in ("DKK", "DKR")), None)
 
@@ -882,33 +885,35 @@ def rows_not_shown(parts: dict[str, bytes], title: str) -> list[tuple[int, str]]
     found: list[tuple[int, str]] = []
     for part in (p for p in parts if p.startswith("xl/worksheets/") and p.endswith(".xml")):
         data = parts[part]
-        if _sheet_title(parts, part) != title or not _may_hide_rows(data, struck):
+        if _sheet_title(parts, part) != title or not (_may_hide_rows(data, struck) or _may_strike_text(parts, data)):
             continue
         texts = _CellTexts(parts)
         for row in _rows_streamed(data):
-            styles = []
+            gone = []  # each cell of a value: struck through (by its style, or in its text)
             for c in row:
                 if not c.tag.endswith("}c"):
                     continue
                 if texts(c).strip():  # as the reader reads it: a cell of spaces holds nothing
-                    styles.append(int(c.get("s") or 0))
-            if not styles:
+                    gone.append(int(c.get("s") or 0) in struck or texts.struck(c))
+            if not gone:
                 continue
             at = int(row.get("r") or 0)
             if row.get("hidden") in ("1", "true"):
                 grouped = (row.get("outlineLevel") or "0").strip() not in ("", "0")
                 found.append((at, ROW_GROUPED if grouped else ROW_HIDDEN))
-            elif struck and all(s in struck for s in styles):
+            elif all(gone):
                 found.append((at, ROW_STRUCK))
     return sorted(found)
 
 
 class _CellTexts:
-    """A ``c`` element's text as stored (a shared string looked up, read once when first needed)."""
+    """A ``c`` element's text as stored (a shared string looked up, read once when first needed), and whether
+    its text itself is struck through (:meth:`struck`)."""
 
     def __init__(self, parts: dict[str, bytes]) -> None:
         self._parts = parts
         self._shared: list[str] | None = None
+        self._struck_shared: set[int] | None = None
 
     def __call__(self, c) -> str:
         held = "".join(t for v in c if v.tag.endswith(("}v", "}is")) for t in v.itertext())
@@ -916,6 +921,50 @@ class _CellTexts:
             self._shared = _shared_strings(self._parts) if self._shared is None else self._shared
             held = self._shared[int(held)] if int(held) < len(self._shared) else held
         return held
+
+    def struck(self, c) -> bool:
+        """Whether the cell's text is struck through in the text itself (rich text, each run of it that shows
+        something: a strike made while editing the cell, which its style does not say)."""
+        if c.get("t") == "inlineStr":
+            return any(_runs_struck(v) for v in c if v.tag.endswith("}is"))
+        if c.get("t") != "s":
+            return False
+        if self._struck_shared is None:
+            self._struck_shared = _struck_strings(self._parts)
+        index = "".join(t for v in c if v.tag.endswith("}v") for t in v.itertext()).strip()
+        return index.isascii() and index.isdigit() and int(index) in self._struck_shared
+
+
+def _runs_struck(text) -> bool:
+    """Whether a rich text (``si`` or ``is``) has runs, and each run that shows something is struck through."""
+    runs = [r for r in text if r.tag.endswith("}r")]
+    shown = [r for r in runs if "".join(t.text or "" for t in r if t.tag.endswith("}t")).strip()]
+    if not shown:
+        return False
+    for r in shown:
+        props = next((p for p in r if p.tag.endswith("}rPr")), None)
+        strike = None if props is None else next((p for p in props if p.tag.endswith("}strike")), None)
+        if strike is None or strike.get("val", "1").strip().lower() in ("0", "false"):
+            return False
+    return True
+
+
+def _struck_strings(parts: dict[str, bytes]) -> set[int]:
+    """The indices of the workbook's shared strings whose text is struck through (:func:`_runs_struck`)."""
+    data = parts.get("xl/sharedStrings.xml", b"")
+    if b"strike" not in data:
+        return set()
+    try:
+        root = defused_et.fromstring(data)
+    except Exception:  # damaged: read as it reads
+        return set()
+    return {k for k, si in enumerate(e for e in root if e.tag.endswith("}si")) if _runs_struck(si)}
+
+
+def _may_strike_text(parts: dict[str, bytes], data: bytes) -> bool:
+    """Whether a worksheet part may hold a cell whose text is struck through in itself (a shared string or an
+    inline one with a strike)."""
+    return b"strike" in parts.get("xl/sharedStrings.xml", b"") or b"strike" in data
 
 
 def _ref_column(ref: str) -> int:
@@ -926,34 +975,38 @@ def _ref_column(ref: str) -> int:
     return _column_number(letters.encode("ascii"))
 
 
-def columns_not_shown(parts: dict[str, bytes], title: str) -> tuple[set[str], list[tuple[int, str]]]:
+def columns_not_shown(parts: dict[str, bytes], title: str) -> tuple[set[str], list[tuple[int, str, dict[str, str]]]]:
     """Of the sheet named ``title``, whose header is its first row of values: the headers of its hidden
-    columns (``<col … hidden="1"/>``), and each cell below the header that holds a value struck through, as
-    (the row as Excel numbers it, its column's header). From the parts as stored; a sheet with neither a
-    hidden column nor a struck style is not parsed."""
+    columns (``<col … hidden="1"/>``), and each cell below the header that holds a value struck through (by
+    its style, or in its text: :meth:`_CellTexts.struck`), as (the row as Excel numbers it, its column's
+    header, the row's texts by header). From the parts as stored; a sheet with neither a hidden column nor
+    a strike is not parsed."""
     struck = _struck_styles(parts)
     hidden_headers: set[str] = set()
-    struck_cells: list[tuple[int, str]] = []
+    struck_cells: list[tuple[int, str, dict[str, str]]] = []
     for part in (p for p in parts if p.startswith("xl/worksheets/") and p.endswith(".xml")):
         data = parts[part]
         if _sheet_title(parts, part) != title:
             continue
         hidden = _hidden_columns(data)
-        if not hidden and not (struck and _may_hide_rows(data, struck)):
+        if not hidden and not (struck and _may_hide_rows(data, struck)) and not _may_strike_text(parts, data):
             continue
         texts, header = _CellTexts(parts), None
         for row in _rows_streamed(data):
             cells, at = [], 0
             for c in (c for c in row if c.tag.endswith("}c")):
                 at = _ref_column(c.get("r") or "") or at + 1
-                cells.append((at, texts(c).strip(), int(c.get("s") or 0)))
+                cells.append((at, texts(c).strip(), int(c.get("s") or 0) in struck or texts.struck(c)))
             if header is None:
                 if any(text for _, text, _ in cells):
                     header = {col: text for col, text, _ in cells if text}
                     hidden_headers |= {text for col, text in header.items() if col in hidden}
                 continue
             row_at = int(row.get("r") or 0)
-            struck_cells += [(row_at, header[col]) for col, text, s in cells if text and s in struck and col in header]
+            held = {header[col]: text for col, text, _ in cells if col in header}
+            struck_cells += [
+                (row_at, header[col], held) for col, text, gone in cells if text and gone and col in header
+            ]
     return hidden_headers, struck_cells
 
 
@@ -1274,7 +1327,7 @@ class Workbook:
             for el in book.iter()
         )
 
-    def columns_not_shown(self, title: str) -> tuple[set[str], list[tuple[int, str]]]:
+    def columns_not_shown(self, title: str) -> tuple[set[str], list[tuple[int, str, dict[str, str]]]]:
         """The hidden columns' headers and the struck-through cells of the sheet named ``title``
         (:func:`columns_not_shown`)."""
         return columns_not_shown(self._parts, title) if self._parts is not None else (set(), [])

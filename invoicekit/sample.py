@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from invoicekit.errors import InputError, MissingFileError, check_input_file, make_folder
 from invoicekit.formats import EXCEL_INT, EXCEL_MONTH, EXCEL_PERCENT, decimals_beside, en_percent
@@ -31,6 +34,7 @@ from invoicekit.parsing import ore_dkk
 from invoicekit.readers import refuse_no_xlsx
 from invoicekit.reasons import POSTED
 from invoicekit.vocabulary import MONTH, month_of_cell
+from invoicekit.workbook import save_whole, write_workbook
 
 log = logging.getLogger(__name__)
 
@@ -176,10 +180,6 @@ class Control:
     info: dict
 
     def write(self, path: str | Path) -> Path:
-        from openpyxl.worksheet.datavalidation import DataValidation
-
-        from invoicekit.workbook import write_workbook
-
         path = Path(path)
         if path.suffix.lower() != ".xlsx":
             raise InputError(path, None, "has no .xlsx ending; expected a control sheet like control.xlsx")
@@ -198,10 +198,18 @@ class Control:
         shown = {"Måned": EXCEL_MONTH, "Konfidens": EXCEL_PERCENT, "Tålelig fejlrate": EXCEL_PERCENT}
         counts = ("Automatiske posteringer i måneden", "Forventede fejl", "Stikprøvestørrelse")
         formats = [shown.get(k, EXCEL_INT if k in counts else None) for k in info["Oplysning"]]
-        write_workbook(path, {SHEET_SAMPLE: self.sample, SHEET_INFO: info}, formats={SHEET_INFO: {"Værdi": formats}})
-        from openpyxl import load_workbook
-
-        wb = load_workbook(path)
+        # written whole, its drop-down and all, beside --out, then moved there (save_whole): a full disk at the
+        # second save left a sheet cut short at --out, which no draw may replace (a review of 0.9.39's first version)
+        staged = path.with_name(f".{path.stem}.{os.getpid()}.draw.xlsx")  # openpyxl reads a name ending .xlsx alone
+        try:
+            write_workbook(
+                staged, {SHEET_SAMPLE: self.sample, SHEET_INFO: info}, formats={SHEET_INFO: {"Værdi": formats}}
+            )
+            wb = load_workbook(staged)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+        finally:
+            staged.unlink(missing_ok=True)
         ws = wb[SHEET_SAMPLE]
         col = list(self.sample.columns).index(FINDING) + 1
         letter = ws.cell(row=1, column=col).column_letter
@@ -217,8 +225,7 @@ class Control:
         )
         dv.add(f"{letter}2:{letter}{len(self.sample) + 1}")
         ws.add_data_validation(dv)
-        wb.save(path)
-        return path
+        return save_whole(wb, path)
 
 
 def draw(

@@ -93,16 +93,22 @@ EXCEL_ERRORS = frozenset(
 
 # ---------------------------------------------------------------- a grant's status
 
-#: how a grant's status begins (case folded) where it says the grant never holds: cancelled, refused,
-#: deleted, withdrawn, registered by mistake. Such a grant is left out and listed, and holds nothing back
-GRANT_VOID = ("annull", "afslå", "afslag", "afvis", "afvist", "slet", "tilbagekald", "ophævet", "fejlregistr",
-              "ikke bevilget", "cancel", "reject", "void", "delete", "withdrawn")  # fmt: skip
-#: … where it says the grant has ended: it holds up to its end date, and is left out (holding its citizen's
-#: invoices back) where it has none
+#: the words (their stems, case folded) of a grant's status that say it never holds: cancelled, refused,
+#: deleted, withdrawn, registered by mistake. Such a grant is left out and listed, and holds nothing back. A
+#: status is read by every word in it, wherever it stands (``Bevilget - annulleret``: a review of 0.9.39's first
+#: version read the first word alone), these first, then the ended, then the in-force ones
+GRANT_VOID = ("annull", "afslå", "afslag", "afvis", "afvist", "slet", "tilbagekald", "tilbagetrukket", "ophævet",
+              "fejlregistr", "ikke bevilget", "henlagt", "bortfald", "cancel", "reject", "void", "delete", "withdrawn")  # fmt: skip
+#: … that say it has ended: it holds up to its end date, and is left out (holding its citizen's invoices back)
+#: where it has none
 GRANT_ENDED = ("afslut", "ophør", "lukket", "udløb", "stop", "ended", "closed", "expired")
-#: … where it says the grant is in force; a status of none of these words is left out, holding back
-GRANT_IN_FORCE = ("bevilg", "aktiv", "godkend", "igangv", "i gang", "løbend", "gæld", "visiter", "aktuel", "åben",
-                  "active", "approved", "granted", "open", "current")  # fmt: skip
+#: … that say it is in force; a status of none of these words, or with a word that denies one
+#: (:data:`GRANT_DENIED`), is left out, holding back
+GRANT_IN_FORCE = ("bevilg", "bevill", "genbevil", "aktiv", "godkend", "igangv", "i gang", "i kraft", "løbend", "gæld",
+                  "visiter", "aktuel", "åben", "forlæng", "midlertid", "foreløbig", "revurder", "ændret", "active",
+                  "approved", "granted", "open", "current")  # fmt: skip
+#: … that deny an in-force word beside them (``ikke aktiv``, ``afventer bevilling``)
+GRANT_DENIED = ("ikke", "afvent", "ansøg", "not", "pending")
 #: a cancelled flag's cells (``Annulleret``: ``Ja``/``Nej``) that say yes, and those that say no
 FLAG_YES = ("ja", "j", "x", "1", "sand", "true", "yes", "y")
 FLAG_NO = ("nej", "n", "0", "falsk", "false", "no", "")
