@@ -1566,12 +1566,13 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     if len(h):
         hs = h["period_start"].to_numpy(dtype="datetime64[D]")
         he = h["period_end"].to_numpy(dtype="datetime64[D]")
-        everyone, every_row = np.arange(len(cand)), np.arange(len(h))
+        # the rows of a moved grant's payments under today's keys are weighed last (History.moved)
+        everyone, every_row = np.arange(len(cand)), np.arange(len(h) - history.moved)
         probes = []  # (the candidates asked, their keys, the history rows asked, its keys, kind)
         for kind, name in enumerate(PAID_KEYS):
             code = codes[name][cand]
             keys = np.where(code >= 0, np.append(distinct[name], _NO_KEY)[code], _NO_KEY)
-            probes.append((everyone, keys, every_row, h[name].to_numpy(dtype=object), kind))
+            probes.append((everyone, keys, every_row, h[name].to_numpy(dtype=object)[every_row], kind))
         if history.has_legacy:
             legacy = legacy_citizen_keys(
                 inv["cpr"].to_numpy(dtype=object)[cand],
@@ -1579,9 +1580,17 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                 _objects_of(_pick(services, grant_pos[cand])),
                 history.secret,
             )
-            probes.append((everyone, legacy, every_row, h["citizen_key"].to_numpy(dtype=object), 1))
+            probes.append((everyone, legacy, every_row, h["citizen_key"].to_numpy(dtype=object)[every_row], 1))
         probes.extend(_same_grant_by_value(g_code, g_ids, h["grant_key"], history.secret))
         probes.extend(_paid_under_the_paragraph(inv, h, cand, grant_pos, coded, sheet, services, s, e, history.secret))
+        if history.moved:
+            moved_rows = np.arange(len(h) - history.moved, len(h))
+            for kind, name in enumerate(PAID_KEYS):
+                if name == "grant_key":
+                    continue  # the grant's own key is a payment's as it was
+                code = codes[name][cand]
+                keys = np.where(code >= 0, np.append(distinct[name], _NO_KEY)[code], _NO_KEY)
+                probes.append((everyone, keys, moved_rows, h[name].to_numpy(dtype=object)[moved_rows], kind))
         # the earlier payments' columns, each taken once: a row of a table read per payment found cost
         # 80 µs (an extract sent again under new numbers finds one for every invoice)
         paid_as = {c: h[c].to_numpy(dtype=object) for c in ("invoice_id", "started_at", "grant_id", "service_code")}

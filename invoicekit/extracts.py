@@ -99,22 +99,22 @@ from invoicekit.vocabulary import (
     CPR_THOUSANDS,
     CURRENCY_CODES,
     DOCUMENT_TYPES,
+    ENDED,
     EXCEL_ERRORS,
     FLAG_NO,
     FLAG_YES,
-    GRANT_DENIED,
-    GRANT_ENDED,
-    GRANT_IN_FORCE,
-    GRANT_VOID,
     GUARDED_CELL_RE2,
     IGNORABLE_RE2,
+    IN_FORCE,
     INVOICE,
     NAMES_SOMETHING_RE2,
     OWNERSHIP,
     RATE_UNIT_NAMES_DA,
     RATE_UNITS,
+    VOID,
     cpr_digits,
     document_type_key,
+    grant_standing,
     masked_cpr,
     normalise_paragraph,
 )
@@ -1386,14 +1386,15 @@ def _status_by_another_name(frame: pd.DataFrame, source: str | Path) -> pd.DataF
     no status column has a name it knows, and it names no handling (``Betalingsstatus``). Two such columns are refused: nothing says which holds. Under such a
     name a grant marked *Annulleret* was paid on, unsaid (a review of 0.9.39's first version)."""
     status = next(c for c in GRANT_COLUMNS if c.name == "status")
-    if source_column(frame, status) is not None:
-        return frame
+    named = source_column(frame, status)
     found = [
         h
         for h in unread_columns(list(frame.columns), GRANT_COLUMNS)
         if ("status" in header_key(h) or header_key(h).startswith(("afgørelse", "afgoerelse")))
         and not of_grant_handling(h)
     ]
+    if named is not None:
+        found = [named, *found]  # beside a status column of a name it knows, another is no less a status (a review)
     if len(found) > 1:
         raise InputError(
             source,
@@ -1401,7 +1402,7 @@ def _status_by_another_name(frame: pd.DataFrame, source: str | Path) -> pd.DataF
             "both look as if they hold the grant's status, and nothing says which holds; expected one: name it "
             f"{status.aliases[0]}, or remove the other",
         )
-    return frame.rename(columns={found[0]: status.name}) if found else frame
+    return frame.rename(columns={found[0]: status.name}) if found and named is None else frame
 
 
 def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
@@ -1428,6 +1429,9 @@ def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
             # only where it ends the grant sooner than the end read (an Ophørsdato that repeats Slutdato, or
             # lies after it, changes nothing: a review of 0.9.39's first version refused such an extract)
             sooner = other_ok & ~other_blank & (end_blank | (end_ok & (other < end)))
+            # a cell that does not read as a date may end it sooner all the same (28.02.19, 28. februar 2019,
+            # 28.02.2019 (død): a review of 0.9.39's first version passed them over and paid March)
+            sooner |= ~other_ok & ~other_blank
             if sooner.any():
                 raise InputError(
                     source,
@@ -1640,11 +1644,6 @@ def _typed_grants(
     return kept.reset_index(drop=True), np.unique(cpr_key[gone]).astype(np.int64), left_out, ids
 
 
-def _status_words(stems: tuple[str, ...]) -> str:
-    """A pattern finding any of ``stems`` at the start of a word of a status."""
-    return r"(?<![^\W\d_])(?:" + "|".join(re.escape(s) for s in stems) + ")"
-
-
 def _grant_standing(
     df: pd.DataFrame, end_blank: np.ndarray, flag: Callable[[np.ndarray, str, str], None]
 ) -> np.ndarray:
@@ -1654,12 +1653,13 @@ def _grant_standing(
     out, holding back, where it has none; a status or flag of no word the robot knows is left out, holding
     back. Sensum's extracts carry a grant's status beside the columns read, and the robot paid March on a
     grant marked *Annulleret* or *Afslået* as on any other (an attack on 0.9.38)."""
-    status = sheet_keys(df["status"])  # any space a space, case folded
+    # each distinct status read once, word by word (:func:`~invoicekit.vocabulary.grant_standing`)
+    codes, distinct = pd.factorize(df["status"].fillna("").astype(str).to_numpy(dtype=object), use_na_sentinel=False)
+    standing = np.array([grant_standing(v) for v in distinct], dtype=object)[codes] if len(codes) else np.array([])
     said = df["cancelled"].fillna("").astype(str).str.strip().str.casefold()
-    void = (status.str.contains(_status_words(GRANT_VOID)) | said.isin(FLAG_YES)).to_numpy(dtype=bool)
-    ended = status.str.contains(_status_words(GRANT_ENDED)).to_numpy(dtype=bool) & ~void
-    denied = status.str.contains(_status_words(GRANT_DENIED))
-    known = status.eq("") | (status.str.contains(_status_words(GRANT_IN_FORCE)) & ~denied)
+    void = (standing == VOID) | said.isin(FLAG_YES).to_numpy(dtype=bool)
+    ended = (standing == ENDED) & ~void
+    known = pd.Series(standing == IN_FORCE)
     flag(void, "status", "bevillingen er annulleret, afslået eller slettet ifølge sin status; den bruges ikke")
     flag(ended & end_blank, "status", "bevillingen er afsluttet ifølge sin status, men har ingen slutdato; "
          "forventet slutdatoen")  # fmt: skip
@@ -1833,7 +1833,7 @@ def read_support_sheet(path: str | Path) -> SupportSheet:
                 refuse_misread_file(raw, f"{path} [{titles[0]}]", _named(columns, "valid_from", "valid_to"))
             frames[name] = canonical_columns(raw.frame, columns, path, titles[0])
             _refuse_header_again(frames[name], columns, path, titles[0])
-            _refuse_columns_not_shown(wb, raw.frame, columns, path, titles[0])
+            _refuse_columns_not_shown(wb, raw.frame, columns, path, titles[0], frames[name])
             chosen[name] = titles[0]
         _refuse_second_tables(wb, path, chosen)
     finally:
@@ -1877,7 +1877,7 @@ def _refuse_header_again(frame: pd.DataFrame, columns: tuple[Column, ...], path:
 
 
 def _refuse_columns_not_shown(
-    wb: Workbook, frame: pd.DataFrame, columns: tuple[Column, ...], path: Path, title: str
+    wb: Workbook, frame: pd.DataFrame, columns: tuple[Column, ...], path: Path, title: str, frame_mapped: pd.DataFrame
 ) -> None:
     """Refuse a role's sheet where a column the robot reads is hidden, or holds a value struck through: the
     old ``PSP-element`` column hidden beside a visible ``PSP-element 2019``, or a retired element's cell
@@ -1897,20 +1897,41 @@ def _refuse_columns_not_shown(
                 "the columns it reads shown: show it (select the columns beside it, right-click, Unhide), or "
                 "delete it and give its place to the column in use",
             )
-    # a row that says its own end (Gyldig til) is read as ended by it, the strike beside it the same (a review
-    # of 0.9.39's first version refused such a sheet, where the row coded nothing after its end)
-    ends = {header_key(h) for c in columns if c.name == "valid_to" and (h := source_column(frame, c)) is not None}
+    # a coding row with a value it reads struck through is left out, listed, and holds its key back on the days
+    # it may hold (a row ended by its Gyldig til codes nothing after; one still open holds every invoice of its key
+    # back): reviews of 0.9.39's first versions found a sheet refused for an ended row struck through, then a
+    # struck element posted on while its Gyldig til lay ahead. Elsewhere the sheet is refused
+    coding = {c.name for c in CODING_COLUMNS}
     for row, header, held in struck:
-        if any(header_key(h) in ends and text.strip() for h, text in held.items()):
+        if header_key(header) not in read:
             continue
-        if header_key(header) in read:
-            raise InputError(
-                path,
-                f"sheet '{title}', row {row}",
-                f"its {read[header_key(header)]} is struck through, which a person reads as void, and the robot "
-                "would code postings by it; expected only values in use: delete the row, or end it with a "
-                "valid_to (Gyldig til) date and take the strike off",
-            )
+        if coding <= {c.name for c in columns}:
+            _mark_struck(frame_mapped, columns, frame, held)
+            continue
+        raise InputError(
+            path,
+            f"sheet '{title}', row {row}",
+            f"its {read[header_key(header)]} is struck through, which a person reads as void, and the robot "
+            "would code postings by it; expected only values in use: delete the row, or take the strike off",
+        )
+
+
+#: the coding columns whose text finds a struck row again among the rows read (its dates are stored as numbers)
+_STRUCK_KEYS = ("paragraph", "ownership", "target_group", "psp_element", "art")
+
+
+def _mark_struck(mapped: pd.DataFrame, columns: tuple[Column, ...], frame: pd.DataFrame, held: dict[str, str]) -> None:
+    """Mark (column ``struck``) the rows of the coding table ``mapped`` that are the struck row ``held`` (its texts
+    by header, as stored): those whose texts of :data:`_STRUCK_KEYS` are its."""
+    found = np.ones(len(mapped), dtype=bool)
+    by_key = {header_key(h): t for h, t in held.items()}
+    for c in (c for c in columns if c.name in _STRUCK_KEYS):
+        header = source_column(frame, c)
+        text = by_key.get(header_key(header), "") if header is not None else ""
+        found &= mapped[c.name].fillna("").astype(str).str.strip().eq(text.strip()).to_numpy(dtype=bool)
+    if "struck" not in mapped:
+        mapped["struck"] = False
+    mapped.loc[found, "struck"] = True
 
 
 def _refuse_second_tables(wb: Workbook, path: Path, chosen: dict[str, str]) -> None:
@@ -2128,6 +2149,12 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
         ((out["paragraph"] == "").to_numpy(), "paragraph", "paragraffen mangler eller angiver ikke én paragraf"),
         ((out["ownership"] == "").to_numpy(), "ownership", "ejerforholdet mangler eller er ukendt"),
         ((out["target_key"] == "").to_numpy(), "target_group", "målgruppen mangler"),
+        (
+            df["struck"].fillna(False).to_numpy(dtype=bool) if "struck" in df else np.zeros(len(df), dtype=bool),
+            "psp_element",
+            "rækken har en værdi, robotten læser, overstreget, som man læser som ugyldig; slet rækken, eller tag "
+            "overstregningen af",
+        ),
         ((psp == "").to_numpy(), "psp_element", "PSP-elementet mangler"),
         (
             # a placeholder (-, ?, ...) for an element yet to be made was posted as one (an attack on 0.9.36)

@@ -154,6 +154,10 @@ from invoicekit.vocabulary import danish_now, run_month
 #: schema 13 (0.9.39): each file's checksum keyed with the secret (``run_files.keyed_sha256``), where 2 to
 #: 12 kept its SHA-256, which with the rest of what the journal holds gave away a payment file's CPR numbers
 SCHEMA_VERSION = 13
+#: the first schema whose stored decisions are as this version stores them (13 changed the checksums alone): one
+#: of an older schema read as it is is cleaned as a migration would (:meth:`Journal._as_now`), with the secret; a
+#: schema-12 journal handed out alone, without its key file, was called damaged by every report (a review)
+DECISIONS_AS_NOW_FROM = 12
 #: the first schema that keeps the files' checksums keyed
 KEYED_FILES_FROM = 13
 #: the runs' columns of their inputs' checksums, keyed with the secret from schema 13 on, their names kept
@@ -1227,7 +1231,7 @@ class Journal:
         """A run's stored table as a migration to this schema would leave it
         (:func:`_cleaned`), for a journal of an older schema read as it is:
         what a reader is handed never shows a CPR number this version masks."""
-        return _cleaned(t, self.secret)[0] if 2 <= self.version < SCHEMA_VERSION else t
+        return _cleaned(t, self.secret)[0] if 2 <= self.version < DECISIONS_AS_NOW_FROM else t
 
     def begin_run(
         self,

@@ -531,7 +531,7 @@ def with_moved_grants(
         .drop_duplicates()
     )
     both = pd.concat([paid, extra], ignore_index=True).astype({"run_id": "int64"})
-    return History(seen=history.seen, paid=both, secret=history.secret)
+    return History(seen=history.seen, paid=both, secret=history.secret, moved=history.moved + len(extra))
 
 
 def with_paid_marks(

@@ -700,6 +700,8 @@ def simulate_rule_sets(
         return
     # each rule set alone for collective invoices decided line by line, and for a
     # month of one period invoiced over and over
+    # (the rule sets' own payments here are not counted under a moved grant's new keys, as decide's are:
+    # README, "A grant period is paid once")
     if not any(lines is not None for lines in world.lines):
         try:
             decisions, reasons = _replayed_together(world, rule_list, secret, seen)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 import zoneinfo
 from pathlib import Path
 
@@ -93,22 +94,52 @@ EXCEL_ERRORS = frozenset(
 
 # ---------------------------------------------------------------- a grant's status
 
-#: the words (their stems, case folded) of a grant's status that say it never holds: cancelled, refused,
-#: deleted, withdrawn, registered by mistake. Such a grant is left out and listed, and holds nothing back. A
-#: status is read by every word in it, wherever it stands (``Bevilget - annulleret``: a review of 0.9.39's first
-#: version read the first word alone), these first, then the ended, then the in-force ones
-GRANT_VOID = ("annull", "afslå", "afslag", "afvis", "afvist", "slet", "tilbagekald", "tilbagetrukket", "ophævet",
-              "fejlregistr", "ikke bevilget", "henlagt", "bortfald", "cancel", "reject", "void", "delete", "withdrawn")  # fmt: skip
+#: a grant's status, read (:func:`grant_standing`): it holds; it holds to its end date; it never holds (cancelled,
+#: refused, deleted: left out and listed, holding nothing back); or no word known says (left out, holding back)
+IN_FORCE, ENDED, VOID, UNKNOWN = "in force", "ended", "void", "unknown"
+#: the stems (case folded) of a status's words that say the grant never holds
+GRANT_VOID = ("annull", "afslå", "afslag", "afvis", "afvist", "slet", "tilbagekald", "tilbagetrukk", "ophævet",
+              "fejlregistr", "henlagt", "bortfald", "cancel", "reject", "void", "delet", "withdrawn")  # fmt: skip
 #: … that say it has ended: it holds up to its end date, and is left out (holding its citizen's invoices back)
 #: where it has none
 GRANT_ENDED = ("afslut", "ophør", "lukket", "udløb", "stop", "ended", "closed", "expired")
-#: … that say it is in force; a status of none of these words, or with a word that denies one
-#: (:data:`GRANT_DENIED`), is left out, holding back
-GRANT_IN_FORCE = ("bevilg", "bevill", "genbevil", "aktiv", "godkend", "igangv", "i gang", "i kraft", "løbend", "gæld",
-                  "visiter", "aktuel", "åben", "forlæng", "midlertid", "foreløbig", "revurder", "ændret", "active",
-                  "approved", "granted", "open", "current")  # fmt: skip
-#: … that deny an in-force word beside them (``ikke aktiv``, ``afventer bevilling``)
-GRANT_DENIED = ("ikke", "afvent", "ansøg", "not", "pending")
+#: the words, whole, that say it is in force, and those that may stand beside them; a status with any other word
+#: (``Bevilget - opsagt``, ``Til godkendelse``, ``Afsluttet 28.02.2019``) is none the robot can read (a review of
+#: 0.9.39's first versions: stems in any word read ``Sendt til godkendelse`` as approved)
+GRANT_IN_FORCE = frozenset(
+    ("bevilget", "bevilliget", "bevilling", "genbevilget", "aktiv", "aktivt", "aktiveret", "aktuel", "godkendt",
+     "igangværende", "igangsat", "løbende", "gældende", "visiteret", "åben", "forlænget", "midlertidig",
+     "midlertidigt", "foreløbig", "foreløbigt", "revurderet", "revurdering", "kraft", "active", "approved",
+     "granted", "open", "current")
+)  # fmt: skip
+GRANT_NEUTRAL = frozenset(("i", "under", "og", "ny", "nyt", "in", "force"))
+#: … and the stems of words that deny whatever they stand beside (``Ikke aktiv``, ``Ej bevilget``,
+#: ``Ikke annulleret``): such a status is none the robot can read
+GRANT_DENIED = ("ikke", "ej", "not", "non", "afvent", "ansøg", "pending")
+_STATUS_WORD = re.compile(r"[^\W_]+")
+
+
+def grant_standing(status: str) -> str:
+    """What a grant's status says (:data:`IN_FORCE`, :data:`ENDED`, :data:`VOID` or :data:`UNKNOWN`), read word by
+    word, case aside: blank is in force; a word that denies (:data:`GRANT_DENIED`) makes it unknown; then a word
+    of :data:`GRANT_VOID` makes it void; a status of the words of :data:`GRANT_ENDED`, :data:`GRANT_IN_FORCE` and
+    :data:`GRANT_NEUTRAL` alone is ended where one says so, else in force where one says so; any other word makes
+    it unknown."""
+    words = _STATUS_WORD.findall(unicodedata.normalize("NFC", str(status)).casefold())
+    if not words:
+        return IN_FORCE
+    if any(w.startswith(GRANT_DENIED) for w in words):
+        return UNKNOWN
+    if any(w.startswith(GRANT_VOID) for w in words):
+        return VOID
+    ended = [w.startswith(GRANT_ENDED) for w in words]
+    if not all(e or w in GRANT_IN_FORCE or w in GRANT_NEUTRAL for w, e in zip(words, ended, strict=True)):
+        return UNKNOWN
+    if any(ended):
+        return ENDED
+    return IN_FORCE if any(w in GRANT_IN_FORCE for w in words) else UNKNOWN
+
+
 #: a cancelled flag's cells (``Annulleret``: ``Ja``/``Nej``) that say yes, and those that say no
 FLAG_YES = ("ja", "j", "x", "1", "sand", "true", "yes", "y")
 FLAG_NO = ("nej", "n", "0", "falsk", "false", "no", "")

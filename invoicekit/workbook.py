@@ -96,6 +96,7 @@ def write_workbook(
             raise OSError(failed[0], failed[1], str(path))
     finally:
         sys.unraisablehook = hook
+        tmp.unlink(missing_ok=True)  # whatever stopped it (a Ctrl-C too): nothing half-written left beside it
     return path
 
 
@@ -124,6 +125,7 @@ def save_whole(wb: Workbook, path: str | Path) -> Path:
             raise OSError(failed[0], failed[1], str(path))
     finally:
         sys.unraisablehook = hook
+        tmp.unlink(missing_ok=True)  # whatever stopped it (a Ctrl-C too): nothing half-written left beside it
     return path
 
 

@@ -153,6 +153,11 @@ def old_schema(conn: sqlite3.Connection, version: int) -> None:
     keyed = "keyed_sha256" in {r[1] for r in conn.execute("PRAGMA table_info(run_files)")}
     if version < KEYED_FILES_FROM and keyed:  # each file's plain SHA-256, as older versions kept it
         conn.execute("ALTER TABLE run_files RENAME COLUMN keyed_sha256 TO sha256")
+        # and each run's inputs' plain SHA-256, from the files its paths name (the tests' own, still there)
+        for name in ("grants", "invoices", "support_sheet"):
+            for run_id, path in conn.execute(f"SELECT run_id, {name}_file FROM runs").fetchall():
+                if path and Path(path).is_file():
+                    conn.execute(f"UPDATE runs SET {name}_sha256 = ? WHERE run_id = ?", (sha256(Path(path)), run_id))
         folders = conn.execute("SELECT run_id, out_dir, staging_dir FROM runs").fetchall()
         for run_id, *where in folders:
             for (name,) in conn.execute("SELECT name FROM run_files WHERE run_id = ?", (run_id,)).fetchall():

@@ -25,15 +25,16 @@ from stdnum.util import clean as std_clean
 # the vocabulary's words, as the README lists them: the rate units' names, a date that ends nothing
 from invoicekit.texts import LINE_BREAKS
 from invoicekit.vocabulary import (
+    ENDED,
     EXCEL_ERRORS,
     FLAG_NO,
     FLAG_YES,
-    GRANT_ENDED,
-    GRANT_IN_FORCE,
-    GRANT_VOID,
+    IN_FORCE,
     NO_END_DATE_RE,
     RATE_UNITS,
+    VOID,
     danish_today,
+    grant_standing,
 )
 
 MONTHS = [
@@ -618,14 +619,12 @@ def usable_grants(rows: list[dict]) -> tuple[list[Grant], set[tuple]]:
         ok = ok and not (not open_end and (end is None or end < start)) and r["service_code"].strip()
         # a grant whose status says it never holds is no grant, and holds nothing back; one ended with no end
         # date, or of a status or flag of no word known, is left out, holding back
-        status, flag = r.get("status", "").strip().casefold(), r.get("cancelled", "").strip().casefold()
-        if status.startswith(GRANT_VOID) or flag in FLAG_YES:
+        standing, flag = grant_standing(r.get("status", "")), r.get("cancelled", "").strip().casefold()
+        if standing == VOID or flag in FLAG_YES:
             if r["grant_id"].strip():  # another row of its id is no copy of it: nothing says which holds
                 unread.add(grant_key(r["grant_id"].strip()))
             continue
-        ended = status.startswith(GRANT_ENDED)
-        ok = ok and not (ended and open_end) and (ended or not status or status.startswith(GRANT_IN_FORCE))
-        ok = ok and flag in FLAG_NO
+        ok = ok and standing in (IN_FORCE, ENDED) and not (standing == ENDED and open_end) and flag in FLAG_NO
         if not ok:
             if r["grant_id"].strip():
                 unread.add(grant_key(r["grant_id"].strip()))

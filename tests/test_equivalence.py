@@ -435,7 +435,18 @@ def as_written(grants: list[dict], data) -> list[dict]:
             # Sensum's status beside them: cancelled (no grant), ended (holds to its end; without one left out),
             # one the robot does not know (left out), or a cancelled flag (0.9.39)
             "status": data.draw(
-                st.sampled_from([""] * 8 + ["Bevilget", "Annulleret", "Afsluttet", "Under behandling"])
+                st.sampled_from(
+                    [""] * 8
+                    + [
+                        "Bevilget",
+                        "Annulleret",
+                        "Afsluttet",
+                        "Under behandling",
+                        "Bevilget - annulleret",
+                        "Under revurdering",
+                        "Ikke aktiv",
+                    ]
+                )
             ),
             "cancelled": data.draw(st.sampled_from([""] * 8 + ["Nej", "Ja", "?"])),
         }
