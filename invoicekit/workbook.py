@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -73,15 +73,34 @@ def write_workbook(
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
     if Path(path).is_dir():
         raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
-    path = Path(path)
     wb = Workbook(write_only=True)  # streamed: a sheet of 100,000 invoices is written in seconds
+
+    def write(tmp: Path) -> None:
+        _fill(wb, sheets, percent, mask, formats)
+        wb.save(tmp)
+
+    return _whole(Path(path), write, lambda: _discard(wb))
+
+
+def save_whole(wb: Workbook, path: str | Path) -> Path:
+    """Save an openpyxl workbook at ``path`` whole or not at all, as :func:`write_workbook` writes one: beside
+    it under a hidden name, then moved into place; one that cannot be written (a full disk) leaves nothing at
+    ``path`` and raises :class:`OSError` naming it, nothing more on stderr. ``sample draw`` saved its control
+    sheet a second time, with its drop-down, straight over ``--out``: a full disk then left a sheet cut short
+    there, which no draw may replace (a review of 0.9.39's first version)."""
+    return _whole(Path(path), wb.save, gc.collect)
+
+
+def _whole(path: Path, write: Callable[[Path], object], discard: Callable[[], object]) -> Path:
+    """``write`` a workbook to a hidden name beside ``path``, then move it there. A failure to write it (a full
+    disk, :func:`_write_error`) removes it, lets go of what was half-written (``discard``) and raises
+    :class:`OSError` naming ``path``; whatever stopped it (a Ctrl-C too), nothing half-written is left beside it."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     failed = None
     hook = sys.unraisablehook
     try:
         try:
-            _fill(wb, sheets, percent, mask, formats)
-            wb.save(tmp)
+            write(tmp)
             os.replace(tmp, path)
         except Exception as exc:
             tmp.unlink(missing_ok=True)
@@ -92,40 +111,11 @@ def write_workbook(
             # sheets' writers): "Exception ignored" tracebacks that say nothing the error does not
             sys.unraisablehook = lambda _unraisable: None
         if failed is not None:
-            _discard(wb)
+            discard()
             raise OSError(failed[0], failed[1], str(path))
     finally:
         sys.unraisablehook = hook
-        tmp.unlink(missing_ok=True)  # whatever stopped it (a Ctrl-C too): nothing half-written left beside it
-    return path
-
-
-def save_whole(wb: Workbook, path: str | Path) -> Path:
-    """Save an openpyxl workbook at ``path`` whole or not at all, as :func:`write_workbook` writes one: beside
-    it under a hidden name, then moved into place; one that cannot be written (a full disk) leaves nothing at
-    ``path`` and raises :class:`OSError` naming it, nothing more on stderr. ``sample draw`` saved its control
-    sheet a second time, with its drop-down, straight over ``--out``: a full disk then left a sheet cut short
-    there, which no draw may replace (a review of 0.9.39's first version)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    failed = None
-    hook = sys.unraisablehook
-    try:
-        try:
-            wb.save(tmp)
-            os.replace(tmp, path)
-        except Exception as exc:
-            tmp.unlink(missing_ok=True)
-            failed = _write_error(exc)
-            if failed is None:
-                raise
-            sys.unraisablehook = lambda _unraisable: None
-        if failed is not None:
-            gc.collect()
-            raise OSError(failed[0], failed[1], str(path))
-    finally:
-        sys.unraisablehook = hook
-        tmp.unlink(missing_ok=True)  # whatever stopped it (a Ctrl-C too): nothing half-written left beside it
+        tmp.unlink(missing_ok=True)
     return path
 
 
