@@ -284,14 +284,14 @@ HANDLING_WORDS = ("modtag", "send", "godkend", "attest", "betal", "bogfør", "op
 GRANT_HANDLING_WORDS = (*HANDLING_WORDS, "udbetal", "afregn", "faktur")
 
 
-def _of_handling(words: list[str]) -> bool:
-    return any(w.startswith(HANDLING_WORDS) for w in words)
+def _of_handling(words: list[str], stems: tuple[str, ...] = HANDLING_WORDS) -> bool:
+    return any(w.startswith(stems) for w in words)
 
 
 def of_grant_handling(header: object) -> bool:
     """Whether a header of a grant extract names a date or state of handling (:data:`GRANT_HANDLING_WORDS`:
     ``Betalt til``, ``Udbetalt til og med``, ``Betalingsstatus``), not of the grant itself."""
-    return any(w.startswith(GRANT_HANDLING_WORDS) for w in _period_words(header))
+    return _of_handling(_period_words(header), GRANT_HANDLING_WORDS)
 
 
 def period_start_columns(headers: tuple[str, ...]) -> tuple[str, ...]:

@@ -1569,10 +1569,12 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
         # the rows of a moved grant's payments under today's keys are weighed last (History.moved)
         everyone, every_row = np.arange(len(cand)), np.arange(len(h) - history.moved)
         probes = []  # (the candidates asked, their keys, the history rows asked, its keys, kind)
+        asked_keys = {
+            name: np.where(codes[name][cand] >= 0, np.append(distinct[name], _NO_KEY)[codes[name][cand]], _NO_KEY)
+            for name in PAID_KEYS
+        }
         for kind, name in enumerate(PAID_KEYS):
-            code = codes[name][cand]
-            keys = np.where(code >= 0, np.append(distinct[name], _NO_KEY)[code], _NO_KEY)
-            probes.append((everyone, keys, every_row, h[name].to_numpy(dtype=object)[every_row], kind))
+            probes.append((everyone, asked_keys[name], every_row, h[name].to_numpy(dtype=object)[every_row], kind))
         if history.has_legacy:
             legacy = legacy_citizen_keys(
                 inv["cpr"].to_numpy(dtype=object)[cand],
@@ -1586,11 +1588,10 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
         if history.moved:
             moved_rows = np.arange(len(h) - history.moved, len(h))
             for kind, name in enumerate(PAID_KEYS):
-                if name == "grant_key":
-                    continue  # the grant's own key is a payment's as it was
-                code = codes[name][cand]
-                keys = np.where(code >= 0, np.append(distinct[name], _NO_KEY)[code], _NO_KEY)
-                probes.append((everyone, keys, moved_rows, h[name].to_numpy(dtype=object)[moved_rows], kind))
+                if name != "grant_key":  # the grant's own key is a payment's as it was
+                    probes.append(
+                        (everyone, asked_keys[name], moved_rows, h[name].to_numpy(dtype=object)[moved_rows], kind)
+                    )
         # the earlier payments' columns, each taken once: a row of a table read per payment found cost
         # 80 µs (an extract sent again under new numbers finds one for every invoice)
         paid_as = {c: h[c].to_numpy(dtype=object) for c in ("invoice_id", "started_at", "grant_id", "service_code")}

@@ -10,7 +10,6 @@ Danish headers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -97,6 +96,7 @@ from invoicekit.vocabulary import (
     CPR_LOOSE_RE2,
     CPR_PATTERN,
     CPR_THOUSANDS,
+    CREDIT_NOTE_SAID,
     CURRENCY_CODES,
     DOCUMENT_TYPES,
     ENDED,
@@ -107,6 +107,7 @@ from invoicekit.vocabulary import (
     IGNORABLE_RE2,
     IN_FORCE,
     INVOICE,
+    KRONE_SAID,
     NAMES_SOMETHING_RE2,
     OWNERSHIP,
     RATE_UNIT_NAMES_DA,
@@ -344,18 +345,10 @@ def _named(columns: tuple[Column, ...], *names: str) -> tuple[Column, ...]:
     return tuple(c for c in columns if c.name in names)
 
 
-#: what a cell says of a document that is a credit note, anywhere in it (case folded): ``Kreditnota``,
-#: ``Kreditnota.``, ``Købskreditnota`` (Business Central), ``Credit note``, ``Credit memo`` (SAP), ``Kreditering``
-CREDIT_NOTE_SAID = re.compile(r"kredit\s*-?\s*not[ae]|credit\s*-?\s*(?:note|memo)|kreditering")
-#: how a currency column may write the krone (a review of 0.9.39's first version: one ``DKR`` made the whole
-#: column no currency column, and a euro invoice beside it was posted as kroner)
-KRONE_SAID = frozenset({"DKK", "DKR", "KR", "KR.", "KRONER"})
-
-
 def _kinds_from_unread(frame: pd.DataFrame, df: pd.DataFrame) -> None:
     """In ``df`` (the invoices' columns of ``frame``), where an invoice's document type is blank, a column the
-    robot does not read whose cell says a credit note (:data:`CREDIT_NOTE_SAID`) gives it; where its
-    currency is blank, a column whose every filled cell is a currency code (the krone's as :data:`KRONE_SAID`
+    robot does not read whose cell says a credit note (:data:`~invoicekit.vocabulary.CREDIT_NOTE_SAID`) gives it; where its
+    currency is blank, a column whose every filled cell is a currency code (the krone's as :data:`~invoicekit.vocabulary.KRONE_SAID`
     writes it) or an Excel error, one of them not the krone's (SAP's ``Crcy``), gives it. Under a name the robot does not read (``Type``, ``Dok.type``, ``Crcy``) a credit note of
     28,500 kr. was paid out as an invoice, and an amount in euro posted as kroner, unsaid (an attack on
     0.9.38). Nothing is looked at where every column is read."""
@@ -1423,12 +1416,12 @@ def _refuse_unread_end_dates(frame: pd.DataFrame, source: str | Path) -> None:
         second = _dated(frame, tuple(h for h in end_date_columns(unread) if not of_grant_handling(h)))
         if not second or isinstance(frame[read], pd.DataFrame):
             return  # (a header given twice: canonical_columns says so)
-        end, end_ok, end_blank = parse_dates(frame[read])
+        ends, end_ok, end_blank = parse_dates(frame[read])
         for h in second:
             other, other_ok, other_blank = parse_dates(frame[h])
             # only where it ends the grant sooner than the end read (an Ophørsdato that repeats Slutdato, or
             # lies after it, changes nothing: a review of 0.9.39's first version refused such an extract)
-            sooner = other_ok & ~other_blank & (end_blank | (end_ok & (other < end)))
+            sooner = other_ok & ~other_blank & (end_blank | (end_ok & (other < ends)))
             # a cell that does not read as a date may end it sooner all the same (28.02.19, 28. februar 2019,
             # 28.02.2019 (død): a review of 0.9.39's first version passed them over and paid March)
             sooner |= ~other_ok & ~other_blank
@@ -1659,11 +1652,11 @@ def _grant_standing(
     said = df["cancelled"].fillna("").astype(str).str.strip().str.casefold()
     void = (standing == VOID) | said.isin(FLAG_YES).to_numpy(dtype=bool)
     ended = (standing == ENDED) & ~void
-    known = pd.Series(standing == IN_FORCE)
+    in_force = standing == IN_FORCE
     flag(void, "status", "bevillingen er annulleret, afslået eller slettet ifølge sin status; den bruges ikke")
     flag(ended & end_blank, "status", "bevillingen er afsluttet ifølge sin status, men har ingen slutdato; "
          "forventet slutdatoen")  # fmt: skip
-    flag(~void & ~ended & ~known.to_numpy(dtype=bool), "status",
+    flag(~void & ~ended & ~in_force, "status",
          "ukendt bevillingsstatus; forventet fx Bevilget, Aktiv, Afsluttet eller Annulleret")  # fmt: skip
     flag(~said.isin(FLAG_YES + FLAG_NO).to_numpy(dtype=bool), "cancelled",
          "kolonnen om annullering siger hverken ja eller nej")  # fmt: skip

@@ -162,6 +162,13 @@ DECISIONS_AS_NOW_FROM = 12
 KEYED_FILES_FROM = 13
 #: the runs' columns of their inputs' checksums, keyed with the secret from schema 13 on, their names kept
 _INPUT_DIGESTS = ("grants_sha256", "invoices_sha256", "support_sheet_sha256")
+
+
+def _digest_column(version: int) -> str:
+    """The column of ``run_files`` that holds each file's checksum in a journal of schema ``version``."""
+    return "keyed_sha256" if version >= KEYED_FILES_FROM else "sha256"
+
+
 #: schema 13's change to ``run_files``, made on a new journal and by a migration
 _KEYED_FILES = "ALTER TABLE run_files RENAME COLUMN sha256 TO keyed_sha256"
 #: the first schema whose secret is in its key file
@@ -825,7 +832,7 @@ class Journal:
             need = {
                 "runs": (*_V1_RUN_COLUMNS, *(n for n, _ in _RUNS_V2)),
                 "run_decisions": ("run_id", "rows", "format", "data"),
-                "run_files": ("run_id", "name", "keyed_sha256" if version >= KEYED_FILES_FROM else "sha256", "bytes"),
+                "run_files": ("run_id", "name", _digest_column(version), "bytes"),
             }
         if version >= 3:
             need["run_decision_lines"] = ("run_id", "rows", "format", "data")
@@ -1300,7 +1307,7 @@ class Journal:
     @property
     def _digest_column(self) -> str:
         """The column of ``run_files`` that holds each file's checksum, as :meth:`keyed_digest` makes it."""
-        return "keyed_sha256" if self.version >= KEYED_FILES_FROM else "sha256"
+        return _digest_column(self.version)
 
     def keyed_digest(self, sha256_hex: str) -> str:
         """A file's checksum as the journal keeps it (``sha256_hex``: its SHA-256): keyed with the secret

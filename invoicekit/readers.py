@@ -39,7 +39,7 @@ from invoicekit.errors import MAX_INPUT_BYTES, InputError, MissingFileError, che
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
 from invoicekit.texts import SCAN_BLOCK, arrow_text
-from invoicekit.vocabulary import CURRENCY_CODES, MANY_PERIODS, NO_END_DATE_RE, NOT_ISO_DATE
+from invoicekit.vocabulary import CURRENCY_CODES, KRONE_SAID, MANY_PERIODS, NO_END_DATE_RE, NOT_ISO_DATE
 
 
 @dataclass
@@ -829,7 +829,7 @@ def format_currency(code: str | None) -> str | None:
             found.append(_KRONE_LOCALES.get(locale, "DKK" if not locale else f"kr ({locale})"))
         elif said in _CURRENCY_SYMBOLS:
             found.append(_CURRENCY_SYMBOLS[said])
-        elif word in CURRENCY_CODES or word in ("DKK", "DKR"):
+        elif word in CURRENCY_CODES or word in KRONE_SAID:
             found.append(word)
     for quoted in re.findall(r'"([^"]*)"', code):
         found += [_CURRENCY_SYMBOLS.get(w, w.upper()) for w in re.findall(r"[€$£¥]|[A-Za-z]{3}", quoted)
@@ -837,7 +837,7 @@ def format_currency(code: str | None) -> str | None:
     # what it shows outside quotes and brackets, an escaped character as itself (``\€``: Excel's euro typed in)
     outside = re.sub(r'"[^"]*"|\[[^\]]*\]', "", code).replace("\\", "")
     found += [_CURRENCY_SYMBOLS[ch] for ch in outside if ch in _CURRENCY_SYMBOLS]
-    return next((c for c in found if c and c not in ("DKK", "DKR")), None)
+    return next((c for c in found if c and c not in KRONE_SAID), None)
 
 
 #: the types of the cells that are not numbers in most rows of a sheet

@@ -249,6 +249,13 @@ CURRENCY_CODES = frozenset(
     ("EUR", "SEK", "NOK", "ISK", "USD", "GBP", "CHF", "PLN", "CZK", "HUF", "JPY", "CNY", "CAD", "AUD", "NZD", "RUB",
      "TRY", "INR", "BRL", "ZAR", "HKD", "SGD", "RON", "BGN", "UAH")
 )  # fmt: skip
+#: how the krone may be written where a currency is (a currency column, a number format's code; a review of
+#: 0.9.39's first version: one ``DKR`` made a column no currency column, and a euro invoice beside it was posted
+#: as kroner)
+KRONE_SAID = frozenset({"DKK", "DKR", "KR", "KR.", "KRONER"})
+#: what a cell says of a document that is a credit note, anywhere in it (case folded): ``Kreditnota``,
+#: ``Kreditnota.``, ``Købskreditnota`` (Business Central), ``Credit note``, ``Credit memo`` (SAP), ``Kreditering``
+CREDIT_NOTE_SAID = re.compile(r"kredit\s*-?\s*not[ae]|credit\s*-?\s*(?:note|memo)|kreditering")
 #: what a document type is read without: case, white space, dashes and underscores
 _DOCUMENT_TYPE_IGNORED = re.compile(r"[\s_\-]+")
 
