@@ -19,25 +19,13 @@ import pytest
 from openpyxl.styles import Font
 
 from invoicekit.cli import main
+from synthetic.write import GRANT_HEADERS_DA  # the grant columns under Sensum's headers, as the demo writes them
 from tests.test_review_0936_inputs import run, sheets, write_xlsx
 
 EXAMPLE = Path(__file__).parent / "data" / "example"
 
 INVOICE_HEADER = "Fakturanummer;Leverandør CVR;CPR-nr;Periode fra;Periode til;Beløb;Tekst\n"
 SOL_MARCH = "SOL-1001;29345716;610190-1234;01.03.2019;31.03.2019;28.500,00;Døgnophold marts 2019\n"
-
-#: the example's grant columns under the headers of Sensum's bevillingsliste (as the demo world writes them)
-SENSUM_HEADERS = {
-    "grant_id": "Bevilling",
-    "cpr": "CPR-nr",
-    "service_code": "Ydelse",
-    "service_name": "Ydelsesnavn",
-    "supplier_cvr": "Leverandør CVR",
-    "rate": "Takst",
-    "rate_unit": "Takstenhed",
-    "start_date": "Startdato",
-    "end_date": "Slutdato",
-}
 
 
 def _case(tmp_path: Path) -> Path:
@@ -50,7 +38,7 @@ def _case(tmp_path: Path) -> Path:
 def _sensum_grants(case: Path) -> pd.DataFrame:
     """The example's grants as Sensum's bevillingsliste heads them."""
     grants = pd.read_csv(case / "bevillinger.csv", dtype=str, keep_default_na=False)
-    return grants.rename(columns=SENSUM_HEADERS)
+    return grants.rename(columns=GRANT_HEADERS_DA)
 
 
 def _run(case: Path, grants: pd.DataFrame, out: Path, capsys=None) -> tuple[int, pd.DataFrame | None, str]:

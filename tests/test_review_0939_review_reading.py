@@ -17,11 +17,12 @@ from openpyxl.cell.text import InlineFont
 
 from invoicekit.run import run as run_robot
 from tests.period_runs import EXAMPLE, GRANT_HEADER, grant, write_rows
-from tests.test_review_0936_inputs import CODING_HEADER, sheets, write_xlsx
 from tests.test_review_0936_inputs import run as run_support
+from tests.test_review_0936_inputs import sheets, write_xlsx
 from tests.test_review_0939_amounts import _run_workbook
 from tests.test_review_0939_grants import _case, _grants_with
 from tests.test_review_0939_grants import _run as run_grants
+from tests.test_review_0939_support_sheet import CODING_2018_OPEN
 
 SOLHOJ = "29345716"
 A = "610190-1234"
@@ -240,12 +241,7 @@ def test_a_psp_element_struck_through_in_its_text_is_not_posted_on(tmp_path: Pat
     Right (README/0.9.39: a role sheet is refused where "a cell it reads is struck through"): the workbook is
     refused (exit 2, naming the row), or at least March is not posted on the struck element."""
     tables = sheets()
-    tables["coding"] = [
-        list(CODING_HEADER),
-        ["108", "privat", "Udviklingshæmmede", "PSP-108-2018", "40000000", "2018-01-01", ""],
-        ["104", "kommunal", "Udviklingshæmmede", "PSP-104", "47000000", "2018-01-01", ""],
-        ["107", "regional", "Sindslidende", "PSP-107", "48000000", "2018-01-01", ""],
-    ]
+    tables["coding"] = [list(row) for row in CODING_2018_OPEN]
 
     def strike_the_text(wb):
         wb["coding"]["D2"].value = CellRichText(TextBlock(InlineFont(strike=True), "PSP-108-2018"))

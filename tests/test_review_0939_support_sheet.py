@@ -31,6 +31,15 @@ from tests.test_review_0936_inputs import (
 DANISH_CODING_HEADER = ["Paragraf", "Ejerforhold", "Målgruppe", "PSP-element", "Artskonto", "Gyldig fra", "Gyldig til"]
 
 
+#: a coding sheet whose § 108 / privat / Udviklingshæmmede row is 2018's, left open, the 2019 row not yet entered
+CODING_2018_OPEN = (
+    tuple(CODING_HEADER),
+    ("108", "privat", "Udviklingshæmmede", "PSP-108-2018", "40000000", "2018-01-01", ""),
+    ("104", "kommunal", "Udviklingshæmmede", "PSP-104", "47000000", "2018-01-01", ""),
+    ("107", "regional", "Sindslidende", "PSP-107", "48000000", "2018-01-01", ""),
+)
+
+
 def _not_posted_on(decisions, psp: str) -> None:
     d = decisions.iloc[0]
     assert not (d["status"] == "posted" and d["psp_element"] == psp), (
@@ -207,12 +216,7 @@ def test_a_struck_through_psp_element_refuses_the_sheet(tmp_path):
     Right: the workbook is refused (exit 2, naming the sheet and the row), or the row is left out and holds
     its key back, so the invoice goes to manual (NO_CODING); never posted on the struck element."""
     tables = sheets()
-    tables["coding"] = [
-        list(CODING_HEADER),
-        ["108", "privat", "Udviklingshæmmede", "PSP-108-2018", "40000000", "2018-01-01", ""],
-        ["104", "kommunal", "Udviklingshæmmede", "PSP-104", "47000000", "2018-01-01", ""],
-        ["107", "regional", "Sindslidende", "PSP-107", "48000000", "2018-01-01", ""],
-    ]
+    tables["coding"] = [list(row) for row in CODING_2018_OPEN]
 
     def strike_psp_and_art(wb):
         for ref in ("D2", "E2"):
