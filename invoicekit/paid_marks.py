@@ -466,6 +466,28 @@ def _by_value(marked: pd.DataFrame, extract_ids: pd.Series) -> pd.DataFrame:
 _KEYED = ("grant_id", "cpr", "supplier_cvr", "service_code", "paragraph", "period_start", "period_end", "invoice_id")
 
 
+def todays_grant_keys(grants: Grants, support: SupportSheet, secret: str) -> pd.DataFrame:
+    """Each distinct grant row of today's extract (``grant_id`` as written) with the keys of check 21 a
+    payment on it carries today (``grant_key``, ``citizen_key``, ``paragraph_key``: blank where its service
+    is under no paragraph for certain): what :func:`with_moved_grants` counts a moved grant's payments
+    under, and tuning's replay too (``_Payments`` in :mod:`invoicekit.replay`)."""
+    today, keyed = _todays_keys(grants, support, secret)
+    return pd.concat([today[["grant_id"]], keyed], axis=1).reset_index(drop=True)
+
+
+def _todays_keys(grants: Grants, support: SupportSheet, secret: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The distinct grant rows as :func:`todays_grant_keys` reads them, and their keys (the same index)."""
+    g = grants.frame
+    today = pd.DataFrame(
+        {c: g[c].astype(str).to_numpy(dtype=object) for c in ("grant_id", "cpr", "supplier_cvr", "service_code")}
+    ).drop_duplicates()
+    paragraph = pd.Series(service_keys(today["service_code"].to_numpy(dtype=object)), dtype=object)
+    paragraph = paragraph.map(support.service_paragraphs()).fillna("").replace(ANY_PARAGRAPH, "")
+    today = today.assign(paragraph=paragraph.to_numpy(dtype=object), period_start="2000-01-01",
+                         period_end="2000-01-01", invoice_id="")  # fmt: skip
+    return today, History.from_tables(paid=today, secret=secret).paid[list(PAID_KEYS)]
+
+
 def with_moved_grants(
     history: History,
     grants: Grants,
@@ -487,15 +509,7 @@ def with_moved_grants(
         posted = posted[((posted["period_end"] >= within[0]) & (posted["period_start"] <= within[1])).to_numpy()]
     if not len(posted):
         return history
-    g = grants.frame
-    today = pd.DataFrame(
-        {c: g[c].astype(str).to_numpy(dtype=object) for c in ("grant_id", "cpr", "supplier_cvr", "service_code")}
-    ).drop_duplicates()
-    paragraph = pd.Series(service_keys(today["service_code"].to_numpy(dtype=object)), dtype=object)
-    paragraph = paragraph.map(support.service_paragraphs()).fillna("").replace(ANY_PARAGRAPH, "")
-    today = today.assign(paragraph=paragraph.to_numpy(dtype=object), period_start="2000-01-01",
-                         period_end="2000-01-01", invoice_id="")  # fmt: skip
-    keyed = History.from_tables(paid=today, secret=history.secret).paid[list(PAID_KEYS)]
+    today, keyed = _todays_keys(grants, support, history.secret)
     # an id of digits by its value too, as check 21 compares the journal's (``00123`` paid, ``123`` today: a review
     # of 0.9.39's first version paid the month again); one the journal keeps hashed, where it was ten to fifteen
     # digits bare, by today's value padded so and hashed

@@ -43,7 +43,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -82,8 +82,8 @@ from invoicekit.extracts import (
 )
 from invoicekit.history import PAID_KEYS, History, extend_history
 from invoicekit.identifiers import ascii_digits, mask_cprs_in
-from invoicekit.keys import new_secret
-from invoicekit.paid_marks import read_paid_marks
+from invoicekit.keys import grant_values, new_secret, normalise_grant_ids
+from invoicekit.paid_marks import read_paid_marks, todays_grant_keys
 from invoicekit.reasons import CHECK_NUMBER, MANUAL, POSTED, REASONS
 from invoicekit.rules import Rules, load_rules
 from invoicekit.run import run
@@ -598,6 +598,7 @@ class WorldData:
     month_rules: list[Rules] | None = None
     #: the truth of each line of the collective invoices (``truth-lines.csv``), None where it has none
     truth_lines: pd.DataFrame | None = None
+    _grant_keys: dict = field(default_factory=dict, repr=False, compare=False)  # grant_keys_of's, made once
 
     def sheet_of(self, k: int) -> SupportSheet:
         """The support sheet of month ``k`` (0 = the first)."""
@@ -606,6 +607,16 @@ class WorldData:
     def rules_of(self, k: int) -> Rules:
         """The world's rules in month ``k`` (0 = the first)."""
         return self.month_rules[k] if self.month_rules else self.rules
+
+    def grant_keys_of(self, k: int, secret: str) -> pd.DataFrame:
+        """:func:`~invoicekit.paid_marks.todays_grant_keys` of month ``k``'s grants (0 = the first), keyed
+        with ``secret``: made once, for every tolerance tuning replays with that secret."""
+        if (k, secret) not in self._grant_keys:
+            keys = todays_grant_keys(self.grants[k], self.sheet_of(k), secret)
+            # the grant by the value of its id, as check 21 compares it across a replay's months
+            values = grant_values(normalise_grant_ids(keys["grant_id"].to_numpy(dtype=object)))
+            self._grant_keys[(k, secret)] = keys.assign(grant_value=values)
+        return self._grant_keys[(k, secret)]
 
 
 def load_world(world: str | Path, rules: str | Path | Rules | None = None) -> WorldData:
@@ -700,8 +711,6 @@ def simulate_rule_sets(
         return
     # each rule set alone for collective invoices decided line by line, and for a
     # month of one period invoiced over and over
-    # (the rule sets' own payments here are not counted under a moved grant's new keys, as decide's are:
-    # README, "A grant period is paid once")
     if not any(lines is not None for lines in world.lines):
         try:
             decisions, reasons = _replayed_together(world, rule_list, secret, seen)
@@ -734,7 +743,7 @@ def _replayed_together(
         checked = check_batch(inv, gr, world.sheet_of(k - 1), first.tolerance, history, run_date=month_run_date(month))
         # the table: all but status, reason and check is the same under every rule set
         table = decide_checked(checked, first, history, messages=False).decisions
-        clashes = payments.clashes(checked)
+        clashes = payments.clashes(checked, world.grant_keys_of(k - 1, secret))
         own = [clashes.final_reasons(rule_reasons(checked, rules), paid)
                for rules, paid in zip(rule_list, payments.paid, strict=True)]  # fmt: skip
         payments.record(clashes, own)
@@ -817,9 +826,10 @@ class _Payments:
         self.start = self.end = np.empty(0, np.int64)
         self.paid = [np.empty(0, dtype=bool) for _ in range(rule_sets)]
 
-    def clashes(self, checked: Checked) -> _Clashes:
+    def clashes(self, checked: Checked, today: pd.DataFrame) -> _Clashes:
         """The pairs check 21 may find among ``checked``'s open invoices and
-        the payments before (see :class:`_Clashes`)."""
+        the payments before (see :class:`_Clashes`); ``today``: the keys of ``checked``'s grants
+        (:meth:`WorldData.grant_keys_of`)."""
         checked.hash_paragraph_keys()
         rows = np.flatnonzero((checked.reason == 0) & (checked.match.grant_pos >= 0))
         start, end = checked.start[rows], checked.end[rows]
@@ -856,15 +866,19 @@ class _Payments:
                 raise _TooManyClashes(f"{pairs_so_far:,} pairs of {len(rows):,} invoices")
             return _ranges(lo, hi)
 
-        # earlier payments of the same key that start by the period's end and end by its start
+        # earlier payments of the same key that start by the period's end and end by its start; and, as
+        # decide weighs them (paid_marks.with_moved_grants), those on a grant this month's extract names for
+        # another citizen's service at another supplier, under its keys today
         paid_u, paid_p = [], []
-        for id_, paid_ids in zip(ids, self.keys, strict=True):
-            order = np.lexsort((self.start, paid_ids))
-            packed = (paid_ids[order] << 18) | self.start[order]
+        everyone = np.arange(len(self.start))
+        for id_, paid_ids, whose in (*zip(ids, self.keys, [everyone] * len(ids), strict=True),
+                                     *self._moved(today, ids[1:])):  # fmt: skip
+            order = np.lexsort((self.start[whose], paid_ids))
+            packed = (paid_ids[order] << 18) | self.start[whose][order]
             lo = np.searchsorted(packed, id_ << 18, side="left")
             hi = np.searchsorted(packed, (id_ << 18) | e_day, side="right")
             u, at = counted(lo, hi)
-            p = order[at]
+            p = whose[order[at]]
             overlaps = self.end[p] >= s_day[u]
             paid_u.append(u[overlaps])
             paid_p.append(p[overlaps])
@@ -891,6 +905,38 @@ class _Payments:
         in_order = np.lexsort((a, b))
         return _Clashes(rows, tuple(ids), s_day, e_day, np.concatenate(paid_u), np.concatenate(paid_p),
                         a[in_order], b[in_order])  # fmt: skip
+
+    def _moved(self, today: pd.DataFrame, ids: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Of the earlier payments on a grant that this month's extract names under other citizen keys
+        (``today``: :meth:`WorldData.grant_keys_of`), for the citizen and the paragraph key in turn:
+        this month's invoices' ids of that key (``ids``), the ids of the key today, and the payments (positions
+        in the payments, each with a key today this month's invoices have)."""
+        if not len(self.start):
+            return []
+        grant_table, citizen_table, paragraph_table = self.ids
+        grant = np.array([grant_table.get(v, -1) for v in today["grant_value"]], dtype=np.int64)
+        # a key no invoice had (-2) differs from every payment's, and pairs with no invoice of this month
+        citizen = np.array([citizen_table.get(k, -2) for k in today["citizen_key"]], dtype=np.int64)
+        paragraph = np.array([paragraph_table.get(k, -2) if k else -2 for k in today["paragraph_key"]], np.int64)
+        known = (grant >= 0) & (today["citizen_key"] != "").to_numpy()
+        if not known.any():
+            return []
+        grant, citizen, paragraph = grant[known], citizen[known], paragraph[known]
+        # each such grant row with every payment on its grant (by the value of its id, as compared above)
+        order = np.argsort(self.keys[0], kind="stable")
+        lo = np.searchsorted(self.keys[0][order], grant, side="left")
+        hi = np.searchsorted(self.keys[0][order], grant, side="right")
+        row, at = _ranges(lo, hi)
+        payment = order[at]
+        moved = citizen[row] != self.keys[1][payment]
+        row, payment = row[moved], payment[moved]
+        out = []
+        for invoices, today_ids in zip(ids, (citizen[row], paragraph[row]), strict=True):
+            has = today_ids >= 0
+            pairs = np.unique(np.stack([today_ids[has], payment[has]]), axis=1)
+            if pairs.shape[1]:
+                out.append((invoices, pairs[0], pairs[1]))
+        return out
 
     def record(self, clashes: _Clashes, reasons: list[np.ndarray]) -> None:
         """Keep this month's open invoices, and which of them each rule set posted."""

@@ -171,10 +171,10 @@ def test_tunings_check_21_counts_a_months_pairs_before_it_lists_them(tmp_path, m
     w = load_world(_world(tmp_path / "world", OVER_AND_OVER), Rules())
     checked = check_batch(w.invoices[0], w.grants[0], w.sheet_of(0), 0.0)
     with pytest.raises(_TooManyClashes, match="pairs of 60 invoices"):
-        _Payments(1).clashes(checked)
+        _Payments(1).clashes(checked, w.grant_keys_of(0, checked.secret))
     # found by the grant's key and again by the citizen's and the paragraph's: counted three times, listed once
     monkeypatch.setattr(replay_module, "CLASH_PAIRS_AT_LEAST", 3 * 1770)
-    assert len(_Payments(1).clashes(checked).run_a) == 1770
+    assert len(_Payments(1).clashes(checked, w.grant_keys_of(0, checked.secret)).run_a) == 1770
 
 
 def test_a_month_of_one_period_invoiced_over_and_over_is_replayed_rule_set_by_rule_set(
@@ -238,3 +238,40 @@ def test_tunings_replay_compares_grant_ids_by_value_as_run_does(tmp_path, months
     assert in_memory["reason"].fillna("").tolist() == ["", "ALREADY_PAID"]  # decide's check 21 (the run's)
     side_by_side = next(iter(simulate_rule_sets(w, [Rules(), Rules(max_amount=50_000.0)])))
     assert _decided(side_by_side) == _decided(in_memory)
+
+
+#: March paid on G-7 at Solhøj; in April the place has a new owner (Ledsager's CVR): G-7 is moved to it and
+#: ended on 28 February, the stay registered again from 1 March as G-N, and the new owner bills March again
+TAKEN_OVER = {
+    "2019-03": (
+        [("G-7", A, "SEL108-BO", SOLHOJ, "28500.00", "month", "2018-01-01", "")],
+        [("SOL-1", SOLHOJ, "28500.00", A, "01.03.2019", "31.03.2019", "")],
+    ),
+    "2019-04": (
+        [
+            ("G-7", A, "SEL108-BO", LEDSAGER, "28500.00", "month", "2018-01-01", "2019-02-28"),
+            ("G-N", A, "SEL108-BO", LEDSAGER, "28500.00", "month", "2019-03-01", ""),
+        ],
+        [("LED-1", LEDSAGER, "28500.00", A, "01.03.2019", "31.03.2019", "")],
+    ),
+}
+
+
+def test_tunings_replay_holds_a_month_paid_before_a_takeover_as_run_does(tmp_path):
+    """A payment on a grant today's extract names at another supplier counts under today's keys in the run
+    (``paid_marks.with_moved_grants``, since 0.9.39), but tuning's side-by-side replay compared only the keys
+    the payment was made under, and counted the new owner's March as posted where the run holds it."""
+    folder = _world(tmp_path / "world", TAKEN_OVER)
+    w = load_world(folder, Rules())
+    in_memory = simulate(w, messages=False)
+    assert in_memory["reason"].fillna("").tolist() == ["", "ALREADY_PAID"]  # decide's check 21 (the run's)
+    replay(folder, tmp_path / "out", tmp_path / "journal.sqlite", rules=Rules())
+    by_runs = pd.read_csv(tmp_path / "out" / "2019-04" / "decisions.csv", dtype=str, keep_default_na=False)
+    assert by_runs["reason"].tolist() == ["ALREADY_PAID"]
+    # the old owner's March left to a caseworker under the second: the new owner's is that rule set's to post
+    rule_sets = [Rules(), Rules(excluded_suppliers=(SOLHOJ,)), Rules(max_amount=50_000.0), Rules(paragraphs=("104",))]
+    decided = [_decided(side_by_side) for side_by_side in simulate_rule_sets(w, rule_sets)]
+    for rules, side_by_side in zip(rule_sets, decided, strict=True):
+        assert side_by_side == _decided(simulate(w, rules, messages=False))
+    assert [status for _, _, status, _ in decided[1]] == ["manual", "posted"]
+    assert _decided(next(iter(simulate_rule_sets(w, rule_sets)))) == _decided(in_memory)
