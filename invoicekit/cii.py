@@ -46,6 +46,7 @@ from invoicekit.einvoice import (
     Refused,
     calendar_date,
     cpr_ids_in,
+    dated_against_words,
     difference,
     document_kind,
     first_cvr,
@@ -147,12 +148,16 @@ def _date(el: Element | None) -> str:
     return iso_day(m[1], m[2], m[3]) or text
 
 
-def _period(el: Element | None) -> tuple[str, str]:
+def _period(el: Element | None, line: bool = False) -> tuple[str, str]:
     """A BillingSpecifiedPeriod's start and end, each at most once; one whose
-    dates read as none, as it says (:func:`~invoicekit.einvoice.period_as_said`)."""
+    dates read as none, as it says (:func:`~invoicekit.einvoice.period_as_said`); a ``line``'s whose own
+    words name another period than its dates, neither
+    (:func:`~invoicekit.einvoice.dated_against_words`; the document's are compared in ``invoice_row``)."""
     start, end = _date(_one(el, "ram:StartDateTime")), _date(_one(el, "ram:EndDateTime"))
-    if el is None or start or end:
+    if el is None:
         return start, end
+    if start or end:
+        return dated_against_words((start, end), _texts(el, "ram:Description")) if line else (start, end)
     return period_as_said(el, _texts(el, "ram:Description"))
 
 
@@ -202,6 +207,7 @@ def read_cii(root: Element) -> Document:
         payable=_text(payable),
         vat=vat or difference(_text(grand), _text(_find(sums, "ram:TaxBasisTotalAmount"))),
         period=period,
+        period_said=tuple(_texts(_one(settlement, "ram:BillingSpecifiedPeriod"), "ram:Description")),
         notes=tuple(_texts(header, "ram:IncludedNote/ram:Content")),
         party_texts=tuple(
             _text(el)
@@ -316,7 +322,7 @@ def _line(el: Element, skip: set[int]) -> Line:
         ),
         vat=_text(_find(settlement, "ram:ApplicableTradeTax/ram:CalculatedAmount")),
         vat_percent=_text(_find(settlement, "ram:ApplicableTradeTax/ram:RateApplicablePercent")),
-        period=_period(_one(settlement, "ram:BillingSpecifiedPeriod")),
+        period=_period(_one(settlement, "ram:BillingSpecifiedPeriod"), line=True),
         notes=_texts(document, "ram:IncludedNote/ram:Content"),
         descriptions=_texts(product, "ram:Description"),
         names=_texts(product, "ram:Name"),

@@ -259,6 +259,7 @@ def read_document(data: bytes) -> Document:
     except ParseError as exc:
         line, column = exc.position
         raise Refused(f"is not well-formed XML (line {line}, column {column + 1})") from None
+    root = _unwrapped(root)
     if is_ubl(root):
         return read_ubl(root)
     if is_cii(root):
@@ -268,6 +269,25 @@ def read_document(data: bytes) -> Document:
         f"is XML but not an e-invoice (root element <{local}>; expected a UBL Invoice or CreditNote, "
         "or a UN/CEFACT CrossIndustryInvoice)"
     )
+
+
+#: the envelope (SBDH) a Peppol access point delivers a document in
+SBDH = "{http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader}"
+
+
+def _unwrapped(root: Element) -> Element:
+    """The document inside a Peppol envelope (``StandardBusinessDocument``: its header says who sent it to
+    whom, nothing the robot reads), else ``root``. An invoice so delivered was refused as no e-invoice, and
+    set aside as a receipt (an attack on 0.9.39)."""
+    if root.tag != f"{SBDH}StandardBusinessDocument":
+        return root
+    inside = [el for el in root if isinstance(el.tag, str) and not el.tag.startswith(SBDH)]
+    if len(inside) != 1:
+        raise Refused(
+            f"is a Peppol envelope (StandardBusinessDocument) holding {len(inside)} documents; expected one "
+            "invoice or credit note in it"
+        )
+    return inside[0]
 
 
 def parse_document(data: bytes, source: str = "") -> dict[str, object]:

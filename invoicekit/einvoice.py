@@ -46,6 +46,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.etree.ElementTree import Element
@@ -103,7 +104,10 @@ CVR_SCHEMES = {"DK:CVR", "0184", "9902"}
 CPR_SCHEMES = {"DK:CPR", "0237", "9901"}
 #: the elements beside the identifiers (whose names end in ``ID``) that hold a buyer's references:
 #: what municipalities ask suppliers to write the citizen in (:func:`reference_texts`)
-REFERENCE_NAMES = ("BuyerReference", "AccountingCost")
+REFERENCE_NAMES = ("BuyerReference", "AccountingCost", "CustomerReference", "DocumentDescription")
+#: texts of a reference read as its identifiers are, by the element they are in: CII's description of a
+#: document referred to (EN 16931 BT-123, UBL's ``DocumentDescription``: a grant letter, "Bevilling for …")
+REFERENCE_TEXTS = {"AdditionalReferencedDocument": ("Name",)}
 #: UNTDID 1001 document type codes that make an invoice document a credit note
 #: (EN 16931's code list; 502 and 503 from the French CIUS): its amount is
 #: positive, so its type code is all that tells it from an invoice
@@ -328,6 +332,20 @@ def with_sub_lines(line: Line, subs: list[Line], document: tuple[str, str]) -> L
     )
 
 
+def dated_against_words(period: tuple[str, str], words: Sequence[str]) -> tuple[str, str]:
+    """A period element's dates, or :data:`MANY_PERIODS` for both where ``words`` written beside them (a
+    line's own texts, the element's own description) name one period (:func:`period_in_text`) the dates
+    do not lie within: which of the two the amount is for, nobody can tell. Dates that are not both ISO
+    days are left as they are (their own guards read them)."""
+    start, end = (d.strip() for d in period)
+    if not (start and end and ISO_DATE.fullmatch(start) and ISO_DATE.fullmatch(end)):
+        return period
+    said = period_in_text(_full_text([w for w in words if w]))
+    if said is None or (said[0].isoformat() <= start and end <= said[1].isoformat()):
+        return period
+    return MANY_PERIODS, MANY_PERIODS
+
+
 def make_line(
     line_no: str,
     net: str,
@@ -343,13 +361,17 @@ def make_line(
     """A :class:`Line`: its text is its notes and descriptions (its name when
     it has no description); CPR numbers are looked for in all of its texts."""
     descriptions = [d for d in descriptions if d]
+    texts = tuple(notes + (descriptions or [n for n in names if n]))
     return Line(
         line_no=line_no,
         net=net,
         vat=vat,
         vat_percent=vat_percent,
-        period=period,
-        texts=tuple(notes + (descriptions or [n for n in names if n])),
+        # a line whose own text names a month its period element does not lie in is for neither (an
+        # InvoicePeriod of March filled in by the system, "Døgnophold februar 2019" typed by the home: posted
+        # for March, an attack on 0.9.39), as a document whose notes do so (invoice_row)
+        period=dated_against_words(period, texts),
+        texts=texts,
         cpr_texts=tuple(notes + descriptions + names + other_texts),
         cpr_ids=cpr_ids,
     )
@@ -403,6 +425,9 @@ class Document:
     #: the party to be paid where the document names one other than the supplier (UBL ``PayeeParty``, CII
     #: ``PayeeTradeParty``; :func:`payee_of`): its CVR number and its name, blank where it names none
     payee: tuple[str, str] = ("", "")
+    #: the words its period element says beside its dates (UBL ``InvoicePeriod/Description``, CII
+    #: ``BillingSpecifiedPeriod/Description``), compared with them as its notes are (:func:`invoice_row`)
+    period_said: tuple[str, ...] = ()
 
 
 def is_charge(indicator: str) -> bool:
@@ -589,9 +614,11 @@ def reference_texts(el: Element, skip: set[int], own: list[Element]) -> tuple[st
     numbers = {(e.text or "").strip() for e in own}
     skip = skip | {id(e) for e in own}
     found = []
-    stack = [iter(el)]  # depth first, in document order, without recursion (a document may nest deep)
+    # depth first, in document order, without recursion (a document may nest deep); each level with the texts
+    # read there beside the identifiers (:data:`REFERENCE_TEXTS`)
+    stack = [(iter(el), ())]
     while stack:
-        e = next(stack[-1], None)
+        e = next(stack[-1][0], None)
         if e is None:
             stack.pop()
             continue
@@ -601,10 +628,10 @@ def reference_texts(el: Element, skip: set[int], own: list[Element]) -> tuple[st
         if name in NOT_REFERENCES:
             continue
         if len(e):
-            stack.append(iter(e))
+            stack.append((iter(e), REFERENCE_TEXTS.get(name, ())))
         elif scheme_of(e.get("schemeID") or "") not in _PERSON_SCHEMES:
             continue
-        elif (name.endswith("ID") and name != "UUID") or name in REFERENCE_NAMES:
+        elif (name.endswith("ID") and name != "UUID") or name in REFERENCE_NAMES or name in stack[-1][1]:
             text = (e.text or "").strip()
             if text and text not in numbers:
                 found.append(text)
@@ -985,6 +1012,21 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         )
         start, end = MANY_PERIODS, MANY_PERIODS
     said = period_in_text(_full_text(notes)) if start and end and start != MANY_PERIODS else None
+    described = period_in_text(_full_text(list(doc.period_said))) if doc.period_said else None
+    if (
+        described is not None
+        and (start, end) == tuple(d.strip() for d in doc.period)
+        and dated_against_words((start, end), doc.period_said) != (start, end)
+    ):
+        # the period element's own words name another period than its dates (``<cbc:Description>Døgnophold
+        # februar 2019`` beside March's dates: posted for March, an attack on 0.9.39)
+        warnings.append(
+            f"has the period {start} to {end}, but the period's own description names {described[0].isoformat()} "
+            f"to {described[1].isoformat()}: the period is written {MANY_PERIODS}, so the robot leaves it to a "
+            "caseworker (MISSING_PERIOD)"
+        )
+        start, end = MANY_PERIODS, MANY_PERIODS
+        said = None
     if said is not None and not (said[0].isoformat() <= start and end <= said[1].isoformat()):
         # the period element and the document's own notes name two periods (InvoicePeriod filled with the month
         # of issue, the note saying which month the stay was for): which the amount is for, nobody can tell, and

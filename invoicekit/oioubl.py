@@ -47,6 +47,7 @@ from invoicekit.einvoice import (
     Refused,
     calendar_date,
     cpr_ids_in,
+    dated_against_words,
     difference,
     document_kind,
     first_cvr,
@@ -92,16 +93,14 @@ SUPPLIER_PARTIES = (
 #: where a document names a party, a person or a place outside the supplier's party, which a citizen may be
 #: written in (a party's name; ``cac:DeliveryLocation/cbc:Name``, an address's ``cbc:MarkAttention``, the
 #: buyer's ``cac:Contact``): a second citizen so written was passed over, and the invoice paid on the first's
-#: grant (an attack on 0.9.37)
+#: grant (an attack on 0.9.37); an address's own lines too, as CII's are read (``c/o borger …`` in the second
+#: street line or an address line: an attack on 0.9.39)
+_ADDRESS_PARTS = ("cbc:MarkAttention", "cbc:MarkCare", "cbc:StreetName", "cbc:AdditionalStreetName",
+                  "cac:AddressLine/cbc:Line")  # fmt: skip
 PERSON_PATHS = (
     ("PartyName", "cbc:Name"),
     ("DeliveryLocation", "cbc:Name"),
-    ("Address", "cbc:MarkAttention"),
-    ("Address", "cbc:MarkCare"),
-    ("DeliveryAddress", "cbc:MarkAttention"),
-    ("DeliveryAddress", "cbc:MarkCare"),
-    ("PostalAddress", "cbc:MarkAttention"),
-    ("PostalAddress", "cbc:MarkCare"),
+    *((address, part) for address in ("Address", "DeliveryAddress", "PostalAddress") for part in _ADDRESS_PARTS),
     ("Contact", "cbc:Name"),
     ("Person", "cbc:FirstName"),
     ("Person", "cbc:MiddleName"),
@@ -115,7 +114,7 @@ def _person_texts(root, skip: set[int]) -> list[str]:
     for parent, child in PERSON_PATHS:
         for el in root.iter(_q("cac", parent)):
             if id(el) not in skip:
-                found.extend(_text(n) for n in el.findall(_path(child)))
+                found.extend(_text(n) for n in el.findall(_path(*child.split("/"))))
     return found
 
 
@@ -222,6 +221,7 @@ def read_ubl(root: Element) -> Document:
         payable=_text(total("PayableAmount")),
         vat=_vat(root, currency, fmt, total),
         period=period,
+        period_said=_period_words(root),
         notes=tuple(_texts(root, "cbc:Note")),
         party_texts=tuple(_person_texts(root, skip)),
         cpr_ids=cpr_ids_in(root, skip),
@@ -366,9 +366,17 @@ def _period_of(parent: Element, where: str = "a document") -> tuple[str, str]:
         calendar_date(_text(only_one(el.findall(_path(f"cbc:{name}")), name, where)))
         for name in ("StartDate", "EndDate")
     )
+    said = [_text(d) for d in el.findall(_path("cbc:Description"))]
     if not (start or end):
         # a period given in words alone (``<cbc:Description>Februar 2019</cbc:Description>``) is a period all
         # the same (a line so dated was paid for its invoice's month: an attack on 0.9.31), and one of dates
         # this reader does not know is none it may pass over
-        return period_as_said(el, [_text(d) for d in el.findall(_path("cbc:Description"))])
-    return start, end
+        return period_as_said(el, said)
+    # a line's element whose own words name another period than its dates is for neither (the document's:
+    # compared in invoice_row, which says so)
+    return (start, end) if where == "a document" else dated_against_words((start, end), said)
+
+
+def _period_words(root: Element) -> tuple[str, ...]:
+    """The document's InvoicePeriod's own words (:attr:`~invoicekit.einvoice.Document.period_said`)."""
+    return tuple(_text(d) for d in root.findall(_path("cac:InvoicePeriod", "cbc:Description")))

@@ -398,25 +398,35 @@ def tune_worlds(draw) -> tuple[dict, dict[str, list]]:
         end = draw(st.sampled_from([""] * 5 + ["2019-03-31", "2019-03-15", "2019-02-28"]))
         again = draw(st.sampled_from([None, 1, 1, 2]))  # registered again under a new id from that month on
         spelt = draw(st.sampled_from([f"B-{k}", f"B-{k}", f"b{k}."]))  # the same id to check 21, spelt otherwise
+        # registered again because the place was taken over: at the other supplier from the month before
+        moved = again is not None and draw(st.integers(0, 2)) == 0
         base.append(({"grant_id": f"B-{k}", "cpr": cpr, "service_code": service, "service_name": "",
                       "supplier_cvr": cvr, "rate": rate, "rate_unit": unit, "start_date": "2019-01-01",
-                      "end_date": end}, again, spelt))  # fmt: skip
+                      "end_date": end}, again, spelt, moved))  # fmt: skip
         if draw(st.integers(0, 3)) == 0:  # a twin: the same citizen, supplier and service at another rate
             twin = {**base[-1][0], "grant_id": f"T-{k}", "rate": f"{float(rate) * 1.02:.2f}", "end_date": ""}
-            base.append((twin, None, twin["grant_id"]))
+            base.append((twin, None, twin["grant_id"], False))
     coding = [{"paragraph": p, "ownership": o, "target_group": t, "art": "40000000", "psp_element": f"P-{c}-{cvr}",
                "valid_from": "2018-01-01", "valid_to": ""} for c, p, t in SERVICES for cvr, o in OWNERS.items()]  # fmt: skip
     used = draw(st.lists(st.sampled_from(range(len(base))), min_size=1, max_size=2, unique=True))  # invoiced
     invoices, grants, truth, numbers = [], [], [], []
     for m, month in enumerate(months):
-        of_month = []
-        for grant, again, spelt in base:
+        of_month, moved_grants = [], []
+        for grant, again, spelt, moved in base:
             g = dict(grant)
             if again is not None and m >= again:
                 g["grant_id"] = f"N-{g['grant_id']}"
+                if moved:  # the old grant moved to the new owner's CVR and ended; the stay registered again there
+                    taken_over = dt.date.fromisoformat(f"{months[again]}-01").replace(day=1) - dt.timedelta(days=1)
+                    taken_over = taken_over.replace(day=1)
+                    new_cvr = next(c for c in ("29345716", "31587603") if c != g["supplier_cvr"])
+                    moved_grants.append({**g, "grant_id": spelt, "supplier_cvr": new_cvr,
+                                         "end_date": (taken_over - dt.timedelta(days=1)).isoformat()})  # fmt: skip
+                    g.update(supplier_cvr=new_cvr, start_date=taken_over.isoformat(), end_date="")
             elif m > 0:
                 g["grant_id"] = spelt
             of_month.append(g)
+        of_month += moved_grants  # after the grants invoiced (``used`` counts among the first)
         rows = []
         for k in range(draw(st.sampled_from([0, 1, *range(2, 8), *range(3, 8)]))):  # now and then a month without
             number = f"F{m}-{k}"
