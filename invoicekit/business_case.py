@@ -392,15 +392,26 @@ def _estimate(source: str, p: Parameter, value: object) -> tuple[float, float, f
 
     def number(v: object) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            # a share written as a text ("0,5 %"): the number it may have meant
+            # a share written as a text ("0,5 %"): the number it may have meant, taken as said where a bare
+            # number of it would be refused as a percentage written as a share
             share = isinstance(v, str) and p.unit == "andel" and v.strip().endswith("%")
             try:
                 meant = float(v.strip().rstrip("%").strip().replace(",", ".")) / 100 if share else None
             except ValueError:
                 meant = None
+            if meant is not None and math.isfinite(p.bare_limit) and math.isfinite(meant):
+                return meant
             hint = f" ({_fmt(round(meant, 6))} for {v.strip()})" if meant is not None else ""
             shapes = ", [low, likely, high] or [low, high]" if ranged else " or [low, likely, high]"
             raise InputError(source, p.name, f"is {quoted(v)}; expected a number{hint}{shapes}")
+        if float(v) >= p.bare_limit:
+            raise InputError(
+                source,
+                p.name,
+                f"is {_fmt(v)}, {float(v):.0%} of the automatic postings wrong; expected a share below "
+                f"{_fmt(p.bare_limit)} ({_fmt(round(float(v) / 100, 6))} for {_fmt(v)} %), or, if that much is "
+                f'meant, a percentage in quotes ("{float(v):.0%}")',
+            )
         return float(v)
 
     if isinstance(value, list):
