@@ -41,6 +41,7 @@ FIX_HEADINGS_DA = {
 }
 INVOICE_HEADINGS_DA = {
     "month": "Måned",
+    "run_id": "Kørsel",  # the journal's run: a month of several runs numbers each run's rows from 1
     "row": "Række",
     "invoice_id": "Fakturanummer",
     "supplier_cvr": "Leverandør (CVR)",

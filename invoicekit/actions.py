@@ -147,9 +147,11 @@ OWNER_OF_REASON: dict[str, str] = {
 #: municipality's own, made by whoever runs the robot, and must hold the number as text
 OWNER_OF_LOST_DIGITS = "it"
 FIX_COLUMNS: tuple[str, ...] = ("fix_key", "owner", "action", "invoices", "points")
-LINK_COLUMNS: tuple[str, ...] = ("fix_key", "month", "row", "invoice_id", "supplier_cvr")
+#: an invoice by its month, run and row: a month of several runs (weekly extracts) numbers each run's rows
+#: from 1, and two invoices of two fixes were both "2019-09, row 1" (an attack on 0.9.39)
+LINK_COLUMNS: tuple[str, ...] = ("fix_key", "month", "run_id", "row", "invoice_id", "supplier_cvr")
 INVOICE_COLUMNS: tuple[str, ...] = (
-    "month", "row", "invoice_id", "supplier_cvr", "supplier_name", "cpr_masked", "amount", "period_start", "period_end",
+    "month", "run_id", "row", "invoice_id", "supplier_cvr", "supplier_name", "cpr_masked", "amount", "period_start", "period_end",
     "reason", "owner", "fix_key", "action", "sent_again",
 )  # fmt: skip
 
@@ -197,8 +199,8 @@ class Settings:
 class Actions:
     """The fix list of one month: ``fixes`` (one row a fix: ``fix_key``,
     ``kind``, ``owner``, ``action``, ``invoices``, ``points``, largest
-    first), ``links`` (``fix_key``, ``month``, ``row``, ``invoice_id``,
-    ``supplier_cvr``: each manual invoice at most once), ``invoices`` (every
+    first), ``links`` (``fix_key``, ``month``, ``run_id`` (the journal's run; blank for decisions of no
+    journal), ``row``, ``invoice_id``, ``supplier_cvr``: each manual invoice at most once), ``invoices`` (every
     manual invoice of the month with its owner, fix and action), how many
     invoices the month had (``total``), ``notes`` on what could not be
     proposed for want of an input, and ``lacking``: per input not given
@@ -1204,6 +1206,8 @@ def fix_list(
 
     inv = manual.copy()
     inv["fix_key"] = pd.Series([fix_of.get(i, "") for i in inv.index], index=inv.index, dtype=object)
+    if "run_id" not in inv:  # decisions of no journal (a table made by hand)
+        inv["run_id"] = pd.Series(pd.NA, index=inv.index, dtype="Int64")
     inv["sent_again"] = False
     repeated = 0
     if again is not None and len(again):
@@ -1211,11 +1215,7 @@ def fix_list(
         if len(more):
             more = _texts_filled(more).assign(fix_key="", sent_again=True)
             inv = pd.concat([inv, more[[c for c in inv.columns if c in more.columns]]], ignore_index=True)
-            inv = (
-                inv.sort_values("row", kind="stable")
-                if "run_id" not in inv
-                else inv.sort_values(["run_id", "row"], kind="stable")
-            )
+            inv = inv.sort_values(["run_id", "row"], kind="stable")
             repeated = len(more)
     action_of = dict(zip(fixes["fix_key"], fixes["action"], strict=True))
     owner_of = dict(zip(fixes["fix_key"], fixes["owner"], strict=True))
@@ -1238,7 +1238,7 @@ def fix_list(
     inv = inv[list(INVOICE_COLUMNS)].reset_index(drop=True)
     order = {k: n for n, k in enumerate(fixes["fix_key"])}
     links = inv[inv["fix_key"] != ""]
-    links = links.assign(_o=links["fix_key"].map(order)).sort_values(["_o", "row"], kind="stable")
+    links = links.assign(_o=links["fix_key"].map(order)).sort_values(["_o", "run_id", "row"], kind="stable")
     links = links[list(LINK_COLUMNS)].reset_index(drop=True)
     return Actions(
         month=month,

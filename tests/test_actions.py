@@ -672,7 +672,7 @@ def test_files_and_letters_hold_no_full_cpr_and_numbers_stay_numbers(tmp_path):
     actions = pd.read_csv(paths["actions"], dtype={"fix_key": str})
     assert list(actions.columns) == ["fix_key", "owner", "action", "invoices", "points"]
     links = pd.read_csv(paths["links"], dtype=str)
-    assert list(links.columns) == ["fix_key", "month", "row", "invoice_id", "supplier_cvr"]
+    assert list(links.columns) == ["fix_key", "month", "run_id", "row", "invoice_id", "supplier_cvr"]
     assert "'=HYPERLINK(1)" in links["invoice_id"].tolist()
     wb = load_workbook(paths["xlsx"])
     assert "Opgaver - Leverandør" in wb.sheetnames and "Opgaver - Sagsbehandler" in wb.sheetnames
