@@ -235,7 +235,8 @@ class Evaluation:
             f"  posted right:      {s['posted_right']:,}",
             f"  posted wrong:      {s['posted_wrong']:,}  "
             + (
-                f"error rate {s['error_rate']:.2%} (95 % CI {s['error_rate_low']:.2%}–{s['error_rate_high']:.2%})"
+                f"error rate {en_percent(s['error_rate'], 2)} (95 % CI {en_percent(s['error_rate_low'], 2)}–"
+                f"{en_percent(s['error_rate_high'], 2)})"
                 if s["posted"]
                 else "error rate – (nothing was posted)"
             ),

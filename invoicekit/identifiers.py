@@ -398,8 +398,10 @@ _AS_DIGITS = str.maketrans(
 _PSP_SHAPE = r"[A-Z]{2}-[0-9]{10}-[0-9]{1,5}"
 
 
-#: a whole cell of a PSP element's shape (RE2)
-_PSP_CELL_RE2 = rf"^{_PSP_SHAPE}$"
+#: a whole cell of a PSP element's shape (RE2), or of several joined by ``;`` (a collective invoice's decision
+#: names each line's: masked whole as no element's shape, two real elements were shown as none OPUS has,
+#: an attack on 0.9.39)
+_PSP_CELL_RE2 = rf"^{_PSP_SHAPE}(?:;{_PSP_SHAPE})*$"
 _PSP_CELL = re.compile(_PSP_SHAPE)
 
 

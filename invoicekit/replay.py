@@ -80,6 +80,7 @@ from invoicekit.extracts import (
     read_invoices,
     read_support_sheet,
 )
+from invoicekit.formats import en_percent
 from invoicekit.history import PAID_KEYS, History, extend_history
 from invoicekit.identifiers import ascii_digits, mask_cprs_in
 from invoicekit.keys import grant_values, new_secret, normalise_grant_ids
@@ -432,7 +433,7 @@ def _check_alignment(truth: pd.DataFrame, decisions: pd.DataFrame, truth_path: P
 def top_reasons(decisions: pd.DataFrame, top: int = 3) -> str:
     n = len(decisions)
     counts = decisions.loc[decisions["status"] != POSTED, "reason"].value_counts().head(top)
-    return "; ".join(f"{code} {count / n:.0%}" for code, count in counts.items())
+    return "; ".join(f"{code} {en_percent(count / n, 0)}" for code, count in counts.items())
 
 
 def replay(
@@ -559,7 +560,7 @@ def replay(
 
 def _rate(rate: float) -> str:
     """A month's rate as ``format_monthly`` prints it; ``–`` for a month without invoices."""
-    return f"{'–':>6}" if pd.isna(rate) else f"{rate:>6.1%}"
+    return f"{'–':>6}" if pd.isna(rate) else f"{en_percent(rate):>6}"
 
 
 def format_monthly(monthly: pd.DataFrame) -> str:

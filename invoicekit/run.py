@@ -595,7 +595,7 @@ def summary(res: RunResult, top: int = 5) -> str:
     if len(reasons):
         lines.append("Most common reasons:")
         for code, count in reasons.head(top).items():
-            lines.append(f"  {code:<22} {count:>8,}  {count / n:6.1%}")
+            lines.append(f"  {code:<22} {count:>8,}  {en_percent(count / n):>6}")
     lines += shared_problems(res)
     if res.result.lines is not None:
         by_lines = int(res.result.lines["row"].nunique())
@@ -644,7 +644,9 @@ def shared_problems(res: RunResult) -> list[str]:
         code, count = str(reasons.index[0]), int(reasons.iloc[0])
         if count >= SHARED_MIN_ROWS and count > SHARED_SHARE * n:
             cause = LIKELY_CAUSE.get(code, "look at the first of them in decisions.csv")
-            lines.append(f"Most invoices share one problem: {count:,} of {n:,} ({count / n:.0%}) are {code}; {cause}")
+            lines.append(
+                f"Most invoices share one problem: {count:,} of {n:,} ({en_percent(count / n, 0)}) are {code}; {cause}"
+            )
     problems = res.grant_problems
     if problems is not None and len(problems) and res.grant_rows:
         by_column = problems.groupby("column")["row"].nunique().sort_values(ascending=False, kind="stable")

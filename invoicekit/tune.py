@@ -30,7 +30,7 @@ import pandas as pd
 from invoicekit.cells import safe_frame
 from invoicekit.errors import InputError
 from invoicekit.evaluate import evaluate, evaluate_alike
-from invoicekit.formats import dk_number
+from invoicekit.formats import dk_number, en_percent
 from invoicekit.history import History
 from invoicekit.identifiers import compact_cvr, mask_cpr_text, quoted
 from invoicekit.replay import WorldData, simulate_rule_sets, simulate_with_lines
@@ -286,25 +286,29 @@ class Tuning:
             mark = "  <- recommended" if r.recommended else ""
             # no postings, no error rate (0 of 0)
             rate, high = (
-                (f"{r.error_rate:>10.2%}", f"{r.error_rate_high:>9.2%}") if r.posted else (f"{'–':>10}", f"{'–':>9}")
+                (f"{en_percent(r.error_rate, 2):>10}", f"{en_percent(r.error_rate_high, 2):>9}")
+                if r.posted
+                else (f"{'–':>10}", f"{'–':>9}")
             )
             lines.append(
-                f"{r.rule_set:<{width}} {r.automation_rate:>10.1%} {r.posted_wrong:>7} {rate} "
+                f"{r.rule_set:<{width}} {en_percent(r.automation_rate):>10} {r.posted_wrong:>7} {rate} "
                 f"{high}  {'*' if r.pareto else ' '}{mark}"
             )
         if self.recommended is None and not (t["posted"] > 0).any():
             lines.append("No rule set posts anything: no error rate to weigh, and none to recommend.")
         elif self.recommended is None:
-            lines.append(f"No rule set that posts anything keeps the error rate at or below {self.max_error:.2%}.")
+            lines.append(
+                f"No rule set that posts anything keeps the error rate at or below {en_percent(self.max_error, 2)}."
+            )
         else:
             rec = t[t["recommended"]].iloc[0]
             lines.append(
-                f"Recommended (highest automation with error rate ≤ {self.max_error:.2%}): {rec['rule_set']} "
-                f"— {rec['automation_rate']:.1%} automation, {rec['error_rate']:.2%} errors"
+                f"Recommended (highest automation with error rate ≤ {en_percent(self.max_error, 2)}): {rec['rule_set']} "
+                f"— {en_percent(rec['automation_rate'])} automation, {en_percent(rec['error_rate'], 2)} errors"
             )
             if rec["error_rate_high"] > self.max_error:  # a reader takes "≤ 1 %" as assured (a newcomer's walk-through)
                 lines.append(
-                    f"Its error rate's upper 95% bound is {rec['error_rate_high']:.2%}: the limit is held by the rate "
+                    f"Its error rate's upper 95% bound is {en_percent(rec['error_rate_high'], 2)}: the limit is held by the rate "
                     "measured, not by the bound"
                 )
         return mask_cpr_text("\n".join(lines))  # read by people: no CPR number
