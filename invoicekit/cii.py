@@ -327,7 +327,9 @@ def _line(el: Element, skip: set[int]) -> Line:
         descriptions=_texts(product, "ram:Description"),
         names=_texts(product, "ram:Name"),
         other_texts=_texts(product, "ram:ApplicableProductCharacteristic/ram:Value")
-        + [_text(_find(p, "ram:Name")) for p in el.iter() if p.tag.endswith("TradeParty")]
+        # its own parties' names, and where they name a person or a place, as the document's are read (a second
+        # citizen in a line's ship-to contact or address line was passed over: a review of 0.9.40's first version)
+        + [_text(n) for p in el.iter() if p.tag.endswith("TradeParty") for path in PERSON_PATHS for n in _all(p, path)]
         # its references (its own number and its parent's aside): a citizen written there is the line's
         + list(reference_texts(el, skip, _all(document, "ram:LineID") + _all(document, "ram:ParentLineID"))),
         cpr_ids=cpr_ids_in(el, skip),

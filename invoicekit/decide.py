@@ -261,6 +261,8 @@ class Checked:
     paragraph_rows: np.ndarray
     #: every grant row's id as a code into the distinct ids, normalised (:func:`_grant_codes`), and those ids
     grant_ids: tuple[np.ndarray, np.ndarray]
+    #: of the invoices held at checks 2-8, where their number was decided before (check 10's detail), else blank
+    seen_before: np.ndarray | None = None
 
     def hash_paragraph_keys(self) -> None:
         """Put the paragraph keys in ``keys`` and ``key_distinct`` (their codes
@@ -363,7 +365,8 @@ def check_batch(
     )
 
     # ------------------------------------------------ 10: duplicates
-    _check_duplicates(inv, invoice_keys, invoice_key_codes, history, state, detail, value_keys_)
+    seen_before = np.full(n, "", dtype=object)
+    _check_duplicates(inv, invoice_keys, invoice_key_codes, history, state, detail, value_keys_, seen_before)
 
     # ------------------------------------------------ 11-16: exclude grants
     m = _match(inv, gr, state, amount, start, end, rules, detail, explain, max_pairs)
@@ -397,7 +400,7 @@ def check_batch(
     codes["paragraph_key"], paragraph_rows = _paragraph_codes(inv, codes["citizen_key"], coded)
     return Checked(invoices, grants, support, problems, rules.tolerance_units, history.secret, explain,
                    state.reason, detail, m, coded, amount, start, end, keys, codes, distinct, paragraph_rows,
-                   grant_ids)  # fmt: skip
+                   grant_ids, seen_before)  # fmt: skip
 
 
 def _the_invoice_alone(
@@ -702,6 +705,12 @@ def _invoice_keys(inv: pd.DataFrame, secret: str) -> tuple[pa.Array, np.ndarray,
     return keys, codes, value_key_texts(normalised, secret, values)
 
 
+#: the checks before check 10 that leave a number and a supplier to compare: 2-4 and 6-8 (1 is no number, 5 no
+#: valid CVR, 9 a credit note, which asks for no payment)
+_HELD_BEFORE_CHECK_10 = [CHECK_NUMBER[code] for code in ("INVALID_CPR", "MULTIPLE_CPR", "MISSING_CPR",
+                                                        "MISSING_PERIOD", "INVALID_PERIOD", "INVALID_AMOUNT")]  # fmt: skip
+
+
 def _check_duplicates(
     inv: pd.DataFrame,
     keys: pa.Array,
@@ -710,6 +719,7 @@ def _check_duplicates(
     state: _State,
     detail,
     value_keys_: pa.Array,
+    seen_before: np.ndarray | None = None,
 ) -> None:
     """Check 10: the same (supplier CVR, invoice number as check 10 compares
     it) was decided before, in the journal or earlier in this run, whatever
@@ -717,9 +727,15 @@ def _check_duplicates(
     (checks 1 and 5), also one sent to manual at checks 2-8, but a credit note
     (check 9; a collective invoice unless all its lines were). ``key_codes``:
     each row's key as a code, ``value_keys_`` the key of its value
-    (:func:`_invoice_keys`)."""
-    alive = np.flatnonzero(state.open)
+    (:func:`_invoice_keys`). ``seen_before``: filled with what check 10 would say of the rows held at checks
+    2-8 that have a number and a valid CVR (their reason stays the first check that failed): a collective
+    invoice the robot posted, seen again without its lines, went to a caseworker "to post by hand", never
+    saying it was paid (an attack on 0.9.39)."""
+    held = np.isin(state.reason, _HELD_BEFORE_CHECK_10) if seen_before is not None else np.zeros(len(inv), bool)
+    held &= inv["cvr_valid"].to_numpy() & (inv["invoice_id_raw"] != "").to_numpy()
+    alive = np.flatnonzero(state.open | held)
     dup = np.zeros(len(inv), dtype=bool)
+    said = detail if seen_before is None else np.full(len(inv), "", dtype=object)
     cvr = inv["cvr_key"].to_numpy()[alive]
     if len(history.seen) and len(alive):
         key = np.asarray(keys.take(pa.array(alive)).to_numpy(zero_copy_only=False), dtype=object)
@@ -759,7 +775,7 @@ def _check_duplicates(
             # how that run decided it: a caseworker looks for a payment by hand only where the robot made none
             how = [msg.DUPLICATE_HOW.get(s, "") for s in seen["status"].to_numpy(dtype=object)[at]]
             dup[alive[found]] = True
-            detail[alive[found]] = [
+            said[alive[found]] = [
                 msg.DUPLICATE_IN_JOURNAL.format(run_id=r, date=d) + h
                 for r, d, h in zip(run_ids, dates, how, strict=True)
             ]
@@ -786,8 +802,12 @@ def _check_duplicates(
         for k in np.flatnonzero(in_run):
             pos = alive[k]
             if not dup[pos]:
-                detail[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[known[first[k]]])
+                said[pos] = msg.DUPLICATE_IN_RUN.format(row=rows[known[first[k]]])
         dup[alive[in_run]] = True
+    if seen_before is not None:
+        open_ = state.open
+        detail[dup & open_] = said[dup & open_]
+        seen_before[dup & held] = said[dup & held]
     state.fail("DUPLICATE_INVOICE", dup)
 
 
@@ -2161,6 +2181,9 @@ def _manual_facts(checked: Checked, detail: np.ndarray, reason: np.ndarray) -> _
         "rate_unit": rate_unit,
         "n_candidates": lambda r: np.where(reason[r] == CHECK_NUMBER["AMBIGUOUS"], n_ok[r], n_fixed[r]),
         "detail": lambda r: detail[r],
+        "seen_before": lambda r: (
+            checked.seen_before[r] if checked.seen_before is not None else np.full(len(r), "", dtype=object)
+        ),
         # a sentence said where a condition holds: arrow, not numpy (a numpy array of the text would
         # be a fixed-width copy of it per row: 136 MB for the amount mismatches of a million invoices)
         "grant_row_unread": lambda r: msg.said_where(checked.grant_row_unread[r], msg.GRANT_ROW_UNREAD),

@@ -53,7 +53,14 @@ from xml.etree.ElementTree import Element
 
 from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
-from invoicekit.parsing import cprs_in_text, months_named, names_no_one_period, period_in_text
+from invoicekit.parsing import (
+    cprs_in_text,
+    holds_named,
+    months_between,
+    months_named,
+    names_no_one_period,
+    period_in_text,
+)
 from invoicekit.texts import LINE_BREAKS
 from invoicekit.vocabulary import (
     ADJUSTED_NOTE,
@@ -335,15 +342,22 @@ def with_sub_lines(line: Line, subs: list[Line], document: tuple[str, str]) -> L
 def dated_against_words(period: tuple[str, str], words: Sequence[str]) -> tuple[str, str]:
     """A period element's dates, or :data:`MANY_PERIODS` for both where ``words`` written beside them (a
     line's own texts, the element's own description) name one period (:func:`period_in_text`) the dates
-    do not lie within: which of the two the amount is for, nobody can tell. Dates that are not both ISO
-    days are left as they are (their own guards read them)."""
+    do not lie within, or a month they do not hold (:func:`holds_named`): which of the two the amount is
+    for, nobody can tell. Dates that are not both ISO days are left as they are (their own guards read
+    them)."""
     start, end = (d.strip() for d in period)
     if not (start and end and ISO_DATE.fullmatch(start) and ISO_DATE.fullmatch(end)):
         return period
-    said = period_in_text(_full_text([w for w in words if w]))
-    if said is None or (said[0].isoformat() <= start and end <= said[1].isoformat()):
-        return period
-    return MANY_PERIODS, MANY_PERIODS
+    text = _full_text([w for w in words if w])
+    said = period_in_text(text)
+    if said is not None and not (said[0].isoformat() <= start and end <= said[1].isoformat()):
+        return MANY_PERIODS, MANY_PERIODS
+    # a month named without its year, or short, as a line's text is held to its invoice's period
+    # (``Døgnophold februar``, ``feb. 2019``, ``februar måned`` beside March's dates: a review of the first version)
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    if first <= last and not holds_named(text, months_between(first, last)):
+        return MANY_PERIODS, MANY_PERIODS
+    return period
 
 
 def make_line(
@@ -1012,18 +1026,16 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         )
         start, end = MANY_PERIODS, MANY_PERIODS
     said = period_in_text(_full_text(notes)) if start and end and start != MANY_PERIODS else None
-    described = period_in_text(_full_text(list(doc.period_said))) if doc.period_said else None
     if (
-        described is not None
+        doc.period_said
         and (start, end) == tuple(d.strip() for d in doc.period)
         and dated_against_words((start, end), doc.period_said) != (start, end)
     ):
         # the period element's own words name another period than its dates (``<cbc:Description>Døgnophold
         # februar 2019`` beside March's dates: posted for March, an attack on 0.9.39)
         warnings.append(
-            f"has the period {start} to {end}, but the period's own description names {described[0].isoformat()} "
-            f"to {described[1].isoformat()}: the period is written {MANY_PERIODS}, so the robot leaves it to a "
-            "caseworker (MISSING_PERIOD)"
+            f"has the period {start} to {end}, but the period's own description names another: the period is "
+            f"written {MANY_PERIODS}, so the robot leaves it to a caseworker (MISSING_PERIOD)"
         )
         start, end = MANY_PERIODS, MANY_PERIODS
         said = None

@@ -402,11 +402,12 @@ _PSP_SHAPE = r"[A-Z]{2}-[0-9]{10}-[0-9]{1,5}"
 #: names each line's: masked whole as no element's shape, two real elements were shown as none OPUS has,
 #: an attack on 0.9.39)
 _PSP_CELL_RE2 = rf"^{_PSP_SHAPE}(?:;{_PSP_SHAPE})*$"
-_PSP_CELL = re.compile(_PSP_SHAPE)
+_PSP_CELL = re.compile(rf"{_PSP_SHAPE}(?:;{_PSP_SHAPE})*")
 
 
 def psp_shaped(text: object) -> bool:
-    """Whether a cell is, whole, of a PSP element's shape (``XG-0306190114-00001``)."""
+    """Whether a cell is, whole, of a PSP element's shape (``XG-0306190114-00001``), or several joined by
+    ``;`` (a collective invoice's: :data:`_PSP_CELL_RE2`)."""
     return isinstance(text, str) and _PSP_CELL.fullmatch(text) is not None
 
 

@@ -516,6 +516,11 @@ ALSO_CREDIT_NOTE = (
 ALSO_NOT_AN_INVOICE = " Bemærk: dokumenttypen er hverken en faktura eller en kreditnota; kontrollér dokumentet."
 ALSO_NO_CVR = " Desuden mangler leverandørens CVR-nummer."
 ALSO_INVALID_CVR = " Desuden er leverandørens CVR-nummer ugyldigt."
+#: around check 10's detail (``i kørsel 1 den 30.11.2018, hvor robotten bogførte den``) of an invoice held before it
+ALSO_SEEN_BEFORE = (
+    " Bemærk: fakturanummeret fra denne leverandør er allerede behandlet ",
+    "; kontrollér, om fakturaen er betalt før, af robotten eller manuelt, og betal den ikke igen.",
+)
 
 
 def _credit_like(kind: np.ndarray, amount_ok: object, amount: object) -> np.ndarray:
@@ -565,6 +570,12 @@ def also_said(f: Facts, code: str) -> pa.Array | None:
         parts.append(said_where(credit, ALSO_CREDIT_NOTE))
     if (kind == "other").any():
         parts.append(said_where(kind == "other", ALSO_NOT_AN_INVOICE))
+    seen = pc.fill_null(arrow_text(f["seen_before"]), "")
+    if pc.any(pc.not_equal(seen, "")).as_py():
+        # its number decided before: a caseworker told to post it by hand must know it may be paid (a collective
+        # invoice posted line by line, seen again without its lines, was paid twice so: an attack on 0.9.39)
+        told = joined_arrow(ALSO_SEEN_BEFORE[0], seen, ALSO_SEEN_BEFORE[1])
+        parts.append(pc.if_else(pc.not_equal(seen, ""), told, pa.scalar("", pa.large_string())))
     if not parts:
         return None
     return pc.binary_join_element_wise(*parts, pa.scalar("", pa.large_string())) if len(parts) > 1 else parts[0]

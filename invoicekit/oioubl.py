@@ -312,7 +312,9 @@ def _line(el: Element, currency: str, skip: set[int], document: tuple[str, str])
         descriptions=shown if len(parts) > 1 else _texts(items[0], "cbc:Description"),
         names=[t for item in items for t in _texts(item, "cbc:Name")],
         other_texts=[t for item in items for t in _texts(item, "cac:AdditionalItemProperty", "cbc:Value")]
-        + [_text(n) for pn in el.iter(_q("cac", "PartyName")) for n in pn.findall(_path("cbc:Name"))]
+        # where its own parties name a person or a place (its delivery's address lines and contact, as the
+        # document's are read: a second citizen written there was passed over, a review of 0.9.40's first version)
+        + _person_texts(el, skip)
         # its references (its own number and its sub-lines' aside): a citizen written there is the line's
         + list(reference_texts(el, skip, [x for part in parts for x in part.findall(_path("cbc:ID"))])),
         cpr_ids=cpr_ids_in(el, skip),
