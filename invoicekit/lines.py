@@ -129,6 +129,12 @@ class _Plan:
         line_names = (lf["cpr_count"].to_numpy() > 0) | lf["cpr_invalid"].to_numpy()
         lines_name_cprs = np.isin(inv_code, line_code[line_names])
         count, named = self._named(has_lines)
+        # one citizen named, another by its lines: decided as naming them all, so never posted, and told apart
+        other, on_lines = self._lines_name_another(inv_code, by_code, has_lines, count, named)
+        own_named = named.copy()
+        for i in np.flatnonzero(other).tolist():
+            union = list(dict.fromkeys([named[i], *on_lines[i]]))
+            count[i], named[i] = len(union), ";".join(union)
         more = np.flatnonzero(count != inv["cpr_count"].to_numpy())
         if len(more):
             # the invoice row itself is decided as naming them all (check 3 and the lines' CPR numbers read
@@ -140,6 +146,7 @@ class _Plan:
             & (inv["invoice_id_raw"] != "").to_numpy()
             & ~inv["cpr_invalid"].to_numpy()
             & ((count > 1) | ((count == 0) & lines_name_cprs))
+            & ~other
         )
         self.candidate = candidate
         cand = np.flatnonzero(candidate)
@@ -149,11 +156,34 @@ class _Plan:
         owner = np.repeat(cand, counts)
         self.mismatch = np.full(n, "", dtype=object)
         self._check_lines(cand, owner, pos)
+        for i in np.flatnonzero(other).tolist():
+            self.mismatch[i] = msg.LINES_CPRS.format(
+                lines=", ".join(masked_cpr(c) for c in sorted(on_lines[i])), invoice=masked_cpr(own_named[i])
+            )
         self.by_lines = candidate & (self.mismatch == "")
         n_rows = np.where(self.by_lines, np.bincount(owner, minlength=n), 1)
         self.src = np.repeat(np.arange(n), n_rows)
         self.lpos = np.full(len(self.src), -1, dtype=np.int64)
         self.lpos[self.by_lines[self.src]] = pos[self.by_lines[owner]]
+
+    def _lines_name_another(
+        self, inv_code: np.ndarray, by_code: dict, has_lines: np.ndarray, count: np.ndarray, named: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which invoices naming one citizen (``count``, ``named``: :meth:`_named`) have lines that name
+        another, and the CPR numbers the lines name. Such an invoice is not decided as usual with its lines
+        ignored, as the spec says, but goes to a caseworker (``LINES_MISMATCH``): an invoice whose CPR cell named
+        its first line's citizen was posted whole on that citizen's grant, the second citizen's half with it
+        (an attack on 0.9.39). Lines that name no one, or the invoice's citizen alone, leave it as it is."""
+        out = np.zeros(len(count), dtype=bool)
+        on_lines = np.empty(len(count), dtype=object)
+        line_all = self.lf["cpr_all"].to_numpy(dtype=object)
+        # as check 3 takes them up: a number, and no invalid CPR number (checks 1 and 2 come first)
+        taken = (self.inv["invoice_id_raw"] != "").to_numpy() & ~self.inv["cpr_invalid"].to_numpy()
+        for i in np.flatnonzero((count == 1) & has_lines & taken).tolist():
+            found = list(dict.fromkeys(c for k in by_code[inv_code[i]] for c in str(line_all[k]).split(";") if c))
+            out[i] = any(c != named[i] for c in found)
+            on_lines[i] = found
+        return out, on_lines
 
     def _named(self, has_lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """How many distinct CPR numbers each invoice names, and which

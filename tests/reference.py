@@ -1133,6 +1133,15 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         lines_name_cprs = any(any(invoice_cprs(line["cpr"], line["text"])) for line in group)
         if group and cprs:  # with lines: the CPR numbers its own CPR cell and text give (the spec)
             cprs = list(dict.fromkeys([*cprs, *invoice_cprs("", inv["text"])[1]]))
+        # one citizen named, another by its lines: to a caseworker (departs from the spec, which ignores the
+        # lines; invoicekit 0.9.40)
+        if (
+            len(cprs) == 1
+            and group
+            and {c for line in group for c in invoice_cprs(line["cpr"], line["text"])[1]} - {cprs[0]}
+        ):
+            d["reason"] = "LINES_MISMATCH"
+            continue
         if len(cprs) == 1 or not group or (not cprs and not lines_name_cprs):
             if len(cprs) > 1:
                 d["reason"] = "MULTIPLE_CPR"

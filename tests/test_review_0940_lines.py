@@ -110,3 +110,23 @@ def test_a_lines_period_in_columns_named_in_one_word_is_never_paid_as_the_invoic
     assert "01.03.2019" not in postings["Ydelsesperiode fra"].tolist(), postings.to_dict("records")
     paid = _read(out, "sensum_paid.csv")
     assert "2019-03-01" not in paid["period_start"].tolist()
+
+
+def test_an_invoice_naming_one_citizen_whose_lines_name_another_is_not_posted_on_the_one(tmp_path):
+    """An invoice whose CPR cell names Anna (the first line's citizen, as a supplier's system fills it), of
+    30.000 kr. for March, Anna's monthly rate, with lines of 15.000 kr. for Anna and 15.000 kr. for Bo. The spec
+    decides an invoice of one CPR number "as usual, its lines ignored": it was posted whole on Anna's grant, Bo's
+    half paid as Anna's March. Now checked against its lines (check 3): not exactly its one citizen, so
+    LINES_MISMATCH, naming both. Lines that name only the invoice's citizen, or no one, leave it as before."""
+    files = _files(tmp_path)
+    s1 = invoice("S1", "30000", cpr=ANNA)
+    lines = [line("S1", "1", ANNA, "15000"), line("S1", "2", BO, "15000")]
+    assert _run(files, [s1], tmp_path / "out", tmp_path / "j.sqlite", lines) == 0
+    d = _read(tmp_path / "out", "decisions.csv").iloc[0]
+    assert (d["status"], d["reason"]) == ("manual", "LINES_MISMATCH"), (d["status"], d["reason"], d["message"])
+    assert len(_read(tmp_path / "out", "opus_postings.csv", ";")) == 0
+    # the lines name Anna alone (or no one): decided as usual, as the spec says
+    same = [line("S2", "1", ANNA, "15000"), line("S2", "2", "", "15000")]
+    assert _run(files, [invoice("S2", "30000", cpr=ANNA)], tmp_path / "out2", tmp_path / "j2.sqlite", same) == 0
+    d = _read(tmp_path / "out2", "decisions.csv").iloc[0]
+    assert (d["status"], d["grant_id"]) == ("posted", "G1"), (d["status"], d["reason"], d["message"])
