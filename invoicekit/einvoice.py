@@ -55,9 +55,8 @@ from invoicekit.columns import INVOICE_LINE_COLUMNS
 from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import (
     cprs_in_text,
-    holds_named,
-    months_between,
     months_named,
+    names_another_period,
     names_no_one_period,
     period_in_text,
 )
@@ -348,14 +347,14 @@ def dated_against_words(period: tuple[str, str], words: Sequence[str]) -> tuple[
     start, end = (d.strip() for d in period)
     if not (start and end and ISO_DATE.fullmatch(start) and ISO_DATE.fullmatch(end)):
         return period
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:  # a day no calendar has (2019-02-30): left as it is, for its own guards (a review)
+        return period
+    # also a month named without its year, or short (``Døgnophold februar``, ``feb. 2019`` beside March's
+    # dates), and dates in digits the reader makes no one period of: reviews of the first version
     text = _full_text([w for w in words if w])
-    said = period_in_text(text)
-    if said is not None and not (said[0].isoformat() <= start and end <= said[1].isoformat()):
-        return MANY_PERIODS, MANY_PERIODS
-    # a month named without its year, or short, as a line's text is held to its invoice's period
-    # (``Døgnophold februar``, ``feb. 2019``, ``februar måned`` beside March's dates: a review of the first version)
-    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    if first <= last and not holds_named(text, months_between(first, last)):
+    if first <= last and names_another_period(text, first, last):
         return MANY_PERIODS, MANY_PERIODS
     return period
 

@@ -134,7 +134,8 @@ class _Plan:
         own_named = named.copy()
         for i in np.flatnonzero(other).tolist():
             union = list(dict.fromkeys([named[i], *on_lines[i]]))
-            count[i], named[i] = len(union), ";".join(union)
+            # at least two: a line's number no citizen has is another's (its row never posts on the one)
+            count[i], named[i] = max(len(union), 2), ";".join(union)
         more = np.flatnonzero(count != inv["cpr_count"].to_numpy())
         if len(more):
             # the invoice row itself is decided as naming them all (check 3 and the lines' CPR numbers read
@@ -156,10 +157,19 @@ class _Plan:
         owner = np.repeat(cand, counts)
         self.mismatch = np.full(n, "", dtype=object)
         self._check_lines(cand, owner, pos)
+        lf_no = lf["line_no"].to_numpy(dtype=object)
+        lf_invalid = lf["cpr_invalid"].to_numpy(dtype=bool)
+        lf_masked = lf["cpr_invalid_masked"].to_numpy(dtype=object)
         for i in np.flatnonzero(other).tolist():
-            self.mismatch[i] = msg.LINES_CPRS.format(
-                lines=", ".join(masked_cpr(c) for c in sorted(on_lines[i])), invoice=masked_cpr(own_named[i])
-            )
+            ls = by_code[inv_code[i]]
+            causes = [msg.LINE_INVALID_CPR.format(line_no=lf_no[k], masked=lf_masked[k]) for k in ls if lf_invalid[k]]
+            if set(on_lines[i]) - {own_named[i]}:
+                causes.append(
+                    msg.LINES_CPRS.format(
+                        lines=", ".join(masked_cpr(c) for c in sorted(on_lines[i])), invoice=masked_cpr(own_named[i])
+                    )
+                )
+            self.mismatch[i] = msg.causes_da(causes)
         self.by_lines = candidate & (self.mismatch == "")
         n_rows = np.where(self.by_lines, np.bincount(owner, minlength=n), 1)
         self.src = np.repeat(np.arange(n), n_rows)
@@ -177,11 +187,15 @@ class _Plan:
         out = np.zeros(len(count), dtype=bool)
         on_lines = np.empty(len(count), dtype=object)
         line_all = self.lf["cpr_all"].to_numpy(dtype=object)
+        # a number no citizen has (a mistyped CPR number) is another's as well as the invoice's citizen's (a
+        # review of the first version posted it whole on the one citizen)
+        line_invalid = self.lf["cpr_invalid"].to_numpy(dtype=bool)
         # as check 3 takes them up: a number, and no invalid CPR number (checks 1 and 2 come first)
         taken = (self.inv["invoice_id_raw"] != "").to_numpy() & ~self.inv["cpr_invalid"].to_numpy()
         for i in np.flatnonzero((count == 1) & has_lines & taken).tolist():
-            found = list(dict.fromkeys(c for k in by_code[inv_code[i]] for c in str(line_all[k]).split(";") if c))
-            out[i] = any(c != named[i] for c in found)
+            ls = by_code[inv_code[i]]
+            found = list(dict.fromkeys(c for k in ls for c in str(line_all[k]).split(";") if c))
+            out[i] = any(c != named[i] for c in found) or bool(line_invalid[ls].any())
             on_lines[i] = found
         return out, on_lines
 
@@ -361,8 +375,16 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
         # the mismatch may name many citizens or a long line number: cut as every message is
         # and, as checks 1-8 say it, that the document is a credit note
         also = msg.also_said_of(*(inv[name].to_numpy()[mismatch] for name in ("document_type", "amount_ok", "amount")))
+        # what the invoice's own row said of its number decided before (messages.also_said) is said here too,
+        # never cut away: a collective invoice paid in run 1, seen again with lines that no longer fit it, was
+        # handed on "to post by hand" (a review of 0.9.40's first version)
+        seen = [
+            m[m.index(msg.ALSO_SEEN_BEFORE[0]) :] if msg.ALSO_SEEN_BEFORE[0] in str(m) else ""
+            for m in message[mismatch]
+        ]
         message[mismatch] = [
-            msg.cut(msg.LINES_MISMATCH.format(what=w) + a) for w, a in zip(plan.mismatch[mismatch], also, strict=True)
+            msg.cut(msg.cut_before(msg.LINES_MISMATCH.format(what=w) + a, len(b)) + b)
+            for w, a, b in zip(plan.mismatch[mismatch], also, seen, strict=True)
         ]
 
     rows = np.flatnonzero(is_line)

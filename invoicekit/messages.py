@@ -690,6 +690,12 @@ MORE = " og {n} flere"
 MESSAGE_MAX = 1000
 
 
+def cut_before(text: str, room: int) -> str:
+    """``text`` cut (ending in …) so that ``room`` characters more still fit in a message."""
+    most = MESSAGE_MAX - room
+    return text if len(text) <= most else text[: max(most - 1, 0)] + "…"
+
+
 def cut(text: str) -> str:
     """A message as the result holds it: at most :data:`MESSAGE_MAX`
     characters, a longer one cut and ending in …."""

@@ -1381,7 +1381,14 @@ def _in_a_name(text: str, start: int, end: int) -> bool:
 
     after = re.match(rf"(?:[{_DASHES}]|\s+)([^\W\d_]+)", text[end:])  # any hyphen (``Maj‐Britt``: a review)
     before = re.search(rf"([^\W\d_]+)[{_DASHES}]$", text[:start])
-    return a_name(after[1] if after else None) or a_name(before[1] if before else None)
+    if a_name(after[1] if after else None) or a_name(before[1] if before else None):
+        return True
+    # a middle initial after it (``Maj B. Hansen``), or a surname and a comma before it and no year after it
+    # (``Hansen, Maj``): a citizen's name on a line dated March was read as May (a review of 0.9.40's first version)
+    if re.match(r"\s+[A-ZÆØÅ]\.\s*[A-ZÆØÅ]", text[end:]):
+        return True
+    surname = re.search(r"([^\W\d_]+),\s*$", text[:start])
+    return a_name(surname[1] if surname else None) and not _YEAR_AFTER.match(text, end)
 
 
 #: a date in digits, day first (``15.03.2019``, ``15/03/2019``, ``15-03-2019``, ``15-03-19``) or ISO
@@ -1397,6 +1404,31 @@ def _digit_date_in(text: str) -> bool:
         if 1 <= int(day) <= 31 and 1 <= int(month) <= 12:
             return True
     return False
+
+
+#: a date in digits with a day and a month, whatever follows (``01.02.19``, ``1.2.``, ``28.2.2019``)
+_DAY_MONTH_DIGITS = re.compile(r"(?<!\d)\d{1,2}\.\d{1,2}\.?(?:\d{2,4})?(?!\d)")
+
+
+def names_another_period(text: str, start: dt.date, end: dt.date) -> bool:
+    """Whether ``text``, written beside a period element's dates ``start`` to ``end`` (a line's own
+    texts, the element's own description), bills another period than theirs: its one period
+    (:func:`period_in_text`) does not hold them; or, naming none, it names a month they do not hold as a
+    word (``februar``, ``feb. 2019``, ``februar måned``; a month part of a day, ``indflyttet 15. februar
+    2019``, ``takst pr. 1. januar``, is none, nor a first name, :func:`months_named`), writes two or more
+    dates in digits the reader cannot read as one period (``01.02.19-28.02.19``, ``1.2.-28.2.2019``), or
+    two or more days, one outside them (``2019-02-01 - 2019-02-28``). One day alone is no period billed
+    (``jf. aftale af 12.02.2019``)."""
+    found, lone, loose, plain = _periods_and_named_days(text)
+    said = _one_period(found, lone, loose, plain)
+    if said is not None:
+        return not (said[0] <= start and end <= said[1])
+    if not holds_named(plain, months_between(start, end)):
+        return True
+    if loose and len(_DAY_MONTH_DIGITS.findall(plain)) >= 2:
+        return True
+    days = set(lone)
+    return len(days) >= 2 and any(not start <= day <= end for day in days)
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -1135,10 +1135,11 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             cprs = list(dict.fromkeys([*cprs, *invoice_cprs("", inv["text"])[1]]))
         # one citizen named, another by its lines: to a caseworker (departs from the spec, which ignores the
         # lines; invoicekit 0.9.40)
+        on_lines = [invoice_cprs(line["cpr"], line["text"]) for line in group]
         if (
             len(cprs) == 1
             and group
-            and {c for line in group for c in invoice_cprs(line["cpr"], line["text"])[1]} - {cprs[0]}
+            and ({c for _, named in on_lines for c in named} - {cprs[0]} or any(bad for bad, _ in on_lines))
         ):
             d["reason"] = "LINES_MISMATCH"
             continue
