@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -1088,6 +1089,12 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
             number = (cvr, key, line_key(line["line_no"]))
             line_numbers[number] = line_numbers.get(number, 0) + 1
 
+    def numbered(inv: dict) -> tuple | None:  # the invoice's (supplier, number) as its lines are found by
+        number = unguarded(inv["invoice_id"].strip()).translate(str.maketrans(dict.fromkeys(LINE_BREAKS, " ")))
+        cvr = cvr_ok(inv["supplier_cvr"].strip())
+        return (cvr, by_value(number_key(number))) if number and cvr else None
+
+    documents_of = Counter(numbered(inv) for inv in invoices)
     out = []
     decided = None  # the invoice before this one, with its decision
     for inv in invoices:
@@ -1139,6 +1146,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         if (
             len(cprs) == 1
             and group
+            and documents_of[numbered(inv)] == 1  # its lines its own: no other document of its number
             and ({c for _, named in on_lines for c in named} - {cprs[0]} or any(bad for bad, _ in on_lines))
         ):
             d["reason"] = "LINES_MISMATCH"

@@ -23,6 +23,23 @@ def _cli(tmp_path: Path, grants: list[dict], invoices: list[dict], *extra: str) 
     return argv
 
 
+def psp_sheet(path: Path) -> Path:
+    """The example support sheet with PSP elements whose ten digits read as a birth date (§ 108's and a § 104
+    row for a private home): ``XG-0306101080-00002`` and ``XG-0306101040-00001``."""
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(EXAMPLE / "stoetteark.xlsx")
+    coding = wb["Kontering"]
+    for row in coding.iter_rows(min_row=2):
+        if row[0].value == "108" and str(row[3].value).endswith("00002"):
+            row[3].value = "XG-0306101080-00002"
+    coding.append(["104", "privat", "Udviklingshæmmede", "XG-0306101040-00001", "47000000", dt.datetime(2018, 1, 1)])
+    wb.save(path)
+    return path
+
+
 def test_the_summary_shows_one_count_as_one_share(tmp_path, capsys):
     """What goes wrong: the summary on stdout rounds the same share two ways. With 16 invoices, 1
     posted and 1 sent to manual for MISSING_INVOICE_ID, it prints ``Posted: 1 (6.3%)`` (rounded half
@@ -70,20 +87,12 @@ def test_a_collective_invoices_psp_elements_are_shown_as_written_in_decisions_cs
 
     Right behaviour: each PSP element of the ``;``-joined cell is shown as written, as for a single
     invoice (anything else in the cell still masked)."""
-    import datetime as dt
 
-    import openpyxl
     import pandas as pd
 
     from tests.test_attack_0931_collective import LINE_HEADER, A, B, _grant, _invoice, _line
 
-    wb = openpyxl.load_workbook(EXAMPLE / "stoetteark.xlsx")
-    coding = wb["Kontering"]
-    for row in coding.iter_rows(min_row=2):
-        if row[0].value == "108" and str(row[3].value).endswith("00002"):
-            row[3].value = "XG-0306101080-00002"
-    coding.append(["104", "privat", "Udviklingshæmmede", "XG-0306101040-00001", "47000000", dt.datetime(2018, 1, 1)])
-    wb.save(tmp_path / "s.xlsx")
+    psp_sheet(tmp_path / "s.xlsx")
     grants = [_grant("G1", A), {**_grant("G2", B), "service_code": "SEL104-AKT", "rate": "9000.00"}]
     argv = ["run", "--grants", str(write_rows(tmp_path / "g.csv", GRANT_HEADER, grants)),
             "--invoices", str(write_rows(tmp_path / "i.csv", INVOICE_HEADER, [_invoice(amount="37.500,00")])),

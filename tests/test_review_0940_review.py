@@ -197,23 +197,17 @@ def test_the_control_sheet_shows_a_collective_invoices_joined_psp_elements_as_po
 
     Right behaviour: the control sheet (and every workbook and report column of PSP elements) shows a cell of
     ``;``-joined PSP-shaped elements as written, as decisions.csv does."""
-    import datetime as dt
 
     import openpyxl
 
     from invoicekit.cli import main
-    from tests.period_runs import EXAMPLE, GRANT_HEADER, INVOICE_HEADER, write_rows
+    from tests.period_runs import GRANT_HEADER, INVOICE_HEADER, write_rows
     from tests.test_attack_0931_collective import LINE_HEADER, _grant, _invoice, _line
     from tests.test_attack_0931_collective import A as CA
     from tests.test_attack_0931_collective import B as CB
+    from tests.test_review_0940_outputs import psp_sheet
 
-    wb = openpyxl.load_workbook(EXAMPLE / "stoetteark.xlsx")
-    coding = wb["Kontering"]
-    for row in coding.iter_rows(min_row=2):
-        if row[0].value == "108" and str(row[3].value).endswith("00002"):
-            row[3].value = "XG-0306101080-00002"
-    coding.append(["104", "privat", "Udviklingshæmmede", "XG-0306101040-00001", "47000000", dt.datetime(2018, 1, 1)])
-    wb.save(tmp_path / "s.xlsx")
+    psp_sheet(tmp_path / "s.xlsx")
     grants = [_grant("G1", CA), {**_grant("G2", CB), "service_code": "SEL104-AKT", "rate": "9000.00"}]
     journal = tmp_path / "journal.sqlite"
     argv = ["run", "--grants", str(write_rows(tmp_path / "g.csv", GRANT_HEADER, grants)),

@@ -23,6 +23,15 @@ def _period_element(description: str) -> str:
     )
 
 
+def _dated(where: str, words: str) -> str:
+    """A March invoice of one line, ``words`` beside the line's own period or in the document's period element."""
+    if where == "line-period":
+        return peppol("", "28500.00", line(1, "28500.00", note=f"Borger {CITIZEN}", period=MARCH, description=words))
+    return peppol(
+        "", "28500.00", line(1, "28500.00", note=f"Borger {CITIZEN}"), period="", after_period=_period_element(words)
+    )
+
+
 @pytest.mark.parametrize(
     "words",
     [
@@ -54,17 +63,7 @@ def test_a_day_named_in_words_beside_march_dates_is_no_other_month_billed(tmp_pa
     Right behaviour: spec "Period from text" reads the text only where a period cell is blank; where the
     dates are given, a day named in the text (a date, not a month billed) leaves them as they are, as
     period_in_text does: the invoice is posted on B-1001 for 01.03.2019-31.03.2019."""
-    if where == "line-period":
-        doc = peppol("", "28500.00", line(1, "28500.00", note=f"Borger {CITIZEN}", period=MARCH, description=words))
-    else:
-        doc = peppol(
-            "",
-            "28500.00",
-            line(1, "28500.00", note=f"Borger {CITIZEN}"),
-            period="",
-            after_period=_period_element(words),
-        )
-    d = decided(tmp_path, doc).iloc[0]
+    d = decided(tmp_path, _dated(where, words)).iloc[0]
     assert (d["status"], d["grant_id"]) == ("posted", "B-1001"), (d["status"], d["reason"], d["message"])
 
 
@@ -214,15 +213,5 @@ def test_februarys_dates_in_digits_beside_march_dates_are_not_paid_as_march(tmp_
     teksten)"; and a line's text that "says something of the period and names no one period" is read as no
     period, as lines.py holds an undated line whose text holds a date in digits, parsing.names_no_one_period):
     not posted for March; a caseworker decides."""
-    if where == "line-period":
-        doc = peppol("", "28500.00", line(1, "28500.00", note=f"Borger {CITIZEN}", period=MARCH, description=words))
-    else:
-        doc = peppol(
-            "",
-            "28500.00",
-            line(1, "28500.00", note=f"Borger {CITIZEN}"),
-            period="",
-            after_period=_period_element(words),
-        )
-    d = decided(tmp_path, doc).iloc[0]
+    d = decided(tmp_path, _dated(where, words)).iloc[0]
     assert d["status"] == "manual", (d["status"], d["reason"], d["message"])
