@@ -1314,13 +1314,16 @@ _HALF = re.compile(
 )
 
 
-def months_named(text: str) -> set[tuple[int, int]]:
+def months_named(text: str, surnames: bool = False) -> set[tuple[int, int]]:
     """The months ``text`` names as a word, in full or short, each as ``(month, year)``, the year 0 where
     none follows it (``Ophold februar`` is ``(2, 0)``, ``Døgnophold februar måned 2019`` ``(2, 2019)``,
     ``feb. 2019`` ``(2, 2019)``): a line of a collective invoice whose text names a month its invoice's
     period does not hold has no period of the invoice's (an attack on 0.9.31 found February's stay paid as
     March). A month that is also a first name is none where it is part of a person's name: joined by a
-    hyphen to another name (``Maj-Britt``, ``Anne-Maj``) or followed by one (``August Hansen``)."""
+    hyphen to another name (``Maj-Britt``, ``Anne-Maj``) or followed by one (``August Hansen``); with
+    ``surnames``, also after a surname and a comma or before an initial (``Hansen, Maj``, ``Maj B. Hansen``):
+    for words beside a period element's dates (:func:`names_another_period`), which say the period already,
+    never where the words are the only period there is (``Botilbud, Juni`` may be June)."""
     # an å written as a and a ring (as a Mac writes it) is an å; only that is composed, as the fast path's patterns
     # read it (a text made NFC as a whole read otherwise than they: a review)
     text = _as_read(text).replace("a\u030a", "å").replace("A\u030a", "Å")
@@ -1336,7 +1339,12 @@ def months_named(text: str) -> set[tuple[int, int]]:
             continue
         if word == "maj" and m[0][-1] in "sS":
             continue  # majs: maize
-        if word in _NAME_MONTHS and m[1][0].isupper() and not m[1].isupper() and _in_a_name(text, m.start(), m.end()):
+        if (
+            word in _NAME_MONTHS
+            and m[1][0].isupper()
+            and not m[1].isupper()
+            and _in_a_name(text, m.start(), m.end(), surnames)
+        ):
             continue
         year = _YEAR_AFTER.match(text, m.end())
         named.add((number, int(year[1]) if year else 0))
@@ -1363,7 +1371,7 @@ def months_named(text: str) -> set[tuple[int, int]]:
     return named
 
 
-def _in_a_name(text: str, start: int, end: int) -> bool:
+def _in_a_name(text: str, start: int, end: int, surnames: bool = False) -> bool:
     """Whether the word ``text[start:end]``, a month that is also a first name, is part of a person's name:
     another name joined to it by a hyphen before or after it, or one after it, a space between (a name: a
     capital first, and no month)."""
@@ -1383,6 +1391,8 @@ def _in_a_name(text: str, start: int, end: int) -> bool:
     before = re.search(rf"([^\W\d_]+)[{_DASHES}]$", text[:start])
     if a_name(after[1] if after else None) or a_name(before[1] if before else None):
         return True
+    if not surnames:
+        return False
     # a middle initial after it (``Maj B. Hansen``), or a surname and a comma before it and no year after it
     # (``Hansen, Maj``): a citizen's name on a line dated March was read as May (a review of 0.9.40's first version)
     if re.match(r"\s+[A-ZÆØÅ]\.\s*[A-ZÆØÅ]", text[end:]):
@@ -1423,7 +1433,7 @@ def names_another_period(text: str, start: dt.date, end: dt.date) -> bool:
     said = _one_period(found, lone, loose, plain)
     if said is not None:
         return not (said[0] <= start and end <= said[1])
-    if not holds_named(plain, months_between(start, end)):
+    if not holds_named(plain, months_between(start, end), surnames=True):
         return True
     if loose and len(_DAY_MONTH_DIGITS.findall(plain)) >= 2:
         return True
@@ -1465,10 +1475,10 @@ def months_between(start: dt.date, end: dt.date) -> set[tuple[int, int]]:
     return {(k % 12 + 1, k // 12) for k in range(first, min(last, first + 24) + 1)}
 
 
-def holds_named(text: str, held: set[tuple[int, int]]) -> bool:
+def holds_named(text: str, held: set[tuple[int, int]], surnames: bool = False) -> bool:
     """Whether every month ``text`` names (:func:`months_named`) is one of ``held``
     (:func:`months_between`): with its year, that month of that year; without, that month of any year
     held (``marts måned 2018`` of a period of March 2019 is not: a fourth review). Both a text's one
     period and a collective invoice's line are held so."""
     any_year = {month for month, _year in held}
-    return all((month, year) in held if year else month in any_year for month, year in months_named(text))
+    return all((month, year) in held if year else month in any_year for month, year in months_named(text, surnames))

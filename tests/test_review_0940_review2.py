@@ -215,3 +215,15 @@ def test_februarys_dates_in_digits_beside_march_dates_are_not_paid_as_march(tmp_
     not posted for March; a caseworker decides."""
     d = decided(tmp_path, _dated(where, words)).iloc[0]
     assert d["status"] == "manual", (d["status"], d["reason"], d["message"])
+
+
+def test_a_month_after_a_comma_is_still_a_month_where_the_words_are_the_only_period():
+    """A name's shape after a surname and a comma (``Hansen, Maj``) is taken as a first name only beside a
+    period element's dates: where the words are the only period (an undated line, an invoice's text), ``Botilbud,
+    Juni`` may be June, and a month missed would give the line its invoice's period."""
+    from invoicekit.parsing import months_named
+
+    assert months_named("Botilbud, Juni") == {(6, 0)}
+    assert months_named("Hansen, Maj") == {(5, 0)}
+    assert months_named("Hansen, Maj", surnames=True) == set()
+    assert months_named("Maj B. Hansen", surnames=True) == set()
