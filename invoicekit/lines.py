@@ -192,10 +192,12 @@ class _Plan:
         line_invalid = self.lf["cpr_invalid"].to_numpy(dtype=bool)
         # as check 3 takes them up: a number, and no invalid CPR number (checks 1 and 2 come first)
         taken = (self.inv["invoice_id_raw"] != "").to_numpy() & ~self.inv["cpr_invalid"].to_numpy()
-        # an invoice alone with its number in the extract: the lines of a number two documents share (a debit
-        # note and the faktura sent after it) are not told to be this one's
-        once = np.bincount(inv_code, minlength=int(inv_code.max(initial=-1)) + 1)[inv_code] == 1
-        for i in np.flatnonzero((count == 1) & has_lines & taken & once).tolist():
+        # the first document of its number in the extract, whose lines they are: of a number two documents share
+        # (a debit note, then the faktura sent after it) the second is decided as usual, and a copy of the same
+        # invoice sent again is the first's duplicate (a review: with neither, the copies were posted whole)
+        first = np.zeros(len(count), dtype=bool)
+        first[np.unique(inv_code, return_index=True)[1]] = True
+        for i in np.flatnonzero((count == 1) & has_lines & taken & first).tolist():
             ls = by_code[inv_code[i]]
             found = list(dict.fromkeys(c for k in ls for c in str(line_all[k]).split(";") if c))
             out[i] = any(c != named[i] for c in found) or bool(line_invalid[ls].any())

@@ -1391,7 +1391,8 @@ def _in_a_name(text: str, start: int, end: int, surnames: bool = False) -> bool:
     before = re.search(rf"([^\W\d_]+)[{_DASHES}]$", text[:start])
     if a_name(after[1] if after else None) or a_name(before[1] if before else None):
         return True
-    if not surnames:
+    # never before ``måned`` or a year: ``Botilbud, Juni måned`` is June (a review of 0.9.40's first version)
+    if not surnames or re.match(r"[\s-]*(?:måned|md\b|mdr\b)", text[end:], re.IGNORECASE):
         return False
     # a middle initial after it (``Maj B. Hansen``), or a surname and a comma before it and no year after it
     # (``Hansen, Maj``): a citizen's name on a line dated March was read as May (a review of 0.9.40's first version)
@@ -1416,8 +1417,9 @@ def _digit_date_in(text: str) -> bool:
     return False
 
 
-#: a date in digits with a day and a month, whatever follows (``01.02.19``, ``1.2.``, ``28.2.2019``)
-_DAY_MONTH_DIGITS = re.compile(r"(?<!\d)\d{1,2}\.\d{1,2}\.?(?:\d{2,4})?(?!\d)")
+#: a date in digits with a day and a month, whatever follows (``01.02.19``, ``1.2.``, ``28.2.2019``,
+#: ``01/02/19``, ``01-02-19``, ``1/2``)
+_DAY_MONTH_DIGITS = re.compile(r"(?<!\d)(?=(\d{1,2})[./-](\d{1,2})(?!\d))")  # at every start: they overlap
 
 
 def names_another_period(text: str, start: dt.date, end: dt.date) -> bool:
@@ -1433,9 +1435,14 @@ def names_another_period(text: str, start: dt.date, end: dt.date) -> bool:
     said = _one_period(found, lone, loose, plain)
     if said is not None:
         return not (said[0] <= start and end <= said[1])
+    # several periods: each within the dates, or holding them (a year's rate beside the month's stay); two
+    # halves of February beside March's dates were paid as March (a third review)
+    if any(not (start <= s and e <= end) and not (s <= start and end <= e) for s, e in found):
+        return True
     if not holds_named(plain, months_between(start, end), surnames=True):
         return True
-    if loose and len(_DAY_MONTH_DIGITS.findall(plain)) >= 2:
+    digit_dates = [m for m in _DAY_MONTH_DIGITS.finditer(plain) if 1 <= int(m[1]) <= 31 and 1 <= int(m[2]) <= 12]
+    if loose and len(digit_dates) >= 2:
         return True
     days = set(lone)
     return len(days) >= 2 and any(not start <= day <= end for day in days)

@@ -14,7 +14,6 @@ import contextlib
 import datetime as dt
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -1094,7 +1093,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         cvr = cvr_ok(inv["supplier_cvr"].strip())
         return (cvr, by_value(number_key(number))) if number and cvr else None
 
-    documents_of = Counter(numbered(inv) for inv in invoices)
+    numbered_before: set = set()  # the (supplier, number) of the documents before: its lines the first's
     out = []
     decided = None  # the invoice before this one, with its decision
     for inv in invoices:
@@ -1114,6 +1113,8 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
                 seen.add((key[0], by_value(key[1])))
         d = blank()
         out.append(d)
+        first_of_number = numbered(inv) not in numbered_before
+        numbered_before.add(numbered(inv))
         # a line break inside the number is a space: the import files read a line at a time
         inv_id = unguarded(inv["invoice_id"].strip()).translate(str.maketrans(dict.fromkeys(LINE_BREAKS, " ")))
         if not names_something(inv_id) or inv_id in EXCEL_ERRORS:  # no letter or digit, #N/A: no number (check 1)
@@ -1146,7 +1147,7 @@ def reference_decide(invoices: list[dict], grants: list[dict], services: list[di
         if (
             len(cprs) == 1
             and group
-            and documents_of[numbered(inv)] == 1  # its lines its own: no other document of its number
+            and first_of_number  # its lines its own: the first document of its number
             and ({c for _, named in on_lines for c in named} - {cprs[0]} or any(bad for bad, _ in on_lines))
         ):
             d["reason"] = "LINES_MISMATCH"
