@@ -1593,8 +1593,9 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
             name: np.where(codes[name][cand] >= 0, np.append(distinct[name], _NO_KEY)[codes[name][cand]], _NO_KEY)
             for name in PAID_KEYS
         }
+        paid_keys = {name: h[name].to_numpy(dtype=object) for name in PAID_KEYS}  # each taken once
         for kind, name in enumerate(PAID_KEYS):
-            probes.append((everyone, asked_keys[name], every_row, h[name].to_numpy(dtype=object)[every_row], kind))
+            probes.append((everyone, asked_keys[name], every_row, paid_keys[name][every_row], kind))
         if history.has_legacy:
             legacy = legacy_citizen_keys(
                 inv["cpr"].to_numpy(dtype=object)[cand],
@@ -1602,16 +1603,14 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
                 _objects_of(_pick(services, grant_pos[cand])),
                 history.secret,
             )
-            probes.append((everyone, legacy, every_row, h["citizen_key"].to_numpy(dtype=object)[every_row], 1))
+            probes.append((everyone, legacy, every_row, paid_keys["citizen_key"][every_row], 1))
         probes.extend(_same_grant_by_value(g_code, g_ids, h["grant_key"], history.secret))
         probes.extend(_paid_under_the_paragraph(inv, h, cand, grant_pos, coded, sheet, services, s, e, history.secret))
         if history.moved:
             moved_rows = np.arange(len(h) - history.moved, len(h))
             for kind, name in enumerate(PAID_KEYS):
                 if name != "grant_key":  # the grant's own key is a payment's as it was
-                    probes.append(
-                        (everyone, asked_keys[name], moved_rows, h[name].to_numpy(dtype=object)[moved_rows], kind)
-                    )
+                    probes.append((everyone, asked_keys[name], moved_rows, paid_keys[name][moved_rows], kind))
         # the earlier payments' columns, each taken once: a row of a table read per payment found cost
         # 80 µs (an extract sent again under new numbers finds one for every invoice)
         paid_as = {c: h[c].to_numpy(dtype=object) for c in ("invoice_id", "started_at", "grant_id", "service_code")}

@@ -340,9 +340,9 @@ def with_sub_lines(line: Line, subs: list[Line], document: tuple[str, str]) -> L
 
 def dated_against_words(period: tuple[str, str], words: Sequence[str]) -> tuple[str, str]:
     """A period element's dates, or :data:`MANY_PERIODS` for both where ``words`` written beside them (a
-    line's own texts, the element's own description) name one period (:func:`period_in_text`) the dates
-    do not lie within, or a month they do not hold (:func:`holds_named`): which of the two the amount is
-    for, nobody can tell. Dates that are not both ISO days are left as they are (their own guards read
+    line's own texts, the element's own description) bill another period than theirs
+    (:func:`~invoicekit.parsing.names_another_period`): which of the two the amount is for, nobody can
+    tell. Dates that are not both ISO days, or no calendar's, are left as they are (their own guards read
     them)."""
     start, end = (d.strip() for d in period)
     if not (start and end and ISO_DATE.fullmatch(start) and ISO_DATE.fullmatch(end)):

@@ -129,9 +129,10 @@ class _Plan:
         line_names = (lf["cpr_count"].to_numpy() > 0) | lf["cpr_invalid"].to_numpy()
         lines_name_cprs = np.isin(inv_code, line_code[line_names])
         count, named = self._named(has_lines)
+        # as check 3 takes an invoice up: a number, and no invalid CPR number (checks 1 and 2 come first)
+        taken = (inv["invoice_id_raw"] != "").to_numpy() & ~inv["cpr_invalid"].to_numpy()
         # one citizen named, another by its lines: decided as naming them all, so never posted, and told apart
-        other, on_lines = self._lines_name_another(inv_code, by_code, has_lines, count, named)
-        own_named = named.copy()
+        other, on_lines, told = self._lines_name_another(inv_code, by_code, has_lines & taken, count, named)
         for i in np.flatnonzero(other).tolist():
             union = list(dict.fromkeys([named[i], *on_lines[i]]))
             # at least two: a line's number no citizen has is another's (its row never posts on the one)
@@ -142,13 +143,7 @@ class _Plan:
             # them): never posted on the cell's one citizen, where its lines do not fit (LINES_MISMATCH; the
             # reason alone was set over a posting)
             self.inv = inv = _naming(inv, more, count, named)
-        candidate = (
-            has_lines
-            & (inv["invoice_id_raw"] != "").to_numpy()
-            & ~inv["cpr_invalid"].to_numpy()
-            & ((count > 1) | ((count == 0) & lines_name_cprs))
-            & ~other
-        )
+        candidate = has_lines & taken & ((count > 1) | ((count == 0) & lines_name_cprs)) & ~other
         self.candidate = candidate
         cand = np.flatnonzero(candidate)
         per = [by_code[c] for c in inv_code[cand]]
@@ -157,19 +152,7 @@ class _Plan:
         owner = np.repeat(cand, counts)
         self.mismatch = np.full(n, "", dtype=object)
         self._check_lines(cand, owner, pos)
-        lf_no = lf["line_no"].to_numpy(dtype=object)
-        lf_invalid = lf["cpr_invalid"].to_numpy(dtype=bool)
-        lf_masked = lf["cpr_invalid_masked"].to_numpy(dtype=object)
-        for i in np.flatnonzero(other).tolist():
-            ls = by_code[inv_code[i]]
-            causes = [msg.LINE_INVALID_CPR.format(line_no=lf_no[k], masked=lf_masked[k]) for k in ls if lf_invalid[k]]
-            if set(on_lines[i]) - {own_named[i]}:
-                causes.append(
-                    msg.LINES_CPRS.format(
-                        lines=", ".join(masked_cpr(c) for c in sorted(on_lines[i])), invoice=masked_cpr(own_named[i])
-                    )
-                )
-            self.mismatch[i] = msg.causes_da(causes)
+        self.mismatch[other] = told[other]
         self.by_lines = candidate & (self.mismatch == "")
         n_rows = np.where(self.by_lines, np.bincount(owner, minlength=n), 1)
         self.src = np.repeat(np.arange(n), n_rows)
@@ -177,32 +160,46 @@ class _Plan:
         self.lpos[self.by_lines[self.src]] = pos[self.by_lines[owner]]
 
     def _lines_name_another(
-        self, inv_code: np.ndarray, by_code: dict, has_lines: np.ndarray, count: np.ndarray, named: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Which invoices naming one citizen (``count``, ``named``: :meth:`_named`) have lines that name
-        another, and the CPR numbers the lines name. Such an invoice is not decided as usual with its lines
-        ignored, as the spec says, but goes to a caseworker (``LINES_MISMATCH``): an invoice whose CPR cell named
-        its first line's citizen was posted whole on that citizen's grant, the second citizen's half with it
-        (an attack on 0.9.39). Lines that name no one, or the invoice's citizen alone, leave it as it is."""
-        out = np.zeros(len(count), dtype=bool)
-        on_lines = np.empty(len(count), dtype=object)
-        line_all = self.lf["cpr_all"].to_numpy(dtype=object)
+        self, inv_code: np.ndarray, by_code: dict, taken: np.ndarray, count: np.ndarray, named: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which invoices naming one citizen (``count``, ``named``: :meth:`_named`; ``taken``: those with lines
+        that check 3 takes up) have lines that name another, the CPR numbers the lines name, and what check 3
+        says of it (the Danish detail). Such an invoice is not decided as usual with its lines ignored, as the
+        spec says, but goes to a caseworker (``LINES_MISMATCH``): an invoice whose CPR cell named its first
+        line's citizen was posted whole on that citizen's grant, the second citizen's half with it (an attack
+        on 0.9.39). Lines that name no one, or the invoice's citizen alone, leave it as it is."""
+        n = len(count)
+        out = np.zeros(n, dtype=bool)
+        on_lines = np.empty(n, dtype=object)
+        told = np.full(n, "", dtype=object)
+        lf = self.lf
+        line_all = lf["cpr_all"].to_numpy(dtype=object)
+        line_no = lf["line_no"].to_numpy(dtype=object)
         # a number no citizen has (a mistyped CPR number) is another's as well as the invoice's citizen's (a
         # review of the first version posted it whole on the one citizen)
-        line_invalid = self.lf["cpr_invalid"].to_numpy(dtype=bool)
-        # as check 3 takes them up: a number, and no invalid CPR number (checks 1 and 2 come first)
-        taken = (self.inv["invoice_id_raw"] != "").to_numpy() & ~self.inv["cpr_invalid"].to_numpy()
+        line_invalid = lf["cpr_invalid"].to_numpy(dtype=bool)
+        line_masked = lf["cpr_invalid_masked"].to_numpy(dtype=object)
         # the first document of its number in the extract, whose lines they are: of a number two documents share
         # (a debit note, then the faktura sent after it) the second is decided as usual, and a copy of the same
         # invoice sent again is the first's duplicate (a review: with neither, the copies were posted whole)
-        first = np.zeros(len(count), dtype=bool)
+        first = np.zeros(n, dtype=bool)
         first[np.unique(inv_code, return_index=True)[1]] = True
-        for i in np.flatnonzero((count == 1) & has_lines & taken & first).tolist():
+        for i in np.flatnonzero((count == 1) & taken & first).tolist():
             ls = by_code[inv_code[i]]
             found = list(dict.fromkeys(c for k in ls for c in str(line_all[k]).split(";") if c))
-            out[i] = any(c != named[i] for c in found) or bool(line_invalid[ls].any())
             on_lines[i] = found
-        return out, on_lines
+            causes = [
+                msg.LINE_INVALID_CPR.format(line_no=line_no[k], masked=line_masked[k]) for k in ls if line_invalid[k]
+            ]
+            if any(c != named[i] for c in found):
+                causes.append(
+                    msg.LINES_CPRS.format(
+                        lines=", ".join(masked_cpr(c) for c in sorted(found)), invoice=masked_cpr(named[i])
+                    )
+                )
+            out[i] = bool(causes)
+            told[i] = msg.causes_da(causes)
+        return out, on_lines, told
 
     def _named(self, has_lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """How many distinct CPR numbers each invoice names, and which

@@ -699,7 +699,7 @@ def cut_before(text: str, room: int) -> str:
 def cut(text: str) -> str:
     """A message as the result holds it: at most :data:`MESSAGE_MAX`
     characters, a longer one cut and ending in …."""
-    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+    return cut_before(text, 0)
 
 
 def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> np.ndarray:

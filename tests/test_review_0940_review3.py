@@ -6,31 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_attack_0932_einvoice import decided, line, peppol
+from tests.test_attack_0932_einvoice import decided
 from tests.test_lines import ANNA, BO, invoice
 from tests.test_lines import decide as decide_lines
 from tests.test_lines import line as csv_line
-
-#: Anna in the e-invoice fixtures' grants (B-1001, 28.500 kr. a month from 2018)
-CITIZEN = "610190-1234"
-MARCH = "2019-03-01/2019-03-31"
-
-
-def _period_element(description: str) -> str:
-    return (
-        "<cac:InvoicePeriod><cbc:StartDate>2019-03-01</cbc:StartDate><cbc:EndDate>2019-03-31</cbc:EndDate>"
-        f"<cbc:Description>{description}</cbc:Description></cac:InvoicePeriod>"
-    )
-
-
-def _dated(where: str, words: str) -> str:
-    """A March invoice of one line for Anna, ``words`` beside the line's own March period element or in the
-    document's March period element's Description."""
-    if where == "line-period":
-        return peppol("", "28500.00", line(1, "28500.00", note=f"Borger {CITIZEN}", period=MARCH, description=words))
-    return peppol(
-        "", "28500.00", line(1, "28500.00", note=f"Borger {CITIZEN}"), period="", after_period=_period_element(words)
-    )
+from tests.test_review_0940_review2 import _dated
 
 
 @pytest.mark.parametrize("words", ["Botilbud, Juni måned", "Husleje, Maj måned", "Kost, Juli Måned"])
