@@ -278,16 +278,29 @@ SBDH = "{http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader}"
 def _unwrapped(root: Element) -> Element:
     """The document inside a Peppol envelope (``StandardBusinessDocument``: its header says who sent it to
     whom, nothing the robot reads), else ``root``. An invoice so delivered was refused as no e-invoice, and
-    set aside as a receipt (an attack on 0.9.39)."""
-    if root.tag != f"{SBDH}StandardBusinessDocument":
-        return root
-    inside = [el for el in root if isinstance(el.tag, str) and not el.tag.startswith(SBDH)]
-    if len(inside) != 1:
+    set aside as a receipt (an attack on 0.9.39). An envelope inside an envelope (an access point that wraps
+    what it was handed) is opened too, to ``_ENVELOPES_MAX`` deep: a review of 0.9.40 found it refused as an
+    envelope "holding 0 documents", which it does not."""
+    for _ in range(_ENVELOPES_MAX):
+        if root.tag != f"{SBDH}StandardBusinessDocument":
+            return root
+        inside = [el for el in root if isinstance(el.tag, str) and el.tag != f"{SBDH}StandardBusinessDocumentHeader"]
+        if len(inside) != 1:
+            raise Refused(
+                f"is a Peppol envelope (StandardBusinessDocument) holding {len(inside)} documents; expected one "
+                "invoice or credit note in it"
+            )
+        root = inside[0]
+    if root.tag == f"{SBDH}StandardBusinessDocument":
         raise Refused(
-            f"is a Peppol envelope (StandardBusinessDocument) holding {len(inside)} documents; expected one "
-            "invoice or credit note in it"
+            f"is a Peppol envelope (StandardBusinessDocument) in more than {_ENVELOPES_MAX} envelopes; expected one "
+            "invoice or credit note in one envelope"
         )
-    return inside[0]
+    return root
+
+
+#: envelopes opened at most, one inside another
+_ENVELOPES_MAX = 3
 
 
 def parse_document(data: bytes, source: str = "") -> dict[str, object]:

@@ -253,3 +253,31 @@ def test_a_lines_period_its_own_text_agrees_with_is_posted(tmp_path):
         1,
     )
     assert _outcome(decided(tmp_path / "element", doc))[0][:2] == ("posted", "")
+
+
+def test_an_invoice_in_an_envelope_in_an_envelope_is_read_and_a_deeper_nest_is_refused_plainly(tmp_path):
+    """An access point that wraps what it was handed: the SBDH envelope holds another envelope,
+    which holds the invoice. 0.9.40 refused it as an envelope "holding 0 documents", which it
+    does not: it holds the invoice. The invoice is read as the one envelope's is; envelopes
+    nested deeper than any access point makes are refused, saying so (one of thousands is refused
+    by the reader's depth guard before)."""
+    body = peppol(NOTE, "28500.00", line(1, "28500.00")).split("?>", 1)[1]
+    twice = '<?xml version="1.0" encoding="UTF-8"?>' + _SBDH.format(body=_SBDH.format(body=body))
+    result = convert([inbox(tmp_path, twice)])
+    assert not result.refused, result.refused
+    row = result.invoices.iloc[0]
+    assert (row["invoice_id"], row["supplier_cvr"], str(row["amount"]), row["cpr"]) == (
+        "SOL-1001",
+        "29345716",
+        "28500.00",
+        A,
+    )
+
+    deep = body
+    for _ in range(5):
+        deep = _SBDH.format(body=deep)
+    (tmp_path / "deep").mkdir()
+    result = convert([inbox(tmp_path / "deep", '<?xml version="1.0" encoding="UTF-8"?>' + deep)])
+    assert result.invoices.empty
+    (reason,) = [reason for _file, reason in result.refused]
+    assert "in more than 3 envelopes" in reason, reason
