@@ -34,6 +34,7 @@ from invoicekit.extracts import (
     InvoiceLines,
     Invoices,
     SupportSheet,
+    citizen_supplier_keys,
     held_agreeing,
     held_on,
     left_out_at_supplier,
@@ -656,8 +657,9 @@ def decide_checked(
         lambda: (checked.cpr_masked, checked.hash_paragraph_keys(), early_messages.make()),
         rows=len(inv),
     )
+    paid_notes = _paid_before(checked, state, history) if messages else None
     # _assemble lets go of the early messages once they are in the message column
-    decisions, postings, notes = _assemble(checked, state, detail, early_messages.made, messages)
+    decisions, postings, notes = _assemble(checked, state, detail, early_messages.made, messages, paid_notes)
     start = postings["period_start"].to_numpy(dtype="datetime64[D]")
     end = postings["period_end"].to_numpy(dtype="datetime64[D]")
     if "post_group" in inv.columns and len(postings):
@@ -1673,6 +1675,112 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
     state.fail("ALREADY_PAID", paid)
 
 
+#: the checks whose message leaves a caseworker to post the invoice by hand, its citizen and supplier known:
+#: told so, each is told too where the citizen's grant at the supplier was paid for an overlapping period
+#: (:func:`_paid_before`)
+_TOLD_TO_POST = np.array(
+    [CHECK_NUMBER[c] for c in ("MULTIPLE_CPR", "PERIOD_NOT_COVERED", "NO_FIXED_RATE", "AMOUNT_MISMATCH", "AMBIGUOUS",
+                           "NO_CODING", "SUPPLIER_EXCLUDED", "PARAGRAPH_EXCLUDED", "AMOUNT_ABOVE_LIMIT")]
+)  # fmt: skip
+
+
+def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.ndarray, list[str]]:
+    """Of the invoices held at checks 3 and 13-20 (:data:`_TOLD_TO_POST`), with a period and a valid supplier
+    CVR: those of which a grant of one of its citizens at its supplier, any of them, was paid for a period
+    that overlaps its own, as check 21 finds a payment (the same grant, its id compared as check 21 compares
+    it, or the same citizen, supplier and service): in the journal, marked in Sensum, or posted earlier or
+    later in this run; each with the note its message ends in (:data:`messages.ALSO_PAID_BEFORE`). Check 21
+    comes last, so an invoice held before it was told "bogfør manuelt" and nothing of the payment: a month
+    the robot paid, sent again under a new number at a new rate, was paid again by hand (an attack on
+    0.9.40). The rows ascending, and their notes."""
+    inv, gr = checked.invoices.frame, checked.grants.frame
+    reason, start, end = state.reason, checked.start, checked.end
+    dated = ~(np.isnat(start) | np.isnat(end))
+    held = np.flatnonzero(np.isin(reason, _TOLD_TO_POST) & dated & inv["cvr_valid"].to_numpy(dtype=bool))
+    posted = np.flatnonzero(reason == 0)
+    none = (np.empty(0, dtype=np.int64), [])
+    if not len(held) or not len(gr) or not (len(posted) or len(history.paid)):
+        return none
+    if "post_group" in inv.columns and len(posted):
+        # a line posts only where every line of its invoice posts (lines._fold): the others paid nothing
+        group = inv["post_group"].to_numpy()
+        failed = np.zeros(int(group.max(initial=0)) + 1, dtype=bool)
+        failed[group[reason != 0]] = True
+        posted = posted[~failed[group[posted]]]
+    # each held invoice's citizens (a collective invoice's every one), as their CPR texts and keys
+    multi = reason[held] == CHECK_NUMBER["MULTIPLE_CPR"]
+    rows, cprs = list(held[~multi]), list(_objects_of(_pick(_column(inv, "cpr"), held[~multi])))
+    for r, every in zip(held[multi], _objects_of(_pick(_column(inv, "cpr_all"), held[multi])), strict=True):
+        for cpr in dict.fromkeys(c for c in str(every or "").split(";") if c.isdigit()):
+            rows.append(r)
+            cprs.append(cpr)
+    rows, cprs = np.asarray(rows, dtype=np.int64), np.asarray(cprs, dtype=object)
+    cpr_key = np.array([int(c) if str(c).isdigit() else 0 for c in cprs], dtype=np.int64)
+    # the pairs of (held invoice's citizen, a grant of that citizen at its supplier)
+    asked = citizen_supplier_keys(cpr_key, inv["cvr_key"].to_numpy()[rows])
+    had = citizen_supplier_keys(gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy())
+    order = np.argsort(had, kind="stable")
+    lo, hi = np.searchsorted(had[order], asked, "left"), np.searchsorted(had[order], asked, "right")
+    count = np.where(cpr_key > 0, hi - lo, 0)
+    if not count.sum():
+        return none
+    pair = np.repeat(np.arange(len(rows)), count)
+    at = np.arange(len(pair)) - np.repeat(np.cumsum(count) - count, count)
+    pair_row, pair_grant = rows[pair], order[lo[pair] + at]
+    s, e = start[pair_row], end[pair_row]
+    found = np.full(len(pair), -1, dtype=np.int64)
+    earlier = np.empty(len(pair), dtype=object)
+    services = _column(gr, "service_code")
+    h = history.paid
+    if len(h):
+        hs = h["period_start"].to_numpy(dtype="datetime64[D]")
+        he = h["period_end"].to_numpy(dtype="datetime64[D]")
+        id_code, ids = checked.grant_ids
+        grant_keys = stored_keys(ids, history.secret)[id_code[pair_grant]]
+        cvr = _objects_of(_pick(_column(inv, "supplier_cvr"), pair_row))
+        person = citizen_keys(cprs[pair], cvr, _objects_of(_pick(services, pair_grant)), history.secret)
+        for keys, name in ((grant_keys, "grant_key"), (person, "citizen_key")):
+            hit = _overlapping(keys, s, e, h[name].to_numpy(dtype=object), hs, he)
+            found = np.where(found >= 0, found, hit)
+        paid_as = {c: h[c].to_numpy(dtype=object) for c in ("invoice_id", "started_at")}
+        run_ids = h["run_id"].to_numpy()
+        for j in np.flatnonzero(found >= 0):
+            r = found[j]
+            earlier[j] = _earlier_payment(
+                paid_as["invoice_id"][r], int(run_ids[r]), paid_as["started_at"][r], hs[r], he[r]
+            )
+    open_pairs = np.flatnonzero(found < 0)
+    if len(posted) and len(open_pairs):
+        # in this run: the grant by its id's value, or the citizen, supplier and service, as integer codes
+        id_value = _value_codes(checked.grant_ids[1])[0][checked.grant_ids[0]]
+        triple, _ = tuple_codes(gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy(), gr["service_code"])
+        grant_pos = checked.match.grant_pos
+        ps, pe = start[posted], end[posted]
+        ask_s, ask_e, ask = s[open_pairs], e[open_pairs], pair_grant[open_pairs]
+        hit = np.full(len(open_pairs), -1, dtype=np.int64)
+        for codes in (id_value, triple):
+            got = _overlapping(codes[ask], ask_s, ask_e, codes[grant_pos[posted]], ps, pe)
+            hit = np.where(hit >= 0, hit, got)
+        invoice_ids = arrow_text(_column(inv, "invoice_id"))
+        for k in np.flatnonzero(hit >= 0):
+            p = int(posted[hit[k]])
+            j = open_pairs[k]
+            found[j] = p
+            earlier[j] = msg.PAID_IN_RUN_OR_LATER.format(
+                invoice_id=_text_at(invoice_ids, p), period=f"{date_dk(start[p])}–{date_dk(end[p])}"
+            )
+    told = np.flatnonzero(found >= 0)
+    if not len(told):
+        return none
+    # one note per invoice: its first pair's that found a payment
+    first = told[np.unique(pair_row[told], return_index=True)[1]]
+    shown = _shown(gr["grant_id"])
+    notes = [
+        msg.ALSO_PAID_BEFORE.format(grant_id=_value_at(shown, int(pair_grant[j])), earlier=earlier[j]) for j in first
+    ]
+    return pair_row[first], notes
+
+
 def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.Series, secret: str) -> list:
     """Check 21's probes of the same grant by value (:func:`~invoicekit.keys.grant_values`): a grant id of
     digits is the same grant written with other leading zeros or a ``.0`` (Sensum's 00123 as a workbook or a
@@ -2294,7 +2402,7 @@ def _finished(messages: pa.Array, facts: _Rows) -> pa.Array:
         chars = pc.utf8_length(messages.take(pa.array(long))).to_numpy(zero_copy_only=False)
         long = long[chars > msg.MESSAGE_MAX]
     if len(long):
-        messages = _replace(messages, long, [msg.cut(m) for m in _pylist(messages, long)])
+        messages = _replace(messages, long, [msg.cut_keeping_notes(m) for m in _pylist(messages, long)])
     return messages
 
 
@@ -2304,6 +2412,7 @@ def _assemble(
     detail: np.ndarray,
     early_messages: list[tuple[np.ndarray, pa.Array]],
     texts: bool = True,
+    paid_notes: tuple[np.ndarray, list[str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The result tables. Their text columns are built in arrow, each taken
     from its source once (a grant's id by position from the grants' column,
@@ -2311,7 +2420,8 @@ def _assemble(
     million Python texts converted one by one. ``early_messages``: those of
     the invoices that failed checks 1-17 (:class:`_Messages`);
     the list is emptied once they are in the message column, so that their
-    memory is free again (reused, not fresh) for the manual rows' column."""
+    memory is free again (reused, not fresh) for the manual rows' column. ``paid_notes``: the rows whose
+    message ends in a note of a payment before (:func:`_paid_before`), and their notes."""
     checked.hash_paragraph_keys()
     inv, gr, coded, keys = checked.invoices.frame, checked.grants.frame, checked.coded, checked.keys
     cpr_masked = checked.cpr_masked
@@ -2420,6 +2530,11 @@ def _assemble(
             parts += [*early_messages, (posted_at, shown_text)]
             early_messages.clear()
             message, manual_message = _in_input_order(parts, manual)  # it empties parts
+            if paid_notes is not None and len(paid_notes[0]):
+                at, said = paid_notes
+                noted = [msg.cut_keeping_notes(m + note) for m, note in zip(_pylist(message, at), said, strict=True)]
+                message = _replace(message, at, noted)
+                manual_message = message.take(pa.array(manual))
         else:
             message = pa.repeat(pa.scalar("", pa.large_string()), n)
             manual_message = message.slice(0, len(manual))

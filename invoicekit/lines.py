@@ -380,10 +380,7 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
         # what the invoice's own row said of its number decided before (messages.also_said) is said here too,
         # never cut away: a collective invoice paid in run 1, seen again with lines that no longer fit it, was
         # handed on "to post by hand" (a review of 0.9.40's first version)
-        seen = [
-            m[m.index(msg.ALSO_SEEN_BEFORE[0]) :] if msg.ALSO_SEEN_BEFORE[0] in str(m) else ""
-            for m in message[mismatch]
-        ]
+        seen = [msg.kept_notes(m) for m in message[mismatch]]
         message[mismatch] = [
             msg.cut(msg.cut_before(msg.LINES_MISMATCH.format(what=w) + a, len(b)) + b)
             for w, a, b in zip(plan.mismatch[mismatch], also, seen, strict=True)

@@ -522,6 +522,23 @@ ALSO_SEEN_BEFORE = (
     "; kontrollér, om fakturaen er betalt før, af robotten eller manuelt, og betal den ikke igen.",
 )
 
+#: of an invoice held where a caseworker may post it by hand (checks 3, 13-20), where a grant of its
+#: citizen at its supplier was paid for an overlapping period (check 21's ``earlier``)
+ALSO_PAID_BEFORE = (
+    " Bemærk: bevilling {grant_id} hos denne leverandør er allerede betalt for en periode, der overlapper "
+    "({earlier}); kontrollér, at det ikke er samme ydelse og periode, før noget bogføres manuelt."
+)
+#: the start of every note a message keeps whole when it is cut or said again (:func:`kept_notes`)
+KEPT_NOTES = (ALSO_SEEN_BEFORE[0], ALSO_PAID_BEFORE.split("{", 1)[0])
+
+
+def kept_notes(message: object) -> str:
+    """The notes at the end of ``message`` that are never cut away (a number decided before, a period
+    paid before), from the first; blank where it has none."""
+    text = str(message)
+    at = [text.find(note) for note in KEPT_NOTES if note in text]
+    return text[min(at) :] if at else ""
+
 
 def _credit_like(kind: np.ndarray, amount_ok: object, amount: object) -> np.ndarray:
     """Whether each document is what check 9 sends to manual as a credit note: one by its type, or an
@@ -646,6 +663,8 @@ DUPLICATE_HOW = {
     MANUAL: ", hvor robotten sendte den til manuel behandling",
 }
 PAID_IN_RUN = "faktura {invoice_id} tidligere i denne kørsel, {period}"
+#: an invoice posted in this run, before or after the one held (:data:`ALSO_PAID_BEFORE`)
+PAID_IN_RUN_OR_LATER = "faktura {invoice_id} i denne kørsel, {period}"
 PAID_IN_JOURNAL = "faktura {invoice_id}, {period}, kørsel {run_id} den {date}"
 #: a grant period marked paid in Sensum (``--paid``); ``invoice`` is ``PAID_MARK_INVOICE`` or blank
 PAID_IN_SENSUM = "markeret betalt i Sensum for {period}{invoice}"
@@ -700,6 +719,15 @@ def cut(text: str) -> str:
     """A message as the result holds it: at most :data:`MESSAGE_MAX`
     characters, a longer one cut and ending in …."""
     return cut_before(text, 0)
+
+
+def cut_keeping_notes(text: str) -> str:
+    """:func:`cut`, but the notes at its end that must never be cut away (:func:`kept_notes`) kept whole
+    after the cut: a long message told to post by hand lost that the invoice may be paid already."""
+    kept = kept_notes(text)
+    if not kept or len(text) <= MESSAGE_MAX:
+        return cut(text)
+    return cut(cut_before(text[: len(text) - len(kept)], len(kept)) + kept)
 
 
 def posting_texts(service, start: np.ndarray, end: np.ndarray, grant, width: int = 50) -> np.ndarray:
