@@ -657,7 +657,7 @@ def decide_checked(
         lambda: (checked.cpr_masked, checked.hash_paragraph_keys(), early_messages.make()),
         rows=len(inv),
     )
-    paid_notes = _paid_before(checked, state, history) if messages else None
+    paid_notes = functools.partial(_paid_before, checked, state, history) if messages else None
     # _assemble lets go of the early messages once they are in the message column
     decisions, postings, notes = _assemble(checked, state, detail, early_messages.made, messages, paid_notes)
     start = postings["period_start"].to_numpy(dtype="datetime64[D]")
@@ -1707,20 +1707,23 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
         failed = np.zeros(int(group.max(initial=0)) + 1, dtype=bool)
         failed[group[reason != 0]] = True
         posted = posted[~failed[group[posted]]]
-    # each held invoice's citizens (a collective invoice's every one), as their CPR texts and keys
+    # each held invoice's citizens (a collective invoice's every one), as their keys; the CPR texts are
+    # taken only where the journal's keys are made of them
     multi = reason[held] == CHECK_NUMBER["MULTIPLE_CPR"]
-    rows, cprs = list(held[~multi]), list(_objects_of(_pick(_column(inv, "cpr"), held[~multi])))
+    many_rows, many_cprs = [], []
     for r, every in zip(held[multi], _objects_of(_pick(_column(inv, "cpr_all"), held[multi])), strict=True):
         for cpr in dict.fromkeys(c for c in str(every or "").split(";") if c.isdigit()):
-            rows.append(r)
-            cprs.append(cpr)
-    rows, cprs = np.asarray(rows, dtype=np.int64), np.asarray(cprs, dtype=object)
-    cpr_key = np.array([int(c) if str(c).isdigit() else 0 for c in cprs], dtype=np.int64)
+            many_rows.append(r)
+            many_cprs.append(cpr)
+    one = held[~multi]
+    rows = np.concatenate([one, np.asarray(many_rows, dtype=np.int64)])
+    cpr_key = np.concatenate([inv["cpr_key"].to_numpy()[one], np.array([int(c) for c in many_cprs], dtype=np.int64)])
     # the pairs of (held invoice's citizen, a grant of that citizen at its supplier)
     asked = citizen_supplier_keys(cpr_key, inv["cvr_key"].to_numpy()[rows])
     had = citizen_supplier_keys(gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy())
     order = np.argsort(had, kind="stable")
-    lo, hi = np.searchsorted(had[order], asked, "left"), np.searchsorted(had[order], asked, "right")
+    had = had[order]
+    lo, hi = np.searchsorted(had, asked, "left"), np.searchsorted(had, asked, "right")
     count = np.where(cpr_key > 0, hi - lo, 0)
     if not count.sum():
         return none
@@ -1728,8 +1731,8 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
     at = np.arange(len(pair)) - np.repeat(np.cumsum(count) - count, count)
     pair_row, pair_grant = rows[pair], order[lo[pair] + at]
     s, e = start[pair_row], end[pair_row]
-    found = np.full(len(pair), -1, dtype=np.int64)
-    earlier = np.empty(len(pair), dtype=object)
+    found = np.full(len(pair), -1, dtype=np.int64)  # the payment's row: of the journal, else of this run
+    in_journal = np.zeros(len(pair), dtype=bool)
     services = _column(gr, "service_code")
     h = history.paid
     if len(h):
@@ -1737,47 +1740,54 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
         he = h["period_end"].to_numpy(dtype="datetime64[D]")
         id_code, ids = checked.grant_ids
         grant_keys = stored_keys(ids, history.secret)[id_code[pair_grant]]
+        texts = np.concatenate([_objects_of(_pick(_column(inv, "cpr"), one)), np.asarray(many_cprs, dtype=object)])[
+            pair
+        ]
         cvr = _objects_of(_pick(_column(inv, "supplier_cvr"), pair_row))
-        person = citizen_keys(cprs[pair], cvr, _objects_of(_pick(services, pair_grant)), history.secret)
+        person = citizen_keys(texts, cvr, _objects_of(_pick(services, pair_grant)), history.secret)
         for keys, name in ((grant_keys, "grant_key"), (person, "citizen_key")):
             hit = _overlapping(keys, s, e, h[name].to_numpy(dtype=object), hs, he)
             found = np.where(found >= 0, found, hit)
-        paid_as = {c: h[c].to_numpy(dtype=object) for c in ("invoice_id", "started_at")}
-        run_ids = h["run_id"].to_numpy()
-        for j in np.flatnonzero(found >= 0):
-            r = found[j]
-            earlier[j] = _earlier_payment(
-                paid_as["invoice_id"][r], int(run_ids[r]), paid_as["started_at"][r], hs[r], he[r]
-            )
+        in_journal = found >= 0
     open_pairs = np.flatnonzero(found < 0)
     if len(posted) and len(open_pairs):
         # in this run: the grant by its id's value, or the citizen, supplier and service, as integer codes
         id_value = _value_codes(checked.grant_ids[1])[0][checked.grant_ids[0]]
         triple, _ = tuple_codes(gr["cpr_key"].to_numpy(), gr["cvr_key"].to_numpy(), gr["service_code"])
-        grant_pos = checked.match.grant_pos
-        ps, pe = start[posted], end[posted]
-        ask_s, ask_e, ask = s[open_pairs], e[open_pairs], pair_grant[open_pairs]
+        paid_grant = checked.match.grant_pos[posted]
+        ask = pair_grant[open_pairs]
         hit = np.full(len(open_pairs), -1, dtype=np.int64)
-        for codes in (id_value, triple):
-            got = _overlapping(codes[ask], ask_s, ask_e, codes[grant_pos[posted]], ps, pe)
+        probes = [id_value, triple]
+        if len(pd.unique(id_value * (int(triple.max(initial=0)) + 1) + triple)) == len(pd.unique(id_value)):
+            probes = [triple]  # each grant one citizen, supplier and service: the same grant is the same triple
+        for codes in probes:
+            got = _overlapping(codes[ask], s[open_pairs], e[open_pairs], codes[paid_grant], start[posted], end[posted])
             hit = np.where(hit >= 0, hit, got)
-        invoice_ids = arrow_text(_column(inv, "invoice_id"))
-        for k in np.flatnonzero(hit >= 0):
-            p = int(posted[hit[k]])
-            j = open_pairs[k]
-            found[j] = p
-            earlier[j] = msg.PAID_IN_RUN_OR_LATER.format(
-                invoice_id=_text_at(invoice_ids, p), period=f"{date_dk(start[p])}–{date_dk(end[p])}"
-            )
+        found[open_pairs] = np.where(hit >= 0, posted[np.maximum(hit, 0)], -1)
     told = np.flatnonzero(found >= 0)
     if not len(told):
         return none
-    # one note per invoice: its first pair's that found a payment
+    # one note per invoice: its first pair's that found a payment (a payment in the journal first)
+    told = told[np.lexsort((~in_journal[told], pair_row[told]))]
     first = told[np.unique(pair_row[told], return_index=True)[1]]
-    shown = _shown(gr["grant_id"])
-    notes = [
-        msg.ALSO_PAID_BEFORE.format(grant_id=_value_at(shown, int(pair_grant[j])), earlier=earlier[j]) for j in first
-    ]
+    journal_side, run_side = first[in_journal[first]], first[~in_journal[first]]
+    earlier = {}
+    if len(journal_side):
+        paid_as = {c: h[c].to_numpy(dtype=object) for c in ("invoice_id", "started_at")}
+        run_ids = h["run_id"].to_numpy()
+        for j in journal_side:
+            r = found[j]
+            earlier[j] = _earlier_payment(
+                paid_as["invoice_id"][r], int(run_ids[r]), paid_as["started_at"][r], hs[r], he[r]
+            )
+    if len(run_side):
+        p = found[run_side]
+        ids_of = _objects_of(_pick(_column(inv, "invoice_id"), p))
+        periods = (format_date_dk(start[p]) + "–" + format_date_dk(end[p])).to_numpy(dtype=object)
+        for j, invoice_id, period in zip(run_side, ids_of, periods, strict=True):
+            earlier[j] = msg.PAID_IN_RUN_OR_LATER.format(invoice_id=invoice_id, period=period)
+    shown = _objects_of(_shown(_pick(_column(gr, "grant_id"), pair_grant[first])))
+    notes = [msg.ALSO_PAID_BEFORE.format(grant_id=g, earlier=earlier[j]) for g, j in zip(shown, first, strict=True)]
     return pair_row[first], notes
 
 
@@ -2064,7 +2074,10 @@ def _overlapping(keys, s, e, hist_keys, hs, he) -> np.ndarray:
     period overlaps ``[s, e]``, else -1. Sorted searches, no pairs: memory is
     linear in the two tables however many rows share a key."""
     m = len(hist_keys)
-    codes, _ = pd.factorize(np.concatenate([np.asarray(hist_keys, dtype=object), np.asarray(keys, dtype=object)]))
+    both = (np.asarray(hist_keys), np.asarray(keys))
+    if not all(k.dtype.kind in "iu" for k in both):  # integer codes stay integers: factorised without objects
+        both = tuple(np.asarray(k, dtype=object) for k in both)
+    codes, _ = pd.factorize(np.concatenate(both))
     hk, ck = codes[:m].astype(np.int64), codes[m:].astype(np.int64)
     hs_d, he_d, s_d, e_d = (day_codes(d) for d in (hs, he, s, e))
     order = np.lexsort((hs_d, hk))
@@ -2412,7 +2425,7 @@ def _assemble(
     detail: np.ndarray,
     early_messages: list[tuple[np.ndarray, pa.Array]],
     texts: bool = True,
-    paid_notes: tuple[np.ndarray, list[str]] | None = None,
+    paid_notes: Callable[[], tuple[np.ndarray, list[str]]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The result tables. Their text columns are built in arrow, each taken
     from its source once (a grant's id by position from the grants' column,
@@ -2420,8 +2433,8 @@ def _assemble(
     million Python texts converted one by one. ``early_messages``: those of
     the invoices that failed checks 1-17 (:class:`_Messages`);
     the list is emptied once they are in the message column, so that their
-    memory is free again (reused, not fresh) for the manual rows' column. ``paid_notes``: the rows whose
-    message ends in a note of a payment before (:func:`_paid_before`), and their notes."""
+    memory is free again (reused, not fresh) for the manual rows' column. ``paid_notes``: makes the rows whose
+    message ends in a note of a payment before, and their notes (:func:`_paid_before`), on the helper."""
     checked.hash_paragraph_keys()
     inv, gr, coded, keys = checked.invoices.frame, checked.grants.frame, checked.coded, checked.keys
     cpr_masked = checked.cpr_masked
@@ -2522,6 +2535,7 @@ def _assemble(
     # order (the posting texts among them) and the decisions table
     with _Beside(rows=n) as helper:
         posting_text = helper.submit(posting_texts)
+        paid = helper.submit(paid_notes) if texts and paid_notes is not None else None
         postings_table = helper.submit(postings, posting_text)
         if texts:
             late = manual[checked.reason[manual] == 0]  # failed checks 18-21
@@ -2530,8 +2544,8 @@ def _assemble(
             parts += [*early_messages, (posted_at, shown_text)]
             early_messages.clear()
             message, manual_message = _in_input_order(parts, manual)  # it empties parts
-            if paid_notes is not None and len(paid_notes[0]):
-                at, said = paid_notes
+            at, said = paid.result() if paid is not None else (np.empty(0, dtype=np.int64), [])
+            if len(at):
                 noted = [msg.cut_keeping_notes(m + note) for m, note in zip(_pylist(message, at), said, strict=True)]
                 message = _replace(message, at, noted)
                 manual_message = message.take(pa.array(manual))
