@@ -56,6 +56,7 @@ from invoicekit.identifiers import compact_cpr, quoted
 from invoicekit.parsing import (
     cprs_in_text,
     months_named,
+    names_another_month,
     names_another_period,
     names_no_one_period,
     period_in_text,
@@ -805,6 +806,17 @@ def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | Non
     for line in doc.lines:
         ls, le = _read_period(line)
         if not (ls or le):
+            # a line whose words name a month the period does not hold and no one period (``Residential care
+            # February 2019``, ``Døgnophold feb. 2019`` under a March invoice: posted for March, an attack on 0.9.40)
+            if (
+                start
+                and end
+                and start <= end
+                and names_another_month(
+                    _full_text(line.texts), dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+                )
+            ):
+                return MANY_PERIODS, MANY_PERIODS
             continue
         if not _iso_or_blank(ls, le):
             return ls, le
@@ -1038,6 +1050,17 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         )
         start, end = MANY_PERIODS, MANY_PERIODS
         said = None
+    if said is None and start and end and start != MANY_PERIODS and _iso_or_blank(start, end) and notes:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        if first <= last and names_another_month(_full_text(notes), first, last):
+            # the notes name no one period but a month the element does not hold (``Residential care February
+            # 2019``, ``Døgnophold februar``, ``for the month of February`` beside March's dates: posted for March,
+            # an attack on 0.9.40): as where they name a period
+            warnings.append(
+                f"has the period {start} to {end}, but its notes name a month outside it: the period is written "
+                f"{MANY_PERIODS}, so the robot leaves it to a caseworker (MISSING_PERIOD)"
+            )
+            start, end = MANY_PERIODS, MANY_PERIODS
     if said is not None and not (said[0].isoformat() <= start and end <= said[1].isoformat()):
         # the period element and the document's own notes name two periods (InvoicePeriod filled with the month
         # of issue, the note saying which month the stay was for): which the amount is for, nobody can tell, and

@@ -87,6 +87,10 @@ def read_toml_text(path: Path, expected: str) -> str:
     saying so, where the rules file said "not valid TOML ('utf-8' codec
     can't decode byte 0xe6 …)" (an attack on 0.9.38)."""
     data = path.read_bytes()
+    kind = _binary_kind(data)
+    if kind is not None:
+        # a workbook given for the rules was told to be saved again in Notepad as UTF-8 (an attack on 0.9.40)
+        raise InputError(path, None, f"is {kind}, not text; expected {expected}, a text file")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         saved = "UTF-16 (Notepad's 'Unicode')"
     else:
@@ -96,6 +100,18 @@ def read_toml_text(path: Path, expected: str) -> str:
             saved = "another encoding (Notepad's 'ANSI', Windows-1252?)"
     raise InputError(path, None, f"is not UTF-8 text but {saved}; expected {expected} saved as UTF-8 (in Notepad: "
                      "Save as, Encoding UTF-8)")  # fmt: skip
+
+
+#: the first bytes of files people give where a settings file is asked for, and what they are
+_BINARY_KINDS = (
+    (b"PK\x03\x04", "a zip archive (an Excel workbook, .xlsx, or a Word document?)"),
+    (b"\xd0\xcf\x11\xe0", "an old Office file (.xls or .doc)"),
+    (b"%PDF", "a PDF file"),
+)
+
+
+def _binary_kind(data: bytes) -> str | None:
+    return next((kind for magic, kind in _BINARY_KINDS if data.startswith(magic)), None)
 
 
 def refuse_given_twice(paths: Iterable[str | Path], option: str | None, advice: str) -> None:

@@ -1279,8 +1279,25 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
             if month:
                 d["month"] = month
             frames.append(d.assign(source=str(f)))
+        else:
+            _refuse_lines_left_behind(Path(p), f)
     lines = pd.concat(frames, ignore_index=True) if frames else None
     return lines if lines is not None and len(lines) else None
+
+
+def _refuse_lines_left_behind(decisions: Path, lines: Path) -> None:
+    """Refuse a ``decisions.csv`` without the ``decision_lines.csv`` its run wrote beside it, where it holds a
+    collective invoice posted line by line (its grants joined by ``;``): judged without its lines, one whose
+    line went to the wrong PSP element was counted posted right, unsaid (an attack on 0.9.40: the decisions
+    copied out of the run folder for an audit)."""
+    d = pd.read_csv(decisions, usecols=lambda c: c in ("status", "grant_id"), dtype=str, keep_default_na=False)
+    if {"status", "grant_id"} <= set(d.columns) and (d["status"].eq("posted") & d["grant_id"].str.contains(";")).any():
+        raise InputError(
+            lines,
+            None,
+            f"is missing: {decisions} holds collective invoices posted line by line, which are judged by their "
+            "lines; expected the decision_lines.csv the run wrote beside it (copy the run's folder whole)",
+        )
 
 
 #: the columns of decisions, decision lines and truth files that are read:

@@ -775,6 +775,8 @@ _LOOSE_DAYS = re.compile(
     # 2019`` each was paid as March; an attack on 0.9.35), and a range of compact dates with two digits of the
     # year (``010219-280219``) or ISO dates with dots (``2019.02.01``)
     r"|(?<![^\W\d_])(?:forrige|sidste|næste|foregående|kommende)\s+måned(?![^\W\d_])|(?<![^\W\d_])måneden\s+før"
+    # and in English (``last month``, ``weeks 5-8``: beside ``marts 2019`` each was paid as March, an attack on 0.9.40)
+    r"|(?<![^\W\d_])(?:last|previous|prior|next)\s+month(?![^\W\d_])|(?<![^\W\d_])weeks?\s*\d{1,2}(?!\d|[.,]\d)"
     r"|(?<![\d.,/-])\d{6}\s*[-–]\s*\d{6}(?![\d])|(?<![\d.])(?:19|20)\d\d\.\d{1,2}\.\d{1,2}(?![\d])"
     # two dates with space alone or a slash between them (``01.02.2019 28.02.2019``, ``01.03.2019/31.03.2019``)
     r"|(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{4}(?:\s+|\s*/\s*)\d{1,2}[./-]\d{1,2}[./-]\d{4}(?!\d)",
@@ -1039,7 +1041,8 @@ _LOOSE_DAYS_RE2 = (
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*{_RANGE_JOINER_RE2}|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
-    rf"|uge(?:nr\.?)?{_WS}*\d|\d{{8}}{_WS}*{_RANGE_JOINER_RE2}{_WS}*\d{{8}}|\d\.{_WS}+\d{{1,2}}\."
+    rf"|uge(?:nr\.?)?{_WS}*\d|weeks?{_WS}*\d|(?:last|previous|prior|next){_WS}+month"
+    rf"|\d{{8}}{_WS}*{_RANGE_JOINER_RE2}{_WS}*\d{{8}}|\d\.{_WS}+\d{{1,2}}\."
     rf"|(?:forrige|s{_I_RE2}dste|næste|foregående|kommende){_WS}+m(?:å|a\x{{30a}})ned|m(?:å|a\x{{30a}})neden{_WS}+før"
     r"|\d{6}\s*[-–]\s*\d{6}|(?:19|20)\d\d\.\d{1,2}\.\d"
     rf"|\d{{4}}(?:{_WS}+|{_WS}*/{_WS}*)\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{4}}"
@@ -1057,7 +1060,7 @@ _LOOSE_DAYS_RE2 = (
 #: or whose one period is a month and that names two, is left to Python, which holds what they name to the
 #: period (since 0.9.33)
 _MONTH_TOKEN_RE2 = (
-    rf"(?:(?:{_ANY_MONTH}|january|february|march|may|june|july|october|m(?:ä|ae)rz|mai|dezember)"
+    rf"(?:(?:{_ANY_MONTH}|january|february|march|may|june|july|october|oct|m(?:ä|ae)rz|mai|dezember)"
     r"(?:s?(?:[^\p{L}]|$)|m(?:å|a\x{30a})ned)"  # februarmånedens too, and with a decomposed å
     r"|kvartal|kvt|kv\.|halv(?:å|a\x{30a})r|halvdel|q[1-4]|h[12])"
 )
@@ -1275,6 +1278,11 @@ FOREIGN_MONTHS = {"january": 1, "february": 2, "march": 3, "may": 5, "june": 6, 
 _FOREIGN_MONTH = re.compile(
     rf"(?<![^\W\d_])({'|'.join(FOREIGN_MONTHS)}|maerz)(?![^\W\d_])\.?\s*((?:19|20)\d\d|\d{{1,2}})(?!\d)", re.IGNORECASE
 )
+#: English months that are no other word or name, read as a month's without a year too (``for the month of
+#: February``, ``Oct. 2018``; ``March``, ``May``, ``June``, ``July`` are words or names, and read before a year or
+#: a day only): beside March's dates or ``marts 2019`` each was paid as March (an attack on 0.9.40)
+_ENGLISH_MONTHS = {"january": 1, "february": 2, "october": 10, "oct": 10}
+_ENGLISH_MONTH = re.compile(rf"(?<![^\W\d_])({'|'.join(_ENGLISH_MONTHS)})(?![^\W\d_])", re.IGNORECASE)
 _NAME_MONTHS = frozenset({"april", "maj", "juni", "juli", "august", "jan"})
 #: short names that are also a name or a word (``Jan``, ``i jul``), a month's only before a number, after a day
 #: or joined to another month: every other short name is a month's as a word (``okt.``, ``sept.``, ``feb``:
@@ -1350,6 +1358,9 @@ def months_named(text: str, surnames: bool = False) -> set[tuple[int, int]]:
         named.add((number, int(year[1]) if year else 0))
     for m in _FOREIGN_MONTH.finditer(text):
         named.add((FOREIGN_MONTHS[m[1].casefold().replace("ae", "ä")], int(m[2]) if len(m[2]) == 4 else 0))
+    for m in _ENGLISH_MONTH.finditer(text):
+        year = _YEAR_AFTER.match(text, m.end())
+        named.add((_ENGLISH_MONTHS[m[1].casefold()], int(year[1]) if year else 0))
     for m in _MONTH_IN_DIGITS.finditer(text):
         named.add(
             (int(m["month"] or m["iso_month"] or m["opus_month"]), int(m["year"] or m["iso_year"] or m["opus_year"]))
@@ -1435,6 +1446,8 @@ def names_another_period(text: str, start: dt.date, end: dt.date) -> bool:
     said = _one_period(found, lone, loose, plain)
     if said is not None:
         return not (said[0] <= start and end <= said[1])
+    if _RELATIVE_MONTH.search(plain) or _weeks_outside(plain, start, end) or _impossible_date(plain):
+        return True
     # several periods: each within the dates, or holding them (a year's rate beside the month's stay); two
     # halves of February beside March's dates were paid as March (a third review)
     if any(not (start <= s and e <= end) and not (s <= start and end <= e) for s, e in found):
@@ -1446,6 +1459,62 @@ def names_another_period(text: str, start: dt.date, end: dt.date) -> bool:
         return True
     days = set(lone)
     return len(days) >= 2 and any(not start <= day <= end for day in days)
+
+
+def names_another_month(text: str, start: dt.date, end: dt.date) -> bool:
+    """Whether ``text`` names a month as a word (:func:`months_named`, a first name none) that ``start`` to
+    ``end`` do not hold: the month part of :func:`names_another_period`, for texts beside the dates that may say
+    much else (an invoice's notes: payment terms, dates of issue), where only a month named is read."""
+    return not holds_named(_periods_and_named_days(text)[3], months_between(start, end), surnames=True)
+
+
+#: a month named by where it stands, in Danish or English (``forrige måned``, ``last month``): no period a
+#: date holds, beside a period element's dates another period (an attack on 0.9.40)
+_RELATIVE_MONTH = re.compile(
+    r"(?<![^\W\d_])(?:(?:forrige|sidste|næste|foregående|kommende)\s+måned|måneden\s+før"
+    r"|(?:last|previous|prior|next)\s+month)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+#: a week's number or a range of them, with the year where one follows (``uge 9``, ``uge 5-8 2019``, ``weeks
+#: 5-8``)
+_WEEKS = re.compile(
+    rf"(?<![^\W\d_])(?:uge(?:nr\.?)?|weeks?)\s*(\d{{1,2}})(?:\s*[{_DASHES}]\s*(\d{{1,2}}))?(?![\d.,]\d|\d)"
+    r"(?:\s*[.,/]?\s*((?:19|20)\d\d)(?!\d))?",
+    re.IGNORECASE,
+)
+
+
+def _weeks_outside(text: str, start: dt.date, end: dt.date) -> bool:
+    """Whether ``text`` names a week (ISO, of its year, else of ``start``'s) whose days ``start`` to ``end``
+    do not all hold, or a week no year has: ``uge 5-8 2019`` beside March's dates was paid as March (an
+    attack on 0.9.40); ``uge 10`` beside the dates of week 10 is the same period."""
+    for m in _WEEKS.finditer(text):
+        year = int(m[3]) if m[3] else start.year
+        try:
+            first = dt.date.fromisocalendar(year, int(m[1]), 1)
+            last = dt.date.fromisocalendar(year, int(m[2] or m[1]), 7)
+        except ValueError:
+            return True
+        if not (start <= first and last <= end):
+            return True
+    return False
+
+
+#: a date in digits, day or month first, with its year (``02/28/2019``, ``31.02.2019``)
+_ANY_DIGIT_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?![\d/]|[.-]\d)")
+
+
+def _impossible_date(text: str) -> bool:
+    """Whether ``text`` writes a date in digits the calendar has not as day, month and year (``02/28/2019``,
+    February as an English-language system writes it: beside March's dates it was paid as March, an attack on
+    0.9.40; ``30.02.2019``): what it says of its period, nobody can tell."""
+    for m in _ANY_DIGIT_DATE.finditer(text):
+        day, month, year = int(m[1]), int(m[2]), int(m[3])
+        try:
+            dt.date(year if year > 99 else 2000 + year, month, day)
+        except ValueError:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=1 << 16)

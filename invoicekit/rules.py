@@ -33,7 +33,7 @@ THOUSANDS_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 #: an amount rule set in a rules file to such a number, as TOML reads it (the line as written)
 _GROUPED_RULE = re.compile(
     r"^[ \t]*([\"']?)(tolerance|max_amount)\1[ \t]*=[ \t]*\+?"  # the key bare or quoted, the value signed or not
-    rf"({THOUSANDS_GROUPED.pattern})[ \t]*(?:#.*)?$",
+    rf"({THOUSANDS_GROUPED.pattern})[ \t]*(?:#[^\r\n]*)?\r?$",  # a Windows line end too (an attack on 0.9.40)
     re.MULTILINE,
 )
 

@@ -457,6 +457,9 @@ def tune(
     # a rule set that posts nothing has no error rate (0 of 0): no point of the front, where it stood
     # as the safest choice of all (an analyst's walk-through of 0.9.16)
     posts = (table["posted"] > 0).to_numpy()
+    # and none in tuning.csv and tuning.xlsx either: a blank, not 0,00 % (an attack on 0.9.40 found the set that
+    # posts nothing the safest in the workbook, where the printed table said –)
+    table.loc[~posts, ["error_rate", "error_rate_low", "error_rate_high"]] = np.nan
     table["pareto"] = False
     if posts.any():
         table.loc[posts, "pareto"] = pareto_front(table["automation_rate"][posts], table["error_rate"][posts])
