@@ -72,7 +72,7 @@ def test_english_note_naming_another_month_than_the_invoice_period_is_posted(tmp
     does not lie within: `InvoicePeriod` March and a note saying February was posted for March". Right
     behaviour: a note naming a month the period element does not hold (in English as in Danish) makes the
     period uncertain, and a caseworker decides, as for the Danish note."""
-    status, reason, message = _status(tmp_path, peppol(f"<cbc:Note>Borger 610190-1234. {note}</cbc:Note>",
+    status, _reason, message = _status(tmp_path, peppol(f"<cbc:Note>Borger 610190-1234. {note}</cbc:Note>",
                                                        "28500.00", line(1, "28500.00")))  # fmt: skip
     assert status == "manual", f"note {note!r} beside a March InvoicePeriod was posted: {message!r}"
 
@@ -100,7 +100,7 @@ def test_undated_english_line_naming_another_month_is_posted_for_the_document_pe
     text said February was posted for March ...)". Right behaviour: the line's words name February, which
     the document's March does not hold: not posted for March (a caseworker decides, as for the Danish
     description)."""
-    status, reason, message = _status(tmp_path, peppol(CITIZEN, "28500.00", line(1, "28500.00",
+    status, _reason, message = _status(tmp_path, peppol(CITIZEN, "28500.00", line(1, "28500.00",
                                                                                description=description)))  # fmt: skip
     assert status == "manual", f"undated line {description!r} under a March invoice was posted: {message!r}"
 
@@ -142,7 +142,7 @@ def test_english_month_words_beside_a_period_element_are_not_read(tmp_path, wher
         document = peppol(CITIZEN, "28500.00", line(1, "28500.00", description=words, period=MARCH))
     else:
         document = peppol(CITIZEN, "28500.00", line(1, "28500.00"), period="", after_period=_period_with_words(words))
-    status, reason, message = _status(tmp_path, document)
+    status, _reason, message = _status(tmp_path, document)
     assert status == "manual", f"March's dates beside {where} {words!r} were posted: {message!r}"
 
 
@@ -210,7 +210,7 @@ def test_words_that_give_no_period_in_a_text_are_passed_over_beside_a_period_ele
     beside the dates that name another period, or say something of the period and give no one period,
     make the line's period ``(flere perioder i teksten)``; a caseworker decides."""
     document = peppol(CITIZEN, "28500.00", line(1, "28500.00", description=words, period=MARCH))
-    status, reason, message = _status(tmp_path, document)
+    status, _reason, message = _status(tmp_path, document)
     assert status == "manual", f"a March line described {words!r} was posted: {message!r}"
 
 
