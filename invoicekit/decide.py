@@ -1783,6 +1783,11 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
         between = between.split("{period}")[0]
         earlier[in_run] = (before + ids_of + between + periods.to_numpy(dtype=object)).to_numpy(dtype=object)
     shown = pd.Series(_objects_of(_shown(_pick(_column(gr, "grant_id"), grants))), dtype=object).astype(str)
+    if (kinds == 0).any():
+        # a payment in the journal names the grant it was paid on (of a grant registered again beside it, the
+        # one asked first was named as paid: a review of 0.9.41's first version)
+        journal = np.flatnonzero(kinds == 0)
+        shown.iloc[journal] = _objects_of(_shown(h["grant_id"].to_numpy(dtype=object)[at[journal]]))
     head, middle = msg.ALSO_PAID_BEFORE.split("{grant_id}")
     middle, tail = middle.split("{earlier}")
     notes = (head + shown + middle + earlier.astype(str) + tail).tolist()

@@ -59,6 +59,7 @@ from invoicekit.parsing import (
     names_another_month,
     names_another_period,
     names_no_one_period,
+    notes_name_another_period,
     period_in_text,
 )
 from invoicekit.texts import LINE_BREAKS
@@ -1052,12 +1053,12 @@ def invoice_row(doc: Document, source: str = "") -> tuple[dict[str, object], lis
         said = None
     if said is None and start and end and start != MANY_PERIODS and _iso_or_blank(start, end) and notes:
         first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-        if first <= last and names_another_month(_full_text(notes), first, last):
-            # the notes name no one period but a month the element does not hold (``Residential care February
-            # 2019``, ``Døgnophold februar``, ``for the month of February`` beside March's dates: posted for March,
-            # an attack on 0.9.40): as where they name a period
+        if first <= last and notes_name_another_period(_full_text(notes), first, last):
+            # the notes name no one period but a month, a week or dates the element does not hold (``Residential
+            # care February 2019``, ``Døgnophold februar``, ``uge 5-8 2019``, ``01.02.19-28.02.19`` beside March's
+            # dates: posted for March, an attack on 0.9.40 and a review): as where they name a period
             warnings.append(
-                f"has the period {start} to {end}, but its notes name a month outside it: the period is written "
+                f"has the period {start} to {end}, but its notes name another period: the period is written "
                 f"{MANY_PERIODS}, so the robot leaves it to a caseworker (MISSING_PERIOD)"
             )
             start, end = MANY_PERIODS, MANY_PERIODS

@@ -395,11 +395,11 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
         status[by] = np.where(invoice_posted[by], POSTED, MANUAL)
         failed = np.flatnonzero(~line_posted[rows])
         first_failed = {}
-        others: dict[int, list[str]] = {}
+        others: dict[int, list[int]] = {}
         for k in failed.tolist():
             i = int(owner[k])
             if i in first_failed:
-                others.setdefault(i, []).append(str(line_no[k]))
+                others.setdefault(i, []).append(k)
             else:
                 first_failed[i] = k
         if first_failed:
@@ -408,6 +408,7 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
             reason[at] = dl["reason"].to_numpy(dtype=object)[ks]
             check[at] = dl["check"].to_numpy()[ks]
         texts = dl["message"].to_numpy(dtype=object)
+        line_reasons = dl["reason"].to_numpy(dtype=object)
         if messages:
             # each invoice's lines' texts, in line order, gathered in one pass
             # (not looked up among all lines once per invoice: that grows
@@ -420,10 +421,19 @@ def _fold(plan: _Plan, result: Any, messages: bool) -> tuple[pd.DataFrame, ...]:
                     k = first_failed[i]
                     text = msg.LINE_FAILED.format(line_no=line_no[k], cpr=dl["cpr_masked"].iloc[k], message=texts[k])
                     if i in others:
-                        text += msg.LINES_ALSO_FAILED.format(others=msg.listed_da(others[i]))
+                        text += msg.LINES_ALSO_FAILED.format(others=msg.listed_da([str(line_no[j]) for j in others[i]]))
+                        # what another failed line says of a payment before is said too, never cut away: only the
+                        # first line's message was shown, and a later line's month paid before went unsaid (a
+                        # review of 0.9.41's first version)
+                        for j in others[i]:
+                            paid = texts[j] if line_reasons[j] == "ALREADY_PAID" else msg.kept_notes(texts[j]).strip()
+                            if paid:
+                                text += msg.LINE_PAID_NOTE.format(
+                                    line_no=line_no[j], cpr=dl["cpr_masked"].iloc[j], message=paid
+                                )
                 else:
                     text = "; ".join(texts_of.get(i, []))
-                message[i] = msg.cut(text)
+                message[i] = msg.cut_keeping_notes(text)
         # the keys that say two lines' shown values are one: the grant's, and the citizen's CPR key (check 21's
         # citizen key is the citizen, supplier and service: a citizen with two services was named twice, as two
         # citizens born the same day are; an attack on 0.9.37)

@@ -529,7 +529,7 @@ ALSO_PAID_BEFORE = (
     "({earlier}); kontrollér, at det ikke er samme ydelse og periode, før noget bogføres manuelt."
 )
 #: the start of every note a message keeps whole when it is cut or said again (:func:`kept_notes`)
-KEPT_NOTES = (ALSO_SEEN_BEFORE[0], ALSO_PAID_BEFORE.split("{", 1)[0])
+KEPT_NOTES = (ALSO_SEEN_BEFORE[0], ALSO_PAID_BEFORE.split("{", 1)[0], " Bemærk, linje ")
 
 
 def kept_notes(message: object) -> str:
@@ -849,3 +849,5 @@ def listed_da(items: list[str]) -> str:
 #: the message of a collective invoice that went to manual: the first line that failed
 LINE_FAILED = "Samlefakturaen er ikke bogført, heller ikke de linjer, der passer. Linje {line_no} ({cpr}): {message}"
 LINES_ALSO_FAILED = " Også linje {others} kunne ikke bogføres."
+#: what another failed line of a collective invoice says of a payment before (check 21, or a kept note)
+LINE_PAID_NOTE = " Bemærk, linje {line_no} ({cpr}): {message}"

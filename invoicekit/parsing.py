@@ -1041,7 +1041,7 @@ _LOOSE_DAYS_RE2 = (
     r"|\d[./]\d{1,2}(?:[./]\d{2})?(?:\.(?:\D|$)|[^\d./]|$)"
     r"|\d-\d{1,2}-\d{2}(?:\D|$)"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}{_WS}*{_RANGE_JOINER_RE2}|\d[–—‐‑−]\d{{1,2}}[–—‐‑−]\d"
-    rf"|uge(?:nr\.?)?{_WS}*\d|weeks?{_WS}*\d|(?:last|previous|prior|next){_WS}+month"
+    rf"|uge(?:nr\.?)?{_WS}*\d|weeks?{_WS}*\d|(?:last|prev{_I_RE2}ous|pr{_I_RE2}or|next){_WS}+month"
     rf"|\d{{8}}{_WS}*{_RANGE_JOINER_RE2}{_WS}*\d{{8}}|\d\.{_WS}+\d{{1,2}}\."
     rf"|(?:forrige|s{_I_RE2}dste|næste|foregående|kommende){_WS}+m(?:å|a\x{{30a}})ned|m(?:å|a\x{{30a}})neden{_WS}+før"
     r"|\d{6}\s*[-–]\s*\d{6}|(?:19|20)\d\d\.\d{1,2}\.\d"
@@ -1452,7 +1452,7 @@ def names_another_period(text: str, start: dt.date, end: dt.date) -> bool:
     # halves of February beside March's dates were paid as March (a third review)
     if any(not (start <= s and e <= end) and not (s <= start and end <= e) for s, e in found):
         return True
-    if not holds_named(plain, months_between(start, end), surnames=True):
+    if not holds_named(_without_named_days(plain), months_between(start, end), surnames=True):
         return True
     digit_dates = [m for m in _DAY_MONTH_DIGITS.finditer(plain) if 1 <= int(m[1]) <= 31 and 1 <= int(m[2]) <= 12]
     if loose and len(digit_dates) >= 2:
@@ -1462,10 +1462,67 @@ def names_another_period(text: str, start: dt.date, end: dt.date) -> bool:
 
 
 def names_another_month(text: str, start: dt.date, end: dt.date) -> bool:
-    """Whether ``text`` names a month as a word (:func:`months_named`, a first name none) that ``start`` to
-    ``end`` do not hold: the month part of :func:`names_another_period`, for texts beside the dates that may say
-    much else (an invoice's notes: payment terms, dates of issue), where only a month named is read."""
-    return not holds_named(_periods_and_named_days(text)[3], months_between(start, end), surnames=True)
+    """Whether ``text`` names a month as a word (:func:`months_named`, a first name none, nor a day named
+    with its month: :func:`_without_named_days`) that ``start`` to ``end`` do not hold: the month part of
+    :func:`names_another_period`, for an undated line's words."""
+    return not holds_named(_without_named_days(_periods_and_named_days(text)[3]), months_between(start, end), True)
+
+
+def notes_name_another_period(text: str, start: dt.date, end: dt.date) -> bool:
+    """Whether an invoice's notes, beside its period element's dates ``start`` to ``end``, name another
+    period than theirs, where they name no one period: a month they do not hold (:func:`names_another_month`);
+    a month before this by where it stands (``forrige måned``, ``previous month``; ``næste måned`` is payment
+    terms); a week they do not hold; a date the calendar has not; a range of dates in digits outside them
+    (``01.02.19-28.02.19``). Notes say much else (payment terms, dates of issue and due, opening hours), so
+    one date or two not joined as a range are none. A review of 0.9.41's first version found February's stay
+    so written in a note posted for March."""
+    plain = _periods_and_named_days(text)[3]
+    if not holds_named(_without_named_days(plain), months_between(start, end), surnames=True):
+        return True
+    if _PAST_MONTH.search(plain) or _weeks_outside(plain, start, end) or _impossible_date(plain):
+        return True
+    for m in _DIGIT_RANGE.finditer(plain):
+        days = [_day_of(m[k], m[k + 1], m[k + 2]) for k in (1, 4)]
+        if any(day is None or not start <= day <= end for day in days):
+            return True
+    return False
+
+
+#: a day named with its month, in Danish, English or German, its year after it or not (``1. januar``, ``15.
+#: april 2019``, ``3 May 2019``, ``1st of February``), and no range's end (``1.-28. februar`` is February):
+#: a day, no month billed (``takst pr. 1. januar``, ``Payment due 3 May 2019`` held correct invoices: a review)
+_NAMED_DAY = re.compile(
+    rf"(?<![\d./{_DASHES}])(?<![{_DASHES}]\s)(?<!til\s)(?:[1-9]|[12]\d|3[01])(?:\.|st|nd|rd|th)?\s*(?:of\s+)?"
+    rf"(?:{_ANY_MONTH}|{'|'.join(FOREIGN_MONTHS)}|maerz|{'|'.join(_ENGLISH_MONTHS)})\.?(?![^\W\d_])"
+    r"(?!\s*[{_DASHES}])(?:\s*,?\s*(?:19|20)\d\d(?!\d))?".replace("{_DASHES}", _DASHES),
+    re.IGNORECASE,
+)
+
+
+def _without_named_days(text: str) -> str:
+    """``text`` with the days named with their month left out (:data:`_NAMED_DAY`)."""
+    return _NAMED_DAY.sub(" ", text)
+
+
+#: the month before this, named by where it stands (``forrige måned``, ``last month``)
+_PAST_MONTH = re.compile(
+    r"(?<![^\W\d_])(?:(?:forrige|sidste|foregående)\s+måned|måneden\s+før|(?:last|previous|prior)\s+month)"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+#: two dates in digits joined as a range (``01.02.19-28.02.19``, ``02/01/2019 - 02/28/2019``)
+_DIGIT_RANGE = re.compile(
+    rf"(?<![\d.,/-])(\d{{1,2}})[./-](\d{{1,2}})[./-](\d{{4}}|\d{{2}})\s*[{_DASHES}]\s*"
+    r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?![\d/]|[.-]\d)"
+)
+
+
+def _day_of(day: str, month: str, year: str) -> dt.date | None:
+    """The day ``day``.``month``.``year`` (a year of two digits in 2000-2099), None where the calendar has none."""
+    try:
+        return dt.date(int(year) if len(year) == 4 else 2000 + int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 #: a month named by where it stands, in Danish or English (``forrige måned``, ``last month``): no period a
@@ -1485,23 +1542,28 @@ _WEEKS = re.compile(
 
 
 def _weeks_outside(text: str, start: dt.date, end: dt.date) -> bool:
-    """Whether ``text`` names a week (ISO, of its year, else of ``start``'s) whose days ``start`` to ``end``
-    do not all hold, or a week no year has: ``uge 5-8 2019`` beside March's dates was paid as March (an
-    attack on 0.9.40); ``uge 10`` beside the dates of week 10 is the same period."""
+    """Whether ``text`` names a week (ISO, of its year, else of an ISO year the dates lie in: ``uge 1`` beside
+    30.12.2019-05.01.2020 is 2020's, a review) whose days ``start`` to ``end`` do not all hold, or a week no
+    year has: ``uge 5-8 2019`` beside March's dates was paid as March (an attack on 0.9.40); ``uge 10``
+    beside the dates of week 10 is the same period."""
+    years = {start.isocalendar()[0], end.isocalendar()[0]}
     for m in _WEEKS.finditer(text):
-        year = int(m[3]) if m[3] else start.year
-        try:
-            first = dt.date.fromisocalendar(year, int(m[1]), 1)
-            last = dt.date.fromisocalendar(year, int(m[2] or m[1]), 7)
-        except ValueError:
-            return True
-        if not (start <= first and last <= end):
+        held = False
+        for year in [int(m[3])] if m[3] else sorted(years):
+            try:
+                first = dt.date.fromisocalendar(year, int(m[1]), 1)
+                last = dt.date.fromisocalendar(year, int(m[2] or m[1]), 7)
+            except ValueError:
+                continue
+            held = held or (start <= first and last <= end)
+        if not held:
             return True
     return False
 
 
-#: a date in digits, day or month first, with its year (``02/28/2019``, ``31.02.2019``)
-_ANY_DIGIT_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?![\d/]|[.-]\d)")
+#: a date in digits, day or month first, with its year of four digits (``02/28/2019``, ``31.02.2019``; a KLE case
+#: number, ``27.24.08-G01``, and a time, ``kl. 7.30-16``, are none: a review of the first version held both)
+_ANY_DIGIT_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?![\d/]|[.-]\d)")
 
 
 def _impossible_date(text: str) -> bool:
@@ -1511,7 +1573,7 @@ def _impossible_date(text: str) -> bool:
     for m in _ANY_DIGIT_DATE.finditer(text):
         day, month, year = int(m[1]), int(m[2]), int(m[3])
         try:
-            dt.date(year if year > 99 else 2000 + year, month, day)
+            dt.date(year, month, day)
         except ValueError:
             return True
     return False

@@ -521,7 +521,10 @@ def test_rule_sets_replayed_together_decide_and_weigh_as_each_alone_on_generated
         summary = evaluate(alone[rules], world.truth).summary
         row = table.loc[_describe(params)]
         for name in ("invoices", "posted", "posted_wrong", "automation_rate", "error_rate", "error_rate_high"):
-            assert row[name] == summary[name], (name, params)
+            if name.startswith("error_rate") and summary["posted"] == 0:
+                assert np.isnan(row[name]), (name, params)  # no rate of no postings: blank (since 0.9.41)
+            else:
+                assert row[name] == summary[name], (name, params)
 
 
 def test_tune_in_worker_processes_weighs_each_rule_set_as_replayed_alone():
