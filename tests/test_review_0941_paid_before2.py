@@ -1,9 +1,9 @@
 """An attack on 0.9.41's note on invoices held before check 21 ("A caseworker told to post by hand is told
 what was paid", README; ``decide._paid_before``, ``messages.ALSO_PAID_BEFORE``). Each test fails on the
 code it was written against: a caseworker is told "bogfør manuelt" and not that the robot already paid the
-month, or is told that a grant was paid that was not, or the note is cut through. Three more findings of the
-review (a month paid under another service of the paragraph, an invoice held at check 11, a LINES_MISMATCH
-whose citizens are in its lines only) are not mended yet: see the note of 0.9.41."""
+month, or is told that a grant was paid that was not, or the note is cut through. Two more findings of the
+review (an invoice held at check 11, a LINES_MISMATCH whose citizens are in its lines only) are not mended
+yet: see the note of 0.9.41."""
 
 from __future__ import annotations
 
@@ -163,3 +163,31 @@ def test_a_collective_invoices_message_is_cut_through_its_paid_note(tmp_path):
     assert message.endswith("kontrollér, at det ikke er samme ydelse og periode, før noget bogføres manuelt.") or (
         message.endswith("Også linje 2 kunne ikke bogføres.") and "før noget bogføres manuelt." in message
     ), message[-300:]
+
+
+def test_a_month_paid_under_another_service_of_the_same_paragraph_is_not_noted(tmp_path):
+    """Run 1 posts Anna's March at the supplier on G1 (SEL108, 30,000 kr. a month, § 108). The caseworker
+    then registers the stay again as a daily rate: G1 is gone from the extract, G1D is SEL108-DAG (§ 108
+    too), 1,000 kr. a day from 1 March. In run 2 the supplier sends March again twice: F-2 at 31,000 kr. is
+    held by check 21 as ``ALREADY_PAID`` ("… på bevilling G1 (faktura F-1 …) … bevillingen er måske
+    oprettet igen under ydelsen SEL108-DAG"), so the robot knows March was paid. But F-3 at 30,000 kr. (the
+    monthly amount, 30 of 31 days at the new rate) fails check 15 first: ``AMOUNT_MISMATCH`` "… kontrollér
+    antallet og bogfør manuelt", and no note: ``_paid_before`` asks only the grant key and the citizen key
+    (same service), not check 21's paragraph key. Posted by hand as told, March is paid twice.
+
+    README, "A caseworker told to post by hand is told what was paid": "A payment is found as check 21 finds
+    one"; check 21 finds this one (README's "a monthly rate made daily", ``keys.paragraph_keys``). Right: F-3's
+    message names the payment (F-1) as F-2's does."""
+    cli = _Cli(tmp_path, services=[{"service_code": "SEL108-DAG", "paragraph": "108", "target_group": "UH"}])
+    first = cli.run("run1", [_g("G1", ANNA, "30000")], [_single("F-1", ANNA, "30000")])
+    assert list(first["status"]) == ["posted"]
+    second = cli.run(
+        "run2",
+        [_g("G1D", ANNA, "1000", service="SEL108-DAG", unit="day", start="2019-03-01")],
+        [_single("F-2", ANNA, "31000"), _single("F-3", ANNA, "30000")],
+    )
+    assert list(second["reason"]) == ["ALREADY_PAID", "AMOUNT_MISMATCH"], second[["reason", "message"]]
+    assert "faktura F-1" in second["message"][0]  # check 21 knows the payment
+    held = second["message"][1]
+    assert "bogfør manuelt" in held
+    assert _says_paid(held, "F-1"), held
