@@ -1679,13 +1679,17 @@ def _check_already_paid(inv, gr, history: History, state: _State, grant_pos, cod
 #: told so, each is told too where the citizen's grant at the supplier was paid for an overlapping period
 #: (:func:`_paid_before`)
 _TOLD_TO_POST = np.array(
-    [CHECK_NUMBER[c] for c in ("MULTIPLE_CPR", "PERIOD_NOT_COVERED", "NO_FIXED_RATE", "AMOUNT_MISMATCH", "AMBIGUOUS",
-                           "NO_CODING", "SUPPLIER_EXCLUDED", "PARAGRAPH_EXCLUDED", "AMOUNT_ABOVE_LIMIT")]
+    [CHECK_NUMBER[c] for c in ("MULTIPLE_CPR", "NO_GRANT", "NO_GRANT_FOR_SUPPLIER", "PERIOD_NOT_COVERED",
+                           "NO_FIXED_RATE", "AMOUNT_MISMATCH", "AMBIGUOUS", "NO_CODING", "SUPPLIER_EXCLUDED",
+                           "PARAGRAPH_EXCLUDED", "AMOUNT_ABOVE_LIMIT")]
 )  # fmt: skip
+#: of those, the checks that find no grant of the citizen at the supplier to ask the journal by: asked by each
+#: paragraph the journal paid under instead
+_NO_GRANT_AT_SUPPLIER = np.array([CHECK_NUMBER["NO_GRANT"], CHECK_NUMBER["NO_GRANT_FOR_SUPPLIER"]])
 
 
 def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.ndarray, list[str]]:
-    """Of the invoices held at checks 3 and 13-20 (:data:`_TOLD_TO_POST`), with a period and a valid supplier
+    """Of the invoices held at checks 3 and 11-20 (:data:`_TOLD_TO_POST`), with a period and a valid supplier
     CVR: those of which one of its citizens was paid at its supplier for a period that overlaps its own, each
     with the note its message ends in (:data:`messages.ALSO_PAID_BEFORE`). In the journal or marked in
     Sensum: a grant of the citizen at the supplier, any of them, paid as check 21 finds a payment (the same
@@ -1762,9 +1766,24 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
         hits = np.flatnonzero(found >= 0)
         firsts = hits[np.unique(pair[hits], return_index=True)[1]]  # each citizen's first pair found
         kind[pair[firsts]], at[pair[firsts]], named[pair[firsts]] = 0, found[firsts], pair_grant[firsts]
+        # held at checks 11-12, no grant to ask by: the citizen at the supplier under each paragraph the journal
+        # paid under (a grant gone from the extract, its month sent again, was told "opret bevillingen og bogfør
+        # manuelt" and nothing of the payment: a review of 0.9.41's first version)
+        bare = np.flatnonzero(np.isin(reason[rows], _NO_GRANT_AT_SUPPLIER) & (kind < 0))
+        paid_under = sorted({p for p in (normalise_paragraph(v) for v in h["paragraph"].dropna().astype(str)) if p})
+        if len(bare) and paid_under:
+            cpr_of, cvr_of = texts[keep][bare], _objects_of(_pick(_column(inv, "supplier_cvr"), rows[bare]))
+            for paragraph in paid_under:
+                keys = paragraph_keys(cpr_of, cvr_of, np.full(len(bare), paragraph, dtype=object), history.secret)
+                hit = _overlapping(keys, s[bare], e[bare], h["paragraph_key"].fillna("").to_numpy(dtype=object), hs, he)
+                new = (kind[bare] < 0) & (hit >= 0)
+                kind[bare[new]], at[bare[new]], named[bare[new]] = 0, hit[new], -1
     if len(posted):
         paid_at = citizen_supplier_keys(inv["cpr_key"].to_numpy()[posted], inv["cvr_key"].to_numpy()[posted])
-        hit = _overlapping(asked, s, e, paid_at, start[posted], end[posted])
+        # (an invoice held at checks 11-12 has no grant of its citizen at its supplier, so none of them posted)
+        ask = np.flatnonzero(~np.isin(reason[rows], _NO_GRANT_AT_SUPPLIER))
+        hit = np.full(len(rows), -1, dtype=np.int64)
+        hit[ask] = _overlapping(asked[ask], s[ask], e[ask], paid_at, start[posted], end[posted])
         new = (kind < 0) & (hit >= 0)
         p = posted[hit[new]]
         kind[new], at[new], named[new] = 1, p, checked.match.grant_pos[p]
@@ -1791,7 +1810,9 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
         before, between = msg.PAID_IN_RUN_OR_LATER.split("{invoice_id}")
         between = between.split("{period}")[0]
         earlier[in_run] = (before + ids_of + between + periods.to_numpy(dtype=object)).to_numpy(dtype=object)
-    shown = pd.Series(_objects_of(_shown(_pick(_column(gr, "grant_id"), grants))), dtype=object).astype(str)
+    # (-1: none in the extract, a payment found by the paragraph alone, named below by the journal's grant)
+    shown = pd.Series(_objects_of(_shown(_pick(_column(gr, "grant_id"), np.maximum(grants, 0)))), dtype=object)
+    shown = shown.astype(str)
     if (kinds == 0).any():
         # a payment in the journal names the grant it was paid on (of a grant registered again beside it, the
         # one asked first was named as paid: a review of 0.9.41's first version)

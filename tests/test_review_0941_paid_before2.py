@@ -1,9 +1,8 @@
 """An attack on 0.9.41's note on invoices held before check 21 ("A caseworker told to post by hand is told
 what was paid", README; ``decide._paid_before``, ``messages.ALSO_PAID_BEFORE``). Each test fails on the
 code it was written against: a caseworker is told "bogfør manuelt" and not that the robot already paid the
-month, or is told that a grant was paid that was not, or the note is cut through. Two more findings of the
-review (an invoice held at check 11, a LINES_MISMATCH whose citizens are in its lines only) are not mended
-yet: see the note of 0.9.41."""
+month, or is told that a grant was paid that was not, or the note is cut through. One more finding of the
+review (a LINES_MISMATCH whose citizens are in its lines only) is not mended yet: see the note of 0.9.41."""
 
 from __future__ import annotations
 
@@ -191,3 +190,29 @@ def test_a_month_paid_under_another_service_of_the_same_paragraph_is_not_noted(t
     held = second["message"][1]
     assert "bogfør manuelt" in held
     assert _says_paid(held, "F-1"), held
+
+
+def test_an_invoice_held_as_no_grant_for_a_month_the_robot_paid_at_its_supplier_is_not_noted(tmp_path):
+    """Run 1 posts citizen A's March at Solhøj on G1 (F-100). By run 2 G1 is no longer in the grant extract
+    (ended and left out of an extract of current grants, or deleted while being corrected) and Solhøj sends
+    March again under a new number (F-101, a reminder). The invoice is ``NO_GRANT`` (check 11): "Der findes
+    ingen bevilling i Sensum for borgeren … Opret eller ret bevillingen i Sensum og bogfør manuelt": told to
+    post by hand, and nothing of March paid in run 1, though the journal holds the payment of this citizen
+    at this supplier (its citizen key, service code and grant id). Recreating the grant and posting as told
+    pays March twice.
+
+    README, "A caseworker told to post by hand is told what was paid": "Check 21 comes last, so an invoice
+    held before it was told 'bogfør manuelt' and nothing of a payment … paid by hand as told, March was paid
+    twice". Check 11's message says "bogfør manuelt" as checks 13-20's do. Right: the message names the
+    payment (F-100, 01.03.2019–31.03.2019, run 1) — the journal's row has the service to key the citizen by."""
+    journal = _march_paid(tmp_path)
+    second = run_robot(
+        tmp_path / "run2",
+        [grant(grant_id="G7", cpr="070190-1238")],  # another citizen's grant: the extract is not empty
+        [invoice(invoice_id="F-101", **MARCH)],
+        journal,
+    )
+    row = second["decisions"].iloc[0]
+    assert row["reason"] == "NO_GRANT"
+    assert "bogfør manuelt" in row["message"]
+    assert _says_paid(row["message"], "F-100"), row["message"]
