@@ -1744,13 +1744,15 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
         hs = h["period_start"].to_numpy(dtype="datetime64[D]")
         he = h["period_end"].to_numpy(dtype="datetime64[D]")
         id_code, ids = checked.grant_ids
-        texts = np.concatenate([_objects_of(_pick(_column(inv, "cpr"), one)), np.asarray(many_cprs, dtype=object)])
-        cvr = _objects_of(_pick(_column(inv, "supplier_cvr"), rows[pair]))
+        cprs = np.concatenate([_objects_of(_pick(_column(inv, "cpr"), one)), np.asarray(many_cprs, dtype=object)])[keep]
+        cvrs = _objects_of(_pick(_column(inv, "supplier_cvr"), rows))
+        paid_keys = {name: h[name].fillna("").to_numpy(dtype=object) for name in PAID_KEYS}
+        cvr = cvrs[pair]
         services = _objects_of(_pick(_column(gr, "service_code"), pair_grant))
         found = np.full(len(pair), -1, dtype=np.int64)
         probes = [
             (np.arange(len(pair)), stored_keys(ids, history.secret)[id_code[pair_grant]], "grant_key"),
-            (np.arange(len(pair)), citizen_keys(texts[keep][pair], cvr, services, history.secret), "citizen_key"),
+            (np.arange(len(pair)), citizen_keys(cprs[pair], cvr, services, history.secret), "citizen_key"),
         ]
         # and the paragraph the sheet names for certain of the grant's service, as check 21 compares it (a month
         # paid under another service of the paragraph went unsaid: a review of 0.9.41's first version)
@@ -1758,10 +1760,10 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
         paragraph = np.array([known.get(k, "") for k in service_keys(services)], dtype=object)
         certain = np.flatnonzero((paragraph != "") & (paragraph != ANY_PARAGRAPH))
         if len(certain):
-            keys = paragraph_keys(texts[keep][pair[certain]], cvr[certain], paragraph[certain], history.secret)
+            keys = paragraph_keys(cprs[pair[certain]], cvr[certain], paragraph[certain], history.secret)
             probes.append((certain, keys, "paragraph_key"))
         for which, keys, name in probes:
-            hit = _overlapping(keys, s[pair[which]], e[pair[which]], h[name].fillna("").to_numpy(dtype=object), hs, he)
+            hit = _overlapping(keys, s[pair[which]], e[pair[which]], paid_keys[name], hs, he)
             found[which] = np.where(found[which] >= 0, found[which], hit)
         hits = np.flatnonzero(found >= 0)
         firsts = hits[np.unique(pair[hits], return_index=True)[1]]  # each citizen's first pair found
@@ -1772,10 +1774,11 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
         bare = np.flatnonzero(np.isin(reason[rows], _NO_GRANT_AT_SUPPLIER) & (kind < 0))
         paid_under = sorted({p for p in (normalise_paragraph(v) for v in h["paragraph"].dropna().astype(str)) if p})
         if len(bare) and paid_under:
-            cpr_of, cvr_of = texts[keep][bare], _objects_of(_pick(_column(inv, "supplier_cvr"), rows[bare]))
             for paragraph in paid_under:
-                keys = paragraph_keys(cpr_of, cvr_of, np.full(len(bare), paragraph, dtype=object), history.secret)
-                hit = _overlapping(keys, s[bare], e[bare], h["paragraph_key"].fillna("").to_numpy(dtype=object), hs, he)
+                keys = paragraph_keys(
+                    cprs[bare], cvrs[bare], np.full(len(bare), paragraph, dtype=object), history.secret
+                )
+                hit = _overlapping(keys, s[bare], e[bare], paid_keys["paragraph_key"], hs, he)
                 new = (kind[bare] < 0) & (hit >= 0)
                 kind[bare[new]], at[bare[new]], named[bare[new]] = 0, hit[new], -1
     if len(posted):
@@ -1793,7 +1796,7 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
     # one note per invoice: of its first citizen found
     first = told[np.unique(rows[told], return_index=True)[1]]
     kinds, at, grants = kind[first], at[first], named[first]
-    earlier = pd.Series(np.empty(len(first), dtype=object))
+    earlier = np.empty(len(first), dtype=object)  # every one of them a payment's, in the journal or this run
     if (kinds == 0).any():
         paid_as = {c: h[c].to_numpy(dtype=object) for c in ("invoice_id", "started_at")}
         run_ids = h["run_id"].to_numpy()
@@ -1805,23 +1808,20 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
     in_run = np.flatnonzero(kinds == 1)
     if len(in_run):
         p = at[in_run]
-        ids_of = pd.Series(_objects_of(_pick(_column(inv, "invoice_id"), p)), dtype=object).astype(str)
-        periods = format_date_dk(start[p]) + "–" + format_date_dk(end[p])
-        before, between = msg.PAID_IN_RUN_OR_LATER.split("{invoice_id}")
-        between = between.split("{period}")[0]
-        earlier[in_run] = (before + ids_of + between + periods.to_numpy(dtype=object)).to_numpy(dtype=object)
+        periods = (format_date_dk(start[p]) + "–" + format_date_dk(end[p])).to_numpy(dtype=object)
+        said = msg.formatted_arrow(
+            msg.PAID_IN_RUN_OR_LATER, invoice_id=_pick(_column(inv, "invoice_id"), p), period=periods
+        )
+        earlier[in_run] = said.to_pylist()
     # (-1: none in the extract, a payment found by the paragraph alone, named below by the journal's grant)
-    shown = pd.Series(_objects_of(_shown(_pick(_column(gr, "grant_id"), np.maximum(grants, 0)))), dtype=object)
-    shown = shown.astype(str)
+    shown = _objects_of(_shown(_pick(_column(gr, "grant_id"), np.maximum(grants, 0))))
     if (kinds == 0).any():
         # a payment in the journal names the grant it was paid on (of a grant registered again beside it, the
         # one asked first was named as paid: a review of 0.9.41's first version)
         journal = np.flatnonzero(kinds == 0)
-        shown.iloc[journal] = _objects_of(_shown(h["grant_id"].to_numpy(dtype=object)[at[journal]]))
-    head, middle = msg.ALSO_PAID_BEFORE.split("{grant_id}")
-    middle, tail = middle.split("{earlier}")
-    notes = (head + shown + middle + earlier.astype(str) + tail).tolist()
-    return rows[first], notes
+        shown[journal] = _objects_of(_shown(h["grant_id"].to_numpy(dtype=object)[at[journal]]))
+    notes = msg.formatted_arrow(msg.ALSO_PAID_BEFORE, grant_id=shown, earlier=earlier)
+    return rows[first], notes.to_pylist()
 
 
 def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.Series, secret: str) -> list:
@@ -2577,8 +2577,9 @@ def _assemble(
             parts += early_messages
             early_messages.clear()
             parts.append((posted_at, shown_text))
-            if paid is not None and len(paid.result()[0]):
-                parts += _noted(parts, *paid.result(), n)  # last: their rows taken from it
+            noted_rows, noted = paid.result() if paid is not None else (np.empty(0, dtype=np.int64), [])
+            if len(noted_rows):
+                parts += _noted(parts, noted_rows, noted, n)  # last: their rows taken from it
             message, manual_message = _in_input_order(parts, manual, n)  # it empties parts
         else:
             message = pa.repeat(pa.scalar("", pa.large_string()), n)
@@ -2604,19 +2605,17 @@ def _noted(parts: list[tuple[np.ndarray, pa.Array]], at: np.ndarray, notes: list
     return [(at, pa.array(said, pa.large_string()))]
 
 
-def _in_input_order(
-    parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray, n: int | None = None
-) -> tuple[pa.Array, pa.Array]:
+def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray, n: int) -> tuple[pa.Array, pa.Array]:
     """Every invoice's message from ``parts``, (rows, messages) that together
-    hold every row of ``n`` (all they hold, where None) once, in input order, or
-    a row again in a later part, which it is then taken from (:func:`_noted`); and the messages of the ``manual``
+    hold every row of ``n`` once, in input order, or a row again in a later
+    part, which it is then taken from (:func:`_noted`); and the messages of the ``manual``
     rows (ascending) alone, taken from the first in order: reading it front
     to back costs less than picking from the parts again (arrow's take of
     long texts is mostly copying, and the copy is fresh memory). The parts
     are taken from as chunks, not joined into one array first: that would be
     one more copy of every message. ``parts`` is emptied before the manual
     rows are taken: memory the messages held is free again for them."""
-    where = np.empty(sum(len(rows) for rows, _ in parts) if n is None else n, dtype=np.int64)
+    where = np.empty(n, dtype=np.int64)
     at = 0
     for rows, _ in parts:  # every row is posted or has a reason; a later part's row taken from it
         where[rows] = np.arange(at, at + len(rows))

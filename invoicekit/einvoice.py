@@ -804,19 +804,13 @@ def _lines_outside(doc: Document, start: str, end: str) -> tuple[str, str] | Non
     if doc.document_type != INVOICE or len(citizens(doc)) > 1:
         return None
     start, end = (d if d and _iso_or_blank(d) else "" for d in (start, end))
+    dates = (dt.date.fromisoformat(start), dt.date.fromisoformat(end)) if start and end and start <= end else None
     for line in doc.lines:
         ls, le = _read_period(line)
         if not (ls or le):
             # a line whose words name a month the period does not hold and no one period (``Residential care
             # February 2019``, ``Døgnophold feb. 2019`` under a March invoice: posted for March, an attack on 0.9.40)
-            if (
-                start
-                and end
-                and start <= end
-                and names_another_month(
-                    _full_text(line.texts), dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-                )
-            ):
+            if dates is not None and names_another_month(_full_text(line.texts), *dates):
                 return MANY_PERIODS, MANY_PERIODS
             continue
         if not _iso_or_blank(ls, le):

@@ -11,6 +11,7 @@ Danish text lives.
 from __future__ import annotations
 
 import datetime as dt
+import string
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -441,6 +442,17 @@ def joined_arrow(*parts) -> pa.Array:
     return pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
 
 
+def formatted_arrow(template: str, **columns) -> pa.Array:
+    """``template`` (``str.format``'s ``{name}`` fields, no format specs) filled row by row from
+    ``columns``, whole-column (:func:`joined_arrow`): one message's text for many invoices."""
+    parts: list = []
+    for text, name, _spec, _conversion in string.Formatter().parse(template):
+        parts.append(text)
+        if name is not None:
+            parts.append(columns[name])
+    return joined_arrow(*parts)
+
+
 def _ambiguous(f: Facts) -> pa.Array:
     n = np.asarray(f["n_candidates"])
     many = joined_arrow(
@@ -522,14 +534,16 @@ ALSO_SEEN_BEFORE = (
     "; kontrollér, om fakturaen er betalt før, af robotten eller manuelt, og betal den ikke igen.",
 )
 
-#: of an invoice held where a caseworker may post it by hand (checks 3, 13-20), where a grant of its
+#: of an invoice held where a caseworker may post it by hand (checks 3, 11-20), where a grant of its
 #: citizen at its supplier was paid for an overlapping period (check 21's ``earlier``)
 ALSO_PAID_BEFORE = (
     " Bemærk: bevilling {grant_id} hos denne leverandør er allerede betalt for en periode, der overlapper "
     "({earlier}); kontrollér, at det ikke er samme ydelse og periode, før noget bogføres manuelt."
 )
+#: what another failed line of a collective invoice says of a payment before (check 21, or a kept note)
+LINE_PAID_NOTE = " Bemærk, linje {line_no} ({cpr}): {message}"
 #: the start of every note a message keeps whole when it is cut or said again (:func:`kept_notes`)
-KEPT_NOTES = (ALSO_SEEN_BEFORE[0], ALSO_PAID_BEFORE.split("{", 1)[0], " Bemærk, linje ")
+KEPT_NOTES = tuple(note.split("{", 1)[0] for note in (ALSO_SEEN_BEFORE[0], ALSO_PAID_BEFORE, LINE_PAID_NOTE))
 
 
 def kept_notes(message: object) -> str:
@@ -849,5 +863,3 @@ def listed_da(items: list[str]) -> str:
 #: the message of a collective invoice that went to manual: the first line that failed
 LINE_FAILED = "Samlefakturaen er ikke bogført, heller ikke de linjer, der passer. Linje {line_no} ({cpr}): {message}"
 LINES_ALSO_FAILED = " Også linje {others} kunne ikke bogføres."
-#: what another failed line of a collective invoice says of a payment before (check 21, or a kept note)
-LINE_PAID_NOTE = " Bemærk, linje {line_no} ({cpr}): {message}"

@@ -1452,7 +1452,7 @@ def names_another_period(text: str, start: dt.date, end: dt.date) -> bool:
     # halves of February beside March's dates were paid as March (a third review)
     if any(not (start <= s and e <= end) and not (s <= start and end <= e) for s, e in found):
         return True
-    if not holds_named(_without_named_days(plain), months_between(start, end), surnames=True):
+    if _another_month(plain, start, end):
         return True
     digit_dates = [m for m in _DAY_MONTH_DIGITS.finditer(plain) if 1 <= int(m[1]) <= 31 and 1 <= int(m[2]) <= 12]
     if loose and len(digit_dates) >= 2:
@@ -1465,7 +1465,13 @@ def names_another_month(text: str, start: dt.date, end: dt.date) -> bool:
     """Whether ``text`` names a month as a word (:func:`months_named`, a first name none, nor a day named
     with its month: :func:`_without_named_days`) that ``start`` to ``end`` do not hold: the month part of
     :func:`names_another_period`, for an undated line's words."""
-    return not holds_named(_without_named_days(_periods_and_named_days(text)[3]), months_between(start, end), True)
+    return _another_month(_periods_and_named_days(text)[3], start, end)
+
+
+def _another_month(plain: str, start: dt.date, end: dt.date) -> bool:
+    """Whether ``plain`` (a text as :func:`_periods_and_named_days` gives it) names as a word a month that
+    ``start`` to ``end`` do not hold, a first name and a day named with its month none."""
+    return not holds_named(_without_named_days(plain), months_between(start, end), surnames=True)
 
 
 def notes_name_another_period(text: str, start: dt.date, end: dt.date) -> bool:
@@ -1477,7 +1483,7 @@ def notes_name_another_period(text: str, start: dt.date, end: dt.date) -> bool:
     one date or two not joined as a range are none. A review of 0.9.41's first version found February's stay
     so written in a note posted for March."""
     plain = _periods_and_named_days(text)[3]
-    if not holds_named(_without_named_days(plain), months_between(start, end), surnames=True):
+    if _another_month(plain, start, end):
         return True
     if _PAST_MONTH.search(plain) or _weeks_outside(plain, start, end) or _impossible_date(plain):
         return True
@@ -1504,12 +1510,12 @@ def _without_named_days(text: str) -> str:
     return _NAMED_DAY.sub(" ", text)
 
 
-#: the month before this, named by where it stands (``forrige måned``, ``last month``)
-_PAST_MONTH = re.compile(
-    r"(?<![^\W\d_])(?:(?:forrige|sidste|foregående)\s+måned|måneden\s+før|(?:last|previous|prior)\s+month)"
-    r"(?![^\W\d_])",
-    re.IGNORECASE,
-)
+#: the month before this, and the month after it, named by where they stand (``forrige måned``, ``last month``;
+#: ``næste måned``, ``next month``)
+_PAST_MONTH_WORDS = r"(?:forrige|sidste|foregående)\s+måned|måneden\s+før|(?:last|previous|prior)\s+month"
+_NEXT_MONTH_WORDS = r"(?:næste|kommende)\s+måned|next\s+month"
+#: the month before this: beside an invoice's notes' dates another period (``næste måned`` is payment terms)
+_PAST_MONTH = re.compile(rf"(?<![^\W\d_])(?:{_PAST_MONTH_WORDS})(?![^\W\d_])", re.IGNORECASE)
 #: two dates in digits joined as a range (``01.02.19-28.02.19``, ``02/01/2019 - 02/28/2019``)
 _DIGIT_RANGE = re.compile(
     rf"(?<![\d.,/-])(\d{{1,2}})[./-](\d{{1,2}})[./-](\d{{4}}|\d{{2}})\s*[{_DASHES}]\s*"
@@ -1527,11 +1533,7 @@ def _day_of(day: str, month: str, year: str) -> dt.date | None:
 
 #: a month named by where it stands, in Danish or English (``forrige måned``, ``last month``): no period a
 #: date holds, beside a period element's dates another period (an attack on 0.9.40)
-_RELATIVE_MONTH = re.compile(
-    r"(?<![^\W\d_])(?:(?:forrige|sidste|næste|foregående|kommende)\s+måned|måneden\s+før"
-    r"|(?:last|previous|prior|next)\s+month)(?![^\W\d_])",
-    re.IGNORECASE,
-)
+_RELATIVE_MONTH = re.compile(rf"(?<![^\W\d_])(?:{_PAST_MONTH_WORDS}|{_NEXT_MONTH_WORDS})(?![^\W\d_])", re.IGNORECASE)
 #: a week's number or a range of them, with the year where one follows (``uge 9``, ``uge 5-8 2019``, ``weeks
 #: 5-8``)
 _WEEKS = re.compile(
@@ -1570,13 +1572,7 @@ def _impossible_date(text: str) -> bool:
     """Whether ``text`` writes a date in digits the calendar has not as day, month and year (``02/28/2019``,
     February as an English-language system writes it: beside March's dates it was paid as March, an attack on
     0.9.40; ``30.02.2019``): what it says of its period, nobody can tell."""
-    for m in _ANY_DIGIT_DATE.finditer(text):
-        day, month, year = int(m[1]), int(m[2]), int(m[3])
-        try:
-            dt.date(year, month, day)
-        except ValueError:
-            return True
-    return False
+    return any(_day_of(*m.groups()) is None for m in _ANY_DIGIT_DATE.finditer(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)
