@@ -64,7 +64,7 @@ from invoicekit.keys import (
     value_keys,
     valued_grant_ids,
 )
-from invoicekit.lines import decide_by_lines
+from invoicekit.lines import LINES_CPRS, decide_by_lines
 from invoicekit.paid_marks import PaidMarks, with_moved_grants, with_paid_marks
 from invoicekit.parsing import (
     MONEY_SCALE,
@@ -1688,7 +1688,7 @@ _TOLD_TO_POST = np.array(
 _NO_GRANT_AT_SUPPLIER = np.array([CHECK_NUMBER["NO_GRANT"], CHECK_NUMBER["NO_GRANT_FOR_SUPPLIER"]])
 
 
-def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.ndarray, list[str]]:
+def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.ndarray, pa.Array]:
     """Of the invoices held at checks 3 and 11-20 (:data:`_TOLD_TO_POST`), with a period and a valid supplier
     CVR: those of which one of its citizens was paid at its supplier for a period that overlaps its own, each
     with the note its message ends in (:data:`messages.ALSO_PAID_BEFORE`). In the journal or marked in
@@ -1701,9 +1701,15 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
     inv, gr = checked.invoices.frame, checked.grants.frame
     reason, start, end = state.reason, checked.start, checked.end
     dated = ~(np.isnat(start) | np.isnat(end))
-    held = np.flatnonzero(np.isin(reason, _TOLD_TO_POST) & dated & inv["cvr_valid"].to_numpy(dtype=bool))
+    told_to_post = np.isin(reason, _TOLD_TO_POST)
+    # an invoice whose lines do not fit it (LINES_MISMATCH, check 3) is held at whatever check its own row
+    # failed, and asked by its lines' citizens too
+    lines_cprs = inv[LINES_CPRS].to_numpy(dtype=object) if LINES_CPRS in inv.columns else None
+    if lines_cprs is not None:
+        told_to_post |= (lines_cprs != "") & (reason != 0)
+    held = np.flatnonzero(told_to_post & dated & inv["cvr_valid"].to_numpy(dtype=bool))
     posted = np.flatnonzero(reason == 0)
-    none = (np.empty(0, dtype=np.int64), [])
+    none = (np.empty(0, dtype=np.int64), pa.array([], pa.large_string()))
     if not len(held) or not (len(posted) or len(history.paid)):
         return none
     if "post_group" in inv.columns and len(posted):
@@ -1715,9 +1721,14 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
     # each held invoice's citizens (a collective invoice's every one), as their keys; the CPR texts are
     # taken only where the journal's keys are made of them
     multi = reason[held] == CHECK_NUMBER["MULTIPLE_CPR"]
+    on_lines = np.full(len(held), "", dtype=object)
+    if lines_cprs is not None:
+        on_lines = lines_cprs[held]
+        multi |= on_lines != ""
     many_rows, many_cprs = [], []
-    for r, every in zip(held[multi], _objects_of(_pick(_column(inv, "cpr_all"), held[multi])), strict=True):
-        for cpr in dict.fromkeys(c for c in str(every or "").split(";") if c.isdigit()):
+    named = _objects_of(_pick(_column(inv, "cpr_all"), held[multi]))
+    for r, every, more in zip(held[multi], named, on_lines[multi], strict=True):
+        for cpr in dict.fromkeys(c for c in f"{every or ''};{more}".split(";") if c.isdigit()):
             many_rows.append(r)
             many_cprs.append(cpr)
     one = held[~multi]
@@ -1820,8 +1831,7 @@ def _paid_before(checked: Checked, state: _State, history: History) -> tuple[np.
         # one asked first was named as paid: a review of 0.9.41's first version)
         journal = np.flatnonzero(kinds == 0)
         shown[journal] = _objects_of(_shown(h["grant_id"].to_numpy(dtype=object)[at[journal]]))
-    notes = msg.formatted_arrow(msg.ALSO_PAID_BEFORE, grant_id=shown, earlier=earlier)
-    return rows[first], notes.to_pylist()
+    return rows[first], msg.formatted_arrow(msg.ALSO_PAID_BEFORE, grant_id=shown, earlier=earlier)
 
 
 def _same_grant_by_value(code: np.ndarray, distinct: np.ndarray, paid_keys: pd.Series, secret: str) -> list:
@@ -2458,7 +2468,7 @@ def _assemble(
     detail: np.ndarray,
     early_messages: list[tuple[np.ndarray, pa.Array]],
     texts: bool = True,
-    paid_notes: Callable[[], tuple[np.ndarray, list[str]]] | None = None,
+    paid_notes: Callable[[], tuple[np.ndarray, pa.Array]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The result tables. Their text columns are built in arrow, each taken
     from its source once (a grant's id by position from the grants' column,
@@ -2577,7 +2587,7 @@ def _assemble(
             parts += early_messages
             early_messages.clear()
             parts.append((posted_at, shown_text))
-            noted_rows, noted = paid.result() if paid is not None else (np.empty(0, dtype=np.int64), [])
+            noted_rows, noted = paid.result() if paid is not None else (np.empty(0, dtype=np.int64), None)
             if len(noted_rows):
                 parts += _noted(parts, noted_rows, noted, n)  # last: their rows taken from it
             message, manual_message = _in_input_order(parts, manual, n)  # it empties parts
@@ -2589,20 +2599,28 @@ def _assemble(
     return decisions_table, postings_table.result(), notes_table.result()
 
 
-def _noted(parts: list[tuple[np.ndarray, pa.Array]], at: np.ndarray, notes: list[str], n: int) -> list:
-    """The messages of the rows ``at`` (ascending, of ``n``) in ``parts`` (rows, messages), each ending in
-    its note of ``notes``, cut before it where too long (:func:`messages.cut_keeping_notes`): one more part,
-    which :func:`_in_input_order` takes those rows from. The parts themselves are not copied (replaced in
-    them, every part holding a note was copied: 380 MiB more at a million invoices, then 110 MiB)."""
+def _noted(parts: list[tuple[np.ndarray, pa.Array]], at: np.ndarray, notes: pa.Array, n: int) -> list:
+    """The messages of the rows ``at`` (ascending, of ``n``) in ``parts`` (rows, messages; each row in one),
+    each ending in its note of ``notes``, cut before it where too long (:func:`messages.cut_keeping_notes`):
+    one more part, which :func:`_in_input_order` takes those rows from. The parts themselves are not copied
+    (replaced in them, every part holding a note was copied: 380 MiB more at a million invoices, then 110
+    MiB); the messages are joined to their notes in arrow, and only those too long are cut one by one."""
     note_of = np.full(n, -1, dtype=np.int64)
     note_of[at] = np.arange(len(at))
-    texts = np.empty(len(at), dtype=object)
+    pieces, taken = [], []
     for rows, messages in parts:
         where = np.flatnonzero(note_of[rows] >= 0)
         if len(where):
-            texts[note_of[rows[where]]] = _pylist(messages, where)
-    said = [msg.cut_keeping_notes(str(m) + note) for m, note in zip(texts, notes, strict=True)]
-    return [(at, pa.array(said, pa.large_string()))]
+            pieces.append(arrow_text(messages.take(pa.array(where)), pa.large_string()))
+            taken.append(note_of[rows[where]])
+    position = np.empty(len(at), dtype=np.int64)  # where each note's message stands among the pieces
+    position[np.concatenate(taken)] = np.arange(len(at))
+    texts = pc.fill_null(pa.concat_arrays(pieces).take(pa.array(position)), "")
+    said = pc.binary_join_element_wise(texts, arrow_text(notes, pa.large_string()), pa.scalar("", pa.large_string()))
+    long = np.flatnonzero(pc.greater(pc.utf8_length(said), msg.MESSAGE_MAX).to_numpy(zero_copy_only=False))
+    if len(long):
+        said = _replace(said, long, [msg.cut_keeping_notes(m) for m in _pylist(said, long)])
+    return [(at, said)]
 
 
 def _in_input_order(parts: list[tuple[np.ndarray, pa.Array]], manual: np.ndarray, n: int) -> tuple[pa.Array, pa.Array]:

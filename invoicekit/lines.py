@@ -100,6 +100,13 @@ def _naming(inv: pd.DataFrame, rows: np.ndarray, count: np.ndarray, named: np.nd
     return inv
 
 
+#: the batch's column of the CPR numbers named by the lines of an invoice whose lines do not fit it
+#: (``LINES_MISMATCH``), ``;``-joined: :func:`invoicekit.decide._paid_before` asks them beside the invoice's own,
+#: as it asks a collective invoice's (an invoice naming its citizens in its lines alone was handed on "to post by
+#: hand" with nothing said of a line's month the robot had paid: a review of 0.9.41)
+LINES_CPRS = "lines_cprs"
+
+
 class _Plan:
     """Which invoices are decided line by line, which fail check 3 on their
     lines (``mismatch``: the Danish detail), and the batch rows: per row the
@@ -153,6 +160,7 @@ class _Plan:
         self.mismatch = np.full(n, "", dtype=object)
         self._check_lines(cand, owner, pos)
         self.mismatch[other] = told[other]
+        self.lines_cprs = self._lines_cprs(owner, pos)
         self.by_lines = candidate & (self.mismatch == "")
         n_rows = np.where(self.by_lines, np.bincount(owner, minlength=n), 1)
         self.src = np.repeat(np.arange(n), n_rows)
@@ -200,6 +208,20 @@ class _Plan:
             out[i] = bool(causes)
             told[i] = msg.causes_da(causes)
         return out, on_lines, told
+
+    def _lines_cprs(self, owner: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """Per invoice whose lines do not fit it (``mismatch``), the CPR numbers its lines name, each once,
+        ``;``-joined in line order ("" for every other invoice): the batch's :data:`LINES_CPRS`."""
+        out = np.full(len(self.inv), "", dtype=object)
+        mismatched = self.mismatch[owner] != ""
+        line_all = self.lf["cpr_all"].to_numpy(dtype=object)
+        found: dict[int, dict[str, None]] = {}
+        for i, k in zip(owner[mismatched].tolist(), pos[mismatched].tolist(), strict=True):
+            cprs = line_all[k] if isinstance(line_all[k], str) else ""
+            found.setdefault(i, {}).update(dict.fromkeys(c for c in cprs.split(";") if c))
+        for i, cprs in found.items():
+            out[i] = ";".join(cprs)
+        return out
 
     def _named(self, has_lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """How many distinct CPR numbers each invoice names, and which
@@ -284,7 +306,7 @@ class _Plan:
         if not len(at):
             frame = self.inv.iloc[self.src].reset_index(drop=True)
             frame["post_group"] = self.src
-            return frame
+            return self._with_lines_cprs(frame)
         # the line's own columns are never taken from its invoice first: an invoice of 70,000
         # lines had its whole text (32,000 characters) and its 70,000 CPR numbers copied to
         # each line, 6.8 GB before they were replaced (an attack on 0.9.21)
@@ -324,6 +346,12 @@ class _Plan:
                 values[at[blank]] = self.inv[name].to_numpy()[self.src[at[blank]]]
                 frame[name] = values
         frame["post_group"] = self.src
+        return self._with_lines_cprs(frame)
+
+    def _with_lines_cprs(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (the batch) with :data:`LINES_CPRS`, where an invoice's lines do not fit it."""
+        if (self.lines_cprs != "").any():
+            frame[LINES_CPRS] = _text(self.lines_cprs[self.src])
         return frame
 
 

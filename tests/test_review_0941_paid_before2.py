@@ -2,7 +2,8 @@
 what was paid", README; ``decide._paid_before``, ``messages.ALSO_PAID_BEFORE``). Each test fails on the
 code it was written against: a caseworker is told "bogfør manuelt" and not that the robot already paid the
 month, or is told that a grant was paid that was not, or the note is cut through. One more finding of the
-review (a LINES_MISMATCH whose citizens are in its lines only) is not mended yet: see the note of 0.9.41."""
+review (a LINES_MISMATCH whose citizens are in its lines only) was mended in 0.9.42: see
+``test_review_0942_paid_before.py``."""
 
 from __future__ import annotations
 
