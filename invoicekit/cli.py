@@ -1112,7 +1112,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=_progress(sys.stderr.isatty() and not args.quiet),
     )
     if not args.quiet:
-        _show(summary(res))
+        try:
+            _show(summary(res))
+            sys.stdout.flush()
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError) and _stdout_is_a_pipe():
+                raise  # the reader stopped reading (| head): main says so, as for every command
+            # the run is done (recorded and delivered, or a dry run's files written): only its summary could not
+            # be shown, and exit 1 read as a run that failed and recorded nothing, so its payment file was not
+            # imported (an attack on 0.9.41: stdout on a full disk)
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            done = (
+                "the dry run's files are" if res.run_id is None else f"run {res.run_id} is recorded, and its files are"
+            )
+            log.warning("the summary could not be written to standard output: %s", exc.strerror or exc)
+            with contextlib.suppress(OSError, ValueError):  # stderr on the full disk too: nothing more to say
+                print(
+                    f"invoicekit: warning: {done} in {mask_cpr_text(str(Path(args.out)))}; only the summary could "
+                    f"not be written to standard output ({exc.strerror or exc})",
+                    file=sys.stderr,
+                )
     return 0
 
 

@@ -161,6 +161,8 @@ class FolderLock:
 
     def __init__(self, folder: Path, wait: float = 0.0) -> None:
         self.path = folder / LOCK
+        #: the folders :func:`prepare` made for the run, and the one holding the first of them (outermost last)
+        self.made: tuple[Path, ...] = ()
         self._file = open(self.path, "a+b")  # noqa: SIM115 - held until release()
         deadline = time.monotonic() + wait
         while True:
@@ -258,6 +260,9 @@ def prepare(
         )
     if out_dir.absolute().name.startswith(STAGING_PREFIX):
         raise InputError(out_dir, None, f"is named like a staging folder ({STAGING_PREFIX}…); choose another name")
+    # the folders this run makes, and the one that holds the first of them: their entries are flushed to disk with
+    # the run's files (:func:`file_facts`)
+    made = [folder for folder in (out_dir.absolute(), *out_dir.absolute().parents) if not folder.exists()]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -274,6 +279,7 @@ def prepare(
         raise InputError(
             out_dir, None, f"cannot be locked ({exc.strerror or exc}); expected a folder I can write in"
         ) from None
+    lock.made = tuple(made) + ((made[-1].parent,) if made else ())
     try:
         _check_folder(out_dir, (*output_files, MANIFEST), inputs, journal, recovering)
     except BaseException:
@@ -500,10 +506,16 @@ def write_manifest(staging: Path, manifest: dict) -> Path:
     return path
 
 
-def file_facts(staging: Path, names: list[str], durable: bool = True) -> dict[str, dict]:
+def file_facts(
+    staging: Path, names: list[str], durable: bool = True, folders: tuple[Path, ...] = ()
+) -> dict[str, dict]:
     """SHA-256 and size of each staged file; with ``durable`` (a run to be
     recorded) flushed to disk first, so a power cut after the commit cannot
-    lose them."""
+    lose them, and so are the staging folder, the folder that holds it and
+    ``folders`` (those made for the run: :attr:`FolderLock.made`), whose
+    entries lead to them: only the files and the staging folder were
+    flushed, and a new output folder's entries could be lost with the run
+    recorded (an attack on 0.9.41)."""
     facts = {}
     for name in names:
         path = staging / name
@@ -511,7 +523,8 @@ def file_facts(staging: Path, names: list[str], durable: bool = True) -> dict[st
             fsync_path(path)
         facts[name] = {"sha256": sha256(path), "bytes": path.stat().st_size}
     if durable:
-        fsync_path(staging)
+        for folder in dict.fromkeys((staging, staging.parent, *folders)):
+            fsync_path(folder)
     return facts
 
 

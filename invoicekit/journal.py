@@ -614,6 +614,15 @@ def refuse_new_journal(path: Path) -> None:
         )
 
 
+def _same_file(path: Path, made: os.stat_result) -> bool:
+    """Whether ``path`` is still the file ``made`` was taken of (not removed, nor another in its place)."""
+    try:
+        now = path.stat()
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (made.st_dev, made.st_ino)
+
+
 def _holds_no_run(path: Path) -> bool:
     """Whether ``path`` (a regular file) is an invoicekit journal that holds
     no run (and no decision): what a run that failed before its commit
@@ -685,6 +694,7 @@ class Journal:
                 self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big runs write many pages
             if create:
+                self._made = os.stat(self.path)  # the file this run made (refuse_new_journal: none was there)
                 self._create()
             self.version = self._check()
             if self.version < SCHEMA_VERSION and not readonly:
@@ -787,6 +797,9 @@ class Journal:
         secret = new_secret()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
+            if not _same_file(self.path, self._made):
+                # another run that started it at the same moment stopped, and removed what it left empty
+                raise InputError(self.path, None, "was removed while this run waited to start it: run again")
             if self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 # another run started the empty file at the same moment, and made it a journal first
                 raise InputError(self.path, None, "was started by another run at the same moment: use --journal")
@@ -803,8 +816,28 @@ class Journal:
         except BaseException:
             self._rollback()  # SQLite may have rolled back already (a full disk)
             self._drop_key_of_nothing(secret)  # no journal was started
+            self._remove_left_empty()
             raise
         self.version, self.secret = SCHEMA_VERSION, secret
+
+    def _remove_left_empty(self) -> None:
+        """The file this run made for a new journal removed where starting the journal failed (a full disk,
+        Ctrl-C) and left it empty: it holds nothing. Left, the same command was refused ("exists") and so was
+        ``--journal`` ("is empty"), and the robot's first month stayed stopped until someone deleted it by hand
+        (an attack on 0.9.41). Removed only under the journal's write lock, while it is still the file this run
+        made and still empty: another run starting it at the same moment holds the lock (nothing is removed),
+        or finds the file gone once it has the lock (:meth:`_create` refuses then). Any doubt leaves it."""
+        with contextlib.suppress(sqlite3.DatabaseError):
+            self.conn.execute("PRAGMA busy_timeout = 0")  # never waits: a run that holds it is starting it
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                empty = not self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if empty and _same_file(self.path, self._made) and self.path.stat().st_size == 0:
+                    self.path.unlink()
+            except OSError:
+                pass
+            finally:
+                self._rollback()
 
     def _check(self) -> int:
         """The schema version, after checking the tables and columns readers need."""

@@ -342,7 +342,7 @@ def run(
         )
         facts = manifest(result, run_id, files)
         write_manifest(staging, facts)
-        files |= file_facts(staging, [MANIFEST], durable=recorded)
+        files |= file_facts(staging, [MANIFEST], durable=recorded, folders=lock.made)
         staged_manifest.update(facts)
         return files
 
