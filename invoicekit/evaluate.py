@@ -62,6 +62,7 @@ from invoicekit.readers import (
 from invoicekit.reasons import CREDIT_NOTE_REASON, DUPLICATE_INVOICE, LABELS_DA, MANUAL, POSTED
 from invoicekit.vocabulary import (
     CPR_MASK,
+    CREDIT_NOTE,
     FIX_TRUTH_FIELDS,
     MONTH,
     MONTH_AS_DATE,
@@ -462,11 +463,24 @@ def source_rows(digest: pd.Series | str, rows: pd.Series) -> pd.Series:
     return (digest + ":" + rows.astype(str)).where(digest != "", "")
 
 
+def credit_notes(decisions: pd.DataFrame) -> np.ndarray:
+    """Which decisions are of credit notes, whatever check held them first: decided ``CREDIT_NOTE``, or a
+    document its ``document_type`` says is one (a credit note held first at checks 2-8, and so never decided
+    ``CREDIT_NOTE``, was another document than the same credit note sent again, and counted twice: an attack
+    on 0.9.41). A table without either column has none."""
+    kind = np.zeros(len(decisions), dtype=bool)
+    if "reason" in decisions.columns:
+        kind |= decisions["reason"].eq(CREDIT_NOTE_REASON).to_numpy(dtype=bool)
+    if "document_type" in decisions.columns:
+        kind |= decisions["document_type"].eq(CREDIT_NOTE).fillna(False).to_numpy(dtype=bool)
+    return kind
+
+
 def first_decision(decisions: pd.DataFrame) -> np.ndarray:
     """True where a decision is its invoice's first: each invoice counts once
     (a resend under the same supplier and number, compared as check 10
     compares numbers, is the same invoice, :func:`invoice_keys`; a credit
-    note, ``CREDIT_NOTE``, is another document than an invoice of its number); numbers
+    note (:func:`credit_notes`) is another document than an invoice of its number); numbers
     that cannot be told apart all count, but for a resend check 10 found
     (``DUPLICATE_INVOICE``) under a number an earlier decision shows alike:
     the invoice it resends, whatever its key (a number masked alike, or
@@ -475,8 +489,7 @@ def first_decision(decisions: pd.DataFrame) -> np.ndarray:
     # a credit note is a document of its own: the invoice of its number after it is no resend of it (check 10
     # does not remember credit notes, and posted that invoice; counted at the credit note's decision, its
     # payment was left out of the rate and the hours saved: an attack on 0.9.30)
-    kind = decisions["reason"].eq(CREDIT_NOTE_REASON).to_numpy() if "reason" in decisions.columns else False
-    key = key.assign(credit_note=kind)
+    key = key.assign(credit_note=credit_notes(decisions))
     later = key.duplicated(["cvr", "number", "credit_note"], keep="first").to_numpy() & (key["number"] != "").to_numpy()
     if SOURCE_ROW in decisions.columns:
         # a numberless invoice decided again from the same row of the same extract (a rerun of the file, by its

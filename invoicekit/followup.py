@@ -30,7 +30,15 @@ from invoicekit.actions import (
 )
 from invoicekit.case_parameters import PARAMS
 from invoicekit.errors import InputError
-from invoicekit.evaluate import SOURCE_ROW, evaluate, first_decision, read_truth_file, source_rows, truth_lines_beside
+from invoicekit.evaluate import (
+    SOURCE_ROW,
+    credit_notes,
+    evaluate,
+    first_decision,
+    read_truth_file,
+    source_rows,
+    truth_lines_beside,
+)
 from invoicekit.extracts import Grants, SupportSheet
 from invoicekit.formats import decimals_beside, en_number, en_percent, en_rate
 from invoicekit.identifiers import is_valid_cvr, map_unique
@@ -306,13 +314,17 @@ def _group_table(d: pd.DataFrame, column: str) -> pd.DataFrame:
     # a collective invoice whose lines are of several paragraphs (services) names them all, in its lines' order:
     # one invoice, under the same key whatever that order (an attack on 0.9.30 found "108;104" and "104;108")
     key = pd.Series(map_unique(d[column], _in_order), index=d.index).where(d[column] != "", UNKNOWN_DA)
-    g = d.assign(_key=key).groupby("_key", sort=False)
+    # a credit note takes from the amount, written positive as the spec allows (document_type) or negative: it
+    # added its amount where written positive, as every e-invoiced credit note is (an attack on 0.9.41)
+    amount = pd.Series(pd.array(d["amount_ore"], dtype="Int64"), index=d.index)
+    signed = amount.where(~credit_notes(d), -amount.abs())
+    g = d.assign(_key=key, _signed=signed).groupby("_key", sort=False)
     t = pd.DataFrame(
         {
             "invoices": g.size(),
             "posted": g["posted"].sum().astype(int),
             # summed in øre (exact), shown in DKK
-            "amount": kroner(g["amount_ore"].sum().astype("int64")),
+            "amount": kroner(g["_signed"].sum().astype("int64")),
             "main_reason": g.apply(lambda x: _main_reason(x["reason"].where(~x["posted"], "")), include_groups=False),
         }
     )
