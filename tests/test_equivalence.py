@@ -4,7 +4,10 @@ open-ended grants, collective invoices, duplicates and earlier runs, invoice
 numbers and grant ids in case, space, dash and invisible-character variants,
 grants registered again under new ids, credit notes by document type, other
 currencies and prepayments, amounts and rates with spaces that separate
-thousands and spaces that do not."""
+thousands and spaces that do not. The longest of them are collected from
+``test_equivalence_lines.py`` and ``test_equivalence_messy.py``: files of their own, which the
+suite's two processes (``--dist loadfile``) take side by side, where this one file ran alone for
+minutes at the suite's end."""
 
 from __future__ import annotations
 
@@ -826,7 +829,7 @@ def covers(grant: dict, s: dt.date, e: dt.date) -> bool:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(collective_cases(), posting_days())
-def test_collective_invoices_are_decided_line_by_line_as_the_reference(case, when):
+def collective_invoices_are_decided_line_by_line_as_the_reference(case, when):
     grants, invoices, coding, rules, seen, paid, lines = case
     run_date, supplementary = when
     rules = rules.replace(supplementary_period_end=supplementary)
@@ -1124,7 +1127,7 @@ def messy_cases(draw):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(messy_cases(), posting_days())
-def test_fast_path_decides_as_the_reference_on_a_messy_support_sheet(case, when):
+def fast_path_decides_as_the_reference_on_a_messy_support_sheet(case, when):
     grants, invoices, sheet, rules, seen, paid = case
     run_date, supplementary = when
     rules = rules.replace(supplementary_period_end=supplementary)
@@ -1160,7 +1163,7 @@ def test_fast_path_decides_as_the_reference_on_a_messy_support_sheet(case, when)
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(st.one_of(coding_cases(), resend_cases()), st.data())
-def test_sensum_marks_on_a_messy_support_sheet_are_read_as_the_reference(case, data):
+def sensum_marks_on_a_messy_support_sheet_are_read_as_the_reference(case, data):
     """Sensum's marks of services the messy sheet holds back, names twice or in rows left out
     (README: such a mark counts under every paragraph)."""
     grants, invoices, coding, rules, seen, paid = case

