@@ -75,6 +75,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
+from invoicekit.evaluate import credit_notes
 from invoicekit.extracts import (
     Grants,
     SupportSheet,
@@ -85,7 +86,6 @@ from invoicekit.extracts import (
     shows_lost_digits,
 )
 from invoicekit.formats import dk_number, en_number
-from invoicekit.history import spec_credit_notes
 from invoicekit.identifiers import is_valid_cvr, map_unique, mask_cpr_text
 from invoicekit.journal import Journal, months_of_runs
 from invoicekit.keys import sheet_keys
@@ -904,15 +904,7 @@ def template_fixable(d: pd.DataFrame) -> np.ndarray:
     note, which the robot never posts. The fix list's ``template:<cvr>`` fixes and the follow-up's
     template figures count these (0.9.35 counted credit notes in the fix's sentence and in the
     follow-up, which the fix's worth and the letter left out: a review of reports)."""
-    return d["reason"].isin(list(TEMPLATE_FIX_REASONS)).to_numpy() & ~_credit_notes(d)
-
-
-def _credit_notes(d: pd.DataFrame) -> np.ndarray:
-    """Which decisions are the spec's credit notes (:func:`~invoicekit.history.spec_credit_notes`), by
-    their amount and type; a table without amounts (a frame of one's own) knows them by type alone."""
-    kind = d["document_type"] if "document_type" in d else np.full(len(d), "", dtype=object)
-    amount = ore_dkk(d["amount_ore"]) if "amount_ore" in d else np.full(len(d), np.nan)
-    return spec_credit_notes(amount, kind)
+    return d["reason"].isin(list(TEMPLATE_FIX_REASONS)).to_numpy() & ~credit_notes(d)
 
 
 def _template_fixes(manual: pd.DataFrame) -> list[_Fix]:
@@ -1147,13 +1139,13 @@ def fix_list(
     idle = set(manual.index[manual["_supplier"].isin(suppliers_posting_nothing(grants, sheet, s)).to_numpy()])
     # nor any fix a credit note, which the robot never posts (one without a CPR number was counted as the
     # template's to unlock, in its worth and in the supplier's letter: an attack on 0.9.30)
-    credit_notes = set(manual.index[_credit_notes(manual)])
+    credit_rows = set(manual.index[credit_notes(manual)])
     # each invoice at most once: the first proposal that takes it keeps it
     fix_of: dict[object, str] = {}
     kept = []
     for f in proposals:
         # a grant to create may be of any paragraph: only the supplier keeps it from posting
-        blocked = (excluded if f.kind == "grant_missing" else excluded | of_excluded_paragraphs) | credit_notes
+        blocked = (excluded if f.kind == "grant_missing" else excluded | of_excluded_paragraphs) | credit_rows
         if f.kind == "template":
             blocked = blocked | idle
         f.index = [i for i in f.index if i not in fix_of and i not in blocked]
@@ -1225,7 +1217,7 @@ def fix_list(
     ]
     # a credit note is offset by the administration, whichever check held it (one without a CPR number stood
     # under the supplier, held at check 4 before check 9: an attack on 0.9.36)
-    inv.loc[_credit_notes(inv) & (inv["fix_key"] == "").to_numpy(), "owner"] = OWNER_OF_REASON["CREDIT_NOTE"]
+    inv.loc[credit_notes(inv) & (inv["fix_key"] == "").to_numpy(), "owner"] = OWNER_OF_REASON["CREDIT_NOTE"]
     # a number Excel cut to 15 digits, or made a date (read as 2019-03-04), is the extract's fault, not the
     # supplier's: whoever makes it fixes it
     dated = inv["invoice_id"].astype(str).str.fullmatch(ISO_DAY.pattern).to_numpy(dtype=bool)

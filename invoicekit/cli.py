@@ -40,7 +40,7 @@ import stat
 import sys
 import textwrap
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -1112,28 +1112,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=_progress(sys.stderr.isatty() and not args.quiet),
     )
     if not args.quiet:
-        try:
-            _show(summary(res))
-            sys.stdout.flush()
-        except OSError as exc:
-            if isinstance(exc, BrokenPipeError) and _stdout_is_a_pipe():
-                raise  # the reader stopped reading (| head): main says so, as for every command
-            # the run is done (recorded and delivered, or a dry run's files written): only its summary could not
-            # be shown, and exit 1 read as a run that failed and recorded nothing, so its payment file was not
-            # imported (an attack on 0.9.41: stdout on a full disk)
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
-            done = (
-                "the dry run's files are" if res.run_id is None else f"run {res.run_id} is recorded, and its files are"
-            )
-            log.warning("the summary could not be written to standard output: %s", exc.strerror or exc)
-            with contextlib.suppress(OSError, ValueError):  # stderr on the full disk too: nothing more to say
-                print(
-                    f"invoicekit: warning: {done} in {mask_cpr_text(str(Path(args.out)))}; only the summary could "
-                    f"not be written to standard output ({exc.strerror or exc})",
-                    file=sys.stderr,
-                )
+        if res.dry_run:
+            done = "the dry run's files are"
+        elif res.run_id is None:
+            done = "the run is done (no journal: nothing recorded), and its files are"
+        else:
+            done = f"run {res.run_id} is recorded, and its files are"
+        _show_after_the_work(lambda: _show(summary(res)), f"{done} in {Path(args.out)}")
     return 0
+
+
+def _show_after_the_work(show: Callable[[], None], done: str) -> None:
+    """``show`` what a command did, once its work is done (recorded, delivered), and flush it. Where standard
+    output cannot take it (a full disk under ``>> run.log``), the command still ends well, with a warning on
+    stderr that ``done`` and that only its summary is missing: an error (exit 1) read as a run that failed
+    and recorded nothing, so its payment file went unimported (an attack and a review of 0.9.41). A reader
+    that stopped reading (``| head``) is said as for every command (:func:`main`)."""
+    try:
+        show()
+        sys.stdout.flush()
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError) and _stdout_is_a_pipe():
+            raise
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        log.warning("the summary could not be written to standard output: %s", exc.strerror or exc)
+        with contextlib.suppress(OSError, ValueError):  # stderr on the full disk too: nothing more to say
+            print(
+                f"invoicekit: warning: {mask_cpr_text(done)}; only the summary could not be written to standard "
+                f"output ({exc.strerror or exc})",
+                file=sys.stderr,
+            )
 
 
 def _required_in_usage(p: argparse.ArgumentParser, option: str) -> None:
@@ -1177,8 +1186,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
             world, args.out, args.new_journal, rules=args.rules, on_month=lambda _m: bar.update(1), paid=args.paid
         )
     if not args.quiet:
-        _show(format_monthly(monthly))
-        _show(f"Monthly table: {args.out}/monthly.csv; each month's outputs in {args.out}/YYYY-MM/")
+
+        def show() -> None:
+            _show(format_monthly(monthly))
+            _show(f"Monthly table: {args.out}/monthly.csv; each month's outputs in {args.out}/YYYY-MM/")
+
+        _show_after_the_work(
+            show,
+            f"every month is recorded in {args.new_journal}, and the outputs are in {args.out}"
+            if args.new_journal
+            else f"every month is replayed, and the outputs are in {args.out}",
+        )
     return 0
 
 

@@ -36,6 +36,7 @@ from invoicekit.columns import IN_ORE, typed_columns
 from invoicekit.delivery import sha256
 from invoicekit.errors import InputError, MissingFileError, check_input_file, make_folder, refuse_given_twice
 from invoicekit.formats import EXCEL_INT, EXCEL_PERCENT, EXCEL_PERCENT2, en_percent
+from invoicekit.history import spec_credit_notes
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import normalise_numbers, value_keys
 from invoicekit.parsing import (
@@ -62,7 +63,6 @@ from invoicekit.readers import (
 from invoicekit.reasons import CREDIT_NOTE_REASON, DUPLICATE_INVOICE, LABELS_DA, MANUAL, POSTED
 from invoicekit.vocabulary import (
     CPR_MASK,
-    CREDIT_NOTE,
     FIX_TRUTH_FIELDS,
     MONTH,
     MONTH_AS_DATE,
@@ -464,16 +464,24 @@ def source_rows(digest: pd.Series | str, rows: pd.Series) -> pd.Series:
 
 
 def credit_notes(decisions: pd.DataFrame) -> np.ndarray:
-    """Which decisions are of credit notes, whatever check held them first: decided ``CREDIT_NOTE``, or a
-    document its ``document_type`` says is one (a credit note held first at checks 2-8, and so never decided
-    ``CREDIT_NOTE``, was another document than the same credit note sent again, and counted twice: an attack
-    on 0.9.41). A table without either column has none."""
-    kind = np.zeros(len(decisions), dtype=bool)
+    """Which decisions are of the spec's credit notes (:func:`~invoicekit.history.spec_credit_notes`): an
+    amount of 0 or less, or the ``document_type`` credit_note, whatever check held them (one held first at
+    checks 2-8, never decided ``CREDIT_NOTE``, was another document than the same credit note sent again, and
+    counted twice: an attack on 0.9.41). Not by the reason ``CREDIT_NOTE`` where the document says what it
+    is: a collective invoice with one credit line, or a debit note, is decided so and is no credit note (a
+    review). The reason counts only for a row whose table gives neither its amount nor its type."""
+    n = len(decisions)
+    kind = decisions["document_type"] if "document_type" in decisions.columns else pd.Series([""] * n, dtype=object)
+    kind = kind.fillna("").astype(str).to_numpy(dtype=object)
+    amount = np.full(n, np.nan)
+    if "amount_ore" in decisions.columns or "amount" in decisions.columns:
+        units, known = _decision_units(decisions, None)
+        amount = np.where(known, units, np.nan)
+    found = spec_credit_notes(amount, kind)
     if "reason" in decisions.columns:
-        kind |= decisions["reason"].eq(CREDIT_NOTE_REASON).to_numpy(dtype=bool)
-    if "document_type" in decisions.columns:
-        kind |= decisions["document_type"].eq(CREDIT_NOTE).fillna(False).to_numpy(dtype=bool)
-    return kind
+        said_nothing = np.isnan(amount) & (kind == "")
+        found |= said_nothing & decisions["reason"].eq(CREDIT_NOTE_REASON).to_numpy(dtype=bool)
+    return found
 
 
 def first_decision(decisions: pd.DataFrame) -> np.ndarray:

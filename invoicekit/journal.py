@@ -614,8 +614,27 @@ def refuse_new_journal(path: Path) -> None:
         )
 
 
-def _same_file(path: Path, made: os.stat_result) -> bool:
+def _made_file(path: Path) -> os.stat_result | None:
+    """A new journal's file made empty at ``path``, where no file may be (``O_EXCL``: of two runs starting it
+    at the same moment, the second is refused here), and what identifies it: SQLite then opens the file this
+    run made, and :meth:`Journal._create` writes only into it (its identity taken after SQLite made the file,
+    a file put in its place in between was taken for it: a review of 0.9.42's first version)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        raise InputError(path, None, "was started by another run at the same moment: use --journal") from None
+    except OSError:
+        return None  # SQLite, opening it, says what is wrong (a folder that may not be written, a full disk)
+    try:
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+def _same_file(path: Path, made: os.stat_result | None) -> bool:
     """Whether ``path`` is still the file ``made`` was taken of (not removed, nor another in its place)."""
+    if made is None:
+        return False
     try:
         now = path.stat()
     except OSError:
@@ -686,6 +705,8 @@ class Journal:
                 f"nothing, and may be deleted, with its key file {key_path(self.path).name} if there is one, and "
                 "started again with --new-journal); expected the robot's journal",
             )
+        if create:
+            self._made = _made_file(self.path)
         try:
             if readonly:
                 self.conn = read_only(self.path, isolation_level=None)
@@ -694,7 +715,6 @@ class Journal:
                 self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big runs write many pages
             if create:
-                self._made = os.stat(self.path)  # the file this run made (refuse_new_journal: none was there)
                 self._create()
             self.version = self._check()
             if self.version < SCHEMA_VERSION and not readonly:
@@ -705,10 +725,22 @@ class Journal:
                 self.secret = self._secret()
         except sqlite3.DatabaseError as exc:
             self.close()
+            self._drop_made_if_empty(create)
             raise _journal_error(self.path, exc) from None
         except BaseException:
             self.close()
+            self._drop_made_if_empty(create)
             raise
+
+    def _drop_made_if_empty(self, create: bool) -> None:
+        """The file this run made for a new journal removed where it failed before SQLite wrote anything into
+        it (its opening, say; a failure while the journal was started: :meth:`_remove_left_empty`). No other
+        run can be in it: ``--new-journal`` cannot make it again (``O_EXCL``), ``--journal`` refuses an empty
+        file."""
+        if create and _same_file(self.path, self._made):
+            with contextlib.suppress(OSError):
+                if self.path.stat().st_size == 0:
+                    self.path.unlink()
 
     @property
     def secret(self) -> str:

@@ -216,3 +216,36 @@ def test_a_run_starting_a_journal_never_removes_a_file_that_is_not_the_one_it_ma
     monkeypatch.undo()
     assert path.exists() and path.stat().st_size == 0  # not its own: left as it is
     assert not journal_module.key_path(path).exists()
+
+
+def test_a_run_starting_a_journal_another_run_made_at_the_same_moment_is_refused_and_leaves_it(tmp_path, monkeypatch):
+    """Two runs start the same new journal at once, both past the check that no file is there: the one
+    whose file is made second is refused ("use --journal") and leaves the other's file as it is."""
+    from invoicekit import errors
+    from invoicekit import journal as journal_module
+
+    path = tmp_path / "journal.sqlite"
+    monkeypatch.setattr(journal_module, "refuse_new_journal", lambda _path: None)  # both were past it
+    path.write_bytes(b"")  # the other run's file, made a moment before
+    with pytest.raises(errors.InputError, match="started by another run at the same moment"):
+        journal_module.Journal(path, create=True)
+    assert path.exists()
+
+
+def test_a_new_journal_stopped_as_sqlite_opens_it_leaves_no_file(tmp_path, monkeypatch):
+    """Ctrl-C as SQLite opens the file the run made for a new journal (before anything is written in it):
+    the empty file goes, and the journal can be started again."""
+    from invoicekit import journal as journal_module
+
+    path = tmp_path / "journal.sqlite"
+
+    def stopped(*_args, **_kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(journal_module.sqlite3, "connect", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        journal_module.Journal(path, create=True)
+    monkeypatch.undo()
+    assert not path.exists()
+    journal_module.Journal(path, create=True).close()
+    assert path.stat().st_size > 0
