@@ -249,3 +249,24 @@ def test_a_new_journal_stopped_as_sqlite_opens_it_leaves_no_file(tmp_path, monke
     assert not path.exists()
     journal_module.Journal(path, create=True).close()
     assert path.stat().st_size > 0
+
+
+def test_an_output_folder_that_cannot_be_flushed_before_the_commit_fails_the_run_recording_nothing(robot, monkeypatch):
+    """The output folder, whose entry names the staging folder, is flushed before the commit (since 0.9.42):
+    where that fails (a failing disk), the run fails before its commit, exit 1 naming the folder, nothing
+    recorded and nothing left staged; the same command then runs."""
+    from tests.test_attack_delivery import fail_fsync_of
+
+    assert robot.reasons(month(1, invoice_id="F-0"), out="o0") == [""]
+    out = str(robot.tmp / "o1")
+    with monkeypatch.context() as m:
+        fail_fsync_of(m, lambda name: name == out)
+        code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
+    assert code == 1
+    assert f"could not flush {out}" in printed.err, printed.err
+    assert runs_in(robot.journal) == 1
+    assert not any(p.name.startswith(".invoicekit-staging-") for p in Path(out).iterdir())
+    assert not Path(out, "opus_postings.csv").exists()
+    code, printed, _ = robot.run(month(3, invoice_id="F-1"), out="o1")
+    assert code == 0, printed.err
+    assert robot.postings("o1")["Fakturanummer"].tolist() == ["F-1"]
