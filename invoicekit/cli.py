@@ -1130,9 +1130,13 @@ def _show_after_the_work(show: Callable[[], None], done: str) -> None:
     that stopped reading (``| head``) is said as for every command (:func:`main`)."""
     try:
         show()
-        sys.stdout.flush()
+        if sys.stdout is not None:  # none at all (started with it closed, pythonw): print wrote nothing
+            sys.stdout.flush()
     except OSError as exc:
         if isinstance(exc, BrokenPipeError) and _stdout_is_a_pipe():
+            # the reader stopped reading (| head): main says so, as for every command, after what was done
+            with contextlib.suppress(OSError, ValueError):
+                print(f"invoicekit: warning: {mask_cpr_text(done)}", file=sys.stderr)
             raise
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit

@@ -469,7 +469,8 @@ def credit_notes(decisions: pd.DataFrame) -> np.ndarray:
     checks 2-8, never decided ``CREDIT_NOTE``, was another document than the same credit note sent again, and
     counted twice: an attack on 0.9.41). Not by the reason ``CREDIT_NOTE`` where the document says what it
     is: a collective invoice with one credit line, or a debit note, is decided so and is no credit note (a
-    review). The reason counts only for a row whose table gives neither its amount nor its type."""
+    review). The reason counts for a row whose type is not given (a table without the column, as
+    ``decisions.csv``)."""
     n = len(decisions)
     kind = decisions["document_type"] if "document_type" in decisions.columns else pd.Series([""] * n, dtype=object)
     kind = kind.fillna("").astype(str).to_numpy(dtype=object)
@@ -479,8 +480,11 @@ def credit_notes(decisions: pd.DataFrame) -> np.ndarray:
         amount = np.where(known, units, np.nan)
     found = spec_credit_notes(amount, kind)
     if "reason" in decisions.columns:
-        said_nothing = np.isnan(amount) & (kind == "")
-        found |= said_nothing & decisions["reason"].eq(CREDIT_NOTE_REASON).to_numpy(dtype=bool)
+        # a table without the document's type (decisions.csv has none): a credit note written positive is
+        # known by the reason alone (one was taken for an invoice, and the invoice of its number after it for
+        # its resend, left out of evaluate --decisions: a second review)
+        untyped = kind == ""
+        found |= untyped & decisions["reason"].eq(CREDIT_NOTE_REASON).to_numpy(dtype=bool)
     return found
 
 

@@ -599,7 +599,22 @@ def refuse_new_journal(path: Path) -> None:
             "the journal, when you deleted the empty journal it left, keys nothing), or give that journal with "
             "--journal",
         )
+    if path.is_symlink() and not path.exists():
+        raise InputError(
+            path,
+            None,
+            f"is a link to {os.readlink(path)}, which does not exist; a new journal is started at a path where "
+            "nothing is: start it at the link's target itself, or remove the link",
+        )
     if path.exists() or path.is_symlink():
+        if path.is_file() and path.stat().st_size == 0:
+            raise InputError(
+                path,
+                None,
+                "exists; --new-journal starts a journal and never reuses a file. It is empty: where it is what a run "
+                "that stopped while starting a journal there left (it holds nothing), delete it, with its key file "
+                f"{key_path(path).name} if there is one, and run again; else choose another path",
+            )
         if path.is_file() and path.stat().st_size > 0 and _holds_no_run(path):
             raise InputError(
                 path,
@@ -614,13 +629,18 @@ def refuse_new_journal(path: Path) -> None:
         )
 
 
+#: a new journal's permissions, as SQLite made them (the umask taken from them): only its owner may change the
+#: record of what was paid (0o666 let a group or everyone write it: a review of 0.9.42's first version)
+JOURNAL_MODE = 0o644
+
+
 def _made_file(path: Path) -> os.stat_result | None:
     """A new journal's file made empty at ``path``, where no file may be (``O_EXCL``: of two runs starting it
     at the same moment, the second is refused here), and what identifies it: SQLite then opens the file this
     run made, and :meth:`Journal._create` writes only into it (its identity taken after SQLite made the file,
     a file put in its place in between was taken for it: a review of 0.9.42's first version)."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, JOURNAL_MODE)
     except FileExistsError:
         raise InputError(path, None, "was started by another run at the same moment: use --journal") from None
     except OSError:
@@ -681,6 +701,13 @@ class Journal:
             raise InputError(self.path, None, "is a folder; expected a journal file (SQLite)")
         if create:
             refuse_new_journal(self.path)
+        elif self.path.is_symlink() and not self.path.exists():
+            raise InputError(
+                self.path,
+                None,
+                f"is a link to {os.readlink(self.path)}, which does not exist; expected the robot's journal there: "
+                "point the link at the journal, or restore the journal from a backup",
+            )
         elif not self.path.exists():
             raise MissingFileError(
                 self.path, "does not exist; expected the robot's journal (start a new one with --new-journal)"
