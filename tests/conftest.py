@@ -122,6 +122,25 @@ def recorded_month(journal: Path) -> str:
     return started_at[:7]
 
 
+#: the suite's longest files, collected first: make test's two processes take whole files (--dist loadfile) in
+#: the order they are collected, and these, collected last by their names, ran alone for minutes at the end
+LONGEST_FIRST = (
+    "test_equivalence_lines.py",
+    "test_equivalence_messy.py",
+    "test_equivalence.py",
+    "test_tune_worlds.py",
+    "test_synthetic.py",
+    "test_tune.py",
+    "test_journal.py",
+    "test_journal_sequences.py",
+)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    rank = {name: k for k, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST)))  # stable: the rest as collected
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--full-calibration",
