@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := reports/demo
 SEED ?= 3
-# test processes: the suite is CPU-bound, one per core (each file's shared worlds stay in one process)
+# test processes: the suite is CPU-bound, one per core (each file's shared worlds stay in one process); files
+# in the order collected (tests/conftest.py puts the longest first: xdist's own order, most tests first, left
+# the long files of few tests to run alone at the end)
 JOBS ?= 2
 
 .PHONY: demo test lab lint format bench check-reports clean strip-filter
@@ -41,7 +43,7 @@ demo: $(STAMP)
 test: demo
 	$(BIN)/ruff check invoicekit invoicekit_command.py synthetic tests benchmarks scripts
 	$(BIN)/ruff format --check invoicekit invoicekit_command.py synthetic tests benchmarks scripts
-	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile --no-loadscope-reorder
 
 # JupyterLab on the notebooks (they make their small municipality themselves the first time)
 LAB_STAMP := $(VENV)/.lab-stamp

@@ -123,7 +123,8 @@ def recorded_month(journal: Path) -> str:
 
 
 #: the suite's longest files, collected first: make test's two processes take whole files (--dist loadfile) in
-#: the order they are collected, and these, collected last by their names, ran alone for minutes at the end
+#: the order they are collected (--no-loadscope-reorder; xdist's own order, most tests first, put these files of
+#: few tests last, and they ran alone for minutes at the end)
 LONGEST_FIRST = (
     "test_equivalence_lines.py",
     "test_equivalence_messy.py",
