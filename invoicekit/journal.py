@@ -760,10 +760,12 @@ class Journal:
             raise
 
     def _drop_made_if_empty(self, create: bool) -> None:
-        """The file this run made for a new journal removed where it failed before SQLite wrote anything into
-        it (its opening, say; a failure while the journal was started: :meth:`_remove_left_empty`). No other
-        run can be in it: ``--new-journal`` cannot make it again (``O_EXCL``), ``--journal`` refuses an empty
-        file."""
+        """The file this run made for a new journal removed where starting the journal failed (a full disk,
+        Ctrl-C, as SQLite opened it or as the journal was started) and left it empty: it holds nothing. Left,
+        the same command was refused ("exists") and so was ``--journal`` ("is empty"), and the robot's first
+        month stayed stopped until someone deleted it by hand (an attack on 0.9.41). Removed only while it is
+        still the file this run made and still empty; no other run can be in it: ``--new-journal`` cannot make
+        it again (``O_EXCL``), ``--journal`` refuses an empty file."""
         if create and _same_file(self.path, self._made):
             with contextlib.suppress(OSError):
                 if self.path.stat().st_size == 0:
@@ -857,7 +859,7 @@ class Journal:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             if not _same_file(self.path, self._made):
-                # another run that started it at the same moment stopped, and removed what it left empty
+                # removed (or replaced) since this run made it
                 raise InputError(self.path, None, "was removed while this run waited to start it: run again")
             if self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 # another run started the empty file at the same moment, and made it a journal first
@@ -875,28 +877,8 @@ class Journal:
         except BaseException:
             self._rollback()  # SQLite may have rolled back already (a full disk)
             self._drop_key_of_nothing(secret)  # no journal was started
-            self._remove_left_empty()
             raise
         self.version, self.secret = SCHEMA_VERSION, secret
-
-    def _remove_left_empty(self) -> None:
-        """The file this run made for a new journal removed where starting the journal failed (a full disk,
-        Ctrl-C) and left it empty: it holds nothing. Left, the same command was refused ("exists") and so was
-        ``--journal`` ("is empty"), and the robot's first month stayed stopped until someone deleted it by hand
-        (an attack on 0.9.41). Removed only under the journal's write lock, while it is still the file this run
-        made and still empty: another run starting it at the same moment holds the lock (nothing is removed),
-        or finds the file gone once it has the lock (:meth:`_create` refuses then). Any doubt leaves it."""
-        with contextlib.suppress(sqlite3.DatabaseError):
-            self.conn.execute("PRAGMA busy_timeout = 0")  # never waits: a run that holds it is starting it
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                empty = not self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-                if empty and _same_file(self.path, self._made) and self.path.stat().st_size == 0:
-                    self.path.unlink()
-            except OSError:
-                pass
-            finally:
-                self._rollback()
 
     def _check(self) -> int:
         """The schema version, after checking the tables and columns readers need."""
