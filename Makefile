@@ -12,7 +12,7 @@ SEED ?= 3
 # the long files of few tests to run alone at the end)
 JOBS ?= 2
 
-.PHONY: demo test lab lint format bench check-reports clean strip-filter
+.PHONY: demo test test-deep lab lint format bench check-reports clean strip-filter
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: demo
 	$(BIN)/ruff check invoicekit invoicekit_command.py synthetic tests benchmarks scripts
 	$(BIN)/ruff format --check invoicekit invoicekit_command.py synthetic tests benchmarks scripts
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile --no-loadscope-reorder
+
+# as before a release: the costly property tests draw every example they were written with, not the fifth of
+# make test (tests/depth.py), and the calibration tests run on all their seeds (about three times as long)
+test-deep: demo
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile --no-loadscope-reorder --deep --full-calibration
 
 # JupyterLab on the notebooks (they make their small municipality themselves the first time)
 LAB_STAMP := $(VENV)/.lab-stamp

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests import depth
+
 EXAMPLE = Path(__file__).parent / "data" / "example"
 
 A, B, C, D, E = "6101901234", "7203854321", "6505772468", "8811951357", "6212031122"
@@ -148,6 +150,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run the calibration tests (marker 'calibration') on more seeds, as before a release",
     )
+    parser.addoption(
+        "--deep",
+        action="store_true",
+        help="the costly property tests draw every example they were written with, not a fifth (tests/depth.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    depth.DEEP = bool(config.getoption("--deep"))
 
 
 @pytest.fixture

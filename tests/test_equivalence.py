@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import os
 import re
 from fractions import Fraction
 from unittest import mock
@@ -35,6 +34,7 @@ from invoicekit import (
 )
 from invoicekit.decide import BESIDE_FROM_ROWS
 from invoicekit.vocabulary import EXCEL_ERRORS, normalise_paragraph
+from tests.depth import examples
 from tests.reference import expected_amount, reference_decide, reference_marks, sheet_key
 
 DECIDE_MODULE = importlib.import_module("invoicekit.decide")  # the package's ``decide`` is the function
@@ -467,7 +467,9 @@ def other_dates(iso: str) -> list[str]:
     return [f"{day.year}-{day.month}-{day.day}", f"{iso} 00:00", f"{day:%d.%m.%Y} 00.00", str(serial), f"{serial}.0"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(cases(), posting_days(), st.booleans(), st.data())
 def test_fast_path_decides_as_the_reference(case, when, beside, data):
     grants, invoices, coding, rules, seen, paid = case
@@ -556,7 +558,9 @@ def paid_marks(draw, grants: list[dict]) -> list[dict]:
 MARK_COLUMNS = ["grant_id", "period_start", "period_end", "cpr", "supplier_cvr", "service_code"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(cases(), st.data())
 def test_fast_path_with_sensum_marks_decides_as_the_reference(case, data):
     grants, invoices, coding, rules, seen, paid = case
@@ -695,14 +699,18 @@ def _sibling_case() -> tuple:
     return grants, invoices, coding, Rules(), set(), paid
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(resend_cases(), posting_days(), st.booleans(), st.data())
 @example(_sibling_case(), (dt.date(2019, 4, 5), ""), False, None)
 def test_fast_path_decides_resends_and_grants_registered_again_as_the_reference(case, when, beside, data):
     test_fast_path_decides_as_the_reference.hypothesis.inner_test(case, when, beside, data)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(resend_cases(), st.data())
 def test_fast_path_with_sensum_marks_on_invoices_that_post_decides_as_the_reference(case, data):
     """Sensum's marks where every invoice passes checks 1-9 and fits a grant, so that check 21 decides:
@@ -827,7 +835,9 @@ def covers(grant: dict, s: dt.date, e: dt.date) -> bool:
     return grant["start_date"] <= iso(s) and (end == "" or end >= iso(e))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(collective_cases(), posting_days())
 def collective_invoices_are_decided_line_by_line_as_the_reference(case, when):
     grants, invoices, coding, rules, seen, paid, lines = case
@@ -1122,7 +1132,7 @@ def messy_cases(draw):
 
 
 @settings(
-    max_examples=int(os.environ.get("MESSY_EXAMPLES", 300)),
+    max_examples=examples(300, more="MESSY_EXAMPLES"),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -1158,7 +1168,7 @@ def fast_path_decides_as_the_reference_on_a_messy_support_sheet(case, when):
 
 
 @settings(
-    max_examples=int(os.environ.get("MESSY_EXAMPLES", 300)) // 2,
+    max_examples=examples(150, more="MESSY_EXAMPLES"),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

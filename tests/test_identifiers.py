@@ -29,6 +29,7 @@ from invoicekit.identifiers import (
     valid_cpr_mask,
     validate_cvr,
 )
+from tests.depth import examples
 
 
 def test_ordinary_cpr_is_valid_with_or_without_hyphen():
@@ -82,7 +83,7 @@ def test_century_from_seventh_digit_as_stdnum():
     assert is_valid_cpr("0101504000")  # 1950
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.from_regex(r"\A[0-9]{10}\Z"))
 def test_the_birth_year_said_of_an_invalid_number_is_the_one_validation_reads(number):
     """INVALID_CPR says "fødselsdatoen 29.02.1900 findes ikke" or "ligger i fremtiden" by cpr_birth_year and
@@ -235,14 +236,14 @@ _CVR_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.lists(_CPR_VALUES, max_size=40))
 def test_cpr_column_agrees_with_stdnum_on_hostile_values(values):
     assert cpr_column(pd.Series(values, dtype=object)).tolist() == [_stdnum_cpr(v) for v in values]
     assert cpr_column(pd.Series(values, dtype="str")).tolist() == [_stdnum_cpr(v) for v in values]
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.lists(_CVR_VALUES, max_size=40))
 def test_cvr_column_agrees_with_stdnum_on_hostile_values(values):
     assert cvr_column(pd.Series(values, dtype=object)).tolist() == [_stdnum_cvr(v) for v in values]

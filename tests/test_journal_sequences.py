@@ -15,14 +15,13 @@ valid CVR but a credit note; check 21: every posted invoice or line, with the gr
 service in the extract of its month and the paragraph it was coded under). The run's decisions are
 also compared with ``decide`` on the same files against ``Journal.history()`` read before the run.
 
-``make test`` runs 25 sequences (about 25 s); ``JOURNAL_SEQUENCES=150`` runs more (written for a
-fuzzing of 0.9.34, which found a collective invoice's two grants masked alike shown as one).
+``make test`` runs 10 sequences, ``pytest --deep`` 50 (``tests/depth.py``); ``JOURNAL_SEQUENCES=150`` runs
+more (written for a fuzzing of 0.9.34, which found a collective invoice's two grants masked alike shown as one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 from fractions import Fraction
 from pathlib import Path
@@ -34,6 +33,7 @@ from hypothesis import strategies as st
 from invoicekit import Journal, Rules, decide, run
 from invoicekit.extracts import read_grants, read_invoice_lines, read_invoices, read_support_sheet
 from invoicekit.identifiers import mask_cpr_text
+from tests.depth import examples
 from tests.reference import (
     EXCEL_ERRORS,
     LINE_BREAKS,
@@ -71,7 +71,7 @@ CODING = [
 ]  # fmt: skip
 SERVICE_ROWS = [{"service_code": c, "paragraph": p, "target_group": t} for c, p, t in SERVICES]
 SUPPLIER_ROWS = [{"supplier_cvr": c, "ownership": o} for c, o in OWNERS.items()]
-EXAMPLES = int(os.environ.get("JOURNAL_SEQUENCES", 25))
+EXAMPLES = examples(50, more="JOURNAL_SEQUENCES")
 
 
 def month_end(d: dt.date) -> dt.date:

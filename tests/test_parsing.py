@@ -18,6 +18,7 @@ from invoicekit.parsing import (
     periods_in_text,
     split_cpr_cell,
 )
+from tests.depth import examples
 
 
 @pytest.mark.parametrize(
@@ -380,7 +381,7 @@ _AMOUNT_PARTS = st.sampled_from(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.lists(st.lists(_AMOUNT_PARTS, max_size=6).map("".join), max_size=20), st.sampled_from([2, 4]))
 def test_amounts_as_systems_write_them_read_as_every_other_cell_is(cells, max_decimals):
     import pyarrow as pa

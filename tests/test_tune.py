@@ -23,6 +23,7 @@ from invoicekit.replay import WorldData, load_world, simulate, simulate_rule_set
 from invoicekit.tune import _describe, pareto_front, parse_grid, parse_rate, rule_sets, tune
 from synthetic import synthesize
 from tests.conftest import KILDEN, grants_table, invoice, support_tables
+from tests.depth import examples
 from tests.reference import expected_amount
 from tests.test_equivalence import (
     GRANT_COLUMNS,
@@ -500,7 +501,9 @@ def _world_of(rows: dict) -> WorldData:
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(tune_worlds())
 def rule_sets_replayed_together_decide_and_weigh_as_each_alone_on_generated_worlds(case):
     rows, grid = case
