@@ -318,19 +318,32 @@ def _group_table(d: pd.DataFrame, column: str) -> pd.DataFrame:
     # added its amount where written positive, as every e-invoiced credit note is (an attack on 0.9.41)
     amount = pd.Series(pd.array(d["amount_ore"], dtype="Int64"), index=d.index)
     signed = amount.where(~credit_notes(d), -amount.abs())
-    g = d.assign(_key=key, _signed=signed).groupby("_key", sort=False)
+    # kroner only: an invoice in another currency is counted beside the sum (the journal keeps the currency since
+    # 0.9.43; a run recorded before kept none, and its invoices are summed as kroner, as they were)
+    other = other_currency(d)
+    g = d.assign(_key=key, _signed=signed.where(~other, 0), _other=other).groupby("_key", sort=False)
     t = pd.DataFrame(
         {
             "invoices": g.size(),
             "posted": g["posted"].sum().astype(int),
             # summed in øre (exact), shown in DKK
             "amount": kroner(g["_signed"].sum().astype("int64")),
+            "other_currency": g["_other"].sum().astype(int),
             "main_reason": g.apply(lambda x: _main_reason(x["reason"].where(~x["posted"], "")), include_groups=False),
         }
     )
     t.insert(2, "automation_rate", t["posted"] / t["invoices"])
     t.index.name = column
     return t.sort_values("invoices", ascending=False, kind="stable").reset_index()
+
+
+def other_currency(d: pd.DataFrame) -> np.ndarray:
+    """Where a decision's invoice is in another currency than kroner: its ``currency`` is neither DKK nor
+    blank (runs recorded before 0.9.43 kept no currency: blank, taken for kroner)."""
+    if "currency" not in d:
+        return np.zeros(len(d), dtype=bool)
+    currency = d["currency"].fillna("").astype(str).str.strip().str.upper()
+    return ~currency.isin(["", "DKK"]).to_numpy()
 
 
 def _in_order(value: object) -> object:

@@ -259,6 +259,10 @@ def _schema_v2() -> str:
 #: invoice, the service's on the grant), for people reading follow-ups; blank
 #: where the extract had none, and in runs recorded before invoicekit 0.4.0
 NAME_COLUMNS = ("supplier_name", "service_name")
+#: kept since 0.9.43 without a migration (read as blank in runs recorded before): the invoice's currency as
+#: read, ``DKK`` where its cell was blank, so that a follow-up sums kroner only (it summed a euro invoice's
+#: amount as kroner)
+LATER_COLUMNS = ("currency",)
 #: what the journal keeps of a decision: the columns of decisions.csv, with the
 #: service and period beside the message (schema 1), the keys (schema 2) and
 #: the names
@@ -270,6 +274,7 @@ JOURNAL_COLUMNS = (
     "message",
     *_DECISION_COLUMNS_V2,
     *NAME_COLUMNS,
+    *LATER_COLUMNS,
 )
 #: what schema 1 kept of a decision, in its table ``decisions`` (the amounts as text, in DKK)
 _V1_DECISION_COLUMNS = (
@@ -1724,7 +1729,7 @@ def _journal_table(
     arrays = {}
     for name in sorted(columns, key=lambda c: c in found):  # the columns found elsewhere last
         # decided without the names (a migrated run), or by a version that kept no such key
-        if (name in NAME_COLUMNS or name in _LATER_KEYS) and name not in decisions:
+        if (name in NAME_COLUMNS or name in _LATER_KEYS or name in LATER_COLUMNS) and name not in decisions:
             arrays[name] = pa.array([""] * len(decisions), type=pa.string())
             continue
         values = decisions[name]

@@ -139,6 +139,7 @@ def _group_columns(key: str, label: str) -> dict[str, tuple[str, str]]:
         "posted": ("Bogført automatisk", "int"),
         "automation_rate": ("Automatiseringsgrad", "pct"),
         "amount": ("Beløb (kr.)", "dkk"),
+        "other_currency": ("Heraf i anden valuta, ikke i beløbet", "int"),
         "main_reason": ("Hyppigste årsag til manuel behandling", "text"),
     }
 

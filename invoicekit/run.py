@@ -679,7 +679,8 @@ def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> p
     ``service_name`` (as the grants give the service's code: the first name
     given; for a collective invoice each of its services', ``;``-joined),
     blank where the extract has none: the journal keeps them, so follow-ups
-    show names beside CVR numbers and service codes."""
+    show names beside CVR numbers and service codes. And ``currency``, the
+    invoice's (``DKK`` where its cell was blank): follow-ups sum kroner only."""
     return _named(decisions, invoices, grants)[0]
 
 
@@ -699,6 +700,8 @@ def _named(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> tuple
     out = decisions.copy(deep=False)  # copy-on-write: the caller's table stays as it is
     # the names stay arrow text where they are (a million Python strings made and unmade cost 0.3 s)
     out["supplier_name"] = inv["supplier_name"].array
+    # the invoice's currency as read (DKK where blank), so that the follow-up sums kroner only
+    out["currency"] = inv["currency"].array if "currency" in inv else ""
     if not len(uniques):
         out["service_name"] = ""
         return out, None
