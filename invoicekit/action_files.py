@@ -47,7 +47,9 @@ INVOICE_HEADINGS_DA = {
     "supplier_cvr": "Leverandør (CVR)",
     "supplier_name": "Leverandør",
     "cpr_masked": "CPR-nummer",
-    "amount": "Beløb (kr.)",
+    "amount": "Beløb (kr.)",  # none for an invoice in another currency: its amount is beside its currency
+    "currency": "Valuta",  # blank for kroner
+    "amount_in_currency": "Beløb i valuta",
     "reason_da": "Årsag",  # as the follow-up names it
     "reason": "Årsagskode",  # as decisions.csv has it
     "owner": "Ansvarlig",
@@ -80,7 +82,11 @@ def _formats(actions: Actions) -> dict[str, dict[str, str]]:
     """Counts grouped, points with two decimals (as the CSV), amounts in
     kroner and øre, months as real dates."""
     fixes = {FIX_HEADINGS_DA["invoices"]: EXCEL_INT, FIX_HEADINGS_DA["points"]: EXCEL_DECIMAL2}
-    invoices = {INVOICE_HEADINGS_DA["month"]: EXCEL_MONTH, INVOICE_HEADINGS_DA["amount"]: EXCEL_MONEY}
+    invoices = {
+        INVOICE_HEADINGS_DA["month"]: EXCEL_MONTH,
+        INVOICE_HEADINGS_DA["amount"]: EXCEL_MONEY,
+        INVOICE_HEADINGS_DA["amount_in_currency"]: EXCEL_MONEY,
+    }
     return {**dict.fromkeys(owner_sheets(actions), fixes), "Manuelle fakturaer": invoices}
 
 

@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
-from invoicekit.evaluate import credit_notes
+from invoicekit.evaluate import billed_ore, credit_notes, other_currency
 from invoicekit.extracts import (
     Grants,
     SupportSheet,
@@ -151,7 +151,8 @@ FIX_COLUMNS: tuple[str, ...] = ("fix_key", "owner", "action", "invoices", "point
 #: from 1, and two invoices of two fixes were both "2019-09, row 1" (an attack on 0.9.39)
 LINK_COLUMNS: tuple[str, ...] = ("fix_key", "month", "run_id", "row", "invoice_id", "supplier_cvr")
 INVOICE_COLUMNS: tuple[str, ...] = (
-    "month", "run_id", "row", "invoice_id", "supplier_cvr", "supplier_name", "cpr_masked", "amount", "period_start", "period_end",
+    "month", "run_id", "row", "invoice_id", "supplier_cvr", "supplier_name", "cpr_masked", "amount", "currency",
+    "amount_in_currency", "period_start", "period_end",
     "reason", "owner", "fix_key", "action", "sent_again",
 )  # fmt: skip
 
@@ -1226,7 +1227,15 @@ def fix_list(
     inv["action"] = [action_of.get(k) or m for k, m in zip(inv["fix_key"], inv["message"], strict=True)]
     if "supplier_name" not in inv:  # decisions from before the journal kept names
         inv["supplier_name"] = ""
-    inv["amount"] = ore_dkk(inv["amount_ore"])  # kroner in the list people read (a resend's too)
+    # kroner in the list people read (a resend's too), a credit note's taken from what was billed whatever the
+    # sign it was written with; an invoice in another currency has none, and its amount as written beside its
+    # currency (a review of 0.9.43 found 1.000,00 under "Beløb (kr.)" for 1,000 EUR, beside "omregn")
+    other = other_currency(inv)
+    inv["amount"] = ore_dkk(billed_ore(inv))
+    currency = inv["currency"].fillna("").astype(str).str.strip().str.upper() if "currency" in inv else ""
+    inv["currency"] = pd.Series(np.where(other, currency, ""), index=inv.index, dtype=object)
+    written = pd.Series(pd.array(inv["amount_ore"], dtype="Int64"), index=inv.index)
+    inv["amount_in_currency"] = ore_dkk(written.where(~credit_notes(inv), -written.abs()).where(other, pd.NA))
     inv = inv[list(INVOICE_COLUMNS)].reset_index(drop=True)
     order = {k: n for n, k in enumerate(fixes["fix_key"])}
     links = inv[inv["fix_key"] != ""]

@@ -23,7 +23,7 @@ from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import TEXT_MARK, normalise_number, value_keys
 from invoicekit.paid_marks import PaidMarks
-from invoicekit.parsing import date_dk, kroner_dk, ore_dk
+from invoicekit.parsing import ORE, date_dk, format_money_one, kroner_dk, ore_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
 from invoicekit.texts import one_line_text
@@ -55,6 +55,15 @@ def _ore(ore: object) -> str:
     return "?" if pd.isna(ore) else ore_dk(int(ore))
 
 
+def _amount(inv: pd.Series) -> str:
+    """The invoice's amount as :func:`_ore` writes it, or with its currency where that is not the krone
+    (``1.000,00 EUR``)."""
+    code = str(inv.get("currency", "") or "").strip().upper()
+    if code in ("", "DKK") or pd.isna(inv["amount_ore"]):
+        return _ore(inv["amount_ore"])
+    return f"{format_money_one(int(inv['amount_ore']) * ORE)} {code}"
+
+
 def _date(value: object, missing: str = "?") -> str:
     """A date as the messages write it (``01.09.2019``); ``missing`` where there is none."""
     return missing if pd.isna(value) else date_dk(pd.Timestamp(value).date())
@@ -79,7 +88,7 @@ class Explanation:
         period = "–".join(_date(inv[c]) for c in ("period_start", "period_end"))
         lines = [
             f"Faktura {inv['invoice_id']} (række {inv['row']}) fra CVR {inv['supplier_cvr']}: "
-            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_ore(inv['amount_ore'])}",
+            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_amount(inv)}",
             "",
             "Kandidater (bevillinger med borgerens CPR):",
         ]
@@ -198,7 +207,9 @@ def explain(
     result = decide(invoices, grants, support, rules, history, explain=True, lines=lines, paid=paid, run_date=run_date)
     out = []
     for pos in rows:
-        d = result.decisions.iloc[pos]
+        # with the invoice's currency: its amount is written in it, not as kroner (a review of 0.9.43)
+        d = result.decisions.iloc[pos].copy()
+        d["currency"] = str(invoices.frame["currency"].iloc[pos]) if "currency" in invoices.frame else ""
         cands = result.candidates[result.candidates["row"] == d["row"]].reset_index(drop=True)
         coding = result.coding_candidates
         coding = coding[coding["row"] == d["row"]].reset_index(drop=True) if coding is not None else pd.DataFrame()

@@ -10,6 +10,7 @@ Danish headers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -658,6 +659,7 @@ def _typed_invoices(
 
     _add_document_type(out, df["document_type"])
     _add_currency_and_prepaid(out, df["currency"], df["prepaid_amount"])
+    _add_amounts_currency(out, amount_raw)
 
     out["text"] = _texts(texts.column)
     inv_date, _, _ = _read_dates(df, "invoice_date", dates)
@@ -811,6 +813,23 @@ def _add_currency_and_prepaid(out: pd.DataFrame, currency: pd.Series, prepaid: p
     units, ok, _blank = parse_amounts(prepaid, max_decimals=2)
     out["prepaid"] = units
     out["prepaid_ok"] = ok | blank
+
+
+#: an amount cell that names its currency, as a workbook's number format shows one (``28500 EUR``, read as
+#: shown by :func:`~invoicekit.readers.format_currency`) or as a supplier writes it (``EUR 1.000,00``)
+_AMOUNT_IN_CURRENCY = re.compile(r"\s*(?:([A-Za-z]{3})\s*)?[-+]?[0-9][0-9.,' ]*?(?:\s*([A-Za-z]{3}))?\s*")
+
+
+def _add_amounts_currency(out: pd.DataFrame, amount_raw: np.ndarray) -> None:
+    """Where the currency cell is blank (read as DKK) and the amount cell, which is no amount in kroner
+    (``amount_raw``: blank where it is), names another currency, ``currency`` says that currency: the robot
+    holds the invoice for its amount either way, and the journal keeps its currency, so that the follow-up
+    counts it apart instead of in neither its kroner nor its other currencies (a review of 0.9.43)."""
+    for row in np.flatnonzero(amount_raw != ""):
+        m = _AMOUNT_IN_CURRENCY.fullmatch(str(amount_raw[row]))
+        code = m and (m[1] or m[2]) and not (m[1] and m[2]) and (m[1] or m[2]).upper()
+        if code and code in CURRENCY_CODES and out["currency"].iat[row] == "DKK":
+            out.iloc[row, out.columns.get_loc("currency")] = code
 
 
 def _upper(cells: pa.Array, values: pd.Series) -> pa.Array:

@@ -32,9 +32,10 @@ from invoicekit.case_parameters import PARAMS
 from invoicekit.errors import InputError
 from invoicekit.evaluate import (
     SOURCE_ROW,
-    credit_notes,
+    billed_ore,
     evaluate,
     first_decision,
+    other_currency,
     read_truth_file,
     source_rows,
     truth_lines_beside,
@@ -316,12 +317,10 @@ def _group_table(d: pd.DataFrame, column: str) -> pd.DataFrame:
     key = pd.Series(map_unique(d[column], _in_order), index=d.index).where(d[column] != "", UNKNOWN_DA)
     # a credit note takes from the amount, written positive as the spec allows (document_type) or negative: it
     # added its amount where written positive, as every e-invoiced credit note is (an attack on 0.9.41)
-    amount = pd.Series(pd.array(d["amount_ore"], dtype="Int64"), index=d.index)
-    signed = amount.where(~credit_notes(d), -amount.abs())
     # kroner only: an invoice in another currency is counted beside the sum (the journal keeps the currency since
     # 0.9.43; a run recorded before kept none, and its invoices are summed as kroner, as they were)
-    other = other_currency(d)
-    g = d.assign(_key=key, _signed=signed.where(~other, 0), _other=other).groupby("_key", sort=False)
+    billed = billed_ore(d).fillna(0)
+    g = d.assign(_key=key, _signed=billed, _other=other_currency(d)).groupby("_key", sort=False)
     t = pd.DataFrame(
         {
             "invoices": g.size(),
@@ -335,15 +334,6 @@ def _group_table(d: pd.DataFrame, column: str) -> pd.DataFrame:
     t.insert(2, "automation_rate", t["posted"] / t["invoices"])
     t.index.name = column
     return t.sort_values("invoices", ascending=False, kind="stable").reset_index()
-
-
-def other_currency(d: pd.DataFrame) -> np.ndarray:
-    """Where a decision's invoice is in another currency than kroner: its ``currency`` is neither DKK nor
-    blank (runs recorded before 0.9.43 kept no currency: blank, taken for kroner)."""
-    if "currency" not in d:
-        return np.zeros(len(d), dtype=bool)
-    currency = d["currency"].fillna("").astype(str).str.strip().str.upper()
-    return ~currency.isin(["", "DKK"]).to_numpy()
 
 
 def _in_order(value: object) -> object:

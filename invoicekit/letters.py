@@ -303,11 +303,27 @@ def _examples(invoices: pd.DataFrame) -> pd.DataFrame:
                 f"{date_dk(s)}–{date_dk(e)}" if pd.notna(s) else "(ingen)"
                 for s, e in zip(shown["period_start"], shown["period_end"], strict=True)
             ],
-            "Beløb (kr.)": [format_money_one(round(a * MONEY_SCALE)) if pd.notna(a) else "" for a in shown["amount"]],
+            # each amount with its unit: kroner, or an invoice's other currency (a review of 0.9.43)
+            "Beløb": _amounts_shown(shown),
             "CPR-nummer": [safe_text(_docx_text(str(v)), csv=False) or "(intet)" for v in shown["cpr_masked"]],
             "Årsag": [LABELS_DA.get(r, r) for r in shown["reason"]],
         }
     )
+
+
+def _amounts_shown(shown: pd.DataFrame) -> list[str]:
+    """Each invoice's amount as the letter writes it: ``28.500,00 kr.``, or ``1.000,00 EUR`` for an invoice in
+    another currency (the fix list's ``currency`` and ``amount_in_currency``); blank for none."""
+    n = len(shown)
+    currency = shown["currency"] if "currency" in shown else pd.Series([""] * n, index=shown.index)
+    other = shown["amount_in_currency"] if "amount_in_currency" in shown else pd.Series([pd.NA] * n, index=shown.index)
+    out = []
+    for kroner, code, amount in zip(shown["amount"], currency, other, strict=True):
+        if code and pd.notna(amount):
+            out.append(f"{format_money_one(round(amount * MONEY_SCALE))} {code}")
+        else:
+            out.append(f"{format_money_one(round(kroner * MONEY_SCALE))} kr." if pd.notna(kroner) else "")
+    return out
 
 
 def _alone(text: str) -> str | None:

@@ -17,7 +17,7 @@ from invoicekit.errors import InputError, refuse_given_twice
 from invoicekit.extracts import Grants, Invoices, as_invoices, digits_key, read_invoices
 from invoicekit.identifiers import utf8_path
 from invoicekit.parsing import MONEY_SCALE
-from invoicekit.vocabulary import CPR_WORD, MONTHS_DA
+from invoicekit.vocabulary import CPR_WORD, CREDIT_NOTE, MONTHS_DA
 
 #: numeric features, as computed by :func:`invoice_features`
 NUMERIC = ("amount_dkk", "period_days")
@@ -153,7 +153,8 @@ def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = 
     whole = has_period & (start == month_start) & (end == month_end)
     count = inv["cpr_count"].to_numpy()
     flags = {
-        "credit": ok & (amount < 0),
+        # a credit note written positive, as the spec allows (document_type), is one too (a review of 0.9.43)
+        "credit": (ok & (amount < 0)) | (inv["document_type"] == CREDIT_NOTE).to_numpy(),
         "no_amount": ~ok,
         "no_period": ~has_period,
         "whole_month": whole,
