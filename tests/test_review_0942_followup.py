@@ -37,13 +37,19 @@ def _inv(number: str, amount: str, start: str = "2019-03-01", end: str = "2019-0
     return row
 
 
-def _journal(tmp_path: Path, months: dict[str, list[dict]]) -> Path:
-    """The robot run on each month's extract (``invoices-YYYY-MM.csv``) into one journal."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(GRANTS).to_csv(tmp_path / "grants.csv", index=False)
-    with pd.ExcelWriter(tmp_path / "sheet.xlsx") as w:
+def _inputs(folder: Path) -> tuple[Path, Path]:
+    """The grant extract and support sheet written in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(GRANTS).to_csv(folder / "grants.csv", index=False)
+    with pd.ExcelWriter(folder / "sheet.xlsx") as w:
         for name, frame in SHEET.items():
             frame.to_excel(w, sheet_name=name, index=False)
+    return folder / "grants.csv", folder / "sheet.xlsx"
+
+
+def _journal(tmp_path: Path, months: dict[str, list[dict]]) -> Path:
+    """The robot run on each month's extract (``invoices-YYYY-MM.csv``) into one journal."""
+    _inputs(tmp_path)
     journal = tmp_path / "journal.sqlite"
     for i, (month, invoices) in enumerate(months.items()):
         path = tmp_path / f"invoices-{month}.csv"

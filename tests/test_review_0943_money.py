@@ -13,19 +13,9 @@ from openpyxl import Workbook, load_workbook
 
 from invoicekit import run
 from invoicekit.cli import main
-from tests.test_review_0942_followup import GRANTS, SHEET, UNKNOWN, _decisions, _followup_sheet, _inv, _journal
+from tests.test_review_0942_followup import UNKNOWN, _decisions, _followup_sheet, _inputs, _inv, _journal
 
 OTHER = "Heraf i anden valuta, ikke i beløbet"
-
-
-def _inputs(folder: Path) -> tuple[Path, Path]:
-    """The grant extract and support sheet of tests/test_review_0942_followup.py, written in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(GRANTS).to_csv(folder / "grants.csv", index=False)
-    with pd.ExcelWriter(folder / "sheet.xlsx") as w:
-        for name, frame in SHEET.items():
-            frame.to_excel(w, sheet_name=name, index=False)
-    return folder / "grants.csv", folder / "sheet.xlsx"
 
 
 def _invoice_sheet(actions_out: Path) -> pd.DataFrame:
