@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
-from invoicekit.evaluate import billed_ore, credit_notes, other_currency
+from invoicekit.evaluate import billed_ore, credit_notes, other_currency, settled_by_hand
 from invoicekit.extracts import (
     Grants,
     SupportSheet,
@@ -904,8 +904,10 @@ def template_fixable(d: pd.DataFrame) -> np.ndarray:
     (:data:`~invoicekit.reasons.TEMPLATE_FIX_REASONS`; a posted one has no reason) and no credit
     note, which the robot never posts. The fix list's ``template:<cvr>`` fixes and the follow-up's
     template figures count these (0.9.35 counted credit notes in the fix's sentence and in the
-    follow-up, which the fix's worth and the letter left out: a review of reports)."""
-    return d["reason"].isin(list(TEMPLATE_FIX_REASONS)).to_numpy() & ~credit_notes(d)
+    follow-up, which the fix's worth and the letter left out: a review of reports), nor an invoice in another
+    currency or stating a prepayment, which check 8 holds once it has what the template asks for (a review of
+    0.9.43)."""
+    return d["reason"].isin(list(TEMPLATE_FIX_REASONS)).to_numpy() & ~credit_notes(d) & ~settled_by_hand(d)
 
 
 def _template_fixes(manual: pd.DataFrame) -> list[_Fix]:
@@ -1140,7 +1142,9 @@ def fix_list(
     idle = set(manual.index[manual["_supplier"].isin(suppliers_posting_nothing(grants, sheet, s)).to_numpy()])
     # nor any fix a credit note, which the robot never posts (one without a CPR number was counted as the
     # template's to unlock, in its worth and in the supplier's letter: an attack on 0.9.30)
-    credit_rows = set(manual.index[credit_notes(manual)])
+    # nor an invoice in another currency or stating a prepayment, which check 8 holds whatever a fix mends (a
+    # review of 0.9.43)
+    credit_rows = set(manual.index[credit_notes(manual) | settled_by_hand(manual)])
     # each invoice at most once: the first proposal that takes it keeps it
     fix_of: dict[object, str] = {}
     kept = []

@@ -472,6 +472,16 @@ def other_currency(decisions: pd.DataFrame) -> np.ndarray:
     return ~currency.isin(["", "DKK"]).to_numpy()
 
 
+def settled_by_hand(decisions: pd.DataFrame) -> np.ndarray:
+    """Which decisions are of an invoice that check 8 holds whatever else is mended: one in another currency
+    (:func:`other_currency`), or one that states a prepayment (the journal's ``prepayment``, since 0.9.43;
+    runs recorded before kept none). The fix list counts none of them as unlocked by a fix."""
+    stated = np.zeros(len(decisions), dtype=bool)
+    if "prepayment" in decisions.columns:
+        stated = (decisions["prepayment"].fillna("").astype(str) != "").to_numpy()
+    return other_currency(decisions) | stated
+
+
 def billed_ore(decisions: pd.DataFrame) -> pd.Series:
     """Each decision's amount as kroner billed, in whole øre (``Int64``): a credit note's taken from what was
     billed whether written positive, as the spec allows, or negative (:func:`credit_notes`), and none (``NA``)

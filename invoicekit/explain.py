@@ -55,13 +55,13 @@ def _ore(ore: object) -> str:
     return "?" if pd.isna(ore) else ore_dk(int(ore))
 
 
-def _amount(inv: pd.Series) -> str:
-    """The invoice's amount as :func:`_ore` writes it, or with its currency where that is not the krone
-    (``1.000,00 EUR``)."""
-    code = str(inv.get("currency", "") or "").strip().upper()
-    if code in ("", "DKK") or pd.isna(inv["amount_ore"]):
-        return _ore(inv["amount_ore"])
-    return f"{format_money_one(int(inv['amount_ore']) * ORE)} {code}"
+def _amount(ore: object, currency: object) -> str:
+    """An amount of the invoice (or of its line) as :func:`_ore` writes it, or with the invoice's currency
+    where that is not the krone (``1.000,00 EUR``)."""
+    code = str(currency or "").strip().upper()
+    if code in ("", "DKK") or pd.isna(ore):
+        return _ore(ore)
+    return f"{format_money_one(int(ore) * ORE)} {code}"
 
 
 def _date(value: object, missing: str = "?") -> str:
@@ -88,7 +88,7 @@ class Explanation:
         period = "–".join(_date(inv[c]) for c in ("period_start", "period_end"))
         lines = [
             f"Faktura {inv['invoice_id']} (række {inv['row']}) fra CVR {inv['supplier_cvr']}: "
-            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_amount(inv)}",
+            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_amount(inv['amount_ore'], inv.get('currency'))}",
             "",
             "Kandidater (bevillinger med borgerens CPR):",
         ]
@@ -145,7 +145,8 @@ class Explanation:
                 expected = f", forventet {_ore(r.expected_amount_ore)}" if pd.notna(r.expected_amount_ore) else ""
                 grant = f", bevilling {r.grant_id}" if r.grant_id else ""
                 lines.append(
-                    f"  linje {r.line_no}: CPR {r.cpr_masked or '—'}, beløb {_ore(r.amount_ore)}{expected}{grant}"
+                    f"  linje {r.line_no}: CPR {r.cpr_masked or '—'}, beløb {_amount(r.amount_ore, inv.get('currency'))}"
+                    f"{expected}{grant}"
                     f" → {outcome}"
                 )
         lines.append("")

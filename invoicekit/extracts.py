@@ -801,7 +801,9 @@ def _add_currency_and_prepaid(out: pd.DataFrame, currency: pd.Series, prepaid: p
     codes, uniques = distinct_texts(currency, strip=True)
     cur = pd.Series(_python_texts(_upper(uniques, currency)), dtype=object).fillna("").astype(str)
     cur = cur.where(cur != "", "DKK")
-    shown = mask_cprs_in(cur).str.slice(0, 20).to_numpy(dtype=object)  # as people read it
+    # as people read it: nine digits or more kept to five, as the message shows a cell (a CPR number without its
+    # leading zero was shown whole in the fix list, explain and the journal: a review of 0.9.43)
+    shown = mask_cprs_in(cur).map(shown_amount_cell).str.slice(0, 20).to_numpy(dtype=object)
     n = len(currency)
     out["currency_ok"] = (cur == "DKK").to_numpy()[codes] if len(cur) else np.ones(n, dtype=bool)
     out["currency"] = _objects(shown[codes] if len(cur) else np.full(n, "DKK", dtype=object))
@@ -822,14 +824,17 @@ _AMOUNT_IN_CURRENCY = re.compile(r"\s*(?:([A-Za-z]{3})\s*)?[-+]?[0-9][0-9.,' ]*?
 
 def _add_amounts_currency(out: pd.DataFrame, amount_raw: np.ndarray) -> None:
     """Where the currency cell is blank (read as DKK) and the amount cell, which is no amount in kroner
-    (``amount_raw``: blank where it is), names another currency, ``currency`` says that currency: the robot
-    holds the invoice for its amount either way, and the journal keeps its currency, so that the follow-up
-    counts it apart instead of in neither its kroner nor its other currencies (a review of 0.9.43)."""
+    (``amount_raw``: blank where it is), names another currency, ``currency`` says that currency and
+    ``currency_ok`` is False: the robot holds the invoice for its amount either way, and the journal keeps
+    its currency, so that the follow-up, the types' table and the run's summary count it as in another
+    currency, not in neither its kroner nor its other currencies (reviews of 0.9.43)."""
     for row in np.flatnonzero(amount_raw != ""):
         m = _AMOUNT_IN_CURRENCY.fullmatch(str(amount_raw[row]))
         code = m and (m[1] or m[2]) and not (m[1] and m[2]) and (m[1] or m[2]).upper()
         if code and code in CURRENCY_CODES and out["currency"].iat[row] == "DKK":
             out.iloc[row, out.columns.get_loc("currency")] = code
+            # no DKK invoice: check 8 holds it for its amount all the same, and says so first
+            out.iloc[row, out.columns.get_loc("currency_ok")] = False
 
 
 def _upper(cells: pa.Array, values: pd.Series) -> pa.Array:

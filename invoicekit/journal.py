@@ -262,7 +262,11 @@ NAME_COLUMNS = ("supplier_name", "service_name")
 #: kept since 0.9.43 without a migration (read as blank in runs recorded before): the invoice's currency as
 #: read, ``DKK`` where its cell was blank, so that a follow-up sums kroner only (it summed a euro invoice's
 #: amount as kroner)
-LATER_COLUMNS = ("currency",)
+#: and whether it states a prepayment (*a conto*): :data:`PREPAYMENT_STATED`, or blank for none. Check 8
+#: holds such an invoice whatever else is mended, so the fix list counts neither as one a fix unlocks
+LATER_COLUMNS = ("currency", "prepayment")
+#: ``prepayment`` of an invoice that states an amount paid on account, or one that cannot be read
+PREPAYMENT_STATED = "a conto"
 #: what the journal keeps of a decision: the columns of decisions.csv, with the
 #: service and period beside the message (schema 1), the keys (schema 2) and
 #: the names

@@ -34,6 +34,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -67,7 +68,14 @@ from invoicekit.extracts import (
 from invoicekit.formats import en_percent
 from invoicekit.history import History
 from invoicekit.identifiers import is_utf8_path, mask_cpr_text, refuse_cpr_in_file_name, shown_path
-from invoicekit.journal import SCHEMA_VERSION, Journal, StoredDecisions, refuse_new_journal, stored_decisions
+from invoicekit.journal import (
+    PREPAYMENT_STATED,
+    SCHEMA_VERSION,
+    Journal,
+    StoredDecisions,
+    refuse_new_journal,
+    stored_decisions,
+)
 from invoicekit.paid_marks import PaidMarks, read_paid_marks
 from invoicekit.post import OUTPUT_FILES, scan_messages, write_outputs
 from invoicekit.reasons import POSTED
@@ -675,15 +683,16 @@ def shared_problems(res: RunResult) -> list[str]:
 
 
 def amount_causes(decisions: pd.DataFrame, invoices: Invoices) -> dict[str, int]:
-    """Of the invoices held as INVALID_AMOUNT, how many for an amount that cannot be read (``amount``), for
-    another currency than kroner (``currency``) and for an amount paid on account (``prepaid``), each counted
-    under the first of these that holds for it (the order of check 8's message)."""
+    """Of the invoices held as INVALID_AMOUNT, how many for another currency than kroner (``currency``: the
+    currency column's, or one the amount cell named, ``28500 EUR``), for an amount that cannot be read
+    (``amount``) and for an amount paid on account (``prepaid``), each counted under the first of these that
+    holds for it."""
     held = (decisions["reason"] == "INVALID_AMOUNT").to_numpy() & (decisions["status"] != POSTED).to_numpy()
     if not held.any():
         return {}
     inv = invoices.frame
-    amount = ~inv["amount_ok"].to_numpy(dtype=bool) | (inv["fields"].to_numpy() != 0)
-    currency = ~amount & ~inv["currency_ok"].to_numpy(dtype=bool)
+    currency = ~inv["currency_ok"].to_numpy(dtype=bool)
+    amount = ~currency & (~inv["amount_ok"].to_numpy(dtype=bool) | (inv["fields"].to_numpy() != 0))
     prepaid = ~amount & ~currency
     return {name: int((held & mask).sum()) for name, mask in (("amount", amount), ("currency", currency),
                                                                 ("prepaid", prepaid))}  # fmt: skip
@@ -709,7 +718,9 @@ def with_names(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> p
     given; for a collective invoice each of its services', ``;``-joined),
     blank where the extract has none: the journal keeps them, so follow-ups
     show names beside CVR numbers and service codes. And ``currency``, the
-    invoice's (``DKK`` where its cell was blank): follow-ups sum kroner only."""
+    invoice's (``DKK`` where its cell was blank): follow-ups sum kroner only;
+    and ``prepayment``, :data:`~invoicekit.journal.PREPAYMENT_STATED` where the
+    invoice states an amount paid on account (or one that cannot be read)."""
     return _named(decisions, invoices, grants)[0]
 
 
@@ -729,8 +740,14 @@ def _named(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> tuple
     out = decisions.copy(deep=False)  # copy-on-write: the caller's table stays as it is
     # the names stay arrow text where they are (a million Python strings made and unmade cost 0.3 s)
     out["supplier_name"] = inv["supplier_name"].array
-    # the invoice's currency as read (DKK where blank), so that the follow-up sums kroner only
+    # the invoice's currency as read (DKK where blank), so that the follow-up sums kroner only; and whether it
+    # states a prepayment: check 8 holds either whatever a fix mends, and the fix list counts neither as unlocked
     out["currency"] = inv["currency"].array if "currency" in inv else ""
+    if "prepaid_ok" in inv:
+        stated = ~inv["prepaid_ok"].to_numpy(dtype=bool) | (inv["prepaid"].to_numpy() != 0)
+        out["prepayment"] = np.where(stated, PREPAYMENT_STATED, "").astype(object)
+    else:
+        out["prepayment"] = ""
     if not len(uniques):
         out["service_name"] = ""
         return out, None
