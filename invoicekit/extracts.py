@@ -530,8 +530,10 @@ def _typed_invoices(
     dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
     lost_id: np.ndarray | None = None,
     numeric_id: np.ndarray | None = None,
+    amounts_name_currency: bool = True,
 ) -> pd.DataFrame:
-    """The typed invoice table.
+    """The typed invoice table (``amounts_name_currency``: :func:`_add_amounts_currency`, for invoices; a line
+    whose amount cell names a currency is a line whose amount cannot be read, as its message says).
 
     Columns: ``row``, ``invoice_id`` (any CPR number in it
     masked), ``invoice_id_raw`` (blank where it names nothing: no letter or
@@ -659,7 +661,8 @@ def _typed_invoices(
 
     _add_document_type(out, df["document_type"])
     _add_currency_and_prepaid(out, df["currency"], df["prepaid_amount"])
-    _add_amounts_currency(out, amount_raw)
+    if amounts_name_currency:
+        _add_amounts_currency(out, amount_raw)
 
     out["text"] = _texts(texts.column)
     inv_date, _, _ = _read_dates(df, "invoice_date", dates)
@@ -822,6 +825,16 @@ def _add_currency_and_prepaid(out: pd.DataFrame, currency: pd.Series, prepaid: p
 _AMOUNT_IN_CURRENCY = re.compile(r"\s*(?:([A-Za-z]{3})\s*)?[-+]?[0-9][0-9.,' ]*?(?:\s*([A-Za-z]{3}))?\s*")
 
 
+def currency_in_amount(cell: str) -> str | None:
+    """The currency other than the krone that an amount cell names beside its number (``EUR`` of ``28500 EUR``
+    or ``EUR 1.000,00``), None for any other cell."""
+    m = _AMOUNT_IN_CURRENCY.fullmatch(cell)
+    if m is None or bool(m[1]) == bool(m[2]):
+        return None
+    code = (m[1] or m[2]).upper()
+    return code if code in CURRENCY_CODES else None
+
+
 def _add_amounts_currency(out: pd.DataFrame, amount_raw: np.ndarray) -> None:
     """Where the currency cell is blank (read as DKK) and the amount cell, which is no amount in kroner
     (``amount_raw``: blank where it is), names another currency, ``currency`` says that currency and
@@ -829,9 +842,8 @@ def _add_amounts_currency(out: pd.DataFrame, amount_raw: np.ndarray) -> None:
     its currency, so that the follow-up, the types' table and the run's summary count it as in another
     currency, not in neither its kroner nor its other currencies (reviews of 0.9.43)."""
     for row in np.flatnonzero(amount_raw != ""):
-        m = _AMOUNT_IN_CURRENCY.fullmatch(str(amount_raw[row]))
-        code = m and (m[1] or m[2]) and not (m[1] and m[2]) and (m[1] or m[2]).upper()
-        if code and code in CURRENCY_CODES and out["currency"].iat[row] == "DKK":
+        code = currency_in_amount(str(amount_raw[row]))
+        if code is not None and out["currency"].iat[row] == "DKK":
             out.iloc[row, out.columns.get_loc("currency")] = code
             # no DKK invoice: check 8 holds it for its amount all the same, and says so first
             out.iloc[row, out.columns.get_loc("currency_ok")] = False
@@ -1270,7 +1282,7 @@ def _typed_invoice_lines(
     line_no = _arrow_series(one_line(text_array(df["line_no"].str.strip()))).to_numpy(dtype=object)
     # the lines' columns as an invoice's, those a line has not blank (a projection: mapped on reading already)
     as_invoices = canonical_columns(df.drop(columns=["line_no"]), INVOICE_COLUMNS, source)
-    typed = _typed_invoices(as_invoices, misaligned=misaligned, numeric_cpr=numeric_cpr)
+    typed = _typed_invoices(as_invoices, misaligned=misaligned, numeric_cpr=numeric_cpr, amounts_name_currency=False)
     rows = typed["row"].to_numpy()
     named = (typed["invoice_id_raw"] != "").to_numpy() & typed["cvr_valid"].to_numpy()
     problems.add_many(source, rows[(typed["invoice_id_raw"] == "").to_numpy()], "invoice_id", "fakturanummeret mangler")

@@ -60,6 +60,7 @@ from invoicekit.extracts import (
     Grants,
     InvoiceLines,
     Invoices,
+    currency_in_amount,
     read_grants,
     read_invoice_lines,
     read_invoices,
@@ -132,6 +133,8 @@ LIKELY_CAUSE: dict[str, str] = {
 AMOUNT_CAUSE: dict[str, str] = {
     "currency": "they are in another currency than kroner, as the currency column (Valuta) says: the robot posts "
     "kroner only; check that the column holds each invoice's currency (blank or DKK for kroner)",
+    "currency_in_amount": "their amount cells name another currency than kroner (28500 EUR, or a workbook's "
+    "number format in euro): the robot posts kroner only; check that the extract gives each amount in kroner",
     "prepaid": "they have an amount paid on account, as the prepaid_amount column (Forudbetalt) says, or one that "
     "cannot be read: check that column (blank or 0 for none)",
 }
@@ -692,9 +695,16 @@ def amount_causes(decisions: pd.DataFrame, invoices: Invoices) -> dict[str, int]
         return {}
     inv = invoices.frame
     currency = ~inv["currency_ok"].to_numpy(dtype=bool)
-    amount = ~currency & (~inv["amount_ok"].to_numpy(dtype=bool) | (inv["fields"].to_numpy() != 0))
+    unread = ~inv["amount_ok"].to_numpy(dtype=bool) | (inv["fields"].to_numpy() != 0)
+    # a currency the amount cell named (``28500 EUR``), not the currency column: a cause of its own
+    in_amount = currency & unread
+    if in_amount.any():
+        raw = inv["amount_raw"].to_numpy(dtype=object)
+        in_amount[in_amount] = [currency_in_amount(str(c)) is not None for c in raw[in_amount]]
+    amount = ~currency & unread
     prepaid = ~amount & ~currency
-    return {name: int((held & mask).sum()) for name, mask in (("amount", amount), ("currency", currency),
+    return {name: int((held & mask).sum()) for name, mask in (("amount", amount), ("currency", currency & ~in_amount),
+                                                                ("currency_in_amount", in_amount),
                                                                 ("prepaid", prepaid))}  # fmt: skip
 
 
