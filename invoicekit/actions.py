@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 
 from invoicekit.amounts import expected_amounts
-from invoicekit.evaluate import billed_ore, credit_notes, other_currency, settled_by_hand
+from invoicekit.evaluate import credit_notes, currencies, other_currency, settled_by_hand, signed_ore
 from invoicekit.extracts import (
     Grants,
     SupportSheet,
@@ -1235,11 +1235,10 @@ def fix_list(
     # sign it was written with; an invoice in another currency has none, and its amount as written beside its
     # currency (a review of 0.9.43 found 1.000,00 under "Beløb (kr.)" for 1,000 EUR, beside "omregn")
     other = other_currency(inv)
-    inv["amount"] = ore_dkk(billed_ore(inv))
-    currency = inv["currency"].fillna("").astype(str).str.strip().str.upper() if "currency" in inv else ""
-    inv["currency"] = pd.Series(np.where(other, currency, ""), index=inv.index, dtype=object)
-    written = pd.Series(pd.array(inv["amount_ore"], dtype="Int64"), index=inv.index)
-    inv["amount_in_currency"] = ore_dkk(written.where(~credit_notes(inv), -written.abs()).where(other, pd.NA))
+    signed = signed_ore(inv)
+    inv["amount"] = ore_dkk(signed.where(~other, pd.NA))
+    inv["amount_in_currency"] = ore_dkk(signed.where(other, pd.NA))
+    inv["currency"] = currencies(inv).where(other, "")
     inv = inv[list(INVOICE_COLUMNS)].reset_index(drop=True)
     order = {k: n for n, k in enumerate(fixes["fix_key"])}
     links = inv[inv["fix_key"] != ""]

@@ -463,13 +463,18 @@ def source_rows(digest: pd.Series | str, rows: pd.Series) -> pd.Series:
     return (digest + ":" + rows.astype(str)).where(digest != "", "")
 
 
+def currencies(decisions: pd.DataFrame) -> pd.Series:
+    """Each decision's invoice's currency as a code (``EUR``; ``DKK`` or blank for kroner): blank for runs
+    recorded before the journal kept it (0.9.43)."""
+    if "currency" not in decisions.columns:
+        return pd.Series("", index=decisions.index, dtype=object)
+    return decisions["currency"].fillna("").astype(str).str.strip().str.upper()
+
+
 def other_currency(decisions: pd.DataFrame) -> np.ndarray:
     """Which decisions are of an invoice in another currency than kroner: its ``currency`` (the journal keeps it
     since 0.9.43) is neither DKK nor blank. Runs recorded before kept none (blank): taken for kroner."""
-    if "currency" not in decisions.columns:
-        return np.zeros(len(decisions), dtype=bool)
-    currency = decisions["currency"].fillna("").astype(str).str.strip().str.upper()
-    return ~currency.isin(["", "DKK"]).to_numpy()
+    return ~currencies(decisions).isin(["", "DKK"]).to_numpy()
 
 
 def settled_by_hand(decisions: pd.DataFrame) -> np.ndarray:
@@ -482,15 +487,19 @@ def settled_by_hand(decisions: pd.DataFrame) -> np.ndarray:
     return other_currency(decisions) | stated
 
 
+def signed_ore(decisions: pd.DataFrame) -> pd.Series:
+    """Each decision's amount in whole øre (``Int64``), in its invoice's currency: a credit note's taken from
+    what was billed whether written positive, as the spec allows, or negative (:func:`credit_notes`)."""
+    amount = pd.Series(pd.array(decisions["amount_ore"], dtype="Int64"), index=decisions.index)
+    return amount.where(~credit_notes(decisions), -amount.abs())
+
+
 def billed_ore(decisions: pd.DataFrame) -> pd.Series:
-    """Each decision's amount as kroner billed, in whole øre (``Int64``): a credit note's taken from what was
-    billed whether written positive, as the spec allows, or negative (:func:`credit_notes`), and none (``NA``)
+    """Each decision's amount as kroner billed, in whole øre (``Int64``): :func:`signed_ore`, and none (``NA``)
     for an invoice in another currency (:func:`other_currency`), whose amount is no kroner. The one reading of
     an amount that the follow-up's sums and the fix list's invoices share (the fix list showed a credit note as
     billed or credited by its layout, and a euro invoice's 1,000 as 1.000,00 kr.: a review of 0.9.43)."""
-    amount = pd.Series(pd.array(decisions["amount_ore"], dtype="Int64"), index=decisions.index)
-    signed = amount.where(~credit_notes(decisions), -amount.abs())
-    return signed.where(~other_currency(decisions), pd.NA)
+    return signed_ore(decisions).where(~other_currency(decisions), pd.NA)
 
 
 def credit_notes(decisions: pd.DataFrame) -> np.ndarray:

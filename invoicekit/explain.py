@@ -23,7 +23,7 @@ from invoicekit.history import History
 from invoicekit.identifiers import mask_cpr_text, quoted
 from invoicekit.keys import TEXT_MARK, normalise_number, value_keys
 from invoicekit.paid_marks import PaidMarks
-from invoicekit.parsing import ORE, date_dk, format_money_one, kroner_dk, ore_dk
+from invoicekit.parsing import date_dk, kroner_dk, ore_dk
 from invoicekit.reasons import CHECK_NUMBER, LABELS_DA, POSTED
 from invoicekit.rules import Rules
 from invoicekit.texts import one_line_text
@@ -50,18 +50,10 @@ def _kr(dkk: float) -> str:
     return "?" if pd.isna(dkk) else kroner_dk(dkk)
 
 
-def _ore(ore: object) -> str:
-    """An amount in whole øre (the typed tables') as :func:`_kr` writes it; ``?`` where there is none."""
-    return "?" if pd.isna(ore) else ore_dk(int(ore))
-
-
-def _amount(ore: object, currency: object) -> str:
-    """An amount of the invoice (or of its line) as :func:`_ore` writes it, or with the invoice's currency
-    where that is not the krone (``1.000,00 EUR``)."""
-    code = str(currency or "").strip().upper()
-    if code in ("", "DKK") or pd.isna(ore):
-        return _ore(ore)
-    return f"{format_money_one(int(ore) * ORE)} {code}"
+def _ore(ore: object, currency: str = "") -> str:
+    """An amount in whole øre (the typed tables') as :func:`_kr` writes it, in the invoice's ``currency`` where
+    that is not the krone (``1.000,00 EUR``); ``?`` where there is none."""
+    return "?" if pd.isna(ore) else ore_dk(int(ore), currency)
 
 
 def _date(value: object, missing: str = "?") -> str:
@@ -88,7 +80,7 @@ class Explanation:
         period = "–".join(_date(inv[c]) for c in ("period_start", "period_end"))
         lines = [
             f"Faktura {inv['invoice_id']} (række {inv['row']}) fra CVR {inv['supplier_cvr']}: "
-            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_amount(inv['amount_ore'], inv.get('currency'))}",
+            f"CPR {inv['cpr_masked'] or '—'}, periode {period}, beløb {_ore(inv['amount_ore'], inv['currency'])}",
             "",
             "Kandidater (bevillinger med borgerens CPR):",
         ]
@@ -145,7 +137,7 @@ class Explanation:
                 expected = f", forventet {_ore(r.expected_amount_ore)}" if pd.notna(r.expected_amount_ore) else ""
                 grant = f", bevilling {r.grant_id}" if r.grant_id else ""
                 lines.append(
-                    f"  linje {r.line_no}: CPR {r.cpr_masked or '—'}, beløb {_amount(r.amount_ore, inv.get('currency'))}"
+                    f"  linje {r.line_no}: CPR {r.cpr_masked or '—'}, beløb {_ore(r.amount_ore, inv['currency'])}"
                     f"{expected}{grant}"
                     f" → {outcome}"
                 )
@@ -210,7 +202,7 @@ def explain(
     for pos in rows:
         # with the invoice's currency: its amount is written in it, not as kroner (a review of 0.9.43)
         d = result.decisions.iloc[pos].copy()
-        d["currency"] = str(invoices.frame["currency"].iloc[pos]) if "currency" in invoices.frame else ""
+        d["currency"] = str(invoices.frame["currency"].iloc[pos])
         cands = result.candidates[result.candidates["row"] == d["row"]].reset_index(drop=True)
         coding = result.coding_candidates
         coding = coding[coding["row"] == d["row"]].reset_index(drop=True) if coding is not None else pd.DataFrame()

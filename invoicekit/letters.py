@@ -38,7 +38,7 @@ from invoicekit.actions import supplier_name_of
 from invoicekit.cells import safe_text
 from invoicekit.errors import InputError, MissingFileError
 from invoicekit.identifiers import mask_cpr_text
-from invoicekit.parsing import MONEY_SCALE, date_dk, format_money_one
+from invoicekit.parsing import ORE_PER_KRONE, date_dk, ore_dk
 from invoicekit.reasons import LABELS_DA, TEMPLATE_FIX_REASONS
 from invoicekit.vocabulary import danish_today, month_da
 
@@ -314,16 +314,12 @@ def _examples(invoices: pd.DataFrame) -> pd.DataFrame:
 def _amounts_shown(shown: pd.DataFrame) -> list[str]:
     """Each invoice's amount as the letter writes it: ``28.500,00 kr.``, or ``1.000,00 EUR`` for an invoice in
     another currency (the fix list's ``currency`` and ``amount_in_currency``); blank for none."""
-    n = len(shown)
-    currency = shown["currency"] if "currency" in shown else pd.Series([""] * n, index=shown.index)
-    other = shown["amount_in_currency"] if "amount_in_currency" in shown else pd.Series([pd.NA] * n, index=shown.index)
-    out = []
-    for kroner, code, amount in zip(shown["amount"], currency, other, strict=True):
-        if code and pd.notna(amount):
-            out.append(f"{format_money_one(round(amount * MONEY_SCALE))} {code}")
-        else:
-            out.append(f"{format_money_one(round(kroner * MONEY_SCALE))} kr." if pd.notna(kroner) else "")
-    return out
+    # the fix list's amounts are kroner (or the currency's units) from whole øre: back to them exactly
+    amount = shown["amount_in_currency"].where(shown["currency"] != "", shown["amount"])
+    return [
+        ore_dk(round(a * ORE_PER_KRONE), code) if pd.notna(a) else ""
+        for a, code in zip(amount, shown["currency"], strict=True)
+    ]
 
 
 def _alone(text: str) -> str | None:

@@ -441,10 +441,13 @@ def ore_dkk(ore: object) -> np.ndarray:
     return kroner(pd.array(ore, dtype="Int64").to_numpy(dtype=np.float64, na_value=np.nan))
 
 
-def ore_dk(ore: int) -> str:
+def ore_dk(ore: int, currency: str = "") -> str:
     """Whole øre as a Danish sentence writes the amount, with its unit (``9.552,48 kr.``): exact, where
-    :func:`kroner_dk` of the kroner as floating point is not past 2**53 units (about 900 billion kr.)."""
-    return f"{format_money_one(int(ore) * ORE)} kr."
+    :func:`kroner_dk` of the kroner as floating point is not past 2**53 units (about 900 billion kr.).
+    ``currency``: an invoice's, written as its unit where it is not the krone (``1.000,00 EUR``; blank or
+    ``DKK``: kr.)."""
+    code = str(currency or "").strip().upper()
+    return f"{format_money_one(int(ore) * ORE)} {'kr.' if code in ('', 'DKK') else code}"
 
 
 def kroner_dk(dkk: float) -> str:

@@ -752,12 +752,9 @@ def _named(decisions: pd.DataFrame, invoices: Invoices, grants: Grants) -> tuple
     out["supplier_name"] = inv["supplier_name"].array
     # the invoice's currency as read (DKK where blank), so that the follow-up sums kroner only; and whether it
     # states a prepayment: check 8 holds either whatever a fix mends, and the fix list counts neither as unlocked
-    out["currency"] = inv["currency"].array if "currency" in inv else ""
-    if "prepaid_ok" in inv:
-        stated = ~inv["prepaid_ok"].to_numpy(dtype=bool) | (inv["prepaid"].to_numpy() != 0)
-        out["prepayment"] = np.where(stated, PREPAYMENT_STATED, "").astype(object)
-    else:
-        out["prepayment"] = ""
+    out["currency"] = inv["currency"].array
+    stated = ~inv["prepaid_ok"].to_numpy(dtype=bool) | (inv["prepaid"].to_numpy() != 0)
+    out["prepayment"] = np.where(stated, PREPAYMENT_STATED, "").astype(object)
     if not len(uniques):
         out["service_name"] = ""
         return out, None

@@ -34,7 +34,7 @@ def type_table(invoices: Invoices | pd.DataFrame, types, posted=None) -> pd.Data
     were written, with a euro invoice's amount among them: a review of 0.9.43.)"""
     inv = as_invoices(invoices).frame
     ok = inv["amount_ok"].to_numpy(dtype=bool)
-    other = ~inv["currency_ok"].to_numpy(dtype=bool) if "currency_ok" in inv else np.zeros(len(inv), dtype=bool)
+    other = ~inv["currency_ok"].to_numpy(dtype=bool)
     units = inv["amount"].to_numpy(dtype=np.int64)
     credit = spec_credit_notes(np.where(ok, units, np.nan), inv["document_type"].to_numpy(dtype=object))
     amount = np.where(ok & ~other, np.where(credit, -np.abs(units), units), 0) / MONEY_SCALE
