@@ -10,15 +10,12 @@ import pytest
 
 from invoicekit.cli import main
 from tests.test_lines import ANNA, BO, GRANTS, SHEET, invoice, line
+from tests.test_review_0942_followup import _inputs
 
 
 def _files(folder: Path) -> dict[str, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(GRANTS).to_csv(folder / "grants.csv", index=False)
-    with pd.ExcelWriter(folder / "sheet.xlsx") as w:
-        for name, frame in SHEET.items():
-            frame.to_excel(w, sheet_name=name, index=False)
-    return {"grants": folder / "grants.csv", "sheet": folder / "sheet.xlsx"}
+    grants, sheet = _inputs(folder, GRANTS, SHEET)
+    return {"grants": grants, "sheet": sheet}
 
 
 def _run(files: dict[str, Path], invoices: list[dict], out: Path, journal: Path, lines: list[dict] | None) -> int:

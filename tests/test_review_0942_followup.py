@@ -37,12 +37,12 @@ def _inv(number: str, amount: str, start: str = "2019-03-01", end: str = "2019-0
     return row
 
 
-def _inputs(folder: Path) -> tuple[Path, Path]:
-    """The grant extract and support sheet written in ``folder``."""
+def _inputs(folder: Path, grants: list[dict] = GRANTS, sheet: dict[str, pd.DataFrame] = SHEET) -> tuple[Path, Path]:
+    """The grant extract and support sheet (these by default) written in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(GRANTS).to_csv(folder / "grants.csv", index=False)
+    pd.DataFrame(grants).to_csv(folder / "grants.csv", index=False)
     with pd.ExcelWriter(folder / "sheet.xlsx") as w:
-        for name, frame in SHEET.items():
+        for name, frame in sheet.items():
             frame.to_excel(w, sheet_name=name, index=False)
     return folder / "grants.csv", folder / "sheet.xlsx"
 

@@ -133,10 +133,7 @@ def test_explain_of_a_collective_invoice_in_euro_writes_its_lines_as_kroner(tmp_
     misleading figure the mend removed from the first line stays on every line."""
     from tests.test_lines import ANNA, BO, GRANTS, SHEET, invoice, line
 
-    pd.DataFrame(GRANTS).to_csv(tmp_path / "grants.csv", index=False)
-    with pd.ExcelWriter(tmp_path / "sheet.xlsx") as w:
-        for name, frame in SHEET.items():
-            frame.to_excel(w, sheet_name=name, index=False)
+    _inputs(tmp_path, GRANTS, SHEET)
     pd.DataFrame([{**invoice("S1", "50000"), "currency": "EUR"}]).to_csv(tmp_path / "invoices.csv", index=False)
     lines = [line("S1", "1", ANNA, "30000"), line("S1", "2", "", "20000", f"Bo {BO}")]
     pd.DataFrame(lines).to_csv(tmp_path / "lines.csv", index=False)
