@@ -33,7 +33,7 @@ from stdnum.dk import cpr as _cpr
 from stdnum.dk import cvr as _cvr
 
 from invoicekit.errors import InputError
-from invoicekit.texts import arrow_text, is_arrow_text
+from invoicekit.texts import arrow_text, is_arrow_text, matches_regex
 from invoicekit.vocabulary import (
     CPR_APART,
     CPR_DATED,
@@ -569,41 +569,16 @@ def _masked_like(text: str, masked: Callable[[re.Match], str | None]) -> str:
     return "".join([*out, text[at:]])
 
 
-#: columns of at most this many cells are asked of :func:`may_hold_cpr` through its memo (:data:`_SEEN`)
-MEMO_CELLS = 256
-#: what :func:`may_hold_cpr` found of each text of a small column, by (``also``, text): arrow compiles its
-#: patterns anew for every call, 13 ms for :data:`CPR_LIKE_RE2` however few the cells, a quarter of a
-#: run of a few invoices, while the same texts come again (a message in two files, the same example run
-#: again); emptied once it holds :data:`_SEEN_MOST`
-_SEEN: dict[tuple[str | None, str], bool] = {}
-_SEEN_MOST = 100_000
-
-
 def may_hold_cpr(cells: pa.Array | pa.ChunkedArray, also: str | None = None) -> pa.BooleanArray:
     """The text cells that may hold what :func:`mask_cpr_text` masks (False
     for a null): where :data:`CPR_LIKE_RE2` or :data:`CPR_GROUPED_RE2` (or
     :data:`CPR_THOUSANDS_RE2`) matches, each its own pass (RE2 lets go of the interpreter). ``also``: a
     pattern (RE2) whose cells count too, looked for in the first pass (at
-    little more than its cost, where a pass of its own costs as much again). A column of at most
-    :data:`MEMO_CELLS` cells asks RE2 only of texts it has not seen (:data:`_SEEN`): each cell's answer is
-    its text's alone."""
-    if len(cells) > MEMO_CELLS:
-        return _may_hold_cpr(cells, also)
-    values = cells.to_pylist()
-    known = {text: _SEEN.get((also, text)) for text in dict.fromkeys(values) if text is not None}
-    unseen = [text for text, found in known.items() if found is None]
-    if unseen:
-        found = _may_hold_cpr(pa.array(unseen, pa.large_string()), also).to_pylist()
-        known.update(zip(unseen, found, strict=True))
-        if len(_SEEN) >= _SEEN_MOST:
-            _SEEN.clear()
-        _SEEN.update(((also, text), hit) for text, hit in zip(unseen, found, strict=True))
-    return pa.array([text is not None and known[text] for text in values], pa.bool_())
-
-
-def _may_hold_cpr(cells: pa.Array | pa.ChunkedArray, also: str | None) -> pa.BooleanArray:
-    found = pc.match_substring_regex(cells, CPR_LIKE_RE2 if also is None else f"{CPR_LIKE_RE2}|{also}")
-    grouped = pc.match_substring_regex(cells, f"{CPR_GROUPED_RE2}|{CPR_THOUSANDS_RE2}")
+    little more than its cost, where a pass of its own costs as much again). A small column asks RE2
+    only of texts it has not seen (:func:`~invoicekit.texts.matches_regex`): arrow compiles these patterns
+    anew for every call, 13 ms however few the cells."""
+    found = matches_regex(cells, CPR_LIKE_RE2 if also is None else f"{CPR_LIKE_RE2}|{also}")
+    grouped = matches_regex(cells, f"{CPR_GROUPED_RE2}|{CPR_THOUSANDS_RE2}")
     return pc.fill_null(pc.or_(found, grouped), False)
 
 

@@ -50,7 +50,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.distinct import first_rows
-from invoicekit.texts import arrow_text, text_bytes
+from invoicekit.texts import arrow_text, matches_regex, text_bytes
 from invoicekit.vocabulary import CPR_THOUSANDS_RE2, CPR_UNDATED_RE2, UNSEEN, is_ignorable
 
 HASHED = "#"
@@ -377,7 +377,7 @@ def stored_keys_arrow(normalised: object, secret: str) -> pa.Array:
         arr = normalised.cast(pa.large_string())
     else:
         arr = pa.array(np.asarray(normalised, dtype=object), type=pa.large_string())
-    return _hashed_where(arr, pc.match_substring_regex(arr, _HASHED_WHEN_RE2).to_numpy(zero_copy_only=False), secret)
+    return _hashed_where(arr, matches_regex(arr, _HASHED_WHEN_RE2).to_numpy(zero_copy_only=False), secret)
 
 
 def rekeyed(keys: object, secret: str) -> tuple[pa.Array, int]:
@@ -391,7 +391,7 @@ def rekeyed(keys: object, secret: str) -> tuple[pa.Array, int]:
     changed."""
     arr = pc.fill_null(arrow_text(keys), "")
     clear = pc.invert(pc.match_substring_regex(arr, _KEYED_RE2))
-    risky = pc.and_(clear, pc.match_substring_regex(arr, _HASHED_WHEN_RE2)).to_numpy(zero_copy_only=False)
+    risky = pc.and_(clear, matches_regex(arr, _HASHED_WHEN_RE2)).to_numpy(zero_copy_only=False)
     return _hashed_where(arr, risky, secret), int(risky.sum())
 
 

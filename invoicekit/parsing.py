@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from invoicekit.identifiers import ascii_digits, compact_cpr, is_valid_cpr, mask_cprs_in_arrow, valid_cpr_mask
-from invoicekit.texts import LINE_BREAKS, is_arrow_text, text_bytes
+from invoicekit.texts import LINE_BREAKS, counts_regex, is_arrow_text, matches_regex, text_bytes
 from invoicekit.vocabulary import AMOUNT_NOTE, CPR_PATTERN, DASH_CHARS, MONTHS_DA, cpr_digits
 
 MONEY_SCALE = 10_000  # 1 DKK = 10,000 units; 1 øre = 100 units
@@ -1097,7 +1097,7 @@ def other_digit_texts(texts: pa.Array) -> np.ndarray:
     at = np.flatnonzero(raw >= _OTHER_DIGIT_LEAD_BYTE)
     if len(at):
         rows = np.unique(np.searchsorted(bounds, at, side="right") - 1)
-        found = pc.match_substring_regex(texts.take(pa.array(rows)), OTHER_DIGITS_RE2)
+        found = matches_regex(texts.take(pa.array(rows)), OTHER_DIGITS_RE2)
         odd[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     return odd
 
@@ -1122,7 +1122,7 @@ def unseen_texts(texts: pa.Array) -> np.ndarray:
     at = np.flatnonzero((raw == _SOFT_HYPHEN_LEAD) | (raw >= _UNSEEN_LEAD_FROM) | (raw == _LINE_FEED))
     if len(at):
         rows = np.unique(np.searchsorted(bounds, at, side="right") - 1)
-        found = pc.match_substring_regex(texts.take(pa.array(rows)), _UNSEEN_RE2)
+        found = matches_regex(texts.take(pa.array(rows)), _UNSEEN_RE2)
         unseen[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     return unseen
 
@@ -1144,8 +1144,8 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
     arr, texts = arrow_texts(texts)
     # and those with characters that show nothing, which Python reads past (:func:`_as_read`)
     odd = (other_digit_texts(arr) if odd is None else odd) | unseen_texts(arr)
-    n_range = pc.count_substring_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
-    n_month = pc.count_substring_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
+    n_range = counts_regex(arr, _RANGE_LOOSE_RE2).to_numpy(zero_copy_only=False)
+    n_month = counts_regex(arr, _MONTH_LOOSE_RE2).to_numpy(zero_copy_only=False)
     total = n_range + n_month
     one_range = (n_range == 1) & (n_month == 0) & ~odd
     one_month = (n_month == 1) & (n_range == 0) & ~odd
@@ -1157,8 +1157,8 @@ def period_from_texts(texts: np.ndarray, odd: np.ndarray | None = None) -> tuple
         at = np.flatnonzero(one)
         if len(at):
             taken = arr.take(pa.array(at))
-            loose = pc.fill_null(pc.match_substring_regex(taken, f"{_LOOSE_DAYS_RE2}|{also}"), False)
-            beside = pc.fill_null(pc.count_substring_regex(taken, _DATE_DIGITS_RE2), 0)
+            loose = pc.fill_null(matches_regex(taken, f"{_LOOSE_DAYS_RE2}|{also}"), False)
+            beside = pc.fill_null(counts_regex(taken, _DATE_DIGITS_RE2), 0)
             left = loose.to_numpy(zero_copy_only=False) | (beside.to_numpy(zero_copy_only=False) > dates)
             one[at[left]] = False
     done = np.zeros(n, dtype=bool)

@@ -38,7 +38,7 @@ from invoicekit.columns import Column, header_key
 from invoicekit.errors import MAX_INPUT_BYTES, InputError, MissingFileError, check_input_file, first_named
 from invoicekit.identifiers import mask_cpr_text
 from invoicekit.parsing import parse_dates
-from invoicekit.texts import SCAN_BLOCK, arrow_text
+from invoicekit.texts import SCAN_BLOCK, arrow_text, matches_regex
 from invoicekit.vocabulary import CURRENCY_CODES, KRONE_SAID, MANY_PERIODS, NO_END_DATE_RE, NOT_ISO_DATE
 
 
@@ -1948,7 +1948,7 @@ def refuse_misread_file(
 
 def _any_match(cells: pa.Array, pattern: re.Pattern) -> bool:
     """Whether any of ``cells`` matches ``pattern`` whole (its syntax is RE2's too), whole-column."""
-    return len(cells) > 0 and bool(pc.any(pc.match_substring_regex(cells, f"^(?:{pattern.pattern})$")).as_py())
+    return len(cells) > 0 and bool(pc.any(matches_regex(cells, f"^(?:{pattern.pattern})$")).as_py())
 
 
 def _refuse_month_first(

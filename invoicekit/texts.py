@@ -4,7 +4,8 @@ way to take any column of texts as arrow (:func:`arrow_text`), so that arrow
 text is handed on without being made Python strings first, and the one way
 to look at its bytes in place (:func:`text_bytes`, :func:`holds_ascii`); and
 what breaks a line (:data:`LINE_BREAKS`), and a text's or a column's line
-breaks made spaces (:func:`one_line_text`, :func:`one_line`).
+breaks made spaces (:func:`one_line_text`, :func:`one_line`); and RE2 asked of a small column's texts
+once (:func:`matches_regex`, :func:`counts_regex`).
 
 A leaf: it imports nothing from invoicekit."""
 
@@ -51,6 +52,47 @@ def arrow_text(values: object, type: pa.DataType | None = None) -> pa.Array:
     if not isinstance(values, pa.Array):
         values = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
     return values if type is None or values.type == type else values.cast(type)
+
+
+#: columns of at most this many cells are asked of RE2 through :data:`_ASKED` (:func:`matches_regex`)
+MEMO_CELLS = 256
+#: what RE2 answered of each text of a small column, by (what was asked, pattern, text): arrow compiles a
+#: pattern anew for every call, 9 to 15 ms for the largest (the periods', the CPR numbers', the keys hashed
+#: as CPR numbers) however few the cells, a third of a run of a few invoices, while the same texts come
+#: again (a message in two files, the same example run again); emptied once it holds :data:`_ASKED_MOST`
+_ASKED: dict[tuple[str, str, str], object] = {}
+_ASKED_MOST = 100_000
+
+
+def matches_regex(cells: pa.Array | pa.ChunkedArray, pattern: str) -> pa.Array | pa.ChunkedArray:
+    """``pc.match_substring_regex(cells, pattern)``, the same answer (null for a null cell); a text column
+    of at most :data:`MEMO_CELLS` cells asks RE2 only of the texts it has not been asked of with
+    ``pattern`` (:data:`_ASKED`): each cell's answer is its text's alone."""
+    return _asked(pc.match_substring_regex, "match", cells, pattern, pa.bool_())
+
+
+def counts_regex(cells: pa.Array | pa.ChunkedArray, pattern: str) -> pa.Array | pa.ChunkedArray:
+    """``pc.count_substring_regex(cells, pattern)`` as :func:`matches_regex` asks it (the same type:
+    ``int32`` for ``string`` cells, ``int64`` for ``large_string``)."""
+    kind = pa.int64() if pa.types.is_large_string(cells.type) else pa.int32()
+    return _asked(pc.count_substring_regex, "count", cells, pattern, kind)
+
+
+def _asked(ask, what: str, cells: pa.Array | pa.ChunkedArray, pattern: str, kind: pa.DataType):
+    text = pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)
+    if len(cells) > MEMO_CELLS or not text:
+        return ask(cells, pattern)
+    values = cells.to_pylist()
+    known = {t: _ASKED.get((what, pattern, t)) for t in dict.fromkeys(values) if t is not None}
+    unseen = [t for t, answer in known.items() if answer is None]
+    if unseen:
+        answers = ask(pa.array(unseen, cells.type), pattern).to_pylist()
+        known.update(zip(unseen, answers, strict=True))
+        if len(_ASKED) >= _ASKED_MOST:
+            _ASKED.clear()
+        _ASKED.update(((what, pattern, t), answer) for t, answer in zip(unseen, answers, strict=True))
+    out = pa.array([None if t is None else known[t] for t in values], kind)
+    return pa.chunked_array([out], kind) if isinstance(cells, pa.ChunkedArray) else out
 
 
 def text_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:

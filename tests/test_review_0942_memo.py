@@ -1,12 +1,15 @@
-"""``identifiers.may_hold_cpr`` asks RE2 of a small column's texts once (its memo, since 0.9.42: arrow
-compiles the CPR patterns anew for every call, 13 ms however few the cells). Its answers must be RE2's for
-every cell, in order, for nulls and texts seen before, and kept apart for each ``also`` pattern."""
+"""``identifiers.may_hold_cpr`` asks RE2 of a small column's texts once (a memo since 0.9.42, the one of
+``texts.matches_regex`` since 0.9.44: arrow compiles the CPR patterns anew for every call, 13 ms however few
+the cells). Its answers must be RE2's for every cell, in order, for nulls and texts seen before, and kept
+apart for each ``also`` pattern; and so must every pattern's asked through that memo, counted too."""
 
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
 
-from invoicekit import identifiers
+from invoicekit import identifiers, texts
 from invoicekit.texts import LINE_BREAK_RE2
 
 TEXTS = [
@@ -25,14 +28,14 @@ TEXTS = [
 ]
 
 
-def _by_re2(texts: list, also: str | None) -> list[bool]:
+def _by_re2(cells: list, also: str | None) -> list[bool]:
     """What RE2 finds asked of the whole column at once, past the memo (a column longer than it takes)."""
-    padded = texts + ["fyld"] * (identifiers.MEMO_CELLS + 1 - len(texts))
-    return identifiers.may_hold_cpr(pa.array(padded, pa.large_string()), also).to_pylist()[: len(texts)]
+    padded = cells + ["fyld"] * (texts.MEMO_CELLS + 1 - len(cells))
+    return identifiers.may_hold_cpr(pa.array(padded, pa.large_string()), also).to_pylist()[: len(cells)]
 
 
 def test_a_small_columns_answers_are_re2s_first_asked_and_seen_again():
-    identifiers._SEEN.clear()
+    texts._ASKED.clear()
     for also in (None, LINE_BREAK_RE2):
         expected = _by_re2(TEXTS, also)
         assert expected[1] and not expected[0] and expected[-1] is False
@@ -46,9 +49,38 @@ def test_a_small_columns_answers_are_re2s_first_asked_and_seen_again():
 
 
 def test_the_memo_is_emptied_when_full_and_still_answers(monkeypatch):
-    monkeypatch.setattr(identifiers, "_SEEN_MOST", 3)
-    identifiers._SEEN.clear()
+    monkeypatch.setattr(texts, "_ASKED_MOST", 6)
+    texts._ASKED.clear()
     for text in TEXTS[:6]:
         assert identifiers.may_hold_cpr(pa.array([text])).to_pylist() == _by_re2([text], None)
-        assert len(identifiers._SEEN) <= 3
+        assert len(texts._ASKED) <= 6
     assert identifiers.may_hold_cpr(pa.chunked_array([TEXTS[:3], TEXTS[3:6]])).to_pylist() == _by_re2(TEXTS[:6], None)
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+@pytest.mark.parametrize("chunked", [False, True])
+def test_any_pattern_asked_through_the_memo_answers_as_arrow_asked_directly(kind, chunked):
+    """The periods', the hashed keys' and the readers' patterns go through the memo as the CPR patterns do:
+    the same answer, type and nulls as arrow's, first asked and again, whatever the text type; a column past
+    the memo's size is arrow's own."""
+    texts._ASKED.clear()
+    cells = [t for t in TEXTS if t is not None] + [None] + TEXTS[:3]
+    column = pa.chunked_array([cells[:5], cells[5:]], kind) if chunked else pa.array(cells, kind)
+    for pattern in (r"\d{6}-?\d{4}", r"[0-9]", r"^$", identifiers.CPR_LIKE_RE2):
+        for ask, direct in (
+            (texts.matches_regex, pc.match_substring_regex),
+            (texts.counts_regex, pc.count_substring_regex),
+        ):
+            expected = direct(column, pattern)
+            for _ in range(2):  # asked, then answered from the memo
+                got = ask(column, pattern)
+                assert got.type == expected.type and type(got) is type(expected)
+                assert got.to_pylist() == expected.to_pylist()
+    # a text answered for one pattern is asked again for another
+    assert texts.matches_regex(pa.array(["abc"]), "b").to_pylist() == [True]
+    assert texts.matches_regex(pa.array(["abc"]), "x").to_pylist() == [False]
+    assert texts.counts_regex(pa.array(["abcb"]), "b").to_pylist() == [2]
+    big = pa.array(["x1"] * (texts.MEMO_CELLS + 1), kind)
+    before = len(texts._ASKED)
+    assert texts.counts_regex(big, "[0-9]").to_pylist() == [1] * len(big)
+    assert len(texts._ASKED) == before
