@@ -12,6 +12,10 @@ gets one outcome:
 - ``manual_payable``: sent to manual, should be paid (an upper bound on what better data and rules could win)
 - ``manual_held``: sent to manual, rightly
 
+A credit note (:func:`credit_notes`) is never to be paid, whatever the truth
+or the history says of it: no money goes out for one, and the robot holds
+every one (check 9), so one held is ``manual_held``, never ``manual_payable``.
+
 The truth may instead be a posting history (:func:`evaluate_history`): an
 OPUS export of what the specialists posted (:mod:`invoicekit.posting_history`),
 matched by supplier and invoice number. It knows no grant; a posting is then
@@ -803,7 +807,10 @@ def _join(
     without_truth = int((~known).sum())
     placed = placed[first][known]
     m = m[known].reset_index(drop=True)
-    pay = m["should_pay"].astype(bool).to_numpy()
+    # a credit note is never payable: no money goes out, the robot holds it (check 9) and the specialists set
+    # it off by hand; a truth saying pay for one (it was acted on) counted it manual_payable, a potential no
+    # rule could win, and against a history too (0.9.44)
+    pay = m["should_pay"].astype(bool).to_numpy() & ~credit_notes(m)
     for col in ("true_grant_id", "true_psp_element", "true_art", "cause"):
         m[col] = _text(m[col])
     grant_ok, psp_ok, art_ok = agrees_with_truth(m)
@@ -978,7 +985,8 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
       an invoice the specialists split over several lines, or one they never
       paid (not in the history, or every posting of it reversed)
     - ``manual_payable``: sent to manual, and the specialists paid it
-    - ``manual_held``: sent to manual, and the specialists did not pay it
+    - ``manual_held``: sent to manual, and the specialists did not pay it,
+      or it is a credit note (which they set off by hand: never paid)
 
     ``lines`` (the columns of ``decision_lines.csv``, with ``month`` as the
     decisions have it): a collective invoice the robot posted line by line
@@ -1047,7 +1055,9 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     without_truth = int(leave.sum())
     m, found = m[~leave].reset_index(drop=True), found[~leave]
     lines = m["lines"].fillna(0).astype(np.int64).to_numpy()
-    paid = found & (lines > 0)
+    credit = credit_notes(m)
+    # a credit note the specialists set off by hand is not paid: never payable, as the truth judges it (_join)
+    paid = found & (lines > 0) & ~credit
     posted = (m["status"] == POSTED).to_numpy()
     right = posted & paid & (m["robot_signature"].to_numpy() == m["signature"].fillna("").to_numpy())
     m["outcome"] = np.select([right, posted, paid], ["posted_right", "posted_wrong", "manual_payable"], "manual_held")
@@ -1055,7 +1065,7 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
         m[col] = _text(m[col])
     m["true_amount_ore"] = ore_array(m["true_amount"].fillna(0).to_numpy(dtype=np.int64), found)
     m["history_postings"] = m["postings"].fillna(0).astype(np.int64)
-    m["why"] = _why_history(m, posted & ~right, found, lines)
+    m["why"] = _why_history(m, posted & ~right, found, lines, credit)
     m["should_pay"] = np.where(paid, "true", "false")
     invoices = m[list(typed_columns(HISTORY_EVALUATION_COLUMNS))]
 
@@ -1142,15 +1152,18 @@ def _decision_units(table: pd.DataFrame, source: object) -> tuple[np.ndarray, np
     return units, ok
 
 
-def _why_history(m: pd.DataFrame, wrong: np.ndarray, found: np.ndarray, lines: np.ndarray) -> np.ndarray:
+def _why_history(
+    m: pd.DataFrame, wrong: np.ndarray, found: np.ndarray, lines: np.ndarray, credit: np.ndarray
+) -> np.ndarray:
     """For each posting that differs from the history, in Danish: how
-    (whole-column: a year's evaluation may hold many)."""
+    (whole-column: a year's evaluation may hold many); ``credit``: a credit
+    note (:func:`credit_notes`), which is never to be paid."""
     out = np.full(len(m), "", dtype=object)
     idx = np.flatnonzero(wrong)
     if not len(idx):
         return out
     r = m.iloc[idx]
-    found, lines = found[idx], lines[idx]
+    found, lines, credit = found[idx], lines[idx], credit[idx]
     psp, true_psp = r["psp_element"].to_numpy(dtype=object), r["true_psp_element"].to_numpy(dtype=object)
     art, true_art = r["art"].to_numpy(dtype=object), r["true_art"].to_numpy(dtype=object)
     robot, truth = _ore_texts(r["amount_ore"]), _ore_texts(r["true_amount_ore"])
@@ -1176,8 +1189,9 @@ def _why_history(m: pd.DataFrame, wrong: np.ndarray, found: np.ndarray, lines: n
         + ")"
     )
     why = np.select(
-        [~found, lines == 0, lines > 1],
+        [credit, ~found, lines == 0, lines > 1],
         [
+            "skulle ikke være betalt (en kreditnota)",
             "specialisterne har ikke bogført fakturaen (den findes ikke i posteringshistorikken)",
             "specialisternes posteringer af fakturaen er tilbageført (i alt 0,00)",
             several,

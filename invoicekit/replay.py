@@ -63,6 +63,7 @@ from invoicekit.errors import InputError, MissingFileError, check_input_file
 from invoicekit.evaluate import (
     agree_by_lines,
     agrees_with_truth,
+    credit_notes,
     cvr_key,
     parse_should_pay,
     read_text_csv,
@@ -339,7 +340,7 @@ def wrong_postings(
     truth_lines: pd.DataFrame | None = None,
 ) -> pd.Series:
     """For one month's decisions and that month's truth: whether each posted
-    invoice was posted wrongly (it should not have been paid, or went to
+    invoice was posted wrongly (it should not have been paid, a credit note never, or went to
     another grant, PSP element or art than the truth). ``lines`` (the
     month's ``Decisions.lines``) and ``truth_lines`` (the world's
     ``truth-lines.csv``): a collective invoice decided line by line is
@@ -359,7 +360,8 @@ def wrong_postings(
         )
         agree_by_lines(own, t["should_pay"].notna().to_numpy(), lines.assign(month=month), truth_lines, agreed)
     grant_ok, psp_ok, art_ok = agreed
-    pay = t["should_pay"].fillna(False).astype(bool).to_numpy()
+    # a credit note is never to be paid, as evaluate judges it (a truth saying pay: set off by hand)
+    pay = t["should_pay"].fillna(False).astype(bool).to_numpy() & ~credit_notes(decisions)
     posted = (decisions["status"] == POSTED).to_numpy()
     return pd.Series(posted & ~(pay & grant_ok & psp_ok & art_ok), index=decisions.index)
 

@@ -61,7 +61,11 @@ def _by_hand(world: Path, replay_dir: Path) -> dict[str, int]:
                 continue  # the same invoice again: it counted at its first decision
             seen.add(key)
             t = facit[(month, int(d.row))]
-            pay = t.should_pay == "true"
+            # a credit note (amount 0 or less, or held as one: decisions.csv has no document type) is never
+            # to be paid, whatever the truth says: the specialists set it off by hand (0.9.44; counted
+            # manual_payable before, a potential no rule could win)
+            credit = float(d.amount or "nan") <= 0 or d.reason == "CREDIT_NOTE"
+            pay = t.should_pay == "true" and not credit
             if d.status == "posted":
                 same = (d.grant_id, d.psp_element, d.art) == (t.true_grant_id, t.true_psp_element, t.true_art)
                 counts["posted_right" if pay and same else "posted_wrong"] += 1
