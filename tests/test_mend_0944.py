@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from openpyxl import load_workbook
 
+from invoicekit.cli import main
 from invoicekit.evaluate import evaluate, evaluate_history
 from invoicekit.posting_history import prepare_posting_history
 
@@ -71,3 +74,40 @@ def test_a_credit_note_set_off_by_hand_is_not_counted_payable_by_history_nor_by_
         written = pd.read_csv(ev.write(tmp_path / name)["csv"], dtype=str, keep_default_na=False)
         assert written.set_index("invoice_id").loc[["K-1", "K-2"], "outcome"].tolist() == ["manual_held"] * 2, name
         assert written.set_index("invoice_id").loc[["K-1", "K-2"], "should_pay"].tolist() == ["false"] * 2, name
+
+
+# ---------------------------------------------------------------- 2: clusters.csv's median in kroner only
+
+
+def test_the_clusters_median_amount_takes_kroner_only_and_counts_the_other_currencies_left_out(tmp_path: Path):
+    """Scenario: an analyst maps March's invoice types without labels (``invoicekit types --clusters 2``):
+    Solhøj's four stays of 28,500 kr. and five invoices of 1,000,000 EUR (``currency`` EUR, a supplier
+    abroad), and Kilden's five rides of 900 kr.
+
+    Found: clusters.csv's ``median_amount`` (*Medianbeløb (kr.)*) took each group's median of the amounts as
+    written, a euro amount as kroner, so a group of stays showed a median of 1,000,000 kr. The follow-up's
+    tables and the type table count kroner only (evaluate's ``billed_ore``), and say how many invoices in
+    another currency they left out (*Heraf i anden valuta, ikke i beløbet*): the groups now do the same, or
+    an analyst scopes the robot by a median no invoice in kroner has."""
+    stays = [(f"F-{k}", "29345716", "28500.00", "", "Døgnophold marts 2019") for k in range(1, 5)]
+    euro = [(f"E-{k}", "29345716", "1000000.00", "EUR", "Døgnophold marts 2019") for k in range(1, 6)]
+    rides = [(f"K-{k}", "31587603", "900.00", "", "Kørsel til dagtilbud") for k in range(1, 6)]
+    extract = pd.DataFrame(
+        [*stays, *euro, *rides], columns=["invoice_id", "supplier_cvr", "amount", "currency", "text"]
+    ).assign(document_type="", period_start="2019-03-01", period_end="2019-03-31")
+    extract["cpr"] = [f"0{k}0{k}60-000{k}" for k in range(1, 6)] * 2 + [f"0{k}0{k}60-000{k}" for k in range(1, 5)]
+    extract.to_csv(tmp_path / "invoices-2019-03.csv", index=False)
+    out = tmp_path / "out"
+    args = ["types", "--invoices", str(tmp_path / "invoices-2019-03.csv"), "--clusters", "2", "--out", str(out)]
+    assert main([*args, "--quiet"]) == 0
+    clusters = pd.read_csv(out / "clusters.csv")
+    groups = pd.read_csv(out / "types.csv", dtype=str, keep_default_na=False)["invoice_type"].to_numpy()
+    kroner = extract["amount"].astype(float).where(extract["currency"] == "", np.nan)
+    by_hand = kroner.groupby(groups).median()
+    left_out = (extract["currency"] != "").groupby(groups).sum()
+    got = clusters.set_index("group")
+    assert got["median_amount"].fillna(-1).to_dict() == by_hand.reindex(got.index).fillna(-1).to_dict()
+    assert got["other_currency"].to_dict() == left_out.reindex(got.index).to_dict()
+    assert got["other_currency"].sum() == 5
+    heading = [c.value for c in load_workbook(out / "types.xlsx")["Grupper"][1]]
+    assert heading[-2:] == ["Medianbeløb (kr.)", "Heraf i anden valuta, ikke i beløbet"]

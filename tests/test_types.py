@@ -364,7 +364,7 @@ def test_cli_without_labels_clusters(worlds, tmp_path, capsys):
     wb = openpyxl.load_workbook(out / "types.xlsx")
     heading = [c.value for c in wb["Grupper"][1]]
     assert heading == ["Gruppe", "Fakturaer", "Hyppigste ord", "Andel kreditnotaer", "Andel med flere CPR-numre",
-                       "Medianbeløb (kr.)"]  # fmt: skip
+                       "Medianbeløb (kr.)", "Heraf i anden valuta, ikke i beløbet"]  # fmt: skip
     second = {h: c for h, c in zip(heading, wb["Grupper"][2], strict=True)}
     assert second["Andel kreditnotaer"].number_format == "0.0%" and second["Fakturaer"].number_format == "#,##0"
     assert second["Medianbeløb (kr.)"].number_format == "#,##0.00"

@@ -16,7 +16,7 @@ from faker.providers.person.da_DK import Provider
 from invoicekit.errors import InputError, refuse_given_twice
 from invoicekit.extracts import Grants, Invoices, as_invoices, digits_key, read_invoices
 from invoicekit.identifiers import utf8_path
-from invoicekit.parsing import MONEY_SCALE
+from invoicekit.parsing import MONEY_SCALE, ore_array
 from invoicekit.vocabulary import CPR_WORD, CREDIT_NOTE, MONTHS_DA
 
 #: numeric features, as computed by :func:`invoice_features`
@@ -118,6 +118,22 @@ def read_extracts(paths: Sequence[str | Path]) -> pd.DataFrame:
         raise InputError(None, "--invoices", "no invoice extract given")
     # each row keeps its number in its own file, beside the file's name
     return pd.concat(frames, ignore_index=True)
+
+
+def invoice_money(invoices: Invoices | pd.DataFrame) -> pd.DataFrame:
+    """Each invoice's amount as evaluate reads a decision's: ``amount_ore`` (whole øre, blank where the cell
+    is no amount), ``document_type`` and ``currency``, so that the type mapping takes a credit note, its
+    sign and the kroner billed by evaluate's one rule (:func:`~invoicekit.evaluate.credit_notes`,
+    :func:`~invoicekit.evaluate.signed_ore`, :func:`~invoicekit.evaluate.billed_ore`,
+    :func:`~invoicekit.evaluate.other_currency`), not by one of its own."""
+    inv = as_invoices(invoices).frame
+    return pd.DataFrame(
+        {
+            "amount_ore": ore_array(inv["amount"].to_numpy(dtype=np.int64), inv["amount_ok"].to_numpy(dtype=bool)),
+            "document_type": inv["document_type"].to_numpy(dtype=object),
+            "currency": inv["currency"].to_numpy(dtype=object),
+        }
+    )
 
 
 def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = None) -> pd.DataFrame:

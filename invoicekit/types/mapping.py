@@ -18,13 +18,14 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from invoicekit.cells import as_written, safe_frame
 from invoicekit.errors import InputError, make_folder
-from invoicekit.evaluate import read_decisions
+from invoicekit.evaluate import billed_ore, other_currency, read_decisions
 from invoicekit.extracts import read_grants
 from invoicekit.formats import EXCEL_DECIMAL1, EXCEL_INT, EXCEL_MONEY
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, quoted
+from invoicekit.parsing import ORE_PER_KRONE
 from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
 from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier
-from invoicekit.types.features import invoice_features, read_extracts
+from invoicekit.types.features import invoice_features, invoice_money, read_extracts
 from invoicekit.types.kinds import type_label
 from invoicekit.types.labels import match_labels, read_labels
 from invoicekit.types.scope import Scope, scope_summary, scope_table
@@ -164,7 +165,8 @@ class TypeMapping:
             shares["Fakturaer"] = {DANISH["confidence"]: None}
         if self.clusters is not None:
             shares["Grupper"] = dict.fromkeys(DANISH[c] for c in ("credit_share", "several_cpr_share"))
-        counts = {DANISH[c]: EXCEL_INT for c in ("invoices", "non_standard")} | {"Mærkede fakturaer": EXCEL_INT}
+        counts = {DANISH[c]: EXCEL_INT for c in ("invoices", "non_standard", "other_currency")}
+        counts |= {"Mærkede fakturaer": EXCEL_INT}
         counts |= {DANISH["score"]: EXCEL_DECIMAL1, DANISH["median_amount"]: EXCEL_MONEY}  # a score of 0-100: 33,3
         write_workbook(paths["xlsx"], sheets, percent=shares, formats=dict.fromkeys(sheets, counts))
         for name, fig in self.figures().items():
@@ -284,12 +286,20 @@ def map_types(
         types = names[model.labels_]
         ids["invoice_type"] = types
         sizes = np.bincount(model.labels_, minlength=len(names))
+        # the median of the kroner billed, as the follow-up's and the type table's amounts (evaluate's
+        # billed_ore): a euro amount taken as kroner gave a group of stays a median of 1,000,000 kr. (0.9.44)
+        money = invoice_money(invoices)
         per_group = (
-            features.groupby(model.labels_)
+            features.assign(
+                kroner=billed_ore(money).to_numpy(dtype=np.float64, na_value=np.nan) / ORE_PER_KRONE,
+                other_currency=other_currency(money).astype(np.int64),
+            )
+            .groupby(model.labels_)
             .agg(
                 credit_share=("credit", "mean"),
                 several_cpr_share=("several_cpr", "mean"),
-                median_amount=("amount_dkk", "median"),
+                median_amount=("kroner", "median"),
+                other_currency=("other_currency", "sum"),
             )
             .reindex(range(len(names)))
         )
