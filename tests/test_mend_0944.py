@@ -12,7 +12,7 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from invoicekit.cli import main
-from invoicekit.evaluate import evaluate, evaluate_history
+from invoicekit.evaluate import credit_notes, evaluate, evaluate_history
 from invoicekit.posting_history import prepare_posting_history
 
 CVR = "29345716"
@@ -111,3 +111,36 @@ def test_the_clusters_median_amount_takes_kroner_only_and_counts_the_other_curre
     assert got["other_currency"].sum() == 5
     heading = [c.value for c in load_workbook(out / "types.xlsx")["Grupper"][1]]
     assert heading[-2:] == ["Medianbeløb (kr.)", "Heraf i anden valuta, ikke i beløbet"]
+
+
+# ---------------------------------------------------------------- 3: the types credit flag is evaluate's
+
+
+def test_an_invoice_of_zero_kroner_is_a_credit_note_in_the_groups_as_evaluate_and_the_robot_count_it(tmp_path: Path):
+    """Scenario: an analyst maps March's invoice types without labels (``invoicekit types --clusters 2``):
+    Solhøj's five stays of 28,500 kr., and Kilden's five corrections, of which three of 0,00 kr. (a stay
+    cancelled, nothing to pay) and two of -900 kr.
+
+    Found: the types' credit flag (types/features ``credit``, the groups' *Andel kreditnotaer*) took an
+    amount below 0 alone: the three of 0 kr. were no credit notes, where the spec's check 9 (amount ≤ 0), the
+    robot, and evaluate's ``credit_notes`` (what the follow-up and evaluate count) hold them as credit notes.
+    An invoice of 0 kr. asks for no payment and is never posted: the groups' share of credit notes must count
+    it, or the analyst scopes the robot by a share that says fewer credit notes than the robot holds."""
+    stays = [(f"F-{k}", "29345716", "28500.00", "Døgnophold marts 2019") for k in range(1, 6)]
+    zero = [(f"K-{k}", "31587603", "0.00", "Korrektion dagtilbud") for k in range(1, 4)]
+    minus = [(f"K-{k}", "31587603", "-900.00", "Korrektion dagtilbud") for k in range(4, 6)]
+    extract = pd.DataFrame([*stays, *zero, *minus], columns=["invoice_id", "supplier_cvr", "amount", "text"]).assign(
+        document_type="", currency="", period_start="2019-03-01", period_end="2019-03-31"
+    )
+    extract["cpr"] = [f"0{k}0{k}60-000{k}" for k in range(1, 6)] * 2
+    extract.to_csv(tmp_path / "invoices-2019-03.csv", index=False)
+    out = tmp_path / "out"
+    args = ["types", "--invoices", str(tmp_path / "invoices-2019-03.csv"), "--clusters", "2", "--out", str(out)]
+    assert main([*args, "--quiet"]) == 0
+    clusters = pd.read_csv(out / "clusters.csv")
+    credit_in_groups = (clusters["credit_share"] * clusters["invoices"]).round().sum()
+    decisions = extract.rename(columns={"amount": "amount_ore"}).assign(
+        amount_ore=(extract["amount"].astype(float) * 100).round().astype("int64")
+    )
+    assert credit_notes(decisions).sum() == 5  # evaluate's: the three of 0 kr. and the two below
+    assert credit_in_groups == 5, f"the groups count {credit_in_groups:.0f} credit notes of the 5 evaluate counts"

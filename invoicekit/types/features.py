@@ -14,10 +14,11 @@ import pandas as pd
 from faker.providers.person.da_DK import Provider
 
 from invoicekit.errors import InputError, refuse_given_twice
+from invoicekit.evaluate import credit_notes
 from invoicekit.extracts import Grants, Invoices, as_invoices, digits_key, read_invoices
 from invoicekit.identifiers import utf8_path
 from invoicekit.parsing import MONEY_SCALE, ore_array
-from invoicekit.vocabulary import CPR_WORD, CREDIT_NOTE, MONTHS_DA
+from invoicekit.vocabulary import CPR_WORD, MONTHS_DA
 
 #: numeric features, as computed by :func:`invoice_features`
 NUMERIC = ("amount_dkk", "period_days")
@@ -169,8 +170,10 @@ def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = 
     whole = has_period & (start == month_start) & (end == month_end)
     count = inv["cpr_count"].to_numpy()
     flags = {
-        # a credit note written positive, as the spec allows (document_type), is one too (a review of 0.9.43)
-        "credit": (ok & (amount < 0)) | (inv["document_type"] == CREDIT_NOTE).to_numpy(),
+        # evaluate's credit notes, the spec's (check 9): an amount of 0 or less, or the document_type credit_note
+        # (one written positive, as the spec allows: a review of 0.9.43); an amount of 0, which asks for nothing
+        # and the robot never posts, was no credit note here (0.9.44)
+        "credit": credit_notes(invoice_money(inv)),
         "no_amount": ~ok,
         "no_period": ~has_period,
         "whole_month": whole,

@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from invoicekit.evaluate import billed_ore, other_currency
 from invoicekit.extracts import Invoices, as_invoices
-from invoicekit.history import spec_credit_notes
 from invoicekit.identifiers import mask_cprs_in
-from invoicekit.parsing import MONEY_SCALE
+from invoicekit.parsing import ORE_PER_KRONE
 from invoicekit.render import DanishTable
+from invoicekit.types.features import invoice_money
 from invoicekit.types.kinds import type_label
 from invoicekit.types.scope import BASIS_DA, IN_SCOPE_DA
 
@@ -33,11 +34,11 @@ def type_table(invoices: Invoices | pd.DataFrame, types, posted=None) -> pd.Data
     ``with_period``, ``single_citizen``. (A month's kroner were 328,500 or 184,500 by how its credit notes
     were written, with a euro invoice's amount among them: a review of 0.9.43.)"""
     inv = as_invoices(invoices).frame
-    ok = inv["amount_ok"].to_numpy(dtype=bool)
-    other = ~inv["currency_ok"].to_numpy(dtype=bool)
-    units = inv["amount"].to_numpy(dtype=np.int64)
-    credit = spec_credit_notes(np.where(ok, units, np.nan), inv["document_type"].to_numpy(dtype=object))
-    amount = np.where(ok & ~other, np.where(credit, -np.abs(units), units), 0) / MONEY_SCALE
+    # evaluate's one reading of an amount (signed_ore's sign of a credit note, billed_ore's kroner only), as
+    # the follow-up's and the fix list's, not a sign rule of its own
+    money = invoice_money(inv)
+    other = other_currency(money)
+    amount = billed_ore(money).to_numpy(dtype=np.float64, na_value=0.0) / ORE_PER_KRONE
     frame = pd.DataFrame(
         {
             "invoice_type": np.asarray(types, dtype=object),
