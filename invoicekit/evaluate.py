@@ -469,10 +469,13 @@ def source_rows(digest: pd.Series | str, rows: pd.Series) -> pd.Series:
 
 def currencies(decisions: pd.DataFrame) -> pd.Series:
     """Each decision's invoice's currency as a code (``EUR``; ``DKK`` or blank for kroner): blank for runs
-    recorded before the journal kept it (0.9.43)."""
+    recorded before the journal kept it (0.9.43). A cell holding a masked CPR number (a CPR number keyed into
+    the currency column, ``010190-xxxx`` as the extract shows it) is kept as written, not in capitals: the fix
+    list showed ``010190-XXXX``, a masked form no search for one finds (0.9.44)."""
     if "currency" not in decisions.columns:
         return pd.Series("", index=decisions.index, dtype=object)
-    return decisions["currency"].fillna("").astype(str).str.strip().str.upper()
+    text = decisions["currency"].fillna("").astype(str).str.strip()
+    return text.where(text.str.contains(CPR_MASK, regex=False), text.str.upper())
 
 
 def other_currency(decisions: pd.DataFrame) -> np.ndarray:

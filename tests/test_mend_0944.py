@@ -144,3 +144,37 @@ def test_an_invoice_of_zero_kroner_is_a_credit_note_in_the_groups_as_evaluate_an
     )
     assert credit_notes(decisions).sum() == 5  # evaluate's: the three of 0 kr. and the two below
     assert credit_in_groups == 5, f"the groups count {credit_in_groups:.0f} credit notes of the 5 evaluate counts"
+
+
+# ---------------------------------------------------------------- 4: the fix list keeps a masked CPR as written
+
+
+def test_the_fix_list_keeps_a_masked_cpr_number_as_written_not_in_capitals(tmp_path: Path):
+    """Scenario: in March Anna's stay, 30,000 kr., is posted; on a second invoice the supplier keyed the
+    citizen's CPR number into the currency column (``currency`` 0101901234). The robot holds it at check 8
+    (another currency than DKK), the journal keeping the currency as the extract shows it, masked:
+    ``010190-xxxx``. The administration opens ``invoicekit actions``' workbook.
+
+    Found: the sheet *Manuelle fakturaer* showed the invoice's *Valuta* as ``010190-XXXX``: evaluate's
+    ``currencies``, which the fix list takes its currency codes from, upper-cased the whole cell, masked
+    CPR number and all. A masked CPR number is written ``DDMMYY-xxxx`` everywhere (the README's promise, and
+    what a PII scan and a reader look for); in capitals it is another string, which neither a search for
+    the masked form nor the journal's own record finds."""
+    from tests.test_review_0942_followup import _inv, _journal
+
+    wrong = _inv("E-1", "1000", currency="0101901234")
+    journal = _journal(tmp_path, {"2019-03": [_inv("F-1", "30000"), wrong]})
+    assert main(["actions", "--journal", str(journal), "--out", str(tmp_path / "act"), "--quiet"]) == 0
+    book = load_workbook(tmp_path / "act" / "actions.xlsx")
+    ws = book["Manuelle fakturaer"]
+    rows = list(ws.iter_rows(values_only=True))
+    sheet = pd.DataFrame(rows[1:], columns=rows[0]).set_index("Fakturanummer")
+    assert sheet.loc["E-1", "Valuta"] == "010190-xxxx"
+    capitals = [
+        (name, cell.coordinate, cell.value)
+        for name in book.sheetnames
+        for row in book[name].iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and "-XXXX" in cell.value
+    ]
+    assert capitals == [], f"masked CPR numbers shown in capitals: {capitals}"
