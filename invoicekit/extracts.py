@@ -2234,25 +2234,28 @@ def _prepare_coding(df: pd.DataFrame, source: str, problems: Problems) -> tuple[
     for mask, column, problem in checks:
         problems.add_many(source, rows[mask & ~bad], column, problem)
         bad |= mask
-    keys = ["paragraph", "ownership", "target_key"]
-    named = out.loc[(out[keys] != "").all(axis=1).to_numpy() & bad, keys]
+    # the key's parts as arrays (a few rows: pandas' steps cost more than the work)
+    paragraph, ownership, target = (out[k].to_numpy(dtype=object) for k in ("paragraph", "ownership", "target_key"))
+    whole = (paragraph != "") & (ownership != "") & (target != "") & bad
+    named = frozenset(zip(paragraph[whole], ownership[whole], target[whole], strict=True))
     # a row left out holds back every key that agrees with the parts it names (a part it does not
     # name, or names with an Excel error, stands for any: a newer row whose paragraph read § 107/108
     # let the older row of § 108 code, as a PSP element with a space did: a review of the first version)
-    parts = out[keys].copy()
-    parts.loc[_error_cells(df["target_group"])[1], "target_key"] = ""
-    named_one = parts["paragraph"].map(lambda p: p == "STU" or p.isdecimal()).to_numpy(dtype=bool)
-    parts.loc[~named_one, "paragraph"] = ""  # #N/A is no paragraph
+    target = np.where(_error_cells(df["target_group"])[1], "", target)
+    named_one = np.array([p == "STU" or p.isdecimal() for p in paragraph], dtype=bool)
+    paragraph = np.where(named_one, paragraph, "")  # #N/A is no paragraph
     # and claims something (a PSP element, an art or a date): a heading row ("Udviklingshæmmede" alone) claims
     # nothing (a review); a new row whose PSP element is yet to be filled in does (a review of that)
     filled = [df[c].fillna("").astype(str).str.strip() != "" for c in ("valid_from", "valid_to")]
     claims = ((psp != "") | (art != "") | filled[0] | filled[1]).to_numpy(dtype=bool)
-    keyed = (parts != "").any(axis=1).to_numpy() & claims & bad
-    whole_time = keyed & (~from_ok | (from_ok & to_ok & (valid_to < valid_from)))
-    held = parts.loc[keyed].assign(valid_from=out.loc[keyed, "valid_from"], valid_to=out.loc[keyed, "valid_to"])
-    held.loc[whole_time[keyed], ["valid_from", "valid_to"]] = (np.datetime64("NaT"), np.datetime64("NaT"))
-    held.loc[(~to_ok & ~to_blank)[keyed], "valid_to"] = np.datetime64("NaT")  # an end not read: open
-    return out[~bad].reset_index(drop=True), frozenset(named.itertuples(index=False, name=None)), _held_rows(held)
+    keyed = ((paragraph != "") | (ownership != "") | (target != "")) & claims & bad
+    whole_time = (~from_ok | (from_ok & to_ok & (valid_to < valid_from)))[keyed]
+    start, end = valid_from[keyed].copy(), valid_to[keyed].copy()
+    start[whole_time] = end[whole_time] = np.datetime64("NaT")
+    end[(~to_ok & ~to_blank)[keyed]] = np.datetime64("NaT")  # an end not read: open
+    held = {"paragraph": paragraph[keyed], "ownership": ownership[keyed], "target_key": target[keyed],
+            "valid_from": start, "valid_to": end}  # fmt: skip
+    return out[~bad].reset_index(drop=True), named, _held_rows(held)
 
 
 def held_agreeing(held: pd.DataFrame, paragraph: str, ownership: str, target_key: str) -> np.ndarray:
@@ -2279,13 +2282,15 @@ def held_on(held: pd.DataFrame, paragraph: str, ownership: str, target_key: str,
 HELD_FROM = np.datetime64("1900-01-01", "D")
 
 
-def _held_rows(held: pd.DataFrame) -> pd.DataFrame:
+def _held_rows(held: pd.DataFrame | dict[str, np.ndarray]) -> pd.DataFrame:
     """Coding rows left out whose key could be read (``paragraph``,
     ``ownership``, ``target_key``) and the days each may hold: a start not
-    read is :data:`HELD_FROM`, an end not read open (NaT)."""
+    read is :data:`HELD_FROM`, an end not read open (NaT). ``held``: a table or its columns."""
     columns = ["paragraph", "ownership", "target_key"]
-    out = pd.DataFrame({c: held[c].to_numpy(dtype=object) if c in held else np.empty(0, object) for c in columns})
-    start = held["valid_from"].to_numpy(dtype="datetime64[D]") if "valid_from" in held else np.empty(0, "datetime64[D]")
+    out = {c: np.asarray(held[c], dtype=object) if c in held else np.empty(0, object) for c in columns}
+    start = (
+        np.asarray(held["valid_from"], dtype="datetime64[D]") if "valid_from" in held else np.empty(0, "datetime64[D]")
+    )
     out["valid_from"] = np.where(np.isnat(start), HELD_FROM, start)
-    out["valid_to"] = held["valid_to"].to_numpy(dtype="datetime64[D]") if "valid_to" in held else start
-    return out.reset_index(drop=True)
+    out["valid_to"] = np.asarray(held["valid_to"], dtype="datetime64[D]") if "valid_to" in held else start
+    return pd.DataFrame(out)
