@@ -178,3 +178,53 @@ def test_the_fix_list_keeps_a_masked_cpr_number_as_written_not_in_capitals(tmp_p
         if isinstance(cell.value, str) and "-XXXX" in cell.value
     ]
     assert capitals == [], f"masked CPR numbers shown in capitals: {capitals}"
+
+
+# ---------------------------------------------------------------- 5: the types' amount is kroner billed
+
+
+def test_the_types_amount_is_kroner_billed_a_euro_invoice_none_and_a_credit_note_written_positive_credits():
+    """Scenario: March's invoices hold a stay of 28,500 kr., a stay of 28,500 EUR from a German home (check 8
+    holds it), and Kilden's credit note of 5,000 written positive with its type (``credit_note``, as the spec
+    allows), beside Kilden's invoice of 5,000 kr.; the citizen's grant at Solhøj is 28,500 kr. a month.
+
+    Found (0.9.43): the types' features read the euro invoice's 28,500 as kroner, in the same amount band as the
+    Danish stay and a whole multiple of the Danish rate, and the credit note's 5,000 as a bill of 5,000 kr.: the
+    classifier and the groups learnt a German home's invoices as Danish ones and a credit note as its invoice,
+    where evaluate and the follow-up count kroner billed (``billed_ore``: a credit note credits, another
+    currency is no kroner)."""
+    from invoicekit.extracts import prepare_grants, prepare_invoices
+    from invoicekit.types import invoice_features
+
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": ["F-1", "F-2", "K-1", "K-2"],
+            "supplier_cvr": [CVR, CVR, "31587603", "31587603"],
+            "cpr": ["0101601234", "0101601234", "0202602345", "0202602345"],
+            "amount": ["28500.00", "28500.00", "5000.00", "5000.00"],
+            "currency": ["", "EUR", "", ""],
+            "document_type": ["", "", "credit_note", ""],
+            "period_start": "2019-03-01",
+            "period_end": "2019-03-31",
+            "text": "Døgnophold marts 2019",
+        }
+    )
+    grants = pd.DataFrame(
+        {
+            "grant_id": ["G1"],
+            "cpr": ["0101601234"],
+            "service_code": ["108.1"],
+            "supplier_cvr": [CVR],
+            "start_date": ["2019-01-01"],
+            "end_date": [""],
+            "rate": ["28500.00"],
+            "rate_unit": ["month"],
+        }
+    )
+    f = invoice_features(prepare_invoices(invoices), prepare_grants(grants))
+    amounts = f["amount_dkk"].tolist()
+    assert amounts[0] == 28500.0 and amounts[3] == 5000.0
+    assert np.isnan(amounts[1]), f"the euro invoice's amount was read as {amounts[1]} kr."
+    assert amounts[2] == -5000.0, f"the credit note written positive was read as {amounts[2]} kr. billed"
+    assert f["rate_multiple"].tolist()[:2] == [1.0, 0.0], "a euro amount is no multiple of a rate in kroner"
+    assert f["credit"].tolist() == [0.0, 0.0, 1.0, 0.0]

@@ -14,10 +14,10 @@ import pandas as pd
 from faker.providers.person.da_DK import Provider
 
 from invoicekit.errors import InputError, refuse_given_twice
-from invoicekit.evaluate import credit_notes
+from invoicekit.evaluate import billed_ore, credit_notes, other_currency
 from invoicekit.extracts import Grants, Invoices, as_invoices, digits_key, read_invoices
 from invoicekit.identifiers import utf8_path
-from invoicekit.parsing import MONEY_SCALE, ore_array
+from invoicekit.parsing import ore_array
 from invoicekit.vocabulary import CPR_WORD, MONTHS_DA
 
 #: numeric features, as computed by :func:`invoice_features`
@@ -159,7 +159,11 @@ def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = 
     f["citizen_key"] = inv["cpr_key"].to_numpy()
     ok = inv["amount_ok"].to_numpy(dtype=bool)
     amount = inv["amount"].to_numpy(dtype=np.int64)
-    f["amount_dkk"] = np.where(ok, amount / MONEY_SCALE, np.nan)
+    money = invoice_money(inv)
+    # the kroner billed, as evaluate reads them (billed_ore): a credit note written positive credits, and an
+    # invoice in another currency has no amount in kroner (a euro invoice's 1,000 fell in the band of 1,000 kr.,
+    # and a credit note of 5,000 beside invoices of 5,000: 0.9.44)
+    f["amount_dkk"] = billed_ore(money).astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan) / 100
     start = inv["period_start"].to_numpy().astype("datetime64[D]")
     end = inv["period_end"].to_numpy().astype("datetime64[D]")
     has_period = ~np.isnat(start) & ~np.isnat(end)
@@ -173,7 +177,7 @@ def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = 
         # evaluate's credit notes, the spec's (check 9): an amount of 0 or less, or the document_type credit_note
         # (one written positive, as the spec allows: a review of 0.9.43); an amount of 0, which asks for nothing
         # and the robot never posts, was no credit note here (0.9.44)
-        "credit": credit_notes(invoice_money(inv)),
+        "credit": credit_notes(money),
         "no_amount": ~ok,
         "no_period": ~has_period,
         "whole_month": whole,
@@ -192,7 +196,9 @@ def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = 
     content = pd.DataFrame({"k": key, "c": inv["cpr_all"], "s": start, "e": end, "a": np.where(ok, amount, -1)})
     same_content = content.groupby(["k", "c", "s", "e", "a"], sort=False, dropna=False).cumcount() > 0
     flags["same_content_before"] = (same_content & (count > 0) & ok & has_period).to_numpy()
-    multiple, unknown, unit = _rate_multiple(inv, grants.frame if grants is not None else None, amount, ok)
+    # a rate is in kroner: an amount in another currency is no multiple of it
+    in_kroner = ok & ~other_currency(money)
+    multiple, unknown, unit = _rate_multiple(inv, grants.frame if grants is not None else None, amount, in_kroner)
     flags["rate_multiple"] = multiple
     flags["rate_unknown"] = unknown
     for name in FLAGS:
