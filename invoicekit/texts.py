@@ -60,8 +60,12 @@ MEMO_CELLS = 256
 #: pattern anew for every call, 9 to 15 ms for the largest (the periods', the CPR numbers', the keys hashed
 #: as CPR numbers) however few the cells, a third of a run of a few invoices, while the same texts come
 #: again (a message in two files, the same example run again); emptied once it holds :data:`_ASKED_MOST`
+#: answers or :data:`_ASKED_MOST_CHARS` characters of text (a notebook making run after run of long texts
+#: kept 150 MB of copies of 250 texts of 200 KB: a review of 0.9.44)
 _ASKED: dict[tuple[str, str, str], object] = {}
 _ASKED_MOST = 100_000
+_ASKED_MOST_CHARS = 10_000_000
+_asked_chars = 0
 
 
 def matches_regex(cells: pa.Array | pa.ChunkedArray, pattern: str) -> pa.Array | pa.ChunkedArray:
@@ -86,11 +90,16 @@ def _asked(ask, what: str, cells: pa.Array | pa.ChunkedArray, pattern: str, kind
     known = {t: _ASKED.get((what, pattern, t)) for t in dict.fromkeys(values) if t is not None}
     unseen = [t for t, answer in known.items() if answer is None]
     if unseen:
+        global _asked_chars
         answers = ask(pa.array(unseen, cells.type), pattern).to_pylist()
         known.update(zip(unseen, answers, strict=True))
-        if len(_ASKED) >= _ASKED_MOST:
+        chars = sum(map(len, unseen))
+        if len(_ASKED) >= _ASKED_MOST or _asked_chars + chars > _ASKED_MOST_CHARS:
             _ASKED.clear()
-        _ASKED.update(((what, pattern, t), answer) for t, answer in zip(unseen, answers, strict=True))
+            _asked_chars = 0
+        if chars <= _ASKED_MOST_CHARS:  # texts longer than the memo holds are asked each time
+            _ASKED.update(((what, pattern, t), answer) for t, answer in zip(unseen, answers, strict=True))
+            _asked_chars += chars
     out = pa.array([None if t is None else known[t] for t in values], kind)
     return pa.chunked_array([out], kind) if isinstance(cells, pa.ChunkedArray) else out
 

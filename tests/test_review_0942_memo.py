@@ -84,3 +84,22 @@ def test_any_pattern_asked_through_the_memo_answers_as_arrow_asked_directly(kind
     before = len(texts._ASKED)
     assert texts.counts_regex(big, "[0-9]").to_pylist() == [1] * len(big)
     assert len(texts._ASKED) == before
+
+
+def test_the_memo_holds_no_more_text_than_its_bound_and_still_answers(monkeypatch):
+    """A process making run after run of long texts (a notebook) must not keep every text it was asked of:
+    the memo is emptied once it would hold more characters than its bound, and a column of texts longer than
+    the bound is asked of RE2 without being kept."""
+    monkeypatch.setattr(texts, "_ASKED_MOST_CHARS", 1_000)
+    texts._ASKED.clear()
+    monkeypatch.setattr(texts, "_asked_chars", 0)
+    for k in range(20):
+        cells = pa.array([f"tekst {k} " + "x" * 300, None, "CPR 010190-1234"])
+        assert (
+            texts.matches_regex(cells, identifiers.CPR_LIKE_RE2).to_pylist()
+            == pc.match_substring_regex(cells, identifiers.CPR_LIKE_RE2).to_pylist()
+        )
+        assert sum(len(text) for _, _, text in texts._ASKED) <= 1_000
+    long = pa.array(["y" * 2_000, "010190-1234"])
+    assert texts.matches_regex(long, r"\d{6}-\d{4}").to_pylist() == [False, True]
+    assert not any(text.startswith("y") for _, _, text in texts._ASKED)
