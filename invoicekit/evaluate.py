@@ -851,15 +851,14 @@ def agree_by_lines(
     more), what they say decides. Returns, per invoice wrong on a line, the
     values to name in the message: the first line that differs, of each
     field."""
-    by_run = "run_id" in m.columns and "run_id" in lines.columns
-    key = "run_id" if by_run else "month"
+    key = _run_key(m, lines)
     if key not in lines.columns or "line_no" not in lines.columns:
         return {}
-    own = pd.DataFrame({key: m[key].to_numpy(), "row": m["row"].to_numpy(dtype=np.int64), "at": np.arange(len(m))})
+    own = pd.DataFrame({key: _keyed(m, key), "row": m["row"].to_numpy(dtype=np.int64), "at": np.arange(len(m))})
     own = own[placed & ~own.duplicated([key, "row"], keep=False).to_numpy()]  # one invoice a key, or none judged
     robot = pd.DataFrame(
         {
-            key: lines[key].to_numpy() if by_run else _text(lines[key]).to_numpy(),
+            key: _keyed(lines, key),
             "row": pd.to_numeric(lines["row"]).to_numpy(dtype=np.int64),
             "line_no": _line_numbers(lines["line_no"]),
             **{c: _text(lines[c]).to_numpy() for c, _ in _LINE_FIELDS if c in lines.columns},
@@ -1099,21 +1098,49 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
 _LINE_COLUMNS_READ = ("row", "status", "psp_element", "art")
 
 
+#: the column :func:`read_decisions` and :func:`read_decision_lines` give each row: the ``decisions.csv`` it was
+#: read from or lies beside, which tells apart the runs of a month run in parts, whose rows start again at 1
+DECISIONS_FILE = "decisions_file"
+
+
+def _run_key(decisions: pd.DataFrame, lines: pd.DataFrame) -> str:
+    """The column that tells one run's rows from another's in both the decisions and their lines: the run
+    (``run_id``), the file read (:data:`DECISIONS_FILE`), else the month (a month run in parts was refused,
+    or its lines taken for another part's: a review of 0.9.44)."""
+    for key in ("run_id", DECISIONS_FILE):
+        if key in decisions.columns and key in lines.columns:
+            return key
+    return "month"
+
+
+def _keyed(frame: pd.DataFrame, key: str) -> np.ndarray:
+    """``frame``'s :func:`_run_key` column as the keys compare it (blank where it has none)."""
+    if key not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return frame[key].to_numpy() if key == "run_id" else _text(frame[key]).to_numpy(dtype=object)
+
+
 def _never_payable(m: pd.DataFrame, lines: pd.DataFrame | None) -> np.ndarray:
     """The invoices never to be paid, as evaluate judges payment: the credit notes (:func:`credit_notes`). But
-    one known by its reason alone (a table without the document's type, as ``decisions.csv``) whose invoice has
-    lines in ``lines`` (``decision_lines.csv``: month and row as the decisions have them) was a collective
-    invoice decided line by line and held for a credit line: an invoice, paid when the specialists paid it (a
-    review of 0.9.44 found one counted rightly held, where the same run judged in memory counted it missed)."""
+    one known by its reason alone (a table without the document's type, as ``decisions.csv``: an amount above
+    0) whose own lines in ``lines`` (``decision_lines.csv``) hold a credit line (an amount of 0 or less) was a
+    collective invoice held for that line: an invoice, paid when the specialists paid it (a review of 0.9.44
+    found one counted rightly held, where the same run judged in memory counted it missed). A collective credit
+    note, every line a credit or written positive, stays one."""
     credit = credit_notes(m)
     if lines is None or not len(lines) or "document_type" in m.columns or "row" not in lines or not credit.any():
         return credit
-    month = _text(lines["month"]) if "month" in lines else pd.Series("", index=lines.index, dtype=object)
-    row = pd.to_numeric(lines["row"], errors="coerce").fillna(-1).astype(np.int64)
-    lined = pd.MultiIndex.from_arrays([month.to_numpy(dtype=object), row.to_numpy()])
-    own_month = _text(m["month"]) if "month" in m else pd.Series("", index=m.index, dtype=object)
-    own = pd.MultiIndex.from_arrays([own_month.to_numpy(dtype=object), m["row"].astype(np.int64).to_numpy()])
-    return credit & ~own.isin(lined)
+    units, known = _decision_units(m, None)
+    by_reason = credit & known & (units > 0)
+    if not by_reason.any():
+        return credit
+    line_units, line_known = _decision_units(lines, None)
+    key = _run_key(m, lines)
+    row = pd.to_numeric(lines["row"], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
+    credit_line = line_known & (line_units <= 0)
+    lined = pd.MultiIndex.from_arrays([_keyed(lines, key)[credit_line], row[credit_line]])
+    own = pd.MultiIndex.from_arrays([_keyed(m, key), m["row"].astype(np.int64).to_numpy()])
+    return credit & ~(by_reason & own.isin(lined))
 
 
 def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
@@ -1132,22 +1159,22 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
         src = lines["source"].iat[k] if "source" in lines else where
         written = lines["amount"].iat[k] if "amount" in lines else ""
         raise InputError(src, "amount", f"'{written}' of a posted line is not an amount")
-    month = _text(lines["month"]) if "month" in lines else pd.Series("", index=lines.index, dtype=object)
+    key = _run_key(d, lines)
     work = pd.DataFrame(
         {
-            "month": month.to_numpy(dtype=object),
+            "part": _keyed(lines, key),
             "row": pd.to_numeric(lines["row"]).astype(np.int64).to_numpy(),
             "psp_code": account_code(_text(lines["psp_element"])),
             "art_code": account_code(_text(lines["art"])),
             "ore": np.where(known, whole_ore(units), 0),
         }
     )[posted_line & known]
-    net = work.groupby(["month", "row", "psp_code", "art_code"], sort=True)["ore"].sum().reset_index()
+    net = work.groupby(["part", "row", "psp_code", "art_code"], sort=True)["ore"].sum().reset_index()
     net = net[net["ore"] != 0]
     net["signature"] = posting_signature(net["psp_code"].to_numpy(), net["art_code"].to_numpy(), net["ore"].to_numpy())
-    joined = net.groupby(["month", "row"], sort=False)["signature"].agg("\x1e".join)
+    joined = net.groupby(["part", "row"], sort=False)["signature"].agg("\x1e".join)
     out = d["robot_signature"].to_numpy(dtype=object).copy()
-    decided = pd.MultiIndex.from_arrays([d["month"].to_numpy(dtype=object), d["row"].to_numpy()])
+    decided = pd.MultiIndex.from_arrays([_keyed(d, key), d["row"].to_numpy()])
     if not decided.is_unique:
         raise InputError(
             where,
@@ -1158,8 +1185,9 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
         )
     at = decided.get_indexer(joined.index)
     if (at < 0).any():
-        month, row = joined.index[int(np.flatnonzero(at < 0)[0])]
-        raise InputError(where, "row", f"row {row}{f' of {month}' if month else ''} names no decision in decisions.csv")
+        part, row = joined.index[int(np.flatnonzero(at < 0)[0])]
+        of = f" of {part}" if key == "month" and part else ""
+        raise InputError(where, "row", f"row {row}{of} names no decision in decisions.csv")
     out[at] = joined.to_numpy(dtype=object)
     return out
 
@@ -1219,7 +1247,7 @@ def _why_history(
     why = np.select(
         [credit, ~found, lines == 0, lines > 1],
         [
-            "skulle ikke være betalt (en kreditnota)",
+            "skulle ikke være betalt (en kreditnota, eller specialisternes posteringer går i minus: en modregning)",
             "specialisterne har ikke bogført fakturaen (den findes ikke i posteringshistorikken)",
             "specialisternes posteringer af fakturaen er tilbageført (i alt 0,00)",
             several,
@@ -1353,6 +1381,7 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
             )
         if month:
             d["month"] = month
+        d[DECISIONS_FILE] = str(p)
         facts = facts or {}
         invoices = facts.get("inputs", {}).get("invoices", {}) if isinstance(facts.get("inputs"), dict) else {}
         digest = invoices.get("sha256") if isinstance(invoices, dict) else None
@@ -1384,7 +1413,7 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
             month = decisions_month(p)
             if month:
                 d["month"] = month
-            frames.append(d.assign(source=str(f)))
+            frames.append(d.assign(source=str(f), **{DECISIONS_FILE: str(p)}))
         else:
             _refuse_lines_left_behind(Path(p), f)
     lines = pd.concat(frames, ignore_index=True) if frames else None
