@@ -681,7 +681,7 @@ def _by_number(rows: pd.DataFrame, t: pd.DataFrame, by_month: bool = False, not_
         keys = invoice_keys(frame.drop(columns=["invoice_key"], errors="ignore"))
         return keys.assign(month=frame["month"]) if by_month or not_later else keys
 
-    truth = pd.concat([keyed(t), t[[*TRUTH_FIELDS, "cause"]]], axis=1)
+    truth = pd.concat([keyed(t), t[[*TRUTH_FIELDS, "cause"]]], axis=1).assign(truth_at=np.arange(len(t)))
     truth = truth[truth["number"] != ""]
     if not_later:  # each decision's truth row of its month or before
         wanted = keyed(rows).reset_index(drop=True)
@@ -690,13 +690,13 @@ def _by_number(rows: pd.DataFrame, t: pd.DataFrame, by_month: bool = False, not_
         pairs = wanted.reset_index(names="at").merge(ordered, on=on)
         pairs = pairs.sort_values(["at", "truth_month", "position"], kind="stable")
         pairs = pairs[(pairs["month"] == "") | (pairs["truth_month"] <= pairs["month"])].drop_duplicates("at")
-        fields = pairs.set_index("at")[[*TRUTH_FIELDS, "cause"]].reindex(wanted.index)
+        fields = pairs.set_index("at")[[*TRUTH_FIELDS, "cause", "truth_at"]].reindex(wanted.index)
         found = pd.concat([wanted, fields], axis=1).astype({"should_pay": object})
     else:
         truth = truth.drop_duplicates(on)
         found = keyed(rows).reset_index(drop=True).merge(truth, on=on, how="left").astype({"should_pay": object})
     found = found.where(found.notna(), None)
-    found.loc[(found["number"] == "").to_numpy(), [*TRUTH_FIELDS, "cause"]] = None
+    found.loc[(found["number"] == "").to_numpy(), [*TRUTH_FIELDS, "cause", "truth_at"]] = None
     return found
 
 
@@ -765,6 +765,7 @@ def _join(
         # not named for it, runs in a later month (an attack on a first fix)
         confirmed_at = np.asarray(same, dtype=bool)
         placed = confirmed_at.copy()
+        m["truth_month"], m["truth_row"] = m["month"].to_numpy(dtype=object), m["row"].to_numpy()
         month_placed = m["month"].isin(set(m.loc[confirmed_at, "month"])).to_numpy()
         in_parts = m["month"].isin(set(m.loc[m.duplicated(["month", "row"], keep=False), "month"])).to_numpy()
         unplaced = ~confirmed_at & (~month_placed | in_parts)
@@ -784,10 +785,19 @@ def _join(
             # month as the others are (a review: the rest of March run in April was left without truth)
             again = found["should_pay"].isna().to_numpy() & within
             if again.any():
-                found.loc[again, [*TRUTH_FIELDS, "cause"]] = _by_number(keys[again], free, not_later=True)[
-                    [*TRUTH_FIELDS, "cause"]
+                found.loc[again, [*TRUTH_FIELDS, "cause", "truth_at"]] = _by_number(keys[again], free, not_later=True)[
+                    [*TRUTH_FIELDS, "cause", "truth_at"]
                 ].to_numpy()
             m.loc[unplaced, [*TRUTH_FIELDS, "cause"]] = found[[*TRUTH_FIELDS, "cause"]].to_numpy()
+            # the truth's month and row each was found at, whose truth lines are its own (a collective invoice of
+            # a month run in parts, found by its number, was judged by its row alone: a review of 0.9.44)
+            at = found["truth_at"].to_numpy(dtype=object)
+            hit = np.array([a is not None and a == a for a in at], dtype=bool)
+            where = np.flatnonzero(unplaced)[hit]
+            taken = free.iloc[np.asarray(at[hit], dtype=np.int64)]
+            m.loc[where, "truth_month"] = taken["month"].to_numpy(dtype=object)
+            m.loc[where, "truth_row"] = taken["row"].to_numpy()
+            placed[where] = True
     else:
         _refuse_contradicting_truth(t, ts, d)
         found = _by_number(d, t)
@@ -869,7 +879,12 @@ def agree_by_lines(
     robot = robot.merge(own, on=[key, "row"])
     if robot.empty:
         return {}
-    robot["month"] = m["month"].to_numpy()[robot["at"].to_numpy()]
+    # the truth's lines of the truth's row each invoice was found at (its own month and row, or, found by its
+    # number, the row the truth holds it under)
+    truth_month = m["truth_month"] if "truth_month" in m else m["month"]
+    truth_row = m["truth_row"] if "truth_row" in m else m["row"]
+    robot["month"] = truth_month.to_numpy()[robot["at"].to_numpy()]
+    robot["row"] = truth_row.to_numpy(dtype=np.int64)[robot["at"].to_numpy()]
     ts = _source(truth_lines, "truth lines")
     truth = pd.DataFrame(
         {
@@ -894,7 +909,9 @@ def agree_by_lines(
     every_held = pd.Series(held).groupby(at).all()
     truth_count = truth.groupby(["month", "row"]).size()
     robot_count = joined.groupby("at").size()
-    keys = pd.MultiIndex.from_arrays([m["month"].to_numpy()[robot_count.index], m["row"].to_numpy()[robot_count.index]])
+    keys = pd.MultiIndex.from_arrays(
+        [truth_month.to_numpy()[robot_count.index], truth_row.to_numpy(dtype=np.int64)[robot_count.index]]
+    )
     whole = every_held.reindex(robot_count.index).to_numpy() & (
         truth_count.reindex(keys).to_numpy() == robot_count.to_numpy()
     )
@@ -1103,6 +1120,13 @@ _LINE_COLUMNS_READ = ("row", "status", "psp_element", "art")
 DECISIONS_FILE = "decisions_file"
 
 
+def decisions_file(path: str | Path) -> str:
+    """A ``decisions.csv``'s :data:`DECISIONS_FILE` key, one spelling whatever the path given (``./a``, ``a//b``,
+    relative or absolute, a link): the decisions and the lines beside them keyed it each their way, and no line
+    found its decision (a review of 0.9.44: a collective invoice's wrong line was counted right)."""
+    return str(Path(path).resolve())
+
+
 def _run_key(decisions: pd.DataFrame, lines: pd.DataFrame) -> str:
     """The column that tells one run's rows from another's in both the decisions and their lines: the run
     (``run_id``), the file read (:data:`DECISIONS_FILE`), else the month (a month run in parts was refused,
@@ -1137,10 +1161,18 @@ def _never_payable(m: pd.DataFrame, lines: pd.DataFrame | None) -> np.ndarray:
     line_units, line_known = _decision_units(lines, None)
     key = _run_key(m, lines)
     row = pd.to_numeric(lines["row"], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
-    credit_line = line_known & (line_units <= 0)
-    lined = pd.MultiIndex.from_arrays([_keyed(lines, key)[credit_line], row[credit_line]])
+    held_so = (
+        (_text(lines["reason"]) == CREDIT_NOTE_REASON).to_numpy() if "reason" in lines else np.ones(len(row), bool)
+    )
+    # a line of 0 or less held as a credit, beside a line billed and not held so: an invoice held for its credit
+    # line; a collective credit note holds every line so, a line of 0.00 among them (a review of 0.9.44)
+    credit_line = line_known & (line_units <= 0) & held_so
+    billed_line = line_known & (line_units > 0) & ~held_so
+    part = _keyed(lines, key)
+    with_credit = pd.MultiIndex.from_arrays([part[credit_line], row[credit_line]])
+    with_billed = pd.MultiIndex.from_arrays([part[billed_line], row[billed_line]])
     own = pd.MultiIndex.from_arrays([_keyed(m, key), m["row"].astype(np.int64).to_numpy()])
-    return credit & ~(by_reason & own.isin(lined))
+    return credit & ~(by_reason & own.isin(with_credit) & own.isin(with_billed))
 
 
 def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
@@ -1163,6 +1195,7 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
     work = pd.DataFrame(
         {
             "part": _keyed(lines, key),
+            "source": _text(lines["source"]).to_numpy(dtype=object) if "source" in lines else where,
             "row": pd.to_numeric(lines["row"]).astype(np.int64).to_numpy(),
             "psp_code": account_code(_text(lines["psp_element"])),
             "art_code": account_code(_text(lines["art"])),
@@ -1186,8 +1219,14 @@ def _signatures_by_line(d: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
     at = decided.get_indexer(joined.index)
     if (at < 0).any():
         part, row = joined.index[int(np.flatnonzero(at < 0)[0])]
+        # the file of that line, and the decisions it lies beside (the first file read was named, whichever
+        # run's line it was: a review of 0.9.44)
+        src = work.loc[(work["part"] == part) & (work["row"] == row), "source"]
         of = f" of {part}" if key == "month" and part else ""
-        raise InputError(where, "row", f"row {row}{of} names no decision in decisions.csv")
+        beside = f" ({part})" if key == DECISIONS_FILE else ""
+        raise InputError(
+            src.iat[0] if len(src) else where, "row", f"row {row}{of} names no decision in decisions.csv{beside}"
+        )
     out[at] = joined.to_numpy(dtype=object)
     return out
 
@@ -1381,7 +1420,7 @@ def read_decisions(paths: list[str | Path]) -> pd.DataFrame:
             )
         if month:
             d["month"] = month
-        d[DECISIONS_FILE] = str(p)
+        d[DECISIONS_FILE] = decisions_file(p)
         facts = facts or {}
         invoices = facts.get("inputs", {}).get("invoices", {}) if isinstance(facts.get("inputs"), dict) else {}
         digest = invoices.get("sha256") if isinstance(invoices, dict) else None
@@ -1413,7 +1452,7 @@ def read_decision_lines(paths: list[str | Path]) -> pd.DataFrame | None:
             month = decisions_month(p)
             if month:
                 d["month"] = month
-            frames.append(d.assign(source=str(f), **{DECISIONS_FILE: str(p)}))
+            frames.append(d.assign(source=str(f), **{DECISIONS_FILE: decisions_file(p)}))
         else:
             _refuse_lines_left_behind(Path(p), f)
     lines = pd.concat(frames, ignore_index=True) if frames else None
