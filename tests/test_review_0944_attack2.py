@@ -14,17 +14,24 @@ import invoicekit as ik
 from invoicekit.cli import main
 from invoicekit.evaluate import evaluate
 from tests.test_lines import ANNA, BO, CVR, GRANTS, SHEET
+from tests.test_review_0942_followup import _inputs as followup_inputs
 
 TRUTH_COLUMNS = ["supplier_cvr", "invoice_id", "should_pay", "true_grant_id", "true_psp_element", "true_art"]
 
 
 def _inputs(folder: Path) -> tuple[Path, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(GRANTS).to_csv(folder / "grants.csv", index=False)
-    with pd.ExcelWriter(folder / "sheet.xlsx") as w:
-        for name, frame in SHEET.items():
-            frame.to_excel(w, sheet_name=name, index=False)
-    return folder / "grants.csv", folder / "sheet.xlsx"
+    """The lines tests' grant extract and support sheet, written in ``folder``."""
+    return followup_inputs(folder, GRANTS, SHEET)
+
+
+def _in_memory(invoices: list[dict], lines: list[dict]) -> ik.Decisions:
+    """The same invoices decided by the library, in memory (the document type known)."""
+    return ik.decide(
+        ik.prepare_invoices(pd.DataFrame(invoices)),
+        ik.prepare_grants(pd.DataFrame(GRANTS)),
+        ik.prepare_support_sheet(SHEET),
+        lines=ik.prepare_invoice_lines(pd.DataFrame(lines)),
+    )
 
 
 def _invoice(number: str, amount: str, cpr: str = "", text: str = "Ophold marts 2019", kind: str = "") -> dict:
@@ -99,12 +106,7 @@ def test_evaluate_decisions_counts_a_collective_credit_note_payable(tmp_path: Pa
     truth.to_csv(tmp_path / "truth.csv", index=False)
 
     # the same invoice judged in memory: rightly held
-    in_memory = ik.decide(
-        ik.prepare_invoices(pd.DataFrame([credit])),
-        ik.prepare_grants(pd.DataFrame(GRANTS)),
-        ik.prepare_support_sheet(SHEET),
-        lines=ik.prepare_invoice_lines(pd.DataFrame(lines)),
-    )
+    in_memory = _in_memory([credit], lines)
     held = evaluate(in_memory.decisions, truth, in_memory.lines).invoices.set_index("invoice_id")
     assert held.loc["K1", "outcome"] == "manual_held"
 

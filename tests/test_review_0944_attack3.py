@@ -10,11 +10,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import invoicekit as ik
 from invoicekit.cli import main
 from invoicekit.evaluate import evaluate
 from tests.test_review_0936_evaluate import P104, _collective_world
-from tests.test_review_0944_attack2 import ANNA, BO, CVR, GRANTS, SHEET, TRUTH_COLUMNS, _dry_run, _invoice, _line
+from tests.test_review_0944_attack2 import (
+    ANNA,
+    BO,
+    CVR,
+    TRUTH_COLUMNS,
+    _dry_run,
+    _in_memory,
+    _invoice,
+    _line,
+)
 
 
 def _evaluation(folder: Path) -> pd.DataFrame:
@@ -202,12 +210,7 @@ def test_a_collective_credit_note_with_a_zero_line_read_back_is_counted_payable(
     assert written["reason"].tolist() == ["CREDIT_NOTE"] * 3  # every line held as a credit note
     truth = pd.DataFrame([[CVR, "K1", "true", "", "P1", "40000000"]], columns=TRUTH_COLUMNS)
     truth.to_csv(tmp_path / "truth.csv", index=False)
-    in_memory = ik.decide(
-        ik.prepare_invoices(pd.DataFrame([credit])),
-        ik.prepare_grants(pd.DataFrame(GRANTS)),
-        ik.prepare_support_sheet(SHEET),
-        lines=ik.prepare_invoice_lines(pd.DataFrame(lines)),
-    )
+    in_memory = _in_memory([credit], lines)
     assert evaluate(in_memory.decisions, truth, in_memory.lines).invoices["outcome"].tolist() == ["manual_held"]
     ev = tmp_path / "ev"
     argv = ["evaluate", "--decisions", str(decisions), "--truth", str(tmp_path / "truth.csv"), "--out", str(ev)]
