@@ -536,7 +536,7 @@ def credit_notes(decisions: pd.DataFrame) -> np.ndarray:
     return found
 
 
-def first_decision(decisions: pd.DataFrame) -> np.ndarray:
+def first_decision(decisions: pd.DataFrame, credit: np.ndarray | None = None) -> np.ndarray:
     """True where a decision is its invoice's first: each invoice counts once
     (a resend under the same supplier and number, compared as check 10
     compares numbers, is the same invoice, :func:`invoice_keys`; a credit
@@ -549,7 +549,10 @@ def first_decision(decisions: pd.DataFrame) -> np.ndarray:
     # a credit note is a document of its own: the invoice of its number after it is no resend of it (check 10
     # does not remember credit notes, and posted that invoice; counted at the credit note's decision, its
     # payment was left out of the rate and the hours saved: an attack on 0.9.30)
-    key = key.assign(credit_note=credit_notes(decisions))
+    # (``credit``: which are credit notes, where the caller knows better than the decisions alone: evaluate, which
+    # reads a collective invoice held for a credit line as the invoice it is by its lines, :func:`_never_payable`;
+    # taken for a credit note, its resend was counted as another invoice: a review of 0.9.44)
+    key = key.assign(credit_note=credit_notes(decisions) if credit is None else credit)
     later = key.duplicated(["cvr", "number", "credit_note"], keep="first").to_numpy() & (key["number"] != "").to_numpy()
     if SOURCE_ROW in decisions.columns:
         # a numberless invoice decided again from the same row of the same extract (a rerun of the file, by its
@@ -816,7 +819,7 @@ def _join(
         m["row"] = truth_rows(m["row"], ds).to_numpy()
     # a left join on keys that are unique in the truth keeps the decisions' rows and order
     assert len(m) == len(d)
-    first = first_decision(m)
+    first = first_decision(m, _never_payable(m, lines))
     m = m[first].reset_index(drop=True)
     known = m["should_pay"].notna().to_numpy()
     without_truth = int((~known).sum())
@@ -1058,7 +1061,7 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     )[list(typed_columns(HISTORY_ONLY_COLUMNS))].reset_index(drop=True)
 
     # each invoice once, told apart as shown (the key above is the history's, not the journal's)
-    m = d[first_decision(d.drop(columns=["invoice_key"]))].reset_index(drop=True)
+    m = d[first_decision(d.drop(columns=["invoice_key"]), _never_payable(d, lines))].reset_index(drop=True)
     # two invoices whose numbers show alike (masked: 0101901234 and 0101905678 are both 010190-xxxx)
     # cannot be told apart in the history, which keys its numbers so too: left out, not judged together
     alike = (
