@@ -228,3 +228,32 @@ def test_the_types_amount_is_kroner_billed_a_euro_invoice_none_and_a_credit_note
     assert amounts[2] == -5000.0, f"the credit note written positive was read as {amounts[2]} kr. billed"
     assert f["rate_multiple"].tolist()[:2] == [1.0, 0.0], "a euro amount is no multiple of a rate in kroner"
     assert f["credit"].tolist() == [0.0, 0.0, 1.0, 0.0]
+
+
+def test_the_types_same_content_flag_tells_a_credit_note_and_another_currency_from_the_invoice():
+    """Scenario: Solhøj sends Anna's March stay, 28,500 kr.; then its credit note of the same 28,500 written
+    positive with its type (``credit_note``); then the same stay billed again, 28,500 kr. (a reminder); and a
+    German home, the same CVR in the test, bills 28,500 EUR for the same month.
+
+    Found (0.9.43): the types' ``same_content_before`` (a duplicate or a reminder: the same supplier, CPR
+    numbers, period and amount came earlier) marked the credit note and the euro invoice as the stay again,
+    comparing the figures as written: the classifier learnt credit notes and foreign invoices as reminders.
+    The reminder is the one that repeats the stay."""
+    from invoicekit.extracts import prepare_invoices
+    from invoicekit.types import invoice_features
+
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": ["F-1", "K-1", "F-2", "F-3"],
+            "supplier_cvr": CVR,
+            "cpr": "0101601234",
+            "amount": "28500.00",
+            "currency": ["", "", "", "EUR"],
+            "document_type": ["", "credit_note", "", ""],
+            "period_start": "2019-03-01",
+            "period_end": "2019-03-31",
+            "text": "Døgnophold marts 2019",
+        }
+    )
+    f = invoice_features(prepare_invoices(invoices))
+    assert f["same_content_before"].tolist() == [0.0, 0.0, 1.0, 0.0]

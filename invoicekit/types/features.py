@@ -14,7 +14,7 @@ import pandas as pd
 from faker.providers.person.da_DK import Provider
 
 from invoicekit.errors import InputError, refuse_given_twice
-from invoicekit.evaluate import billed_ore, credit_notes, other_currency
+from invoicekit.evaluate import billed_ore, credit_notes, currencies, other_currency, signed_ore
 from invoicekit.extracts import Grants, Invoices, as_invoices, digits_key, read_invoices
 from invoicekit.identifiers import utf8_path
 from invoicekit.parsing import ore_array
@@ -193,8 +193,13 @@ def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = 
     numbered = inv["invoice_id"] != ""
     same_number = pd.DataFrame({"k": key, "i": number}).groupby(["k", "i"], sort=False).cumcount() > 0
     flags["same_number_before"] = (same_number & numbered).to_numpy()
-    content = pd.DataFrame({"k": key, "c": inv["cpr_all"], "s": start, "e": end, "a": np.where(ok, amount, -1)})
-    same_content = content.groupby(["k", "c", "s", "e", "a"], sort=False, dropna=False).cumcount() > 0
+    # the amount as billed, in its currency: a credit note written positive is not its invoice again, nor 1,000
+    # EUR an invoice of 1,000 kr. (a review of 0.9.44)
+    signed = signed_ore(money).where(ok, pd.NA).to_numpy(dtype=object)
+    content = pd.DataFrame(
+        {"k": key, "c": inv["cpr_all"], "s": start, "e": end, "a": signed, "u": currencies(money).to_numpy()}
+    )
+    same_content = content.groupby(["k", "c", "s", "e", "a", "u"], sort=False, dropna=False).cumcount() > 0
     flags["same_content_before"] = (same_content & (count > 0) & ok & has_period).to_numpy()
     # a rate is in kroner: an amount in another currency is no multiple of it
     in_kroner = ok & ~other_currency(money)
