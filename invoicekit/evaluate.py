@@ -794,10 +794,10 @@ def _join(
             m.loc[unplaced, [*TRUTH_FIELDS, "cause"]] = found[[*TRUTH_FIELDS, "cause"]].to_numpy()
             # the truth's month and row each was found at, whose truth lines are its own (a collective invoice of
             # a month run in parts, found by its number, was judged by its row alone: a review of 0.9.44)
-            at = found["truth_at"].to_numpy(dtype=object)
-            hit = np.array([a is not None and a == a for a in at], dtype=bool)
+            at = found["truth_at"]
+            hit = at.notna().to_numpy()
             where = np.flatnonzero(unplaced)[hit]
-            taken = free.iloc[np.asarray(at[hit], dtype=np.int64)]
+            taken = free.iloc[at[hit].to_numpy(dtype=np.int64)]
             m.loc[where, "truth_month"] = taken["month"].to_numpy(dtype=object)
             m.loc[where, "truth_row"] = taken["row"].to_numpy()
             placed[where] = True
@@ -819,16 +819,17 @@ def _join(
         m["row"] = truth_rows(m["row"], ds).to_numpy()
     # a left join on keys that are unique in the truth keeps the decisions' rows and order
     assert len(m) == len(d)
-    first = first_decision(m, _never_payable(m, lines))
+    never = _never_payable(m, lines)  # each row's own: taken once, for counting and for paying
+    first = first_decision(m, never)
     m = m[first].reset_index(drop=True)
     known = m["should_pay"].notna().to_numpy()
     without_truth = int((~known).sum())
-    placed = placed[first][known]
+    placed, never = placed[first][known], never[first][known]
     m = m[known].reset_index(drop=True)
     # a credit note is never payable: no money goes out, the robot holds it (check 9) and the specialists set
     # it off by hand; a truth saying pay for one (it was acted on) counted it manual_payable, a potential no
     # rule could win, and against a history too (0.9.44)
-    pay = m["should_pay"].astype(bool).to_numpy() & ~_never_payable(m, lines)
+    pay = m["should_pay"].astype(bool).to_numpy() & ~never
     for col in ("true_grant_id", "true_psp_element", "true_art", "cause"):
         m[col] = _text(m[col])
     grant_ok, psp_ok, art_ok = agrees_with_truth(m)
@@ -1061,7 +1062,9 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     )[list(typed_columns(HISTORY_ONLY_COLUMNS))].reset_index(drop=True)
 
     # each invoice once, told apart as shown (the key above is the history's, not the journal's)
-    m = d[first_decision(d.drop(columns=["invoice_key"]), _never_payable(d, lines))].reset_index(drop=True)
+    never = _never_payable(d, lines)  # each row's own: taken once, for counting and for paying
+    first = first_decision(d.drop(columns=["invoice_key"]), never)
+    m, credit = d[first].reset_index(drop=True), never[first]
     # two invoices whose numbers show alike (masked: 0101901234 and 0101905678 are both 010190-xxxx)
     # cannot be told apart in the history, which keys its numbers so too: left out, not judged together
     alike = (
@@ -1077,16 +1080,14 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
     alike |= m["shown_alike"].fillna(False).astype(bool).to_numpy()
     leave = (m["invoice_key"] == "").to_numpy() | unreadable | alike
     without_truth = int(leave.sum())
-    m, found = m[~leave].reset_index(drop=True), found[~leave]
-    decided_lines = lines
+    m, found, credit = m[~leave].reset_index(drop=True), found[~leave], credit[~leave]
     lines = m["lines"].fillna(0).astype(np.int64).to_numpy()
-    credit = _never_payable(m, decided_lines)
     # a credit note the specialists set off by hand is not paid: never payable, as the truth judges it (_join);
     # nor is an invoice whose postings net below zero, whatever the decisions say it is: a set-off, no payment
     # (a credit note held before check 9 and read back from decisions.csv, which has no document type, was
     # counted paid beside its history's -200,00: a review of 0.9.44)
-    net = m["true_amount"].fillna(0).to_numpy(dtype=np.int64)
-    paid = found & (lines > 0) & (net > 0) & ~credit
+    set_off = found & (lines > 0) & (m["true_amount"].fillna(0).to_numpy(dtype=np.int64) <= 0)
+    paid = found & (lines > 0) & ~(credit | set_off)
     posted = (m["status"] == POSTED).to_numpy()
     right = posted & paid & (m["robot_signature"].to_numpy() == m["signature"].fillna("").to_numpy())
     m["outcome"] = np.select([right, posted, paid], ["posted_right", "posted_wrong", "manual_payable"], "manual_held")
@@ -1094,7 +1095,7 @@ def evaluate_history(decisions: pd.DataFrame, history: PostingHistory, lines: pd
         m[col] = _text(m[col])
     m["true_amount_ore"] = ore_array(m["true_amount"].fillna(0).to_numpy(dtype=np.int64), found)
     m["history_postings"] = m["postings"].fillna(0).astype(np.int64)
-    m["why"] = _why_history(m, posted & ~right, found, lines, credit | (found & (lines > 0) & (net <= 0)))
+    m["why"] = _why_history(m, posted & ~right, found, lines, credit | set_off)
     m["should_pay"] = np.where(paid, "true", "false")
     invoices = m[list(typed_columns(HISTORY_EVALUATION_COLUMNS))]
 

@@ -20,6 +20,17 @@ def _evaluation(folder: Path) -> pd.DataFrame:
     return pd.read_csv(folder / "evaluation.csv", dtype=str, keep_default_na=False).set_index("invoice_id")
 
 
+def _against_history(tmp_path: Path, decisions: Path, postings: list[str]) -> pd.DataFrame:
+    """``evaluate --decisions`` of ``decisions`` against an OPUS history of ``postings`` (its rows as written)."""
+    history = tmp_path / "opus.csv"
+    header = "Fakturanummer;Leverandør CVR;Beløb;PSP-element;Artskonto\n"
+    history.write_text(header + "".join(f"{row}\n" for row in postings), encoding="utf-8")
+    ev = tmp_path / "ev"
+    args = ["evaluate", "--decisions", str(decisions), "--history", str(history), "--out", str(ev)]
+    assert main([*args, "--quiet"]) == 0
+    return _evaluation(ev)
+
+
 # ---------------------------------------------------------------- 1: a credit note set off counted as paid
 
 
@@ -62,17 +73,9 @@ def test_history_counts_a_credit_note_set_off_by_hand_as_paid_when_held_before_c
     decided = pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False).set_index("invoice_id")
     assert decided.loc["K-2", "reason"] == "MISSING_PERIOD"  # held before check 9
     assert "kreditnota" in decided.loc["K-2", "message"]  # and the row says what it is
-    history = tmp_path / "opus.csv"
-    history.write_text(
-        "Fakturanummer;Leverandør CVR;Beløb;PSP-element;Artskonto\n"
-        f"A-1;{CVR};31.000,00;P108;40000000\n"
-        f"K-2;{CVR};-200,00;P108;40000000\n",
-        encoding="utf-8",
+    got = _against_history(
+        tmp_path, out / "decisions.csv", [f"A-1;{CVR};31.000,00;P108;40000000", f"K-2;{CVR};-200,00;P108;40000000"]
     )
-    ev = tmp_path / "ev"
-    args = ["evaluate", "--decisions", str(out / "decisions.csv"), "--history", str(history), "--out", str(ev)]
-    assert main([*args, "--quiet"]) == 0
-    got = _evaluation(ev)
     assert got.loc["A-1", "outcome"] == "manual_payable"
     assert got.loc["K-2", "true_amount"] == "-200.00"
     assert (got.loc["K-2", "outcome"], got.loc["K-2", "should_pay"]) == ("manual_held", "false"), (
@@ -129,17 +132,9 @@ def test_decisions_csv_takes_a_collective_invoice_with_one_credit_line_for_a_cre
     decided = pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False)
     assert decided[["invoice_id", "reason", "amount"]].values.tolist() == [["S1", "CREDIT_NOTE", "29000.00"]]
     assert (out / "decision_lines.csv").exists()
-    history = tmp_path / "opus.csv"
-    history.write_text(
-        "Fakturanummer;Leverandør CVR;Beløb;PSP-element;Artskonto\n"
-        f"S1;{CVR};30.000,00;P1;40000000\n"
-        f"S1;{CVR};-1.000,00;P1;40000000\n",
-        encoding="utf-8",
+    got = _against_history(
+        tmp_path, out / "decisions.csv", [f"S1;{CVR};30.000,00;P1;40000000", f"S1;{CVR};-1.000,00;P1;40000000"]
     )
-    ev = tmp_path / "ev"
-    args = ["evaluate", "--decisions", str(out / "decisions.csv"), "--history", str(history), "--out", str(ev)]
-    assert main([*args, "--quiet"]) == 0
-    got = _evaluation(ev)
     assert got.loc["S1", "true_amount"] == "29000.00"
     assert (got.loc["S1", "outcome"], got.loc["S1", "should_pay"]) == ("manual_payable", "true"), (
         "a collective invoice the specialists paid (29,000 kr.) is counted as a credit note rightly held"

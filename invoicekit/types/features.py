@@ -17,7 +17,7 @@ from invoicekit.errors import InputError, refuse_given_twice
 from invoicekit.evaluate import billed_ore, credit_notes, currencies, other_currency, signed_ore
 from invoicekit.extracts import Grants, Invoices, as_invoices, digits_key, read_invoices
 from invoicekit.identifiers import utf8_path
-from invoicekit.parsing import ore_array
+from invoicekit.parsing import ORE_PER_KRONE, ore_array
 from invoicekit.vocabulary import CPR_WORD, MONTHS_DA
 
 #: numeric features, as computed by :func:`invoice_features`
@@ -163,7 +163,7 @@ def invoice_features(invoices: Invoices | pd.DataFrame, grants: Grants | None = 
     # the kroner billed, as evaluate reads them (billed_ore): a credit note written positive credits, and an
     # invoice in another currency has no amount in kroner (a euro invoice's 1,000 fell in the band of 1,000 kr.,
     # and a credit note of 5,000 beside invoices of 5,000: 0.9.44)
-    f["amount_dkk"] = billed_ore(money).astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan) / 100
+    f["amount_dkk"] = billed_ore(money).to_numpy(dtype=np.float64, na_value=np.nan) / ORE_PER_KRONE
     start = inv["period_start"].to_numpy().astype("datetime64[D]")
     end = inv["period_end"].to_numpy().astype("datetime64[D]")
     has_period = ~np.isnat(start) & ~np.isnat(end)

@@ -18,11 +18,10 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from invoicekit.cells import as_written, safe_frame
 from invoicekit.errors import InputError, make_folder
-from invoicekit.evaluate import billed_ore, other_currency, read_decisions
+from invoicekit.evaluate import other_currency, read_decisions
 from invoicekit.extracts import read_grants
 from invoicekit.formats import EXCEL_DECIMAL1, EXCEL_INT, EXCEL_MONEY
 from invoicekit.identifiers import mask_cpr_text, mask_cprs_in, quoted
-from invoicekit.parsing import ORE_PER_KRONE
 from invoicekit.types.charts import confusion_figure, standardisation_figure, supplier_figure, type_figure
 from invoicekit.types.estimators import InvoiceClusters, InvoiceTypeClassifier
 from invoicekit.types.features import invoice_features, invoice_money, read_extracts
@@ -286,19 +285,16 @@ def map_types(
         types = names[model.labels_]
         ids["invoice_type"] = types
         sizes = np.bincount(model.labels_, minlength=len(names))
-        # the median of the kroner billed, as the follow-up's and the type table's amounts (evaluate's
-        # billed_ore): a euro amount taken as kroner gave a group of stays a median of 1,000,000 kr. (0.9.44)
-        money = invoice_money(invoices)
+        # the median of the kroner billed (the features' amount_dkk: evaluate's billed_ore, as the follow-up's
+        # and the type table's amounts): a euro amount taken as kroner gave a group of stays a median of
+        # 1,000,000 kr. (0.9.44)
         per_group = (
-            features.assign(
-                kroner=billed_ore(money).to_numpy(dtype=np.float64, na_value=np.nan) / ORE_PER_KRONE,
-                other_currency=other_currency(money).astype(np.int64),
-            )
+            features.assign(other_currency=other_currency(invoice_money(invoices)).astype(np.int64))
             .groupby(model.labels_)
             .agg(
                 credit_share=("credit", "mean"),
                 several_cpr_share=("several_cpr", "mean"),
-                median_amount=("kroner", "median"),
+                median_amount=("amount_dkk", "median"),
                 other_currency=("other_currency", "sum"),
             )
             .reindex(range(len(names)))
