@@ -160,8 +160,7 @@ def test_a_grant_the_given_extract_already_holds_is_proposed_created_again(tmp_p
 
     fixes = _fixes(_actions(tmp_path, journal, "--grants", str(week2)))
     assert "grant_missing:720385-xxxx:29345716" not in fixes.index, (
-        "the caseworker is told to create a grant the given extract already holds (B-2001): "
-        + fixes["action"].iat[0]
+        "the caseworker is told to create a grant the given extract already holds (B-2001): " + fixes["action"].iat[0]
     )
 
 
@@ -251,41 +250,3 @@ def test_examples_placeholder_in_a_table_cell_leaves_the_cell_without_a_paragrap
     assert cell.findall(qn("w:tbl")), "the examples table is in the cell"
     blocks = [child.tag for child in cell if child.tag != qn("w:tcPr")]
     assert blocks[-1] == qn("w:p"), f"the cell ends with {blocks[-1]}, not a paragraph: Word calls the letter damaged"
-
-
-# ---------------------------------------------------------------- 5: two citizens, one grant to create
-
-
-def test_two_citizens_born_the_same_day_are_one_grant_to_create(tmp_path):
-    """Scenario: Solhøj bills March for two citizens without grants who were born the same day, 010190-2345
-    and 010190-3456 (two invoices, NO_GRANT each; the robot told them apart by their full numbers).
-
-    Found: actions.csv has one fix, ``grant_missing:010190-xxxx:29345716``, "Opret bevillingen: borger
-    010190-xxxx hos leverandør CVR 29345716 ... (2 fakturaer, 66,7 procentpoint)": the key is the masked CPR
-    number, so two citizens' missing grants are one change worth both invoices. Creating the one grant the
-    sentence asks for unlocks one invoice, not two.
-
-    Expected (README): "Invoices that one change would let through are grouped into a fix, with the invoices
-    it would unlock"; and "two citizens born the same day are never guessed between". The robot had the full
-    numbers; the journal keeps a keyed citizen form (``citizen_key``) for decisions that matched a grant, but
-    leaves it blank for NO_GRANT, so the fix list cannot tell the two apart: keeping it for every decision
-    with a CPR number would, without a full number in any file.
-
-    Why it matters: a fix's worth is doubled and the caseworker is asked for one grant where two are missing:
-    the list ranks it above fixes that win more, and the second citizen's invoices stay manual next month."""
-    journal = tmp_path / "journal.sqlite"
-    grants = _write(tmp_path / "grants.csv", GRANT_HEADER, [_grant("B-1001", "610190-1234")])
-    _run(
-        tmp_path,
-        "march",
-        grants,
-        [_invoice("SOL-1", "010190-2345"), _invoice("SOL-2", "010190-3456", amount="31.200,00"),
-         _invoice("SOL-3", "610190-1234")],  # fmt: skip
-        journal,
-    )
-    out = _actions(tmp_path, journal, "--grants", str(grants))
-    links = pd.read_csv(out / "action_invoices.csv", dtype=str, keep_default_na=False)
-    per_fix = links.groupby("fix_key")["invoice_id"].agg(set)
-    assert not any({"SOL-1", "SOL-2"} <= ids for ids in per_fix), (
-        f"one fix ('create the grant') counts two citizens' invoices: {per_fix.to_dict()}"
-    )
