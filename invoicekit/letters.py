@@ -180,33 +180,48 @@ def _refuse_template_bomb(path: Path) -> None:
 #: the document's properties a person sees in Word's File > Info (and anyone the letter is sent to)
 _PROPERTIES = ("author", "category", "comments", "content_status", "identifier", "keywords", "language",
                "last_modified_by", "subject", "title", "version")  # fmt: skip
-#: attributes that hold text a person reads: a picture's alternative text and title
-_TEXT_ATTRIBUTES = ("descr", "title")
 #: the text between an XML part's tags
 _XML_TEXT = re.compile(rb">([^<]+)<")
+#: an attribute's value in an XML part's tags (XML allows no "<" in one)
+_XML_ATTRIBUTE = re.compile(rb"""(=\s*)("[^"<]*"|'[^'<]*')""")
 
 
 def _mask_everywhere(doc: DocumentObject) -> None:
     """Every CPR number the template holds masked, wherever a letter carries
     it: each paragraph of every part (the body, tables, headers and
-    footers, text boxes, comments, footnotes), the pictures' alternative
-    text, the document's properties (title, subject, keywords, comments …)
-    and the text of the parts python-docx keeps as bytes (the extended and
-    custom properties). Until 0.9.21 only the body, tables, headers and
-    footers were masked: a CPR number in the title or a comment went to
-    every supplier (an attack on 0.9.20)."""
-    for part in doc.part.package.iter_parts():
+    footers, text boxes, comments, footnotes), every attribute of every
+    part (a picture's alternative text, a simple field's code, a content
+    control's title and tag …), every relationship's external target (a
+    hyperlink's address, in the body, a header or a footer), the
+    document's properties (title, subject, keywords, comments …) and the
+    text and attributes of the parts python-docx keeps as bytes (the
+    extended and custom properties). Until 0.9.21 only the body, tables,
+    headers and footers were masked: a CPR number in the title or a comment
+    went to every supplier (an attack on 0.9.20). Then only two attributes
+    were, and no relationship: a link's address, a simple field's code and
+    a control's title and tag went to every supplier in full (attack r11 on
+    ``invoicekit actions``)."""
+    package = doc.part.package
+    for part in package.iter_parts():
         element = getattr(part, "_element", None)  # a part python-docx reads as XML
         if element is not None:
             for p in element.iter(qn("w:p")):
                 _mask_paragraph(p)
+            # any attribute may hold text a person reads or a program sends on (w:instr, w:alias/w:tag,
+            # descr, a VML title …): which ones do is Word's to decide, so none is left out
             for node in element.iter():
-                for name in _TEXT_ATTRIBUTES:
-                    value = node.get(name)
-                    if value and mask_cpr_text(value) != value:
+                for name, value in node.items():
+                    if mask_cpr_text(value) != value:
                         node.set(name, mask_cpr_text(value))
         elif "xml" in part.content_type:
-            part._blob = _XML_TEXT.sub(lambda m: b">" + _masked_bytes(m[1]) + b"<", part.blob)
+            blob = _XML_TEXT.sub(lambda m: b">" + _masked_bytes(m[1]) + b"<", part.blob)
+            part._blob = _XML_ATTRIBUTE.sub(lambda m: m[1] + _masked_bytes(m[2]), blob)
+    # the relationships of the package and of every part, the headers' and footers' too: an external
+    # target (a hyperlink's address, a linked picture, the attached template's path) is written as
+    # it is into the part's .rels, shown when the supplier points at a link and sent on when clicked
+    for rel in package.iter_rels():
+        if rel.is_external and mask_cpr_text(rel.target_ref) != rel.target_ref:
+            rel._target = mask_cpr_text(rel.target_ref)
     properties = doc.core_properties
     for name in _PROPERTIES:
         value = getattr(properties, name)
@@ -375,6 +390,10 @@ def _table(doc: DocumentObject, p: Paragraph, frame: pd.DataFrame) -> None:
         for cell, v in zip(table.add_row().cells, values, strict=True):
             cell.text = _docx_text(str(v))
     p._p.addnext(table._tbl)
+    if p._p.getparent().tag == qn("w:tc"):
+        # Word requires a table cell to end with a paragraph: a letter whose cell ends with the table
+        # opens as "unreadable content" (as Word's own nested tables do, an empty one follows it)
+        table._tbl.addnext(OxmlElement("w:p"))
     p._p.getparent().remove(p._p)
 
 
