@@ -26,6 +26,7 @@ from invoicekit.actions import (
     rules_from_journal,
     supplier_of_rows,
     suppliers_posting_nothing,
+    template_counted,
     template_fixable,
 )
 from invoicekit.case_parameters import PARAMS
@@ -243,11 +244,14 @@ def _main_reason(reasons: pd.Series) -> str:
     return LABELS_DA.get(manual.value_counts().index[0], "") if len(manual) else ""
 
 
-def supplier_followup(d: pd.DataFrame, idle: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+def supplier_followup(
+    d: pd.DataFrame, idle: set[str] | frozenset[str] = frozenset(), counted: np.ndarray | None = None
+) -> pd.DataFrame:
     """Per supplier, most invoices first: ``invoices``, ``posted``,
     ``automation_rate``, ``main_reason`` (of its manual invoices),
     ``template_invoices`` (manual for a reason the contact template fixes,
-    none at a supplier of ``idle``: :func:`~invoicekit.actions.suppliers_posting_nothing`),
+    none at a supplier of ``idle``: :func:`~invoicekit.actions.suppliers_posting_nothing`; where
+    ``counted`` is given, :func:`~invoicekit.actions.template_counted` of ``d``, those alone),
     ``template_points`` (the points of automation those invoices are) and
     ``invalid_cvr_invoices`` (its invoices written with no valid CVR number).
     An invoice with a mistyped CVR number counts under its supplier where the
@@ -262,9 +266,12 @@ def supplier_followup(d: pd.DataFrame, idle: set[str] | frozenset[str] = frozens
             "reason": reasons,
             # a letter to a number that is no CVR number reaches nobody, as the fix list writes none (an attack
             # on 0.9.36 found such a number at the top of the suppliers to contact)
-            "template": template_fixable(d.assign(reason=reasons))
-            & ~supplier.isin(set(idle)).to_numpy()
-            & map_unique(supplier, is_valid_cvr).astype(bool),
+            "template": (
+                template_fixable(d.assign(reason=reasons))
+                & ~supplier.isin(set(idle)).to_numpy()
+                & map_unique(supplier, is_valid_cvr).astype(bool)
+                & (True if counted is None else np.asarray(counted, dtype=bool))
+            ),
             "invalid_cvr": ~map_unique(d["supplier_cvr"].fillna("").astype(str), is_valid_cvr).astype(bool),
         }
     )
@@ -662,7 +669,8 @@ def followup(
     # a supplier the rules exclude, or at which no grant can post, gains nothing from the template, as the
     # fix list says (a review of 0.9.21's first version found the excluded supplier at the top of the list)
     idle = suppliers_posting_nothing(grants, support, rules) | set(rules.excluded_suppliers)
-    suppliers = supplier_followup(d, idle=idle)
+    # the invoices the template's fix counts: not those the rules keep from posting with a CPR number and a period
+    suppliers = supplier_followup(d, idle=idle, counted=template_counted(d, grants, support, rules))
     return FollowUp(
         decisions=d,
         monthly=monthly,

@@ -125,8 +125,11 @@ def test_grant_supplier_fix_tells_to_move_a_grant_when_the_extract_holds_the_gra
     week2 = _write(
         tmp_path / "grants-uge2.csv",
         GRANT_HEADER,
-        [_grant("B-1001", "610190-1234"), day_offer,
-         _grant("B-2001", "720385-4321", rate="950.00", start="01-03-2019", unit="day")],  # fmt: skip
+        [
+            _grant("B-1001", "610190-1234"),
+            day_offer,
+            _grant("B-2001", "720385-4321", rate="950.00", start="01-03-2019", unit="day"),
+        ],
     )
     assert _run(tmp_path, "uge1", week1, [_invoice("SOL-1", "720385-4321", amount="29.450,00")], journal) == [
         "NO_GRANT_FOR_SUPPLIER"
@@ -227,7 +230,9 @@ def test_followup_template_figures_count_invoices_the_fix_list_leaves_out(tmp_pa
     out = tmp_path / "rapport"
     assert main(["report", "followup", "--journal", str(journal), "--grants", str(grants), "--support-sheet", sheet,
                  "--out", str(out), "--quiet"]) == 0  # fmt: skip
-    table = pd.read_excel(out / "followup.xlsx", sheet_name="Kontaktskabelon", dtype={"Leverandør (CVR)": str})
+    table = pd.read_excel(
+        out / "followup.xlsx", sheet_name="Kontaktskabelon", dtype={"Leverandør (CVR)": str}, engine="openpyxl"
+    )
     row = table[table["Leverandør (CVR)"].astype(str) == SOLHOJ].iloc[0]
     assert int(row["Fakturaer, skabelonen retter"]) == fix["invoices"], (
         f"the follow-up says the template fixes {int(row['Fakturaer, skabelonen retter'])} of Solhøj's invoices "
@@ -260,7 +265,7 @@ def test_a_cpr_number_in_the_templates_html_alt_chunk_reaches_every_letter(tmp_p
     chunk = Part(
         PackURI("/word/afchunk1.html"),
         "text/html",
-        "<html><body><p>Borger 120190-4321 har spurgt til sin sag.</p></body></html>".encode(),
+        b"<html><body><p>Borger 120190-4321 har spurgt til sin sag.</p></body></html>",
         own.part.package,
     )
     rid = own.part.relate_to(chunk, RELATIONSHIP_TYPE.A_F_CHUNK)
