@@ -2,4 +2,4 @@
 A leaf, so that any module may say which version wrote a file (kept equal to
 ``pyproject.toml``'s; a test checks it)."""
 
-__version__ = "0.9.44"
+__version__ = "0.9.45"
