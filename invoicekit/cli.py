@@ -48,7 +48,7 @@ import pyarrow as pa
 
 from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.delivery import MANIFEST, STAGING_PREFIX, sha256
-from invoicekit.errors import InputError, OutputError, first_named
+from invoicekit.errors import DONE, InputError, OutputError, done_before, first_named
 from invoicekit.identifiers import mask_cpr_text, quoted, shown_path, utf8_text
 from invoicekit.version import __version__
 from invoicekit.vocabulary import CREDIT_NOTE
@@ -1095,7 +1095,7 @@ def _as_batch() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from invoicekit.run import run, summary
+    from invoicekit.run import done_text, run, summary
 
     _as_batch()
     res = run(
@@ -1112,13 +1112,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=_progress(sys.stderr.isatty() and not args.quiet),
     )
     if not args.quiet:
-        if res.dry_run:
-            done = "the dry run's files are"
-        elif res.run_id is None:
-            done = "the run is done (no journal: nothing recorded), and its files are"
-        else:
-            done = f"run {res.run_id} is recorded, and its files are"
-        _show_after_the_work(lambda: _show(summary(res)), f"{done} in {Path(args.out)}")
+        done = done_text(res.run_id, res.dry_run, Path(args.out))
+        try:
+            _show_after_the_work(lambda: _show(summary(res)), done)
+        except BaseException as exc:  # Ctrl-C or a fault as the summary is made: the work is done all the same
+            done_before(exc, done)
+            raise
     return 0
 
 
@@ -1935,7 +1934,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         # a file we may not read or write (a pipe named as one too): the user's to fix
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if done := getattr(exc, DONE, None):  # stopped once the work was done: said, or it reads as a failed run
+            error(f"stopped (Ctrl-C) after the work was done: {done}")
+            return 130
         # a run is recorded whole or not at all; one stopped after recording is delivered by the next run
         error(
             "stopped (Ctrl-C); a run is recorded whole or not at all, and the next run delivers any files left staged"
@@ -1943,6 +1945,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a fault of ours, not the user's: one masked line, never a raw traceback
         log.debug("unexpected error", exc_info=True)
+        if done := getattr(exc, DONE, None):
+            error(f"unexpected {type(exc).__name__}: {exc} (please report it) after the work was done: {done}")
+            return 1
         # only run and replay record runs: the others have none to speak of
         recorded = "; a run is recorded whole or not at all" if args.command in ("run", "replay") else ""
         error(f"unexpected {type(exc).__name__}: {exc} (please report it{recorded})")

@@ -580,7 +580,9 @@ def deliver(
     flushed to disk, and an error after they were moved says they are there."""
     if checked:
         _refuse_short_list(run_id, staging, out_dir, files, digest)
-    order = sorted(files, key=lambda name: name == MANIFEST)
+    # one order whoever delivers (the run itself, or the next run from the journal, which lists the files by
+    # name): a file gone from the staging folder while one after it is still staged was delivered (below)
+    order = sorted(files, key=lambda name: (name == MANIFEST, name))
     outputs: dict[str, Path] = {}
     missing = []
     for name in order:
@@ -601,12 +603,16 @@ def deliver(
             f"the run's files ({', '.join(missing)}) are neither in {staging} nor in {out_dir}; nothing was recorded: "
             "run again into a new --out folder"
         )
-    if missing and _delivered_whole(out_dir, files, missing, digest):
+    if missing and (
+        _delivered_whole(out_dir, files, missing, digest) or (checked and _moved_before(staging, order, missing))
+    ):
         # run.json, moved last, is in place as recorded: every file was delivered, and those gone were taken
         # from the folder since (a payment file imported, moved out by the import), the delivery's note
         # unwritten (the journal busy or full, the folder not flushed). Stopping for them stopped the robot
         # for good, and its advice, to put the file back, had an imported payment file imported again (an
-        # attack on 0.9.35)
+        # attack on 0.9.35). So too where the delivery was stopped half-way: a file gone while one after it is still
+        # staged was moved into place, and taken since (an attack on 0.9.44: it stopped the robot, asking for an
+        # imported payment file back)
         log.warning(
             "run %d's files were delivered into %s; %s have been taken from there since (imported?)",
             run_id,
@@ -665,6 +671,14 @@ def deliver(
         ) from None
     remove_staging(staging, order)
     return outputs
+
+
+def _moved_before(staging: Path, order: list[str], missing: list[str]) -> bool:
+    """Whether every ``missing`` file comes, in the delivery's ``order``, before a file still in ``staging``:
+    moved into place by a delivery stopped half-way (only the delivery takes a file from the staging folder,
+    and one at a time in that order), and taken from there since."""
+    staged = [k for k, name in enumerate(order) if (staging / name).exists()]
+    return bool(staged) and max(order.index(name) for name in missing) < min(staged)
 
 
 def _delivered_whole(

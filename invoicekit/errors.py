@@ -8,10 +8,24 @@ stderr and exit status 2.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+
+#: the attribute a failure raised after a command's work was done carries: what was done, for the error to say
+#: beside it (:func:`done_before`)
+DONE = "invoicekit_done"
+
+
+def done_before(exc: BaseException, done: str) -> None:
+    """Mark ``exc``, raised once the work was done (a run recorded and delivered), with ``done`` (``run 2 is
+    recorded, and its files are in o1``), unless an earlier mark says it: a Ctrl-C or a fault as the summary
+    was made read as a run that failed, and its payment file was not imported (an attack on 0.9.44)."""
+    if not getattr(exc, DONE, None):
+        with contextlib.suppress(AttributeError, TypeError):  # one that takes no attribute: said as before
+            setattr(exc, DONE, done)
 
 
 def first_named(names: list[str], most: int = 5) -> str:

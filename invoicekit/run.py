@@ -55,7 +55,7 @@ from invoicekit.delivery import (
     sha256,
     write_manifest,
 )
-from invoicekit.errors import InputError, OutputError
+from invoicekit.errors import InputError, OutputError, done_before
 from invoicekit.extracts import (
     Grants,
     InvoiceLines,
@@ -158,7 +158,9 @@ class RunResult:
     rules: Rules
     manifest: dict = field(default_factory=dict)
     #: earlier runs of the journal whose files this run delivered first (run id, folder)
-    delivered: list[tuple[int, Path]] = field(default_factory=list)
+    #: runs stopped after their commit whose files this run delivered first: (run, folder, the files that had been
+    #: delivered before and taken from the folder since, imported: named so that nobody imports the rest alone)
+    delivered: list[tuple[int, Path, tuple[str, ...]]] = field(default_factory=list)
     #: the backup made when this run migrated an older journal
     journal_backup: Path | None = None
     #: grant rows in the extract, those left out (``input_problems.csv``) included
@@ -371,7 +373,7 @@ def run(
     j: Journal | None = None
     created = committed = False
     run_id: int | None = None
-    delivered: list[tuple[int, Path]] = []
+    delivered: list[tuple[int, Path, tuple[str, ...]]] = []
 
     def recorded_after_all() -> bool:
         # a failure that came as the commit returned (a Ctrl-C): the run is recorded, its files the next run's
@@ -489,22 +491,40 @@ def run(
     backup = j.backup if j is not None else None
     if j is not None:
         j.close()
-    res = RunResult(
-        result=result,
-        outputs=outputs,
-        run_id=run_id,
-        dry_run=dry_run,
-        rules=rule_set,
-        manifest=staged_manifest,
-        delivered=delivered,
-        journal_backup=backup,
-        grant_rows=len(grant_table) + grants_left_out,
-        grant_problems=grant_table.problems,
-        unread_columns=invoice_table.unread,
-        amount_causes=amount_causes(result.decisions, invoice_table),
-    )
-    _log_result(res, time.perf_counter() - clock)
+    try:
+        res = RunResult(
+            result=result,
+            outputs=outputs,
+            run_id=run_id,
+            dry_run=dry_run,
+            rules=rule_set,
+            manifest=staged_manifest,
+            delivered=delivered,
+            journal_backup=backup,
+            grant_rows=len(grant_table) + grants_left_out,
+            grant_problems=grant_table.problems,
+            unread_columns=invoice_table.unread,
+            amount_causes=amount_causes(result.decisions, invoice_table),
+        )
+        _log_result(res, time.perf_counter() - clock)
+    except BaseException as exc:
+        # the work is done (recorded, delivered): a failure counting the figures for the summary says so, or the
+        # run reads as one that failed and its payment file is not imported (an attack on 0.9.44)
+        done_before(exc, done_text(run_id, dry_run, out_dir))
+        raise
     return res
+
+
+def done_text(run_id: int | None, dry_run: bool, out_dir: Path) -> str:
+    """What a run did, said when something fails once it is done: ``run 2 is recorded, and its files are in
+    o1``."""
+    if dry_run:
+        done = "the dry run's files are"
+    elif run_id is None:
+        done = "the run is done (no journal: nothing recorded), and its files are"
+    else:
+        done = f"run {run_id} is recorded, and its files are"
+    return f"{done} in {out_dir}"
 
 
 def _log_result(res: RunResult, seconds: float) -> None:
@@ -550,7 +570,7 @@ def _refuse_pending_here(pending: pd.DataFrame, out_dir: Path, j: Journal) -> No
             )
 
 
-def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, Path]]:
+def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, Path, tuple[str, ...]]]:
     """Deliver the files of every run of ``j`` that was recorded and never
     delivered (a kill between its commit and its delivery), before anything
     is decided. Raises InputError naming the run and the folder when its
@@ -572,7 +592,8 @@ def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, 
             # the run whole in the journal before any of its files is put where it is imported from
             j.refuse_unsound_run(run_id)
             say(f"delivering the files of run {run_id}, which was stopped after it was recorded")
-            deliver(run_id, staging, out_dir, dict(r.files), checked=True, digest=j.file_digest)
+            placed = deliver(run_id, staging, out_dir, dict(r.files), checked=True, digest=j.file_digest)
+            gone = tuple(name for name in sorted(r.files) if name not in placed)
             try:
                 j.mark_delivered(run_id)
             except (InputError, OutputError):
@@ -591,7 +612,7 @@ def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, 
                 out_dir,
                 extra={"in_summary": True},
             )
-            done.append((run_id, out_dir))
+            done.append((run_id, out_dir, gone))
         finally:
             lock.release()
     return done
@@ -604,8 +625,14 @@ def summary(res: RunResult, top: int = 5) -> str:
     posted = int((d["status"] == POSTED).sum())
     share = posted / n if n else 0.0
     lines = []
-    for run_id, folder in res.delivered:
-        lines.append(f"Delivered first:  run {run_id}'s files, which a stopped run had left staged, into {folder}/")
+    for run_id, folder, gone in res.delivered:
+        if gone:  # delivered before, the journal's note of it unwritten: said, not held back (an attack on 0.9.44)
+            lines.append(
+                f"Delivered first:  run {run_id}'s files, which a stopped run had left staged, into {folder}/; "
+                f"{', '.join(gone)} had been delivered there before and taken since (imported?): check that they were"
+            )
+        else:
+            lines.append(f"Delivered first:  run {run_id}'s files, which a stopped run had left staged, into {folder}/")
     if res.journal_backup is not None:
         lines.append(f"Journal upgraded: to schema {SCHEMA_VERSION}; the old file is kept as {res.journal_backup}")
     lines += [
