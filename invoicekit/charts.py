@@ -324,12 +324,19 @@ def rate_figure(by_rate: pd.DataFrame, marks: pd.DataFrame) -> Figure:
 # ---------------------------------------------------------------- explain and tune
 
 
-def funnel_figure(funnel: pd.DataFrame, title: str) -> Figure:
+def funnel_figure(funnel: pd.DataFrame, title: str, note: str | None = None) -> Figure:
     """An explained invoice's funnel (``funnel``: ``step``, ``grants``, as
     :class:`invoicekit.explain.Explanation` holds it) as bars: the grants left
-    after each check, the first step at the top, titled ``title`` as written."""
+    after each check, the first step at the top, titled ``title`` as written.
+    ``note``: written instead of the bars, where there is no funnel to draw (the
+    invoice stopped before its grants were compared)."""
     fig = Figure(figsize=(7, 3.2), layout="constrained")
     ax = fig.subplots()
+    if note is not None:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, drawn_as_written(note), ha="center", va="center", transform=ax.transAxes)
+        ax.set_title(drawn_as_written(title))
+        return fig
     y = np.arange(len(funnel))[::-1]
     ax.barh(y, funnel["grants"], color="#1f5fa8")
     ax.set_yticks(y, funnel["step"])

@@ -1352,9 +1352,19 @@ def _lines_as_recorded(run_id: int, manifest: dict | None, given: str | None) ->
     collective invoice the run posted line by line read as manual
     (MISSING_CPR) under "decided as run 1 decided it", the lines not given
     (an attack on 0.9.36)."""
-    recorded = ((manifest or {}).get("inputs") or {}).get("invoice_lines")
+    if manifest is None:
+        if given is None:
+            return ""
+        # as for the paid marks: the run's files cannot tell, and the lines post a collective invoice line by line
+        return (f"Om kørsel {run_id} fik fakturalinjer, kan ikke ses (dens run.json er ikke, hvor journalen siger, "
+                "eller er ændret); fakturaen afgøres med den givne --invoice-lines-fil.\n")  # fmt: skip
+    recorded = (manifest.get("inputs") or {}).get("invoice_lines")
     if not isinstance(recorded, dict):
-        return ""
+        if given is None:
+            return ""
+        # a collective invoice the run held for its CPR numbers was shown posted line by line (an attack on 0.9.44)
+        return (f"Kørsel {run_id} fik ingen fakturalinjer; fakturaen afgøres med den givne --invoice-lines-fil, som "
+                "kørslen ikke så.\n")  # fmt: skip
     return _file_as_recorded(run_id, recorded, given, "--invoice-lines", "fakturalinjer")
 
 
@@ -1399,7 +1409,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     invoices = read_invoices(args.invoices)
     lines = read_invoice_lines(args.invoice_lines) if args.invoice_lines else None
     paid = read_paid_marks(args.paid) if args.paid else None
-    history, recorded, said, run_date = None, None, "", None
+    history, recorded, said, run_date, others = None, None, "", None, []
     if args.journal:
         with Journal(args.journal, readonly=True) as j:
             history, runs = j.history(), j.runs()
@@ -1409,6 +1419,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 manifest = j.delivered_manifest(int(same["run_id"].iat[0]))
             elif len(same):  # recorded before marks were read: it had none
                 manifest = {"inputs": {}}
+            # the grants and the support sheet the run read, by the checksums it recorded: another extract decides
+            # otherwise (a grant's rate changed since), and was shown as the run's decision (an attack on 0.9.44)
+            others = [
+                option
+                for option, column, given in (
+                    ("--grants", "grants_sha256", args.grants),
+                    ("--support-sheet", "support_sheet_sha256", args.support_sheet),
+                )
+                if len(same)
+                and column in same
+                and same[column].iat[0]
+                and j.file_digest(Path(given)) != same[column].iat[0]
+            ]
         if len(same):  # this very file was run: decide it against the runs before that one, with its rules
             # the first run of it: a later one of the same file finds every invoice a duplicate of itself
             # (a newcomer's walk-through of 0.9.14 asked after run 1 and was shown run 2's DUPLICATE_INVOICE)
@@ -1431,6 +1454,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
                         f"reglerne i {args.rules}: de afviger fra de regler, kørslen brugte ({changed}). "
                         "Udelad --rules for at se fakturaen, som kørslen afgjorde den.\n")  # fmt: skip
     if recorded is not None:
+        for option in others:
+            said += (f"{option}-filen er ikke den, kørsel {recorded} fik (en anden SHA-256): fakturaen afgøres med den "
+                     "givne fil, og kan afgøres anderledes, end kørslen afgjorde den.\n")  # fmt: skip
         said += _paid_as_recorded(recorded, manifest, args.paid)
         said += _lines_as_recorded(recorded, manifest, args.invoice_lines)
     found = explain(invoices, grants, sheet, args.invoice_id, rules=rules, history=history, source=args.invoices,

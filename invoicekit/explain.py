@@ -154,9 +154,18 @@ class Explanation:
     def figure(self):
         """The funnel as a bar chart: grants left after each check
         (:func:`invoicekit.charts.funnel_figure`), titled with the invoice and its result."""
-        reason = self.invoice["reason"]
-        result = "bogført" if self.invoice["status"] == POSTED else f"manuel: {LABELS_DA.get(reason, reason)}"
-        return funnel_figure(self.funnel, f"Faktura {self.invoice['invoice_id']}: {result}")
+        inv = self.invoice
+        reason = inv["reason"]
+        result = "bogført" if inv["status"] == POSTED else f"manuel: {LABELS_DA.get(reason, reason)}"
+        stopped = CHECK_NUMBER.get(str(reason), 99) if inv["status"] != POSTED else 99
+        # stopped before the grants were compared: no funnel, said (bars of 0 read as a citizen without a grant,
+        # and a caseworker asked for one that existed: an attack on 0.9.44)
+        note = (
+            f"Bevillingerne blev ikke sammenlignet:\nfakturaen stoppede ved tjek {stopped} ({reason})"
+            if stopped < CHECK_NUMBER["NO_GRANT"]
+            else None
+        )
+        return funnel_figure(self.funnel, f"Faktura {inv['invoice_id']}: {result}", note=note)
 
 
 def explain(
