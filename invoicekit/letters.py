@@ -3,9 +3,10 @@ supplier whose invoices lack a CPR number, a period or one citizen per
 invoice, as a Word document (.docx) the municipality sends.
 
 The template is the municipality's own: any .docx whose text holds the
-placeholders below (in the body or in table cells; a placeholder's paragraph
-takes the formatting of its first run). :func:`default_template` makes the
-one shipped with invoicekit, to be edited.
+placeholders below (in the body, table cells and tables nested in them, text
+boxes, headers and footers; a placeholder's paragraph takes the formatting of
+its first run). :func:`default_template` makes the one shipped with
+invoicekit, to be edited.
 
 - ``{{dato}}``: today's date; ``{{måned}}``: the month of the invoices;
   ``{{leverandør}}``: the supplier (``Bostedet Lind (CVR 12345678)``, ``CVR 12345678`` where
@@ -20,7 +21,9 @@ one shipped with invoicekit, to be edited.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import html
 import re
 import zipfile
 from pathlib import Path
@@ -28,10 +31,12 @@ from pathlib import Path
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocumentObject
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
+from lxml import etree
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from invoicekit.actions import supplier_name_of
@@ -144,7 +149,7 @@ def read_template(path: str | Path | None) -> DocumentObject:
                     f"stands in a paragraph with other text ({shown!r}); expected it alone in its paragraph, "
                     "which becomes a list or a table",
                 )
-    _mask_everywhere(doc)  # a CPR number in the template reaches every letter
+    _mask_everywhere(doc, path)  # a CPR number in the template reaches every letter
     return doc
 
 
@@ -180,42 +185,77 @@ def _refuse_template_bomb(path: Path) -> None:
 #: the document's properties a person sees in Word's File > Info (and anyone the letter is sent to)
 _PROPERTIES = ("author", "category", "comments", "content_status", "identifier", "keywords", "language",
                "last_modified_by", "subject", "title", "version")  # fmt: skip
-#: the text between an XML part's tags
-_XML_TEXT = re.compile(rb">([^<]+)<")
-#: an attribute's value in an XML part's tags (XML allows no "<" in one)
-_XML_ATTRIBUTE = re.compile(rb"""(=\s*)("[^"<]*"|'[^'<]*')""")
+#: a part python-docx keeps as bytes parsed as python-docx parses its own: no entity expanded, nothing fetched
+_BYTES_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+#: the namespaces of Word's own markup (transitional, strict, Microsoft's extensions, VML): their identifiers
+#: are left as they are; a custom XML part's data (what content controls are bound to) is the template's text
+_OFFICE_NAMESPACES = ("http://schemas.openxmlformats.org/", "http://purl.oclc.org/ooxml/",
+                      "http://schemas.microsoft.com/", "urn:schemas-microsoft-com:")  # fmt: skip
+#: elements whose every attribute is an identifier beside those named so: a chart's axis names its
+#: crossing axis by that axis's random id, a building block its GUID
+_IDENTIFIER_ELEMENTS = ("crossAx", "guid")
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
 
-def _mask_everywhere(doc: DocumentObject) -> None:
-    """Every CPR number the template holds masked, wherever a letter carries
-    it: each paragraph of every part (the body, tables, headers and
-    footers, text boxes, comments, footnotes), every attribute of every
-    part (a picture's alternative text, a simple field's code, a content
-    control's title and tag …), every relationship's external target (a
-    hyperlink's address, in the body, a header or a footer), the
-    document's properties (title, subject, keywords, comments …) and the
-    text and attributes of the parts python-docx keeps as bytes (the
-    extended and custom properties). Until 0.9.21 only the body, tables,
-    headers and footers were masked: a CPR number in the title or a comment
-    went to every supplier (an attack on 0.9.20). Then only two attributes
-    were, and no relationship: a link's address, a simple field's code and
-    a control's title and tag went to every supplier in full (attack r11 on
-    ``invoicekit actions``)."""
+def _mask_everywhere(doc: DocumentObject, path: Path) -> None:
+    """Every CPR number the template at ``path`` holds masked, wherever a
+    letter carries it: in every XML part, python-docx's (the body, headers,
+    footers, comments, styles …) and those it keeps as bytes (footnotes,
+    endnotes, the glossary, charts, custom XML, the extended and custom
+    properties …), each paragraph as its runs join it (:func:`_mask_paragraph`),
+    any other text alone, and every attribute but Word's identifiers (a
+    content control's, a paragraph's, a chart axis's id, a GUID, a revision
+    id: :func:`_identifier`); the text parts a document imports as content
+    (an HTML or plain-text alt chunk); every relationship's external target
+    (a hyperlink's address, in the body, a header or a footer); and the
+    document's properties (title, subject, keywords, comments …).
+
+    A template is refused (:class:`InputError`) where a part cannot be
+    masked: XML that does not parse or declares entities, a text part in no
+    charset it names, or an alt chunk of another type (RTF, a web archive,
+    a Word document).
+
+    Until 0.9.21 only the body, tables, headers and footers were masked: a
+    CPR number in the title or a comment went to every supplier (an attack on
+    0.9.20). Until 0.9.45 only two attributes were, and no relationship (attack
+    r11 on ``invoicekit actions``). Then the parts kept as bytes were masked
+    text node by text node (a number split over a footnote's two runs went
+    out whole), an alt chunk not at all, and every attribute was, a content
+    control's numeric id too (a letter Word calls damaged): review r13."""
     package = doc.part.package
+    chunks = {id(rel.target_part) for rel in package.iter_rels() if rel.reltype == RT.A_F_CHUNK and not rel.is_external}
     for part in package.iter_parts():
         element = getattr(part, "_element", None)  # a part python-docx reads as XML
+        media = part.content_type.split(";")[0].strip().lower()
         if element is not None:
-            for p in element.iter(qn("w:p")):
-                _mask_paragraph(p)
-            # any attribute may hold text a person reads or a program sends on (w:instr, w:alias/w:tag,
-            # descr, a VML title …): which ones do is Word's to decide, so none is left out
-            for node in element.iter():
-                for name, value in node.items():
-                    if mask_cpr_text(value) != value:
-                        node.set(name, mask_cpr_text(value))
-        elif "xml" in part.content_type:
-            blob = _XML_TEXT.sub(lambda m: b">" + _masked_bytes(m[1]) + b"<", part.blob)
-            part._blob = _XML_ATTRIBUTE.sub(lambda m: m[1] + _masked_bytes(m[2]), blob)
+            _refuse_entities(path, part, element.getroottree())
+            _mask_tree(element)
+        elif "xml" in media:
+            try:
+                tree = etree.ElementTree(etree.fromstring(part.blob, _BYTES_PARSER))
+            except etree.XMLSyntaxError as exc:
+                raise InputError(path, part.partname.membername, f"is not well-formed XML ({exc})") from None
+            _refuse_entities(path, part, tree)
+            if _mask_tree(tree.getroot()):
+                info = tree.docinfo
+                part._blob = etree.tostring(
+                    tree, xml_declaration=part.blob.lstrip().startswith(b"<?xml"),
+                    encoding=info.encoding or "UTF-8", standalone=info.standalone,
+                )  # fmt: skip
+            if id(part) in chunks:
+                _refuse_split_numbers(path, part, "".join(tree.getroot().itertext()))
+        elif media.startswith("text/"):
+            part._blob = _masked_text_part(path, part)
+        elif id(part) in chunks:
+            # Word puts an alt chunk's content into the letter as it opens it: one this module cannot read
+            # for CPR numbers is not sent to every supplier
+            raise InputError(
+                path,
+                part.partname.membername,
+                f"is content of type {media} the document imports (an alt chunk), whose CPR numbers cannot be "
+                "masked; expected HTML, plain text or XML: open the template in Word and save it again, which "
+                "makes it text of the document",
+            )
     # the relationships of the package and of every part, the headers' and footers' too: an external
     # target (a hyperlink's address, a linked picture, the attached template's path) is written as
     # it is into the part's .rels, shown when the supplier points at a link and sent on when clicked
@@ -229,13 +269,118 @@ def _mask_everywhere(doc: DocumentObject) -> None:
             setattr(properties, name, mask_cpr_text(value))
 
 
+def _refuse_entities(path: Path, part, tree) -> None:
+    """A part that declares XML entities is refused: Word never writes one, and an entity (left unexpanded
+    here) may hide a CPR number from the masking or expand to gigabytes in whatever reads the letter."""
+    dtd = tree.docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise InputError(
+            path,
+            part.partname.membername,
+            "declares XML entities, which a Word document never needs; refused as a possible entity-expansion attack",
+        )
+
+
+def _mask_tree(root) -> bool:
+    """Mask the CPR numbers in an XML part's tree, ``root`` and all under it:
+    each paragraph's text streams joined (:func:`_mask_paragraph`), any other
+    text alone (a comment, a custom property, a chart's values, math), and
+    every attribute but an identifier (:func:`_identifier`); any attribute
+    may hold text a person reads or a program sends on (``w:instr``,
+    ``w:alias``/``w:tag``, ``descr``, a VML title …), so none else is left
+    out. True where anything was masked."""
+    changed = False
+    for p in root.iter(qn("w:p")):
+        changed |= _mask_paragraph(p)
+    for node in root.iter():
+        element = isinstance(node.tag, str)
+        joined = element and node.tag in _TEXT_STREAMS and _paragraph_of(node) is not None
+        # a processing instruction's "text" is its instruction (<?mso-application progid=…?>): left as it is
+        texts = ("text", "tail") if (element and not joined) or node.tag is etree.Comment else ("tail",)
+        for name in texts:
+            value = getattr(node, name)
+            if value and mask_cpr_text(value) != value:
+                setattr(node, name, mask_cpr_text(value))
+                changed = True
+        if not element:
+            continue
+        for name, value in node.items():
+            if not _identifier(node.tag, name) and mask_cpr_text(value) != value:
+                node.set(name, mask_cpr_text(value))
+                changed = True
+    return changed
+
+
+def _local(name: str) -> tuple[str, str]:
+    """An lxml name's namespace and local name (``{ns}local``)."""
+    return tuple(name[1:].split("}", 1)) if name.startswith("{") else ("", name)
+
+
+def _identifier(tag: str, attribute: str) -> bool:
+    """Whether ``attribute`` of element ``tag`` is one of Word's identifiers, which a random number may
+    fill with ten digits reading as a CPR number: a content control's ``<w:id w:val="1708921537"/>`` (an
+    integer Word requires: masked, the letter opened as damaged), ``w14:paraId``, ``w15:docId``,
+    ``ds:itemID``, a picture's ``id``, an OLE object's ``ObjectID``, a revision's ``w:rsidR``, a chart's
+    ``c:axId``. Only in Word's own namespaces: a custom XML part's ``cprId`` is the template's text."""
+    element_ns, element = _local(tag)
+    attribute_ns, name = _local(attribute)
+    if element_ns.startswith(_OFFICE_NAMESPACES) and (
+        element == "id"
+        or element.endswith(("Id", "ID"))
+        or element.startswith("rsid")
+        or element in _IDENTIFIER_ELEMENTS
+    ):
+        return True
+    return (attribute_ns or element_ns).startswith(_OFFICE_NAMESPACES) and (
+        name.lower().endswith("id") or name.startswith("rsid")
+    )
+
+
+def _masked_text_part(path: Path, part) -> bytes:
+    """A text part's bytes (an HTML or plain-text alt chunk) with its CPR numbers masked, read in the
+    charset its content type names, its byte order mark, an HTML part's own ``<meta charset>``, or UTF-8;
+    a part in none of them is refused, as its numbers could not be read."""
+    blob, media = part.blob, part.content_type.split(";")[0].strip().lower()
+    named = _CHARSET.search(part.content_type) or (
+        _CHARSET.search(blob[:2048].decode("ascii", "replace")) if "html" in media else None
+    )
+    boms = {codecs.BOM_UTF32_LE: "utf-32", codecs.BOM_UTF32_BE: "utf-32", codecs.BOM_UTF8: "utf-8-sig",
+            codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}  # fmt: skip
+    bom = next((codec for mark, codec in boms.items() if blob.startswith(mark)), None)
+    charset = bom or (named[1] if named else "utf-8")
+    try:
+        text = blob.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        raise InputError(
+            path, part.partname.membername, f"is text ({part.content_type}) that does not read as {charset}; "
+            "expected UTF-8 or the charset it names, to mask its CPR numbers",
+        ) from None  # fmt: skip
+    masked = mask_cpr_text(text)
+    if "html" in media:
+        _refuse_split_numbers(path, part, html.unescape(re.sub(r"<[^>]*>", "", masked)))
+    return blob if masked == text else masked.encode(charset)
+
+
+def _refuse_split_numbers(path: Path, part, shown: str) -> None:
+    """An alt chunk whose text as Word shows it, ``shown`` (its markup taken out), still reads a CPR number
+    is refused: the number is split by the markup (``120190-<b>4321</b>``) or written as character
+    references, and cannot be masked where it stands."""
+    if mask_cpr_text(shown) != shown:
+        raise InputError(
+            path,
+            part.partname.membername,
+            "holds a CPR number split by its markup, which cannot be masked where it stands; expected it in one "
+            "piece: open the template in Word and save it again, which makes the chunk text of the document",
+        )
+
+
 #: the elements that hold a paragraph's text, each a stream of its own: what it shows (runs, insertions,
 #: hyperlinks, content controls, smart tags alike), what a tracked change deleted, and field codes
 _TEXT_STREAMS = (qn("w:t"), qn("w:delText"), qn("w:instrText"))
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
-def _mask_paragraph(p) -> None:
+def _mask_paragraph(p) -> bool:
     """Mask the CPR numbers in paragraph ``p``'s text, read as each of
     :data:`_TEXT_STREAMS` joins it across the runs, wherever they stand in
     the paragraph (inside tracked changes, hyperlinks, content controls,
@@ -244,7 +389,8 @@ def _mask_paragraph(p) -> None:
     its first element: a number split over two runs is masked, at the
     cost of the later runs' formatting in that paragraph. A review of
     0.9.21's first version found a hyperlink's, a tracked insertion's and a
-    field code's numbers left as they were."""
+    field code's numbers left as they were. True where anything was masked."""
+    changed = False
     for tag in _TEXT_STREAMS:
         nodes = [n for n in p.iter(tag) if _paragraph_of(n) is p]
         text = "".join(n.text or "" for n in nodes)
@@ -255,6 +401,8 @@ def _mask_paragraph(p) -> None:
         nodes[0].set(_XML_SPACE, "preserve")
         for n in nodes[1:]:
             n.text = ""
+        changed = True
+    return changed
 
 
 def _paragraph_of(node):
@@ -265,29 +413,22 @@ def _paragraph_of(node):
     return parent
 
 
-def _masked_bytes(text: bytes) -> bytes:
-    try:
-        return mask_cpr_text(text.decode("utf-8")).encode("utf-8")
-    except UnicodeDecodeError:
-        return text  # not UTF-8 text: left as it is
-
-
 def _paragraphs(doc: DocumentObject) -> list[Paragraph]:
-    """Every paragraph of the document: its body, its tables' cells, and its
-    sections' headers and footers."""
-    out = list(doc.paragraphs)
-    tables = list(doc.tables)
-    for section in doc.sections:
-        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer,
-                     section.even_page_header, section.even_page_footer):  # fmt: skip
-            if not part.is_linked_to_previous:
-                out.extend(part.paragraphs)
-                tables.extend(part.tables)
-    for table in tables:
-        for row in table.rows:
-            for cell in row.cells:
-                out.extend(cell.paragraphs)
-    return out
+    """Every paragraph of the document's stories, its body and its sections'
+    headers and footers, in document order: in tables and tables nested in
+    their cells, content controls and text boxes too, each once. Read as
+    XML: python-docx's ``row.cells`` repeats a merged cell once per column it
+    spans (its ``{{eksempler}}`` was made a table twice: a crash) and gives
+    no table inside a cell (its placeholders went out unfilled): review r13."""
+    stories = [doc.part]
+    for section in doc.element.body.iter(qn("w:sectPr")):
+        for ref in section.iterchildren(qn("w:headerReference"), qn("w:footerReference")):
+            rel = doc.part.rels.get(ref.get(qn("r:id")))
+            part = rel.target_part if rel is not None and not rel.is_external else None
+            if hasattr(part, "element") and all(part is not s for s in stories):
+                stories.append(part)
+    # a paragraph's part is its story's (a header's, for a header's paragraph): XmlPart.part is itself
+    return [Paragraph(p, story) for story in stories for p in story.element.iter(qn("w:p"))]
 
 
 def _docx_text(text: str) -> str:
@@ -352,7 +493,7 @@ def fill_letter(template: DocumentObject, values: dict[str, str], invoices: pd.D
         if not _PLACEHOLDER.search(text):
             continue
         if _alone(text) == "krav":
-            _bullets(p, REQUIREMENTS_DA)
+            _bullets(template, p, REQUIREMENTS_DA)
         elif _alone(text) == "eksempler":
             _table(template, p, _examples(invoices))
         else:
@@ -360,10 +501,11 @@ def fill_letter(template: DocumentObject, values: dict[str, str], invoices: pd.D
     return template
 
 
-def _bullets(p: Paragraph, items: tuple[str, ...]) -> None:
+def _bullets(doc: DocumentObject, p: Paragraph, items: tuple[str, ...]) -> None:
     """``p`` replaced by one bulleted paragraph per item (a "• " where the
     template has no List Bullet style)."""
-    bullet = "List Bullet" in {s.name for s in p.part.document.styles}
+    # the document's styles, not ``p.part``'s: a header's part has none of its own
+    bullet = "List Bullet" in {s.name for s in doc.styles}
     anchor = p
     for k, item in enumerate(items):
         if k == 0:
