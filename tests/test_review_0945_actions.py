@@ -26,9 +26,10 @@ INVOICE_HEADER = ["Fakturanummer", "Leverandør CVR", "Leverandør", "CPR-nr", "
                   "Tekst", "Fakturadato"]  # fmt: skip
 
 
-def _grant(gid: str, cpr: str, service: str = "SEL108-BO", rate: str = "28500.00", start: str = "01-01-2018") -> dict:
-    return {"grant_id": gid, "cpr": cpr, "service_code": service, "service_name": "", "supplier_cvr": SOLHOJ,
-            "rate": rate, "rate_unit": "month", "start_date": start, "end_date": ""}  # fmt: skip
+def _grant(gid: str, cpr: str, service: str = "SEL108-BO", rate: str = "28500.00", start: str = "01-01-2018",
+           supplier: str = SOLHOJ, unit: str = "month") -> dict:  # fmt: skip
+    return {"grant_id": gid, "cpr": cpr, "service_code": service, "service_name": "", "supplier_cvr": supplier,
+            "rate": rate, "rate_unit": unit, "start_date": start, "end_date": ""}  # fmt: skip
 
 
 def _invoice(number: str, cpr: str, amount: str = "28.500,00", start: str = "01.03.2019", end: str = "31.03.2019"):
@@ -46,14 +47,16 @@ def _write(path: Path, header: list[str], rows: list[dict]) -> Path:
     return path
 
 
-def _run(tmp_path: Path, name: str, grants: Path, invoices: list[dict], journal: Path) -> None:
-    """``invoicekit run`` of ``invoices`` (an extract named for March 2019) recorded in ``journal``."""
+def _run(tmp_path: Path, name: str, grants: Path, invoices: list[dict], journal: Path) -> list[str]:
+    """``invoicekit run`` of ``invoices`` (an extract named for March 2019) recorded in ``journal``: the reasons."""
     extract = _write(tmp_path / name / "invoices-2019-03.csv", INVOICE_HEADER, invoices)
     option = "--journal" if journal.exists() else "--new-journal"
     args = ["run", "--grants", str(grants), "--invoices", str(extract), "--support-sheet",
             str(EXAMPLE / "stoetteark.xlsx"), "--rules", str(EXAMPLE / "rules.toml"), option, str(journal),
             "--out", str(tmp_path / name / "out"), "--quiet"]  # fmt: skip
     assert main(args) == 0
+    decided = pd.read_csv(tmp_path / name / "out" / "decisions.csv", dtype=str, keep_default_na=False)
+    return decided["reason"].tolist()
 
 
 def _actions(tmp_path: Path, journal: Path, *more: str) -> Path:

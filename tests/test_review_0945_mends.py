@@ -5,7 +5,6 @@ write; each fails on the code as found."""
 
 from __future__ import annotations
 
-import csv
 import re
 import zipfile
 from pathlib import Path
@@ -19,58 +18,20 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
 from invoicekit.cli import main
+from tests.test_review_0945_actions import (
+    CPR_RE,
+    EXAMPLE,
+    GRANT_HEADER,
+    SOLHOJ,
+    _actions,
+    _fixes,
+    _grant,
+    _invoice,
+    _run,
+    _write,
+)
 
-EXAMPLE = Path(__file__).parent / "data" / "example"
-SOLHOJ = "29345716"  # Bostedet Solhøj, privat, in the example support sheet
 LYSTRUP = "36209488"  # another private supplier of the example support sheet
-CPR_RE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
-GRANT_HEADER = ["grant_id", "cpr", "service_code", "service_name", "supplier_cvr", "rate", "rate_unit",
-                "start_date", "end_date"]  # fmt: skip
-INVOICE_HEADER = ["Fakturanummer", "Leverandør CVR", "Leverandør", "CPR-nr", "Periode fra", "Periode til", "Beløb",
-                  "Tekst", "Fakturadato"]  # fmt: skip
-
-
-def _grant(gid: str, cpr: str, service: str = "SEL108-BO", rate: str = "28500.00", start: str = "01-01-2018",
-           supplier: str = SOLHOJ, unit: str = "month") -> dict:  # fmt: skip
-    return {"grant_id": gid, "cpr": cpr, "service_code": service, "service_name": "", "supplier_cvr": supplier,
-            "rate": rate, "rate_unit": unit, "start_date": start, "end_date": ""}  # fmt: skip
-
-
-def _invoice(number: str, cpr: str, amount: str = "28.500,00", start: str = "01.03.2019", end: str = "31.03.2019"):
-    return {"Fakturanummer": number, "Leverandør CVR": SOLHOJ, "Leverandør": "Bostedet Solhøj", "CPR-nr": cpr,
-            "Periode fra": start, "Periode til": end, "Beløb": amount, "Tekst": "Døgnophold",
-            "Fakturadato": "05.04.2019"}  # fmt: skip
-
-
-def _write(path: Path, header: list[str], rows: list[dict]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, header, delimiter=";")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def _run(tmp_path: Path, name: str, grants: Path, invoices: list[dict], journal: Path) -> list[str]:
-    """``invoicekit run`` of ``invoices`` (an extract named for March 2019) recorded in ``journal``: the reasons."""
-    extract = _write(tmp_path / name / "invoices-2019-03.csv", INVOICE_HEADER, invoices)
-    option = "--journal" if journal.exists() else "--new-journal"
-    args = ["run", "--grants", str(grants), "--invoices", str(extract), "--support-sheet",
-            str(EXAMPLE / "stoetteark.xlsx"), "--rules", str(EXAMPLE / "rules.toml"), option, str(journal),
-            "--out", str(tmp_path / name / "out"), "--quiet"]  # fmt: skip
-    assert main(args) == 0
-    decided = pd.read_csv(tmp_path / name / "out" / "decisions.csv", dtype=str, keep_default_na=False)
-    return decided["reason"].tolist()
-
-
-def _actions(tmp_path: Path, journal: Path, *more: str) -> Path:
-    out = tmp_path / "opgaver"
-    assert main(["actions", "--journal", str(journal), *more, "--out", str(out), "--quiet"]) == 0
-    return out
-
-
-def _fixes(out: Path) -> pd.DataFrame:
-    return pd.read_csv(out / "actions.csv", dtype={"invoices": int}, keep_default_na=False).set_index("fix_key")
 
 
 def _template_run(tmp_path: Path) -> Path:
@@ -79,6 +40,12 @@ def _template_run(tmp_path: Path) -> Path:
     grants = _write(tmp_path / "grants.csv", GRANT_HEADER, [_grant("B-1001", "610190-1234")])
     assert _run(tmp_path, "march", grants, [_invoice("SOL-1", cpr="")], journal) == ["MISSING_CPR"]
     return journal
+
+
+def _no_cpr_in_letters(out: Path) -> None:
+    for path in [out / "breve" / f"{SOLHOJ}.docx", out / "kontaktskabelon.docx"]:
+        found = _letter_cprs(path)
+        assert not found, f"{path.name} holds full CPR numbers from the template: {found}"
 
 
 def _letter_cprs(path: Path) -> dict[str, list[str]]:
@@ -275,9 +242,7 @@ def test_a_cpr_number_in_the_templates_html_alt_chunk_reaches_every_letter(tmp_p
     own.save(str(tmp_path / "skabelon.docx"))
 
     out = _actions(tmp_path, journal, "--template", str(tmp_path / "skabelon.docx"))
-    for path in [out / "breve" / f"{SOLHOJ}.docx", out / "kontaktskabelon.docx"]:
-        found = _letter_cprs(path)
-        assert not found, f"{path.name} holds full CPR numbers from the template: {found}"
+    _no_cpr_in_letters(out)
 
 
 def test_a_cpr_number_split_over_two_runs_in_a_footnote_reaches_every_letter(tmp_path):
@@ -321,9 +286,7 @@ def test_a_cpr_number_split_over_two_runs_in_a_footnote_reaches_every_letter(tmp
     own.save(str(tmp_path / "skabelon.docx"))
 
     out = _actions(tmp_path, journal, "--template", str(tmp_path / "skabelon.docx"))
-    for path in [out / "breve" / f"{SOLHOJ}.docx", out / "kontaktskabelon.docx"]:
-        found = _letter_cprs(path)
-        assert not found, f"{path.name} holds full CPR numbers from the template: {found}"
+    _no_cpr_in_letters(out)
 
 
 # ---------------------------------------------------------------- letters: valid templates broken
