@@ -588,6 +588,15 @@ def deliver(
     for name in order:
         src, dst = staging / name, out_dir / name
         if not src.exists() and not (dst.exists() and digest(dst) == files[name]):
+            if checked and dst.exists():
+                # in place, but not as recorded: changed since it was delivered (a payment file edited, 28.500 made
+                # 85.000), never taken for one delivered and taken since (a review of 0.9.45 found it passed so)
+                raise InputError(
+                    dst,
+                    None,
+                    f"is not the file run {run_id} recorded in the journal (a different checksum): it was changed "
+                    "after it was delivered; put back the file as the run wrote it (from a backup) and run again",
+                )
             missing.append(name)
         elif checked and src.exists() and (found := digest(src)) != files[name]:
             which = f"run {run_id}" if run_id is not None else "the run"
@@ -673,12 +682,23 @@ def deliver(
     return outputs
 
 
+#: the order invoicekit 0.9.44 and earlier delivered a run's files in (the order they were written), which a run
+#: stopped by one of them and delivered by this version was moved in
+ORDER_BEFORE_0945 = ("decisions.csv", "decision_lines.csv", "opus_postings.csv", "opus_notes.csv", "sensum_paid.csv",
+                     "input_problems.csv", MANIFEST)  # fmt: skip
+
+
 def _moved_before(staging: Path, order: list[str], missing: list[str]) -> bool:
-    """Whether every ``missing`` file comes, in the delivery's ``order``, before a file still in ``staging``:
-    moved into place by a delivery stopped half-way (only the delivery takes a file from the staging folder,
-    and one at a time in that order), and taken from there since."""
-    staged = [k for k, name in enumerate(order) if (staging / name).exists()]
-    return bool(staged) and max(order.index(name) for name in missing) < min(staged)
+    """Whether every ``missing`` file comes, in the delivery's ``order`` or the order older versions delivered
+    in (:data:`ORDER_BEFORE_0945`), before every file still in ``staging``: moved into place by a delivery
+    stopped half-way (only the delivery takes a file from the staging folder, and one at a time in order), and
+    taken from there since."""
+    older = [name for name in ORDER_BEFORE_0945 if name in order] + [n for n in order if n not in ORDER_BEFORE_0945]
+    for sequence in (order, older):
+        staged = [k for k, name in enumerate(sequence) if (staging / name).exists()]
+        if staged and max(sequence.index(name) for name in missing) < min(staged):
+            return True
+    return False
 
 
 def _delivered_whole(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import html
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -230,7 +231,7 @@ def _mask_everywhere(doc: DocumentObject, path: Path) -> None:
         if element is not None:
             _refuse_entities(path, part, element.getroottree())
             _mask_tree(element)
-        elif "xml" in media:
+        elif _is_xml(media):
             try:
                 tree = etree.ElementTree(etree.fromstring(part.blob, _BYTES_PARSER))
             except etree.XMLSyntaxError as exc:
@@ -246,6 +247,12 @@ def _mask_everywhere(doc: DocumentObject, path: Path) -> None:
                 _refuse_split_numbers(path, part, "".join(tree.getroot().itertext()))
         elif media.startswith("text/"):
             part._blob = _masked_text_part(path, part)
+        elif part.partname.startswith("/word/embeddings/") and id(part) not in chunks:
+            # an embedded object goes to every supplier with the letter (a chart's data, a workbook shown as
+            # an icon): one whose text holds a CPR number, or whose text cannot be read, is refused (a review of
+            # 0.9.45: every part whose type held the letters "xml", openxmlformats, was parsed as XML, and a
+            # template with a chart or an embedded font refused as "not well-formed XML")
+            _refuse_embedded_cprs(path, part)
         elif id(part) in chunks:
             # Word puts an alt chunk's content into the letter as it opens it: one this module cannot read
             # for CPR numbers is not sent to every supplier
@@ -267,6 +274,49 @@ def _mask_everywhere(doc: DocumentObject, path: Path) -> None:
         value = getattr(properties, name)
         if isinstance(value, str) and mask_cpr_text(value) != value:
             setattr(properties, name, mask_cpr_text(value))
+
+
+def _is_xml(media: str) -> bool:
+    """Whether a part of content type ``media`` (lower case, no parameters) is XML: ``…+xml`` or ``…/xml``, not
+    a binary type that names Office Open XML (``application/vnd.openxmlformats-officedocument.obfuscatedFont``)."""
+    return media.endswith(("+xml", "/xml"))
+
+
+#: how much text an embedded package may unpack to before it is refused unread (a template is 10 MB of text at most)
+MAX_EMBEDDED_TEXT = 10_000_000
+
+
+def _refuse_embedded_cprs(path: Path, part) -> None:
+    """Refuse the template (:class:`InputError`, naming the part) where an embedded object holds a CPR
+    number, or cannot be read for one: an Office package (a chart's workbook) is read member by member, each
+    XML member's text node by node and joined; a binary object of another kind (OLE) cannot be read."""
+    where = part.partname.membername
+    try:
+        with zipfile.ZipFile(io.BytesIO(part.blob)) as z:
+            members = [m for m in z.infolist() if m.filename.lower().endswith((".xml", ".rels"))]
+            if sum(m.file_size for m in members) > MAX_EMBEDDED_TEXT:
+                raise InputError(path, where, "is an embedded object too large to read for CPR numbers; remove it")
+            for m in members:
+                root = etree.fromstring(z.read(m), _BYTES_PARSER)
+                _refuse_entities(path, part, root.getroottree())
+                texts = [t for t in root.itertext() if t.strip()]
+                values = [v for node in root.iter() for v in node.attrib.values()]
+                if any(mask_cpr_text(t) != t for t in [*texts, "".join(texts), *values]):
+                    raise InputError(
+                        path,
+                        where,
+                        f"is an embedded object whose {m.filename} holds a CPR number, which every letter would "
+                        "carry; remove the number from it (a chart's data: edit the data in Word)",
+                    )
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, OSError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(
+            path,
+            where,
+            "is an embedded object that cannot be read for CPR numbers, which every letter would carry; remove "
+            "it, or paste it as a picture",
+        ) from None
 
 
 def _refuse_entities(path: Path, part, tree) -> None:

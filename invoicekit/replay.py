@@ -38,6 +38,7 @@ truth) and the most common reasons.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -59,7 +60,7 @@ from invoicekit.decide import (
     grant_value_codes,
     rule_reasons,
 )
-from invoicekit.errors import InputError, MissingFileError, check_input_file
+from invoicekit.errors import DONE, InputError, MissingFileError, check_input_file
 from invoicekit.evaluate import (
     agree_by_lines,
     agrees_with_truth,
@@ -502,18 +503,26 @@ def replay(
     for k, (month, grants, invoices) in enumerate(months):
         log.info("month %s: %s", month, invoices.name)
         started = {"new_journal": journal} if k == 0 else {"journal": journal}
-        res = run(
-            grants=grants,
-            invoices=invoices,
-            support_sheet=all_sheets[k],
-            out=out / month,
-            rules=all_rules[k],
-            run_date=month_run_date(month),
-            invoice_lines=month_lines(invoices),
-            started_at=_started(month),
-            paid=marks.get(month),
-            **started,
-        )
+        try:
+            res = run(
+                grants=grants,
+                invoices=invoices,
+                support_sheet=all_sheets[k],
+                out=out / month,
+                rules=all_rules[k],
+                run_date=month_run_date(month),
+                invoice_lines=month_lines(invoices),
+                started_at=_started(month),
+                paid=marks.get(month),
+                **started,
+            )
+        except BaseException as exc:
+            # a month's run done is no replay done: the failure is said as the replay's, not "after the work was
+            # done" (a review of 0.9.45 found a replay stopped in its first month said so)
+            if hasattr(exc, DONE):
+                with contextlib.suppress(AttributeError):
+                    delattr(exc, DONE)
+            raise
         d = res.decisions
         posted = int((d["status"] == POSTED).sum())
         wrong = np.nan
