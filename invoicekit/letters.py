@@ -224,6 +224,10 @@ def _mask_everywhere(doc: DocumentObject, path: Path) -> None:
     out whole), an alt chunk not at all, and every attribute was, a content
     control's numeric id too (a letter Word calls damaged): review r13."""
     package = doc.part.package
+    # the template's thumbnail, a picture of its first page as it was saved, goes with no letter: no masking
+    # reaches a number in its pixels (a review of 0.9.45)
+    for rel_id in [rel_id for rel_id, rel in package.rels.items() if rel.reltype == RT.THUMBNAIL]:
+        package.rels.pop(rel_id)
     chunks = {id(rel.target_part) for rel in package.iter_rels() if rel.reltype == RT.A_F_CHUNK and not rel.is_external}
     for part in package.iter_parts():
         element = getattr(part, "_element", None)  # a part python-docx reads as XML

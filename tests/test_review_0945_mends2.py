@@ -294,3 +294,31 @@ def test_a_cpr_number_in_a_charts_embedded_workbook_refuses_the_template(tmp_pat
     assert code == 2, err
     assert "Microsoft_Excel_Worksheet.xlsx" in err and "CPR number" in err and "4321" not in err, err
     assert not (out / "breve").exists()
+
+
+def test_no_letter_carries_the_templates_thumbnail(tmp_path):
+    """A template's ``docProps/thumbnail.*`` is a picture of its first page as it was last saved (Word saves one
+    with "Save preview picture"; python-docx's own template has one): a CPR number on that page goes to every
+    supplier in its pixels, where no masking reaches. No letter, nor the template written beside them, carries
+    it (a review of 0.9.45)."""
+    import zipfile
+
+    import docx
+
+    from invoicekit.cli import main
+    from tests.test_review_0945_actions import SOLHOJ
+    from tests.test_review_0945_mends import _template_run
+
+    journal = _template_run(tmp_path)
+    template = docx.Document()
+    template.add_paragraph("Til {{leverandør}}")
+    template.add_paragraph("{{eksempler}}")
+    template.save(str(tmp_path / "skabelon.docx"))
+    assert any("thumbnail" in n for n in zipfile.ZipFile(tmp_path / "skabelon.docx").namelist())
+    out = tmp_path / "opgaver"
+    assert main(["actions", "--journal", str(journal), "--template", str(tmp_path / "skabelon.docx"),
+                 "--out", str(out), "--quiet"]) == 0  # fmt: skip
+    for path in (out / "breve" / f"{SOLHOJ}.docx", out / "kontaktskabelon.docx"):
+        names = zipfile.ZipFile(path).namelist()
+        assert not any("thumbnail" in n for n in names), (path.name, names)
+        docx.Document(str(path))  # and it opens
