@@ -373,20 +373,23 @@ def _granted_since(manual: pd.DataFrame, grants: pd.DataFrame | None) -> set[obj
     return set(c.loc[meets, "label"])
 
 
+def _days(c: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """The invoices' periods and their grants' (``period_start``, ``period_end``, ``start_date``, ``end_date``)
+    as days."""
+    return tuple(
+        c[name].to_numpy(dtype="datetime64[D]") for name in ("period_start", "period_end", "start_date", "end_date")
+    )
+
+
 def _overlapping(c: pd.DataFrame) -> np.ndarray:
     """Which grants hold any day of their invoice's period."""
-    ps = c["period_start"].to_numpy(dtype="datetime64[D]")
-    pe = c["period_end"].to_numpy(dtype="datetime64[D]")
-    start = c["start_date"].to_numpy(dtype="datetime64[D]")
-    end = c["end_date"].to_numpy(dtype="datetime64[D]")
+    ps, pe, start, end = _days(c)
     return (start <= pe) & (np.isnat(end) | (end >= ps))
 
 
 def _covering(c: pd.DataFrame) -> np.ndarray:
-    ps = c["period_start"].to_numpy(dtype="datetime64[D]")
-    pe = c["period_end"].to_numpy(dtype="datetime64[D]")
-    start = c["start_date"].to_numpy(dtype="datetime64[D]")
-    end = c["end_date"].to_numpy(dtype="datetime64[D]")
+    """Which grants hold every day of their invoice's period."""
+    ps, pe, start, end = _days(c)
     return (start <= ps) & (np.isnat(end) | (end >= pe))
 
 

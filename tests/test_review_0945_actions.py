@@ -65,6 +65,18 @@ def _actions(tmp_path: Path, journal: Path, *more: str) -> Path:
     return out
 
 
+def _excluded_paragraph_month(tmp_path: Path, grants: Path, journal: Path) -> list[str]:
+    """March at Solhøj: one invoice without a period for a § 108 citizen (610190-1234) and one for a § 97 citizen
+    (720385-4321, a paragraph the example rules keep from the robot), and the § 97 citizen's regular invoice: the
+    reasons."""
+    invoices = [
+        _invoice("SOL-1", "610190-1234", start="", end=""),
+        _invoice("SOL-2", "720385-4321", amount="3.000,00", start="", end=""),
+        _invoice("SOL-3", "720385-4321", amount="3.000,00"),
+    ]
+    return _run(tmp_path, "march", grants, invoices, journal)
+
+
 def _fixes(out: Path) -> pd.DataFrame:
     return pd.read_csv(out / "actions.csv", dtype={"invoices": int}, keep_default_na=False).set_index("fix_key")
 
@@ -196,17 +208,7 @@ def test_the_template_fix_sentence_counts_invoices_the_rules_keep_from_posting(t
         GRANT_HEADER,
         [_grant("B-1001", "610190-1234"), _grant("B-1010", "720385-4321", service="SEL97-LED", rate="3000.00")],
     )
-    _run(
-        tmp_path,
-        "march",
-        grants,
-        [
-            _invoice("SOL-1", "610190-1234", start="", end=""),
-            _invoice("SOL-2", "720385-4321", amount="3.000,00", start="", end=""),
-            _invoice("SOL-3", "720385-4321", amount="3.000,00"),
-        ],
-        journal,
-    )
+    _excluded_paragraph_month(tmp_path, grants, journal)
     decided = pd.read_csv(tmp_path / "march" / "out" / "decisions.csv", dtype=str, keep_default_na=False)
     assert decided["reason"].tolist() == ["MISSING_PERIOD", "MISSING_PERIOD", "PARAGRAPH_EXCLUDED"]
 

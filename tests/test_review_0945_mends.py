@@ -24,6 +24,7 @@ from tests.test_review_0945_actions import (
     GRANT_HEADER,
     SOLHOJ,
     _actions,
+    _excluded_paragraph_month,
     _fixes,
     _grant,
     _invoice,
@@ -176,17 +177,7 @@ def test_followup_template_figures_count_invoices_the_fix_list_leaves_out(tmp_pa
         GRANT_HEADER,
         [_grant("B-1001", "610190-1234"), _grant("B-1010", "720385-4321", service="SEL97-LED", rate="3000.00")],
     )
-    reasons = _run(
-        tmp_path,
-        "march",
-        grants,
-        [
-            _invoice("SOL-1", "610190-1234", start="", end=""),
-            _invoice("SOL-2", "720385-4321", amount="3.000,00", start="", end=""),
-            _invoice("SOL-3", "720385-4321", amount="3.000,00"),
-        ],
-        journal,
-    )
+    reasons = _excluded_paragraph_month(tmp_path, grants, journal)
     assert reasons == ["MISSING_PERIOD", "MISSING_PERIOD", "PARAGRAPH_EXCLUDED"]
     sheet = str(EXAMPLE / "stoetteark.xlsx")
     fix = _fixes(_actions(tmp_path, journal, "--grants", str(grants), "--support-sheet", sheet)).loc[
