@@ -565,6 +565,7 @@ def deliver(
     checked: bool = False,
     importable: bool = True,
     digest: Callable[[Path], str] = sha256,
+    older_order: bool = False,
 ) -> dict[str, Path]:
     """Move the staged files (name → checksum, as ``digest`` makes it of a
     file: their SHA-256, or for a stopped run's the journal's keyed form,
@@ -577,7 +578,8 @@ def deliver(
     moved. The run that staged its files a moment ago took their checksums
     as it wrote them and does not read them again. ``importable``: the files
     are to be imported (any run but a dry run): only then is the folder
-    flushed to disk, and an error after they were moved says they are there."""
+    flushed to disk, and an error after they were moved says they are there. ``older_order``: the run was
+    recorded by invoicekit 0.9.44 or earlier, which delivered in another order (:data:`ORDER_BEFORE_0945`)."""
     if checked:
         _refuse_short_list(run_id, staging, out_dir, files, digest)
     # one order whoever delivers (the run itself, or the next run from the journal, which lists the files by
@@ -613,7 +615,8 @@ def deliver(
             "run again into a new --out folder"
         )
     if missing and (
-        _delivered_whole(out_dir, files, missing, digest) or (checked and _moved_before(staging, order, missing))
+        _delivered_whole(out_dir, files, missing, digest)
+        or (checked and _moved_before(staging, order, missing, older_order))
     ):
         # run.json, moved last, is in place as recorded: every file was delivered, and those gone were taken
         # from the folder since (a payment file imported, moved out by the import), the delivery's note
@@ -688,17 +691,16 @@ ORDER_BEFORE_0945 = ("decisions.csv", "decision_lines.csv", "opus_postings.csv",
                      "input_problems.csv", MANIFEST)  # fmt: skip
 
 
-def _moved_before(staging: Path, order: list[str], missing: list[str]) -> bool:
-    """Whether every ``missing`` file comes, in the delivery's ``order`` or the order older versions delivered
-    in (:data:`ORDER_BEFORE_0945`), before every file still in ``staging``: moved into place by a delivery
-    stopped half-way (only the delivery takes a file from the staging folder, and one at a time in order), and
-    taken from there since."""
-    older = [name for name in ORDER_BEFORE_0945 if name in order] + [n for n in order if n not in ORDER_BEFORE_0945]
-    for sequence in (order, older):
-        staged = [k for k, name in enumerate(sequence) if (staging / name).exists()]
-        if staged and max(sequence.index(name) for name in missing) < min(staged):
-            return True
-    return False
+def _moved_before(staging: Path, order: list[str], missing: list[str], older_order: bool = False) -> bool:
+    """Whether every ``missing`` file comes, in the order the run's files were delivered in (``order``; with
+    ``older_order``, :data:`ORDER_BEFORE_0945`), before every file still in ``staging``: moved into place by a
+    delivery stopped half-way (only the delivery takes a file from the staging folder, and one at a time in
+    order), and taken from there since. Only the order the run's own version delivered in: either order for
+    every run let a payment file lost from the staging folder pass as delivered (a review of 0.9.45)."""
+    if older_order:
+        order = [n for n in ORDER_BEFORE_0945 if n in order] + [n for n in order if n not in ORDER_BEFORE_0945]
+    staged = [k for k, name in enumerate(order) if (staging / name).exists()]
+    return bool(staged) and max(order.index(name) for name in missing) < min(staged)
 
 
 def _delivered_whole(

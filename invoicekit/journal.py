@@ -1403,12 +1403,12 @@ class Journal:
 
     def pending_deliveries(self) -> pd.DataFrame:
         """Recorded runs whose files are not yet in place: ``run_id``,
-        ``out_dir``, ``staging_dir`` and ``files`` (name → the checksum kept,
+        ``out_dir``, ``staging_dir``, ``tool_version`` and ``files`` (name → the checksum kept,
         :meth:`keyed_digest`; compare a file's with :meth:`file_digest`)."""
         if self.version < 2:
-            return pd.DataFrame(columns=["run_id", "out_dir", "staging_dir", "files"])
+            return pd.DataFrame(columns=["run_id", "out_dir", "staging_dir", "tool_version", "files"])
         runs = self._frame(
-            "SELECT run_id, out_dir, staging_dir FROM runs "
+            "SELECT run_id, out_dir, staging_dir, tool_version FROM runs "
             "WHERE delivered_at IS NULL AND staging_dir IS NOT NULL ORDER BY run_id",
             self.conn,
         )

@@ -292,35 +292,71 @@ MAX_EMBEDDED_TEXT = 10_000_000
 
 def _refuse_embedded_cprs(path: Path, part) -> None:
     """Refuse the template (:class:`InputError`, naming the part) where an embedded object holds a CPR
-    number, or cannot be read for one: an Office package (a chart's workbook) is read member by member, each
-    XML member's text node by node and joined; a binary object of another kind (OLE) cannot be read."""
+    number, or cannot be read for one. An Office package (a chart's workbook) is read member by member: each
+    XML member as a template's own part is masked (:func:`_mask_tree`: Word's identifiers left out, so a GUID
+    or an axis id that reads as a number is no finding), each rich text's runs joined; a package inside it
+    likewise (:data:`MAX_EMBEDDED_DEPTH` deep); a picture or printer settings pass; any other member (a binary
+    workbook's records, an OLE object) cannot be read, and neither can a binary object that is no package."""
     where = part.partname.membername
+    budget = [MAX_EMBEDDED_TEXT]
     try:
-        with zipfile.ZipFile(io.BytesIO(part.blob)) as z:
-            members = [m for m in z.infolist() if m.filename.lower().endswith((".xml", ".rels"))]
-            if sum(m.file_size for m in members) > MAX_EMBEDDED_TEXT:
-                raise InputError(path, where, "is an embedded object too large to read for CPR numbers; remove it")
-            for m in members:
-                root = etree.fromstring(z.read(m), _BYTES_PARSER)
-                _refuse_entities(path, part, root.getroottree())
-                texts = [t for t in root.itertext() if t.strip()]
-                values = [v for node in root.iter() for v in node.attrib.values()]
-                if any(mask_cpr_text(t) != t for t in [*texts, "".join(texts), *values]):
-                    raise InputError(
-                        path,
-                        where,
-                        f"is an embedded object whose {m.filename} holds a CPR number, which every letter would "
-                        "carry; remove the number from it (a chart's data: edit the data in Word)",
-                    )
-    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, OSError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
+        found = _package_cpr(io.BytesIO(part.blob), budget, MAX_EMBEDDED_DEPTH)
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, OSError, ValueError, RuntimeError, EOFError):
+        found = None
+    if found is None:
         raise InputError(
             path,
             where,
             "is an embedded object that cannot be read for CPR numbers, which every letter would carry; remove "
             "it, or paste it as a picture",
-        ) from None
+        )
+    if found:
+        raise InputError(
+            path,
+            where,
+            f"is an embedded object whose {found} holds a CPR number, which every letter would carry; remove the "
+            "number from it (a chart's data: edit the data in Word)",
+        )
+
+
+#: how deep packages inside an embedded package are read (a chart's workbook embedding a document: 2)
+MAX_EMBEDDED_DEPTH = 3
+#: members of an embedded package that hold no text to read: pictures and printer settings
+_UNREAD_MEMBERS = re.compile(r"(\.(png|jpe?g|gif|bmp|tiff?|emf|wmf|ico)|/printerSettings\d*\.bin)$", re.IGNORECASE)
+
+
+def _package_cpr(data: io.BytesIO, budget: list[int], depth: int) -> str | None:
+    """The first member of the Office package ``data`` whose text holds a CPR number (``""``: none); None
+    where a member cannot be read, the package is nested deeper than ``depth`` or its text is more than
+    ``budget`` (shared by the packages inside it)."""
+    with zipfile.ZipFile(data) as z:
+        for m in z.infolist():
+            name = m.filename
+            if m.is_dir() or _UNREAD_MEMBERS.search(name):
+                continue
+            budget[0] -= m.file_size
+            if budget[0] < 0:
+                return None
+            if name.lower().endswith(".vml"):  # Excel's legacy drawings are no well-formed XML (<br> unclosed)
+                text = re.sub(r"<[^>]*>", " ", z.read(m).decode("utf-8", "replace"))
+                if mask_cpr_text(text) != text:
+                    return name
+            elif name.lower().endswith((".xml", ".rels")):
+                root = etree.fromstring(z.read(m), _BYTES_PARSER)
+                if root.getroottree().docinfo.internalDTD is not None:  # entities: read as the template's parts
+                    return None
+                runs = [e for e in root.iter() if isinstance(e.tag, str) and any(_local(c.tag)[1] == "r"
+                        for c in e if isinstance(c.tag, str))]  # fmt: skip
+                joined = ["".join(e.itertext()) for e in runs]
+                if _mask_tree(root) or any(mask_cpr_text(t) != t for t in joined):
+                    return name
+            elif name.lower().endswith((".xlsx", ".xlsm", ".docx", ".docm", ".pptx", ".pptm")) and depth > 1:
+                inner = _package_cpr(io.BytesIO(z.read(m)), budget, depth - 1)
+                if inner is None or inner:
+                    return inner and f"{name}/{inner}"
+            else:
+                return None
+    return ""
 
 
 def _refuse_entities(path: Path, part, tree) -> None:

@@ -28,6 +28,7 @@ import functools
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -570,6 +571,13 @@ def _refuse_pending_here(pending: pd.DataFrame, out_dir: Path, j: Journal) -> No
             )
 
 
+def _recorded_before(tool: str, version: tuple[int, int, int]) -> bool:
+    """Whether a run recorded by ``tool`` (``0.9.44``, as the journal keeps it) was recorded by a version
+    before ``version``; one that cannot be read is not known to be."""
+    found = re.search(r"(\d+)\.(\d+)\.(\d+)", tool)
+    return found is not None and tuple(int(x) for x in found.groups()) < version
+
+
 def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, Path, tuple[str, ...]]]:
     """Deliver the files of every run of ``j`` that was recorded and never
     delivered (a kill between its commit and its delivery), before anything
@@ -592,7 +600,10 @@ def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, 
             # the run whole in the journal before any of its files is put where it is imported from
             j.refuse_unsound_run(run_id)
             say(f"delivering the files of run {run_id}, which was stopped after it was recorded")
-            placed = deliver(run_id, staging, out_dir, dict(r.files), checked=True, digest=j.file_digest)
+            placed = deliver(
+                run_id, staging, out_dir, dict(r.files), checked=True, digest=j.file_digest,
+                older_order=_recorded_before(str(r.tool_version), (0, 9, 45)),
+            )  # fmt: skip
             gone = tuple(name for name in sorted(r.files) if name not in placed)
             try:
                 j.mark_delivered(run_id)
