@@ -43,6 +43,9 @@ from invoicekit.vocabulary import danish_moment
 log = logging.getLogger(__name__)
 
 MANIFEST = "run.json"
+#: the note in a staging folder naming the file its delivery moves next (written before each move): how far a
+#: stopped delivery got, so that a file gone after that one was lost, not delivered and imported since
+PROGRESS = ".delivering"
 LOCK = ".invoicekit.lock"
 STAGING_PREFIX = ".invoicekit-staging-"
 
@@ -129,7 +132,7 @@ def remove_staging(staging: Path, names: tuple[str, ...] | list[str]) -> None:
     someone else (a folder another run delivered its files into, a journal)
     and is kept, with the folder, and said (an attack on 0.9.26: the folder
     was removed whole, and another journal's recorded run with it)."""
-    for name in names:
+    for name in (*names, PROGRESS):
         path = staging / name
         with contextlib.suppress(FileNotFoundError):
             if path.is_symlink() or path.is_file():
@@ -368,7 +371,9 @@ def _made_by_a_run(staging: Path, names: tuple[str, ...]) -> bool:
     if not _STAGING_NAME.fullmatch(staging.name):
         return False
     try:
-        return all(p.name in names and p.is_file() and not p.is_symlink() for p in staging.iterdir())
+        return all(
+            (p.name in names or p.name == PROGRESS) and p.is_file() and not p.is_symlink() for p in staging.iterdir()
+        )
     except OSError:
         return False
 
@@ -645,6 +650,7 @@ def deliver(
         src, dst = staging / name, out_dir / name
         if src.exists():
             try:
+                (staging / PROGRESS).write_text(name, encoding="utf-8")  # how far the delivery got, if stopped
                 os.replace(src, dst)
             except OSError as exc:
                 if run_id is None:  # nothing recorded: no later run delivers them (a review)
@@ -700,7 +706,18 @@ def _moved_before(staging: Path, order: list[str], missing: list[str], older_ord
     if older_order:
         order = [n for n in ORDER_BEFORE_0945 if n in order] + [n for n in order if n not in ORDER_BEFORE_0945]
     staged = [k for k, name in enumerate(order) if (staging / name).exists()]
-    return bool(staged) and max(order.index(name) for name in missing) < min(staged)
+    if not staged or max(order.index(name) for name in missing) >= min(staged):
+        return False
+    if older_order:  # no note of how far it got: the folders alone
+        return True
+    # the file after the last one moved is gone from the staging folder whether it was moved and imported since or
+    # lost unmoved: the delivery's note names the last file it moved (a review of 0.9.45 found a payment file lost
+    # from the staging folder passed as delivered)
+    try:
+        last = (staging / PROGRESS).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return last in order and max(order.index(name) for name in missing) <= order.index(last)
 
 
 def _delivered_whole(
