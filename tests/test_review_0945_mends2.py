@@ -39,7 +39,7 @@ def _killed_while_delivering(robot, after: str, invoices_month: int = 3, out: st
 
 def _delivered(journal: Path, run_id: int) -> bool:
     with sqlite3.connect(journal) as conn:
-        return conn.execute("SELECT delivered_at IS NOT NULL FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+        return bool(conn.execute("SELECT delivered_at IS NOT NULL FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0])
 
 
 # ---------------------------------------------------------------- 1: delivery

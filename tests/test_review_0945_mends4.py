@@ -7,18 +7,10 @@ month); ``month(m)`` is its invoice for month ``m`` of 2019."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 from invoicekit.delivery import PROGRESS  # the delivery's note of how far it got
 from tests.test_attacks import month
 from tests.test_attacks import robot as robot  # a fixture, found by its name
-from tests.test_review_0945_mends2 import _killed_while_delivering
-
-
-def _delivered(journal: Path, run_id: int) -> bool:
-    with sqlite3.connect(journal) as conn:
-        return bool(conn.execute("SELECT delivered_at IS NOT NULL FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0])
+from tests.test_review_0945_mends2 import _delivered, _killed_while_delivering
 
 
 def test_a_payment_file_lost_from_staging_right_after_the_last_file_moved_passes_as_delivered(robot):
