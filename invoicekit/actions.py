@@ -1106,6 +1106,15 @@ def _texts_filled(d: pd.DataFrame) -> pd.DataFrame:
     return d.assign(**{c: d[c].fillna("").astype(str) for c in _TEXT_COLUMNS if c in d.columns})
 
 
+def _manual_of(d: pd.DataFrame, posted: np.ndarray) -> pd.DataFrame:
+    """The decisions ``d`` not ``posted``, their texts filled, with the citizen's birth date (``_birth``) and
+    the supplier each counts under (``_supplier``: a mistyped CVR number read by its name over every decision)."""
+    manual = _texts_filled(d[~posted])
+    manual["_birth"] = manual["cpr_masked"].str[:6]
+    manual["_supplier"] = supplier_of_rows(d).to_numpy(dtype=object)[~posted]
+    return manual
+
+
 def template_counted(
     decisions: pd.DataFrame,
     grants: Grants | pd.DataFrame | None = None,
@@ -1122,9 +1131,7 @@ def template_counted(
     s = settings or Settings()
     d = decisions.reset_index(drop=True)
     posted = _posted(d).to_numpy(dtype=bool)
-    manual = _texts_filled(d[~posted])
-    manual["_birth"] = manual["cpr_masked"].str[:6]
-    manual["_supplier"] = supplier_of_rows(d).to_numpy(dtype=object)[~posted]
+    manual = _manual_of(d, posted)
     grants = grants if grants is None or isinstance(grants, Grants) else prepare_grants(grants)
     sheet = _support(support)
     excluded, of_excluded_paragraphs = _blocked_by_rules(manual, _grants_frame(grants), sheet, s)
@@ -1181,10 +1188,7 @@ def fix_list(
     # the steps of a rate (a ratio is no sum of money)
     d = d.assign(amount=ore_dkk(d["amount_ore"]), expected_amount=ore_dkk(d["expected_amount_ore"]))
     posted = _posted(d)
-    hist = _texts_filled(d[~posted])
-    hist["_birth"] = hist["cpr_masked"].str[:6]
-    # the supplier each counts under, a mistyped CVR number read by its name over every decision
-    hist["_supplier"] = supplier_of_rows(d).to_numpy(dtype=object)[~posted.to_numpy()]
+    hist = _manual_of(d, posted.to_numpy(dtype=bool))
     scope_total = int((d["month"] == month).sum())
     manual = hist[hist["month"] == month]
     # typed once: the frames below each read the same typed grants

@@ -35,7 +35,6 @@ import errno
 import gc
 import logging
 import os
-import re
 import stat
 import sys
 import textwrap
@@ -50,7 +49,7 @@ from invoicekit.columns import POSTING_HISTORY_COLUMNS
 from invoicekit.delivery import MANIFEST, STAGING_PREFIX, sha256
 from invoicekit.errors import DONE, InputError, OutputError, done_before, first_named
 from invoicekit.identifiers import mask_cpr_text, quoted, shown_path, utf8_text
-from invoicekit.version import __version__
+from invoicekit.version import __version__, recorded_before
 from invoicekit.vocabulary import CREDIT_NOTE
 
 #: named, not __name__: run as ``python -m invoicekit.cli`` this module is __main__
@@ -1322,8 +1321,7 @@ def _before_paid_marks(tool: str) -> bool:
     """Whether a run recorded by ``tool`` (``invoicekit 0.9.19``, as the
     journal keeps it) was made before runs read paid marks. A version that
     cannot be read is not known to be."""
-    found = re.search(r"(\d+)\.(\d+)\.(\d+)", tool)
-    return found is not None and tuple(int(x) for x in found.groups()) < PAID_MARKS_SINCE
+    return recorded_before(tool, PAID_MARKS_SINCE)
 
 
 def _paid_as_recorded(run_id: int, manifest: dict | None, given: str | None) -> str:

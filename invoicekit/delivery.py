@@ -706,7 +706,8 @@ def _moved_before(staging: Path, order: list[str], missing: list[str], older_ord
     if older_order:
         order = [n for n in ORDER_BEFORE_0945 if n in order] + [n for n in order if n not in ORDER_BEFORE_0945]
     staged = [k for k, name in enumerate(order) if (staging / name).exists()]
-    if not staged or max(order.index(name) for name in missing) >= min(staged):
+    last_missing = max(order.index(name) for name in missing)
+    if not staged or last_missing >= min(staged):
         return False
     if older_order:  # no note of how far it got: the folders alone
         return True
@@ -717,7 +718,7 @@ def _moved_before(staging: Path, order: list[str], missing: list[str], older_ord
         last = (staging / PROGRESS).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return False
-    return last in order and max(order.index(name) for name in missing) <= order.index(last)
+    return last in order and last_missing <= order.index(last)
 
 
 def _delivered_whole(

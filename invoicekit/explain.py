@@ -84,7 +84,7 @@ class Explanation:
             "",
             "Kandidater (bevillinger med borgerens CPR):",
         ]
-        stopped = CHECK_NUMBER.get(str(inv["reason"]), 99) if inv["status"] != POSTED else 99
+        stopped = self._stopped_at
         if len(self.candidates) == 0 and stopped < CHECK_NUMBER["NO_GRANT"]:
             lines.append(
                 f"  ikke sammenlignet: fakturaen stoppede ved tjek {stopped} ({inv['reason']}), "
@@ -151,13 +151,19 @@ class Explanation:
         lines.append(f"Besked: {one_line_text(inv['message'])}")  # on one line, as the files hold it
         return mask_cpr_text("\n".join(lines))  # read by people: no CPR number
 
+    @property
+    def _stopped_at(self) -> int:
+        """The check that held the invoice (99 for one posted): below check 11 its grants were not compared."""
+        inv = self.invoice
+        return CHECK_NUMBER.get(str(inv["reason"]), 99) if inv["status"] != POSTED else 99
+
     def figure(self):
         """The funnel as a bar chart: grants left after each check
         (:func:`invoicekit.charts.funnel_figure`), titled with the invoice and its result."""
         inv = self.invoice
         reason = inv["reason"]
         result = "bogført" if inv["status"] == POSTED else f"manuel: {LABELS_DA.get(reason, reason)}"
-        stopped = CHECK_NUMBER.get(str(reason), 99) if inv["status"] != POSTED else 99
+        stopped = self._stopped_at
         # stopped before the grants were compared: no funnel, said (bars of 0 read as a citizen without a grant,
         # and a caseworker asked for one that existed: an attack on 0.9.44)
         note = (

@@ -251,7 +251,8 @@ def supplier_followup(
     ``automation_rate``, ``main_reason`` (of its manual invoices),
     ``template_invoices`` (manual for a reason the contact template fixes,
     none at a supplier of ``idle``: :func:`~invoicekit.actions.suppliers_posting_nothing`; where
-    ``counted`` is given, :func:`~invoicekit.actions.template_counted` of ``d``, those alone),
+    ``counted`` is given, :func:`~invoicekit.actions.template_counted` of ``d``, which says all of that and
+    more, those alone),
     ``template_points`` (the points of automation those invoices are) and
     ``invalid_cvr_invoices`` (its invoices written with no valid CVR number).
     An invoice with a mistyped CVR number counts under its supplier where the
@@ -270,7 +271,8 @@ def supplier_followup(
                 template_fixable(d.assign(reason=reasons))
                 & ~supplier.isin(set(idle)).to_numpy()
                 & map_unique(supplier, is_valid_cvr).astype(bool)
-                & (True if counted is None else np.asarray(counted, dtype=bool))
+                if counted is None
+                else np.asarray(counted, dtype=bool)  # these tests and more, as the fix list makes them
             ),
             "invalid_cvr": ~map_unique(d["supplier_cvr"].fillna("").astype(str), is_valid_cvr).astype(bool),
         }

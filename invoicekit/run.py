@@ -28,7 +28,6 @@ import functools
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -83,7 +82,7 @@ from invoicekit.post import OUTPUT_FILES, scan_messages, write_outputs
 from invoicekit.reasons import POSTED
 from invoicekit.rules import Rules, load_rules
 from invoicekit.texts import TEXT, arrow_text
-from invoicekit.version import __version__
+from invoicekit.version import __version__, recorded_before
 from invoicekit.vocabulary import danish_now, danish_today
 
 log = logging.getLogger(__name__)
@@ -158,7 +157,6 @@ class RunResult:
     dry_run: bool
     rules: Rules
     manifest: dict = field(default_factory=dict)
-    #: earlier runs of the journal whose files this run delivered first (run id, folder)
     #: runs stopped after their commit whose files this run delivered first: (run, folder, the files that had been
     #: delivered before and taken from the folder since, imported: named so that nobody imports the rest alone)
     delivered: list[tuple[int, Path, tuple[str, ...]]] = field(default_factory=list)
@@ -571,13 +569,6 @@ def _refuse_pending_here(pending: pd.DataFrame, out_dir: Path, j: Journal) -> No
             )
 
 
-def _recorded_before(tool: str, version: tuple[int, int, int]) -> bool:
-    """Whether a run recorded by ``tool`` (``0.9.44``, as the journal keeps it) was recorded by a version
-    before ``version``; one that cannot be read is not known to be."""
-    found = re.search(r"(\d+)\.(\d+)\.(\d+)", tool)
-    return found is not None and tuple(int(x) for x in found.groups()) < version
-
-
 def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, Path, tuple[str, ...]]]:
     """Deliver the files of every run of ``j`` that was recorded and never
     delivered (a kill between its commit and its delivery), before anything
@@ -602,7 +593,7 @@ def _deliver_pending(j: Journal, say: Callable[[str], None]) -> list[tuple[int, 
             say(f"delivering the files of run {run_id}, which was stopped after it was recorded")
             placed = deliver(
                 run_id, staging, out_dir, dict(r.files), checked=True, digest=j.file_digest,
-                older_order=_recorded_before(str(r.tool_version), (0, 9, 45)),
+                older_order=recorded_before(str(r.tool_version), (0, 9, 45)),
             )  # fmt: skip
             gone = tuple(name for name in sorted(r.files) if name not in placed)
             try:
@@ -637,13 +628,12 @@ def summary(res: RunResult, top: int = 5) -> str:
     share = posted / n if n else 0.0
     lines = []
     for run_id, folder, gone in res.delivered:
+        line = f"Delivered first:  run {run_id}'s files, which a stopped run had left staged, into {folder}/"
         if gone:  # delivered before, the journal's note of it unwritten: said, not held back (an attack on 0.9.44)
-            lines.append(
-                f"Delivered first:  run {run_id}'s files, which a stopped run had left staged, into {folder}/; "
-                f"{', '.join(gone)} had been delivered there before and taken since (imported?): check that they were"
+            line += (
+                f"; {', '.join(gone)} had been delivered there before and taken since (imported?): check that they were"
             )
-        else:
-            lines.append(f"Delivered first:  run {run_id}'s files, which a stopped run had left staged, into {folder}/")
+        lines.append(line)
     if res.journal_backup is not None:
         lines.append(f"Journal upgraded: to schema {SCHEMA_VERSION}; the old file is kept as {res.journal_backup}")
     lines += [
